@@ -1,0 +1,60 @@
+import { parseDocument } from 'yaml';
+import { ApiError, badRequest } from '../errors.ts';
+import { assertMaxDepth } from './depth.ts';
+
+/** Media types a body may arrive in, by request kind. */
+export const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+export const PATCH_MEDIA_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+];
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+export function unsupportedMediaType(accepted: string[]): ApiError {
+  return new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+  );
+}
+
+/** JSON text to a value, with upstream's 400 on malformed input and a nesting bound. */
+export function parseJsonBody(text: string): unknown {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+  assertMaxDepth(v);
+  return v;
+}
+
+/**
+ * YAML text to a value. One document only; aliases are bounded (a "billion laughs" body is
+ * refused, not expanded); duplicate keys are an error as in strict decoding.
+ */
+export function parseYamlBody(text: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  if (doc.errors.length > 0) throw badRequest(`error converting YAML to JSON: ${doc.errors[0]!.message}`);
+  let v: unknown;
+  try {
+    v = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
+  }
+  assertMaxDepth(v);
+  return v;
+}
+
+export function requireObject(v: unknown): Record<string, any> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw badRequest("couldn't get version/kind; json parse error: the request body must be a JSON object");
+  }
+  return v as Record<string, any>;
+}

@@ -1,0 +1,435 @@
+/**
+ * Decoding of Kubernetes protobuf request bodies (Content-Type application/vnd.kubernetes.protobuf):
+ * "k8s\0", then a runtime.Unknown {1 typeMeta {1 apiVersion, 2 kind}, 2 raw, 3 contentEncoding,
+ * 4 contentType} whose raw is the object's own message. The result is the object's JSON view, as
+ * upstream would print it after decoding into its Go struct.
+ *
+ * Zero values: Go writes every non-pointer scalar to the wire, so the wire cannot tell an unset
+ * field from a zero one. Upstream's JSON drops "" / 0 / false of omitempty fields but keeps them
+ * for pointers (replicas: 0, allowPrivilegeEscalation: false). The proto does not say which
+ * fields are pointers, so: "" is dropped for +optional string fields (nearly all are omitempty
+ * non-pointers; POINTER_STRINGS lists those where "" means something), while 0 and false are kept
+ * (dropping a pointer's false would change meaning, e.g. weaken a securityContext; keeping a
+ * non-pointer's 0 does not). Every malformed input is an ApiError 400, never a crash.
+ */
+import { Buffer } from 'node:buffer';
+import { badRequest, internalError } from '../errors.ts';
+import type { FieldSchema, ObjectType, Schema } from '../schema/types.ts';
+
+export const PROTOBUF_MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
+export const MAX_DEPTH = 100;
+
+const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
+/** *string fields where "" differs from unset (PVC: "" disables dynamic provisioning). */
+const POINTER_STRINGS = new Set([
+  'k8s.io.api.core.v1.PersistentVolumeClaimSpec.storageClassName',
+  'k8s.io.api.core.v1.PersistentVolumeClaimSpec.volumeAttributesClassName',
+]);
+/** DeleteOptions is registered in every group version upstream but lives in meta/v1. */
+const META_KINDS: Readonly<Record<string, string>> = { DeleteOptions: `${META}.DeleteOptions` };
+
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_LEN = 2;
+const WIRE_FIXED32 = 5;
+
+function malformed(detail: string): Error {
+  return badRequest(`unable to decode protobuf body: ${detail}`);
+}
+
+/** A bounds-checked protobuf wire reader over buf[pos, end). */
+class WireReader {
+  readonly buf: Uint8Array;
+  pos: number;
+  readonly end: number;
+  constructor(buf: Uint8Array, pos = 0, end = buf.length) {
+    this.buf = buf;
+    this.pos = pos;
+    this.end = end;
+  }
+  done(): boolean {
+    return this.pos >= this.end;
+  }
+  varint(): bigint {
+    let result = 0n;
+    for (let shift = 0n; shift < 70n; shift += 7n) {
+      if (this.pos >= this.end) throw malformed('unexpected EOF in varint');
+      const b = this.buf[this.pos++];
+      result |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return BigInt.asUintN(64, result);
+    }
+    throw malformed('integer overflow in varint');
+  }
+  bytes(): Uint8Array {
+    const len = this.varint();
+    if (len > BigInt(this.end - this.pos)) throw malformed('length exceeds the remaining input');
+    const start = this.pos;
+    this.pos += Number(len);
+    return this.buf.subarray(start, this.pos);
+  }
+  fixed(n: 4 | 8): DataView {
+    if (this.end - this.pos < n) throw malformed('unexpected EOF in fixed-width value');
+    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, n);
+    this.pos += n;
+    return view;
+  }
+  tag(): { field: number; wire: number } {
+    const key = this.varint();
+    const field = key >> 3n;
+    if (field === 0n || field > 0x1fffffffn) throw malformed(`illegal field number ${field}`);
+    return { field: Number(field), wire: Number(key & 7n) };
+  }
+  skip(wire: number): void {
+    if (wire === WIRE_VARINT) this.varint();
+    else if (wire === WIRE_FIXED64) this.fixed(8);
+    else if (wire === WIRE_LEN) this.bytes();
+    else if (wire === WIRE_FIXED32) this.fixed(4);
+    else throw malformed(`illegal wireType ${wire}`);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Reads a message's fields as raw values by number: enough for the small fixed messages. */
+function readFlat(bytes: Uint8Array): Map<number, bigint | Uint8Array> {
+  const r = new WireReader(bytes);
+  const out = new Map<number, bigint | Uint8Array>();
+  while (!r.done()) {
+    const { field, wire } = r.tag();
+    if (wire === WIRE_VARINT) out.set(field, r.varint());
+    else if (wire === WIRE_LEN) out.set(field, r.bytes());
+    else r.skip(wire);
+  }
+  return out;
+}
+
+function flatInt(m: Map<number, bigint | Uint8Array>, n: number, bits: 32 | 64): bigint {
+  const v = m.get(n);
+  if (v instanceof Uint8Array) throw malformed(`wrong wireType for field ${n}`);
+  return BigInt.asIntN(bits, v ?? 0n);
+}
+
+function flatString(m: Map<number, bigint | Uint8Array>, n: number): string {
+  const v = m.get(n);
+  if (typeof v === 'bigint') throw malformed(`wrong wireType for field ${n}`);
+  return v ? utf8.decode(v) : '';
+}
+
+function flatBytes(m: Map<number, bigint | Uint8Array>, n: number): Uint8Array | undefined {
+  const v = m.get(n);
+  if (typeof v === 'bigint') throw malformed(`wrong wireType for field ${n}`);
+  return v;
+}
+
+const MIN_SECONDS = -62167219200n; // 0000-01-01T00:00:00Z
+const MAX_SECONDS = 253402300799n; // 9999-12-31T23:59:59Z
+const GO_ZERO_TIME = -62135596800n; // 0001-01-01T00:00:00Z, Go's zero time.Time: JSON null
+
+/** RFC 3339 in UTC, with `fractionDigits` of sub-second precision (metav1.Time 0, MicroTime 6). */
+export function formatTime(seconds: bigint, nanos: bigint, fractionDigits: 0 | 6): string | null {
+  const total = seconds * 1_000_000_000n + nanos;
+  let secs = total / 1_000_000_000n;
+  let rem = total % 1_000_000_000n;
+  if (rem < 0n) {
+    rem += 1_000_000_000n;
+    secs -= 1n;
+  }
+  if (secs === GO_ZERO_TIME && rem === 0n) return null;
+  if (secs < MIN_SECONDS || secs > MAX_SECONDS) throw badRequest('Time.MarshalJSON: year outside of range [0,9999]');
+  const base = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
+  const frac = fractionDigits === 6 ? `.${(rem / 1000n).toString().padStart(6, '0')}` : '';
+  return `${base}${frac}Z`;
+}
+
+/** Go's time.Duration.String(): "1h2m3.5s", "1.5ms", "0s". */
+export function formatDuration(nanos: bigint): string {
+  const neg = nanos < 0n;
+  let u = neg ? -nanos : nanos;
+  const frac = (v: bigint, prec: number): [string, bigint] => {
+    const div = 10n ** BigInt(prec);
+    const digits = (v % div).toString().padStart(prec, '0').replace(/0+$/, '');
+    return [digits ? `.${digits}` : '', v / div];
+  };
+  let out: string;
+  if (u === 0n) return '0s';
+  if (u < 1_000_000_000n) {
+    const [prec, unit] = u < 1000n ? [0, 'ns'] : u < 1_000_000n ? [3, 'µs'] : [6, 'ms'];
+    const [f, whole] = prec === 0 ? ['', u] : frac(u, prec);
+    out = `${whole}${f}${unit}`;
+  } else {
+    const [f, whole] = frac(u, 9);
+    u = whole;
+    out = `${u % 60n}${f}s`;
+    u /= 60n;
+    if (u > 0n) {
+      out = `${u % 60n}m${out}`;
+      u /= 60n;
+      if (u > 0n) out = `${u}h${out}`;
+    }
+  }
+  return neg ? `-${out}` : out;
+}
+
+function parseEmbeddedJson(raw: Uint8Array | undefined, what: string): unknown {
+  if (!raw || raw.length === 0) return null;
+  try {
+    return JSON.parse(utf8.decode(raw));
+  } catch {
+    throw malformed(`${what} is not valid JSON`);
+  }
+}
+
+function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  // defineProperty, not assignment: a "__proto__" map key must stay data, not change the prototype.
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+interface WireIndex {
+  /** Own proto fields by number (hoisted fields excluded), and which are inline embeds. */
+  byNumber: Map<number, { field: FieldSchema; inline: boolean }>;
+}
+
+class Decoder {
+  readonly schema: Schema;
+  readonly indexes = new WeakMap<ObjectType, WireIndex>();
+  constructor(schema: Schema) {
+    this.schema = schema;
+  }
+
+  index(type: ObjectType): WireIndex {
+    let idx = this.indexes.get(type);
+    if (!idx) {
+      const byNumber = new Map<number, { field: FieldSchema; inline: boolean }>();
+      for (const f of Object.values(type.fields)) if (!f.embeddedIn) byNumber.set(f.number, { field: f, inline: false });
+      for (const f of type.inline ?? []) byNumber.set(f.number, { field: f, inline: true });
+      idx = { byNumber };
+      this.indexes.set(type, idx);
+    }
+    return idx;
+  }
+
+  /** The value of one element (singular value, list item or map value) of wire type `wire`. */
+  element(protoType: string, r: WireReader, wire: number, depth: number): unknown {
+    const expect = (w: number): void => {
+      if (wire !== w) throw malformed(`wrong wireType = ${wire} for a ${protoType} value`);
+    };
+    switch (protoType) {
+      case 'string':
+        expect(WIRE_LEN);
+        return utf8.decode(r.bytes());
+      case 'bytes':
+        expect(WIRE_LEN);
+        return Buffer.from(r.bytes()).toString('base64');
+      case 'bool':
+        expect(WIRE_VARINT);
+        return r.varint() !== 0n;
+      case 'int32':
+        expect(WIRE_VARINT);
+        return Number(BigInt.asIntN(32, r.varint()));
+      case 'int64':
+        expect(WIRE_VARINT);
+        return Number(BigInt.asIntN(64, r.varint()));
+      case 'uint32':
+        expect(WIRE_VARINT);
+        return Number(BigInt.asUintN(32, r.varint()));
+      case 'uint64':
+        expect(WIRE_VARINT);
+        return Number(r.varint());
+      case 'double':
+        expect(WIRE_FIXED64);
+        return r.fixed(8).getFloat64(0, true);
+      case 'float':
+        expect(WIRE_FIXED32);
+        return r.fixed(4).getFloat32(0, true);
+      default:
+        if (!protoType.includes('.')) throw internalError(`unsupported proto type ${protoType}`);
+        expect(WIRE_LEN);
+        return this.message(protoType, r.bytes(), depth + 1);
+    }
+  }
+
+  message(name: string, bytes: Uint8Array, depth: number): unknown {
+    if (depth > MAX_DEPTH) throw malformed(`nesting deeper than ${MAX_DEPTH} levels`);
+    switch (name) {
+      case 'k8s.io.apimachinery.pkg.util.intstr.IntOrString': {
+        const m = readFlat(bytes);
+        const kind = flatInt(m, 1, 64);
+        if (kind === 0n) return Number(flatInt(m, 2, 32));
+        if (kind === 1n) return flatString(m, 3);
+        throw malformed('impossible IntOrString.Type');
+      }
+      case 'k8s.io.apimachinery.pkg.api.resource.Quantity':
+      case 'k8s.io.apimachinery.pkg.api.resource.QuantityValue': {
+        const m = readFlat(bytes);
+        if (!m.has(1)) return '0';
+        const s = flatString(m, 1);
+        if (s === '') throw badRequest("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+        return s;
+      }
+      case `${META}.Time`: {
+        if (bytes.length === 0) return null;
+        // Upstream drops the nanos of a metav1.Time read from protobuf: its JSON has whole seconds.
+        return formatTime(flatInt(readFlat(bytes), 1, 64), 0n, 0);
+      }
+      case `${META}.MicroTime`: {
+        if (bytes.length === 0) return null;
+        const m = readFlat(bytes);
+        return formatTime(flatInt(m, 1, 64), flatInt(m, 2, 32), 6);
+      }
+      case `${META}.Duration`:
+        return formatDuration(flatInt(readFlat(bytes), 1, 64));
+      case `${META}.FieldsV1`:
+        return parseEmbeddedJson(flatBytes(readFlat(bytes), 1), 'fieldsV1');
+      case 'k8s.io.apimachinery.pkg.runtime.RawExtension': {
+        const raw = flatBytes(readFlat(bytes), 1);
+        if (raw && hasMagic(raw)) return this.object(raw, depth);
+        return parseEmbeddedJson(raw, 'embedded object');
+      }
+    }
+    const type = this.schema.type(name);
+    if (!type) throw internalError(`no schema for proto message ${name}`);
+    if (type.listWrapper) return this.wrapperItems(type, bytes, depth);
+    return this.fields(type, bytes, depth);
+  }
+
+  wrapperItems(type: ObjectType, bytes: Uint8Array, depth: number): unknown[] {
+    const items = type.fields.items;
+    const out: unknown[] = [];
+    const r = new WireReader(bytes);
+    while (!r.done()) {
+      const { field, wire } = r.tag();
+      if (field === items.number) out.push(this.element(items.protoType ?? 'string', r, wire, depth));
+      else r.skip(wire);
+    }
+    return out;
+  }
+
+  fields(type: ObjectType, bytes: Uint8Array, depth: number): Record<string, unknown> {
+    const { byNumber } = this.index(type);
+    const values = new Map<string, unknown>();
+    const r = new WireReader(bytes);
+    while (!r.done()) {
+      const { field: number, wire } = r.tag();
+      const entry = byNumber.get(number);
+      if (!entry) {
+        r.skip(wire); // unknown fields are skipped, as generated Go unmarshalers do
+        continue;
+      }
+      const f = entry.field;
+      const protoType = f.protoType ?? 'string';
+      if (entry.inline) {
+        if (wire !== WIRE_LEN) throw malformed(`wrong wireType = ${wire} for field ${f.name}`);
+        const embedded = this.message(protoType, r.bytes(), depth + 1) as Record<string, unknown>;
+        for (const [k, v] of Object.entries(embedded)) values.set(k, v);
+      } else if (f.type.kind === 'map') {
+        if (wire !== WIRE_LEN) throw malformed(`wrong wireType = ${wire} for field ${f.name}`);
+        const map = (values.get(f.name) as Record<string, unknown> | undefined) ?? {};
+        this.mapEntry(protoType, r.bytes(), map, depth);
+        values.set(f.name, map);
+      } else if (f.type.kind === 'list' && !protoType.includes('.') && wire === WIRE_LEN && protoType !== 'string' && protoType !== 'bytes') {
+        // Packed repeated scalars: accepted on input as protobuf requires, though Go writes them unpacked.
+        const list = (values.get(f.name) as unknown[] | undefined) ?? [];
+        const sub = r.bytes();
+        const pr = new WireReader(sub);
+        const w = protoType === 'double' ? WIRE_FIXED64 : protoType === 'float' ? WIRE_FIXED32 : WIRE_VARINT;
+        while (!pr.done()) list.push(this.element(protoType, pr, w, depth));
+        values.set(f.name, list);
+      } else if (f.type.kind === 'list' && !this.schema.type(protoType)?.listWrapper) {
+        const list = (values.get(f.name) as unknown[] | undefined) ?? [];
+        list.push(this.element(protoType, r, wire, depth));
+        values.set(f.name, list);
+      } else {
+        values.set(f.name, this.element(protoType, r, wire, depth));
+      }
+    }
+    const out: Record<string, unknown> = {};
+    // Upstream's JSON lists fields in Go struct order, which is the schema's order.
+    for (const f of Object.values(type.fields)) {
+      if (!values.has(f.name)) continue;
+      const v = values.get(f.name);
+      if (v === '' && f.optional && !POINTER_STRINGS.has(`${type.name}.${f.name}`)) continue;
+      setKey(out, f.name, v);
+    }
+    return out;
+  }
+
+  mapEntry(valueType: string, bytes: Uint8Array, into: Record<string, unknown>, depth: number): void {
+    const r = new WireReader(bytes);
+    let key = '';
+    let value: unknown;
+    while (!r.done()) {
+      const { field, wire } = r.tag();
+      if (field === 1) {
+        if (wire !== WIRE_LEN) throw malformed(`wrong wireType = ${wire} for a map key`);
+        key = utf8.decode(r.bytes());
+      } else if (field === 2) {
+        value = this.element(valueType, r, wire, depth);
+      } else {
+        r.skip(wire);
+      }
+    }
+    if (value === undefined) value = zeroValue(valueType, (b) => this.message(valueType, b, depth + 1));
+    setKey(into, key, value);
+  }
+
+  /** A whole k8s\0 + runtime.Unknown envelope. */
+  object(body: Uint8Array, depth: number): Record<string, unknown> {
+    if (!hasMagic(body)) throw badRequest('unable to decode protobuf body: missing the "k8s\\x00" prefix');
+    if (depth > MAX_DEPTH) throw malformed(`nesting deeper than ${MAX_DEPTH} levels`);
+    const unknown = readFlat(body.subarray(PROTOBUF_MAGIC.length));
+    const typeMeta = readFlat(flatBytes(unknown, 1) ?? new Uint8Array());
+    const apiVersion = flatString(typeMeta, 1);
+    const kind = flatString(typeMeta, 2);
+    const encoding = flatString(unknown, 3);
+    const contentType = flatString(unknown, 4);
+    if (encoding !== '') throw badRequest(`unsupported content encoding "${encoding}" in protobuf body`);
+    if (contentType !== '' && contentType !== 'application/vnd.kubernetes.protobuf') {
+      throw badRequest(`unsupported content type "${contentType}" in protobuf body`);
+    }
+    if (kind === '') throw badRequest("Object 'Kind' is missing in protobuf body");
+    if (apiVersion === '') throw badRequest("Object 'apiVersion' is missing in protobuf body");
+    const parts = apiVersion.split('/');
+    if (parts.length > 2) throw badRequest(`unexpected GroupVersion string: ${apiVersion}`);
+    const [group, version] = parts.length === 2 ? parts : ['', parts[0]];
+    const typeName = this.schema.typeNameForKind({ group, version, kind }) ?? META_KINDS[kind];
+    if (!typeName) throw badRequest(`no kind "${kind}" is registered for version "${apiVersion}"`);
+    const decoded = this.message(typeName, flatBytes(unknown, 2) ?? new Uint8Array(), depth + 1);
+    return { kind, apiVersion, ...(decoded as Record<string, unknown>) };
+  }
+}
+
+function zeroValue(protoType: string, message: (b: Uint8Array) => unknown): unknown {
+  switch (protoType) {
+    case 'string':
+    case 'bytes':
+      return '';
+    case 'bool':
+      return false;
+    case 'int32':
+    case 'int64':
+    case 'uint32':
+    case 'uint64':
+    case 'double':
+    case 'float':
+      return 0;
+    default:
+      return message(new Uint8Array());
+  }
+}
+
+function hasMagic(b: Uint8Array): boolean {
+  return b.length >= PROTOBUF_MAGIC.length && PROTOBUF_MAGIC.every((v, i) => b[i] === v);
+}
+
+/** Decodes a protobuf request body into the object's JSON view; malformed input is a 400. */
+export function decodeProtobufObject(schema: Schema, body: Uint8Array): Record<string, unknown> {
+  let decoder = decoders.get(schema);
+  if (!decoder) {
+    decoder = new Decoder(schema);
+    decoders.set(schema, decoder);
+  }
+  return decoder.object(body, 0);
+}
+
+/** One decoder per schema, so its per-type field-number indexes are built once. */
+const decoders = new WeakMap<Schema, Decoder>();

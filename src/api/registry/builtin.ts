@@ -1,0 +1,125 @@
+import type { ResourceDef, NameRule, ScaleInfo } from './resource-def.ts';
+import { ALL_VERBS } from './resource-def.ts';
+
+/**
+ * The built-in resources served, as data: group, version, kind, names, scope, subresources and
+ * the field selectors upstream supports for each (pkg/registry/<group>/<resource>/strategy.go).
+ */
+
+type Fields = (o: Record<string, any>) => Record<string, string>;
+const none: Fields = () => ({});
+const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+
+const podFields: Fields = (o) => ({
+  'spec.nodeName': str(o.spec?.nodeName),
+  'spec.restartPolicy': str(o.spec?.restartPolicy),
+  'spec.schedulerName': str(o.spec?.schedulerName),
+  'spec.serviceAccountName': str(o.spec?.serviceAccountName),
+  'spec.hostNetwork': String(Boolean(o.spec?.hostNetwork)),
+  'status.phase': str(o.status?.phase),
+  'status.podIP': str(o.status?.podIP),
+  'status.nominatedNodeName': str(o.status?.nominatedNodeName),
+});
+
+const eventFields: Fields = (o) => ({
+  'involvedObject.kind': str(o.involvedObject?.kind),
+  'involvedObject.namespace': str(o.involvedObject?.namespace),
+  'involvedObject.name': str(o.involvedObject?.name),
+  'involvedObject.uid': str(o.involvedObject?.uid),
+  'involvedObject.apiVersion': str(o.involvedObject?.apiVersion),
+  'involvedObject.resourceVersion': str(o.involvedObject?.resourceVersion),
+  'involvedObject.fieldPath': str(o.involvedObject?.fieldPath),
+  reason: str(o.reason),
+  reportingComponent: str(o.reportingComponent),
+  source: str(o.source?.component),
+  type: str(o.type),
+});
+
+const SCALE_REPLICAS: ScaleInfo = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' };
+
+interface Row {
+  g: string;
+  v: string;
+  kind: string;
+  res: string;
+  ns: boolean;
+  short?: string[];
+  cat?: string[];
+  status?: boolean;
+  scale?: boolean;
+  extra?: string[];
+  name?: NameRule;
+  gen?: boolean;
+  fields?: Fields;
+  pkg: string;
+}
+
+const ROWS: Row[] = [
+  { g: '', v: 'v1', kind: 'Namespace', res: 'namespaces', ns: false, short: ['ns'], status: true, extra: ['finalize'], name: 'label', fields: (o) => ({ 'status.phase': str(o.status?.phase) }), pkg: 'core' },
+  { g: '', v: 'v1', kind: 'Pod', res: 'pods', ns: true, short: ['po'], cat: ['all'], status: true, fields: podFields, pkg: 'core' },
+  { g: '', v: 'v1', kind: 'Service', res: 'services', ns: true, short: ['svc'], cat: ['all'], status: true, name: 'label-1035', fields: (o) => ({ 'spec.clusterIP': str(o.spec?.clusterIP), 'spec.type': str(o.spec?.type) }), pkg: 'core' },
+  { g: '', v: 'v1', kind: 'Endpoints', res: 'endpoints', ns: true, short: ['ep'], pkg: 'core' },
+  { g: '', v: 'v1', kind: 'ConfigMap', res: 'configmaps', ns: true, short: ['cm'], pkg: 'core' },
+  { g: '', v: 'v1', kind: 'Secret', res: 'secrets', ns: true, fields: (o) => ({ type: str(o.type) }), pkg: 'core' },
+  { g: '', v: 'v1', kind: 'ServiceAccount', res: 'serviceaccounts', ns: true, short: ['sa'], pkg: 'core' },
+  { g: '', v: 'v1', kind: 'Node', res: 'nodes', ns: false, short: ['no'], status: true, fields: (o) => ({ 'spec.unschedulable': String(Boolean(o.spec?.unschedulable)) }), pkg: 'core' },
+  { g: '', v: 'v1', kind: 'Event', res: 'events', ns: true, short: ['ev'], fields: eventFields, pkg: 'core' },
+  { g: '', v: 'v1', kind: 'ResourceQuota', res: 'resourcequotas', ns: true, short: ['quota'], status: true, pkg: 'core' },
+  { g: '', v: 'v1', kind: 'LimitRange', res: 'limitranges', ns: true, short: ['limits'], pkg: 'core' },
+  { g: '', v: 'v1', kind: 'PersistentVolume', res: 'persistentvolumes', ns: false, short: ['pv'], status: true, pkg: 'core' },
+  { g: '', v: 'v1', kind: 'PersistentVolumeClaim', res: 'persistentvolumeclaims', ns: true, short: ['pvc'], status: true, pkg: 'core' },
+  { g: 'apps', v: 'v1', kind: 'Deployment', res: 'deployments', ns: true, short: ['deploy'], cat: ['all'], status: true, scale: true, gen: true, pkg: 'apps' },
+  { g: 'apps', v: 'v1', kind: 'ReplicaSet', res: 'replicasets', ns: true, short: ['rs'], cat: ['all'], status: true, scale: true, gen: true, fields: (o) => ({ 'status.replicas': str(o.status?.replicas ?? 0) }), pkg: 'apps' },
+  { g: 'apps', v: 'v1', kind: 'StatefulSet', res: 'statefulsets', ns: true, short: ['sts'], cat: ['all'], status: true, scale: true, gen: true, pkg: 'apps' },
+  { g: 'apps', v: 'v1', kind: 'DaemonSet', res: 'daemonsets', ns: true, short: ['ds'], cat: ['all'], status: true, gen: true, pkg: 'apps' },
+  { g: 'batch', v: 'v1', kind: 'Job', res: 'jobs', ns: true, cat: ['all'], status: true, gen: true, fields: (o) => ({ 'status.successful': str(o.status?.succeeded ?? 0) }), pkg: 'batch' },
+  { g: 'batch', v: 'v1', kind: 'CronJob', res: 'cronjobs', ns: true, short: ['cj'], cat: ['all'], status: true, gen: true, pkg: 'batch' },
+  { g: 'networking.k8s.io', v: 'v1', kind: 'NetworkPolicy', res: 'networkpolicies', ns: true, short: ['netpol'], gen: true, pkg: 'networking' },
+  { g: 'networking.k8s.io', v: 'v1', kind: 'Ingress', res: 'ingresses', ns: true, short: ['ing'], status: true, gen: true, pkg: 'networking' },
+  { g: 'rbac.authorization.k8s.io', v: 'v1', kind: 'Role', res: 'roles', ns: true, name: 'path-segment', pkg: 'rbac' },
+  { g: 'rbac.authorization.k8s.io', v: 'v1', kind: 'RoleBinding', res: 'rolebindings', ns: true, name: 'path-segment', pkg: 'rbac' },
+  { g: 'rbac.authorization.k8s.io', v: 'v1', kind: 'ClusterRole', res: 'clusterroles', ns: false, name: 'path-segment', pkg: 'rbac' },
+  { g: 'rbac.authorization.k8s.io', v: 'v1', kind: 'ClusterRoleBinding', res: 'clusterrolebindings', ns: false, name: 'path-segment', pkg: 'rbac' },
+  { g: 'policy', v: 'v1', kind: 'PodDisruptionBudget', res: 'poddisruptionbudgets', ns: true, short: ['pdb'], status: true, gen: true, pkg: 'policy' },
+  { g: 'coordination.k8s.io', v: 'v1', kind: 'Lease', res: 'leases', ns: true, pkg: 'coordination' },
+  { g: 'admissionregistration.k8s.io', v: 'v1', kind: 'ValidatingAdmissionPolicy', res: 'validatingadmissionpolicies', ns: false, status: true, gen: true, pkg: 'admissionregistration' },
+  { g: 'admissionregistration.k8s.io', v: 'v1', kind: 'ValidatingAdmissionPolicyBinding', res: 'validatingadmissionpolicybindings', ns: false, gen: true, pkg: 'admissionregistration' },
+  { g: 'admissionregistration.k8s.io', v: 'v1', kind: 'ValidatingWebhookConfiguration', res: 'validatingwebhookconfigurations', ns: false, gen: true, pkg: 'admissionregistration' },
+  { g: 'admissionregistration.k8s.io', v: 'v1', kind: 'MutatingWebhookConfiguration', res: 'mutatingwebhookconfigurations', ns: false, gen: true, pkg: 'admissionregistration' },
+  { g: 'certificates.k8s.io', v: 'v1', kind: 'CertificateSigningRequest', res: 'certificatesigningrequests', ns: false, short: ['csr'], status: true, extra: ['approval'], fields: (o) => ({ 'spec.signerName': str(o.spec?.signerName) }), pkg: 'certificates' },
+  { g: 'apiextensions.k8s.io', v: 'v1', kind: 'CustomResourceDefinition', res: 'customresourcedefinitions', ns: false, short: ['crd', 'crds'], status: true, gen: true, pkg: 'apiextensions' },
+];
+
+function protoPackage(row: Row): string {
+  if (row.pkg === 'apiextensions') return `k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.${row.v}`;
+  return `k8s.io.api.${row.pkg}.${row.v}`;
+}
+
+export function builtinResources(): ResourceDef[] {
+  return ROWS.map((r) => ({
+    group: r.g,
+    version: r.v,
+    kind: r.kind,
+    listKind: `${r.kind}List`,
+    resource: r.res,
+    singular: r.kind.toLowerCase(),
+    namespaced: r.ns,
+    shortNames: r.short ?? [],
+    categories: r.cat ?? [],
+    verbs: [...ALL_VERBS],
+    status: r.status ?? false,
+    scale: r.scale ? SCALE_REPLICAS : undefined,
+    extraSubresources: r.extra,
+    nameRule: r.name ?? 'subdomain',
+    generation: r.gen ?? false,
+    fieldLabels: r.fields ?? none,
+    typeName: `${protoPackage(r)}.${r.kind}`,
+    graceful: r.kind === 'Pod' ? podGracePeriod : undefined,
+  }));
+}
+
+/** Pods bound to a node are deleted gracefully (the node agent confirms); unbound pods at once. */
+function podGracePeriod(o: Record<string, any>): number | undefined {
+  if (!o.spec?.nodeName) return undefined;
+  return typeof o.spec?.terminationGracePeriodSeconds === 'number' ? o.spec.terminationGracePeriodSeconds : 30;
+}

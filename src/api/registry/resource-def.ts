@@ -1,0 +1,59 @@
+/** What the REST layer needs to know about a served resource. Built-in kinds are data (builtin.ts); CRDs add more at run time. */
+
+export interface ScaleInfo {
+  /** JSON paths (dotted) of the replica fields, as a CRD's scale subresource names them. */
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+export type NameRule = 'subdomain' | 'label' | 'label-1035' | 'path-segment';
+
+export interface ResourceDef {
+  group: string;
+  version: string;
+  kind: string;
+  listKind: string;
+  /** Plural, lower case: the URL segment. */
+  resource: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  verbs: string[];
+  /** Subresources served. */
+  status: boolean;
+  scale?: ScaleInfo;
+  /** Extra subresources that exist (e.g. namespaces/finalize, certificatesigningrequests/approval). */
+  extraSubresources?: string[];
+  nameRule: NameRule;
+  /** Whether metadata.generation tracks changes of the spec (kinds with a spec). */
+  generation: boolean;
+  /** Extra field selector fields beyond metadata.name / metadata.namespace. */
+  fieldLabels: (obj: Record<string, any>) => Record<string, string>;
+  /** Proto/schema type name for built-in kinds, undefined for custom resources. */
+  typeName?: string;
+  /** Custom resource served from a CRD. */
+  custom?: { crdName: string; schema?: unknown; preserveUnknownFields?: boolean };
+  /** Objects of this resource are deleted gracefully (pods on a node). */
+  graceful?: (obj: Record<string, any>) => number | undefined;
+}
+
+export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export function groupVersion(def: Pick<ResourceDef, 'group' | 'version'>): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}
+
+export function storagePrefix(def: Pick<ResourceDef, 'group' | 'resource'>): string {
+  return `/registry/${def.group || 'core'}/${def.resource}/`;
+}
+
+export function objectKey(def: Pick<ResourceDef, 'group' | 'resource' | 'namespaced'>, namespace: string, name: string): string {
+  return def.namespaced ? `${storagePrefix(def)}${namespace}/${name}` : `${storagePrefix(def)}${name}`;
+}
+
+/** Prefix for list/watch: all namespaces when namespace is empty. */
+export function listPrefix(def: Pick<ResourceDef, 'group' | 'resource' | 'namespaced'>, namespace: string): string {
+  return def.namespaced && namespace ? `${storagePrefix(def)}${namespace}/` : storagePrefix(def);
+}

@@ -1,0 +1,29 @@
+import type { Authorizer, AuthzAttributes, AuthzResult } from './types.ts';
+
+/**
+ * The first allow or deny wins; no opinion from everyone is a deny. An authorizer that throws
+ * denies: an error without an explicit allow must never become an allow.
+ */
+export class UnionAuthorizer implements Authorizer {
+  readonly name = 'union';
+  readonly #members: readonly Authorizer[];
+
+  constructor(members: readonly Authorizer[]) {
+    this.#members = members;
+  }
+
+  async authorize(a: Readonly<AuthzAttributes>): Promise<AuthzResult> {
+    const reasons: string[] = [];
+    for (const m of this.#members) {
+      let r: AuthzResult;
+      try {
+        r = await m.authorize(a);
+      } catch (err) {
+        return { decision: 'deny', reason: `${m.name}: ${(err as Error).message}`, authorizer: m.name };
+      }
+      if (r.decision !== 'no-opinion') return { ...r, authorizer: r.authorizer ?? m.name };
+      if (r.reason) reasons.push(r.reason);
+    }
+    return { decision: 'deny', reason: reasons.join('; '), authorizer: 'none' };
+  }
+}

@@ -1,0 +1,30 @@
+import { runUp } from './up.ts';
+
+const USAGE = `usage: portcullis <command> [flags]
+
+commands:
+  up        run the whole control plane on this machine (embedded SQLite store)
+            --port 6443  --bind-address 127.0.0.1  --data-dir ./.portcullis  --log-level info
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'up':
+        return await runUp(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`portcullis: unknown command "${cmd}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    process.stderr.write(`portcullis ${cmd}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

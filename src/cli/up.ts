@@ -1,0 +1,29 @@
+import pino from 'pino';
+import { startControlPlane } from '../server/control-plane.ts';
+import { checkFlags, flag, parseArgs } from './args.ts';
+
+export async function runUp(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  checkFlags(args, ['port', 'data-dir', 'bind-address', 'log-level', 'durability']);
+  const port = Number(flag(args, 'port', '6443'));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
+  const durability = flag(args, 'durability', 'full');
+  if (durability !== 'full' && durability !== 'normal') throw new Error(`invalid --durability: ${durability} (full or normal)`);
+  const logger = pino({ level: flag(args, 'log-level', 'info') });
+  const cp = await startControlPlane({
+    dataDir: flag(args, 'data-dir', './.portcullis'),
+    port,
+    bindAddress: flag(args, 'bind-address', '127.0.0.1'),
+    logger,
+    durability,
+  });
+  logger.info({ url: cp.url, kubeconfig: cp.kubeconfigPath }, 'Portcullis API server is serving');
+  process.stdout.write(`Portcullis is serving on ${cp.url}\n  export KUBECONFIG=${cp.kubeconfigPath}\n`);
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await cp.close();
+  return 0;
+}

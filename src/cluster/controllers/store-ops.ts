@@ -1,0 +1,47 @@
+import type { ResourceRegistry } from '../../api/registry/registry.ts';
+import type { ResourceDef } from '../../api/registry/resource-def.ts';
+import { StorageError, type Store } from '../../storage/types.ts';
+
+export type Obj = Record<string, any> & { metadata: Record<string, any> };
+
+/**
+ * Read-modify-write of one stored object with conflict retries. `fn` returns the new value,
+ * 'delete' to remove the object, or undefined to leave it. An object being deleted whose last
+ * finalizer is gone is removed, as the REST layer does.
+ */
+export async function mutate(store: Store, key: string, fn: (o: Obj) => Obj | 'delete' | undefined): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const s = await store.get<Obj>(key);
+    if (!s) return;
+    const next = fn(structuredClone(s.value));
+    if (next === undefined) return;
+    try {
+      if (next === 'delete' || (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length > 0) && !(next.metadata.deletionGracePeriodSeconds > 0) && !hasSpecFinalizers(next))) {
+        await store.delete(key, s.modRevision);
+      } else {
+        await store.update(key, next, s.modRevision);
+      }
+      return;
+    } catch (err) {
+      if (err instanceof StorageError && (err.code === 'Conflict')) continue;
+      if (err instanceof StorageError && err.code === 'NotFound') return;
+      throw err;
+    }
+  }
+}
+
+function hasSpecFinalizers(o: Obj): boolean {
+  return o.kind === 'Namespace' && (o.spec?.finalizers?.length ?? 0) > 0;
+}
+
+/** The resource a storage key belongs to: /registry/<group|core>/<resource>/... */
+export function defForKey(registry: ResourceRegistry, key: string): ResourceDef | undefined {
+  const parts = key.split('/');
+  const group = parts[2] === 'core' ? '' : parts[2];
+  const resource = parts[3];
+  return registry.all().find((d) => d.group === group && d.resource === resource);
+}
+
+export function withoutItem<T>(list: T[] | undefined, item: T): T[] {
+  return (list ?? []).filter((x) => x !== item);
+}

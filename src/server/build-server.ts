@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { AdmissionChain, emptyOutcome } from '../admission/chain.ts';
+import type { MutatingPlugin, ValidatingPlugin } from '../admission/types.ts';
+import { NamespaceLifecycle } from '../admission/plugins/namespace-lifecycle.ts';
+import { resourceNotFound } from '../api/errors.ts';
+import { MAX_BODY_BYTES } from '../api/codecs/limits.ts';
+import { loadSchema } from '../api/schema/schema.ts';
+import type { Schema } from '../api/schema/types.ts';
+import { builtinResources } from '../api/registry/builtin.ts';
+import { ResourceRegistry } from '../api/registry/registry.ts';
+import { UnionAuthenticator } from '../authn/union.ts';
+import { X509Authenticator } from '../authn/x509.ts';
+import type { RequestAuthenticator } from '../authn/types.ts';
+import { UnionAuthorizer } from '../authz/union.ts';
+import { MastersAuthorizer } from '../authz/masters.ts';
+import type { Authorizer } from '../authz/types.ts';
+import type { Store } from '../storage/types.ts';
+import { pipelineState, runPreBodyStages, type PipelineDeps } from './pipeline.ts';
+import { statusFromError, toApiError } from './status.ts';
+import type { RestContext, RestRequest, RestResponse } from './rest/context.ts';
+import { dispatch } from './rest/dispatch.ts';
+import { serveWatch } from './rest/watch.ts';
+import { serveNonResource } from './non-resource.ts';
+
+export interface TlsMaterial {
+  certPem: string;
+  keyPem: string;
+  /** CA that client certificates must chain to. */
+  clientCaPem: string;
+}
+
+export interface ServerOptions {
+  tls: TlsMaterial;
+  store: Store;
+  logger?: Logger;
+  registry?: ResourceRegistry;
+  schema?: Schema;
+  authenticators?: RequestAuthenticator[];
+  authorizers?: Authorizer[];
+  mutating?: MutatingPlugin[];
+  validating?: ValidatingPlugin[];
+  now?: () => Date;
+  random?: () => number;
+  newUid?: () => string;
+  bookmarkIntervalMs?: number;
+}
+
+export interface BuiltServer {
+  app: FastifyInstance;
+  ctx: RestContext;
+}
+
+/** Assembles the API server: fastify over mutual TLS, the pipeline at the root, one catch-all route. */
+export function buildServer(opts: ServerOptions): BuiltServer {
+  const log = opts.logger ?? pino({ level: process.env.PORTCULLIS_LOG_LEVEL ?? 'warn' });
+  const registry = opts.registry ?? new ResourceRegistry(builtinResources());
+  const ctx: RestContext = {
+    store: opts.store,
+    registry,
+    schema: opts.schema ?? loadSchema(),
+    admission: new AdmissionChain(opts.mutating ?? [], opts.validating ?? [new NamespaceLifecycle(opts.store)]),
+    now: opts.now ?? (() => new Date()),
+    random: opts.random ?? Math.random,
+    newUid: opts.newUid ?? randomUUID,
+    log,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
+  };
+  const deps: PipelineDeps = {
+    authenticator: new UnionAuthenticator(opts.authenticators ?? [new X509Authenticator()]),
+    authorizer: new UnionAuthorizer(opts.authorizers ?? [new MastersAuthorizer()]),
+  };
+
+  const app = Fastify({
+    loggerInstance: log,
+    disableRequestLogging: true,
+    bodyLimit: MAX_BODY_BYTES,
+    // Kubernetes paths are case-sensitive and may end in a slash.
+    ignoreTrailingSlash: true,
+    https: {
+      cert: opts.tls.certPem,
+      key: opts.tls.keyPem,
+      ca: opts.tls.clientCaPem,
+      // Ask for a client certificate but let authentication judge it: a bad certificate is a
+      // 401 Status, and other credentials (tokens) can still be used on the same port.
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+    },
+    http2: false,
+  }) as unknown as FastifyInstance;
+
+  // Bodies stay raw bytes until the decode stage: the pipeline decides how to read them.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (req, reply) => {
+    await runPreBodyStages(deps, req, reply);
+  });
+
+  app.setErrorHandler((err, _req, reply) => {
+    const e = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? { statusCode: 413, message: `limit is ${MAX_BODY_BYTES}` } : err;
+    const status = statusFromError(e);
+    if (status.code >= 500) log.error({ err }, 'request failed');
+    void reply.code(status.code).header('content-type', 'application/json').send(JSON.stringify(status));
+  });
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const st = pipelineState(req);
+    if (!st.info.isResourceRequest) return serveNonResource(ctx, st, req, reply);
+    const { info } = st;
+    const def = registry.get(info.apiGroup, info.apiVersion, info.resource);
+    if (!def) throw resourceNotFound();
+    if (info.namespace && !def.namespaced) throw resourceNotFound();
+    const rreq: RestRequest = {
+      info,
+      def,
+      user: st.user,
+      query: st.query,
+      headers: req.headers,
+      body: Buffer.isBuffer(req.body) ? req.body : undefined,
+      warnings: [],
+      admission: emptyOutcome(),
+    };
+    if (def.namespaced && !info.namespace && info.name && info.verb !== 'watch') throw resourceNotFound();
+    if (info.verb === 'watch') {
+      reply.hijack();
+      try {
+        await serveWatch(ctx, rreq, reply.raw, (fn) => {
+          reply.raw.on('close', fn);
+        });
+      } catch (err) {
+        const s = statusFromError(err);
+        if (!reply.raw.headersSent) reply.raw.writeHead(s.code, { 'content-type': 'application/json' });
+        reply.raw.end(JSON.stringify(s));
+      }
+      return;
+    }
+    let res: RestResponse;
+    try {
+      res = await dispatch(ctx, rreq);
+    } catch (err) {
+      setWarnings(reply, [...rreq.warnings, ...rreq.admission.warnings]);
+      throw toApiError(err);
+    }
+    setWarnings(reply, [...rreq.warnings, ...rreq.admission.warnings]);
+    return reply.code(res.code).header('content-type', 'application/json').send(JSON.stringify(res.body));
+  };
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler });
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/', handler });
+  return { app, ctx };
+}
+
+/** Warnings go back as RFC 7234 Warning headers with code 299, which kubectl prints. */
+function setWarnings(reply: FastifyReply, warnings: string[]): void {
+  if (warnings.length === 0) return;
+  const unique = [...new Set(warnings)];
+  reply.header('warning', unique.map((w) => `299 - ${JSON.stringify(w.replace(/[\r\n]+/g, ' '))}`));
+}

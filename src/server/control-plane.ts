@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { ensureClusterPki, type ClusterPki } from '../pki/bundle.ts';
+import { renderKubeconfig, writeKubeconfig } from '../pki/kubeconfig.ts';
+import { openSqliteStore } from '../storage/sqlite.ts';
+import { createWatchCache } from '../storage/watch-cache.ts';
+import type { Store } from '../storage/types.ts';
+import { buildServer, type BuiltServer } from './build-server.ts';
+import { bootstrapNamespaces } from './bootstrap.ts';
+import { startGarbageCollector } from '../cluster/controllers/garbage-collector.ts';
+import { startNamespaceController } from '../cluster/controllers/namespace.ts';
+import { startCrdController } from '../cluster/controllers/crd.ts';
+
+export interface ControlPlaneOptions {
+  dataDir: string;
+  port: number;
+  bindAddress: string;
+  logger?: Logger;
+  /** 'full' (default) fsyncs each group commit; 'normal' survives process crashes but not power loss. */
+  durability?: 'full' | 'normal';
+}
+
+export interface ControlPlane {
+  url: string;
+  port: number;
+  pki: ClusterPki;
+  kubeconfigPath: string;
+  server: BuiltServer;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** `portcullis up`: PKI, store, API server, controllers, admin kubeconfig. A second start reuses them all. */
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const log = opts.logger ?? pino({ level: 'info' });
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
+  const store = createWatchCache(openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' }));
+  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem: pki.caCertPem }, store, logger: log });
+  await bootstrapNamespaces(server.ctx);
+  const stops = [startGarbageCollector(server.ctx), startNamespaceController(server.ctx), startCrdController(server.ctx)];
+  await server.app.listen({ port: opts.port, host: opts.bindAddress });
+  const addr = server.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const host = opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress;
+  const url = `https://${host}:${port}`;
+  const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
+  writeKubeconfig(kubeconfigPath, renderKubeconfig({ server: url, caCertPem: pki.caCertPem, clientCertPem: pki.adminCertPem, clientKeyPem: pki.adminKeyPem, userName: 'admin' }));
+  return {
+    url,
+    port,
+    pki,
+    kubeconfigPath,
+    server,
+    store,
+    async close() {
+      for (const s of stops) s();
+      await server.app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { methodNotAllowed, resourceNotFound } from '../api/errors.ts';
+import { AGGREGATED_DISCOVERY_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from '../api/discovery.ts';
+import { runHealth, type HealthCheck } from './health.ts';
+import type { PipelineState } from './pipeline.ts';
+import type { RestContext } from './rest/context.ts';
+import { versionInfo } from './version.ts';
+
+const HEALTH_ENDPOINTS = new Set(['healthz', 'livez', 'readyz']);
+
+function healthChecks(ctx: RestContext, endpoint: string): HealthCheck[] {
+  const checks: HealthCheck[] = [
+    { name: 'ping', check: () => {} },
+    { name: 'log', check: () => {} },
+    { name: 'etcd', check: async () => void (await ctx.store.get('/registry/core/namespaces/default')) },
+  ];
+  if (endpoint === 'readyz') checks.push({ name: 'shutdown', check: () => {} });
+  return checks;
+}
+
+function wantsAggregated(req: FastifyRequest): boolean {
+  const accept = String(req.headers.accept ?? '');
+  return accept.includes('as=APIGroupDiscoveryList') && accept.includes('g=apidiscovery.k8s.io');
+}
+
+/** Health, version and discovery: the paths that are not resources. */
+export async function serveNonResource(ctx: RestContext, st: PipelineState, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const parts = st.info.path.split('/').filter(Boolean);
+  const json = (body: unknown, contentType = 'application/json') => reply.code(200).header('content-type', contentType).send(JSON.stringify(body));
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
+
+  if (parts.length >= 1 && HEALTH_ENDPOINTS.has(parts[0]!) && parts.length <= 2) {
+    const verbose = st.query.has('verbose');
+    const ans = await runHealth(parts[0]!, healthChecks(ctx, parts[0]!), verbose, parts[1]);
+    if (!ans) throw resourceNotFound();
+    return reply.code(ans.code).header('content-type', 'text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(ans.text);
+  }
+  if (parts.length === 1 && parts[0] === 'version') return json(versionInfo());
+  if (parts[0] === 'api') {
+    if (parts.length === 1) {
+      if (wantsAggregated(req)) return json(aggregatedDiscovery(ctx.registry, true), AGGREGATED_DISCOVERY_CONTENT_TYPE);
+      return json(apiVersions());
+    }
+    if (parts.length === 2) {
+      const doc = apiResourceList(ctx.registry, '', parts[1]!);
+      if (doc) return json(doc);
+    }
+  }
+  if (parts[0] === 'apis') {
+    if (parts.length === 1) {
+      if (wantsAggregated(req)) return json(aggregatedDiscovery(ctx.registry, false), AGGREGATED_DISCOVERY_CONTENT_TYPE);
+      return json(apiGroupList(ctx.registry));
+    }
+    if (parts.length === 2) {
+      const doc = apiGroup(ctx.registry, parts[1]!);
+      if (doc) return json(doc);
+    }
+    if (parts.length === 3) {
+      const doc = apiResourceList(ctx.registry, parts[1]!, parts[2]!);
+      if (doc) return json(doc);
+    }
+  }
+  throw resourceNotFound();
+}

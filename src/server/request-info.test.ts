@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRequestInfo } from './request-info.ts';
+
+const cases: Array<[string, string, string, Partial<ReturnType<typeof parseRequestInfo>>]> = [
+  ['GET', '/api/v1/namespaces', '', { verb: 'list', resource: 'namespaces', namespace: '', name: '' }],
+  ['GET', '/api/v1/namespaces/other', '', { verb: 'get', resource: 'namespaces', namespace: '', name: 'other' }],
+  ['PUT', '/api/v1/namespaces/other/finalize', '', { verb: 'update', resource: 'namespaces', subresource: 'finalize', name: 'other', namespace: '' }],
+  ['GET', '/api/v1/namespaces/other/pods', '', { verb: 'list', resource: 'pods', namespace: 'other' }],
+  ['GET', '/api/v1/namespaces/other/pods/foo', '', { verb: 'get', resource: 'pods', name: 'foo', namespace: 'other' }],
+  ['GET', '/api/v1/namespaces/other/pods/foo/log', '', { verb: 'get', resource: 'pods', subresource: 'log', name: 'foo' }],
+  ['GET', '/api/v1/pods', '', { verb: 'list', resource: 'pods', namespace: '' }],
+  ['GET', '/api/v1/pods', 'watch=true', { verb: 'watch', resource: 'pods' }],
+  ['GET', '/api/v1/watch/namespaces/ns/pods', '', { verb: 'watch', resource: 'pods', namespace: 'ns' }],
+  ['POST', '/apis/apps/v1/namespaces/ns/deployments', '', { verb: 'create', apiGroup: 'apps', apiVersion: 'v1', resource: 'deployments' }],
+  ['PATCH', '/apis/apps/v1/namespaces/ns/deployments/d/scale', '', { verb: 'patch', subresource: 'scale', name: 'd' }],
+  ['DELETE', '/api/v1/namespaces/ns/pods', '', { verb: 'deletecollection', resource: 'pods' }],
+  ['DELETE', '/api/v1/namespaces/ns/pods/p', '', { verb: 'delete', name: 'p' }],
+  ['GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/admin', '', { verb: 'get', resource: 'clusterroles', name: 'admin', namespace: '' }],
+];
+
+test('resource requests are parsed as upstream', () => {
+  for (const [method, path, q, want] of cases) {
+    const info = parseRequestInfo(method, path, new URLSearchParams(q));
+    assert.equal(info.isResourceRequest, true, path);
+    for (const [k, v] of Object.entries(want)) assert.equal((info as any)[k], v, `${method} ${path} ${k}`);
+  }
+});
+
+test('non-resource requests', () => {
+  for (const p of ['/healthz', '/version', '/api', '/apis', '/apis/apps', '/apis/apps/v1', '/api/v1', '/openapi/v3']) {
+    const info = parseRequestInfo('GET', p, new URLSearchParams());
+    assert.equal(info.isResourceRequest, false, p);
+    assert.equal(info.verb, 'get');
+  }
+});

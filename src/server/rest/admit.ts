@@ -1,0 +1,71 @@
+import { invalid } from '../../api/errors.ts';
+import { applyDefaults } from '../../api/defaults/index.ts';
+import { validateObject } from '../../api/validation/index.ts';
+import { toStatusCauses } from '../../api/validation/field-errors.ts';
+import { updateManagedFields } from '../../api/apply/index.ts';
+import type { AdmissionAttributes, Operation } from '../../admission/types.ts';
+import type { RestContext, RestRequest } from './context.ts';
+import type { K8sObject } from './objects.ts';
+import { header } from './decode-object.ts';
+import { rfc3339 } from './prepare.ts';
+import type { CustomValidator } from '../../api/crd/types.ts';
+
+export function admissionAttributes(req: RestRequest, op: Operation, obj: K8sObject | undefined, old: K8sObject | undefined, dryRun: boolean, subresource = req.info.subresource): AdmissionAttributes {
+  const { def, info } = req;
+  return {
+    operation: op,
+    object: obj,
+    oldObject: old,
+    kind: { group: def.group, version: def.version, kind: def.kind },
+    resource: { group: def.group, version: def.version, resource: def.resource },
+    subresource,
+    namespace: info.namespace,
+    name: String(obj?.metadata?.name ?? old?.metadata?.name ?? info.name ?? ''),
+    user: req.user,
+    dryRun,
+  };
+}
+
+/**
+ * The middle of every write, in pipeline order: mutating admission, defaulting and validation,
+ * validating admission. Throws the first denial or a 422 with one cause per invalid field.
+ */
+export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, attrs: AdmissionAttributes): Promise<void> {
+  await ctx.admission.admit(attrs, req.admission);
+  const obj = attrs.object;
+  if (obj) {
+    const { def } = req;
+    const gvk = { group: def.group, version: def.version, kind: def.kind };
+    applyDefaults(gvk, obj);
+    const errs = def.custom ? customValidator(def)?.(obj, attrs.oldObject) ?? [] : validateObject(gvk, obj, attrs.oldObject);
+    if (errs.length > 0) throw invalid(def.kind, def.group, String(obj.metadata?.name ?? ''), toStatusCauses(errs));
+  }
+  await ctx.admission.validate(attrs, req.admission);
+}
+
+function customValidator(def: RestRequest['def']): CustomValidator | undefined {
+  return (def.custom as { validate?: CustomValidator } | undefined)?.validate;
+}
+
+/** The field manager of a non-apply write: ?fieldManager, else the User-Agent's product name, as upstream. */
+export function fieldManagerOf(req: RestRequest): string {
+  const fm = req.query.get('fieldManager');
+  if (fm) return fm;
+  const ua = header(req, 'user-agent') ?? '';
+  const name = ua.split('/')[0]!.trim();
+  return name.slice(0, 128) || 'unknown';
+}
+
+export function trackManagedFields(ctx: RestContext, req: RestRequest, obj: K8sObject, old: K8sObject | undefined, subresource: string): void {
+  const { def } = req;
+  obj.metadata.managedFields = updateManagedFields(
+    def.typeName ? ctx.schema : undefined,
+    def.typeName ?? '',
+    old,
+    obj,
+    fieldManagerOf(req),
+    'Update',
+    subresource === 'status' ? 'status' : subresource === 'scale' ? 'scale' : '',
+    rfc3339(ctx.now()),
+  );
+}

@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import type { AdmissionChain } from '../../admission/chain.ts';
+import type { UserInfo } from '../../authn/types.ts';
+import type { Schema } from '../../api/schema/types.ts';
+import type { ResourceRegistry } from '../../api/registry/registry.ts';
+import type { ResourceDef } from '../../api/registry/resource-def.ts';
+import type { Store } from '../../storage/types.ts';
+import type { RequestInfo } from '../request-info.ts';
+import type { AdmissionOutcome } from '../../admission/chain.ts';
+
+/** Everything the REST handlers need, built once with the server (clock and randomness injected). */
+export interface RestContext {
+  store: Store;
+  registry: ResourceRegistry;
+  schema: Schema;
+  admission: AdmissionChain;
+  now: () => Date;
+  /** Random source for generated names. */
+  random: () => number;
+  newUid: () => string;
+  log: Logger;
+  /** Watch bookmark interval in ms. */
+  bookmarkIntervalMs: number;
+}
+
+/** One resource request after authentication and authorization. */
+export interface RestRequest {
+  info: RequestInfo;
+  def: ResourceDef;
+  user: UserInfo;
+  query: URLSearchParams;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer | undefined;
+  /** Warnings to return in Warning headers. */
+  warnings: string[];
+  admission: AdmissionOutcome;
+}
+
+/** A handler's answer: an HTTP code and a JSON body (object, list or Status). */
+export interface RestResponse {
+  code: number;
+  body: unknown;
+}

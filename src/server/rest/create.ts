@@ -1,0 +1,37 @@
+import { alreadyExists } from '../../api/errors.ts';
+import { objectKey } from '../../api/registry/resource-def.ts';
+import { StorageError } from '../../storage/types.ts';
+import type { RestContext, RestRequest, RestResponse } from './context.ts';
+import { decodeObject, dryRunFrom } from './decode-object.ts';
+import { groupResource, toApiObject, toStoredValue, type K8sObject } from './objects.ts';
+import { prepareForCreate } from './prepare.ts';
+import { admissionAttributes, admitDefaultValidate, trackManagedFields } from './admit.ts';
+import { checkNamespaceMatch } from './namespace.ts';
+
+/** POST: decode, mutating admission, defaults and validation, validating admission, store. */
+export async function createObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
+  const obj = decodeObject(ctx, req);
+  return createDecoded(ctx, req, obj, dryRunFrom(req.query.getAll('dryRun')));
+}
+
+export async function createDecoded(ctx: RestContext, req: RestRequest, obj: K8sObject, dryRun: boolean, managedFieldsDone = false): Promise<RestResponse> {
+  const { def } = req;
+  checkNamespaceMatch(req, obj);
+  prepareForCreate(ctx, def, obj);
+  const attrs = admissionAttributes(req, 'CREATE', obj, undefined, dryRun, '');
+  await admitDefaultValidate(ctx, req, attrs);
+  if (!managedFieldsDone) trackManagedFields(ctx, req, obj, undefined, '');
+  const name = String(obj.metadata.name);
+  const key = objectKey(def, String(obj.metadata.namespace ?? ''), name);
+  if (dryRun) {
+    if (await ctx.store.get(key)) throw alreadyExists(groupResource(def), name);
+    return { code: 201, body: obj };
+  }
+  try {
+    const s = await ctx.store.create<K8sObject>(key, toStoredValue(obj));
+    return { code: 201, body: toApiObject(def, s) };
+  } catch (err) {
+    if (err instanceof StorageError && err.code === 'KeyExists') throw alreadyExists(groupResource(def), name);
+    throw err;
+  }
+}

@@ -1,0 +1,63 @@
+import { ApiError, badRequest, notFound } from '../../api/errors.ts';
+import { groupVersion, listPrefix, objectKey } from '../../api/registry/resource-def.ts';
+import type { ListOptions } from '../../storage/types.ts';
+import type { RestContext, RestRequest, RestResponse } from './context.ts';
+import { groupResource, toApiObject, type K8sObject } from './objects.ts';
+import { selectionFromQuery } from './selection.ts';
+
+export async function getObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
+  const { def, info } = req;
+  const s = await ctx.store.get<K8sObject>(objectKey(def, info.namespace, info.name));
+  if (!s) throw notFound(groupResource(def), info.name);
+  return { code: 200, body: toApiObject(def, s) };
+}
+
+/** Parses a resourceVersion query value: undefined when unset, else a non-negative integer. */
+export function parseResourceVersion(v: string | null): number | undefined {
+  if (v === null || v === '') return undefined;
+  if (!/^\d+$/.test(v)) throw badRequest(`invalid resource version: ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+export async function listObjects(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
+  const { def, info, query } = req;
+  const selection = selectionFromQuery(def, query);
+  const rv = parseResourceVersion(query.get('resourceVersion'));
+  const match = query.get('resourceVersionMatch') ?? '';
+  const cont = query.get('continue') ?? '';
+  const limitRaw = query.get('limit');
+  let limit = 0;
+  if (limitRaw !== null && limitRaw !== '') {
+    if (!/^-?\d+$/.test(limitRaw)) throw badRequest(`invalid limit: ${JSON.stringify(limitRaw)}`);
+    limit = Math.max(0, Number(limitRaw));
+  }
+  const opts: ListOptions = {};
+  if (cont) {
+    if (rv !== undefined && rv !== 0) throw badRequest('specifying resource version is not allowed when using continue');
+    opts.continue = cont;
+  }
+  if (match !== '' && match !== 'Exact' && match !== 'NotOlderThan') {
+    throw badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+  }
+  if (match && rv === undefined) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (match === 'Exact') {
+    if (rv === 0) throw badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    opts.atRevision = rv;
+  } else if (rv !== undefined && rv > 0) {
+    // NotOlderThan (or the legacy unset match): any state at least this fresh; we serve the latest.
+    const current = ctx.store.currentRevision();
+    if (rv > current) {
+      throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, { retryAfterSeconds: 1, causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] });
+    }
+  }
+  if (limit > 0) opts.limit = limit;
+  if (!selection.everything) opts.predicate = (v: unknown) => selection.matches(v as K8sObject);
+
+  const prefix = listPrefix(def, info.namespace);
+  const res = await ctx.store.list<K8sObject>(prefix, opts);
+  const items = res.items.map((s) => toApiObject(def, s));
+  const metadata: Record<string, unknown> = { resourceVersion: String(res.revision) };
+  if (res.continue) metadata.continue = res.continue;
+  if (res.continue && selection.everything && res.remainingItemCount !== undefined) metadata.remainingItemCount = res.remainingItemCount;
+  return { code: 200, body: { kind: def.listKind, apiVersion: groupVersion(def), metadata, items } };
+}

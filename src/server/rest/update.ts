@@ -1,0 +1,86 @@
+import { conflict, notFound, OPTIMISTIC_LOCK_MESSAGE } from '../../api/errors.ts';
+import { objectKey } from '../../api/registry/resource-def.ts';
+import { StorageError } from '../../storage/types.ts';
+import type { RestContext, RestRequest, RestResponse } from './context.ts';
+import { decodeObject, dryRunFrom } from './decode-object.ts';
+import { groupResource, jsonEqual, toApiObject, toStoredValue, type K8sObject } from './objects.ts';
+import { prepareForUpdate } from './prepare.ts';
+import { admissionAttributes, admitDefaultValidate, trackManagedFields } from './admit.ts';
+import { checkNameMatch, checkNamespaceMatch } from './namespace.ts';
+import { createDecoded } from './create.ts';
+
+const MAX_ATTEMPTS = 10;
+
+export interface UpdatePlan {
+  subresource: string;
+  dryRun: boolean;
+  /** Compute the desired object from the current one (undefined when it does not exist). */
+  tryUpdate: (current: K8sObject | undefined) => Promise<K8sObject> | K8sObject;
+  /** Create when missing (server-side apply); otherwise 404. */
+  allowCreate?: boolean;
+  /** The caller computed managedFields itself (server-side apply). */
+  managedFieldsDone?: boolean;
+}
+
+/**
+ * Read, compute, admit, validate and write with optimistic concurrency, retrying when another
+ * writer got in between, unless the client pinned a resourceVersion (then 409). Upstream's
+ * GuaranteedUpdate.
+ */
+export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan: UpdatePlan): Promise<RestResponse> {
+  const { def, info } = req;
+  const key = objectKey(def, info.namespace, info.name);
+  for (let attempt = 1; ; attempt++) {
+    const s = await ctx.store.get<K8sObject>(key);
+    const current = s ? toApiObject(def, s) : undefined;
+    if (!current && !plan.allowCreate) throw notFound(groupResource(def), info.name);
+    const desired = await plan.tryUpdate(current ? structuredClone(current) : undefined);
+    checkNamespaceMatch(req, desired);
+    checkNameMatch(req, desired);
+    if (!s || !current) return createDecoded(ctx, req, desired, plan.dryRun, plan.managedFieldsDone);
+
+    const wantRv = desired.metadata.resourceVersion;
+    const pinned = wantRv !== undefined && wantRv !== '';
+    if (pinned && String(wantRv) !== String(s.modRevision)) throw conflict(groupResource(def), info.name, OPTIMISTIC_LOCK_MESSAGE);
+
+    const next = prepareForUpdate(def, desired, current, plan.subresource);
+    const attrs = admissionAttributes(req, 'UPDATE', next, current, plan.dryRun, plan.subresource);
+    await admitDefaultValidate(ctx, req, attrs);
+    if (!plan.managedFieldsDone) trackManagedFields(ctx, req, next, current, plan.subresource);
+
+    const nextStored = toStoredValue(next);
+    if (sameIgnoringManagedFields(nextStored, s.value)) return { code: 200, body: current };
+    if (plan.dryRun) return { code: 200, body: { ...next, metadata: { ...next.metadata, resourceVersion: String(s.modRevision) } } };
+    try {
+      // An object being deleted whose last finalizer was just removed is gone now.
+      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length > 0) && !(next.metadata.deletionGracePeriodSeconds > 0)) {
+        const gone = await ctx.store.delete<K8sObject>(key, s.modRevision);
+        return { code: 200, body: toApiObject(def, { ...gone, value: nextStored }) };
+      }
+      const written = await ctx.store.update<K8sObject>(key, nextStored, s.modRevision);
+      return { code: 200, body: toApiObject(def, written) };
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'Conflict') {
+        if (pinned || attempt >= MAX_ATTEMPTS) throw conflict(groupResource(def), info.name, OPTIMISTIC_LOCK_MESSAGE);
+        continue;
+      }
+      if (err instanceof StorageError && err.code === 'NotFound') throw notFound(groupResource(def), info.name);
+      throw err;
+    }
+  }
+}
+
+function sameIgnoringManagedFields(a: K8sObject, b: K8sObject): boolean {
+  const strip = (o: K8sObject) => ({ ...o, metadata: { ...o.metadata, managedFields: undefined } });
+  return jsonEqual(strip(a), strip(b));
+}
+
+/** PUT of the object or its status. */
+export async function updateObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
+  const body = decodeObject(ctx, req);
+  return guaranteedUpdate(ctx, req, {
+    subresource: req.info.subresource,
+    dryRun: dryRunFrom(req.query.getAll('dryRun')),
+    tryUpdate: () => structuredClone(body),
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * The storage boundary: a revision log in the manner of etcd.
+ *
+ * One global revision increases by one on every write (create, update, delete). Values are
+ * opaque JSON-serialisable objects; the REST layer owns their meaning. Every backend (SQLite,
+ * etcd, the watch cache in front of either) implements this interface and passes the shared
+ * conformance suite in test/storage.
+ */
+
+export interface StoredObject<T = unknown> {
+  key: string;
+  value: T;
+  /** Revision of the write that created this key (in its current incarnation). */
+  createRevision: number;
+  /** Revision of the last write to this key. Used as the object's resourceVersion. */
+  modRevision: number;
+}
+
+export interface ListOptions {
+  /** Maximum number of items to return; 0 or undefined means all. */
+  limit?: number;
+  /** Opaque token from a previous ListResult.continue. Implies atRevision of that list. */
+  continue?: string;
+  /** Read the state as of this revision (must not be compacted). Default: current. */
+  atRevision?: number;
+  /**
+   * Only values for which this returns true are returned and counted toward `limit` (upstream's
+   * SelectionPredicate). The continue token then points after the last key examined.
+   */
+  predicate?: (value: unknown) => boolean;
+}
+
+export interface ListResult<T = unknown> {
+  items: StoredObject<T>[];
+  /** The revision the list was read at. */
+  revision: number;
+  /** Set when more items remain; pass back as ListOptions.continue. */
+  continue?: string;
+  /** When limited, how many items remain after this page (at the list's revision). */
+  remainingItemCount?: number;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent<T = unknown> {
+  type: WatchEventType;
+  key: string;
+  /** For ADDED/MODIFIED the new value; for DELETED the last value before deletion. */
+  value: T;
+  /** For MODIFIED and DELETED the value before this write. */
+  prevValue?: T;
+  /** The revision of this event (for DELETED, the revision of the delete). */
+  revision: number;
+  createRevision: number;
+}
+
+export interface Watcher {
+  /** Stop delivering events; idempotent. */
+  close(): void;
+}
+
+export interface WatchHandlers<T = unknown> {
+  /** Called for every change under the prefix, strictly in revision order, no gaps. */
+  onEvent(event: WatchEvent<T>): void;
+  /** Called once if the watch can no longer continue (e.g. the watcher fell too far behind). */
+  onError?(err: Error): void;
+}
+
+export interface Store {
+  /** Current (latest committed) revision. */
+  currentRevision(): number;
+  /**
+   * The revision of the last compaction, 0 if none (etcd's compact revision). The state AT this
+   * revision stays readable: list with atRevision >= it and watch with fromRevision >= it work
+   * (a watch delivers revisions > fromRevision); anything older is 'Compacted'.
+   */
+  compactedRevision(): number;
+
+  get<T = unknown>(key: string): Promise<StoredObject<T> | undefined>;
+  list<T = unknown>(prefix: string, opts?: ListOptions): Promise<ListResult<T>>;
+  /** Count keys under prefix at the current revision. */
+  count(prefix: string): Promise<number>;
+
+  /** Fails with StorageError 'KeyExists' if the key exists. Returns the write's revision. */
+  create<T = unknown>(key: string, value: T): Promise<StoredObject<T>>;
+  /**
+   * Replace the value. `expectedRevision` must equal the key's current modRevision, else
+   * StorageError 'Conflict'; a missing key is 'NotFound'.
+   */
+  update<T = unknown>(key: string, value: T, expectedRevision: number): Promise<StoredObject<T>>;
+  /** Delete; with expectedRevision, a stale revision is 'Conflict'. Returns the deleted object with the delete's revision as modRevision. */
+  delete<T = unknown>(key: string, expectedRevision?: number): Promise<StoredObject<T>>;
+
+  /**
+   * Deliver every change under `prefix` with revision > fromRevision, in order, then every
+   * later change as it commits. fromRevision older than the compacted revision fails with
+   * StorageError 'Compacted' (synchronously thrown).
+   */
+  watch<T = unknown>(prefix: string, fromRevision: number, handlers: WatchHandlers<T>): Watcher;
+
+  /**
+   * Forget history before `revision` (the latest value of each live key at `revision` is kept,
+   * so the state at `revision` itself stays readable). Compacting at or below the compacted
+   * revision does nothing; above the current revision is 'FutureRevision'.
+   */
+  compact(revision: number): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export type StorageErrorCode = 'NotFound' | 'KeyExists' | 'Conflict' | 'Compacted' | 'FutureRevision' | 'InvalidContinue' | 'Closed' | 'Internal';
+
+export class StorageError extends Error {
+  readonly code: StorageErrorCode;
+  readonly key?: string;
+  /** For 'Compacted': the compacted revision; for 'FutureRevision': the current revision. */
+  readonly revision?: number;
+  constructor(code: StorageErrorCode, message: string, opts: { key?: string; revision?: number } = {}) {
+    super(message);
+    this.name = 'StorageError';
+    this.code = code;
+    this.key = opts.key;
+    this.revision = opts.revision;
+  }
+}
