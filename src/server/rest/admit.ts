@@ -9,6 +9,7 @@ import type { K8sObject } from './objects.ts';
 import { header } from './decode-object.ts';
 import { rfc3339 } from './prepare.ts';
 import type { CustomValidator } from '../../api/crd/types.ts';
+import { groupVersion } from '../../api/registry/resource-def.ts';
 
 export function admissionAttributes(req: RestRequest, op: Operation, obj: K8sObject | undefined, old: K8sObject | undefined, dryRun: boolean, subresource = req.info.subresource): AdmissionAttributes {
   const { def, info } = req;
@@ -58,7 +59,7 @@ export function fieldManagerOf(req: RestRequest): string {
 
 export function trackManagedFields(ctx: RestContext, req: RestRequest, obj: K8sObject, old: K8sObject | undefined, subresource: string): void {
   const { def } = req;
-  obj.metadata.managedFields = updateManagedFields(
+  const mf = updateManagedFields(
     def.typeName ? ctx.schema : undefined,
     def.typeName ?? '',
     old,
@@ -67,5 +68,14 @@ export function trackManagedFields(ctx: RestContext, req: RestRequest, obj: K8sO
     'Update',
     subresource === 'status' ? 'status' : subresource === 'scale' ? 'scale' : '',
     rfc3339(ctx.now()),
+    { resetFields: resetFieldsFor(def, subresource), apiVersion: groupVersion(def) },
   );
+  if (mf.length > 0) obj.metadata.managedFields = mf;
+  else delete obj.metadata.managedFields;
+}
+
+/** Fields a writer cannot own through this endpoint: status on the main resource, spec on /status. */
+export function resetFieldsFor(def: RestRequest['def'], subresource: string): string[] {
+  if (!def.status) return [];
+  return subresource === 'status' ? ['spec'] : ['status'];
 }

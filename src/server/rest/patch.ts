@@ -8,6 +8,7 @@ import { applyFieldValidation, dryRunFrom, header } from './decode-object.ts';
 import type { K8sObject } from './objects.ts';
 import { guaranteedUpdate } from './update.ts';
 import { rfc3339 } from './prepare.ts';
+import { resetFieldsFor } from './admit.ts';
 
 /** PATCH in its four media types; every attempt re-applies the patch to the latest object. */
 export async function patchObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -76,7 +77,7 @@ async function applyObject(ctx: RestContext, req: RestRequest, body: Buffer, dry
         manager,
         force,
         rfc3339(ctx.now()),
-        { subresource: subresource === 'status' ? 'status' : '', apiVersion: gv },
+        { subresource: subresource === 'status' ? 'status' : '', apiVersion: gv, resetFields: resetFieldsFor(req.def, subresource) },
       );
       const out = object as K8sObject;
       if (current && out.metadata?.resourceVersion === current.metadata.resourceVersion && applied.metadata.resourceVersion === undefined) {

@@ -32,7 +32,7 @@ export function selectionFromQuery(def: ResourceDef, query: URLSearchParams): Se
   if (!labels && !fields) return { everything: true, matches: () => true };
   let name: string | undefined;
   for (const r of fields?.requirements ?? []) {
-    if (r.field === 'metadata.name' && (r.operator === '=' || r.operator === '==')) name = r.value;
+    if (r.field === 'metadata.name' && r.operator === '=') name = r.value;
   }
   return {
     everything: false,

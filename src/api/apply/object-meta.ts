@@ -1,0 +1,34 @@
+/** Small accessors for the parts of an object the field manager reads and writes. */
+import type { ManagedFieldsEntry } from './managed-fields.ts';
+import { isPlainObject } from './shape.ts';
+
+export type KubeObject = Record<string, unknown>;
+
+export function metadataOf(obj: unknown): Record<string, unknown> | undefined {
+  return isPlainObject(obj) && isPlainObject(obj.metadata) ? (obj.metadata as Record<string, unknown>) : undefined;
+}
+
+export function rawManagedFields(obj: unknown): unknown {
+  return metadataOf(obj)?.managedFields;
+}
+
+/** A deep copy without metadata.managedFields: managedFields never take part in comparisons. */
+export function withoutManagedFields(obj: unknown): KubeObject {
+  const copy = structuredClone(isPlainObject(obj) ? obj : {}) as KubeObject;
+  const meta = metadataOf(copy);
+  if (meta) delete meta.managedFields;
+  return copy;
+}
+
+/** Set (or, when there is nothing to record, omit) metadata.managedFields, as upstream encodes nil. */
+export function setManagedFields(obj: KubeObject, entries: ManagedFieldsEntry[]): KubeObject {
+  const meta = metadataOf(obj) ?? {};
+  if (entries.length > 0) meta.managedFields = entries;
+  else delete meta.managedFields;
+  if (Object.keys(meta).length > 0 || isPlainObject(obj.metadata)) obj.metadata = meta;
+  return obj;
+}
+
+export function apiVersionOf(obj: unknown): string {
+  return isPlainObject(obj) && typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+}

@@ -1,0 +1,91 @@
+/**
+ * The rules shared by Update and Apply for moving ownership (upstream's Updater.update and
+ * stripMetaManager): fields that change leave the managers that owned them, server-owned
+ * metadata is never owned, and reset fields (status on the main resource, spec on /status)
+ * are not tracked at all.
+ */
+import type { Comparison } from './compare.ts';
+import { applyConflict, type Conflict } from './conflict.ts';
+import {
+  difference,
+  emptySet,
+  insertPath,
+  intersection,
+  isEmpty,
+  recursiveDifference,
+  setPaths,
+  union,
+  type FieldSet,
+} from './field-set.ts';
+import type { Managers } from './managed-fields.ts';
+import { fieldPE } from './path-element.ts';
+
+/** stripMetaManager's set: removed (exactly, not below) from the writing manager's fields. */
+const STRIPPED: readonly string[][] = [
+  ['apiVersion'],
+  ['kind'],
+  ['metadata'],
+  ['metadata', 'name'],
+  ['metadata', 'namespace'],
+  ['metadata', 'creationTimestamp'],
+  ['metadata', 'selfLink'],
+  ['metadata', 'uid'],
+  ['metadata', 'clusterName'],
+  ['metadata', 'generation'],
+  ['metadata', 'managedFields'],
+  ['metadata', 'resourceVersion'],
+];
+
+function pathsSet(paths: readonly (readonly string[])[]): FieldSet {
+  const s = emptySet();
+  for (const p of paths) insertPath(s, p.map(fieldPE));
+  return s;
+}
+
+const STRIP_SET = pathsSet(STRIPPED);
+
+export function stripMeta(set: FieldSet): FieldSet {
+  return difference(set, STRIP_SET);
+}
+
+/** Reset fields as dotted paths ("status", "metadata.labels"); they and all below are ignored. */
+export function resetFieldSet(resetFields: readonly string[] | undefined): FieldSet {
+  return pathsSet((resetFields ?? []).map((f) => f.split('.')));
+}
+
+export function withoutReset(set: FieldSet, reset: FieldSet): FieldSet {
+  return recursiveDifference(set, reset);
+}
+
+export function filterComparison(c: Comparison, reset: FieldSet): Comparison {
+  return {
+    added: withoutReset(c.added, reset),
+    modified: withoutReset(c.modified, reset),
+    removed: withoutReset(c.removed, reset),
+  };
+}
+
+/**
+ * Every manager but `self` loses the fields that were modified, added or removed. Without
+ * force, losing a modified or added field is a conflict and nothing changes.
+ */
+export function takeFromOthers(managers: Managers, self: string, c: Comparison, force: boolean): Managers {
+  const changed = union(c.modified, c.added);
+  const conflicts: Conflict[] = [];
+  const out: Managers = new Map();
+  for (const [id, m] of managers) {
+    if (id === self) {
+      out.set(id, m);
+      continue;
+    }
+    const lost = intersection(m.set, changed);
+    for (const path of setPaths(lost)) conflicts.push({ id, manager: m, path });
+    const set = difference(difference(m.set, lost), c.removed);
+    if (!isEmpty(set)) out.set(id, { ...m, set });
+  }
+  if (!force && conflicts.length > 0) {
+    conflicts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    throw applyConflict(conflicts);
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+/**
+ * managedFields for create, update and non-apply patch (upstream's FieldManager.Update behind
+ * managedFieldsUpdater): the writing manager takes the fields its write changed, every other
+ * manager loses them.
+ */
+import type { Schema } from '../schema/types.ts';
+import { capUpdateManagers } from './cap-managers.ts';
+import { compareObjects } from './compare.ts';
+import { isEmpty, union } from './field-set.ts';
+import {
+  decodeManagedFields,
+  encodeManagedFields,
+  isResetManagedFields,
+  ManagedFieldsError,
+  managerIdentity,
+  type ManagedFieldsEntry,
+  type Managers,
+  type ManagerState,
+} from './managed-fields.ts';
+import { apiVersionOf, rawManagedFields, withoutManagedFields } from './object-meta.ts';
+import { filterComparison, resetFieldSet, stripMeta, takeFromOthers, withoutReset } from './ownership.ts';
+import { rootRef, TypedValueError } from './shape.ts';
+
+export type Subresource = '' | 'status' | 'scale';
+
+export interface UpdateOptions {
+  /** Top-level (or dotted) fields this endpoint resets and so never tracks, e.g. ["status"]. */
+  resetFields?: readonly string[];
+  /** The version the entry records; defaults to newObj.apiVersion. */
+  apiVersion?: string;
+}
+
+/**
+ * The managed fields newObj should be stored with. An empty result means "omit the field".
+ * Managed fields the client sent in newObj replace the stored ones (that is how clients edit
+ * them) unless they are empty or undecodable; subresources always start from the stored ones.
+ */
+export function updateManagedFields(
+  schema: Schema | undefined,
+  typeName: string | undefined,
+  oldObj: object | undefined,
+  newObj: object,
+  manager: string,
+  operation: 'Update',
+  subresource: Subresource,
+  time: string,
+  opts: UpdateOptions = {},
+): ManagedFieldsEntry[] {
+  const sent = rawManagedFields(newObj);
+  if (subresource === '' && isResetManagedFields(sent)) return [];
+  try {
+    const managers = decodeLiveOrNew(oldObj, sent, subresource !== '');
+    const next = recordUpdate(schema, typeName, oldObj, newObj, managers, {
+      manager,
+      operation,
+      subresource,
+      apiVersion: opts.apiVersion ?? apiVersionOf(newObj),
+      time,
+      resetFields: opts.resetFields,
+    });
+    return encodeManagedFields(capUpdateManagers(next));
+  } catch (e) {
+    // As UpdateNoErrors: a write never fails over bookkeeping; the entries are dropped instead
+    // of keeping ones that no longer describe the object.
+    if (e instanceof TypedValueError || e instanceof ManagedFieldsError) return [];
+    throw e;
+  }
+}
+
+function decodeLiveOrNew(oldObj: object | undefined, sent: unknown, ignoreNew: boolean): Managers {
+  if (!ignoreNew) {
+    try {
+      const fromNew = decodeManagedFields(sent);
+      if (fromNew.size > 0) return fromNew;
+    } catch (e) {
+      if (!(e instanceof ManagedFieldsError)) throw e;
+    }
+  }
+  return decodeManagedFields(rawManagedFields(oldObj));
+}
+
+export interface RecordUpdate {
+  manager: string;
+  operation: 'Update';
+  subresource: Subresource;
+  apiVersion: string;
+  time: string;
+  resetFields?: readonly string[] | undefined;
+}
+
+/** The core of an Update, also used for "before-first-apply". */
+export function recordUpdate(
+  schema: Schema | undefined,
+  typeName: string | undefined,
+  oldObj: object | undefined,
+  newObj: object,
+  managers: Managers,
+  u: RecordUpdate,
+): Managers {
+  const ref = rootRef(schema, typeName);
+  const reset = resetFieldSet(u.resetFields);
+  // A create compares against an empty object, as upstream compares against a new zero value.
+  const comparison = filterComparison(
+    compareObjects(schema, ref, withoutManagedFields(oldObj ?? {}), withoutManagedFields(newObj)),
+    reset,
+  );
+  // The write is first recorded under a temporary identity, so the manager's own earlier
+  // entry loses what changed like everyone else's; then the two are joined.
+  const out = takeFromOthers(managers, '', comparison, true);
+  const taken = stripMeta(withoutReset(union(comparison.modified, comparison.added), reset));
+  if (isEmpty(taken)) return out;
+  const state: ManagerState = {
+    manager: u.manager,
+    operation: u.operation,
+    apiVersion: u.apiVersion,
+    subresource: u.subresource,
+    time: u.time,
+    set: taken,
+  };
+  const id = managerIdentity(state);
+  const previous = out.get(id);
+  if (previous) state.set = union(taken, previous.set);
+  out.set(id, state);
+  return out;
+}

@@ -1,0 +1,56 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cloneJson, deepEqual, deeperThan, putKey } from './json-value.ts';
+import type { JsonObject, JsonValue } from './json-value.ts';
+
+describe('deeperThan', () => {
+  const table: [JsonValue, number, boolean][] = [
+    [1, 0, false],
+    [{}, 0, true],
+    [{}, 1, false],
+    [{ a: [1] }, 1, true],
+    [{ a: [1] }, 2, false],
+    [[[], [[{}]]], 3, true],
+  ];
+  for (const [v, limit, want] of table) test(`${JSON.stringify(v)} deeper than ${limit}: ${want}`, () => assert.equal(deeperThan(v, limit), want));
+
+  test('handles depths that would overflow a recursive walk', () => {
+    let v: JsonValue = 1;
+    for (let i = 0; i < 200_000; i++) v = [v];
+    assert.equal(deeperThan(v, 199_999), true);
+    assert.equal(deeperThan(v, 200_000), false);
+  });
+});
+
+describe('deepEqual / putKey', () => {
+  test('key order does not matter, array order does', () => {
+    assert.equal(deepEqual({ a: 1, b: [1, 2] }, { b: [1, 2], a: 1 }), true);
+    assert.equal(deepEqual({ a: [1, 2] }, { a: [2, 1] }), false);
+    assert.equal(deepEqual({ a: 1 }, { a: 1, b: null }), false);
+  });
+  test('putKey stores "__proto__" as data', () => {
+    const o: JsonObject = {};
+    putKey(o, '__proto__', { x: 1 });
+    assert.equal(Object.getPrototypeOf(o), Object.prototype);
+    assert.deepEqual(Object.keys(o), ['__proto__']);
+  });
+});
+
+describe('cloneJson', () => {
+  test('copies deeply without sharing', () => {
+    const src = { a: [{ b: 1 }, 2, null], c: { d: 'x' } };
+    const copy = cloneJson(src);
+    assert.deepEqual(copy, src);
+    copy.a.push(3);
+    (copy.c as { d: string }).d = 'y';
+    assert.deepEqual(src, { a: [{ b: 1 }, 2, null], c: { d: 'x' } });
+  });
+  test('copies depths that would overflow a recursive copy', () => {
+    let v: JsonValue = 'leaf';
+    for (let i = 0; i < 200_000; i++) v = { a: v };
+    const copy = cloneJson(v);
+    assert.notEqual(copy, v);
+    assert.equal(deeperThan(copy, 200_000), false);
+    assert.equal(deeperThan(copy, 199_999), true);
+  });
+});

@@ -1,0 +1,31 @@
+import forge from 'node-forge';
+import { generateRsaKeyPair } from './key-pair.ts';
+import { newCertificate, type RandomBytes } from './new-certificate.ts';
+
+export interface CertKeyPem {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface CreateCaOptions {
+  commonName: string;
+  now: Date;
+  validityDays: number;
+  random?: RandomBytes;
+}
+
+/** A self-signed RSA-2048 / SHA-256 certificate authority. */
+export function createCA(opts: CreateCaOptions): CertKeyPem {
+  const key = generateRsaKeyPair();
+  const subject = [{ name: 'commonName', value: opts.commonName }];
+  const cert = newCertificate({ publicKey: key.publicKey, subject, now: opts.now, validityDays: opts.validityDays, random: opts.random });
+  cert.setIssuer(subject);
+  cert.setExtensions([
+    // pathLen 0: this CA signs leaf certificates only, never another CA.
+    { name: 'basicConstraints', critical: true, cA: true, pathLenConstraint: 0 },
+    { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true, digitalSignature: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  cert.sign(key.privateKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
+}

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventRing } from './event-ring.ts';
+import type { EncodedEvent } from './watch-queue.ts';
+
+const ev = (revision: number): EncodedEvent => ({ type: 'ADDED', key: `/k${revision}`, revision, createRevision: revision, value: '{}' });
+const revs = (it: Iterable<EncodedEvent>) => Array.from(it, (e) => e.revision);
+
+test('the ring keeps the newest events and knows from where it is complete', () => {
+  const ring = new EventRing(3, 10);
+  assert.equal(ring.from, 10);
+  assert.deepEqual(revs(ring.after(10)), []);
+  for (const r of [11, 12, 13]) ring.push(ev(r));
+  assert.equal(ring.from, 10);
+  ring.push(ev(14));
+  ring.push(ev(15));
+  assert.equal(ring.length, 3);
+  assert.equal(ring.from, 12, 'events after 12 are all still held');
+  const cases: Array<[number, number[]]> = [
+    [12, [13, 14, 15]],
+    [13, [14, 15]],
+    [15, []],
+    [99, []],
+  ];
+  for (const [after, want] of cases) assert.deepEqual(revs(ring.after(after)), want, `after ${after}`);
+});
+
+test('the ring refuses a useless capacity', () => {
+  assert.throws(() => new EventRing(0, 0), RangeError);
+});

@@ -1,0 +1,36 @@
+/**
+ * One page of a list, shared by every backend: walk candidates in key order, keep those the
+ * predicate accepts, stop once `limit` are kept. As upstream's etcd3 store does, the page has
+ * more when any key follows (matching or not), and the continue token resumes after the last
+ * key examined, so a selective predicate can yield short or even empty later pages.
+ */
+import type { StoredObject } from './types.ts';
+
+export interface Page<T> {
+  items: StoredObject<T>[];
+  /** A key follows the last one examined. */
+  more: boolean;
+  /** The last key examined (the continue token resumes after it). */
+  lastKey?: string;
+}
+
+/** `limit` <= 0 means no limit. */
+export function takePage<T>(
+  candidates: Iterable<StoredObject<T>>,
+  limit: number,
+  predicate?: (value: unknown) => boolean,
+): Page<T> {
+  const items: StoredObject<T>[] = [];
+  let lastKey: string | undefined;
+  for (const c of candidates) {
+    if (limit > 0 && items.length >= limit) return { items, more: true, lastKey };
+    lastKey = c.key;
+    if (!predicate || predicate(c.value)) items.push(c);
+  }
+  return { items, more: false, lastKey };
+}
+
+/** Normalise ListOptions.limit: 0, negative or absent means all. */
+export function pageLimit(limit: number | undefined): number {
+  return limit !== undefined && limit > 0 ? Math.floor(limit) : 0;
+}

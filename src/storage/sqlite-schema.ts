@@ -1,0 +1,147 @@
+/**
+ * Tables, prepared statements and row mapping of the SQLite store. See the note at the top of
+ * sqlite.ts.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { retain } from './native-retain.ts';
+import type { StoredObject } from './types.ts';
+import type { EncodedEvent } from './watch-queue.ts';
+
+export const SCHEMA_VERSION = 1;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS log (
+  revision        INTEGER PRIMARY KEY,
+  key             TEXT    NOT NULL,
+  create_revision INTEGER NOT NULL,
+  prev_revision   INTEGER NOT NULL,
+  deleted         INTEGER NOT NULL,
+  value           TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS log_key_revision ON log (key, revision);
+CREATE TABLE IF NOT EXISTS current (
+  key      TEXT PRIMARY KEY,
+  revision INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** A log row joined with nothing: what list, get and watch read. */
+export interface Row {
+  key: string;
+  revision: number;
+  create_revision: number;
+  value: string;
+}
+
+export interface EventRow extends Row {
+  deleted: number;
+  prev_value: string | null;
+}
+
+/**
+ * Range bounds: [start, end). An end of undefined means "no upper bound"; it is bound as a BLOB
+ * because SQLite orders every TEXT value before every BLOB, so `key < X'00'` holds for all keys.
+ */
+export type End = string | Buffer;
+export const NO_END: Buffer = Buffer.alloc(0);
+
+export function createSchema(db: BetterSqlite3.Database): { revision: number; compacted: number } {
+  // exec() runs SQL without creating statement wrappers (see native-retain.ts).
+  db.exec(DDL);
+  const get = retain(db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'));
+  const version = get.get('schema')?.value;
+  if (version !== undefined && version !== SCHEMA_VERSION) {
+    throw new Error(`unsupported storage schema version ${version} (this build reads ${SCHEMA_VERSION})`);
+  }
+  db.exec(`BEGIN;
+    INSERT OR IGNORE INTO meta (name, value) VALUES ('schema', ${SCHEMA_VERSION});
+    INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0);
+    INSERT OR IGNORE INTO meta (name, value) VALUES ('compacted', 0);
+    COMMIT;`);
+  return { revision: get.get('revision')?.value ?? 0, compacted: get.get('compacted')?.value ?? 0 };
+}
+
+const ROW = 'l.key AS key, l.revision AS revision, l.create_revision AS create_revision, l.value AS value';
+
+export function prepareStatements(db: BetterSqlite3.Database) {
+  const statements = {
+    setMeta: db.prepare<[number, string]>('UPDATE meta SET value = ? WHERE name = ?'),
+    getCurrent: db.prepare<[string], Row>(`SELECT ${ROW} FROM current c JOIN log l ON l.revision = c.revision WHERE c.key = ?`),
+    insertLog: db.prepare<[number, string, number, number, number, string]>(
+      'INSERT INTO log (revision, key, create_revision, prev_revision, deleted, value) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    upsertCurrent: db.prepare<[string, number]>(
+      'INSERT INTO current (key, revision) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET revision = excluded.revision',
+    ),
+    deleteCurrent: db.prepare<[string]>('DELETE FROM current WHERE key = ?'),
+
+    // Current state: the `current` table points at each live key's newest log row.
+    listCurrent: db.prepare<[string, End, number], Row>(
+      `SELECT ${ROW} FROM current c JOIN log l ON l.revision = c.revision
+       WHERE c.key >= ? AND c.key < ? ORDER BY c.key LIMIT ?`,
+    ),
+    countCurrent: db.prepare<[string, End], { n: number }>('SELECT count(*) AS n FROM current WHERE key >= ? AND key < ?'),
+
+    // State at an older revision: per key the newest log row at or before it, unless a delete.
+    // (SQLite fills bare columns of a max() aggregate from the row holding the maximum.)
+    listAt: db.prepare<[string, End, number, number], Row>(
+      `SELECT key, revision, create_revision, value FROM (
+         SELECT key, max(revision) AS revision, create_revision, deleted, value FROM log
+         WHERE key >= ? AND key < ? AND revision <= ? GROUP BY key
+       ) WHERE deleted = 0 ORDER BY key LIMIT ?`,
+    ),
+    countAt: db.prepare<[string, End, number], { n: number }>(
+      `SELECT count(*) AS n FROM (
+         SELECT max(revision), deleted FROM log WHERE key >= ? AND key < ? AND revision <= ? GROUP BY key
+       ) WHERE deleted = 0`,
+    ),
+
+    // Walk the log by revision: watches usually start from a recent revision, so the revision
+    // range is small while a key range may span the whole log. (Unary + keeps the planner off
+    // the key index.)
+    eventsAfter: db.prepare<[number, string, End], EventRow>(
+      `SELECT ${ROW}, l.deleted AS deleted, p.value AS prev_value
+       FROM log l LEFT JOIN log p ON p.revision = l.prev_revision AND l.prev_revision > 0
+       WHERE l.revision > ? AND +l.key >= ? AND +l.key < ? ORDER BY l.revision`,
+    ),
+
+    minRevision: db.prepare<[], { r: number | null }>('SELECT min(revision) AS r FROM log'),
+    // Drop rows in (lo, hi] superseded at `at`: deletes, and rows older than the key's newest
+    // row at or before `at`. Chunks must run in ascending order (see compact in sqlite.ts).
+    compactRange: db.prepare<[number, number, number]>(
+      `DELETE FROM log WHERE revision > ? AND revision <= ? AND (deleted = 1 OR revision <
+         (SELECT max(l2.revision) FROM log l2 WHERE l2.key = log.key AND l2.revision <= ?))`,
+    ),
+  };
+  for (const st of Object.values(statements)) retain(st);
+  return statements;
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+export function toObject<T>(row: Row): StoredObject<T> {
+  return { key: row.key, value: JSON.parse(row.value) as T, createRevision: row.create_revision, modRevision: row.revision };
+}
+
+export function* mapRows<T>(rows: Iterable<Row>): Generator<StoredObject<T>> {
+  for (const row of rows) yield toObject<T>(row);
+}
+
+export function toEvent(row: EventRow): EncodedEvent {
+  if (row.deleted) {
+    return { type: 'DELETED', key: row.key, revision: row.revision, createRevision: row.create_revision, value: row.value, prevValue: row.value };
+  }
+  const e: EncodedEvent = {
+    type: row.create_revision === row.revision ? 'ADDED' : 'MODIFIED',
+    key: row.key,
+    revision: row.revision,
+    createRevision: row.create_revision,
+    value: row.value,
+  };
+  if (row.prev_value !== null) e.prevValue = row.prev_value;
+  return e;
+}

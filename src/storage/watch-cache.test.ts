@@ -1,0 +1,144 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSqliteStore } from './sqlite.ts';
+import { createWatchCache } from './watch-cache.ts';
+import { StorageError } from './types.ts';
+import type { Store, Watcher, WatchEvent, WatchHandlers } from './types.ts';
+
+/** The inner store, with every method call recorded by name. */
+function spied(inner: Store): { store: Store; calls: string[] } {
+  const calls: string[] = [];
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        calls.push(String(prop));
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store, calls };
+}
+
+/**
+ * An inner store whose watch events arrive a macrotask late (as from a remote etcd) and whose
+ * watches can be broken on demand.
+ */
+function laggy(inner: Store): { store: Store; breakWatches: (err: Error) => void } {
+  const live: Array<{ w: Watcher; h: WatchHandlers }> = [];
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop !== 'watch') {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      }
+      return (prefix: string, from: number, h: WatchHandlers) => {
+        let chain = Promise.resolve();
+        const later = () => new Promise<void>((resolve) => setImmediate(resolve));
+        const w = target.watch(prefix, from, {
+          onEvent: (e) => (chain = chain.then(later).then(() => h.onEvent(e))),
+          onError: (err) => h.onError?.(err),
+        });
+        live.push({ w, h });
+        return w;
+      };
+    },
+  });
+  return {
+    store,
+    breakWatches(err) {
+      for (const { w, h } of live.splice(0)) {
+        w.close();
+        h.onError?.(err);
+      }
+    },
+  };
+}
+
+function until(events: WatchEvent[], n: number, handlers: { error?: Error }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (handlers.error) return reject(handlers.error);
+      if (events.length >= n) return resolve();
+      setImmediate(check);
+    };
+    check();
+  });
+}
+
+const READS = new Set(['get', 'list', 'count', 'watch']);
+
+describe('watch cache', () => {
+  test('current reads and recent watches are served from memory', async () => {
+    const { store: inner, calls } = spied(openSqliteStore({ path: ':memory:' }));
+    const cache = createWatchCache(inner, { historySize: 2 });
+    const r0 = cache.currentRevision();
+    for (const k of ['/m/a', '/m/b', '/m/c', '/m/d']) await cache.create(k, { k });
+    calls.length = 0;
+
+    assert.deepEqual((await cache.get('/m/b'))?.value, { k: '/m/b' });
+    const p1 = await cache.list('/m/', { limit: 3 });
+    const p2 = await cache.list('/m/', { limit: 3, continue: p1.continue });
+    assert.deepEqual([...p1.items, ...p2.items].map((o) => o.key), ['/m/a', '/m/b', '/m/c', '/m/d']);
+    assert.equal(p1.remainingItemCount, 1);
+    assert.equal(await cache.count('/m/'), 4);
+    const recent = cache.watch('/m/', r0 + 2, { onEvent() {} }); // the ring holds r0+3, r0+4
+    assert.deepEqual(calls.filter((c) => READS.has(c)), []);
+
+    const old = cache.watch('/m/', r0 + 1, { onEvent() {} });
+    await cache.list('/m/', { atRevision: r0 + 1 });
+    assert.deepEqual(calls.filter((c) => READS.has(c)), ['watch', 'list'], 'older revisions fall through');
+    recent.close();
+    old.close();
+    await cache.close();
+    await assert.rejects(inner.get('/m/a'), (e: unknown) => e instanceof StorageError && e.code === 'Closed');
+  });
+
+  test('a write resolves only once the cache shows it, even when the inner watch lags', async () => {
+    const { store: inner } = laggy(openSqliteStore({ path: ':memory:' }));
+    const cache = createWatchCache(inner);
+    const a = await cache.create('/y/a', { v: 1 });
+    assert.deepEqual(await cache.get('/y/a'), a);
+    for (let i = 2; i <= 5; i++) {
+      const cur = (await cache.get('/y/a'))!;
+      const next = await cache.update('/y/a', { v: i }, cur.modRevision);
+      assert.deepEqual((await cache.list('/y/')).items, [next]);
+      assert.equal(cache.currentRevision(), next.modRevision);
+    }
+    await cache.delete('/y/a');
+    assert.equal(await cache.get('/y/a'), undefined);
+    await cache.close();
+  });
+
+  test('when the inner watch breaks, cache watchers are told and the cache re-primes', async () => {
+    const { store: inner, breakWatches } = laggy(openSqliteStore({ path: ':memory:' }));
+    const cache = createWatchCache(inner);
+    await cache.create('/z/a', { v: 1 });
+    const events: WatchEvent[] = [];
+    const state: { error?: Error } = {};
+    cache.watch('/z/', cache.currentRevision(), { onEvent: (e) => events.push(e), onError: (e) => (state.error = e) });
+
+    breakWatches(new Error('connection lost'));
+    await assert.rejects(until(events, 1, state), /connection lost/);
+    // Changes made while the cache was blind are picked up by the re-prime.
+    await inner.create('/z/b', { v: 2 });
+    const c = await cache.create('/z/c', { v: 3 });
+    assert.deepEqual((await cache.list('/z/')).items.map((o) => o.key), ['/z/a', '/z/b', '/z/c']);
+    assert.equal(cache.currentRevision(), c.modRevision);
+
+    const after: WatchEvent[] = [];
+    const st2: { error?: Error } = {};
+    cache.watch('/z/', c.modRevision, { onEvent: (e) => after.push(e), onError: (e) => (st2.error = e) });
+    await cache.create('/z/d', {});
+    await until(after, 1, st2);
+    assert.deepEqual(after.map((e) => e.key), ['/z/d']);
+    await cache.close();
+  });
+
+  test('a history size must be a positive integer', () => {
+    const inner = openSqliteStore({ path: ':memory:' });
+    assert.throws(() => createWatchCache(inner, { historySize: 0 }), RangeError);
+    return inner.close();
+  });
+});

@@ -1,0 +1,279 @@
+/**
+ * A Store in front of another Store that serves current reads and recent watches from memory,
+ * in the manner of kube-apiserver's watch cache.
+ *
+ * It lists the inner store once, then follows it with ONE watch from that list's revision; the
+ * state (sorted keys + values) and a ring of recent events are updated from that watch only, so
+ * memory is always exactly the inner state at `state.revision`. Reads at that revision and
+ * watches from revisions the ring still covers never touch the inner store; anything older
+ * falls through to it. Writes go to the inner store and resolve only once the cache has applied
+ * them, so a read issued after an acknowledged write sees it (read-your-writes).
+ *
+ * Until the first list has arrived, and while re-priming after the inner watch failed, every
+ * call goes straight to the inner store, which is always correct, just slower.
+ */
+import { prefixEnd } from './key-range.ts';
+import { decodeContinue, encodeContinue } from './continue-token.ts';
+import { EventRing } from './event-ring.ts';
+import { pageLimit, takePage } from './page.ts';
+import { SortedKeys } from './sorted-keys.ts';
+import { QueuedWatcher } from './watch-queue.ts';
+import type { EncodedEvent } from './watch-queue.ts';
+import { StorageError } from './types.ts';
+import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchEvent, WatchHandlers } from './types.ts';
+
+export interface WatchCacheOptions {
+  /** Recent events kept for watches (default 10,000). */
+  historySize?: number;
+}
+
+interface Entry {
+  text: string;
+  createRevision: number;
+  modRevision: number;
+}
+
+interface CacheState {
+  revision: number;
+  keys: SortedKeys;
+  objects: Map<string, Entry>;
+  history: EventRing;
+}
+
+/** Attempts to prime when the inner store compacts between our list and our watch. */
+const PRIME_ATTEMPTS = 3;
+
+export function createWatchCache(inner: Store, opts: WatchCacheOptions = {}): Store {
+  const historySize = opts.historySize ?? 10_000;
+  if (!Number.isSafeInteger(historySize) || historySize < 1) {
+    throw new RangeError(`historySize must be a positive integer, got ${historySize}`);
+  }
+  return new WatchCache(inner, historySize);
+}
+
+function toObject<T>(key: string, e: Entry): StoredObject<T> {
+  return { key, value: JSON.parse(e.text) as T, createRevision: e.createRevision, modRevision: e.modRevision };
+}
+
+/** Values are parsed lazily: a limited page parses only the keys it examines. */
+function* objectsOf<T>(s: CacheState, from: number, to: number): Generator<StoredObject<T>> {
+  for (let i = from; i < to; i++) {
+    const k = s.keys.at(i);
+    yield toObject<T>(k, s.objects.get(k) as Entry);
+  }
+}
+
+function closedError(): StorageError {
+  return new StorageError('Closed', 'storage is closed');
+}
+
+class WatchCache implements Store {
+  private readonly inner: Store;
+  private readonly historySize: number;
+  private state: CacheState | undefined;
+  private ready: Promise<void>;
+  private innerWatcher: Watcher | undefined;
+  private readonly watchers = new Set<QueuedWatcher<unknown>>();
+  private waiters: Array<{ revision: number; resolve: () => void }> = [];
+  private closed = false;
+  /** Priming failed for good: serve everything from the inner store. */
+  private passThrough = false;
+
+  constructor(inner: Store, historySize: number) {
+    this.inner = inner;
+    this.historySize = historySize;
+    this.ready = this.startPriming();
+  }
+
+  currentRevision(): number {
+    return this.state?.revision ?? this.inner.currentRevision();
+  }
+
+  compactedRevision(): number {
+    return this.inner.compactedRevision();
+  }
+
+  async get<T = unknown>(key: string): Promise<StoredObject<T> | undefined> {
+    const s = await this.serving();
+    if (!s) return this.inner.get<T>(key);
+    const e = s.objects.get(key);
+    return e ? toObject<T>(key, e) : undefined;
+  }
+
+  async list<T = unknown>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    const s = await this.serving();
+    if (!s) return this.inner.list<T>(prefix, opts);
+    let start = prefix;
+    if (opts.continue) {
+      const pos = decodeContinue(opts.continue, prefix);
+      if (opts.atRevision !== undefined && opts.atRevision !== pos.revision) {
+        throw new StorageError('InvalidContinue', 'continue token and atRevision disagree');
+      }
+      // A later page of a list whose snapshot memory no longer holds: read it from the log.
+      if (pos.revision !== s.revision) return this.inner.list<T>(prefix, opts);
+      start = pos.start;
+    } else if (opts.atRevision !== undefined && opts.atRevision !== s.revision) {
+      return this.inner.list<T>(prefix, opts);
+    }
+    // Memory lagging behind a compaction: let the inner store answer (or refuse) consistently.
+    if (s.revision < this.inner.compactedRevision()) return this.inner.list<T>(prefix, opts);
+
+    const from = s.keys.lowerBound(start);
+    const to = Math.max(from, s.keys.endIndex(prefixEnd(prefix)));
+    const page = takePage(objectsOf<T>(s, from, to), pageLimit(opts.limit), opts.predicate);
+    const result: ListResult<T> = { items: page.items, revision: s.revision };
+    if (page.more && page.lastKey !== undefined) {
+      result.continue = encodeContinue(prefix, s.revision, page.lastKey);
+      if (!opts.predicate) result.remainingItemCount = to - from - page.items.length;
+    }
+    return result;
+  }
+
+  async count(prefix: string): Promise<number> {
+    const s = await this.serving();
+    if (!s) return this.inner.count(prefix);
+    return s.keys.endIndex(prefixEnd(prefix)) - s.keys.lowerBound(prefix);
+  }
+
+  async create<T = unknown>(key: string, value: T): Promise<StoredObject<T>> {
+    return this.caughtUp(await this.inner.create<T>(key, value));
+  }
+
+  async update<T = unknown>(key: string, value: T, expectedRevision: number): Promise<StoredObject<T>> {
+    return this.caughtUp(await this.inner.update<T>(key, value, expectedRevision));
+  }
+
+  async delete<T = unknown>(key: string, expectedRevision?: number): Promise<StoredObject<T>> {
+    return this.caughtUp(await this.inner.delete<T>(key, expectedRevision));
+  }
+
+  watch<T = unknown>(prefix: string, fromRevision: number, handlers: WatchHandlers<T>): Watcher {
+    if (this.closed) throw closedError();
+    const compacted = this.inner.compactedRevision();
+    if (fromRevision < compacted) {
+      throw new StorageError('Compacted', `revision ${fromRevision} has been compacted`, { revision: compacted });
+    }
+    const s = this.state;
+    if (!s || fromRevision < s.history.from) return this.inner.watch<T>(prefix, fromRevision, handlers);
+    const w = new QueuedWatcher<T>(prefix, fromRevision, handlers, (x) => this.watchers.delete(x as QueuedWatcher<unknown>));
+    // Replay and registration in one synchronous turn: apply() cannot run in between.
+    for (const e of s.history.after(fromRevision)) if (w.matches(e.key)) w.push(e);
+    this.watchers.add(w as QueuedWatcher<unknown>);
+    return w;
+  }
+
+  compact(revision: number): Promise<void> {
+    return this.inner.compact(revision);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.innerWatcher?.close();
+    this.innerWatcher = undefined;
+    this.state = undefined;
+    for (const w of [...this.watchers]) w.fail(closedError());
+    this.watchers.clear();
+    // Writes waiting to be observed were committed: let them resolve.
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
+    await this.inner.close();
+  }
+
+  /** The state to serve reads from, or undefined to fall through to the inner store. */
+  private async serving(): Promise<CacheState | undefined> {
+    await this.ready;
+    if (this.closed) throw closedError();
+    return this.state;
+  }
+
+  private async caughtUp<T>(obj: StoredObject<T>): Promise<StoredObject<T>> {
+    const s = this.state;
+    if (!this.closed && !this.passThrough && !(s && s.revision >= obj.modRevision)) {
+      await new Promise<void>((resolve) => this.waiters.push({ revision: obj.modRevision, resolve }));
+    }
+    return obj;
+  }
+
+  private settleWaiters(): void {
+    const rev = this.state?.revision ?? -1;
+    if (this.waiters.length === 0) return;
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) {
+      if (w.revision <= rev) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  /** Prime in the background; a failure degrades to pass-through instead of wedging callers. */
+  private startPriming(): Promise<void> {
+    return this.prime().catch(() => {
+      this.passThrough = true;
+      // Nothing to follow: let waiting writers go; reads fall through to the inner store.
+      for (const w of this.waiters) w.resolve();
+      this.waiters = [];
+    });
+  }
+
+  private async prime(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = await this.inner.list('');
+      if (this.closed) return;
+      const s: CacheState = {
+        revision: snapshot.revision,
+        keys: new SortedKeys(),
+        objects: new Map(),
+        history: new EventRing(this.historySize, snapshot.revision),
+      };
+      for (const item of snapshot.items) {
+        s.keys.insert(item.key);
+        s.objects.set(item.key, { text: JSON.stringify(item.value), createRevision: item.createRevision, modRevision: item.modRevision });
+      }
+      try {
+        this.innerWatcher = this.inner.watch('', snapshot.revision, {
+          onEvent: (e) => this.apply(s, e),
+          onError: (err) => this.lost(s, err),
+        });
+      } catch (err) {
+        if (err instanceof StorageError && err.code === 'Compacted' && attempt < PRIME_ATTEMPTS) continue;
+        throw err;
+      }
+      this.state = s;
+      this.settleWaiters();
+      return;
+    }
+  }
+
+  private apply(s: CacheState, e: WatchEvent): void {
+    if (this.state !== s || e.revision <= s.revision) return;
+    const prev = s.objects.get(e.key);
+    let event: EncodedEvent;
+    if (e.type === 'DELETED') {
+      const text = prev?.text ?? JSON.stringify(e.value);
+      s.objects.delete(e.key);
+      s.keys.remove(e.key);
+      event = { type: 'DELETED', key: e.key, revision: e.revision, createRevision: e.createRevision, value: text, prevValue: text };
+    } else {
+      const text = JSON.stringify(e.value);
+      if (!prev) s.keys.insert(e.key);
+      s.objects.set(e.key, { text, createRevision: e.createRevision, modRevision: e.revision });
+      event = { type: prev ? 'MODIFIED' : 'ADDED', key: e.key, revision: e.revision, createRevision: e.createRevision, value: text };
+      if (prev) event.prevValue = prev.text;
+    }
+    s.revision = e.revision;
+    s.history.push(event);
+    for (const w of this.watchers) if (w.matches(e.key)) w.push(event);
+    this.settleWaiters();
+  }
+
+  /** The inner watch ended: our watchers saw a history we can no longer continue; start over. */
+  private lost(s: CacheState, err: Error): void {
+    if (this.state !== s || this.closed) return;
+    this.state = undefined;
+    this.innerWatcher = undefined;
+    for (const w of [...this.watchers]) w.fail(err);
+    this.watchers.clear();
+    this.ready = this.startPriming();
+  }
+}
