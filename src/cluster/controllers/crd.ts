@@ -1,6 +1,6 @@
 import type { RestContext } from '../../server/rest/context.ts';
 import type { ResourceDef } from '../../api/registry/resource-def.ts';
-import { ALL_VERBS } from '../../api/registry/resource-def.ts';
+import { ALL_VERBS, storagePrefix } from '../../api/registry/resource-def.ts';
 import { crdAcceptedStatus } from '../../api/crd/crd-status.ts';
 import { crdVersionInfo, customResourceValidator } from '../../api/crd/crd-validator.ts';
 import { rfc3339 } from '../../server/rest/prepare.ts';
@@ -39,6 +39,12 @@ export function crdResourceDefs(crd: Obj): ResourceDef[] {
   return out;
 }
 
+/** Custom resources do not outlive their definition (upstream's customresourcecleanup finalizer). */
+async function purgeAll(ctx: RestContext, prefix: string): Promise<void> {
+  const list = await ctx.store.list<Obj>(prefix);
+  for (const item of list.items) await mutate(ctx.store, item.key, () => 'delete');
+}
+
 /**
  * Serves custom resources: every CRD's served versions are registered in the registry (and
  * removed when the CRD goes), and an accepted CRD gets its Established status.
@@ -48,8 +54,10 @@ export function startCrdController(ctx: RestContext): () => void {
   let stopped = false;
 
   const apply = (name: string, crd: Obj | undefined) => {
-    for (const d of served.get(name) ?? []) ctx.registry.remove(d.group, d.version, d.resource);
+    const previous = served.get(name) ?? [];
+    for (const d of previous) ctx.registry.remove(d.group, d.version, d.resource);
     served.delete(name);
+    if (!crd && previous[0]) void purge(storagePrefix(previous[0]));
     if (!crd || crd.metadata.deletionTimestamp) return;
     let defs: ResourceDef[];
     try {
@@ -62,11 +70,12 @@ export function startCrdController(ctx: RestContext): () => void {
     served.set(name, defs);
     const status = crdAcceptedStatus(crd, rfc3339(ctx.now()));
     const conds = (s: unknown) => ((s as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).map((c) => [c.type, c.status]);
-    if (!jsonEqual(conds(crd.status), conds(status)) || !jsonEqual((crd.status as Obj | undefined)?.acceptedNames, (status as Obj).acceptedNames)) {
+    if (!jsonEqual(conds(crd.status), conds(status)) || !jsonEqual((crd.status as Obj | undefined)?.acceptedNames, (status as unknown as Obj).acceptedNames)) {
       void mutate(ctx.store, CRD_PREFIX + name, (o) => ({ ...o, status })).catch((err) => ctx.log.error({ err }, 'crd status update failed'));
     }
   };
 
+  const purge = (prefix: string) => purgeAll(ctx, prefix).catch((err) => ctx.log.error({ err }, 'custom resource cleanup failed'));
   let watcher: { close(): void } | undefined;
   const ready = (async () => {
     const list = await ctx.store.list<Obj>(CRD_PREFIX);

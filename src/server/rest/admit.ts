@@ -10,6 +10,8 @@ import { header } from './decode-object.ts';
 import { rfc3339 } from './prepare.ts';
 import type { CustomValidator } from '../../api/crd/types.ts';
 import { groupVersion } from '../../api/registry/resource-def.ts';
+import { applySchemaDefaults } from '../../api/crd/defaults.ts';
+import type { JSONSchemaProps } from '../../api/crd/json-schema-props.ts';
 
 export function admissionAttributes(req: RestRequest, op: Operation, obj: K8sObject | undefined, old: K8sObject | undefined, dryRun: boolean, subresource = req.info.subresource): AdmissionAttributes {
   const { def, info } = req;
@@ -37,7 +39,8 @@ export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, a
   if (obj) {
     const { def } = req;
     const gvk = { group: def.group, version: def.version, kind: def.kind };
-    applyDefaults(gvk, obj);
+    if (def.custom) applySchemaDefaults((def.custom as { schema?: JSONSchemaProps }).schema, obj);
+    else applyDefaults(gvk, obj);
     const errs = def.custom ? customValidator(def)?.(obj, attrs.oldObject) ?? [] : validateObject(gvk, obj, attrs.oldObject);
     if (errs.length > 0) throw invalid(def.kind, def.group, String(obj.metadata?.name ?? ''), toStatusCauses(errs));
   }

@@ -3,6 +3,8 @@ import { decodeProtobufObject } from '../../api/codecs/protobuf.ts';
 import { mediaType, OBJECT_MEDIA_TYPES, parseJsonBody, parseYamlBody, requireObject, unsupportedMediaType } from '../../api/codecs/decode-body.ts';
 import { findUnknownFields } from '../../api/schema/unknown-fields.ts';
 import { pruneUnknownFields } from '../../api/schema/prune.ts';
+import { pruneUnknown } from '../../api/crd/prune.ts';
+import type { JSONSchemaProps } from '../../api/crd/json-schema-props.ts';
 import { groupVersion } from '../../api/registry/resource-def.ts';
 import type { RestContext, RestRequest } from './context.ts';
 import type { K8sObject } from './objects.ts';
@@ -41,14 +43,27 @@ export function decodeObject(ctx: RestContext, req: RestRequest, expect: { apiVe
  */
 export function applyFieldValidation(ctx: RestContext, req: RestRequest, obj: K8sObject, typeName: string | undefined): void {
   const mode = fieldValidationMode(req.query);
-  if (!typeName || !ctx.schema.type(typeName)) return;
-  const unknown = findUnknownFields(ctx.schema, typeName, obj);
-  if (unknown.length === 0) return;
-  if (mode === 'Strict') {
-    throw badRequest(`strict decoding error: ${unknown.map((p) => `unknown field "${p}"`).join(', ')}`);
+  let unknown: string[];
+  const custom = req.def.custom as { schema?: JSONSchemaProps; preserveUnknownFields?: boolean } | undefined;
+  if (custom) {
+    // Custom resources are pruned by their CRD's structural schema.
+    if (!custom.schema) return;
+    const copy = structuredClone(obj);
+    unknown = pruneUnknown(custom.schema, copy);
+    if (unknown.length > 0 && mode === 'Strict') throw strictError(unknown);
+    if (unknown.length > 0) pruneUnknown(custom.schema, obj);
+  } else {
+    if (!typeName || !ctx.schema.type(typeName)) return;
+    unknown = findUnknownFields(ctx.schema, typeName, obj);
+    if (unknown.length === 0) return;
+    if (mode === 'Strict') throw strictError(unknown);
+    pruneUnknownFields(ctx.schema, typeName, obj);
   }
   if (mode === 'Warn') for (const p of unknown) req.warnings.push(`unknown field "${p}"`);
-  pruneUnknownFields(ctx.schema, typeName, obj);
+}
+
+function strictError(unknown: string[]) {
+  return badRequest(`strict decoding error: ${unknown.map((p) => `unknown field "${p}"`).join(', ')}`);
 }
 
 export function fieldValidationMode(q: URLSearchParams): 'Strict' | 'Warn' | 'Ignore' {

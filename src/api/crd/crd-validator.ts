@@ -1,0 +1,62 @@
+/**
+ * The validator for custom resources of one CRD version, as apiextensions' customResourceValidator
+ * plus the strategy's schema checks: TypeMeta must name this CRD's kind and group/version, metadata
+ * must be an object with a name (full ObjectMeta validation is the REST layer's), the body must
+ * satisfy the version's openAPIV3Schema (root apiVersion/kind/metadata excluded: they are
+ * validated above), and replicas/selector paths of a scale subresource must hold the right types.
+ */
+import type { FieldError } from '../validation/field-errors.ts';
+import { invalid, required } from '../validation/field-errors.ts';
+import type { CustomValidator } from './types.ts';
+import type { JSONSchemaProps } from './json-schema-props.ts';
+import { isJsonObject } from './json-schema-props.ts';
+import { crdKind, crdVersionInfo } from './crd-version-info.ts';
+import { validateScale } from './scale-validate.ts';
+import { validateAgainstSchema } from './structural-validate.ts';
+
+export { crdVersionInfo } from './crd-version-info.ts';
+export type { CrdVersionInfo, ScaleInfo } from './crd-version-info.ts';
+
+const ROOT_META = ['apiVersion', 'kind', 'metadata'];
+
+/** The root schema without the TypeMeta/ObjectMeta properties, which are not the schema's to judge. */
+export function bodySchema(schema: JSONSchemaProps): JSONSchemaProps {
+  const properties = Object.fromEntries(Object.entries(schema.properties ?? {}).filter(([k]) => !ROOT_META.includes(k)));
+  return { ...schema, properties };
+}
+
+function validateTypeMeta(obj: Record<string, any>, group: string, version: string, kind: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const gv = group === '' ? version : `${group}/${version}`;
+  if (obj.kind !== kind) errs.push(invalid('kind', obj.kind ?? '', `must be ${kind}`));
+  if (obj.apiVersion !== gv) errs.push(invalid('apiVersion', obj.apiVersion ?? '', `must be ${gv}`));
+  return errs;
+}
+
+function validateMetaPresence(obj: Record<string, any>): FieldError[] {
+  const meta: unknown = obj.metadata;
+  if (!isJsonObject(meta)) return [invalid('metadata', meta ?? null, 'must be an object')];
+  const name = meta.name;
+  if (typeof name !== 'string' || name === '') return [required('metadata.name', 'name or generateName is required')];
+  return [];
+}
+
+/** Throws when the CRD does not serve `version`: a validator for it would be a configuration error. */
+export function customResourceValidator(crd: object, version: string): CustomValidator {
+  const info = crdVersionInfo(crd, version);
+  const { group, kind } = crdKind(crd, version);
+  const versions = (crd as { spec?: { versions?: { name?: unknown }[] } }).spec?.versions;
+  if (!Array.isArray(versions) || !versions.some((v) => v?.name === version)) {
+    throw new Error(`CustomResourceDefinition has no version ${JSON.stringify(version)}`);
+  }
+  const schema = info.schema === undefined ? undefined : bodySchema(info.schema);
+  return (obj) => {
+    const typeErrs = validateTypeMeta(obj, group, version, kind);
+    if (typeErrs.length > 0) return typeErrs;
+    return [
+      ...validateMetaPresence(obj),
+      ...(schema === undefined ? [] : validateAgainstSchema(schema, obj)),
+      ...validateScale(obj, info.scale),
+    ];
+  };
+}

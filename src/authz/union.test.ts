@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UnionAuthorizer } from './union.ts';
+import { MastersAuthorizer } from './masters.ts';
+import { forbiddenMessage } from './forbidden-message.ts';
+import type { Authorizer, AuthzAttributes, AuthzResult } from './types.ts';
+
+const attrs = (groups: string[], over: Partial<AuthzAttributes> = {}): AuthzAttributes => ({
+  user: { username: 'alice', groups },
+  verb: 'list',
+  isResourceRequest: true,
+  path: '/api/v1/namespaces/b/pods',
+  apiGroup: '',
+  apiVersion: 'v1',
+  namespace: 'b',
+  resource: 'pods',
+  subresource: '',
+  name: '',
+  ...over,
+});
+const fixed = (name: string, r: AuthzResult | Error): Authorizer => ({
+  name,
+  async authorize() {
+    if (r instanceof Error) throw r;
+    return r;
+  },
+});
+
+test('system:masters is allowed, others get no opinion, which the union denies', async () => {
+  const u = new UnionAuthorizer([new MastersAuthorizer()]);
+  assert.equal((await u.authorize(attrs(['system:masters']))).decision, 'allow');
+  assert.equal((await u.authorize(attrs(['dev']))).decision, 'deny');
+});
+
+test('first allow or deny wins, in order', async () => {
+  const u = new UnionAuthorizer([fixed('a', { decision: 'no-opinion', reason: '' }), fixed('b', { decision: 'deny', reason: 'no' }), fixed('c', { decision: 'allow', reason: 'yes' })]);
+  const r = await u.authorize(attrs([]));
+  assert.equal(r.decision, 'deny');
+  assert.equal(r.authorizer, 'b');
+});
+
+test('an authorizer error is a deny, never an allow', async () => {
+  const u = new UnionAuthorizer([fixed('broken', new Error('down')), fixed('yes', { decision: 'allow', reason: '' })]);
+  const r = await u.authorize(attrs([]));
+  assert.equal(r.decision, 'deny');
+  assert.match(r.reason, /down/);
+});
+
+test('forbidden messages as upstream', () => {
+  assert.equal(forbiddenMessage(attrs([])), 'User "alice" cannot list resource "pods" in API group "" in the namespace "b"');
+  assert.equal(forbiddenMessage(attrs([], { namespace: '', resource: 'nodes', verb: 'get', subresource: 'status' })), 'User "alice" cannot get resource "nodes/status" in API group "" at the cluster scope');
+  assert.equal(forbiddenMessage(attrs([], { isResourceRequest: false, verb: 'get', path: '/healthz' })), 'User "alice" cannot get path "/healthz"');
+});

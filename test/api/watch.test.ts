@@ -1,0 +1,70 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+
+let c: TestCluster;
+before(async () => {
+  c = await startTestCluster();
+});
+after(async () => {
+  await c.close();
+});
+
+const CM = '/api/v1/namespaces/default/configmaps';
+const cm = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { v: '1' } });
+
+test('watch from a resourceVersion replays ADDED, MODIFIED, DELETED in order', async () => {
+  const first = await c.admin.post(CM, cm('w1'));
+  const rv = first.body.metadata.resourceVersion;
+  await c.admin.patch(CM + '/w1', { data: { v: '2' } }, 'application/merge-patch+json');
+  await c.admin.post(CM, cm('w2'));
+  await c.admin.delete(CM + '/w1');
+  const { status, events } = await c.admin.watch(`${CM}?watch=true&resourceVersion=${rv}`, (e) => e.length >= 3);
+  assert.equal(status, 200);
+  assert.deepEqual(events.map((e) => [e.type, e.object.metadata.name]), [['MODIFIED', 'w1'], ['ADDED', 'w2'], ['DELETED', 'w1']]);
+  const rvs = events.map((e) => Number(e.object.metadata.resourceVersion));
+  assert.deepEqual([...rvs].sort((a, b) => a - b), rvs);
+});
+
+test('watch without a resourceVersion starts with the current state, then live events', async () => {
+  const p = c.admin.watch(`${CM}?watch=true`, (e) => e.some((x) => x.object.metadata.name === 'live'));
+  await new Promise((r) => setTimeout(r, 200));
+  await c.admin.post(CM, cm('live'));
+  const { events } = await p;
+  const names = events.map((e) => `${e.type}:${e.object.metadata.name}`);
+  assert.ok(names.includes('ADDED:w2'), names.join(' '));
+  assert.equal(names[names.length - 1], 'ADDED:live');
+});
+
+test('selectors apply to events: leaving the selection is DELETED, entering is ADDED', async () => {
+  const start = (await c.admin.post(CM, cm('sel', { team: 'a' }))).body.metadata.resourceVersion;
+  await c.admin.patch(CM + '/sel', { metadata: { labels: { team: 'b' } } }, 'application/merge-patch+json');
+  await c.admin.patch(CM + '/sel', { metadata: { labels: { team: 'a' } } }, 'application/merge-patch+json');
+  const { events } = await c.admin.watch(`${CM}?watch=true&labelSelector=team%3Da&resourceVersion=${Number(start) - 1}`, (e) => e.length >= 3);
+  assert.deepEqual(events.map((e) => e.type), ['ADDED', 'DELETED', 'ADDED']);
+});
+
+test('bookmarks and timeoutSeconds', async () => {
+  const rv = (await c.admin.get(CM)).body.metadata.resourceVersion;
+  const { events } = await c.admin.watch(`${CM}?watch=true&allowWatchBookmarks=true&timeoutSeconds=1&resourceVersion=${rv}`, () => false, 5000);
+  assert.ok(events.length >= 1);
+  const last = events[events.length - 1];
+  assert.equal(last.type, 'BOOKMARK');
+  assert.equal(last.object.kind, 'ConfigMap');
+  assert.match(last.object.metadata.resourceVersion, /^\d+$/);
+});
+
+test('a compacted resourceVersion is 410 Expired', async () => {
+  await c.admin.post(CM, cm('old'));
+  const rev = c.cp.store.currentRevision();
+  await c.admin.post(CM, cm('newer'));
+  await c.cp.store.compact(rev);
+  const { events } = await c.admin.watch(`${CM}?watch=true&resourceVersion=1`, (e) => e.length >= 1);
+  assert.equal(events[0].type, 'ERROR');
+  assert.equal(events[0].object.kind, 'Status');
+  assert.equal(events[0].object.code, 410);
+  assert.equal(events[0].object.reason, 'Expired');
+  const list = await c.admin.get(`${CM}?resourceVersion=1&resourceVersionMatch=Exact`);
+  assert.equal(list.status, 410);
+  assert.equal(list.body.reason, 'Expired');
+});

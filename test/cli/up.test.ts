@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnUp } from '../helpers/spawn-up.ts';
+
+test('portcullis up: PKI and kubeconfig on first start, reused with the data on the second', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-up-'));
+  try {
+    const first = await spawnUp(dir);
+    const ca1 = readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8');
+    assert.equal(statSync(join(dir, 'pki', 'ca.key')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'admin.kubeconfig')).mode & 0o777, 0o600);
+    const v = await first.client.get('/version');
+    assert.equal(v.status, 200);
+    assert.equal(v.body.major, '1');
+    const mk = await first.client.post('/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'persisted' }, data: { a: '1' } });
+    assert.equal(mk.status, 201, mk.text);
+    first.client.close();
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0);
+
+    const second = await spawnUp(dir);
+    assert.equal(readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8'), ca1);
+    const g = await second.client.get('/api/v1/namespaces/default/configmaps/persisted');
+    assert.equal(g.status, 200);
+    assert.deepEqual(g.body.data, { a: '1' });
+    second.client.close();
+    second.child.kill('SIGTERM');
+    await second.exited;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('portcullis rejects unknown commands and flags', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'portcullis');
+  const r1 = spawnSync(process.execPath, [bin, 'frobnicate'], { encoding: 'utf8' });
+  assert.equal(r1.status, 2);
+  assert.match(r1.stderr, /unknown command "frobnicate"/);
+  const r2 = spawnSync(process.execPath, [bin, 'up', '--bogus', '1'], { encoding: 'utf8' });
+  assert.equal(r2.status, 1);
+  assert.match(r2.stderr, /unknown flag: --bogus/);
+});

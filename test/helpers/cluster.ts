@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startControlPlane, type ControlPlane } from '../../src/server/control-plane.ts';
+import { issueCert } from '../../src/pki/certs.ts';
+import { TestClient } from './client.ts';
+
+export interface TestCluster {
+  cp: ControlPlane;
+  admin: TestClient;
+  dataDir: string;
+  /** A client with a certificate for this user and groups, issued by the cluster CA. */
+  as(user: string, groups?: string[]): TestClient;
+  close(): Promise<void>;
+}
+
+export async function startTestCluster(opts: { dataDir?: string; keep?: boolean } = {}): Promise<TestCluster> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'portcullis-test-'));
+  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal' });
+  const admin = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem });
+  const clients: TestClient[] = [admin];
+  return {
+    cp,
+    admin,
+    dataDir,
+    as(user, groups = []) {
+      const c = issueCert({ certPem: cp.pki.caCertPem, keyPem: cp.pki.caKeyPem }, { commonName: user, organizations: groups, usage: 'client', now: new Date(), validityDays: 1 });
+      const client = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: c.certPem, keyPem: c.keyPem });
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const c of clients) c.close();
+      await cp.close();
+      if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { TestClient } from './client.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface SpawnedServer {
+  child: ChildProcess;
+  url: string;
+  client: TestClient;
+  exited: Promise<number | null>;
+}
+
+/** Starts `bin/portcullis up` as a real process on a free port and waits until it serves. */
+export async function spawnUp(dataDir: string, extra: string[] = []): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'portcullis'), 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`portcullis up did not start: ${err}`)), 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /serving on (https:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`portcullis up exited with ${code}: ${err}`));
+    });
+  });
+  return { child, url, client: clientFromKubeconfig(join(dataDir, 'admin.kubeconfig')), exited };
+}
+
+export function clientFromKubeconfig(path: string): TestClient {
+  const kc = parse(readFileSync(path, 'utf8'));
+  const cluster = kc.clusters[0].cluster;
+  const user = kc.users[0].user;
+  const b = (s: string) => Buffer.from(s, 'base64').toString('utf8');
+  return new TestClient(cluster.server, { caPem: b(cluster['certificate-authority-data']), certPem: b(user['client-certificate-data']), keyPem: b(user['client-key-data']) });
+}
