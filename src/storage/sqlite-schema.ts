@@ -3,7 +3,6 @@
  * sqlite.ts.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { retain } from './native-retain.ts';
 import type { StoredObject } from './types.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 
@@ -50,9 +49,9 @@ export type End = string | Buffer;
 export const NO_END: Buffer = Buffer.alloc(0);
 
 export function createSchema(db: BetterSqlite3.Database): { revision: number; compacted: number } {
-  // exec() runs SQL without creating statement wrappers (see native-retain.ts).
+  // exec() runs SQL without creating statement wrappers.
   db.exec(DDL);
-  const get = retain(db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'));
+  const get = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?');
   const version = get.get('schema')?.value;
   if (version !== undefined && version !== SCHEMA_VERSION) {
     throw new Error(`unsupported storage schema version ${version} (this build reads ${SCHEMA_VERSION})`);
@@ -117,7 +116,6 @@ export function prepareStatements(db: BetterSqlite3.Database) {
          (SELECT max(l2.revision) FROM log l2 WHERE l2.key = log.key AND l2.revision <= ?))`,
     ),
   };
-  for (const st of Object.values(statements)) retain(st);
   return statements;
 }
 

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from './sqlite.ts';
-import { retain } from './native-retain.ts';
 import { StorageError } from './types.ts';
 import type { Store, WatchEvent } from './types.ts';
 
@@ -90,8 +89,8 @@ describe('sqlite file', () => {
       await s1.delete('/a');
       await s1.compact(2);
       await s1.close();
-      const raw = retain(new Database(path, { readonly: true }));
-      assert.equal((retain(raw.prepare('SELECT count(*) AS n FROM log')).get() as { n: number }).n, 0);
+      const raw = new Database(path, { readonly: true });
+      assert.equal((raw.prepare('SELECT count(*) AS n FROM log').get() as { n: number }).n, 0);
       raw.close();
       const s2 = openSqliteStore({ path });
       assert.deepEqual([s2.currentRevision(), s2.compactedRevision()], [2, 2]);
@@ -122,8 +121,8 @@ describe('sqlite file', () => {
       await compaction;
       assert.ok(reads > 1, 'reads interleaved with the compaction chunks');
       await s.close();
-      const raw = retain(new Database(path, { readonly: true }));
-      const rows = retain(raw.prepare('SELECT key FROM log ORDER BY key')).all() as Array<{ key: string }>;
+      const raw = new Database(path, { readonly: true });
+      const rows = raw.prepare('SELECT key FROM log ORDER BY key').all() as Array<{ key: string }>;
       raw.close();
       assert.deepEqual(rows.map((r) => r.key), live);
     }));

@@ -23,7 +23,6 @@ import Database from 'better-sqlite3';
 import { isValidKey, prefixEnd } from './key-range.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { pageLimit, takePage } from './page.ts';
-import { retain } from './native-retain.ts';
 import { createSchema, mapRows, NO_END, prepareStatements, toEvent, toObject } from './sqlite-schema.ts';
 import type { End, Row, Statements } from './sqlite-schema.ts';
 import { QueuedWatcher } from './watch-queue.ts';
@@ -84,10 +83,9 @@ class SqliteStore implements Store {
 
   constructor(opts: SqliteStoreOptions) {
     // No busy wait: under the exclusive lock below nobody else may hold the file, so fail fast.
-    this.db = retain(new Database(opts.path, { timeout: 0 }));
+    this.db = new Database(opts.path, { timeout: 0 });
     try {
       // Exclusive: a second process opening the same data dir would fork the revision counter.
-      // (exec, not pragma(): see native-retain.ts.)
       this.db.exec('PRAGMA locking_mode = EXCLUSIVE');
       this.db.exec('PRAGMA journal_mode = WAL');
       this.db.exec(`PRAGMA synchronous = ${opts.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
@@ -151,7 +149,7 @@ class SqliteStore implements Store {
 
   /**
    * Rows of [start, end) in key order, current (revision undefined) or as of `revision`, read in
-   * chunks of `chunk` rows (all at once when undefined). Not `.iterate()`: see native-retain.ts.
+   * chunks of `chunk` rows (all at once when undefined).
    */
   private *scan(start: string, end: End, revision: number | undefined, chunk: number | undefined): Generator<Row> {
     for (let from = start; ; ) {
