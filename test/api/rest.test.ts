@@ -231,7 +231,10 @@ describe('update and patch', () => {
     );
     assert.equal(r.status, 200, r.text);
     const cs = r.body.spec.template.spec.containers;
-    assert.deepEqual(cs.map((x: any) => [x.name, x.image]), [['web', 'nginx:1.28'], ['sidecar', 'busybox']]);
+    // Upstream's order: elements named in the patch come first, in the patch's order (as in the
+    // kubectl patch documentation, where the added container is listed first).
+    assert.deepEqual(cs.map((x: any) => [x.name, x.image]), [['sidecar', 'busybox'], ['web', 'nginx:1.28']]);
+    assert.equal(cs[1].imagePullPolicy, 'IfNotPresent');
   });
 
   test('json patch, including a failing test op', async () => {

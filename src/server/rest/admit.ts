@@ -1,7 +1,8 @@
 import { invalid } from '../../api/errors.ts';
 import { applyDefaults } from '../../api/defaults/index.ts';
 import { validateObject } from '../../api/validation/index.ts';
-import { toStatusCauses } from '../../api/validation/field-errors.ts';
+import { toStatusCauses, type FieldError } from '../../api/validation/field-errors.ts';
+import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/meta.ts';
 import { updateManagedFields } from '../../api/apply/index.ts';
 import type { AdmissionAttributes, Operation } from '../../admission/types.ts';
 import type { RestContext, RestRequest } from './context.ts';
@@ -41,14 +42,19 @@ export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, a
     const gvk = { group: def.group, version: def.version, kind: def.kind };
     if (def.custom) applySchemaDefaults((def.custom as { schema?: JSONSchemaProps }).schema, obj);
     else applyDefaults(gvk, obj);
-    const errs = def.custom ? customValidator(def)?.(obj, attrs.oldObject) ?? [] : validateObject(gvk, obj, attrs.oldObject);
+    const errs = def.custom ? validateCustomResource(def, obj as K8sObject, attrs.oldObject as K8sObject | undefined) : validateObject(gvk, obj, attrs.oldObject);
     if (errs.length > 0) throw invalid(def.kind, def.group, String(obj.metadata?.name ?? ''), toStatusCauses(errs));
   }
   await ctx.admission.validate(attrs, req.admission);
 }
 
-function customValidator(def: RestRequest['def']): CustomValidator | undefined {
-  return (def.custom as { validate?: CustomValidator } | undefined)?.validate;
+/** Custom resources: ObjectMeta as for any object, then the CRD's schema. */
+function validateCustomResource(def: RestRequest['def'], obj: K8sObject, old: K8sObject | undefined): FieldError[] {
+  const errs = validateObjectMeta(obj.metadata, { namespaced: def.namespaced, nameFn: nameIsDNSSubdomain });
+  if (old) errs.push(...validateObjectMetaUpdate(obj.metadata, old.metadata));
+  const validate = (def.custom as { validate?: CustomValidator } | undefined)?.validate;
+  if (validate) errs.push(...validate(obj, old));
+  return errs;
 }
 
 /** The field manager of a non-apply write: ?fieldManager, else the User-Agent's product name, as upstream. */

@@ -44,6 +44,8 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
     if (pinned && String(wantRv) !== String(s.modRevision)) throw conflict(groupResource(def), info.name, OPTIMISTIC_LOCK_MESSAGE);
 
     const next = prepareForUpdate(def, desired, current, plan.subresource);
+    // Validation sees the revision being replaced (unconditional updates carry none).
+    next.metadata.resourceVersion = String(s.modRevision);
     const attrs = admissionAttributes(req, 'UPDATE', next, current, plan.dryRun, plan.subresource);
     await admitDefaultValidate(ctx, req, attrs);
     if (!plan.managedFieldsDone) trackManagedFields(ctx, req, next, current, plan.subresource);

@@ -1,0 +1,131 @@
+/**
+ * validateObject: one entry point for the built-in kinds, dispatching to the per-kind files.
+ * Runs after defaulting. Unknown kinds (custom resources, kinds not covered yet) yield no errors;
+ * CRD-backed objects are validated against their schema elsewhere.
+ */
+import type { FieldError } from './field-errors.ts';
+import { validateObjectMetaUpdate } from './meta.ts';
+import { validateNamespace, validateNamespaceUpdate } from './core/namespace.ts';
+import { validatePod, validatePodUpdate } from './core/pod.ts';
+import { validateService, validateServiceUpdate } from './core/service.ts';
+import { validateEndpoints } from './core/endpoints.ts';
+import { validateConfigMap, validateConfigMapUpdate } from './core/config-map.ts';
+import { validateSecret, validateSecretUpdate } from './core/secret.ts';
+import { validateServiceAccount } from './core/service-account.ts';
+import { validateNode } from './core/node.ts';
+import { validateEvent } from './core/event.ts';
+import { validateResourceQuota } from './core/resource-quota.ts';
+import { validateLimitRange } from './core/limit-range.ts';
+import {
+  validatePersistentVolume,
+  validatePersistentVolumeClaim,
+  validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeUpdate,
+} from './core/persistent-volume.ts';
+import {
+  validateDaemonSet,
+  validateDaemonSetUpdate,
+  validateDeployment,
+  validateDeploymentUpdate,
+  validateReplicaSet,
+  validateReplicaSetUpdate,
+  validateStatefulSet,
+  validateStatefulSetUpdate,
+} from './apps/workloads.ts';
+import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from './batch/job.ts';
+import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './networking/network-policy.ts';
+import { validateIngress, validateIngressUpdate } from './networking/ingress.ts';
+import {
+  validateClusterRole,
+  validateClusterRoleBinding,
+  validateClusterRoleBindingUpdate,
+  validateRole,
+  validateRoleBinding,
+  validateRoleBindingUpdate,
+} from './rbac/rbac.ts';
+import { validatePodDisruptionBudget } from './policy/pod-disruption-budget.ts';
+import { validateLease } from './coordination/lease.ts';
+import {
+  validateMutatingWebhookConfiguration,
+  validateValidatingWebhookConfiguration,
+  validateWebhookConfigurationUpdate,
+} from './admissionregistration/webhooks.ts';
+import { validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from './admissionregistration/admission-policy.ts';
+import { validateCertificateSigningRequest } from './certificates/csr.ts';
+import { validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate } from './apiextensions/crd.ts';
+
+export interface GVK {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+/** Decoded objects are plain JSON; each validator narrows to its kubernetes-types shape. */
+type AnyObj = any;
+
+interface KindValidator {
+  create(obj: AnyObj): FieldError[];
+  update?(obj: AnyObj, old: AnyObj): FieldError[];
+}
+
+const v = (create: (o: AnyObj) => FieldError[], update?: (o: AnyObj, old: AnyObj) => FieldError[]): KindValidator =>
+  update ? { create, update } : { create };
+
+const VALIDATORS: Record<string, KindValidator> = {
+  '/Namespace': v(validateNamespace, validateNamespaceUpdate),
+  '/Pod': v(validatePod, validatePodUpdate),
+  '/Service': v(validateService, validateServiceUpdate),
+  '/Endpoints': v(validateEndpoints),
+  '/ConfigMap': v(validateConfigMap, validateConfigMapUpdate),
+  '/Secret': v(validateSecret, validateSecretUpdate),
+  '/ServiceAccount': v(validateServiceAccount),
+  '/Node': v(validateNode),
+  '/Event': v(validateEvent),
+  '/ResourceQuota': v(validateResourceQuota),
+  '/LimitRange': v(validateLimitRange),
+  '/PersistentVolume': v(validatePersistentVolume, validatePersistentVolumeUpdate),
+  '/PersistentVolumeClaim': v(validatePersistentVolumeClaim, validatePersistentVolumeClaimUpdate),
+  'apps/Deployment': v(validateDeployment, validateDeploymentUpdate),
+  'apps/ReplicaSet': v(validateReplicaSet, validateReplicaSetUpdate),
+  'apps/StatefulSet': v(validateStatefulSet, validateStatefulSetUpdate),
+  'apps/DaemonSet': v(validateDaemonSet, validateDaemonSetUpdate),
+  'batch/Job': v(validateJob, validateJobUpdate),
+  'batch/CronJob': v((o) => validateCronJob(o), validateCronJobUpdate),
+  'networking.k8s.io/NetworkPolicy': v(validateNetworkPolicy, validateNetworkPolicyUpdate),
+  'networking.k8s.io/Ingress': v(validateIngress, validateIngressUpdate),
+  'rbac.authorization.k8s.io/Role': v(validateRole),
+  'rbac.authorization.k8s.io/ClusterRole': v(validateClusterRole),
+  'rbac.authorization.k8s.io/RoleBinding': v(validateRoleBinding, validateRoleBindingUpdate),
+  'rbac.authorization.k8s.io/ClusterRoleBinding': v(validateClusterRoleBinding, validateClusterRoleBindingUpdate),
+  'policy/PodDisruptionBudget': v(validatePodDisruptionBudget),
+  'coordination.k8s.io/Lease': v(validateLease),
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': v(validateValidatingWebhookConfiguration, (o, old) =>
+    validateWebhookConfigurationUpdate(o, old, false),
+  ),
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': v(validateMutatingWebhookConfiguration, (o, old) =>
+    validateWebhookConfigurationUpdate(o, old, true),
+  ),
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy': v(validateValidatingAdmissionPolicy),
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': v(validateValidatingAdmissionPolicyBinding),
+  'certificates.k8s.io/CertificateSigningRequest': v(validateCertificateSigningRequest),
+  'apiextensions.k8s.io/CustomResourceDefinition': v(validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate),
+};
+
+export function hasValidator(gvk: GVK): boolean {
+  return `${gvk.group}/${gvk.kind}` in VALIDATORS;
+}
+
+/**
+ * Validates a create (no `old`) or an update. Updates without a dedicated rule set get the
+ * ObjectMeta update rules plus the create rules for everything outside metadata.
+ */
+export function validateObject(gvk: GVK, obj: unknown, old?: unknown): FieldError[] {
+  const kv = VALIDATORS[`${gvk.group}/${gvk.kind}`];
+  if (!kv) return [];
+  if (old === undefined) return kv.create(obj);
+  if (kv.update) return kv.update(obj, old);
+  const o = obj as AnyObj;
+  const errs = validateObjectMetaUpdate(o?.metadata, (old as AnyObj)?.metadata);
+  errs.push(...kv.create(obj).filter((e) => !e.field.startsWith('metadata.')));
+  return errs;
+}
