@@ -1,9 +1,42 @@
 import { objectKey } from '../api/registry/resource-def.ts';
 import type { RestContext } from './rest/context.ts';
 import { rfc3339 } from './rest/prepare.ts';
+import { KUBERNETES_SERVICE_IP } from './rest/service-ip.ts';
 
 /** The namespaces every cluster has. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export async function bootstrap(ctx: RestContext, apiPort: number): Promise<void> {
+  await bootstrapNamespaces(ctx);
+  await bootstrapKubernetesService(ctx, apiPort);
+}
+
+/** default/kubernetes: the Service through which pods reach the API server (upstream's "kubernetes" Service). */
+async function bootstrapKubernetesService(ctx: RestContext, apiPort: number): Promise<void> {
+  const def = ctx.registry.get('', 'v1', 'services')!;
+  const key = objectKey(def, 'default', 'kubernetes');
+  if (await ctx.store.get(key)) return;
+  try {
+    await ctx.store.create(key, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kubernetes', namespace: 'default', uid: ctx.newUid(), creationTimestamp: rfc3339(ctx.now()), labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: KUBERNETES_SERVICE_IP,
+        clusterIPs: [KUBERNETES_SERVICE_IP],
+        ipFamilies: ['IPv4'],
+        ipFamilyPolicy: 'SingleStack',
+        internalTrafficPolicy: 'Cluster',
+        sessionAffinity: 'None',
+        ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: apiPort }],
+      },
+      status: { loadBalancer: {} },
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'KeyExists') throw err;
+  }
+}
 
 export async function bootstrapNamespaces(ctx: RestContext): Promise<void> {
   const def = ctx.registry.get('', 'v1', 'namespaces')!;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AdmissionChain, emptyOutcome } from '../admission/chain.ts';
 import type { MutatingPlugin, ValidatingPlugin } from '../admission/types.ts';
@@ -74,10 +74,10 @@ export function buildServer(opts: ServerOptions): BuiltServer {
 
   const app = Fastify({
     loggerInstance: log,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
     // Kubernetes paths are case-sensitive and may end in a slash.
-    ignoreTrailingSlash: true,
+    routerOptions: { ignoreTrailingSlash: true },
     https: {
       cert: opts.tls.certPem,
       key: opts.tls.keyPem,

@@ -7,6 +7,7 @@ import { groupResource, toApiObject, toStoredValue, type K8sObject } from './obj
 import { prepareForCreate } from './prepare.ts';
 import { admissionAttributes, admitDefaultValidate, trackManagedFields } from './admit.ts';
 import { checkNamespaceMatch } from './namespace.ts';
+import { allocateClusterIP } from './service-ip.ts';
 
 /** POST: decode, mutating admission, defaults and validation, validating admission, store. */
 export async function createObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -23,6 +24,16 @@ export async function createDecoded(ctx: RestContext, req: RestRequest, obj: K8s
   if (!managedFieldsDone) trackManagedFields(ctx, req, obj, undefined, '');
   const name = String(obj.metadata.name);
   const key = objectKey(def, String(obj.metadata.namespace ?? ''), name);
+  const release = def.group === '' && def.kind === 'Service' ? await allocateClusterIP(ctx, obj) : () => {};
+  try {
+    return await store(ctx, req, key, name, obj, dryRun);
+  } finally {
+    release();
+  }
+}
+
+async function store(ctx: RestContext, req: RestRequest, key: string, name: string, obj: K8sObject, dryRun: boolean): Promise<RestResponse> {
+  const { def } = req;
   if (dryRun) {
     if (await ctx.store.get(key)) throw alreadyExists(groupResource(def), name);
     return { code: 201, body: obj };
