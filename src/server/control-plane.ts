@@ -11,6 +11,10 @@ import { bootstrap } from './bootstrap.ts';
 import { startGarbageCollector } from '../cluster/controllers/garbage-collector.ts';
 import { startNamespaceController } from '../cluster/controllers/namespace.ts';
 import { startCrdController } from '../cluster/controllers/crd.ts';
+import { startCompactor } from '../storage/compactor.ts';
+
+/** kube-apiserver's default --etcd-compaction-interval. */
+const COMPACTION_INTERVAL_MS = 5 * 60_000;
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -39,7 +43,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   const store = createWatchCache(openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' }));
   const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem: pki.caCertPem }, store, logger: log });
-  const stops = [startGarbageCollector(server.ctx), startNamespaceController(server.ctx), startCrdController(server.ctx)];
+  const stops = [
+    startGarbageCollector(server.ctx),
+    startNamespaceController(server.ctx),
+    startCrdController(server.ctx),
+    startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
+  ];
   await server.app.listen({ port: opts.port, host: opts.bindAddress });
   const addr = server.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
