@@ -28,7 +28,8 @@ export interface WatchCacheOptions {
 }
 
 interface Entry {
-  text: string;
+  /** Deep-frozen. */
+  value: object;
   createRevision: number;
   modRevision: number;
 }
@@ -52,7 +53,23 @@ export function createWatchCache(inner: Store, opts: WatchCacheOptions = {}): St
 }
 
 function toObject<T>(key: string, e: Entry): StoredObject<T> {
-  return { key, value: JSON.parse(e.text) as T, createRevision: e.createRevision, modRevision: e.modRevision };
+  return { key, value: e.value as T, createRevision: e.createRevision, modRevision: e.modRevision };
+}
+
+/**
+ * Values in memory are deep-frozen and shared by every reader: no JSON parse per read or per
+ * watcher, and no reader can change what another sees (a mutation throws). The inner store hands
+ * us freshly parsed values, so freezing them in place is safe.
+ */
+export function deepFreeze<T>(v: T): T {
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (x === null || typeof x !== 'object' || Object.isFrozen(x)) continue;
+    Object.freeze(x);
+    for (const k in x as Record<string, unknown>) stack.push((x as Record<string, unknown>)[k]);
+  }
+  return v;
 }
 
 /** Values are parsed lazily: a limited page parses only the keys it examines. */
@@ -228,7 +245,7 @@ class WatchCache implements Store {
       };
       for (const item of snapshot.items) {
         s.keys.insert(item.key);
-        s.objects.set(item.key, { text: JSON.stringify(item.value), createRevision: item.createRevision, modRevision: item.modRevision });
+        s.objects.set(item.key, { value: deepFreeze(item.value as object), createRevision: item.createRevision, modRevision: item.modRevision });
       }
       try {
         this.innerWatcher = this.inner.watch('', snapshot.revision, {
@@ -250,16 +267,16 @@ class WatchCache implements Store {
     const prev = s.objects.get(e.key);
     let event: EncodedEvent;
     if (e.type === 'DELETED') {
-      const text = prev?.text ?? JSON.stringify(e.value);
+      const value = prev?.value ?? deepFreeze(e.value as object);
       s.objects.delete(e.key);
       s.keys.remove(e.key);
-      event = { type: 'DELETED', key: e.key, revision: e.revision, createRevision: e.createRevision, value: text, prevValue: text };
+      event = { type: 'DELETED', key: e.key, revision: e.revision, createRevision: e.createRevision, value, prevValue: value };
     } else {
-      const text = JSON.stringify(e.value);
+      const value = deepFreeze(e.value as object);
       if (!prev) s.keys.insert(e.key);
-      s.objects.set(e.key, { text, createRevision: e.createRevision, modRevision: e.revision });
-      event = { type: prev ? 'MODIFIED' : 'ADDED', key: e.key, revision: e.revision, createRevision: e.createRevision, value: text };
-      if (prev) event.prevValue = prev.text;
+      s.objects.set(e.key, { value, createRevision: e.createRevision, modRevision: e.revision });
+      event = { type: prev ? 'MODIFIED' : 'ADDED', key: e.key, revision: e.revision, createRevision: e.createRevision, value };
+      if (prev) event.prevValue = prev.value;
     }
     s.revision = e.revision;
     s.history.push(event);

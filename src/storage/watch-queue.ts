@@ -3,30 +3,35 @@
  *
  * Producers push events synchronously (from the commit path, so order and completeness are
  * decided there); delivery happens later in a microtask, so a slow or throwing handler never
- * runs inside a commit. Values travel as JSON text and are parsed per watcher, so no two
- * consumers share (and could mutate) one object.
+ * runs inside a commit. Values travel either as JSON text, parsed per watcher (the SQLite store),
+ * or as deep-frozen objects shared by every watcher (the watch cache): in both cases no consumer
+ * can change what another sees.
  */
 import type { Watcher, WatchEvent, WatchEventType, WatchHandlers } from './types.ts';
 
-/** A committed change with its values still encoded as JSON text. */
+/** A committed change with its values as JSON text or as deep-frozen objects. */
 export interface EncodedEvent {
   type: WatchEventType;
   key: string;
   revision: number;
   createRevision: number;
-  value: string;
-  prevValue?: string;
+  value: string | object;
+  prevValue?: string | object;
+}
+
+function decodeValue<T>(v: string | object): T {
+  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
 }
 
 export function decodeEvent<T>(e: EncodedEvent): WatchEvent<T> {
   const out: WatchEvent<T> = {
     type: e.type,
     key: e.key,
-    value: JSON.parse(e.value) as T,
+    value: decodeValue<T>(e.value),
     revision: e.revision,
     createRevision: e.createRevision,
   };
-  if (e.prevValue !== undefined) out.prevValue = JSON.parse(e.prevValue) as T;
+  if (e.prevValue !== undefined) out.prevValue = decodeValue<T>(e.prevValue);
   return out;
 }
 

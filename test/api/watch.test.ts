@@ -68,3 +68,21 @@ test('a compacted resourceVersion is 410 Expired', async () => {
   assert.equal(list.status, 410);
   assert.equal(list.body.reason, 'Expired');
 });
+
+test('watch headers are sent before the first event', async () => {
+  const { request } = await import('node:https');
+  const opts = c.admin.agent.options as { ca?: string; cert?: string; key?: string };
+  const status = await new Promise<number>((resolve, reject) => {
+    const r = request(
+      { host: '127.0.0.1', port: c.admin.base.port, path: '/api/v1/namespaces/kube-public/configmaps?watch=true&resourceVersion=' + c.cp.store.currentRevision(), ca: opts.ca, cert: opts.cert, key: opts.key, servername: 'localhost', agent: false },
+      (res) => {
+        resolve(res.statusCode ?? 0);
+        r.destroy();
+      },
+    );
+    r.on('error', (err) => ((err as { code?: string }).code === 'ECONNRESET' ? undefined : reject(err)));
+    setTimeout(() => reject(new Error('no response headers without an event')), 3000).unref();
+    r.end();
+  });
+  assert.equal(status, 200);
+});

@@ -40,4 +40,6 @@ export interface RestRequest {
 export interface RestResponse {
   code: number;
   body: unknown;
+  /** The body already serialised as JSON (then `body` is not used). */
+  raw?: string;
 }

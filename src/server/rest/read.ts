@@ -2,14 +2,15 @@ import { ApiError, badRequest, notFound } from '../../api/errors.ts';
 import { groupVersion, listPrefix, objectKey } from '../../api/registry/resource-def.ts';
 import type { ListOptions } from '../../storage/types.ts';
 import type { RestContext, RestRequest, RestResponse } from './context.ts';
-import { groupResource, toApiObject, type K8sObject } from './objects.ts';
+import { groupResource, type K8sObject } from './objects.ts';
+import { apiObjectJson } from './serialize.ts';
 import { selectionFromQuery } from './selection.ts';
 
 export async function getObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
   const { def, info } = req;
   const s = await ctx.store.get<K8sObject>(objectKey(def, info.namespace, info.name));
   if (!s) throw notFound(groupResource(def), info.name);
-  return { code: 200, body: toApiObject(def, s) };
+  return { code: 200, body: undefined, raw: apiObjectJson(def, s) };
 }
 
 /** Parses a resourceVersion query value: undefined when unset, else a non-negative integer. */
@@ -55,9 +56,11 @@ export async function listObjects(ctx: RestContext, req: RestRequest): Promise<R
 
   const prefix = listPrefix(def, info.namespace);
   const res = await ctx.store.list<K8sObject>(prefix, opts);
-  const items = res.items.map((s) => toApiObject(def, s));
   const metadata: Record<string, unknown> = { resourceVersion: String(res.revision) };
   if (res.continue) metadata.continue = res.continue;
   if (res.continue && selection.everything && res.remainingItemCount !== undefined) metadata.remainingItemCount = res.remainingItemCount;
-  return { code: 200, body: { kind: def.listKind, apiVersion: groupVersion(def), metadata, items } };
+  // Items are spliced in as already-serialised JSON (see serialize.ts).
+  const head = JSON.stringify({ kind: def.listKind, apiVersion: groupVersion(def), metadata }).slice(0, -1);
+  const items = res.items.map((s) => apiObjectJson(def, s)).join(',');
+  return { code: 200, body: undefined, raw: `${head},"items":[${items}]}` };
 }

@@ -32,7 +32,8 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
   const key = objectKey(def, info.namespace, info.name);
   for (let attempt = 1; ; attempt++) {
     const s = await ctx.store.get<K8sObject>(key);
-    const current = s ? toApiObject(def, s) : undefined;
+    // Stored values are shared and frozen: the update works on its own copies.
+    const current = s ? structuredClone(toApiObject(def, s)) : undefined;
     if (!current && !plan.allowCreate) throw notFound(groupResource(def), info.name);
     const desired = await plan.tryUpdate(current ? structuredClone(current) : undefined);
     checkNamespaceMatch(req, desired);

@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { ApiError, badRequest } from '../../api/errors.ts';
 import { groupVersion, listPrefix, objectKey } from '../../api/registry/resource-def.ts';
-import type { WatchEvent } from '../../storage/types.ts';
+import type { StoredObject, WatchEvent } from '../../storage/types.ts';
+import { apiObjectJson } from './serialize.ts';
 import { statusFromError } from '../status.ts';
 import type { RestContext, RestRequest } from './context.ts';
 import { toApiObject, type K8sObject } from './objects.ts';
@@ -35,8 +36,13 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
     o !== undefined && (!pinnedName || o.metadata?.name === pinnedName) && selection.matches(o);
 
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+  // Clients wait for the headers before they trust the watch is established: send them now.
+  res.flushHeaders();
   const send = (type: string, object: unknown) => {
-    res.write(JSON.stringify({ type, object }) + '\n');
+    res.write(`{"type":"${type}","object":${JSON.stringify(object)}}\n`);
+  };
+  const sendStored = (type: string, s: StoredObject<K8sObject>) => {
+    res.write(`{"type":"${type}","object":${apiObjectJson(def, s)}}\n`);
   };
   let closed = false;
   let lastRevision = rv ?? 0;
@@ -57,8 +63,7 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
     const list = await ctx.store.list<K8sObject>(prefix.endsWith('/') ? prefix : prefix, {});
     for (const item of list.items) {
       if (pinnedName && item.key !== prefix) continue;
-      const o = toApiObject(def, item);
-      if (matches(o)) send('ADDED', o);
+      if (matches(toApiObject(def, item))) sendStored('ADDED', item);
     }
     from = list.revision;
     lastRevision = from;
@@ -70,17 +75,17 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
     if (closed) return;
     if (pinnedName && e.key !== prefix) return;
     lastRevision = e.revision;
-    const cur = toApiObject(def, { key: e.key, value: e.value, createRevision: e.createRevision, modRevision: e.revision });
-    const prev = e.prevValue ? toApiObject(def, { key: e.key, value: e.prevValue, createRevision: e.createRevision, modRevision: e.revision }) : undefined;
+    const stored: StoredObject<K8sObject> = { key: e.key, value: e.value, createRevision: e.createRevision, modRevision: e.revision };
+    const cur = toApiObject(def, stored);
     if (e.type === 'DELETED') {
-      if (matches(cur)) send('DELETED', cur);
+      if (matches(cur)) sendStored('DELETED', stored);
       return;
     }
     const now = matches(cur);
-    const before = e.type === 'MODIFIED' && matches(prev);
-    if (now && before) send('MODIFIED', cur);
-    else if (now) send('ADDED', cur);
-    else if (before) send('DELETED', cur);
+    const before = e.type === 'MODIFIED' && e.prevValue !== undefined && (selection.everything && !pinnedName ? true : matches(toApiObject(def, { ...stored, value: e.prevValue })));
+    if (now && before) sendStored('MODIFIED', stored);
+    else if (now) sendStored('ADDED', stored);
+    else if (before) sendStored('DELETED', stored);
   };
   try {
     const w = ctx.store.watch<K8sObject>(prefix, from, {

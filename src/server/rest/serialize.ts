@@ -1,0 +1,30 @@
+import type { ResourceDef } from '../../api/registry/resource-def.ts';
+import { groupVersion } from '../../api/registry/resource-def.ts';
+import type { StoredObject } from '../../storage/types.ts';
+import { toApiObject, type K8sObject } from './objects.ts';
+
+interface Cached {
+  gv: string;
+  rv: number;
+  json: string;
+}
+
+/**
+ * The JSON of a stored object as the API shows it. The watch cache hands out frozen values, one
+ * per revision, so the text can be kept beside the value: a GET, a list and a hundred watchers
+ * of the same revision serialise it once.
+ */
+const cache = new WeakMap<object, Cached>();
+
+export function apiObjectJson(def: ResourceDef, s: StoredObject<K8sObject>): string {
+  const v = s.value;
+  const gv = groupVersion(def);
+  const frozen = Object.isFrozen(v);
+  if (frozen) {
+    const hit = cache.get(v);
+    if (hit && hit.gv === gv && hit.rv === s.modRevision) return hit.json;
+  }
+  const json = JSON.stringify(toApiObject(def, s));
+  if (frozen) cache.set(v, { gv, rv: s.modRevision, json });
+  return json;
+}
