@@ -20,6 +20,19 @@ export function withoutManagedFields(obj: unknown): KubeObject {
   return copy;
 }
 
+/**
+ * A read-only view of obj without metadata.managedFields: shallow copies of the top level and of
+ * metadata only. For comparisons on the write path, where a deep copy costs more than the rest
+ * of the bookkeeping.
+ */
+export function viewWithoutManagedFields(obj: unknown): KubeObject {
+  if (!isPlainObject(obj)) return {} as KubeObject;
+  const o = obj as KubeObject;
+  if (!isPlainObject(o.metadata) || !('managedFields' in (o.metadata as object))) return o;
+  const { managedFields: _mf, ...meta } = o.metadata as Record<string, unknown>;
+  return { ...o, metadata: meta } as KubeObject;
+}
+
 /** Set (or, when there is nothing to record, omit) metadata.managedFields, as upstream encodes nil. */
 export function setManagedFields(obj: KubeObject, entries: ManagedFieldsEntry[]): KubeObject {
   const meta = metadataOf(obj) ?? {};

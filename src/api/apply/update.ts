@@ -17,7 +17,7 @@ import {
   type Managers,
   type ManagerState,
 } from './managed-fields.ts';
-import { apiVersionOf, rawManagedFields, withoutManagedFields } from './object-meta.ts';
+import { apiVersionOf, rawManagedFields, viewWithoutManagedFields } from './object-meta.ts';
 import { filterComparison, resetFieldSet, stripMeta, takeFromOthers, withoutReset } from './ownership.ts';
 import { rootRef, TypedValueError } from './shape.ts';
 
@@ -101,7 +101,7 @@ export function recordUpdate(
   const reset = resetFieldSet(u.resetFields);
   // A create compares against an empty object, as upstream compares against a new zero value.
   const comparison = filterComparison(
-    compareObjects(schema, ref, withoutManagedFields(oldObj ?? {}), withoutManagedFields(newObj)),
+    compareObjects(schema, ref, viewWithoutManagedFields(oldObj ?? {}), viewWithoutManagedFields(newObj)),
     reset,
   );
   // The write is first recorded under a temporary identity, so the manager's own earlier

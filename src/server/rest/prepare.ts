@@ -13,8 +13,9 @@ export function generateName(base: string, random: () => number): string {
   return prefix + suffix;
 }
 
+/** metav1.Time's JSON form: RFC 3339 in UTC, whole seconds. */
 export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `${d.toISOString().slice(0, 19)}Z`;
 }
 
 /** Server-owned metadata and status on create (upstream's BeforeCreate + PrepareForCreate). */

@@ -1,0 +1,192 @@
+/**
+ * `npm run bench`: Portcullis through the full HTTPS pipeline next to bare mutual-TLS fastify and
+ * raw SQLite, all in one run, as ONE JSON document on stdout (progress on stderr). It reports; it
+ * does not assert: the exit code is 0 whether or not the targets are met.
+ *
+ * Each server under test runs in its own process (server-child.ts) so the load generator, in
+ * this process, does not share its event loop. Knobs (environment):
+ *   BENCH_CONNECTIONS (50), BENCH_DURATION_MS (4000), BENCH_WARMUP_MS (1000), BENCH_LIST_SIZE (1000),
+ *   BENCH_WATCHERS (100), BENCH_ONLY=portcullis (skip the baselines),
+ *   BENCH_CPU_PROF=<dir> (one V8 CPU profile per scenario and server; numbers taken while profiling
+ *   are not representative), BENCH_DURABILITY=normal.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runSqliteBaseline, type SqliteBaseline } from './baseline-sqlite.ts';
+import { runShapes, type ShapeResults } from './scenarios.ts';
+import { spawnServer, type ServerProcess } from './server-process.ts';
+import { ratio } from './stats.ts';
+import { runWatchFanout, type FanoutResult } from './watch-fanout.ts';
+import { newAgent, send } from './load.ts';
+import { namespaceBody } from './shapes.ts';
+
+const env = process.env;
+const num = (name: string, dflt: number) => (env[name] ? Number(env[name]) : dflt);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 50);
+const DURATION_MS = num('BENCH_DURATION_MS', 4000);
+const WARMUP_MS = num('BENCH_WARMUP_MS', 1000);
+const LIST_SIZE = num('BENCH_LIST_SIZE', 1000);
+const WATCHERS = num('BENCH_WATCHERS', 100);
+const ONLY_PORTCULLIS = env.BENCH_ONLY === 'portcullis';
+/** The whole run is bounded: past this, report what failed and exit non-zero. */
+const WATCHDOG_MS = num('BENCH_WATCHDOG_MS', 200_000);
+
+const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function measureFastify(): Promise<ShapeResults | { error: string }> {
+  progress('baseline: bare fastify 5, mutual TLS');
+  let server: ServerProcess | undefined;
+  try {
+    server = await spawnServer('fastify', { cpuProfDir: profileDir() });
+    return await runShapes(server.target, shapeOptions(server, false));
+  } catch (err) {
+    progress(`fastify baseline failed: ${errorText(err)}`);
+    return { error: errorText(err) };
+  } finally {
+    await server?.stop();
+  }
+}
+
+function profileDir(): string | undefined {
+  if (!env.BENCH_CPU_PROF) return undefined;
+  const dir = resolve(env.BENCH_CPU_PROF);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function shapeOptions(server: ServerProcess, createNamespaces: boolean) {
+  return {
+    connections: CONNECTIONS,
+    warmupMs: WARMUP_MS,
+    durationMs: DURATION_MS,
+    listSize: LIST_SIZE,
+    createNamespaces,
+    serverCpuMicros: () => server.cpuMicros(),
+    profile: () => server.profile(),
+    progress,
+  };
+}
+
+interface PortcullisResults extends ShapeResults {
+  durability: string;
+  watchFanout: FanoutResult | { error: string };
+}
+
+async function measurePortcullis(dataDir: string): Promise<PortcullisResults | { error: string }> {
+  progress('portcullis: full HTTPS pipeline');
+  let server: ServerProcess | undefined;
+  const cpuProfDir = profileDir();
+  try {
+    server = await spawnServer('portcullis', { dataDir, cpuProfDir });
+    const shapes = await runShapes(server.target, shapeOptions(server, true));
+    progress(`watch fan-out: ${WATCHERS} watchers`);
+    let watchFanout: FanoutResult | { error: string };
+    try {
+      const agent = newAgent(server.target.tls);
+      await send(server.target, agent, { method: 'POST', path: '/api/v1/namespaces', body: namespaceBody('bench-watch') });
+      agent.destroy();
+      const save = await server.profile();
+      watchFanout = await runWatchFanout(server.target, {
+        namespace: 'bench-watch',
+        watchers: WATCHERS,
+        sequentialCreates: 100,
+        burstCreates: 500,
+        burstConnections: 10,
+        timeoutMs: 20_000,
+      }).finally(() => save('watch'));
+      progress(`  burst: ${watchFanout.burst.eventsPerSec} events/s, p99 ${watchFanout.burst.deliveryFromResponseMs.p99} ms`);
+    } catch (err) {
+      progress(`watch fan-out failed: ${errorText(err)}`);
+      watchFanout = { error: errorText(err) };
+    }
+    return { durability: env.BENCH_DURABILITY === 'normal' ? 'normal' : 'full', ...shapes, watchFanout };
+  } catch (err) {
+    progress(`portcullis failed: ${errorText(err)}`);
+    return { error: errorText(err) };
+  } finally {
+    await server?.stop();
+    if (cpuProfDir) progress(`CPU profiles written to ${cpuProfDir}; summarise with: node --import tsx bench/profile-summary.ts ${cpuProfDir}`);
+  }
+}
+
+function isOk<T extends object>(v: T | { error: string } | undefined): v is T {
+  return v !== undefined && !('error' in v);
+}
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  const watchdog = setTimeout(() => {
+    progress(`watchdog: the run took longer than ${WATCHDOG_MS} ms`);
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(1);
+  }, WATCHDOG_MS);
+  watchdog.unref();
+  const started = Date.now();
+  try {
+    let sqlite: SqliteBaseline | { error: string } | undefined;
+    let fastify: ShapeResults | { error: string } | undefined;
+    if (!ONLY_PORTCULLIS) {
+      progress('baseline: raw SQLite inserts (WAL, synchronous=FULL)');
+      try {
+        sqlite = runSqliteBaseline(tmp, { durationMs: Math.min(DURATION_MS, 3000), warmupMs: 500, batchSize: 100 });
+        progress(`  single-row ${sqlite.singleRow.rowsPerSec} rows/s, batched ${sqlite.batched.rowsPerSec} rows/s`);
+      } catch (err) {
+        sqlite = { error: errorText(err) };
+      }
+      fastify = await measureFastify();
+    }
+    const portcullis = await measurePortcullis(join(tmp, 'portcullis'));
+
+    const f = isOk(fastify) ? fastify : undefined;
+    const p = isOk(portcullis) ? portcullis : undefined;
+    const s = isOk(sqlite) ? sqlite : undefined;
+    const ratios =
+      p && f
+        ? {
+            createVsFastify: ratio(p.create.rps, f.create.rps),
+            getVsFastify: ratio(p.get.rps, f.get.rps),
+            listVsFastify: ratio(p.list.rps, f.list.rps),
+            create1VsFastify: ratio(p.create1.rps, f.create1.rps),
+            get1VsFastify: ratio(p.get1.rps, f.get1.rps),
+            createVsSqliteInsert: s ? ratio(p.create.rps, s.singleRow.rowsPerSec) : null,
+            createVsSqliteBatched: s ? ratio(p.create.rps, s.batched.rowsPerSec) : null,
+          }
+        : null;
+    const targets = p
+      ? {
+          durableCreate30pct: ratios ? ratios.createVsFastify >= 0.3 : null,
+          get60pct: ratios ? ratios.getVsFastify >= 0.6 : null,
+          p99Under10msAt50: p.create.latencyMs.p99 <= 10 && p.get.latencyMs.p99 <= 10,
+          detail: { createP99Ms: p.create.latencyMs.p99, getP99Ms: p.get.latencyMs.p99, connections: CONNECTIONS },
+        }
+      : null;
+    const report = {
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        platform: `${platform()} ${release()}`,
+      },
+      settings: { connections: CONNECTIONS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, listSize: LIST_SIZE, watchers: WATCHERS },
+      baseline: { fastify: fastify ?? null, sqlite: sqlite ?? null },
+      portcullis,
+      ratios,
+      targets,
+      totalSeconds: Math.round((Date.now() - started) / 1000),
+    };
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    progress(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);

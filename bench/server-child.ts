@@ -1,0 +1,86 @@
+/**
+ * Runs one server under test in its own process, so that it gets a core of its own and the load
+ * generator's work never shows up in its numbers. Usage (from server-process.ts):
+ *   node --import tsx bench/server-child.ts fastify|portcullis [dataDir]
+ * Talks over the IPC channel: sends {type:'ready', ...}; answers {type:'cpu'}; exits on {type:'stop'}.
+ * With BENCH_CPU_PROF_DIR set, {type:'prof-start'} / {type:'prof-stop', name} write one V8 CPU
+ * profile per scenario to <dir>/<kind>-<name>.cpuprofile.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startFastifyBaseline } from './baseline-fastify.ts';
+import type { TlsClientMaterial } from './load.ts';
+
+interface Running {
+  port: number;
+  tls: TlsClientMaterial;
+  close(): Promise<void>;
+}
+
+export type ChildMessage =
+  | { type: 'ready'; port: number; tls: TlsClientMaterial }
+  | { type: 'cpu'; id: number; micros: number }
+  | { type: 'prof'; id: number }
+  | { type: 'failed'; error: string };
+
+function reply(m: ChildMessage): void {
+  process.send?.(m);
+}
+
+async function start(kind: string, dataDir: string | undefined): Promise<Running> {
+  if (kind === 'fastify') return startFastifyBaseline();
+  if (kind === 'portcullis') {
+    if (!dataDir) throw new Error('portcullis needs a data directory');
+    const { startControlPlane } = await import('../src/server/control-plane.ts');
+    // Logs go to stderr: stdout belongs to the benchmark's JSON.
+    const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+    const durability = process.env.BENCH_DURABILITY === 'normal' ? 'normal' : 'full';
+    const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger, durability });
+    return { port: cp.port, tls: { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem }, close: () => cp.close() };
+  }
+  throw new Error(`unknown server kind ${kind}`);
+}
+
+async function main(): Promise<void> {
+  const [kind = '', dataDir] = process.argv.slice(2);
+  let running: Running;
+  try {
+    running = await start(kind, dataDir);
+  } catch (err) {
+    reply({ type: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    process.exit(1);
+  }
+  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  const session = profDir ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+  }
+  process.on('message', (m: { type: string; id?: number; name?: string }) => {
+    if (m.type === 'prof-start' || m.type === 'prof-stop') {
+      void (async () => {
+        if (session && profDir && m.type === 'prof-start') await session.post('Profiler.start');
+        if (session && profDir && m.type === 'prof-stop') {
+          const { profile } = await session.post('Profiler.stop');
+          writeFileSync(join(profDir, `${kind}-${m.name ?? 'profile'}.cpuprofile`), JSON.stringify(profile));
+        }
+      })()
+        .catch((err: unknown) => process.stderr.write(`profiling failed: ${String(err)}\n`))
+        .finally(() => reply({ type: 'prof', id: m.id ?? 0 }));
+    } else if (m.type === 'cpu') {
+      const u = process.cpuUsage();
+      reply({ type: 'cpu', id: m.id ?? 0, micros: u.user + u.system });
+    } else if (m.type === 'stop') {
+      const hard = setTimeout(() => process.exit(0), 5000);
+      hard.unref();
+      void running.close().finally(() => process.exit(0));
+    }
+  });
+  // If the parent dies, do not linger.
+  process.on('disconnect', () => process.exit(0));
+  reply({ type: 'ready', port: running.port, tls: running.tls });
+}
+
+void main();

@@ -1,0 +1,96 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage } from './server-child.ts';
+import type { Target } from './load.ts';
+
+export interface ServerProcess {
+  target: Target;
+  /** Cumulative CPU time (user + system) of the server process in microseconds. */
+  cpuMicros(): Promise<number>;
+  /** With SpawnOptions.cpuProfDir: start a CPU profile; the returned function writes it as `name`. */
+  profile(): Promise<(name: string) => Promise<void>>;
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  dataDir?: string;
+  /** Write V8 CPU profiles of the server process (one per profile() call) into this directory. */
+  cpuProfDir?: string;
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+}
+
+const CHILD = fileURLToPath(new URL('./server-child.ts', import.meta.url));
+
+export async function spawnServer(kind: 'fastify' | 'portcullis', o: SpawnOptions = {}): Promise<ServerProcess> {
+  const execArgv = ['--import', 'tsx'];
+  const args = o.dataDir ? [kind, o.dataDir] : [kind];
+  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
+  if (o.cpuProfDir) env.BENCH_CPU_PROF_DIR = o.cpuProfDir;
+  // The child's stdout goes to our stderr: our stdout carries only the result JSON.
+  const child: ChildProcess = fork(CHILD, args, { execArgv, stdio: ['ignore', 2, 2, 'ipc'], env });
+  const ready = await new Promise<Extract<ChildMessage, { type: 'ready' }>>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${kind} server did not start within ${o.startTimeoutMs ?? 120_000} ms`));
+    }, o.startTimeoutMs ?? 120_000);
+    child.on('message', (m: ChildMessage) => {
+      if (m.type === 'ready') {
+        clearTimeout(timer);
+        resolve(m);
+      } else if (m.type === 'failed') {
+        clearTimeout(timer);
+        reject(new Error(`${kind} server failed to start:\n${m.error}`));
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} server exited with code ${code} before it was ready`));
+    });
+  });
+
+  let nextId = 1;
+  const cpuWaiters = new Map<number, (micros: number) => void>();
+  child.on('message', (m: ChildMessage) => {
+    if (m.type !== 'cpu' && m.type !== 'prof') return;
+    cpuWaiters.get(m.id)?.(m.type === 'cpu' ? m.micros : 0);
+    cpuWaiters.delete(m.id);
+  });
+  /** One IPC round trip, bounded: NaN if the child does not answer in time. */
+  const ask = (msg: { type: string; name?: string }, timeoutMs: number): Promise<number> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        cpuWaiters.delete(id);
+        resolve(NaN);
+      }, timeoutMs);
+      cpuWaiters.set(id, (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      });
+      child.send({ ...msg, id });
+    });
+  return {
+    target: { host: '127.0.0.1', port: ready.port, tls: ready.tls },
+    cpuMicros: () => ask({ type: 'cpu' }, 5000),
+    profile: async () => {
+      if (!o.cpuProfDir) return async () => {};
+      await ask({ type: 'prof-start' }, 5000);
+      return async (name: string) => {
+        await ask({ type: 'prof-stop', name }, 30_000);
+      };
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+        }, 15_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.send({ type: 'stop' });
+      }),
+  };
+}
