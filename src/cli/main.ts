@@ -1,10 +1,13 @@
 import { runUp } from './up.ts';
+import { runKubeconfig } from './kubeconfig.ts';
 
 const USAGE = `usage: portcullis <command> [flags]
 
 commands:
   up        run the whole control plane on this machine (embedded SQLite store)
             --port 6443  --bind-address 127.0.0.1  --data-dir ./.portcullis  --log-level info
+  kubeconfig  mint a client certificate from the cluster CA and print a kubeconfig for it
+            --user NAME  [--group G]...  [--data-dir ./.portcullis]  [--server URL]  [--out FILE]
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -13,6 +16,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'up':
         return await runUp(rest);
+      case 'kubeconfig':
+        return await runKubeconfig(rest, (s) => process.stdout.write(s));
       case undefined:
       case 'help':
       case '--help':

@@ -44,3 +44,32 @@ test('portcullis rejects unknown commands and flags', async () => {
   assert.equal(r2.status, 1);
   assert.match(r2.stderr, /unknown flag: --bogus/);
 });
+
+test('portcullis kubeconfig mints an identity the server authenticates', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const { clientFromKubeconfig } = await import('../helpers/spawn-up.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-kc-'));
+  try {
+    const srv = await spawnUp(dir);
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'portcullis');
+    const r = spawnSync(process.execPath, [bin, 'kubeconfig', '--user', 'carol', '--group', 'dev', '--group', 'ops', '--data-dir', dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /current-context: carol@portcullis/);
+    writeFileSync(join(dir, 'carol.kubeconfig'), r.stdout);
+    const carol = clientFromKubeconfig(join(dir, 'carol.kubeconfig'));
+    const who = await carol.post('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    // carol is not in system:masters, so the masters-only authorizer refuses her by name.
+    assert.equal(who.status, 403);
+    assert.match(who.body.message, /User "carol" cannot create resource "selfsubjectreviews"/);
+    carol.close();
+    const none = spawnSync(process.execPath, [bin, 'kubeconfig', '--data-dir', dir], { encoding: 'utf8' });
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /--user is required/);
+    srv.client.close();
+    srv.child.kill('SIGTERM');
+    await srv.exited;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

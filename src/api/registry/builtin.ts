@@ -47,6 +47,7 @@ interface Row {
   cat?: string[];
   status?: boolean;
   scale?: boolean;
+  virtual?: string;
   extra?: string[];
   name?: NameRule;
   gen?: boolean;
@@ -87,6 +88,10 @@ const ROWS: Row[] = [
   { g: 'admissionregistration.k8s.io', v: 'v1', kind: 'ValidatingWebhookConfiguration', res: 'validatingwebhookconfigurations', ns: false, gen: true, pkg: 'admissionregistration' },
   { g: 'admissionregistration.k8s.io', v: 'v1', kind: 'MutatingWebhookConfiguration', res: 'mutatingwebhookconfigurations', ns: false, gen: true, pkg: 'admissionregistration' },
   { g: 'certificates.k8s.io', v: 'v1', kind: 'CertificateSigningRequest', res: 'certificatesigningrequests', ns: false, short: ['csr'], status: true, extra: ['approval'], fields: (o) => ({ 'spec.signerName': str(o.spec?.signerName) }), pkg: 'certificates' },
+  // kubectl auth whoami asks v1 first and falls back to the beta and alpha versions (1.27 knows only those).
+  { g: 'authentication.k8s.io', v: 'v1', kind: 'SelfSubjectReview', res: 'selfsubjectreviews', ns: false, virtual: 'self-subject-review', pkg: 'authentication' },
+  { g: 'authentication.k8s.io', v: 'v1beta1', kind: 'SelfSubjectReview', res: 'selfsubjectreviews', ns: false, virtual: 'self-subject-review', pkg: 'authentication' },
+  { g: 'authentication.k8s.io', v: 'v1alpha1', kind: 'SelfSubjectReview', res: 'selfsubjectreviews', ns: false, virtual: 'self-subject-review', pkg: 'authentication' },
   { g: 'apiextensions.k8s.io', v: 'v1', kind: 'CustomResourceDefinition', res: 'customresourcedefinitions', ns: false, short: ['crd', 'crds'], status: true, gen: true, pkg: 'apiextensions' },
 ];
 
@@ -106,7 +111,8 @@ export function builtinResources(): ResourceDef[] {
     namespaced: r.ns,
     shortNames: r.short ?? [],
     categories: r.cat ?? [],
-    verbs: [...ALL_VERBS],
+    verbs: r.virtual ? ['create'] : [...ALL_VERBS],
+    virtual: r.virtual,
     status: r.status ?? false,
     scale: r.scale ? SCALE_REPLICAS : undefined,
     extraSubresources: r.extra,

@@ -35,6 +35,11 @@ export interface ResourceDef {
   typeName?: string;
   /** Custom resource served from a CRD. */
   custom?: { crdName: string; schema?: unknown; preserveUnknownFields?: boolean };
+  /**
+   * A virtual resource: not stored, only created (reviews). Names the handler the server runs
+   * instead of storage (see src/server/rest/virtual/).
+   */
+  virtual?: string;
   /** Objects of this resource are deleted gracefully (pods on a node). */
   graceful?: (obj: Record<string, any>) => number | undefined;
 }

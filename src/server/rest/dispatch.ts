@@ -6,11 +6,17 @@ import { patchObject } from './patch.ts';
 import { getObject, listObjects } from './read.ts';
 import { getScale, writeScale } from './scale.ts';
 import { updateObject } from './update.ts';
+import { VIRTUAL_HANDLERS } from './virtual/index.ts';
 
 /** Routes a resource request (other than watch) to its handler by verb and subresource. */
 export async function dispatch(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
   const { info, def } = req;
   const sub = info.subresource;
+  if (def.virtual) {
+    const handler = VIRTUAL_HANDLERS[def.virtual];
+    if (!handler || info.verb !== 'create' || sub !== '' || info.name) throw methodNotAllowed();
+    return handler(ctx, req);
+  }
   if (sub === '') {
     switch (info.verb) {
       case 'get':

@@ -1,0 +1,9 @@
+import type { RestContext, RestRequest, RestResponse } from '../context.ts';
+import { selfSubjectReview } from './self-subject-review.ts';
+
+export type VirtualHandler = (ctx: RestContext, req: RestRequest) => Promise<RestResponse>;
+
+/** Handlers of the virtual (create-only, never stored) resources, by the name in their ResourceDef. */
+export const VIRTUAL_HANDLERS: Record<string, VirtualHandler> = {
+  'self-subject-review': selfSubjectReview,
+};
