@@ -56,11 +56,13 @@ export interface BuiltServer {
 export function buildServer(opts: ServerOptions): BuiltServer {
   const log = opts.logger ?? pino({ level: process.env.PORTCULLIS_LOG_LEVEL ?? 'warn' });
   const registry = opts.registry ?? new ResourceRegistry(builtinResources());
+  const authorizer = new UnionAuthorizer(opts.authorizers ?? [new MastersAuthorizer()]);
   const ctx: RestContext = {
     store: opts.store,
     registry,
     schema: opts.schema ?? loadSchema(),
     admission: new AdmissionChain(opts.mutating ?? [], opts.validating ?? [new NamespaceLifecycle(opts.store)]),
+    authorizer,
     now: opts.now ?? (() => new Date()),
     random: opts.random ?? Math.random,
     newUid: opts.newUid ?? randomUUID,
@@ -69,7 +71,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   };
   const deps: PipelineDeps = {
     authenticator: new UnionAuthenticator(opts.authenticators ?? [new X509Authenticator()]),
-    authorizer: new UnionAuthorizer(opts.authorizers ?? [new MastersAuthorizer()]),
+    authorizer,
   };
 
   const app = Fastify({

@@ -144,3 +144,33 @@ test('health endpoints and version as upstream', async () => {
   assert.match(ver.body.minor, /^(2[7-9]|3[0-3])$/);
   assert.match(ver.body.gitVersion, /^v1\.\d+\.\d+/);
 });
+
+test('access reviews ask the authorizer chain', async () => {
+  const ssar = await c.admin.post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+    spec: { resourceAttributes: { verb: 'create', resource: 'pods', namespace: 'default' } },
+  });
+  assert.equal(ssar.status, 201, ssar.text);
+  assert.equal(ssar.body.status.allowed, true);
+  const sar = await c.admin.post('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    spec: { user: 'dave', groups: ['dev'], resourceAttributes: { verb: 'get', resource: 'secrets', namespace: 'default' } },
+  });
+  assert.equal(sar.body.status.allowed, false);
+  const root = await c.admin.post('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    spec: { user: 'erin', groups: ['system:masters'], nonResourceAttributes: { verb: 'get', path: '/healthz' } },
+  });
+  assert.equal(root.body.status.allowed, true);
+  const both = await c.admin.post('/apis/authorization.k8s.io/v1/subjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'x' } });
+  assert.equal(both.status, 422);
+  const local = await c.admin.post('/apis/authorization.k8s.io/v1/namespaces/default/localsubjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'LocalSubjectAccessReview',
+    spec: { user: 'x', resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'other' } },
+  });
+  assert.equal(local.status, 422, local.text);
+});

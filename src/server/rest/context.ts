@@ -7,6 +7,7 @@ import type { ResourceDef } from '../../api/registry/resource-def.ts';
 import type { Store } from '../../storage/types.ts';
 import type { RequestInfo } from '../request-info.ts';
 import type { AdmissionOutcome } from '../../admission/chain.ts';
+import type { Authorizer } from '../../authz/types.ts';
 
 /** Everything the REST handlers need, built once with the server (clock and randomness injected). */
 export interface RestContext {
@@ -14,6 +15,8 @@ export interface RestContext {
   registry: ResourceRegistry;
   schema: Schema;
   admission: AdmissionChain;
+  /** The authorizer chain of the pipeline, for the access review APIs. */
+  authorizer: Authorizer;
   now: () => Date;
   /** Random source for generated names. */
   random: () => number;

@@ -1,9 +1,11 @@
 import type { RestContext, RestRequest, RestResponse } from '../context.ts';
 import { selfSubjectReview } from './self-subject-review.ts';
+import { accessReview } from './access-review.ts';
 
 export type VirtualHandler = (ctx: RestContext, req: RestRequest) => Promise<RestResponse>;
 
 /** Handlers of the virtual (create-only, never stored) resources, by the name in their ResourceDef. */
 export const VIRTUAL_HANDLERS: Record<string, VirtualHandler> = {
   'self-subject-review': selfSubjectReview,
+  'access-review': accessReview,
 };
