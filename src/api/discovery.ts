@@ -94,10 +94,32 @@ export function apiResourceList(reg: ResourceRegistry, group: string, version: s
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }
 
-export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+export type DiscoveryVersion = 'v2' | 'v2beta1';
+
+export function aggregatedDiscoveryContentType(v: DiscoveryVersion): string {
+  return `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`;
+}
+
+/**
+ * Which aggregated discovery version an Accept header asks for, in its order of preference:
+ * kubectl 1.30+ asks for v2 (and v2beta1), 1.27-1.29 for v2beta1 only. Undefined: the legacy form.
+ */
+export function negotiateDiscovery(accept: string | undefined): DiscoveryVersion | undefined {
+  for (const entry of (accept ?? '').split(',')) {
+    const params = new Map<string, string>();
+    for (const p of entry.split(';').slice(1)) {
+      const [k, v] = p.split('=').map((x) => x.trim().replace(/^"|"$/g, ''));
+      if (k && v !== undefined) params.set(k, v);
+    }
+    if (params.get('as') !== 'APIGroupDiscoveryList' || params.get('g') !== 'apidiscovery.k8s.io') continue;
+    const v = params.get('v');
+    if (v === 'v2' || v === 'v2beta1') return v;
+  }
+  return undefined;
+}
 
 /** The aggregated document: `legacy` true for /api (the core group), false for /apis. */
-export function aggregatedDiscovery(reg: ResourceRegistry, legacy: boolean): unknown {
+export function aggregatedDiscovery(reg: ResourceRegistry, legacy: boolean, version: DiscoveryVersion = 'v2'): unknown {
   const items = [];
   for (const [g, versions] of groups(reg)) {
     if (legacy !== (g === '')) continue;
@@ -125,5 +147,5 @@ export function aggregatedDiscovery(reg: ResourceRegistry, legacy: boolean): unk
       })),
     });
   }
-  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+  return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { methodNotAllowed, resourceNotFound } from '../api/errors.ts';
-import { AGGREGATED_DISCOVERY_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from '../api/discovery.ts';
+import { aggregatedDiscovery, aggregatedDiscoveryContentType, apiGroup, apiGroupList, apiResourceList, apiVersions, negotiateDiscovery } from '../api/discovery.ts';
 import { runHealth, type HealthCheck } from './health.ts';
 import type { PipelineState } from './pipeline.ts';
 import type { RestContext } from './rest/context.ts';
@@ -18,10 +18,6 @@ function healthChecks(ctx: RestContext, endpoint: string): HealthCheck[] {
   return checks;
 }
 
-function wantsAggregated(req: FastifyRequest): boolean {
-  const accept = String(req.headers.accept ?? '');
-  return accept.includes('as=APIGroupDiscoveryList') && accept.includes('g=apidiscovery.k8s.io');
-}
 
 /** Health, version and discovery: the paths that are not resources. */
 export async function serveNonResource(ctx: RestContext, st: PipelineState, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -38,7 +34,8 @@ export async function serveNonResource(ctx: RestContext, st: PipelineState, req:
   if (parts.length === 1 && parts[0] === 'version') return json(versionInfo());
   if (parts[0] === 'api') {
     if (parts.length === 1) {
-      if (wantsAggregated(req)) return json(aggregatedDiscovery(ctx.registry, true), AGGREGATED_DISCOVERY_CONTENT_TYPE);
+      const v = negotiateDiscovery(req.headers.accept);
+      if (v) return json(aggregatedDiscovery(ctx.registry, true, v), aggregatedDiscoveryContentType(v));
       return json(apiVersions());
     }
     if (parts.length === 2) {
@@ -48,7 +45,8 @@ export async function serveNonResource(ctx: RestContext, st: PipelineState, req:
   }
   if (parts[0] === 'apis') {
     if (parts.length === 1) {
-      if (wantsAggregated(req)) return json(aggregatedDiscovery(ctx.registry, false), AGGREGATED_DISCOVERY_CONTENT_TYPE);
+      const v = negotiateDiscovery(req.headers.accept);
+      if (v) return json(aggregatedDiscovery(ctx.registry, false, v), aggregatedDiscoveryContentType(v));
       return json(apiGroupList(ctx.registry));
     }
     if (parts.length === 2) {

@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
+
+export function kubectlPath(minor: number): string {
+  return `${KUBECTL_DIR}/kubectl.1.${minor}`;
+}
+
+/**
+ * Whether a real part a test needs is here. On a user's machine a missing part skips the test with
+ * a clear message; under PORTCULLIS_REQUIRE_ALL=1 (CI) it is a failure.
+ */
+export function requirePart(what: string, present: boolean): string | false {
+  if (present) return false;
+  if (process.env.PORTCULLIS_REQUIRE_ALL === '1') throw new Error(`required part missing: ${what} (PORTCULLIS_REQUIRE_ALL=1)`);
+  return `skipped: ${what} is not installed`;
+}
+
+export function kubectlSkip(minor: number): string | false {
+  return requirePart(`kubectl 1.${minor} (${kubectlPath(minor)})`, existsSync(kubectlPath(minor)));
+}
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runKubectl(minor: number, kubeconfig: string, args: string[], stdin?: string, timeoutMs = 30_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(kubectlPath(minor), args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: process.env.HOME ?? '/tmp' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(stdin ?? '');
+  });
+}
