@@ -147,7 +147,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
       throw toApiError(err);
     }
     setWarnings(reply, [...rreq.warnings, ...rreq.admission.warnings]);
-    return reply.code(res.code).header('content-type', 'application/json').send(res.raw ?? JSON.stringify(res.body));
+    return reply.code(res.code).header('content-type', res.contentType ?? 'application/json').send(res.raw ?? JSON.stringify(res.body));
   };
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler });
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/', handler });

@@ -4,6 +4,7 @@ import { ALL_VERBS, storagePrefix } from '../../api/registry/resource-def.ts';
 import { crdAcceptedStatus } from '../../api/crd/crd-status.ts';
 import { crdVersionInfo, customResourceValidator } from '../../api/crd/crd-validator.ts';
 import { rfc3339 } from '../../server/rest/prepare.ts';
+import { crdPrinterColumns } from '../../api/printers/index.ts';
 import { mutate, type Obj } from './store-ops.ts';
 import { jsonEqual } from '../../server/rest/objects.ts';
 
@@ -33,7 +34,7 @@ export function crdResourceDefs(crd: Obj): ResourceDef[] {
       nameRule: 'subdomain',
       generation: true,
       fieldLabels: () => ({}),
-      custom: { crdName: crd.metadata.name, schema: info.schema, validate: customResourceValidator(crd, v.name) } as ResourceDef['custom'],
+      custom: { crdName: crd.metadata.name, schema: info.schema, validate: customResourceValidator(crd, v.name), printerColumns: crdPrinterColumns(crd, v.name) } as ResourceDef['custom'],
     });
   }
   return out;

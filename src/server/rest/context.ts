@@ -45,4 +45,6 @@ export interface RestResponse {
   body: unknown;
   /** The body already serialised as JSON (then `body` is not used). */
   raw?: string;
+  /** Content-Type when not plain application/json (Tables). */
+  contentType?: string;
 }

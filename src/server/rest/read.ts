@@ -2,7 +2,9 @@ import { ApiError, badRequest, notFound } from '../../api/errors.ts';
 import { groupVersion, listPrefix, objectKey } from '../../api/registry/resource-def.ts';
 import type { ListOptions } from '../../storage/types.ts';
 import type { RestContext, RestRequest, RestResponse } from './context.ts';
-import { groupResource, type K8sObject } from './objects.ts';
+import { groupResource, toApiObject, type K8sObject } from './objects.ts';
+import { tableFor } from '../../api/printers/index.ts';
+import { tableRequest } from './table-request.ts';
 import { apiObjectJson } from './serialize.ts';
 import { selectionFromQuery } from './selection.ts';
 
@@ -10,6 +12,11 @@ export async function getObject(ctx: RestContext, req: RestRequest): Promise<Res
   const { def, info } = req;
   const s = await ctx.store.get<K8sObject>(objectKey(def, info.namespace, info.name));
   if (!s) throw notFound(groupResource(def), info.name);
+  const table = tableRequest(req);
+  if (table) {
+    const body = tableFor(def, [toApiObject(def, s)], { now: ctx.now(), includeObject: table.includeObject, version: table.version });
+    return { code: 200, body, contentType: table.contentType };
+  }
   return { code: 200, body: undefined, raw: apiObjectJson(def, s) };
 }
 
@@ -56,9 +63,15 @@ export async function listObjects(ctx: RestContext, req: RestRequest): Promise<R
 
   const prefix = listPrefix(def, info.namespace);
   const res = await ctx.store.list<K8sObject>(prefix, opts);
-  const metadata: Record<string, unknown> = { resourceVersion: String(res.revision) };
+  const metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(res.revision) };
   if (res.continue) metadata.continue = res.continue;
   if (res.continue && selection.everything && res.remainingItemCount !== undefined) metadata.remainingItemCount = res.remainingItemCount;
+  const table = tableRequest(req);
+  if (table) {
+    const objects = res.items.map((s) => toApiObject(def, s));
+    const body = tableFor(def, objects, { now: ctx.now(), includeObject: table.includeObject, version: table.version, listMeta: metadata });
+    return { code: 200, body, contentType: table.contentType };
+  }
   // Items are spliced in as already-serialised JSON (see serialize.ts).
   const head = JSON.stringify({ kind: def.listKind, apiVersion: groupVersion(def), metadata }).slice(0, -1);
   const items = res.items.map((s) => apiObjectJson(def, s)).join(',');

@@ -3,6 +3,8 @@ import { ApiError, badRequest } from '../../api/errors.ts';
 import { groupVersion, listPrefix, objectKey } from '../../api/registry/resource-def.ts';
 import type { StoredObject, WatchEvent } from '../../storage/types.ts';
 import { apiObjectJson } from './serialize.ts';
+import { watchTableEvent } from '../../api/printers/index.ts';
+import { tableRequest } from './table-request.ts';
 import { statusFromError } from '../status.ts';
 import type { RestContext, RestRequest } from './context.ts';
 import { toApiObject, type K8sObject } from './objects.ts';
@@ -35,13 +37,22 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
   const matches = (o: K8sObject | undefined): boolean =>
     o !== undefined && (!pinnedName || o.metadata?.name === pinnedName) && selection.matches(o);
 
+  const table = tableRequest(req);
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
   // Clients wait for the headers before they trust the watch is established: send them now.
   res.flushHeaders();
   const send = (type: string, object: unknown) => {
     res.write(`{"type":"${type}","object":${JSON.stringify(object)}}\n`);
   };
+  let firstRow = true;
   const sendStored = (type: string, s: StoredObject<K8sObject>) => {
+    if (table) {
+      // kubectl get -w: every event carries a one-row Table; only the first has the columns.
+      const t = watchTableEvent(def, toApiObject(def, s), { now: ctx.now(), includeObject: table.includeObject, version: table.version, first: firstRow });
+      firstRow = false;
+      send(type, t);
+      return;
+    }
     res.write(`{"type":"${type}","object":${apiObjectJson(def, s)}}\n`);
   };
   let closed = false;

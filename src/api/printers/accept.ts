@@ -1,0 +1,62 @@
+/**
+ * Content negotiation for tables: kubectl get asks for
+ * `application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json`.
+ * The first clause the server can serve wins (by q, then order): a Table clause names the
+ * meta.k8s.io version, a plain clause means no table.
+ */
+import type { TableVersion } from './table.ts';
+
+export const TABLE_CONTENT_TYPE: Readonly<Record<TableVersion, string>> = {
+  v1: 'application/json;as=Table;v=v1;g=meta.k8s.io',
+  v1beta1: 'application/json;as=Table;v=v1beta1;g=meta.k8s.io',
+};
+
+// Media types a table can be written as here (JSON only) and those a plain object can.
+const TABLE_MEDIA = new Set(['application/json', 'application/*', '*/*']);
+const PLAIN_MEDIA = new Set(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf', 'application/*', '*/*']);
+
+interface Clause {
+  type: string;
+  params: Map<string, string>;
+  q: number;
+}
+
+function parseClause(text: string): Clause | undefined {
+  const [type = '', ...rest] = text.split(';').map((s) => s.trim());
+  if (type === '') return undefined;
+  const params = new Map<string, string>();
+  let q = 1;
+  for (const p of rest) {
+    const eq = p.indexOf('=');
+    if (eq < 0) continue;
+    const k = p.slice(0, eq).trim().toLowerCase();
+    const v = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    if (k === 'q') q = Number.isFinite(Number(v)) ? Number(v) : 0;
+    else params.set(k, v);
+  }
+  return { type: type.toLowerCase(), params, q };
+}
+
+/** The Table version the Accept header prefers, or undefined when the client prefers plain objects. */
+export function wantsTable(accept: string | undefined): TableVersion | undefined {
+  if (!accept) return undefined;
+  const clauses = accept
+    .split(',')
+    .map(parseClause)
+    .filter((c): c is Clause => c !== undefined && c.q > 0)
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => b.c.q - a.c.q || a.i - b.i)
+    .map((x) => x.c);
+  for (const c of clauses) {
+    const as = c.params.get('as');
+    if (as === undefined) {
+      if (PLAIN_MEDIA.has(c.type)) return undefined;
+      continue;
+    }
+    // Other conversions (PartialObjectMetadata, ...) and other groups are not tables: try the next clause.
+    if (as !== 'Table' || c.params.get('g') !== 'meta.k8s.io' || !TABLE_MEDIA.has(c.type)) continue;
+    const v = c.params.get('v');
+    if (v === 'v1' || v === 'v1beta1') return v;
+  }
+  return undefined;
+}
