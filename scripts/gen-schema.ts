@@ -1,6 +1,7 @@
 /**
  * Generates src/api/schema/generated/schema.json from the Kubernetes .proto files in
- * ../shared/k8s-api (never copied into the project: only this compact descriptor is committed).
+ * ../shared/k8s-api (never copied into the project: only this compact descriptor is committed),
+ * and beside it docs.json, the field descriptions (scripts/gen-docs.ts).
  *
  *   node --import tsx scripts/gen-schema.ts [path-to-shared]
  *
@@ -13,6 +14,7 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import protobuf from 'protobufjs';
 import type { FieldSchema, ListInfo, ObjectType, TypeRef, ScalarKind } from '../src/api/schema/types.ts';
+import { docsText, protoComments } from './gen-docs.ts';
 
 /** The API group of each k8s.io/api/<dir> package (upstream's +groupName in each doc.go). */
 export const API_GROUPS: Readonly<Record<string, string>> = {
@@ -310,14 +312,36 @@ function allTypes(ns: protobuf.NamespaceBase): protobuf.Type[] {
   return out;
 }
 
-/** The descriptor text for the protos under <shared>/k8s-api/proto: deterministic, one entry a line. */
-export function generateSchema(sharedDir: string, warn: (msg: string) => void = () => {}): string {
+interface Loaded {
+  types: protobuf.Type[];
+  comments: Map<string, string[]>;
+}
+
+/** Every message of the protos under <shared>/k8s-api/proto, sorted by name, and their raw comments. */
+function loadProtos(sharedDir: string): Loaded {
   const root = new protobuf.Root();
+  const comments = new Map<string, string[]>();
   for (const file of protoFiles(join(sharedDir, 'k8s-api', 'proto'))) {
-    protobuf.parse(readFileSync(file, 'utf8'), root, { keepCase: true, alternateCommentMode: true });
+    const text = readFileSync(file, 'utf8');
+    protobuf.parse(text, root, { keepCase: true, alternateCommentMode: true });
+    for (const [k, v] of protoComments(text)) comments.set(k, v);
   }
   root.resolveAll();
-  const types = allTypes(root).sort((a, b) => cmp(fullName(a), fullName(b)));
+  return { types: allTypes(root).sort((a, b) => cmp(fullName(a), fullName(b))), comments };
+}
+
+/** The descriptor text for the protos under <shared>/k8s-api/proto: deterministic, one entry a line. */
+export function generateSchema(sharedDir: string, warn: (msg: string) => void = () => {}): string {
+  return schemaText(loadProtos(sharedDir).types, warn);
+}
+
+/** docs.json text (field and message descriptions) for the same protos: deterministic, one message a line. */
+export function generateDocs(sharedDir: string): string {
+  const { types, comments } = loadProtos(sharedDir);
+  return docsText(types, comments, jsonName, INLINE_FIELDS);
+}
+
+function schemaText(types: protobuf.Type[], warn: (msg: string) => void): string {
   const kinds = types
     .map((t) => kindOf(t, warn))
     .filter((k): k is KindEntry => k !== undefined)
@@ -336,11 +360,16 @@ function cmp(a: string, b: string): number {
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUTPUT = join(REPO_ROOT, 'src', 'api', 'schema', 'generated', 'schema.json');
+export const DOCS_OUTPUT = join(REPO_ROOT, 'src', 'api', 'schema', 'generated', 'docs.json');
 export const DEFAULT_SHARED = resolve(REPO_ROOT, '..', 'shared');
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const shared = resolve(process.argv[2] ?? DEFAULT_SHARED);
-  const text = generateSchema(shared, (msg) => console.warn(msg));
+  const loaded = loadProtos(shared);
+  const text = schemaText(loaded.types, (msg) => console.warn(msg));
   writeFileSync(OUTPUT, text);
   console.log(`wrote ${OUTPUT} (${text.length} bytes)`);
+  const docs = docsText(loaded.types, loaded.comments, jsonName, INLINE_FIELDS);
+  writeFileSync(DOCS_OUTPUT, docs);
+  console.log(`wrote ${DOCS_OUTPUT} (${docs.length} bytes)`);
 }

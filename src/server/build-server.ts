@@ -11,7 +11,7 @@ import type { Schema } from '../api/schema/types.ts';
 import { builtinResources } from '../api/registry/builtin.ts';
 import { ResourceRegistry } from '../api/registry/registry.ts';
 import { UnionAuthenticator } from '../authn/union.ts';
-import { X509Authenticator } from '../authn/x509.ts';
+import { buildAuthenticators, type AuthnConfig } from '../authn/config.ts';
 import type { RequestAuthenticator } from '../authn/types.ts';
 import { UnionAuthorizer } from '../authz/union.ts';
 import { MastersAuthorizer } from '../authz/masters.ts';
@@ -37,6 +37,9 @@ export interface ServerOptions {
   logger?: Logger;
   registry?: ResourceRegistry;
   schema?: Schema;
+  /** Authentication methods beyond client certificates (flags of `portcullis up`). */
+  authn?: Omit<AuthnConfig, 'clientCaPem'>;
+  /** Replace the authenticators altogether (tests). */
   authenticators?: RequestAuthenticator[];
   authorizers?: Authorizer[];
   mutating?: MutatingPlugin[];
@@ -69,9 +72,11 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     log,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
   };
+  const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, ctx.now, log);
   const deps: PipelineDeps = {
-    authenticator: new UnionAuthenticator(opts.authenticators ?? [new X509Authenticator()]),
+    authenticator: new UnionAuthenticator(opts.authenticators ?? built.members),
     authorizer,
+    proxyHeaders: opts.authn?.requestHeader,
   };
 
   const app = Fastify({
@@ -83,7 +88,9 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     https: {
       cert: opts.tls.certPem,
       key: opts.tls.keyPem,
-      ca: opts.tls.clientCaPem,
+      // Client certificates may come from the client CA or the authenticating proxy's CA; the
+      // authenticators check which (see src/authn/x509.ts).
+      ca: built.trustedCaPems,
       // Ask for a client certificate but let authentication judge it: a bad certificate is a
       // 401 Status, and other credentials (tokens) can still be used on the same port.
       requestCert: true,

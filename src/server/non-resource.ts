@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { methodNotAllowed, resourceNotFound } from '../api/errors.ts';
 import { aggregatedDiscovery, aggregatedDiscoveryContentType, apiGroup, apiGroupList, apiResourceList, apiVersions, negotiateDiscovery } from '../api/discovery.ts';
 import { runHealth, type HealthCheck } from './health.ts';
+import { serveOpenApi } from '../api/openapi/serve.ts';
 import type { PipelineState } from './pipeline.ts';
 import type { RestContext } from './rest/context.ts';
 import { versionInfo } from './version.ts';
@@ -24,6 +25,16 @@ export async function serveNonResource(ctx: RestContext, st: PipelineState, req:
   const parts = st.info.path.split('/').filter(Boolean);
   const json = (body: unknown, contentType = 'application/json') => reply.code(200).header('content-type', contentType).send(JSON.stringify(body));
   if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
+
+  if (parts[0] === 'openapi') {
+    const ans = serveOpenApi(st.info.path, st.query, ctx.registry, ctx.schema, { accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] as string | undefined });
+    if (ans) {
+      return reply
+        .code(ans.code)
+        .headers({ 'content-type': ans.contentType, ...ans.headers })
+        .send(typeof ans.body === 'string' ? ans.body : Buffer.from(ans.body));
+    }
+  }
 
   if (parts.length >= 1 && HEALTH_ENDPOINTS.has(parts[0]!) && parts.length <= 2) {
     const verbose = st.query.has('verbose');

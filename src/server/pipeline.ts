@@ -4,6 +4,7 @@
  *
  *   1. request info      (before the body is read)
  *   2. authentication    (before the body is read)
+ *   2b. impersonation    (before the body is read)
  *   3. authorization     (before the body is read)
  *   4. body decoding      JSON | YAML | protobuf, limits, unknown fields      rest/decode-object.ts
  *   5. mutating admission                                                     rest/admit.ts
@@ -23,12 +24,18 @@ import type { Authorizer, AuthzAttributes, AuthzResult } from '../authz/types.ts
 import { forbiddenMessage } from '../authz/forbidden-message.ts';
 import type { TLSSocket } from 'node:tls';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
+import { rawHeaderMap } from '../authn/raw-headers.ts';
+import { stripProxyHeaders, type ProxyHeaderNames } from '../authn/request-header.ts';
+import { impersonate, stripImpersonationHeaders } from '../authn/impersonation.ts';
 
 /** What the pre-body stages leave on the request for the rest of the pipeline. */
 export interface PipelineState {
   info: RequestInfo;
   query: URLSearchParams;
+  /** The identity the request acts as (the impersonated one, if any). */
   user: UserInfo;
+  /** The authenticated identity when it impersonates someone else (for audit). */
+  impersonatedBy?: UserInfo;
   authnMethod: string;
   authz: AuthzResult;
 }
@@ -36,6 +43,8 @@ export interface PipelineState {
 export interface PipelineDeps {
   authenticator: RequestAuthenticator;
   authorizer: Authorizer;
+  /** Configured authenticating-proxy header names (stripped from every request). */
+  proxyHeaders?: Partial<ProxyHeaderNames>;
 }
 
 const STATE = Symbol('portcullis.pipeline');
@@ -63,10 +72,20 @@ function decodeURIComponentSafe(p: string): string {
   }
 }
 
-/** Stage 2: who is asking. No credential at all is 401; a bad credential is 401 too, never anonymous. */
-export async function authenticationStage(deps: PipelineDeps, req: FastifyRequest): Promise<{ user: UserInfo; method: string }> {
-  const areq: AuthnRequest = { headers: req.headers, socket: req.raw.socket as TLSSocket };
-  const r = await deps.authenticator.authenticate(areq);
+/**
+ * Stage 2: who is asking. No credential at all is 401; a bad credential is 401 too, never
+ * anonymous. Authenticators read the raw header lines (Node folds repeated headers, which would
+ * hide an injected second Authorization header).
+ */
+export async function authenticationStage(deps: PipelineDeps, req: FastifyRequest, headers: Record<string, string[]>): Promise<{ user: UserInfo; method: string }> {
+  const areq: AuthnRequest = { headers, socket: req.raw.socket as TLSSocket };
+  let r;
+  try {
+    r = await deps.authenticator.authenticate(areq);
+  } finally {
+    // Proxy identity headers are only ever read by the request-header authenticator.
+    stripProxyHeaders(req.headers, deps.proxyHeaders);
+  }
   if (r.kind !== 'authenticated') {
     if (r.kind === 'rejected') req.log.info({ method: r.method, reason: r.error.message }, 'authentication rejected');
     throw unauthorized();
@@ -74,6 +93,18 @@ export async function authenticationStage(deps: PipelineDeps, req: FastifyReques
   // Credentials are used up: nothing after this stage may see them.
   delete req.headers.authorization;
   return { user: r.user, method: r.method };
+}
+
+/**
+ * Stage 2b: impersonation. Impersonate-* headers take effect only after the authorizer allows
+ * the `impersonate` verb on each requested identity; the headers are removed afterwards.
+ */
+export async function impersonationStage(deps: PipelineDeps, req: FastifyRequest, headers: Record<string, string[]>, user: UserInfo): Promise<UserInfo | undefined> {
+  try {
+    return await impersonate(headers, user, (a) => deps.authorizer.authorize(a));
+  } finally {
+    stripImpersonationHeaders(req.headers);
+  }
 }
 
 /** Stage 3: may they? Anything but an explicit allow is a 403 with upstream's message. */
@@ -101,7 +132,12 @@ export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, 
 /** Runs stages 1-3 in order and records the outcome on the request. */
 export async function runPreBodyStages(deps: PipelineDeps, req: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const { info, query } = requestInfoStage(req);
-  const { user, method } = await authenticationStage(deps, req);
+  const headers = rawHeaderMap(req.raw.rawHeaders);
+  const { user: authenticated, method } = await authenticationStage(deps, req, headers);
+  const impersonated = await impersonationStage(deps, req, headers, authenticated);
+  const user = impersonated ?? authenticated;
   const authz = await authorizationStage(deps, info, user);
-  (req as unknown as Record<symbol, PipelineState>)[STATE] = { info, query, user, authnMethod: method, authz };
+  const state: PipelineState = { info, query, user, authnMethod: method, authz };
+  if (impersonated) state.impersonatedBy = authenticated;
+  (req as unknown as Record<symbol, PipelineState>)[STATE] = state;
 }

@@ -4,12 +4,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEFAULT_SHARED,
+  DOCS_OUTPUT,
   OUTPUT,
+  generateDocs,
   generateSchema,
   jsonName,
   listInfoFromMarkers,
   parseMarkers,
 } from '../../../../scripts/gen-schema.ts';
+import { formatDoc, protoComments } from '../../../../scripts/gen-docs.ts';
 import type { ListInfo } from '../types.ts';
 
 describe('gen-schema markers', () => {
@@ -60,6 +63,45 @@ describe('gen-schema markers', () => {
   });
 });
 
+describe('gen-docs comments', () => {
+  const docs: [string, string[], string][] = [
+    ['joins lines with spaces and drops markers', ['List of containers.', 'Cannot be updated.', '+optional', '+listType=map'], 'List of containers. Cannot be updated.'],
+    ['keeps paragraphs', ['First.', '', 'Second.'], 'First.\n\nSecond.'],
+    ['keeps indented lines on their own line', ['Examples:', '  "name" - the field', 'End.'], 'Examples:\n  "name" - the field\nEnd.'],
+    ['drops one-line TODOs', ['Keep.', 'TODO: fix this', 'Also.'], 'Keep. Also.'],
+    ['stops at ---', ['Shown.', '---', 'Hidden.'], 'Shown.'],
+    ['unescapes quotes', ['Defaults to \\"x\\".'], 'Defaults to "x".'],
+    ['only markers -> empty', ['+k8s:deepcopy-gen=true'], ''],
+  ];
+  for (const [name, lines, want] of docs) {
+    test(`formatDoc: ${name}`, () => assert.equal(formatDoc(lines), want));
+  }
+
+  test('protoComments keys messages and fields and keeps indentation', () => {
+    const text = [
+      'package k8s.io.api.demo.v1;',
+      '',
+      '// Demo is a demo.',
+      '// +genclient',
+      'message Demo {',
+      '  // Spec of the demo.',
+      '  // \tindented',
+      '  optional DemoSpec spec = 1;',
+      '',
+      '  map<string, string> labels = 2;',
+      '',
+      '  // Items of it.',
+      '  repeated .k8s.io.api.core.v1.Pod items = 3;',
+      '}',
+    ].join('\n');
+    const c = protoComments(text);
+    assert.deepEqual(c.get('k8s.io.api.demo.v1.Demo'), ['Demo is a demo.', '+genclient']);
+    assert.deepEqual(c.get('k8s.io.api.demo.v1.Demo.spec'), ['Spec of the demo.', '\tindented']);
+    assert.equal(c.has('k8s.io.api.demo.v1.Demo.labels'), false);
+    assert.deepEqual(c.get('k8s.io.api.demo.v1.Demo.items'), ['Items of it.']);
+  });
+});
+
 describe('generated schema.json', () => {
   const protoDir = join(DEFAULT_SHARED, 'k8s-api', 'proto');
   const skip = existsSync(protoDir) ? false : `${protoDir} absent: cannot regenerate the schema here`;
@@ -67,5 +109,19 @@ describe('generated schema.json', () => {
     const committed = readFileSync(OUTPUT, 'utf8');
     const fresh = generateSchema(DEFAULT_SHARED);
     assert.ok(fresh === committed, 'schema.json is stale: run `node --import tsx scripts/gen-schema.ts`');
+  });
+
+  test('regenerating reproduces the committed docs.json byte for byte', { skip }, () => {
+    const committed = readFileSync(DOCS_OUTPUT, 'utf8');
+    const fresh = generateDocs(DEFAULT_SHARED);
+    assert.ok(fresh === committed, 'docs.json is stale: run `node --import tsx scripts/gen-schema.ts`');
+  });
+
+  test('docs.json carries upstream descriptions, hoisted fields included', { skip }, () => {
+    const docs = JSON.parse(readFileSync(DOCS_OUTPUT, 'utf8')) as { types: Record<string, { description?: string; fields?: Record<string, string> }> };
+    assert.equal(docs.types['k8s.io.api.core.v1.PodSpec']?.fields?.containers?.startsWith('List of containers belonging to the pod.'), true);
+    assert.equal(docs.types['k8s.io.api.core.v1.PodSpec']?.description, 'PodSpec is a description of a pod.');
+    assert.match(docs.types['k8s.io.api.core.v1.Volume']?.fields?.hostPath ?? '', /^hostPath represents a pre-existing file/);
+    assert.doesNotMatch(JSON.stringify(docs.types['k8s.io.api.apps.v1.DeploymentSpec']), /\+optional/);
   });
 });
