@@ -1,50 +1,56 @@
 import type { TLSSocket, DetailedPeerCertificate } from 'node:tls';
 import type { AuthnRequest, AuthnResult, RequestAuthenticator, UserInfo } from './types.ts';
 import { AuthnError } from './types.ts';
-
-const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
+import { chainValidAt, parseCaBundle, presentedChain, verifyClientChain, type ChainVerdict } from './verify-client-chain.ts';
 
 /**
- * X509 client certificates: the TLS layer verifies the chain against the client CA (the server is
- * started with requestCert and that CA); here we read the verdict and the subject. CN is the user,
- * O the groups. A certificate that was presented but did not verify (another CA, expired, not yet
- * valid) is a rejection, never anonymous.
+ * X509 client certificates: the peer's chain must verify against the client CA (--client-ca-file)
+ * — checked here, not through `socket.authorized`, because the listener also trusts the
+ * request-header CA for the authenticating proxy and the TLS layer cannot say which CA matched.
+ * CN is the user, O the groups. A certificate that was presented but does not verify (another
+ * CA, expired, not yet valid, no clientAuth usage) is a rejection, never anonymous.
  *
- * The identity is cached per TLS socket: parsing the peer certificate on every request of a
- * keep-alive connection is costly, and a connection's certificate cannot change.
+ * The chain verdict is cached per TLS socket (a connection's certificate cannot change; parsing it
+ * on every request of a keep-alive connection costs throughput); the clock is checked per request.
  */
 export class X509Authenticator implements RequestAuthenticator {
   readonly name = 'x509';
-  readonly #cache = new WeakMap<TLSSocket, AuthnResult>();
+  readonly #roots;
+  readonly #now: () => Date;
+  readonly #cache = new WeakMap<TLSSocket, { verdict: ChainVerdict; user?: UserInfo } | 'none'>();
+
+  constructor(opts: { clientCaPem: string; now?: () => Date }) {
+    this.#roots = parseCaBundle(opts.clientCaPem, '--client-ca-file');
+    this.#now = opts.now ?? (() => new Date());
+  }
 
   async authenticate(req: AuthnRequest): Promise<AuthnResult> {
     const socket = req.socket;
     if (!socket || typeof socket.getPeerCertificate !== 'function') return { kind: 'no-opinion' };
-    const cached = this.#cache.get(socket);
-    if (cached) return cached;
-    const result = this.#fromSocket(socket);
-    this.#cache.set(socket, result);
-    return result;
+    let entry = this.#cache.get(socket);
+    if (!entry) {
+      entry = this.#inspect(socket);
+      this.#cache.set(socket, entry);
+    }
+    if (entry === 'none') return { kind: 'no-opinion' };
+    const v = entry.verdict;
+    if (!v.ok) return this.#reject(v.reason.includes('usage') ? 'InvalidCredential' : 'UntrustedIssuer', v.reason);
+    if (!chainValidAt(v, this.#now())) return this.#reject('Expired', 'x509: certificate has expired or is not yet valid');
+    if (!entry.user) return this.#reject('InvalidCredential', 'x509: certificate has no common name');
+    return { kind: 'authenticated', method: this.name, user: entry.user };
   }
 
-  #fromSocket(socket: TLSSocket): AuthnResult {
-    const cert = socket.getPeerCertificate(false) as DetailedPeerCertificate | Record<string, never>;
-    if (!cert || Object.keys(cert).length === 0) return { kind: 'no-opinion' };
-    if (!socket.authorized) {
-      const why = String(socket.authorizationError ?? 'unknown');
-      return { kind: 'rejected', method: this.name, error: new AuthnError(why === 'CERT_HAS_EXPIRED' || why === 'CERT_NOT_YET_VALID' ? 'Expired' : 'UntrustedIssuer', `x509: certificate rejected: ${why}`) };
-    }
-    const eku = (cert as DetailedPeerCertificate).ext_key_usage;
-    if (Array.isArray(eku) && eku.length > 0 && !eku.includes(CLIENT_AUTH_OID)) {
-      return { kind: 'rejected', method: this.name, error: new AuthnError('InvalidCredential', 'x509: certificate specifies an incompatible key usage') };
-    }
-    const subject = (cert as DetailedPeerCertificate).subject ?? {};
+  #inspect(socket: TLSSocket): { verdict: ChainVerdict; user?: UserInfo } | 'none' {
+    const peer = socket.getPeerCertificate(true) as DetailedPeerCertificate | Record<string, never>;
+    if (!peer || Object.keys(peer).length === 0) return 'none';
+    const verdict = verifyClientChain(presentedChain(peer), this.#roots);
+    const subject = (peer as DetailedPeerCertificate).subject ?? {};
     const cn = asList(subject.CN)[0];
-    if (!cn) {
-      return { kind: 'rejected', method: this.name, error: new AuthnError('InvalidCredential', 'x509: certificate has no common name') };
-    }
-    const user: UserInfo = { username: cn, groups: asList(subject.O) };
-    return { kind: 'authenticated', method: this.name, user };
+    return { verdict, user: cn ? { username: cn, groups: asList(subject.O) } : undefined };
+  }
+
+  #reject(code: AuthnError['code'], message: string): AuthnResult {
+    return { kind: 'rejected', method: this.name, error: new AuthnError(code, message) };
   }
 }
 

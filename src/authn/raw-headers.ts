@@ -1,0 +1,60 @@
+/**
+ * Header access for authentication. Node's `req.headers` silently drops repeated Authorization
+ * headers (it keeps the first) and joins other repeats with ", ", which would turn two
+ * Impersonate-Group lines into one group named "a, b". Credentials must see every line as sent,
+ * so authentication reads a map built from `req.raw.rawHeaders` instead.
+ */
+
+export type HeaderBag = Record<string, string | string[] | undefined>;
+
+/** Every header line, names lowercased, values in arrival order. */
+export function rawHeaderMap(rawHeaders: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    (out[name] ??= []).push(rawHeaders[i + 1]!);
+  }
+  return out;
+}
+
+/** All values of one header (case-insensitive name), whether the bag holds strings or arrays. */
+export function headerValues(headers: HeaderBag, name: string): string[] {
+  const v = headers[name.toLowerCase()];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** Removes, in place, every header whose lowercased name satisfies `match`. */
+export function deleteHeaders(headers: Record<string, unknown>, match: (lowerName: string) => boolean): void {
+  for (const name of Object.keys(headers)) {
+    if (match(name.toLowerCase())) delete headers[name];
+  }
+}
+
+/** The same for a `rawHeaders` array ([name, value, name, value, ...]), also in place. */
+export function deleteRawHeaders(rawHeaders: string[], match: (lowerName: string) => boolean): void {
+  let w = 0;
+  for (let r = 0; r + 1 < rawHeaders.length; r += 2) {
+    if (match(rawHeaders[r]!.toLowerCase())) continue;
+    rawHeaders[w++] = rawHeaders[r]!;
+    rawHeaders[w++] = rawHeaders[r + 1]!;
+  }
+  rawHeaders.length = w;
+}
+
+/** Control characters (CR, LF, NUL, ...) have no place in a credential header value. */
+export function hasControlChars(value: string): boolean {
+  return /[\x00-\x08\x0a-\x1f\x7f]/.test(value);
+}
+
+/**
+ * Extra keys travel in header names, which cannot hold every character, so they are
+ * percent-encoded (upstream: url.PathUnescape); a key that is not valid encoding is kept as sent.
+ */
+export function unescapeExtraKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
+}
