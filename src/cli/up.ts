@@ -1,10 +1,11 @@
 import pino from 'pino';
 import { startControlPlane } from '../server/control-plane.ts';
 import { checkFlags, flag, parseArgs } from './args.ts';
+import { AUTHN_FLAGS, BOOLEAN_FLAGS, authnFromFlags } from './authn-flags.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
-  checkFlags(args, ['port', 'data-dir', 'bind-address', 'log-level', 'durability']);
+  const args = parseArgs(argv, BOOLEAN_FLAGS);
+  checkFlags(args, ['port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS]);
   const port = Number(flag(args, 'port', '6443'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
@@ -16,6 +17,7 @@ export async function runUp(argv: string[]): Promise<number> {
     bindAddress: flag(args, 'bind-address', '127.0.0.1'),
     logger,
     durability,
+    authn: authnFromFlags(args),
   });
   logger.info({ url: cp.url, kubeconfig: cp.kubeconfigPath }, 'Portcullis API server is serving');
   process.stdout.write(`Portcullis is serving on ${cp.url}\n  export KUBECONFIG=${cp.kubeconfigPath}\n`);

@@ -8,6 +8,7 @@ import { createWatchCache } from '../storage/watch-cache.ts';
 import type { Store } from '../storage/types.ts';
 import { buildServer, type BuiltServer } from './build-server.ts';
 import { bootstrap } from './bootstrap.ts';
+import type { AuthnConfig } from '../authn/config.ts';
 import { startGarbageCollector } from '../cluster/controllers/garbage-collector.ts';
 import { startNamespaceController } from '../cluster/controllers/namespace.ts';
 import { startCrdController } from '../cluster/controllers/crd.ts';
@@ -23,6 +24,8 @@ export interface ControlPlaneOptions {
   logger?: Logger;
   /** 'full' (default) fsyncs each group commit; 'normal' survives process crashes but not power loss. */
   durability?: 'full' | 'normal';
+  /** Authentication beyond the cluster CA's client certificates. */
+  authn?: Omit<AuthnConfig, 'clientCaPem'> & { clientCaPem?: string };
 }
 
 export interface ControlPlane {
@@ -42,7 +45,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   const store = createWatchCache(openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' }));
-  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem: pki.caCertPem }, store, logger: log });
+  // --client-ca-file adds CAs whose client certificates are accepted; the cluster CA always is.
+  const clientCaPem = opts.authn?.clientCaPem ? `${pki.caCertPem}\n${opts.authn.clientCaPem}` : pki.caCertPem;
+  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn: opts.authn });
   const stops = [
     startGarbageCollector(server.ctx),
     startNamespaceController(server.ctx),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { startControlPlane, type ControlPlane } from '../../src/server/control-plane.ts';
+import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../src/server/control-plane.ts';
 import { issueCert } from '../../src/pki/certs.ts';
 import { TestClient } from './client.ts';
 
@@ -15,9 +15,9 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startTestCluster(opts: { dataDir?: string; keep?: boolean } = {}): Promise<TestCluster> {
+export async function startTestCluster(opts: { dataDir?: string; keep?: boolean; authn?: ControlPlaneOptions['authn'] } = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'portcullis-test-'));
-  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal' });
+  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', authn: opts.authn });
   const admin = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem });
   const clients: TestClient[] = [admin];
   return {
