@@ -50,7 +50,10 @@ function subresources(d: ResourceDef): Array<{ name: string; kind: string; group
   const out: Array<{ name: string; kind: string; group?: string; version?: string; verbs: string[] }> = [];
   if (d.status) out.push({ name: 'status', kind: d.kind, verbs: ['get', 'patch', 'update'] });
   if (d.scale) out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
-  for (const x of d.extraSubresources ?? []) out.push({ name: x, kind: d.kind, verbs: x === 'finalize' || x === 'approval' ? ['update'] : ['get'] });
+  for (const x of d.extraSubresources ?? []) {
+    if (x === 'token') out.push({ name: x, kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] });
+    else out.push({ name: x, kind: d.kind, verbs: x === 'finalize' || x === 'approval' ? ['update'] : ['get'] });
+  }
   return out;
 }
 

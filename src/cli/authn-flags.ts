@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AuthnConfig } from '../authn/config.ts';
+import type { ServiceAccountFlags } from '../server/service-accounts.ts';
 import { flag, type ParsedArgs } from './args.ts';
 
 /** Authentication flags of `portcullis up`, named as kube-apiserver's. */
@@ -58,5 +59,38 @@ export function authnFromFlags(args: ParsedArgs): Omit<AuthnConfig, 'clientCaPem
       if (args.flags.has(f)) throw new Error(`--${f} needs --requestheader-client-ca-file`);
     }
   }
+  return out;
+}
+
+export const SERVICE_ACCOUNT_FLAGS = [
+  'service-account-issuer',
+  'service-account-signing-key-file',
+  'service-account-key-file',
+  'api-audiences',
+  'service-account-max-token-expiration',
+  'service-account-jwks-uri',
+];
+
+/** Go-style durations as kube-apiserver takes them ("1h", "90m", "3600s"), in seconds. */
+export function durationSeconds(v: string, name: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v);
+  if (!v || !m) throw new Error(`--${name}: invalid duration ${JSON.stringify(v)}`);
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+export function serviceAccountsFromFlags(args: ParsedArgs): ServiceAccountFlags {
+  const out: ServiceAccountFlags = {};
+  const issuers = args.flags.get('service-account-issuer');
+  if (issuers) out.issuers = issuers;
+  const key = flag(args, 'service-account-signing-key-file', '');
+  if (key) out.signingKeyFile = key;
+  const keys = args.flags.get('service-account-key-file');
+  if (keys) out.keyFiles = keys;
+  const aud = list(args, 'api-audiences');
+  if (aud) out.apiAudiences = aud;
+  const max = flag(args, 'service-account-max-token-expiration', '');
+  if (max) out.maxExpirationSeconds = durationSeconds(max, 'service-account-max-token-expiration');
+  const jwks = flag(args, 'service-account-jwks-uri', '');
+  if (jwks) out.jwksUri = jwks;
   return out;
 }

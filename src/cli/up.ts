@@ -1,11 +1,11 @@
 import pino from 'pino';
 import { startControlPlane } from '../server/control-plane.ts';
 import { checkFlags, flag, parseArgs } from './args.ts';
-import { AUTHN_FLAGS, BOOLEAN_FLAGS, authnFromFlags } from './authn-flags.ts';
+import { AUTHN_FLAGS, BOOLEAN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags } from './authn-flags.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOLEAN_FLAGS);
-  checkFlags(args, ['port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS]);
+  checkFlags(args, ['port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS]);
   const port = Number(flag(args, 'port', '6443'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
@@ -18,6 +18,7 @@ export async function runUp(argv: string[]): Promise<number> {
     logger,
     durability,
     authn: authnFromFlags(args),
+    serviceAccounts: serviceAccountsFromFlags(args),
   });
   logger.info({ url: cp.url, kubeconfig: cp.kubeconfigPath }, 'Portcullis API server is serving');
   process.stdout.write(`Portcullis is serving on ${cp.url}\n  export KUBECONFIG=${cp.kubeconfigPath}\n`);

@@ -17,6 +17,7 @@ import { UnionAuthorizer } from '../authz/union.ts';
 import { MastersAuthorizer } from '../authz/masters.ts';
 import type { Authorizer } from '../authz/types.ts';
 import type { Store } from '../storage/types.ts';
+import type { TokenRequestHandler } from '../authn/service-account/token-request.ts';
 import { pipelineState, runPreBodyStages, type PipelineDeps } from './pipeline.ts';
 import { statusFromError, toApiError } from './status.ts';
 import type { RestContext, RestRequest, RestResponse } from './rest/context.ts';
@@ -48,6 +49,7 @@ export interface ServerOptions {
   random?: () => number;
   newUid?: () => string;
   bookmarkIntervalMs?: number;
+  tokenRequest?: TokenRequestHandler;
 }
 
 export interface BuiltServer {
@@ -71,6 +73,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     newUid: opts.newUid ?? randomUUID,
     log,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
+    tokenRequest: opts.tokenRequest,
   };
   const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, ctx.now, log);
   const deps: PipelineDeps = {

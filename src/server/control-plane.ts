@@ -9,6 +9,7 @@ import type { Store } from '../storage/types.ts';
 import { buildServer, type BuiltServer } from './build-server.ts';
 import { bootstrap } from './bootstrap.ts';
 import type { AuthnConfig } from '../authn/config.ts';
+import { serviceAccountTokens, type ServiceAccountFlags } from './service-accounts.ts';
 import { startGarbageCollector } from '../cluster/controllers/garbage-collector.ts';
 import { startNamespaceController } from '../cluster/controllers/namespace.ts';
 import { startCrdController } from '../cluster/controllers/crd.ts';
@@ -26,6 +27,7 @@ export interface ControlPlaneOptions {
   durability?: 'full' | 'normal';
   /** Authentication beyond the cluster CA's client certificates. */
   authn?: Omit<AuthnConfig, 'clientCaPem'> & { clientCaPem?: string };
+  serviceAccounts?: ServiceAccountFlags;
 }
 
 export interface ControlPlane {
@@ -47,7 +49,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const store = createWatchCache(openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' }));
   // --client-ca-file adds CAs whose client certificates are accepted; the cluster CA always is.
   const clientCaPem = opts.authn?.clientCaPem ? `${pki.caCertPem}\n${opts.authn.clientCaPem}` : pki.caCertPem;
-  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn: opts.authn });
+  const sa = serviceAccountTokens(dataDir, opts.serviceAccounts ?? {}, store, () => new Date());
+  const authn = { ...opts.authn, tokenAuthenticators: [...(opts.authn?.tokenAuthenticators ?? []), sa.authenticator] };
+  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest });
   const stops = [
     startGarbageCollector(server.ctx),
     startNamespaceController(server.ctx),
@@ -60,6 +64,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   await bootstrap(server.ctx, port);
   const host = opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress;
   const url = `https://${host}:${port}`;
+  server.ctx.oidcDiscovery = await sa.discovery(`${host}:${port}`, log);
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, renderKubeconfig({ server: url, caCertPem: pki.caCertPem, clientCertPem: pki.adminCertPem, clientKeyPem: pki.adminKeyPem, userName: 'admin' }));
   return {

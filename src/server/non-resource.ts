@@ -3,6 +3,7 @@ import { methodNotAllowed, resourceNotFound } from '../api/errors.ts';
 import { aggregatedDiscovery, aggregatedDiscoveryContentType, apiGroup, apiGroupList, apiResourceList, apiVersions, negotiateDiscovery } from '../api/discovery.ts';
 import { runHealth, type HealthCheck } from './health.ts';
 import { serveOpenApi } from '../api/openapi/serve.ts';
+import { serveOidcDiscovery } from '../authn/service-account/discovery.ts';
 import type { PipelineState } from './pipeline.ts';
 import type { RestContext } from './rest/context.ts';
 import { versionInfo } from './version.ts';
@@ -43,6 +44,8 @@ export async function serveNonResource(ctx: RestContext, st: PipelineState, req:
     return reply.code(ans.code).header('content-type', 'text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(ans.text);
   }
   if (parts.length === 1 && parts[0] === 'version') return json(versionInfo());
+  const oidc = ctx.oidcDiscovery && serveOidcDiscovery(ctx.oidcDiscovery, `/${parts.join('/')}`);
+  if (oidc) return reply.code(oidc.code).headers({ 'content-type': oidc.contentType, ...oidc.headers }).send(oidc.body);
   if (parts[0] === 'api') {
     if (parts.length === 1) {
       const v = negotiateDiscovery(req.headers.accept);

@@ -62,7 +62,7 @@ const ROWS: Row[] = [
   { g: '', v: 'v1', kind: 'Endpoints', res: 'endpoints', ns: true, short: ['ep'], pkg: 'core' },
   { g: '', v: 'v1', kind: 'ConfigMap', res: 'configmaps', ns: true, short: ['cm'], pkg: 'core' },
   { g: '', v: 'v1', kind: 'Secret', res: 'secrets', ns: true, fields: (o) => ({ type: str(o.type) }), pkg: 'core' },
-  { g: '', v: 'v1', kind: 'ServiceAccount', res: 'serviceaccounts', ns: true, short: ['sa'], pkg: 'core' },
+  { g: '', v: 'v1', kind: 'ServiceAccount', res: 'serviceaccounts', ns: true, short: ['sa'], extra: ['token'], pkg: 'core' },
   { g: '', v: 'v1', kind: 'Node', res: 'nodes', ns: false, short: ['no'], status: true, fields: (o) => ({ 'spec.unschedulable': String(Boolean(o.spec?.unschedulable)) }), pkg: 'core' },
   { g: '', v: 'v1', kind: 'Event', res: 'events', ns: true, short: ['ev'], fields: eventFields, pkg: 'core' },
   { g: '', v: 'v1', kind: 'ResourceQuota', res: 'resourcequotas', ns: true, short: ['quota'], status: true, pkg: 'core' },

@@ -8,6 +8,8 @@ import type { Store } from '../../storage/types.ts';
 import type { RequestInfo } from '../request-info.ts';
 import type { AdmissionOutcome } from '../../admission/chain.ts';
 import type { Authorizer } from '../../authz/types.ts';
+import type { TokenRequestHandler } from '../../authn/service-account/token-request.ts';
+import type { OidcDiscovery } from '../../authn/service-account/discovery.ts';
 
 /** Everything the REST handlers need, built once with the server (clock and randomness injected). */
 export interface RestContext {
@@ -24,6 +26,10 @@ export interface RestContext {
   log: Logger;
   /** Watch bookmark interval in ms. */
   bookmarkIntervalMs: number;
+  /** serviceaccounts/<name>/token, when service-account tokens are configured. */
+  tokenRequest?: TokenRequestHandler;
+  /** The service-account issuer's discovery documents, once the serving address is known. */
+  oidcDiscovery?: OidcDiscovery;
 }
 
 /** One resource request after authentication and authorization. */

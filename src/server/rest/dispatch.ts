@@ -7,6 +7,7 @@ import { getObject, listObjects } from './read.ts';
 import { getScale, writeScale } from './scale.ts';
 import { updateObject } from './update.ts';
 import { VIRTUAL_HANDLERS } from './virtual/index.ts';
+import { decodeObject } from './decode-object.ts';
 
 /** Routes a resource request (other than watch) to its handler by verb and subresource. */
 export async function dispatch(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -55,6 +56,10 @@ export async function dispatch(ctx: RestContext, req: RestRequest): Promise<Rest
   }
   if (sub === 'approval' && def.kind === 'CertificateSigningRequest' && (info.verb === 'update' || info.verb === 'get')) {
     return info.verb === 'get' ? getObject(ctx, req) : updateObject(ctx, req);
+  }
+  if (sub === 'token' && def.kind === 'ServiceAccount' && def.group === '' && info.verb === 'create' && ctx.tokenRequest) {
+    const body = decodeObject(ctx, req, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' });
+    return { code: 201, body: await ctx.tokenRequest(info.namespace, info.name, body, { warnings: req.warnings }) };
   }
   throw resourceNotFound();
 }
