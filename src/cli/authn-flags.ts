@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AuthnConfig } from '../authn/config.ts';
 import type { ServiceAccountFlags } from '../server/service-accounts.ts';
+import type { OidcFlags } from '../authn/oidc/flags.ts';
 import { flag, type ParsedArgs } from './args.ts';
 
 /** Authentication flags of `portcullis up`, named as kube-apiserver's. */
@@ -14,6 +15,16 @@ export const AUTHN_FLAGS = [
   'requestheader-uid-headers',
   'requestheader-group-headers',
   'requestheader-extra-headers-prefix',
+  'oidc-issuer-url',
+  'oidc-client-id',
+  'oidc-username-claim',
+  'oidc-username-prefix',
+  'oidc-groups-claim',
+  'oidc-groups-prefix',
+  'oidc-required-claim',
+  'oidc-signing-algs',
+  'oidc-ca-file',
+  'authentication-config',
 ];
 
 export const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['anonymous-auth']);
@@ -92,5 +103,32 @@ export function serviceAccountsFromFlags(args: ParsedArgs): ServiceAccountFlags 
   if (max) out.maxExpirationSeconds = durationSeconds(max, 'service-account-max-token-expiration');
   const jwks = flag(args, 'service-account-jwks-uri', '');
   if (jwks) out.jwksUri = jwks;
+  return out;
+}
+
+/** --oidc-* flags, or the path of an --authentication-config file (they exclude each other). */
+export function oidcFromFlags(args: ParsedArgs): { flags?: OidcFlags; authenticationConfigFile?: string } {
+  const out: { flags?: OidcFlags; authenticationConfigFile?: string } = {};
+  const file = flag(args, 'authentication-config', '');
+  if (file) out.authenticationConfigFile = file;
+  const issuer = flag(args, 'oidc-issuer-url', '');
+  const client = flag(args, 'oidc-client-id', '');
+  if (!issuer && !client) {
+    for (const f of AUTHN_FLAGS.filter((x) => x.startsWith('oidc-'))) if (args.flags.has(f)) throw new Error(`--${f} needs --oidc-issuer-url and --oidc-client-id`);
+    return out;
+  }
+  const f: OidcFlags = { issuerUrl: issuer, clientId: client };
+  const opt = (name: string) => flag(args, name, '') || undefined;
+  const set = <K extends keyof OidcFlags>(k: K, v: OidcFlags[K] | undefined) => {
+    if (v !== undefined) f[k] = v;
+  };
+  set('usernameClaim', opt('oidc-username-claim'));
+  set('usernamePrefix', opt('oidc-username-prefix'));
+  set('groupsClaim', opt('oidc-groups-claim'));
+  set('groupsPrefix', opt('oidc-groups-prefix'));
+  set('requiredClaims', args.flags.get('oidc-required-claim'));
+  set('signingAlgs', list(args, 'oidc-signing-algs'));
+  set('caFile', opt('oidc-ca-file'));
+  out.flags = f;
   return out;
 }

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { startControlPlane } from '../server/control-plane.ts';
 import { checkFlags, flag, parseArgs } from './args.ts';
-import { AUTHN_FLAGS, BOOLEAN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags } from './authn-flags.ts';
+import { AUTHN_FLAGS, BOOLEAN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags } from './authn-flags.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOLEAN_FLAGS);
@@ -19,6 +19,7 @@ export async function runUp(argv: string[]): Promise<number> {
     durability,
     authn: authnFromFlags(args),
     serviceAccounts: serviceAccountsFromFlags(args),
+    oidc: oidcFromFlags(args),
   });
   logger.info({ url: cp.url, kubeconfig: cp.kubeconfigPath }, 'Portcullis API server is serving');
   process.stdout.write(`Portcullis is serving on ${cp.url}\n  export KUBECONFIG=${cp.kubeconfigPath}\n`);

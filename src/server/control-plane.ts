@@ -10,6 +10,8 @@ import { buildServer, type BuiltServer } from './build-server.ts';
 import { bootstrap } from './bootstrap.ts';
 import type { AuthnConfig } from '../authn/config.ts';
 import { serviceAccountTokens, type ServiceAccountFlags } from './service-accounts.ts';
+import { buildOidcAuthenticators } from '../authn/oidc/build.ts';
+import type { OidcFlags } from '../authn/oidc/flags.ts';
 import { startGarbageCollector } from '../cluster/controllers/garbage-collector.ts';
 import { startNamespaceController } from '../cluster/controllers/namespace.ts';
 import { startCrdController } from '../cluster/controllers/crd.ts';
@@ -28,6 +30,8 @@ export interface ControlPlaneOptions {
   /** Authentication beyond the cluster CA's client certificates. */
   authn?: Omit<AuthnConfig, 'clientCaPem'> & { clientCaPem?: string };
   serviceAccounts?: ServiceAccountFlags;
+  /** --oidc-* flags or an --authentication-config file. */
+  oidc?: { flags?: OidcFlags; authenticationConfigFile?: string };
 }
 
 export interface ControlPlane {
@@ -50,7 +54,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // --client-ca-file adds CAs whose client certificates are accepted; the cluster CA always is.
   const clientCaPem = opts.authn?.clientCaPem ? `${pki.caCertPem}\n${opts.authn.clientCaPem}` : pki.caCertPem;
   const sa = serviceAccountTokens(dataDir, opts.serviceAccounts ?? {}, store, () => new Date());
-  const authn = { ...opts.authn, tokenAuthenticators: [...(opts.authn?.tokenAuthenticators ?? []), sa.authenticator] };
+  // Upstream's order of token methods: token file, service accounts, OIDC, webhook.
+  const oidc = buildOidcAuthenticators({ ...opts.oidc, now: () => new Date(), disallowedIssuers: sa.issuers });
+  const authn = { ...opts.authn, tokenAuthenticators: [...(opts.authn?.tokenAuthenticators ?? []), sa.authenticator, ...oidc.authenticators] };
   const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest });
   const stops = [
     startGarbageCollector(server.ctx),

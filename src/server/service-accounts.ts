@@ -41,5 +41,5 @@ export function serviceAccountTokens(dataDir: string, flags: ServiceAccountFlags
       return undefined;
     }
   };
-  return { authenticator, tokenRequest, discovery };
+  return { authenticator, tokenRequest, discovery, issuers };
 }
