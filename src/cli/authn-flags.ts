@@ -25,9 +25,14 @@ export const AUTHN_FLAGS = [
   'oidc-signing-algs',
   'oidc-ca-file',
   'authentication-config',
+  'authentication-token-webhook-config-file',
+  'authentication-token-webhook-cache-ttl',
+  'authentication-token-webhook-version',
+  'enable-bootstrap-token-auth',
+  'basic-auth-file',
 ];
 
-export const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['anonymous-auth']);
+export const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['anonymous-auth', 'enable-bootstrap-token-auth']);
 
 function list(args: ParsedArgs, name: string): string[] | undefined {
   const v = args.flags.get(name);
@@ -52,6 +57,19 @@ export function authnFromFlags(args: ParsedArgs): Omit<AuthnConfig, 'clientCaPem
   const anon = flag(args, 'anonymous-auth', 'false');
   if (anon !== 'true' && anon !== 'false') throw new Error(`--anonymous-auth must be true or false, not ${JSON.stringify(anon)}`);
   out.anonymous = anon === 'true';
+  const webhook = flag(args, 'authentication-token-webhook-config-file', '');
+  if (webhook) {
+    out.webhookTokenConfigFile = webhook;
+    out.webhookTokenCacheTtlMs = durationSeconds(flag(args, 'authentication-token-webhook-cache-ttl', '2m'), 'authentication-token-webhook-cache-ttl') * 1000;
+    const v = flag(args, 'authentication-token-webhook-version', 'v1');
+    if (v !== 'v1' && v !== 'v1beta1') throw new Error(`--authentication-token-webhook-version must be v1 or v1beta1, not ${JSON.stringify(v)}`);
+    out.webhookTokenVersion = v;
+  }
+  const boot = flag(args, 'enable-bootstrap-token-auth', 'false');
+  if (boot !== 'true' && boot !== 'false') throw new Error('--enable-bootstrap-token-auth must be true or false');
+  out.enableBootstrapTokenAuth = boot === 'true';
+  const basic = flag(args, 'basic-auth-file', '');
+  if (basic) out.basicAuthFile = basic;
   const rhCa = flag(args, 'requestheader-client-ca-file', '');
   if (rhCa) {
     out.requestHeader = { clientCaPem: readPem(rhCa, '--requestheader-client-ca-file') };

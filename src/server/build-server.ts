@@ -12,6 +12,7 @@ import { builtinResources } from '../api/registry/builtin.ts';
 import { ResourceRegistry } from '../api/registry/registry.ts';
 import { UnionAuthenticator } from '../authn/union.ts';
 import { buildAuthenticators, type AuthnConfig } from '../authn/config.ts';
+import { audienceAgnostic } from '../authn/token-review.ts';
 import type { RequestAuthenticator } from '../authn/types.ts';
 import { UnionAuthorizer } from '../authz/union.ts';
 import { MastersAuthorizer } from '../authz/masters.ts';
@@ -50,6 +51,8 @@ export interface ServerOptions {
   newUid?: () => string;
   bookmarkIntervalMs?: number;
   tokenRequest?: TokenRequestHandler;
+  /** --api-audiences (for TokenReview). */
+  apiAudiences?: string[];
 }
 
 export interface BuiltServer {
@@ -75,7 +78,10 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     tokenRequest: opts.tokenRequest,
   };
-  const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, ctx.now, log);
+  const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, ctx.now, log, (k) => opts.store.get(k));
+  // TokenReview asks the same bearer-token chain a request would.
+  ctx.reviewToken = audienceAgnostic(opts.apiAudiences ?? [], (t) => built.bearer.authenticate({ headers: { authorization: [`Bearer ${t}`] }, socket: undefined }));
+  ctx.apiAudiences = opts.apiAudiences ?? [];
   const deps: PipelineDeps = {
     authenticator: new UnionAuthenticator(opts.authenticators ?? built.members),
     authorizer,

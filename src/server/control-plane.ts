@@ -57,7 +57,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // Upstream's order of token methods: token file, service accounts, OIDC, webhook.
   const oidc = buildOidcAuthenticators({ ...opts.oidc, now: () => new Date(), disallowedIssuers: sa.issuers });
   const authn = { ...opts.authn, tokenAuthenticators: [...(opts.authn?.tokenAuthenticators ?? []), sa.authenticator, ...oidc.authenticators] };
-  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest });
+  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences });
   const stops = [
     startGarbageCollector(server.ctx),
     startNamespaceController(server.ctx),

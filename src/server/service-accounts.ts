@@ -41,5 +41,5 @@ export function serviceAccountTokens(dataDir: string, flags: ServiceAccountFlags
       return undefined;
     }
   };
-  return { authenticator, tokenRequest, discovery, issuers };
+  return { authenticator, tokenRequest, discovery, issuers, audiences };
 }

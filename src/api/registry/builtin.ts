@@ -92,6 +92,7 @@ const ROWS: Row[] = [
   { g: 'authentication.k8s.io', v: 'v1', kind: 'SelfSubjectReview', res: 'selfsubjectreviews', ns: false, virtual: 'self-subject-review', pkg: 'authentication' },
   { g: 'authentication.k8s.io', v: 'v1beta1', kind: 'SelfSubjectReview', res: 'selfsubjectreviews', ns: false, virtual: 'self-subject-review', pkg: 'authentication' },
   { g: 'authentication.k8s.io', v: 'v1alpha1', kind: 'SelfSubjectReview', res: 'selfsubjectreviews', ns: false, virtual: 'self-subject-review', pkg: 'authentication' },
+  { g: 'authentication.k8s.io', v: 'v1', kind: 'TokenReview', res: 'tokenreviews', ns: false, virtual: 'token-review', pkg: 'authentication' },
   { g: 'authorization.k8s.io', v: 'v1', kind: 'SubjectAccessReview', res: 'subjectaccessreviews', ns: false, virtual: 'access-review', pkg: 'authorization' },
   { g: 'authorization.k8s.io', v: 'v1', kind: 'SelfSubjectAccessReview', res: 'selfsubjectaccessreviews', ns: false, virtual: 'access-review', pkg: 'authorization' },
   { g: 'authorization.k8s.io', v: 'v1', kind: 'LocalSubjectAccessReview', res: 'localsubjectaccessreviews', ns: true, virtual: 'access-review', pkg: 'authorization' },

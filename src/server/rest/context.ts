@@ -10,6 +10,7 @@ import type { AdmissionOutcome } from '../../admission/chain.ts';
 import type { Authorizer } from '../../authz/types.ts';
 import type { TokenRequestHandler } from '../../authn/service-account/token-request.ts';
 import type { OidcDiscovery } from '../../authn/service-account/discovery.ts';
+import type { ReviewAuthenticate } from '../../authn/token-review.ts';
 
 /** Everything the REST handlers need, built once with the server (clock and randomness injected). */
 export interface RestContext {
@@ -30,6 +31,9 @@ export interface RestContext {
   tokenRequest?: TokenRequestHandler;
   /** The service-account issuer's discovery documents, once the serving address is known. */
   oidcDiscovery?: OidcDiscovery;
+  /** TokenReview: the server's bearer-token chain. */
+  reviewToken?: ReviewAuthenticate;
+  apiAudiences?: string[];
 }
 
 /** One resource request after authentication and authorization. */

@@ -1,0 +1,354 @@
+/**
+ * Webhook token authentication (--authentication-token-webhook-config-file): a bearer token nobody
+ * else recognised is POSTed as a TokenReview to a remote service named by a kubeconfig-format
+ * file, and its answer is cached (--authentication-token-webhook-cache-ttl, default 2m).
+ *
+ * Fail closed: an unreachable webhook, a timeout, a non-2xx answer, a body that is not a
+ * well-formed TokenReview of the version we sent, or authenticated:false all reject the token;
+ * nothing but an explicit, well-formed authenticated:true admits it. Transport failures are not
+ * cached (as upstream), so a webhook that comes back is asked again at once.
+ *
+ * Cache keys are SHA-256 digests of audiences + token, so the cache never holds a usable token.
+ * Upstream caches denials for the same TTL as successes; here they default to 30 s (at most the
+ * success TTL) so a token the webhook just started to accept is not refused for minutes.
+ *
+ * Put this authenticator last among the token methods: like upstream it judges every token it
+ * sees, so members after it would never be asked.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { AuthnResult, UserInfo } from './types.ts';
+import { AuthnError } from './types.ts';
+import type { TokenAuthenticator } from './bearer.ts';
+
+export const DEFAULT_WEBHOOK_CACHE_TTL_MS = 120_000;
+export const DEFAULT_WEBHOOK_FAILURE_TTL_MS = 30_000;
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+const MAX_CACHE_ENTRIES = 10_000;
+
+export interface WebhookTokenOptions {
+  /** --authentication-token-webhook-config-file (kubeconfig format). */
+  configFile: string;
+  /** --authentication-token-webhook-cache-ttl in ms; 0 disables caching. Default 2 minutes. */
+  cacheTtlMs?: number;
+  /** How long an authenticated:false answer is cached; default 30 s, never above cacheTtlMs. */
+  failureCacheTtlMs?: number;
+  /** Whole-request timeout in ms (connect, send, answer). Default 10 s. */
+  timeoutMs?: number;
+  /** --authentication-token-webhook-version: TokenReview version to send and expect. Default v1. */
+  version?: 'v1' | 'v1beta1';
+  /** The API server's own audiences (--api-audiences), assumed when the webhook names none. */
+  implicitAudiences?: readonly string[];
+  now?: () => Date;
+}
+
+interface CacheEntry {
+  expires: number;
+  result: AuthnResult & { audiences?: string[] };
+}
+
+/** What the webhook said, once checked: a user, an explicit no, or a failure not worth caching. */
+type Verdict =
+  | { kind: 'user'; user: UserInfo; audiences: string[] }
+  /** cache: an explicit, error-free "no"; internal: the webhook could not be asked or made no sense. */
+  | { kind: 'denied'; message: string; cache: boolean; internal: boolean };
+
+export class WebhookTokenAuthenticator implements TokenAuthenticator {
+  readonly name = 'webhook';
+  readonly #endpoint: WebhookEndpoint;
+  readonly #ttl: number;
+  readonly #failureTtl: number;
+  readonly #timeout: number;
+  readonly #apiVersion: string;
+  readonly #implicit: readonly string[];
+  readonly #now: () => Date;
+  readonly #cache = new Map<string, CacheEntry>();
+  readonly #inflight = new Map<string, Promise<AuthnResult & { audiences?: string[] }>>();
+
+  /** Reads and checks the kubeconfig now: a bad file is a start-up error, never a request error. */
+  constructor(opts: WebhookTokenOptions) {
+    this.#ttl = nonNegative(opts.cacheTtlMs ?? DEFAULT_WEBHOOK_CACHE_TTL_MS, 'cacheTtlMs');
+    this.#failureTtl = Math.min(nonNegative(opts.failureCacheTtlMs ?? DEFAULT_WEBHOOK_FAILURE_TTL_MS, 'failureCacheTtlMs'), this.#ttl);
+    this.#timeout = nonNegative(opts.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS, 'timeoutMs');
+    if (this.#timeout === 0) throw new Error('webhook token authenticator: timeoutMs must be positive');
+    const version = opts.version ?? 'v1';
+    if (version !== 'v1' && version !== 'v1beta1') throw new Error(`webhook token authenticator: unsupported version ${JSON.stringify(version)} (want v1 or v1beta1)`);
+    this.#apiVersion = `authentication.k8s.io/${version}`;
+    this.#implicit = [...(opts.implicitAudiences ?? [])];
+    this.#now = opts.now ?? (() => new Date());
+    this.#endpoint = loadWebhookKubeconfig(opts.configFile);
+  }
+
+  /**
+   * `audiences` are those the caller wants the token to be good for (TokenReview spec.audiences);
+   * when given, the webhook's answer must name one of them (or the implicit ones must).
+   */
+  async authenticateToken(token: string, audiences: readonly string[] = []): Promise<AuthnResult & { audiences?: string[] }> {
+    const key = createHash('sha256').update(JSON.stringify([audiences, token]), 'utf8').digest('hex');
+    const t = this.#now().getTime();
+    const hit = this.#cache.get(key);
+    if (hit && hit.expires > t) return copy(hit.result);
+    if (hit) this.#cache.delete(key);
+    // Concurrent requests with one token share one webhook call (upstream: singleflight).
+    let p = this.#inflight.get(key);
+    if (!p) {
+      p = this.#review(token, audiences, key).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, p);
+    }
+    return copy(await p);
+  }
+
+  async #review(token: string, audiences: readonly string[], key: string): Promise<AuthnResult & { audiences?: string[] }> {
+    let v: Verdict;
+    try {
+      v = checkReview(await this.#post(token, audiences), this.#apiVersion);
+    } catch (err) {
+      v = { kind: 'denied', message: `webhook token authentication failed: ${(err as Error).message}`, cache: false, internal: true };
+    }
+    if (v.kind === 'user' && audiences.length > 0) {
+      const got = v.audiences.length > 0 ? v.audiences : this.#implicit;
+      const both = audiences.filter((a) => got.includes(a));
+      // Not for these audiences: no opinion, as upstream (another method may know the token).
+      if (both.length === 0) return this.#remember(key, { kind: 'no-opinion' }, this.#failureTtl);
+      v = { ...v, audiences: both };
+    }
+    if (v.kind === 'denied') {
+      const result: AuthnResult = { kind: 'rejected', method: this.name, error: new AuthnError(v.internal ? 'Internal' : 'InvalidCredential', v.message) };
+      return v.cache ? this.#remember(key, result, this.#failureTtl) : result;
+    }
+    const result: AuthnResult & { audiences?: string[] } = { kind: 'authenticated', method: this.name, user: v.user };
+    if (audiences.length > 0) result.audiences = v.audiences;
+    return this.#remember(key, result, this.#ttl);
+  }
+
+  #remember(key: string, result: AuthnResult & { audiences?: string[] }, ttl: number): AuthnResult & { audiences?: string[] } {
+    if (ttl > 0) {
+      if (this.#cache.size >= MAX_CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(key, { expires: this.#now().getTime() + ttl, result });
+    }
+    return result;
+  }
+
+  #post(token: string, audiences: readonly string[]): Promise<unknown> {
+    const spec: Record<string, unknown> = { token };
+    if (audiences.length > 0) spec.audiences = [...audiences];
+    const body = Buffer.from(JSON.stringify({ apiVersion: this.#apiVersion, kind: 'TokenReview', metadata: { creationTimestamp: null }, spec }), 'utf8');
+    const e = this.#endpoint;
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', accept: 'application/json', 'content-length': body.length };
+    if (e.bearerToken !== undefined) headers.authorization = `Bearer ${e.bearerToken}`;
+    return new Promise((resolve, reject) => {
+      const req = request(e.url, {
+        method: 'POST',
+        headers,
+        ca: e.caPem,
+        cert: e.certPem,
+        key: e.keyPem,
+        servername: e.serverName,
+        agent: false,
+        // Abort the whole exchange, not just an idle socket: a trickling webhook must not hold requests.
+        signal: AbortSignal.timeout(this.#timeout),
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_RESPONSE_BYTES) req.destroy(new Error('response too large'));
+          else chunks.push(c);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          const code = res.statusCode ?? 0;
+          if (code < 200 || code > 299) return reject(new Error(`webhook answered HTTP ${code}`));
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch {
+            reject(new Error('webhook answer is not JSON'));
+          }
+        });
+      });
+      req.on('error', (err: Error) => reject(err.name === 'AbortError' || err.name === 'TimeoutError' ? new Error('webhook timed out') : err));
+      req.end(body);
+    });
+  }
+}
+
+/** Checks the answer's shape; anything unexpected is a failure, never a user. */
+export function checkReview(review: unknown, apiVersion: string): Verdict {
+  const fail = (why: string): Verdict => ({ kind: 'denied', message: `webhook token authentication failed: ${why}`, cache: false, internal: true });
+  if (!isObject(review)) return fail('answer is not a JSON object');
+  // Missing apiVersion/kind default to what was sent (upstream's decoder does the same); wrong ones fail.
+  if (review.apiVersion !== undefined && review.apiVersion !== apiVersion) return fail(`answer has apiVersion ${JSON.stringify(review.apiVersion)}, want ${apiVersion}`);
+  if (review.kind !== undefined && review.kind !== 'TokenReview') return fail(`answer has kind ${JSON.stringify(review.kind)}, want TokenReview`);
+  const status = review.status;
+  if (!isObject(status)) return fail('answer has no status');
+  if (status.error !== undefined && typeof status.error !== 'string') return fail('status.error is not a string');
+  if (status.authenticated !== true) {
+    if (status.authenticated !== undefined && status.authenticated !== false) return fail('status.authenticated is not a boolean');
+    // An error beside authenticated:false means the webhook could not decide: not cached (upstream).
+    if (typeof status.error === 'string' && status.error !== '') return { kind: 'denied', message: status.error, cache: false, internal: false };
+    return { kind: 'denied', message: 'invalid bearer token', cache: true, internal: false };
+  }
+  const u = status.user;
+  if (!isObject(u)) return fail('status.user is missing');
+  if (typeof u.username !== 'string' || u.username === '') return fail('status.user.username is empty');
+  if (u.uid !== undefined && typeof u.uid !== 'string') return fail('status.user.uid is not a string');
+  if (u.groups !== undefined && u.groups !== null && !isStringArray(u.groups)) return fail('status.user.groups is not a list of strings');
+  const user: UserInfo = { username: u.username, groups: isStringArray(u.groups) ? [...u.groups] : [] };
+  if (typeof u.uid === 'string' && u.uid !== '') user.uid = u.uid;
+  if (u.extra !== undefined && u.extra !== null) {
+    if (!isObject(u.extra)) return fail('status.user.extra is not an object');
+    const extra: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(u.extra)) {
+      if (!isStringArray(v)) return fail(`status.user.extra[${JSON.stringify(k)}] is not a list of strings`);
+      extra[k] = [...v];
+    }
+    if (Object.keys(extra).length > 0) user.extra = extra;
+  }
+  if (status.audiences !== undefined && status.audiences !== null && !isStringArray(status.audiences)) return fail('status.audiences is not a list of strings');
+  return { kind: 'user', user, audiences: isStringArray(status.audiences) ? [...status.audiences] : [] };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+function nonNegative(n: number, what: string): number {
+  if (!Number.isFinite(n) || n < 0) throw new Error(`webhook token authenticator: ${what} must be a non-negative number`);
+  return n;
+}
+
+/** Callers get their own copy, so nobody can edit a cached identity. */
+function copy(r: AuthnResult & { audiences?: string[] }): AuthnResult & { audiences?: string[] } {
+  if (r.kind !== 'authenticated') return r;
+  const u = r.user;
+  const user: UserInfo = { username: u.username, groups: [...u.groups] };
+  if (u.uid !== undefined) user.uid = u.uid;
+  if (u.extra) user.extra = Object.fromEntries(Object.entries(u.extra).map(([k, v]) => [k, [...v]]));
+  const out: AuthnResult & { audiences?: string[] } = { kind: 'authenticated', method: r.method, user };
+  if (r.audiences) out.audiences = [...r.audiences];
+  return out;
+}
+
+/** Where and how to reach the webhook, from its kubeconfig. */
+export interface WebhookEndpoint {
+  url: URL;
+  /** PEM bundle to trust; absent means the system roots (as upstream). */
+  caPem?: string;
+  certPem?: string;
+  keyPem?: string;
+  /** `token` of the kubeconfig user: sent to the webhook as its own credential. */
+  bearerToken?: string;
+  /** tls-server-name: the name to check the webhook's certificate against. */
+  serverName?: string;
+}
+
+// Accept only what we implement; the rest is refused by name so a config never means less than it says.
+const CLUSTER_KEYS = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'tls-server-name', 'extensions']);
+const USER_KEYS = new Set(['client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'token', 'extensions']);
+
+/** Reads the webhook kubeconfig: the current context's cluster and user (or the only ones). */
+export function loadWebhookKubeconfig(path: string): WebhookEndpoint {
+  const fail = (why: string): never => {
+    throw new Error(`webhook config '${path}': ${why}`);
+  };
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  if (!isObject(doc)) return fail('not a kubeconfig');
+  const named = (list: unknown, field: string, what: string): Map<string, Record<string, unknown>> => {
+    const m = new Map<string, Record<string, unknown>>();
+    if (list === undefined || list === null) return m;
+    if (!Array.isArray(list)) return fail(`${what} is not a list`);
+    for (const item of list) {
+      if (!isObject(item) || typeof item.name !== 'string') return fail(`every entry of ${what} needs a name`);
+      const v = item[field] ?? {};
+      if (!isObject(v)) return fail(`${what} '${item.name}' has no ${field}`);
+      m.set(item.name, v);
+    }
+    return m;
+  };
+  const clusters = named(doc.clusters, 'cluster', 'clusters');
+  const users = named(doc.users, 'user', 'users');
+  const contexts = named(doc.contexts, 'context', 'contexts');
+  let cluster: Record<string, unknown> | undefined;
+  let user: Record<string, unknown> | undefined;
+  const current = typeof doc['current-context'] === 'string' && doc['current-context'] !== '' ? doc['current-context'] : contexts.size === 1 ? [...contexts.keys()][0]! : undefined;
+  if (current !== undefined) {
+    const ctx = contexts.get(current) ?? fail(`context '${current}' not found`);
+    cluster = clusters.get(String(ctx.cluster)) ?? fail(`cluster '${String(ctx.cluster)}' of context '${current}' not found`);
+    if (ctx.user !== undefined && ctx.user !== '') user = users.get(String(ctx.user)) ?? fail(`user '${String(ctx.user)}' of context '${current}' not found`);
+  } else if (clusters.size === 1 && users.size <= 1) {
+    cluster = [...clusters.values()][0];
+    user = [...users.values()][0];
+  } else {
+    return fail('no current-context, and not exactly one cluster');
+  }
+  for (const k of Object.keys(cluster!)) if (!CLUSTER_KEYS.has(k)) fail(`cluster field '${k}' is not supported`);
+  for (const k of Object.keys(user ?? {})) if (!USER_KEYS.has(k)) fail(`user field '${k}' is not supported`);
+  const base = dirname(resolve(path));
+  const material = (o: Record<string, unknown>, fileKey: string, what: string): string | undefined => {
+    const data = o[`${fileKey}-data`];
+    const file = o[fileKey];
+    if (data !== undefined && file !== undefined) fail(`both ${fileKey} and ${fileKey}-data are set`);
+    if (typeof data === 'string' && data !== '') return Buffer.from(data, 'base64').toString('utf8');
+    if (typeof file === 'string' && file !== '') {
+      try {
+        // Relative paths are relative to the kubeconfig, as client-go reads them.
+        return readFileSync(resolve(base, file), 'utf8');
+      } catch (err) {
+        return fail(`${what}: ${(err as Error).message}`);
+      }
+    }
+    return undefined;
+  };
+  let url: URL;
+  try {
+    url = new URL(String(cluster!.server ?? ''));
+  } catch {
+    return fail('cluster server is not a URL');
+  }
+  // Tokens travel to the webhook: never in the clear.
+  if (url.protocol !== 'https:') fail(`cluster server must be https, not ${url.protocol}`);
+  const out: WebhookEndpoint = { url };
+  const ca = material(cluster!, 'certificate-authority', 'certificate-authority');
+  if (ca !== undefined) {
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) fail('certificate-authority holds no PEM certificate');
+    out.caPem = ca;
+  }
+  if (typeof cluster!['tls-server-name'] === 'string' && cluster!['tls-server-name'] !== '') out.serverName = cluster!['tls-server-name'];
+  if (user) {
+    const cert = material(user, 'client-certificate', 'client-certificate');
+    const key = material(user, 'client-key', 'client-key');
+    if ((cert === undefined) !== (key === undefined)) fail('client-certificate and client-key must be given together');
+    if (cert !== undefined) out.certPem = cert;
+    if (key !== undefined) out.keyPem = key;
+    if (typeof user.token === 'string' && user.token !== '') out.bearerToken = user.token;
+  }
+  return out;
+}
+
+/** Go duration syntax as the flag takes it ("2m", "30s", "1h30m", "0"), in milliseconds. */
+export function parseDuration(s: string): number {
+  if (s === '0') return 0;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let end = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    total += Number(m[1]) * unit[m[2]!]!;
+    end = re.lastIndex;
+  }
+  if (s === '' || end !== s.length) throw new Error(`invalid duration ${JSON.stringify(s)}`);
+  return total;
+}
