@@ -105,6 +105,9 @@ export function buildServer(opts: ServerOptions): BuiltServer {
       requestCert: true,
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
+      // Above the 16 KiB bearer-token limit, so an oversized credential gets a 401 Status from the
+      // authenticators rather than a bare 431 from the HTTP parser.
+      maxHeaderSize: 64 * 1024,
     },
     http2: false,
   }) as unknown as FastifyInstance;

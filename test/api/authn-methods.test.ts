@@ -52,6 +52,9 @@ test('an unknown, duplicated or malformed bearer token is 401, never anonymous',
   try {
     assert.equal((await anon.get('/version', { headers: { authorization: 'Bearer nope' } })).status, 401);
     assert.equal((await anon.get('/version', { headers: { authorization: 'Bearer a b' } })).status, 401);
+    const huge = await anon.get('/version', { headers: { authorization: `Bearer ${'x'.repeat(20 * 1024)}` } });
+    assert.equal(huge.status, 401);
+    assert.equal(huge.body.kind, 'Status');
     // Two Authorization header lines: refused rather than picking one.
     const dup = await rawRequest(c.cp.url, caPem, ['Authorization: Bearer root-token', 'Authorization: Bearer alice-token']);
     assert.equal(dup, 401);

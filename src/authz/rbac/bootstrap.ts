@@ -1,0 +1,29 @@
+/** The bootstrap RBAC policy, kept as data in policies/bootstrap-rbac/*.yaml. */
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import type { BindingObject, RoleObject } from './types.ts';
+
+const DIR = new URL('../../../policies/bootstrap-rbac/', import.meta.url);
+
+export interface BootstrapPolicy {
+  clusterRoles: RoleObject[];
+  clusterRoleBindings: BindingObject[];
+}
+
+/** Reads and checks the policy: every document a ClusterRole or ClusterRoleBinding with a name. */
+export function loadBootstrapPolicy(dir: URL = DIR): BootstrapPolicy {
+  const out: BootstrapPolicy = { clusterRoles: [], clusterRoleBindings: [] };
+  for (const file of ['cluster-roles.yaml', 'cluster-role-bindings.yaml']) {
+    const url = new URL(file, dir);
+    for (const doc of parseAllDocuments(readFileSync(url, 'utf8'))) {
+      if (doc.errors.length > 0) throw new Error(`${url.pathname}: ${doc.errors[0]!.message}`);
+      const obj = doc.toJS() as (RoleObject & BindingObject) | null;
+      if (obj === null) continue;
+      if (!obj.metadata?.name) throw new Error(`${url.pathname}: an object without metadata.name`);
+      if (obj.kind === 'ClusterRole') out.clusterRoles.push(obj);
+      else if (obj.kind === 'ClusterRoleBinding') out.clusterRoleBindings.push(obj);
+      else throw new Error(`${url.pathname}: unsupported kind ${JSON.stringify(obj.kind)} (${obj.metadata.name})`);
+    }
+  }
+  return out;
+}
