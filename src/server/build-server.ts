@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { AdmissionChain, emptyOutcome } from '../admission/chain.ts';
 import type { MutatingPlugin, ValidatingPlugin } from '../admission/types.ts';
 import { NamespaceLifecycle } from '../admission/plugins/namespace-lifecycle.ts';
+import { PodSecurity } from '../admission/plugins/pod-security.ts';
 import { resourceNotFound } from '../api/errors.ts';
 import { MAX_BODY_BYTES } from '../api/codecs/limits.ts';
 import { loadSchema } from '../api/schema/schema.ts';
@@ -69,7 +70,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     store: opts.store,
     registry,
     schema: opts.schema ?? loadSchema(),
-    admission: new AdmissionChain(opts.mutating ?? [], opts.validating ?? [new NamespaceLifecycle(opts.store)]),
+    admission: new AdmissionChain(opts.mutating ?? [], opts.validating ?? [new NamespaceLifecycle(opts.store), new PodSecurity(opts.store)]),
     authorizer,
     now: opts.now ?? (() => new Date()),
     random: opts.random ?? Math.random,
