@@ -38,3 +38,8 @@ export function flag(args: ParsedArgs, name: string, def: string): string {
 export function checkFlags(args: ParsedArgs, known: readonly string[]): void {
   for (const k of args.flags.keys()) if (!known.includes(k)) throw new Error(`unknown flag: --${k}`);
 }
+
+/** A flag given as comma-separated values, possibly repeated. */
+export function commaList(args: ParsedArgs, name: string): string[] {
+  return (args.flags.get(name) ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}

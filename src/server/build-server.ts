@@ -3,8 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import pino, { type Logger } from 'pino';
 import { AdmissionChain, emptyOutcome } from '../admission/chain.ts';
 import type { MutatingPlugin, ValidatingPlugin } from '../admission/types.ts';
-import { NamespaceLifecycle } from '../admission/plugins/namespace-lifecycle.ts';
-import { PodSecurity } from '../admission/plugins/pod-security.ts';
+import { buildAdmissionPlugins, type AdmissionSelection } from '../admission/registry.ts';
 import { resourceNotFound } from '../api/errors.ts';
 import { MAX_BODY_BYTES } from '../api/codecs/limits.ts';
 import { loadSchema } from '../api/schema/schema.ts';
@@ -45,6 +44,8 @@ export interface ServerOptions {
   /** Replace the authenticators altogether (tests). */
   authenticators?: RequestAuthenticator[];
   authorizers?: Authorizer[];
+  /** --enable-admission-plugins / --disable-admission-plugins */
+  admission?: AdmissionSelection;
   mutating?: MutatingPlugin[];
   validating?: ValidatingPlugin[];
   now?: () => Date;
@@ -70,7 +71,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     store: opts.store,
     registry,
     schema: opts.schema ?? loadSchema(),
-    admission: new AdmissionChain(opts.mutating ?? [], opts.validating ?? [new NamespaceLifecycle(opts.store), new PodSecurity(opts.store)]),
+    admission: new AdmissionChain([], []),
     authorizer,
     now: opts.now ?? (() => new Date()),
     random: opts.random ?? Math.random,
@@ -79,6 +80,8 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     tokenRequest: opts.tokenRequest,
   };
+  const plugins = buildAdmissionPlugins(opts.admission ?? {}, { store: opts.store, authorizer, now: ctx.now, random: ctx.random, newUid: ctx.newUid, log });
+  ctx.admission = new AdmissionChain(opts.mutating ?? plugins.mutating, opts.validating ?? plugins.validating);
   const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, ctx.now, log, (k) => opts.store.get(k));
   // TokenReview asks the same bearer-token chain a request would.
   ctx.reviewToken = audienceAgnostic(opts.apiAudiences ?? [], (t) => built.bearer.authenticate({ headers: { authorization: [`Bearer ${t}`] }, socket: undefined }));

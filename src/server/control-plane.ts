@@ -9,6 +9,7 @@ import type { Store } from '../storage/types.ts';
 import { buildServer, type BuiltServer } from './build-server.ts';
 import { bootstrap } from './bootstrap.ts';
 import type { AuthnConfig } from '../authn/config.ts';
+import type { AdmissionSelection } from '../admission/registry.ts';
 import { serviceAccountTokens, type ServiceAccountFlags } from './service-accounts.ts';
 import { buildOidcAuthenticators } from '../authn/oidc/build.ts';
 import type { OidcFlags } from '../authn/oidc/flags.ts';
@@ -30,6 +31,8 @@ export interface ControlPlaneOptions {
   /** Authentication beyond the cluster CA's client certificates. */
   authn?: Omit<AuthnConfig, 'clientCaPem'> & { clientCaPem?: string };
   serviceAccounts?: ServiceAccountFlags;
+  /** --enable-admission-plugins / --disable-admission-plugins */
+  admission?: AdmissionSelection;
   /** --oidc-* flags or an --authentication-config file. */
   oidc?: { flags?: OidcFlags; authenticationConfigFile?: string };
 }
@@ -57,7 +60,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // Upstream's order of token methods: token file, service accounts, OIDC, webhook.
   const oidc = buildOidcAuthenticators({ ...opts.oidc, now: () => new Date(), disallowedIssuers: sa.issuers });
   const authn = { ...opts.authn, tokenAuthenticators: [...(opts.authn?.tokenAuthenticators ?? []), sa.authenticator, ...oidc.authenticators] };
-  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences });
+  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission });
   const stops = [
     startGarbageCollector(server.ctx),
     startNamespaceController(server.ctx),

@@ -43,6 +43,9 @@ test('portcullis rejects unknown commands and flags', async () => {
   const r2 = spawnSync(process.execPath, [bin, 'up', '--bogus', '1'], { encoding: 'utf8' });
   assert.equal(r2.status, 1);
   assert.match(r2.stderr, /unknown flag: --bogus/);
+  const r3 = spawnSync(process.execPath, [bin, 'up', '--port', '0', '--data-dir', join(tmpdir(), 'pc-noplugin'), '--enable-admission-plugins', 'NoSuchPlugin'], { encoding: 'utf8' });
+  assert.equal(r3.status, 1);
+  assert.match(r3.stderr, /unknown admission plugins: NoSuchPlugin/);
 });
 
 test('portcullis kubeconfig mints an identity the server authenticates', async () => {
