@@ -1,11 +1,12 @@
 import pino from 'pino';
 import { startControlPlane } from '../server/control-plane.ts';
 import { checkFlags, commaList, flag, parseArgs } from './args.ts';
+import { parseAuthorizationModes } from '../authz/modes.ts';
 import { AUTHN_FLAGS, BOOLEAN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags } from './authn-flags.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOLEAN_FLAGS);
-  checkFlags(args, ['port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins']);
+  checkFlags(args, ['port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode']);
   const port = Number(flag(args, 'port', '6443'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
@@ -20,6 +21,7 @@ export async function runUp(argv: string[]): Promise<number> {
     authn: authnFromFlags(args),
     serviceAccounts: serviceAccountsFromFlags(args),
     oidc: oidcFromFlags(args),
+    authorizationModes: parseAuthorizationModes(commaList(args, 'authorization-mode')),
     admission: { enable: commaList(args, 'enable-admission-plugins'), disable: commaList(args, 'disable-admission-plugins') },
   });
   logger.info({ url: cp.url, kubeconfig: cp.kubeconfigPath }, 'Portcullis API server is serving');

@@ -17,6 +17,7 @@ import type { RequestAuthenticator } from '../authn/types.ts';
 import { UnionAuthorizer } from '../authz/union.ts';
 import { MastersAuthorizer } from '../authz/masters.ts';
 import type { Authorizer } from '../authz/types.ts';
+import type { RbacAuthorizer } from '../authz/rbac/authorizer.ts';
 import type { Store } from '../storage/types.ts';
 import type { TokenRequestHandler } from '../authn/service-account/token-request.ts';
 import { pipelineState, runPreBodyStages, type PipelineDeps } from './pipeline.ts';
@@ -44,6 +45,8 @@ export interface ServerOptions {
   /** Replace the authenticators altogether (tests). */
   authenticators?: RequestAuthenticator[];
   authorizers?: Authorizer[];
+  /** The RBAC authorizer, for escalation checks and SelfSubjectRulesReview. */
+  rbac?: RbacAuthorizer;
   /** --enable-admission-plugins / --disable-admission-plugins */
   admission?: AdmissionSelection;
   mutating?: MutatingPlugin[];
@@ -79,6 +82,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     log,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     tokenRequest: opts.tokenRequest,
+    rbac: opts.rbac,
   };
   const plugins = buildAdmissionPlugins(opts.admission ?? {}, { store: opts.store, authorizer, now: ctx.now, random: ctx.random, newUid: ctx.newUid, log });
   ctx.admission = new AdmissionChain(opts.mutating ?? plugins.mutating, opts.validating ?? plugins.validating);

@@ -9,6 +9,9 @@ import type { Store } from '../storage/types.ts';
 import { buildServer, type BuiltServer } from './build-server.ts';
 import { bootstrap } from './bootstrap.ts';
 import type { AuthnConfig } from '../authn/config.ts';
+import { randomUUID } from 'node:crypto';
+import type { AuthorizationMode } from '../authz/modes.ts';
+import { setUpAuthorization } from './authorization.ts';
 import type { AdmissionSelection } from '../admission/registry.ts';
 import { serviceAccountTokens, type ServiceAccountFlags } from './service-accounts.ts';
 import { buildOidcAuthenticators } from '../authn/oidc/build.ts';
@@ -31,6 +34,8 @@ export interface ControlPlaneOptions {
   /** Authentication beyond the cluster CA's client certificates. */
   authn?: Omit<AuthnConfig, 'clientCaPem'> & { clientCaPem?: string };
   serviceAccounts?: ServiceAccountFlags;
+  /** --authorization-mode (default RBAC; system:masters is always allowed first). */
+  authorizationModes?: AuthorizationMode[];
   /** --enable-admission-plugins / --disable-admission-plugins */
   admission?: AdmissionSelection;
   /** --oidc-* flags or an --authentication-config file. */
@@ -60,7 +65,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // Upstream's order of token methods: token file, service accounts, OIDC, webhook.
   const oidc = buildOidcAuthenticators({ ...opts.oidc, now: () => new Date(), disallowedIssuers: sa.issuers });
   const authn = { ...opts.authn, tokenAuthenticators: [...(opts.authn?.tokenAuthenticators ?? []), sa.authenticator, ...oidc.authenticators] };
-  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission });
+  const authz = await setUpAuthorization(opts.authorizationModes ?? ['RBAC'], store, () => new Date(), randomUUID, log);
+  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac });
   const stops = [
     startGarbageCollector(server.ctx),
     startNamespaceController(server.ctx),
@@ -85,6 +91,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     store,
     async close() {
       for (const s of stops) s();
+      authz.stop();
       await server.app.close();
       await store.close();
     },

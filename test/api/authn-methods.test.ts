@@ -97,7 +97,9 @@ test('the authenticating proxy is trusted only with its CA and an allowed name; 
 
 test('impersonation takes effect only when the impersonate verb is allowed', async () => {
   const asBob = await who(c.admin, { 'impersonate-user': 'bob', 'impersonate-group': 'dev' });
-  assert.equal(asBob.status, 403, 'bob may not create selfsubjectreviews yet (masters-only authorizer)');
+  assert.equal(asBob.status, 201, asBob.text);
+  assert.equal(asBob.body.status.userInfo.username, 'bob');
+  assert.deepEqual(asBob.body.status.userInfo.groups, ['dev', 'system:authenticated']);
   const listAsBob = await c.admin.get('/api/v1/namespaces/default/pods', { headers: { 'impersonate-user': 'bob' } });
   assert.equal(listAsBob.status, 403);
   assert.equal(listAsBob.body.message, 'pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "default"');

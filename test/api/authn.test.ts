@@ -76,9 +76,11 @@ test('a valid user outside system:masters is 403 with upstream messages', async 
   assert.equal(g.body.message, 'deployments.apps "web" is forbidden: User "alice" cannot get resource "deployments/scale" in API group "apps" in the namespace "b"');
   const cl = await alice.get('/api/v1/nodes');
   assert.equal(cl.body.message, 'nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope');
-  const nr = await alice.get('/version');
+  // /version is public information (system:public-info-viewer); other paths are not.
+  assert.equal((await alice.get('/version')).status, 200);
+  const nr = await alice.get('/logs');
   assert.equal(nr.status, 403);
-  assert.equal(nr.body.message, 'forbidden: User "alice" cannot get path "/version"');
+  assert.equal(nr.body.message, 'forbidden: User "alice" cannot get path "/logs"');
 });
 
 test('system:masters members are allowed', async () => {

@@ -43,7 +43,7 @@ test('portcullis rejects unknown commands and flags', async () => {
   const r2 = spawnSync(process.execPath, [bin, 'up', '--bogus', '1'], { encoding: 'utf8' });
   assert.equal(r2.status, 1);
   assert.match(r2.stderr, /unknown flag: --bogus/);
-  const r3 = spawnSync(process.execPath, [bin, 'up', '--port', '0', '--data-dir', join(tmpdir(), 'pc-noplugin'), '--enable-admission-plugins', 'NoSuchPlugin'], { encoding: 'utf8' });
+  const r3 = spawnSync(process.execPath, [bin, 'up', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'pc-noplugin-')), '--enable-admission-plugins', 'NoSuchPlugin'], { encoding: 'utf8' });
   assert.equal(r3.status, 1);
   assert.match(r3.stderr, /unknown admission plugins: NoSuchPlugin/);
 });
@@ -53,26 +53,33 @@ test('portcullis kubeconfig mints an identity the server authenticates', async (
   const { writeFileSync } = await import('node:fs');
   const { clientFromKubeconfig } = await import('../helpers/spawn-up.ts');
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-kc-'));
+  let srv: Awaited<ReturnType<typeof spawnUp>> | undefined;
   try {
-    const srv = await spawnUp(dir);
+    srv = await spawnUp(dir);
     const bin = join(import.meta.dirname, '..', '..', 'bin', 'portcullis');
     const r = spawnSync(process.execPath, [bin, 'kubeconfig', '--user', 'carol', '--group', 'dev', '--group', 'ops', '--data-dir', dir], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /current-context: carol@portcullis/);
     writeFileSync(join(dir, 'carol.kubeconfig'), r.stdout);
     const carol = clientFromKubeconfig(join(dir, 'carol.kubeconfig'));
-    const who = await carol.post('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
-    // carol is not in system:masters, so the masters-only authorizer refuses her by name.
-    assert.equal(who.status, 403);
-    assert.match(who.body.message, /User "carol" cannot create resource "selfsubjectreviews"/);
-    carol.close();
+    try {
+      // system:basic-user lets every authenticated user ask who they are.
+      const who = await carol.post('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+      assert.equal(who.status, 201, who.text);
+      assert.equal(who.body.status.userInfo.username, 'carol');
+      assert.deepEqual(who.body.status.userInfo.groups, ['dev', 'ops', 'system:authenticated']);
+      const pods = await carol.get('/api/v1/namespaces/default/pods');
+      assert.equal(pods.status, 403);
+    } finally {
+      carol.close();
+    }
     const none = spawnSync(process.execPath, [bin, 'kubeconfig', '--data-dir', dir], { encoding: 'utf8' });
     assert.equal(none.status, 1);
     assert.match(none.stderr, /--user is required/);
-    srv.client.close();
-    srv.child.kill('SIGTERM');
-    await srv.exited;
   } finally {
+    srv?.client.close();
+    srv?.child.kill('SIGTERM');
+    await srv?.exited;
     rmSync(dir, { recursive: true, force: true });
   }
 });

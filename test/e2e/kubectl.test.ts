@@ -135,8 +135,13 @@ for (const minor of [27, 33]) {
       assert.match(dup.stderr, /Error from server \(AlreadyExists\): error when creating "STDIN": configmaps "cfg" already exists/);
       const nf = await k(['-n', ns, 'get', 'pod', 'nope']);
       assert.match(nf.stderr, /Error from server \(NotFound\): pods "nope" not found/);
+      // bob holds the "reader" role through the "rb" binding created above; carl holds nothing.
       const bob = await k(['-n', ns, 'get', 'pods', '--as', 'bob']);
-      assert.match(bob.stderr, /Error from server \(Forbidden\): pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "e2e-\d+"/);
+      assert.equal(bob.code, 0, bob.stderr);
+      const carl = await k(['-n', ns, 'get', 'pods', '--as', 'carl']);
+      assert.match(carl.stderr, /Error from server \(Forbidden\): pods is forbidden: User "carl" cannot list resource "pods" in API group "" in the namespace "e2e-\d+"/);
+      assert.equal((await k(['-n', ns, 'auth', 'can-i', 'list', 'pods', '--as', 'bob'])).stdout.trim(), 'yes');
+      assert.equal((await k(['-n', ns, 'auth', 'can-i', 'delete', 'pods', '--as', 'bob'])).stdout.trim(), 'no');
     });
 
     test('watch prints changes', async () => {

@@ -95,6 +95,7 @@ const ROWS: Row[] = [
   { g: 'authentication.k8s.io', v: 'v1', kind: 'TokenReview', res: 'tokenreviews', ns: false, virtual: 'token-review', pkg: 'authentication' },
   { g: 'authorization.k8s.io', v: 'v1', kind: 'SubjectAccessReview', res: 'subjectaccessreviews', ns: false, virtual: 'access-review', pkg: 'authorization' },
   { g: 'authorization.k8s.io', v: 'v1', kind: 'SelfSubjectAccessReview', res: 'selfsubjectaccessreviews', ns: false, virtual: 'access-review', pkg: 'authorization' },
+  { g: 'authorization.k8s.io', v: 'v1', kind: 'SelfSubjectRulesReview', res: 'selfsubjectrulesreviews', ns: false, virtual: 'rules-review', pkg: 'authorization' },
   { g: 'authorization.k8s.io', v: 'v1', kind: 'LocalSubjectAccessReview', res: 'localsubjectaccessreviews', ns: true, virtual: 'access-review', pkg: 'authorization' },
   { g: 'apiextensions.k8s.io', v: 'v1', kind: 'CustomResourceDefinition', res: 'customresourcedefinitions', ns: false, short: ['crd', 'crds'], status: true, gen: true, pkg: 'apiextensions' },
 ];

@@ -1,35 +1,21 @@
 /**
- * The compiled RBAC state: principal → bindings (cluster-wide, or per namespace) → role →
+ * The compiled RBAC state: principal → bindings (cluster-wide, or per namespace) → role slot →
  * compiled rules. Every change touches only the binding or role it concerns.
  */
 import type { UserInfo } from '../../authn/types.ts';
 import type { AuthzAttributes } from '../types.ts';
-import { compileRules, findNonResourceRule, findResourceRule, type CompiledRules, type ResourceQuery } from './compiled-rules.ts';
-import { describeSubject, firstApplyingSubject, q, subjectPrincipal } from './subjects.ts';
-import type { BindingKind, BindingObject, PolicyRule, RbacAuthzResult, RbacGrant, RoleObject, RoleRef, Subject } from './types.ts';
+import { compileRules, findNonResourceRule, findResourceRule, newResourceQuery, resetResourceQuery, type CompiledRules, type ResourceQuery } from './compiled-rules.ts';
+import { indexBinding, notFoundMessage, reportedSubject, type IndexedBinding, type Membership, type RoleSlot } from './indexed-binding.ts';
+import { subjectPrincipal } from './subjects.ts';
+import type { BindingKind, BindingObject, PolicyRule, RbacAuthzResult, RoleObject, RoleRef, Subject } from './types.ts';
 
-interface IndexedBinding {
-  kind: BindingKind;
-  name: string;
-  /** '' for a ClusterRoleBinding. */
-  namespace: string;
-  roleRef: RoleRef;
-  subjects: Subject[];
-  /** Key into roles ('ns/name') or clusterRoles (name); undefined for an unsupported kind. */
-  roleKey: string | undefined;
-  /** The visit that last saw this binding: dedupes without allocating a set per decision. */
-  mark: number;
-}
+/** The common answer, shared: RBAC never denies, and most requests match no binding of the user. */
+const NO_OPINION: RbacAuthzResult = Object.freeze({ decision: 'no-opinion', reason: '' });
 
 /** Arrays, not sets: iterating them allocates nothing; removal is rare and lists are short. */
 interface PrincipalBindings {
-  cluster: IndexedBinding[];
-  byNamespace: Map<string, IndexedBinding[]>;
-}
-
-interface Hit {
-  binding: IndexedBinding;
-  rule: PolicyRule;
+  cluster: Membership[];
+  byNamespace: Map<string, Membership[]>;
 }
 
 /** The request as the lookups need it; one instance per index, reused by every decision. */
@@ -37,57 +23,50 @@ interface Query extends ResourceQuery {
   isResource: boolean;
   path: string;
   missing: IndexedBinding[] | undefined;
+  /** The allowing rule of the membership #scan returned. */
+  rule: PolicyRule | undefined;
 }
 
 export class RbacIndex {
-  readonly #roles = new Map<string, CompiledRules>();
-  readonly #clusterRoles = new Map<string, CompiledRules>();
+  /** 'namespace/name' → slot. */
+  readonly #roles = new Map<string, RoleSlot>();
+  /** name → slot. */
+  readonly #clusterRoles = new Map<string, RoleSlot>();
   readonly #bindings = new Map<string, IndexedBinding>();
   readonly #users = new Map<string, PrincipalBindings>();
   readonly #groups = new Map<string, PrincipalBindings>();
   #epoch = 0;
-  readonly #query: Query = { isResource: true, verb: '', group: '', combined: '', starSub: undefined, name: '', path: '', missing: undefined };
+  readonly #query: Query = { ...newResourceQuery(), isResource: true, path: '', missing: undefined, rule: undefined };
 
   setRole(role: RoleObject): void {
-    this.#roles.set(`${role.metadata.namespace ?? ''}/${role.metadata.name}`, compileRules(role.rules ?? []));
+    slotFor(this.#roles, `${role.metadata.namespace ?? ''}/${role.metadata.name}`).rules = compileRules(role.rules ?? []);
   }
 
   deleteRole(namespace: string, name: string): void {
-    this.#roles.delete(`${namespace}/${name}`);
+    emptySlot(this.#roles, `${namespace}/${name}`);
   }
 
   setClusterRole(role: RoleObject): void {
-    this.#clusterRoles.set(role.metadata.name, compileRules(role.rules ?? []));
+    slotFor(this.#clusterRoles, role.metadata.name).rules = compileRules(role.rules ?? []);
   }
 
   deleteClusterRole(name: string): void {
-    this.#clusterRoles.delete(name);
+    emptySlot(this.#clusterRoles, name);
   }
 
   setBinding(kind: BindingKind, obj: BindingObject): void {
     const namespace = kind === 'RoleBinding' ? (obj.metadata.namespace ?? '') : '';
     this.deleteBinding(kind, namespace, obj.metadata.name);
-    const b: IndexedBinding = {
-      kind,
-      name: obj.metadata.name,
-      namespace,
-      roleRef: obj.roleRef,
-      subjects: obj.subjects ?? [],
-      roleKey: roleKeyOf(obj.roleRef, namespace),
-      mark: 0,
-    };
+    const key = roleKeyOf(obj.roleRef, namespace);
+    const slot = key === undefined ? undefined : slotFor(this.#slots(obj.roleRef), key);
+    if (slot) slot.refs++;
+    const b = indexBinding(kind, obj, namespace, slot);
     this.#bindings.set(bindingId(kind, namespace, b.name), b);
-    for (const s of b.subjects) {
-      const p = subjectPrincipal(s, namespace);
-      if (p === undefined) continue;
-      const entry = 'user' in p ? getOrCreatePrincipal(this.#users, p.user) : getOrCreatePrincipal(this.#groups, p.group);
-      if (kind === 'ClusterRoleBinding') addOnce(entry.cluster, b);
-      else {
-        let list = entry.byNamespace.get(namespace);
-        if (list === undefined) entry.byNamespace.set(namespace, (list = []));
-        addOnce(list, b);
-      }
-    }
+    b.subjects.forEach((s, subjectIndex) => {
+      const list = this.#listFor(s, b, true)!;
+      // A binding naming one principal twice is listed once, under its first such subject.
+      if (list[list.length - 1]?.binding !== b) list.push({ binding: b, subjectIndex });
+    });
   }
 
   deleteBinding(kind: BindingKind, namespace: string, name: string): void {
@@ -95,18 +74,12 @@ export class RbacIndex {
     const b = this.#bindings.get(id);
     if (b === undefined) return;
     this.#bindings.delete(id);
+    if (b.slot !== undefined && --b.slot.refs === 0 && b.slot.rules === undefined) this.#slots(b.roleRef).delete(roleKeyOf(b.roleRef, namespace)!);
     for (const s of b.subjects) {
-      const p = subjectPrincipal(s, b.namespace);
-      if (p === undefined) continue;
-      const [map, key] = 'user' in p ? [this.#users, p.user] : [this.#groups, p.group];
-      const entry = map.get(key);
-      if (entry === undefined) continue;
-      if (kind === 'ClusterRoleBinding') remove(entry.cluster, b);
-      else {
-        const list = entry.byNamespace.get(b.namespace);
-        if (list !== undefined && remove(list, b) === 0) entry.byNamespace.delete(b.namespace);
-      }
-      if (entry.cluster.length === 0 && entry.byNamespace.size === 0) map.delete(key);
+      const list = this.#listFor(s, b, false);
+      const i = list?.findIndex((m) => m.binding === b) ?? -1;
+      if (list !== undefined && i !== -1) list.splice(i, 1);
+      if (list?.length === 0) this.#dropEmpty(s, b);
     }
   }
 
@@ -116,27 +89,24 @@ export class RbacIndex {
   }
 
   get size(): { roles: number; clusterRoles: number; bindings: number } {
-    return { roles: this.#roles.size, clusterRoles: this.#clusterRoles.size, bindings: this.#bindings.size };
+    const live = (m: Map<string, RoleSlot>) => [...m.values()].filter((s) => s.rules !== undefined).length;
+    return { roles: live(this.#roles), clusterRoles: live(this.#clusterRoles), bindings: this.#bindings.size };
   }
 
   /**
-   * The hot path: no callbacks, no per-call arrays or sets, one reused query; allocation only
-   * for an allow's grant and reason (and for the rare missing-role report).
+   * The hot path: no callbacks, no per-call arrays, one reused query; an allow allocates its
+   * result and grant only (the reason text was built when the binding was indexed).
    */
   authorize(a: Readonly<AuthzAttributes>): RbacAuthzResult {
     const q = this.#query;
     q.isResource = a.isResourceRequest;
-    q.verb = a.verb;
-    q.group = a.apiGroup;
-    q.combined = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-    q.starSub = a.subresource ? `*/${a.subresource}` : undefined;
-    q.name = a.name;
+    resetResourceQuery(q, a.verb, a.apiGroup, a.resource, a.subresource, a.name);
     q.path = a.path;
     q.missing = undefined;
     const epoch = ++this.#epoch;
     const user = this.#users.get(a.user.username);
     const groups = a.user.groups;
-    let hit: Hit | undefined;
+    let hit: Membership | undefined;
     // ClusterRoleBindings first, then the namespace's RoleBindings, as upstream visits them.
     if (user !== undefined) hit = this.#scan(user.cluster, epoch);
     for (let i = 0; hit === undefined && i < groups.length; i++) {
@@ -151,58 +121,41 @@ export class RbacIndex {
       }
     }
     if (hit !== undefined) {
-      const grant = grantOf(hit.binding, hit.rule, a.user);
-      return { decision: 'allow', reason: `RBAC: allowed by ${describeGrant(grant)}`, grant };
+      const b = hit.binding;
+      const si = reportedSubject(hit, a.user);
+      return { decision: 'allow', reason: b.reasons[si]!, grant: { binding: b.ref, roleRef: b.roleRef, subject: b.subjects[si]!, rule: q.rule! } };
     }
     const missing = q.missing as IndexedBinding[] | undefined;
-    return { decision: 'no-opinion', reason: missing === undefined ? '' : `RBAC: ${aggregate(missing.map(notFoundMessage))}` };
+    return missing === undefined ? NO_OPINION : { decision: 'no-opinion', reason: `RBAC: ${aggregate(missing.map(notFoundMessage))}` };
   }
 
-  #scan(list: IndexedBinding[] | undefined, epoch: number): Hit | undefined {
+  #scan(list: Membership[] | undefined, epoch: number): Membership | undefined {
     if (list === undefined) return undefined;
     const q = this.#query;
     for (let i = 0; i < list.length; i++) {
-      const b = list[i]!;
+      const m = list[i]!;
+      const b = m.binding;
       // A binding reached through two principals (user and group) is looked at once.
       if (b.mark === epoch) continue;
       b.mark = epoch;
-      const role = this.#roleOf(b);
+      const role = b.slot?.rules;
       if (role === undefined) {
         (q.missing ??= []).push(b);
         continue;
       }
       const idx = q.isResource ? findResourceRule(role, q) : findNonResourceRule(role, q.verb, q.path);
-      if (idx !== -1) return { binding: b, rule: role.rules[idx]! };
+      if (idx !== -1) {
+        q.rule = role.rules[idx];
+        return m;
+      }
     }
     return undefined;
-  }
-
-  #roleOf(b: IndexedBinding): CompiledRules | undefined {
-    const key = b.roleKey;
-    if (key === undefined) return undefined;
-    return b.roleRef.kind === 'Role' ? this.#roles.get(key) : this.#clusterRoles.get(key);
   }
 
   /** Every rule that applies to the user in the namespace ('' = cluster-wide only), as upstream's RulesFor. */
   rulesFor(user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] } {
     const rules: PolicyRule[] = [];
     const errors: string[] = [];
-    this.#visit(user, namespace, (b, role) => {
-      if (role === undefined) errors.push(notFoundMessage(b));
-      else rules.push(...role.rules);
-    });
-    return { rules, errors };
-  }
-
-  /** The rules a role reference grants in a namespace, or undefined if the role does not exist. */
-  roleRefRules(ref: RoleRef, namespace: string): readonly PolicyRule[] | undefined {
-    const key = roleKeyOf(ref, namespace);
-    if (key === undefined) return undefined;
-    return (ref.kind === 'Role' ? this.#roles : this.#clusterRoles).get(key)?.rules;
-  }
-
-  /** ClusterRoleBindings first, then the namespace's RoleBindings, each binding once. */
-  #visit(user: UserInfo, namespace: string, visit: (b: IndexedBinding, role: CompiledRules | undefined) => void): void {
     const principals: PrincipalBindings[] = [];
     const u = this.#users.get(user.username);
     if (u !== undefined) principals.push(u);
@@ -210,16 +163,54 @@ export class RbacIndex {
       const e = this.#groups.get(g);
       if (e !== undefined) principals.push(e);
     }
-    const seen = new Set<IndexedBinding>();
     const lists = principals.map((p) => p.cluster);
     if (namespace) for (const p of principals) lists.push(p.byNamespace.get(namespace) ?? []);
+    const seen = new Set<IndexedBinding>();
     for (const list of lists) {
-      for (const b of list) {
+      for (const { binding: b } of list) {
         if (seen.has(b)) continue;
         seen.add(b);
-        visit(b, this.#roleOf(b));
+        const role = b.slot?.rules;
+        if (role === undefined) errors.push(notFoundMessage(b));
+        else rules.push(...role.rules);
       }
     }
+    return { rules, errors };
+  }
+
+  /** The rules a role reference grants in a namespace, or undefined if the role does not exist. */
+  roleRefRules(ref: RoleRef, namespace: string): readonly PolicyRule[] | undefined {
+    const key = roleKeyOf(ref, namespace);
+    return key === undefined ? undefined : this.#slots(ref).get(key)?.rules?.rules;
+  }
+
+  #slots(ref: RoleRef): Map<string, RoleSlot> {
+    return ref.kind === 'Role' ? this.#roles : this.#clusterRoles;
+  }
+
+  #listFor(s: Subject, b: IndexedBinding, create: boolean): Membership[] | undefined {
+    const p = subjectPrincipal(s, b.namespace);
+    if (p === undefined) return create ? [] : undefined;
+    const [map, key] = 'user' in p ? [this.#users, p.user] : [this.#groups, p.group];
+    let entry = map.get(key);
+    if (entry === undefined) {
+      if (!create) return undefined;
+      map.set(key, (entry = { cluster: [], byNamespace: new Map() }));
+    }
+    if (b.kind === 'ClusterRoleBinding') return entry.cluster;
+    let list = entry.byNamespace.get(b.namespace);
+    if (list === undefined && create) entry.byNamespace.set(b.namespace, (list = []));
+    return list;
+  }
+
+  #dropEmpty(s: Subject, b: IndexedBinding): void {
+    const p = subjectPrincipal(s, b.namespace);
+    if (p === undefined) return;
+    const [map, key] = 'user' in p ? [this.#users, p.user] : [this.#groups, p.group];
+    const entry = map.get(key);
+    if (entry === undefined) return;
+    if (entry.byNamespace.get(b.namespace)?.length === 0) entry.byNamespace.delete(b.namespace);
+    if (entry.cluster.length === 0 && entry.byNamespace.size === 0) map.delete(key);
   }
 }
 
@@ -230,45 +221,21 @@ function roleKeyOf(ref: RoleRef, namespace: string): string | undefined {
   return undefined;
 }
 
+function slotFor(m: Map<string, RoleSlot>, key: string): RoleSlot {
+  let s = m.get(key);
+  if (s === undefined) m.set(key, (s = { rules: undefined, refs: 0 }));
+  return s;
+}
+
+function emptySlot(m: Map<string, RoleSlot>, key: string): void {
+  const s = m.get(key);
+  if (s === undefined) return;
+  s.rules = undefined;
+  if (s.refs === 0) m.delete(key);
+}
+
 function bindingId(kind: BindingKind, namespace: string, name: string): string {
   return `${kind}:${namespace}/${name}`;
-}
-
-function getOrCreatePrincipal(m: Map<string, PrincipalBindings>, key: string): PrincipalBindings {
-  let e = m.get(key);
-  if (e === undefined) m.set(key, (e = { cluster: [], byNamespace: new Map() }));
-  return e;
-}
-
-/** A binding naming one principal twice is listed once. */
-function addOnce(list: IndexedBinding[], b: IndexedBinding): void {
-  if (list[list.length - 1] !== b) list.push(b);
-}
-
-/** Removes b, keeping order (upstream's visiting order is creation order here); returns the new length. */
-function remove(list: IndexedBinding[], b: IndexedBinding): number {
-  const i = list.indexOf(b);
-  if (i !== -1) list.splice(i, 1);
-  return list.length;
-}
-
-function grantOf(b: IndexedBinding, rule: PolicyRule, user: UserInfo): RbacGrant {
-  const subject = firstApplyingSubject(b.subjects, user, b.namespace) ?? b.subjects[0]!;
-  const binding = b.kind === 'RoleBinding' ? { kind: b.kind, name: b.name, namespace: b.namespace } : { kind: b.kind, name: b.name };
-  return { binding, roleRef: b.roleRef, subject, rule };
-}
-
-/** `ClusterRoleBinding "x" of ClusterRole "y" to User "z"`; a RoleBinding is named "name/namespace". */
-export function describeGrant(g: RbacGrant): string {
-  const ns = g.binding.namespace ?? '';
-  const name = g.binding.kind === 'RoleBinding' ? `${g.binding.name}/${ns}` : g.binding.name;
-  return `${g.binding.kind} ${q(name)} of ${g.roleRef.kind} ${q(g.roleRef.name)} to ${describeSubject(g.subject, ns)}`;
-}
-
-function notFoundMessage(b: IndexedBinding): string {
-  if (b.roleRef.kind === 'ClusterRole') return `clusterrole.rbac.authorization.k8s.io ${q(b.roleRef.name)} not found`;
-  if (b.roleRef.kind === 'Role') return `role.rbac.authorization.k8s.io ${q(b.roleRef.name)} not found`;
-  return `unsupported role reference kind: ${q(b.roleRef.kind)}`;
 }
 
 /** utilerrors.NewAggregate's text. */

@@ -1,4 +1,4 @@
-import { invalid } from '../../api/errors.ts';
+import { ApiError, forbidden, invalid } from '../../api/errors.ts';
 import { applyDefaults } from '../../api/defaults/index.ts';
 import { validateObject } from '../../api/validation/index.ts';
 import { toStatusCauses, type FieldError } from '../../api/validation/field-errors.ts';
@@ -44,6 +44,7 @@ export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, a
     else applyDefaults(gvk, obj);
     const errs = def.custom ? validateCustomResource(def, obj as K8sObject, attrs.oldObject as K8sObject | undefined) : validateObject(gvk, obj, attrs.oldObject);
     if (errs.length > 0) throw invalid(def.kind, def.group, String(obj.metadata?.name ?? ''), toStatusCauses(errs));
+    await preventEscalation(ctx, req, attrs);
   }
   await ctx.admission.validate(attrs, req.admission);
 }
@@ -87,4 +88,24 @@ export function trackManagedFields(ctx: RestContext, req: RestRequest, obj: K8sO
 export function resetFieldsFor(def: RestRequest['def'], subresource: string): string[] {
   if (!def.status) return [];
   return subresource === 'status' ? ['spec'] : ['status'];
+}
+
+const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+
+/**
+ * RBAC escalation prevention, as upstream's RBAC storage does: writing a role needs every rule it
+ * grants (or `escalate`), a binding needs the bound role's rules (or `bind`).
+ */
+async function preventEscalation(ctx: RestContext, req: RestRequest, attrs: AdmissionAttributes): Promise<void> {
+  const { def } = req;
+  if (!ctx.rbac || def.group !== 'rbac.authorization.k8s.io' || !RBAC_KINDS.has(def.kind)) return;
+  if (attrs.operation !== 'CREATE' && attrs.operation !== 'UPDATE') return;
+  const refusal = await ctx.rbac.checkEscalation(
+    req.user,
+    { kind: def.kind, verb: attrs.operation === 'CREATE' ? 'create' : 'update', namespace: req.info.namespace || undefined, object: attrs.object, oldObject: attrs.oldObject } as never,
+    (a) => ctx.authorizer.authorize(a),
+  );
+  if (!refusal) return;
+  if (refusal.code === 'NotFound') throw new ApiError(404, 'NotFound', refusal.message, { name: refusal.name, group: def.group, kind: refusal.resource });
+  throw forbidden({ group: def.group, resource: refusal.resource }, refusal.name, refusal.message);
 }

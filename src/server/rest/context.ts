@@ -11,6 +11,7 @@ import type { Authorizer } from '../../authz/types.ts';
 import type { TokenRequestHandler } from '../../authn/service-account/token-request.ts';
 import type { OidcDiscovery } from '../../authn/service-account/discovery.ts';
 import type { ReviewAuthenticate } from '../../authn/token-review.ts';
+import type { RbacAuthorizer } from '../../authz/rbac/authorizer.ts';
 
 /** Everything the REST handlers need, built once with the server (clock and randomness injected). */
 export interface RestContext {
@@ -33,6 +34,8 @@ export interface RestContext {
   oidcDiscovery?: OidcDiscovery;
   /** TokenReview: the server's bearer-token chain. */
   reviewToken?: ReviewAuthenticate;
+  /** RBAC, when enabled: escalation checks on role and binding writes, SelfSubjectRulesReview. */
+  rbac?: RbacAuthorizer;
   apiAudiences?: string[];
 }
 

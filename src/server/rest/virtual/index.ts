@@ -1,6 +1,7 @@
 import type { RestContext, RestRequest, RestResponse } from '../context.ts';
 import { selfSubjectReview } from './self-subject-review.ts';
 import { accessReview } from './access-review.ts';
+import { selfSubjectRulesReview } from './rules-review.ts';
 import { reviewToken } from '../../../authn/token-review.ts';
 import { decodeObject } from '../decode-object.ts';
 
@@ -10,6 +11,7 @@ export type VirtualHandler = (ctx: RestContext, req: RestRequest) => Promise<Res
 export const VIRTUAL_HANDLERS: Record<string, VirtualHandler> = {
   'self-subject-review': selfSubjectReview,
   'access-review': accessReview,
+  'rules-review': selfSubjectRulesReview,
   'token-review': async (ctx, req) => {
     if (!ctx.reviewToken) throw new Error('TokenReview is not configured');
     return reviewToken(decodeObject(ctx, req), { authenticateToken: ctx.reviewToken, apiAudiences: ctx.apiAudiences }, req.info.namespace);
