@@ -1,10 +1,33 @@
 import type { PluginDeps } from './plugin-deps.ts';
 import type { MutatingPlugin, ValidatingPlugin } from './types.ts';
+import type { ResourceRegistry } from '../api/registry/registry.ts';
+import { AlwaysAdmit } from './plugins/always-admit.ts';
+import { AlwaysDeny } from './plugins/always-deny.ts';
+import { AlwaysPullImages } from './plugins/always-pull-images.ts';
+import { DefaultTolerationSeconds } from './plugins/default-toleration-seconds.ts';
+import { DenyEscalatingExec, DenyExecOnPrivileged } from './plugins/deny-exec-on-privileged.ts';
+import { LimitPodHardAntiAffinityTopology } from './plugins/limit-pod-hard-anti-affinity-topology.ts';
+import { LimitRanger } from './plugins/limit-ranger.ts';
+import { NamespaceAutoProvision } from './plugins/namespace-autoprovision.ts';
+import { NamespaceExists } from './plugins/namespace-exists.ts';
 import { NamespaceLifecycle } from './plugins/namespace-lifecycle.ts';
+import { NodeRestriction } from './plugins/node-restriction.ts';
+import { OwnerReferencesPermissionEnforcement } from './plugins/owner-references-permission-enforcement.ts';
+import { PodNodeSelector } from './plugins/pod-node-selector.ts';
 import { PodSecurity } from './plugins/pod-security.ts';
+import { ResourceQuota } from './plugins/resource-quota.ts';
+import { SecurityContextDeny } from './plugins/security-context-deny.ts';
+import { ServiceAccount } from './plugins/service-account.ts';
+import { MutatingAdmissionWebhook } from './webhook/mutating-admission-webhook.ts';
+import { ValidatingAdmissionWebhook } from './webhook/validating-admission-webhook.ts';
 
 type AnyPlugin = Partial<MutatingPlugin> & Partial<ValidatingPlugin> & { readonly name: string };
-type Factory = (deps: PluginDeps) => AnyPlugin;
+export interface PluginContext {
+  deps: PluginDeps;
+  /** The served resources (owner references of custom resources). */
+  registry?: ResourceRegistry;
+}
+type Factory = (c: PluginContext) => AnyPlugin;
 
 /**
  * Every admission plugin Portcullis has, in upstream's run order (kube-apiserver's
@@ -12,8 +35,28 @@ type Factory = (deps: PluginDeps) => AnyPlugin;
  * the flags name them in.
  */
 const PLUGINS: Array<[string, Factory]> = [
-  ['NamespaceLifecycle', (d) => new NamespaceLifecycle(d.store)],
-  ['PodSecurity', (d) => new PodSecurity(d.store)],
+  ['AlwaysAdmit', ({ deps }) => new AlwaysAdmit(deps)],
+  ['NamespaceAutoProvision', ({ deps }) => new NamespaceAutoProvision(deps)],
+  ['NamespaceLifecycle', ({ deps }) => new NamespaceLifecycle(deps.store)],
+  ['NamespaceExists', ({ deps }) => new NamespaceExists(deps)],
+  ['SecurityContextDeny', ({ deps }) => new SecurityContextDeny(deps)],
+  ['LimitPodHardAntiAffinityTopology', ({ deps }) => new LimitPodHardAntiAffinityTopology(deps)],
+  ['LimitRanger', ({ deps }) => new LimitRanger(deps)],
+  ['ServiceAccount', ({ deps }) => new ServiceAccount(deps)],
+  ['NodeRestriction', ({ deps }) => new NodeRestriction(deps)],
+  ['AlwaysPullImages', ({ deps }) => new AlwaysPullImages(deps)],
+  ['PodSecurity', ({ deps }) => new PodSecurity(deps.store)],
+  ['PodNodeSelector', ({ deps }) => new PodNodeSelector(deps)],
+  ['DefaultTolerationSeconds', ({ deps }) => new DefaultTolerationSeconds(deps)],
+  // Removed upstream in 1.18 but listed in the seeds; kept with their old meaning.
+  ['DenyEscalatingExec', ({ deps }) => new DenyEscalatingExec(deps)],
+  ['DenyExecOnPrivileged', ({ deps }) => new DenyExecOnPrivileged(deps)],
+  ['OwnerReferencesPermissionEnforcement', ({ deps, registry }) => new OwnerReferencesPermissionEnforcement(deps, registry ? { registry } : {})],
+  ['MutatingAdmissionWebhook', ({ deps }) => new MutatingAdmissionWebhook(deps)],
+  ['ValidatingAdmissionWebhook', ({ deps }) => new ValidatingAdmissionWebhook(deps)],
+  // Last among validating plugins: it charges usage, so nothing after it may refuse.
+  ['ResourceQuota', ({ deps }) => new ResourceQuota(deps)],
+  ['AlwaysDeny', ({ deps }) => new AlwaysDeny(deps)],
 ];
 
 /** Upstream's default-enabled set, restricted to the plugins we have. */
@@ -21,6 +64,8 @@ export const DEFAULT_ENABLED = new Set([
   'NamespaceLifecycle',
   'LimitRanger',
   'ServiceAccount',
+  // Off upstream by default but on in kubeadm clusters; the node agents rely on it.
+  'NodeRestriction',
   'PodSecurity',
   'DefaultTolerationSeconds',
   'MutatingAdmissionWebhook',
@@ -43,7 +88,7 @@ export interface AdmissionSelection {
  * The mutating and validating plugins to run, in order. An unknown name is a configuration error
  * naming it (fail at start, never silently run without a plugin someone asked for).
  */
-export function buildAdmissionPlugins(sel: AdmissionSelection, deps: PluginDeps): { mutating: MutatingPlugin[]; validating: ValidatingPlugin[]; enabled: string[] } {
+export function buildAdmissionPlugins(sel: AdmissionSelection, deps: PluginDeps, registry?: ResourceRegistry): { mutating: MutatingPlugin[]; validating: ValidatingPlugin[]; enabled: string[] } {
   const known = new Set(knownPlugins());
   const unknown = [...(sel.enable ?? []), ...(sel.disable ?? [])].filter((n) => !known.has(n));
   if (unknown.length > 0) throw new Error(`unknown admission plugins: ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
@@ -56,7 +101,7 @@ export function buildAdmissionPlugins(sel: AdmissionSelection, deps: PluginDeps)
   const enabled: string[] = [];
   for (const [name, make] of PLUGINS) {
     if (!wanted.has(name)) continue;
-    const p = make(deps);
+    const p = make({ deps, registry });
     enabled.push(name);
     if (typeof p.admit === 'function') mutating.push(p as MutatingPlugin);
     if (typeof p.validate === 'function') validating.push(p as ValidatingPlugin);

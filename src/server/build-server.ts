@@ -84,7 +84,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     tokenRequest: opts.tokenRequest,
     rbac: opts.rbac,
   };
-  const plugins = buildAdmissionPlugins(opts.admission ?? {}, { store: opts.store, authorizer, now: ctx.now, random: ctx.random, newUid: ctx.newUid, log });
+  const plugins = buildAdmissionPlugins(opts.admission ?? {}, { store: opts.store, authorizer, now: ctx.now, random: ctx.random, newUid: ctx.newUid, log }, registry);
   ctx.admission = new AdmissionChain(opts.mutating ?? plugins.mutating, opts.validating ?? plugins.validating);
   const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, ctx.now, log, (k) => opts.store.get(k));
   // TokenReview asks the same bearer-token chain a request would.

@@ -20,6 +20,8 @@ import { startGarbageCollector } from '../cluster/controllers/garbage-collector.
 import { startNamespaceController } from '../cluster/controllers/namespace.ts';
 import { startCrdController } from '../cluster/controllers/crd.ts';
 import { startCompactor } from '../storage/compactor.ts';
+import { startServiceAccountController } from '../cluster/controllers/service-account.ts';
+import { startResourceQuotaController } from '../cluster/controllers/resource-quota.ts';
 
 /** kube-apiserver's default --etcd-compaction-interval. */
 const COMPACTION_INTERVAL_MS = 5 * 60_000;
@@ -72,6 +74,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     startNamespaceController(server.ctx),
     startCrdController(server.ctx),
     startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
+    startServiceAccountController(server.ctx, { caPem: pki.caCertPem }),
+    startResourceQuotaController(server.ctx),
   ];
   await server.app.listen({ port: opts.port, host: opts.bindAddress });
   const addr = server.app.server.address();

@@ -4,7 +4,7 @@ import { StorageError } from '../../storage/types.ts';
 import type { RestContext, RestRequest, RestResponse } from './context.ts';
 import { decodeObject, dryRunFrom } from './decode-object.ts';
 import { groupResource, toApiObject, toStoredValue, type K8sObject } from './objects.ts';
-import { prepareForCreate } from './prepare.ts';
+import { prepareForCreate, qosClass } from './prepare.ts';
 import { admissionAttributes, admitDefaultValidate, trackManagedFields } from './admit.ts';
 import { checkNamespaceMatch } from './namespace.ts';
 import { allocateClusterIP } from './service-ip.ts';
@@ -21,6 +21,8 @@ export async function createDecoded(ctx: RestContext, req: RestRequest, obj: K8s
   prepareForCreate(ctx, def, obj);
   const attrs = admissionAttributes(req, 'CREATE', obj, undefined, dryRun, '');
   await admitDefaultValidate(ctx, req, attrs);
+  // QoS follows the resources admission may have defaulted (LimitRanger).
+  if (def.group === '' && def.kind === 'Pod' && obj.status) obj.status.qosClass = qosClass(obj);
   if (!managedFieldsDone) trackManagedFields(ctx, req, obj, undefined, '');
   const name = String(obj.metadata.name);
   const key = objectKey(def, String(obj.metadata.namespace ?? ''), name);

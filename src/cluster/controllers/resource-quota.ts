@@ -1,0 +1,166 @@
+import { calculateUsage } from '../../admission/quota/calculate-usage.ts';
+import { evaluatorFor } from '../../admission/quota/evaluators.ts';
+import { listsEqual, mask, resourceListFrom, resourceListJSON } from '../../admission/quota/resource-list.ts';
+import { StorageError, type Store, type Watcher } from '../../storage/types.ts';
+import type { Obj } from './store-ops.ts';
+
+const QUOTAS = '/registry/core/resourcequotas/';
+/** kube-controller-manager's default --resource-quota-sync-period. */
+const DEFAULT_RESYNC_MS = 5 * 60_000;
+const RETRY_MS = 500;
+
+export interface ResourceQuotaControllerDeps {
+  store: Store;
+  now: () => Date;
+  log: { error(obj: unknown, msg?: string): void };
+}
+
+export interface ResourceQuotaControllerOptions {
+  /** Full recount of every quota this often (ms). */
+  resyncMs?: number;
+}
+
+/** Whether status lags spec: hard differs, or some hard resource has no usage yet. */
+function needsSync(q: Obj): boolean {
+  const hard = resourceListFrom(q.spec?.hard);
+  if (!q.status?.hard || !q.status?.used) return true;
+  if (!listsEqual(hard, resourceListFrom(q.status.hard))) return true;
+  const used = resourceListFrom(q.status.used);
+  return Object.keys(hard).some((k) => !(k in used));
+}
+
+/**
+ * The resource quota controller: keeps each quota's status.hard equal to spec.hard and recounts
+ * status.used from storage when a quota is new or changed, when a counted object is deleted or
+ * releases what it held (a pod finishing, a service changing type...), and on a periodic resync.
+ * It does not recount on creates: admission charged those already, and a recount while another
+ * create is between its charge and its write would briefly undercount.
+ */
+export function startResourceQuotaController(deps: ResourceQuotaControllerDeps, opts: ResourceQuotaControllerOptions = {}): () => void {
+  const quotasByNs = new Map<string, Set<string>>();
+  const pending = new Set<string>();
+  let stopped = false;
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let watcher: Watcher | undefined;
+
+  const kick = (delay = 0) => {
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void pass();
+    }, delay);
+  };
+  const enqueue = (ns: string) => {
+    pending.add(ns);
+    kick();
+  };
+
+  const pass = async () => {
+    if (running) return kick(RETRY_MS);
+    running = true;
+    try {
+      for (const ns of [...pending]) {
+        pending.delete(ns);
+        try {
+          if (!(await syncNamespace(ns))) pending.add(ns);
+        } catch (err) {
+          deps.log.error({ err, namespace: ns }, 'resource quota sync failed');
+          pending.add(ns);
+        }
+      }
+    } finally {
+      running = false;
+    }
+    if (pending.size > 0) kick(RETRY_MS);
+  };
+
+  /** Recounts every quota of the namespace; false when a write conflicted and must be retried. */
+  const syncNamespace = async (ns: string): Promise<boolean> => {
+    const list = await deps.store.list<Obj>(`${QUOTAS}${ns}/`);
+    let ok = true;
+    for (const item of list.items) {
+      const q = item.value;
+      const hard = resourceListFrom(q.spec?.hard);
+      const observed = await calculateUsage(deps.store, q, deps.now());
+      // Usage of resources no evaluator tracks is kept as last observed.
+      const used = { ...mask(resourceListFrom(q.status?.used), Object.keys(hard)), ...observed };
+      const dirty = needsSync(q) || !listsEqual(used, resourceListFrom(q.status?.used));
+      if (!dirty) continue;
+      const next = { ...q, status: { hard: resourceListJSON(hard), used: resourceListJSON(used) } };
+      try {
+        await deps.store.update(item.key, next, item.modRevision);
+      } catch (err) {
+        if (err instanceof StorageError && err.code === 'NotFound') continue;
+        if (err instanceof StorageError && err.code === 'Conflict') ok = false;
+        else throw err;
+      }
+    }
+    return ok;
+  };
+
+  const trackQuota = (key: string, q: Obj | undefined, deleted: boolean) => {
+    const [ns, name] = key.slice(QUOTAS.length).split('/');
+    if (!ns || !name) return;
+    let set = quotasByNs.get(ns);
+    if (deleted) {
+      set?.delete(name);
+      if (set?.size === 0) quotasByNs.delete(ns);
+      return;
+    }
+    if (!set) quotasByNs.set(ns, (set = new Set()));
+    set.add(name);
+    if (q && needsSync(q)) enqueue(ns);
+  };
+
+  /** Whether a change to a counted object can have lowered what it is charged. */
+  const releases = (group: string, resource: string, prev: Obj | undefined, next: Obj | undefined): boolean => {
+    const ev = evaluatorFor(group, resource);
+    if (!ev || !prev || !next) return false;
+    const now = deps.now();
+    return !listsEqual(ev.usage(prev, now), ev.usage(next, now));
+  };
+
+  const onEvent = (type: string, key: string, value: Obj | undefined, prev: Obj | undefined) => {
+    if (key.startsWith(QUOTAS)) return trackQuota(key, value, type === 'DELETED');
+    const parts = key.split('/');
+    // /registry/<group>/<resource>/<namespace>/<name>
+    if (parts.length !== 6) return;
+    const [, , g, resource, ns] = parts as [string, string, string, string, string];
+    if (!quotasByNs.has(ns)) return;
+    const group = g === 'core' ? '' : g;
+    if (type === 'DELETED' || (type === 'MODIFIED' && releases(group, resource, prev, value))) enqueue(ns);
+  };
+
+  const resync = setInterval(() => {
+    for (const ns of quotasByNs.keys()) enqueue(ns);
+  }, opts.resyncMs ?? DEFAULT_RESYNC_MS);
+  resync.unref?.();
+
+  const start = async () => {
+    const list = await deps.store.list<Obj>(QUOTAS);
+    if (stopped) return;
+    quotasByNs.clear();
+    for (const i of list.items) {
+      trackQuota(i.key, i.value, false);
+      // A (re)start may have missed deletes: recount everything once.
+      enqueue(i.key.slice(QUOTAS.length).split('/')[0]!);
+    }
+    watcher = deps.store.watch<Obj>('/registry/', list.revision, {
+      onEvent: (e) => onEvent(e.type, e.key, e.value, e.prevValue),
+      onError: (err) => {
+        deps.log.error({ err }, 'resource quota controller watch failed; relisting');
+        setTimeout(() => void start().catch(startFailed), RETRY_MS);
+      },
+    });
+  };
+  const startFailed = (err: unknown) => deps.log.error({ err }, 'resource quota controller failed to start');
+  void start().catch(startFailed);
+
+  return () => {
+    stopped = true;
+    watcher?.close();
+    clearInterval(resync);
+    if (timer) clearTimeout(timer);
+  };
+}
