@@ -14,6 +14,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runSqliteBaseline, type SqliteBaseline } from './baseline-sqlite.ts';
+import { benchRbac } from '../src/authz/rbac/bench.ts';
+import { benchPodSecurity } from '../src/admission/pod-security/bench.ts';
 import { runShapes, type ShapeResults } from './scenarios.ts';
 import { spawnServer, type ServerProcess } from './server-process.ts';
 import { ratio } from './stats.ts';
@@ -162,6 +164,10 @@ async function main(): Promise<void> {
           detail: { createP99Ms: p.create.latencyMs.p99, getP99Ms: p.get.latencyMs.p99, connections: CONNECTIONS },
         }
       : null;
+    progress('authorization: RBAC index vs casbin enforce at 10k RoleBindings / 100k rules');
+    const rbac = await benchRbac({ print: false });
+    progress('admission: Pod Security Standards at restricted:latest');
+    const podSecurity = benchPodSecurity();
     const report = {
       machine: {
         cpus: cpus().length,
@@ -173,6 +179,12 @@ async function main(): Promise<void> {
       settings: { connections: CONNECTIONS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, listSize: LIST_SIZE, watchers: WATCHERS },
       baseline: { fastify: fastify ?? null, sqlite: sqlite ?? null },
       portcullis,
+      authorization: {
+        rbac,
+        ratio: { indexVsCasbinP50: rbac.casbin.p50Us > 0 ? Math.round(rbac.casbin.p50Us / Math.max(rbac.index.p50Us, 0.001)) : null },
+        target: { p99Under5us: rbac.index.p99Us <= 5 },
+      },
+      admission: { podSecurity, target: { p99Under20us: podSecurity.every((r) => r.p99Ns <= 20_000) } },
       ratios,
       targets,
       totalSeconds: Math.round((Date.now() - started) / 1000),
