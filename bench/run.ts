@@ -16,6 +16,8 @@ import { join, resolve } from 'node:path';
 import { runSqliteBaseline, type SqliteBaseline } from './baseline-sqlite.ts';
 import { benchRbac } from '../src/authz/rbac/bench.ts';
 import { benchPodSecurity } from '../src/admission/pod-security/bench.ts';
+import { benchAdmission } from './admission.ts';
+import { benchAuthn } from './authn.ts';
 import { runShapes, type ShapeResults } from './scenarios.ts';
 import { spawnServer, type ServerProcess } from './server-process.ts';
 import { ratio } from './stats.ts';
@@ -168,6 +170,10 @@ async function main(): Promise<void> {
     const rbac = await benchRbac({ print: false });
     progress('admission: Pod Security Standards at restricted:latest');
     const podSecurity = benchPodSecurity();
+    progress('admission: the default chain on a typical pod, and quota charging under 50 writers');
+    const chain = await benchAdmission();
+    progress('authentication: cost per method');
+    const authn = await benchAuthn();
     const report = {
       machine: {
         cpus: cpus().length,
@@ -184,7 +190,8 @@ async function main(): Promise<void> {
         ratio: { indexVsCasbinP50: rbac.casbin.p50Us > 0 ? Math.round(rbac.casbin.p50Us / Math.max(rbac.index.p50Us, 0.001)) : null },
         target: { p99Under5us: rbac.index.p99Us <= 5 },
       },
-      admission: { podSecurity, target: { p99Under20us: podSecurity.every((r) => r.p99Ns <= 20_000) } },
+      admission: { podSecurity, podSecurityTarget: { p99Under20us: podSecurity.every((r) => r.p99Ns <= 20_000) }, chain },
+      authentication: authn,
       ratios,
       targets,
       totalSeconds: Math.round((Date.now() - started) / 1000),

@@ -96,6 +96,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     async close() {
       for (const s of stops) s();
       authz.stop();
+      // Plugins that follow the store (webhook configurations) stop before it closes.
+      for (const p of [...server.ctx.admission.mutating, ...server.ctx.admission.validating]) (p as { close?: () => void }).close?.();
       await server.app.close();
       await store.close();
     },
