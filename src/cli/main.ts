@@ -1,5 +1,6 @@
 import { runUp } from './up.ts';
 import { runKubeconfig } from './kubeconfig.ts';
+import { runWhoCan } from './who-can.ts';
 
 const USAGE = `usage: portcullis <command> [flags]
 
@@ -8,6 +9,8 @@ commands:
             --port 6443  --bind-address 127.0.0.1  --data-dir ./.portcullis  --log-level info
   kubeconfig  mint a client certificate from the cluster CA and print a kubeconfig for it
             --user NAME  [--group G]...  [--data-dir ./.portcullis]  [--server URL]  [--out FILE]
+  who-can   list the subjects RBAC allows, with the binding and role that allow each
+            VERB RESOURCE[.GROUP][/SUB] [NAME] [-n NS] [--data-dir ./.portcullis]
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -18,6 +21,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runUp(rest);
       case 'kubeconfig':
         return await runKubeconfig(rest, (s) => process.stdout.write(s));
+      case 'who-can':
+        return await runWhoCan(rest, (s) => process.stdout.write(s));
       case undefined:
       case 'help':
       case '--help':

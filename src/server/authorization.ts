@@ -6,6 +6,9 @@ import { startRbacAuthorizer, type RbacAuthorizer } from '../authz/rbac/authoriz
 import { startClusterRoleAggregation } from '../authz/rbac/aggregation.ts';
 import { reconcileBootstrap } from '../authz/rbac/reconcile.ts';
 import type { Authorizer } from '../authz/types.ts';
+import { startNodeAuthorizer } from '../authz/node/authorizer.ts';
+import { AbacAuthorizer } from '../authz/abac.ts';
+import { WebhookAuthorizer } from '../authz/webhook.ts';
 import type { Store } from '../storage/types.ts';
 
 export interface AuthorizationSetup {
@@ -19,13 +22,33 @@ export interface AuthorizationSetup {
  * privileged group, allowed before any mode is asked). RBAC reconciles the bootstrap roles from
  * policies/ first and keeps aggregated ClusterRoles up to date.
  */
-export async function setUpAuthorization(modes: AuthorizationMode[], store: Store, now: () => Date, newUid: () => string, log: Logger): Promise<AuthorizationSetup> {
+/** --authorization-policy-file and the --authorization-webhook-* flags. */
+export interface AuthorizationFiles {
+  policyFile?: string;
+  webhookConfigFile?: string;
+  webhookAuthorizedTtlMs?: number;
+  webhookUnauthorizedTtlMs?: number;
+}
+
+export async function setUpAuthorization(modes: AuthorizationMode[], store: Store, now: () => Date, newUid: () => string, log: Logger, files: AuthorizationFiles = {}): Promise<AuthorizationSetup> {
   const authorizers: Authorizer[] = [new MastersAuthorizer()];
   const stops: Array<() => void> = [];
   let rbac: RbacAuthorizer | undefined;
   for (const m of modes) {
     if (m === 'AlwaysAllow') authorizers.push(new AlwaysAllowAuthorizer());
     else if (m === 'AlwaysDeny') authorizers.push(new AlwaysDenyAuthorizer());
+    else if (m === 'ABAC') {
+      if (!files.policyFile) throw new Error('--authorization-mode=ABAC needs --authorization-policy-file');
+      authorizers.push(AbacAuthorizer.fromFile(files.policyFile));
+    } else if (m === 'Webhook') {
+      if (!files.webhookConfigFile) throw new Error('--authorization-mode=Webhook needs --authorization-webhook-config-file');
+      authorizers.push(WebhookAuthorizer.fromConfigFile(files.webhookConfigFile, { authorizedTtlMs: files.webhookAuthorizedTtlMs, unauthorizedTtlMs: files.webhookUnauthorizedTtlMs }));
+    } else if (m === 'Node') {
+      const h = startNodeAuthorizer(store, { onError: (err: Error) => log.error({ err }, 'node authorizer watch failed') });
+      await h.ready;
+      authorizers.push(h.authorizer);
+      stops.push(() => h.stop());
+    }
     else if (m === 'RBAC') {
       const report = await reconcileBootstrap(store, now, newUid);
       if (report.created.length || report.updated.length) log.info({ created: report.created.length, updated: report.updated.length }, 'reconciled bootstrap RBAC policy');

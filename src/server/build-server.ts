@@ -152,7 +152,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
       warnings: [],
       admission: emptyOutcome(),
     };
-    if (def.namespaced && !info.namespace && info.name && info.verb !== 'watch') throw resourceNotFound();
+    if (def.namespaced && !info.namespace && info.name && info.verb !== 'watch' && info.verb !== 'list') throw resourceNotFound();
     if (info.verb === 'watch') {
       reply.hijack();
       try {

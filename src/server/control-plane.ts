@@ -11,7 +11,7 @@ import { bootstrap } from './bootstrap.ts';
 import type { AuthnConfig } from '../authn/config.ts';
 import { randomUUID } from 'node:crypto';
 import type { AuthorizationMode } from '../authz/modes.ts';
-import { setUpAuthorization } from './authorization.ts';
+import { setUpAuthorization, type AuthorizationFiles } from './authorization.ts';
 import type { AdmissionSelection } from '../admission/registry.ts';
 import { serviceAccountTokens, type ServiceAccountFlags } from './service-accounts.ts';
 import { buildOidcAuthenticators } from '../authn/oidc/build.ts';
@@ -38,6 +38,7 @@ export interface ControlPlaneOptions {
   serviceAccounts?: ServiceAccountFlags;
   /** --authorization-mode (default RBAC; system:masters is always allowed first). */
   authorizationModes?: AuthorizationMode[];
+  authorizationFiles?: AuthorizationFiles;
   /** --enable-admission-plugins / --disable-admission-plugins */
   admission?: AdmissionSelection;
   /** --oidc-* flags or an --authentication-config file. */
@@ -67,7 +68,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // Upstream's order of token methods: token file, service accounts, OIDC, webhook.
   const oidc = buildOidcAuthenticators({ ...opts.oidc, now: () => new Date(), disallowedIssuers: sa.issuers });
   const authn = { ...opts.authn, tokenAuthenticators: [...(opts.authn?.tokenAuthenticators ?? []), sa.authenticator, ...oidc.authenticators] };
-  const authz = await setUpAuthorization(opts.authorizationModes ?? ['RBAC'], store, () => new Date(), randomUUID, log);
+  const authz = await setUpAuthorization(opts.authorizationModes ?? ['Node', 'RBAC'], store, () => new Date(), randomUUID, log, opts.authorizationFiles);
   const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac });
   const stops = [
     startGarbageCollector(server.ctx),

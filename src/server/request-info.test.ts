@@ -34,3 +34,11 @@ test('non-resource requests', () => {
     assert.equal(info.verb, 'get');
   }
 });
+
+test('a list or watch pinned by metadata.name carries that name', () => {
+  const info = parseRequestInfo('GET', '/api/v1/namespaces/ns/secrets', new URLSearchParams('fieldSelector=metadata.name%3Ds1&watch=true'));
+  assert.equal(info.verb, 'watch');
+  assert.equal(info.name, 's1');
+  const other = parseRequestInfo('GET', '/api/v1/namespaces/ns/secrets', new URLSearchParams('fieldSelector=type%3DOpaque'));
+  assert.equal(other.name, '');
+});

@@ -111,6 +111,15 @@ export function parseRequestInfo(method: string, rawPath: string, query: URLSear
     info.verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
   }
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
+  // A list or watch pinned to one name by fieldSelector=metadata.name=x is authorized as that
+  // name, as upstream's RequestInfo does (kubelets watch single secrets this way).
+  if ((info.verb === 'list' || info.verb === 'watch') && info.name === '') {
+    const fs = query.get('fieldSelector');
+    if (fs) {
+      const m = /^metadata\.name==?([^,]+)$/.exec(fs);
+      if (m) info.name = m[1]!;
+    }
+  }
   // A single-object watch: /api/v1/watch/namespaces/ns/pods/name keeps verb watch.
   return info;
 }

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { after, before, test } from 'node:test';
+import { createCA } from '../pki/ca.ts';
+import { issueCert } from '../pki/certs.ts';
+import type { AuthzAttributes } from './types.ts';
+import { WebhookAuthorizer, loadWebhookTarget, type WebhookTarget } from './webhook.ts';
+
+// The TLS handshake checks validity against the real clock, so the certificates use it too.
+const NOW = new Date();
+const ca = createCA({ commonName: 'webhook-ca', now: NOW, validityDays: 1 });
+const serverCert = issueCert(ca, { commonName: 'webhook', usage: 'server', now: NOW, validityDays: 1 });
+const clientCert = issueCert(ca, { commonName: 'kube-apiserver', usage: 'client', now: NOW, validityDays: 1 });
+
+let server: Server;
+let url = '';
+const hits: Array<{ body: Record<string, unknown>; clientCN: string }> = [];
+
+/** The fake webhook answers by user name. */
+function answer(user: string): { code: number; body: string } | 'hang' {
+  const sar = (status: object) => JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', status });
+  switch (user) {
+    case 'alice': return { code: 200, body: sar({ allowed: true, reason: 'alice may' }) };
+    case 'mallory': return { code: 200, body: sar({ allowed: false, denied: true, reason: 'mallory may not' }) };
+    case 'bob': return { code: 200, body: sar({ allowed: false }) };
+    case 'broken-policy': return { code: 200, body: sar({ allowed: false, evaluationError: 'policy failed to compile' }) };
+    case 'garbage': return { code: 200, body: '<html>oops' };
+    case 'wrong-kind': return { code: 200, body: JSON.stringify({ apiVersion: 'v1', kind: 'Status', status: { allowed: true } }) };
+    case 'error': return { code: 500, body: 'internal error' };
+    case 'slow': return 'hang';
+    default: return { code: 200, body: sar({}) };
+  }
+}
+
+before(async () => {
+  server = createServer({ key: serverCert.keyPem, cert: serverCert.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    let text = '';
+    req.on('data', (c: Buffer) => (text += c.toString('utf8')));
+    req.on('end', () => {
+      const body = JSON.parse(text) as { spec: { user: string } };
+      hits.push({ body, clientCN: String((req.socket as TLSSocket).getPeerCertificate()?.subject?.CN) });
+      const a = answer(body.spec.user);
+      if (a === 'hang') return;
+      res.writeHead(a.code, { 'content-type': 'application/json' }).end(a.body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/authorize`;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+function target(): WebhookTarget {
+  return { server: url, caPem: ca.certPem, clientCertPem: clientCert.certPem, clientKeyPem: clientCert.keyPem };
+}
+function attrs(user: string, over: Partial<AuthzAttributes> = {}): AuthzAttributes {
+  return { user: { username: user, groups: ['system:authenticated'], uid: 'u1', extra: { scopes: ['a'] } }, verb: 'get', isResourceRequest: true, path: '/api/v1/namespaces/ns/pods/p', apiGroup: '', apiVersion: 'v1', namespace: 'ns', resource: 'pods', subresource: 'log', name: 'p', ...over };
+}
+
+test('decisions from the webhook response', async () => {
+  const authz = new WebhookAuthorizer({ target: target(), timeoutMs: 300 });
+  const cases: Array<[string, string, 'allow' | 'deny' | 'no-opinion', RegExp]> = [
+    ['allowed', 'alice', 'allow', /^alice may$/],
+    ['denied', 'mallory', 'deny', /^mallory may not$/],
+    ['no opinion', 'bob', 'no-opinion', /^$/],
+    ['evaluation error without a decision', 'broken-policy', 'no-opinion', /evaluation error: policy failed to compile/],
+    ['garbage body fails closed', 'garbage', 'deny', /authorization webhook failed: response is not JSON/],
+    ['wrong kind fails closed', 'wrong-kind', 'deny', /kind is "Status"/],
+    ['non-2xx fails closed', 'error', 'deny', /authorization webhook failed: status 500/],
+    ['slow webhook times out closed', 'slow', 'deny', /no response within 300ms/],
+  ];
+  for (const [name, user, want, reason] of cases) {
+    const got = await authz.authorize(attrs(user));
+    assert.equal(got.decision, want, name);
+    assert.match(got.reason, reason, name);
+  }
+});
+
+test('the request is a v1 SubjectAccessReview sent with the client certificate', async () => {
+  const authz = new WebhookAuthorizer({ target: target() });
+  hits.length = 0;
+  await authz.authorize(attrs('alice'));
+  await authz.authorize(attrs('alice', { isResourceRequest: false, path: '/healthz', verb: 'get', user: { username: 'alice', groups: [] } }));
+  assert.equal(hits[0]?.clientCN, 'kube-apiserver');
+  assert.deepEqual(hits[0]?.body, {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    spec: { user: 'alice', groups: ['system:authenticated'], uid: 'u1', extra: { scopes: ['a'] }, resourceAttributes: { namespace: 'ns', verb: 'get', group: '', version: 'v1', resource: 'pods', subresource: 'log', name: 'p' } },
+  });
+  assert.deepEqual((hits[1]?.body as { spec: unknown }).spec, { user: 'alice', groups: [], nonResourceAttributes: { path: '/healthz', verb: 'get' } });
+});
+
+test('answers are cached by the full attributes for their TTL; failures are not cached', async () => {
+  let now = NOW.getTime();
+  const authz = new WebhookAuthorizer({ target: target(), authorizedTtlMs: 60_000, unauthorizedTtlMs: 10_000, timeoutMs: 300, now: () => new Date(now) });
+  const cases: Array<[string, () => Promise<unknown>, number]> = [
+    ['first allowed asks', () => authz.authorize(attrs('alice')), 1],
+    ['repeat is cached', () => authz.authorize(attrs('alice')), 0],
+    ['another name is a different key', () => authz.authorize(attrs('alice', { name: 'q' })), 1],
+    ['first denied asks', () => authz.authorize(attrs('mallory')), 1],
+    ['denied is cached', () => authz.authorize(attrs('mallory')), 0],
+    ['no opinion asks', () => authz.authorize(attrs('bob')), 1],
+    ['no opinion is cached', () => authz.authorize(attrs('bob')), 0],
+    ['a failure asks', () => authz.authorize(attrs('error')), 1],
+    ['a failure is asked again', () => authz.authorize(attrs('error')), 1],
+    ['unauthorized TTL passes', async () => { now += 10_001; await authz.authorize(attrs('mallory')); }, 1],
+    ['authorized still cached', () => authz.authorize(attrs('alice')), 0],
+    ['authorized TTL passes', async () => { now += 50_000; await authz.authorize(attrs('alice')); }, 1],
+  ];
+  for (const [name, run, wantHits] of cases) {
+    hits.length = 0;
+    await run();
+    assert.equal(hits.length, wantHits, name);
+  }
+  assert.equal((await authz.authorize(attrs('mallory'))).decision, 'deny', 'cached deny is still a deny');
+});
+
+test('an unreachable or untrusted webhook fails closed', async () => {
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const other = createCA({ commonName: 'other', now: NOW, validityDays: 1 });
+  const cases: Array<[string, WebhookTarget]> = [
+    ['down', { ...target(), server: `https://127.0.0.1:${port}/` }],
+    ['CA does not match', { ...target(), caPem: other.certPem }],
+  ];
+  for (const [name, t] of cases) {
+    const got = await new WebhookAuthorizer({ target: t }).authorize(attrs('alice'));
+    assert.equal(got.decision, 'deny', name);
+    assert.match(got.reason, /^authorization webhook failed: /, name);
+  }
+  assert.throws(() => new WebhookAuthorizer({ target: { server: 'http://127.0.0.1:1/' } }), /must be an https/);
+});
+
+test('the kubeconfig-format config file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webhook-'));
+  writeFileSync(join(dir, 'ca.crt'), ca.certPem);
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const file = join(dir, 'webhook.kubeconfig');
+  writeFileSync(file, [
+    'apiVersion: v1', 'kind: Config',
+    'clusters:', '- name: other', '  cluster: {server: "https://example.invalid"}', `- name: authz`, `  cluster: {server: "${url}", certificate-authority: ca.crt}`,
+    'users:', `- name: apiserver`, `  user: {client-certificate-data: ${b64(clientCert.certPem)}, client-key-data: ${b64(clientCert.keyPem)}}`,
+    'contexts:', '- name: webhook', '  context: {cluster: authz, user: apiserver}',
+    'current-context: webhook', '',
+  ].join('\n'));
+  assert.deepEqual(loadWebhookTarget(file), target());
+  assert.equal((await WebhookAuthorizer.fromConfigFile(file).authorize(attrs('alice'))).decision, 'allow');
+  const bad: Array<[string, string, RegExp]> = [
+    ['no clusters', 'apiVersion: v1\nkind: Config\n', /no cluster/],
+    ['missing context', 'current-context: nope\ncontexts: []\n', /context "nope" not found/],
+    ['missing CA file', 'clusters:\n- name: c\n  cluster: {server: "https://x", certificate-authority: missing.crt}\n', /certificate-authority: ENOENT/],
+    ['cert without key', `clusters:\n- name: c\n  cluster: {server: "https://x"}\nusers:\n- name: u\n  user: {client-certificate: ca.crt}\n`, /must be given together/],
+  ];
+  for (const [name, text, re] of bad) {
+    const p = join(dir, `${name}.kubeconfig`);
+    writeFileSync(p, text);
+    assert.throws(() => loadWebhookTarget(p), re, name);
+  }
+});

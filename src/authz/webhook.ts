@@ -1,0 +1,216 @@
+/**
+ * --authorization-mode=Webhook: each decision is a SubjectAccessReview (authorization.k8s.io/v1)
+ * POSTed to a service named by a kubeconfig-format file, as upstream's
+ * staging/src/k8s.io/apiserver/plugin/pkg/authorizer/webhook. Allowed → allow, denied → deny,
+ * neither → no opinion. Unlike upstream (no opinion on error), any failure denies: a webhook that
+ * cannot be asked must never let a request through to a later authorizer by accident.
+ */
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse } from 'yaml';
+import type { Authorizer, AuthzAttributes, AuthzResult } from './types.ts';
+
+export const DEFAULT_AUTHORIZED_TTL_MS = 5 * 60_000;
+export const DEFAULT_UNAUTHORIZED_TTL_MS = 30_000;
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+const MAX_RESPONSE_BYTES = 1 << 20;
+const SAR_API_VERSION = 'authorization.k8s.io/v1';
+
+/** Where and how to reach the webhook, from the kubeconfig file. */
+export interface WebhookTarget {
+  server: string;
+  caPem?: string;
+  clientCertPem?: string;
+  clientKeyPem?: string;
+  token?: string;
+}
+
+export interface WebhookAuthorizerOptions {
+  target: WebhookTarget;
+  /** --authorization-webhook-cache-authorized-ttl */
+  authorizedTtlMs?: number;
+  /** --authorization-webhook-cache-unauthorized-ttl */
+  unauthorizedTtlMs?: number;
+  timeoutMs?: number;
+  now?: () => Date;
+}
+
+export interface SubjectAccessReviewSpec {
+  resourceAttributes?: { namespace: string; verb: string; group: string; version: string; resource: string; subresource: string; name: string };
+  nonResourceAttributes?: { path: string; verb: string };
+  user: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+  uid?: string;
+}
+
+interface CacheEntry {
+  result: AuthzResult;
+  expires: number;
+}
+
+export class WebhookAuthorizer implements Authorizer {
+  readonly name = 'Webhook';
+  readonly #target: WebhookTarget;
+  readonly #authorizedTtl: number;
+  readonly #unauthorizedTtl: number;
+  readonly #timeout: number;
+  readonly #now: () => Date;
+  readonly #cache = new Map<string, CacheEntry>();
+
+  constructor(opts: WebhookAuthorizerOptions) {
+    const url = new URL(opts.target.server);
+    if (url.protocol !== 'https:') throw new Error(`authorization webhook server must be an https:// URL, got ${opts.target.server}`);
+    this.#target = opts.target;
+    this.#authorizedTtl = opts.authorizedTtlMs ?? DEFAULT_AUTHORIZED_TTL_MS;
+    this.#unauthorizedTtl = opts.unauthorizedTtlMs ?? DEFAULT_UNAUTHORIZED_TTL_MS;
+    this.#timeout = opts.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+    this.#now = opts.now ?? (() => new Date());
+  }
+
+  /** Reads the kubeconfig-format --authorization-webhook-config-file. */
+  static fromConfigFile(path: string, opts: Omit<WebhookAuthorizerOptions, 'target'> = {}): WebhookAuthorizer {
+    return new WebhookAuthorizer({ ...opts, target: loadWebhookTarget(path) });
+  }
+
+  async authorize(a: Readonly<AuthzAttributes>): Promise<AuthzResult> {
+    const spec = subjectAccessReviewSpec(a);
+    // The whole spec is the key: any attribute that differs may get a different answer.
+    const key = JSON.stringify(spec);
+    const now = this.#now().getTime();
+    const hit = this.#cache.get(key);
+    if (hit && hit.expires > now) return hit.result;
+    if (hit) this.#cache.delete(key);
+    let status: Record<string, unknown>;
+    try {
+      status = await this.#post({ apiVersion: SAR_API_VERSION, kind: 'SubjectAccessReview', spec });
+    } catch (err) {
+      // Failures are not cached: the next request asks again.
+      return { decision: 'deny', reason: `authorization webhook failed: ${(err as Error).message}` };
+    }
+    const result = decide(status);
+    const ttl = result.decision === 'allow' ? this.#authorizedTtl : this.#unauthorizedTtl;
+    if (ttl > 0) this.#cache.set(key, { result, expires: now + ttl });
+    return result;
+  }
+
+  #post(review: object): Promise<Record<string, unknown>> {
+    const body = Buffer.from(JSON.stringify(review));
+    const t = this.#target;
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', accept: 'application/json', 'content-length': body.length };
+    if (t.token) headers.authorization = `Bearer ${t.token}`;
+    return new Promise((resolvePromise, reject) => {
+      const req = request(t.server, { method: 'POST', headers, ca: t.caPem, cert: t.clientCertPem, key: t.clientKeyPem, timeout: this.#timeout }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_RESPONSE_BYTES) req.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
+          else chunks.push(c);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          const code = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (code < 200 || code > 299) return reject(new Error(`status ${code}: ${text.slice(0, 200)}`));
+          try {
+            resolvePromise(parseReviewStatus(text));
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`no response within ${this.#timeout}ms`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
+
+export function subjectAccessReviewSpec(a: Readonly<AuthzAttributes>): SubjectAccessReviewSpec {
+  const spec: SubjectAccessReviewSpec = { user: a.user.username, groups: [...a.user.groups] };
+  if (a.user.uid) spec.uid = a.user.uid;
+  if (a.user.extra && Object.keys(a.user.extra).length) spec.extra = a.user.extra;
+  if (a.isResourceRequest) {
+    spec.resourceAttributes = { namespace: a.namespace, verb: a.verb, group: a.apiGroup, version: a.apiVersion, resource: a.resource, subresource: a.subresource, name: a.name };
+  } else {
+    spec.nonResourceAttributes = { path: a.path, verb: a.verb };
+  }
+  return spec;
+}
+
+function parseReviewStatus(text: string): Record<string, unknown> {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch {
+    throw new Error('response is not JSON');
+  }
+  if (!isRecord(obj)) throw new Error('response is not a JSON object');
+  if (obj.kind !== undefined && obj.kind !== 'SubjectAccessReview') throw new Error(`response kind is ${JSON.stringify(obj.kind)}, want "SubjectAccessReview"`);
+  if (obj.apiVersion !== undefined && obj.apiVersion !== SAR_API_VERSION) throw new Error(`response apiVersion is ${JSON.stringify(obj.apiVersion)}, want "${SAR_API_VERSION}"`);
+  const status = obj.status ?? {};
+  if (!isRecord(status)) throw new Error('response status is not an object');
+  for (const f of ['allowed', 'denied'] as const) {
+    if (status[f] !== undefined && typeof status[f] !== 'boolean') throw new Error(`response status.${f} is not a boolean`);
+  }
+  return status;
+}
+
+function decide(status: Record<string, unknown>): AuthzResult {
+  const parts = [status.reason, status.evaluationError ? `evaluation error: ${String(status.evaluationError)}` : ''].filter((s) => typeof s === 'string' && s !== '');
+  const reason = parts.join('; ');
+  if (status.allowed === true) return { decision: 'allow', reason };
+  if (status.denied === true) return { decision: 'deny', reason };
+  return { decision: 'no-opinion', reason };
+}
+
+/** The cluster and user of the current context (or the first ones), file paths relative to the file. */
+export function loadWebhookTarget(path: string): WebhookTarget {
+  let cfg: unknown;
+  try {
+    cfg = parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`authorization webhook config ${path}: ${(err as Error).message}`);
+  }
+  const fail = (msg: string): never => {
+    throw new Error(`authorization webhook config ${path}: ${msg}`);
+  };
+  if (!isRecord(cfg)) return fail('not a kubeconfig');
+  const named = (list: unknown, key: string, want?: string): Record<string, unknown> | undefined => {
+    if (!Array.isArray(list)) return undefined;
+    const item = want === undefined ? list[0] : list.find((x) => isRecord(x) && x.name === want);
+    return isRecord(item) && isRecord(item[key]) ? item[key] : undefined;
+  };
+  const ctxName = typeof cfg['current-context'] === 'string' && cfg['current-context'] ? cfg['current-context'] : undefined;
+  const ctx = ctxName === undefined ? named(cfg.contexts, 'context') : (named(cfg.contexts, 'context', ctxName) ?? fail(`context "${ctxName}" not found`));
+  const cluster = named(cfg.clusters, 'cluster', strOf(ctx?.cluster)) ?? fail('no cluster');
+  const user = named(cfg.users, 'user', strOf(ctx?.user)) ?? {};
+  const server = strOf(cluster.server) ?? fail('cluster has no server');
+  const base = dirname(path);
+  const read = (obj: Record<string, unknown>, field: string): string | undefined => {
+    const data = strOf(obj[`${field}-data`]);
+    if (data) return Buffer.from(data, 'base64').toString('utf8');
+    const file = strOf(obj[field]);
+    if (!file) return undefined;
+    try {
+      return readFileSync(isAbsolute(file) ? file : resolve(base, file), 'utf8');
+    } catch (err) {
+      return fail(`${field}: ${(err as Error).message}`);
+    }
+  };
+  const target: WebhookTarget = { server, caPem: read(cluster, 'certificate-authority'), clientCertPem: read(user, 'client-certificate'), clientKeyPem: read(user, 'client-key') };
+  const token = strOf(user.token);
+  if (token) target.token = token;
+  if (!target.clientCertPem !== !target.clientKeyPem) fail('client-certificate and client-key must be given together');
+  return target;
+}
+
+function strOf(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

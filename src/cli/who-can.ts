@@ -1,0 +1,103 @@
+/**
+ * `portcullis who-can VERB RESOURCE [NAME] [-n NS] [--data-dir D]`: the subjects RBAC allows to do
+ * VERB on RESOURCE (`pods`, `deployments.apps`, `pods/log`, or a non-resource URL such as
+ * `/healthz`), read from the API server with the data dir's admin kubeconfig.
+ */
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { BindingObject, RoleObject } from '../authz/rbac/types.ts';
+import { ALWAYS_ALLOWED_GROUP, parseResourceArg, whoCan, type RbacObjects, type WhoCanEntry, type WhoCanQuery } from '../authz/who-can.ts';
+import { checkFlags, flag, parseArgs } from './args.ts';
+
+const RBAC_API = '/apis/rbac.authorization.k8s.io/v1';
+
+export interface AdminClient {
+  server: string;
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export async function runWhoCan(argv: string[], out: (s: string) => void): Promise<number> {
+  const args = parseArgs(argv.flatMap((a) => (a === '-n' ? ['--namespace'] : a.startsWith('-n=') ? [`--namespace=${a.slice(3)}`] : [a])));
+  checkFlags(args, ['namespace', 'data-dir']);
+  const [verb, resourceArg, name, ...extra] = args.positional;
+  if (!verb || !resourceArg || extra.length) throw new Error('usage: portcullis who-can VERB RESOURCE [NAME] [-n NAMESPACE] [--data-dir DIR]');
+  const namespace = flag(args, 'namespace', '');
+  const query: WhoCanQuery = resourceArg.startsWith('/')
+    ? { verb, group: '', resource: '', subresource: '', namespace: '', nonResourceURL: resourceArg }
+    : { verb, ...parseResourceArg(resourceArg), namespace, ...(name ? { name } : {}) };
+  if (query.nonResourceURL !== undefined && (namespace || name)) throw new Error('a non-resource URL takes no NAME or namespace');
+  const client = loadAdminClient(join(flag(args, 'data-dir', './.portcullis'), 'admin.kubeconfig'));
+  const objects = await fetchRbacObjects(client, query.nonResourceURL === undefined ? namespace : '');
+  out(`Note: members of group ${ALWAYS_ALLOWED_GROUP} are always allowed (checked before RBAC).\n`);
+  out(formatWhoCan(whoCan(objects, query)));
+  return 0;
+}
+
+/** Columns padded as kubectl's tabwriter does (3 spaces); absent values print as <none>. */
+export function formatWhoCan(entries: readonly WhoCanEntry[]): string {
+  const rows = [['SUBJECT', 'KIND', 'NAMESPACE', 'BINDING', 'ROLE']];
+  for (const e of entries) {
+    rows.push([e.subject.name, e.subject.kind, e.subject.namespace ?? '<none>', `${e.binding.kind}/${e.binding.namespace ? `${e.binding.namespace}/` : ''}${e.binding.name}`, `${e.role.kind}/${e.role.name}`]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('') + '\n').join('');
+}
+
+export function loadAdminClient(path: string): AdminClient {
+  let cfg: { clusters?: Array<{ cluster?: Record<string, string> }>; users?: Array<{ user?: Record<string, string> }> };
+  try {
+    cfg = parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message} (run "portcullis up" with this --data-dir first)`);
+  }
+  const cluster = cfg?.clusters?.[0]?.cluster ?? {};
+  const user = cfg?.users?.[0]?.user ?? {};
+  const b64 = (v: string | undefined, field: string): string => {
+    if (!v) throw new Error(`${path}: missing ${field}`);
+    return Buffer.from(v, 'base64').toString('utf8');
+  };
+  if (!cluster.server) throw new Error(`${path}: missing server`);
+  return { server: cluster.server, caPem: b64(cluster['certificate-authority-data'], 'certificate-authority-data'), certPem: b64(user['client-certificate-data'], 'client-certificate-data'), keyPem: b64(user['client-key-data'], 'client-key-data') };
+}
+
+/** Cluster-scoped objects, plus the namespace's roles and bindings when one is asked about. */
+export async function fetchRbacObjects(client: AdminClient, namespace: string): Promise<RbacObjects> {
+  const ns = `${RBAC_API}/namespaces/${encodeURIComponent(namespace)}`;
+  const [clusterRoles, clusterRoleBindings, roles, roleBindings] = await Promise.all([
+    list<RoleObject>(client, `${RBAC_API}/clusterroles`),
+    list<BindingObject>(client, `${RBAC_API}/clusterrolebindings`),
+    namespace ? list<RoleObject>(client, `${ns}/roles`) : Promise.resolve([]),
+    namespace ? list<BindingObject>(client, `${ns}/rolebindings`) : Promise.resolve([]),
+  ]);
+  return { clusterRoles, clusterRoleBindings, roles, roleBindings };
+}
+
+function list<T>(client: AdminClient, path: string): Promise<T[]> {
+  const url = new URL(path, client.server);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', headers: { accept: 'application/json' }, ca: client.caPem, cert: client.certPem, key: client.keyPem, timeout: 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: { items?: T[]; message?: string } | undefined;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        if (res.statusCode !== 200) return reject(new Error(`GET ${path}: ${res.statusCode} ${body?.message ?? text.slice(0, 200)}`));
+        if (!body || !Array.isArray(body.items)) return reject(new Error(`GET ${path}: not a list`));
+        resolve(body.items);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
