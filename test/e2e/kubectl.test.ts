@@ -142,6 +142,12 @@ for (const minor of [27, 33]) {
       assert.match(carl.stderr, /Error from server \(Forbidden\): pods is forbidden: User "carl" cannot list resource "pods" in API group "" in the namespace "e2e-\d+"/);
       assert.equal((await k(['-n', ns, 'auth', 'can-i', 'list', 'pods', '--as', 'bob'])).stdout.trim(), 'yes');
       assert.equal((await k(['-n', ns, 'auth', 'can-i', 'delete', 'pods', '--as', 'bob'])).stdout.trim(), 'no');
+      // A user who may manage roles still cannot grant what they do not hold (escalation prevention).
+      await ok(['-n', ns, 'create', 'role', 'role-admin', '--verb=create,get', '--resource=roles.rbac.authorization.k8s.io']);
+      await ok(['-n', ns, 'create', 'rolebinding', 'dana-roles', '--role=role-admin', '--user=dana']);
+      const esc = await k(['-n', ns, 'create', 'role', 'too-much', '--verb=delete', '--resource=pods', '--as', 'dana']);
+      assert.notEqual(esc.code, 0);
+      assert.match(esc.stderr, /is forbidden: user "dana" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held/);
     });
 
     test('watch prints changes', async () => {
