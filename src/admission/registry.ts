@@ -14,7 +14,8 @@ import { NamespaceLifecycle } from './plugins/namespace-lifecycle.ts';
 import { NodeRestriction } from './plugins/node-restriction.ts';
 import { OwnerReferencesPermissionEnforcement } from './plugins/owner-references-permission-enforcement.ts';
 import { PodNodeSelector } from './plugins/pod-node-selector.ts';
-import { PodSecurity } from './plugins/pod-security.ts';
+import { PodSecurity, type PodSecurityConfig } from './plugins/pod-security.ts';
+import { PodSecurityPolicy } from './plugins/pod-security-policy.ts';
 import { ResourceQuota } from './plugins/resource-quota.ts';
 import { SecurityContextDeny } from './plugins/security-context-deny.ts';
 import { ServiceAccount } from './plugins/service-account.ts';
@@ -26,6 +27,8 @@ export interface PluginContext {
   deps: PluginDeps;
   /** The served resources (owner references of custom resources). */
   registry?: ResourceRegistry;
+  /** PodSecurity defaults and exemptions (--admission-control-config-file). */
+  podSecurity?: PodSecurityConfig;
 }
 type Factory = (c: PluginContext) => AnyPlugin;
 
@@ -45,7 +48,8 @@ const PLUGINS: Array<[string, Factory]> = [
   ['ServiceAccount', ({ deps }) => new ServiceAccount(deps)],
   ['NodeRestriction', ({ deps }) => new NodeRestriction(deps)],
   ['AlwaysPullImages', ({ deps }) => new AlwaysPullImages(deps)],
-  ['PodSecurity', ({ deps }) => new PodSecurity(deps.store)],
+  ['PodSecurity', ({ deps, podSecurity }) => new PodSecurity(deps.store, podSecurity)],
+  ['PodSecurityPolicy', ({ deps }) => new PodSecurityPolicy(deps)],
   ['PodNodeSelector', ({ deps }) => new PodNodeSelector(deps)],
   ['DefaultTolerationSeconds', ({ deps }) => new DefaultTolerationSeconds(deps)],
   // Removed upstream in 1.18 but listed in the seeds; kept with their old meaning.
@@ -82,6 +86,8 @@ export interface AdmissionSelection {
   enable?: string[];
   /** --disable-admission-plugins: removed from the defaults. */
   disable?: string[];
+  /** From --admission-control-config-file. */
+  podSecurity?: PodSecurityConfig;
 }
 
 /**
@@ -101,7 +107,7 @@ export function buildAdmissionPlugins(sel: AdmissionSelection, deps: PluginDeps,
   const enabled: string[] = [];
   for (const [name, make] of PLUGINS) {
     if (!wanted.has(name)) continue;
-    const p = make({ deps, registry });
+    const p = make({ deps, registry, podSecurity: sel.podSecurity });
     enabled.push(name);
     if (typeof p.admit === 'function') mutating.push(p as MutatingPlugin);
     if (typeof p.validate === 'function') validating.push(p as ValidatingPlugin);

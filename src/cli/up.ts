@@ -2,11 +2,12 @@ import pino from 'pino';
 import { startControlPlane } from '../server/control-plane.ts';
 import { checkFlags, commaList, flag, parseArgs } from './args.ts';
 import { parseAuthorizationModes } from '../authz/modes.ts';
+import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts';
 import { AUTHN_FLAGS, BOOLEAN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags, durationSeconds } from './authn-flags.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOLEAN_FLAGS);
-  checkFlags(args, ['port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl']);
+  checkFlags(args, ['port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file']);
   const port = Number(flag(args, 'port', '6443'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
@@ -28,7 +29,11 @@ export async function runUp(argv: string[]): Promise<number> {
       webhookAuthorizedTtlMs: durationSeconds(flag(args, 'authorization-webhook-cache-authorized-ttl', '5m'), 'authorization-webhook-cache-authorized-ttl') * 1000,
       webhookUnauthorizedTtlMs: durationSeconds(flag(args, 'authorization-webhook-cache-unauthorized-ttl', '30s'), 'authorization-webhook-cache-unauthorized-ttl') * 1000,
     },
-    admission: { enable: commaList(args, 'enable-admission-plugins'), disable: commaList(args, 'disable-admission-plugins') },
+    admission: {
+      enable: commaList(args, 'enable-admission-plugins'),
+      disable: commaList(args, 'disable-admission-plugins'),
+      podSecurity: flag(args, 'admission-control-config-file', '') ? loadPodSecurityConfig(flag(args, 'admission-control-config-file', '')) : undefined,
+    },
   });
   logger.info({ url: cp.url, kubeconfig: cp.kubeconfigPath }, 'Portcullis API server is serving');
   process.stdout.write(`Portcullis is serving on ${cp.url}\n  export KUBECONFIG=${cp.kubeconfigPath}\n`);

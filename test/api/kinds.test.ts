@@ -43,6 +43,7 @@ const OBJECTS: Record<string, Record<string, unknown>> = {
   clusterrolebindings: { metadata: { name: 'kinds-crb' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kinds-cr' }, subjects: [{ kind: 'Group', name: 'dev' }] },
   poddisruptionbudgets: { metadata: { name: 'pdb' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'd' } } } },
   leases: { metadata: { name: 'l' }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15 } },
+  podsecuritypolicies: { metadata: { name: 'kinds-psp' }, spec: { privileged: false, seLinux: { rule: 'RunAsAny' }, runAsUser: { rule: 'RunAsAny' }, supplementalGroups: { rule: 'RunAsAny' }, fsGroup: { rule: 'RunAsAny' }, volumes: ['*'] } },
   validatingadmissionpolicies: { metadata: { name: 'vap' }, spec: { matchConstraints: { resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['deployments'] }] }, validations: [{ expression: 'object.spec.replicas <= 5' }] } },
   validatingadmissionpolicybindings: { metadata: { name: 'vapb' }, spec: { policyName: 'vap', validationActions: ['Deny'] } },
   validatingwebhookconfigurations: { metadata: { name: 'vwc' }, webhooks: [{ name: 'v.example.com', clientConfig: { url: 'https://127.0.0.1:9443/validate' }, rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }], sideEffects: 'None', admissionReviewVersions: ['v1'] }] },

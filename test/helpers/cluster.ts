@@ -15,9 +15,9 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startTestCluster(opts: { dataDir?: string; keep?: boolean; authn?: ControlPlaneOptions['authn']; oidc?: ControlPlaneOptions['oidc'] } = {}): Promise<TestCluster> {
+export async function startTestCluster(opts: { dataDir?: string; keep?: boolean; authn?: ControlPlaneOptions['authn']; oidc?: ControlPlaneOptions['oidc']; admission?: ControlPlaneOptions['admission'] } = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'portcullis-test-'));
-  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', authn: opts.authn, oidc: opts.oidc });
+  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', authn: opts.authn, oidc: opts.oidc, admission: opts.admission });
   const admin = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem });
   const clients: TestClient[] = [admin];
   return {

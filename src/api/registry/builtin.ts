@@ -82,6 +82,8 @@ const ROWS: Row[] = [
   { g: 'rbac.authorization.k8s.io', v: 'v1', kind: 'ClusterRole', res: 'clusterroles', ns: false, name: 'path-segment', pkg: 'rbac' },
   { g: 'rbac.authorization.k8s.io', v: 'v1', kind: 'ClusterRoleBinding', res: 'clusterrolebindings', ns: false, name: 'path-segment', pkg: 'rbac' },
   { g: 'policy', v: 'v1', kind: 'PodDisruptionBudget', res: 'poddisruptionbudgets', ns: true, short: ['pdb'], status: true, gen: true, pkg: 'policy' },
+  // Removed upstream in 1.25; served because the PodSecurityPolicy admission plugin reads it.
+  { g: 'policy', v: 'v1beta1', kind: 'PodSecurityPolicy', res: 'podsecuritypolicies', ns: false, short: ['psp'], pkg: 'policy' },
   { g: 'coordination.k8s.io', v: 'v1', kind: 'Lease', res: 'leases', ns: true, pkg: 'coordination' },
   { g: 'admissionregistration.k8s.io', v: 'v1', kind: 'ValidatingAdmissionPolicy', res: 'validatingadmissionpolicies', ns: false, status: true, gen: true, pkg: 'admissionregistration' },
   { g: 'admissionregistration.k8s.io', v: 'v1', kind: 'ValidatingAdmissionPolicyBinding', res: 'validatingadmissionpolicybindings', ns: false, gen: true, pkg: 'admissionregistration' },
