@@ -1,6 +1,6 @@
 import { objectKey } from '../api/registry/resource-def.ts';
 import type { RestContext } from './rest/context.ts';
-import { rfc3339 } from './rest/prepare.ts';
+import { rfc3339 } from '../api/time.ts';
 import { KUBERNETES_SERVICE_IP } from './rest/service-ip.ts';
 
 /** The namespaces every cluster has. */

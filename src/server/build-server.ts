@@ -70,26 +70,28 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   const log = opts.logger ?? pino({ level: process.env.PORTCULLIS_LOG_LEVEL ?? 'warn' });
   const registry = opts.registry ?? new ResourceRegistry(builtinResources());
   const authorizer = new UnionAuthorizer(opts.authorizers ?? [new MastersAuthorizer()]);
+  const now = opts.now ?? (() => new Date());
+  const random = opts.random ?? Math.random;
+  const newUid = opts.newUid ?? randomUUID;
+  const plugins = buildAdmissionPlugins(opts.admission ?? {}, { store: opts.store, authorizer, now, random, newUid, log }, registry);
+  const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, now, log, (k) => opts.store.get(k));
   const ctx: RestContext = {
     store: opts.store,
     registry,
     schema: opts.schema ?? loadSchema(),
-    admission: new AdmissionChain([], []),
+    admission: new AdmissionChain(opts.mutating ?? plugins.mutating, opts.validating ?? plugins.validating),
     authorizer,
-    now: opts.now ?? (() => new Date()),
-    random: opts.random ?? Math.random,
-    newUid: opts.newUid ?? randomUUID,
+    now,
+    random,
+    newUid,
     log,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     tokenRequest: opts.tokenRequest,
     rbac: opts.rbac,
+    // TokenReview asks the same bearer-token chain a request would.
+    reviewToken: audienceAgnostic(opts.apiAudiences ?? [], (t) => built.bearer.authenticate({ headers: { authorization: [`Bearer ${t}`] }, socket: undefined })),
+    apiAudiences: opts.apiAudiences ?? [],
   };
-  const plugins = buildAdmissionPlugins(opts.admission ?? {}, { store: opts.store, authorizer, now: ctx.now, random: ctx.random, newUid: ctx.newUid, log }, registry);
-  ctx.admission = new AdmissionChain(opts.mutating ?? plugins.mutating, opts.validating ?? plugins.validating);
-  const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, ctx.now, log, (k) => opts.store.get(k));
-  // TokenReview asks the same bearer-token chain a request would.
-  ctx.reviewToken = audienceAgnostic(opts.apiAudiences ?? [], (t) => built.bearer.authenticate({ headers: { authorization: [`Bearer ${t}`] }, socket: undefined }));
-  ctx.apiAudiences = opts.apiAudiences ?? [];
   const deps: PipelineDeps = {
     authenticator: new UnionAuthenticator(opts.authenticators ?? built.members),
     authorizer,

@@ -86,3 +86,13 @@ test('watch headers are sent before the first event', async () => {
   });
   assert.equal(status, 200);
 });
+
+test('a cluster-wide watch selecting metadata.name sees that name in every namespace', async () => {
+  await c.admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });
+  const rv = c.cp.store.currentRevision();
+  await c.admin.post('/api/v1/namespaces/default/configmaps', cm('twin'));
+  await c.admin.post('/api/v1/namespaces/other/configmaps', cm('twin'));
+  await c.admin.post('/api/v1/namespaces/other/configmaps', cm('single'));
+  const { events } = await c.admin.watch(`/api/v1/configmaps?watch=true&fieldSelector=metadata.name%3Dtwin&resourceVersion=${rv}`, (e) => e.length >= 2);
+  assert.deepEqual(events.map((e) => `${e.object.metadata.namespace}/${e.object.metadata.name}`), ['default/twin', 'other/twin']);
+});

@@ -1,4 +1,4 @@
-import { rfc3339 } from '../../server/rest/prepare.ts';
+import { rfc3339 } from '../../api/time.ts';
 import { StorageError, type Store } from '../../storage/types.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, MutatingPlugin, Verdict } from '../types.ts';

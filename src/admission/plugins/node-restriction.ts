@@ -6,7 +6,8 @@
  * with the Node authorizer this keeps one compromised node from reaching the rest of the cluster.
  */
 import type { Store } from '../../storage/types.ts';
-import { deepEqual, type JsonValue } from '../../api/patch/json-value.ts';
+import type { JsonValue } from '../../api/patch/json-value.ts';
+import { jsonEqual } from '../../api/json-equal.ts';
 import type { UserInfo } from '../../authn/types.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
@@ -139,7 +140,7 @@ function podStatus(node: string, a: AdmissionAttributes): Verdict {
   if (old.spec?.nodeName !== node) return deny(`node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
   if (modifiedLabels(old.metadata?.labels, pod.metadata?.labels).size > 0) return deny(`node "${node}" cannot update labels through pod status`);
   const claims = (p: Obj) => ((p.status?.resourceClaimStatuses ?? []) as Obj[]).map((s) => ({ name: s.name, claim: s.resourceClaimName ?? null }));
-  if (!deepEqual(claims(old) as JsonValue, claims(pod) as JsonValue)) return deny(`node "${node}" cannot update resource claim statues`);
+  if (!jsonEqual(claims(old) as JsonValue, claims(pod) as JsonValue)) return deny(`node "${node}" cannot update resource claim statues`);
   return ALLOW;
 }
 
@@ -155,11 +156,11 @@ function nodeObject(node: string, a: AdmissionAttributes): Verdict {
   }
   if (a.operation === 'UPDATE') {
     const old = a.oldObject ?? {};
-    if (obj.spec?.configSource != null && !deepEqual(obj.spec.configSource, old.spec?.configSource)) {
+    if (obj.spec?.configSource != null && !jsonEqual(obj.spec.configSource, old.spec?.configSource)) {
       return deny(`node "${node}" is not allowed to update configSource to a new non-nil configSource`);
     }
     // Removing its own taints would let a node attract workloads meant to stay away from it.
-    if (!deepEqual(emptyToUndefined(obj.spec?.taints), emptyToUndefined(old.spec?.taints))) return deny(`node "${node}" is not allowed to modify taints`);
+    if (!jsonEqual(emptyToUndefined(obj.spec?.taints), emptyToUndefined(old.spec?.taints))) return deny(`node "${node}" is not allowed to modify taints`);
     const forbidden = forbiddenLabels(modifiedLabels(obj.metadata?.labels, old.metadata?.labels));
     if (forbidden.length > 0) return deny(`is not allowed to modify labels: ${forbidden.join(', ')}`);
   }
@@ -187,7 +188,7 @@ function pvcStatus(node: string, a: AdmissionAttributes): Verdict {
   };
   const before = strip(a.oldObject);
   const after = strip(a.object);
-  if (deepEqual(before, after)) return ALLOW;
+  if (jsonEqual(before, after)) return ALLOW;
   const changed = changedTopLevel(before as Obj, after as Obj);
   return deny(`node "${node}" is not allowed to update fields other than status.capacity and status.conditions: changed ${changed.join(', ')}`);
 }
@@ -198,8 +199,8 @@ function changedTopLevel(x: Obj, y: Obj): string[] {
     const a = x[top];
     const b = y[top];
     if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a)) {
-      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (!deepEqual(a[k], b[k])) out.push(`${top}.${k}`);
-    } else if (!deepEqual(a, b)) out.push(top);
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (!jsonEqual(a[k], b[k])) out.push(`${top}.${k}`);
+    } else if (!jsonEqual(a, b)) out.push(top);
   }
   return out.sort();
 }

@@ -5,7 +5,8 @@
  */
 import { ApiError } from '../../api/errors.ts';
 import { applyJsonPatch, decodeJsonPatch } from '../../api/patch/json-patch.ts';
-import { deepEqual, type JsonObject, type JsonValue } from '../../api/patch/json-value.ts';
+import type { JsonObject, JsonValue } from '../../api/patch/json-value.ts';
+import { jsonEqual } from '../../api/json-equal.ts';
 import { internalError } from './errors.ts';
 
 export class UndecodablePatch extends Error {}
@@ -29,7 +30,7 @@ export function applyResponsePatch(webhookName: string, object: Record<string, a
     throw internalError(why);
   }
   if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw internalError('the patched object is not a JSON object');
-  const changed = !deepEqual(object as JsonObject, patched);
+  const changed = !jsonEqual(object as JsonObject, patched);
   for (const k of Object.keys(object)) delete object[k];
   Object.assign(object, patched);
   return { ops, changed };

@@ -7,7 +7,8 @@
 import { ApiError, badRequest } from '../errors.ts';
 import type { Schema } from '../schema/types.ts';
 import { capUpdateManagers } from './cap-managers.ts';
-import { compareObjects, jsonEqual } from './compare.ts';
+import { compareObjects } from './compare.ts';
+import { jsonEqual } from '../json-equal.ts';
 import { difference, emptySet, isEmpty, union, type FieldSet } from './field-set.ts';
 import {
   decodeManagedFields,

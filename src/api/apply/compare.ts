@@ -3,6 +3,7 @@
  * were added, modified or removed, plus the containers (list items, map entries, structs, lists)
  * that appeared or disappeared as a whole. Ownership moves by these sets.
  */
+import { jsonEqual } from '../json-equal.ts';
 import type { Schema } from '../schema/types.ts';
 import { emptySet, insertPath, type FieldSet } from './field-set.ts';
 import { fieldPE, serializePE, type PathElement } from './path-element.ts';
@@ -13,18 +14,6 @@ export interface Comparison {
   added: FieldSet;
   modified: FieldSet;
   removed: FieldSet;
-}
-
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  }
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => k in b && jsonEqual(a[k], b[k]));
-  }
-  return false;
 }
 
 /** Compare lhs (old) with rhs (new). Pass {} rather than undefined for a missing old object. */

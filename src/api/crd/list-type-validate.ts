@@ -7,7 +7,7 @@ import type { FieldError, Path } from '../validation/field-errors.ts';
 import { duplicate, GoValue, goQuote, invalid, path } from '../validation/field-errors.ts';
 import type { JSONSchemaProps } from './json-schema-props.ts';
 import { additionalSchema, isJsonObject, itemSchema, propertySchema } from './json-schema-props.ts';
-import { canonicalJson } from './json-equal.ts';
+import { canonicalJson } from './canonical-json.ts';
 import { MAX_SCHEMA_DEPTH } from './openapi-validate.ts';
 
 /** A missing key field differs from every value, null included. */

@@ -6,7 +6,7 @@ import type { FieldError } from '../validation/field-errors.ts';
 import { invalid, notSupported, tooLong } from '../validation/field-errors.ts';
 import type { JSONSchemaProps } from './json-schema-props.ts';
 import { goFloat, goInt } from './go-number.ts';
-import { jsonDeepEqual } from './json-equal.ts';
+import { jsonEqual } from '../json-equal.ts';
 
 /** kube-openapi's `in` for request bodies, part of every message. */
 export const IN = 'in body';
@@ -102,7 +102,7 @@ export function checkNumber(s: JSONSchemaProps, data: number, name: string): Fie
 export function checkEnum(s: JSONSchemaProps, data: unknown, name: string): FieldError[] {
   const values = s.enum;
   if (values === undefined || values.length === 0) return [];
-  if (data !== null && data !== undefined && values.some((v) => jsonDeepEqual(v, data))) return [];
+  if (data !== null && data !== undefined && values.some((v) => jsonEqual(v, data))) return [];
   const shown = values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
   return [notSupported(fieldOf(name), data ?? null, shown)];
 }

@@ -14,7 +14,7 @@ import type { JSONSchemaProps } from './json-schema-props.ts';
 import { additionalSchema, isJsonObject, itemSchema } from './json-schema-props.ts';
 import { effectiveFormat, isStringFormat, matchesFormat } from './schema-formats.ts';
 import { checkEnum, checkNumber, checkString, fieldOf, IN } from './openapi-scalar-checks.ts';
-import { jsonDeepEqual } from './json-equal.ts';
+import { jsonEqual } from '../json-equal.ts';
 
 /** Schemas nest at most this deep; a deeper CRD schema is rejected rather than recursed into. */
 export const MAX_SCHEMA_DEPTH = 100;
@@ -94,7 +94,7 @@ function validateArray(s: JSONSchemaProps, data: unknown[], name: string, depth:
 
 function hasDuplicates(data: unknown[]): boolean {
   for (let i = 1; i < data.length; i++) {
-    for (let j = 0; j < i; j++) if (jsonDeepEqual(data[i], data[j])) return true;
+    for (let j = 0; j < i; j++) if (jsonEqual(data[i], data[j])) return true;
   }
   return false;
 }

@@ -6,7 +6,8 @@
 import { badRequest } from '../errors.ts';
 import { goJsonKind } from './go-format.ts';
 import { parseArrayIndex, parsePointer } from './json-pointer.ts';
-import { cloneJson, deepEqual, deeperThan, getKey, hasKey, isObject, putKey, removeKey } from './json-value.ts';
+import { jsonEqual } from '../json-equal.ts';
+import { cloneJson, deeperThan, getKey, hasKey, isObject, putKey, removeKey } from './json-value.ts';
 import type { JsonObject, JsonValue } from './json-value.ts';
 import { entityTooLarge, unprocessable } from './patch-errors.ts';
 
@@ -77,7 +78,7 @@ function applyOperation(doc: JsonValue, op: JsonObject): string | undefined {
     case 'test':
       return withTarget(doc, path, (t) => {
         const cur = readAt(t);
-        return cur !== undefined && deepEqual(cur, value) ? undefined : `testing value ${path} failed`;
+        return cur !== undefined && jsonEqual(cur, value) ? undefined : `testing value ${path} failed`;
       });
     case 'copy':
       return moveOrCopy(doc, from as string, path, false);

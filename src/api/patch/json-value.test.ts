@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cloneJson, deepEqual, deeperThan, putKey } from './json-value.ts';
+import { cloneJson, deeperThan, putKey } from './json-value.ts';
+import { jsonEqual as deepEqual } from '../json-equal.ts';
 import type { JsonObject, JsonValue } from './json-value.ts';
 
 describe('deeperThan', () => {

@@ -58,21 +58,6 @@ function emptyLike(v: JsonValue): JsonValue {
   return isObject(v) ? {} : v;
 }
 
-/** Structural equality with JSON semantics (key order does not matter, array order does). */
-export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  }
-  if (isObject(a)) {
-    if (!isObject(b)) return false;
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => hasKey(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
-
 /** Whether a value nests arrays and objects deeper than `limit`; iterative, so any depth is safe. */
 export function deeperThan(v: JsonValue, limit: number): boolean {
   const stack: [JsonValue, number][] = [[v, 0]];

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, badRequest, conflict, notFound, type StatusCause } from '../../api/errors.ts';
 import { issueToken, type BoundObject } from './issuer.ts';
+import { rfc3339 } from '../../api/time.ts';
 import type { SigningKey } from './keys.ts';
 import type { ObjectGetter } from './validate-claims.ts';
 
@@ -52,7 +53,6 @@ function invalidTokenRequest(name: string, causes: StatusCause[]): ApiError {
 }
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function parseSpec(body: unknown): { meta: Obj; audiences: string[] | undefined; expirationSeconds: number; ref: Obj | undefined } {
   if (!isObj(body)) throw badRequest('TokenRequest must be an object');

@@ -4,6 +4,7 @@
  * annotation is not "false", add missing rules, aggregation selectors, subjects, labels and
  * annotations, and recreate a binding whose roleRef differs. Nothing is ever removed.
  */
+import { rfc3339 } from '../../api/time.ts';
 import { StorageError, type Store } from '../../storage/types.ts';
 import { loadBootstrapPolicy, type BootstrapPolicy } from './bootstrap.ts';
 import { covers } from './covers.ts';
@@ -141,7 +142,3 @@ function canonical(v: unknown): string {
   );
 }
 
-/** metav1.Time: RFC 3339, UTC, whole seconds. */
-function rfc3339(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
-}

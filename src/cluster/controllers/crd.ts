@@ -3,10 +3,10 @@ import type { ResourceDef } from '../../api/registry/resource-def.ts';
 import { ALL_VERBS, storagePrefix } from '../../api/registry/resource-def.ts';
 import { crdAcceptedStatus } from '../../api/crd/crd-status.ts';
 import { crdVersionInfo, customResourceValidator } from '../../api/crd/crd-validator.ts';
-import { rfc3339 } from '../../server/rest/prepare.ts';
+import { rfc3339 } from '../../api/time.ts';
 import { crdPrinterColumns } from '../../api/printers/index.ts';
 import { mutate, type Obj } from './store-ops.ts';
-import { jsonEqual } from '../../server/rest/objects.ts';
+import { jsonEqual } from '../../api/json-equal.ts';
 
 const CRD_PREFIX = '/registry/apiextensions.k8s.io/customresourcedefinitions/';
 

@@ -1,7 +1,7 @@
 import type { RestContext } from '../../server/rest/context.ts';
 import type { WatchEvent } from '../../storage/types.ts';
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN } from '../../server/rest/delete.ts';
-import { rfc3339 } from '../../server/rest/prepare.ts';
+import { rfc3339 } from '../../api/time.ts';
 import { mutate, withoutItem, type Obj } from './store-ops.ts';
 
 /**

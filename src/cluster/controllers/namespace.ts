@@ -1,6 +1,6 @@
 import { storagePrefix } from '../../api/registry/resource-def.ts';
 import type { RestContext } from '../../server/rest/context.ts';
-import { rfc3339 } from '../../server/rest/prepare.ts';
+import { rfc3339 } from '../../api/time.ts';
 import { mutate, type Obj } from './store-ops.ts';
 
 const NAMESPACE_PREFIX = '/registry/core/namespaces/';

@@ -1,4 +1,4 @@
-import { rfc3339 } from '../../server/rest/prepare.ts';
+import { rfc3339 } from '../../api/time.ts';
 import { StorageError, type Store, type Watcher } from '../../storage/types.ts';
 import type { Obj } from './store-ops.ts';
 

@@ -8,7 +8,7 @@ import type { AdmissionAttributes, Operation } from '../../admission/types.ts';
 import type { RestContext, RestRequest } from './context.ts';
 import type { K8sObject } from './objects.ts';
 import { header } from './decode-object.ts';
-import { rfc3339 } from './prepare.ts';
+import { rfc3339 } from '../../api/time.ts';
 import type { CustomValidator } from '../../api/crd/types.ts';
 import { groupVersion } from '../../api/registry/resource-def.ts';
 import { applySchemaDefaults } from '../../api/crd/defaults.ts';

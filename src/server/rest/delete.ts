@@ -7,7 +7,7 @@ import type { RestContext, RestRequest, RestResponse } from './context.ts';
 import { dryRunFrom, header } from './decode-object.ts';
 import { groupResource, toApiObject, toStoredValue, type K8sObject } from './objects.ts';
 import { admissionAttributes } from './admit.ts';
-import { rfc3339 } from './prepare.ts';
+import { rfc3339 } from '../../api/time.ts';
 import { parseResourceVersion } from './read.ts';
 import { selectionFromQuery } from './selection.ts';
 

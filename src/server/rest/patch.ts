@@ -7,7 +7,7 @@ import type { RestContext, RestRequest, RestResponse } from './context.ts';
 import { applyFieldValidation, dryRunFrom, header } from './decode-object.ts';
 import type { K8sObject } from './objects.ts';
 import { guaranteedUpdate } from './update.ts';
-import { rfc3339 } from './prepare.ts';
+import { rfc3339 } from '../../api/time.ts';
 import { resetFieldsFor } from './admit.ts';
 
 /** PATCH in its four media types; every attempt re-applies the patch to the latest object. */

@@ -1,6 +1,8 @@
 import type { ResourceDef } from '../../api/registry/resource-def.ts';
 import type { RestContext } from './context.ts';
-import { jsonEqual, type K8sObject } from './objects.ts';
+import type { K8sObject } from './objects.ts';
+import { jsonEqual } from '../../api/json-equal.ts';
+import { rfc3339 } from '../../api/time.ts';
 
 /** Characters of generated name suffixes, as upstream (no vowels, no look-alikes). */
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -13,10 +15,6 @@ export function generateName(base: string, random: () => number): string {
   return prefix + suffix;
 }
 
-/** metav1.Time's JSON form: RFC 3339 in UTC, whole seconds. */
-export function rfc3339(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
-}
 
 /** Server-owned metadata and status on create (upstream's BeforeCreate + PrepareForCreate). */
 export function prepareForCreate(ctx: RestContext, def: ResourceDef, obj: K8sObject): void {

@@ -17,8 +17,8 @@ function needsClusterIP(svc: K8sObject): boolean {
   return spec.clusterIP === undefined || spec.clusterIP === '';
 }
 
-/** Addresses handed out by this process but perhaps not yet visible in a list. */
-const pending = new Set<string>();
+/** Addresses handed out but perhaps not yet visible in a list, per store (one server may run several in tests). */
+const pendingByStore = new WeakMap<object, Set<string>>();
 
 /**
  * Allocates a free ClusterIP for a new Service (upstream's service IP allocator, without its
@@ -27,6 +27,8 @@ const pending = new Set<string>();
  */
 export async function allocateClusterIP(ctx: RestContext, svc: K8sObject): Promise<() => void> {
   if (!needsClusterIP(svc)) return () => {};
+  let pending = pendingByStore.get(ctx.store);
+  if (!pending) pendingByStore.set(ctx.store, (pending = new Set()));
   const used = new Set<string>([KUBERNETES_SERVICE_IP, ...pending]);
   const list = await ctx.store.list<K8sObject>('/registry/core/services/');
   for (const s of list.items) for (const ip of s.value.spec?.clusterIPs ?? [s.value.spec?.clusterIP]) if (ip) used.add(ip);
@@ -36,7 +38,7 @@ export async function allocateClusterIP(ctx: RestContext, svc: K8sObject): Promi
     if (used.has(ip)) continue;
     pending.add(ip);
     svc.spec = { ...(svc.spec ?? {}), clusterIP: ip, clusterIPs: [ip] };
-    return () => pending.delete(ip);
+    return () => pending!.delete(ip);
   }
   throw new ApiError(500, 'InternalError', 'Internal error occurred: failed to allocate a serviceIP: range is full');
 }

@@ -32,7 +32,9 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
   }
   const bookmarks = query.get('allowWatchBookmarks') === 'true';
   // A single-object watch (/watch/namespaces/ns/pods/name) is a name selector.
-  const pinnedName = info.name || undefined;
+  // (Only a name in the path pins the key; fieldSelector=metadata.name=x also sets info.name for
+  // authorization, but across namespaces it must stay a selector.)
+  const pinnedName = info.parts.length >= 2 ? info.name : undefined;
   const prefix = pinnedName ? objectKey(def, info.namespace, pinnedName) : listPrefix(def, info.namespace);
   const matches = (o: K8sObject | undefined): boolean =>
     o !== undefined && (!pinnedName || o.metadata?.name === pinnedName) && selection.matches(o);
@@ -71,7 +73,7 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
   let from: number;
   if (rv === undefined || rv === 0) {
     // "Get state and start at most recent": synthetic ADDED events for what exists now.
-    const list = await ctx.store.list<K8sObject>(prefix.endsWith('/') ? prefix : prefix, {});
+    const list = await ctx.store.list<K8sObject>(prefix, {});
     for (const item of list.items) {
       if (pinnedName && item.key !== prefix) continue;
       if (matches(toApiObject(def, item))) sendStored('ADDED', item);
