@@ -56,7 +56,7 @@ export class AdmissionChain {
     out.records.push({ plugin: name, phase, allowed: v.allowed, reason: v.reason, patches: v.patches, durationMs: this.#now() - start });
     if (v.warnings) out.warnings.push(...v.warnings);
     if (v.auditAnnotations) Object.assign(out.auditAnnotations, v.auditAnnotations);
-    if (!v.allowed) throw admissionDenied(name, a, v);
+    if (!v.allowed) throw v.error ?? admissionDenied(name, a, v);
   }
 }
 

@@ -1,4 +1,5 @@
 /** The admission boundary (DESIGN.md): mutating plugins, then validating plugins, each with a verdict. */
+import type { ApiError } from '../api/errors.ts';
 import type { UserInfo } from '../authn/types.ts';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
@@ -30,6 +31,11 @@ export interface Verdict {
   auditAnnotations?: Record<string, string>;
   /** A description of the patches a mutating plugin applied. */
   patches?: unknown[];
+  /**
+   * For a denial: the exact Status to answer, when the plugin has its own (a webhook's). A
+   * plugin denies this way, not by throwing, so its warnings and audit annotations still count.
+   */
+  error?: ApiError;
 }
 
 export interface MutatingPlugin {

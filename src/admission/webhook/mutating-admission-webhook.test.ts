@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MutatingAdmissionWebhook } from './mutating-admission-webhook.ts';
-import { podAttrs, reply, startWebhook, testDeps, type TestWebhook } from './test-support.ts';
+import { asThrown, podAttrs, reply, startWebhook, testDeps, type TestWebhook } from './test-support.ts';
 import type { WebhookSpec } from './types.ts';
 
 const KEY = (name: string) => `/registry/admissionregistration.k8s.io/mutatingwebhookconfigurations/${name}`;
@@ -23,6 +23,8 @@ before(async () => {
       case '/bad-base64': return reply(review, { allowed: true, patchType: 'JSONPatch', patch: '!!!' });
       case '/no-type': return reply(review, { allowed: true, patch: b64([]) });
       case '/deny': return reply(review, { allowed: false, status: { message: 'nope', code: 409, reason: 'Conflict' } });
+      case '/warn': return reply(review, { allowed: true, warnings: ['first warning'] });
+      case '/deny-warn': return reply(review, { allowed: false, status: { message: 'nope' }, warnings: ['second warning'], auditAnnotations: { why: 'because' } });
       default: return reply(review, { allowed: true });
     }
   });
@@ -86,7 +88,7 @@ describe('MutatingAdmissionWebhook', () => {
   for (const [path, detail] of faults) {
     test(`fault ${path}: Fail denies naming the webhook, Ignore admits unchanged`, async () => {
       const fail = await pluginWith([hook('m.example.com', path)]);
-      await assert.rejects(fail.admit(podAttrs()), (err: any) => err.code === 500 && err.message === `Internal error occurred: failed calling webhook "m.example.com": ${detail}`);
+      await assert.rejects(asThrown(fail.admit(podAttrs())), (err: any) => err.code === 500 && err.message === `Internal error occurred: failed calling webhook "m.example.com": ${detail}`);
       fail.close();
       const ignore = await pluginWith([hook('m.example.com', path, { failurePolicy: 'Ignore' })]);
       const a = podAttrs();
@@ -99,22 +101,32 @@ describe('MutatingAdmissionWebhook', () => {
 
   test('a patch that does not apply is an internal error even with failurePolicy Ignore (as upstream)', async () => {
     const plugin = await pluginWith([hook('m.example.com', '/not-applicable', { failurePolicy: 'Ignore' })]);
-    await assert.rejects(plugin.admit(podAttrs()), (err: any) => err.code === 500 && err.message.startsWith('Internal error occurred: '));
+    await assert.rejects(asThrown(plugin.admit(podAttrs())), (err: any) => err.code === 500 && err.message.startsWith('Internal error occurred: '));
     plugin.close();
   });
 
   test('a patch on a DELETE is refused', async () => {
     const plugin = await pluginWith([hook('label.example.com', '/label')]);
     const a = podAttrs({ operation: 'DELETE', object: undefined, oldObject: podAttrs().object });
-    await assert.rejects(plugin.admit(a), (err: any) =>
+    await assert.rejects(asThrown(plugin.admit(a)), (err: any) =>
       err.message === 'Internal error occurred: admission webhook "label.example.com" attempted to modify the object, which is not supported for this operation');
     plugin.close();
   });
 
   test('a denial carries the webhook status code and reason', async () => {
     const plugin = await pluginWith([hook('d.example.com', '/deny')]);
-    await assert.rejects(plugin.admit(podAttrs()), (err: any) =>
+    await assert.rejects(asThrown(plugin.admit(podAttrs())), (err: any) =>
       err.code === 409 && err.reason === 'Conflict' && err.message === 'pods "p" is forbidden: admission webhook "d.example.com" denied the request: nope');
+    plugin.close();
+  });
+
+  test('a denial keeps the warnings and audit annotations gathered so far, the denying webhook\'s too', async () => {
+    const plugin = await pluginWith([hook('w.example.com', '/warn'), hook('d.example.com', '/deny-warn')]);
+    const v = await plugin.admit(podAttrs());
+    assert.equal(v.allowed, false);
+    assert.equal(v.error?.message, 'pods "p" is forbidden: admission webhook "d.example.com" denied the request: nope');
+    assert.deepEqual(v.warnings, ['first warning', 'second warning']);
+    assert.equal(v.auditAnnotations?.['d.example.com/why'], 'because');
     plugin.close();
   });
 

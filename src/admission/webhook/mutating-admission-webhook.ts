@@ -4,6 +4,7 @@
  * reinvocationPolicy IfNeeded run once more if a later webhook changed the object. (Upstream also
  * reinvokes them after in-tree mutating plugins that follow; this chain has no such round.)
  */
+import { ApiError } from '../../api/errors.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, MutatingPlugin, Verdict } from '../types.ts';
 import { applyResponsePatch, UndecodablePatch } from './apply-response-patch.ts';
@@ -47,20 +48,26 @@ export class MutatingAdmissionWebhook implements MutatingPlugin {
     const hooks = this.#source.hooks();
     const st: RunState = { warnings: [], auditAnnotations: {}, patches: [], invoked: new Set(), reinvoke: new Set() };
     const called: string[] = [];
-    for (const round of [0, 1]) {
-      if (round === 1 && st.reinvoke.size === 0) break;
-      for (const [index, hook] of hooks.entries()) {
-        if (!(await shouldCallHook(this.#deps, hook, a))) continue;
-        // A webhook skipped in round 0 is never called for the first time in round 1.
-        if (round === 1 && !st.reinvoke.has(hook.uid)) continue;
-        const changed = await this.#call(hook, round, index, a, st);
-        called.push(hook.name);
-        if (changed) {
-          for (const uid of st.invoked) st.reinvoke.add(uid);
-          st.invoked.clear();
+    try {
+      for (const round of [0, 1]) {
+        if (round === 1 && st.reinvoke.size === 0) break;
+        for (const [index, hook] of hooks.entries()) {
+          if (!(await shouldCallHook(this.#deps, hook, a))) continue;
+          // A webhook skipped in round 0 is never called for the first time in round 1.
+          if (round === 1 && !st.reinvoke.has(hook.uid)) continue;
+          const changed = await this.#call(hook, round, index, a, st);
+          called.push(hook.name);
+          if (changed) {
+            for (const uid of st.invoked) st.reinvoke.add(uid);
+            st.invoked.clear();
+          }
+          if (hook.reinvokeIfNeeded) st.invoked.add(hook.uid);
         }
-        if (hook.reinvokeIfNeeded) st.invoked.add(hook.uid);
       }
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      // A denial keeps the warnings and annotations gathered so far (the denying webhook's too).
+      return { allowed: false, error: err, reason: err.message, warnings: st.warnings, auditAnnotations: st.auditAnnotations, patches: st.patches };
     }
     return {
       allowed: true,

@@ -7,7 +7,7 @@ import { issueCert } from '../../pki/certs.ts';
 import { openSqliteStore } from '../../storage/sqlite.ts';
 import type { Authorizer } from '../../authz/types.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
-import type { AdmissionAttributes } from '../types.ts';
+import type { AdmissionAttributes, Verdict } from '../types.ts';
 
 export type Handler = (review: any, path: string) => unknown | Promise<unknown>;
 
@@ -91,4 +91,11 @@ export function podAttrs(over: Partial<AdmissionAttributes> = {}): AdmissionAttr
     dryRun: false,
     ...over,
   };
+}
+
+/** The verdict, or a rejection with the Status a denial carries (as the chain would throw it). */
+export async function asThrown(p: Promise<Verdict>): Promise<Verdict> {
+  const v = await p;
+  if (!v.allowed) throw v.error ?? new Error(v.reason ?? 'denied');
+  return v;
 }

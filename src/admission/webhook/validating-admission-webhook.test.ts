@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ValidatingAdmissionWebhook } from './validating-admission-webhook.ts';
-import { podAttrs, reply, startWebhook, testDeps, type TestWebhook } from './test-support.ts';
+import { asThrown, podAttrs, reply, startWebhook, testDeps, type TestWebhook } from './test-support.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { WebhookSpec } from './types.ts';
 
@@ -27,6 +27,7 @@ before(async () => {
       case '/deny': return reply(review, { allowed: false, status: { message: 'no pods today' } });
       case '/deny-code': return reply(review, { allowed: false, status: { code: 422, reason: 'Invalid', message: 'bad spec' } });
       case '/deny-silent': return reply(review, { allowed: false });
+      case '/deny-warn': return reply(review, { allowed: false, status: { message: 'no, see warning' }, warnings: ['this pod runs as root'], auditAnnotations: { why: 'root' } });
       case '/slow': await sleep(1500); return reply(review, { allowed: true });
       case '/garbage': return 'this is not json';
       case '/wrong-uid': return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'someone-else', allowed: true } };
@@ -92,10 +93,20 @@ describe('ValidatingAdmissionWebhook', () => {
   for (const [path, message, code, reason] of denials) {
     test(`a denial is reported as upstream (${path}), whatever the failurePolicy`, async () => {
       const { plugin } = await pluginWith([hook(path, { failurePolicy: 'Ignore' })]);
-      await assert.rejects(plugin.validate(podAttrs()), (err: any) => err.message === message && err.code === code && err.reason === reason);
+      await assert.rejects(asThrown(plugin.validate(podAttrs())), (err: any) => err.message === message && err.code === code && err.reason === reason);
       plugin.close();
     });
   }
+
+  test('a denial keeps the warnings and audit annotations of every webhook called (upstream adds them before deciding)', async () => {
+    const { plugin } = await pluginWith([hook('/allow', { name: 'a.example.com' }), hook('/deny-warn', { name: 'd.example.com' })]);
+    const v = await plugin.validate(podAttrs());
+    assert.equal(v.allowed, false);
+    assert.match(v.error!.message, /admission webhook "d.example.com" denied the request: no, see warning/);
+    assert.deepEqual(new Set(v.warnings), new Set(['careful', 'this pod runs as root']));
+    assert.deepEqual(v.auditAnnotations, { 'a.example.com/checked': 'yes', 'd.example.com/why': 'root' });
+    plugin.close();
+  });
 
   const faults: [string, (port: number) => string][] = [
     ['/unreachable', (port) => `failed to call webhook: Post "https://127.0.0.1:${port}/unreachable?timeout=1s": dial tcp 127.0.0.1:${port}: connect: connection refused`],
@@ -109,7 +120,7 @@ describe('ValidatingAdmissionWebhook', () => {
       const port = path === '/unreachable' ? await freePort() : wh.port;
       const url = `https://127.0.0.1:${port}${path}`;
       const fail = await pluginWith([hook(path, { clientConfig: { url, caBundle: wh.caBundle } })]);
-      await assert.rejects(fail.plugin.validate(podAttrs()), (err: any) => {
+      await assert.rejects(asThrown(fail.plugin.validate(podAttrs())), (err: any) => {
         assert.equal(err.code, 500);
         assert.equal(err.reason, 'InternalError');
         assert.ok(err.message.startsWith(`Internal error occurred: failed calling webhook "v.example.com": ${detail(port)}`), err.message);
@@ -127,7 +138,7 @@ describe('ValidatingAdmissionWebhook', () => {
   test('a serving certificate from another CA fails verification', async () => {
     const other = await startWebhook((r) => reply(r, { allowed: true }));
     const { plugin } = await pluginWith([hook('/allow', { clientConfig: { url: `${other.url}/allow`, caBundle: wh.caBundle } })]);
-    await assert.rejects(plugin.validate(podAttrs()), /x509: certificate signed by unknown authority/);
+    await assert.rejects(asThrown(plugin.validate(podAttrs())), /x509: certificate signed by unknown authority/);
     plugin.close();
     await other.close();
   });
@@ -137,7 +148,7 @@ describe('ValidatingAdmissionWebhook', () => {
     await deps.store.create('/registry/core/services/ns/wh', { metadata: { name: 'wh', namespace: 'ns' }, spec: { ports: [{ name: 'https', port: 443, targetPort: 8443 }] } });
     await deps.store.create('/registry/core/endpoints/ns/wh', { metadata: { name: 'wh', namespace: 'ns' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: wh.port }] }] });
     const { plugin } = await pluginWith([hook('', { clientConfig: { service: { namespace: 'ns', name: 'wh', path: '/deny', port: 443 }, caBundle: wh.caBundle } })], deps);
-    await assert.rejects(plugin.validate(podAttrs()), /denied the request: no pods today/);
+    await assert.rejects(asThrown(plugin.validate(podAttrs())), /denied the request: no pods today/);
     plugin.close();
   });
 
@@ -145,7 +156,7 @@ describe('ValidatingAdmissionWebhook', () => {
     const deps = testDeps();
     await deps.store.create('/registry/core/services/ns/wh', { metadata: { name: 'wh' }, spec: { ports: [{ port: 443 }] } });
     const { plugin } = await pluginWith([hook('', { clientConfig: { service: { namespace: 'ns', name: 'wh', path: '/allow' }, caBundle: wh.caBundle } })], deps);
-    await assert.rejects(plugin.validate(podAttrs()), (err: any) =>
+    await assert.rejects(asThrown(plugin.validate(podAttrs())), (err: any) =>
       err.message === 'Internal error occurred: failed calling webhook "v.example.com": failed to call webhook: Post "https://wh.ns.svc:443/allow?timeout=1s": no endpoints available for service "wh"');
     plugin.close();
   });
@@ -169,7 +180,7 @@ describe('ValidatingAdmissionWebhook', () => {
       const deps = testDeps();
       await deps.store.create('/registry/core/namespaces/ns', { metadata: { name: 'ns', labels: { env: 'prod' } } });
       const { plugin } = await pluginWith([hook('/deny', over)], deps);
-      if (called) await assert.rejects(plugin.validate(podAttrs()), /no pods today/);
+      if (called) await assert.rejects(asThrown(plugin.validate(podAttrs())), /no pods today/);
       else assert.equal((await plugin.validate(podAttrs())).allowed, true);
       plugin.close();
     });
@@ -177,13 +188,13 @@ describe('ValidatingAdmissionWebhook', () => {
 
   test('a match condition error with failurePolicy Fail is forbidden', async () => {
     const { plugin } = await pluginWith([hook('/allow', { matchConditions: [{ name: 'bad', expression: 'object.spec.nothere == 1' }] })]);
-    await assert.rejects(plugin.validate(podAttrs()), (err: any) => err.code === 403 && /^pods "p" is forbidden: expression 'object.spec.nothere == 1' resulted in error: /.test(err.message));
+    await assert.rejects(asThrown(plugin.validate(podAttrs())), (err: any) => err.code === 403 && /^pods "p" is forbidden: expression 'object.spec.nothere == 1' resulted in error: /.test(err.message));
     plugin.close();
   });
 
   test('dry run: sideEffects Some is refused, None is called', async () => {
     const some = await pluginWith([hook('/allow', { sideEffects: 'Some' })]);
-    await assert.rejects(some.plugin.validate(podAttrs({ dryRun: true })), (err: any) => err.code === 400 && err.message === 'admission webhook "v.example.com" does not support dry run');
+    await assert.rejects(asThrown(some.plugin.validate(podAttrs({ dryRun: true }))), (err: any) => err.code === 400 && err.message === 'admission webhook "v.example.com" does not support dry run');
     some.plugin.close();
     const none = await pluginWith([hook('/allow', { sideEffects: 'NoneOnDryRun' })]);
     const before = wh.seen.length;
@@ -202,7 +213,7 @@ describe('ValidatingAdmissionWebhook', () => {
 
   test('configuration changes reach the plugin through the watch', async () => {
     const { plugin, deps } = await pluginWith([hook('/deny')]);
-    await assert.rejects(plugin.validate(podAttrs()));
+    await assert.rejects(asThrown(plugin.validate(podAttrs())));
     const cur = await deps.store.get(KEY('cfg'));
     await deps.store.delete(KEY('cfg'), cur!.modRevision);
     for (let i = 0; i < 200 && plugin.handles(podAttrs()); i++) await sleep(5);

@@ -3,6 +3,7 @@
  * parallel; any denial or failed call (failurePolicy Fail) denies. When several fail, the first in
  * webhook order is reported (upstream reports whichever finished first).
  */
+import { ApiError } from '../../api/errors.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
 import { callHook } from './call-hook.ts';
@@ -40,6 +41,8 @@ export class ValidatingAdmissionWebhook implements ValidatingPlugin {
     const auditAnnotations: Record<string, string> = {};
     const outcomes = await Promise.all(relevant.map(({ hook, index }) => this.#call(hook, index, a, warnings, auditAnnotations)));
     const failure = outcomes.find((o) => o !== undefined);
+    // The warnings and annotations of every webhook called still go back with a denial, as upstream's.
+    if (failure instanceof ApiError) return { allowed: false, error: failure, reason: failure.message, warnings, auditAnnotations };
     if (failure) throw failure;
     return { allowed: true, warnings, auditAnnotations, reason: relevant.length ? `admitted by ${relevant.map((r) => r.hook.name).join(', ')}` : undefined };
   }
