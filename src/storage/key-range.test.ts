@@ -37,6 +37,25 @@ test('prefixEnd is the first key past the prefix range', () => {
   for (const [prefix, want] of cases) assert.equal(prefixEnd(prefix), want, JSON.stringify(prefix));
 });
 
+test('prefixEnd agrees with the code-point definition on random prefixes (fast path and general path)', () => {
+  // The definition: drop trailing U+10FFFF, then bump the last code point (skipping surrogates).
+  const reference = (prefix: string): string | undefined => {
+    const points = Array.from(prefix, (c) => c.codePointAt(0)!);
+    while (points.length > 0) {
+      const last = points.pop()!;
+      if (last < 0x10ffff) return String.fromCodePoint(...points, last + 1 === 0xd800 ? 0xe000 : last + 1);
+    }
+    return undefined;
+  };
+  const alphabet = ['a', '/', '-', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '\u{10ffff}', '😀', 'é'];
+  let seed = 1;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 2000; i++) {
+    const p = Array.from({ length: Math.floor(next() * 5) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+    assert.equal(prefixEnd(p), reference(p), JSON.stringify(p));
+  }
+});
+
 test('every key with the prefix sorts inside [prefix, prefixEnd)', () => {
   const prefix = '/r/ns/';
   const end = prefixEnd(prefix) as string;

@@ -30,6 +30,10 @@ export function compareKeys(a: string, b: string): number {
  * none (empty prefix, or a prefix of only U+10FFFF). Keys under the prefix are [prefix, end).
  */
 export function prefixEnd(prefix: string): string | undefined {
+  // The usual case, without the general path's arrays (every list on the watch cache asks):
+  // a last unit that is neither a surrogate nor the last BMP code point simply goes up by one.
+  const last = prefix.length > 0 ? prefix.charCodeAt(prefix.length - 1) : -1;
+  if (last >= 0 && last < 0xffff && !isSurrogate(last) && last !== 0xd7ff) return prefix.slice(0, -1) + String.fromCharCode(last + 1);
   const points = Array.from(prefix, (c) => c.codePointAt(0) as number);
   while (points.length > 0) {
     const last = points.pop() as number;

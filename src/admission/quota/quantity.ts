@@ -22,11 +22,31 @@ const DECIMAL_SUFFIXES: Record<number, string> = { [-9]: 'n', [-6]: 'u', [-3]: '
 
 export const ZERO: Qty = Object.freeze({ nanos: 0n, format: 'DecimalSI' }) as Qty;
 
+/**
+ * Parsed quantities by text. The same few strings ("500m", "128Mi") are parsed on every
+ * admission by LimitRanger and ResourceQuota; the results are frozen, so they can be shared.
+ * Bounded: emptied when full, which costs a re-parse, never a wrong answer.
+ */
+const parsed = new Map<string, Qty | null>();
+const PARSED_MAX = 4096;
+
 /** Parses a quantity string (or number); undefined when upstream would reject it. */
 export function parseQty(input: unknown): Qty | undefined {
   const text = typeof input === 'number' ? String(input) : input;
+  if (typeof text !== 'string') return undefined;
+  let q = parsed.get(text);
+  if (q === undefined) {
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    q = parseUncached(text) ?? null;
+    if (q !== null) Object.freeze(q);
+    parsed.set(text, q);
+  }
+  return q ?? undefined;
+}
+
+function parseUncached(text: string): Qty | undefined {
   const q = parseQuantity(text);
-  if (!q || typeof text !== 'string') return undefined;
+  if (!q) return undefined;
   const suffix = /^[+-]?[0-9.]*(.*)$/.exec(text)?.[1] ?? '';
   let format: QuantityFormat = 'DecimalSI';
   if (BINARY_SUFFIXES.includes(suffix) && suffix !== '') format = 'BinarySI';
