@@ -1,10 +1,12 @@
 /**
  * Keeps the NodeGraph equal to the store (upstream graph_populator.go): list pods, persistent
  * volumes and volume attachments at one revision, then watch each from that revision and apply
- * every event to the one owner vertex it names. A broken watch relists and rebuilds.
+ * every event to the one owner vertex it names (through the store's reflector: a broken watch
+ * relists and rebuilds, and the rebuild is one synchronous step no decision can see half of).
  */
 import type { PersistentVolume, Pod } from 'kubernetes-types/core/v1.js';
-import type { Store, Watcher, WatchEvent } from '../../storage/types.ts';
+import { reflect, type Reflection, type ReflectorOptions } from '../../storage/reflector.ts';
+import type { Store, WatchEvent } from '../../storage/types.ts';
 import { NodeGraph, vertexId } from './graph.ts';
 import { podReferences, pvReferences } from './references.ts';
 
@@ -25,75 +27,28 @@ const SOURCES: readonly Source[] = [
   { prefix: VA_PREFIX, namespaced: false, apply: applyVolumeAttachment, remove: (g, _ns, n) => g.deleteOwner(vertexId('volumeattachment', '', n)) },
 ];
 
-export interface GraphSync {
-  /** Resolves once the initial lists are in the graph. */
-  ready: Promise<void>;
-  stop(): void;
-}
-
-export interface GraphSyncOptions {
-  onError?: (err: Error) => void;
-  /** Delay before retrying a failed list (default 1000 ms). */
-  retryMs?: number;
-}
+export type GraphSync = Reflection;
+export type GraphSyncOptions = ReflectorOptions;
 
 export function syncNodeGraph(store: Pick<Store, 'currentRevision' | 'list' | 'watch'>, graph: NodeGraph, opts: GraphSyncOptions = {}): GraphSync {
-  let watchers: Watcher[] = [];
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let resolveReady!: () => void;
-  const ready = new Promise<void>((r) => (resolveReady = r));
-
-  const closeWatchers = () => {
-    for (const w of watchers) w.close();
-    watchers = [];
-  };
-  const restart = (err: Error) => {
-    if (stopped) return;
-    opts.onError?.(err);
-    closeWatchers();
-    void start();
-  };
-
-  async function start(): Promise<void> {
-    try {
-      const rev = store.currentRevision();
-      const lists = await Promise.all(SOURCES.map((s) => store.list(s.prefix, { atRevision: rev })));
-      if (stopped) return;
-      // Clear and refill synchronously: no decision sees a half-built graph.
-      graph.clear();
-      lists.forEach((l, i) => {
-        const src = SOURCES[i]!;
-        for (const item of l.items) {
-          const { namespace, name } = parseKey(src, item.key);
-          src.apply(graph, namespace, name, item.value);
-        }
-      });
-      watchers = SOURCES.map((src) =>
-        store.watch(src.prefix, rev, {
-          onEvent: (e: WatchEvent) => applyEvent(graph, src, e),
-          onError: restart,
-        }),
-      );
-      resolveReady();
-    } catch (err) {
-      if (stopped) return;
-      opts.onError?.(err as Error);
-      closeWatchers();
-      timer = setTimeout(() => void start(), opts.retryMs ?? 1000);
-      timer.unref();
-    }
-  }
-
-  void start();
-  return {
-    ready,
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      closeWatchers();
+  return reflect(
+    store,
+    SOURCES.map((s) => s.prefix),
+    {
+      replace(lists) {
+        graph.clear();
+        lists.forEach((l, i) => {
+          const src = SOURCES[i]!;
+          for (const item of l.items) {
+            const { namespace, name } = parseKey(src, item.key);
+            src.apply(graph, namespace, name, item.value);
+          }
+        });
+      },
+      event: (i, e) => applyEvent(graph, SOURCES[i]!, e),
     },
-  };
+    opts,
+  );
 }
 
 function applyEvent(graph: NodeGraph, src: Source, e: WatchEvent): void {

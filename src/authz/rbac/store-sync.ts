@@ -1,82 +1,35 @@
 /**
  * Keeps an RbacIndex equal to the store: list the four RBAC prefixes at one revision, then
  * watch each from that revision and apply every event to the one binding or role it names.
- * A broken watch (fell behind, compacted) relists and rebuilds.
+ * A broken watch (fell behind, compacted) relists and rebuilds (the store's reflector), in one
+ * synchronous step: no decision ever sees a half-built index.
  */
-import type { Store, Watcher, WatchEvent } from '../../storage/types.ts';
+import { reflect, type Reflection, type ReflectorOptions } from '../../storage/reflector.ts';
+import type { Store, WatchEvent } from '../../storage/types.ts';
 import type { RbacIndex } from './rbac-index.ts';
 import { RBAC_PREFIX, type BindingObject, type RoleObject } from './types.ts';
 
 const RESOURCES = ['clusterroles', 'roles', 'clusterrolebindings', 'rolebindings'] as const;
 type RbacResource = (typeof RESOURCES)[number];
 
-export interface RbacSync {
-  /** Resolves once the initial list is in the index. */
-  ready: Promise<void>;
-  stop(): void;
-}
-
-export interface RbacSyncOptions {
-  /** Told about watch failures and relists (logging). */
-  onError?: (err: Error) => void;
-  /** Delay before retrying a failed list (default 1000 ms). */
-  retryMs?: number;
-}
+export type RbacSync = Reflection;
+export type RbacSyncOptions = ReflectorOptions;
 
 export function syncRbacIndex(store: Pick<Store, 'currentRevision' | 'list' | 'watch'>, index: RbacIndex, opts: RbacSyncOptions = {}): RbacSync {
-  let watchers: Watcher[] = [];
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let resolveReady!: () => void;
-  const ready = new Promise<void>((r) => (resolveReady = r));
-
-  const closeWatchers = () => {
-    for (const w of watchers) w.close();
-    watchers = [];
-  };
-
-  const restart = (err: Error) => {
-    if (stopped) return;
-    opts.onError?.(err);
-    closeWatchers();
-    void start();
-  };
-
-  async function start(): Promise<void> {
-    try {
-      const rev = store.currentRevision();
-      const lists = await Promise.all(RESOURCES.map((r) => store.list(RBAC_PREFIX + r + '/', { atRevision: rev })));
-      if (stopped) return;
-      // Clear and refill in one synchronous step: no decision ever sees a half-built index.
-      index.clear();
-      lists.forEach((l, i) => {
-        for (const item of l.items) applyObject(index, RESOURCES[i]!, item.key, item.value);
-      });
-      watchers = RESOURCES.map((r) =>
-        store.watch(RBAC_PREFIX + r + '/', rev, {
-          onEvent: (e: WatchEvent) => applyEvent(index, r, e),
-          onError: restart,
-        }),
-      );
-      resolveReady();
-    } catch (err) {
-      if (stopped) return;
-      opts.onError?.(err as Error);
-      closeWatchers();
-      timer = setTimeout(() => void start(), opts.retryMs ?? 1000);
-      timer.unref();
-    }
-  }
-
-  void start();
-  return {
-    ready,
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      closeWatchers();
+  return reflect(
+    store,
+    RESOURCES.map((r) => RBAC_PREFIX + r + '/'),
+    {
+      replace(lists) {
+        index.clear();
+        lists.forEach((l, i) => {
+          for (const item of l.items) applyObject(index, RESOURCES[i]!, item.key, item.value);
+        });
+      },
+      event: (i, e) => applyEvent(index, RESOURCES[i]!, e),
     },
-  };
+    opts,
+  );
 }
 
 function applyEvent(index: RbacIndex, resource: RbacResource, e: WatchEvent): void {
