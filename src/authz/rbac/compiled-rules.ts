@@ -20,12 +20,12 @@ export interface UrlBucket {
 }
 
 /** Which wildcard forms a role uses (the others are never looked up), and what it holds. */
-export const STAR_VERB = 1;
-export const STAR_GROUP = 2;
-export const STAR_RESOURCE = 4;
-export const STAR_SUB = 8;
-export const HAS_PLAIN = 16;
-export const HAS_NAMED = 32;
+const STAR_VERB = 1;
+const STAR_GROUP = 2;
+const STAR_RESOURCE = 4;
+const STAR_SUB = 8;
+const HAS_PLAIN = 16;
+const HAS_NAMED = 32;
 export const HAS_URLS = 64;
 
 /** A (verb, group, resource) triple of numbers. */

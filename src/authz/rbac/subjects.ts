@@ -32,11 +32,6 @@ export function subjectApplies(s: Subject, user: UserInfo, bindingNamespace: str
   return 'user' in p ? p.user === user.username : user.groups.includes(p.group);
 }
 
-/** The first subject of the binding that applies to the user (upstream reports that one). */
-export function firstApplyingSubject(subjects: readonly Subject[], user: UserInfo, bindingNamespace: string): Subject | undefined {
-  return subjects.find((s) => subjectApplies(s, user, bindingNamespace));
-}
-
 /** `User "alice"`, `ServiceAccount "name/namespace"`, as upstream's describeSubject. */
 export function describeSubject(s: Subject, bindingNamespace: string): string {
   if (s.kind === 'ServiceAccount') return `${s.kind} ${q(`${s.name}/${s.namespace || bindingNamespace}`)}`;
