@@ -47,6 +47,16 @@ export const API_GROUPS: Readonly<Record<string, string>> = {
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 
+/**
+ * Protos read from <shared>/k8s-api/extra (added there later, kept apart so the main input stays
+ * as it was): each directory beside the proto package whose kinds are served, and its API group.
+ * apiextensions and metrics.k8s.io sit there too but are left out: CRDs are handled by their own
+ * structural-schema code, and metrics.k8s.io is served by an aggregated server, not by this one.
+ */
+export const EXTRA_PACKAGES: ReadonlyArray<{ dir: string; protoPackage: string; group: string }> = [
+  { dir: 'k8s.io/kube-aggregator/pkg/apis/apiregistration', protoPackage: 'k8s.io.kube_aggregator.pkg.apis.apiregistration', group: 'apiregistration.k8s.io' },
+];
+
 /** Messages whose JSON form is not an object (custom MarshalJSON upstream). */
 export const WELL_KNOWN: Readonly<Record<string, TypeRef>> = {
   'k8s.io.apimachinery.pkg.util.intstr.IntOrString': { kind: 'int-or-string' },
@@ -275,8 +285,11 @@ export interface KindEntry {
  * they end in "Spec", or end in "Template" without a matching *List.
  */
 export function kindOf(t: protobuf.Type, warn: (msg: string) => void): KindEntry | undefined {
-  const m = /^k8s\.io\.api\.([a-z0-9]+)\.(v[0-9a-z]+)$/.exec(fullName(t.parent!));
+  const pkg = fullName(t.parent!);
+  const extra = EXTRA_PACKAGES.find((e) => pkg.startsWith(`${e.protoPackage}.`));
+  const m = extra ? /\.(v[0-9a-z]+)$/.exec(pkg) : /^k8s\.io\.api\.([a-z0-9]+)\.(v[0-9a-z]+)$/.exec(pkg);
   if (!m) return undefined;
+  const version = extra ? m[1] : m[2];
   const metaField = t.fields.metadata;
   const metaType = metaField?.resolvedType ? fullName(metaField.resolvedType) : '';
   const kind = t.name;
@@ -285,12 +298,12 @@ export function kindOf(t: protobuf.Type, warn: (msg: string) => void): KindEntry
   if (!isObject && !isList) return undefined;
   if (isObject && kind.endsWith('Spec')) return undefined;
   if (isObject && kind.endsWith('Template') && !(t.parent as protobuf.Namespace).get(`${kind}List`)) return undefined;
-  const group = API_GROUPS[m[1]];
+  const group = extra ? extra.group : API_GROUPS[m[1]];
   if (group === undefined) {
     warn(`gen-schema: no API group known for package dir "${m[1]}"; kind ${kind} left out`);
     return undefined;
   }
-  return { group, version: m[2], kind, type: fullName(t) };
+  return { group, version, kind, type: fullName(t) };
 }
 
 function protoFiles(dir: string): string[] {
@@ -317,11 +330,12 @@ interface Loaded {
   comments: Map<string, string[]>;
 }
 
-/** Every message of the protos under <shared>/k8s-api/proto, sorted by name, and their raw comments. */
+/** Every message of the protos under <shared>/k8s-api/proto (and EXTRA_PACKAGES), sorted by name, and their raw comments. */
 function loadProtos(sharedDir: string): Loaded {
   const root = new protobuf.Root();
   const comments = new Map<string, string[]>();
-  for (const file of protoFiles(join(sharedDir, 'k8s-api', 'proto'))) {
+  const extra = EXTRA_PACKAGES.flatMap((e) => protoFiles(join(sharedDir, 'k8s-api', 'extra', 'proto', e.dir)));
+  for (const file of [...protoFiles(join(sharedDir, 'k8s-api', 'proto')), ...extra]) {
     const text = readFileSync(file, 'utf8');
     protobuf.parse(text, root, { keepCase: true, alternateCommentMode: true });
     for (const [k, v] of protoComments(text)) comments.set(k, v);

@@ -125,3 +125,14 @@ describe('generated schema.json', () => {
     assert.doesNotMatch(JSON.stringify(docs.types['k8s.io.api.apps.v1.DeploymentSpec']), /\+optional/);
   });
 });
+
+describe('extra packages', () => {
+  test('APIService (kube-aggregator, from k8s-api/extra) is a kind of apiregistration.k8s.io/v1', () => {
+    const d = JSON.parse(readFileSync(OUTPUT, 'utf8')) as { kinds: { group: string; version: string; kind: string; type: string }[]; types: Record<string, unknown> };
+    const k = d.kinds.find((x) => x.kind === 'APIService');
+    assert.deepEqual(k, { group: 'apiregistration.k8s.io', version: 'v1', kind: 'APIService', type: 'k8s.io.kube_aggregator.pkg.apis.apiregistration.v1.APIService' });
+    assert.ok(d.types['k8s.io.kube_aggregator.pkg.apis.apiregistration.v1.ServiceReference']);
+    // apiextensions stays out: CRDs keep their own schema handling.
+    assert.equal(d.kinds.some((x) => x.kind === 'CustomResourceDefinition'), false);
+  });
+});
