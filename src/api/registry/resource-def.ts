@@ -50,15 +50,31 @@ export function groupVersion(def: Pick<ResourceDef, 'group' | 'version'>): strin
   return def.group ? `${def.group}/${def.version}` : def.version;
 }
 
-export function storagePrefix(def: Pick<ResourceDef, 'group' | 'resource'>): string {
+/**
+ * Custom resources live in their own key space. A built-in's prefix is `/registry/<group|core>/`
+ * and a group is a DNS subdomain, which cannot start with '_', so no built-in (present or future)
+ * and no CRD group can produce a key in here, and a custom resource's key is unique per
+ * group+plural: a CRD can never read, write or purge another resource's objects.
+ */
+export const CUSTOM_RESOURCE_ROOT = '/registry/_customresources/';
+
+type KeyDef = Pick<ResourceDef, 'group' | 'resource'> & { custom?: unknown };
+
+/** The storage prefix of the resource a CRD (group + plural) defines, at every version. */
+export function customResourcePrefix(group: string, plural: string): string {
+  return `${CUSTOM_RESOURCE_ROOT}${group}/${plural}/`;
+}
+
+export function storagePrefix(def: KeyDef): string {
+  if (def.custom !== undefined) return customResourcePrefix(def.group, def.resource);
   return `/registry/${def.group || 'core'}/${def.resource}/`;
 }
 
-export function objectKey(def: Pick<ResourceDef, 'group' | 'resource' | 'namespaced'>, namespace: string, name: string): string {
+export function objectKey(def: KeyDef & Pick<ResourceDef, 'namespaced'>, namespace: string, name: string): string {
   return def.namespaced ? `${storagePrefix(def)}${namespace}/${name}` : `${storagePrefix(def)}${name}`;
 }
 
 /** Prefix for list/watch: all namespaces when namespace is empty. */
-export function listPrefix(def: Pick<ResourceDef, 'group' | 'resource' | 'namespaced'>, namespace: string): string {
+export function listPrefix(def: KeyDef & Pick<ResourceDef, 'namespaced'>, namespace: string): string {
   return def.namespaced && namespace ? `${storagePrefix(def)}${namespace}/` : storagePrefix(def);
 }

@@ -1,7 +1,8 @@
 import type { RestContext } from '../../server/rest/context.ts';
 import type { ResourceDef } from '../../api/registry/resource-def.ts';
-import { ALL_VERBS, storagePrefix } from '../../api/registry/resource-def.ts';
-import { crdAcceptedStatus } from '../../api/crd/crd-status.ts';
+import { ALL_VERBS, customResourcePrefix } from '../../api/registry/resource-def.ts';
+import { acceptedNames, crdAcceptedStatus } from '../../api/crd/crd-status.ts';
+import { claimedNames, namingVerdict, type NamingVerdict } from '../../api/crd/crd-naming.ts';
 import { crdVersionInfo, customResourceValidator } from '../../api/crd/crd-validator.ts';
 import { rfc3339 } from '../../api/time.ts';
 import { crdPrinterColumns } from '../../api/printers/index.ts';
@@ -40,26 +41,53 @@ export function crdResourceDefs(crd: Obj): ResourceDef[] {
   return out;
 }
 
-/** Custom resources do not outlive their definition (upstream's customresourcecleanup finalizer). */
+/**
+ * Custom resources do not outlive their definition (upstream's customresourcecleanup finalizer).
+ * The prefix is the CRD's own key space (group + plural, which its name fixes), never a built-in's.
+ */
 async function purgeAll(ctx: RestContext, prefix: string): Promise<void> {
   const list = await ctx.store.list<Obj>(prefix);
   for (const item of list.items) await mutate(ctx.store, item.key, () => 'delete');
 }
 
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** The naming controller's verdict for a CRD against the built-ins and the other served CRDs of its group. */
+function judgeNames(ctx: RestContext, crd: Obj, served: Map<string, ResourceDef[]>): NamingVerdict {
+  const group = str(crd.spec?.group);
+  const others = [...served.entries()].filter(([n, defs]) => n !== crd.metadata.name && defs[0]?.group === group).map(([, defs]) => defs[0]!);
+  const names = acceptedNames(crd.spec?.names ?? {});
+  return namingVerdict(names, crd.status?.acceptedNames, claimedNames(others), claimedNames(ctx.registry.builtinsInGroup(group)));
+}
+
 /**
  * Serves custom resources: every CRD's served versions are registered in the registry (and
- * removed when the CRD goes), and an accepted CRD gets its Established status.
+ * removed when the CRD goes), and a CRD gets the status of upstream's naming, establishing and
+ * API-approval controllers. A CRD whose names a built-in or another CRD of its group holds is
+ * marked NamesAccepted=False and not served; a version the registry refuses (a built-in
+ * group/version) is not served either.
  */
 export function startCrdController(ctx: RestContext): () => void {
   const served = new Map<string, ResourceDef[]>();
+  /** The latest CRDs, so that those refused for a name can be judged again when the name frees up. */
+  const known = new Map<string, Obj>();
   let stopped = false;
 
-  const apply = (name: string, crd: Obj | undefined) => {
-    const previous = served.get(name) ?? [];
-    for (const d of previous) ctx.registry.remove(d.group, d.version, d.resource);
-    served.delete(name);
-    if (!crd && previous[0]) void purge(storagePrefix(previous[0]));
-    if (!crd || crd.metadata.deletionTimestamp) return;
+  const writeStatus = (name: string, crd: Obj, naming: NamingVerdict) => {
+    const status = crdAcceptedStatus(crd, rfc3339(ctx.now()), naming);
+    const conds = (s: unknown) => ((s as { conditions?: Array<{ type: string; status: string; reason?: string }> })?.conditions ?? []).map((c) => [c.type, c.status, c.reason]);
+    if (!jsonEqual(conds(crd.status), conds(status)) || !jsonEqual((crd.status as Obj | undefined)?.acceptedNames, (status as unknown as Obj).acceptedNames)) {
+      void mutate(ctx.store, CRD_PREFIX + name, (o) => ({ ...o, status })).catch((err) => ctx.log.error({ err }, 'crd status update failed'));
+    }
+  };
+
+  const serve = (name: string, crd: Obj) => {
+    const naming = judgeNames(ctx, crd, served);
+    if (!naming.accepted) {
+      ctx.log.warn({ crd: name, reason: naming.reason, message: naming.message }, 'custom resource definition names not accepted');
+      writeStatus(name, crd, naming);
+      return;
+    }
     let defs: ResourceDef[];
     try {
       defs = crdResourceDefs(crd);
@@ -67,13 +95,38 @@ export function startCrdController(ctx: RestContext): () => void {
       ctx.log.warn({ err, crd: name }, 'cannot serve custom resource definition');
       return;
     }
-    for (const d of defs) ctx.registry.add(d);
-    served.set(name, defs);
-    const status = crdAcceptedStatus(crd, rfc3339(ctx.now()));
-    const conds = (s: unknown) => ((s as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).map((c) => [c.type, c.status]);
-    if (!jsonEqual(conds(crd.status), conds(status)) || !jsonEqual((crd.status as Obj | undefined)?.acceptedNames, (status as unknown as Obj).acceptedNames)) {
-      void mutate(ctx.store, CRD_PREFIX + name, (o) => ({ ...o, status })).catch((err) => ctx.log.error({ err }, 'crd status update failed'));
+    const added: ResourceDef[] = [];
+    for (const d of defs) {
+      try {
+        ctx.registry.add(d);
+        added.push(d);
+      } catch (err) {
+        ctx.log.warn({ err, crd: name, version: d.version }, 'custom resource version not served');
+      }
     }
+    served.set(name, added);
+    writeStatus(name, crd, naming);
+  };
+
+  const unserve = (name: string) => {
+    for (const d of served.get(name) ?? []) ctx.registry.remove(d.group, d.version, d.resource);
+    served.delete(name);
+  };
+
+  const apply = (name: string, crd: Obj | undefined, deleted?: Obj) => {
+    unserve(name);
+    if (!crd) {
+      known.delete(name);
+      const group = str(deleted?.spec?.group);
+      const plural = str(deleted?.spec?.names?.plural);
+      if (group !== '' && plural !== '') void purge(customResourcePrefix(group, plural));
+      // Names this CRD held may now be free for another CRD of the group.
+      for (const [n, other] of known) if (!served.has(n) && str(other.spec?.group) === group) apply(n, other);
+      return;
+    }
+    known.set(name, crd);
+    if (crd.metadata.deletionTimestamp) return;
+    serve(name, crd);
   };
 
   const purge = (prefix: string) => purgeAll(ctx, prefix).catch((err) => ctx.log.error({ err }, 'custom resource cleanup failed'));
@@ -83,7 +136,7 @@ export function startCrdController(ctx: RestContext): () => void {
     for (const i of list.items) apply(i.value.metadata.name, i.value);
     if (stopped) return;
     watcher = ctx.store.watch<Obj>(CRD_PREFIX, list.revision, {
-      onEvent: (e) => apply(e.value?.metadata?.name, e.type === 'DELETED' ? undefined : e.value),
+      onEvent: (e) => apply(e.value?.metadata?.name, e.type === 'DELETED' ? undefined : e.value, e.type === 'DELETED' ? e.value : undefined),
     });
   })();
   ready.catch((err) => ctx.log.error({ err }, 'crd controller failed to start'));

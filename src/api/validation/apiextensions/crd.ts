@@ -6,6 +6,7 @@ import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1
 import { GoValue, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
 import { nameIsDNSSubdomain, validateImmutable, validateObjectMeta, validateObjectMetaUpdate, type NameFn } from '../meta.ts';
 import { isDNS1035Label, isDNS1123Subdomain } from '../names.ts';
+import { API_APPROVED_ANNOTATION, apiApprovalState, isProtectedCommunityGroup } from '../../crd/api-approval.ts';
 
 const SCOPES = ['Cluster', 'Namespaced'];
 const CONVERSION = ['None', 'Webhook'];
@@ -17,7 +18,26 @@ function dns1035(value: string | undefined, p: Path, prefix = ''): FieldError[] 
   return msgs.length ? [invalid(p, value, prefix + msgs.join(','))] : [];
 }
 
+/**
+ * Upstream's validateAPIApproval: a CRD in a protected group needs a valid approval annotation;
+ * an update that leaves the approval state as it was is never refused (a controller that only
+ * edits the spec of an old CRD keeps working).
+ */
+function validateAPIApproval(crd: CustomResourceDefinition, old?: CustomResourceDefinition): FieldError[] {
+  if (!isProtectedCommunityGroup(crd.spec?.group ?? '')) return [];
+  const now = apiApprovalState(crd.metadata?.annotations);
+  if (old !== undefined && apiApprovalState(old.metadata?.annotations).state === now.state) return [];
+  const p = path('metadata', 'annotations').key(API_APPROVED_ANNOTATION);
+  if (now.state === 'Missing') return [required(p, now.reason)];
+  if (now.state === 'Invalid') return [invalid(p, crd.metadata?.annotations?.[API_APPROVED_ANNOTATION] ?? '', now.reason)];
+  return [];
+}
+
 export function validateCustomResourceDefinition(crd: CustomResourceDefinition): FieldError[] {
+  return [...validateCustomResourceDefinitionFields(crd), ...validateAPIApproval(crd)];
+}
+
+function validateCustomResourceDefinitionFields(crd: CustomResourceDefinition): FieldError[] {
   const spec = crd.spec;
   const plural = spec?.names?.plural ?? '';
   const group = spec?.group ?? '';
@@ -88,7 +108,8 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition):
 
 export function validateCustomResourceDefinitionUpdate(crd: CustomResourceDefinition, old: CustomResourceDefinition): FieldError[] {
   const errs = validateObjectMetaUpdate(crd.metadata, old.metadata);
-  errs.push(...validateCustomResourceDefinition(crd).filter((e) => !e.field.startsWith('metadata.')));
+  errs.push(...validateCustomResourceDefinitionFields(crd).filter((e) => !e.field.startsWith('metadata.')));
+  errs.push(...validateAPIApproval(crd, old));
   const sp = path('spec');
   errs.push(...validateImmutable(crd.spec?.group ?? '', old.spec?.group ?? '', sp.child('group')));
   errs.push(...validateImmutable(crd.spec?.names?.plural ?? '', old.spec?.names?.plural ?? '', sp.child('names', 'plural')));
