@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { AdmissionChain, emptyOutcome } from '../admission/chain.ts';
 import type { MutatingPlugin, ValidatingPlugin } from '../admission/types.ts';
 import { buildAdmissionPlugins, type AdmissionSelection } from '../admission/registry.ts';
-import { resourceNotFound } from '../api/errors.ts';
+import { methodNotAllowed, resourceNotFound } from '../api/errors.ts';
 import { MAX_BODY_BYTES } from '../api/codecs/limits.ts';
 import { loadSchema } from '../api/schema/schema.ts';
 import type { Schema } from '../api/schema/types.ts';
@@ -26,6 +26,9 @@ import type { RestContext, RestRequest, RestResponse } from './rest/context.ts';
 import { dispatch } from './rest/dispatch.ts';
 import { serveWatch } from './rest/watch.ts';
 import { serveNonResource } from './non-resource.ts';
+import { acceptedFormats, notAcceptable, type OutputFormat } from './negotiate.ts';
+import { encodeBody } from './respond.ts';
+import { wantsTable } from '../api/printers/index.ts';
 
 export interface TlsMaterial {
   certPem: string;
@@ -134,7 +137,14 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     const e = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? { statusCode: 413, message: `limit is ${MAX_BODY_BYTES}` } : err;
     const status = statusFromError(e);
     if (status.code >= 500) log.error({ err }, 'request failed');
-    void reply.code(status.code).header('content-type', 'application/json').send(JSON.stringify(status));
+    // A Status goes back in the format the client asked for when it can be written so; else JSON.
+    let out = { contentType: 'application/json', payload: JSON.stringify(status) as string | Uint8Array };
+    try {
+      out = encodeBody(ctx.schema, acceptedFormats(_req.headers.accept), status);
+    } catch {
+      // not acceptable in any format the client named: JSON, as upstream falls back for errors
+    }
+    void reply.code(status.code).header('content-type', out.contentType).send(asBody(out.payload));
   });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -155,6 +165,9 @@ export function buildServer(opts: ServerOptions): BuiltServer {
       admission: emptyOutcome(),
     };
     if (def.namespaced && !info.namespace && info.name && info.verb !== 'watch' && info.verb !== 'list') throw resourceNotFound();
+    const formats = outputFormats(req.headers.accept, def.typeName !== undefined);
+    // Virtual resources serve only the verbs they list (ComponentStatus: get and list).
+    if (info.verb === 'watch' && def.virtual) throw methodNotAllowed();
     if (info.verb === 'watch') {
       reply.hijack();
       try {
@@ -176,11 +189,29 @@ export function buildServer(opts: ServerOptions): BuiltServer {
       throw toApiError(err);
     }
     setWarnings(reply, [...rreq.warnings, ...rreq.admission.warnings]);
-    return reply.code(res.code).header('content-type', res.contentType ?? 'application/json').send(res.raw ?? JSON.stringify(res.body));
+    if (res.contentType) return reply.code(res.code).header('content-type', res.contentType).send(res.raw ?? JSON.stringify(res.body));
+    const out = encodeBody(ctx.schema, formats, res.body, res.raw);
+    return reply.code(res.code).header('content-type', out.contentType).send(asBody(out.payload));
   };
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler });
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/', handler });
   return { app, ctx };
+}
+
+/**
+ * The formats a resource request may be answered in, checked before anything runs (upstream
+ * negotiates first, so a write whose answer nobody can read is refused before it is stored).
+ * Accept clauses asking for a Table are served by the REST layer's table path.
+ */
+function outputFormats(accept: string | undefined, hasProtobufType: boolean): OutputFormat[] {
+  const formats = acceptedFormats(accept);
+  if (wantsTable(accept)) return formats.length > 0 ? formats : ['json'];
+  if (formats.length === 0 || (!hasProtobufType && formats.every((f) => f === 'protobuf'))) throw notAcceptable();
+  return formats;
+}
+
+function asBody(payload: string | Uint8Array): string | Buffer {
+  return typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
 }
 
 /** Warnings go back as RFC 7234 Warning headers with code 299, which kubectl prints. */

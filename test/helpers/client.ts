@@ -11,6 +11,8 @@ export interface Response {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   body: any;
+  /** The body's bytes (protobuf answers). */
+  raw: Buffer;
 }
 
 export interface RequestOptions {
@@ -43,14 +45,15 @@ export class TestClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
+            const raw = Buffer.concat(chunks);
+            const text = raw.toString('utf8');
             let body: any;
             try {
               body = text ? JSON.parse(text) : undefined;
             } catch {
               body = undefined;
             }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body, raw });
           });
         },
       );

@@ -15,7 +15,7 @@ export const TABLE_CONTENT_TYPE: Readonly<Record<TableVersion, string>> = {
 const TABLE_MEDIA = new Set(['application/json', 'application/*', '*/*']);
 const PLAIN_MEDIA = new Set(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf', 'application/*', '*/*']);
 
-interface Clause {
+export interface Clause {
   type: string;
   params: Map<string, string>;
   q: number;
@@ -37,17 +37,21 @@ function parseClause(text: string): Clause | undefined {
   return { type: type.toLowerCase(), params, q };
 }
 
-/** The Table version the Accept header prefers, or undefined when the client prefers plain objects. */
-export function wantsTable(accept: string | undefined): TableVersion | undefined {
-  if (!accept) return undefined;
-  const clauses = accept
+/** The clauses of an Accept header the client will take (q > 0), most preferred first (by q, then order). */
+export function acceptClauses(accept: string): Clause[] {
+  return accept
     .split(',')
     .map(parseClause)
     .filter((c): c is Clause => c !== undefined && c.q > 0)
     .map((c, i) => ({ c, i }))
     .sort((a, b) => b.c.q - a.c.q || a.i - b.i)
     .map((x) => x.c);
-  for (const c of clauses) {
+}
+
+/** The Table version the Accept header prefers, or undefined when the client prefers plain objects. */
+export function wantsTable(accept: string | undefined): TableVersion | undefined {
+  if (!accept) return undefined;
+  for (const c of acceptClauses(accept)) {
     const as = c.params.get('as');
     if (as === undefined) {
       if (PLAIN_MEDIA.has(c.type)) return undefined;
