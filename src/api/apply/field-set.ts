@@ -13,6 +13,8 @@ import {
   type Path,
   type PathElement,
 } from './path-element.ts';
+import { exceedsDepth } from '../codecs/depth.ts';
+import { MAX_NESTING_DEPTH } from '../codecs/limits.ts';
 
 export interface FieldSet {
   members: Set<string>;
@@ -160,8 +162,17 @@ export function toFieldsV1(set: FieldSet): FieldsV1 {
 
 export class FieldsV1Error extends Error {}
 
-/** Parse FieldsV1 JSON; element keys are re-serialised canonically. */
+/**
+ * Parse FieldsV1 JSON; element keys are re-serialised canonically. A set nested deeper than any
+ * admitted object is refused (so it counts as undecodable and is reset), which also bounds every
+ * recursive set operation below to the object nesting limit.
+ */
 export function fromFieldsV1(raw: unknown): FieldSet {
+  if (exceedsDepth(raw, MAX_NESTING_DEPTH)) throw new FieldsV1Error(`nested deeper than ${MAX_NESTING_DEPTH} levels`);
+  return parseFieldsV1(raw);
+}
+
+function parseFieldsV1(raw: unknown): FieldSet {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new FieldsV1Error('expected an object');
   }
@@ -179,7 +190,7 @@ export function fromFieldsV1(raw: unknown): FieldSet {
     const entries = Object.keys(v);
     if (entries.length === 0 || entries.includes('.')) set.members.add(key);
     if (entries.some((e) => e !== '.')) {
-      const child = fromFieldsV1(v);
+      const child = parseFieldsV1(v);
       const existing = set.children.get(key);
       set.children.set(key, existing ? union(existing, child) : child);
     }

@@ -14,6 +14,7 @@ export {
   type ManagerState,
   type Operation,
 } from './managed-fields.ts';
+export { withDecodableManagedFields, hasUndecodableManagedFields } from './stored-managed-fields.ts';
 export {
   emptySet,
   insertPath,

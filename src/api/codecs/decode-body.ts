@@ -1,6 +1,6 @@
 import { parseDocument } from 'yaml';
 import { ApiError, badRequest } from '../errors.ts';
-import { assertMaxDepth } from './depth.ts';
+import { assertExpandedWithin, assertMaxDepth } from './depth.ts';
 
 /** Media types a body may arrive in, by request kind. */
 export const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
@@ -36,8 +36,10 @@ export function parseJsonBody(text: string): unknown {
 }
 
 /**
- * YAML text to a value. One document only; aliases are bounded (a "billion laughs" body is
- * refused, not expanded); duplicate keys are an error as in strict decoding.
+ * YAML text to a value. One document only; duplicate keys are an error as in strict decoding.
+ * Aliases are bounded twice: by count (a "billion laughs" body is refused before it is built)
+ * and by expanded size, since each alias of a large anchor is written out again in full when the
+ * object is serialised: the expanded document must fit the same limit as a request body.
  */
 export function parseYamlBody(text: string): unknown {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
@@ -48,7 +50,7 @@ export function parseYamlBody(text: string): unknown {
   } catch (err) {
     throw badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
   }
-  assertMaxDepth(v);
+  assertExpandedWithin(v);
   return v;
 }
 

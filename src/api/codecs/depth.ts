@@ -1,14 +1,55 @@
-import { badRequest } from '../errors.ts';
-import { MAX_NESTING_DEPTH } from './limits.ts';
+import { badRequest, tooLarge } from '../errors.ts';
+import { MAX_BODY_BYTES, MAX_NESTING_DEPTH } from './limits.ts';
+
+export function tooDeep(limit: number): Error {
+  return badRequest(`the request body is nested deeper than the maximum depth of ${limit}`);
+}
 
 /** Rejects values nested deeper than the limit, without recursion (so the check itself cannot overflow). */
 export function assertMaxDepth(value: unknown, limit = MAX_NESTING_DEPTH): void {
+  if (exceedsDepth(value, limit)) throw tooDeep(limit);
+}
+
+/** Whether `value` nests deeper than `limit`; iterative, so it is safe on any stored value. */
+export function exceedsDepth(value: unknown, limit = MAX_NESTING_DEPTH): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [v, d] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
-    if (d > limit) throw badRequest(`the request body is nested deeper than the maximum depth of ${limit}`);
+    if (d > limit) return true;
     if (Array.isArray(v)) for (const x of v) stack.push([x, d + 1]);
     else for (const k in v as Record<string, unknown>) stack.push([(v as Record<string, unknown>)[k], d + 1]);
+  }
+  return false;
+}
+
+/**
+ * Rejects a decoded value whose JSON form would exceed `maxBytes`, or that nests deeper than
+ * `maxDepth`. Shared subtrees (YAML aliases decode to one shared JS value) are counted every
+ * time they occur, as serialising would write them: that is the amplification a small YAML body
+ * can hide. Every node visited adds at least one byte, so the walk itself stops after at most
+ * `maxBytes` steps however the value is shaped (a cycle runs into the depth bound).
+ */
+export function assertExpandedWithin(value: unknown, maxBytes = MAX_BODY_BYTES, maxDepth = MAX_NESTING_DEPTH): void {
+  let bytes = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    bytes += 1; // the separator or bracket around this value
+    if (v === null || v === undefined) bytes += 4;
+    else if (typeof v === 'string') bytes += v.length + 2;
+    else if (typeof v !== 'object') bytes += String(v).length;
+    else {
+      if (d > maxDepth) throw tooDeep(maxDepth);
+      bytes += 1;
+      if (Array.isArray(v)) for (const x of v) stack.push([x, d + 1]);
+      else {
+        for (const k in v as Record<string, unknown>) {
+          bytes += k.length + 3;
+          stack.push([(v as Record<string, unknown>)[k], d + 1]);
+        }
+      }
+    }
+    if (bytes > maxBytes) throw tooLarge(maxBytes);
   }
 }

@@ -14,10 +14,13 @@
  */
 import { Buffer } from 'node:buffer';
 import { badRequest, internalError } from '../errors.ts';
+import { assertMaxDepth } from './depth.ts';
+import { MAX_NESTING_DEPTH } from './limits.ts';
+import { nestingDepth } from './nesting-depth.ts';
 import type { FieldSchema, ObjectType, Schema } from '../schema/types.ts';
 
 export const PROTOBUF_MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
-export const MAX_DEPTH = 100;
+export const MAX_DEPTH = MAX_NESTING_DEPTH;
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 /** *string fields where "" differs from unset (PVC: "" disables dynamic provisioning). */
@@ -170,10 +173,17 @@ export function formatDuration(nanos: bigint): string {
   return neg ? `-${out}` : out;
 }
 
-function parseEmbeddedJson(raw: Uint8Array | undefined, what: string): unknown {
+/**
+ * JSON carried as bytes inside the message (FieldsV1, RawExtension). It sits `depth` levels into
+ * the object, so it may nest only as deep as the rest of the limit allows: bounded by its text
+ * before parsing, and checked again on the whole decoded object.
+ */
+function parseEmbeddedJson(raw: Uint8Array | undefined, what: string, depth: number): unknown {
   if (!raw || raw.length === 0) return null;
+  const text = utf8.decode(raw);
+  if (depth + nestingDepth(text) > MAX_DEPTH) throw malformed(`nesting deeper than ${MAX_DEPTH} levels in ${what}`);
   try {
-    return JSON.parse(utf8.decode(raw));
+    return JSON.parse(text);
   } catch {
     throw malformed(`${what} is not valid JSON`);
   }
@@ -279,11 +289,11 @@ class Decoder {
       case `${META}.Duration`:
         return formatDuration(flatInt(readFlat(bytes), 1, 64));
       case `${META}.FieldsV1`:
-        return parseEmbeddedJson(flatBytes(readFlat(bytes), 1), 'fieldsV1');
+        return parseEmbeddedJson(flatBytes(readFlat(bytes), 1), 'fieldsV1', depth);
       case 'k8s.io.apimachinery.pkg.runtime.RawExtension': {
         const raw = flatBytes(readFlat(bytes), 1);
         if (raw && hasMagic(raw)) return this.object(raw, depth);
-        return parseEmbeddedJson(raw, 'embedded object');
+        return parseEmbeddedJson(raw, 'embedded object', depth);
       }
     }
     const type = this.schema.type(name);
@@ -428,7 +438,11 @@ export function decodeProtobufObject(schema: Schema, body: Uint8Array): Record<s
     decoder = new Decoder(schema);
     decoders.set(schema, decoder);
   }
-  return decoder.object(body, 0);
+  const obj = decoder.object(body, 0);
+  // The JSON view nests differently from the messages (inline embeds, wrapper lists, embedded
+  // JSON): hold it to the same bound as a JSON body, so every decoder admits the same values.
+  assertMaxDepth(obj);
+  return obj;
 }
 
 /** One decoder per schema, so its per-type field-number indexes are built once. */

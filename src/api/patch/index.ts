@@ -3,6 +3,7 @@
  * application/apply-patch+yaml, lives in src/api/apply). Pure: the original is never mutated.
  */
 import { badRequest, internalError } from '../errors.ts';
+import { assertMaxDepth } from '../codecs/depth.ts';
 import type { Schema } from '../schema/types.ts';
 import { goJsonKind } from './go-format.ts';
 import { applyJsonPatch } from './json-patch.ts';
@@ -41,6 +42,14 @@ export interface PatchOptions {
  * nested body, and the per-format codes of json-patch.ts, merge-patch.ts, strategic-merge-patch.ts.
  */
 export function applyPatch(contentType: string, original: object, patchBody: Buffer | string, opts: PatchOptions): object {
+  const patched = patchObject(contentType, original, patchBody, opts);
+  // A bounded patch can still deepen the object (a JSON patch adds a deep value at a deep path,
+  // again on every request): the result is held to the same bound as a decoded body.
+  assertMaxDepth(patched);
+  return patched;
+}
+
+function patchObject(contentType: string, original: object, patchBody: Buffer | string, opts: PatchOptions): object {
   const mediaType = (contentType.split(';')[0] ?? '').trim();
   const builtIn = opts.typeName !== undefined && opts.schema !== undefined;
   const accepted = builtIn ? BUILT_IN_PATCH_TYPES : CUSTOM_RESOURCE_PATCH_TYPES;

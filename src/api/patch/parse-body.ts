@@ -5,31 +5,13 @@
  */
 import { badRequest } from '../errors.ts';
 import type { JsonValue } from './json-value.ts';
+import { MAX_NESTING_DEPTH } from '../codecs/limits.ts';
+import { nestingDepth } from '../codecs/nesting-depth.ts';
 
-export const MAX_PATCH_DEPTH = 100;
+export { nestingDepth };
+export const MAX_PATCH_DEPTH = MAX_NESTING_DEPTH;
 
 export type ParsedBody = { ok: true; value: JsonValue } | { ok: false; message: string };
-
-/** Deepest nesting of arrays and objects in JSON text, found without recursion or parsing. */
-export function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-      continue;
-    }
-    if (c === 0x22) inString = true;
-    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      depth++;
-      if (depth > max) max = depth;
-    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
-  }
-  return max;
-}
 
 /**
  * Parses the body. Too deep → ApiError 400 at once; malformed JSON is returned as a message so

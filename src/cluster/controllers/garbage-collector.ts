@@ -1,8 +1,10 @@
 import type { RestContext } from '../../server/rest/context.ts';
-import type { WatchEvent } from '../../storage/types.ts';
+import type { ListResult, WatchEvent } from '../../storage/types.ts';
+import { reflect } from '../../storage/reflector.ts';
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN } from '../../server/rest/delete.ts';
 import { rfc3339 } from '../../api/time.ts';
 import { mutate, withoutItem, type Obj } from './store-ops.ts';
+import { createKeyQueue, type KeyQueueOptions } from './key-queue.ts';
 
 /**
  * The garbage collector: ownerReferences drive deletion, as upstream's.
@@ -12,50 +14,40 @@ import { mutate, withoutItem, type Obj } from './store-ops.ts';
  *  - Foreground: an owner carrying `foregroundDeletion` has its dependents deleted first (in the
  *    foreground too); the finalizer is removed once none is left.
  *
- * It keeps an index of every object by uid and of dependents by owner uid, fed by one watch over
- * all of /registry/. It runs in-process against the store (it does not yet go through the API
- * with its own identity).
+ * It keeps an index of every object by uid and of dependents by owner uid, fed by one reflector
+ * over all of /registry/ (relisting when the watch breaks). It runs in-process against the store
+ * (it does not yet go through the API with its own identity).
+ *
+ * One bad object never stops it: a stored value that is not an object is logged by key and left
+ * out of the index, and each owner uid is reconciled on its own, a failure retried with backoff.
  */
-export function startGarbageCollector(ctx: RestContext): () => void {
+export function startGarbageCollector(ctx: RestContext, opts: KeyQueueOptions = {}): () => void {
   const byUid = new Map<string, string>(); // uid -> key
   const dependents = new Map<string, Set<string>>(); // owner uid -> dependent keys
   const objects = new Map<string, Obj>(); // key -> latest value
-  const dirty = new Set<string>(); // owner uids to reconsider
-  let stopped = false;
-  let scheduled = false;
 
   const index = (key: string, o: Obj | undefined) => {
     const prev = objects.get(key);
     if (prev) {
-      for (const r of prev.metadata.ownerReferences ?? []) dependents.get(r.uid)?.delete(key);
+      for (const r of ownerRefs(prev)) dependents.get(r.uid)?.delete(key);
       if (prev.metadata.uid && byUid.get(prev.metadata.uid) === key) byUid.delete(prev.metadata.uid);
     }
     if (!o) {
       objects.delete(key);
       return;
     }
+    if (!isKubeObject(o)) {
+      ctx.log.error({ key }, 'garbage collector: stored value is not a Kubernetes object; ignoring it');
+      objects.delete(key);
+      return;
+    }
     objects.set(key, o);
-    if (o.metadata.uid) byUid.set(o.metadata.uid, key);
-    for (const r of o.metadata.ownerReferences ?? []) {
+    if (typeof o.metadata.uid === 'string' && o.metadata.uid) byUid.set(o.metadata.uid, key);
+    for (const r of ownerRefs(o)) {
       let s = dependents.get(r.uid);
       if (!s) dependents.set(r.uid, (s = new Set()));
       s.add(key);
     }
-  };
-
-  const schedule = () => {
-    if (scheduled || stopped) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      void process().catch((err) => ctx.log.error({ err }, 'garbage collector pass failed'));
-    });
-  };
-
-  const process = async () => {
-    const uids = [...dirty];
-    dirty.clear();
-    for (const uid of uids) await reconcile(uid);
   };
 
   const reconcile = async (ownerUid: string) => {
@@ -64,29 +56,28 @@ export function startGarbageCollector(ctx: RestContext): () => void {
     const deps = [...(dependents.get(ownerUid) ?? [])];
     if (!owner) {
       // Background: the owner is gone.
-      for (const k of deps) {
+      return eachDependent(deps, async (k) => {
         const d = objects.get(k);
-        if (!d) continue;
-        const alive = (d.metadata.ownerReferences ?? []).filter((r: { uid: string }) => r.uid !== ownerUid && byUid.has(r.uid));
+        if (!d) return;
+        const alive = ownerRefs(d).filter((r) => r.uid !== ownerUid && byUid.has(r.uid));
         if (alive.length > 0) {
           await mutate(ctx.store, k, (o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: (o.metadata.ownerReferences ?? []).filter((r: { uid: string }) => r.uid !== ownerUid) } }));
         } else {
           await deleteDependent(k, false);
         }
-      }
-      return;
+      });
     }
     const fins: string[] = owner.metadata.finalizers ?? [];
     if (!owner.metadata.deletionTimestamp) return;
     if (fins.includes(FINALIZER_ORPHAN)) {
-      for (const k of deps) {
-        await mutate(ctx.store, k, (o) => {
+      await eachDependent(deps, (k) =>
+        mutate(ctx.store, k, (o) => {
           const refs = (o.metadata.ownerReferences ?? []).filter((r: { uid: string }) => r.uid !== ownerUid);
           const m = { ...o.metadata, ownerReferences: refs };
           if (refs.length === 0) delete m.ownerReferences;
           return { ...o, metadata: m };
-        });
-      }
+        }),
+      );
       await mutate(ctx.store, ownerKey!, (o) => ({ ...o, metadata: { ...o.metadata, finalizers: withoutItem(o.metadata.finalizers, FINALIZER_ORPHAN) } }));
       return;
     }
@@ -96,8 +87,21 @@ export function startGarbageCollector(ctx: RestContext): () => void {
         await mutate(ctx.store, ownerKey!, (o) => ({ ...o, metadata: { ...o.metadata, finalizers: withoutItem(o.metadata.finalizers, FINALIZER_FOREGROUND) } }));
         return;
       }
-      for (const k of remaining) await deleteDependent(k, true);
+      await eachDependent(remaining, (k) => deleteDependent(k, true));
     }
+  };
+
+  /** Runs `fn` for every dependent; one that fails does not stop the others, and the failure is reported once all ran. */
+  const eachDependent = async (keys: string[], fn: (key: string) => Promise<void>) => {
+    const failed: Array<{ key: string; err: unknown }> = [];
+    for (const key of keys) {
+      try {
+        await fn(key);
+      } catch (err) {
+        failed.push({ key, err });
+      }
+    }
+    if (failed.length > 0) throw new AggregateError(failed.map((f) => f.err), `cannot process dependents ${failed.map((f) => f.key).join(', ')}`);
   };
 
   /** Deletes a dependent, honouring its own finalizers (and cascading in the foreground if asked). */
@@ -112,36 +116,68 @@ export function startGarbageCollector(ctx: RestContext): () => void {
     });
   };
 
+  const queue = createKeyQueue('garbage collector', (uid) => reconcile(uid), ctx.log, opts);
+  const dirty = (uid: unknown) => {
+    if (typeof uid === 'string' && uid !== '') queue.add(uid);
+  };
+
   const onEvent = (e: WatchEvent<Obj>) => {
-    const o = e.value;
+    const o = isKubeObject(e.value) ? e.value : undefined;
     if (e.type === 'DELETED') {
       index(e.key, undefined);
-      if (o?.metadata?.uid) dirty.add(o.metadata.uid);
+      dirty(o?.metadata.uid);
     } else {
-      index(e.key, o);
-      if (o.metadata.deletionTimestamp && o.metadata.uid) dirty.add(o.metadata.uid);
+      index(e.key, e.value);
+      if (o?.metadata.deletionTimestamp) dirty(o.metadata.uid);
     }
     // A dependent that disappeared may unblock its foreground owners.
-    for (const r of o?.metadata?.ownerReferences ?? []) dirty.add(r.uid);
-    if (dirty.size > 0) schedule();
+    for (const r of ownerRefs(o)) dirty(r.uid);
   };
 
-  let watcher: { close(): void } | undefined;
-  void (async () => {
-    const all = await ctx.store.list<Obj>('/registry/');
-    for (const item of all.items) {
-      index(item.key, item.value);
-      if (item.value.metadata?.deletionTimestamp) dirty.add(item.value.metadata.uid);
+  const replace = (lists: ListResult[]) => {
+    byUid.clear();
+    dependents.clear();
+    objects.clear();
+    for (const item of lists[0]?.items ?? []) {
+      const v = item.value as Obj;
+      index(item.key, v);
+      if (isKubeObject(v) && v.metadata.deletionTimestamp) dirty(v.metadata.uid);
     }
-    // Owners that vanished while we were down.
-    for (const uid of dependents.keys()) if (!byUid.has(uid)) dirty.add(uid);
-    if (stopped) return;
-    watcher = ctx.store.watch<Obj>('/registry/', all.revision, { onEvent, onError: (err) => ctx.log.error({ err }, 'garbage collector watch failed') });
-    schedule();
-  })().catch((err) => ctx.log.error({ err }, 'garbage collector failed to start'));
+    // Owners that vanished while we were not watching.
+    for (const uid of dependents.keys()) if (!byUid.has(uid)) dirty(uid);
+  };
+
+  const reflection = reflect(
+    ctx.store,
+    ['/registry/'],
+    {
+      replace,
+      event: (_i, e) => {
+        try {
+          onEvent(e as WatchEvent<Obj>);
+        } catch (err) {
+          ctx.log.error({ err, key: e.key }, 'garbage collector: cannot process an event; ignoring it');
+        }
+      },
+    },
+    { onError: (err) => ctx.log.error({ err }, 'garbage collector watch failed; relisting') },
+  );
 
   return () => {
-    stopped = true;
-    watcher?.close();
+    reflection.stop();
+    queue.stop();
   };
+}
+
+function isKubeObject(v: unknown): v is Obj {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const m = (v as Obj).metadata;
+  return m !== null && typeof m === 'object' && !Array.isArray(m);
+}
+
+/** ownerReferences that name a uid; anything else in the list is ignored. */
+function ownerRefs(o: Obj | undefined): Array<{ uid: string }> {
+  const refs = o?.metadata.ownerReferences;
+  if (!Array.isArray(refs)) return [];
+  return refs.filter((r): r is { uid: string } => r !== null && typeof r === 'object' && typeof r.uid === 'string');
 }

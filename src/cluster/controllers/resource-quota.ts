@@ -3,6 +3,7 @@ import { evaluatorFor } from '../../admission/quota/evaluators.ts';
 import { listsEqual, mask, resourceListFrom, resourceListJSON } from '../../admission/quota/resource-list.ts';
 import { StorageError, type Store, type Watcher } from '../../storage/types.ts';
 import type { Obj } from './store-ops.ts';
+import { createKeyQueue, type KeyQueueOptions } from './key-queue.ts';
 
 const QUOTAS = '/registry/core/resourcequotas/';
 /** kube-controller-manager's default --resource-quota-sync-period. */
@@ -18,6 +19,8 @@ export interface ResourceQuotaControllerDeps {
 export interface ResourceQuotaControllerOptions {
   /** Full recount of every quota this often (ms). */
   resyncMs?: number;
+  /** Backoff of a namespace whose recount failed. */
+  retry?: KeyQueueOptions;
 }
 
 /** Whether status lags spec: hard differs, or some hard resource has no usage yet. */
@@ -38,42 +41,13 @@ function needsSync(q: Obj): boolean {
  */
 export function startResourceQuotaController(deps: ResourceQuotaControllerDeps, opts: ResourceQuotaControllerOptions = {}): () => void {
   const quotasByNs = new Map<string, Set<string>>();
-  const pending = new Set<string>();
   let stopped = false;
-  let running = false;
-  let timer: NodeJS.Timeout | undefined;
   let watcher: Watcher | undefined;
 
-  const kick = (delay = 0) => {
-    if (stopped || timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      void pass();
-    }, delay);
-  };
-  const enqueue = (ns: string) => {
-    pending.add(ns);
-    kick();
-  };
-
-  const pass = async () => {
-    if (running) return kick(RETRY_MS);
-    running = true;
-    try {
-      for (const ns of [...pending]) {
-        pending.delete(ns);
-        try {
-          if (!(await syncNamespace(ns))) pending.add(ns);
-        } catch (err) {
-          deps.log.error({ err, namespace: ns }, 'resource quota sync failed');
-          pending.add(ns);
-        }
-      }
-    } finally {
-      running = false;
-    }
-    if (pending.size > 0) kick(RETRY_MS);
-  };
+  // Each namespace is a key: a recount that throws is logged and retried with backoff; a write
+  // that conflicted is simply looked at again.
+  const queue = createKeyQueue('resource quota controller', async (ns) => ((await syncNamespace(ns)) ? undefined : 'requeue'), deps.log, opts.retry);
+  const enqueue = (ns: string) => queue.add(ns);
 
   /** Recounts every quota of the namespace; false when a write conflicted and must be retried. */
   const syncNamespace = async (ns: string): Promise<boolean> => {
@@ -147,7 +121,14 @@ export function startResourceQuotaController(deps: ResourceQuotaControllerDeps, 
       enqueue(i.key.slice(QUOTAS.length).split('/')[0]!);
     }
     watcher = deps.store.watch<Obj>('/registry/', list.revision, {
-      onEvent: (e) => onEvent(e.type, e.key, e.value, e.prevValue),
+      onEvent: (e) => {
+        try {
+          onEvent(e.type, e.key, e.value, e.prevValue);
+        } catch (err) {
+          // An object that cannot be evaluated (not an object, bad fields) costs its own event only.
+          deps.log.error({ err, key: e.key }, 'resource quota controller: cannot process an event; ignoring it');
+        }
+      },
       onError: (err) => {
         deps.log.error({ err }, 'resource quota controller watch failed; relisting');
         setTimeout(() => void start().catch(startFailed), RETRY_MS);
@@ -161,6 +142,6 @@ export function startResourceQuotaController(deps: ResourceQuotaControllerDeps, 
     stopped = true;
     watcher?.close();
     clearInterval(resync);
-    if (timer) clearTimeout(timer);
+    queue.stop();
   };
 }

@@ -1,6 +1,7 @@
 import { rfc3339 } from '../../api/time.ts';
 import { StorageError, type Store, type Watcher } from '../../storage/types.ts';
 import type { Obj } from './store-ops.ts';
+import { createKeyQueue, type KeyQueueOptions } from './key-queue.ts';
 
 const NAMESPACES = '/registry/core/namespaces/';
 const SERVICE_ACCOUNTS = '/registry/core/serviceaccounts/';
@@ -9,7 +10,6 @@ export const ROOT_CA_CONFIG_MAP = 'kube-root-ca.crt';
 const ROOT_CA_DESCRIPTION_KEY = 'kubernetes.io/description';
 const ROOT_CA_DESCRIPTION =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
-const RETRY_MS = 500;
 
 export interface ServiceAccountControllerDeps {
   store: Store;
@@ -21,6 +21,8 @@ export interface ServiceAccountControllerDeps {
 export interface ServiceAccountControllerOptions {
   /** The cluster CA, published in every namespace as ConfigMap kube-root-ca.crt (upstream's root-ca-cert-publisher). */
   caPem?: string;
+  /** Backoff of a namespace whose sync failed. */
+  retry?: KeyQueueOptions;
 }
 
 /**
@@ -29,43 +31,13 @@ export interface ServiceAccountControllerOptions {
  * the ServiceAccount admission plugin mounts into pods.
  */
 export function startServiceAccountController(deps: ServiceAccountControllerDeps, opts: ServiceAccountControllerOptions = {}): () => void {
-  const pending = new Set<string>();
   const watchers: Watcher[] = [];
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running = false;
 
-  const kick = (delay = 0) => {
-    if (stopped || timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      void pass();
-    }, delay);
-  };
-
-  const enqueue = (ns: string | undefined) => {
-    if (!ns) return;
-    pending.add(ns);
-    kick();
-  };
-
-  const pass = async () => {
-    if (running) return kick(RETRY_MS);
-    running = true;
-    try {
-      for (const ns of [...pending]) {
-        pending.delete(ns);
-        try {
-          await sync(ns);
-        } catch (err) {
-          deps.log.error({ err, namespace: ns }, 'service account controller sync failed');
-          pending.add(ns);
-        }
-      }
-    } finally {
-      running = false;
-    }
-    if (pending.size > 0) kick(RETRY_MS);
+  // Each namespace is a key: a sync that throws is logged and retried with backoff.
+  const queue = createKeyQueue('service account controller', (ns) => sync(ns), deps.log, opts.retry);
+  const enqueue = (ns: unknown) => {
+    if (typeof ns === 'string' && ns !== '') queue.add(ns);
   };
 
   const meta = (name: string, namespace: string) => ({ name, namespace, uid: deps.newUid(), creationTimestamp: rfc3339(deps.now()) });
@@ -105,7 +77,7 @@ export function startServiceAccountController(deps: ServiceAccountControllerDeps
     try {
       await deps.store.update(cmKey, next, cm.modRevision);
     } catch (err) {
-      if (err instanceof StorageError && (err.code === 'Conflict' || err.code === 'NotFound')) return enqueue(ns);
+      if (err instanceof StorageError && (err.code === 'Conflict' || err.code === 'NotFound')) return 'requeue' as const;
       throw err;
     }
   };
@@ -137,6 +109,6 @@ export function startServiceAccountController(deps: ServiceAccountControllerDeps
   return () => {
     stopped = true;
     for (const w of watchers) w.close();
-    if (timer) clearTimeout(timer);
+    queue.stop();
   };
 }

@@ -1,6 +1,7 @@
 import type { ResourceRegistry } from '../../api/registry/registry.ts';
 import type { ResourceDef } from '../../api/registry/resource-def.ts';
 import { StorageError, type Store } from '../../storage/types.ts';
+import { withDecodableManagedFields } from '../../api/apply/stored-managed-fields.ts';
 
 export type Obj = Record<string, any> & { metadata: Record<string, any> };
 
@@ -13,7 +14,13 @@ export async function mutate(store: Store, key: string, fn: (o: Obj) => Obj | 'd
   for (let attempt = 0; attempt < 10; attempt++) {
     const s = await store.get<Obj>(key);
     if (!s) return;
-    const next = fn(structuredClone(s.value));
+    const v = s.value as unknown;
+    // A value that is not an object cannot be reasoned about: the caller logs it by key and backs off.
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !isObject((v as Obj).metadata)) {
+      throw new Error(`stored value at ${key} is not a Kubernetes object`);
+    }
+    // managedFields too deep to decode would overflow the copy: they are dropped, as the REST layer reads them.
+    const next = fn(structuredClone(withDecodableManagedFields(s.value)));
     if (next === undefined) return;
     try {
       if (next === 'delete' || (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length > 0) && !(next.metadata.deletionGracePeriodSeconds > 0) && !hasSpecFinalizers(next))) {
@@ -28,6 +35,10 @@ export async function mutate(store: Store, key: string, fn: (o: Obj) => Obj | 'd
       throw err;
     }
   }
+}
+
+function isObject(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function hasSpecFinalizers(o: Obj): boolean {

@@ -1,6 +1,7 @@
 import type { ResourceDef } from '../../api/registry/resource-def.ts';
 import { groupVersion } from '../../api/registry/resource-def.ts';
 import type { StoredObject } from '../../storage/types.ts';
+import { withDecodableManagedFields } from '../../api/apply/stored-managed-fields.ts';
 
 export type K8sObject = Record<string, any> & { metadata: Record<string, any> };
 
@@ -10,7 +11,8 @@ export type K8sObject = Record<string, any> & { metadata: Record<string, any> };
  * and must never be mutated.
  */
 export function toApiObject(def: ResourceDef, s: StoredObject<K8sObject>): K8sObject {
-  const v = s.value;
+  // managedFields too deep to decode are read as absent (upstream resets them), so the object stays writable.
+  const v = withDecodableManagedFields(s.value);
   return {
     apiVersion: groupVersion(def),
     kind: def.kind,
