@@ -5,6 +5,7 @@
  */
 import { ApiError, type StatusReason } from '../api/errors.ts';
 import { StorageError } from '../storage/types.ts';
+import { RequestTooLargeError } from '../storage/write-check.ts';
 
 export interface Status {
   kind: 'Status';
@@ -33,6 +34,8 @@ export function successStatus(details?: ApiError['details']): Status {
 /** Map anything thrown to an ApiError; unknown errors are 500 InternalError. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  // Upstream passes etcd's refusal on as a 500 carrying etcd's words (responsewriters.ErrorToAPIStatus).
+  if (err instanceof RequestTooLargeError) return new ApiError(500, 'InternalError', err.message);
   if (err instanceof StorageError) {
     switch (err.code) {
       case 'Compacted':
