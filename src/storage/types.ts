@@ -57,6 +57,20 @@ export interface WatchEvent<T = unknown> {
 export interface Watcher {
   /** Stop delivering events; idempotent. */
   close(): void;
+  /**
+   * Flow control for a consumer that cannot take more now (a client not reading its socket):
+   * events queue until resume(). Events that arrive while paused count against the handlers'
+   * `backlog` bound; past it the watch ends with StorageError 'TooSlow' (upstream's cacher
+   * closes an unresponsive watcher the same way, and the client re-watches or relists).
+   */
+  pause(): void;
+  resume(): void;
+}
+
+/** How far a paused watcher may fall behind: events and (approximate, JSON) bytes. */
+export interface WatchBacklog {
+  maxEvents: number;
+  maxBytes: number;
 }
 
 export interface WatchHandlers<T = unknown> {
@@ -64,6 +78,8 @@ export interface WatchHandlers<T = unknown> {
   onEvent(event: WatchEvent<T>): void;
   /** Called once if the watch can no longer continue (e.g. the watcher fell too far behind). */
   onError?(err: Error): void;
+  /** Bound on events queued while paused (default DEFAULT_WATCH_BACKLOG in watch-queue.ts). */
+  backlog?: WatchBacklog;
 }
 
 export interface Store {
@@ -108,7 +124,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type StorageErrorCode = 'NotFound' | 'KeyExists' | 'Conflict' | 'Compacted' | 'FutureRevision' | 'InvalidContinue' | 'Closed' | 'Internal';
+export type StorageErrorCode = 'NotFound' | 'KeyExists' | 'Conflict' | 'Compacted' | 'FutureRevision' | 'InvalidContinue' | 'Closed' | 'Internal' | 'TooSlow';
 
 export class StorageError extends Error {
   readonly code: StorageErrorCode;

@@ -6,8 +6,15 @@
  * runs inside a commit. Values travel either as JSON text, parsed per watcher (the SQLite store),
  * or as deep-frozen objects shared by every watcher (the watch cache): in both cases no consumer
  * can change what another sees.
+ *
+ * A consumer that cannot keep up pauses the watcher. What is queued before the pause (a replay
+ * of history, pushed when the watch starts) is delivered in full after resume(), as upstream
+ * delivers its initial events; what arrives while paused is the backlog, bounded in events and
+ * bytes. Past the bound the queue is dropped and the watch fails with 'TooSlow': without that,
+ * every stalled client would hold every later event in memory for as long as it stalls.
  */
-import type { Watcher, WatchEvent, WatchEventType, WatchHandlers } from './types.ts';
+import { StorageError } from './types.ts';
+import type { Watcher, WatchBacklog, WatchEvent, WatchEventType, WatchHandlers } from './types.ts';
 
 /** A committed change with its values as JSON text or as deep-frozen objects. */
 export interface EncodedEvent {
@@ -35,7 +42,33 @@ export function decodeEvent<T>(e: EncodedEvent): WatchEvent<T> {
   return out;
 }
 
-type Item = { event: EncodedEvent } | { error: Error };
+/**
+ * Upstream gives an unindexed cache watcher a channel of at most 100 events; bytes bound what
+ * a few large objects can pin (an object is at most ~1.5 MiB, and an event may carry two).
+ */
+export const DEFAULT_WATCH_BACKLOG: Readonly<WatchBacklog> = Object.freeze({ maxEvents: 100, maxBytes: 8 * 1024 * 1024 });
+
+/** JSON sizes of shared frozen values, computed once however many watchers queue them. */
+const objectSizes = new WeakMap<object, number>();
+
+function valueBytes(v: string | object): number {
+  if (typeof v === 'string') return v.length;
+  let n = objectSizes.get(v);
+  if (n === undefined) {
+    n = JSON.stringify(v).length;
+    objectSizes.set(v, n);
+  }
+  return n;
+}
+
+/** Approximate memory an event pins: its value and, when distinct, its previous value. */
+export function eventBytes(e: EncodedEvent): number {
+  const prev = e.prevValue !== undefined && e.prevValue !== e.value ? valueBytes(e.prevValue) : 0;
+  return valueBytes(e.value) + prev;
+}
+
+/** `cost` is set on events that arrived while paused: they are the backlog. */
+type Item = { event: EncodedEvent; cost?: number } | { error: Error };
 
 export class QueuedWatcher<T = unknown> implements Watcher {
   readonly prefix: string;
@@ -43,20 +76,32 @@ export class QueuedWatcher<T = unknown> implements Watcher {
   private last: number;
   private readonly handlers: WatchHandlers<T>;
   private readonly onClose: (w: QueuedWatcher<T>) => void;
-  private queue: Item[] = [];
+  private readonly bound: WatchBacklog;
+  /** Items from `head` on are undelivered; delivered slots are cleared so they can be collected. */
+  private queue: Array<Item | undefined> = [];
+  private head = 0;
   private scheduled = false;
   private stopped = false;
   private failing = false;
+  private paused = false;
+  private backlogEvents = 0;
+  private backlogBytes = 0;
 
   constructor(prefix: string, fromRevision: number, handlers: WatchHandlers<T>, onClose: (w: QueuedWatcher<T>) => void) {
     this.prefix = prefix;
     this.last = fromRevision;
     this.handlers = handlers;
     this.onClose = onClose;
+    this.bound = handlers.backlog ?? DEFAULT_WATCH_BACKLOG;
   }
 
   get closed(): boolean {
     return this.stopped;
+  }
+
+  /** Events and bytes that arrived while paused and are not delivered yet. */
+  get backlog(): { events: number; bytes: number } {
+    return { events: this.backlogEvents, bytes: this.backlogBytes };
   }
 
   matches(key: string): boolean {
@@ -67,8 +112,19 @@ export class QueuedWatcher<T = unknown> implements Watcher {
   push(event: EncodedEvent): void {
     if (this.stopped || this.failing || event.revision <= this.last) return;
     this.last = event.revision;
-    this.queue.push({ event });
-    this.schedule();
+    if (!this.paused) {
+      this.queue.push({ event });
+      this.schedule();
+      return;
+    }
+    const cost = eventBytes(event);
+    this.backlogEvents++;
+    this.backlogBytes += cost;
+    if (this.backlogEvents > this.bound.maxEvents || this.backlogBytes > this.bound.maxBytes) {
+      this.overflow();
+      return;
+    }
+    this.queue.push({ event, cost });
   }
 
   /** End the watch with an error after the events already queued have been delivered. */
@@ -79,11 +135,40 @@ export class QueuedWatcher<T = unknown> implements Watcher {
     this.schedule();
   }
 
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.head < this.queue.length) this.schedule();
+  }
+
   close(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.queue = [];
+    this.clear();
     this.onClose(this);
+  }
+
+  private clear(): void {
+    this.queue = [];
+    this.head = 0;
+    this.backlogEvents = 0;
+    this.backlogBytes = 0;
+  }
+
+  /**
+   * Too far behind: let go of the queue now (that is the point) and tell the consumer, outside
+   * the producer's commit path and whether or not it is paused.
+   */
+  private overflow(): void {
+    const { maxEvents, maxBytes } = this.bound;
+    this.failing = true;
+    this.clear();
+    this.queue.push({ error: new StorageError('TooSlow', `watcher fell more than ${maxEvents} events or ${maxBytes} bytes behind`) });
+    this.schedule();
   }
 
   private schedule(): void {
@@ -94,13 +179,21 @@ export class QueuedWatcher<T = unknown> implements Watcher {
 
   private drain(): void {
     this.scheduled = false;
-    // Items pushed by a handler (via a synchronous producer) join this same loop, in order.
-    for (let i = 0; i < this.queue.length && !this.stopped; i++) {
-      const item = this.queue[i];
+    // Items pushed by a handler (via a synchronous producer) join this same loop, in order; a
+    // handler that pauses stops it after its own event.
+    while (this.head < this.queue.length && !this.stopped) {
+      const item = this.queue[this.head] as Item;
+      // An overflow's error has nothing queued before it and must reach a paused consumer too.
+      if (this.paused && !('error' in item)) break;
+      this.queue[this.head++] = undefined;
       if ('error' in item) {
         this.close();
         this.handlers.onError?.(item.error);
         return;
+      }
+      if (item.cost !== undefined) {
+        this.backlogEvents--;
+        this.backlogBytes -= item.cost;
       }
       try {
         this.handlers.onEvent(decodeEvent<T>(item.event));
@@ -111,6 +204,13 @@ export class QueuedWatcher<T = unknown> implements Watcher {
         return;
       }
     }
-    this.queue = [];
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      // Paused part way through a long replay: drop the delivered prefix.
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
   }
 }
