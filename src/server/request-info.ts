@@ -3,6 +3,8 @@
  * from the method, path and query: the attributes authorization and the REST layer decide on.
  */
 
+import { queryFlag } from './rest/query-bool.ts';
+
 export interface RequestInfo {
   isResourceRequest: boolean;
   path: string;
@@ -107,8 +109,7 @@ export function parseRequestInfo(method: string, rawPath: string, query: URLSear
   }
 
   if (info.name === '' && info.verb === 'get') {
-    const watch = query.get('watch');
-    info.verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
+    info.verb = queryFlag(query, 'watch') ? 'watch' : 'list';
   }
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
   // A list or watch pinned to one name by fieldSelector=metadata.name=x is authorized as that

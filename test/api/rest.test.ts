@@ -370,6 +370,109 @@ describe('delete', () => {
   });
 });
 
+describe('query booleans as apimachinery parses them', () => {
+  test('watch=True is a watch (the Python client sends it), watch=False a list', async () => {
+    await c.admin.post('/api/v1/namespaces/default/configmaps', cm('qb-watch'));
+    const w = await c.admin.watch('/api/v1/namespaces/default/configmaps?watch=True&fieldSelector=metadata.name%3Dqb-watch', (ev) => ev.length > 0);
+    assert.equal(w.status, 200);
+    assert.equal(w.events[0]?.type, 'ADDED');
+    assert.equal(w.events[0]?.object.metadata.name, 'qb-watch');
+    const l = await c.admin.get('/api/v1/namespaces/default/configmaps?watch=FALSE&fieldSelector=metadata.name%3Dqb-watch');
+    assert.equal(l.body.kind, 'ConfigMapList');
+  });
+
+  test('force=True takes ownership on a server-side apply conflict', async () => {
+    const applied = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'qb-force' }, data: { k: 'a' } };
+    const path = '/api/v1/namespaces/default/configmaps/qb-force';
+    assert.equal((await c.admin.patch(`${path}?fieldManager=alice`, applied, 'application/apply-patch+yaml')).status, 201);
+    const conflict = await c.admin.patch(`${path}?fieldManager=bob&force=False`, { ...applied, data: { k: 'b' } }, 'application/apply-patch+yaml');
+    assert.equal(conflict.status, 409, conflict.text);
+    const f = await c.admin.patch(`${path}?fieldManager=bob&force=True`, { ...applied, data: { k: 'b' } }, 'application/apply-patch+yaml');
+    assert.equal(f.status, 200, f.text);
+    assert.deepEqual(f.body.data, { k: 'b' });
+  });
+
+  test('orphanDependents=True orphans', async () => {
+    await c.admin.post('/api/v1/namespaces/default/configmaps', cm('qb-orphan'));
+    const d = await c.admin.delete('/api/v1/namespaces/default/configmaps/qb-orphan?orphanDependents=True');
+    assert.equal(d.status, 200, d.text);
+    assert.deepEqual(d.body.metadata?.finalizers, ['orphan']);
+  });
+});
+
+describe('typed decoding', () => {
+  const pod = (name: string, spec: unknown, metadata: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, ...metadata },
+    spec,
+  });
+  const spec = { containers: [{ name: 'c', image: 'nginx' }] };
+
+  test('create with a wrongly typed field is 400 with the decoder message', async () => {
+    const labels = await c.admin.post('/api/v1/namespaces/default/pods', pod('td-labels', spec, { labels: 'invalid' }));
+    assert.equal(labels.status, 400, labels.text);
+    assert.equal(labels.body.reason, 'BadRequest');
+    assert.equal(
+      labels.body.message,
+      'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string',
+    );
+    assert.equal((await c.admin.get('/api/v1/namespaces/default/pods/td-labels')).status, 404);
+    const containers = await c.admin.post('/api/v1/namespaces/default/pods', pod('td-containers', { containers: 'oops' }));
+    assert.equal(containers.status, 400, containers.text);
+    assert.equal(
+      containers.body.message,
+      'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container',
+    );
+    const replicas = await c.admin.post('/apis/apps/v1/namespaces/default/deployments', { ...deployment('td-dep'), spec: { ...deployment('td-dep').spec, replicas: '3' } });
+    assert.equal(replicas.status, 400, replicas.text);
+    assert.equal(
+      replicas.body.message,
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32',
+    );
+    const secret = await c.admin.post('/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'td-s' }, data: { k: 'not base64' } });
+    assert.equal(secret.status, 400, secret.text);
+    assert.equal(secret.body.message, 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3');
+  });
+
+  test('update with a wrongly typed field is 400', async () => {
+    const created = await c.admin.post('/api/v1/namespaces/default/configmaps', cm('td-upd'));
+    assert.equal(created.status, 201, created.text);
+    const r = await c.admin.put('/api/v1/namespaces/default/configmaps/td-upd', { ...created.body, data: { a: 1 } });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.message, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string');
+  });
+
+  test('every patch type is checked after it is applied: 422 on the field "patch"', async () => {
+    assert.equal((await c.admin.post('/api/v1/namespaces/default/configmaps', cm('td-patch'))).status, 201);
+    const path = '/api/v1/namespaces/default/configmaps/td-patch';
+    const merge = await c.admin.patch(path, { metadata: { labels: 'invalid' } }, 'application/merge-patch+json');
+    assert.equal(merge.status, 422, merge.text);
+    assert.equal(merge.body.reason, 'Invalid');
+    assert.match(merge.body.message, /^"" is invalid: patch: Invalid value: "\{\\"apiVersion\\":\\"v1\\",.*\}": json: cannot unmarshal string into Go struct field ObjectMeta\.metadata\.labels of type map\[string\]string$/);
+    assert.equal(merge.body.details.causes[0].field, 'patch');
+    const json = await c.admin.patch(path, [{ op: 'add', path: '/data', value: 'x' }], 'application/json-patch+json');
+    assert.equal(json.status, 422, json.text);
+    assert.match(json.body.message, /json: cannot unmarshal string into Go struct field ConfigMap\.data of type map\[string\]string$/);
+    const smp = await c.admin.patch(path, { metadata: { labels: 'invalid' } }, 'application/strategic-merge-patch+json');
+    assert.equal(smp.status, 422, smp.text);
+    assert.equal(smp.body.message, '"" is invalid: patch: Invalid value: "map[metadata:map[labels:invalid]]": cannot restore map from string');
+    const got = await c.admin.get(path);
+    assert.deepEqual(got.body.metadata.labels, undefined);
+  });
+});
+
+describe('update with resourceVersion "0"', () => {
+  test('is unconditional for built-in kinds', async () => {
+    const created = await c.admin.post('/api/v1/namespaces/default/configmaps', cm('rv0'));
+    assert.equal(created.status, 201, created.text);
+    const r = await c.admin.put('/api/v1/namespaces/default/configmaps/rv0', { ...cm('rv0', { a: '2' }), metadata: { name: 'rv0', resourceVersion: '0' } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.data, { a: '2' });
+    assert.notEqual(r.body.metadata.resourceVersion, created.body.metadata.resourceVersion);
+  });
+});
+
 async function waitFor(cond: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {

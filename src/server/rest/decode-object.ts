@@ -8,6 +8,7 @@ import type { JSONSchemaProps } from '../../api/crd/json-schema-props.ts';
 import { groupVersion } from '../../api/registry/resource-def.ts';
 import type { RestContext, RestRequest } from './context.ts';
 import type { K8sObject } from './objects.ts';
+import { checkBodyTypes } from './typed-decode.ts';
 
 /** Decodes a create/update body (JSON, YAML or protobuf) into an object of the request's kind. */
 export function decodeObject(ctx: RestContext, req: RestRequest, expect: { apiVersion: string; kind: string } = { apiVersion: groupVersion(req.def), kind: req.def.kind }): K8sObject {
@@ -32,6 +33,7 @@ export function decodeObject(ctx: RestContext, req: RestRequest, expect: { apiVe
   }
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
   if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw badRequest('metadata must be an object');
+  checkBodyTypes(ctx, req, obj, expect);
   applyFieldValidation(ctx, req, obj, expect.kind === req.def.kind ? req.def.typeName : undefined);
   return obj;
 }

@@ -10,6 +10,7 @@ import { admissionAttributes } from './admit.ts';
 import { rfc3339 } from '../../api/time.ts';
 import { parseResourceVersion } from './read.ts';
 import { selectionFromQuery } from './selection.ts';
+import { queryBool } from './query-bool.ts';
 
 export const FINALIZER_ORPHAN = 'orphan';
 export const FINALIZER_FOREGROUND = 'foregroundDeletion';
@@ -33,7 +34,7 @@ export function deleteOptionsFrom(req: RestRequest): DeleteOptions {
   const q = req.query;
   const grace = q.get('gracePeriodSeconds') ?? body.gracePeriodSeconds;
   const policy = q.get('propagationPolicy') ?? body.propagationPolicy;
-  const orphan = q.get('orphanDependents') ?? body.orphanDependents;
+  const orphan = queryBool(q, 'orphanDependents') ?? body.orphanDependents;
   const opts: DeleteOptions = { dryRun: dryRunFrom([...q.getAll('dryRun'), ...(Array.isArray(body.dryRun) ? body.dryRun : [])]) };
   if (grace !== undefined && grace !== null && grace !== '') {
     const n = Number(grace);
@@ -46,8 +47,9 @@ export function deleteOptionsFrom(req: RestRequest): DeleteOptions {
     }
     opts.propagationPolicy = policy;
   }
-  if (orphan !== undefined && orphan !== null && orphan !== '') {
-    opts.orphanDependents = orphan === true || orphan === 'true';
+  if (orphan !== undefined && orphan !== null) {
+    if (typeof orphan !== 'boolean') throw badRequest(`json: cannot unmarshal ${typeof orphan} into Go struct field DeleteOptions.orphanDependents of type bool`);
+    opts.orphanDependents = orphan;
     if (opts.propagationPolicy) throw badRequest('orphanDependents and propagationPolicy cannot both be set');
   }
   if (body.preconditions && typeof body.preconditions === 'object') opts.preconditions = body.preconditions;

@@ -9,6 +9,8 @@ import type { K8sObject } from './objects.ts';
 import { guaranteedUpdate } from './update.ts';
 import { rfc3339 } from '../../api/time.ts';
 import { resetFieldsFor } from './admit.ts';
+import { queryFlag } from './query-bool.ts';
+import { checkPatchedTypes } from './typed-decode.ts';
 
 /** PATCH in its four media types; every attempt re-applies the patch to the latest object. */
 export async function patchObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -28,6 +30,7 @@ export async function patchObject(ctx: RestContext, req: RestRequest): Promise<R
       const patched = requireObject(
         applyPatch(mt, cur, body, { schema: req.def.typeName ? ctx.schema : undefined, typeName: req.def.typeName }),
       ) as K8sObject;
+      checkPatchedTypes(ctx, req, patched, mt, body);
       if (!patched.metadata || typeof patched.metadata !== 'object') patched.metadata = {};
       // A patch pins the resourceVersion only if it sets one itself; otherwise conflicts are retried.
       if (patched.metadata.resourceVersion === cur.metadata.resourceVersion) delete patched.metadata.resourceVersion;
@@ -49,9 +52,7 @@ function checkTypeUnchanged(req: RestRequest, obj: K8sObject): void {
 async function applyObject(ctx: RestContext, req: RestRequest, body: Buffer, dryRun: boolean): Promise<RestResponse> {
   const manager = req.query.get('fieldManager') ?? '';
   validateFieldManager(manager);
-  const forceRaw = req.query.get('force');
-  if (forceRaw !== null && forceRaw !== 'true' && forceRaw !== 'false') throw badRequest(`invalid force: ${JSON.stringify(forceRaw)}`);
-  const force = forceRaw === 'true';
+  const force = queryFlag(req.query, 'force');
   const applied = requireObject(parseYamlBody(body.toString('utf8'))) as K8sObject;
   const gv = groupVersion(req.def);
   if (applied.apiVersion !== gv || applied.kind !== req.def.kind) {

@@ -1,4 +1,4 @@
-import { conflict, notFound, OPTIMISTIC_LOCK_MESSAGE } from '../../api/errors.ts';
+import { ApiError, conflict, notFound, OPTIMISTIC_LOCK_MESSAGE } from '../../api/errors.ts';
 import { objectKey } from '../../api/registry/resource-def.ts';
 import { StorageError } from '../../storage/types.ts';
 import type { RestContext, RestRequest, RestResponse } from './context.ts';
@@ -21,6 +21,8 @@ export interface UpdatePlan {
   allowCreate?: boolean;
   /** The caller computed managedFields itself (server-side apply). */
   managedFieldsDone?: boolean;
+  /** A PUT of a kind whose strategy refuses unconditional updates (custom resources, as upstream). */
+  requireResourceVersion?: boolean;
 }
 
 /**
@@ -41,11 +43,13 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
     checkNameMatch(req, desired);
     if (!s || !current) return createDecoded(ctx, req, desired, plan.dryRun, plan.managedFieldsDone);
 
+    // Upstream parses the resourceVersion as a number: absent, "" and "0" all mean "unconditional".
     const wantRv = desired.metadata.resourceVersion;
-    const pinned = wantRv !== undefined && wantRv !== '';
+    const pinned = wantRv !== undefined && wantRv !== null && wantRv !== '' && String(wantRv) !== '0';
+    if (!pinned && plan.requireResourceVersion) throw resourceVersionRequired(req);
     if (pinned && String(wantRv) !== String(s.modRevision)) throw conflict(groupResource(def), info.name, OPTIMISTIC_LOCK_MESSAGE);
 
-    const next = prepareForUpdate(def, desired, current, plan.subresource);
+    const next = prepareForUpdate(def, desired, current, plan.subresource, ctx.now);
     // Validation sees the revision being replaced (unconditional updates carry none).
     next.metadata.resourceVersion = String(s.modRevision);
     const attrs = admissionAttributes(req, 'UPDATE', next, current, plan.dryRun, plan.subresource);
@@ -74,6 +78,20 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
   }
 }
 
+/** Upstream's Store.Update for a strategy without AllowUnconditionalUpdate (the value is Go's %#v of uint64 0). */
+function resourceVersionRequired(req: RestRequest) {
+  const { def, info } = req;
+  // Upstream names the resource where the kind goes: GroupKind{Group, Kind: resource}.
+  const qualifiedKind = def.group ? `${def.resource}.${def.group}` : def.resource;
+  const cause = { reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' };
+  return new ApiError(422, 'Invalid', `${qualifiedKind} "${info.name}" is invalid: ${cause.field}: ${cause.message}`, {
+    name: info.name,
+    ...(def.group ? { group: def.group } : {}),
+    kind: def.resource,
+    causes: [cause],
+  });
+}
+
 function sameIgnoringManagedFields(a: K8sObject, b: K8sObject): boolean {
   const strip = (o: K8sObject) => ({ ...o, metadata: { ...o.metadata, managedFields: undefined } });
   return jsonEqual(strip(a), strip(b));
@@ -86,5 +104,6 @@ export async function updateObject(ctx: RestContext, req: RestRequest): Promise<
     subresource: req.info.subresource,
     dryRun: dryRunFrom(req.query.getAll('dryRun')),
     tryUpdate: () => structuredClone(body),
+    requireResourceVersion: req.def.custom !== undefined,
   });
 }

@@ -1,0 +1,96 @@
+/**
+ * Go's time.Parse(time.RFC3339, s) as metav1.Time's UnmarshalJSON runs it: which strings it
+ * accepts, and its error text (`parsing time "x" as "2006-01-02T15:04:05Z07:00": cannot parse
+ * "x" as "2006"`, `...: month out of range`), so a bad timestamp is refused on decode exactly as
+ * upstream refuses it. Returns the error message, or undefined when Go would parse the string.
+ */
+const LAYOUT = '2006-01-02T15:04:05Z07:00';
+
+type Step = { literal: string } | { std: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'zone'; text: string };
+const STEPS: Step[] = [
+  { std: 'year', text: '2006' }, { literal: '-' }, { std: 'month', text: '01' }, { literal: '-' }, { std: 'day', text: '02' },
+  { literal: 'T' }, { std: 'hour', text: '15' }, { literal: ':' }, { std: 'minute', text: '04' }, { literal: ':' },
+  { std: 'second', text: '05' }, { std: 'zone', text: 'Z07:00' },
+];
+
+const quote = (s: string) => JSON.stringify(s);
+const isDigit = (s: string, i: number) => i < s.length && s[i]! >= '0' && s[i]! <= '9';
+
+/** Go's getnum: one or two digits (exactly two when fixed). */
+function getnum(s: string, fixed: boolean): [number, string] | undefined {
+  if (!isDigit(s, 0)) return undefined;
+  if (!isDigit(s, 1)) return fixed ? undefined : [Number(s[0]), s.slice(1)];
+  return [Number(s.slice(0, 2)), s.slice(2)];
+}
+
+function daysIn(month: number, year: number): number {
+  if (month === 2) return (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+export function rfc3339Error(avalue: string): string | undefined {
+  const cannot = (valueElem: string, layoutElem: string) =>
+    `parsing time ${quote(avalue)} as ${quote(LAYOUT)}: cannot parse ${quote(valueElem)} as ${quote(layoutElem)}`;
+  const range = (what: string) => `parsing time ${quote(avalue)}: ${what} out of range`;
+  let value = avalue;
+  let year = 0;
+  let month = 0;
+  let day = 0;
+  for (const step of STEPS) {
+    if ('literal' in step) {
+      if (!value.startsWith(step.literal)) return cannot(value, step.literal);
+      value = value.slice(step.literal.length);
+      continue;
+    }
+    const hold = value;
+    switch (step.std) {
+      case 'year': {
+        const p = value.slice(0, 4);
+        if (value.length < 4 || !/^[+-]?\d+$/.test(p)) return cannot(hold, step.text);
+        year = Number(p);
+        value = value.slice(4);
+        break;
+      }
+      case 'month':
+      case 'day':
+      case 'hour':
+      case 'minute':
+      case 'second': {
+        const got = getnum(value, step.std !== 'hour');
+        if (!got) return cannot(hold, step.text);
+        const [n, rest] = got;
+        value = rest;
+        if (step.std === 'month' && (n <= 0 || n > 12)) return range('month');
+        if (step.std === 'hour' && n >= 24) return range('hour');
+        if (step.std === 'minute' && n >= 60) return range('minute');
+        if (step.std === 'second' && n >= 60) return range('second');
+        if (step.std === 'month') month = n;
+        if (step.std === 'day') day = n;
+        // A fractional second the layout does not name is accepted after the seconds.
+        if (step.std === 'second' && value.length >= 2 && (value[0] === '.' || value[0] === ',') && isDigit(value, 1)) {
+          let i = 2;
+          while (isDigit(value, i)) i++;
+          value = value.slice(i);
+        }
+        break;
+      }
+      case 'zone': {
+        if (value[0] === 'Z') {
+          value = value.slice(1);
+          break;
+        }
+        if (value.length < 6 || value[3] !== ':') return cannot(hold, step.text);
+        const hr = getnum(value.slice(1, 3), true);
+        const mm = getnum(value.slice(4, 6), true);
+        if (!hr || !mm || (value[0] !== '+' && value[0] !== '-')) return cannot(hold, step.text);
+        if (hr[0] > 24) return range('time zone offset hour');
+        if (mm[0] > 60) return range('time zone offset minute');
+        value = value.slice(6);
+        break;
+      }
+    }
+  }
+  if (value !== '') return `parsing time ${quote(avalue)}: extra text: ${quote(value)}`;
+  if (day < 1 || day > daysIn(month, year)) return range('day');
+  return undefined;
+}

@@ -1,0 +1,81 @@
+/**
+ * Typed decoding of request bodies and patch results (see src/api/schema/type-check.ts), with the
+ * status upstream answers: a body that does not decode is 400 BadRequest ("Pod in version "v1"
+ * cannot be handled as a Pod: json: cannot unmarshal ..."); a patch whose result does not decode
+ * is 422 Invalid on the field "patch", carrying the patched document (JSON and merge patches) or
+ * the patch map (strategic merge patches) as the invalid value.
+ */
+import { ApiError, badRequest } from '../../api/errors.ts';
+import { findTypeError } from '../../api/schema/type-check.ts';
+import type { RestContext, RestRequest } from './context.ts';
+import type { K8sObject } from './objects.ts';
+
+/** The schema type of a kind addressed by apiVersion, or undefined (custom resources, unknown kinds). */
+function typeNameFor(ctx: RestContext, req: RestRequest, apiVersion: string, kind: string): string | undefined {
+  // Custom resources are checked by their own structural schema.
+  if (req.def.custom && kind === req.def.kind) return undefined;
+  const slash = apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+  return ctx.schema.typeNameForKind({ group, version, kind });
+}
+
+/** A create or update body, after apiVersion and kind were checked against the URL's. */
+export function checkBodyTypes(ctx: RestContext, req: RestRequest, obj: K8sObject, expect: { apiVersion: string; kind: string }): void {
+  const typeName = typeNameFor(ctx, req, expect.apiVersion, expect.kind);
+  if (!typeName) return;
+  const err = findTypeError(ctx.schema, typeName, obj, 'json');
+  if (!err) return;
+  const version = expect.apiVersion.slice(expect.apiVersion.indexOf('/') + 1);
+  throw badRequest(`${expect.kind} in version ${JSON.stringify(version)} cannot be handled as a ${expect.kind}: ${err}`);
+}
+
+/** The object a JSON, merge or strategic merge patch produced, before anything else reads it. */
+export function checkPatchedTypes(ctx: RestContext, req: RestRequest, patched: unknown, mediaType: string, patchBody: Buffer): void {
+  const typeName = typeNameFor(ctx, req, String((patched as K8sObject).apiVersion ?? ''), String((patched as K8sObject).kind ?? ''))
+    ?? (req.def.custom ? undefined : req.def.typeName);
+  if (!typeName) return;
+  const strategic = mediaType === 'application/strategic-merge-patch+json';
+  const err = findTypeError(ctx.schema, typeName, patched, strategic ? 'unstructured' : 'json');
+  if (!err) return;
+  const value = strategic ? goFormat(JSON.parse(patchBody.toString('utf8'))) : sortedJson(patched);
+  const message = `Invalid value: ${JSON.stringify(value)}: ${err}`;
+  // errors.NewInvalid(schema.GroupKind{}, "", ...): no kind, no name.
+  throw new ApiError(422, 'Invalid', `"" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+}
+
+/** Upstream re-marshals the patched document from a Go map: keys sorted, compact. */
+function sortedJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
+}
+
+/** Go's fmt %+v of a decoded JSON value: map[a:1 b:[x y]], keys sorted. Iterative, as the value may be deep. */
+function goFormat(root: unknown): string {
+  let out = '';
+  const stack: unknown[] = [root];
+  const TEXT = Symbol('text');
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'object' && v !== null && TEXT in v) {
+      out += (v as { [TEXT]: string })[TEXT];
+      continue;
+    }
+    const text = (s: string) => ({ [TEXT]: s });
+    if (v === null || v === undefined) out += '<nil>';
+    else if (Array.isArray(v)) {
+      const parts: unknown[] = [text('[')];
+      v.forEach((x, i) => parts.push(...(i > 0 ? [text(' ')] : []), x));
+      parts.push(text(']'));
+      for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]);
+    } else if (typeof v === 'object') {
+      const keys = Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const parts: unknown[] = [text('map[')];
+      keys.forEach((k, i) => parts.push(text(`${i > 0 ? ' ' : ''}${k}:`), (v as Record<string, unknown>)[k]));
+      parts.push(text(']'));
+      for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]);
+    } else out += String(v);
+  }
+  return out;
+}
