@@ -7,6 +7,8 @@
  * this process, does not share its event loop. Knobs (environment):
  *   BENCH_CONNECTIONS (50), BENCH_DURATION_MS (4000), BENCH_WARMUP_MS (1000), BENCH_LIST_SIZE (1000),
  *   BENCH_WATCHERS (100), BENCH_ONLY=portcullis (skip the baselines),
+ *   BENCH_SCENARIOS=create[,create1,get,get1,list] (only these load scenarios, no watch fan-out and
+ *   none of the in-process benches: the quick way to compare one path before and after a change),
  *   BENCH_CPU_PROF=<dir> (one V8 CPU profile per scenario and server; numbers taken while profiling
  *   are not representative), BENCH_DURABILITY=normal.
  */
@@ -18,11 +20,11 @@ import { benchRbac } from '../src/authz/rbac/bench.ts';
 import { benchPodSecurity } from '../src/admission/pod-security/bench.ts';
 import { benchAdmission } from './admission.ts';
 import { benchAuthn } from './authn.ts';
-import { runShapes, type ShapeResults } from './scenarios.ts';
+import { parseScenarios, runShapes, type ShapeResults } from './scenarios.ts';
 import { spawnServer, type ServerProcess } from './server-process.ts';
 import { ratio } from './stats.ts';
 import { runWatchFanout, type FanoutResult } from './watch-fanout.ts';
-import { newAgent, send } from './load.ts';
+import { newAgent, send, type LoadResult } from './load.ts';
 import { namespaceBody } from './shapes.ts';
 
 const env = process.env;
@@ -33,6 +35,7 @@ const WARMUP_MS = num('BENCH_WARMUP_MS', 1000);
 const LIST_SIZE = num('BENCH_LIST_SIZE', 1000);
 const WATCHERS = num('BENCH_WATCHERS', 100);
 const ONLY_PORTCULLIS = env.BENCH_ONLY === 'portcullis';
+const SCENARIOS = parseScenarios(env.BENCH_SCENARIOS);
 /** The whole run is bounded: past this, report what failed and exit non-zero. */
 const WATCHDOG_MS = num('BENCH_WATCHDOG_MS', 200_000);
 
@@ -70,6 +73,7 @@ function shapeOptions(server: ServerProcess, createNamespaces: boolean) {
     serverCpuMicros: () => server.cpuMicros(),
     profile: () => server.profile(),
     progress,
+    only: SCENARIOS,
   };
 }
 
@@ -85,6 +89,8 @@ async function measurePortcullis(dataDir: string): Promise<PortcullisResults | {
   try {
     server = await spawnServer('portcullis', { dataDir, cpuProfDir });
     const shapes = await runShapes(server.target, shapeOptions(server, true));
+    const durability = env.BENCH_DURABILITY === 'normal' ? 'normal' : 'full';
+    if (SCENARIOS) return { durability, ...shapes, watchFanout: { error: 'not run (BENCH_SCENARIOS)' } };
     progress(`watch fan-out: ${WATCHERS} watchers`);
     let watchFanout: FanoutResult | { error: string };
     try {
@@ -105,7 +111,7 @@ async function measurePortcullis(dataDir: string): Promise<PortcullisResults | {
       progress(`watch fan-out failed: ${errorText(err)}`);
       watchFanout = { error: errorText(err) };
     }
-    return { durability: env.BENCH_DURABILITY === 'normal' ? 'normal' : 'full', ...shapes, watchFanout };
+    return { durability, ...shapes, watchFanout };
   } catch (err) {
     progress(`portcullis failed: ${errorText(err)}`);
     return { error: errorText(err) };
@@ -146,26 +152,35 @@ async function main(): Promise<void> {
     const f = isOk(fastify) ? fastify : undefined;
     const p = isOk(portcullis) ? portcullis : undefined;
     const s = isOk(sqlite) ? sqlite : undefined;
+    // A scenario left out (BENCH_SCENARIOS) has no ratio: null.
+    const vs = (a: LoadResult | undefined, b: number | undefined) => (a && b !== undefined ? ratio(a.rps, b) : null);
     const ratios =
       p && f
         ? {
-            createVsFastify: ratio(p.create.rps, f.create.rps),
-            getVsFastify: ratio(p.get.rps, f.get.rps),
-            listVsFastify: ratio(p.list.rps, f.list.rps),
-            create1VsFastify: ratio(p.create1.rps, f.create1.rps),
-            get1VsFastify: ratio(p.get1.rps, f.get1.rps),
-            createVsSqliteInsert: s ? ratio(p.create.rps, s.singleRow.rowsPerSec) : null,
-            createVsSqliteBatched: s ? ratio(p.create.rps, s.batched.rowsPerSec) : null,
+            createVsFastify: vs(p.create, f.create?.rps),
+            getVsFastify: vs(p.get, f.get?.rps),
+            listVsFastify: vs(p.list, f.list?.rps),
+            create1VsFastify: vs(p.create1, f.create1?.rps),
+            get1VsFastify: vs(p.get1, f.get1?.rps),
+            createVsSqliteInsert: s ? vs(p.create, s.singleRow.rowsPerSec) : null,
+            createVsSqliteBatched: s ? vs(p.create, s.batched.rowsPerSec) : null,
           }
         : null;
+    const atMost = (r: LoadResult | undefined, ms: number) => (r ? r.latencyMs.p99 <= ms : null);
+    const atLeast = (v: number | null | undefined, min: number) => (v === null || v === undefined ? null : v >= min);
     const targets = p
       ? {
-          durableCreate30pct: ratios ? ratios.createVsFastify >= 0.3 : null,
-          get60pct: ratios ? ratios.getVsFastify >= 0.6 : null,
-          p99Under10msAt50: p.create.latencyMs.p99 <= 10 && p.get.latencyMs.p99 <= 10,
-          detail: { createP99Ms: p.create.latencyMs.p99, getP99Ms: p.get.latencyMs.p99, connections: CONNECTIONS },
+          durableCreate30pct: atLeast(ratios?.createVsFastify, 0.3),
+          get60pct: atLeast(ratios?.getVsFastify, 0.6),
+          createP99Under10msAt50: atMost(p.create, 10),
+          getP99Under10msAt50: atMost(p.get, 10),
+          detail: { createP99Ms: p.create?.latencyMs.p99 ?? null, getP99Ms: p.get?.latencyMs.p99 ?? null, connections: CONNECTIONS },
         }
       : null;
+    if (SCENARIOS) {
+      process.stdout.write(JSON.stringify({ settings: { connections: CONNECTIONS, durationMs: DURATION_MS, scenarios: [...SCENARIOS] }, baseline: { fastify: fastify ?? null }, portcullis, ratios, targets }, null, 2) + '\n');
+      return;
+    }
     progress('authorization: RBAC index vs casbin enforce at 10k RoleBindings / 100k rules');
     const rbac = await benchRbac({ print: false });
     progress('admission: Pod Security Standards at restricted:latest');

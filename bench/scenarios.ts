@@ -1,13 +1,11 @@
 import { newAgent, runLoad, send, type LoadResult, type Target } from './load.ts';
 import { CONFIGMAPS, configMapBody, namespaceBody } from './shapes.ts';
 
-export interface ShapeResults {
-  create: LoadResult;
-  get: LoadResult;
-  list: LoadResult;
-  create1: LoadResult;
-  get1: LoadResult;
-}
+export const SCENARIOS = ['create', 'create1', 'get', 'get1', 'list'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** A scenario left out by ScenarioOptions.only is absent. */
+export type ShapeResults = Partial<Record<ScenarioName, LoadResult>>;
 
 export interface ScenarioOptions {
   connections: number;
@@ -20,6 +18,8 @@ export interface ScenarioOptions {
   /** Starts a server CPU profile; the returned function saves it under the scenario's name. */
   profile?: () => Promise<(name: string) => Promise<void>>;
   progress: (msg: string) => void;
+  /** Run only these scenarios (BENCH_SCENARIOS); all when undefined. */
+  only?: ReadonlySet<ScenarioName>;
 }
 
 const NS = { create: 'bench-create', get: 'bench-get', list: 'bench-list' };
@@ -36,6 +36,7 @@ export async function runShapes(target: Target, o: ScenarioOptions): Promise<Sha
       for (const ns of Object.values(NS)) await must('POST', '/api/v1/namespaces', namespaceBody(ns), [201, 409]);
     }
     await must('POST', CONFIGMAPS(NS.get), configMapBody(NS.get, 'target'), [201, 409]);
+    if (o.only && !o.only.has('list')) return runSelected(target, o);
     o.progress(`filling ${NS.list} with ${o.listSize} ConfigMaps`);
     const fillers = Array.from({ length: 10 }, () => newAgent(target.tls));
     let next = 0;
@@ -52,7 +53,11 @@ export async function runShapes(target: Target, o: ScenarioOptions): Promise<Sha
   } finally {
     agent.destroy();
   }
+  return runSelected(target, o);
+}
 
+async function runSelected(target: Target, o: ScenarioOptions): Promise<ShapeResults> {
+  const wanted = (name: ScenarioName) => !o.only || o.only.has(name);
   const profiled = async (name: string, run: () => Promise<LoadResult>): Promise<LoadResult> => {
     const save = await o.profile?.();
     try {
@@ -71,20 +76,30 @@ export async function runShapes(target: Target, o: ScenarioOptions): Promise<Sha
   const get = () => ({ method: 'GET' as const, path: `${CONFIGMAPS(NS.get)}/target`, expectStatus: 200 });
   const list = () => ({ method: 'GET' as const, path: CONFIGMAPS(NS.list), expectStatus: 200 });
 
-  o.progress(`create, ${o.connections} connections`);
-  const createN = await profiled('create', () => runLoad({ ...base, connections: o.connections, request: create('c50') }));
-  o.progress(`  ${createN.rps} req/s, p99 ${createN.latencyMs.p99} ms`);
-  o.progress('create, 1 connection');
-  const create1 = await profiled('create1', () => runLoad({ ...base, connections: 1, request: create('c1') }));
-  o.progress(`  ${create1.rps} req/s, p50 ${create1.latencyMs.p50} ms`);
-  o.progress(`get, ${o.connections} connections`);
-  const getN = await profiled('get', () => runLoad({ ...base, connections: o.connections, request: get }));
-  o.progress(`  ${getN.rps} req/s, p99 ${getN.latencyMs.p99} ms`);
-  o.progress('get, 1 connection');
-  const get1 = await profiled('get1', () => runLoad({ ...base, connections: 1, request: get }));
-  o.progress(`  ${get1.rps} req/s, p50 ${get1.latencyMs.p50} ms`);
-  o.progress(`list of ${o.listSize}, ${o.connections} connections`);
-  const listN = await profiled('list', () => runLoad({ ...base, connections: o.connections, request: list, timeoutMs: 30_000 }));
-  o.progress(`  ${listN.rps} req/s, p99 ${listN.latencyMs.p99} ms`);
-  return { create: createN, get: getN, list: listN, create1, get1 };
+  const results: ShapeResults = {};
+  const run = async (name: ScenarioName, label: string, load: () => Promise<LoadResult>, show: (r: LoadResult) => string) => {
+    if (!wanted(name)) return;
+    o.progress(label);
+    const r = await profiled(name, load);
+    o.progress(`  ${r.rps} req/s, ${show(r)}`);
+    results[name] = r;
+  };
+  const p99 = (r: LoadResult) => `p99 ${r.latencyMs.p99} ms`;
+  const p50 = (r: LoadResult) => `p50 ${r.latencyMs.p50} ms`;
+  await run('create', `create, ${o.connections} connections`, () => runLoad({ ...base, connections: o.connections, request: create('c50') }), p99);
+  await run('create1', 'create, 1 connection', () => runLoad({ ...base, connections: 1, request: create('c1') }), p50);
+  await run('get', `get, ${o.connections} connections`, () => runLoad({ ...base, connections: o.connections, request: get }), p99);
+  await run('get1', 'get, 1 connection', () => runLoad({ ...base, connections: 1, request: get }), p50);
+  await run('list', `list of ${o.listSize}, ${o.connections} connections`, () => runLoad({ ...base, connections: o.connections, request: list, timeoutMs: 30_000 }), p99);
+  return results;
+}
+
+/** BENCH_SCENARIOS=create,get -> that set; unknown names are an error, not silently nothing. */
+export function parseScenarios(text: string | undefined): ReadonlySet<ScenarioName> | undefined {
+  if (!text) return undefined;
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(SCENARIOS as readonly string[]).includes(n)) throw new Error(`BENCH_SCENARIOS: unknown scenario ${n} (known: ${SCENARIOS.join(', ')})`);
+  }
+  return new Set(names as ScenarioName[]);
 }

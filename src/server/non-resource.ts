@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { methodNotAllowed, resourceNotFound } from '../api/errors.ts';
 import { aggregatedDiscovery, aggregatedDiscoveryContentType, apiGroup, apiGroupList, apiResourceList, apiVersions, negotiateDiscovery } from '../api/discovery.ts';
-import { runHealth, type HealthCheck } from './health.ts';
+import { runHealth, storeHealthCheck, type HealthCheck } from './health.ts';
 import { serveOpenApi } from '../api/openapi/serve.ts';
 import { serveOidcDiscovery } from '../authn/service-account/discovery.ts';
 import type { PipelineState } from './pipeline.ts';
@@ -14,7 +14,7 @@ function healthChecks(ctx: RestContext, endpoint: string): HealthCheck[] {
   const checks: HealthCheck[] = [
     { name: 'ping', check: () => {} },
     { name: 'log', check: () => {} },
-    { name: 'etcd', check: async () => void (await ctx.store.get('/registry/core/namespaces/default')) },
+    storeHealthCheck(ctx.store, '/registry/core/namespaces/default'),
   ];
   if (endpoint === 'readyz') checks.push({ name: 'shutdown', check: () => {} });
   return checks;

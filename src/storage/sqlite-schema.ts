@@ -3,6 +3,7 @@
  * sqlite.ts.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { decodeStored } from './sqlite-errors.ts';
 import type { StoredObject } from './types.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 
@@ -60,6 +61,7 @@ export function createSchema(db: BetterSqlite3.Database): { revision: number; co
     INSERT OR IGNORE INTO meta (name, value) VALUES ('schema', ${SCHEMA_VERSION});
     INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0);
     INSERT OR IGNORE INTO meta (name, value) VALUES ('compacted', 0);
+    INSERT OR IGNORE INTO meta (name, value) VALUES ('health', 0);
     COMMIT;`);
   return { revision: get.get('revision')?.value ?? 0, compacted: get.get('compacted')?.value ?? 0 };
 }
@@ -69,6 +71,8 @@ const ROW = 'l.key AS key, l.revision AS revision, l.create_revision AS create_r
 export function prepareStatements(db: BetterSqlite3.Database) {
   const statements = {
     setMeta: db.prepare<[number, string]>('UPDATE meta SET value = ? WHERE name = ?'),
+    // The readiness probe: a real write that changes no revision (etcd's health check reads).
+    probe: db.prepare<[]>("UPDATE meta SET value = value + 1 WHERE name = 'health'"),
     getCurrent: db.prepare<[string], Row>(`SELECT ${ROW} FROM current c JOIN log l ON l.revision = c.revision WHERE c.key = ?`),
     insertLog: db.prepare<[number, string, number, number, number, string]>(
       'INSERT INTO log (revision, key, create_revision, prev_revision, deleted, value) VALUES (?, ?, ?, ?, ?, ?)',
@@ -77,6 +81,11 @@ export function prepareStatements(db: BetterSqlite3.Database) {
       'INSERT INTO current (key, revision) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET revision = excluded.revision',
     ),
     deleteCurrent: db.prepare<[string]>('DELETE FROM current WHERE key = ?'),
+    // One key as of a revision: while a commit is written but not yet synced, readers see the
+    // state at the last synced revision, never a write that a crash could still take back.
+    getAt: db.prepare<[string, number], Row & { deleted: number }>(
+      'SELECT key, revision, create_revision, value, deleted FROM log WHERE key = ? AND revision <= ? ORDER BY revision DESC LIMIT 1',
+    ),
 
     // Current state: the `current` table points at each live key's newest log row.
     listCurrent: db.prepare<[string, End, number], Row>(
@@ -102,10 +111,10 @@ export function prepareStatements(db: BetterSqlite3.Database) {
     // Walk the log by revision: watches usually start from a recent revision, so the revision
     // range is small while a key range may span the whole log. (Unary + keeps the planner off
     // the key index.)
-    eventsAfter: db.prepare<[number, string, End], EventRow>(
+    eventsAfter: db.prepare<[number, number, string, End], EventRow>(
       `SELECT ${ROW}, l.deleted AS deleted, p.value AS prev_value
        FROM log l LEFT JOIN log p ON p.revision = l.prev_revision AND l.prev_revision > 0
-       WHERE l.revision > ? AND +l.key >= ? AND +l.key < ? ORDER BY l.revision`,
+       WHERE l.revision > ? AND l.revision <= ? AND +l.key >= ? AND +l.key < ? ORDER BY l.revision`,
     ),
 
     minRevision: db.prepare<[], { r: number | null }>('SELECT min(revision) AS r FROM log'),
@@ -122,7 +131,7 @@ export function prepareStatements(db: BetterSqlite3.Database) {
 export type Statements = ReturnType<typeof prepareStatements>;
 
 export function toObject<T>(row: Row): StoredObject<T> {
-  return { key: row.key, value: JSON.parse(row.value) as T, createRevision: row.create_revision, modRevision: row.revision };
+  return { key: row.key, value: decodeStored<T>(row.key, row.value), createRevision: row.create_revision, modRevision: row.revision };
 }
 
 export function* mapRows<T>(rows: Iterable<Row>): Generator<StoredObject<T>> {

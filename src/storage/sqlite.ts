@@ -11,13 +11,25 @@
  *   max(log.revision): compaction may drop a trailing delete).
  *
  * Group commit: writes are queued and the queue is flushed on setImmediate, so every write
- * issued in the same tick shares ONE transaction and one fsync (WAL, synchronous=FULL by
- * default). Each write is checked against the current row before it is applied, so it gets
- * its own revision and its own outcome; a write's promise settles only after the commit.
+ * issued in the same tick shares ONE transaction. Each write is checked against the current row
+ * before it is applied, so it gets its own revision and its own outcome; a write's promise
+ * settles only after its commit is durable.
+ *
+ * Durability 'full' (the default) syncs the WAL off the event loop (wal-sync.ts): SQLite runs
+ * with synchronous=NORMAL, each COMMIT only writes its frames, and an fdatasync on the thread
+ * pool makes them durable; one sync covers every commit written before it started, so commits
+ * made while it runs share the next one. A commit is "written" when COMMIT returns and
+ * "published" when its sync completes: only then do its events go to watchers, its promises
+ * settle and `currentRevision()` move. Reads never see a written but unpublished commit (they
+ * read as of the published revision while one is pending), so nobody is ever shown a state that
+ * a power loss could still take back. Durability 'normal' publishes on COMMIT.
  *
  * better-sqlite3 is synchronous, so each flush, each watch catch-up and each compaction chunk
  * runs to completion without interleaving: a watch reads the log and registers in the same
  * turn, which is what makes the hand-over from catch-up to live events gap-free.
+ *
+ * Beside the file: a revision high-water mark (high-water.ts) refuses a store that lost commits,
+ * and the data directory and file modes are checked (data-dir.ts).
  */
 import Database from 'better-sqlite3';
 import { isValidKey, prefixEnd } from './key-range.ts';
@@ -27,37 +39,81 @@ import { createSchema, mapRows, NO_END, prepareStatements, toEvent, toObject } f
 import type { End, Row, Statements } from './sqlite-schema.ts';
 import { QueuedWatcher } from './watch-queue.ts';
 import type { EncodedEvent } from './watch-queue.ts';
-import { checkWrite } from './write-check.ts';
+import { checkValueSize, checkWrite } from './write-check.ts';
 import type { WriteKind } from './write-check.ts';
 import { StorageError } from './types.ts';
 import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchHandlers } from './types.ts';
+import { prepareDatabaseFiles } from './data-dir.ts';
+import { checkHighWater, HighWaterError, highWaterPath, HighWaterRecorder, readHighWater, writeHighWaterSync } from './high-water.ts';
+import { decodeStored, toStorageError } from './sqlite-errors.ts';
+import { WalSync } from './wal-sync.ts';
 
 export interface SqliteStoreOptions {
   /** Database file, or ':memory:'. */
   path: string;
-  /** 'full' (default): fsync on every commit. 'normal': survives a process crash, not power loss. */
+  /** 'full' (default): every acknowledged write is fsynced. 'normal': survives a process crash, not power loss. */
   durability?: 'full' | 'normal';
-  /** Called after every group commit (metrics, tests). */
+  /** Called after every group commit is published (metrics, tests). */
   onCommit?: (info: { writes: number; revision: number }) => void;
   /** Revisions compacted per transaction (default 10,000); the event loop runs between chunks. */
   compactChunk?: number;
+  /** Largest database size in bytes (etcd's --quota-backend-bytes); writes past it fail. Default: none. */
+  quotaBytes?: number;
+  /** Least time between two recordings of the revision high-water mark (default 1,000 ms). */
+  highWaterIntervalMs?: number;
+  /** Readiness probes a write only when no commit succeeded for this long (default 1,000 ms). */
+  healthProbeIntervalMs?: number;
+  /** Milliseconds clock (default Date.now). */
+  now?: () => number;
 }
 
+export interface DurabilityInfo {
+  durability: 'full' | 'normal';
+  /** PRAGMA synchronous as SQLite reports it: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+  synchronous: number;
+  /** True when every acknowledged write was in a WAL sync that completed first. */
+  syncedBeforeAck: boolean;
+  /** WAL syncs completed so far. */
+  walSyncs: number;
+}
+
+/** The SQLite store: a Store plus what only it can tell. */
+export interface SqliteStore extends Store {
+  durabilityInfo(): DurabilityInfo;
+  /** Fails unless the store currently accepts writes (readiness). */
+  checkHealth(): Promise<void>;
+  /** Records the published revision as the high-water mark now (tests, backups). */
+  syncHighWater(): Promise<void>;
+}
+
+type QueuedKind = WriteKind | 'probe';
+
 interface PendingWrite {
-  kind: WriteKind;
+  kind: QueuedKind;
   key: string;
   text?: string;
   expectedRevision?: number;
-  resolve: (obj: StoredObject<unknown>) => void;
+  resolve: (obj: StoredObject<unknown> | undefined) => void;
   reject: (err: Error) => void;
 }
 
-export function openSqliteStore(opts: SqliteStoreOptions): Store {
+/** A group commit that is written; published once it is durable. */
+interface Written {
+  batch: PendingWrite[];
+  outcomes: Array<StoredObject<unknown> | StorageError | undefined>;
+  events: EncodedEvent[];
+  revision: number;
+}
+
+export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   const chunk = opts.compactChunk;
   if (chunk !== undefined && (!Number.isSafeInteger(chunk) || chunk < 1)) {
     throw new RangeError(`compactChunk must be a positive integer, got ${chunk}`);
   }
-  return new SqliteStore(opts);
+  if (opts.quotaBytes !== undefined && (!Number.isSafeInteger(opts.quotaBytes) || opts.quotaBytes < 1)) {
+    throw new RangeError(`quotaBytes must be a positive integer, got ${opts.quotaBytes}`);
+  }
+  return new SqliteRevisionStore(opts);
 }
 
 function rangeEnd(prefix: string): End {
@@ -68,34 +124,81 @@ function closedError(): StorageError {
   return new StorageError('Closed', 'storage is closed');
 }
 
-class SqliteStore implements Store {
+class SqliteRevisionStore implements SqliteStore {
   private readonly db: Database.Database;
   private readonly stmts: Statements;
   private readonly onCommit?: SqliteStoreOptions['onCommit'];
   private readonly compactChunk: number;
+  private readonly durability: 'full' | 'normal';
+  private readonly now: () => number;
+  private readonly probeIntervalMs: number;
+  /** Published: durable, visible to readers and watchers. */
   private revision: number;
+  /** Written to the WAL (>= revision). */
+  private written: number;
   private compacted: number;
   private pending: PendingWrite[] = [];
   private flushTimer: NodeJS.Immediate | undefined;
   private readonly watchers = new Set<QueuedWatcher<unknown>>();
   private compaction: Promise<void> = Promise.resolve();
   private closed = false;
+  /** File-backed stores only. */
+  private readonly wal?: WalSync;
+  private readonly highWater?: HighWaterRecorder;
+  /** Written commits waiting for the next WAL sync, and the sync in flight. */
+  private unsynced: Written[] = [];
+  private syncing: Promise<void> | undefined;
+  /** Set when a WAL sync failed: what was written may or may not be on disk, so nothing more is. */
+  private failed: StorageError | undefined;
+  private lastCommitError: StorageError | undefined;
+  private lastCommitAt = -Infinity;
 
   constructor(opts: SqliteStoreOptions) {
+    const file = opts.path !== ':memory:' && opts.path !== '';
+    if (file) prepareDatabaseFiles(opts.path);
+    this.durability = opts.durability ?? 'full';
+    this.now = opts.now ?? Date.now;
+    this.probeIntervalMs = opts.healthProbeIntervalMs ?? 1000;
     // No busy wait: under the exclusive lock below nobody else may hold the file, so fail fast.
     this.db = new Database(opts.path, { timeout: 0 });
     try {
       // Exclusive: a second process opening the same data dir would fork the revision counter.
       this.db.exec('PRAGMA locking_mode = EXCLUSIVE');
       this.db.exec('PRAGMA journal_mode = WAL');
-      this.db.exec(`PRAGMA synchronous = ${opts.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+      // NORMAL in both modes: under 'full' the WAL is synced by us, off the event loop (above).
+      this.db.exec('PRAGMA synchronous = NORMAL');
+      if (opts.quotaBytes !== undefined) {
+        const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+        this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.quotaBytes / pageSize))}`);
+      }
       const meta = createSchema(this.db);
       this.revision = meta.revision;
+      this.written = meta.revision;
       this.compacted = meta.compacted;
       this.stmts = prepareStatements(this.db);
+      if (file) {
+        const hwmPath = highWaterPath(opts.path);
+        const mark = readHighWater(hwmPath);
+        checkHighWater(hwmPath, opts.path, this.revision, mark);
+        this.wal = new WalSync(`${opts.path}-wal`);
+        // A new store, or one from a build without the mark: record where it stands now.
+        if (mark === undefined) {
+          this.wal.syncNow();
+          writeHighWaterSync(hwmPath, this.revision);
+        }
+        const wal = this.wal;
+        this.highWater = new HighWaterRecorder(hwmPath, Math.max(mark ?? 0, this.revision), {
+          intervalMs: opts.highWaterIntervalMs,
+          now: this.now,
+          // Under 'normal' commits are not synced one by one: sync them before naming them durable.
+          beforeRecord: this.durability === 'normal' ? () => wal.sync() : undefined,
+          onError: (err) => (this.lastCommitError = toStorageError(err, 'recording the revision high-water mark failed')),
+        });
+      }
     } catch (err) {
+      this.wal?.close();
       this.db.close();
-      throw err;
+      throw err instanceof HighWaterError ? err : toStorageError(err, `opening ${opts.path}`);
     }
     this.onCommit = opts.onCommit;
     this.compactChunk = opts.compactChunk ?? 10_000;
@@ -109,10 +212,32 @@ class SqliteStore implements Store {
     return this.compacted;
   }
 
+  durabilityInfo(): DurabilityInfo {
+    return {
+      durability: this.durability,
+      synchronous: this.db.open ? (this.db.pragma('synchronous', { simple: true }) as number) : NaN,
+      syncedBeforeAck: this.durability === 'full' && this.wal !== undefined,
+      walSyncs: this.wal?.count ?? 0,
+    };
+  }
+
+  /** A commit is written but not yet published: current reads must go through the log. */
+  private get unpublished(): boolean {
+    return this.written !== this.revision;
+  }
+
   async get<T = unknown>(key: string): Promise<StoredObject<T> | undefined> {
     this.assertOpen();
-    const row = this.stmts.getCurrent.get(key);
-    return row ? toObject<T>(row) : undefined;
+    try {
+      if (!this.unpublished) {
+        const row = this.stmts.getCurrent.get(key);
+        return row ? toObject<T>(row) : undefined;
+      }
+      const row = this.stmts.getAt.get(key, this.revision);
+      return row && !row.deleted ? toObject<T>(row) : undefined;
+    } catch (err) {
+      throw toStorageError(err, `reading ${key}`);
+    }
   }
 
   async list<T = unknown>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
@@ -127,9 +252,17 @@ class SqliteStore implements Store {
       ({ start, revision } = pos);
     }
     this.assertReadable(revision);
+    try {
+      return this.listAt<T>(prefix, start, revision, opts);
+    } catch (err) {
+      throw toStorageError(err, `listing ${prefix}`);
+    }
+  }
+
+  private listAt<T>(prefix: string, start: string, revision: number, opts: ListOptions): ListResult<T> {
     const end = rangeEnd(prefix);
     const limit = pageLimit(opts.limit);
-    const atCurrent = revision === this.revision;
+    const atCurrent = revision === this.revision && !this.unpublished;
     // Without a predicate one row past the limit tells whether more follow; with one, rows are
     // read in chunks until the page is full.
     const chunk = limit === 0 ? undefined : opts.predicate ? Math.max(limit + 1, 100) : limit + 1;
@@ -164,7 +297,13 @@ class SqliteStore implements Store {
 
   async count(prefix: string): Promise<number> {
     this.assertOpen();
-    return this.stmts.countCurrent.get(prefix, rangeEnd(prefix))?.n ?? 0;
+    try {
+      const end = rangeEnd(prefix);
+      const row = this.unpublished ? this.stmts.countAt.get(prefix, end, this.revision) : this.stmts.countCurrent.get(prefix, end);
+      return row?.n ?? 0;
+    } catch (err) {
+      throw toStorageError(err, `counting ${prefix}`);
+    }
   }
 
   create<T = unknown>(key: string, value: T): Promise<StoredObject<T>> {
@@ -185,9 +324,14 @@ class SqliteStore implements Store {
       throw new StorageError('Compacted', `revision ${fromRevision} has been compacted`, { revision: this.compacted });
     }
     const watcher = new QueuedWatcher<T>(prefix, fromRevision, handlers, (w) => this.watchers.delete(w as QueuedWatcher<unknown>));
-    // Catch-up and registration happen in this same synchronous turn: no commit can slip between.
+    // Catch-up (up to the published revision: later commits arrive when they are published) and
+    // registration happen in this same synchronous turn: no publication can slip between.
     if (fromRevision < this.revision) {
-      for (const row of this.stmts.eventsAfter.all(fromRevision, prefix, rangeEnd(prefix))) watcher.push(toEvent(row));
+      try {
+        for (const row of this.stmts.eventsAfter.all(fromRevision, this.revision, prefix, rangeEnd(prefix))) watcher.push(toEvent(row));
+      } catch (err) {
+        throw toStorageError(err, `watching ${prefix}`);
+      }
     }
     this.watchers.add(watcher as QueuedWatcher<unknown>);
     return watcher;
@@ -200,12 +344,35 @@ class SqliteStore implements Store {
     return run;
   }
 
+  async checkHealth(): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.assertOpen();
+    // Writes are succeeding: nothing to prove. Otherwise (idle, or the last commit failed) write.
+    if (this.lastCommitError === undefined && this.now() - this.lastCommitAt < this.probeIntervalMs) return;
+    await this.enqueue('probe', '/', undefined, undefined);
+  }
+
+  async syncHighWater(): Promise<void> {
+    await this.highWater?.settle();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.pending.length > 0) this.flush();
     this.closed = true;
+    // Everything written is published (or failed) before the file closes.
+    while (this.syncing) await this.syncing;
     for (const w of [...this.watchers]) w.fail(closedError());
     this.watchers.clear();
+    if (this.highWater) {
+      await this.highWater.idle();
+      if (this.failed) this.highWater.stop();
+      else {
+        this.wal?.syncNow();
+        this.highWater.recordNowSync(this.revision);
+      }
+    }
+    this.wal?.close();
     this.db.close();
   }
 
@@ -224,34 +391,47 @@ class SqliteStore implements Store {
     }
   }
 
-  private enqueue<T>(kind: WriteKind, key: string, value: unknown, expectedRevision: number | undefined): Promise<StoredObject<T>> {
-    return new Promise<StoredObject<unknown>>((resolve, reject) => {
+  private enqueue<T>(kind: QueuedKind, key: string, value: unknown, expectedRevision: number | undefined): Promise<StoredObject<T>> {
+    return new Promise<StoredObject<unknown> | undefined>((resolve, reject) => {
       if (this.closed) return reject(closedError());
-      if (!isValidKey(key)) return reject(new StorageError('Internal', `invalid key ${JSON.stringify(key)}`, { key }));
+      if (this.failed) return reject(this.failed);
+      if (kind !== 'probe' && !isValidKey(key)) return reject(new StorageError('Internal', `invalid key ${JSON.stringify(key)}`, { key }));
       let text: string | undefined;
-      if (kind !== 'delete') {
+      if (kind === 'create' || kind === 'update') {
         // Serialise now: the caller may mutate the object before the batch commits.
         text = JSON.stringify(value);
         if (typeof text !== 'string') return reject(new StorageError('Internal', 'value is not JSON-serialisable', { key }));
+        // The one place every write's serialised value passes: the etcd-sized bound (write-check.ts).
+        const tooLarge = checkValueSize(key, text);
+        if (tooLarge) return reject(tooLarge);
       }
       this.pending.push({ kind, key, text, expectedRevision, resolve, reject });
       this.flushTimer ??= setImmediate(() => this.flush());
     }) as Promise<StoredObject<T>>;
   }
 
-  /** Commit every queued write in one transaction, then publish events, then settle promises. */
+  /** Write every queued write in one transaction; publish it now ('normal') or after the next WAL sync. */
   private flush(): void {
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.flushTimer = undefined;
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const outcomes: Array<StoredObject<unknown> | StorageError> = [];
+    if (this.failed) {
+      for (const w of batch) w.reject(this.failed);
+      return;
+    }
+    const outcomes: Written['outcomes'] = [];
     const events: EncodedEvent[] = [];
-    let revision = this.revision;
+    let revision = this.written;
     try {
       this.db.exec('BEGIN IMMEDIATE');
       for (const w of batch) {
+        if (w.kind === 'probe') {
+          this.stmts.probe.run();
+          outcomes.push(undefined);
+          continue;
+        }
         const cur = this.stmts.getCurrent.get(w.key);
         const failure = checkWrite(w.kind, w.key, cur, w.expectedRevision);
         if (failure) {
@@ -262,23 +442,67 @@ class SqliteStore implements Store {
         const result = this.apply(w, cur, revision, events);
         outcomes.push(result);
       }
-      if (revision !== this.revision) this.stmts.setMeta.run(revision, 'revision');
+      if (revision !== this.written) this.stmts.setMeta.run(revision, 'revision');
       this.db.exec('COMMIT');
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      const failure = new StorageError('Internal', `commit failed: ${(err as Error).message}`);
+      const failure = toStorageError(err, 'commit failed');
+      this.lastCommitError = failure;
       for (const w of batch) w.reject(failure);
       return;
     }
-    this.revision = revision;
-    for (const w of this.watchers) {
-      for (const e of events) if (w.matches(e.key)) w.push(e);
+    this.written = revision;
+    const written: Written = { batch, outcomes, events, revision };
+    if (this.durability === 'normal' || !this.wal) return this.publish(written);
+    this.unsynced.push(written);
+    this.startSync();
+  }
+
+  /** One WAL sync at a time; it covers every commit written before it started. */
+  private startSync(): void {
+    const wal = this.wal;
+    if (this.syncing || this.unsynced.length === 0 || !wal) return;
+    const covered = this.unsynced;
+    this.unsynced = [];
+    this.syncing = wal.sync().then(
+      () => {
+        this.syncing = undefined;
+        for (const w of covered) this.publish(w);
+        this.startSync();
+      },
+      (err: unknown) => {
+        this.syncing = undefined;
+        this.fail(err, [...covered, ...this.unsynced]);
+      },
+    );
+  }
+
+  /**
+   * A failed fsync leaves the written commits neither durable nor safely undone (the kernel may
+   * have dropped the dirty pages): refuse every further write and report unready until a restart
+   * replays what really reached the disk.
+   */
+  private fail(err: unknown, lost: Written[]): void {
+    this.failed = toStorageError(err, 'syncing the WAL failed; the store accepts no more writes until the server restarts');
+    this.unsynced = [];
+    this.highWater?.stop();
+    for (const w of lost) for (const p of w.batch) p.reject(this.failed);
+  }
+
+  /** The commit is durable: readers, watchers and writers see it, in commit order. */
+  private publish(w: Written): void {
+    this.revision = w.revision;
+    this.lastCommitError = undefined;
+    this.lastCommitAt = this.now();
+    for (const watcher of this.watchers) {
+      for (const e of w.events) if (watcher.matches(e.key)) watcher.push(e);
     }
-    this.onCommit?.({ writes: events.length, revision });
-    batch.forEach((w, i) => {
-      const o = outcomes[i];
-      if (o instanceof StorageError) w.reject(o);
-      else w.resolve(o);
+    this.onCommit?.({ writes: w.events.length, revision: w.revision });
+    this.highWater?.note(w.revision);
+    w.batch.forEach((p, i) => {
+      const o = w.outcomes[i];
+      if (o instanceof StorageError) p.reject(o);
+      else p.resolve(o);
     });
   }
 
@@ -289,7 +513,7 @@ class SqliteStore implements Store {
       this.stmts.insertLog.run(revision, key, last.create_revision, last.revision, 1, last.value);
       this.stmts.deleteCurrent.run(key);
       events.push({ type: 'DELETED', key, revision, createRevision: last.create_revision, value: last.value, prevValue: last.value });
-      return { key, value: JSON.parse(last.value), createRevision: last.create_revision, modRevision: revision };
+      return { key, value: decodeStored(key, last.value), createRevision: last.create_revision, modRevision: revision };
     }
     const text = w.text as string;
     const createRevision = cur ? cur.create_revision : revision;

@@ -121,6 +121,12 @@ export interface Store {
    */
   compact(revision: number): Promise<void>;
 
+  /**
+   * Rejects unless the store accepts writes now (readiness: upstream's etcd check). Optional: a
+   * store without it is as ready as a read of it says.
+   */
+  checkHealth?(): Promise<void>;
+
   close(): Promise<void>;
 }
 

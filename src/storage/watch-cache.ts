@@ -183,6 +183,11 @@ class WatchCache implements Store {
     return this.inner.compact(revision);
   }
 
+  /** Readiness is the inner store's: the cache accepts no writes of its own. */
+  async checkHealth(): Promise<void> {
+    await this.inner.checkHealth?.();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
