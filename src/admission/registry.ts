@@ -4,6 +4,9 @@ import type { ResourceRegistry } from '../api/registry/registry.ts';
 import { AlwaysAdmit } from './plugins/always-admit.ts';
 import { AlwaysDeny } from './plugins/always-deny.ts';
 import { AlwaysPullImages } from './plugins/always-pull-images.ts';
+import { CertificateApproval } from './plugins/certificate-approval.ts';
+import { CertificateSigning } from './plugins/certificate-signing.ts';
+import { CertificateSubjectRestriction } from './plugins/certificate-subject-restriction.ts';
 import { DefaultTolerationSeconds } from './plugins/default-toleration-seconds.ts';
 import { DenyEscalatingExec, DenyExecOnPrivileged } from './plugins/deny-exec-on-privileged.ts';
 import { LimitPodHardAntiAffinityTopology } from './plugins/limit-pod-hard-anti-affinity-topology.ts';
@@ -56,6 +59,9 @@ const PLUGINS: Array<[string, Factory]> = [
   ['DenyEscalatingExec', ({ deps }) => new DenyEscalatingExec(deps)],
   ['DenyExecOnPrivileged', ({ deps }) => new DenyExecOnPrivileged(deps)],
   ['OwnerReferencesPermissionEnforcement', ({ deps, registry }) => new OwnerReferencesPermissionEnforcement(deps, registry ? { registry } : {})],
+  ['CertificateApproval', ({ deps }) => new CertificateApproval(deps)],
+  ['CertificateSigning', ({ deps }) => new CertificateSigning(deps)],
+  ['CertificateSubjectRestriction', () => new CertificateSubjectRestriction()],
   ['MutatingAdmissionWebhook', ({ deps }) => new MutatingAdmissionWebhook(deps)],
   ['ValidatingAdmissionWebhook', ({ deps }) => new ValidatingAdmissionWebhook(deps)],
   // Last among validating plugins: it charges usage, so nothing after it may refuse.
@@ -72,6 +78,9 @@ export const DEFAULT_ENABLED = new Set([
   'NodeRestriction',
   'PodSecurity',
   'DefaultTolerationSeconds',
+  'CertificateApproval',
+  'CertificateSigning',
+  'CertificateSubjectRestriction',
   'MutatingAdmissionWebhook',
   'ValidatingAdmissionWebhook',
   'ResourceQuota',

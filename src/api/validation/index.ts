@@ -51,7 +51,7 @@ import {
   validateWebhookConfigurationUpdate,
 } from './admissionregistration/webhooks.ts';
 import { validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from './admissionregistration/admission-policy.ts';
-import { validateCertificateSigningRequest } from './certificates/csr.ts';
+import { validateCertificateSigningRequest, validateCertificateSigningRequestUpdate } from './certificates/csr.ts';
 import { validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate } from './apiextensions/crd.ts';
 
 export interface GVK {
@@ -65,10 +65,11 @@ type AnyObj = any;
 
 interface KindValidator {
   create(obj: AnyObj): FieldError[];
-  update?(obj: AnyObj, old: AnyObj): FieldError[];
+  /** `subresource`: the write's subresource ("status", "approval"...), "" for the object itself. */
+  update?(obj: AnyObj, old: AnyObj, subresource: string): FieldError[];
 }
 
-const v = (create: (o: AnyObj) => FieldError[], update?: (o: AnyObj, old: AnyObj) => FieldError[]): KindValidator =>
+const v = (create: (o: AnyObj) => FieldError[], update?: (o: AnyObj, old: AnyObj, subresource: string) => FieldError[]): KindValidator =>
   update ? { create, update } : { create };
 
 const VALIDATORS: Record<string, KindValidator> = {
@@ -107,7 +108,7 @@ const VALIDATORS: Record<string, KindValidator> = {
   ),
   'admissionregistration.k8s.io/ValidatingAdmissionPolicy': v(validateValidatingAdmissionPolicy),
   'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': v(validateValidatingAdmissionPolicyBinding),
-  'certificates.k8s.io/CertificateSigningRequest': v(validateCertificateSigningRequest),
+  'certificates.k8s.io/CertificateSigningRequest': v(validateCertificateSigningRequest, validateCertificateSigningRequestUpdate),
   'apiextensions.k8s.io/CustomResourceDefinition': v(validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate),
 };
 
@@ -119,11 +120,11 @@ export function hasValidator(gvk: GVK): boolean {
  * Validates a create (no `old`) or an update. Updates without a dedicated rule set get the
  * ObjectMeta update rules plus the create rules for everything outside metadata.
  */
-export function validateObject(gvk: GVK, obj: unknown, old?: unknown): FieldError[] {
+export function validateObject(gvk: GVK, obj: unknown, old?: unknown, subresource = ''): FieldError[] {
   const kv = VALIDATORS[`${gvk.group}/${gvk.kind}`];
   if (!kv) return [];
   if (old === undefined) return kv.create(obj);
-  if (kv.update) return kv.update(obj, old);
+  if (kv.update) return kv.update(obj, old, subresource);
   const o = obj as AnyObj;
   const errs = validateObjectMetaUpdate(o?.metadata, (old as AnyObj)?.metadata);
   errs.push(...kv.create(obj).filter((e) => !e.field.startsWith('metadata.')));

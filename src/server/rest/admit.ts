@@ -42,7 +42,7 @@ export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, a
     const gvk = { group: def.group, version: def.version, kind: def.kind };
     if (def.custom) applySchemaDefaults((def.custom as { schema?: JSONSchemaProps }).schema, obj);
     else applyDefaults(gvk, obj);
-    const errs = def.custom ? validateCustomResource(def, obj as K8sObject, attrs.oldObject as K8sObject | undefined) : validateObject(gvk, obj, attrs.oldObject);
+    const errs = def.custom ? validateCustomResource(def, obj as K8sObject, attrs.oldObject as K8sObject | undefined) : validateObject(gvk, obj, attrs.oldObject, attrs.subresource);
     if (errs.length > 0) throw invalid(def.kind, def.group, String(obj.metadata?.name ?? ''), toStatusCauses(errs));
     await preventEscalation(ctx, req, attrs);
   }

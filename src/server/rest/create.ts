@@ -18,7 +18,7 @@ export async function createObject(ctx: RestContext, req: RestRequest): Promise<
 export async function createDecoded(ctx: RestContext, req: RestRequest, obj: K8sObject, dryRun: boolean, managedFieldsDone = false): Promise<RestResponse> {
   const { def } = req;
   checkNamespaceMatch(req, obj);
-  prepareForCreate(ctx, def, obj);
+  prepareForCreate(ctx, def, obj, req.user);
   const attrs = admissionAttributes(req, 'CREATE', obj, undefined, dryRun, '');
   await admitDefaultValidate(ctx, req, attrs);
   // QoS follows the resources admission may have defaulted (LimitRanger).

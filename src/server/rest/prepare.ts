@@ -3,6 +3,8 @@ import type { RestContext } from './context.ts';
 import type { K8sObject } from './objects.ts';
 import { jsonEqual } from '../../api/json-equal.ts';
 import { rfc3339 } from '../../api/time.ts';
+import type { UserInfo } from '../../authn/types.ts';
+import { isCsr, prepareCsrForCreate, prepareCsrForUpdate } from './csr-strategy.ts';
 
 /** Characters of generated name suffixes, as upstream (no vowels, no look-alikes). */
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -17,7 +19,7 @@ export function generateName(base: string, random: () => number): string {
 
 
 /** Server-owned metadata and status on create (upstream's BeforeCreate + PrepareForCreate). */
-export function prepareForCreate(ctx: RestContext, def: ResourceDef, obj: K8sObject): void {
+export function prepareForCreate(ctx: RestContext, def: ResourceDef, obj: K8sObject, user?: UserInfo): void {
   const m = obj.metadata;
   if (!m.name && m.generateName) m.name = generateName(String(m.generateName), ctx.random);
   m.uid = ctx.newUid();
@@ -29,6 +31,7 @@ export function prepareForCreate(ctx: RestContext, def: ResourceDef, obj: K8sObj
   if (def.generation || def.custom) m.generation = 1;
   else delete m.generation;
   if (def.status) resetStatusOnCreate(def, obj);
+  if (isCsr(def)) prepareCsrForCreate(obj, user);
 }
 
 function resetStatusOnCreate(def: ResourceDef, obj: K8sObject): void {
@@ -74,7 +77,7 @@ export function qosClass(pod: K8sObject): string {
  * deletion state come from the stored object; the main resource cannot change status and the
  * status subresource can change nothing but status; generation follows the spec.
  */
-export function prepareForUpdate(def: ResourceDef, obj: K8sObject, old: K8sObject, subresource: string): K8sObject {
+export function prepareForUpdate(def: ResourceDef, obj: K8sObject, old: K8sObject, subresource: string, now: () => Date): K8sObject {
   let next: K8sObject;
   if (subresource === 'status') {
     next = { ...old, metadata: { ...old.metadata }, status: obj.status };
@@ -97,6 +100,7 @@ export function prepareForUpdate(def: ResourceDef, obj: K8sObject, old: K8sObjec
   if (old.metadata.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
   else delete m.deletionGracePeriodSeconds;
   delete m.selfLink;
+  if (isCsr(def)) prepareCsrForUpdate(next, obj, old, subresource, now);
   if (def.generation || def.custom) {
     const oldGen = typeof old.metadata.generation === 'number' ? old.metadata.generation : 1;
     m.generation = specChanged(def, next, old) ? oldGen + 1 : oldGen;

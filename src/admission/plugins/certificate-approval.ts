@@ -1,0 +1,30 @@
+import type { Authorizer } from '../../authz/types.ts';
+import type { PluginDeps } from '../plugin-deps.ts';
+import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
+import { isAuthorizedForSignerName, isCsrRequest, signerNameOf } from './certificate-signer-authz.ts';
+
+/**
+ * CertificateApproval (upstream plugin/pkg/admission/certificates/approval): approving or denying a
+ * CertificateSigningRequest through /approval needs, besides update on that subresource, `approve`
+ * on the request's signer. The signer is read from the stored request, so naming another signer
+ * in the body gains nothing.
+ */
+export class CertificateApproval implements ValidatingPlugin {
+  readonly name = 'CertificateApproval';
+  readonly #authz: Authorizer;
+
+  constructor(deps: PluginDeps) {
+    this.#authz = deps.authorizer;
+  }
+
+  handles(a: AdmissionAttributes): boolean {
+    return a.operation === 'UPDATE' && isCsrRequest(a, 'approval');
+  }
+
+  async validate(a: AdmissionAttributes): Promise<Verdict> {
+    if (!a.oldObject) return { allowed: false, reason: 'expected type CertificateSigningRequest, got: <nil>' };
+    const signer = signerNameOf(a.oldObject);
+    if (await isAuthorizedForSignerName(this.#authz, a.user, 'approve', signer)) return { allowed: true };
+    return { allowed: false, reason: `user not permitted to approve requests with signerName "${signer}"` };
+  }
+}
