@@ -21,7 +21,7 @@ import type { RbacAuthorizer } from '../authz/rbac/authorizer.ts';
 import type { Store } from '../storage/types.ts';
 import type { TokenRequestHandler } from '../authn/service-account/token-request.ts';
 import { pipelineState, runPreBodyStages, type PipelineDeps } from './pipeline.ts';
-import { statusFromError, toApiError } from './status.ts';
+import { statusFromError, statusJson, toApiError } from './status.ts';
 import type { RestContext, RestRequest, RestResponse } from './rest/context.ts';
 import { dispatch } from './rest/dispatch.ts';
 import { serveWatch } from './rest/watch.ts';
@@ -138,9 +138,9 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     const status = statusFromError(e);
     if (status.code >= 500) log.error({ err }, 'request failed');
     // A Status goes back in the format the client asked for when it can be written so; else JSON.
-    let out = { contentType: 'application/json', payload: JSON.stringify(status) as string | Uint8Array };
+    let out = { contentType: 'application/json', payload: statusJson(status) as string | Uint8Array };
     try {
-      out = encodeBody(ctx.schema, acceptedFormats(_req.headers.accept), status);
+      out = encodeBody(ctx.schema, acceptedFormats(_req.headers.accept), status, statusJson(status));
     } catch {
       // not acceptable in any format the client named: JSON, as upstream falls back for errors
     }
@@ -177,7 +177,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
       } catch (err) {
         const s = statusFromError(err);
         if (!reply.raw.headersSent) reply.raw.writeHead(s.code, { 'content-type': 'application/json' });
-        reply.raw.end(JSON.stringify(s));
+        reply.raw.end(statusJson(s));
       }
       return;
     }

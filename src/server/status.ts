@@ -3,7 +3,7 @@
  * metav1.Status with the right code and reason. Anything that is not an ApiError is an internal
  * error (500), never a success.
  */
-import { ApiError, type StatusReason } from '../api/errors.ts';
+import { ApiError, type StatusDetails, type StatusReason } from '../api/errors.ts';
 import { StorageError } from '../storage/types.ts';
 import { RequestTooLargeError } from '../storage/write-check.ts';
 
@@ -18,17 +18,44 @@ export interface Status {
   code: number;
 }
 
+/**
+ * Keys in upstream's field order (metav1.Status: kind, apiVersion, metadata, status, message,
+ * reason, details, code), with empty optional fields left out as its omitempty tags do: clients
+ * and golden-file tests compare the text, not only the values.
+ */
 export function statusFromError(err: unknown): Status {
   const e = toApiError(err);
-  const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: e.message, reason: e.reason, code: e.code };
-  if (e.details) s.details = e.details;
-  return s;
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    ...(e.message ? { message: e.message } : {}),
+    ...(e.reason ? { reason: e.reason } : {}),
+    ...(e.details ? { details: statusDetails(e.details) } : {}),
+    code: e.code,
+  };
 }
 
 export function successStatus(details?: ApiError['details']): Status {
-  const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200 };
-  if (details) s.details = details;
-  return s;
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', ...(details ? { details: statusDetails(details) } : {}), code: 200 };
+}
+
+/** metav1.StatusDetails in its field order (name, group, kind, uid, causes, retryAfterSeconds), empty fields omitted. */
+function statusDetails(d: StatusDetails): StatusDetails {
+  const out: StatusDetails = {};
+  if (d.name) out.name = d.name;
+  if (d.group) out.group = d.group;
+  if (d.kind) out.kind = d.kind;
+  if (d.uid) out.uid = d.uid;
+  if (d.causes && d.causes.length > 0) out.causes = d.causes.map((c) => ({ ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}), ...(c.field ? { field: c.field } : {}) }));
+  if (d.retryAfterSeconds) out.retryAfterSeconds = d.retryAfterSeconds;
+  return out;
+}
+
+/** A Status as upstream's JSON encoder writes it: json.Encoder ends every document with a newline. */
+export function statusJson(s: Status): string {
+  return `${JSON.stringify(s)}\n`;
 }
 
 /** Map anything thrown to an ApiError; unknown errors are 500 InternalError. */

@@ -473,6 +473,47 @@ describe('update with resourceVersion "0"', () => {
   });
 });
 
+describe('response shapes as upstream writes them', () => {
+  test('objects keep the status stanza upstream always returns', async () => {
+    const svc = await c.admin.post('/api/v1/namespaces/default/services', {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'shape-svc' }, spec: { ports: [{ port: 80 }] },
+    });
+    assert.equal(svc.status, 201, svc.text);
+    assert.deepEqual(svc.body.status, { loadBalancer: {} });
+    assert.deepEqual((await c.admin.get('/api/v1/namespaces/default/services/shape-svc')).body.status, { loadBalancer: {} });
+    const dep = await c.admin.post('/apis/apps/v1/namespaces/default/deployments', deployment('shape-dep'));
+    assert.equal(dep.status, 201, dep.text);
+    assert.ok(dep.text.includes('"status":{'), dep.text);
+    const upd = await c.admin.put('/apis/apps/v1/namespaces/default/deployments/shape-dep', { ...dep.body, status: undefined });
+    assert.equal(upd.status, 200, upd.text);
+    assert.ok(upd.body.status && typeof upd.body.status === 'object');
+  });
+
+  test('Status bodies in upstream field order, ending with a newline', async () => {
+    const nf = await c.admin.get('/api/v1/namespaces/default/configmaps/shape-missing');
+    assert.equal(nf.status, 404);
+    assert.equal(
+      nf.text,
+      '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"configmaps \\"shape-missing\\" not found","reason":"NotFound","details":{"name":"shape-missing","kind":"configmaps"},"code":404}\n',
+    );
+    await c.admin.post('/api/v1/namespaces/default/configmaps', cm('shape-del'));
+    const d = await c.admin.delete('/api/v1/namespaces/default/configmaps/shape-del');
+    assert.equal(d.status, 200);
+    assert.match(d.text, /^\{"kind":"Status","apiVersion":"v1","metadata":\{\},"status":"Success","details":\{"name":"shape-del","kind":"configmaps","uid":"[0-9a-f-]+"\},"code":200\}\n$/);
+  });
+
+  test('deletecollection answers with the list of deleted objects', async () => {
+    for (const n of ['dc-a', 'dc-b']) await c.admin.post('/api/v1/namespaces/default/configmaps', cm(n, { a: '1' }, { shape: 'dc' }));
+    const r = await c.admin.delete('/api/v1/namespaces/default/configmaps?labelSelector=shape%3Ddc');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.kind, 'ConfigMapList');
+    assert.equal(r.body.apiVersion, 'v1');
+    assert.match(r.body.metadata.resourceVersion, /^\d+$/);
+    assert.deepEqual(r.body.items.map((x: any) => x.metadata.name).sort(), ['dc-a', 'dc-b']);
+    assert.equal((await c.admin.get('/api/v1/namespaces/default/configmaps?labelSelector=shape%3Ddc')).body.items.length, 0);
+  });
+});
+
 async function waitFor(cond: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {

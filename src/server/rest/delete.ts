@@ -1,8 +1,8 @@
 import { badRequest, conflict, notFound } from '../../api/errors.ts';
-import { listPrefix, objectKey } from '../../api/registry/resource-def.ts';
+import { groupVersion, listPrefix, objectKey } from '../../api/registry/resource-def.ts';
 import { mediaType, parseJsonBody, parseYamlBody, requireObject } from '../../api/codecs/decode-body.ts';
 import { StorageError } from '../../storage/types.ts';
-import { successStatus } from '../status.ts';
+import { successStatus, statusJson } from '../status.ts';
 import type { RestContext, RestRequest, RestResponse } from './context.ts';
 import { dryRunFrom, header } from './decode-object.ts';
 import { groupResource, toApiObject, toStoredValue, type K8sObject } from './objects.ts';
@@ -144,7 +144,8 @@ function deletedResponse(req: RestRequest, obj: K8sObject): RestResponse {
   if (req.def.kind === 'Pod' && req.def.group === '') return { code: 200, body: obj };
   const details: Record<string, string> = { name: String(obj.metadata.name), kind: req.def.resource, uid: String(obj.metadata.uid) };
   if (req.def.group) details.group = req.def.group;
-  return { code: 200, body: successStatus(details) };
+  const status = successStatus(details);
+  return { code: 200, body: status, raw: statusJson(status) };
 }
 
 /** DELETE on a collection: every object the selectors match, each with the same options. */
@@ -164,5 +165,7 @@ export async function deleteCollection(ctx: RestContext, req: RestRequest): Prom
       if ((err as { code?: number }).code !== 404) throw err;
     }
   }
-  return { code: 200, body: successStatus() };
+  // Upstream's Store.DeleteCollection answers with the list it deleted from, as it was listed.
+  const items = list.items.map((s) => toApiObject(req.def, s));
+  return { code: 200, body: { kind: req.def.listKind, apiVersion: groupVersion(req.def), metadata: { resourceVersion: String(list.revision) }, items } };
 }

@@ -3,6 +3,7 @@ import type { RestContext } from './context.ts';
 import type { K8sObject } from './objects.ts';
 import { jsonEqual } from '../../api/json-equal.ts';
 import { rfc3339 } from '../../api/time.ts';
+import { withZeroStatus } from './zero-status.ts';
 import type { UserInfo } from '../../authn/types.ts';
 import { isCsr, prepareCsrForCreate, prepareCsrForUpdate } from './csr-strategy.ts';
 
@@ -50,7 +51,8 @@ function resetStatusOnCreate(def: ResourceDef, obj: K8sObject): void {
       // The node agent registers with its status.
       return;
     default:
-      if (def.custom || def.status) delete obj.status;
+      if (def.custom) delete obj.status;
+      else if (def.status) obj.status = withZeroStatus(def, undefined);
   }
 }
 
@@ -92,6 +94,7 @@ export function prepareForUpdate(def: ResourceDef, obj: K8sObject, old: K8sObjec
       else next.status = old.status;
     }
   }
+  if (next.status !== undefined || def.status) next.status = withZeroStatus(def, next.status);
   const m = next.metadata;
   m.uid = old.metadata.uid;
   m.creationTimestamp = old.metadata.creationTimestamp;
