@@ -9,6 +9,9 @@ import type { EncodedEvent } from './watch-queue.ts';
 
 export const SCHEMA_VERSION = 1;
 
+/** Room a readiness probe needs: an ordinary large object. */
+const PROBE_BYTES = 64 * 1024;
+
 const DDL = `
 CREATE TABLE IF NOT EXISTS log (
   revision        INTEGER PRIMARY KEY,
@@ -27,6 +30,10 @@ CREATE TABLE IF NOT EXISTS meta (
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS health (
+  id  INTEGER PRIMARY KEY,
+  pad BLOB NOT NULL
+);
 `;
 
 /** A log row joined with nothing: what list, get and watch read. */
@@ -71,8 +78,12 @@ const ROW = 'l.key AS key, l.revision AS revision, l.create_revision AS create_r
 export function prepareStatements(db: BetterSqlite3.Database) {
   const statements = {
     setMeta: db.prepare<[number, string]>('UPDATE meta SET value = ? WHERE name = ?'),
-    // The readiness probe: a real write that changes no revision (etcd's health check reads).
+    // The readiness probe: a real write that changes no revision, and that needs PROBE_BYTES of
+    // room (allocated and freed in the same transaction), so a store too full for an ordinary
+    // object is not ready even though a one-row update would still fit.
     probe: db.prepare<[]>("UPDATE meta SET value = value + 1 WHERE name = 'health'"),
+    probeRoom: db.prepare<[]>(`INSERT OR REPLACE INTO health (id, pad) VALUES (1, zeroblob(${PROBE_BYTES}))`),
+    probeRelease: db.prepare<[]>('DELETE FROM health WHERE id = 1'),
     getCurrent: db.prepare<[string], Row>(`SELECT ${ROW} FROM current c JOIN log l ON l.revision = c.revision WHERE c.key = ?`),
     insertLog: db.prepare<[number, string, number, number, number, string]>(
       'INSERT INTO log (revision, key, create_revision, prev_revision, deleted, value) VALUES (?, ?, ?, ?, ?, ?)',

@@ -414,48 +414,74 @@ class SqliteRevisionStore implements SqliteStore {
   private flush(): void {
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.flushTimer = undefined;
-    const batch = this.pending;
+    const queued = this.pending;
     this.pending = [];
-    if (batch.length === 0) return;
+    if (queued.length === 0) return;
     if (this.failed) {
-      for (const w of batch) w.reject(this.failed);
+      for (const w of queued) w.reject(this.failed);
       return;
     }
+    const probes = queued.filter((w) => w.kind === 'probe');
+    const batch = probes.length === 0 ? queued : queued.filter((w) => w.kind !== 'probe');
+    // Probes commit on their own: a store too full for the probe may still take these writes.
+    if (probes.length > 0 && !this.commitProbe(probes)) probes.length = 0;
     const outcomes: Written['outcomes'] = [];
     const events: EncodedEvent[] = [];
     let revision = this.written;
     try {
-      this.db.exec('BEGIN IMMEDIATE');
-      for (const w of batch) {
-        if (w.kind === 'probe') {
-          this.stmts.probe.run();
-          outcomes.push(undefined);
-          continue;
+      if (batch.length > 0) {
+        this.db.exec('BEGIN IMMEDIATE');
+        for (const w of batch) {
+          const cur = this.stmts.getCurrent.get(w.key);
+          const failure = checkWrite(w.kind as WriteKind, w.key, cur, w.expectedRevision);
+          if (failure) {
+            outcomes.push(failure);
+            continue;
+          }
+          revision++;
+          const result = this.apply(w, cur, revision, events);
+          outcomes.push(result);
         }
-        const cur = this.stmts.getCurrent.get(w.key);
-        const failure = checkWrite(w.kind, w.key, cur, w.expectedRevision);
-        if (failure) {
-          outcomes.push(failure);
-          continue;
-        }
-        revision++;
-        const result = this.apply(w, cur, revision, events);
-        outcomes.push(result);
+        if (revision !== this.written) this.stmts.setMeta.run(revision, 'revision');
+        this.db.exec('COMMIT');
       }
-      if (revision !== this.written) this.stmts.setMeta.run(revision, 'revision');
-      this.db.exec('COMMIT');
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       const failure = toStorageError(err, 'commit failed');
       this.lastCommitError = failure;
       for (const w of batch) w.reject(failure);
-      return;
+      batch.length = 0;
+      outcomes.length = 0;
     }
+    if (batch.length === 0 && probes.length === 0) return;
     this.written = revision;
+    // Probes settle with the batch, once its sync has made them durable too.
+    for (const p of probes) {
+      batch.push(p);
+      outcomes.push(undefined);
+    }
     const written: Written = { batch, outcomes, events, revision };
     if (this.durability === 'normal' || !this.wal) return this.publish(written);
     this.unsynced.push(written);
     this.startSync();
+  }
+
+  /** The readiness probe's own transaction; false (and the probes rejected) when it fails. */
+  private commitProbe(probes: PendingWrite[]): boolean {
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.stmts.probe.run();
+      this.stmts.probeRoom.run();
+      this.stmts.probeRelease.run();
+      this.db.exec('COMMIT');
+      return true;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      const failure = toStorageError(err, 'readiness probe write failed');
+      this.lastCommitError = failure;
+      for (const p of probes) p.reject(failure);
+      return false;
+    }
   }
 
   /** One WAL sync at a time; it covers every commit written before it started. */
