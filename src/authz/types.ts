@@ -22,6 +22,11 @@ export interface AuthzResult {
   reason: string;
   /** The authorizer that decided. */
   authorizer?: string;
+  /**
+   * Set when an authorizer failed (threw, or could not ask its backend): the decision is then a
+   * deny, and the API server answers 500 rather than 403. Server-side detail, for the log only.
+   */
+  evaluationError?: string;
 }
 
 export interface Authorizer {

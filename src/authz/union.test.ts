@@ -39,11 +39,16 @@ test('first allow or deny wins, in order', async () => {
   assert.equal(r.authorizer, 'b');
 });
 
-test('an authorizer error is a deny, never an allow', async () => {
-  const u = new UnionAuthorizer([fixed('broken', new Error('down')), fixed('yes', { decision: 'allow', reason: '' })]);
+test('an authorizer error is a deny carrying the error apart from the reason, never an allow', async () => {
+  const u = new UnionAuthorizer([fixed('broken', new Error('down at 10.0.0.7')), fixed('yes', { decision: 'allow', reason: '' })]);
   const r = await u.authorize(attrs([]));
   assert.equal(r.decision, 'deny');
-  assert.match(r.reason, /down/);
+  assert.equal(r.reason, '');
+  assert.equal(r.evaluationError, 'broken: down at 10.0.0.7');
+  // An authorizer that reports its failure rather than throwing stops the chain the same way.
+  const soft = new UnionAuthorizer([fixed('w', { decision: 'no-opinion', reason: '', evaluationError: 'webhook down' }), fixed('yes', { decision: 'allow', reason: '' })]);
+  const s = await soft.authorize(attrs([]));
+  assert.deepEqual([s.decision, s.evaluationError], ['deny', 'webhook down']);
 });
 
 test('forbidden messages as upstream', () => {

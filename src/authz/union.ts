@@ -2,7 +2,9 @@ import type { Authorizer, AuthzAttributes, AuthzResult } from './types.ts';
 
 /**
  * The first allow or deny wins; no opinion from everyone is a deny. An authorizer that throws
- * denies: an error without an explicit allow must never become an allow.
+ * stops the chain with a deny carrying the error as evaluationError: an error without an explicit
+ * allow must never become an allow, nor reach a later authorizer that might allow what the broken
+ * one would have denied. (Upstream goes on to the next authorizer.)
  */
 export class UnionAuthorizer implements Authorizer {
   readonly name = 'union';
@@ -19,9 +21,9 @@ export class UnionAuthorizer implements Authorizer {
       try {
         r = await m.authorize(a);
       } catch (err) {
-        return { decision: 'deny', reason: `${m.name}: ${(err as Error).message}`, authorizer: m.name };
+        return { decision: 'deny', reason: '', authorizer: m.name, evaluationError: `${m.name}: ${(err as Error).message}` };
       }
-      if (r.decision !== 'no-opinion') return { ...r, authorizer: r.authorizer ?? m.name };
+      if (r.decision !== 'no-opinion' || r.evaluationError) return { ...r, decision: r.decision === 'allow' ? 'allow' : 'deny', authorizer: r.authorizer ?? m.name };
       if (r.reason) reasons.push(r.reason);
     }
     return { decision: 'deny', reason: reasons.join('; '), authorizer: 'none' };

@@ -2,13 +2,17 @@
  * --authorization-mode=Webhook: each decision is a SubjectAccessReview (authorization.k8s.io/v1)
  * POSTed to a service named by a kubeconfig-format file, as upstream's
  * staging/src/k8s.io/apiserver/plugin/pkg/authorizer/webhook. Allowed → allow, denied → deny,
- * neither → no opinion. Unlike upstream (no opinion on error), any failure denies: a webhook that
- * cannot be asked must never let a request through to a later authorizer by accident.
+ * neither → no opinion. Unlike upstream (no opinion on error), any failure denies, with the failure
+ * as evaluationError (so the API server answers 500, as upstream does for an authorizer error): a
+ * webhook that cannot be asked must never let a request through to a later authorizer by accident.
+ * Answers are cached for their TTL in a bounded cache: the key is the whole request attribute set,
+ * which clients choose freely.
  */
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { BoundedTtlCache } from '../util/bounded-ttl-cache.ts';
 import type { Authorizer, AuthzAttributes, AuthzResult } from './types.ts';
 
 export const DEFAULT_AUTHORIZED_TTL_MS = 5 * 60_000;
@@ -16,6 +20,8 @@ export const DEFAULT_UNAUTHORIZED_TTL_MS = 30_000;
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 1 << 20;
 const SAR_API_VERSION = 'authorization.k8s.io/v1';
+/** Cached decisions at most, as upstream's webhook authorizer (an 8192-entry LRU expire cache). */
+export const DEFAULT_CACHE_ENTRIES = 8192;
 
 /** Where and how to reach the webhook, from the kubeconfig file. */
 export interface WebhookTarget {
@@ -34,6 +40,8 @@ export interface WebhookAuthorizerOptions {
   unauthorizedTtlMs?: number;
   timeoutMs?: number;
   now?: () => Date;
+  /** Most decisions cached at once (default DEFAULT_CACHE_ENTRIES). */
+  cacheEntries?: number;
 }
 
 export interface SubjectAccessReviewSpec {
@@ -45,11 +53,6 @@ export interface SubjectAccessReviewSpec {
   uid?: string;
 }
 
-interface CacheEntry {
-  result: AuthzResult;
-  expires: number;
-}
-
 export class WebhookAuthorizer implements Authorizer {
   readonly name = 'Webhook';
   readonly #target: WebhookTarget;
@@ -57,7 +60,7 @@ export class WebhookAuthorizer implements Authorizer {
   readonly #unauthorizedTtl: number;
   readonly #timeout: number;
   readonly #now: () => Date;
-  readonly #cache = new Map<string, CacheEntry>();
+  readonly #cache: BoundedTtlCache<AuthzResult>;
 
   constructor(opts: WebhookAuthorizerOptions) {
     const url = new URL(opts.target.server);
@@ -67,6 +70,7 @@ export class WebhookAuthorizer implements Authorizer {
     this.#unauthorizedTtl = opts.unauthorizedTtlMs ?? DEFAULT_UNAUTHORIZED_TTL_MS;
     this.#timeout = opts.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
     this.#now = opts.now ?? (() => new Date());
+    this.#cache = new BoundedTtlCache(opts.cacheEntries ?? DEFAULT_CACHE_ENTRIES, () => this.#now().getTime());
   }
 
   /** Reads the kubeconfig-format --authorization-webhook-config-file. */
@@ -78,20 +82,18 @@ export class WebhookAuthorizer implements Authorizer {
     const spec = subjectAccessReviewSpec(a);
     // The whole spec is the key: any attribute that differs may get a different answer.
     const key = JSON.stringify(spec);
-    const now = this.#now().getTime();
     const hit = this.#cache.get(key);
-    if (hit && hit.expires > now) return hit.result;
-    if (hit) this.#cache.delete(key);
+    if (hit) return hit;
     let status: Record<string, unknown>;
     try {
       status = await this.#post({ apiVersion: SAR_API_VERSION, kind: 'SubjectAccessReview', spec });
     } catch (err) {
       // Failures are not cached: the next request asks again.
-      return { decision: 'deny', reason: `authorization webhook failed: ${(err as Error).message}` };
+      return { decision: 'deny', reason: '', evaluationError: `authorization webhook failed: ${(err as Error).message}` };
     }
     const result = decide(status);
     const ttl = result.decision === 'allow' ? this.#authorizedTtl : this.#unauthorizedTtl;
-    if (ttl > 0) this.#cache.set(key, { result, expires: now + ttl });
+    this.#cache.set(key, result, ttl);
     return result;
   }
 

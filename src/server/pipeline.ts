@@ -18,7 +18,7 @@
  * run in the one catch-all route, in the order above, inside the REST handlers.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, forbidden, unauthorized } from '../api/errors.ts';
+import { ApiError, forbidden, internalError, unauthorized } from '../api/errors.ts';
 import type { AuthnRequest, RequestAuthenticator, UserInfo } from '../authn/types.ts';
 import type { Authorizer, AuthzAttributes, AuthzResult } from '../authz/types.ts';
 import { forbiddenMessage } from '../authz/forbidden-message.ts';
@@ -108,7 +108,7 @@ export async function impersonationStage(deps: PipelineDeps, req: FastifyRequest
 }
 
 /** Stage 3: may they? Anything but an explicit allow is a 403 with upstream's message. */
-export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, user: UserInfo): Promise<AuthzResult> {
+export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, user: UserInfo, log?: FastifyRequest['log']): Promise<AuthzResult> {
   const attrs: AuthzAttributes = {
     user,
     verb: info.verb,
@@ -123,6 +123,12 @@ export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, 
   };
   const r = await deps.authorizer.authorize(attrs);
   if (r.decision === 'allow') return r;
+  if (r.evaluationError) {
+    // Upstream answers an authorizer error with a 500 (filters/authorization.go); its text may
+    // name backends and addresses, so it goes to the log, never to the client.
+    log?.error({ authorizer: r.authorizer, err: r.evaluationError }, 'authorization failed');
+    throw internalError('the request could not be authorized');
+  }
   let msg = forbiddenMessage(attrs);
   if (r.reason) msg += `: ${r.reason}`;
   if (!info.isResourceRequest) throw new ApiError(403, 'Forbidden', `forbidden: ${msg}`, {});
@@ -136,7 +142,7 @@ export async function runPreBodyStages(deps: PipelineDeps, req: FastifyRequest, 
   const { user: authenticated, method } = await authenticationStage(deps, req, headers);
   const impersonated = await impersonationStage(deps, req, headers, authenticated);
   const user = impersonated ?? authenticated;
-  const authz = await authorizationStage(deps, info, user);
+  const authz = await authorizationStage(deps, info, user, req.log);
   const state: PipelineState = { info, query, user, authnMethod: method, authz };
   if (impersonated) state.impersonatedBy = authenticated;
   (req as unknown as Record<symbol, PipelineState>)[STATE] = state;
