@@ -43,19 +43,43 @@ except client.exceptions.ApiException as e:
     print('missing', e.status)
 `;
 
-test('python3-kubernetes lists and creates', { skip }, async () => {
+function runPython(script: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   // Asynchronously: the server under test runs in this process and must keep answering.
-  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(PYTHON, ['-c', SCRIPT, join(c.dataDir, 'admin.kubeconfig')], { timeout: 60_000 });
+  return new Promise((resolve) => {
+    const child = spawn(PYTHON, ['-c', script, join(c.dataDir, 'admin.kubeconfig')], { timeout: 60_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+test('python3-kubernetes lists and creates', { skip }, async () => {
+  const r = await runPython(SCRIPT);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^created from-python \d+$/m);
   assert.match(r.stdout, /^listed from-python$/m);
   assert.match(r.stdout, /^deployment py-deploy 1$/m);
   assert.match(r.stdout, /^missing 404$/m);
+});
+
+/** The Python client sends watch=True (capitalised): it must get a stream of events, not a list. */
+const WATCH_SCRIPT = `
+import sys
+from kubernetes import client, config, watch
+config.load_kube_config(config_file=sys.argv[1])
+v1 = client.CoreV1Api()
+v1.create_namespaced_config_map('default', client.V1ConfigMap(metadata=client.V1ObjectMeta(name='py-watched')))
+w = watch.Watch()
+for ev in w.stream(v1.list_namespaced_config_map, 'default', field_selector='metadata.name=py-watched', timeout_seconds=10):
+    print('event', ev['type'], ev['object'].metadata.name)
+    w.stop()
+print('done')
+`;
+
+test('python3-kubernetes watches see events', { skip }, async () => {
+  const r = await runPython(WATCH_SCRIPT);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^event ADDED py-watched$/m);
 });
