@@ -5,13 +5,16 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../src/storage/sqlite.ts';
 import { highWaterPath } from '../../src/storage/high-water.ts';
 import { runHealth, storeHealthCheck } from '../../src/server/health.ts';
+import { startControlPlane } from '../../src/server/control-plane.ts';
+import pino from 'pino';
+import { startTestCluster } from '../helpers/cluster.ts';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-safety-'));
@@ -98,11 +101,6 @@ describe('revision high-water mark (finding 11)', () => {
       // A crash image: the files as a kill -9 leaves them, taken while the store is open and idle.
       const live = join(dir, 'live');
       const image = join(dir, 'image');
-      for (const d of [live, image]) {
-        writeFileSync(join(dir, '.keep'), '');
-        rmSync(d, { recursive: true, force: true });
-      }
-      const { mkdirSync } = await import('node:fs');
       mkdirSync(live, { mode: 0o700 });
       mkdirSync(image, { mode: 0o700 });
       const store = openSqliteStore({ path: join(live, 'state.db'), highWaterIntervalMs: 0 });
@@ -136,7 +134,7 @@ describe('revision high-water mark (finding 11)', () => {
     withDir(async (dir) => {
       const path = join(dir, 'state.db');
       const s1 = openSqliteStore({ path });
-      await writeCommits(store1Guard(s1), 2);
+      await writeCommits(s1, 2);
       await s1.close();
       unlinkSync(highWaterPath(path));
       const s2 = openSqliteStore({ path });
@@ -146,10 +144,6 @@ describe('revision high-water mark (finding 11)', () => {
       assert.throws(() => openSqliteStore({ path }), /high-water mark .* is damaged/);
     }));
 });
-
-function store1Guard<T>(s: T): T {
-  return s;
-}
 
 describe('corruption and readiness (finding 13)', () => {
   test('a stored value that does not parse is "database corrupt" naming the key, not a JSON error', () =>
@@ -224,4 +218,24 @@ describe('corruption and readiness (finding 13)', () => {
       assert.equal(normal.durabilityInfo().syncedBeforeAck, false);
       await normal.close();
     }));
+});
+
+describe('through the control plane', () => {
+  test('a data dir in use (PKI present) whose state.db was deleted refuses to start instead of serving an empty cluster', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-safety-cp-'));
+    try {
+      const cluster = await startTestCluster({ dataDir: dir, keep: true });
+      const made = await cluster.admin.post('/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept' } });
+      assert.equal(made.status, 201);
+      await cluster.close();
+      assert.ok(statSync(join(dir, 'pki')).isDirectory());
+      unlinkSync(join(dir, 'state.db'));
+      await assert.rejects(
+        startControlPlane({ dataDir: dir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }) }),
+        /store .*state\.db is at revision 0 but revision \d+ had been durably reached.*Refusing to start/s,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
