@@ -39,7 +39,7 @@ for (const c of lookups) {
   test(`token file lookup ${JSON.stringify(c.token)}`, async () => {
     const f = tempFile(FILE);
     try {
-      const a = new TokenFileAuthenticator({ path: f.path, log: { warn() {} } });
+      const a = new TokenFileAuthenticator({ path: f.path, log: { warn() {}, error() {} } });
       assert.equal(who(await a.authenticateToken(c.token)), c.want);
     } finally {
       f.done();
@@ -81,12 +81,14 @@ test('empty and duplicate tokens warn, last duplicate wins (upstream)', async ()
   assert.equal([...t.entries.values()][0]!.user.username, 'second');
 });
 
-test('reloads on change after the interval; a bad edit keeps the last good table', async () => {
+test('reloads on change after the interval; a broken or unreadable file authenticates nobody until it is valid again', async () => {
   const f = tempFile('old,alice,1\n');
   let now = 0;
   const warnings: string[] = [];
+  const errors: string[] = [];
   try {
-    const a = new TokenFileAuthenticator({ path: f.path, now: () => new Date(now), checkIntervalMs: 1000, log: { warn: (_o, m) => warnings.push(m) } });
+    const log = { warn: (_o: object, m: string) => warnings.push(m), error: (_o: object, m: string) => errors.push(m) };
+    const a = new TokenFileAuthenticator({ path: f.path, now: () => new Date(now), checkIntervalMs: 1000, log });
     assert.equal(who(await a.authenticateToken('old')), 'alice|1|');
 
     writeFileSync(f.path, 'new,bob,2\n');
@@ -96,23 +98,30 @@ test('reloads on change after the interval; a bad edit keeps the last good table
     assert.equal(who(await a.authenticateToken('new')), 'bob|2|');
     assert.equal(who(await a.authenticateToken('old')), 'no-opinion');
 
+    // The edit that breaks the file may be the one that removed a token: fail closed.
     writeFileSync(f.path, 'broken,"x\n');
     now = 2000;
-    assert.equal(who(await a.authenticateToken('new')), 'bob|2|');
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /keeping the previous tokens/);
+    assert.equal(who(await a.authenticateToken('new')), 'no-opinion');
+    assert.equal(a.size, 0);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /no token from it authenticates until it is valid again/);
     now = 3000; // the same bad content is not logged again
     await a.authenticateToken('new');
-    assert.equal(warnings.length, 1);
+    assert.equal(errors.length, 1);
+
+    writeFileSync(f.path, 'new,bob,2\n');
+    assert.equal(await a.reload(), 'reloaded', 'the last good content is good again');
+    assert.equal(who(await a.authenticateToken('new')), 'bob|2|');
+    assert.match(warnings.at(-1)!, /valid again/);
 
     rmSync(f.path);
     assert.equal(await a.reload(), 'failed');
-    assert.equal(who(await a.authenticateToken('new')), 'bob|2|');
+    assert.equal(who(await a.authenticateToken('new')), 'no-opinion');
+    assert.equal(errors.length, 2);
 
-    writeFileSync(f.path, 'new,bob,2\n');
-    assert.equal(await a.reload(), 'unchanged');
     writeFileSync(f.path, 'third,carol,3\n');
     assert.equal(await a.reload(), 'reloaded');
+    assert.equal(await a.reload(), 'unchanged');
     assert.equal(a.size, 1);
   } finally {
     f.done();
@@ -123,7 +132,7 @@ test('behind the bearer parser: unknown token is 401, never anonymous', async ()
   const f = tempFile(FILE);
   try {
     const union = new UnionAuthenticator([
-      new BearerTokenAuthenticator([new TokenFileAuthenticator({ path: f.path, log: { warn() {} } })]),
+      new BearerTokenAuthenticator([new TokenFileAuthenticator({ path: f.path, log: { warn() {}, error() {} } })]),
       new AnonymousAuthenticator(),
     ]);
     const run = (h: Record<string, string>) => union.authenticate({ headers: h, socket: undefined });

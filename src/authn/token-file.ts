@@ -5,8 +5,10 @@
  *
  * Tokens are kept only as SHA-256 digests: lookup is by digest and the final comparison is
  * constant-time, so response timing reveals nothing about how much of a guess was right, and a
- * heap dump holds no usable token. The file is re-read when its content changes; a broken edit
- * keeps the last good table (and is logged) rather than locking everyone out.
+ * heap dump holds no usable token. The file is re-read when its content changes. A file that
+ * becomes unreadable or invalid fails closed: no token from it authenticates until it is valid
+ * again, and the log says so. (Keeping the last good table would keep a token valid that an
+ * operator removed in the very edit that broke the file.)
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -33,9 +35,12 @@ export class TokenFileError extends Error {
 
 export interface TokenFileLogger {
   warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+/** What a broken file authenticates: nothing. Its hash matches no content, so any good file reloads. */
+const NO_TOKENS: TokenTable = { entries: new Map(), warnings: [], contentHash: '' };
 
 export function parseTokenFile(text: string, path: string): TokenTable {
   let records;
@@ -100,8 +105,8 @@ export class TokenFileAuthenticator implements TokenAuthenticator {
   #table: TokenTable;
   #lastCheck: number;
   #pending: Promise<ReloadOutcome> | undefined;
-  /** Content hash of the last edit that failed to parse, so one bad edit is logged once. */
-  #badHash: string | undefined;
+  /** Why the file is unusable now (undefined while it is good), so one failure is logged once. */
+  #failure: string | undefined;
 
   /** Loads the file now: a missing or malformed file at start is a configuration error. */
   constructor(opts: TokenFileOptions) {
@@ -109,7 +114,7 @@ export class TokenFileAuthenticator implements TokenAuthenticator {
     this.#now = opts.now ?? (() => new Date());
     this.#interval = opts.checkIntervalMs ?? 10_000;
     if (!Number.isFinite(this.#interval) || this.#interval < 0) throw new TokenFileError('checkIntervalMs must be a non-negative number');
-    this.#log = opts.log ?? { warn: (obj, msg) => console.warn(msg, obj) };
+    this.#log = opts.log ?? { warn: (obj, msg) => console.warn(msg, obj), error: (obj, msg) => console.error(msg, obj) };
     this.#table = loadTokenFile(this.#path);
     for (const w of this.#table.warnings) this.#log.warn({ path: this.#path }, w);
     this.#lastCheck = this.#now().getTime();
@@ -148,21 +153,29 @@ export class TokenFileAuthenticator implements TokenAuthenticator {
     try {
       text = await readFile(this.#path, 'utf8');
     } catch (err) {
-      this.#log.warn({ path: this.#path, err: (err as Error).message }, 'token file unreadable; keeping the previous tokens');
-      return 'failed';
+      return this.#fail(`unreadable: ${(err as Error).message}`);
     }
     const hash = createHash('sha256').update(text, 'utf8').digest('hex');
     if (hash === this.#table.contentHash) return 'unchanged';
-    if (hash === this.#badHash) return 'failed';
+    let table: TokenTable;
     try {
-      const table = parseTokenFile(text, this.#path);
-      for (const w of table.warnings) this.#log.warn({ path: this.#path }, w);
-      this.#table = table;
-      return 'reloaded';
+      table = parseTokenFile(text, this.#path);
     } catch (err) {
-      this.#badHash = hash;
-      this.#log.warn({ path: this.#path, err: (err as Error).message }, 'token file invalid; keeping the previous tokens');
-      return 'failed';
+      if (!(err instanceof TokenFileError)) throw err;
+      return this.#fail(`invalid (content sha256 ${hash.slice(0, 12)}): ${err.message}`);
     }
+    for (const w of table.warnings) this.#log.warn({ path: this.#path }, w);
+    if (this.#failure !== undefined) this.#log.warn({ path: this.#path }, 'token file is valid again; its tokens authenticate');
+    this.#failure = undefined;
+    this.#table = table;
+    return 'reloaded';
+  }
+
+  /** Drops every token of the file; logs once per distinct failure. */
+  #fail(why: string): ReloadOutcome {
+    this.#table = NO_TOKENS;
+    if (why !== this.#failure) this.#log.error({ path: this.#path, reason: why }, 'token file is unusable; no token from it authenticates until it is valid again');
+    this.#failure = why;
+    return 'failed';
   }
 }
