@@ -255,3 +255,23 @@ describe('formatTime / formatDuration', () => {
     test(`duration ${ns} -> ${want}`, () => assert.equal(formatDuration(ns), want));
   }
 });
+
+describe('embedded JSON is held to the nesting bound', () => {
+  const deepJson = (n: number) => Buffer.from('{"f:x":'.repeat(n) + '{}' + '}'.repeat(n));
+  const withFieldsV1 = (json: Uint8Array) => {
+    const entry = msg(17, str(1, 'm'), str(2, 'Update'), str(3, 'v1'), str(6, 'FieldsV1'), msg(7, raw(1, json)));
+    return envelope('v1', 'ConfigMap', encode(msg(1, str(1, 'cm'), entry)));
+  };
+  test('FieldsV1 nested 2,000 deep is a 400, not a stored object', () => {
+    assert.throws(() => decode(withFieldsV1(deepJson(2000))), (e: unknown) => e instanceof ApiError && e.code === 400 && /nest/.test(e.message));
+  });
+  test('FieldsV1 within the bound decodes', () => {
+    const obj = decode(withFieldsV1(deepJson(20))) as { metadata: { managedFields: Array<{ fieldsV1: unknown }> } };
+    assert.deepEqual(obj.metadata.managedFields[0]!.fieldsV1, JSON.parse(deepJson(20).toString()));
+  });
+  test('FieldsV1 just past the bound, counted from the object root, is refused', () => {
+    // root, metadata, managedFields, entry, fieldsV1: the embedded JSON starts at depth 5.
+    assert.doesNotThrow(() => decode(withFieldsV1(deepJson(MAX_DEPTH - 5))));
+    assert.throws(() => decode(withFieldsV1(deepJson(MAX_DEPTH - 3))), ApiError);
+  });
+});
