@@ -4,25 +4,28 @@
  * then by their order in the configuration, as upstream sorts them.
  */
 import type { Logger } from 'pino';
-import { selectorFromMetav1 } from '../../api/selectors/label-selector.ts';
+import { selectorFromMetav1, type LabelSelector } from '../../api/selectors/label-selector.ts';
 import type { Store, Watcher } from '../../storage/types.ts';
 import { compileConditions } from './match-conditions.ts';
-import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, type Hook, type WebhookConfiguration } from './types.ts';
+import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, type Hook, type WebhookConfiguration, type WebhookSpec } from './types.ts';
 
 export type ConfigResource = 'mutatingwebhookconfigurations' | 'validatingwebhookconfigurations';
+
+/** The parsed selector, or (matching nothing) the reason it does not parse. */
+function parseSelector(sel: WebhookSpec['namespaceSelector']): { selector: LabelSelector; error?: string } {
+  try {
+    return { selector: selectorFromMetav1(sel ?? {}) };
+  } catch (err) {
+    return { selector: selectorFromMetav1(undefined), error: (err as Error).message };
+  }
+}
 
 function compile(cfg: WebhookConfiguration): Hook[] {
   const name = cfg.metadata.name;
   return (cfg.webhooks ?? []).map((spec, i) => {
     const timeout = spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-    let namespaceSelector, objectSelector;
-    try {
-      namespaceSelector = selectorFromMetav1(spec.namespaceSelector ?? {});
-      objectSelector = selectorFromMetav1(spec.objectSelector ?? {});
-    } catch {
-      // Validation refuses bad selectors; one that got past it anyway matches nothing.
-      namespaceSelector = objectSelector = selectorFromMetav1(undefined);
-    }
+    const ns = parseSelector(spec.namespaceSelector);
+    const obj = parseSelector(spec.objectSelector);
     return {
       uid: `${name}/${i}`,
       configurationName: name,
@@ -30,8 +33,10 @@ function compile(cfg: WebhookConfiguration): Hook[] {
       spec,
       failOpen: spec.failurePolicy === 'Ignore',
       timeoutSeconds: Math.min(Math.max(timeout, 1), MAX_TIMEOUT_SECONDS),
-      namespaceSelector,
-      objectSelector,
+      namespaceSelector: ns.selector,
+      objectSelector: obj.selector,
+      ...(ns.error !== undefined ? { namespaceSelectorError: ns.error } : {}),
+      ...(obj.error !== undefined ? { objectSelectorError: obj.error } : {}),
       conditions: compileConditions(spec.matchConditions),
       reinvokeIfNeeded: spec.reinvocationPolicy === 'IfNeeded',
     };

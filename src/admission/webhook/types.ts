@@ -64,6 +64,13 @@ export interface Hook {
   timeoutSeconds: number;
   namespaceSelector: LabelSelector;
   objectSelector: LabelSelector;
+  /**
+   * Why a selector did not parse (validation refuses such configurations, but one stored before or
+   * around it may remain): the webhook is then an internal error for every request its rules
+   * select, never silently skipped.
+   */
+  namespaceSelectorError?: string;
+  objectSelectorError?: string;
   conditions: CompiledConditions;
   reinvokeIfNeeded: boolean;
 }

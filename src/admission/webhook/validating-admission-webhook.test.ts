@@ -186,6 +186,24 @@ describe('ValidatingAdmissionWebhook', () => {
     });
   }
 
+  for (const failurePolicy of ['Fail', 'Ignore']) {
+    test(`a selector that does not parse is an internal error naming the webhook (failurePolicy ${failurePolicy}), never a silent skip`, async () => {
+      const bad = { matchExpressions: [{ key: 'app', operator: 'Near', values: ['web'] }] };
+      for (const which of ['namespaceSelector', 'objectSelector'] as const) {
+        const deps = testDeps();
+        await deps.store.create('/registry/core/namespaces/ns', { metadata: { name: 'ns' } });
+        const { plugin } = await pluginWith([hook('/allow', { failurePolicy, [which]: bad })], deps);
+        const before = wh.seen.length;
+        await assert.rejects(asThrown(plugin.validate(podAttrs())), (err: any) =>
+          err.code === 500 && err.reason === 'InternalError' && err.message === `Internal error occurred: webhook "v.example.com": ${which}: "Near" is not a valid label selector operator`);
+        assert.equal(wh.seen.length, before, 'not called');
+        // A request the rules do not select is not the webhook's business: no error.
+        assert.equal((await plugin.validate(podAttrs({ operation: 'UPDATE' }))).allowed, true);
+        plugin.close();
+      }
+    });
+  }
+
   test('a match condition error with failurePolicy Fail is forbidden', async () => {
     const { plugin } = await pluginWith([hook('/allow', { matchConditions: [{ name: 'bad', expression: 'object.spec.nothere == 1' }] })]);
     await assert.rejects(asThrown(plugin.validate(podAttrs())), (err: any) => err.code === 403 && /^pods "p" is forbidden: expression 'object.spec.nothere == 1' resulted in error: /.test(err.message));
