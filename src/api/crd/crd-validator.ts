@@ -3,7 +3,8 @@
  * plus the strategy's schema checks: TypeMeta must name this CRD's kind and group/version, metadata
  * must be an object with a name (full ObjectMeta validation is the REST layer's), the body must
  * satisfy the version's openAPIV3Schema (root apiVersion/kind/metadata excluded: they are
- * validated above), and replicas/selector paths of a scale subresource must hold the right types.
+ * validated above), replicas/selector paths of a scale subresource must hold the right types, and
+ * the x-kubernetes-validations (CEL) rules must hold, when nothing above blocks them.
  */
 import type { FieldError } from '../validation/field-errors.ts';
 import { invalid, required } from '../validation/field-errors.ts';
@@ -13,6 +14,7 @@ import { isJsonObject } from './json-schema-props.ts';
 import { crdKind, crdVersionInfo } from './crd-version-info.ts';
 import { validateScale } from './scale-validate.ts';
 import { validateAgainstSchema } from './structural-validate.ts';
+import { celBlockedError, schemaHasRules, validateCelRules } from './cel-validate.ts';
 
 export { crdVersionInfo } from './crd-version-info.ts';
 export type { CrdVersionInfo, ScaleInfo } from './crd-version-info.ts';
@@ -50,13 +52,22 @@ export function customResourceValidator(crd: object, version: string): CustomVal
     throw new Error(`CustomResourceDefinition has no version ${JSON.stringify(version)}`);
   }
   const schema = info.schema === undefined ? undefined : bodySchema(info.schema);
-  return (obj) => {
+  const full = info.schema;
+  const cel = full !== undefined && schemaHasRules(full);
+  return (obj, old) => {
     const typeErrs = validateTypeMeta(obj, group, version, kind);
     if (typeErrs.length > 0) return typeErrs;
-    return [
+    const errs = [
       ...validateMetaPresence(obj),
       ...(schema === undefined ? [] : validateAgainstSchema(schema, obj)),
       ...validateScale(obj, info.scale),
     ];
+    if (cel) errs.push(...(errs.some(isBlocking) ? [celBlockedError()] : validateCelRules(full, obj, old)));
+    return errs;
   };
+}
+
+/** upstream hasBlockingErr: a type mismatch or unsupported value keeps the CEL rules from running. */
+function isBlocking(e: FieldError): boolean {
+  return e.type === 'FieldValueNotSupported' || (e.detail ?? '').includes(' must be of type ');
 }

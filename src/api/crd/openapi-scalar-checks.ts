@@ -7,6 +7,7 @@ import { invalid, notSupported, tooLong } from '../validation/field-errors.ts';
 import type { JSONSchemaProps } from './json-schema-props.ts';
 import { goFloat, goInt } from './go-number.ts';
 import { jsonEqual } from '../json-equal.ts';
+import { compileRe2 } from '../../cel/re2.ts';
 
 /** kube-openapi's `in` for request bodies, part of every message. */
 export const IN = 'in body';
@@ -25,32 +26,12 @@ export function checkString(s: JSONSchemaProps, data: string, name: string): Fie
     return [invalid(f, data, `${name} ${IN} should be at least ${s.minLength} chars long`)];
   }
   if (s.pattern !== undefined && s.pattern !== '') {
-    const re = compilePattern(s.pattern);
-    if (typeof re === 'string') return [invalid(f, data, `${name} ${IN} should match '${s.pattern}, but pattern is invalid: ${re}'`)];
-    if (!re.test(data)) return [invalid(f, data, `${name} ${IN} should match '${s.pattern}'`)];
+    // RE2, as upstream: linear in the input, so a tenant's string cannot stall the server.
+    const re = compileRe2(s.pattern);
+    if (!re.ok) return [invalid(f, data, `${name} ${IN} should match '${s.pattern}, but pattern is invalid: ${re.error}'`)];
+    if (!re.re.matcher(data).find()) return [invalid(f, data, `${name} ${IN} should match '${s.pattern}'`)];
   }
   return [];
-}
-
-const patternCache = new Map<string, RegExp | string>();
-
-/** Patterns are RE2 upstream; the shared subset compiles the same in JS. Cached: schemas are long-lived. */
-function compilePattern(p: string): RegExp | string {
-  let re = patternCache.get(p);
-  if (re === undefined) {
-    try {
-      re = new RegExp(p, 'u');
-    } catch {
-      try {
-        re = new RegExp(p);
-      } catch (e) {
-        re = e instanceof Error ? e.message : String(e);
-      }
-    }
-    if (patternCache.size > 1000) patternCache.clear();
-    patternCache.set(p, re);
-  }
-  return re;
 }
 
 /** swag.IsFloat64AJSONInteger: integral within a relative error of 1e-9. */

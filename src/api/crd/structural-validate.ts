@@ -1,7 +1,7 @@
 /**
  * Everything a structural schema checks on a value, in upstream's order: OpenAPI value validation
  * (kube-openapi), embedded-resource TypeMeta, then list-type set/map uniqueness.
- * x-kubernetes-validations (CEL) rules are not evaluated here.
+ * x-kubernetes-validations (CEL) rules are evaluated by the caller (crd-validator.ts), after these.
  */
 import type { FieldError } from '../validation/field-errors.ts';
 import { path } from '../validation/field-errors.ts';

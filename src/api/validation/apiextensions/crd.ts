@@ -6,6 +6,7 @@ import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1
 import { GoValue, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
 import { nameIsDNSSubdomain, validateImmutable, validateObjectMeta, validateObjectMetaUpdate, type NameFn } from '../meta.ts';
 import { isDNS1035Label, isDNS1123Subdomain } from '../names.ts';
+import { validateSchemaExpressions } from './schema-checks.ts';
 import { API_APPROVED_ANNOTATION, apiApprovalState, isProtectedCommunityGroup } from '../../crd/api-approval.ts';
 
 const SCOPES = ['Cluster', 'Namespaced'];
@@ -72,6 +73,7 @@ function validateCustomResourceDefinitionFields(crd: CustomResourceDefinition): 
     const msgs = isDNS1035Label(v.name ?? '');
     if (msgs.length) errs.push(invalid(ip.child('name'), v.name ?? '', msgs.join(',')));
     if (!v.schema?.openAPIV3Schema) errs.push(required(ip.child('schema', 'openAPIV3Schema'), 'schemas are required'));
+    else errs.push(...validateSchemaExpressions(v.schema.openAPIV3Schema, ip.child('schema', 'openAPIV3Schema')));
     if (v.subresources?.scale) {
       const s = v.subresources.scale;
       if (!s.specReplicasPath) errs.push(required(ip.child('subresources', 'scale', 'specReplicasPath')));

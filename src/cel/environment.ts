@@ -1,0 +1,87 @@
+/**
+ * The one CEL environment setup for Kubernetes-style expressions (CRD x-kubernetes-validations
+ * today; admission matchConditions and OIDC claim rules can adopt it): cel-js with Kubernetes'
+ * base options, structural parse limits, and `matches` on RE2 instead of cel-js's backtracking
+ * JavaScript RegExp. Programs are compiled once per expression and environment (bounded cache).
+ */
+import { Environment } from '@marcbachmann/cel-js';
+import { re2Find } from './re2.ts';
+
+/** Parse-time bounds: a rule's size and nesting cannot grow without limit. */
+export const CEL_LIMITS = { maxAstNodes: 10_000, maxDepth: 100, maxListElements: 1000, maxMapEntries: 1000, maxCallArguments: 32 };
+
+/** The name `matches` is rewritten to, so the RE2 overloads answer instead of cel-js's built-in. */
+const RE2_MATCHES = 'matches_re2';
+
+/** A new environment with the given variables (name -> CEL type). */
+export function newCelEnvironment(variables: Record<string, string>): Environment {
+  // Optional types (`self.?x.orValue("")`) are part of Kubernetes' CEL base environment.
+  let env = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits: CEL_LIMITS })
+    .registerFunction(`string.${RE2_MATCHES}(string): bool`, (s: string, re: string) => re2Find(re, s))
+    .registerFunction(`${RE2_MATCHES}(string, string): bool`, (s: string, re: string) => re2Find(re, s));
+  for (const [name, type] of Object.entries(variables)) env = env.registerVariable(name, type);
+  return env;
+}
+
+export type CelProgram = (vars: Record<string, unknown>) => unknown;
+
+export interface CelCompiled {
+  program: CelProgram;
+  /** The checked result type ('bool', 'string', 'dyn', ...). */
+  type: string;
+  /** Identifiers the expression reads (e.g. whether a rule uses oldSelf). */
+  identifiers: ReadonlySet<string>;
+}
+
+export type CelCompileResult = { ok: true; compiled: CelCompiled } | { ok: false; detail: string };
+
+interface AstNode {
+  op: string;
+  args: unknown;
+}
+const isNode = (x: unknown): x is AstNode => typeof x === 'object' && x !== null && 'op' in x && 'args' in x;
+
+/** Routes `matches` to RE2 and collects the identifiers, in one walk of the parse tree. */
+function prepare(ast: unknown): Set<string> {
+  const ids = new Set<string>();
+  const stack: unknown[] = [ast];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (Array.isArray(x)) {
+      stack.push(...x);
+      continue;
+    }
+    if (!isNode(x)) continue;
+    if (x.op === 'id' && typeof x.args === 'string') ids.add(x.args);
+    if ((x.op === 'rcall' || x.op === 'call') && Array.isArray(x.args) && x.args[0] === 'matches') x.args[0] = RE2_MATCHES;
+    stack.push(x.args);
+  }
+  return ids;
+}
+
+const firstLine = (s: string): string => s.split('\n')[0]!.trim();
+
+const MAX_CACHED = 4000;
+const caches = new WeakMap<Environment, Map<string, CelCompileResult>>();
+
+/** Parses and type-checks; the result is cached per environment and expression. */
+export function compileCel(env: Environment, expression: string): CelCompileResult {
+  let cache = caches.get(env);
+  if (cache === undefined) caches.set(env, (cache = new Map()));
+  const hit = cache.get(expression);
+  if (hit !== undefined) return hit;
+  let result: CelCompileResult;
+  try {
+    const parsed = env.parse(expression);
+    const identifiers = prepare(parsed.ast);
+    const checked = parsed.check() as { valid: boolean; type?: string; error?: Error };
+    result = checked.valid
+      ? { ok: true, compiled: { program: (vars) => parsed(vars), type: checked.type ?? 'dyn', identifiers } }
+      : { ok: false, detail: `compilation failed: ${firstLine(checked.error?.message ?? 'invalid expression')}` };
+  } catch (err) {
+    result = { ok: false, detail: `compilation failed: ${firstLine((err as Error).message)}` };
+  }
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+  cache.set(expression, result);
+  return result;
+}
