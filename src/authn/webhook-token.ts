@@ -341,18 +341,3 @@ export function loadWebhookKubeconfig(path: string): WebhookEndpoint {
   }
   return out;
 }
-
-/** Go duration syntax as the flag takes it ("2m", "30s", "1h30m", "0"), in milliseconds. */
-export function parseDuration(s: string): number {
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let end = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * unit[m[2]!]!;
-    end = re.lastIndex;
-  }
-  if (s === '' || end !== s.length) throw new Error(`invalid duration ${JSON.stringify(s)}`);
-  return total;
-}

@@ -2,13 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { AuthnConfig } from '../authn/config.ts';
 import type { ServiceAccountFlags } from '../server/service-accounts.ts';
 import type { OidcFlags } from '../authn/oidc/flags.ts';
-import { flag, type ParsedArgs } from './args.ts';
+import { boolFlag, durationFlag, flag, type ParsedArgs } from './args.ts';
 
 /** Authentication flags of `portcullis up`, named as kube-apiserver's. */
 export const AUTHN_FLAGS = [
   'client-ca-file',
   'token-auth-file',
-  'anonymous-auth',
   'requestheader-client-ca-file',
   'requestheader-allowed-names',
   'requestheader-username-headers',
@@ -28,11 +27,11 @@ export const AUTHN_FLAGS = [
   'authentication-token-webhook-config-file',
   'authentication-token-webhook-cache-ttl',
   'authentication-token-webhook-version',
-  'enable-bootstrap-token-auth',
   'basic-auth-file',
 ];
 
-export const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['anonymous-auth', 'enable-bootstrap-token-auth']);
+/** Authentication flags that are true or false. */
+export const AUTHN_BOOLEAN_FLAGS = ['anonymous-auth', 'enable-bootstrap-token-auth'];
 
 function list(args: ParsedArgs, name: string): string[] | undefined {
   const v = args.flags.get(name);
@@ -54,20 +53,17 @@ export function authnFromFlags(args: ParsedArgs): Omit<AuthnConfig, 'clientCaPem
   if (ca) out.clientCaPem = readPem(ca, '--client-ca-file');
   const tokens = flag(args, 'token-auth-file', '');
   if (tokens) out.tokenAuthFile = tokens;
-  const anon = flag(args, 'anonymous-auth', 'false');
-  if (anon !== 'true' && anon !== 'false') throw new Error(`--anonymous-auth must be true or false, not ${JSON.stringify(anon)}`);
-  out.anonymous = anon === 'true';
+  // Off unless asked for (kube-apiserver defaults it on; a security-first server does not).
+  out.anonymous = boolFlag(args, 'anonymous-auth', false);
   const webhook = flag(args, 'authentication-token-webhook-config-file', '');
   if (webhook) {
     out.webhookTokenConfigFile = webhook;
-    out.webhookTokenCacheTtlMs = durationSeconds(flag(args, 'authentication-token-webhook-cache-ttl', '2m'), 'authentication-token-webhook-cache-ttl') * 1000;
+    out.webhookTokenCacheTtlMs = durationFlag(args, 'authentication-token-webhook-cache-ttl', '2m');
     const v = flag(args, 'authentication-token-webhook-version', 'v1');
     if (v !== 'v1' && v !== 'v1beta1') throw new Error(`--authentication-token-webhook-version must be v1 or v1beta1, not ${JSON.stringify(v)}`);
     out.webhookTokenVersion = v;
   }
-  const boot = flag(args, 'enable-bootstrap-token-auth', 'false');
-  if (boot !== 'true' && boot !== 'false') throw new Error('--enable-bootstrap-token-auth must be true or false');
-  out.enableBootstrapTokenAuth = boot === 'true';
+  out.enableBootstrapTokenAuth = boolFlag(args, 'enable-bootstrap-token-auth', false);
   const basic = flag(args, 'basic-auth-file', '');
   if (basic) out.basicAuthFile = basic;
   const rhCa = flag(args, 'requestheader-client-ca-file', '');
@@ -100,13 +96,6 @@ export const SERVICE_ACCOUNT_FLAGS = [
   'service-account-jwks-uri',
 ];
 
-/** Go-style durations as kube-apiserver takes them ("1h", "90m", "3600s"), in seconds. */
-export function durationSeconds(v: string, name: string): number {
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v);
-  if (!v || !m) throw new Error(`--${name}: invalid duration ${JSON.stringify(v)}`);
-  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
-}
-
 export function serviceAccountsFromFlags(args: ParsedArgs): ServiceAccountFlags {
   const out: ServiceAccountFlags = {};
   const issuers = args.flags.get('service-account-issuer');
@@ -117,8 +106,8 @@ export function serviceAccountsFromFlags(args: ParsedArgs): ServiceAccountFlags 
   if (keys) out.keyFiles = keys;
   const aud = list(args, 'api-audiences');
   if (aud) out.apiAudiences = aud;
-  const max = flag(args, 'service-account-max-token-expiration', '');
-  if (max) out.maxExpirationSeconds = durationSeconds(max, 'service-account-max-token-expiration');
+  // Whole seconds, as upstream's int64(d.Seconds()).
+  if (args.flags.has('service-account-max-token-expiration')) out.maxExpirationSeconds = Math.trunc(durationFlag(args, 'service-account-max-token-expiration', '0') / 1000);
   const jwks = flag(args, 'service-account-jwks-uri', '');
   if (jwks) out.jwksUri = jwks;
   return out;

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { pkiPaths } from '../pki/bundle.ts';
 import { issueCert } from '../pki/certs.ts';
 import { renderKubeconfig, writeKubeconfig } from '../pki/kubeconfig.ts';
-import { checkFlags, flag, parseArgs } from './args.ts';
+import { flag, parseCommand } from './args.ts';
 
 const CLIENT_CERT_DAYS = 365;
 
@@ -13,8 +13,7 @@ const CLIENT_CERT_DAYS = 365;
  * mints a client certificate (CN=user, O=groups) from the cluster CA and prints a kubeconfig for it.
  */
 export async function runKubeconfig(argv: string[], out: (s: string) => void): Promise<number> {
-  const args = parseArgs(argv);
-  checkFlags(args, ['user', 'group', 'data-dir', 'server', 'out', 'days']);
+  const args = parseCommand(argv, { name: 'kubeconfig', flags: ['user', 'group', 'data-dir', 'server', 'out', 'days'] });
   const user = flag(args, 'user', '');
   if (!user) throw new Error('--user is required');
   const groups = args.flags.get('group') ?? [];

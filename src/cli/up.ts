@@ -1,14 +1,13 @@
 import pino from 'pino';
 import { startControlPlane } from '../server/control-plane.ts';
-import { checkFlags, commaList, flag, parseArgs } from './args.ts';
+import { commaList, durationFlag, flag, parseCommand } from './args.ts';
 import { parseAuthorizationModes } from '../authz/modes.ts';
 import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts';
-import { AUTHN_FLAGS, BOOLEAN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags, durationSeconds } from './authn-flags.ts';
+import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags } from './authn-flags.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, BOOLEAN_FLAGS);
-  checkFlags(args, ['port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file']);
-  const port = Number(flag(args, 'port', '6443'));
+  const args = parseCommand(argv, { name: 'up', booleans: AUTHN_BOOLEAN_FLAGS, flags: ['port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file'] });
+  const port = /^\d{1,5}$/.test(flag(args, 'port', '6443')) ? Number(flag(args, 'port', '6443')) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
   if (durability !== 'full' && durability !== 'normal') throw new Error(`invalid --durability: ${durability} (full or normal)`);
@@ -26,8 +25,8 @@ export async function runUp(argv: string[]): Promise<number> {
     authorizationFiles: {
       policyFile: flag(args, 'authorization-policy-file', '') || undefined,
       webhookConfigFile: flag(args, 'authorization-webhook-config-file', '') || undefined,
-      webhookAuthorizedTtlMs: durationSeconds(flag(args, 'authorization-webhook-cache-authorized-ttl', '5m'), 'authorization-webhook-cache-authorized-ttl') * 1000,
-      webhookUnauthorizedTtlMs: durationSeconds(flag(args, 'authorization-webhook-cache-unauthorized-ttl', '30s'), 'authorization-webhook-cache-unauthorized-ttl') * 1000,
+      webhookAuthorizedTtlMs: durationFlag(args, 'authorization-webhook-cache-authorized-ttl', '5m'),
+      webhookUnauthorizedTtlMs: durationFlag(args, 'authorization-webhook-cache-unauthorized-ttl', '30s'),
     },
     admission: {
       enable: commaList(args, 'enable-admission-plugins'),

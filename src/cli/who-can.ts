@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { BindingObject, RoleObject } from '../authz/rbac/types.ts';
 import { ALWAYS_ALLOWED_GROUP, parseResourceArg, whoCan, type RbacObjects, type WhoCanEntry, type WhoCanQuery } from '../authz/who-can.ts';
-import { checkFlags, flag, parseArgs } from './args.ts';
+import { flag, parseCommand } from './args.ts';
 
 const RBAC_API = '/apis/rbac.authorization.k8s.io/v1';
 
@@ -21,10 +21,12 @@ export interface AdminClient {
 }
 
 export async function runWhoCan(argv: string[], out: (s: string) => void): Promise<number> {
-  const args = parseArgs(argv.flatMap((a) => (a === '-n' ? ['--namespace'] : a.startsWith('-n=') ? [`--namespace=${a.slice(3)}`] : [a])));
-  checkFlags(args, ['namespace', 'data-dir']);
-  const [verb, resourceArg, name, ...extra] = args.positional;
-  if (!verb || !resourceArg || extra.length) throw new Error('usage: portcullis who-can VERB RESOURCE [NAME] [-n NAMESPACE] [--data-dir DIR]');
+  const args = parseCommand(
+    argv.flatMap((a) => (a === '-n' ? ['--namespace'] : a.startsWith('-n=') ? [`--namespace=${a.slice(3)}`] : [a])),
+    { name: 'who-can', flags: ['namespace', 'data-dir'], maxPositional: 3 },
+  );
+  const [verb, resourceArg, name] = args.positional;
+  if (!verb || !resourceArg) throw new Error('usage: portcullis who-can VERB RESOURCE [NAME] [-n NAMESPACE] [--data-dir DIR]');
   const namespace = flag(args, 'namespace', '');
   const query: WhoCanQuery = resourceArg.startsWith('/')
     ? { verb, group: '', resource: '', subresource: '', namespace: '', nonResourceURL: resourceArg }

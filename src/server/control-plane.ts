@@ -55,52 +55,73 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
-/** `portcullis up`: PKI, store, API server, controllers, admin kubeconfig. A second start reuses them all. */
+/**
+ * `portcullis up`: PKI, store, API server, controllers, admin kubeconfig. A second start reuses them all.
+ *
+ * Every step that can fail runs before the port is opened when the port is known; with port 0 the
+ * steps that need the real port (the kubernetes Service, the kubeconfig) run right after listening.
+ * Either way a failure closes whatever was started (server, controllers, store) before the
+ * promise rejects: a half-started server must not keep serving, nor keep the store locked so that
+ * the next start fails with "database is locked".
+ */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const log = opts.logger ?? pino({ level: 'info' });
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   const store = createWatchCache(openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' }));
-  // --client-ca-file adds CAs whose client certificates are accepted; the cluster CA always is.
-  const clientCaPem = opts.authn?.clientCaPem ? `${pki.caCertPem}\n${opts.authn.clientCaPem}` : pki.caCertPem;
-  const sa = serviceAccountTokens(dataDir, opts.serviceAccounts ?? {}, store, () => new Date());
-  // Upstream's order of token methods: token file, service accounts, OIDC, webhook.
-  const oidc = buildOidcAuthenticators({ ...opts.oidc, now: () => new Date(), disallowedIssuers: sa.issuers });
-  const authn = { ...opts.authn, tokenAuthenticators: [...(opts.authn?.tokenAuthenticators ?? []), sa.authenticator, ...oidc.authenticators] };
-  const authz = await setUpAuthorization(opts.authorizationModes ?? ['Node', 'RBAC'], store, () => new Date(), randomUUID, log, opts.authorizationFiles);
-  const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac });
-  const stops = [
-    startGarbageCollector(server.ctx),
-    startNamespaceController(server.ctx),
-    startCrdController(server.ctx),
-    startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
-    startServiceAccountController(server.ctx, { caPem: pki.caCertPem }),
-    startResourceQuotaController(server.ctx),
-  ];
-  await server.app.listen({ port: opts.port, host: opts.bindAddress });
-  const addr = server.app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-  await bootstrap(server.ctx, port);
-  const host = opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress;
-  const url = `https://${host}:${port}`;
-  server.ctx.oidcDiscovery = await sa.discovery(`${host}:${port}`, log);
-  const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
-  writeKubeconfig(kubeconfigPath, renderKubeconfig({ server: url, caCertPem: pki.caCertPem, clientCertPem: pki.adminCertPem, clientKeyPem: pki.adminKeyPem, userName: 'admin' }));
-  return {
-    url,
-    port,
-    pki,
-    kubeconfigPath,
-    server,
-    store,
-    async close() {
-      for (const s of stops) s();
-      authz.stop();
+  // Undone in reverse order by close(), or when the start fails part way.
+  const undo: Array<() => unknown> = [() => store.close()];
+  const close = async () => {
+    for (const u of undo.splice(0).reverse()) {
+      try {
+        await u();
+      } catch (err) {
+        log.error({ err }, 'error while shutting down');
+      }
+    }
+  };
+  try {
+    // --client-ca-file adds CAs whose client certificates are accepted; the cluster CA always is.
+    const clientCaPem = opts.authn?.clientCaPem ? `${pki.caCertPem}\n${opts.authn.clientCaPem}` : pki.caCertPem;
+    const sa = serviceAccountTokens(dataDir, opts.serviceAccounts ?? {}, store, () => new Date());
+    // Upstream's order of token methods: token file, service accounts, OIDC, webhook.
+    const oidc = buildOidcAuthenticators({ ...opts.oidc, now: () => new Date(), disallowedIssuers: sa.issuers });
+    const authn = { ...opts.authn, tokenAuthenticators: [...(opts.authn?.tokenAuthenticators ?? []), sa.authenticator, ...oidc.authenticators] };
+    const authz = await setUpAuthorization(opts.authorizationModes ?? ['Node', 'RBAC'], store, () => new Date(), randomUUID, log, opts.authorizationFiles);
+    undo.push(() => authz.stop());
+    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac });
+    undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.
       for (const p of [...server.ctx.admission.mutating, ...server.ctx.admission.validating]) (p as { close?: () => void }).close?.();
       await server.app.close();
-      await store.close();
-    },
-  };
+    });
+    const host = opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress;
+    const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
+    // What needs the port the server is reached on.
+    const finish = async (port: number) => {
+      await bootstrap(server.ctx, port);
+      server.ctx.oidcDiscovery = await sa.discovery(`${host}:${port}`, log);
+      writeKubeconfig(kubeconfigPath, renderKubeconfig({ server: `https://${host}:${port}`, caCertPem: pki.caCertPem, clientCertPem: pki.adminCertPem, clientKeyPem: pki.adminKeyPem, userName: 'admin' }));
+    };
+    if (opts.port !== 0) await finish(opts.port);
+    await server.app.listen({ port: opts.port, host: opts.bindAddress });
+    const addr = server.app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+    if (opts.port === 0) await finish(port);
+    for (const stop of [
+      startGarbageCollector(server.ctx),
+      startNamespaceController(server.ctx),
+      startCrdController(server.ctx),
+      startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
+      startServiceAccountController(server.ctx, { caPem: pki.caCertPem }),
+      startResourceQuotaController(server.ctx),
+    ]) {
+      undo.push(stop);
+    }
+    return { url: `https://${host}:${port}`, port, pki, kubeconfigPath, server, store, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }

@@ -83,3 +83,48 @@ test('portcullis kubeconfig mints an identity the server authenticates', async (
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('portcullis up --anonymous-auth false keeps anonymous access off (the word is the flag\'s value, not a stray argument)', async () => {
+  const { TestClient } = await import('../helpers/client.ts');
+  const anonymousStatus = async (extra: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-anon-'));
+    const srv = await spawnUp(dir, extra);
+    const anon = new TestClient(srv.url, { caPem: readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8') });
+    try {
+      return (await anon.get('/version')).status;
+    } finally {
+      anon.close();
+      srv.client.close();
+      srv.child.kill('SIGTERM');
+      await srv.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  assert.equal(await anonymousStatus(['--anonymous-auth', 'false', '--enable-bootstrap-token-auth', 'false']), 401);
+  // The same request is let in when anonymous access is really on, so the 401 above means "off".
+  assert.equal(await anonymousStatus(['--anonymous-auth', 'true']), 200);
+});
+
+test('portcullis refuses stray arguments, bad booleans and bad durations before starting', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'portcullis');
+  const dir = mkdtempSync(join(tmpdir(), 'pc-args-'));
+  try {
+    const cases: [string[], RegExp][] = [
+      [['up', 'false'], /portcullis up: "portcullis up" takes no arguments, got "false"/],
+      [['up', '--anonymous-auth=maybe'], /invalid argument "maybe" for "--anonymous-auth" flag/],
+      [['up', '--anonymous-auth', 'maybe'], /takes no arguments, got "maybe"/],
+      [['up', '--authorization-webhook-cache-authorized-ttl', '5'], /missing unit in duration "5"/],
+      [['up', '--service-account-max-token-expiration', '1d'], /unknown unit "d"/],
+      [['kubeconfig', '--user', 'u', 'extra'], /"portcullis kubeconfig" takes no arguments, got "extra"/],
+      [['who-can', 'get', 'pods', 'p', 'q'], /takes at most 3 arguments; unexpected "q"/],
+    ];
+    for (const [argv, want] of cases) {
+      const r = spawnSync(process.execPath, [bin, ...argv, '--data-dir', dir, ...(argv[0] === 'up' ? ['--port', '0'] : [])], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 1, `${argv.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, want, argv.join(' '));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -8,6 +8,8 @@ const cases: [string, string | undefined][] = [
   ['0 9-17/2 * * 1-5', undefined],
   ['@hourly', undefined],
   ['@every 1h30m', undefined],
+  ['@every 1d', 'failed to parse duration @every 1d: time: unknown unit "d" in duration "1d"'],
+  ['@every s', 'failed to parse duration @every s: time: invalid duration "s"'],
   ['CRON_TZ=UTC 0 * * * *', undefined],
   ['', 'empty spec string'],
   ['* * * *', 'expected exactly 5 fields, found 4: [* * * *]'],

@@ -2,6 +2,7 @@
  * A standard 5-field cron parser with robfig/cron v3's ParseStandard error messages (what the
  * CronJob controller uses), plus the descriptors (@hourly, @every 1h, ...).
  */
+import { parseGoDuration } from '../../../util/duration.ts';
 
 interface Bounds {
   min: number;
@@ -60,8 +61,6 @@ function checkRange(expr: string, b: Bounds): void {
   if (step === 0) throw new Error(`step of range should be a positive number: ${expr}`);
 }
 
-const DURATION = /^([0-9]*(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$/;
-
 /** Returns undefined when valid, else robfig/cron's error text. */
 export function cronError(spec: string): string | undefined {
   try {
@@ -75,7 +74,11 @@ export function cronError(spec: string): string | undefined {
       if (DESCRIPTORS.has(s)) return undefined;
       if (s.startsWith('@every ')) {
         const d = s.slice('@every '.length);
-        if (!DURATION.test(d)) throw new Error(`failed to parse duration ${s}: time: invalid duration ${JSON.stringify(d)}`);
+        try {
+          parseGoDuration(d);
+        } catch (err) {
+          throw new Error(`failed to parse duration ${s}: ${(err as Error).message}`);
+        }
         return undefined;
       }
       throw new Error(`unrecognized descriptor: ${s}`);
