@@ -4,6 +4,8 @@
  * fall under the quota's scopes.
  */
 import type { Store } from '../../storage/types.ts';
+import { builtinResources } from '../../api/registry/builtin.ts';
+import { customResourcePrefix } from '../../api/registry/resource-def.ts';
 import {
   LEGACY_COUNT_ALIASES,
   evaluatorFor,
@@ -32,7 +34,12 @@ export function evaluatorsForNames(names: string[]): Evaluator[] {
   return [...out.values()];
 }
 
+let builtins: Set<string> | undefined;
+
 export function keyPrefixFor(group: string, resource: string, namespace: string): string {
+  // Custom resources live in their own key space (resource-def.ts): count them there.
+  builtins ??= new Set(builtinResources().map((d) => `${d.group}/${d.resource}`));
+  if (!builtins.has(`${group}/${resource}`)) return `${customResourcePrefix(group, resource)}${namespace}/`;
   return `/registry/${group || 'core'}/${resource}/${namespace}/`;
 }
 

@@ -44,3 +44,10 @@ test('custom resources are stored apart from every built-in', () => {
   }
   assert.notEqual(objectKey({ ...fake, namespaced: false }, '', 'x'), objectKey(crb, '', 'x'));
 });
+
+test('object-count quota looks for custom resources in their key space', async () => {
+  const { keyPrefixFor } = await import('../../admission/quota/calculate-usage.ts');
+  assert.equal(keyPrefixFor('example.com', 'widgets', 'ns'), `${CUSTOM_RESOURCE_ROOT}example.com/widgets/ns/`);
+  assert.equal(keyPrefixFor('', 'configmaps', 'ns'), '/registry/core/configmaps/ns/');
+  assert.equal(keyPrefixFor('apps', 'deployments', 'ns'), '/registry/apps/deployments/ns/');
+});
