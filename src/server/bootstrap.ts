@@ -2,6 +2,7 @@ import { objectKey } from '../api/registry/resource-def.ts';
 import type { RestContext } from './rest/context.ts';
 import { rfc3339 } from '../api/time.ts';
 import { KUBERNETES_SERVICE_IP } from './rest/service-ip.ts';
+import { bootstrapSystemObjects } from './bootstrap-system-objects.ts';
 
 /** The namespaces every cluster has. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -9,6 +10,7 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 export async function bootstrap(ctx: RestContext, apiPort: number): Promise<void> {
   await bootstrapNamespaces(ctx);
   await bootstrapKubernetesService(ctx, apiPort);
+  await bootstrapSystemObjects(ctx);
 }
 
 /** default/kubernetes: the Service through which pods reach the API server (upstream's "kubernetes" Service). */

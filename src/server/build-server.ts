@@ -22,9 +22,11 @@ import type { Store } from '../storage/types.ts';
 import type { TokenRequestHandler } from '../authn/service-account/token-request.ts';
 import { pipelineState, runPreBodyStages, type PipelineDeps } from './pipeline.ts';
 import { statusFromError, statusJson, toApiError } from './status.ts';
+import { SERVING_CIPHERS, refuseRenegotiation } from './tls-policy.ts';
 import type { RestContext, RestRequest, RestResponse } from './rest/context.ts';
 import { dispatch } from './rest/dispatch.ts';
 import { serveWatch } from './rest/watch.ts';
+import { WatchRegistry, watchLimits, type WatchLimits } from './rest/watch-limits.ts';
 import { serveNonResource } from './non-resource.ts';
 import { acceptedFormats, notAcceptable, type OutputFormat } from './negotiate.ts';
 import { encodeBody } from './respond.ts';
@@ -58,6 +60,8 @@ export interface ServerOptions {
   random?: () => number;
   newUid?: () => string;
   bookmarkIntervalMs?: number;
+  /** Per-user watch cap and per-watch backlog bounds (defaults in rest/watch-limits.ts). */
+  watch?: Partial<WatchLimits>;
   tokenRequest?: TokenRequestHandler;
   /** --api-audiences (for TokenReview). */
   apiAudiences?: string[];
@@ -89,6 +93,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     newUid,
     log,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
+    watches: new WatchRegistry(watchLimits(opts.watch)),
     tokenRequest: opts.tokenRequest,
     rbac: opts.rbac,
     // TokenReview asks the same bearer-token chain a request would.
@@ -118,12 +123,15 @@ export function buildServer(opts: ServerOptions): BuiltServer {
       requestCert: true,
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
+      // ECDHE with AEAD ciphers only, as Go's defaults (see tls-policy.ts).
+      ciphers: SERVING_CIPHERS,
       // Above the 16 KiB bearer-token limit, so an oversized credential gets a 401 Status from the
       // authenticators rather than a bare 431 from the HTTP parser.
       maxHeaderSize: 64 * 1024,
     },
     http2: false,
   }) as unknown as FastifyInstance;
+  app.server.on('secureConnection', refuseRenegotiation);
 
   // Bodies stay raw bytes until the decode stage: the pipeline decides how to read them.
   app.removeAllContentTypeParsers();
@@ -176,7 +184,9 @@ export function buildServer(opts: ServerOptions): BuiltServer {
         });
       } catch (err) {
         const s = statusFromError(err);
-        if (!reply.raw.headersSent) reply.raw.writeHead(s.code, { 'content-type': 'application/json' });
+        // Retry-After as upstream's responsewriters set it from details.retryAfterSeconds (a 429 over the watch cap).
+        const retry = s.details?.retryAfterSeconds ? { 'retry-after': String(s.details.retryAfterSeconds) } : {};
+        if (!reply.raw.headersSent) reply.raw.writeHead(s.code, { 'content-type': 'application/json', ...retry });
         reply.raw.end(statusJson(s));
       }
       return;

@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtinResources } from '../../src/api/registry/builtin.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { OBJECTS_133 } from './kinds-133-objects.ts';
 
 let c: TestCluster;
 before(async () => {
@@ -16,6 +17,7 @@ const template = (app: string, restartPolicy?: string) => ({ metadata: { labels:
 
 /** A minimal valid object of every built-in kind, as a user would write it. */
 const OBJECTS: Record<string, Record<string, unknown>> = {
+  ...OBJECTS_133,
   namespaces: { metadata: { name: 'kinds-ns' } },
   pods: { metadata: { name: 'p' }, spec: podSpec },
   services: { metadata: { name: 'svc' }, spec: { selector: { app: 'a' }, ports: [{ port: 80, targetPort: 8080 }] } },

@@ -32,6 +32,7 @@ import {
   defaultValidatingAdmissionPolicyBinding,
   defaultValidatingWebhookConfiguration,
 } from './extensions.ts';
+import * as d133 from './k8s-133.ts';
 
 export interface GVK {
   group: string;
@@ -45,11 +46,7 @@ type AnyObj = any;
 const DEFAULTERS: Record<string, (o: AnyObj) => void> = {
   '/Pod': defaultPod,
   '/PodTemplate': (o) => defaultPodTemplateSpec(o.template),
-  '/ReplicationController': (o) => {
-    o.spec ??= {};
-    o.spec.replicas ??= 1;
-    defaultPodTemplateSpec(o.spec.template);
-  },
+  '/ReplicationController': d133.defaultReplicationController,
   '/Service': defaultService,
   '/Endpoints': defaultEndpoints,
   '/Namespace': defaultNamespace,
@@ -75,6 +72,14 @@ const DEFAULTERS: Record<string, (o: AnyObj) => void> = {
   'admissionregistration.k8s.io/ValidatingAdmissionPolicy': defaultValidatingAdmissionPolicy,
   'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': defaultValidatingAdmissionPolicyBinding,
   'apiextensions.k8s.io/CustomResourceDefinition': defaultCustomResourceDefinition,
+  'scheduling.k8s.io/PriorityClass': d133.defaultPriorityClass,
+  'storage.k8s.io/StorageClass': d133.defaultStorageClass,
+  'storage.k8s.io/CSIDriver': d133.defaultCSIDriver,
+  'discovery.k8s.io/EndpointSlice': d133.defaultEndpointSlice,
+  'flowcontrol.apiserver.k8s.io/FlowSchema': d133.defaultFlowSchema,
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration': d133.defaultPriorityLevelConfiguration,
+  'apiregistration.k8s.io/APIService': d133.defaultAPIService,
+  'autoscaling/HorizontalPodAutoscaler': (o) => (o.apiVersion === 'autoscaling/v1' ? d133.defaultHorizontalPodAutoscalerV1(o) : d133.defaultHorizontalPodAutoscalerV2(o)),
 };
 
 export function applyDefaults(gvk: GVK, obj: unknown): void {

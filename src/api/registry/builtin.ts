@@ -1,5 +1,7 @@
 import type { ResourceDef, NameRule, ScaleInfo } from './resource-def.ts';
 import { ALL_VERBS } from './resource-def.ts';
+import { hpaV1ToV2, hpaV2ToV1 } from '../conversion/autoscaling.ts';
+import { defaultHorizontalPodAutoscalerV2 } from '../defaults/k8s-133.ts';
 
 /**
  * The built-in resources served, as data: group, version, kind, names, scope, subresources and
@@ -35,6 +37,16 @@ const eventFields: Fields = (o) => ({
   type: str(o.type),
 });
 
+/** Stored objects are v2; what v1 writes is converted and then given v2's defaults, as upstream's storage decoding does. */
+const HPA_V1: ResourceDef['convert'] = {
+  fromStored: (o) => hpaV2ToV1(o) as ReturnType<NonNullable<ResourceDef['convert']>['fromStored']>,
+  toStored: (o) => {
+    const v2 = hpaV1ToV2(o);
+    defaultHorizontalPodAutoscalerV2(v2);
+    return v2 as ReturnType<NonNullable<ResourceDef['convert']>['toStored']>;
+  },
+};
+
 const SCALE_REPLICAS: ScaleInfo = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' };
 
 interface Row {
@@ -52,6 +64,10 @@ interface Row {
   name?: NameRule;
   gen?: boolean;
   fields?: Fields;
+  /** Served from another version's storage through this conversion (see ResourceDef.convert). */
+  convert?: ResourceDef['convert'];
+  /** Verbs, when not all of them (read-only or create-only resources). */
+  verbs?: string[];
   pkg: string;
 }
 
@@ -99,11 +115,35 @@ const ROWS: Row[] = [
   { g: 'authorization.k8s.io', v: 'v1', kind: 'SelfSubjectAccessReview', res: 'selfsubjectaccessreviews', ns: false, virtual: 'access-review', pkg: 'authorization' },
   { g: 'authorization.k8s.io', v: 'v1', kind: 'SelfSubjectRulesReview', res: 'selfsubjectrulesreviews', ns: false, virtual: 'rules-review', pkg: 'authorization' },
   { g: 'authorization.k8s.io', v: 'v1', kind: 'LocalSubjectAccessReview', res: 'localsubjectaccessreviews', ns: true, virtual: 'access-review', pkg: 'authorization' },
+  // Kubernetes 1.33's other default resources (GA and default-on beta), as upstream registers them.
+  { g: '', v: 'v1', kind: 'PodTemplate', res: 'podtemplates', ns: true, pkg: 'core' },
+  { g: '', v: 'v1', kind: 'ReplicationController', res: 'replicationcontrollers', ns: true, short: ['rc'], cat: ['all'], status: true, scale: true, gen: true, fields: (o) => ({ 'status.replicas': str(o.status?.replicas ?? 0) }), pkg: 'core' },
+  // Computed on each read from the health of the store and of the embedded components; never stored.
+  { g: '', v: 'v1', kind: 'ComponentStatus', res: 'componentstatuses', ns: false, short: ['cs'], verbs: ['get', 'list'], virtual: 'component-status', pkg: 'core' },
+  { g: 'apps', v: 'v1', kind: 'ControllerRevision', res: 'controllerrevisions', ns: true, pkg: 'apps' },
+  { g: 'autoscaling', v: 'v2', kind: 'HorizontalPodAutoscaler', res: 'horizontalpodautoscalers', ns: true, short: ['hpa'], cat: ['all'], status: true, pkg: 'autoscaling' },
+  // autoscaling/v1 reads and writes the autoscaling/v2 objects (v2 listed first: the preferred version).
+  { g: 'autoscaling', v: 'v1', kind: 'HorizontalPodAutoscaler', res: 'horizontalpodautoscalers', ns: true, short: ['hpa'], cat: ['all'], status: true, pkg: 'autoscaling', convert: HPA_V1 },
+  { g: 'discovery.k8s.io', v: 'v1', kind: 'EndpointSlice', res: 'endpointslices', ns: true, pkg: 'discovery' },
+  { g: 'networking.k8s.io', v: 'v1', kind: 'IngressClass', res: 'ingressclasses', ns: false, gen: true, pkg: 'networking' },
+  { g: 'networking.k8s.io', v: 'v1', kind: 'ServiceCIDR', res: 'servicecidrs', ns: false, status: true, pkg: 'networking' },
+  { g: 'networking.k8s.io', v: 'v1', kind: 'IPAddress', res: 'ipaddresses', ns: false, short: ['ip'], pkg: 'networking' },
+  { g: 'node.k8s.io', v: 'v1', kind: 'RuntimeClass', res: 'runtimeclasses', ns: false, pkg: 'node' },
+  { g: 'scheduling.k8s.io', v: 'v1', kind: 'PriorityClass', res: 'priorityclasses', ns: false, short: ['pc'], pkg: 'scheduling' },
+  { g: 'storage.k8s.io', v: 'v1', kind: 'StorageClass', res: 'storageclasses', ns: false, short: ['sc'], pkg: 'storage' },
+  { g: 'storage.k8s.io', v: 'v1', kind: 'CSIDriver', res: 'csidrivers', ns: false, pkg: 'storage' },
+  { g: 'storage.k8s.io', v: 'v1', kind: 'CSINode', res: 'csinodes', ns: false, pkg: 'storage' },
+  { g: 'storage.k8s.io', v: 'v1', kind: 'VolumeAttachment', res: 'volumeattachments', ns: false, status: true, pkg: 'storage' },
+  { g: 'storage.k8s.io', v: 'v1', kind: 'CSIStorageCapacity', res: 'csistoragecapacities', ns: true, pkg: 'storage' },
+  { g: 'flowcontrol.apiserver.k8s.io', v: 'v1', kind: 'FlowSchema', res: 'flowschemas', ns: false, status: true, gen: true, pkg: 'flowcontrol' },
+  { g: 'flowcontrol.apiserver.k8s.io', v: 'v1', kind: 'PriorityLevelConfiguration', res: 'prioritylevelconfigurations', ns: false, status: true, gen: true, pkg: 'flowcontrol' },
+  { g: 'apiregistration.k8s.io', v: 'v1', kind: 'APIService', res: 'apiservices', ns: false, status: true, pkg: 'apiregistration' },
   { g: 'apiextensions.k8s.io', v: 'v1', kind: 'CustomResourceDefinition', res: 'customresourcedefinitions', ns: false, short: ['crd', 'crds'], status: true, gen: true, pkg: 'apiextensions' },
 ];
 
 function protoPackage(row: Row): string {
   if (row.pkg === 'apiextensions') return `k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.${row.v}`;
+  if (row.pkg === 'apiregistration') return `k8s.io.kube_aggregator.pkg.apis.apiregistration.${row.v}`;
   return `k8s.io.api.${row.pkg}.${row.v}`;
 }
 
@@ -118,7 +158,7 @@ export function builtinResources(): ResourceDef[] {
     namespaced: r.ns,
     shortNames: r.short ?? [],
     categories: r.cat ?? [],
-    verbs: r.virtual ? ['create'] : [...ALL_VERBS],
+    verbs: r.verbs ?? (r.virtual ? ['create'] : [...ALL_VERBS]),
     virtual: r.virtual,
     status: r.status ?? false,
     scale: r.scale ? SCALE_REPLICAS : undefined,
@@ -128,6 +168,7 @@ export function builtinResources(): ResourceDef[] {
     fieldLabels: r.fields ?? none,
     typeName: `${protoPackage(r)}.${r.kind}`,
     graceful: r.kind === 'Pod' ? podGracePeriod : undefined,
+    convert: r.convert,
   }));
 }
 

@@ -40,6 +40,14 @@ export interface ResourceDef {
    * instead of storage (see src/server/rest/virtual/).
    */
   virtual?: string;
+  /**
+   * For a resource served at several versions from one storage (autoscaling/v1 beside the stored
+   * autoscaling/v2): the stored object as this version shows it, and this version's object as stored.
+   */
+  convert?: {
+    fromStored(obj: Record<string, any>): Record<string, any> & { metadata: Record<string, any> };
+    toStored(obj: Record<string, any>): Record<string, any> & { metadata: Record<string, any> };
+  };
   /** Objects of this resource are deleted gracefully (pods on a node). */
   graceful?: (obj: Record<string, any>) => number | undefined;
 }

@@ -53,6 +53,18 @@ import {
 import { validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from './admissionregistration/admission-policy.ts';
 import { validateCertificateSigningRequest, validateCertificateSigningRequestUpdate } from './certificates/csr.ts';
 import { validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate } from './apiextensions/crd.ts';
+import { validatePodTemplate, validateReplicationController, validateReplicationControllerUpdate } from './core/replication-controller.ts';
+import { validateControllerRevision, validateControllerRevisionUpdate } from './apps/controller-revision.ts';
+import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerUpdate } from './autoscaling/horizontal-pod-autoscaler.ts';
+import { validateEndpointSlice, validateEndpointSliceUpdate } from './discovery/endpoint-slice.ts';
+import { validateIngressClass, validateIngressClassUpdate } from './networking/ingress-class.ts';
+import { validateIPAddress, validateIPAddressUpdate, validateServiceCIDR, validateServiceCIDRUpdate } from './networking/service-cidr.ts';
+import { validateRuntimeClass, validateRuntimeClassUpdate } from './node/runtime-class.ts';
+import { validatePriorityClass, validatePriorityClassUpdate } from './scheduling/priority-class.ts';
+import { validateStorageClass, validateStorageClassUpdate } from './storage/storage-class.ts';
+import * as csi from './storage/csi.ts';
+import * as apf from './flowcontrol/flowcontrol.ts';
+import { validateAPIService, validateAPIServiceUpdate } from './apiregistration/apiservice.ts';
 
 export interface GVK {
   group: string;
@@ -110,6 +122,24 @@ const VALIDATORS: Record<string, KindValidator> = {
   'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': v(validateValidatingAdmissionPolicyBinding),
   'certificates.k8s.io/CertificateSigningRequest': v(validateCertificateSigningRequest, validateCertificateSigningRequestUpdate),
   'apiextensions.k8s.io/CustomResourceDefinition': v(validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate),
+  '/ReplicationController': v(validateReplicationController, validateReplicationControllerUpdate),
+  '/PodTemplate': v(validatePodTemplate),
+  'apps/ControllerRevision': v(validateControllerRevision, validateControllerRevisionUpdate),
+  'autoscaling/HorizontalPodAutoscaler': v(validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerUpdate),
+  'discovery.k8s.io/EndpointSlice': v(validateEndpointSlice, validateEndpointSliceUpdate),
+  'networking.k8s.io/IngressClass': v(validateIngressClass, validateIngressClassUpdate),
+  'networking.k8s.io/ServiceCIDR': v(validateServiceCIDR, validateServiceCIDRUpdate),
+  'networking.k8s.io/IPAddress': v(validateIPAddress, validateIPAddressUpdate),
+  'node.k8s.io/RuntimeClass': v(validateRuntimeClass, validateRuntimeClassUpdate),
+  'scheduling.k8s.io/PriorityClass': v(validatePriorityClass, validatePriorityClassUpdate),
+  'storage.k8s.io/StorageClass': v(validateStorageClass, validateStorageClassUpdate),
+  'storage.k8s.io/CSIDriver': v(csi.validateCSIDriver, csi.validateCSIDriverUpdate),
+  'storage.k8s.io/CSINode': v(csi.validateCSINode, csi.validateCSINodeUpdate),
+  'storage.k8s.io/VolumeAttachment': v(csi.validateVolumeAttachment, csi.validateVolumeAttachmentUpdate),
+  'storage.k8s.io/CSIStorageCapacity': v(csi.validateCSIStorageCapacity, csi.validateCSIStorageCapacityUpdate),
+  'flowcontrol.apiserver.k8s.io/FlowSchema': v(apf.validateFlowSchema, apf.validateFlowSchemaUpdate),
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration': v(apf.validatePriorityLevelConfiguration, apf.validatePriorityLevelConfigurationUpdate),
+  'apiregistration.k8s.io/APIService': v(validateAPIService, validateAPIServiceUpdate),
 };
 
 export function hasValidator(gvk: GVK): boolean {

@@ -41,7 +41,7 @@ async function store(ctx: RestContext, req: RestRequest, key: string, name: stri
     return { code: 201, body: obj };
   }
   try {
-    const s = await ctx.store.create<K8sObject>(key, toStoredValue(obj));
+    const s = await ctx.store.create<K8sObject>(key, toStoredValue(obj, def));
     return { code: 201, body: toApiObject(def, s) };
   } catch (err) {
     if (err instanceof StorageError && err.code === 'KeyExists') throw alreadyExists(groupResource(def), name);

@@ -119,7 +119,7 @@ async function deleteOne(ctx: RestContext, req: RestRequest, namespace: string, 
       if (pendingNamespace) next.status = { ...(next.status ?? {}), phase: 'Terminating' };
       if (opts.dryRun) return { code: 200, body: next };
       try {
-        const w = await ctx.store.update<K8sObject>(key, toStoredValue(next), s.modRevision);
+        const w = await ctx.store.update<K8sObject>(key, toStoredValue(next, def), s.modRevision);
         return { code: opts.orphanDependents === false ? 202 : 200, body: toApiObject(def, w) };
       } catch (err) {
         if (err instanceof StorageError && err.code === 'Conflict') continue;

@@ -15,7 +15,7 @@ export async function dispatch(ctx: RestContext, req: RestRequest): Promise<Rest
   const sub = info.subresource;
   if (def.virtual) {
     const handler = VIRTUAL_HANDLERS[def.virtual];
-    if (!handler || info.verb !== 'create' || sub !== '' || info.name) throw methodNotAllowed();
+    if (!handler || !def.verbs.includes(info.verb) || sub !== '' || (info.verb === 'create' && info.name)) throw methodNotAllowed();
     return handler(ctx, req);
   }
   if (sub === '') {

@@ -12,7 +12,9 @@ export type K8sObject = Record<string, any> & { metadata: Record<string, any> };
  */
 export function toApiObject(def: ResourceDef, s: StoredObject<K8sObject>): K8sObject {
   // managedFields too deep to decode are read as absent (upstream resets them), so the object stays writable.
-  const v = withDecodableManagedFields(s.value);
+  const stored = withDecodableManagedFields(s.value);
+  // A resource served at several versions from one storage shows the stored object in its own.
+  const v = def.convert ? def.convert.fromStored(stored) : stored;
   return {
     apiVersion: groupVersion(def),
     kind: def.kind,
@@ -21,10 +23,11 @@ export function toApiObject(def: ResourceDef, s: StoredObject<K8sObject>): K8sOb
   };
 }
 
-/** The value to store: the object without its resourceVersion. */
-export function toStoredValue(obj: K8sObject): K8sObject {
-  const { resourceVersion: _rv, selfLink: _sl, ...meta } = obj.metadata ?? {};
-  return { ...obj, metadata: meta };
+/** The value to store: the object (in the storage version) without its resourceVersion. */
+export function toStoredValue(obj: K8sObject, def?: ResourceDef): K8sObject {
+  const o = def?.convert ? def.convert.toStored(obj) : obj;
+  const { resourceVersion: _rv, selfLink: _sl, ...meta } = o.metadata ?? {};
+  return { ...o, metadata: meta };
 }
 
 export function deepClone<T>(v: T): T {

@@ -26,7 +26,9 @@ export function toScale(def: ResourceDef, obj: K8sObject): K8sObject {
     spec: { replicas: typeof spec === 'number' ? spec : 0 },
     status: { replicas: typeof status === 'number' ? status : 0 },
   };
-  const selector = def.custom ? readPath(obj, info.labelSelectorPath ?? '') : obj.spec?.selector ? selectorString(obj.spec.selector) : undefined;
+  // A ReplicationController's selector is a plain label set, not a LabelSelector.
+  const specSelector = def.group === '' && def.kind === 'ReplicationController' ? { matchLabels: obj.spec?.selector ?? {} } : obj.spec?.selector;
+  const selector = def.custom ? readPath(obj, info.labelSelectorPath ?? '') : specSelector ? selectorString(specSelector) : undefined;
   if (typeof selector === 'string' && selector) scale.status.selector = selector;
   return scale;
 }

@@ -56,7 +56,7 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
     await admitDefaultValidate(ctx, req, attrs);
     if (!plan.managedFieldsDone) trackManagedFields(ctx, req, next, current, plan.subresource);
 
-    const nextStored = toStoredValue(next);
+    const nextStored = toStoredValue(next, def);
     if (sameIgnoringManagedFields(nextStored, s.value)) return { code: 200, body: current };
     if (plan.dryRun) return { code: 200, body: { ...next, metadata: { ...next.metadata, resourceVersion: String(s.modRevision) } } };
     try {

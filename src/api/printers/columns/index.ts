@@ -35,6 +35,22 @@ import {
   webhookConfigurationPrinter,
 } from './other.ts';
 import { podPrinter } from './pod.ts';
+import { horizontalPodAutoscalerPrinter } from './autoscaling.ts';
+import { flowSchemaPrinter, priorityLevelConfigurationPrinter } from './flowcontrol.ts';
+import {
+  apiServicePrinter,
+  componentStatusPrinter,
+  controllerRevisionPrinter,
+  endpointSlicePrinter,
+  ingressClassPrinter,
+  ipAddressPrinter,
+  podTemplatePrinter,
+  priorityClassPrinter,
+  replicationControllerPrinter,
+  runtimeClassPrinter,
+  serviceCidrPrinter,
+} from './platform.ts';
+import { csiDriverPrinter, csiNodePrinter, csiStorageCapacityPrinter, storageClassPrinter, volumeAttachmentPrinter } from './storage.ts';
 
 const PRINTERS: Record<string, Printer> = {
   '/Pod': podPrinter,
@@ -66,6 +82,25 @@ const PRINTERS: Record<string, Printer> = {
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': webhookConfigurationPrinter,
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': webhookConfigurationPrinter,
   'certificates.k8s.io/CertificateSigningRequest': certificateSigningRequestPrinter,
+  '/ReplicationController': replicationControllerPrinter,
+  '/PodTemplate': podTemplatePrinter,
+  '/ComponentStatus': componentStatusPrinter,
+  'apps/ControllerRevision': controllerRevisionPrinter,
+  'autoscaling/HorizontalPodAutoscaler': horizontalPodAutoscalerPrinter,
+  'discovery.k8s.io/EndpointSlice': endpointSlicePrinter,
+  'networking.k8s.io/IngressClass': ingressClassPrinter,
+  'networking.k8s.io/ServiceCIDR': serviceCidrPrinter,
+  'networking.k8s.io/IPAddress': ipAddressPrinter,
+  'node.k8s.io/RuntimeClass': runtimeClassPrinter,
+  'scheduling.k8s.io/PriorityClass': priorityClassPrinter,
+  'storage.k8s.io/StorageClass': storageClassPrinter,
+  'storage.k8s.io/CSIDriver': csiDriverPrinter,
+  'storage.k8s.io/CSINode': csiNodePrinter,
+  'storage.k8s.io/VolumeAttachment': volumeAttachmentPrinter,
+  'storage.k8s.io/CSIStorageCapacity': csiStorageCapacityPrinter,
+  'flowcontrol.apiserver.k8s.io/FlowSchema': flowSchemaPrinter,
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration': priorityLevelConfigurationPrinter,
+  'apiregistration.k8s.io/APIService': apiServicePrinter,
 };
 
 /** Go's Time.UTC().Format(time.RFC3339): whole seconds, "Z". */

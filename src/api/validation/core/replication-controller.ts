@@ -1,0 +1,36 @@
+/** core/v1 ReplicationController and PodTemplate validation (pkg/apis/core/validation). */
+import { path, required, type FieldError } from '../field-errors.ts';
+import { nameIsDNSSubdomain, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
+import { validateTemplateForController, trySelector } from '../apps/common.ts';
+import { validatePodTemplateSpec } from './pod-spec.ts';
+
+type Obj = Record<string, any>;
+
+export function validateReplicationController(rc: Obj): FieldError[] {
+  const errs = validateObjectMeta(rc.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
+  const sp = path('spec');
+  const spec = rc.spec ?? {};
+  errs.push(...validateNonnegative(spec.minReadySeconds, sp.child('minReadySeconds')));
+  // ValidateNonEmptySelector: the selector is a plain label set and must not be empty.
+  const set = spec.selector && typeof spec.selector === 'object' ? (spec.selector as Record<string, string>) : {};
+  if (Object.keys(set).length === 0) errs.push(required(sp.child('selector')));
+  errs.push(...validateNonnegative(spec.replicas, sp.child('replicas')));
+  if (!spec.template) errs.push(required(sp.child('template')));
+  else {
+    const sel = trySelector({ matchLabels: set });
+    if (sel) errs.push(...validateTemplateForController(spec.template, sel, 'ReplicationController', sp.child('template')));
+  }
+  return errs;
+}
+
+export function validateReplicationControllerUpdate(rc: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(rc.metadata, old.metadata);
+  errs.push(...validateReplicationController(rc).filter((e) => !e.field.startsWith('metadata.')));
+  return errs;
+}
+
+export function validatePodTemplate(pt: Obj): FieldError[] {
+  const errs = validateObjectMeta(pt.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
+  errs.push(...validatePodTemplateSpec(pt.template, path('template')));
+  return errs;
+}
