@@ -23,6 +23,7 @@ import { parse as parseYaml } from 'yaml';
 import type { AuthnResult, UserInfo } from './types.ts';
 import { AuthnError } from './types.ts';
 import type { TokenAuthenticator } from './bearer.ts';
+import { BoundedTtlCache } from '../util/bounded-ttl-cache.ts';
 
 export const DEFAULT_WEBHOOK_CACHE_TTL_MS = 120_000;
 export const DEFAULT_WEBHOOK_FAILURE_TTL_MS = 30_000;
@@ -46,11 +47,6 @@ export interface WebhookTokenOptions {
   now?: () => Date;
 }
 
-interface CacheEntry {
-  expires: number;
-  result: AuthnResult & { audiences?: string[] };
-}
-
 /** What the webhook said, once checked: a user, an explicit no, or a failure not worth caching. */
 type Verdict =
   | { kind: 'user'; user: UserInfo; audiences: string[] }
@@ -72,7 +68,7 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
   readonly #apiVersion: string;
   readonly #implicit: readonly string[];
   readonly #now: () => Date;
-  readonly #cache = new Map<string, CacheEntry>();
+  readonly #cache: BoundedTtlCache<AuthnResult & { audiences?: string[] }>;
   readonly #inflight = new Map<string, Promise<AuthnResult & { audiences?: string[] }>>();
 
   /** Reads and checks the kubeconfig now: a bad file is a start-up error, never a request error. */
@@ -86,6 +82,7 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
     this.#apiVersion = `authentication.k8s.io/${version}`;
     this.#implicit = [...(opts.implicitAudiences ?? [])];
     this.#now = opts.now ?? (() => new Date());
+    this.#cache = new BoundedTtlCache(MAX_CACHE_ENTRIES, () => this.#now().getTime());
     this.#endpoint = loadWebhookKubeconfig(opts.configFile);
     const e = this.#endpoint;
     this.#agent = new Agent({ keepAlive: true, ca: e.caPem, cert: e.certPem, key: e.keyPem, servername: e.serverName });
@@ -97,10 +94,8 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
    */
   async authenticateToken(token: string, audiences: readonly string[] = []): Promise<AuthnResult & { audiences?: string[] }> {
     const key = createHash('sha256').update(JSON.stringify([audiences, token]), 'utf8').digest('hex');
-    const t = this.#now().getTime();
     const hit = this.#cache.get(key);
-    if (hit && hit.expires > t) return copy(hit.result);
-    if (hit) this.#cache.delete(key);
+    if (hit) return copy(hit);
     // Concurrent requests with one token share one webhook call (upstream: singleflight).
     let p = this.#inflight.get(key);
     if (!p) {
@@ -134,10 +129,7 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
   }
 
   #remember(key: string, result: AuthnResult & { audiences?: string[] }, ttl: number): AuthnResult & { audiences?: string[] } {
-    if (ttl > 0) {
-      if (this.#cache.size >= MAX_CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(key, { expires: this.#now().getTime() + ttl, result });
-    }
+    this.#cache.set(key, result, ttl);
     return result;
   }
 
