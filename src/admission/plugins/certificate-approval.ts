@@ -1,7 +1,7 @@
 import type { Authorizer } from '../../authz/types.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
-import { isAuthorizedForSignerName, isCsrRequest, signerNameOf } from './certificate-signer-authz.ts';
+import { isCsrRequest, signerPermission } from './certificate-signer-authz.ts';
 
 /**
  * CertificateApproval (upstream plugin/pkg/admission/certificates/approval): approving or denying a
@@ -21,10 +21,7 @@ export class CertificateApproval implements ValidatingPlugin {
     return a.operation === 'UPDATE' && isCsrRequest(a, 'approval');
   }
 
-  async validate(a: AdmissionAttributes): Promise<Verdict> {
-    if (!a.oldObject) return { allowed: false, reason: 'expected type CertificateSigningRequest, got: <nil>' };
-    const signer = signerNameOf(a.oldObject);
-    if (await isAuthorizedForSignerName(this.#authz, a.user, 'approve', signer)) return { allowed: true };
-    return { allowed: false, reason: `user not permitted to approve requests with signerName "${signer}"` };
+  validate(a: AdmissionAttributes): Promise<Verdict> {
+    return signerPermission(this.#authz, a, 'approve');
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { UserInfo } from '../../authn/types.ts';
 import type { Authorizer } from '../../authz/types.ts';
-import type { AdmissionAttributes } from '../types.ts';
+import type { AdmissionAttributes, Verdict } from '../types.ts';
 
 export async function isAuthorizedForSignerName(authz: Authorizer, user: UserInfo, verb: string, signerName: string): Promise<boolean> {
   const domain = signerName.split('/')[0]!;
@@ -39,4 +39,15 @@ export function isCsrRequest(a: AdmissionAttributes, subresource: string): boole
 
 export function signerNameOf(o: Record<string, any> | undefined): string {
   return typeof o?.spec?.signerName === 'string' ? o.spec.signerName : '';
+}
+
+/**
+ * The verdict of CertificateApproval and CertificateSigning: `verb` on the signer the stored
+ * request names (a signerName changed in the body gains nothing), worded as upstream.
+ */
+export async function signerPermission(authz: Authorizer, a: AdmissionAttributes, verb: 'approve' | 'sign'): Promise<Verdict> {
+  if (!a.oldObject) return { allowed: false, reason: 'expected type CertificateSigningRequest, got: <nil>' };
+  const signer = signerNameOf(a.oldObject);
+  if (await isAuthorizedForSignerName(authz, a.user, verb, signer)) return { allowed: true };
+  return { allowed: false, reason: `user not permitted to ${verb} requests with signerName "${signer}"` };
 }

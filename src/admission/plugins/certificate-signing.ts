@@ -2,7 +2,7 @@ import { jsonEqual } from '../../api/json-equal.ts';
 import type { Authorizer } from '../../authz/types.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
-import { isAuthorizedForSignerName, isCsrRequest, signerNameOf } from './certificate-signer-authz.ts';
+import { isCsrRequest, signerPermission } from './certificate-signer-authz.ts';
 
 /**
  * CertificateSigning (upstream plugin/pkg/admission/certificates/signing): setting or changing
@@ -22,11 +22,7 @@ export class CertificateSigning implements ValidatingPlugin {
   }
 
   async validate(a: AdmissionAttributes): Promise<Verdict> {
-    if (!a.oldObject) return { allowed: false, reason: 'expected type CertificateSigningRequest, got: <nil>' };
-    if (!a.object) return { allowed: false, reason: 'expected type CertificateSigningRequest, got: <nil>' };
-    if (jsonEqual(a.oldObject.status?.certificate, a.object.status?.certificate)) return { allowed: true };
-    const signer = signerNameOf(a.oldObject);
-    if (await isAuthorizedForSignerName(this.#authz, a.user, 'sign', signer)) return { allowed: true };
-    return { allowed: false, reason: `user not permitted to sign requests with signerName "${signer}"` };
+    if (a.oldObject && a.object && jsonEqual(a.oldObject.status?.certificate, a.object.status?.certificate)) return { allowed: true };
+    return signerPermission(this.#authz, a, 'sign');
   }
 }
