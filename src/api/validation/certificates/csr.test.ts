@@ -102,3 +102,17 @@ function makeCert(): string {
   c.sign(privateKey, forge.md.sha256.create());
   return forge.pki.certificateToPem(c);
 }
+
+test('signerName: a domain of DNS labels with at least two segments, a path of subdomains', () => {
+  const pem = rsaCsr([]);
+  const withSigner = (signerName: string) => ({ ...csrObj(pem), spec: { ...csrObj(pem).spec, signerName } });
+  const cases: [string, string[]][] = [
+    ['example.com/foo', []],
+    ['example.com/ns.name', []],
+    ['example/foo', ['spec.signerName: Invalid value: "example": should be a domain with at least two segments separated by dots']],
+    ['example.com', ["spec.signerName: Invalid value: \"example.com\": must be a fully qualified domain and path of the form 'example.com/signer-name'"]],
+    ['Example.com/foo', ['spec.signerName: Invalid value: "Example.com": validating label "Example": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\', and must start and end with an alphanumeric character (e.g. \'my-name\',  or \'123-abc\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?\')']],
+    ['', ['spec.signerName: Required value']],
+  ];
+  for (const [signer, want] of cases) assert.deepEqual(msgs(validateCertificateSigningRequest(withSigner(signer) as never)), want, signer);
+});

@@ -8,9 +8,9 @@
 import { X509Certificate } from 'node:crypto';
 import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1.js';
 import { semanticEqual } from '../equality.ts';
-import { duplicate, forbidden, GoValue, invalid, notSupported, path, required, type FieldError } from '../field-errors.ts';
+import { duplicate, forbidden, GoValue, invalid, notSupported, path, required, tooLong, type FieldError } from '../field-errors.ts';
 import { validateObjectMeta, validateObjectMetaUpdate, validatePathSegmentName } from '../meta.ts';
-import { isDNS1123Subdomain } from '../names.ts';
+import { isDNS1123Label, isDNS1123Subdomain } from '../names.ts';
 import { checkCsrSignature, CsrError, parseCsr } from './pkcs10.ts';
 
 const USAGES = [
@@ -24,6 +24,8 @@ const LEGACY_UNKNOWN_SIGNER = 'kubernetes.io/legacy-unknown';
 /** Condition types that may only be True. */
 const TRUE_ONLY_TYPES = new Set(['Approved', 'Denied', 'Failed']);
 const ALL_STATUS_VALUES = ['False', 'True', 'Unknown'];
+const DNS1123_SUBDOMAIN_MAX = 253;
+const DNS1123_LABEL_MAX = 63;
 
 type Csr = CertificateSigningRequest;
 type Condition = NonNullable<NonNullable<Csr['status']>['conditions']>[number];
@@ -79,15 +81,25 @@ function validateSignerName(signer: string): FieldError[] {
   const segs = signer.split('/');
   if (segs.length !== 2) return [invalid(p, signer, "must be a fully qualified domain and path of the form 'example.com/signer-name'")];
   const errs: FieldError[] = [];
-  for (const m of isDNS1123Subdomain(segs[0]!)) errs.push(invalid(p, segs[0], m));
-  if (!segs[0]!.includes('.')) errs.push(invalid(p, segs[0], 'should be a domain with at least two segments separated by dots'));
-  for (const lbl of segs[1]!.split('.')) {
-    const msgs = isDNS1123Subdomain(lbl);
-    if (msgs.length === 0) continue;
-    for (const m of msgs) errs.push(invalid(p, segs[1], `validating label "${lbl}": ${m}`));
-    break;
-  }
+  const [domain, rest] = segs as [string, string];
+  if (domain.length > DNS1123_SUBDOMAIN_MAX) errs.push(tooLong(p, '', DNS1123_SUBDOMAIN_MAX));
+  // One message per segment: the first bad label only, as later ones would read the same.
+  labelErrors(p, domain, isDNS1123Label, errs);
+  if (domain.split('.').length < 2) errs.push(invalid(p, domain, 'should be a domain with at least two segments separated by dots'));
+  labelErrors(p, rest, isDNS1123Subdomain, errs);
+  // <fqdn>/<namespace>.<name>: a subdomain, a label, a subdomain and the two separators.
+  const max = DNS1123_SUBDOMAIN_MAX + (DNS1123_SUBDOMAIN_MAX + DNS1123_LABEL_MAX + 1) + 1;
+  if (signer.length > max) errs.push(tooLong(p, '', max));
   return errs;
+}
+
+function labelErrors(p: ReturnType<typeof path>, segment: string, check: (s: string) => string[], errs: FieldError[]): void {
+  for (const lbl of segment.split('.')) {
+    const msgs = check(lbl);
+    if (msgs.length === 0) continue;
+    for (const m of msgs) errs.push(invalid(p, segment, `validating label "${lbl}": ${m}`));
+    return;
+  }
 }
 
 function validateConditions(csr: Csr, opts: Options): FieldError[] {
