@@ -1,0 +1,229 @@
+/**
+ * The resources of Kubernetes 1.33's default API groups added to the built-in set: each is
+ * created, read and listed from a valid sample, rejects one invalid object with upstream's
+ * message, and prints upstream's Table columns (what `kubectl get` shows).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { builtinResources } from '../../src/api/registry/builtin.ts';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { OBJECTS_133 } from './kinds-133-objects.ts';
+
+let c: TestCluster;
+before(async () => {
+  c = await startTestCluster();
+});
+after(async () => {
+  await c.close();
+});
+
+const TABLE = { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' };
+const defs = builtinResources();
+const defOf = (resource: string, version?: string) => defs.find((d) => d.resource === resource && (!version || d.version === version))!;
+const gv = (d: { group: string; version: string }) => (d.group ? `${d.group}/${d.version}` : d.version);
+const base = (d: { group: string; version: string; resource: string; namespaced: boolean }, ns = 'default') =>
+  `${d.group ? `/apis/${d.group}` : '/api'}/${d.version}${d.namespaced ? `/namespaces/${ns}` : ''}/${d.resource}`;
+
+/** Upstream's column names (pkg/printers/internalversion/printers.go, kube-aggregator's APIService table). */
+const COLUMNS: Record<string, string[]> = {
+  podtemplates: ['Name', 'Containers', 'Images', 'Pod Labels'],
+  replicationcontrollers: ['Name', 'Desired', 'Current', 'Ready', 'Age', 'Containers', 'Images', 'Selector'],
+  controllerrevisions: ['Name', 'Controller', 'Revision', 'Age'],
+  horizontalpodautoscalers: ['Name', 'Reference', 'Targets', 'MinPods', 'MaxPods', 'Replicas', 'Age'],
+  endpointslices: ['Name', 'AddressType', 'Ports', 'Endpoints', 'Age'],
+  ingressclasses: ['Name', 'Controller', 'Parameters', 'Age'],
+  servicecidrs: ['Name', 'CIDRs', 'Age'],
+  ipaddresses: ['Name', 'ParentRef'],
+  runtimeclasses: ['Name', 'Handler', 'Age'],
+  priorityclasses: ['Name', 'Value', 'Global-Default', 'Age', 'PreemptionPolicy'],
+  storageclasses: ['Name', 'Provisioner', 'ReclaimPolicy', 'VolumeBindingMode', 'AllowVolumeExpansion', 'Age'],
+  csidrivers: ['Name', 'AttachRequired', 'PodInfoOnMount', 'StorageCapacity', 'TokenRequests', 'RequiresRepublish', 'Modes', 'Age'],
+  csinodes: ['Name', 'Drivers', 'Age'],
+  volumeattachments: ['Name', 'Attacher', 'PV', 'Node', 'Attached', 'Age'],
+  csistoragecapacities: ['Name', 'StorageClassName', 'Capacity'],
+  flowschemas: ['Name', 'PriorityLevel', 'MatchingPrecedence', 'DistinguisherMethod', 'Age', 'MissingPL'],
+  prioritylevelconfigurations: ['Name', 'Type', 'NominalConcurrencyShares', 'Queues', 'HandSize', 'QueueLengthLimit', 'Age'],
+  apiservices: ['Name', 'Service', 'Available', 'Age'],
+};
+
+/** One invalid object per resource and the field error upstream reports for it. */
+const INVALID: Record<string, [Record<string, unknown>, string]> = {
+  podtemplates: [{ metadata: { name: 'bad' }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [] } } }, 'template.spec.containers: Required value'],
+  replicationcontrollers: [
+    { metadata: { name: 'bad' }, spec: { selector: { app: 'x' }, template: { metadata: { labels: { app: 'y' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } },
+    'spec.template.metadata.labels: Invalid value: map[string]string{"app":"y"}: `selector` does not match template `labels`',
+  ],
+  controllerrevisions: [{ metadata: { name: 'bad' }, revision: 1 }, 'data: Required value: data is mandatory'],
+  horizontalpodautoscalers: [{ metadata: { name: 'bad' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'd' }, maxReplicas: 0 } }, 'spec.maxReplicas: Invalid value: 0: must be greater than 0'],
+  endpointslices: [{ metadata: { name: 'bad' }, addressType: 'IPv5', endpoints: [] }, 'addressType: Unsupported value: "IPv5": supported values: "FQDN", "IPv4", "IPv6"'],
+  ingressclasses: [{ metadata: { name: 'bad' }, spec: { controller: 'nginx' } }, 'spec.controller: Invalid value: "nginx": must be a domain-prefixed path (such as "acme.io/foo")'],
+  servicecidrs: [{ metadata: { name: 'bad' }, spec: { cidrs: [] } }, 'spec.cidrs: Required value: at least one CIDR required'],
+  ipaddresses: [{ metadata: { name: '2001:DB8::1' }, spec: { parentRef: { resource: 'services', name: 's' } } }, 'metadata.name: Invalid value: "2001:DB8::1": must be a canonical format IP address'],
+  runtimeclasses: [{ metadata: { name: 'bad' }, handler: 'Bad_Handler' }, 'handler: Invalid value: "Bad_Handler": a lowercase RFC 1123 label must consist of'],
+  priorityclasses: [
+    { metadata: { name: 'system-mine' }, value: 1000 },
+    "metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class",
+  ],
+  storageclasses: [{ metadata: { name: 'bad' }, provisioner: 'example.com/p', reclaimPolicy: 'Recycle' }, 'reclaimPolicy: Unsupported value: "Recycle": supported values: "Delete", "Retain"'],
+  csidrivers: [{ metadata: { name: 'bad.example.com' }, spec: { volumeLifecycleModes: ['Bogus'] } }, 'Unsupported value: "Bogus": supported values: "Ephemeral", "Persistent"'],
+  csinodes: [
+    { metadata: { name: 'bad' }, spec: { drivers: [{ name: 'd.example.com', nodeID: 'a' }, { name: 'd.example.com', nodeID: 'b' }] } },
+    'spec.drivers[1].name: Duplicate value: "d.example.com"',
+  ],
+  volumeattachments: [{ metadata: { name: 'bad' }, spec: { attacher: 'csi.example.com', nodeName: 'n', source: {} } }, 'spec.source: Required value: must specify exactly one of inlineVolumeSpec and persistentVolumeName'],
+  csistoragecapacities: [{ metadata: { name: 'bad' }, capacity: '1Gi' }, 'storageClassName: Required value'],
+  flowschemas: [
+    { metadata: { name: 'bad' }, spec: { matchingPrecedence: 1, priorityLevelConfiguration: { name: 'catch-all' } } },
+    "spec.matchingPrecedence: Invalid value: 1: only the schema named 'exempt' may have matchingPrecedence 1",
+  ],
+  prioritylevelconfigurations: [
+    { metadata: { name: 'bad' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Queue', queuing: { queues: 16, handSize: 20, queueLengthLimit: 5 } } } } },
+    'spec.limited.limitResponse.queuing.handSize: Invalid value: 20: should not be greater than queues (16)',
+  ],
+  apiservices: [
+    { metadata: { name: 'v1.wrong' }, spec: { group: 'example.com', version: 'v1alpha1', groupPriorityMinimum: 1000, versionPriority: 15 } },
+    'metadata.name: Invalid value: "v1.wrong": must be `spec.version+"."+spec.group`: "v1alpha1.example.com"',
+  ],
+};
+
+describe('1.33 kinds: create, get, list, Table columns, one validation error', () => {
+  for (const [resource, sample] of Object.entries(OBJECTS_133)) {
+    for (const d of defs.filter((x) => x.resource === resource)) {
+      test(`${resource}.${d.group || 'core'}/${d.version}`, async () => {
+        const name = `${String((sample.metadata as { name: string }).name).replace(/\./g, '-').replace(/:/g, '-')}-${d.version}`;
+        const body = { apiVersion: gv(d), kind: d.kind, ...sample, metadata: { ...(sample.metadata as object), name: resource === 'ipaddresses' ? `10.200.0.${d.version === 'v1' ? 11 : 12}` : resource === 'apiservices' ? (sample.metadata as { name: string }).name : name } };
+        const created = await c.admin.post(base(d), body);
+        assert.equal(created.status, 201, `${d.kind}: ${created.text}`);
+        const objName = created.body.metadata.name;
+        const got = await c.admin.get(`${base(d)}/${objName}`);
+        assert.equal(got.status, 200, got.text);
+        assert.equal(got.body.apiVersion, gv(d));
+        const list = await c.admin.get(base(d));
+        assert.equal(list.body.kind, `${d.kind}List`);
+        assert.ok(list.body.items.some((i: any) => i.metadata.name === objName));
+        const table = await c.admin.get(`${base(d)}/${objName}`, { headers: TABLE });
+        assert.equal(table.body.kind, 'Table', table.text);
+        assert.deepEqual(table.body.columnDefinitions.map((x: any) => x.name), COLUMNS[resource]);
+        assert.equal(table.body.rows[0].cells.length, COLUMNS[resource]!.length);
+        const [bad, message] = INVALID[resource]!;
+        const rejected = await c.admin.post(base(d), { apiVersion: gv(d), kind: d.kind, ...bad });
+        assert.equal(rejected.status, 422, rejected.text);
+        assert.equal(rejected.body.reason, 'Invalid');
+        assert.ok(rejected.body.message.includes(message), `${rejected.body.message}\n  wanted: ${message}`);
+        assert.equal((await c.admin.delete(`${base(d)}/${objName}`)).status, 200);
+      });
+    }
+  }
+});
+
+describe('1.33 kinds: behaviour beyond storage', () => {
+  const hpaV1 = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers';
+  const hpaV2 = '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers';
+  const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' };
+
+  test('an HPA written at autoscaling/v1 reads at v2 with its CPU target as a metric, and back', async () => {
+    const created = await c.admin.post(hpaV1, { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'cpu' }, spec: { scaleTargetRef: ref, maxReplicas: 5, targetCPUUtilizationPercentage: 50 } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.body.apiVersion, 'autoscaling/v1');
+    assert.equal(created.body.spec.targetCPUUtilizationPercentage, 50);
+    assert.equal(created.body.spec.minReplicas, 1);
+    const v2 = await c.admin.get(`${hpaV2}/cpu`);
+    assert.equal(v2.body.apiVersion, 'autoscaling/v2');
+    assert.deepEqual(v2.body.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }]);
+    assert.equal(v2.body.spec.targetCPUUtilizationPercentage, undefined);
+  });
+
+  test('v2 metrics v1 cannot express travel in upstream annotations and survive a v1 round trip', async () => {
+    const pods = { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '10' } } };
+    const behavior = { scaleDown: { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 30 }] } };
+    const created = await c.admin.post(hpaV2, { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'mixed' }, spec: { scaleTargetRef: ref, minReplicas: 2, maxReplicas: 5, metrics: [pods], behavior } });
+    assert.equal(created.status, 201, created.text);
+    // v2 defaulting filled scaleUp.
+    assert.equal(created.body.spec.behavior.scaleUp.selectPolicy, 'Max');
+    const v1 = await c.admin.get(`${hpaV1}/mixed`);
+    assert.equal(v1.body.spec.targetCPUUtilizationPercentage, undefined);
+    assert.deepEqual(JSON.parse(v1.body.metadata.annotations['autoscaling.alpha.kubernetes.io/metrics']), [{ type: 'Pods', pods: { metricName: 'qps', targetAverageValue: '10' } }]);
+    assert.ok(v1.body.metadata.annotations['autoscaling.alpha.kubernetes.io/behavior']);
+    const put = await c.admin.put(`${hpaV1}/mixed`, { ...v1.body, spec: { ...v1.body.spec, maxReplicas: 7 } });
+    assert.equal(put.status, 200, put.text);
+    const back = await c.admin.get(`${hpaV2}/mixed`);
+    assert.equal(back.body.spec.maxReplicas, 7);
+    assert.deepEqual(back.body.spec.metrics, [pods]);
+    assert.equal(back.body.spec.behavior.scaleDown.stabilizationWindowSeconds, 60);
+    assert.equal(back.body.metadata.annotations, undefined);
+    const table = await c.admin.get(`${hpaV2}/mixed`, { headers: TABLE });
+    assert.deepEqual(table.body.rows[0].cells.slice(0, 6), ['mixed', 'Deployment/web', '<unknown>/10', '2', 7, 0]);
+  });
+
+  test('replicationcontrollers/scale reads the selector from the label set and writes spec.replicas', async () => {
+    const rcs = '/api/v1/namespaces/default/replicationcontrollers';
+    const created = await c.admin.post(rcs, { metadata: { name: 'scaled' }, spec: { template: { metadata: { labels: { app: 'scaled' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } });
+    assert.equal(created.status, 201, created.text);
+    // Defaulted from the template, as upstream.
+    assert.deepEqual(created.body.spec.selector, { app: 'scaled' });
+    assert.equal(created.body.spec.replicas, 1);
+    const scale = await c.admin.get(`${rcs}/scaled/scale`);
+    assert.equal(scale.body.status.selector, 'app=scaled');
+    const put = await c.admin.put(`${rcs}/scaled/scale`, { ...scale.body, spec: { replicas: 4 } });
+    assert.equal(put.status, 200, put.text);
+    assert.equal((await c.admin.get(`${rcs}/scaled`)).body.spec.replicas, 4);
+  });
+
+  test('componentstatuses: computed, read-only, honest', async () => {
+    const list = await c.admin.get('/api/v1/componentstatuses');
+    assert.equal(list.status, 200, list.text);
+    assert.equal(list.body.kind, 'ComponentStatusList');
+    const byName = Object.fromEntries(list.body.items.map((i: any) => [i.metadata.name, i.conditions[0]]));
+    assert.deepEqual(byName['etcd-0'], { type: 'Healthy', status: 'True', message: 'ok' });
+    assert.equal(byName.scheduler.status, 'False');
+    assert.equal(byName['controller-manager'].status, 'Unknown');
+    const one = await c.admin.get('/api/v1/componentstatuses/etcd-0', { headers: TABLE });
+    assert.deepEqual(one.body.rows[0].cells, ['etcd-0', 'Healthy', 'ok', '']);
+    assert.equal((await c.admin.get('/api/v1/componentstatuses/nope')).status, 404);
+    assert.equal((await c.admin.post('/api/v1/componentstatuses', { metadata: { name: 'x' } })).status, 405);
+    assert.equal((await c.admin.delete('/api/v1/componentstatuses/etcd-0')).status, 405);
+    assert.equal((await c.admin.get('/api/v1/componentstatuses?watch=1')).status, 405);
+  });
+
+  test('the system PriorityClasses exist and cannot be taken over', async () => {
+    const pc = await c.admin.get('/apis/scheduling.k8s.io/v1/priorityclasses/system-node-critical');
+    assert.equal(pc.status, 200, pc.text);
+    assert.equal(pc.body.value, 2000001000);
+    assert.equal((await c.admin.get('/apis/scheduling.k8s.io/v1/priorityclasses/system-cluster-critical')).body.value, 2000000000);
+    const patched = await c.admin.patch('/apis/scheduling.k8s.io/v1/priorityclasses/system-node-critical', { value: 5 }, 'application/merge-patch+json');
+    assert.equal(patched.status, 422);
+    assert.match(patched.body.message, /value: Forbidden: may not be changed in an update\./);
+  });
+
+  test('the mandatory API Priority and Fairness objects exist with fixed specs', async () => {
+    const fs = await c.admin.get('/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas/exempt');
+    assert.equal(fs.status, 200, fs.text);
+    assert.equal(fs.body.spec.matchingPrecedence, 1);
+    const pl = await c.admin.get('/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations/catch-all');
+    assert.equal(pl.body.spec.limited.nominalConcurrencyShares, 5);
+    const changed = await c.admin.patch('/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations/catch-all', { spec: { limited: { nominalConcurrencyShares: 50 } } }, 'application/merge-patch+json');
+    assert.equal(changed.status, 422, changed.text);
+    assert.match(changed.body.message, /spec: Invalid value: .*spec of 'catch-all' must equal the fixed value/);
+  });
+
+  test('discovery: autoscaling prefers v2 and serves v1; the new groups are listed', async () => {
+    const g = await c.admin.get('/apis/autoscaling');
+    assert.equal(g.body.preferredVersion.version, 'v2');
+    assert.deepEqual(g.body.versions.map((v: any) => v.version), ['v2', 'v1']);
+    const groups = (await c.admin.get('/apis')).body.groups.map((x: any) => x.name);
+    for (const name of ['scheduling.k8s.io', 'storage.k8s.io', 'node.k8s.io', 'discovery.k8s.io', 'flowcontrol.apiserver.k8s.io', 'apiregistration.k8s.io']) assert.ok(groups.includes(name), name);
+    const core = await c.admin.get('/api/v1');
+    const cs = core.body.resources.find((r: any) => r.name === 'componentstatuses');
+    assert.deepEqual(cs.verbs, ['get', 'list']);
+    assert.deepEqual(cs.shortNames, ['cs']);
+    assert.ok(core.body.resources.some((r: any) => r.name === 'replicationcontrollers/scale'));
+  });
+
+  test('OpenAPI v3 describes APIService from the kube-aggregator schema', async () => {
+    const doc = await c.admin.get('/openapi/v3/apis/apiregistration.k8s.io/v1');
+    assert.equal(doc.status, 200, doc.text.slice(0, 200));
+    const schema = doc.body.components.schemas['io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService'];
+    assert.ok(schema, Object.keys(doc.body.components.schemas).join(','));
+    assert.deepEqual(schema['x-kubernetes-group-version-kind'], [{ group: 'apiregistration.k8s.io', kind: 'APIService', version: 'v1' }]);
+  });
+});
