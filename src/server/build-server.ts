@@ -157,6 +157,8 @@ export function buildServer(opts: ServerOptions): BuiltServer {
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const st = pipelineState(req);
+    // Aggregated APIs go to their backends, after this server's authentication and authorization.
+    if (ctx.aggregator && (await ctx.aggregator.serve(st.user, req, reply))) return;
     if (!st.info.isResourceRequest) return serveNonResource(ctx, st, req, reply);
     const { info } = st;
     const def = registry.get(info.apiGroup, info.apiVersion, info.resource);

@@ -22,11 +22,14 @@ import { startCrdController } from '../cluster/controllers/crd.ts';
 import { startCompactor } from '../storage/compactor.ts';
 import { startServiceAccountController } from '../cluster/controllers/service-account.ts';
 import { startResourceQuotaController } from '../cluster/controllers/resource-quota.ts';
+import { startAggregation, type AggregatorOptions } from './aggregation/index.ts';
 
 /** kube-apiserver's default --etcd-compaction-interval. */
 const COMPACTION_INTERVAL_MS = 5 * 60_000;
 
 export interface ControlPlaneOptions {
+  /** API aggregation: the front-proxy client certificate shown to backends, the resync period. */
+  aggregation?: AggregatorOptions;
   dataDir: string;
   port: number;
   bindAddress: string;
@@ -116,6 +119,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
       startServiceAccountController(server.ctx, { caPem: pki.caCertPem }),
       startResourceQuotaController(server.ctx),
+      startAggregation(server.ctx, opts.aggregation),
     ]) {
       undo.push(stop);
     }

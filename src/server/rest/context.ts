@@ -12,6 +12,7 @@ import type { TokenRequestHandler } from '../../authn/service-account/token-requ
 import type { OidcDiscovery } from '../../authn/service-account/discovery.ts';
 import type { ReviewAuthenticate } from '../../authn/token-review.ts';
 import type { RbacAuthorizer } from '../../authz/rbac/authorizer.ts';
+import type { Aggregator } from '../aggregation/index.ts';
 
 /** Everything the REST handlers need, built once with the server (clock and randomness injected). */
 export interface RestContext {
@@ -37,6 +38,8 @@ export interface RestContext {
   /** RBAC, when enabled: escalation checks on role and binding writes, SelfSubjectRulesReview. */
   rbac?: RbacAuthorizer;
   apiAudiences?: string[];
+  /** API aggregation (APIServices backed by a Service), when started with the control plane. */
+  aggregator?: Aggregator;
 }
 
 /** One resource request after authentication and authorization. */

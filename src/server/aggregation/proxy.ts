@@ -1,0 +1,67 @@
+/**
+ * Proxies one request for an aggregated group/version to its APIService's backend: the body as
+ * received, the response streamed back as it comes (watches included). Upgrades (exec, attach,
+ * port-forward through an aggregated API) are not proxied.
+ */
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { ApiError } from '../../api/errors.ts';
+import type { UserInfo } from '../../authn/types.ts';
+import { statusFromError, statusJson } from '../status.ts';
+import type { Endpoint } from './endpoint.ts';
+import { backendRequest, CONNECT_TIMEOUT_MS, type ProxyClientCert } from './transport.ts';
+
+type Obj = Record<string, any>;
+
+export const serviceUnavailable = (): ApiError => new ApiError(503, 'ServiceUnavailable', 'service unavailable');
+
+export interface ProxyCall {
+  apiService: Obj;
+  endpoint: Endpoint;
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body?: Buffer;
+  user: UserInfo;
+  proxyClientCert?: ProxyClientCert;
+}
+
+function writeError(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const s = statusFromError(err);
+  res.writeHead(s.code, { 'content-type': 'application/json' });
+  res.end(statusJson(s));
+}
+
+/** Streams the backend's answer into `res`; resolves when the exchange is over either way. */
+export function proxyTo(call: ProxyCall, res: ServerResponse): Promise<void> {
+  return new Promise((done) => {
+    const out = backendRequest(call);
+    // The timeout guards the connection and the response headers only: a watch may stay quiet for long.
+    out.setTimeout(CONNECT_TIMEOUT_MS, () => out.destroy(new Error('timeout awaiting response headers')));
+    out.on('response', (backend) => {
+      out.setTimeout(0);
+      const headers: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(backend.headers)) if (v !== undefined && !['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade'].includes(k)) headers[k] = v;
+      res.writeHead(backend.statusCode ?? 502, headers);
+      backend.pipe(res);
+      backend.on('end', () => done());
+      backend.on('error', () => {
+        res.destroy();
+        done();
+      });
+    });
+    out.on('error', () => {
+      writeError(res, serviceUnavailable());
+      done();
+    });
+    // A client that goes away ends the backend request too.
+    res.on('close', () => {
+      out.destroy();
+      done();
+    });
+    out.end(call.body && call.body.length > 0 ? call.body : undefined);
+  });
+}
