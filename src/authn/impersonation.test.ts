@@ -24,6 +24,8 @@ function policy(allowed: string[]) {
 }
 
 const h = (...pairs: string[]) => rawHeaderMap(pairs);
+/** The Latin-1 string Node's HTTP parser makes of these UTF-8 bytes. */
+const wire = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 
 test('no impersonation headers: undefined, nothing asked', async () => {
   const p = policy([]);
@@ -45,6 +47,14 @@ const allowedCases: { name: string; headers: string[]; allow: string[]; want: Us
     allow: ['|users:bob', '|groups:g1', '|groups:g2', 'authentication.k8s.io|uids:u-1', 'authentication.k8s.io|userextras/acme.com/scopes:read', 'authentication.k8s.io|userextras/acme.com/scopes:write'],
     want: { username: 'bob', uid: 'u-1', groups: ['g1', 'g2', 'system:authenticated'], extra: { 'acme.com/scopes': ['read', 'write'] } },
     asked: ['|users:bob', '|groups:g1', '|groups:g2', 'authentication.k8s.io|userextras/acme.com/scopes:read', 'authentication.k8s.io|userextras/acme.com/scopes:write', 'authentication.k8s.io|uids:u-1'],
+  },
+  {
+    // Authorized and switched to under the names the client meant, not their Latin-1 reading.
+    name: 'UTF-8 user, group, extra and uid',
+    headers: ['Impersonate-User', wire('jörg'), 'Impersonate-Group', wire('日本'), 'Impersonate-Extra-team', wire('équipe'), 'Impersonate-Uid', wire('ü-1')],
+    allow: ['|users:jörg', '|groups:日本', 'authentication.k8s.io|userextras/team:équipe', 'authentication.k8s.io|uids:ü-1'],
+    want: { username: 'jörg', uid: 'ü-1', groups: ['日本', 'system:authenticated'], extra: { team: ['équipe'] } },
+    asked: ['|users:jörg', '|groups:日本', 'authentication.k8s.io|userextras/team:équipe', 'authentication.k8s.io|uids:ü-1'],
   },
   {
     name: 'service account: checked as serviceaccounts in its namespace, fixed groups',
@@ -138,6 +148,7 @@ const deniedCases: { name: string; headers: string[]; allow: string[]; code: num
   { name: 'group without user', headers: ['Impersonate-Group', 'g1'], allow: ['|groups:g1'], code: 400, message: 'requested group "g1" without impersonating a user' },
   { name: 'extra without user', headers: ['Impersonate-Extra-k', 'v'], allow: [], code: 400, message: 'requested extra "k=v" without impersonating a user' },
   { name: 'uid without user', headers: ['Impersonate-Uid', 'u'], allow: [], code: 400, message: 'requested uid "u" without impersonating a user' },
+  { name: 'a user name that is not UTF-8', headers: ['Impersonate-User', 'j\xf6rg'], allow: ['|users:jörg', '|users:j\xf6rg'], code: 400, message: 'invalid impersonation header impersonate-user: invalid UTF-8' },
   { name: 'two Impersonate-User headers', headers: ['Impersonate-User', 'bob', 'Impersonate-User', 'admin'], allow: ['|users:bob', '|users:admin'], code: 400, message: 'multiple Impersonate-User headers' },
 ];
 for (const c of deniedCases) {

@@ -13,7 +13,7 @@ import { GROUP_AUTHENTICATED, GROUP_UNAUTHENTICATED, USER_ANONYMOUS } from './ty
 import type { AuthzAttributes, AuthzResult } from '../authz/types.ts';
 import { forbiddenMessage } from '../authz/forbidden-message.ts';
 import { badRequest, forbidden } from '../api/errors.ts';
-import { deleteHeaders, headerValues, unescapeExtraKey, type HeaderBag } from './raw-headers.ts';
+import { deleteHeaders, HeaderEncodingError, headerValues, identityHeaderValues, unescapeExtraKey, type HeaderBag } from './raw-headers.ts';
 
 export const IMPERSONATE_USER = 'impersonate-user';
 export const IMPERSONATE_GROUP = 'impersonate-group';
@@ -94,14 +94,24 @@ export async function impersonate(headers: HeaderBag, user: UserInfo, authorize:
   return out;
 }
 
+/** The header's values read as UTF-8, as Go reads them; bytes that are not UTF-8 are a 400. */
+function values(headers: HeaderBag, name: string): string[] {
+  try {
+    return identityHeaderValues(headers, name);
+  } catch (err) {
+    if (err instanceof HeaderEncodingError) throw badRequest(`invalid impersonation header ${err.message}`);
+    throw err;
+  }
+}
+
 function requestedTargets(headers: HeaderBag): Target[] {
   const targets: Target[] = [];
-  const users = headerValues(headers, IMPERSONATE_USER);
+  const users = values(headers, IMPERSONATE_USER);
   if (users.length > 1) throw badRequest('multiple Impersonate-User headers');
   const requestedUser = users[0] ?? '';
   if (requestedUser !== '') targets.push(userTarget(requestedUser));
 
-  const groups = headerValues(headers, IMPERSONATE_GROUP);
+  const groups = values(headers, IMPERSONATE_GROUP);
   for (const name of groups) targets.push({ kind: 'group', name });
 
   let hasExtra = false;
@@ -111,10 +121,10 @@ function requestedTargets(headers: HeaderBag): Target[] {
     if (!lower.startsWith(IMPERSONATE_EXTRA_PREFIX)) continue;
     hasExtra = true;
     const key = unescapeExtraKey(lower.slice(IMPERSONATE_EXTRA_PREFIX.length));
-    for (const value of headerValues(headers, header)) targets.push({ kind: 'extra', key, value });
+    for (const value of values(headers, header)) targets.push({ kind: 'extra', key, value });
   }
 
-  const uids = headerValues(headers, IMPERSONATE_UID);
+  const uids = values(headers, IMPERSONATE_UID);
   if (uids.length > 1) throw badRequest('multiple Impersonate-Uid headers');
   const requestedUid = uids[0] ?? '';
   if (requestedUid !== '') targets.push({ kind: 'uid', value: requestedUid });

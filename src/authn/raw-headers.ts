@@ -24,6 +24,40 @@ export function headerValues(headers: HeaderBag, name: string): string[] {
   return Array.isArray(v) ? v : [v];
 }
 
+// fatal: bytes that are not UTF-8 are refused, never guessed at; ignoreBOM: a BOM is kept, as Go keeps it.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export class HeaderEncodingError extends Error {}
+
+/**
+ * Node's HTTP parser gives header values as Latin-1 (one character per byte); Go, and so every
+ * Kubernetes client and proxy, puts UTF-8 bytes there. Identity headers (the proxy's X-Remote-*,
+ * Impersonate-*) carry user, group and extra names, so their bytes are read as UTF-8: "jörg" is
+ * "jörg", not "jÃ¶rg". A value that is not valid UTF-8 throws HeaderEncodingError.
+ */
+export function utf8HeaderValue(value: string): string {
+  // Plain ASCII is the same in both readings.
+  if (!/[^\x00-\x7f]/.test(value)) return value;
+  // Above U+00FF cannot have come from the parser; there is no byte string to decode.
+  if (/[^\x00-\xff]/.test(value)) throw new HeaderEncodingError('not a byte string');
+  try {
+    return UTF8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    throw new HeaderEncodingError('invalid UTF-8');
+  }
+}
+
+/** headerValues, each decoded with utf8HeaderValue; throws HeaderEncodingError naming the header. */
+export function identityHeaderValues(headers: HeaderBag, name: string): string[] {
+  return headerValues(headers, name).map((v) => {
+    try {
+      return utf8HeaderValue(v);
+    } catch (err) {
+      throw new HeaderEncodingError(`${name}: ${(err as Error).message}`);
+    }
+  });
+}
+
 /** Removes, in place, every header whose lowercased name satisfies `match`. */
 export function deleteHeaders(headers: Record<string, unknown>, match: (lowerName: string) => boolean): void {
   for (const name of Object.keys(headers)) {

@@ -25,6 +25,9 @@ const signedByNonCa = makeCert({ cn: 'front-proxy-client' }, nonCa);
 const impostorCa = makeCert({ cn: 'front-proxy-ca', isCa: true });
 const fromImpostor = makeCert({ cn: 'front-proxy-client' }, impostorCa);
 
+/** The Latin-1 string Node's HTTP parser makes of these UTF-8 bytes. */
+const wire = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+
 const IDENTITY = ['X-Remote-User', 'alice', 'X-Remote-Group', 'g1', 'X-Remote-Group', 'g2', 'X-Remote-Extra-Acme.com%2Fproject', 'p1', 'X-Remote-Uid', 'u-1'];
 
 function auth(extra: Partial<RequestHeaderOptions> = {}): RequestHeaderAuthenticator {
@@ -64,6 +67,16 @@ const cases: { name: string; chain: TestCert[] | null; headers: string[]; opts?:
     opts: { usernameHeaders: ['X-Proxy-User'], groupHeaders: ['X-Proxy-Group'], extraHeaderPrefixes: ['X-Proxy-Extra-'], uidHeaders: [] },
     want: 'carol||ops|{"scope":["s"]}',
   },
+  {
+    // Node reads header bytes as Latin-1; the proxy sent UTF-8, as Go's net/http reads it.
+    name: 'UTF-8 names, groups and extras are read as UTF-8',
+    chain: [proxy],
+    headers: ['X-Remote-User', wire('jörg'), 'X-Remote-Group', wire('日本'), 'X-Remote-Extra-Team', wire('équipe'), 'X-Remote-Uid', wire('ü-1')],
+    want: 'jörg|ü-1|日本|{"team":["équipe"]}',
+  },
+  { name: 'a username that is not UTF-8 is refused from the proxy', chain: [proxy], headers: ['X-Remote-User', 'j\xf6rg'], want: 'rejected: request-header: x-remote-user: invalid UTF-8' },
+  { name: 'a group that is not UTF-8 is refused from the proxy', chain: [proxy], headers: ['X-Remote-User', 'bob', 'X-Remote-Group', '\xff'], want: 'rejected: request-header: x-remote-group: invalid UTF-8' },
+  { name: 'bytes that are not UTF-8 from a non-proxy: ignored with the rest', chain: [fromClientCa], headers: ['X-Remote-User', 'j\xf6rg'], want: 'no-opinion' },
   {
     name: 'username headers tried in order, first non-empty wins',
     chain: [proxy],

@@ -15,7 +15,7 @@ import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import type { AuthnRequest, AuthnResult, RequestAuthenticator, UserInfo } from './types.ts';
 import { AuthnError } from './types.ts';
-import { deleteHeaders, hasControlChars, headerValues, unescapeExtraKey, type HeaderBag } from './raw-headers.ts';
+import { deleteHeaders, hasControlChars, HeaderEncodingError, identityHeaderValues, unescapeExtraKey, type HeaderBag } from './raw-headers.ts';
 import { chainValidAt, parseCaBundle, presentedChain, verifyClientChain, type ChainVerdict } from './verify-client-chain.ts';
 
 export interface ProxyHeaderNames {
@@ -94,6 +94,16 @@ export class RequestHeaderAuthenticator implements RequestAuthenticator {
   }
 
   async authenticate(req: AuthnRequest): Promise<AuthnResult> {
+    try {
+      return this.#authenticate(req);
+    } catch (err) {
+      // A proxy that sends names which are not UTF-8 is refused, not read some other way.
+      if (err instanceof HeaderEncodingError) return this.#reject(`request-header: ${err.message}`);
+      throw err;
+    }
+  }
+
+  #authenticate(req: AuthnRequest): AuthnResult {
     const h = req.headers;
     const name = firstValue(h, this.#names.usernameHeaders);
     if (name === undefined) return { kind: 'no-opinion' };
@@ -109,7 +119,7 @@ export class RequestHeaderAuthenticator implements RequestAuthenticator {
     const uid = firstValue(h, this.#names.uidHeaders);
     if (uid instanceof Error) return this.#reject(uid.message);
     const groups: string[] = [];
-    for (const g of this.#names.groupHeaders) groups.push(...headerValues(h, g).filter((x) => x !== ''));
+    for (const g of this.#names.groupHeaders) groups.push(...identityHeaderValues(h, g).filter((x) => x !== ''));
     const extra = this.#extra(h);
     if ([...groups, ...Object.values(extra).flat()].some(hasControlChars)) return this.#reject('control characters in request-header values');
     const user: UserInfo = { username: name, groups };
@@ -143,7 +153,7 @@ export class RequestHeaderAuthenticator implements RequestAuthenticator {
         const lower = header.toLowerCase();
         if (!lower.startsWith(prefix) || lower.length === prefix.length) continue;
         const key = unescapeExtraKey(lower.slice(prefix.length));
-        (out[key] ??= []).push(...headerValues(h, header));
+        (out[key] ??= []).push(...identityHeaderValues(h, header));
       }
     }
     return out;
@@ -160,7 +170,14 @@ export class RequestHeaderAuthenticator implements RequestAuthenticator {
  */
 function firstValue(h: HeaderBag, names: readonly string[]): string | Error | undefined {
   for (const n of names) {
-    const vals = headerValues(h, n).filter((v) => v !== '');
+    let vals: string[];
+    try {
+      vals = identityHeaderValues(h, n).filter((v) => v !== '');
+    } catch (err) {
+      // Reported only once the sender is known to be the proxy (like the other errors here).
+      if (err instanceof HeaderEncodingError) return new Error(`request-header: ${err.message}`);
+      throw err;
+    }
     if (vals.length === 0) continue;
     if (vals.length > 1) return new Error(`request-header: multiple ${n} headers`);
     if (hasControlChars(vals[0]!)) return new Error(`request-header: control characters in ${n}`);
