@@ -1,10 +1,10 @@
 /**
- * The one CEL environment setup for Kubernetes-style expressions (CRD x-kubernetes-validations
- * today; admission matchConditions and OIDC claim rules can adopt it): cel-js with Kubernetes'
+ * The one CEL environment setup for Kubernetes-style expressions (CRD x-kubernetes-validations,
+ * admission webhook matchConditions, AuthenticationConfiguration claim rules): cel-js with Kubernetes'
  * base options, structural parse limits, and `matches` on RE2 instead of cel-js's backtracking
  * JavaScript RegExp. Programs are compiled once per expression and environment (bounded cache).
  */
-import { Environment } from '@marcbachmann/cel-js';
+import { Environment, type RegisterVariableOptions } from '@marcbachmann/cel-js';
 import { re2Find } from './re2.ts';
 
 /** Parse-time bounds: a rule's size and nesting cannot grow without limit. */
@@ -13,13 +13,17 @@ export const CEL_LIMITS = { maxAstNodes: 10_000, maxDepth: 100, maxListElements:
 /** The name `matches` is rewritten to, so the RE2 overloads answer instead of cel-js's built-in. */
 const RE2_MATCHES = 'matches_re2';
 
-/** A new environment with the given variables (name -> CEL type). */
-export function newCelEnvironment(variables: Record<string, string>): Environment {
+/**
+ * A new environment with the given variables (name -> CEL type, or cel-js options such as an
+ * object `schema`). Callers may register more (types, functions) on the result before compiling.
+ */
+export function newCelEnvironment(variables: Record<string, string | RegisterVariableOptions>): Environment {
   // Optional types (`self.?x.orValue("")`) are part of Kubernetes' CEL base environment.
   let env = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits: CEL_LIMITS })
     .registerFunction(`string.${RE2_MATCHES}(string): bool`, (s: string, re: string) => re2Find(re, s))
     .registerFunction(`${RE2_MATCHES}(string, string): bool`, (s: string, re: string) => re2Find(re, s));
-  for (const [name, type] of Object.entries(variables)) env = env.registerVariable(name, type);
+  // The ternary only narrows the union for cel-js's two registerVariable overloads.
+  for (const [name, type] of Object.entries(variables)) env = typeof type === 'string' ? env.registerVariable(name, type) : env.registerVariable(name, type);
   return env;
 }
 
@@ -31,6 +35,8 @@ export interface CelCompiled {
   type: string;
   /** Identifiers the expression reads (e.g. whether a rule uses oldSelf). */
   identifiers: ReadonlySet<string>;
+  /** The parse tree, for usage checks beyond identifiers (e.g. OIDC's `claims.email` select). */
+  ast: unknown;
 }
 
 export type CelCompileResult = { ok: true; compiled: CelCompiled } | { ok: false; detail: string };
@@ -76,7 +82,7 @@ export function compileCel(env: Environment, expression: string): CelCompileResu
     const identifiers = prepare(parsed.ast);
     const checked = parsed.check() as { valid: boolean; type?: string; error?: Error };
     result = checked.valid
-      ? { ok: true, compiled: { program: (vars) => parsed(vars), type: checked.type ?? 'dyn', identifiers } }
+      ? { ok: true, compiled: { program: (vars) => parsed(vars), type: checked.type ?? 'dyn', identifiers, ast: parsed.ast } }
       : { ok: false, detail: `compilation failed: ${firstLine(checked.error?.message ?? 'invalid expression')}` };
   } catch (err) {
     result = { ok: false, detail: `compilation failed: ${firstLine((err as Error).message)}` };

@@ -4,25 +4,19 @@
  * error (compile or evaluation) follows the webhook's failurePolicy: Fail is an error, Ignore
  * skips the webhook.
  */
-import { Environment } from '@marcbachmann/cel-js';
+import { compileCel, newCelEnvironment, type CelProgram } from '../../cel/environment.ts';
 import type { Authorizer } from '../../authz/types.ts';
 import type { AdmissionAttributes } from '../types.ts';
 import { CelAuthorizer, registerAuthorizerLibrary } from './cel-authorizer.ts';
 
-const LIMITS = { maxAstNodes: 10_000, maxDepth: 100, maxListElements: 1000, maxMapEntries: 1000, maxCallArguments: 32 };
+// The server's shared CEL setup (RE2 `matches`, parse limits): a configuration's patterns
+// cannot stall admission with catastrophic backtracking.
+const env = registerAuthorizerLibrary(newCelEnvironment({ object: 'dyn', oldObject: 'dyn', request: 'map<string, dyn>' }));
 
-const env = registerAuthorizerLibrary(
-  new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits: LIMITS })
-    .registerVariable('object', 'dyn')
-    .registerVariable('oldObject', 'dyn')
-    .registerVariable('request', 'map<string, dyn>'),
-);
-
-type Program = (vars: Record<string, unknown>) => unknown;
 interface Compiled {
   name: string;
   expression: string;
-  program?: Program;
+  program?: CelProgram;
   error?: string;
 }
 export type CompiledConditions = readonly Compiled[];
@@ -31,15 +25,10 @@ const firstLine = (s: string): string => s.split('\n')[0]!.trim();
 
 export function compileConditions(conditions: readonly { name: string; expression: string }[] | undefined): CompiledConditions {
   return (conditions ?? []).map(({ name, expression }) => {
-    try {
-      const checked = env.check(expression) as { valid: boolean; type?: string; error?: Error };
-      if (!checked.valid) return { name, expression, error: `compilation failed: ${firstLine(checked.error?.message ?? 'invalid expression')}` };
-      if (checked.type !== 'bool' && checked.type !== 'dyn') return { name, expression, error: 'must evaluate to bool' };
-      const parsed = env.parse(expression);
-      return { name, expression, program: (vars) => parsed(vars) };
-    } catch (err) {
-      return { name, expression, error: `compilation failed: ${firstLine((err as Error).message)}` };
-    }
+    const c = compileCel(env, expression);
+    if (!c.ok) return { name, expression, error: c.detail };
+    if (c.compiled.type !== 'bool' && c.compiled.type !== 'dyn') return { name, expression, error: 'must evaluate to bool' };
+    return { name, expression, program: c.compiled.program };
   });
 }
 

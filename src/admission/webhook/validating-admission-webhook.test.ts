@@ -174,6 +174,8 @@ describe('ValidatingAdmissionWebhook', () => {
     ['match condition false', { matchConditions: [{ name: 'named', expression: 'object.metadata.name == "q"' }] }, false],
     ['match condition error with Ignore', { failurePolicy: 'Ignore', matchConditions: [{ name: 'bad', expression: 'object.spec.nothere == 1' }] }, false],
     ['authorizer in a match condition', { matchConditions: [{ name: 'authz', expression: 'authorizer.group("").resource("pods").namespace("ns").check("delete").allowed()' }] }, true],
+    // RE2, as upstream: with a backtracking JavaScript RegExp this pattern would never finish.
+    ['match condition with a pattern that backtracks exponentially in JavaScript', { matchConditions: [{ name: 're2', expression: `!('${'a'.repeat(55)}!'.matches('^(a+)+$')) && object.metadata.name.matches('^(p+)+$')` }] }, true],
   ];
   for (const [what, over, called] of selection) {
     test(`selection: ${what} → ${called ? 'called' : 'skipped'}`, async () => {

@@ -4,9 +4,8 @@
  * Expressions are parsed and type-checked once, at load time; a rule that must be a boolean and
  * is typed as anything else fails there ("must evaluate to bool"), as upstream's ReturnTypes check.
  */
-import { Environment } from '@marcbachmann/cel-js';
-
-export type CelProgram = (vars: Record<string, unknown>) => unknown;
+import type { Environment } from '@marcbachmann/cel-js';
+import { compileCel, newCelEnvironment, type CelProgram } from '../../cel/environment.ts';
 
 export interface CompiledExpression {
   expression: string;
@@ -17,32 +16,18 @@ export interface CompiledExpression {
 
 export type CompileResult = { ok: true; compiled: CompiledExpression } | { ok: false; detail: string };
 
-const LIMITS = { maxAstNodes: 10_000, maxDepth: 100, maxListElements: 1000, maxMapEntries: 1000, maxCallArguments: 32 };
-
-function newEnv(): Environment {
-  // Optional types (`claims.?x.orValue("")`) are part of Kubernetes' CEL base environment.
-  return new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits: LIMITS });
-}
-
-const claimsEnv = newEnv().registerVariable('claims', 'map<string, dyn>');
-const userEnv = newEnv().registerVariable({
-  name: 'user',
-  schema: { username: 'string', uid: 'string', groups: 'list<string>', extra: 'map<string, list<string>>' },
+// The server's shared CEL setup (RE2 `matches`, parse limits, optional types): an operator's
+// patterns cannot stall authentication with catastrophic backtracking.
+const claimsEnv = newCelEnvironment({ claims: 'map<string, dyn>' });
+const userEnv = newCelEnvironment({
+  user: { schema: { username: 'string', uid: 'string', groups: 'list<string>', extra: 'map<string, list<string>>' } },
 });
 
-const firstLine = (s: string): string => s.split('\n')[0]!.trim();
-
 function compile(env: Environment, expression: string, wantBool: boolean): CompileResult {
-  let checked: { valid: boolean; type?: string; error?: Error };
-  try {
-    checked = env.check(expression) as typeof checked;
-  } catch (err) {
-    return { ok: false, detail: `compilation failed: ${firstLine((err as Error).message)}` };
-  }
-  if (!checked.valid) return { ok: false, detail: `compilation failed: ${firstLine(checked.error?.message ?? 'invalid expression')}` };
-  if (wantBool && checked.type !== 'bool') return { ok: false, detail: 'must evaluate to bool' };
-  const parsed = env.parse(expression);
-  return { ok: true, compiled: { expression, program: (vars) => parsed(vars), ast: parsed.ast } };
+  const c = compileCel(env, expression);
+  if (!c.ok) return c;
+  if (wantBool && c.compiled.type !== 'bool') return { ok: false, detail: 'must evaluate to bool' };
+  return { ok: true, compiled: { expression, program: c.compiled.program, ast: c.compiled.ast } };
 }
 
 /** claimMappings.*.expression, claimMappings.extra[*].valueExpression: any type, checked when evaluated. */

@@ -251,6 +251,24 @@ ${p.ca.certPem.trim().split('\n').map((l) => `      ${l}`).join('\n')}
     rejected(await a.authenticateToken(await p.sign(claims({ email: 'a@x', email_verified: false }))), /email must be verified/);
   });
 
+  it('evaluates matches() on RE2: a pattern that backtracks exponentially in JavaScript gives a verdict', async () => {
+    // With a backtracking RegExp, `^(a+)+$` against 55 a's and a '!' would never finish.
+    const a = build(`  claimValidationRules:
+  - expression: 'claims.hd.matches("^(a+)+$")'
+    message: hd must be a's
+  claimMappings:
+    username:
+      expression: 'claims.sub'
+  userValidationRules:
+  - expression: '!user.username.matches("^(a+)+$")'
+    message: no a-only users
+`);
+    rejected(await a.authenticateToken(await p.sign(claims({ hd: `${'a'.repeat(55)}!` }))), /validation expression 'claims.hd.matches\("\^\(a\+\)\+\$"\)' failed: hd must be a's/);
+    rejected(await a.authenticateToken(await p.sign(claims({ sub: 'aaaa', hd: 'aa' }))), /no a-only users/);
+    const ok = await a.authenticateToken(await p.sign(claims({ sub: `${'a'.repeat(55)}!`, hd: 'aaa' })));
+    assert.equal(ok.kind === 'authenticated' && ok.user.username, `${'a'.repeat(55)}!`);
+  });
+
   it('tries each issuer in turn: no opinion for unknown ones', async () => {
     const built = buildOidcAuthenticators({
       authenticationConfig: file(`${issuerBlock()}  claimMappings:\n    username:\n      claim: sub\n      prefix: ""\n- issuer:\n    url: https://other.example\n    audiences: [kube]\n  claimMappings:\n    username:\n      claim: sub\n      prefix: "o:"\n`),
