@@ -57,3 +57,17 @@ test('an authorizer that fails is a 500 with a generic message, not a 403 carryi
   });
   assert.ok(!r.text.includes(String(port)) && !r.text.includes('ECONNREFUSED'), 'no internal detail leaks');
 });
+
+test('an access review reports the failing authorizer in status.evaluationError, as upstream, without claiming an explicit deny', async () => {
+  const admin = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem });
+  clients.push(admin);
+  const r = await admin.post('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    spec: { user: 'alice', resourceAttributes: { verb: 'get', resource: 'configmaps', namespace: 'default' } },
+  });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.status.allowed, false);
+  assert.equal(r.body.status.denied, undefined);
+  assert.match(r.body.status.evaluationError, /^authorization webhook failed: /);
+});

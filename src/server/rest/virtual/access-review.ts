@@ -54,8 +54,12 @@ export async function accessReview(ctx: RestContext, req: RestRequest): Promise<
     : { user: subject, verb: nra!.verb ?? '', isResourceRequest: false, path: nra!.path ?? '', apiGroup: '', apiVersion: '', namespace: '', resource: '', subresource: '', name: '' };
   const r = await ctx.authorizer.authorize(attrs);
   const status: Record<string, unknown> = { allowed: r.decision === 'allow' };
-  if (r.decision === 'deny' && r.authorizer && r.authorizer !== 'none') status.denied = true;
+  // A deny that stands for an authorizer's failure is no explicit deny: upstream's authorizers
+  // answer NoOpinion with the error, so the review says allowed false, denied unset, and the error.
+  if (r.decision === 'deny' && r.authorizer && r.authorizer !== 'none' && !r.evaluationError) status.denied = true;
   if (r.reason) status.reason = r.reason;
+  // As upstream's SubjectAccessReview REST: the error is the review's answer, not a failed request.
+  if (r.evaluationError) status.evaluationError = r.evaluationError;
   const out: K8sObject = { kind, apiVersion: groupVersion(req.def), metadata: { ...obj.metadata, creationTimestamp: null }, spec, status };
   if (kind === 'LocalSubjectAccessReview') out.metadata.namespace = req.info.namespace;
   return { code: 201, body: out };
