@@ -22,6 +22,7 @@ import type { AuthnRequest, AuthnResult, RequestAuthenticator, UserInfo } from '
 import { AuthnError } from './types.ts';
 import { CsvError, parseCsv } from './csv.ts';
 import { hasControlChars, headerValues } from './raw-headers.ts';
+import { BoundedTtlCache } from '../util/bounded-ttl-cache.ts';
 
 const scryptAsync = promisify(scrypt) as (pw: string | Buffer, salt: Buffer, keylen: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
@@ -152,7 +153,8 @@ export class PasswordFileAuthenticator implements RequestAuthenticator {
   readonly #now: () => Date;
   readonly #ttl: number;
   readonly #cacheKey = randomBytes(32);
-  readonly #cache = new Map<string, { expires: number; user: string }>();
+  /** HMAC of user and password -> user name. */
+  readonly #cache: BoundedTtlCache<string>;
 
   /** Loads the file now: missing, malformed or plaintext entries are a start-up error. */
   constructor(opts: PasswordFileOptions) {
@@ -172,6 +174,7 @@ export class PasswordFileAuthenticator implements RequestAuthenticator {
     this.#now = opts.now ?? (() => new Date());
     this.#ttl = opts.cacheTtlMs ?? 60_000;
     if (!Number.isFinite(this.#ttl) || this.#ttl < 0) throw new PasswordFileError('cacheTtlMs must be a non-negative number');
+    this.#cache = new BoundedTtlCache(MAX_CACHE, () => this.#now().getTime());
   }
 
   get size(): number {
@@ -184,16 +187,11 @@ export class PasswordFileAuthenticator implements RequestAuthenticator {
     if (c.kind === 'malformed') return this.#reject(`invalid basic credentials: ${c.reason}`);
     const entry = this.#users.get(c.user);
     const key = createHmac('sha256', this.#cacheKey).update(c.user).update('\0').update(c.password).digest('hex');
-    const t = this.#now().getTime();
-    const hit = this.#cache.get(key);
-    if (entry && hit && hit.expires > t && hit.user === c.user) return this.#accept(entry);
+    if (entry && this.#cache.get(key) === c.user) return this.#accept(entry);
     const h = entry?.hash ?? this.#dummy;
     const got = await derive(c.password, h, h.hash.length);
     if (!entry || !timingSafeEqual(got, h.hash)) return this.#reject('invalid username/password combination');
-    if (this.#ttl > 0) {
-      if (this.#cache.size >= MAX_CACHE) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(key, { expires: t + this.#ttl, user: c.user });
-    }
+    this.#cache.set(key, c.user, this.#ttl);
     return this.#accept(entry);
   }
 

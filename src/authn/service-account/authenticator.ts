@@ -14,6 +14,7 @@ import { parseBearer, type TokenAuthenticator } from '../bearer.ts';
 import { LEGACY_ISSUER } from './claims.ts';
 import type { VerificationKey } from './keys.ts';
 import { JwtVerifier, peekIssuer } from './verify-jwt.ts';
+import { BoundedTtlCache } from '../../util/bounded-ttl-cache.ts';
 import { userFromServiceAccount, validateBoundClaims, validateLegacyClaims, type ObjectGetter, type ServiceAccountInfo } from './validate-claims.ts';
 
 export interface ServiceAccountAuthenticatorOptions {
@@ -68,8 +69,8 @@ export class ServiceAccountTokenAuthenticator implements RequestAuthenticator, T
   readonly #get: ObjectGetter;
   readonly #now: () => Date;
   readonly #skewMs: number;
-  readonly #cacheSize: number;
-  readonly #cache = new Map<string, CacheEntry>();
+  /** SHA-256 of the token -> its verified claims; undefined when disabled (cacheSize 0). */
+  readonly #cache: BoundedTtlCache<CacheEntry> | undefined;
 
   constructor(opts: ServiceAccountAuthenticatorOptions) {
     if (opts.issuers.length === 0 || opts.issuers.some((i) => i === '')) throw new Error('service account authenticator needs a non-empty --service-account-issuer');
@@ -84,7 +85,7 @@ export class ServiceAccountTokenAuthenticator implements RequestAuthenticator, T
     this.#get = opts.get;
     this.#now = opts.now ?? (() => new Date());
     this.#skewMs = skew * 1000;
-    this.#cacheSize = cacheSize;
+    this.#cache = cacheSize > 0 ? new BoundedTtlCache(cacheSize, () => this.#now().getTime()) : undefined;
   }
 
   /** Standalone use in the request union; normally a member of BearerTokenAuthenticator instead. */
@@ -110,20 +111,17 @@ export class ServiceAccountTokenAuthenticator implements RequestAuthenticator, T
 
   async #validate(token: string): Promise<ServiceAccountInfo> {
     const now = this.#now();
-    const entry = await this.#verified(token, now);
+    const entry = await this.#verified(token);
     this.#checkTimes(entry.claims, entry.legacy, now);
     return entry.legacy
       ? validateLegacyClaims(entry.claims, token, this.#get)
       : validateBoundClaims(entry.claims, this.#get, now, this.#skewMs);
   }
 
-  async #verified(token: string, now: Date): Promise<CacheEntry> {
+  async #verified(token: string): Promise<CacheEntry> {
     const digest = createHash('sha256').update(token, 'utf8').digest('hex');
-    const hit = this.#cache.get(digest);
-    if (hit) {
-      if (hit.expMs + this.#skewMs >= now.getTime()) return hit;
-      this.#cache.delete(digest);
-    }
+    const hit = this.#cache?.get(digest);
+    if (hit) return hit;
     const claims = await this.#verifier.verify(token);
     // The issuer was read before the signature was checked; read it again from the verified claims.
     if (typeof claims.iss !== 'string' || !this.#issuers.has(claims.iss)) throw invalid(`token issuer ${JSON.stringify(claims.iss)} is invalid`);
@@ -135,10 +133,8 @@ export class ServiceAccountTokenAuthenticator implements RequestAuthenticator, T
     numericDate(claims, 'iat');
     this.#checkAudience(claims);
     const entry: CacheEntry = { claims: Object.freeze(claims), legacy, expMs: exp === undefined ? Infinity : exp * 1000 };
-    if (this.#cacheSize > 0) {
-      if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(digest, entry);
-    }
+    // Kept while the token can still pass the time checks: through exp plus the allowed skew.
+    this.#cache?.set(digest, entry, entry.expMs + this.#skewMs - this.#now().getTime() + 1);
     return entry;
   }
 
