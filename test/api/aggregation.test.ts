@@ -47,7 +47,7 @@ before(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const peer = (req.socket as TLSSocket).getPeerCertificate();
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, clientCN: peer?.subject?.CN, body: Buffer.concat(chunks).toString() });
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, clientCN: peer?.subject?.CN === undefined ? undefined : String(peer.subject.CN), body: Buffer.concat(chunks).toString() });
       res.writeHead(200, { 'content-type': 'application/json' });
       if (req.url === '/apis/example.com/v1alpha1') {
         res.end(JSON.stringify({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'example.com/v1alpha1', resources: [{ name: 'widgets', namespaced: true, kind: 'Widget', verbs: ['get', 'list', 'create'] }] }));

@@ -29,5 +29,17 @@ export const OBJECTS_133: Record<string, Record<string, unknown>> = {
     metadata: { name: 'plc' },
     spec: { type: 'Limited', limited: { nominalConcurrencyShares: 10, limitResponse: { type: 'Queue', queuing: { queues: 16, handSize: 4, queueLengthLimit: 20 } } } },
   },
+  // Keyed "<resource>.<group>": core/v1 Events share the resource name.
+  'events.events.k8s.io': {
+    metadata: { name: 'ev-v1' },
+    eventTime: '2024-05-01T12:00:00.000000Z',
+    reportingController: 'example.com/controller',
+    reportingInstance: 'controller-1',
+    action: 'Test',
+    reason: 'Testing',
+    type: 'Normal',
+    regarding: { kind: 'Pod', name: 'p', namespace: 'default' },
+    note: 'hello',
+  },
   apiservices: { metadata: { name: 'v1alpha1.example.com' }, spec: { group: 'example.com', version: 'v1alpha1', groupPriorityMinimum: 1000, versionPriority: 15, service: { namespace: 'default', name: 'api' } } },
 };

@@ -44,6 +44,7 @@ const COLUMNS: Record<string, string[]> = {
   flowschemas: ['Name', 'PriorityLevel', 'MatchingPrecedence', 'DistinguisherMethod', 'Age', 'MissingPL'],
   prioritylevelconfigurations: ['Name', 'Type', 'NominalConcurrencyShares', 'Queues', 'HandSize', 'QueueLengthLimit', 'Age'],
   apiservices: ['Name', 'Service', 'Available', 'Age'],
+  'events.events.k8s.io': ['Last Seen', 'Type', 'Reason', 'Object', 'Subobject', 'Source', 'Message', 'First Seen', 'Count', 'Name'],
 };
 
 /** One invalid object per resource and the field error upstream reports for it. */
@@ -80,6 +81,10 @@ const INVALID: Record<string, [Record<string, unknown>, string]> = {
     { metadata: { name: 'bad' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Queue', queuing: { queues: 16, handSize: 20, queueLengthLimit: 5 } } } } },
     'spec.limited.limitResponse.queuing.handSize: Invalid value: 20: should not be greater than queues (16)',
   ],
+  'events.events.k8s.io': [
+    { metadata: { name: 'bad' }, reportingController: 'c', reportingInstance: 'i', action: 'A', reason: 'R', type: 'Normal', regarding: { kind: 'Pod', name: 'p', namespace: 'default' } },
+    'eventTime: Required value',
+  ],
   apiservices: [
     { metadata: { name: 'v1.wrong' }, spec: { group: 'example.com', version: 'v1alpha1', groupPriorityMinimum: 1000, versionPriority: 15 } },
     'metadata.name: Invalid value: "v1.wrong": must be `spec.version+"."+spec.group`: "v1alpha1.example.com"',
@@ -88,7 +93,9 @@ const INVALID: Record<string, [Record<string, unknown>, string]> = {
 
 describe('1.33 kinds: create, get, list, Table columns, one validation error', () => {
   for (const [resource, sample] of Object.entries(OBJECTS_133)) {
-    for (const d of defs.filter((x) => x.resource === resource)) {
+    // "<resource>.<group>" names one group's resource where two groups serve the name.
+    const [res, group] = resource.includes('.') ? [resource.slice(0, resource.indexOf('.')), resource.slice(resource.indexOf('.') + 1)] : [resource, undefined];
+    for (const d of defs.filter((x) => x.resource === res && (group === undefined || x.group === group))) {
       test(`${resource}.${d.group || 'core'}/${d.version}`, async () => {
         const name = `${String((sample.metadata as { name: string }).name).replace(/\./g, '-').replace(/:/g, '-')}-${d.version}`;
         const body = { apiVersion: gv(d), kind: d.kind, ...sample, metadata: { ...(sample.metadata as object), name: resource === 'ipaddresses' ? `10.200.0.${d.version === 'v1' ? 11 : 12}` : resource === 'apiservices' ? (sample.metadata as { name: string }).name : name } };
@@ -153,6 +160,32 @@ describe('1.33 kinds: behaviour beyond storage', () => {
     assert.equal(back.body.metadata.annotations, undefined);
     const table = await c.admin.get(`${hpaV2}/mixed`, { headers: TABLE });
     assert.deepEqual(table.body.rows[0].cells.slice(0, 6), ['mixed', 'Deployment/web', '<unknown>/10', '2', 7, 0]);
+  });
+
+  test('core/v1 and events.k8s.io/v1 Events are one store under two sets of field names', async () => {
+    const core = await c.admin.post('/api/v1/namespaces/default/events', {
+      metadata: { name: 'both' },
+      involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'default' },
+      reason: 'Started',
+      message: 'started container',
+      type: 'Normal',
+      source: { component: 'kubelet' },
+      count: 3,
+    });
+    assert.equal(core.status, 201, core.text);
+    const v1 = await c.admin.get('/apis/events.k8s.io/v1/namespaces/default/events/both');
+    assert.equal(v1.status, 200, v1.text);
+    assert.equal(v1.body.apiVersion, 'events.k8s.io/v1');
+    assert.deepEqual(v1.body.regarding, { kind: 'Pod', name: 'web-1', namespace: 'default' });
+    assert.equal(v1.body.note, 'started container');
+    assert.equal(v1.body.deprecatedCount, 3);
+    assert.deepEqual(v1.body.deprecatedSource, { component: 'kubelet' });
+    assert.equal(v1.body.involvedObject, undefined);
+    const selected = await c.admin.get('/apis/events.k8s.io/v1/namespaces/default/events?fieldSelector=regarding.name%3Dweb-1');
+    assert.deepEqual(selected.body.items.map((i: any) => i.metadata.name), ['both']);
+    const patched = await c.admin.patch('/apis/events.k8s.io/v1/namespaces/default/events/both', { note: 'restarted' }, 'application/merge-patch+json');
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal((await c.admin.get('/api/v1/namespaces/default/events/both')).body.message, 'restarted');
   });
 
   test('replicationcontrollers/scale reads the selector from the label set and writes spec.replicas', async () => {

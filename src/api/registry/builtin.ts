@@ -1,6 +1,7 @@
 import type { ResourceDef, NameRule, ScaleInfo } from './resource-def.ts';
 import { ALL_VERBS } from './resource-def.ts';
 import { hpaV1ToV2, hpaV2ToV1 } from '../conversion/autoscaling.ts';
+import { eventCoreToV1, eventV1Fields, eventV1ToCore } from '../conversion/events.ts';
 import { defaultHorizontalPodAutoscalerV2 } from '../defaults/k8s-133.ts';
 
 /**
@@ -64,6 +65,8 @@ interface Row {
   name?: NameRule;
   gen?: boolean;
   fields?: Fields;
+  /** Shares another group's storage (see ResourceDef.storageGroup). */
+  storageGroup?: string;
   /** Served from another version's storage through this conversion (see ResourceDef.convert). */
   convert?: ResourceDef['convert'];
   /** Verbs, when not all of them (read-only or create-only resources). */
@@ -124,6 +127,8 @@ const ROWS: Row[] = [
   { g: 'autoscaling', v: 'v2', kind: 'HorizontalPodAutoscaler', res: 'horizontalpodautoscalers', ns: true, short: ['hpa'], cat: ['all'], status: true, pkg: 'autoscaling' },
   // autoscaling/v1 reads and writes the autoscaling/v2 objects (v2 listed first: the preferred version).
   { g: 'autoscaling', v: 'v1', kind: 'HorizontalPodAutoscaler', res: 'horizontalpodautoscalers', ns: true, short: ['hpa'], cat: ['all'], status: true, pkg: 'autoscaling', convert: HPA_V1 },
+  // events.k8s.io Events are the core Events under other field names, in the same storage.
+  { g: 'events.k8s.io', v: 'v1', kind: 'Event', res: 'events', ns: true, short: ['ev'], fields: eventV1Fields, storageGroup: 'core', convert: { fromStored: eventCoreToV1, toStored: eventV1ToCore }, pkg: 'events' },
   { g: 'discovery.k8s.io', v: 'v1', kind: 'EndpointSlice', res: 'endpointslices', ns: true, pkg: 'discovery' },
   { g: 'networking.k8s.io', v: 'v1', kind: 'IngressClass', res: 'ingressclasses', ns: false, gen: true, pkg: 'networking' },
   { g: 'networking.k8s.io', v: 'v1', kind: 'ServiceCIDR', res: 'servicecidrs', ns: false, status: true, pkg: 'networking' },
@@ -169,6 +174,7 @@ export function builtinResources(): ResourceDef[] {
     typeName: `${protoPackage(r)}.${r.kind}`,
     graceful: r.kind === 'Pod' ? podGracePeriod : undefined,
     convert: r.convert,
+    storageGroup: r.storageGroup,
   }));
 }
 

@@ -48,6 +48,8 @@ export interface ResourceDef {
     fromStored(obj: Record<string, any>): Record<string, any> & { metadata: Record<string, any> };
     toStored(obj: Record<string, any>): Record<string, any> & { metadata: Record<string, any> };
   };
+  /** The group whose storage this resource shares (events.k8s.io Events are core Events: 'core'). */
+  storageGroup?: string;
   /** Objects of this resource are deleted gracefully (pods on a node). */
   graceful?: (obj: Record<string, any>) => number | undefined;
 }
@@ -66,7 +68,7 @@ export function groupVersion(def: Pick<ResourceDef, 'group' | 'version'>): strin
  */
 export const CUSTOM_RESOURCE_ROOT = '/registry/_customresources/';
 
-type KeyDef = Pick<ResourceDef, 'group' | 'resource'> & { custom?: unknown };
+type KeyDef = Pick<ResourceDef, 'group' | 'resource'> & { custom?: unknown; storageGroup?: string };
 
 /** The storage prefix of the resource a CRD (group + plural) defines, at every version. */
 export function customResourcePrefix(group: string, plural: string): string {
@@ -75,7 +77,7 @@ export function customResourcePrefix(group: string, plural: string): string {
 
 export function storagePrefix(def: KeyDef): string {
   if (def.custom !== undefined) return customResourcePrefix(def.group, def.resource);
-  return `/registry/${def.group || 'core'}/${def.resource}/`;
+  return `/registry/${def.storageGroup ?? (def.group || 'core')}/${def.resource}/`;
 }
 
 export function objectKey(def: KeyDef & Pick<ResourceDef, 'namespaced'>, namespace: string, name: string): string {

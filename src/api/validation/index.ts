@@ -65,6 +65,7 @@ import { validateStorageClass, validateStorageClassUpdate } from './storage/stor
 import * as csi from './storage/csi.ts';
 import * as apf from './flowcontrol/flowcontrol.ts';
 import { validateAPIService, validateAPIServiceUpdate } from './apiregistration/apiservice.ts';
+import { validateEventsV1Event, validateEventsV1EventUpdate } from './events/event.ts';
 
 export interface GVK {
   group: string;
@@ -140,6 +141,7 @@ const VALIDATORS: Record<string, KindValidator> = {
   'flowcontrol.apiserver.k8s.io/FlowSchema': v(apf.validateFlowSchema, apf.validateFlowSchemaUpdate),
   'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration': v(apf.validatePriorityLevelConfiguration, apf.validatePriorityLevelConfigurationUpdate),
   'apiregistration.k8s.io/APIService': v(validateAPIService, validateAPIServiceUpdate),
+  'events.k8s.io/Event': v(validateEventsV1Event, validateEventsV1EventUpdate),
 };
 
 export function hasValidator(gvk: GVK): boolean {

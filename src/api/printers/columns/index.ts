@@ -21,6 +21,7 @@ import {
   servicePrinter,
 } from './core.ts';
 import { eventPrinter } from './event.ts';
+import { eventV1ToCore } from '../../conversion/events.ts';
 import { NAME } from './meta.ts';
 import {
   certificateSigningRequestPrinter,
@@ -101,6 +102,8 @@ const PRINTERS: Record<string, Printer> = {
   'flowcontrol.apiserver.k8s.io/FlowSchema': flowSchemaPrinter,
   'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration': priorityLevelConfigurationPrinter,
   'apiregistration.k8s.io/APIService': apiServicePrinter,
+  // Upstream prints events.k8s.io Events with the core printer (both are the internal Event).
+  'events.k8s.io/Event': { columns: eventPrinter.columns, cells: (o, now) => eventPrinter.cells(eventV1ToCore(o), now) },
 };
 
 /** Go's Time.UTC().Format(time.RFC3339): whole seconds, "Z". */
