@@ -188,6 +188,32 @@ describe('1.33 kinds: behaviour beyond storage', () => {
     assert.equal((await c.admin.get('/api/v1/namespaces/default/events/both')).body.message, 'restarted');
   });
 
+  test('bindings and pods/binding assign a pod to a node once, as a scheduler does', async () => {
+    const pods = '/api/v1/namespaces/default/pods';
+    for (const n of ['bind-a', 'bind-b']) {
+      const p = await c.admin.post(pods, { metadata: { name: n }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+      assert.equal(p.status, 201, p.text);
+    }
+    const viaCollection = await c.admin.post('/api/v1/namespaces/default/bindings', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-a', annotations: { 'scheduled-by': 'test' } }, target: { kind: 'Node', name: 'node-1' } });
+    assert.equal(viaCollection.status, 201, viaCollection.text);
+    assert.deepEqual(viaCollection.body, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    const a = (await c.admin.get(`${pods}/bind-a`)).body;
+    assert.equal(a.spec.nodeName, 'node-1');
+    assert.equal(a.metadata.annotations['scheduled-by'], 'test');
+    assert.ok(a.status.conditions.some((x: any) => x.type === 'PodScheduled' && x.status === 'True'));
+    const again = await c.admin.post(`${pods}/bind-a/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-a' }, target: { name: 'node-2' } });
+    assert.equal(again.status, 409, again.text);
+    assert.equal(again.body.message, 'Operation cannot be fulfilled on binding "bind-a": pod bind-a is already assigned to node "node-1"');
+    const mismatch = await c.admin.post(`${pods}/bind-b/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-a' }, target: { name: 'node-2' } });
+    assert.equal(mismatch.status, 400);
+    assert.equal(mismatch.body.message, 'name in URL does not match name in Binding object');
+    const viaSub = await c.admin.post(`${pods}/bind-b/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-b' }, target: { name: 'node-2' } });
+    assert.equal(viaSub.status, 201, viaSub.text);
+    assert.equal((await c.admin.get(`${pods}/bind-b`)).body.spec.nodeName, 'node-2');
+    const noTarget = await c.admin.post('/api/v1/namespaces/default/bindings', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-b' }, target: {} });
+    assert.match(noTarget.body.message, /target\.name: Required value/);
+  });
+
   test('replicationcontrollers/scale reads the selector from the label set and writes spec.replicas', async () => {
     const rcs = '/api/v1/namespaces/default/replicationcontrollers';
     const created = await c.admin.post(rcs, { metadata: { name: 'scaled' }, spec: { template: { metadata: { labels: { app: 'scaled' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } });

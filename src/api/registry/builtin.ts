@@ -76,7 +76,7 @@ interface Row {
 
 const ROWS: Row[] = [
   { g: '', v: 'v1', kind: 'Namespace', res: 'namespaces', ns: false, short: ['ns'], status: true, extra: ['finalize'], name: 'label', fields: (o) => ({ 'status.phase': str(o.status?.phase) }), pkg: 'core' },
-  { g: '', v: 'v1', kind: 'Pod', res: 'pods', ns: true, short: ['po'], cat: ['all'], status: true, fields: podFields, pkg: 'core' },
+  { g: '', v: 'v1', kind: 'Pod', res: 'pods', ns: true, short: ['po'], cat: ['all'], status: true, extra: ['binding'], fields: podFields, pkg: 'core' },
   { g: '', v: 'v1', kind: 'Service', res: 'services', ns: true, short: ['svc'], cat: ['all'], status: true, name: 'label-1035', fields: (o) => ({ 'spec.clusterIP': str(o.spec?.clusterIP), 'spec.type': str(o.spec?.type) }), pkg: 'core' },
   { g: '', v: 'v1', kind: 'Endpoints', res: 'endpoints', ns: true, short: ['ep'], pkg: 'core' },
   { g: '', v: 'v1', kind: 'ConfigMap', res: 'configmaps', ns: true, short: ['cm'], pkg: 'core' },
@@ -121,6 +121,8 @@ const ROWS: Row[] = [
   // Kubernetes 1.33's other default resources (GA and default-on beta), as upstream registers them.
   { g: '', v: 'v1', kind: 'PodTemplate', res: 'podtemplates', ns: true, pkg: 'core' },
   { g: '', v: 'v1', kind: 'ReplicationController', res: 'replicationcontrollers', ns: true, short: ['rc'], cat: ['all'], status: true, scale: true, gen: true, fields: (o) => ({ 'status.replicas': str(o.status?.replicas ?? 0) }), pkg: 'core' },
+  // Binds a pod to a node (what a scheduler does); pods/<name>/binding does the same.
+  { g: '', v: 'v1', kind: 'Binding', res: 'bindings', ns: true, verbs: ['create'], virtual: 'pod-binding', pkg: 'core' },
   // Computed on each read from the health of the store and of the embedded components; never stored.
   { g: '', v: 'v1', kind: 'ComponentStatus', res: 'componentstatuses', ns: false, short: ['cs'], verbs: ['get', 'list'], virtual: 'component-status', pkg: 'core' },
   { g: 'apps', v: 'v1', kind: 'ControllerRevision', res: 'controllerrevisions', ns: true, pkg: 'apps' },

@@ -8,6 +8,7 @@ import { getScale, writeScale } from './scale.ts';
 import { updateObject } from './update.ts';
 import { VIRTUAL_HANDLERS } from './virtual/index.ts';
 import { decodeObject } from './decode-object.ts';
+import { bindPod } from './binding.ts';
 
 /** Routes a resource request (other than watch) to its handler by verb and subresource. */
 export async function dispatch(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -50,6 +51,7 @@ export async function dispatch(ctx: RestContext, req: RestRequest): Promise<Rest
     if (info.verb === 'update' || info.verb === 'patch') return writeScale(ctx, req, info.verb);
     throw methodNotAllowed();
   }
+  if (sub === 'binding' && def.kind === 'Pod' && def.group === '' && info.verb === 'create') return bindPod(ctx, req);
   if (sub === 'finalize' && def.kind === 'Namespace' && def.group === '' && info.verb === 'update') {
     // Only spec.finalizers may change through /finalize; updateObject keeps status as is.
     return updateObject(ctx, req);
