@@ -5,9 +5,9 @@
  */
 import { jsonEqual } from '../json-equal.ts';
 import type { Schema } from '../schema/types.ts';
-import { emptySet, insertPath, type FieldSet } from './field-set.ts';
-import { fieldPE, serializePE, type PathElement } from './path-element.ts';
-import { entryRef, isPlainObject, sharedShape, shapeOf, type Ref } from './shape.ts';
+import { emptySet, insertKeys, type FieldSet } from './field-set.ts';
+import { parsePE, serializePE } from './path-element.ts';
+import { entryRef, isPlainObject, listItemPE, sharedShape, shapeOf, TypedValueError, type Ref } from './shape.ts';
 import { itemPE } from './to-field-set.ts';
 
 export interface Comparison {
@@ -18,15 +18,24 @@ export interface Comparison {
 
 /** Compare lhs (old) with rhs (new). Pass {} rather than undefined for a missing old object. */
 export function compareObjects(schema: Schema | undefined, ref: Ref, lhs: unknown, rhs: unknown): Comparison {
-  const c: Comparison = { added: emptySet(), modified: emptySet(), removed: emptySet() };
+  return compareInto(schema, ref, lhs, rhs, { added: emptySet(), modified: emptySet(), removed: emptySet() });
+}
+
+/**
+ * compareObjects into sets the caller gives; c.added and c.modified may be one set, for a caller
+ * that only needs their union (a write with no other manager to take fields from).
+ */
+export function compareInto(schema: Schema | undefined, ref: Ref, lhs: unknown, rhs: unknown, c: Comparison): Comparison {
   walk(schema, ref, lhs, rhs, [], c);
   return c;
 }
 
-function leaf(l: unknown, r: unknown, path: PathElement[], c: Comparison): void {
-  if (l === undefined) insertPath(c.added, path);
-  else if (r === undefined) insertPath(c.removed, path);
-  else if (!jsonEqual(l, r)) insertPath(c.modified, path);
+// `keys` is the path as serialised elements, one stack pushed and popped along the walk: paths
+// are copied only into the sets, never per step.
+function leaf(l: unknown, r: unknown, keys: string[], c: Comparison): void {
+  if (l === undefined) insertKeys(c.added, keys);
+  else if (r === undefined) insertKeys(c.removed, keys);
+  else if (!jsonEqual(l, r)) insertKeys(c.modified, keys);
 }
 
 function isEmptyContainer(v: unknown): boolean {
@@ -35,18 +44,18 @@ function isEmptyContainer(v: unknown): boolean {
   return isPlainObject(v) && Object.keys(v).length === 0;
 }
 
-function walk(schema: Schema | undefined, ref: Ref, l: unknown, r: unknown, path: PathElement[], c: Comparison): void {
+function walk(schema: Schema | undefined, ref: Ref, l: unknown, r: unknown, keys: string[], c: Comparison): void {
   const shape = sharedShape(schema, ref, l, r);
   if (shape.kind === 'leaf' || (isEmptyContainer(l) && isEmptyContainer(r))) {
     // Empty and null containers on both sides are compared as leaves, keeping {} vs null apart.
-    leaf(l, r, path, c);
+    leaf(l, r, keys, c);
     return;
   }
   if (shape.kind === 'struct' || shape.kind === 'map') {
     const lm = isPlainObject(l) ? l : undefined;
     const rm = isPlainObject(r) ? r : undefined;
-    const keys = new Set([...Object.keys(lm ?? {}), ...Object.keys(rm ?? {})]);
-    for (const k of keys) {
+    const names = lm ? new Set([...Object.keys(lm), ...Object.keys(rm ?? {})]) : Object.keys(rm ?? {});
+    for (const k of names) {
       const { ref: child, declared, optional } = entryRef(shape, k);
       let lv: unknown = lm?.[k];
       let rv: unknown = rm?.[k];
@@ -68,35 +77,40 @@ function walk(schema: Schema | undefined, ref: Ref, l: unknown, r: unknown, path
         }
       }
       if (lv === undefined && rv === undefined) continue;
-      walk(schema, child, lv, rv, [...path, fieldPE(k)], c);
+      keys.push(`f:${k}`);
+      walk(schema, child, lv, rv, keys, c);
+      keys.pop();
     }
   } else {
-    const li = indexItems(shape.list, l, path);
-    const ri = indexItems(shape.list, r, path);
-    const keys = new Set([...li.keys(), ...ri.keys()]);
-    for (const k of keys) {
-      const a = li.get(k);
-      const b = ri.get(k);
-      const pe = (a ?? b)?.pe as PathElement;
-      walk(schema, shape.item, a?.item, b?.item, [...path, pe], c);
+    const li = indexItems(shape.list, l, keys);
+    const ri = indexItems(shape.list, r, keys);
+    for (const k of li.size === 0 ? ri.keys() : new Set([...li.keys(), ...ri.keys()])) {
+      keys.push(k);
+      walk(schema, shape.item, li.get(k)?.item, ri.get(k)?.item, keys, c);
+      keys.pop();
     }
   }
-  if (l === undefined) insertPath(c.added, path);
-  else if (r === undefined) insertPath(c.removed, path);
+  if (l === undefined) insertKeys(c.added, keys);
+  else if (r === undefined) insertKeys(c.removed, keys);
 }
 
-function indexItems(
-  list: Parameters<typeof itemPE>[0],
-  v: unknown,
-  path: PathElement[],
-): Map<string, { pe: PathElement; item: unknown }> {
-  const out = new Map<string, { pe: PathElement; item: unknown }>();
+function indexItems(list: Parameters<typeof itemPE>[0], v: unknown, keys: readonly string[]): Map<string, { item: unknown }> {
+  const out = new Map<string, { item: unknown }>();
   if (!Array.isArray(v)) return out;
   v.forEach((item, i) => {
-    const pe = itemPE(list, item, path, i);
-    const key = serializePE(pe);
+    const key = itemKey(list, item, keys, i);
     // Duplicates are tolerated in stored objects; the first occurrence stands for the key.
-    if (!out.has(key)) out.set(key, { pe, item });
+    if (!out.has(key)) out.set(key, { item });
   });
   return out;
+}
+
+function itemKey(list: Parameters<typeof itemPE>[0], item: unknown, keys: readonly string[], i: number): string {
+  try {
+    return serializePE(listItemPE(list, item));
+  } catch (e) {
+    // The path is parsed back from the key stack only for the error message itemPE builds.
+    if (e instanceof TypedValueError) itemPE(list, item, keys.map(parsePE), i);
+    throw e;
+  }
 }

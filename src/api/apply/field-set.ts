@@ -29,10 +29,15 @@ export function emptySet(): FieldSet {
 }
 
 export function insertPath(set: FieldSet, path: Path): void {
-  if (path.length === 0) return;
+  insertKeys(set, path.map(serializePE));
+}
+
+/** insertPath for a path already serialised element by element. */
+export function insertKeys(set: FieldSet, keys: readonly string[]): void {
+  if (keys.length === 0) return;
   let node = set;
-  for (let i = 0; i < path.length - 1; i++) {
-    const key = serializePE(path[i] as PathElement);
+  for (let i = 0; i < keys.length - 1; i++) {
+    const key = keys[i] as string;
     let child = node.children.get(key);
     if (!child) {
       child = emptySet();
@@ -40,7 +45,7 @@ export function insertPath(set: FieldSet, path: Path): void {
     }
     node = child;
   }
-  node.members.add(serializePE(path[path.length - 1] as PathElement));
+  node.members.add(keys[keys.length - 1] as string);
 }
 
 export function setFromPaths(paths: readonly Path[]): FieldSet {
@@ -106,6 +111,24 @@ export function recursiveDifference(a: FieldSet, b: FieldSet): FieldSet {
   return withChildren(members, children);
 }
 
+/**
+ * difference(a, b) (recursive: recursiveDifference) done in place, for a set its builder still
+ * holds alone: the same result without copying a. (a built by insertPath has no empty nodes, so
+ * pruning the nodes this empties is all the pruning the copying forms do.)
+ */
+export function subtractInPlace(a: FieldSet, b: FieldSet, recursive: boolean): void {
+  for (const m of b.members) {
+    a.members.delete(m);
+    if (recursive) a.children.delete(m);
+  }
+  for (const [k, bc] of b.children) {
+    const c = a.children.get(k);
+    if (!c) continue;
+    subtractInPlace(c, bc, recursive);
+    if (isEmpty(c)) a.children.delete(k);
+  }
+}
+
 export function intersection(a: FieldSet, b: FieldSet): FieldSet {
   const members = new Set([...a.members].filter((m) => b.members.has(m)));
   const children = new Map<string, FieldSet>();
@@ -125,7 +148,15 @@ export function equalSets(a: FieldSet, b: FieldSet): boolean {
 }
 
 function sortedKeys(keys: Iterable<string>): string[] {
-  return [...keys].map((k) => [k, parsePE(k)] as const).sort((x, y) => comparePE(x[1], y[1])).map(([k]) => k);
+  const all = [...keys];
+  // Field elements ("f:name") order by name, and with the common prefix that is the order of
+  // the keys themselves: no need to parse them (the usual case, and the cost of encoding).
+  if (all.every((k) => k.startsWith('f:'))) return all.sort(cmpKeys);
+  return all.map((k) => [k, parsePE(k)] as const).sort((x, y) => comparePE(x[1], y[1])).map(([k]) => k);
+}
+
+function cmpKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Every member path, in upstream's iteration order (sorted by element at each level). */
@@ -146,13 +177,12 @@ export function setPaths(set: FieldSet): PathElement[][] {
 /** Serialise to FieldsV1: "." first when the path is itself a member and has children. */
 export function toFieldsV1(set: FieldSet): FieldsV1 {
   const out: FieldsV1 = {};
-  for (const k of sortedKeys(new Set([...set.members, ...set.children.keys()]))) {
+  const keys = set.children.size === 0 ? set.members : new Set([...set.members, ...set.children.keys()]);
+  for (const k of sortedKeys(keys)) {
     const c = set.children.get(k);
     if (c && !isEmpty(c)) {
-      const inner: FieldsV1 = {};
-      if (set.members.has(k)) inner['.'] = {};
-      Object.assign(inner, toFieldsV1(c));
-      out[k] = inner;
+      const inner = toFieldsV1(c);
+      out[k] = set.members.has(k) ? { '.': {}, ...inner } : inner;
     } else {
       out[k] = {};
     }

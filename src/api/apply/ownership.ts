@@ -14,6 +14,7 @@ import {
   isEmpty,
   recursiveDifference,
   setPaths,
+  subtractInPlace,
   union,
   type FieldSet,
 } from './field-set.ts';
@@ -48,9 +49,29 @@ export function stripMeta(set: FieldSet): FieldSet {
   return difference(set, STRIP_SET);
 }
 
+/**
+ * withoutReset(stripMeta(set)) in place, for a set only the caller holds (a write's changes
+ * gathered straight from the comparison): no copies of the whole set.
+ */
+export function stripMetaAndResetInPlace(set: FieldSet, reset: FieldSet): FieldSet {
+  subtractInPlace(set, reset, true);
+  subtractInPlace(set, STRIP_SET, false);
+  return set;
+}
+
+/** Few distinct reset lists exist (one per endpoint kind); a bound keeps odd callers from growing it. */
+const resetSets = new Map<string, FieldSet>();
+const MAX_RESET_SETS = 64;
+
 /** Reset fields as dotted paths ("status", "metadata.labels"); they and all below are ignored. */
 export function resetFieldSet(resetFields: readonly string[] | undefined): FieldSet {
-  return pathsSet((resetFields ?? []).map((f) => f.split('.')));
+  const id = JSON.stringify(resetFields ?? []);
+  let set = resetSets.get(id);
+  if (!set) {
+    set = pathsSet((resetFields ?? []).map((f) => f.split('.')));
+    if (resetSets.size < MAX_RESET_SETS) resetSets.set(id, set);
+  }
+  return set;
 }
 
 export function withoutReset(set: FieldSet, reset: FieldSet): FieldSet {

@@ -5,8 +5,8 @@
  */
 import type { Schema } from '../schema/types.ts';
 import { capUpdateManagers } from './cap-managers.ts';
-import { compareObjects } from './compare.ts';
-import { isEmpty, union } from './field-set.ts';
+import { compareInto, compareObjects } from './compare.ts';
+import { emptySet, isEmpty, union, type FieldSet } from './field-set.ts';
 import {
   decodeManagedFields,
   encodeManagedFields,
@@ -18,7 +18,7 @@ import {
   type ManagerState,
 } from './managed-fields.ts';
 import { apiVersionOf, rawManagedFields, viewWithoutManagedFields } from './object-meta.ts';
-import { filterComparison, resetFieldSet, stripMeta, takeFromOthers, withoutReset } from './ownership.ts';
+import { filterComparison, resetFieldSet, stripMeta, stripMetaAndResetInPlace, takeFromOthers, withoutReset } from './ownership.ts';
 import { rootRef, TypedValueError } from './shape.ts';
 
 export type Subresource = '' | 'status' | 'scale';
@@ -100,14 +100,24 @@ export function recordUpdate(
   const ref = rootRef(schema, typeName);
   const reset = resetFieldSet(u.resetFields);
   // A create compares against an empty object, as upstream compares against a new zero value.
-  const comparison = filterComparison(
-    compareObjects(schema, ref, viewWithoutManagedFields(oldObj ?? {}), viewWithoutManagedFields(newObj)),
-    reset,
-  );
-  // The write is first recorded under a temporary identity, so the manager's own earlier
-  // entry loses what changed like everyone else's; then the two are joined.
-  const out = takeFromOthers(managers, '', comparison, true);
-  const taken = stripMeta(withoutReset(union(comparison.modified, comparison.added), reset));
+  const lhs = viewWithoutManagedFields(oldObj ?? {});
+  const rhs = viewWithoutManagedFields(newObj);
+  let out: Managers;
+  let taken: FieldSet;
+  if (managers.size === 0) {
+    // Nobody to take fields from (every create without managedFields): all that matters is
+    // what was added or modified, gathered straight into one set.
+    const changed = emptySet();
+    compareInto(schema, ref, lhs, rhs, { added: changed, modified: changed, removed: emptySet() });
+    taken = stripMetaAndResetInPlace(changed, reset);
+    out = new Map();
+  } else {
+    const comparison = filterComparison(compareObjects(schema, ref, lhs, rhs), reset);
+    // The write is first recorded under a temporary identity, so the manager's own earlier
+    // entry loses what changed like everyone else's; then the two are joined.
+    out = takeFromOthers(managers, '', comparison, true);
+    taken = stripMeta(withoutReset(union(comparison.modified, comparison.added), reset));
+  }
   if (isEmpty(taken)) return out;
   const state: ManagerState = {
     manager: u.manager,

@@ -1,0 +1,171 @@
+/**
+ * The write path's cheap forms of managedFields tracking must record exactly what the generic
+ * Update machinery records: a write with no managers to take fields from (every create) gathers
+ * its changes into one set and strips it in place; FieldsV1 keys that are all field names are
+ * sorted without parsing; the comparison walks a stack of serialised path elements.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadSchema } from '../schema/schema.ts';
+import { compareObjects } from './compare.ts';
+import { difference, emptySet, insertPath, recursiveDifference, setFromPaths, subtractInPlace, toFieldsV1, union, type FieldSet } from './field-set.ts';
+import type { ManagedFieldsEntry } from './managed-fields.ts';
+import { viewWithoutManagedFields } from './object-meta.ts';
+import { filterComparison, resetFieldSet, stripMeta, withoutReset } from './ownership.ts';
+import { fieldPE, keyPE, type PathElement } from './path-element.ts';
+import { rootRef, TypedValueError } from './shape.ts';
+import { updateManagedFields } from './update.ts';
+
+type Obj = Record<string, any>;
+const schema = loadSchema();
+const T0 = '2024-05-01T10:00:00Z';
+
+/** The generic Update of a create, spelled out step by step from the set operations. */
+function genericCreateFields(typeName: string | undefined, obj: Obj, resetFields: string[]): ManagedFieldsEntry['fieldsV1'] | undefined {
+  const reset = resetFieldSet(resetFields);
+  let c;
+  try {
+    c = filterComparison(compareObjects(schema, rootRef(schema, typeName), {}, viewWithoutManagedFields(obj)), reset);
+  } catch (e) {
+    if (e instanceof TypedValueError) return undefined;
+    throw e;
+  }
+  const taken = stripMeta(withoutReset(union(c.modified, c.added), reset));
+  const v1 = toFieldsV1(taken);
+  return Object.keys(v1).length === 0 ? undefined : v1;
+}
+
+const pod = (spec: Obj, extra: Obj = {}): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', uid: 'u', creationTimestamp: T0 }, spec, ...extra });
+
+const CASES: Array<{ name: string; gvk: { group: string; version: string; kind: string } | undefined; obj: Obj; reset?: string[] }> = [
+  {
+    name: 'ConfigMap with labels, annotations and data',
+    gvk: { group: '', version: 'v1', kind: 'ConfigMap' },
+    obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns', labels: { a: '1' }, annotations: { 'x/y': 'z' }, generation: 1 }, data: { k: 'v', 'a.b': 'c' }, binaryData: {} },
+  },
+  {
+    name: 'Deployment: keyed ports (protocol defaulted), env, status reset',
+    gvk: { group: 'apps', version: 'v1', kind: 'Deployment' },
+    reset: ['status'],
+    obj: {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'ns', labels: { app: 'd' }, managedFields: 'undecodable' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'd' } },
+        strategy: {},
+        template: {
+          metadata: { labels: { app: 'd' }, creationTimestamp: null },
+          spec: { containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80 }, { containerPort: 443, protocol: 'TCP' }], env: [{ name: 'A', value: 'b' }], resources: {} }] },
+        },
+      },
+      status: { replicas: 0 },
+    },
+  },
+  {
+    name: 'Pod: empty and null containers, a pointer struct set to {}, a scalar where a struct belongs',
+    gvk: { group: '', version: 'v1', kind: 'Pod' },
+    reset: ['status'],
+    obj: pod({ containers: [], initContainers: null, securityContext: {}, dnsConfig: 'odd', volumes: [{ name: 'v', emptyDir: {} }], tolerations: [] }, { status: { phase: 'Pending' } }),
+  },
+  {
+    name: 'Pod: duplicate list keys (first wins) and undefined-valued keys',
+    gvk: { group: '', version: 'v1', kind: 'Pod' },
+    obj: pod({ containers: [{ name: 'a', image: 'x' }, { name: 'a', image: 'y' }], nodeName: undefined, hostname: 'h' }),
+  },
+  {
+    name: 'Pod: a list item without its key field makes the bookkeeping give up',
+    gvk: { group: '', version: 'v1', kind: 'Pod' },
+    obj: pod({ containers: [{ image: 'x' }] }),
+  },
+  {
+    name: 'Deployment on /status: spec reset',
+    gvk: { group: 'apps', version: 'v1', kind: 'Deployment' },
+    reset: ['spec'],
+    obj: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: 1 }, status: { replicas: 1, conditions: [{ type: 'Available', status: 'True' }] } },
+  },
+  {
+    name: 'a dotted reset path',
+    gvk: { group: '', version: 'v1', kind: 'ConfigMap' },
+    reset: ['metadata.labels', 'data'],
+    obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: '1' }, annotations: { b: '2' } }, data: { k: 'v' } },
+  },
+  {
+    name: 'no schema (a custom resource without a structural schema): objects are maps, lists atomic',
+    gvk: undefined,
+    reset: ['status'],
+    obj: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'ns' }, spec: { size: 3, parts: [{ a: 1 }], nested: { deep: { x: null } }, empty: {} }, status: { ok: true } },
+  },
+  {
+    name: 'only server-owned metadata: nothing to record',
+    gvk: { group: '', version: 'v1', kind: 'ConfigMap' },
+    obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns', uid: 'u', resourceVersion: '3' } },
+  },
+];
+
+describe('managedFields of a create: the one-set path records what the generic Update records', () => {
+  for (const c of CASES) {
+    test(c.name, () => {
+      const typeName = c.gvk ? schema.typeNameForKind(c.gvk) : undefined;
+      if (c.gvk) assert.equal(typeof typeName, 'string');
+      const expected = genericCreateFields(typeName, c.obj, c.reset ?? []);
+      // Sent managedFields that do not decode leave no managers either: the same path.
+      const mf = updateManagedFields(schema, typeName, undefined, structuredClone(c.obj), 'creator', 'Update', '', T0, { resetFields: c.reset ?? [], apiVersion: 'v1' });
+      if (expected === undefined) assert.deepEqual(mf, []);
+      else {
+        assert.equal(mf.length, 1);
+        assert.deepEqual(mf[0]?.fieldsV1, expected);
+        // Same key order too, as clients see the JSON.
+        assert.equal(JSON.stringify(mf[0]?.fieldsV1), JSON.stringify(expected));
+      }
+    });
+  }
+
+  test('the reference itself is not vacuous: the ConfigMap records labels, annotations and data', () => {
+    const mf = updateManagedFields(schema, schema.typeNameForKind({ group: '', version: 'v1', kind: 'ConfigMap' }), undefined, structuredClone(CASES[0]!.obj), 'm', 'Update', '', T0, { apiVersion: 'v1' });
+    assert.deepEqual(mf[0]?.fieldsV1, {
+      'f:binaryData': {},
+      'f:data': { '.': {}, 'f:a.b': {}, 'f:k': {} },
+      'f:metadata': { 'f:annotations': { '.': {}, 'f:x/y': {} }, 'f:labels': { '.': {}, 'f:a': {} } },
+    });
+  });
+});
+
+const f = (...names: string[]): PathElement[] => names.map(fieldPE);
+
+describe('subtractInPlace', () => {
+  const build = (): FieldSet =>
+    setFromPaths([f('a'), f('a', 'b'), f('a', 'b', 'c'), f('metadata', 'name'), f('metadata', 'labels', 'x'), f('spec', 'x'), [fieldPE('l'), keyPE([['k', 1]])]]);
+  const others = [
+    setFromPaths([f('a'), f('metadata', 'name'), f('spec')]),
+    setFromPaths([f('a', 'b'), f('metadata', 'labels', 'x'), f('zzz')]),
+    setFromPaths([[fieldPE('l'), keyPE([['k', 1]])], f('spec', 'x')]),
+    emptySet(),
+  ];
+  for (const [i, b] of others.entries()) {
+    test(`equals difference and recursiveDifference on a freshly built set (${i})`, () => {
+      const flat = build();
+      subtractInPlace(flat, b, false);
+      assert.deepEqual(toFieldsV1(flat), toFieldsV1(difference(build(), b)));
+      assert.deepEqual(flat, difference(build(), b));
+      const deep = build();
+      subtractInPlace(deep, b, true);
+      assert.deepEqual(deep, recursiveDifference(build(), b));
+    });
+  }
+});
+
+describe('toFieldsV1 order', () => {
+  test('field names sort bytewise; mixed element kinds still sort fields < keys < values < indexes', () => {
+    const s = emptySet();
+    for (const n of ['b', 'B', 'a.b', 'a', '~', '_']) insertPath(s, f(n));
+    assert.deepEqual(Object.keys(toFieldsV1(s)), ['f:B', 'f:_', 'f:a', 'f:a.b', 'f:b', 'f:~']);
+    const m = emptySet();
+    insertPath(m, [{ kind: 'index', index: 2 }]);
+    insertPath(m, [{ kind: 'value', value: 'x' }]);
+    insertPath(m, [keyPE([['name', 'a']])]);
+    insertPath(m, f('z'));
+    assert.deepEqual(Object.keys(toFieldsV1(m)), ['f:z', 'k:{"name":"a"}', 'v:"x"', 'i:2']);
+  });
+});
