@@ -60,11 +60,13 @@ export async function serveNonResource(ctx: RestContext, st: PipelineState, req:
   if (parts[0] === 'apis') {
     if (parts.length === 1) {
       const v = negotiateDiscovery(req.headers.accept);
-      if (v) return json(aggregatedDiscovery(ctx.registry, false, v), aggregatedDiscoveryContentType(v));
-      return json(apiGroupList(ctx.registry));
+      // Aggregated APIs (APIServices backed by a Service) are listed beside this server's own groups.
+      const agg = ctx.aggregator?.discovery;
+      if (v) return json(agg ? agg.aggregated(aggregatedDiscovery(ctx.registry, false, v) as object) : aggregatedDiscovery(ctx.registry, false, v), aggregatedDiscoveryContentType(v));
+      return json(agg ? agg.groupList(apiGroupList(ctx.registry) as object) : apiGroupList(ctx.registry));
     }
     if (parts.length === 2) {
-      const doc = apiGroup(ctx.registry, parts[1]!);
+      const doc = apiGroup(ctx.registry, parts[1]!) ?? ctx.aggregator?.discovery.group(parts[1]!);
       if (doc) return json(doc);
     }
     if (parts.length === 3) {

@@ -17,6 +17,7 @@ import { startControlPlane, type ControlPlane } from '../../src/server/control-p
 import { createCA } from '../../src/pki/ca.ts';
 import { issueCert } from '../../src/pki/certs.ts';
 import { TestClient } from '../helpers/client.ts';
+import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
 
 const now = new Date();
 const backendCa = createCA({ commonName: 'backend-ca', now, validityDays: 1 });
@@ -136,6 +137,24 @@ describe('APIService aggregation', () => {
 
     const table = await admin.get(`${APISERVICES}/v1alpha1.example.com`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
     assert.deepEqual(table.body.rows[0].cells.slice(0, 3), ['v1alpha1.example.com', 'default/api', 'True']);
+  });
+
+  test('discovery lists the aggregated group with the resources its backend reported', async () => {
+    await availableCondition('v1alpha1.example.com', (c) => c.status === 'True');
+    const legacy = await admin.get('/apis');
+    const g = legacy.body.groups.find((x: any) => x.name === 'example.com');
+    assert.deepEqual(g, { name: 'example.com', versions: [{ groupVersion: 'example.com/v1alpha1', version: 'v1alpha1' }], preferredVersion: { groupVersion: 'example.com/v1alpha1', version: 'v1alpha1' } });
+    const group = await admin.get('/apis/example.com');
+    assert.equal(group.body.kind, 'APIGroup');
+    const agg = await admin.get('/apis', { headers: { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' } });
+    const item = agg.body.items.find((x: any) => x.metadata.name === 'example.com');
+    assert.deepEqual(item.versions[0].resources[0], { resource: 'widgets', responseKind: { group: 'example.com', version: 'v1alpha1', kind: 'Widget' }, scope: 'Namespaced', singularResource: '', verbs: ['get', 'list', 'create'] });
+  });
+
+  test('kubectl finds the aggregated resource through discovery', { skip: kubectlSkip(33) }, async () => {
+    const r = await runKubectl(33, cp.kubeconfigPath, ['api-resources', '--api-group=example.com', '--no-headers']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^widgets\s+example\.com\/v1alpha1\s+true\s+Widget/m);
   });
 
   test('the request is authorized here first: a user without access never reaches the backend', async () => {

@@ -18,6 +18,21 @@ export interface Availability {
   status: 'True' | 'False';
   reason: string;
   message: string;
+  /** The backend's APIResourceList, from a passed discovery check. */
+  discovery?: Obj;
+}
+
+/** A discovery document larger than this is not kept (the check still counts as passed). */
+export const MAX_DISCOVERY_BYTES = 1024 * 1024;
+
+function parseDiscovery(chunks: Buffer[], size: number): Obj | undefined {
+  if (size > MAX_DISCOVERY_BYTES) return undefined;
+  try {
+    const doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return doc && typeof doc === 'object' && Array.isArray(doc.resources) ? doc : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export const DISCOVERY_CHECK_TIMEOUT_MS = 5000;
@@ -47,10 +62,28 @@ function discoveryCheck(deps: CheckDeps, a: Obj, endpoint: { host: string; port:
     });
     const timer = setTimeout(() => req.destroy(new Error('Client.Timeout exceeded while awaiting headers')), DISCOVERY_CHECK_TIMEOUT_MS);
     req.on('response', (res) => {
-      clearTimeout(timer);
-      res.resume();
       const code = res.statusCode ?? 0;
-      resolve(code >= 200 && code < 300 ? { status: 'True', reason: 'Passed', message: 'all checks passed' } : failed(`bad status from ${url}: ${code}`));
+      if (code < 200 || code >= 300) {
+        clearTimeout(timer);
+        res.resume();
+        resolve(failed(`bad status from ${url}: ${code}`));
+        return;
+      }
+      // The body is kept (bounded) for this server's discovery documents.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= MAX_DISCOVERY_BYTES) chunks.push(c);
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: 'True', reason: 'Passed', message: 'all checks passed', discovery: parseDiscovery(chunks, size) });
+      });
+      res.on('error', (err) => {
+        clearTimeout(timer);
+        resolve(failed(err.message));
+      });
     });
     req.on('error', (err) => {
       clearTimeout(timer);
@@ -97,7 +130,15 @@ export interface AvailabilityController {
 }
 
 export function startAvailabilityController(
-  deps: CheckDeps & { now: () => Date; log: { error(o: object, msg: string): void }; resyncMs: number; names: () => string[]; get: (name: string) => Obj | undefined },
+  deps: CheckDeps & {
+    now: () => Date;
+    log: { error(o: object, msg: string): void };
+    resyncMs: number;
+    names: () => string[];
+    get: (name: string) => Obj | undefined;
+    /** The result of each check, the discovery document included. */
+    checked?: (name: string, av: Availability) => void;
+  },
 ): AvailabilityController {
   const running = new Set<string>();
   const again = new Set<string>();
@@ -112,8 +153,12 @@ export function startAvailabilityController(
     running.add(name);
     try {
       const a = deps.get(name);
-      if (!a || a.metadata?.deletionTimestamp) return;
+      if (!a || a.metadata?.deletionTimestamp) {
+        deps.checked?.(name, { status: 'False', reason: 'Deleted', message: '' });
+        return;
+      }
       const av = await checkAvailability(deps, a);
+      deps.checked?.(name, av);
       const cur = (a.status?.conditions ?? []).find((c: Obj) => c?.type === 'Available');
       if (cur && cur.status === av.status && cur.reason === av.reason && cur.message === av.message) return;
       await mutate(deps.store, `${APISERVICE_PREFIX}${name}`, (o) => ({ ...o, status: { ...(o.status ?? {}), conditions: withAvailable(o.status?.conditions, av, deps.now()) } }));

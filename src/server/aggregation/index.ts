@@ -8,7 +8,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UserInfo } from '../../authn/types.ts';
 import type { RestContext } from '../rest/context.ts';
 import { ApiServiceIndex } from './api-services.ts';
-import { isAvailable, startAvailabilityController } from './availability.ts';
+import { isAvailable, startAvailabilityController, type Availability } from './availability.ts';
+import { aggregatedGroup, mergeAggregatedDiscovery, mergeGroupList, type DiscoveredVersion } from './discovery.ts';
 import { EndpointError, resolveEndpoint } from './endpoint.ts';
 import { proxyTo, serviceUnavailable } from './proxy.ts';
 import type { ProxyClientCert } from './transport.ts';
@@ -23,6 +24,12 @@ export interface AggregatorOptions {
 export interface Aggregator {
   /** Proxies the request when it belongs to an aggregated API; false when it is this server's own. */
   serve(user: UserInfo, req: FastifyRequest, reply: FastifyReply): Promise<boolean>;
+  /** This server's discovery documents with the aggregated group/versions added. */
+  discovery: {
+    groupList(doc: Record<string, any>): Record<string, any>;
+    aggregated(doc: Record<string, any>): Record<string, any>;
+    group(name: string): Record<string, any> | undefined;
+  };
   stop(): void;
 }
 
@@ -31,6 +38,23 @@ const AGGREGATED_PATH = /^\/apis\/([^/?]+)\/([^/?]+)(?:[/?]|$)/;
 export function startAggregator(ctx: RestContext, opts: AggregatorOptions = {}): Aggregator {
   const servedLocally = (group: string, version: string) => ctx.registry.groupVersions().includes(`${group}/${version}`);
   let controller: ReturnType<typeof startAvailabilityController> | undefined;
+  // One entry per APIService whose last check passed with a discovery document.
+  const found = new Map<string, DiscoveredVersion>();
+  const checked = (name: string, av: Availability) => {
+    const a = index.byName(name);
+    if (!a?.spec?.service || av.status !== 'True' || !av.discovery) {
+      found.delete(name);
+      return;
+    }
+    found.set(name, {
+      group: String(a.spec.group ?? ''),
+      version: String(a.spec.version ?? ''),
+      groupPriorityMinimum: Number(a.spec.groupPriorityMinimum ?? 0),
+      versionPriority: Number(a.spec.versionPriority ?? 0),
+      resources: av.discovery.resources,
+    });
+  };
+  const discovered = () => [...found.values()].filter((d) => !servedLocally(d.group, d.version) && isAvailable(index.byGroupVersion(d.group, d.version) ?? {}));
   const index = new ApiServiceIndex(
     ctx.store,
     (name) => controller?.enqueue(name),
@@ -46,6 +70,7 @@ export function startAggregator(ctx: RestContext, opts: AggregatorOptions = {}):
     resyncMs: opts.resyncMs ?? 30_000,
     names: () => index.names(),
     get: (name) => index.byName(name),
+    checked,
   });
   index.start().catch((err) => ctx.log.error({ err }, 'apiservice index failed to start'));
 
@@ -75,6 +100,11 @@ export function startAggregator(ctx: RestContext, opts: AggregatorOptions = {}):
         reply.raw,
       );
       return true;
+    },
+    discovery: {
+      groupList: (doc) => mergeGroupList(doc, discovered()),
+      aggregated: (doc) => mergeAggregatedDiscovery(doc, discovered()),
+      group: (name) => aggregatedGroup(name, discovered()),
     },
     stop() {
       controller?.stop();
