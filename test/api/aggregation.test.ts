@@ -157,6 +157,18 @@ describe('APIService aggregation', () => {
     assert.match(r.stdout, /^widgets\s+example\.com\/v1alpha1\s+true\s+Widget/m);
   });
 
+  test('the group/versions this server serves are Local APIServices, as upstream registers them', async () => {
+    const apps = await availableCondition('v1.apps', (x) => x.status === 'True' || x.reason === 'ServedLocally');
+    assert.equal(apps.reason, 'Local');
+    const core = (await admin.get(`${APISERVICES}/v1.`)).body;
+    assert.deepEqual(core.spec, { group: '', version: 'v1', groupPriorityMinimum: 18000, versionPriority: 1 });
+    assert.equal(core.metadata.labels['kube-aggregator.kubernetes.io/automanaged'], 'onstart');
+    const hpa = (await admin.get(`${APISERVICES}/v2.autoscaling`)).body;
+    assert.equal(hpa.spec.versionPriority, 30);
+    const table = await admin.get(`${APISERVICES}/v1.apps`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
+    assert.deepEqual(table.body.rows[0].cells.slice(0, 3), ['v1.apps', 'Local', 'True']);
+  });
+
   test('the request is authorized here first: a user without access never reaches the backend', async () => {
     const c = new TestClient(cp.url, { caPem: cp.pki.caCertPem, ...issueCert({ certPem: cp.pki.caCertPem, keyPem: cp.pki.caKeyPem }, { commonName: 'alice', usage: 'client', now: new Date(), validityDays: 1 }) });
     clients.push(c);
@@ -190,8 +202,9 @@ describe('APIService aggregation', () => {
     await admin.post(APISERVICES, apiService('v1.local.example.com', 'local.example.com', 'v1', {}));
     const local = await availableCondition('v1.local.example.com', (x) => x.status === 'True');
     assert.equal(local.reason, 'Local');
-    const takeover = await admin.post(APISERVICES, apiService('v1.apps', 'apps', 'v1', { service: { namespace: 'default', name: 'api' }, caBundle: Buffer.from(backendCa.certPem).toString('base64') }));
-    assert.equal(takeover.status, 201, takeover.text);
+    const current = (await admin.get(`${APISERVICES}/v1.apps`)).body;
+    const takeover = await admin.put(`${APISERVICES}/v1.apps`, { ...current, spec: { ...current.spec, service: { namespace: 'default', name: 'api' }, caBundle: Buffer.from(backendCa.certPem).toString('base64') } });
+    assert.equal(takeover.status, 200, takeover.text);
     const cond = await availableCondition('v1.apps', (x) => x.status === 'False');
     assert.equal(cond.reason, 'ServedLocally');
     seen.length = 0;

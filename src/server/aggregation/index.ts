@@ -13,6 +13,7 @@ import { aggregatedGroup, mergeAggregatedDiscovery, mergeGroupList, type Discove
 import { EndpointError, resolveEndpoint } from './endpoint.ts';
 import { proxyTo, serviceUnavailable } from './proxy.ts';
 import type { ProxyClientCert } from './transport.ts';
+import { registerLocalApiServices } from './local-apiservices.ts';
 
 export interface AggregatorOptions {
   /** --proxy-client-cert-file / --proxy-client-key-file: the certificate shown to backends. */
@@ -72,7 +73,11 @@ export function startAggregator(ctx: RestContext, opts: AggregatorOptions = {}):
     get: (name) => index.byName(name),
     checked,
   });
-  index.start().catch((err) => ctx.log.error({ err }, 'apiservice index failed to start'));
+  // The Local APIServices of this server's own group/versions exist before the index lists them.
+  registerLocalApiServices(ctx)
+    .catch((err) => ctx.log.error({ err }, 'local apiservice registration failed'))
+    .then(() => index.start())
+    .catch((err) => ctx.log.error({ err }, 'apiservice index failed to start'));
 
   return {
     async serve(user, req, reply) {
