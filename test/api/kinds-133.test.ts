@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { builtinResources } from '../../src/api/registry/builtin.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 import { OBJECTS_133 } from './kinds-133-objects.ts';
+import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
 
 let c: TestCluster;
 before(async () => {
@@ -232,6 +233,7 @@ describe('1.33 kinds: behaviour beyond storage', () => {
     const list = await c.admin.get('/api/v1/componentstatuses');
     assert.equal(list.status, 200, list.text);
     assert.equal(list.body.kind, 'ComponentStatusList');
+    assert.match(String(list.headers.warning), /v1 ComponentStatus is deprecated in v1\.19\+/);
     const byName = Object.fromEntries(list.body.items.map((i: any) => [i.metadata.name, i.conditions[0]]));
     assert.deepEqual(byName['etcd-0'], { type: 'Healthy', status: 'True', message: 'ok' });
     assert.equal(byName.scheduler.status, 'False');
@@ -276,6 +278,25 @@ describe('1.33 kinds: behaviour beyond storage', () => {
     assert.deepEqual(cs.verbs, ['get', 'list']);
     assert.deepEqual(cs.shortNames, ['cs']);
     assert.ok(core.body.resources.some((r: any) => r.name === 'replicationcontrollers/scale'));
+  });
+
+  test('kubectl 1.33 lists the new kinds with upstream columns', { skip: kubectlSkip(33) }, async () => {
+    const pc = await runKubectl(33, c.cp.kubeconfigPath, ['get', 'priorityclasses']);
+    assert.equal(pc.code, 0, pc.stderr);
+    assert.match(pc.stdout, /^NAME\s+VALUE\s+GLOBAL-DEFAULT\s+AGE\s+PREEMPTIONPOLICY$/m);
+    assert.match(pc.stdout, /^system-node-critical\s+2000001000\s+false\s+\S+\s+PreemptLowerPriority$/m);
+    const cs = await runKubectl(33, c.cp.kubeconfigPath, ['get', 'cs']);
+    assert.equal(cs.code, 0, cs.stderr);
+    assert.match(cs.stderr, /Warning: v1 ComponentStatus is deprecated in v1\.19\+/);
+    assert.match(cs.stdout, /^etcd-0\s+Healthy\s+ok/m);
+    const apf = await runKubectl(33, c.cp.kubeconfigPath, ['get', 'flowschemas,prioritylevelconfigurations', '-o', 'name']);
+    assert.equal(apf.code, 0, apf.stderr);
+    for (const n of ['flowschema.flowcontrol.apiserver.k8s.io/exempt', 'flowschema.flowcontrol.apiserver.k8s.io/catch-all', 'prioritylevelconfiguration.flowcontrol.apiserver.k8s.io/catch-all']) assert.ok(apf.stdout.includes(n), apf.stdout);
+    const web = await c.admin.post('/apis/apps/v1/namespaces/default/deployments', { metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } });
+    assert.equal(web.status, 201, web.text);
+    const hpa = await runKubectl(33, c.cp.kubeconfigPath, ['autoscale', 'deployment', 'web', '--max=4', '--cpu-percent=70', '--dry-run=server', '-o', 'jsonpath={.apiVersion} {.spec.metrics[0].resource.target.averageUtilization}']);
+    assert.equal(hpa.code, 0, hpa.stderr);
+    assert.equal(hpa.stdout, 'autoscaling/v2 70');
   });
 
   test('OpenAPI v3 describes APIService from the kube-aggregator schema', async () => {

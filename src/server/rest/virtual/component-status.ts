@@ -49,6 +49,8 @@ function componentStatus(name: string, h: Health): K8sObject {
 
 export async function componentStatuses(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
   const { def, info } = req;
+  // Upstream marks the resource deprecated; clients print this warning.
+  req.warnings.push('v1 ComponentStatus is deprecated in v1.19+');
   const wanted = info.verb === 'get' ? COMPONENTS.filter(([n]) => n === info.name) : COMPONENTS;
   if (info.verb === 'get' && wanted.length === 0) throw notFound(groupResource(def), info.name);
   const all = await Promise.all(wanted.map(async ([n, probe]) => componentStatus(n, await probe(ctx))));
