@@ -72,13 +72,20 @@ before(async () => {
   clients.push(admin);
   const svc = await admin.post('/api/v1/namespaces/default/services', { metadata: { name: 'api' }, spec: { ports: [{ name: 'https', port: 443, targetPort: backendPort }] } });
   assert.equal(svc.status, 201, svc.text);
-  const slice = await admin.post('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', {
-    metadata: { name: 'api-1', labels: { 'kubernetes.io/service-name': 'api' } },
+  const slice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'api-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'api' } },
     addressType: 'IPv4',
     endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
     ports: [{ name: 'https', port: backendPort, protocol: 'TCP' }],
-  });
-  assert.equal(slice.status, 201, slice.text);
+  };
+  // The API refuses loopback endpoints (as upstream); with no cluster network the test backend
+  // is on 127.0.0.1, so its slice is written to the store directly, as a controller would own it.
+  const refused = await admin.post('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', slice);
+  assert.equal(refused.status, 422, refused.text);
+  assert.match(refused.body.message, /endpoints\[0\]\.addresses\[0\]: Invalid value: "127\.0\.0\.1": may not be in the loopback range \(127\.0\.0\.0\/8, ::1\/128\)/);
+  await cp.store.create('/registry/discovery.k8s.io/endpointslices/default/api-1', slice);
 });
 
 after(async () => {

@@ -5,8 +5,8 @@ import { nameIsDNSSubdomain, validateObjectMeta } from '../meta.ts';
 import { ipToBigInt, isDNS1123Subdomain, isValidIP, isValidPortNum } from '../names.ts';
 import { validateDNS1123Label, validateProtocol } from './container.ts';
 
-/** Endpoints must not point the proxy at special addresses (loopback, link-local, ...). */
-function nonSpecialIP(ip: string, p: Path): FieldError[] {
+/** Endpoints must not point the proxy at special addresses (loopback, link-local, ...): upstream's ValidateEndpointIP. */
+export function nonSpecialIP(ip: string, p: Path): FieldError[] {
   const v = ipToBigInt(ip);
   if (!v) return [];
   const in4 = (base: string, bits: number): boolean => {

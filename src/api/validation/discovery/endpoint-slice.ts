@@ -4,6 +4,7 @@ import { duplicate, invalid, notSupported, path, required, tooMany, type FieldEr
 import { nameIsDNSSubdomain, validateImmutable, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { isDNS1123Label, isDNS1123Subdomain, isValidPortNum } from '../names.ts';
 import { SUPPORTED_PORT_PROTOCOLS } from '../core/container.ts';
+import { nonSpecialIP } from '../core/endpoints.ts';
 
 type Obj = Record<string, any>;
 
@@ -14,8 +15,9 @@ const MAX_PORTS = 20000;
 
 function validateAddress(addressType: string, address: unknown, p: Path): FieldError[] {
   const a = typeof address === 'string' ? address : '';
-  if (addressType === 'IPv4') return isIP(a) === 4 ? [] : [invalid(p, a, 'must be a valid IPv4 address')];
-  if (addressType === 'IPv6') return isIP(a) === 6 ? [] : [invalid(p, a, 'must be a valid IPv6 address')];
+  // As Endpoints, a slice may not point the proxy at loopback, link-local or unspecified addresses.
+  if (addressType === 'IPv4') return isIP(a) === 4 ? nonSpecialIP(a, p) : [invalid(p, a, 'must be a valid IPv4 address')];
+  if (addressType === 'IPv6') return isIP(a) === 6 ? nonSpecialIP(a, p) : [invalid(p, a, 'must be a valid IPv6 address')];
   if (addressType === 'FQDN') return isDNS1123Subdomain(a).map((m) => invalid(p, a, m));
   return [];
 }
