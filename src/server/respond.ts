@@ -19,8 +19,9 @@ export interface EncodedBody {
  * nothing else gets 406.
  */
 export function encodeBody(schema: Schema, formats: OutputFormat[], body: unknown, raw?: string): EncodedBody {
-  // JSON first in the common case, without parsing anything.
-  if (formats[0] === 'json') return { contentType: 'application/json', payload: raw ?? JSON.stringify(body) };
+  // JSON first in the common case, without parsing anything. Upstream's json.Encoder ends every
+  // body with a newline.
+  if (formats[0] === 'json') return { contentType: 'application/json', payload: withNewline(raw ?? JSON.stringify(body)) };
   const value = body !== undefined ? body : raw !== undefined ? JSON.parse(raw) : undefined;
   const format = chooseFormat(formats, encodesAsProtobuf(schema, value));
   switch (format) {
@@ -29,6 +30,10 @@ export function encodeBody(schema: Schema, formats: OutputFormat[], body: unknow
     case 'yaml':
       return { contentType: 'application/yaml', payload: stringify(value, { sortMapEntries: true }) };
     default:
-      return { contentType: 'application/json', payload: raw ?? JSON.stringify(value) };
+      return { contentType: 'application/json', payload: withNewline(raw ?? JSON.stringify(value)) };
   }
+}
+
+function withNewline(json: string): string {
+  return json.endsWith('\n') ? json : `${json}\n`;
 }
