@@ -133,3 +133,14 @@ export function invalid(kind: string, group: string, name: string, causes: Statu
   if (group) details.group = group;
   return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${joined}`, details);
 }
+
+/**
+ * storage.NewTooLargeResourceVersionError: a read or watch asked for a resourceVersion the server
+ * has not reached; the client may retry after a second.
+ */
+export function tooLargeResourceVersion(rv: number, current: number): ApiError {
+  return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
+}

@@ -13,6 +13,7 @@ import type { OidcDiscovery } from '../../authn/service-account/discovery.ts';
 import type { ReviewAuthenticate } from '../../authn/token-review.ts';
 import type { RbacAuthorizer } from '../../authz/rbac/authorizer.ts';
 import type { Aggregator } from '../aggregation/index.ts';
+import type { WatchRegistry } from './watch-limits.ts';
 
 /** Everything the REST handlers need, built once with the server (clock and randomness injected). */
 export interface RestContext {
@@ -29,6 +30,8 @@ export interface RestContext {
   log: Logger;
   /** Watch bookmark interval in ms. */
   bookmarkIntervalMs: number;
+  /** Per-user watch cap, per-watch backlog bounds and their counters. */
+  watches: WatchRegistry;
   /** serviceaccounts/<name>/token, when service-account tokens are configured. */
   tokenRequest?: TokenRequestHandler;
   /** The service-account issuer's discovery documents, once the serving address is known. */
