@@ -34,8 +34,13 @@ export async function runUp(argv: string[]): Promise<number> {
       podSecurity: flag(args, 'admission-control-config-file', '') ? loadPodSecurityConfig(flag(args, 'admission-control-config-file', '')) : undefined,
     },
   });
-  logger.info({ url: cp.url, kubeconfig: cp.kubeconfigPath }, 'Portcullis API server is serving');
-  process.stdout.write(`Portcullis is serving on ${cp.url}\n  export KUBECONFIG=${cp.kubeconfigPath}\n`);
+  const d = cp.durability();
+  const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][d.synchronous] ?? String(d.synchronous);
+  logger.info({ url: cp.url, kubeconfig: cp.kubeconfigPath, durability: d.durability, synchronous, syncedBeforeAck: d.syncedBeforeAck }, 'Portcullis API server is serving');
+  // The settings really in force, read back from the store, so an operator (and the crash test)
+  // can see that "full" means a sync before every acknowledgement.
+  const how = d.syncedBeforeAck ? 'WAL synced before each acknowledgement' : 'no sync before acknowledgement';
+  process.stdout.write(`Portcullis is serving on ${cp.url}\n  durability: ${d.durability} (SQLite synchronous=${synchronous}, ${how})\n  export KUBECONFIG=${cp.kubeconfigPath}\n`);
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { ensureClusterPki, type ClusterPki } from '../pki/bundle.ts';
 import { renderKubeconfig, writeKubeconfig } from '../pki/kubeconfig.ts';
-import { openSqliteStore } from '../storage/sqlite.ts';
+import { openSqliteStore, type DurabilityInfo } from '../storage/sqlite.ts';
 import { createWatchCache } from '../storage/watch-cache.ts';
 import type { Store } from '../storage/types.ts';
 import { buildServer, type BuiltServer } from './build-server.ts';
@@ -55,6 +55,8 @@ export interface ControlPlane {
   kubeconfigPath: string;
   server: BuiltServer;
   store: Store;
+  /** How the store really commits (the SQLite settings in force), for the startup line and tests. */
+  durability(): DurabilityInfo;
   close(): Promise<void>;
 }
 
@@ -72,7 +74,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
-  const store = createWatchCache(openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' }));
+  const sqlite = openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
+  const store = createWatchCache(sqlite);
   // Undone in reverse order by close(), or when the start fails part way.
   const undo: Array<() => unknown> = [() => store.close()];
   const close = async () => {
@@ -123,7 +126,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     ]) {
       undo.push(stop);
     }
-    return { url: `https://${host}:${port}`, port, pki, kubeconfigPath, server, store, close };
+    return { url: `https://${host}:${port}`, port, pki, kubeconfigPath, server, store, durability: () => sqlite.durabilityInfo(), close };
   } catch (err) {
     await close();
     throw err;

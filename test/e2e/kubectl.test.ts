@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
-import { kubectlSkip, runKubectl, type Run } from '../helpers/kubectl.ts';
+import { spawn } from 'node:child_process';
+import { kubectlPath, kubectlSkip, runKubectl, type Run } from '../helpers/kubectl.ts';
 
 /**
  * A scripted kubectl session against a real Portcullis, on the oldest and newest kubectl we
@@ -36,6 +37,41 @@ spec:
         ports:
         - containerPort: 80
 `;
+
+/** A long-running kubectl whose output can be waited on line by line as it arrives. */
+function streamKubectl(minor: number, kubeconfig: string, args: string[]) {
+  const child = spawn(kubectlPath(minor), args, { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let exited = false;
+  const waiters = new Set<() => void>();
+  const wake = () => waiters.forEach((w) => w());
+  child.stdout.on('data', (d: Buffer) => ((out += d.toString()), wake()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.on('close', () => ((exited = true), wake()));
+  return {
+    stdout: () => out,
+    kill: () => child.kill('SIGKILL'),
+    /** Resolves once stdout matches; rejects if kubectl ends (or 30 s pass) first. */
+    waitFor(re: RegExp): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => done(new Error(`timed out waiting for ${re}`)), 30_000);
+        const check = () => {
+          if (re.test(out)) done();
+          else if (exited) done(new Error(`kubectl ended before printing ${re}`));
+        };
+        const done = (e?: Error) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          if (e) reject(new Error(`${e.message}\nstdout:\n${out}\nstderr:\n${err}`));
+          else resolve();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
 
 for (const minor of [27, 33]) {
   const skip = kubectlSkip(minor);
@@ -151,11 +187,18 @@ for (const minor of [27, 33]) {
     });
 
     test('watch prints changes', async () => {
-      const w = k(['-n', ns, 'get', 'configmaps', '-w', '--request-timeout=3s']);
-      await new Promise((r) => setTimeout(r, 800));
+      // The object exists before the watch starts, so the initial list prints it with DATA 0; the
+      // line with DATA 2 can only come from the change made after that list was printed.
       await ok(['-n', ns, 'create', 'configmap', 'watched']);
-      const r = await w;
-      assert.match(r.stdout, /^watched\s+0\s+\S+$/m);
+      const w = streamKubectl(minor, join(c.dataDir, 'admin.kubeconfig'), ['-n', ns, 'get', 'configmaps', '-w', '--request-timeout=20s']);
+      try {
+        await w.waitFor(/^watched\s+0\s+\S+$/m);
+        assert.doesNotMatch(w.stdout(), /^watched\s+2\s/m);
+        await ok(['-n', ns, 'patch', 'configmap', 'watched', '--type=merge', '-p', '{"data":{"a":"1","b":"2"}}']);
+        await w.waitFor(/^watched\s+2\s+\S+$/m);
+      } finally {
+        w.kill();
+      }
     });
 
     test('delete with and without finalizers, --wait', async () => {

@@ -11,6 +11,8 @@ export interface SpawnedServer {
   url: string;
   client: TestClient;
   exited: Promise<number | null>;
+  /** What the process printed on stdout so far (the serving banner, durability line). */
+  stdout: () => string;
 }
 
 /** Starts `bin/portcullis up` as a real process on a free port and waits until it serves. */
@@ -37,7 +39,7 @@ export async function spawnUp(dataDir: string, extra: string[] = []): Promise<Sp
       reject(new Error(`portcullis up exited with ${code}: ${err}`));
     });
   });
-  return { child, url, client: clientFromKubeconfig(join(dataDir, 'admin.kubeconfig')), exited };
+  return { child, url, client: clientFromKubeconfig(join(dataDir, 'admin.kubeconfig')), exited, stdout: () => out };
 }
 
 export function clientFromKubeconfig(path: string): TestClient {
