@@ -6,7 +6,7 @@ import { renderKubeconfig, writeKubeconfig } from '../pki/kubeconfig.ts';
 import { openSqliteStore, type DurabilityInfo } from '../storage/sqlite.ts';
 import { createWatchCache } from '../storage/watch-cache.ts';
 import type { Store } from '../storage/types.ts';
-import { buildServer, type BuiltServer } from './build-server.ts';
+import { buildServer, type BuiltServer, type ServerOptions } from './build-server.ts';
 import { bootstrap } from './bootstrap.ts';
 import type { AuthnConfig } from '../authn/config.ts';
 import { randomUUID } from 'node:crypto';
@@ -44,6 +44,8 @@ export interface ControlPlaneOptions {
   authorizationFiles?: AuthorizationFiles;
   /** --enable-admission-plugins / --disable-admission-plugins */
   admission?: AdmissionSelection;
+  /** Per-user watch cap and per-watch backlog bounds (defaults in rest/watch-limits.ts). */
+  watch?: ServerOptions['watch'];
   /** --oidc-* flags or an --authentication-config file. */
   oidc?: { flags?: OidcFlags; authenticationConfigFile?: string };
 }
@@ -96,7 +98,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const authn = { ...opts.authn, tokenAuthenticators: [...(opts.authn?.tokenAuthenticators ?? []), sa.authenticator, ...oidc.authenticators] };
     const authz = await setUpAuthorization(opts.authorizationModes ?? ['Node', 'RBAC'], store, () => new Date(), randomUUID, log, opts.authorizationFiles);
     undo.push(() => authz.stop());
-    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac });
+    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch });
     undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.
       for (const p of [...server.ctx.admission.mutating, ...server.ctx.admission.validating]) (p as { close?: () => void }).close?.();
