@@ -96,3 +96,37 @@ test('a cluster-wide watch selecting metadata.name sees that name in every names
   const { events } = await c.admin.watch(`/api/v1/configmaps?watch=true&fieldSelector=metadata.name%3Dtwin&resourceVersion=${rv}`, (e) => e.length >= 2);
   assert.deepEqual(events.map((e) => `${e.object.metadata.namespace}/${e.object.metadata.name}`), ['default/twin', 'other/twin']);
 });
+
+test('a watch from a resourceVersion the server has not reached yet waits for it, then delivers only what follows it', async () => {
+  const current = Number((await c.admin.get(CM)).body.metadata.resourceVersion);
+  const target = current + 1;
+  const p = c.admin.watch(`${CM}?watch=true&resourceVersion=${target}`, (e) => e.some((x) => x.object.metadata?.name === 'fut3'), 10_000);
+  const written: Array<[string, number]> = [];
+  for (const name of ['fut1', 'fut2', 'fut3']) written.push([name, Number((await c.admin.post(CM, cm(name))).body.metadata.resourceVersion)]);
+  const { status, events } = await p;
+  assert.equal(status, 200);
+  assert.deepEqual(
+    events.map((e) => `${e.type}:${e.object.metadata.name}`),
+    written.filter(([, rv]) => rv > target).map(([name]) => `ADDED:${name}`),
+  );
+});
+
+test('a watch from a resourceVersion the server does not reach in time ends with 504 ResourceVersionTooLarge, as upstream', async () => {
+  const far = Number((await c.admin.get(CM)).body.metadata.resourceVersion) + 1_000_000;
+  // Upstream's watch cache waits 3 s for the revision before it gives up.
+  const { status, events } = await c.admin.watch(`${CM}?watch=true&resourceVersion=${far}`, (e) => e.length >= 1, 10_000);
+  assert.equal(status, 200);
+  assert.equal(events.length, 1);
+  assert.equal(events[0].type, 'ERROR');
+  const { message, ...rest } = events[0].object;
+  assert.match(message, new RegExp(`^Timeout: Too large resource version: ${far}, current: \\d+$`));
+  assert.deepEqual(rest, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    reason: 'Timeout',
+    details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+    code: 504,
+  });
+});
