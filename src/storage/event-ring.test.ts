@@ -28,3 +28,25 @@ test('the ring keeps the newest events and knows from where it is complete', () 
 test('the ring refuses a useless capacity', () => {
   assert.throws(() => new EventRing(0, 0), RangeError);
 });
+
+test('the ring is bounded in bytes too: large events evict the oldest, and the newest is always kept', () => {
+  const ring = new EventRing(100, 10);
+  const sized = new EventRing(100, 10, 1000);
+  for (let r = 11; r <= 20; r++) {
+    ring.push(ev(r), 300);
+    sized.push(ev(r), 300);
+  }
+  assert.equal(ring.length, 10, 'without a byte bound only the count applies');
+  assert.equal(sized.length, 3);
+  assert.equal(sized.bytes, 900);
+  assert.equal(sized.from, 17);
+  assert.deepEqual(revs(sized.after(17)), [18, 19, 20]);
+  sized.push(ev(21), 5000);
+  assert.deepEqual(revs(sized.after(0)), [21], 'an event larger than the bound is still held, alone');
+  assert.equal(sized.from, 20);
+  assert.equal(sized.bytes, 5000);
+  sized.push(ev(22), 10);
+  assert.deepEqual(revs(sized.after(0)), [22]);
+  assert.equal(sized.bytes, 10);
+  assert.throws(() => new EventRing(1, 0, 0), RangeError);
+});

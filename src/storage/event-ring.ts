@@ -1,7 +1,9 @@
 /**
- * A fixed-size ring of recent events, oldest first, for the watch cache. `from` is the revision
- * after which the ring is complete: every event with revision > from is still held, so a watch
- * from any revision >= from can be served from memory.
+ * A ring of recent events, oldest first, for the watch cache, bounded in events and in bytes:
+ * a count alone would let a few large objects, rewritten often, pin gigabytes (10,000 versions
+ * of a 256 KiB ConfigMap). `from` is the revision after which the ring is complete: every event
+ * with revision > from is still held, so a watch from any revision >= from can be served from
+ * memory.
  */
 import type { EncodedEvent } from './watch-queue.ts';
 
@@ -10,11 +12,22 @@ export class EventRing {
   private head = 0; // index of the oldest event
   private size = 0;
   private complete: number;
+  private readonly maxBytes: number;
+  private readonly sizes: number[];
+  private total = 0;
 
-  constructor(capacity: number, from: number) {
+  constructor(capacity: number, from: number, maxBytes = Number.POSITIVE_INFINITY) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`history size must be a positive integer, got ${capacity}`);
+    if (!(maxBytes >= 1)) throw new RangeError(`history bytes must be positive, got ${maxBytes}`);
     this.slots = new Array<EncodedEvent | undefined>(capacity);
+    this.sizes = new Array<number>(capacity).fill(0);
     this.complete = from;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Bytes the held events account for. */
+  get bytes(): number {
+    return this.total;
   }
 
   get from(): number {
@@ -25,17 +38,26 @@ export class EventRing {
     return this.size;
   }
 
-  push(e: EncodedEvent): void {
+  /** Add the newest event; `bytes` is what it pins. The newest event is always kept. */
+  push(e: EncodedEvent, bytes = 0): void {
     const cap = this.slots.length;
-    if (this.size === cap) {
-      // Evicting the oldest event means watches from before it can no longer be served.
-      this.complete = (this.slots[this.head] as EncodedEvent).revision;
-      this.slots[this.head] = e;
-      this.head = (this.head + 1) % cap;
-      return;
-    }
-    this.slots[(this.head + this.size) % cap] = e;
+    while (this.size > 0 && (this.size === cap || this.total + bytes > this.maxBytes)) this.evictOldest();
+    const i = (this.head + this.size) % cap;
+    this.slots[i] = e;
+    this.sizes[i] = bytes;
+    this.total += bytes;
     this.size++;
+  }
+
+  /** Evicting the oldest event means watches from before it can no longer be served from here. */
+  private evictOldest(): void {
+    const cap = this.slots.length;
+    this.complete = (this.slots[this.head] as EncodedEvent).revision;
+    this.slots[this.head] = undefined;
+    this.total -= this.sizes[this.head];
+    this.sizes[this.head] = 0;
+    this.head = (this.head + 1) % cap;
+    this.size--;
   }
 
   private at(i: number): EncodedEvent {

@@ -52,6 +52,8 @@ export interface WatchEvent<T = unknown> {
   /** The revision of this event (for DELETED, the revision of the delete). */
   revision: number;
   createRevision: number;
+  /** Length of `value`'s JSON text when the store had it: lets a cache account memory without serialising again. */
+  size?: number;
 }
 
 export interface Watcher {

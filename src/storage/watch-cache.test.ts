@@ -136,9 +136,34 @@ describe('watch cache', () => {
     await cache.close();
   });
 
+  test('the history is bounded in bytes: large values push old events out, and older watches fall through', async () => {
+    const { store: inner, calls } = spied(openSqliteStore({ path: ':memory:' }));
+    const big = 'x'.repeat(10_000);
+    // Room for about three events of this size, whatever the event count allows.
+    const cache = createWatchCache(inner, { historySize: 1000, historyBytes: 35_000 });
+    const r0 = cache.currentRevision();
+    let cur = await cache.create('/b/a', { big, i: 0 });
+    for (let i = 1; i < 10; i++) cur = await cache.update('/b/a', { big, i }, cur.modRevision);
+    calls.length = 0;
+    const recent: WatchEvent[] = [];
+    const w1 = cache.watch('/b/', cur.modRevision - 3, { onEvent: (e) => recent.push(e) });
+    assert.deepEqual(calls.filter((c) => READS.has(c)), [], 'the last three events are in memory');
+    const all: WatchEvent[] = [];
+    const w2 = cache.watch('/b/', r0, { onEvent: (e) => all.push(e) });
+    assert.deepEqual(calls.filter((c) => READS.has(c)), ['watch'], 'older ones are not: the log serves them');
+    await until(all, 10, {});
+    await until(recent, 3, {});
+    assert.deepEqual(all.map((e) => (e.value as { i: number }).i), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(recent.map((e) => (e.value as { i: number }).i), [7, 8, 9]);
+    w1.close();
+    w2.close();
+    await cache.close();
+  });
+
   test('a history size must be a positive integer', () => {
     const inner = openSqliteStore({ path: ':memory:' });
     assert.throws(() => createWatchCache(inner, { historySize: 0 }), RangeError);
+    assert.throws(() => createWatchCache(inner, { historyBytes: 0 }), RangeError);
     return inner.close();
   });
 });

@@ -17,7 +17,7 @@ import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { EventRing } from './event-ring.ts';
 import { pageLimit, takePage } from './page.ts';
 import { SortedKeys } from './sorted-keys.ts';
-import { QueuedWatcher } from './watch-queue.ts';
+import { QueuedWatcher, rememberSize } from './watch-queue.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 import { StorageError } from './types.ts';
 import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchEvent, WatchHandlers } from './types.ts';
@@ -25,6 +25,8 @@ import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchEvent,
 export interface WatchCacheOptions {
   /** Recent events kept for watches (default 10,000). */
   historySize?: number;
+  /** ... and the most JSON bytes their values may add up to (default 128 MiB). */
+  historyBytes?: number;
 }
 
 interface Entry {
@@ -46,10 +48,14 @@ const PRIME_ATTEMPTS = 3;
 
 export function createWatchCache(inner: Store, opts: WatchCacheOptions = {}): Store {
   const historySize = opts.historySize ?? 10_000;
+  const historyBytes = opts.historyBytes ?? 128 * 1024 * 1024;
   if (!Number.isSafeInteger(historySize) || historySize < 1) {
     throw new RangeError(`historySize must be a positive integer, got ${historySize}`);
   }
-  return new WatchCache(inner, historySize);
+  if (!Number.isSafeInteger(historyBytes) || historyBytes < 1) {
+    throw new RangeError(`historyBytes must be a positive integer, got ${historyBytes}`);
+  }
+  return new WatchCache(inner, historySize, historyBytes);
 }
 
 function toObject<T>(key: string, e: Entry): StoredObject<T> {
@@ -87,6 +93,7 @@ function closedError(): StorageError {
 class WatchCache implements Store {
   private readonly inner: Store;
   private readonly historySize: number;
+  private readonly historyBytes: number;
   private state: CacheState | undefined;
   private ready: Promise<void>;
   private innerWatcher: Watcher | undefined;
@@ -96,9 +103,10 @@ class WatchCache implements Store {
   /** Priming failed for good: serve everything from the inner store. */
   private passThrough = false;
 
-  constructor(inner: Store, historySize: number) {
+  constructor(inner: Store, historySize: number, historyBytes: number) {
     this.inner = inner;
     this.historySize = historySize;
+    this.historyBytes = historyBytes;
     this.ready = this.startPriming();
   }
 
@@ -246,7 +254,7 @@ class WatchCache implements Store {
         revision: snapshot.revision,
         keys: new SortedKeys(),
         objects: new Map(),
-        history: new EventRing(this.historySize, snapshot.revision),
+        history: new EventRing(this.historySize, snapshot.revision, this.historyBytes),
       };
       for (const item of snapshot.items) {
         s.keys.insert(item.key);
@@ -283,8 +291,11 @@ class WatchCache implements Store {
       event = { type: prev ? 'MODIFIED' : 'ADDED', key: e.key, revision: e.revision, createRevision: e.createRevision, value };
       if (prev) event.prevValue = prev.value;
     }
+    // What the event pins: its value (a DELETED event may be the last holder of the old value).
+    const bytes = e.size ?? JSON.stringify(event.value).length;
+    rememberSize(event.value as object, bytes);
     s.revision = e.revision;
-    s.history.push(event);
+    s.history.push(event, bytes);
     for (const w of this.watchers) if (w.matches(e.key)) w.push(event);
     this.settleWaiters();
   }

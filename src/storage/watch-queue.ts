@@ -39,6 +39,7 @@ export function decodeEvent<T>(e: EncodedEvent): WatchEvent<T> {
     createRevision: e.createRevision,
   };
   if (e.prevValue !== undefined) out.prevValue = decodeValue<T>(e.prevValue);
+  if (typeof e.value === 'string') out.size = e.value.length;
   return out;
 }
 
@@ -50,6 +51,11 @@ export const DEFAULT_WATCH_BACKLOG: Readonly<WatchBacklog> = Object.freeze({ max
 
 /** JSON sizes of shared frozen values, computed once however many watchers queue them. */
 const objectSizes = new WeakMap<object, number>();
+
+/** Record a shared value's JSON size where it is known already (the watch cache knows it). */
+export function rememberSize(v: object, bytes: number): void {
+  objectSizes.set(v, bytes);
+}
 
 function valueBytes(v: string | object): number {
   if (typeof v === 'string') return v.length;

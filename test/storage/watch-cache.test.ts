@@ -11,3 +11,8 @@ runStoreConformance(
   async () => createWatchCache(openSqliteStore({ path: ':memory:' }), { historySize: 3 }),
   { reopen: false },
 );
+runStoreConformance(
+  'watch cache (history 200 bytes) over sqlite :memory:',
+  async () => createWatchCache(openSqliteStore({ path: ':memory:' }), { historyBytes: 200 }),
+  { reopen: false },
+);
