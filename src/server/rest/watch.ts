@@ -77,6 +77,11 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
     stop();
     throw err;
   }
+  // A client gone before we listened for 'close' would otherwise hold its slot until the timeout.
+  if (res.destroyed || !res.socket || res.socket.destroyed) {
+    finish();
+    return;
+  }
   const send = (type: string, object: unknown) => {
     out.write(`{"type":"${type}","object":${JSON.stringify(object)}}\n`);
   };
