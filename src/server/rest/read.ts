@@ -1,4 +1,4 @@
-import { ApiError, badRequest, notFound } from '../../api/errors.ts';
+import { ApiError, badRequest, notFound, tooLargeResourceVersion } from '../../api/errors.ts';
 import { groupVersion, listPrefix, objectKey } from '../../api/registry/resource-def.ts';
 import type { ListOptions } from '../../storage/types.ts';
 import type { RestContext, RestRequest, RestResponse } from './context.ts';
@@ -55,7 +55,7 @@ export async function listObjects(ctx: RestContext, req: RestRequest): Promise<R
     // NotOlderThan (or the legacy unset match): any state at least this fresh; we serve the latest.
     const current = ctx.store.currentRevision();
     if (rv > current) {
-      throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, { retryAfterSeconds: 1, causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] });
+      throw tooLargeResourceVersion(rv, current);
     }
   }
   if (limit > 0) opts.limit = limit;
