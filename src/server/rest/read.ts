@@ -1,4 +1,4 @@
-import { ApiError, badRequest, notFound, tooLargeResourceVersion } from '../../api/errors.ts';
+import { badRequest, notFound, tooLargeResourceVersion } from '../../api/errors.ts';
 import { groupVersion, listPrefix, objectKey } from '../../api/registry/resource-def.ts';
 import type { ListOptions } from '../../storage/types.ts';
 import type { RestContext, RestRequest, RestResponse } from './context.ts';
