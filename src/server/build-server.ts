@@ -152,6 +152,8 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     } catch {
       // not acceptable in any format the client named: JSON, as upstream falls back for errors
     }
+    // As upstream's responsewriters: a Status that names a retry delay sets Retry-After.
+    if (status.details?.retryAfterSeconds) void reply.header('retry-after', String(status.details.retryAfterSeconds));
     void reply.code(status.code).header('content-type', out.contentType).send(asBody(out.payload));
   });
 

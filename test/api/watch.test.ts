@@ -132,6 +132,7 @@ test('a watch from a resourceVersion the server does not reach in time ends with
   // A list at that resourceVersion fails the same way, at once.
   const list = await c.admin.get(`${CM}?resourceVersion=${far}`);
   assert.equal(list.status, 504);
+  assert.equal(list.headers['retry-after'], '1');
   assert.match(list.body.message, new RegExp(`^Timeout: Too large resource version: ${far}, current: \\d+$`));
   assert.deepEqual(list.body.details, rest.details);
 });
