@@ -136,3 +136,12 @@ test('a watch from a resourceVersion the server does not reach in time ends with
   assert.match(list.body.message, new RegExp(`^Timeout: Too large resource version: ${far}, current: \\d+$`));
   assert.deepEqual(list.body.details, rest.details);
 });
+
+test('a timeoutSeconds beyond what a timer holds keeps the watch open', async () => {
+  const rv = (await c.admin.get(CM)).body.metadata.resourceVersion;
+  const p = c.admin.watch(`${CM}?watch=true&timeoutSeconds=99999999&resourceVersion=${rv}`, (e) => e.length >= 1, 10_000);
+  await new Promise((r) => setTimeout(r, 200));
+  await c.admin.post(CM, cm('long-timeout'));
+  const { events } = await p;
+  assert.deepEqual(events.map((e) => `${e.type}:${e.object.metadata.name}`), ['ADDED:long-timeout']);
+});

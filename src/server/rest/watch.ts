@@ -16,6 +16,8 @@ import { queryFlag } from './query-bool.ts';
 
 /** Upstream's default watch length is between 30 and 60 minutes; we take the lower bound. */
 const DEFAULT_TIMEOUT_SECONDS = 1800;
+/** Node fires a longer timer after 1 ms: a timeoutSeconds of a month would end the watch at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A watch streams one JSON event per line: ADDED, MODIFIED, DELETED, BOOKMARK, or a final
@@ -185,7 +187,7 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
   const timer = setTimeout(() => {
     if (bookmarks && !closed && !out.blocked) bookmark();
     finish();
-  }, timeoutSeconds * 1000);
+  }, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS));
   cleanup.push(() => clearTimeout(timer));
   if (bookmarks) {
     const t = setInterval(() => {
