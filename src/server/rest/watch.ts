@@ -3,7 +3,6 @@ import { ApiError, badRequest, tooLargeResourceVersion } from '../../api/errors.
 import { groupVersion, listPrefix, objectKey } from '../../api/registry/resource-def.ts';
 import { StorageError } from '../../storage/types.ts';
 import type { StoredObject, Watcher, WatchEvent } from '../../storage/types.ts';
-import { apiObjectJson } from './serialize.ts';
 import { watchTableEvent } from '../../api/printers/index.ts';
 import { tableRequest } from './table-request.ts';
 import { statusFromError } from '../status.ts';
@@ -13,6 +12,8 @@ import { parseResourceVersion } from './read.ts';
 import { selectionFromQuery } from './selection.ts';
 import { WatchOutput } from './watch-output.ts';
 import { queryFlag } from './query-bool.ts';
+import { watchEncoding } from './watch-encoding.ts';
+import { header } from './decode-object.ts';
 
 /** Upstream's default watch length is between 30 and 60 minutes; we take the lower bound. */
 const DEFAULT_TIMEOUT_SECONDS = 1800;
@@ -20,8 +21,8 @@ const DEFAULT_TIMEOUT_SECONDS = 1800;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * A watch streams one JSON event per line: ADDED, MODIFIED, DELETED, BOOKMARK, or a final
- * ERROR carrying a Status (410 Expired for a compacted resourceVersion). Selectors apply to
+ * A watch streams one event per JSON line (or per protobuf frame, see watch-encoding.ts): ADDED,
+ * MODIFIED, DELETED, BOOKMARK, or a final ERROR carrying a Status (410 Expired for a compacted resourceVersion). Selectors apply to
  * events as upstream: an object that stops matching is sent as DELETED, one that starts matching
  * as ADDED.
  *
@@ -51,6 +52,8 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
     o !== undefined && (!pinnedName || o.metadata?.name === pinnedName) && selection.matches(o);
 
   const table = tableRequest(req);
+  // JSON lines or protobuf frames, by Accept; refused (406) before any header.
+  const encoding = watchEncoding(ctx.schema, def, header(req, 'accept'), table !== undefined);
   // Refused before any header: over the cap is a plain 429 Status.
   const release = ctx.watches.acquire(req.user);
   let closed = false;
@@ -71,7 +74,7 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
     out.end();
   };
   try {
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+    res.writeHead(200, { 'content-type': encoding.contentType, 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     // Clients wait for the headers before they trust the watch is established: send them now.
     res.flushHeaders();
     onClose(finish);
@@ -85,7 +88,7 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
     return;
   }
   const send = (type: string, object: unknown) => {
-    out.write(`{"type":"${type}","object":${JSON.stringify(object)}}\n`);
+    out.write(encoding.event(type, object));
   };
   let firstRow = true;
   const sendStored = (type: string, s: StoredObject<K8sObject>) => {
@@ -96,7 +99,17 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
       send(type, t);
       return;
     }
-    out.write(`{"type":"${type}","object":${apiObjectJson(def, s)}}\n`);
+    let chunk;
+    try {
+      chunk = encoding.stored(type, s);
+    } catch (err) {
+      // A stored value that cannot be written in the stream's format ends this watch with the
+      // reason, never the server; the client sees an ERROR event and relists.
+      send('ERROR', statusFromError(err));
+      finish();
+      return;
+    }
+    out.write(chunk);
   };
   let lastRevision = rv ?? 0;
 
