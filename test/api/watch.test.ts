@@ -145,3 +145,23 @@ test('a timeoutSeconds beyond what a timer holds keeps the watch open', async ()
   const { events } = await p;
   assert.deepEqual(events.map((e) => `${e.type}:${e.object.metadata.name}`), ['ADDED:long-timeout']);
 });
+
+test('a watch queued behind an earlier response on the same keep-alive connection still streams', async () => {
+  // Two pipelined requests on one socket: Node holds the watch's response (res.socket is null)
+  // until the list's response is finished. That is not a client gone away.
+  const { connect } = await import('node:tls');
+  const opts = c.admin.agent.options;
+  const socket = connect({ host: '127.0.0.1', port: Number(c.admin.base.port), ca: opts.ca, cert: opts.cert, key: opts.key, servername: 'localhost' });
+  await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+  let text = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (d: string) => (text += d));
+  const head = (path: string) => `GET ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n\r\n`;
+  socket.write(head(CM) + head(`${CM}?watch=1&timeoutSeconds=5`));
+  for (let i = 0; i < 200 && !text.includes('"ConfigMapList"'); i++) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 100));
+  await c.admin.post(CM, cm('pipelined'));
+  for (let i = 0; i < 300 && !text.includes('"name":"pipelined"'); i++) await new Promise((r) => setTimeout(r, 10));
+  socket.destroy();
+  assert.match(text, /"type":"ADDED","object":\{[^\n]*"name":"pipelined"/);
+});

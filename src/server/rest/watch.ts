@@ -83,7 +83,10 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
     throw err;
   }
   // A client gone before we listened for 'close' would otherwise hold its slot until the timeout.
-  if (res.destroyed || !res.socket || res.socket.destroyed) {
+  // (res.socket is null while an earlier response on the same keep-alive connection is still
+  // finishing: Node queues this one, so the request's socket is the one to ask.)
+  const socket = res.req?.socket ?? res.socket;
+  if (res.destroyed || !socket || socket.destroyed) {
     finish();
     return;
   }
