@@ -167,3 +167,20 @@ describe('watch cache', () => {
     return inner.close();
   });
 });
+
+test('a stored value that is not an object (a string, null) does not stop the cache delivering what follows', async () => {
+  const { store, calls } = spied(openSqliteStore({ path: ':memory:' }));
+  const cache = createWatchCache(store);
+  const seen: WatchEvent[] = [];
+  const w = cache.watch('/x/', cache.currentRevision(), { onEvent: (e) => seen.push(e) });
+  await cache.create('/x/a', 'not an object');
+  await cache.create('/x/b', null);
+  await cache.create('/x/c', { ok: true });
+  for (let i = 0; i < 100 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+  w.close();
+  assert.deepEqual(seen.map((e) => [e.key, e.value]), [['/x/a', 'not an object'], ['/x/b', null], ['/x/c', { ok: true }]]);
+  assert.deepEqual((await cache.get('/x/c'))?.value, { ok: true });
+  // Delivered by the cache's one watch of its store, not by relisting after a failure.
+  assert.equal(calls.filter((c) => c === 'list').length, 1, calls.join(' '));
+  await cache.close();
+});

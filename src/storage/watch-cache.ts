@@ -293,7 +293,7 @@ class WatchCache implements Store {
     }
     // What the event pins: its value (a DELETED event may be the last holder of the old value).
     const bytes = e.size ?? JSON.stringify(event.value).length;
-    rememberSize(event.value as object, bytes);
+    rememberSize(event.value, bytes);
     s.revision = e.revision;
     s.history.push(event, bytes);
     for (const w of this.watchers) if (w.matches(e.key)) w.push(event);

@@ -53,12 +53,15 @@ export const DEFAULT_WATCH_BACKLOG: Readonly<WatchBacklog> = Object.freeze({ max
 const objectSizes = new WeakMap<object, number>();
 
 /** Record a shared value's JSON size where it is known already (the watch cache knows it). */
-export function rememberSize(v: object, bytes: number): void {
-  objectSizes.set(v, bytes);
+export function rememberSize(v: unknown, bytes: number): void {
+  // A stored value need not be an object (a store written by something else, a damaged row): it
+  // must not stop the cache that is delivering it.
+  if (typeof v === 'object' && v !== null) objectSizes.set(v, bytes);
 }
 
 function valueBytes(v: string | object): number {
   if (typeof v === 'string') return v.length;
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v ?? null).length;
   let n = objectSizes.get(v);
   if (n === undefined) {
     n = JSON.stringify(v).length;
