@@ -23,6 +23,8 @@ before(async () => {
       for (let i = 0; i < 1000 && !(await c.cp.store.get(key)); i++) await new Promise((res) => setTimeout(res, 10));
     }
   }
+  // ... and so must the rest of start-up (local APIServices becoming Available, ...).
+  await c.settled();
 });
 after(async () => {
   await c.close();

@@ -12,6 +12,8 @@ export interface TestCluster {
   dataDir: string;
   /** A client with a certificate for this user and groups, issued by the cluster CA. */
   as(user: string, groups?: string[]): TestClient;
+  /** Resolves once the controllers' start-up writes are done: no store write for 300 ms. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,18 @@ export async function startTestCluster(opts: { dataDir?: string; keep?: boolean;
       const client = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: c.certPem, keyPem: c.keyPem });
       clients.push(client);
       return client;
+    },
+    async settled() {
+      let rev = cp.store.currentRevision();
+      let quietSince = Date.now();
+      for (let i = 0; i < 1000 && Date.now() - quietSince < 300; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const now = cp.store.currentRevision();
+        if (now !== rev) {
+          rev = now;
+          quietSince = Date.now();
+        }
+      }
     },
     async close() {
       for (const c of clients) c.close();
