@@ -5,7 +5,7 @@
  */
 import type { Store } from '../../storage/types.ts';
 import { builtinResources } from '../../api/registry/builtin.ts';
-import { customResourcePrefix } from '../../api/registry/resource-def.ts';
+import { storagePrefix, type ResourceDef } from '../../api/registry/resource-def.ts';
 import {
   LEGACY_COUNT_ALIASES,
   evaluatorFor,
@@ -34,13 +34,14 @@ export function evaluatorsForNames(names: string[]): Evaluator[] {
   return [...out.values()];
 }
 
-let builtins: Set<string> | undefined;
+let builtins: Map<string, ResourceDef> | undefined;
 
+/** Where a namespace's objects of group/resource are stored; the same rule as the REST layer's (storagePrefix). */
 export function keyPrefixFor(group: string, resource: string, namespace: string): string {
-  // Custom resources live in their own key space (resource-def.ts): count them there.
-  builtins ??= new Set(builtinResources().map((d) => `${d.group}/${d.resource}`));
-  if (!builtins.has(`${group}/${resource}`)) return `${customResourcePrefix(group, resource)}${namespace}/`;
-  return `/registry/${group || 'core'}/${resource}/${namespace}/`;
+  builtins ??= new Map(builtinResources().map((d) => [`${d.group}/${d.resource}`, d]));
+  // Anything not built-in can only be a custom resource, which lives in its own key space.
+  const def = builtins.get(`${group}/${resource}`) ?? { group, resource, custom: {} };
+  return `${storagePrefix(def)}${namespace}/`;
 }
 
 /** Observed usage for the resources of `quota.spec.hard` that some evaluator tracks. */

@@ -88,3 +88,33 @@ export function objectKey(def: KeyDef & Pick<ResourceDef, 'namespaced'>, namespa
 export function listPrefix(def: KeyDef & Pick<ResourceDef, 'namespaced'>, namespace: string): string {
   return def.namespaced && namespace ? `${storagePrefix(def)}${namespace}/` : storagePrefix(def);
 }
+
+/** What a storage key names, in either layout: `/registry/<group|core>/<resource>/[<ns>/]<name>` or the custom resources' one. */
+export interface ObjectKeyParts {
+  /** The group the key is stored under ('' for core; a built-in sharing another group's storage reports that group). */
+  group: string;
+  resource: string;
+  /** Whether the key is in the custom resources' key space. */
+  custom: boolean;
+  /** '' for a cluster-scoped object. */
+  namespace: string;
+  name: string;
+}
+
+/**
+ * The inverse of objectKey, for code that sees only keys (watchers over all of /registry/). A
+ * name and a namespace never contain '/', so the segments after the resource prefix say the
+ * scope: one is a cluster-scoped name, two are namespace and name. Anything else is not an
+ * object key (undefined).
+ */
+export function parseObjectKey(key: string): ObjectKeyParts | undefined {
+  const custom = key.startsWith(CUSTOM_RESOURCE_ROOT);
+  const root = custom ? CUSTOM_RESOURCE_ROOT : '/registry/';
+  if (!key.startsWith(root)) return undefined;
+  const parts = key.slice(root.length).split('/');
+  if (parts.length < 3 || parts.length > 4 || parts.some((p) => p === '')) return undefined;
+  const [g, resource, a, b] = parts as [string, string, string, string | undefined];
+  if (!custom && g.startsWith('_')) return undefined;
+  const group = !custom && g === 'core' ? '' : g;
+  return b === undefined ? { group, resource, custom, namespace: '', name: a } : { group, resource, custom, namespace: a, name: b };
+}

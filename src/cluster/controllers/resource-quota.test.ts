@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startResourceQuotaController } from './resource-quota.ts';
 import { testDeps, container, pod } from '../../admission/quota/testing.ts';
 import type { Store } from '../../storage/types.ts';
+import { customResourcePrefix } from '../../api/registry/resource-def.ts';
 
 async function waitFor<T>(fn: () => Promise<T | undefined>, what: string): Promise<T> {
   for (let i = 0; i < 400; i++) {
@@ -63,6 +64,26 @@ test('scoped quotas count only the pods in scope', async () => {
   const stop = startResourceQuotaController(deps);
   try {
     assert.deepEqual((await statusWhen(store, (s) => s.used, 'count')).used, { pods: '1' });
+  } finally {
+    stop();
+  }
+});
+
+test('deleting a custom resource releases its object count at once, from its own key space (no resync)', async () => {
+  const deps = testDeps();
+  const { store } = deps;
+  const widgets = customResourcePrefix('example.com', 'widgets');
+  await store.create(`${widgets}ns/a`, { metadata: { name: 'a', namespace: 'ns' } });
+  await store.create(`${widgets}ns/b`, { metadata: { name: 'b', namespace: 'ns' } });
+  // A cluster-scoped custom resource's key has as many segments as a namespaced built-in's.
+  await store.create(`${customResourcePrefix('example.com', 'gizmos')}ns`, { metadata: { name: 'ns' } });
+  await store.create(QUOTA, { metadata: { name: 'q', namespace: 'ns' }, spec: { hard: { 'count/widgets.example.com': '5' } } });
+  // No resync within the test: only the delete event can trigger the recount.
+  const stop = startResourceQuotaController(deps, { resyncMs: 3_600_000 });
+  try {
+    await statusWhen(store, (s) => s.used?.['count/widgets.example.com'] === '2', 'first count');
+    await store.delete(`${widgets}ns/a`);
+    await statusWhen(store, (s) => s.used['count/widgets.example.com'] === '1', 'custom resource delete released');
   } finally {
     stop();
   }

@@ -3,6 +3,7 @@ import { evaluatorFor } from '../../admission/quota/evaluators.ts';
 import { listsEqual, mask, resourceListFrom, resourceListJSON } from '../../admission/quota/resource-list.ts';
 import { StorageError, type Store, type Watcher } from '../../storage/types.ts';
 import type { Obj } from './store-ops.ts';
+import { parseObjectKey } from '../../api/registry/resource-def.ts';
 import { createKeyQueue, type KeyQueueOptions } from './key-queue.ts';
 
 const QUOTAS = '/registry/core/resourcequotas/';
@@ -97,13 +98,10 @@ export function startResourceQuotaController(deps: ResourceQuotaControllerDeps, 
 
   const onEvent = (type: string, key: string, value: Obj | undefined, prev: Obj | undefined) => {
     if (key.startsWith(QUOTAS)) return trackQuota(key, value, type === 'DELETED');
-    const parts = key.split('/');
-    // /registry/<group>/<resource>/<namespace>/<name>
-    if (parts.length !== 6) return;
-    const [, , g, resource, ns] = parts as [string, string, string, string, string];
-    if (!quotasByNs.has(ns)) return;
-    const group = g === 'core' ? '' : g;
-    if (type === 'DELETED' || (type === 'MODIFIED' && releases(group, resource, prev, value))) enqueue(ns);
+    // Built-in and custom resources keep their objects in different layouts: one parser knows both.
+    const k = parseObjectKey(key);
+    if (!k || !k.namespace || !quotasByNs.has(k.namespace)) return;
+    if (type === 'DELETED' || (type === 'MODIFIED' && releases(k.group, k.resource, prev, value))) enqueue(k.namespace);
   };
 
   const resync = setInterval(() => {
