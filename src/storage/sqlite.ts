@@ -24,9 +24,12 @@
  * read as of the published revision while one is pending), so nobody is ever shown a state that
  * a power loss could still take back. Durability 'normal' publishes on COMMIT.
  *
- * better-sqlite3 is synchronous, so each flush, each watch catch-up and each compaction chunk
- * runs to completion without interleaving: a watch reads the log and registers in the same
- * turn, which is what makes the hand-over from catch-up to live events gap-free.
+ * better-sqlite3 is synchronous, so each flush, each watch catch-up page and each compaction
+ * chunk runs to completion without interleaving. A watch from an old revision replays the log one
+ * page at a time (at most its backlog bound in events and bytes), reading the next page only when
+ * the previous one is delivered and the consumer is not paused; live events are not pushed to it
+ * meanwhile, and the page that reaches the published revision registers it for live events in
+ * the same turn, which is what makes the hand-over from catch-up to live events gap-free.
  *
  * Beside the file: a revision high-water mark (high-water.ts) refuses a store that lost commits,
  * and the data directory and file modes are checked (data-dir.ts).
@@ -37,7 +40,7 @@ import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { pageLimit, takePage } from './page.ts';
 import { createSchema, mapRows, NO_END, prepareStatements, toEvent, toObject } from './sqlite-schema.ts';
 import type { End, Row, Statements } from './sqlite-schema.ts';
-import { QueuedWatcher } from './watch-queue.ts';
+import { eventBytes, QueuedWatcher } from './watch-queue.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 import { checkValueSize, checkWrite } from './write-check.ts';
 import type { WriteKind } from './write-check.ts';
@@ -140,6 +143,8 @@ class SqliteRevisionStore implements SqliteStore {
   private pending: PendingWrite[] = [];
   private flushTimer: NodeJS.Immediate | undefined;
   private readonly watchers = new Set<QueuedWatcher<unknown>>();
+  /** Watchers still replaying the log: they read pages themselves and get no live events yet. */
+  private readonly replaying = new Set<QueuedWatcher<unknown>>();
   private compaction: Promise<void> = Promise.resolve();
   private closed = false;
   /** File-backed stores only. */
@@ -323,18 +328,79 @@ class SqliteRevisionStore implements SqliteStore {
     if (fromRevision < this.compacted) {
       throw new StorageError('Compacted', `revision ${fromRevision} has been compacted`, { revision: this.compacted });
     }
-    const watcher = new QueuedWatcher<T>(prefix, fromRevision, handlers, (w) => this.watchers.delete(w as QueuedWatcher<unknown>));
-    // Catch-up (up to the published revision: later commits arrive when they are published) and
-    // registration happen in this same synchronous turn: no publication can slip between.
-    if (fromRevision < this.revision) {
-      try {
-        for (const row of this.stmts.eventsAfter.all(fromRevision, this.revision, prefix, rangeEnd(prefix))) watcher.push(toEvent(row));
-      } catch (err) {
-        throw toStorageError(err, `watching ${prefix}`);
+    const watcher = new QueuedWatcher<unknown>(prefix, fromRevision, handlers as WatchHandlers<unknown>, (w) => {
+      this.watchers.delete(w);
+      this.replaying.delete(w);
+    });
+    if (fromRevision >= this.revision) {
+      this.watchers.add(watcher);
+      return watcher;
+    }
+    // The first page is read now, so a failing read is the caller's error, thrown synchronously.
+    this.replaying.add(watcher);
+    try {
+      this.replayPage(watcher, fromRevision);
+    } catch (err) {
+      this.replaying.delete(watcher);
+      throw toStorageError(err, `watching ${prefix}`);
+    }
+    return watcher;
+  }
+
+  /**
+   * Push the next page of a replay: log rows after `after` up to the published revision (later
+   * commits arrive when they are published), at most the watcher's bound in events and bytes. A
+   * page that reaches the published revision ends the replay and registers the watcher for live
+   * events in this same synchronous turn, so no publication can slip between; a full page asks
+   * for the next one once it is delivered.
+   */
+  private replayPage(w: QueuedWatcher<unknown>, after: number): void {
+    const { maxEvents, maxBytes } = w.bound;
+    let last = after;
+    let events = 0;
+    let bytes = 0;
+    let full = false;
+    // iterate(), not all(): rows past the page are never read; leaving the loop resets the statement.
+    for (const row of this.stmts.eventsAfter.iterate(after, this.revision, w.prefix, rangeEnd(w.prefix))) {
+      const e = toEvent(row);
+      w.push(e);
+      last = e.revision;
+      bytes += eventBytes(e);
+      if (++events >= maxEvents || bytes >= maxBytes) {
+        full = true;
+        break;
       }
     }
-    this.watchers.add(watcher as QueuedWatcher<unknown>);
-    return watcher;
+    if (!full) {
+      this.replaying.delete(w);
+      w.endReplay();
+      this.watchers.add(w);
+      return;
+    }
+    w.replayFrom(() => this.nextReplayPage(w, last));
+  }
+
+  private nextReplayPage(w: QueuedWatcher<unknown>, after: number): void {
+    if (this.closed || w.closed) return;
+    // Compaction may have removed rows this replay has not read yet: a gap is never delivered;
+    // the watch ends as etcd ends a watcher it compacted past, and the client relists.
+    const failure =
+      after < this.compacted
+        ? new StorageError('Compacted', `revision ${after} has been compacted`, { revision: this.compacted })
+        : this.tryReplayPage(w, after);
+    if (!failure) return;
+    this.replaying.delete(w);
+    w.endReplay();
+    w.fail(failure);
+  }
+
+  private tryReplayPage(w: QueuedWatcher<unknown>, after: number): StorageError | undefined {
+    try {
+      this.replayPage(w, after);
+      return undefined;
+    } catch (err) {
+      return toStorageError(err, `watching ${w.prefix}`);
+    }
   }
 
   compact(revision: number): Promise<void> {
@@ -362,8 +428,9 @@ class SqliteRevisionStore implements SqliteStore {
     this.closed = true;
     // Everything written is published (or failed) before the file closes.
     while (this.syncing) await this.syncing;
-    for (const w of [...this.watchers]) w.fail(closedError());
+    for (const w of [...this.watchers, ...this.replaying]) w.fail(closedError());
     this.watchers.clear();
+    this.replaying.clear();
     if (this.highWater) {
       await this.highWater.idle();
       if (this.failed) this.highWater.stop();

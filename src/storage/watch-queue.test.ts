@@ -126,3 +126,29 @@ test('an unpaused watcher has no backlog bound (it never falls behind) and the d
   assert.deepEqual(errors, []);
   assert.ok(DEFAULT_WATCH_BACKLOG.maxEvents >= 10 && DEFAULT_WATCH_BACKLOG.maxBytes >= 3 * 1024 * 1024);
 });
+
+test('replayFrom asks for the next page only once everything queued is delivered and the consumer is not paused', async () => {
+  const { w, seen } = watcher({ maxEvents: 10, maxBytes: 1e6 }, { pauseAfter: 3 });
+  let asked = 0;
+  let rev = 0;
+  const page = () => {
+    asked++;
+    for (let i = 0; i < 2; i++) w.push(ev(++rev));
+    if (rev >= 8) w.endReplay();
+  };
+  page();
+  w.replayFrom(page);
+  await settle();
+  await settle();
+  // Paused on event 3 (the first event of the second page): one event queued, nothing more asked.
+  assert.deepEqual(seen, [1, 2, 3]);
+  assert.equal(w.queued, 1);
+  assert.equal(asked, 2);
+  await settle();
+  assert.equal(asked, 2);
+  w.resume();
+  for (let i = 0; i < 10; i++) await settle();
+  assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(asked, 4);
+  assert.equal(w.replaying, false);
+});

@@ -7,11 +7,15 @@
  * or as deep-frozen objects shared by every watcher (the watch cache): in both cases no consumer
  * can change what another sees.
  *
- * A consumer that cannot keep up pauses the watcher. What is queued before the pause (a replay
- * of history, pushed when the watch starts) is delivered in full after resume(), as upstream
- * delivers its initial events; what arrives while paused is the backlog, bounded in events and
- * bytes. Past the bound the queue is dropped and the watch fails with 'TooSlow': without that,
- * every stalled client would hold every later event in memory for as long as it stalls.
+ * A consumer that cannot keep up pauses the watcher. What is queued before the pause is
+ * delivered in full after resume(), as upstream delivers its initial events; what arrives while
+ * paused is the backlog, bounded in events and bytes. Past the bound the queue is dropped and the
+ * watch fails with 'TooSlow': without that, every stalled client would hold every later event in
+ * memory for as long as it stalls.
+ *
+ * A replay from a log (the SQLite store) is pulled page by page instead (replayFrom): the next
+ * page is asked for only once the previous one is delivered and the consumer is not paused, so
+ * a replay of any length never holds more than one page, at most `bound` events and bytes.
  */
 import { StorageError } from './types.ts';
 import type { Watcher, WatchBacklog, WatchEvent, WatchEventType, WatchHandlers } from './types.ts';
@@ -85,7 +89,8 @@ export class QueuedWatcher<T = unknown> implements Watcher {
   private last: number;
   private readonly handlers: WatchHandlers<T>;
   private readonly onClose: (w: QueuedWatcher<T>) => void;
-  private readonly bound: WatchBacklog;
+  /** The backlog bound; a replay page is held to it too. */
+  readonly bound: WatchBacklog;
   /** Items from `head` on are undelivered; delivered slots are cleared so they can be collected. */
   private queue: Array<Item | undefined> = [];
   private head = 0;
@@ -95,6 +100,9 @@ export class QueuedWatcher<T = unknown> implements Watcher {
   private paused = false;
   private backlogEvents = 0;
   private backlogBytes = 0;
+  /** While a replay is pulled page by page: pushes the next page (see replayFrom). */
+  private nextPage: (() => void) | undefined;
+  private pageTimer: NodeJS.Immediate | undefined;
 
   constructor(prefix: string, fromRevision: number, handlers: WatchHandlers<T>, onClose: (w: QueuedWatcher<T>) => void) {
     this.prefix = prefix;
@@ -111,6 +119,44 @@ export class QueuedWatcher<T = unknown> implements Watcher {
   /** Events and bytes that arrived while paused and are not delivered yet. */
   get backlog(): { events: number; bytes: number } {
     return { events: this.backlogEvents, bytes: this.backlogBytes };
+  }
+
+  /** Events queued and not yet delivered (replay and backlog alike). */
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** True while a replay is being pulled page by page. */
+  get replaying(): boolean {
+    return this.nextPage !== undefined;
+  }
+
+  /**
+   * Pull a replay page by page: `next` pushes the next page (or calls endReplay() once the replay
+   * is complete) and is called on a later turn of the event loop, only when every queued event is
+   * delivered and the consumer is not paused. The turn between pages lets sockets drain and
+   * other requests run.
+   */
+  replayFrom(next: () => void): void {
+    this.nextPage = next;
+    this.askForPage();
+  }
+
+  /** The replay is complete (or abandoned): no more pages are asked for. */
+  endReplay(): void {
+    this.nextPage = undefined;
+    if (this.pageTimer) clearImmediate(this.pageTimer);
+    this.pageTimer = undefined;
+  }
+
+  private askForPage(): void {
+    if (!this.nextPage || this.pageTimer || this.paused || this.stopped || this.failing || this.queued > 0) return;
+    this.pageTimer = setImmediate(() => {
+      this.pageTimer = undefined;
+      // Paused, failed or refilled meanwhile: resume() or the next drain asks again.
+      if (this.paused || this.stopped || this.failing || this.queued > 0) return;
+      this.nextPage?.();
+    });
   }
 
   matches(key: string): boolean {
@@ -152,11 +198,13 @@ export class QueuedWatcher<T = unknown> implements Watcher {
     if (!this.paused) return;
     this.paused = false;
     if (this.head < this.queue.length) this.schedule();
+    else this.askForPage();
   }
 
   close(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.endReplay();
     this.clear();
     this.onClose(this);
   }
@@ -216,6 +264,7 @@ export class QueuedWatcher<T = unknown> implements Watcher {
     if (this.head === this.queue.length) {
       this.queue = [];
       this.head = 0;
+      this.askForPage();
     } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       // Paused part way through a long replay: drop the delivered prefix.
       this.queue = this.queue.slice(this.head);
