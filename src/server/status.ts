@@ -3,7 +3,7 @@
  * metav1.Status with the right code and reason. Anything that is not an ApiError is an internal
  * error (500), never a success.
  */
-import { ApiError, type StatusDetails, type StatusReason } from '../api/errors.ts';
+import { ApiError, tooLargeResourceVersion, type StatusDetails, type StatusReason } from '../api/errors.ts';
 import { StorageError } from '../storage/types.ts';
 import { RequestTooLargeError } from '../storage/write-check.ts';
 
@@ -70,10 +70,12 @@ export function toApiError(err: unknown): ApiError {
       case 'InvalidContinue':
         return new ApiError(400, 'BadRequest', `invalid continue token: ${err.message}`);
       case 'FutureRevision':
-        return new ApiError(504, 'Timeout', `Too large resource version: ${err.message}`, { retryAfterSeconds: 1 });
-      default:
-        return new ApiError(500, 'InternalError', `Internal error occurred: ${err.message}`);
+        // Upstream's Status names both revisions (storage.NewTooLargeResourceVersionError); a
+        // store that did not name both is a bug, and a 500 says so rather than a made-up number.
+        if (err.requestedRevision !== undefined && err.revision !== undefined) return tooLargeResourceVersion(err.requestedRevision, err.revision);
+        break;
     }
+    return new ApiError(500, 'InternalError', `Internal error occurred: ${err.message}`);
   }
   // Fastify's own errors (body too large, bad content length ...) carry statusCode.
   const fe = err as { statusCode?: number; code?: string; message?: string };

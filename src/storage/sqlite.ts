@@ -451,6 +451,7 @@ class SqliteRevisionStore implements SqliteStore {
     if (revision > this.revision) {
       throw new StorageError('FutureRevision', `revision ${revision} is newer than the current revision ${this.revision}`, {
         revision: this.revision,
+        requestedRevision: revision,
       });
     }
     if (revision < this.compacted) {
@@ -629,6 +630,7 @@ class SqliteRevisionStore implements SqliteStore {
     if (revision > this.revision) {
       throw new StorageError('FutureRevision', `cannot compact revision ${revision}, current is ${this.revision}`, {
         revision: this.revision,
+        requestedRevision: revision,
       });
     }
     if (revision <= this.compacted) return; // already done: compaction is idempotent

@@ -139,11 +139,14 @@ export class StorageError extends Error {
   readonly key?: string;
   /** For 'Compacted': the compacted revision; for 'FutureRevision': the current revision. */
   readonly revision?: number;
-  constructor(code: StorageErrorCode, message: string, opts: { key?: string; revision?: number } = {}) {
+  /** For 'FutureRevision': the revision that was asked for. */
+  readonly requestedRevision?: number;
+  constructor(code: StorageErrorCode, message: string, opts: { key?: string; revision?: number; requestedRevision?: number } = {}) {
     super(message);
     this.name = 'StorageError';
     this.code = code;
     this.key = opts.key;
     this.revision = opts.revision;
+    this.requestedRevision = opts.requestedRevision;
   }
 }
