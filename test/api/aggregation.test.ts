@@ -146,6 +146,19 @@ describe('APIService aggregation', () => {
     assert.deepEqual(table.body.rows[0].cells.slice(0, 3), ['v1alpha1.example.com', 'default/api', 'True']);
   });
 
+  test('identities that are not ASCII reach the backend as their UTF-8 bytes, as Go sends them', async () => {
+    await availableCondition('v1alpha1.example.com', (c) => c.status === 'True');
+    seen.length = 0;
+    // Header strings carry one byte per char: the UTF-8 bytes of the names go in as Latin-1 chars.
+    const raw = (v: string) => Buffer.from(v, 'utf8').toString('latin1');
+    const list = await admin.get('/apis/example.com/v1alpha1/namespaces/default/widgets', { headers: { 'Impersonate-User': raw('jörg-日本'), 'Impersonate-Group': 'system:masters' } });
+    assert.equal(list.status, 200, list.text);
+    const hit = seen.find((s) => s.url === '/apis/example.com/v1alpha1/namespaces/default/widgets');
+    assert.ok(hit);
+    const utf8 = (v: unknown) => Buffer.from(String(v), 'latin1').toString('utf8');
+    assert.equal(utf8(hit.headers['x-remote-user']), 'jörg-日本');
+  });
+
   test('discovery lists the aggregated group with the resources its backend reported', async () => {
     await availableCondition('v1alpha1.example.com', (c) => c.status === 'True');
     const legacy = await admin.get('/apis');

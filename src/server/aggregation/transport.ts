@@ -29,12 +29,20 @@ export function isStripped(name: string): boolean {
   );
 }
 
+/**
+ * A header value as its UTF-8 bytes, as Go writes it: Node sends each char of a header string as
+ * one byte (and refuses chars above U+00FF), so the bytes go in as Latin-1 chars.
+ */
+function wire(v: string): string {
+  return Buffer.from(v, 'utf8').toString('latin1');
+}
+
 /** X-Remote-User, X-Remote-Uid, one X-Remote-Group per group, X-Remote-Extra-<escaped key> per value. */
 export function identityHeaders(user: UserInfo): Record<string, string | string[]> {
-  const h: Record<string, string | string[]> = { 'X-Remote-User': user.username };
-  if (user.uid) h['X-Remote-Uid'] = user.uid;
-  if (user.groups.length > 0) h['X-Remote-Group'] = [...user.groups];
-  for (const [k, vs] of Object.entries(user.extra ?? {})) h[`X-Remote-Extra-${encodeURIComponent(k)}`] = [...vs];
+  const h: Record<string, string | string[]> = { 'X-Remote-User': wire(user.username) };
+  if (user.uid) h['X-Remote-Uid'] = wire(user.uid);
+  if (user.groups.length > 0) h['X-Remote-Group'] = user.groups.map(wire);
+  for (const [k, vs] of Object.entries(user.extra ?? {})) h[`X-Remote-Extra-${encodeURIComponent(k)}`] = vs.map(wire);
   return h;
 }
 
