@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { CRDS, crdCondition, crdManifest as crd, waitFor } from '../helpers/crd.ts';
 
 let c: TestCluster;
 before(async () => {
@@ -10,37 +11,10 @@ after(async () => {
   await c.close();
 });
 
-const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 const APPROVED = { 'api-approved.kubernetes.io': 'https://github.com/kubernetes/kubernetes/pull/78458' };
 const KEP = 'see https://github.com/kubernetes/enhancements/pull/1111';
 
-function crd(group: string, plural: string, kind: string, version: string, scope: string, annotations?: Record<string, string>) {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${group}`, ...(annotations ? { annotations } : {}) },
-    spec: {
-      group,
-      scope,
-      names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
-      versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-    },
-  };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
-const condition = async (name: string, type: string) => {
-  const r = await c.admin.get(`${CRDS}/${name}`);
-  return (r.body.status?.conditions ?? []).find((x: any) => x.type === type);
-};
+const condition = (name: string, type: string) => crdCondition(c.admin, name, type);
 
 test('a CRD named like a built-in (clusterrolebindings at another version) is not accepted, cannot reach ClusterRoleBindings, and its deletion leaves them', async () => {
   const CRB = '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings';

@@ -8,8 +8,11 @@ import { rfc3339 } from '../../api/time.ts';
 import { crdPrinterColumns } from '../../api/printers/index.ts';
 import { mutate, type Obj } from './store-ops.ts';
 import { jsonEqual } from '../../api/json-equal.ts';
+import { legacyCustomResourcePrefix, migrateLegacyCustomResources } from '../../api/crd/legacy-storage-migration.ts';
 
 const CRD_PREFIX = '/registry/apiextensions.k8s.io/customresourcedefinitions/';
+/** Backoff of a failed legacy storage migration (it is retried until it succeeds: the resource is not served before). */
+const MIGRATION_RETRY_MS = [500, 30_000] as const;
 
 /** The resources a CRD serves, one per served version. */
 export function crdResourceDefs(crd: Obj): ResourceDef[] {
@@ -72,6 +75,13 @@ export function startCrdController(ctx: RestContext): () => void {
   /** The latest CRDs, so that those refused for a name can be judged again when the name frees up. */
   const known = new Map<string, Obj>();
   let stopped = false;
+  /**
+   * Legacy prefixes (group + plural) this process has emptied: an older Portcullis stored custom
+   * resources beside the built-ins, and a CRD is first served once its objects are moved (see
+   * legacy-storage-migration.ts), so no read misses them. Once is enough: nothing here writes there.
+   */
+  const migrated = new Set<string>();
+  const migrating = new Map<string, Promise<void>>();
 
   const writeStatus = (name: string, crd: Obj, naming: NamingVerdict) => {
     const status = crdAcceptedStatus(crd, rfc3339(ctx.now()), naming);
@@ -95,6 +105,12 @@ export function startCrdController(ctx: RestContext): () => void {
       ctx.log.warn({ err, crd: name }, 'cannot serve custom resource definition');
       return;
     }
+    const group = str(crd.spec?.group);
+    const plural = str(crd.spec?.names?.plural);
+    if (defs.length > 0 && !migrated.has(legacyCustomResourcePrefix(group, plural))) {
+      migrate(name, group, plural, 0);
+      return;
+    }
     const added: ResourceDef[] = [];
     for (const d of defs) {
       try {
@@ -108,6 +124,39 @@ export function startCrdController(ctx: RestContext): () => void {
     writeStatus(name, crd, naming);
   };
 
+  /** Moves the CRD's legacy objects, then serves it as it is then (it may have changed or gone meanwhile). */
+  const migrate = (name: string, group: string, plural: string, attempt: number) => {
+    const legacy = legacyCustomResourcePrefix(group, plural);
+    if (migrating.has(legacy)) return;
+    const builtins = ctx.registry.all().filter((d) => d.custom === undefined);
+    const run = migrateLegacyCustomResources(ctx.store, group, plural, builtins).then(
+      (r) => {
+        migrating.delete(legacy);
+        migrated.add(legacy);
+        if (r.migrated + r.superseded > 0) {
+          ctx.log.info(
+            { crd: name, migrated: r.migrated, superseded: r.superseded, from: legacy, to: customResourcePrefix(group, plural) },
+            'custom resources moved from the legacy key space shared with built-ins; their resourceVersions changed once, clients relist',
+          );
+        }
+        if (stopped) return;
+        const now = known.get(name);
+        if (now && !served.has(name)) apply(name, now);
+      },
+      (err: unknown) => {
+        migrating.delete(legacy);
+        const delay = Math.min(MIGRATION_RETRY_MS[0] * 2 ** attempt, MIGRATION_RETRY_MS[1]);
+        ctx.log.error({ err, crd: name, from: legacy, retryMs: delay }, 'custom resource legacy storage migration failed; the resource is not served until it succeeds');
+        if (stopped) return;
+        setTimeout(() => {
+          const now = known.get(name);
+          if (!stopped && now && !served.has(name)) migrate(name, group, plural, attempt + 1);
+        }, delay).unref?.();
+      },
+    ).catch((err: unknown) => ctx.log.error({ err, crd: name }, 'cannot serve custom resource definition'));
+    migrating.set(legacy, run);
+  };
+
   const unserve = (name: string) => {
     for (const d of served.get(name) ?? []) ctx.registry.remove(d.group, d.version, d.resource);
     served.delete(name);
@@ -119,7 +168,8 @@ export function startCrdController(ctx: RestContext): () => void {
       known.delete(name);
       const group = str(deleted?.spec?.group);
       const plural = str(deleted?.spec?.names?.plural);
-      if (group !== '' && plural !== '') void purge(customResourcePrefix(group, plural));
+      // A migration under way may still be moving objects into the prefix: purge once it is done.
+      if (group !== '' && plural !== '') void (migrating.get(legacyCustomResourcePrefix(group, plural)) ?? Promise.resolve()).then(() => purge(customResourcePrefix(group, plural)));
       // Names this CRD held may now be free for another CRD of the group.
       for (const [n, other] of known) if (!served.has(n) && str(other.spec?.group) === group) apply(n, other);
       return;
