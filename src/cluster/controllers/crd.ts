@@ -78,7 +78,8 @@ export function startCrdController(ctx: RestContext): () => void {
   /**
    * Legacy prefixes (group + plural) this process has emptied: an older Portcullis stored custom
    * resources beside the built-ins, and a CRD is first served once its objects are moved (see
-   * legacy-storage-migration.ts), so no read misses them. Once is enough: nothing here writes there.
+   * legacy-storage-migration.ts), so no read misses them. Once per CRD is enough: nothing here
+   * writes there. Entries go with their CRD, so this holds at most one per CRD.
    */
   const migrated = new Set<string>();
   const migrating = new Map<string, Promise<void>>();
@@ -168,6 +169,8 @@ export function startCrdController(ctx: RestContext): () => void {
       known.delete(name);
       const group = str(deleted?.spec?.group);
       const plural = str(deleted?.spec?.names?.plural);
+      // Forgotten with the CRD, so the set holds only live CRDs; a new CRD of these names looks again.
+      migrated.delete(legacyCustomResourcePrefix(group, plural));
       // A migration under way may still be moving objects into the prefix: purge once it is done.
       if (group !== '' && plural !== '') void (migrating.get(legacyCustomResourcePrefix(group, plural)) ?? Promise.resolve()).then(() => purge(customResourcePrefix(group, plural)));
       // Names this CRD held may now be free for another CRD of the group.
