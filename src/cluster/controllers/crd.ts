@@ -83,6 +83,8 @@ export function startCrdController(ctx: RestContext): () => void {
    */
   const migrated = new Set<string>();
   const migrating = new Map<string, Promise<void>>();
+  /** CRDs whose names were accepted and that wait for their migration: they hold their names meanwhile. */
+  const pending = new Map<string, ResourceDef[]>();
 
   const writeStatus = (name: string, crd: Obj, naming: NamingVerdict) => {
     const status = crdAcceptedStatus(crd, rfc3339(ctx.now()), naming);
@@ -93,7 +95,7 @@ export function startCrdController(ctx: RestContext): () => void {
   };
 
   const serve = (name: string, crd: Obj) => {
-    const naming = judgeNames(ctx, crd, served);
+    const naming = judgeNames(ctx, crd, new Map([...served, ...pending]));
     if (!naming.accepted) {
       ctx.log.warn({ crd: name, reason: naming.reason, message: naming.message }, 'custom resource definition names not accepted');
       writeStatus(name, crd, naming);
@@ -109,6 +111,7 @@ export function startCrdController(ctx: RestContext): () => void {
     const group = str(crd.spec?.group);
     const plural = str(crd.spec?.names?.plural);
     if (defs.length > 0 && !migrated.has(legacyCustomResourcePrefix(group, plural))) {
+      pending.set(name, defs);
       migrate(name, group, plural, 0);
       return;
     }
@@ -161,6 +164,7 @@ export function startCrdController(ctx: RestContext): () => void {
   const unserve = (name: string) => {
     for (const d of served.get(name) ?? []) ctx.registry.remove(d.group, d.version, d.resource);
     served.delete(name);
+    pending.delete(name);
   };
 
   const apply = (name: string, crd: Obj | undefined, deleted?: Obj) => {
@@ -174,7 +178,7 @@ export function startCrdController(ctx: RestContext): () => void {
       // A migration under way may still be moving objects into the prefix: purge once it is done.
       if (group !== '' && plural !== '') void (migrating.get(legacyCustomResourcePrefix(group, plural)) ?? Promise.resolve()).then(() => purge(customResourcePrefix(group, plural)));
       // Names this CRD held may now be free for another CRD of the group.
-      for (const [n, other] of known) if (!served.has(n) && str(other.spec?.group) === group) apply(n, other);
+      for (const [n, other] of known) if (!served.has(n) && !pending.has(n) && str(other.spec?.group) === group) apply(n, other);
       return;
     }
     known.set(name, crd);
