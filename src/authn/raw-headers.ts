@@ -47,6 +47,15 @@ export function utf8HeaderValue(value: string): string {
   }
 }
 
+/**
+ * The reverse, for headers this server writes (identity headers to aggregated APIs, Warning):
+ * the text's UTF-8 bytes as a Latin-1 string, which Node writes byte for byte. Node refuses a
+ * header char above U+00FF outright, and would fail the whole response over it.
+ */
+export function utf8HeaderBytes(text: string): string {
+  return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+}
+
 /** headerValues, each decoded with utf8HeaderValue; throws HeaderEncodingError naming the header. */
 export function identityHeaderValues(headers: HeaderBag, name: string): string[] {
   return headerValues(headers, name).map((v) => {

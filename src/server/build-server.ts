@@ -29,6 +29,7 @@ import { serveWatch } from './rest/watch.ts';
 import { WatchRegistry, watchLimits, type WatchLimits } from './rest/watch-limits.ts';
 import { serveNonResource } from './non-resource.ts';
 import { acceptedFormats, notAcceptable, type OutputFormat } from './negotiate.ts';
+import { utf8HeaderBytes } from '../authn/raw-headers.ts';
 import { encodeBody } from './respond.ts';
 import { wantsTable } from '../api/printers/index.ts';
 
@@ -154,7 +155,8 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     }
     // As upstream's responsewriters: a Status that names a retry delay sets Retry-After.
     if (status.details?.retryAfterSeconds) void reply.header('retry-after', String(status.details.retryAfterSeconds));
-    void reply.code(status.code).header('content-type', out.contentType).send(asBody(out.payload));
+    // As a Buffer: warning headers set before the failure may carry UTF-8 bytes (see setWarnings).
+    void reply.code(status.code).header('content-type', out.contentType).send(asBody(out.payload, true));
   });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -202,10 +204,10 @@ export function buildServer(opts: ServerOptions): BuiltServer {
       setWarnings(reply, [...rreq.warnings, ...rreq.admission.warnings]);
       throw toApiError(err);
     }
-    setWarnings(reply, [...rreq.warnings, ...rreq.admission.warnings]);
-    if (res.contentType) return reply.code(res.code).header('content-type', res.contentType).send(res.raw ?? JSON.stringify(res.body));
+    const binary = setWarnings(reply, [...rreq.warnings, ...rreq.admission.warnings]);
+    if (res.contentType) return reply.code(res.code).header('content-type', res.contentType).send(asBody(res.raw ?? JSON.stringify(res.body), binary));
     const out = encodeBody(ctx.schema, formats, res.body, res.raw);
-    return reply.code(res.code).header('content-type', out.contentType).send(asBody(out.payload));
+    return reply.code(res.code).header('content-type', out.contentType).send(asBody(out.payload, binary));
   };
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler });
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/', handler });
@@ -224,13 +226,27 @@ function outputFormats(accept: string | undefined, hasProtobufType: boolean): Ou
   return formats;
 }
 
-function asBody(payload: string | Uint8Array): string | Buffer {
-  return typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+/**
+ * The payload for fastify. `binary` asks for a Buffer even for text: Node writes the header block
+ * in the encoding of a string body it is joined with (UTF-8), which would encode header bytes
+ * above 0x7f a second time; with a Buffer body the headers go out byte for byte.
+ */
+function asBody(payload: string | Uint8Array, binary = false): string | Buffer {
+  if (typeof payload === 'string') return binary ? Buffer.from(payload, 'utf8') : payload;
+  return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
 }
 
-/** Warnings go back as RFC 7234 Warning headers with code 299, which kubectl prints. */
-function setWarnings(reply: FastifyReply, warnings: string[]): void {
-  if (warnings.length === 0) return;
+/**
+ * Warnings go back as RFC 7234 Warning headers with code 299, which kubectl prints. Their text can
+ * come from clients (an unknown field's name under fieldValidation=Warn) or webhooks: it goes out
+ * as UTF-8 bytes (as upstream's net.NewWarningHeader), with control characters escaped, so no text
+ * can make the answer to a write that already happened fail.
+ */
+function setWarnings(reply: FastifyReply, warnings: string[]): boolean {
+  if (warnings.length === 0) return false;
   const unique = [...new Set(warnings)];
-  reply.header('warning', unique.map((w) => `299 - ${JSON.stringify(w.replace(/[\r\n]+/g, ' '))}`));
+  const values = unique.map((w) => `299 - ${JSON.stringify(w.replace(/[\r\n]+/g, ' ')).replace(/\x7f/g, '\\u007f')}`);
+  reply.header('warning', values.map(utf8HeaderBytes));
+  // Whether any value carries bytes above 0x7f: then the body must go out as a Buffer (asBody).
+  return values.some((v) => /[^\x00-\x7f]/.test(v));
 }

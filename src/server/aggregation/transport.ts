@@ -9,6 +9,7 @@ import { request, type RequestOptions } from 'node:https';
 import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
 import type { UserInfo } from '../../authn/types.ts';
 import type { Endpoint } from './endpoint.ts';
+import { utf8HeaderBytes as wire } from '../../authn/raw-headers.ts';
 
 type Obj = Record<string, any>;
 
@@ -27,14 +28,6 @@ export function isStripped(name: string): boolean {
     n.startsWith('impersonate-') ||
     n.startsWith('x-remote-')
   );
-}
-
-/**
- * A header value as its UTF-8 bytes, as Go writes it: Node sends each char of a header string as
- * one byte (and refuses chars above U+00FF), so the bytes go in as Latin-1 chars.
- */
-function wire(v: string): string {
-  return Buffer.from(v, 'utf8').toString('latin1');
 }
 
 /** X-Remote-User, X-Remote-Uid, one X-Remote-Group per group, X-Remote-Extra-<escaped key> per value. */
