@@ -1,5 +1,3 @@
-import type { ResourceRegistry } from '../../api/registry/registry.ts';
-import type { ResourceDef } from '../../api/registry/resource-def.ts';
 import { StorageError, type Store } from '../../storage/types.ts';
 import { withDecodableManagedFields } from '../../api/apply/stored-managed-fields.ts';
 
@@ -43,14 +41,6 @@ function isObject(v: unknown): boolean {
 
 function hasSpecFinalizers(o: Obj): boolean {
   return o.kind === 'Namespace' && (o.spec?.finalizers?.length ?? 0) > 0;
-}
-
-/** The resource a storage key belongs to: /registry/<group|core>/<resource>/... */
-export function defForKey(registry: ResourceRegistry, key: string): ResourceDef | undefined {
-  const parts = key.split('/');
-  const group = parts[2] === 'core' ? '' : parts[2];
-  const resource = parts[3];
-  return registry.all().find((d) => d.group === group && d.resource === resource);
 }
 
 export function withoutItem<T>(list: T[] | undefined, item: T): T[] {
