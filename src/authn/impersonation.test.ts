@@ -33,6 +33,19 @@ test('no impersonation headers: undefined, nothing asked', async () => {
   assert.deepEqual(p.asked, []);
 });
 
+test('no impersonation headers: only the names are looked at, no value is read', async () => {
+  const p = policy([]);
+  const read: string[] = [];
+  const headers = new Proxy(h('Accept', 'x', 'User-Agent', 'kubectl/v1.33'), {
+    get(target, prop, receiver) {
+      read.push(String(prop));
+      return Reflect.get(target, prop, receiver) as unknown;
+    },
+  });
+  assert.equal(await impersonate(headers, alice, p.authorize), undefined);
+  assert.deepEqual(read, []);
+});
+
 const allowedCases: { name: string; headers: string[]; allow: string[]; want: UserInfo; asked: string[] }[] = [
   {
     name: 'user only gains system:authenticated',

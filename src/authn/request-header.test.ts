@@ -119,6 +119,22 @@ test('stripProxyHeaders removes standard and configured proxy headers, case-inse
   assert.deepEqual(headers, { authorization: 'Bearer t', accept: '*/*' });
 });
 
+test('stripProxyHeaders reads a configuration once, not on every request', () => {
+  let reads = 0;
+  const config = {
+    get usernameHeaders() {
+      reads++;
+      return ['X-Proxy-User'];
+    },
+  };
+  for (let i = 0; i < 3; i++) {
+    const headers: Record<string, string> = { 'x-proxy-user': 'b', 'x-remote-user': 'a', accept: '*/*' };
+    stripProxyHeaders(headers, config);
+    assert.deepEqual(headers, { accept: '*/*' });
+  }
+  assert.equal(reads, 1);
+});
+
 // Node 24 servers do not hand out the peer's intermediates (nodejs/node#65579: getPeerCertificate(true)
 // returns the leaf alone), so over real TLS a proxy certificate signed by an intermediate verifies only
 // when the intermediate is in the request-header CA file itself, as Go's roots pool would allow too.

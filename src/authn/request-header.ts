@@ -69,9 +69,30 @@ export function proxyHeaderMatcher(config?: Partial<ProxyHeaderNames>): (lowerNa
   return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
 }
 
-/** Removes every proxy identity header, in place. Call after authentication, whatever its outcome. */
+/**
+ * Matchers by configuration object: the names are normalised once per configuration, not once per
+ * request (the pipeline strips these headers from every request). A WeakMap, so a configuration
+ * dropped with its server is dropped here too.
+ */
+const matchers = new WeakMap<Partial<ProxyHeaderNames>, (lowerName: string) => boolean>();
+let standardMatcher: ((lowerName: string) => boolean) | undefined;
+
+function cachedMatcher(config: Partial<ProxyHeaderNames> | undefined): (lowerName: string) => boolean {
+  if (config === undefined) return (standardMatcher ??= proxyHeaderMatcher(undefined));
+  let m = matchers.get(config);
+  if (m === undefined) {
+    m = proxyHeaderMatcher(config);
+    matchers.set(config, m);
+  }
+  return m;
+}
+
+/**
+ * Removes every proxy identity header, in place. Call after authentication, whatever its outcome.
+ * The configuration is read when first seen: pass a new object to change it.
+ */
 export function stripProxyHeaders(headers: Record<string, unknown>, config?: Partial<ProxyHeaderNames>): void {
-  deleteHeaders(headers, proxyHeaderMatcher(config));
+  deleteHeaders(headers, cachedMatcher(config));
 }
 
 type Verified = { verdict: ChainVerdict; cns: string[] };

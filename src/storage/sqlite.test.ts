@@ -150,4 +150,26 @@ describe('sqlite watch delivery', () => {
     good.close();
     await store.close();
   });
+
+  test('a written value is parsed once: the writer and every live watcher share one frozen object', async () => {
+    const { store } = recordingStore();
+    const seen: WatchEvent[] = [];
+    const w1 = store.watch('/s/', 0, { onEvent: (e: WatchEvent) => seen.push(e) });
+    const w2 = store.watch('/s/', 0, { onEvent: (e: WatchEvent) => seen.push(e) });
+    const created = await store.create('/s/a', { spec: { n: [1] } });
+    const updated = await store.update('/s/a', { spec: { n: [2] } }, created.modRevision);
+    const deleted = await store.delete('/s/a');
+    assert.equal(seen.length, 6);
+    const [c1, c2, u1, u2, d1, d2] = seen as [WatchEvent, WatchEvent, WatchEvent, WatchEvent, WatchEvent, WatchEvent];
+    assert.ok(c1.value === created.value && c2.value === created.value, 'ADDED carries the writer\'s object');
+    assert.ok(u1.value === updated.value && u2.value === updated.value, 'MODIFIED carries the writer\'s object');
+    assert.ok(d1.value === deleted.value && d2.value === deleted.value && d1.prevValue === deleted.value, 'DELETED too');
+    assert.ok(Object.isFrozen(created.value) && Object.isFrozen((created.value as { spec: { n: number[] } }).spec.n));
+    // Sizes come from the stored text, not from serialising the object again.
+    assert.equal(c1.size, JSON.stringify({ spec: { n: [1] } }).length);
+    assert.equal(d1.size, JSON.stringify({ spec: { n: [2] } }).length);
+    w1.close();
+    w2.close();
+    await store.close();
+  });
 });

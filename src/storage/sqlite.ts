@@ -50,6 +50,7 @@ import { prepareDatabaseFiles } from './data-dir.ts';
 import { checkHighWater, HighWaterError, highWaterPath, HighWaterRecorder, readHighWater, writeHighWaterSync } from './high-water.ts';
 import { decodeStored, toStorageError } from './sqlite-errors.ts';
 import { WalSync } from './wal-sync.ts';
+import { deepFreeze } from './deep-freeze.ts';
 
 export interface SqliteStoreOptions {
   /** Database file, or ':memory:'. */
@@ -125,6 +126,18 @@ function rangeEnd(prefix: string): End {
 
 function closedError(): StorageError {
   return new StorageError('Closed', 'storage is closed');
+}
+
+/**
+ * A written value, parsed once and deep-frozen: the writer's answer and every live watcher (the
+ * watch cache above all, which keeps it as its copy) share this one object instead of each
+ * parsing the text again; frozen, nobody can change what another sees. In the event it travels
+ * as the object with its text's length, except a value that is not an object (a store written by
+ * something else): that stays text, since a string in an event means JSON to parse.
+ */
+function sharedValue(key: string, text: string): { value: unknown; inEvent: string | object } {
+  const value = deepFreeze(decodeStored<unknown>(key, text));
+  return { value, inEvent: typeof value === 'object' && value !== null ? value : text };
 }
 
 class SqliteRevisionStore implements SqliteStore {
@@ -606,17 +619,19 @@ class SqliteRevisionStore implements SqliteStore {
       const last = cur as Row; // checkWrite guarantees a live row
       this.stmts.insertLog.run(revision, key, last.create_revision, last.revision, 1, last.value);
       this.stmts.deleteCurrent.run(key);
-      events.push({ type: 'DELETED', key, revision, createRevision: last.create_revision, value: last.value, prevValue: last.value });
-      return { key, value: decodeStored(key, last.value), createRevision: last.create_revision, modRevision: revision };
+      const { value, inEvent } = sharedValue(key, last.value);
+      events.push({ type: 'DELETED', key, revision, createRevision: last.create_revision, value: inEvent, prevValue: inEvent, size: last.value.length });
+      return { key, value, createRevision: last.create_revision, modRevision: revision };
     }
     const text = w.text as string;
     const createRevision = cur ? cur.create_revision : revision;
     this.stmts.insertLog.run(revision, key, createRevision, cur ? cur.revision : 0, 0, text);
     this.stmts.upsertCurrent.run(key, revision);
-    const event: EncodedEvent = { type: cur ? 'MODIFIED' : 'ADDED', key, revision, createRevision, value: text };
+    const { value, inEvent } = sharedValue(key, text);
+    const event: EncodedEvent = { type: cur ? 'MODIFIED' : 'ADDED', key, revision, createRevision, value: inEvent, size: text.length };
     if (cur) event.prevValue = cur.value;
     events.push(event);
-    return { key, value: JSON.parse(text), createRevision, modRevision: revision };
+    return { key, value, createRevision, modRevision: revision };
   }
 
   /**

@@ -184,3 +184,18 @@ test('a stored value that is not an object (a string, null) does not stop the ca
   assert.equal(calls.filter((c) => c === 'list').length, 1, calls.join(' '));
   await cache.close();
 });
+
+test('the cache keeps the object the store parsed at commit: the writer, readers and watchers share it, parsed once', async () => {
+  const cache = createWatchCache(openSqliteStore({ path: ':memory:' }));
+  await cache.list('/p/');
+  const seen: WatchEvent[] = [];
+  const w = cache.watch('/p/', cache.currentRevision(), { onEvent: (e) => seen.push(e) });
+  const created = await cache.create('/p/a', { data: { k: 'v' } });
+  const got = await cache.get('/p/a');
+  for (let i = 0; i < 100 && seen.length < 1; i++) await new Promise((r) => setTimeout(r, 5));
+  w.close();
+  assert.ok(got?.value === created.value, 'a read after the write returns the very object the writer got');
+  assert.ok(seen[0]?.value === created.value, 'and so does the watch');
+  assert.ok(Object.isFrozen(created.value));
+  await cache.close();
+});

@@ -18,6 +18,7 @@ import { EventRing } from './event-ring.ts';
 import { pageLimit, takePage } from './page.ts';
 import { SortedKeys } from './sorted-keys.ts';
 import { QueuedWatcher, rememberSize } from './watch-queue.ts';
+import { deepFreeze } from './deep-freeze.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 import { StorageError } from './types.ts';
 import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchEvent, WatchHandlers } from './types.ts';
@@ -30,7 +31,10 @@ export interface WatchCacheOptions {
 }
 
 interface Entry {
-  /** Deep-frozen. */
+  /**
+   * Deep-frozen (deep-freeze.ts) and shared by every reader: no JSON parse per read or per
+   * watcher, and no reader can change what another sees.
+   */
   value: object;
   createRevision: number;
   modRevision: number;
@@ -60,22 +64,6 @@ export function createWatchCache(inner: Store, opts: WatchCacheOptions = {}): St
 
 function toObject<T>(key: string, e: Entry): StoredObject<T> {
   return { key, value: e.value as T, createRevision: e.createRevision, modRevision: e.modRevision };
-}
-
-/**
- * Values in memory are deep-frozen and shared by every reader: no JSON parse per read or per
- * watcher, and no reader can change what another sees (a mutation throws). The inner store hands
- * us freshly parsed values, so freezing them in place is safe.
- */
-export function deepFreeze<T>(v: T): T {
-  const stack: unknown[] = [v];
-  while (stack.length > 0) {
-    const x = stack.pop();
-    if (x === null || typeof x !== 'object' || Object.isFrozen(x)) continue;
-    Object.freeze(x);
-    for (const k in x as Record<string, unknown>) stack.push((x as Record<string, unknown>)[k]);
-  }
-  return v;
 }
 
 /** Values are parsed lazily: a limited page parses only the keys it examines. */

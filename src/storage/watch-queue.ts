@@ -3,9 +3,10 @@
  *
  * Producers push events synchronously (from the commit path, so order and completeness are
  * decided there); delivery happens later in a microtask, so a slow or throwing handler never
- * runs inside a commit. Values travel either as JSON text, parsed per watcher (the SQLite store),
- * or as deep-frozen objects shared by every watcher (the watch cache): in both cases no consumer
- * can change what another sees.
+ * runs inside a commit. Values travel either as JSON text, parsed per watcher (the SQLite store's
+ * replays from its log), or as deep-frozen objects shared by every watcher (the watch cache, and
+ * the SQLite store's live commits, parsed once at commit): in both cases no consumer can change
+ * what another sees.
  *
  * A consumer that cannot keep up pauses the watcher. What is queued before the pause is
  * delivered in full after resume(), as upstream delivers its initial events; what arrives while
@@ -28,6 +29,11 @@ export interface EncodedEvent {
   createRevision: number;
   value: string | object;
   prevValue?: string | object;
+  /**
+   * Length of `value`'s JSON text when `value` is a frozen object parsed from it (the SQLite
+   * store's live events): the byte accounting needs no second serialisation.
+   */
+  size?: number;
 }
 
 function decodeValue<T>(v: string | object): T {
@@ -43,7 +49,8 @@ export function decodeEvent<T>(e: EncodedEvent): WatchEvent<T> {
     createRevision: e.createRevision,
   };
   if (e.prevValue !== undefined) out.prevValue = decodeValue<T>(e.prevValue);
-  if (typeof e.value === 'string') out.size = e.value.length;
+  if (e.size !== undefined) out.size = e.size;
+  else if (typeof e.value === 'string') out.size = e.value.length;
   return out;
 }
 
@@ -77,7 +84,7 @@ function valueBytes(v: string | object): number {
 /** Approximate memory an event pins: its value and, when distinct, its previous value. */
 export function eventBytes(e: EncodedEvent): number {
   const prev = e.prevValue !== undefined && e.prevValue !== e.value ? valueBytes(e.prevValue) : 0;
-  return valueBytes(e.value) + prev;
+  return (e.size ?? valueBytes(e.value)) + prev;
 }
 
 /** `cost` is set on events that arrived while paused: they are the backlog. */

@@ -121,13 +121,13 @@ function intInRange(v: number, proto: string | undefined): boolean {
 export function findTypeError(schema: Schema, typeName: string, obj: unknown, dialect: DecodeDialect): string | undefined {
   const top = schema.type(typeName);
   if (!top) return undefined;
-  const typed = dialect === 'json' ? jsonDialect(schema) : unstructuredDialect(schema);
+  const typed = dialect === 'json' ? jsonStep : unstructuredStep;
   const stack: Frame[] = [{ ref: { kind: 'object', type: typeName }, proto: undefined, value: obj, path: '', struct: '' }];
   let saved: string | undefined;
   while (stack.length > 0) {
     const f = stack.pop()!;
     if (f.value === null || f.value === undefined) continue;
-    const r = typed(f, f.path === '' && f.struct === '');
+    const r = typed(schema, f, f.path === '' && f.struct === '');
     if (r.fatal) return r.fatal;
     if (r.saved) {
       saved ??= r.saved;
@@ -173,133 +173,151 @@ function unwrapList(schema: Schema, ref: TypeRef): TypeRef {
   return items ? items.type : ref;
 }
 
-function jsonDialect(schema: Schema) {
-  return (f: Frame, top: boolean): StepResult => {
-    const v = f.value;
-    const mismatch = (value: string, type: string) =>
-      f.path === ''
-        ? `json: cannot unmarshal ${value} into Go value of type ${type}`
-        : `json: cannot unmarshal ${value} into Go struct field ${f.struct}.${f.path} of type ${type}`;
-    const saved = (value: string, type = goType(schema, f.ref, f.proto)): StepResult => ({ children: [], saved: mismatch(value, type) });
-    const fatal = (message: string): StepResult => ({ children: [], fatal: message });
-    const ref = unwrapList(schema, f.ref);
-    switch (ref.kind) {
-      case 'object': {
-        const children = objectChildren(schema, { ...f, ref }, top, 'document');
-        return children ? { children } : saved(jsonKind(v));
-      }
-      case 'list':
-        if (!Array.isArray(v)) return saved(jsonKind(v));
-        return { children: v.map((value) => ({ ...f, ref: ref.item, value })) };
-      case 'map':
-        if (!isMap(v)) return saved(jsonKind(v));
-        return { children: Object.values(v).map((value) => ({ ...f, ref: ref.value, value })) };
-      case 'scalar':
-        switch (ref.scalar) {
-          case 'string':
-            return typeof v === 'string' ? OK : saved(jsonKind(v));
-          case 'boolean':
-            return typeof v === 'boolean' ? OK : saved(jsonKind(v));
-          case 'number':
-            return typeof v === 'number' ? OK : saved(jsonKind(v));
-          case 'integer':
-            if (typeof v !== 'number') return saved(jsonKind(v));
-            return intInRange(v, f.proto) ? OK : saved(`number ${v}`);
-          case 'bytes': {
-            if (typeof v === 'string') {
-              const err = base64Error(v);
-              return err ? { children: [], saved: err } : OK;
-            }
-            // A JSON array of numbers also decodes into []byte.
-            if (Array.isArray(v)) {
-              const bad = v.find((b) => !(typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= 255));
-              return bad === undefined ? OK : saved(typeof bad === 'number' ? `number ${bad}` : jsonKind(bad), 'uint8');
-            }
-            return saved(jsonKind(v));
-          }
-        }
-        return OK;
-      case 'int-or-string':
-        // IntOrString.UnmarshalJSON: a string, or json.Unmarshal into its int32.
-        if (typeof v === 'string') return OK;
-        if (typeof v === 'number') return intInRange(v, 'int32') ? OK : fatal(mismatch(`number ${v}`, 'int32'));
-        return fatal(mismatch(jsonKind(v), 'int32'));
-      case 'quantity':
-        // Quantity.UnmarshalJSON parses the literal, quoted or not.
-        if ((typeof v === 'string' || typeof v === 'number') && parseQuantity(String(v).trim())) return OK;
-        return fatal(QUANTITY_FORMAT_ERROR);
-      case 'time':
-        if (typeof v !== 'string') return fatal(mismatch(jsonKind(v), 'string'));
-        return timeResult(v);
-      case 'duration':
-        if (typeof v !== 'string') return fatal(mismatch(jsonKind(v), 'string'));
-        return durationResult(v);
-      case 'any':
-        return OK;
-    }
-  };
+/** encoding/json's mismatch message for the field of frame `f`. */
+function mismatch(f: Frame, value: string, type: string): string {
+  return f.path === ''
+    ? `json: cannot unmarshal ${value} into Go value of type ${type}`
+    : `json: cannot unmarshal ${value} into Go struct field ${f.struct}.${f.path} of type ${type}`;
 }
 
-function unstructuredDialect(schema: Schema) {
-  return (f: Frame, top: boolean): StepResult => {
-    const v = f.value;
-    const fatal = (message: string): StepResult => ({ children: [], fatal: message });
-    const ref = unwrapList(schema, f.ref);
-    switch (ref.kind) {
-      case 'object': {
-        const children = objectChildren(schema, { ...f, ref }, top, 'declaration');
-        return children ? { children } : fatal(`cannot restore struct from: ${unstructuredKind(v)}`);
-      }
-      case 'list':
-        if (!Array.isArray(v)) return fatal(`cannot restore slice from ${unstructuredKind(v)}`);
-        return { children: v.map((value) => ({ ...f, ref: ref.item, value })) };
-      case 'map':
-        if (!isMap(v)) return fatal(`cannot restore map from ${unstructuredKind(v)}`);
-        return { children: Object.values(v).map((value) => ({ ...f, ref: ref.value, value })) };
-      case 'scalar': {
-        const dt = scalarGoType(ref, f.proto);
-        const k = unstructuredKind(v);
-        switch (ref.scalar) {
-          case 'string':
-            if (k === 'string') return OK;
-            // Go converts integers to strings by reflection but refuses the conversion.
-            return fatal(k === 'int64' ? `cannot convert int64 to ${dt}` : `unrecognized type: ${dt}`);
-          case 'boolean':
-            return k === 'bool' ? OK : fatal(`unrecognized type: ${dt}`);
-          case 'number':
-            return k === 'int64' || k === 'float64' ? OK : fatal(`unrecognized type: ${dt}`);
-          case 'integer':
-            if (k === 'int64') return OK;
-            if (k === 'float64') return fatal(`cannot convert float64 to ${dt}`);
-            return fatal(`unrecognized type: ${dt}`);
-          case 'bytes': {
-            if (typeof v === 'string') {
-              const err = base64Error(v);
-              return err ? fatal(`error decoding from json: ${err}`) : OK;
-            }
-            return Array.isArray(v) ? OK : fatal(`cannot restore slice from ${k}`);
-          }
-        }
-        return OK;
-      }
-      // Types with their own UnmarshalJSON are converted through JSON, without a field context.
-      case 'int-or-string':
-        if (typeof v === 'string') return OK;
-        if (typeof v === 'number') return intInRange(v, 'int32') ? OK : fatal(`json: cannot unmarshal number ${v} into Go value of type int32`);
-        return fatal(`json: cannot unmarshal ${jsonKind(v)} into Go value of type int32`);
-      case 'quantity':
-        if ((typeof v === 'string' || typeof v === 'number') && parseQuantity(String(v).trim())) return OK;
-        return fatal(QUANTITY_FORMAT_ERROR);
-      case 'time':
-        if (typeof v !== 'string') return fatal(`json: cannot unmarshal ${jsonKind(v)} into Go value of type string`);
-        return timeResult(v);
-      case 'duration':
-        if (typeof v !== 'string') return fatal(`json: cannot unmarshal ${jsonKind(v)} into Go value of type string`);
-        return durationResult(v);
-      case 'any':
-        return OK;
+/** A mismatch encoding/json notes and decodes on past; the type defaults to the field's Go type. */
+function saved(schema: Schema, f: Frame, value: string, type = goType(schema, f.ref, f.proto)): StepResult {
+  return { children: [], saved: mismatch(f, value, type) };
+}
+
+function fatal(message: string): StepResult {
+  return { children: [], fatal: message };
+}
+
+/** The children of a list or map frame: every element, with the element type. */
+function elementFrames(f: Frame, ref: TypeRef, values: unknown[]): Frame[] {
+  const out: Frame[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = { ref, proto: f.proto, value: values[i], path: f.path, struct: f.struct };
+  return out;
+}
+
+function notByte(b: unknown): boolean {
+  return !(typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= 255);
+}
+
+// The steps are module-level functions, not closures made per call: type checking runs on every
+// write body, once per field.
+function jsonStep(schema: Schema, f: Frame, top: boolean): StepResult {
+  const v = f.value;
+  const ref = unwrapList(schema, f.ref);
+  switch (ref.kind) {
+    case 'object': {
+      const children = objectChildren(schema, ref === f.ref ? f : { ...f, ref }, top, 'document');
+      return children ? { children } : saved(schema, f, jsonKind(v));
     }
-  };
+    case 'list':
+      if (!Array.isArray(v)) return saved(schema, f, jsonKind(v));
+      return { children: elementFrames(f, ref.item, v) };
+    case 'map':
+      if (!isMap(v)) return saved(schema, f, jsonKind(v));
+      return { children: elementFrames(f, ref.value, Object.values(v)) };
+    case 'scalar':
+      switch (ref.scalar) {
+        case 'string':
+          return typeof v === 'string' ? OK : saved(schema, f, jsonKind(v));
+        case 'boolean':
+          return typeof v === 'boolean' ? OK : saved(schema, f, jsonKind(v));
+        case 'number':
+          return typeof v === 'number' ? OK : saved(schema, f, jsonKind(v));
+        case 'integer':
+          if (typeof v !== 'number') return saved(schema, f, jsonKind(v));
+          return intInRange(v, f.proto) ? OK : saved(schema, f, `number ${v}`);
+        case 'bytes': {
+          if (typeof v === 'string') {
+            const err = base64Error(v);
+            return err ? { children: [], saved: err } : OK;
+          }
+          // A JSON array of numbers also decodes into []byte.
+          if (Array.isArray(v)) {
+            const bad = v.find(notByte);
+            return bad === undefined ? OK : saved(schema, f, typeof bad === 'number' ? `number ${bad}` : jsonKind(bad), 'uint8');
+          }
+          return saved(schema, f, jsonKind(v));
+        }
+      }
+      return OK;
+    case 'int-or-string':
+      // IntOrString.UnmarshalJSON: a string, or json.Unmarshal into its int32.
+      if (typeof v === 'string') return OK;
+      if (typeof v === 'number') return intInRange(v, 'int32') ? OK : fatal(mismatch(f, `number ${v}`, 'int32'));
+      return fatal(mismatch(f, jsonKind(v), 'int32'));
+    case 'quantity':
+      // Quantity.UnmarshalJSON parses the literal, quoted or not.
+      if ((typeof v === 'string' || typeof v === 'number') && parseQuantity(String(v).trim())) return OK;
+      return fatal(QUANTITY_FORMAT_ERROR);
+    case 'time':
+      if (typeof v !== 'string') return fatal(mismatch(f, jsonKind(v), 'string'));
+      return timeResult(v);
+    case 'duration':
+      if (typeof v !== 'string') return fatal(mismatch(f, jsonKind(v), 'string'));
+      return durationResult(v);
+    case 'any':
+      return OK;
+  }
+}
+
+function unstructuredStep(schema: Schema, f: Frame, top: boolean): StepResult {
+  const v = f.value;
+  const ref = unwrapList(schema, f.ref);
+  switch (ref.kind) {
+    case 'object': {
+      const children = objectChildren(schema, ref === f.ref ? f : { ...f, ref }, top, 'declaration');
+      return children ? { children } : fatal(`cannot restore struct from: ${unstructuredKind(v)}`);
+    }
+    case 'list':
+      if (!Array.isArray(v)) return fatal(`cannot restore slice from ${unstructuredKind(v)}`);
+      return { children: elementFrames(f, ref.item, v) };
+    case 'map':
+      if (!isMap(v)) return fatal(`cannot restore map from ${unstructuredKind(v)}`);
+      return { children: elementFrames(f, ref.value, Object.values(v)) };
+    case 'scalar': {
+      const dt = scalarGoType(ref, f.proto);
+      const k = unstructuredKind(v);
+      switch (ref.scalar) {
+        case 'string':
+          if (k === 'string') return OK;
+          // Go converts integers to strings by reflection but refuses the conversion.
+          return fatal(k === 'int64' ? `cannot convert int64 to ${dt}` : `unrecognized type: ${dt}`);
+        case 'boolean':
+          return k === 'bool' ? OK : fatal(`unrecognized type: ${dt}`);
+        case 'number':
+          return k === 'int64' || k === 'float64' ? OK : fatal(`unrecognized type: ${dt}`);
+        case 'integer':
+          if (k === 'int64') return OK;
+          if (k === 'float64') return fatal(`cannot convert float64 to ${dt}`);
+          return fatal(`unrecognized type: ${dt}`);
+        case 'bytes': {
+          if (typeof v === 'string') {
+            const err = base64Error(v);
+            return err ? fatal(`error decoding from json: ${err}`) : OK;
+          }
+          return Array.isArray(v) ? OK : fatal(`cannot restore slice from ${k}`);
+        }
+      }
+      return OK;
+    }
+    // Types with their own UnmarshalJSON are converted through JSON, without a field context.
+    case 'int-or-string':
+      if (typeof v === 'string') return OK;
+      if (typeof v === 'number') return intInRange(v, 'int32') ? OK : fatal(`json: cannot unmarshal number ${v} into Go value of type int32`);
+      return fatal(`json: cannot unmarshal ${jsonKind(v)} into Go value of type int32`);
+    case 'quantity':
+      if ((typeof v === 'string' || typeof v === 'number') && parseQuantity(String(v).trim())) return OK;
+      return fatal(QUANTITY_FORMAT_ERROR);
+    case 'time':
+      if (typeof v !== 'string') return fatal(`json: cannot unmarshal ${jsonKind(v)} into Go value of type string`);
+      return timeResult(v);
+    case 'duration':
+      if (typeof v !== 'string') return fatal(`json: cannot unmarshal ${jsonKind(v)} into Go value of type string`);
+      return durationResult(v);
+    case 'any':
+      return OK;
+  }
 }
 
 function timeResult(v: string): StepResult {
