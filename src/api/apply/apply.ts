@@ -25,6 +25,8 @@ import { filterComparison, resetFieldSet, stripMeta, takeFromOthers, withoutRese
 import { ensureNamedFieldsAreMembers, removeItems } from './remove-items.ts';
 import { isPlainObject, rootRef, TypedValueError, type Ref } from './shape.ts';
 import { toFieldSet } from './to-field-set.ts';
+import { validateTyped } from './typed-validate.ts';
+import { findTypeError } from '../schema/type-check.ts';
 import { recordUpdate, type Subresource } from './update.ts';
 
 /** The manager that receives the fields of an object that predates managedFields. */
@@ -46,12 +48,19 @@ export interface ApplyResult {
   changed: boolean;
 }
 
+/** schema.GroupVersionKind's String(): the core group is empty, so "/v1, Kind=Pod". */
+function gvkOf(obj: unknown): string {
+  const apiVersion = apiVersionOf(obj);
+  const kind = isPlainObject(obj) && typeof obj.kind === 'string' ? obj.kind : '';
+  return `${apiVersion.includes('/') ? apiVersion : `/${apiVersion}`}, Kind=${kind}`;
+}
+
+/** objectGVKNN: "namespace/name; group/version, Kind=Kind". */
 function describeObject(obj: unknown): string {
   const meta = metadataOf(obj) ?? {};
-  const kind = isPlainObject(obj) && typeof obj.kind === 'string' ? obj.kind : '';
   const ns = typeof meta.namespace === 'string' ? meta.namespace : '';
   const name = typeof meta.name === 'string' ? meta.name : '';
-  return `${ns}/${name}; ${apiVersionOf(obj)}, Kind=${kind}`;
+  return `${ns}/${name}; ${gvkOf(obj)}`;
 }
 
 /** Errors that upstream returns as plain Go errors: a 500 carrying the message as is. */
@@ -111,6 +120,11 @@ export function serverSideApply(
   }
 
   const config = withoutManagedFields(applied);
+  if (schema && typeName) {
+    // typeConverter.ObjectToTyped(patchObj): a value of the wrong JSON type never reaches the merge.
+    const err = validateTyped(schema, typeName, config);
+    if (err !== undefined) throw new ApiError(500, 'InternalError', `failed to create typed patch object (${describeObject(applied)}): ${err}`);
+  }
   let configSet: FieldSet;
   try {
     configSet = withoutReset(toFieldSet(schema, ref, config, { rejectDuplicates: true }), reset);
@@ -135,6 +149,7 @@ export function serverSideApply(
   const comparison = filterComparison(compareObjects(schema, ref, liveV, merged), reset);
   const next = takeFromOthers(withSelf, id, comparison, force);
   const changed = live === undefined || !jsonEqual(liveV, merged);
+  if (changed && schema && typeName) checkConvertible(schema, typeName, merged, applied);
   const mine = next.get(id) as ManagerState;
   const stripped = stripMeta(mine.set);
   if (isEmpty(stripped)) next.delete(id);
@@ -144,6 +159,22 @@ export function serverSideApply(
   const base = changed ? (schema ? dropNulls(merged) : merged) : liveV;
   const object = setManagedFields(structuredClone(base) as KubeObject, managedFields);
   return { object, managedFields, changed };
+}
+
+/**
+ * The merged object must decode into the Go type (toVersioned: FromUnstructured), which is
+ * stricter than the typed value: an integer field holding 1.5, an IntOrString holding true, a
+ * Quantity or Time that does not parse. Upstream checks this after conflicts, and only when the
+ * apply changed the object.
+ */
+function checkConvertible(schema: Schema, typeName: string, merged: unknown, applied: object): void {
+  const err = findTypeError(schema, typeName, merged, 'unstructured');
+  if (err === undefined) return;
+  throw new ApiError(
+    500,
+    'InternalError',
+    `failed to convert new object (${describeObject(applied)}) to proper version: unable to convert unstructured object to ${gvkOf(merged)}: ${err}`,
+  );
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { ApiError, badRequest } from '../../api/errors.ts';
 import { findTypeError } from '../../api/schema/type-check.ts';
+import { goFormat } from '../../api/schema/go-format.ts';
 import type { RestContext, RestRequest } from './context.ts';
 import type { K8sObject } from './objects.ts';
 
@@ -38,7 +39,8 @@ export function checkPatchedTypes(ctx: RestContext, req: RestRequest, patched: u
   const strategic = mediaType === 'application/strategic-merge-patch+json';
   const err = findTypeError(ctx.schema, typeName, patched, strategic ? 'unstructured' : 'json');
   if (!err) return;
-  const value = strategic ? goFormat(JSON.parse(patchBody.toString('utf8'))) : sortedJson(patched);
+  // apimachinery's json.Unmarshal decodes integers as int64, so 1000000 prints as such.
+  const value = strategic ? goFormat(JSON.parse(patchBody.toString('utf8')), { numbers: 'int64' }) : sortedJson(patched);
   const message = `Invalid value: ${JSON.stringify(value)}: ${err}`;
   // errors.NewInvalid(schema.GroupKind{}, "", ...): no kind, no name.
   throw new ApiError(422, 'Invalid', `"" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
@@ -49,33 +51,4 @@ function sortedJson(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
     x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
   );
-}
-
-/** Go's fmt %+v of a decoded JSON value: map[a:1 b:[x y]], keys sorted. Iterative, as the value may be deep. */
-function goFormat(root: unknown): string {
-  let out = '';
-  const stack: unknown[] = [root];
-  const TEXT = Symbol('text');
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'object' && v !== null && TEXT in v) {
-      out += (v as { [TEXT]: string })[TEXT];
-      continue;
-    }
-    const text = (s: string) => ({ [TEXT]: s });
-    if (v === null || v === undefined) out += '<nil>';
-    else if (Array.isArray(v)) {
-      const parts: unknown[] = [text('[')];
-      v.forEach((x, i) => parts.push(...(i > 0 ? [text(' ')] : []), x));
-      parts.push(text(']'));
-      for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]);
-    } else if (typeof v === 'object') {
-      const keys = Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const parts: unknown[] = [text('map[')];
-      keys.forEach((k, i) => parts.push(text(`${i > 0 ? ' ' : ''}${k}:`), (v as Record<string, unknown>)[k]));
-      parts.push(text(']'));
-      for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]);
-    } else out += String(v);
-  }
-  return out;
 }
