@@ -98,6 +98,34 @@ test('a CRD is established and its resources are served with schema validation',
   assert.equal(mp.body.metadata.generation, 2);
 });
 
+test('a PUT of a custom resource without resourceVersion is 422 (no unconditional update), with it 200', async () => {
+  const cur = await c.admin.get(`${W}/w1`);
+  assert.equal(cur.status, 200, cur.text);
+  const { resourceVersion, ...meta } = cur.body.metadata;
+  const r = await c.admin.put(`${W}/w1`, { ...cur.body, metadata: meta, spec: { ...cur.body.spec, size: 5 } });
+  assert.equal(r.status, 422, r.text);
+  // Upstream's Store.Update names the resource where the kind goes, and Go's %#v of uint64 0.
+  assert.deepEqual(r.body, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'widgets.example.com "w1" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+    reason: 'Invalid',
+    details: {
+      name: 'w1',
+      group: 'example.com',
+      kind: 'widgets',
+      causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' }],
+    },
+    code: 422,
+  });
+  assert.equal((await c.admin.get(`${W}/w1`)).body.spec.size, cur.body.spec.size);
+  const ok = await c.admin.put(`${W}/w1`, { ...cur.body, metadata: { ...meta, resourceVersion }, spec: { ...cur.body.spec, size: 5 } });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.body.spec.size, 5);
+});
+
 test('deleting the CRD stops serving its resources', async () => {
   const d = await c.admin.delete('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com');
   assert.equal(d.status, 200, d.text);
