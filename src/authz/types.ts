@@ -24,7 +24,9 @@ export interface AuthzResult {
   authorizer?: string;
   /**
    * Set when an authorizer failed (threw, or could not ask its backend): the decision is then a
-   * deny, and the API server answers 500 rather than 403. Server-side detail, for the log only.
+   * deny. Where it goes, as upstream: a request's authorization logs it and answers a generic 500
+   * (never this text); the access reviews (Subject/Local/SelfSubjectAccessReview) return it as
+   * status.evaluationError to the reviewer; an impersonation check answers 403 without it.
    */
   evaluationError?: string;
 }

@@ -97,11 +97,18 @@ export async function authenticationStage(deps: PipelineDeps, req: FastifyReques
 
 /**
  * Stage 2b: impersonation. Impersonate-* headers take effect only after the authorizer allows
- * the `impersonate` verb on each requested identity; the headers are removed afterwards.
+ * the `impersonate` verb on each requested identity; the headers are removed afterwards. An
+ * authorizer that fails here is a 403 for that identity, as upstream's impersonation filter
+ * answers (`err != nil || decision != Allow` is Forbidden), not the 500 of stage 3; its error
+ * goes to the log only.
  */
 export async function impersonationStage(deps: PipelineDeps, req: FastifyRequest, headers: Record<string, string[]>, user: UserInfo): Promise<UserInfo | undefined> {
   try {
-    return await impersonate(headers, user, (a) => deps.authorizer.authorize(a));
+    return await impersonate(headers, user, async (a) => {
+      const r = await deps.authorizer.authorize(a);
+      if (r.evaluationError) req.log.error({ authorizer: r.authorizer, err: r.evaluationError }, 'impersonation check failed');
+      return r;
+    });
   } finally {
     stripImpersonationHeaders(req.headers);
   }

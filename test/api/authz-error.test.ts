@@ -71,3 +71,25 @@ test('an access review reports the failing authorizer in status.evaluationError,
   assert.equal(r.body.status.denied, undefined);
   assert.match(r.body.status.evaluationError, /^authorization webhook failed: /);
 });
+
+test('an authorizer that fails during impersonation is upstream\'s 403 for that identity, without its error', async () => {
+  // filters/impersonation.go: `if err != nil || decision != DecisionAllow` answers Forbidden with
+  // the authorizer's reason (empty for a failed webhook); only the main authorization filter turns
+  // an error into a 500.
+  const cert = issueCert({ certPem: cp.pki.caCertPem, keyPem: cp.pki.caKeyPem }, { commonName: 'alice', organizations: [], usage: 'client', now: new Date(), validityDays: 1 });
+  const alice = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cert.certPem, keyPem: cert.keyPem });
+  clients.push(alice);
+  const r = await alice.get('/api/v1/namespaces/default/configmaps', { headers: { 'Impersonate-User': 'bob' } });
+  assert.equal(r.status, 403, r.text);
+  assert.deepEqual(r.body, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope',
+    reason: 'Forbidden',
+    details: { name: 'bob', kind: 'users' },
+    code: 403,
+  });
+  assert.ok(!r.text.includes(String(port)) && !r.text.includes('ECONNREFUSED') && !r.text.includes('webhook'), 'no internal detail leaks');
+});
