@@ -42,7 +42,9 @@ export function isImpersonationHeader(lowerName: string): boolean {
 /** Whether any header name (in any case) starts with "impersonate-". */
 function hasImpersonationHeader(headers: HeaderBag): boolean {
   for (const name in headers) {
-    if (name.length > IMPERSONATE_PREFIX.length && name.slice(0, IMPERSONATE_PREFIX.length).toLowerCase() === IMPERSONATE_PREFIX) return true;
+    // 'i' or 'I' first: most names are rejected without making a string.
+    if ((name.charCodeAt(0) | 0x20) !== 0x69 || name.length <= IMPERSONATE_PREFIX.length) continue;
+    if (name.slice(0, IMPERSONATE_PREFIX.length).toLowerCase() === IMPERSONATE_PREFIX) return true;
   }
   return false;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from './sqlite.ts';
+import { WalSync } from './wal-sync.ts';
 import { StorageError } from './types.ts';
 import type { Store, WatchEvent } from './types.ts';
 
@@ -69,6 +70,40 @@ describe('sqlite group commit', () => {
 });
 
 describe('sqlite file', () => {
+  test('writes that arrive while a WAL sync runs wait for it and then commit together', () =>
+    withDir(async (dir) => {
+      const commits: number[] = [];
+      const store = openSqliteStore({ path: join(dir, 'state.db'), onCommit: (c) => commits.push(c.writes) });
+      let openGate!: () => void;
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      const realSync = WalSync.prototype.sync;
+      WalSync.prototype.sync = async function (this: WalSync) {
+        await gate;
+        return realSync.call(this);
+      };
+      try {
+        const turn = () => new Promise((resolve) => setImmediate(resolve));
+        const first = store.create('/a', {});
+        await turn(); // committed; its sync is held at the gate
+        const later = [store.create('/b', {})];
+        await turn();
+        later.push(store.create('/c', {}));
+        await turn();
+        later.push(store.update('/b', { v: 2 }, 2));
+        await turn();
+        assert.deepEqual(commits, [], 'nothing is published before its sync');
+        openGate();
+        assert.equal((await first).modRevision, 1);
+        assert.deepEqual((await Promise.all(later)).map((o) => o.modRevision), [2, 3, 4]);
+        assert.deepEqual(commits, [1, 3], 'the three writes queued during the sync share one commit');
+        assert.ok(store.durabilityInfo().walSyncs >= 2);
+      } finally {
+        WalSync.prototype.sync = realSync;
+        openGate();
+        await store.close();
+      }
+    }));
+
   test('a second open of the same file fails while the first holds it', () =>
     withDir(async (dir) => {
       const path = join(dir, 'state.db');

@@ -10,8 +10,9 @@
  * - `meta`: the current revision and the compacted revision (the current revision is not
  *   max(log.revision): compaction may drop a trailing delete).
  *
- * Group commit: writes are queued and the queue is flushed on setImmediate, so every write
- * issued in the same tick shares ONE transaction. Each write is checked against the current row
+ * Group commit: writes are queued and the queue is flushed on setImmediate (under 'full', not
+ * before the WAL sync in flight completes), so every write issued in the same tick, or while the
+ * disk was busy, shares ONE transaction. Each write is checked against the current row
  * before it is applied, so it gets its own revision and its own outcome; a write's promise
  * settles only after its commit is durable.
  *
@@ -123,6 +124,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 function rangeEnd(prefix: string): End {
   return prefixEnd(prefix) ?? NO_END;
 }
+
+/** Most writes in one group commit; a longer queue takes several turns. */
+const MAX_BATCH = 1000;
 
 function closedError(): StorageError {
   return new StorageError('Closed', 'storage is closed');
@@ -437,7 +441,7 @@ class SqliteRevisionStore implements SqliteStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.pending.length > 0) this.flush();
+    while (this.pending.length > 0) this.flush();
     this.closed = true;
     // Everything written is published (or failed) before the file closes.
     while (this.syncing) await this.syncing;
@@ -487,17 +491,30 @@ class SqliteRevisionStore implements SqliteStore {
         if (tooLarge) return reject(tooLarge);
       }
       this.pending.push({ kind, key, text, expectedRevision, resolve, reject });
-      this.flushTimer ??= setImmediate(() => this.flush());
+      this.scheduleFlush();
     }) as Promise<StoredObject<T>>;
   }
 
-  /** Write every queued write in one transaction; publish it now ('normal') or after the next WAL sync. */
+  /**
+   * Flush on the next turn, unless a WAL sync is running: nothing committed now could be
+   * published before the sync after it, so writes gather until this one completes and then share
+   * one transaction (fewer, larger commits, less of the event loop spent in COMMIT; each write is
+   * still published by the first sync that starts after it was queued).
+   */
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.syncing) return;
+    this.flushTimer = setImmediate(() => this.flush());
+  }
+
+  /** Write the queued writes (at most MAX_BATCH) in one transaction; publish it now ('normal') or after the next WAL sync. */
   private flush(): void {
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.flushTimer = undefined;
-    const queued = this.pending;
-    this.pending = [];
-    if (queued.length === 0) return;
+    if (this.pending.length === 0) return;
+    const queued = this.pending.length > MAX_BATCH ? this.pending.splice(0, MAX_BATCH) : this.pending;
+    if (queued === this.pending) this.pending = [];
+    // The rest of a very long queue commits on the next turn: one transaction never holds the event loop long.
+    else this.flushTimer = setImmediate(() => this.flush());
     if (this.failed) {
       for (const w of queued) w.reject(this.failed);
       return;
@@ -576,10 +593,14 @@ class SqliteRevisionStore implements SqliteStore {
         this.syncing = undefined;
         for (const w of covered) this.publish(w);
         this.startSync();
+        // Writes that queued while the disk was busy (scheduleFlush).
+        if (this.pending.length > 0) this.scheduleFlush();
       },
       (err: unknown) => {
         this.syncing = undefined;
         this.fail(err, [...covered, ...this.unsynced]);
+        // Queued writes are refused by the flush, as the store has failed.
+        if (this.pending.length > 0) this.scheduleFlush();
       },
     );
   }
