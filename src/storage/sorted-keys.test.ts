@@ -13,3 +13,17 @@ test('keys stay sorted in code point order without duplicates', () => {
   assert.equal(s.endIndex('/a0'), 3);
   assert.equal(s.endIndex(undefined), 4);
 });
+
+test('order holds as keys above U+FFFF come and go (the engine order is used only while none is held)', () => {
+  const s = new SortedKeys();
+  for (const k of ['/k/\uffff', '/k/a', '/k/\ue000']) s.insert(k);
+  assert.equal(s.lowerBound('/k/😀'), 3, 'a surrogate probe sorts after every BMP key');
+  s.insert('/k/😀');
+  s.insert('/k/\ud7ff');
+  assert.deepEqual(s.slice(0, s.size), ['/k/a', '/k/\ud7ff', '/k/\ue000', '/k/\uffff', '/k/😀']);
+  s.remove('/k/😀');
+  s.insert('/k/\uff00');
+  assert.deepEqual(s.slice(0, s.size), ['/k/a', '/k/\ud7ff', '/k/\ue000', '/k/\uff00', '/k/\uffff']);
+  assert.equal(s.lowerBound('/k/\ue001'), 3);
+  assert.equal(s.lowerBound('/k/😀'), 5);
+});

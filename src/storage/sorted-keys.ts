@@ -5,8 +5,13 @@
  */
 import { compareKeys } from './key-range.ts';
 
+/** A UTF-16 surrogate: the one place where code unit order and code point order differ. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 export class SortedKeys {
   private keys: string[] = [];
+  /** How many keys hold a surrogate (a code point above U+FFFF). */
+  private surrogateKeys = 0;
 
   get size(): number {
     return this.keys.length;
@@ -14,11 +19,22 @@ export class SortedKeys {
 
   /** Index of the first key >= `key` (or of the end). */
   lowerBound(key: string): number {
+    const keys = this.keys;
     let lo = 0;
-    let hi = this.keys.length;
+    let hi = keys.length;
+    // Without surrogates on either side, the engine's own string order (UTF-16 code units) is
+    // code point order: no per-character loop for the common, ASCII-only keys.
+    if (this.surrogateKeys === 0 && !SURROGATE.test(key)) {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keys[mid]! < key) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareKeys(this.keys[mid], key) < 0) lo = mid + 1;
+      if (compareKeys(keys[mid]!, key) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -31,12 +47,16 @@ export class SortedKeys {
 
   insert(key: string): void {
     const i = this.lowerBound(key);
-    if (this.keys[i] !== key) this.keys.splice(i, 0, key);
+    if (this.keys[i] === key) return;
+    this.keys.splice(i, 0, key);
+    if (SURROGATE.test(key)) this.surrogateKeys++;
   }
 
   remove(key: string): void {
     const i = this.lowerBound(key);
-    if (this.keys[i] === key) this.keys.splice(i, 1);
+    if (this.keys[i] !== key) return;
+    this.keys.splice(i, 1);
+    if (SURROGATE.test(key)) this.surrogateKeys--;
   }
 
   at(i: number): string {
