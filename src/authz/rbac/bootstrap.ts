@@ -13,7 +13,8 @@ export interface BootstrapPolicy {
 /** Reads and checks the policy: every document a ClusterRole or ClusterRoleBinding with a name. */
 export function loadBootstrapPolicy(dir: URL = DIR): BootstrapPolicy {
   const out: BootstrapPolicy = { clusterRoles: [], clusterRoleBindings: [] };
-  for (const file of ['cluster-roles.yaml', 'cluster-role-bindings.yaml']) {
+  // controller-*.yaml: one role per kube-controller-manager controller, bound to its ServiceAccount.
+  for (const file of ['cluster-roles.yaml', 'cluster-role-bindings.yaml', 'controller-roles.yaml', 'controller-role-bindings.yaml']) {
     const url = new URL(file, dir);
     for (const doc of parseAllDocuments(readFileSync(url, 'utf8'))) {
       if (doc.errors.length > 0) throw new Error(`${url.pathname}: ${doc.errors[0]!.message}`);
