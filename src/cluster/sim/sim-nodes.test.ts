@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FakeApiClient } from '../client/fake.ts';
+import { resources } from '../client/resources.ts';
+import type { K8sObject } from '../client/types.ts';
+import { startSimNodes } from './sim-nodes.ts';
+
+async function until<T>(what: string, f: () => T | undefined | false): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const v = f();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const podOn = (name: string, nodeName: string, extra: Partial<K8sObject['metadata']> = {}): K8sObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', ...extra },
+  spec: { nodeName, containers: [{ name: 'c', image: 'nginx:1.27' }] },
+  status: { phase: 'Pending' },
+});
+
+const get = (c: FakeApiClient, name: string) => c.stored(resources.pods, 'default').find((p) => p.metadata.name === name);
+
+test('sim nodes against the fake client: register, lease, run, complete, finish deletion', async () => {
+  const client = new FakeApiClient();
+  const sim = await startSimNodes({ client, count: 3, leaseRenewMs: 20, statusUpdateMs: 50, jobRunTimeMs: 0 });
+  try {
+    const nodes = client.stored(resources.nodes);
+    assert.deepEqual(nodes.map((n) => n.metadata.name).sort(), ['sim-node-0', 'sim-node-1', 'sim-node-2']);
+    for (const n of nodes) {
+      assert.equal(n.metadata.labels?.['portcullis.dev/simulated'], 'true');
+      assert.equal(n.metadata.annotations?.['kwok.x-k8s.io/node'], 'fake');
+      assert.equal(n.status.conditions.find((c: { type: string }) => c.type === 'Ready').status, 'True');
+      assert.equal(n.status.allocatable.pods, '110');
+    }
+    // Renewed: the renewTime moves on.
+    const first = await until('leases', () => client.stored(resources.leases, 'kube-node-lease').length === 3 && client.stored(resources.leases, 'kube-node-lease'));
+    await until('a renewal', () => client.stored(resources.leases, 'kube-node-lease').find((l) => l.metadata.name === 'sim-node-1')!.spec.renewTime !== first.find((l) => l.metadata.name === 'sim-node-1')!.spec.renewTime);
+
+    client.seed(resources.pods, podOn('web', 'sim-node-1'));
+    client.seed(resources.pods, podOn('elsewhere', 'real-node'));
+    client.seed(resources.pods, podOn('job-1', 'sim-node-2', { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u1', controller: true }] }));
+    const web = await until('web running', () => get(client, 'web')?.status.phase === 'Running' && get(client, 'web'));
+    assert.match(web.status.podIP, /^10\.0\.1\.\d+$/);
+    assert.equal(web.status.hostIP, '172.16.0.2');
+    assert.equal(web.status.containerStatuses[0].state.running.startedAt !== undefined, true);
+    assert.equal(web.status.conditions.find((c: { type: string }) => c.type === 'Ready').status, 'True');
+    const job = await until('job succeeded', () => get(client, 'job-1')?.status.phase === 'Succeeded' && get(client, 'job-1'));
+    assert.equal(job.status.containerStatuses[0].state.terminated.exitCode, 0);
+
+    // A pod being deleted gracefully (as the API server leaves it for the kubelet) is finished.
+    client.seed(resources.pods, podOn('going', 'sim-node-0', { deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 30 }));
+    await until('going deleted', () => get(client, 'going') === undefined);
+    const del = client.actions.find((a) => a.verb === 'delete' && a.name === 'going');
+    assert.ok(del);
+
+    assert.equal(get(client, 'elsewhere')?.status.phase, 'Pending');
+    assert.equal(client.writes().some((a) => a.name === 'elsewhere'), false);
+    assert.deepEqual(sim.podMetrics().map((m) => m.metadata.name), ['web']);
+  } finally {
+    sim.stop();
+  }
+});
+
+test('sim nodes never act for a real node of the same name', async () => {
+  const client = new FakeApiClient();
+  client.seed(resources.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sim-node-0' } });
+  await assert.rejects(startSimNodes({ client, count: 2 }), /node sim-node-0 exists and is not simulated/);
+  assert.equal(client.writes().some((a) => a.verb === 'patch' && a.name === 'sim-node-0'), false);
+});
+
+test('sim nodes: bad settings are refused when built', async () => {
+  const client = new FakeApiClient();
+  await assert.rejects(startSimNodes({ client, count: 0 }), /count must be an integer/);
+  await assert.rejects(startSimNodes({ client, count: 1, namePrefix: 'Bad_' }), /name prefix/);
+  await assert.rejects(startSimNodes({ client, count: 1, capacity: { cpu: 'lots' } }), /capacity cpu="lots" is not a quantity/);
+  assert.equal(client.actions.length, 0);
+});
