@@ -3,7 +3,7 @@
  * /apis/{g}/{v}) and the aggregated apidiscovery.k8s.io/v2 form that kubectl asks for.
  */
 import type { ResourceRegistry } from './registry/registry.ts';
-import type { ResourceDef } from './registry/resource-def.ts';
+import { subresourcesOf, type ResourceDef } from './registry/resource-def.ts';
 
 /** Preferred order of groups, as upstream lists them; others follow alphabetically. */
 const GROUP_ORDER = [
@@ -46,15 +46,18 @@ function groups(reg: ResourceRegistry): Map<string, Map<string, ResourceDef[]>> 
   return out;
 }
 
+/**
+ * Discovery's view of a resource's subresource table. Group and version are named only when the
+ * subresource's kind lives in another group version than its parent (autoscaling/v1 Scale,
+ * policy/v1 Eviction), as upstream's installer sets APIResource.Group/Version.
+ */
 function subresources(d: ResourceDef): Array<{ name: string; kind: string; group?: string; version?: string; verbs: string[] }> {
-  const out: Array<{ name: string; kind: string; group?: string; version?: string; verbs: string[] }> = [];
-  if (d.status) out.push({ name: 'status', kind: d.kind, verbs: ['get', 'patch', 'update'] });
-  if (d.scale) out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
-  for (const x of d.extraSubresources ?? []) {
-    if (x === 'token') out.push({ name: x, kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] });
-    else out.push({ name: x, kind: d.kind, verbs: x === 'finalize' || x === 'approval' ? ['update'] : ['get'] });
-  }
-  return out;
+  return subresourcesOf(d).map((s) => {
+    const k = s.kind;
+    if (!k) return { name: s.name, kind: d.kind, verbs: s.verbs };
+    if (k.group === d.group && k.version === d.version) return { name: s.name, kind: k.kind, verbs: s.verbs };
+    return { name: s.name, kind: k.kind, group: k.group, version: k.version, verbs: s.verbs };
+  });
 }
 
 export function apiVersions(): unknown {

@@ -1,5 +1,5 @@
-import type { ResourceDef, NameRule, ScaleInfo } from './resource-def.ts';
-import { ALL_VERBS } from './resource-def.ts';
+import type { ResourceDef, NameRule, ScaleInfo, SubresourceDef } from './resource-def.ts';
+import { ALL_VERBS, SCALE_SUBRESOURCE, STATUS_SUBRESOURCE } from './resource-def.ts';
 import { hpaV1ToV2, hpaV2ToV1 } from '../conversion/autoscaling.ts';
 import { eventCoreToV1, eventV1Fields, eventV1ToCore } from '../conversion/events.ts';
 import { defaultHorizontalPodAutoscalerV2 } from '../defaults/k8s-133.ts';
@@ -148,6 +148,30 @@ const ROWS: Row[] = [
   { g: 'apiextensions.k8s.io', v: 'v1', kind: 'CustomResourceDefinition', res: 'customresourcedefinitions', ns: false, short: ['crd', 'crds'], status: true, gen: true, pkg: 'apiextensions' },
 ];
 
+/**
+ * Subresources beyond status and scale, by kind, as upstream 1.33 serves them: the kind each
+ * carries (what clients send and admission sees) and what it may change in the parent.
+ * pods/attach, exec, log, portforward and proxy belong to the node agent and are not served yet;
+ * pods/ephemeralcontainers and pods/resize wait for pod update validation to know them.
+ */
+const EXTRA_SUBRESOURCES: Record<string, SubresourceDef[]> = {
+  '/Pod': [
+    { name: 'binding', verbs: ['create'], kind: { group: '', version: 'v1', kind: 'Binding' }, changes: 'spec.nodeName' },
+    { name: 'eviction', verbs: ['create'], kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, changes: 'deletion' },
+  ],
+  '/Namespace': [{ name: 'finalize', verbs: ['update'], changes: 'spec.finalizers' }],
+  '/ServiceAccount': [{ name: 'token', verbs: ['create'], kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, changes: 'token' }],
+  'certificates.k8s.io/CertificateSigningRequest': [{ name: 'approval', verbs: ['get', 'patch', 'update'], changes: 'approval' }],
+};
+
+/** A row's subresources, sorted by name as upstream's discovery lists them. */
+function subresourceTable(r: Row): SubresourceDef[] {
+  const out: SubresourceDef[] = [...(EXTRA_SUBRESOURCES[`${r.g}/${r.kind}`] ?? [])];
+  if (r.status) out.push(STATUS_SUBRESOURCE);
+  if (r.scale) out.push(SCALE_SUBRESOURCE);
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 function protoPackage(row: Row): string {
   if (row.pkg === 'apiextensions') return `k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.${row.v}`;
   if (row.pkg === 'apiregistration') return `k8s.io.kube_aggregator.pkg.apis.apiregistration.${row.v}`;
@@ -170,6 +194,7 @@ export function builtinResources(): ResourceDef[] {
     status: r.status ?? false,
     scale: r.scale ? SCALE_REPLICAS : undefined,
     extraSubresources: r.extra,
+    subresources: subresourceTable(r),
     nameRule: r.name ?? 'subdomain',
     generation: r.gen ?? false,
     fieldLabels: r.fields ?? none,

@@ -7,6 +7,43 @@ export interface ScaleInfo {
   labelSelectorPath?: string;
 }
 
+/**
+ * One subresource as data: what it serves, under which kind clients and admission see it, and
+ * what a write through it may change in the parent object. Upstream's storage for the parent
+ * registers one REST per subresource (pkg/registry/<group>/<kind>/storage); this is that list.
+ */
+export interface SubresourceDef {
+  name: string;
+  /** Verbs served (discovery's list; a request with another verb is a 405). */
+  verbs: string[];
+  /** The kind the body and answer carry and admission sees; absent: the parent's kind. */
+  kind?: { group: string; version: string; kind: string };
+  /**
+   * What a write may change in the parent: 'status' (status only), 'replicas' (through a Scale),
+   * 'spec.finalizers', 'approval' (conditions), 'spec.nodeName' (a Binding),
+   * 'deletion' (an Eviction deletes the pod), 'token' (nothing: mints a token).
+   */
+  changes: 'status' | 'replicas' | 'spec.finalizers' | 'approval' | 'spec.nodeName' | 'deletion' | 'token';
+}
+
+const STATUS_SUBRESOURCE: SubresourceDef = { name: 'status', verbs: ['get', 'patch', 'update'], changes: 'status' };
+const SCALE_SUBRESOURCE: SubresourceDef = { name: 'scale', verbs: ['get', 'patch', 'update'], kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, changes: 'replicas' };
+
+/** A resource's subresources: its own table, or for custom resources status and scale as the CRD enables them. */
+export function subresourcesOf(def: Pick<ResourceDef, 'status' | 'scale' | 'subresources'>): readonly SubresourceDef[] {
+  if (def.subresources) return def.subresources;
+  const out: SubresourceDef[] = [];
+  if (def.status) out.push(STATUS_SUBRESOURCE);
+  if (def.scale) out.push(SCALE_SUBRESOURCE);
+  return out;
+}
+
+export function findSubresource(def: Pick<ResourceDef, 'status' | 'scale' | 'subresources'>, name: string): SubresourceDef | undefined {
+  return subresourcesOf(def).find((s) => s.name === name);
+}
+
+export { STATUS_SUBRESOURCE, SCALE_SUBRESOURCE };
+
 export type NameRule = 'subdomain' | 'label' | 'label-1035' | 'path-segment';
 
 export interface ResourceDef {
@@ -26,6 +63,8 @@ export interface ResourceDef {
   scale?: ScaleInfo;
   /** Extra subresources that exist (e.g. namespaces/finalize, certificatesigningrequests/approval). */
   extraSubresources?: string[];
+  /** Every subresource served, as data (built-in kinds); custom resources derive theirs from status and scale. */
+  subresources?: SubresourceDef[];
   nameRule: NameRule;
   /** Whether metadata.generation tracks changes of the spec (kinds with a spec). */
   generation: boolean;

@@ -4,11 +4,10 @@ import { createObject } from './create.ts';
 import { deleteCollection, deleteObject } from './delete.ts';
 import { patchObject } from './patch.ts';
 import { getObject, listObjects } from './read.ts';
-import { getScale, writeScale } from './scale.ts';
 import { updateObject } from './update.ts';
 import { VIRTUAL_HANDLERS } from './virtual/index.ts';
-import { decodeObject } from './decode-object.ts';
-import { bindPod } from './binding.ts';
+import { findSubresource } from '../../api/registry/resource-def.ts';
+import { serveSubresource } from './subresources/index.ts';
 
 /** Routes a resource request (other than watch) to its handler by verb and subresource. */
 export async function dispatch(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -40,28 +39,8 @@ export async function dispatch(ctx: RestContext, req: RestRequest): Promise<Rest
         throw methodNotAllowed();
     }
   }
-  if (sub === 'status' && def.status) {
-    if (info.verb === 'get') return getObject(ctx, req);
-    if (info.verb === 'update') return updateObject(ctx, req);
-    if (info.verb === 'patch') return patchObject(ctx, req);
-    throw methodNotAllowed();
-  }
-  if (sub === 'scale' && def.scale) {
-    if (info.verb === 'get') return getScale(ctx, req);
-    if (info.verb === 'update' || info.verb === 'patch') return writeScale(ctx, req, info.verb);
-    throw methodNotAllowed();
-  }
-  if (sub === 'binding' && def.kind === 'Pod' && def.group === '' && info.verb === 'create') return bindPod(ctx, req);
-  if (sub === 'finalize' && def.kind === 'Namespace' && def.group === '' && info.verb === 'update') {
-    // Only spec.finalizers may change through /finalize; updateObject keeps status as is.
-    return updateObject(ctx, req);
-  }
-  if (sub === 'approval' && def.kind === 'CertificateSigningRequest' && (info.verb === 'update' || info.verb === 'get')) {
-    return info.verb === 'get' ? getObject(ctx, req) : updateObject(ctx, req);
-  }
-  if (sub === 'token' && def.kind === 'ServiceAccount' && def.group === '' && info.verb === 'create' && ctx.tokenRequest) {
-    const body = decodeObject(ctx, req, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' });
-    return { code: 201, body: await ctx.tokenRequest(info.namespace, info.name, body, { warnings: req.warnings }) };
-  }
+  // Every other subresource is data on the resource definition (ResourceDef.subresources).
+  const entry = findSubresource(def, sub);
+  if (entry) return serveSubresource(ctx, req, entry);
   throw resourceNotFound();
 }

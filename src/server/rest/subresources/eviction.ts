@@ -1,0 +1,138 @@
+/**
+ * pods/<name>/eviction, as upstream's EvictionREST (pkg/registry/core/pod/storage/eviction.go):
+ * POST a policy/v1 Eviction; the pod is deleted only if no PodDisruptionBudget that selects it
+ * would be violated. A budget with no disruptions left answers 429 with a DisruptionBudget cause
+ * (kubectl drain waits and retries on it); otherwise the budget's disruptionsAllowed is
+ * decremented and the pod recorded in status.disruptedPods before the pod is deleted, so the
+ * disruption controller does not count it as available meanwhile.
+ */
+import { ApiError, badRequest, conflict, forbidden, internalError, notFound } from '../../../api/errors.ts';
+import { objectKey } from '../../../api/registry/resource-def.ts';
+import { selectorFromMetav1 } from '../../../api/selectors/label-selector.ts';
+import { rfc3339 } from '../../../api/time.ts';
+import { StorageError } from '../../../storage/types.ts';
+import type { RestContext, RestRequest, RestResponse } from '../context.ts';
+import { decodeObject, dryRunFrom } from '../decode-object.ts';
+import { deleteObject } from '../delete.ts';
+import { toApiObject, toStoredValue, type K8sObject } from '../objects.ts';
+import { admissionAttributes } from '../admit.ts';
+
+/** Upstream's MaxDisruptedPodSize: more unconfirmed evictions than this and the budget refuses. */
+const MAX_DISRUPTED_PODS = 2000;
+const MAX_ATTEMPTS = 10;
+const PDB = { group: 'policy', resource: 'poddisruptionbudget' };
+const VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget.";
+
+function tooManyRequests(message: string, retryAfterSeconds: number): ApiError {
+  return new ApiError(429, 'TooManyRequests', VIOLATION, { causes: [{ reason: 'DisruptionBudget', message }], ...(retryAfterSeconds ? { retryAfterSeconds } : {}) });
+}
+
+/** Terminal, pending or terminating pods cause no further disruption: no budget applies (canIgnorePDB). */
+function canIgnorePdb(pod: K8sObject): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || Boolean(pod.metadata.deletionTimestamp);
+}
+
+function isReady(pod: K8sObject): boolean {
+  const conds: Array<{ type?: string; status?: string }> = Array.isArray(pod.status?.conditions) ? pod.status.conditions : [];
+  return conds.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** checkAndDecrement: the budget after this eviction, or the refusal. */
+function decrement(pdb: K8sObject, podName: string, now: Date, dryRun: boolean): K8sObject {
+  const st = pdb.status ?? {};
+  const allowed = Number(st.disruptionsAllowed ?? 0);
+  if (Number(st.observedGeneration ?? 0) < Number(pdb.metadata.generation ?? 0)) {
+    throw tooManyRequests(`The disruption budget ${pdb.metadata.name} is still being processed by the server.`, 10);
+  }
+  if (allowed < 0) throw forbidden(PDB, pdb.metadata.name, 'pdb disruptions allowed is negative');
+  if (Object.keys(st.disruptedPods ?? {}).length > MAX_DISRUPTED_PODS) {
+    throw forbidden(PDB, pdb.metadata.name, 'DisruptedPods map too big - too many evictions not confirmed by PDB controller');
+  }
+  if (allowed === 0) {
+    throw tooManyRequests(`The disruption budget ${pdb.metadata.name} needs ${Number(st.desiredHealthy ?? 0)} healthy pods and has ${Number(st.currentHealthy ?? 0)} currently`, 0);
+  }
+  const next = structuredClone(pdb);
+  next.status = { ...st, disruptionsAllowed: allowed - 1 };
+  if (allowed - 1 === 0) setInsufficientPods(next, now);
+  if (!dryRun) next.status.disruptedPods = { ...(st.disruptedPods ?? {}), [podName]: rfc3339(now) };
+  return next;
+}
+
+/** pdbhelper.UpdateDisruptionAllowedCondition for a budget that just reached zero. */
+function setInsufficientPods(pdb: K8sObject, now: Date): void {
+  const conds: Array<Record<string, unknown>> = Array.isArray(pdb.status.conditions) ? [...pdb.status.conditions] : [];
+  const i = conds.findIndex((c) => c.type === 'DisruptionAllowed');
+  const cond = { type: 'DisruptionAllowed', status: 'False', observedGeneration: pdb.status.observedGeneration ?? 0, reason: 'InsufficientPods', message: '' };
+  if (i < 0) conds.push({ ...cond, lastTransitionTime: rfc3339(now) });
+  else conds[i] = { ...conds[i], ...cond, lastTransitionTime: conds[i]!.status === 'False' ? conds[i]!.lastTransitionTime : rfc3339(now) };
+  pdb.status.conditions = conds;
+}
+
+async function matchingBudgets(ctx: RestContext, pod: K8sObject): Promise<Array<{ key: string; rev: number; pdb: K8sObject }>> {
+  const def = ctx.registry.get('policy', 'v1', 'poddisruptionbudgets')!;
+  const prefix = objectKey(def, pod.metadata.namespace, '');
+  const list = await ctx.store.list<K8sObject>(prefix);
+  const out = [];
+  for (const s of list.items) {
+    const pdb = toApiObject(def, s);
+    // A nil or empty selector matches nothing here (upstream skips selector.Empty()).
+    const sel = selectorFromMetav1(pdb.spec?.selector);
+    if (sel.empty || !sel.matches(pod.metadata.labels)) continue;
+    out.push({ key: s.key, rev: s.modRevision, pdb });
+  }
+  return out;
+}
+
+export async function evictPod(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
+  const eviction = decodeObject(ctx, req, { apiVersion: 'policy/v1', kind: 'Eviction' });
+  if (String(eviction.metadata?.name ?? '') !== req.info.name) throw badRequest('name in URL does not match name in Eviction object');
+  const opts: Record<string, any> = eviction.deleteOptions && typeof eviction.deleteOptions === 'object' ? eviction.deleteOptions : {};
+  const dryRun = dryRunFrom([...req.query.getAll('dryRun'), ...(Array.isArray(opts.dryRun) ? opts.dryRun : [])]);
+  const podsDef = req.def;
+  const podKey = objectKey(podsDef, req.info.namespace, req.info.name);
+  // Admission sees a CREATE of pods/eviction carrying the policy/v1 Eviction, as upstream.
+  const attrs = { ...admissionAttributes(req, 'CREATE', eviction, undefined, dryRun), kind: { group: 'policy', version: 'v1', kind: 'Eviction' } };
+  await ctx.admission.admit(attrs, req.admission);
+  await ctx.admission.validate(attrs, req.admission);
+
+  let precondition: string | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const s = await ctx.store.get<K8sObject>(podKey);
+    if (!s) throw notFound({ group: '', resource: 'pods' }, req.info.name);
+    const pod = toApiObject(podsDef, s);
+    if (canIgnorePdb(pod)) break;
+    const budgets = await matchingBudgets(ctx, pod);
+    if (budgets.length > 1) throw internalError('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    if (budgets.length === 0) break;
+    const { key, rev, pdb } = budgets[0]!;
+    // An unready pod already counts as disrupted: while the budget holds, it goes without a decrement,
+    // but only as long as it is the pod we looked at (resourceVersion precondition).
+    const st = pdb.status ?? {};
+    if (!isReady(pod) && (pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow' || (Number(st.currentHealthy ?? 0) >= Number(st.desiredHealthy ?? 0) && Number(st.desiredHealthy ?? 0) > 0))) {
+      precondition = pod.metadata.resourceVersion;
+      break;
+    }
+    const next = decrement(pdb, pod.metadata.name, ctx.now(), dryRun);
+    if (dryRun) break;
+    try {
+      await ctx.store.update(key, toStoredValue(next), rev);
+      break;
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'Conflict' && attempt < MAX_ATTEMPTS) continue;
+      if (err instanceof StorageError && err.code === 'Conflict') throw conflict({ group: 'policy', resource: 'poddisruptionbudgets' }, pdb.metadata.name, 'the object has been modified; please apply your changes to the latest version and try again');
+      throw err;
+    }
+  }
+
+  // The budget allows it (or none applies): delete the pod with the Eviction's DeleteOptions.
+  const deleteOptions = { ...opts, ...(precondition ? { preconditions: { ...(opts.preconditions ?? {}), resourceVersion: precondition } } : {}) };
+  const del: RestRequest = {
+    ...req,
+    info: { ...req.info, verb: 'delete', subresource: '' },
+    body: Buffer.from(JSON.stringify(deleteOptions)),
+    headers: { ...req.headers, 'content-type': 'application/json' },
+  };
+  await deleteObject(ctx, del);
+  return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+}
