@@ -130,6 +130,10 @@ export class PodDriver {
     const node = this.nodes.get(pod.spec?.nodeName ?? '');
     if (!node) return false;
     const key = objectKey(pod);
+    // A write's answer can be newer than an event still on its way: never step back to it
+    // (it would run the stage it already ran). Revisions here are the store's integers.
+    const known = this.pods.get(key);
+    if (known && known.metadata.uid === pod.metadata.uid && Number(known.metadata.resourceVersion) > Number(pod.metadata.resourceVersion)) return true;
     this.pods.set(key, pod);
     // After a restart, the address in its status stays the pod's.
     if (typeof pod.status?.podIP === 'string' && pod.status.phase === 'Running') node.ips.claim(key, pod.status.podIP);

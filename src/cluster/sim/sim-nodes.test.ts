@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeApiClient } from '../client/fake.ts';
 import { resources } from '../client/resources.ts';
-import type { K8sObject } from '../client/types.ts';
+import type { K8sObject, WatchEvent } from '../client/types.ts';
 import { startSimNodes } from './sim-nodes.ts';
 
 async function until<T>(what: string, f: () => T | undefined | false): Promise<T> {
@@ -48,6 +48,7 @@ test('sim nodes against the fake client: register, lease, run, complete, finish 
     assert.equal(web.status.hostIP, '172.16.0.2');
     assert.equal(web.status.containerStatuses[0].state.running.startedAt !== undefined, true);
     assert.equal(web.status.conditions.find((c: { type: string }) => c.type === 'Ready').status, 'True');
+    assert.equal(client.writes().filter((a) => a.name === 'web' && a.subresource === 'status').length, 1);
     const job = await until('job succeeded', () => get(client, 'job-1')?.status.phase === 'Succeeded' && get(client, 'job-1'));
     assert.equal(job.status.containerStatuses[0].state.terminated.exitCode, 0);
 
@@ -60,6 +61,28 @@ test('sim nodes against the fake client: register, lease, run, complete, finish 
     assert.equal(get(client, 'elsewhere')?.status.phase, 'Pending');
     assert.equal(client.writes().some((a) => a.name === 'elsewhere'), false);
     assert.deepEqual(sim.podMetrics().map((m) => m.metadata.name), ['web']);
+  } finally {
+    sim.stop();
+  }
+});
+
+test('an event older than the pod the simulator wrote does not run its stage again', async () => {
+  const client = new FakeApiClient();
+  // The watch delivers a stale copy of the pod after its Running event, as a late event would.
+  const watch = client.watch.bind(client);
+  client.watch = ((r, ns, opts, onEvent: (e: WatchEvent<K8sObject>) => void, onClose) =>
+    watch<K8sObject>(r, ns, opts, (e) => {
+      onEvent(e);
+      if (r.resource === 'pods' && e.object.status?.phase === 'Running') onEvent({ type: 'MODIFIED', object: stale! });
+    }, onClose)) as typeof client.watch;
+  const sim = await startSimNodes({ client, count: 1 });
+  let stale: K8sObject | undefined;
+  try {
+    stale = client.seed(resources.pods, podOn('web', 'sim-node-0'));
+    await until('web running', () => get(client, 'web')?.status.phase === 'Running');
+    client.seed(resources.pods, podOn('later', 'sim-node-0'));
+    await until('later running', () => get(client, 'later')?.status.phase === 'Running');
+    assert.equal(client.writes().filter((a) => a.name === 'web' && a.subresource === 'status').length, 1);
   } finally {
     sim.stop();
   }
