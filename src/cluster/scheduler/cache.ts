@@ -1,0 +1,168 @@
+/**
+ * The scheduler cache (internal/cache): a NodeInfo per node from the nodes informer, with the
+ * pods the pods informer shows bound to it plus the pods this scheduler assumed (decided, binding
+ * under way). An assumed pod is confirmed when the informer shows it bound, forgotten when its
+ * bind fails, and expires `ttlMs` after its bind finished if the informer never confirmed it.
+ */
+import { NodeInfo, podKey } from './node-info.ts';
+import type { Node, Pod } from './resources.ts';
+
+interface Assumed { pod: Pod; node: string; deadline?: number }
+
+/** Succeeded and Failed pods hold no resources (upstream skips terminal pods). */
+export function isTerminal(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+export class SchedulerCache {
+  readonly #nodes = new Map<string, NodeInfo>();
+  /** Pods on nodes the informer has not shown yet, added when the node appears. */
+  readonly #orphans = new Map<string, Map<string, Pod>>();
+  /** Bound pods by key → node name, for updates and deletes. */
+  readonly #bound = new Map<string, string>();
+  readonly #assumed = new Map<string, Assumed>();
+  #list: NodeInfo[] | undefined;
+  readonly ttlMs: number;
+
+  constructor(opts: { ttlMs?: number } = {}) {
+    this.ttlMs = opts.ttlMs ?? 30_000;
+  }
+
+  /** The node infos in a stable order (by name), rebuilt only when the node set changes. */
+  nodeInfos(): readonly NodeInfo[] {
+    this.#list ??= [...this.#nodes.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return this.#list;
+  }
+
+  nodeInfo(name: string): NodeInfo | undefined {
+    return this.#nodes.get(name);
+  }
+
+  get assumedCount(): number {
+    return this.#assumed.size;
+  }
+
+  isAssumed(key: string): boolean {
+    return this.#assumed.has(key);
+  }
+
+  addNode(node: Node): void {
+    const name = node.metadata.name ?? '';
+    const existing = this.#nodes.get(name);
+    if (existing) {
+      existing.setNode(node);
+      return;
+    }
+    const ni = new NodeInfo(node);
+    for (const p of this.#orphans.get(name)?.values() ?? []) ni.addPod(p);
+    this.#orphans.delete(name);
+    this.#nodes.set(name, ni);
+    this.#list = undefined;
+  }
+
+  updateNode(node: Node): void {
+    this.addNode(node);
+  }
+
+  removeNode(node: Node): void {
+    const name = node.metadata.name ?? '';
+    const ni = this.#nodes.get(name);
+    if (!ni) return;
+    // Pods still bound there keep their place in case the node comes back (as upstream's cache does).
+    const keep = new Map<string, Pod>();
+    for (const p of ni.pods) keep.set(podKey(p), p);
+    if (keep.size > 0) this.#orphans.set(name, keep);
+    this.#nodes.delete(name);
+    this.#list = undefined;
+  }
+
+  #place(pod: Pod, node: string): void {
+    const ni = this.#nodes.get(node);
+    if (ni) ni.addPod(pod);
+    else {
+      let m = this.#orphans.get(node);
+      if (!m) this.#orphans.set(node, (m = new Map()));
+      m.set(podKey(pod), pod);
+    }
+  }
+
+  #unplace(key: string, node: string): void {
+    if (!this.#nodes.get(node)?.removePod(key)) {
+      const m = this.#orphans.get(node);
+      m?.delete(key);
+      if (m?.size === 0) this.#orphans.delete(node);
+    }
+  }
+
+  /** A pod from the informer (add or update): bound non-terminal pods count on their node. */
+  setPod(pod: Pod): void {
+    const key = podKey(pod);
+    const node: string | undefined = pod.spec?.nodeName || undefined;
+    const assumed = this.#assumed.get(key);
+    if (assumed && node) {
+      // Confirmed by the API: the informer's copy replaces the assumed one.
+      this.#unplace(key, assumed.node);
+      this.#assumed.delete(key);
+    }
+    const prev = this.#bound.get(key);
+    if (prev !== undefined) {
+      this.#unplace(key, prev);
+      this.#bound.delete(key);
+    }
+    if (!node || isTerminal(pod)) return;
+    this.#place(pod, node);
+    this.#bound.set(key, node);
+  }
+
+  removePod(pod: Pod): void {
+    const key = podKey(pod);
+    const prev = this.#bound.get(key);
+    if (prev !== undefined) {
+      this.#unplace(key, prev);
+      this.#bound.delete(key);
+    }
+    const assumed = this.#assumed.get(key);
+    if (assumed) {
+      this.#unplace(key, assumed.node);
+      this.#assumed.delete(key);
+    }
+  }
+
+  /** AssumePod: count the pod on `node` before the API has it, so the next cycle sees it there. */
+  assume(pod: Pod, node: string): void {
+    const key = podKey(pod);
+    if (this.#assumed.has(key) || this.#bound.has(key)) throw new Error(`pod ${key} is already in the cache`);
+    const placed = { ...pod, spec: { ...pod.spec, nodeName: node } };
+    this.#place(placed, node);
+    this.#assumed.set(key, { pod: placed, node });
+  }
+
+  /** FinishBinding: the assumed pod expires ttlMs from now unless the informer confirms it. */
+  finishBinding(pod: Pod, now: number): void {
+    const a = this.#assumed.get(podKey(pod));
+    if (a) a.deadline = now + this.ttlMs;
+  }
+
+  /** ForgetPod: the bind failed; the node gets its room back. */
+  forget(pod: Pod): void {
+    const key = podKey(pod);
+    const a = this.#assumed.get(key);
+    if (!a) return;
+    this.#unplace(key, a.node);
+    this.#assumed.delete(key);
+  }
+
+  /** cleanupAssumedPods: drop assumed pods whose bind finished more than ttlMs ago. */
+  cleanupExpired(now: number): Pod[] {
+    const out: Pod[] = [];
+    for (const [key, a] of this.#assumed) {
+      if (a.deadline !== undefined && a.deadline <= now) {
+        this.#unplace(key, a.node);
+        this.#assumed.delete(key);
+        out.push(a.pod);
+      }
+    }
+    return out;
+  }
+}
