@@ -325,7 +325,15 @@ export class FakeApiClient implements ApiClient {
 
   watch<T extends K8sObject>(r: ResourceRef, namespace: string, opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void, onClose: (err?: Error) => void): WatchHandle {
     const w: Watcher = { bucket: this.bucketOf(r), namespace, opts, onEvent: onEvent as Watcher['onEvent'], onClose, closed: false };
-    const handle = { close: () => { w.closed = true; this.watchers.delete(w); } };
+    // As the REST client: closing the handle ends the watch; onClose runs once, without error.
+    const handle = {
+      close: () => {
+        if (w.closed) return;
+        w.closed = true;
+        this.watchers.delete(w);
+        queueMicrotask(() => onClose());
+      },
+    };
     try {
       this.record({ verb: 'watch', resource: r, namespace, name: '', object: opts });
     } catch (err) {

@@ -1,0 +1,184 @@
+/**
+ * The HTTPS transport under the API client: one keep-alive agent per identity (mutual TLS from a
+ * client certificate, or a bearer token), and retries with exponential backoff and jitter.
+ * Kept apart from the Kubernetes specifics (paths, codecs, Status) so the webhook clients
+ * (authn/authz/admission webhooks, image-policy) can move onto it later: "one HTTP client for
+ * webhooks and the API".
+ *
+ * What is retried (client-go's rest.Request with its default retry and checkWait):
+ * - 429: any verb; the server refused the request before doing anything (Retry-After honoured).
+ * - 5xx and connection failures: idempotent requests only (GET, PUT, DELETE, a watch's start),
+ *   since a POST or PATCH that reached the server may have taken effect.
+ * - connection refused: any verb (nothing was sent).
+ */
+import https from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { ApiStatusError } from './errors.ts';
+import { backoffDelay, realTimers, sleep, type Timers } from './timers.ts';
+import type { ClientIdentity } from './types.ts';
+
+export interface TransportOptions {
+  /** https://host:port */
+  server: string;
+  identity: ClientIdentity;
+  userAgent: string;
+  /** Retries after the first attempt (default 5; 0 disables). */
+  maxRetries?: number;
+  /** First retry delay and cap (default 200 ms and 30 s). */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** Longest answer read into memory (default 512 MiB): a larger one fails the call. */
+  maxResponseBytes?: number;
+  /** A request with no answer byte for this long fails (default 60 s; watches excepted). */
+  requestTimeoutMs?: number;
+  timers?: Timers;
+  random?: () => number;
+}
+
+export interface TransportRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path and query, starting with '/'. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array | string;
+  /** Safe to send again after a 5xx or a broken connection. */
+  idempotent: boolean;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A transport failure (no HTTP answer); `refused` when nothing reached the server. */
+export class ConnectionError extends Error {
+  readonly refused: boolean;
+  constructor(message: string, refused: boolean, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'ConnectionError';
+    this.refused = refused;
+  }
+}
+
+const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export class HttpsTransport {
+  readonly agent: https.Agent;
+  private readonly url: URL;
+  private readonly opts: Required<Omit<TransportOptions, 'identity' | 'server' | 'userAgent'>>;
+  private readonly baseHeaders: Record<string, string>;
+
+  constructor(o: TransportOptions) {
+    this.url = new URL(o.server);
+    if (this.url.protocol !== 'https:') throw new Error(`server must be an https URL, got ${JSON.stringify(o.server)}`);
+    const id = o.identity;
+    if (!id.caPem) throw new Error('identity.caPem is required: the server certificate is always verified');
+    if (!!id.certPem !== !!id.keyPem) throw new Error('identity needs both certPem and keyPem, or neither');
+    if (!id.certPem && !id.token) throw new Error('identity needs a client certificate or a token');
+    this.agent = new https.Agent({ keepAlive: true, ca: id.caPem, cert: id.certPem, key: id.keyPem, maxFreeSockets: 16, scheduling: 'lifo' });
+    this.opts = {
+      maxRetries: o.maxRetries ?? 5,
+      backoffInitialMs: o.backoffInitialMs ?? 200,
+      backoffMaxMs: o.backoffMaxMs ?? 30_000,
+      maxResponseBytes: o.maxResponseBytes ?? 512 * 1024 * 1024,
+      requestTimeoutMs: o.requestTimeoutMs ?? 60_000,
+      timers: o.timers ?? realTimers,
+      random: o.random ?? Math.random,
+    };
+    this.baseHeaders = { 'user-agent': o.userAgent, ...(id.token ? { authorization: `Bearer ${id.token}` } : {}) };
+  }
+
+  /** Sends with retries; answers every HTTP status (the caller turns failures into errors). */
+  async request(req: TransportRequest): Promise<TransportResponse> {
+    return this.withRetries(req, () => this.once(req));
+  }
+
+  /**
+   * Opens a streaming request (a watch): retried as `request` until an answer's headers arrive;
+   * a 2xx answer is handed over unread, any other is read whole.
+   */
+  async stream(req: TransportRequest, signal: AbortSignal): Promise<{ status: number; headers: IncomingHttpHeaders; res?: IncomingMessage; body?: Buffer }> {
+    return this.withRetries(req, async () => {
+      const res = await this.open(req, signal, false);
+      if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, res };
+      const body = await this.readAll(res);
+      return { status: res.statusCode ?? 0, headers: res.headers, body };
+    }, signal);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async withRetries<R extends { status: number; headers: IncomingHttpHeaders }>(req: TransportRequest, attempt: () => Promise<R>, signal?: AbortSignal): Promise<R> {
+    for (let n = 0; ; n++) {
+      let delay: number | undefined;
+      try {
+        const res = await attempt();
+        const retryable = res.status === 429 || (req.idempotent && res.status >= 500 && res.status !== 501);
+        if (!retryable || n >= this.opts.maxRetries) return res;
+        delay = retryAfterMs(res.headers['retry-after']);
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        const conn = err instanceof ConnectionError ? err : undefined;
+        if (!conn || !(conn.refused || req.idempotent) || n >= this.opts.maxRetries) {
+          throw new ApiStatusError(0, '', `${req.method} ${this.url.origin}${req.path}: ${(err as Error).message}`, undefined, { cause: err });
+        }
+      }
+      await sleep(this.opts.timers, delay ?? backoffDelay(n, this.opts.backoffInitialMs, this.opts.backoffMaxMs, this.opts.random));
+      if (signal?.aborted) throw new ConnectionError('aborted', false);
+    }
+  }
+
+  private async once(req: TransportRequest): Promise<TransportResponse> {
+    const res = await this.open(req, undefined, true);
+    return { status: res.statusCode ?? 0, headers: res.headers, body: await this.readAll(res) };
+  }
+
+  private open(req: TransportRequest, signal: AbortSignal | undefined, timed: boolean): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
+      const r = https.request({
+        protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, method: req.method, path: req.path, agent: this.agent, signal,
+        headers: { ...this.baseHeaders, ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+      });
+      if (timed) {
+        r.setTimeout(this.opts.requestTimeoutMs, () => r.destroy(new ConnectionError(`no answer within ${this.opts.requestTimeoutMs} ms`, false)));
+      }
+      r.on('response', (res) => resolve(res));
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        if (err instanceof ConnectionError || err.name === 'AbortError') reject(err);
+        // A reset of a reused keep-alive socket is the server having closed it while idle:
+        // the request was not processed (Node's documented retry case), so it counts as refused.
+        else reject(new ConnectionError(err.message, REFUSED.has(err.code ?? '') || (err.code === 'ECONNRESET' && r.reusedSocket), err));
+      });
+      r.end(body);
+    });
+  }
+
+  readAll(res: IncomingMessage): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > this.opts.maxResponseBytes) {
+          res.destroy(new ConnectionError(`answer larger than ${this.opts.maxResponseBytes} bytes`, false));
+          return;
+        }
+        chunks.push(c);
+      });
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+      res.on('error', (err) => reject(err instanceof ConnectionError ? err : new ConnectionError(err.message, false, err)));
+      res.on('aborted', () => reject(new ConnectionError('connection closed before the answer was complete', false)));
+    });
+  }
+}
+
+/** Retry-After in seconds (the API server's form) as milliseconds; at most 5 minutes. */
+function retryAfterMs(h: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  if (!v || !/^\d+$/.test(v.trim())) return undefined;
+  return Math.min(Number(v) * 1000, 300_000);
+}
