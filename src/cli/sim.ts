@@ -53,20 +53,20 @@ export async function runSim(argv: string[], out: (s: string) => void, makeClien
   if (!kubeconfig) throw new Error('--kubeconfig is required');
   const maxInFlight = Number(flag(args, 'max-in-flight', '32'));
   const logger = pino({ level: flag(args, 'log-level', 'info') });
+  const settings = {
+    count: Number(countText),
+    namePrefix: flag(args, 'name-prefix', 'sim-node-'),
+    capacity: capacityFlag(commaList(args, 'capacity')),
+    jobRunTimeMs: durationFlag(args, 'job-run-time', '5s'),
+    leaseRenewMs: durationFlag(args, 'lease-renew-interval', '10s'),
+    statusUpdateMs: durationFlag(args, 'status-update-interval', '1m'),
+    maxInFlight,
+    log: logger,
+  };
   const config = clientConfigFromKubeconfig(kubeconfig);
   const client = makeClient(config);
   try {
-    const sim = await startSimNodes({
-      client,
-      count: Number(countText),
-      namePrefix: flag(args, 'name-prefix', 'sim-node-'),
-      capacity: capacityFlag(commaList(args, 'capacity')),
-      jobRunTimeMs: durationFlag(args, 'job-run-time', '5s'),
-      leaseRenewMs: durationFlag(args, 'lease-renew-interval', '10s'),
-      statusUpdateMs: durationFlag(args, 'status-update-interval', '1m'),
-      maxInFlight,
-      log: logger,
-    });
+    const sim = await startSimNodes({ client, ...settings });
     const names = sim.nodeNames;
     out(`simulating ${names.length} nodes (${names[0]}${names.length > 1 ? ` .. ${names[names.length - 1]}` : ''}) against ${config.server}\n`);
     await (stopSignal ??

@@ -75,18 +75,18 @@ export class PodDriver {
 
   /** Lists every pod page by page; pods that vanished since the last list count as deleted. */
   private async relist(): Promise<string> {
-    const seen = new Set<string>();
+    const ours = new Map<string, K8sObject>();
     let cont: string | undefined;
     let rv = '';
     do {
       const page = await this.cfg.client.list<K8sObject>(resources.pods, '', { limit: LIST_PAGE, ...(cont ? { continue: cont } : {}) });
-      for (const p of page.items) {
-        if (this.observe(p)) seen.add(objectKey(p));
-      }
+      for (const p of page.items) if (this.nodes.has(p.spec?.nodeName ?? '')) ours.set(objectKey(p), p);
       cont = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion;
     } while (cont && !this.stopped);
-    for (const [key, p] of this.pods) if (!seen.has(key)) this.forget(p);
+    // The gone first, so their addresses are free before the new pods ask for one.
+    for (const [key, p] of this.pods) if (!ours.has(key) || ours.get(key)!.metadata.uid !== p.metadata.uid) this.forget(p);
+    for (const p of ours.values()) this.observe(p);
     return rv;
   }
 

@@ -88,6 +88,24 @@ test('an event older than the pod the simulator wrote does not run its stage aga
   }
 });
 
+test('a broken watch or a compacted history is survived by a relist; pods deleted meanwhile are forgotten', async () => {
+  const client = new FakeApiClient();
+  const sim = await startSimNodes({ client, count: 1 });
+  try {
+    client.seed(resources.pods, podOn('a', 'sim-node-0'));
+    await until('a running', () => get(client, 'a')?.status.phase === 'Running');
+    client.breakWatches();
+    await client.delete(resources.pods, 'default', 'a', { gracePeriodSeconds: 0 });
+    client.seed(resources.pods, podOn('b', 'sim-node-0'));
+    client.compact();
+    await until('b running', () => get(client, 'b')?.status.phase === 'Running');
+    // a's address went back to the pool when the relist no longer saw it: b gets it.
+    assert.equal(get(client, 'b')!.status.podIP, '10.0.0.2');
+  } finally {
+    sim.stop();
+  }
+});
+
 test('sim nodes never act for a real node of the same name', async () => {
   const client = new FakeApiClient();
   client.seed(resources.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sim-node-0' } });
