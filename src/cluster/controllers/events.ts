@@ -1,0 +1,56 @@
+/**
+ * A small event recorder: core/v1 Events about an object, written through the controller's own
+ * client (what `kubectl describe` shows). Recording is best effort, as upstream's broadcaster:
+ * a failed write is logged, never fails the sync.
+ */
+import type { ApiClient, K8sObject, ResourceRef } from '../client/types.ts';
+import { EVENTS, apiVersionOf } from './resources.ts';
+import { formatTime } from './pod-util.ts';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventRecorder {
+  event(obj: K8sObject, resource: ResourceRef, type: EventType, reason: string, message: string): void;
+}
+
+export interface RecorderDeps {
+  client: ApiClient;
+  /** source.component, e.g. replicaset-controller. */
+  component: string;
+  now: () => number;
+  /** Random suffix for the event name (upstream: the time in hex nanoseconds). */
+  suffix: () => string;
+  log: { error(obj: unknown, msg?: string): void };
+}
+
+export function newEventRecorder(d: RecorderDeps): EventRecorder {
+  return {
+    event(obj, resource, type, reason, message) {
+      const ns = obj.metadata.namespace || 'default';
+      const t = formatTime(d.now());
+      const ev: K8sObject = {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${obj.metadata.name}.${d.suffix()}`, namespace: ns },
+        involvedObject: {
+          apiVersion: apiVersionOf(resource),
+          kind: resource.kind,
+          namespace: obj.metadata.namespace,
+          name: obj.metadata.name,
+          uid: obj.metadata.uid,
+          resourceVersion: obj.metadata.resourceVersion,
+        },
+        reason,
+        message,
+        type,
+        source: { component: d.component },
+        firstTimestamp: t,
+        lastTimestamp: t,
+        count: 1,
+        reportingComponent: d.component,
+        reportingInstance: '',
+      };
+      d.client.create(EVENTS, ns, ev).catch((err) => d.log.error({ err, reason }, `${d.component}: could not record event`));
+    },
+  };
+}
