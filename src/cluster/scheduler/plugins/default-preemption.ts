@@ -11,7 +11,7 @@ import { fitErrorMessage } from '../fit-error.ts';
 import { podKey, type NodeInfo } from '../node-info.ts';
 import type { Pod } from '../resources.ts';
 import { PODS } from './default-binder.ts';
-import { rfc3339 } from '../../../api/time.ts';
+import { setPodCondition } from '../pod-status.ts';
 
 export const PREEMPTION_NOT_HELPFUL = 'Preemption is not helpful for scheduling';
 export const NO_VICTIMS = 'No preemption victims found for incoming pod';
@@ -60,10 +60,9 @@ export function defaultPreemption(ctx: PluginContext): PostFilterPlugin & { sele
 
   async function evict(pod: Pod, victim: Pod, nodeName: string): Promise<void> {
     const { namespace = '', name = '' } = victim.metadata;
-    const now = rfc3339(new Date(ctx.now()));
-    const condition = { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${ctx.schedulerName}: preempting to accommodate a higher priority pod`, lastTransitionTime: now };
+    const condition = { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${ctx.schedulerName}: preempting to accommodate a higher priority pod` };
     try {
-      await ctx.client.patch(PODS, namespace, name, 'strategic', { status: { conditions: [condition] } }, 'status');
+      await setPodCondition(ctx.client, victim, condition, ctx.now());
       await ctx.client.delete(PODS, namespace, name);
     } catch (err) {
       if ((err as { code?: number }).code !== 404) throw err;

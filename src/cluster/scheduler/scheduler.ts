@@ -1,0 +1,221 @@
+/**
+ * The scheduler (pkg/scheduler/scheduler.go + schedule_one.go): informers feed the cache (nodes,
+ * bound pods) and the queue (pending pods of our profiles), one loop takes the next pod, runs its
+ * profile's cycle over the cache's nodes, assumes the pod on the chosen node and binds it in the
+ * background; failures write FailedScheduling and PodScheduled=False and requeue the pod.
+ */
+import { realTimers, type Timers } from '../client/timers.ts';
+import { resources } from '../client/resources.ts';
+import type { ApiClient, Informer, K8sObject } from '../client/types.ts';
+import { SchedulerCache, isTerminal } from './cache.ts';
+import { defaultProfile, DEFAULT_SCHEDULER_NAME, type Profile } from './profile.ts';
+import { podEvent, setPodCondition } from './pod-status.ts';
+import { SchedulingQueue, type QueuedPod } from './queue.ts';
+import { Framework } from './runtime.ts';
+import type { Node, Pod } from './resources.ts';
+
+export interface SchedulerLog {
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+}
+
+export interface SchedulerOptions {
+  client: ApiClient;
+  informers: { nodes: Informer<Node>; pods: Informer<Pod>; namespaces?: Informer<K8sObject> };
+  /** Default: upstream's default profile for schedulerName default-scheduler. */
+  profiles?: Profile[];
+  /** [0, 1): breaks ties between equally scored nodes. */
+  random: () => number;
+  now: () => number;
+  log: SchedulerLog;
+  timers?: Timers;
+  /** reportingInstance of events: <schedulerName>-<hostname>. */
+  hostname?: string;
+}
+
+export interface RunningScheduler {
+  readonly cache: SchedulerCache;
+  readonly queue: SchedulingQueue;
+  /** Resolves once the queue is idle and every bind started has finished (tests). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const FLUSH_BACKOFF_MS = 1_000;
+const FLUSH_UNSCHEDULABLE_MS = 30_000;
+
+export function schedulerNameOf(pod: Pod): string {
+  return pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
+}
+
+export function startScheduler(opts: SchedulerOptions): RunningScheduler {
+  const { client, informers, random, now, log } = opts;
+  const timers = opts.timers ?? realTimers;
+  const hostname = opts.hostname ?? 'localhost';
+  const profiles = opts.profiles ?? [defaultProfile()];
+  const frameworks = new Map<string, Framework>();
+  const namespaceLabels = (name: string) => informers.namespaces?.get('', name)?.metadata.labels;
+  for (const p of profiles) {
+    if (frameworks.has(p.schedulerName)) throw new Error(`duplicate profile for schedulerName ${JSON.stringify(p.schedulerName)}`);
+    frameworks.set(p.schedulerName, new Framework(p, { client, random, now, namespaceLabels }));
+  }
+  const cache = new SchedulerCache();
+  const queue = new SchedulingQueue(now);
+  const binds = new Set<Promise<void>>();
+  let stopped = false;
+  let busy = false;
+  let idleWaiters: Array<() => void> = [];
+
+  const ours = (pod: Pod) => frameworks.has(schedulerNameOf(pod));
+  const pending = (pod: Pod) => !pod.spec?.nodeName && !isTerminal(pod) && !pod.metadata.deletionTimestamp;
+
+  informers.nodes.addEventHandler({
+    add(n) { cache.addNode(n); queue.moveAllToActiveOrBackoff(); },
+    update(_o, n) { cache.updateNode(n); queue.moveAllToActiveOrBackoff(); },
+    delete(n) { cache.removeNode(n); },
+  });
+  informers.pods.addEventHandler({
+    add(p) {
+      if (p.spec?.nodeName) cache.setPod(p);
+      else if (ours(p) && pending(p)) queue.add(p);
+    },
+    update(_o, p) {
+      if (p.spec?.nodeName) {
+        cache.setPod(p);
+        queue.delete(p);
+      } else if (ours(p) && pending(p)) queue.add(p);
+      else queue.delete(p);
+    },
+    delete(p) {
+      const wasAssigned = !!p.spec?.nodeName || cache.isAssumed(`${p.metadata.namespace}/${p.metadata.name}`);
+      cache.removePod(p);
+      queue.delete(p);
+      // A pod leaving frees room: pods waiting for room may fit now.
+      if (wasAssigned) queue.moveAllToActiveOrBackoff();
+    },
+  });
+
+  async function recordFailure(q: QueuedPod, profile: string, message: string, reason: 'Unschedulable' | 'SchedulerError', nominatedNodeName?: string): Promise<void> {
+    const pod = informers.pods.get(q.pod.metadata.namespace ?? '', q.pod.metadata.name ?? '') ?? q.pod;
+    const event = podEvent(pod, { type: 'Warning', reason: 'FailedScheduling', action: 'Scheduling', message, component: profile, instance: `${profile}-${hostname}`, now: now() });
+    try {
+      await client.create(resources.events, pod.metadata.namespace ?? '', event);
+    } catch (err) {
+      log.warn({ err, pod: q.key }, 'recording FailedScheduling event failed');
+    }
+    try {
+      const extra = nominatedNodeName !== undefined ? { nominatedNodeName: nominatedNodeName || null } : {};
+      await setPodCondition(client, pod, { type: 'PodScheduled', status: 'False', reason, message }, now(), extra);
+    } catch (err) {
+      log.warn({ err, pod: q.key }, 'updating PodScheduled condition failed');
+    }
+  }
+
+  async function bindInBackground(fw: Framework, q: QueuedPod, pod: Pod, node: string): Promise<void> {
+    const status = await fw.bind(pod, node);
+    if (status.isSuccess()) {
+      cache.finishBinding(pod, now());
+      queue.done(q);
+      log.info({ pod: q.key, node }, 'bound pod');
+      return;
+    }
+    cache.forget(pod);
+    // The room it held is free again: others waiting may fit.
+    queue.moveAllToActiveOrBackoff();
+    await recordFailure(q, fw.profile.schedulerName, `Binding rejected: ${status.message()}`, 'SchedulerError');
+    queue.addUnschedulable(q, { error: true });
+  }
+
+  async function scheduleOne(q: QueuedPod): Promise<void> {
+    const current = informers.pods.get(q.pod.metadata.namespace ?? '', q.pod.metadata.name ?? '');
+    if (!current || !pending(current) || !ours(current) || cache.isAssumed(q.key)) {
+      queue.done(q);
+      return;
+    }
+    q.pod = current;
+    const fw = frameworks.get(schedulerNameOf(current))!;
+    let result;
+    try {
+      result = await fw.schedulePod(current, cache.nodeInfos());
+    } catch (err) {
+      result = { kind: 'error' as const, message: err instanceof Error ? err.message : String(err) };
+    }
+    if (result.kind === 'fit') {
+      cache.assume(current, result.node);
+      const p = bindInBackground(fw, q, current, result.node).catch((err) => log.warn({ err, pod: q.key }, 'bind failed'));
+      binds.add(p);
+      void p.finally(() => { binds.delete(p); notifyIdle(); });
+      return;
+    }
+    if (result.kind === 'unschedulable') {
+      log.info({ pod: q.key, message: result.message }, 'unable to schedule pod');
+      await recordFailure(q, fw.profile.schedulerName, result.message, 'Unschedulable', result.nominatedNodeName);
+      queue.addUnschedulable(q);
+      return;
+    }
+    log.warn({ pod: q.key, message: result.message }, 'error scheduling pod');
+    await recordFailure(q, fw.profile.schedulerName, result.message, 'SchedulerError');
+    queue.addUnschedulable(q, { error: true });
+  }
+
+  function notifyIdle(): void {
+    if (busy || binds.size > 0 || queue.stats().active > 0) return;
+    const w = idleWaiters;
+    idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  async function loop(): Promise<void> {
+    for (;;) {
+      notifyIdle();
+      const q = await queue.pop();
+      if (!q || stopped) return;
+      busy = true;
+      try {
+        await scheduleOne(q);
+      } catch (err) {
+        log.warn({ err, pod: q.key }, 'scheduling cycle failed');
+        queue.addUnschedulable(q, { error: true });
+      } finally {
+        busy = false;
+      }
+    }
+  }
+
+  let backoffTimer: unknown;
+  let leftoverTimer: unknown;
+  const tickBackoff = () => {
+    if (stopped) return;
+    queue.flushBackoff();
+    for (const p of cache.cleanupExpired(now())) log.warn({ pod: `${p.metadata.namespace}/${p.metadata.name}` }, 'assumed pod expired');
+    backoffTimer = timers.setTimeout(tickBackoff, FLUSH_BACKOFF_MS);
+  };
+  const tickLeftover = () => {
+    if (stopped) return;
+    queue.flushUnschedulableLeftover();
+    leftoverTimer = timers.setTimeout(tickLeftover, FLUSH_UNSCHEDULABLE_MS);
+  };
+  backoffTimer = timers.setTimeout(tickBackoff, FLUSH_BACKOFF_MS);
+  leftoverTimer = timers.setTimeout(tickLeftover, FLUSH_UNSCHEDULABLE_MS);
+
+  const running = Promise.all([informers.nodes.synced(), informers.pods.synced()]).then(loop, (err) => {
+    if (!stopped) log.warn({ err }, 'informers did not sync');
+  });
+
+  return {
+    cache,
+    queue,
+    idle: () => new Promise<void>((resolve) => {
+      idleWaiters.push(resolve);
+      queueMicrotask(notifyIdle);
+    }),
+    async stop() {
+      stopped = true;
+      timers.clearTimeout(backoffTimer);
+      timers.clearTimeout(leftoverTimer);
+      queue.close();
+      await running;
+      await Promise.allSettled([...binds]);
+    },
+  };
+}
