@@ -1,6 +1,8 @@
 import { runUp } from './up.ts';
 import { runKubeconfig } from './kubeconfig.ts';
 import { runWhoCan } from './who-can.ts';
+import { runSim } from './sim.ts';
+import { RestClient } from '../cluster/client/rest-client.ts';
 
 const USAGE = `usage: portcullis <command> [flags]
 
@@ -11,6 +13,9 @@ commands:
             --user NAME  [--group G]...  [--data-dir ./.portcullis]  [--server URL]  [--out FILE]
   who-can   list the subjects RBAC allows, with the binding and role that allow each
             VERB RESOURCE[.GROUP][/SUB] [NAME] [-n NS] [--data-dir ./.portcullis]
+  sim nodes N  run N simulated nodes (kwok-style) until stopped, as the kubeconfig's identity
+            --kubeconfig FILE  [--name-prefix sim-node-]  [--capacity cpu=32,memory=256Gi,pods=110,...]
+            [--job-run-time 5s]  [--lease-renew-interval 10s]  [--status-update-interval 1m]  [--max-in-flight 32]
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -23,6 +28,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runKubeconfig(rest, (s) => process.stdout.write(s));
       case 'who-can':
         return await runWhoCan(rest, (s) => process.stdout.write(s));
+      case 'sim':
+        return await runSim(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case undefined:
       case 'help':
       case '--help':
