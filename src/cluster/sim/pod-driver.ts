@@ -95,6 +95,7 @@ export class PodDriver {
     let last = rv;
     while (!this.stopped) {
       let expired = false;
+      let errorCode = 0;
       const err = await new Promise<Error | undefined>((resolve) => {
         this.watch = this.cfg.client.watch<K8sObject>(
           resources.pods,
@@ -102,7 +103,9 @@ export class PodDriver {
           { resourceVersion: last, allowWatchBookmarks: true },
           (e: WatchEvent<K8sObject>) => {
             if (e.type === 'ERROR') {
+              // 410: history compacted, relist at once; any other error waits a little first.
               expired = true;
+              errorCode = Number((e.object as { code?: unknown }).code);
               this.watch?.close();
               return;
             }
@@ -116,6 +119,7 @@ export class PodDriver {
       });
       this.watch = undefined;
       if (this.stopped) return;
+      if (expired && errorCode !== 410) await this.sleep(RELIST_BACKOFF_MS);
       if (expired || (err && isResourceExpired(err))) return;
       if (err) {
         this.cfg.log.error({ err }, 'simulated nodes: pods watch broke; relisting');
