@@ -11,6 +11,8 @@ import { RestClient } from '../../src/cluster/client/rest-client.ts';
 import { SharedInformerFactory } from '../../src/cluster/client/informer.ts';
 import { ApiStatusError, isAlreadyExists, isConflict, isForbidden, isNotFound, isResourceExpired } from '../../src/cluster/client/errors.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
+import { FakeClock } from '../../src/cluster/client/fake-clock.ts';
+import { startLeaderElection } from '../../src/cluster/client/leader-election.ts';
 import type { ClientConfig, K8sObject, WatchEvent } from '../../src/cluster/client/types.ts';
 
 let tc: TestCluster;
@@ -132,4 +134,41 @@ test('protobuf: get, list and watch of pods decode to what JSON answers', async 
   assert.deepEqual(pbEvents, jsonEvents);
   assert.equal(pb.stats.protobufAnswers, 4, 'get and list answered in protobuf');
   assert.equal(admin.stats.protobufAnswers, 0);
+});
+
+test('leader election: two electors on one Lease, exactly one leads; the other takes over after it stops', async () => {
+  const clock = new FakeClock();
+  const events: string[] = [];
+  const elector = (id: string) => startLeaderElection(clientAs(`elector-${id}`, ['system:masters']), {
+    namespace: 'cl', name: 'portcullis-test', identity: id, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000,
+    onStartedLeading: () => events.push(`${id} started`), onStoppedLeading: () => events.push(`${id} stopped`),
+  }, { timers: clock, now: clock.now });
+  const a = elector('a');
+  const b = elector('b');
+  // Time moves only on the fake clock; the API calls in between take real time.
+  const step = async (cond: () => boolean, what: string) => {
+    for (let i = 0; i < 300 && !cond(); i++) {
+      await clock.advance(1_000);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(cond(), what);
+  };
+  await step(() => a.isLeader() || b.isLeader(), 'someone leads');
+  assert.ok(a.isLeader() !== b.isLeader(), 'exactly one leads');
+  const [first, second] = a.isLeader() ? [a, b] : [b, a];
+  const firstId = a.isLeader() ? 'a' : 'b';
+  const lease = await admin.get<K8sObject>(resources.leases, 'cl', 'portcullis-test');
+  assert.equal(lease.spec.holderIdentity, firstId);
+  let renewed = lease.spec.renewTime;
+  const poll = setInterval(() => void admin.get<K8sObject>(resources.leases, 'cl', 'portcullis-test').then((l) => (renewed = l.spec.renewTime)), 20);
+  await step(() => renewed !== lease.spec.renewTime, 'the leader renews');
+  clearInterval(poll);
+  assert.ok(first.isLeader() && !second.isLeader(), 'still the same one leads');
+  await first.stop();
+  await step(() => second.isLeader(), 'the other takes over');
+  const after = await admin.get<K8sObject>(resources.leases, 'cl', 'portcullis-test');
+  assert.equal(after.spec.holderIdentity, firstId === 'a' ? 'b' : 'a');
+  assert.equal(after.spec.leaseTransitions, 1);
+  assert.deepEqual(events, [`${firstId} started`, `${firstId} stopped`, `${firstId === 'a' ? 'b' : 'a'} started`]);
+  await second.stop();
 });
