@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FakeApiClient, fakeInformerFactory } from '../client/fake.ts';
+import { resources } from '../client/resources.ts';
+import type { K8sObject } from '../client/types.ts';
+import { defaultProfile } from './profile.ts';
+import { startScheduler } from './scheduler.ts';
+import { makeNode, makePod } from './testing.ts';
+
+const silent = { info() {}, warn() {} };
+
+/** Lets informer deliveries and binds run; bounded, no clock involved. */
+async function settle(cond: () => boolean, rounds = 2000): Promise<void> {
+  for (let i = 0; i < rounds && !cond(); i++) await new Promise((r) => setImmediate(r));
+}
+
+function setup(profiles = [defaultProfile()]) {
+  const client = new FakeApiClient();
+  const factory = fakeInformerFactory(client);
+  const nodes = factory.informer(resources.nodes);
+  const pods = factory.informer(resources.pods);
+  return {
+    client,
+    get: (name: string) => client.actions && (pods.get('default', name) as K8sObject | undefined),
+    start() {
+      factory.start();
+      return startScheduler({ client, informers: { nodes, pods } as never, profiles, random: () => 0, now: () => 1_700_000_000_000, log: silent });
+    },
+    stop() {
+      factory.stop();
+    },
+  };
+}
+
+test('scheduler binds pending pods of its profile through pods/binding and leaves other schedulerNames alone', async () => {
+  const env = setup();
+  env.client.seed(resources.nodes, makeNode('n1', { cpu: '2' }));
+  env.client.seed(resources.nodes, makeNode('n2', { cpu: '2', taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }));
+  env.client.seed(resources.pods, makePod('a', { cpu: '500m' }));
+  env.client.seed(resources.pods, makePod('b', { cpu: '500m' }));
+  env.client.seed(resources.pods, makePod('mine-not', { spec: { schedulerName: 'other-scheduler' } }));
+  const s = env.start();
+  try {
+    await settle(() => !!env.get('a')?.spec?.nodeName && !!env.get('b')?.spec?.nodeName);
+    assert.equal(env.get('a')?.spec?.nodeName, 'n1');
+    assert.equal(env.get('b')?.spec?.nodeName, 'n1');
+    const binding = env.client.actions.find((a) => a.subresource === 'binding' && a.name === 'a');
+    assert.deepEqual(binding?.object, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'a', namespace: 'default', uid: env.get('a')?.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: 'n1' } });
+    await settle(() => s.cache.assumedCount === 0);
+    assert.equal(s.cache.nodeInfo('n1')?.requested.milliCPU, 1000);
+    assert.equal(env.client.actions.some((a) => a.name === 'mine-not' && a.verb !== 'list' && a.verb !== 'watch'), false);
+    assert.equal(env.get('mine-not')?.spec?.nodeName, undefined);
+  } finally {
+    await s.stop();
+    env.stop();
+  }
+});
+
+test('a pod that fits nowhere gets the FailedScheduling event and PodScheduled=False, then fits after a node is added', async () => {
+  const env = setup();
+  env.client.seed(resources.nodes, makeNode('small', { cpu: '1' }));
+  env.client.seed(resources.pods, makePod('big', { cpu: '2' }));
+  const s = env.start();
+  try {
+    await settle(() => env.client.actions.some((a) => a.verb === 'patch' && a.name === 'big'));
+    const ev = env.client.actions.find((a) => a.verb === 'create' && a.resource.resource === 'events')?.object as K8sObject;
+    const message = '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.';
+    assert.equal(ev.reason, 'FailedScheduling');
+    assert.equal(ev.type, 'Warning');
+    assert.equal(ev.message, message);
+    assert.equal(ev.reportingComponent, 'default-scheduler');
+    assert.deepEqual(ev.involvedObject, { apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'big', uid: env.get('big')?.metadata.uid, resourceVersion: ev.involvedObject.resourceVersion });
+    await settle(() => env.get('big')?.status?.conditions?.length > 0);
+    const cond = env.get('big')?.status?.conditions?.find((c: { type: string }) => c.type === 'PodScheduled');
+    assert.deepEqual({ ...cond, lastTransitionTime: undefined }, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: undefined });
+    assert.deepEqual(s.queue.stats(), { active: 0, backoff: 0, unschedulable: 1, inFlight: 0 });
+    // A node add is a cluster event: the pod is retried (after its backoff) and lands there.
+    await env.client.create(resources.nodes, '', makeNode('large', { cpu: '4' }));
+    await settle(() => s.queue.stats().unschedulable === 0);
+    assert.equal(s.queue.stats().backoff + s.queue.stats().active + s.queue.stats().inFlight, 1);
+  } finally {
+    await s.stop();
+    env.stop();
+  }
+});
+
+test('two profiles: each scheduler name binds its own pods; a failed bind is forgotten and retried', async () => {
+  const env = setup([defaultProfile(), defaultProfile('second-scheduler')]);
+  env.client.seed(resources.nodes, makeNode('n1'));
+  env.client.seed(resources.pods, makePod('one'));
+  env.client.seed(resources.pods, makePod('two', { spec: { schedulerName: 'second-scheduler' } }));
+  env.client.failNext('create', 'pods', new Error('connection reset'));
+  const s = env.start();
+  try {
+    await settle(() => !!env.get('two')?.spec?.nodeName || !!env.get('one')?.spec?.nodeName);
+    await settle(() => s.cache.assumedCount === 0 && s.queue.stats().inFlight === 0);
+    // Exactly one of the two binds hit the injected failure; it is back in backoff, not assumed.
+    const bound = ['one', 'two'].filter((n) => env.get(n)?.spec?.nodeName === 'n1');
+    assert.equal(bound.length, 1);
+    assert.equal(s.queue.stats().backoff, 1);
+    const failed = env.client.actions.find((a) => a.resource.resource === 'events')?.object as K8sObject;
+    assert.equal(failed.reason, 'FailedScheduling');
+    assert.equal(failed.message, 'Binding rejected: connection reset');
+    assert.equal(s.cache.nodeInfo('n1')?.podCount, 1);
+  } finally {
+    await s.stop();
+    env.stop();
+  }
+});
