@@ -13,6 +13,7 @@ import { ApiStatusError, isAlreadyExists, isConflict, isForbidden, isNotFound, i
 import { resources } from '../../src/cluster/client/resources.ts';
 import { FakeClock } from '../../src/cluster/client/fake-clock.ts';
 import { startLeaderElection } from '../../src/cluster/client/leader-election.ts';
+import { KUBE_SCHEDULER, componentClientConfig, controllerIdentity, nodeIdentity, type ComponentIdentity } from '../../src/cluster/client/identities.ts';
 import type { ClientConfig, K8sObject, WatchEvent } from '../../src/cluster/client/types.ts';
 
 let tc: TestCluster;
@@ -171,4 +172,24 @@ test('leader election: two electors on one Lease, exactly one leads; the other t
   assert.equal(after.spec.leaseTransitions, 1);
   assert.deepEqual(events, [`${firstId} started`, `${firstId} stopped`, `${firstId === 'a' ? 'b' : 'a'} started`]);
   await second.stop();
+});
+
+test('identities minted from the cluster CA authenticate as upstream components do', async () => {
+  const ca = { certPem: tc.cp.pki.caCertPem, keyPem: tc.cp.pki.caKeyPem };
+  const cases: [ComponentIdentity, string[]][] = [
+    [KUBE_SCHEDULER, ['system:authenticated']],
+    [controllerIdentity('replicaset-controller'), ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated']],
+    [nodeIdentity('node-1'), ['system:nodes', 'system:authenticated']],
+  ];
+  for (const [id, groups] of cases) {
+    const c = new RestClient(componentClientConfig(tc.cp.url, ca, id, 'test', { now: new Date() }));
+    clients.push(c);
+    const review = await c.create<K8sObject>({ group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false }, '', { metadata: {} });
+    assert.equal(review.status.userInfo.username, id.user);
+    assert.deepEqual(review.status.userInfo.groups, groups);
+  }
+  const scheduler = new RestClient(componentClientConfig(tc.cp.url, ca, KUBE_SCHEDULER, 'kube-scheduler', { now: new Date() }));
+  clients.push(scheduler);
+  await scheduler.list(resources.pods, '');
+  await assert.rejects(scheduler.list(resources.secrets, ''), isForbidden);
 });
