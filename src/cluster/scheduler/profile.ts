@@ -25,7 +25,11 @@ export interface Profile {
   pluginConfig?: Record<string, Record<string, unknown>>;
   /** 0 = upstream's adaptive default (50% - nodes/125, at least 5%, at least 100 nodes). */
   percentageOfNodesToScore?: number;
+  /** Plugins left out at one extension point only (KubeSchedulerConfiguration plugins.<point>.disabled). */
+  disabled?: Partial<Record<ExtensionPoint, string[]>>;
 }
+
+export type ExtensionPoint = 'preFilter' | 'filter' | 'postFilter' | 'score' | 'bind';
 
 export const REGISTRY: Readonly<Record<string, PluginFactory>> = {
   NodeUnschedulable: () => nodeUnschedulable(),

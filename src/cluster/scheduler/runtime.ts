@@ -7,7 +7,7 @@
 import { SUCCESS, Status, type AnyPlugin, type BindPlugin, type CycleState, type FilterPlugin, type Handle, type NodeScore, type PluginContext, type PostFilterPlugin, type PreFilterPlugin, type ScorePlugin } from './framework.ts';
 import { fitErrorMessage, type Diagnosis } from './fit-error.ts';
 import type { NodeInfo } from './node-info.ts';
-import { REGISTRY, validateProfile, type Profile } from './profile.ts';
+import { REGISTRY, validateProfile, type ExtensionPoint, type Profile } from './profile.ts';
 import type { Pod } from './resources.ts';
 import type { ApiClient } from '../client/types.ts';
 
@@ -56,11 +56,13 @@ export class Framework {
     };
     for (const name of profile.plugins) {
       const p: AnyPlugin = REGISTRY[name]!(ctx, profile.pluginConfig?.[name]);
-      if (p.preFilter) this.preFilters.push(p as PreFilterPlugin);
-      if (p.filter) this.filters.push(p as FilterPlugin);
-      if (p.postFilter) this.postFilters.push(p as PostFilterPlugin);
-      if (p.score) this.scorers.push({ plugin: p as ScorePlugin, weight: profile.weights[name] ?? 1 });
-      if (p.bind) this.binders.push(p as BindPlugin);
+      const on = (point: ExtensionPoint) => !profile.disabled?.[point]?.includes(name);
+      // A plugin whose Filter is disabled keeps its PreFilter only if it also filters nothing else (upstream disables both together).
+      if (p.preFilter && on('preFilter') && (!p.filter || on('filter'))) this.preFilters.push(p as PreFilterPlugin);
+      if (p.filter && on('filter')) this.filters.push(p as FilterPlugin);
+      if (p.postFilter && on('postFilter')) this.postFilters.push(p as PostFilterPlugin);
+      if (p.score && on('score')) this.scorers.push({ plugin: p as ScorePlugin, weight: profile.weights[name] ?? 1 });
+      if (p.bind && on('bind')) this.binders.push(p as BindPlugin);
     }
     if (this.binders.length === 0) throw new Error(`profile ${profile.schedulerName}: no bind plugin`);
   }
