@@ -34,6 +34,15 @@ export function podHasRequiredAntiAffinity(pod: Pod): boolean {
   return (pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
 }
 
+function asSized(m: Map<string, Pod>): Iterable<Pod> & { readonly size: number } {
+  return {
+    get size() {
+      return m.size;
+    },
+    [Symbol.iterator]: () => m.values(),
+  };
+}
+
 interface PodEntry { pod: Pod; requests: Resource; nonZero: Resource; ports: HostPort[] }
 
 export class NodeInfo {
@@ -42,6 +51,10 @@ export class NodeInfo {
   readonly requested: Resource;
   readonly nonZeroRequested: Resource;
   readonly #pods = new Map<string, PodEntry>();
+  /** Kept apart so InterPodAffinity does not walk every pod of every node each cycle. */
+  readonly #withAffinity = new Map<string, Pod>();
+  readonly #withRequiredAnti = new Map<string, Pod>();
+  #podList: Pod[] | undefined;
   /** protocol/ip/port multiset. */
   readonly usedPorts = new Map<string, number>();
 
@@ -61,20 +74,25 @@ export class NodeInfo {
     this.allocatable = resourceFromList(node.status?.allocatable);
   }
 
-  get pods(): Pod[] {
-    return [...this.#pods.values()].map((e) => e.pod);
+  /** The pods on the node; the array is shared until the next change, callers must not modify it. */
+  get pods(): readonly Pod[] {
+    this.#podList ??= [...this.#pods.values()].map((e) => e.pod);
+    return this.#podList;
   }
 
   get podCount(): number {
     return this.#pods.size;
   }
 
-  podsWithAffinity(): Pod[] {
-    return this.pods.filter(podHasAffinity);
+  readonly #affinityView = asSized(this.#withAffinity);
+  readonly #antiView = asSized(this.#withRequiredAnti);
+
+  podsWithAffinity(): Iterable<Pod> & { readonly size: number } {
+    return this.#affinityView;
   }
 
-  podsWithRequiredAntiAffinity(): Pod[] {
-    return this.pods.filter(podHasRequiredAntiAffinity);
+  podsWithRequiredAntiAffinity(): Iterable<Pod> & { readonly size: number } {
+    return this.#antiView;
   }
 
   hasPod(key: string): boolean {
@@ -86,6 +104,9 @@ export class NodeInfo {
     if (this.#pods.has(key)) this.removePod(key);
     const e: PodEntry = { pod, requests: podRequests(pod), nonZero: podRequests(pod, true), ports: podHostPorts(pod) };
     this.#pods.set(key, e);
+    this.#podList = undefined;
+    if (podHasAffinity(pod)) this.#withAffinity.set(key, pod);
+    if (podHasRequiredAntiAffinity(pod)) this.#withRequiredAnti.set(key, pod);
     addResource(this.requested, e.requests);
     addResource(this.nonZeroRequested, e.nonZero);
     for (const p of e.ports) {
@@ -98,6 +119,9 @@ export class NodeInfo {
     const e = this.#pods.get(key);
     if (!e) return false;
     this.#pods.delete(key);
+    this.#podList = undefined;
+    this.#withAffinity.delete(key);
+    this.#withRequiredAnti.delete(key);
     addResource(this.requested, e.requests, -1);
     addResource(this.nonZeroRequested, e.nonZero, -1);
     for (const p of e.ports) {

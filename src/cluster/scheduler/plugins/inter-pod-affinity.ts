@@ -51,8 +51,10 @@ export function interPodAffinity(handle: Handle, args: { hardPodAffinityWeight?:
       const s: State = { affinity: required(pod, 'podAffinity'), anti: required(pod, 'podAntiAffinity'), existingAnti: new Map(), affinityCounts: new Map(), antiCounts: new Map() };
       let anyExistingAnti = false;
       for (const n of nodes) {
+        const anti = n.podsWithRequiredAntiAffinity();
+        if (anti.size === 0 && s.affinity.length === 0 && s.anti.length === 0) continue;
         const labels = n.node.metadata.labels ?? {};
-        for (const existing of n.podsWithRequiredAntiAffinity()) {
+        for (const existing of anti) {
           anyExistingAnti = true;
           for (const t of required(existing, 'podAntiAffinity')) {
             if (Object.hasOwn(labels, t.topologyKey) && termMatchesPod(t, existing, pod, handle)) inc(s.existingAnti, pair(t.topologyKey, labels[t.topologyKey]!));
@@ -88,7 +90,7 @@ export function interPodAffinity(handle: Handle, args: { hardPodAffinityWeight?:
     preScore(state, pod, nodes) {
       const hasPreferred = preferred(pod, 'podAffinity').length + preferred(pod, 'podAntiAffinity').length > 0;
       const all = handle.nodeInfos();
-      if (!hasPreferred && !all.some((n) => n.podsWithAffinity().length > 0)) return SKIP;
+      if (!hasPreferred && !all.some((n) => n.podsWithAffinity().size > 0)) return SKIP;
       const scores = new Map<string, number>();
       for (const n of all) {
         const labels: Record<string, string> = n.node.metadata.labels ?? {};

@@ -37,6 +37,18 @@ export function fitsRequest(req: Resource, node: NodeInfo, ignored: ReadonlySet<
   return out;
 }
 
+/** A cycle scores one pod against many nodes: its requests are computed once (pods from informers are frozen). */
+const memo = { plain: new WeakMap<Pod, Resource>(), nonZero: new WeakMap<Pod, Resource>() };
+function scoringRequests(pod: Pod, nonZero: boolean): Resource {
+  const m = nonZero ? memo.nonZero : memo.plain;
+  let r = m.get(pod);
+  if (!r) {
+    r = podRequests(pod, nonZero);
+    if (Object.isFrozen(pod)) m.set(pod, r);
+  }
+  return r;
+}
+
 export interface ResourceSpec { name: string; weight: number }
 export const DEFAULT_RESOURCES: readonly ResourceSpec[] = [{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }];
 
@@ -55,7 +67,7 @@ function amount(r: Resource, name: string): number {
  * (allocatable 0), as are extended resources the pod does not ask for.
  */
 export function allocatableAndRequested(node: NodeInfo, pod: Pod, resources: readonly ResourceSpec[], useRequested: boolean): { alloc: number[]; req: number[] } {
-  const podReq = podRequests(pod, !useRequested);
+  const podReq = scoringRequests(pod, !useRequested);
   const nodeReq = useRequested ? node.requested : node.nonZeroRequested;
   const alloc: number[] = [];
   const req: number[] = [];
