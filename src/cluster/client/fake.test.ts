@@ -110,3 +110,33 @@ test('informer over the fake: sync, add/update/delete, indexers, relist after 41
   assert.deepEqual(inf.list().map((p) => p.metadata.name).sort(), c.stored(pods).map((p) => p.metadata.name).sort());
   f.stop();
 });
+
+test('informer: a watch the server ends cleanly is resumed from the last revision; a 410 ERROR on resuming relists', async () => {
+  const c = new FakeApiClient();
+  await c.create(pods, 'ns', pod('a'));
+  const f = fakeInformerFactory(c, { backoffInitialMs: 1 });
+  const inf = f.informer<K8sObject>(pods);
+  f.start();
+  await inf.synced();
+  const watchesBefore = c.actions.filter((a) => a.verb === 'watch').length;
+  await c.create(pods, 'ns', pod('a2'));
+  await tick();
+  c.close(); // every watch ends cleanly, as at the server's timeout
+  for (let i = 0; i < 200 && c.actions.filter((a) => a.verb === 'watch').length === watchesBefore; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(inf.lists, 1, 'no relist after a clean end');
+  assert.equal(c.actions.filter((a) => a.verb === 'watch').length, watchesBefore + 1, 'resumed');
+  const last = c.actions.filter((a) => a.verb === 'watch').at(-1)!.object as { resourceVersion: string };
+  assert.equal(last.resourceVersion, inf.get('ns', 'a2')!.metadata.resourceVersion);
+
+  // Writes and a compaction before the informer gets to resume (all in this same turn): the
+  // resumed watch starts before the history and gets an ERROR 410.
+  c.close();
+  const writes = Promise.all([c.create(pods, 'ns', pod('b')), c.delete(pods, 'ns', 'a'), c.delete(pods, 'ns', 'a2')]);
+  c.compact();
+  await writes;
+  for (let i = 0; i < 200 && inf.lists < 2; i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 200 && !inf.get('ns', 'b'); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(inf.lists, 2);
+  assert.deepEqual(inf.list().map((p) => p.metadata.name), ['b']);
+  f.stop();
+});

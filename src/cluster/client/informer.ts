@@ -232,6 +232,11 @@ export class SharedInformer<T extends K8sObject> implements Informer<T> {
         this.retryLater('list', err ?? new ApiStatusError(410, 'Expired', 'watch ended with an ERROR event'));
       } else if (err) {
         this.retryLater('list', err);
+      } else if (!sawEvent) {
+        // Ended cleanly without a single event (not even a bookmark): client-go's "very short
+        // watch"; resume after a backoff so a server or proxy that ends every watch at once
+        // does not get a tight loop of them.
+        this.retryLater('watch', new Error('watch ended without any event'));
       } else {
         // The server's timeout: resume from the last revision seen, no relist needed.
         this.watch();

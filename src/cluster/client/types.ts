@@ -106,7 +106,9 @@ export interface ApiClient {
   list<T extends K8sObject>(r: ResourceRef, namespace: string, opts?: ListOptions): Promise<ListResult<T>>;
   /**
    * Streams events until the server ends the watch, the handle is closed or the connection
-   * breaks; `onClose` is called once, with the error when it did not end cleanly.
+   * breaks; `onClose` is called once, with the error when it did not end cleanly (closing the
+   * handle also ends in onClose(), without error). A watch from a revision older than the
+   * server's history ends with an ERROR event carrying a 410 Status, or with a 410 error.
    */
   watch<T extends K8sObject>(r: ResourceRef, namespace: string, opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void, onClose: (err?: Error) => void): WatchHandle;
   create<T extends K8sObject>(r: ResourceRef, namespace: string, obj: T, opts?: WriteOptions): Promise<T>;
