@@ -23,6 +23,10 @@ export function withCondition(conditions: readonly Condition[] | undefined, c: C
 }
 
 export async function setPodCondition(client: ApiClient, pod: Pod, c: Omit<Condition, 'lastTransitionTime'>, now: number, extra: Record<string, unknown> = {}): Promise<void> {
+  // podConditionHaveUpdate: an unchanged condition (and nomination) is not written again.
+  const old = (pod.status?.conditions as Condition[] | undefined)?.find((x) => x.type === c.type);
+  const nominationSame = Object.entries(extra).every(([k, v]) => (pod.status?.[k] ?? null) === v);
+  if (old && old.status === c.status && old.reason === c.reason && old.message === c.message && nominationSame) return;
   const conditions = withCondition(pod.status?.conditions, { lastProbeTime: null, ...c, lastTransitionTime: rfc3339(new Date(now)) });
   await client.patch(resources.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', { status: { conditions, ...extra } }, 'status');
 }

@@ -14,17 +14,17 @@ async function settle(cond: () => boolean, rounds = 2000): Promise<void> {
   for (let i = 0; i < rounds && !cond(); i++) await new Promise((r) => setImmediate(r));
 }
 
-function setup(profiles = [defaultProfile()]) {
+function setup(profiles = [defaultProfile()], clock = { t: 1_700_000_000_000 }) {
   const client = new FakeApiClient();
   const factory = fakeInformerFactory(client);
   const nodes = factory.informer(resources.nodes);
   const pods = factory.informer(resources.pods);
   return {
     client,
-    get: (name: string) => client.actions && (pods.get('default', name) as K8sObject | undefined),
+    get: (name: string) => pods.get('default', name) as K8sObject | undefined,
     start() {
       factory.start();
-      return startScheduler({ client, informers: { nodes, pods } as never, profiles, random: () => 0, now: () => 1_700_000_000_000, log: silent });
+      return startScheduler({ client, informers: { nodes, pods } as never, profiles, random: () => 0, now: () => clock.t, log: silent });
     },
     stop() {
       factory.stop();
@@ -102,6 +102,29 @@ test('two profiles: each scheduler name binds its own pods; a failed bind is for
     assert.equal(failed.reason, 'FailedScheduling');
     assert.equal(failed.message, 'Binding rejected: connection reset');
     assert.equal(s.cache.nodeInfo('n1')?.podCount, 1);
+  } finally {
+    await s.stop();
+    env.stop();
+  }
+});
+
+test('an unchanged PodScheduled condition is not written again on the next failed attempt', async () => {
+  const clock = { t: 1_700_000_000_000 };
+  const env = setup([defaultProfile()], clock);
+  env.client.seed(resources.nodes, makeNode('small', { cpu: '1' }));
+  env.client.seed(resources.pods, makePod('big', { cpu: '2' }));
+  const s = env.start();
+  const events = () => env.client.actions.filter((a) => a.verb === 'create' && a.resource.resource === 'events').length;
+  try {
+    await settle(() => env.get('big')?.status?.conditions?.length > 0 && s.queue.stats().unschedulable === 1);
+    // A node update that does not help: the pod is tried again after its backoff and fails the same way.
+    await env.client.patch(resources.nodes, '', 'small', 'merge', { metadata: { labels: { touched: 'yes' } } });
+    await settle(() => s.queue.stats().backoff === 1);
+    clock.t += 1_000;
+    s.queue.flushBackoff();
+    await settle(() => events() === 2 && s.queue.stats().unschedulable === 1);
+    assert.equal(events(), 2);
+    assert.equal(env.client.actions.filter((a) => a.verb === 'patch' && a.name === 'big').length, 1);
   } finally {
     await s.stop();
     env.stop();
