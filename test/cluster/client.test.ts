@@ -193,3 +193,30 @@ test('identities minted from the cluster CA authenticate as upstream components 
   await scheduler.list(resources.pods, '');
   await assert.rejects(scheduler.list(resources.secrets, ''), isForbidden);
 });
+
+test('a watch over the per-user cap is answered 429 and retried after Retry-After until a slot frees', async () => {
+  const user = clientAs('watch-hog', ['system:masters']);
+  const rv = (await admin.list(resources.configmaps, 'cl')).metadata.resourceVersion;
+  await admin.create(resources.configmaps, 'cl', { metadata: { name: 'cap' } });
+  // 250 watches (the server's per-user cap), each confirmed by its replayed event.
+  const held: { close(): void }[] = [];
+  let confirmed = 0;
+  for (let i = 0; i < 250; i++) held.push(user.watch(resources.configmaps, 'cl', { resourceVersion: rv }, () => confirmed++, () => {}));
+  await until(() => confirmed >= 250, 'the 250 watches');
+  const delays: number[] = [];
+  const freeing = new RestClient(user.config, {
+    // Each retry wait frees one slot first: the retry is what gets the watch, without any timing.
+    timers: { setTimeout: (fn, ms) => { delays.push(ms); held.pop()?.close(); return setTimeout(fn, 50); }, clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+  });
+  clients.push(freeing);
+  const got: WatchEvent<K8sObject>[] = [];
+  let closedWith: Error | undefined;
+  const h = freeing.watch(resources.configmaps, 'cl', { resourceVersion: rv }, (e) => got.push(e), (err) => (closedWith = err));
+  await until(() => got.length > 0 || closedWith !== undefined, 'the capped watch');
+  assert.equal(closedWith, undefined);
+  assert.equal(got[0].object.metadata.name, 'cap');
+  assert.ok(delays.length >= 1, 'answered 429 first');
+  assert.equal(delays[0], 1000, "the server's Retry-After: 1");
+  h.close();
+  for (const w of held) w.close();
+});

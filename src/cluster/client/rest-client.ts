@@ -217,7 +217,13 @@ export class RestClient implements ApiClient {
         }
         for (const e of events) {
           if (done) return;
-          onEvent(e);
+          try {
+            onEvent(e);
+          } catch (err) {
+            // A throwing handler ends its watch (with that error) instead of the process.
+            finish(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
         }
       });
       res.on('end', () => finish(framer.pending() > 0 ? new ApiStatusError(0, '', `watch ${path}: stream ended inside an event`) : undefined));
