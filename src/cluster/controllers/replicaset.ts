@@ -181,7 +181,7 @@ export function newReplicaController(deps: ReplicaControllerDeps, kind: ReplicaK
     for (let attempt = 0; ; attempt++) {
       if (sameStatus(cur.status, status) && cur.status?.observedGeneration === cur.metadata.generation) return cur;
       try {
-        return await client.update(kind.resource, cur.metadata.namespace ?? '', { ...cur, status: { ...cur.status, ...status, observedGeneration: cur.metadata.generation } }, 'status');
+        return await client.update(kind.resource, cur.metadata.namespace ?? '', { ...cur, status: { ...status, observedGeneration: cur.metadata.generation } }, 'status');
       } catch (err) {
         if (attempt >= 1 || (err as { code?: number }).code !== 409) throw err;
         cur = await client.get(kind.resource, rs.metadata.namespace ?? '', rs.metadata.name!);

@@ -39,7 +39,13 @@ export async function scaleAndRecord(ctx: DeploymentContext, rs: K8sObject, newS
 
 /** UpdateStatus of the Deployment (annotations go along: the revision is written this way). */
 export async function updateDeploymentStatus(ctx: DeploymentContext, d: K8sObject): Promise<K8sObject> {
-  const updated = await ctx.client.update(DEPLOYMENTS, d.metadata.namespace ?? '', d, 'status');
+  let updated = await ctx.client.update(DEPLOYMENTS, d.metadata.namespace ?? '', d, 'status');
+  // Upstream's status strategy keeps annotation changes (the revision travels this way); a server
+  // whose status subresource drops them gets them through the main resource instead.
+  const want = d.metadata.annotations ?? {};
+  if (JSON.stringify(updated.metadata.annotations ?? {}) !== JSON.stringify(want)) {
+    updated = await ctx.client.update(DEPLOYMENTS, d.metadata.namespace ?? '', { ...updated, metadata: { ...updated.metadata, annotations: want } });
+  }
   // Later steps of the same sync work on the written object (its resourceVersion).
   d.metadata = structuredClone(updated.metadata);
   return updated;
