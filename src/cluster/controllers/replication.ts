@@ -10,7 +10,7 @@ import { REPLICATION_CONTROLLERS } from './resources.ts';
 export const REPLICATION_CONTROLLER_KIND: ReplicaKind = {
   resource: REPLICATION_CONTROLLERS,
   component: 'replication-controller',
-  // An empty map selects nothing here (labels.SelectorFromValidatedSet of nothing is never set by validation).
+  // No selector selects nothing (validation defaults it to the template labels before storage).
   selector: (rc) => selectorFromMetav1(rc.spec?.selector ? { matchLabels: rc.spec.selector } : undefined),
 };
 
