@@ -8,7 +8,7 @@ import { ManualQueue, settle } from './test-support.ts';
 
 test('a ReplicationController (map selector) gets its pods, owned with kind ReplicationController', async () => {
   const client = new FakeApiClient();
-  const rc = client.seed(REPLICATION_CONTROLLERS, {
+  const rc = client.seed<K8sObject>(REPLICATION_CONTROLLERS, {
     apiVersion: 'v1',
     kind: 'ReplicationController',
     metadata: { name: 'db', namespace: 'default' },
