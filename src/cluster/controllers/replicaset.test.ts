@@ -7,6 +7,7 @@ import type { K8sObject } from '../client/types.ts';
 import { newReplicaSetController } from './replicaset.ts';
 import { EVENTS, PODS, REPLICA_SETS } from './resources.ts';
 import { ManualQueue, settle } from './test-support.ts';
+import { RateLimitedQueue } from '../client/work-queue.ts';
 
 const silent = { error() {} };
 
@@ -107,5 +108,30 @@ test('a quota refusal is one attempt per sync, a FailedCreate event and the Repl
     assert.equal(after!.status.conditions, undefined);
   } finally {
     await stop();
+  }
+});
+
+test('runs on the client library\'s rate-limited work queue and scales down when spec.replicas drops', async () => {
+  const client = new FakeApiClient();
+  client.seed(REPLICA_SETS, replicaSet(3));
+  const informers = fakeInformerFactory(client);
+  const queue = new RateLimitedQueue({ name: 'replicaset' });
+  const c = newReplicaSetController({ client, informers, queue, log: silent });
+  informers.start();
+  c.run(2);
+  const until = async (what: string, ok: () => boolean) => {
+    for (let i = 0; i < 20_000 && !ok(); i++) await new Promise((r) => setImmediate(r));
+    assert.ok(ok(), what);
+  };
+  try {
+    await until('3 pods', () => owned(client).length === 3);
+    const [cur] = client.stored<K8sObject>(REPLICA_SETS, 'default');
+    await client.update(REPLICA_SETS, 'default', { ...cur!, spec: { ...cur!.spec, replicas: 1 } });
+    await until('1 pod', () => owned(client).length === 1);
+    await until('status', () => client.stored<K8sObject>(REPLICA_SETS, 'default')[0]!.status?.replicas === 1);
+    await until('2 SuccessfulDelete events', () => client.stored<K8sObject>(EVENTS, 'default').filter((e) => e.reason === 'SuccessfulDelete').length === 2);
+  } finally {
+    await c.stop();
+    informers.stop();
   }
 });
