@@ -20,7 +20,8 @@ import { startGarbageCollector } from '../cluster/controllers/garbage-collector.
 import { startNamespaceController } from '../cluster/controllers/namespace.ts';
 import { startCrdController } from '../cluster/controllers/crd.ts';
 import { startCompactor } from '../storage/compactor.ts';
-import { startServiceAccountController } from '../cluster/controllers/service-account.ts';
+import { loopbackUrl, startCoreControllers } from '../cluster/controllers/core-controllers.ts';
+import { discoveryFromRegistry } from '../cluster/controllers/resource-discovery.ts';
 import { startResourceQuotaController } from '../cluster/controllers/resource-quota.ts';
 import { startAggregation, type AggregatorOptions } from './aggregation/index.ts';
 
@@ -122,7 +123,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       startNamespaceController(server.ctx),
       startCrdController(server.ctx),
       startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
-      startServiceAccountController(server.ctx, { caPem: pki.caCertPem }),
+      // As API clients with their own identities (nothing here writes the store).
+      startCoreControllers({ server: loopbackUrl(opts.bindAddress, port), ca: { certPem: pki.caCertPem, keyPem: pki.caKeyPem }, discovery: discoveryFromRegistry(server.ctx.registry), log, now: () => new Date() }),
       startResourceQuotaController(server.ctx),
       startAggregation(server.ctx, opts.aggregation),
     ]) {

@@ -28,7 +28,7 @@ import type {
   WatchEvent, WatchHandle, WatchOptions, WriteOptions,
 } from './types.ts';
 
-export type FakeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+export type FakeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 /** One recorded call, as client-go's testing.Action. */
 export interface FakeAction {
@@ -263,6 +263,10 @@ export class FakeApiClient implements ApiClient {
     if (subresource === 'status') {
       next = clone(prev);
       next.status = clone(obj.status);
+    } else if (subresource === 'finalize' && r.group === '' && r.resource === 'namespaces') {
+      // namespaces/finalize changes spec.finalizers only.
+      next = clone(prev);
+      next.spec = { ...next.spec, finalizers: clone(obj.spec?.finalizers ?? []) };
     } else if (subresource) {
       throw new ApiStatusError(404, 'NotFound', `the fake client does not model the subresource ${r.resource}/${subresource}`);
     } else {
@@ -390,6 +394,14 @@ export class FakeApiClient implements ApiClient {
       return;
     }
     this.doDelete(r, namespace, name, opts);
+  }
+
+  async deleteCollection(r: ResourceRef, namespace: string, opts: DeleteOptions & Pick<ListOptions, 'labelSelector' | 'fieldSelector'> = {}): Promise<void> {
+    const { labelSelector, fieldSelector, ...del } = opts;
+    this.record({ verb: 'deletecollection', resource: r, namespace, name: '', object: opts });
+    for (const o of this.select(r, namespace, { labelSelector, fieldSelector })) {
+      if (!del.dryRun) this.doDelete(r, o.metadata.namespace ?? '', o.metadata.name ?? '', del);
+    }
   }
 
   async postSubresource<T extends K8sObject>(r: ResourceRef, namespace: string, name: string, subresource: string, body: K8sObject): Promise<T> {

@@ -160,6 +160,12 @@ export class RestClient implements ApiClient {
     await this.call<unknown>({ method: 'DELETE', path: this.path(r, namespace, name), idempotent: true, ...this.json(body) }, false);
   }
 
+  async deleteCollection(r: ResourceRef, namespace: string, opts: DeleteOptions & Pick<ListOptions, 'labelSelector' | 'fieldSelector'> = {}): Promise<void> {
+    const { dryRun, labelSelector, fieldSelector, ...rest } = opts;
+    const body = { kind: 'DeleteOptions', apiVersion: 'v1', ...rest, ...(dryRun ? { dryRun: ['All'] } : {}) };
+    await this.call<unknown>({ method: 'DELETE', path: this.path(r, namespace) + query({ labelSelector, fieldSelector }), idempotent: true, ...this.json(body) }, false);
+  }
+
   postSubresource<T extends K8sObject>(r: ResourceRef, namespace: string, name: string, subresource: string, body: K8sObject): Promise<T> {
     return this.call<T>({ method: 'POST', path: this.path(r, namespace, name, subresource), idempotent: false, ...this.json(body) }, false);
   }

@@ -116,6 +116,8 @@ export interface ApiClient {
   update<T extends K8sObject>(r: ResourceRef, namespace: string, obj: T, subresource?: string, opts?: WriteOptions): Promise<T>;
   patch<T extends K8sObject>(r: ResourceRef, namespace: string, name: string, type: PatchType, patch: unknown, subresource?: string, opts?: WriteOptions): Promise<T>;
   delete(r: ResourceRef, namespace: string, name: string, opts?: DeleteOptions): Promise<void>;
+  /** DELETE on the collection (every object the selectors match, each with the same options). */
+  deleteCollection(r: ResourceRef, namespace: string, opts?: DeleteOptions & Pick<ListOptions, 'labelSelector' | 'fieldSelector'>): Promise<void>;
   /** POST to a subresource of a named object (pods/binding, pods/eviction, serviceaccounts/token). */
   postSubresource<T extends K8sObject>(r: ResourceRef, namespace: string, name: string, subresource: string, body: K8sObject): Promise<T>;
   close(): void;
