@@ -22,7 +22,6 @@ import { startCrdController } from '../cluster/controllers/crd.ts';
 import { startCompactor } from '../storage/compactor.ts';
 import { loopbackUrl, startCoreControllers } from '../cluster/controllers/core-controllers.ts';
 import { discoveryFromRegistry } from '../cluster/controllers/resource-discovery.ts';
-import { startResourceQuotaController } from '../cluster/controllers/resource-quota.ts';
 import { startAggregation, type AggregatorOptions } from './aggregation/index.ts';
 
 /** kube-apiserver's default --etcd-compaction-interval. */
@@ -125,7 +124,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
       // As API clients with their own identities (nothing here writes the store).
       startCoreControllers({ server: loopbackUrl(opts.bindAddress, port), ca: { certPem: pki.caCertPem, keyPem: pki.caKeyPem }, discovery: discoveryFromRegistry(server.ctx.registry), log, now: () => new Date() }),
-      startResourceQuotaController(server.ctx),
       startAggregation(server.ctx, opts.aggregation),
     ]) {
       undo.push(stop);

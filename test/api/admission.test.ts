@@ -17,6 +17,8 @@ const pod = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion
 test('100 concurrent creates against a quota of 10 pods admit exactly 10', async () => {
   const q = await c.admin.post('/api/v1/namespaces/quota/resourcequotas', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { pods: '10' } } });
   assert.equal(q.status, 201, q.text);
+  // As upstream: a quota is enforced once the quota controller has written its status.hard.
+  for (let i = 0; i < 200 && !(await c.admin.get('/api/v1/namespaces/quota/resourcequotas/q')).body.status?.hard; i++) await new Promise((r) => setTimeout(r, 20));
   const results = await Promise.all(Array.from({ length: 100 }, (_, i) => c.admin.post('/api/v1/namespaces/quota/pods', pod(`p${i}`))));
   const created = results.filter((r) => r.status === 201).length;
   assert.equal(created, 10, results.filter((r) => r.status !== 201 && r.status !== 403).map((r) => r.text).join('\n'));
