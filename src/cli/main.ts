@@ -2,6 +2,8 @@ import { runUp } from './up.ts';
 import { runKubeconfig } from './kubeconfig.ts';
 import { runWhoCan } from './who-can.ts';
 import { runSim } from './sim.ts';
+import { runControllerManager } from './controller-manager.ts';
+import { runScheduler } from './scheduler.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
 
 const USAGE = `usage: portcullis <command> [flags]
@@ -9,6 +11,7 @@ const USAGE = `usage: portcullis <command> [flags]
 commands:
   up        run the whole control plane on this machine (embedded SQLite store)
             --port 6443  --bind-address 127.0.0.1  --data-dir ./.portcullis  --log-level info
+            --controllers '*'  --leader-elect=true  (the controller manager and scheduler run inside)
   kubeconfig  mint a client certificate from the cluster CA and print a kubeconfig for it
             --user NAME  [--group G]...  [--data-dir ./.portcullis]  [--server URL]  [--out FILE]
   who-can   list the subjects RBAC allows, with the binding and role that allow each
@@ -16,6 +19,11 @@ commands:
   sim nodes N  run N simulated nodes (kwok-style) until stopped, as the kubeconfig's identity
             --kubeconfig FILE  [--name-prefix sim-node-]  [--capacity cpu=32,memory=256Gi,pods=110,...]
             [--job-run-time 5s]  [--lease-renew-interval 10s]  [--status-update-interval 1m]  [--max-in-flight 32]
+  controller-manager  run the controllers (ReplicaSet, Deployment, ...) as the kubeconfig's identity
+            --kubeconfig FILE  [--controllers '*,-foo']  [--leader-elect=true]  [--leader-elect-lease-duration 15s]
+            [--leader-elect-renew-deadline 10s]  [--leader-elect-retry-period 2s]
+  scheduler run the scheduler as the kubeconfig's identity
+            --kubeconfig FILE  [--config KubeSchedulerConfiguration.yaml]  [--leader-elect=true] ...
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -28,6 +36,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runKubeconfig(rest, (s) => process.stdout.write(s));
       case 'who-can':
         return await runWhoCan(rest, (s) => process.stdout.write(s));
+      case 'controller-manager':
+        return await runControllerManager(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+      case 'scheduler':
+        return await runScheduler(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'sim':
         return await runSim(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case undefined:

@@ -1,18 +1,22 @@
 import pino from 'pino';
 import { startControlPlane } from '../server/control-plane.ts';
-import { commaList, durationFlag, flag, parseCommand } from './args.ts';
+import { boolFlag, commaList, durationFlag, flag, parseCommand } from './args.ts';
 import { parseAuthorizationModes } from '../authz/modes.ts';
 import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts';
 import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags } from './authn-flags.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { name: 'up', booleans: AUTHN_BOOLEAN_FLAGS, flags: ['port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file'] });
+  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect'], flags: ['controllers', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file'] });
   const port = /^\d{1,5}$/.test(flag(args, 'port', '6443')) ? Number(flag(args, 'port', '6443')) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
   if (durability !== 'full' && durability !== 'normal') throw new Error(`invalid --durability: ${durability} (full or normal)`);
   const logger = pino({ level: flag(args, 'log-level', 'info') });
+  const controllers = commaList(args, 'controllers');
   const cp = await startControlPlane({
+    // Absent: every controller on by default ('*'); an unknown name fails the start.
+    controllers: controllers.length ? controllers : undefined,
+    leaderElect: boolFlag(args, 'leader-elect', true),
     dataDir: flag(args, 'data-dir', './.portcullis'),
     port,
     bindAddress: flag(args, 'bind-address', '127.0.0.1'),

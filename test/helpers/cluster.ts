@@ -17,9 +17,14 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startTestCluster(opts: { dataDir?: string; keep?: boolean; authn?: ControlPlaneOptions['authn']; oidc?: ControlPlaneOptions['oidc']; admission?: ControlPlaneOptions['admission'] } = {}): Promise<TestCluster> {
+/**
+ * The controller manager and the scheduler are off unless asked for (`controllers: ['*'],
+ * scheduler: true`): API tests see their objects exactly as they wrote them, as upstream's
+ * integration tests run a bare kube-apiserver.
+ */
+export async function startTestCluster(opts: { dataDir?: string; keep?: boolean; authn?: ControlPlaneOptions['authn']; oidc?: ControlPlaneOptions['oidc']; admission?: ControlPlaneOptions['admission']; controllers?: string[]; scheduler?: boolean } = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'portcullis-test-'));
-  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', authn: opts.authn, oidc: opts.oidc, admission: opts.admission });
+  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', authn: opts.authn, oidc: opts.oidc, admission: opts.admission, controllers: opts.controllers ?? [], scheduler: opts.scheduler ?? false });
   const admin = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem });
   const clients: TestClient[] = [admin];
   return {

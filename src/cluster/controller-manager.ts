@@ -1,0 +1,112 @@
+/**
+ * The controller manager (cmd/kube-controller-manager): one informer factory shared by every
+ * controller, listing and watching as system:kube-controller-manager, and for each controller its
+ * own client as system:serviceaccount:kube-system:<name> (upstream's
+ * --use-service-account-credentials), so RBAC and audit see which controller wrote what. The
+ * controllers run only while this manager holds the Lease kube-system/kube-controller-manager.
+ */
+import { RestClient } from './client/rest-client.ts';
+import { SharedInformerFactory } from './client/informer.ts';
+import { controllerIdentity, KUBE_CONTROLLER_MANAGER, type ComponentIdentity } from './client/identities.ts';
+import type { ApiClient, ClientConfig, ClientIdentity, Controller } from './client/types.ts';
+import { CONTROLLERS, newControllerQueue, selectControllers, type ControllerDescriptor } from './controllers/registry.ts';
+import { runWhileLeading, type GateLog, type LeaderElectionSettings } from './leader-gate.ts';
+import { KUBERNETES_MAJOR, KUBERNETES_MINOR } from '../server/version.ts';
+
+export const CONTROLLER_MANAGER_LEASE = Object.freeze({ namespace: 'kube-system', name: 'kube-controller-manager' });
+
+export interface ControllerManagerOptions {
+  /** https://host:port of the API server. */
+  server: string;
+  /**
+   * Credentials for an identity: the manager's own (system:kube-controller-manager) and, with
+   * service account credentials, each controller's. A caller holding one credential only
+   * (a kubeconfig) returns it for every identity and sets useServiceAccountCredentials false.
+   */
+  mintIdentity(id: ComponentIdentity): ClientIdentity;
+  /** Default true: each controller as its own service account. */
+  useServiceAccountCredentials?: boolean;
+  /** --controllers (default ['*']). */
+  controllers?: readonly string[];
+  /** --leader-elect; false runs the controllers at once (default: elect, with upstream's timing). */
+  leaderElection?: LeaderElectionSettings | false;
+  /** The controllers to choose from (default: the registry). */
+  registry?: readonly ControllerDescriptor[];
+  log: GateLog;
+  now?: () => number;
+  random?: () => number;
+  /** Default: a RestClient (tests pass fakes). */
+  makeClient?: (config: ClientConfig) => ApiClient;
+}
+
+export interface ControllerManager {
+  /** Leading (or not electing), with the controllers running. */
+  isLeader(): boolean;
+  /** The controllers running now, by name. */
+  running(): string[];
+  /** A running controller's own client (tests ask it who it is). */
+  clientOf(name: string): ApiClient | undefined;
+  stop(): Promise<void>;
+}
+
+/** upstream's User-Agent shape: "<component>/<version> ... /<controller>"; the field manager is its first word. */
+function userAgent(controller?: string): string {
+  const base = `kube-controller-manager/v${KUBERNETES_MAJOR}.${KUBERNETES_MINOR}.0+portcullis (${process.platform}/${process.arch}) portcullis`;
+  return controller ? `${base}/${controller}` : `${base}/leader-election`;
+}
+
+export function startControllerManager(opts: ControllerManagerOptions): ControllerManager {
+  // Bad --controllers fail here, before anything connects (DESIGN.md habit 6).
+  const selected = selectControllers(opts.controllers ?? ['*'], opts.registry ?? CONTROLLERS);
+  const now = opts.now ?? Date.now;
+  const random = opts.random ?? Math.random;
+  const makeClient = opts.makeClient ?? ((c: ClientConfig) => new RestClient(c));
+  const useSa = opts.useServiceAccountCredentials ?? true;
+  const managerIdentity = opts.mintIdentity(KUBE_CONTROLLER_MANAGER);
+  const clientFor = (component: string, identity: ClientIdentity) => makeClient({ server: opts.server, identity, userAgent: userAgent(component) });
+  const electionClient = clientFor('', managerIdentity);
+  const live = new Map<string, { controller: Controller; client: ApiClient }>();
+
+  const run = () => {
+    const informerClient = clientFor('shared-informers', managerIdentity);
+    const informers = new SharedInformerFactory({ client: informerClient, random, log: opts.log });
+    for (const d of selected) {
+      const client = useSa ? clientFor(d.name, opts.mintIdentity(controllerIdentity(d.serviceAccount))) : clientFor(d.name, managerIdentity);
+      try {
+        const controller = d.start({ client, informers, log: opts.log, now, random, newQueue: () => newControllerQueue(d.name, now) });
+        live.set(d.name, { controller, client });
+      } catch (err) {
+        client.close();
+        opts.log.error({ err, controller: d.name }, 'error starting controller');
+      }
+    }
+    // Handlers are registered by the constructors above; start the informers, then the workers
+    // (which wait for the caches they read to sync).
+    informers.start();
+    for (const d of selected) {
+      live.get(d.name)?.controller.run(d.workers);
+      if (live.has(d.name)) opts.log.info({ controller: d.name }, 'Started controller');
+    }
+    return {
+      async stop() {
+        const all = [...live.values()];
+        live.clear();
+        await Promise.all(all.map((c) => c.controller.stop()));
+        informers.stop();
+        for (const c of all) c.client.close();
+        informerClient.close();
+      },
+    };
+  };
+
+  const gate = runWhileLeading(electionClient, CONTROLLER_MANAGER_LEASE, opts.leaderElection || undefined, run, opts.log, { now, random });
+  return {
+    isLeader: () => gate.isLeader(),
+    running: () => [...live.keys()],
+    clientOf: (name) => live.get(name)?.client,
+    async stop() {
+      await gate.stop();
+      electionClient.close();
+    },
+  };
+}

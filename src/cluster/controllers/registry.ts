@@ -1,0 +1,82 @@
+/**
+ * The controllers the controller manager can run, by upstream's names
+ * (cmd/kube-controller-manager/names): one entry per controller, so adding one is one line here.
+ * Each runs with its own client as system:serviceaccount:kube-system:<serviceAccount> (upstream's
+ * --use-service-account-credentials; the bootstrap role system:controller:<serviceAccount> is bound
+ * to that account), over the manager's shared informers.
+ */
+import { RateLimitedQueue } from '../client/work-queue.ts';
+import type { ApiClient, Controller, InformerFactory, WorkQueue } from '../client/types.ts';
+import type { ControllerLog } from './queue-controller.ts';
+import { newReplicaSetController } from './replicaset.ts';
+import { newReplicationController } from './replication.ts';
+import { newDeploymentController } from './deployment/controller.ts';
+
+/** What every controller factory is given. */
+export interface ControllerDeps {
+  /** The controller's own client (its identity, its RBAC). */
+  client: ApiClient;
+  /** The manager's shared informers (one list+watch per resource for all controllers). */
+  informers: InformerFactory;
+  log: ControllerLog;
+  now: () => number;
+  random: () => number;
+  /** A fresh rate-limited work queue named after the controller. */
+  newQueue(): WorkQueue;
+}
+
+export interface ControllerDescriptor {
+  /** Upstream's canonical name, as --controllers takes it. */
+  name: string;
+  /** Older names --controllers also accepts (upstream's ControllerDescriptor aliases). */
+  aliases?: readonly string[];
+  /** The kube-system ServiceAccount whose identity the controller acts as (upstream's client name). */
+  serviceAccount: string;
+  /** Not run by '*' (upstream's isDisabledByDefault). */
+  disabledByDefault?: boolean;
+  /** Concurrent syncs (upstream's --concurrent-*-syncs defaults). */
+  workers: number;
+  start(deps: ControllerDeps): Controller;
+}
+
+export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
+  { name: 'replicaset-controller', aliases: ['replicaset'], serviceAccount: 'replicaset-controller', workers: 5, start: (d) => newReplicaSetController({ ...d, queue: d.newQueue() }) },
+  { name: 'replicationcontroller-controller', aliases: ['replicationcontroller'], serviceAccount: 'replication-controller', workers: 5, start: (d) => newReplicationController({ ...d, queue: d.newQueue() }) },
+  { name: 'deployment-controller', aliases: ['deployment'], serviceAccount: 'deployment-controller', workers: 5, start: (d) => newDeploymentController({ ...d, queue: d.newQueue() }) },
+]);
+
+export function newControllerQueue(name: string, now: () => number): WorkQueue {
+  return new RateLimitedQueue({ name, now });
+}
+
+/**
+ * The controllers a --controllers list selects, as upstream: '*' is every controller not disabled
+ * by default, 'foo' enables foo, '-foo' disables it, the first entry naming a controller decides;
+ * aliases name their controller; a name that is no controller is an error (not ignored).
+ */
+export function selectControllers(spec: readonly string[], known: readonly ControllerDescriptor[] = CONTROLLERS): ControllerDescriptor[] {
+  const byName = new Map<string, ControllerDescriptor>();
+  for (const c of known) for (const n of [c.name, ...(c.aliases ?? [])]) byName.set(n, c);
+  const canonical: string[] = [];
+  const errors: string[] = [];
+  for (const entry of spec) {
+    if (entry === '*') {
+      canonical.push('*');
+      continue;
+    }
+    const bare = entry.startsWith('-') ? entry.slice(1) : entry;
+    const c = byName.get(bare);
+    if (!c) errors.push(`${JSON.stringify(bare)} is not in the list of known controllers`);
+    else canonical.push(entry.startsWith('-') ? `-${c.name}` : c.name);
+  }
+  if (errors.length) throw new Error(`--controllers: ${errors.join(', ')}`);
+  return known.filter((c) => {
+    let star = false;
+    for (const e of canonical) {
+      if (e === c.name) return true;
+      if (e === `-${c.name}`) return false;
+      if (e === '*') star = true;
+    }
+    return star && !c.disabledByDefault;
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * The scheduler as a component (cmd/kube-scheduler): one client as system:kube-scheduler, its own
+ * informers on nodes, pods and namespaces, the profiles of a KubeSchedulerConfiguration, and
+ * scheduling only while it holds the Lease kube-system/kube-scheduler.
+ */
+import { hostname as osHostname } from 'node:os';
+import { RestClient } from '../client/rest-client.ts';
+import { SharedInformerFactory } from '../client/informer.ts';
+import { KUBE_SCHEDULER, type ComponentIdentity } from '../client/identities.ts';
+import { resources } from '../client/resources.ts';
+import type { ApiClient, ClientConfig, ClientIdentity, K8sObject } from '../client/types.ts';
+import { runWhileLeading, type GateLog, type LeaderElectionSettings } from '../leader-gate.ts';
+import { KUBERNETES_MAJOR, KUBERNETES_MINOR } from '../../server/version.ts';
+import type { Profile } from './profile.ts';
+import type { Node, Pod } from './resources.ts';
+import { startScheduler, type RunningScheduler } from './scheduler.ts';
+
+export const SCHEDULER_LEASE = Object.freeze({ namespace: 'kube-system', name: 'kube-scheduler' });
+
+export interface SchedulerProcessOptions {
+  server: string;
+  /** Credentials for system:kube-scheduler (a kubeconfig's, or minted from the cluster CA). */
+  mintIdentity(id: ComponentIdentity): ClientIdentity;
+  /** From --config (default: upstream's default profile). */
+  profiles?: Profile[];
+  /** --leader-elect; false schedules at once. */
+  leaderElection?: LeaderElectionSettings | false;
+  log: GateLog;
+  now?: () => number;
+  random?: () => number;
+  hostname?: string;
+  makeClient?: (config: ClientConfig) => ApiClient;
+}
+
+export interface SchedulerProcess {
+  isLeader(): boolean;
+  /** The scheduler while leading (tests wait on its idle()). */
+  current(): RunningScheduler | undefined;
+  stop(): Promise<void>;
+}
+
+const USER_AGENT = `kube-scheduler/v${KUBERNETES_MAJOR}.${KUBERNETES_MINOR}.0+portcullis (${process.platform}/${process.arch}) portcullis`;
+
+export function startSchedulerProcess(opts: SchedulerProcessOptions): SchedulerProcess {
+  const now = opts.now ?? Date.now;
+  const random = opts.random ?? Math.random;
+  const makeClient = opts.makeClient ?? ((c: ClientConfig) => new RestClient(c));
+  const identity = opts.mintIdentity(KUBE_SCHEDULER);
+  const client = makeClient({ server: opts.server, identity, userAgent: `${USER_AGENT}/leader-election` });
+  let current: RunningScheduler | undefined;
+
+  const run = () => {
+    const schedClient = makeClient({ server: opts.server, identity, userAgent: `${USER_AGENT}/scheduler` });
+    const informers = new SharedInformerFactory({ client: schedClient, random, log: opts.log });
+    const sched = startScheduler({
+      client: schedClient,
+      informers: {
+        nodes: informers.informer<Node>(resources.nodes),
+        pods: informers.informer<Pod>(resources.pods),
+        namespaces: informers.informer<K8sObject>(resources.namespaces),
+      },
+      profiles: opts.profiles,
+      random,
+      now,
+      log: opts.log,
+      hostname: opts.hostname ?? osHostname(),
+    });
+    informers.start();
+    current = sched;
+    return {
+      async stop() {
+        current = undefined;
+        // The loop waits for the informers' first sync: stopping them lets it end if they never did.
+        const stopped = sched.stop();
+        informers.stop();
+        await stopped;
+        schedClient.close();
+      },
+    };
+  };
+
+  const gate = runWhileLeading(client, SCHEDULER_LEASE, opts.leaderElection || undefined, run, opts.log, { now, random });
+  return {
+    isLeader: () => gate.isLeader(),
+    current: () => current,
+    async stop() {
+      await gate.stop();
+      client.close();
+    },
+  };
+}
