@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CONTROLLERS, selectControllers, type ControllerDescriptor } from './registry.ts';
+
+const names = (cs: ControllerDescriptor[]) => cs.map((c) => c.name);
+const known: ControllerDescriptor[] = [
+  ...CONTROLLERS,
+  { name: 'bootstrap-signer-controller', aliases: ['bootstrapsigner'], serviceAccount: 'bootstrap-signer', disabledByDefault: true, workers: 1, start: () => { throw new Error('unused'); } },
+];
+
+test('--controllers as upstream: * is the defaults, foo adds, -foo removes, the first entry naming a controller wins, aliases count', () => {
+  assert.deepEqual(names(selectControllers(['*'], known)), ['replicaset-controller', 'replicationcontroller-controller', 'deployment-controller']);
+  assert.deepEqual(names(selectControllers(['*', '-deployment-controller'], known)), ['replicaset-controller', 'replicationcontroller-controller']);
+  assert.deepEqual(names(selectControllers(['*', 'bootstrapsigner'], known)), ['replicaset-controller', 'replicationcontroller-controller', 'deployment-controller', 'bootstrap-signer-controller']);
+  assert.deepEqual(names(selectControllers(['deployment'], known)), ['deployment-controller']);
+  assert.deepEqual(names(selectControllers(['-replicaset', 'replicaset-controller', '*'], known)), ['replicationcontroller-controller', 'deployment-controller']);
+  assert.deepEqual(names(selectControllers([], known)), []);
+});
+
+test('--controllers with a name that is no controller fails with upstream\'s message', () => {
+  assert.throws(() => selectControllers(['*', '-nope', 'deployments'], known), { message: '--controllers: "nope" is not in the list of known controllers, "deployments" is not in the list of known controllers' });
+});
+
+test('each registered controller acts as the service account its bootstrap role is bound to', () => {
+  assert.deepEqual(CONTROLLERS.map((c) => [c.name, c.serviceAccount]), [
+    ['replicaset-controller', 'replicaset-controller'],
+    ['replicationcontroller-controller', 'replication-controller'],
+    ['deployment-controller', 'deployment-controller'],
+  ]);
+});
