@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeApiClient, fakeInformerFactory } from '../../client/fake.ts';
 import { resources } from '../../client/resources.ts';
-import type { K8sObject } from '../../client/types.ts';
+import type { K8sObject, WatchEvent } from '../../client/types.ts';
 import { ManualQueue, settle } from '../test-support.ts';
 import { PODS } from '../resources.ts';
 import { newEndpointSliceController } from './controller.ts';
@@ -131,8 +131,8 @@ test('slices it just wrote are awaited in the cache: a resync before the watch d
   const held: Array<() => void> = [];
   let holding = false;
   const lagging = Object.create(client) as FakeApiClient;
-  lagging.watch = (r, ns, opts, onEvent, onClose) =>
-    client.watch(r, ns, opts, (e) => (holding && r === SLICES ? held.push(() => onEvent(e)) : onEvent(e)), onClose);
+  lagging.watch = ((r, ns, opts, onEvent: (e: WatchEvent<K8sObject>) => void, onClose) =>
+    client.watch<K8sObject>(r, ns, opts, (e) => (holding && r === SLICES ? held.push(() => onEvent(e)) : onEvent(e)), onClose)) as FakeApiClient['watch'];
   const informers = fakeInformerFactory(lagging);
   const queue = new ManualQueue();
   holding = true;
