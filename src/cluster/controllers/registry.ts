@@ -11,6 +11,8 @@ import type { ControllerLog } from './queue-controller.ts';
 import { newReplicaSetController } from './replicaset.ts';
 import { newReplicationController } from './replication.ts';
 import { newDeploymentController } from './deployment/controller.ts';
+import { newStatefulSetController } from './statefulset/controller.ts';
+import { newDaemonSetController } from './daemonset/controller.ts';
 
 /** What every controller factory is given. */
 export interface ControllerDeps {
@@ -43,6 +45,8 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
   { name: 'replicaset-controller', aliases: ['replicaset'], serviceAccount: 'replicaset-controller', workers: 5, start: (d) => newReplicaSetController({ ...d, queue: d.newQueue() }) },
   { name: 'replicationcontroller-controller', aliases: ['replicationcontroller'], serviceAccount: 'replication-controller', workers: 5, start: (d) => newReplicationController({ ...d, queue: d.newQueue() }) },
   { name: 'deployment-controller', aliases: ['deployment'], serviceAccount: 'deployment-controller', workers: 5, start: (d) => newDeploymentController({ ...d, queue: d.newQueue() }) },
+  { name: 'statefulset-controller', aliases: ['statefulset'], serviceAccount: 'statefulset-controller', workers: 5, start: (d) => newStatefulSetController({ ...d, queue: d.newQueue() }) },
+  { name: 'daemonset-controller', aliases: ['daemonset'], serviceAccount: 'daemon-set-controller', workers: 2, start: (d) => newDaemonSetController({ ...d, queue: d.newQueue() }) },
 ]);
 
 export function newControllerQueue(name: string, now: () => number): WorkQueue {

@@ -126,16 +126,18 @@ export function claimsMatchPolicy(pc: PodControl, set: K8sObject, pod: Pod): boo
   return true;
 }
 
-/** UpdatePodClaimForRetentionPolicy: rewrite the claims' owner references (resourceVersion as precondition). */
+/** UpdatePodClaimForRetentionPolicy: rewrite the claims' owner references (the cached resourceVersion is the precondition). */
 export async function updateClaimsForPolicy(pc: PodControl, set: K8sObject, pod: Pod): Promise<void> {
   for (const claim of claimsFor(set, ordinalOf(pod)).values()) {
     const cur = pc.claims.get(claim.metadata.namespace ?? '', claim.metadata.name!);
     if (!cur) continue;
     const refs = claimOwnerRefs(set, pod, cur);
     if (sameRefs(cur.metadata.ownerReferences, refs)) continue;
-    await pc.client.patch(PVCS, cur.metadata.namespace ?? '', cur.metadata.name!, 'merge', {
-      metadata: { resourceVersion: cur.metadata.resourceVersion, ownerReferences: refs.length > 0 ? refs : null },
-    });
+    // An update, not a patch: system:controller:statefulset-controller may update claims, not patch them.
+    const next = structuredClone(cur);
+    if (refs.length > 0) next.metadata.ownerReferences = refs;
+    else delete next.metadata.ownerReferences;
+    await pc.client.update(PVCS, next.metadata.namespace ?? '', next);
   }
 }
 
