@@ -13,6 +13,10 @@ import { newReplicationController } from './replication.ts';
 import { newDeploymentController } from './deployment/controller.ts';
 import { newStatefulSetController } from './statefulset/controller.ts';
 import { newDaemonSetController } from './daemonset/controller.ts';
+import { newEndpointsController } from './endpoints/controller.ts';
+import { newEndpointSliceController } from './endpointslice/controller.ts';
+import { newDisruptionController } from './disruption/controller.ts';
+import { newPodGCController } from './podgc.ts';
 
 /** What every controller factory is given. */
 export interface ControllerDeps {
@@ -47,6 +51,10 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
   { name: 'deployment-controller', aliases: ['deployment'], serviceAccount: 'deployment-controller', workers: 5, start: (d) => newDeploymentController({ ...d, queue: d.newQueue() }) },
   { name: 'statefulset-controller', aliases: ['statefulset'], serviceAccount: 'statefulset-controller', workers: 5, start: (d) => newStatefulSetController({ ...d, queue: d.newQueue() }) },
   { name: 'daemonset-controller', aliases: ['daemonset'], serviceAccount: 'daemon-set-controller', workers: 2, start: (d) => newDaemonSetController({ ...d, queue: d.newQueue() }) },
+  { name: 'endpoints-controller', aliases: ['endpoint'], serviceAccount: 'endpoint-controller', workers: 5, start: (d) => newEndpointsController({ ...d, queue: d.newQueue() }) },
+  { name: 'endpointslice-controller', aliases: ['endpointslice'], serviceAccount: 'endpointslice-controller', workers: 5, start: (d) => newEndpointSliceController({ ...d, queue: d.newQueue() }) },
+  { name: 'disruption-controller', aliases: ['disruption'], serviceAccount: 'disruption-controller', workers: 1, start: (d) => newDisruptionController({ ...d, queue: d.newQueue() }) },
+  { name: 'pod-garbage-collector-controller', aliases: ['podgc'], serviceAccount: 'pod-garbage-collector', workers: 1, start: (d) => newPodGCController({ ...d, queue: d.newQueue() }) },
 ]);
 
 export function newControllerQueue(name: string, now: () => number): WorkQueue {
