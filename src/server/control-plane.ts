@@ -17,16 +17,11 @@ import { serviceAccountTokens, type ServiceAccountFlags } from './service-accoun
 import { buildOidcAuthenticators } from '../authn/oidc/build.ts';
 import type { OidcFlags } from '../authn/oidc/flags.ts';
 import { startGarbageCollector } from '../cluster/controllers/garbage-collector.ts';
-import { startNamespaceController } from '../cluster/controllers/namespace.ts';
 import { startCrdController } from '../cluster/controllers/crd.ts';
 import { startCompactor } from '../storage/compactor.ts';
 import { loopbackUrl, startCoreControllers } from '../cluster/controllers/core-controllers.ts';
 import { discoveryFromRegistry } from '../cluster/controllers/resource-discovery.ts';
 import { startAggregation, type AggregatorOptions } from './aggregation/index.ts';
-import { hostname } from 'node:os';
-import { startControllerManager, type ControllerManager } from '../cluster/controller-manager.ts';
-import { startSchedulerProcess, type SchedulerProcess } from '../cluster/scheduler/process.ts';
-import { mintClientIdentity, type ComponentIdentity } from '../cluster/client/identities.ts';
 
 /** kube-apiserver's default --etcd-compaction-interval. */
 const COMPACTION_INTERVAL_MS = 5 * 60_000;
@@ -52,12 +47,6 @@ export interface ControlPlaneOptions {
   watch?: ServerOptions['watch'];
   /** --oidc-* flags or an --authentication-config file. */
   oidc?: { flags?: OidcFlags; authenticationConfigFile?: string };
-  /** The controller manager's --controllers (default ['*']); [] runs no controller manager. */
-  controllers?: readonly string[];
-  /** Run the scheduler (default true). */
-  scheduler?: boolean;
-  /** --leader-elect of the controller manager and the scheduler (default true). */
-  leaderElect?: boolean;
 }
 
 export interface ControlPlane {
@@ -67,9 +56,6 @@ export interface ControlPlane {
   kubeconfigPath: string;
   server: BuiltServer;
   store: Store;
-  /** The in-process controller manager and scheduler (API clients over loopback HTTPS), unless turned off. */
-  controllerManager?: ControllerManager;
-  scheduler?: SchedulerProcess;
   /** How the store really commits (the SQLite settings in force), for the startup line and tests. */
   durability(): DurabilityInfo;
   close(): Promise<void>;
@@ -132,7 +118,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     if (opts.port === 0) await finish(port);
     for (const stop of [
       startGarbageCollector(server.ctx),
-      startNamespaceController(server.ctx),
       startCrdController(server.ctx),
       startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
       // As API clients with their own identities (nothing here writes the store).
@@ -141,27 +126,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     ]) {
       undo.push(stop);
     }
-    // The controller manager and the scheduler reach this server as any client would: loopback
-    // HTTPS, each with its own client certificate from the cluster CA (k3s does the same).
-    const ca = { certPem: pki.caCertPem, keyPem: pki.caKeyPem };
-    const mintIdentity = (id: ComponentIdentity) => mintClientIdentity(ca, id, { now: new Date() });
-    const loopbackHost = opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress === '::' ? '[::1]' : host;
-    const loopback = `https://${loopbackHost}:${port}`;
-    // Upstream's holderIdentity: <hostname>_<uuid>, fresh per start.
-    const election = () => ((opts.leaderElect ?? true) ? { identity: `${hostname()}_${randomUUID()}` } : false);
-    let controllerManager: ControllerManager | undefined;
-    if (opts.controllers?.length !== 0) {
-      const cm = startControllerManager({ server: loopback, mintIdentity, controllers: opts.controllers, leaderElection: election(), log: log.child({ component: 'kube-controller-manager' }) });
-      undo.push(() => cm.stop());
-      controllerManager = cm;
-    }
-    let scheduler: SchedulerProcess | undefined;
-    if (opts.scheduler ?? true) {
-      const s = startSchedulerProcess({ server: loopback, mintIdentity, leaderElection: election(), log: log.child({ component: 'kube-scheduler' }) });
-      undo.push(() => s.stop());
-      scheduler = s;
-    }
-    return { url: `https://${host}:${port}`, port, pki, kubeconfigPath, server, store, controllerManager, scheduler, durability: () => sqlite.durabilityInfo(), close };
+    return { url: `https://${host}:${port}`, port, pki, kubeconfigPath, server, store, durability: () => sqlite.durabilityInfo(), close };
   } catch (err) {
     await close();
     throw err;

@@ -58,7 +58,9 @@ export function defaultNamespace(ns: Namespace): void {
     ns.metadata.labels = { ...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name };
   }
   ns.spec ??= {};
-  if (!ns.spec.finalizers?.length) ns.spec.finalizers = ['kubernetes'];
+  // Upstream adds it on create (PrepareForCreate); a terminating namespace finalized through
+  // namespaces/finalize must not get it back, or it never goes away.
+  if (!ns.spec.finalizers?.length && !ns.metadata?.deletionTimestamp) ns.spec.finalizers = ['kubernetes'];
   const w = ns as { status?: { phase?: string } };
   w.status ??= {};
   w.status.phase ||= 'Active';

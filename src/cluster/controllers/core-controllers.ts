@@ -13,6 +13,7 @@ import type { ApiClient, Controller, InformerFactory, WorkQueue } from '../clien
 import { RateLimitedQueue } from '../client/work-queue.ts';
 import type { ControllerLog } from './queue-controller.ts';
 import type { ResourceDiscovery } from './resource-discovery.ts';
+import { newNamespaceController } from './namespace.ts';
 import { newResourceQuotaController } from './resource-quota.ts';
 import { newRootCaPublisher } from './root-ca-publisher.ts';
 import { newServiceAccountController } from './service-account.ts';
@@ -40,6 +41,7 @@ export const CORE_CONTROLLERS: readonly Entry[] = Object.freeze([
   { name: 'serviceaccount-controller', serviceAccount: 'service-account-controller', workers: 1, start: (d) => newServiceAccountController(d) },
   { name: 'root-ca-certificate-publisher-controller', serviceAccount: 'root-ca-cert-publisher', workers: 1, start: (d, o) => newRootCaPublisher({ ...d, caPem: o.ca.certPem }) },
   { name: 'resourcequota-controller', serviceAccount: 'resourcequota-controller', workers: 5, start: (d, o) => newResourceQuotaController({ ...d, discovery: o.discovery, now: o.now }) },
+  { name: 'namespace-controller', serviceAccount: 'namespace-controller', workers: 10, start: (d, o) => newNamespaceController({ ...d, discovery: o.discovery }) },
 ]);
 
 /** The URL in-process clients reach a server listening on `bindAddress` at (a wildcard address is not one to connect to). */

@@ -1,91 +1,87 @@
-import { storagePrefix } from '../../api/registry/resource-def.ts';
-import type { RestContext } from '../../server/rest/context.ts';
-import { rfc3339 } from '../../api/time.ts';
-import { mutate, type Obj } from './store-ops.ts';
-import { createKeyQueue, type KeyQueueOptions, type SyncResult } from './key-queue.ts';
+/**
+ * The namespace controller (upstream pkg/controller/namespace) as an API client
+ * (system:serviceaccount:kube-system:namespace-controller): when a namespace is terminating, every
+ * namespaced resource is emptied with a DELETE on its collection (upstream's namespaced resources
+ * deleter), objects with finalizers are awaited, then the `kubernetes` finalizer is removed through
+ * namespaces/finalize and the namespace deleted.
+ *
+ * One resource that cannot be emptied (an undecodable stored value answers 500) fails only its
+ * namespace's sync, which is retried with backoff; the other resources are still emptied and the
+ * other namespaces go on.
+ */
+import { isConflict, isNotFound } from '../client/errors.ts';
+import { resources } from '../client/resources.ts';
+import type { Controller, K8sObject } from '../client/types.ts';
+import { newQueueController } from './queue-controller.ts';
+import type { ResourceDiscovery } from './resource-discovery.ts';
+import type { NamespacedControllerDeps } from './service-account.ts';
 
-const NAMESPACE_PREFIX = '/registry/core/namespaces/';
 const FINALIZER_KUBERNETES = 'kubernetes';
 
-/**
- * The namespace controller: when a namespace is terminating, delete everything in it (objects
- * with finalizers are marked for deletion and awaited), then drop the `kubernetes` finalizer from
- * spec.finalizers so the namespace itself goes away.
- *
- * Each namespace is its own key, and each object in it is handled on its own: an object that
- * cannot be deleted is logged by key and retried with backoff, without holding up the rest of its
- * namespace or any other namespace.
- */
-export function startNamespaceController(ctx: RestContext, opts: KeyQueueOptions = {}): () => void {
-  let stopped = false;
-
-  const sync = async (ns: string): Promise<SyncResult> => {
-    const cur = await ctx.store.get<Obj>(NAMESPACE_PREFIX + ns);
-    if (!cur || !isTerminating(cur.value)) return;
-    const { remaining, failures } = await deleteContent(ns);
-    if (failures.length > 0) {
-      throw new AggregateError(failures.map((f) => f.err), `namespace ${ns}: cannot delete ${failures.map((f) => f.key).join(', ')}`);
-    }
-    if (remaining > 0) return 'requeue';
-    await mutate(ctx.store, NAMESPACE_PREFIX + ns, (o) => {
-      const fins = (o.spec?.finalizers ?? []).filter((f: string) => f !== FINALIZER_KUBERNETES);
-      return { ...o, spec: { ...(o.spec ?? {}), finalizers: fins } };
-    });
-  };
-
-  const queue = createKeyQueue('namespace controller', sync, ctx.log, opts);
-
-  const deleteContent = async (ns: string): Promise<{ remaining: number; failures: Array<{ key: string; err: unknown }> }> => {
-    let remaining = 0;
-    const failures: Array<{ key: string; err: unknown }> = [];
-    for (const def of ctx.registry.all()) {
-      if (!def.namespaced) continue;
-      const list = await ctx.store.list<Obj>(`${storagePrefix(def)}${ns}/`);
-      remaining += list.items.length;
-      for (const item of list.items) {
-        try {
-          await mutate(ctx.store, item.key, (o) => {
-            if (o.metadata.deletionTimestamp && !(o.metadata.deletionGracePeriodSeconds > 0)) return undefined;
-            if (!(o.metadata.finalizers?.length > 0)) return 'delete';
-            return { ...o, metadata: { ...o.metadata, deletionTimestamp: o.metadata.deletionTimestamp ?? rfc3339(ctx.now()), deletionGracePeriodSeconds: 0 } };
-          });
-        } catch (err) {
-          failures.push({ key: item.key, err });
-        }
-      }
-    }
-    return { remaining, failures };
-  };
-
-  const consider = (name: unknown, o: unknown) => {
-    if (typeof name !== 'string' || name === '') return;
-    if (isTerminating(o)) queue.add(name);
-  };
-
-  let watcher: { close(): void } | undefined;
-  void (async () => {
-    const list = await ctx.store.list<Obj>(NAMESPACE_PREFIX);
-    for (const i of list.items) consider(i.key.slice(NAMESPACE_PREFIX.length), i.value);
-    if (stopped) return;
-    watcher = ctx.store.watch<Obj>(NAMESPACE_PREFIX, list.revision, {
-      onEvent: (e) => {
-        const name = e.key.slice(NAMESPACE_PREFIX.length);
-        if (e.type !== 'DELETED') consider(name, e.value);
-        else queue.forget(name);
-      },
-    });
-  })().catch((err) => ctx.log.error({ err }, 'namespace controller failed to start'));
-
-  return () => {
-    stopped = true;
-    watcher?.close();
-    queue.stop();
-  };
+export interface NamespaceControllerDeps extends NamespacedControllerDeps {
+  discovery: ResourceDiscovery;
 }
 
-function isTerminating(o: unknown): boolean {
-  const v = o as Obj | null | undefined;
-  if (!v || typeof v !== 'object' || !v.metadata?.deletionTimestamp) return false;
-  const fins = v.spec?.finalizers;
-  return Array.isArray(fins) && fins.includes(FINALIZER_KUBERNETES);
+function isTerminating(ns: K8sObject | undefined): ns is K8sObject {
+  return !!ns?.metadata.deletionTimestamp && Array.isArray(ns.spec?.finalizers) && ns.spec.finalizers.includes(FINALIZER_KUBERNETES);
+}
+
+export function newNamespaceController(d: NamespaceControllerDeps): Controller {
+  const namespaces = d.informers.informer(resources.namespaces);
+  const consider = (ns: K8sObject) => isTerminating(ns) && d.queue.add(ns.metadata.name ?? '');
+  namespaces.addEventHandler({ add: consider, update: (_old, ns) => consider(ns) });
+
+  /** Empties every namespaced resource; how many objects remain (awaiting their finalizers). */
+  const deleteContent = async (ns: string): Promise<number> => {
+    let remaining = 0;
+    const failures: Array<{ resource: string; err: unknown }> = [];
+    for (const r of d.discovery()) {
+      if (!r.namespaced) continue;
+      try {
+        // Pods on a node would wait for a node agent that may never answer (no pod GC yet): they
+        // go at once, as this controller deleted them before it was an API client. Upstream
+        // waits for the kubelet or the pod GC instead.
+        await d.client.deleteCollection(r, ns, r.group === '' && r.resource === 'pods' ? { gracePeriodSeconds: 0 } : {});
+        remaining += (await d.client.list(r, ns, { limit: 1 })).items.length;
+      } catch (err) {
+        if (!isNotFound(err)) failures.push({ resource: r.group ? `${r.resource}.${r.group}` : r.resource, err });
+      }
+    }
+    if (failures.length > 0) throw new AggregateError(failures.map((f) => f.err), `namespace ${ns}: cannot delete ${failures.map((f) => f.resource).join(', ')}`);
+    return remaining;
+  };
+
+  const sync = async (name: string): Promise<void> => {
+    // Fresh from the server, as upstream: the cache may lag a finalize already done.
+    let ns: K8sObject;
+    try {
+      ns = await d.client.get(resources.namespaces, '', name);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    if (!isTerminating(ns)) return;
+    const remaining = await deleteContent(name);
+    // Objects awaiting their finalizers: failing the sync looks again, later and later, as
+    // upstream's ResourcesRemainingError does (a requeue that forgot the backoff would spin).
+    if (remaining > 0) throw new Error(`namespace ${name}: content remains, waiting for finalizers`);
+    const finalize = structuredClone(ns);
+    finalize.spec = { ...finalize.spec, finalizers: ns.spec.finalizers.filter((f: string) => f !== FINALIZER_KUBERNETES) };
+    let done: K8sObject;
+    try {
+      done = await d.client.update(resources.namespaces, '', finalize, 'finalize');
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    if ((done.spec?.finalizers?.length ?? 0) > 0) return;
+    try {
+      await d.client.delete(resources.namespaces, '', name, { preconditions: { uid: ns.metadata.uid } });
+    } catch (err) {
+      // Gone already (the finalize removed it), or a new namespace of that name.
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+  };
+
+  return newQueueController({ name: 'namespace-controller', queue: d.queue, waitFor: [namespaces], sync, log: d.log });
 }
