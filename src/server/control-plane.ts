@@ -22,6 +22,10 @@ import { startCompactor } from '../storage/compactor.ts';
 import { loopbackUrl, startCoreControllers } from '../cluster/controllers/core-controllers.ts';
 import { discoveryFromRegistry } from '../cluster/controllers/resource-discovery.ts';
 import { startAggregation, type AggregatorOptions } from './aggregation/index.ts';
+import { hostname } from 'node:os';
+import { startControllerManager, type ControllerManager } from '../cluster/controller-manager.ts';
+import { startSchedulerProcess, type SchedulerProcess } from '../cluster/scheduler/process.ts';
+import { mintClientIdentity, type ComponentIdentity } from '../cluster/client/identities.ts';
 
 /** kube-apiserver's default --etcd-compaction-interval. */
 const COMPACTION_INTERVAL_MS = 5 * 60_000;
@@ -47,6 +51,12 @@ export interface ControlPlaneOptions {
   watch?: ServerOptions['watch'];
   /** --oidc-* flags or an --authentication-config file. */
   oidc?: { flags?: OidcFlags; authenticationConfigFile?: string };
+  /** The controller manager's --controllers (default ['*']); [] runs no controller manager. */
+  controllers?: readonly string[];
+  /** Run the scheduler (default true). */
+  scheduler?: boolean;
+  /** --leader-elect of the controller manager and the scheduler (default true). */
+  leaderElect?: boolean;
 }
 
 export interface ControlPlane {
@@ -56,6 +66,9 @@ export interface ControlPlane {
   kubeconfigPath: string;
   server: BuiltServer;
   store: Store;
+  /** The in-process controller manager and scheduler (API clients over loopback HTTPS), unless turned off. */
+  controllerManager?: ControllerManager;
+  scheduler?: SchedulerProcess;
   /** How the store really commits (the SQLite settings in force), for the startup line and tests. */
   durability(): DurabilityInfo;
   close(): Promise<void>;
@@ -126,7 +139,27 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     ]) {
       undo.push(stop);
     }
-    return { url: `https://${host}:${port}`, port, pki, kubeconfigPath, server, store, durability: () => sqlite.durabilityInfo(), close };
+    // The controller manager and the scheduler reach this server as any client would: loopback
+    // HTTPS, each with its own client certificate from the cluster CA (k3s does the same).
+    const ca = { certPem: pki.caCertPem, keyPem: pki.caKeyPem };
+    const mintIdentity = (id: ComponentIdentity) => mintClientIdentity(ca, id, { now: new Date() });
+    const loopbackHost = opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress === '::' ? '[::1]' : host;
+    const loopback = `https://${loopbackHost}:${port}`;
+    // Upstream's holderIdentity: <hostname>_<uuid>, fresh per start.
+    const election = () => ((opts.leaderElect ?? true) ? { identity: `${hostname()}_${randomUUID()}` } : false);
+    let controllerManager: ControllerManager | undefined;
+    if (opts.controllers?.length !== 0) {
+      const cm = startControllerManager({ server: loopback, mintIdentity, controllers: opts.controllers, leaderElection: election(), log: log.child({ component: 'kube-controller-manager' }) });
+      undo.push(() => cm.stop());
+      controllerManager = cm;
+    }
+    let scheduler: SchedulerProcess | undefined;
+    if (opts.scheduler ?? true) {
+      const s = startSchedulerProcess({ server: loopback, mintIdentity, leaderElection: election(), log: log.child({ component: 'kube-scheduler' }) });
+      undo.push(() => s.stop());
+      scheduler = s;
+    }
+    return { url: `https://${host}:${port}`, port, pki, kubeconfigPath, server, store, controllerManager, scheduler, durability: () => sqlite.durabilityInfo(), close };
   } catch (err) {
     await close();
     throw err;
