@@ -9,11 +9,13 @@ const known: ControllerDescriptor[] = [
 ];
 
 test('--controllers as upstream: * is the defaults, foo adds, -foo removes, the first entry naming a controller wins, aliases count', () => {
-  assert.deepEqual(names(selectControllers(['*'], known)), ['replicaset-controller', 'replicationcontroller-controller', 'deployment-controller']);
-  assert.deepEqual(names(selectControllers(['*', '-deployment-controller'], known)), ['replicaset-controller', 'replicationcontroller-controller']);
-  assert.deepEqual(names(selectControllers(['*', 'bootstrapsigner'], known)), ['replicaset-controller', 'replicationcontroller-controller', 'deployment-controller', 'bootstrap-signer-controller']);
+  const all = CONTROLLERS.map((c) => c.name);
+  const without = (n: string) => all.filter((x) => x !== n);
+  assert.deepEqual(names(selectControllers(['*'], known)), all);
+  assert.deepEqual(names(selectControllers(['*', '-deployment-controller'], known)), without('deployment-controller'));
+  assert.deepEqual(names(selectControllers(['*', 'bootstrapsigner'], known)), [...all, 'bootstrap-signer-controller']);
   assert.deepEqual(names(selectControllers(['deployment'], known)), ['deployment-controller']);
-  assert.deepEqual(names(selectControllers(['-replicaset', 'replicaset-controller', '*'], known)), ['replicationcontroller-controller', 'deployment-controller']);
+  assert.deepEqual(names(selectControllers(['-replicaset', 'replicaset-controller', '*'], known)), without('replicaset-controller'));
   assert.deepEqual(names(selectControllers([], known)), []);
 });
 
@@ -26,5 +28,14 @@ test('each registered controller acts as the service account its bootstrap role 
     ['replicaset-controller', 'replicaset-controller'],
     ['replicationcontroller-controller', 'replication-controller'],
     ['deployment-controller', 'deployment-controller'],
+    ['job-controller', 'job-controller'],
+    ['cronjob-controller', 'cronjob-controller'],
+    ['ttl-after-finished-controller', 'ttl-after-finished-controller'],
+    ['statefulset-controller', 'statefulset-controller'],
+    ['daemonset-controller', 'daemon-set-controller'],
+    ['endpoints-controller', 'endpoint-controller'],
+    ['endpointslice-controller', 'endpointslice-controller'],
+    ['disruption-controller', 'disruption-controller'],
+    ['pod-garbage-collector-controller', 'pod-garbage-collector'],
   ]);
 });

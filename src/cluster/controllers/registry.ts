@@ -11,6 +11,9 @@ import type { ControllerLog } from './queue-controller.ts';
 import { newReplicaSetController } from './replicaset.ts';
 import { newReplicationController } from './replication.ts';
 import { newDeploymentController } from './deployment/controller.ts';
+import { newJobController } from './job/controller.ts';
+import { newCronJobController } from './cronjob/controller.ts';
+import { newTtlAfterFinishedController } from './ttl-after-finished.ts';
 import { newStatefulSetController } from './statefulset/controller.ts';
 import { newDaemonSetController } from './daemonset/controller.ts';
 import { newEndpointsController } from './endpoints/controller.ts';
@@ -49,6 +52,9 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
   { name: 'replicaset-controller', aliases: ['replicaset'], serviceAccount: 'replicaset-controller', workers: 5, start: (d) => newReplicaSetController({ ...d, queue: d.newQueue() }) },
   { name: 'replicationcontroller-controller', aliases: ['replicationcontroller'], serviceAccount: 'replication-controller', workers: 5, start: (d) => newReplicationController({ ...d, queue: d.newQueue() }) },
   { name: 'deployment-controller', aliases: ['deployment'], serviceAccount: 'deployment-controller', workers: 5, start: (d) => newDeploymentController({ ...d, queue: d.newQueue() }) },
+  { name: 'job-controller', aliases: ['job'], serviceAccount: 'job-controller', workers: 5, start: (d) => newJobController({ ...d, queue: d.newQueue() }) },
+  { name: 'cronjob-controller', aliases: ['cronjob'], serviceAccount: 'cronjob-controller', workers: 5, start: (d) => newCronJobController({ ...d, queue: d.newQueue() }) },
+  { name: 'ttl-after-finished-controller', aliases: ['ttl-after-finished'], serviceAccount: 'ttl-after-finished-controller', workers: 5, start: (d) => newTtlAfterFinishedController({ ...d, queue: d.newQueue() }) },
   { name: 'statefulset-controller', aliases: ['statefulset'], serviceAccount: 'statefulset-controller', workers: 5, start: (d) => newStatefulSetController({ ...d, queue: d.newQueue() }) },
   { name: 'daemonset-controller', aliases: ['daemonset'], serviceAccount: 'daemon-set-controller', workers: 2, start: (d) => newDaemonSetController({ ...d, queue: d.newQueue() }) },
   { name: 'endpoints-controller', aliases: ['endpoint'], serviceAccount: 'endpoint-controller', workers: 5, start: (d) => newEndpointsController({ ...d, queue: d.newQueue() }) },
