@@ -88,3 +88,27 @@ test('terminated pods above the threshold go, evicted first, then oldest; unsche
     await stop();
   }
 });
+
+test('run() collects once the caches are in and again every 20 s', async () => {
+  const client = new FakeApiClient();
+  const informers = fakeInformerFactory(client);
+  const queue = new ManualQueue();
+  const clock = new FakeClock();
+  const c = newPodGCController({ client, informers, queue, log: silent, now: clock.now, timers: clock });
+  client.seed(PODS, { metadata: { name: 'a', namespace: 'default', finalizers: ['x/hold'] }, spec: {}, status: { phase: 'Pending' } });
+  await client.delete(PODS, 'default', 'a');
+  informers.start();
+  c.run(1);
+  try {
+    await clock.advance(0);
+    const deletes = () => client.writes().filter((w) => w.verb === 'delete').length;
+    assert.equal(deletes(), 2, 'the first pass ran');
+    await clock.advance(19_000);
+    assert.equal(deletes(), 2);
+    await clock.advance(1_000);
+    assert.equal(deletes(), 3, 'the next pass after 20 s');
+  } finally {
+    await c.stop();
+    informers.stop();
+  }
+});
