@@ -37,5 +37,6 @@ test('each registered controller acts as the service account its bootstrap role 
     ['endpointslice-controller', 'endpointslice-controller'],
     ['disruption-controller', 'disruption-controller'],
     ['pod-garbage-collector-controller', 'pod-garbage-collector'],
+    ['horizontal-pod-autoscaler-controller', 'horizontal-pod-autoscaler'],
   ]);
 });

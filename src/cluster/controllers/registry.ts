@@ -20,6 +20,7 @@ import { newEndpointsController } from './endpoints/controller.ts';
 import { newEndpointSliceController } from './endpointslice/controller.ts';
 import { newDisruptionController } from './disruption/controller.ts';
 import { newPodGCController } from './podgc.ts';
+import { newHpaController } from './hpa/controller.ts';
 
 /** What every controller factory is given. */
 export interface ControllerDeps {
@@ -61,6 +62,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
   { name: 'endpointslice-controller', aliases: ['endpointslice'], serviceAccount: 'endpointslice-controller', workers: 5, start: (d) => newEndpointSliceController({ ...d, queue: d.newQueue() }) },
   { name: 'disruption-controller', aliases: ['disruption'], serviceAccount: 'disruption-controller', workers: 1, start: (d) => newDisruptionController({ ...d, queue: d.newQueue() }) },
   { name: 'pod-garbage-collector-controller', aliases: ['podgc'], serviceAccount: 'pod-garbage-collector', workers: 1, start: (d) => newPodGCController({ ...d, queue: d.newQueue() }) },
+  { name: 'horizontal-pod-autoscaler-controller', aliases: ['horizontalpodautoscaling'], serviceAccount: 'horizontal-pod-autoscaler', workers: 5, start: (d) => newHpaController({ ...d, queue: d.newQueue() }) },
 ]);
 
 export function newControllerQueue(name: string, now: () => number): WorkQueue {

@@ -38,7 +38,10 @@ class ScaleClient extends FakeApiClient {
 class FakeMetrics implements MetricsSource {
   usage = new Map<string, number>();
   fail?: Error;
-  constructor(private readonly clock: FakeClock) {}
+  private readonly clock: FakeClock;
+  constructor(clock: FakeClock) {
+    this.clock = clock;
+  }
   async getResourceMetric(): Promise<{ metrics: PodMetricsInfo; timestamp: number }> {
     if (this.fail) throw this.fail;
     const metrics: PodMetricsInfo = new Map([...this.usage].map(([n, v]) => [n, { value: v, timestamp: this.clock.now(), windowMs: 30_000 }]));
