@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
-import { kubectlSkip, runKubectl, type Run } from '../helpers/kubectl.ts';
-import { RestClient } from '../../src/cluster/client/rest-client.ts';
-import { startSimNodes, type SimNodes } from '../../src/cluster/sim/sim-nodes.ts';
+import type { TestCluster } from '../helpers/cluster.ts';
+import { startSimCluster, type SimCluster } from '../helpers/sim-cluster.ts';
+import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
+import { kubectlSession, until } from '../helpers/kubectl-session.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 
 /**
@@ -14,48 +14,20 @@ import type { K8sObject } from '../../src/cluster/client/types.ts';
 const MINOR = 33;
 const NS = 'shop';
 let c: TestCluster;
-let simClient: RestClient;
-let sim: SimNodes;
+let cluster: SimCluster | undefined;
 
 const skip = kubectlSkip(MINOR);
 
 before(async () => {
   if (skip) return;
-  c = await startTestCluster({ controllers: ['*'], scheduler: true });
-  simClient = new RestClient({ server: c.cp.url, identity: { caPem: c.cp.pki.caCertPem, certPem: c.cp.pki.adminCertPem, keyPem: c.cp.pki.adminKeyPem }, userAgent: 'portcullis-sim' });
-  sim = await startSimNodes({ client: simClient, count: 3, leaseRenewMs: 2_000 });
+  cluster = await startSimCluster({ count: 3, leaseRenewMs: 2_000 });
+  c = cluster.c;
 });
 after(async () => {
-  if (skip) return;
-  sim?.stop();
-  simClient?.close();
-  await c?.close();
+  await cluster?.close();
 });
 
-async function kubectl(args: string[], stdin?: string, timeoutMs?: number): Promise<Run> {
-  const r = await runKubectl(MINOR, c.cp.kubeconfigPath, args, stdin, timeoutMs);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
-  return r;
-}
-
-async function json(args: string[]): Promise<any> {
-  return JSON.parse((await kubectl([...args, '-o', 'json'])).stdout);
-}
-
-/** Polls until `fn` returns a value (not undefined); 60 s at most. */
-async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < 300; i++) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+const { kubectl, json } = kubectlSession(MINOR, () => c.cp.kubeconfigPath);
 
 const webPods = async (): Promise<K8sObject[]> => (await json(['get', 'pods', '-n', NS, '-l', 'app=web', '--show-managed-fields'])).items;
 

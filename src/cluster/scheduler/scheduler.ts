@@ -117,6 +117,10 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
       cache.finishBinding(pod, now());
       queue.done(q);
       log.info({ pod: q.key, node }, 'bound pod');
+      // As upstream's bindingCycle: the Scheduled event names the profile that bound the pod.
+      const name = fw.profile.schedulerName;
+      const event = podEvent(pod, { type: 'Normal', reason: 'Scheduled', action: 'Binding', message: `Successfully assigned ${q.key} to ${node}`, component: name, instance: `${name}-${hostname}`, now: now() });
+      await client.create(resources.events, pod.metadata.namespace ?? '', event).catch((err) => log.warn({ err, pod: q.key }, 'recording Scheduled event failed'));
       return;
     }
     cache.forget(pod);
@@ -136,7 +140,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
     const fw = frameworks.get(schedulerNameOf(current))!;
     let result;
     try {
-      result = await fw.schedulePod(current, cache.nodeInfos());
+      result = await fw.schedulePod(current, cache.nodeInfos(), cache.affinityNodeLists());
     } catch (err) {
       result = { kind: 'error' as const, message: err instanceof Error ? err.message : String(err) };
     }
