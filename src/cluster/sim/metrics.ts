@@ -1,9 +1,10 @@
 /**
  * Resource usage of pods on simulated nodes, for the HorizontalPodAutoscaler: a data hook from a
- * pod to its containers' usage, shaped as metrics.k8s.io/v1beta1 PodMetrics. Nothing serves the
- * metrics API yet; whoever does reads `podMetrics()` of the running simulation.
+ * pod to its containers' usage, shaped as metrics.k8s.io/v1beta1 PodMetrics and NodeMetrics as
+ * metrics-server writes them (metrics-server.ts serves them).
  */
 import type { K8sObject } from '../client/types.ts';
+import { formatQty, parseQty } from '../../admission/quota/quantity.ts';
 
 /** Per-container usage, as quantities ({ cpu: '200m', memory: '64Mi' }). */
 export type ContainerUsage = Record<string, string>;
@@ -34,7 +35,7 @@ export const defaultUsage: UsageFn = (pod) => {
 export interface PodMetrics {
   apiVersion: 'metrics.k8s.io/v1beta1';
   kind: 'PodMetrics';
-  metadata: { name: string; namespace: string; creationTimestamp: string };
+  metadata: { name: string; namespace: string; creationTimestamp: string; labels?: Record<string, string> };
   timestamp: string;
   window: string;
   containers: Array<{ name: string; usage: ContainerUsage }>;
@@ -45,9 +46,37 @@ export function podMetrics(pod: K8sObject, usage: UsageFn, now: number, windowSe
   return {
     apiVersion: 'metrics.k8s.io/v1beta1',
     kind: 'PodMetrics',
-    metadata: { name: pod.metadata.name ?? '', namespace: pod.metadata.namespace ?? '', creationTimestamp: ts },
+    // metrics-server copies the pod's labels: label selectors (the HPA's) select on them.
+    metadata: { name: pod.metadata.name ?? '', namespace: pod.metadata.namespace ?? '', creationTimestamp: ts, ...(pod.metadata.labels ? { labels: { ...pod.metadata.labels } } : {}) },
     timestamp: ts,
     window: `${windowSeconds}s`,
     containers: Object.entries(usage(pod)).map(([name, u]) => ({ name, usage: u })),
   };
+}
+
+export interface NodeMetrics {
+  apiVersion: 'metrics.k8s.io/v1beta1';
+  kind: 'NodeMetrics';
+  metadata: { name: string; creationTimestamp: string };
+  timestamp: string;
+  window: string;
+  usage: ContainerUsage;
+}
+
+/** A node's usage: the sum of its running pods' usage (a simulated node has no overhead of its own). */
+export function nodeMetrics(node: string, pods: readonly K8sObject[], usage: UsageFn, now: number, windowSeconds = 10): NodeMetrics {
+  const ts = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const totals = new Map<string, bigint>();
+  for (const p of pods) {
+    if (p.spec?.nodeName !== node) continue;
+    for (const u of Object.values(usage(p))) {
+      for (const [r, q] of Object.entries(u)) {
+        const parsed = parseQty(q);
+        if (parsed) totals.set(r, (totals.get(r) ?? 0n) + parsed.nanos);
+      }
+    }
+  }
+  const out: ContainerUsage = {};
+  for (const [r, nanos] of totals) out[r] = formatQty({ nanos, format: r === 'memory' ? 'BinarySI' : 'DecimalSI' });
+  return { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: node, creationTimestamp: ts }, timestamp: ts, window: `${windowSeconds}s`, usage: out };
 }
