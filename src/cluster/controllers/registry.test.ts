@@ -36,6 +36,10 @@ test('each registered controller acts as the service account its bootstrap role 
     ['endpoints-controller', 'endpoint-controller'],
     ['endpointslice-controller', 'endpointslice-controller'],
     ['disruption-controller', 'disruption-controller'],
+    ['node-lifecycle-controller', 'node-controller'],
+    ['taint-eviction-controller', 'node-controller'],
+    ['certificatesigningrequest-approving-controller', 'certificate-controller'],
+    ['certificatesigningrequest-signing-controller', 'certificate-controller'],
     ['pod-garbage-collector-controller', 'pod-garbage-collector'],
     ['horizontal-pod-autoscaler-controller', 'horizontal-pod-autoscaler'],
   ]);

@@ -19,6 +19,11 @@ import { newDaemonSetController } from './daemonset/controller.ts';
 import { newEndpointsController } from './endpoints/controller.ts';
 import { newEndpointSliceController } from './endpointslice/controller.ts';
 import { newDisruptionController } from './disruption/controller.ts';
+import { newNodeLifecycleController } from './node-lifecycle/controller.ts';
+import { newTaintEvictionController } from './node-lifecycle/taint-eviction.ts';
+import { newCsrApprovingController } from './certificates/approver.ts';
+import { newCsrSigningController } from './certificates/signer.ts';
+import type { CertKeyPem } from '../../pki/ca.ts';
 import { newPodGCController } from './podgc.ts';
 import { newHpaController } from './hpa/controller.ts';
 
@@ -31,6 +36,8 @@ export interface ControllerDeps {
   log: ControllerLog;
   now: () => number;
   random: () => number;
+  /** The cluster CA certificate and key the CSR signer signs with (upstream's --cluster-signing-{cert,key}-file). */
+  clusterSigningCa?: CertKeyPem;
   /** A fresh rate-limited work queue named after the controller. */
   newQueue(): WorkQueue;
 }
@@ -61,9 +68,18 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
   { name: 'endpoints-controller', aliases: ['endpoint'], serviceAccount: 'endpoint-controller', workers: 5, start: (d) => newEndpointsController({ ...d, queue: d.newQueue() }) },
   { name: 'endpointslice-controller', aliases: ['endpointslice'], serviceAccount: 'endpointslice-controller', workers: 5, start: (d) => newEndpointSliceController({ ...d, queue: d.newQueue() }) },
   { name: 'disruption-controller', aliases: ['disruption'], serviceAccount: 'disruption-controller', workers: 1, start: (d) => newDisruptionController({ ...d, queue: d.newQueue() }) },
+  { name: 'node-lifecycle-controller', aliases: ['nodelifecycle'], serviceAccount: 'node-controller', workers: 8, start: (d) => newNodeLifecycleController({ ...d, queue: d.newQueue() }) },
+  { name: 'taint-eviction-controller', serviceAccount: 'node-controller', workers: 1, start: (d) => newTaintEvictionController(d) },
+  { name: 'certificatesigningrequest-approving-controller', aliases: ['csrapproving'], serviceAccount: 'certificate-controller', workers: 5, start: (d) => newCsrApprovingController({ ...d, queue: d.newQueue() }) },
+  { name: 'certificatesigningrequest-signing-controller', aliases: ['csrsigning'], serviceAccount: 'certificate-controller', workers: 5, start: (d) => newCsrSigningController({ ...d, queue: d.newQueue(), ca: d.clusterSigningCa ?? missingSigningCa() }) },
   { name: 'pod-garbage-collector-controller', aliases: ['podgc'], serviceAccount: 'pod-garbage-collector', workers: 1, start: (d) => newPodGCController({ ...d, queue: d.newQueue() }) },
   { name: 'horizontal-pod-autoscaler-controller', aliases: ['horizontalpodautoscaling'], serviceAccount: 'horizontal-pod-autoscaler', workers: 5, start: (d) => newHpaController({ ...d, queue: d.newQueue() }) },
 ]);
+
+/** The signing controller without the CA fails to start (logged by the manager) rather than run unable to sign. */
+function missingSigningCa(): never {
+  throw new Error('certificatesigningrequest-signing-controller needs the cluster signing CA, which this controller manager was not given');
+}
 
 export function newControllerQueue(name: string, now: () => number): WorkQueue {
   return new RateLimitedQueue({ name, now });
