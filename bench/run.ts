@@ -11,6 +11,9 @@
  *   none of the in-process benches: the quick way to compare one path before and after a change),
  *   BENCH_CPU_PROF=<dir> (one V8 CPU profile per scenario and server; numbers taken while profiling
  *   are not representative), BENCH_DURABILITY=normal.
+ * The scale scenario (scale.ts; BENCH_SCENARIOS=scale, alone or with others; part of the default
+ * run): 500 simulated nodes and 10,000 pods, or 5,000 / 150,000 with BENCH_SCALE=full; sizes
+ * BENCH_SCALE_NODES / BENCH_SCALE_PODS, create concurrency BENCH_SCALE_CONCURRENCY (100).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
@@ -26,6 +29,7 @@ import { ratio } from './stats.ts';
 import { runWatchFanout, type FanoutResult } from './watch-fanout.ts';
 import { newAgent, send, type LoadResult } from './load.ts';
 import { namespaceBody } from './shapes.ts';
+import { runScale, type ScaleResult } from './scale.ts';
 
 const env = process.env;
 const num = (name: string, dflt: number) => (env[name] ? Number(env[name]) : dflt);
@@ -35,9 +39,20 @@ const WARMUP_MS = num('BENCH_WARMUP_MS', 1000);
 const LIST_SIZE = num('BENCH_LIST_SIZE', 1000);
 const WATCHERS = num('BENCH_WATCHERS', 100);
 const ONLY_PORTCULLIS = env.BENCH_ONLY === 'portcullis';
-const SCENARIOS = parseScenarios(env.BENCH_SCENARIOS);
-/** The whole run is bounded: past this, report what failed and exit non-zero. */
-const WATCHDOG_MS = num('BENCH_WATCHDOG_MS', 200_000);
+const SCENARIO_NAMES = (env.BENCH_SCENARIOS ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+/** 'scale' is not a load shape of scenarios.ts: taken out here, run by scale.ts. */
+const SCALE_SELECTED = !env.BENCH_SCENARIOS || SCENARIO_NAMES.includes('scale');
+const ONLY_SCALE = SCENARIO_NAMES.length > 0 && SCENARIO_NAMES.every((n) => n === 'scale');
+const SCENARIOS = ONLY_SCALE ? undefined : parseScenarios(SCENARIO_NAMES.filter((n) => n !== 'scale').join(','));
+const SCALE_FULL = env.BENCH_SCALE === 'full';
+const SCALE = {
+  nodes: num('BENCH_SCALE_NODES', SCALE_FULL ? 5_000 : 500),
+  pods: num('BENCH_SCALE_PODS', SCALE_FULL ? 150_000 : 10_000),
+  concurrency: num('BENCH_SCALE_CONCURRENCY', 100),
+  watchBacklogEvents: env.BENCH_SCALE_WATCH_BACKLOG ? Number(env.BENCH_SCALE_WATCH_BACKLOG) : undefined,
+};
+/** The whole run is bounded: past this, report what failed and exit non-zero (the full scale run gets an hour more). */
+const WATCHDOG_MS = num('BENCH_WATCHDOG_MS', 200_000 + (SCALE_SELECTED ? (SCALE_FULL ? 3_600_000 : 300_000) : 0));
 
 const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -121,6 +136,18 @@ async function measurePortcullis(dataDir: string): Promise<PortcullisResults | {
   }
 }
 
+async function measureScale(dataDir: string): Promise<ScaleResult | { error: string }> {
+  progress(`scale: ${SCALE.nodes} simulated nodes, ${SCALE.pods} pods`);
+  try {
+    const r = await runScale({ ...SCALE, dataDir, cpuProfDir: profileDir(), stallMs: 60_000, windowMs: 5_000, progress });
+    progress(`  sustained ${r.scheduling.sustainedPodsPerSec} pods/s bound, create p99 ${r.create.latencyMs.p99} ms, control plane peak RSS ${r.controlPlane.peakRssMiB} MiB`);
+    return r;
+  } catch (err) {
+    progress(`scale failed: ${errorText(err)}`);
+    return { error: errorText(err) };
+  }
+}
+
 function isOk<T extends object>(v: T | { error: string } | undefined): v is T {
   return v !== undefined && !('error' in v);
 }
@@ -135,6 +162,11 @@ async function main(): Promise<void> {
   watchdog.unref();
   const started = Date.now();
   try {
+    if (ONLY_SCALE) {
+      const scale = await measureScale(join(tmp, 'scale'));
+      process.stdout.write(JSON.stringify({ settings: { scenarios: ['scale'], scale: SCALE }, scale }, null, 2) + '\n');
+      return;
+    }
     let sqlite: SqliteBaseline | { error: string } | undefined;
     let fastify: ShapeResults | { error: string } | undefined;
     if (!ONLY_PORTCULLIS) {
@@ -178,7 +210,8 @@ async function main(): Promise<void> {
         }
       : null;
     if (SCENARIOS) {
-      process.stdout.write(JSON.stringify({ settings: { connections: CONNECTIONS, durationMs: DURATION_MS, scenarios: [...SCENARIOS] }, baseline: { fastify: fastify ?? null }, portcullis, ratios, targets }, null, 2) + '\n');
+      const scale = SCALE_SELECTED ? await measureScale(join(tmp, 'scale')) : undefined;
+      process.stdout.write(JSON.stringify({ settings: { connections: CONNECTIONS, durationMs: DURATION_MS, scenarios: SCENARIO_NAMES, ...(scale ? { scale: SCALE } : {}) }, baseline: { fastify: fastify ?? null }, portcullis, ratios, targets, ...(scale ? { scale } : {}) }, null, 2) + '\n');
       return;
     }
     progress('authorization: RBAC index vs casbin enforce at 10k RoleBindings / 100k rules');
@@ -189,6 +222,7 @@ async function main(): Promise<void> {
     const chain = await benchAdmission();
     progress('authentication: cost per method');
     const authn = await benchAuthn();
+    const scale = await measureScale(join(tmp, 'scale'));
     const report = {
       machine: {
         cpus: cpus().length,
@@ -197,7 +231,7 @@ async function main(): Promise<void> {
         node: process.version,
         platform: `${platform()} ${release()}`,
       },
-      settings: { connections: CONNECTIONS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, listSize: LIST_SIZE, watchers: WATCHERS },
+      settings: { connections: CONNECTIONS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, listSize: LIST_SIZE, watchers: WATCHERS, scale: SCALE },
       baseline: { fastify: fastify ?? null, sqlite: sqlite ?? null },
       portcullis,
       authorization: {
@@ -207,6 +241,7 @@ async function main(): Promise<void> {
       },
       admission: { podSecurity, podSecurityTarget: { p99Under20us: podSecurity.every((r) => r.p99Ns <= 20_000) }, chain },
       authentication: authn,
+      scale,
       ratios,
       targets,
       totalSeconds: Math.round((Date.now() - started) / 1000),

@@ -5,6 +5,8 @@ import type { Target } from './load.ts';
 
 export interface ServerProcess {
   target: Target;
+  /** The server's process id (the scale bench reads its RSS from /proc). */
+  pid: number;
   /** Cumulative CPU time (user + system) of the server process in microseconds. */
   cpuMicros(): Promise<number>;
   /** With SpawnOptions.cpuProfDir: start a CPU profile; the returned function writes it as `name`. */
@@ -72,6 +74,7 @@ export async function spawnServer(kind: 'fastify' | 'portcullis', o: SpawnOption
     });
   return {
     target: { host: '127.0.0.1', port: ready.port, tls: ready.tls },
+    pid: child.pid ?? 0,
     cpuMicros: () => ask({ type: 'cpu' }, 5000),
     profile: async () => {
       if (!o.cpuProfDir) return async () => {};

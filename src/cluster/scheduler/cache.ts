@@ -4,6 +4,7 @@
  * under way). An assumed pod is confirmed when the informer shows it bound, forgotten when its
  * bind fails, and expires `ttlMs` after its bind finished if the informer never confirmed it.
  */
+import type { AffinityNodeLists } from './framework.ts';
 import { NodeInfo, podKey } from './node-info.ts';
 import type { Node, Pod } from './resources.ts';
 
@@ -23,6 +24,10 @@ export class SchedulerCache {
   readonly #bound = new Map<string, string>();
   readonly #assumed = new Map<string, Assumed>();
   #list: NodeInfo[] | undefined;
+  /** Nodes holding pods with (anti-)affinity / required anti-affinity: InterPodAffinity walks only these. */
+  readonly #withAffinity = new Set<NodeInfo>();
+  readonly #withAnti = new Set<NodeInfo>();
+  #lists: AffinityNodeLists | undefined;
   readonly ttlMs: number;
 
   constructor(opts: { ttlMs?: number } = {}) {
@@ -33,6 +38,24 @@ export class SchedulerCache {
   nodeInfos(): readonly NodeInfo[] {
     this.#list ??= [...this.#nodes.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return this.#list;
+  }
+
+  /** The nodes among nodeInfos() with affinity pods, rebuilt only when that membership changes. */
+  affinityNodeLists(): AffinityNodeLists {
+    this.#lists ??= { withAffinity: [...this.#withAffinity], withRequiredAntiAffinity: [...this.#withAnti] };
+    return this.#lists;
+  }
+
+  /** Keeps the affinity sets in step with one node's pods (after any change on it). */
+  #track(ni: NodeInfo, present = true): void {
+    const flip = (set: Set<NodeInfo>, want: boolean) => {
+      if (want === set.has(ni)) return;
+      if (want) set.add(ni);
+      else set.delete(ni);
+      this.#lists = undefined;
+    };
+    flip(this.#withAffinity, present && ni.podsWithAffinity().size > 0);
+    flip(this.#withAnti, present && ni.podsWithRequiredAntiAffinity().size > 0);
   }
 
   nodeInfo(name: string): NodeInfo | undefined {
@@ -59,6 +82,7 @@ export class SchedulerCache {
     this.#orphans.delete(name);
     this.#nodes.set(name, ni);
     this.#list = undefined;
+    this.#track(ni);
   }
 
   updateNode(node: Node): void {
@@ -75,12 +99,15 @@ export class SchedulerCache {
     if (keep.size > 0) this.#orphans.set(name, keep);
     this.#nodes.delete(name);
     this.#list = undefined;
+    this.#track(ni, false);
   }
 
   #place(pod: Pod, node: string): void {
     const ni = this.#nodes.get(node);
-    if (ni) ni.addPod(pod);
-    else {
+    if (ni) {
+      ni.addPod(pod);
+      this.#track(ni);
+    } else {
       let m = this.#orphans.get(node);
       if (!m) this.#orphans.set(node, (m = new Map()));
       m.set(podKey(pod), pod);
@@ -88,7 +115,9 @@ export class SchedulerCache {
   }
 
   #unplace(key: string, node: string): void {
-    if (!this.#nodes.get(node)?.removePod(key)) {
+    const ni = this.#nodes.get(node);
+    if (ni?.removePod(key)) this.#track(ni);
+    else {
       const m = this.#orphans.get(node);
       m?.delete(key);
       if (m?.size === 0) this.#orphans.delete(node);

@@ -54,6 +54,20 @@ export interface Handle {
   nodeInfos(): readonly NodeInfo[];
   /** Labels of a namespace (for namespaceSelector in pod affinity), undefined when unknown. */
   namespaceLabels(name: string): Record<string, string> | undefined;
+  /**
+   * The nodes of this cycle's snapshot that hold pods with pod (anti-)affinity, and with required
+   * anti-affinity (the snapshot's HavePodsWithAffinityNodeInfoList and
+   * HavePodsWithRequiredAntiAffinityNodeInfoList), so InterPodAffinity need not walk every node;
+   * undefined when the snapshot does not keep them (then plugins filter nodeInfos()).
+   */
+  havePodsWithAffinity?(): readonly NodeInfo[] | undefined;
+  havePodsWithRequiredAntiAffinity?(): readonly NodeInfo[] | undefined;
+}
+
+/** What the cache keeps alongside its node list for InterPodAffinity. */
+export interface AffinityNodeLists {
+  withAffinity: readonly NodeInfo[];
+  withRequiredAntiAffinity: readonly NodeInfo[];
 }
 
 export interface Plugin {

@@ -4,7 +4,7 @@
  * starting where the last cycle stopped), Score with normalization and weights, and the pick of
  * the highest score with ties broken by the injected random source (reservoir sampling).
  */
-import { SUCCESS, Status, type AnyPlugin, type BindPlugin, type CycleState, type FilterPlugin, type Handle, type NodeScore, type PluginContext, type PostFilterPlugin, type PreFilterPlugin, type ScorePlugin } from './framework.ts';
+import { SUCCESS, Status, type AffinityNodeLists, type AnyPlugin, type BindPlugin, type CycleState, type FilterPlugin, type Handle, type NodeScore, type PluginContext, type PostFilterPlugin, type PreFilterPlugin, type ScorePlugin } from './framework.ts';
 import { fitErrorMessage, type Diagnosis } from './fit-error.ts';
 import type { NodeInfo } from './node-info.ts';
 import { REGISTRY, validateProfile, type ExtensionPoint, type Profile } from './profile.ts';
@@ -30,6 +30,8 @@ export class Framework {
   readonly profile: Profile;
   readonly #deps: RuntimeDeps;
   #nodes: readonly NodeInfo[] = [];
+  /** The cache's lists for #nodes; undefined during preemption's dry runs over other node lists. */
+  #lists: AffinityNodeLists | undefined;
   #nextStart = 0;
   readonly preFilters: PreFilterPlugin[] = [];
   readonly filters: FilterPlugin[] = [];
@@ -44,6 +46,8 @@ export class Framework {
     const handle: Handle = {
       nodeInfos: () => this.#nodes,
       namespaceLabels: (n) => deps.namespaceLabels?.(n),
+      havePodsWithAffinity: () => this.#lists?.withAffinity,
+      havePodsWithRequiredAntiAffinity: () => this.#lists?.withRequiredAntiAffinity,
     };
     const ctx: PluginContext = {
       handle,
@@ -69,11 +73,14 @@ export class Framework {
 
   #withNodes<T>(nodes: readonly NodeInfo[], fn: () => T): T {
     const saved = this.#nodes;
+    const savedLists = this.#lists;
     this.#nodes = nodes;
+    this.#lists = undefined;
     try {
       return fn();
     } finally {
       this.#nodes = saved;
+      this.#lists = savedLists;
     }
   }
 
@@ -108,9 +115,13 @@ export class Framework {
     return Math.max(Math.trunc((numAll * pct) / 100), MIN_FEASIBLE_NODES);
   }
 
-  /** One scheduling decision over `nodes` (synchronous up to PostFilter, so the snapshot cannot change under it). */
-  async schedulePod(pod: Pod, nodes: readonly NodeInfo[]): Promise<ScheduleResult> {
+  /**
+   * One scheduling decision over `nodes` (synchronous up to PostFilter, so the snapshot cannot
+   * change under it); `lists`, when given, are the nodes among `nodes` with affinity pods.
+   */
+  async schedulePod(pod: Pod, nodes: readonly NodeInfo[], lists?: AffinityNodeLists): Promise<ScheduleResult> {
     this.#nodes = nodes;
+    this.#lists = lists;
     if (nodes.length === 0) return { kind: 'error', message: 'no nodes available to schedule pods' };
     const { state, status } = this.runPreFilters(pod, nodes);
     const statuses = new Map<string, Status>();

@@ -140,7 +140,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
     const fw = frameworks.get(schedulerNameOf(current))!;
     let result;
     try {
-      result = await fw.schedulePod(current, cache.nodeInfos());
+      result = await fw.schedulePod(current, cache.nodeInfos(), cache.affinityNodeLists());
     } catch (err) {
       result = { kind: 'error' as const, message: err instanceof Error ? err.message : String(err) };
     }

@@ -39,6 +39,12 @@ const pair = (key: string, value: string) => `${key}\u0000${value}`;
 
 interface State { affinity: Term[]; anti: Term[]; existingAnti: Map<string, number>; affinityCounts: Map<string, number>; antiCounts: Map<string, number> }
 
+/** The cache's list when `nodes` is the cycle's snapshot, else (preemption's dry runs, tests) filtered here. */
+function nodesWith(handle: Handle, nodes: readonly NodeInfo[], kind: 'affinity' | 'anti'): readonly NodeInfo[] {
+  const kept = nodes === handle.nodeInfos() ? (kind === 'affinity' ? handle.havePodsWithAffinity?.() : handle.havePodsWithRequiredAntiAffinity?.()) : undefined;
+  return kept ?? nodes.filter((n) => (kind === 'affinity' ? n.podsWithAffinity() : n.podsWithRequiredAntiAffinity()).size > 0);
+}
+
 function inc(m: Map<string, number>, k: string, by = 1): void {
   m.set(k, (m.get(k) ?? 0) + by);
 }
@@ -49,18 +55,20 @@ export function interPodAffinity(handle: Handle, args: { hardPodAffinityWeight?:
     name: 'InterPodAffinity',
     preFilter(state, pod, nodes) {
       const s: State = { affinity: required(pod, 'podAffinity'), anti: required(pod, 'podAntiAffinity'), existingAnti: new Map(), affinityCounts: new Map(), antiCounts: new Map() };
-      let anyExistingAnti = false;
-      for (const n of nodes) {
-        const anti = n.podsWithRequiredAntiAffinity();
-        if (anti.size === 0 && s.affinity.length === 0 && s.anti.length === 0) continue;
+      const own = s.affinity.length > 0 || s.anti.length > 0;
+      const antiNodes = nodesWith(handle, nodes, 'anti');
+      // Upstream's PreFilter returns Skip when neither the pod nor any placed pod has such terms.
+      if (!own && antiNodes.length === 0) return SKIP;
+      for (const n of antiNodes) {
         const labels = n.node.metadata.labels ?? {};
-        for (const existing of anti) {
-          anyExistingAnti = true;
+        for (const existing of n.podsWithRequiredAntiAffinity()) {
           for (const t of required(existing, 'podAntiAffinity')) {
             if (Object.hasOwn(labels, t.topologyKey) && termMatchesPod(t, existing, pod, handle)) inc(s.existingAnti, pair(t.topologyKey, labels[t.topologyKey]!));
           }
         }
-        if (s.affinity.length === 0 && s.anti.length === 0) continue;
+      }
+      if (own) for (const n of nodes) {
+        const labels = n.node.metadata.labels ?? {};
         for (const existing of n.pods) {
           for (const t of s.affinity) {
             if (Object.hasOwn(labels, t.topologyKey) && termMatchesPod(t, pod, existing, handle)) inc(s.affinityCounts, pair(t.topologyKey, labels[t.topologyKey]!));
@@ -70,7 +78,6 @@ export function interPodAffinity(handle: Handle, args: { hardPodAffinityWeight?:
           }
         }
       }
-      if (!anyExistingAnti && s.affinity.length === 0 && s.anti.length === 0) return SKIP;
       state.set(STATE_KEY, s);
       return undefined;
     },
@@ -90,9 +97,11 @@ export function interPodAffinity(handle: Handle, args: { hardPodAffinityWeight?:
     preScore(state, pod, nodes) {
       const hasPreferred = preferred(pod, 'podAffinity').length + preferred(pod, 'podAntiAffinity').length > 0;
       const all = handle.nodeInfos();
-      if (!hasPreferred && !all.some((n) => n.podsWithAffinity().size > 0)) return SKIP;
+      const affinityNodes = nodesWith(handle, all, 'affinity');
+      if (!hasPreferred && affinityNodes.length === 0) return SKIP;
       const scores = new Map<string, number>();
-      for (const n of all) {
+      // Without preferred terms of its own, only placed pods' terms count: nodes without such pods add nothing.
+      for (const n of hasPreferred ? all : affinityNodes) {
         const labels: Record<string, string> = n.node.metadata.labels ?? {};
         const add = (t: Term, w: number, owner: Pod, target: Pod) => {
           if (w !== 0 && Object.hasOwn(labels, t.topologyKey) && termMatchesPod(t, owner, target, handle)) inc(scores, pair(t.topologyKey, labels[t.topologyKey]!), w);

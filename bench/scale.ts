@@ -1,0 +1,236 @@
+/**
+ * The scale scenario (issue 12): a control plane with its scheduler in its own process, N
+ * simulated nodes and a pod watch in this process, and a load client creating M bare pods through
+ * the API at bounded concurrency. Reports create latency over the whole run and per window (the
+ * p99 target holds "throughout"), scheduling throughput from the times the watch first shows each
+ * pod's spec.nodeName (sustained = the middle 80% of the bindings), the control plane's RSS, and
+ * with a profile directory a CPU profile summary of the control plane over the run.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { RestClient } from '../src/cluster/client/rest-client.ts';
+import { resources } from '../src/cluster/client/resources.ts';
+import type { K8sObject, WatchHandle } from '../src/cluster/client/types.ts';
+import { startSimNodes, type SimNodes } from '../src/cluster/sim/sim-nodes.ts';
+import { summarizeProfile } from './profile-summary.ts';
+import { RawConnection } from './raw-client.ts';
+import { spawnServer, type ServerProcess } from './server-process.ts';
+import { round, summarize, type LatencySummary } from './stats.ts';
+
+export interface ScaleOptions {
+  nodes: number;
+  pods: number;
+  /** Create requests in flight at most. */
+  concurrency: number;
+  dataDir: string;
+  cpuProfDir?: string;
+  /** Give up when no pod was bound for this long. */
+  stallMs: number;
+  windowMs: number;
+  /** Watch backlog per watcher in events (the server's default, 100, when unset). */
+  watchBacklogEvents?: number;
+  progress(msg: string): void;
+}
+
+export interface ScaleResult {
+  nodes: number;
+  pods: number;
+  concurrency: number;
+  watchBacklogEvents: number | null;
+  /** How often the server ended this bench's own pod watch (a watcher that falls 100 events behind is closed). */
+  benchWatchRestarts: number;
+  phasesMs: { startControlPlane: number; registerNodes: number; createPods: number; allBound: number | null };
+  create: { latencyMs: LatencySummary; errors: number; statuses: Record<string, number>; rps: number; worstWindowP99Ms: number; windows: Array<{ atS: number; requests: number; p99Ms: number }> };
+  scheduling: { bound: number; sustainedPodsPerSec: number | null; overallPodsPerSec: number | null; createToBindMs: LatencySummary | null };
+  controlPlane: { rssMiB: number | null; peakRssMiB: number | null; cpuSeconds: number; cpuPctOfOneCore: number };
+  targets: { sustained1000PodsPerSec: boolean | null; createP99Under1sThroughout: boolean; rssUnder4GiB: boolean | null };
+  profile?: ReturnType<typeof summarizeProfile>;
+}
+
+const NS = 'bench-scale';
+
+export function podBody(i: number): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `p-${i}`, namespace: NS, labels: { app: 'scale', group: `g${i % 100}` } },
+    spec: {
+      automountServiceAccountToken: false,
+      containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '64Mi' } } }],
+    },
+  });
+}
+
+/** VmRSS and VmHWM (peak) of a process, in MiB; null where /proc is not there (not Linux). */
+function rssOf(pid: number): { rss: number | null; peak: number | null } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => {
+      const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+      return m ? round(Number(m[1]) / 1024, 1) : null;
+    };
+    return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+  } catch {
+    return { rss: null, peak: null };
+  }
+}
+
+/** Records the first time the watch shows each pod bound (creates before the watch are not missed: it starts first). */
+function watchBindings(client: RestClient, rv: string, boundAt: Map<string, number>, onBound: () => void): WatchHandle & { restarts(): number } {
+  let handle: WatchHandle | undefined;
+  let closed = false;
+  let lastRv = rv;
+  let restarts = 0;
+  const open = () => {
+    handle = client.watch<K8sObject>(resources.pods, NS, { resourceVersion: lastRv }, (e) => {
+      const o = e.object as K8sObject & { spec?: { nodeName?: string } };
+      if (e.type === 'ERROR' || e.type === 'BOOKMARK') return;
+      lastRv = o.metadata.resourceVersion ?? lastRv;
+      const name = o.metadata.name ?? '';
+      if (o.spec?.nodeName && !boundAt.has(name)) {
+        boundAt.set(name, performance.now());
+        onBound();
+      }
+    }, () => {
+      // The server ends watches now and then: go on from the last revision seen.
+      if (closed) return;
+      restarts++;
+      setTimeout(open, 100);
+    });
+  };
+  open();
+  return { close() { closed = true; handle?.close(); }, restarts: () => restarts };
+}
+
+export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
+  const t0 = performance.now();
+  const server: ServerProcess = await spawnServer('portcullis', {
+    dataDir: o.dataDir,
+    cpuProfDir: o.cpuProfDir,
+    env: { BENCH_CONTROL_PLANE: JSON.stringify({ controllers: [], leaderElect: false, ...(o.watchBacklogEvents ? { watch: { maxBacklogEvents: o.watchBacklogEvents } } : {}) }) },
+  });
+  let sim: SimNodes | undefined;
+  const clients: RestClient[] = [];
+  let watch: ReturnType<typeof watchBindings> | undefined;
+  try {
+    const tStarted = performance.now();
+    const { tls } = server.target;
+    const config = (agent: string) => ({ server: `https://${server.target.host}:${server.target.port}`, identity: { caPem: tls.caPem, certPem: tls.certPem, keyPem: tls.keyPem }, userAgent: `portcullis-bench/${agent}` });
+    const admin = new RestClient(config('scale'));
+    const simClient = new RestClient(config('sim'));
+    const watcher = new RestClient(config('watch'));
+    clients.push(admin, simClient, watcher);
+    await admin.create(resources.namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    // No controllers run: the ServiceAccount admission plugin needs the default account to exist.
+    await admin.create(resources.serviceaccounts, NS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: NS } });
+    o.progress(`scale: registering ${o.nodes} simulated nodes`);
+    sim = await startSimNodes({ client: simClient, count: o.nodes, maxInFlight: 16 });
+    const tRegistered = performance.now();
+
+    const boundAt = new Map<string, number>();
+    let lastBound = performance.now();
+    const rv = (await watcher.list(resources.pods, NS, { limit: 1 })).metadata.resourceVersion;
+    watch = watchBindings(watcher, rv, boundAt, () => (lastBound = performance.now()));
+
+    const cpuStart = await server.cpuMicros();
+    const saveProfile = await server.profile();
+    o.progress(`scale: creating ${o.pods} pods, ${o.concurrency} in flight`);
+    const createdAt = new Float64Array(o.pods);
+    const latency = new Float64Array(o.pods);
+    const doneAt = new Float64Array(o.pods);
+    const statuses: Record<string, number> = {};
+    let errors = 0;
+    let next = 0;
+    const tCreate = performance.now();
+    const worker = async () => {
+      const conn = new RawConnection(server.target);
+      try {
+        while (next < o.pods) {
+          const i = next++;
+          const a = performance.now();
+          let status = -1;
+          try {
+            status = (await conn.request('POST', `/api/v1/namespaces/${NS}/pods`, podBody(i), 30_000)).status;
+          } catch {
+            conn.close();
+          }
+          const b = performance.now();
+          createdAt[i] = a;
+          latency[i] = b - a;
+          doneAt[i] = b;
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          if (status !== 201) errors++;
+          if (i > 0 && i % Math.max(1, Math.floor(o.pods / 10)) === 0) o.progress(`  ${i} created, ${boundAt.size} bound`);
+        }
+      } finally {
+        conn.close();
+      }
+    };
+    await Promise.all(Array.from({ length: o.concurrency }, worker));
+    const tCreated = performance.now();
+    const wanted = o.pods - errors;
+    o.progress(`scale: all created in ${round((tCreated - tCreate) / 1000, 1)} s; waiting for ${wanted - boundAt.size} more bindings`);
+    while (boundAt.size < wanted && performance.now() - lastBound < o.stallMs) await new Promise((r) => setTimeout(r, 200));
+    const tBound = boundAt.size >= wanted ? performance.now() : null;
+    const cpuEnd = await server.cpuMicros();
+    const mem = rssOf(server.pid);
+
+    let profile: ScaleResult['profile'];
+    if (o.cpuProfDir) {
+      await saveProfile('scale');
+      profile = summarizeProfile(JSON.parse(readFileSync(join(o.cpuProfDir, 'portcullis-scale.cpuprofile'), 'utf8')), 15);
+    }
+
+    // Per-window p99 of the creates that finished in each window.
+    const windows: ScaleResult['create']['windows'] = [];
+    const nWin = Math.max(1, Math.ceil((tCreated - tCreate) / o.windowMs));
+    const buckets: number[][] = Array.from({ length: nWin }, () => []);
+    for (let i = 0; i < o.pods; i++) buckets[Math.min(nWin - 1, Math.floor((doneAt[i]! - tCreate) / o.windowMs))]!.push(latency[i]!);
+    buckets.forEach((b, w) => windows.push({ atS: round((w * o.windowMs) / 1000, 1), requests: b.length, p99Ms: summarize(b).p99 }));
+    const worstWindowP99Ms = Math.max(...windows.filter((w) => w.requests > 0).map((w) => w.p99Ms));
+
+    const times = [...boundAt.values()].sort((a, b) => a - b);
+    let sustained: number | null = null;
+    if (times.length >= 100) {
+      const lo = Math.floor(times.length * 0.1);
+      const hi = Math.floor(times.length * 0.9);
+      sustained = round(((hi - lo) / (times[hi]! - times[lo]!)) * 1000, 1);
+    }
+    const overall = times.length ? round((times.length / (times[times.length - 1]! - tCreate)) * 1000, 1) : null;
+    const createToBind: number[] = [];
+    for (const [name, at] of boundAt) {
+      const i = Number(name.slice(2));
+      if (createdAt[i]) createToBind.push(at - createdAt[i]!);
+    }
+    const cpuSeconds = round((cpuEnd - cpuStart) / 1e6, 1);
+    const createP99 = summarize(latency).p99;
+    return {
+      nodes: o.nodes,
+      pods: o.pods,
+      concurrency: o.concurrency,
+      watchBacklogEvents: o.watchBacklogEvents ?? null,
+      benchWatchRestarts: watch.restarts(),
+      phasesMs: {
+        startControlPlane: Math.round(tStarted - t0),
+        registerNodes: Math.round(tRegistered - tStarted),
+        createPods: Math.round(tCreated - tCreate),
+        allBound: tBound === null ? null : Math.round(tBound - tCreate),
+      },
+      create: { latencyMs: summarize(latency), errors, statuses, rps: round((o.pods / (tCreated - tCreate)) * 1000, 1), worstWindowP99Ms, windows },
+      scheduling: { bound: boundAt.size, sustainedPodsPerSec: sustained, overallPodsPerSec: overall, createToBindMs: createToBind.length ? summarize(createToBind) : null },
+      controlPlane: { rssMiB: mem.rss, peakRssMiB: mem.peak, cpuSeconds, cpuPctOfOneCore: round((cpuSeconds * 1e5) / ((tBound ?? performance.now()) - tCreate), 1) },
+      targets: {
+        sustained1000PodsPerSec: sustained === null ? null : sustained >= 1000,
+        createP99Under1sThroughout: createP99 <= 1000 && worstWindowP99Ms <= 1000,
+        rssUnder4GiB: mem.peak === null ? null : mem.peak <= 4096,
+      },
+      ...(profile ? { profile } : {}),
+    };
+  } finally {
+    watch?.close();
+    sim?.stop();
+    for (const c of clients) c.close();
+    await server.stop();
+  }
+}
