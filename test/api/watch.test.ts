@@ -5,6 +5,9 @@ import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 let c: TestCluster;
 before(async () => {
   c = await startTestCluster();
+  // The controllers' own first writes (kube-root-ca.crt, default ServiceAccounts) come in over
+  // the API after start: events in the default namespace are counted from after them.
+  await c.settled();
 });
 after(async () => {
   await c.close();
