@@ -55,10 +55,15 @@ export function decodeEvent<T>(e: EncodedEvent): WatchEvent<T> {
 }
 
 /**
- * Upstream gives an unindexed cache watcher a channel of at most 100 events; bytes bound what
- * a few large objects can pin (an object is at most ~1.5 MiB, and an event may carry two).
+ * Upstream's cacher gives a watcher two channels of up to 100 events (1,000 for indexed
+ * watches) and then blocks the dispatch for a time budget before it gives up on a slow watcher;
+ * here the events wait only while the client's socket is full, with nothing like that grace.
+ * The in-process controllers and scheduler read on the server's own event loop, so a burst of
+ * writes fills their sockets for a moment: 1,000 events keep them from being cut and relisting
+ * (measured in the scale bench), while the bytes bound what any watcher can pin (an object is
+ * at most ~1.5 MiB, and an event may carry two).
  */
-export const DEFAULT_WATCH_BACKLOG: Readonly<WatchBacklog> = Object.freeze({ maxEvents: 100, maxBytes: 8 * 1024 * 1024 });
+export const DEFAULT_WATCH_BACKLOG: Readonly<WatchBacklog> = Object.freeze({ maxEvents: 1000, maxBytes: 8 * 1024 * 1024 });
 
 /** JSON sizes of shared frozen values, computed once however many watchers queue them. */
 const objectSizes = new WeakMap<object, number>();
