@@ -10,6 +10,7 @@ import { SharedInformerFactory } from './client/informer.ts';
 import { controllerIdentity, KUBE_CONTROLLER_MANAGER, type ComponentIdentity } from './client/identities.ts';
 import type { ApiClient, ClientConfig, ClientIdentity, Controller } from './client/types.ts';
 import { CONTROLLERS, newControllerQueue, selectControllers, type ControllerDescriptor } from './controllers/registry.ts';
+import type { ResourceDiscovery } from './controllers/resource-discovery.ts';
 import { runWhileLeading, type GateLog, type LeaderElectionSettings } from './leader-gate.ts';
 import { KUBERNETES_MAJOR, KUBERNETES_MINOR } from '../server/version.ts';
 
@@ -35,6 +36,10 @@ export interface ControllerManagerOptions {
   log: GateLog;
   now?: () => number;
   random?: () => number;
+  /** The resources served now, for the namespace, quota and garbage collector controllers. */
+  discovery?: ResourceDiscovery;
+  /** The cluster CA certificate the root CA publisher puts in every namespace (--root-ca-file). */
+  rootCaPem?: string;
   /** Default: a RestClient (tests pass fakes). */
   makeClient?: (config: ClientConfig) => ApiClient;
 }
@@ -73,7 +78,7 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
     for (const d of selected) {
       const client = useSa ? clientFor(d.name, opts.mintIdentity(controllerIdentity(d.serviceAccount))) : clientFor(d.name, managerIdentity);
       try {
-        const controller = d.start({ client, informers, log: opts.log, now, random, newQueue: () => newControllerQueue(d.name, now) });
+        const controller = d.start({ client, informers, log: opts.log, now, random, newQueue: () => newControllerQueue(d.name, now), discovery: opts.discovery, caPem: opts.rootCaPem });
         live.set(d.name, { controller, client });
       } catch (err) {
         client.close();
@@ -91,8 +96,10 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
       async stop() {
         const all = [...live.values()];
         live.clear();
-        await Promise.all(all.map((c) => c.controller.stop()));
+        // Informers first: a worker still waiting for a cache that never synced (a resource
+        // whose list keeps failing) is released by the stop, instead of holding up ours for ever.
         informers.stop();
+        await Promise.all(all.map((c) => c.controller.stop()));
         for (const c of all) c.client.close();
         informerClient.close();
       },

@@ -16,10 +16,8 @@ import type { AdmissionSelection } from '../admission/registry.ts';
 import { serviceAccountTokens, type ServiceAccountFlags } from './service-accounts.ts';
 import { buildOidcAuthenticators } from '../authn/oidc/build.ts';
 import type { OidcFlags } from '../authn/oidc/flags.ts';
-import { startGarbageCollector } from '../cluster/controllers/garbage-collector.ts';
 import { startCrdController } from '../cluster/controllers/crd.ts';
 import { startCompactor } from '../storage/compactor.ts';
-import { loopbackUrl, startCoreControllers } from '../cluster/controllers/core-controllers.ts';
 import { discoveryFromRegistry } from '../cluster/controllers/resource-discovery.ts';
 import { startAggregation, type AggregatorOptions } from './aggregation/index.ts';
 import { hostname } from 'node:os';
@@ -130,17 +128,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
     if (opts.port === 0) await finish(port);
     for (const stop of [
-      startGarbageCollector(server.ctx),
       startCrdController(server.ctx),
       startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
-      // As API clients with their own identities (nothing here writes the store).
-      startCoreControllers({ server: loopbackUrl(opts.bindAddress, port), ca: { certPem: pki.caCertPem, keyPem: pki.caKeyPem }, discovery: discoveryFromRegistry(server.ctx.registry), log, now: () => new Date() }),
       startAggregation(server.ctx, opts.aggregation),
     ]) {
       undo.push(stop);
     }
     // The controller manager and the scheduler reach this server as any client would: loopback
-    // HTTPS, each with its own client certificate from the cluster CA (k3s does the same).
+    // HTTPS, each with its own client certificate from the cluster CA (k3s does the same). Every
+    // controller runs there, under its leader election, the core ones (service accounts, root CA,
+    // quota, namespaces, garbage collection) included: no controller writes the store directly.
+    // Which resources exist is read from this server's registry (as data), as its discovery.
     const ca = { certPem: pki.caCertPem, keyPem: pki.caKeyPem };
     const mintIdentity = (id: ComponentIdentity) => mintClientIdentity(ca, id, { now: new Date() });
     const loopbackHost = opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress === '::' ? '[::1]' : host;
@@ -149,7 +147,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const election = () => ((opts.leaderElect ?? true) ? { identity: `${hostname()}_${randomUUID()}` } : false);
     let controllerManager: ControllerManager | undefined;
     if (opts.controllers?.length !== 0) {
-      const cm = startControllerManager({ server: loopback, mintIdentity, controllers: opts.controllers, leaderElection: election(), log: log.child({ component: 'kube-controller-manager' }) });
+      const cm = startControllerManager({ server: loopback, mintIdentity, controllers: opts.controllers, leaderElection: election(), discovery: discoveryFromRegistry(server.ctx.registry), rootCaPem: pki.caCertPem, log: log.child({ component: 'kube-controller-manager' }) });
       undo.push(() => cm.stop());
       controllerManager = cm;
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../src/server/control-plane.ts';
 import { issueCert } from '../../src/pki/certs.ts';
+import { CORE_CONTROLLERS } from '../../src/cluster/controllers/registry.ts';
 import { TestClient } from './client.ts';
 
 export interface TestCluster {
@@ -18,13 +19,17 @@ export interface TestCluster {
 }
 
 /**
- * The controller manager and the scheduler are off unless asked for (`controllers: ['*'],
- * scheduler: true`): API tests see their objects exactly as they wrote them, as upstream's
- * integration tests run a bare kube-apiserver.
+ * The controller manager runs only the core controllers (CORE_CONTROLLERS: default
+ * ServiceAccounts, kube-root-ca.crt, namespace deletion, quota status, garbage collection), which
+ * API tests rely on as on part of the API server; workload controllers and the scheduler are off
+ * unless asked for (`controllers: ['*'], scheduler: true`; the core ones stay on unless disabled
+ * with '-name'), so API tests see their objects exactly as they wrote them. Leader election is on
+ * only when controllers or the scheduler are asked for: a Lease renewed every 2 s would move the
+ * store's revision under tests that compare list resourceVersions.
  */
 export async function startTestCluster(opts: { dataDir?: string; keep?: boolean; authn?: ControlPlaneOptions['authn']; oidc?: ControlPlaneOptions['oidc']; admission?: ControlPlaneOptions['admission']; controllers?: string[]; scheduler?: boolean } = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'portcullis-test-'));
-  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', authn: opts.authn, oidc: opts.oidc, admission: opts.admission, controllers: opts.controllers ?? [], scheduler: opts.scheduler ?? false });
+  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', authn: opts.authn, oidc: opts.oidc, admission: opts.admission, controllers: [...(opts.controllers ?? []), ...CORE_CONTROLLERS], scheduler: opts.scheduler ?? false, leaderElect: opts.controllers !== undefined || opts.scheduler === true });
   const admin = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem });
   const clients: TestClient[] = [admin];
   return {

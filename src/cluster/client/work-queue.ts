@@ -4,9 +4,6 @@
  * meanwhile it goes back in line when done() is called; addAfter delays; addRateLimited delays
  * by the controller default rate limiter: the larger of a per-key exponential backoff
  * (5 ms·2^failures, at most 1000 s) and an overall token bucket (10 qps, burst 100).
- *
- * src/cluster/controllers/key-queue.ts is the older queue the store-backed controllers use (one
- * sync at a time, its own retry loop); it stays until they move onto this client.
  */
 import { realTimers, type Timers } from './timers.ts';
 import type { WorkQueue } from './types.ts';

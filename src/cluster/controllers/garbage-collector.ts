@@ -1,183 +1,305 @@
-import type { RestContext } from '../../server/rest/context.ts';
-import type { ListResult, WatchEvent } from '../../storage/types.ts';
-import { reflect } from '../../storage/reflector.ts';
-import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN } from '../../server/rest/delete.ts';
-import { rfc3339 } from '../../api/time.ts';
-import { mutate, withoutItem, type Obj } from './store-ops.ts';
-import { createKeyQueue, type KeyQueueOptions } from './key-queue.ts';
-
 /**
- * The garbage collector: ownerReferences drive deletion, as upstream's.
- *  - Background: when an owner is gone, dependents without any remaining owner are deleted.
- *  - Orphan: an owner carrying the `orphan` finalizer has its uid removed from its dependents'
- *    ownerReferences, then the finalizer removed.
- *  - Foreground: an owner carrying `foregroundDeletion` has its dependents deleted first (in the
- *    foreground too); the finalizer is removed once none is left.
+ * The garbage collector (upstream pkg/controller/garbagecollector) as an API client
+ * (system:serviceaccount:kube-system:generic-garbage-collector): ownerReferences drive deletion.
+ *  - Background: a dependent whose owners are all gone is deleted. "Gone" is never taken from the
+ *    caches alone: each owner the graph does not hold is looked up with a live GET and compared by
+ *    uid (upstream's isDangling), and the dependent itself is re-read before it is deleted with
+ *    its uid as precondition, so a stale cache can delay a deletion but never cause a wrong one.
+ *  - Orphan: an owner being deleted with the `orphan` finalizer has its uid removed from its
+ *    dependents' ownerReferences (merge patches with the read resourceVersion), then the finalizer
+ *    removed.
+ *  - Foreground: an owner being deleted with `foregroundDeletion` has its dependents deleted first
+ *    (in the foreground themselves when they have dependents); the finalizer is removed once no
+ *    dependent with blockOwnerDeletion is left.
  *
- * It keeps an index of every object by uid and of dependents by owner uid, fed by one reflector
- * over all of /registry/ (relisting when the watch breaks). It runs in-process against the store
- * (it does not yet go through the API with its own identity).
- *
- * One bad object never stops it: a stored value that is not an object is logged by key and left
- * out of the index, and each owner uid is reconciled on its own, a failure retried with backoff.
+ * The graph is built from the shared informers of every resource discovery lists (list, watch and
+ * delete); discovery is looked at again periodically and whenever a CustomResourceDefinition
+ * changes, so custom resources are covered (upstream's resyncMonitors). One queue keyed by uid;
+ * one object that cannot be processed is retried with backoff and stops nothing else.
  */
-export function startGarbageCollector(ctx: RestContext, opts: KeyQueueOptions = {}): () => void {
-  const byUid = new Map<string, string>(); // uid -> key
-  const dependents = new Map<string, Set<string>>(); // owner uid -> dependent keys
-  const objects = new Map<string, Obj>(); // key -> latest value
+import { isConflict, isNotFound } from '../client/errors.ts';
+import { realTimers, type Timers } from '../client/timers.ts';
+import type { ApiClient, Controller, DeleteOptions, Informer, InformerFactory, K8sObject, ResourceRef, WorkQueue } from '../client/types.ts';
+import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, isDeletingDependents, isOrphaning, nodeOf, OwnerGraph, ownerRefsOf, type GraphNode, type OwnerRef } from './gc-graph.ts';
+import { newQueueController, type ControllerLog } from './queue-controller.ts';
+import { groupResourceOf, type ResourceDiscovery } from './resource-discovery.ts';
 
-  const index = (key: string, o: Obj | undefined) => {
-    const prev = objects.get(key);
-    if (prev) {
-      for (const r of ownerRefs(prev)) dependents.get(r.uid)?.delete(key);
-      if (prev.metadata.uid && byUid.get(prev.metadata.uid) === key) byUid.delete(prev.metadata.uid);
-    }
-    if (!o) {
-      objects.delete(key);
-      return;
-    }
-    if (!isKubeObject(o)) {
-      ctx.log.error({ key }, 'garbage collector: stored value is not a Kubernetes object; ignoring it');
-      objects.delete(key);
-      return;
-    }
-    objects.set(key, o);
-    if (typeof o.metadata.uid === 'string' && o.metadata.uid) byUid.set(o.metadata.uid, key);
-    for (const r of ownerRefs(o)) {
-      let s = dependents.get(r.uid);
-      if (!s) dependents.set(r.uid, (s = new Set()));
-      s.add(key);
-    }
+export const GC_NAME = 'garbage-collector-controller';
+
+/** Upstream re-runs discovery for the collector every 30 s (garbageCollector.Sync's period). */
+const DEFAULT_RESYNC_MS = 30_000;
+/** A CRD change is looked at once the API server had time to serve (or stop serving) it. */
+const CRD_SETTLE_MS = 1_000;
+/** Conflicts retried in place when patching an object (client-go's retry.DefaultRetry: 5 steps). */
+const PATCH_ATTEMPTS = 5;
+
+const CRDS: ResourceRef = Object.freeze({ group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false });
+
+export interface GarbageCollectorDeps {
+  client: ApiClient;
+  informers: InformerFactory;
+  queue: WorkQueue;
+  log: ControllerLog;
+  discovery: ResourceDiscovery;
+  resyncMs?: number;
+  timers?: Timers;
+}
+
+export function newGarbageCollector(d: GarbageCollectorDeps): Controller {
+  const graph = new OwnerGraph();
+  const timers = d.timers ?? realTimers;
+  const monitored = new Map<string, Informer<K8sObject>>();
+  const enqueue = (uid: string | undefined) => {
+    if (uid) d.queue.add(uid);
   };
 
-  const reconcile = async (ownerUid: string) => {
-    const ownerKey = byUid.get(ownerUid);
-    const owner = ownerKey ? objects.get(ownerKey) : undefined;
-    const deps = [...(dependents.get(ownerUid) ?? [])];
-    if (!owner) {
-      // Background: the owner is gone.
-      return eachDependent(deps, async (k) => {
-        const d = objects.get(k);
-        if (!d) return;
-        const alive = ownerRefs(d).filter((r) => r.uid !== ownerUid && byUid.has(r.uid));
-        if (alive.length > 0) {
-          await mutate(ctx.store, k, (o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: (o.metadata.ownerReferences ?? []).filter((r: { uid: string }) => r.uid !== ownerUid) } }));
-        } else {
-          await deleteDependent(k, false);
-        }
+  const onUpsert = (resource: ResourceRef, o: K8sObject) => {
+    const n = nodeOf(resource, o);
+    if (!n) return;
+    const prev = graph.upsert(n);
+    // Owners the graph does not hold (yet, or any more): the dependent's sync verifies them live.
+    if (n.owners.some((r) => !graph.get(r.uid) || isDeletingDependents(graph.get(r.uid)))) enqueue(n.uid);
+    // Deletion started with a finalizer this collector serves.
+    if ((isOrphaning(n) && !isOrphaning(prev)) || (isDeletingDependents(n) && !isDeletingDependents(prev))) {
+      enqueue(n.uid);
+      if (isDeletingDependents(n)) for (const dep of graph.dependentsOf(n.uid)) enqueue(dep.uid);
+    }
+    // References dropped or unblocked may let a foreground owner finish.
+    for (const r of prev?.owners ?? []) if (isDeletingDependents(graph.get(r.uid))) enqueue(r.uid);
+  };
+
+  const onDelete = (o: K8sObject) => {
+    const uid = o.metadata?.uid;
+    if (typeof uid !== 'string') return;
+    const prev = graph.remove(uid);
+    for (const dep of graph.dependentsOf(uid)) enqueue(dep.uid);
+    for (const r of prev?.owners ?? ownerRefsOf(o)) if (graph.get(r.uid)?.deleting) enqueue(r.uid);
+  };
+
+  /** Starts monitoring what discovery lists now and was not monitored yet. */
+  const syncMonitors = () => {
+    let resources: ResourceRef[];
+    try {
+      resources = d.discovery();
+    } catch (err) {
+      d.log.error({ err }, `${GC_NAME}: resource discovery failed; keeping the monitors as they are`);
+      return;
+    }
+    for (const r of resources) {
+      const gr = groupResourceOf(r);
+      if (monitored.has(gr)) continue;
+      // A resource that stops being served keeps its informer (the shared factory cannot drop
+      // one): its list fails and backs off until the resource is served again.
+      const inf = d.informers.informer<K8sObject>(r);
+      monitored.set(gr, inf);
+      inf.addEventHandler({
+        add: (o) => onUpsert(r, o),
+        update: (_old, o) => onUpsert(r, o),
+        delete: onDelete,
       });
     }
-    const fins: string[] = owner.metadata.finalizers ?? [];
-    if (!owner.metadata.deletionTimestamp) return;
-    if (fins.includes(FINALIZER_ORPHAN)) {
-      await eachDependent(deps, (k) =>
-        mutate(ctx.store, k, (o) => {
-          const refs = (o.metadata.ownerReferences ?? []).filter((r: { uid: string }) => r.uid !== ownerUid);
-          const m = { ...o.metadata, ownerReferences: refs };
-          if (refs.length === 0) delete m.ownerReferences;
-          return { ...o, metadata: m };
-        }),
-      );
-      await mutate(ctx.store, ownerKey!, (o) => ({ ...o, metadata: { ...o.metadata, finalizers: withoutItem(o.metadata.finalizers, FINALIZER_ORPHAN) } }));
+  };
+
+  /** The served resource for an owner reference's apiVersion and kind (upstream's RESTMapper). */
+  const resourceFor = (ref: OwnerRef): ResourceRef => {
+    const group = ref.apiVersion.includes('/') ? ref.apiVersion.slice(0, ref.apiVersion.indexOf('/')) : '';
+    const r = d.discovery().find((x) => x.group === group && x.kind === ref.kind);
+    if (!r) throw new Error(`${GC_NAME}: no served resource for ${ref.kind} in ${ref.apiVersion}`);
+    return r;
+  };
+
+  /** Upstream's isDangling: the owner is gone, or another object of its name has another uid. */
+  const ownerState = async (ref: OwnerRef, dependent: GraphNode): Promise<'solid' | 'dangling' | 'waiting'> => {
+    const cached = graph.get(ref.uid);
+    // The cache may lag a deletion (then the owner looks solid: we only wait longer) but is
+    // never trusted for an absence.
+    if (cached && !cached.deleting) return 'solid';
+    const r = cached?.resource ?? resourceFor(ref);
+    let owner: K8sObject;
+    try {
+      owner = await d.client.get(r, r.namespaced ? dependent.namespace : '', ref.name);
+    } catch (err) {
+      if (isNotFound(err)) return 'dangling';
+      throw err;
+    }
+    if (owner.metadata.uid !== ref.uid) return 'dangling';
+    const fins: unknown = owner.metadata.finalizers;
+    return owner.metadata.deletionTimestamp && Array.isArray(fins) && fins.includes(FINALIZER_FOREGROUND) ? 'waiting' : 'solid';
+  };
+
+  /** The object as the server has it now; undefined when gone or replaced by another of its name. */
+  const getFresh = async (n: GraphNode): Promise<K8sObject | undefined> => {
+    try {
+      const o = await d.client.get(n.resource, n.namespace, n.name);
+      return o.metadata.uid === n.uid ? o : undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+
+  /** GET, change, merge-patch with the resourceVersion read; conflicts are retried on a fresh read. */
+  const patchFresh = async (n: GraphNode, change: (o: K8sObject) => Record<string, unknown> | undefined) => {
+    for (let attempt = 1; ; attempt++) {
+      const o = await getFresh(n);
+      if (!o) return;
+      const meta = change(o);
+      if (!meta) return;
+      try {
+        await d.client.patch(n.resource, n.namespace, n.name, 'merge', { metadata: { ...meta, uid: n.uid, resourceVersion: o.metadata.resourceVersion } });
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err) || attempt >= PATCH_ATTEMPTS) throw err;
+      }
+    }
+  };
+
+  const removeOwnerRefs = (n: GraphNode, uids: ReadonlySet<string>) =>
+    patchFresh(n, (o) => {
+      const refs: unknown[] = Array.isArray(o.metadata.ownerReferences) ? o.metadata.ownerReferences : [];
+      const keep = refs.filter((r) => !(r && typeof r === 'object' && uids.has((r as OwnerRef).uid)));
+      if (keep.length === refs.length) return undefined;
+      return { ownerReferences: keep.length > 0 ? keep : null };
+    });
+
+  const removeFinalizer = (n: GraphNode, finalizer: string) =>
+    patchFresh(n, (o) => {
+      const fins: unknown[] = Array.isArray(o.metadata.finalizers) ? o.metadata.finalizers : [];
+      if (!fins.includes(finalizer)) return undefined;
+      const keep = fins.filter((f) => f !== finalizer);
+      return { finalizers: keep.length > 0 ? keep : null };
+    });
+
+  const deleteObject = async (n: GraphNode, policy: DeleteOptions['propagationPolicy']) => {
+    try {
+      await d.client.delete(n.resource, n.namespace, n.name, { preconditions: { uid: n.uid }, propagationPolicy: policy });
+    } catch (err) {
+      // Gone already, or another object of that name now (the uid precondition failed).
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+  };
+
+  /** Runs `fn` for each; one failing does not stop the others, and the failures are reported together. */
+  const each = async <T>(items: T[], fn: (x: T) => Promise<void>) => {
+    const errs: unknown[] = [];
+    for (const x of items) {
+      try {
+        await fn(x);
+      } catch (err) {
+        errs.push(err);
+      }
+    }
+    if (errs.length > 0) throw new AggregateError(errs, `${GC_NAME}: ${errs.length} of ${items.length} dependents failed`);
+  };
+
+  /**
+   * Decisions from the absence of dependents (orphaning them, ending a foreground deletion) need
+   * every monitor's first list in: a dependent not listed yet would be missed. Background
+   * deletion does not wait: it never trusts an absence it has not confirmed live.
+   */
+  const requireSyncedGraph = () => {
+    // A resource no longer served (a CRD deleted before its first list) is not waited for.
+    const served = new Set(d.discovery().map(groupResourceOf));
+    const pending = [...monitored].filter(([gr, inf]) => served.has(gr) && !inf.hasSynced()).map(([gr]) => gr);
+    if (pending.length > 0) throw new Error(`${GC_NAME}: waiting for the caches of ${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', ...' : ''} to sync`);
+  };
+
+  /** Upstream's attemptToOrphanWorker: drop this owner from its dependents, then the finalizer. */
+  const orphan = async (owner: GraphNode) => {
+    requireSyncedGraph();
+    const only = new Set([owner.uid]);
+    await each(graph.dependentsOf(owner.uid), (dep) => removeOwnerRefs(dep, only));
+    await removeFinalizer(owner, FINALIZER_ORPHAN);
+  };
+
+  /** Upstream's attemptToDeleteItem for an object with owner references. */
+  const attemptToDelete = async (n: GraphNode, latest: K8sObject) => {
+    const refs = ownerRefsOf(latest);
+    if (refs.length === 0) return;
+    const solid: OwnerRef[] = [];
+    const dangling: OwnerRef[] = [];
+    const waiting: OwnerRef[] = [];
+    for (const ref of refs) {
+      const state = await ownerState(ref, n);
+      (state === 'solid' ? solid : state === 'dangling' ? dangling : waiting).push(ref);
+    }
+    if (solid.length > 0) {
+      // An owner remains: the references to gone owners and to owners waiting on their
+      // dependents are removed (else those owners would wait for ever).
+      if (dangling.length + waiting.length > 0) await removeOwnerRefs(n, new Set([...dangling, ...waiting].map((r) => r.uid)));
       return;
     }
-    if (fins.includes(FINALIZER_FOREGROUND)) {
-      const remaining = deps.filter((k) => objects.has(k));
-      if (remaining.length === 0) {
-        await mutate(ctx.store, ownerKey!, (o) => ({ ...o, metadata: { ...o.metadata, finalizers: withoutItem(o.metadata.finalizers, FINALIZER_FOREGROUND) } }));
-        return;
+    if (waiting.length > 0 && graph.dependentsOf(n.uid).length > 0) {
+      // Deleted in the foreground, its own dependents first; it no longer blocks its owners'
+      // deletion meanwhile (upstream's unblockOwnerReferences), so no owner waits in a cycle.
+      const waitingUids = new Set(waiting.map((r) => r.uid));
+      await patchFresh(n, (o) => {
+        const all: unknown[] = Array.isArray(o.metadata.ownerReferences) ? o.metadata.ownerReferences : [];
+        if (!all.some((r) => waitingUids.has((r as OwnerRef)?.uid) && (r as OwnerRef).blockOwnerDeletion === true)) return undefined;
+        return { ownerReferences: all.map((r) => (waitingUids.has((r as OwnerRef)?.uid) ? { ...(r as object), blockOwnerDeletion: false } : r)) };
+      });
+      return deleteObject(n, 'Foreground');
+    }
+    const fins: unknown = latest.metadata.finalizers;
+    const has = (f: string) => Array.isArray(fins) && fins.includes(f);
+    return deleteObject(n, has(FINALIZER_ORPHAN) ? 'Orphan' : has(FINALIZER_FOREGROUND) ? 'Foreground' : 'Background');
+  };
+
+  const sync = async (uid: string): Promise<void> => {
+    const n = graph.get(uid);
+    if (!n) return;
+    if (isOrphaning(n)) return orphan(n);
+    if (n.deleting && !isDeletingDependents(n)) return;
+    // Fresh from the server: the cache may hold an object already gone or replaced.
+    const latest = await getFresh(n);
+    if (!latest) return;
+    if (isDeletingDependents(n)) {
+      const blocking = graph.blockingDependentsOf(uid);
+      if (blocking.length === 0) {
+        requireSyncedGraph();
+        return removeFinalizer(n, FINALIZER_FOREGROUND);
       }
-      await eachDependent(remaining, (k) => deleteDependent(k, true));
+      for (const dep of blocking) if (!isDeletingDependents(dep)) enqueue(dep.uid);
+      return;
     }
+    return attemptToDelete(n, latest);
   };
 
-  /** Runs `fn` for every dependent; one that fails does not stop the others, and the failure is reported once all ran. */
-  const eachDependent = async (keys: string[], fn: (key: string) => Promise<void>) => {
-    const failed: Array<{ key: string; err: unknown }> = [];
-    for (const key of keys) {
-      try {
-        await fn(key);
-      } catch (err) {
-        failed.push({ key, err });
-      }
-    }
-    if (failed.length > 0) throw new AggregateError(failed.map((f) => f.err), `cannot process dependents ${failed.map((f) => f.key).join(', ')}`);
+  const inner = newQueueController({ name: GC_NAME, queue: d.queue, waitFor: [], sync, log: d.log });
+  let resync: unknown;
+  let crdTimer: unknown;
+  let stopped = false;
+  const scheduleResync = () => {
+    if (stopped) return;
+    resync = timers.setTimeout(() => {
+      syncMonitors();
+      scheduleResync();
+    }, d.resyncMs ?? DEFAULT_RESYNC_MS);
   };
-
-  /** Deletes a dependent, honouring its own finalizers (and cascading in the foreground if asked). */
-  const deleteDependent = async (key: string, foreground: boolean) => {
-    await mutate(ctx.store, key, (o) => {
-      if (o.metadata.deletionTimestamp) return undefined;
-      const hasDeps = (dependents.get(o.metadata.uid)?.size ?? 0) > 0;
-      const fins = [...(o.metadata.finalizers ?? [])];
-      if (foreground && hasDeps && !fins.includes(FINALIZER_FOREGROUND)) fins.push(FINALIZER_FOREGROUND);
-      if (fins.length === 0) return 'delete';
-      return { ...o, metadata: { ...o.metadata, finalizers: fins, deletionTimestamp: rfc3339(ctx.now()), deletionGracePeriodSeconds: 0 } };
-    });
+  const crdChanged = () => {
+    if (stopped || crdTimer !== undefined) return;
+    crdTimer = timers.setTimeout(() => {
+      crdTimer = undefined;
+      syncMonitors();
+    }, CRD_SETTLE_MS);
   };
+  syncMonitors();
+  d.informers.informer(CRDS).addEventHandler({ add: crdChanged, update: crdChanged, delete: crdChanged });
 
-  const queue = createKeyQueue('garbage collector', (uid) => reconcile(uid), ctx.log, opts);
-  const dirty = (uid: unknown) => {
-    if (typeof uid === 'string' && uid !== '') queue.add(uid);
-  };
-
-  const onEvent = (e: WatchEvent<Obj>) => {
-    const o = isKubeObject(e.value) ? e.value : undefined;
-    if (e.type === 'DELETED') {
-      index(e.key, undefined);
-      dirty(o?.metadata.uid);
-    } else {
-      index(e.key, e.value);
-      if (o?.metadata.deletionTimestamp) dirty(o.metadata.uid);
-    }
-    // A dependent that disappeared may unblock its foreground owners.
-    for (const r of ownerRefs(o)) dirty(r.uid);
-  };
-
-  const replace = (lists: ListResult[]) => {
-    byUid.clear();
-    dependents.clear();
-    objects.clear();
-    for (const item of lists[0]?.items ?? []) {
-      const v = item.value as Obj;
-      index(item.key, v);
-      if (isKubeObject(v) && v.metadata.deletionTimestamp) dirty(v.metadata.uid);
-    }
-    // Owners that vanished while we were not watching.
-    for (const uid of dependents.keys()) if (!byUid.has(uid)) dirty(uid);
-  };
-
-  const reflection = reflect(
-    ctx.store,
-    ['/registry/'],
-    {
-      replace,
-      event: (_i, e) => {
-        try {
-          onEvent(e as WatchEvent<Obj>);
-        } catch (err) {
-          ctx.log.error({ err, key: e.key }, 'garbage collector: cannot process an event; ignoring it');
-        }
-      },
+  return {
+    name: GC_NAME,
+    run(workers) {
+      scheduleResync();
+      // Workers start at once: one resource whose list keeps failing must not stop collection
+      // of all the others (what needs a synced graph checks it, see requireSyncedGraph).
+      inner.run(workers);
     },
-    { onError: (err) => ctx.log.error({ err }, 'garbage collector watch failed; relisting') },
-  );
-
-  return () => {
-    reflection.stop();
-    queue.stop();
+    async stop() {
+      stopped = true;
+      timers.clearTimeout(resync);
+      if (crdTimer !== undefined) timers.clearTimeout(crdTimer);
+      await inner.stop();
+    },
   };
-}
-
-function isKubeObject(v: unknown): v is Obj {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const m = (v as Obj).metadata;
-  return m !== null && typeof m === 'object' && !Array.isArray(m);
-}
-
-/** ownerReferences that name a uid; anything else in the list is ignored. */
-function ownerRefs(o: Obj | undefined): Array<{ uid: string }> {
-  const refs = o?.metadata.ownerReferences;
-  if (!Array.isArray(refs)) return [];
-  return refs.filter((r): r is { uid: string } => r !== null && typeof r === 'object' && typeof r.uid === 'string');
 }

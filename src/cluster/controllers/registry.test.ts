@@ -42,5 +42,10 @@ test('each registered controller acts as the service account its bootstrap role 
     ['certificatesigningrequest-signing-controller', 'certificate-controller'],
     ['pod-garbage-collector-controller', 'pod-garbage-collector'],
     ['horizontal-pod-autoscaler-controller', 'horizontal-pod-autoscaler'],
+    ['serviceaccount-controller', 'service-account-controller'],
+    ['root-ca-certificate-publisher-controller', 'root-ca-cert-publisher'],
+    ['resourcequota-controller', 'resourcequota-controller'],
+    ['namespace-controller', 'namespace-controller'],
+    ['garbage-collector-controller', 'generic-garbage-collector'],
   ]);
 });

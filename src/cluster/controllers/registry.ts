@@ -26,6 +26,12 @@ import { newCsrSigningController } from './certificates/signer.ts';
 import type { CertKeyPem } from '../../pki/ca.ts';
 import { newPodGCController } from './podgc.ts';
 import { newHpaController } from './hpa/controller.ts';
+import { newServiceAccountController } from './service-account.ts';
+import { newRootCaPublisher } from './root-ca-publisher.ts';
+import { newResourceQuotaController } from './resource-quota.ts';
+import { newNamespaceController } from './namespace.ts';
+import { newGarbageCollector } from './garbage-collector.ts';
+import type { ResourceDiscovery } from './resource-discovery.ts';
 
 /** What every controller factory is given. */
 export interface ControllerDeps {
@@ -40,6 +46,18 @@ export interface ControllerDeps {
   clusterSigningCa?: CertKeyPem;
   /** A fresh rate-limited work queue named after the controller. */
   newQueue(): WorkQueue;
+  /**
+   * The resources served now (namespace deletion, quota, garbage collection act on every one);
+   * a controller that needs it and is not given it fails to start, with the reason logged.
+   */
+  discovery?: ResourceDiscovery;
+  /** The cluster CA certificate published as kube-root-ca.crt (upstream's --root-ca-file). */
+  caPem?: string;
+}
+
+function need<T>(controller: string, what: string, v: T | undefined): T {
+  if (v === undefined) throw new Error(`${controller} needs ${what}, which this controller manager was not given`);
+  return v;
 }
 
 export interface ControllerDescriptor {
@@ -74,7 +92,19 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
   { name: 'certificatesigningrequest-signing-controller', aliases: ['csrsigning'], serviceAccount: 'certificate-controller', workers: 5, start: (d) => newCsrSigningController({ ...d, queue: d.newQueue(), ca: d.clusterSigningCa ?? missingSigningCa() }) },
   { name: 'pod-garbage-collector-controller', aliases: ['podgc'], serviceAccount: 'pod-garbage-collector', workers: 1, start: (d) => newPodGCController({ ...d, queue: d.newQueue() }) },
   { name: 'horizontal-pod-autoscaler-controller', aliases: ['horizontalpodautoscaling'], serviceAccount: 'horizontal-pod-autoscaler', workers: 5, start: (d) => newHpaController({ ...d, queue: d.newQueue() }) },
+  { name: 'serviceaccount-controller', aliases: ['serviceaccount'], serviceAccount: 'service-account-controller', workers: 1, start: (d) => newServiceAccountController({ ...d, queue: d.newQueue() }) },
+  { name: 'root-ca-certificate-publisher-controller', aliases: ['root-ca-cert-publisher'], serviceAccount: 'root-ca-cert-publisher', workers: 1, start: (d) => newRootCaPublisher({ ...d, queue: d.newQueue(), caPem: need('root-ca-certificate-publisher-controller', 'the root CA certificate', d.caPem) }) },
+  { name: 'resourcequota-controller', aliases: ['resourcequota'], serviceAccount: 'resourcequota-controller', workers: 5, start: (d) => newResourceQuotaController({ ...d, queue: d.newQueue(), discovery: need('resourcequota-controller', 'resource discovery', d.discovery), now: () => new Date(d.now()) }) },
+  { name: 'namespace-controller', aliases: ['namespace'], serviceAccount: 'namespace-controller', workers: 10, start: (d) => newNamespaceController({ ...d, queue: d.newQueue(), discovery: need('namespace-controller', 'resource discovery', d.discovery) }) },
+  { name: 'garbage-collector-controller', aliases: ['garbagecollector'], serviceAccount: 'generic-garbage-collector', workers: 20, start: (d) => newGarbageCollector({ ...d, queue: d.newQueue(), discovery: need('garbage-collector-controller', 'resource discovery', d.discovery) }) },
 ]);
+
+/**
+ * The controllers API tests rely on as on a part of the API server (default ServiceAccounts,
+ * kube-root-ca.crt, namespace deletion, quota status, garbage collection): test clusters run
+ * these by default, and no workload controller.
+ */
+export const CORE_CONTROLLERS: readonly string[] = Object.freeze(['serviceaccount-controller', 'root-ca-certificate-publisher-controller', 'resourcequota-controller', 'namespace-controller', 'garbage-collector-controller']);
 
 /** The signing controller without the CA fails to start (logged by the manager) rather than run unable to sign. */
 function missingSigningCa(): never {
