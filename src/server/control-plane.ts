@@ -16,7 +16,7 @@ import type { AdmissionSelection } from '../admission/registry.ts';
 import { serviceAccountTokens, type ServiceAccountFlags } from './service-accounts.ts';
 import { buildOidcAuthenticators } from '../authn/oidc/build.ts';
 import type { OidcFlags } from '../authn/oidc/flags.ts';
-import { startCrdController } from '../cluster/controllers/crd.ts';
+import { startCrdController } from './crd-controller.ts';
 import { startCompactor } from '../storage/compactor.ts';
 import { discoveryFromRegistry } from '../cluster/controllers/resource-discovery.ts';
 import { startAggregation, type AggregatorOptions } from './aggregation/index.ts';

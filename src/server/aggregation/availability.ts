@@ -7,7 +7,7 @@
  */
 import type { Store } from '../../storage/types.ts';
 import { rfc3339 } from '../../api/time.ts';
-import { mutate } from '../../cluster/controllers/store-ops.ts';
+import { mutate } from '../store-mutate.ts';
 import { EndpointError, resolveEndpoint } from './endpoint.ts';
 import { backendRequest, type ProxyClientCert } from './transport.ts';
 import { APISERVICE_PREFIX } from './api-services.ts';

@@ -1,14 +1,14 @@
-import type { RestContext } from '../../server/rest/context.ts';
-import type { ResourceDef } from '../../api/registry/resource-def.ts';
-import { ALL_VERBS, customResourcePrefix } from '../../api/registry/resource-def.ts';
-import { acceptedNames, crdAcceptedStatus } from '../../api/crd/crd-status.ts';
-import { claimedNames, namingVerdict, type NamingVerdict } from '../../api/crd/crd-naming.ts';
-import { crdVersionInfo, customResourceValidator } from '../../api/crd/crd-validator.ts';
-import { rfc3339 } from '../../api/time.ts';
-import { crdPrinterColumns } from '../../api/printers/index.ts';
-import { mutate, type Obj } from './store-ops.ts';
-import { jsonEqual } from '../../api/json-equal.ts';
-import { legacyCustomResourcePrefix, migrateLegacyCustomResources } from '../../api/crd/legacy-storage-migration.ts';
+import type { RestContext } from './rest/context.ts';
+import type { ResourceDef } from '../api/registry/resource-def.ts';
+import { ALL_VERBS, customResourcePrefix } from '../api/registry/resource-def.ts';
+import { acceptedNames, crdAcceptedStatus } from '../api/crd/crd-status.ts';
+import { claimedNames, namingVerdict, type NamingVerdict } from '../api/crd/crd-naming.ts';
+import { crdVersionInfo, customResourceValidator } from '../api/crd/crd-validator.ts';
+import { rfc3339 } from '../api/time.ts';
+import { crdPrinterColumns } from '../api/printers/index.ts';
+import { mutate, type Obj } from './store-mutate.ts';
+import { jsonEqual } from '../api/json-equal.ts';
+import { legacyCustomResourcePrefix, migrateLegacyCustomResources } from '../api/crd/legacy-storage-migration.ts';
 
 const CRD_PREFIX = '/registry/apiextensions.k8s.io/customresourcedefinitions/';
 /** Backoff of a failed legacy storage migration (it is retried until it succeeds: the resource is not served before). */

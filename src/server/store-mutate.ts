@@ -1,5 +1,10 @@
-import { StorageError, type Store } from '../../storage/types.ts';
-import { withDecodableManagedFields } from '../../api/apply/stored-managed-fields.ts';
+/**
+ * Read-modify-write of stored objects for the API server's own machinery (the CRD controller,
+ * APIService availability), which upstream runs inside kube-apiserver too. Controllers of the
+ * controller manager never use it: they are API clients (src/cluster).
+ */
+import { StorageError, type Store } from '../storage/types.ts';
+import { withDecodableManagedFields } from '../api/apply/stored-managed-fields.ts';
 
 export type Obj = Record<string, any> & { metadata: Record<string, any> };
 
