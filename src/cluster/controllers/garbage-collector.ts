@@ -33,6 +33,9 @@ const CRD_SETTLE_MS = 1_000;
 /** Conflicts retried in place when patching an object (client-go's retry.DefaultRetry: 5 steps). */
 const PATCH_ATTEMPTS = 5;
 
+/** Not monitored, as upstream's DefaultIgnoredResources: events are many, short-lived and own nothing. */
+const IGNORED = new Set(['/events', 'events.k8s.io/events']);
+
 const CRDS: ResourceRef = Object.freeze({ group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false });
 
 export interface GarbageCollectorDeps {
@@ -87,7 +90,7 @@ export function newGarbageCollector(d: GarbageCollectorDeps): Controller {
     }
     for (const r of resources) {
       const gr = groupResourceOf(r);
-      if (monitored.has(gr)) continue;
+      if (monitored.has(gr) || IGNORED.has(gr)) continue;
       // A resource that stops being served keeps its informer (the shared factory cannot drop
       // one): its list fails and backs off until the resource is served again.
       const inf = d.informers.informer<K8sObject>(r);
