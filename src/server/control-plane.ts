@@ -49,7 +49,11 @@ export interface ControlPlaneOptions {
   watch?: ServerOptions['watch'];
   /** --oidc-* flags or an --authentication-config file. */
   oidc?: { flags?: OidcFlags; authenticationConfigFile?: string };
-  /** The controller manager's --controllers (default ['*']); [] runs no controller manager. */
+  /**
+   * The controller manager's --controllers (default ['*']); [] runs no controller manager, and so
+   * none of the core controllers either (default ServiceAccounts, kube-root-ca.crt, quota status,
+   * namespace deletion, garbage collection).
+   */
   controllers?: readonly string[];
   /** Run the scheduler (default true). */
   scheduler?: boolean;
