@@ -11,6 +11,7 @@ import { controllerIdentity, KUBE_CONTROLLER_MANAGER, type ComponentIdentity } f
 import type { ApiClient, ClientConfig, ClientIdentity, Controller } from './client/types.ts';
 import { CONTROLLERS, newControllerQueue, selectControllers, type ControllerDescriptor } from './controllers/registry.ts';
 import type { ResourceDiscovery } from './controllers/resource-discovery.ts';
+import type { CertKeyPem } from '../pki/ca.ts';
 import { runWhileLeading, type GateLog, type LeaderElectionSettings } from './leader-gate.ts';
 import { KUBERNETES_MAJOR, KUBERNETES_MINOR } from '../server/version.ts';
 
@@ -40,6 +41,8 @@ export interface ControllerManagerOptions {
   discovery?: ResourceDiscovery;
   /** The cluster CA certificate the root CA publisher puts in every namespace (--root-ca-file). */
   rootCaPem?: string;
+  /** --cluster-signing-cert-file / --cluster-signing-key-file: the CA the CSR signer issues with. */
+  clusterSigningCa?: CertKeyPem;
   /** Default: a RestClient (tests pass fakes). */
   makeClient?: (config: ClientConfig) => ApiClient;
 }
@@ -78,7 +81,7 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
     for (const d of selected) {
       const client = useSa ? clientFor(d.name, opts.mintIdentity(controllerIdentity(d.serviceAccount))) : clientFor(d.name, managerIdentity);
       try {
-        const controller = d.start({ client, informers, log: opts.log, now, random, newQueue: () => newControllerQueue(d.name, now), discovery: opts.discovery, caPem: opts.rootCaPem });
+        const controller = d.start({ client, informers, log: opts.log, now, random, newQueue: () => newControllerQueue(d.name, now), discovery: opts.discovery, caPem: opts.rootCaPem, clusterSigningCa: opts.clusterSigningCa });
         live.set(d.name, { controller, client });
       } catch (err) {
         client.close();

@@ -151,7 +151,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const election = () => ((opts.leaderElect ?? true) ? { identity: `${hostname()}_${randomUUID()}` } : false);
     let controllerManager: ControllerManager | undefined;
     if (opts.controllers?.length !== 0) {
-      const cm = startControllerManager({ server: loopback, mintIdentity, controllers: opts.controllers, leaderElection: election(), discovery: discoveryFromRegistry(server.ctx.registry), rootCaPem: pki.caCertPem, log: log.child({ component: 'kube-controller-manager' }) });
+      const cm = startControllerManager({ server: loopback, mintIdentity, controllers: opts.controllers, leaderElection: election(), discovery: discoveryFromRegistry(server.ctx.registry), rootCaPem: pki.caCertPem, clusterSigningCa: { certPem: pki.caCertPem, keyPem: pki.caKeyPem }, log: log.child({ component: 'kube-controller-manager' }) });
       undo.push(() => cm.stop());
       controllerManager = cm;
     }
