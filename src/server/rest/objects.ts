@@ -1,3 +1,4 @@
+import { ApiError } from '../../api/errors.ts';
 import type { ResourceDef } from '../../api/registry/resource-def.ts';
 import { groupVersion } from '../../api/registry/resource-def.ts';
 import type { StoredObject } from '../../storage/types.ts';
@@ -11,6 +12,12 @@ export type K8sObject = Record<string, any> & { metadata: Record<string, any> };
  * and must never be mutated.
  */
 export function toApiObject(def: ResourceDef, s: StoredObject<K8sObject>): K8sObject {
+  // A stored value that is not an object (written by something else, damaged) is reported as
+  // what it is, as upstream fails to decode it, instead of being spread into a nonsense object.
+  const raw = s.value as unknown;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || typeof (raw as K8sObject).metadata !== 'object' || (raw as K8sObject).metadata === null) {
+    throw new ApiError(500, 'InternalError', `Internal error occurred: database corrupt: the value at ${s.key} is not a Kubernetes object`);
+  }
   // managedFields too deep to decode are read as absent (upstream resets them), so the object stays writable.
   const stored = withDecodableManagedFields(s.value);
   // A resource served at several versions from one storage shows the stored object in its own.

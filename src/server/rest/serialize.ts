@@ -19,7 +19,8 @@ const cache = new WeakMap<object, Cached>();
 export function apiObjectJson(def: ResourceDef, s: StoredObject<K8sObject>): string {
   const v = s.value;
   const gv = groupVersion(def);
-  const frozen = Object.isFrozen(v);
+  // Strings are frozen too, and cannot key a WeakMap: only objects are cached.
+  const frozen = typeof v === 'object' && v !== null && Object.isFrozen(v);
   if (frozen) {
     const hit = cache.get(v);
     if (hit && hit.gv === gv && hit.rv === s.modRevision) return hit.json;
