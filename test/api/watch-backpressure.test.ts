@@ -5,13 +5,16 @@ import { request } from 'node:https';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 import type { TestClient } from '../helpers/client.ts';
 import { WatchRegistry, watchLimits } from '../../src/server/rest/watch-limits.ts';
+import { CORE_CONTROLLERS } from '../../src/cluster/controllers/registry.ts';
 
 // Small bounds so that a few megabytes make the point; the mechanism is the same at the defaults.
 const BACKLOG_EVENTS = 8;
 const MAX_PER_USER = 6;
 let c: TestCluster;
 before(async () => {
-  c = await startTestCluster();
+  // No controllers: their informers' watches would share the small limits below and the
+  // counters this file reads (closed, active, buffered) are about the test's own watches.
+  c = await startTestCluster({ controllers: CORE_CONTROLLERS.map((n) => `-${n}`) });
   // As ServerOptions.watch would set them; swapped in before any watch is served.
   c.cp.server.ctx.watches = new WatchRegistry(watchLimits({ maxBacklogEvents: BACKLOG_EVENTS, maxPerUser: MAX_PER_USER }));
 });
