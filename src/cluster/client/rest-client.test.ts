@@ -148,3 +148,16 @@ test('watch start failing with a Status closes with that error', async () => {
   assert.ok(err instanceof ApiStatusError && err.code === 403 && err.reason === 'Forbidden');
   c.close();
 });
+
+test('closing the client ends a request that waits out a retry delay, at once and with nothing more sent', async () => {
+  // Timers that never fire: without the close the request would wait for ever.
+  const never: Timers = { setTimeout: () => 0, clearTimeout() {} };
+  script = [{ status: 429, headers: { 'retry-after': '30' }, body: status(429, 'TooManyRequests', 'slow down') }];
+  const c = new RestClient({ server: url, identity: { caPem, token: 'tok' }, userAgent: 'unit' }, { timers: never, random: () => 0 });
+  const before = seen.length;
+  const pending = c.get(resources.configmaps, 'ns', 'c');
+  for (let i = 0; i < 200 && seen.length === before; i++) await new Promise((r) => setTimeout(r, 5));
+  c.close();
+  await assert.rejects(pending, (e: unknown) => e instanceof ApiStatusError && e.code === 0 && /client closed/.test(e.message));
+  assert.equal(seen.length, before + 1, 'one request, no retry after the close');
+});

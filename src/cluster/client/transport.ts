@@ -14,7 +14,7 @@
 import https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { ApiStatusError } from './errors.ts';
-import { backoffDelay, realTimers, sleep, type Timers } from './timers.ts';
+import { backoffDelay, realTimers, type Timers } from './timers.ts';
 import type { ClientIdentity } from './types.ts';
 
 export interface TransportOptions {
@@ -107,12 +107,36 @@ export class HttpsTransport {
     }, signal);
   }
 
+  /** Closed clients send nothing more, and requests waiting out a retry delay fail at once. */
   close(): void {
+    this.closed = true;
     this.agent.destroy();
+    for (const wake of this.sleepers) wake();
+    this.sleepers.clear();
+  }
+
+  private closed = false;
+  private readonly sleepers = new Set<() => void>();
+
+  /** A retry delay that ends early when the client is closed (a stop must not wait it out). */
+  private async pause(ms: number): Promise<void> {
+    if (this.closed) return;
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    this.sleepers.add(wake);
+    const handle = this.opts.timers.setTimeout(wake, ms);
+    await woken;
+    this.opts.timers.clearTimeout(handle);
+    this.sleepers.delete(wake);
+  }
+
+  private closedError(req: TransportRequest): ApiStatusError {
+    return new ApiStatusError(0, '', `${req.method} ${this.url.origin}${req.path}: client closed`);
   }
 
   private async withRetries<R extends { status: number; headers: IncomingHttpHeaders }>(req: TransportRequest, attempt: () => Promise<R>, signal?: AbortSignal): Promise<R> {
     for (let n = 0; ; n++) {
+      if (this.closed) throw this.closedError(req);
       let delay: number | undefined;
       try {
         const res = await attempt();
@@ -126,7 +150,8 @@ export class HttpsTransport {
           throw new ApiStatusError(0, '', `${req.method} ${this.url.origin}${req.path}: ${(err as Error).message}`, undefined, { cause: err });
         }
       }
-      await sleep(this.opts.timers, delay ?? backoffDelay(n, this.opts.backoffInitialMs, this.opts.backoffMaxMs, this.opts.random));
+      await this.pause(delay ?? backoffDelay(n, this.opts.backoffInitialMs, this.opts.backoffMaxMs, this.opts.random));
+      if (this.closed) throw this.closedError(req);
       if (signal?.aborted) throw new ConnectionError('aborted', false);
     }
   }
