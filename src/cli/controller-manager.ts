@@ -57,6 +57,8 @@ export async function runControllerManager(argv: string[], out: (s: string) => v
     leaderElection,
     log,
     makeClient,
+    // --root-ca-file defaults to the CA the kubeconfig trusts, as upstream's does.
+    rootCaPem: config.identity.caPem,
   });
   out(`controller manager against ${config.server}${leaderElection ? ', electing a leader on Lease kube-system/kube-controller-manager' : ''}\n`);
   await untilStopped(stopSignal);
