@@ -13,6 +13,11 @@ import { startControllerManager } from '../cluster/controller-manager.ts';
 import { CONTROLLERS, selectControllers } from '../cluster/controllers/registry.ts';
 import { boolFlag, commaList, durationFlag, flag, parseCommand, type ParsedArgs } from './args.ts';
 import { clientConfigFromKubeconfig } from './sim.ts';
+import { startApiDiscovery, type DiscoveryClient } from '../cluster/client/api-discovery.ts';
+
+function isDiscoveryClient(c: ApiClient): c is ApiClient & DiscoveryClient {
+  return typeof (c as Partial<DiscoveryClient>).getPath === 'function';
+}
 
 export const LEADER_ELECTION_FLAGS = ['leader-elect-lease-duration', 'leader-elect-renew-deadline', 'leader-elect-retry-period'] as const;
 
@@ -49,6 +54,10 @@ export async function runControllerManager(argv: string[], out: (s: string) => v
   const leaderElection = leaderElectionFromFlags(args);
   const config = clientConfigFromKubeconfig(kubeconfigFlag(args));
   const log = pino({ level: flag(args, 'log-level', 'info') });
+  // The namespace, quota and garbage-collector controllers act on every served resource: read
+  // from the API's discovery documents here (the in-process manager of `up` reads the registry).
+  const discoClient = makeClient({ ...config, userAgent: 'kube-controller-manager/discovery' });
+  const discovery = isDiscoveryClient(discoClient) ? await startApiDiscovery(discoClient, { onError: (err) => log.warn({ err }, 'discovery failed; keeping the last list') }) : undefined;
   const cm = startControllerManager({
     server: config.server,
     mintIdentity: () => config.identity,
@@ -59,9 +68,12 @@ export async function runControllerManager(argv: string[], out: (s: string) => v
     makeClient,
     // --root-ca-file defaults to the CA the kubeconfig trusts, as upstream's does.
     rootCaPem: config.identity.caPem,
+    discovery: discovery ? () => discovery.current() : undefined,
   });
   out(`controller manager against ${config.server}${leaderElection ? ', electing a leader on Lease kube-system/kube-controller-manager' : ''}\n`);
   await untilStopped(stopSignal);
   await cm.stop();
+  discovery?.stop();
+  discoClient.close();
   return 0;
 }

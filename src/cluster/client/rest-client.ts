@@ -126,6 +126,11 @@ export class RestClient implements ApiClient {
     return { headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(body) };
   }
 
+  /** A GET of any JSON document by path (discovery: /api/v1, /apis, /apis/<group>/<version>). */
+  getPath<T>(path: string): Promise<T> {
+    return this.call<T>({ method: 'GET', path, idempotent: true }, false);
+  }
+
   get<T extends K8sObject>(r: ResourceRef, namespace: string, name: string, subresource?: string): Promise<T> {
     return this.call<T>({ method: 'GET', path: this.path(r, namespace, name, subresource), idempotent: true }, !subresource && this.protobufFor(r));
   }
