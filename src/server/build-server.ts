@@ -21,7 +21,7 @@ import type { RbacAuthorizer } from '../authz/rbac/authorizer.ts';
 import type { Store } from '../storage/types.ts';
 import type { TokenRequestHandler } from '../authn/service-account/token-request.ts';
 import { pipelineState, runPreBodyStages, type PipelineDeps } from './pipeline.ts';
-import { statusFromError, statusJson, toApiError } from './status.ts';
+import { statusFromError, statusJson, toApiError, type Status } from './status.ts';
 import { SERVING_CIPHERS, refuseRenegotiation } from './tls-policy.ts';
 import type { RestContext, RestRequest, RestResponse } from './rest/context.ts';
 import { dispatch } from './rest/dispatch.ts';
@@ -147,14 +147,14 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     const status = statusFromError(e);
     if (status.code >= 500) log.error({ err }, 'request failed');
     // A Status goes back in the format the client asked for when it can be written so; else JSON.
-    let out = { contentType: 'application/json', payload: statusJson(status) as string | Uint8Array };
+    const json = statusJson(status);
+    let out: { contentType: string; payload: string | Uint8Array } = { contentType: 'application/json', payload: json };
     try {
-      out = encodeBody(ctx.schema, acceptedFormats(_req.headers.accept), status, statusJson(status));
+      out = encodeBody(ctx.schema, acceptedFormats(_req.headers.accept), status, json);
     } catch {
       // not acceptable in any format the client named: JSON, as upstream falls back for errors
     }
-    // As upstream's responsewriters: a Status that names a retry delay sets Retry-After.
-    if (status.details?.retryAfterSeconds) void reply.header('retry-after', String(status.details.retryAfterSeconds));
+    void reply.headers(retryAfter(status));
     // As a Buffer: warning headers set before the failure may carry UTF-8 bytes (see setWarnings).
     void reply.code(status.code).header('content-type', out.contentType).send(asBody(out.payload, true));
   });
@@ -190,9 +190,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
         });
       } catch (err) {
         const s = statusFromError(err);
-        // Retry-After as upstream's responsewriters set it from details.retryAfterSeconds (a 429 over the watch cap).
-        const retry = s.details?.retryAfterSeconds ? { 'retry-after': String(s.details.retryAfterSeconds) } : {};
-        if (!reply.raw.headersSent) reply.raw.writeHead(s.code, { 'content-type': 'application/json', ...retry });
+        if (!reply.raw.headersSent) reply.raw.writeHead(s.code, { 'content-type': 'application/json', ...retryAfter(s) });
         reply.raw.end(statusJson(s));
       }
       return;
@@ -212,6 +210,11 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler });
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/', handler });
   return { app, ctx };
+}
+
+/** As upstream's responsewriters: a Status that names a retry delay (429, 504) sets Retry-After. */
+function retryAfter(s: Status): Record<string, string> {
+  return s.details?.retryAfterSeconds ? { 'retry-after': String(s.details.retryAfterSeconds) } : {};
 }
 
 /**
