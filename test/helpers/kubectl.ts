@@ -1,20 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { requirePart } from './real-parts.ts';
+
+export { requirePart };
 
 const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 
 export function kubectlPath(minor: number): string {
   return `${KUBECTL_DIR}/kubectl.1.${minor}`;
-}
-
-/**
- * Whether a real part a test needs is here. On a user's machine a missing part skips the test with
- * a clear message; under PORTCULLIS_REQUIRE_ALL=1 (CI) it is a failure.
- */
-export function requirePart(what: string, present: boolean): string | false {
-  if (present) return false;
-  if (process.env.PORTCULLIS_REQUIRE_ALL === '1') throw new Error(`required part missing: ${what} (PORTCULLIS_REQUIRE_ALL=1)`);
-  return `skipped: ${what} is not installed`;
 }
 
 export function kubectlSkip(minor: number): string | false {
