@@ -1,0 +1,182 @@
+/**
+ * The node agent's container runtime boundary (the kubelet's CRI, cut down to what the agent uses).
+ * runc.ts implements it on Debian's runc; fake.ts implements it in memory for tests and the
+ * simulator. The agent owns policy (restart counts, backoff, probes, volume set-up, valueFrom
+ * resolution); the runtime owns processes, namespaces, cgroups, rootfs and log files.
+ *
+ * Everything here must survive an agent restart: the runtime keeps its state on disk under its
+ * state root, so a new instance's list() finds the sandboxes and containers an old one started, and
+ * their logs keep flowing while no agent runs.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
+
+/** Labels the runtime stores with every sandbox and container, so list() can map them back to pods. */
+export interface PodRef {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * One sandbox per pod: a pause-like process holding the pod's network, IPC and UTS namespaces
+ * (each one the host's instead when spec.hostNetwork / hostIPC; hostPID makes containers share the
+ * host PID namespace). The pod's containers join the sandbox's namespaces by path.
+ */
+export interface SandboxConfig {
+  readonly pod: PodRef;
+  /** The whole pod: hostNetwork/hostPID/hostIPC, hostname/subdomain, securityContext.sysctls. */
+  readonly spec: PodSpec;
+  /**
+   * Extra files bind-mounted into every container of the pod (read-only), e.g. /etc/resolv.conf and
+   * /etc/hosts that the agent writes. Key: path in the container; value: host path.
+   */
+  readonly podFiles?: Readonly<Record<string, string>>;
+}
+
+export type SandboxState = 'ready' | 'notready';
+
+export interface SandboxStatus {
+  readonly id: string;
+  readonly pod: PodRef;
+  readonly state: SandboxState;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  /** Host pid of the sandbox's pause process while it runs. */
+  readonly pid?: number;
+  /**
+   * Namespace paths (e.g. /proc/<pid>/ns/net) the network plugin configures; absent for a namespace
+   * the pod shares with the host (hostNetwork: no net path).
+   */
+  readonly namespaces: { readonly net?: string; readonly ipc?: string; readonly uts?: string };
+}
+
+/** What an image tells the runtime (OCI image config), after the image service has unpacked it. */
+export interface ImageConfig {
+  readonly Entrypoint?: readonly string[] | null;
+  readonly Cmd?: readonly string[] | null;
+  readonly Env?: readonly string[] | null;
+  readonly WorkingDir?: string;
+  /** "uid", "uid:gid", "name" or "name:group"; empty means root. */
+  readonly User?: string;
+}
+
+/** An image present on the node: content-addressed, its rootfs unpacked read-only. */
+export interface ImageInfo {
+  /** The reference the pod asked for (as in containerStatuses[].image). */
+  readonly ref: string;
+  /** sha256:... of the manifest (containerStatuses[].imageID is `<repo>@<digest>`). */
+  readonly digest: string;
+  readonly config: ImageConfig;
+  /** Host path of the unpacked root filesystem; never written to (containers get their own copy). */
+  readonly rootfs: string;
+}
+
+/** A volume or file the agent prepared on the host, mounted into one container. */
+export interface MountSpec {
+  readonly containerPath: string;
+  readonly hostPath: string;
+  readonly readOnly: boolean;
+  /** mountPropagation: None (default) → rprivate, HostToContainer → rslave, Bidirectional → rshared. */
+  readonly propagation?: 'None' | 'HostToContainer' | 'Bidirectional';
+}
+
+export interface ContainerConfig {
+  readonly pod: PodRef;
+  /** The whole pod spec: securityContext (pod level), hostPID, shareProcessNamespace. */
+  readonly podSpec: PodSpec;
+  /** The container as in the pod spec (command/args/securityContext/resources/workingDir/tty/stdin). */
+  readonly container: Container;
+  /** Restart attempt (the agent's restartCount at creation): names the log file <name>/<attempt>.log. */
+  readonly attempt: number;
+  readonly image: ImageInfo;
+  /**
+   * The container's environment in order, valueFrom/envFrom already resolved by the agent; the
+   * runtime expands $(VAR) references in env values, command and args as upstream does.
+   */
+  readonly env: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  readonly mounts: readonly MountSpec[];
+}
+
+/** Upstream containerStatuses[].state.* reasons the runtime decides; the agent decides the rest. */
+export type ExitReason = 'Completed' | 'Error' | 'OOMKilled' | 'ContainerCannotRun' | 'Unknown';
+
+export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface ContainerStatus {
+  readonly id: string;
+  readonly sandboxId: string;
+  readonly pod: PodRef;
+  readonly name: string;
+  readonly attempt: number;
+  readonly imageRef: string;
+  readonly imageDigest: string;
+  readonly state: ContainerState;
+  /** ISO 8601 with nanoseconds where known (upstream's RFC3339 is seconds; the agent truncates). */
+  readonly createdAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** Set once exited: the process's status, or 128+signal when a signal ended it. */
+  readonly exitCode?: number;
+  /** Set once exited: OOMKilled when the memory cgroup killed it, else Completed (0) or Error. */
+  readonly reason?: ExitReason;
+  readonly message?: string;
+  /** Host pid of the container's process while running. */
+  readonly pid?: number;
+  /** CRI log file: lines `<RFC3339Nano> stdout|stderr F|P <text>`, as `kubectl logs` reads. */
+  readonly logPath: string;
+}
+
+export interface ExecOptions {
+  readonly argv: readonly string[];
+  readonly tty: boolean;
+  readonly stdin?: Readable;
+  readonly stdout?: Writable;
+  /** Ignored with tty (the terminal merges stderr into stdout, as upstream). */
+  readonly stderr?: Writable;
+  /** Ends the exec (SIGKILL to the exec'd process). */
+  readonly signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+}
+
+export interface ContainerRuntime {
+  /** Starts the sandbox's pause process; returns its id (stable for the pod's life). */
+  createSandbox(cfg: SandboxConfig): Promise<SandboxStatus>;
+  /** Kills the pause process and every container of the sandbox still running (SIGKILL). Idempotent. */
+  stopSandbox(id: string): Promise<void>;
+  /** Removes a stopped sandbox's state; its containers must be removed first. Idempotent. */
+  removeSandbox(id: string): Promise<void>;
+  sandboxStatus(id: string): Promise<SandboxStatus | undefined>;
+
+  /** Prepares the container (rootfs copy, OCI spec, log file) without starting it. */
+  createContainer(sandboxId: string, cfg: ContainerConfig): Promise<ContainerStatus>;
+  /** Starts a created container; resolves once its process runs. */
+  startContainer(id: string): Promise<void>;
+  /**
+   * SIGTERM (or the image's StopSignal), then SIGKILL after gracePeriodSeconds; resolves once the
+   * process has exited. 0 kills at once. Idempotent on an exited container.
+   */
+  stopContainer(id: string, gracePeriodSeconds: number): Promise<void>;
+  /** Removes an exited container: its process state, writable rootfs and log file. Idempotent. */
+  removeContainer(id: string): Promise<void>;
+  containerStatus(id: string): Promise<ContainerStatus | undefined>;
+
+  /** Runs a process in a running container, as `kubectl exec`. */
+  exec(id: string, opts: ExecOptions): Promise<ExecResult>;
+
+  /** Everything the runtime knows about on this node, for re-adoption after an agent restart. */
+  list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }>;
+}
+
+/** Pull policy and credentials come from the pod; the image service resolves and unpacks. */
+export interface ImageService {
+  /** The image if it is on the node already (by reference or digest), without any network access. */
+  imageStatus(ref: string): Promise<ImageInfo | undefined>;
+  /** Pulls (or finds) the image, verifying every blob against its digest; concurrent pulls share one. */
+  pullImage(ref: string, auth?: { username: string; password: string }): Promise<ImageInfo>;
+  /** Removes an image no container uses. */
+  removeImage(digest: string): Promise<void>;
+}
