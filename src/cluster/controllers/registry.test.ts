@@ -42,6 +42,7 @@ test('each registered controller acts as the service account its bootstrap role 
     ['certificatesigningrequest-signing-controller', 'certificate-controller'],
     ['pod-garbage-collector-controller', 'pod-garbage-collector'],
     ['horizontal-pod-autoscaler-controller', 'horizontal-pod-autoscaler'],
+    ['persistentvolume-binder-controller', 'persistent-volume-binder'],
     ['serviceaccount-controller', 'service-account-controller'],
     ['root-ca-certificate-publisher-controller', 'root-ca-cert-publisher'],
     ['resourcequota-controller', 'resourcequota-controller'],

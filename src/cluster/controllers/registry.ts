@@ -26,6 +26,7 @@ import { newCsrSigningController } from './certificates/signer.ts';
 import type { CertKeyPem } from '../../pki/ca.ts';
 import { newPodGCController } from './podgc.ts';
 import { newHpaController } from './hpa/controller.ts';
+import { newPersistentVolumeBinder } from './volume/binder.ts';
 import { newServiceAccountController } from './service-account.ts';
 import { newRootCaPublisher } from './root-ca-publisher.ts';
 import { newResourceQuotaController } from './resource-quota.ts';
@@ -92,6 +93,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
   { name: 'certificatesigningrequest-signing-controller', aliases: ['csrsigning'], serviceAccount: 'certificate-controller', workers: 5, start: (d) => newCsrSigningController({ ...d, queue: d.newQueue(), ca: d.clusterSigningCa ?? missingSigningCa() }) },
   { name: 'pod-garbage-collector-controller', aliases: ['podgc'], serviceAccount: 'pod-garbage-collector', workers: 1, start: (d) => newPodGCController({ ...d, queue: d.newQueue() }) },
   { name: 'horizontal-pod-autoscaler-controller', aliases: ['horizontalpodautoscaling'], serviceAccount: 'horizontal-pod-autoscaler', workers: 5, start: (d) => newHpaController({ ...d, queue: d.newQueue() }) },
+  { name: 'persistentvolume-binder-controller', aliases: ['persistentvolume-binder'], serviceAccount: 'persistent-volume-binder', workers: 1, start: (d) => newPersistentVolumeBinder({ ...d, queue: d.newQueue() }) },
   { name: 'serviceaccount-controller', aliases: ['serviceaccount'], serviceAccount: 'service-account-controller', workers: 1, start: (d) => newServiceAccountController({ ...d, queue: d.newQueue() }) },
   { name: 'root-ca-certificate-publisher-controller', aliases: ['root-ca-cert-publisher'], serviceAccount: 'root-ca-cert-publisher', workers: 1, start: (d) => newRootCaPublisher({ ...d, queue: d.newQueue(), caPem: need('root-ca-certificate-publisher-controller', 'the root CA certificate', d.caPem) }) },
   { name: 'resourcequota-controller', aliases: ['resourcequota'], serviceAccount: 'resourcequota-controller', workers: 5, start: (d) => newResourceQuotaController({ ...d, queue: d.newQueue(), discovery: need('resourcequota-controller', 'resource discovery', d.discovery), now: () => new Date(d.now()) }) },

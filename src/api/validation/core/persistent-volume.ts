@@ -92,6 +92,9 @@ export function validatePersistentVolumeClaimUpdate(pvc: PersistentVolumeClaim, 
   const prev = old.spec ?? {};
   // The binder sets volumeName once; bound claims may be resized; the VAC may change.
   if (!prev.volumeName) next.volumeName = prev.volumeName;
+  // RetroactiveDefaultStorageClass (GA in 1.28): a claim created with no class at all (not "") may
+  // be given one once, by the binder assigning the default class (validateStorageClassUpgradeFromNil).
+  if (prev.storageClassName == null && old.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] === undefined) next.storageClassName = prev.storageClassName;
   if (pvc.status?.phase === 'Bound' && next.resources?.requests) {
     next.resources.requests = { ...next.resources.requests, storage: prev.resources?.requests?.['storage'] ?? next.resources.requests['storage'] };
   }
