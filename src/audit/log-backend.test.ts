@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LogBackend } from './log-backend.ts';
+import { ensureAuditSigningKey } from './signing-key.ts';
+import { verifyFiles } from './verify.ts';
+import type { AuditEvent } from './types.ts';
+
+function event(i: number): AuditEvent {
+  return { kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `id-${i}`, stage: 'ResponseComplete', requestURI: `/api/v1/namespaces/default/configmaps/c${i}`, verb: 'get', user: { username: 'alice' }, requestReceivedTimestamp: '2026-12-06T00:00:00.000000Z', stageTimestamp: '2026-12-06T00:00:00.000100Z' };
+}
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'audit-log-'));
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('records are JSON lines of audit.k8s.io/v1 Events carrying the chain annotations', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'audit.log');
+    const b = new LogBackend({ path, signingKey: ensureAuditSigningKey(dir), checkpointEvery: 2 });
+    b.processEvents([event(1), event(2), event(3)]);
+    await b.close();
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // 3 events, a checkpoint after the second, and one at close covering the third.
+    assert.deepEqual(lines.map((l) => l.kind), ['Event', 'Event', 'AuditCheckpoint', 'Event', 'AuditCheckpoint']);
+    assert.equal(lines[0].annotations['audit.portcullis.dev/prev-hash'], '0'.repeat(64));
+    assert.equal(lines[1].annotations['audit.portcullis.dev/prev-hash'], lines[0].annotations['audit.portcullis.dev/hash']);
+    assert.deepEqual(Object.keys(lines[0]).slice(-3), ['requestReceivedTimestamp', 'stageTimestamp', 'annotations']);
+    const r = verifyFiles([path], ensureAuditSigningKey(dir).publicKey);
+    assert.equal(r.broken, undefined);
+    assert.equal(r.records, 3);
+    assert.equal(r.checkpoints, 2);
+    assert.deepEqual(b.stats(), { events: 3, dropped: 0, errors: 0 });
+  });
+});
+
+test('a rotated log verifies across its files, and one edited byte in the middle record is named', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'audit.log');
+    const key = ensureAuditSigningKey(dir);
+    let t = Date.UTC(2026, 11, 6);
+    const b = new LogBackend({ path, signingKey: key, checkpointEvery: 5, maxSizeBytes: 2000, now: () => (t += 1000) });
+    for (let i = 0; i < 30; i++) b.processEvents([event(i)]);
+    await b.close();
+    const files = readdirSync(dir).filter((f) => f.startsWith('audit')).map((f) => join(dir, f));
+    assert.ok(files.length >= 4, `rotated into ${files.length} files`);
+    // Files in any order.
+    const shuffled = [...files].reverse();
+    const ok = verifyFiles(shuffled, key.publicKey);
+    assert.equal(ok.broken, undefined, JSON.stringify(ok.broken));
+    assert.equal(ok.records, 30);
+    // Edit one byte of the record with auditID id-15 (the username's first letter).
+    const victim = files.find((f) => readFileSync(f, 'utf8').includes('"id-15"'))!;
+    const text = readFileSync(victim, 'utf8');
+    const lineNo = text.split('\n').findIndex((l) => l.includes('"id-15"')) + 1;
+    const pos = text.indexOf('"alice"', text.indexOf('"id-15"')) + 1;
+    writeFileSync(victim, `${text.slice(0, pos)}A${text.slice(pos + 1)}`);
+    const bad = verifyFiles(shuffled, key.publicKey);
+    assert.deepEqual(bad.broken, { file: victim, line: lineNo, auditID: 'id-15', reason: 'record was altered: its content does not match its hash' });
+  });
+});
+
+test('a restart continues the chain of the existing file; removing a record is caught at the next one', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'audit.log');
+    const key = ensureAuditSigningKey(dir);
+    for (const round of [0, 1]) {
+      const b = new LogBackend({ path, signingKey: key });
+      b.processEvents([event(round * 10), event(round * 10 + 1), event(round * 10 + 2)]);
+      await b.close();
+    }
+    assert.equal(verifyFiles([path], key.publicKey).broken, undefined);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    lines.splice(1, 1);
+    writeFileSync(path, lines.join('\n'));
+    const r = verifyFiles([path], key.publicKey);
+    assert.equal(r.broken?.line, 2);
+    assert.equal(r.broken?.auditID, 'id-2');
+    assert.match(r.broken!.reason, /chain broken/);
+  });
+});
+
+test('a rewritten tail with recomputed hashes is caught by the checkpoint signature', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'audit.log');
+    const key = ensureAuditSigningKey(dir);
+    const b = new LogBackend({ path, signingKey: key });
+    b.processEvents([event(1), event(2)]);
+    await b.close();
+    // Forge: a different key signs a rewritten log.
+    const other = join(dir, 'other');
+    const forged = new LogBackend({ path: join(dir, 'forged.log'), signingKey: ensureAuditSigningKey(other), now: () => 0 });
+    forged.processEvents([event(1), event(2)]);
+    await forged.close();
+    const r = verifyFiles([join(dir, 'forged.log')], key.publicKey);
+    assert.match(r.broken?.reason ?? '', /another key/);
+  });
+});
+
+test('a full queue drops events before they are chained, counts them, and the chain stays whole', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'audit.log');
+    const b = new LogBackend({ path, maxQueueBytes: 1 });
+    // Synchronously: the writer has not run, so the second event finds the queue over its bound.
+    b.processEvents([event(1), event(2), event(3)]);
+    await b.close();
+    assert.deepEqual(b.stats(), { events: 1, dropped: 2, errors: 0 });
+    assert.equal(verifyFiles([path], undefined).broken, undefined);
+  });
+});

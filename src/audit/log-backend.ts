@@ -1,0 +1,238 @@
+/**
+ * The log backend (--audit-log-path): one JSON line per record, hash-chained and periodically
+ * signed (chain.ts), rotated by size with lumberjack's names and retention (rotation.ts).
+ *
+ * processEvents only chains and queues: the file is written by one asynchronous writer, in
+ * order, so a request never waits on the disk. The queue is bounded (maxQueueBytes); past it an
+ * event is dropped before it is chained (so the chain has no hole), counted and logged. The chain
+ * continues across rotations and restarts: a new file's first record names the hash of the last
+ * record of the file before it.
+ */
+import { closeSync, existsSync, openSync, readSync, renameSync, fstatSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { chainLine, checkLine, GENESIS, signCheckpoint, sha256hex } from './chain.ts';
+import { backupName, listBackups, pruneBackups } from './rotation.ts';
+import { microTime } from './request-audit.ts';
+import type { AuditSigningKey } from './signing-key.ts';
+import type { AuditBackend, AuditEvent, BackendStats } from './types.ts';
+
+/** lumberjack's size when none is set (--audit-log-maxsize 0). */
+const DEFAULT_MAX_SIZE = 100 * 1024 * 1024;
+/** How much of a file's end is read to find the last record on start. */
+const TAIL_BYTES = 4 * 1024 * 1024;
+
+export interface LogBackendOptions {
+  /** File path, or '-' for standard output (no rotation). */
+  path: string;
+  /** Rotate before a write would pass this size (default 100 MiB, as lumberjack). */
+  maxSizeBytes?: number;
+  /** Backups kept (0: all). */
+  maxBackups?: number;
+  /** Days a backup is kept (0: for ever). */
+  maxAgeDays?: number;
+  /** Signs checkpoints; without it the chain is hashed but unsigned. */
+  signingKey?: AuditSigningKey;
+  /** A checkpoint after this many records (default 1000) ... */
+  checkpointEvery?: number;
+  /** ... or after this long with records not yet covered (default 60 s). */
+  checkpointIntervalMs?: number;
+  /** Bound on lines waiting to be written (default 64 MiB). */
+  maxQueueBytes?: number;
+  /** Wall clock for checkpoint times and backup names. */
+  now?: () => number;
+  log?: Pick<Logger, 'error' | 'warn'>;
+  /** Where '-' writes (default process.stdout). */
+  stdout?: (s: string) => void;
+}
+
+export class LogBackend implements AuditBackend {
+  readonly name = 'log';
+  readonly #o: Required<Omit<LogBackendOptions, 'signingKey' | 'log' | 'stdout'>> & Pick<LogBackendOptions, 'signingKey' | 'log'>;
+  readonly #stdout: ((s: string) => void) | undefined;
+  readonly #timer: NodeJS.Timeout | undefined;
+  #queue: string[] = [];
+  #queuedBytes = 0;
+  #prev: string;
+  #sinceCheckpoint = 0;
+  #fh: FileHandle | undefined;
+  #size = 0;
+  #writing: Promise<void> | undefined;
+  #closed = false;
+  #lastDropLog = 0;
+  #stats: BackendStats = { events: 0, dropped: 0, errors: 0 };
+
+  constructor(o: LogBackendOptions) {
+    this.#o = {
+      path: o.path,
+      maxSizeBytes: o.maxSizeBytes || DEFAULT_MAX_SIZE,
+      maxBackups: o.maxBackups ?? 0,
+      maxAgeDays: o.maxAgeDays ?? 0,
+      checkpointEvery: o.checkpointEvery ?? 1000,
+      checkpointIntervalMs: o.checkpointIntervalMs ?? 60_000,
+      maxQueueBytes: o.maxQueueBytes ?? 64 * 1024 * 1024,
+      now: o.now ?? Date.now,
+      signingKey: o.signingKey,
+      log: o.log,
+    };
+    if (o.path === '-') this.#stdout = o.stdout ?? ((s) => process.stdout.write(s));
+    this.#prev = o.path === '-' ? GENESIS : lastRecordHash(o.path);
+    if (this.#o.signingKey && this.#o.checkpointIntervalMs > 0) {
+      this.#timer = setInterval(() => {
+        this.#checkpoint();
+        this.#kick();
+      }, this.#o.checkpointIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  processEvents(events: readonly AuditEvent[]): void {
+    for (const ev of events) {
+      if (this.#closed || this.#queuedBytes > this.#o.maxQueueBytes) {
+        this.#drop();
+        continue;
+      }
+      this.#push(chainLine(ev, this.#prev));
+      this.#stats.events++;
+      if (++this.#sinceCheckpoint >= this.#o.checkpointEvery) this.#checkpoint();
+    }
+    this.#kick();
+  }
+
+  stats(): BackendStats {
+    return { ...this.#stats };
+  }
+
+  /** Resolves once everything queued so far is written. */
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return this.flush();
+    clearInterval(this.#timer);
+    // The tail of the chain is covered by a last signature before the file is let go.
+    this.#checkpoint();
+    this.#closed = true;
+    this.#kick();
+    await this.flush();
+    await this.#fh?.close();
+    this.#fh = undefined;
+  }
+
+  #push(c: { line: string; hash: string }): void {
+    this.#prev = c.hash;
+    const line = `${c.line}\n`;
+    this.#queue.push(line);
+    this.#queuedBytes += line.length;
+  }
+
+  #checkpoint(): void {
+    const key = this.#o.signingKey;
+    if (!key || this.#sinceCheckpoint === 0) return;
+    const cp = signCheckpoint(key.privateKey, key.keyID, this.#prev, microTime(this.#o.now()), this.#sinceCheckpoint);
+    this.#push(chainLine(cp, this.#prev));
+    this.#sinceCheckpoint = 0;
+  }
+
+  #drop(): void {
+    this.#stats.dropped++;
+    const now = this.#o.now();
+    if (now - this.#lastDropLog > 10_000) {
+      this.#lastDropLog = now;
+      this.#o.log?.error({ backend: 'log', dropped: this.#stats.dropped }, 'audit log backend queue full: events dropped');
+    }
+  }
+
+  #kick(): void {
+    if (this.#writing || this.#queue.length === 0) return;
+    this.#writing = this.#drain().finally(() => {
+      this.#writing = undefined;
+      // Lines queued while the last write finished.
+      this.#kick();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      this.#queuedBytes = 0;
+      try {
+        if (this.#stdout) this.#stdout(batch.join(''));
+        else await this.#writeFile(batch);
+      } catch (err) {
+        this.#stats.errors += batch.length;
+        this.#o.log?.error({ err, backend: 'log' }, 'audit log write failed');
+      }
+    }
+  }
+
+  async #writeFile(lines: string[]): Promise<void> {
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const fh = await this.#open();
+      await fh.write(pending.join(''));
+      this.#size += pendingBytes;
+      pending = [];
+      pendingBytes = 0;
+    };
+    for (const line of lines) {
+      const n = Buffer.byteLength(line);
+      if (this.#fh === undefined && pending.length === 0) await this.#open();
+      if (this.#size + pendingBytes + n > this.#o.maxSizeBytes && this.#size + pendingBytes > 0) {
+        await flush();
+        await this.#rotate();
+      }
+      pending.push(line);
+      pendingBytes += n;
+    }
+    await flush();
+  }
+
+  async #open(): Promise<FileHandle> {
+    if (!this.#fh) {
+      this.#fh = await open(this.#o.path, 'a', 0o600);
+      this.#size = (await this.#fh.stat()).size;
+    }
+    return this.#fh;
+  }
+
+  async #rotate(): Promise<void> {
+    await this.#fh?.close();
+    this.#fh = undefined;
+    let at = this.#o.now();
+    // Two rotations in one millisecond must not overwrite a backup.
+    while (existsSync(backupName(this.#o.path, new Date(at)))) at++;
+    renameSync(this.#o.path, backupName(this.#o.path, new Date(at)));
+    for (const f of pruneBackups(this.#o.path, this.#o.maxBackups, this.#o.maxAgeDays, this.#o.now())) this.#o.log?.warn({ file: f }, 'audit log backup removed (retention)');
+    await this.#open();
+  }
+}
+
+/** The hash of the last record of the log (current file, else the newest backup), to continue its chain. */
+function lastRecordHash(path: string): string {
+  const candidates = [path, ...listBackups(path).reverse().map((b) => b.file)];
+  for (const file of candidates) {
+    const line = lastLine(file);
+    if (line !== undefined) return checkLine(line).claimed ?? sha256hex(line);
+  }
+  return GENESIS;
+}
+
+function lastLine(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, TAIL_BYTES);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    const lines = buf.toString('utf8').split('\n').filter((l) => l !== '');
+    return lines[lines.length - 1];
+  } finally {
+    closeSync(fd);
+  }
+}
