@@ -4,6 +4,7 @@ import { runWhoCan } from './who-can.ts';
 import { runSim } from './sim.ts';
 import { runControllerManager } from './controller-manager.ts';
 import { runScheduler } from './scheduler.ts';
+import { runNetpol } from './netpol.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
 
 const USAGE = `usage: portcullis <command> [flags]
@@ -24,6 +25,8 @@ commands:
             [--leader-elect-renew-deadline 10s]  [--leader-elect-retry-period 2s]
   scheduler run the scheduler as the kubeconfig's identity
             --kubeconfig FILE  [--config KubeSchedulerConfiguration.yaml]  [--leader-elect=true] ...
+  netpol analyze  the connections NetworkPolicies and AdminNetworkPolicies permit (np-guard's connlist)
+            -f DIR | --live --kubeconfig FILE   [-o txt|json]
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -40,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runControllerManager(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'scheduler':
         return await runScheduler(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+      case 'netpol':
+        return await runNetpol(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'sim':
         return await runSim(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case undefined:

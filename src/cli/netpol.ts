@@ -1,0 +1,71 @@
+/**
+ * `portcullis netpol analyze (-f DIR | --live --kubeconfig FILE) [-o txt|json]`: the connections
+ * a set of manifests (or the running cluster) permits, computed by the same policy model the node
+ * agents render into nftables (src/cluster/netpol), printed as np-guard's netpol-analyzer prints
+ * them: "src => dst : conn" lines, or [{src, dst, conn}] JSON.
+ */
+import type { ApiClient, ClientConfig, K8sObject, ResourceRef } from '../cluster/client/types.ts';
+import { resources } from '../cluster/client/resources.ts';
+import { ApiStatusError } from '../cluster/client/errors.ts';
+import { connectionList, formatConnectionsText } from '../cluster/netpol/connlist.ts';
+import { readManifestDir, snapshotFromObjects } from '../cluster/netpol/manifests.ts';
+import { boolFlag, flag, parseCommand } from './args.ts';
+import { clientConfigFromKubeconfig } from './sim.ts';
+
+const USAGE = 'usage: portcullis netpol analyze (-f DIR | --live --kubeconfig FILE) [-o txt|json]';
+
+const NETWORK_POLICIES: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true };
+const ADMIN_POLICIES: ResourceRef = { group: 'policy.networking.k8s.io', version: 'v1alpha1', resource: 'adminnetworkpolicies', kind: 'AdminNetworkPolicy', namespaced: false };
+const BASELINE_POLICIES: ResourceRef = { group: 'policy.networking.k8s.io', version: 'v1alpha1', resource: 'baselineadminnetworkpolicies', kind: 'BaselineAdminNetworkPolicy', namespaced: false };
+
+export async function runNetpol(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'analyze') throw new Error(USAGE);
+  const args = parseCommand(
+    rest.map((a) => (a === '-f' ? '--dir' : a === '-o' ? '--output' : a)),
+    { name: 'netpol analyze', flags: ['dir', 'output', 'kubeconfig'], booleans: ['live'] },
+  );
+  const output = flag(args, 'output', 'txt');
+  if (output !== 'txt' && output !== 'json') throw new Error(`unsupported output format "${output}" (txt or json)`);
+  const dir = flag(args, 'dir', '');
+  const live = boolFlag(args, 'live', false);
+  if (live === (dir !== '')) throw new Error(USAGE);
+  let objects: Array<Record<string, unknown>>;
+  if (dir) objects = readManifestDir(dir);
+  else {
+    const kubeconfig = flag(args, 'kubeconfig', process.env.KUBECONFIG ?? '');
+    if (!kubeconfig) throw new Error('--live needs --kubeconfig FILE (or KUBECONFIG)');
+    const client = makeClient(clientConfigFromKubeconfig(kubeconfig));
+    try {
+      objects = await liveObjects(client);
+    } finally {
+      client.close();
+    }
+  }
+  const conns = connectionList(snapshotFromObjects(objects));
+  out(output === 'json' ? `${JSON.stringify(conns, null, 2)}\n` : formatConnectionsText(conns));
+  return 0;
+}
+
+/** What the model needs from a live cluster; the admin network policy kinds only where served. */
+async function liveObjects(client: ApiClient): Promise<Array<Record<string, unknown>>> {
+  const all = async (r: ResourceRef, optional = false): Promise<K8sObject[]> => {
+    try {
+      const l = await client.list(r, '');
+      return l.items.map((o) => ({ ...o, kind: r.kind }));
+    } catch (err) {
+      if (optional && err instanceof ApiStatusError && err.code === 404) return [];
+      throw err;
+    }
+  };
+  const [namespaces, pods, netpols, anps, banps] = await Promise.all([
+    all(resources.namespaces),
+    all(resources.pods),
+    all(NETWORK_POLICIES),
+    all(ADMIN_POLICIES, true),
+    all(BASELINE_POLICIES, true),
+  ]);
+  // Pods that are done hold no address and take no traffic.
+  const running = pods.filter((p) => !['Succeeded', 'Failed'].includes(String((p as { status?: { phase?: string } }).status?.phase)));
+  return [...namespaces, ...running, ...netpols, ...anps, ...banps] as Array<Record<string, unknown>>;
+}
