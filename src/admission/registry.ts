@@ -24,6 +24,7 @@ import { SecurityContextDeny } from './plugins/security-context-deny.ts';
 import { ServiceAccount } from './plugins/service-account.ts';
 import { MutatingAdmissionWebhook } from './webhook/mutating-admission-webhook.ts';
 import { ValidatingAdmissionWebhook } from './webhook/validating-admission-webhook.ts';
+import { ValidatingAdmissionPolicyPlugin } from './cel/validating-admission-policy.ts';
 
 type AnyPlugin = Partial<MutatingPlugin> & Partial<ValidatingPlugin> & { readonly name: string };
 export interface PluginContext {
@@ -63,6 +64,7 @@ const PLUGINS: Array<[string, Factory]> = [
   ['CertificateSigning', ({ deps }) => new CertificateSigning(deps)],
   ['CertificateSubjectRestriction', () => new CertificateSubjectRestriction()],
   ['MutatingAdmissionWebhook', ({ deps }) => new MutatingAdmissionWebhook(deps)],
+  ['ValidatingAdmissionPolicy', ({ deps, registry }) => new ValidatingAdmissionPolicyPlugin(deps, registry)],
   ['ValidatingAdmissionWebhook', ({ deps }) => new ValidatingAdmissionWebhook(deps)],
   // Last among validating plugins: it charges usage, so nothing after it may refuse.
   ['ResourceQuota', ({ deps }) => new ResourceQuota(deps)],
@@ -82,6 +84,7 @@ export const DEFAULT_ENABLED = new Set([
   'CertificateSigning',
   'CertificateSubjectRestriction',
   'MutatingAdmissionWebhook',
+  'ValidatingAdmissionPolicy',
   'ValidatingAdmissionWebhook',
   'ResourceQuota',
 ]);

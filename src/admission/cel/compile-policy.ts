@@ -1,0 +1,56 @@
+/**
+ * A ValidatingAdmissionPolicy compiled for evaluation: every expression parsed and checked once
+ * per policy generation (the cache is keyed by uid and generation), with its selectors parsed.
+ * A part that does not compile is kept with its error; it fails by the policy's failurePolicy
+ * when a request reaches it, as upstream's compilation results do.
+ */
+import type { ValidatingAdmissionPolicy } from 'kubernetes-types/admissionregistration/v1.js';
+import { compilePolicyExpression, type PolicyExpression } from './policy-env.ts';
+import { compileMatchResources, type CompiledMatch } from './match-resources.ts';
+
+export interface CompiledValidation {
+  condition: PolicyExpression;
+  message?: string;
+  messageExpression?: PolicyExpression;
+  reason?: string;
+}
+
+export interface CompiledAuditAnnotation {
+  key: string;
+  value: PolicyExpression;
+}
+
+export interface CompiledPolicy {
+  name: string;
+  generation: number;
+  failOpen: boolean;
+  match: CompiledMatch;
+  paramKind?: { apiVersion: string; kind: string };
+  matchConditions: { name: string; condition: PolicyExpression }[];
+  /** In declaration order: a variable may use the ones before it. */
+  variables: Map<string, PolicyExpression>;
+  validations: CompiledValidation[];
+  auditAnnotations: CompiledAuditAnnotation[];
+}
+
+export function compilePolicy(p: ValidatingAdmissionPolicy): CompiledPolicy {
+  const spec = p.spec ?? {};
+  const variables = new Map<string, PolicyExpression>();
+  for (const v of spec.variables ?? []) variables.set(v.name, compilePolicyExpression(v.expression));
+  return {
+    name: p.metadata?.name ?? '',
+    generation: p.metadata?.generation ?? 0,
+    failOpen: spec.failurePolicy === 'Ignore',
+    match: compileMatchResources(spec.matchConstraints),
+    ...(spec.paramKind?.apiVersion && spec.paramKind.kind ? { paramKind: { apiVersion: spec.paramKind.apiVersion, kind: spec.paramKind.kind } } : {}),
+    matchConditions: (spec.matchConditions ?? []).map((m) => ({ name: m.name, condition: compilePolicyExpression(m.expression, 'bool') })),
+    variables,
+    validations: (spec.validations ?? []).map((v) => ({
+      condition: compilePolicyExpression(v.expression, 'bool'),
+      ...(v.message !== undefined ? { message: v.message } : {}),
+      ...(v.messageExpression ? { messageExpression: compilePolicyExpression(v.messageExpression, 'string') } : {}),
+      ...(v.reason !== undefined ? { reason: v.reason } : {}),
+    })),
+    auditAnnotations: (spec.auditAnnotations ?? []).map((a) => ({ key: a.key, value: compilePolicyExpression(a.valueExpression) })),
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Whether a policy's matchConstraints (or a binding's matchResources) select a request, as
+ * upstream's policy/matching Matcher: namespaceSelector, objectSelector, excludeResourceRules,
+ * then resourceRules (with resourceNames); matchPolicy Equivalent also tries the other served
+ * versions of the request's resource. A selector error counts only when the rules select the
+ * request.
+ */
+import type { MatchResources, NamedRuleWithOperations } from 'kubernetes-types/admissionregistration/v1.js';
+import { ApiError, internalError, notFound } from '../../api/errors.ts';
+import type { ResourceRegistry } from '../../api/registry/registry.ts';
+import { selectorFromMetav1, type LabelSelector } from '../../api/selectors/label-selector.ts';
+import type { Store } from '../../storage/types.ts';
+import type { AdmissionAttributes } from '../types.ts';
+import { ruleMatches } from '../webhook/rules.ts';
+
+type Parsed = { selector: LabelSelector; error?: string };
+
+export interface CompiledMatch {
+  /** Undefined for a binding without matchResources (it matches whatever its policy matches). */
+  spec?: MatchResources;
+  namespaceSelector: Parsed;
+  objectSelector: Parsed;
+}
+
+function parse(sel: MatchResources['namespaceSelector']): Parsed {
+  try {
+    return { selector: selectorFromMetav1(sel ?? {}) };
+  } catch (err) {
+    return { selector: selectorFromMetav1(undefined), error: (err as Error).message };
+  }
+}
+
+export function compileMatchResources(spec: MatchResources | undefined): CompiledMatch {
+  return { ...(spec ? { spec } : {}), namespaceSelector: parse(spec?.namespaceSelector), objectSelector: parse(spec?.objectSelector) };
+}
+
+export interface MatchDeps {
+  store: Store;
+  registry?: ResourceRegistry;
+}
+
+/** The resource and kind a request matched as (another version under matchPolicy Equivalent). */
+export interface Matched {
+  resource: { group: string; version: string; resource: string };
+  kind: { group: string; version: string; kind: string };
+}
+
+type Labels = Record<string, string> | undefined;
+const labelsOf = (o: Record<string, any> | undefined | null): Labels => o?.metadata?.labels;
+const isNamespaceObject = (a: AdmissionAttributes): boolean => a.resource.group === '' && a.resource.resource === 'namespaces';
+
+async function namespaceMatches(store: Store, m: CompiledMatch, a: AdmissionAttributes): Promise<boolean | ApiError> {
+  if (a.namespace === '' && !isNamespaceObject(a)) return true;
+  if (m.namespaceSelector.error !== undefined) return internalError(`namespaceSelector: ${m.namespaceSelector.error}`);
+  if (m.namespaceSelector.selector.empty) return true;
+  let labels: Labels;
+  if (isNamespaceObject(a) && a.subresource === '' && (a.operation === 'CREATE' || a.operation === 'UPDATE')) {
+    labels = labelsOf(a.object);
+  } else {
+    const ns = a.namespace || a.name;
+    const stored = await store.get<Record<string, any>>(`/registry/core/namespaces/${ns}`);
+    if (!stored) return notFound({ group: '', resource: 'namespaces' }, ns);
+    labels = labelsOf(stored.value);
+  }
+  return m.namespaceSelector.selector.matches(labels);
+}
+
+function objectMatches(m: CompiledMatch, a: AdmissionAttributes): boolean | ApiError {
+  if (m.objectSelector.error !== undefined) return internalError(`objectSelector: ${m.objectSelector.error}`);
+  const s = m.objectSelector.selector;
+  if (s.empty) return true;
+  return (!!a.object && s.matches(labelsOf(a.object))) || (!!a.oldObject && s.matches(labelsOf(a.oldObject)));
+}
+
+function namedRuleMatches(rule: NamedRuleWithOperations, a: AdmissionAttributes): boolean {
+  if (!ruleMatches(rule, a)) return false;
+  return !rule.resourceNames?.length || rule.resourceNames.includes(a.name);
+}
+
+/** Other served versions of the request's resource: upstream's equivalent resources. */
+function equivalents(deps: MatchDeps, a: AdmissionAttributes): Matched[] {
+  if (!deps.registry) return [];
+  return deps.registry
+    .all()
+    .filter((d) => d.group === a.resource.group && d.resource === a.resource.resource && d.version !== a.resource.version)
+    .sort((x, y) => (x.version < y.version ? -1 : 1))
+    .map((d) => ({ resource: { group: d.group, version: d.version, resource: d.resource }, kind: { group: d.group, version: d.version, kind: d.kind } }));
+}
+
+function rulesMatch(deps: MatchDeps, rules: NamedRuleWithOperations[], equivalent: boolean, a: AdmissionAttributes): Matched | undefined {
+  for (const r of rules) if (namedRuleMatches(r, a)) return { resource: a.resource, kind: a.kind };
+  if (!equivalent) return undefined;
+  for (const eq of equivalents(deps, a)) {
+    const as = { ...a, resource: eq.resource };
+    for (const r of rules) if (namedRuleMatches(r, as)) return eq;
+  }
+  return undefined;
+}
+
+/** The match, undefined when not selected; throws the ApiError of a selector that fails. */
+export async function matchResources(deps: MatchDeps, m: CompiledMatch, a: AdmissionAttributes): Promise<Matched | undefined> {
+  const ns = await namespaceMatches(deps.store, m, a);
+  if (ns === false) return undefined;
+  const obj = objectMatches(m, a);
+  if (obj === false) return undefined;
+  // Unset is Exact, as upstream (the API defaults it to Equivalent).
+  const equivalent = m.spec?.matchPolicy === 'Equivalent';
+  if (rulesMatch(deps, m.spec?.excludeResourceRules ?? [], equivalent, a)) return undefined;
+  const rules = m.spec?.resourceRules ?? [];
+  const matched = rules.length === 0 ? { resource: a.resource, kind: a.kind } : rulesMatch(deps, rules, equivalent, a);
+  if (!matched) return undefined;
+  if (ns instanceof ApiError) throw ns;
+  if (obj instanceof ApiError) throw obj;
+  return matched;
+}

@@ -1,0 +1,68 @@
+/**
+ * The CEL environment of admission policies (upstream's plugin/cel composition environment):
+ * object, oldObject, request, params, namespaceObject, variables and authorizer, on the server's
+ * one CEL setup (src/cel/environment.ts). Expressions are compiled once per environment and
+ * expression, and instrumented for runtime cost (src/cel/cost.ts).
+ */
+import { compileCel, newCelEnvironment, type CelProgram } from '../../cel/environment.ts';
+import { instrumentCost } from '../../cel/cost.ts';
+import { registerAuthorizerLibrary } from '../webhook/cel-authorizer.ts';
+
+const VARS = { object: 'dyn', oldObject: 'dyn', request: 'dyn', params: 'dyn', namespaceObject: 'dyn', variables: 'dyn' };
+
+export const policyEnv = registerAuthorizerLibrary(newCelEnvironment(VARS));
+
+export interface PolicyExpression {
+  expression: string;
+  program?: CelProgram;
+  /** The checked result type. */
+  type?: string;
+  /** `variables.<name>` the expression reads (so only those are computed for it). */
+  variableRefs: ReadonlySet<string>;
+  /** Why it did not compile ("compilation failed: ..."), or undefined. */
+  error?: string;
+}
+
+interface AstNode {
+  op: string;
+  args: unknown;
+}
+const isNode = (x: unknown): x is AstNode => typeof x === 'object' && x !== null && 'op' in x && 'args' in x;
+
+/** The names `variables.<name>` (or `variables.?name`) selects in a parse tree. */
+function variableRefs(ast: unknown): Set<string> {
+  const out = new Set<string>();
+  const stack: unknown[] = [ast];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (typeof x !== 'object' || x === null || seen.has(x)) continue;
+    seen.add(x);
+    if (Array.isArray(x)) {
+      stack.push(...x);
+      continue;
+    }
+    if (!isNode(x)) {
+      if (Object.getPrototypeOf(x) === Object.prototype) stack.push(...Object.values(x));
+      continue;
+    }
+    if ((x.op === '.' || x.op === '.?') && Array.isArray(x.args)) {
+      const [target, field] = x.args as [unknown, unknown];
+      if (isNode(target) && target.op === 'id' && target.args === 'variables' && typeof field === 'string') out.add(field);
+    }
+    stack.push(x.args);
+  }
+  return out;
+}
+
+/** Compiles one expression; `want` is the result type it must have ('bool', 'string'), if any. */
+export function compilePolicyExpression(expression: string, want?: 'bool' | 'string'): PolicyExpression {
+  const c = compileCel(policyEnv, expression);
+  if (!c.ok) return { expression, variableRefs: new Set(), error: c.detail };
+  const refs = variableRefs(c.compiled.ast);
+  if (want && c.compiled.type !== want && c.compiled.type !== 'dyn') {
+    return { expression, variableRefs: refs, error: `must evaluate to ${want}` };
+  }
+  instrumentCost(c.compiled.ast);
+  return { expression, program: c.compiled.program, type: c.compiled.type, variableRefs: refs };
+}

@@ -1,0 +1,180 @@
+/**
+ * The ValidatingAdmissionPolicy admission plugin (upstream's policy/validating plugin and
+ * dispatcher): every policy whose matchConstraints select the request is evaluated for each of
+ * its bindings that matches, once per param; failures act by the binding's validationActions
+ * (Deny, Warn, Audit), errors by the policy's failurePolicy. The first denial answers the request:
+ * `ValidatingAdmissionPolicy 'P' with binding 'B' denied request: MESSAGE`, with the validation's
+ * reason and its HTTP code.
+ */
+import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-types/admissionregistration/v1.js';
+import { ApiError, type StatusReason } from '../../api/errors.ts';
+import type { ResourceRegistry } from '../../api/registry/registry.ts';
+import { toCelValue } from '../../api/crd/cel-value.ts';
+import type { PluginDeps } from '../plugin-deps.ts';
+import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
+import { CelAuthorizer } from '../webhook/cel-authorizer.ts';
+import { admissionRequestBase } from '../webhook/review.ts';
+import { isExemptAdmissionConfigurationResource } from '../webhook/rules.ts';
+import { validatePolicy, type ValidateResult } from './evaluate.ts';
+import { matchResources, type Matched } from './match-resources.ts';
+import { collectParams } from './params.ts';
+import { PolicySource, type PolicyHook } from './policy-source.ts';
+
+export const VALIDATION_FAILURE_ANNOTATION = 'validation.policy.admission.k8s.io/validation_failure';
+const MAX_AUDIT_ANNOTATION_VALUE = 10 * 1024;
+
+const CODES: Record<string, number> = { Forbidden: 403, Unauthorized: 401, RequestEntityTooLarge: 413, Invalid: 422 };
+
+interface Denial {
+  policy: string;
+  binding?: string;
+  message: string;
+  reason?: string;
+}
+
+/** Upstream's CreateNamespaceObject: the namespace without managed fields and owner references. */
+function namespaceObject(ns: Record<string, any> | undefined): Record<string, unknown> | null {
+  if (!ns) return null;
+  const m = ns.metadata ?? {};
+  const meta: Record<string, unknown> = {};
+  for (const k of ['name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'finalizers']) {
+    if (m[k] !== undefined) meta[k] = m[k];
+  }
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: meta, spec: ns.spec ?? {}, status: ns.status ?? {} };
+}
+
+export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
+  readonly name = 'ValidatingAdmissionPolicy';
+  readonly #deps: PluginDeps;
+  readonly #registry: ResourceRegistry | undefined;
+  readonly source: PolicySource;
+
+  constructor(deps: PluginDeps, registry?: ResourceRegistry) {
+    this.#deps = deps;
+    this.#registry = registry;
+    this.source = new PolicySource(deps, registry);
+  }
+
+  handles(a: AdmissionAttributes): boolean {
+    // Policies never see their own configuration objects (upstream's lockout protection).
+    if (isExemptAdmissionConfigurationResource(a)) return false;
+    return !this.source.loaded || this.source.hooks().length > 0;
+  }
+
+  async validate(a: AdmissionAttributes): Promise<Verdict> {
+    await this.source.ready();
+    const denials: Denial[] = [];
+    const warnings: string[] = [];
+    const auditAnnotations: Record<string, string> = {};
+    const configError = (hook: PolicyHook, binding: string | undefined, err: string): void => {
+      if (hook.compiled.failOpen) return;
+      denials.push({ policy: hook.name, ...(binding !== undefined ? { binding } : {}), message: binding === undefined ? `failed to configure policy: ${err}` : `failed to configure binding: ${err}` });
+    };
+    let shared: Record<string, unknown> | undefined;
+    for (const hook of this.source.hooks()) {
+      let matched: Matched | undefined;
+      try {
+        matched = await matchResources({ store: this.#deps.store, registry: this.#registry }, hook.compiled.match, a);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        configError(hook, undefined, err.message);
+        continue;
+      }
+      if (!matched) continue;
+      if (hook.configurationError) {
+        configError(hook, undefined, hook.configurationError);
+        continue;
+      }
+      const collected = new Map<string, string[]>();
+      for (const b of hook.bindings) {
+        const bindingName = b.binding.metadata?.name ?? '';
+        let bindingMatch: Matched | undefined;
+        try {
+          bindingMatch = b.match.spec ? await matchResources({ store: this.#deps.store, registry: this.#registry }, b.match, a) : matched;
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+          configError(hook, bindingName, err.message);
+          continue;
+        }
+        if (!bindingMatch) continue;
+        const params = await collectParams(this.#deps.store, hook.paramDef, b.binding.spec?.paramRef, a.namespace);
+        if (!params.ok) {
+          configError(hook, bindingName, params.error);
+          continue;
+        }
+        if (params.params.length === 0) continue;
+        shared ??= await this.#sharedVars(a);
+        const vars = { ...shared, request: this.#request(a, matched) };
+        for (const param of params.params) {
+          const result = await validatePolicy(hook.compiled, { ...vars, params: param === null ? null : toCelValue(undefined, param) });
+          this.#act(hook, b.binding, result, denials, warnings, auditAnnotations, collected);
+        }
+      }
+      for (const [key, values] of collected) auditAnnotations[`${hook.name}/${key}`] = values.join(', ');
+    }
+    if (denials.length === 0) return { allowed: true, warnings, auditAnnotations };
+    const error = this.#denied(a, denials);
+    return { allowed: false, error, reason: error.message, warnings, auditAnnotations };
+  }
+
+  #act(hook: PolicyHook, binding: ValidatingAdmissionPolicyBinding, result: ValidateResult, denials: Denial[], warnings: string[], annotations: Record<string, string>, collected: Map<string, string[]>): void {
+    const bindingName = binding.metadata?.name ?? '';
+    const actions = binding.spec?.validationActions ?? [];
+    result.decisions.forEach((d, i) => {
+      if (d.action !== 'deny') return;
+      for (const action of actions) {
+        if (action === 'Deny') denials.push({ policy: hook.name, binding: bindingName, message: d.message ?? '', ...(d.reason ? { reason: d.reason } : {}) });
+        else if (action === 'Warn') warnings.push(`Validation failed for ValidatingAdmissionPolicy '${hook.name}' with binding '${bindingName}': ${d.message ?? ''}`);
+        else if (action === 'Audit' && annotations[VALIDATION_FAILURE_ANNOTATION] === undefined) {
+          // An admission annotation is never overwritten: the first failure recorded stays.
+          annotations[VALIDATION_FAILURE_ANNOTATION] = JSON.stringify([{ message: d.message ?? '', policy: binding.spec?.policyName ?? '', binding: bindingName, expressionIndex: i, validationActions: actions }]);
+        }
+      }
+    });
+    for (const r of result.auditAnnotations) {
+      if (r.action === 'publish') {
+        const value = r.value!.slice(0, MAX_AUDIT_ANNOTATION_VALUE);
+        const list = collected.get(r.key) ?? [];
+        if (!list.includes(value)) list.push(value);
+        collected.set(r.key, list);
+      } else if (r.action === 'error') {
+        denials.push({ policy: hook.name, binding: bindingName, message: r.error ?? '' });
+      }
+    }
+  }
+
+  async #sharedVars(a: AdmissionAttributes): Promise<Record<string, unknown>> {
+    // The Namespace object itself is cluster-scoped for this purpose (upstream unsets its namespace).
+    const nsName = a.kind.group === '' && a.kind.version === 'v1' && a.kind.kind === 'Namespace' ? '' : a.namespace;
+    const ns = nsName ? (await this.#deps.store.get<Record<string, any>>(`/registry/core/namespaces/${nsName}`))?.value : undefined;
+    return {
+      object: a.object === undefined ? null : toCelValue(undefined, a.object),
+      oldObject: a.oldObject === undefined ? null : toCelValue(undefined, a.oldObject),
+      namespaceObject: toCelValue(undefined, namespaceObject(ns)),
+      authorizer: new CelAuthorizer(this.#deps.authorizer, a.user, { group: a.resource.group, resource: a.resource.resource, subresource: a.subresource, namespace: a.namespace, name: a.name }),
+    };
+  }
+
+  /** The `request` variable: the AdmissionRequest, with the resource and kind the policy matched as. */
+  #request(a: AdmissionAttributes, m: Matched): unknown {
+    return toCelValue(undefined, { ...admissionRequestBase(a), kind: { ...m.kind }, resource: { ...m.resource } });
+  }
+
+  #denied(a: AdmissionAttributes, denials: Denial[]): ApiError {
+    const d = denials[0]!;
+    const message = d.binding !== undefined ? `ValidatingAdmissionPolicy '${d.policy}' with binding '${d.binding}' denied request: ${d.message}` : `ValidatingAdmissionPolicy '${d.policy}' denied request: ${d.message}`;
+    const gr = a.resource.group ? `${a.resource.resource}.${a.resource.group}` : a.resource.resource;
+    const what = a.name ? `${gr} "${a.name}"` : gr;
+    const reason = (d.reason || 'Invalid') as StatusReason;
+    return new ApiError(CODES[reason] ?? 422, reason, `${what} is forbidden: ${message}`, {
+      name: a.name || undefined,
+      group: a.resource.group || undefined,
+      kind: a.resource.resource,
+      causes: [{ message }],
+    });
+  }
+
+  close(): void {
+    this.source.close();
+  }
+}

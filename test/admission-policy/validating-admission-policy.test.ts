@@ -1,0 +1,193 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import type { Response } from '../helpers/client.ts';
+import type { ValidatingAdmissionPolicyPlugin } from '../../src/admission/cel/validating-admission-policy.ts';
+
+let c: TestCluster;
+const VAP = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
+const VAPB = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings';
+
+before(async () => {
+  c = await startTestCluster();
+  for (const [name, labels] of [['prod', { env: 'prod' }], ['dev', { env: 'dev' }]] as const) {
+    assert.equal((await c.admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } })).status, 201);
+  }
+});
+after(async () => {
+  await c.close();
+});
+
+const rules = (resources: string[], group = '', version = 'v1') => [{ apiGroups: [group], apiVersions: [version], operations: ['CREATE', 'UPDATE'], resources }];
+
+async function policy(name: string, spec: Record<string, unknown>): Promise<void> {
+  const r = await c.admin.post(VAP, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name }, spec });
+  assert.equal(r.status, 201, r.text);
+}
+async function binding(name: string, spec: Record<string, unknown>): Promise<void> {
+  const r = await c.admin.post(VAPB, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name }, spec });
+  assert.equal(r.status, 201, r.text);
+}
+
+/** Retries `attempt` until `ok` holds: policies reach the plugin through a watch. */
+async function eventually(attempt: () => Promise<Response>, ok: (r: Response) => boolean): Promise<Response> {
+  let r = await attempt();
+  for (let i = 0; i < 200 && !ok(r); i++) {
+    await new Promise((res) => setTimeout(res, 25));
+    r = await attempt();
+  }
+  return r;
+}
+
+let seq = 0;
+const cm = (ns: string, data: Record<string, string>, labels: Record<string, string> = {}) => () =>
+  c.admin.post(`/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${++seq}`, labels }, data });
+
+test('a failed validation denies with the policy message, reason and code; Warn and namespaceSelector', async () => {
+  await policy('cm-size', {
+    failurePolicy: 'Fail',
+    matchConstraints: { resourceRules: rules(['configmaps']) },
+    validations: [
+      { expression: "!has(object.data) || size(object.data) <= 2", message: 'too many keys', reason: 'Forbidden' },
+      { expression: "!has(object.data) || !('bad' in object.data)", messageExpression: "'key bad is not allowed in ' + object.metadata.name" },
+    ],
+  });
+  await binding('cm-size-prod', { policyName: 'cm-size', validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { env: 'prod' } } } });
+  const denied = await eventually(cm('prod', { a: '1', b: '2', c: '3' }), (r) => r.status !== 201);
+  assert.equal(denied.status, 403, denied.text);
+  assert.equal(denied.body.reason, 'Forbidden');
+  assert.match(denied.body.message, /^configmaps "cm-\d+" is forbidden: ValidatingAdmissionPolicy 'cm-size' with binding 'cm-size-prod' denied request: too many keys$/);
+  const invalid = await cm('prod', { bad: 'x' })();
+  assert.equal(invalid.status, 422, invalid.text);
+  assert.equal(invalid.body.reason, 'Invalid');
+  assert.match(invalid.body.message, /denied request: key bad is not allowed in cm-\d+$/);
+  // dev is outside the binding's namespaceSelector.
+  assert.equal((await cm('dev', { a: '1', b: '2', c: '3' })()).status, 201);
+  await binding('cm-size-dev', { policyName: 'cm-size', validationActions: ['Warn'], matchResources: { namespaceSelector: { matchLabels: { env: 'dev' } } } });
+  const warned = await eventually(cm('dev', { a: '1', b: '2', c: '3' }), (r) => r.headers.warning !== undefined);
+  assert.equal(warned.status, 201, warned.text);
+  assert.match(String(warned.headers.warning), /299 - "Validation failed for ValidatingAdmissionPolicy 'cm-size' with binding 'cm-size-dev': too many keys"/);
+});
+
+test('binding deleted: no longer enforced; policy updated: the new generation is enforced', async () => {
+  await policy('no-x', { matchConstraints: { resourceRules: rules(['configmaps']) }, validations: [{ expression: "!has(object.data) || !('x' in object.data)", message: 'no x' }] });
+  await binding('no-x', { policyName: 'no-x', validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { env: 'dev' } } } });
+  assert.equal((await eventually(cm('dev', { x: '1' }), (r) => r.status === 422)).status, 422);
+  const cur = await c.admin.get(`${VAP}/no-x`);
+  cur.body.spec.validations[0] = { expression: "!has(object.data) || !('y' in object.data)", message: 'no y' };
+  assert.equal((await c.admin.put(`${VAP}/no-x`, cur.body)).status, 200);
+  const y = await eventually(cm('dev', { y: '1' }), (r) => r.status === 422);
+  assert.match(y.body.message, /denied request: no y$/);
+  assert.equal((await cm('dev', { x: '1' })()).status, 201);
+  assert.equal((await c.admin.delete(`${VAPB}/no-x`)).status, 200);
+  assert.equal((await eventually(cm('dev', { y: '1' }), (r) => r.status === 201)).status, 201);
+});
+
+test('matchConditions and variables', async () => {
+  await policy('labelled', {
+    matchConstraints: { resourceRules: rules(['configmaps']) },
+    matchConditions: [{ name: 'only-checked', expression: "has(object.metadata.labels) && 'checked' in object.metadata.labels" }],
+    variables: [
+      { name: 'owner', expression: "object.metadata.labels.?owner.orValue('')" },
+      { name: 'ownerOk', expression: "variables.owner.startsWith('team-')" },
+    ],
+    validations: [{ expression: 'variables.ownerOk', messageExpression: "'owner ' + variables.owner + ' is not a team'" }],
+  });
+  await binding('labelled', { policyName: 'labelled', validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { env: 'prod' } } } });
+  const denied = await eventually(cm('prod', {}, { checked: 'y', owner: 'bob' }), (r) => r.status === 422);
+  assert.match(denied.body.message, /ValidatingAdmissionPolicy 'labelled' with binding 'labelled' denied request: owner bob is not a team$/);
+  assert.equal((await cm('prod', {}, { checked: 'y', owner: 'team-a' })()).status, 201);
+  // The match condition is false: the policy does not apply.
+  assert.equal((await cm('prod', {}, { owner: 'bob' })()).status, 201);
+});
+
+test('params by name and by selector, parameterNotFoundAction Allow and Deny', async () => {
+  const limits = (name: string, max: string, labels: Record<string, string> = {}) =>
+    c.admin.post('/api/v1/namespaces/dev/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { max } });
+  assert.equal((await limits('limit-one', '1', { limits: 'yes' })).status, 201);
+  await policy('max-keys', {
+    paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+    matchConstraints: { resourceRules: rules(['secrets']) },
+    validations: [{ expression: '!has(object.data) || size(object.data) <= int(params.data.max)', messageExpression: "'at most ' + params.data.max + ' keys (' + params.metadata.name + ')'" }],
+  });
+  await binding('max-keys-name', { policyName: 'max-keys', validationActions: ['Deny'], paramRef: { name: 'limit-one', namespace: 'dev', parameterNotFoundAction: 'Deny' } });
+  const secret = (ns: string, n: number) => () =>
+    c.admin.post(`/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `s-${++seq}` }, stringData: Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v'])) });
+  const byName = await eventually(secret('prod', 2), (r) => r.status === 422);
+  assert.match(byName.body.message, /binding 'max-keys-name' denied request: at most 1 keys \(limit-one\)$/);
+  assert.equal((await c.admin.delete(`${VAPB}/max-keys-name`)).status, 200);
+  // By selector, in the request's namespace: none in prod, so Allow admits and Deny refuses.
+  await binding('max-keys-sel', { policyName: 'max-keys', validationActions: ['Deny'], paramRef: { selector: { matchLabels: { limits: 'yes' } }, parameterNotFoundAction: 'Allow' } });
+  const dev = await eventually(secret('dev', 2), (r) => r.status === 422);
+  assert.match(dev.body.message, /binding 'max-keys-sel' denied request: at most 1 keys \(limit-one\)$/);
+  assert.equal((await secret('prod', 5)()).status, 201);
+  const b = await c.admin.get(`${VAPB}/max-keys-sel`);
+  b.body.spec.paramRef.parameterNotFoundAction = 'Deny';
+  assert.equal((await c.admin.put(`${VAPB}/max-keys-sel`, b.body)).status, 200);
+  const none = await eventually(secret('prod', 1), (r) => r.status === 422);
+  assert.match(none.body.message, /ValidatingAdmissionPolicy 'max-keys' with binding 'max-keys-sel' denied request: failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction$/);
+  assert.equal((await c.admin.delete(`${VAPB}/max-keys-sel`)).status, 200);
+});
+
+test('a runaway expression is stopped by the cost limit; failurePolicy Fail denies and Ignore admits', async () => {
+  const runaway = "[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, [1,2,3,4,5,6,7,8,9,10].all(f, true))))))";
+  for (const fp of ['Fail', 'Ignore']) {
+    const name = `runaway-${fp.toLowerCase()}`;
+    await policy(name, { failurePolicy: fp, matchConstraints: { resourceRules: rules(['services']) }, matchConditions: [{ name: 'mine', expression: `object.metadata.name.startsWith('${fp.toLowerCase()}-')` }], validations: [{ expression: runaway }] });
+    await binding(name, { policyName: name, validationActions: ['Deny'] });
+  }
+  const svc = (prefix: string) => () => c.admin.post('/api/v1/namespaces/dev/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: `${prefix}-${++seq}` }, spec: { ports: [{ port: 80 }] } });
+  const failed = await eventually(svc('fail'), (r) => r.status === 422);
+  assert.equal(failed.status, 422, failed.text);
+  assert.match(failed.body.message, /ValidatingAdmissionPolicy 'runaway-fail' with binding 'runaway-fail' denied request: expression '\[1,2,3.*' resulted in error: operation cancelled: actual cost limit exceeded$/);
+  assert.equal((await svc('ignore')()).status, 201);
+});
+
+test('audit annotations and Audit failures are recorded by the plugin', async () => {
+  await policy('audited', {
+    matchConstraints: { resourceRules: rules(['configmaps']) },
+    validations: [{ expression: "!has(object.data) || !('audit-me' in object.data)", message: 'audit-me is discouraged' }],
+    auditAnnotations: [{ key: 'keys', valueExpression: "has(object.data) ? string(size(object.data)) + ' keys' : ''" }],
+  });
+  await binding('audited', { policyName: 'audited', validationActions: ['Audit'], matchResources: { namespaceSelector: { matchLabels: { env: 'dev' } } } });
+  const plugin = c.cp.server.ctx.admission.validating.find((p) => p.name === 'ValidatingAdmissionPolicy') as ValidatingAdmissionPolicyPlugin;
+  const created = await eventually(cm('dev', { 'audit-me': '1' }), (r) => r.status === 201);
+  assert.equal(created.status, 201, created.text);
+  const attrs = {
+    operation: 'CREATE' as const,
+    object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'direct', namespace: 'dev' }, data: { 'audit-me': '1' } },
+    oldObject: undefined,
+    kind: { group: '', version: 'v1', kind: 'ConfigMap' },
+    resource: { group: '', version: 'v1', resource: 'configmaps' },
+    subresource: '',
+    namespace: 'dev',
+    name: 'direct',
+    user: { username: 'alice', groups: ['system:authenticated'] },
+    dryRun: false,
+  };
+  let v = await plugin.validate(attrs);
+  for (let i = 0; i < 200 && v.auditAnnotations?.['audited/keys'] === undefined; i++) {
+    await new Promise((res) => setTimeout(res, 25));
+    v = await plugin.validate(attrs);
+  }
+  assert.equal(v.allowed, true);
+  assert.equal(v.auditAnnotations?.['audited/keys'], '1 keys');
+  assert.deepEqual(JSON.parse(v.auditAnnotations?.['validation.policy.admission.k8s.io/validation_failure'] ?? 'null'), [
+    { message: 'audit-me is discouraged', policy: 'audited', binding: 'audited', expressionIndex: 0, validationActions: ['Audit'] },
+  ]);
+});
+
+test('a typo in a field name is reported in status.typeChecking; observedGeneration follows', async () => {
+  await policy('typo', {
+    matchConstraints: { resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['deployments'] }] },
+    validations: [{ expression: 'object.spec.replicass <= 5' }, { expression: 'object.spec.replicas <= 5' }],
+  });
+  const got = await eventually(() => c.admin.get(`${VAP}/typo`), (r) => r.body?.status?.observedGeneration === 1);
+  assert.deepEqual(got.body.status.typeChecking, {
+    expressionWarnings: [{ fieldRef: 'spec.validations[0].expression', warning: "apps/v1, Kind=Deployment: ERROR: <input>:1:12: undefined field 'replicass'\n | object.spec.replicass <= 5\n | ...........^\n" }],
+  });
+  got.body.spec.validations = [{ expression: 'object.spec.replicas <= 5' }];
+  assert.equal((await c.admin.put(`${VAP}/typo`, got.body)).status, 200);
+  const fixed = await eventually(() => c.admin.get(`${VAP}/typo`), (r) => r.body?.status?.observedGeneration === 2);
+  assert.deepEqual(fixed.body.status.typeChecking, {});
+});
