@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 import type { Response } from '../helpers/client.ts';
 import type { ValidatingAdmissionPolicyPlugin } from '../../src/admission/cel/validating-admission-policy.ts';
+import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
+import { join } from 'node:path';
 
 let c: TestCluster;
 const VAP = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
@@ -190,4 +192,52 @@ test('a typo in a field name is reported in status.typeChecking; observedGenerat
   assert.equal((await c.admin.put(`${VAP}/typo`, got.body)).status, 200);
   const fixed = await eventually(() => c.admin.get(`${VAP}/typo`), (r) => r.body?.status?.observedGeneration === 2);
   assert.deepEqual(fixed.body.status.typeChecking, {});
+});
+
+test('kubectl: a policy applied from YAML denies with its message and warns under Warn', { skip: kubectlSkip(33) }, async () => {
+  const kc = join(c.dataDir, 'admin.kubeconfig');
+  const setup = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: team-label}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [serviceaccounts]}
+  validations:
+  - expression: "has(object.metadata.labels) && 'team' in object.metadata.labels"
+    message: every service account needs a team label
+    reason: Forbidden
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: team-label-prod}
+spec:
+  policyName: team-label
+  validationActions: [Deny]
+  matchResources: {namespaceSelector: {matchLabels: {env: prod}}}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: team-label-dev}
+spec:
+  policyName: team-label
+  validationActions: [Warn]
+  matchResources: {namespaceSelector: {matchLabels: {env: dev}}}
+`;
+  const applied = await runKubectl(33, kc, ['apply', '-f', '-'], setup);
+  assert.equal(applied.code, 0, applied.stderr);
+  const sa = (ns: string) => `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa-${++seq}, namespace: ${ns}}\n`;
+  let denied = await runKubectl(33, kc, ['create', '-f', '-'], sa('prod'));
+  for (let i = 0; i < 100 && denied.code === 0; i++) {
+    await new Promise((res) => setTimeout(res, 50));
+    denied = await runKubectl(33, kc, ['create', '-f', '-'], sa('prod'));
+  }
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.stderr, /Error from server \(Forbidden\): error when creating "STDIN": serviceaccounts "sa-\d+" is forbidden: ValidatingAdmissionPolicy 'team-label' with binding 'team-label-prod' denied request: every service account needs a team label/);
+  const warned = await runKubectl(33, kc, ['create', '-f', '-'], sa('dev'));
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.match(warned.stderr, /Warning: Validation failed for ValidatingAdmissionPolicy 'team-label' with binding 'team-label-dev': every service account needs a team label/);
+  const listed = await runKubectl(33, kc, ['get', 'validatingadmissionpolicybindings']);
+  assert.match(listed.stdout, /team-label-prod/);
 });
