@@ -1,0 +1,102 @@
+/**
+ * Registry credentials from `.dockerconfigjson` documents (imagePullSecrets, ~/.docker/config.json),
+ * looked up as the kubelet's credentialprovider keyring does: a key is a registry host (globs per
+ * label: `*.example.com`), optionally with a port and a path prefix; the most specific matching
+ * key wins; `https://index.docker.io/v1/` and `index.docker.io` mean docker.io.
+ */
+
+export interface DockerConfigEntry {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
+export interface DockerConfigJson {
+  auths?: Record<string, DockerConfigEntry>;
+}
+
+export interface BasicCredential {
+  username: string;
+  password: string;
+}
+
+interface Key {
+  host: string;
+  path: string;
+  cred: BasicCredential;
+}
+
+/** Where to look a credential up: the reference's domain (docker.io for Docker Hub) and path. */
+export interface CredentialQuery {
+  domain: string;
+  path: string;
+}
+
+function entryCredential(e: DockerConfigEntry): BasicCredential | undefined {
+  if (e.auth) {
+    const decoded = Buffer.from(e.auth, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new Error('invalid dockerconfigjson: an "auth" value is not base64 of user:password');
+    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  if (e.username !== undefined || e.password !== undefined) return { username: e.username ?? '', password: e.password ?? '' };
+  return undefined;
+}
+
+function parseKey(raw: string): { host: string; path: string } {
+  const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`);
+  let host = url.host.toLowerCase();
+  let path = url.pathname.replace(/\/+$/, '');
+  // Docker Hub's legacy key names the v1 API, not a repository path.
+  if (host === 'index.docker.io' || host === 'registry-1.docker.io') {
+    host = 'docker.io';
+    if (path === '/v1' || path === '/v2') path = '';
+  }
+  return { host, path: path.replace(/^\//, '') };
+}
+
+function hostMatches(pattern: string, host: string): boolean {
+  const [pHost, pPort] = splitPort(pattern);
+  const [hHost, hPort] = splitPort(host);
+  if (pPort !== hPort) return false;
+  const p = pHost.split('.');
+  const h = hHost.split('.');
+  if (p.length !== h.length) return false;
+  return p.every((label, i) => label === h[i] || (label.includes('*') && globLabel(label, h[i]!)));
+}
+
+function splitPort(host: string): [string, string] {
+  const m = /^(.*?)(?::(\d+))?$/.exec(host)!;
+  return [m[1]!, m[2] ?? ''];
+}
+
+function globLabel(pattern: string, label: string): boolean {
+  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^.]*')}$`);
+  return re.test(label);
+}
+
+export class CredentialKeyring {
+  private readonly keys: Key[] = [];
+
+  constructor(configs: readonly DockerConfigJson[] = []) {
+    for (const cfg of configs) {
+      for (const [raw, entry] of Object.entries(cfg.auths ?? {})) {
+        const cred = entryCredential(entry);
+        if (!cred) continue;
+        this.keys.push({ ...parseKey(raw), cred });
+      }
+    }
+    // Most specific first: longer path, then a host without globs.
+    this.keys.sort((a, b) => b.path.length - a.path.length || Number(a.host.includes('*')) - Number(b.host.includes('*')));
+  }
+
+  /** Every credential that applies, most specific first (the kubelet tries them in turn). */
+  lookup(q: CredentialQuery): BasicCredential[] {
+    const host = q.domain.toLowerCase();
+    return this.keys
+      .filter((k) => hostMatches(k.host, host) && (k.path === '' || q.path === k.path || q.path.startsWith(`${k.path}/`)))
+      .map((k) => k.cred);
+  }
+}

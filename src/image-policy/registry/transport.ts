@@ -1,0 +1,228 @@
+/**
+ * Authenticated requests to one registry API (distribution spec v1.1 / docker registry token
+ * spec): picks the scheme (HTTPS; plain HTTP only for loopback registries or ones configured
+ * insecure, after HTTPS failed its handshake, as containerd's HTTP fallback), answers a 401's
+ * WWW-Authenticate with Basic credentials or a Bearer token fetched from the realm, and caches
+ * tokens per registry, scope and credential so one pod's secret never serves another's lookup.
+ */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { ImagePolicyError } from '../errors.ts';
+import { BoundedTtlCache } from '../../util/bounded-ttl-cache.ts';
+import { parseChallenge, repositoryScope, type Challenge } from './challenge.ts';
+import { CredentialKeyring, type BasicCredential } from './credentials.ts';
+import { HttpTransportError, discard, readCapped, send, type HttpResponse } from './http.ts';
+
+export interface RegistryHostConfig {
+  /** PEM CA bundle the registry's certificate must chain to (instead of the system roots). */
+  caPem?: string;
+  /** Plain HTTP allowed for this non-loopback registry (after HTTPS fails its handshake). */
+  insecure?: boolean;
+}
+
+export interface RegistryTransportOptions {
+  /** Per registry host (host[:port], as in image references). */
+  hosts?: Record<string, RegistryHostConfig>;
+  /** Credentials used when a lookup brings none of its own. */
+  keyring?: CredentialKeyring;
+  now?: () => number;
+  userAgent?: string;
+  /** Bound of the token cache (entries). */
+  maxTokens?: number;
+}
+
+export interface RegistryCall {
+  /** The reference's domain (docker.io for Docker Hub). */
+  domain: string;
+  /** The repository path, for the token scope and the credential lookup. */
+  repo: string;
+  actions: readonly ('pull' | 'push')[];
+  /** More scopes for the same token (a cross-repository mount needs pull on the source). */
+  extraScopes?: readonly string[];
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** A /v2/... path with query, or an absolute URL the registry handed out (upload Location). */
+  path: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  signal: AbortSignal;
+  keyring?: CredentialKeyring;
+}
+
+const MAX_TOKEN_RESPONSE = 1024 * 1024;
+const DEFAULT_TOKEN_TTL_S = 60;
+
+/** Docker Hub's API is served by registry-1.docker.io. */
+export function apiHost(domain: string): string {
+  return domain === 'docker.io' ? 'registry-1.docker.io' : domain;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+function unavailable(what: string, err: unknown): ImagePolicyError {
+  return new ImagePolicyError('REGISTRY_UNAVAILABLE', `${what}: ${(err as Error).message}`, { cause: err });
+}
+
+export class RegistryTransport {
+  private readonly hosts: Record<string, RegistryHostConfig>;
+  private readonly keyring: CredentialKeyring;
+  private readonly now: () => number;
+  private readonly userAgent: string;
+  private readonly agents = new Map<string, http.Agent>();
+  private readonly plainHttp = new Set<string>();
+  private readonly tokens: BoundedTtlCache<string>;
+  /** Hosts that answered with a Basic challenge: credentials are sent up front from then on. */
+  private readonly basicHosts = new Set<string>();
+
+  constructor(o: RegistryTransportOptions = {}) {
+    this.hosts = o.hosts ?? {};
+    this.keyring = o.keyring ?? new CredentialKeyring();
+    this.now = o.now ?? Date.now;
+    this.userAgent = o.userAgent ?? 'portcullis';
+    this.tokens = new BoundedTtlCache(o.maxTokens ?? 1024, this.now);
+  }
+
+  close(): void {
+    for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
+  }
+
+  private mayUsePlainHttp(host: string): boolean {
+    return isLoopbackHost(host) || this.hosts[host]?.insecure === true;
+  }
+
+  private agent(url: URL): http.Agent {
+    const key = `${url.protocol}//${url.host}`;
+    let a = this.agents.get(key);
+    if (!a) {
+      const caPem = this.hosts[url.host]?.caPem;
+      a = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, ...(caPem ? { ca: caPem } : {}) }) : new http.Agent({ keepAlive: true });
+      this.agents.set(key, a);
+    }
+    return a;
+  }
+
+  private url(host: string, path: string): URL {
+    if (/^https?:\/\//.test(path)) {
+      const u = new URL(path);
+      // An upload Location may name another host (a storage backend): plain HTTP only where allowed.
+      if (u.protocol === 'http:' && !this.mayUsePlainHttp(u.host)) throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `refusing plain HTTP to ${u.host}`);
+      return u;
+    }
+    const u = new URL(`https://${host}${path}`);
+    if (this.plainHttp.has(host)) u.protocol = 'http:';
+    return u;
+  }
+
+  /** One request with the scheme fallback; transport failures are REGISTRY_UNAVAILABLE. */
+  private async raw(host: string, c: RegistryCall, authorization: string | undefined): Promise<HttpResponse> {
+    const url = this.url(host, c.path);
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...c.headers, ...(authorization ? { authorization } : {}) };
+    try {
+      return await send({ method: c.method, url, headers, body: c.body, signal: c.signal }, this.agent(url));
+    } catch (err) {
+      if (err instanceof HttpTransportError && err.tls && url.protocol === 'https:' && url.host === host && this.mayUsePlainHttp(host)) {
+        this.plainHttp.add(host);
+        return this.raw(host, c, authorization);
+      }
+      if (err instanceof ImagePolicyError) throw err;
+      throw unavailable(`${c.method} ${url.href}`, err);
+    }
+  }
+
+  private credential(c: RegistryCall): BasicCredential | undefined {
+    return (c.keyring ?? this.keyring).lookup({ domain: c.domain, path: c.repo })[0];
+  }
+
+  private scopes(c: RegistryCall): string[] {
+    return [repositoryScope(c.repo, c.actions), ...(c.extraScopes ?? [])];
+  }
+
+  private tokenKey(host: string, scopes: string[], cred: BasicCredential | undefined): string {
+    const who = cred ? createHash('sha256').update(`${cred.username}\0${cred.password}`).digest('hex') : 'anonymous';
+    return `${host}|${scopes.join(' ')}|${who}`;
+  }
+
+  /** Sends the call, authenticating when the registry asks to. */
+  async call(c: RegistryCall): Promise<HttpResponse> {
+    const host = apiHost(c.domain);
+    const cred = this.credential(c);
+    const scopes = this.scopes(c);
+    const key = this.tokenKey(host, scopes, cred);
+    const cached = this.tokens.get(key);
+    let authorization = cached ? `Bearer ${cached}` : cred && this.basicHosts.has(host) ? basic(cred) : undefined;
+    const res = await this.raw(host, c, authorization);
+    if (res.status !== 401) return res;
+    const challenge = parseChallenge(headerValue(res.headers['www-authenticate']));
+    // A challenge we cannot answer leaves the 401 to the caller.
+    const answerable = (challenge?.scheme === 'basic' && cred !== undefined) || challenge?.scheme === 'bearer';
+    if (!challenge || !answerable) return res;
+    discard(res);
+    if (challenge.scheme === 'basic') {
+      this.basicHosts.add(host);
+      authorization = basic(cred!);
+    } else {
+      const token = await this.fetchToken(challenge, scopes, cred, c.signal);
+      this.tokens.set(key, token.token, token.ttlMs);
+      authorization = `Bearer ${token.token}`;
+    }
+    return this.raw(host, c, authorization);
+  }
+
+  private async fetchToken(ch: Challenge, scopes: string[], cred: BasicCredential | undefined, signal: AbortSignal): Promise<{ token: string; ttlMs: number }> {
+    const realm = ch.params['realm'];
+    if (!realm) throw new ImagePolicyError('REGISTRY_UNAVAILABLE', 'bearer challenge without a realm');
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `bearer challenge realm ${JSON.stringify(realm)} is not a URL`);
+    }
+    // Credentials go only where they are safe in transit.
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.mayUsePlainHttp(url.host))) {
+      throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `refusing token realm ${url.origin}: not HTTPS`);
+    }
+    if (ch.params['service']) url.searchParams.set('service', ch.params['service']);
+    for (const s of scopes) url.searchParams.append('scope', s);
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...(cred ? { authorization: basic(cred) } : {}) };
+    let res: HttpResponse;
+    try {
+      res = await send({ method: 'GET', url, headers, signal }, this.agent(url));
+    } catch (err) {
+      throw unavailable(`GET ${url.origin}${url.pathname}`, err);
+    }
+    let body: Buffer;
+    try {
+      body = await readCapped(res, MAX_TOKEN_RESPONSE, 'token response', signal);
+    } catch (err) {
+      if (err instanceof ImagePolicyError) throw err;
+      throw unavailable('token response', err);
+    }
+    if (res.status === 401 || res.status === 403) {
+      throw new ImagePolicyError('IMAGE_NOT_FOUND', `pull access denied, repository does not exist or may require authorization: token server answered ${res.status}`);
+    }
+    if (res.status !== 200) throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `token server answered ${res.status}`);
+    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
+    } catch {
+      throw new ImagePolicyError('REGISTRY_UNAVAILABLE', 'token response is not JSON');
+    }
+    const token = typeof parsed.token === 'string' && parsed.token ? parsed.token : parsed.access_token;
+    if (typeof token !== 'string' || token === '') throw new ImagePolicyError('REGISTRY_UNAVAILABLE', 'token response has no token');
+    const expires = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_TTL_S;
+    // Renew a little early so a token does not expire between the cache hit and the request.
+    return { token, ttlMs: Math.max(0, expires * 1000 - 5000) };
+  }
+}
+
+function basic(c: BasicCredential): string {
+  return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+}
+
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
