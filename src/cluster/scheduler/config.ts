@@ -11,7 +11,7 @@ import { defaultProfile, validateProfile, type ExtensionPoint, type Profile } fr
 interface PluginRef { name: string; weight?: number }
 interface PluginSet { enabled?: PluginRef[]; disabled?: PluginRef[] }
 
-const POINTS: Record<string, ExtensionPoint> = { preFilter: 'preFilter', filter: 'filter', postFilter: 'postFilter', score: 'score', bind: 'bind' };
+const POINTS: Record<string, ExtensionPoint> = { preFilter: 'preFilter', filter: 'filter', postFilter: 'postFilter', score: 'score', reserve: 'reserve', preBind: 'preBind', bind: 'bind' };
 
 export function profilesFromConfig(text: string): Profile[] {
   const cfg = parse(text) as Record<string, any> | null;

@@ -3,7 +3,8 @@
  * upstream's codes, and the plugin extension points a profile wires together. Plugins are small
  * objects named as upstream names them; a profile picks them by name and weights the scorers.
  */
-import type { ApiClient } from '../client/types.ts';
+import type { ApiClient, InformerFactory } from '../client/types.ts';
+import type { Timers } from '../client/timers.ts';
 import type { NodeInfo } from './node-info.ts';
 import type { Pod } from './resources.ts';
 
@@ -101,11 +102,25 @@ export interface ScorePlugin extends Plugin {
   normalizeScore?(state: CycleState, pod: Pod, scores: NodeScore[]): void;
 }
 
+/** Reserve / Unreserve: claim what the chosen node needs (volumes) before the bind, give it back if the bind fails. */
+export interface ReservePlugin extends Plugin {
+  reserve(state: CycleState, pod: Pod, nodeName: string): Status | undefined;
+  unreserve(state: CycleState, pod: Pod, nodeName: string): void;
+}
+
+/** PreBind: writes the bind depends on (a claim's selected node, a volume's claimRef), waited for before binding. */
+export interface PreBindPlugin extends Plugin {
+  preBind(state: CycleState, pod: Pod, nodeName: string): Promise<Status | undefined>;
+}
+
 export interface BindPlugin extends Plugin {
   bind(pod: Pod, nodeName: string): Promise<Status | undefined>;
 }
 
-export type AnyPlugin = Partial<PreFilterPlugin & FilterPlugin & PostFilterPlugin & ScorePlugin & BindPlugin> & Plugin;
+export type AnyPlugin = Partial<PreFilterPlugin & FilterPlugin & PostFilterPlugin & ScorePlugin & ReservePlugin & PreBindPlugin & BindPlugin> & Plugin & {
+  /** Ends what the plugin waits on (a PreBind waiting for a volume), when the scheduler stops. */
+  close?(): void;
+};
 
 export interface PluginContext {
   handle: Handle;
@@ -117,6 +132,11 @@ export interface PluginContext {
   random(): number;
   now(): number;
   schedulerName: string;
+  /** The scheduler's shared informers, for plugins that read more than nodes and pods (volumes). */
+  informers?: InformerFactory;
+  timers?: Timers;
+  /** A cluster event that may make unschedulable pods fit (upstream's EventsToRegister): retry them. */
+  moveAllToActive?(): void;
 }
 
 export type PluginFactory = (ctx: PluginContext, args?: Record<string, unknown>) => AnyPlugin;

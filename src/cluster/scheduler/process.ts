@@ -59,6 +59,7 @@ export function startSchedulerProcess(opts: SchedulerProcessOptions): SchedulerP
         pods: informers.informer<Pod>(resources.pods),
         namespaces: informers.informer<K8sObject>(resources.namespaces),
       },
+      informerFactory: informers,
       profiles: opts.profiles,
       random,
       now,

@@ -4,22 +4,26 @@
  * starting where the last cycle stopped), Score with normalization and weights, and the pick of
  * the highest score with ties broken by the injected random source (reservoir sampling).
  */
-import { SUCCESS, Status, type AffinityNodeLists, type AnyPlugin, type BindPlugin, type CycleState, type FilterPlugin, type Handle, type NodeScore, type PluginContext, type PostFilterPlugin, type PreFilterPlugin, type ScorePlugin } from './framework.ts';
+import { SUCCESS, Status, type AffinityNodeLists, type AnyPlugin, type BindPlugin, type CycleState, type FilterPlugin, type Handle, type NodeScore, type PluginContext, type PostFilterPlugin, type PreBindPlugin, type PreFilterPlugin, type ReservePlugin, type ScorePlugin } from './framework.ts';
 import { fitErrorMessage, type Diagnosis } from './fit-error.ts';
 import type { NodeInfo } from './node-info.ts';
 import { REGISTRY, validateProfile, type ExtensionPoint, type Profile } from './profile.ts';
 import type { Pod } from './resources.ts';
-import type { ApiClient } from '../client/types.ts';
+import type { ApiClient, InformerFactory } from '../client/types.ts';
+import type { Timers } from '../client/timers.ts';
 
 export interface RuntimeDeps {
   client: ApiClient;
   random(): number;
   now(): number;
   namespaceLabels?(name: string): Record<string, string> | undefined;
+  informers?: InformerFactory;
+  timers?: Timers;
+  moveAllToActive?(): void;
 }
 
 export type ScheduleResult =
-  | { kind: 'fit'; node: string; evaluated: number; feasible: number }
+  | { kind: 'fit'; node: string; evaluated: number; feasible: number; state: CycleState }
   | { kind: 'unschedulable'; diagnosis: Diagnosis; numAllNodes: number; message: string; nominatedNodeName?: string }
   | { kind: 'error'; message: string };
 
@@ -37,7 +41,10 @@ export class Framework {
   readonly filters: FilterPlugin[] = [];
   readonly postFilters: PostFilterPlugin[] = [];
   readonly scorers: Array<{ plugin: ScorePlugin; weight: number }> = [];
+  readonly reservers: ReservePlugin[] = [];
+  readonly preBinders: PreBindPlugin[] = [];
   readonly binders: BindPlugin[] = [];
+  readonly #closers: Array<() => void> = [];
 
   constructor(profile: Profile, deps: RuntimeDeps) {
     validateProfile(profile);
@@ -57,6 +64,9 @@ export class Framework {
       random: deps.random,
       now: deps.now,
       schedulerName: profile.schedulerName,
+      informers: deps.informers,
+      timers: deps.timers,
+      moveAllToActive: deps.moveAllToActive,
     };
     for (const name of profile.plugins) {
       const p: AnyPlugin = REGISTRY[name]!(ctx, profile.pluginConfig?.[name]);
@@ -66,7 +76,10 @@ export class Framework {
       if (p.filter && on('filter')) this.filters.push(p as FilterPlugin);
       if (p.postFilter && on('postFilter')) this.postFilters.push(p as PostFilterPlugin);
       if (p.score && on('score')) this.scorers.push({ plugin: p as ScorePlugin, weight: profile.weights[name] ?? 1 });
+      if (p.reserve && p.unreserve && on('reserve')) this.reservers.push(p as ReservePlugin);
+      if (p.preBind && on('preBind')) this.preBinders.push(p as PreBindPlugin);
       if (p.bind && on('bind')) this.binders.push(p as BindPlugin);
+      if (p.close) this.#closers.push(() => p.close!());
     }
     if (this.binders.length === 0) throw new Error(`profile ${profile.schedulerName}: no bind plugin`);
   }
@@ -155,9 +168,9 @@ export class Framework {
       }
       return { kind: 'unschedulable', diagnosis, numAllNodes: nodes.length, message: fitErrorMessage(nodes.length, diagnosis), nominatedNodeName };
     }
-    if (feasible.length === 1) return { kind: 'fit', node: feasible[0]!.name, evaluated: nodes.length, feasible: 1 };
+    if (feasible.length === 1) return { kind: 'fit', node: feasible[0]!.name, evaluated: nodes.length, feasible: 1, state };
     const totals = this.scoreNodes(state, pod, feasible);
-    return { kind: 'fit', node: this.selectHost(totals), evaluated: nodes.length, feasible: feasible.length };
+    return { kind: 'fit', node: this.selectHost(totals), evaluated: nodes.length, feasible: feasible.length, state };
   }
 
   /** PreScore, Score, NormalizeScore, weights: the total per node. */
@@ -187,6 +200,35 @@ export class Framework {
       }
     }
     return best.name;
+  }
+
+  /** RunReservePluginsReserve: the first failure unreserves every reserver (in reverse) and decides. */
+  reserve(state: CycleState, pod: Pod, node: string): Status {
+    for (const p of this.reservers) {
+      const s = p.reserve(state, pod, node);
+      if (s && !s.isSuccess()) {
+        this.unreserve(state, pod, node);
+        return new Status(s.code, s.reasons).withPlugin(p.name);
+      }
+    }
+    return SUCCESS;
+  }
+
+  unreserve(state: CycleState, pod: Pod, node: string): void {
+    for (const p of [...this.reservers].reverse()) p.unreserve(state, pod, node);
+  }
+
+  async preBind(state: CycleState, pod: Pod, node: string): Promise<Status> {
+    for (const p of this.preBinders) {
+      const s = await p.preBind(state, pod, node);
+      if (s && !s.isSuccess()) return new Status(s.code, s.reasons).withPlugin(p.name);
+    }
+    return SUCCESS;
+  }
+
+  /** Ends plugin waits (the scheduler is stopping). */
+  close(): void {
+    for (const c of this.#closers) c();
   }
 
   async bind(pod: Pod, node: string): Promise<Status> {

@@ -6,12 +6,13 @@
  */
 import { realTimers, type Timers } from '../client/timers.ts';
 import { resources } from '../client/resources.ts';
-import type { ApiClient, Informer, K8sObject } from '../client/types.ts';
+import type { ApiClient, Informer, InformerFactory, K8sObject } from '../client/types.ts';
 import { SchedulerCache, isTerminal } from './cache.ts';
 import { defaultProfile, DEFAULT_SCHEDULER_NAME, type Profile } from './profile.ts';
 import { podEvent, setPodCondition } from './pod-status.ts';
 import { SchedulingQueue, type QueuedPod } from './queue.ts';
 import { Framework } from './runtime.ts';
+import type { CycleState } from './framework.ts';
 import type { Node, Pod } from './resources.ts';
 
 export interface SchedulerLog {
@@ -22,6 +23,8 @@ export interface SchedulerLog {
 export interface SchedulerOptions {
   client: ApiClient;
   informers: { nodes: Informer<Node>; pods: Informer<Pod>; namespaces?: Informer<K8sObject> };
+  /** Informers for plugins that read other resources (VolumeBinding: claims, volumes, classes); started by the caller. */
+  informerFactory?: InformerFactory;
   /** Default: upstream's default profile for schedulerName default-scheduler. */
   profiles?: Profile[];
   /** [0, 1): breaks ties between equally scored nodes. */
@@ -55,12 +58,13 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   const profiles = opts.profiles ?? [defaultProfile()];
   const frameworks = new Map<string, Framework>();
   const namespaceLabels = (name: string) => informers.namespaces?.get('', name)?.metadata.labels;
-  for (const p of profiles) {
-    if (frameworks.has(p.schedulerName)) throw new Error(`duplicate profile for schedulerName ${JSON.stringify(p.schedulerName)}`);
-    frameworks.set(p.schedulerName, new Framework(p, { client, random, now, namespaceLabels }));
-  }
   const cache = new SchedulerCache();
   const queue = new SchedulingQueue(now);
+  const moveAllToActive = () => queue.moveAllToActiveOrBackoff();
+  for (const p of profiles) {
+    if (frameworks.has(p.schedulerName)) throw new Error(`duplicate profile for schedulerName ${JSON.stringify(p.schedulerName)}`);
+    frameworks.set(p.schedulerName, new Framework(p, { client, random, now, namespaceLabels, informers: opts.informerFactory, timers, moveAllToActive }));
+  }
   const binds = new Set<Promise<void>>();
   let stopped = false;
   let busy = false;
@@ -111,8 +115,9 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
     }
   }
 
-  async function bindInBackground(fw: Framework, q: QueuedPod, pod: Pod, node: string): Promise<void> {
-    const status = await fw.bind(pod, node);
+  async function bindInBackground(fw: Framework, q: QueuedPod, pod: Pod, node: string, state: CycleState): Promise<void> {
+    let status = await fw.preBind(state, pod, node);
+    if (status.isSuccess()) status = await fw.bind(pod, node);
     if (status.isSuccess()) {
       cache.finishBinding(pod, now());
       queue.done(q);
@@ -123,10 +128,13 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
       await client.create(resources.events, pod.metadata.namespace ?? '', event).catch((err) => log.warn({ err, pod: q.key }, 'recording Scheduled event failed'));
       return;
     }
+    fw.unreserve(state, pod, node);
     cache.forget(pod);
     // The room it held is free again: others waiting may fit.
     queue.moveAllToActiveOrBackoff();
-    await recordFailure(q, fw.profile.schedulerName, `Binding rejected: ${status.message()}`, 'SchedulerError');
+    // As upstream: a PreBind failure is reported as such, a refused bind as "Binding rejected".
+    const message = status.plugin && fw.preBinders.some((p) => p.name === status.plugin) ? `running PreBind plugin ${JSON.stringify(status.plugin)}: ${status.message()}` : `Binding rejected: ${status.message()}`;
+    await recordFailure(q, fw.profile.schedulerName, message, 'SchedulerError');
     queue.addUnschedulable(q, { error: true });
   }
 
@@ -145,8 +153,15 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
       result = { kind: 'error' as const, message: err instanceof Error ? err.message : String(err) };
     }
     if (result.kind === 'fit') {
+      const reserved = fw.reserve(result.state, current, result.node);
+      if (!reserved.isSuccess()) {
+        const message = `running Reserve plugin ${JSON.stringify(reserved.plugin)}: ${reserved.message()}`;
+        await recordFailure(q, fw.profile.schedulerName, message, reserved.isRejected() ? 'Unschedulable' : 'SchedulerError');
+        queue.addUnschedulable(q, { error: !reserved.isRejected() });
+        return;
+      }
       cache.assume(current, result.node);
-      const p = bindInBackground(fw, q, current, result.node).catch((err) => log.warn({ err, pod: q.key }, 'bind failed'));
+      const p = bindInBackground(fw, q, current, result.node, result.state).catch((err) => log.warn({ err, pod: q.key }, 'bind failed'));
       binds.add(p);
       void p.finally(() => { binds.delete(p); notifyIdle(); });
       return;
@@ -218,6 +233,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
       timers.clearTimeout(backoffTimer);
       timers.clearTimeout(leftoverTimer);
       queue.close();
+      for (const fw of frameworks.values()) fw.close();
       await running;
       await Promise.allSettled([...binds]);
     },
