@@ -1,0 +1,188 @@
+// The registry client's limits against small node servers that misbehave on purpose: a registry
+// that never answers, a 50 MiB manifest, concurrent identical lookups, the Bearer token flow, and
+// plain HTTP to a registry that is not on the loopback address.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { parseDockerRef } from '../../src/image-policy/reference.ts';
+import { RegistryClient } from '../../src/image-policy/registry/client.ts';
+import { CredentialKeyring } from '../../src/image-policy/registry/credentials.ts';
+import { sha256Digest } from '../../src/image-policy/registry/digest.ts';
+import { OCI_MANIFEST } from '../../src/image-policy/registry/media-types.ts';
+import { ImagePolicyError } from '../../src/image-policy/errors.ts';
+
+const code = (c: string) => (err: unknown) => {
+  assert.ok(err instanceof ImagePolicyError, `expected ImagePolicyError ${c}, got ${String(err)}`);
+  assert.equal(err.code, c, err.message);
+  return true;
+};
+
+const MANIFEST = Buffer.from(JSON.stringify({
+  schemaVersion: 2, mediaType: OCI_MANIFEST,
+  config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest('{}'), size: 2 }, layers: [],
+}));
+const MANIFEST_DIGEST = sha256Digest(MANIFEST);
+
+function serveManifest(res: http.ServerResponse, head: boolean): void {
+  res.writeHead(200, { 'content-type': OCI_MANIFEST, 'docker-content-digest': MANIFEST_DIGEST, 'content-length': MANIFEST.length });
+  res.end(head ? undefined : MANIFEST);
+}
+
+async function listen(server: http.Server | net.Server, host = '127.0.0.1'): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return (server.address() as net.AddressInfo).port;
+}
+
+const close = (s: net.Server) => new Promise<void>((resolve) => { if (typeof (s as http.Server).closeAllConnections === 'function') (s as http.Server).closeAllConnections(); s.close(() => resolve()); });
+
+describe('registry client limits', () => {
+  test('a registry that accepts and never answers: REGISTRY_UNAVAILABLE at the deadline', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((s) => sockets.push(s));
+    const port = await listen(server);
+    const client = new RegistryClient({ deadlineMs: 300 });
+    try {
+      await assert.rejects(client.resolve(parseDockerRef(`127.0.0.1:${port}/app:v1`)), (err) => code('REGISTRY_UNAVAILABLE')(err) && /deadline/.test((err as Error).message));
+      assert.ok(sockets.length >= 1, 'the client did connect');
+    } finally {
+      client.close();
+      for (const s of sockets) s.destroy();
+      await close(server);
+    }
+  });
+
+  describe('a 50 MiB manifest', () => {
+    const TOTAL = 50 * 1024 * 1024;
+    let server: http.Server;
+    let port: number;
+    const written: number[] = [];
+
+    before(async () => {
+      server = http.createServer((req, res) => {
+        const declare = req.url!.includes('declared');
+        res.writeHead(200, { 'content-type': OCI_MANIFEST, ...(declare ? { 'content-length': TOTAL } : {}) });
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        let sent = 0;
+        const pump = () => {
+          while (sent < TOTAL && !res.destroyed) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.on('close', () => written.push(req.socket.bytesWritten));
+        pump();
+      });
+      port = await listen(server);
+    });
+    after(() => close(server));
+
+    test('streamed without a length: OVERSIZE after the 4 MiB cap, the rest never read', async () => {
+      const client = new RegistryClient();
+      try {
+        await assert.rejects(client.getManifest(parseDockerRef(`127.0.0.1:${port}/big/streamed:v1`)), code('OVERSIZE'));
+      } finally {
+        client.close();
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const sent = written.pop()!;
+      // What left the server: the cap plus what the socket buffers held, far from 50 MiB.
+      assert.ok(sent < 20 * 1024 * 1024, `server wrote ${sent} bytes`);
+    });
+
+    test('with Content-Length over the cap: OVERSIZE before reading the body', async () => {
+      const client = new RegistryClient();
+      try {
+        await assert.rejects(client.getManifest(parseDockerRef(`127.0.0.1:${port}/big/declared:v1`)), (err) => code('OVERSIZE')(err) && /52428800 bytes/.test((err as Error).message));
+      } finally {
+        client.close();
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      assert.ok(written.pop()! < 20 * 1024 * 1024);
+    });
+  });
+
+  test('concurrent identical lookups share one request (singleflight)', async () => {
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      // Hold the answer so the second lookup starts while the first is in flight.
+      setTimeout(() => serveManifest(res, req.method === 'HEAD'), 200);
+    });
+    const port = await listen(server);
+    const client = new RegistryClient();
+    try {
+      const ref = parseDockerRef(`127.0.0.1:${port}/app:v1`);
+      const [a, b] = await Promise.all([client.resolve(ref), client.resolve(ref)]);
+      assert.equal(a.digest, MANIFEST_DIGEST);
+      assert.deepEqual(a, b);
+      assert.equal(requests, 1);
+      // Another pod's credentials are another lookup.
+      await Promise.all([client.resolve(ref), client.resolve(ref, { keyring: new CredentialKeyring() })]);
+      assert.equal(requests, 3);
+    } finally {
+      client.close();
+      await close(server);
+    }
+  });
+
+  test('Bearer token flow: realm, service and scope; tokens cached per credential', async () => {
+    const tokenRequests: URL[] = [];
+    let port = 0;
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname === '/token') {
+        tokenRequests.push(url);
+        const auth = req.headers.authorization ?? '';
+        const user = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString() : '';
+        const token = user === 'alice:pw' ? 'tok-alice' : user === '' ? 'tok-anonymous' : undefined;
+        if (!token) return void res.writeHead(401).end();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300 }));
+        return;
+      }
+      if (req.headers.authorization === 'Bearer tok-alice') return serveManifest(res, req.method === 'HEAD');
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="test-registry",scope="repository:team/app:pull"` });
+      res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+    });
+    port = await listen(server);
+    const alice = new CredentialKeyring([{ auths: { [`127.0.0.1:${port}`]: { username: 'alice', password: 'pw' } } }]);
+    const client = new RegistryClient({ keyring: alice });
+    try {
+      const ref = parseDockerRef(`127.0.0.1:${port}/team/app:v1`);
+      assert.equal((await client.resolve(ref)).digest, MANIFEST_DIGEST);
+      assert.equal(tokenRequests.length, 1);
+      assert.equal(tokenRequests[0]!.searchParams.get('service'), 'test-registry');
+      assert.deepEqual(tokenRequests[0]!.searchParams.getAll('scope'), ['repository:team/app:pull']);
+      assert.equal((await client.getManifest(ref)).descriptor.digest, MANIFEST_DIGEST);
+      assert.equal(tokenRequests.length, 1, 'the token is reused for the same scope and credential');
+      // A lookup without credentials gets its own (anonymous) token, which the registry refuses.
+      await assert.rejects(client.resolve(ref, { keyring: new CredentialKeyring() }), code('IMAGE_NOT_FOUND'));
+      assert.equal(tokenRequests.length, 2);
+    } finally {
+      client.close();
+      await close(server);
+    }
+  });
+
+  const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  test('plain HTTP only for loopback registries or ones configured insecure', { skip: external ? false : 'no non-loopback IPv4 address' }, async () => {
+    const server = http.createServer((req, res) => serveManifest(res, req.method === 'HEAD'));
+    const port = await listen(server, '0.0.0.0');
+    const host = `${external}:${port}`;
+    const strict = new RegistryClient({ deadlineMs: 5000 });
+    const insecure = new RegistryClient({ hosts: { [host]: { insecure: true } } });
+    const loopback = new RegistryClient();
+    try {
+      await assert.rejects(strict.resolve(parseDockerRef(`${host}/app:v1`)), code('REGISTRY_UNAVAILABLE'));
+      assert.equal((await insecure.resolve(parseDockerRef(`${host}/app:v1`))).digest, MANIFEST_DIGEST);
+      assert.equal((await loopback.resolve(parseDockerRef(`127.0.0.1:${port}/app:v1`))).digest, MANIFEST_DIGEST);
+    } finally {
+      strict.close();
+      insecure.close();
+      loopback.close();
+      await close(server);
+    }
+  });
+});
