@@ -1,0 +1,164 @@
+/**
+ * Debian's notary-server on 127.0.0.1 for tests: memory storage, the local trust service (it
+ * signs timestamps with ED25519 keys it keeps in memory, so no notary-signer), TLS with a
+ * certificate from the project's PKI. `NotaryCli` drives the real `notary` client against it with
+ * its own trust dir and the NOTARY_*_PASSPHRASE variables, so tests publish trust data exactly as
+ * users do (init, add, publish, delegations, key rotation).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer, get as httpsGet, type Server } from 'node:https';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCA } from '../../src/pki/ca.ts';
+import { issueCert } from '../../src/pki/certs.ts';
+import { requireBinaries } from './real-parts.ts';
+
+/** Skip message (or false) for tests that need notary-server and the notary client. */
+export function notarySkip(): string | false {
+  return requireBinaries('notary', 'notary-server', 'notary');
+}
+
+export interface Tls {
+  caPem: string;
+  certPath: string;
+  keyPath: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/** A CA and a 127.0.0.1/localhost serving certificate, written into `dir`. */
+export function makeTls(dir: string): Tls {
+  const now = new Date();
+  const ca = createCA({ commonName: 'notary-test-ca', now, validityDays: 2 });
+  const leaf = issueCert(ca, { commonName: 'notary-server', usage: 'server', now, validityDays: 2 });
+  const certPath = join(dir, 'server.crt');
+  const keyPath = join(dir, 'server.key');
+  writeFileSync(certPath, leaf.certPem);
+  writeFileSync(keyPath, leaf.keyPem, { mode: 0o600 });
+  writeFileSync(join(dir, 'ca.crt'), ca.certPem);
+  return { caPem: ca.certPem, certPath, keyPath, certPem: leaf.certPem, keyPem: leaf.keyPem };
+}
+
+export interface NotaryServer {
+  url: string;
+  tls: Tls;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export async function startNotaryServer(): Promise<NotaryServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'notary-server-'));
+  const tls = makeTls(dir);
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const config = join(dir, 'server.json');
+    writeFileSync(config, JSON.stringify({
+      server: { http_addr: `127.0.0.1:${port}`, tls_cert_file: tls.certPath, tls_key_file: tls.keyPath },
+      trust_service: { type: 'local' },
+      storage: { backend: 'memory' },
+      logging: { level: 'error' },
+    }));
+    const child = spawn('notary-server', ['-config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const url = `https://127.0.0.1:${port}`;
+    if (await healthy(url, tls.caPem, child)) {
+      return { url, tls, dir, stop: () => stopChild(child, exited).then(() => rmSync(dir, { recursive: true, force: true })) };
+    }
+    await stopChild(child, exited);
+    // Another process may have taken the port between our probe and notary-server's listen.
+    if (attempt >= 2) throw new Error(`notary-server did not start: ${err}`);
+  }
+}
+
+async function healthy(url: string, caPem: string, child: ChildProcess): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) return false;
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = httpsGet(`${url}/_notary_server/health`, { ca: caPem }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode === null) child.kill('SIGTERM');
+  await exited;
+}
+
+export const PASSPHRASES = {
+  NOTARY_ROOT_PASSPHRASE: 'root-passphrase',
+  NOTARY_TARGETS_PASSPHRASE: 'targets-passphrase',
+  NOTARY_SNAPSHOT_PASSPHRASE: 'snapshot-passphrase',
+  NOTARY_DELEGATION_PASSPHRASE: 'delegation-passphrase',
+};
+
+/** The real notary client with its own trust dir (one per test: its own root key). */
+export class NotaryCli {
+  readonly trustDir: string;
+  readonly #config: string;
+
+  constructor(server: NotaryServer) {
+    this.trustDir = mkdtempSync(join(tmpdir(), 'notary-trust-'));
+    this.#config = join(this.trustDir, 'config.json');
+    writeFileSync(join(this.trustDir, 'ca.crt'), server.tls.caPem);
+    writeFileSync(this.#config, JSON.stringify({ trust_dir: this.trustDir, remote_server: { url: server.url, root_ca: join(this.trustDir, 'ca.crt') } }));
+  }
+
+  run(...args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile('notary', ['-c', this.#config, ...args], { env: { ...process.env, ...PASSPHRASES }, timeout: 60_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`notary ${args.join(' ')} failed: ${stderr || err.message}`));
+        else resolve(stdout + stderr);
+      });
+    });
+  }
+
+  /** Writes `content` as a file whose sha256 plays the image manifest digest, and stages it as `tag`. */
+  async add(gun: string, tag: string, content: string, roles?: string[]): Promise<void> {
+    const file = join(this.trustDir, `target-${tag.replace(/[^A-Za-z0-9]/g, '_')}`);
+    writeFileSync(file, content);
+    await this.run('add', gun, tag, file, ...(roles ? ['--roles', roles.join(',')] : []));
+  }
+
+  /** The root key's ID as `notary key list` prints it (the public key's canonical ID). */
+  async rootKeyId(): Promise<string> {
+    const out = await this.run('key', 'list');
+    const m = /^\s*root\s+(?:\S+\s+)?([0-9a-f]{64})/m.exec(out);
+    if (!m) throw new Error(`no root key in: ${out}`);
+    return m[1]!;
+  }
+
+  cleanup(): void {
+    rmSync(this.trustDir, { recursive: true, force: true });
+  }
+}
+
+/** An HTTPS server answering fixed bodies by path (404 otherwise): replays saved metadata. */
+export async function startReplayServer(tls: Tls, bodies: Map<string, Buffer>): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const server = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    const body = bodies.get(req.url ?? '');
+    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(body ?? '{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `https://127.0.0.1:${port}`, server, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}

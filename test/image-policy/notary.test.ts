@@ -1,0 +1,83 @@
+/**
+ * Notary (docker content trust) verification against Debian's notary-server, with trust data
+ * written by the real notary client: a signed tag verifies to its digest; a wrong pinned root
+ * key, a moved tag, an unsigned tag and expired metadata are refused with their reason codes.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { isImagePolicyError, type ReasonCode } from '../../src/image-policy/errors.ts';
+import { NotaryVerifier } from '../../src/image-policy/verifiers/notary/verifier.ts';
+import { NotaryCli, notarySkip, startNotaryServer, type NotaryServer } from '../helpers/notary.ts';
+
+const skip = notarySkip();
+const digestOf = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+
+async function rejectsWith(p: Promise<unknown>, code: ReasonCode, text?: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(isImagePolicyError(err), `expected an ImagePolicyError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (text) assert.match(err.message, text);
+    return true;
+  });
+}
+
+describe('notary verification with the real notary-server and client', { skip }, () => {
+  let server: NotaryServer;
+  let cli: NotaryCli;
+  let rootKeyId: string;
+  const gun = 'registry.example/team/app';
+
+  before(async () => {
+    server = await startNotaryServer();
+    cli = new NotaryCli(server);
+    await cli.run('init', gun);
+    await cli.add(gun, 'v1', 'manifest v1');
+    await cli.run('publish', gun);
+    rootKeyId = await cli.rootKeyId();
+  });
+  after(async () => {
+    cli?.cleanup();
+    await server?.stop();
+  });
+
+  const verifier = (now = () => Date.now()) => new NotaryVerifier({ now, hosts: { [new URL(server.url).host]: { caPem: server.tls.caPem } }, deadlineMs: 5000 });
+
+  test('a signed tag verifies to the digest of its target, pinned by the root key ID notary prints', async () => {
+    const v = verifier();
+    const r = await v.verify({ server: server.url, gun, tag: 'v1', digest: digestOf('manifest v1'), pin: { keyIds: [rootKeyId] } });
+    assert.deepEqual(r, { digest: digestOf('manifest v1'), target: 'v1', role: 'targets', cached: false });
+    const again = await v.verify({ server: server.url, gun, tag: 'v1', digest: digestOf('manifest v1'), pin: { keyIds: [rootKeyId] } });
+    assert.equal(again.cached, true);
+    v.close();
+  });
+
+  test('a by-digest reference verifies when some signed target has that digest', async () => {
+    const v = verifier();
+    const r = await v.verify({ server: server.url, gun, digest: digestOf('manifest v1'), pin: { keyIds: [rootKeyId] } });
+    assert.equal(r.target, 'v1');
+    await rejectsWith(v.verify({ server: server.url, gun, digest: digestOf('never signed'), pin: { keyIds: [rootKeyId] } }), 'UNSIGNED');
+    v.close();
+  });
+
+  test('a root pinned to another key is UNTRUSTED_KEY', async () => {
+    const v = verifier();
+    await rejectsWith(v.verify({ server: server.url, gun, tag: 'v1', digest: digestOf('manifest v1'), pin: { keyIds: ['0'.repeat(64)] } }), 'UNTRUSTED_KEY', /pinned/);
+    v.close();
+  });
+
+  test('an image whose digest is not the signed one is DIGEST_MISMATCH; an unsigned tag is UNSIGNED; an unknown GUN is UNSIGNED', async () => {
+    const v = verifier();
+    const pin = { keyIds: [rootKeyId] };
+    await rejectsWith(v.verify({ server: server.url, gun, tag: 'v1', digest: digestOf('another manifest'), pin }), 'DIGEST_MISMATCH');
+    await rejectsWith(v.verify({ server: server.url, gun, tag: 'v9', digest: digestOf('manifest v1'), pin }), 'UNSIGNED');
+    await rejectsWith(v.verify({ server: server.url, gun: 'registry.example/none', tag: 'v1', digest: digestOf('manifest v1'), pin }), 'UNSIGNED');
+    v.close();
+  });
+
+  test('metadata past its expiry (the clock far ahead) is METADATA_EXPIRED', async () => {
+    const v = verifier(() => Date.now() + 30 * 24 * 3600_000);
+    await rejectsWith(v.verify({ server: server.url, gun, tag: 'v1', digest: digestOf('manifest v1'), pin: { keyIds: [rootKeyId] } }), 'METADATA_EXPIRED', /timestamp/);
+    v.close();
+  });
+});
