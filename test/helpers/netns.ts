@@ -1,0 +1,131 @@
+/**
+ * Test hosts in network namespaces: a "node" namespace that routes for "pod" namespaces, each
+ * joined to it by a veth pair with a /32 route (the routed layout Calico uses: the pod's gateway
+ * 169.254.1.1 is an address of the node), so every pod-to-pod packet crosses the node's forward
+ * hook. Everything is created under a random suffix and removed by destroy().
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+
+function sh(args: string[], input?: string): string {
+  return execFileSync(args[0]!, args.slice(1), { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+const PROBER = `
+const net = require('node:net');
+const rl = require('node:readline').createInterface({ input: process.stdin });
+const servers = [];
+rl.on('line', (line) => {
+  const m = JSON.parse(line);
+  if (m.listen) {
+    for (const p of m.listen) servers.push(net.createServer((s) => s.end()).listen(p, '0.0.0.0'));
+    process.stdout.write(JSON.stringify({ id: m.id, ok: true }) + '\\n');
+  } else {
+    const s = net.connect({ host: m.host, port: m.port });
+    let done = false;
+    const finish = (ok) => { if (done) return; done = true; s.destroy(); process.stdout.write(JSON.stringify({ id: m.id, ok }) + '\\n'); };
+    s.setTimeout(m.timeoutMs, () => finish(false));
+    s.on('connect', () => finish(true));
+    s.on('error', () => finish(false));
+  }
+});
+`;
+
+export interface TestHost {
+  name: string;
+  netns: string;
+  ip: string;
+  /** Starts TCP listeners on these ports (each accepts and closes). */
+  listen(ports: number[]): Promise<void>;
+  /** Whether a TCP connection to host:port is established within the timeout. */
+  connect(host: string, port: number, timeoutMs?: number): Promise<boolean>;
+}
+
+export class RoutedNode {
+  readonly suffix = randomBytes(3).toString('hex');
+  readonly node = `pcn-${this.suffix}`;
+  readonly hosts: TestHost[] = [];
+  readonly #procs: ChildProcess[] = [];
+  readonly #namespaces: string[] = [];
+
+  constructor() {
+    sh(['ip', 'netns', 'add', this.node]);
+    this.#namespaces.push(this.node);
+    try {
+      this.exec(['ip', 'link', 'set', 'lo', 'up']);
+      this.exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+      // The pods' gateway is an address of the node (on lo), which it answers ARP for on every veth.
+      this.exec(['ip', 'addr', 'add', '169.254.1.1/32', 'dev', 'lo']);
+    } catch (err) {
+      this.destroy();
+      throw err;
+    }
+  }
+
+  exec(args: string[], input?: string): string {
+    return sh(['ip', 'netns', 'exec', this.node, ...args], input);
+  }
+
+  /** A host with one address, routed by the node. */
+  addHost(name: string, ip: string): TestHost {
+    const i = this.hosts.length;
+    const ns = `pch${i}-${this.suffix}`;
+    const hostSide = `vh${i}${this.suffix}`;
+    sh(['ip', 'netns', 'add', ns]);
+    this.#namespaces.push(ns);
+    sh(['ip', 'link', 'add', hostSide, 'netns', this.node, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    const inNs = (args: string[]): string => sh(['ip', 'netns', 'exec', ns, ...args]);
+    inNs(['ip', 'link', 'set', 'lo', 'up']);
+    inNs(['ip', 'addr', 'add', `${ip}/32`, 'dev', 'eth0']);
+    inNs(['ip', 'link', 'set', 'eth0', 'up']);
+    inNs(['ip', 'route', 'add', '169.254.1.1', 'dev', 'eth0']);
+    inNs(['ip', 'route', 'add', 'default', 'via', '169.254.1.1', 'dev', 'eth0']);
+    this.exec(['ip', 'link', 'set', hostSide, 'up']);
+    this.exec(['ip', 'route', 'add', `${ip}/32`, 'dev', hostSide]);
+    const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', PROBER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.#procs.push(proc);
+    const waiting = new Map<number, (ok: boolean) => void>();
+    createInterface({ input: proc.stdout! }).on('line', (l) => {
+      const m = JSON.parse(l) as { id: number; ok: boolean };
+      waiting.get(m.id)?.(m.ok);
+      waiting.delete(m.id);
+    });
+    let next = 0;
+    const ask = (msg: Record<string, unknown>): Promise<boolean> =>
+      new Promise((resolve) => {
+        const id = next++;
+        waiting.set(id, resolve);
+        proc.stdin!.write(JSON.stringify({ ...msg, id }) + '\n');
+      });
+    const host: TestHost = {
+      name,
+      netns: ns,
+      ip,
+      async listen(ports) {
+        await ask({ listen: ports });
+      },
+      connect(h, port, timeoutMs = 700) {
+        return ask({ host: h, port, timeoutMs });
+      },
+    };
+    this.hosts.push(host);
+    return host;
+  }
+
+  /** Loads an nftables script into the node's namespace (atomically, as nft -f does). */
+  loadNftables(script: string): void {
+    this.exec(['nft', '-f', '-'], script);
+  }
+
+  destroy(): void {
+    for (const p of this.#procs) p.kill('SIGKILL');
+    for (const ns of this.#namespaces.reverse()) {
+      try {
+        sh(['ip', 'netns', 'del', ns]);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
