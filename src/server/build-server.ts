@@ -32,6 +32,12 @@ import { acceptedFormats, notAcceptable, type OutputFormat } from './negotiate.t
 import { utf8HeaderBytes } from '../authn/raw-headers.ts';
 import { encodeBody } from './respond.ts';
 import { wantsTable } from '../api/printers/index.ts';
+import { ApiserverMetrics } from '../metrics/apiserver-metrics.ts';
+import { instrumentRequests, noteAdmission, noteStatus, watchStarted, type Instruments } from '../metrics/instrument.ts';
+import { pipelineObserver } from '../metrics/pipeline-observer.ts';
+import { InstrumentedStore, registerObjectCounts } from '../metrics/store-metrics.ts';
+import { TraceRing } from './trace.ts';
+import { DenialEvents, type DenialEventLimits } from './denial-events.ts';
 
 export interface TlsMaterial {
   certPem: string;
@@ -66,6 +72,10 @@ export interface ServerOptions {
   tokenRequest?: TokenRequestHandler;
   /** --api-audiences (for TokenReview). */
   apiAudiences?: string[];
+  /** Decision traces kept for `portcullis explain` (default DEFAULT_TRACE_CAPACITY). */
+  traceCapacity?: number;
+  /** Bounds on the Events recorded for denied writes (defaults in denial-events.ts). */
+  denialEvents?: Partial<DenialEventLimits>;
 }
 
 export interface BuiltServer {
@@ -83,8 +93,11 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   const newUid = opts.newUid ?? randomUUID;
   const plugins = buildAdmissionPlugins(opts.admission ?? {}, { store: opts.store, authorizer, now, random, newUid, log }, registry);
   const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, now, log, (k) => opts.store.get(k));
+  const metrics = new ApiserverMetrics(registry);
+  registerObjectCounts(metrics, opts.store, registry);
   const ctx: RestContext = {
-    store: opts.store,
+    // The REST layer's store calls are timed (etcd_request_duration_seconds).
+    store: new InstrumentedStore(opts.store, metrics),
     registry,
     schema: opts.schema ?? loadSchema(),
     admission: new AdmissionChain(opts.mutating ?? plugins.mutating, opts.validating ?? plugins.validating),
@@ -100,11 +113,16 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     // TokenReview asks the same bearer-token chain a request would.
     reviewToken: audienceAgnostic(opts.apiAudiences ?? [], (t) => built.bearer.authenticate({ headers: { authorization: [`Bearer ${t}`] }, socket: undefined })),
     apiAudiences: opts.apiAudiences ?? [],
+    metrics,
+    traces: new TraceRing(opts.traceCapacity),
   };
+  const ins: Instruments = { metrics, traces: ctx.traces!, registry, now };
+  ins.events = new DenialEvents({ store: ctx.store, registry, now, newUid, log, limits: opts.denialEvents, count: (r) => metrics.m.denialEvents.inc({ result: r }) });
   const deps: PipelineDeps = {
     authenticator: new UnionAuthenticator(opts.authenticators ?? built.members),
     authorizer,
     proxyHeaders: opts.authn?.requestHeader,
+    observer: pipelineObserver(metrics),
   };
 
   const app = Fastify({
@@ -138,6 +156,8 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
 
+  // Before the pipeline: requests it refuses are counted and traced too.
+  instrumentRequests(app, ins);
   app.addHook('onRequest', async (req, reply) => {
     await runPreBodyStages(deps, req, reply);
   });
@@ -146,6 +166,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     const e = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? { statusCode: 413, message: `limit is ${MAX_BODY_BYTES}` } : err;
     const status = statusFromError(e);
     if (status.code >= 500) log.error({ err }, 'request failed');
+    noteStatus(_req, status);
     // A Status goes back in the format the client asked for when it can be written so; else JSON.
     const json = statusJson(status);
     let out: { contentType: string; payload: string | Uint8Array } = { contentType: 'application/json', payload: json };
@@ -183,6 +204,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     // Virtual resources serve only the verbs they list (ComponentStatus: get and list).
     if (info.verb === 'watch' && def.virtual) throw methodNotAllowed();
     if (info.verb === 'watch') {
+      rreq.onWatchEvent = watchStarted(ins, req, reply, info, st.query);
       reply.hijack();
       try {
         await serveWatch(ctx, rreq, reply.raw, (fn) => {
@@ -190,6 +212,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
         });
       } catch (err) {
         const s = statusFromError(err);
+        noteStatus(req, s);
         if (!reply.raw.headersSent) reply.raw.writeHead(s.code, { 'content-type': 'application/json', ...retryAfter(s) });
         reply.raw.end(statusJson(s));
       }
@@ -199,9 +222,11 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     try {
       res = await dispatch(ctx, rreq);
     } catch (err) {
+      noteAdmission(ins, req, info, rreq.admission.records);
       setWarnings(reply, [...rreq.warnings, ...rreq.admission.warnings]);
       throw toApiError(err);
     }
+    noteAdmission(ins, req, info, rreq.admission.records);
     const binary = setWarnings(reply, [...rreq.warnings, ...rreq.admission.warnings]);
     if (res.contentType) return reply.code(res.code).header('content-type', res.contentType).send(asBody(res.raw ?? JSON.stringify(res.body), binary));
     const out = encodeBody(ctx.schema, formats, res.body, res.raw);

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { methodNotAllowed, resourceNotFound } from '../api/errors.ts';
+import { ApiError, methodNotAllowed, resourceNotFound } from '../api/errors.ts';
 import { aggregatedDiscovery, aggregatedDiscoveryContentType, apiGroup, apiGroupList, apiResourceList, apiVersions, negotiateDiscovery } from '../api/discovery.ts';
 import { runHealth, storeHealthCheck, type HealthCheck } from './health.ts';
 import { serveOpenApi } from '../api/openapi/serve.ts';
@@ -7,6 +7,7 @@ import { serveOidcDiscovery } from '../authn/service-account/discovery.ts';
 import type { PipelineState } from './pipeline.ts';
 import type { RestContext } from './rest/context.ts';
 import { versionInfo } from './version.ts';
+import { renderTrace } from './trace.ts';
 
 const HEALTH_ENDPOINTS = new Set(['healthz', 'livez', 'readyz']);
 
@@ -44,6 +45,15 @@ export async function serveNonResource(ctx: RestContext, st: PipelineState, req:
     return reply.code(ans.code).header('content-type', 'text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(ans.text);
   }
   if (parts.length === 1 && parts[0] === 'version') return json(versionInfo());
+  if (parts.length === 1 && parts[0] === 'metrics' && ctx.metrics) {
+    return reply.code(200).header('content-type', ctx.metrics.contentType).send(await ctx.metrics.text());
+  }
+  // portcullis explain: one request's decision trace, by its Audit-Id.
+  if (parts.length === 4 && parts[0] === 'debug' && parts[1] === 'portcullis' && parts[2] === 'explain' && ctx.traces) {
+    const t = ctx.traces.get(parts[3]!);
+    if (!t) throw new ApiError(404, 'NotFound', `no decision trace for audit ID "${parts[3]}": this server keeps the last ${ctx.traces.capacity} requests`);
+    return json(renderTrace(t));
+  }
   const oidc = ctx.oidcDiscovery && serveOidcDiscovery(ctx.oidcDiscovery, `/${parts.join('/')}`);
   if (oidc) return reply.code(oidc.code).headers({ 'content-type': oidc.contentType, ...oidc.headers }).send(oidc.body);
   if (parts[0] === 'api') {

@@ -27,6 +27,7 @@ import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import { rawHeaderMap } from '../authn/raw-headers.ts';
 import { stripProxyHeaders, type ProxyHeaderNames } from '../authn/request-header.ts';
 import { impersonate, stripImpersonationHeaders } from '../authn/impersonation.ts';
+import type { PipelineObserver } from '../metrics/pipeline-observer.ts';
 
 /** What the pre-body stages leave on the request for the rest of the pipeline. */
 export interface PipelineState {
@@ -45,6 +46,8 @@ export interface PipelineDeps {
   authorizer: Authorizer;
   /** Configured authenticating-proxy header names (stripped from every request). */
   proxyHeaders?: Partial<ProxyHeaderNames>;
+  /** Told what authentication and authorization decided and how long each took (metrics, explain). */
+  observer?: PipelineObserver;
 }
 
 const STATE = Symbol('portcullis.pipeline');
@@ -80,11 +83,13 @@ function decodeURIComponentSafe(p: string): string {
 export async function authenticationStage(deps: PipelineDeps, req: FastifyRequest, headers: Record<string, string[]>): Promise<{ user: UserInfo; method: string }> {
   const areq: AuthnRequest = { headers, socket: req.raw.socket as TLSSocket };
   let r;
+  const t0 = performance.now();
   try {
     r = await deps.authenticator.authenticate(areq);
   } finally {
     // Proxy identity headers are only ever read by the request-header authenticator.
     stripProxyHeaders(req.headers, deps.proxyHeaders);
+    deps.observer?.authenticated(req, r, performance.now() - t0);
   }
   if (r.kind !== 'authenticated') {
     if (r.kind === 'rejected') req.log.info({ method: r.method, reason: r.error.message }, 'authentication rejected');
@@ -115,7 +120,7 @@ export async function impersonationStage(deps: PipelineDeps, req: FastifyRequest
 }
 
 /** Stage 3: may they? Anything but an explicit allow is a 403 with upstream's message. */
-export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, user: UserInfo, log?: FastifyRequest['log']): Promise<AuthzResult> {
+export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, user: UserInfo, log?: FastifyRequest['log'], req?: FastifyRequest): Promise<AuthzResult> {
   const attrs: AuthzAttributes = {
     user,
     verb: info.verb,
@@ -128,7 +133,9 @@ export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, 
     subresource: info.subresource,
     name: info.name,
   };
+  const t0 = performance.now();
   const r = await deps.authorizer.authorize(attrs);
+  if (req) deps.observer?.authorized(req, user, r, performance.now() - t0);
   if (r.decision === 'allow') return r;
   if (r.evaluationError) {
     // Upstream answers an authorizer error with a 500 (filters/authorization.go); its text may
@@ -149,7 +156,7 @@ export async function runPreBodyStages(deps: PipelineDeps, req: FastifyRequest, 
   const { user: authenticated, method } = await authenticationStage(deps, req, headers);
   const impersonated = await impersonationStage(deps, req, headers, authenticated);
   const user = impersonated ?? authenticated;
-  const authz = await authorizationStage(deps, info, user, req.log);
+  const authz = await authorizationStage(deps, info, user, req.log, req);
   const state: PipelineState = { info, query, user, authnMethod: method, authz };
   if (impersonated) state.impersonatedBy = authenticated;
   (req as unknown as Record<symbol, PipelineState>)[STATE] = state;

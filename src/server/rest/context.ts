@@ -14,6 +14,8 @@ import type { ReviewAuthenticate } from '../../authn/token-review.ts';
 import type { RbacAuthorizer } from '../../authz/rbac/authorizer.ts';
 import type { Aggregator } from '../aggregation/index.ts';
 import type { WatchRegistry } from './watch-limits.ts';
+import type { ApiserverMetrics } from '../../metrics/apiserver-metrics.ts';
+import type { TraceRing } from '../trace.ts';
 
 /** Everything the REST handlers need, built once with the server (clock and randomness injected). */
 export interface RestContext {
@@ -43,6 +45,9 @@ export interface RestContext {
   apiAudiences?: string[];
   /** API aggregation (APIServices backed by a Service), when started with the control plane. */
   aggregator?: Aggregator;
+  /** This server's metrics (`/metrics`) and recent decision traces (`portcullis explain`). */
+  metrics?: ApiserverMetrics;
+  traces?: TraceRing;
 }
 
 /** One resource request after authentication and authorization. */
@@ -56,6 +61,8 @@ export interface RestRequest {
   /** Warnings to return in Warning headers. */
   warnings: string[];
   admission: AdmissionOutcome;
+  /** Told the size of each watch event written (metrics). */
+  onWatchEvent?: (bytes: number) => void;
 }
 
 /** A handler's answer: an HTTP code and a JSON body (object, list or Status). */

@@ -14,12 +14,14 @@ export class WatchOutput {
   private ended = false;
   private drainWaiters: Array<(drained: boolean) => void> = [];
   private readonly onDrain: () => void;
+  private readonly onWrite: ((bytes: number) => void) | undefined;
 
-  /** `onDrain` runs each time a blocked socket has drained. */
-  constructor(res: ServerResponse, registry: WatchRegistry, onDrain: () => void) {
+  /** `onDrain` runs each time a blocked socket has drained; `onWrite` is told each event's size. */
+  constructor(res: ServerResponse, registry: WatchRegistry, onDrain: () => void, onWrite?: (bytes: number) => void) {
     this.res = res;
     this.registry = registry;
     this.onDrain = onDrain;
+    this.onWrite = onWrite;
     res.on('drain', () => {
       if (!this.full || this.ended) return;
       this.setFull(false);
@@ -35,6 +37,7 @@ export class WatchOutput {
 
   write(chunk: string | Uint8Array): void {
     if (this.ended) return;
+    this.onWrite?.(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength);
     if (!this.res.write(chunk) && !this.full) this.setFull(true);
     this.registry.noteBuffered(this.res.writableLength);
   }

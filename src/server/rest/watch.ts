@@ -66,9 +66,14 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
   };
   // The initial burst resumes the watcher itself when it is done.
   let bursting = false;
-  const out = new WatchOutput(res, ctx.watches, () => {
-    if (!bursting) watcher?.resume();
-  });
+  const out = new WatchOutput(
+    res,
+    ctx.watches,
+    () => {
+      if (!bursting) watcher?.resume();
+    },
+    req.onWatchEvent,
+  );
   const finish = () => {
     stop();
     out.end();

@@ -1,0 +1,241 @@
+/**
+ * One API server's metrics: the request-path recorders the server calls, and the registry
+ * `/metrics` serves (with the process-wide process_* and nodejs_* metrics beside it).
+ *
+ * The request path is kept cheap: the prom-client children of a label set are looked up once and
+ * cached by a key string, so a request costs one Map lookup and the increments. The caches are
+ * bounded (past MAX_LABEL_SETS a new label set is reported without its resource labels), so
+ * clients cannot grow them.
+ */
+import { Registry } from 'prom-client';
+import type { AuthzResult } from '../authz/types.ts';
+import type { UserInfo } from '../authn/types.ts';
+import type { VerdictRecord } from '../admission/types.ts';
+import type { ResourceRegistry } from '../api/registry/registry.ts';
+import { findSubresource } from '../api/registry/resource-def.ts';
+import type { RequestInfo } from '../server/request-info.ts';
+import { defineMetrics, type ApiserverMetricSet } from './definitions.ts';
+import { requestLabels, type RequestLabels } from './request-labels.ts';
+import { processRegistry } from './process-metrics.ts';
+
+export const MAX_LABEL_SETS = 4096;
+
+interface RequestChildren {
+  count: { inc(): void };
+  duration: { observe(v: number): void };
+  size?: { observe(v: number): void };
+}
+
+/** What a finished request tells the metrics. */
+export interface FinishedRequest {
+  method: string;
+  info: RequestInfo;
+  query: URLSearchParams;
+  contentType: string | undefined;
+  code: number;
+  seconds: number;
+  /** Response body bytes, when known. */
+  bytes: number | undefined;
+}
+
+export type AuthnOutcome = 'success' | 'failure' | 'error';
+
+export class ApiserverMetrics {
+  readonly registry = new Registry();
+  readonly m: ApiserverMetricSet;
+  readonly #resources: ResourceRegistry;
+  readonly #requests = new Map<string, RequestChildren>();
+  readonly #longRunning = new Map<string, { inc(): void; dec(): void }>();
+  readonly #small = new Map<string, { inc(): void } | { observe(v: number): void }>();
+  /** In-flight requests now and their high-water mark since the last scrape, per kind. */
+  readonly #inflight = { readOnly: 0, mutating: 0, maxReadOnly: 0, maxMutating: 0 };
+
+  constructor(resources: ResourceRegistry) {
+    this.#resources = resources;
+    this.m = defineMetrics(this.registry);
+    const inflight = this.#inflight;
+    const gauge = this.m.inflight;
+    // Upstream reports the most requests in flight over the last period, not a snapshot.
+    (gauge as unknown as { collect: () => void }).collect = () => {
+      gauge.set({ request_kind: 'readOnly' }, inflight.maxReadOnly);
+      gauge.set({ request_kind: 'mutating' }, inflight.maxMutating);
+      inflight.maxReadOnly = inflight.readOnly;
+      inflight.maxMutating = inflight.mutating;
+    };
+  }
+
+  /** The text `/metrics` answers: this server's metrics and the process's. */
+  async text(): Promise<string> {
+    const [own, proc] = await Promise.all([this.registry.metrics(), processRegistry().metrics()]);
+    return `${own}\n${proc}`;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** A request (not a watch) has started; returns the call that ends it. */
+  requestStarted(method: string): 'readOnly' | 'mutating' {
+    const i = this.#inflight;
+    if (method === 'GET' || method === 'HEAD') {
+      if (++i.readOnly > i.maxReadOnly) i.maxReadOnly = i.readOnly;
+      return 'readOnly';
+    }
+    if (++i.mutating > i.maxMutating) i.maxMutating = i.mutating;
+    return 'mutating';
+  }
+
+  requestEnded(kind: 'readOnly' | 'mutating'): void {
+    if (kind === 'readOnly') this.#inflight.readOnly--;
+    else this.#inflight.mutating--;
+  }
+
+  requestFinished(r: FinishedRequest): void {
+    const l = this.#labels(r.method, r.info, r.query, r.contentType);
+    const key = `${l.verb}\0${l.dry_run}\0${l.group}\0${l.version}\0${l.resource}\0${l.subresource}\0${l.scope}\0${r.code}`;
+    let c = this.#requests.get(key);
+    if (!c) {
+      const labels = this.#requests.size < MAX_LABEL_SETS ? l : { ...l, group: '', version: '', resource: '', subresource: '' };
+      c = {
+        count: this.m.requests.labels({ ...labels, code: String(r.code) }),
+        duration: this.m.requestDuration.labels(labels),
+        // Upstream observes response sizes of reads only.
+        size: l.verb === 'GET' || l.verb === 'LIST' ? this.m.responseSizes.labels(sizeLabels(labels)) : undefined,
+      };
+      if (this.#requests.size < MAX_LABEL_SETS) this.#requests.set(key, c);
+    }
+    c.count.inc();
+    c.duration.observe(r.seconds);
+    if (c.size && r.bytes !== undefined) c.size.observe(r.bytes);
+  }
+
+  /** A long-running request (a watch) has started; call the result when it ends. */
+  longRunningStarted(method: string, info: RequestInfo, query: URLSearchParams): () => void {
+    const l = sizeLabels(this.#labels(method, info, query, undefined));
+    const key = `${l.verb}\0${l.group}\0${l.version}\0${l.resource}\0${l.subresource}\0${l.scope}`;
+    let g = this.#longRunning.get(key);
+    if (!g) {
+      g = this.m.longRunning.labels(l);
+      // Bounded by the registry's resources: watches of unknown resources never start.
+      if (this.#longRunning.size < MAX_LABEL_SETS) this.#longRunning.set(key, g);
+    }
+    const gauge = g;
+    gauge.inc();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      gauge.dec();
+    };
+  }
+
+  /** A watch event was written: `bytes` of the resource's group, version and resource. */
+  watchEvent(info: RequestInfo, bytes: number): void {
+    const key = `w\0${info.apiGroup}\0${info.apiVersion}\0${info.resource}`;
+    let c = this.#small.get(key) as { inc(): void } | undefined;
+    if (!c) {
+      c = this.m.watchEvents.labels(info.apiGroup, info.apiVersion, info.resource);
+      this.#remember(key, c);
+    }
+    c.inc();
+    this.#observe(`ws\0${key}`, () => this.m.watchEventSizes.labels(info.apiGroup, info.apiVersion, info.resource), bytes);
+  }
+
+  authenticated(result: AuthnOutcome, user: UserInfo | undefined, seconds: number): void {
+    this.#count(`a\0${result}`, () => this.m.authnAttempts.labels(result));
+    this.#observe(`ad\0${result}`, () => this.m.authnDuration.labels(result), seconds);
+    if (result === 'success' && user) {
+      const name = compressUsername(user.username);
+      this.#count(`au\0${name}`, () => this.m.authnUsers.labels(name));
+    }
+  }
+
+  authorized(r: AuthzResult, seconds: number): void {
+    const result = r.evaluationError ? 'error' : r.decision === 'allow' ? 'allowed' : r.authorizer === 'none' ? 'no-opinion' : 'denied';
+    this.#count(`z\0${result}`, () => this.m.authzAttempts.labels(result));
+    this.#observe(`zd\0${result}`, () => this.m.authzDuration.labels(result), seconds);
+    // Terminal decisions of the configured authorizers; upstream does not instrument its
+    // privileged-group (system:masters) check, nor count "everyone had no opinion".
+    const who = r.authorizer;
+    if (r.evaluationError || !who || who === 'none' || who === 'system:masters') return;
+    const decision = r.decision === 'allow' ? 'allowed' : 'denied';
+    this.#count(`zz\0${who}\0${decision}`, () => this.m.authzDecisions.labels(who, who.toLowerCase(), decision));
+  }
+
+  /** The admission verdicts of one request: per plugin, and per step (admit, validate). */
+  admission(records: readonly VerdictRecord[], operation: string): void {
+    if (records.length === 0) return;
+    let admit = 0;
+    let validate = 0;
+    let admitRejected = false;
+    let validateRejected = false;
+    for (const rec of records) {
+      const type = rec.phase === 'mutating' ? 'admit' : 'validate';
+      const rejected = rec.allowed ? 'false' : 'true';
+      const seconds = rec.durationMs / 1000;
+      this.#observe(`p\0${rec.plugin}\0${operation}\0${rejected}\0${type}`, () => this.m.admissionController.labels(rec.plugin, operation, rejected, type), seconds);
+      if (type === 'admit') {
+        admit += seconds;
+        admitRejected ||= !rec.allowed;
+      } else {
+        validate += seconds;
+        validateRejected ||= !rec.allowed;
+      }
+    }
+    if (records.some((r) => r.phase === 'mutating')) this.#step(operation, admitRejected, 'admit', admit);
+    if (records.some((r) => r.phase === 'validating')) this.#step(operation, validateRejected, 'validate', validate);
+  }
+
+  /** One admission webhook call (name as configured in the webhook configuration). */
+  webhook(name: string, type: 'admit' | 'validate', operation: string, rejected: boolean, seconds: number): void {
+    const rj = rejected ? 'true' : 'false';
+    this.#observe(`wh\0${name}\0${operation}\0${rj}\0${type}`, () => this.m.admissionWebhook.labels(name, operation, rj, type), seconds);
+  }
+
+  #step(operation: string, rejected: boolean, type: string, seconds: number): void {
+    const rj = rejected ? 'true' : 'false';
+    this.#observe(`s\0${operation}\0${rj}\0${type}`, () => this.m.admissionStep.labels(operation, rj, type), seconds);
+  }
+
+  #count(key: string, make: () => { inc(): void }): void {
+    let c = this.#small.get(key) as { inc(): void } | undefined;
+    if (!c) {
+      c = make();
+      this.#remember(key, c);
+    }
+    c.inc();
+  }
+
+  #observe(key: string, make: () => { observe(v: number): void }, v: number): void {
+    let c = this.#small.get(key) as { observe(v: number): void } | undefined;
+    if (!c) {
+      c = make();
+      this.#remember(key, c);
+    }
+    c.observe(v);
+  }
+
+  #remember(key: string, child: { inc(): void } | { observe(v: number): void }): void {
+    if (this.#small.size < MAX_LABEL_SETS) this.#small.set(key, child);
+  }
+
+  #labels(method: string, info: RequestInfo, query: URLSearchParams, contentType: string | undefined): RequestLabels {
+    let known = false;
+    if (info.isResourceRequest) {
+      const def = this.#resources.get(info.apiGroup, info.apiVersion, info.resource);
+      known = def !== undefined && (info.subresource === '' || findSubresource(def, info.subresource) !== undefined || (def.extraSubresources?.includes(info.subresource) ?? false));
+    }
+    return requestLabels(method, info, query, contentType, known);
+  }
+}
+
+function sizeLabels(l: RequestLabels): Omit<RequestLabels, 'dry_run'> {
+  return { verb: l.verb, group: l.group, version: l.version, resource: l.resource, subresource: l.subresource, scope: l.scope, component: l.component };
+}
+
+/** upstream's compressUsername: a few known identities by name, the rest as categories. */
+export function compressUsername(username: string): string {
+  if (username === 'admin' || username === 'client' || username === 'kube_proxy' || username === 'kubelet' || username === 'system:serviceaccount:kube-system:default') return username;
+  if (username.includes('@')) return 'email_id';
+  return 'other';
+}

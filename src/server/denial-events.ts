@@ -1,0 +1,171 @@
+/**
+ * Core/v1 Events for denied writes, so that the people who run a namespace see them with
+ * `kubectl get events`: a namespaced write refused by admission (reason FailedAdmission) or by
+ * authorization (reason Forbidden) leaves a Warning Event about the object, from
+ * source.component portcullis-apiserver. (Upstream's apiserver records almost no events; its
+ * controllers record FailedCreate when the API refuses them. This records the refusal itself,
+ * whoever the client was.)
+ *
+ * Recording never blocks or fails the request: it runs after the answer, writes through the
+ * server's own read-modify-write path (store-mutate.ts), and is bounded three ways, as upstream's
+ * EventCorrelator is: the same denial again within the aggregation window raises `count` on one
+ * Event instead of writing another; each namespace has a token bucket (a tenant cannot fill the
+ * store with events, nor keep the server busy writing them); and at most MAX_PENDING writes run at
+ * once. What is dropped is counted (portcullis_denial_events_total{result="dropped"}).
+ */
+import type { Logger } from 'pino';
+import { objectKey, type ResourceDef } from '../api/registry/resource-def.ts';
+import type { ResourceRegistry } from '../api/registry/registry.ts';
+import { rfc3339 } from '../api/time.ts';
+import type { Store } from '../storage/types.ts';
+import { mutate } from './store-mutate.ts';
+
+export const EVENT_COMPONENT = 'portcullis-apiserver';
+
+export interface DenialEventLimits {
+  /** Events (new or aggregated) a namespace may get at once... */
+  burst: number;
+  /** ...and then one per this many ms. */
+  refillMs: number;
+  /** A repeat within this window raises count on the same Event (upstream: 10 minutes). */
+  aggregateWindowMs: number;
+  /** Denials remembered for aggregation, and namespaces with a bucket (oldest forgotten first). */
+  maxKeys: number;
+}
+
+export const DEFAULT_DENIAL_EVENT_LIMITS: Readonly<DenialEventLimits> = Object.freeze({ burst: 25, refillMs: 10_000, aggregateWindowMs: 600_000, maxKeys: 4096 });
+const MAX_PENDING = 64;
+
+export interface Denial {
+  namespace: string;
+  def: ResourceDef;
+  name: string;
+  reason: 'FailedAdmission' | 'Forbidden';
+  message: string;
+}
+
+export interface DenialEventDeps {
+  store: Store;
+  registry: ResourceRegistry;
+  now: () => Date;
+  newUid: () => string;
+  log: Logger;
+  /** Told what became of each denial (recorded, aggregated, dropped, failed). */
+  count?: (result: 'recorded' | 'aggregated' | 'dropped' | 'failed') => void;
+  limits?: Partial<DenialEventLimits>;
+}
+
+export class DenialEvents {
+  readonly #d: DenialEventDeps;
+  readonly #limits: DenialEventLimits;
+  readonly #recent = new Map<string, { key: string; until: number }>();
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  #pending = 0;
+  #seq = 0;
+
+  constructor(d: DenialEventDeps) {
+    this.#d = d;
+    this.#limits = { ...DEFAULT_DENIAL_EVENT_LIMITS, ...d.limits };
+  }
+
+  /** Records `x` in the background; returns the write (tests wait for it), or undefined if dropped. */
+  record(x: Denial): Promise<void> | undefined {
+    const now = this.#d.now().getTime();
+    if (this.#pending >= MAX_PENDING || !this.#take(x.namespace, now)) {
+      this.#d.count?.('dropped');
+      return undefined;
+    }
+    this.#pending++;
+    return this.#write(x, now)
+      .catch((err) => {
+        this.#d.count?.('failed');
+        this.#d.log.warn({ err, namespace: x.namespace }, 'could not record a denial event');
+      })
+      .finally(() => this.#pending--);
+  }
+
+  async #write(x: Denial, now: number): Promise<void> {
+    const id = `${x.namespace}\0${x.def.group}\0${x.def.resource}\0${x.name}\0${x.reason}\0${x.message}`;
+    const t = rfc3339(new Date(now));
+    const seen = this.#recent.get(id);
+    if (seen && seen.until > now) {
+      let found = false;
+      await mutate(this.#d.store, seen.key, (o) => {
+        found = true;
+        o.count = (typeof o.count === 'number' ? o.count : 1) + 1;
+        o.lastTimestamp = t;
+        return o;
+      });
+      if (found) {
+        this.#d.count?.('aggregated');
+        return;
+      }
+    }
+    const events = this.#d.registry.get('', 'v1', 'events');
+    const nsDef = this.#d.registry.get('', 'v1', 'namespaces');
+    if (!events || !nsDef) return;
+    // No events in a namespace that does not exist or is going away (nothing could read them,
+    // and a made-up namespace name must not become stored data).
+    const ns = await this.#d.store.get<{ metadata?: { deletionTimestamp?: string } }>(objectKey(nsDef, '', x.namespace));
+    if (!ns || ns.value.metadata?.deletionTimestamp) {
+      this.#d.count?.('dropped');
+      return;
+    }
+    const name = `${x.name || x.def.resource}.${this.#suffix(now)}`;
+    const key = objectKey(events, x.namespace, name);
+    const apiVersion = x.def.group ? `${x.def.group}/${x.def.version}` : x.def.version;
+    await this.#d.store.create(key, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace: x.namespace, uid: this.#d.newUid(), creationTimestamp: t },
+      involvedObject: { apiVersion, kind: x.def.kind, namespace: x.namespace, ...(x.name ? { name: x.name } : {}) },
+      reason: x.reason,
+      message: x.message,
+      source: { component: EVENT_COMPONENT },
+      firstTimestamp: t,
+      lastTimestamp: t,
+      count: 1,
+      type: 'Warning',
+      eventTime: null,
+      reportingComponent: EVENT_COMPONENT,
+      reportingInstance: '',
+    });
+    remember(this.#recent, id, { key, until: now + this.#limits.aggregateWindowMs }, this.#limits.maxKeys);
+    this.#d.count?.('recorded');
+  }
+
+  /** A token from the namespace's bucket, if it has one. */
+  #take(namespace: string, now: number): boolean {
+    const l = this.#limits;
+    let b = this.#buckets.get(namespace);
+    if (!b) b = { tokens: l.burst, at: now };
+    const refill = Math.floor((now - b.at) / l.refillMs);
+    if (refill > 0) {
+      b.tokens = Math.min(l.burst, b.tokens + refill);
+      b.at += refill * l.refillMs;
+    }
+    if (b.tokens === l.burst) b.at = now;
+    const ok = b.tokens > 0;
+    if (ok) b.tokens--;
+    remember(this.#buckets, namespace, b, l.maxKeys);
+    return ok;
+  }
+
+  /** Upstream names events <object>.<time in hex nanoseconds>; a sequence keeps names unique within a millisecond. */
+  #suffix(now: number): string {
+    this.#seq = (this.#seq + 1) % 1_000_000;
+    return (BigInt(now) * 1_000_000n + BigInt(this.#seq)).toString(16);
+  }
+
+  /** Writes still running (tests). */
+  get pending(): number {
+    return this.#pending;
+  }
+}
+
+/** Map as a bounded LRU: the entry goes to the end; past `max` the oldest is forgotten. */
+function remember<V>(m: Map<string, V>, k: string, v: V, max: number): void {
+  m.delete(k);
+  m.set(k, v);
+  if (m.size > max) m.delete(m.keys().next().value as string);
+}
