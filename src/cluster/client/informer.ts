@@ -20,6 +20,12 @@ export interface InformerFactoryOptions {
   client: ApiClient;
   /** Namespace to cache ('' or absent: all). */
   namespace?: string;
+  /**
+   * Only objects matching these selectors (client-go's WithTweakListOptions): a node agent
+   * caches its own pods only (spec.nodeName=<node>), as the Node authorizer expects of it.
+   */
+  fieldSelector?: string;
+  labelSelector?: string;
   /** List page size (client-go's reflector: 500). */
   pageSize?: number;
   timers?: Timers;
@@ -36,7 +42,7 @@ export const NAMESPACE_INDEX = 'namespace';
 
 export class SharedInformer<T extends K8sObject> implements Informer<T> {
   readonly resource: ResourceRef;
-  private readonly opts: Required<Omit<InformerFactoryOptions, 'namespace'>> & { namespace: string };
+  private readonly opts: Required<Omit<InformerFactoryOptions, 'namespace' | 'fieldSelector' | 'labelSelector'>> & { namespace: string; fieldSelector?: string; labelSelector?: string };
   private readonly items = new Map<string, T>();
   private readonly indexers = new Map<string, (obj: T) => string[]>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
@@ -59,6 +65,8 @@ export class SharedInformer<T extends K8sObject> implements Informer<T> {
     this.opts = {
       client: opts.client,
       namespace: opts.namespace ?? '',
+      fieldSelector: opts.fieldSelector,
+      labelSelector: opts.labelSelector,
       pageSize: opts.pageSize ?? 500,
       timers: opts.timers ?? realTimers,
       random: opts.random ?? Math.random,
@@ -162,7 +170,7 @@ export class SharedInformer<T extends K8sObject> implements Informer<T> {
     try {
       let cont: string | undefined;
       do {
-        const page = await this.opts.client.list<T>(this.resource, this.opts.namespace, { limit: this.opts.pageSize, continue: cont });
+        const page = await this.opts.client.list<T>(this.resource, this.opts.namespace, { limit: this.opts.pageSize, continue: cont, fieldSelector: this.opts.fieldSelector, labelSelector: this.opts.labelSelector });
         if (session !== this.session) return;
         for (const o of page.items) {
           // Items of a list carry no apiVersion/kind; restore them so handlers see whole objects.
@@ -242,7 +250,7 @@ export class SharedInformer<T extends K8sObject> implements Informer<T> {
         this.watch();
       }
     };
-    this.watchHandle = this.opts.client.watch<T>(this.resource, this.opts.namespace, { resourceVersion: this.lastRv, allowWatchBookmarks: true, timeoutSeconds }, onEvent, onClose);
+    this.watchHandle = this.opts.client.watch<T>(this.resource, this.opts.namespace, { resourceVersion: this.lastRv, allowWatchBookmarks: true, timeoutSeconds, fieldSelector: this.opts.fieldSelector, labelSelector: this.opts.labelSelector }, onEvent, onClose);
   }
 
   private upsert(key: string, o: T): void {
