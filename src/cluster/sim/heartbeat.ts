@@ -48,8 +48,16 @@ export async function writeNodeStatus(cfg: SimConfig, n: SimNode): Promise<void>
   await cfg.client.patch(resources.nodes, '', n.name, 'merge', { status }, 'status');
 }
 
+/** What renewing a node's Lease needs; simulated nodes and the node agent both beat through renewLease. */
+export type LeaseConfig = Pick<SimConfig, 'client' | 'now' | 'leaseDurationSeconds'>;
+export interface LeaseHolder {
+  name: string;
+  uid?: string;
+  hasLease: boolean;
+}
+
 /** Renews the node's Lease, creating it when it is not there (first beat, or deleted since). */
-export async function renewLease(cfg: SimConfig, n: SimNode): Promise<void> {
+export async function renewLease(cfg: LeaseConfig, n: LeaseHolder): Promise<void> {
   const now = cfg.now();
   if (n.hasLease) {
     try {

@@ -7,21 +7,25 @@ import { createHash } from 'node:crypto';
 import type { K8sObject } from '../client/types.ts';
 import { rfc3339 } from './node-template.ts';
 
-type Condition = { type: string; status: string; lastProbeTime: null; lastTransitionTime: string; reason?: string };
+type Condition = { type: string; status: string; lastProbeTime: null; lastTransitionTime: string; reason?: string; message?: string };
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 const containerID = (pod: K8sObject, name: string): string => `sim://${sha(`${pod.metadata.uid ?? pod.metadata.name}/${name}`)}`;
 const imageID = (image: string): string => `sim://sha256:${sha(image)}`;
 
-/** Conditions in kubelet's order; a condition whose status is unchanged keeps its transition time. */
-function conditions(pod: K8sObject, want: ReadonlyArray<[string, 'True' | 'False', string?]>, now: string): Condition[] {
+/**
+ * Conditions in kubelet's order; a condition whose status is unchanged keeps its transition time.
+ * Shared with the node agent, which also gives reasons and messages.
+ */
+export function conditions(pod: K8sObject, want: ReadonlyArray<readonly [string, 'True' | 'False', string?, string?]>, now: string): Condition[] {
   type Old = { type: string; status?: string; lastTransitionTime?: string };
   const old = new Map<string, Old>(((pod.status?.conditions ?? []) as Old[]).map((c) => [c.type, c]));
-  return want.map(([type, status, reason]) => {
+  return want.map(([type, status, reason, message]) => {
     const prev = old.get(type);
     const c: Condition = { type, status, lastProbeTime: null, lastTransitionTime: prev?.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : now };
     if (reason) c.reason = reason;
+    if (message) c.message = message;
     return c;
   });
 }
