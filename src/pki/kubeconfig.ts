@@ -8,8 +8,10 @@ export interface KubeconfigOptions {
   /** The API server URL, e.g. https://127.0.0.1:6443. */
   server: string;
   caCertPem: string;
-  clientCertPem: string;
-  clientKeyPem: string;
+  /** The user's credential: a client certificate and key, or a bearer token (a node's bootstrap token). */
+  clientCertPem?: string;
+  clientKeyPem?: string;
+  token?: string;
   clusterName?: string;
   userName: string;
   /** Defaults to `<userName>@<clusterName>`, as kubeadm names its contexts. */
@@ -34,11 +36,13 @@ export function renderKubeconfig(opts: KubeconfigOptions): string {
   for (const [field, value] of [['clusterName', clusterName], ['userName', opts.userName], ['contextName', contextName]] as const) {
     if (value === '') throw new PkiError('InvalidOptions', `${field} must not be empty`);
   }
+  if (opts.token === undefined && (opts.clientCertPem === undefined || opts.clientKeyPem === undefined)) throw new PkiError('InvalidOptions', 'a client certificate and key, or a token, is required');
+  const user = opts.token !== undefined ? { token: opts.token } : { 'client-certificate-data': b64(opts.clientCertPem!), 'client-key-data': b64(opts.clientKeyPem!) };
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: clusterName, cluster: { server: opts.server, 'certificate-authority-data': b64(opts.caCertPem) } }],
-    users: [{ name: opts.userName, user: { 'client-certificate-data': b64(opts.clientCertPem), 'client-key-data': b64(opts.clientKeyPem) } }],
+    users: [{ name: opts.userName, user }],
     contexts: [{ name: contextName, context: { cluster: clusterName, user: opts.userName } }],
     'current-context': contextName,
     preferences: {},
