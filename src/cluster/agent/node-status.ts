@@ -1,0 +1,70 @@
+/**
+ * The agent's Node, as the kubelet registers and reports it: created with its labels
+ * (kubernetes.io/hostname, os, arch), then its whole status (capacity, allocatable, conditions
+ * with upstream's reasons and messages, addresses, daemon endpoint, node info) through
+ * nodes/status, a lastHeartbeatTime every status period; the Lease in kube-node-lease renewed by
+ * the same code simulated nodes use. A Node of that name that exists already is adopted (the
+ * kubelet does the same after a restart or a re-join); one marked simulated is refused.
+ *
+ * spec.podCIDR is not set: upstream's node-ipam controller assigns it, and none runs here yet.
+ */
+import { isAlreadyExists } from '../client/errors.ts';
+import { resources } from '../client/resources.ts';
+import type { ApiClient, K8sObject } from '../client/types.ts';
+import { SIMULATED_LABEL, nodeConditions } from '../sim/node-template.ts';
+import type { HostInfo } from './host-info.ts';
+
+/** The kubelet's default port (--port). */
+export const KUBELET_PORT = 10250;
+
+export interface AgentNode {
+  name: string;
+  uid?: string;
+  hasLease: boolean;
+  /** When the conditions last changed (registration). */
+  since: number;
+}
+
+export function agentNodeObject(name: string, host: HostInfo): K8sObject {
+  const arch = host.nodeInfo.architecture ?? 'amd64';
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch, 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': arch },
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+    },
+    spec: {},
+  };
+}
+
+export function agentNodeStatus(name: string, host: HostInfo, since: number, now: number): Record<string, unknown> {
+  return {
+    capacity: { ...host.capacity },
+    allocatable: { ...host.allocatable },
+    conditions: nodeConditions(since, now),
+    addresses: [{ type: 'InternalIP', address: host.internalIP }, { type: 'Hostname', address: name }],
+    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
+    nodeInfo: { ...host.nodeInfo },
+  };
+}
+
+/** Creates or adopts the Node, then writes its status. */
+export async function registerAgentNode(client: ApiClient, n: AgentNode, host: HostInfo, now: number): Promise<void> {
+  let node: K8sObject;
+  try {
+    node = await client.create(resources.nodes, '', agentNodeObject(n.name, host));
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    node = await client.get(resources.nodes, '', n.name);
+    if (node.metadata.labels?.[SIMULATED_LABEL] === 'true') throw new Error(`node ${n.name} exists and is a simulated node: refusing to take it over`);
+  }
+  n.uid = node.metadata.uid;
+  n.since = now;
+  await writeAgentNodeStatus(client, n, host, now);
+}
+
+export async function writeAgentNodeStatus(client: ApiClient, n: AgentNode, host: HostInfo, now: number): Promise<void> {
+  await client.patch(resources.nodes, '', n.name, 'merge', { status: agentNodeStatus(n.name, host, n.since, now) }, 'status');
+}
