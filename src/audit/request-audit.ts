@@ -49,6 +49,7 @@ export class RequestAudit {
   #requestObject: unknown;
   #responseObject: unknown;
   #objectName: string | undefined;
+  #admission: { auditAnnotations: Record<string, string> } | undefined;
   #finished = false;
 
   constructor(sink: AuditSink, start: RequestStart) {
@@ -97,6 +98,11 @@ export class RequestAudit {
       this.#annotations ??= {};
       if (!(k in this.#annotations)) this.#annotations[k] = v;
     }
+  }
+
+  /** The admission chain's outcome: its audit annotations (pod security, webhooks, policies) join each record. */
+  useAdmission(outcome: { auditAnnotations: Record<string, string> }): void {
+    this.#admission = outcome;
   }
 
   wantsRequestObject(): boolean {
@@ -184,6 +190,7 @@ export class RequestAudit {
     if (this.#responseObject !== undefined && stage !== 'RequestReceived') ev.responseObject = this.#responseObject;
     ev.requestReceivedTimestamp = this.#received;
     ev.stageTimestamp = microTime(this.#sink.clock());
+    if (this.#admission) this.annotate(this.#admission.auditAnnotations);
     // A copy: later stages add annotations, and backends serialise this record later.
     if (this.#annotations) ev.annotations = { ...this.#annotations };
     this.#sink.emit(ev);

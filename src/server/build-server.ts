@@ -32,6 +32,8 @@ import { acceptedFormats, notAcceptable, type OutputFormat } from './negotiate.t
 import { utf8HeaderBytes } from '../authn/raw-headers.ts';
 import { encodeBody } from './respond.ts';
 import { wantsTable } from '../api/printers/index.ts';
+import type { Auditor } from '../audit/auditor.ts';
+import { auditFailure, auditWatch, decodeForAudit, requestAudit } from '../audit/request-hooks.ts';
 import { ApiserverMetrics } from '../metrics/apiserver-metrics.ts';
 import { instrumentRequests, noteAdmission, noteStatus, watchStarted, type Instruments } from '../metrics/instrument.ts';
 import { pipelineObserver } from '../metrics/pipeline-observer.ts';
@@ -70,6 +72,8 @@ export interface ServerOptions {
   /** Per-user watch cap and per-watch backlog bounds (defaults in rest/watch-limits.ts). */
   watch?: Partial<WatchLimits>;
   tokenRequest?: TokenRequestHandler;
+  /** Audit policy and backends (--audit-*); the caller closes it after the server. */
+  auditor?: Auditor;
   /** --api-audiences (for TokenReview). */
   apiAudiences?: string[];
   /** Decision traces kept for `portcullis explain` (default DEFAULT_TRACE_CAPACITY). */
@@ -121,6 +125,8 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   const deps: PipelineDeps = {
     authenticator: new UnionAuthenticator(opts.authenticators ?? built.members),
     authorizer,
+    auditor: opts.auditor,
+    newAuditId: opts.newUid,
     proxyHeaders: opts.authn?.requestHeader,
     observer: pipelineObserver(metrics),
   };
@@ -161,10 +167,13 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   app.addHook('onRequest', async (req, reply) => {
     await runPreBodyStages(deps, req, reply);
   });
+  // Every answer sent through fastify completes its record (watches complete their own).
+  if (opts.auditor) app.addHook('onResponse', async (req, reply) => requestAudit(req)?.complete(reply.statusCode));
 
   app.setErrorHandler((err, _req, reply) => {
     const e = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? { statusCode: 413, message: `limit is ${MAX_BODY_BYTES}` } : err;
     const status = statusFromError(e);
+    auditFailure(_req, err, status);
     if (status.code >= 500) log.error({ err }, 'request failed');
     noteStatus(_req, status);
     // A Status goes back in the format the client asked for when it can be written so; else JSON.
@@ -201,17 +210,24 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     };
     if (def.namespaced && !info.namespace && info.name && info.verb !== 'watch' && info.verb !== 'list') throw resourceNotFound();
     const formats = outputFormats(req.headers.accept, def.typeName !== undefined);
+    const audit = requestAudit(req);
+    audit?.useAdmission(rreq.admission);
+    if (audit?.wantsRequestObject() && rreq.body?.length) audit.setRequestObject(decodeForAudit(ctx.schema, req.headers['content-type'], rreq.body));
     // Virtual resources serve only the verbs they list (ComponentStatus: get and list).
     if (info.verb === 'watch' && def.virtual) throw methodNotAllowed();
     if (info.verb === 'watch') {
       rreq.onWatchEvent = watchStarted(ins, req, reply, info, st.query);
       reply.hijack();
+      // A hijacked reply writes its own headers: the Audit-Id goes on them too.
+      reply.raw.setHeader('audit-id', String(reply.getHeader('audit-id')));
+      if (audit) auditWatch(audit, reply.raw);
       try {
         await serveWatch(ctx, rreq, reply.raw, (fn) => {
           reply.raw.on('close', fn);
         });
       } catch (err) {
         const s = statusFromError(err);
+        audit?.setStatus(s);
         noteStatus(req, s);
         if (!reply.raw.headersSent) reply.raw.writeHead(s.code, { 'content-type': 'application/json', ...retryAfter(s) });
         reply.raw.end(statusJson(s));
@@ -228,6 +244,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     }
     noteAdmission(ins, req, info, rreq.admission.records);
     const binary = setWarnings(reply, [...rreq.warnings, ...rreq.admission.warnings]);
+    if (audit) audit.setResponseObject(res.body ?? (res.raw !== undefined && audit.wantsResponseObject() ? JSON.parse(res.raw) : undefined));
     if (res.contentType) return reply.code(res.code).header('content-type', res.contentType).send(asBody(res.raw ?? JSON.stringify(res.body), binary));
     const out = encodeBody(ctx.schema, formats, res.body, res.raw);
     return reply.code(res.code).header('content-type', out.contentType).send(asBody(out.payload, binary));

@@ -24,6 +24,8 @@ import { hostname } from 'node:os';
 import { startControllerManager, type ControllerManager } from '../cluster/controller-manager.ts';
 import { startSchedulerProcess, type SchedulerProcess } from '../cluster/scheduler/process.ts';
 import { mintClientIdentity, type ComponentIdentity } from '../cluster/client/identities.ts';
+import { buildAuditor, type AuditOptions } from '../audit/config.ts';
+import type { Auditor } from '../audit/auditor.ts';
 
 /** kube-apiserver's default --etcd-compaction-interval. */
 const COMPACTION_INTERVAL_MS = 5 * 60_000;
@@ -59,6 +61,8 @@ export interface ControlPlaneOptions {
   scheduler?: boolean;
   /** --leader-elect of the controller manager and the scheduler (default true). */
   leaderElect?: boolean;
+  /** --audit-policy-file, --audit-log-*, --audit-webhook-* (off when absent). */
+  audit?: AuditOptions;
 }
 
 export interface ControlPlane {
@@ -71,6 +75,8 @@ export interface ControlPlane {
   /** The in-process controller manager and scheduler (API clients over loopback HTTPS), unless turned off. */
   controllerManager?: ControllerManager;
   scheduler?: SchedulerProcess;
+  /** Audit, when configured: its backends' counters (stats()) and close. */
+  auditor?: Auditor;
   /** How the store really commits (the SQLite settings in force), for the startup line and tests. */
   durability(): DurabilityInfo;
   close(): Promise<void>;
@@ -112,7 +118,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const authn = { ...opts.authn, tokenAuthenticators: [...(opts.authn?.tokenAuthenticators ?? []), sa.authenticator, ...oidc.authenticators] };
     const authz = await setUpAuthorization(opts.authorizationModes ?? ['Node', 'RBAC'], store, () => new Date(), randomUUID, log, opts.authorizationFiles);
     undo.push(() => authz.stop());
-    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch });
+    // Closed after the server (undo runs in reverse): the last requests' records are flushed.
+    const auditor = buildAuditor(opts.audit, dataDir, log);
+    if (auditor) undo.push(() => auditor.close());
+    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor });
     undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.
       for (const p of [...server.ctx.admission.mutating, ...server.ctx.admission.validating]) (p as { close?: () => void }).close?.();
@@ -161,7 +170,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       undo.push(() => s.stop());
       scheduler = s;
     }
-    return { url: `https://${host}:${port}`, port, pki, kubeconfigPath, server, store, controllerManager, scheduler, durability: () => sqlite.durabilityInfo(), close };
+    return { url: `https://${host}:${port}`, port, pki, kubeconfigPath, server, store, controllerManager, scheduler, auditor, durability: () => sqlite.durabilityInfo(), close };
   } catch (err) {
     await close();
     throw err;

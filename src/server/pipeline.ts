@@ -27,6 +27,8 @@ import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import { rawHeaderMap } from '../authn/raw-headers.ts';
 import { stripProxyHeaders, type ProxyHeaderNames } from '../authn/request-header.ts';
 import { impersonate, stripImpersonationHeaders } from '../authn/impersonation.ts';
+import type { Auditor } from '../audit/auditor.ts';
+import { auditAuthorized, beginAudit, requestAudit, withAuthzDecision } from '../audit/request-hooks.ts';
 import type { PipelineObserver } from '../metrics/pipeline-observer.ts';
 
 /** What the pre-body stages leave on the request for the rest of the pipeline. */
@@ -42,6 +44,10 @@ export interface PipelineState {
 }
 
 export interface PipelineDeps {
+  /** --audit-policy-file and its backends; absent: no records (every answer still has an Audit-Id). */
+  auditor?: Auditor;
+  /** Audit IDs for requests that bring none (default random UUIDs). */
+  newAuditId?: () => string;
   authenticator: RequestAuthenticator;
   authorizer: Authorizer;
   /** Configured authenticating-proxy header names (stripped from every request). */
@@ -141,22 +147,29 @@ export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, 
     // Upstream answers an authorizer error with a 500 (filters/authorization.go); its text may
     // name backends and addresses, so it goes to the log, never to the client.
     log?.error({ authorizer: r.authorizer, err: r.evaluationError }, 'authorization failed');
-    throw internalError('the request could not be authorized');
+    throw withAuthzDecision(internalError('the request could not be authorized'), r);
   }
   let msg = forbiddenMessage(attrs);
   if (r.reason) msg += `: ${r.reason}`;
-  if (!info.isResourceRequest) throw new ApiError(403, 'Forbidden', `forbidden: ${msg}`, {});
-  throw forbidden({ group: info.apiGroup, resource: info.resource }, info.name, msg);
+  if (!info.isResourceRequest) throw withAuthzDecision(new ApiError(403, 'Forbidden', `forbidden: ${msg}`, {}), r);
+  throw withAuthzDecision(forbidden({ group: info.apiGroup, resource: info.resource }, info.name, msg), r);
 }
 
 /** Runs stages 1-3 in order and records the outcome on the request. */
 export async function runPreBodyStages(deps: PipelineDeps, req: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  // Audit first: a request refused at any later stage is still recorded with what was known.
+  beginAudit(deps.auditor, deps.newAuditId, req, _reply);
   const { info, query } = requestInfoStage(req);
+  requestAudit(req)?.setInfo(info);
   const headers = rawHeaderMap(req.raw.rawHeaders);
   const { user: authenticated, method } = await authenticationStage(deps, req, headers);
+  // As upstream, the policy sees the authenticated user (audit runs before impersonation).
+  requestAudit(req)?.authenticated(authenticated);
   const impersonated = await impersonationStage(deps, req, headers, authenticated);
   const user = impersonated ?? authenticated;
+  if (impersonated) requestAudit(req)?.impersonating(impersonated);
   const authz = await authorizationStage(deps, info, user, req.log, req);
+  auditAuthorized(req, authz);
   const state: PipelineState = { info, query, user, authnMethod: method, authz };
   if (impersonated) state.impersonatedBy = authenticated;
   (req as unknown as Record<symbol, PipelineState>)[STATE] = state;

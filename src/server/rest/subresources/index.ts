@@ -34,7 +34,7 @@ const HANDLERS: Record<SubresourceDef['changes'], Handler> = {
     // Without service-account tokens configured the subresource does not exist.
     if (!ctx.tokenRequest) throw resourceNotFound();
     const body = decodeObject(ctx, req, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' });
-    return { code: 201, body: await ctx.tokenRequest(req.info.namespace, req.info.name, body, { warnings: req.warnings }) };
+    return { code: 201, body: await ctx.tokenRequest(req.info.namespace, req.info.name, body, { warnings: req.warnings, auditAnnotations: req.admission.auditAnnotations }) };
   },
 };
 
