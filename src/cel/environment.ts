@@ -2,10 +2,11 @@
  * The one CEL environment setup for Kubernetes-style expressions (CRD x-kubernetes-validations,
  * admission webhook matchConditions, AuthenticationConfiguration claim rules): cel-js with Kubernetes'
  * base options, structural parse limits, and `matches` on RE2 instead of cel-js's backtracking
- * JavaScript RegExp. Programs are compiled once per expression and environment (bounded cache).
+ * JavaScript RegExp, and Kubernetes' libraries (src/cel/libraries). Programs are compiled once per expression and environment (bounded cache).
  */
 import { Environment, type RegisterVariableOptions } from '@marcbachmann/cel-js';
 import { re2Find } from './re2.ts';
+import { registerKubernetesLibraries } from './libraries/index.ts';
 
 /** Parse-time bounds: a rule's size and nesting cannot grow without limit. */
 export const CEL_LIMITS = { maxAstNodes: 10_000, maxDepth: 100, maxListElements: 1000, maxMapEntries: 1000, maxCallArguments: 32 };
@@ -22,6 +23,7 @@ export function newCelEnvironment(variables: Record<string, string | RegisterVar
   let env = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits: CEL_LIMITS })
     .registerFunction(`string.${RE2_MATCHES}(string): bool`, (s: string, re: string) => re2Find(re, s))
     .registerFunction(`${RE2_MATCHES}(string, string): bool`, (s: string, re: string) => re2Find(re, s));
+  env = registerKubernetesLibraries(env);
   // The ternary only narrows the union for cel-js's two registerVariable overloads.
   for (const [name, type] of Object.entries(variables)) env = typeof type === 'string' ? env.registerVariable(name, type) : env.registerVariable(name, type);
   return env;
