@@ -24,6 +24,10 @@ import { hostname } from 'node:os';
 import { startControllerManager, type ControllerManager } from '../cluster/controller-manager.ts';
 import { startSchedulerProcess, type SchedulerProcess } from '../cluster/scheduler/process.ts';
 import { mintClientIdentity, type ComponentIdentity } from '../cluster/client/identities.ts';
+import { selectControllers } from '../cluster/controllers/registry.ts';
+import { PV_BINDER } from '../cluster/controllers/volume/binder.ts';
+import { ensureLocalPathClass } from '../cluster/controllers/volume/default-class.ts';
+import { RestClient } from '../cluster/client/rest-client.ts';
 import { buildAuditor, type AuditOptions } from '../audit/config.ts';
 import type { Auditor } from '../audit/auditor.ts';
 
@@ -163,6 +167,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       const cm = startControllerManager({ server: loopback, mintIdentity, controllers: opts.controllers, leaderElection: election(), discovery: discoveryFromRegistry(server.ctx.registry), rootCaPem: pki.caCertPem, clusterSigningCa: { certPem: pki.caCertPem, keyPem: pki.caKeyPem }, log: log.child({ component: 'kube-controller-manager' }) });
       undo.push(() => cm.stop());
       controllerManager = cm;
+      // The default local-path StorageClass, through the API as the admin (k3s's local-storage addon).
+      if (selectControllers(opts.controllers ?? ['*']).some((c) => c.name === PV_BINDER)) {
+        const admin = new RestClient({ server: loopback, identity: { caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem }, userAgent: 'portcullis-addons' });
+        try {
+          await ensureLocalPathClass(admin);
+        } catch (err) {
+          log.error({ err }, 'the default StorageClass local-path could not be created');
+        } finally {
+          admin.close();
+        }
+      }
     }
     let scheduler: SchedulerProcess | undefined;
     if (opts.scheduler ?? true) {

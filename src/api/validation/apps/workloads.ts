@@ -112,6 +112,21 @@ export function validateReplicaSetUpdate(rs: ReplicaSet, old: ReplicaSet): Field
   return errs;
 }
 
+/**
+ * The template as the set's pods get it: each volumeClaimTemplate is a volume (the controller adds
+ * it), so mounts of claim templates validate. Upstream leaves the pod spec of a StatefulSet
+ * unvalidated for this reason ("check that the union of the given volumes and volumeClaims match
+ * volume mounts"); this validates that union.
+ */
+function withClaimVolumes(spec: StatefulSetSpec): StatefulSetSpec['template'] {
+  const claims = (spec.volumeClaimTemplates ?? []).map((c) => c.metadata?.name).filter((n): n is string => !!n);
+  const t = spec.template;
+  if (claims.length === 0 || !t?.spec) return t;
+  const have = new Set((t.spec.volumes ?? []).map((v) => v.name));
+  const extra = claims.filter((n) => !have.has(n)).map((n) => ({ name: n, persistentVolumeClaim: { claimName: n } }));
+  return { ...t, spec: { ...t.spec, volumes: [...(t.spec.volumes ?? []), ...extra] } };
+}
+
 export function validateStatefulSet(ss: StatefulSet): FieldError[] {
   const errs = validateObjectMeta(ss.metadata, meta);
   const sp = path('spec');
@@ -174,7 +189,7 @@ export function validateStatefulSet(ss: StatefulSet): FieldError[] {
     if (!sel.empty && !sel.matches(spec.template?.metadata?.labels)) {
       errs.push(invalid(tp.child('metadata', 'labels'), spec.template?.metadata?.labels ?? null, SELECTOR_MISMATCH));
     }
-    errs.push(...validatePodTemplateSpec(spec.template, tp));
+    errs.push(...validatePodTemplateSpec(withClaimVolumes(spec), tp));
   }
   const rp = spec.template?.spec?.restartPolicy;
   if (rp !== 'Always') errs.push(notSupported(tp.child('spec', 'restartPolicy'), rp ?? '', ['Always']));
