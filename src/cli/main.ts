@@ -4,6 +4,7 @@ import { runWhoCan } from './who-can.ts';
 import { runSim } from './sim.ts';
 import { runControllerManager } from './controller-manager.ts';
 import { runScheduler } from './scheduler.ts';
+import { runImage } from './image.ts';
 import { runNetpol } from './netpol.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
 
@@ -25,6 +26,7 @@ commands:
             [--leader-elect-renew-deadline 10s]  [--leader-elect-retry-period 2s]
   scheduler run the scheduler as the kubeconfig's identity
             --kubeconfig FILE  [--config KubeSchedulerConfiguration.yaml]  [--leader-elect=true] ...
+  image     build, push, sign and verify OCI images (build | push | keygen | sign | verify; see portcullis image help)
   netpol analyze  the connections NetworkPolicies and AdminNetworkPolicies permit (np-guard's connlist)
             -f DIR | --live --kubeconfig FILE   [-o txt|json]
 `;
@@ -45,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runScheduler(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'netpol':
         return await runNetpol(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+      case 'image':
+        return await runImage(rest, (s) => process.stdout.write(s));
       case 'sim':
         return await runSim(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case undefined:
