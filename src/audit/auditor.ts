@@ -17,13 +17,14 @@ export interface AuditorOptions {
 
 export class Auditor {
   readonly #checker: PolicyChecker;
-  readonly #backends: readonly AuditBackend[];
+  /** The configured backends (log, webhook), for their counters. */
+  readonly backends: readonly AuditBackend[];
   readonly #clock: () => number;
   readonly #log: Pick<Logger, 'error'> | undefined;
 
   constructor(o: AuditorOptions) {
     this.#checker = new PolicyChecker(o.policy);
-    this.#backends = o.backends;
+    this.backends = o.backends;
     this.#clock = o.clock ?? (() => performance.timeOrigin + performance.now());
     this.#log = o.log;
   }
@@ -33,7 +34,7 @@ export class Auditor {
   }
 
   #emit(ev: AuditEvent): void {
-    for (const b of this.#backends) {
+    for (const b of this.backends) {
       try {
         b.processEvents([ev]);
       } catch (err) {
@@ -45,10 +46,10 @@ export class Auditor {
 
   /** Per backend: events accepted, dropped, failed (read by /metrics). */
   stats(): Record<string, BackendStats> {
-    return Object.fromEntries(this.#backends.map((b) => [b.name, b.stats()]));
+    return Object.fromEntries(this.backends.map((b) => [b.name, b.stats()]));
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#backends.map((b) => b.close()));
+    await Promise.all(this.backends.map((b) => b.close()));
   }
 }

@@ -1,10 +1,10 @@
 import { runUp } from './up.ts';
+import { runAudit } from './audit.ts';
 import { runKubeconfig } from './kubeconfig.ts';
 import { runWhoCan } from './who-can.ts';
 import { runSim } from './sim.ts';
 import { runControllerManager } from './controller-manager.ts';
 import { runScheduler } from './scheduler.ts';
-import { runImage } from './image.ts';
 import { runNetpol } from './netpol.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
 
@@ -14,6 +14,9 @@ commands:
   up        run the whole control plane on this machine (embedded SQLite store)
             --port 6443  --bind-address 127.0.0.1  --data-dir ./.portcullis  --log-level info
             --controllers '*'  --leader-elect=true  (the controller manager and scheduler run inside)
+            --audit-policy-file F  --audit-log-path F|-  --audit-log-maxsize/maxbackup/maxage N  --audit-webhook-config-file F
+  audit verify FILE...  check an audit log's hash chain and signed checkpoints (rotated files in any order)
+            [--key audit-signing.pub | --data-dir ./.portcullis]
   kubeconfig  mint a client certificate from the cluster CA and print a kubeconfig for it
             --user NAME  [--group G]...  [--data-dir ./.portcullis]  [--server URL]  [--out FILE]
   who-can   list the subjects RBAC allows, with the binding and role that allow each
@@ -26,7 +29,6 @@ commands:
             [--leader-elect-renew-deadline 10s]  [--leader-elect-retry-period 2s]
   scheduler run the scheduler as the kubeconfig's identity
             --kubeconfig FILE  [--config KubeSchedulerConfiguration.yaml]  [--leader-elect=true] ...
-  image     build, push, sign and verify OCI images (build | push | keygen | sign | verify; see portcullis image help)
   netpol analyze  the connections NetworkPolicies and AdminNetworkPolicies permit (np-guard's connlist)
             -f DIR | --live --kubeconfig FILE   [-o txt|json]
 `;
@@ -37,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'up':
         return await runUp(rest);
+      case 'audit':
+        return await runAudit(rest, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
       case 'kubeconfig':
         return await runKubeconfig(rest, (s) => process.stdout.write(s));
       case 'who-can':
@@ -47,8 +51,6 @@ export async function main(argv: string[]): Promise<number> {
         return await runScheduler(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'netpol':
         return await runNetpol(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
-      case 'image':
-        return await runImage(rest, (s) => process.stdout.write(s));
       case 'sim':
         return await runSim(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case undefined:

@@ -3,10 +3,11 @@ import { startControlPlane } from '../server/control-plane.ts';
 import { boolFlag, commaList, durationFlag, flag, parseCommand } from './args.ts';
 import { parseAuthorizationModes } from '../authz/modes.ts';
 import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts';
+import { AUDIT_FLAGS, auditFromFlags } from './audit-flags.ts';
 import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags } from './authn-flags.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect'], flags: ['controllers', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file'] });
+  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect'], flags: ['controllers', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file', ...AUDIT_FLAGS] });
   const port = /^\d{1,5}$/.test(flag(args, 'port', '6443')) ? Number(flag(args, 'port', '6443')) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
@@ -32,6 +33,7 @@ export async function runUp(argv: string[]): Promise<number> {
       webhookAuthorizedTtlMs: durationFlag(args, 'authorization-webhook-cache-authorized-ttl', '5m'),
       webhookUnauthorizedTtlMs: durationFlag(args, 'authorization-webhook-cache-unauthorized-ttl', '30s'),
     },
+    audit: auditFromFlags(args),
     admission: {
       enable: commaList(args, 'enable-admission-plugins'),
       disable: commaList(args, 'disable-admission-plugins'),

@@ -11,9 +11,13 @@ import { RegistryClient } from '../../src/image-policy/registry/client.ts';
 import { CredentialKeyring } from '../../src/image-policy/registry/credentials.ts';
 import { sha256Digest } from '../../src/image-policy/registry/digest.ts';
 import { OCI_MANIFEST } from '../../src/image-policy/registry/media-types.ts';
-import { reasonCode } from '../helpers/registry.ts';
+import { ImagePolicyError } from '../../src/image-policy/errors.ts';
 
-const code = reasonCode;
+const code = (c: string) => (err: unknown) => {
+  assert.ok(err instanceof ImagePolicyError, `expected ImagePolicyError ${c}, got ${String(err)}`);
+  assert.equal(err.code, c, err.message);
+  return true;
+};
 
 const MANIFEST = Buffer.from(JSON.stringify({
   schemaVersion: 2, mediaType: OCI_MANIFEST,

@@ -98,12 +98,8 @@ export interface ContainerConfig {
   readonly mounts: readonly MountSpec[];
 }
 
-/**
- * containerd's CRI exit reasons: Completed (0), Error, OOMKilled (the memory cgroup killed a process
- * of the container), StartError (the process never ran; exit code 128), Unknown (the exit status
- * was lost). The agent decides the rest (CrashLoopBackOff and the waiting reasons).
- */
-export type ExitReason = 'Completed' | 'Error' | 'OOMKilled' | 'StartError' | 'Unknown';
+/** Upstream containerStatuses[].state.* reasons the runtime decides; the agent decides the rest. */
+export type ExitReason = 'Completed' | 'Error' | 'OOMKilled' | 'ContainerCannotRun' | 'Unknown';
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
 
@@ -122,7 +118,7 @@ export interface ContainerStatus {
   readonly finishedAt?: string;
   /** Set once exited: the process's status, or 128+signal when a signal ended it. */
   readonly exitCode?: number;
-  /** Set once exited: OOMKilled when the memory cgroup killed it, else Completed (0), Error or StartError. */
+  /** Set once exited: OOMKilled when the memory cgroup killed it, else Completed (0) or Error. */
   readonly reason?: ExitReason;
   readonly message?: string;
   /** Host pid of the container's process while running. */
