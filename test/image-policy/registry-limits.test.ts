@@ -11,13 +11,9 @@ import { RegistryClient } from '../../src/image-policy/registry/client.ts';
 import { CredentialKeyring } from '../../src/image-policy/registry/credentials.ts';
 import { sha256Digest } from '../../src/image-policy/registry/digest.ts';
 import { OCI_MANIFEST } from '../../src/image-policy/registry/media-types.ts';
-import { ImagePolicyError } from '../../src/image-policy/errors.ts';
+import { reasonCode } from '../helpers/registry.ts';
 
-const code = (c: string) => (err: unknown) => {
-  assert.ok(err instanceof ImagePolicyError, `expected ImagePolicyError ${c}, got ${String(err)}`);
-  assert.equal(err.code, c, err.message);
-  return true;
-};
+const code = reasonCode;
 
 const MANIFEST = Buffer.from(JSON.stringify({
   schemaVersion: 2, mediaType: OCI_MANIFEST,
@@ -163,6 +159,38 @@ describe('registry client limits', () => {
     } finally {
       client.close();
       await close(server);
+    }
+  });
+
+  test('blob downloads follow redirects to storage, without the registry credentials', async () => {
+    const blob = Buffer.from('layer bytes');
+    const digest = sha256Digest(blob);
+    const storageAuth: (string | undefined)[] = [];
+    const storage = http.createServer((req, res) => {
+      storageAuth.push(req.headers.authorization);
+      res.writeHead(200, { 'content-length': blob.length }).end(blob);
+    });
+    const storagePort = await listen(storage);
+    let hops = 0;
+    const registry = http.createServer((req, res) => {
+      if (req.headers.authorization !== `Basic ${Buffer.from('alice:pw').toString('base64')}`) {
+        return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+      }
+      if (req.url!.startsWith('/loop')) return void res.writeHead(302, { location: `/loop${++hops}` }).end();
+      if (req.url!.includes('/blobs/sha256:' + '0'.repeat(64))) return void res.writeHead(307, { location: '/loop0' }).end();
+      res.writeHead(307, { location: `http://localhost:${storagePort}/data?sig=x` }).end();
+    });
+    const port = await listen(registry);
+    const client = new RegistryClient({ keyring: new CredentialKeyring([{ auths: { [`127.0.0.1:${port}`]: { username: 'alice', password: 'pw' } } }]) });
+    try {
+      const ref = parseDockerRef(`127.0.0.1:${port}/app:v1`);
+      assert.deepEqual(await client.getBlob(ref, { digest, size: blob.length }), blob);
+      assert.deepEqual(storageAuth, [undefined], 'credentials stay with the registry host');
+      await assert.rejects(client.getBlob(ref, { digest: `sha256:${'0'.repeat(64)}` }), (err) => code('REGISTRY_UNAVAILABLE')(err) && /after 10 redirects/.test((err as Error).message));
+    } finally {
+      client.close();
+      await close(registry);
+      await close(storage);
     }
   });
 

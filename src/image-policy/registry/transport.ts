@@ -50,6 +50,8 @@ export interface RegistryCall {
 }
 
 const MAX_TOKEN_RESPONSE = 1024 * 1024;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
 const DEFAULT_TOKEN_TTL_S = 60;
 
 /** Docker Hub's API is served by registry-1.docker.io. */
@@ -148,6 +150,41 @@ export class RegistryTransport {
 
   /** Sends the call, authenticating when the registry asks to. */
   async call(c: RegistryCall): Promise<HttpResponse> {
+    const { res, authorization } = await this.authenticated(c);
+    return REDIRECTS.has(res.status) && (c.method === 'GET' || c.method === 'HEAD') ? this.follow(c, res, authorization) : res;
+  }
+
+  /**
+   * Follows a GET's redirects (blob downloads are redirected to storage by most registries), as
+   * Go's client: at most 10 hops, Authorization kept only on the registry's own host, and plain
+   * HTTP only where the registry client allows it.
+   */
+  private async follow(c: RegistryCall, first: HttpResponse, authorization: string | undefined): Promise<HttpResponse> {
+    const host = apiHost(c.domain);
+    let res = first;
+    let base = this.url(host, c.path);
+    for (let hop = 0; REDIRECTS.has(res.status); hop++) {
+      const location = headerValue(res.headers.location);
+      discard(res);
+      if (!location) throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `${c.method} ${base.href}: redirect without a Location`);
+      if (hop >= MAX_REDIRECTS) throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `${c.method} ${base.href}: stopped after ${MAX_REDIRECTS} redirects`);
+      const next = new URL(location, base);
+      if (next.protocol !== 'https:' && !(next.protocol === 'http:' && this.mayUsePlainHttp(next.host))) {
+        throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `${c.method} ${base.href}: refusing a redirect to ${next.origin}`);
+      }
+      const headers: Record<string, string> = { 'user-agent': this.userAgent, ...c.headers };
+      if (next.host === host && authorization) headers['authorization'] = authorization;
+      try {
+        res = await send({ method: c.method, url: next, headers, signal: c.signal }, this.agent(next));
+      } catch (err) {
+        throw unavailable(`${c.method} ${next.origin}${next.pathname}`, err);
+      }
+      base = next;
+    }
+    return res;
+  }
+
+  private async authenticated(c: RegistryCall): Promise<{ res: HttpResponse; authorization: string | undefined }> {
     const host = apiHost(c.domain);
     const cred = this.credential(c);
     const scopes = this.scopes(c);
@@ -155,11 +192,11 @@ export class RegistryTransport {
     const cached = this.tokens.get(key);
     let authorization = cached ? `Bearer ${cached}` : cred && this.basicHosts.has(host) ? basic(cred) : undefined;
     const res = await this.raw(host, c, authorization);
-    if (res.status !== 401) return res;
+    if (res.status !== 401) return { res, authorization };
     const challenge = parseChallenge(headerValue(res.headers['www-authenticate']));
     // A challenge we cannot answer leaves the 401 to the caller.
     const answerable = (challenge?.scheme === 'basic' && cred !== undefined) || challenge?.scheme === 'bearer';
-    if (!challenge || !answerable) return res;
+    if (!challenge || !answerable) return { res, authorization };
     discard(res);
     if (challenge.scheme === 'basic') {
       this.basicHosts.add(host);
@@ -169,7 +206,7 @@ export class RegistryTransport {
       this.tokens.set(key, token.token, token.ttlMs);
       authorization = `Bearer ${token.token}`;
     }
-    return this.raw(host, c, authorization);
+    return { res: await this.raw(host, c, authorization), authorization };
   }
 
   private async fetchToken(ch: Challenge, scopes: string[], cred: BasicCredential | undefined, signal: AbortSignal): Promise<{ token: string; ttlMs: number }> {
