@@ -123,11 +123,17 @@ export class NotaryCli {
   }
 
   run(...args: string[]): Promise<string> {
+    return this.runWithInput('', ...args);
+  }
+
+  /** For commands that ask for confirmation on stdin (`key rotate GUN root` wants "yes"). */
+  runWithInput(input: string, ...args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
-      execFile('notary', ['-c', this.#config, ...args], { env: { ...process.env, ...PASSPHRASES }, timeout: 60_000 }, (err, stdout, stderr) => {
+      const child = execFile('notary', ['-c', this.#config, ...args], { env: { ...process.env, ...PASSPHRASES }, timeout: 60_000 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`notary ${args.join(' ')} failed: ${stderr || err.message}`));
         else resolve(stdout + stderr);
       });
+      child.stdin!.end(input);
     });
   }
 
@@ -140,10 +146,15 @@ export class NotaryCli {
 
   /** The root key's ID as `notary key list` prints it (the public key's canonical ID). */
   async rootKeyId(): Promise<string> {
+    const ids = await this.rootKeyIds();
+    if (ids.length !== 1) throw new Error(`expected one root key, found ${ids.length}`);
+    return ids[0]!;
+  }
+
+  /** Every root key in the trust dir (a root rotation keeps the old one). */
+  async rootKeyIds(): Promise<string[]> {
     const out = await this.run('key', 'list');
-    const m = /^\s*root\s+(?:\S+\s+)?([0-9a-f]{64})/m.exec(out);
-    if (!m) throw new Error(`no root key in: ${out}`);
-    return m[1]!;
+    return [...out.matchAll(/^\s*root\s+(?:\S+\s+)?([0-9a-f]{64})/gm)].map((m) => m[1]!);
   }
 
   cleanup(): void {
@@ -161,4 +172,32 @@ export async function startReplayServer(tls: Tls, bodies: Map<string, Buffer>): 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return { url: `https://127.0.0.1:${port}`, server, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
+
+/**
+ * The metadata a client would fetch for `gun` right now (root, timestamp, and the snapshot,
+ * targets and delegations by their signed hashes), keyed by request path: saved to be replayed.
+ */
+export async function saveMetadata(server: NotaryServer, gun: string): Promise<Map<string, Buffer>> {
+  const base = `/v2/${gun}/_trust/tuf/`;
+  const out = new Map<string, Buffer>();
+  const get = async (name: string): Promise<Buffer> => {
+    const body = await new Promise<Buffer>((resolve, reject) => {
+      httpsGet(`${server.url}${base}${name}.json`, { ca: server.tls.caPem }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${name}: HTTP ${res.statusCode}`))));
+      }).on('error', reject);
+    });
+    out.set(`${base}${name}.json`, body);
+    return body;
+  };
+  const hex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
+  await get('root');
+  const ts = JSON.parse((await get('timestamp')).toString()) as { signed: { meta: { snapshot: { hashes: { sha256: string } } } } };
+  const snap = JSON.parse((await get(`snapshot.${hex(ts.signed.meta.snapshot.hashes.sha256)}`)).toString()) as { signed: { meta: Record<string, { hashes: { sha256: string } }> } };
+  for (const [role, meta] of Object.entries(snap.signed.meta)) {
+    if (role !== 'root') await get(`${role}.${hex(meta.hashes.sha256)}`);
+  }
+  return out;
 }
