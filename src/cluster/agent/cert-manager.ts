@@ -16,7 +16,7 @@ const MAX_WAIT_MS = 24 * 3_600_000;
 /** nextRotationDeadline: notBefore + lifetime × (0.7 + 0.2 × random). */
 export function rotationDeadline(c: Pick<StoredCert, 'notBefore' | 'notAfter'>, random: () => number): number {
   const total = c.notAfter.getTime() - c.notBefore.getTime();
-  return c.notBefore.getTime() + total * (0.7 + 0.2 * random());
+  return c.notBefore.getTime() + Math.round(total * 0.7 + total * 0.2 * random());
 }
 
 export interface CertManagerOptions {
