@@ -5,6 +5,7 @@ import { runWhoCan } from './who-can.ts';
 import { runSim } from './sim.ts';
 import { runControllerManager } from './controller-manager.ts';
 import { runScheduler } from './scheduler.ts';
+import { runExplain } from './explain.ts';
 import { runNetpol } from './netpol.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
 
@@ -29,6 +30,9 @@ commands:
             [--leader-elect-renew-deadline 10s]  [--leader-elect-retry-period 2s]
   scheduler run the scheduler as the kubeconfig's identity
             --kubeconfig FILE  [--config KubeSchedulerConfiguration.yaml]  [--leader-elect=true] ...
+  explain AUDIT-ID  why a request was answered as it was: authentication, the RBAC binding or
+            denial, each admission plugin's verdict  --kubeconfig FILE  [--output text|json]
+            [--audit-log-path FILE]...
   netpol analyze  the connections NetworkPolicies and AdminNetworkPolicies permit (np-guard's connlist)
             -f DIR | --live --kubeconfig FILE   [-o txt|json]
 `;
@@ -51,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runScheduler(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'netpol':
         return await runNetpol(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+      case 'explain':
+        return await runExplain(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'sim':
         return await runSim(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case undefined:

@@ -38,6 +38,7 @@ import { ApiserverMetrics } from '../metrics/apiserver-metrics.ts';
 import { instrumentRequests, noteAdmission, noteStatus, watchStarted, type Instruments } from '../metrics/instrument.ts';
 import { pipelineObserver } from '../metrics/pipeline-observer.ts';
 import { InstrumentedStore, registerObjectCounts } from '../metrics/store-metrics.ts';
+import { registerAuditMetrics } from '../metrics/audit-metrics.ts';
 import { TraceRing } from './trace.ts';
 import { DenialEvents, type DenialEventLimits } from './denial-events.ts';
 
@@ -99,6 +100,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, now, log, (k) => opts.store.get(k));
   const metrics = new ApiserverMetrics(registry);
   registerObjectCounts(metrics, opts.store, registry);
+  if (opts.auditor) registerAuditMetrics(metrics, opts.auditor);
   const ctx: RestContext = {
     // The REST layer's store calls are timed (etcd_request_duration_seconds).
     store: new InstrumentedStore(opts.store, metrics),
