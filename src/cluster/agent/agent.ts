@@ -1,0 +1,229 @@
+/**
+ * `startAgent`: one node agent (the kubelet's part of it that is built so far). It joins by TLS
+ * bootstrap, then acts only as system:node:<name> (Node authorizer, NodeRestriction): registers
+ * its Node, renews its Lease and reports NodeStatus, caches only its own pods (fieldSelector
+ * spec.nodeName=<name>), and runs each through its pod worker against the container runtime. A
+ * relist of the runtime every second (the kubelet's PLEG) wakes the worker of a pod whose
+ * containers changed, and finds what no pod owns any more (removed after the first pod list).
+ * The client certificate is rotated at 70-90 % of its life; a serving certificate is requested
+ * (kubelet-serving, approved by hand as upstream). Stopping the agent leaves containers running:
+ * the next agent re-adopts them from the runtime's state.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { SharedInformerFactory } from '../client/informer.ts';
+import { resources } from '../client/resources.ts';
+import { RestClient } from '../client/rest-client.ts';
+import { realTimers, type Timers } from '../client/timers.ts';
+import type { ApiClient, ClientConfig, Informer, K8sObject } from '../client/types.ts';
+import { renewLease } from '../sim/heartbeat.ts';
+import { CertManager } from './cert-manager.ts';
+import { readHostInfo, type HostInfo } from './host-info.ts';
+import { CLIENT_USAGES, SERVING_USAGES, SIGNER_CLIENT_KUBELET, SIGNER_KUBELET_SERVING, loadCert, type StoredCert } from './node-certificates.ts';
+import { registerAgentNode, writeAgentNodeStatus, type AgentNode } from './node-status.ts';
+import { PodSyncer } from './pod-sync.ts';
+import { PodWorkers } from './pod-workers.ts';
+import { RotatingClient } from './rotating-client.ts';
+import type { ContainerRuntime, ImageService } from './runtime/types.ts';
+import { loadOrBootstrapClientCert } from './tls-bootstrap.ts';
+
+export interface AgentLog {
+  info(o: object, m: string): void;
+  warn(o: object, m: string): void;
+  error(o: object, m: string): void;
+}
+
+export interface AgentOptions {
+  nodeName: string;
+  dataDir: string;
+  /** The server, its CA and the bootstrap identity (token or certificate). */
+  bootstrap: ClientConfig;
+  runtime: ContainerRuntime;
+  images: ImageService;
+  /** containerID scheme (runc, fake) and containerRuntimeVersion (runc://1.1.5). */
+  runtimeScheme: string;
+  runtimeVersion: string;
+  makeClient?: (c: ClientConfig) => ApiClient;
+  /** --node-ip */
+  nodeIP?: string;
+  /** The host as reported (tests); read from the machine when absent. */
+  host?: HostInfo;
+  leaseDurationSeconds?: number;
+  leaseRenewMs?: number;
+  /** NodeStatus report period when nothing changes (kubelet: nodeStatusReportFrequency, 5 min). */
+  statusReportMs?: number;
+  /** Runtime relist period (kubelet's PLEG: 1 s) and full pod resync (syncFrequency: 1 min). */
+  relistMs?: number;
+  resyncMs?: number;
+  csrPollMs?: number;
+  log: AgentLog;
+  now?: () => number;
+  random?: () => number;
+  timers?: Timers;
+}
+
+export interface Agent {
+  readonly nodeName: string;
+  /** The node's own client (rotating identity). */
+  readonly client: ApiClient;
+  readonly syncer: PodSyncer;
+  readonly workers: PodWorkers;
+  clientCert(): StoredCert;
+  servingCert(): StoredCert | undefined;
+  stop(): Promise<void>;
+}
+
+const UID_INDEX = 'uid';
+
+export async function startAgent(o: AgentOptions): Promise<Agent> {
+  const now = o.now ?? Date.now;
+  const timers = o.timers ?? realTimers;
+  const make = o.makeClient ?? ((c: ClientConfig) => new RestClient(c));
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const host = o.host ?? readHostInfo({ dataDir: o.dataDir, nodeIP: o.nodeIP, runtimeVersion: o.runtimeVersion });
+  const stopping = new AbortController();
+
+  let bootstrapClient: ApiClient | undefined;
+  let cert: StoredCert;
+  try {
+    ({ cert } = await loadOrBootstrapClientCert({
+      nodeName: o.nodeName, dataDir: o.dataDir, now, timers, pollMs: o.csrPollMs, log: o.log, signal: stopping.signal,
+      bootstrapClient: () => (bootstrapClient ??= make({ ...o.bootstrap, userAgent: `portcullis-agent/${o.nodeName} (bootstrap)` })),
+    }));
+  } finally {
+    bootstrapClient?.close();
+  }
+  const nodeConfig = (c: StoredCert): ClientConfig => ({ server: o.bootstrap.server, identity: { caPem: o.bootstrap.identity.caPem, certPem: c.certPem, keyPem: c.keyPem }, userAgent: `portcullis-agent/${o.nodeName}` });
+  const client = new RotatingClient(nodeConfig(cert), make, { timers });
+  const undo: Array<() => unknown> = [() => client.close()];
+  const stop = async () => {
+    stopping.abort();
+    for (const u of undo.splice(0).reverse()) {
+      try {
+        await u();
+      } catch (err) {
+        o.log.warn({ err: (err as Error).message }, 'agent: error while stopping');
+      }
+    }
+  };
+  try {
+    const node: AgentNode = { name: o.nodeName, hasLease: false, since: now() };
+    await registerAgentNode(client, node, host, now());
+    o.log.info({ node: o.nodeName, uid: node.uid }, 'node registered');
+
+    // Heartbeats: the Lease every leaseRenewMs, the status every statusReportMs.
+    const leaseCfg = { client, now, leaseDurationSeconds: o.leaseDurationSeconds ?? 40 };
+    const every = (ms: number, what: string, fn: () => Promise<void>) => {
+      let t: unknown;
+      const tick = async () => {
+        try {
+          await fn();
+        } catch (err) {
+          o.log.warn({ err: (err as Error).message }, `${what} failed`);
+        }
+        if (!stopping.signal.aborted) t = timers.setTimeout(() => void tick(), ms);
+      };
+      void tick();
+      undo.push(() => timers.clearTimeout(t));
+    };
+    every(o.leaseRenewMs ?? 10_000, 'lease renewal', () => renewLease(leaseCfg, node));
+    every(o.statusReportMs ?? 300_000, 'node status update', () => writeAgentNodeStatus(client, node, host, now()));
+
+    // Certificates: the client one rotated in place, the serving one requested and kept current.
+    const certLog = { info: o.log.info.bind(o.log), warn: o.log.warn.bind(o.log) };
+    const clientCerts = new CertManager({
+      kind: 'client', nodeName: o.nodeName, dataDir: o.dataDir, signerName: SIGNER_CLIENT_KUBELET, usages: CLIENT_USAGES, current: cert,
+      client: () => client, onRotated: (c) => client.replace(nodeConfig(c)), log: certLog, now, random: o.random, timers, pollMs: o.csrPollMs,
+    });
+    const servingCerts = new CertManager({
+      kind: 'server', nodeName: o.nodeName, dataDir: o.dataDir, signerName: SIGNER_KUBELET_SERVING, usages: SERVING_USAGES,
+      sans: { dnsNames: [host.hostname, o.nodeName].filter((v, i, a) => a.indexOf(v) === i), ipAddresses: [host.internalIP] },
+      current: loadCert(o.dataDir, 'server', new Date(now())), client: () => client, onRotated: () => {}, log: certLog, now, random: o.random, timers, pollMs: o.csrPollMs,
+    });
+    clientCerts.start();
+    servingCerts.start();
+    undo.push(() => clientCerts.stop(), () => servingCerts.stop());
+
+    // Only this node's pods.
+    const informers = new SharedInformerFactory({ client, fieldSelector: `spec.nodeName=${o.nodeName}`, timers, random: o.random, log: o.log });
+    const pods = informers.informer<K8sObject>(resources.pods) as Informer<K8sObject>;
+    pods.addIndexers({ [UID_INDEX]: (p) => [p.metadata.uid ?? ''] });
+    /** Last known object of pods gone from the API whose runtime state is not cleaned up yet. */
+    const removed = new Map<string, Pod>();
+    const byUid = (uid: string): Pod | undefined => pods.byIndex(UID_INDEX, uid)[0] as Pod | undefined;
+
+    let workers!: PodWorkers;
+    const syncer = new PodSyncer({
+      runtime: o.runtime, images: o.images, client, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
+      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log,
+    });
+    workers = new PodWorkers({
+      timers, now, random: o.random, log: o.log,
+      async sync(uid) {
+        const pod = byUid(uid);
+        if (pod && !pod.metadata?.deletionTimestamp) return syncer.sync(pod);
+        if (pod) {
+          await syncer.terminate(pod, true);
+          return;
+        }
+        const last = removed.get(uid);
+        if (!last && !pods.hasSynced()) return;
+        // Gone from the API (or never ours: an orphan found in the runtime): stop and clean up.
+        await syncer.terminate(last ?? (await orphanPod(o.runtime, uid)), false, last ? undefined : 2);
+        removed.delete(uid);
+        workers.forget(uid);
+      },
+    });
+    pods.addEventHandler({
+      add: (p) => workers.update(p.metadata.uid ?? ''),
+      update: (_old, p) => workers.update(p.metadata.uid ?? ''),
+      delete: (p) => {
+        removed.set(p.metadata.uid ?? '', p as Pod);
+        workers.update(p.metadata.uid ?? '');
+      },
+    });
+    informers.start();
+    undo.push(() => workers.stop(), () => informers.stop());
+
+    // PLEG: wake the worker of each pod whose runtime state changed; adopt or clean what is there.
+    const seen = new Map<string, string>();
+    every(o.relistMs ?? 1_000, 'runtime relist', async () => {
+      const { sandboxes, containers } = await o.runtime.list();
+      const sig = new Map<string, string[]>();
+      for (const s of sandboxes) (sig.get(s.pod.uid) ?? sig.set(s.pod.uid, []).get(s.pod.uid)!).push(`s:${s.id}:${s.state}`);
+      for (const c of containers) (sig.get(c.pod.uid) ?? sig.set(c.pod.uid, []).get(c.pod.uid)!).push(`c:${c.id}:${c.state}`);
+      for (const [uid, parts] of sig) {
+        const s = parts.sort().join(',');
+        if (seen.get(uid) === s) continue;
+        // Before the first pod list an unknown uid may yet be a pod of ours: look again next time.
+        if (!byUid(uid) && !pods.hasSynced()) continue;
+        seen.set(uid, s);
+        workers.update(uid);
+      }
+      for (const uid of [...seen.keys()]) if (!sig.has(uid)) seen.delete(uid);
+    });
+    every(o.resyncMs ?? 60_000, 'pod resync', async () => {
+      for (const p of pods.list()) workers.update(p.metadata.uid ?? '');
+    });
+
+    return {
+      nodeName: o.nodeName,
+      client,
+      syncer,
+      workers,
+      clientCert: () => clientCerts.current ?? cert,
+      servingCert: () => servingCerts.current,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A pod the API no longer has (or never had), as far as the runtime remembers it. */
+async function orphanPod(runtime: ContainerRuntime, uid: string): Promise<Pod> {
+  const { sandboxes, containers } = await runtime.list();
+  const ref = sandboxes.find((s) => s.pod.uid === uid)?.pod ?? containers.find((c) => c.pod.uid === uid)?.pod;
+  return { metadata: { uid, name: ref?.name ?? '', namespace: ref?.namespace ?? '' }, spec: { containers: [] } };
+}

@@ -1,0 +1,220 @@
+/**
+ * What one pod worker does for one pod (the kubelet's SyncPod / SyncTerminatingPod, cut down):
+ * a sandbox, then the init containers one at a time in order, then every container; exited
+ * containers restarted per restartPolicy with CrashLoopBackOff; the status written through
+ * pods/status when it changed. Terminating: every container stopped with the grace period at
+ * once, the sandbox stopped, the final status written, everything removed, then the pod deleted
+ * with grace 0 and a UID precondition, as the kubelet's status manager does.
+ *
+ * Not done here: volumes (containers get no mounts yet), probes and lifecycle hooks, pod IPs for
+ * pods off the host network (no network plugin yet).
+ */
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import { jsonEqual } from '../../api/json-equal.ts';
+import { isConflict, isNotFound } from '../client/errors.ts';
+import { resources } from '../client/resources.ts';
+import type { ApiClient, K8sObject } from '../client/types.ts';
+import { CrashBackoff, goDuration } from './crash-backoff.ts';
+import { containerEnv, CreateContainerConfigError } from './env.ts';
+import { ensureImage, ImageWaiting } from './image-pull.ts';
+import { attemptsByName, computePodStatus, type PodView, type Waiting } from './pod-status.ts';
+import type { ContainerRuntime, ContainerStatus, ImageService, PodRef, SandboxStatus } from './runtime/types.ts';
+
+export interface PodSyncDeps {
+  runtime: ContainerRuntime;
+  images: ImageService;
+  client: ApiClient;
+  hostIP: string;
+  allocatable: Readonly<Record<string, string>>;
+  /** containerID scheme (runc, fake). */
+  scheme: string;
+  now: () => number;
+  /** Sync this pod again after `ms` (a backoff running out). */
+  requeueAfter(uid: string, ms: number): void;
+  log: { warn(o: object, m: string): void; info(o: object, m: string): void };
+}
+
+type Att = { latest: ContainerStatus; previous?: ContainerStatus };
+
+const refOf = (pod: Pod): PodRef => ({ uid: pod.metadata?.uid ?? '', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' });
+/** format.Pod: name_namespace(uid). */
+const podDesc = (pod: Pod): string => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
+const isDone = (phase: unknown): boolean => phase === 'Succeeded' || phase === 'Failed';
+
+/** The grace period a deletion gets (calculateEffectiveGracePeriod). */
+export function gracePeriodOf(pod: Pod): number {
+  const g = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+  return Math.max(0, g);
+}
+
+/** Status without the transition times, so a recomputation against a stale copy is not a change. */
+const comparable = (s: Record<string, unknown>) => ({ ...s, conditions: ((s.conditions ?? []) as Array<Record<string, unknown>>).map(({ lastTransitionTime: _t, ...c }) => c) });
+
+export class PodSyncer {
+  readonly backoff: CrashBackoff;
+  readonly pullBackoff: CrashBackoff;
+  #d: PodSyncDeps;
+  /** Last status written per pod uid (bounded by the pods on the node; dropped with the pod). */
+  #written = new Map<string, Record<string, unknown>>();
+
+  constructor(d: PodSyncDeps) {
+    this.#d = d;
+    this.backoff = new CrashBackoff(d.now);
+    this.pullBackoff = new CrashBackoff(d.now);
+  }
+
+  async view(uid: string): Promise<PodView & { sandboxes: SandboxStatus[] }> {
+    const all = await this.#d.runtime.list();
+    const sandboxes = all.sandboxes.filter((s) => s.pod.uid === uid).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const sandbox = sandboxes.find((s) => s.state === 'ready') ?? sandboxes[sandboxes.length - 1];
+    return { sandbox, sandboxes, containers: all.containers.filter((c) => c.pod.uid === uid) };
+  }
+
+  /** Brings a live pod's containers to its spec and reports its status. */
+  async sync(pod: Pod): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    if (isDone(pod.status?.phase)) {
+      await this.#stopAll(uid, 0, false);
+      return;
+    }
+    let view = await this.view(uid);
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+    let sandbox = view.sandbox?.state === 'ready' ? view.sandbox : undefined;
+    // A pod that never restarts anything does not get a second sandbox once it has run.
+    if (!sandbox && !(policy === 'Never' && view.containers.length > 0)) {
+      sandbox = await this.#d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec! });
+    }
+    const waiting = new Map<string, Waiting>();
+    if (sandbox) {
+      const att = attemptsByName(view.containers);
+      if (await this.#runInit(pod, sandbox, att, waiting)) {
+        for (const c of pod.spec?.containers ?? []) await this.#runContainer(pod, sandbox, c, att.get(c.name), waiting, false);
+      }
+      view = await this.view(uid);
+    }
+    const status = computePodStatus(pod, { view, waiting, hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme });
+    if (isDone(status.phase) && view.sandbox?.state === 'ready') await this.#d.runtime.stopSandbox(view.sandbox.id);
+    await this.#writeStatus(pod, status);
+  }
+
+  /** True once every init container has completed (or, a sidecar, started). */
+  async #runInit(pod: Pod, sandbox: SandboxStatus, att: Map<string, Att>, waiting: Map<string, Waiting>): Promise<boolean> {
+    for (const c of pod.spec?.initContainers ?? []) {
+      const a = att.get(c.name);
+      const sidecar = c.restartPolicy === 'Always';
+      if (!a || a.latest.state === 'exited' || a.latest.state === 'unknown') {
+        if (a && !sidecar && a.latest.exitCode === 0) continue;
+        if (a && !sidecar && (pod.spec?.restartPolicy ?? 'Always') === 'Never') return false;
+        await this.#runContainer(pod, sandbox, c, a, waiting, true);
+        if (!sidecar) return false;
+        continue;
+      }
+      if (a.latest.state === 'created') await this.#start(pod, c, a.latest.id, waiting);
+      if (!sidecar) return false;
+    }
+    return true;
+  }
+
+  /** Starts a container that has no instance, or restarts an exited one when the policy and the backoff allow. */
+  async #runContainer(pod: Pod, sandbox: SandboxStatus, c: Container, a: Att | undefined, waiting: Map<string, Waiting>, isInit: boolean): Promise<void> {
+    const latest = a?.latest;
+    if (latest?.state === 'running') return;
+    if (latest?.state === 'created') return this.#start(pod, c, latest.id, waiting);
+    if (latest) {
+      const policy = isInit ? (c.restartPolicy === 'Always' ? 'Always' : 'OnFailure') : (pod.spec?.restartPolicy ?? 'Always');
+      const restart = policy === 'Always' || (policy === 'OnFailure' && latest.exitCode !== 0);
+      if (!restart) return;
+      const key = `${pod.metadata?.uid}/${c.name}`;
+      const exitedAt = latest.finishedAt ? Date.parse(latest.finishedAt) : this.#d.now();
+      if (this.backoff.inBackoffSince(key, exitedAt)) {
+        const delay = this.backoff.get(key);
+        waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${c.name} pod=${podDesc(pod)}` });
+        this.#d.requeueAfter(pod.metadata?.uid ?? '', Math.max(0, exitedAt + delay - this.#d.now()) + 50);
+        return;
+      }
+      this.backoff.next(key, exitedAt);
+      // Only the previous instance is kept (for lastState); older ones go.
+      if (a.previous) await this.#d.runtime.removeContainer(a.previous.id);
+    }
+    const attempt = latest ? latest.attempt + 1 : 0;
+    let created: ContainerStatus;
+    try {
+      const image = await ensureImage(this.#d.images, this.#d.client, this.pullBackoff, this.#d.now, pod, c);
+      const env = await containerEnv({ client: this.#d.client, allocatable: this.#d.allocatable }, pod, c, this.#d.hostIP);
+      created = await this.#d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts: [] });
+    } catch (err) {
+      if (err instanceof ImageWaiting) waiting.set(c.name, err.waiting);
+      else if (err instanceof CreateContainerConfigError) waiting.set(c.name, { reason: 'CreateContainerConfigError', message: err.message });
+      else waiting.set(c.name, { reason: 'CreateContainerError', message: (err as Error).message });
+      // Tried again with the pod's next sync (a backoff of its own for pulls).
+      this.#d.requeueAfter(pod.metadata?.uid ?? '', 5_000);
+      return;
+    }
+    await this.#start(pod, c, created.id, waiting);
+  }
+
+  async #start(pod: Pod, c: Container, id: string, waiting: Map<string, Waiting>): Promise<void> {
+    try {
+      await this.#d.runtime.startContainer(id);
+    } catch (err) {
+      waiting.set(c.name, { reason: 'RunContainerError', message: (err as Error).message });
+      this.#d.log.warn({ pod: podDesc(pod), container: c.name, err: (err as Error).message }, 'container failed to start');
+      await this.#d.runtime.stopContainer(id, 0).catch(() => {});
+    }
+  }
+
+  async #writeStatus(pod: Pod, status: Record<string, unknown>): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const prev = this.#written.get(uid);
+    if (prev && jsonEqual(comparable(prev), comparable(status))) return;
+    // metadata.uid in the patch is a precondition: a pod recreated under the same name is not ours.
+    await this.#d.client.patch<K8sObject>(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', { metadata: { uid }, status }, 'status');
+    this.#written.set(uid, status);
+  }
+
+  async #stopAll(uid: string, grace: number, remove: boolean): Promise<PodView> {
+    let view = await this.view(uid);
+    await Promise.all(view.containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.#d.runtime.stopContainer(c.id, grace)));
+    for (const s of view.sandboxes) if (s.state === 'ready') await this.#d.runtime.stopSandbox(s.id);
+    view = await this.view(uid);
+    if (remove) {
+      for (const c of view.containers) await this.#d.runtime.removeContainer(c.id);
+      for (const s of view.sandboxes) await this.#d.runtime.removeSandbox(s.id);
+    }
+    return view;
+  }
+
+  /**
+   * Shuts a pod down for good: `pod` is the last known object. With `deleteFromApi` (the pod is
+   * being deleted), the final status is written and the pod deleted with grace 0 once its
+   * containers are gone; otherwise (the pod is already gone from the API) only the runtime state.
+   */
+  async terminate(pod: Pod, deleteFromApi: boolean, graceOverride?: number): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const grace = graceOverride ?? gracePeriodOf(pod);
+    const stopped = await this.#stopAll(uid, grace, false);
+    if (deleteFromApi) {
+      const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true });
+      try {
+        await this.#writeStatus(pod, status);
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+    }
+    await this.#stopAll(uid, 0, true);
+    this.forget(uid);
+    if (!deleteFromApi) return;
+    try {
+      await this.#d.client.delete(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } });
+    } catch (err) {
+      // Gone already, or a different pod now holds the name: nothing of ours to delete.
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+  }
+
+  forget(uid: string): void {
+    this.#written.delete(uid);
+    this.backoff.forget(`${uid}/`);
+    this.pullBackoff.forget(`${uid}/`);
+  }
+}

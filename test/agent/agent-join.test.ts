@@ -1,0 +1,99 @@
+/**
+ * A node agent joins by bootstrap token as a kubelet does: its CSR is auto-approved by the CSR
+ * approving controller (nodeclient, for the join group) and signed; it registers its Node, which
+ * reports Ready with the kubelet's reason and message; it renews its Lease; and from then on it
+ * is system:node:<name>, confined by the Node authorizer and NodeRestriction.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import forge from 'node-forge';
+import { resources } from '../../src/cluster/client/resources.ts';
+import { ApiStatusError } from '../../src/cluster/client/errors.ts';
+import type { K8sObject } from '../../src/cluster/client/types.ts';
+import type { Agent } from '../../src/cluster/agent/agent.ts';
+import { startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+
+let ac: AgentCluster;
+let agent: Agent;
+before(async () => {
+  ac = await startAgentCluster();
+  ({ agent } = await ac.start('node-a'));
+});
+after(() => ac.close());
+
+const status = async (p: Promise<unknown>): Promise<number> => {
+  try {
+    await p;
+    return 200;
+  } catch (err) {
+    if (err instanceof ApiStatusError) return err.code;
+    throw err;
+  }
+};
+
+test('the bootstrap CSR is auto-approved and signed: the agent holds a certificate for system:node:<name> in system:nodes', async () => {
+  const csrs = await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '');
+  const boot = csrs.items.find((c) => c.spec.signerName === 'kubernetes.io/kube-apiserver-client-kubelet');
+  assert.ok(boot, 'a kubelet client CSR was filed');
+  assert.match(boot.metadata.name!, /^node-csr-/);
+  assert.equal(boot.spec.username, `system:bootstrap:${ac.token.split('.')[0]}`);
+  assert.deepEqual([...boot.spec.usages].sort(), ['client auth', 'digital signature', 'key encipherment']);
+  const approved = boot.status.conditions.find((c: { type: string }) => c.type === 'Approved');
+  assert.equal(approved.reason, 'AutoApproved');
+  assert.equal(approved.message, 'Auto approving kubelet client certificate after SubjectAccessReview.');
+  const cert = forge.pki.certificateFromPem(agent.clientCert().certPem);
+  assert.equal(cert.subject.getField('CN').value, 'system:node:node-a');
+  assert.equal(cert.subject.getField('O').value, 'system:nodes');
+});
+
+test('the Node is registered with host capacity and reports Ready ("kubelet is posting ready status"); the Lease is renewed', async () => {
+  const node = await ac.admin.get<K8sObject>(resources.nodes, '', 'node-a');
+  assert.equal(node.metadata.labels['kubernetes.io/hostname'], 'node-a');
+  assert.equal(node.status.capacity.pods, '110');
+  assert.equal(node.status.allocatable.cpu, '4');
+  assert.deepEqual(node.status.addresses, [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: 'node-a' }]);
+  const ready = node.status.conditions.find((c: { type: string }) => c.type === 'Ready');
+  assert.equal(ready.status, 'True');
+  assert.equal(ready.reason, 'KubeletReady');
+  assert.equal(ready.message, 'kubelet is posting ready status');
+  const first = await eventually(() => ac.admin.get<K8sObject>(resources.leases, 'kube-node-lease', 'node-a'), 'the node lease exists');
+  assert.equal(first.spec.holderIdentity, 'node-a');
+  assert.equal(first.spec.leaseDurationSeconds, 40);
+  assert.equal(first.metadata.ownerReferences[0].uid, node.metadata.uid);
+  await eventually(async () => (await ac.admin.get<K8sObject>(resources.leases, 'kube-node-lease', 'node-a')).spec.renewTime !== first.spec.renewTime, 'the lease is renewed');
+});
+
+test('a serving certificate is requested (kubelet-serving, with the node names and address) and left for a human to approve', async () => {
+  const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
+  assert.equal(csr.spec.username, 'system:node:node-a');
+  assert.deepEqual([...csr.spec.usages].sort(), ['digital signature', 'key encipherment', 'server auth']);
+  assert.equal((csr.status?.conditions ?? []).length, 0, 'not auto-approved');
+  assert.equal(agent.servingCert(), undefined);
+  // Approved by hand: the signer signs it and the agent takes it up.
+  const approved = { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } };
+  await ac.admin.update(resources.certificatesigningrequests, '', approved, 'approval');
+  const serving = await eventually(async () => agent.servingCert(), 'the agent has its serving certificate');
+  const cert = forge.pki.certificateFromPem(serving.certPem);
+  const san = cert.getExtension('subjectAltName') as { altNames: Array<{ type: number; value?: string; ip?: string }> };
+  assert.ok(san.altNames.some((n) => n.type === 2 && n.value === 'node-a'));
+  assert.ok(san.altNames.some((n) => n.type === 7 && n.ip === '127.0.0.1'));
+});
+
+test('the agent is confined to its own node: another Node, another node\'s pod status and secrets are refused (403)', async () => {
+  // Another node, with a pod that references a secret; and a pod of node-a referencing its own.
+  await ac.admin.create(resources.nodes, '', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-b' } });
+  for (const name of ['theirs', 'mine']) await ac.admin.create(resources.secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: { k: name } });
+  const pod = (name: string, nodeName: string, secret: string): K8sObject => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName, containers: [{ name: 'c', image: 'busybox:1', env: [{ name: 'S', valueFrom: { secretKeyRef: { name: secret, key: 'k' } } }] }] },
+  });
+  await ac.admin.create(resources.pods, 'default', pod('on-b', 'node-b', 'theirs'));
+  await ac.admin.create(resources.pods, 'default', pod('on-a', 'node-a', 'mine'));
+  const me = agent.client;
+  await eventually(async () => (await status(me.get(resources.secrets, 'default', 'mine'))) === 200, 'the node may read its pod\'s secret');
+  assert.equal(await status(me.get(resources.secrets, 'default', 'theirs')), 403, 'another node\'s secret');
+  assert.equal(await status(me.patch(resources.nodes, '', 'node-b', 'merge', { metadata: { labels: { x: 'y' } } })), 403, 'another Node');
+  assert.equal(await status(me.patch(resources.nodes, '', 'node-b', 'merge', { status: { conditions: [] } }, 'status')), 403, 'another Node\'s status');
+  assert.equal(await status(me.patch(resources.pods, 'default', 'on-b', 'merge', { status: { phase: 'Running' } }, 'status')), 403, 'another node\'s pod status');
+  assert.equal(await status(me.delete(resources.pods, 'default', 'on-b')), 403, 'deleting another node\'s pod');
+  assert.equal(await status(me.list(resources.secrets, 'default')), 403, 'listing secrets');
+});

@@ -1,0 +1,203 @@
+/**
+ * Pod workers on the fake runtime, through a real API server: a pod bound to the node goes
+ * Pending → Running with upstream's conditions and containerStatuses, its env resolved through
+ * the API as the node; a crashing container is restarted then held in CrashLoopBackOff; init
+ * containers run first; restartPolicy Never ends in Succeeded or Failed (OOMKilled); a delete
+ * honours the grace period and ends with the agent's own delete; an agent restart re-adopts the
+ * running containers without starting anything again.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { resources } from '../../src/cluster/client/resources.ts';
+import { isNotFound } from '../../src/cluster/client/errors.ts';
+import type { K8sObject } from '../../src/cluster/client/types.ts';
+import type { ContainerConfig } from '../../src/cluster/agent/runtime/types.ts';
+import type { FakeProgram, FakeRuntime } from '../../src/cluster/agent/runtime/fake.ts';
+import type { Agent } from '../../src/cluster/agent/agent.ts';
+import { startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+
+/** Each container's program comes from its first command word: crash, oom, exit0, trap, else run. */
+function program(cfg: ContainerConfig): FakeProgram {
+  switch (cfg.container.command?.[0]) {
+    case 'crash':
+      return { exitAfterMs: 20, exitCode: 1 };
+    case 'oom':
+      return { exitAfterMs: 20, exitCode: 137, reason: 'OOMKilled' };
+    case 'exit0':
+      return { exitAfterMs: 100, exitCode: 0 };
+    case 'trap':
+      return { ignoreTerm: true };
+    default:
+      return {};
+  }
+}
+
+let ac: AgentCluster;
+let agent: Agent;
+let runtime: FakeRuntime;
+const statePath = () => join(ac.dir, 'fake-runtime.json');
+
+before(async () => {
+  ac = await startAgentCluster();
+  ({ agent, runtime } = await ac.start('node-p', { fake: { program } }));
+});
+after(() => ac.close());
+
+const getPod = (name: string) => ac.admin.get<K8sObject>(resources.pods, 'default', name);
+const mkPod = (name: string, spec: Record<string, unknown>) => ac.admin.create<K8sObject>(resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: name } }, spec: { nodeName: 'node-p', ...spec } });
+const cond = (pod: K8sObject, type: string) => (pod.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
+
+test('a pod bound to the node goes Running with containerStatuses and conditions, env resolved through the API', async () => {
+  await ac.admin.create(resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { colour: 'blue', size: 'L' } });
+  await ac.admin.create(resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'raw' }, data: { '1st': 'skipped: not a variable name', ok: 'yes' } });
+  await ac.admin.create(resources.secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sec' }, stringData: { password: 's3cret' } });
+  const created = await mkPod('web', {
+    containers: [{
+      name: 'app', image: 'example.test/web:1.0',
+      resources: { limits: { memory: '64Mi' } },
+      envFrom: [{ configMapRef: { name: 'cm' }, prefix: 'CM_' }, { configMapRef: { name: 'raw' } }],
+      env: [
+        { name: 'COLOUR', valueFrom: { configMapKeyRef: { name: 'cm', key: 'colour' } } },
+        { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'sec', key: 'password' } } },
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'APP', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } },
+        { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+        { name: 'MEM_MI', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+        { name: 'CPU_LIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } },
+        { name: 'MISSING', valueFrom: { configMapKeyRef: { name: 'nope', key: 'k', optional: true } } },
+        { name: 'PLAIN', value: 'v' },
+      ],
+    }],
+  });
+  const pod = await eventually(async () => {
+    const p = await getPod('web');
+    return p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready && p;
+  }, 'the pod is Running and ready');
+  const cs = pod.status.containerStatuses[0];
+  assert.equal(cs.name, 'app');
+  assert.equal(cs.image, 'example.test/web:1.0');
+  assert.match(cs.imageID, /^example\.test\/web@sha256:[0-9a-f]{64}$/);
+  assert.match(cs.containerID, /^fake:\/\/[0-9a-f]{64}$/);
+  assert.equal(cs.restartCount, 0);
+  assert.equal(cs.started, true);
+  assert.ok(cs.state.running.startedAt);
+  assert.deepEqual(cs.lastState, {});
+  for (const t of ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']) assert.equal(cond(pod, t)?.status, 'True', t);
+  assert.equal(pod.status.hostIP, '127.0.0.1');
+  assert.ok(pod.status.startTime);
+  const env = Object.fromEntries(runtime.envOf(cs.containerID.slice('fake://'.length))!.map((e) => [e.name, e.value]));
+  assert.deepEqual(env, {
+    CM_colour: 'blue', CM_size: 'L', ok: 'yes', COLOUR: 'blue', PASSWORD: 's3cret', POD_NAME: 'web', APP: 'web', NODE: 'node-p', MEM_MI: '64', CPU_LIMIT: '4', PLAIN: 'v',
+  });
+  assert.equal(pod.metadata.uid, created.metadata.uid);
+});
+
+test('a missing required configMap key is CreateContainerConfigError with upstream\'s message', async () => {
+  await mkPod('badenv', { containers: [{ name: 'app', image: 'example.test/web:1.0', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cm', key: 'absent' } } }] }] });
+  const pod = await eventually(async () => {
+    const p = await getPod('badenv');
+    return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError' && p;
+  }, 'CreateContainerConfigError');
+  assert.equal(pod.status.containerStatuses[0].state.waiting.message, "couldn't find key absent in ConfigMap default/cm");
+  assert.equal(pod.status.phase, 'Pending');
+  assert.equal(cond(pod, 'Ready').reason, 'ContainersNotReady');
+  assert.equal(cond(pod, 'Ready').message, 'containers with unready status: [app]');
+});
+
+test('a crashing container is restarted at once, then held in CrashLoopBackOff with the last termination kept', async () => {
+  const created = await mkPod('crash', { containers: [{ name: 'c', image: 'example.test/crash:1', command: ['crash'] }] });
+  const pod = await eventually(async () => {
+    const p = await getPod('crash');
+    return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' && p;
+  }, 'CrashLoopBackOff');
+  const cs = pod.status.containerStatuses[0];
+  assert.equal(cs.restartCount, 1, 'the first restart was immediate; the second waits 10 s');
+  assert.equal(cs.state.waiting.message, `back-off 10s restarting failed container=c pod=crash_default(${created.metadata.uid})`);
+  assert.equal(cs.lastState.terminated.exitCode, 1);
+  assert.equal(cs.lastState.terminated.reason, 'Error');
+  assert.equal(cs.ready, false);
+  assert.equal(pod.status.phase, 'Running', 'restartPolicy Always: containers are restarting');
+});
+
+test('init containers run first, in order; then the containers', async () => {
+  await mkPod('init', {
+    initContainers: [{ name: 'i1', image: 'example.test/x:1', command: ['exit0'] }, { name: 'i2', image: 'example.test/x:1', command: ['exit0'] }],
+    containers: [{ name: 'main', image: 'example.test/x:1' }],
+  });
+  const pod = await eventually(async () => {
+    const p = await getPod('init');
+    return p.status?.phase === 'Running' && p;
+  }, 'the pod runs after its init containers');
+  const [i1, i2] = pod.status.initContainerStatuses;
+  assert.equal(i1.state.terminated.reason, 'Completed');
+  assert.equal(i2.state.terminated.reason, 'Completed');
+  assert.ok(i1.state.terminated.finishedAt <= i2.state.terminated.startedAt, 'i2 started after i1 finished');
+  assert.equal(i1.ready, true);
+  assert.equal(cond(pod, 'Initialized').status, 'True');
+});
+
+test('restartPolicy Never: a container that exits 0 makes the pod Succeeded; an OOM-killed one Failed with reason OOMKilled', async () => {
+  await mkPod('job-ok', { restartPolicy: 'Never', containers: [{ name: 'c', image: 'example.test/x:1', command: ['exit0'] }] });
+  await mkPod('job-oom', { restartPolicy: 'Never', containers: [{ name: 'c', image: 'example.test/x:1', command: ['oom'] }] });
+  const ok = await eventually(async () => {
+    const p = await getPod('job-ok');
+    return p.status?.phase === 'Succeeded' && p;
+  }, 'Succeeded');
+  assert.equal(ok.status.containerStatuses[0].state.terminated.reason, 'Completed');
+  assert.equal(cond(ok, 'Ready').reason, 'PodCompleted');
+  const oom = await eventually(async () => {
+    const p = await getPod('job-oom');
+    return p.status?.phase === 'Failed' && p;
+  }, 'Failed');
+  assert.equal(oom.status.containerStatuses[0].state.terminated.reason, 'OOMKilled');
+  assert.equal(oom.status.containerStatuses[0].state.terminated.exitCode, 137);
+});
+
+test('delete honours the grace period: the container gets it, the pod stays Terminating until it exits, then the agent deletes it', async () => {
+  const created = await mkPod('graceful', { terminationGracePeriodSeconds: 30, containers: [{ name: 'c', image: 'example.test/x:1', command: ['trap'] }] });
+  await eventually(async () => (await getPod('graceful')).status?.phase === 'Running', 'Running');
+  const id = (await getPod('graceful')).status.containerStatuses[0].containerID.slice('fake://'.length);
+  await ac.admin.delete(resources.pods, 'default', 'graceful', { gracePeriodSeconds: 2 });
+  const stop = await eventually(async () => runtime.calls.find((c) => c.op === 'stop' && c.id === id), 'the container is asked to stop');
+  assert.equal(stop.grace, 2, 'the deletion grace period, not the spec\'s 30 s');
+  // The container traps SIGTERM: while the grace runs, the pod is still there, terminating.
+  const during = await getPod('graceful');
+  assert.ok(during.metadata.deletionTimestamp);
+  assert.equal((await runtime.containerStatus(id))?.state, 'running');
+  await eventually(async () => {
+    try {
+      await getPod('graceful');
+      return false;
+    } catch (err) {
+      return isNotFound(err);
+    }
+  }, 'the pod is gone', 200, 50);
+  const removed = runtime.calls.find((c) => c.op === 'remove' && c.id === id);
+  assert.ok(removed && removed.at - stop.at >= 1_900, 'removed only after the grace period');
+  assert.ok(created.metadata.uid);
+});
+
+test('an agent restart re-adopts running containers without starting them again', async () => {
+  const path = statePath();
+  const first = await ac.start('node-r', { fake: { program, statePath: path } });
+  const mk = await ac.admin.create<K8sObject>(resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'keep' }, spec: { nodeName: 'node-r', containers: [{ name: 'c', image: 'example.test/x:1' }] } });
+  const before = await eventually(async () => {
+    const p = await getPod('keep');
+    return p.status?.phase === 'Running' && p;
+  }, 'Running');
+  await first.agent.stop();
+  const second = await ac.start('node-r', { fake: { program, statePath: path } });
+  // Give the new agent's workers every chance to act: its informer has synced, the runtime was
+  // relisted, and the pod was synced.
+  await eventually(async () => second.agent.workers.size > 0 && second.agent.workers.busy() === 0, 'the pod was synced by the new agent');
+  await second.agent.workers.whenIdle();
+  const afterRestart = await getPod('keep');
+  assert.equal(second.runtime.starts, 0, 'nothing started again');
+  assert.equal(second.runtime.calls.filter((c) => c.op === 'createSandbox').length, 0, 'no new sandbox');
+  assert.equal(afterRestart.status.phase, 'Running');
+  assert.equal(afterRestart.status.containerStatuses[0].containerID, before.status.containerStatuses[0].containerID);
+  assert.equal(afterRestart.status.containerStatuses[0].restartCount, 0);
+  assert.equal(afterRestart.metadata.uid, mk.metadata.uid);
+  assert.equal(agent.nodeName, 'node-p', 'the other agent was not involved');
+});
