@@ -30,6 +30,7 @@ import { runWatchFanout, type FanoutResult } from './watch-fanout.ts';
 import { newAgent, send, type LoadResult } from './load.ts';
 import { namespaceBody } from './shapes.ts';
 import { runScale, type ScaleResult } from './scale.ts';
+import { benchImageVerify } from './image-verify.ts';
 
 const env = process.env;
 const num = (name: string, dflt: number) => (env[name] ? Number(env[name]) : dflt);
@@ -222,6 +223,8 @@ async function main(): Promise<void> {
     const chain = await benchAdmission();
     progress('authentication: cost per method');
     const authn = await benchAuthn();
+    progress('image verification: uncached cosign key verification against a local docker-registry');
+    const imageVerification = await benchImageVerify().catch((err: unknown) => ({ error: errorText(err) }));
     const scale = await measureScale(join(tmp, 'scale'));
     const report = {
       machine: {
@@ -241,6 +244,7 @@ async function main(): Promise<void> {
       },
       admission: { podSecurity, podSecurityTarget: { p99Under20us: podSecurity.every((r) => r.p99Ns <= 20_000) }, chain },
       authentication: authn,
+      imageVerification,
       scale,
       ratios,
       targets,
