@@ -12,8 +12,9 @@ export interface SimCluster {
   close(): Promise<void>;
 }
 
-export async function startSimCluster(simOpts: Omit<SimNodesOptions, 'client'>): Promise<SimCluster> {
-  const c = await startTestCluster({ controllers: ['*'], scheduler: true });
+/** `controllers` is the control plane's --controllers (default ['*']): a test may run one itself, on its own clock (controllers-with-clock.ts). */
+export async function startSimCluster(simOpts: Omit<SimNodesOptions, 'client'>, clusterOpts: { controllers?: string[] } = {}): Promise<SimCluster> {
+  const c = await startTestCluster({ controllers: clusterOpts.controllers ?? ['*'], scheduler: true });
   const simClient = new RestClient({ server: c.cp.url, identity: { caPem: c.cp.pki.caCertPem, certPem: c.cp.pki.adminCertPem, keyPem: c.cp.pki.adminKeyPem }, userAgent: 'portcullis-sim' });
   let sim: SimNodes;
   try {
