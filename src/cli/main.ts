@@ -6,6 +6,7 @@ import { runSim } from './sim.ts';
 import { runControllerManager } from './controller-manager.ts';
 import { runScheduler } from './scheduler.ts';
 import { runExplain } from './explain.ts';
+import { runImage } from './image.ts';
 import { runNetpol } from './netpol.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
 
@@ -33,6 +34,7 @@ commands:
   explain AUDIT-ID  why a request was answered as it was: authentication, the RBAC binding or
             denial, each admission plugin's verdict  --kubeconfig FILE  [--output text|json]
             [--audit-log-path FILE]...
+  image     build, push, sign and verify OCI images (build | push | keygen | sign | verify; see portcullis image help)
   netpol analyze  the connections NetworkPolicies and AdminNetworkPolicies permit (np-guard's connlist)
             -f DIR | --live --kubeconfig FILE   [-o txt|json]
 `;
@@ -55,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runScheduler(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'netpol':
         return await runNetpol(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+      case 'image':
+        return await runImage(rest, (s) => process.stdout.write(s));
       case 'explain':
         return await runExplain(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'sim':

@@ -13,6 +13,8 @@ import bcrypt from 'bcryptjs';
 import { createCA } from '../../src/pki/ca.ts';
 import { issueCert } from '../../src/pki/certs.ts';
 import { findBinary, requireBinaries } from './real-parts.ts';
+import assert from 'node:assert/strict';
+import { ImagePolicyError, type ReasonCode } from '../../src/image-policy/errors.ts';
 
 export interface TestRegistry {
   /** host:port, the domain of image references. */
@@ -131,4 +133,13 @@ export async function startRegistry(o: { tls?: boolean; username?: string; passw
 export function registryBlobPath(r: TestRegistry, digest: string): string {
   const [alg, hex] = digest.split(':') as [string, string];
   return join(r.storageDir, 'docker', 'registry', 'v2', 'blobs', alg, hex.slice(0, 2), hex, 'data');
+}
+
+/** An assert.rejects predicate: an ImagePolicyError with this reason code. */
+export function reasonCode(c: ReasonCode): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(err instanceof ImagePolicyError, `expected ImagePolicyError ${c}, got ${String(err)}`);
+    assert.equal(err.code, c, err.message);
+    return true;
+  };
 }

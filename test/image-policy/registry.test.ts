@@ -16,17 +16,12 @@ import { CredentialKeyring } from '../../src/image-policy/registry/credentials.t
 import { sha256Digest } from '../../src/image-policy/registry/digest.ts';
 import { OCI_INDEX, OCI_MANIFEST, type ImageManifest } from '../../src/image-policy/registry/media-types.ts';
 import { RegistryPusher, bufferSource } from '../../src/image-policy/registry/push.ts';
-import { ImagePolicyError } from '../../src/image-policy/errors.ts';
-import { registryBlobPath, registrySkip, startRegistry, type TestRegistry } from '../helpers/registry.ts';
+import { registryBlobPath, registrySkip, startRegistry, type TestRegistry, reasonCode } from '../helpers/registry.ts';
 import { requireBinaries } from '../helpers/real-parts.ts';
 
 const skip = registrySkip() || requireBinaries('busybox-static', 'busybox');
 
-const code = (c: string) => (err: unknown) => {
-  assert.ok(err instanceof ImagePolicyError, `expected ImagePolicyError ${c}, got ${String(err)}`);
-  assert.equal(err.code, c, err.message);
-  return true;
-};
+const code = reasonCode;
 
 function collect(): { sink: PassThrough; bytes: () => Buffer } {
   const chunks: Buffer[] = [];
