@@ -30,6 +30,7 @@ import { runWatchFanout, type FanoutResult } from './watch-fanout.ts';
 import { newAgent, send, type LoadResult } from './load.ts';
 import { namespaceBody } from './shapes.ts';
 import { runScale, type ScaleResult } from './scale.ts';
+import { benchNetpol } from './netpol.ts';
 import { benchImageVerify } from './image-verify.ts';
 
 const env = process.env;
@@ -223,6 +224,8 @@ async function main(): Promise<void> {
     const chain = await benchAdmission();
     progress('authentication: cost per method');
     const authn = await benchAuthn();
+    progress('network policy: model + nftables programming, 200x200 change latency and growth to 1,000x1,000');
+    const networkPolicy = await benchNetpol().catch((err: unknown) => ({ error: errorText(err) }));
     progress('image verification: uncached cosign key verification against a local docker-registry');
     const imageVerification = await benchImageVerify().catch((err: unknown) => ({ error: errorText(err) }));
     const scale = await measureScale(join(tmp, 'scale'));
@@ -244,6 +247,7 @@ async function main(): Promise<void> {
       },
       admission: { podSecurity, podSecurityTarget: { p99Under20us: podSecurity.every((r) => r.p99Ns <= 20_000) }, chain },
       authentication: authn,
+      networkPolicy,
       imageVerification,
       scale,
       ratios,

@@ -29,6 +29,8 @@ export class PolicyModel {
   readonly #policies: PolicyInput;
   readonly #admin: Json[];
   readonly #compiled = new Map<string, PodPolicy>();
+  /** Peers of a rule are the same for every pod the policy selects: resolved once per snapshot. */
+  readonly #peerCache = new Map<string, PeerMatch>();
 
   constructor(snap: Snapshot) {
     this.index = new PodIndex(snap.pods, snap.namespaces);
@@ -44,6 +46,18 @@ export class PolicyModel {
       this.#compiled.set(pod.key, c);
     }
     return c;
+  }
+
+  /**
+   * The pods a NetworkPolicy governs (its namespace, its podSelector): the only pods whose chains
+   * change when that policy is created, changed or deleted (old and new versions both count).
+   */
+  selectedBy(networkPolicy: Json): PodInfo[] {
+    const meta = (networkPolicy.metadata ?? {}) as Json;
+    const spec = (networkPolicy.spec ?? {}) as Json;
+    const ns = String(meta.namespace ?? 'default');
+    const sel = this.index.selector(spec.podSelector ?? {});
+    return this.index.pods.filter((p) => p.namespace === ns && sel.matches(p.labels));
   }
 
   /** Every IPv4 block the policies name, per direction of the peer (ingress: sources; egress: destinations). */
@@ -108,6 +122,15 @@ export class PolicyModel {
   /** NetworkPolicyPeer[]: no peers listed at all means every peer, pods and external alike. */
   #networkPeers(ownNs: string, peers: Json[], absent: boolean): PeerMatch {
     if (absent || peers.length === 0) return ANY;
+    const key = JSON.stringify(['np', ownNs, peers]);
+    const hit = this.#peerCache.get(key);
+    if (hit) return hit;
+    const m = this.#resolveNetworkPeers(ownNs, peers);
+    this.#peerCache.set(key, m);
+    return m;
+  }
+
+  #resolveNetworkPeers(ownNs: string, peers: Json[]): PeerMatch {
     const pods = new Set<string>();
     let ips = NO_IPS;
     for (const p of peers) {
@@ -121,6 +144,15 @@ export class PolicyModel {
 
   /** AdminNetworkPolicy peers: namespaces, pods, networks (egress); nodes are not modelled and match nothing. */
   #adminPeers(peers: Json[]): PeerMatch {
+    const key = JSON.stringify(['anp', peers]);
+    const hit = this.#peerCache.get(key);
+    if (hit) return hit;
+    const m = this.#resolveAdminPeers(peers);
+    this.#peerCache.set(key, m);
+    return m;
+  }
+
+  #resolveAdminPeers(peers: Json[]): PeerMatch {
     const pods = new Set<string>();
     let ips = NO_IPS;
     for (const p of peers) {

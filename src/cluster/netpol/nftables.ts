@@ -22,79 +22,105 @@ export interface RenderOptions {
   podNetworks: string[];
   /** Every pod of the cluster with its addresses (peers are matched by address). */
   allPods: readonly PodInfo[];
+  /** Sets already in the table (from earlier renders): a partial render does not send them again. */
+  knownSets?: ReadonlySet<string>;
 }
 
 export interface Rendered {
   script: string;
   /** Rules emitted, for the benchmark and the logs. */
   ruleCount: number;
+  /** The address sets the rendered rules use (content-named). */
+  sets: string[];
 }
 
-export function renderNftables(model: PolicyModel, localPods: readonly PodInfo[], opts: RenderOptions): Rendered {
-  const table = opts.table ?? 'portcullis_netpol';
-  const ipsByKey = new Map(opts.allPods.map((p) => [p.key, p.ips]));
-  const sets = new Map<string, string>();
-  const chains: string[] = [];
-  const dispatch: string[] = [];
-  let ruleCount = 0;
+/** Stable chain names per pod: the same pod keeps its chains across full and partial renders. */
+export function podChainId(pod: PodInfo): string {
+  return `p${createHash('sha256').update(pod.key).digest('hex').slice(0, 12)}`;
+}
 
-  const setFor = (elements: string[]): string => {
+/** Builds the sets and per-pod chains a set of pods needs (shared by full and partial renders). */
+class ChainWriter {
+  readonly sets = new Map<string, string>();
+  /** chain name -> rule lines (without indentation) */
+  readonly chains = new Map<string, string[]>();
+  ruleCount = 0;
+  readonly #ipsByKey: Map<string, readonly string[]>;
+
+  constructor(allPods: readonly PodInfo[]) {
+    this.#ipsByKey = new Map(allPods.map((p) => [p.key, p.ips]));
+  }
+
+  #setFor(elements: string[]): string {
     const body = elements.join(', ');
     const name = `a_${createHash('sha256').update(body).digest('hex').slice(0, 16)}`;
-    sets.set(name, body);
+    this.sets.set(name, body);
     return `@${name}`;
-  };
+  }
 
-  const peerMatch = (m: PeerMatch, dir: 'saddr' | 'daddr'): string[] | null => {
+  readonly #peerText = new WeakMap<PeerMatch, { saddr?: string[] | null; daddr?: string[] | null }>();
+
+  #peerMatch(m: PeerMatch, dir: 'saddr' | 'daddr'): string[] | null {
+    let e = this.#peerText.get(m);
+    if (!e) this.#peerText.set(m, (e = {}));
+    if (e[dir] === undefined) e[dir] = this.#peerMatchText(m, dir);
+    return e[dir]!;
+  }
+
+  #peerMatchText(m: PeerMatch, dir: 'saddr' | 'daddr'): string[] | null {
     if (m.any) return [''];
     const out: string[] = [];
-    const ips = [...m.pods].flatMap((k) => ipsByKey.get(k) ?? []);
-    if (ips.length > 0) out.push(`ip ${dir} ${setFor([...new Set(ips)].sort())} `);
-    if (!m.ips.isEmpty) out.push(`ip ${dir} != @pod_networks ${m.ips.equals(ALL_IPV4) ? '' : `ip ${dir} ${setFor(ranges(m.ips))} `}`);
+    const ips = [...m.pods].flatMap((k) => this.#ipsByKey.get(k) ?? []);
+    if (ips.length > 0) out.push(`ip ${dir} ${this.#setFor([...new Set(ips)].sort())} `);
+    if (!m.ips.isEmpty) out.push(`ip ${dir} != @pod_networks ${m.ips.equals(ALL_IPV4) ? '' : `ip ${dir} ${this.#setFor(ranges(m.ips))} `}`);
     return out.length ? out : null;
-  };
+  }
 
-  const emit = (rules: readonly CompiledRule[], dir: 'saddr' | 'daddr', verdict: (r: CompiledRule, next: string) => string, next: string, lines: string[]): void => {
+  #emit(rules: readonly CompiledRule[], dir: 'saddr' | 'daddr', verdict: (r: CompiledRule) => string): string[] {
+    const lines: string[] = [];
     for (const r of rules) {
-      const peers = peerMatch(r.peers, dir);
+      const peers = this.#peerMatch(r.peers, dir);
       if (!peers) continue;
       for (const p of peers) {
         for (const c of connMatches(r.conns)) {
-          lines.push(`    ${p}${c}${verdict(r, next)} comment ${JSON.stringify(r.origin.slice(0, 120))}`);
-          ruleCount++;
+          lines.push(`${p}${c}${verdict(r)} comment ${JSON.stringify(r.origin.slice(0, 120))}`);
+          this.ruleCount++;
         }
       }
     }
-  };
+    return lines;
+  }
 
-  const direction = (id: string, d: DirectionPolicy, dir: 'saddr' | 'daddr'): void => {
-    const admin: string[] = [];
+  #direction(id: string, d: DirectionPolicy, dir: 'saddr' | 'daddr'): void {
     const next = `${id}_np`;
-    emit(d.admin, dir, (r, n) => (r.action === 'Allow' ? 'return' : r.action === 'Deny' ? 'drop' : `goto ${n}`), next, admin);
-    chains.push(chain(id, [...admin, `    goto ${next}`]));
-    if (d.network) {
-      const np: string[] = [];
-      emit(d.network, dir, () => 'return', next, np);
-      chains.push(chain(next, [...np, '    drop']));
-    } else {
-      const base: string[] = [];
-      emit(d.baseline, dir, (r) => (r.action === 'Deny' ? 'drop' : 'return'), next, base);
-      chains.push(chain(next, [...base, '    return']));
-    }
-  };
+    this.chains.set(id, [...this.#emit(d.admin, dir, (r) => (r.action === 'Allow' ? 'return' : r.action === 'Deny' ? 'drop' : `goto ${next}`)), `goto ${next}`]);
+    if (d.network) this.chains.set(next, [...this.#emit(d.network, dir, () => 'return'), 'drop']);
+    else this.chains.set(next, [...this.#emit(d.baseline, dir, (r) => (r.action === 'Deny' ? 'drop' : 'return')), 'return']);
+  }
 
-  localPods.forEach((pod, i) => {
+  pod(model: PolicyModel, pod: PodInfo): void {
     const policy = model.policyFor(pod);
-    for (const ip of pod.ips) {
-      dispatch.push(`    ip saddr ${ip} jump out_${i} comment ${JSON.stringify(pod.key)}`);
-      dispatch.push(`    ip daddr ${ip} jump in_${i} comment ${JSON.stringify(pod.key)}`);
-    }
+    const id = podChainId(pod);
     // The peer of an egress rule is the destination; of an ingress rule, the source.
-    direction(`out_${i}`, policy.egress, 'daddr');
-    direction(`in_${i}`, policy.ingress, 'saddr');
-  });
+    this.#direction(`${id}_out`, policy.egress, 'daddr');
+    this.#direction(`${id}_in`, policy.ingress, 'saddr');
+  }
+}
 
-  const setDefs = [...sets].map(([name, body]) => `  set ${name} {\n    type ipv4_addr\n    flags interval\n    elements = { ${body} }\n  }`);
+/** The whole table for a node's pods, replacing whatever was there in one transaction. */
+export function renderNftables(model: PolicyModel, localPods: readonly PodInfo[], opts: RenderOptions): Rendered {
+  const table = opts.table ?? 'portcullis_netpol';
+  const w = new ChainWriter(opts.allPods);
+  const dispatch: string[] = [];
+  for (const pod of localPods) {
+    w.pod(model, pod);
+    const id = podChainId(pod);
+    for (const ip of pod.ips) {
+      dispatch.push(`ip saddr ${ip} jump ${id}_out comment ${JSON.stringify(pod.key)}`);
+      dispatch.push(`ip daddr ${ip} jump ${id}_in comment ${JSON.stringify(pod.key)}`);
+    }
+  }
+  const setDefs = [...w.sets].map(([name, body]) => `  set ${name} {\n    type ipv4_addr\n    flags interval\n    elements = { ${body} }\n  }`);
   const podNets = opts.podNetworks.length ? `    elements = { ${opts.podNetworks.join(', ')} }\n` : '';
   const script = [
     `table inet ${table}`,
@@ -102,16 +128,32 @@ export function renderNftables(model: PolicyModel, localPods: readonly PodInfo[]
     `table inet ${table} {`,
     `  set pod_networks {\n    type ipv4_addr\n    flags interval\n${podNets}  }`,
     ...setDefs,
-    chain('forward', ['    type filter hook forward priority filter; policy accept;', '    ct state established,related accept', '    ct state invalid drop', ...dispatch]),
-    ...chains,
+    chain('forward', ['type filter hook forward priority filter; policy accept;', 'ct state established,related accept', 'ct state invalid drop', ...dispatch]),
+    ...[...w.chains].map(([name, lines]) => chain(name, lines)),
     '}',
     '',
   ].join('\n');
-  return { script, ruleCount };
+  return { script, ruleCount: w.ruleCount, sets: [...w.sets.keys()] };
+}
+
+/**
+ * Only the chains of `pods` (already on this node, with their dispatch rules in place from a full
+ * render), rewritten in one transaction: what a policy change needs. Sets are named by content,
+ * so adding one that exists is a no-op; sets no longer used stay until the next full render.
+ */
+export function renderPodUpdates(model: PolicyModel, pods: readonly PodInfo[], opts: RenderOptions): Rendered {
+  const table = opts.table ?? 'portcullis_netpol';
+  const w = new ChainWriter(opts.allPods);
+  for (const pod of pods) w.pod(model, pod);
+  const lines: string[] = [];
+  for (const [name, body] of w.sets) if (!opts.knownSets?.has(name)) lines.push(`add set inet ${table} ${name} { type ipv4_addr; flags interval; elements = { ${body} }; }`);
+  for (const name of w.chains.keys()) lines.push(`add chain inet ${table} ${name}`, `flush chain inet ${table} ${name}`);
+  for (const [name, rules] of w.chains) for (const r of rules) lines.push(`add rule inet ${table} ${name} ${r}`);
+  return { script: lines.join('\n') + '\n', ruleCount: w.ruleCount, sets: [...w.sets.keys()] };
 }
 
 function chain(name: string, body: string[]): string {
-  return `  chain ${name} {\n${body.join('\n')}\n  }`;
+  return `  chain ${name} {\n${body.map((l) => `    ${l}`).join('\n')}\n  }`;
 }
 
 function ranges(s: IntervalSet): string[] {
