@@ -32,6 +32,7 @@ import { namespaceBody } from './shapes.ts';
 import { runScale, type ScaleResult } from './scale.ts';
 import { benchNetpol } from './netpol.ts';
 import { benchImageVerify } from './image-verify.ts';
+import { benchNotaryVerify } from './notary-verify.ts';
 
 const env = process.env;
 const num = (name: string, dflt: number) => (env[name] ? Number(env[name]) : dflt);
@@ -228,6 +229,8 @@ async function main(): Promise<void> {
     const networkPolicy = await benchNetpol().catch((err: unknown) => ({ error: errorText(err) }));
     progress('image verification: uncached cosign key verification against a local docker-registry');
     const imageVerification = await benchImageVerify().catch((err: unknown) => ({ error: errorText(err) }));
+    progress('image verification: Notary (docker content trust) with cached metadata, against notary-server');
+    const notaryVerification = await benchNotaryVerify().catch((err: unknown) => ({ error: errorText(err) }));
     const scale = await measureScale(join(tmp, 'scale'));
     const report = {
       machine: {
@@ -249,6 +252,7 @@ async function main(): Promise<void> {
       authentication: authn,
       networkPolicy,
       imageVerification,
+      notaryVerification,
       scale,
       ratios,
       targets,
