@@ -1,0 +1,62 @@
+/**
+ * `kubectl exec` in a running container: `runc exec` with the container's own process settings
+ * (user, capabilities, env, no_new_privs, seccomp) and the given argv. Without a terminal the
+ * streams are pipes. With one, util-linux `script` supplies the pseudo-terminal (runc's own
+ * --tty needs a console socket passing a file descriptor, which node cannot receive); stderr is
+ * then merged into stdout as on any terminal. Aborting kills the exec'd process by its pid file.
+ */
+import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { RuncCli } from './runc-cli.ts';
+import type { ExecOptions, ExecResult } from './types.ts';
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+export async function runcExec(cli: RuncCli, id: string, dir: string, opts: ExecOptions): Promise<ExecResult> {
+  if (opts.argv.length === 0) throw new Error('exec needs a command');
+  const pidFile = join(dir, `exec-${randomBytes(6).toString('hex')}.pid`);
+  const runcArgs = ['--root', cli.root, 'exec', '--pid-file', pidFile, id, ...opts.argv];
+  const child = opts.tty
+    ? spawn('script', ['-q', '-e', '-c', [cli.binary, ...runcArgs].map(shellQuote).join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(cli.binary, runcArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
+
+  if (opts.stdin) opts.stdin.pipe(child.stdin);
+  else child.stdin.end();
+  child.stdin.on('error', () => undefined);
+  if (opts.stdout) child.stdout.pipe(opts.stdout, { end: false });
+  else child.stdout.resume();
+  if (opts.stderr && !opts.tty) child.stderr.pipe(opts.stderr, { end: false });
+  else child.stderr.resume();
+
+  const onAbort = (): void => {
+    void readFile(pidFile, 'utf8').then(
+      (pid) => {
+        try {
+          process.kill(Number(pid.trim()), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      },
+      () => undefined,
+    );
+    child.kill('SIGKILL');
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const code = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (c, sig) => resolve(c ?? (sig ? 128 + (sigNum[sig] ?? 9) : 1)));
+    });
+    return { exitCode: code };
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    opts.stdin?.unpipe(child.stdin);
+    await rm(pidFile, { force: true });
+  }
+}
+
+const sigNum: Record<string, number> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGHUP: 1 };

@@ -1,0 +1,308 @@
+/**
+ * ContainerRuntime on Debian's runc. Layout under the state root:
+ *   runc/                       runc's own state (--root), apart from any other runc user
+ *   sandboxes/<id>/             meta.json, bundle/ (config.json, empty read-only rootfs), shim files
+ *   containers/<id>/            meta.json, bundle/ (config.json, overlay rootfs), upper/, work/,
+ *                               stdout + stderr FIFOs, shim files (shim.pid, pid, exit, oom, runc.log)
+ *   logs/<ns>_<pod>_<uid>/<container>/<attempt>.log   CRI-format logs (the kubelet's layout)
+ * Every process runs under a detached shim (shim.ts), so containers and their logs outlive the
+ * agent; list() on a new instance finds them and re-attaches the log relays.
+ */
+import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { containerSpec, podHostname, sandboxSpec } from './oci-spec.ts';
+import { imageUser, resolveUser, verifyRunAsNonRoot } from './image-user.ts';
+import { openLogRelay, type LogRelay } from './log-relay.ts';
+import { prepareRootfs, releaseRootfs } from './rootfs.ts';
+import { runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
+import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
+import { containerStatusFromFiles, readMeta, readPid, runcLogError, writeJsonAtomic, type ContainerMeta, type SandboxMeta } from './state-files.ts';
+import { runcExec } from './runc-exec.ts';
+import { memoryCgroupDir } from './cgroup-path.ts';
+import type { ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
+
+export interface RuncRuntimeOptions {
+  stateRoot: string;
+  /** Default: runc on PATH or in /usr/sbin. */
+  runcBinary?: string;
+  /** A static binary that can `sleep` (busybox); bind-mounted into each sandbox. Default /bin/busybox. */
+  pauseBinary?: string;
+  /** Container cgroups go under this path, relative to the agent's own cgroup. Default "portcullis". */
+  cgroupParent?: string;
+  /** Directory of Localhost seccomp profiles (the kubelet's <root-dir>/seccomp). */
+  seccompRoot?: string;
+  /** --pod-max-pids, applied per container. */
+  pidsLimit?: number;
+  /** Node memory in bytes, for oom_score_adj by QoS. */
+  memoryCapacity?: number;
+  now?: () => Date;
+  randomId?: () => string;
+  /** How long runc may take to start a process. Default 30 s. */
+  startTimeoutMs?: number;
+}
+
+export class RuncRuntime implements ContainerRuntime {
+  private readonly cli: RuncCli;
+  private readonly root: string;
+  private readonly pause: string;
+  private readonly cgroupParent: string;
+  private readonly now: () => Date;
+  private readonly randomId: () => string;
+  private readonly relays = new Map<string, LogRelay>();
+  private readonly opts: RuncRuntimeOptions;
+
+  constructor(opts: RuncRuntimeOptions) {
+    this.opts = opts;
+    this.root = resolve(opts.stateRoot);
+    this.cli = { binary: opts.runcBinary ?? 'runc', root: join(this.root, 'runc') };
+    this.pause = opts.pauseBinary ?? '/bin/busybox';
+    this.cgroupParent = opts.cgroupParent ?? 'portcullis';
+    this.now = opts.now ?? (() => new Date());
+    this.randomId = opts.randomId ?? (() => randomBytes(16).toString('hex'));
+  }
+
+  private sandboxDir(id: string): string {
+    return join(this.root, 'sandboxes', safeId(id));
+  }
+
+  private containerDir(id: string): string {
+    return join(this.root, 'containers', safeId(id));
+  }
+
+  async createSandbox(cfg: SandboxConfig): Promise<SandboxStatus> {
+    const id = this.randomId();
+    const dir = this.sandboxDir(id);
+    await mkdir(join(dir, 'bundle', 'rootfs'), { recursive: true });
+    await mkdir(this.cli.root, { recursive: true });
+    try {
+      const spec = sandboxSpec(cfg, { binary: this.pause, args: ['/busybox', 'sleep', '2147483647'] }, `${this.cgroupParent}/${id}`, await oomScoreAdjFloor());
+      await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
+      const meta: SandboxMeta = {
+        kind: 'sandbox', id, pod: cfg.pod, createdAt: this.now().toISOString(), hostname: podHostname(cfg.pod.name, cfg.spec),
+        hostNetwork: cfg.spec.hostNetwork === true, hostIPC: cfg.spec.hostIPC === true, podFiles: { ...(cfg.podFiles ?? {}) },
+      };
+      await writeJsonAtomic(join(dir, 'meta.json'), meta);
+      await this.launch(dir, id, '', { stdout: '/dev/null', stderr: '/dev/null' });
+      const status = await this.sandboxStatus(id);
+      if (!status) throw new Error(`sandbox ${id} vanished while starting`);
+      return status;
+    } catch (err) {
+      await runcDelete(this.cli, id).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async sandboxStatus(id: string): Promise<SandboxStatus | undefined> {
+    const dir = this.sandboxDir(id);
+    const meta = await readMeta<SandboxMeta>(dir);
+    if (!meta) return undefined;
+    const pid = await readPid(dir);
+    const ready = pid !== undefined && !(await exists(join(dir, 'exit')));
+    const ns = (kind: string) => (ready ? `/proc/${pid}/ns/${kind}` : undefined);
+    return {
+      id, pod: meta.pod, state: ready ? 'ready' : 'notready', createdAt: meta.createdAt,
+      ...(ready ? { pid } : {}),
+      namespaces: {
+        ...(meta.hostNetwork ? {} : { net: ns('net'), uts: ns('uts') }),
+        ...(meta.hostIPC ? {} : { ipc: ns('ipc') }),
+      },
+    };
+  }
+
+  async stopSandbox(id: string): Promise<void> {
+    for (const c of await this.containersOf(id)) await this.stopContainer(c.id, 0);
+    const dir = this.sandboxDir(id);
+    if (!(await exists(join(dir, 'meta.json'))) || (await exists(join(dir, 'exit')))) return;
+    await runcKill(this.cli, id, 'KILL');
+    if (!(await waitExited(dir, 10_000))) throw new Error(`sandbox ${id} did not exit after SIGKILL`);
+  }
+
+  async removeSandbox(id: string): Promise<void> {
+    // Containers left behind are removed with it rather than leaked.
+    for (const c of await this.containersOf(id)) await this.removeContainer(c.id);
+    await this.stopSandbox(id);
+    await runcDelete(this.cli, id);
+    await rm(this.sandboxDir(id), { recursive: true, force: true });
+  }
+
+  async createContainer(sandboxId: string, cfg: ContainerConfig): Promise<ContainerStatus> {
+    const sandboxMeta = await readMeta<SandboxMeta>(this.sandboxDir(sandboxId));
+    const sandbox = await this.sandboxStatus(sandboxId);
+    if (!sandboxMeta || !sandbox || sandbox.state !== 'ready') throw new Error(`sandbox ${sandboxId} is not ready`);
+    verifyRunAsNonRoot(cfg.pod, cfg.podSpec, cfg.container, imageUser(cfg.image.config.User));
+    const [passwd, group] = await Promise.all([readOptional(join(cfg.image.rootfs, 'etc/passwd')), readOptional(join(cfg.image.rootfs, 'etc/group'))]);
+    const user = resolveUser(cfg.podSpec, cfg.container, cfg.image.config.User, passwd, group);
+    const seccompLocalhost = await this.localhostProfile(cfg);
+
+    const id = this.randomId();
+    const dir = this.containerDir(id);
+    const cgroupsPath = `${this.cgroupParent}/${id}`;
+    await mkdir(dir, { recursive: true });
+    try {
+      await prepareRootfs(cfg.image.rootfs, dir);
+      const spec = containerSpec({
+        cfg, sandbox, hostname: sandboxMeta.hostname, user, cgroupsPath, podFiles: sandboxMeta.podFiles,
+        pidsLimit: this.opts.pidsLimit, memoryCapacity: this.opts.memoryCapacity, seccompLocalhost, oomScoreAdjMin: await oomScoreAdjFloor(),
+      });
+      await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
+      const logPath = this.logPath(cfg);
+      await mkdir(join(logPath, '..'), { recursive: true });
+      await mkfifo(join(dir, 'stdout'), join(dir, 'stderr'));
+      const meta: ContainerMeta = {
+        kind: 'container', id, sandboxId, pod: cfg.pod, name: cfg.container.name, attempt: cfg.attempt,
+        imageRef: cfg.image.ref, imageDigest: cfg.image.digest, createdAt: this.now().toISOString(), logPath,
+        memcg: await memoryCgroupDir(cgroupsPath),
+      };
+      await writeJsonAtomic(join(dir, 'meta.json'), meta);
+      return await containerStatusFromFiles(dir, meta);
+    } catch (err) {
+      await releaseRootfs(dir).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const dir = this.containerDir(id);
+    const meta = await readMeta<ContainerMeta>(dir);
+    if (!meta) throw new Error(`container ${id} not found`);
+    if ((await exists(join(dir, 'shim.pid'))) || (await exists(join(dir, 'exit')))) throw new Error(`container ${id} was already started`);
+    this.attachRelay(id, dir, meta);
+    await this.launch(dir, id, meta.memcg, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') });
+  }
+
+  async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
+    const dir = this.containerDir(id);
+    const status = await this.containerStatus(id);
+    if (!status || status.state !== 'running') return;
+    if (gracePeriodSeconds > 0) {
+      await runcKill(this.cli, id, 'TERM');
+      if (await waitExited(dir, gracePeriodSeconds * 1000)) return;
+    }
+    await runcKill(this.cli, id, 'KILL');
+    if (!(await waitExited(dir, 10_000))) throw new Error(`container ${id} did not exit after SIGKILL`);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const dir = this.containerDir(id);
+    const meta = await readMeta<ContainerMeta>(dir);
+    await this.stopContainer(id, 0);
+    this.relays.get(id)?.close();
+    this.relays.delete(id);
+    await runcDelete(this.cli, id);
+    await releaseRootfs(dir);
+    await rm(dir, { recursive: true, force: true });
+    if (meta) await rm(meta.logPath, { force: true });
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    const dir = this.containerDir(id);
+    const meta = await readMeta<ContainerMeta>(dir);
+    if (!meta) return undefined;
+    const status = await containerStatusFromFiles(dir, meta);
+    if (status.state === 'running') this.attachRelay(id, dir, meta);
+    return status;
+  }
+
+  async exec(id: string, opts: ExecOptions): Promise<ExecResult> {
+    const status = await this.containerStatus(id);
+    if (!status || status.state !== 'running') throw new Error(`container ${id} is not running`);
+    return runcExec(this.cli, id, this.containerDir(id), opts);
+  }
+
+  async list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }> {
+    const sandboxes: SandboxStatus[] = [];
+    const containers: ContainerStatus[] = [];
+    for (const id of await listDir(join(this.root, 'sandboxes'))) {
+      const s = await this.sandboxStatus(id);
+      if (s) sandboxes.push(s);
+    }
+    for (const id of await listDir(join(this.root, 'containers'))) {
+      const c = await this.containerStatus(id);
+      if (c) containers.push(c);
+    }
+    return { sandboxes, containers };
+  }
+
+  /** Stops reading container output (the agent is exiting); containers keep running. */
+  close(): void {
+    for (const r of this.relays.values()) r.close();
+    this.relays.clear();
+  }
+
+  private async containersOf(sandboxId: string): Promise<ContainerStatus[]> {
+    return (await this.list()).containers.filter((c) => c.sandboxId === sandboxId);
+  }
+
+  private attachRelay(id: string, dir: string, meta: ContainerMeta): void {
+    if (this.relays.has(id)) return;
+    const relay = openLogRelay({ stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, meta.logPath, this.now);
+    this.relays.set(id, relay);
+    void relay.done.then(() => {
+      if (this.relays.get(id) === relay) this.relays.delete(id);
+    });
+  }
+
+  private async launch(dir: string, id: string, memcg: string, io: { stdout: string; stderr: string }): Promise<void> {
+    const shimPid = spawnShim(this.cli, { dir, id, memcg, ...io });
+    await writeFile(join(dir, 'shim.pid'), String(shimPid));
+    const started = await waitStarted(dir, this.opts.startTimeoutMs ?? 30_000);
+    if (started === 'exited') throw new Error(`failed to start ${id}: ${(await runcLogError(dir)) ?? 'runc exited before the process ran'}`);
+    if (started === 'timeout') throw new Error(`failed to start ${id}: runc did not start the process in time`);
+  }
+
+  /** kubelet: the Localhost profile path is relative to <root-dir>/seccomp and may not leave it. */
+  private async localhostProfile(cfg: ContainerConfig): Promise<string | undefined> {
+    const p = cfg.container.securityContext?.seccompProfile ?? cfg.podSpec.securityContext?.seccompProfile;
+    if (p?.type !== 'Localhost') return undefined;
+    if (!this.opts.seccompRoot || !p.localhostProfile) return undefined;
+    const base = resolve(this.opts.seccompRoot);
+    const file = resolve(base, p.localhostProfile);
+    if (!file.startsWith(base + sep)) return undefined;
+    return readOptional(file);
+  }
+
+  private logPath(cfg: ContainerConfig): string {
+    const podDir = `${cfg.pod.namespace}_${cfg.pod.name}_${cfg.pod.uid}`;
+    return join(this.root, 'logs', safeId(podDir), safeId(cfg.container.name), `${cfg.attempt}.log`);
+  }
+}
+
+/** Ids and names become path segments: refuse anything that could leave the directory. */
+function safeId(id: string): string {
+  if (!id || id.includes('/') || id === '.' || id === '..' || id.includes('\0')) throw new Error(`invalid id ${JSON.stringify(id)}`);
+  return id;
+}
+
+/** -1000 with CAP_SYS_RESOURCE; else our own oom_score_adj, below which no child may go. */
+async function oomScoreAdjFloor(): Promise<number> {
+  const status = (await readOptional('/proc/self/status')) ?? '';
+  const eff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+  if (eff & (1n << 24n)) return -1000;
+  return Number((await readOptional('/proc/self/oom_score_adj'))?.trim() ?? '0') || 0;
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function listDir(path: string): Promise<string[]> {
+  try {
+    return await readdir(path);
+  } catch {
+    return [];
+  }
+}
+
+function mkfifo(...paths: string[]): Promise<void> {
+  return new Promise((ok, fail) => {
+    execFile('mkfifo', ['-m', '0600', ...paths], (err, _o, stderr) => (err ? fail(new Error(`mkfifo: ${String(stderr).trim()}`)) : ok()));
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * The per-container shim: a detached /bin/sh (its own session) that runs `runc run --keep` in the
+ * foreground and, when the container's process ends, records what happened in files the runtime
+ * reads later: the exit status (`exit`, written last and renamed into place) and the memory
+ * cgroup's OOM counters (`oom`, read before anything can remove the cgroup). runc stays the
+ * container's parent and subreaper, so the exit status is never lost, and neither the shim nor the
+ * container depends on the agent: both survive an agent restart.
+ *
+ * The container's stdout/stderr are FIFOs opened read-write by the shim for runc (so a container
+ * never gets EPIPE while no agent reads; it blocks once the pipe buffer is full); the agent's log
+ * relay opens the read ends, before the shim starts and again after a restart.
+ */
+import { spawn } from 'node:child_process';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RuncCli } from './runc-cli.ts';
+
+const SCRIPT = `
+dir=$1; root=$2; id=$3; runc=$4; memcg=$5; out=$6; err=$7
+"$runc" --root "$root" --log "$dir/runc.log" --log-format json run --keep --pid-file "$dir/pid" --bundle "$dir/bundle" "$id" </dev/null 1<>"$out" 2<>"$err"
+code=$?
+for f in memory.oom_control memory.events; do
+  if [ -n "$memcg" ] && [ -r "$memcg/$f" ]; then cat "$memcg/$f" > "$dir/oom.tmp" && mv "$dir/oom.tmp" "$dir/oom"; break; fi
+done
+echo "$code" > "$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"
+`;
+
+export interface ShimSpec {
+  /** The container's state directory: bundle/, pid, exit, oom, runc.log live here. */
+  dir: string;
+  id: string;
+  /** The memory cgroup directory the container will get (for the OOM counters), or ''. */
+  memcg: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts the shim; returns its pid. */
+export function spawnShim(cli: RuncCli, s: ShimSpec): number {
+  const child = spawn('/bin/sh', ['-c', SCRIPT, 'portcullis-shim', s.dir, cli.root, s.id, cli.binary, s.memcg, s.stdout, s.stderr], {
+    cwd: s.dir,
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.on('error', () => {
+    // Reported through the missing pid/exit files: waitStarted times out with a clear message.
+  });
+  child.unref();
+  return child.pid ?? 0;
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits until the container runs (its pid file) or the shim gave up (its exit file). 'exited'
+ * with no pid means runc could not start the process.
+ */
+export async function waitStarted(dir: string, timeoutMs: number): Promise<'running' | 'exited' | 'timeout'> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 2;
+  while (Date.now() < deadline) {
+    if (await exists(join(dir, 'pid'))) return 'running';
+    if (await exists(join(dir, 'exit'))) return (await exists(join(dir, 'pid'))) ? 'running' : 'exited';
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 50);
+  }
+  return 'timeout';
+}
+
+/** Waits for the shim's exit file; true when it appeared in time. */
+export async function waitExited(dir: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 5;
+  for (;;) {
+    if (await exists(join(dir, 'exit'))) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
+    delay = Math.min(delay * 2, 100);
+  }
+}
+
+/** The oom_kill counter the shim saved (cgroup v1 memory.oom_control or v2 memory.events). */
+export function oomKills(text: string | undefined): number {
+  const m = text ? /^oom_kill (\d+)$/m.exec(text) : null;
+  return m ? Number(m[1]) : 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * What the runtime keeps on disk per sandbox and container (meta.json, written once at creation)
+ * and how a status is read back from the files the shim writes (pid, exit, oom, runc.log). Nothing
+ * lives only in memory, so a new runtime instance after an agent restart sees the same state.
+ */
+import { readFile, stat, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { oomKills } from './shim.ts';
+import type { ContainerStatus, PodRef } from './types.ts';
+
+export interface SandboxMeta {
+  kind: 'sandbox';
+  id: string;
+  pod: PodRef;
+  createdAt: string;
+  hostname: string;
+  hostNetwork: boolean;
+  hostIPC: boolean;
+  podFiles: Record<string, string>;
+}
+
+export interface ContainerMeta {
+  kind: 'container';
+  id: string;
+  sandboxId: string;
+  pod: PodRef;
+  name: string;
+  attempt: number;
+  imageRef: string;
+  imageDigest: string;
+  createdAt: string;
+  logPath: string;
+  /** The container's memory cgroup directory, for the shim's OOM counters. */
+  memcg: string;
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFile(`${path}.tmp`, JSON.stringify(value));
+  await rename(`${path}.tmp`, path);
+}
+
+export async function readMeta<T>(dir: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function mtime(path: string): Promise<string | undefined> {
+  try {
+    return (await stat(path)).mtime.toISOString();
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The last error runc logged (its JSON log), for a process that never started. */
+export async function runcLogError(dir: string): Promise<string | undefined> {
+  const text = await readText(join(dir, 'runc.log'));
+  if (!text) return undefined;
+  let last: string | undefined;
+  for (const line of text.split('\n')) {
+    try {
+      const rec = JSON.parse(line) as { level?: string; msg?: string };
+      if ((rec.level === 'error' || rec.level === 'fatal') && rec.msg) last = rec.msg;
+    } catch {
+      // not a JSON line
+    }
+  }
+  return last;
+}
+
+/** The pid of a running process per the pid file, or undefined. */
+export async function readPid(dir: string): Promise<number | undefined> {
+  const text = await readText(join(dir, 'pid'));
+  const pid = text === undefined ? NaN : Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** A container's status from its meta and the shim's files. */
+export async function containerStatusFromFiles(dir: string, meta: ContainerMeta): Promise<ContainerStatus> {
+  const base = {
+    id: meta.id, sandboxId: meta.sandboxId, pod: meta.pod, name: meta.name, attempt: meta.attempt,
+    imageRef: meta.imageRef, imageDigest: meta.imageDigest, createdAt: meta.createdAt, logPath: meta.logPath,
+  };
+  const exitText = await readText(join(dir, 'exit'));
+  const pid = await readPid(dir);
+  const startedAt = pid === undefined ? undefined : await mtime(join(dir, 'pid'));
+  if (exitText !== undefined) {
+    const finishedAt = await mtime(join(dir, 'exit'));
+    if (pid === undefined) {
+      const message = (await runcLogError(dir)) ?? 'the container process could not be started';
+      return { ...base, state: 'exited', exitCode: 128, reason: 'StartError', message, finishedAt, startedAt: finishedAt };
+    }
+    const exitCode = Number(exitText.trim());
+    const oom = oomKills(await readText(join(dir, 'oom'))) > 0;
+    const reason = oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+    return { ...base, state: 'exited', exitCode, reason, startedAt, finishedAt };
+  }
+  if (pid !== undefined) {
+    if (alive(pid)) return { ...base, state: 'running', pid, startedAt };
+    // The process is gone and no exit was recorded: give the shim a moment, else the status is lost.
+    const shimPid = Number((await readText(join(dir, 'shim.pid')))?.trim());
+    if (alive(shimPid)) return { ...base, state: 'running', pid, startedAt };
+    if ((await readText(join(dir, 'exit'))) !== undefined) return containerStatusFromFiles(dir, meta);
+    return { ...base, state: 'exited', exitCode: 255, reason: 'Unknown', message: 'the container exited while its shim was not running; its exit status is unknown', startedAt };
+  }
+  return { ...base, state: 'created' };
+}

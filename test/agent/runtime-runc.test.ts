@@ -1,0 +1,186 @@
+/**
+ * The runc runtime for real: root, Debian's runc and busybox-static. Each test runs containers in
+ * one shared pod sandbox; `after` removes every container, the sandbox and the state root (mounts
+ * included) whatever happened.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
+import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
+import { isMounted } from '../../src/cluster/agent/runtime/rootfs.ts';
+import type { ContainerStatus, ImageInfo, SandboxStatus } from '../../src/cluster/agent/runtime/types.ts';
+import { existsSync } from 'node:fs';
+
+const skip = requireRoot('the runc runtime') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const pod = { uid: '3f1c5a8e-0000-4000-8000-000000000001', namespace: 'default', name: 'rt' };
+
+describe('runc runtime', { skip }, () => {
+  let root = '';
+  let rt: RuncRuntime;
+  let image: ImageInfo;
+  let sandbox: SandboxStatus;
+  const runtimes: RuncRuntime[] = [];
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'portcullis-runc-'));
+    image = await busyboxRootfs(join(root, 'image'));
+    rt = new RuncRuntime({ stateRoot: join(root, 'state'), startTimeoutMs: 20_000 });
+    runtimes.push(rt);
+    sandbox = await rt.createSandbox({ pod, spec: { containers: [] } });
+  });
+
+  after(async () => {
+    if (!root) return;
+    const cleaner = new RuncRuntime({ stateRoot: join(root, 'state') });
+    try {
+      const { containers, sandboxes } = await cleaner.list();
+      for (const c of containers) await cleaner.removeContainer(c.id).catch(() => undefined);
+      for (const s of sandboxes) await cleaner.removeSandbox(s.id).catch(() => undefined);
+    } finally {
+      for (const r of [...runtimes, cleaner]) r.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  async function run(container: Container, podSpec: Partial<PodSpec> = {}, attempt = 0): Promise<ContainerStatus> {
+    const c = await rt.createContainer(sandbox.id, {
+      pod, podSpec: { containers: [container], ...podSpec }, container, attempt, image,
+      env: (container.env ?? []).map((e) => ({ name: e.name, value: e.value ?? '' })), mounts: [],
+    });
+    await rt.startContainer(c.id);
+    return c;
+  }
+
+  async function waitExit(id: string): Promise<ContainerStatus> {
+    for (;;) {
+      const s = await rt.containerStatus(id);
+      assert.ok(s, `container ${id} vanished`);
+      if (s.state === 'exited') return s;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async function waitLog(path: string, text: string): Promise<string> {
+    for (;;) {
+      const log = await readFile(path, 'utf8').catch(() => '');
+      if (log.includes(text)) return log;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async function execOut(id: string, argv: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const chunks: Buffer[] = [];
+    const errChunks: Buffer[] = [];
+    out.on('data', (d: Buffer) => chunks.push(d));
+    err.on('data', (d: Buffer) => errChunks.push(d));
+    const { exitCode } = await rt.exec(id, { argv, tty: false, stdout: out, stderr: err });
+    return { exitCode, stdout: Buffer.concat(chunks).toString(), stderr: Buffer.concat(errChunks).toString() };
+  }
+
+  test('the sandbox holds the pod namespaces', () => {
+    assert.equal(sandbox.state, 'ready');
+    assert.match(sandbox.namespaces.net ?? '', /^\/proc\/\d+\/ns\/net$/);
+  });
+
+  test('a container runs and its log shows its output in CRI format', async () => {
+    const c = await run({ name: 'hello', command: ['sh', '-c', 'echo hello $(NAME); echo oops >&2'], env: [{ name: 'NAME', value: 'world' }] });
+    const s = await waitExit(c.id);
+    assert.equal(s.exitCode, 0);
+    assert.equal(s.reason, 'Completed');
+    const log = await waitLog(s.logPath, 'oops');
+    assert.match(log, /^\S+Z stdout F hello world$/m);
+    assert.match(log, /^\S+Z stderr F oops$/m);
+    assert.ok(s.logPath.endsWith(`/${pod.namespace}_${pod.name}_${pod.uid}/hello/0.log`));
+  });
+
+  test('a missing executable is a StartError with exit code 128', async () => {
+    await assert.rejects(run({ name: 'missing', command: ['/no/such/binary'] }), /no such file|not found/i);
+    const { containers } = await rt.list();
+    const s = containers.find((c) => c.name === 'missing');
+    assert.equal(s?.state, 'exited');
+    assert.equal(s?.reason, 'StartError');
+    assert.equal(s?.exitCode, 128);
+  });
+
+  test('exec runs as runAsUser; writing to a read-only root fails', async () => {
+    const c = await run({ name: 'sleeper', command: ['sleep', '300'], securityContext: { runAsUser: 1234, runAsGroup: 4321, readOnlyRootFilesystem: true } }, { securityContext: { supplementalGroups: [555] } });
+    assert.deepEqual(await execOut(c.id, ['id', '-u']), { exitCode: 0, stdout: '1234\n', stderr: '' });
+    const groups = await execOut(c.id, ['id', '-G']);
+    assert.deepEqual(groups.stdout.trim().split(' ').sort(), ['4321', '555']);
+    const w = await execOut(c.id, ['touch', '/written']);
+    assert.notEqual(w.exitCode, 0);
+    assert.match(w.stderr, /Read-only file system/);
+    await rt.stopContainer(c.id, 0);
+  });
+
+  test('a dropped capability is absent from CapEff; a kept one is present', async () => {
+    const c = await run({ name: 'caps', command: ['sleep', '300'], securityContext: { capabilities: { drop: ['NET_RAW'] } } });
+    const { stdout } = await execOut(c.id, ['grep', 'CapEff', '/proc/self/status']);
+    const eff = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(stdout)?.[1] ?? '0'}`);
+    assert.equal(eff & (1n << 13n), 0n, 'CAP_NET_RAW (13) dropped');
+    assert.notEqual(eff & (1n << 0n), 0n, 'CAP_CHOWN (0) kept from the default set');
+    assert.equal(eff & (1n << 21n), 0n, 'CAP_SYS_ADMIN (21) not in the default set');
+    await rt.stopContainer(c.id, 0);
+  });
+
+  test('a memory hog is OOMKilled', async () => {
+    const c = await run({ name: 'hog', command: ['sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'], resources: { limits: { memory: '16Mi' } } });
+    const s = await waitExit(c.id);
+    assert.equal(s.reason, 'OOMKilled');
+    assert.notEqual(s.exitCode, 0);
+  });
+
+  test('stop honours the grace period: SIGTERM handled in time; SIGKILL when ignored', async () => {
+    const polite = await run({ name: 'polite', command: ['sh', '-c', 'trap "echo got TERM; exit 3" TERM; echo ready; while true; do sleep 0.1; done'] });
+    await waitLog(polite.logPath, 'ready');
+    await rt.stopContainer(polite.id, 10);
+    const p = await waitExit(polite.id);
+    assert.equal(p.exitCode, 3, 'the TERM handler ran and chose the exit code');
+    assert.match(await waitLog(p.logPath, 'got TERM'), /stdout F got TERM/);
+
+    const stubborn = await run({ name: 'stubborn', command: ['sh', '-c', 'trap "" TERM; echo ready; while true; do sleep 0.1; done'] });
+    await waitLog(stubborn.logPath, 'ready');
+    await rt.stopContainer(stubborn.id, 1);
+    const s = await waitExit(stubborn.id);
+    assert.equal(s.exitCode, 137, 'SIGKILL after the grace period');
+    assert.equal(s.reason, 'Error');
+  });
+
+  test('a new runtime instance re-adopts running containers and their logs keep flowing', async () => {
+    const c = await run({ name: 'ticker', command: ['sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done'] });
+    await waitLog(c.logPath, 'tick 2');
+    const before = await rt.containerStatus(c.id);
+    rt.close(); // the agent goes away; the container does not
+    const next = new RuncRuntime({ stateRoot: join(root, 'state') });
+    runtimes.push(next);
+    const { containers, sandboxes } = await next.list();
+    const again = containers.find((x) => x.id === c.id);
+    assert.equal(again?.state, 'running');
+    assert.equal(again?.pid, before?.pid, 'the same process, not a restart');
+    assert.ok(sandboxes.some((s) => s.id === sandbox.id && s.state === 'ready'));
+    const lines = (await readFile(c.logPath, 'utf8')).split('\n').length;
+    const log = await waitLog(c.logPath, `tick ${lines + 5}`);
+    assert.match(log, /stdout F tick \d+/);
+    rt = next;
+    await rt.stopContainer(c.id, 0);
+  });
+
+  test('removal leaves no mount and no state behind', async () => {
+    const c = await run({ name: 'gone', command: ['true'] });
+    await waitExit(c.id);
+    const dir = join(root, 'state', 'containers', c.id);
+    assert.equal(await isMounted(join(dir, 'bundle', 'rootfs')), true);
+    await rt.removeContainer(c.id);
+    assert.equal(await isMounted(join(dir, 'bundle', 'rootfs')), false);
+    assert.equal(existsSync(dir), false);
+    assert.equal(await rt.containerStatus(c.id), undefined);
+  });
+});
