@@ -60,7 +60,7 @@ export function checkSysctls(spec: PodSpec): Record<string, string> {
 }
 
 /** The pause process: new net/ipc/uts/pid namespaces unless the pod shares the host's; no capabilities. */
-export function sandboxSpec(cfg: SandboxConfig, pause: { binary: string; args: string[] }, cgroupsPath: string): OciSpec {
+export function sandboxSpec(cfg: SandboxConfig, pause: { binary: string; args: string[] }, cgroupsPath: string, oomScoreAdjMin = -1000): OciSpec {
   const spec = cfg.spec;
   const namespaces: OciSpec['linux']['namespaces'] = [{ type: 'mount' }];
   if (!spec.hostPID) namespaces.push({ type: 'pid' });
@@ -78,7 +78,7 @@ export function sandboxSpec(cfg: SandboxConfig, pause: { binary: string; args: s
       cwd: '/',
       capabilities: { bounding: [], effective: [], permitted: [] },
       noNewPrivileges: true,
-      oomScoreAdj: -998,
+      oomScoreAdj: Math.max(-998, oomScoreAdjMin),
     },
     root: { path: 'rootfs', readonly: true },
     mounts: [
@@ -134,6 +134,11 @@ export interface ContainerSpecInput {
   memoryCapacity?: number;
   /** A Localhost seccomp profile's text, when the container asks for one and it exists. */
   seccompLocalhost?: string;
+  /**
+   * The lowest oom_score_adj the agent may give (containerd's restrict_oom_score_adj): without
+   * CAP_SYS_RESOURCE a process cannot go below its own, and runc would fail to start it.
+   */
+  oomScoreAdjMin?: number;
 }
 
 export function containerSpec(input: ContainerSpecInput): OciSpec {
@@ -186,7 +191,7 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
       readonlyPaths: privileged || sc.procMount === 'Unmasked' ? [] : [...READONLY_PATHS],
     },
   };
-  if (input.memoryCapacity) spec.process.oomScoreAdj = oomScoreAdj(cfg.podSpec, c, input.memoryCapacity);
+  if (input.memoryCapacity) spec.process.oomScoreAdj = Math.max(oomScoreAdj(cfg.podSpec, c, input.memoryCapacity), input.oomScoreAdjMin ?? -1000);
   const seccomp = seccompFor(sc.seccompProfile, privileged, caps, input.seccompLocalhost);
   if (seccomp) spec.linux.seccomp = seccomp;
   return spec;

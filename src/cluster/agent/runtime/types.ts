@@ -98,8 +98,12 @@ export interface ContainerConfig {
   readonly mounts: readonly MountSpec[];
 }
 
-/** Upstream containerStatuses[].state.* reasons the runtime decides; the agent decides the rest. */
-export type ExitReason = 'Completed' | 'Error' | 'OOMKilled' | 'ContainerCannotRun' | 'Unknown';
+/**
+ * containerd's CRI exit reasons: Completed (0), Error, OOMKilled (the memory cgroup killed a process
+ * of the container), StartError (the process never ran; exit code 128), Unknown (the exit status
+ * was lost). The agent decides the rest (CrashLoopBackOff and the waiting reasons).
+ */
+export type ExitReason = 'Completed' | 'Error' | 'OOMKilled' | 'StartError' | 'Unknown';
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
 
@@ -118,7 +122,7 @@ export interface ContainerStatus {
   readonly finishedAt?: string;
   /** Set once exited: the process's status, or 128+signal when a signal ended it. */
   readonly exitCode?: number;
-  /** Set once exited: OOMKilled when the memory cgroup killed it, else Completed (0) or Error. */
+  /** Set once exited: OOMKilled when the memory cgroup killed it, else Completed (0), Error or StartError. */
   readonly reason?: ExitReason;
   readonly message?: string;
   /** Host pid of the container's process while running. */
