@@ -1,0 +1,121 @@
+/**
+ * The node's image store with real parts: an image built by `portcullis image build` (an OCI
+ * layout) imported, the same image pushed to Debian's docker-registry and pulled by digest-checked
+ * download (concurrent pulls share one), a tampered layer refused with nothing stored, and a
+ * container run by runc from the pulled image with the image's Entrypoint/Cmd/User/Env.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildImage, type BuiltImage } from '../../src/image-policy/oci/build.ts';
+import { pushLayout } from '../../src/image-policy/oci/push-layout.ts';
+import { parseDockerRef } from '../../src/image-policy/reference.ts';
+import { RegistryClient } from '../../src/image-policy/registry/client.ts';
+import { RegistryPusher } from '../../src/image-policy/registry/push.ts';
+import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
+import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
+import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import type { ContainerStatus } from '../../src/cluster/agent/runtime/types.ts';
+import { reasonCode, registryBlobPath, registrySkip, startRegistry, type TestRegistry } from '../helpers/registry.ts';
+import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+
+const skip =
+  requireRoot('the image store and runc') || registrySkip() || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+
+describe('image store: OCI layout import, registry pulls, containers from pulled images', { skip }, () => {
+  let work = '';
+  let reg: TestRegistry;
+  let client: RegistryClient;
+  let built: BuiltImage;
+  let layout = '';
+  let rt: RuncRuntime | undefined;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'portcullis-images-'));
+    const ctx = await busyboxRootfs(join(work, 'ctx'));
+    layout = join(work, 'bb.oci');
+    built = await buildImage({
+      contextDir: ctx.rootfs, outputDir: layout, refName: 'v1',
+      entrypoint: ['/bin/sh', '-c'], cmd: ['echo $GREETING from the image; id -u'], user: '65534', env: ['GREETING=hello'],
+    });
+    reg = await startRegistry();
+    client = new RegistryClient();
+    await pushLayout(new RegistryPusher(client.transport), layout, parseDockerRef(`${reg.host}/bb:v1`), 'v1');
+  });
+
+  after(async () => {
+    if (rt) {
+      const { containers, sandboxes } = await rt.list();
+      for (const c of containers) await rt.removeContainer(c.id).catch(() => undefined);
+      for (const s of sandboxes) await rt.removeSandbox(s.id).catch(() => undefined);
+      rt.close();
+    }
+    client?.close();
+    await reg?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('an OCI layout imports once, content-addressed, and is found by reference without a network', async () => {
+    const store = new ImageStore({ root: join(work, 'store-layout') });
+    const info = await store.importLayout(layout, 'portcullis.local/bb:v1');
+    assert.equal(info.digest, built.manifest.digest);
+    assert.deepEqual(info.config, { Entrypoint: ['/bin/sh', '-c'], Cmd: ['echo $GREETING from the image; id -u'], Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'GREETING=hello'], User: '65534' });
+    assert.ok(existsSync(join(info.rootfs, 'bin', 'busybox')));
+    assert.equal((await store.imageStatus('portcullis.local/bb:v1'))?.digest, info.digest);
+    assert.equal((await store.imageStatus(`portcullis.local/bb@${info.digest}`))?.rootfs, info.rootfs);
+    assert.equal(await store.imageStatus('portcullis.local/bb:v2'), undefined);
+    await assert.rejects(store.pullImage('portcullis.local/bb:v2'), /no registry client configured/);
+  });
+
+  test('pulls from the registry verify every blob; concurrent pulls share one download', async () => {
+    const store = new ImageStore({ root: join(work, 'store-pull'), registry: client });
+    const ref = `${reg.host}/bb:v1`;
+    const [a, b] = await Promise.all([store.pullImage(ref), store.pullImage(ref)]);
+    assert.equal(a.digest, built.manifest.digest);
+    assert.equal(a.rootfs, b.rootfs);
+    assert.deepEqual(await readdir(join(work, 'store-pull', 'images')), [built.manifest.digest.replace(':', '-')]);
+    assert.equal((await store.imageStatus(ref))?.digest, a.digest);
+  });
+
+  test('a tampered layer is refused and nothing is stored', async () => {
+    const path = registryBlobPath(reg, built.layer.digest);
+    const original = await readFile(path);
+    const bad = Buffer.from(original);
+    bad[bad.length - 20] = (bad[bad.length - 20] ?? 0) ^ 0xff;
+    await writeFile(path, bad);
+    try {
+      const store = new ImageStore({ root: join(work, 'store-tampered'), registry: new RegistryClient() });
+      await assert.rejects(store.pullImage(`${reg.host}/bb:v1`), reasonCode('DIGEST_MISMATCH'));
+      assert.deepEqual(await readdir(join(work, 'store-tampered', 'images')).catch(() => []), []);
+      assert.equal(await store.imageStatus(`${reg.host}/bb:v1`), undefined);
+    } finally {
+      await writeFile(path, original);
+    }
+  });
+
+  test('a container from the pulled image runs its Entrypoint/Cmd as its User with its Env', async () => {
+    const store = new ImageStore({ root: join(work, 'store-pull'), registry: client });
+    const image = await store.pullImage(`${reg.host}/bb:v1`);
+    rt = new RuncRuntime({ stateRoot: join(work, 'state') });
+    const pod = { uid: 'a0a0a0a0-0000-4000-8000-000000000002', namespace: 'default', name: 'from-registry' };
+    const sandbox = await rt.createSandbox({ pod, spec: { containers: [] } });
+    const container = { name: 'app' };
+    const c = await rt.createContainer(sandbox.id, { pod, podSpec: { containers: [container] }, container, attempt: 0, image, env: [], mounts: [] });
+    await rt.startContainer(c.id);
+    let s: ContainerStatus | undefined;
+    for (;;) {
+      s = await rt.containerStatus(c.id);
+      if (s?.state === 'exited') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(s.exitCode, 0);
+    assert.equal(s.imageDigest, built.manifest.digest);
+    let log = '';
+    while (!log.includes('65534')) log = await readFile(s.logPath, 'utf8');
+    assert.match(log, /stdout F hello from the image\n/);
+    assert.match(log, /stdout F 65534\n/);
+  });
+});
