@@ -76,23 +76,21 @@ async function merge(root: string, src: string, rel: string): Promise<void> {
     const to = await secureJoin(root, childRel);
     const st = await lstat(from);
     const existing = await lstat(to).catch(() => undefined);
-    if (st.isDirectory() && existing?.isDirectory()) {
+    if (st.isDirectory()) {
+      // A new directory is made and filled entry by entry (not renamed whole), so whiteouts inside
+      // never land in the rootfs; an existing one is merged into, and takes the layer's mode and owner.
+      if (!existing?.isDirectory()) {
+        if (existing) await rm(to, { recursive: true, force: true });
+        await mkdir(posix.dirname(to), { recursive: true });
+        await mkdir(to);
+      }
       await merge(root, src, childRel);
-      // The upper layer's directory wins: its mode and owner replace the lower one's.
       await chmod(to, st.mode & 0o7777);
       await lchown(to, st.uid, st.gid);
       continue;
     }
     if (existing) await rm(to, { recursive: true, force: true });
     await mkdir(posix.dirname(to), { recursive: true });
-    if (st.isDirectory()) {
-      // Made and filled entry by entry (not renamed whole), so whiteouts inside never land in the rootfs.
-      await mkdir(to);
-      await merge(root, src, childRel);
-      await chmod(to, st.mode & 0o7777);
-      await lchown(to, st.uid, st.gid);
-      continue;
-    }
     await rename(from, to);
   }
 }
