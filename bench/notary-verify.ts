@@ -5,9 +5,8 @@
  * run), then verified again and again from the verifier's metadata cache: target lookup, digest
  * comparison and expiry checks, no request. Run alone: `node --import tsx bench/notary-verify.ts`.
  */
-import { createHash } from 'node:crypto';
 import { NotaryVerifier } from '../src/image-policy/verifiers/notary/verifier.ts';
-import { NotaryCli, startNotaryServer } from '../test/helpers/notary.ts';
+import { NotaryCli, digestOf, startNotaryServer } from '../test/helpers/notary.ts';
 import { findBinary } from '../test/helpers/real-parts.ts';
 import { ratio, summarize, type LatencySummary } from './stats.ts';
 
@@ -26,7 +25,7 @@ export async function benchNotaryVerify(iterations = 5000, uncachedIterations = 
     for (let i = 0; i < 20; i++) await cli.add(gun, `v${i}`, `manifest ${i}`);
     await cli.run('publish', gun);
     const pin = { keyIds: [await cli.rootKeyId()] };
-    const req = { server: server.url, gun, tag: 'v7', digest: `sha256:${createHash('sha256').update('manifest 7').digest('hex')}`, pin };
+    const req = { server: server.url, gun, tag: 'v7', digest: digestOf('manifest 7'), pin };
 
     const uncached: number[] = [];
     for (let i = 0; i < uncachedIterations; i++) {

@@ -5,12 +5,15 @@
  * its own trust dir and the NOTARY_*_PASSPHRASE variables, so tests publish trust data exactly as
  * users do (init, add, publish, delegations, key rotation).
  */
+import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, get as httpsGet, type Server } from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isImagePolicyError, type ReasonCode } from '../../src/image-policy/errors.ts';
 import { createCA } from '../../src/pki/ca.ts';
 import { issueCert } from '../../src/pki/certs.ts';
 import { requireBinaries } from './real-parts.ts';
@@ -200,4 +203,17 @@ export async function saveMetadata(server: NotaryServer, gun: string): Promise<M
     if (role !== 'root') await get(`${role}.${hex(meta.hashes.sha256)}`);
   }
   return out;
+}
+
+/** `sha256:<hex>` of a string: the digest a target file's content stands for. */
+export const digestOf = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+
+/** An assert.rejects validator: an ImagePolicyError with this reason code (and text). */
+export function reason(code: ReasonCode, text?: RegExp): (err: unknown) => true {
+  return (err: unknown) => {
+    assert.ok(isImagePolicyError(err), `expected an ImagePolicyError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (text) assert.match(err.message, text);
+    return true;
+  };
 }

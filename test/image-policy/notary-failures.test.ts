@@ -4,21 +4,13 @@
  * answers, is REGISTRY_UNAVAILABLE within the deadline (a denial, never an admission).
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { isImagePolicyError, type ReasonCode } from '../../src/image-policy/errors.ts';
 import { NotaryVerifier } from '../../src/image-policy/verifiers/notary/verifier.ts';
-import { NotaryCli, notarySkip, saveMetadata, startNotaryServer, startReplayServer, type NotaryServer } from '../helpers/notary.ts';
+import { NotaryCli, digestOf, notarySkip, reason as isCode, saveMetadata, startNotaryServer, startReplayServer, type NotaryServer } from '../helpers/notary.ts';
 
 const skip = notarySkip();
-const digestOf = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
-const isCode = (code: ReasonCode) => (e: unknown) => {
-  assert.ok(isImagePolicyError(e), String(e));
-  assert.equal(e.code, code, e.message);
-  return true;
-};
 
 describe('notary failures with real trust data', { skip }, () => {
   let server: NotaryServer;

@@ -4,23 +4,12 @@
  * key, a moved tag, an unsigned tag and expired metadata are refused with their reason codes.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { isImagePolicyError, type ReasonCode } from '../../src/image-policy/errors.ts';
 import { NotaryVerifier } from '../../src/image-policy/verifiers/notary/verifier.ts';
-import { NotaryCli, notarySkip, startNotaryServer, type NotaryServer } from '../helpers/notary.ts';
+import { NotaryCli, digestOf, notarySkip, reason, startNotaryServer, type NotaryServer } from '../helpers/notary.ts';
 
 const skip = notarySkip();
-const digestOf = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
-
-async function rejectsWith(p: Promise<unknown>, code: ReasonCode, text?: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(isImagePolicyError(err), `expected an ImagePolicyError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (text) assert.match(err.message, text);
-    return true;
-  });
-}
+const rejectsWith = (p: Promise<unknown>, code: Parameters<typeof reason>[0], text?: RegExp) => assert.rejects(p, reason(code, text));
 
 describe('notary verification with the real notary-server and client', { skip }, () => {
   let server: NotaryServer;

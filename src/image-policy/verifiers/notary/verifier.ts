@@ -12,6 +12,7 @@
  * the deadline, never an admission.
  */
 import { ImagePolicyError } from '../../errors.ts';
+import { SingleFlight } from '../../registry/singleflight.ts';
 import { RegistryTransport, type RegistryHostConfig } from '../../registry/transport.ts';
 import { TransportMetadataFetcher, type MetadataFetcher } from './fetch-metadata.ts';
 import { updateRepo, type VerifiedRepo, type Versions } from './repo-update.ts';
@@ -74,7 +75,7 @@ export class NotaryVerifier {
   readonly #priority: readonly string[];
   readonly #repos = new Map<string, Entry>();
   readonly #versions = new Map<string, Versions>();
-  readonly #inflight = new Map<string, Promise<Entry>>();
+  readonly #updates = new SingleFlight<Entry>();
 
   constructor(o: NotaryVerifierOptions) {
     this.#now = o.now;
@@ -115,11 +116,7 @@ export class NotaryVerifier {
   }
 
   #update(key: string, server: URL, gun: string, pin: CompiledPin, prev: VerifiedRepo | undefined): Promise<Entry> {
-    const running = this.#inflight.get(key);
-    if (running) return running;
-    const p = this.#runUpdate(key, server, gun, pin, prev).finally(() => this.#inflight.delete(key));
-    this.#inflight.set(key, p);
-    return p;
+    return this.#updates.do(key, () => this.#runUpdate(key, server, gun, pin, prev));
   }
 
   async #runUpdate(key: string, server: URL, gun: string, pin: CompiledPin, prev: VerifiedRepo | undefined): Promise<Entry> {
@@ -179,9 +176,13 @@ function notFound(repo: VerifiedRepo, r: NotaryVerifyRequest): ImagePolicyError 
   return new ImagePolicyError('UNSIGNED', `no signed target for ${what} in ${r.gun}`);
 }
 
+/** Floors of delegations kept per repository; past it, only the roles the repository has now are kept. */
+const MAX_ROLE_FLOORS = 1024;
+
 function raise(v: Versions | undefined, repo: VerifiedRepo): Versions {
-  const roles = new Map(v?.roles);
+  let roles = new Map(v?.roles);
   for (const [name, t] of repo.roles) roles.set(name, Math.max(roles.get(name) ?? 0, t.targets.version));
+  if (roles.size > MAX_ROLE_FLOORS) roles = new Map([...roles].filter(([name]) => repo.roles.has(name)));
   return {
     root: Math.max(v?.root ?? 0, repo.root.version),
     timestamp: Math.max(v?.timestamp ?? 0, repo.timestamp.version),
