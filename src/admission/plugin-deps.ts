@@ -12,4 +12,6 @@ export interface PluginDeps {
   random: () => number;
   newUid: () => string;
   log: Logger;
+  /** Admission webhook calls, timed (metrics). */
+  observeWebhook?: (name: string, type: 'admit' | 'validate', operation: string, rejected: boolean, seconds: number) => void;
 }

@@ -96,9 +96,10 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   const now = opts.now ?? (() => new Date());
   const random = opts.random ?? Math.random;
   const newUid = opts.newUid ?? randomUUID;
-  const plugins = buildAdmissionPlugins(opts.admission ?? {}, { store: opts.store, authorizer, now, random, newUid, log }, registry);
-  const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, now, log, (k) => opts.store.get(k));
   const metrics = new ApiserverMetrics(registry);
+  const observeWebhook = metrics.webhook.bind(metrics);
+  const plugins = buildAdmissionPlugins(opts.admission ?? {}, { store: opts.store, authorizer, now, random, newUid, log, observeWebhook }, registry);
+  const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, now, log, (k) => opts.store.get(k));
   registerObjectCounts(metrics, opts.store, registry);
   if (opts.auditor) registerAuditMetrics(metrics, opts.auditor);
   const ctx: RestContext = {

@@ -14,6 +14,8 @@ import type { Hook } from './types.ts';
 export interface CallHookDeps {
   store: Store;
   newUid: () => string;
+  /** Told each call's duration and whether it rejected (apiserver_admission_webhook_admission_duration_seconds). */
+  observeWebhook?: (name: string, type: 'admit' | 'validate', operation: string, rejected: boolean, seconds: number) => void;
 }
 
 /** client-go's wording for an error answer that is not a Status. */
@@ -47,7 +49,21 @@ function withTimeout(url: string, hook: Hook): string {
   return `${base}${base.includes('?') ? '&' : '?'}timeout=${hook.timeoutSeconds}s`;
 }
 
+/** One call of one webhook, timed: a call that fails counts as rejected, as upstream observes it. */
 export async function callHook(deps: CallHookDeps, hook: Hook, a: AdmissionAttributes, mutating: boolean): Promise<AdmissionResponse> {
+  if (!deps.observeWebhook) return callHookOnce(deps, hook, a, mutating);
+  const t0 = performance.now();
+  let rejected = true;
+  try {
+    const r = await callHookOnce(deps, hook, a, mutating);
+    rejected = !r.allowed;
+    return r;
+  } finally {
+    deps.observeWebhook(hook.name, mutating ? 'admit' : 'validate', a.operation, rejected, (performance.now() - t0) / 1000);
+  }
+}
+
+async function callHookOnce(deps: CallHookDeps, hook: Hook, a: AdmissionAttributes, mutating: boolean): Promise<AdmissionResponse> {
   const fail = (reason: string) => new CallingWebhookError(hook.name, reason);
   if (a.dryRun) {
     const se = hook.spec.sideEffects;
