@@ -1,10 +1,10 @@
 /**
  * Runtime cost of CEL programs (upstream's per-call limit and per-request budget). cel-js has no
- * cost tracking, so a program is instrumented once: every node of its parse tree (including the
- * nodes a macro expands into, whose step runs once per iteration) charges one unit to the meter
- * found in the evaluation's variables. Nested comprehensions over large lists therefore stop at
- * the limit instead of stalling the server. Upstream weighs some calls by input size too; here
- * every evaluated node costs one, so limits count work in evaluated nodes.
+ * cost tracking, so a program is instrumented once: an evaluation costs its node count, and every
+ * iteration of a comprehension (all, exists, map, filter...) the node count of its step, charged
+ * to the meter found in the evaluation's variables. Nested comprehensions over large lists
+ * therefore stop at the limit instead of stalling the server. Upstream weighs some calls by input
+ * size too (string functions, list concatenation); here cost counts evaluated nodes only.
  */
 
 /** Upstream's celconfig.PerCallLimit: the most one evaluation may cost. */
@@ -34,11 +34,14 @@ export class CostMeter {
 /** The variable the meter travels in: no CEL identifier can name it, so expressions cannot read it. */
 const METER = '\u0000cost';
 
-/** The variables of one metered evaluation (the original object is left as it was). */
-export function meteredVars(vars: Record<string, unknown>, meter: CostMeter): Record<string, unknown> {
-  const v = Object.create(vars) as Record<string, unknown>;
-  v[METER] = meter;
-  return v;
+/**
+ * Puts the meter into an evaluation's variables and returns them. The object is changed in place
+ * (a copy, or a prototype chain, per call costs more than the evaluation itself): pass an object
+ * that only this evaluation uses.
+ */
+export function meteredVars<T extends Record<string, unknown>>(vars: T, meter: CostMeter): T {
+  (vars as Record<string, unknown>)[METER] = meter;
+  return vars;
 }
 
 type Ctx = { getValue(key: string): unknown };
@@ -51,39 +54,59 @@ interface Node {
 }
 
 const isNode = (x: unknown): x is Node => typeof x === 'object' && x !== null && 'op' in x && 'meta' in x && typeof (x as Node).evaluate === 'function';
-const isPlain = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && (Array.isArray(x) || Object.getPrototypeOf(x) === Object.prototype);
-const instrumented = new WeakSet<object>();
+const isHolder = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && (Array.isArray(x) || Object.getPrototypeOf(x) === Object.prototype);
 
-function charge(ctx: Ctx): void {
-  const m = ctx.getValue(METER);
-  if (m instanceof CostMeter) m.charge(1);
-}
-
-function wrap(node: Node): void {
-  const meta = node.meta;
-  // The same dispatch as cel-js's own first evaluate (alternate, macro, operator), plus the charge.
-  node.evaluate = function (ev, ast, ctx) {
-    charge(ctx);
-    if (meta.alternate) return meta.alternate.evaluate(ev, meta.alternate, ctx);
-    if (meta.macro) return meta.macro.evaluate.call(meta.macro, ev, meta.macro, ctx);
-    return meta.evaluate.call(this, ev, ast, ctx);
-  };
-}
-
-/** Instruments a checked parse tree in place (idempotent: a cached tree is instrumented once). */
-export function instrumentCost(ast: unknown): void {
-  const stack: unknown[] = [ast];
+/** The nodes under `root` (a comprehension's own repeated work counted once), and its comprehensions. */
+function walk(root: unknown): { nodes: number; comprehensions: Node[] } {
+  let nodes = 0;
+  const comprehensions: Node[] = [];
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
   while (stack.length > 0) {
     const x = stack.pop();
-    if (typeof x !== 'object' || x === null || instrumented.has(x)) continue;
+    if (typeof x !== 'object' || x === null || seen.has(x)) continue;
+    seen.add(x);
     if (isNode(x)) {
-      instrumented.add(x);
-      wrap(x);
+      nodes++;
+      if (x.op === 'comprehension') comprehensions.push(x);
       stack.push(x.args, x.meta.alternate, x.meta.macro);
-    } else if (isPlain(x) || (typeof x === 'object' && 'evaluate' in x && 'typeCheck' in x)) {
+    } else if (isHolder(x)) {
       // Comprehension arguments and macro records: plain holders of further nodes.
-      instrumented.add(x);
-      for (const v of Object.values(x)) if (typeof v === 'object' && v !== null) stack.push(v);
+      for (const [k, v] of Object.entries(x)) if (k !== 'ast' && typeof v === 'object' && v !== null) stack.push(v);
     }
   }
+  return { nodes, comprehensions };
+}
+
+const instrumented = new WeakMap<object, number>();
+
+/**
+ * Instruments a checked parse tree in place and returns its static cost (its node count). Each
+ * comprehension's step is wrapped to charge the size of the step on every iteration: that is where
+ * evaluation time grows beyond the size of the expression. Wrapping only there keeps the price of
+ * metering to one lookup per iteration. Idempotent: a cached tree is instrumented once.
+ */
+export function instrumentCost(ast: unknown): number {
+  if (typeof ast !== 'object' || ast === null) return 1;
+  const known = instrumented.get(ast);
+  if (known !== undefined) return known;
+  const { nodes, comprehensions } = walk(ast);
+  for (const c of comprehensions) {
+    const step = (c.args as { step?: unknown }).step;
+    if (!isNode(step)) continue;
+    const weight = walk(step).nodes + 1;
+    const meta = step.meta;
+    // cel-js's own first evaluate (alternate, macro, operator) replaces itself with the resolved
+    // one; the wrapper resolves the same way on every call so that it stays in place.
+    step.evaluate = function (ev, a, ctx) {
+      const m = ctx.getValue(METER);
+      if (m instanceof CostMeter) m.charge(weight);
+      if (meta.alternate) return meta.alternate.evaluate(ev, meta.alternate, ctx);
+      if (meta.macro) return meta.macro.evaluate.call(meta.macro, ev, meta.macro, ctx);
+      return meta.evaluate.call(this, ev, a, ctx);
+    };
+  }
+  instrumented.set(ast, nodes);
+  return nodes;
 }

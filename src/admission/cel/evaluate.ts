@@ -1,12 +1,11 @@
 /**
  * One policy evaluated for one request, binding and param (upstream's validating.Validator):
  * matchConditions, then the validations (with their messages), then the audit annotations, all
- * within one runtime cost budget. Variables are computed when an expression first needs them and
- * kept for the rest of the evaluation; a variable that fails is an error only where it is read.
+ * within one runtime cost budget (src/admission/cel/evaluation.ts runs the expressions).
  */
-import { CelCostExceeded, CostMeter, PER_CALL_LIMIT, RUNTIME_CEL_COST_BUDGET, meteredVars } from '../../cel/cost.ts';
+import { RUNTIME_CEL_COST_BUDGET } from '../../cel/cost.ts';
 import type { CompiledPolicy } from './compile-policy.ts';
-import type { PolicyExpression } from './policy-env.ts';
+import { drive, Evaluation, OutOfBudget, type Steps } from './evaluation.ts';
 
 export type Action = 'admit' | 'deny';
 
@@ -33,73 +32,13 @@ export interface ValidateResult {
 const MAX_MESSAGE_BYTES = 5 * 1024;
 const OUT_OF_BUDGET = 'validation failed due to running out of cost budget, no further validation rules will be run';
 
-class OutOfBudget extends Error {}
-
-const firstLine = (s: string): string => s.split('\n')[0]!.trim().replace(/^No such key:/, 'no such key:');
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: string };
-
-class Evaluation {
-  readonly #p: CompiledPolicy;
-  readonly #base: Record<string, unknown>;
-  readonly #vars: Record<string, unknown> = {};
-  readonly #computed = new Map<string, Outcome>();
-  #remaining: number;
-
-  constructor(p: CompiledPolicy, base: Record<string, unknown>, budget: number) {
-    this.#p = p;
-    this.#base = { ...base, variables: this.#vars };
-    this.#remaining = budget;
-  }
-
-  async #variable(name: string, meter: CostMeter): Promise<void> {
-    if (this.#computed.has(name)) return;
-    const expr = this.#p.variables.get(name);
-    if (!expr) return;
-    // Marked first: a variable that names itself reads as missing instead of recursing.
-    this.#computed.set(name, { ok: false, error: `no such key: ${name}` });
-    const outcome = await this.#run(expr, meter);
-    this.#computed.set(name, outcome);
-    Object.defineProperty(this.#vars, name, {
-      enumerable: true,
-      get: () => {
-        if (outcome.ok) return outcome.value;
-        throw new Error(outcome.error);
-      },
-    });
-  }
-
-  async #run(expr: PolicyExpression, meter: CostMeter): Promise<Outcome> {
-    if (!expr.program) return { ok: false, error: `compilation error: ${expr.error}` };
-    for (const v of expr.variableRefs) await this.#variable(v, meter);
-    try {
-      return { ok: true, value: await expr.program(meteredVars(this.#base, meter)) };
-    } catch (err) {
-      // cel-js's quantifiers keep the first error and go on; the meter says whether the limit was hit.
-      const overLimit = meter.used > meter.limit;
-      if (overLimit && meter.used > this.#remaining) throw new OutOfBudget();
-      const message = overLimit ? new CelCostExceeded().message : firstLine((err as Error).message);
-      return { ok: false, error: `expression '${expr.expression}' resulted in error: ${message}` };
-    }
-  }
-
-  /** Evaluates with the per-call limit and charges the request's budget. */
-  async eval(expr: PolicyExpression): Promise<Outcome> {
-    const meter = new CostMeter(Math.min(PER_CALL_LIMIT, this.#remaining + 1));
-    const out = await this.#run(expr, meter);
-    this.#remaining -= meter.used;
-    if (this.#remaining < 0) throw new OutOfBudget();
-    return out;
-  }
-}
-
 const errorDecision = (failOpen: boolean, message: string): Decision => ({ action: failOpen ? 'admit' : 'deny', evaluation: 'error', message });
 
 /** Upstream's matchconditions Matcher: any false skips; otherwise errors follow the failurePolicy. */
-async function matchConditions(p: CompiledPolicy, ev: Evaluation): Promise<{ matches: boolean; error?: string }> {
+function* matchConditions(p: CompiledPolicy): Steps<{ matches: boolean; error?: string }> {
   const errors: string[] = [];
   for (const { condition } of p.matchConditions) {
-    const r = await ev.eval(condition);
+    const r = yield condition;
     if (!r.ok) errors.push(r.error);
     else if (r.value === false) return { matches: false };
     else if (r.value !== true) errors.push(`expression '${condition.expression}' resulted in error: must evaluate to bool`);
@@ -117,10 +56,10 @@ function pickMessage(value: unknown): string {
   return m;
 }
 
-async function validations(p: CompiledPolicy, ev: Evaluation): Promise<Decision[]> {
+function* validations(p: CompiledPolicy): Steps<Decision[]> {
   const out: Decision[] = [];
   for (const v of p.validations) {
-    const r = await ev.eval(v.condition);
+    const r = yield v.condition;
     if (!r.ok) {
       out.push(errorDecision(p.failOpen, r.error));
       continue;
@@ -131,7 +70,7 @@ async function validations(p: CompiledPolicy, ev: Evaluation): Promise<Decision[
     }
     let message = '';
     if (v.messageExpression) {
-      const m = await ev.eval(v.messageExpression);
+      const m = yield v.messageExpression;
       if (m.ok) message = pickMessage(m.value);
     }
     if (message === '' && v.message) message = v.message.trim();
@@ -150,10 +89,10 @@ function celTypeName(v: unknown): string {
   return typeof v === 'object' ? 'map' : typeof v;
 }
 
-async function auditAnnotations(p: CompiledPolicy, ev: Evaluation): Promise<AuditAnnotationResult[]> {
+function* auditAnnotations(p: CompiledPolicy): Steps<AuditAnnotationResult[]> {
   const out: AuditAnnotationResult[] = [];
   for (const a of p.auditAnnotations) {
-    const r = await ev.eval(a.value);
+    const r = yield a.value;
     if (!r.ok) out.push({ key: a.key, action: p.failOpen ? 'exclude' : 'error', error: r.error });
     else if (r.value === null || r.value === undefined) out.push({ key: a.key, action: 'exclude' });
     else if (typeof r.value === 'string') {
@@ -170,19 +109,28 @@ async function auditAnnotations(p: CompiledPolicy, ev: Evaluation): Promise<Audi
   return out;
 }
 
+function* policy(p: CompiledPolicy): Steps<ValidateResult> {
+  const m = yield* matchConditions(p);
+  if (m.error !== undefined) return { decisions: [errorDecision(p.failOpen, m.error)], auditAnnotations: [] };
+  if (!m.matches) return { decisions: [], auditAnnotations: [] };
+  return { decisions: yield* validations(p), auditAnnotations: yield* auditAnnotations(p) };
+}
+
+function outOfBudget(p: CompiledPolicy, err: unknown): ValidateResult {
+  if (err instanceof OutOfBudget) return { decisions: [errorDecision(p.failOpen, OUT_OF_BUDGET)], auditAnnotations: [] };
+  throw err;
+}
+
 /**
  * `vars` holds object, oldObject, request, params, namespaceObject and authorizer. The budget is
- * upstream's RuntimeCELCostBudget unless a test asks for less.
+ * upstream's RuntimeCELCostBudget unless a test asks for less. Synchronous unless an expression
+ * is asynchronous (the authorizer's checks).
  */
-export async function validatePolicy(p: CompiledPolicy, vars: Record<string, unknown>, budget = RUNTIME_CEL_COST_BUDGET): Promise<ValidateResult> {
-  const ev = new Evaluation(p, vars, budget);
+export function validatePolicy(p: CompiledPolicy, vars: Record<string, unknown>, budget = RUNTIME_CEL_COST_BUDGET): ValidateResult | Promise<ValidateResult> {
   try {
-    const m = await matchConditions(p, ev);
-    if (m.error !== undefined) return { decisions: [errorDecision(p.failOpen, m.error)], auditAnnotations: [] };
-    if (!m.matches) return { decisions: [], auditAnnotations: [] };
-    return { decisions: await validations(p, ev), auditAnnotations: await auditAnnotations(p, ev) };
+    const r = drive(policy(p), new Evaluation(p, vars, budget));
+    return r instanceof Promise ? r.catch((err: unknown) => outOfBudget(p, err)) : r;
   } catch (err) {
-    if (err instanceof OutOfBudget) return { decisions: [errorDecision(p.failOpen, OUT_OF_BUDGET)], auditAnnotations: [] };
-    throw err;
+    return outOfBudget(p, err);
   }
 }

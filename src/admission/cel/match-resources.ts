@@ -34,9 +34,33 @@ export function compileMatchResources(spec: MatchResources | undefined): Compile
   return { ...(spec ? { spec } : {}), namespaceSelector: parse(spec?.namespaceSelector), objectSelector: parse(spec?.objectSelector) };
 }
 
+type Namespace = Record<string, any> | undefined;
+
 export interface MatchDeps {
-  store: Store;
+  /** The stored namespace by name: at once when known, else a promise. */
+  namespace: (name: string) => Namespace | Promise<Namespace>;
   registry?: ResourceRegistry;
+}
+
+/**
+ * A namespace reader over the store for one request: each namespace is read once, and answered
+ * at once (no promise) after that, so matching many bindings costs no turn each.
+ */
+export function namespaceReader(store: Store): MatchDeps['namespace'] {
+  const known = new Map<string, Namespace>();
+  const pending = new Map<string, Promise<Namespace>>();
+  return (name) => {
+    if (known.has(name)) return known.get(name);
+    let p = pending.get(name);
+    if (!p) {
+      p = store.get<Record<string, any>>(`/registry/core/namespaces/${name}`).then((s) => {
+        known.set(name, s?.value);
+        return s?.value;
+      });
+      pending.set(name, p);
+    }
+    return p;
+  };
 }
 
 /** The resource and kind a request matched as (another version under matchPolicy Equivalent). */
@@ -49,20 +73,17 @@ type Labels = Record<string, string> | undefined;
 const labelsOf = (o: Record<string, any> | undefined | null): Labels => o?.metadata?.labels;
 const isNamespaceObject = (a: AdmissionAttributes): boolean => a.resource.group === '' && a.resource.resource === 'namespaces';
 
-async function namespaceMatches(store: Store, m: CompiledMatch, a: AdmissionAttributes): Promise<boolean | ApiError> {
+function namespaceMatches(deps: MatchDeps, m: CompiledMatch, a: AdmissionAttributes): boolean | ApiError | Promise<boolean | ApiError> {
   if (a.namespace === '' && !isNamespaceObject(a)) return true;
   if (m.namespaceSelector.error !== undefined) return internalError(`namespaceSelector: ${m.namespaceSelector.error}`);
-  if (m.namespaceSelector.selector.empty) return true;
-  let labels: Labels;
-  if (isNamespaceObject(a) && a.subresource === '' && (a.operation === 'CREATE' || a.operation === 'UPDATE')) {
-    labels = labelsOf(a.object);
-  } else {
-    const ns = a.namespace || a.name;
-    const stored = await store.get<Record<string, any>>(`/registry/core/namespaces/${ns}`);
-    if (!stored) return notFound({ group: '', resource: 'namespaces' }, ns);
-    labels = labelsOf(stored.value);
-  }
-  return m.namespaceSelector.selector.matches(labels);
+  const selector = m.namespaceSelector.selector;
+  if (selector.empty) return true;
+  // The namespace being written: its new labels, not the stored ones.
+  if (isNamespaceObject(a) && a.subresource === '' && (a.operation === 'CREATE' || a.operation === 'UPDATE')) return selector.matches(labelsOf(a.object));
+  const name = a.namespace || a.name;
+  const decide = (stored: Namespace): boolean | ApiError => (stored ? selector.matches(labelsOf(stored)) : notFound({ group: '', resource: 'namespaces' }, name));
+  const stored = deps.namespace(name);
+  return stored instanceof Promise ? stored.then(decide) : decide(stored);
 }
 
 function objectMatches(m: CompiledMatch, a: AdmissionAttributes): boolean | ApiError {
@@ -98,8 +119,12 @@ function rulesMatch(deps: MatchDeps, rules: NamedRuleWithOperations[], equivalen
 }
 
 /** The match, undefined when not selected; throws the ApiError of a selector that fails. */
-export async function matchResources(deps: MatchDeps, m: CompiledMatch, a: AdmissionAttributes): Promise<Matched | undefined> {
-  const ns = await namespaceMatches(deps.store, m, a);
+export function matchResources(deps: MatchDeps, m: CompiledMatch, a: AdmissionAttributes): Matched | undefined | Promise<Matched | undefined> {
+  const ns = namespaceMatches(deps, m, a);
+  return ns instanceof Promise ? ns.then((x) => afterNamespace(deps, m, a, x)) : afterNamespace(deps, m, a, ns);
+}
+
+function afterNamespace(deps: MatchDeps, m: CompiledMatch, a: AdmissionAttributes, ns: boolean | ApiError): Matched | undefined {
   if (ns === false) return undefined;
   const obj = objectMatches(m, a);
   if (obj === false) return undefined;

@@ -21,6 +21,8 @@ export interface PolicyExpression {
   variableRefs: ReadonlySet<string>;
   /** Why it did not compile ("compilation failed: ..."), or undefined. */
   error?: string;
+  /** The cost of one evaluation before any comprehension iterates (src/cel/cost.ts). */
+  staticCost: number;
 }
 
 interface AstNode {
@@ -58,11 +60,11 @@ function variableRefs(ast: unknown): Set<string> {
 /** Compiles one expression; `want` is the result type it must have ('bool', 'string'), if any. */
 export function compilePolicyExpression(expression: string, want?: 'bool' | 'string'): PolicyExpression {
   const c = compileCel(policyEnv, expression);
-  if (!c.ok) return { expression, variableRefs: new Set(), error: c.detail };
+  if (!c.ok) return { expression, variableRefs: new Set(), error: c.detail, staticCost: 0 };
   const refs = variableRefs(c.compiled.ast);
   if (want && c.compiled.type !== want && c.compiled.type !== 'dyn') {
-    return { expression, variableRefs: refs, error: `must evaluate to ${want}` };
+    return { expression, variableRefs: refs, error: `must evaluate to ${want}`, staticCost: 0 };
   }
-  instrumentCost(c.compiled.ast);
-  return { expression, program: c.compiled.program, type: c.compiled.type, variableRefs: refs };
+  const staticCost = instrumentCost(c.compiled.ast);
+  return { expression, program: c.compiled.program, type: c.compiled.type, variableRefs: refs, staticCost };
 }

@@ -16,12 +16,15 @@ import { CelAuthorizer } from '../webhook/cel-authorizer.ts';
 import { admissionRequestBase } from '../webhook/review.ts';
 import { isExemptAdmissionConfigurationResource } from '../webhook/rules.ts';
 import { validatePolicy, type ValidateResult } from './evaluate.ts';
-import { matchResources, type Matched } from './match-resources.ts';
+import { matchResources, namespaceReader, type MatchDeps, type Matched } from './match-resources.ts';
 import { collectParams } from './params.ts';
 import { PolicySource, type PolicyHook } from './policy-source.ts';
 
 export const VALIDATION_FAILURE_ANNOTATION = 'validation.policy.admission.k8s.io/validation_failure';
 const MAX_AUDIT_ANNOTATION_VALUE = 10 * 1024;
+
+/** Without paramKind or paramRef: evaluated once, with params null. */
+const NO_PARAMS = { ok: true, params: [null] } as const;
 
 const CODES: Record<string, number> = { Forbidden: 403, Unauthorized: 401, RequestEntityTooLarge: 413, Invalid: 422 };
 
@@ -70,11 +73,14 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
       if (hook.compiled.failOpen) return;
       denials.push({ policy: hook.name, ...(binding !== undefined ? { binding } : {}), message: binding === undefined ? `failed to configure policy: ${err}` : `failed to configure binding: ${err}` });
     };
+    const matchDeps: MatchDeps = { namespace: namespaceReader(this.#deps.store), ...(this.#registry ? { registry: this.#registry } : {}) };
     let shared: Record<string, unknown> | undefined;
+    const requests = new Map<string, unknown>();
     for (const hook of this.source.hooks()) {
       let matched: Matched | undefined;
       try {
-        matched = await matchResources({ store: this.#deps.store, registry: this.#registry }, hook.compiled.match, a);
+        const m = matchResources(matchDeps, hook.compiled.match, a);
+        matched = m instanceof Promise ? await m : m;
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         configError(hook, undefined, err.message);
@@ -90,24 +96,29 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
         const bindingName = b.binding.metadata?.name ?? '';
         let bindingMatch: Matched | undefined;
         try {
-          bindingMatch = b.match.spec ? await matchResources({ store: this.#deps.store, registry: this.#registry }, b.match, a) : matched;
+          const m = b.match.spec ? matchResources(matchDeps, b.match, a) : matched;
+          bindingMatch = m instanceof Promise ? await m : m;
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;
           configError(hook, bindingName, err.message);
           continue;
         }
         if (!bindingMatch) continue;
-        const params = await collectParams(this.#deps.store, hook.paramDef, b.binding.spec?.paramRef, a.namespace);
+        const ref = b.binding.spec?.paramRef;
+        const params = hook.paramDef && ref ? await collectParams(this.#deps.store, hook.paramDef, ref, a.namespace) : NO_PARAMS;
         if (!params.ok) {
           configError(hook, bindingName, params.error);
           continue;
         }
         if (params.params.length === 0) continue;
-        shared ??= await this.#sharedVars(a);
-        const vars = { ...shared, request: this.#request(a, matched) };
+        shared ??= await this.#sharedVars(a, matchDeps);
+        const rk = `${matched.resource.group}/${matched.resource.version}/${matched.resource.resource}`;
+        let request = requests.get(rk);
+        if (request === undefined) requests.set(rk, (request = this.#request(a, matched)));
+        const vars = { ...shared, request };
         for (const param of params.params) {
-          const result = await validatePolicy(hook.compiled, { ...vars, params: param === null ? null : toCelValue(undefined, param) });
-          this.#act(hook, b.binding, result, denials, warnings, auditAnnotations, collected);
+          const r = validatePolicy(hook.compiled, { ...vars, params: param === null ? null : toCelValue(undefined, param) });
+          this.#act(hook, b.binding, r instanceof Promise ? await r : r, denials, warnings, auditAnnotations, collected);
         }
       }
       for (const [key, values] of collected) auditAnnotations[`${hook.name}/${key}`] = values.join(', ');
@@ -143,10 +154,10 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
     }
   }
 
-  async #sharedVars(a: AdmissionAttributes): Promise<Record<string, unknown>> {
+  async #sharedVars(a: AdmissionAttributes, deps: MatchDeps): Promise<Record<string, unknown>> {
     // The Namespace object itself is cluster-scoped for this purpose (upstream unsets its namespace).
     const nsName = a.kind.group === '' && a.kind.version === 'v1' && a.kind.kind === 'Namespace' ? '' : a.namespace;
-    const ns = nsName ? (await this.#deps.store.get<Record<string, any>>(`/registry/core/namespaces/${nsName}`))?.value : undefined;
+    const ns = nsName ? await deps.namespace(nsName) : undefined;
     return {
       object: a.object === undefined ? null : toCelValue(undefined, a.object),
       oldObject: a.oldObject === undefined ? null : toCelValue(undefined, a.oldObject),

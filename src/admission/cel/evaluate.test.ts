@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ValidatingAdmissionPolicy } from 'kubernetes-types/admissionregistration/v1.js';
+import { compilePolicy } from './compile-policy.ts';
+import { validatePolicy } from './evaluate.ts';
+
+const policy = (spec: Record<string, unknown>) => compilePolicy({ metadata: { name: 'p', generation: 1 }, spec } as ValidatingAdmissionPolicy);
+const vars = (object: unknown) => ({ object, oldObject: null, request: {}, params: null, namespaceObject: null });
+const run = async (spec: Record<string, unknown>, object: unknown, budget?: number) => await validatePolicy(policy(spec), vars(object), budget);
+
+test('message: messageExpression, else message, else the expression; multi-line messageExpression falls back', async () => {
+  const r = await run(
+    {
+      validations: [
+        { expression: 'false', messageExpression: "'from expression'" , message: 'static' },
+        { expression: 'false', message: ' static ' },
+        { expression: ' object.x == 1 ' },
+        { expression: 'false', messageExpression: "'two\\nlines'", message: 'fallback' },
+        { expression: 'false', messageExpression: "''" },
+      ],
+    },
+    { x: 2n },
+  );
+  assert.deepEqual(r.decisions.map((d) => d.message), ['from expression', 'static', 'failed expression: object.x == 1', 'fallback', 'failed expression: false']);
+  assert.deepEqual(r.decisions.map((d) => d.reason), ['Invalid', 'Invalid', 'Invalid', 'Invalid', 'Invalid']);
+});
+
+test('a variable that fails is an error only where it is read; variables are computed once', async () => {
+  const r = await run(
+    {
+      variables: [
+        { name: 'bad', expression: 'object.missing.deeper' },
+        { name: 'good', expression: 'object.x + 1' },
+      ],
+      validations: [{ expression: 'variables.good == 3' }, { expression: 'variables.bad == 1' }, { expression: 'true || variables.bad == 1' }],
+    },
+    { x: 2n },
+  );
+  assert.equal(r.decisions[0]!.action, 'admit');
+  assert.equal(r.decisions[1]!.evaluation, 'error');
+  assert.match(r.decisions[1]!.message!, /^expression 'variables.bad == 1' resulted in error: /);
+  assert.equal(r.decisions[2]!.action, 'admit');
+});
+
+test('errors follow failurePolicy; a compile error is "compilation error: ..."', async () => {
+  const fail = await run({ validations: [{ expression: 'object.x ==' }] }, {});
+  assert.equal(fail.decisions[0]!.action, 'deny');
+  assert.match(fail.decisions[0]!.message!, /^compilation error: compilation failed: /);
+  const ignore = await run({ failurePolicy: 'Ignore', validations: [{ expression: "'not bool'" }] }, {});
+  assert.deepEqual(ignore.decisions[0], { action: 'admit', evaluation: 'error', message: 'compilation error: must evaluate to bool' });
+});
+
+test('the request budget: once spent, no further validation runs', async () => {
+  const items = Array.from({ length: 300 }, (_, i) => BigInt(i));
+  const spend = { expression: 'object.l.all(a, object.l.all(b, true))' };
+  const r = await run({ validations: [spend, spend, spend] }, { l: items }, 250_000);
+  assert.deepEqual(r.decisions, [{ action: 'deny', evaluation: 'error', message: 'validation failed due to running out of cost budget, no further validation rules will be run' }]);
+});
+
+test('matchConditions: false skips, an error under Fail is a denial', async () => {
+  assert.deepEqual(await run({ matchConditions: [{ name: 'm', expression: 'false' }], validations: [{ expression: 'false' }] }, {}), { decisions: [], auditAnnotations: [] });
+  const r = await run({ matchConditions: [{ name: 'm', expression: 'object.nope' }], validations: [{ expression: 'false' }] }, {});
+  assert.match(r.decisions[0]!.message!, /^expression 'object.nope' resulted in error: no such key: nope$/);
+});
+
+test('audit annotations: strings published trimmed, empty excluded, other types an error', async () => {
+  const r = await run(
+    { validations: [{ expression: 'true' }], auditAnnotations: [{ key: 'a', valueExpression: "' v '" }, { key: 'b', valueExpression: "''" }, { key: 'c', valueExpression: '1' }] },
+    {},
+  );
+  assert.deepEqual(r.auditAnnotations, [
+    { key: 'a', action: 'publish', value: 'v' },
+    { key: 'b', action: 'exclude' },
+    { key: 'c', action: 'error', error: "valueExpression '1' resulted in unsupported return type: int. Return type must be either string or null." },
+  ]);
+});
