@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import { runSqliteBaseline, type SqliteBaseline } from './baseline-sqlite.ts';
 import { benchRbac } from '../src/authz/rbac/bench.ts';
 import { benchPodSecurity } from '../src/admission/pod-security/bench.ts';
+import { benchAdmissionPolicy } from '../src/admission/cel/bench.ts';
 import { benchAdmission } from './admission.ts';
 import { benchAuthn } from './authn.ts';
 import { parseScenarios, runShapes, type ShapeResults } from './scenarios.ts';
@@ -221,6 +222,8 @@ async function main(): Promise<void> {
     const rbac = await benchRbac({ print: false });
     progress('admission: Pod Security Standards at restricted:latest');
     const podSecurity = benchPodSecurity();
+    progress('admission: ValidatingAdmissionPolicy expressions, compile time, 100 bindings on one request');
+    const admissionPolicy = await benchAdmissionPolicy();
     progress('admission: the default chain on a typical pod, and quota charging under 50 writers');
     const chain = await benchAdmission();
     progress('authentication: cost per method');
@@ -248,7 +251,7 @@ async function main(): Promise<void> {
         ratio: { indexVsCasbinP50: rbac.casbin.p50Us > 0 ? Math.round(rbac.casbin.p50Us / Math.max(rbac.index.p50Us, 0.001)) : null },
         target: { p99Under5us: rbac.index.p99Us <= 5 },
       },
-      admission: { podSecurity, podSecurityTarget: { p99Under20us: podSecurity.every((r) => r.p99Ns <= 20_000) }, chain },
+      admission: { podSecurity, podSecurityTarget: { p99Under20us: podSecurity.every((r) => r.p99Ns <= 20_000) }, chain, admissionPolicy },
       authentication: authn,
       networkPolicy,
       imageVerification,
