@@ -8,9 +8,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { buildImage } from '../src/image-policy/oci/build.ts';
-import { generateSigningKeyPair, signImage } from '../src/image-policy/oci/cosign-sign.ts';
+import { generateSigningKeyPair, loadPrivateKey } from '../src/image-policy/oci/cosign-keys.ts';
+import { signImage } from '../src/image-policy/oci/cosign-sign.ts';
 import { pushLayout } from '../src/image-policy/oci/push-layout.ts';
 import { parseDockerRef } from '../src/image-policy/reference.ts';
 import { RegistryClient } from '../src/image-policy/registry/client.ts';
@@ -33,8 +34,8 @@ export async function benchImageVerify(iterations = 300, warmup = 30): Promise<I
     await buildImage({ contextDir: join(work, 'rootfs'), outputDir: join(work, 'layout'), entrypoint: ['/app'] });
     const ref = parseDockerRef(`${reg.host}/bench/app:v1`);
     await pushLayout(new RegistryPusher(client.transport), join(work, 'layout'), ref);
-    const pair = generateSigningKeyPair();
-    await signImage(client, new RegistryPusher(client.transport), ref, createPrivateKey(pair.privateKeyPem));
+    const pair = generateSigningKeyPair('');
+    await signImage(client, new RegistryPusher(client.transport), ref, loadPrivateKey(pair.privateKeyPem, ''));
     const keys = [createPublicKey(pair.publicKeyPem)];
     for (let i = 0; i < warmup; i++) await verifyCosignKey(client, ref, keys);
     const samples: number[] = [];

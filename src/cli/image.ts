@@ -7,7 +7,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ImagePolicyError } from '../image-policy/errors.ts';
 import { buildImage, type ImageConfigOptions } from '../image-policy/oci/build.ts';
-import { generateSigningKeyPair, loadPrivateKey, signImage } from '../image-policy/oci/cosign-sign.ts';
+import { generateSigningKeyPair, loadPrivateKey } from '../image-policy/oci/cosign-keys.ts';
+import { signImage } from '../image-policy/oci/cosign-sign.ts';
 import { pushLayout } from '../image-policy/oci/push-layout.ts';
 import { parseDockerRef, referenceString, type ImageReference } from '../image-policy/reference.ts';
 import { RegistryClient } from '../image-policy/registry/client.ts';
@@ -25,9 +26,11 @@ export const IMAGE_USAGE = `usage: portcullis image <command>
   push LAYOUT REF | push --from-dir DIR REF [build flags]
         upload an OCI layout's image (or a directory built on the fly) to a registry
   keygen [--output-key-prefix cosign]
-        an ECDSA P-256 key pair: PREFIX.key (PKCS#8 PEM, unencrypted) and PREFIX.pub
+        an ECDSA P-256 key pair as cosign generate-key-pair: PREFIX.key encrypted with
+        $COSIGN_PASSWORD (cosign's format) and PREFIX.pub
   sign REF --key FILE [--annotation K=V]...
-        cosign's legacy signature (tag sha256-<hex>.sig) of the image REF names
+        cosign's legacy signature (tag sha256-<hex>.sig) of the image REF names; FILE is a cosign
+        key ($COSIGN_PASSWORD) or plain PEM (ECDSA, RSA, Ed25519)
   verify REF --key FILE...
         check REF's cosign signatures with public keys, printing each check
 
@@ -123,11 +126,18 @@ async function push(argv: string[], out: Out): Promise<number> {
   }
 }
 
+/** The key password, from COSIGN_PASSWORD as cosign reads it (an empty password is allowed). */
+function password(required: boolean): string {
+  const p = process.env['COSIGN_PASSWORD'];
+  if (p === undefined && required) throw new Error('set COSIGN_PASSWORD to the password of the private key (it may be empty)');
+  return p ?? '';
+}
+
 function keygen(argv: string[], out: Out): number {
   const args = parseCommand(argv, { name: 'image keygen', flags: ['output-key-prefix'] });
   const prefix = flag(args, 'output-key-prefix', 'cosign');
   for (const f of [`${prefix}.key`, `${prefix}.pub`]) if (existsSync(f)) throw new Error(`${f} exists; not overwriting a key`);
-  const pair = generateSigningKeyPair();
+  const pair = generateSigningKeyPair(password(true));
   writeFileSync(`${prefix}.key`, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
   writeFileSync(`${prefix}.pub`, pair.publicKeyPem, { mode: 0o644, flag: 'wx' });
   out(`Private key written to ${prefix}.key\nPublic key written to ${prefix}.pub\n`);
@@ -146,7 +156,7 @@ async function sign(argv: string[], out: Out): Promise<number> {
     if (eq <= 0) throw new Error(`--annotation ${JSON.stringify(a)}: want KEY=VALUE`);
     annotations[a.slice(0, eq)] = a.slice(eq + 1);
   }
-  const key = loadPrivateKey(readFileSync(keyFile, 'utf8'));
+  const key = loadPrivateKey(readFileSync(keyFile, 'utf8'), process.env['COSIGN_PASSWORD']);
   const client = registryClient(args, ref);
   try {
     const r = await signImage(client, new RegistryPusher(client.transport), ref, key, annotations);

@@ -43,10 +43,13 @@ describe('portcullis image and cosign key verification with docker-registry', { 
   }
 
   before(async () => {
+    // keygen encrypts and sign decrypts with cosign's password variable.
+    process.env['COSIGN_PASSWORD'] = 'test password';
     reg = await startRegistry();
     work = mkdtempSync(join(tmpdir(), 'portcullis-cosign-'));
     await cli('keygen', '--output-key-prefix', join(work, 'cosign'));
     await cli('keygen', '--output-key-prefix', join(work, 'other'));
+    assert.match(readFileSync(join(work, 'cosign.key'), 'utf8'), /^-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----/);
     keys = loadPublicKeys([readFileSync(join(work, 'cosign.pub'), 'utf8')]);
     otherKeys = loadPublicKeys([readFileSync(join(work, 'other.pub'), 'utf8')]);
     client = new RegistryClient();

@@ -3,7 +3,7 @@
  * The image is pinned to its digest first (a tag is resolved once); the signature image at
  * `sha256-<hex>.sig` gains one layer per signature, as cosign appends rather than replaces.
  */
-import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import { isImagePolicyError } from '../errors.ts';
 import type { ImageReference } from '../reference.ts';
 import type { RegistryClient } from '../registry/client.ts';
@@ -26,26 +26,6 @@ export function signPayload(key: KeyObject, payload: Buffer): Buffer {
   if (type === 'ed25519') return sign(null, payload, key);
   if (type === 'ec' || type === 'rsa') return sign('sha256', payload, key);
   throw new Error(`unsupported signing key type ${JSON.stringify(type)} (ECDSA, RSA or Ed25519)`);
-}
-
-/**
- * `portcullis image keygen`: an ECDSA P-256 pair as cosign generates (SPKI "PUBLIC KEY" PEM, which
- * cosign verify --key reads); the private key is unencrypted PKCS#8 PEM, not cosign's
- * scrypt/secretbox-encrypted form.
- */
-export function generateSigningKeyPair(): { privateKeyPem: string; publicKeyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return {
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-}
-
-export function loadPrivateKey(pem: string): KeyObject {
-  if (pem.includes('ENCRYPTED SIGSTORE PRIVATE KEY') || pem.includes('ENCRYPTED COSIGN PRIVATE KEY')) {
-    throw new Error('cosign-encrypted private keys are not read yet: export the key as unencrypted PKCS#8 PEM');
-  }
-  return createPrivateKey(pem);
 }
 
 /** go-containerregistry's config for the layers of an image built on empty.Image. */
