@@ -32,6 +32,7 @@ import { newAgent, send, type LoadResult } from './load.ts';
 import { namespaceBody } from './shapes.ts';
 import { runScale, type ScaleResult } from './scale.ts';
 import { benchNetpol } from './netpol.ts';
+import { benchContainerStart } from './container-start.ts';
 import { benchImageVerify } from './image-verify.ts';
 import { benchNotaryVerify } from './notary-verify.ts';
 
@@ -230,6 +231,8 @@ async function main(): Promise<void> {
     const authn = await benchAuthn();
     progress('network policy: model + nftables programming, 200x200 change latency and growth to 1,000x1,000');
     const networkPolicy = await benchNetpol().catch((err: unknown) => ({ error: errorText(err) }));
+    progress('node agent: container start latency on runc (image present), against bare runc run');
+    const containerStart = await benchContainerStart().catch((err: unknown) => ({ error: errorText(err) }));
     progress('image verification: uncached cosign key verification against a local docker-registry');
     const imageVerification = await benchImageVerify().catch((err: unknown) => ({ error: errorText(err) }));
     progress('image verification: Notary (docker content trust) with cached metadata, against notary-server');
@@ -256,6 +259,7 @@ async function main(): Promise<void> {
       networkPolicy,
       imageVerification,
       notaryVerification,
+      containerStart,
       scale,
       ratios,
       targets,

@@ -69,7 +69,7 @@ export async function waitStarted(dir: string, timeoutMs: number): Promise<'runn
     if (await exists(join(dir, 'pid'))) return 'running';
     if (await exists(join(dir, 'exit'))) return (await exists(join(dir, 'pid'))) ? 'running' : 'exited';
     await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 50);
+    delay = Math.min(delay * 2, 10);
   }
   return 'timeout';
 }
