@@ -35,7 +35,7 @@ export function ecdsaSigner(): Signer {
 }
 
 /** An rsa-x509 root key: a self-signed leaf certificate (not a CA) with CN = the GUN, signing RSA-PSS. */
-export function rsaRootSigner(gun: string, now: Date, validityDays = 3650): Signer & { privateKey: KeyObject; certPem: string } {
+export function rsaRootSigner(gun: string, now: Date, validityDays = 3650, certDigest: 'sha256' | 'sha1' = 'sha256'): Signer & { privateKey: KeyObject; certPem: string } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const fk = forge.pki.privateKeyFromPem(pem);
@@ -43,7 +43,7 @@ export function rsaRootSigner(gun: string, now: Date, validityDays = 3650): Sign
   const cert = newCertificate({ publicKey: forge.pki.setRsaPublicKey(fk.n, fk.e), subject, now, validityDays });
   cert.setIssuer(subject);
   cert.setExtensions([{ name: 'basicConstraints', critical: true, cA: false }, { name: 'keyUsage', critical: true, digitalSignature: true }]);
-  cert.sign(fk, forge.md.sha256.create());
+  cert.sign(fk, certDigest === 'sha1' ? forge.md.sha1.create() : forge.md.sha256.create());
   const certPem = forge.pki.certificateToPem(cert);
   const s = signer('rsa-x509', Buffer.from(certPem).toString('base64'), 'rsapss', (m) =>
     sign('sha256', m, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),

@@ -18,6 +18,8 @@ import { pinMatches, type CompiledPin } from './trust-pin.ts';
 import type { TufKey } from './tuf-key.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** sha1WithRSAEncryption, dsa-with-sha1, ecdsa-with-SHA1 */
+const SHA1_SIGNATURES = new Set(['1.2.840.113549.1.1.5', '1.2.840.10040.4.3', '1.2.840.10045.4.1']);
 
 export interface RootCheck {
   gun: string;
@@ -91,6 +93,9 @@ function rootLeafKeys(root: Root, gun: string, now: number, checkExpiry: boolean
     if (leaves.length !== 1 || key.certs[0]!.ca) continue;
     const leaf = key.certs[0]!;
     if (!cnMatchesGun(commonName(leaf), gun)) continue;
+    // utils.ValidateCertificate: no SHA-1 signed certificates. (Node before 24.9 has no
+    // signatureAlgorithmOid; there the check cannot be made.)
+    if (SHA1_SIGNATURES.has((leaf.signatureAlgorithmOid as string | undefined) ?? '')) continue;
     const bits = leaf.publicKey.asymmetricKeyDetails?.modulusLength;
     if (bits !== undefined && bits < 2048) continue;
     if (Date.parse(leaf.validFrom) > Date.parse(leaf.validTo)) continue;

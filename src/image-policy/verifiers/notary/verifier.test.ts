@@ -92,6 +92,19 @@ describe('NotaryVerifier', () => {
     await rejectsWith(v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin: { keyIds: [foreign.id] } }), 'UNTRUSTED_KEY', /valid certificate/);
   });
 
+  test('a root certificate that expires while its root is cached is METADATA_EXPIRED at the next update; a SHA-1 signed one never counts', async () => {
+    let now = NOW;
+    const shortLived = rsaRootSigner(GUN, new Date(NOW), 2);
+    const { v } = setup(base({ rootSigners: [shortLived] }), () => now, { refreshIntervalMs: 1000 });
+    const p = { keyIds: [shortLived.id] };
+    await v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin: p });
+    now += 3 * 86400_000;
+    await rejectsWith(v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin: p }), 'METADATA_EXPIRED', /validity period/);
+    const sha1 = rsaRootSigner(GUN, new Date(NOW - 86400_000), 3650, 'sha1');
+    const old = setup(base({ rootSigners: [sha1] }));
+    await rejectsWith(old.v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin: { keyIds: [sha1.id] } }), 'UNTRUSTED_KEY', /no root key is a valid certificate/);
+  });
+
   test('older timestamp, snapshot or targets served after newer ones is ROLLBACK', async () => {
     let now = NOW;
     const newer = buildRepo(base({ versions: { timestamp: 5, snapshot: 5, targets: 5 } })).files;
