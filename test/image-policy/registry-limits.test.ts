@@ -118,6 +118,14 @@ describe('registry client limits', () => {
       // Another pod's credentials are another lookup.
       await Promise.all([client.resolve(ref), client.resolve(ref, { keyring: new CredentialKeyring() })]);
       assert.equal(requests, 3);
+      // A caller that gives up stops its own wait, not the shared fetch.
+      const quitter = new AbortController();
+      const quitting = client.resolve(ref, { signal: quitter.signal });
+      const staying = client.resolve(ref);
+      quitter.abort(new Error('pod deleted'));
+      await assert.rejects(quitting, (err) => code('REGISTRY_UNAVAILABLE')(err) && /cancelled: pod deleted/.test((err as Error).message));
+      assert.equal((await staying).digest, MANIFEST_DIGEST);
+      assert.equal(requests, 4);
     } finally {
       client.close();
       await close(server);

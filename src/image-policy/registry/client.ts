@@ -83,10 +83,15 @@ export class RegistryClient {
   }
 
   /** Identical lookups (same call, same credentials) in flight share one execution. */
+  /**
+   * Identical lookups in flight share one execution, which runs under its own deadline only: one
+   * caller giving up (its signal) stops its own wait, not the fetch the others wait for.
+   */
   private shared<T>(key: string, o: LookupOptions, fn: () => Promise<T>): Promise<T> {
     // Keyrings are compared by identity: two pods' secrets never share a fetch.
     const who = o.keyring ? keyringId(o.keyring) : 'default';
-    return this.flights.do(`${key}|${who}`, fn) as Promise<T>;
+    const flight = this.flights.do(`${key}|${who}`, fn) as Promise<T>;
+    return o.signal ? abandonable(flight, o.signal) : flight;
   }
 
   private async manifestCall(ref: ImageReference, method: 'GET' | 'HEAD', signal: AbortSignal, o: LookupOptions): Promise<HttpResponse> {
@@ -102,7 +107,7 @@ export class RegistryClient {
   /** Tag (or digest) to the descriptor of what it names; HEAD first, as containerd's resolver. */
   resolve(ref: ImageReference, o: LookupOptions = {}): Promise<Descriptor> {
     return this.shared(`resolve|${referenceString(ref)}`, o, () =>
-      withDeadline(this.deadlineMs, o.signal, async (signal) => {
+      withDeadline(this.deadlineMs, undefined, async (signal) => {
         if (ref.digest === undefined) {
           const res = await this.manifestCall(ref, 'HEAD', signal, o);
           res.body.resume();
@@ -121,7 +126,7 @@ export class RegistryClient {
 
   /** The manifest or index a reference names, verified against its digest. */
   getManifest(ref: ImageReference, o: LookupOptions = {}): Promise<FetchedManifest> {
-    return this.shared(`manifest|${referenceString(ref)}`, o, () => withDeadline(this.deadlineMs, o.signal, (signal) => this.fetchManifest(ref, signal, o)));
+    return this.shared(`manifest|${referenceString(ref)}`, o, () => withDeadline(this.deadlineMs, undefined, (signal) => this.fetchManifest(ref, signal, o)));
   }
 
   private async fetchManifest(ref: ImageReference, signal: AbortSignal, o: LookupOptions): Promise<FetchedManifest> {
@@ -169,7 +174,7 @@ export class RegistryClient {
   /** A small blob (a config, a signature payload) read whole, capped and verified. */
   getBlob(ref: ImageReference, desc: Pick<Descriptor, 'digest'> & { size?: number }, o: LookupOptions = {}): Promise<Buffer> {
     return this.shared(`blob|${repoOf(ref)}|${desc.digest}`, o, () =>
-      withDeadline(this.deadlineMs, o.signal, async (signal) => {
+      withDeadline(this.deadlineMs, undefined, async (signal) => {
         const what = `${repoOf(ref)}@${desc.digest}`;
         const cap = Math.min(desc.size ?? this.maxBlobBytes, this.maxBlobBytes);
         if (desc.size !== undefined && desc.size > this.maxBlobBytes) throw new ImagePolicyError('OVERSIZE', `${what}: ${desc.size} bytes exceeds the limit of ${this.maxBlobBytes} bytes`);
@@ -223,7 +228,7 @@ export class RegistryClient {
    */
   referrers(ref: ImageReference, subject: string, artifactType?: string, o: LookupOptions = {}): Promise<Descriptor[]> {
     return this.shared(`referrers|${repoOf(ref)}|${subject}|${artifactType ?? ''}`, o, () =>
-      withDeadline(this.deadlineMs, o.signal, async (signal) => {
+      withDeadline(this.deadlineMs, undefined, async (signal) => {
         const q = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
         const res = await this.transport.call({ domain: ref.domain, repo: ref.path, actions: ['pull'], method: 'GET', path: `/v2/${ref.path}/referrers/${subject}${q}`, headers: { accept: OCI_INDEX }, signal, keyring: o.keyring });
         let index: ImageIndex | undefined;
@@ -259,6 +264,16 @@ export function selectPlatform(index: ImageIndex, p: Platform): Descriptor | und
   const candidates = (index.manifests ?? []).filter((d) => d.platform?.os === p.os && d.platform.architecture === p.architecture);
   if (p.variant) return candidates.find((d) => d.platform?.variant === p.variant) ?? candidates.find((d) => !d.platform?.variant);
   return candidates[0];
+}
+
+function abandonable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  const cancelled = () => new ImagePolicyError('REGISTRY_UNAVAILABLE', `lookup cancelled: ${String((signal.reason as Error | undefined)?.message ?? signal.reason)}`);
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function rethrowUnavailable(what: string): (err: unknown) => never {

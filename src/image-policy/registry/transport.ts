@@ -195,7 +195,8 @@ export class RegistryTransport {
     if (res.status !== 401) return { res, authorization };
     const challenge = parseChallenge(headerValue(res.headers['www-authenticate']));
     // A challenge we cannot answer leaves the 401 to the caller.
-    const answerable = (challenge?.scheme === 'basic' && cred !== undefined) || challenge?.scheme === 'bearer';
+    // Basic credentials already refused are not sent again.
+    const answerable = (challenge?.scheme === 'basic' && cred !== undefined && authorization !== basic(cred)) || challenge?.scheme === 'bearer';
     if (!challenge || !answerable) return { res, authorization };
     discard(res);
     if (challenge.scheme === 'basic') {
