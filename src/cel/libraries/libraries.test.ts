@@ -86,3 +86,27 @@ test('semver', () => {
   assert.equal(ev("isSemver('1.2')"), false);
   throws("semver('v1')", /could not parse semver/);
 });
+
+test('format: named formats validate to optional.none() or the list of errors', () => {
+  assert.equal(ev("format.dns1123Label().validate('my-name').hasValue()"), false);
+  assert.deepEqual(ev("format.dns1123Label().validate('My_Name').value()"), ["a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"]);
+  assert.equal(ev("format.dns1123LabelPrefix().validate('prefix-').hasValue()"), false);
+  assert.equal(ev("format.named('uuid').value().validate('123e4567-e89b-12d3-a456-426614174000').hasValue()"), false);
+  assert.deepEqual(ev("format.named('datetime').value().validate('now').value()"), ['invalid datetime']);
+  assert.equal(ev("format.named('nope').hasValue()"), false);
+  assert.deepEqual(ev("format.uri().validate('not a uri').value()"), ['parse "not a uri": invalid URI for request']);
+  assert.equal(ev("format.qualifiedName().validate('example.com/name').hasValue()"), false);
+});
+
+test('strings extension: charAt, replace, reverse, quote, format', () => {
+  assert.equal(ev("'héllo'.charAt(1)"), 'é');
+  assert.equal(ev("'abc'.charAt(3)"), '');
+  throws("'abc'.charAt(4)", /index out of range: 4/);
+  assert.equal(ev("'a-b-c'.replace('-', '+')"), 'a+b+c');
+  assert.equal(ev("'a-b-c'.replace('-', '+', 1)"), 'a+b-c');
+  assert.equal(ev("'abc'.reverse()"), 'cba');
+  assert.equal(ev('strings.quote(s)', { s: 'say "hi"\n' }), '"say \\"hi\\"\\n"');
+  assert.equal(ev("'%s has %d items (%.2f%%)'.format(['cart', 3, 12.5])"), 'cart has 3 items (12.50%)');
+  assert.equal(ev("'%x %o %b'.format([255, 8, 5])"), 'ff 10 101');
+  throws("'%d'.format(['x'])", /decimal clause can only be used on integers/);
+});

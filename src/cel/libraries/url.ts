@@ -37,9 +37,14 @@ function parse(s: string): CelURL | undefined {
   return new CelURL({ scheme: scheme!, host: port ? `${rawHost}:${port}` : rawHost, hostname, port, path, query });
 }
 
+/** Go's url.ParseRequestURI error for a string that is not a URL, or undefined. */
+export function celUrlError(s: string): string | undefined {
+  return parse(s) ? undefined : `parse "${s}": invalid URI for request`;
+}
+
 function url(s: string): CelURL {
   const u = parse(s);
-  if (!u) throw new Error(`URL parse error during conversion from string: parse "${s}": invalid URI for request`);
+  if (!u) throw new Error(`URL parse error during conversion from string: ${celUrlError(s)}`);
   return u;
 }
 
