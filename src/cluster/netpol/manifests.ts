@@ -76,11 +76,10 @@ export function snapshotFromObjects(objects: readonly Json[]): Snapshot {
     if (kind === 'Namespace') {
       namespaces.set(name, { name, labels: { ...((meta.labels as Record<string, string>) ?? {}), 'kubernetes.io/metadata.name': name } });
     } else if (kind === 'Pod') {
-      const owner = ((meta.ownerReferences as Json[] | undefined) ?? []).find((r) => r.controller === true && r.kind !== 'Node');
-      addPod(pods, seen, ns, name, meta.labels, o.spec as Json, owner ? { kind: String(owner.kind ?? '') || 'Pod', name: String(owner.name) } : { kind: 'Pod', name }, podIPs(o));
+      addPod(pods, seen, podInfoFromObject(o));
     } else if (kind in WORKLOADS) {
       const tmpl = WORKLOADS[kind]!((o.spec ?? {}) as Json) ?? {};
-      addPod(pods, seen, ns, `${name}-1`, (tmpl.metadata as Json | undefined)?.labels, tmpl.spec as Json, { kind, name }, []);
+      addPod(pods, seen, podInfo(ns, `${name}-1`, (tmpl.metadata as Json | undefined)?.labels, tmpl.spec as Json, { kind, name }, []));
     } else if (kind === 'NetworkPolicy') {
       networkPolicies.push({ ...o, metadata: { ...meta, namespace: ns } });
     } else if (kind === 'AdminNetworkPolicy') {
@@ -93,6 +92,14 @@ export function snapshotFromObjects(objects: readonly Json[]): Snapshot {
   return { pods, namespaces, policies: { networkPolicies, adminNetworkPolicies, baselineAdminNetworkPolicy } };
 }
 
+/** A Pod object as the model sees it: labels, container ports, controlling owner, IPv4 addresses. */
+export function podInfoFromObject(o: Json): PodInfo {
+  const meta = (o.metadata ?? {}) as Json;
+  const name = String(meta.name ?? '');
+  const owner = ((meta.ownerReferences as Json[] | undefined) ?? []).find((r) => r.controller === true && r.kind !== 'Node');
+  return podInfo(String(meta.namespace || 'default'), name, meta.labels, o.spec as Json, owner ? { kind: String(owner.kind ?? '') || 'Pod', name: String(owner.name) } : { kind: 'Pod', name }, podIPs(o));
+}
+
 function podIPs(o: Json): string[] {
   const status = (o.status ?? {}) as Json;
   const ips = ((status.podIPs as Json[] | undefined) ?? []).map((p) => String(p.ip));
@@ -100,11 +107,14 @@ function podIPs(o: Json): string[] {
   return ips.filter((ip) => !ip.includes(':'));
 }
 
-function addPod(pods: PodInfo[], seen: Set<string>, namespace: string, name: string, labels: unknown, spec: Json | undefined, owner: PodInfo['owner'], ips: string[]): void {
-  const key = `${namespace}/${name}`;
-  if (seen.has(key)) return;
-  seen.add(key);
+function podInfo(namespace: string, name: string, labels: unknown, spec: Json | undefined, owner: PodInfo['owner'], ips: string[]): PodInfo {
   const ports: ContainerPort[] = [];
   for (const c of ((spec?.containers as Json[] | undefined) ?? [])) for (const p of ((c.ports as Json[] | undefined) ?? [])) ports.push({ name: p.name as string | undefined, containerPort: Number(p.containerPort), protocol: p.protocol as string | undefined });
-  pods.push({ key, namespace, name, labels: { ...((labels as Record<string, string>) ?? {}) }, ports, owner, ips });
+  return { key: `${namespace}/${name}`, namespace, name, labels: { ...((labels as Record<string, string>) ?? {}) }, ports, owner, ips };
+}
+
+function addPod(pods: PodInfo[], seen: Set<string>, pod: PodInfo): void {
+  if (seen.has(pod.key)) return;
+  seen.add(pod.key);
+  pods.push(pod);
 }
