@@ -14,6 +14,8 @@
  * The scale scenario (scale.ts; BENCH_SCENARIOS=scale, alone or with others; part of the default
  * run): 500 simulated nodes and 10,000 pods, or 5,000 / 150,000 with BENCH_SCALE=full; sizes
  * BENCH_SCALE_NODES / BENCH_SCALE_PODS, create concurrency BENCH_SCALE_CONCURRENCY (100).
+ * The audit scenario (audit.ts; BENCH_SCENARIOS=audit, alone; part of the default run): create
+ * throughput without audit, with a Metadata policy and with a RequestResponse policy for everything.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
@@ -31,6 +33,7 @@ import { runWatchFanout, type FanoutResult } from './watch-fanout.ts';
 import { newAgent, send, type LoadResult } from './load.ts';
 import { namespaceBody } from './shapes.ts';
 import { runScale, type ScaleResult } from './scale.ts';
+import { runAuditBench } from './audit.ts';
 import { benchNetpol } from './netpol.ts';
 import { benchContainerStart } from './container-start.ts';
 import { benchImageVerify } from './image-verify.ts';
@@ -48,7 +51,8 @@ const SCENARIO_NAMES = (env.BENCH_SCENARIOS ?? '').split(',').map((n) => n.trim(
 /** 'scale' is not a load shape of scenarios.ts: taken out here, run by scale.ts. */
 const SCALE_SELECTED = !env.BENCH_SCENARIOS || SCENARIO_NAMES.includes('scale');
 const ONLY_SCALE = SCENARIO_NAMES.length > 0 && SCENARIO_NAMES.every((n) => n === 'scale');
-const SCENARIOS = ONLY_SCALE ? undefined : parseScenarios(SCENARIO_NAMES.filter((n) => n !== 'scale').join(','));
+const ONLY_AUDIT = SCENARIO_NAMES.length > 0 && SCENARIO_NAMES.every((n) => n === 'audit');
+const SCENARIOS = ONLY_SCALE || ONLY_AUDIT ? undefined : parseScenarios(SCENARIO_NAMES.filter((n) => n !== 'scale').join(','));
 const SCALE_FULL = env.BENCH_SCALE === 'full';
 const SCALE = {
   nodes: num('BENCH_SCALE_NODES', SCALE_FULL ? 5_000 : 500),
@@ -167,6 +171,11 @@ async function main(): Promise<void> {
   watchdog.unref();
   const started = Date.now();
   try {
+    if (ONLY_AUDIT) {
+      const audit = await runAuditBench(tmp, { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress });
+      process.stdout.write(JSON.stringify({ settings: { connections: CONNECTIONS, durationMs: DURATION_MS, scenarios: ['audit'] }, audit }, null, 2) + '\n');
+      return;
+    }
     if (ONLY_SCALE) {
       const scale = await measureScale(join(tmp, 'scale'));
       process.stdout.write(JSON.stringify({ settings: { scenarios: ['scale'], scale: SCALE }, scale }, null, 2) + '\n');
@@ -237,6 +246,7 @@ async function main(): Promise<void> {
     const imageVerification = await benchImageVerify().catch((err: unknown) => ({ error: errorText(err) }));
     progress('image verification: Notary (docker content trust) with cached metadata, against notary-server');
     const notaryVerification = await benchNotaryVerify().catch((err: unknown) => ({ error: errorText(err) }));
+    const audit = await runAuditBench(tmp, { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress }).catch((err: unknown) => ({ error: errorText(err) }));
     const scale = await measureScale(join(tmp, 'scale'));
     const report = {
       machine: {
@@ -256,6 +266,7 @@ async function main(): Promise<void> {
       },
       admission: { podSecurity, podSecurityTarget: { p99Under20us: podSecurity.every((r) => r.p99Ns <= 20_000) }, chain, admissionPolicy },
       authentication: authn,
+      audit,
       networkPolicy,
       imageVerification,
       notaryVerification,

@@ -140,7 +140,7 @@ export class LogBackend implements AuditBackend {
     const now = this.#o.now();
     if (now - this.#lastDropLog > 10_000) {
       this.#lastDropLog = now;
-      this.#o.log?.error({ backend: 'log', dropped: this.#stats.dropped }, 'audit log backend queue full: events dropped');
+      this.#o.log?.error({ backend: 'log', dropped: this.#stats.dropped }, this.#closed ? 'audit log backend closed: events dropped' : 'audit log backend queue full: events dropped');
     }
   }
 

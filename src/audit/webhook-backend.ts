@@ -113,7 +113,7 @@ export class WebhookBackend implements AuditBackend {
     const now = this.#now();
     if (now - this.#lastDropLog > 10_000) {
       this.#lastDropLog = now;
-      this.#log?.error({ backend: 'webhook', dropped: this.#stats.dropped }, 'audit webhook buffer full: events dropped');
+      this.#log?.error({ backend: 'webhook', dropped: this.#stats.dropped }, this.#closed ? 'audit webhook backend closed: events dropped' : 'audit webhook buffer full: events dropped');
     }
   }
 
