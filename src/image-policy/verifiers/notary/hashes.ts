@@ -18,7 +18,11 @@ export function checkFileMeta(bytes: Buffer, meta: FileMeta, what: string): void
   }
 }
 
-export function sameHash(bytes: Buffer, meta: FileMeta | undefined): boolean {
-  if (!meta?.sha256) return false;
-  return createHash('sha256').update(bytes).digest().equals(meta.sha256);
+/** Whether the bytes carry every hash listed (at least one): data.CheckHashes without the length. */
+export function hashesMatch(bytes: Buffer, meta: FileMeta | undefined): boolean {
+  if (!meta || (!meta.sha256 && !meta.sha512)) return false;
+  for (const [alg, want] of [['sha256', meta.sha256], ['sha512', meta.sha512]] as const) {
+    if (want && !timingSafeEqual(createHash(alg).update(bytes).digest(), want)) return false;
+  }
+  return true;
 }

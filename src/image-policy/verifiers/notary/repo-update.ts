@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ImagePolicyError } from '../../errors.ts';
-import { checkFileMeta, sameHash } from './hashes.ts';
+import { checkFileMeta, hashesMatch } from './hashes.ts';
 import { parseEnvelope, parseSnapshot, parseTargets, parseTimestamp, type Common, type Delegation, type FileMeta, type Root, type Snapshot, type Targets, type Timestamp } from './metadata.ts';
 import { verifyRoot } from './root.ts';
 import { verifyThreshold, type RoleKeys } from './signatures.ts';
@@ -65,7 +65,7 @@ export async function updateRepo(c: UpdateContext): Promise<VerifiedRepo> {
   const { rootBytes, root } = await updateRoot(c);
   const timestamp = await loadTimestamp(c, root);
   const snapshot = await loadSnapshot(c, root, timestamp);
-  if (!sameHash(rootBytes, snapshot.meta.get('root'))) {
+  if (!hashesMatch(rootBytes, snapshot.meta.get('root'))) {
     throw new ImagePolicyError('SIGNATURE_INVALID', `root of ${c.gun} is not the root the snapshot lists`);
   }
   const { roles, invalid } = await loadAllTargets(c, root, snapshot);

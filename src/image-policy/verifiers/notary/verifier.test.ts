@@ -184,6 +184,10 @@ describe('NotaryVerifier', () => {
   test('metadata larger than the limit is OVERSIZE; a server that never answers is REGISTRY_UNAVAILABLE within the deadline', async () => {
     const big = setup(base({ targets: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`t${i}`, `c${i}`])) }), () => NOW, { maxMetadataBytes: 20_000 });
     await rejectsWith(big.v.verify({ server: SERVER, gun: GUN, tag: 't1', digest: digest('c1'), pin }), 'OVERSIZE', /targets/);
+    // Each file within its limit, all of them together over the update's budget.
+    const roles = Array.from({ length: 6 }, (_, i) => ({ name: `targets/r${i}`, signers: [keys.targetsKey], threshold: 1, paths: [''], targets: Object.fromEntries(Array.from({ length: 10 }, (_, j) => [`t${j}`, `r${i}-${j}`])) }));
+    const many = setup(base({ delegations: roles }), () => NOW, { maxUpdateBytes: 12_000 });
+    await rejectsWith(many.v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin }), 'OVERSIZE');
     const slow = setup(base(), () => NOW, { deadlineMs: 50 });
     slow.fake.hang = true;
     await rejectsWith(slow.v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin }), 'REGISTRY_UNAVAILABLE', /within 50 ms|deadline/);

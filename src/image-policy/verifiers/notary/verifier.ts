@@ -29,6 +29,8 @@ export interface NotaryVerifierOptions {
   refreshIntervalMs?: number;
   maxRepositories?: number;
   maxMetadataBytes?: number;
+  /** Bytes one update may fetch in all (root chain, delegations and all): 32 MiB by default. */
+  maxUpdateBytes?: number;
   maxDelegations?: number;
   /** Roles searched in order (default targets/releases, then targets). */
   rolePriority?: readonly string[];
@@ -71,6 +73,7 @@ export class NotaryVerifier {
   readonly #refreshMs: number;
   readonly #maxRepos: number;
   readonly #maxBytes: number;
+  readonly #maxUpdateBytes: number;
   readonly #maxDelegations: number;
   readonly #priority: readonly string[];
   readonly #repos = new Map<string, Entry>();
@@ -86,6 +89,7 @@ export class NotaryVerifier {
     if (!(this.#refreshMs >= 0)) throw new Error('refreshIntervalMs must not be negative');
     this.#maxRepos = positive(o.maxRepositories ?? 1024, 'maxRepositories');
     this.#maxBytes = positive(o.maxMetadataBytes ?? 8 << 20, 'maxMetadataBytes');
+    this.#maxUpdateBytes = positive(o.maxUpdateBytes ?? 32 << 20, 'maxUpdateBytes');
     this.#maxDelegations = positive(o.maxDelegations ?? 64, 'maxDelegations');
     this.#priority = o.rolePriority ?? DEFAULT_ROLE_PRIORITY;
   }
@@ -124,8 +128,13 @@ export class NotaryVerifier {
     const timer = setTimeout(() => abort.abort(), this.#deadlineMs);
     const versionsKey = `${gun}\n${pin.fingerprint}`;
     try {
+      // Each file is capped by its own limit and all of them by what is left of the update's budget,
+      // so many delegations of signed-but-huge lengths cannot add up to a memory problem.
+      let budget = this.#maxUpdateBytes;
       const fetch = async (name: string, maxBytes: number): Promise<Buffer | undefined> => {
-        const a = await this.#fetcher.get({ server, gun, name, maxBytes, signal: abort.signal });
+        if (budget <= 0) throw new ImagePolicyError('OVERSIZE', `notary metadata of ${gun} exceeds ${this.#maxUpdateBytes} bytes in all`);
+        const a = await this.#fetcher.get({ server, gun, name, maxBytes: Math.min(maxBytes, budget), signal: abort.signal });
+        budget -= a.body.length;
         if (a.status === 200) return a.body;
         if (a.status === 404) return undefined;
         throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `notary ${server.host}: HTTP ${a.status} for ${name}.json of ${gun}`);
