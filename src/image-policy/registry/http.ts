@@ -91,7 +91,12 @@ export async function readCapped(res: HttpResponse, cap: number, what: string, s
   return Buffer.concat(chunks, size);
 }
 
-/** Drops a body we do not need, without reading it (the connection is not reused). */
+/**
+ * Drops a body we do not need: a short one is drained so its kept-alive connection serves the
+ * next request; a long or unsized one is cut rather than read.
+ */
 export function discard(res: HttpResponse): void {
-  res.body.destroy();
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared <= 64 * 1024) res.body.resume();
+  else res.body.destroy();
 }
