@@ -241,3 +241,29 @@ spec:
   const listed = await runKubectl(33, kc, ['get', 'validatingadmissionpolicybindings']);
   assert.match(listed.stdout, /team-label-prod/);
 });
+
+test('authorizer: a check against the server authorizer as the requesting user', async () => {
+  const rbac = '/apis/rbac.authorization.k8s.io/v1/namespaces/dev';
+  const role = (name: string, resources: string[], verbs: string[]) =>
+    c.admin.post(`${rbac}/roles`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name }, rules: [{ apiGroups: [''], resources, verbs }] });
+  const bind = (name: string) =>
+    c.admin.post(`${rbac}/rolebindings`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob' }] });
+  assert.equal((await role('cm-writer', ['configmaps'], ['create'])).status, 201);
+  assert.equal((await bind('cm-writer')).status, 201);
+  await policy('secret-readers-only', {
+    matchConstraints: { resourceRules: rules(['configmaps']) },
+    matchConditions: [{ name: 'sensitive', expression: "has(object.metadata.labels) && object.metadata.labels.?sensitive.orValue('') == 'yes'" }],
+    validations: [{ expression: "authorizer.group('').resource('secrets').namespace(object.metadata.namespace).check('get').allowed()", message: 'only those who may read secrets may write sensitive config', reason: 'Forbidden' }],
+  });
+  await binding('secret-readers-only', { policyName: 'secret-readers-only', validationActions: ['Deny'] });
+  const bob = c.as('bob');
+  const create = () => bob.post('/api/v1/namespaces/dev/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bob-${++seq}`, namespace: 'dev', labels: { sensitive: 'yes' } } });
+  const denied = await eventually(create, (r) => r.status === 403);
+  assert.equal(denied.status, 403, denied.text);
+  assert.match(denied.body.message, /ValidatingAdmissionPolicy 'secret-readers-only' with binding 'secret-readers-only' denied request: only those who may read secrets may write sensitive config$/);
+  // The admin may read secrets: admitted.
+  assert.equal((await cm('dev', {}, { sensitive: 'yes' })()).status, 201);
+  assert.equal((await role('secret-reader', ['secrets'], ['get'])).status, 201);
+  assert.equal((await bind('secret-reader')).status, 201);
+  assert.equal((await eventually(create, (r) => r.status === 201)).status, 201);
+});

@@ -56,6 +56,9 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
     this.#deps = deps;
     this.#registry = registry;
     this.source = new PolicySource(deps, registry);
+    // Start watching now, as upstream starts its informers: policy status is written even before
+    // the first request that policies could select. A failure is retried by the first request.
+    this.source.ready().catch((err: unknown) => deps.log.warn({ err }, 'admission policies: first list failed; retrying on the next request'));
   }
 
   handles(a: AdmissionAttributes): boolean {
