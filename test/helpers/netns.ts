@@ -42,6 +42,70 @@ export interface TestHost {
   connect(host: string, port: number, timeoutMs?: number): Promise<boolean>;
 }
 
+/** A TCP prober process inside a network namespace (its processes are pushed onto `procs` for cleanup). */
+export function spawnProber(netns: string, name: string, ip: string, procs: ChildProcess[]): TestHost {
+  const proc = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', PROBER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  procs.push(proc);
+  const waiting = new Map<number, (ok: boolean) => void>();
+  createInterface({ input: proc.stdout! }).on('line', (l) => {
+    const m = JSON.parse(l) as { id: number; ok: boolean };
+    waiting.get(m.id)?.(m.ok);
+    waiting.delete(m.id);
+  });
+  let next = 0;
+  const ask = (msg: Record<string, unknown>): Promise<boolean> =>
+    new Promise((resolve) => {
+      const id = next++;
+      waiting.set(id, resolve);
+      proc.stdin!.write(JSON.stringify({ ...msg, id }) + '\n');
+    });
+  return {
+    name,
+    netns,
+    ip,
+    async listen(ports) {
+      await ask({ listen: ports });
+    },
+    connect(h, port, timeoutMs = 700) {
+      return ask({ host: h, port, timeoutMs });
+    },
+  };
+}
+
+/** Network namespaces made by a test, removed together (processes inside killed first). */
+export class Namespaces {
+  readonly suffix = randomBytes(3).toString('hex');
+  readonly procs: ChildProcess[] = [];
+  readonly #names: string[] = [];
+
+  add(prefix: string): string {
+    const name = `${prefix}-${this.suffix}`;
+    sh(['ip', 'netns', 'add', name]);
+    this.#names.push(name);
+    sh(['ip', 'netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up']);
+    return name;
+  }
+
+  exec(netns: string, args: string[]): string {
+    return sh(['ip', 'netns', 'exec', netns, ...args]);
+  }
+
+  prober(netns: string, name: string, ip: string): TestHost {
+    return spawnProber(netns, name, ip, this.procs);
+  }
+
+  destroy(): void {
+    for (const p of this.procs) p.kill('SIGKILL');
+    for (const ns of this.#names.reverse()) {
+      try {
+        sh(['ip', 'netns', 'del', ns]);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
 export class RoutedNode {
   readonly suffix = randomBytes(3).toString('hex');
   readonly node = `pcn-${this.suffix}`;
@@ -83,32 +147,7 @@ export class RoutedNode {
     inNs(['ip', 'route', 'add', 'default', 'via', '169.254.1.1', 'dev', 'eth0']);
     this.exec(['ip', 'link', 'set', hostSide, 'up']);
     this.exec(['ip', 'route', 'add', `${ip}/32`, 'dev', hostSide]);
-    const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', PROBER], { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.#procs.push(proc);
-    const waiting = new Map<number, (ok: boolean) => void>();
-    createInterface({ input: proc.stdout! }).on('line', (l) => {
-      const m = JSON.parse(l) as { id: number; ok: boolean };
-      waiting.get(m.id)?.(m.ok);
-      waiting.delete(m.id);
-    });
-    let next = 0;
-    const ask = (msg: Record<string, unknown>): Promise<boolean> =>
-      new Promise((resolve) => {
-        const id = next++;
-        waiting.set(id, resolve);
-        proc.stdin!.write(JSON.stringify({ ...msg, id }) + '\n');
-      });
-    const host: TestHost = {
-      name,
-      netns: ns,
-      ip,
-      async listen(ports) {
-        await ask({ listen: ports });
-      },
-      connect(h, port, timeoutMs = 700) {
-        return ask({ host: h, port, timeoutMs });
-      },
-    };
+    const host = spawnProber(ns, name, ip, this.#procs);
     this.hosts.push(host);
     return host;
   }

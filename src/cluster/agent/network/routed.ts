@@ -1,0 +1,84 @@
+/**
+ * The pod network of one node, routed (in the manner of Calico): each pod's network namespace gets
+ * one end of a veth pair as eth0 with its /32 address and a default route out of eth0; the node
+ * keeps the other end, a /32 route to the pod and proxy ARP on it. There is no bridge: every
+ * packet between pods, even on one node, is routed through the node's forward hook, where the
+ * NetworkPolicy table (src/cluster/netpol) sees it without br_netfilter.
+ */
+import { createHash } from 'node:crypto';
+import { PodAddressAllocator } from './ipam.ts';
+import type { Run } from './ip-command.ts';
+
+export interface PodNetRef {
+  uid: string;
+  namespace: string;
+  name: string;
+}
+
+export interface PodNetwork {
+  /** Gives the pod's network namespace (a path such as /proc/PID/ns/net) its address; idempotent. */
+  setUp(pod: PodNetRef, netnsPath: string): Promise<{ ips: string[] }>;
+  /** Removes the pod's interface and releases its address; idempotent. */
+  tearDown(pod: PodNetRef): Promise<void>;
+  addressOf(uid: string): string | undefined;
+}
+
+export function hostInterfaceName(uid: string): string {
+  // 15 characters at most (IFNAMSIZ).
+  return `pc${createHash('sha256').update(uid).digest('hex').slice(0, 11)}`;
+}
+
+export class RoutedPodNetwork implements PodNetwork {
+  readonly #run: Run;
+  readonly #ipam: PodAddressAllocator;
+
+  constructor(opts: { podCIDR: string; stateFile: string; run: Run }) {
+    this.#run = opts.run;
+    this.#ipam = new PodAddressAllocator(opts.podCIDR, opts.stateFile);
+  }
+
+  /** Node-wide settings the routed layout needs; once at start. */
+  async init(): Promise<void> {
+    await this.#run(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  }
+
+  async setUp(pod: PodNetRef, netnsPath: string): Promise<{ ips: string[] }> {
+    const ip = this.#ipam.allocate(pod.uid);
+    const host = hostInterfaceName(pod.uid);
+    const peer = `${host}p`.slice(0, 15);
+    const inPod = (args: string[]) => this.#run(['nsenter', `--net=${netnsPath}`, ...args]);
+    const exists = await this.#run(['ip', '-o', 'link', 'show', 'dev', host]).then(() => true, () => false);
+    if (!exists) {
+      await this.#run(['ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', peer]);
+      try {
+        await this.#run(['ip', 'link', 'set', peer, 'netns', netnsPath]);
+        await inPod(['ip', 'link', 'set', peer, 'name', 'eth0']);
+        await inPod(['ip', 'link', 'set', 'lo', 'up']);
+        await inPod(['ip', 'addr', 'add', `${ip}/32`, 'dev', 'eth0']);
+        await inPod(['ip', 'link', 'set', 'eth0', 'up']);
+        // Every destination is "on link": the node answers ARP for it by proxy.
+        await inPod(['ip', 'route', 'add', 'default', 'dev', 'eth0', 'scope', 'link']);
+        await this.#run(['sysctl', '-qw', `net.ipv4.conf.${host}.proxy_arp=1`]);
+        await this.#run(['ip', 'link', 'set', host, 'up']);
+      } catch (err) {
+        await this.#run(['ip', 'link', 'del', host]).catch(() => {});
+        throw err;
+      }
+    }
+    await this.#run(['ip', 'route', 'replace', `${ip}/32`, 'dev', host, 'scope', 'link']);
+    return { ips: [ip] };
+  }
+
+  async tearDown(pod: PodNetRef): Promise<void> {
+    const host = hostInterfaceName(pod.uid);
+    // Deleting one end removes the pair and, with it, the route.
+    await this.#run(['ip', 'link', 'del', host]).catch((err: Error) => {
+      if (!/Cannot find device|does not exist/.test(err.message)) throw err;
+    });
+    this.#ipam.release(pod.uid);
+  }
+
+  addressOf(uid: string): string | undefined {
+    return this.#ipam.addressOf(uid);
+  }
+}
