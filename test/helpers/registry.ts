@@ -85,6 +85,9 @@ export async function startRegistry(o: { tls?: boolean; username?: string; passw
     '  accesslog:',
     '    disabled: true',
     'storage:',
+    // As Debian's default config: blob descriptors cached in memory (contents are always read).
+    '  cache:',
+    '    blobdescriptor: inmemory',
     '  filesystem:',
     `    rootdirectory: ${storageDir}`,
     '  delete:',
