@@ -149,6 +149,21 @@ test("TokenReview's token is redacted at Request level", async () => {
   assert.equal(done.requestObject.spec.token, '<redacted>');
 });
 
+test("an admission denial's record carries the plugin's audit annotations and its Status", async () => {
+  const ns = await tc.admin.post('/api/v1/namespaces', { metadata: { name: 'pss-restricted', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+  assert.equal(ns.status, 201);
+  const pod = { metadata: { name: 'root' }, spec: { containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] } };
+  const res = await tc.admin.post('/api/v1/namespaces/pss-restricted/pods', pod);
+  assert.equal(res.status, 403);
+  const id = res.headers['audit-id'] as string;
+  const recs = await waitForRecords(logPath, (r) => byId(r, id).some((e) => e.stage === 'ResponseComplete'), 'the pod denial');
+  const done = byId(recs, id).find((e) => e.stage === 'ResponseComplete');
+  assert.equal(done.annotations['pod-security.kubernetes.io/enforce-policy'], 'restricted:latest');
+  assert.equal(done.annotations['authorization.k8s.io/decision'], 'allow');
+  assert.equal(done.responseStatus.code, 403);
+  assert.match(done.responseStatus.message, /violates PodSecurity "restricted:latest"/);
+});
+
 test('no credential anywhere in the log, and the whole log verifies with the cluster key', async () => {
   await tc.close();
   const text = readFileSync(logPath, 'utf8');
