@@ -3,6 +3,7 @@ import { runAudit } from './audit.ts';
 import { runKubeconfig } from './kubeconfig.ts';
 import { runWhoCan } from './who-can.ts';
 import { runSim } from './sim.ts';
+import { runAgent } from './agent.ts';
 import { runControllerManager } from './controller-manager.ts';
 import { runScheduler } from './scheduler.ts';
 import { runExplain } from './explain.ts';
@@ -16,6 +17,7 @@ commands:
   up        run the whole control plane on this machine (embedded SQLite store)
             --port 6443  --bind-address 127.0.0.1  --data-dir ./.portcullis  --log-level info
             --controllers '*'  --leader-elect=true  (the controller manager and scheduler run inside)
+            --local-agent=true  (a node agent for this host, when it can run pods: root, runc, busybox)
             --audit-policy-file F  --audit-log-path F|-  --audit-log-maxsize/maxbackup/maxage N  --audit-webhook-config-file F
   audit verify FILE...  check an audit log's hash chain and signed checkpoints (rotated files in any order)
             [--key audit-signing.pub | --data-dir ./.portcullis]
@@ -23,6 +25,9 @@ commands:
             --user NAME  [--group G]...  [--data-dir ./.portcullis]  [--server URL]  [--out FILE]
   who-can   list the subjects RBAC allows, with the binding and role that allow each
             VERB RESOURCE[.GROUP][/SUB] [NAME] [-n NS] [--data-dir ./.portcullis]
+  agent     a node agent: joins by bootstrap token, registers the Node, runs its pods with runc (root)
+            --kubeconfig BOOTSTRAP.kubeconfig  [--node NAME (host name)]  [--data-dir ./.portcullis-agent]
+            [--node-ip IP]  [--max-pods 110]
   sim nodes N  run N simulated nodes (kwok-style) until stopped, as the kubeconfig's identity
             --kubeconfig FILE  [--name-prefix sim-node-]  [--capacity cpu=32,memory=256Gi,pods=110,...]
             [--job-run-time 5s]  [--lease-renew-interval 10s]  [--status-update-interval 1m]  [--max-in-flight 32]
@@ -61,6 +66,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runImage(rest, (s) => process.stdout.write(s));
       case 'explain':
         return await runExplain(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+      case 'agent':
+        return await runAgent(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'sim':
         return await runSim(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case undefined:

@@ -5,15 +5,21 @@ import { parseAuthorizationModes } from '../authz/modes.ts';
 import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts';
 import { AUDIT_FLAGS, auditFromFlags } from './audit-flags.ts';
 import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags } from './authn-flags.ts';
+import { startLocalAgent } from '../cluster/agent/local-agent.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect'], flags: ['controllers', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file', ...AUDIT_FLAGS] });
+  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect', 'local-agent'], flags: ['controllers', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file', ...AUDIT_FLAGS] });
   const port = /^\d{1,5}$/.test(flag(args, 'port', '6443')) ? Number(flag(args, 'port', '6443')) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
   if (durability !== 'full' && durability !== 'normal') throw new Error(`invalid --durability: ${durability} (full or normal)`);
   const logger = pino({ level: flag(args, 'log-level', 'info') });
   const controllers = commaList(args, 'controllers');
+  // The local agent joins by bootstrap token (as kubeadm's nodes do), so it turns bootstrap token
+  // authentication on unless the flag says otherwise.
+  const localAgent = boolFlag(args, 'local-agent', true);
+  const authn = authnFromFlags(args);
+  if (localAgent && !args.flags.has('enable-bootstrap-token-auth')) authn.enableBootstrapTokenAuth = true;
   const cp = await startControlPlane({
     // Absent: every controller on by default ('*'); an unknown name fails the start.
     controllers: controllers.length ? controllers : undefined,
@@ -23,7 +29,7 @@ export async function runUp(argv: string[]): Promise<number> {
     bindAddress: flag(args, 'bind-address', '127.0.0.1'),
     logger,
     durability,
-    authn: authnFromFlags(args),
+    authn,
     serviceAccounts: serviceAccountsFromFlags(args),
     oidc: oidcFromFlags(args),
     authorizationModes: parseAuthorizationModes(commaList(args, 'authorization-mode')),
@@ -46,12 +52,17 @@ export async function runUp(argv: string[]): Promise<number> {
   // The settings really in force, read back from the store, so an operator (and the crash test)
   // can see that "full" means a sync before every acknowledgement.
   const how = d.syncedBeforeAck ? 'WAL synced before each acknowledgement' : 'no sync before acknowledgement';
-  process.stdout.write(`Portcullis is serving on ${cp.url}\n  durability: ${d.durability} (SQLite synchronous=${synchronous}, ${how})\n  export KUBECONFIG=${cp.kubeconfigPath}\n`);
+  const agent = localAgent
+    ? startLocalAgent({ dataDir: flag(args, 'data-dir', './.portcullis'), server: cp.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:'), admin: { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem }, bootstrapTokenAuth: authn.enableBootstrapTokenAuth === true, log: logger.child({ component: 'agent' }) })
+    : { kind: 'none' as const, reason: '--local-agent=false' };
+  const node = agent.kind === 'starting' ? `  local node: ${agent.nodeName} (joining by bootstrap token; kubectl get nodes)` : `  no local node runs pods: ${agent.reason}`;
+  process.stdout.write(`Portcullis is serving on ${cp.url}\n  durability: ${d.durability} (SQLite synchronous=${synchronous}, ${how})\n  export KUBECONFIG=${cp.kubeconfigPath}\n${node}\n`);
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  if (agent.kind === 'starting') await agent.stop();
   await cp.close();
   return 0;
 }

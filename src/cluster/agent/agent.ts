@@ -57,6 +57,8 @@ export interface AgentOptions {
   resyncMs?: number;
   csrPollMs?: number;
   log: AgentLog;
+  /** Ends a start still waiting for its certificate (the process is stopping). */
+  signal?: AbortSignal;
   now?: () => number;
   random?: () => number;
   timers?: Timers;
@@ -82,6 +84,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const host = o.host ?? readHostInfo({ dataDir: o.dataDir, nodeIP: o.nodeIP, runtimeVersion: o.runtimeVersion });
   const stopping = new AbortController();
+  o.signal?.addEventListener('abort', () => stopping.abort(), { once: true });
 
   let bootstrapClient: ApiClient | undefined;
   let cert: StoredCert;

@@ -1,0 +1,45 @@
+/**
+ * `portcullis agent --node NAME --kubeconfig BOOTSTRAP.kubeconfig --data-dir DIR`: a node agent as
+ * its own process. The kubeconfig names the server, its CA and the bootstrap identity (a
+ * bootstrap token; `portcullis up` writes one to <data-dir>/agent/bootstrap.kubeconfig); once the
+ * node has its certificate in DIR/pki the token is no longer used. Runs pods with runc, so it
+ * needs root, runc and busybox-static; it refuses to start without them, saying what is missing.
+ */
+import pino from 'pino';
+import type { ApiClient, ClientConfig } from '../cluster/client/types.ts';
+import { startAgent } from '../cluster/agent/agent.ts';
+import { readHostInfo } from '../cluster/agent/host-info.ts';
+import { localNodeName } from '../cluster/agent/local-agent.ts';
+import { openRuncNodeRuntime } from '../cluster/agent/node-runtime.ts';
+import { flag, parseCommand } from './args.ts';
+import { kubeconfigFlag, untilStopped } from './controller-manager.ts';
+import { clientConfigFromKubeconfig } from './sim.ts';
+
+export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
+  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level'] });
+  const nodeName = flag(args, 'node', '') || localNodeName();
+  const dataDir = flag(args, 'data-dir', './.portcullis-agent');
+  const maxPods = Number(flag(args, 'max-pods', '110'));
+  if (!Number.isInteger(maxPods) || maxPods < 1) throw new Error(`invalid --max-pods: ${flag(args, 'max-pods', '')}`);
+  const bootstrap = clientConfigFromKubeconfig(kubeconfigFlag(args));
+  const log = pino({ level: flag(args, 'log-level', 'info') });
+  const nodeIP = flag(args, 'node-ip', '') || undefined;
+  const host = readHostInfo({ dataDir, nodeIP, maxPods, runtimeVersion: '' });
+  const memory = Number(/^(\d+)Ki$/.exec(host.capacity.memory ?? '')?.[1] ?? 0) * 1024;
+  const rt = openRuncNodeRuntime({ dataDir, memoryCapacity: memory || undefined });
+  const abort = new AbortController();
+  const stop = untilStopped(stopSignal);
+  void stop.then(() => abort.abort());
+  try {
+    const agent = await startAgent({
+      nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
+      host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
+    });
+    out(`node ${nodeName} joined ${bootstrap.server} (data in ${dataDir})\n`);
+    await stop;
+    await agent.stop();
+  } finally {
+    rt.close();
+  }
+  return 0;
+}

@@ -1,0 +1,85 @@
+/**
+ * The node agent `portcullis up` runs beside its control plane (as k3s runs its agent): it joins
+ * like any other node, by bootstrap token, and acts only as system:node:<host>. The token (and
+ * the join bindings) are made through the API as the admin only when the agent has no valid
+ * client certificate yet, and its bootstrap kubeconfig is kept at <data-dir>/agent/bootstrap.kubeconfig
+ * (0600), so more agents can join with it while the token lives (24 h). A host that cannot run
+ * pods (no root, no runc, no busybox) gets no local node, and `up` says so and why.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { renderKubeconfig, writeKubeconfig } from '../../pki/kubeconfig.ts';
+import { RestClient } from '../client/rest-client.ts';
+import type { ClientIdentity } from '../client/types.ts';
+import { startAgent, type Agent, type AgentLog } from './agent.ts';
+import { readHostInfo } from './host-info.ts';
+import { createJoinToken } from './join-token.ts';
+import { loadCert } from './node-certificates.ts';
+import { missingForRunc, openRuncNodeRuntime } from './node-runtime.ts';
+
+export interface LocalAgentOptions {
+  /** The control plane's data directory; the agent keeps its own under agent/. */
+  dataDir: string;
+  /** Loopback URL of the API server. */
+  server: string;
+  admin: ClientIdentity;
+  bootstrapTokenAuth: boolean;
+  log: AgentLog;
+}
+
+export type LocalAgent = { kind: 'starting'; nodeName: string; stop(): Promise<void> } | { kind: 'none'; reason: string };
+
+/** The host name as a node name (an RFC 1123 subdomain, lower case), as the kubelet's default. */
+export function localNodeName(): string {
+  const n = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  return n.slice(0, 253) || 'localhost';
+}
+
+export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
+  const missing = missingForRunc();
+  if (missing.length) return { kind: 'none', reason: `missing ${missing.join('; ')}` };
+  if (!o.bootstrapTokenAuth) return { kind: 'none', reason: 'bootstrap token authentication is off (--enable-bootstrap-token-auth=false), so no agent can join' };
+  const nodeName = localNodeName();
+  const dataDir = join(o.dataDir, 'agent');
+  let agent: Agent | undefined;
+  let closeRuntime = () => {};
+  let stopped = false;
+  const abort = new AbortController();
+  const started = (async () => {
+    let token = '';
+    if (!loadCert(dataDir, 'client', new Date())) {
+      const admin = new RestClient({ server: o.server, identity: o.admin, userAgent: 'portcullis-up' });
+      try {
+        token = await createJoinToken(admin, { now: Date.now, description: 'node join token of portcullis up (its local agent)' });
+      } finally {
+        admin.close();
+      }
+      writeKubeconfig(join(dataDir, 'bootstrap.kubeconfig'), renderKubeconfig({ server: o.server, caCertPem: o.admin.caPem, token, userName: 'kubelet-bootstrap' }));
+    }
+    const host = readHostInfo({ dataDir, runtimeVersion: '' });
+    const memory = Number(/^(\d+)Ki$/.exec(host.capacity.memory ?? '')?.[1] ?? 0) * 1024;
+    const rt = openRuncNodeRuntime({ dataDir, memoryCapacity: memory || undefined });
+    closeRuntime = rt.close;
+    const a = await startAgent({
+      nodeName, dataDir, bootstrap: { server: o.server, identity: { caPem: o.admin.caPem, token }, userAgent: 'portcullis-agent' },
+      runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
+      host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log: o.log, signal: abort.signal,
+    });
+    if (stopped) await a.stop();
+    else agent = a;
+  })().catch((err) => {
+    closeRuntime();
+    if (!stopped) o.log.error({ err: (err as Error).message, node: nodeName }, 'the local node agent failed to start');
+  });
+  return {
+    kind: 'starting',
+    nodeName,
+    async stop() {
+      stopped = true;
+      abort.abort();
+      await started;
+      await agent?.stop();
+      closeRuntime();
+    },
+  };
+}

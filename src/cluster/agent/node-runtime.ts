@@ -1,0 +1,70 @@
+/**
+ * The real container runtime of a node: runc (Debian's) behind the runtime interface and the
+ * content-addressed image store, both under <data-dir>/runtime, pulls through the shared registry
+ * client. What a host lacks for it is said plainly (root, runc, a static busybox for the pause
+ * process) instead of starting an agent that cannot run a pod.
+ */
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { RegistryClient } from '../../image-policy/registry/client.ts';
+import { ImageStore } from './runtime/image-store.ts';
+import { RuncRuntime } from './runtime/runc.ts';
+import type { ContainerRuntime, ImageService } from './runtime/types.ts';
+
+export interface NodeRuntime {
+  runtime: ContainerRuntime;
+  images: ImageService;
+  scheme: string;
+  version: string;
+  close(): void;
+}
+
+export const PAUSE_BINARY = '/bin/busybox';
+
+function findExecutable(name: string): string | undefined {
+  for (const d of [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/local/sbin']) {
+    if (!d) continue;
+    try {
+      accessSync(join(d, name), constants.X_OK);
+      return join(d, name);
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** What this host lacks to run pods with runc, in words (empty: nothing). */
+export function missingForRunc(): string[] {
+  const missing: string[] = [];
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) missing.push('root (runc needs it to make namespaces and cgroups)');
+  if (!findExecutable('runc')) missing.push('runc (Debian package runc)');
+  try {
+    accessSync(PAUSE_BINARY, constants.X_OK);
+  } catch {
+    missing.push(`${PAUSE_BINARY} for the pod sandbox (Debian package busybox-static)`);
+  }
+  return missing;
+}
+
+export function openRuncNodeRuntime(o: { dataDir: string; memoryCapacity?: number }): NodeRuntime {
+  const missing = missingForRunc();
+  if (missing.length) throw new Error(`this host cannot run pods: missing ${missing.join('; ')}`);
+  const runc = findExecutable('runc')!;
+  const version = /runc version (\S+)/.exec(execFileSync(runc, ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
+  const registry = new RegistryClient();
+  const root = join(o.dataDir, 'runtime');
+  const runtime = new RuncRuntime({ stateRoot: root, runcBinary: runc, pauseBinary: PAUSE_BINARY, memoryCapacity: o.memoryCapacity });
+  return {
+    runtime,
+    images: new ImageStore({ root, registry }),
+    scheme: 'runc',
+    version: `runc://${version}`,
+    // Containers keep running (their shims outlive us); only our log relays and connections end.
+    close: () => {
+      runtime.close();
+      registry.close();
+    },
+  };
+}
