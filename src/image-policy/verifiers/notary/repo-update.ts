@@ -191,35 +191,37 @@ async function loadAllTargets(c: UpdateContext, root: Root, snapshot: Snapshot):
     if (roles.size + invalid.size >= c.maxDelegations + 1) {
       throw new ImagePolicyError('OVERSIZE', `${c.gun} has more than ${c.maxDelegations} delegations`);
     }
-    let targets: Targets;
-    try {
-      targets = await loadTargetsRole(c, role, meta);
-    } catch (err) {
-      // As downloadTargets: a delegation with too few valid signatures or expired is skipped;
-      // anything else (and any failure of the top-level targets) fails the update.
-      const skippable = err instanceof ImagePolicyError && (err.code === 'SIGNATURE_INVALID' || err.code === 'METADATA_EXPIRED') && role.name !== 'targets';
-      if (!skippable) throw err;
-      invalid.set(role.name, err);
+    const loaded = await loadTargetsRole(c, role, meta);
+    if (loaded instanceof ImagePolicyError) {
+      invalid.set(role.name, loaded);
       continue;
     }
+    const targets = loaded;
     roles.set(role.name, { targets, sha256: meta.sha256, verifiedWith: keysFingerprint(role.keys) });
     queue.unshift(...targets.delegations.map((d: Delegation) => ({ name: d.name, keys: roleKeys(d.name, d.keyIds, d.threshold, targets.delegationKeys) })));
   }
   return { roles, invalid };
 }
 
-async function loadTargetsRole(c: UpdateContext, role: Pending, meta: FileMeta): Promise<Targets> {
+/**
+ * A targets role in notary's loadDelegation order: checksum, structure, version, signatures,
+ * expiry. As downloadTargets does, a delegation whose signatures fall short of its threshold or
+ * that has expired is skipped (returned as the reason); anything else, and any failure of the
+ * top-level targets, fails the update (a tampered or rolled-back delegation is not skipped).
+ */
+async function loadTargetsRole(c: UpdateContext, role: Pending, meta: FileMeta): Promise<Targets | ImagePolicyError> {
   const cached = c.prev?.roles.get(role.name);
-  let targets: Targets;
-  if (cached?.sha256 && meta.sha256 && cached.sha256.equals(meta.sha256) && cached.verifiedWith === keysFingerprint(role.keys)) {
-    targets = cached.targets;
-  } else {
-    const env = parseEnvelope(await loadListed(c, role.name, meta), role.name);
-    targets = parseTargets(env, role.name);
-    verifyThreshold(env.canonical, env.signatures, role.keys);
-  }
+  const reuse = cached?.sha256 && meta.sha256 && cached.sha256.equals(meta.sha256) && cached.verifiedWith === keysFingerprint(role.keys);
+  const env = reuse ? undefined : parseEnvelope(await loadListed(c, role.name, meta), role.name);
+  const targets = reuse ? cached.targets : parseTargets(env!, role.name);
   rollback(c, role.name, targets.version, c.versions?.roles.get(role.name));
-  expiry(c, role.name, targets);
+  try {
+    if (env) verifyThreshold(env.canonical, env.signatures, role.keys);
+    expiry(c, role.name, targets);
+  } catch (err) {
+    if (role.name === 'targets' || !(err instanceof ImagePolicyError)) throw err;
+    return err;
+  }
   return targets;
 }
 

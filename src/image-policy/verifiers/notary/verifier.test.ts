@@ -145,6 +145,17 @@ describe('NotaryVerifier', () => {
     await rejectsWith(only.v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('release build'), pin }), 'SIGNATURE_INVALID', /targets\/releases was skipped/);
   });
 
+  test('an expired delegation is skipped (its reason reported when nothing else signed the tag); a tampered one fails the whole update', async () => {
+    const rel = { name: 'targets/releases', signers: [ecdsaSigner()], threshold: 1, paths: [''], targets: { v2: 'release two' } };
+    const expired = setup(base({ delegations: [{ ...rel, expires: '2029-06-01T00:00:00Z' }] }));
+    assert.equal((await expired.v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin })).role, 'targets');
+    await rejectsWith(expired.v.verify({ server: SERVER, gun: GUN, tag: 'v2', digest: digest('release two'), pin }), 'METADATA_EXPIRED', /targets\/releases was skipped/);
+    const tampered = setup(base({ delegations: [rel] }));
+    const name = [...tampered.fake.files.keys()].find((k) => k.startsWith('targets/releases.'))!;
+    tampered.fake.files.set(name, Buffer.from(tampered.fake.files.get(name)!.toString().replace('"version":1', '"version":2')));
+    await rejectsWith(tampered.v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin }), 'SIGNATURE_INVALID', /targets\/releases .*(checksum|bytes)/);
+  });
+
   test('a custom role signs only names under its paths, and a child only within its parent paths', async () => {
     const [t, c] = [ecdsaSigner(), ecdsaSigner()];
     const spec = base({
