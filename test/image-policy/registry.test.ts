@@ -14,7 +14,7 @@ import { parseDockerRef } from '../../src/image-policy/reference.ts';
 import { RegistryClient } from '../../src/image-policy/registry/client.ts';
 import { CredentialKeyring } from '../../src/image-policy/registry/credentials.ts';
 import { sha256Digest } from '../../src/image-policy/registry/digest.ts';
-import { OCI_INDEX, OCI_MANIFEST, type ImageManifest } from '../../src/image-policy/registry/media-types.ts';
+import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, type ImageManifest } from '../../src/image-policy/registry/media-types.ts';
 import { RegistryPusher, bufferSource } from '../../src/image-policy/registry/push.ts';
 import { registryBlobPath, registrySkip, startRegistry, type TestRegistry, reasonCode } from '../helpers/registry.ts';
 import { requireBinaries } from '../helpers/real-parts.ts';
@@ -102,6 +102,48 @@ describe('registry client with docker-registry (plain HTTP on loopback)', { skip
     assert.equal(sha256Digest(bytes()), built.layer.digest);
   });
 
+  test('an index (OCI or Docker manifest list) resolves to the platform\'s manifest; Docker v2 manifests read too', async () => {
+    const ref = parseDockerRef(`${reg.host}/multi:v1`);
+    await pushLayout(pusher, join(work, 'layout'), ref, 'v1');
+    // The same blobs as a Docker schema 2 manifest for arm64.
+    const docker = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: DOCKER_MANIFEST,
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: built.config.digest, size: built.config.size },
+      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: built.layer.digest, size: built.layer.size }],
+    }));
+    const dockerDigest = await pusher.pushManifest({ ...ref, tag: 'arm64' }, DOCKER_MANIFEST, docker);
+    const dockerEntry = { mediaType: DOCKER_MANIFEST, digest: dockerDigest, size: docker.length };
+    const index = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: OCI_INDEX,
+      manifests: [
+        { ...dockerEntry, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+        { mediaType: OCI_MANIFEST, digest: built.manifest.digest, size: built.manifest.size, platform: { os: 'linux', architecture: 'amd64' } },
+      ],
+    }));
+    const indexDigest = await pusher.pushManifest({ ...ref, tag: 'oci-index' }, OCI_INDEX, index);
+    const amd = await client.resolveImage({ ...ref, tag: 'oci-index' });
+    assert.deepEqual([amd.digest, amd.mediaType, amd.manifestDigest], [indexDigest, OCI_INDEX, built.manifest.digest]);
+    const armClient = new RegistryClient({ platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } });
+    const s390 = new RegistryClient({ platform: { os: 'linux', architecture: 's390x' } });
+    try {
+      const arm = await armClient.resolveImage({ ...ref, tag: 'oci-index' });
+      assert.equal(arm.manifestDigest, dockerDigest);
+      assert.equal(arm.manifest.layers[0]!.digest, built.layer.digest);
+      await assert.rejects(s390.resolveImage({ ...ref, tag: 'oci-index' }), (err) => code('IMAGE_NOT_FOUND')(err) && /no matching manifest for linux\/s390x in the manifest list entries/.test((err as Error).message));
+    } finally {
+      armClient.close();
+      s390.close();
+    }
+    // A Docker manifest list (which names Docker manifests only).
+    const list = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: DOCKER_MANIFEST_LIST,
+      manifests: [{ ...dockerEntry, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } }, { ...dockerEntry, platform: { os: 'linux', architecture: 'amd64' } }],
+    }));
+    const listDigest = await pusher.pushManifest({ ...ref, tag: 'docker-list' }, DOCKER_MANIFEST_LIST, list);
+    const fromList = await client.resolveImage({ ...ref, tag: 'docker-list' });
+    assert.deepEqual([fromList.digest, fromList.mediaType, fromList.manifestDigest], [listDigest, DOCKER_MANIFEST_LIST, dockerDigest]);
+  });
+
   test('unknown tag and repository are IMAGE_NOT_FOUND', async () => {
     await assert.rejects(client.resolve(parseDockerRef(`${reg.host}/busybox:nope`)), code('IMAGE_NOT_FOUND'));
     await assert.rejects(client.resolveImage(parseDockerRef(`${reg.host}/nothing-here:v1`)), code('IMAGE_NOT_FOUND'));
@@ -114,7 +156,23 @@ describe('registry client with docker-registry (plain HTTP on loopback)', { skip
     await pusher.pushBlob(repo, { digest, size: data.length }, bufferSource(data));
     assert.deepEqual(await client.getBlob(repo, { digest, size: data.length }), data);
     writeFileSync(registryBlobPath(reg, digest), Buffer.from('{"hello":"w0rld"}'));
-    await assert.rejects(new RegistryClient().getBlob(repo, { digest, size: data.length }), code('DIGEST_MISMATCH'));
+    // A client without the first one's lookups in flight, so the bytes are fetched again.
+    const fresh = new RegistryClient();
+    after(() => fresh.close());
+    await assert.rejects(fresh.getBlob(repo, { digest, size: data.length }), code('DIGEST_MISMATCH'));
+
+    // A manifest whose stored bytes changed: by tag and by digest, DIGEST_MISMATCH.
+    const tref = parseDockerRef(`${reg.host}/tamper:v1`);
+    await pushLayout(pusher, join(work, 'layout'), tref, 'v1');
+    const mPath = registryBlobPath(reg, built.manifest.digest);
+    const mOriginal = readFileSync(mPath);
+    writeFileSync(mPath, Buffer.from(mOriginal.toString().replace('tar+gzip', 'tar+gzap')));
+    try {
+      await assert.rejects(fresh.getManifest(tref), code('DIGEST_MISMATCH'));
+      await assert.rejects(fresh.getManifest({ ...tref, tag: undefined, digest: built.manifest.digest }), code('DIGEST_MISMATCH'));
+    } finally {
+      writeFileSync(mPath, mOriginal);
+    }
 
     // A layer the registry serves with other bytes fails after streaming, and says so.
     const layerPath = registryBlobPath(reg, built.layer.digest);
