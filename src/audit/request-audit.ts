@@ -144,10 +144,10 @@ export class RequestAudit {
     this.#emit('ResponseStarted');
   }
 
-  /** The answer is complete (or the watch ended). Idempotent. */
+  /** The answer is complete (or the watch ended); code 0: the connection closed before any answer. Idempotent. */
   complete(code: number): void {
     if (this.#finished) return;
-    this.#status ??= { metadata: {}, code };
+    this.#status ??= code === 0 ? { metadata: {}, status: 'Failure', message: 'the connection closed before an answer was sent' } : { metadata: {}, code };
     this.#emit('ResponseComplete');
     this.#finished = true;
   }

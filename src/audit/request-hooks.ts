@@ -23,10 +23,15 @@ const DECISION = Symbol('portcullis.authz-decision');
 export function beginAudit(auditor: Auditor | undefined, newId: (() => string) | undefined, req: FastifyRequest, reply: FastifyReply): void {
   const auditID = auditIdFor(req.headers[AUDIT_ID_HEADER], newId ?? randomUUID);
   void reply.header(AUDIT_ID_HEADER, auditID);
+  // Also on the raw response: a hijacked reply (a watch, a proxied aggregated API) writes its own headers.
+  reply.raw.setHeader(AUDIT_ID_HEADER, auditID);
   if (!auditor) return;
   const ua = req.headers['user-agent'];
   const rec = auditor.begin({ auditID, requestURI: req.raw.url ?? '/', sourceIPs: sourceIPs(req.headers, req.raw.socket?.remoteAddress), userAgent: typeof ua === 'string' ? ua : undefined });
   (req as unknown as Record<symbol, RequestAudit>)[RECORD] = rec;
+  // Every answer ends in 'close' (sent, hijacked and ended, or cut off): the record completes then.
+  const res = reply.raw;
+  res.once('close', () => rec.complete(res.headersSent ? res.statusCode : 0));
 }
 
 export function requestAudit(req: FastifyRequest): RequestAudit | undefined {
@@ -67,14 +72,13 @@ export function auditFailure(req: FastifyRequest, err: unknown, status: { status
   else rec.setStatus(status);
 }
 
-/** A watch: ResponseStarted when its headers go out, ResponseComplete when it ends. */
+/** A watch: ResponseStarted when its headers go out (ResponseComplete comes with 'close', see beginAudit). */
 export function auditWatch(rec: RequestAudit, res: ServerResponse): void {
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, code: number, ...rest: unknown[]) {
     rec.responseStarted(code);
     return (writeHead as (...a: unknown[]) => ServerResponse).call(this, code, ...rest);
   } as ServerResponse['writeHead'];
-  res.once('close', () => rec.complete(res.statusCode));
 }
 
 /** The request body as the record holds it (the decoded object, or a patch as sent); undefined if unreadable. */

@@ -170,8 +170,6 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   app.addHook('onRequest', async (req, reply) => {
     await runPreBodyStages(deps, req, reply);
   });
-  // Every answer sent through fastify completes its record (watches complete their own).
-  if (opts.auditor) app.addHook('onResponse', async (req, reply) => requestAudit(req)?.complete(reply.statusCode));
 
   app.setErrorHandler((err, _req, reply) => {
     const e = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? { statusCode: 413, message: `limit is ${MAX_BODY_BYTES}` } : err;
@@ -221,8 +219,6 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     if (info.verb === 'watch') {
       rreq.onWatchEvent = watchStarted(ins, req, reply, info, st.query);
       reply.hijack();
-      // A hijacked reply writes its own headers: the Audit-Id goes on them too.
-      reply.raw.setHeader('audit-id', String(reply.getHeader('audit-id')));
       if (audit) auditWatch(audit, reply.raw);
       try {
         await serveWatch(ctx, rreq, reply.raw, (fn) => {

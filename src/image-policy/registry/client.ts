@@ -104,22 +104,6 @@ export class RegistryClient {
     return res;
   }
 
-  /**
-   * GET /v2/ with the client's credentials: resolves with the API version the registry announces
-   * when it answers 200; a registry that refuses the credentials is IMAGE_NOT_FOUND (pull access
-   * denied), one that does not answer as a v2 registry REGISTRY_UNAVAILABLE.
-   */
-  ping(domain: string, o: LookupOptions = {}): Promise<{ apiVersion: string | undefined }> {
-    return this.shared(`ping|${domain}`, o, () =>
-      withDeadline(this.deadlineMs, undefined, async (signal) => {
-        const res = await this.transport.call({ domain, repo: '', actions: ['pull'], method: 'GET', path: '/v2/', signal, keyring: o.keyring });
-        await checkStatus(res, [200], `${domain}/v2/`, signal, MAX_ERROR_BODY);
-        res.body.resume();
-        return { apiVersion: headerValue(res.headers['docker-distribution-api-version']) };
-      }),
-    );
-  }
-
   /** Tag (or digest) to the descriptor of what it names; HEAD first, as containerd's resolver. */
   resolve(ref: ImageReference, o: LookupOptions = {}): Promise<Descriptor> {
     return this.shared(`resolve|${referenceString(ref)}`, o, () =>

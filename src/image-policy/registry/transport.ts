@@ -35,7 +35,7 @@ export interface RegistryTransportOptions {
 export interface RegistryCall {
   /** The reference's domain (docker.io for Docker Hub). */
   domain: string;
-  /** The repository path, for the token scope and the credential lookup ('' for none). */
+  /** The repository path, for the token scope and the credential lookup. */
   repo: string;
   actions: readonly ('pull' | 'push')[];
   /** More scopes for the same token (a cross-repository mount needs pull on the source). */
@@ -140,8 +140,7 @@ export class RegistryTransport {
   }
 
   private scopes(c: RegistryCall): string[] {
-    // A call outside any repository (the /v2/ ping) asks for a token without a scope.
-    return [...(c.repo ? [repositoryScope(c.repo, c.actions)] : []), ...(c.extraScopes ?? [])];
+    return [repositoryScope(c.repo, c.actions), ...(c.extraScopes ?? [])];
   }
 
   private tokenKey(host: string, scopes: string[], cred: BasicCredential | undefined): string {
