@@ -47,9 +47,11 @@ export function kubeconfigFlag(args: ParsedArgs): string {
 }
 
 export async function runControllerManager(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
-  const args = parseCommand(argv, { name: 'controller-manager', booleans: ['leader-elect'], flags: ['kubeconfig', 'controllers', 'log-level', ...LEADER_ELECTION_FLAGS] });
+  const args = parseCommand(argv, { name: 'controller-manager', booleans: ['leader-elect'], flags: ['kubeconfig', 'controllers', 'cluster-cidr', 'log-level', ...LEADER_ELECTION_FLAGS] });
   const controllers = commaList(args, 'controllers');
-  const spec = controllers.length ? controllers : ['*'];
+  const clusterCIDR = flag(args, 'cluster-cidr', '') || undefined;
+  // As --allocate-node-cidrs: a cluster CIDR turns the node IPAM controller on (unless --controllers says -node-ipam-controller first).
+  const spec = [...(controllers.length ? controllers : ['*']), ...(clusterCIDR ? ['node-ipam-controller'] : [])];
   selectControllers(spec, CONTROLLERS);
   const leaderElection = leaderElectionFromFlags(args);
   const config = clientConfigFromKubeconfig(kubeconfigFlag(args));
@@ -68,6 +70,7 @@ export async function runControllerManager(argv: string[], out: (s: string) => v
     makeClient,
     // --root-ca-file defaults to the CA the kubeconfig trusts, as upstream's does.
     rootCaPem: config.identity.caPem,
+    clusterCIDR,
     discovery: discovery ? () => discovery.current() : undefined,
   });
   out(`controller manager against ${config.server}${leaderElection ? ', electing a leader on Lease kube-system/kube-controller-manager' : ''}\n`);

@@ -8,7 +8,7 @@ import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags
 import { startLocalAgent } from '../cluster/agent/local-agent.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect', 'local-agent'], flags: ['controllers', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file', ...AUDIT_FLAGS] });
+  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect', 'local-agent'], flags: ['controllers', 'cluster-cidr', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file', ...AUDIT_FLAGS] });
   const port = /^\d{1,5}$/.test(flag(args, 'port', '6443')) ? Number(flag(args, 'port', '6443')) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
@@ -23,6 +23,8 @@ export async function runUp(argv: string[]): Promise<number> {
   const cp = await startControlPlane({
     // Absent: every controller on by default ('*'); an unknown name fails the start.
     controllers: controllers.length ? controllers : undefined,
+    // Pod addresses for the node agents: each Node gets a /24 of it (empty: none assigned).
+    clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16') || undefined,
     leaderElect: boolFlag(args, 'leader-elect', true),
     dataDir: flag(args, 'data-dir', './.portcullis'),
     port,

@@ -43,6 +43,8 @@ export interface ControllerManagerOptions {
   rootCaPem?: string;
   /** --cluster-signing-cert-file / --cluster-signing-key-file: the CA the CSR signer issues with. */
   clusterSigningCa?: CertKeyPem;
+  /** --cluster-cidr, for the node IPAM controller. */
+  clusterCIDR?: string;
   /** Default: a RestClient (tests pass fakes). */
   makeClient?: (config: ClientConfig) => ApiClient;
 }
@@ -81,7 +83,7 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
     for (const d of selected) {
       const client = useSa ? clientFor(d.name, opts.mintIdentity(controllerIdentity(d.serviceAccount))) : clientFor(d.name, managerIdentity);
       try {
-        const controller = d.start({ client, informers, log: opts.log, now, random, newQueue: () => newControllerQueue(d.name, now), discovery: opts.discovery, caPem: opts.rootCaPem, clusterSigningCa: opts.clusterSigningCa });
+        const controller = d.start({ client, informers, log: opts.log, now, random, newQueue: () => newControllerQueue(d.name, now), discovery: opts.discovery, caPem: opts.rootCaPem, clusterSigningCa: opts.clusterSigningCa, clusterCIDR: opts.clusterCIDR });
         live.set(d.name, { controller, client });
       } catch (err) {
         client.close();

@@ -63,6 +63,8 @@ export interface ControlPlaneOptions {
   controllers?: readonly string[];
   /** Run the scheduler (default true). */
   scheduler?: boolean;
+  /** --cluster-cidr: Nodes get their podCIDR from it (the node IPAM controller runs); absent: none is assigned. */
+  clusterCIDR?: string;
   /** --leader-elect of the controller manager and the scheduler (default true). */
   leaderElect?: boolean;
   /** --audit-policy-file, --audit-log-*, --audit-webhook-* (off when absent). */
@@ -164,7 +166,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const election = () => ((opts.leaderElect ?? true) ? { identity: `${hostname()}_${randomUUID()}` } : false);
     let controllerManager: ControllerManager | undefined;
     if (opts.controllers?.length !== 0) {
-      const cm = startControllerManager({ server: loopback, mintIdentity, controllers: opts.controllers, leaderElection: election(), discovery: discoveryFromRegistry(server.ctx.registry), rootCaPem: pki.caCertPem, clusterSigningCa: { certPem: pki.caCertPem, keyPem: pki.caKeyPem }, log: log.child({ component: 'kube-controller-manager' }) });
+      const cm = startControllerManager({ server: loopback, mintIdentity, controllers: opts.clusterCIDR ? [...(opts.controllers ?? ['*']), 'node-ipam-controller'] : opts.controllers, clusterCIDR: opts.clusterCIDR, leaderElection: election(), discovery: discoveryFromRegistry(server.ctx.registry), rootCaPem: pki.caCertPem, clusterSigningCa: { certPem: pki.caCertPem, keyPem: pki.caKeyPem }, log: log.child({ component: 'kube-controller-manager' }) });
       undo.push(() => cm.stop());
       controllerManager = cm;
       // The default local-path StorageClass, through the API as the admin (k3s's local-storage addon).

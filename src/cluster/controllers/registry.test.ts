@@ -9,7 +9,7 @@ const known: ControllerDescriptor[] = [
 ];
 
 test('--controllers as upstream: * is the defaults, foo adds, -foo removes, the first entry naming a controller wins, aliases count', () => {
-  const all = CONTROLLERS.map((c) => c.name);
+  const all = CONTROLLERS.filter((c) => !c.disabledByDefault).map((c) => c.name);
   const without = (n: string) => all.filter((x) => x !== n);
   assert.deepEqual(names(selectControllers(['*'], known)), all);
   assert.deepEqual(names(selectControllers(['*', '-deployment-controller'], known)), without('deployment-controller'));
@@ -17,6 +17,8 @@ test('--controllers as upstream: * is the defaults, foo adds, -foo removes, the 
   assert.deepEqual(names(selectControllers(['deployment'], known)), ['deployment-controller']);
   assert.deepEqual(names(selectControllers(['-replicaset', 'replicaset-controller', '*'], known)), without('replicaset-controller'));
   assert.deepEqual(names(selectControllers([], known)), []);
+  assert.ok(!names(selectControllers(['*'], known)).includes('node-ipam-controller'), 'only with a cluster CIDR');
+  assert.ok(names(selectControllers(['*', 'nodeipam'], known)).includes('node-ipam-controller'));
 });
 
 test('--controllers with a name that is no controller fails with upstream\'s message', () => {
@@ -47,6 +49,7 @@ test('each registered controller acts as the service account its bootstrap role 
     ['root-ca-certificate-publisher-controller', 'root-ca-cert-publisher'],
     ['resourcequota-controller', 'resourcequota-controller'],
     ['namespace-controller', 'namespace-controller'],
+    ['node-ipam-controller', 'node-controller'],
     ['garbage-collector-controller', 'generic-garbage-collector'],
   ]);
 });

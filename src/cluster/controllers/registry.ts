@@ -32,6 +32,7 @@ import { newRootCaPublisher } from './root-ca-publisher.ts';
 import { newResourceQuotaController } from './resource-quota.ts';
 import { newNamespaceController } from './namespace.ts';
 import { newGarbageCollector } from './garbage-collector.ts';
+import { newNodeIpamController } from './nodeipam.ts';
 import type { ResourceDiscovery } from './resource-discovery.ts';
 
 /** What every controller factory is given. */
@@ -54,6 +55,8 @@ export interface ControllerDeps {
   discovery?: ResourceDiscovery;
   /** The cluster CA certificate published as kube-root-ca.crt (upstream's --root-ca-file). */
   caPem?: string;
+  /** --cluster-cidr: the node IPAM controller cuts each Node's podCIDR from it. */
+  clusterCIDR?: string;
 }
 
 function need<T>(controller: string, what: string, v: T | undefined): T {
@@ -98,6 +101,9 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
   { name: 'root-ca-certificate-publisher-controller', aliases: ['root-ca-cert-publisher'], serviceAccount: 'root-ca-cert-publisher', workers: 1, start: (d) => newRootCaPublisher({ ...d, queue: d.newQueue(), caPem: need('root-ca-certificate-publisher-controller', 'the root CA certificate', d.caPem) }) },
   { name: 'resourcequota-controller', aliases: ['resourcequota'], serviceAccount: 'resourcequota-controller', workers: 5, start: (d) => newResourceQuotaController({ ...d, queue: d.newQueue(), discovery: need('resourcequota-controller', 'resource discovery', d.discovery), now: () => new Date(d.now()) }) },
   { name: 'namespace-controller', aliases: ['namespace'], serviceAccount: 'namespace-controller', workers: 10, start: (d) => newNamespaceController({ ...d, queue: d.newQueue(), discovery: need('namespace-controller', 'resource discovery', d.discovery) }) },
+  // Upstream runs it always and it does nothing without --allocate-node-cidrs; here it is off unless a
+  // cluster CIDR is given (portcullis up gives one and turns it on).
+  { name: 'node-ipam-controller', aliases: ['nodeipam'], serviceAccount: 'node-controller', disabledByDefault: true, workers: 1, start: (d) => newNodeIpamController({ ...d, queue: d.newQueue(), clusterCIDR: need('node-ipam-controller', 'the cluster CIDR (--cluster-cidr)', d.clusterCIDR) }) },
   { name: 'garbage-collector-controller', aliases: ['garbagecollector'], serviceAccount: 'generic-garbage-collector', workers: 20, start: (d) => newGarbageCollector({ ...d, queue: d.newQueue(), discovery: need('garbage-collector-controller', 'resource discovery', d.discovery) }) },
 ]);
 
