@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { NotaryAuthority } from '../../src/image-policy/verifiers/notary/authority.ts';
 import { NotaryVerifier } from '../../src/image-policy/verifiers/notary/verifier.ts';
 import { NotaryCli, digestOf, notarySkip, reason, startNotaryServer, type NotaryServer } from '../helpers/notary.ts';
 
@@ -67,6 +68,14 @@ describe('notary verification with the real notary-server and client', { skip },
   test('metadata past its expiry (the clock far ahead) is METADATA_EXPIRED', async () => {
     const v = verifier(() => Date.now() + 30 * 24 * 3600_000);
     await rejectsWith(v.verify({ server: server.url, gun, tag: 'v1', digest: digestOf('manifest v1'), pin: { keyIds: [rootKeyId] } }), 'METADATA_EXPIRED', /timestamp/);
+    v.close();
+  });
+
+  test('through an authority: the image reference names the GUN and tag, the root is pinned by GUN prefix', async () => {
+    const authority = new NotaryAuthority({ server: server.url, caPem: server.tls.caPem, roots: { 'registry.example/team/*': { keyIds: [rootKeyId] } } });
+    const v = new NotaryVerifier({ now: Date.now, hosts: authority.hosts });
+    assert.equal((await authority.verify(v, 'registry.example/team/app:v1', digestOf('manifest v1'))).target, 'v1');
+    await rejectsWith(authority.verify(v, 'registry.example/team/app', digestOf('manifest v1')), 'UNSIGNED', /"latest"/);
     v.close();
   });
 });
