@@ -11,7 +11,7 @@ import { referenceString, type ImageReference } from '../reference.ts';
 import { sha256Digest, verifyDigest } from './digest.ts';
 import { readCapped, type HttpResponse } from './http.ts';
 import { MANIFEST_ACCEPT, OCI_INDEX, isImageManifest, isIndex, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from './media-types.ts';
-import { SingleFlight } from './singleflight.ts';
+import { SingleFlight, abandonable, identityKey } from './singleflight.ts';
 import { RegistryTransport, headerValue, type RegistryTransportOptions } from './transport.ts';
 import type { CredentialKeyring } from './credentials.ts';
 import { checkStatus, repoOf, withDeadline } from './status.ts';
@@ -89,7 +89,7 @@ export class RegistryClient {
    */
   private shared<T>(key: string, o: LookupOptions, fn: () => Promise<T>): Promise<T> {
     // Keyrings are compared by identity: two pods' secrets never share a fetch.
-    const who = o.keyring ? keyringId(o.keyring) : 'default';
+    const who = o.keyring ? identityKey(o.keyring) : 'default';
     const flight = this.flights.do(`${key}|${who}`, fn) as Promise<T>;
     return o.signal ? abandonable(flight, o.signal) : flight;
   }
@@ -102,6 +102,22 @@ export class RegistryClient {
     });
     await checkStatus(res, [200], referenceString(ref), signal, MAX_ERROR_BODY);
     return res;
+  }
+
+  /**
+   * GET /v2/ with the client's credentials: resolves with the API version the registry announces
+   * when it answers 200; a registry that refuses the credentials is IMAGE_NOT_FOUND (pull access
+   * denied), one that does not answer as a v2 registry REGISTRY_UNAVAILABLE.
+   */
+  ping(domain: string, o: LookupOptions = {}): Promise<{ apiVersion: string | undefined }> {
+    return this.shared(`ping|${domain}`, o, () =>
+      withDeadline(this.deadlineMs, undefined, async (signal) => {
+        const res = await this.transport.call({ domain, repo: '', actions: ['pull'], method: 'GET', path: '/v2/', signal, keyring: o.keyring });
+        await checkStatus(res, [200], `${domain}/v2/`, signal, MAX_ERROR_BODY);
+        res.body.resume();
+        return { apiVersion: headerValue(res.headers['docker-distribution-api-version']) };
+      }),
+    );
   }
 
   /** Tag (or digest) to the descriptor of what it names; HEAD first, as containerd's resolver. */
@@ -266,27 +282,9 @@ export function selectPlatform(index: ImageIndex, p: Platform): Descriptor | und
   return candidates[0];
 }
 
-function abandonable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  const cancelled = () => new ImagePolicyError('REGISTRY_UNAVAILABLE', `lookup cancelled: ${String((signal.reason as Error | undefined)?.message ?? signal.reason)}`);
-  if (signal.aborted) return Promise.reject(cancelled());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cancelled());
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 function rethrowUnavailable(what: string): (err: unknown) => never {
   return (err) => {
     if (err instanceof ImagePolicyError) throw err;
     throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `${what}: ${(err as Error).message}`, { cause: err });
   };
-}
-
-const keyringIds = new WeakMap<object, number>();
-let nextKeyringId = 1;
-function keyringId(k: object): number {
-  let id = keyringIds.get(k);
-  if (id === undefined) keyringIds.set(k, (id = nextKeyringId++));
-  return id;
 }
