@@ -47,7 +47,7 @@ export async function startAgentCluster(extraControllers: string[] = []): Promis
       const runtime = new FakeRuntime(opts.fake);
       const agent = await startAgent({
         nodeName, dataDir: opts.dataDir ?? join(dir, nodeName), bootstrap, runtime, images: new FakeImageService(), runtimeScheme: 'fake', runtimeVersion: 'fake://0',
-        host: HOST, log: quietLog, csrPollMs: 100, relistMs: 100, leaseRenewMs: 500, ...opts,
+        host: HOST, log: quietLog, csrPollMs: 100, relistMs: 100, leaseRenewMs: 500, statusUpdateMs: 200, ...opts,
       });
       agents.push(agent);
       return { agent, runtime };

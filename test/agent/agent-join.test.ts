@@ -63,6 +63,18 @@ test('the Node is registered with host capacity and reports Ready ("kubelet is p
   await eventually(async () => (await ac.admin.get<K8sObject>(resources.leases, 'kube-node-lease', 'node-a')).spec.renewTime !== first.spec.renewTime, 'the lease is renewed');
 });
 
+test('a Ready condition changed by someone else (the node lifecycle controller\'s Unknown) is posted again by the node', async () => {
+  const node = await ac.admin.get<K8sObject>(resources.nodes, '', 'node-a');
+  const conditions = node.status.conditions.map((c: { type: string }) => (c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' } : c));
+  await ac.admin.patch(resources.nodes, '', 'node-a', 'merge', { status: { conditions } }, 'status');
+  const back = await eventually(async () => {
+    const n = await ac.admin.get<K8sObject>(resources.nodes, '', 'node-a');
+    const ready = n.status.conditions.find((c: { type: string }) => c.type === 'Ready');
+    return ready.status === 'True' && ready;
+  }, 'Ready is True again');
+  assert.equal(back.reason, 'KubeletReady');
+});
+
 test('a serving certificate is requested (kubelet-serving, with the node names and address) and left for a human to approve', async () => {
   const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
   assert.equal(csr.spec.username, 'system:node:node-a');

@@ -20,7 +20,7 @@ import { renewLease } from '../sim/heartbeat.ts';
 import { CertManager } from './cert-manager.ts';
 import { readHostInfo, type HostInfo } from './host-info.ts';
 import { CLIENT_USAGES, SERVING_USAGES, SIGNER_CLIENT_KUBELET, SIGNER_KUBELET_SERVING, loadCert, type StoredCert } from './node-certificates.ts';
-import { registerAgentNode, writeAgentNodeStatus, type AgentNode } from './node-status.ts';
+import { registerAgentNode, syncAgentNodeStatus, type AgentNode } from './node-status.ts';
 import { PodSyncer } from './pod-sync.ts';
 import { PodWorkers } from './pod-workers.ts';
 import { RotatingClient } from './rotating-client.ts';
@@ -50,7 +50,8 @@ export interface AgentOptions {
   host?: HostInfo;
   leaseDurationSeconds?: number;
   leaseRenewMs?: number;
-  /** NodeStatus report period when nothing changes (kubelet: nodeStatusReportFrequency, 5 min). */
+  /** NodeStatus check period (kubelet: nodeStatusUpdateFrequency, 10 s) and report period when nothing changes (nodeStatusReportFrequency, 5 min). */
+  statusUpdateMs?: number;
   statusReportMs?: number;
   /** Runtime relist period (kubelet's PLEG: 1 s) and full pod resync (syncFrequency: 1 min). */
   relistMs?: number;
@@ -130,7 +131,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       undo.push(() => timers.clearTimeout(t));
     };
     every(o.leaseRenewMs ?? 10_000, 'lease renewal', () => renewLease(leaseCfg, node));
-    every(o.statusReportMs ?? 300_000, 'node status update', () => writeAgentNodeStatus(client, node, host, now()));
+    const reportMs = o.statusReportMs ?? 300_000;
+    every(o.statusUpdateMs ?? 10_000, 'node status update', async () => void (await syncAgentNodeStatus(client, node, host, now(), reportMs)));
 
     // Certificates: the client one rotated in place, the serving one requested and kept current.
     const certLog = { info: o.log.info.bind(o.log), warn: o.log.warn.bind(o.log) };

@@ -23,6 +23,8 @@ export interface AgentNode {
   hasLease: boolean;
   /** When the conditions last changed (registration). */
   since: number;
+  /** When the status was last posted. */
+  lastReport?: number;
 }
 
 export function agentNodeObject(name: string, host: HostInfo): K8sObject {
@@ -67,4 +69,23 @@ export async function registerAgentNode(client: ApiClient, n: AgentNode, host: H
 
 export async function writeAgentNodeStatus(client: ApiClient, n: AgentNode, host: HostInfo, now: number): Promise<void> {
   await client.patch(resources.nodes, '', n.name, 'merge', { status: agentNodeStatus(n.name, host, n.since, now) }, 'status');
+  n.lastReport = now;
+}
+
+/**
+ * The kubelet's status loop (every nodeStatusUpdateFrequency, 10 s): the status is posted when
+ * what the API holds differs from what the node would report (a condition another component
+ * changed, e.g. the node lifecycle controller's Ready=Unknown), or when the report period has
+ * passed since the last post; otherwise nothing is written and the Lease alone is the heartbeat.
+ */
+export async function syncAgentNodeStatus(client: ApiClient, n: AgentNode, host: HostInfo, now: number, reportMs: number): Promise<boolean> {
+  const node = await client.get<K8sObject>(resources.nodes, '', n.name);
+  const held = new Map(((node.status?.conditions ?? []) as Array<{ type: string; status: string }>).map((c) => [c.type, c.status]));
+  const want = agentNodeStatus(n.name, host, n.since, now).conditions as Array<{ type: string; status: string }>;
+  const differs = want.some((c) => held.get(c.type) !== c.status);
+  if (!differs && n.lastReport !== undefined && now - n.lastReport < reportMs) return false;
+  // A condition that changes gets a new lastTransitionTime (one time for all: they change together here).
+  if (differs) n.since = now;
+  await writeAgentNodeStatus(client, n, host, now);
+  return true;
 }
