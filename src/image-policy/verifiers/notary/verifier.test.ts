@@ -171,6 +171,9 @@ describe('NotaryVerifier', () => {
     await rejectsWith(v.verify({ server: SERVER, gun: GUN, tag: 'dev/v1', digest: digest('dev one'), pin }), 'UNSIGNED');
     await rejectsWith(v.verify({ server: SERVER, gun: GUN, tag: 'dev/x', digest: digest('dev x'), pin }), 'UNSIGNED');
     await rejectsWith(v.verify({ server: SERVER, gun: GUN, digest: digest('dev one'), pin }), 'UNSIGNED');
+    // docker content trust's rule: only targets and targets/releases count.
+    const docker = new NotaryVerifier({ now: () => NOW, fetcher: setup(spec).fake, acceptRoles: ['targets/releases', 'targets'] });
+    await rejectsWith(docker.verify({ server: SERVER, gun: GUN, tag: 'prod/v1', digest: digest('prod one'), pin }), 'UNSIGNED', /signed only by targets\/team/);
   });
 
   test('root rotation: a new root signed by the trusted root keys is followed through the chain; one that is not is UNTRUSTED_KEY', async () => {

@@ -34,6 +34,12 @@ export interface NotaryVerifierOptions {
   maxDelegations?: number;
   /** Roles searched in order (default targets/releases, then targets). */
   rolePriority?: readonly string[];
+  /**
+   * Roles whose signature counts (default: any verified role, as notary's GetTargetByName).
+   * docker content trust takes only ["targets/releases", "targets"] and ignores a tag found in
+   * any other delegation ("No trust data for <tag>").
+   */
+  acceptRoles?: readonly string[];
 }
 
 export interface NotaryVerifyRequest {
@@ -76,6 +82,7 @@ export class NotaryVerifier {
   readonly #maxUpdateBytes: number;
   readonly #maxDelegations: number;
   readonly #priority: readonly string[];
+  readonly #accept?: ReadonlySet<string>;
   readonly #repos = new Map<string, Entry>();
   readonly #versions = new Map<string, Versions>();
   readonly #updates = new SingleFlight<Entry>();
@@ -92,6 +99,7 @@ export class NotaryVerifier {
     this.#maxUpdateBytes = positive(o.maxUpdateBytes ?? 32 << 20, 'maxUpdateBytes');
     this.#maxDelegations = positive(o.maxDelegations ?? 64, 'maxDelegations');
     this.#priority = o.rolePriority ?? DEFAULT_ROLE_PRIORITY;
+    if (o.acceptRoles) this.#accept = new Set(o.acceptRoles);
   }
 
   close(): void {
@@ -111,6 +119,9 @@ export class NotaryVerifier {
     if (!cached) entry = await this.#update(key, server, r.gun, pin, entry?.repo);
     const found = findTarget(entry!.repo, r.tag, m[1]!, this.#priority);
     if (!found) throw notFound(entry!.repo, r);
+    if (this.#accept && !this.#accept.has(found.role)) {
+      throw new ImagePolicyError('UNSIGNED', `${r.gun}:${found.name} is signed only by ${found.role}, a role this policy does not accept`);
+    }
     if (!found.meta?.sha256) throw new ImagePolicyError('SIGNATURE_INVALID', `target ${found.name} in ${found.role} of ${r.gun} has no sha256 hash`);
     const signed = found.meta.sha256.toString('hex');
     if (signed !== m[1]) {
