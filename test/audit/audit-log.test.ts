@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
@@ -20,7 +20,7 @@ let logPath: string;
 before(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-audit-'));
   logPath = join(dataDir, 'audit.log');
-  tc = await startTestCluster({ dataDir, keep: true, audit: { policy: structuredClone(POLICY) as any, logPath, checkpointEvery: 50 } });
+  tc = await startTestCluster({ dataDir, keep: true, audit: { policy: structuredClone(POLICY) as any, logPath, checkpointEvery: 50, logMaxSizeBytes: 8 * 1024 } });
   const ns = await tc.admin.post('/api/v1/namespaces', { metadata: { name: 'audited' } });
   assert.equal(ns.status, 201);
 });
@@ -164,14 +164,26 @@ test("an admission denial's record carries the plugin's audit annotations and it
   assert.match(done.responseStatus.message, /violates PodSecurity "restricted:latest"/);
 });
 
-test('no credential anywhere in the log, and the whole log verifies with the cluster key', async () => {
+test('no credential anywhere in the log; the rotated log verifies with the cluster key, and one edited byte in the middle record is named', async () => {
   await tc.close();
-  const text = readFileSync(logPath, 'utf8');
-  for (const secret of ['secret-token-xyz-401', 'tr-secret-value-123', 'Bearer ', '"authorization":', 'BEGIN']) assert.ok(!text.includes(secret), `log contains ${secret}`);
+  const files = readdirSync(tc.dataDir).filter((f) => /^audit.*\.log$/.test(f)).map((f) => join(tc.dataDir, f));
+  assert.ok(files.length >= 3, `rotated into ${files.length} files`);
+  const texts = files.map((f) => readFileSync(f, 'utf8'));
+  for (const secret of ['secret-token-xyz-401', 'tr-secret-value-123', 'Bearer ', '"authorization":', 'BEGIN']) assert.ok(!texts.some((t) => t.includes(secret)), `log contains ${secret}`);
   const key = loadAuditPublicKey(signingKeyPaths(tc.dataDir).pub);
-  const r = verifyFiles([logPath], key);
+  const r = verifyFiles(files, key);
   assert.equal(r.broken, undefined, JSON.stringify(r.broken));
   assert.ok(r.records > 10);
   assert.ok(r.checkpoints >= 1);
   assert.equal(r.unsigned, 0, 'close signs the tail');
+  // The middle record of the whole log, in chain order.
+  const lines = r.files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l, i) => ({ f, line: i + 1, rec: JSON.parse(l) })));
+  const mid = lines.filter((l) => l.rec.kind === 'Event')[Math.floor(r.records / 2)]!;
+  const text = readFileSync(mid.f, 'utf8');
+  const all = text.split('\n');
+  const at = all[mid.line - 1]!.indexOf('"verb":"') + 8;
+  all[mid.line - 1] = `${all[mid.line - 1]!.slice(0, at)}X${all[mid.line - 1]!.slice(at + 1)}`;
+  writeFileSync(mid.f, all.join('\n'));
+  const bad = verifyFiles([...files].reverse(), key);
+  assert.deepEqual(bad.broken, { file: mid.f, line: mid.line, auditID: mid.rec.auditID, reason: 'record was altered: its content does not match its hash' });
 });

@@ -1,9 +1,18 @@
 /** Reading an audit log while the server writes it (the writer is asynchronous). */
 import { existsSync, readFileSync } from 'node:fs';
+import { listBackups } from '../../src/audit/rotation.ts';
 
+/** The records of the log at `path` and its rotated backups, in order. */
 export function readEvents(path: string): any[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const files = [...listBackups(path).map((b) => b.file), path].filter((f) => existsSync(f));
+  // A line being written may be cut short; it is read on the next poll.
+  return files.flatMap((f) => readFileSync(f, 'utf8').split('\n').flatMap((l) => {
+    try {
+      return [JSON.parse(l)];
+    } catch {
+      return [];
+    }
+  }));
 }
 
 /** Waits until the log holds records for which `pred` is true; fails with what it saw. */
