@@ -109,23 +109,48 @@ function resolve(schema: Schema, roots: Map<string, Resolved>, n: AstNode, issue
   return undefined;
 }
 
+const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
+
+/** The type a comprehension's variable takes over a receiver: a list's items, a map's keys. */
+function iterationType(schema: Schema, r: Resolved): Resolved {
+  if (r?.kind !== 'ref') return r?.kind === 'object' ? { kind: 'ref', ref: { kind: 'scalar', scalar: 'string' } } : undefined;
+  if (r.ref.kind === 'list') return wrap(schema, r.ref.item);
+  if (r.ref.kind === 'map') return { kind: 'ref', ref: { kind: 'scalar', scalar: 'string' } };
+  return undefined;
+}
+
 function collect(schema: Schema, roots: Map<string, Resolved>, ast: unknown): Issue[] {
   const issues: Issue[] = [];
-  const stack: unknown[] = [ast];
+  const stack: { x: unknown; roots: Map<string, Resolved> }[] = [{ x: ast, roots }];
   while (stack.length > 0) {
-    const x = stack.pop();
-    if (Array.isArray(x)) stack.push(...x);
-    else if (isNode(x)) {
-      if (x.op === '.' || x.op === '.?' || x.op === '[]' || x.op === '[?]') {
-        // The outermost chain is resolved whole; its inner parts are checked on the way down.
-        const before = issues.length;
-        resolve(schema, roots, x, issues);
-        if (issues.length > before) continue;
-      }
-      stack.push(x.args);
+    const { x, roots: scope } = stack.pop()!;
+    if (Array.isArray(x)) {
+      for (const y of x) stack.push({ x: y, roots: scope });
+      continue;
     }
+    if (!isNode(x)) continue;
+    if (x.op === '.' || x.op === '.?' || x.op === '[]' || x.op === '[?]') {
+      // The outermost chain is resolved whole; its inner parts are checked on the way down.
+      const before = issues.length;
+      resolve(schema, scope, x, issues);
+      if (issues.length > before) continue;
+    }
+    const args = x.args;
+    if (x.op === 'rcall' && Array.isArray(args) && MACROS.has(args[0] as string) && isNode(args[1]) && Array.isArray(args[2])) {
+      // list.all(c, body): c has the list's item type inside the body (upstream types it so).
+      const [iterVar, ...bodies] = args[2] as unknown[];
+      if (isNode(iterVar) && iterVar.op === 'id' && typeof iterVar.args === 'string') {
+        const inner = new Map(scope);
+        inner.set(iterVar.args, iterationType(schema, resolve(schema, scope, args[1], issues)));
+        stack.push({ x: args[1], roots: scope });
+        for (const b of bodies) stack.push({ x: b, roots: inner });
+        continue;
+      }
+    }
+    stack.push({ x: args, roots: scope });
   }
-  return issues.sort((a, b) => a.pos - b.pos);
+  const seen = new Set<string>();
+  return issues.sort((a, b) => a.pos - b.pos).filter((i) => !seen.has(`${i.pos}`) && !!seen.add(`${i.pos}`));
 }
 
 /** cel-go's issue rendering: location, message, the source line and a caret under the column. */

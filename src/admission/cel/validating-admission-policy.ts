@@ -15,6 +15,7 @@ import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts
 import { CelAuthorizer } from '../webhook/cel-authorizer.ts';
 import { admissionRequestBase } from '../webhook/review.ts';
 import { isExemptAdmissionConfigurationResource } from '../webhook/rules.ts';
+import { cachingAuthorizer } from './caching-authorizer.ts';
 import { validatePolicy, type ValidateResult } from './evaluate.ts';
 import { matchResources, namespaceReader, type MatchDeps, type Matched } from './match-resources.ts';
 import { collectParams } from './params.ts';
@@ -165,7 +166,7 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
       object: a.object === undefined ? null : toCelValue(undefined, a.object),
       oldObject: a.oldObject === undefined ? null : toCelValue(undefined, a.oldObject),
       namespaceObject: toCelValue(undefined, namespaceObject(ns)),
-      authorizer: new CelAuthorizer(this.#deps.authorizer, a.user, { group: a.resource.group, resource: a.resource.resource, subresource: a.subresource, namespace: a.namespace, name: a.name }),
+      authorizer: new CelAuthorizer(cachingAuthorizer(this.#deps.authorizer), a.user, { group: a.resource.group, resource: a.resource.resource, subresource: a.subresource, namespace: a.namespace, name: a.name }),
     };
   }
 
