@@ -124,7 +124,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     traces: new TraceRing(opts.traceCapacity),
   };
   const ins: Instruments = { metrics, traces: ctx.traces!, registry, now };
-  ins.events = new DenialEvents({ store: ctx.store, registry, now, newUid, log, limits: opts.denialEvents, count: (r) => metrics.m.denialEvents.inc({ result: r }) });
+  ins.events = new DenialEvents({ store: ctx.store, registry, now, newUid, log, limits: opts.denialEvents, count: (r) => metrics.m.denialEvents.labels(r).inc() });
   const deps: PipelineDeps = {
     authenticator: new UnionAuthenticator(opts.authenticators ?? built.members),
     authorizer,
