@@ -57,7 +57,7 @@ export class RegistryPusher {
       discard(res);
       if (res.status === 200) return true;
       if (res.status === 404) return false;
-      await checkStatus(res, [200], `${repoOf(ref)}@${digest}`, signal, MAX_ERROR_BODY);
+      await checkStatus(res, [200], `${repoOf(ref)}@${digest}`, signal, MAX_ERROR_BODY, 'push');
       return false;
     });
   }
@@ -78,7 +78,7 @@ export class RegistryPusher {
         discard(start);
         return 'mounted';
       }
-      await checkStatus(start, [202], `${what}: starting upload`, signal, MAX_ERROR_BODY);
+      await checkStatus(start, [202], `${what}: starting upload`, signal, MAX_ERROR_BODY, 'push');
       discard(start);
       let location = this.location(start.headers.location, what);
       if (src.size > this.chunkBytes) {
@@ -88,17 +88,17 @@ export class RegistryPusher {
             method: 'PATCH', path: location, body: chunk,
             headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` },
           });
-          await checkStatus(res, [202], `${what}: uploading bytes ${offset}+`, signal, MAX_ERROR_BODY);
+          await checkStatus(res, [202], `${what}: uploading bytes ${offset}+`, signal, MAX_ERROR_BODY, 'push');
           discard(res);
           location = this.location(res.headers.location, what);
         }
         const done = await this.call(ref, signal, { method: 'PUT', path: withDigest(location, desc.digest), headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(0) });
-        await checkStatus(done, [201], `${what}: closing upload`, signal, MAX_ERROR_BODY);
+        await checkStatus(done, [201], `${what}: closing upload`, signal, MAX_ERROR_BODY, 'push');
         discard(done);
       } else {
         const body = await src.read(0, src.size);
         const done = await this.call(ref, signal, { method: 'PUT', path: withDigest(location, desc.digest), headers: { 'content-type': 'application/octet-stream' }, body });
-        await checkStatus(done, [201], `${what}: upload`, signal, MAX_ERROR_BODY);
+        await checkStatus(done, [201], `${what}: upload`, signal, MAX_ERROR_BODY, 'push');
         discard(done);
       }
       return 'uploaded';
@@ -112,7 +112,7 @@ export class RegistryPusher {
     if (ref.digest !== undefined && ref.digest !== digest) throw new ImagePolicyError('DIGEST_MISMATCH', `${referenceString(ref)}: manifest hashes to ${digest}`);
     return withDeadline(this.deadlineMs, undefined, async (signal) => {
       const res = await this.call(ref, signal, { method: 'PUT', path: `/v2/${ref.path}/manifests/${id}`, headers: { 'content-type': mediaType }, body: bytes });
-      await checkStatus(res, [201], `${repoOf(ref)}:${id}: manifest upload`, signal, MAX_ERROR_BODY);
+      await checkStatus(res, [201], `${repoOf(ref)}:${id}: manifest upload`, signal, MAX_ERROR_BODY, 'push');
       discard(res);
       const announced = headerValue(res.headers['docker-content-digest']);
       if (announced && announced !== digest) throw new ImagePolicyError('DIGEST_MISMATCH', `${repoOf(ref)}:${id}: registry stored the manifest as ${announced}, expected ${digest}`);

@@ -24,14 +24,14 @@ async function registryErrors(res: HttpResponse, signal: AbortSignal, cap: numbe
 }
 
 /** Throws the reason-coded error for an answer whose status is not one of `ok`. */
-export async function checkStatus(res: HttpResponse, ok: readonly number[], what: string, signal: AbortSignal, cap: number): Promise<void> {
+export async function checkStatus(res: HttpResponse, ok: readonly number[], what: string, signal: AbortSignal, cap: number, access: 'pull' | 'push' = 'pull'): Promise<void> {
   if (ok.includes(res.status)) return;
   const detail = await registryErrors(res, signal, cap);
   const suffix = detail ? `: ${detail}` : '';
   if (res.status === 404) throw new ImagePolicyError('IMAGE_NOT_FOUND', `${what}: not found${suffix}`);
   if (res.status === 401 || res.status === 403) {
     // Docker's words: registries answer 401 both for a private and for a missing repository.
-    throw new ImagePolicyError('IMAGE_NOT_FOUND', `${what}: pull access denied, repository does not exist or may require authorization${suffix}`);
+    throw new ImagePolicyError('IMAGE_NOT_FOUND', `${what}: ${access} access denied, repository does not exist or may require authorization${suffix}`);
   }
   throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `${what}: unexpected status ${res.status}${suffix}`);
 }
