@@ -165,16 +165,30 @@ export class NotaryCli {
   }
 }
 
-/** An HTTPS server answering fixed bodies by path (404 otherwise): replays saved metadata. */
-export async function startReplayServer(tls: Tls, bodies: Map<string, Buffer>): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+/**
+ * An HTTPS server answering fixed bodies by path (404 otherwise): replays saved metadata. With
+ * `token`, it behaves as notary-server with token auth: 401 and a Bearer challenge whose realm
+ * (/token on the same server) hands out that token; `seen` records the Authorization headers.
+ */
+export async function startReplayServer(tls: Tls, bodies: Map<string, Buffer>, token?: string): Promise<{ url: string; server: Server; seen: string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
   const server = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    seen.push(req.headers.authorization ?? '');
+    if (token !== undefined && req.url?.startsWith('/token?')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ token, expires_in: 300 }));
+    }
+    if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="https://${req.headers.host}/token",service="notary-server"` });
+      return res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+    }
     const body = bodies.get(req.url ?? '');
     res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
     res.end(body ?? '{}');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `https://127.0.0.1:${port}`, server, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return { url: `https://127.0.0.1:${port}`, server, seen, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
 /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { NotaryAuthority } from '../../src/image-policy/verifiers/notary/authority.ts';
 import { NotaryVerifier } from '../../src/image-policy/verifiers/notary/verifier.ts';
-import { NotaryCli, digestOf, notarySkip, reason, startNotaryServer, type NotaryServer } from '../helpers/notary.ts';
+import { NotaryCli, digestOf, notarySkip, reason, saveMetadata, startNotaryServer, startReplayServer, type NotaryServer } from '../helpers/notary.ts';
 
 const skip = notarySkip();
 const rejectsWith = (p: Promise<unknown>, code: Parameters<typeof reason>[0], text?: RegExp) => assert.rejects(p, reason(code, text));
@@ -77,5 +77,17 @@ describe('notary verification with the real notary-server and client', { skip },
     assert.equal((await authority.verify(v, 'registry.example/team/app:v1', digestOf('manifest v1'))).target, 'v1');
     await rejectsWith(authority.verify(v, 'registry.example/team/app', digestOf('manifest v1')), 'UNSIGNED', /"latest"/);
     v.close();
+  });
+
+  test('a server that asks for a bearer token (notary-server with token auth) is answered through the realm', async () => {
+    const replay = await startReplayServer(server.tls, await saveMetadata(server, gun), 's3cret');
+    const v = new NotaryVerifier({ now: Date.now, hosts: { [new URL(replay.url).host]: { caPem: server.tls.caPem } } });
+    try {
+      assert.equal((await v.verify({ server: replay.url, gun, tag: 'v1', digest: digestOf('manifest v1'), pin: { keyIds: [rootKeyId] } })).target, 'v1');
+      assert.ok(replay.seen.includes('Bearer s3cret'));
+    } finally {
+      v.close();
+      await replay.close();
+    }
   });
 });
