@@ -44,3 +44,30 @@ test('every matched kind is checked; params against the paramKind', () => {
 test('wildcards and unknown kinds are not checked', () => {
   assert.deepEqual(check(['object.whatever'], ['*']), []);
 });
+
+test("custom resources are checked against the CRD's schema; preserved unknown fields are not", () => {
+  const reg = new ResourceRegistry(builtinResources());
+  const schema = {
+    type: 'object',
+    properties: {
+      spec: { type: 'object', properties: { size: { type: 'integer' }, tags: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' } } } }, free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+    },
+  };
+  reg.add({ ...builtinResources()[0]!, group: 'example.com', version: 'v1', kind: 'Widget', listKind: 'WidgetList', resource: 'widgets', singular: 'widget', namespaced: true, custom: { crdName: 'widgets.example.com', schema } });
+  const w = typeCheckPolicy(
+    {
+      metadata: { name: 'p' },
+      spec: {
+        matchConstraints: { resourceRules: [{ apiGroups: ['example.com'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['widgets'] }] } as never,
+        validations: [
+          { expression: "object.spec.size > 1 && object.spec.free.anything == 1 && object.metadata.name != '' && object.spec.tags.all(t, t.key != '')" },
+          { expression: "object.spec.sise > 1 || object.spec.tags.exists(t, t.kee == '')" },
+        ],
+      },
+    } as ValidatingAdmissionPolicy,
+    reg,
+  );
+  assert.equal(w.length, 1);
+  assert.equal(w[0]!.fieldRef, 'spec.validations[1].expression');
+  assert.match(w[0]!.warning, /^example.com\/v1, Kind=Widget: ERROR: <input>:1:12: undefined field 'sise'\n.*\n.*\nERROR: <input>:1:53: undefined field 'kee'/);
+});

@@ -3,11 +3,12 @@
  * far as cel-js allows): field selections on `object`, `oldObject` and `params` are followed
  * through the built-in kinds' schemas, and a field a kind does not have is a warning in cel-go's
  * wording, e.g. "apps/v1, Kind=Deployment: ERROR: <input>:1:12: undefined field 'replicass'".
- * Kinds without a built-in schema (custom resources) are not checked. Warnings never change how
- * a policy is enforced.
+ * Custom resources are checked against their CRD's structural schema (fields it preserves unknown
+ * are not checked). Warnings never change how a policy is enforced.
  */
 import type { ExpressionWarning, ValidatingAdmissionPolicy } from 'kubernetes-types/admissionregistration/v1.js';
 import type { ResourceRegistry } from '../../api/registry/registry.ts';
+import { additionalSchema, itemSchema, type JSONSchemaProps } from '../../api/crd/json-schema-props.ts';
 import { loadSchema } from '../../api/schema/schema.ts';
 import type { Schema, TypeRef } from '../../api/schema/types.ts';
 import { policyEnv } from './policy-env.ts';
@@ -54,32 +55,70 @@ export function typesToCheck(p: ValidatingAdmissionPolicy, registry: ResourceReg
 
 const sortGvks = (l: Gvk[]): Gvk[] => l.sort((a, b) => (a.group !== b.group ? (a.group < b.group ? -1 : 1) : a.version !== b.version ? (a.version < b.version ? -1 : 1) : a.kind < b.kind ? -1 : 1));
 
-type Resolved = { kind: 'object'; fields: Set<string>; types: Map<string, TypeRef> } | { kind: 'ref'; ref: TypeRef } | undefined;
+/**
+ * What an expression's value is known to be: an object with known fields, a list, a map, a
+ * scalar, or (undefined) anything at all, which is never checked. Children are resolved lazily.
+ */
+type Resolved =
+  | { kind: 'object'; has(field: string): boolean; field(name: string): Resolved }
+  | { kind: 'list'; item(): Resolved }
+  | { kind: 'map'; value(): Resolved }
+  | { kind: 'scalar' }
+  | undefined;
 
-function objectOf(schema: Schema, typeName: string, top: boolean): Resolved {
+const SCALAR: Resolved = { kind: 'scalar' };
+const STRING_KEYS = (): Resolved => SCALAR;
+const OBJECT_META = 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+function fromRef(schema: Schema, ref: TypeRef): Resolved {
+  switch (ref.kind) {
+    case 'object':
+      return fromType(schema, ref.type, false);
+    case 'map':
+      return { kind: 'map', value: () => fromRef(schema, ref.value) };
+    case 'list':
+      return { kind: 'list', item: () => fromRef(schema, ref.item) };
+    case 'any':
+      return undefined;
+    default:
+      return SCALAR;
+  }
+}
+
+/** A built-in message type; a top-level kind also has TypeMeta, which is not in its proto. */
+function fromType(schema: Schema, typeName: string, top: boolean): Resolved {
   const t = schema.type(typeName);
   if (!t) return undefined;
-  const types = new Map(Object.entries(t.fields).map(([k, f]) => [k, f.type] as const));
-  // TypeMeta is not in the proto messages but is on every top-level object.
-  if (top) for (const k of ['apiVersion', 'kind']) types.set(k, { kind: 'scalar', scalar: 'string' });
-  return { kind: 'object', fields: new Set(types.keys()), types };
+  const fields = new Map<string, TypeRef>(Object.entries(t.fields).map(([k, f]) => [k, f.type]));
+  if (top) for (const k of ['apiVersion', 'kind']) fields.set(k, { kind: 'scalar', scalar: 'string' });
+  return { kind: 'object', has: (f) => fields.has(f), field: (f) => fromRef(schema, fields.get(f)!) };
 }
 
-function step(schema: Schema, r: Resolved, field: string | undefined): Resolved {
-  if (!r) return undefined;
-  const ref = r.kind === 'object' ? (field === undefined ? undefined : r.types.get(field)) : r.ref;
-  if (!ref) return undefined;
-  if (r.kind === 'ref') {
-    // Indexing or selecting into a map or list: its value / item type.
-    if (ref.kind === 'map') return wrap(schema, ref.value);
-    if (ref.kind === 'list') return field === undefined ? wrap(schema, ref.item) : undefined;
-    return undefined;
+/** A custom resource's structural schema; fields it preserves unknown are anything. */
+function fromJson(schema: Schema, s: JSONSchemaProps | undefined, top: boolean): Resolved {
+  if (!s || s['x-kubernetes-preserve-unknown-fields'] || s['x-kubernetes-embedded-resource'] || s['x-kubernetes-int-or-string']) return undefined;
+  if (s.type === 'array') return { kind: 'list', item: () => fromJson(schema, itemSchema(s), false) };
+  if (s.type !== 'object' && !s.properties) return s.type ? SCALAR : undefined;
+  if (!s.properties) {
+    const extra = additionalSchema(s);
+    return extra ? { kind: 'map', value: () => fromJson(schema, extra, false) } : undefined;
   }
-  return wrap(schema, ref);
+  const props = s.properties;
+  const special = (f: string): Resolved => (f === 'metadata' ? fromType(schema, OBJECT_META, false) : SCALAR);
+  const isSpecial = (f: string) => top && (f === 'apiVersion' || f === 'kind' || f === 'metadata');
+  return {
+    kind: 'object',
+    has: (f) => Object.hasOwn(props, f) || isSpecial(f),
+    field: (f) => (isSpecial(f) ? special(f) : fromJson(schema, props[f], false)),
+  };
 }
 
-function wrap(schema: Schema, ref: TypeRef): Resolved {
-  return ref.kind === 'object' ? objectOf(schema, ref.type, false) : { kind: 'ref', ref };
+/** The type of a kind's objects: a built-in's schema, a custom resource's, or undefined. */
+function kindType(schema: Schema, registry: ResourceRegistry | undefined, gvk: Gvk): Resolved {
+  const t = schema.typeNameForKind(gvk);
+  if (t) return fromType(schema, t, true);
+  const def = registry?.byKind(gvk.group, gvk.version, gvk.kind);
+  return def?.custom?.schema ? fromJson(schema, def.custom.schema as JSONSchemaProps, true) : undefined;
 }
 
 interface Issue {
@@ -88,38 +127,36 @@ interface Issue {
 }
 
 /** Resolves a select/index chain to its type, recording unknown fields. */
-function resolve(schema: Schema, roots: Map<string, Resolved>, n: AstNode, issues: Issue[]): Resolved {
+function resolve(roots: Map<string, Resolved>, n: AstNode, issues: Issue[]): Resolved {
   if (n.op === 'id' && typeof n.args === 'string') return roots.get(n.args);
   if ((n.op === '.' || n.op === '.?') && Array.isArray(n.args)) {
     const [target, field] = n.args as [unknown, string];
     if (!isNode(target)) return undefined;
-    const r = resolve(schema, roots, target, issues);
-    if (r?.kind === 'object' && !r.fields.has(field)) {
+    const r = resolve(roots, target, issues);
+    if (r?.kind === 'object') {
+      if (r.has(field)) return r.field(field);
       // cel-go places a selection at its dot.
       issues.push({ pos: n.pos - 1, message: `undefined field '${field}'` });
       return undefined;
     }
-    if (r?.kind === 'object') return step(schema, r, field);
-    if (r?.kind === 'ref' && r.ref.kind === 'map') return wrap(schema, r.ref.value);
-    return undefined;
+    return r?.kind === 'map' ? r.value() : undefined;
   }
   if ((n.op === '[]' || n.op === '[?]') && Array.isArray(n.args) && isNode(n.args[0])) {
-    return step(schema, resolve(schema, roots, n.args[0], issues), undefined);
+    const r = resolve(roots, n.args[0], issues);
+    return r?.kind === 'list' ? r.item() : r?.kind === 'map' ? r.value() : undefined;
   }
   return undefined;
 }
 
 const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 
-/** The type a comprehension's variable takes over a receiver: a list's items, a map's keys. */
-function iterationType(schema: Schema, r: Resolved): Resolved {
-  if (r?.kind !== 'ref') return r?.kind === 'object' ? { kind: 'ref', ref: { kind: 'scalar', scalar: 'string' } } : undefined;
-  if (r.ref.kind === 'list') return wrap(schema, r.ref.item);
-  if (r.ref.kind === 'map') return { kind: 'ref', ref: { kind: 'scalar', scalar: 'string' } };
-  return undefined;
+/** The type a comprehension's variable takes over a receiver: a list's items, a map's (or object's) keys. */
+function iterationType(r: Resolved): Resolved {
+  if (r?.kind === 'list') return r.item();
+  return r?.kind === 'map' || r?.kind === 'object' ? STRING_KEYS() : undefined;
 }
 
-function collect(schema: Schema, roots: Map<string, Resolved>, ast: unknown): Issue[] {
+function collect(roots: Map<string, Resolved>, ast: unknown): Issue[] {
   const issues: Issue[] = [];
   const stack: { x: unknown; roots: Map<string, Resolved> }[] = [{ x: ast, roots }];
   while (stack.length > 0) {
@@ -132,7 +169,7 @@ function collect(schema: Schema, roots: Map<string, Resolved>, ast: unknown): Is
     if (x.op === '.' || x.op === '.?' || x.op === '[]' || x.op === '[?]') {
       // The outermost chain is resolved whole; its inner parts are checked on the way down.
       const before = issues.length;
-      resolve(schema, scope, x, issues);
+      resolve(scope, x, issues);
       if (issues.length > before) continue;
     }
     const args = x.args;
@@ -141,7 +178,7 @@ function collect(schema: Schema, roots: Map<string, Resolved>, ast: unknown): Is
       const [iterVar, ...bodies] = args[2] as unknown[];
       if (isNode(iterVar) && iterVar.op === 'id' && typeof iterVar.args === 'string') {
         const inner = new Map(scope);
-        inner.set(iterVar.args, iterationType(schema, resolve(schema, scope, args[1], issues)));
+        inner.set(iterVar.args, iterationType(resolve(scope, args[1], issues)));
         stack.push({ x: args[1], roots: scope });
         for (const b of bodies) stack.push({ x: b, roots: inner });
         continue;
@@ -162,7 +199,7 @@ function render(expression: string, issue: Issue): string {
   return `ERROR: <input>:${line}:${col + 1}: ${issue.message}\n | ${src}\n | ${'.'.repeat(col)}^`;
 }
 
-function checkExpression(schema: Schema, expression: string, kinds: { gvk: Gvk; root: Resolved }[], params: Resolved): string {
+function checkExpression(expression: string, kinds: { gvk: Gvk; root: Resolved }[], params: Resolved): string {
   let ast: unknown;
   try {
     ast = policyEnv.parse(expression).ast;
@@ -172,7 +209,7 @@ function checkExpression(schema: Schema, expression: string, kinds: { gvk: Gvk; 
   const out: string[] = [];
   for (const { gvk, root } of kinds) {
     const roots = new Map<string, Resolved>([['object', root], ['oldObject', root], ['params', params]]);
-    const issues = collect(schema, roots, ast);
+    const issues = collect(roots, ast);
     if (issues.length > 0) out.push(`${gvkString(gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version, gvk.kind)}: ${issues.map((i) => render(expression, i)).join('\n')}\n`);
   }
   return out.join('\n');
@@ -181,25 +218,21 @@ function checkExpression(schema: Schema, expression: string, kinds: { gvk: Gvk; 
 /** status.typeChecking.expressionWarnings for a policy (empty when nothing is wrong). */
 export function typeCheckPolicy(p: ValidatingAdmissionPolicy, registry: ResourceRegistry | undefined, schema: Schema = loadSchema()): ExpressionWarning[] {
   const kinds = typesToCheck(p, registry)
-    .map((gvk) => {
-      const t = schema.typeNameForKind(gvk);
-      return { gvk, root: t ? objectOf(schema, t, true) : undefined };
-    })
+    .map((gvk) => ({ gvk, root: kindType(schema, registry, gvk) }))
     .filter((k) => k.root !== undefined);
   if (kinds.length === 0) return [];
   let params: Resolved;
   const pk = p.spec?.paramKind;
   if (pk?.apiVersion && pk.kind) {
     const slash = pk.apiVersion.indexOf('/');
-    const t = schema.typeNameForKind({ group: slash < 0 ? '' : pk.apiVersion.slice(0, slash), version: pk.apiVersion.slice(slash + 1), kind: pk.kind });
-    params = t ? objectOf(schema, t, true) : undefined;
+    params = kindType(schema, registry, { group: slash < 0 ? '' : pk.apiVersion.slice(0, slash), version: pk.apiVersion.slice(slash + 1), kind: pk.kind });
   }
   const warnings: ExpressionWarning[] = [];
   (p.spec?.validations ?? []).forEach((v, i) => {
-    const w = checkExpression(schema, v.expression, kinds, params);
+    const w = checkExpression(v.expression, kinds, params);
     if (w) warnings.push({ fieldRef: `spec.validations[${i}].expression`, warning: w });
     if (!v.messageExpression) return;
-    const m = checkExpression(schema, v.messageExpression, kinds, params);
+    const m = checkExpression(v.messageExpression, kinds, params);
     if (m) warnings.push({ fieldRef: `spec.validations[${i}].messageExpression`, warning: m });
   });
   return warnings;
