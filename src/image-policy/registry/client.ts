@@ -7,11 +7,12 @@
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { ImagePolicyError } from '../errors.ts';
-import { referenceString, type ImageReference } from '../reference.ts';
+import { parseDigest, referenceString, type ImageReference } from '../reference.ts';
 import { sha256Digest, verifyDigest } from './digest.ts';
 import { readCapped, type HttpResponse } from './http.ts';
 import { MANIFEST_ACCEPT, OCI_INDEX, isImageManifest, isIndex, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from './media-types.ts';
 import { SingleFlight, abandonable, identityKey } from './singleflight.ts';
+import { checkManifestShape } from './manifest-shape.ts';
 import { RegistryTransport, headerValue, type RegistryTransportOptions } from './transport.ts';
 import type { CredentialKeyring } from './credentials.ts';
 import { checkStatus, repoOf, withDeadline } from './status.ts';
@@ -76,6 +77,9 @@ export class RegistryClient {
     this.maxManifestBytes = o.maxManifestBytes ?? 4 * 1024 * 1024;
     this.maxBlobBytes = o.maxBlobBytes ?? 64 * 1024 * 1024;
     this.platform = o.platform ?? { os: 'linux', architecture: 'amd64' };
+    for (const [name, v] of Object.entries({ deadlineMs: this.deadlineMs, blobDeadlineMs: this.blobDeadlineMs, maxManifestBytes: this.maxManifestBytes, maxBlobBytes: this.maxBlobBytes })) {
+      if (!Number.isFinite(v) || v <= 0) throw new Error(`registry client: ${name} must be a positive number, got ${v}`);
+    }
   }
 
   close(): void {
@@ -159,6 +163,7 @@ export class RegistryClient {
     if (!isIndex(mediaType) && !isImageManifest(mediaType)) {
       throw new ImagePolicyError('IMAGE_NOT_FOUND', `${what}: unsupported media type ${JSON.stringify(mediaType)}`);
     }
+    checkManifestShape(json, mediaType, what);
     return { descriptor: { mediaType, digest, size: bytes.length }, bytes, json };
   }
 
@@ -182,6 +187,8 @@ export class RegistryClient {
   }
 
   private async openBlob(ref: ImageReference, digest: string, signal: AbortSignal, o: LookupOptions): Promise<HttpResponse> {
+    // The digest goes into the request path: only a well-formed one does.
+    parseDigest(digest);
     const res = await this.transport.call({ domain: ref.domain, repo: ref.path, actions: ['pull'], method: 'GET', path: `/v2/${ref.path}/blobs/${digest}`, signal, keyring: o.keyring });
     await checkStatus(res, [200], `${repoOf(ref)}@${digest}`, signal, MAX_ERROR_BODY);
     return res;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CredentialKeyring } from './credentials.ts';
 import { parseChallenge } from './challenge.ts';
-import { selectPlatform } from './client.ts';
+import { RegistryClient, selectPlatform } from './client.ts';
 import { isLoopbackHost } from './transport.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -54,4 +54,12 @@ test('index platform selection: os/architecture, then variant', () => {
 test('loopback hosts (where plain HTTP may be used)', () => {
   for (const h of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000']) assert.ok(isLoopbackHost(h), h);
   for (const h of ['192.0.2.2:5000', 'registry.example.com', '127.0.0.1.example.com', '[::2]:5000']) assert.ok(!isLoopbackHost(h), h);
+});
+
+test('client configuration is checked when the client is built', () => {
+  assert.throws(() => new RegistryClient({ hosts: { 'r.example': { caPem: 'not a pem' } } }), /caPem holds no PEM certificate/);
+  assert.throws(() => new RegistryClient({ hosts: { 'r.example': { caPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' } } }), /caPem/);
+  assert.throws(() => new RegistryClient({ hosts: { 'https://r.example': {} } }), /want host\[:port\]/);
+  assert.throws(() => new RegistryClient({ deadlineMs: 0 }), /deadlineMs must be a positive number/);
+  new RegistryClient({ hosts: { 'r.example:5000': { insecure: true } } }).close();
 });
