@@ -115,3 +115,19 @@ test('a full queue drops events before they are chained, counts them, and the ch
     assert.equal(verifyFiles([path], undefined).broken, undefined);
   });
 });
+
+test("'-' writes the chained lines to standard output; a timer signs records not yet covered", async () => {
+  await withDir(async (dir) => {
+    let out = '';
+    const b = new LogBackend({ path: '-', stdout: (s) => (out += s), signingKey: ensureAuditSigningKey(dir), checkpointIntervalMs: 10 });
+    b.processEvents([event(1)]);
+    for (let i = 0; i < 200 && !out.includes('AuditCheckpoint'); i++) await new Promise((r) => setTimeout(r, 10));
+    const kinds = out.trim().split('\n').map((l) => JSON.parse(l).kind);
+    assert.deepEqual(kinds, ['Event', 'AuditCheckpoint']);
+    await b.close();
+    // Nothing new since the timer's checkpoint: close adds none.
+    assert.equal(out.trim().split('\n').length, 2);
+    writeFileSync(join(dir, 'stdout.log'), out);
+    assert.equal(verifyFiles([join(dir, 'stdout.log')], ensureAuditSigningKey(dir).publicKey).broken, undefined);
+  });
+});
