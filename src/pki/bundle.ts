@@ -99,7 +99,7 @@ export function ensureClusterPki(dataDir: string, opts: EnsureClusterPkiOptions)
   };
 }
 
-interface LoadedPair extends CertKeyPem {
+export interface LoadedPair extends CertKeyPem {
   x509: X509Certificate;
 }
 
@@ -152,12 +152,12 @@ function ensureLeaf(ca: LoadedPair, certPath: string, keyPath: string, opts: Ens
 }
 
 /** Key first: a crash in between leaves a key without a cert, which the next start reissues. */
-function writePair(pair: CertKeyPem, certPath: string, keyPath: string): void {
+export function writePair(pair: CertKeyPem, certPath: string, keyPath: string): void {
   writeFileAtomic(keyPath, pair.keyPem, KEY_MODE);
   writeFileAtomic(certPath, pair.certPem, CERT_MODE);
 }
 
-function loadPair(certPath: string, keyPath: string): LoadedPair {
+export function loadPair(certPath: string, keyPath: string): LoadedPair {
   const certPem = readFileSync(certPath, 'utf8');
   const keyPem = readFileSync(keyPath, 'utf8');
   let x509: X509Certificate;

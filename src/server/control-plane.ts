@@ -28,6 +28,8 @@ import { selectControllers } from '../cluster/controllers/registry.ts';
 import { PV_BINDER } from '../cluster/controllers/volume/binder.ts';
 import { ensureLocalPathClass } from '../cluster/controllers/volume/default-class.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
+import { ensureFrontProxyPki, FRONT_PROXY_CLIENT_CN } from '../pki/front-proxy.ts';
+import { publishAuthenticationTrust } from './authentication-trust.ts';
 import { buildAuditor, type AuditOptions } from '../audit/config.ts';
 import type { Auditor } from '../audit/auditor.ts';
 
@@ -102,6 +104,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
+  const frontProxy = ensureFrontProxyPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   const sqlite = openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
   const store = createWatchCache(sqlite);
   // Undone in reverse order by close(), or when the start fails part way.
@@ -146,10 +149,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const addr = server.app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
     if (opts.port === 0) await finish(port);
+    // The front-proxy certificate aggregated API servers are shown (front-proxy-ca, made at the
+    // start with the cluster PKI), unless the caller brings one; published in extension-apiserver-authentication.
+    const aggregation = { ...opts.aggregation, proxyClientCert: opts.aggregation?.proxyClientCert ?? { certPem: frontProxy.clientCertPem, keyPem: frontProxy.clientKeyPem } };
+    if (!opts.aggregation?.proxyClientCert) await publishAuthenticationTrust(server.ctx, { clientCaPem, requestHeaderCaPem: frontProxy.caCertPem, allowedNames: [FRONT_PROXY_CLIENT_CN] });
     for (const stop of [
       startCrdController(server.ctx),
       startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
-      startAggregation(server.ctx, opts.aggregation),
+      startAggregation(server.ctx, aggregation),
     ]) {
       undo.push(stop);
     }

@@ -12,6 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { issueCert } from '../../src/pki/certs.ts';
 import { RestClient } from '../../src/cluster/client/rest-client.ts';
 import { startSimNodes, type SimNodes } from '../../src/cluster/sim/sim-nodes.ts';
+import { defaultMetricsHost, serveSimMetrics } from '../../src/cluster/sim/metrics-registration.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -135,4 +136,19 @@ test('CLI: portcullis sim nodes 2 --kubeconfig registers two nodes and stops on 
     child.kill('SIGTERM');
   }
   assert.equal(await exited, 0, err);
+});
+
+test('metrics.k8s.io from the simulated nodes, registered as the example role allows: NodeMetrics through the aggregation layer', { skip: defaultMetricsHost() ? false : 'no non-loopback IPv4 address on this host' }, async () => {
+  const metrics = await serveSimMetrics({ client, host: defaultMetricsHost()!, pods: () => sim.runningPods(), nodes: () => sim.nodeNames, usage: sim.usage, now: Date.now });
+  try {
+    const nodes = await until('NodeMetrics', async () => {
+      const r = await tc.admin.req('GET', '/apis/metrics.k8s.io/v1beta1/nodes');
+      return r.status === 200 && r.body;
+    });
+    assert.equal(nodes.kind, 'NodeMetricsList');
+    assert.deepEqual(nodes.items.map((n: any) => n.metadata.name).sort(), ['sim-node-0', 'sim-node-1', 'sim-node-2']);
+  } finally {
+    await metrics.stop();
+  }
+  assert.equal((await tc.admin.req('GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io')).status, 404, 'removed when stopped');
 });

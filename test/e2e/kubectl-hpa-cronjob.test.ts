@@ -9,7 +9,10 @@ import type { ControllerManager } from '../../src/cluster/controller-manager.ts'
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 
 /**
- * A CronJob firing on schedule, through kubectl 1.33 on simulated nodes. The cluster runs every
+ * An HPA scaling a Deployment on simulated CPU, and a CronJob firing on schedule, through kubectl
+ * 1.33 on simulated nodes. The nodes serve metrics.k8s.io as `portcullis sim nodes` does (an
+ * APIService over a Service whose endpoint is this host's address), so `kubectl top` and the HPA
+ * controller read usage through the aggregation layer. The cluster runs every
  * controller but the CronJob controller; the test runs that one itself on a clock it sets a few
  * seconds before a minute boundary, so `*\/1 * * * *` fires without waiting for a real minute, and
  * the Job it makes runs to completion through the real Job controller, scheduler and nodes.
@@ -35,7 +38,7 @@ const skip = kubectlSkip(MINOR);
 
 before(async () => {
   if (skip) return;
-  cluster = await startSimCluster({ count: 2, leaseRenewMs: 2_000, jobRunTimeMs: 500 }, { controllers: ['*', '-cronjob-controller'] });
+  cluster = await startSimCluster({ count: 2, leaseRenewMs: 2_000, jobRunTimeMs: 500 }, { controllers: ['*', '-cronjob-controller'], metrics: true });
   ({ c } = cluster);
   cronControllers = startControllersWithClock(c, ['cronjob-controller'], cronNow);
 });
@@ -44,12 +47,51 @@ after(async () => {
   await cluster?.close();
 });
 
-const { kubectl, json } = kubectlSession(MINOR, () => c.cp.kubeconfigPath);
+const { run, kubectl, json } = kubectlSession(MINOR, () => c.cp.kubeconfigPath);
 
 const jobsOf = async (cronJob: string): Promise<K8sObject[]> =>
   ((await json(['get', 'jobs', '-n', NS])).items as K8sObject[]).filter((j) => j.metadata.ownerReferences?.some((r: { kind: string; name: string }) => r.kind === 'CronJob' && r.name === cronJob));
 
-describe('kubectl 1.33: CronJob on schedule, on simulated nodes', { skip }, () => {
+describe('kubectl 1.33: HPA and CronJob on simulated nodes', { skip }, () => {
+  test('kubectl top pods; kubectl autoscale scales a Deployment on simulated CPU to its maximum', async () => {
+    await kubectl(['create', 'namespace', 'hpa']);
+    // Every pod uses 200m of CPU against a request of 100m: 200% of its request.
+    await kubectl(['apply', '-f', '-'], `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: hpa}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations: {sim.portcullis.dev/cpu-usage: 200m, sim.portcullis.dev/memory-usage: 64Mi}
+    spec:
+      containers: [{name: web, image: nginx, resources: {requests: {cpu: 100m, memory: 64Mi}}}]
+`);
+    await kubectl(['rollout', 'status', 'deployment/web', '-n', 'hpa', '--timeout=90s'], undefined, 100_000);
+    const top = await until('kubectl top pods', async () => {
+      const r = await run(['top', 'pods', '-n', 'hpa']);
+      return r.code === 0 && /web-/.test(r.stdout) ? r.stdout : undefined;
+    });
+    assert.match(top, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/m);
+    assert.match(top, /^web-\S+\s+200m\s+64Mi\s*$/m);
+    await kubectl(['autoscale', 'deployment', 'web', '--cpu-percent=50', '--min=1', '--max=4', '-n', 'hpa']);
+    // 1 pod at 200% of a 50% target wants 4; 4 such pods want 16, held at the maximum.
+    const hpa = await until('the HPA at its maximum', async () => {
+      const h = await json(['get', 'hpa', 'web', '-n', 'hpa']);
+      return h.status?.currentReplicas === 4 && h.status?.conditions?.some((c: K8sObject) => c.type === 'ScalingLimited' && c.status === 'True') ? h : undefined;
+    });
+    const limited = hpa.status.conditions.find((c: K8sObject) => c.type === 'ScalingLimited');
+    assert.deepEqual([limited.reason, limited.message], ['TooManyReplicas', 'the desired replica count is more than the maximum replica count']);
+    assert.equal(hpa.status.currentMetrics[0].resource.current.averageUtilization, 200);
+    assert.equal((await json(['get', 'deployment', 'web', '-n', 'hpa'])).spec.replicas, 4);
+    const events = ((await json(['get', 'events', '-n', 'hpa', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler'])).items as K8sObject[]).map((e) => `${e.reason} ${e.message}`);
+    assert.ok(events.includes('SuccessfulRescale New size: 4; reason: cpu resource utilization (percentage of request) above target'), events.join('\n'));
+    const table = (await kubectl(['get', 'hpa', 'web', '-n', 'hpa'])).stdout;
+    assert.match(table, /^web\s+Deployment\/web\s+cpu: 200%\/50%\s+1\s+4\s+4\s+/m);
+  });
+
   test('*/1 fires at the minute: the Job is named for it, runs to completion on a node, and the CronJob records it', async () => {
     await kubectl(['create', 'namespace', NS]);
     const first = clockBeforeBoundary(3_000);

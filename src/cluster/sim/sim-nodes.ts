@@ -8,14 +8,19 @@ import { buildConfig, type SimConfig, type SimNodesOptions } from './config.ts';
 import { registerNode, renewLease, writeNodeStatus, type SimNode } from './heartbeat.ts';
 import { IpPool } from './ip-pool.ts';
 import { nodeIP, podCIDR } from './node-template.ts';
-import { podMetrics, type PodMetrics } from './metrics.ts';
+import { podMetrics, type PodMetrics, type UsageFn } from './metrics.ts';
+import type { K8sObject } from '../client/types.ts';
 import { POD_KEY_PREFIX, PodDriver } from './pod-driver.ts';
 import { createWritePool } from './write-pool.ts';
 
 export interface SimNodes {
   readonly nodeNames: readonly string[];
-  /** metrics.k8s.io PodMetrics of the Running pods on these nodes (not served by the API yet). */
+  /** metrics.k8s.io PodMetrics of the Running pods on these nodes. */
   podMetrics(): PodMetrics[];
+  /** The Running pods on these nodes (what the simulated metrics server reports on). */
+  runningPods(): K8sObject[];
+  /** The usage function the nodes were configured with. */
+  readonly usage: UsageFn;
   stop(): void;
 }
 
@@ -58,6 +63,8 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   return {
     nodeNames: [...nodes.keys()],
     podMetrics: () => driver!.list().filter((p) => p.status?.phase === 'Running').map((p) => podMetrics(p, cfg.usage, cfg.now())),
+    runningPods: () => driver!.list().filter((p) => p.status?.phase === 'Running'),
+    usage: cfg.usage,
     stop() {
       clearInterval(leaseTimer);
       clearInterval(statusTimer);
