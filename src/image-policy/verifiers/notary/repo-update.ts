@@ -39,6 +39,8 @@ export interface VerifiedRepo {
   roles: Map<string, VerifiedTargets>;
   /** Delegations that failed their signature threshold or expired: skipped, as notary skips them. */
   invalid: Map<string, ImagePolicyError>;
+  /** The size of the metadata behind it (what the cache counts against its byte bound). */
+  bytes: number;
 }
 
 /** Highest versions seen per role for one repository and pin: the rollback floor. */
@@ -63,13 +65,15 @@ export interface UpdateContext {
 
 export async function updateRepo(c: UpdateContext): Promise<VerifiedRepo> {
   const { rootBytes, root } = await updateRoot(c);
-  const timestamp = await loadTimestamp(c, root);
-  const snapshot = await loadSnapshot(c, root, timestamp);
+  const ts = await loadTimestamp(c, root);
+  const snapshot = await loadSnapshot(c, root, ts);
   if (!hashesMatch(rootBytes, snapshot.meta.get('root'))) {
     throw new ImagePolicyError('SIGNATURE_INVALID', `root of ${c.gun} is not the root the snapshot lists`);
   }
   const { roles, invalid } = await loadAllTargets(c, root, snapshot);
-  return { rootBytes, root, timestamp, snapshot, roles, invalid };
+  let bytes = rootBytes.length + ts.snapshot.length;
+  for (const name of roles.keys()) bytes += snapshot.meta.get(name)?.length ?? 0;
+  return { rootBytes, root, timestamp: ts, snapshot, roles, invalid, bytes };
 }
 
 async function must(c: UpdateContext, name: string, maxBytes: number, missing: ImagePolicyError): Promise<Buffer> {

@@ -70,6 +70,21 @@ describe('NotaryVerifier', () => {
     assert.deepEqual(fake.requests.slice(first), ['root', 'timestamp']);
   });
 
+  test('the cache keeps at most maxCacheBytes of metadata: the oldest repository goes first', async () => {
+    const files = buildRepo(base()).files;
+    const size = [...files].filter(([k]) => !/^\d+\.root$/.test(k)).reduce((n, [, b]) => n + b.length, 0);
+    const { fake, v } = setup(base(), () => NOW, { maxCacheBytes: size + 10 });
+    const byId = { server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin };
+    const byPem = { ...byId, pin: { publicKeysPem: [rootKey.certPem] } };
+    await v.verify(byId);
+    assert.equal((await v.verify(byId)).cached, true);
+    await v.verify(byPem);
+    assert.equal((await v.verify(byPem)).cached, true);
+    const before = fake.requests.length;
+    assert.equal((await v.verify(byId)).cached, false);
+    assert.ok(fake.requests.length > before);
+  });
+
   test('a tampered targets file (not the bytes the snapshot signed) is SIGNATURE_INVALID', async () => {
     const { fake, v } = setup(base());
     const name = [...fake.files.keys()].find((k) => k.startsWith('targets.'))!;

@@ -28,6 +28,8 @@ export interface NotaryVerifierOptions {
   deadlineMs?: number;
   refreshIntervalMs?: number;
   maxRepositories?: number;
+  /** Metadata bytes the cache keeps in all (64 MiB): past it, the oldest repositories go first. */
+  maxCacheBytes?: number;
   maxMetadataBytes?: number;
   /** Bytes one update may fetch in all (root chain, delegations and all): 32 MiB by default. */
   maxUpdateBytes?: number;
@@ -78,6 +80,8 @@ export class NotaryVerifier {
   readonly #deadlineMs: number;
   readonly #refreshMs: number;
   readonly #maxRepos: number;
+  readonly #maxCacheBytes: number;
+  #cacheBytes = 0;
   readonly #maxBytes: number;
   readonly #maxUpdateBytes: number;
   readonly #maxDelegations: number;
@@ -95,6 +99,7 @@ export class NotaryVerifier {
     this.#refreshMs = o.refreshIntervalMs ?? 30_000;
     if (!(this.#refreshMs >= 0)) throw new Error('refreshIntervalMs must not be negative');
     this.#maxRepos = positive(o.maxRepositories ?? 1024, 'maxRepositories');
+    this.#maxCacheBytes = positive(o.maxCacheBytes ?? 64 << 20, 'maxCacheBytes');
     this.#maxBytes = positive(o.maxMetadataBytes ?? 8 << 20, 'maxMetadataBytes');
     this.#maxUpdateBytes = positive(o.maxUpdateBytes ?? 32 << 20, 'maxUpdateBytes');
     this.#maxDelegations = positive(o.maxDelegations ?? 64, 'maxDelegations');
@@ -134,6 +139,23 @@ export class NotaryVerifier {
     return this.#updates.do(key, () => this.#runUpdate(key, server, gun, pin, prev));
   }
 
+  /** Keeps the entry as the youngest; the oldest go while the count or the byte bound is exceeded. */
+  #cache(key: string, entry: Entry): void {
+    const old = this.#repos.get(key);
+    if (old) {
+      this.#cacheBytes -= old.repo.bytes;
+      this.#repos.delete(key);
+    }
+    this.#repos.set(key, entry);
+    this.#cacheBytes += entry.repo.bytes;
+    for (const [k, e] of this.#repos) {
+      if (this.#repos.size <= this.#maxRepos && this.#cacheBytes <= this.#maxCacheBytes) break;
+      if (k === key) continue;
+      this.#repos.delete(k);
+      this.#cacheBytes -= e.repo.bytes;
+    }
+  }
+
   async #runUpdate(key: string, server: URL, gun: string, pin: CompiledPin, prev: VerifiedRepo | undefined): Promise<Entry> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.#deadlineMs);
@@ -156,7 +178,7 @@ export class NotaryVerifier {
         () => new ImagePolicyError('REGISTRY_UNAVAILABLE', `notary ${server.origin}: no complete answer for ${gun} within ${this.#deadlineMs} ms`),
       );
       const entry = { repo, checkedAt: this.#now() };
-      remember(this.#repos, key, entry, this.#maxRepos);
+      this.#cache(key, entry);
       remember(this.#versions, versionsKey, raise(this.#versions.get(versionsKey), repo), this.#maxRepos);
       return entry;
     } finally {
