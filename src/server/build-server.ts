@@ -167,6 +167,9 @@ export function buildServer(opts: ServerOptions): BuiltServer {
 
   // Before the pipeline: requests it refuses are counted and traced too.
   instrumentRequests(app, ins);
+  // Denial Events expire as upstream's (--event-ttl 1h).
+  const stopSweeper = ins.events!.startSweeper();
+  app.addHook('onClose', async () => stopSweeper());
   app.addHook('onRequest', async (req, reply) => {
     await runPreBodyStages(deps, req, reply);
   });

@@ -21,6 +21,17 @@ function memoryStore(): Store & { data: Map<string, StoredObject> } {
       data.set(key, o);
       return o as never;
     },
+    async list(prefix: string, opts: { predicate?: (v: unknown) => boolean } = {}) {
+      const items = [...data.values()].filter((o) => o.key.startsWith(prefix) && (!opts.predicate || opts.predicate(o.value)));
+      return { items, revision: rev } as never;
+    },
+    async delete(key: string, expected?: number) {
+      const cur = data.get(key);
+      if (!cur) throw new StorageError('NotFound', key);
+      if (expected !== undefined && cur.modRevision !== expected) throw new StorageError('Conflict', key);
+      data.delete(key);
+      return cur as never;
+    },
     async update(key: string, value: unknown, expected: number) {
       const cur = data.get(key);
       if (!cur) throw new StorageError('NotFound', key);
@@ -101,4 +112,16 @@ test('the aggregation memory is bounded: past maxKeys the oldest denial is forgo
   await rec.record(denial('team-a', 'a'));
   // 'a' was forgotten when 'c' came: its repeat is a new Event rather than count 2.
   assert.equal(events().length, 4);
+});
+
+test('the sweep deletes this component\'s Events an hour after their last occurrence, and no one else\'s', async () => {
+  const now = { t: Date.parse('2026-01-01T00:00:00Z') };
+  const { store, rec, events } = setup(now);
+  await rec.record(denial('team-a', 'old'));
+  now.t += 30 * 60_000;
+  await rec.record(denial('team-a', 'recent'));
+  store.data.set('/registry/core/events/team-a/someone-elses', { key: '/registry/core/events/team-a/someone-elses', value: { metadata: { name: 'someone-elses', namespace: 'team-a' }, source: { component: 'kubelet' }, lastTimestamp: '2025-01-01T00:00:00Z' }, createRevision: 1, modRevision: 1 });
+  now.t += 31 * 60_000;
+  assert.equal(await rec.sweep(), 1);
+  assert.deepEqual(events().map((e) => e.involvedObject?.name ?? e.metadata.name).sort(), ['recent', 'someone-elses']);
 });

@@ -11,13 +11,15 @@
  * EventCorrelator is: the same denial again within the aggregation window raises `count` on one
  * Event instead of writing another; each namespace has a token bucket (a tenant cannot fill the
  * store with events, nor keep the server busy writing them); and at most MAX_PENDING writes run at
- * once. What is dropped is counted (portcullis_denial_events_total{result="dropped"}).
+ * once. What is dropped is counted (portcullis_denial_events_total{result="dropped"}). The Events
+ * this writes expire an hour after their last occurrence, as upstream's --event-ttl default: a
+ * sweep deletes them (those of earlier runs too), so the store holds a bounded number.
  */
 import type { Logger } from 'pino';
-import { objectKey, type ResourceDef } from '../api/registry/resource-def.ts';
+import { listPrefix, objectKey, type ResourceDef } from '../api/registry/resource-def.ts';
 import type { ResourceRegistry } from '../api/registry/registry.ts';
 import { rfc3339 } from '../api/time.ts';
-import type { Store } from '../storage/types.ts';
+import { StorageError, type Store } from '../storage/types.ts';
 import { mutate } from './store-mutate.ts';
 
 export const EVENT_COMPONENT = 'portcullis-apiserver';
@@ -31,9 +33,13 @@ export interface DenialEventLimits {
   aggregateWindowMs: number;
   /** Denials remembered for aggregation, and namespaces with a bucket (oldest forgotten first). */
   maxKeys: number;
+  /** An Event this long after its last occurrence is deleted by the sweep (upstream's --event-ttl). */
+  ttlMs: number;
 }
 
-export const DEFAULT_DENIAL_EVENT_LIMITS: Readonly<DenialEventLimits> = Object.freeze({ burst: 25, refillMs: 10_000, aggregateWindowMs: 600_000, maxKeys: 4096 });
+export const DEFAULT_DENIAL_EVENT_LIMITS: Readonly<DenialEventLimits> = Object.freeze({ burst: 25, refillMs: 10_000, aggregateWindowMs: 600_000, maxKeys: 4096, ttlMs: 3_600_000 });
+/** How often expired Events are looked for. */
+export const SWEEP_INTERVAL_MS = 5 * 60_000;
 const MAX_PENDING = 64;
 
 export interface Denial {
@@ -132,6 +138,41 @@ export class DenialEvents {
     });
     remember(this.#recent, id, { key, until: now + this.#limits.aggregateWindowMs }, this.#limits.maxKeys);
     this.#d.count?.('recorded');
+  }
+
+  /**
+   * Deletes the Events this component wrote whose last occurrence is older than the TTL; returns
+   * how many. Events of other components are never touched.
+   */
+  async sweep(): Promise<number> {
+    const events = this.#d.registry.get('', 'v1', 'events');
+    if (!events) return 0;
+    const cutoff = this.#d.now().getTime() - this.#limits.ttlMs;
+    const expired = (v: unknown) => {
+      const e = v as { source?: { component?: string }; reportingComponent?: string; lastTimestamp?: string };
+      return e.source?.component === EVENT_COMPONENT && e.reportingComponent === EVENT_COMPONENT && Date.parse(e.lastTimestamp ?? '') < cutoff;
+    };
+    const { items } = await this.#d.store.list(listPrefix(events, ''), { predicate: expired });
+    let n = 0;
+    for (const it of items) {
+      try {
+        await this.#d.store.delete(it.key, it.modRevision);
+        n++;
+      } catch (err) {
+        // Raised again meanwhile (Conflict) or already gone: the next sweep decides.
+        if (!(err instanceof StorageError)) throw err;
+      }
+    }
+    return n;
+  }
+
+  /** Sweeps every `intervalMs` until the returned function is called. */
+  startSweeper(intervalMs = SWEEP_INTERVAL_MS): () => void {
+    const timer = setInterval(() => {
+      this.sweep().catch((err) => this.#d.log.warn({ err }, 'could not sweep expired denial events'));
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** A token from the namespace's bucket, if it has one. */
