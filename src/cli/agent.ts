@@ -30,6 +30,8 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   const abort = new AbortController();
   const stop = untilStopped(stopSignal);
   void stop.then(() => abort.abort());
+  // The client's timers are unref'd and the agent serves nothing yet: this keeps the process up until told to stop.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     const agent = await startAgent({
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
@@ -39,6 +41,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
     await stop;
     await agent.stop();
   } finally {
+    clearInterval(keepAlive);
     rt.close();
   }
   return 0;

@@ -13,6 +13,8 @@ import { spawnUp } from '../helpers/spawn-up.ts';
 import { missingForRunc } from '../../src/cluster/agent/node-runtime.ts';
 import { localNodeName } from '../../src/cluster/agent/local-agent.ts';
 import { eventually } from './agent-helpers.ts';
+import { resources } from '../../src/cluster/client/resources.ts';
+import type { K8sObject } from '../../src/cluster/client/types.ts';
 
 async function withUp(extra: string[], fn: (srv: Awaited<ReturnType<typeof spawnUp>>, dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-up-agent-'));
@@ -62,4 +64,45 @@ test('up: the local agent joins by a bootstrap token that up made, and its Node 
     assert.equal(statSync(join(dir, 'agent', 'pki', 'kubelet-client-current.pem')).mode & 0o777, 0o600);
     await eventually(async () => (await srv.client.get(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`)).status === 200, 'the node lease');
   });
+});
+
+test('portcullis agent: joins with a bootstrap kubeconfig and its Node is Ready; stops on SIGTERM; --kubeconfig is required', async (t) => {
+  const { spawn, spawnSync } = await import('node:child_process');
+  const { renderKubeconfig, writeKubeconfig } = await import('../../src/pki/kubeconfig.ts');
+  const { startAgentCluster } = await import('./agent-helpers.ts');
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'portcullis');
+  const none = spawnSync(process.execPath, [bin, 'agent', '--node', 'x'], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: '' } });
+  assert.equal(none.status, 1);
+  assert.match(none.stderr, /--kubeconfig is required/);
+  const missing = missingForRunc();
+  if (missing.length) {
+    if (process.env.PORTCULLIS_REQUIRE_ALL === '1') throw new Error(`portcullis agent needs: ${missing.join('; ')} (PORTCULLIS_REQUIRE_ALL=1)`);
+    t.skip(`skipped: portcullis agent needs ${missing.join('; ')}`);
+    return;
+  }
+  const ac = await startAgentCluster();
+  try {
+    const kubeconfig = join(ac.dir, 'bootstrap.kubeconfig');
+    writeKubeconfig(kubeconfig, renderKubeconfig({ server: ac.c.cp.url, caCertPem: ac.c.cp.pki.caCertPem, token: ac.token, userName: 'kubelet-bootstrap' }));
+    const child = spawn(process.execPath, [bin, 'agent', '--node', 'cli-node', '--kubeconfig', kubeconfig, '--data-dir', join(ac.dir, 'cli-node'), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      await eventually(async () => out.includes('node cli-node joined'), 'the agent says it joined', 400, 100).catch((e) => {
+        throw new Error(`${(e as Error).message}; stdout: ${out}; stderr: ${err.slice(0, 2000)}`);
+      });
+      await eventually(async () => {
+        const n = await ac.admin.get<K8sObject>(resources.nodes, '', 'cli-node');
+        return n.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+      }, 'the Node is Ready');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+  } finally {
+    await ac.close();
+  }
 });
