@@ -2,16 +2,22 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 import type { Response } from '../helpers/client.ts';
-import type { ValidatingAdmissionPolicyPlugin } from '../../src/admission/cel/validating-admission-policy.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { readEvents, waitForRecords } from '../audit/helpers.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
+import { CRDS, crdManifest } from '../helpers/crd.ts';
 import { join } from 'node:path';
 
 let c: TestCluster;
 const VAP = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
 const VAPB = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings';
 
+let auditLog: string;
 before(async () => {
-  c = await startTestCluster();
+  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-vap-'));
+  auditLog = join(dataDir, 'audit.log');
+  c = await startTestCluster({ dataDir, audit: { policy: { apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: 'Metadata', resources: [{ group: '', resources: ['configmaps'] }] }] } as never, logPath: auditLog } });
   for (const [name, labels] of [['prod', { env: 'prod' }], ['dev', { env: 'dev' }]] as const) {
     assert.equal((await c.admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } })).status, 201);
   }
@@ -145,36 +151,23 @@ test('a runaway expression is stopped by the cost limit; failurePolicy Fail deni
   assert.equal((await svc('ignore')()).status, 201);
 });
 
-test('audit annotations and Audit failures are recorded by the plugin', async () => {
+test('audit annotations and Audit failures are in the audit record of the request', async () => {
   await policy('audited', {
     matchConstraints: { resourceRules: rules(['configmaps']) },
     validations: [{ expression: "!has(object.data) || !('audit-me' in object.data)", message: 'audit-me is discouraged' }],
     auditAnnotations: [{ key: 'keys', valueExpression: "has(object.data) ? string(size(object.data)) + ' keys' : ''" }],
   });
   await binding('audited', { policyName: 'audited', validationActions: ['Audit'], matchResources: { namespaceSelector: { matchLabels: { env: 'dev' } } } });
-  const plugin = c.cp.server.ctx.admission.validating.find((p) => p.name === 'ValidatingAdmissionPolicy') as ValidatingAdmissionPolicyPlugin;
-  const created = await eventually(cm('dev', { 'audit-me': '1' }), (r) => r.status === 201);
+  // Audit changes nothing in the answer; a Warn binding of the same policy shows when both are in force.
+  await binding('audited-warn', { policyName: 'audited', validationActions: ['Warn'], matchResources: { namespaceSelector: { matchLabels: { env: 'dev' } } } });
+  const created = await eventually(cm('dev', { 'audit-me': '1' }), (r) => /'audited' with binding 'audited-warn'/.test(String(r.headers.warning)));
   assert.equal(created.status, 201, created.text);
-  const attrs = {
-    operation: 'CREATE' as const,
-    object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'direct', namespace: 'dev' }, data: { 'audit-me': '1' } },
-    oldObject: undefined,
-    kind: { group: '', version: 'v1', kind: 'ConfigMap' },
-    resource: { group: '', version: 'v1', resource: 'configmaps' },
-    subresource: '',
-    namespace: 'dev',
-    name: 'direct',
-    user: { username: 'alice', groups: ['system:authenticated'] },
-    dryRun: false,
-  };
-  let v = await plugin.validate(attrs);
-  for (let i = 0; i < 200 && v.auditAnnotations?.['audited/keys'] === undefined; i++) {
-    await new Promise((res) => setTimeout(res, 25));
-    v = await plugin.validate(attrs);
-  }
-  assert.equal(v.allowed, true);
-  assert.equal(v.auditAnnotations?.['audited/keys'], '1 keys');
-  assert.deepEqual(JSON.parse(v.auditAnnotations?.['validation.policy.admission.k8s.io/validation_failure'] ?? 'null'), [
+  const id = String(created.headers['audit-id']);
+  await waitForRecords(auditLog, (recs) => recs.some((r) => r.auditID === id && r.stage === 'ResponseComplete'), 'the create');
+  const rec = readEvents(auditLog).find((r) => r.auditID === id && r.stage === 'ResponseComplete');
+  assert.equal(rec.responseStatus.code, 201);
+  assert.equal(rec.annotations['audited/keys'], '1 keys');
+  assert.deepEqual(JSON.parse(rec.annotations['validation.policy.admission.k8s.io/validation_failure']), [
     { message: 'audit-me is discouraged', policy: 'audited', binding: 'audited', expressionIndex: 0, validationActions: ['Audit'] },
   ]);
 });
@@ -266,4 +259,35 @@ test('authorizer: a check against the server authorizer as the requesting user',
   assert.equal((await role('secret-reader', ['secrets'], ['get'])).status, 201);
   assert.equal((await bind('secret-reader')).status, 201);
   assert.equal((await eventually(create, (r) => r.status === 201)).status, 201);
+});
+
+test('params from a custom resource (cluster-scoped CRD), and a paramKind that is not served fails by failurePolicy', async () => {
+  assert.equal((await c.admin.post(CRDS, crdManifest('policy.example.com', 'replicalimits', 'ReplicaLimit', 'v1', 'Cluster'))).status, 201);
+  const limit = () => c.admin.post('/apis/policy.example.com/v1/replicalimits', { apiVersion: 'policy.example.com/v1', kind: 'ReplicaLimit', metadata: { name: 'small' }, maxReplicas: 2 });
+  assert.equal((await eventually(limit, (r) => r.status !== 404)).status, 201);
+  await policy('replica-limit', {
+    paramKind: { apiVersion: 'policy.example.com/v1', kind: 'ReplicaLimit' },
+    matchConstraints: { resourceRules: rules(['replicationcontrollers']) },
+    validations: [{ expression: 'object.spec.replicas <= params.maxReplicas', messageExpression: "'at most ' + string(params.maxReplicas) + ' replicas (' + params.kind + ' ' + params.metadata.name + ')'" }],
+  });
+  await binding('replica-limit', { policyName: 'replica-limit', validationActions: ['Deny'], paramRef: { name: 'small', parameterNotFoundAction: 'Deny' } });
+  const rc = (replicas: number) => () =>
+    c.admin.post('/api/v1/namespaces/dev/replicationcontrollers', {
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: `rc-${++seq}` },
+      spec: { replicas, selector: { app: 'x' }, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    });
+  const denied = await eventually(rc(5), (r) => r.status === 422);
+  assert.match(denied.body.message, /denied request: at most 2 replicas \(ReplicaLimit small\)$/);
+  assert.equal((await rc(1)()).status, 201);
+
+  await policy('unserved-param', { paramKind: { apiVersion: 'nope.example.com/v1', kind: 'Nope' }, matchConstraints: { resourceRules: rules(['replicationcontrollers']) }, validations: [{ expression: 'true' }] });
+  await binding('unserved-param', { policyName: 'unserved-param', validationActions: ['Deny'], paramRef: { name: 'x', parameterNotFoundAction: 'Allow' } });
+  const unserved = await eventually(rc(1), (r) => r.status === 422);
+  assert.match(unserved.body.message, /ValidatingAdmissionPolicy 'unserved-param' denied request: failed to configure policy: failed to find resource referenced by paramKind: 'nope.example.com\/v1, Kind=Nope'$/);
+  const p = await c.admin.get(`${VAP}/unserved-param`);
+  p.body.spec.failurePolicy = 'Ignore';
+  assert.equal((await c.admin.put(`${VAP}/unserved-param`, p.body)).status, 200);
+  assert.equal((await eventually(rc(1), (r) => r.status === 201)).status, 201);
 });
