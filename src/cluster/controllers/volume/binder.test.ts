@@ -136,6 +136,7 @@ test('WaitForFirstConsumer without a consumer; an unknown class; an external pro
     assert.ok(events.includes("Normal ExternalProvisioning Waiting for a volume to be created either by the external provisioner 'example.com/nfs' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered."));
     assert.ok(events.includes('Warning ProvisioningFailed Failed to provision volume with StorageClass "odd": invalid option "speed" for volume plugin portcullis.dev/local-path'));
     assert.equal(claim(h, 'nfs').metadata.annotations['volume.kubernetes.io/storage-provisioner'], 'example.com/nfs');
+    assert.equal(claim(h, 'odd').metadata.annotations['volume.kubernetes.io/selected-node'], undefined, 'given back to the scheduler');
     assert.deepEqual(h.client.stored<K8sObject>(PVS, ''), []);
   } finally {
     await h.stop();

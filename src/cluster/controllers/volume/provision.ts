@@ -22,6 +22,13 @@ async function setClaimProvisioner(ctx: BinderContext, claim: PVC, provisioner: 
   return ctx.client.update<PVC>(PVCS, next.metadata.namespace ?? '', next);
 }
 
+async function withdrawSelectedNode(ctx: BinderContext, claim: PVC): Promise<PVC> {
+  if (claim.metadata.annotations?.[ANN_SELECTED_NODE] === undefined) return claim;
+  const next = structuredClone(claim);
+  delete next.metadata.annotations[ANN_SELECTED_NODE];
+  return ctx.client.update<PVC>(PVCS, next.metadata.namespace ?? '', next);
+}
+
 export async function provisionClaim(ctx: BinderContext, claim: PVC): Promise<void> {
   const className = claimClass(claim);
   const storageClass = ctx.classes.get('', className);
@@ -49,8 +56,11 @@ export async function provisionClaim(ctx: BinderContext, claim: PVC): Promise<vo
   const nodeName = claim.metadata.annotations?.[ANN_SELECTED_NODE];
   const r = provisionLocalPath({ pvName, claim: marked, storageClass, node: nodeName ? ctx.nodes.get('', nodeName) : undefined, root: ctx.localPathRoot });
   if ('error' in r) {
-    claimEvent(ctx, marked, 'Warning', 'ProvisioningFailed', `Failed to provision volume with StorageClass ${JSON.stringify(storageClass.metadata.name)}: ${r.error}`);
-    await updateClaimStatus(ctx, marked, 'Pending');
+    // rescheduleProvisioning: the scheduler's PreBind sees the node choice withdrawn, fails the
+    // bind and schedules the pod again, rather than waiting for a volume that will not come.
+    const rescheduled = await withdrawSelectedNode(ctx, marked);
+    claimEvent(ctx, rescheduled, 'Warning', 'ProvisioningFailed', `Failed to provision volume with StorageClass ${JSON.stringify(storageClass.metadata.name)}: ${r.error}`);
+    await updateClaimStatus(ctx, rescheduled, 'Pending');
     return;
   }
   const volume: PV = r.volume;
