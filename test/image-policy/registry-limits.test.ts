@@ -11,6 +11,7 @@ import { RegistryClient } from '../../src/image-policy/registry/client.ts';
 import { CredentialKeyring } from '../../src/image-policy/registry/credentials.ts';
 import { sha256Digest } from '../../src/image-policy/registry/digest.ts';
 import { OCI_MANIFEST } from '../../src/image-policy/registry/media-types.ts';
+import { RegistryPusher, bufferSource } from '../../src/image-policy/registry/push.ts';
 import { reasonCode } from '../helpers/registry.ts';
 
 const code = reasonCode;
@@ -199,6 +200,62 @@ describe('registry client limits', () => {
       client.close();
       await close(registry);
       await close(storage);
+    }
+  });
+
+  test('an upload Location on another host gets the bytes but not the registry credentials', async () => {
+    const blob = Buffer.from('blob bytes');
+    const digest = sha256Digest(blob);
+    const uploadAuth: (string | undefined)[] = [];
+    const received: Buffer[] = [];
+    const upload = http.createServer((req, res) => {
+      uploadAuth.push(req.headers.authorization);
+      req.on('data', (c: Buffer) => received.push(c));
+      req.on('end', () => res.writeHead(201, { 'docker-content-digest': digest }).end());
+    });
+    const uploadPort = await listen(upload);
+    const registry = http.createServer((req, res) => {
+      if (req.headers.authorization !== `Basic ${Buffer.from('alice:pw').toString('base64')}`) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+      if (req.method === 'HEAD') return void res.writeHead(404).end();
+      res.writeHead(202, { location: `http://localhost:${uploadPort}/upload/1?state=x` }).end();
+    });
+    const port = await listen(registry);
+    const client = new RegistryClient({ keyring: new CredentialKeyring([{ auths: { [`127.0.0.1:${port}`]: { username: 'alice', password: 'pw' } } }]) });
+    try {
+      const outcome = await new RegistryPusher(client.transport).pushBlob(parseDockerRef(`127.0.0.1:${port}/app:v1`), { digest, size: blob.length }, bufferSource(blob));
+      assert.equal(outcome, 'uploaded');
+      assert.deepEqual(Buffer.concat(received), blob);
+      assert.deepEqual(uploadAuth, [undefined]);
+    } finally {
+      client.close();
+      await close(registry);
+      await close(upload);
+    }
+  });
+
+  test('referrers API: the registry\'s index, filtered by artifact type', async () => {
+    const subject = MANIFEST_DIGEST;
+    const seen: string[] = [];
+    const entry = (artifactType: string, n: string) => ({ mediaType: OCI_MANIFEST, digest: sha256Digest(n), size: 10, artifactType });
+    const server = http.createServer((req, res) => {
+      seen.push(req.url!);
+      if (!req.url!.startsWith(`/v2/app/referrers/${subject}`)) return void res.writeHead(404).end();
+      // This registry ignores the filter (allowed by the spec): the client filters.
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' });
+      res.end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [entry('application/vnd.dev.sigstore.bundle.v0.3+json', 'a'), entry('application/spdx+json', 'b')] }));
+    });
+    const port = await listen(server);
+    const client = new RegistryClient();
+    try {
+      const ref = parseDockerRef(`127.0.0.1:${port}/app:v1`);
+      assert.equal((await client.referrers(ref, subject)).length, 2);
+      const bundles = await client.referrers(ref, subject, 'application/vnd.dev.sigstore.bundle.v0.3+json');
+      assert.deepEqual(bundles.map((d) => d.digest), [sha256Digest('a')]);
+      assert.ok(seen.includes(`/v2/app/referrers/${subject}?artifactType=application%2Fvnd.dev.sigstore.bundle.v0.3%2Bjson`), seen.join(' '));
+      assert.ok(!seen.some((u) => u.includes('/manifests/sha256-')), 'no tag fallback when the API answers');
+    } finally {
+      client.close();
+      await close(server);
     }
   });
 

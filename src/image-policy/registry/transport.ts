@@ -5,7 +5,7 @@
  * WWW-Authenticate with Basic credentials or a Bearer token fetched from the realm, and caches
  * tokens per registry, scope and credential so one pod's secret never serves another's lookup.
  */
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { ImagePolicyError } from '../errors.ts';
@@ -35,7 +35,7 @@ export interface RegistryTransportOptions {
 export interface RegistryCall {
   /** The reference's domain (docker.io for Docker Hub). */
   domain: string;
-  /** The repository path, for the token scope and the credential lookup. */
+  /** The repository path, for the token scope and the credential lookup ('' for none). */
   repo: string;
   actions: readonly ('pull' | 'push')[];
   /** More scopes for the same token (a cross-repository mount needs pull on the source). */
@@ -81,6 +81,18 @@ export class RegistryTransport {
 
   constructor(o: RegistryTransportOptions = {}) {
     this.hosts = o.hosts ?? {};
+    // Bad configuration fails here, not on the first lookup.
+    for (const [host, cfg] of Object.entries(this.hosts)) {
+      if (!/^[^/\s]+$/.test(host)) throw new Error(`registry host ${JSON.stringify(host)}: want host[:port]`);
+      if (cfg.caPem !== undefined) {
+        if (!cfg.caPem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`registry ${host}: caPem holds no PEM certificate`);
+        try {
+          for (const block of cfg.caPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []) new X509Certificate(block);
+        } catch (err) {
+          throw new Error(`registry ${host}: caPem: ${(err as Error).message}`);
+        }
+      }
+    }
     this.keyring = o.keyring ?? new CredentialKeyring();
     this.now = o.now ?? Date.now;
     this.userAgent = o.userAgent ?? 'portcullis';
@@ -122,7 +134,9 @@ export class RegistryTransport {
   /** One request with the scheme fallback; transport failures are REGISTRY_UNAVAILABLE. */
   private async raw(host: string, c: RegistryCall, authorization: string | undefined): Promise<HttpResponse> {
     const url = this.url(host, c.path);
-    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...c.headers, ...(authorization ? { authorization } : {}) };
+    // Credentials go to the registry's own host only, never to a Location it hands out elsewhere.
+    const sendAuth = authorization && url.host === host;
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...c.headers, ...(sendAuth ? { authorization } : {}) };
     try {
       return await send({ method: c.method, url, headers, body: c.body, signal: c.signal }, this.agent(url));
     } catch (err) {
@@ -140,7 +154,8 @@ export class RegistryTransport {
   }
 
   private scopes(c: RegistryCall): string[] {
-    return [repositoryScope(c.repo, c.actions), ...(c.extraScopes ?? [])];
+    // A call outside any repository (the /v2/ ping) asks for a token without a scope.
+    return [...(c.repo ? [repositoryScope(c.repo, c.actions)] : []), ...(c.extraScopes ?? [])];
   }
 
   private tokenKey(host: string, scopes: string[], cred: BasicCredential | undefined): string {
