@@ -108,3 +108,16 @@ test('a watch is long-running while open and its events are counted', async () =
   for (let i = 0; i < 50 && total(await scrape(), 'apiserver_longrunning_requests', { verb: 'WATCH', resource: 'configmaps', scope: 'namespace' }) > 0; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(total(await scrape(), 'apiserver_longrunning_requests', { verb: 'WATCH', resource: 'configmaps', scope: 'namespace' }), 0);
 });
+
+test('a request without credentials is a failed authentication attempt and a 401 in the request counts', async () => {
+  const { TestClient } = await import('../helpers/client.ts');
+  const nobody = new TestClient(c.cp.url, { caPem: c.cp.pki.caCertPem });
+  const before = await scrape();
+  const failures = total(before, 'authentication_attempts', { result: 'failure' });
+  const unauthorized = total(before, 'apiserver_request_total', { code: '401', verb: 'LIST', resource: 'pods' });
+  assert.equal((await nobody.get('/api/v1/pods')).status, 401);
+  nobody.close();
+  const after = await scrape();
+  assert.equal(total(after, 'authentication_attempts', { result: 'failure' }), failures + 1);
+  assert.equal(total(after, 'apiserver_request_total', { code: '401', verb: 'LIST', resource: 'pods' }), unauthorized + 1);
+});
