@@ -3,10 +3,11 @@
  * for a digest reference, any signed target with that digest) in a GUN whose root is pinned,
  * whose sha256 must equal the image's digest.
  *
- * Verified metadata is kept per (server, GUN, pin), at most `maxRepositories` of them, and reused
- * without any request for `refreshIntervalMs`; expiry is re-checked against the clock on every
- * use. The highest version seen of every role is kept per (GUN, pin) so that a server, or a
- * replay, serving older metadata later is refused (ROLLBACK). Concurrent verifications of one
+ * Verified metadata is kept per (server, GUN, pin), at most `maxRepositories` of them and
+ * `maxCacheBytes` in all, and reused without any request for `refreshIntervalMs`; expiry is
+ * re-checked against the clock on every use. The highest version seen of every role is kept per
+ * (GUN, pin), for 16 times as many repositories, so that a server, or a replay, serving older
+ * metadata later is refused (ROLLBACK). Concurrent verifications of one
  * repository share a single update, and an update that has not finished within `deadlineMs` is
  * abandoned (REGISTRY_UNAVAILABLE): a Notary server that is down or slow means a denial within
  * the deadline, never an admission.
@@ -179,7 +180,9 @@ export class NotaryVerifier {
       );
       const entry = { repo, checkedAt: this.#now() };
       this.#cache(key, entry);
-      remember(this.#versions, versionsKey, raise(this.#versions.get(versionsKey), repo), this.#maxRepos);
+      // Floors are a few numbers each, so many more are kept than repositories: flooding the cache
+      // with image names must not be a cheap way to make a GUN forget its floors.
+      remember(this.#versions, versionsKey, raise(this.#versions.get(versionsKey), repo), this.#maxRepos * 16);
       return entry;
     } finally {
       clearTimeout(timer);
