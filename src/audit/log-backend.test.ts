@@ -131,3 +131,28 @@ test("'-' writes the chained lines to standard output; a timer signs records not
     assert.equal(verifyFiles([join(dir, 'stdout.log')], ensureAuditSigningKey(dir).publicKey).broken, undefined);
   });
 });
+
+test('a line cut short by a crash: the restarted writer starts a new line chained onto it, and verify reports it without failing', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'audit.log');
+    const key = ensureAuditSigningKey(dir);
+    const first = new LogBackend({ path, signingKey: key });
+    first.processEvents([event(1), event(2)]);
+    await first.close();
+    // The crash: half of a third record written, no newline.
+    const cut = readFileSync(path, 'utf8').split('\n')[0]!.slice(0, 60);
+    writeFileSync(path, readFileSync(path, 'utf8') + cut);
+    const second = new LogBackend({ path, signingKey: key });
+    second.processEvents([event(3)]);
+    await second.close();
+    const r = verifyFiles([path], key.publicKey);
+    assert.equal(r.broken, undefined, JSON.stringify(r.broken));
+    assert.deepEqual(r.cutLines, [{ file: path, line: 4 }]);
+    assert.equal(r.records, 3);
+    // Cutting a record that something already chained onto is still a break.
+    const lines = readFileSync(path, 'utf8').split('\n');
+    lines[0] = lines[0]!.slice(0, 80);
+    writeFileSync(path, lines.join('\n'));
+    assert.equal(verifyFiles([path], key.publicKey).broken?.line, 1);
+  });
+});

@@ -194,8 +194,19 @@ export class LogBackend implements AuditBackend {
 
   async #open(): Promise<FileHandle> {
     if (!this.#fh) {
-      this.#fh = await open(this.#o.path, 'a', 0o600);
-      this.#size = (await this.#fh.stat()).size;
+      const fh = await open(this.#o.path, 'a+', 0o600);
+      this.#size = (await fh.stat()).size;
+      // A line cut short by a crash is ended first, so the next record starts a line of its own
+      // (it chains onto the cut line's bytes; verify accepts such a line and reports it).
+      if (this.#size > 0) {
+        const last = Buffer.alloc(1);
+        await fh.read(last, 0, 1, this.#size - 1);
+        if (last[0] !== 0x0a) {
+          await fh.write('\n');
+          this.#size++;
+        }
+      }
+      this.#fh = fh;
     }
     return this.#fh;
   }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
-import { CHECKPOINT_KIND, checkLine, checkpointValid, GENESIS, PREV_HASH, type Checkpoint } from './chain.ts';
+import { CHECKPOINT_KIND, checkLine, checkpointValid, GENESIS, PREV_HASH, sha256hex, type Checkpoint } from './chain.ts';
 import { keyIdOf } from './signing-key.ts';
 import { sortLogFiles } from './rotation.ts';
 
@@ -24,29 +24,45 @@ export interface VerifyResult {
   unsigned: number;
   /** The first record's prev-hash was not the genesis: older files were rotated away or not given. */
   startsMidChain: boolean;
+  /**
+   * Lines that are not records but that the next record chains onto (a write cut short by a
+   * crash, after which the writer went on): reported, not a break. A record cut or edited later
+   * still breaks, since the next record names the hash of the whole original line.
+   */
+  cutLines: Array<{ file: string; line: number }>;
   broken?: VerifyBreak;
 }
 
 export function verifyFiles(files: readonly string[], key: KeyObject | undefined, read: (f: string) => string = (f) => readFileSync(f, 'utf8')): VerifyResult {
   const ordered = sortLogFiles(files);
   const keyID = key ? keyIdOf(key) : undefined;
-  const res: VerifyResult = { files: ordered, records: 0, checkpoints: 0, unsigned: 0, startsMidChain: false };
+  const res: VerifyResult = { files: ordered, records: 0, checkpoints: 0, unsigned: 0, startsMidChain: false, cutLines: [] };
   let prev: string | undefined;
-  for (const file of ordered) {
+  const all = ordered.flatMap((file) => {
     const lines = read(file).split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
-      const at = (reason: string, auditID?: string): VerifyResult => ({ ...res, broken: { file, line: i + 1, auditID, reason } });
-      let rec: Record<string, any>;
+    return lines.map((text, i) => ({ file, line: i + 1, text }));
+  });
+  for (let n = 0; n < all.length; n++) {
+    const { file, text: line } = all[n]!;
+    {
+      const at = (reason: string, auditID?: string): VerifyResult => ({ ...res, broken: { file, line: all[n]!.line, auditID, reason } });
+      let rec: Record<string, any> | undefined;
       try {
         rec = JSON.parse(line);
       } catch {
-        return at('not a JSON record (altered or cut short)');
+        rec = undefined;
+      }
+      const { claimed, intact } = checkLine(line);
+      if (!rec || !claimed) {
+        if (nextChainsOnto(all[n + 1]?.text, line)) {
+          res.cutLines.push({ file, line: all[n]!.line });
+          prev = sha256hex(line);
+          continue;
+        }
+        return at(rec ? 'record carries no audit.portcullis.dev/hash' : 'not a JSON record (altered or cut short)', typeof rec?.auditID === 'string' ? rec.auditID : undefined);
       }
       const auditID = typeof rec.auditID === 'string' ? rec.auditID : undefined;
-      const { claimed, intact } = checkLine(line);
-      if (!claimed) return at('record carries no audit.portcullis.dev/hash', auditID);
       if (!intact) return at('record was altered: its content does not match its hash', auditID);
       const p = rec.annotations?.[PREV_HASH];
       if (prev === undefined) res.startsMidChain = p !== GENESIS;
@@ -66,4 +82,14 @@ export function verifyFiles(files: readonly string[], key: KeyObject | undefined
     }
   }
   return res;
+}
+
+/** Whether the record after a non-record line names that line's hash as its predecessor. */
+function nextChainsOnto(next: string | undefined, line: string): boolean {
+  if (next === undefined) return false;
+  try {
+    return (JSON.parse(next) as { annotations?: Record<string, string> }).annotations?.[PREV_HASH] === sha256hex(line);
+  } catch {
+    return false;
+  }
 }

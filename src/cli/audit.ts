@@ -27,6 +27,7 @@ export async function runAudit(argv: string[], out: (s: string) => void, err: (s
   }
   out(`OK: ${r.records} records, ${r.checkpoints} signed checkpoints, ${r.files.length} file(s) in order:\n${r.files.map((f) => `  ${f}\n`).join('')}`);
   if (r.startsMidChain) out('note: the first record continues an earlier chain (older files were rotated away or not given)\n');
+  for (const c of r.cutLines) out(`note: ${c.file}:${c.line} is a record cut short (a crash while writing); the chain continues past it\n`);
   if (r.unsigned > 0) out(`note: the last ${r.unsigned} records are hashed but not yet covered by a signed checkpoint\n`);
   return 0;
 }
