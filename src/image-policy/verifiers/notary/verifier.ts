@@ -121,7 +121,7 @@ export class NotaryVerifier {
     const key = `${server.origin}${server.pathname}\n${r.gun}\n${pin.fingerprint}`;
 
     let entry = this.#repos.get(key);
-    let cached = !!entry && this.#now() - entry.checkedAt < this.#refreshMs && fresh(entry.repo, this.#now());
+    const cached = !!entry && this.#now() - entry.checkedAt < this.#refreshMs && fresh(entry.repo, this.#now());
     if (!cached) entry = await this.#update(key, server, r.gun, pin, entry?.repo);
     const found = findTarget(entry!.repo, r.tag, m[1]!, this.#priority);
     if (!found) throw notFound(entry!.repo, r);
