@@ -140,3 +140,25 @@ test('the kubeconfig is checked at start: no CA, no credential, http are refused
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('close waits for a hung webhook at most closeWaitMs, then counts what it gave up', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'audit-wh-'));
+  const sockets = new Set<import('node:net').Socket>();
+  const tcp = createTcpServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+  });
+  const port = await listen(tcp);
+  const b = new WebhookBackend({ configFile: kubeconfig(dir, port), maxBatchSize: 2, maxBatchWaitMs: 10, requestTimeoutMs: 60_000, closeWaitMs: 100 });
+  try {
+    for (let i = 0; i < 5; i++) b.processEvents([event(i)]);
+    await b.close();
+    const s = b.stats();
+    // 2 in the hung batch (failed when the transport closed) and 3 left in the buffer (dropped).
+    assert.deepEqual(s, { events: 5, dropped: 3, errors: 2 });
+  } finally {
+    for (const s of sockets) s.destroy();
+    tcp.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

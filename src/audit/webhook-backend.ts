@@ -25,6 +25,8 @@ export interface WebhookBackendOptions {
   maxBatchWaitMs?: number;
   /** Deadline of one POST (default 30 s, upstream's webhook client timeout). */
   requestTimeoutMs?: number;
+  /** How long close() waits for the webhook in all (default 5 s). */
+  closeWaitMs?: number;
   now?: () => number;
   log?: Pick<Logger, 'error' | 'warn'>;
 }
@@ -38,6 +40,7 @@ export class WebhookBackend implements AuditBackend {
   readonly #maxWait: number;
   readonly #now: () => number;
   readonly #log: Pick<Logger, 'error' | 'warn'> | undefined;
+  readonly #closeWaitMs: number;
   #buffer: AuditEvent[] = [];
   #timer: NodeJS.Timeout | undefined;
   #inflight: Promise<void> | undefined;
@@ -53,6 +56,7 @@ export class WebhookBackend implements AuditBackend {
     if (!(this.#maxWait > 0) || !Number.isFinite(this.#maxWait)) throw new Error(`--audit-webhook-batch-max-wait must be positive, got ${this.#maxWait} ms`);
     this.#now = o.now ?? Date.now;
     this.#log = o.log;
+    this.#closeWaitMs = o.closeWaitMs ?? 5_000;
     const ep = loadWebhookKubeconfig(o.configFile);
     if (!ep.caPem) throw new Error(`audit webhook config '${o.configFile}': certificate-authority is required (the webhook's certificate is always verified against it)`);
     if (ep.serverName) throw new Error(`audit webhook config '${o.configFile}': tls-server-name is not supported for the audit webhook`);
@@ -102,10 +106,15 @@ export class WebhookBackend implements AuditBackend {
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#inflight;
-    if (this.#buffer.length > 0) this.#send(true);
-    await this.#inflight;
+    // A stop waits for the webhook at most this long in all, then gives up what is left (counted).
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.#closeWaitMs).unref());
+    await Promise.race([this.#inflight, deadline]);
+    if (this.#buffer.length > 0 && !this.#inflight) this.#send(true);
+    await Promise.race([this.#inflight, deadline]);
+    this.#stats.dropped += this.#buffer.splice(0).length;
+    // Ends a request still in flight: its batch is counted as failed.
     this.#transport.close();
+    await this.#inflight;
   }
 
   #drop(): void {
