@@ -7,7 +7,7 @@
  * bounded (past MAX_LABEL_SETS a new label set is reported without its resource labels), so
  * clients cannot grow them.
  */
-import { Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { AuthzResult } from '../authz/types.ts';
 import type { UserInfo } from '../authn/types.ts';
 import type { VerdictRecord } from '../admission/types.ts';
@@ -54,14 +54,20 @@ export class ApiserverMetrics {
     this.#resources = resources;
     this.m = defineMetrics(this.registry);
     const inflight = this.#inflight;
-    const gauge = this.m.inflight;
-    // Upstream reports the most requests in flight over the last period, not a snapshot.
-    (gauge as unknown as { collect: () => void }).collect = () => {
-      gauge.set({ request_kind: 'readOnly' }, inflight.maxReadOnly);
-      gauge.set({ request_kind: 'mutating' }, inflight.maxMutating);
-      inflight.maxReadOnly = inflight.readOnly;
-      inflight.maxMutating = inflight.mutating;
-    };
+    new Gauge({
+      name: 'apiserver_current_inflight_requests',
+      help: 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
+      labelNames: ['request_kind'],
+      registers: [this.registry],
+      // Upstream reports the most requests in flight over the last period, not a snapshot: here
+      // the most since the previous scrape.
+      collect() {
+        this.set({ request_kind: 'readOnly' }, inflight.maxReadOnly);
+        this.set({ request_kind: 'mutating' }, inflight.maxMutating);
+        inflight.maxReadOnly = inflight.readOnly;
+        inflight.maxMutating = inflight.mutating;
+      },
+    });
   }
 
   /** The text `/metrics` answers: this server's metrics and the process's. */

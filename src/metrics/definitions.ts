@@ -41,12 +41,6 @@ export function defineMetrics(register: Registry) {
       buckets: exponentialBuckets(1000, 10, 7),
       registers: r,
     }),
-    inflight: new Gauge({
-      name: 'apiserver_current_inflight_requests',
-      help: 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
-      labelNames: ['request_kind'],
-      registers: r,
-    }),
     longRunning: new Gauge({
       name: 'apiserver_longrunning_requests',
       help: 'Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.',

@@ -19,14 +19,18 @@ const servers = [];
 rl.on('line', (line) => {
   const m = JSON.parse(line);
   if (m.listen) {
-    for (const p of m.listen) servers.push(net.createServer((s) => s.end()).listen(p, '0.0.0.0'));
+    // Each server says who answered (the name given), then closes.
+    for (const p of m.listen) servers.push(net.createServer((s) => s.end(m.name + '\\n')).listen(p, '0.0.0.0'));
     process.stdout.write(JSON.stringify({ id: m.id, ok: true }) + '\\n');
   } else {
     const s = net.connect({ host: m.host, port: m.port });
     let done = false;
-    const finish = (ok) => { if (done) return; done = true; s.destroy(); process.stdout.write(JSON.stringify({ id: m.id, ok }) + '\\n'); };
+    let data = '';
+    const finish = (ok) => { if (done) return; done = true; s.destroy(); process.stdout.write(JSON.stringify({ id: m.id, ok, data: data.trim() }) + '\\n'); };
     s.setTimeout(m.timeoutMs, () => finish(false));
-    s.on('connect', () => finish(true));
+    s.on('connect', () => { if (!m.read) finish(true); });
+    s.on('data', (d) => { data += d; });
+    s.on('end', () => finish(true));
     s.on('error', () => finish(false));
   }
 });
@@ -40,20 +44,22 @@ export interface TestHost {
   listen(ports: number[]): Promise<void>;
   /** Whether a TCP connection to host:port is established within the timeout. */
   connect(host: string, port: number, timeoutMs?: number): Promise<boolean>;
+  /** Connects and returns the name the server answered with (undefined if no connection). */
+  whoAnswers(host: string, port: number, timeoutMs?: number): Promise<string | undefined>;
 }
 
 /** A TCP prober process inside a network namespace (its processes are pushed onto `procs` for cleanup). */
 export function spawnProber(netns: string, name: string, ip: string, procs: ChildProcess[]): TestHost {
   const proc = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', PROBER], { stdio: ['pipe', 'pipe', 'inherit'] });
   procs.push(proc);
-  const waiting = new Map<number, (ok: boolean) => void>();
+  const waiting = new Map<number, (r: { ok: boolean; data?: string }) => void>();
   createInterface({ input: proc.stdout! }).on('line', (l) => {
-    const m = JSON.parse(l) as { id: number; ok: boolean };
-    waiting.get(m.id)?.(m.ok);
+    const m = JSON.parse(l) as { id: number; ok: boolean; data?: string };
+    waiting.get(m.id)?.(m);
     waiting.delete(m.id);
   });
   let next = 0;
-  const ask = (msg: Record<string, unknown>): Promise<boolean> =>
+  const ask = (msg: Record<string, unknown>): Promise<{ ok: boolean; data?: string }> =>
     new Promise((resolve) => {
       const id = next++;
       waiting.set(id, resolve);
@@ -64,10 +70,14 @@ export function spawnProber(netns: string, name: string, ip: string, procs: Chil
     netns,
     ip,
     async listen(ports) {
-      await ask({ listen: ports });
+      await ask({ listen: ports, name });
     },
-    connect(h, port, timeoutMs = 700) {
-      return ask({ host: h, port, timeoutMs });
+    async connect(h, port, timeoutMs = 700) {
+      return (await ask({ host: h, port, timeoutMs })).ok;
+    },
+    async whoAnswers(h, port, timeoutMs = 700) {
+      const r = await ask({ host: h, port, timeoutMs, read: true });
+      return r.ok && r.data ? r.data : undefined;
     },
   };
 }

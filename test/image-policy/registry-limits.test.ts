@@ -133,6 +133,23 @@ describe('registry client limits', () => {
     }
   });
 
+  test('a malformed Docker-Content-Digest is refused, by HEAD and by GET', async () => {
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': OCI_MANIFEST, 'docker-content-digest': 'sha256:../../v2/other/blobs/x', 'content-length': MANIFEST.length });
+      res.end(req.method === 'HEAD' ? undefined : MANIFEST);
+    });
+    const port = await listen(server);
+    const client = new RegistryClient();
+    try {
+      const ref = parseDockerRef(`127.0.0.1:${port}/app:v1`);
+      await assert.rejects(client.resolve(ref), (err) => code('IMAGE_NOT_FOUND')(err) && /malformed digest/.test((err as Error).message));
+      await assert.rejects(client.getManifest(ref), (err) => code('IMAGE_NOT_FOUND')(err) && /malformed digest/.test((err as Error).message));
+    } finally {
+      client.close();
+      await close(server);
+    }
+  });
+
   test('Bearer token flow: realm, service and scope; tokens cached per credential', async () => {
     const tokenRequests: URL[] = [];
     let port = 0;

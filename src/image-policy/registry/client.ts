@@ -86,7 +86,6 @@ export class RegistryClient {
     this.transport.close();
   }
 
-  /** Identical lookups (same call, same credentials) in flight share one execution. */
   /**
    * Identical lookups in flight share one execution, which runs under its own deadline only: one
    * caller giving up (its signal) stops its own wait, not the fetch the others wait for.
@@ -131,7 +130,7 @@ export class RegistryClient {
         if (ref.digest === undefined) {
           const res = await this.manifestCall(ref, 'HEAD', signal, o);
           res.body.resume();
-          const digest = headerValue(res.headers['docker-content-digest']);
+          const digest = announcedDigest(res, referenceString(ref));
           const mediaType = headerValue(res.headers['content-type'])?.split(';')[0]?.trim();
           const size = Number(res.headers['content-length']);
           if (digest && mediaType && Number.isFinite(size)) {
@@ -153,7 +152,7 @@ export class RegistryClient {
     const what = `${referenceString(ref)}: manifest`;
     const res = await this.manifestCall(ref, 'GET', signal, o);
     const bytes = await readCapped(res, this.maxManifestBytes, what, signal).catch(rethrowUnavailable(what));
-    const announced = headerValue(res.headers['docker-content-digest']);
+    const announced = announcedDigest(res, what);
     // By digest the content must hash to it; by tag, to the digest the registry announced.
     const expected = ref.digest ?? announced;
     if (expected) verifyDigest(bytes, expected, what);
@@ -287,6 +286,18 @@ export function selectPlatform(index: ImageIndex, p: Platform): Descriptor | und
   const candidates = (index.manifests ?? []).filter((d) => d.platform?.os === p.os && d.platform.architecture === p.architecture);
   if (p.variant) return candidates.find((d) => d.platform?.variant === p.variant) ?? candidates.find((d) => !d.platform?.variant);
   return candidates[0];
+}
+
+/** The Docker-Content-Digest a registry announced, refused unless well-formed (it ends up in paths and tags). */
+function announcedDigest(res: HttpResponse, what: string): string | undefined {
+  const v = headerValue(res.headers['docker-content-digest']);
+  if (v === undefined || v === '') return undefined;
+  try {
+    return parseDigest(v);
+  } catch (err) {
+    res.body.destroy();
+    throw new ImagePolicyError('IMAGE_NOT_FOUND', `${what}: the registry announced a malformed digest ${JSON.stringify(v.slice(0, 100))}: ${(err as Error).message}`);
+  }
 }
 
 function rethrowUnavailable(what: string): (err: unknown) => never {

@@ -1,0 +1,71 @@
+/**
+ * Services on the wire (root): the node's nftables service table DNATs a ClusterIP and a NodePort
+ * to the ready endpoints of the Service's EndpointSlices, balances connections, keeps ClientIP
+ * affinity, and refuses a Service without ready endpoints at once.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderServices, serviceRules } from '../../src/cluster/agent/network/services.ts';
+import type { K8sObject } from '../../src/cluster/client/types.ts';
+import { RoutedNode, type TestHost } from '../helpers/netns.ts';
+import { requireBinaries, requireRoot } from '../helpers/real-parts.ts';
+
+const svc = (name: string, clusterIP: string, extra: Record<string, unknown> = {}): K8sObject => ({
+  apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'web' },
+  spec: { clusterIP, clusterIPs: [clusterIP], ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }], ...extra },
+});
+const slice = (service: string, endpoints: Array<{ ip: string; ready?: boolean }>): K8sObject => ({
+  apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: `${service}-x`, namespace: 'web', labels: { 'kubernetes.io/service-name': service } },
+  addressType: 'IPv4', ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+  endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true } })),
+} as K8sObject);
+
+test('rules: ready endpoints only, ports by name, headless and ExternalName skipped', () => {
+  const rules = serviceRules(
+    [svc('a', '10.96.0.10'), svc('headless', 'None'), { ...svc('ext', ''), spec: { type: 'ExternalName', externalName: 'x.example' } }],
+    [slice('a', [{ ip: '10.244.0.12' }, { ip: '10.244.0.11' }, { ip: '10.244.0.13', ready: false }]), slice('headless', [{ ip: '10.244.0.11' }])],
+  );
+  assert.deepEqual(rules.map((r) => [r.id, r.endpoints.map((e) => `${e.ip}:${e.port}`)]), [['web/a:http', ['10.244.0.11:8080', '10.244.0.12:8080']]]);
+});
+
+const skip = requireRoot('the service proxy') || requireBinaries('nftables', 'nft') || requireBinaries('iproute2', 'ip');
+let node: RoutedNode;
+let client: TestHost;
+let ext: TestHost;
+before(async () => {
+  if (skip) return;
+  node = new RoutedNode();
+  client = node.addHost('client', '10.244.0.10');
+  const b1 = node.addHost('b1', '10.244.0.11');
+  const b2 = node.addHost('b2', '10.244.0.12');
+  ext = node.addHost('ext', '192.0.2.10');
+  for (const b of [b1, b2]) await b.listen([8080]);
+});
+after(() => node?.destroy());
+
+async function answers(from: TestHost, ip: string, port: number, n: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const who = (await from.whoAnswers(ip, port)) ?? 'nobody';
+    out.set(who, (out.get(who) ?? 0) + 1);
+  }
+  return out;
+}
+
+test('a ClusterIP balances over the ready endpoints; a NodePort reaches them from outside', { skip }, async () => {
+  node.loadNftables(renderServices(serviceRules([svc('a', '10.96.0.10', { type: 'NodePort' })], [slice('a', [{ ip: '10.244.0.11' }, { ip: '10.244.0.12' }])])));
+  const seen = await answers(client, '10.96.0.10', 80, 30);
+  assert.deepEqual([...seen.keys()].sort(), ['b1', 'b2'], `both backends answer: ${JSON.stringify([...seen])}`);
+  assert.equal(await ext.whoAnswers('169.254.1.1', 30080).then((w) => (w === 'b1' || w === 'b2' ? 'ok' : w)), 'ok', 'NodePort on the node\'s address');
+});
+
+test('an endpoint that is not ready gets nothing; ClientIP affinity sticks; no endpoints refuses', { skip }, async () => {
+  node.loadNftables(renderServices(serviceRules([svc('a', '10.96.0.10')], [slice('a', [{ ip: '10.244.0.11', ready: false }, { ip: '10.244.0.12' }])])));
+  assert.deepEqual([...(await answers(client, '10.96.0.10', 80, 10)).keys()], ['b2']);
+  node.loadNftables(renderServices(serviceRules([svc('a', '10.96.0.10', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } })], [slice('a', [{ ip: '10.244.0.11' }, { ip: '10.244.0.12' }])])));
+  assert.equal((await answers(client, '10.96.0.10', 80, 12)).size, 1, 'one client, one backend');
+  node.loadNftables(renderServices(serviceRules([svc('a', '10.96.0.10')], [slice('a', [])])));
+  const t0 = Date.now();
+  assert.equal(await client.connect('10.96.0.10', 80, 3000), false);
+  assert.ok(Date.now() - t0 < 2000, 'refused, not left to time out');
+});
