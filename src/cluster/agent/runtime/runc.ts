@@ -14,7 +14,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { containerSpec, podHostname, sandboxSpec } from './oci-spec.ts';
 import { imageUser, resolveUser, verifyRunAsNonRoot } from './image-user.ts';
-import { openLogRelay, type LogRelay } from './log-relay.ts';
+import { openLogRelay, type LogRelay, type LogRotation } from './log-relay.ts';
 import { prepareRootfs, releaseRootfs } from './rootfs.ts';
 import { runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
@@ -41,6 +41,8 @@ export interface RuncRuntimeOptions {
   randomId?: () => string;
   /** How long runc may take to start a process. Default 30 s. */
   startTimeoutMs?: number;
+  /** Container log rotation; default the kubelet's 10 MiB x 5 files. */
+  logRotation?: LogRotation;
 }
 
 export class RuncRuntime implements ContainerRuntime {
@@ -50,7 +52,7 @@ export class RuncRuntime implements ContainerRuntime {
   private readonly cgroupParent: string;
   private readonly now: () => Date;
   private readonly randomId: () => string;
-  private readonly relays = new Map<string, LogRelay>();
+  private readonly relays = new Map<string, Promise<LogRelay>>();
   private readonly opts: RuncRuntimeOptions;
 
   constructor(opts: RuncRuntimeOptions) {
@@ -170,7 +172,7 @@ export class RuncRuntime implements ContainerRuntime {
     const meta = await readMeta<ContainerMeta>(dir);
     if (!meta) throw new Error(`container ${id} not found`);
     if ((await exists(join(dir, 'shim.pid'))) || (await exists(join(dir, 'exit')))) throw new Error(`container ${id} was already started`);
-    this.attachRelay(id, dir, meta);
+    await this.attachRelay(id, dir, meta);
     await this.launch(dir, id, meta.memcg, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') });
   }
 
@@ -190,7 +192,7 @@ export class RuncRuntime implements ContainerRuntime {
     const dir = this.containerDir(id);
     const meta = await readMeta<ContainerMeta>(dir);
     await this.stopContainer(id, 0);
-    this.relays.get(id)?.close();
+    void this.relays.get(id)?.then((r) => r.close(), () => undefined);
     this.relays.delete(id);
     await runcDelete(this.cli, id);
     await releaseRootfs(dir);
@@ -203,7 +205,8 @@ export class RuncRuntime implements ContainerRuntime {
     const meta = await readMeta<ContainerMeta>(dir);
     if (!meta) return undefined;
     const status = await containerStatusFromFiles(dir, meta);
-    if (status.state === 'running') this.attachRelay(id, dir, meta);
+    // A relay that cannot open (FIFOs gone) costs the logs, not the status.
+    if (status.state === 'running') await this.attachRelay(id, dir, meta).catch(() => undefined);
     return status;
   }
 
@@ -229,7 +232,7 @@ export class RuncRuntime implements ContainerRuntime {
 
   /** Stops reading container output (the agent is exiting); containers keep running. */
   close(): void {
-    for (const r of this.relays.values()) r.close();
+    for (const r of this.relays.values()) void r.then((relay) => relay.close(), () => undefined);
     this.relays.clear();
   }
 
@@ -237,12 +240,16 @@ export class RuncRuntime implements ContainerRuntime {
     return (await this.list()).containers.filter((c) => c.sandboxId === sandboxId);
   }
 
-  private attachRelay(id: string, dir: string, meta: ContainerMeta): void {
+  private async attachRelay(id: string, dir: string, meta: ContainerMeta): Promise<void> {
     if (this.relays.has(id)) return;
-    const relay = openLogRelay({ stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, meta.logPath, this.now);
-    this.relays.set(id, relay);
+    const pending = openLogRelay({ stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, meta.logPath, this.now, this.opts.logRotation);
+    this.relays.set(id, pending);
+    pending.catch(() => {
+      if (this.relays.get(id) === pending) this.relays.delete(id);
+    });
+    const relay = await pending;
     void relay.done.then(() => {
-      if (this.relays.get(id) === relay) this.relays.delete(id);
+      if (this.relays.get(id) === pending) this.relays.delete(id);
     });
   }
 
