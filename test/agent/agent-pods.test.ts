@@ -201,3 +201,31 @@ test('an agent restart re-adopts running containers without starting them again'
   assert.equal(afterRestart.metadata.uid, mk.metadata.uid);
   assert.equal(agent.nodeName, 'node-p', 'the other agent was not involved');
 });
+
+test('with a pod network, a pod gets its address before its containers and gives it back when it goes', async () => {
+  const calls: string[] = [];
+  const addresses = new Map<string, string>();
+  const network = {
+    async setUp(pod: { uid: string; name: string }, netns: string) {
+      calls.push(`setUp ${pod.name} ${netns}`);
+      if (!addresses.has(pod.uid)) addresses.set(pod.uid, `10.244.0.${addresses.size + 2}`);
+      return { ips: [addresses.get(pod.uid)!] };
+    },
+    async tearDown(pod: { uid: string; name: string }) {
+      calls.push(`tearDown ${pod.name}`);
+      addresses.delete(pod.uid);
+    },
+    addressOf: (uid: string) => addresses.get(uid),
+  };
+  await ac.start('node-n', { fake: { program }, network });
+  await ac.admin.create(resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'netted' }, spec: { nodeName: 'node-n', containers: [{ name: 'c', image: 'example.test/x:1' }] } });
+  const pod = await eventually(async () => {
+    const p = await getPod('netted');
+    return p.status?.phase === 'Running' && p;
+  }, 'Running');
+  assert.equal(pod.status.podIP, '10.244.0.2');
+  assert.deepEqual(pod.status.podIPs, [{ ip: '10.244.0.2' }]);
+  assert.match(calls[0]!, /^setUp netted \/proc\/1\/ns\/net$/);
+  await ac.admin.delete(resources.pods, 'default', 'netted', { gracePeriodSeconds: 0 });
+  await eventually(async () => calls.includes('tearDown netted'), 'the address is given back');
+});

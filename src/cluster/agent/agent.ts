@@ -25,6 +25,7 @@ import { PodSyncer } from './pod-sync.ts';
 import { PodWorkers } from './pod-workers.ts';
 import { RotatingClient } from './rotating-client.ts';
 import type { ContainerRuntime, ImageService } from './runtime/types.ts';
+import type { PodNetwork } from './network/routed.ts';
 import { loadOrBootstrapClientCert } from './tls-bootstrap.ts';
 
 export interface AgentLog {
@@ -40,6 +41,8 @@ export interface AgentOptions {
   bootstrap: ClientConfig;
   runtime: ContainerRuntime;
   images: ImageService;
+  /** The pod network (issue 14's routed network); without one, pods off the host network get no IP. */
+  network?: PodNetwork;
   /** containerID scheme (runc, fake) and containerRuntimeVersion (runc://1.1.5). */
   runtimeScheme: string;
   runtimeVersion: string;
@@ -159,7 +162,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 
     let workers!: PodWorkers;
     const syncer = new PodSyncer({
-      runtime: o.runtime, images: o.images, client, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
+      runtime: o.runtime, images: o.images, network: o.network, client, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log,
     });
     workers = new PodWorkers({

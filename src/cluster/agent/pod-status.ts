@@ -35,6 +35,8 @@ export interface StatusInputs {
   scheme: string;
   /** The pod is being shut down for good (deleted, or finished): no container restarts. */
   terminal?: boolean;
+  /** The pod's addresses from the network plugin (none: the pod has no IP yet). */
+  podIPs?: readonly string[];
 }
 
 type ApiState = Record<string, Record<string, unknown>>;
@@ -171,13 +173,14 @@ export function computePodStatus(pod: Pod, inp: StatusInputs): Record<string, un
   // As generateAPIPodStatus: PodScheduled is True on the node, also for a pod bound by nodeName.
   want.push(['PodScheduled', 'True']);
   const conds = conditions(pod as K8sObject, want, now);
-  const podIP = pod.spec?.hostNetwork ? inp.hostIP : undefined;
+  const ips = pod.spec?.hostNetwork ? [inp.hostIP] : (inp.podIPs ?? []);
+  const podIP = ips[0];
   const status: Record<string, unknown> = {
     phase,
     conditions: conds,
     hostIP: inp.hostIP,
     hostIPs: [{ ip: inp.hostIP }],
-    ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
+    ...(podIP ? { podIP, podIPs: ips.map((ip) => ({ ip })) } : {}),
     startTime: old.startTime ?? now,
     containerStatuses: regular,
   };

@@ -19,10 +19,13 @@ import { containerEnv, CreateContainerConfigError } from './env.ts';
 import { ensureImage, ImageWaiting } from './image-pull.ts';
 import { attemptsByName, computePodStatus, type PodView, type Waiting } from './pod-status.ts';
 import type { ContainerRuntime, ContainerStatus, ImageService, PodRef, SandboxStatus } from './runtime/types.ts';
+import type { PodNetwork } from './network/routed.ts';
 
 export interface PodSyncDeps {
   runtime: ContainerRuntime;
   images: ImageService;
+  /** Gives each pod off the host network its address (none: such pods get no IP). */
+  network?: PodNetwork;
   client: ApiClient;
   hostIP: string;
   allocatable: Readonly<Record<string, string>>;
@@ -85,6 +88,11 @@ export class PodSyncer {
       sandbox = await this.#d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec! });
     }
     const waiting = new Map<string, Waiting>();
+    let podIPs: string[] | undefined;
+    if (sandbox && !pod.spec?.hostNetwork && this.#d.network && sandbox.namespaces.net) {
+      // The network comes before any container (PodReadyToStartContainers); idempotent per sync.
+      podIPs = (await this.#d.network.setUp(refOf(pod), sandbox.namespaces.net)).ips;
+    }
     if (sandbox) {
       const att = attemptsByName(view.containers);
       if (await this.#runInit(pod, sandbox, att, waiting)) {
@@ -92,7 +100,8 @@ export class PodSyncer {
       }
       view = await this.view(uid);
     }
-    const status = computePodStatus(pod, { view, waiting, hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme });
+    podIPs ??= this.#podIPs(pod);
+    const status = computePodStatus(pod, { view, waiting, hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, podIPs });
     if (isDone(status.phase) && view.sandbox?.state === 'ready') await this.#d.runtime.stopSandbox(view.sandbox.id);
     await this.#writeStatus(pod, status);
   }
@@ -163,6 +172,11 @@ export class PodSyncer {
     }
   }
 
+  #podIPs(pod: Pod): string[] | undefined {
+    const ip = this.#d.network?.addressOf(pod.metadata?.uid ?? '');
+    return ip ? [ip] : undefined;
+  }
+
   async #writeStatus(pod: Pod, status: Record<string, unknown>): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     const prev = this.#written.get(uid);
@@ -194,7 +208,7 @@ export class PodSyncer {
     const grace = graceOverride ?? gracePeriodOf(pod);
     const stopped = await this.#stopAll(uid, grace, false);
     if (deleteFromApi) {
-      const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true });
+      const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true, podIPs: this.#podIPs(pod) });
       try {
         await this.#writeStatus(pod, status);
       } catch (err) {
@@ -202,6 +216,7 @@ export class PodSyncer {
       }
     }
     await this.#stopAll(uid, 0, true);
+    await this.#d.network?.tearDown(refOf(pod));
     this.forget(uid);
     if (!deleteFromApi) return;
     try {
