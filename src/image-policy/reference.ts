@@ -176,8 +176,3 @@ export function withTag(r: ImageReference, tag: string): ImageReference {
 export function withDigest(r: ImageReference, digest: string): ImageReference {
   return { domain: r.domain, path: r.path, digest: parseDigest(digest) };
 }
-
-/** The registry host a normalised reference is pulled from (docker.io is served by registry-1). */
-export function registryHost(r: ImageReference): string {
-  return r.domain === DEFAULT_DOMAIN ? 'registry-1.docker.io' : r.domain;
-}
