@@ -173,6 +173,27 @@ describe('runc runtime', { skip }, () => {
     await rt.stopContainer(c.id, 0);
   });
 
+  test("a pod's containers share its /dev/shm; removing the sandbox unmounts it", async () => {
+    const pod2 = { ...pod, uid: '3f1c5a8e-0000-4000-8000-000000000009', name: 'shm' };
+    const sb = await rt.createSandbox({ pod: pod2, spec: { containers: [] } });
+    const start = async (name: string, command: string[]) => {
+      const container = { name, command };
+      const c = await rt.createContainer(sb.id, { pod: pod2, podSpec: { containers: [container] }, container, attempt: 0, image, env: [], mounts: [] });
+      await rt.startContainer(c.id);
+      return c;
+    };
+    const writer = await start('writer', ['sh', '-c', 'echo shared > /dev/shm/x; echo written; sleep 300']);
+    await waitLog(writer.logPath, 'written');
+    const reader = await start('reader', ['sleep', '300']);
+    assert.deepEqual(await execOut(reader.id, ['cat', '/dev/shm/x']), { exitCode: 0, stdout: 'shared\n', stderr: '' });
+    const shm = join(root, 'state', 'sandboxes', sb.id, 'shm');
+    assert.equal(await isMounted(shm), true);
+    await rt.removeSandbox(sb.id);
+    assert.equal(await isMounted(shm), false);
+    assert.equal(existsSync(join(root, 'state', 'sandboxes', sb.id)), false);
+    assert.equal(await rt.containerStatus(writer.id), undefined, 'its containers went with it');
+  });
+
   test('removal leaves no mount and no state behind', async () => {
     const c = await run({ name: 'gone', command: ['true'] });
     await waitExit(c.id);

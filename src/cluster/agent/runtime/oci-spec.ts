@@ -128,6 +128,8 @@ export interface ContainerSpecInput {
   cgroupsPath: string;
   /** Host files for every container of the pod (resolv.conf, hosts), mounted read-only. */
   podFiles?: Readonly<Record<string, string>>;
+  /** The pod's /dev/shm (a tmpfs of the sandbox, or the host's with hostIPC), shared by its containers. */
+  shm?: string;
   /** The agent's pod pids limit (--pod-max-pids), applied per container. */
   pidsLimit?: number;
   /** Node memory in bytes, for the burstable oom_score_adj. */
@@ -158,6 +160,7 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
 
   const userMounts: OciMount[] = [];
   for (const [dst, src] of Object.entries(input.podFiles ?? {})) userMounts.push({ destination: dst, type: 'bind', source: src, options: ['rbind', 'rprivate', 'ro'] });
+  if (input.shm) userMounts.push({ destination: '/dev/shm', type: 'bind', source: input.shm, options: ['rbind', 'rprivate', 'rw'] });
   for (const m of cfg.mounts) userMounts.push(bindMount(m));
   const taken = new Set(userMounts.map((m) => m.destination));
   // Parents before children, as containerd sorts them, so a volume at /a/b is not hidden by one at /a.

@@ -40,8 +40,18 @@ export async function isMounted(path: string): Promise<boolean> {
   return info.split('\n').some((l) => l.split(' ')[4] === path);
 }
 
+/** Unmounts path if it is a mount point; idempotent. */
+export async function unmount(path: string): Promise<void> {
+  if (await isMounted(path)) await run('umount', [path]);
+}
+
 /** Unmounts the container's rootfs if mounted; idempotent. */
-export async function releaseRootfs(dir: string): Promise<void> {
-  const target = join(dir, 'bundle', 'rootfs');
-  if (await isMounted(target)) await run('umount', [target]);
+export function releaseRootfs(dir: string): Promise<void> {
+  return unmount(join(dir, 'bundle', 'rootfs'));
+}
+
+/** A pod's /dev/shm: tmpfs with the defaults containerd gives a sandbox's. */
+export async function mountShm(path: string): Promise<void> {
+  await mkdir(path, { recursive: true });
+  await run('mount', ['-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=1777,size=65536k', 'shm', path]);
 }

@@ -15,7 +15,7 @@ import { join, resolve, sep } from 'node:path';
 import { containerSpec, podHostname, sandboxSpec } from './oci-spec.ts';
 import { imageUser, resolveUser, verifyRunAsNonRoot } from './image-user.ts';
 import { openLogRelay, type LogRelay, type LogRotation } from './log-relay.ts';
-import { prepareRootfs, releaseRootfs } from './rootfs.ts';
+import { mountShm, prepareRootfs, releaseRootfs, unmount } from './rootfs.ts';
 import { runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
 import { containerStatusFromFiles, readMeta, readPid, runcLogError, writeJsonAtomic, type ContainerMeta, type SandboxMeta } from './state-files.ts';
@@ -84,7 +84,10 @@ export class RuncRuntime implements ContainerRuntime {
       const meta: SandboxMeta = {
         kind: 'sandbox', id, pod: cfg.pod, createdAt: this.now().toISOString(), hostname: podHostname(cfg.pod.name, cfg.spec),
         hostNetwork: cfg.spec.hostNetwork === true, hostIPC: cfg.spec.hostIPC === true, podFiles: { ...(cfg.podFiles ?? {}) },
+        shm: cfg.spec.hostIPC ? '/dev/shm' : join(dir, 'shm'),
       };
+      // One /dev/shm per pod, as its IPC namespace is one: containerd's sandbox shm (64 MiB tmpfs).
+      if (!cfg.spec.hostIPC) await mountShm(meta.shm);
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
       await this.launch(dir, id, '', { stdout: '/dev/null', stderr: '/dev/null' });
       const status = await this.sandboxStatus(id);
@@ -92,6 +95,7 @@ export class RuncRuntime implements ContainerRuntime {
       return status;
     } catch (err) {
       await runcDelete(this.cli, id).catch(() => undefined);
+      await unmount(join(dir, 'shm')).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
@@ -127,6 +131,7 @@ export class RuncRuntime implements ContainerRuntime {
     for (const c of await this.containersOf(id)) await this.removeContainer(c.id);
     await this.stopSandbox(id);
     await runcDelete(this.cli, id);
+    await unmount(join(this.sandboxDir(id), 'shm'));
     await rm(this.sandboxDir(id), { recursive: true, force: true });
   }
 
@@ -146,7 +151,7 @@ export class RuncRuntime implements ContainerRuntime {
     try {
       await prepareRootfs(cfg.image.rootfs, dir);
       const spec = containerSpec({
-        cfg, sandbox, hostname: sandboxMeta.hostname, user, cgroupsPath, podFiles: sandboxMeta.podFiles,
+        cfg, sandbox, hostname: sandboxMeta.hostname, user, cgroupsPath, podFiles: sandboxMeta.podFiles, shm: sandboxMeta.shm,
         pidsLimit: this.opts.pidsLimit, memoryCapacity: this.opts.memoryCapacity, seccompLocalhost, oomScoreAdjMin: await oomScoreAdjFloor(),
       });
       await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));

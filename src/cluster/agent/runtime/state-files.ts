@@ -17,6 +17,8 @@ export interface SandboxMeta {
   hostNetwork: boolean;
   hostIPC: boolean;
   podFiles: Record<string, string>;
+  /** The pod's /dev/shm on the host: the sandbox's own tmpfs, or /dev/shm with hostIPC. */
+  shm: string;
 }
 
 export interface ContainerMeta {
