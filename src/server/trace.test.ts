@@ -27,3 +27,17 @@ test('patches and reasons are clipped when the request ends, so a kept trace sta
   assert.ok(doc.admission[0].patches.length <= 4097);
   assert.equal(doc.admission[0].durationMs, 1.235);
 });
+
+test('what a client controls is cut before a trace is kept: URL, names, groups, extra', () => {
+  const ring = new TraceRing(1);
+  const t = newTrace('GET', `/api/v1/namespaces/${'n'.repeat(60_000)}`, 0);
+  t.auditID = 'big';
+  t.user = { username: 'u'.repeat(10_000), groups: Array.from({ length: 10_000 }, (_, i) => `g${i}`), extra: { x: ['y'.repeat(10_000)] } };
+  ring.add(t);
+  const kept = ring.get('big')!;
+  assert.ok(kept.url.length <= 4097);
+  assert.ok(kept.user!.username.length <= 257);
+  assert.equal(kept.user!.groups.length, 65);
+  assert.equal(kept.user!.groups[64], '… 9936 more');
+  assert.equal(kept.user!.extra, undefined);
+});

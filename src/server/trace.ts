@@ -114,6 +114,29 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
+/** Most groups of a user a kept trace names. */
+const MAX_GROUPS = 64;
+const MAX_NAME = 256;
+
+/**
+ * What a client controls (the URL, an identity's names and groups: impersonation headers, token
+ * claims) is cut to a bounded size before a trace is kept, so the ring's memory has a bound that
+ * does not depend on what clients send.
+ */
+function shrink(t: RequestTrace): void {
+  if (t.url.length > MAX_TEXT) t.url = clip(t.url);
+  if (t.user) t.user = smallUser(t.user);
+  if (t.impersonatedBy) t.impersonatedBy = smallUser(t.impersonatedBy);
+}
+
+function smallUser(u: UserInfo): UserInfo {
+  if (u.groups.length <= MAX_GROUPS && u.username.length <= MAX_NAME && !u.groups.some((g) => g.length > MAX_NAME) && u.extra === undefined) return u;
+  const cut = (x: string) => (x.length > MAX_NAME ? `${x.slice(0, MAX_NAME)}…` : x);
+  const groups = u.groups.slice(0, MAX_GROUPS).map(cut);
+  if (u.groups.length > MAX_GROUPS) groups.push(`… ${u.groups.length - MAX_GROUPS} more`);
+  return { username: cut(u.username), groups };
+}
+
 /** The most recent traces, at most `capacity`, by audit ID; the oldest goes first. */
 export class TraceRing {
   readonly capacity: number;
@@ -130,6 +153,7 @@ export class TraceRing {
   /** Keeps `t` (under its audit ID; a trace without one cannot be asked for and is not kept). */
   add(t: RequestTrace): void {
     if (!t.auditID) return;
+    shrink(t);
     const old = this.#slots[this.#next];
     if (old && this.#byId.get(old.auditID) === old) this.#byId.delete(old.auditID);
     this.#slots[this.#next] = t;
