@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { signImage } from '../../src/image-policy/oci/cosign-sign.ts';
 import { runImage } from '../../src/cli/image.ts';
 import { SIGNATURE_ANNOTATION, signatureTag } from '../../src/image-policy/oci/cosign-payload.ts';
 import { parseDockerRef } from '../../src/image-policy/reference.ts';
@@ -93,6 +95,19 @@ describe('portcullis image and cosign key verification with docker-registry', { 
     const both = (await client.getManifest({ ...ref, tag: signatureTag(digest) })).json as ImageManifest;
     assert.equal(both.layers.length, 2);
     assert.equal((await verifyCosignKey(client, ref, otherKeys)).keyIndex, 0);
+  });
+
+  test('RSA, Ed25519 and P-384 keys sign and verify as sigstore\'s default signers (PKCS#1 v1.5 / pure Ed25519 / SHA-256)', async () => {
+    const ref = parseDockerRef(`${reg.host}/keytypes:v1`);
+    await pushImage(`${reg.host}/keytypes:v1`, 'key types');
+    const pairs = [generateKeyPairSync('rsa', { modulusLength: 2048 }), generateKeyPairSync('ed25519'), generateKeyPairSync('ec', { namedCurve: 'P-384' })];
+    for (const { privateKey } of pairs) await signImage(client, pusher, ref, privateKey);
+    for (const [i, { publicKey }] of pairs.entries()) assert.equal((await verifyCosignKey(client, ref, [publicKey])).keyIndex, 0, `key ${i}`);
+    // One payload, three signatures of it: three layers with the same payload digest.
+    const digest = (await client.resolve(ref)).digest;
+    const sig = (await client.getManifest({ ...ref, tag: signatureTag(digest) })).json as ImageManifest;
+    assert.equal(sig.layers.length, 3);
+    assert.equal(new Set(sig.layers.map((l) => l.annotations?.[SIGNATURE_ANNOTATION])).size, 3);
   });
 
   test('a tag moved after signing is unsigned', async () => {
