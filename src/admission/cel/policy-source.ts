@@ -12,7 +12,7 @@ import { compilePolicy, type CompiledPolicy } from './compile-policy.ts';
 import { compileMatchResources, type CompiledMatch } from './match-resources.ts';
 import { gvkString } from './params.ts';
 import { PolicyStatusWriter } from './status-writer.ts';
-import { WatchedObjects } from './watched-objects.ts';
+import { WatchedObjects } from '../watched-objects.ts';
 
 const PREFIX = '/registry/admissionregistration.k8s.io/';
 

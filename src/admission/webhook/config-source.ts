@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import { selectorFromMetav1, type LabelSelector } from '../../api/selectors/label-selector.ts';
-import type { Store, Watcher } from '../../storage/types.ts';
+import type { Store } from '../../storage/types.ts';
+import { WatchedObjects } from '../watched-objects.ts';
 import { compileConditions } from './match-conditions.ts';
 import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, type Hook, type WebhookConfiguration, type WebhookSpec } from './types.ts';
 
@@ -44,67 +45,33 @@ function compile(cfg: WebhookConfiguration): Hook[] {
 }
 
 export class WebhookConfigSource {
-  readonly #store: Store;
-  readonly #prefix: string;
-  readonly #log: Logger;
-  readonly #configs = new Map<string, WebhookConfiguration>();
-  #hooks: Hook[] | undefined = [];
-  #watcher: Watcher | undefined;
-  #starting: Promise<void> | undefined;
-  #closed = false;
+  readonly #configs: WatchedObjects<WebhookConfiguration>;
+  #hooks: Hook[] | undefined;
+  #version = -1;
 
   constructor(store: Store, resource: ConfigResource, log: Logger) {
-    this.#store = store;
-    this.#prefix = `/registry/admissionregistration.k8s.io/${resource}/`;
-    this.#log = log;
+    this.#configs = new WatchedObjects(store, `/registry/admissionregistration.k8s.io/${resource}/`, log);
   }
 
   /** Lists and starts watching on first use; later calls return at once. */
   ready(): Promise<void> {
-    this.#starting ??= this.#start().catch((err: unknown) => {
-      // Fail this request (closed) and retry the list on the next one.
-      this.#starting = undefined;
-      throw err;
-    });
-    return this.#starting;
+    return this.#configs.ready();
   }
 
   get loaded(): boolean {
-    return this.#watcher !== undefined;
+    return this.#configs.loaded;
   }
 
   hooks(): readonly Hook[] {
-    if (!this.#hooks) {
-      const names = [...this.#configs.keys()].sort();
-      this.#hooks = names.flatMap((n) => compile(this.#configs.get(n)!));
+    if (!this.#hooks || this.#version !== this.#configs.version) {
+      const configs = [...this.#configs.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+      this.#hooks = configs.flatMap(compile);
+      this.#version = this.#configs.version;
     }
     return this.#hooks;
   }
 
   close(): void {
-    this.#closed = true;
-    this.#watcher?.close();
-  }
-
-  async #start(): Promise<void> {
-    const list = await this.#store.list<WebhookConfiguration>(this.#prefix);
-    this.#configs.clear();
-    for (const item of list.items) this.#configs.set(item.value.metadata.name, item.value);
-    this.#hooks = undefined;
-    if (this.#closed) return;
-    this.#watcher = this.#store.watch<WebhookConfiguration>(this.#prefix, list.revision, {
-      onEvent: (e) => {
-        const name = e.key.slice(this.#prefix.length);
-        if (e.type === 'DELETED') this.#configs.delete(name);
-        else this.#configs.set(name, e.value);
-        this.#hooks = undefined;
-      },
-      onError: (err) => {
-        // Relist on the next request rather than serve a configuration that no longer updates.
-        this.#log.warn({ err, prefix: this.#prefix }, 'webhook configuration watch failed; relisting');
-        this.#watcher = undefined;
-        this.#starting = undefined;
-      },
-    });
+    this.#configs.close();
   }
 }

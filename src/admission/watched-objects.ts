@@ -1,11 +1,11 @@
 /**
- * The objects under one storage prefix, kept current by a list and a watch (the habit of the
- * webhook configuration source: list on first use, watch from the list's revision, relist on
- * the next use after the watch fails). `version` changes with every event, so derived views can
- * be cached until it moves.
+ * The objects under one storage prefix, kept current by a list and a watch (upstream's informers
+ * for admission configuration: webhook configurations, admission policies and bindings): list on
+ * first use, watch from the list's revision, relist on the next use after the watch fails.
+ * `version` changes with every event, so derived views can be cached until it moves.
  */
 import type { Logger } from 'pino';
-import type { Store, Watcher } from '../../storage/types.ts';
+import type { Store, Watcher } from '../storage/types.ts';
 
 export class WatchedObjects<T extends { metadata?: { name?: string } }> {
   readonly #store: Store;
@@ -68,8 +68,8 @@ export class WatchedObjects<T extends { metadata?: { name?: string } }> {
     this.#watcher = this.#store.watch<T>(this.#prefix, list.revision, {
       onEvent: (e) => this.#set(e.key.slice(this.#prefix.length), e.type === 'DELETED' ? undefined : e.value),
       onError: (err) => {
-        // Relist on the next request rather than enforce a set of policies that no longer updates.
-        this.#log.warn({ err, prefix: this.#prefix }, 'admission policy watch failed; relisting');
+        // Relist on the next request rather than enforce a configuration that no longer updates.
+        this.#log.warn({ err, prefix: this.#prefix }, 'admission configuration watch failed; relisting');
         this.#watcher = undefined;
         this.#starting = undefined;
       },
