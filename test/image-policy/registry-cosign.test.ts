@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { signImage } from '../../src/image-policy/oci/cosign-sign.ts';
 import { runImage } from '../../src/cli/image.ts';
-import { SIGNATURE_ANNOTATION, signatureTag } from '../../src/image-policy/oci/cosign-payload.ts';
+import { SIGNATURE_ANNOTATION, signatureTag, simpleSigningPayload } from '../../src/image-policy/oci/cosign-payload.ts';
 import { parseDockerRef } from '../../src/image-policy/reference.ts';
 import { RegistryClient } from '../../src/image-policy/registry/client.ts';
 import { OCI_MANIFEST, type ImageManifest } from '../../src/image-policy/registry/media-types.ts';
@@ -97,17 +97,26 @@ describe('portcullis image and cosign key verification with docker-registry', { 
     assert.equal((await verifyCosignKey(client, ref, otherKeys)).keyIndex, 0);
   });
 
-  test('RSA, Ed25519 and P-384 keys sign and verify as sigstore\'s default signers (PKCS#1 v1.5 / pure Ed25519 / SHA-256)', async () => {
+  test('RSA, Ed25519 and P-384 keys sign and verify (PKCS#1 v1.5 / pure Ed25519 / SHA-256, and SHA-384 for P-384 as newer cosign signs)', async () => {
     const ref = parseDockerRef(`${reg.host}/keytypes:v1`);
     await pushImage(`${reg.host}/keytypes:v1`, 'key types');
     const pairs = [generateKeyPairSync('rsa', { modulusLength: 2048 }), generateKeyPairSync('ed25519'), generateKeyPairSync('ec', { namedCurve: 'P-384' })];
     for (const { privateKey } of pairs) await signImage(client, pusher, ref, privateKey);
+    // Newer cosign signs with a P-384 key's own hash (SHA-384): such a signature verifies too.
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    const digest384 = (await client.resolve(ref)).digest;
+    const sigRef = { ...ref, tag: signatureTag(digest384) };
+    const payload = simpleSigningPayload(ref, digest384);
+    const existing = (await client.getManifest(sigRef)).json as ImageManifest;
+    const layer = { ...existing.layers[0]!, annotations: { [SIGNATURE_ANNOTATION]: sign('sha384', payload, p384.privateKey).toString('base64') } };
+    await pusher.pushManifest(sigRef, OCI_MANIFEST, Buffer.from(JSON.stringify({ ...existing, layers: [...existing.layers, layer] })));
+    assert.equal((await verifyCosignKey(client, ref, [p384.publicKey])).keyIndex, 0);
     for (const [i, { publicKey }] of pairs.entries()) assert.equal((await verifyCosignKey(client, ref, [publicKey])).keyIndex, 0, `key ${i}`);
-    // One payload, three signatures of it: three layers with the same payload digest.
+    // One payload, four signatures of it: four layers with the same payload digest.
     const digest = (await client.resolve(ref)).digest;
     const sig = (await client.getManifest({ ...ref, tag: signatureTag(digest) })).json as ImageManifest;
-    assert.equal(sig.layers.length, 3);
-    assert.equal(new Set(sig.layers.map((l) => l.annotations?.[SIGNATURE_ANNOTATION])).size, 3);
+    assert.equal(sig.layers.length, 4);
+    assert.equal(new Set(sig.layers.map((l) => l.annotations?.[SIGNATURE_ANNOTATION])).size, 4);
   });
 
   test('a tag moved after signing is unsigned', async () => {

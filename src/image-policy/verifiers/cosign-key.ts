@@ -38,12 +38,28 @@ export function loadPublicKeys(pems: readonly string[]): KeyObject[] {
   });
 }
 
+/**
+ * The digests a key's signatures are checked under: SHA-256 (cosign verify's default, and what
+ * `image sign` uses), and for P-384 / P-521 also the curve's own hash, which newer cosign signs
+ * with (sigstore's LoadDefaultSignerVerifier). Ed25519 is pure Ed25519 (cosign's legacy
+ * signatures; Ed25519ph is not supported by node:crypto).
+ */
+function hashesFor(key: KeyObject): (string | null)[] {
+  if (key.asymmetricKeyType === 'ed25519') return [null];
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (curve === 'secp384r1') return ['sha256', 'sha384'];
+  if (curve === 'secp521r1') return ['sha256', 'sha512'];
+  return ['sha256'];
+}
+
 function verifies(key: KeyObject, payload: Buffer, sig: Buffer): boolean {
-  try {
-    return key.asymmetricKeyType === 'ed25519' ? verify(null, payload, key, sig) : verify('sha256', payload, key, sig);
-  } catch {
-    return false;
-  }
+  return hashesFor(key).some((h) => {
+    try {
+      return verify(h, payload, key, sig);
+    } catch {
+      return false;
+    }
+  });
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
