@@ -91,6 +91,17 @@ test('a pod bound to the node goes Running with containerStatuses and conditions
     CM_colour: 'blue', CM_size: 'L', ok: 'yes', COLOUR: 'blue', PASSWORD: 's3cret', POD_NAME: 'web', APP: 'web', NODE: 'node-p', MEM_MI: '64', CPU_LIMIT: '4', PLAIN: 'v',
   });
   assert.equal(pod.metadata.uid, created.metadata.uid);
+  // The kubelet's events, about the container, from the node.
+  const events = await eventually(async () => {
+    const evs = (await ac.admin.list<K8sObject>(resources.events, 'default')).items.filter((e) => e.involvedObject.uid === created.metadata.uid);
+    return evs.length >= 3 && evs;
+  }, 'events');
+  const byReason = new Map(events.map((e) => [e.reason, e]));
+  assert.equal(byReason.get('Pulling')?.message, 'Pulling image "example.test/web:1.0"');
+  assert.equal(byReason.get('Created')?.message, 'Created container: app');
+  assert.equal(byReason.get('Started')?.message, 'Started container app');
+  assert.equal(byReason.get('Started')?.involvedObject.fieldPath, 'spec.containers{app}');
+  assert.deepEqual(byReason.get('Started')?.source, { component: 'kubelet', host: 'node-p' });
 });
 
 test('a missing required configMap key is CreateContainerConfigError with upstream\'s message', async () => {
@@ -118,6 +129,9 @@ test('a crashing container is restarted at once, then held in CrashLoopBackOff w
   assert.equal(cs.lastState.terminated.reason, 'Error');
   assert.equal(cs.ready, false);
   assert.equal(pod.status.phase, 'Running', 'restartPolicy Always: containers are restarting');
+  const backOff = await eventually(async () => (await ac.admin.list<K8sObject>(resources.events, 'default')).items.find((e) => e.involvedObject.uid === created.metadata.uid && e.reason === 'BackOff'), 'a BackOff event');
+  assert.equal(backOff.type, 'Warning');
+  assert.equal(backOff.message, `Back-off restarting failed container c in pod crash_default(${created.metadata.uid})`);
 });
 
 test('init containers run first, in order; then the containers', async () => {

@@ -23,6 +23,8 @@ import { CLIENT_USAGES, SERVING_USAGES, SIGNER_CLIENT_KUBELET, SIGNER_KUBELET_SE
 import { registerAgentNode, syncAgentNodeStatus, type AgentNode } from './node-status.ts';
 import { PodSyncer } from './pod-sync.ts';
 import { PodWorkers } from './pod-workers.ts';
+import { newEventRecorder } from '../controllers/events.ts';
+import { eventSuffix } from '../controllers/queue-controller.ts';
 import { RotatingClient } from './rotating-client.ts';
 import type { ContainerRuntime, ImageService } from './runtime/types.ts';
 import type { PodNetwork } from './network/routed.ts';
@@ -162,7 +164,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 
     let workers!: PodWorkers;
     const syncer = new PodSyncer({
-      runtime: o.runtime, images: o.images, network: o.network, client, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
+      runtime: o.runtime, images: o.images, network: o.network, client,
+      recorder: newEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log }), hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log,
     });
     workers = new PodWorkers({

@@ -72,19 +72,34 @@ export async function pullCredentials(client: ApiClient, pod: Pod, ref: string):
   return undefined;
 }
 
-/** The image for `c`, pulled if the policy says so; an ImageWaiting error says why not. */
-export async function ensureImage(images: ImageService, client: ApiClient, backoff: CrashBackoff, now: () => number, pod: Pod, c: Container): Promise<ImageInfo> {
+export type ImageEvent = (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+
+/** The image for `c`, pulled if the policy says so; an ImageWaiting error says why not. Events as the kubelet's image manager. */
+export async function ensureImage(images: ImageService, client: ApiClient, backoff: CrashBackoff, now: () => number, pod: Pod, c: Container, event: ImageEvent = () => {}): Promise<ImageInfo> {
   const ref = c.image ?? '';
   const policy = pullPolicy(c);
   const present = policy === 'Always' ? undefined : await images.imageStatus(ref);
-  if (present) return present;
-  if (policy === 'Never') throw new ImageWaiting({ reason: 'ErrImageNeverPull', message: `Container image "${ref}" is not present with pull policy of Never` });
+  if (present) {
+    event('Normal', 'Pulled', `Container image "${ref}" already present on machine`);
+    return present;
+  }
+  if (policy === 'Never') {
+    const message = `Container image "${ref}" is not present with pull policy of Never`;
+    event('Warning', 'ErrImageNeverPull', message);
+    throw new ImageWaiting({ reason: 'ErrImageNeverPull', message });
+  }
   const key = `${pod.metadata?.uid}/${c.name}/image`;
-  if (backoff.inBackoffSinceUpdate(key)) throw new ImageWaiting({ reason: 'ImagePullBackOff', message: `Back-off pulling image "${ref}"` });
+  if (backoff.inBackoffSinceUpdate(key)) {
+    event('Normal', 'BackOff', `Back-off pulling image "${ref}"`);
+    throw new ImageWaiting({ reason: 'ImagePullBackOff', message: `Back-off pulling image "${ref}"` });
+  }
+  event('Normal', 'Pulling', `Pulling image "${ref}"`);
   try {
     return await images.pullImage(ref, await pullCredentials(client, pod, ref));
   } catch (err) {
     backoff.next(key, now());
+    event('Warning', 'Failed', `Failed to pull image "${ref}": ${(err as Error).message}`);
+    event('Warning', 'Failed', 'Error: ErrImagePull');
     throw new ImageWaiting({ reason: 'ErrImagePull', message: (err as Error).message });
   }
 }

@@ -15,6 +15,7 @@ import { isConflict, isNotFound } from '../client/errors.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, K8sObject } from '../client/types.ts';
 import { CrashBackoff, goDuration } from './crash-backoff.ts';
+import type { EventRecorder } from '../controllers/events.ts';
 import { containerEnv, CreateContainerConfigError } from './env.ts';
 import { ensureImage, ImageWaiting } from './image-pull.ts';
 import { attemptsByName, computePodStatus, type PodView, type Waiting } from './pod-status.ts';
@@ -32,6 +33,8 @@ export interface PodSyncDeps {
   /** containerID scheme (runc, fake). */
   scheme: string;
   now: () => number;
+  /** The kubelet's events (Created, Started, Killing, BackOff, Pulled, Failed), best effort. */
+  recorder?: EventRecorder;
   /** Sync this pod again after `ms` (a backoff running out). */
   requeueAfter(uid: string, ms: number): void;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };
@@ -64,6 +67,12 @@ export class PodSyncer {
     this.#d = d;
     this.backoff = new CrashBackoff(d.now);
     this.pullBackoff = new CrashBackoff(d.now);
+  }
+
+  /** An event about one of the pod's containers (involvedObject.fieldPath spec.containers{name}). */
+  #event(pod: Pod, c: Container, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    const field = (pod.spec?.initContainers ?? []).some((i) => i.name === c.name) ? 'initContainers' : 'containers';
+    this.#d.recorder?.event(pod as K8sObject, resources.pods, type, reason, message, `spec.${field}{${c.name}}`);
   }
 
   async view(uid: string): Promise<PodView & { sandboxes: SandboxStatus[] }> {
@@ -138,6 +147,7 @@ export class PodSyncer {
       if (this.backoff.inBackoffSince(key, exitedAt)) {
         const delay = this.backoff.get(key);
         waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${c.name} pod=${podDesc(pod)}` });
+        this.#event(pod, c, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podDesc(pod)}`);
         this.#d.requeueAfter(pod.metadata?.uid ?? '', Math.max(0, exitedAt + delay - this.#d.now()) + 50);
         return;
       }
@@ -148,25 +158,31 @@ export class PodSyncer {
     const attempt = latest ? latest.attempt + 1 : 0;
     let created: ContainerStatus;
     try {
-      const image = await ensureImage(this.#d.images, this.#d.client, this.pullBackoff, this.#d.now, pod, c);
+      const image = await ensureImage(this.#d.images, this.#d.client, this.pullBackoff, this.#d.now, pod, c, (type, reason, message) => this.#event(pod, c, type, reason, message));
       const env = await containerEnv({ client: this.#d.client, allocatable: this.#d.allocatable }, pod, c, this.#d.hostIP);
       created = await this.#d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts: [] });
     } catch (err) {
       if (err instanceof ImageWaiting) waiting.set(c.name, err.waiting);
-      else if (err instanceof CreateContainerConfigError) waiting.set(c.name, { reason: 'CreateContainerConfigError', message: err.message });
-      else waiting.set(c.name, { reason: 'CreateContainerError', message: (err as Error).message });
+      else {
+        const reason = err instanceof CreateContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';
+        waiting.set(c.name, { reason, message: (err as Error).message });
+        this.#event(pod, c, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
+      }
       // Tried again with the pod's next sync (a backoff of its own for pulls).
       this.#d.requeueAfter(pod.metadata?.uid ?? '', 5_000);
       return;
     }
+    this.#event(pod, c, 'Normal', 'Created', `Created container: ${c.name}`);
     await this.#start(pod, c, created.id, waiting);
   }
 
   async #start(pod: Pod, c: Container, id: string, waiting: Map<string, Waiting>): Promise<void> {
     try {
       await this.#d.runtime.startContainer(id);
+      this.#event(pod, c, 'Normal', 'Started', `Started container ${c.name}`);
     } catch (err) {
       waiting.set(c.name, { reason: 'RunContainerError', message: (err as Error).message });
+      this.#event(pod, c, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
       this.#d.log.warn({ pod: podDesc(pod), container: c.name, err: (err as Error).message }, 'container failed to start');
       await this.#d.runtime.stopContainer(id, 0).catch(() => {});
     }
@@ -206,6 +222,10 @@ export class PodSyncer {
   async terminate(pod: Pod, deleteFromApi: boolean, graceOverride?: number): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     const grace = graceOverride ?? gracePeriodOf(pod);
+    const running = new Set((await this.view(uid)).containers.filter((c) => c.state === 'running').map((c) => c.name));
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      if (running.has(c.name)) this.#event(pod, c, 'Normal', 'Killing', `Stopping container ${c.name}`);
+    }
     const stopped = await this.#stopAll(uid, grace, false);
     if (deleteFromApi) {
       const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true, podIPs: this.#podIPs(pod) });

@@ -10,13 +10,16 @@ import { formatTime } from './pod-util.ts';
 export type EventType = 'Normal' | 'Warning';
 
 export interface EventRecorder {
-  event(obj: K8sObject, resource: ResourceRef, type: EventType, reason: string, message: string): void;
+  /** `fieldPath` names a part of the object (a pod's container: spec.containers{name}), as the kubelet's events do. */
+  event(obj: K8sObject, resource: ResourceRef, type: EventType, reason: string, message: string, fieldPath?: string): void;
 }
 
 export interface RecorderDeps {
   client: ApiClient;
   /** source.component, e.g. replicaset-controller. */
   component: string;
+  /** source.host: the node a kubelet's events come from. */
+  host?: string;
   now: () => number;
   /** Random suffix for the event name (upstream: the time in hex nanoseconds). */
   suffix: () => string;
@@ -25,7 +28,7 @@ export interface RecorderDeps {
 
 export function newEventRecorder(d: RecorderDeps): EventRecorder {
   return {
-    event(obj, resource, type, reason, message) {
+    event(obj, resource, type, reason, message, fieldPath) {
       const ns = obj.metadata.namespace || 'default';
       const t = formatTime(d.now());
       const ev: K8sObject = {
@@ -39,16 +42,17 @@ export function newEventRecorder(d: RecorderDeps): EventRecorder {
           name: obj.metadata.name,
           uid: obj.metadata.uid,
           resourceVersion: obj.metadata.resourceVersion,
+          ...(fieldPath ? { fieldPath } : {}),
         },
         reason,
         message,
         type,
-        source: { component: d.component },
+        source: { component: d.component, ...(d.host ? { host: d.host } : {}) },
         firstTimestamp: t,
         lastTimestamp: t,
         count: 1,
         reportingComponent: d.component,
-        reportingInstance: '',
+        reportingInstance: d.host ?? '',
       };
       d.client.create(EVENTS, ns, ev).catch((err) => d.log.error({ err, reason }, `${d.component}: could not record event`));
     },
