@@ -105,3 +105,19 @@ test('microTime is RFC 3339 with six fractional digits in UTC', () => {
   assert.equal(microTime(Date.UTC(2026, 0, 2, 3, 4, 5, 6) + 0.789), '2026-01-02T03:04:05.006789Z');
   assert.equal(microTime(Date.UTC(2026, 0, 2)), '2026-01-02T00:00:00.000000Z');
 });
+
+test('Panic: an unexpected failure is one Panic record with a 500 instead of ResponseComplete', () => {
+  const { rec, out } = record([{ level: 'Metadata' }]);
+  rec.authenticated(alice);
+  rec.panic('boom');
+  rec.complete(500);
+  assert.deepEqual(out.map((e) => e.stage), ['RequestReceived', 'Panic']);
+  assert.deepEqual(out[1]!.responseStatus, { metadata: {}, status: 'Failure', message: 'boom', reason: 'InternalError', code: 500 });
+});
+
+test('a connection closed before any answer completes the record without a code', () => {
+  const { rec, out } = record([{ level: 'Metadata' }]);
+  rec.authenticated(alice);
+  rec.complete(0);
+  assert.deepEqual(out[1]!.responseStatus, { metadata: {}, status: 'Failure', message: 'the connection closed before an answer was sent' });
+});

@@ -14,7 +14,7 @@ import type { Schema } from '../api/schema/types.ts';
 import type { AuthzResult } from '../authz/types.ts';
 import type { Auditor } from './auditor.ts';
 import { auditIdFor, AUDIT_ID_HEADER, sourceIPs } from './http.ts';
-import type { RequestAudit } from './request-audit.ts';
+import { DECISION_ANNOTATION as DECISION_KEY, REASON_ANNOTATION as REASON_KEY, type RequestAudit } from './request-audit.ts';
 
 const RECORD = Symbol('portcullis.audit');
 const DECISION = Symbol('portcullis.authz-decision');
@@ -50,11 +50,11 @@ export function auditAuthorized(req: FastifyRequest, r: AuthzResult): void {
 }
 
 function decisionAnnotations(r: AuthzResult): Record<string, string> {
-  if (r.decision === 'allow') return { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': r.reason };
+  if (r.decision === 'allow') return { [DECISION_KEY]: 'allow', [REASON_KEY]: r.reason };
   // An authorizer error: upstream records only this reason (never the error's text).
-  if (r.evaluationError) return { 'authorization.k8s.io/reason': 'internal error' };
+  if (r.evaluationError) return { [REASON_KEY]: 'internal error' };
   // Upstream leaves the reason empty when no authorizer had an opinion; the record says so instead.
-  return { 'authorization.k8s.io/decision': 'forbid', 'authorization.k8s.io/reason': r.reason || 'no authorizer allowed the request (no rule matched)' };
+  return { [DECISION_KEY]: 'forbid', [REASON_KEY]: r.reason || 'no authorizer allowed the request (no rule matched)' };
 }
 
 /** An error answer (the server's error handler): a 401's record, a 403's decision, the Status. */
