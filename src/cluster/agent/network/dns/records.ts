@@ -1,0 +1,164 @@
+/**
+ * The records of the cluster DNS (kubernetes/dns specification, as CoreDNS's kubernetes plugin
+ * serves them with `pods verified`): Services by name (ClusterIP, or the ready endpoints of a
+ * headless Service, or a CNAME for ExternalName), SRV per named port, endpoint hostnames of
+ * headless Services, pod A records a-b-c-d.<ns>.pod.<zone> for pods that exist, PTR for Service and
+ * endpoint addresses, and the schema version TXT record.
+ */
+import type { K8sObject } from '../../../client/types.ts';
+
+export type RecordType = 'A' | 'AAAA' | 'SRV' | 'PTR' | 'CNAME' | 'TXT';
+
+export type Answer =
+  | { type: 'A'; name: string; data: string }
+  | { type: 'CNAME'; name: string; data: string }
+  | { type: 'PTR'; name: string; data: string }
+  | { type: 'TXT'; name: string; data: string }
+  | { type: 'SRV'; name: string; data: { priority: number; weight: number; port: number; target: string } };
+
+export type Lookup = { rcode: 'NOERROR'; answers: Answer[]; additionals: Answer[] } | { rcode: 'NXDOMAIN' } | { rcode: 'REFUSED' };
+
+export interface ClusterData {
+  services(): readonly K8sObject[];
+  endpointSlices(): readonly K8sObject[];
+  pods(): readonly K8sObject[];
+}
+
+type Json = Record<string, any>;
+
+export class ClusterDns {
+  readonly zone: string;
+  readonly #data: ClusterData;
+
+  constructor(data: ClusterData, zone = 'cluster.local') {
+    this.#data = data;
+    this.zone = zone.toLowerCase().replace(/\.$/, '');
+  }
+
+  lookup(qname: string, qtype: RecordType): Lookup {
+    const name = qname.toLowerCase().replace(/\.$/, '');
+    if (name.endsWith('.in-addr.arpa')) return this.#reverse(name, qtype);
+    if (name !== this.zone && !name.endsWith(`.${this.zone}`)) return { rcode: 'REFUSED' };
+    const labels = name === this.zone ? [] : name.slice(0, -this.zone.length - 1).split('.');
+    if (labels.length === 1 && labels[0] === 'dns-version') return answer(qtype === 'TXT' ? [{ type: 'TXT', name, data: '1.1.0' }] : []);
+    const kind = labels.at(-1);
+    if (kind === 'svc') return this.#service(name, labels.slice(0, -1), qtype);
+    if (kind === 'pod' && labels.length === 3) return this.#pod(name, labels[0]!, labels[1]!, qtype);
+    // The zone, <ns>.svc.<zone> and the like exist as names without records of their own.
+    return labels.length <= 2 && (labels.length === 0 || ['svc', 'pod'].includes(labels.at(-1) ?? '')) ? answer([]) : { rcode: 'NXDOMAIN' };
+  }
+
+  #findService(ns: string, name: string): K8sObject | undefined {
+    return this.#data.services().find((s) => s.metadata.namespace === ns && s.metadata.name === name);
+  }
+
+  #readyEndpoints(svc: K8sObject): Array<{ ip: string; hostname?: string; ports: Json[] }> {
+    const out: Array<{ ip: string; hostname?: string; ports: Json[] }> = [];
+    for (const sl of this.#data.endpointSlices()) {
+      if (sl.metadata.namespace !== svc.metadata.namespace || sl.metadata.labels?.['kubernetes.io/service-name'] !== svc.metadata.name || (sl as Json).addressType !== 'IPv4') continue;
+      for (const e of ((sl as Json).endpoints as Json[] | undefined) ?? []) {
+        // Headless Services publish not-ready addresses only when they ask to.
+        if (e.conditions?.ready === false && !(svc.spec as Json | undefined)?.publishNotReadyAddresses) continue;
+        for (const ip of (e.addresses as string[] | undefined) ?? []) out.push({ ip, hostname: e.hostname, ports: ((sl as Json).ports as Json[] | undefined) ?? [] });
+      }
+    }
+    return out;
+  }
+
+  #service(fqdn: string, labels: string[], qtype: RecordType): Lookup {
+    // <svc>.<ns> | <hostname>.<svc>.<ns> | _<port>._<proto>.<svc>.<ns>
+    if (labels.length === 1) return answer([]);
+    if (labels.length === 4 && labels[0]!.startsWith('_') && labels[1]!.startsWith('_')) return this.#srv(fqdn, labels[0]!.slice(1), labels[1]!.slice(1), labels[2]!, labels[3]!, qtype);
+    if (labels.length === 3) {
+      const svc = this.#findService(labels[2]!, labels[1]!);
+      if (!svc || !isHeadless(svc)) return { rcode: 'NXDOMAIN' };
+      const eps = this.#readyEndpoints(svc).filter((e) => endpointHostname(e) === labels[0]);
+      if (eps.length === 0) return { rcode: 'NXDOMAIN' };
+      return answer(qtype === 'A' ? eps.map((e) => ({ type: 'A' as const, name: fqdn, data: e.ip })) : []);
+    }
+    if (labels.length !== 2) return { rcode: 'NXDOMAIN' };
+    const svc = this.#findService(labels[1]!, labels[0]!);
+    if (!svc) return { rcode: 'NXDOMAIN' };
+    const spec = (svc.spec ?? {}) as Json;
+    if (spec.type === 'ExternalName') return answer([{ type: 'CNAME', name: fqdn, data: String(spec.externalName).replace(/\.$/, '') }]);
+    if (qtype === 'SRV') return this.#srvAll(fqdn, svc);
+    if (qtype !== 'A') return answer([]);
+    if (isHeadless(svc)) return answer(this.#readyEndpoints(svc).map((e) => ({ type: 'A' as const, name: fqdn, data: e.ip })));
+    return answer(clusterIPv4s(svc).map((ip) => ({ type: 'A' as const, name: fqdn, data: ip })));
+  }
+
+  #srv(fqdn: string, port: string, proto: string, svcName: string, ns: string, qtype: RecordType): Lookup {
+    const svc = this.#findService(ns, svcName);
+    if (!svc) return { rcode: 'NXDOMAIN' };
+    const ports = (((svc.spec as Json | undefined)?.ports as Json[] | undefined) ?? []).filter((p) => p.name === port && String(p.protocol ?? 'TCP').toLowerCase() === proto);
+    if (ports.length === 0) return { rcode: 'NXDOMAIN' };
+    if (qtype !== 'SRV') return answer([]);
+    return this.#srvFor(fqdn, svc, ports);
+  }
+
+  #srvAll(fqdn: string, svc: K8sObject): Lookup {
+    return this.#srvFor(fqdn, svc, (((svc.spec as Json | undefined)?.ports as Json[] | undefined) ?? []).filter((p) => p.name));
+  }
+
+  #srvFor(fqdn: string, svc: K8sObject, ports: Json[]): Lookup {
+    const base = `${svc.metadata.name}.${svc.metadata.namespace}.svc.${this.zone}`;
+    const answers: Answer[] = [];
+    const additionals: Answer[] = [];
+    if (!isHeadless(svc)) {
+      for (const p of ports) answers.push({ type: 'SRV', name: fqdn, data: { priority: 0, weight: 100, port: Number(p.port), target: base } });
+      for (const ip of clusterIPv4s(svc)) additionals.push({ type: 'A', name: base, data: ip });
+      return { rcode: 'NOERROR', answers, additionals };
+    }
+    const eps = this.#readyEndpoints(svc);
+    for (const p of ports) {
+      for (const e of eps) {
+        const ep = e.ports.find((x) => x.name === p.name);
+        if (!ep) continue;
+        const target = `${endpointHostname(e)}.${base}`;
+        answers.push({ type: 'SRV', name: fqdn, data: { priority: 0, weight: Math.floor(100 / Math.max(1, eps.length)), port: Number(ep.port), target } });
+        additionals.push({ type: 'A', name: target, data: e.ip });
+      }
+    }
+    return { rcode: 'NOERROR', answers, additionals };
+  }
+
+  #pod(fqdn: string, dashed: string, ns: string, qtype: RecordType): Lookup {
+    const ip = dashed.replace(/-/g, '.');
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return { rcode: 'NXDOMAIN' };
+    const exists = this.#data.pods().some((p) => p.metadata.namespace === ns && ((p.status as Json | undefined)?.podIPs as Json[] | undefined ?? []).some((x) => x.ip === ip));
+    if (!exists) return { rcode: 'NXDOMAIN' };
+    return answer(qtype === 'A' ? [{ type: 'A', name: fqdn, data: ip }] : []);
+  }
+
+  #reverse(name: string, qtype: RecordType): Lookup {
+    const parts = name.slice(0, -'.in-addr.arpa'.length).split('.');
+    if (parts.length !== 4) return { rcode: 'REFUSED' };
+    const ip = parts.reverse().join('.');
+    const targets: string[] = [];
+    for (const svc of this.#data.services()) {
+      if (clusterIPv4s(svc).includes(ip)) targets.push(`${svc.metadata.name}.${svc.metadata.namespace}.svc.${this.zone}`);
+      else if (isHeadless(svc)) for (const e of this.#readyEndpoints(svc)) if (e.ip === ip && e.hostname) targets.push(`${e.hostname}.${svc.metadata.name}.${svc.metadata.namespace}.svc.${this.zone}`);
+    }
+    // Addresses outside the cluster's Services are not ours to answer.
+    if (targets.length === 0) return { rcode: 'REFUSED' };
+    return answer(qtype === 'PTR' ? targets.map((t) => ({ type: 'PTR' as const, name, data: t })) : []);
+  }
+}
+
+function answer(answers: Answer[]): Lookup {
+  return { rcode: 'NOERROR', answers, additionals: [] };
+}
+
+function isHeadless(svc: K8sObject): boolean {
+  return (svc.spec as Json | undefined)?.clusterIP === 'None';
+}
+
+function clusterIPv4s(svc: K8sObject): string[] {
+  const spec = (svc.spec ?? {}) as Json;
+  return ((spec.clusterIPs as string[] | undefined) ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter((ip) => ip && ip !== 'None' && !ip.includes(':'));
+}
+
+/** An endpoint's DNS label: its hostname, or its address with dashes (as CoreDNS). */
+function endpointHostname(e: { ip: string; hostname?: string }): string {
+  return e.hostname || e.ip.replace(/\./g, '-');
+}
