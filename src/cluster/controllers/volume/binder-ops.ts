@@ -29,11 +29,29 @@ export interface BinderContext {
   localPathRoot: string;
   /** Ask for a sync of the claim (ns/name) or the volume (name) soon. */
   enqueueClaim(key: string): void;
+  /** Waiting reasons a claim was told already (claim uid, reason, message), oldest first; bounded. */
+  told: Set<string>;
   enqueueVolume(name: string): void;
 }
 
 export function claimEvent(ctx: BinderContext, claim: PVC, type: EventType, reason: string, message: string): void {
   ctx.recorder.event(claim, PVCS, type, reason, message);
+}
+
+const MAX_TOLD = 10_000;
+
+/**
+ * A waiting claim is synced again on every volume or class event: its event (WaitForFirstConsumer,
+ * FailedBinding, ExternalProvisioning) is written once, not once per sync (upstream's recorder
+ * folds the repeats into a count).
+ */
+export function claimEventOnce(ctx: BinderContext, claim: PVC, type: EventType, reason: string, message: string): void {
+  const key = `${claim.metadata.uid}\u0000${reason}\u0000${message}`;
+  const told = ctx.told;
+  if (told.has(key)) return;
+  told.add(key);
+  if (told.size > MAX_TOLD) told.delete(told.values().next().value!);
+  claimEvent(ctx, claim, type, reason, message);
 }
 
 export function volumeEvent(ctx: BinderContext, pv: PV, type: EventType, reason: string, message: string): void {

@@ -70,13 +70,17 @@ test('a claim pre-bound by volumeName binds that volume; a volume pre-bound to a
   }
 });
 
-test('no volume and no class: Pending with FailedBinding', async () => {
+test('no volume and no class: Pending with FailedBinding, until a volume appears', async () => {
   const h = await startHarness(newPersistentVolumeBinder);
   try {
     h.client.seed(PVCS, pvc('lonely', '1Gi', { storageClassName: '' }));
     await h.idle();
     assert.equal(claim(h, 'lonely').status?.phase, 'Pending');
     assert.ok(eventsOf(h.client).includes('Normal FailedBinding no persistent volumes available for this claim and no storage class is set'));
+    // A volume made later is found for it.
+    h.client.seed(PVS, pv('late', '1Gi'));
+    await h.idle();
+    assert.deepEqual([claim(h, 'lonely').status.phase, claim(h, 'lonely').spec.volumeName], ['Bound', 'late']);
   } finally {
     await h.stop();
   }

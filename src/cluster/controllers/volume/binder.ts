@@ -33,12 +33,21 @@ export function newPersistentVolumeBinder(deps: BinderDeps): Controller {
   const recorder = newEventRecorder({ client, component: COMPONENT, now, suffix: eventSuffix(deps.random ?? Math.random), log });
   const enqueueClaim = (key: string) => queue.add(`claim:${key}`);
   const enqueueVolume = (name: string) => queue.add(`volume:${name}`);
-  const ctx: BinderContext = { client, recorder, volumes, claims, classes, nodes, pods, now, localPathRoot: deps.localPathRoot ?? DEFAULT_LOCAL_PATH_ROOT, enqueueClaim, enqueueVolume };
+  const ctx: BinderContext = { client, recorder, volumes, claims, classes, nodes, pods, now, localPathRoot: deps.localPathRoot ?? DEFAULT_LOCAL_PATH_ROOT, enqueueClaim, enqueueVolume, told: new Set() };
 
   const claimKey = (c: PVC) => `${c.metadata.namespace}/${c.metadata.name}`;
+  const unboundClaims = () => {
+    for (const c of claims.list()) if (c.metadata.annotations?.[ANN_BIND_COMPLETED] === undefined) enqueueClaim(claimKey(c));
+  };
+  // A volume that may now be free is a match for the claims waiting (upstream finds them on its
+  // 15 s resync; here the volume's own event sends them).
+  const volumeChanged = (v: PV) => {
+    enqueueVolume(v.metadata.name!);
+    if (!v.spec?.claimRef || v.status?.phase === 'Available') unboundClaims();
+  };
   volumes.addEventHandler({
-    add: (v) => enqueueVolume(v.metadata.name!),
-    update: (_o, v) => enqueueVolume(v.metadata.name!),
+    add: volumeChanged,
+    update: (_o, v) => volumeChanged(v),
     // A deleted volume leaves its bound claim Lost.
     delete: (v) => {
       const ref = v.spec?.claimRef;
@@ -53,9 +62,6 @@ export function newPersistentVolumeBinder(deps: BinderDeps): Controller {
       if (c.spec?.volumeName) enqueueVolume(c.spec.volumeName);
     },
   });
-  const unboundClaims = () => {
-    for (const c of claims.list()) if (c.metadata.annotations?.[ANN_BIND_COMPLETED] === undefined) enqueueClaim(claimKey(c));
-  };
   classes.addEventHandler({ add: unboundClaims, update: unboundClaims });
 
   const sync = async (key: string): Promise<void> => {

@@ -4,7 +4,7 @@
  * or stays Pending with FailedBinding; a bound claim keeps its volume bound or is Lost.
  */
 import { isNotFound } from '../../client/errors.ts';
-import { bind, claimEvent, PVCS, updateClaimStatus, updateClaimStatusWithEvent, type BinderContext } from './binder-ops.ts';
+import { bind, claimEvent, claimEventOnce, PVCS, updateClaimStatus, updateClaimStatusWithEvent, type BinderContext } from './binder-ops.ts';
 import { provisionClaim } from './provision.ts';
 import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, claimClass, defaultClass, findMatchingVolume, isDelayBinding, isDelayBindingProvisioning, isVolumeBoundToClaim, podClaimNames, volumeModeMismatch, type PV, type PVC } from './volume-util.ts';
 
@@ -21,9 +21,9 @@ function waitForConsumerEvent(ctx: BinderContext, claim: PVC): void {
     .filter((p) => !p.spec?.nodeName && !p.metadata.deletionTimestamp && podClaimNames(p).includes(claim.metadata.name!))
     .map((p) => String(p.metadata.name))
     .sort();
-  if (waiting.length === 0) return claimEvent(ctx, claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
+  if (waiting.length === 0) return claimEventOnce(ctx, claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
   const message = waiting.length > 1 ? `waiting for pods ${waiting.join(',')} to be scheduled` : `waiting for pod ${waiting[0]} to be scheduled`;
-  claimEvent(ctx, claim, 'Normal', 'WaitForPodScheduled', message);
+  claimEventOnce(ctx, claim, 'Normal', 'WaitForPodScheduled', message);
 }
 
 /** assignDefaultStorageClass: a claim with no storageClassName at all (not "") gets the default class. */
@@ -51,7 +51,7 @@ async function syncUnboundClaim(ctx: BinderContext, claim: PVC): Promise<void> {
     } else if (await assignDefaultClass(ctx, claim)) {
       return;
     } else {
-      claimEvent(ctx, claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
+      claimEventOnce(ctx, claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
     }
     await updateClaimStatus(ctx, claim, 'Pending');
     return;

@@ -7,7 +7,7 @@
  */
 import { isAlreadyExists, isNotFound } from '../../client/errors.ts';
 import { errorMessage } from '../replica-status.ts';
-import { claimEvent, claimReference, PVCS, PVS, updateClaimStatus, type BinderContext } from './binder-ops.ts';
+import { claimEvent, claimEventOnce, claimReference, PVCS, PVS, updateClaimStatus, type BinderContext } from './binder-ops.ts';
 import { LOCAL_PATH_PROVISIONER, provisionLocalPath } from './local-path.ts';
 import { ANN_BETA_STORAGE_PROVISIONER, ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, claimClass, type PV, type PVC } from './volume-util.ts';
 
@@ -40,7 +40,7 @@ export async function provisionClaim(ctx: BinderContext, claim: PVC): Promise<vo
   const provisioner = String(storageClass.provisioner ?? '');
   const marked = await setClaimProvisioner(ctx, claim, provisioner);
   if (provisioner !== LOCAL_PATH_PROVISIONER) {
-    claimEvent(ctx, marked, 'Normal', 'ExternalProvisioning', `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`);
+    claimEventOnce(ctx, marked, 'Normal', 'ExternalProvisioning', `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`);
     await updateClaimStatus(ctx, marked, 'Pending');
     return;
   }
