@@ -63,3 +63,25 @@ test('client configuration is checked when the client is built', () => {
   assert.throws(() => new RegistryClient({ deadlineMs: 0 }), /deadlineMs must be a positive number/);
   new RegistryClient({ hosts: { 'r.example:5000': { insecure: true } } }).close();
 });
+
+test('credentials reach a registry named with upper case or its default port', async () => {
+  const { createServer } = await import('node:http');
+  const seen: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers.authorization);
+    if (!req.headers.authorization) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+    res.writeHead(200, { 'docker-distribution-api-version': 'registry/2.0' }).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const host = `LOCALHOST:${port}`;
+  const client = new RegistryClient({ keyring: new CredentialKeyring([{ auths: { [host]: { username: 'u', password: 'p' } } }]) });
+  try {
+    assert.deepEqual(await client.ping(host), { apiVersion: 'registry/2.0' });
+    assert.equal(seen.at(-1), `Basic ${b64('u:p')}`);
+  } finally {
+    client.close();
+    server.closeAllConnections();
+    server.close();
+  }
+});

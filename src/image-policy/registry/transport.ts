@@ -64,6 +64,11 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/** Whether a URL is on the registry's host (as URL spells hosts: lower case, default port dropped). */
+function sameHost(url: URL, host: string): boolean {
+  return url.host === new URL(`${url.protocol}//${host}`).host;
+}
+
 function unavailable(what: string, err: unknown): ImagePolicyError {
   return new ImagePolicyError('REGISTRY_UNAVAILABLE', `${what}: ${(err as Error).message}`, { cause: err });
 }
@@ -135,12 +140,12 @@ export class RegistryTransport {
   private async raw(host: string, c: RegistryCall, authorization: string | undefined): Promise<HttpResponse> {
     const url = this.url(host, c.path);
     // Credentials go to the registry's own host only, never to a Location it hands out elsewhere.
-    const sendAuth = authorization && url.host === host;
+    const sendAuth = authorization && sameHost(url, host);
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...c.headers, ...(sendAuth ? { authorization } : {}) };
     try {
       return await send({ method: c.method, url, headers, body: c.body, signal: c.signal }, this.agent(url));
     } catch (err) {
-      if (err instanceof HttpTransportError && err.tls && url.protocol === 'https:' && url.host === host && this.mayUsePlainHttp(host)) {
+      if (err instanceof HttpTransportError && err.tls && url.protocol === 'https:' && sameHost(url, host) && this.mayUsePlainHttp(host)) {
         this.plainHttp.add(host);
         return this.raw(host, c, authorization);
       }
@@ -188,7 +193,7 @@ export class RegistryTransport {
         throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `${c.method} ${base.href}: refusing a redirect to ${next.origin}`);
       }
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...c.headers };
-      if (next.host === host && authorization) headers['authorization'] = authorization;
+      if (sameHost(next, host) && authorization) headers['authorization'] = authorization;
       try {
         res = await send({ method: c.method, url: next, headers, signal: c.signal }, this.agent(next));
       } catch (err) {
