@@ -141,3 +141,16 @@ test('kubectl get events shows the denial', { skip: kubectlSkip(33) }, async () 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Warning\s+FailedAdmission\s+pod\/priv\s+pods "priv" is forbidden: violates PodSecurity/);
 });
+
+test('reading traces can be granted with a nonResourceURLs rule on /debug/portcullis/explain/*', async () => {
+  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'trace-reader' }, rules: [{ nonResourceURLs: ['/debug/portcullis/explain/*'], verbs: ['get'] }] };
+  assert.equal((await c.admin.post('/apis/rbac.authorization.k8s.io/v1/clusterroles', role)).status, 201);
+  const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'carol-reads-traces' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'trace-reader' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'carol' }] };
+  assert.equal((await c.admin.post('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', binding)).status, 201);
+  const carol = c.as('carol');
+  const id = auditId(await bob.get('/version'));
+  const r = await eventually(() => carol.get(`/debug/portcullis/explain/${id}`), (x) => x.status === 200);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.user.username, 'bob');
+  assert.equal((await carol.get('/metrics')).status, 403, 'the rule grants traces, not metrics');
+});
