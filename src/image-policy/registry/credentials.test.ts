@@ -60,6 +60,7 @@ test('client configuration is checked when the client is built', () => {
   assert.throws(() => new RegistryClient({ hosts: { 'r.example': { caPem: 'not a pem' } } }), /caPem holds no PEM certificate/);
   assert.throws(() => new RegistryClient({ hosts: { 'r.example': { caPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' } } }), /caPem/);
   assert.throws(() => new RegistryClient({ hosts: { 'https://r.example': {} } }), /want host\[:port\]/);
+  assert.throws(() => new RegistryClient({ hosts: { '[::1': {} } }), /want host\[:port\]/);
   assert.throws(() => new RegistryClient({ deadlineMs: 0 }), /deadlineMs must be a positive number/);
   new RegistryClient({ hosts: { 'r.example:5000': { insecure: true } } }).close();
 });

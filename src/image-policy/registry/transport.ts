@@ -64,6 +64,11 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/** A host as configuration is keyed: lower case, without the HTTPS default port. */
+function hostKey(host: string): string {
+  return new URL(`https://${host}`).host;
+}
+
 /** Whether a URL is on the registry's host (as URL spells hosts: lower case, default port dropped). */
 function sameHost(url: URL, host: string): boolean {
   return url.host === new URL(`${url.protocol}//${host}`).host;
@@ -74,7 +79,7 @@ function unavailable(what: string, err: unknown): ImagePolicyError {
 }
 
 export class RegistryTransport {
-  private readonly hosts: Record<string, RegistryHostConfig>;
+  private readonly hosts = new Map<string, RegistryHostConfig>();
   private readonly keyring: CredentialKeyring;
   private readonly now: () => number;
   private readonly userAgent: string;
@@ -85,10 +90,16 @@ export class RegistryTransport {
   private readonly basicHosts = new Set<string>();
 
   constructor(o: RegistryTransportOptions = {}) {
-    this.hosts = o.hosts ?? {};
     // Bad configuration fails here, not on the first lookup.
-    for (const [host, cfg] of Object.entries(this.hosts)) {
-      if (!/^[^/\s]+$/.test(host)) throw new Error(`registry host ${JSON.stringify(host)}: want host[:port]`);
+    for (const [host, cfg] of Object.entries(o.hosts ?? {})) {
+      if (!/^[^/\s@]+$/.test(host)) throw new Error(`registry host ${JSON.stringify(host)}: want host[:port]`);
+      let key: string;
+      try {
+        key = hostKey(host);
+      } catch {
+        throw new Error(`registry host ${JSON.stringify(host)}: want host[:port]`);
+      }
+      this.hosts.set(key, cfg);
       if (cfg.caPem !== undefined) {
         if (!cfg.caPem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`registry ${host}: caPem holds no PEM certificate`);
         try {
@@ -110,14 +121,14 @@ export class RegistryTransport {
   }
 
   private mayUsePlainHttp(host: string): boolean {
-    return isLoopbackHost(host) || this.hosts[host]?.insecure === true;
+    return isLoopbackHost(host) || this.hosts.get(hostKey(host))?.insecure === true;
   }
 
   private agent(url: URL): http.Agent {
     const key = `${url.protocol}//${url.host}`;
     let a = this.agents.get(key);
     if (!a) {
-      const caPem = this.hosts[url.host]?.caPem;
+      const caPem = this.hosts.get(hostKey(url.host))?.caPem;
       a = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, ...(caPem ? { ca: caPem } : {}) }) : new http.Agent({ keepAlive: true });
       this.agents.set(key, a);
     }
