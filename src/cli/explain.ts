@@ -76,7 +76,9 @@ export function renderText(t: Doc): string {
   if (an) lines.push(`Authentication: ${an.result}${an.method ? ` by ${an.method}` : ''} (${an.durationMs} ms)`);
   const az = t.authorization;
   if (az) {
-    lines.push(`Authorization:  ${az.decision}${az.authorizer ? ` by ${az.authorizer}` : ''} (${az.durationMs} ms)`);
+    // The union's 'none': every authorizer had no opinion, which is a deny.
+    const by = az.authorizer === 'none' ? ' (no authorizer allowed it)' : az.authorizer ? ` by ${az.authorizer}` : '';
+    lines.push(`Authorization:  ${az.decision}${by} (${az.durationMs} ms)`);
     if (az.reason) lines.push(`  reason:       ${az.reason}`);
     if (az.binding) lines.push(`  binding:      ${az.binding.kind} ${az.binding.namespace ? `${az.binding.namespace}/` : ''}${az.binding.name} -> ${az.role.kind} ${az.role.name}`);
     if (az.rule) lines.push(`  rule:         ${JSON.stringify(az.rule)}`);

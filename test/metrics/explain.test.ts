@@ -133,6 +133,11 @@ test('portcullis explain prints the trace with a kubeconfig', async () => {
   assert.match(out, /binding: {6}RoleBinding explained\/bob-writes -> Role writer/);
   assert.match(out, /validating PodSecurity: DENIED/);
   assert.match(out, /Response: {7}403 Forbidden/);
+  const refused = await bob.post(`${NS}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's2' } });
+  let text = '';
+  await runExplain([auditId(refused), '--kubeconfig', c.cp.kubeconfigPath], (s) => (text += s), (cfg) => new RestClient(cfg));
+  assert.match(text, /Authorization: {2}deny \(no authorizer allowed it\)/);
+  assert.match(text, /Response: {7}403 Forbidden: secrets is forbidden: User "bob" cannot create resource "secrets"/);
   await assert.rejects(runExplain(['no-such-id', '--kubeconfig', c.cp.kubeconfigPath], () => {}, (cfg) => new RestClient(cfg)), /no decision trace/);
 });
 
