@@ -23,7 +23,8 @@ test('keyring: host, port, path prefix, globs, Docker Hub aliases; most specific
   assert.deepEqual(users('docker.io', 'library/busybox'), ['hub']);
   assert.deepEqual(users('registry.example.com', 'team/app'), ['team', 'host']);
   assert.deepEqual(users('registry.example.com', 'teamx/app'), ['host']);
-  assert.deepEqual(users('registry.example.com:443', 'team/app'), [], 'a port is part of the key');
+  assert.deepEqual(users('registry.example.com:5000', 'team/app'), [], 'a port is part of the key');
+  assert.deepEqual(users('Registry.Example.com:443', 'team/app'), ['team', 'host'], 'as URL spells the host');
   assert.deepEqual(users('a.corp.example', 'x'), ['glob']);
   assert.deepEqual(users('a.b.corp.example', 'x'), [], 'a glob matches one label');
   assert.deepEqual(users('localhost:5000', 'x'), ['local']);

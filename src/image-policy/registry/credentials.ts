@@ -94,7 +94,13 @@ export class CredentialKeyring {
 
   /** Every credential that applies, most specific first (the kubelet tries them in turn). */
   lookup(q: CredentialQuery): BasicCredential[] {
-    const host = q.domain.toLowerCase();
+    // Spelled as the keys are (URL host: lower case, no default HTTPS port).
+    let host: string;
+    try {
+      host = new URL(`https://${q.domain}`).host;
+    } catch {
+      return [];
+    }
     return this.keys
       .filter((k) => hostMatches(k.host, host) && (k.path === '' || q.path === k.path || q.path.startsWith(`${k.path}/`)))
       .map((k) => k.cred);
