@@ -101,6 +101,13 @@ describe('runc runtime', { skip }, () => {
     assert.ok(s.logPath.endsWith(`/${pod.namespace}_${pod.name}_${pod.uid}/hello/0.log`));
   });
 
+  test('a container with tty: true runs on a terminal; its output is stdout', async () => {
+    const c = await run({ name: 'terminal', tty: true, command: ['sh', '-c', 'test -t 0 && test -t 1 && echo on-a-tty >&2'] });
+    const s = await waitExit(c.id);
+    assert.equal(s.exitCode, 0);
+    assert.match(await waitLog(s.logPath, 'on-a-tty'), /stdout F on-a-tty\r$/m);
+  });
+
   test('a missing executable is a StartError with exit code 128', async () => {
     await assert.rejects(run({ name: 'missing', command: ['/no/such/binary'] }), /no such file|not found/i);
     const { containers } = await rt.list();
@@ -118,6 +125,19 @@ describe('runc runtime', { skip }, () => {
     const w = await execOut(c.id, ['touch', '/written']);
     assert.notEqual(w.exitCode, 0);
     assert.match(w.stderr, /Read-only file system/);
+    await rt.stopContainer(c.id, 0);
+  });
+
+  test('exec with a terminal: stdin and stdout are a tty, the exit code comes back', async () => {
+    const c = await run({ name: 'tty', command: ['sleep', '300'] });
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (d: Buffer) => chunks.push(d));
+    const { exitCode } = await rt.exec(c.id, { argv: ['sh', '-c', 'test -t 0 && test -t 1 && echo on-a-tty; exit 7'], tty: true, stdout: out });
+    assert.equal(exitCode, 7);
+    assert.match(Buffer.concat(chunks).toString(), /on-a-tty/);
+    const plain = await execOut(c.id, ['sh', '-c', 'test -t 1 || echo no-tty']);
+    assert.equal(plain.stdout, 'no-tty\n');
     await rt.stopContainer(c.id, 0);
   });
 

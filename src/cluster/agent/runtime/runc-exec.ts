@@ -1,27 +1,27 @@
 /**
  * `kubectl exec` in a running container: `runc exec` with the container's own process settings
  * (user, capabilities, env, no_new_privs, seccomp) and the given argv. Without a terminal the
- * streams are pipes. With one, util-linux `script` supplies the pseudo-terminal (runc's own
- * --tty needs a console socket passing a file descriptor, which node cannot receive); stderr is
- * then merged into stdout as on any terminal. Aborting kills the exec'd process by its pid file.
+ * streams are pipes. With one, `runc exec --tty` allocates the container's pseudo-terminal and
+ * relays it to a terminal of its own, which util-linux script(1) provides (runc's other way, a
+ * console socket passing the master by SCM_RIGHTS, needs a receiver node cannot be); stderr is
+ * merged into stdout as on any terminal. Aborting kills the exec'd process by its pid file.
  */
 import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RuncCli } from './runc-cli.ts';
+import { shellQuote } from './shim.ts';
 import type { ExecOptions, ExecResult } from './types.ts';
 
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
 
 export async function runcExec(cli: RuncCli, id: string, dir: string, opts: ExecOptions): Promise<ExecResult> {
   if (opts.argv.length === 0) throw new Error('exec needs a command');
   const pidFile = join(dir, `exec-${randomBytes(6).toString('hex')}.pid`);
-  const runcArgs = ['--root', cli.root, 'exec', '--pid-file', pidFile, id, ...opts.argv];
+  const runcArgs = ['--root', cli.root, 'exec', ...(opts.tty ? ['--tty'] : []), '--pid-file', pidFile, id, ...opts.argv];
+  // runc --tty in the foreground wants a terminal of its own to relay: script(1) gives it one.
   const child = opts.tty
-    ? spawn('script', ['-q', '-e', '-c', [cli.binary, ...runcArgs].map(shellQuote).join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    ? spawn('script', ['--quiet', '--return', '--command', [cli.binary, ...runcArgs].map(shellQuote).join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(cli.binary, runcArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
 
   if (opts.stdin) opts.stdin.pipe(child.stdin);

@@ -89,7 +89,7 @@ export class RuncRuntime implements ContainerRuntime {
       // One /dev/shm per pod, as its IPC namespace is one: containerd's sandbox shm (64 MiB tmpfs).
       if (!cfg.spec.hostIPC) await mountShm(meta.shm);
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
-      await this.launch(dir, id, '', { stdout: '/dev/null', stderr: '/dev/null' });
+      await this.launch(dir, id, '', { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null' });
       const status = await this.sandboxStatus(id);
       if (!status) throw new Error(`sandbox ${id} vanished while starting`);
       return status;
@@ -157,11 +157,11 @@ export class RuncRuntime implements ContainerRuntime {
       await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const logPath = this.logPath(cfg);
       await mkdir(join(logPath, '..'), { recursive: true });
-      await mkfifo(join(dir, 'stdout'), join(dir, 'stderr'));
+      await mkfifo(join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty ? [join(dir, 'stdin')] : []));
       const meta: ContainerMeta = {
         kind: 'container', id, sandboxId, pod: cfg.pod, name: cfg.container.name, attempt: cfg.attempt,
         imageRef: cfg.image.ref, imageDigest: cfg.image.digest, createdAt: this.now().toISOString(), logPath,
-        memcg: await memoryCgroupDir(cgroupsPath),
+        memcg: await memoryCgroupDir(cgroupsPath), tty: cfg.container.tty === true,
       };
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
       return await containerStatusFromFiles(dir, meta);
@@ -178,7 +178,7 @@ export class RuncRuntime implements ContainerRuntime {
     if (!meta) throw new Error(`container ${id} not found`);
     if ((await exists(join(dir, 'shim.pid'))) || (await exists(join(dir, 'exit')))) throw new Error(`container ${id} was already started`);
     await this.attachRelay(id, dir, meta);
-    await this.launch(dir, id, meta.memcg, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') });
+    await this.launch(dir, id, meta.memcg, { stdin: meta.tty ? join(dir, 'stdin') : '/dev/null', stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr'), terminal: meta.tty === true });
   }
 
   async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
@@ -258,7 +258,7 @@ export class RuncRuntime implements ContainerRuntime {
     });
   }
 
-  private async launch(dir: string, id: string, memcg: string, io: { stdout: string; stderr: string }): Promise<void> {
+  private async launch(dir: string, id: string, memcg: string, io: { stdin: string; stdout: string; stderr: string; terminal?: boolean }): Promise<void> {
     const shimPid = spawnShim(this.cli, { dir, id, memcg, ...io });
     await writeFile(join(dir, 'shim.pid'), String(shimPid));
     const started = await waitStarted(dir, this.opts.startTimeoutMs ?? 30_000);

@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import type { RuncCli } from './runc-cli.ts';
 
 const SCRIPT = `
-dir=$1; root=$2; id=$3; runc=$4; memcg=$5; out=$6; err=$7
-"$runc" --root "$root" --log "$dir/runc.log" --log-format json run --keep --pid-file "$dir/pid" --bundle "$dir/bundle" "$id" </dev/null 1<>"$out" 2<>"$err"
+dir=$1; memcg=$2; in=$3; out=$4; err=$5
+shift 5
+"$@" 0<>"$in" 1<>"$out" 2<>"$err"
 code=$?
 for f in memory.oom_control memory.events; do
   if [ -n "$memcg" ] && [ -r "$memcg/$f" ]; then cat "$memcg/$f" > "$dir/oom.tmp" && mv "$dir/oom.tmp" "$dir/oom"; break; fi
@@ -25,19 +26,34 @@ done
 echo "$code" > "$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"
 `;
 
+/** A word for sh -c: single-quoted. */
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
 export interface ShimSpec {
   /** The container's state directory: bundle/, pid, exit, oom, runc.log live here. */
   dir: string;
   id: string;
   /** The memory cgroup directory the container will get (for the OOM counters), or ''. */
   memcg: string;
+  /** /dev/null, or a FIFO no one writes to (a terminal's input must not reach end of file). */
+  stdin: string;
   stdout: string;
   stderr: string;
+  /**
+   * The process has a terminal (the container's tty: true): runc in the foreground relays it to a
+   * terminal of its own, which script(1) provides; all output is then stdout, as upstream's. Its
+   * stdin is a FIFO held open, so script never sends the terminal an end of file.
+   */
+  terminal?: boolean;
 }
 
 /** Starts the shim; returns its pid. */
 export function spawnShim(cli: RuncCli, s: ShimSpec): number {
-  const child = spawn('/bin/sh', ['-c', SCRIPT, 'portcullis-shim', s.dir, cli.root, s.id, cli.binary, s.memcg, s.stdout, s.stderr], {
+  const run = [cli.binary, '--root', cli.root, '--log', `${s.dir}/runc.log`, '--log-format', 'json', 'run', '--keep', '--pid-file', `${s.dir}/pid`, '--bundle', `${s.dir}/bundle`, s.id];
+  const command = s.terminal ? ['script', '--quiet', '--return', '--command', run.map(shellQuote).join(' '), '/dev/null'] : run;
+  const child = spawn('/bin/sh', ['-c', SCRIPT, 'portcullis-shim', s.dir, s.memcg, s.stdin, s.stdout, s.stderr, ...command], {
     cwd: s.dir,
     detached: true,
     stdio: 'ignore',

@@ -34,6 +34,8 @@ export interface ContainerMeta {
   logPath: string;
   /** The container's memory cgroup directory, for the shim's OOM counters. */
   memcg: string;
+  /** The container asked for a terminal (tty: true). */
+  tty?: boolean;
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
