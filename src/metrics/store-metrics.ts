@@ -1,7 +1,8 @@
 /**
  * Storage figures under upstream's names: etcd_request_duration_seconds{operation,type} for every
  * call the API server makes to its store (measured at the Store interface, so reads the watch
- * cache answers are included), and apiserver_storage_objects{resource} counted when scraped.
+ * cache answers are included), apiserver_storage_objects{resource} counted when scraped, and
+ * apiserver_storage_size_bytes{storage_cluster_id} when the store's size is known.
  */
 import { Gauge } from 'prom-client';
 import type { ResourceRegistry } from '../api/registry/registry.ts';
@@ -123,6 +124,25 @@ export function registerObjectCounts(metrics: ApiserverMetrics, store: Store, re
           this.set({ resource }, n);
         }),
       );
+    },
+  });
+}
+
+/** apiserver_storage_size_bytes: the database's files as allocated, read when scraped. */
+export function registerStorageSize(metrics: ApiserverMetrics, clusterId: string, sizeBytes: () => number): void {
+  new Gauge({
+    name: 'apiserver_storage_size_bytes',
+    help: 'Size of the storage database file physically allocated in bytes.',
+    labelNames: ['storage_cluster_id'],
+    registers: [metrics.registry],
+    collect() {
+      let n: number;
+      try {
+        n = sizeBytes();
+      } catch {
+        n = -1;
+      }
+      this.set({ storage_cluster_id: clusterId }, n);
     },
   });
 }

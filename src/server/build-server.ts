@@ -37,7 +37,7 @@ import { auditFailure, auditWatch, decodeForAudit, requestAudit } from '../audit
 import { ApiserverMetrics } from '../metrics/apiserver-metrics.ts';
 import { instrumentRequests, noteAdmission, noteStatus, watchStarted, type Instruments } from '../metrics/instrument.ts';
 import { pipelineObserver } from '../metrics/pipeline-observer.ts';
-import { InstrumentedStore, registerObjectCounts } from '../metrics/store-metrics.ts';
+import { InstrumentedStore, registerObjectCounts, registerStorageSize } from '../metrics/store-metrics.ts';
 import { registerAuditMetrics } from '../metrics/audit-metrics.ts';
 import { TraceRing } from './trace.ts';
 import { DenialEvents, type DenialEventLimits } from './denial-events.ts';
@@ -77,6 +77,8 @@ export interface ServerOptions {
   auditor?: Auditor;
   /** --api-audiences (for TokenReview). */
   apiAudiences?: string[];
+  /** The store's size on disk and an ID for it (apiserver_storage_size_bytes), when known. */
+  storageSize?: { clusterId: string; bytes: () => number };
   /** Decision traces kept for `portcullis explain` (default DEFAULT_TRACE_CAPACITY). */
   traceCapacity?: number;
   /** Bounds on the Events recorded for denied writes (defaults in denial-events.ts). */
@@ -101,6 +103,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   const plugins = buildAdmissionPlugins(opts.admission ?? {}, { store: opts.store, authorizer, now, random, newUid, log, observeWebhook }, registry);
   const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, now, log, (k) => opts.store.get(k));
   registerObjectCounts(metrics, opts.store, registry);
+  if (opts.storageSize) registerStorageSize(metrics, opts.storageSize.clusterId, opts.storageSize.bytes);
   if (opts.auditor) registerAuditMetrics(metrics, opts.auditor);
   const ctx: RestContext = {
     // The REST layer's store calls are timed (etcd_request_duration_seconds).

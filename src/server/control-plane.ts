@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { ensureClusterPki, type ClusterPki } from '../pki/bundle.ts';
@@ -32,6 +32,13 @@ import { ensureFrontProxyPki, FRONT_PROXY_CLIENT_CN } from '../pki/front-proxy.t
 import { publishAuthenticationTrust } from './authentication-trust.ts';
 import { buildAuditor, type AuditOptions } from '../audit/config.ts';
 import type { Auditor } from '../audit/auditor.ts';
+
+/** The SQLite database and its write-ahead log as allocated on disk (apiserver_storage_size_bytes). */
+function sqliteFilesBytes(path: string): number {
+  let n = statSync(path).size;
+  for (const extra of [`${path}-wal`, `${path}-shm`]) n += statSync(extra, { throwIfNoEntry: false })?.size ?? 0;
+  return n;
+}
 
 /** kube-apiserver's default --etcd-compaction-interval. */
 const COMPACTION_INTERVAL_MS = 5 * 60_000;
@@ -130,7 +137,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Closed after the server (undo runs in reverse): the last requests' records are flushed.
     const auditor = buildAuditor(opts.audit, dataDir, log);
     if (auditor) undo.push(() => auditor.close());
-    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor });
+    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, storageSize: { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } });
     undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.
       for (const p of [...server.ctx.admission.mutating, ...server.ctx.admission.validating]) (p as { close?: () => void }).close?.();

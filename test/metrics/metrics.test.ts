@@ -49,6 +49,7 @@ test('the exposition parses and has upstream names, types, labels and buckets', 
   assert.ok(total(m, 'apiserver_authorization_decisions_total', { type: 'RBAC', name: 'rbac', decision: 'allowed' }) >= 1);
   assert.ok(total(m, 'authentication_attempts', { result: 'success' }) >= 1);
   assert.ok(total(m, 'apiserver_storage_objects', { resource: 'namespaces' }) >= 4, 'default, kube-system, kube-public, kube-node-lease');
+  assert.ok(total(m, 'apiserver_storage_size_bytes', { storage_cluster_id: 'sqlite' }) > 4096, 'the SQLite files as allocated');
 });
 
 test('a 403 counts under code="403" with the request labels, once per request', async () => {
