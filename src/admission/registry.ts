@@ -11,6 +11,7 @@ import { DefaultTolerationSeconds } from './plugins/default-toleration-seconds.t
 import { DenyEscalatingExec, DenyExecOnPrivileged } from './plugins/deny-exec-on-privileged.ts';
 import { LimitPodHardAntiAffinityTopology } from './plugins/limit-pod-hard-anti-affinity-topology.ts';
 import { LimitRanger } from './plugins/limit-ranger.ts';
+import { DefaultStorageClass } from './plugins/default-storage-class.ts';
 import { NamespaceAutoProvision } from './plugins/namespace-autoprovision.ts';
 import { NamespaceExists } from './plugins/namespace-exists.ts';
 import { NamespaceLifecycle } from './plugins/namespace-lifecycle.ts';
@@ -56,6 +57,7 @@ const PLUGINS: Array<[string, Factory]> = [
   ['PodSecurityPolicy', ({ deps }) => new PodSecurityPolicy(deps)],
   ['PodNodeSelector', ({ deps }) => new PodNodeSelector(deps)],
   ['DefaultTolerationSeconds', ({ deps }) => new DefaultTolerationSeconds(deps)],
+  ['DefaultStorageClass', ({ deps }) => new DefaultStorageClass(deps)],
   // Removed upstream in 1.18 but listed in the seeds; kept with their old meaning.
   ['DenyEscalatingExec', ({ deps }) => new DenyEscalatingExec(deps)],
   ['DenyExecOnPrivileged', ({ deps }) => new DenyExecOnPrivileged(deps)],
@@ -80,6 +82,7 @@ export const DEFAULT_ENABLED = new Set([
   'NodeRestriction',
   'PodSecurity',
   'DefaultTolerationSeconds',
+  'DefaultStorageClass',
   'CertificateApproval',
   'CertificateSigning',
   'CertificateSubjectRestriction',

@@ -21,8 +21,7 @@ export const ANN_SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 export const ANN_STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner';
 export const ANN_BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisioner';
 export const ANN_BETA_CLASS = 'volume.beta.kubernetes.io/storage-class';
-export const ANN_DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
-export const ANN_BETA_DEFAULT_CLASS = 'storageclass.beta.kubernetes.io/is-default-class';
+export { ANN_BETA_DEFAULT_CLASS, ANN_DEFAULT_CLASS } from '../../../api/default-storage-class.ts';
 /** volume.NotSupportedProvisioner: a class whose volumes are only ever made by hand. */
 export const NOT_SUPPORTED_PROVISIONER = 'kubernetes.io/no-provisioner';
 
@@ -50,22 +49,7 @@ export function isDelayBinding(claim: PVC, classOf: (name: string) => StorageCla
 /** IsDelayBindingProvisioning: the scheduler has picked a node for the claim. */
 export const isDelayBindingProvisioning = (claim: PVC): boolean => Boolean(claim.metadata.annotations?.[ANN_SELECTED_NODE]);
 
-/** IsDefaultAnnotation: "true" in the GA or the beta annotation. */
-export function isDefaultClass(sc: StorageClass): boolean {
-  const a = sc.metadata.annotations ?? {};
-  return a[ANN_DEFAULT_CLASS] === 'true' || a[ANN_BETA_DEFAULT_CLASS] === 'true';
-}
-
-/** GetDefaultClass: among several default classes the newest wins (then the name), as upstream. */
-export function defaultClass(classes: readonly StorageClass[]): StorageClass | undefined {
-  const defaults = classes.filter(isDefaultClass);
-  defaults.sort((a, b) => {
-    const ta = Date.parse(a.metadata.creationTimestamp ?? '') || 0;
-    const tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
-    return tb - ta || String(a.metadata.name).localeCompare(String(b.metadata.name));
-  });
-  return defaults[0];
-}
+export { defaultClass, isDefaultClass } from '../../../api/default-storage-class.ts';
 
 export function storageQty(list: Record<string, unknown> | undefined): Qty | undefined {
   return parseQty(list?.storage);
