@@ -20,8 +20,13 @@ rl.on('line', (line) => {
   const m = JSON.parse(line);
   if (m.listen) {
     // Each server says who answered (the name given), then closes.
-    for (const p of m.listen) servers.push(net.createServer((s) => s.end(m.name + '\\n')).listen(p, '0.0.0.0'));
-    process.stdout.write(JSON.stringify({ id: m.id, ok: true }) + '\\n');
+    // Answered once every listener is bound, so a connect right after cannot race the bind.
+    let pending = m.listen.length;
+    for (const p of m.listen) {
+      const srv = net.createServer((s) => { s.on('error', () => {}); s.end(m.name + '\\n'); });
+      servers.push(srv);
+      srv.listen(p, '0.0.0.0', () => { if (--pending === 0) process.stdout.write(JSON.stringify({ id: m.id, ok: true }) + '\\n'); });
+    }
   } else {
     const s = net.connect({ host: m.host, port: m.port });
     let done = false;

@@ -1,9 +1,10 @@
 /**
  * The pod network of one node, routed (in the manner of Calico): each pod's network namespace gets
- * one end of a veth pair as eth0 with its /32 address and a default route out of eth0; the node
- * keeps the other end, a /32 route to the pod and proxy ARP on it. There is no bridge: every
- * packet between pods, even on one node, is routed through the node's forward hook, where the
- * NetworkPolicy table (src/cluster/netpol) sees it without br_netfilter.
+ * one end of a veth pair as eth0 with its /32 address and a default route via 169.254.1.1, an
+ * address the node holds on its loopback (so it answers the pods' ARP for it on every veth, and
+ * nothing else needs proxy ARP); the node keeps the other end and a /32 route to the pod. There is
+ * no bridge: every packet between pods, even on one node, is routed through the node's forward
+ * hook, where the NetworkPolicy table (src/cluster/netpol) sees it without br_netfilter.
  */
 import { createHash } from 'node:crypto';
 import { PodAddressAllocator } from './ipam.ts';
@@ -23,6 +24,9 @@ export interface PodNetwork {
   addressOf(uid: string): string | undefined;
 }
 
+/** The pods' gateway: an address of the node's own (link-local, on lo). */
+export const POD_GATEWAY = '169.254.1.1';
+
 export function hostInterfaceName(uid: string): string {
   // 15 characters at most (IFNAMSIZ).
   return `pc${createHash('sha256').update(uid).digest('hex').slice(0, 11)}`;
@@ -40,6 +44,7 @@ export class RoutedPodNetwork implements PodNetwork {
   /** Node-wide settings the routed layout needs; once at start. */
   async init(): Promise<void> {
     await this.#run(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    await this.#run(['ip', 'addr', 'replace', `${POD_GATEWAY}/32`, 'dev', 'lo']);
   }
 
   async setUp(pod: PodNetRef, netnsPath: string): Promise<{ ips: string[] }> {
@@ -56,9 +61,8 @@ export class RoutedPodNetwork implements PodNetwork {
         await inPod(['ip', 'link', 'set', 'lo', 'up']);
         await inPod(['ip', 'addr', 'add', `${ip}/32`, 'dev', 'eth0']);
         await inPod(['ip', 'link', 'set', 'eth0', 'up']);
-        // Every destination is "on link": the node answers ARP for it by proxy.
-        await inPod(['ip', 'route', 'add', 'default', 'dev', 'eth0', 'scope', 'link']);
-        await this.#run(['sysctl', '-qw', `net.ipv4.conf.${host}.proxy_arp=1`]);
+        await inPod(['ip', 'route', 'add', POD_GATEWAY, 'dev', 'eth0', 'scope', 'link']);
+        await inPod(['ip', 'route', 'add', 'default', 'via', POD_GATEWAY, 'dev', 'eth0']);
         await this.#run(['ip', 'link', 'set', host, 'up']);
       } catch (err) {
         await this.#run(['ip', 'link', 'del', host]).catch(() => {});

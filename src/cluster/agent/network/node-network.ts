@@ -1,0 +1,117 @@
+/**
+ * Everything a node agent does for the pod network, in one place: waits for its Node's podCIDR
+ * (the node IPAM controller assigns it), routes to the other nodes' pods, gives each pod sandbox
+ * its address (routed.ts), enforces NetworkPolicy and AdminNetworkPolicy (src/cluster/netpol),
+ * serves Services (service-proxy.ts) and the cluster DNS on a node-local address, and writes pods'
+ * resolv.conf for their dnsPolicy. All of it through the API with the node's own identity.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { InformerFactory, K8sObject } from '../../client/types.ts';
+import { resources } from '../../client/resources.ts';
+import { NetpolEnforcer } from '../../netpol/enforcer.ts';
+import { ClusterDns } from './dns/records.ts';
+import { DnsServer } from './dns/server.ts';
+import { resolvConfFor } from './dns/resolv-conf.ts';
+import type { Run } from './ip-command.ts';
+import { desiredRoutes, NodeRoutes } from './node-routes.ts';
+import { RoutedPodNetwork, type PodNetRef } from './routed.ts';
+import { ServiceProxy } from './service-proxy.ts';
+
+export interface NodeNetworkOptions {
+  factory: InformerFactory;
+  nodeName: string;
+  run: Run;
+  /** Where the address allocations are kept. */
+  stateDir: string;
+  /** The cluster's pod network (--cluster-cidr). */
+  clusterCIDR: string;
+  /** Whether the admin network policy kinds are served. */
+  adminPolicies: boolean;
+  /** Node-local address of the DNS server (NodeLocal DNSCache's 169.254.20.10 by default); '' for none. */
+  dnsAddress?: string;
+  dnsPort?: number;
+  clusterDomain?: string;
+  /** How long to wait for the Node's podCIDR (default 60 s). */
+  podCidrTimeoutMs?: number;
+  log: { info(o: object, m: string): void; error(o: object, m: string): void };
+}
+
+export interface NodeNetwork {
+  readonly podCIDR: string;
+  readonly enforcer: NetpolEnforcer;
+  readonly services: ServiceProxy;
+  setUpPod(pod: PodNetRef, netnsPath: string): Promise<string[]>;
+  tearDownPod(pod: PodNetRef): Promise<void>;
+  resolvConf(pod: Pod): string;
+  stop(): Promise<void>;
+}
+
+export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwork> {
+  const nodes = o.factory.informer<K8sObject>(resources.nodes);
+  o.factory.start();
+  const podCIDR = await waitForPodCIDR(nodes, o.nodeName, o.podCidrTimeoutMs ?? 60_000);
+  const pods = new RoutedPodNetwork({ podCIDR, stateFile: join(o.stateDir, 'pod-addresses.json'), run: o.run });
+  await pods.init();
+  const routes = new NodeRoutes(o.run);
+  let routing = Promise.resolve();
+  const syncRoutes = () => (routing = routing.then(() => routes.sync(desiredRoutes(nodes.list(), o.nodeName)).catch((err) => o.log.error({ err }, 'routes to other nodes failed'))));
+  nodes.addEventHandler({ add: syncRoutes, update: syncRoutes, delete: syncRoutes });
+  syncRoutes();
+  const nft = (script: string) => o.run(['nft', '-f', '-'], script).then(() => undefined);
+  const enforcer = new NetpolEnforcer({ factory: o.factory, nodeName: o.nodeName, podNetworks: [o.clusterCIDR], adminPolicies: o.adminPolicies, apply: nft, log: o.log });
+  const services = new ServiceProxy({ factory: o.factory, apply: nft, log: o.log });
+  await Promise.all([enforcer.start(), services.start()]);
+  const dnsAddress = o.dnsAddress ?? '169.254.20.10';
+  const domain = o.clusterDomain ?? 'cluster.local';
+  let dns: DnsServer | undefined;
+  if (dnsAddress) {
+    await o.run(['ip', 'addr', 'replace', `${dnsAddress}/32`, 'dev', 'lo']);
+    const svcInf = o.factory.informer<K8sObject>(resources.services);
+    const sliceInf = o.factory.informer<K8sObject>(resources.endpointslices);
+    const podInf = o.factory.informer<K8sObject>(resources.pods);
+    dns = new DnsServer({ dns: new ClusterDns({ services: () => svcInf.list(), endpointSlices: () => sliceInf.list(), pods: () => podInf.list() }, domain), host: dnsAddress, port: o.dnsPort ?? 53 });
+    await dns.start();
+  }
+  let hostResolv = '';
+  try {
+    hostResolv = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    // no host resolver: Default-policy pods get an empty resolv.conf
+  }
+  o.log.info({ podCIDR, dns: dnsAddress || 'off' }, 'pod network ready');
+  return {
+    podCIDR,
+    enforcer,
+    services,
+    async setUpPod(pod, netnsPath) {
+      return (await pods.setUp(pod, netnsPath)).ips;
+    },
+    tearDownPod: (pod) => pods.tearDown(pod),
+    resolvConf: (pod) => resolvConfFor({ namespace: pod.metadata?.namespace ?? 'default', dnsPolicy: pod.spec?.dnsPolicy, hostNetwork: pod.spec?.hostNetwork, dnsConfig: pod.spec?.dnsConfig as never, clusterDNS: dnsAddress ? [dnsAddress] : [], clusterDomain: domain, hostResolvConf: hostResolv }),
+    async stop() {
+      enforcer.stop();
+      services.stop();
+      await dns?.stop();
+    },
+  };
+}
+
+async function waitForPodCIDR(nodes: { get(ns: string, name: string): K8sObject | undefined; synced(): Promise<void>; addEventHandler(h: { add?(o: K8sObject): void; update?(a: K8sObject, b: K8sObject): void }): void }, name: string, timeoutMs: number): Promise<string> {
+  await nodes.synced();
+  const have = () => (nodes.get('', name)?.spec?.podCIDR as string | undefined) || undefined;
+  const now = have();
+  if (now) return now;
+  return await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Node ${name} has no spec.podCIDR after ${timeoutMs} ms: is the node IPAM controller running (portcullis up --cluster-cidr)?`)), timeoutMs);
+    const check = () => {
+      const c = have();
+      if (c) {
+        clearTimeout(timer);
+        resolve(c);
+      }
+    };
+    nodes.addEventHandler({ add: check, update: check });
+  });
+}
