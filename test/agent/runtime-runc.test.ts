@@ -174,6 +174,18 @@ describe('runc runtime', { skip }, () => {
     assert.equal(s.reason, 'Error');
   });
 
+  test("stop sends the image's StopSignal", async () => {
+    const container = { name: 'usr1', command: ['sh', '-c', 'trap "exit 5" USR1; echo ready; while true; do sleep 0.1; done'] };
+    const c = await rt.createContainer(sandbox.id, {
+      pod, podSpec: { containers: [container] }, container, attempt: 0, env: [], mounts: [],
+      image: { ...image, config: { ...image.config, StopSignal: 'SIGUSR1' } },
+    });
+    await rt.startContainer(c.id);
+    await waitLog(c.logPath, 'ready');
+    await rt.stopContainer(c.id, 10);
+    assert.equal((await waitExit(c.id)).exitCode, 5, 'USR1, not TERM (which the shell would not trap)');
+  });
+
   test('a new runtime instance re-adopts running containers and their logs keep flowing', async () => {
     const c = await run({ name: 'ticker', command: ['sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done'] });
     await waitLog(c.logPath, 'tick 2');

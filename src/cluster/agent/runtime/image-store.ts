@@ -200,6 +200,7 @@ function pickConfig(c: ImageConfig): ImageConfig {
   if (c.Env) out.Env = c.Env;
   if (c.WorkingDir) out.WorkingDir = c.WorkingDir;
   if (c.User) out.User = c.User;
+  if (c.StopSignal) out.StopSignal = c.StopSignal;
   return out;
 }
 

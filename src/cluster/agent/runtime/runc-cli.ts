@@ -57,8 +57,14 @@ export async function runcState(cli: RuncCli, id: string): Promise<RuncState | u
   }
 }
 
+/** A signal runc kill takes: a name with or without SIG, or a number. */
+export function isSignal(s: string): boolean {
+  return /^(SIG)?[A-Z][A-Z0-9+-]*$|^[0-9]{1,2}$/.test(s);
+}
+
 /** `runc kill`; a container that is gone or already stopped is not an error. */
-export async function runcKill(cli: RuncCli, id: string, signal: 'TERM' | 'KILL'): Promise<void> {
+export async function runcKill(cli: RuncCli, id: string, signal: string): Promise<void> {
+  if (!isSignal(signal)) throw new Error(`invalid stop signal ${JSON.stringify(signal)}`);
   try {
     await runc(cli, ['kill', id, signal]);
   } catch (err) {

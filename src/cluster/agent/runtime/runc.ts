@@ -16,7 +16,7 @@ import { containerSpec, podHostname, sandboxSpec } from './oci-spec.ts';
 import { imageUser, resolveUser, verifyRunAsNonRoot } from './image-user.ts';
 import { openLogRelay, type LogRelay, type LogRotation } from './log-relay.ts';
 import { mountShm, prepareRootfs, releaseRootfs, unmount } from './rootfs.ts';
-import { runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
+import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
 import { containerStatusFromFiles, readMeta, readPid, runcLogError, writeJsonAtomic, type ContainerMeta, type SandboxMeta } from './state-files.ts';
 import { runcExec } from './runc-exec.ts';
@@ -143,6 +143,7 @@ export class RuncRuntime implements ContainerRuntime {
     const [passwd, group] = await Promise.all([readOptional(join(cfg.image.rootfs, 'etc/passwd')), readOptional(join(cfg.image.rootfs, 'etc/group'))]);
     const user = resolveUser(cfg.podSpec, cfg.container, cfg.image.config.User, passwd, group);
     const seccompLocalhost = await this.localhostProfile(cfg);
+    if (cfg.image.config.StopSignal !== undefined && !isSignal(cfg.image.config.StopSignal)) throw new Error(`the image's StopSignal ${JSON.stringify(cfg.image.config.StopSignal)} is not a signal`);
 
     const id = this.randomId();
     const dir = this.containerDir(id);
@@ -162,6 +163,7 @@ export class RuncRuntime implements ContainerRuntime {
         kind: 'container', id, sandboxId, pod: cfg.pod, name: cfg.container.name, attempt: cfg.attempt,
         imageRef: cfg.image.ref, imageDigest: cfg.image.digest, createdAt: this.now().toISOString(), logPath,
         memcg: await memoryCgroupDir(cgroupsPath), tty: cfg.container.tty === true,
+        ...(cfg.image.config.StopSignal ? { stopSignal: cfg.image.config.StopSignal } : {}),
       };
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
       return await containerStatusFromFiles(dir, meta);
@@ -183,10 +185,11 @@ export class RuncRuntime implements ContainerRuntime {
 
   async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
     const dir = this.containerDir(id);
+    const meta = await readMeta<ContainerMeta>(dir);
     const status = await this.containerStatus(id);
-    if (!status || status.state !== 'running') return;
+    if (!meta || !status || status.state !== 'running') return;
     if (gracePeriodSeconds > 0) {
-      await runcKill(this.cli, id, 'TERM');
+      await runcKill(this.cli, id, meta.stopSignal ?? 'TERM');
       if (await waitExited(dir, gracePeriodSeconds * 1000)) return;
     }
     await runcKill(this.cli, id, 'KILL');

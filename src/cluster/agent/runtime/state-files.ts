@@ -36,6 +36,8 @@ export interface ContainerMeta {
   memcg: string;
   /** The container asked for a terminal (tty: true). */
   tty?: boolean;
+  /** The image's StopSignal, checked at creation. */
+  stopSignal?: string;
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {

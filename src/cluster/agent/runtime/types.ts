@@ -59,6 +59,8 @@ export interface ImageConfig {
   readonly WorkingDir?: string;
   /** "uid", "uid:gid", "name" or "name:group"; empty means root. */
   readonly User?: string;
+  /** The signal that asks the process to stop ("SIGQUIT", "3"); SIGTERM when unset. */
+  readonly StopSignal?: string;
 }
 
 /** An image present on the node: content-addressed, its rootfs unpacked read-only. */
@@ -160,8 +162,8 @@ export interface ContainerRuntime {
   /** Starts a created container; resolves once its process runs. */
   startContainer(id: string): Promise<void>;
   /**
-   * SIGTERM (or the image's StopSignal), then SIGKILL after gracePeriodSeconds; resolves once the
-   * process has exited. 0 kills at once. Idempotent on an exited container.
+   * The image's StopSignal (SIGTERM when unset), then SIGKILL after gracePeriodSeconds; resolves
+   * once the process has exited. 0 kills at once. Idempotent on an exited container.
    */
   stopContainer(id: string, gracePeriodSeconds: number): Promise<void>;
   /** Removes an exited container: its process state, writable rootfs and log file. Idempotent. */
