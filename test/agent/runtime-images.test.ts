@@ -7,10 +7,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage, type BuiltImage } from '../../src/image-policy/oci/build.ts';
+import { REF_NAME_ANNOTATION, readBlob, writeBlob, writeIndex } from '../../src/image-policy/oci/layout.ts';
+import { OCI_MANIFEST, type ImageManifest } from '../../src/image-policy/registry/media-types.ts';
 import { pushLayout } from '../../src/image-policy/oci/push-layout.ts';
 import { parseDockerRef } from '../../src/image-policy/reference.ts';
 import { RegistryClient } from '../../src/image-policy/registry/client.ts';
@@ -68,6 +70,20 @@ describe('image store: OCI layout import, registry pulls, containers from pulled
     assert.equal((await store.imageStatus(`portcullis.local/bb@${info.digest}`))?.rootfs, info.rootfs);
     assert.equal(await store.imageStatus('portcullis.local/bb:v2'), undefined);
     await assert.rejects(store.pullImage('portcullis.local/bb:v2'), /no registry client configured/);
+  });
+
+  test("a layer whose uncompressed content is not the config's diff ID is refused", async () => {
+    const bad = join(work, 'bad.oci');
+    await cp(layout, bad, { recursive: true });
+    const manifest = JSON.parse(readBlob(layout, built.manifest).toString()) as ImageManifest;
+    const config = JSON.parse(readBlob(layout, manifest.config).toString()) as { rootfs: { diff_ids: string[] } };
+    config.rootfs.diff_ids = [`sha256:${'0'.repeat(64)}`];
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const badManifest = Buffer.from(JSON.stringify({ ...manifest, config: { ...manifest.config, digest: writeBlob(bad, configBytes), size: configBytes.length } }));
+    writeIndex(bad, [{ mediaType: OCI_MANIFEST, digest: writeBlob(bad, badManifest), size: badManifest.length, annotations: { [REF_NAME_ANNOTATION]: 'v1' } }]);
+    const store = new ImageStore({ root: join(work, 'store-bad') });
+    await assert.rejects(store.importLayout(bad, 'portcullis.local/bad:v1'), /diff ID mismatch/);
+    assert.deepEqual(await readdir(join(work, 'store-bad', 'images')).catch(() => []), []);
   });
 
   test('pulls from the registry verify every blob; concurrent pulls share one download', async () => {

@@ -12,7 +12,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { parseDockerRef, referenceString, type ImageReference } from '../../../image-policy/reference.ts';
 import type { RegistryClient } from '../../../image-policy/registry/client.ts';
 import { CredentialKeyring } from '../../../image-policy/registry/credentials.ts';
@@ -38,6 +40,7 @@ interface StoredImage {
 /** The OCI image config document, as far as running a container needs it. */
 interface OciImageConfig {
   config?: ImageConfig;
+  rootfs?: { type?: string; diff_ids?: string[] };
 }
 
 export class ImageStore implements ImageService {
@@ -139,7 +142,9 @@ export class ImageStore implements ImageService {
     await mkdir(tmp, { recursive: true });
     try {
       const cfg = JSON.parse((await src.config(manifest.config)).toString('utf8')) as OciImageConfig;
-      for (const layer of manifest.layers) {
+      const diffIds = cfg.rootfs?.diff_ids ?? [];
+      if (diffIds.length !== manifest.layers.length) throw new Error(`${ref}: the image config lists ${diffIds.length} diff IDs for ${manifest.layers.length} layers`);
+      for (const [i, layer] of manifest.layers.entries()) {
         const file = join(tmp, `${layer.digest.replace(':', '-')}-${process.pid}-${Math.random().toString(36).slice(2)}`);
         try {
           // Written under a temporary name; applied only after the source verified the digest.
@@ -152,9 +157,12 @@ export class ImageStore implements ImageService {
               out.end(() => resolve());
             });
           }
-          await applyLayer(join(work, 'rootfs'), file, `${file}.d`);
+          // The uncompressed tar must be what the config's diff ID names, as containerd's unpacker checks.
+          await decompressVerified(file, layer.mediaType, `${file}.tar`, diffIds[i] ?? '');
+          await applyLayer(join(work, 'rootfs'), `${file}.tar`, `${file}.d`);
         } finally {
           await rm(file, { force: true });
+          await rm(`${file}.tar`, { force: true });
         }
       }
       const stored: StoredImage = { digest, manifestDigest, config: pickConfig(cfg.config ?? {}) };
@@ -202,6 +210,31 @@ function pickConfig(c: ImageConfig): ImageConfig {
   if (c.User) out.User = c.User;
   if (c.StopSignal) out.StopSignal = c.StopSignal;
   return out;
+}
+
+/** Layer media types by compression (OCI and Docker, distributable or not). */
+function decompressorFor(mediaType: string): Transform | undefined {
+  if (/\.tar$|\.tar\.nondistributable\.v1$|^application\/vnd\.oci\.image\.layer\.(nondistributable\.)?v1\.tar$/.test(mediaType)) return undefined;
+  if (/(\+gzip|\.tar\.gzip)$/.test(mediaType)) return createGunzip();
+  if (/\+zstd$/.test(mediaType)) return createZstdDecompress();
+  throw new Error(`unsupported layer media type ${JSON.stringify(mediaType)}`);
+}
+
+/** Writes the plain tar of a verified layer to `out`, failing when it does not hash to `diffId`. */
+async function decompressVerified(file: string, mediaType: string, out: string, diffId: string): Promise<void> {
+  const alg = diffId.slice(0, diffId.indexOf(':'));
+  if (alg !== 'sha256' && alg !== 'sha512') throw new Error(`invalid diff ID ${JSON.stringify(diffId)}`);
+  const hash = createHash(alg);
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const dec = decompressorFor(mediaType);
+  await pipeline([createReadStream(file), ...(dec ? [dec] : []), tap, createWriteStream(out)]);
+  const got = `${alg}:${hash.digest('hex')}`;
+  if (got !== diffId) throw new Error(`layer diff ID mismatch: the uncompressed layer hashes to ${got}, the image config says ${diffId}`);
 }
 
 /** Copies a layout blob into `sink`, failing after the last byte when it is not what `desc` names. */
