@@ -128,3 +128,21 @@ test('local-path: the scheduler selects the node, the binder provisions there, t
     await env.stop();
   }
 });
+
+test('VolumeRestrictions: a ReadWriteOncePod claim in use keeps a second pod off every node', async () => {
+  const env = setup();
+  try {
+    env.client.seed(resources.persistentvolumes, { metadata: { name: 'solo-disk' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOncePod'], storageClassName: '', hostPath: { path: '/data/solo' } } });
+    env.client.seed(resources.persistentvolumeclaims, { metadata: { name: 'solo', namespace: 'default' }, spec: { accessModes: ['ReadWriteOncePod'], storageClassName: '', resources: { requests: { storage: '1Gi' } } } });
+    await settle(() => env.stored(resources.persistentvolumeclaims, 'solo')?.status?.phase === 'Bound');
+    env.client.seed(resources.pods, podWith('first', 'solo'));
+    await settle(() => !!env.pod('first')?.spec?.nodeName);
+    assert.ok(env.pod('first')?.spec?.nodeName);
+    env.client.seed(resources.pods, podWith('second', 'solo'));
+    await settle(() => env.events().some((e) => e.startsWith('FailedScheduling second')));
+    const ev = env.events().find((e) => e.startsWith('FailedScheduling second'));
+    assert.match(ev ?? '', /^FailedScheduling second: 0\/2 nodes are available: 2 node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode\. preemption: /);
+  } finally {
+    await env.stop();
+  }
+});
