@@ -26,6 +26,8 @@ import { ServiceAccount } from './plugins/service-account.ts';
 import { MutatingAdmissionWebhook } from './webhook/mutating-admission-webhook.ts';
 import { ValidatingAdmissionWebhook } from './webhook/validating-admission-webhook.ts';
 import { ValidatingAdmissionPolicyPlugin } from './cel/validating-admission-policy.ts';
+import { ImageVerification } from '../image-policy/admission/plugin.ts';
+import type { ImageVerificationConfig } from '../image-policy/admission/config.ts';
 
 type AnyPlugin = Partial<MutatingPlugin> & Partial<ValidatingPlugin> & { readonly name: string };
 export interface PluginContext {
@@ -34,6 +36,8 @@ export interface PluginContext {
   registry?: ResourceRegistry;
   /** PodSecurity defaults and exemptions (--admission-control-config-file). */
   podSecurity?: PodSecurityConfig;
+  /** ImageVerification settings (deadline, no-match default, registry hosts). */
+  imageVerification?: ImageVerificationConfig;
 }
 type Factory = (c: PluginContext) => AnyPlugin;
 
@@ -66,6 +70,9 @@ const PLUGINS: Array<[string, Factory]> = [
   ['CertificateSigning', ({ deps }) => new CertificateSigning(deps)],
   ['CertificateSubjectRestriction', () => new CertificateSubjectRestriction()],
   ['MutatingAdmissionWebhook', ({ deps }) => new MutatingAdmissionWebhook(deps)],
+  // After every other mutation, so the images it pins are the ones that run; its validating half
+  // checks writes of the trust policies.
+  ['ImageVerification', ({ deps, imageVerification }) => new ImageVerification(deps, imageVerification)],
   ['ValidatingAdmissionPolicy', ({ deps, registry }) => new ValidatingAdmissionPolicyPlugin(deps, registry)],
   ['ValidatingAdmissionWebhook', ({ deps }) => new ValidatingAdmissionWebhook(deps)],
   // Last among validating plugins: it charges usage, so nothing after it may refuse.
@@ -87,6 +94,8 @@ export const DEFAULT_ENABLED = new Set([
   'CertificateSigning',
   'CertificateSubjectRestriction',
   'MutatingAdmissionWebhook',
+  // Portcullis's own: admits without a look until a ClusterImagePolicy or ImagePolicy exists.
+  'ImageVerification',
   'ValidatingAdmissionPolicy',
   'ValidatingAdmissionWebhook',
   'ResourceQuota',
@@ -103,6 +112,7 @@ export interface AdmissionSelection {
   disable?: string[];
   /** From --admission-control-config-file. */
   podSecurity?: PodSecurityConfig;
+  imageVerification?: ImageVerificationConfig;
 }
 
 /**
@@ -122,7 +132,7 @@ export function buildAdmissionPlugins(sel: AdmissionSelection, deps: PluginDeps,
   const enabled: string[] = [];
   for (const [name, make] of PLUGINS) {
     if (!wanted.has(name)) continue;
-    const p = make({ deps, registry, podSecurity: sel.podSecurity });
+    const p = make({ deps, registry, podSecurity: sel.podSecurity, imageVerification: sel.imageVerification });
     enabled.push(name);
     if (typeof p.admit === 'function') mutating.push(p as MutatingPlugin);
     if (typeof p.validate === 'function') validating.push(p as ValidatingPlugin);

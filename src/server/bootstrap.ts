@@ -3,6 +3,7 @@ import type { RestContext } from './rest/context.ts';
 import { rfc3339 } from '../api/time.ts';
 import { KUBERNETES_SERVICE_IP } from './rest/service-ip.ts';
 import { bootstrapSystemObjects } from './bootstrap-system-objects.ts';
+import { ensureImagePolicyCrds } from '../image-policy/trust-policy/install.ts';
 
 /** The namespaces every cluster has. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -11,6 +12,8 @@ export async function bootstrap(ctx: RestContext, apiPort: number): Promise<void
   await bootstrapNamespaces(ctx);
   await bootstrapKubernetesService(ctx, apiPort);
   await bootstrapSystemObjects(ctx);
+  // ClusterImagePolicy and ImagePolicy, which the ImageVerification admission plugin enforces.
+  await ensureImagePolicyCrds(ctx);
 }
 
 /** default/kubernetes: the Service through which pods reach the API server (upstream's "kubernetes" Service). */

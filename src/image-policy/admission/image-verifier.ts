@@ -1,0 +1,156 @@
+/**
+ * Verification of one image against the trust policies that match it: the tag resolved to a
+ * digest once (with the pod's credentials), then each policy's authorities tried in order until
+ * one vouches for that digest (policy-controller's rule: every matching policy must pass, any one
+ * of a policy's authorities suffices). Verdicts are cached per digest and policy version.
+ */
+import { createHash, type KeyObject } from 'node:crypto';
+import type { Store } from '../../storage/types.ts';
+import { ImagePolicyError, isImagePolicyError, type ReasonCode } from '../errors.ts';
+import { referenceName, type ImageReference } from '../reference.ts';
+import type { RegistryClient } from '../registry/client.ts';
+import type { CredentialKeyring } from '../registry/credentials.ts';
+import { loadPublicKeys, verifyCosignKey } from '../verifiers/cosign-key.ts';
+import type { NotaryAuthority } from '../verifiers/notary/authority.ts';
+import { NotaryVerifier } from '../verifiers/notary/verifier.ts';
+import type { CompiledAuthority, CompiledPolicy, SecretKeyRef } from '../trust-policy/compile.ts';
+import { isBroken } from '../trust-policy/policy-source.ts';
+import type { VerdictCache } from '../verdict-cache.ts';
+
+export interface PolicyResult {
+  policy: CompiledPolicy;
+  allowed: boolean;
+  code?: ReasonCode;
+  message?: string;
+  authority?: string;
+  cached: boolean;
+}
+
+export interface ImageVerifierOptions {
+  registry: RegistryClient;
+  store: Store;
+  cache: VerdictCache;
+  now: () => number;
+  /** Deadline of Notary updates (the plugin's deadline bounds the whole check anyway). */
+  deadlineMs: number;
+  /** Notary servers (with their CA) kept at once; each keeps its own metadata cache. */
+  maxNotaryServers?: number;
+  /** Secrets whose keys are kept parsed. */
+  maxSecretKeys?: number;
+}
+
+type Obj = Record<string, any>;
+
+export class ImageVerifier {
+  readonly #o: ImageVerifierOptions;
+  readonly #notary = new Map<string, NotaryVerifier>();
+  readonly #secretKeys = new Map<string, KeyObject[] | string>();
+
+  constructor(o: ImageVerifierOptions) {
+    this.#o = o;
+  }
+
+  close(): void {
+    for (const v of this.#notary.values()) v.close();
+    this.#notary.clear();
+  }
+
+  /** The digest the reference runs: its own, or its tag's at the registry now. */
+  async resolve(ref: ImageReference, keyring: CredentialKeyring | undefined, signal: AbortSignal): Promise<string> {
+    if (ref.digest !== undefined) return ref.digest;
+    return (await this.#o.registry.resolve(ref, { keyring, signal })).digest;
+  }
+
+  async check(policy: CompiledPolicy, image: string, ref: ImageReference, digest: string, keyring: CredentialKeyring | undefined, signal: AbortSignal): Promise<PolicyResult> {
+    if (isBroken(policy)) return { policy, allowed: false, code: 'UNTRUSTED_KEY', message: `the policy does not compile: ${policy.broken}`, cached: false };
+    // What a verdict depends on: the policy's version, its key Secrets' versions, and the
+    // repository and tag a signature must name besides the digest.
+    const secretVersions: string[] = [];
+    const secretKeys = new Map<CompiledAuthority, KeyObject[] | string>();
+    for (const a of policy.authorities) {
+      if (a.type !== 'key-secret') continue;
+      const { version, keys } = await this.#keysFromSecret(a.secret);
+      secretVersions.push(version);
+      secretKeys.set(a, keys);
+    }
+    const key = `${policy.version}|${secretVersions.join(',')}|${referenceName(ref)}|${ref.tag ?? ''}|${digest}`;
+    const hit = this.#o.cache.get(key);
+    if (hit) return { policy, allowed: hit.allowed, code: hit.code as ReasonCode | undefined, message: hit.message, authority: hit.authority, cached: true };
+
+    const failures: ImagePolicyError[] = [];
+    for (const a of policy.authorities) {
+      try {
+        await this.#verify(a, secretKeys.get(a), image, ref, digest, keyring, signal);
+        this.#o.cache.set(key, { allowed: true, authority: a.name });
+        return { policy, allowed: true, authority: a.name, cached: false };
+      } catch (err) {
+        const e = isImagePolicyError(err) ? err : new ImagePolicyError('REGISTRY_UNAVAILABLE', (err as Error).message, { cause: err });
+        failures.push(new ImagePolicyError(e.code, policy.authorities.length > 1 ? `${a.name}: ${e.message}` : e.message));
+      }
+    }
+    // The first authority's reason names the denial; the others' are in the message.
+    const code = failures[0]!.code;
+    const message = failures.map((f) => f.message).join('; ');
+    // A registry that did not answer says nothing about the image: not remembered.
+    if (!failures.some((f) => f.code === 'REGISTRY_UNAVAILABLE')) this.#o.cache.set(key, { allowed: false, code, message });
+    return { policy, allowed: false, code, message, cached: false };
+  }
+
+  async #verify(a: CompiledAuthority, secretKeys: KeyObject[] | string | undefined, image: string, ref: ImageReference, digest: string, keyring: CredentialKeyring | undefined, signal: AbortSignal): Promise<void> {
+    switch (a.type) {
+      case 'static':
+        if (!a.pass) throw new ImagePolicyError('UNTRUSTED_KEY', 'the policy refuses every image it matches (static fail)');
+        return;
+      case 'key':
+      case 'key-secret': {
+        const keys = a.type === 'key' ? a.keys : secretKeys;
+        if (typeof keys === 'string' || keys === undefined) throw new ImagePolicyError('UNTRUSTED_KEY', keys ?? 'no key');
+        await verifyCosignKey(this.#o.registry, { domain: ref.domain, path: ref.path, digest }, keys, { keyring, signal });
+        return;
+      }
+      case 'notary':
+        await this.#notaryFor(a.authority).then((v) => a.authority.verify(v, image, digest));
+        return;
+    }
+  }
+
+  async #notaryFor(authority: NotaryAuthority): Promise<NotaryVerifier> {
+    const id = `${authority.server}|${authority.caPem ? createHash('sha256').update(authority.caPem).digest('hex') : ''}`;
+    let v = this.#notary.get(id);
+    if (v) {
+      this.#notary.delete(id);
+      this.#notary.set(id, v);
+      return v;
+    }
+    v = new NotaryVerifier({ now: this.#o.now, hosts: authority.hosts, deadlineMs: this.#o.deadlineMs });
+    this.#notary.set(id, v);
+    const max = this.#o.maxNotaryServers ?? 64;
+    while (this.#notary.size > max) {
+      const [oldest, old] = this.#notary.entries().next().value!;
+      this.#notary.delete(oldest);
+      old.close();
+    }
+    return v;
+  }
+
+  /** The public keys of a Secret (every data value, or one key), or why there are none. */
+  async #keysFromSecret(ref: SecretKeyRef): Promise<{ version: string; keys: KeyObject[] | string }> {
+    const s = await this.#o.store.get<Obj>(`/registry/core/secrets/${ref.namespace}/${ref.name}`);
+    const what = `Secret ${ref.namespace}/${ref.name}`;
+    if (!s) return { version: 'missing', keys: `${what} does not exist` };
+    const id = `${ref.namespace}/${ref.name}/${ref.key ?? ''}@${s.modRevision}`;
+    let keys = this.#secretKeys.get(id);
+    if (keys === undefined) {
+      const data: Obj = s.value.data ?? {};
+      const values = ref.key !== undefined ? (typeof data[ref.key] === 'string' ? [data[ref.key]] : []) : Object.values(data).filter((v): v is string => typeof v === 'string');
+      try {
+        keys = values.length === 0 ? `${what} has no ${ref.key !== undefined ? `key ${JSON.stringify(ref.key)}` : 'data'}` : loadPublicKeys(values.map((v) => Buffer.from(v, 'base64').toString('utf8')));
+      } catch (err) {
+        keys = `${what}: not a PEM public key: ${(err as Error).message}`;
+      }
+      this.#secretKeys.set(id, keys);
+      while (this.#secretKeys.size > (this.#o.maxSecretKeys ?? 256)) this.#secretKeys.delete(this.#secretKeys.keys().next().value!);
+    }
+    return { version: String(s.modRevision), keys };
+  }
+}
