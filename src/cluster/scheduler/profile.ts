@@ -1,8 +1,8 @@
 /**
  * Profiles: a schedulerName with its plugins (in upstream's default multiPoint order) and score
  * weights, and the registry that builds plugins by name. DEFAULT_PROFILE is upstream's default
- * profile (apis/config/v1/default_plugins.go) less the plugins not built here (volume limits and
- * zones, images, scheduling gates, DRA).
+ * profile (apis/config/v1/default_plugins.go) less the plugins not built here (volume limits,
+ * images, scheduling gates, DRA).
  */
 import type { AnyPlugin, PluginFactory } from './framework.ts';
 import { defaultBinder } from './plugins/default-binder.ts';
@@ -17,6 +17,7 @@ import { podTopologySpread } from './plugins/pod-topology-spread.ts';
 import { taintToleration } from './plugins/taint-toleration.ts';
 import { volumeBinding } from './plugins/volume-binding.ts';
 import { volumeRestrictions } from './plugins/volume-restrictions.ts';
+import { volumeZone } from './plugins/volume-zone.ts';
 
 export interface Profile {
   schedulerName: string;
@@ -42,6 +43,7 @@ export const REGISTRY: Readonly<Record<string, PluginFactory>> = {
   NodeResourcesFit: (_ctx, args) => nodeResourcesFit(args as never),
   VolumeRestrictions: (ctx) => volumeRestrictions(ctx),
   VolumeBinding: (ctx, args) => volumeBinding(ctx, args as never),
+  VolumeZone: (ctx) => volumeZone(ctx),
   PodTopologySpread: (ctx) => podTopologySpread(ctx.handle),
   InterPodAffinity: (ctx, args) => interPodAffinity(ctx.handle, args as never),
   DefaultPreemption: (ctx) => defaultPreemption(ctx),
@@ -54,7 +56,7 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 export function defaultProfile(schedulerName = DEFAULT_SCHEDULER_NAME): Profile {
   return {
     schedulerName,
-    plugins: ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeRestrictions', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity', 'DefaultPreemption', 'NodeResourcesBalancedAllocation', 'DefaultBinder'],
+    plugins: ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeRestrictions', 'VolumeBinding', 'VolumeZone', 'PodTopologySpread', 'InterPodAffinity', 'DefaultPreemption', 'NodeResourcesBalancedAllocation', 'DefaultBinder'],
     weights: { TaintToleration: 3, NodeAffinity: 2, NodeResourcesFit: 1, PodTopologySpread: 2, InterPodAffinity: 2, NodeResourcesBalancedAllocation: 1 },
   };
 }

@@ -146,3 +146,26 @@ test('VolumeRestrictions: a ReadWriteOncePod claim in use keeps a second pod off
     await env.stop();
   }
 });
+
+test('VolumeZone: a bound volume labelled with a zone keeps its pod in that zone', async () => {
+  const env = setup();
+  try {
+    for (const [name, zone] of [['n1', 'z1'], ['n2', 'z2']] as const) {
+      const n = env.stored(resources.nodes, name)!;
+      await env.client.update(resources.nodes, '', { ...n, metadata: { ...n.metadata, labels: { ...n.metadata.labels, 'topology.kubernetes.io/zone': zone } } });
+    }
+    env.client.seed(resources.persistentvolumes, { metadata: { name: 'zonal', labels: { 'topology.kubernetes.io/zone': 'z2__z3' } }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: '', hostPath: { path: '/data/z' } } });
+    env.client.seed(resources.persistentvolumeclaims, claim('zonal-claim', ''));
+    await settle(() => env.stored(resources.persistentvolumeclaims, 'zonal-claim')?.status?.phase === 'Bound');
+    env.client.seed(resources.pods, podWith('app', 'zonal-claim'));
+    await settle(() => !!env.pod('app')?.spec?.nodeName);
+    assert.equal(env.pod('app')?.spec?.nodeName, 'n2');
+    const n2 = env.stored(resources.nodes, 'n2')!;
+    await env.client.update(resources.nodes, '', { ...n2, spec: { ...n2.spec, unschedulable: true } });
+    env.client.seed(resources.pods, podWith('app2', 'zonal-claim'));
+    await settle(() => env.events().some((e) => e.startsWith('FailedScheduling app2')));
+    assert.ok(env.events().includes('FailedScheduling app2: 0/2 nodes are available: 1 node(s) had no available volume zone, 1 node(s) were unschedulable. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.'), env.events().join('\n'));
+  } finally {
+    await env.stop();
+  }
+});
