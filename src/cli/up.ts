@@ -25,6 +25,7 @@ export async function runUp(argv: string[]): Promise<number> {
     controllers: controllers.length ? controllers : undefined,
     // Pod addresses for the node agents: each Node gets a /24 of it (empty: none assigned).
     clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16') || undefined,
+    adminNetworkPolicies: true,
     leaderElect: boolFlag(args, 'leader-elect', true),
     dataDir: flag(args, 'data-dir', './.portcullis'),
     port,

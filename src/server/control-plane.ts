@@ -27,6 +27,7 @@ import { mintClientIdentity, type ComponentIdentity } from '../cluster/client/id
 import { selectControllers } from '../cluster/controllers/registry.ts';
 import { PV_BINDER } from '../cluster/controllers/volume/binder.ts';
 import { ensureLocalPathClass } from '../cluster/controllers/volume/default-class.ts';
+import { ensureAdminPolicyCrds } from '../cluster/netpol/admin-policy-crds.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
 import { ensureFrontProxyPki, FRONT_PROXY_CLIENT_CN } from '../pki/front-proxy.ts';
 import { publishAuthenticationTrust } from './authentication-trust.ts';
@@ -74,6 +75,8 @@ export interface ControlPlaneOptions {
   scheduler?: boolean;
   /** --cluster-cidr: Nodes get their podCIDR from it (the node IPAM controller runs); absent: none is assigned. */
   clusterCIDR?: string;
+  /** Install the AdminNetworkPolicy / BaselineAdminNetworkPolicy CRDs (policies/crds) at start (portcullis up does). */
+  adminNetworkPolicies?: boolean;
   /** --leader-elect of the controller manager and the scheduler (default true). */
   leaderElect?: boolean;
   /** --audit-policy-file, --audit-log-*, --audit-webhook-* (off when absent). */
@@ -193,6 +196,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         } finally {
           admin.close();
         }
+      }
+    }
+    if (opts.adminNetworkPolicies) {
+      // The admin network policy kinds, through the API as the admin (an addon, as upstream installs them).
+      const admin = new RestClient({ server: loopback, identity: { caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem }, userAgent: 'portcullis-addons' });
+      try {
+        await ensureAdminPolicyCrds(admin);
+      } catch (err) {
+        log.error({ err }, 'the AdminNetworkPolicy CRDs could not be installed');
+      } finally {
+        admin.close();
       }
     }
     let scheduler: SchedulerProcess | undefined;
