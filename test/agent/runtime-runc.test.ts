@@ -14,6 +14,7 @@ import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts
 import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
 import { isMounted } from '../../src/cluster/agent/runtime/rootfs.ts';
+import { hostDevices } from '../../src/cluster/agent/runtime/host-devices.ts';
 import type { ContainerStatus, ImageInfo, SandboxStatus } from '../../src/cluster/agent/runtime/types.ts';
 import { existsSync } from 'node:fs';
 
@@ -149,6 +150,20 @@ describe('runc runtime', { skip }, () => {
     assert.notEqual(eff & (1n << 0n), 0n, 'CAP_CHOWN (0) kept from the default set');
     assert.equal(eff & (1n << 21n), 0n, 'CAP_SYS_ADMIN (21) not in the default set');
     await rt.stopContainer(c.id, 0);
+  });
+
+  test("a privileged container gets every capability and the host's devices; others do not", async () => {
+    const dev = (await hostDevices()).find((d) => !['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx'].includes(d.path));
+    assert.ok(dev, 'the host has a device beyond the defaults');
+    const priv = await run({ name: 'priv', command: ['sleep', '300'], securityContext: { privileged: true } });
+    const flag = dev.type === 'b' ? '-b' : '-c';
+    assert.equal((await execOut(priv.id, ['test', flag, dev.path])).exitCode, 0, `${dev.path} in the privileged container`);
+    const eff = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec((await execOut(priv.id, ['grep', 'CapEff', '/proc/self/status'])).stdout)?.[1] ?? '0'}`);
+    assert.notEqual(eff & (1n << 21n), 0n, 'CAP_SYS_ADMIN');
+    const plain = await run({ name: 'unpriv', command: ['sleep', '300'] });
+    assert.notEqual((await execOut(plain.id, ['test', '-e', dev.path])).exitCode, 0, `no ${dev.path} without privilege`);
+    await rt.stopContainer(priv.id, 0);
+    await rt.stopContainer(plain.id, 0);
   });
 
   test('a memory hog is OOMKilled', async () => {

@@ -28,6 +28,12 @@ export const ALL_CAPS: readonly string[] = [
   'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
 
+/** The capabilities in a /proc/<pid>/status CapBnd/CapEff mask (bit n is capability n). */
+export function capsFromMask(hex: string): string[] {
+  const mask = BigInt(`0x${hex || '0'}`);
+  return ALL_CAPS.filter((_, i) => (mask >> BigInt(i)) & 1n);
+}
+
 /** kubelet defaultMaskedPaths (procMount Default). */
 export const MASKED_PATHS: readonly string[] = [
   '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',

@@ -6,6 +6,8 @@ import { resolveUser, RunAsNonRootError, verifyRunAsNonRoot, imageUser } from '.
 import { containerResources, milliCpuToQuota, milliCpuToShares, oomScoreAdj } from './cgroup-resources.ts';
 import { processArgs, processEnv, expandEnv } from './process-args.ts';
 import type { ContainerConfig, ImageConfig, SandboxStatus } from './types.ts';
+import { majorMinor } from './host-devices.ts';
+import { capsFromMask } from './oci-defaults.ts';
 
 const pod = { uid: 'u1', namespace: 'ns', name: 'web' };
 const sandbox: SandboxStatus = { id: 's1', pod, state: 'ready', createdAt: '', pid: 42, namespaces: { net: '/proc/42/ns/net', ipc: '/proc/42/ns/ipc', uts: '/proc/42/ns/uts' } };
@@ -87,6 +89,12 @@ test('capabilities: containerd defaults, add/drop, ALL, privileged', () => {
   assert.ok(!caps(['ALL'], ['SYS_ADMIN']).includes('CAP_SYS_ADMIN'));
   assert.equal(caps(['ALL']).length, 41);
   assert.equal(capabilities({ name: 'x' }, true).length, 41);
+  // ALL and privileged stop at what the agent holds (here: no CAP_SYS_RESOURCE, bit 24).
+  const own = capsFromMask('1fffeffffff');
+  assert.equal(own.includes('CAP_SYS_RESOURCE'), false);
+  assert.equal(own.length, 40);
+  assert.deepEqual(capabilities({ name: 'x' }, true, own), own);
+  assert.equal(capabilities({ name: 'x', securityContext: { capabilities: { add: ['ALL'] } } }, false, own).includes('CAP_SYS_RESOURCE'), false);
 });
 
 test('container spec: security context, namespaces by path, mounts, masked paths, seccomp', () => {
@@ -116,6 +124,18 @@ test('container spec: security context, namespaces by path, mounts, masked paths
   assert.equal(h.linux.namespaces.some((n) => n.type === 'pid'), false);
   const shared = spec({ name: 'x' }, { shareProcessNamespace: true });
   assert.deepEqual(shared.linux.namespaces.find((n) => n.type === 'pid'), { type: 'pid', path: '/proc/42/ns/pid' });
+});
+
+test('host devices: dev_t decoding, and only a privileged container gets them', () => {
+  assert.deepEqual(majorMinor(0x0801), { major: 8, minor: 1 });
+  // makedev(259, 65537): major bits 8..19 and 32..., minor bits 0..7 and 20...
+  const rdev = Number((259n << 8n) | (65537n & 0xffn) | ((65537n & ~0xffn) << 12n));
+  assert.deepEqual(majorMinor(rdev), { major: 259, minor: 65537 });
+  const devs = [{ path: '/dev/loop0', type: 'b' as const, major: 7, minor: 0, fileMode: 0o600, uid: 0, gid: 0 }];
+  const conf = cfg({ name: 'x', securityContext: { privileged: true } });
+  const user = { uid: 0, gid: 0, additionalGids: [0] };
+  assert.deepEqual(containerSpec({ cfg: conf, sandbox, hostname: 'h', user, cgroupsPath: 'p', hostDevices: devs }).linux.devices, devs);
+  assert.equal(containerSpec({ cfg: cfg({ name: 'x' }), sandbox, hostname: 'h', user, cgroupsPath: 'p', hostDevices: devs }).linux.devices, undefined);
 });
 
 test('sandbox spec: host namespaces and safe sysctls', () => {

@@ -9,6 +9,7 @@ import { containerResources, oomScoreAdj } from './cgroup-resources.ts';
 import { effectiveSecurityContext, type ResolvedUser } from './image-user.ts';
 import { expandEnv, processArgs, processEnv } from './process-args.ts';
 import { seccompFor, type LinuxSeccomp } from './seccomp.ts';
+import type { LinuxDevice } from './host-devices.ts';
 import type { ContainerConfig, MountSpec, SandboxConfig, SandboxStatus } from './types.ts';
 
 export const OCI_VERSION = '1.0.2-dev';
@@ -36,6 +37,7 @@ export interface OciSpec {
     maskedPaths: string[];
     readonlyPaths: string[];
     seccomp?: LinuxSeccomp;
+    devices?: LinuxDevice[];
   };
   annotations?: Record<string, string>;
 }
@@ -99,14 +101,17 @@ export function sandboxSpec(cfg: SandboxConfig, pause: { binary: string; args: s
   return out;
 }
 
-/** containerd WithCapabilities: ALL first, then the individual adds and drops (CAP_ prefixed). */
-export function capabilities(c: Container, privileged: boolean): string[] {
-  if (privileged) return [...ALL_CAPS];
+/**
+ * containerd WithCapabilities: ALL first, then the individual adds and drops (CAP_ prefixed).
+ * "ALL" and privileged mean every capability the agent itself has (containerd's cap.Current()).
+ */
+export function capabilities(c: Container, privileged: boolean, allCaps: readonly string[] = ALL_CAPS): string[] {
+  if (privileged) return [...allCaps];
   const add = c.securityContext?.capabilities?.add ?? [];
   const drop = c.securityContext?.capabilities?.drop ?? [];
   const isAll = (s: string): boolean => s.toUpperCase() === 'ALL';
   let caps = new Set<string>(DEFAULT_CAPS);
-  if (add.some(isAll)) caps = new Set(ALL_CAPS);
+  if (add.some(isAll)) caps = new Set(allCaps);
   if (drop.some(isAll)) caps = new Set();
   for (const a of add) if (!isAll(a)) caps.add(`CAP_${a.toUpperCase()}`);
   for (const d of drop) if (!isAll(d)) caps.delete(`CAP_${d.toUpperCase()}`);
@@ -136,6 +141,10 @@ export interface ContainerSpecInput {
   memoryCapacity?: number;
   /** A Localhost seccomp profile's text, when the container asks for one and it exists. */
   seccompLocalhost?: string;
+  /** The host's devices, given to a privileged container. */
+  hostDevices?: readonly LinuxDevice[];
+  /** The capabilities the agent holds (its bounding set): what ALL and privileged grant. */
+  allCaps?: readonly string[];
   /**
    * The lowest oom_score_adj the agent may give (containerd's restrict_oom_score_adj): without
    * CAP_SYS_RESOURCE a process cannot go below its own, and runc would fail to start it.
@@ -149,7 +158,7 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
   const sc = effectiveSecurityContext(cfg.podSpec, c);
   const privileged = sc.privileged === true;
   const env = expandEnv(c, cfg.env);
-  const caps = capabilities(c, privileged);
+  const caps = capabilities(c, privileged, input.allCaps);
 
   const namespaces: OciSpec['linux']['namespaces'] = [{ type: 'mount' }];
   if (cfg.podSpec.shareProcessNamespace && !cfg.podSpec.hostPID && sandbox.pid !== undefined) namespaces.push({ type: 'pid', path: `/proc/${sandbox.pid}/ns/pid` });
@@ -194,6 +203,7 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
       readonlyPaths: privileged || sc.procMount === 'Unmasked' ? [] : [...READONLY_PATHS],
     },
   };
+  if (privileged && input.hostDevices?.length) spec.linux.devices = [...input.hostDevices];
   if (input.memoryCapacity) spec.process.oomScoreAdj = Math.max(oomScoreAdj(cfg.podSpec, c, input.memoryCapacity), input.oomScoreAdjMin ?? -1000);
   const seccomp = seccompFor(sc.seccompProfile, privileged, caps, input.seccompLocalhost);
   if (seccomp) spec.linux.seccomp = seccomp;

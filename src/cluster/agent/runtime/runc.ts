@@ -13,7 +13,9 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { containerSpec, podHostname, sandboxSpec } from './oci-spec.ts';
-import { imageUser, resolveUser, verifyRunAsNonRoot } from './image-user.ts';
+import { effectiveSecurityContext, imageUser, resolveUser, verifyRunAsNonRoot } from './image-user.ts';
+import { hostDevices } from './host-devices.ts';
+import { capsFromMask } from './oci-defaults.ts';
 import { openLogRelay, type LogRelay, type LogRotation } from './log-relay.ts';
 import { mountShm, prepareRootfs, releaseRootfs, unmount } from './rootfs.ts';
 import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
@@ -154,6 +156,8 @@ export class RuncRuntime implements ContainerRuntime {
       const spec = containerSpec({
         cfg, sandbox, hostname: sandboxMeta.hostname, user, cgroupsPath, podFiles: sandboxMeta.podFiles, shm: sandboxMeta.shm,
         pidsLimit: this.opts.pidsLimit, memoryCapacity: this.opts.memoryCapacity, seccompLocalhost, oomScoreAdjMin: await oomScoreAdjFloor(),
+        ...(effectiveSecurityContext(cfg.podSpec, cfg.container).privileged ? { hostDevices: await hostDevices() } : {}),
+        allCaps: await ownBoundingCaps(),
       });
       await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const logPath = this.logPath(cfg);
@@ -290,6 +294,12 @@ export class RuncRuntime implements ContainerRuntime {
 function safeId(id: string): string {
   if (!id || id.includes('/') || id === '.' || id === '..' || id.includes('\0')) throw new Error(`invalid id ${JSON.stringify(id)}`);
   return id;
+}
+
+/** Our bounding set: runc cannot give a container a capability the agent lacks. */
+async function ownBoundingCaps(): Promise<string[]> {
+  const status = (await readOptional('/proc/self/status')) ?? '';
+  return capsFromMask(/^CapBnd:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '');
 }
 
 /** -1000 with CAP_SYS_RESOURCE; else our own oom_score_adj, below which no child may go. */
