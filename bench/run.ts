@@ -38,6 +38,7 @@ import { benchNetpol } from './netpol.ts';
 import { benchContainerStart } from './container-start.ts';
 import { benchImageVerify } from './image-verify.ts';
 import { benchNotaryVerify } from './notary-verify.ts';
+import { benchImageAdmission } from './image-admission.ts';
 
 const env = process.env;
 const num = (name: string, dflt: number) => (env[name] ? Number(env[name]) : dflt);
@@ -246,6 +247,8 @@ async function main(): Promise<void> {
     const imageVerification = await benchImageVerify().catch((err: unknown) => ({ error: errorText(err) }));
     progress('image verification: Notary (docker content trust) with cached metadata, against notary-server');
     const notaryVerification = await benchNotaryVerify().catch((err: unknown) => ({ error: errorText(err) }));
+    // Cached verdict latency and pod create throughput with a policy vs none (servers of their own).
+    const imageAdmission = await benchImageAdmission({ connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress }).catch((err: unknown) => ({ error: errorText(err) }));
     const audit = await runAuditBench(tmp, { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress }).catch((err: unknown) => ({ error: errorText(err) }));
     const scale = await measureScale(join(tmp, 'scale'));
     const report = {
@@ -270,6 +273,7 @@ async function main(): Promise<void> {
       networkPolicy,
       imageVerification,
       notaryVerification,
+      imageAdmission,
       containerStart,
       scale,
       ratios,

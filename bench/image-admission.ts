@@ -1,0 +1,147 @@
+/**
+ * Image verification at admission (issue 15's targets): a cached verdict's p99 (≤ 50 µs: one
+ * ImageVerifier.check answered from the verdict cache, key building included), and pod create
+ * throughput with a ClusterImagePolicy and a warm cache against the same server with no policy
+ * (≥ 80%), each server in its own process, in the same run. Pods name the signed image by digest
+ * (`pinned`) and by tag (`byTag`: each create resolves the tag at the registry, by design: a tag
+ * may move); the target is on the digest form. Run alone: `node --import tsx bench/image-admission.ts`.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildImage } from '../src/image-policy/oci/build.ts';
+import { generateSigningKeyPair, loadPrivateKey } from '../src/image-policy/oci/cosign-keys.ts';
+import { signImage } from '../src/image-policy/oci/cosign-sign.ts';
+import { pushLayout } from '../src/image-policy/oci/push-layout.ts';
+import { parseDockerRef } from '../src/image-policy/reference.ts';
+import { RegistryClient } from '../src/image-policy/registry/client.ts';
+import { RegistryPusher } from '../src/image-policy/registry/push.ts';
+import { ImageVerifier } from '../src/image-policy/admission/image-verifier.ts';
+import { compilePolicy } from '../src/image-policy/trust-policy/compile.ts';
+import { VerdictCache } from '../src/image-policy/verdict-cache.ts';
+import type { Store } from '../src/storage/types.ts';
+import { findBinary } from '../test/helpers/real-parts.ts';
+import { startRegistry } from '../test/helpers/registry.ts';
+import { newAgent, runLoad, send, type LoadResult, type Target } from './load.ts';
+import { spawnServer } from './server-process.ts';
+import { ratio, round, summarize, type LatencySummary } from './stats.ts';
+
+export interface ImageAdmissionOptions {
+  connections: number;
+  warmupMs: number;
+  durationMs: number;
+  progress: (msg: string) => void;
+}
+
+export type ImageAdmissionBench =
+  | {
+      cachedVerdictMicros: LatencySummary;
+      podCreate: { noPolicy: LoadResult; pinned: LoadResult; byTag: LoadResult };
+      ratios: { pinnedVsNoPolicy: number; byTagVsNoPolicy: number; perServerCore: { pinnedVsNoPolicy: number | null } };
+      targets: { cachedVerdictP99Under50us: boolean; pinnedCreate80pct: boolean };
+    }
+  | { skipped: string };
+
+const NS = 'bench-images';
+
+async function cachedVerdict(client: RegistryClient, image: string, digest: string, publicKeyPem: string, n = 20_000): Promise<LatencySummary> {
+  const { policy } = compilePolicy({ metadata: { name: 'bench', uid: 'u', generation: 1 }, spec: { images: [{ glob: '**' }], authorities: [{ key: { data: publicKeyPem } }] } }, 'ClusterImagePolicy');
+  const verifier = new ImageVerifier({ registry: client, store: undefined as unknown as Store, cache: new VerdictCache({ now: Date.now }), now: Date.now, deadlineMs: 10_000 });
+  const ref = parseDockerRef(image);
+  const signal = new AbortController().signal;
+  const first = await verifier.check(policy!, image, ref, digest, undefined, signal);
+  if (!first.allowed) throw new Error(`the bench image does not verify: ${first.code}: ${first.message}`);
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    const r = await verifier.check(policy!, image, ref, digest, undefined, signal);
+    samples.push(Number(process.hrtime.bigint() - t) / 1e3);
+    if (!r.cached) throw new Error('a verdict was not answered from the cache');
+  }
+  verifier.close();
+  return summarize(samples);
+}
+
+async function podCreates(tmp: string, name: string, o: ImageAdmissionOptions, image: string, policy: Record<string, unknown> | undefined): Promise<LoadResult> {
+  const dataDir = join(tmp, `images-${name}`);
+  const server = await spawnServer('portcullis', { dataDir, env: { BENCH_CONTROL_PLANE: JSON.stringify({ controllers: [], scheduler: false, leaderElect: false }) } });
+  try {
+    const target: Target = server.target;
+    const agent = newAgent(target.tls);
+    const post = async (path: string, body: unknown) => {
+      const r = await send(target, agent, { method: 'POST', path, body: JSON.stringify(body) }, { keepBody: true });
+      if (r.status !== 201 && r.status !== 409) throw new Error(`POST ${path}: ${r.status} ${r.body?.toString()}`);
+    };
+    await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    // No controllers run: the ServiceAccount admission needs the namespace's default account.
+    await post(`/api/v1/namespaces/${NS}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+    if (policy) {
+      for (let i = 0; ; i++) {
+        const r = await send(target, agent, { method: 'POST', path: '/apis/policy.portcullis.dev/v1alpha1/clusterimagepolicies', body: JSON.stringify(policy) }, { keepBody: true });
+        if (r.status === 201) break;
+        // The CRD is served a moment after the start.
+        if (i > 200) throw new Error(`the ClusterImagePolicy was not created: ${r.status} ${r.body?.toString()}`);
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      // Warm: the first pod fills the verdict cache.
+      await post(`/api/v1/namespaces/${NS}/pods`, podBody('warm', image));
+    }
+    agent.destroy();
+    o.progress(`image admission: pod create, ${name}, ${o.connections} connections`);
+    return await runLoad({
+      target, connections: o.connections, warmupMs: o.warmupMs, durationMs: o.durationMs, serverCpuMicros: () => server.cpuMicros(),
+      request: (seq) => ({ method: 'POST', path: `/api/v1/namespaces/${NS}/pods`, body: JSON.stringify(podBody(`p-${seq}`, image)), expectStatus: 201 }),
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+function podBody(name: string, image: string) {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { automountServiceAccountToken: false, containers: [{ name: 'app', image }] } };
+}
+
+export async function benchImageAdmission(o: ImageAdmissionOptions): Promise<ImageAdmissionBench> {
+  if (!findBinary('docker-registry')) return { skipped: 'docker-registry (Debian package docker-registry) is not installed' };
+  const reg = await startRegistry();
+  const tmp = mkdtempSync(join(tmpdir(), 'portcullis-bench-image-admission-'));
+  const client = new RegistryClient();
+  try {
+    mkdirSync(join(tmp, 'rootfs'));
+    writeFileSync(join(tmp, 'rootfs', 'app'), 'benchmark image\n');
+    await buildImage({ contextDir: join(tmp, 'rootfs'), outputDir: join(tmp, 'layout'), entrypoint: ['/app'] });
+    const tag = `${reg.host}/bench/app:v1`;
+    const ref = parseDockerRef(tag);
+    await pushLayout(new RegistryPusher(client.transport), join(tmp, 'layout'), ref);
+    const pair = generateSigningKeyPair('');
+    await signImage(client, new RegistryPusher(client.transport), ref, loadPrivateKey(pair.privateKeyPem, ''));
+    const digest = (await client.resolve(ref)).digest;
+    const pinnedImage = `${reg.host}/bench/app@${digest}`;
+
+    o.progress('image admission: cached verdict latency');
+    const cached = await cachedVerdict(client, pinnedImage, digest, pair.publicKeyPem);
+    const policy = { apiVersion: 'policy.portcullis.dev/v1alpha1', kind: 'ClusterImagePolicy', metadata: { name: 'bench' }, spec: { images: [{ glob: `${reg.host}/**` }], authorities: [{ key: { data: pair.publicKeyPem } }] } };
+    const noPolicy = await podCreates(tmp, 'no policy', o, pinnedImage, undefined);
+    const pinned = await podCreates(tmp, 'policy, image by digest', o, pinnedImage, policy);
+    const byTag = await podCreates(tmp, 'policy, image by tag', o, tag, policy);
+    const perCore = pinned.rpsPerServerCore && noPolicy.rpsPerServerCore ? ratio(pinned.rpsPerServerCore, noPolicy.rpsPerServerCore) : null;
+    const ratios = { pinnedVsNoPolicy: ratio(pinned.rps, noPolicy.rps), byTagVsNoPolicy: ratio(byTag.rps, noPolicy.rps), perServerCore: { pinnedVsNoPolicy: perCore } };
+    return {
+      cachedVerdictMicros: { ...cached, p50: round(cached.p50), p99: round(cached.p99) },
+      podCreate: { noPolicy, pinned, byTag },
+      ratios,
+      targets: { cachedVerdictP99Under50us: cached.p99 <= 50, pinnedCreate80pct: ratios.pinnedVsNoPolicy >= 0.8 },
+    };
+  } finally {
+    client.close();
+    await reg.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const num = (name: string, d: number) => (process.env[name] ? Number(process.env[name]) : d);
+  const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+  const r = await benchImageAdmission({ connections: num('BENCH_CONNECTIONS', 50), warmupMs: num('BENCH_WARMUP_MS', 1000), durationMs: num('BENCH_DURATION_MS', 4000), progress });
+  process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+}
