@@ -1,9 +1,12 @@
 /**
- * Where a container's memory cgroup will be. runc places a relative cgroupsPath under the cgroup
- * of the process that runs it (the shim, which has the agent's), per hierarchy; so on cgroup v1 the
- * memory directory is <memory mount>/<our memory cgroup>/<cgroupsPath>, on v2 the unified one.
+ * Where a container's cgroups go, and so where its memory cgroup (the OOM counters) will be.
+ * - cgroup v1: a path relative to the agent's own cgroup, which runc resolves per hierarchy
+ *   (<memory mount>/<our memory cgroup>/<parent>/<id>), so containers stay inside whatever memory
+ *   limit the agent itself runs under.
+ * - cgroup v2: an absolute path under the root (/<parent>/<id>, as containerd's /k8s.io/<id>): a
+ *   v2 cgroup that holds processes (the agent's) cannot also have children with controllers.
  */
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 
 export function parseOwnCgroup(procSelfCgroup: string): { v1Memory?: string; unified?: string } {
   const out: { v1Memory?: string; unified?: string } = {};
@@ -16,9 +19,24 @@ export function parseOwnCgroup(procSelfCgroup: string): { v1Memory?: string; uni
   return out;
 }
 
-export async function memoryCgroupDir(cgroupsPath: string, mountRoot = '/sys/fs/cgroup'): Promise<string> {
+const join = (...parts: string[]): string => parts.join('/').replace(/\/+/g, '/');
+
+async function isUnified(mountRoot: string): Promise<boolean> {
+  try {
+    await access(join(mountRoot, 'cgroup.controllers'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The OCI cgroupsPath for a container and its memory cgroup directory on the host. */
+export async function cgroupPlacement(parent: string, id: string, mountRoot = '/sys/fs/cgroup'): Promise<{ cgroupsPath: string; memcg: string }> {
+  if (await isUnified(mountRoot)) {
+    const cgroupsPath = join('/', parent, id);
+    return { cgroupsPath, memcg: join(mountRoot, cgroupsPath) };
+  }
   const own = parseOwnCgroup(await readFile('/proc/self/cgroup', 'utf8'));
-  const join = (...parts: string[]) => parts.join('/').replace(/\/+/g, '/');
-  if (own.v1Memory !== undefined) return join(mountRoot, 'memory', own.v1Memory, cgroupsPath);
-  return join(mountRoot, own.unified ?? '/', cgroupsPath);
+  const cgroupsPath = `${parent}/${id}`;
+  return { cgroupsPath, memcg: join(mountRoot, 'memory', own.v1Memory ?? '/', cgroupsPath) };
 }

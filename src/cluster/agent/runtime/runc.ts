@@ -22,7 +22,7 @@ import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
 import { containerStatusFromFiles, readMeta, readPid, runcLogError, writeJsonAtomic, type ContainerMeta, type SandboxMeta } from './state-files.ts';
 import { runcExec } from './runc-exec.ts';
-import { memoryCgroupDir } from './cgroup-path.ts';
+import { cgroupPlacement } from './cgroup-path.ts';
 import type { ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
 
 export interface RuncRuntimeOptions {
@@ -81,7 +81,8 @@ export class RuncRuntime implements ContainerRuntime {
     await mkdir(join(dir, 'bundle', 'rootfs'), { recursive: true });
     await mkdir(this.cli.root, { recursive: true });
     try {
-      const spec = sandboxSpec(cfg, { binary: this.pause, args: ['/busybox', 'sleep', '2147483647'] }, `${this.cgroupParent}/${id}`, await oomScoreAdjFloor());
+      const { cgroupsPath } = await cgroupPlacement(this.cgroupParent, id);
+      const spec = sandboxSpec(cfg, { binary: this.pause, args: ['/busybox', 'sleep', '2147483647'] }, cgroupsPath, await oomScoreAdjFloor());
       await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const meta: SandboxMeta = {
         kind: 'sandbox', id, pod: cfg.pod, createdAt: this.now().toISOString(), hostname: podHostname(cfg.pod.name, cfg.spec),
@@ -149,7 +150,7 @@ export class RuncRuntime implements ContainerRuntime {
 
     const id = this.randomId();
     const dir = this.containerDir(id);
-    const cgroupsPath = `${this.cgroupParent}/${id}`;
+    const { cgroupsPath, memcg } = await cgroupPlacement(this.cgroupParent, id);
     await mkdir(dir, { recursive: true });
     try {
       await prepareRootfs(cfg.image.rootfs, dir);
@@ -166,7 +167,7 @@ export class RuncRuntime implements ContainerRuntime {
       const meta: ContainerMeta = {
         kind: 'container', id, sandboxId, pod: cfg.pod, name: cfg.container.name, attempt: cfg.attempt,
         imageRef: cfg.image.ref, imageDigest: cfg.image.digest, createdAt: this.now().toISOString(), logPath,
-        memcg: await memoryCgroupDir(cgroupsPath), tty: cfg.container.tty === true,
+        memcg, tty: cfg.container.tty === true,
         ...(cfg.image.config.StopSignal ? { stopSignal: cfg.image.config.StopSignal } : {}),
       };
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
