@@ -189,5 +189,9 @@ describe('ImageVerification admission with docker-registry', { skip }, () => {
     const r = await runKubectl(33, c.cp.kubeconfigPath, ['run', 'kubectl-unsigned', `--image=${reg.host}/cosign/unsigned:v1`, '--restart=Never']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Error from server \(Forbidden\): pods "kubectl-unsigned" is forbidden: image ".*\/cosign\/unsigned:v1" \(spec\.containers\[0\]\.image\) is not allowed by ClusterImagePolicy "cosign": UNSIGNED: /);
+    const list = await runKubectl(33, c.cp.kubeconfigPath, ['get', 'cip']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^NAME\s+MODE\s+AGE$/m);
+    assert.match(list.stdout, /^warned\s+warn\s+\S+$/m);
   });
 });
