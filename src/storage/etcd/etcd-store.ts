@@ -1,0 +1,353 @@
+/**
+ * The Store on etcd v3 (issue 18): what kube-apiserver's etcd3 storage does, through the etcd3
+ * client's raw KV and Watch services.
+ *
+ * - Keys: the store's root replaced by --etcd-prefix (key-mapper.ts); values: the JSON text.
+ * - Revisions are etcd's: an object's modRevision is its key's mod_revision, its createRevision
+ *   the key's create_revision. Every store write is one Txn on one key, so it advances etcd's
+ *   revision by exactly one and a failed precondition advances nothing.
+ * - create: Txn if create_revision(key) == 0 then put; update/delete: Txn if
+ *   mod_revision(key) == expected (and the key exists) — the failure branch reads the key so the
+ *   error says NotFound, KeyExists or Conflict with the revision it is at.
+ * - list: Range at a revision (the first page's revision for every page, kept in the continue
+ *   token), with a limit; etcd's count gives remainingItemCount.
+ * - watch: etcd-watch.ts. compact: etcd's Compact.
+ *
+ * currentRevision() and compactedRevision() are synchronous in the Store contract, and etcd's
+ * revision moves when anyone writes, so this store keeps a local view: the highest revision
+ * seen in any response header (reads, writes, watch events and progress notifications) and the
+ * highest compaction it made or was told of. What that gives: it never goes back, it is at least
+ * every revision this process wrote or read (read-your-writes for the callers of this store), and
+ * it lags writes by other API servers only until an event or a progress notification of an open
+ * watch reaches it (the watch cache keeps one on the whole registry). Reads never use it to
+ * decide: a list at a revision beyond it goes to etcd, which answers for the cluster. The
+ * compacted revision is learned at open (a watch from revision 1 is told etcd's compact revision)
+ * and from every Compacted answer.
+ */
+import type { Etcd3, IKeyValue, IResponseHeader } from 'etcd3';
+import { decodeContinue } from '../continue-token.ts';
+import { deepFreeze } from '../deep-freeze.ts';
+import { isValidKey } from '../key-range.ts';
+import { decodeStored } from '../sqlite-errors.ts';
+import { StorageError } from '../types.ts';
+import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchHandlers } from '../types.ts';
+import { checkValueSize } from '../write-check.ts';
+import { COMPACTED_MESSAGE, toStorageError } from './errors.ts';
+import { EtcdWatch } from './etcd-watch.ts';
+import { KeyMapper } from './key-mapper.ts';
+import { listRange } from './list-range.ts';
+
+export interface EtcdStoreOptions {
+  client: Etcd3;
+  /** The root every store key starts with (default '/registry'); '' takes any key. */
+  root?: string;
+  /** --etcd-prefix: where the root lives in etcd (default '/registry', upstream's). */
+  prefix?: string;
+  /** Close the client with the store (default true). */
+  ownsClient?: boolean;
+  /** Delay before a broken watch stream is re-opened (default 100 ms doubling to 2 s). */
+  watchRetryDelayMs?: (attempt: number) => number;
+}
+
+function closedError(): StorageError {
+  return new StorageError('Closed', 'storage is closed');
+}
+
+function defaultRetryDelay(attempt: number): number {
+  return Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
+}
+
+export async function openEtcdStore(opts: EtcdStoreOptions): Promise<Store> {
+  const store = new EtcdStore(opts);
+  try {
+    await store.start();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+class EtcdStore implements Store {
+  private readonly client: Etcd3;
+  private readonly mapper: KeyMapper;
+  private readonly ownsClient: boolean;
+  private readonly retryDelay: (attempt: number) => number;
+  private revision = 0;
+  private compacted = 0;
+  private closed = false;
+  private readonly watches = new Set<EtcdWatch>();
+
+  constructor(opts: EtcdStoreOptions) {
+    this.client = opts.client;
+    this.mapper = new KeyMapper(opts.root ?? '/registry', opts.prefix ?? '/registry');
+    this.ownsClient = opts.ownsClient ?? true;
+    this.retryDelay = opts.watchRetryDelayMs ?? defaultRetryDelay;
+  }
+
+  /** Learn the current and the compacted revision. */
+  async start(): Promise<void> {
+    await this.checkHealth();
+    this.compacted = await this.discoverCompacted();
+  }
+
+  currentRevision(): number {
+    return this.revision;
+  }
+
+  compactedRevision(): number {
+    return this.compacted;
+  }
+
+  private observe(header: IResponseHeader | undefined): number {
+    const rev = Number(header?.revision ?? 0);
+    if (rev > this.revision) this.revision = rev;
+    return rev;
+  }
+
+  private known() {
+    return { current: this.revision, compacted: this.compacted };
+  }
+
+  private fail(err: unknown, what: string, opts: { key?: string; requested?: number } = {}): StorageError {
+    if (this.closed) return closedError();
+    const out = toStorageError(err, what, this.known(), opts);
+    // etcd compacted past what we knew: the request's revision is a lower bound of it.
+    if (out.code === 'Compacted' && opts.requested !== undefined && opts.requested > this.compacted) this.compacted = opts.requested + 1;
+    return out;
+  }
+
+  private toObject<T>(kv: IKeyValue): StoredObject<T> {
+    const key = this.mapper.fromEtcd(kv.key);
+    return {
+      key,
+      value: deepFreeze(decodeStored<T>(key, kv.value.toString('utf8'))),
+      createRevision: Number(kv.create_revision),
+      modRevision: Number(kv.mod_revision),
+    };
+  }
+
+  private etcdKey(key: string): Buffer {
+    if (!isValidKey(key)) throw new StorageError('Internal', `invalid key ${JSON.stringify(key)}`, { key });
+    return this.mapper.toEtcd(key);
+  }
+
+  async get<T = unknown>(key: string): Promise<StoredObject<T> | undefined> {
+    this.assertOpen();
+    const k = this.etcdKey(key);
+    try {
+      const res = await this.client.kv.range({ key: k });
+      this.observe(res.header);
+      return res.kvs.length > 0 ? this.toObject<T>(res.kvs[0]) : undefined;
+    } catch (err) {
+      throw this.fail(err, `reading ${key}`, { key });
+    }
+  }
+
+  async list<T = unknown>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    this.assertOpen();
+    let start = prefix;
+    let revision = opts.atRevision;
+    if (opts.continue) {
+      const pos = decodeContinue(opts.continue, prefix);
+      if (opts.atRevision !== undefined && opts.atRevision !== pos.revision) {
+        throw new StorageError('InvalidContinue', 'continue token and atRevision disagree');
+      }
+      ({ start, revision } = pos);
+    }
+    if (revision !== undefined && revision < this.compacted) {
+      throw new StorageError('Compacted', `revision ${revision} has been compacted`, { revision: this.compacted });
+    }
+    try {
+      return await listRange<T>({
+        kv: this.client.kv,
+        range: this.mapper.range(prefix, start),
+        prefix,
+        revision,
+        opts,
+        observe: (h) => this.observe(h),
+        toObject: (kv) => this.toObject<T>(kv),
+      });
+    } catch (err) {
+      throw this.fail(err, `listing ${prefix}`, { requested: revision });
+    }
+  }
+
+  async count(prefix: string): Promise<number> {
+    this.assertOpen();
+    const range = this.mapper.range(prefix);
+    if (!range) return 0;
+    try {
+      const res = await this.client.kv.range({ key: range.key, range_end: range.rangeEnd, count_only: true });
+      this.observe(res.header);
+      return Number(res.count);
+    } catch (err) {
+      throw this.fail(err, `counting ${prefix}`);
+    }
+  }
+
+  private encode(key: string, value: unknown): Buffer {
+    const text = JSON.stringify(value);
+    if (typeof text !== 'string') throw new StorageError('Internal', 'value is not JSON-serialisable', { key });
+    const tooLarge = checkValueSize(key, text);
+    if (tooLarge) throw tooLarge;
+    return Buffer.from(text, 'utf8');
+  }
+
+  /** The shared value a write hands back: parsed from what was stored, frozen as reads are. */
+  private stored<T>(key: string, bytes: Buffer): T {
+    return deepFreeze(JSON.parse(bytes.toString('utf8')) as T);
+  }
+
+  async create<T = unknown>(key: string, value: T): Promise<StoredObject<T>> {
+    this.assertOpen();
+    const k = this.etcdKey(key);
+    const bytes = this.encode(key, value);
+    try {
+      const res = await this.client.kv.txn({
+        compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+        success: [{ request_put: { key: k, value: bytes } }],
+      });
+      const rev = this.observe(res.header);
+      if (!res.succeeded) throw new StorageError('KeyExists', `key ${JSON.stringify(key)} already exists`, { key });
+      return { key, value: this.stored<T>(key, bytes), createRevision: rev, modRevision: rev };
+    } catch (err) {
+      throw this.fail(err, `creating ${key}`, { key });
+    }
+  }
+
+  async update<T = unknown>(key: string, value: T, expectedRevision: number): Promise<StoredObject<T>> {
+    this.assertOpen();
+    const k = this.etcdKey(key);
+    const bytes = this.encode(key, value);
+    try {
+      const res = await this.client.kv.txn({
+        compare: this.expect(k, expectedRevision),
+        success: [{ request_put: { key: k, value: bytes, prev_kv: true } }],
+        failure: [{ request_range: { key: k } }],
+      });
+      const rev = this.observe(res.header);
+      if (!res.succeeded) throw this.preconditionFailed(key, res.responses[0]?.response_range?.kvs[0], expectedRevision);
+      const prev = res.responses[0].response_put.prev_kv;
+      return { key, value: this.stored<T>(key, bytes), createRevision: Number(prev.create_revision), modRevision: rev };
+    } catch (err) {
+      throw this.fail(err, `updating ${key}`, { key });
+    }
+  }
+
+  async delete<T = unknown>(key: string, expectedRevision?: number): Promise<StoredObject<T>> {
+    this.assertOpen();
+    const k = this.etcdKey(key);
+    try {
+      const res = await this.client.kv.txn({
+        compare: this.expect(k, expectedRevision),
+        success: [{ request_delete_range: { key: k, prev_kv: true } }],
+        failure: [{ request_range: { key: k } }],
+      });
+      const rev = this.observe(res.header);
+      if (!res.succeeded) throw this.preconditionFailed(key, res.responses[0]?.response_range?.kvs[0], expectedRevision);
+      const prev = res.responses[0].response_delete_range.prev_kvs[0];
+      return { ...this.toObject<T>(prev), modRevision: rev };
+    } catch (err) {
+      throw this.fail(err, `deleting ${key}`, { key });
+    }
+  }
+
+  /** The key exists, and when a revision is expected, it is at that revision. */
+  private expect(k: Buffer, expectedRevision: number | undefined) {
+    const exists = { key: k, target: 'Create' as const, result: 'Greater' as const, create_revision: 0 };
+    if (expectedRevision === undefined) return [exists];
+    return [exists, { key: k, target: 'Mod' as const, result: 'Equal' as const, mod_revision: expectedRevision }];
+  }
+
+  private preconditionFailed(key: string, current: IKeyValue | undefined, expected: number | undefined): StorageError {
+    if (!current) return new StorageError('NotFound', `key ${JSON.stringify(key)} not found`, { key });
+    const at = Number(current.mod_revision);
+    return new StorageError('Conflict', `key ${JSON.stringify(key)} is at revision ${at}, not ${expected}`, { key, revision: at });
+  }
+
+  watch<T = unknown>(prefix: string, fromRevision: number, handlers: WatchHandlers<T>): Watcher {
+    this.assertOpen();
+    if (fromRevision < this.compacted) {
+      throw new StorageError('Compacted', `revision ${fromRevision} has been compacted`, { revision: this.compacted });
+    }
+    const w = new EtcdWatch(prefix, fromRevision, handlers as WatchHandlers<unknown>, {
+      client: this.client.watchClient,
+      mapper: this.mapper,
+      observe: (rev) => {
+        if (rev > this.revision) this.revision = rev;
+      },
+      observeCompacted: (rev) => {
+        if (rev > this.compacted) this.compacted = rev;
+      },
+      retryDelayMs: this.retryDelay,
+      onClose: (x) => this.watches.delete(x),
+    });
+    this.watches.add(w);
+    return w;
+  }
+
+  async compact(revision: number): Promise<void> {
+    this.assertOpen();
+    if (revision <= this.compacted) return;
+    try {
+      const res = await this.client.kv.compact({ revision });
+      this.observe(res.header);
+    } catch (err) {
+      const mapped = this.fail(err, `compacting at ${revision}`, { requested: revision });
+      // Compacted already (by another API server): etcd's compact revision is at least this one.
+      if (mapped.code !== 'Compacted') throw mapped;
+    }
+    if (revision > this.compacted) this.compacted = revision;
+  }
+
+  /** Upstream's etcd check: a quorum read of <prefix>/health. */
+  async checkHealth(): Promise<void> {
+    this.assertOpen();
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from(`${this.mapper.prefix}/health`) });
+      this.observe(res.header);
+    } catch (err) {
+      throw this.fail(err, 'etcd health check');
+    }
+  }
+
+  /**
+   * etcd's compact revision, which its API does not report directly: a read at a revision below
+   * it fails with Compacted and at or above it succeeds, so a binary search over [1, current]
+   * finds it in log2(current) small reads. 0 when nothing was compacted.
+   */
+  private async discoverCompacted(): Promise<number> {
+    const key = Buffer.from(`${this.mapper.prefix}/health`);
+    const readable = async (revision: number): Promise<boolean> => {
+      try {
+        await this.client.kv.range({ key, revision, count_only: true });
+        return true;
+      } catch (err) {
+        if (err instanceof Error && err.message.includes(COMPACTED_MESSAGE)) return false;
+        throw this.fail(err, 'reading the compacted revision');
+      }
+    };
+    let lo = 1;
+    let hi = Math.max(1, this.revision);
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await readable(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo === 1 ? 0 : lo;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of [...this.watches]) w.fail(closedError());
+    this.watches.clear();
+    if (this.ownsClient) this.client.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw closedError();
+  }
+}
+

@@ -1,0 +1,88 @@
+/**
+ * The store conformance suite on etcd (one member of Debian's etcd 3.4), plus what only etcd
+ * shows: --etcd-prefix placement of keys, objects near etcd's request limit, a restart of the
+ * member. Each conformance test gets its own etcd (on the directory the suite hands out), so
+ * revisions and compaction are the test's own, and "restart" reopens the same data.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Etcd3 } from 'etcd3';
+import { openEtcdStore } from '../../src/storage/etcd/etcd-store.ts';
+import { createEtcdClient } from '../../src/storage/etcd/etcd-client.ts';
+import { MAX_OBJECT_BYTES, RequestTooLargeError } from '../../src/storage/write-check.ts';
+import type { Store } from '../../src/storage/types.ts';
+import { etcdSkip, startEtcd, type EtcdCluster } from '../helpers/etcd.ts';
+import { runStoreConformance } from './conformance.ts';
+
+const skip = etcdSkip();
+
+if (!skip) {
+  // One etcd per data directory the suite hands out (reopening a directory reaches the same
+  // member, with its data). Tests run one after another: a new directory retires the last etcd.
+  let current: { dir: string; cluster: EtcdCluster } | undefined;
+  after(async () => current?.cluster.stop());
+  runStoreConformance(
+    'etcd',
+    async (dir) => {
+      if (current?.dir !== dir) {
+        await current?.cluster.stop();
+        current = { dir, cluster: await startEtcd(1) };
+      }
+      return openEtcdStore({ client: createEtcdClient({ servers: current.cluster.servers }), root: '', prefix: '/conformance' });
+    },
+    { reopen: true },
+  );
+} else {
+  test('etcd store', { skip }, () => {});
+}
+
+describe('etcd store: what only etcd shows', { skip }, () => {
+  let cluster: EtcdCluster;
+  let store: Store;
+  let raw: Etcd3;
+  before(async () => {
+    cluster = await startEtcd(1);
+    raw = new Etcd3({ hosts: cluster.servers });
+    store = await openEtcdStore({ client: createEtcdClient({ servers: cluster.servers }), prefix: '/cluster-a' });
+  });
+  after(async () => {
+    await store?.close();
+    raw?.close();
+    await cluster?.stop();
+  });
+
+  test('--etcd-prefix: the /registry root lives under the prefix, nothing outside it', async () => {
+    const created = await store.create('/registry/core/pods/ns/p', { kind: 'Pod' });
+    assert.deepEqual(JSON.parse((await raw.get('/cluster-a/core/pods/ns/p').string()) ?? 'null'), { kind: 'Pod' });
+    assert.deepEqual(await raw.getAll().prefix('/registry').keys(), []);
+    assert.deepEqual((await store.list('/registry/core/pods/')).items, [created]);
+    await assert.rejects(store.create('/elsewhere/x', {}), /outside the store root/);
+  });
+
+  test('big values: up to etcd\'s request limit round-trip, past it is "request is too large"', async () => {
+    const big = { data: 'x'.repeat(MAX_OBJECT_BYTES - 4096) };
+    const obj = await store.create('/registry/core/configmaps/ns/big', big);
+    assert.equal(((await store.get<typeof big>('/registry/core/configmaps/ns/big'))?.value.data.length), big.data.length);
+    assert.equal(obj.modRevision, store.currentRevision());
+    await assert.rejects(store.create('/registry/core/configmaps/ns/huge', { data: 'x'.repeat(MAX_OBJECT_BYTES) }), RequestTooLargeError);
+    // Several big objects in one list exceed gRPC's default 4 MiB message: the client takes them.
+    for (const n of [1, 2, 3]) await store.create(`/registry/core/configmaps/ns/big${n}`, big);
+    assert.equal((await store.list('/registry/core/configmaps/ns/')).items.length, 4);
+  });
+
+  test('a write by another client moves the revision once a watch sees it', async () => {
+    const seen: number[] = [];
+    let onSeen: () => void = () => {};
+    const w = store.watch('/registry/', store.currentRevision(), {
+      onEvent(e) {
+        seen.push(e.revision);
+        onSeen();
+      },
+    });
+    const put = await raw.put('/cluster-a/core/configmaps/ns/foreign').value('{"by":"raw"}').exec();
+    const rev = Number(put.header.revision);
+    if (!seen.includes(rev)) await new Promise<void>((r) => (onSeen = () => seen.includes(rev) && r()));
+    assert.equal(store.currentRevision(), rev);
+    w.close();
+  });
+});
