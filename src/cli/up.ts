@@ -26,6 +26,8 @@ export async function runUp(argv: string[]): Promise<number> {
     // Pod addresses for the node agents: each Node gets a /24 of it (empty: none assigned).
     clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16') || undefined,
     adminNetworkPolicies: true,
+    // The controller manager and scheduler on a core of their own (a worker thread).
+    componentsInWorker: true,
     leaderElect: boolFlag(args, 'leader-elect', true),
     dataDir: flag(args, 'data-dir', './.portcullis'),
     port,

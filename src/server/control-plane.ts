@@ -28,6 +28,7 @@ import { selectControllers } from '../cluster/controllers/registry.ts';
 import { PV_BINDER } from '../cluster/controllers/volume/binder.ts';
 import { ensureLocalPathClass } from '../cluster/controllers/volume/default-class.ts';
 import { ensureAdminPolicyCrds } from '../cluster/netpol/admin-policy-crds.ts';
+import { startComponentsWorker } from '../cluster/components-worker.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
 import { ensureFrontProxyPki, FRONT_PROXY_CLIENT_CN } from '../pki/front-proxy.ts';
 import { publishAuthenticationTrust } from './authentication-trust.ts';
@@ -77,6 +78,11 @@ export interface ControlPlaneOptions {
   clusterCIDR?: string;
   /** Install the AdminNetworkPolicy / BaselineAdminNetworkPolicy CRDs (policies/crds) at start (portcullis up does). */
   adminNetworkPolicies?: boolean;
+  /**
+   * Run the controller manager and the scheduler in a worker thread (portcullis up does) instead of
+   * on the API server's event loop; then controllerManager/scheduler below are absent.
+   */
+  componentsInWorker?: boolean;
   /** --leader-elect of the controller manager and the scheduler (default true). */
   leaderElect?: boolean;
   /** --audit-policy-file, --audit-log-*, --audit-webhook-* (off when absent). */
@@ -182,10 +188,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Upstream's holderIdentity: <hostname>_<uuid>, fresh per start.
     const election = () => ((opts.leaderElect ?? true) ? { identity: `${hostname()}_${randomUUID()}` } : false);
     let controllerManager: ControllerManager | undefined;
+    const controllers = opts.clusterCIDR ? [...(opts.controllers ?? ['*']), 'node-ipam-controller'] : opts.controllers;
+    if (opts.componentsInWorker) {
+      const w = await startComponentsWorker({ server: loopback, caCertPem: pki.caCertPem, caKeyPem: pki.caKeyPem, controllers: opts.controllers?.length === 0 ? undefined : [...(controllers ?? ['*'])], clusterCIDR: opts.clusterCIDR, scheduler: opts.scheduler ?? true, leaderElect: opts.leaderElect ?? true, logLevel: log.level });
+      undo.push(() => w.stop());
+    }
     if (opts.controllers?.length !== 0) {
-      const cm = startControllerManager({ server: loopback, mintIdentity, controllers: opts.clusterCIDR ? [...(opts.controllers ?? ['*']), 'node-ipam-controller'] : opts.controllers, clusterCIDR: opts.clusterCIDR, leaderElection: election(), discovery: discoveryFromRegistry(server.ctx.registry), rootCaPem: pki.caCertPem, clusterSigningCa: { certPem: pki.caCertPem, keyPem: pki.caKeyPem }, log: log.child({ component: 'kube-controller-manager' }) });
-      undo.push(() => cm.stop());
-      controllerManager = cm;
+      if (!opts.componentsInWorker) {
+        const cm = startControllerManager({ server: loopback, mintIdentity, controllers, clusterCIDR: opts.clusterCIDR, leaderElection: election(), discovery: discoveryFromRegistry(server.ctx.registry), rootCaPem: pki.caCertPem, clusterSigningCa: { certPem: pki.caCertPem, keyPem: pki.caKeyPem }, log: log.child({ component: 'kube-controller-manager' }) });
+        undo.push(() => cm.stop());
+        controllerManager = cm;
+      }
       // The default local-path StorageClass, through the API as the admin (k3s's local-storage addon).
       if (selectControllers(opts.controllers ?? ['*']).some((c) => c.name === PV_BINDER)) {
         const admin = new RestClient({ server: loopback, identity: { caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem }, userAgent: 'portcullis-addons' });
@@ -210,7 +223,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       }
     }
     let scheduler: SchedulerProcess | undefined;
-    if (opts.scheduler ?? true) {
+    if ((opts.scheduler ?? true) && !opts.componentsInWorker) {
       const s = startSchedulerProcess({ server: loopback, mintIdentity, leaderElection: election(), log: log.child({ component: 'kube-scheduler' }) });
       undo.push(() => s.stop());
       scheduler = s;

@@ -1,0 +1,57 @@
+/**
+ * Inside the components worker: the controller manager and the scheduler, as API clients over
+ * loopback HTTPS with identities minted from the cluster CA (as in-process), with resource
+ * discovery read from the API (as the standalone controller manager). Stops on a 'stop' message.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
+import { mintClientIdentity, KUBE_CONTROLLER_MANAGER, type ComponentIdentity } from './client/identities.ts';
+import { RestClient } from './client/rest-client.ts';
+import { startApiDiscovery } from './client/api-discovery.ts';
+import { startControllerManager } from './controller-manager.ts';
+import { startSchedulerProcess } from './scheduler/process.ts';
+import type { ComponentsWorkerData } from './components-worker.ts';
+
+const d = workerData as ComponentsWorkerData;
+const log = pino({ level: d.logLevel });
+const ca = { certPem: d.caCertPem, keyPem: d.caKeyPem };
+const mintIdentity = (id: ComponentIdentity) => mintClientIdentity(ca, id, { now: new Date() });
+const stops: Array<() => Promise<void> | void> = [];
+// Upstream's holderIdentity: <hostname>_<uuid>, fresh per start.
+const election = () => (d.leaderElect ? { identity: `${hostname()}_${randomUUID()}` } : false);
+
+async function start(): Promise<void> {
+  if (d.controllers) {
+    const discoClient = new RestClient({ server: d.server, identity: mintIdentity(KUBE_CONTROLLER_MANAGER), userAgent: 'kube-controller-manager/discovery' });
+    stops.push(() => discoClient.close());
+    const discovery = await startApiDiscovery(discoClient, { onError: (err) => log.warn({ err }, 'discovery failed; keeping the last list') });
+    stops.push(() => discovery.stop());
+    const cm = startControllerManager({ server: d.server, mintIdentity, controllers: d.controllers, clusterCIDR: d.clusterCIDR, leaderElection: election(), discovery: () => discovery.current(), rootCaPem: d.caCertPem, clusterSigningCa: ca, log: log.child({ component: 'kube-controller-manager' }) });
+    stops.push(() => cm.stop());
+  }
+  if (d.scheduler) {
+    const s = startSchedulerProcess({ server: d.server, mintIdentity, leaderElection: election(), log: log.child({ component: 'kube-scheduler' }) });
+    stops.push(() => s.stop());
+  }
+}
+
+parentPort!.on('message', (m: unknown) => {
+  if (m !== 'stop') return;
+  void (async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        log.error({ err }, 'stopping a component failed');
+      }
+    }
+    parentPort!.postMessage('stopped');
+  })();
+});
+
+start().then(
+  () => parentPort!.postMessage('started'),
+  (err: unknown) => parentPort!.postMessage({ error: err instanceof Error ? err.message : String(err) }),
+);
