@@ -1,5 +1,5 @@
-/** --authorization-mode values, as kube-apiserver names them. */
-export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'RBAC', 'Node', 'ABAC', 'Webhook'] as const;
+/** --authorization-mode values, as kube-apiserver names them, and Portcullis's Casbin (src/authz/casbin). */
+export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'RBAC', 'Node', 'ABAC', 'Webhook', 'Casbin'] as const;
 export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
 
 export function parseAuthorizationModes(values: string[]): AuthorizationMode[] {

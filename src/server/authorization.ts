@@ -9,11 +9,13 @@ import type { Authorizer } from '../authz/types.ts';
 import { startNodeAuthorizer } from '../authz/node/authorizer.ts';
 import { AbacAuthorizer } from '../authz/abac.ts';
 import { WebhookAuthorizer } from '../authz/webhook.ts';
+import { startCasbinAuthorizer, type CasbinHandle, type CasbinModeConfig } from '../authz/casbin/setup.ts';
 import type { Store } from '../storage/types.ts';
 
 export interface AuthorizationSetup {
   authorizers: Authorizer[];
   rbac?: RbacAuthorizer;
+  casbin?: CasbinHandle;
   stop(): void;
 }
 
@@ -28,12 +30,15 @@ export interface AuthorizationFiles {
   webhookConfigFile?: string;
   webhookAuthorizedTtlMs?: number;
   webhookUnauthorizedTtlMs?: number;
+  /** --authorization-casbin-*: the Casbin mode's model and policy. */
+  casbin?: Partial<CasbinModeConfig>;
 }
 
 export async function setUpAuthorization(modes: AuthorizationMode[], store: Store, now: () => Date, newUid: () => string, log: Logger, files: AuthorizationFiles = {}): Promise<AuthorizationSetup> {
   const authorizers: Authorizer[] = [new MastersAuthorizer()];
   const stops: Array<() => void> = [];
   let rbac: RbacAuthorizer | undefined;
+  let casbin: CasbinHandle | undefined;
   for (const m of modes) {
     if (m === 'AlwaysAllow') authorizers.push(new AlwaysAllowAuthorizer());
     else if (m === 'AlwaysDeny') authorizers.push(new AlwaysDenyAuthorizer());
@@ -43,6 +48,10 @@ export async function setUpAuthorization(modes: AuthorizationMode[], store: Stor
     } else if (m === 'Webhook') {
       if (!files.webhookConfigFile) throw new Error('--authorization-mode=Webhook needs --authorization-webhook-config-file');
       authorizers.push(WebhookAuthorizer.fromConfigFile(files.webhookConfigFile, { authorizedTtlMs: files.webhookAuthorizedTtlMs, unauthorizedTtlMs: files.webhookUnauthorizedTtlMs }));
+    } else if (m === 'Casbin') {
+      casbin = await startCasbinAuthorizer({ model: '', ...files.casbin }, store, log);
+      authorizers.push(casbin.authorizer);
+      stops.push(() => casbin?.stop());
     } else if (m === 'Node') {
       const h = startNodeAuthorizer(store, { onError: (err: Error) => log.error({ err }, 'node authorizer watch failed') });
       await h.ready;
@@ -60,5 +69,5 @@ export async function setUpAuthorization(modes: AuthorizationMode[], store: Stor
       stops.push(() => h.stop(), () => agg.stop());
     }
   }
-  return { authorizers, rbac, stop: () => stops.forEach((s) => s()) };
+  return { authorizers, rbac, casbin, stop: () => stops.forEach((s) => s()) };
 }

@@ -1,0 +1,55 @@
+/**
+ * --authorization-mode=Casbin: decisions from an operator's Casbin model and policy
+ * (engine.ts), allow, deny or no opinion, the reason naming the policy line. The engine is
+ * replaced whole when the policy source delivers a new generation (configmap-source.ts); a
+ * generation that fails to load never replaces the last good one.
+ */
+import type { Authorizer, AuthzAttributes, AuthzResult } from '../types.ts';
+import type { CasbinDecision, CasbinEngine } from './engine.ts';
+
+export interface CasbinAuthorizerOptions {
+  /** Labels of a namespace by name, for models naming r.nsLabels ({} when unknown). */
+  namespaceLabels?: (namespace: string) => Promise<Readonly<Record<string, string>>>;
+  now?: () => Date;
+  /** Awaited before each decision: brings the policy source's watch back after a failure. */
+  refresh?: () => Promise<void>;
+}
+
+export class CasbinAuthorizer implements Authorizer {
+  readonly name = 'Casbin';
+  #engine: CasbinEngine;
+  readonly #labels: NonNullable<CasbinAuthorizerOptions['namespaceLabels']>;
+  readonly #now: () => Date;
+  readonly #refresh: (() => Promise<void>) | undefined;
+
+  constructor(engine: CasbinEngine, opts: CasbinAuthorizerOptions = {}) {
+    this.#engine = engine;
+    this.#labels = opts.namespaceLabels ?? (async () => ({}));
+    this.#now = opts.now ?? (() => new Date());
+    this.#refresh = opts.refresh;
+  }
+
+  get engine(): CasbinEngine {
+    return this.#engine;
+  }
+
+  /** A new generation, already built (so already known good). */
+  replace(engine: CasbinEngine): void {
+    this.#engine = engine;
+  }
+
+  async authorize(a: Readonly<AuthzAttributes>): Promise<AuthzResult> {
+    if (this.#refresh) await this.#refresh();
+    const engine = this.#engine;
+    const nsLabels = engine.model.requestTokens.includes('nsLabels') && a.namespace ? await this.#labels(a.namespace) : {};
+    return casbinResult(engine.decide(a, { nsLabels, now: this.#now() }));
+  }
+}
+
+/** The reason names the line: `Casbin: allowed by policy.csv:3 (p, group:dev, get) for group:dev`. */
+export function casbinResult(d: CasbinDecision): AuthzResult {
+  if (d.decision === 'no-opinion' || !d.line) return { decision: 'no-opinion', reason: '' };
+  const l = d.line;
+  const who = d.principal ? ` for ${d.principal}` : '';
+  return { decision: d.decision, reason: `Casbin: ${d.decision === 'allow' ? 'allowed' : 'denied'} by ${l.source} (${[l.ptype, ...l.values].join(', ')})${who}` };
+}
