@@ -108,7 +108,8 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   const server: ServerProcess = await spawnServer('portcullis', {
     dataDir: o.dataDir,
     cpuProfDir: o.cpuProfDir,
-    env: { BENCH_CONTROL_PLANE: JSON.stringify({ controllers: [], leaderElect: false, ...(o.watchBacklogEvents ? { watch: { maxBacklogEvents: o.watchBacklogEvents } } : {}) }) },
+    // As portcullis up: the scheduler in a worker thread (BENCH_SCALE_IN_PROCESS=1 keeps it on the server's loop).
+    env: { BENCH_CONTROL_PLANE: JSON.stringify({ controllers: [], leaderElect: false, componentsInWorker: process.env.BENCH_SCALE_IN_PROCESS !== '1', ...(o.watchBacklogEvents ? { watch: { maxBacklogEvents: o.watchBacklogEvents } } : {}) }) },
   });
   let sim: SimNodes | undefined;
   const clients: RestClient[] = [];

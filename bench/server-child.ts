@@ -38,7 +38,7 @@ async function start(kind: string, dataDir: string | undefined): Promise<Running
     const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
     const durability = process.env.BENCH_DURABILITY === 'normal' ? 'normal' : 'full';
     // BENCH_CONTROL_PLANE: extra startControlPlane options as JSON (the scale bench runs no controllers).
-    const extra = JSON.parse(process.env.BENCH_CONTROL_PLANE ?? '{}') as { controllers?: string[]; leaderElect?: boolean; watch?: { maxBacklogEvents?: number } };
+    const extra = JSON.parse(process.env.BENCH_CONTROL_PLANE ?? '{}') as { controllers?: string[]; leaderElect?: boolean; componentsInWorker?: boolean; watch?: { maxBacklogEvents?: number } };
     const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger, durability, ...extra });
     return { port: cp.port, tls: { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem }, close: () => cp.close() };
   }
