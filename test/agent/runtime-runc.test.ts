@@ -15,6 +15,7 @@ import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
 import { isMounted } from '../../src/cluster/agent/runtime/rootfs.ts';
 import { hostDevices } from '../../src/cluster/agent/runtime/host-devices.ts';
+import { readCriLogs } from '../../src/cluster/agent/runtime/read-logs.ts';
 import type { ContainerStatus, ImageInfo, SandboxStatus } from '../../src/cluster/agent/runtime/types.ts';
 import { existsSync } from 'node:fs';
 
@@ -100,6 +101,11 @@ describe('runc runtime', { skip }, () => {
     assert.match(log, /^\S+Z stdout F hello world$/m);
     assert.match(log, /^\S+Z stderr F oops$/m);
     assert.ok(s.logPath.endsWith(`/${pod.namespace}_${pod.name}_${pod.uid}/hello/0.log`));
+    const out = new PassThrough();
+    const got: Buffer[] = [];
+    out.on('data', (d: Buffer) => got.push(d));
+    await readCriLogs(s.logPath, { stream: 'stdout' }, out);
+    assert.equal(Buffer.concat(got).toString(), 'hello world\n', 'kubectl logs reads it back');
   });
 
   test('a container with tty: true runs on a terminal; its output is stdout', async () => {
