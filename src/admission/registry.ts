@@ -4,6 +4,8 @@ import type { ResourceRegistry } from '../api/registry/registry.ts';
 import { AlwaysAdmit } from './plugins/always-admit.ts';
 import { AlwaysDeny } from './plugins/always-deny.ts';
 import { AlwaysPullImages } from './plugins/always-pull-images.ts';
+import { ImagePolicyWebhook } from './plugins/image-policy-webhook.ts';
+import type { ImagePolicyWebhookConfig } from '../image-policy/webhook/config.ts';
 import { CertificateApproval } from './plugins/certificate-approval.ts';
 import { CertificateSigning } from './plugins/certificate-signing.ts';
 import { CertificateSubjectRestriction } from './plugins/certificate-subject-restriction.ts';
@@ -36,6 +38,8 @@ export interface PluginContext {
   registry?: ResourceRegistry;
   /** PodSecurity defaults and exemptions (--admission-control-config-file). */
   podSecurity?: PodSecurityConfig;
+  /** ImagePolicyWebhook's imagePolicy settings (--admission-control-config-file). */
+  imagePolicyWebhook?: ImagePolicyWebhookConfig;
   /** ImageVerification settings (deadline, no-match default, registry hosts). */
   imageVerification?: ImageVerificationConfig;
 }
@@ -57,6 +61,7 @@ const PLUGINS: Array<[string, Factory]> = [
   ['ServiceAccount', ({ deps }) => new ServiceAccount(deps)],
   ['NodeRestriction', ({ deps }) => new NodeRestriction(deps)],
   ['AlwaysPullImages', ({ deps }) => new AlwaysPullImages(deps)],
+  ['ImagePolicyWebhook', ({ deps, imagePolicyWebhook }) => new ImagePolicyWebhook(deps, imagePolicyWebhook)],
   ['PodSecurity', ({ deps, podSecurity }) => new PodSecurity(deps.store, podSecurity)],
   ['PodSecurityPolicy', ({ deps }) => new PodSecurityPolicy(deps)],
   ['PodNodeSelector', ({ deps }) => new PodNodeSelector(deps)],
@@ -112,6 +117,7 @@ export interface AdmissionSelection {
   disable?: string[];
   /** From --admission-control-config-file. */
   podSecurity?: PodSecurityConfig;
+  imagePolicyWebhook?: ImagePolicyWebhookConfig;
   imageVerification?: ImageVerificationConfig;
 }
 
@@ -132,7 +138,7 @@ export function buildAdmissionPlugins(sel: AdmissionSelection, deps: PluginDeps,
   const enabled: string[] = [];
   for (const [name, make] of PLUGINS) {
     if (!wanted.has(name)) continue;
-    const p = make({ deps, registry, podSecurity: sel.podSecurity, imageVerification: sel.imageVerification });
+    const p = make({ deps, registry, podSecurity: sel.podSecurity, imagePolicyWebhook: sel.imagePolicyWebhook, imageVerification: sel.imageVerification });
     enabled.push(name);
     if (typeof p.admit === 'function') mutating.push(p as MutatingPlugin);
     if (typeof p.validate === 'function') validating.push(p as ValidatingPlugin);
