@@ -3,6 +3,7 @@ import { startControlPlane } from '../server/control-plane.ts';
 import { boolFlag, commaList, durationFlag, flag, parseCommand } from './args.ts';
 import { parseAuthorizationModes } from '../authz/modes.ts';
 import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts';
+import { loadImagePolicyWebhookConfig } from '../image-policy/webhook/config.ts';
 import { AUDIT_FLAGS, auditFromFlags } from './audit-flags.ts';
 import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags } from './authn-flags.ts';
 import { startLocalAgent } from '../cluster/agent/local-agent.ts';
@@ -49,6 +50,7 @@ export async function runUp(argv: string[]): Promise<number> {
       enable: commaList(args, 'enable-admission-plugins'),
       disable: commaList(args, 'disable-admission-plugins'),
       podSecurity: flag(args, 'admission-control-config-file', '') ? loadPodSecurityConfig(flag(args, 'admission-control-config-file', '')) : undefined,
+      imagePolicyWebhook: flag(args, 'admission-control-config-file', '') ? loadImagePolicyWebhookConfig(flag(args, 'admission-control-config-file', '')) : undefined,
     },
   });
   const d = cp.durability();
