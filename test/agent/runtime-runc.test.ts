@@ -145,6 +145,15 @@ describe('runc runtime', { skip }, () => {
     assert.match(Buffer.concat(chunks).toString(), /on-a-tty/);
     const plain = await execOut(c.id, ['sh', '-c', 'test -t 1 || echo no-tty']);
     assert.equal(plain.stdout, 'no-tty\n');
+    // An aborted exec (the client went away) kills the exec'd process, not the container.
+    const ac = new AbortController();
+    const killed = new PassThrough();
+    killed.on('data', () => ac.abort());
+    const r = await rt.exec(c.id, { argv: ['sh', '-c', 'echo started; exec sleep 300'], tty: false, stdout: killed, signal: ac.signal });
+    assert.notEqual(r.exitCode, 0);
+    // pidof lists every sleep in the container's PID namespace: only its init (pid 1) may be left.
+    assert.equal((await execOut(c.id, ['pidof', 'sleep'])).stdout.trim(), '1');
+    assert.equal((await rt.containerStatus(c.id))?.state, 'running');
     await rt.stopContainer(c.id, 0);
   });
 
