@@ -9,7 +9,7 @@ import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags
 import { startLocalAgent } from '../cluster/agent/local-agent.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect', 'local-agent'], flags: ['controllers', 'cluster-cidr', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'admission-control-config-file', ...AUDIT_FLAGS] });
+  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect', 'local-agent'], flags: ['controllers', 'cluster-cidr', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'authorization-casbin-model', 'authorization-casbin-policy', 'authorization-casbin-policy-configmap', 'admission-control-config-file', ...AUDIT_FLAGS] });
   const port = /^\d{1,5}$/.test(flag(args, 'port', '6443')) ? Number(flag(args, 'port', '6443')) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
@@ -44,6 +44,7 @@ export async function runUp(argv: string[]): Promise<number> {
       webhookConfigFile: flag(args, 'authorization-webhook-config-file', '') || undefined,
       webhookAuthorizedTtlMs: durationFlag(args, 'authorization-webhook-cache-authorized-ttl', '5m'),
       webhookUnauthorizedTtlMs: durationFlag(args, 'authorization-webhook-cache-unauthorized-ttl', '30s'),
+      casbin: { model: flag(args, 'authorization-casbin-model', ''), policyFile: flag(args, 'authorization-casbin-policy', '') || undefined, policyConfigMap: flag(args, 'authorization-casbin-policy-configmap', '') || undefined },
     },
     audit: auditFromFlags(args),
     admission: {

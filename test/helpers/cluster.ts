@@ -27,9 +27,9 @@ export interface TestCluster {
  * only when controllers or the scheduler are asked for: a Lease renewed every 2 s would move the
  * store's revision under tests that compare list resourceVersions.
  */
-export async function startTestCluster(opts: { dataDir?: string; keep?: boolean; authn?: ControlPlaneOptions['authn']; oidc?: ControlPlaneOptions['oidc']; admission?: ControlPlaneOptions['admission']; controllers?: string[]; scheduler?: boolean; audit?: ControlPlaneOptions['audit'] } = {}): Promise<TestCluster> {
+export async function startTestCluster(opts: { dataDir?: string; keep?: boolean; authn?: ControlPlaneOptions['authn']; oidc?: ControlPlaneOptions['oidc']; admission?: ControlPlaneOptions['admission']; controllers?: string[]; scheduler?: boolean; audit?: ControlPlaneOptions['audit']; authorizationModes?: ControlPlaneOptions['authorizationModes']; authorizationFiles?: ControlPlaneOptions['authorizationFiles'] } = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'portcullis-test-'));
-  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', authn: opts.authn, oidc: opts.oidc, admission: opts.admission, controllers: [...(opts.controllers ?? []), ...CORE_CONTROLLERS], scheduler: opts.scheduler ?? false, leaderElect: opts.controllers !== undefined || opts.scheduler === true, audit: opts.audit });
+  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', authn: opts.authn, oidc: opts.oidc, admission: opts.admission, controllers: [...(opts.controllers ?? []), ...CORE_CONTROLLERS], scheduler: opts.scheduler ?? false, leaderElect: opts.controllers !== undefined || opts.scheduler === true, audit: opts.audit, authorizationModes: opts.authorizationModes, authorizationFiles: opts.authorizationFiles });
   const admin = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem });
   const clients: TestClient[] = [admin];
   return {
