@@ -4,6 +4,7 @@ import { boolFlag, commaList, durationFlag, flag, parseCommand } from './args.ts
 import { parseAuthorizationModes } from '../authz/modes.ts';
 import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts';
 import { loadImagePolicyWebhookConfig } from '../image-policy/webhook/config.ts';
+import { loadImageVerificationConfig } from '../image-policy/admission/config-file.ts';
 import { AUDIT_FLAGS, auditFromFlags } from './audit-flags.ts';
 import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags } from './authn-flags.ts';
 import { startLocalAgent } from '../cluster/agent/local-agent.ts';
@@ -52,6 +53,7 @@ export async function runUp(argv: string[]): Promise<number> {
       disable: commaList(args, 'disable-admission-plugins'),
       podSecurity: flag(args, 'admission-control-config-file', '') ? loadPodSecurityConfig(flag(args, 'admission-control-config-file', '')) : undefined,
       imagePolicyWebhook: flag(args, 'admission-control-config-file', '') ? loadImagePolicyWebhookConfig(flag(args, 'admission-control-config-file', '')) : undefined,
+      imageVerification: flag(args, 'admission-control-config-file', '') ? loadImageVerificationConfig(flag(args, 'admission-control-config-file', '')) : undefined,
     },
   });
   const d = cp.durability();

@@ -4,6 +4,8 @@
  */
 import type { RegistryClientOptions } from '../registry/client.ts';
 
+export const PLUGIN_NAME = 'ImageVerification';
+
 /** What an image that no policy matches gets: admitted, admitted with a warning, or NO_POLICY. */
 export type NoMatchAction = 'allow' | 'warn' | 'deny';
 export const NO_MATCH_ACTIONS: readonly NoMatchAction[] = ['allow', 'warn', 'deny'];

@@ -30,12 +30,11 @@ import { compilePolicy, type PolicyKind } from '../trust-policy/compile.ts';
 import { POLICY_GROUP } from '../trust-policy/crds.ts';
 import { PolicySource } from '../trust-policy/policy-source.ts';
 import { VerdictCache } from '../verdict-cache.ts';
-import { checkConfig, NO_MATCH_ACTIONS, NO_MATCH_LABEL, type ImageVerificationConfig, type NoMatchAction } from './config.ts';
+import { checkConfig, NO_MATCH_ACTIONS, NO_MATCH_LABEL, PLUGIN_NAME, type ImageVerificationConfig, type NoMatchAction } from './config.ts';
 import { ImageVerifier, type PolicyResult } from './image-verifier.ts';
 import { imageSlots, isTemplateKind, podSpecOf, podSpecPath, type ImageSlot } from './pod-images.ts';
 import { pullKeyring } from './pull-secrets.ts';
 
-export const PLUGIN_NAME = 'ImageVerification';
 const ANNOTATION = 'image-verification.portcullis.dev';
 
 type Obj = Record<string, any>;
