@@ -41,7 +41,9 @@ async function startBackend(port = 0): Promise<Backend> {
         return;
       }
       const bad = (review.spec.containers ?? []).map((c: { image?: string }) => c.image ?? '').filter((i: string) => i.startsWith('bad'));
-      const status = bad.length === 0 ? { allowed: true, auditAnnotations: { 'checked-by': 'fake' } } : { allowed: false, reason: `image ${bad.join(', ')} is not allowed` };
+      // "badquiet..." images are denied without a reason.
+      const reason = bad.every((i: string) => i.startsWith('badquiet')) ? undefined : `image ${bad.join(', ')} is not allowed`;
+      const status = bad.length === 0 ? { allowed: true, auditAnnotations: { 'checked-by': 'fake' } } : { allowed: false, reason };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ apiVersion: 'imagepolicy.k8s.io/v1alpha1', kind: 'ImageReview', status }));
     });
   });
@@ -161,6 +163,12 @@ describe('ImagePolicyWebhook failing closed', () => {
     clock += 11_000;
     assert.equal((await c.admin.post(PODS, pod('bad3', 'bad:1'))).status, 403);
     assert.equal(backend.reviews.length, before + 2, 'asked again after denyTTL');
+  });
+
+  test('a denial without a reason has upstream\'s generic message', async () => {
+    const r = await c.admin.post(PODS, pod('quiet', 'badquiet:1'));
+    assert.equal(r.status, 403, r.text);
+    assert.equal(r.body.message, 'pods "quiet" is forbidden: one or more images rejected by webhook backend');
   });
 
   test('an init container image is reviewed too', async () => {
