@@ -15,26 +15,17 @@
  * Decoding is strict: an unknown field, a wrong kind or a bad value fails the start naming it.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
+import { isAbsolute, join } from 'node:path';
+import { readAdmissionPluginConfig } from '../../admission/plugin-config-file.ts';
 import { parseDurationMs } from '../../util/duration.ts';
 import type { RegistryHostConfig } from '../registry/transport.ts';
 import { checkConfig, NO_MATCH_ACTIONS, PLUGIN_NAME, type ImageVerificationConfig, type NoMatchAction } from './config.ts';
 
-const ADMISSION_VERSIONS = ['apiserver.config.k8s.io/v1', 'apiserver.config.k8s.io/v1alpha1', 'apiserver.k8s.io/v1alpha1'];
 const FIELDS = ['apiVersion', 'kind', 'deadline', 'noMatch', 'allowTTL', 'denyTTL', 'cacheSize', 'registries'];
 const REGISTRY_FIELDS = ['host', 'caFile', 'insecure'];
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function readYaml(path: string): unknown {
-  try {
-    return parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`failed to read ${path}: ${(err as Error).message}`);
-  }
-}
 
 function unknownFields(o: Obj, allowed: readonly string[], prefix: string): string[] {
   return Object.keys(o).filter((k) => !allowed.includes(k)).map((k) => `unknown field "${prefix}${k}"`);
@@ -116,18 +107,6 @@ export function imageVerificationConfigFrom(o: unknown, where: string, dir: stri
 
 /** The ImageVerification entry of an AdmissionConfiguration file, or undefined when it has none. */
 export function loadImageVerificationConfig(path: string): ImageVerificationConfig | undefined {
-  const doc = readYaml(path);
-  if (!isObject(doc) || doc.kind !== 'AdmissionConfiguration' || !ADMISSION_VERSIONS.includes(String(doc.apiVersion))) {
-    throw new Error(`${path}: expected kind AdmissionConfiguration with apiVersion ${ADMISSION_VERSIONS[0]}`);
-  }
-  const plugins = doc.plugins ?? [];
-  if (!Array.isArray(plugins)) throw new Error(`${path}: plugins must be a list`);
-  const entry = plugins.find((p): p is Obj => isObject(p) && p.name === PLUGIN_NAME);
-  if (!entry) return undefined;
-  if (entry.configuration !== undefined && entry.configuration !== null) return imageVerificationConfigFrom(entry.configuration, `${path}: plugin ${PLUGIN_NAME}`, dirname(path));
-  if (typeof entry.path === 'string' && entry.path !== '') {
-    const file = isAbsolute(entry.path) ? entry.path : join(dirname(path), entry.path);
-    return imageVerificationConfigFrom(readYaml(file), file, dirname(file));
-  }
-  return undefined;
+  const entry = readAdmissionPluginConfig(path, PLUGIN_NAME);
+  return entry && imageVerificationConfigFrom(entry.config, entry.where, entry.dir);
 }
