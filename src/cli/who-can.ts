@@ -1,7 +1,9 @@
 /**
  * `portcullis who-can VERB RESOURCE [NAME] [-n NS] [--data-dir D]`: the subjects RBAC allows to do
  * VERB on RESOURCE (`pods`, `deployments.apps`, `pods/log`, or a non-resource URL such as
- * `/healthz`), read from the API server with the data dir's admin kubeconfig.
+ * `/healthz`), read from the API server with the data dir's admin kubeconfig. With
+ * --casbin-model and --casbin-policy (a file) or --casbin-policy-configmap (read from
+ * kube-system), also the principals the Casbin mode allows or denies, with the deciding line.
  */
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -9,7 +11,12 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { BindingObject, RoleObject } from '../authz/rbac/types.ts';
 import { ALWAYS_ALLOWED_GROUP, parseResourceArg, whoCan, type RbacObjects, type WhoCanEntry, type WhoCanQuery } from '../authz/who-can.ts';
-import { flag, parseCommand } from './args.ts';
+import { flag, parseCommand, type ParsedArgs } from './args.ts';
+import { CasbinEngine } from '../authz/casbin/engine.ts';
+import { loadCasbinModel } from '../authz/casbin/model.ts';
+import { parsePolicy } from '../authz/casbin/policy.ts';
+import { POLICY_CONFIGMAP_KEY, POLICY_CONFIGMAP_NAMESPACE } from '../authz/casbin/setup.ts';
+import { casbinWhoCan } from '../authz/casbin/who-can.ts';
 
 const RBAC_API = '/apis/rbac.authorization.k8s.io/v1';
 
@@ -23,7 +30,7 @@ export interface AdminClient {
 export async function runWhoCan(argv: string[], out: (s: string) => void): Promise<number> {
   const args = parseCommand(
     argv.flatMap((a) => (a === '-n' ? ['--namespace'] : a.startsWith('-n=') ? [`--namespace=${a.slice(3)}`] : [a])),
-    { name: 'who-can', flags: ['namespace', 'data-dir'], maxPositional: 3 },
+    { name: 'who-can', flags: ['namespace', 'data-dir', ...CASBIN_FLAGS], maxPositional: 3 },
   );
   const [verb, resourceArg, name] = args.positional;
   if (!verb || !resourceArg) throw new Error('usage: portcullis who-can VERB RESOURCE [NAME] [-n NAMESPACE] [--data-dir DIR]');
@@ -36,7 +43,25 @@ export async function runWhoCan(argv: string[], out: (s: string) => void): Promi
   const objects = await fetchRbacObjects(client, query.nonResourceURL === undefined ? namespace : '');
   out(`Note: members of group ${ALWAYS_ALLOWED_GROUP} are always allowed (checked before RBAC).\n`);
   out(formatWhoCan(whoCan(objects, query)));
+  if (flag(args, 'casbin-model', '')) out(await casbinSection(args, query, client));
   return 0;
+}
+
+const CASBIN_FLAGS = ['casbin-model', 'casbin-policy', 'casbin-policy-configmap'];
+
+/** The Casbin mode's answer, loaded as the server loads it (the clock is now). */
+async function casbinSection(args: ParsedArgs, q: WhoCanQuery, client: AdminClient): Promise<string> {
+  const model = loadCasbinModel(readFileSync(flag(args, 'casbin-model', ''), 'utf8'), flag(args, 'casbin-model', ''));
+  const file = flag(args, 'casbin-policy', '');
+  const cm = flag(args, 'casbin-policy-configmap', '');
+  if (!file === !cm) throw new Error('--casbin-model needs exactly one of --casbin-policy and --casbin-policy-configmap');
+  const text = file ? readFileSync(file, 'utf8') : ((await getJson<{ data?: Record<string, string> }>(client, `/api/v1/namespaces/${POLICY_CONFIGMAP_NAMESPACE}/configmaps/${encodeURIComponent(cm)}`)).data?.[POLICY_CONFIGMAP_KEY] ?? '');
+  const source = file || `configmap ${POLICY_CONFIGMAP_NAMESPACE}/${cm} ${POLICY_CONFIGMAP_KEY}`;
+  const engine = await CasbinEngine.build(model, parsePolicy(text, source, model.shapes));
+  const nsLabels = model.requestTokens.includes('nsLabels') && q.namespace ? ((await getJson<{ metadata?: { labels?: Record<string, string> } }>(client, `/api/v1/namespaces/${encodeURIComponent(q.namespace)}`)).metadata?.labels ?? {}) : {};
+  const rows = [['PRINCIPAL', 'DECISION', 'LINE']];
+  for (const e of casbinWhoCan(engine, q, { nsLabels, now: new Date() })) rows.push([e.principal, e.decision, `${e.line.source} (${[e.line.ptype, ...e.line.values].join(', ')})`]);
+  return `\nCasbin (${model.source}; "*" is anyone not named; the union's order decides between modes):\n${table(rows)}`;
 }
 
 /** Columns padded as kubectl's tabwriter does (3 spaces); absent values print as <none>. */
@@ -45,6 +70,10 @@ export function formatWhoCan(entries: readonly WhoCanEntry[]): string {
   for (const e of entries) {
     rows.push([e.subject.name, e.subject.kind, e.subject.namespace ?? '<none>', `${e.binding.kind}/${e.binding.namespace ? `${e.binding.namespace}/` : ''}${e.binding.name}`, `${e.role.kind}/${e.role.name}`]);
   }
+  return table(rows);
+}
+
+function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('') + '\n').join('');
 }
@@ -78,7 +107,13 @@ export async function fetchRbacObjects(client: AdminClient, namespace: string): 
   return { clusterRoles, clusterRoleBindings, roles, roleBindings };
 }
 
-function list<T>(client: AdminClient, path: string): Promise<T[]> {
+async function list<T>(client: AdminClient, path: string): Promise<T[]> {
+  const body = await getJson<{ items?: T[] }>(client, path);
+  if (!Array.isArray(body.items)) throw new Error(`GET ${path}: not a list`);
+  return body.items;
+}
+
+function getJson<T>(client: AdminClient, path: string): Promise<T> {
   const url = new URL(path, client.server);
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'GET', headers: { accept: 'application/json' }, ca: client.caPem, cert: client.certPem, key: client.keyPem, timeout: 30_000 }, (res) => {
@@ -87,15 +122,15 @@ function list<T>(client: AdminClient, path: string): Promise<T[]> {
       res.on('error', reject);
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let body: { items?: T[]; message?: string } | undefined;
+        let body: (T & { message?: string }) | undefined;
         try {
           body = JSON.parse(text);
         } catch {
           body = undefined;
         }
         if (res.statusCode !== 200) return reject(new Error(`GET ${path}: ${res.statusCode} ${body?.message ?? text.slice(0, 200)}`));
-        if (!body || !Array.isArray(body.items)) return reject(new Error(`GET ${path}: not a list`));
-        resolve(body.items);
+        if (!body || typeof body !== 'object') return reject(new Error(`GET ${path}: not a JSON object`));
+        resolve(body);
       });
     });
     req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out`)));

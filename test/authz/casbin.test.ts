@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { examplePaths } from '../../src/authz/casbin/testing.ts';
+import { runWhoCan } from '../../src/cli/who-can.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'portcullis');
@@ -80,6 +81,13 @@ for (const order of [['Node', 'Casbin', 'RBAC'], ['Node', 'RBAC', 'Casbin']] as 
         assert.equal(secrets.status, 200);
         assert.equal(s.allowed, true);
         assert.match(s.reason ?? '', /^RBAC: allowed by ClusterRoleBinding "contractors-admin"/);
+      }
+      if (casbinFirst) {
+        // portcullis who-can: RBAC's subjects, then the Casbin principals with the deciding line.
+        let text = '';
+        assert.equal(await runWhoCan(['list', 'secrets', '-n', 'default', '--data-dir', c.dataDir, '--casbin-model', DENY_LIST.model, '--casbin-policy', DENY_LIST.policy], (s) => (text += s)), 0);
+        assert.match(text, /contractors\s+Group\s+<none>\s+ClusterRoleBinding\/contractors-admin\s+ClusterRole\/cluster-admin\n/);
+        assert.match(text, new RegExp(`\\nPRINCIPAL\\s+DECISION\\s+LINE\\ngroup:contractors\\s+deny\\s+${DENY_LIST.policy.replace(/[.]/g, '\\.')}:4 \\(p, group:contractors, \\*, list, secrets, deny\\)\\n$`));
       }
       // What the deny list does not name is RBAC's to decide either way.
       assert.equal((await c.as('dana', []).get('/api/v1/namespaces/default/secrets')).status, 403);

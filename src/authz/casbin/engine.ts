@@ -79,12 +79,17 @@ export class CasbinEngine {
     const subs = this.model.requestTokens.includes('sub') ? principals(a) : [''];
     let allow: CasbinDecision | undefined;
     for (const sub of subs) {
-      const r = requestValues(this.model.requestTokens, a, sub, ctx);
-      const d = this.#decideOne(r);
-      if (d.decision === 'deny') return { ...d, principal: sub || undefined };
-      if (d.decision === 'allow') allow ??= { ...d, principal: sub || undefined };
+      const d = this.decideFor(a, sub, ctx);
+      if (d.decision === 'deny') return d;
+      if (d.decision === 'allow') allow ??= d;
     }
     return allow ?? { decision: 'no-opinion' };
+  }
+
+  /** The decision with `sub` set to one principal (who-can asks principal by principal). */
+  decideFor(a: Readonly<AuthzAttributes>, sub: string, ctx: RequestContext): CasbinDecision {
+    const d = this.#decideOne(requestValues(this.model.requestTokens, a, sub, ctx));
+    return d.decision === 'no-opinion' ? d : { ...d, principal: sub || undefined };
   }
 
   /** casbin's own enforce for these request values, mapped the same way (for agreement tests and the bench). */
