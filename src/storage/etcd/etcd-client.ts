@@ -4,6 +4,7 @@
  * half-given key pair fails the start, not a request).
  */
 import { readFileSync } from 'node:fs';
+import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
 
 export interface EtcdConnection {
@@ -54,5 +55,10 @@ export function createEtcdClient(conn: EtcdConnection): Etcd3 {
         : undefined,
     // A list of many objects is one response: gRPC's 4 MiB default would refuse it.
     grpcOptions: { 'grpc.max_receive_message_length': -1 },
+    // The client would retry any call that failed for the connection's sake, writes included: a
+    // create whose first attempt committed before the member died would come back KeyExists (and
+    // an update Conflict) for the caller's own write. As etcd's Go client, writes are not
+    // retried; the store retries reads itself (etcd-store.ts).
+    faultHandling: { global: noop },
   });
 }

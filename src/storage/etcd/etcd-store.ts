@@ -24,7 +24,9 @@
  * compacted revision is learned at open (a watch from revision 1 is told etcd's compact revision)
  * and from every Compacted answer.
  */
-import type { Etcd3, IKeyValue, IResponseHeader } from 'etcd3';
+import { handleWhen, retry } from 'cockatiel';
+import { isRecoverableError } from 'etcd3';
+import type { Etcd3, IKeyValue, IRangeRequest, IRangeResponse, IResponseHeader } from 'etcd3';
 import { decodeContinue } from '../continue-token.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { isValidKey } from '../key-range.ts';
@@ -52,6 +54,9 @@ export interface EtcdStoreOptions {
 function closedError(): StorageError {
   return new StorageError('Closed', 'storage is closed');
 }
+
+/** Reads are safe to repeat: one more try, on another member when the pool has one. */
+const readRetry = retry(handleWhen(isRecoverableError), { maxAttempts: 2 });
 
 function defaultRetryDelay(attempt: number): number {
   return Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
@@ -105,6 +110,10 @@ class EtcdStore implements Store {
     return rev;
   }
 
+  private range(req: IRangeRequest): Promise<IRangeResponse> {
+    return readRetry.execute(() => this.client.kv.range(req));
+  }
+
   private known() {
     return { current: this.revision, compacted: this.compacted };
   }
@@ -136,7 +145,7 @@ class EtcdStore implements Store {
     this.assertOpen();
     const k = this.etcdKey(key);
     try {
-      const res = await this.client.kv.range({ key: k });
+      const res = await this.range({ key: k });
       this.observe(res.header);
       return res.kvs.length > 0 ? this.toObject<T>(res.kvs[0]) : undefined;
     } catch (err) {
@@ -160,7 +169,7 @@ class EtcdStore implements Store {
     }
     try {
       return await listRange<T>({
-        kv: this.client.kv,
+        read: (req) => this.range(req),
         range: this.mapper.range(prefix, start),
         prefix,
         revision,
@@ -178,7 +187,7 @@ class EtcdStore implements Store {
     const range = this.mapper.range(prefix);
     if (!range) return 0;
     try {
-      const res = await this.client.kv.range({ key: range.key, range_end: range.rangeEnd, count_only: true });
+      const res = await this.range({ key: range.key, range_end: range.rangeEnd, count_only: true });
       this.observe(res.header);
       return Number(res.count);
     } catch (err) {
@@ -305,7 +314,7 @@ class EtcdStore implements Store {
   async checkHealth(): Promise<void> {
     this.assertOpen();
     try {
-      const res = await this.client.kv.range({ key: Buffer.from(`${this.mapper.prefix}/health`) });
+      const res = await this.range({ key: Buffer.from(`${this.mapper.prefix}/health`) });
       this.observe(res.header);
     } catch (err) {
       throw this.fail(err, 'etcd health check');
@@ -321,7 +330,7 @@ class EtcdStore implements Store {
     const key = Buffer.from(`${this.mapper.prefix}/health`);
     const readable = async (revision: number): Promise<boolean> => {
       try {
-        await this.client.kv.range({ key, revision, count_only: true });
+        await this.range({ key, revision, count_only: true });
         return true;
       } catch (err) {
         if (err instanceof Error && err.message.includes(COMPACTED_MESSAGE)) return false;

@@ -7,14 +7,14 @@
  * store does, Ranges of at least 100 keys are read until `limit` values match or the range
  * ends, and the continue token resumes after the last key examined.
  */
-import type { IKeyValue, IResponseHeader, KVClient } from 'etcd3';
+import type { IKeyValue, IRangeRequest, IRangeResponse, IResponseHeader } from 'etcd3';
 import { encodeContinue } from '../continue-token.ts';
 import { pageLimit } from '../page.ts';
 import type { ListOptions, ListResult, StoredObject } from '../types.ts';
 import type { EtcdRange } from './key-mapper.ts';
 
 export interface ListRangeInput<T> {
-  kv: KVClient;
+  read(req: IRangeRequest): Promise<IRangeResponse>;
   /** undefined: no key can match (the prefix is outside the store's root). */
   range: EtcdRange | undefined;
   prefix: string;
@@ -34,7 +34,7 @@ export async function listRange<T>(input: ListRangeInput<T>): Promise<ListResult
   const limit = pageLimit(opts.limit);
   if (!range) {
     // Nothing to read, but the answer still names a revision: ask etcd for it.
-    const res = await input.kv.range({ key: Buffer.from([0]), limit: 1, count_only: true, revision: input.revision });
+    const res = await input.read({ key: Buffer.from([0]), limit: 1, count_only: true, revision: input.revision });
     input.observe(res.header);
     return { items: [], revision: input.revision ?? Number(res.header.revision) };
   }
@@ -47,7 +47,7 @@ export async function listRange<T>(input: ListRangeInput<T>): Promise<ListResult
   let more = false;
   let total: number | undefined;
   for (;;) {
-    const res = await input.kv.range({ key: from, range_end: range.rangeEnd, revision: revision ?? 0, limit: chunk });
+    const res = await input.read({ key: from, range_end: range.rangeEnd, revision: revision ?? 0, limit: chunk });
     const read = input.observe(res.header);
     // The first read fixes the revision every later chunk (and page) reads.
     revision ??= read;
