@@ -3,7 +3,7 @@
  * htpasswd) and Debian's notary-server: credentials come from the pod's imagePullSecrets or its
  * ServiceAccount's; a namespaced ImagePolicy takes its key from a Secret of its namespace; a Notary
  * authority admits a tag whose signed target is the image's digest (trust data written by the
- * real notary client) and denies an unsigned tag or a root pinned to another key.
+ * real notary client) and denies an unsigned tag, a root pinned to another key, or a Notary server that is down.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -132,6 +132,8 @@ describe('ImageVerification with registry credentials, Secret keys and Notary', 
       rootKeyId = await cli.rootKeyId();
       const notaryAuthority = (gun: string, keyIds: string[]) => ({ notary: { server: notary.url, caBundle: notary.tls.caPem, roots: [{ gun, keyIds }] } });
       await createPolicy(c.admin, 'notary', { images: [{ glob: `${reg.host}/notary/**` }], authorities: [notaryAuthority(`${reg.host}/notary/*`, [rootKeyId])] });
+      await createPolicy(c.admin, 'notary-down', { images: [{ glob: `${reg.host}/notarydown/**` }], authorities: [{ notary: { server: 'https://127.0.0.1:1', roots: [{ keyIds: [rootKeyId] }] } }] });
+      await push(`${reg.host}/notarydown/app:v1`, 'notary down');
       await createPolicy(c.admin, 'notary-other-root', { images: [{ glob: `${reg.host}/notaryx/**` }], authorities: [notaryAuthority(`${reg.host}/notaryx/*`, ['0'.repeat(64)])] });
     });
     after(async () => {
@@ -153,6 +155,12 @@ describe('ImageVerification with registry credentials, Secret keys and Notary', 
       const v2 = await c.admin.post('/api/v1/namespaces/team/pods', notaryPod('notary-v2', `${gunOf()}:v2`));
       assert.equal(v2.status, 403, v2.text);
       assert.match(v2.body.message, /is not allowed by ClusterImagePolicy "notary": UNSIGNED: /);
+    });
+
+    test('a Notary server that is down denies: REGISTRY_UNAVAILABLE', async () => {
+      const r = await c.admin.post('/api/v1/namespaces/team/pods', notaryPod('notary-down', `${reg.host}/notarydown/app:v1`));
+      assert.equal(r.status, 403, r.text);
+      assert.match(r.body.message, /ClusterImagePolicy "notary-down": REGISTRY_UNAVAILABLE: /);
     });
 
     test('a root pinned to another key is UNTRUSTED_KEY', async () => {
