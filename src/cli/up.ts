@@ -6,11 +6,12 @@ import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts'
 import { loadImagePolicyWebhookConfig } from '../image-policy/webhook/config.ts';
 import { loadImageVerificationConfig } from '../image-policy/admission/config-file.ts';
 import { AUDIT_FLAGS, auditFromFlags } from './audit-flags.ts';
+import { ETCD_FLAGS, etcdFromFlags } from './etcd-flags.ts';
 import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags } from './authn-flags.ts';
 import { startLocalAgent } from '../cluster/agent/local-agent.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect', 'local-agent'], flags: ['controllers', 'cluster-cidr', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'authorization-casbin-model', 'authorization-casbin-policy', 'authorization-casbin-policy-configmap', 'admission-control-config-file', ...AUDIT_FLAGS] });
+  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect', 'local-agent'], flags: ['controllers', 'cluster-cidr', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'authorization-casbin-model', 'authorization-casbin-policy', 'authorization-casbin-policy-configmap', 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS] });
   const port = /^\d{1,5}$/.test(flag(args, 'port', '6443')) ? Number(flag(args, 'port', '6443')) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
@@ -36,6 +37,7 @@ export async function runUp(argv: string[]): Promise<number> {
     bindAddress: flag(args, 'bind-address', '127.0.0.1'),
     logger,
     durability,
+    etcd: etcdFromFlags(args),
     authn,
     serviceAccounts: serviceAccountsFromFlags(args),
     oidc: oidcFromFlags(args),
@@ -57,16 +59,17 @@ export async function runUp(argv: string[]): Promise<number> {
     },
   });
   const d = cp.durability();
-  const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][d.synchronous] ?? String(d.synchronous);
-  logger.info({ url: cp.url, kubeconfig: cp.kubeconfigPath, durability: d.durability, synchronous, syncedBeforeAck: d.syncedBeforeAck }, 'Portcullis API server is serving');
+  const synchronous = d ? (['OFF', 'NORMAL', 'FULL', 'EXTRA'][d.synchronous] ?? String(d.synchronous)) : undefined;
+  logger.info({ url: cp.url, kubeconfig: cp.kubeconfigPath, durability: d?.durability, synchronous, syncedBeforeAck: d?.syncedBeforeAck, etcdServers: d ? undefined : flag(args, 'etcd-servers', '') }, 'Portcullis API server is serving');
   // The settings really in force, read back from the store, so an operator (and the crash test)
   // can see that "full" means a sync before every acknowledgement.
-  const how = d.syncedBeforeAck ? 'WAL synced before each acknowledgement' : 'no sync before acknowledgement';
+  const how = d?.syncedBeforeAck ? 'WAL synced before each acknowledgement' : 'no sync before acknowledgement';
+  const storage = d ? `durability: ${d.durability} (SQLite synchronous=${synchronous}, ${how})` : `storage: etcd ${flag(args, 'etcd-servers', '')} (prefix ${flag(args, 'etcd-prefix', '/registry')})`;
   const agent = localAgent
     ? startLocalAgent({ dataDir: flag(args, 'data-dir', './.portcullis'), server: cp.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:'), admin: { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem }, bootstrapTokenAuth: authn.enableBootstrapTokenAuth === true, log: logger.child({ component: 'agent' }) })
     : { kind: 'none' as const, reason: '--local-agent=false' };
   const node = agent.kind === 'starting' ? `  local node: ${agent.nodeName} (joining by bootstrap token; kubectl get nodes)` : `  no local node runs pods: ${agent.reason}`;
-  process.stdout.write(`Portcullis is serving on ${cp.url}\n  durability: ${d.durability} (SQLite synchronous=${synchronous}, ${how})\n  export KUBECONFIG=${cp.kubeconfigPath}\n${node}\n`);
+  process.stdout.write(`Portcullis is serving on ${cp.url}\n  ${storage}\n  export KUBECONFIG=${cp.kubeconfigPath}\n${node}\n`);
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);

@@ -5,6 +5,8 @@ import { ensureClusterPki, type ClusterPki } from '../pki/bundle.ts';
 import { renderKubeconfig, writeKubeconfig } from '../pki/kubeconfig.ts';
 import { openSqliteStore, type DurabilityInfo } from '../storage/sqlite.ts';
 import { createWatchCache } from '../storage/watch-cache.ts';
+import { createEtcdClient, type EtcdConnection } from '../storage/etcd/etcd-client.ts';
+import { openEtcdStore } from '../storage/etcd/etcd-store.ts';
 import type { Store } from '../storage/types.ts';
 import { buildServer, type BuiltServer, type ServerOptions } from './build-server.ts';
 import { bootstrap } from './bootstrap.ts';
@@ -54,6 +56,8 @@ export interface ControlPlaneOptions {
   logger?: Logger;
   /** 'full' (default) fsyncs each group commit; 'normal' survives process crashes but not power loss. */
   durability?: 'full' | 'normal';
+  /** --etcd-servers, --etcd-cafile/certfile/keyfile, --etcd-prefix: store in etcd instead of the embedded SQLite. */
+  etcd?: EtcdConnection & { prefix?: string };
   /** Authentication beyond the cluster CA's client certificates. */
   authn?: Omit<AuthnConfig, 'clientCaPem'> & { clientCaPem?: string };
   serviceAccounts?: ServiceAccountFlags;
@@ -101,8 +105,8 @@ export interface ControlPlane {
   scheduler?: SchedulerProcess;
   /** Audit, when configured: its backends' counters (stats()) and close. */
   auditor?: Auditor;
-  /** How the store really commits (the SQLite settings in force), for the startup line and tests. */
-  durability(): DurabilityInfo;
+  /** How the store really commits (the SQLite settings in force), for the startup line and tests; undefined on etcd. */
+  durability(): DurabilityInfo | undefined;
   close(): Promise<void>;
 }
 
@@ -121,8 +125,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   const frontProxy = ensureFrontProxyPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
-  const sqlite = openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
-  const store = createWatchCache(sqlite);
+  const sqlite = opts.etcd ? undefined : openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
+  const store = createWatchCache(sqlite ?? (await openEtcdStore({ client: createEtcdClient(opts.etcd!), prefix: opts.etcd!.prefix })));
   // Undone in reverse order by close(), or when the start fails part way.
   const undo: Array<() => unknown> = [() => store.close()];
   const close = async () => {
@@ -146,7 +150,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Closed after the server (undo runs in reverse): the last requests' records are flushed.
     const auditor = buildAuditor(opts.audit, dataDir, log);
     if (auditor) undo.push(() => auditor.close());
-    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, storageSize: { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } });
+    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined });
     undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.
       for (const p of [...server.ctx.admission.mutating, ...server.ctx.admission.validating]) (p as { close?: () => void }).close?.();
@@ -228,7 +232,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       undo.push(() => s.stop());
       scheduler = s;
     }
-    return { url: `https://${host}:${port}`, port, pki, kubeconfigPath, server, store, controllerManager, scheduler, auditor, durability: () => sqlite.durabilityInfo(), close };
+    return { url: `https://${host}:${port}`, port, pki, kubeconfigPath, server, store, controllerManager, scheduler, auditor, durability: () => sqlite?.durabilityInfo(), close };
   } catch (err) {
     await close();
     throw err;
