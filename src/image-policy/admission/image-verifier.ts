@@ -41,6 +41,9 @@ export interface ImageVerifierOptions {
 
 type Obj = Record<string, any>;
 
+/** The pod's registry credentials, read only when a registry is asked (a cached verdict needs none). */
+export type Credentials = () => Promise<CredentialKeyring | undefined>;
+
 export class ImageVerifier {
   readonly #o: ImageVerifierOptions;
   readonly #notary = new Map<string, NotaryVerifier>();
@@ -56,12 +59,12 @@ export class ImageVerifier {
   }
 
   /** The digest the reference runs: its own, or its tag's at the registry now. */
-  async resolve(ref: ImageReference, keyring: CredentialKeyring | undefined, signal: AbortSignal): Promise<string> {
+  async resolve(ref: ImageReference, credentials: Credentials, signal: AbortSignal): Promise<string> {
     if (ref.digest !== undefined) return ref.digest;
-    return (await this.#o.registry.resolve(ref, { keyring, signal })).digest;
+    return (await this.#o.registry.resolve(ref, { keyring: await credentials(), signal })).digest;
   }
 
-  async check(policy: CompiledPolicy, image: string, ref: ImageReference, digest: string, keyring: CredentialKeyring | undefined, signal: AbortSignal): Promise<PolicyResult> {
+  async check(policy: CompiledPolicy, image: string, ref: ImageReference, digest: string, credentials: Credentials, signal: AbortSignal): Promise<PolicyResult> {
     if (isBroken(policy)) return { policy, allowed: false, code: 'UNTRUSTED_KEY', message: `the policy does not compile: ${policy.broken}`, cached: false };
     // What a verdict depends on: the policy's version, its key Secrets' versions, and the
     // repository and tag a signature must name besides the digest.
@@ -80,7 +83,7 @@ export class ImageVerifier {
     const failures: ImagePolicyError[] = [];
     for (const a of policy.authorities) {
       try {
-        await this.#verify(a, secretKeys.get(a), image, ref, digest, keyring, signal);
+        await this.#verify(a, secretKeys.get(a), image, ref, digest, credentials, signal);
         this.#o.cache.set(key, { allowed: true, authority: a.name });
         return { policy, allowed: true, authority: a.name, cached: false };
       } catch (err) {
@@ -96,7 +99,7 @@ export class ImageVerifier {
     return { policy, allowed: false, code, message, cached: false };
   }
 
-  async #verify(a: CompiledAuthority, secretKeys: KeyObject[] | string | undefined, image: string, ref: ImageReference, digest: string, keyring: CredentialKeyring | undefined, signal: AbortSignal): Promise<void> {
+  async #verify(a: CompiledAuthority, secretKeys: KeyObject[] | string | undefined, image: string, ref: ImageReference, digest: string, credentials: Credentials, signal: AbortSignal): Promise<void> {
     switch (a.type) {
       case 'static':
         if (!a.pass) throw new ImagePolicyError('UNTRUSTED_KEY', 'the policy refuses every image it matches (static fail)');
@@ -105,7 +108,7 @@ export class ImageVerifier {
       case 'key-secret': {
         const keys = a.type === 'key' ? a.keys : secretKeys;
         if (typeof keys === 'string' || keys === undefined) throw new ImagePolicyError('UNTRUSTED_KEY', keys ?? 'no key');
-        await verifyCosignKey(this.#o.registry, { domain: ref.domain, path: ref.path, digest }, keys, { keyring, signal });
+        await verifyCosignKey(this.#o.registry, { domain: ref.domain, path: ref.path, digest }, keys, { keyring: await credentials(), signal });
         return;
       }
       case 'notary':

@@ -123,9 +123,8 @@ export class ImageVerification implements MutatingPlugin, ValidatingPlugin {
     if (policies.length === 0) return { slots, ref, results: [], noMatch: await this.#noMatchFor(namespace) };
     try {
       return await withDeadline(this.#deadlineMs, undefined, async (signal) => {
-        const keyring = await credentials();
-        const digest = await this.#verifier.resolve(ref, keyring, signal);
-        const results = await Promise.all(policies.map((p) => this.#verifier.check(p, image, ref, digest, keyring, signal)));
+        const digest = await this.#verifier.resolve(ref, credentials, signal);
+        const results = await Promise.all(policies.map((p) => this.#verifier.check(p, image, ref, digest, credentials, signal)));
         return { slots, ref, digest, results };
       });
     } catch (err) {
