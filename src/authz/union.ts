@@ -14,6 +14,11 @@ export class UnionAuthorizer implements Authorizer {
     this.#members = members;
   }
 
+  /** The authorizers in order (SelfSubjectRulesReview asks each that can list rules). */
+  get members(): readonly Authorizer[] {
+    return this.#members;
+  }
+
   async authorize(a: Readonly<AuthzAttributes>): Promise<AuthzResult> {
     const reasons: string[] = [];
     for (const m of this.#members) {

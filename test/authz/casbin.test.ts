@@ -5,7 +5,8 @@
  * at the last good one, and a bad model stopping `portcullis up` with exit code 1.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { examplePaths } from '../../src/authz/casbin/testing.ts';
 import { runWhoCan } from '../../src/cli/who-can.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 
+const execFileP = promisify(execFile);
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'portcullis');
 
 function pod(name: string) {
@@ -53,6 +55,22 @@ test('ABAC by namespace labels: a team acts where the namespace labels say, and 
     const s = await review(c, 'ann', ['team-a'], { namespace: 'a1', verb: 'create', resource: 'pods' });
     assert.equal(s.allowed, true);
     assert.equal(s.reason, `Casbin: allowed by ${examplePaths('abac-namespace-labels').policy}:2 (p, group:team-a, team=a, *, , pods) for group:team-a`);
+    // kubectl auth can-i --list: RBAC's rules (system:basic-user and friends), then Casbin's lines for this namespace.
+    // (Asynchronous: the server runs in this process.)
+    const kubectl = (ns: string) => execFileP('kubectl', ['auth', 'can-i', '--list', '-n', ns, '--as', 'ann', '--as-group', 'team-a', '--as-group', 'system:authenticated'], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: join(c.dataDir, 'admin.kubeconfig') }, timeout: 30_000 });
+    const list = await kubectl('a1').catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      return undefined;
+    });
+    if (!list) {
+      if (process.env.PORTCULLIS_REQUIRE_ALL === '1') assert.fail('kubectl is required (PORTCULLIS_REQUIRE_ALL=1)');
+    } else {
+      assert.match(list.stdout, /\npods\s+\[\]\s+\[\]\s+\[\*\]\n/);
+      assert.match(list.stdout, /\ndeployments\.apps\s+\[\]\s+\[\]\s+\[\*\]\n/);
+      assert.match(list.stdout, /\nconfigmaps\s+\[\]\s+\[\]\s+\[get\]\n/);
+      assert.match(list.stdout, /selfsubjectaccessreviews\.authorization\.k8s\.io/, 'RBAC\'s rules are listed too');
+      assert.doesNotMatch((await kubectl('b1')).stdout, /\npods\s/);
+    }
     assert.equal((await c.admin.patch('/api/v1/namespaces/b1', { metadata: { labels: { team: 'a' } } }, 'application/merge-patch+json')).status, 200);
     await eventually('b1 relabelled team=a is team a\'s', async () => (await ann.post('/api/v1/namespaces/b1/pods', pod(`p${Math.random().toString(36).slice(2, 8)}`))).status === 201);
   } finally {

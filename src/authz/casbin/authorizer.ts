@@ -5,7 +5,11 @@
  * generation that fails to load never replaces the last good one.
  */
 import type { Authorizer, AuthzAttributes, AuthzResult } from '../types.ts';
+import type { UserInfo } from '../../authn/types.ts';
+import type { RulesReviewStatus } from '../rbac/rules-review.ts';
 import type { CasbinDecision, CasbinEngine } from './engine.ts';
+import type { RequestContext } from './request.ts';
+import { casbinRulesReview } from './rules-review.ts';
 
 export interface CasbinAuthorizerOptions {
   /** Labels of a namespace by name, for models naming r.nsLabels ({} when unknown). */
@@ -39,10 +43,21 @@ export class CasbinAuthorizer implements Authorizer {
   }
 
   async authorize(a: Readonly<AuthzAttributes>): Promise<AuthzResult> {
+    const { engine, ctx } = await this.#current(a.namespace);
+    return casbinResult(engine.decide(a, ctx));
+  }
+
+  /** SelfSubjectRulesReview: the allow lines that apply to the user in the namespace, now. */
+  async rulesReview(user: UserInfo, namespace: string): Promise<RulesReviewStatus> {
+    const { engine, ctx } = await this.#current(namespace);
+    return casbinRulesReview(engine, user, namespace, ctx);
+  }
+
+  async #current(namespace: string): Promise<{ engine: CasbinEngine; ctx: RequestContext }> {
     if (this.#refresh) await this.#refresh();
     const engine = this.#engine;
-    const nsLabels = engine.model.requestTokens.includes('nsLabels') && a.namespace ? await this.#labels(a.namespace) : {};
-    return casbinResult(engine.decide(a, { nsLabels, now: this.#now() }));
+    const nsLabels = engine.model.requestTokens.includes('nsLabels') && namespace ? await this.#labels(namespace) : {};
+    return { engine, ctx: { nsLabels, now: this.#now() } };
   }
 }
 

@@ -13,7 +13,8 @@ import { Util } from 'casbin';
 import type { CasbinFunction } from './functions.ts';
 import type { CasbinModel } from './model.ts';
 
-type Term =
+/** One conjunct of the matcher: request and policy fields by position. */
+export type Term =
   | { kind: 'eq'; r: number; p: number; wild: boolean }
   | { kind: 'fn'; fn: CasbinFunction; args: Array<{ r: number } | { p: number }> };
 
@@ -74,6 +75,16 @@ export class CompiledIndex {
       terms.push(t);
     }
     return new CompiledIndex(model, terms, rows);
+  }
+
+  /** The matcher's terms (rules-review.ts reads lines back into rules through them). */
+  get terms(): readonly Term[] {
+    return this.#terms;
+  }
+
+  /** A p line's effect: 1 allow, -1 deny, 0 neither. */
+  effectOf(line: number): number {
+    return this.#eft[line]!;
   }
 
   /** casbin's enforce with explain, for one request (values in request-definition order). */
