@@ -9,9 +9,10 @@ import { AUDIT_FLAGS, auditFromFlags } from './audit-flags.ts';
 import { ETCD_FLAGS, etcdFromFlags } from './etcd-flags.ts';
 import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags } from './authn-flags.ts';
 import { startLocalAgent } from '../cluster/agent/local-agent.ts';
+import { loadEncryptionConfig } from '../storage/encryption/config.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect', 'local-agent'], flags: ['controllers', 'cluster-cidr', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'authorization-casbin-model', 'authorization-casbin-policy', 'authorization-casbin-policy-configmap', 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS] });
+  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect', 'local-agent'], flags: ['controllers', 'cluster-cidr', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'authorization-casbin-model', 'authorization-casbin-policy', 'authorization-casbin-policy-configmap', 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config'] });
   const port = /^\d{1,5}$/.test(flag(args, 'port', '6443')) ? Number(flag(args, 'port', '6443')) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
@@ -38,6 +39,7 @@ export async function runUp(argv: string[]): Promise<number> {
     logger,
     durability,
     etcd: etcdFromFlags(args),
+    encryption: flag(args, 'encryption-provider-config', '') ? loadEncryptionConfig(flag(args, 'encryption-provider-config', '')) : undefined,
     authn,
     serviceAccounts: serviceAccountsFromFlags(args),
     oidc: oidcFromFlags(args),

@@ -5,6 +5,9 @@ import { ensureClusterPki, type ClusterPki } from '../pki/bundle.ts';
 import { renderKubeconfig, writeKubeconfig } from '../pki/kubeconfig.ts';
 import { openSqliteStore, type DurabilityInfo } from '../storage/sqlite.ts';
 import { createWatchCache } from '../storage/watch-cache.ts';
+import type { EncryptionConfig } from '../storage/encryption/config.ts';
+import { encryptingStore } from '../storage/encryption/encrypting-store.ts';
+import { buildTransformers } from '../storage/encryption/transformer.ts';
 import { createEtcdClient, type EtcdConnection } from '../storage/etcd/etcd-client.ts';
 import { openEtcdStore } from '../storage/etcd/etcd-store.ts';
 import type { Store } from '../storage/types.ts';
@@ -91,6 +94,8 @@ export interface ControlPlaneOptions {
   leaderElect?: boolean;
   /** --audit-policy-file, --audit-log-*, --audit-webhook-* (off when absent). */
   audit?: AuditOptions;
+  /** --encryption-provider-config, loaded: values are encrypted between the watch cache and the store. */
+  encryption?: EncryptionConfig;
 }
 
 export interface ControlPlane {
@@ -126,7 +131,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   const frontProxy = ensureFrontProxyPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   const sqlite = opts.etcd ? undefined : openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
-  const store = createWatchCache(sqlite ?? (await openEtcdStore({ client: createEtcdClient(opts.etcd!), prefix: opts.etcd!.prefix })));
+  const backing = sqlite ?? (await openEtcdStore({ client: createEtcdClient(opts.etcd!), prefix: opts.etcd!.prefix }));
+  // The watch cache holds objects; only what reaches the store is encrypted (upstream's transformer sits there too).
+  const store = createWatchCache(opts.encryption ? encryptingStore(backing, buildTransformers(opts.encryption)) : backing);
   // Undone in reverse order by close(), or when the start fails part way.
   const undo: Array<() => unknown> = [() => store.close()];
   const close = async () => {

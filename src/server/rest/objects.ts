@@ -3,6 +3,7 @@ import type { ResourceDef } from '../../api/registry/resource-def.ts';
 import { groupVersion } from '../../api/registry/resource-def.ts';
 import type { StoredObject } from '../../storage/types.ts';
 import { withDecodableManagedFields } from '../../api/apply/stored-managed-fields.ts';
+import { unreadableReason } from '../../storage/encryption/read-state.ts';
 
 export type K8sObject = Record<string, any> & { metadata: Record<string, any> };
 
@@ -15,6 +16,9 @@ export function toApiObject(def: ResourceDef, s: StoredObject<K8sObject>): K8sOb
   // A stored value that is not an object (written by something else, damaged) is reported as
   // what it is, as upstream fails to decode it, instead of being spread into a nonsense object.
   const raw = s.value as unknown;
+  // A value the encryption layer could not read (wrong or removed key): upstream's storage.NewInternalError.
+  const unreadable = unreadableReason(raw);
+  if (unreadable !== undefined) throw new ApiError(500, 'InternalError', `Internal error occurred: ${unreadable}`, { causes: [{ message: unreadable }] });
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || typeof (raw as K8sObject).metadata !== 'object' || (raw as K8sObject).metadata === null) {
     throw new ApiError(500, 'InternalError', `Internal error occurred: database corrupt: the value at ${s.key} is not a Kubernetes object`);
   }

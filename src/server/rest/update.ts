@@ -9,6 +9,7 @@ import { prepareForUpdate } from './prepare.ts';
 import { admissionAttributes, admitDefaultValidate, trackManagedFields } from './admit.ts';
 import { checkNameMatch, checkNamespaceMatch } from './namespace.ts';
 import { createDecoded } from './create.ts';
+import { isStale } from '../../storage/encryption/read-state.ts';
 
 const MAX_ATTEMPTS = 10;
 
@@ -57,7 +58,9 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
     if (!plan.managedFieldsDone) trackManagedFields(ctx, req, next, current, plan.subresource);
 
     const nextStored = toStoredValue(next, def);
-    if (sameIgnoringManagedFields(nextStored, s.value)) return { code: 200, body: current };
+    // A value read with a key being rotated out is written even when unchanged, as upstream's
+    // GuaranteedUpdate does for stale reads: `kubectl replace` re-encrypts with the current key.
+    if (!isStale(s.value) && sameIgnoringManagedFields(nextStored, s.value)) return { code: 200, body: current };
     if (plan.dryRun) return { code: 200, body: { ...next, metadata: { ...next.metadata, resourceVersion: String(s.modRevision) } } };
     try {
       // An object being deleted whose last finalizer was just removed is gone now.

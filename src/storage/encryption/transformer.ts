@@ -1,0 +1,126 @@
+/**
+ * Which transformer a stored value goes through, and the prefix rules upstream reads by
+ * (storage/value/transformer.go prefixTransformers, encryptionconfig/config.go):
+ * - the first provider of a resource's list writes; every provider in the list may read;
+ * - a provider reads a value only when the value starts with its prefix
+ *   (`k8s:enc:<provider>:v1:<keyname>:`); a failing match does not stop later ones (the same
+ *   provider may appear twice while a key is rotated in);
+ * - identity reads anything but encrypted data; it is how values written before encryption was
+ *   turned on stay readable (upstream's documented `- identity: {}` fallback at the end);
+ * - a resource no rule names is read by the identity check only.
+ *
+ * A Kubernetes object is stored as itself (a JSON object); an encrypted one as a JSON string: the
+ * prefix, then the sealed bytes in base64 (the Store holds JSON values, not raw bytes).
+ */
+import { newCipher, type RandomBytes, type ValueCipher } from './ciphers.ts';
+import type { CipherName, EncryptionConfig, GroupResource, ProviderConfig } from './config.ts';
+
+export const ENCRYPTED_PREFIX = 'k8s:enc:';
+
+type Provider = { kind: 'identity' } | { kind: CipherName; prefix: string; keys: Array<{ name: string; cipher: ValueCipher }> };
+
+export interface ValueTransformer {
+  /** The value to hand the store for `value` written at `key`. */
+  toStorage(value: unknown, key: string): unknown;
+  /**
+   * The object stored at `key`, and whether a provider or key other than the writing one read it;
+   * throws with upstream's reason when no provider can.
+   */
+  fromStorage(stored: unknown, key: string): { value: unknown; stale: boolean };
+}
+
+export const isEncrypted = (stored: unknown): stored is string => typeof stored === 'string' && stored.startsWith(ENCRYPTED_PREFIX);
+
+/** utilerrors.NewAggregate(...).Error(): one message alone, several in brackets. */
+function aggregate(errs: Error[]): Error {
+  const msgs = [...new Set(errs.map((e) => e.message))];
+  return new Error(msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`);
+}
+
+const NO_KEY: Record<CipherName, string> = {
+  aescbc: 'no matching key was found for the provided AES transformer',
+  aesgcm: 'no matching key was found for the provided AES transformer',
+  secretbox: 'no matching key was found for the provided Secretbox transformer',
+};
+
+function openWith(p: Exclude<Provider, { kind: 'identity' }>, rest: string, key: string): { value: unknown; keyIndex: number } {
+  const errs: Error[] = [];
+  for (const [keyIndex, k] of p.keys.entries()) {
+    if (!rest.startsWith(`${k.name}:`)) continue;
+    try {
+      const plain = k.cipher.open(Buffer.from(rest.slice(k.name.length + 1), 'base64'), Buffer.from(key, 'utf8'));
+      return { value: JSON.parse(plain.toString('utf8')), keyIndex };
+    } catch (err) {
+      errs.push(err as Error);
+    }
+  }
+  throw errs.length > 0 ? aggregate(errs) : new Error(NO_KEY[p.kind]);
+}
+
+class PrefixTransformers implements ValueTransformer {
+  private readonly providers: readonly Provider[];
+
+  constructor(providers: readonly Provider[]) {
+    this.providers = providers;
+  }
+
+  toStorage(value: unknown, key: string): unknown {
+    const first = this.providers[0]!;
+    if (first.kind === 'identity') return value;
+    const k = first.keys[0]!;
+    const sealed = k.cipher.seal(Buffer.from(JSON.stringify(value), 'utf8'), Buffer.from(key, 'utf8'));
+    return `${first.prefix}${k.name}:${sealed.toString('base64')}`;
+  }
+
+  fromStorage(stored: unknown, key: string): { value: unknown; stale: boolean } {
+    const errs: Error[] = [];
+    for (const [i, p] of this.providers.entries()) {
+      if (p.kind === 'identity') {
+        // Identity's refusal of encrypted data never hides a later provider's answer.
+        if (isEncrypted(stored)) continue;
+        return { value: stored, stale: i !== 0 };
+      }
+      if (typeof stored !== 'string' || !stored.startsWith(p.prefix)) continue;
+      try {
+        const { value, keyIndex } = openWith(p, stored.slice(p.prefix.length), key);
+        return { value, stale: i !== 0 || keyIndex !== 0 };
+      } catch (err) {
+        errs.push(err as Error);
+      }
+    }
+    throw errs.length > 0 ? aggregate(errs) : new Error('no matching prefix found');
+  }
+}
+
+/** Resources no rule names: plaintext passes, encrypted data is an error (identity.NewEncryptCheckTransformer). */
+export const IDENTITY_CHECK: ValueTransformer = {
+  toStorage: (value) => value,
+  fromStorage(stored) {
+    if (isEncrypted(stored)) throw new Error('identity transformer tried to read encrypted data');
+    return { value: stored, stale: false };
+  },
+};
+
+function provider(cfg: ProviderConfig, random?: RandomBytes): Provider {
+  if (cfg.type === 'identity') return { kind: 'identity' };
+  return { kind: cfg.type, prefix: `${ENCRYPTED_PREFIX}${cfg.type}:v1:`, keys: cfg.keys.map((k) => ({ name: k.name, cipher: newCipher(cfg.type, k.secret, random) })) };
+}
+
+export interface ResourceTransformers {
+  /** The transformer for a group/resource: exact, then `*.<group>`, then `*.*`, else the identity check. */
+  forResource(gr: GroupResource): ValueTransformer;
+}
+
+export function buildTransformers(config: EncryptionConfig, random?: RandomBytes): ResourceTransformers {
+  const lists = new Map<string, Provider[]>();
+  const id = (group: string, resource: string) => `${group}\u0000${resource}`;
+  for (const rule of config.rules) {
+    const providers = rule.providers.map((p) => provider(p, random));
+    // A resource named by two rules reads with both lists, the first rule's writing (upstream appends).
+    for (const gr of rule.resources) lists.set(id(gr.group, gr.resource), [...(lists.get(id(gr.group, gr.resource)) ?? []), ...providers]);
+  }
+  const byId = new Map([...lists].map(([k, v]) => [k, new PrefixTransformers(v) as ValueTransformer]));
+  return {
+    forResource: ({ group, resource }) => byId.get(id(group, resource)) ?? byId.get(id(group, '*')) ?? byId.get(id('*', '*')) ?? IDENTITY_CHECK,
+  };
+}
