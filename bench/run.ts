@@ -36,6 +36,7 @@ import { runScale, type ScaleResult } from './scale.ts';
 import { runAuditBench } from './audit.ts';
 import { benchNetpol } from './netpol.ts';
 import { benchContainerStart } from './container-start.ts';
+import { benchPodStart } from './pod-start.ts';
 import { benchImageVerify } from './image-verify.ts';
 import { benchNotaryVerify } from './notary-verify.ts';
 import { benchImageAdmission } from './image-admission.ts';
@@ -243,6 +244,8 @@ async function main(): Promise<void> {
     const networkPolicy = await benchNetpol().catch((err: unknown) => ({ error: errorText(err) }));
     progress('node agent: container start latency on runc (image present), against bare runc run');
     const containerStart = await benchContainerStart().catch((err: unknown) => ({ error: errorText(err) }));
+    progress('node agent: pod start (create -> Running) for 50 pods at once on one agent');
+    const podStart = await benchPodStart().catch((err: unknown) => ({ error: errorText(err) }));
     progress('image verification: uncached cosign key verification against a local docker-registry');
     const imageVerification = await benchImageVerify().catch((err: unknown) => ({ error: errorText(err) }));
     progress('image verification: Notary (docker content trust) with cached metadata, against notary-server');
@@ -275,6 +278,7 @@ async function main(): Promise<void> {
       notaryVerification,
       imageAdmission,
       containerStart,
+      podStart,
       scale,
       ratios,
       targets,
