@@ -243,3 +243,19 @@ test('with a pod network, a pod gets its address before its containers and gives
   await ac.admin.delete(resources.pods, 'default', 'netted', { gracePeriodSeconds: 0 });
   await eventually(async () => calls.includes('tearDown netted'), 'the address is given back');
 });
+
+test('a pod beyond the node\'s allocatable pods is rejected (Failed, OutOfpods) and never started', async () => {
+  const { HOST } = await import('./agent-helpers.ts');
+  const small = await ac.start('node-small', { fake: { program }, host: { ...HOST, allocatable: { ...HOST.allocatable, pods: '1' } } });
+  const mk = (name: string) => ac.admin.create<K8sObject>(resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: 'node-small', containers: [{ name: 'c', image: 'example.test/x:1' }] } });
+  await mk('first');
+  await eventually(async () => (await getPod('first')).status?.phase === 'Running', 'the first pod runs');
+  await mk('second');
+  const second = await eventually(async () => {
+    const p = await getPod('second');
+    return p.status?.phase === 'Failed' && p;
+  }, 'the second pod is rejected');
+  assert.equal(second.status.reason, 'OutOfpods');
+  assert.equal(second.status.message, "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: 1, capacity: 1");
+  assert.equal(small.runtime.calls.filter((c) => c.op === 'createSandbox').length, 1, 'only the first pod got a sandbox');
+});

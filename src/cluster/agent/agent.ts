@@ -166,7 +166,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const syncer = new PodSyncer({
       runtime: o.runtime, images: o.images, network: o.network, client,
       recorder: newEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log }), hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
-      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log,
+      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, pods: () => pods.list() as Pod[],
     });
     workers = new PodWorkers({
       timers, now, random: o.random, log: o.log,

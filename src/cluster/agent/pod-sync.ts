@@ -19,6 +19,8 @@ import type { EventRecorder } from '../controllers/events.ts';
 import { containerEnv, CreateContainerConfigError } from './env.ts';
 import { ensureImage, ImageWaiting } from './image-pull.ts';
 import { attemptsByName, computePodStatus, type PodView, type Waiting } from './pod-status.ts';
+import { admitPod } from './pod-admission.ts';
+import { rfc3339 } from '../sim/node-template.ts';
 import type { ContainerRuntime, ContainerStatus, ImageService, PodRef, SandboxStatus } from './runtime/types.ts';
 import type { PodNetwork } from './network/routed.ts';
 
@@ -35,6 +37,8 @@ export interface PodSyncDeps {
   now: () => number;
   /** The kubelet's events (Created, Started, Killing, BackOff, Pulled, Failed), best effort. */
   recorder?: EventRecorder;
+  /** The pods bound to the node as the agent last saw them (admission counts those it admitted). */
+  pods(): readonly Pod[];
   /** Sync this pod again after `ms` (a backoff running out). */
   requeueAfter(uid: string, ms: number): void;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };
@@ -62,6 +66,8 @@ export class PodSyncer {
   #d: PodSyncDeps;
   /** Last status written per pod uid (bounded by the pods on the node; dropped with the pod). */
   #written = new Map<string, Record<string, unknown>>();
+  /** Pods admitted to run here (at most allocatable pods; dropped with the pod). */
+  #admitted = new Set<string>();
 
   constructor(d: PodSyncDeps) {
     this.#d = d;
@@ -90,6 +96,19 @@ export class PodSyncer {
       return;
     }
     let view = await this.view(uid);
+    if (!this.#admitted.has(uid)) {
+      // Already running here (an agent restart) counts as admitted; a new pod must fit.
+      const known = view.sandboxes.length > 0 || view.containers.length > 0;
+      const running = this.#d.pods().filter((p) => p.metadata?.uid !== uid && this.#admitted.has(p.metadata?.uid ?? '') && !isDone(p.status?.phase));
+      const rejection = known ? undefined : admitPod(pod, running, this.#d.allocatable);
+      if (rejection) {
+        this.#d.log.info({ pod: podDesc(pod), reason: rejection.reason }, 'pod rejected');
+        this.#d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', rejection.reason, rejection.message.replace(/^Pod was rejected: /, ''));
+        await this.#writeStatus(pod, { phase: 'Failed', reason: rejection.reason, message: rejection.message, startTime: pod.status?.startTime ?? rfc3339(this.#d.now()) });
+        return;
+      }
+      this.#admitted.add(uid);
+    }
     const policy = pod.spec?.restartPolicy ?? 'Always';
     let sandbox = view.sandbox?.state === 'ready' ? view.sandbox : undefined;
     // A pod that never restarts anything does not get a second sandbox once it has run.
@@ -249,6 +268,7 @@ export class PodSyncer {
 
   forget(uid: string): void {
     this.#written.delete(uid);
+    this.#admitted.delete(uid);
     this.backoff.forget(`${uid}/`);
     this.pullBackoff.forget(`${uid}/`);
   }
