@@ -16,6 +16,8 @@
  * BENCH_SCALE_NODES / BENCH_SCALE_PODS, create concurrency BENCH_SCALE_CONCURRENCY (100).
  * The audit scenario (audit.ts; BENCH_SCENARIOS=audit, alone; part of the default run): create
  * throughput without audit, with a Metadata policy and with a RequestResponse policy for everything.
+ * The etcd scenario (etcd.ts; BENCH_SCENARIOS=etcd, alone): create through Portcullis with the store
+ * on a local etcd member next to raw etcd puts at the same concurrency.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
@@ -34,6 +36,7 @@ import { newAgent, send, type LoadResult } from './load.ts';
 import { namespaceBody } from './shapes.ts';
 import { runScale, type ScaleResult } from './scale.ts';
 import { runAuditBench } from './audit.ts';
+import { runEtcdBench } from './etcd.ts';
 import { benchNetpol } from './netpol.ts';
 import { benchContainerStart } from './container-start.ts';
 import { benchPodStart } from './pod-start.ts';
@@ -54,7 +57,8 @@ const SCENARIO_NAMES = (env.BENCH_SCENARIOS ?? '').split(',').map((n) => n.trim(
 const SCALE_SELECTED = !env.BENCH_SCENARIOS || SCENARIO_NAMES.includes('scale');
 const ONLY_SCALE = SCENARIO_NAMES.length > 0 && SCENARIO_NAMES.every((n) => n === 'scale');
 const ONLY_AUDIT = SCENARIO_NAMES.length > 0 && SCENARIO_NAMES.every((n) => n === 'audit');
-const SCENARIOS = ONLY_SCALE || ONLY_AUDIT ? undefined : parseScenarios(SCENARIO_NAMES.filter((n) => n !== 'scale').join(','));
+const ONLY_ETCD = SCENARIO_NAMES.length > 0 && SCENARIO_NAMES.every((n) => n === 'etcd');
+const SCENARIOS = ONLY_SCALE || ONLY_AUDIT || ONLY_ETCD ? undefined : parseScenarios(SCENARIO_NAMES.filter((n) => n !== 'scale').join(','));
 const SCALE_FULL = env.BENCH_SCALE === 'full';
 const SCALE = {
   nodes: num('BENCH_SCALE_NODES', SCALE_FULL ? 5_000 : 500),
@@ -173,6 +177,11 @@ async function main(): Promise<void> {
   watchdog.unref();
   const started = Date.now();
   try {
+    if (ONLY_ETCD) {
+      const etcd = await runEtcdBench(tmp, { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress });
+      process.stdout.write(JSON.stringify({ settings: { connections: CONNECTIONS, durationMs: DURATION_MS, scenarios: ['etcd'] }, etcd }, null, 2) + '\n');
+      return;
+    }
     if (ONLY_AUDIT) {
       const audit = await runAuditBench(tmp, { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress });
       process.stdout.write(JSON.stringify({ settings: { connections: CONNECTIONS, durationMs: DURATION_MS, scenarios: ['audit'] }, audit }, null, 2) + '\n');

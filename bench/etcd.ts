@@ -1,0 +1,120 @@
+/**
+ * Portcullis on etcd (issue 18): create throughput through the full HTTPS pipeline with the store
+ * on etcd, next to raw etcd puts of the same size at the same concurrency, against the same etcd
+ * member (Debian's etcd 3.4 on 127.0.0.1), in one run. Goal: >= 50% of raw etcd.
+ * BENCH_SCENARIOS=etcd.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { startEtcd } from '../test/helpers/etcd.ts';
+import type { LoadResult } from './load.ts';
+import { runShapes } from './scenarios.ts';
+import { spawnServer } from './server-process.ts';
+import { ratio, round, summarize, type LatencySummary } from './stats.ts';
+
+export interface EtcdBenchOptions {
+  connections: number;
+  warmupMs: number;
+  durationMs: number;
+  progress: (msg: string) => void;
+}
+
+export interface RawEtcdResult {
+  connections: number;
+  puts: number;
+  putsPerSec: number;
+  valueBytes: number;
+  latencyMs: LatencySummary;
+  errors: number;
+}
+
+export interface EtcdBenchResult {
+  rawEtcd: RawEtcdResult | null;
+  portcullisOnEtcd: LoadResult | null;
+  /** The same create load on the default SQLite store, in the same run: how much of the gap is etcd's. */
+  portcullisOnSqlite: LoadResult | null;
+  ratios: { createVsRawPut: number | null; etcdVsSqliteCreate: number | null };
+  targets: { create50pctOfRawEtcd: boolean | null };
+}
+
+/** A stored Namespace as the create scenario writes one, give or take: the same bytes per put. */
+const VALUE = Buffer.from(
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'bench-ns-00000000', uid: '00000000-0000-4000-8000-000000000000', creationTimestamp: '2026-01-01T00:00:00Z', labels: { 'kubernetes.io/metadata.name': 'bench-ns-00000000' }, managedFields: [{ manager: 'bench', operation: 'Update', apiVersion: 'v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': {} } } }] },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  }),
+);
+
+/** Closed-loop puts: `connections` workers, each one put at a time (as each HTTP connection does one create). */
+async function rawPuts(servers: string[], o: EtcdBenchOptions): Promise<RawEtcdResult> {
+  const client = new Etcd3({ hosts: servers });
+  try {
+    let phase: 'warmup' | 'measure' | 'stop' = 'warmup';
+    const latencies: number[] = [];
+    let errors = 0;
+    let n = 0;
+    const worker = async (w: number) => {
+      while (phase !== 'stop') {
+        const t0 = performance.now();
+        try {
+          await client.kv.put({ key: Buffer.from(`/bench/raw/${w}/${n++}`), value: VALUE });
+          if (phase === 'measure') latencies.push(performance.now() - t0);
+        } catch {
+          if (phase === 'measure') errors++;
+        }
+      }
+    };
+    const workers = Array.from({ length: o.connections }, (_, i) => worker(i));
+    await new Promise((r) => setTimeout(r, o.warmupMs));
+    phase = 'measure';
+    const start = performance.now();
+    await new Promise((r) => setTimeout(r, o.durationMs));
+    const elapsed = performance.now() - start;
+    phase = 'stop';
+    await Promise.all(workers);
+    return {
+      connections: o.connections,
+      puts: latencies.length,
+      putsPerSec: round((latencies.length / elapsed) * 1000, 1),
+      valueBytes: VALUE.length,
+      latencyMs: summarize(latencies),
+      errors,
+    };
+  } finally {
+    client.close();
+  }
+}
+
+/** The create scenario against a fresh Portcullis process with these extra control plane options. */
+async function createLoad(dataDir: string, extra: Record<string, unknown>, o: EtcdBenchOptions): Promise<LoadResult | null> {
+  mkdirSync(dataDir, { recursive: true });
+  const server = await spawnServer('portcullis', { dataDir, env: { BENCH_CONTROL_PLANE: JSON.stringify(extra) } });
+  try {
+    const r = await runShapes(server.target, { connections: o.connections, warmupMs: o.warmupMs, durationMs: o.durationMs, listSize: 0, createNamespaces: true, serverCpuMicros: () => server.cpuMicros(), progress: o.progress, only: new Set(['create']) });
+    return r.create ?? null;
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function runEtcdBench(tmp: string, o: EtcdBenchOptions): Promise<EtcdBenchResult> {
+  const etcd = await startEtcd(1);
+  try {
+    o.progress(`etcd: raw puts of ${VALUE.length} bytes, ${o.connections} at a time`);
+    const raw = await rawPuts(etcd.servers, o);
+    o.progress(`  ${raw.putsPerSec} puts/s`);
+    o.progress('etcd: create through Portcullis with the store on etcd');
+    const create = await createLoad(join(tmp, 'portcullis-etcd'), { etcd: { servers: etcd.servers } }, o);
+    o.progress('etcd: the same create load on the SQLite store');
+    const sqlite = await createLoad(join(tmp, 'portcullis-sqlite'), {}, o);
+    const vs = create ? ratio(create.rps, raw.putsPerSec) : null;
+    const vsSqlite = create && sqlite ? ratio(create.rps, sqlite.rps) : null;
+    return { rawEtcd: raw, portcullisOnEtcd: create, portcullisOnSqlite: sqlite, ratios: { createVsRawPut: vs, etcdVsSqliteCreate: vsSqlite }, targets: { create50pctOfRawEtcd: vs === null ? null : vs >= 0.5 } };
+  } finally {
+    await etcd.stop();
+  }
+}
