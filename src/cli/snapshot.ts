@@ -1,0 +1,132 @@
+/**
+ * `portcullis snapshot save|restore|status`: backups of the embedded store, as etcdctl snapshot save
+ * and etcdutl snapshot restore are for etcd.
+ *
+ * save copies the data directory's state.db with SQLite's online backup API (better-sqlite3
+ * db.backup(): a consistent copy, write-ahead log included) into FILE.part, checks the copy and
+ * renames it into place, so FILE is either a whole snapshot or absent. The server opens its store
+ * exclusively (a second writer would fork the revision counter), so save runs while the server is
+ * stopped and says so when it is not.
+ *
+ * restore checks the snapshot and writes it as state.db of a data directory that has no store yet
+ * (never over one: etcdutl refuses an existing data dir too). The snapshot holds the store only:
+ * the new directory gets fresh PKI on its first start unless the old one's files are copied in,
+ * and encrypted values need the same --encryption-provider-config.
+ */
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { flag, parseCommand } from './args.ts';
+import { checkDataDir, PRIVATE_FILE_MODE } from '../storage/data-dir.ts';
+
+const USAGE = `usage: portcullis snapshot save FILE [--data-dir ./.portcullis]
+       portcullis snapshot restore FILE --data-dir NEW-DIR
+       portcullis snapshot status FILE
+`;
+
+export interface SnapshotStatus {
+  revision: number;
+  compacted: number;
+  /** Live keys at the snapshot's revision. */
+  keys: number;
+  bytes: number;
+}
+
+/** Opens a snapshot (or store) read-only and checks it is a whole Portcullis store. */
+export function snapshotStatus(file: string): SnapshotStatus {
+  if (!existsSync(file)) throw new Error(`snapshot ${file} does not exist`);
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 });
+  try {
+    const check = db.pragma('integrity_check', { simple: true });
+    if (check !== 'ok') throw new Error(`snapshot ${file} is damaged: integrity_check: ${String(check)}`);
+    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name));
+    for (const t of ['log', 'current', 'meta']) if (!tables.has(t)) throw new Error(`${file} is not a Portcullis store snapshot (no ${t} table)`);
+    const meta = (name: string) => (db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: number } | undefined)?.value ?? 0;
+    const keys = (db.prepare('SELECT COUNT(*) AS n FROM current').get() as { n: number }).n;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    return { revision: meta('revision'), compacted: meta('compacted'), keys, bytes: pages * pageSize };
+  } finally {
+    db.close();
+  }
+}
+
+function openStoreForBackup(dataDir: string): Database.Database {
+  const path = join(dataDir, 'state.db');
+  if (!existsSync(path)) throw new Error(`data directory ${dataDir} holds no store (no state.db)`);
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 0 });
+  try {
+    // The first read takes the lock: a running server holds it exclusively.
+    db.prepare('SELECT COUNT(*) FROM meta').get();
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new Error(`the store in ${dataDir} is in use: stop the server that runs on it, then save the snapshot`);
+    throw err;
+  }
+  return db;
+}
+
+export async function saveSnapshot(dataDir: string, file: string): Promise<SnapshotStatus> {
+  const part = `${file}.part`;
+  const db = openStoreForBackup(dataDir);
+  try {
+    rmSync(part, { force: true });
+    await db.backup(part);
+  } finally {
+    db.close();
+  }
+  try {
+    chmodSync(part, PRIVATE_FILE_MODE);
+    const status = snapshotStatus(part);
+    renameSync(part, file);
+    return status;
+  } catch (err) {
+    rmSync(part, { force: true });
+    throw err;
+  }
+}
+
+export async function restoreSnapshot(file: string, dataDir: string): Promise<SnapshotStatus> {
+  const status = snapshotStatus(file);
+  const target = join(dataDir, 'state.db');
+  if (existsSync(target)) throw new Error(`data directory ${dataDir} already holds a store (state.db): restore into a new directory`);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  checkDataDir(dataDir);
+  const src = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 });
+  const part = `${target}.part`;
+  try {
+    await src.backup(part);
+  } finally {
+    src.close();
+  }
+  chmodSync(part, PRIVATE_FILE_MODE);
+  renameSync(part, target);
+  return status;
+}
+
+const describe = (s: SnapshotStatus) => `revision ${s.revision}, compacted ${s.compacted}, ${s.keys} keys, ${s.bytes} bytes`;
+
+export async function runSnapshot(argv: string[], out: (s: string) => void): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'save' && sub !== 'restore' && sub !== 'status') {
+    out(USAGE);
+    return sub === 'help' || sub === '--help' ? 0 : 2;
+  }
+  const args = parseCommand(rest, { name: `snapshot ${sub}`, flags: sub === 'status' ? [] : ['data-dir'], maxPositional: 1 });
+  const file = args.positional[0];
+  if (!file) throw new Error(`snapshot ${sub}: the snapshot file is required\n${USAGE}`);
+  if (sub === 'status') {
+    out(`${describe(snapshotStatus(file))}\n`);
+    return 0;
+  }
+  if (sub === 'save') {
+    const s = await saveSnapshot(resolve(flag(args, 'data-dir', './.portcullis')), file);
+    out(`Snapshot saved at ${file} (${describe(s)})\n`);
+    return 0;
+  }
+  const dir = flag(args, 'data-dir', '');
+  if (!dir) throw new Error('snapshot restore: --data-dir is required (a new directory)');
+  const s = await restoreSnapshot(file, resolve(dir));
+  out(`Restored ${file} into ${dir} (${describe(s)})\n`);
+  return 0;
+}
