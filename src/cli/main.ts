@@ -9,6 +9,7 @@ import { runScheduler } from './scheduler.ts';
 import { runExplain } from './explain.ts';
 import { runImage } from './image.ts';
 import { runNetpol } from './netpol.ts';
+import { runSnapshot } from './snapshot.ts';
 import { runPolicy } from './policy.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
 
@@ -41,6 +42,8 @@ commands:
             denial, each admission plugin's verdict  --kubeconfig FILE  [--output text|json]
             [--audit-log-path FILE]...
   image     build, push, sign and verify OCI images (build | push | keygen | sign | verify; see portcullis image help)
+  snapshot  back up and restore the embedded store (state.db), with the server stopped
+            save FILE [--data-dir ./.portcullis]  |  restore FILE --data-dir NEW-DIR  |  status FILE
   netpol analyze  the connections NetworkPolicies and AdminNetworkPolicies permit (np-guard's connlist)
             -f DIR | --live --kubeconfig FILE   [-o txt|json]
   policy test PATH  run the PolicyTest files (portcullis-test.yaml) under PATH offline; exit 1 on a mismatch
@@ -69,6 +72,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runPolicy(rest, (s) => process.stdout.write(s));
       case 'image':
         return await runImage(rest, (s) => process.stdout.write(s));
+      case 'snapshot':
+        return await runSnapshot(rest, (s) => process.stdout.write(s));
       case 'explain':
         return await runExplain(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'agent':
