@@ -193,6 +193,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
         workers.update(p.metadata.uid ?? '');
       },
     });
+    // What the runtime holds before any pod is synced: a restarted agent re-adopts it, never duplicates it.
+    syncer.index.observe(await o.runtime.list());
     informers.start();
     undo.push(() => workers.stop(), () => informers.stop());
 
@@ -200,6 +202,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const seen = new Map<string, string>();
     every(o.relistMs ?? 1_000, 'runtime relist', async () => {
       const { sandboxes, containers } = await o.runtime.list();
+      syncer.index.observe({ sandboxes, containers });
       const sig = new Map<string, string[]>();
       for (const s of sandboxes) (sig.get(s.pod.uid) ?? sig.set(s.pod.uid, []).get(s.pod.uid)!).push(`s:${s.id}:${s.state}`);
       for (const c of containers) (sig.get(c.pod.uid) ?? sig.set(c.pod.uid, []).get(c.pod.uid)!).push(`c:${c.id}:${c.state}`);

@@ -20,6 +20,7 @@ import { containerEnv, CreateContainerConfigError } from './env.ts';
 import { ensureImage, ImageWaiting } from './image-pull.ts';
 import { attemptsByName, computePodStatus, type PodView, type Waiting } from './pod-status.ts';
 import { admitPod } from './pod-admission.ts';
+import { RuntimeIndex } from './runtime-index.ts';
 import { rfc3339 } from '../sim/node-template.ts';
 import type { ContainerRuntime, ContainerStatus, ImageService, PodRef, SandboxStatus } from './runtime/types.ts';
 import type { PodNetwork } from './network/routed.ts';
@@ -63,6 +64,8 @@ const comparable = (s: Record<string, unknown>) => ({ ...s, conditions: ((s.cond
 export class PodSyncer {
   readonly backoff: CrashBackoff;
   readonly pullBackoff: CrashBackoff;
+  /** The pod → sandboxes/containers map the relist fills (observe) and the workers keep. */
+  readonly index: RuntimeIndex;
   #d: PodSyncDeps;
   /** Last status written per pod uid (bounded by the pods on the node; dropped with the pod). */
   #written = new Map<string, Record<string, unknown>>();
@@ -73,6 +76,7 @@ export class PodSyncer {
     this.#d = d;
     this.backoff = new CrashBackoff(d.now);
     this.pullBackoff = new CrashBackoff(d.now);
+    this.index = new RuntimeIndex(d.runtime);
   }
 
   /** An event about one of the pod's containers (involvedObject.fieldPath spec.containers{name}). */
@@ -82,10 +86,10 @@ export class PodSyncer {
   }
 
   async view(uid: string): Promise<PodView & { sandboxes: SandboxStatus[] }> {
-    const all = await this.#d.runtime.list();
-    const sandboxes = all.sandboxes.filter((s) => s.pod.uid === uid).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const own = await this.index.view(uid);
+    const sandboxes = own.sandboxes.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     const sandbox = sandboxes.find((s) => s.state === 'ready') ?? sandboxes[sandboxes.length - 1];
-    return { sandbox, sandboxes, containers: all.containers.filter((c) => c.pod.uid === uid) };
+    return { sandbox, sandboxes, containers: own.containers };
   }
 
   /** Brings a live pod's containers to its spec and reports its status. */
@@ -114,6 +118,7 @@ export class PodSyncer {
     // A pod that never restarts anything does not get a second sandbox once it has run.
     if (!sandbox && !(policy === 'Never' && view.containers.length > 0)) {
       sandbox = await this.#d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec! });
+      this.index.addSandbox(uid, sandbox.id);
     }
     const waiting = new Map<string, Waiting>();
     let podIPs: string[] | undefined;
@@ -172,7 +177,10 @@ export class PodSyncer {
       }
       this.backoff.next(key, exitedAt);
       // Only the previous instance is kept (for lastState); older ones go.
-      if (a.previous) await this.#d.runtime.removeContainer(a.previous.id);
+      if (a.previous) {
+        await this.#d.runtime.removeContainer(a.previous.id);
+        this.index.drop(a.previous.pod.uid, a.previous.id);
+      }
     }
     const attempt = latest ? latest.attempt + 1 : 0;
     let created: ContainerStatus;
@@ -180,6 +188,7 @@ export class PodSyncer {
       const image = await ensureImage(this.#d.images, this.#d.client, this.pullBackoff, this.#d.now, pod, c, (type, reason, message) => this.#event(pod, c, type, reason, message));
       const env = await containerEnv({ client: this.#d.client, allocatable: this.#d.allocatable }, pod, c, this.#d.hostIP);
       created = await this.#d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts: [] });
+      this.index.addContainer(created.pod.uid, created.id);
     } catch (err) {
       if (err instanceof ImageWaiting) waiting.set(c.name, err.waiting);
       else {
@@ -227,8 +236,14 @@ export class PodSyncer {
     for (const s of view.sandboxes) if (s.state === 'ready') await this.#d.runtime.stopSandbox(s.id);
     view = await this.view(uid);
     if (remove) {
-      for (const c of view.containers) await this.#d.runtime.removeContainer(c.id);
-      for (const s of view.sandboxes) await this.#d.runtime.removeSandbox(s.id);
+      for (const c of view.containers) {
+        await this.#d.runtime.removeContainer(c.id);
+        this.index.drop(uid, c.id);
+      }
+      for (const s of view.sandboxes) {
+        await this.#d.runtime.removeSandbox(s.id);
+        this.index.drop(uid, s.id);
+      }
     }
     return view;
   }
