@@ -12,28 +12,34 @@ import { parseObjectKey } from '../../api/registry/resource-def.ts';
 import { encodeContinue } from '../continue-token.ts';
 import { pageLimit } from '../page.ts';
 import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchEvent, WatchHandlers } from '../types.ts';
+import type { GroupResource } from './config.ts';
 import { markStale, unreadableReason, unreadableValue } from './read-state.ts';
 import { IDENTITY_CHECK, type ResourceTransformers, type ValueTransformer } from './transformer.ts';
 
 /** Rows read per inner page while filtering a predicate list (as upstream's etcd3 store reads ahead). */
 const PREDICATE_CHUNK = 100;
 
-export function encryptingStore(inner: Store, transformers: ResourceTransformers): Store {
-  return new EncryptingStore(inner, transformers);
+/** Which resource a storage key holds; undefined for a key that is no object's (read by the identity check). */
+export type ResourceOfKey = (key: string) => GroupResource | undefined;
+
+export function encryptingStore(inner: Store, transformers: ResourceTransformers, resourceOf: ResourceOfKey = parseObjectKey): Store {
+  return new EncryptingStore(inner, transformers, resourceOf);
 }
 
 class EncryptingStore implements Store {
   private readonly inner: Store;
   private readonly transformers: ResourceTransformers;
+  private readonly resourceOf: ResourceOfKey;
 
-  constructor(inner: Store, transformers: ResourceTransformers) {
+  constructor(inner: Store, transformers: ResourceTransformers, resourceOf: ResourceOfKey) {
     this.inner = inner;
     this.transformers = transformers;
+    this.resourceOf = resourceOf;
   }
 
   private transformerFor(key: string): ValueTransformer {
-    const parts = parseObjectKey(key);
-    return parts ? this.transformers.forResource(parts) : IDENTITY_CHECK;
+    const gr = this.resourceOf(key);
+    return gr ? this.transformers.forResource(gr) : IDENTITY_CHECK;
   }
 
   private read(key: string, stored: unknown): unknown {
