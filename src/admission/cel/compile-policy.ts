@@ -4,7 +4,7 @@
  * A part that does not compile is kept with its error; it fails by the policy's failurePolicy
  * when a request reaches it, as upstream's compilation results do.
  */
-import type { ValidatingAdmissionPolicy } from 'kubernetes-types/admissionregistration/v1.js';
+import type { MatchResources, ValidatingAdmissionPolicy } from 'kubernetes-types/admissionregistration/v1.js';
 import { compilePolicyExpression, type PolicyExpression } from './policy-env.ts';
 import { compileMatchResources, type CompiledMatch } from './match-resources.ts';
 
@@ -33,18 +33,34 @@ export interface CompiledPolicy {
   auditAnnotations: CompiledAuditAnnotation[];
 }
 
-export function compilePolicy(p: ValidatingAdmissionPolicy): CompiledPolicy {
-  const spec = p.spec ?? {};
+/** What every admission policy spec has, as far as compiling reads it. */
+export interface PolicySpecBase {
+  failurePolicy?: string;
+  matchConstraints?: MatchResources;
+  paramKind?: { apiVersion?: string; kind?: string };
+  matchConditions?: { name: string; expression: string }[];
+  variables?: { name: string; expression: string }[];
+}
+
+/** The parts a validating and a mutating policy compile alike. */
+export function compilePolicyBase(metadata: { name?: string; generation?: number } | undefined, spec: PolicySpecBase): Omit<CompiledPolicy, 'validations' | 'auditAnnotations'> {
   const variables = new Map<string, PolicyExpression>();
   for (const v of spec.variables ?? []) variables.set(v.name, compilePolicyExpression(v.expression));
   return {
-    name: p.metadata?.name ?? '',
-    generation: p.metadata?.generation ?? 0,
+    name: metadata?.name ?? '',
+    generation: metadata?.generation ?? 0,
     failOpen: spec.failurePolicy === 'Ignore',
     match: compileMatchResources(spec.matchConstraints),
     ...(spec.paramKind?.apiVersion && spec.paramKind.kind ? { paramKind: { apiVersion: spec.paramKind.apiVersion, kind: spec.paramKind.kind } } : {}),
     matchConditions: (spec.matchConditions ?? []).map((m) => ({ name: m.name, condition: compilePolicyExpression(m.expression, 'bool') })),
     variables,
+  };
+}
+
+export function compilePolicy(p: ValidatingAdmissionPolicy): CompiledPolicy {
+  const spec = p.spec ?? {};
+  return {
+    ...compilePolicyBase(p.metadata, spec),
     validations: (spec.validations ?? []).map((v) => ({
       condition: compilePolicyExpression(v.expression, 'bool'),
       ...(v.message !== undefined ? { message: v.message } : {}),

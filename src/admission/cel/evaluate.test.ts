@@ -47,7 +47,7 @@ test('errors follow failurePolicy; a compile error is "compilation error: ..."',
   assert.equal(fail.decisions[0]!.action, 'deny');
   assert.match(fail.decisions[0]!.message!, /^compilation error: compilation failed: /);
   const ignore = await run({ failurePolicy: 'Ignore', validations: [{ expression: "'not bool'" }] }, {});
-  assert.deepEqual(ignore.decisions[0], { action: 'admit', evaluation: 'error', message: 'compilation error: must evaluate to bool' });
+  assert.deepEqual(ignore.decisions[0], { action: 'admit', evaluation: 'error', message: 'compilation error: must evaluate to bool but got string' });
 });
 
 test('the request budget: once spent, no further validation runs', async () => {

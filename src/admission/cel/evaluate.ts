@@ -35,7 +35,7 @@ const OUT_OF_BUDGET = 'validation failed due to running out of cost budget, no f
 const errorDecision = (failOpen: boolean, message: string): Decision => ({ action: failOpen ? 'admit' : 'deny', evaluation: 'error', message });
 
 /** Upstream's matchconditions Matcher: any false skips; otherwise errors follow the failurePolicy. */
-function* matchConditions(p: CompiledPolicy): Steps<{ matches: boolean; error?: string }> {
+export function* matchConditions(p: CompiledPolicy): Steps<{ matches: boolean; error?: string }> {
   const errors: string[] = [];
   for (const { condition } of p.matchConditions) {
     const r = yield condition;

@@ -4,13 +4,19 @@
  * one CEL setup (src/cel/environment.ts). Expressions are compiled once per environment and
  * expression, and instrumented for runtime cost (src/cel/cost.ts).
  */
+import type { Environment } from '@marcbachmann/cel-js';
 import { compileCel, newCelEnvironment, type CelProgram } from '../../cel/environment.ts';
 import { instrumentCost } from '../../cel/cost.ts';
 import { registerAuthorizerLibrary } from '../webhook/cel-authorizer.ts';
 
 const VARS = { object: 'dyn', oldObject: 'dyn', request: 'dyn', params: 'dyn', namespaceObject: 'dyn', variables: 'dyn' };
 
-export const policyEnv = registerAuthorizerLibrary(newCelEnvironment(VARS));
+export const policyEnv = newPolicyEnvironment();
+
+/** A new environment with the policy variables and libraries, for expressions that need more (mutations). */
+export function newPolicyEnvironment(): Environment {
+  return registerAuthorizerLibrary(newCelEnvironment(VARS));
+}
 
 export interface PolicyExpression {
   expression: string;
@@ -57,13 +63,17 @@ function variableRefs(ast: unknown): Set<string> {
   return out;
 }
 
-/** Compiles one expression; `want` is the result type it must have ('bool', 'string'), if any. */
-export function compilePolicyExpression(expression: string, want?: 'bool' | 'string'): PolicyExpression {
-  const c = compileCel(policyEnv, expression);
+/**
+ * Compiles one expression; `want` is the result type it must have ('bool', 'string'), if any.
+ * `opts.env` and `opts.text` compile other text in another environment (a mutation's rewritten
+ * object constructions) while errors still name the expression as written.
+ */
+export function compilePolicyExpression(expression: string, want?: 'bool' | 'string', opts: { env?: Environment; text?: string } = {}): PolicyExpression {
+  const c = compileCel(opts.env ?? policyEnv, opts.text ?? expression);
   if (!c.ok) return { expression, variableRefs: new Set(), error: c.detail, staticCost: 0 };
   const refs = variableRefs(c.compiled.ast);
   if (want && c.compiled.type !== want && c.compiled.type !== 'dyn') {
-    return { expression, variableRefs: refs, error: `must evaluate to ${want}`, staticCost: 0 };
+    return { expression, variableRefs: refs, error: `must evaluate to ${want} but got ${c.compiled.type}`, staticCost: 0 };
   }
   const staticCost = instrumentCost(c.compiled.ast);
   return { expression, program: c.compiled.program, type: c.compiled.type, variableRefs: refs, staticCost };

@@ -21,10 +21,10 @@ export interface BoundBinding {
   match: CompiledMatch;
 }
 
-export interface PolicyHook {
+export interface PolicyHook<C extends CompiledPolicy = CompiledPolicy> {
   name: string;
   policy: ValidatingAdmissionPolicy;
-  compiled: CompiledPolicy;
+  compiled: C;
   bindings: BoundBinding[];
   /** The served resource of spec.paramKind. */
   paramDef?: ResourceDef;
@@ -32,23 +32,38 @@ export interface PolicyHook {
   configurationError?: string;
 }
 
-export class PolicySource {
+/**
+ * Which policy kind a source watches: ValidatingAdmissionPolicy by default; MutatingAdmissionPolicy
+ * passes its resources and compiler, and has no status to write.
+ */
+export interface PolicyKind<C extends CompiledPolicy> {
+  policies: string;
+  bindings: string;
+  compile: (p: ValidatingAdmissionPolicy) => C;
+  writeStatus: boolean;
+}
+
+const VALIDATING: PolicyKind<CompiledPolicy> = { policies: 'validatingadmissionpolicies', bindings: 'validatingadmissionpolicybindings', compile: compilePolicy, writeStatus: true };
+
+export class PolicySource<C extends CompiledPolicy = CompiledPolicy> {
   readonly #policies: WatchedObjects<ValidatingAdmissionPolicy>;
   readonly #bindings: WatchedObjects<ValidatingAdmissionPolicyBinding>;
   readonly #registry: ResourceRegistry | undefined;
-  readonly #compiled = new Map<string, { key: string; compiled: CompiledPolicy }>();
+  readonly #kind: PolicyKind<C>;
+  readonly #compiled = new Map<string, { key: string; compiled: C }>();
   readonly #bindingMatch = new WeakMap<ValidatingAdmissionPolicyBinding, CompiledMatch>();
   readonly status: PolicyStatusWriter;
-  #hooks: PolicyHook[] | undefined;
+  #hooks: PolicyHook<C>[] | undefined;
   #hooksKey = '';
 
-  constructor(deps: PluginDeps, registry?: ResourceRegistry) {
+  constructor(deps: PluginDeps, registry?: ResourceRegistry, kind: PolicyKind<C> = VALIDATING as unknown as PolicyKind<C>) {
     this.#registry = registry;
+    this.#kind = kind;
     this.status = new PolicyStatusWriter(deps.store, deps.log, registry);
-    this.#policies = new WatchedObjects(deps.store, `${PREFIX}validatingadmissionpolicies/`, deps.log, (_name, p) => {
-      if (p) this.status.observe(p);
+    this.#policies = new WatchedObjects(deps.store, `${PREFIX}${kind.policies}/`, deps.log, (_name, p) => {
+      if (p && kind.writeStatus) this.status.observe(p);
     });
-    this.#bindings = new WatchedObjects(deps.store, `${PREFIX}validatingadmissionpolicybindings/`, deps.log);
+    this.#bindings = new WatchedObjects(deps.store, `${PREFIX}${kind.bindings}/`, deps.log);
   }
 
   async ready(): Promise<void> {
@@ -60,12 +75,12 @@ export class PolicySource {
   }
 
   /** Compiled once per policy uid and generation; a new generation replaces the old one. */
-  #compile(p: ValidatingAdmissionPolicy): CompiledPolicy {
+  #compile(p: ValidatingAdmissionPolicy): C {
     const name = p.metadata?.name ?? '';
     const key = `${p.metadata?.uid ?? ''}/${p.metadata?.generation ?? 0}`;
     const hit = this.#compiled.get(name);
     if (hit?.key === key) return hit.compiled;
-    const compiled = compilePolicy(p);
+    const compiled = this.#kind.compile(p);
     this.#compiled.set(name, { key, compiled });
     return compiled;
   }
@@ -76,7 +91,7 @@ export class PolicySource {
     return m;
   }
 
-  hooks(): readonly PolicyHook[] {
+  hooks(): readonly PolicyHook<C>[] {
     const key = `${this.#policies.version}/${this.#bindings.version}/${this.#registry?.version ?? 0}`;
     if (this.#hooks && this.#hooksKey === key) return this.#hooks;
     const byPolicy = new Map<string, ValidatingAdmissionPolicyBinding[]>();
@@ -87,7 +102,7 @@ export class PolicySource {
       list.push(b);
       byPolicy.set(name, list);
     }
-    const hooks: PolicyHook[] = [];
+    const hooks: PolicyHook<C>[] = [];
     const names = new Set<string>();
     for (const p of this.#policies.values()) {
       const name = p.metadata?.name ?? '';
@@ -95,7 +110,7 @@ export class PolicySource {
       const bindings = byPolicy.get(name);
       if (!bindings?.length) continue;
       const compiled = this.#compile(p);
-      const hook: PolicyHook = {
+      const hook: PolicyHook<C> = {
         name,
         policy: p,
         compiled,

@@ -12,14 +12,12 @@ import type { ResourceRegistry } from '../../api/registry/registry.ts';
 import { toCelValue } from '../../api/crd/cel-value.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
-import { CelAuthorizer } from '../webhook/cel-authorizer.ts';
-import { admissionRequestBase } from '../webhook/review.ts';
 import { isExemptAdmissionConfigurationResource } from '../webhook/rules.ts';
-import { cachingAuthorizer } from './caching-authorizer.ts';
 import { validatePolicy, type ValidateResult } from './evaluate.ts';
 import { matchResources, namespaceReader, type MatchDeps, type Matched } from './match-resources.ts';
 import { collectParams } from './params.ts';
 import { PolicySource, type PolicyHook } from './policy-source.ts';
+import { requestVar, sharedPolicyVars } from './policy-vars.ts';
 
 export const VALIDATION_FAILURE_ANNOTATION = 'validation.policy.admission.k8s.io/validation_failure';
 const MAX_AUDIT_ANNOTATION_VALUE = 10 * 1024;
@@ -34,17 +32,6 @@ interface Denial {
   binding?: string;
   message: string;
   reason?: string;
-}
-
-/** Upstream's CreateNamespaceObject: the namespace without managed fields and owner references. */
-function namespaceObject(ns: Record<string, any> | undefined): Record<string, unknown> | null {
-  if (!ns) return null;
-  const m = ns.metadata ?? {};
-  const meta: Record<string, unknown> = {};
-  for (const k of ['name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'finalizers']) {
-    if (m[k] !== undefined) meta[k] = m[k];
-  }
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: meta, spec: ns.spec ?? {}, status: ns.status ?? {} };
 }
 
 export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
@@ -115,10 +102,10 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
           continue;
         }
         if (params.params.length === 0) continue;
-        shared ??= await this.#sharedVars(a, matchDeps);
+        shared ??= await sharedPolicyVars(a, matchDeps, this.#deps.authorizer);
         const rk = `${matched.resource.group}/${matched.resource.version}/${matched.resource.resource}`;
         let request = requests.get(rk);
-        if (request === undefined) requests.set(rk, (request = this.#request(a, matched)));
+        if (request === undefined) requests.set(rk, (request = requestVar(a, matched)));
         const vars = { ...shared, request };
         for (const param of params.params) {
           const r = validatePolicy(hook.compiled, { ...vars, params: param === null ? null : toCelValue(undefined, param) });
@@ -156,23 +143,6 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
         denials.push({ policy: hook.name, binding: bindingName, message: r.error ?? '' });
       }
     }
-  }
-
-  async #sharedVars(a: AdmissionAttributes, deps: MatchDeps): Promise<Record<string, unknown>> {
-    // The Namespace object itself is cluster-scoped for this purpose (upstream unsets its namespace).
-    const nsName = a.kind.group === '' && a.kind.version === 'v1' && a.kind.kind === 'Namespace' ? '' : a.namespace;
-    const ns = nsName ? await deps.namespace(nsName) : undefined;
-    return {
-      object: a.object === undefined ? null : toCelValue(undefined, a.object),
-      oldObject: a.oldObject === undefined ? null : toCelValue(undefined, a.oldObject),
-      namespaceObject: toCelValue(undefined, namespaceObject(ns)),
-      authorizer: new CelAuthorizer(cachingAuthorizer(this.#deps.authorizer), a.user, { group: a.resource.group, resource: a.resource.resource, subresource: a.subresource, namespace: a.namespace, name: a.name }),
-    };
-  }
-
-  /** The `request` variable: the AdmissionRequest, with the resource and kind the policy matched as. */
-  #request(a: AdmissionAttributes, m: Matched): unknown {
-    return toCelValue(undefined, { ...admissionRequestBase(a), kind: { ...m.kind }, resource: { ...m.resource } });
   }
 
   #denied(a: AdmissionAttributes, denials: Denial[]): ApiError {
