@@ -28,10 +28,14 @@ export class AdmissionChain {
   }
 
   async admit(a: AdmissionAttributes, out: AdmissionOutcome): Promise<void> {
+    const reinvocable: MutatingPlugin[] = [];
     for (const p of this.mutating) {
       if (!p.handles(a)) continue;
       await this.#run(p.name, 'mutating', () => p.admit(a), a, out);
+      if (p.reinvoke) reinvocable.push(p);
     }
+    // Upstream's reinvocation round: each plugin decides whether anything of it must run again.
+    for (const p of reinvocable) await this.#run(p.name, 'mutating', () => p.reinvoke!(a), a, out);
   }
 
   async validate(a: AdmissionAttributes, out: AdmissionOutcome): Promise<void> {

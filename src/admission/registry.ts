@@ -28,6 +28,7 @@ import { ServiceAccount } from './plugins/service-account.ts';
 import { MutatingAdmissionWebhook } from './webhook/mutating-admission-webhook.ts';
 import { ValidatingAdmissionWebhook } from './webhook/validating-admission-webhook.ts';
 import { ValidatingAdmissionPolicyPlugin } from './cel/validating-admission-policy.ts';
+import { MutatingAdmissionPolicyPlugin } from './cel/mutating/mutating-admission-policy.ts';
 import { ImageVerification } from '../image-policy/admission/plugin.ts';
 import type { ImageVerificationConfig } from '../image-policy/admission/config.ts';
 
@@ -74,6 +75,8 @@ const PLUGINS: Array<[string, Factory]> = [
   ['CertificateApproval', ({ deps }) => new CertificateApproval(deps)],
   ['CertificateSigning', ({ deps }) => new CertificateSigning(deps)],
   ['CertificateSubjectRestriction', () => new CertificateSubjectRestriction()],
+  // Off by default as upstream (its feature gate is off in 1.33 and 1.34); enabling it also serves its API.
+  ['MutatingAdmissionPolicy', ({ deps, registry }) => new MutatingAdmissionPolicyPlugin(deps, registry)],
   ['MutatingAdmissionWebhook', ({ deps }) => new MutatingAdmissionWebhook(deps)],
   // After every other mutation, so the images it pins are the ones that run; its validating half
   // checks writes of the trust policies.

@@ -42,6 +42,11 @@ export interface MutatingPlugin {
   readonly name: string;
   handles(a: AdmissionAttributes): boolean;
   admit(a: AdmissionAttributes): Promise<Verdict>;
+  /**
+   * Upstream's reinvocation: called once more for the same request after every mutating plugin
+   * has run, so a plugin can run its parts again that asked for it (reinvocationPolicy IfNeeded).
+   */
+  reinvoke?(a: AdmissionAttributes): Promise<Verdict>;
 }
 
 export interface ValidatingPlugin {

@@ -8,7 +8,7 @@ import { methodNotAllowed, resourceNotFound } from '../api/errors.ts';
 import { MAX_BODY_BYTES } from '../api/codecs/limits.ts';
 import { loadSchema } from '../api/schema/schema.ts';
 import type { Schema } from '../api/schema/types.ts';
-import { builtinResources } from '../api/registry/builtin.ts';
+import { builtinResources, mutatingAdmissionPolicyResources } from '../api/registry/builtin.ts';
 import { ResourceRegistry } from '../api/registry/registry.ts';
 import { UnionAuthenticator } from '../authn/union.ts';
 import { buildAuthenticators, type AuthnConfig } from '../authn/config.ts';
@@ -101,6 +101,9 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   const metrics = new ApiserverMetrics(registry);
   const observeWebhook = metrics.webhook.bind(metrics);
   const plugins = buildAdmissionPlugins(opts.admission ?? {}, { store: opts.store, authorizer, now, random, newUid, log, observeWebhook }, registry);
+  // As upstream's feature gate and runtime-config: MutatingAdmissionPolicy objects are served only
+  // while the plugin that enforces them runs (a policy accepted and never applied is worse than none).
+  if (plugins.enabled.includes('MutatingAdmissionPolicy')) for (const d of mutatingAdmissionPolicyResources()) registry.add(d);
   const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, now, log, (k) => opts.store.get(k));
   registerObjectCounts(metrics, opts.store, registry);
   if (opts.storageSize) registerStorageSize(metrics, opts.storageSize.clusterId, opts.storageSize.bytes);

@@ -71,6 +71,9 @@ const DEFAULTERS: Record<string, (o: AnyObj) => void> = {
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': defaultMutatingWebhookConfiguration,
   'admissionregistration.k8s.io/ValidatingAdmissionPolicy': defaultValidatingAdmissionPolicy,
   'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': defaultValidatingAdmissionPolicyBinding,
+  // Same defaults upstream's v1beta1 gives a MutatingAdmissionPolicy: failurePolicy Fail, matchResources'.
+  'admissionregistration.k8s.io/MutatingAdmissionPolicy': defaultValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding': defaultValidatingAdmissionPolicyBinding,
   'apiextensions.k8s.io/CustomResourceDefinition': defaultCustomResourceDefinition,
   'scheduling.k8s.io/PriorityClass': d133.defaultPriorityClass,
   'storage.k8s.io/StorageClass': d133.defaultStorageClass,

@@ -48,6 +48,14 @@ const HPA_V1: ResourceDef['convert'] = {
   },
 };
 
+/** Versions with the same schema over one storage version: only apiVersion differs. */
+function asVersion(served: string, stored: string): ResourceDef['convert'] {
+  return {
+    fromStored: (o) => ({ ...o, apiVersion: served, metadata: o.metadata }),
+    toStored: (o) => ({ ...o, apiVersion: stored, metadata: o.metadata }),
+  };
+}
+
 const SCALE_REPLICAS: ScaleInfo = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' };
 
 interface Row {
@@ -179,7 +187,27 @@ function protoPackage(row: Row): string {
 }
 
 export function builtinResources(): ResourceDef[] {
-  return ROWS.map((r) => ({
+  return ROWS.map(toDef);
+}
+
+/**
+ * MutatingAdmissionPolicy and its binding: v1beta1 as upstream 1.34 (the storage version here) and
+ * v1alpha1 as upstream 1.33 serves them (same schema). Served only while the MutatingAdmissionPolicy
+ * plugin is enabled (build-server.ts), as upstream's feature gate and runtime-config keep them off.
+ */
+const MUTATING_ADMISSION_POLICY_ROWS: Row[] = [
+  { g: 'admissionregistration.k8s.io', v: 'v1beta1', kind: 'MutatingAdmissionPolicy', res: 'mutatingadmissionpolicies', ns: false, gen: true, pkg: 'admissionregistration' },
+  { g: 'admissionregistration.k8s.io', v: 'v1beta1', kind: 'MutatingAdmissionPolicyBinding', res: 'mutatingadmissionpolicybindings', ns: false, pkg: 'admissionregistration' },
+  { g: 'admissionregistration.k8s.io', v: 'v1alpha1', kind: 'MutatingAdmissionPolicy', res: 'mutatingadmissionpolicies', ns: false, gen: true, convert: asVersion('admissionregistration.k8s.io/v1alpha1', 'admissionregistration.k8s.io/v1beta1'), pkg: 'admissionregistration' },
+  { g: 'admissionregistration.k8s.io', v: 'v1alpha1', kind: 'MutatingAdmissionPolicyBinding', res: 'mutatingadmissionpolicybindings', ns: false, convert: asVersion('admissionregistration.k8s.io/v1alpha1', 'admissionregistration.k8s.io/v1beta1'), pkg: 'admissionregistration' },
+];
+
+export function mutatingAdmissionPolicyResources(): ResourceDef[] {
+  return MUTATING_ADMISSION_POLICY_ROWS.map(toDef);
+}
+
+function toDef(r: Row): ResourceDef {
+  return {
     group: r.g,
     version: r.v,
     kind: r.kind,
@@ -202,7 +230,7 @@ export function builtinResources(): ResourceDef[] {
     graceful: r.kind === 'Pod' ? podGracePeriod : undefined,
     convert: r.convert,
     storageGroup: r.storageGroup,
-  }));
+  };
 }
 
 /** Pods bound to a node are deleted gracefully (the node agent confirms); unbound pods at once. */

@@ -51,6 +51,7 @@ import {
   validateWebhookConfigurationUpdate,
 } from './admissionregistration/webhooks.ts';
 import { validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from './admissionregistration/admission-policy.ts';
+import { validateMutatingAdmissionPolicy, validateMutatingAdmissionPolicyBinding } from './admissionregistration/mutating-admission-policy.ts';
 import { validateCertificateSigningRequest, validateCertificateSigningRequestUpdate } from './certificates/csr.ts';
 import { validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate } from './apiextensions/crd.ts';
 import { validatePodTemplate, validateReplicationController, validateReplicationControllerUpdate } from './core/replication-controller.ts';
@@ -121,6 +122,8 @@ const VALIDATORS: Record<string, KindValidator> = {
   ),
   'admissionregistration.k8s.io/ValidatingAdmissionPolicy': v(validateValidatingAdmissionPolicy),
   'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': v(validateValidatingAdmissionPolicyBinding),
+  'admissionregistration.k8s.io/MutatingAdmissionPolicy': v(validateMutatingAdmissionPolicy),
+  'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding': v(validateMutatingAdmissionPolicyBinding),
   'certificates.k8s.io/CertificateSigningRequest': v(validateCertificateSigningRequest, validateCertificateSigningRequestUpdate),
   'apiextensions.k8s.io/CustomResourceDefinition': v(validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate),
   '/ReplicationController': v(validateReplicationController, validateReplicationControllerUpdate),
