@@ -21,8 +21,7 @@
  * it lags writes by other API servers only until an event or a progress notification of an open
  * watch reaches it (the watch cache keeps one on the whole registry). Reads never use it to
  * decide: a list at a revision beyond it goes to etcd, which answers for the cluster. The
- * compacted revision is learned at open (a watch from revision 1 is told etcd's compact revision)
- * and from every Compacted answer.
+ * compacted revision is learned at open (compacted-revision.ts) and from every Compacted answer.
  */
 import { handleWhen, retry } from 'cockatiel';
 import { isRecoverableError } from 'etcd3';
@@ -33,11 +32,12 @@ import { isValidKey } from '../key-range.ts';
 import { decodeStored } from '../sqlite-errors.ts';
 import { StorageError } from '../types.ts';
 import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchHandlers } from '../types.ts';
-import { checkValueSize } from '../write-check.ts';
-import { COMPACTED_MESSAGE, toStorageError } from './errors.ts';
+import { findCompactedRevision } from './compacted-revision.ts';
+import { toStorageError } from './errors.ts';
 import { EtcdWatch } from './etcd-watch.ts';
 import { KeyMapper } from './key-mapper.ts';
 import { listRange } from './list-range.ts';
+import { absent, atRevision, encodeValue, preconditionFailed } from './txn.ts';
 
 export interface EtcdStoreOptions {
   client: Etcd3;
@@ -93,7 +93,12 @@ class EtcdStore implements Store {
   /** Learn the current and the compacted revision. */
   async start(): Promise<void> {
     await this.checkHealth();
-    this.compacted = await this.discoverCompacted();
+    const key = Buffer.from(`${this.mapper.prefix}/health`);
+    try {
+      this.compacted = await findCompactedRevision(this.revision, (revision) => this.range({ key, revision, count_only: true }));
+    } catch (err) {
+      throw this.fail(err, 'reading the compacted revision');
+    }
   }
 
   currentRevision(): number {
@@ -195,14 +200,6 @@ class EtcdStore implements Store {
     }
   }
 
-  private encode(key: string, value: unknown): Buffer {
-    const text = JSON.stringify(value);
-    if (typeof text !== 'string') throw new StorageError('Internal', 'value is not JSON-serialisable', { key });
-    const tooLarge = checkValueSize(key, text);
-    if (tooLarge) throw tooLarge;
-    return Buffer.from(text, 'utf8');
-  }
-
   /** The shared value a write hands back: parsed from what was stored, frozen as reads are. */
   private stored<T>(key: string, bytes: Buffer): T {
     return deepFreeze(JSON.parse(bytes.toString('utf8')) as T);
@@ -211,10 +208,10 @@ class EtcdStore implements Store {
   async create<T = unknown>(key: string, value: T): Promise<StoredObject<T>> {
     this.assertOpen();
     const k = this.etcdKey(key);
-    const bytes = this.encode(key, value);
+    const bytes = encodeValue(key, value);
     try {
       const res = await this.client.kv.txn({
-        compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+        compare: absent(k),
         success: [{ request_put: { key: k, value: bytes } }],
       });
       const rev = this.observe(res.header);
@@ -228,15 +225,15 @@ class EtcdStore implements Store {
   async update<T = unknown>(key: string, value: T, expectedRevision: number): Promise<StoredObject<T>> {
     this.assertOpen();
     const k = this.etcdKey(key);
-    const bytes = this.encode(key, value);
+    const bytes = encodeValue(key, value);
     try {
       const res = await this.client.kv.txn({
-        compare: this.expect(k, expectedRevision),
+        compare: atRevision(k, expectedRevision),
         success: [{ request_put: { key: k, value: bytes, prev_kv: true } }],
         failure: [{ request_range: { key: k } }],
       });
       const rev = this.observe(res.header);
-      if (!res.succeeded) throw this.preconditionFailed(key, res.responses[0]?.response_range?.kvs[0], expectedRevision);
+      if (!res.succeeded) throw preconditionFailed(key, res.responses[0]?.response_range?.kvs[0], expectedRevision);
       const prev = res.responses[0].response_put.prev_kv;
       return { key, value: this.stored<T>(key, bytes), createRevision: Number(prev.create_revision), modRevision: rev };
     } catch (err) {
@@ -249,30 +246,17 @@ class EtcdStore implements Store {
     const k = this.etcdKey(key);
     try {
       const res = await this.client.kv.txn({
-        compare: this.expect(k, expectedRevision),
+        compare: atRevision(k, expectedRevision),
         success: [{ request_delete_range: { key: k, prev_kv: true } }],
         failure: [{ request_range: { key: k } }],
       });
       const rev = this.observe(res.header);
-      if (!res.succeeded) throw this.preconditionFailed(key, res.responses[0]?.response_range?.kvs[0], expectedRevision);
+      if (!res.succeeded) throw preconditionFailed(key, res.responses[0]?.response_range?.kvs[0], expectedRevision);
       const prev = res.responses[0].response_delete_range.prev_kvs[0];
       return { ...this.toObject<T>(prev), modRevision: rev };
     } catch (err) {
       throw this.fail(err, `deleting ${key}`, { key });
     }
-  }
-
-  /** The key exists, and when a revision is expected, it is at that revision. */
-  private expect(k: Buffer, expectedRevision: number | undefined) {
-    const exists = { key: k, target: 'Create' as const, result: 'Greater' as const, create_revision: 0 };
-    if (expectedRevision === undefined) return [exists];
-    return [exists, { key: k, target: 'Mod' as const, result: 'Equal' as const, mod_revision: expectedRevision }];
-  }
-
-  private preconditionFailed(key: string, current: IKeyValue | undefined, expected: number | undefined): StorageError {
-    if (!current) return new StorageError('NotFound', `key ${JSON.stringify(key)} not found`, { key });
-    const at = Number(current.mod_revision);
-    return new StorageError('Conflict', `key ${JSON.stringify(key)} is at revision ${at}, not ${expected}`, { key, revision: at });
   }
 
   watch<T = unknown>(prefix: string, fromRevision: number, handlers: WatchHandlers<T>): Watcher {
@@ -303,8 +287,9 @@ class EtcdStore implements Store {
       const res = await this.client.kv.compact({ revision });
       this.observe(res.header);
     } catch (err) {
-      const mapped = this.fail(err, `compacting at ${revision}`, { requested: revision });
-      // Compacted already (by another API server): etcd's compact revision is at least this one.
+      // Not this.fail: a compaction refused as Compacted says etcd's compact revision is at least
+      // this one (another API server compacted), not above it.
+      const mapped = this.closed ? closedError() : toStorageError(err, `compacting at ${revision}`, this.known(), { requested: revision });
       if (mapped.code !== 'Compacted') throw mapped;
     }
     if (revision > this.compacted) this.compacted = revision;
@@ -319,32 +304,6 @@ class EtcdStore implements Store {
     } catch (err) {
       throw this.fail(err, 'etcd health check');
     }
-  }
-
-  /**
-   * etcd's compact revision, which its API does not report directly: a read at a revision below
-   * it fails with Compacted and at or above it succeeds, so a binary search over [1, current]
-   * finds it in log2(current) small reads. 0 when nothing was compacted.
-   */
-  private async discoverCompacted(): Promise<number> {
-    const key = Buffer.from(`${this.mapper.prefix}/health`);
-    const readable = async (revision: number): Promise<boolean> => {
-      try {
-        await this.range({ key, revision, count_only: true });
-        return true;
-      } catch (err) {
-        if (err instanceof Error && err.message.includes(COMPACTED_MESSAGE)) return false;
-        throw this.fail(err, 'reading the compacted revision');
-      }
-    };
-    let lo = 1;
-    let hi = Math.max(1, this.revision);
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (await readable(mid)) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo === 1 ? 0 : lo;
   }
 
   async close(): Promise<void> {

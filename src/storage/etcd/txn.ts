@@ -1,0 +1,36 @@
+/**
+ * The pieces of the store's one-key transactions: the compares (kube-apiserver's etcd3 store
+ * guards a create with create_revision == 0 and an update or delete with mod_revision ==
+ * the expected revision), the value's bytes, and the error a failed compare means.
+ */
+import type { ICompare, IKeyValue } from 'etcd3';
+import { StorageError } from '../types.ts';
+import { checkValueSize } from '../write-check.ts';
+
+/** The key does not exist (create). */
+export function absent(k: Buffer): ICompare[] {
+  return [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }];
+}
+
+/** The key exists and, when a revision is expected, is at that revision (update, delete). */
+export function atRevision(k: Buffer, expectedRevision: number | undefined): ICompare[] {
+  const exists: ICompare = { key: k, target: 'Create', result: 'Greater', create_revision: 0 };
+  if (expectedRevision === undefined) return [exists];
+  return [exists, { key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }];
+}
+
+/** Why an update or delete's compare failed, from the key as the failure branch read it. */
+export function preconditionFailed(key: string, current: IKeyValue | undefined, expected: number | undefined): StorageError {
+  if (!current) return new StorageError('NotFound', `key ${JSON.stringify(key)} not found`, { key });
+  const at = Number(current.mod_revision);
+  return new StorageError('Conflict', `key ${JSON.stringify(key)} is at revision ${at}, not ${expected}`, { key, revision: at });
+}
+
+/** The stored bytes of a value: its JSON, within the size every store enforces (write-check.ts). */
+export function encodeValue(key: string, value: unknown): Buffer {
+  const text = JSON.stringify(value);
+  if (typeof text !== 'string') throw new StorageError('Internal', 'value is not JSON-serialisable', { key });
+  const tooLarge = checkValueSize(key, text);
+  if (tooLarge) throw tooLarge;
+  return Buffer.from(text, 'utf8');
+}
