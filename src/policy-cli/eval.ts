@@ -4,7 +4,7 @@
  * and namespaces; a policy that no binding names is evaluated through an implicit Deny binding
  * with no matchResources (named "<policy>-eval"), so a bare policy file is enough to try it.
  */
-import { describeObject, readManifestFile, type Obj } from './manifests.ts';
+import { readManifestFile, type Obj } from './manifests.ts';
 import { OfflineAdmission, type OfflineInputs, type PolicyVerdict } from './offline-admission.ts';
 
 export interface EvalRow extends PolicyVerdict {
@@ -35,7 +35,7 @@ export async function evalPolicies(resourceFiles: string[], policyFiles: string[
   try {
     const rows: EvalRow[] = [];
     for (const o of resources) {
-      const resource = describeObject(o);
+      const resource = admission.describe(o);
       for (const v of await admission.evaluate({ object: o })) rows.push({ resource, ...v });
     }
     return rows;

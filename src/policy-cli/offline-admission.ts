@@ -107,6 +107,12 @@ export class OfflineAdmission {
     return new OfflineAdmission(registry, slots, namespaces);
   }
 
+  /** "Pod default/web", "Namespace team-a": the object as it is evaluated (namespaced kinds default to "default"). */
+  describe(o: Obj): string {
+    const ns = defOf(this.#registry, o).namespaced ? `${o.metadata?.namespace || 'default'}/` : '';
+    return `${o.kind} ${ns}${o.metadata?.name}`;
+  }
+
   policyNames(): string[] {
     return this.#slots.map((s) => s.name);
   }

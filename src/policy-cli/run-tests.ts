@@ -5,7 +5,7 @@
  * any mismatch, including an expectation that names a policy or resource the test does not have.
  */
 import { relative } from 'node:path';
-import { describeObject, type Obj } from './manifests.ts';
+import type { Obj } from './manifests.ts';
 import { OfflineAdmission, type PolicyVerdict } from './offline-admission.ts';
 import { findTestFiles, loadPolicyTest, type ExpectedResult, type PolicyTest } from './test-file.ts';
 
@@ -61,7 +61,7 @@ async function runOne(t: PolicyTest): Promise<CaseOutcome[]> {
         const v = (await verdictsOf(o)).find((x) => x.policy === r.policy)!;
         const messageOk = r.message === undefined || v.messages.some((m) => m.includes(r.message!));
         const ok = v.result === r.result && messageOk;
-        out.push({ ...base, resource: describeObject(o), got: v.result, ok, ...(v.messages.length ? { detail: v.messages.join('\n') } : {}) });
+        out.push({ ...base, resource: admission.describe(o), got: v.result, ok, ...(v.messages.length ? { detail: v.messages.join('\n') } : {}) });
       }
     }
     return out;
