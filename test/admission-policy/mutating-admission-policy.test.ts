@@ -134,6 +134,17 @@ test('failurePolicy: a failing mutation denies under Fail, is skipped under Igno
   assert.deepEqual(admitted.body.metadata.labels, {});
 });
 
+test('a runaway mutation is stopped by the cost limit and fails by failurePolicy', async () => {
+  await namespace('runaway');
+  const l = '[1,2,3,4,5,6,7,8,9,10]';
+  const runaway = `${l}.all(a, ${l}.all(b, ${l}.all(c, ${l}.all(d, ${l}.all(e, ${l}.all(f, true))))))`;
+  await policy('runaway', { mutations: [{ patchType: 'ApplyConfiguration', applyConfiguration: { expression: `Object{metadata: Object.metadata{labels: {'ok': string(${runaway})}}}` } }] });
+  await binding('runaway', 'runaway');
+  const denied = await eventually(cm('runaway'), (r) => r.status === 403);
+  assert.equal(denied.status, 403, denied.text);
+  assert.match(denied.body.message, /^policy 'runaway' with binding 'runaway' denied request: expression 'Object\{.*' resulted in error: operation cancelled: actual cost limit exceeded$/);
+});
+
 test('reinvocationPolicy IfNeeded runs a policy again after a later one changed the object; Never does not', async () => {
   for (const [ns, reinvocationPolicy] of [['reinvoke-ifneeded', 'IfNeeded'], ['reinvoke-never', 'Never']] as const) {
     await namespace(ns);

@@ -14,7 +14,7 @@ import { celError, validateMatchResources, validateParamRef, validatePolicyName,
 
 const MUTATING_OPERATIONS = ['*', 'CONNECT', 'CREATE', 'UPDATE'];
 const PATCH_TYPES = ['ApplyConfiguration', 'JSONPatch'];
-const REINVOCATION = ['Never', 'IfNeeded'];
+const REINVOCATION = ['IfNeeded', 'Never'];
 
 /** Upstream reports these without an index, at resourceRules.operations. */
 function mutableOperations(mc: MatchResources | undefined, p: Path): FieldError[] {
