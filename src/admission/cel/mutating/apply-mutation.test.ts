@@ -36,6 +36,9 @@ test('ApplyConfiguration refuses type names off the field path, atomic lists and
   assert.deepEqual(wrong, { ok: false, error: 'type mismatch: unexpected type name "Object.metadata", expected "Object.spec", which matches field name path from root Object type' });
   const atomic = applyConfiguration(schema, DEPLOYMENT, obj, run("Object{spec: Object.spec{template: Object.spec.template{spec: Object.spec.template.spec{containers: [Object.spec.template.spec.containers{name: 'app', args: ['x']}]}}}}", 'ApplyConfiguration', obj));
   assert.deepEqual(atomic, { ok: false, error: 'error applying patch: invalid ApplyConfiguration: may not mutate atomic arrays, maps or structs: .spec.template.spec.containers[0].args' });
+  const typed = applyConfiguration(schema, DEPLOYMENT, obj, run("Object{spec: Object.spec{replicas: 'three'}}", 'ApplyConfiguration', obj));
+  assert.equal(typed.ok, false);
+  assert.match((typed as { error: string }).error, /^error applying patch: failed to convert patch object to typed object: \.spec\.replicas: expected numeric/);
   assert.equal(compileMutationExpression("'x'", 'ApplyConfiguration').error, 'must evaluate to Object but got string');
   assert.equal(compileMutationExpression("JSONPatch{op: 'add'}", 'ApplyConfiguration').error, 'must evaluate to Object but got JSONPatch');
   assert.equal(compileMutationExpression('true', 'JSONPatch').error, 'must evaluate to list(JSONPatch) but got bool');

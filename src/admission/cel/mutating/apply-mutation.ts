@@ -7,6 +7,7 @@
  */
 import { ApiError } from '../../../api/errors.ts';
 import { mergeObjects } from '../../../api/apply/merge.ts';
+import { validateTyped } from '../../../api/apply/typed-validate.ts';
 import { entryRef, isPlainObject, rootRef, shapeOf, type Ref } from '../../../api/apply/shape.ts';
 import { applyJsonPatch } from '../../../api/patch/json-patch.ts';
 import type { JsonObject, JsonValue } from '../../../api/patch/json-value.ts';
@@ -94,6 +95,8 @@ export function applyConfiguration(schema: Schema | undefined, typeName: string 
   patch.apiVersion = object.apiVersion;
   patch.kind = object.kind;
   const ref = rootRef(schema, typeName);
+  const typed = schema && typeName ? validateTyped(schema, typeName, patch, {}) : undefined;
+  if (typed !== undefined) return { ok: false, error: `error applying patch: failed to convert patch object to typed object: ${typed}` };
   const atomics = findAtomics(schema, ref, patch, '', []);
   if (atomics.length > 0) return { ok: false, error: `error applying patch: invalid ApplyConfiguration: may not mutate atomic arrays, maps or structs: ${atomics.join(', ')}` };
   return { ok: true, object: mergeObjects(schema, ref, object, patch) as Record<string, any> };
