@@ -24,6 +24,7 @@ import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runSqliteBaseline, type SqliteBaseline } from './baseline-sqlite.ts';
 import { benchRbac } from '../src/authz/rbac/bench.ts';
+import { benchCasbin } from '../src/authz/casbin/bench.ts';
 import { benchPodSecurity } from '../src/admission/pod-security/bench.ts';
 import { benchAdmissionPolicy } from '../src/admission/cel/bench.ts';
 import { benchAdmission } from './admission.ts';
@@ -241,6 +242,8 @@ async function main(): Promise<void> {
     }
     progress('authorization: RBAC index vs casbin enforce at 10k RoleBindings / 100k rules');
     const rbac = await benchRbac({ print: false });
+    progress('authorization: Casbin mode (compiled index) vs casbin enforce at 100k policy lines');
+    const casbin = await benchCasbin({ print: false });
     progress('admission: Pod Security Standards at restricted:latest');
     const podSecurity = benchPodSecurity();
     progress('admission: ValidatingAdmissionPolicy expressions, compile time, 100 bindings on one request');
@@ -278,6 +281,9 @@ async function main(): Promise<void> {
         rbac,
         ratio: { indexVsCasbinP50: rbac.casbin.p50Us > 0 ? Math.round(rbac.casbin.p50Us / Math.max(rbac.index.p50Us, 0.001)) : null },
         target: { p99Under5us: rbac.index.p99Us <= 5 },
+        casbin,
+        casbinRatio: { indexVsCasbinP50: casbin.casbin.p50Us > 0 ? Math.round(casbin.casbin.p50Us / Math.max(casbin.index.p50Us, 0.001)) : null },
+        casbinTarget: { p99Under5us: casbin.index.p99Us <= 5 },
       },
       admission: { podSecurity, podSecurityTarget: { p99Under20us: podSecurity.every((r) => r.p99Ns <= 20_000) }, chain, admissionPolicy },
       authentication: authn,

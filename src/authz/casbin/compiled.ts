@@ -3,9 +3,9 @@
  *   r.x == p.y                         exact
  *   (p.y == "*" || r.x == p.y)         exact or the wildcard "*" (either order)
  *   keyMatch(r.x, p.y), keyMatch2..5, globMatch, regexMatch, labelMatch, timeWithin(r.t, p.a, p.b)
- * over string tokens, with an allow / deny / allow-and-deny effect. The first exact term picks
- * a bucket of lines by the request's value (plus the "*" lines for a wildcard term); only those
- * are tested. It decides as casbin's enforce does, line for line, and names the same line
+ * over string tokens, with an allow / deny / allow-and-deny effect. The exact and wildcard terms
+ * index the lines in a trie (one level per term, split only where a node holds more than a few
+ * lines); only the lines at the leaves a request reaches are tested. It decides as casbin's enforce does, line for line, and names the same line
  * (compiled.test.ts checks that against the enforcer). Any other model returns undefined: the
  * engine then asks casbin's enforcer.
  */
@@ -16,7 +16,18 @@ import type { CasbinModel } from './model.ts';
 /** One conjunct of the matcher: request and policy fields by position. */
 export type Term =
   | { kind: 'eq'; r: number; p: number; wild: boolean }
-  | { kind: 'fn'; fn: CasbinFunction; args: Array<{ r: number } | { p: number }> };
+  | { kind: 'fn'; fn: CasbinFunction; args: Array<{ r: number } | { p: number }>; test: (r: readonly unknown[], row: readonly string[]) => boolean };
+
+/** Lines at a leaf (rows), or the children by the value of the term at `level`. One class, so every node has one shape. */
+class TrieNode {
+  rows: number[] | null = [];
+  level = 0;
+  exact: Map<string, TrieNode> | null = null;
+  star: TrieNode | null = null;
+}
+
+/** A node with more lines than this is split by its next term. */
+const LEAF = 8;
 
 /** What casbin's effect stream ends with: the result and the line it names (-1: none). */
 export interface Explained {
@@ -42,9 +53,9 @@ export class CompiledIndex {
   readonly #rows: readonly (readonly string[])[];
   readonly #eft: Int8Array;
   readonly #effect: CasbinModel['effect'];
-  readonly #key: { r: number; p: number; wild: boolean } | undefined;
-  readonly #buckets = new Map<string, number[]>();
-  readonly #star: number[] = [];
+  /** The exact / wildcard terms, in matcher order: the levels of the trie. */
+  readonly #levels: Extract<Term, { kind: 'eq' }>[];
+  readonly #root: TrieNode;
 
   private constructor(model: CasbinModel, terms: Term[], rows: readonly (readonly string[])[]) {
     this.#terms = terms;
@@ -53,16 +64,38 @@ export class CompiledIndex {
     const eftAt = model.policyTokens.indexOf('eft');
     // casbin: no eft field is allow; "allow" / "deny"; anything else is indeterminate.
     this.#eft = Int8Array.from(rows, (row) => (eftAt < 0 ? 1 : row[eftAt] === 'allow' ? 1 : row[eftAt] === 'deny' ? -1 : 0));
-    const key = terms.find((t): t is Extract<Term, { kind: 'eq' }> => t.kind === 'eq');
-    this.#key = key;
-    rows.forEach((row, i) => {
-      if (!key) return;
-      const v = row[key.p]!;
-      if (key.wild && v === '*') this.#star.push(i);
-      let b = this.#buckets.get(v);
-      if (!b) this.#buckets.set(v, (b = []));
-      b.push(i);
-    });
+    this.#levels = terms.filter((t): t is Extract<Term, { kind: 'eq' }> => t.kind === 'eq');
+    this.#root = new TrieNode();
+    this.#root.rows = rows.map((_, i) => i);
+    this.#split(this.#root, 0);
+  }
+
+  /**
+   * Splits a node of more than LEAF lines by the value of its level's term ("*" lines of a
+   * wildcard term apart), then its children by the next term: a request walks one branch per
+   * exact term and at most two per wildcard term, down to a few lines.
+   */
+  #split(node: TrieNode, level: number): void {
+    if (!node.rows || node.rows.length <= LEAF || level >= this.#levels.length) return;
+    const t = this.#levels[level]!;
+    const exact = new Map<string, TrieNode>();
+    let star: TrieNode | null = null;
+    for (const i of node.rows) {
+      const v = this.#rows[i]![t.p]!;
+      let child: TrieNode | null | undefined = t.wild && v === '*' ? star : exact.get(v);
+      if (!child) {
+        child = new TrieNode();
+        if (t.wild && v === '*') star = child;
+        else exact.set(v, child);
+      }
+      child.rows!.push(i);
+    }
+    node.rows = null;
+    node.exact = exact;
+    node.star = star;
+    node.level = level;
+    for (const c of exact.values()) this.#split(c, level + 1);
+    if (star) this.#split(star, level + 1);
   }
 
   /** The index for this model and its p lines, or undefined when the matcher is not one it reads. */
@@ -87,33 +120,45 @@ export class CompiledIndex {
     return this.#eft[line]!;
   }
 
-  /** casbin's enforce with explain, for one request (values in request-definition order). */
+  /**
+   * casbin's enforce with explain, for one request (values in request-definition order). casbin
+   * visits lines in policy order; the leaves are not in one order, so instead of sorting them
+   * this keeps the first allow, the last allow and the first deny, which is what casbin's effect
+   * streams end on: allow names the first allow; deny the first deny; allow-and-deny the first
+   * deny, else the last allow.
+   */
   enforce(r: readonly unknown[]): Explained {
-    const candidates = this.#candidates(r);
-    let allowed = false;
-    let line = -1;
-    for (const i of candidates) {
-      if (!this.#matches(r, this.#rows[i]!)) continue;
-      const eft = this.#eft[i]!;
-      if (this.#effect === 'allow') {
-        if (eft === 1) return { allowed: true, line: i };
-      } else if (this.#effect === 'deny') {
-        if (eft === -1) return { allowed: false, line: i };
-      } else if (eft === 1) {
-        allowed = true;
-        line = i;
-      } else if (eft === -1) return { allowed: false, line: i };
-    }
+    this.#firstAllow = -1;
+    this.#lastAllow = -1;
+    this.#firstDeny = -1;
+    this.#visit(this.#root, r);
+    if (this.#effect === 'allow') return this.#firstAllow >= 0 ? { allowed: true, line: this.#firstAllow } : { allowed: false, line: -1 };
+    if (this.#firstDeny >= 0) return { allowed: false, line: this.#firstDeny };
     // A deny-effect model allows what no deny line matched, naming no line (no opinion here).
-    return { allowed: this.#effect === 'deny' ? true : allowed, line };
+    if (this.#effect === 'deny') return { allowed: true, line: -1 };
+    return this.#lastAllow >= 0 ? { allowed: true, line: this.#lastAllow } : { allowed: false, line: -1 };
   }
 
-  #candidates(r: readonly unknown[]): Iterable<number> {
-    if (!this.#key) return this.#rows.keys();
-    const exact = this.#buckets.get(String(r[this.#key.r])) ?? [];
-    if (!this.#key.wild || !this.#star.length || r[this.#key.r] === '*') return exact;
-    // Lines in policy order, as casbin visits them: which line is named depends on it.
-    return [...exact, ...this.#star].sort((a, b) => a - b);
+  #firstAllow = -1;
+  #lastAllow = -1;
+  #firstDeny = -1;
+
+  #visit(node: TrieNode, r: readonly unknown[]): void {
+    if (node.rows) {
+      for (const i of node.rows) {
+        const eft = this.#eft[i]!;
+        if (eft === 0 || !this.#matches(r, this.#rows[i]!)) continue;
+        if (eft === 1) {
+          if (this.#firstAllow < 0 || i < this.#firstAllow) this.#firstAllow = i;
+          if (i > this.#lastAllow) this.#lastAllow = i;
+        } else if (this.#firstDeny < 0 || i < this.#firstDeny) this.#firstDeny = i;
+      }
+      return;
+    }
+    const v = r[this.#levels[node.level]!.r];
+    const child = typeof v === 'string' ? node.exact!.get(v) : undefined;
+    if (child) this.#visit(child, r);
+    if (node.star) this.#visit(node.star, r);
   }
 
   #matches(r: readonly unknown[], row: readonly string[]): boolean {
@@ -121,7 +166,7 @@ export class CompiledIndex {
       if (t.kind === 'eq') {
         const pv = row[t.p]!;
         if (!(r[t.r] === pv || (t.wild && pv === '*'))) return false;
-      } else if (!t.fn(...t.args.map((a) => ('r' in a ? r[a.r] : row[a.p])))) return false;
+      } else if (!t.test(r, row)) return false;
     }
     return true;
   }
@@ -153,7 +198,16 @@ function parseTerm(s: string, model: CasbinModel, functions: Record<string, Casb
     if (i < 0) return undefined;
     args.push(m[1] === 'r' ? { r: i } : { p: i });
   }
-  return { kind: 'fn', fn, args };
+  return { kind: 'fn', fn, args, test: argsTest(fn, args) };
+}
+
+/** The call with its arguments picked from the request and the line, without an array per call for two arguments. */
+function argsTest(fn: CasbinFunction, args: Array<{ r: number } | { p: number }>): (r: readonly unknown[], row: readonly string[]) => boolean {
+  const pick = (a: { r: number } | { p: number }) => ('r' in a ? (r: readonly unknown[]) => r[a.r] : (_r: readonly unknown[], row: readonly string[]) => row[a.p]);
+  const [x, y] = args.map(pick);
+  if (args.length === 2) return (r, row) => !!fn(x!(r, row), y!(r, row));
+  const all = args.map(pick);
+  return (r, row) => !!fn(...all.map((g) => g(r, row)));
 }
 
 function eqTerm(a: string, b: string, wild: boolean, rIdx: (n: string) => number, pIdx: (n: string) => number): Extract<Term, { kind: 'eq' }> | undefined {

@@ -1,0 +1,118 @@
+/**
+ * Micro-benchmark of the Casbin mode's decision at 100k policy lines: the compiled index (what
+ * the mode serves) next to casbin's own enforce on the same model and lines, in the same run
+ * (casbin on a small sample: it scans every line per call, seconds per decision at this
+ * size). Reports, does not assert. Call benchCasbin() from bench/, or run
+ * `node --import tsx src/authz/casbin/bench.ts`.
+ */
+import { pathToFileURL } from 'node:url';
+import { seededRandom } from '../rbac/testing.ts';
+import type { AuthzAttributes } from '../types.ts';
+import { CasbinEngine } from './engine.ts';
+import { loadCasbinModel } from './model.ts';
+import type { PolicyLine } from './policy.ts';
+import { principals, requestValues } from './request.ts';
+
+export interface CasbinBenchOptions {
+  lines?: number;
+  decisions?: number;
+  casbinSample?: number;
+  seed?: number;
+  print?: boolean;
+}
+
+export interface CasbinBenchResult {
+  policyLines: number;
+  buildMs: number;
+  /** The mode's decision (every principal of a user with two groups), from the index. */
+  index: { decisions: number; allowed: number; denied: number; p50Us: number; p99Us: number; maxUs: number };
+  /** casbin's enforceEx, one call per principal as the mode would make them. */
+  casbin: { decisions: number; p50Us: number; p99Us: number };
+  agreement: { compared: number; mismatches: number };
+  targetP99Us: number;
+}
+
+/** An allow-and-deny model with wildcards and keyMatch on resources, as a security team might write. */
+const MODEL = `[request_definition]
+r = sub, namespace, verb, apiGroup, resource
+[policy_definition]
+p = sub, namespace, verb, apiGroup, resource, eft
+[policy_effect]
+e = some(where (p.eft == allow)) && !some(where (p.eft == deny))
+[matchers]
+m = r.sub == p.sub && (p.namespace == "*" || r.namespace == p.namespace) && (p.verb == "*" || r.verb == p.verb) && (p.apiGroup == "*" || r.apiGroup == p.apiGroup) && keyMatch(r.resource, p.resource)
+`;
+
+const VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+const GROUPS = ['', 'apps', 'batch', 'example.com'];
+
+export async function benchCasbin(opts: CasbinBenchOptions = {}): Promise<CasbinBenchResult> {
+  const o = { lines: 100_000, decisions: 50_000, casbinSample: 5, seed: 7, print: true, ...opts };
+  const rand = seededRandom(o.seed);
+  const int = (n: number) => Math.floor(rand() * n);
+  const users = Math.max(1, Math.floor(o.lines / 20));
+  const pick = <T>(xs: readonly T[]) => xs[int(xs.length)]!;
+  const lines: PolicyLine[] = [];
+  for (let i = 0; i < o.lines; i++) {
+    const sub = rand() < 0.8 ? `user:user-${int(users)}` : `group:team-${int(100)}`;
+    const resource = rand() < 0.1 ? `res${int(50)}*` : `res${int(200)}`;
+    lines.push({ ptype: 'p', values: [sub, rand() < 0.2 ? '*' : `ns-${int(500)}`, rand() < 0.1 ? '*' : pick(VERBS), rand() < 0.1 ? '*' : pick(GROUPS), resource, rand() < 0.05 ? 'deny' : 'allow'], source: `bench.csv:${i + 1}` });
+  }
+  let t = performance.now();
+  const engine = await CasbinEngine.build(loadCasbinModel(MODEL, 'bench.conf'), lines);
+  const buildMs = performance.now() - t;
+  const request = (): AuthzAttributes => ({ user: { username: `user-${int(users)}`, groups: [`team-${int(100)}`, 'system:authenticated'] }, verb: pick(VERBS), isResourceRequest: true, path: '', apiGroup: pick(GROUPS), apiVersion: 'v1', namespace: `ns-${int(500)}`, resource: `res${int(200)}`, subresource: '', name: '' });
+  const reqs = Array.from({ length: o.decisions }, request);
+  const ctx = { nsLabels: {}, now: new Date(0) };
+  for (const a of reqs.slice(0, 2000)) engine.decide(a, ctx);
+  const lat = new Float64Array(reqs.length);
+  let allowed = 0;
+  let denied = 0;
+  for (let i = 0; i < reqs.length; i++) {
+    const s = performance.now();
+    const d = engine.decide(reqs[i]!, ctx);
+    lat[i] = (performance.now() - s) * 1000;
+    if (d.decision === 'allow') allowed++;
+    else if (d.decision === 'deny') denied++;
+  }
+  const ix = stats(lat);
+  // casbin's enforce for the same requests, principal by principal, and the combined decision compared.
+  const sample = reqs.slice(0, o.casbinSample);
+  const clat = new Float64Array(sample.length);
+  let mismatches = 0;
+  sample.forEach((a, i) => {
+    const s = performance.now();
+    let decision = 'no-opinion';
+    for (const sub of principals(a)) {
+      const d = engine.enforceWithCasbin(requestValues(engine.model.requestTokens, a, sub, ctx));
+      if (d.decision === 'deny') {
+        decision = 'deny';
+        break;
+      }
+      if (d.decision === 'allow') decision = 'allow';
+    }
+    clat[i] = (performance.now() - s) * 1000;
+    if (decision !== engine.decide(a, ctx).decision) mismatches++;
+  });
+  const cs = stats(clat);
+  t = performance.now();
+  const result: CasbinBenchResult = {
+    policyLines: o.lines,
+    buildMs: Math.round(buildMs),
+    index: { decisions: reqs.length, allowed, denied, p50Us: ix.p50, p99Us: ix.p99, maxUs: ix.max },
+    casbin: { decisions: sample.length, p50Us: cs.p50, p99Us: cs.p99 },
+    agreement: { compared: sample.length, mismatches },
+    targetP99Us: 5,
+  };
+  if (o.print) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+function stats(xs: Float64Array): { p50: number; p99: number; max: number } {
+  const s = Float64Array.from(xs).sort();
+  const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? NaN;
+  const r = (v: number) => Math.round(v * 1000) / 1000;
+  return { p50: r(at(0.5)), p99: r(at(0.99)), max: r(s[s.length - 1] ?? NaN) };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await benchCasbin();
