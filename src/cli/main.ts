@@ -9,6 +9,7 @@ import { runScheduler } from './scheduler.ts';
 import { runExplain } from './explain.ts';
 import { runImage } from './image.ts';
 import { runNetpol } from './netpol.ts';
+import { runWebhook } from './webhook.ts';
 import { runSnapshot } from './snapshot.ts';
 import { runPolicy } from './policy.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
@@ -41,6 +42,10 @@ commands:
   explain AUDIT-ID  why a request was answered as it was: authentication, the RBAC binding or
             denial, each admission plugin's verdict  --kubeconfig FILE  [--output text|json]
             [--audit-log-path FILE]...
+  webhook   the policy engine served to an existing cluster over HTTPS: /imagereview (ImagePolicyWebhook),
+            /validate and /mutate (AdmissionReview) from policy files
+            --tls-cert-file F --tls-private-key-file F --policies DIR|FILE[,...]  [--client-ca-file F]
+            [--kubeconfig F]  [--bind-address 0.0.0.0]  [--port 8443]  [--request-timeout 60s]
   image     build, push, sign and verify OCI images (build | push | keygen | sign | verify; see portcullis image help)
   snapshot  back up and restore the embedded store (state.db), with the server stopped
             save FILE [--data-dir ./.portcullis]  |  restore FILE --data-dir NEW-DIR  |  status FILE
@@ -70,6 +75,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runNetpol(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'policy':
         return await runPolicy(rest, (s) => process.stdout.write(s));
+      case 'webhook':
+        return await runWebhook(rest, (s) => process.stdout.write(s));
       case 'image':
         return await runImage(rest, (s) => process.stdout.write(s));
       case 'snapshot':
