@@ -85,7 +85,8 @@ export class MutatingAdmissionPolicyPlugin implements MutatingPlugin {
   /** The admission chain's reinvocation round, after every mutating plugin has run once. */
   async reinvoke(a: AdmissionAttributes): Promise<Verdict> {
     const st = this.#rounds.get(a);
-    if (!st || (st.reinvoke.size === 0 && st.previouslyInvoked.size === 0)) return { allowed: true };
+    // Nothing asked to run again, and nothing changed the object after the policies that may.
+    if (!st || (st.reinvoke.size === 0 && (st.previouslyInvoked.size === 0 || jsonEqual(st.lastOutput as never, (a.object ?? null) as never)))) return { allowed: true };
     return this.#round(a, true);
   }
 
