@@ -67,3 +67,17 @@ test('models the index does not read fall back to the enforcer', async () => {
   const d = e.decide(attrs('x', ['dev'], 'get', 'pods'), { nsLabels: {}, now: new Date(0) });
   assert.deepEqual([d.decision, d.line?.source], ['allow', 'policy.csv:2']);
 });
+
+test('a priority field orders the lines as casbin loads them; the priority effect is decided by the enforcer', async () => {
+  const model = (effect: string) => `[request_definition]\nr = sub, verb\n[policy_definition]\np = sub, verb, priority, eft\n[policy_effect]\ne = ${effect}\n[matchers]\nm = r.sub == p.sub && r.verb == p.verb\n`;
+  const policy = 'p, user:ann, get, 10, allow\np, group:interns, get, 1, deny\n';
+  const prio = await engineFor(model('priority(p.eft) || deny'), policy);
+  assert.equal(prio.compiled, undefined);
+  const ctx = { nsLabels: {}, now: new Date(0) };
+  const d = prio.decide(attrs('ann', ['interns'], 'get', 'pods'), ctx);
+  // The principals are asked in turn: user:ann meets only its allow line; group:interns its deny (priority 1).
+  assert.deepEqual([d.decision, d.line?.source], ['deny', 'policy.csv:2']);
+  const both = await engineFor(model('some(where (p.eft == allow)) && !some(where (p.eft == deny))'), policy);
+  assert.ok(both.compiled);
+  agree(both, 9, 200);
+});

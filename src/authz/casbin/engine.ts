@@ -49,7 +49,8 @@ export class CasbinEngine {
    * Builds the enforcer and the index, then tries one request so a matcher that does not
    * evaluate (unknown function, syntax) is an error now rather than on every request.
    */
-  static async build(model: CasbinModel, lines: readonly PolicyLine[], opts: { compile?: boolean } = {}): Promise<CasbinEngine> {
+  static async build(model: CasbinModel, given: readonly PolicyLine[], opts: { compile?: boolean } = {}): Promise<CasbinEngine> {
+    const lines = byPriority(model, given);
     const functions = portcullisFunctions();
     let enforcer: Enforcer;
     try {
@@ -108,4 +109,11 @@ export class CasbinEngine {
     if (!line) return { decision: 'no-opinion' };
     return { decision: allowed ? 'allow' : 'deny', line };
   }
+}
+
+/** As casbin's loadPolicy: p lines ordered by a "priority" field when the model has one (stable). */
+function byPriority(model: CasbinModel, lines: readonly PolicyLine[]): readonly PolicyLine[] {
+  const at = model.policyTokens.indexOf('priority');
+  if (at < 0) return lines;
+  return [...lines].sort((a, b) => (a.ptype === 'p' && b.ptype === 'p' ? parseInt(a.values[at]!, 10) - parseInt(b.values[at]!, 10) : 0));
 }
