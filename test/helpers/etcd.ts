@@ -4,11 +4,14 @@
  * started again on its own data; stop() ends every member and removes the directories.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCA } from '../../src/pki/ca.ts';
+import { issueCert } from '../../src/pki/certs.ts';
 import { findBinary, requireBinaries } from './real-parts.ts';
 
 /** Skip message when etcd is not installed (a failure under PORTCULLIS_REQUIRE_ALL). */
@@ -27,10 +30,43 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** PEM files of a TLS etcd: its CA, and a client certificate it accepts. */
+export interface EtcdTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+interface TlsMaterial {
+  files: EtcdTls;
+  serverCertFile: string;
+  serverKeyFile: string;
+  pem: { ca: string; cert: string; key: string };
+}
+
+function makeTls(dir: string): TlsMaterial {
+  const now = new Date();
+  const ca = createCA({ commonName: 'etcd-test-ca', now, validityDays: 1 });
+  const server = issueCert(ca, { commonName: 'etcd', usage: 'server', now, validityDays: 1 });
+  const client = issueCert(ca, { commonName: 'portcullis-apiserver', usage: 'client', now, validityDays: 1 });
+  const write = (name: string, pem: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, pem, { mode: 0o600 });
+    return path;
+  };
+  return {
+    files: { caFile: write('ca.pem', ca.certPem), certFile: write('client.pem', client.certPem), keyFile: write('client-key.pem', client.keyPem) },
+    serverCertFile: write('server.pem', server.certPem),
+    serverKeyFile: write('server-key.pem', server.keyPem),
+    pem: { ca: ca.certPem, cert: client.certPem, key: client.keyPem },
+  };
+}
+
 /** etcd's /health answers {"health":"true"} once the member has a leader and serves. */
-function healthy(clientUrl: string): Promise<boolean> {
+function healthy(clientUrl: string, tls?: TlsMaterial): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get(`${clientUrl}/health`, { agent: false, timeout: 1000 }, (res) => {
+    const options = { agent: false, timeout: 1000, ...(tls ? { ca: tls.pem.ca, cert: tls.pem.cert, key: tls.pem.key, servername: 'localhost' } : {}) };
+    const req = (tls ? https : http).get(`${clientUrl}/health`, options, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -57,30 +93,36 @@ export interface EtcdCluster {
   members: EtcdMember[];
   /** Every member's client URL. */
   servers: string[];
+  /** With startEtcd(n, { tls: true }): the client URLs are https and need this client certificate. */
+  tls?: EtcdTls;
   stop(): Promise<void>;
 }
 
-async function waitHealthy(url: string, child: ChildProcess, output: () => string): Promise<void> {
+async function waitHealthy(url: string, child: ChildProcess, output: () => string, tls?: TlsMaterial): Promise<void> {
   // A bound on attempts, not a clock in the assertion: etcd elects within a few hundred ms.
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`etcd exited while starting: ${output()}`);
-    if (await healthy(url)) return;
+    if (await healthy(url, tls)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`etcd at ${url} did not become healthy: ${output()}`);
 }
 
-/** Start `size` members (1 or 3) forming one cluster. */
-export async function startEtcd(size = 1): Promise<EtcdCluster> {
+/**
+ * Start `size` members (1 or 3) forming one cluster. With `tls`, clients reach them over HTTPS
+ * and must show a certificate from the test CA (--client-cert-auth); peers talk plain HTTP.
+ */
+export async function startEtcd(size = 1, o: { tls?: boolean } = {}): Promise<EtcdCluster> {
   const bin = findBinary('etcd');
   if (!bin) throw new Error('etcd is not installed');
   const root = mkdtempSync(join(tmpdir(), 'portcullis-etcd-'));
+  const tls = o.tls ? makeTls(root) : undefined;
   const token = `portcullis-test-${process.pid}-${root.slice(-6)}`;
   const members: EtcdMember[] = [];
   for (let i = 0; i < size; i++) {
     members.push({
       name: `m${i}`,
-      clientUrl: `http://127.0.0.1:${await freePort()}`,
+      clientUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${await freePort()}`,
       peerUrl: `http://127.0.0.1:${await freePort()}`,
       dataDir: join(root, `m${i}`),
       kill: async () => undefined,
@@ -102,6 +144,7 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
         `--initial-cluster=${initialCluster}`,
         `--initial-cluster-state=${state}`,
         `--initial-cluster-token=${token}`,
+        ...(tls ? [`--cert-file=${tls.serverCertFile}`, `--key-file=${tls.serverKeyFile}`, `--trusted-ca-file=${tls.files.caFile}`, '--client-cert-auth'] : []),
         '--logger=zap',
         '--log-level=error',
         // Small, quick elections on loopback (the defaults are tuned for real networks).
@@ -125,7 +168,7 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
     };
     m.restart = async () => {
       const { child, output } = launch(m, 'existing');
-      await waitHealthy(m.clientUrl, child, output);
+      await waitHealthy(m.clientUrl, child, output, tls);
     };
   }
   const started = members.map((m) => ({ m, ...launch(m, 'new') }));
@@ -134,10 +177,10 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    await Promise.all(started.map(({ m, child, output }) => waitHealthy(m.clientUrl, child, output)));
+    await Promise.all(started.map(({ m, child, output }) => waitHealthy(m.clientUrl, child, output, tls)));
   } catch (err) {
     await stop();
     throw err;
   }
-  return { members, servers: members.map((m) => m.clientUrl), stop };
+  return { members, servers: members.map((m) => m.clientUrl), tls: tls?.files, stop };
 }

@@ -10,7 +10,7 @@ import { Etcd3 } from 'etcd3';
 import { openEtcdStore } from '../../src/storage/etcd/etcd-store.ts';
 import { createEtcdClient } from '../../src/storage/etcd/etcd-client.ts';
 import { MAX_OBJECT_BYTES, RequestTooLargeError } from '../../src/storage/write-check.ts';
-import type { Store } from '../../src/storage/types.ts';
+import { StorageError, type Store } from '../../src/storage/types.ts';
 import { etcdSkip, startEtcd, type EtcdCluster } from '../helpers/etcd.ts';
 import { runStoreConformance } from './conformance.ts';
 
@@ -85,4 +85,23 @@ describe('etcd store: what only etcd shows', { skip }, () => {
     assert.equal(store.currentRevision(), rev);
     w.close();
   });
+});
+
+test('TLS: --etcd-cafile/--etcd-certfile/--etcd-keyfile reach an etcd that requires client certificates', { skip, timeout: 60_000 }, async () => {
+  const tlsCluster = await startEtcd(1, { tls: true });
+  try {
+    const files = tlsCluster.tls!;
+    const s = await openEtcdStore({ client: createEtcdClient({ servers: tlsCluster.servers, ...files }) });
+    try {
+      const made = await s.create('/registry/core/secrets/ns/s', { kind: 'Secret' });
+      assert.deepEqual(await s.get('/registry/core/secrets/ns/s'), made);
+    } finally {
+      await s.close();
+    }
+    // The same etcd without a client certificate: the start fails, it does not serve.
+    const client = createEtcdClient({ servers: tlsCluster.servers, caFile: files.caFile });
+    await assert.rejects(openEtcdStore({ client }), (err: unknown) => err instanceof StorageError && err.code === 'Internal');
+  } finally {
+    await tlsCluster.stop();
+  }
 });
