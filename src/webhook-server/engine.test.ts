@@ -37,6 +37,16 @@ before(async () => {
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'exempt', labels: { 'policy.portcullis.dev/no-match': 'allow' } } },
     { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'no-x' }, spec: { matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] }, validations: [{ expression: "!('x' in object.metadata.labels)", message: 'no x label' }] } },
     { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'no-x-binding' }, spec: { policyName: 'no-x', validationActions: ['Deny'] } },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1beta1', kind: 'MutatingAdmissionPolicy', metadata: { name: 'stamp' },
+      spec: {
+        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
+        matchConditions: [{ name: 'asked', expression: "'stamp' in object.metadata.labels" }],
+        reinvocationPolicy: 'Never',
+        mutations: [{ patchType: 'ApplyConfiguration', applyConfiguration: { expression: "Object{metadata: Object.metadata{labels: {'stamped': 'yes'}}}" } }],
+      },
+    },
+    { apiVersion: 'admissionregistration.k8s.io/v1beta1', kind: 'MutatingAdmissionPolicyBinding', metadata: { name: 'stamp' }, spec: { policyName: 'stamp' } },
   ));
 });
 after(async () => e.close());
@@ -70,6 +80,15 @@ test('mutate: an image already named by digest needs no patch; a denied image is
   assert.equal(ok.allowed, true);
   assert.equal(ok.patch, undefined);
   assert.equal((await e.engine.mutate(podReview({}, `evil.example/app@${D}`))).allowed, false);
+});
+
+test('mutate: a MutatingAdmissionPolicy from a file is answered as a JSONPatch against the object sent', async () => {
+  const a = podReview({ stamp: '1' }, `good.example/app@${D}`);
+  const r = await e.engine.mutate(a);
+  assert.equal(r.allowed, true);
+  assert.deepEqual(r.patch, [{ op: 'add', path: '/metadata/labels/stamped', value: 'yes' }]);
+  assert.deepEqual(a.object!.metadata.labels, { stamp: '1' }, 'the request itself is left as sent');
+  assert.equal((await e.engine.mutate(podReview({}, `good.example/app@${D}`))).patch, undefined);
 });
 
 test('no trust policy at all: an ImageReview is denied, not waved through', async () => {

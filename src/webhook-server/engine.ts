@@ -1,6 +1,6 @@
 /**
- * The policy engine behind `portcullis webhook`: the API server's own ImageVerification and
- * ValidatingAdmissionPolicy plugins over the policy files, answering the three questions an
+ * The policy engine behind `portcullis webhook`: the API server's own ImageVerification,
+ * ValidatingAdmissionPolicy and MutatingAdmissionPolicy plugins over the policy files, answering the three questions an
  * existing cluster asks a webhook: an ImageReview (ImagePolicyWebhook), a validating and a
  * mutating AdmissionReview. Nothing is decided here that the plugins do not decide inside
  * Portcullis; this file only turns their verdicts into the webhook answers.
@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AlwaysDenyAuthorizer } from '../authz/always.ts';
+import { MutatingAdmissionPolicyPlugin } from '../admission/cel/mutating/mutating-admission-policy.ts';
 import { ValidatingAdmissionPolicyPlugin } from '../admission/cel/validating-admission-policy.ts';
 import type { AdmissionAttributes, Verdict } from '../admission/types.ts';
 import type { ImageVerificationConfig } from '../image-policy/admission/config.ts';
@@ -59,22 +60,25 @@ function denialStatus(v: Verdict): NonNullable<ReviewAnswer['status']> {
 export class PolicyEngine {
   readonly #images: ImageVerification;
   readonly #vap: ValidatingAdmissionPolicyPlugin;
+  readonly #map: MutatingAdmissionPolicyPlugin;
   readonly #imagePolicies: number;
 
   constructor(o: EngineOptions) {
     const deps = { store: o.store, log: o.log, now: o.now, authorizer: new AlwaysDenyAuthorizer(), random: Math.random, newUid: randomUUID };
     this.#images = new ImageVerification(deps, o.imageVerification);
     this.#vap = new ValidatingAdmissionPolicyPlugin(deps, o.policies.registry);
+    this.#map = new MutatingAdmissionPolicyPlugin(deps, o.policies.registry);
     this.#imagePolicies = (o.policies.counts.ClusterImagePolicy ?? 0) + (o.policies.counts.ImagePolicy ?? 0);
   }
 
   async ready(): Promise<void> {
-    await this.#vap.source.ready();
+    await Promise.all([this.#vap.source.ready(), this.#map.source.ready()]);
   }
 
   close(): void {
     this.#images.close();
     this.#vap.close();
+    this.#map.close();
   }
 
   /**
@@ -103,28 +107,34 @@ export class PolicyEngine {
     return { allowed: v.allowed, ...(v.allowed ? {} : { reason: v.reason ?? 'denied' }), ...(audit ? { auditAnnotations: audit } : {}) };
   }
 
-  /** The image check of a request, on a copy: a validating webhook changes nothing. */
-  async #checkImages(a: AdmissionAttributes): Promise<{ verdict: Verdict; object?: Record<string, any> }> {
-    if (!this.#images.handles(a)) return { verdict: { allowed: true } };
-    if (a.kind.group === POLICY_GROUP) return { verdict: await this.#images.validate(a) };
-    const object = a.object === undefined ? undefined : structuredClone(a.object);
-    return { verdict: await this.#images.admit({ ...a, object }), object };
+  /** The image check of a request; a write of a trust policy is checked to compile. Pins `a.object` in place. */
+  async #checkImages(a: AdmissionAttributes): Promise<Verdict> {
+    if (!this.#images.handles(a)) return { allowed: true };
+    if (a.kind.group === POLICY_GROUP) return this.#images.validate(a);
+    return this.#images.admit(a);
   }
 
   /** Validating: the admission policies, then the images (a policy denial spares the registry). */
   async validate(a: AdmissionAttributes): Promise<ReviewAnswer> {
     const verdicts: Verdict[] = [];
     if (this.#vap.handles(a)) verdicts.push(await this.#vap.validate(a));
-    if (verdicts.every((v) => v.allowed)) verdicts.push((await this.#checkImages(a)).verdict);
+    // On a copy: a validating webhook changes nothing.
+    if (verdicts.every((v) => v.allowed)) verdicts.push(await this.#checkImages({ ...a, object: a.object === undefined ? undefined : structuredClone(a.object) }));
     return this.#answer(verdicts);
   }
 
-  /** Mutating: every image pinned to the digest that was verified, as a JSONPatch. */
+  /**
+   * Mutating: the MutatingAdmissionPolicies, then every image (as they left it) pinned to the
+   * digest that was verified; the changes as one JSONPatch against the object the API server sent.
+   */
   async mutate(a: AdmissionAttributes): Promise<ReviewAnswer> {
-    const { verdict, object } = await this.#checkImages(a);
-    const answer = this.#answer([verdict]);
-    if (answer.allowed && object !== undefined && a.object !== undefined) {
-      const patch = jsonPatchDiff(a.object, object);
+    const work: AdmissionAttributes = { ...a, object: a.object === undefined ? undefined : structuredClone(a.object) };
+    const verdicts: Verdict[] = [];
+    if (this.#map.handles(work)) verdicts.push(await this.#map.admit(work));
+    if (verdicts.every((v) => v.allowed)) verdicts.push(await this.#checkImages(work));
+    const answer = this.#answer(verdicts);
+    if (answer.allowed && work.object !== undefined && a.object !== undefined) {
+      const patch = jsonPatchDiff(a.object, work.object);
       if (patch.length > 0) answer.patch = patch;
     }
     return answer;

@@ -10,7 +10,7 @@
  */
 import { aggregateMessage } from '../api/validation/field-errors.ts';
 import { applyDefaults } from '../api/defaults/index.ts';
-import { builtinResources } from '../api/registry/builtin.ts';
+import { builtinResources, mutatingAdmissionPolicyResources } from '../api/registry/builtin.ts';
 import { ResourceRegistry } from '../api/registry/registry.ts';
 import { customResourcePrefix, objectKey } from '../api/registry/resource-def.ts';
 import { compilePolicy, type PolicyKind } from '../image-policy/trust-policy/compile.ts';
@@ -66,7 +66,8 @@ function prepare(registry: ResourceRegistry, input: Obj, uid: number): Obj {
 
 /** Loads the objects into a new in-memory store; throws on the first object that cannot be served. */
 export async function loadPolicyStore(objects: readonly SourcedObject[]): Promise<PolicyStore> {
-  const registry = new ResourceRegistry(builtinResources());
+  // MutatingAdmissionPolicies are read too: the webhook's /mutate applies them.
+  const registry = new ResourceRegistry([...builtinResources(), ...mutatingAdmissionPolicyResources()]);
   const store = createWatchCache(openSqliteStore({ path: ':memory:', durability: 'normal' }));
   const counts: Record<string, number> = {};
   const where = new Map<string, string>();
