@@ -55,3 +55,7 @@ test('imageIdOf strips the tag, keeps the registry port', () => {
   assert.equal(imageIdOf('busybox', 'sha256:1'), 'busybox@sha256:1');
   assert.equal(imageIdOf('r/x@sha256:9', 'sha256:9'), 'r/x@sha256:9');
 });
+
+test('a pod shut down before it ran ends Failed, not Pending', () => {
+  assert.equal(status(pod({}), [], new Map(), true).phase, 'Failed');
+});

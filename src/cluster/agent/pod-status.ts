@@ -156,7 +156,9 @@ export function computePodStatus(pod: Pod, inp: StatusInputs): Record<string, un
   const def = hasInit ? 'PodInitializing' : 'ContainerCreating';
   const init = initSpecs.map((c) => containerStatus(c, att.get(c.name), inp.waiting.get(c.name), def, true, inp));
   const regular = (pod.spec?.containers ?? []).map((c) => containerStatus(c, att.get(c.name), inp.waiting.get(c.name), def, false, inp));
-  const phase = podPhase(pod, init, regular, inp.terminal ?? false);
+  let phase = podPhase(pod, init, regular, inp.terminal ?? false);
+  // A pod shut down for good ends in a terminal phase, also if it never got to run.
+  if (inp.terminal && phase !== 'Succeeded' && phase !== 'Failed') phase = 'Failed';
   const done = phase === 'Succeeded' || phase === 'Failed';
   const sandboxReady = inp.view.sandbox?.state === 'ready' && !done;
   const uninitialized = initSpecs.filter((c, i) => (c.restartPolicy === 'Always' ? !init[i]!.started : !init[i]!.ready)).map((c) => c.name);

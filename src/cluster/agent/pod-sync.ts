@@ -261,7 +261,8 @@ export class PodSyncer {
       if (running.has(c.name)) this.#event(pod, c, 'Normal', 'Killing', `Stopping container ${c.name}`);
     }
     const stopped = await this.#stopAll(uid, grace, false);
-    if (deleteFromApi) {
+    // A pod already terminal in the API (finished, or rejected) keeps the status it has.
+    if (deleteFromApi && !isDone(pod.status?.phase)) {
       const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true, podIPs: this.#podIPs(pod) });
       try {
         await this.#writeStatus(pod, status);
