@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 import type { Response } from '../helpers/client.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
+import { reply, startWebhook } from '../../src/admission/webhook/test-support.ts';
 
 let c: TestCluster;
 const GV = 'admissionregistration.k8s.io/v1beta1';
@@ -158,6 +159,27 @@ test('reinvocationPolicy IfNeeded runs a policy again after a later one changed 
   assert.deepEqual(ifNeeded.body.metadata.labels, { b: 'set', seen: 'set' });
   const never = await eventually(cm('reinvoke-never'), (r) => r.body?.metadata?.labels?.b === 'set' && r.body.metadata.labels.seen !== undefined);
   assert.deepEqual(never.body.metadata.labels, { b: 'set', seen: 'none' });
+});
+
+test('reinvocation after a mutating webhook (which runs after the policies) changed the object', async () => {
+  const wh = await startWebhook((review) => reply(review, { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify([{ op: 'add', path: '/metadata/labels/b', value: 'hook' }])).toString('base64') }));
+  try {
+    await namespace('reinvoke-webhook');
+    const hook = await c.admin.post('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'label-b' },
+      webhooks: [{ name: 'label-b.example.com', clientConfig: { url: `${wh.url}/mutate`, caBundle: wh.caBundle }, rules: cmRules, sideEffects: 'None', admissionReviewVersions: ['v1'], failurePolicy: 'Fail', namespaceSelector: { matchLabels: { t: 'reinvoke-webhook' } } }],
+    });
+    assert.equal(hook.status, 201, hook.text);
+    await policy('reinvoke-webhook', { reinvocationPolicy: 'IfNeeded', mutations: [{ patchType: 'ApplyConfiguration', applyConfiguration: { expression: "Object{metadata: Object.metadata{labels: {'seen': object.metadata.?labels.?b.orValue('none')}}}" } }] });
+    await binding('reinvoke-webhook', 'reinvoke-webhook');
+    const created = await eventually(cm('reinvoke-webhook'), (r) => r.body?.metadata?.labels?.b === 'hook' && r.body.metadata.labels.seen !== undefined);
+    assert.deepEqual(created.body.metadata.labels, { seen: 'hook', b: 'hook' });
+  } finally {
+    await c.admin.delete('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/label-b');
+    await wh.close();
+  }
 });
 
 test('validation: expressions are compiled at create, with upstream field errors', async () => {
