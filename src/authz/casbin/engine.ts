@@ -32,12 +32,15 @@ export class CasbinEngine {
   /** The p lines in policy order (what casbin's explain indexes and returns). */
   readonly #p: readonly PolicyLine[];
   readonly #byContent = new Map<string, PolicyLine>();
+  /** Where `sub` is in the request definition (-1: not there). */
+  readonly #subAt: number;
 
   private constructor(model: CasbinModel, lines: readonly PolicyLine[], enforcer: Enforcer, compiled: CompiledIndex | undefined) {
     this.model = model;
     this.lines = lines;
     this.enforcer = enforcer;
     this.compiled = compiled;
+    this.#subAt = model.requestTokens.indexOf('sub');
     this.#p = lines.filter((l) => l.ptype === 'p');
     for (const l of this.#p) {
       const k = l.values.join('\u0000');
@@ -77,12 +80,16 @@ export class CasbinEngine {
 
   /** Every principal is asked; a deny for any of them wins over an allow for another. */
   decide(a: Readonly<AuthzAttributes>, ctx: RequestContext): CasbinDecision {
-    const subs = this.model.requestTokens.includes('sub') ? principals(a) : [''];
+    const subAt = this.#subAt;
+    if (subAt < 0) return this.decideFor(a, '', ctx);
+    // The request's values once; only `sub` changes from principal to principal.
+    const r = requestValues(this.model.requestTokens, a, '', ctx);
     let allow: CasbinDecision | undefined;
-    for (const sub of subs) {
-      const d = this.decideFor(a, sub, ctx);
-      if (d.decision === 'deny') return d;
-      if (d.decision === 'allow') allow ??= d;
+    for (const sub of principals(a)) {
+      r[subAt] = sub;
+      const d = this.#decideOne(r);
+      if (d.decision === 'deny') return { ...d, principal: sub };
+      if (d.decision === 'allow') allow ??= { ...d, principal: sub };
     }
     return allow ?? { decision: 'no-opinion' };
   }
