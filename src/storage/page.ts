@@ -5,6 +5,7 @@
  * key examined, so a selective predicate can yield short or even empty later pages.
  */
 import type { StoredObject } from './types.ts';
+import { unreadableReason } from './encryption/read-state.ts';
 
 export interface Page<T> {
   items: StoredObject<T>[];
@@ -25,7 +26,9 @@ export function takePage<T>(
   for (const c of candidates) {
     if (limit > 0 && items.length >= limit) return { items, more: true, lastKey };
     lastKey = c.key;
-    if (!predicate || predicate(c.value)) items.push(c);
+    // A value the encryption layer could not read is kept whatever the predicate: the read then
+    // fails naming it, as upstream's list does, instead of silently leaving it out.
+    if (!predicate || predicate(c.value) || unreadableReason(c.value) !== undefined) items.push(c);
   }
   return { items, more: false, lastKey };
 }
