@@ -49,7 +49,7 @@ async function create(manifest: string, done: (r: Run) => boolean): Promise<Run>
   return r;
 }
 
-test('kubectl apply -f of pod-security and allowed-registries; pods denied with the policies\' messages, the same offline', { skip }, async () => {
+test('kubectl apply -f of pod-security, allowed-registries and max-replicas; pods and a scale denied with the policies\' messages, the same offline', { skip }, async () => {
   for (const dir of ['pod-security', 'allowed-registries']) {
     const applied = await runKubectl(33, kc, ['apply', '-f', join(library, dir)]);
     assert.equal(applied.code, 0, applied.stderr);
@@ -74,6 +74,28 @@ test('kubectl apply -f of pod-security and allowed-registries; pods denied with 
 
   const good = await create(pod('good', 'registry.example.com/app:1', HARDENED), (r) => r.code === 0);
   assert.equal(good.code, 0, good.stderr);
+
+  // A scale subresource update reads as an autoscaling/v1 Scale: max-replicas checks it too.
+  const applied = await runKubectl(33, kc, ['apply', '-f', join(library, 'max-replicas')]);
+  assert.equal(applied.code, 0, applied.stderr);
+  const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: tenant}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: app, image: registry.example.com/app:1}]}
+`;
+  assert.equal((await create(deployment, (r) => r.code === 0)).code, 0);
+  let scaled = await runKubectl(33, kc, ['-n', 'tenant', 'scale', 'deployment/web', '--replicas=20']);
+  for (let i = 0; i < 100 && scaled.code === 0; i++) {
+    await new Promise((res) => setTimeout(res, 50));
+    scaled = await runKubectl(33, kc, ['-n', 'tenant', 'scale', 'deployment/web', '--replicas=20']);
+  }
+  assert.match(scaled.stderr, /deployments\.apps "web" is forbidden: ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas' denied request: replicas must be at most 10, not 20/);
+  assert.equal((await runKubectl(33, kc, ['-n', 'tenant', 'scale', 'deployment/web', '--replicas=5'])).code, 0);
 
   // The same pods offline, through the library's own files: the same messages.
   const d = mkdtempSync(join(tmpdir(), 'portcullis-policy-eval-'));
