@@ -49,7 +49,7 @@ export async function setUpAuthorization(modes: AuthorizationMode[], store: Stor
       if (!files.webhookConfigFile) throw new Error('--authorization-mode=Webhook needs --authorization-webhook-config-file');
       authorizers.push(WebhookAuthorizer.fromConfigFile(files.webhookConfigFile, { authorizedTtlMs: files.webhookAuthorizedTtlMs, unauthorizedTtlMs: files.webhookUnauthorizedTtlMs }));
     } else if (m === 'Casbin') {
-      casbin = await startCasbinAuthorizer({ model: '', ...files.casbin }, store, log);
+      casbin = await startCasbinAuthorizer({ model: '', ...files.casbin }, store, log, { now, newUid });
       authorizers.push(casbin.authorizer);
       stops.push(() => casbin?.stop());
     } else if (m === 'Node') {

@@ -150,7 +150,14 @@ test('a policy in a ConfigMap: loaded at start, reloaded on update, a bad update
     // A line with a field too many: refused, the last good policy stays.
     const bad = await c.admin.put('/api/v1/namespaces/kube-system/configmaps/casbin-policy', { ...cm, data: { 'policy.csv': 'p, user:eve, list, configmaps\np, user:eve, list, secrets, extra\n' } });
     assert.equal(bad.status, 200);
-    // (When the bad generation is seen is not observable here; src/authz/casbin/setup.test.ts waits for its error.)
+    // The rejection is told as a Warning Event on the ConfigMap; the last good policy stays.
+    let event: { reason?: string; message?: string; involvedObject?: { name?: string } } | undefined;
+    await eventually('the rejection Event is written', async () => {
+      event = (await c.admin.get('/api/v1/namespaces/kube-system/events')).body.items.find((e: { reason?: string }) => e.reason === 'CasbinPolicyRejected');
+      return event !== undefined;
+    });
+    assert.equal(event?.involvedObject?.name, 'casbin-policy');
+    assert.equal(event?.message, "configmap kube-system/casbin-policy policy.csv:2: p line has 4 fields; the model's p has 3 (sub, verb, resource); the last good policy stays in force");
     assert.equal((await eve.get('/api/v1/namespaces/default/secrets')).status, 403);
     assert.equal((await eve.get('/api/v1/namespaces/default/configmaps')).status, 200);
     const good = await c.admin.get('/api/v1/namespaces/kube-system/configmaps/casbin-policy');
