@@ -87,9 +87,14 @@ test('a pod bound to the node goes Running with containerStatuses and conditions
   assert.equal(pod.status.hostIP, '127.0.0.1');
   assert.ok(pod.status.startTime);
   const env = Object.fromEntries(runtime.envOf(cs.containerID.slice('fake://'.length))!.map((e) => [e.name, e.value]));
-  assert.deepEqual(env, {
+  const own = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('KUBERNETES_')));
+  assert.deepEqual(own, {
     CM_colour: 'blue', CM_size: 'L', ok: 'yes', COLOUR: 'blue', PASSWORD: 's3cret', POD_NAME: 'web', APP: 'web', NODE: 'node-p', MEM_MI: '64', CPU_LIMIT: '4', PLAIN: 'v',
   });
+  // The Service variables of default/kubernetes, after the container's own.
+  const kubernetes = await ac.admin.get<K8sObject>(resources.services, 'default', 'kubernetes');
+  assert.equal(env.KUBERNETES_SERVICE_HOST, kubernetes.spec.clusterIP);
+  assert.equal(env.KUBERNETES_SERVICE_PORT, '443');
   assert.equal(pod.metadata.uid, created.metadata.uid);
   // The kubelet's events, about the container, from the node.
   const events = await eventually(async () => {

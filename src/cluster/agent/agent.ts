@@ -10,7 +10,7 @@
  * the next agent re-adopts them from the runtime's state.
  */
 import { mkdirSync } from 'node:fs';
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { SharedInformerFactory } from '../client/informer.ts';
 import { resources } from '../client/resources.ts';
 import { RestClient } from '../client/rest-client.ts';
@@ -158,6 +158,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const informers = new SharedInformerFactory({ client, fieldSelector: `spec.nodeName=${o.nodeName}`, timers, random: o.random, log: o.log });
     const pods = informers.informer<K8sObject>(resources.pods) as Informer<K8sObject>;
     pods.addIndexers({ [UID_INDEX]: (p) => [p.metadata.uid ?? ''] });
+    // Services of every namespace (the Service environment variables), on a factory of their own: no node selector.
+    const clusterInformers = new SharedInformerFactory({ client, timers, random: o.random, log: o.log });
+    const services = clusterInformers.informer<K8sObject>(resources.services);
     /** Last known object of pods gone from the API whose runtime state is not cleaned up yet. */
     const removed = new Map<string, Pod>();
     const byUid = (uid: string): Pod | undefined => pods.byIndex(UID_INDEX, uid)[0] as Pod | undefined;
@@ -166,7 +169,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const syncer = new PodSyncer({
       runtime: o.runtime, images: o.images, network: o.network, client,
       recorder: newEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log }), hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
-      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, pods: () => pods.list() as Pod[],
+      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });
     workers = new PodWorkers({
       timers, now, random: o.random, log: o.log,
@@ -195,6 +198,13 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     });
     // What the runtime holds before any pod is synced: a restarted agent re-adopts it, never duplicates it.
     syncer.index.observe(await o.runtime.list());
+    // The Services first, so the first containers get their variables (as the kubelet waits for its service informer).
+    clusterInformers.start();
+    undo.push(() => clusterInformers.stop());
+    await Promise.race([services.synced(), new Promise<void>((r) => timers.setTimeout(() => {
+      if (!services.hasSynced()) o.log.warn({}, 'services not listed after 30 s: containers start without the Service variables until they are');
+      r();
+    }, 30_000))]).catch(() => {});
     informers.start();
     undo.push(() => workers.stop(), () => informers.stop());
 

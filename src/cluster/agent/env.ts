@@ -7,9 +7,10 @@
  * those its own pods reference. A missing required source is a CreateContainerConfigError with
  * upstream's message; $(VAR) expansion is the runtime's.
  *
- * Not done: the Service environment variables (enableServiceLinks).
+ * Then the Service environment variables (service-env.ts), after the container's own.
  */
-import type { Container, EnvVar, ObjectFieldSelector, Pod, ResourceFieldSelector } from 'kubernetes-types/core/v1.js';
+import type { Container, EnvVar, ObjectFieldSelector, Pod, ResourceFieldSelector, Service } from 'kubernetes-types/core/v1.js';
+import { serviceEnvFor } from './service-env.ts';
 import { ApiStatusError, isNotFound } from '../client/errors.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, K8sObject } from '../client/types.ts';
@@ -21,6 +22,8 @@ export interface EnvSources {
   client: ApiClient;
   /** The node's allocatable, the default of limits.* that a container does not set. */
   allocatable: Readonly<Record<string, string>>;
+  /** The Services the node knows, for the Service environment variables. */
+  services?: () => readonly Service[];
 }
 
 // C identifier rules are upstream's for envFrom keys (IsEnvVarName: [-._a-zA-Z][-._a-zA-Z0-9]*).
@@ -116,6 +119,10 @@ export async function containerEnv(s: EnvSources, pod: Pod, container: Container
     const v = await envValue(s, cache, pod, container, e, hostIP);
     // An optional reference to something missing leaves the variable out, as upstream.
     if (v !== undefined) out.set(e.name, v);
+  }
+  // Service variables last, never over one of the container's own.
+  for (const e of serviceEnvFor(pod.metadata?.namespace ?? '', pod.spec?.enableServiceLinks !== false, s.services?.() ?? [])) {
+    if (!out.has(e.name)) out.set(e.name, e.value);
   }
   return [...out].map(([name, value]) => ({ name, value }));
 }

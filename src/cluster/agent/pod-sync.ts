@@ -9,7 +9,7 @@
  * Not done here: volumes (containers get no mounts yet), probes and lifecycle hooks, pod IPs for
  * pods off the host network (no network plugin yet).
  */
-import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import type { Container, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { jsonEqual } from '../../api/json-equal.ts';
 import { isConflict, isNotFound } from '../client/errors.ts';
 import { resources } from '../client/resources.ts';
@@ -38,6 +38,8 @@ export interface PodSyncDeps {
   now: () => number;
   /** The kubelet's events (Created, Started, Killing, BackOff, Pulled, Failed), best effort. */
   recorder?: EventRecorder;
+  /** The Services the agent caches (for the Service environment variables). */
+  services?: () => readonly Service[];
   /** The pods bound to the node as the agent last saw them (admission counts those it admitted). */
   pods(): readonly Pod[];
   /** Sync this pod again after `ms` (a backoff running out). */
@@ -186,7 +188,7 @@ export class PodSyncer {
     let created: ContainerStatus;
     try {
       const image = await ensureImage(this.#d.images, this.#d.client, this.pullBackoff, this.#d.now, pod, c, (type, reason, message) => this.#event(pod, c, type, reason, message));
-      const env = await containerEnv({ client: this.#d.client, allocatable: this.#d.allocatable }, pod, c, this.#d.hostIP);
+      const env = await containerEnv({ client: this.#d.client, allocatable: this.#d.allocatable, services: this.#d.services }, pod, c, this.#d.hostIP);
       created = await this.#d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts: [] });
       this.index.addContainer(created.pod.uid, created.id);
     } catch (err) {
