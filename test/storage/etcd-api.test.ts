@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -13,6 +13,7 @@ import { Etcd3 } from 'etcd3';
 import { startControlPlane, type ControlPlane } from '../../src/server/control-plane.ts';
 import { TestClient } from '../helpers/client.ts';
 import { etcdSkip, startEtcd, type EtcdCluster } from '../helpers/etcd.ts';
+import { spawnUp } from '../helpers/spawn-up.ts';
 
 const skip = etcdSkip();
 let cluster: EtcdCluster;
@@ -89,5 +90,22 @@ test('API server on etcd: create, list, watch; upstream key layout; state surviv
   } finally {
     admin.close();
     await cp.close();
+  }
+});
+
+test('portcullis up --etcd-servers --etcd-prefix: the objects are in etcd under the prefix, no state.db', { skip, timeout: 90_000 }, async () => {
+  const data = join(dir, 'up');
+  const srv = await spawnUp(data, ['--etcd-servers', cluster.servers.join(','), '--etcd-prefix', '/pc', '--local-agent=false']);
+  try {
+    assert.match(srv.stdout(), new RegExp(`^  storage: etcd ${cluster.servers[0]} \\(prefix /pc\\)$`, 'm'));
+    const made = await srv.client.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'on-etcd' } });
+    assert.equal(made.status, 201, made.text);
+    const kv = await raw.get('/pc/core/namespaces/on-etcd').exec();
+    assert.equal(kv.kvs[0]?.mod_revision, made.body.metadata.resourceVersion);
+    assert.equal(existsSync(join(data, 'state.db')), false);
+  } finally {
+    srv.client.close();
+    srv.child.kill('SIGTERM');
+    await srv.exited;
   }
 });
