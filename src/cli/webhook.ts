@@ -3,7 +3,8 @@
  * modes). Trust policies (ClusterImagePolicy, ImagePolicy), ValidatingAdmissionPolicies with
  * their bindings and params, Namespaces, key Secrets and an optional ImageVerificationConfiguration
  * come from --policies files; --kubeconfig lets it read what the files do not hold (pull Secrets,
- * ServiceAccounts, Namespaces, key Secrets, params by name) from the cluster it serves.
+ * ServiceAccounts, Namespaces, key Secrets, params by name) from the cluster it serves. RBAC
+ * objects in the files answer SubjectAccessReviews; --token-auth-file answers TokenReviews.
  *
  * Images no policy matches are denied (NO_POLICY) unless the ImageVerificationConfiguration says
  * otherwise: a webhook asked about images fails closed by default.
@@ -11,6 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino from 'pino';
+import { TokenFileAuthenticator } from '../authn/token-file.ts';
+import { startRbacAuthorizer } from '../authz/rbac/authorizer.ts';
 import { ApiStatusError } from '../cluster/client/errors.ts';
 import { RestClient } from '../cluster/client/rest-client.ts';
 import { imageVerificationConfigFrom } from '../image-policy/admission/config-file.ts';
@@ -25,9 +28,10 @@ import { untilStopped } from './controller-manager.ts';
 import { clientConfigFromKubeconfig } from './sim.ts';
 
 export const WEBHOOK_USAGE = `usage: portcullis webhook --tls-cert-file F --tls-private-key-file F --policies DIR|FILE[,...]
-  [--client-ca-file F] [--kubeconfig F] [--bind-address 0.0.0.0] [--port 8443]
+  [--client-ca-file F] [--kubeconfig F] [--token-auth-file F] [--bind-address 0.0.0.0] [--port 8443]
   [--request-timeout 60s] [--log-level info]
-serves POST /imagereview (ImagePolicyWebhook), /validate and /mutate (AdmissionReview), GET /healthz
+serves POST /imagereview (ImagePolicyWebhook), /validate and /mutate (AdmissionReview),
+/authorize (SubjectAccessReview, RBAC from the files), /authenticate (TokenReview, with --token-auth-file), GET /healthz
 `;
 
 function read(path: string, what: string): string {
@@ -60,7 +64,7 @@ function clusterGet(kubeconfig: string): { get: ClusterGet; close: () => void } 
 }
 
 export async function runWebhook(argv: string[], out: (s: string) => void, stopSignal?: Promise<void>): Promise<number> {
-  const args = parseCommand(argv, { name: 'webhook', flags: ['tls-cert-file', 'tls-private-key-file', 'client-ca-file', 'policies', 'kubeconfig', 'bind-address', 'port', 'request-timeout', 'log-level'] });
+  const args = parseCommand(argv, { name: 'webhook', flags: ['tls-cert-file', 'tls-private-key-file', 'client-ca-file', 'policies', 'kubeconfig', 'token-auth-file', 'bind-address', 'port', 'request-timeout', 'log-level'] });
   const certFile = flag(args, 'tls-cert-file', '');
   const keyFile = flag(args, 'tls-private-key-file', '');
   if (!certFile || !keyFile) throw new Error(`--tls-cert-file and --tls-private-key-file are required (the webhook serves HTTPS only)\n${WEBHOOK_USAGE}`);
@@ -72,6 +76,8 @@ export async function runWebhook(argv: string[], out: (s: string) => void, stopS
   const caFile = flag(args, 'client-ca-file', '');
   const kubeconfig = flag(args, 'kubeconfig', '');
   const log = pino({ level: flag(args, 'log-level', 'info') });
+  const tokenFile = flag(args, 'token-auth-file', '');
+  const authenticator = tokenFile ? new TokenFileAuthenticator({ path: tokenFile, log }) : undefined;
 
   const objects = readPolicyPaths(paths);
   const imageVerification = imageSettings(objects);
@@ -79,10 +85,14 @@ export async function runWebhook(argv: string[], out: (s: string) => void, stopS
   const cluster = kubeconfig ? clusterGet(kubeconfig) : undefined;
   const store = new ClusterReadStore(policies.store, cluster?.get, Date.now);
   const engine = new PolicyEngine({ policies, store, log, now: () => new Date(), imageVerification });
+  // RBAC over the Roles, ClusterRoles and bindings of the files (the files only, never the cluster's).
+  const rbac = startRbacAuthorizer(policies.store);
   try {
-    await engine.ready();
+    await Promise.all([engine.ready(), rbac.ready]);
     const app = await buildWebhookServer({
       engine,
+      authorizer: rbac.authorizer,
+      ...(authenticator ? { authenticator } : {}),
       log,
       certPem: read(certFile, '--tls-cert-file'),
       keyPem: read(keyFile, '--tls-private-key-file'),
@@ -97,6 +107,7 @@ export async function runWebhook(argv: string[], out: (s: string) => void, stopS
     return 0;
   } finally {
     engine.close();
+    rbac.stop();
     cluster?.close();
     await store.close();
   }

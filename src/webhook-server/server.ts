@@ -1,6 +1,7 @@
 /**
  * The HTTPS server of `portcullis webhook`: POST /imagereview (ImagePolicyWebhook's backend),
- * POST /validate and POST /mutate (admission webhooks), GET /healthz. HTTPS only, with the API
+ * POST /validate and POST /mutate (admission webhooks), POST /authorize (SubjectAccessReview),
+ * POST /authenticate (TokenReview, with a token file), GET /healthz. HTTPS only, with the API
  * server's TLS policy (TLS 1.2+, ECDHE with AEAD ciphers, no renegotiation); with a client CA,
  * a caller without a certificate it signed is refused in the handshake (upstream's webhooks ask
  * for the API server's client certificate the same way).
@@ -13,15 +14,22 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import type { TokenAuthenticator } from '../authn/bearer.ts';
+import type { Authorizer } from '../authz/types.ts';
 import { IMAGE_REVIEW_API_VERSION, type ImageReviewSpec } from '../image-policy/webhook/image-review.ts';
 import { refuseRenegotiation, SERVING_CIPHERS } from '../server/tls-policy.ts';
 import { admissionResponse, BadReview, decodeReview, parseAdmissionReview } from './admission-review.ts';
+import { answerSubjectAccessReview, answerTokenReview } from './access-reviews.ts';
 import type { PolicyEngine } from './engine.ts';
 
 export const MAX_REVIEW_BYTES = 7 * 1024 * 1024;
 
 export interface WebhookServerOptions {
   engine: PolicyEngine;
+  /** Answers /authorize (RBAC over the policy files). */
+  authorizer: Authorizer;
+  /** Answers /authenticate; without it the path is not served. */
+  authenticator?: TokenAuthenticator;
   log: Logger;
   certPem: string;
   keyPem: string;
@@ -96,6 +104,21 @@ export async function buildWebhookServer(o: WebhookServerOptions): Promise<Fasti
     const status = await o.engine.imageReview(spec);
     return reply.type('application/json').send({ apiVersion: IMAGE_REVIEW_API_VERSION, kind: 'ImageReview', metadata: { creationTimestamp: null }, spec, status });
   });
+
+  const reviews: [string, (doc: Record<string, any>) => Promise<unknown>][] = [['/authorize', (doc) => answerSubjectAccessReview(doc, o.authorizer)]];
+  const authenticator = o.authenticator;
+  if (authenticator) reviews.push(['/authenticate', (doc) => answerTokenReview(doc, authenticator)]);
+  for (const [path, answer] of reviews) {
+    app.post(path, async (req, reply) => {
+      try {
+        const body = await answer(decodeReview(jsonBody(req.headers['content-type'], req.body)));
+        return reply.type('application/json').send(body);
+      } catch (err) {
+        if (err instanceof BadReview) return bad(reply, err.message);
+        throw err;
+      }
+    });
+  }
 
   for (const [path, run] of [['/validate', (a: Parameters<PolicyEngine['validate']>[0]) => o.engine.validate(a)], ['/mutate', (a: Parameters<PolicyEngine['mutate']>[0]) => o.engine.mutate(a)]] as const) {
     app.post(path, async (req, reply) => {
