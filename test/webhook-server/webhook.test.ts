@@ -231,4 +231,30 @@ plugins:
     }
     assert.equal(image, pinned);
   });
+
+  test('--kubeconfig: a key Secret and a namespace the files lack are read from the cluster', async () => {
+    const pem = key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const secret = await c.admin.post('/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'release-key' }, data: { 'cosign.pub': b64(pem) } });
+    assert.equal(secret.status, 201, secret.text);
+    const ns = await c.admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'exempt', labels: { 'policy.portcullis.dev/no-match': 'allow' } } });
+    assert.equal(ns.status, 201, ns.text);
+    const dir = mkdtempSync(join(work, 'keyed-'));
+    writeFileSync(join(dir, 'keyed.yaml'), JSON.stringify({
+      apiVersion: 'policy.portcullis.dev/v1alpha1', kind: 'ClusterImagePolicy', metadata: { name: 'keyed' },
+      spec: { images: [{ glob: `${reg.host}/team/**` }], authorities: [{ key: { secretRef: { namespace: 'default', name: 'release-key' } } }] },
+    }));
+    const tls = join(work, 'tls');
+    const hook = await startWebhook(['--tls-cert-file', join(tls, 'tls.crt'), '--tls-private-key-file', join(tls, 'tls.key'), '--policies', dir, '--kubeconfig', c.cp.kubeconfigPath]);
+    try {
+      const review = async (image: string, namespace: string) => JSON.parse((await post(`${hook.url}/imagereview`, JSON.stringify({ apiVersion: 'imagepolicy.k8s.io/v1alpha1', kind: 'ImageReview', spec: { containers: [{ image }], namespace } }))).text).status;
+      assert.deepEqual((await review(signed, 'default')).allowed, true);
+      const denied = await review(unsigned, 'default');
+      assert.equal(denied.allowed, false);
+      assert.match(denied.reason, /ClusterImagePolicy "keyed": UNSIGNED: /);
+      assert.match((await review(`${reg.host}/elsewhere/app:1`, 'default')).reason, /NO_POLICY/);
+      assert.equal((await review(`${reg.host}/elsewhere/app:1`, 'exempt')).allowed, true);
+    } finally {
+      await hook.stop();
+    }
+  });
 });
