@@ -18,7 +18,7 @@ import { resources } from '../src/cluster/client/resources.ts';
 import type { K8sObject } from '../src/cluster/client/types.ts';
 import { startAgent } from '../src/cluster/agent/agent.ts';
 import { createJoinToken } from '../src/cluster/agent/join-token.ts';
-import { missingForRunc } from '../src/cluster/agent/node-runtime.ts';
+import { missingForRunc, removeEverything } from '../src/cluster/agent/node-runtime.ts';
 import { FakeImageService, FakeRuntime } from '../src/cluster/agent/runtime/fake.ts';
 import type { ContainerRuntime, ImageService } from '../src/cluster/agent/runtime/types.ts';
 import { ratio, summarize, type LatencySummary } from './stats.ts';
@@ -50,11 +50,7 @@ async function realRuntime(dir: string): Promise<{ runtime: ContainerRuntime; im
   return {
     runtime, images, image,
     async close() {
-      const { containers, sandboxes } = await runtime.list();
-      for (const c of containers) await runtime.stopContainer(c.id, 0).catch(() => undefined);
-      for (const s of sandboxes) await runtime.stopSandbox(s.id).catch(() => undefined);
-      for (const c of containers) await runtime.removeContainer(c.id).catch(() => undefined);
-      for (const s of sandboxes) await runtime.removeSandbox(s.id).catch(() => undefined);
+      await removeEverything(runtime);
       runtime.close();
     },
   };

@@ -13,6 +13,7 @@ import { buildImage } from '../../src/image-policy/oci/build.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
 import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
 import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import { isNotFound } from '../../src/cluster/client/errors.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
@@ -39,11 +40,7 @@ describe('node agent on runc', { skip }, () => {
 
   after(async () => {
     if (rt) {
-      const { containers, sandboxes } = await rt.list();
-      for (const c of containers) await rt.stopContainer(c.id, 0).catch(() => undefined);
-      for (const s of sandboxes) await rt.stopSandbox(s.id).catch(() => undefined);
-      for (const c of containers) await rt.removeContainer(c.id).catch(() => undefined);
-      for (const s of sandboxes) await rt.removeSandbox(s.id).catch(() => undefined);
+      await removeEverything(rt);
       rt.close();
     }
     await ac?.close();

@@ -68,3 +68,12 @@ export function openRuncNodeRuntime(o: { dataDir: string; memoryCapacity?: numbe
     },
   };
 }
+
+/** Stops and removes every container and sandbox the runtime holds (tests and benches clean up with it). */
+export async function removeEverything(runtime: ContainerRuntime): Promise<void> {
+  const { containers, sandboxes } = await runtime.list();
+  for (const c of containers) await runtime.stopContainer(c.id, 0).catch(() => undefined);
+  for (const s of sandboxes) await runtime.stopSandbox(s.id).catch(() => undefined);
+  for (const c of containers) await runtime.removeContainer(c.id).catch(() => undefined);
+  for (const s of sandboxes) await runtime.removeSandbox(s.id).catch(() => undefined);
+}
