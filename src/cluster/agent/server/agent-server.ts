@@ -1,0 +1,165 @@
+/**
+ * The agent's HTTPS server (the kubelet's :10250): what the API server reaches for `kubectl logs`,
+ * `exec` and `port-forward`. Every request, plain or upgrade, is first authenticated by its client
+ * certificate against the cluster CA (no certificate, another CA, an expired one or one without
+ * clientAuth usage: 401) and then authorized by a SubjectAccessReview on nodes/<this node> with
+ * the subresource and verb the kubelet derives (403 otherwise); only then is the path looked at.
+ * A refused upgrade gets its answer and the connection is closed, never kept for another request.
+ *
+ * Served: GET /containerLogs/{ns}/{pod}/{container}; WebSocket upgrades of /exec/{ns}/{pod}/{c}
+ * and /portForward/{ns}/{pod}. /attach is refused by name: the runtime keeps no attachable stdio.
+ * The serving certificate is the node's kubelet-serving one and follows its rotation.
+ */
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { X509Authenticator } from '../../../authn/x509.ts';
+import type { ContainerRuntime } from '../runtime/types.ts';
+import { acceptChannels, CHANNEL_PROTOCOLS, pickProtocol } from './channels.ts';
+import { serveContainerLogs } from './container-logs.ts';
+import { execRequest, runExec } from './exec-session.ts';
+import { findRunningContainer, findSandbox, StreamTargetError } from './find-container.ts';
+import { forwardedPorts, netnsDialer, runPortForward, type PortDialer } from './port-forward.ts';
+import { nodeRequestAttributes } from './request-attributes.ts';
+import type { PeerUser, ReviewAccess } from './review-access.ts';
+
+export interface AgentServerOptions {
+  nodeName: string;
+  runtime: ContainerRuntime;
+  /** The serving certificate (kubelet-serving); replace it with setCertificate on rotation. */
+  cert: { certPem: string; keyPem: string };
+  /** CA whose client certificates are accepted (the cluster CA). */
+  clientCaPem: string;
+  review: ReviewAccess;
+  dial?: PortDialer;
+  now?: () => Date;
+  log: { warn(o: object, m: string): void };
+}
+
+export interface AgentServer {
+  readonly port: number;
+  setCertificate(c: { certPem: string; keyPem: string }): void;
+  close(): Promise<void>;
+}
+
+type Answer = { code: number; text: string };
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error' };
+
+/** The path's parts when it is /<kind>/<segments...> with exactly `n` non-empty segments. */
+function route(path: string, kind: string, n: number): string[] | undefined {
+  const parts = path.split('/').slice(1);
+  if (parts[0] !== kind || parts.length !== n + 1 || parts.slice(1).some((p) => p === '')) return undefined;
+  try {
+    return parts.slice(1).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+}
+
+export function startAgentServer(o: AgentServerOptions, port: number, host: string): Promise<AgentServer> {
+  const authn = new X509Authenticator({ clientCaPem: o.clientCaPem, now: o.now });
+  const now = o.now ?? (() => new Date());
+  const dial = o.dial ?? netnsDialer;
+
+  /** Who is asking and whether they may: undefined when allowed, else the refusal. */
+  const admit = async (req: IncomingMessage, path: string): Promise<Answer | undefined> => {
+    const r = await authn.authenticate({ headers: req.headers, socket: req.socket as TLSSocket });
+    if (r.kind !== 'authenticated') return { code: 401, text: 'Unauthorized' };
+    const a = nodeRequestAttributes(o.nodeName, req.method ?? '', path);
+    if (!a) return { code: 405, text: 'Method Not Allowed' };
+    const user: PeerUser = { username: r.user.username, groups: r.user.groups ?? [], uid: r.user.uid, extra: r.user.extra };
+    const v = await o.review(user, a);
+    if (!v.allowed) return { code: 403, text: `Forbidden (user=${user.username}, verb=${a.verb}, resource=${a.resource}, subresource=${a.subresource})` };
+    return undefined;
+  };
+
+  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'https://agent');
+    const send = (x: Answer) => {
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(x.code, { 'content-type': 'text/plain; charset=utf-8' }).end(x.text);
+    };
+    try {
+      const refused = await admit(req, url.pathname);
+      if (refused) return send(refused);
+      const logs = route(url.pathname, 'containerLogs', 3);
+      if (logs && (req.method === 'GET' || req.method === 'HEAD')) return await serveContainerLogs(o.runtime, logs[0], logs[1], logs[2], url.searchParams, now(), res);
+      if (/^\/(exec|attach|portForward)\//.test(url.pathname)) return send({ code: 400, text: 'Upgrade request required: only WebSocket (v5.channel.k8s.io, v4.channel.k8s.io) is served' });
+      send({ code: 404, text: '404 page not found' });
+    } catch (err) {
+      send(err instanceof StreamTargetError ? { code: err.code, text: err.message } : { code: 500, text: (err as Error).message });
+    }
+  };
+
+  const upgraded = new Set<Duplex>();
+  const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    const url = new URL(req.url ?? '/', 'https://agent');
+    // Anything but a completed handshake ends with this answer and a closed connection.
+    const refuse = (x: Answer) => {
+      const body = Buffer.from(x.text, 'utf8');
+      socket.end(`HTTP/1.1 ${x.code} ${REASONS[x.code] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${x.text}`);
+      socket.once('finish', () => socket.destroy());
+    };
+    try {
+      const refused = await admit(req, url.pathname);
+      if (refused) return refuse(refused);
+      // The target is looked up before the protocol, so a client falling back from WebSocket to
+      // SPDY hears why it failed (container not found) rather than that SPDY is not spoken.
+      const websocket = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+      const onlyWebsocket = { code: 400, text: `unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}: only websocket is served` };
+      const exec = route(url.pathname, 'exec', 3);
+      const pf = route(url.pathname, 'portForward', 2);
+      if (exec) {
+        const r = execRequest(url.searchParams);
+        const c = await findRunningContainer(o.runtime, exec[0], exec[1], exec[2]);
+        const protocol = pickProtocol(req.headers['sec-websocket-protocol'], CHANNEL_PROTOCOLS);
+        if (!websocket) return refuse(onlyWebsocket);
+        if (!protocol) return refuse({ code: 400, text: `no supported protocol offered: want one of ${CHANNEL_PROTOCOLS.join(', ')}` });
+        return await runExec(o.runtime, c.id, r, await acceptChannels(req, socket, head, protocol));
+      }
+      if (pf) {
+        const ports = forwardedPorts(url.searchParams);
+        const sandbox = await findSandbox(o.runtime, pf[0], pf[1]);
+        if (!websocket) return refuse(onlyWebsocket);
+        // Upstream's port-forward protocols: a bare WebSocket or v4 binary; one is always spoken.
+        const p = pickProtocol(req.headers['sec-websocket-protocol'], ['v4.channel.k8s.io', 'portforward.k8s.io']) ?? '';
+        return await runPortForward(sandbox, ports, dial, await acceptChannels(req, socket, head, p));
+      }
+      if (route(url.pathname, 'attach', 3)) return refuse({ code: 400, text: 'attach is not supported by this node\'s container runtime: use kubectl exec' });
+      refuse({ code: 404, text: '404 page not found' });
+    } catch (err) {
+      if (err instanceof StreamTargetError) return refuse({ code: err.code, text: err.message });
+      o.log.warn({ err: (err as Error).message, path: url.pathname }, 'agent server: upgrade failed');
+      refuse({ code: 500, text: (err as Error).message });
+    }
+  };
+
+  const server: Server = createServer({
+    cert: o.cert.certPem, key: o.cert.keyPem, ca: o.clientCaPem,
+    // Asked for but judged by the authenticator, so a bad one is a 401 rather than a TLS alert.
+    requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve({
+        port: typeof addr === 'object' && addr ? addr.port : port,
+        setCertificate: (c) => server.setSecureContext({ cert: c.certPem, key: c.keyPem, ca: o.clientCaPem }),
+        close: () => new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+          for (const s of upgraded) s.destroy();
+        }),
+      });
+    });
+  });
+}
