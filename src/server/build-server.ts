@@ -41,6 +41,9 @@ import { InstrumentedStore, registerObjectCounts, registerStorageSize } from '..
 import { registerAuditMetrics } from '../metrics/audit-metrics.ts';
 import { TraceRing } from './trace.ts';
 import { DenialEvents, type DenialEventLimits } from './denial-events.ts';
+import type { KubeletClientTls } from './node-proxy/kubelet-proxy.ts';
+import { NODE_STREAM_SUBRESOURCES, serveNodeStream } from './node-proxy/serve.ts';
+import { routeUpgrades } from './node-proxy/upgrade-routing.ts';
 
 export interface TlsMaterial {
   certPem: string;
@@ -83,6 +86,8 @@ export interface ServerOptions {
   traceCapacity?: number;
   /** Bounds on the Events recorded for denied writes (defaults in denial-events.ts). */
   denialEvents?: Partial<DenialEventLimits>;
+  /** The client identity towards node agents (--kubelet-client-certificate/-key, the cluster CA). */
+  kubeletClient?: KubeletClientTls;
 }
 
 export interface BuiltServer {
@@ -128,6 +133,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     apiAudiences: opts.apiAudiences ?? [],
     metrics,
     traces: new TraceRing(opts.traceCapacity),
+    kubeletClient: opts.kubeletClient,
   };
   const ins: Instruments = { metrics, traces: ctx.traces!, registry, now };
   ins.events = new DenialEvents({ store: ctx.store, registry, now, newUid, log, limits: opts.denialEvents, count: (r) => metrics.m.denialEvents.labels(r).inc() });
@@ -166,6 +172,8 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     http2: false,
   }) as unknown as FastifyInstance;
   app.server.on('secureConnection', refuseRenegotiation);
+  // Upgrade requests (exec, attach, port-forward) run through the same pipeline and routes.
+  routeUpgrades(app);
 
   // Bodies stay raw bytes until the decode stage: the pipeline decides how to read them.
   app.removeAllContentTypeParsers();
@@ -219,6 +227,8 @@ export function buildServer(opts: ServerOptions): BuiltServer {
       admission: emptyOutcome(),
     };
     if (def.namespaced && !info.namespace && info.name && info.verb !== 'watch' && info.verb !== 'list') throw resourceNotFound();
+    // Streams of the pod's node agent (text or an upgraded connection): before output negotiation.
+    if (def.group === '' && def.resource === 'pods' && info.name && NODE_STREAM_SUBRESOURCES.has(info.subresource)) return serveNodeStream(ctx, ctx.kubeletClient, rreq, req, reply);
     const formats = outputFormats(req.headers.accept, def.typeName !== undefined);
     const audit = requestAudit(req);
     audit?.useAdmission(rreq.admission);

@@ -39,6 +39,7 @@ import { ensureFrontProxyPki, FRONT_PROXY_CLIENT_CN } from '../pki/front-proxy.t
 import { publishAuthenticationTrust } from './authentication-trust.ts';
 import { buildAuditor, type AuditOptions } from '../audit/config.ts';
 import type { Auditor } from '../audit/auditor.ts';
+import { kubeletClientIdentity } from './node-proxy/kubelet-client-identity.ts';
 
 /** The SQLite database and its write-ahead log as allocated on disk (apiserver_storage_size_bytes). */
 function sqliteFilesBytes(path: string): number {
@@ -157,7 +158,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Closed after the server (undo runs in reverse): the last requests' records are flushed.
     const auditor = buildAuditor(opts.audit, dataDir, log);
     if (auditor) undo.push(() => auditor.close());
-    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined });
+    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined });
     undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.
       for (const p of [...server.ctx.admission.mutating, ...server.ctx.admission.validating]) (p as { close?: () => void }).close?.();

@@ -159,11 +159,15 @@ const ROWS: Row[] = [
 /**
  * Subresources beyond status and scale, by kind, as upstream 1.33 serves them: the kind each
  * carries (what clients send and admission sees) and what it may change in the parent.
- * pods/attach, exec, log, portforward and proxy belong to the node agent and are not served yet;
- * pods/ephemeralcontainers and pods/resize wait for pod update validation to know them.
+ * pods/attach, exec, log and portforward are the node agent's, reached through src/server/node-proxy;
+ * pods/proxy is not served yet; pods/ephemeralcontainers and pods/resize wait for pod update validation to know them.
  */
 const EXTRA_SUBRESOURCES: Record<string, SubresourceDef[]> = {
   '/Pod': [
+    { name: 'attach', verbs: ['create', 'get'], kind: { group: '', version: 'v1', kind: 'PodAttachOptions' }, changes: 'node-stream' },
+    { name: 'exec', verbs: ['create', 'get'], kind: { group: '', version: 'v1', kind: 'PodExecOptions' }, changes: 'node-stream' },
+    { name: 'log', verbs: ['get'], kind: { group: '', version: 'v1', kind: 'Pod' }, changes: 'node-stream' },
+    { name: 'portforward', verbs: ['create', 'get'], kind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' }, changes: 'node-stream' },
     { name: 'binding', verbs: ['create'], kind: { group: '', version: 'v1', kind: 'Binding' }, changes: 'spec.nodeName' },
     { name: 'eviction', verbs: ['create'], kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, changes: 'deletion' },
   ],

@@ -21,9 +21,10 @@ export interface SubresourceDef {
   /**
    * What a write may change in the parent: 'status' (status only), 'replicas' (through a Scale),
    * 'spec.finalizers', 'approval' (conditions), 'spec.nodeName' (a Binding),
-   * 'deletion' (an Eviction deletes the pod), 'token' (nothing: mints a token).
+   * 'deletion' (an Eviction deletes the pod), 'token' (nothing: mints a token), 'node-stream'
+   * (nothing: served by the pod's node agent through src/server/node-proxy).
    */
-  changes: 'status' | 'replicas' | 'spec.finalizers' | 'approval' | 'spec.nodeName' | 'deletion' | 'token';
+  changes: 'status' | 'replicas' | 'spec.finalizers' | 'approval' | 'spec.nodeName' | 'deletion' | 'token' | 'node-stream';
 }
 
 const STATUS_SUBRESOURCE: SubresourceDef = { name: 'status', verbs: ['get', 'patch', 'update'], changes: 'status' };

@@ -16,6 +16,7 @@ import type { Aggregator } from '../aggregation/index.ts';
 import type { WatchRegistry } from './watch-limits.ts';
 import type { ApiserverMetrics } from '../../metrics/apiserver-metrics.ts';
 import type { TraceRing } from '../trace.ts';
+import type { KubeletClientTls } from '../node-proxy/kubelet-proxy.ts';
 
 /** Everything the REST handlers need, built once with the server (clock and randomness injected). */
 export interface RestContext {
@@ -48,6 +49,8 @@ export interface RestContext {
   /** This server's metrics (`/metrics`) and recent decision traces (`portcullis explain`). */
   metrics?: ApiserverMetrics;
   traces?: TraceRing;
+  /** This server's client identity towards node agents (pods/log, exec, attach, portforward). */
+  kubeletClient?: KubeletClientTls;
 }
 
 /** One resource request after authentication and authorization. */

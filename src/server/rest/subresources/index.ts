@@ -29,6 +29,10 @@ const HANDLERS: Record<SubresourceDef['changes'], Handler> = {
   approval: parentObject,
   replicas: (ctx, req) => (req.info.verb === 'get' ? getScale(ctx, req) : writeScale(ctx, req, req.info.verb as 'update' | 'patch')),
   'spec.nodeName': bindPod,
+  // The server's handler streams these to the node agent (src/server/node-proxy) before dispatch.
+  'node-stream': () => {
+    throw methodNotAllowed();
+  },
   deletion: evictPod,
   token: async (ctx, req) => {
     // Without service-account tokens configured the subresource does not exist.
