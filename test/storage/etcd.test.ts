@@ -70,6 +70,23 @@ describe('etcd store: what only etcd shows', { skip }, () => {
     assert.equal((await store.list('/registry/core/configmaps/ns/')).items.length, 4);
   });
 
+  test('a compaction by another client: reads and watches below it are Compacted, and the store learns it', async () => {
+    const a = await store.create('/registry/core/configmaps/ns/c1', { v: 1 });
+    await store.update('/registry/core/configmaps/ns/c1', { v: 2 }, a.modRevision);
+    for (const n of [1, 2]) await raw.put(`/cluster-a/core/configmaps/ns/c${n + 2}`).value('{}').exec();
+    const at = (await raw.put('/cluster-a/core/configmaps/ns/c2').value('{}').exec()).header.revision;
+    await raw.kv.compact({ revision: at });
+    assert.ok(store.compactedRevision() < a.modRevision, 'not known yet');
+    await assert.rejects(store.list('/registry/core/configmaps/', { atRevision: a.modRevision }), (e: unknown) => e instanceof StorageError && e.code === 'Compacted');
+    assert.ok(store.compactedRevision() > a.modRevision);
+    // A watch from a revision etcd compacted ends as etcd ends it, and the store learns the exact revision.
+    const from = store.compactedRevision();
+    assert.ok(from + 1 < Number(at));
+    const ended = await new Promise<Error>((resolve) => store.watch('/registry/', from, { onEvent() {}, onError: resolve }));
+    assert.ok(ended instanceof StorageError && ended.code === 'Compacted', String(ended));
+    assert.equal(store.compactedRevision(), Number(at));
+  });
+
   test('a write by another client moves the revision once a watch sees it', async () => {
     const seen: number[] = [];
     let onSeen: () => void = () => {};
