@@ -34,8 +34,8 @@ export interface AgentCluster {
   close(): Promise<void>;
 }
 
-export async function startAgentCluster(extraControllers: string[] = []): Promise<AgentCluster> {
-  const c = await startTestCluster({ authn: { enableBootstrapTokenAuth: true }, controllers: ['certificatesigningrequest-approving-controller', 'certificatesigningrequest-signing-controller', ...extraControllers] });
+export async function startAgentCluster(extraControllers: string[] = [], opts: { scheduler?: boolean } = {}): Promise<AgentCluster> {
+  const c = await startTestCluster({ authn: { enableBootstrapTokenAuth: true }, controllers: ['certificatesigningrequest-approving-controller', 'certificatesigningrequest-signing-controller', ...extraControllers], scheduler: opts.scheduler });
   const admin = new RestClient({ server: c.cp.url, identity: { caPem: c.cp.pki.caCertPem, certPem: c.cp.pki.adminCertPem, keyPem: c.cp.pki.adminKeyPem }, userAgent: 'agent-test' });
   const token = await createJoinToken(admin, { now: Date.now });
   const bootstrap: ClientConfig = { server: c.cp.url, identity: { caPem: c.cp.pki.caCertPem, token }, userAgent: 'agent-test-bootstrap' };
