@@ -67,7 +67,8 @@ export function parseImageReview(text: string): ImageReviewSpec {
   const annotations = spec.annotations ?? {};
   if (!isObj(annotations) || Object.values(annotations).some((v) => typeof v !== 'string')) throw new BadReview('ImageReview.spec.annotations must be a map of strings');
   if (spec.namespace !== undefined && typeof spec.namespace !== 'string') throw new BadReview('ImageReview.spec.namespace must be a string');
-  return { containers, annotations, ...(spec.namespace ? { namespace: spec.namespace } : {}) };
+  // Go's omitempty, as the review came: the spec is echoed in the answer.
+  return { ...(containers.length ? { containers } : {}), ...(Object.keys(annotations).length ? { annotations } : {}), ...(spec.namespace ? { namespace: spec.namespace } : {}) };
 }
 
 export async function buildWebhookServer(o: WebhookServerOptions): Promise<FastifyInstance> {
