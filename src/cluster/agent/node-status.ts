@@ -6,7 +6,7 @@
  * the same code simulated nodes use. A Node of that name that exists already is adopted (the
  * kubelet does the same after a restart or a re-join); one marked simulated is refused.
  *
- * spec.podCIDR is not set: upstream's node-ipam controller assigns it, and none runs here yet.
+ * spec.podCIDR is not set here: the node-ipam-controller assigns it (portcullis up runs it).
  */
 import { isAlreadyExists } from '../client/errors.ts';
 import { resources } from '../client/resources.ts';
