@@ -15,9 +15,10 @@ import { startAgentCluster, eventually, type AgentCluster } from './agent-helper
 
 let ac: AgentCluster;
 let agent: Agent;
+const servingSeen: string[] = [];
 before(async () => {
   ac = await startAgentCluster();
-  ({ agent } = await ac.start('node-a'));
+  ({ agent } = await ac.start('node-a', { onServingCertificate: (c) => servingSeen.push(c.certPem) }));
 });
 after(() => ac.close());
 
@@ -85,6 +86,7 @@ test('a serving certificate is requested (kubelet-serving, with the node names a
   const approved = { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } };
   await ac.admin.update(resources.certificatesigningrequests, '', approved, 'approval');
   const serving = await eventually(async () => agent.servingCert(), 'the agent has its serving certificate');
+  assert.deepEqual(servingSeen, [serving.certPem], 'handed to the agent\'s endpoint once issued');
   const cert = forge.pki.certificateFromPem(serving.certPem);
   const san = cert.getExtension('subjectAltName') as { altNames: Array<{ type: number; value?: string; ip?: string }> };
   assert.ok(san.altNames.some((n) => n.type === 2 && n.value === 'node-a'));

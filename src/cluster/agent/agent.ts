@@ -63,6 +63,12 @@ export interface AgentOptions {
   resyncMs?: number;
   csrPollMs?: number;
   log: AgentLog;
+  /**
+   * Called with the serving certificate (kubelet-serving) once the agent has one (at start when
+   * stored, else once approved and signed) and again on every rotation: the agent's HTTPS
+   * endpoint serves with it.
+   */
+  onServingCertificate?: (c: StoredCert) => void;
   /** Ends a start still waiting for its certificate (the process is stopping). */
   signal?: AbortSignal;
   now?: () => number;
@@ -148,8 +154,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const servingCerts = new CertManager({
       kind: 'server', nodeName: o.nodeName, dataDir: o.dataDir, signerName: SIGNER_KUBELET_SERVING, usages: SERVING_USAGES,
       sans: { dnsNames: [host.hostname, o.nodeName].filter((v, i, a) => a.indexOf(v) === i), ipAddresses: [host.internalIP] },
-      current: loadCert(o.dataDir, 'server', new Date(now())), client: () => client, onRotated: () => {}, log: certLog, now, random: o.random, timers, pollMs: o.csrPollMs,
+      current: loadCert(o.dataDir, 'server', new Date(now())), client: () => client, onRotated: (c) => o.onServingCertificate?.(c), log: certLog, now, random: o.random, timers, pollMs: o.csrPollMs,
     });
+    if (servingCerts.current) o.onServingCertificate?.(servingCerts.current);
     clientCerts.start();
     servingCerts.start();
     undo.push(() => clientCerts.stop(), () => servingCerts.stop());
