@@ -12,7 +12,7 @@ import { ApiError } from '../api/errors.ts';
 import { audienceAgnostic, reviewToken } from '../authn/token-review.ts';
 import type { TokenAuthenticator } from '../authn/bearer.ts';
 import type { Authorizer, AuthzAttributes } from '../authz/types.ts';
-import { BadReview } from './admission-review.ts';
+import { BadReview, expectKind } from './admission-review.ts';
 
 type Obj = Record<string, any>;
 
@@ -21,12 +21,6 @@ const TOKEN_REVIEW_VERSIONS = ['authentication.k8s.io/v1', 'authentication.k8s.i
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-function checkKind(doc: Obj, kind: string, versions: string[]): void {
-  if (doc.kind !== kind || !versions.includes(doc.apiVersion)) {
-    throw new BadReview(`Unsupported group version kind: ${JSON.stringify(doc.apiVersion ?? '')}, Kind=${JSON.stringify(doc.kind ?? '')} (expected ${kind} of ${versions.join(' or ')})`);
-  }
-}
 
 function field(o: Obj, name: string, where: string): string {
   const v = o[name];
@@ -37,7 +31,7 @@ function field(o: Obj, name: string, where: string): string {
 
 /** The authorizer's question a SubjectAccessReview asks (the webhook authorizer's wire form). */
 export function sarAttributes(doc: Obj): AuthzAttributes {
-  checkKind(doc, 'SubjectAccessReview', SAR_VERSIONS);
+  expectKind(doc, 'SubjectAccessReview', SAR_VERSIONS);
   const spec = doc.spec;
   if (!isObj(spec)) throw new BadReview('SubjectAccessReview.spec is required');
   const ra = spec.resourceAttributes;
@@ -72,7 +66,7 @@ export async function answerSubjectAccessReview(doc: Obj, authorizer: Authorizer
 }
 
 export async function answerTokenReview(doc: Obj, authenticator: TokenAuthenticator): Promise<Obj> {
-  checkKind(doc, 'TokenReview', TOKEN_REVIEW_VERSIONS);
+  expectKind(doc, 'TokenReview', TOKEN_REVIEW_VERSIONS);
   try {
     // Tokens of a file are good for no particular audience: a review naming audiences gets no user.
     return (await reviewToken(doc, { authenticateToken: audienceAgnostic([], (t) => authenticator.authenticateToken(t)) })).body;

@@ -35,7 +35,7 @@ test('what is not a review is a BadReview naming the problem', () => {
   const cases: [string, RegExp][] = [
     ['{', /^Request could not be decoded: /],
     ['[]', /not a JSON object/],
-    [JSON.stringify({ apiVersion: 'v1', kind: 'Pod' }), /Unsupported group version kind: "v1", Kind="Pod"/],
+    [JSON.stringify({ apiVersion: 'v1', kind: 'Pod' }), /^Unsupported group version kind: \/v1, Kind=Pod \(expected AdmissionReview of admission.k8s.io\/v1 or admission.k8s.io\/v1beta1\)$/],
     [review(undefined), /AdmissionReview.request is required/],
     [review({ ...request, uid: '' }), /request.uid is required/],
     [review({ ...request, operation: 'PATCH' }), /request.operation must be one of CREATE, UPDATE, DELETE, CONNECT, got "PATCH"/],

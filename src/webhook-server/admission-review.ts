@@ -6,6 +6,7 @@
  * Kubernetes' own test webhook (agnhost) answers one it cannot decode.
  */
 import type { UserInfo } from '../authn/types.ts';
+import { gvkString } from '../admission/cel/params.ts';
 import type { AdmissionAttributes, Operation } from '../admission/types.ts';
 
 export class BadReview extends Error {}
@@ -61,6 +62,13 @@ function objectOrNull(v: unknown, field: string): Obj | undefined {
   return v;
 }
 
+/** Unless the body is a `kind` of one of `versions`: agnhost's 400 ("Unsupported group version kind: /v1, Kind=Pod"). */
+export function expectKind(doc: Obj, kind: string, versions: readonly string[]): void {
+  if (doc.kind === kind && versions.includes(doc.apiVersion)) return;
+  const gvk = gvkString(typeof doc.apiVersion === 'string' ? doc.apiVersion : '', typeof doc.kind === 'string' ? doc.kind : '');
+  throw new BadReview(`Unsupported group version kind: ${gvk} (expected ${kind} of ${versions.join(' or ')})`);
+}
+
 /** A review's JSON object, or the 400 that answers it (agnhost's words). */
 export function decodeReview(body: string): Obj {
   let doc: unknown;
@@ -76,9 +84,7 @@ export function decodeReview(body: string): Obj {
 /** Parses a review body (bytes already checked to be JSON text). */
 export function parseAdmissionReview(body: string): ParsedReview {
   const doc = decodeReview(body);
-  if (doc.kind !== 'AdmissionReview' || !VERSIONS.includes(doc.apiVersion)) {
-    throw new BadReview(`Unsupported group version kind: ${JSON.stringify(doc.apiVersion ?? '')}, Kind=${JSON.stringify(doc.kind ?? '')} (expected AdmissionReview of ${VERSIONS.join(' or ')})`);
-  }
+  expectKind(doc, 'AdmissionReview', VERSIONS);
   const r = doc.request;
   if (!isObj(r)) throw new BadReview('AdmissionReview.request is required');
   const uid = str(r, 'uid', 'request', true);

@@ -18,7 +18,7 @@ import type { TokenAuthenticator } from '../authn/bearer.ts';
 import type { Authorizer } from '../authz/types.ts';
 import { IMAGE_REVIEW_API_VERSION, type ImageReviewSpec } from '../image-policy/webhook/image-review.ts';
 import { refuseRenegotiation, SERVING_CIPHERS } from '../server/tls-policy.ts';
-import { admissionResponse, BadReview, decodeReview, parseAdmissionReview } from './admission-review.ts';
+import { admissionResponse, BadReview, decodeReview, expectKind, parseAdmissionReview } from './admission-review.ts';
 import { answerSubjectAccessReview, answerTokenReview } from './access-reviews.ts';
 import type { PolicyEngine } from './engine.ts';
 
@@ -57,9 +57,7 @@ function jsonBody(contentType: string | undefined, body: unknown): string {
 /** ImageReview spec, checked as upstream's decoder would type it. */
 export function parseImageReview(text: string): ImageReviewSpec {
   const doc = decodeReview(text);
-  if (doc.kind !== 'ImageReview' || doc.apiVersion !== IMAGE_REVIEW_API_VERSION) {
-    throw new BadReview(`Unsupported group version kind: ${JSON.stringify(doc.apiVersion ?? '')}, Kind=${JSON.stringify(doc.kind ?? '')} (expected ImageReview of ${IMAGE_REVIEW_API_VERSION})`);
-  }
+  expectKind(doc, 'ImageReview', [IMAGE_REVIEW_API_VERSION]);
   const spec = doc.spec ?? {};
   if (!isObj(spec)) throw new BadReview('ImageReview.spec must be an object');
   const containers = spec.containers ?? [];

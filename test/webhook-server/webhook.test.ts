@@ -191,7 +191,7 @@ plugins:
     await assert.rejects(post(`${imageHook.url}/imagereview`, '{}'));
     const bad = await post(`${imageHook.url}/imagereview`, '{"kind":"Pod","apiVersion":"v1"}', { cert: true });
     assert.equal(bad.status, 400);
-    assert.match(bad.text, /Unsupported group version kind: "v1", Kind="Pod"/);
+    assert.match(bad.text, /Unsupported group version kind: \/v1, Kind=Pod/);
     const notJson = await post(`${imageHook.url}/imagereview`, 'x', { cert: true, contentType: 'text/plain' });
     assert.equal(notJson.status, 400);
     assert.match(notJson.text, /contentType=text\/plain, expected application\/json/);
