@@ -119,9 +119,12 @@ const UPGRADE_HEADERS = ['connection', 'upgrade', 'sec-websocket-key', 'sec-webs
 /**
  * Proxies an upgrade: the agent's 101 and everything after it go back to `client` unchanged, and
  * the client's bytes to the agent. Any other answer is sent as a Status and `client` is closed.
+ * Resolves once it is all over, with the code the client got (101 or the refusal's).
  */
-export function proxyUpgrade(t: KubeletTarget, req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
-  return new Promise((done) => {
+export function proxyUpgrade(t: KubeletTarget, req: IncomingMessage, client: Duplex, head: Buffer, switched?: () => void): Promise<number> {
+  return new Promise((resolve) => {
+    let code = 0;
+    const done = () => resolve(code);
     const headers: Record<string, string> = {};
     for (const h of UPGRADE_HEADERS) {
       const v = req.headers[h];
@@ -131,6 +134,7 @@ export function proxyUpgrade(t: KubeletTarget, req: IncomingMessage, client: Dup
     out.setTimeout(CONNECT_TIMEOUT_MS, () => out.destroy(new Error('timeout awaiting response headers')));
     const refuse = (err: unknown) => {
       const s = statusFromError(err);
+      code = s.code;
       const body = statusJson(s);
       client.end(`HTTP/1.1 ${s.code} ${STATUS_CODES[s.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       client.once('finish', () => client.destroy());
@@ -139,6 +143,8 @@ export function proxyUpgrade(t: KubeletTarget, req: IncomingMessage, client: Dup
     client.on('close', () => out.destroy());
     out.on('upgrade', (agent, agentSocket, agentHead) => {
       out.setTimeout(0);
+      code = 101;
+      switched?.();
       const lines = [`HTTP/1.1 101 Switching Protocols`];
       for (let i = 0; i < agent.rawHeaders.length; i += 2) lines.push(`${agent.rawHeaders[i]}: ${agent.rawHeaders[i + 1]}`);
       client.write(`${lines.join('\r\n')}\r\n\r\n`);

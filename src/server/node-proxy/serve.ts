@@ -18,6 +18,7 @@ import { proxyStream, proxyUpgrade, type KubeletClientTls, type KubeletTarget } 
 import { podLogRequest } from './log-options.ts';
 import { connectRequest, type ConnectKind } from './stream-options.ts';
 import { takeUpgrade } from './upgrade-routing.ts';
+import { requestAudit } from '../../audit/request-hooks.ts';
 
 export const NODE_STREAM_SUBRESOURCES: ReadonlySet<string> = new Set(['log', 'exec', 'attach', 'portforward']);
 
@@ -76,7 +77,10 @@ export async function serveNodeStream(ctx: RestContext, tls: KubeletClientTls | 
   if (!up) throw badRequest('Upgrade request required');
   const path = kind === 'portforward' ? `/portForward/${enc(info.namespace)}/${enc(name)}` : `/${kind}/${enc(info.namespace)}/${enc(name)}/${enc(container)}`;
   reply.hijack();
-  await proxyUpgrade({ tls, addr, path, query: o.kubeletQuery, resource: `pods/${sub}`, name }, req.raw, up.socket, up.head);
+  const audit = requestAudit(req);
+  const code = await proxyUpgrade({ tls, addr, path, query: o.kubeletQuery, resource: `pods/${sub}`, name }, req.raw, up.socket, up.head, () => audit?.responseStarted(101));
+  audit?.complete(code);
+  up.ended();
 }
 
 function admissionAttributes(r: RestRequest, kind: ConnectKind, object: Record<string, unknown>) {

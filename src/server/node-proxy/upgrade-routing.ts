@@ -28,11 +28,21 @@ export function routeUpgrades(app: FastifyInstance): void {
   });
 }
 
-/** The raw socket of an upgrade request, once: the caller owns it from now on. */
-export function takeUpgrade(req: IncomingMessage): { socket: Duplex; head: Buffer } | undefined {
+/**
+ * The raw socket of an upgrade request, once: the caller owns it from now on, and calls ended()
+ * when the exchange is over so that what waits for the response's end (audit, in-flight metrics)
+ * hears of it.
+ */
+export function takeUpgrade(req: IncomingMessage): { socket: Duplex; head: Buffer; ended: () => void } | undefined {
   const p = PENDING.get(req);
   if (!p) return undefined;
   PENDING.delete(req);
   p.res.detachSocket(p.socket as Socket);
-  return { socket: p.socket, head: p.head };
+  let once = false;
+  const ended = () => {
+    if (once) return;
+    once = true;
+    p.res.emit('close');
+  };
+  return { socket: p.socket, head: p.head, ended };
 }
