@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { startControlPlane } from '../server/control-plane.ts';
 import { boolFlag, commaList, durationFlag, flag, parseCommand } from './args.ts';
-import { parseAuthorizationModes } from '../authz/modes.ts';
+import { AUTHZ_FLAGS, authorizationFromFlags } from './authz-flags.ts';
 import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts';
 import { loadImagePolicyWebhookConfig } from '../image-policy/webhook/config.ts';
 import { loadImageVerificationConfig } from '../image-policy/admission/config-file.ts';
@@ -12,7 +12,7 @@ import { startLocalAgent } from '../cluster/agent/local-agent.ts';
 import { loadEncryptionConfig } from '../storage/encryption/config.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect', 'local-agent'], flags: ['controllers', 'cluster-cidr', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'authorization-policy-file', 'authorization-webhook-config-file', 'authorization-webhook-cache-authorized-ttl', 'authorization-webhook-cache-unauthorized-ttl', 'authorization-casbin-model', 'authorization-casbin-policy', 'authorization-casbin-policy-configmap', 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config'] });
+  const args = parseCommand(argv, { name: 'up', booleans: [...AUTHN_BOOLEAN_FLAGS, 'leader-elect', 'local-agent'], flags: ['controllers', 'cluster-cidr', 'port', 'data-dir', 'bind-address', 'log-level', 'durability', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', ...AUTHZ_FLAGS, 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config'] });
   const port = /^\d{1,5}$/.test(flag(args, 'port', '6443')) ? Number(flag(args, 'port', '6443')) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${flag(args, 'port', '')}`);
   const durability = flag(args, 'durability', 'full');
@@ -43,14 +43,7 @@ export async function runUp(argv: string[]): Promise<number> {
     authn,
     serviceAccounts: serviceAccountsFromFlags(args),
     oidc: oidcFromFlags(args),
-    authorizationModes: parseAuthorizationModes(commaList(args, 'authorization-mode')),
-    authorizationFiles: {
-      policyFile: flag(args, 'authorization-policy-file', '') || undefined,
-      webhookConfigFile: flag(args, 'authorization-webhook-config-file', '') || undefined,
-      webhookAuthorizedTtlMs: durationFlag(args, 'authorization-webhook-cache-authorized-ttl', '5m'),
-      webhookUnauthorizedTtlMs: durationFlag(args, 'authorization-webhook-cache-unauthorized-ttl', '30s'),
-      casbin: { model: flag(args, 'authorization-casbin-model', ''), policyFile: flag(args, 'authorization-casbin-policy', '') || undefined, policyConfigMap: flag(args, 'authorization-casbin-policy-configmap', '') || undefined },
-    },
+    ...authorizationFromFlags(args),
     audit: auditFromFlags(args),
     admission: {
       enable: commaList(args, 'enable-admission-plugins'),

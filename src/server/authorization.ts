@@ -24,12 +24,14 @@ export interface AuthorizationSetup {
  * privileged group, allowed before any mode is asked). RBAC reconciles the bootstrap roles from
  * policies/ first and keeps aggregated ClusterRoles up to date.
  */
-/** --authorization-policy-file and the --authorization-webhook-* flags. */
+/** --authorization-policy-file, the --authorization-webhook-* and --authorization-casbin-* flags (or --authorization-config). */
 export interface AuthorizationFiles {
   policyFile?: string;
   webhookConfigFile?: string;
   webhookAuthorizedTtlMs?: number;
   webhookUnauthorizedTtlMs?: number;
+  /** AuthorizationConfiguration's webhook timeout (default: the webhook client's). */
+  webhookTimeoutMs?: number;
   /** --authorization-casbin-*: the Casbin mode's model and policy. */
   casbin?: Partial<CasbinModeConfig>;
 }
@@ -47,7 +49,7 @@ export async function setUpAuthorization(modes: AuthorizationMode[], store: Stor
       authorizers.push(AbacAuthorizer.fromFile(files.policyFile));
     } else if (m === 'Webhook') {
       if (!files.webhookConfigFile) throw new Error('--authorization-mode=Webhook needs --authorization-webhook-config-file');
-      authorizers.push(WebhookAuthorizer.fromConfigFile(files.webhookConfigFile, { authorizedTtlMs: files.webhookAuthorizedTtlMs, unauthorizedTtlMs: files.webhookUnauthorizedTtlMs }));
+      authorizers.push(WebhookAuthorizer.fromConfigFile(files.webhookConfigFile, { authorizedTtlMs: files.webhookAuthorizedTtlMs, unauthorizedTtlMs: files.webhookUnauthorizedTtlMs, timeoutMs: files.webhookTimeoutMs }));
     } else if (m === 'Casbin') {
       casbin = await startCasbinAuthorizer({ model: '', ...files.casbin }, store, log, { now, newUid });
       authorizers.push(casbin.authorizer);

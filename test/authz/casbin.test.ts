@@ -185,6 +185,12 @@ test('a bad model or policy stops `portcullis up`: exit 1 with the file and line
     r = run();
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /request definition names "obj", which Portcullis does not supply/);
+    // The same through a structured AuthorizationConfiguration naming a Casbin authorizer.
+    const config = join(dir, 'authz.yaml');
+    writeFileSync(config, `apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n  - {type: Node, name: node}\n  - {type: Casbin, name: casbin, casbin: {model: ${model}, policy: ${policy}}}\n  - {type: RBAC, name: rbac}\n`);
+    r = spawnSync(BIN, ['up', '--data-dir', join(dir, 'data'), '--port', '0', '--local-agent=false', '--controllers=-*', `--authorization-config=${config}`], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /request definition names "obj", which Portcullis does not supply/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
