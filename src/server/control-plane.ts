@@ -8,7 +8,7 @@ import { createWatchCache } from '../storage/watch-cache.ts';
 import type { EncryptionConfig } from '../storage/encryption/config.ts';
 import { encryptingStore } from '../storage/encryption/encrypting-store.ts';
 import { buildTransformers } from '../storage/encryption/transformer.ts';
-import { createEtcdClient, type EtcdConnection } from '../storage/etcd/etcd-client.ts';
+import { createEtcdClient, createMemberClients, type EtcdConnection } from '../storage/etcd/etcd-client.ts';
 import { openEtcdStore } from '../storage/etcd/etcd-store.ts';
 import type { Store } from '../storage/types.ts';
 import { buildServer, type BuiltServer, type ServerOptions } from './build-server.ts';
@@ -132,7 +132,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   const frontProxy = ensureFrontProxyPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   const sqlite = opts.etcd ? undefined : openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
-  const backing = sqlite ?? (await openEtcdStore({ client: createEtcdClient(opts.etcd!), prefix: opts.etcd!.prefix }));
+  const backing = sqlite ?? (await openEtcdStore({ client: createEtcdClient(opts.etcd!), watchClients: createMemberClients(opts.etcd!), prefix: opts.etcd!.prefix }));
   // The watch cache holds objects; only what reaches the store is encrypted (upstream's transformer sits there too).
   const store = createWatchCache(opts.encryption ? encryptingStore(backing, buildTransformers(opts.encryption)) : backing);
   // Undone in reverse order by close(), or when the start fails part way.

@@ -2,13 +2,13 @@
  * A three-member etcd cluster under write load: the leader is SIGKILLed mid-stream. Every
  * create the store acknowledged is readable afterwards (through the survivors, and through the
  * restarted member), and a watch that was open throughout saw every one of them in revision
- * order with no gap — resumed on another member after its stream broke.
+ * order with no gap — its stream was on the killed member and resumed on the next one.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { openEtcdStore } from '../../src/storage/etcd/etcd-store.ts';
-import { createEtcdClient } from '../../src/storage/etcd/etcd-client.ts';
+import { createEtcdClient, createMemberClients } from '../../src/storage/etcd/etcd-client.ts';
 import type { Store, WatchEvent } from '../../src/storage/types.ts';
 import { etcdSkip, startEtcd, type EtcdCluster, type EtcdMember } from '../helpers/etcd.ts';
 
@@ -30,15 +30,21 @@ async function leaderOf(cluster: EtcdCluster): Promise<EtcdMember> {
 test('etcd cluster: SIGKILL of the leader under write load loses no acknowledged write', { skip, timeout: 120_000 }, async (t) => {
   const cluster = await startEtcd(3);
   let store: Store | undefined;
+  let watchStore: Store | undefined;
   let check: Store | undefined;
   try {
-    store = await openEtcdStore({ client: createEtcdClient({ servers: cluster.servers }), watchRetryDelayMs: () => 50 });
+    const leader = await leaderOf(cluster);
+    const survivors = cluster.members.filter((m) => m !== leader).map((m) => m.clientUrl);
+    store = await openEtcdStore({ client: createEtcdClient({ servers: cluster.servers }) });
+    // Per-member watch clients, the leader's first: the watch's stream goes to the member that will be killed.
+    const order = { servers: [leader.clientUrl, ...survivors] };
+    watchStore = await openEtcdStore({ client: createEtcdClient(order), watchClients: createMemberClients(order), watchRetryDelayMs: () => 50 });
     const s = store;
     const from = s.currentRevision();
     const events: WatchEvent[] = [];
     let watchError: Error | undefined;
     let watched: () => void = () => {};
-    const watcher = s.watch('/registry/load/', from, {
+    const watcher = watchStore.watch('/registry/load/', from, {
       onEvent: (e) => {
         events.push(e);
         watched();
@@ -77,7 +83,6 @@ test('etcd cluster: SIGKILL of the leader under write load loses no acknowledged
       });
     const writers = Array.from({ length: 8 }, (_, i) => writer(i));
     await until(() => acked.size >= 300);
-    const leader = await leaderOf(cluster);
     ackedAtKill = acked.size;
     await leader.kill();
     phase = 'after';
@@ -86,7 +91,6 @@ test('etcd cluster: SIGKILL of the leader under write load loses no acknowledged
     phase = 'stop';
     await Promise.all(writers);
 
-    const survivors = cluster.members.filter((m) => m !== leader).map((m) => m.clientUrl);
     check = await openEtcdStore({ client: createEtcdClient({ servers: survivors }) });
     const missing: string[] = [];
     for (const [key, rev] of acked) {
@@ -95,16 +99,7 @@ test('etcd cluster: SIGKILL of the leader under write load loses no acknowledged
     }
     assert.deepEqual(missing, [], `acknowledged writes lost (${failed} writes failed during the kill)`);
 
-    // The killed member comes back on its data and catches up.
-    await leader.restart();
-    const back = await openEtcdStore({ client: createEtcdClient({ servers: [leader.clientUrl] }) });
-    try {
-      assert.ok((await back.count('/registry/load/')) >= acked.size);
-    } finally {
-      await back.close();
-    }
-
-    // The watch saw every acknowledged create, in order, without gaps or repeats.
+    // Before the killed member is back: the watch saw every acknowledged create, in order, without gaps or repeats.
     const last = Math.max(...acked.values());
     await new Promise<void>((resolve) => {
       watched = () => (watchError || events.some((e) => e.revision >= last)) && resolve();
@@ -117,12 +112,22 @@ test('etcd cluster: SIGKILL of the leader under write load loses no acknowledged
     assert.equal(new Set(revs).size, revs.length, 'no event twice');
     const seen = new Set(events.map((e) => e.key));
     assert.deepEqual([...acked.keys()].filter((k) => !seen.has(k)), [], 'every acknowledged create was watched');
+    // The killed member comes back on its data and catches up.
+    await leader.restart();
+    const back = await openEtcdStore({ client: createEtcdClient({ servers: [leader.clientUrl] }) });
+    try {
+      assert.ok((await back.count('/registry/load/')) >= acked.size);
+    } finally {
+      await back.close();
+    }
+
     t.diagnostic(`${acked.size} acknowledged, ${failed} failed around the kill, ${events.length} watched`);
     t.diagnostic(JSON.stringify([...reasons]));
     // A create that failed for the connection's sake is never reported as someone else's key.
     assert.deepEqual([...reasons.keys()].filter((m) => m.includes('already exists')), []);
   } finally {
     await store?.close();
+    await watchStore?.close();
     await check?.close();
     await cluster.stop();
   }

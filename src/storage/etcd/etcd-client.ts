@@ -62,3 +62,8 @@ export function createEtcdClient(conn: EtcdConnection): Etcd3 {
     faultHandling: { global: noop },
   });
 }
+
+/** One client per member (for watch streams, which then choose their member themselves). */
+export function createMemberClients(conn: EtcdConnection): Etcd3[] {
+  return conn.servers.map((server) => createEtcdClient({ ...conn, servers: [server] }));
+}

@@ -45,7 +45,12 @@ export interface EtcdStoreOptions {
   root?: string;
   /** --etcd-prefix: where the root lives in etcd (default '/registry', upstream's). */
   prefix?: string;
-  /** Close the client with the store (default true). */
+  /**
+   * Clients for watch streams, one per member (createMemberClients): a stream that breaks is
+   * opened again on the next member. Default: the client above, whose pool picks a member.
+   */
+  watchClients?: Etcd3[];
+  /** Close the clients with the store (default true). */
   ownsClient?: boolean;
   /** Delay before a broken watch stream is re-opened (default 100 ms doubling to 2 s). */
   watchRetryDelayMs?: (attempt: number) => number;
@@ -77,6 +82,9 @@ class EtcdStore implements Store {
   private readonly client: Etcd3;
   private readonly mapper: KeyMapper;
   private readonly ownsClient: boolean;
+  private readonly watchClients: Etcd3[];
+  /** Watches start on the members in turn. */
+  private nextWatchMember = 0;
   private readonly retryDelay: (attempt: number) => number;
   private revision = 0;
   private compacted = 0;
@@ -87,6 +95,7 @@ class EtcdStore implements Store {
     this.client = opts.client;
     this.mapper = new KeyMapper(opts.root ?? '/registry', opts.prefix ?? '/registry');
     this.ownsClient = opts.ownsClient ?? true;
+    this.watchClients = opts.watchClients?.length ? opts.watchClients : [opts.client];
     this.retryDelay = opts.watchRetryDelayMs ?? defaultRetryDelay;
   }
 
@@ -265,7 +274,8 @@ class EtcdStore implements Store {
       throw new StorageError('Compacted', `revision ${fromRevision} has been compacted`, { revision: this.compacted });
     }
     const w = new EtcdWatch(prefix, fromRevision, handlers as WatchHandlers<unknown>, {
-      client: this.client.watchClient,
+      clients: this.watchClients.map((c) => c.watchClient),
+      first: this.nextWatchMember++ % this.watchClients.length,
       mapper: this.mapper,
       observe: (rev) => {
         if (rev > this.revision) this.revision = rev;
@@ -311,7 +321,7 @@ class EtcdStore implements Store {
     this.closed = true;
     for (const w of [...this.watches]) w.fail(closedError());
     this.watches.clear();
-    if (this.ownsClient) this.client.close();
+    if (this.ownsClient) for (const c of new Set([this.client, ...this.watchClients])) c.close();
   }
 
   private assertOpen(): void {

@@ -6,8 +6,10 @@
  * etcd sends events in revision order with none missing, so order and completeness come from
  * etcd; delivery, pause/resume and the backlog bound come from the same QueuedWatcher the SQLite
  * store uses. When the stream breaks (the member died, the connection reset) the watch opens a
- * new one, on whichever member the client pool picks, from the revision after the last event it
+ * new one from the revision after the last event it
  * accepted: nothing is skipped and nothing repeats (QueuedWatcher drops a revision it has seen).
+ * With one client per member the new stream goes to the next member in turn, so a watch whose
+ * member died moves to a live one at once instead of waiting for the client pool to notice.
  * A start revision etcd has compacted ends the watch with 'Compacted', as etcd ends it, and the
  * client relists.
  *
@@ -23,7 +25,9 @@ import type { Watcher, WatchHandlers } from '../types.ts';
 import type { KeyMapper } from './key-mapper.ts';
 
 export interface EtcdWatchDeps {
-  client: WatchClient;
+  /** Where streams are opened: one client per member, tried in turn from `first`, or one pool. */
+  clients: WatchClient[];
+  first: number;
   mapper: KeyMapper;
   /** A revision etcd reported (response headers, progress notifications). */
   observe(revision: number): void;
@@ -48,6 +52,8 @@ export class EtcdWatch implements Watcher {
   private last: number;
   private stream: Stream | undefined;
   private attempt = 0;
+  /** Index into deps.clients of the member the next stream is opened on. */
+  private member: number;
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -55,6 +61,7 @@ export class EtcdWatch implements Watcher {
     this.storePrefix = prefix;
     this.last = fromRevision;
     this.deps = deps;
+    this.member = deps.first;
     this.queue = new QueuedWatcher<unknown>(prefix, fromRevision, handlers, () => this.stop());
     this.connect();
   }
@@ -94,7 +101,8 @@ export class EtcdWatch implements Watcher {
   private connect(): void {
     const range = this.deps.mapper.range(this.storePrefix);
     if (!range) return; // no key of the store can match: nothing will ever arrive
-    this.deps.client.watch().then(
+    const clients = this.deps.clients;
+    clients[this.member % clients.length].watch().then(
       (stream) => {
         if (this.stopped) {
           stream.cancel();
@@ -116,6 +124,7 @@ export class EtcdWatch implements Watcher {
   private broken(stream: Stream | undefined): void {
     if (this.stopped || stream !== this.stream) return;
     this.dropStream();
+    this.member++;
     const delay = this.deps.retryDelayMs(this.attempt++);
     this.retry = setTimeout(() => {
       this.retry = undefined;
