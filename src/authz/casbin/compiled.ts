@@ -16,7 +16,7 @@ import type { CasbinModel } from './model.ts';
 /** One conjunct of the matcher: request and policy fields by position. */
 export type Term =
   | { kind: 'eq'; r: number; p: number; wild: boolean }
-  | { kind: 'fn'; fn: CasbinFunction; args: Array<{ r: number } | { p: number }>; test: (r: readonly unknown[], row: readonly string[]) => boolean };
+  | { kind: 'fn'; name: string; fn: CasbinFunction; args: Array<{ r: number } | { p: number }>; test: (r: readonly unknown[], row: readonly string[]) => boolean };
 
 /** Lines at a leaf (rows), or the children by the value of the term at `level`. One class, so every node has one shape. */
 class TrieNode {
@@ -198,7 +198,7 @@ function parseTerm(s: string, model: CasbinModel, functions: Record<string, Casb
     if (i < 0) return undefined;
     args.push(m[1] === 'r' ? { r: i } : { p: i });
   }
-  return { kind: 'fn', fn, args, test: argsTest(fn, args) };
+  return { kind: 'fn', name: call[1]!, fn, args, test: argsTest(fn, args) };
 }
 
 /** The call with its arguments picked from the request and the line, without an array per call for two arguments. */

@@ -11,7 +11,7 @@
 import { newEnforcer, type Enforcer } from 'casbin';
 import type { AuthzAttributes, Decision } from '../types.ts';
 import { CompiledIndex, type Explained } from './compiled.ts';
-import { portcullisFunctions } from './functions.ts';
+import { portcullisFunctions, VALUE_CHECKS } from './functions.ts';
 import type { CasbinModel } from './model.ts';
 import type { PolicyLine } from './policy.ts';
 import { principals, requestValues, type RequestContext } from './request.ts';
@@ -68,6 +68,7 @@ export class CasbinEngine {
     }
     const p = lines.filter((l) => l.ptype === 'p').map((l) => l.values);
     const compiled = opts.compile === false ? undefined : CompiledIndex.compile(model, p, functions);
+    checkValues(model, lines, compiled ?? CompiledIndex.compile(model, p, functions));
     const engine = new CasbinEngine(model, lines, enforcer, compiled);
     const probe: AuthzAttributes = { user: { username: 'system:anonymous', uid: '', groups: [], extra: {} }, verb: 'get', isResourceRequest: true, path: '/api/v1/namespaces/default/pods/x', apiGroup: '', apiVersion: 'v1', namespace: 'default', resource: 'pods', subresource: '', name: 'x' };
     try {
@@ -123,4 +124,22 @@ function byPriority(model: CasbinModel, lines: readonly PolicyLine[]): readonly 
   const at = model.policyTokens.indexOf('priority');
   if (at < 0) return lines;
   return [...lines].sort((a, b) => (a.ptype === 'p' && b.ptype === 'p' ? parseInt(a.values[at]!, 10) - parseInt(b.values[at]!, 10) : 0));
+}
+
+/** Each policy value given to a function with a check (VALUE_CHECKS) is checked; the error names the line. */
+function checkValues(model: CasbinModel, lines: readonly PolicyLine[], index: CompiledIndex | undefined): void {
+  for (const t of index?.terms ?? []) {
+    if (t.kind !== 'fn' || !Object.hasOwn(VALUE_CHECKS, t.name)) continue;
+    t.args.forEach((a, arg) => {
+      if (!('p' in a)) return;
+      for (const l of lines) {
+        if (l.ptype !== 'p') continue;
+        try {
+          VALUE_CHECKS[t.name]!(l.values[a.p]!, arg);
+        } catch (err) {
+          throw new Error(`${l.source}: ${model.policyTokens[a.p]} for ${t.name}: ${(err as Error).message}`);
+        }
+      }
+    });
+  }
 }

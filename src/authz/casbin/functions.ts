@@ -38,6 +38,23 @@ export function portcullisFunctions(maxSelectors = 10_000): Record<string, Casbi
 
 const HHMM = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 
+/**
+ * Checks of a policy value by the function and argument position it is given to, run on every
+ * line when the policy loads: a selector or pattern that does not parse is an error naming the
+ * line, instead of a 500 for every request that reaches it.
+ */
+export const VALUE_CHECKS: Record<string, (value: string, arg: number) => void> = {
+  labelMatch: (v, arg) => {
+    if (arg === 1) parseLabelSelector(v);
+  },
+  regexMatch: (v, arg) => {
+    if (arg === 1) new RegExp(v);
+  },
+  timeWithin: (v, arg) => {
+    if (arg > 0 && !HHMM.test(v)) throw new Error(`"${v}" is not a time HH:MM (00:00 to 24:00)`);
+  },
+};
+
 function isLabels(v: unknown): v is Record<string, string> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -31,3 +31,11 @@ test('policy lines: unknown type, wrong field count and unbalanced brackets name
   assert.throws(() => parsePolicy('p, a, get\np, b, get\n', 'pol.csv', m.shapes, 1), /pol\.csv: more than 1 policy lines/);
   assert.deepEqual(parsePolicy(' p , "a,b" , ""\n', 'pol.csv', m.shapes), [{ ptype: 'p', values: ['a,b', ''], source: 'pol.csv:1' }]);
 });
+
+test('selectors, patterns and times given to functions are checked per line at load', async () => {
+  const m = model('sub, nsLabels, time, weekday', 'sub, selector, from, to, days', ALLOW, 'r.sub == p.sub && labelMatch(r.nsLabels, p.selector) && timeWithin(r.time, p.from, p.to) && regexMatch(r.weekday, p.days)');
+  await engineFor(m, 'p, user:a, team=a, 09:00, 17:00, ^Mon$\n');
+  await assert.rejects(engineFor(m, 'p, user:a, team=a, 09:00, 17:00, ^Mon$\np, user:b, "!=a", 09:00, 17:00, .*\n'), /^Error: policy\.csv:2: selector for labelMatch: /);
+  await assert.rejects(engineFor(m, 'p, user:a, team=a, 9:00, 17:00, .*\n'), /^Error: policy\.csv:1: from for timeWithin: "9:00" is not a time HH:MM/);
+  await assert.rejects(engineFor(m, 'p, user:a, team=a, 09:00, 17:00, [Mon\n'), /^Error: policy\.csv:1: days for regexMatch: Invalid regular expression/);
+});
