@@ -7,7 +7,9 @@
  */
 import pino from 'pino';
 import type { ApiClient, ClientConfig } from '../cluster/client/types.ts';
-import { startAgent } from '../cluster/agent/agent.ts';
+import { startAgent, type Agent } from '../cluster/agent/agent.ts';
+import { KUBELET_PORT } from '../cluster/agent/node-status.ts';
+import { StreamingEndpoint } from '../cluster/agent/server/streaming-endpoint.ts';
 import { readHostInfo } from '../cluster/agent/host-info.ts';
 import { localNodeName } from '../cluster/agent/local-agent.ts';
 import { openRuncNodeRuntime } from '../cluster/agent/node-runtime.ts';
@@ -32,15 +34,21 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   void stop.then(() => abort.abort());
   // The client's timers are unref'd and the agent serves nothing yet: this keeps the process up until told to stop.
   const keepAlive = setInterval(() => {}, 1 << 30);
+  // logs, exec and port-forward for the API server, on the Node's address once a serving certificate is approved.
+  let joined: Agent | undefined;
+  const endpoint = new StreamingEndpoint({ nodeName, runtime: rt.runtime, clientCaPem: bootstrap.identity.caPem, client: () => joined!.client, address: host.internalIP, port: KUBELET_PORT, log });
   try {
     const agent = await startAgent({
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
+      onServingCertificate: (c) => endpoint.setCertificate(c),
     });
+    joined = agent;
     out(`node ${nodeName} joined ${bootstrap.server} (data in ${dataDir})\n`);
     await stop;
     await agent.stop();
   } finally {
+    await endpoint.close();
     clearInterval(keepAlive);
     rt.close();
   }

@@ -16,6 +16,8 @@ import { readHostInfo } from './host-info.ts';
 import { createJoinToken } from './join-token.ts';
 import { loadCert } from './node-certificates.ts';
 import { missingForRunc, openRuncNodeRuntime } from './node-runtime.ts';
+import { KUBELET_PORT } from './node-status.ts';
+import { StreamingEndpoint } from './server/streaming-endpoint.ts';
 
 export interface LocalAgentOptions {
   /** The control plane's data directory; the agent keeps its own under agent/. */
@@ -43,6 +45,7 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
   const dataDir = join(o.dataDir, 'agent');
   let agent: Agent | undefined;
   let closeRuntime = () => {};
+  let closeEndpoint = async () => {};
   let stopped = false;
   const abort = new AbortController();
   const started = (async () => {
@@ -60,11 +63,17 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
     const memory = Number(/^(\d+)Ki$/.exec(host.capacity.memory ?? '')?.[1] ?? 0) * 1024;
     const rt = openRuncNodeRuntime({ dataDir, memoryCapacity: memory || undefined });
     closeRuntime = rt.close;
+    // logs, exec and port-forward for the API server, on the Node's address once a serving certificate is approved.
+    let joined: Agent | undefined;
+    const endpoint = new StreamingEndpoint({ nodeName, runtime: rt.runtime, clientCaPem: o.admin.caPem, client: () => joined!.client, address: host.internalIP, port: KUBELET_PORT, log: o.log });
+    closeEndpoint = () => endpoint.close();
     const a = await startAgent({
       nodeName, dataDir, bootstrap: { server: o.server, identity: { caPem: o.admin.caPem, token }, userAgent: 'portcullis-agent' },
       runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log: o.log, signal: abort.signal,
+      onServingCertificate: (c) => endpoint.setCertificate(c),
     });
+    joined = a;
     if (stopped) await a.stop();
     else agent = a;
   })().catch((err) => {
@@ -79,6 +88,7 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
       abort.abort();
       await started;
       await agent?.stop();
+      await closeEndpoint();
       closeRuntime();
     },
   };
