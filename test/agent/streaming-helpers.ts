@@ -16,6 +16,7 @@ import { FakeRuntime } from '../../src/cluster/agent/runtime/fake.ts';
 import type { ContainerConfig, ContainerStatus, ExecOptions, ExecResult } from '../../src/cluster/agent/runtime/types.ts';
 import { startAgentServer, type AgentServer } from '../../src/cluster/agent/server/agent-server.ts';
 import { subjectAccessReviewer } from '../../src/cluster/agent/server/review-access.ts';
+import type { ControlPlaneOptions } from '../../src/server/control-plane.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 
 export const NODE = 'stream-node';
@@ -85,8 +86,8 @@ export interface StreamingCluster {
   close(): Promise<void>;
 }
 
-export async function startStreamingCluster(): Promise<StreamingCluster> {
-  const c = await startTestCluster({ authorizationModes: ['Node', 'RBAC'] });
+export async function startStreamingCluster(opts: { admission?: ControlPlaneOptions['admission'] } = {}): Promise<StreamingCluster> {
+  const c = await startTestCluster({ authorizationModes: ['Node', 'RBAC'], admission: opts.admission });
   const ca = { certPem: c.cp.pki.caCertPem, keyPem: c.cp.pki.caKeyPem };
   const dir = mkdtempSync(join(tmpdir(), 'streaming-'));
   const runtime = new StreamingRuntime(join(dir, 'logs'));

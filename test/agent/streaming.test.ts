@@ -98,7 +98,7 @@ describe('kubectl exec through the API server', { skip }, () => {
   let s: StreamingCluster;
   let admin: string;
   before(async () => {
-    s = await startStreamingCluster();
+    s = await startStreamingCluster({ admission: { enable: ['DenyEscalatingExec'] } });
     admin = s.kubeconfig('admin');
     const created = await s.c.admin.req('POST', '/api/v1/namespaces/default/pods', { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sh' }, spec: { nodeName: NODE, containers: [{ name: 'main', image: 'busybox' }] } } });
     await s.startContainer({ name: 'sh', uid: created.body.metadata.uid }, 'main', 0, []);
@@ -136,6 +136,16 @@ describe('kubectl exec through the API server', { skip }, () => {
     // Reading logs is what dev may do.
     const logs = await runKubectl(33, s.kubeconfig('dev'), ['logs', 'sh']);
     assert.equal(logs.code, 0, logs.stderr);
+  });
+
+  test('exec into a pod sharing the host PID namespace is refused at admission (DenyEscalatingExec)', async () => {
+    const created = await s.c.admin.req('POST', '/api/v1/namespaces/default/pods', { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hostpid' }, spec: { nodeName: NODE, hostPID: true, containers: [{ name: 'main', image: 'busybox' }] } } });
+    assert.equal(created.status, 201, created.text);
+    await s.startContainer({ name: 'hostpid', uid: created.body.metadata.uid }, 'main', 0, []);
+    const r = await runKubectl(33, admin, ['exec', 'hostpid', '--', 'id', '-u']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /pods "hostpid" is forbidden: cannot exec into or attach to a container using host pid/);
+    assert.equal(r.stdout, '');
   });
 
   test('port-forward (WebSocket v4 channels) reaches a server in the pod', async () => {
