@@ -12,6 +12,9 @@ const NS = '/api/v1/namespaces/default';
 
 before(async () => {
   c = await startTestCluster({ controllers: ['endpoints-controller', 'endpointslice-controller', 'disruption-controller'] });
+  // Pods need the namespace's default ServiceAccount (ServiceAccount admission), which its
+  // controller creates shortly after the start: on a busy machine, later than the first pod.
+  for (let i = 0; i < 300 && (await c.admin.get(`${NS}/serviceaccounts/default`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
 });
 after(async () => {
   await c?.close();
