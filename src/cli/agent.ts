@@ -13,12 +13,16 @@ import { StreamingEndpoint } from '../cluster/agent/server/streaming-endpoint.ts
 import { readHostInfo } from '../cluster/agent/host-info.ts';
 import { localNodeName } from '../cluster/agent/local-agent.ts';
 import { openRuncNodeRuntime } from '../cluster/agent/node-runtime.ts';
-import { flag, parseCommand } from './args.ts';
+import { boolFlag, flag, parseCommand } from './args.ts';
+import { join } from 'node:path';
+import { SharedInformerFactory } from '../cluster/client/informer.ts';
+import { nodeCommandRunner } from '../cluster/agent/network/ip-command.ts';
+import { adminPoliciesServed, startNodeNetwork } from '../cluster/agent/network/node-network.ts';
 import { kubeconfigFlag, untilStopped } from './controller-manager.ts';
 import { clientConfigFromKubeconfig } from './sim.ts';
 
 export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
-  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level'] });
+  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address'], booleans: ['pod-network'] });
   const nodeName = flag(args, 'node', '') || localNodeName();
   const dataDir = flag(args, 'data-dir', './.portcullis-agent');
   const maxPods = Number(flag(args, 'max-pods', '110'));
@@ -42,6 +46,17 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
+      // The node's pod network: addresses, NetworkPolicy, Services and DNS (--pod-network=false: none).
+      startNetwork: boolFlag(args, 'pod-network', true)
+        ? async (client) => {
+            const net = await startNodeNetwork({
+              factory: new SharedInformerFactory({ client, log }), nodeName, run: nodeCommandRunner(), stateDir: join(dataDir, 'network'),
+              clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16'), adminPolicies: await adminPoliciesServed(client),
+              dnsAddress: flag(args, 'cluster-dns-address', '169.254.20.10'), log,
+            });
+            return { podNetwork: net.podNetwork, stop: () => net.stop() };
+          }
+        : undefined,
     });
     joined = agent;
     out(`node ${nodeName} joined ${bootstrap.server} (data in ${dataDir})\n`);

@@ -45,6 +45,11 @@ export interface AgentOptions {
   images: ImageService;
   /** The pod network (issue 14's routed network); without one, pods off the host network get no IP. */
   network?: PodNetwork;
+  /**
+   * Starts the node's pod network once the agent has its own client (the node identity): pod
+   * addresses, NetworkPolicy, Services and DNS (src/cluster/agent/network/node-network.ts).
+   */
+  startNetwork?: (client: ApiClient) => Promise<{ podNetwork: PodNetwork; stop(): Promise<void> }>;
   /** containerID scheme (runc, fake) and containerRuntimeVersion (runc://1.1.5). */
   runtimeScheme: string;
   runtimeVersion: string;
@@ -172,9 +177,15 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const removed = new Map<string, Pod>();
     const byUid = (uid: string): Pod | undefined => pods.byIndex(UID_INDEX, uid)[0] as Pod | undefined;
 
+    let network = o.network;
+    if (!network && o.startNetwork) {
+      const net = await o.startNetwork(client);
+      undo.push(() => net.stop());
+      network = net.podNetwork;
+    }
     let workers!: PodWorkers;
     const syncer = new PodSyncer({
-      runtime: o.runtime, images: o.images, network: o.network, client,
+      runtime: o.runtime, images: o.images, network, client,
       recorder: newEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log }), hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });

@@ -8,15 +8,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { InformerFactory, K8sObject } from '../../client/types.ts';
+import type { ApiClient, InformerFactory, K8sObject } from '../../client/types.ts';
+import { isNotFound } from '../../client/errors.ts';
 import { resources } from '../../client/resources.ts';
-import { NetpolEnforcer } from '../../netpol/enforcer.ts';
+import { ADMIN_NETWORK_POLICIES, NetpolEnforcer } from '../../netpol/enforcer.ts';
 import { ClusterDns } from './dns/records.ts';
 import { DnsServer } from './dns/server.ts';
 import { resolvConfFor } from './dns/resolv-conf.ts';
 import type { Run } from './ip-command.ts';
 import { desiredRoutes, NodeRoutes } from './node-routes.ts';
-import { RoutedPodNetwork, type PodNetRef } from './routed.ts';
+import { RoutedPodNetwork, type PodNetRef, type PodNetwork } from './routed.ts';
 import { ServiceProxy } from './service-proxy.ts';
 
 export interface NodeNetworkOptions {
@@ -40,6 +41,8 @@ export interface NodeNetworkOptions {
 
 export interface NodeNetwork {
   readonly podCIDR: string;
+  /** What the agent's pod workers call (the PodNetwork of routed.ts). */
+  readonly podNetwork: PodNetwork;
   readonly enforcer: NetpolEnforcer;
   readonly services: ServiceProxy;
   setUpPod(pod: PodNetRef, netnsPath: string): Promise<string[]>;
@@ -83,6 +86,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
   o.log.info({ podCIDR, dns: dnsAddress || 'off' }, 'pod network ready');
   return {
     podCIDR,
+    podNetwork: pods,
     enforcer,
     services,
     async setUpPod(pod, netnsPath) {
@@ -96,6 +100,17 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
       await dns?.stop();
     },
   };
+}
+
+/** Whether the cluster serves the admin network policy kinds (portcullis up installs them). */
+export async function adminPoliciesServed(client: ApiClient): Promise<boolean> {
+  try {
+    await client.list(ADMIN_NETWORK_POLICIES, '', { limit: 1 });
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
 }
 
 async function waitForPodCIDR(nodes: { get(ns: string, name: string): K8sObject | undefined; synced(): Promise<void>; addEventHandler(h: { add?(o: K8sObject): void; update?(a: K8sObject, b: K8sObject): void }): void }, name: string, timeoutMs: number): Promise<string> {
