@@ -4,6 +4,7 @@ import { rfc3339 } from '../api/time.ts';
 import { KUBERNETES_SERVICE_IP } from './rest/service-ip.ts';
 import { bootstrapSystemObjects } from './bootstrap-system-objects.ts';
 import { ensureImagePolicyCrds } from '../image-policy/trust-policy/install.ts';
+import { ensurePolicyExceptionAndReportCrds } from '../admission/cel/exceptions/crds.ts';
 
 /** The namespaces every cluster has. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -14,6 +15,8 @@ export async function bootstrap(ctx: RestContext, apiPort: number): Promise<void
   await bootstrapSystemObjects(ctx);
   // ClusterImagePolicy and ImagePolicy, which the ImageVerification admission plugin enforces.
   await ensureImagePolicyCrds(ctx);
+  // PolicyException (the ValidatingAdmissionPolicy plugin reads it) and the wgpolicyk8s.io reports.
+  await ensurePolicyExceptionAndReportCrds(ctx);
 }
 
 /** default/kubernetes: the Service through which pods reach the API server (upstream's "kubernetes" Service). */

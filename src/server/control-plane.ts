@@ -52,6 +52,8 @@ function sqliteFilesBytes(path: string): number {
 const COMPACTION_INTERVAL_MS = 5 * 60_000;
 
 export interface ControlPlaneOptions {
+  /** The API server's clock (admission, authentication); tests inject one. */
+  now?: () => Date;
   /** API aggregation: the front-proxy client certificate shown to backends, the resync period. */
   aggregation?: AggregatorOptions;
   dataDir: string;
@@ -158,7 +160,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Closed after the server (undo runs in reverse): the last requests' records are flushed.
     const auditor = buildAuditor(opts.audit, dataDir, log);
     if (auditor) undo.push(() => auditor.close());
-    const server = buildServer({ tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined });
+    const server = buildServer({ now: opts.now, tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined });
     undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.
       for (const p of [...server.ctx.admission.mutating, ...server.ctx.admission.validating]) (p as { close?: () => void }).close?.();

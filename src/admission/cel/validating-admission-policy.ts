@@ -18,6 +18,8 @@ import { matchResources, namespaceReader, type MatchDeps, type Matched } from '.
 import { collectParams } from './params.ts';
 import { PolicySource, type PolicyHook } from './policy-source.ts';
 import { requestVar, sharedPolicyVars } from './policy-vars.ts';
+import { governanceError, isExceptionWrite, PolicyExceptionIndex } from './exceptions/exception-index.ts';
+import { EXCEPTION_ANNOTATION_PREFIX } from './exceptions/policy-exception.ts';
 
 export const VALIDATION_FAILURE_ANNOTATION = 'validation.policy.admission.k8s.io/validation_failure';
 const MAX_AUDIT_ANNOTATION_VALUE = 10 * 1024;
@@ -39,6 +41,8 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
   readonly #deps: PluginDeps;
   readonly #registry: ResourceRegistry | undefined;
   readonly source: PolicySource;
+  /** PolicyExceptions: denials they lift are admitted and recorded; those they exempt cannot write them. */
+  readonly exceptions: PolicyExceptionIndex;
 
   constructor(deps: PluginDeps, registry?: ResourceRegistry) {
     this.#deps = deps;
@@ -47,16 +51,22 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
     // Start watching now, as upstream starts its informers: policy status is written even before
     // the first request that policies could select. A failure is retried by the first request.
     this.source.ready().catch((err: unknown) => deps.log.warn({ err }, 'admission policies: first list failed; retrying on the next request'));
+    this.exceptions = new PolicyExceptionIndex(deps.store, deps.log, deps.now);
+    this.exceptions.ready().catch((err: unknown) => deps.log.warn({ err }, 'policy exceptions: first list failed; retrying on the next request'));
   }
 
   handles(a: AdmissionAttributes): boolean {
     // Policies never see their own configuration objects (upstream's lockout protection).
     if (isExemptAdmissionConfigurationResource(a)) return false;
+    if (isExceptionWrite(a)) return true;
     return !this.source.loaded || this.source.hooks().length > 0;
   }
 
   async validate(a: AdmissionAttributes): Promise<Verdict> {
-    await this.source.ready();
+    await Promise.all([this.source.ready(), this.exceptions.ready()]);
+    const refused = governanceError(a);
+    if (refused) return { allowed: false, error: refused, reason: refused.message };
+    const exempted: string[] = [];
     const denials: Denial[] = [];
     const warnings: string[] = [];
     const auditAnnotations: Record<string, string> = {};
@@ -68,6 +78,7 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
     let shared: Record<string, unknown> | undefined;
     const requests = new Map<string, unknown>();
     for (const hook of this.source.hooks()) {
+      const before = denials.length;
       let matched: Matched | undefined;
       try {
         const m = matchResources(matchDeps, hook.compiled.match, a);
@@ -113,10 +124,21 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
         }
       }
       for (const [key, values] of collected) auditAnnotations[`${hook.name}/${key}`] = values.join(', ');
+      if (denials.length > before) this.#exempt(hook.name, a, denials, before, exempted, auditAnnotations);
     }
-    if (denials.length === 0) return { allowed: true, warnings, auditAnnotations };
+    if (denials.length === 0) return { allowed: true, warnings, auditAnnotations, ...(exempted.length ? { reason: exempted.join('; ') } : {}) };
     const error = this.#denied(a, denials);
     return { allowed: false, error, reason: error.message, warnings, auditAnnotations };
+  }
+
+  /** Lifts this policy's denials (from `before` on) when an active PolicyException covers the request, and records it. */
+  #exempt(policy: string, a: AdmissionAttributes, denials: Denial[], before: number, exempted: string[], annotations: Record<string, string>): void {
+    const by = this.exceptions.exempting(policy, a);
+    if (by.length === 0) return;
+    const lifted = denials.splice(before);
+    const names = by.map((e) => e.metadata?.name ?? '');
+    annotations[EXCEPTION_ANNOTATION_PREFIX + policy] = names.join(', ');
+    exempted.push(`ValidatingAdmissionPolicy '${policy}' would deny (${lifted[0]!.message}); exempted by PolicyException '${names.join("', '")}': ${by[0]!.spec?.reason ?? ''}`);
   }
 
   #act(hook: PolicyHook, binding: ValidatingAdmissionPolicyBinding, result: ValidateResult, denials: Denial[], warnings: string[], annotations: Record<string, string>, collected: Map<string, string[]>): void {
@@ -161,5 +183,6 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
 
   close(): void {
     this.source.close();
+    this.exceptions.close();
   }
 }

@@ -22,8 +22,8 @@ export interface InstallContext {
 }
 
 /** The CRDs as stored: defaulted and validated (a mistake here fails the start, not a request). */
-export function preparedCrds(): Record<string, any>[] {
-  return imagePolicyCrds().map((crd) => {
+export function preparedCrds(crds: Record<string, any>[] = imagePolicyCrds()): Record<string, any>[] {
+  return crds.map((crd) => {
     defaultCustomResourceDefinition(crd as CustomResourceDefinition);
     const errs = validateCustomResourceDefinition(crd as CustomResourceDefinition);
     if (errs.length > 0) throw new Error(`CRD ${crd.metadata.name} is invalid: ${errs.map(errorString).join('; ')}`);
@@ -31,8 +31,13 @@ export function preparedCrds(): Record<string, any>[] {
   });
 }
 
-export async function ensureImagePolicyCrds(ctx: InstallContext): Promise<void> {
-  for (const crd of preparedCrds()) {
+export function ensureImagePolicyCrds(ctx: InstallContext): Promise<void> {
+  return installCrds(ctx, imagePolicyCrds());
+}
+
+/** Creates each CRD that is missing and puts back the spec of each that differs (other addons use it too). */
+export async function installCrds(ctx: InstallContext, crds: Record<string, any>[]): Promise<void> {
+  for (const crd of preparedCrds(crds)) {
     const key = CRD_PREFIX + crd.metadata.name;
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = await ctx.store.get<Record<string, any>>(key);
