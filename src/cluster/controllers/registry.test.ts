@@ -51,5 +51,6 @@ test('each registered controller acts as the service account its bootstrap role 
     ['namespace-controller', 'namespace-controller'],
     ['node-ipam-controller', 'node-controller'],
     ['garbage-collector-controller', 'generic-garbage-collector'],
+    ['policy-reports-controller', 'policy-reports-controller'],
   ]);
 });

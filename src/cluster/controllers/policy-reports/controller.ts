@@ -1,0 +1,192 @@
+/**
+ * Background policy reports: ValidatingAdmissionPolicies evaluated against the objects that
+ * already exist, written as wgpolicyk8s.io/v1alpha2 reports, as the controller's own identity
+ * (system:serviceaccount:kube-system:policy-reports-controller, bootstrap role
+ * system:controller:policy-reports-controller).
+ *
+ * Every bound policy is evaluated, whatever its bindings' validationActions: a failure under a
+ * binding with Deny or Audit is `fail`, under Warn only `warn`; an evaluation error `error`; an
+ * object covered by an active PolicyException `skip`. The objects are those of the resources the
+ * policies' resourceRules name explicitly (no wildcards), followed by shared informers, at most
+ * MAX_RESOURCES of them.
+ *
+ * Bounded, so reports cannot fill the store: one PolicyReport per namespace and one
+ * ClusterPolicyReport for cluster-scoped objects, each listing at most `maxResults` results
+ * (failures first) with a summary counting them all; a report is written only when its content
+ * changed and at most once per `minIntervalMs`; a namespace without results has no report.
+ */
+import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-types/admissionregistration/v1.js';
+import { compilePolicy, type CompiledPolicy } from '../../../admission/cel/compile-policy.ts';
+import type { PolicyException } from '../../../admission/cel/exceptions/policy-exception.ts';
+import { isNotFound } from '../../client/errors.ts';
+import type { ApiClient, Controller, Informer, InformerFactory, K8sObject, ResourceRef, WorkQueue } from '../../client/types.ts';
+import { resources } from '../../client/resources.ts';
+import { newQueueController, type ControllerLog } from '../queue-controller.ts';
+import { groupResourceOf, type ResourceDiscovery } from '../resource-discovery.ts';
+import { CLUSTER_POLICY_REPORTS, DEFAULT_MAX_RESULTS, POLICY_REPORTS, REPORT_NAME, reportContent, reportObject, sameContent } from './build-report.ts';
+import { bindingMatch, evaluateObject, type PolicyUnderTest, type ReportResult } from './evaluate-object.ts';
+
+export const POLICY_REPORTS_CONTROLLER = 'policy-reports-controller';
+export const POLICY_REPORTS_SERVICE_ACCOUNT = 'policy-reports-controller';
+/** At most this many resources are followed for policies (each is one informer's cache). */
+export const MAX_RESOURCES = 16;
+const DEFAULT_MIN_INTERVAL_MS = 2_000;
+
+const ref = (group: string, version: string, resource: string, kind: string, namespaced: boolean): ResourceRef => Object.freeze({ group, version, resource, kind, namespaced });
+const VAPS = ref('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicies', 'ValidatingAdmissionPolicy', false);
+const BINDINGS = ref('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicybindings', 'ValidatingAdmissionPolicyBinding', false);
+const EXCEPTIONS = ref('policy.portcullis.dev', 'v1alpha1', 'policyexceptions', 'PolicyException', false);
+
+export interface PolicyReportsDeps {
+  client: ApiClient;
+  informers: InformerFactory;
+  queue: WorkQueue;
+  log: ControllerLog;
+  now: () => number;
+  discovery: ResourceDiscovery;
+  maxResults?: number;
+  minIntervalMs?: number;
+}
+
+type Vap = ValidatingAdmissionPolicy & K8sObject;
+type Binding = ValidatingAdmissionPolicyBinding & K8sObject;
+
+export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
+  const maxResults = d.maxResults ?? DEFAULT_MAX_RESULTS;
+  const minIntervalMs = d.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+  const user = { username: `system:serviceaccount:kube-system:${POLICY_REPORTS_SERVICE_ACCOUNT}`, groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] };
+  const vaps = d.informers.informer<Vap>(VAPS);
+  const bindings = d.informers.informer<Binding>(BINDINGS);
+  const exceptions = d.informers.informer<PolicyException & K8sObject>(EXCEPTIONS);
+  const namespaces = d.informers.informer(resources.namespaces);
+  const reports = d.informers.informer(POLICY_REPORTS);
+  const clusterReports = d.informers.informer(CLUSTER_POLICY_REPORTS);
+  const monitored = new Map<string, Informer<K8sObject>>();
+  const compiled = new Map<string, { key: string; compiled: CompiledPolicy }>();
+  const lastWrite = new Map<string, number>();
+  const warned = new Set<string>();
+
+  const enqueueAll = (): void => {
+    d.queue.add('');
+    for (const ns of namespaces.list()) d.queue.add(String(ns.metadata.name));
+  };
+  const onObject = (o: K8sObject): void => d.queue.add(String(o.metadata.namespace ?? ''));
+
+  /** The bound policies, each compiled once per uid and generation. */
+  const underTest = (): PolicyUnderTest[] => {
+    const byPolicy = new Map<string, Binding[]>();
+    for (const b of bindings.list()) {
+      const n = b.spec?.policyName;
+      if (n) byPolicy.set(n, [...(byPolicy.get(n) ?? []), b]);
+    }
+    const out: PolicyUnderTest[] = [];
+    const names = new Set<string>();
+    for (const p of vaps.list()) {
+      const name = String(p.metadata.name);
+      names.add(name);
+      const bs = byPolicy.get(name);
+      if (!bs?.length) continue;
+      const key = `${p.metadata.uid ?? ''}/${p.metadata.generation ?? 0}`;
+      let c = compiled.get(name);
+      if (c?.key !== key) compiled.set(name, (c = { key, compiled: compilePolicy(p) }));
+      out.push({ policy: p, compiled: c.compiled, bindings: bs.sort((x, y) => (String(x.metadata.name) < String(y.metadata.name) ? -1 : 1)).map((b) => ({ binding: b, match: bindingMatch(b) })) });
+    }
+    for (const n of compiled.keys()) if (!names.has(n)) compiled.delete(n);
+    return out;
+  };
+
+  /** Starts following each resource a bound policy names (explicit group and plural only). */
+  const follow = (): void => {
+    const served = new Map(d.discovery().map((r) => [groupResourceOf(r), r]));
+    for (const p of underTest()) {
+      for (const rule of p.compiled.match.spec?.resourceRules ?? []) {
+        for (const group of rule.apiGroups ?? []) {
+          for (const resource of (rule as { resources?: string[] }).resources ?? []) {
+            const gr = `${group}/${resource}`;
+            if (monitored.has(gr)) continue;
+            const r = served.get(gr);
+            if (!r || group === '*' || resource.includes('*') || resource.includes('/') || monitored.size >= MAX_RESOURCES) {
+              if (!warned.has(gr) && warned.size < 1000) {
+                warned.add(gr);
+                d.log.error({ policy: p.compiled.name, resource: gr }, `${POLICY_REPORTS_CONTROLLER}: ${gr} is not followed (not served, a wildcard or a subresource, or more than ${MAX_RESOURCES} resources)`);
+              }
+              continue;
+            }
+            const inf = d.informers.informer<K8sObject>(r);
+            inf.addEventHandler({ add: onObject, update: (_o, n) => onObject(n), delete: onObject });
+            monitored.set(gr, inf);
+          }
+        }
+      }
+    }
+  };
+  const onPolicies = (): void => {
+    follow();
+    enqueueAll();
+  };
+  for (const inf of [vaps, bindings, exceptions] as Informer<K8sObject>[]) inf.addEventHandler({ add: onPolicies, update: onPolicies, delete: onPolicies });
+  namespaces.addEventHandler({
+    add: (ns) => d.queue.add(String(ns.metadata.name)),
+    update: (_o, ns) => d.queue.add(String(ns.metadata.name)),
+    delete: (ns) => lastWrite.delete(String(ns.metadata.name)),
+  });
+
+  const results = async (namespace: string): Promise<ReportResult[]> => {
+    const now = new Date(d.now());
+    const byPolicy = new Map<string, PolicyException[]>();
+    for (const e of exceptions.list()) {
+      const p = e.spec?.policyName;
+      if (p) byPolicy.set(p, [...(byPolicy.get(p) ?? []), e]);
+    }
+    const ctx = { namespace: (n: string) => namespaces.get('', n) as Record<string, any> | undefined, user, exceptions: (p: string) => byPolicy.get(p) ?? [], now };
+    const out: ReportResult[] = [];
+    const policies = underTest();
+    for (const inf of monitored.values()) {
+      if (inf.resource.namespaced !== (namespace !== '')) continue;
+      const objects = namespace ? inf.byIndex('namespace', namespace) : inf.list();
+      for (const o of objects) for (const p of policies) out.push(...(await evaluateObject(p, inf.resource, o, ctx)));
+    }
+    return out;
+  };
+
+  const sync = async (namespace: string): Promise<void> => {
+    const last = lastWrite.get(namespace);
+    const since = last === undefined ? Infinity : d.now() - last;
+    if (since < minIntervalMs) {
+      // Rate limit: at most one write per report per interval; the changes meanwhile are in the next one.
+      d.queue.addAfter(namespace, minIntervalMs - since);
+      return;
+    }
+    if (namespace && !namespaces.get('', namespace)) return;
+    const target = namespace ? POLICY_REPORTS : CLUSTER_POLICY_REPORTS;
+    const stored = (namespace ? reports : clusterReports).get(namespace, REPORT_NAME);
+    const all = await results(namespace);
+    if (all.length === 0) {
+      if (stored) {
+        await d.client.delete(target, namespace, REPORT_NAME).catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+        lastWrite.set(namespace, d.now());
+      }
+      return;
+    }
+    const content = reportContent(all, maxResults);
+    if (sameContent(stored, content)) return;
+    const obj = reportObject(namespace, content, new Date(d.now()));
+    if (stored) await d.client.update(target, namespace, { ...obj, metadata: { ...obj.metadata, resourceVersion: stored.metadata.resourceVersion } });
+    else await d.client.create(target, namespace, obj);
+    lastWrite.set(namespace, d.now());
+  };
+
+  return newQueueController({
+    name: POLICY_REPORTS_CONTROLLER,
+    queue: d.queue,
+    waitFor: [vaps, bindings, exceptions, namespaces, reports, clusterReports] as Informer<K8sObject>[],
+    sync: async (key) => {
+      // Objects of resources followed since the last sync must be listed before they are judged.
+      await Promise.all([...monitored.values()].map((i) => i.synced()));
+      await sync(key);
+    },
+    log: d.log,
+  });
+}
