@@ -14,6 +14,9 @@ import { loadPublicKeys, verifyCosignKey } from '../verifiers/cosign-key.ts';
 import type { NotaryAuthority } from '../verifiers/notary/authority.ts';
 import { NotaryVerifier } from '../verifiers/notary/verifier.ts';
 import type { CompiledAuthority, CompiledPolicy, SecretKeyRef } from '../trust-policy/compile.ts';
+import type { TrustedRootRef } from '../verifiers/sigstore/compile-keyless.ts';
+import { verifyKeyless } from '../verifiers/sigstore/keyless-authority.ts';
+import { loadTrustedRoot, type SigstoreTrust } from '../verifiers/sigstore/trusted-root.ts';
 import { isBroken } from '../trust-policy/policy-source.ts';
 import type { VerdictCache } from '../verdict-cache.ts';
 
@@ -48,6 +51,7 @@ export class ImageVerifier {
   readonly #o: ImageVerifierOptions;
   readonly #notary = new Map<string, NotaryVerifier>();
   readonly #secretKeys = new Map<string, KeyObject[] | string>();
+  readonly #trustedRoots = new Map<string, SigstoreTrust | string>();
 
   constructor(o: ImageVerifierOptions) {
     this.#o = o;
@@ -69,8 +73,13 @@ export class ImageVerifier {
     // What a verdict depends on: the policy's version, its key Secrets' versions, and the
     // repository and tag a signature must name besides the digest.
     const secretVersions: string[] = [];
-    const secretKeys = new Map<CompiledAuthority, KeyObject[] | string>();
+    const secretKeys = new Map<CompiledAuthority, KeyObject[] | SigstoreTrust | string>();
     for (const a of policy.authorities) {
+      if (a.type === 'keyless' && 'ref' in a.root) {
+        const { version, trust } = await this.#trustedRootFrom(a.root.ref);
+        secretVersions.push(version);
+        secretKeys.set(a, trust);
+      }
       if (a.type !== 'key-secret') continue;
       const { version, keys } = await this.#keysFromSecret(a.secret);
       secretVersions.push(version);
@@ -99,7 +108,7 @@ export class ImageVerifier {
     return { policy, allowed: false, code, message, cached: false };
   }
 
-  async #verify(a: CompiledAuthority, secretKeys: KeyObject[] | string | undefined, image: string, ref: ImageReference, digest: string, credentials: Credentials, signal: AbortSignal): Promise<void> {
+  async #verify(a: CompiledAuthority, secretKeys: KeyObject[] | SigstoreTrust | string | undefined, image: string, ref: ImageReference, digest: string, credentials: Credentials, signal: AbortSignal): Promise<void> {
     switch (a.type) {
       case 'static':
         if (!a.pass) throw new ImagePolicyError('UNTRUSTED_KEY', 'the policy refuses every image it matches (static fail)');
@@ -107,14 +116,42 @@ export class ImageVerifier {
       case 'key':
       case 'key-secret': {
         const keys = a.type === 'key' ? a.keys : secretKeys;
-        if (typeof keys === 'string' || keys === undefined) throw new ImagePolicyError('UNTRUSTED_KEY', keys ?? 'no key');
+        if (typeof keys === 'string' || keys === undefined || !Array.isArray(keys)) throw new ImagePolicyError('UNTRUSTED_KEY', typeof keys === 'string' ? keys : 'no key');
         await verifyCosignKey(this.#o.registry, { domain: ref.domain, path: ref.path, digest }, keys, { keyring: await credentials(), signal });
         return;
       }
       case 'notary':
         await this.#notaryFor(a.authority).then((v) => a.authority.verify(v, image, digest));
         return;
+      case 'keyless': {
+        const trust = 'trust' in a.root ? a.root.trust : secretKeys;
+        if (typeof trust === 'string' || trust === undefined || Array.isArray(trust)) throw new ImagePolicyError('UNTRUSTED_KEY', typeof trust === 'string' ? trust : 'no trusted root');
+        await verifyKeyless(this.#o.registry, ref, digest, { trust, identities: a.identities, attestations: a.attestations }, { keyring: await credentials(), signal });
+        return;
+      }
     }
+  }
+
+  /** A keyless authority's trusted root from a Secret (base64 data) or ConfigMap, or why there is none. */
+  async #trustedRootFrom(ref: TrustedRootRef): Promise<{ version: string; trust: SigstoreTrust | string }> {
+    const resource = ref.kind === 'Secret' ? 'secrets' : 'configmaps';
+    const s = await this.#o.store.get<Obj>(`/registry/core/${resource}/${ref.namespace}/${ref.name}`);
+    const what = `${ref.kind} ${ref.namespace}/${ref.name}`;
+    if (!s) return { version: 'missing', trust: `${what} does not exist` };
+    const id = `${ref.kind}/${ref.namespace}/${ref.name}/${ref.key}@${s.modRevision}`;
+    let trust = this.#trustedRoots.get(id);
+    if (trust === undefined) {
+      const raw: unknown = s.value.data?.[ref.key];
+      try {
+        if (typeof raw !== 'string') throw new Error(`has no key ${JSON.stringify(ref.key)}`);
+        trust = loadTrustedRoot(ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw);
+      } catch (err) {
+        trust = `${what}: ${(err as Error).message}`;
+      }
+      this.#trustedRoots.set(id, trust);
+      while (this.#trustedRoots.size > (this.#o.maxSecretKeys ?? 256)) this.#trustedRoots.delete(this.#trustedRoots.keys().next().value!);
+    }
+    return { version: `${ref.kind}@${s.modRevision}`, trust };
   }
 
   async #notaryFor(authority: NotaryAuthority): Promise<NotaryVerifier> {

@@ -9,6 +9,7 @@ import { invalid, path, required, forbidden, type FieldError } from '../../api/v
 import { loadPublicKeys } from '../verifiers/cosign-key.ts';
 import { NotaryAuthority } from '../verifiers/notary/authority.ts';
 import type { NotaryRootPin } from '../verifiers/notary/trust-pin.ts';
+import { compileKeyless, type CompiledKeyless } from '../verifiers/sigstore/compile-keyless.ts';
 import { compileGlob } from './glob.ts';
 
 export type PolicyMode = 'enforce' | 'warn' | 'audit';
@@ -24,7 +25,8 @@ export type CompiledAuthority =
   | { type: 'key'; name: string; keys: KeyObject[] }
   | { type: 'key-secret'; name: string; secret: SecretKeyRef }
   | { type: 'notary'; name: string; authority: NotaryAuthority }
-  | { type: 'static'; name: string; pass: boolean };
+  | { type: 'static'; name: string; pass: boolean }
+  | ({ type: 'keyless'; name: string } & CompiledKeyless);
 
 export interface CompiledPolicy {
   kind: PolicyKind;
@@ -93,15 +95,19 @@ export function compilePolicy(obj: Obj, kind: PolicyKind): { policy?: CompiledPo
   list.forEach((a, i) => {
     const ap = sp.child('authorities').index(i);
     const aname = typeof a?.name === 'string' && a.name !== '' ? a.name : `authority-${i}`;
-    for (const f of ['keyless', 'attestations', 'ctlog', 'rfc3161timestamp', 'sources', 'notation']) {
+    for (const f of ['ctlog', 'rfc3161timestamp', 'sources', 'notation']) {
       if (a?.[f] !== undefined) errs.push(forbidden(ap.child(f), 'not supported yet'));
     }
-    const set = ['key', 'notary', 'static'].filter((f) => a?.[f] !== undefined);
+    const set = ['key', 'notary', 'static', 'keyless'].filter((f) => a?.[f] !== undefined);
     if (set.length !== 1) {
-      errs.push(invalid(ap, set.join(','), 'exactly one of key, notary or static must be set'));
+      errs.push(invalid(ap, set.join(','), 'exactly one of key, notary, static or keyless must be set'));
       return;
     }
-    if (a.key) {
+    if (a.attestations !== undefined && !a.keyless) errs.push(forbidden(ap.child('attestations'), 'attestations are verified for keyless authorities only'));
+    if (a.keyless) {
+      const k = compileKeyless(a.keyless, a.attestations, ap, kind === 'ImagePolicy' ? namespace : undefined, errs);
+      if (k) authorities.push({ type: 'keyless', name: aname, ...k });
+    } else if (a.key) {
       const kp = ap.child('key');
       if (a.key.kms !== undefined) errs.push(forbidden(kp.child('kms'), 'KMS keys are not supported yet'));
       if (typeof a.key.data === 'string' && a.key.secretRef === undefined) {

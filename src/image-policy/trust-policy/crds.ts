@@ -6,8 +6,9 @@
  * admission plugin checks on every write of a policy (compile.ts), so what is stored is what is
  * enforced.
  *
- * Sigstore keyless identities, attestations, KMS keys and transparency-log settings are named in
- * the schema only to be refused by name: accepting them and not enforcing them would be worse.
+ * KMS keys, transparency-log and timestamp settings (the keyless trusted root says which logs and
+ * authorities count), signature sources, Notation and policy expressions are named in the schema
+ * only to be refused by name: accepting them and not enforcing them would be worse.
  */
 import { GLOB_PATTERN, MAX_GLOB_LENGTH } from './glob.ts';
 
@@ -72,6 +73,51 @@ const notaryAuthority: Schema = {
   'x-kubernetes-validations': [{ rule: "self.server.startsWith('https://')", message: 'server must be an https URL' }],
 };
 
+const objectRef = (kind: string): Schema => ({
+  type: 'object',
+  required: ['name', 'key'],
+  properties: {
+    name: str(253),
+    namespace: str(63, { description: `The ${kind}'s namespace; required for a ClusterImagePolicy, the policy's own for an ImagePolicy.` }),
+    key: str(253, { description: `The ${kind} data key holding trusted_root.json.` }),
+  },
+});
+
+const identity: Schema = {
+  type: 'object',
+  description: "A trusted signer: the certificate's OIDC issuer and subject (SAN), exact or RE2 regular expressions (matched anywhere: anchor with ^...$).",
+  properties: { issuer: str(1024), subject: str(1024), issuerRegExp: str(1024), subjectRegExp: str(1024) },
+  'x-kubernetes-validations': [
+    { rule: 'has(self.issuer) != has(self.issuerRegExp)', message: 'exactly one of issuer or issuerRegExp must be set' },
+    { rule: 'has(self.subject) != has(self.subjectRegExp)', message: 'exactly one of subject or subjectRegExp must be set' },
+  ],
+};
+
+const keylessAuthority: Schema = {
+  type: 'object',
+  description: 'Sigstore keyless: bundles signed with a Fulcio certificate of a trusted identity, verified offline with a trusted root.',
+  required: ['trustedRoot', 'identities'],
+  properties: {
+    trustedRoot: {
+      type: 'object',
+      description: "A Sigstore trusted_root.json (certificate authorities, Rekor logs, CT logs, timestamp authorities): inline, or a Secret's or ConfigMap's key.",
+      properties: { data: str(1024 * 1024), secretRef: objectRef('Secret'), configMapRef: objectRef('ConfigMap') },
+      'x-kubernetes-validations': [{ rule: '(has(self.data) ? 1 : 0) + (has(self.secretRef) ? 1 : 0) + (has(self.configMapRef) ? 1 : 0) == 1', message: 'exactly one of data, secretRef or configMapRef must be set' }],
+    },
+    identities: { type: 'array', minItems: 1, maxItems: 32, items: identity },
+  },
+};
+
+const attestation: Schema = {
+  type: 'object',
+  required: ['predicateType'],
+  properties: {
+    name: str(253),
+    predicateType: str(1024, { description: 'The in-toto predicate type a verified attestation must have, e.g. https://slsa.dev/provenance/v1.' }),
+    condition: str(4096, { description: 'A CEL expression over predicate, predicateType and subject that must be true.' }),
+  },
+};
+
 const authority: Schema = {
   type: 'object',
   properties: {
@@ -79,21 +125,20 @@ const authority: Schema = {
     key: keyAuthority,
     notary: notaryAuthority,
     static: { type: 'object', required: ['action'], properties: { action: { type: 'string', enum: ['pass', 'fail'] } } },
-    keyless: refused('Sigstore keyless verification'),
-    attestations: { type: 'array', items: refused('attestation verification') },
+    keyless: keylessAuthority,
+    attestations: { type: 'array', maxItems: 16, items: attestation },
     ctlog: refused('transparency log verification'),
     rfc3161timestamp: refused('RFC 3161 timestamps'),
     sources: { type: 'array', items: refused('signature sources in other repositories') },
     notation: refused('Notation (Notary Project v2) verification'),
   },
   'x-kubernetes-validations': [
-    notSupported('keyless', 'Sigstore keyless authorities'),
-    notSupported('attestations', 'attestation authorities'),
+    { rule: '!has(self.attestations) || has(self.keyless)', message: 'attestations are verified for keyless authorities only' },
     notSupported('ctlog', 'transparency log settings'),
     notSupported('rfc3161timestamp', 'RFC 3161 timestamp authorities'),
     notSupported('sources', 'signature sources'),
     notSupported('notation', 'Notation authorities'),
-    { rule: '(has(self.key) ? 1 : 0) + (has(self.notary) ? 1 : 0) + (has(self.static) ? 1 : 0) == 1', message: 'exactly one of key, notary or static must be set' },
+    { rule: '(has(self.key) ? 1 : 0) + (has(self.notary) ? 1 : 0) + (has(self.static) ? 1 : 0) + (has(self.keyless) ? 1 : 0) == 1', message: 'exactly one of key, notary, static or keyless must be set' },
   ],
 };
 
