@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 import type { Response } from '../helpers/client.ts';
 import { waitForRecords } from '../audit/helpers.ts';
+import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
 
 const VAP = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
 const VAPB = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings';
@@ -120,4 +121,29 @@ test('those an exception exempts cannot create, change or delete it; others with
   const bySa = await sa.post(PEX, exception('ns-wide', { policyName: 'no-latest', reason: 'r', expiresAt: new Date(now().getTime() + HOUR).toISOString(), match: { namespaces: ['exempt'] } }));
   assert.equal(bySa.status, 403, bySa.text);
   assert.equal((await bob.delete(`${PEX}/for-alice`)).status, 200);
+});
+
+test('kubectl apply and get of a PolicyException (short name polex, policy and expiry columns)', { skip: kubectlSkip(33) }, async () => {
+  const kc = join(c.dataDir, 'admin.kubeconfig');
+  const manifest = `apiVersion: policy.portcullis.dev/v1alpha1
+kind: PolicyException
+metadata: {name: by-kubectl}
+spec:
+  policyName: no-latest
+  reason: applied with kubectl
+  expiresAt: "2099-01-01T00:00:00Z"
+  match: {namespaces: [exempt]}
+`;
+  const applied = await runKubectl(33, kc, ['apply', '-f', '-'], manifest);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /policyexception.policy.portcullis.dev\/by-kubectl created/);
+  const got = await runKubectl(33, kc, ['get', 'polex', 'by-kubectl']);
+  assert.equal(got.code, 0, got.stderr);
+  const [header, row] = got.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  assert.deepEqual(header, ['NAME', 'POLICY', 'EXPIRES', 'AGE']);
+  assert.deepEqual(row!.slice(0, 3), ['by-kubectl', 'no-latest', '2099-01-01T00:00:00Z']);
+  // Required fields are required.
+  const bad = await runKubectl(33, kc, ['apply', '-f', '-'], manifest.replace('by-kubectl', 'no-expiry').replace(/  expiresAt: .*\n/, ''));
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /spec.expiresAt: Required value/);
 });

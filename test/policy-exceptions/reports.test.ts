@@ -7,6 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { join } from 'node:path';
+import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
 import { DEFAULT_MAX_RESULTS, REPORT_NAME, TRUNCATED_ANNOTATION } from '../../src/cluster/controllers/policy-reports/build-report.ts';
 
 const VAP = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
@@ -80,6 +82,14 @@ test('a failing existing pod is listed, and the report is updated when it is fix
   assert.deepEqual(fixed.summary, { pass: 1, fail: 0, warn: 0, error: 0, skip: 0 });
   assert.equal(fixed.results[0].result, 'pass');
   assert.equal(fixed.metadata.uid, failing.metadata.uid, 'one report per namespace, updated in place');
+});
+
+test('kubectl get polr shows the summary columns', { skip: kubectlSkip(33) }, async () => {
+  const r = await runKubectl(33, join(c.dataDir, 'admin.kubeconfig'), ['get', 'polr', '-n', 'apps']);
+  assert.equal(r.code, 0, r.stderr);
+  const [header, row] = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  assert.deepEqual(header, ['NAME', 'PASS', 'FAIL', 'WARN', 'ERROR', 'SKIP', 'AGE']);
+  assert.deepEqual(row!.slice(0, 6), [REPORT_NAME, '1', '0', '0', '0', '0']);
 });
 
 test('1,000 failing objects: the report lists a bounded number, the summary counts them all', async () => {
