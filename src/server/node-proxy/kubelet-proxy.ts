@@ -113,8 +113,8 @@ function agentRefusal(code: number, text: string): ApiError {
   return new ApiError(code, REFUSAL_REASONS[code] ?? ('' as StatusReason), text.trim() || (STATUS_CODES[code] ?? 'upgrade refused'));
 }
 
-/** The headers of the client's upgrade request that the agent needs to complete a WebSocket handshake. */
-const UPGRADE_HEADERS = ['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions'];
+/** The headers of the client's upgrade request that the agent needs for the handshake (WebSocket, or SPDY's protocol versions). */
+const UPGRADE_HEADERS = ['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version'];
 
 /**
  * Proxies an upgrade: the agent's 101 and everything after it go back to `client` unchanged, and

@@ -16,9 +16,12 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { X509Authenticator } from '../../../authn/x509.ts';
 import type { ContainerRuntime } from '../runtime/types.ts';
-import { acceptChannels, CHANNEL_PROTOCOLS, pickProtocol } from './channels.ts';
+import { acceptChannels, acceptWebSocket, CHANNEL_PROTOCOLS, pickProtocol } from './channels.ts';
+import { SPDY_EXEC_PROTOCOLS, spdyExecIO } from './spdy-exec.ts';
+import { runSpdyPortForward, SPDY_PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL } from './spdy-port-forward.ts';
+import { acceptSpdyUpgrade, negotiationError, offeredStreamProtocols, spdyOverWebSocket } from './spdy-session.ts';
 import { serveContainerLogs } from './container-logs.ts';
-import { execRequest, runExec } from './exec-session.ts';
+import { channelIO, execRequest, runExec } from './exec-session.ts';
 import { findRunningContainer, findSandbox, StreamTargetError } from './find-container.ts';
 import { forwardedPorts, netnsDialer, runPortForward, type PortDialer } from './port-forward.ts';
 import { nodeRequestAttributes } from './request-attributes.ts';
@@ -86,7 +89,7 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
       if (refused) return send(refused);
       const logs = route(url.pathname, 'containerLogs', 3);
       if (logs && (req.method === 'GET' || req.method === 'HEAD')) return await serveContainerLogs(o.runtime, logs[0], logs[1], logs[2], url.searchParams, now(), res);
-      if (/^\/(exec|attach|portForward)\//.test(url.pathname)) return send({ code: 400, text: 'Upgrade request required: only WebSocket (v5.channel.k8s.io, v4.channel.k8s.io) is served' });
+      if (/^\/(exec|attach|portForward)\//.test(url.pathname)) return send({ code: 400, text: 'Upgrade request required' });
       send({ code: 404, text: '404 page not found' });
     } catch (err) {
       send(err instanceof StreamTargetError ? { code: err.code, text: err.message } : { code: 500, text: (err as Error).message });
@@ -109,24 +112,41 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
       const refused = await admit(req, url.pathname);
       if (refused) return refuse(refused);
       // The target is looked up before the protocol, so a client falling back from WebSocket to
-      // SPDY hears why it failed (container not found) rather than that SPDY is not spoken.
-      const websocket = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
-      const onlyWebsocket = { code: 400, text: `unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}: only websocket is served` };
+      // SPDY hears why it failed (container not found) rather than something about protocols.
+      const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
+      const websocket = upgrade === 'websocket';
+      const spdy = upgrade === 'spdy/3.1';
+      const unsupported = { code: 400, text: `unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}: websocket or SPDY/3.1` };
       const exec = route(url.pathname, 'exec', 3);
       const pf = route(url.pathname, 'portForward', 2);
       if (exec) {
         const r = execRequest(url.searchParams);
         const c = await findRunningContainer(o.runtime, exec[0], exec[1], exec[2]);
+        if (spdy) {
+          const offered = offeredStreamProtocols(req);
+          const p = SPDY_EXEC_PROTOCOLS.find((x) => offered.includes(x));
+          if (!p) return refuse({ code: 403, text: negotiationError(offered, SPDY_EXEC_PROTOCOLS) });
+          const conn = acceptSpdyUpgrade(socket, head, p);
+          return await runExec(o.runtime, c.id, r, await spdyExecIO(conn, (cb) => socket.once('close', cb), r));
+        }
         const protocol = pickProtocol(req.headers['sec-websocket-protocol'], CHANNEL_PROTOCOLS);
-        if (!websocket) return refuse(onlyWebsocket);
+        if (!websocket) return refuse(unsupported);
         if (!protocol) return refuse({ code: 400, text: `no supported protocol offered: want one of ${CHANNEL_PROTOCOLS.join(', ')}` });
-        return await runExec(o.runtime, c.id, r, await acceptChannels(req, socket, head, protocol));
+        return await runExec(o.runtime, c.id, r, channelIO(await acceptChannels(req, socket, head, protocol), r));
       }
       if (pf) {
-        const ports = forwardedPorts(url.searchParams);
         const sandbox = await findSandbox(o.runtime, pf[0], pf[1]);
-        if (!websocket) return refuse(onlyWebsocket);
-        // Upstream's port-forward protocols: a bare WebSocket or v4 binary; one is always spoken.
+        if (spdy) {
+          const offered = offeredStreamProtocols(req);
+          if (!offered.includes(SPDY_PORT_FORWARD_PROTOCOL)) return refuse({ code: 403, text: negotiationError(offered, [SPDY_PORT_FORWARD_PROTOCOL]) });
+          return runSpdyPortForward(acceptSpdyUpgrade(socket, head, SPDY_PORT_FORWARD_PROTOCOL), sandbox, dial);
+        }
+        if (!websocket) return refuse(unsupported);
+        // SPDY tunnelled in WebSocket (kubectl 1.31+), else the kubelet's own WebSocket protocols.
+        if (pickProtocol(req.headers['sec-websocket-protocol'], [SPDY_TUNNEL_PROTOCOL])) {
+          return runSpdyPortForward(spdyOverWebSocket(await acceptWebSocket(req, socket, head, SPDY_TUNNEL_PROTOCOL)), sandbox, dial);
+        }
+        const ports = forwardedPorts(url.searchParams);
         const p = pickProtocol(req.headers['sec-websocket-protocol'], ['v4.channel.k8s.io', 'portforward.k8s.io']) ?? '';
         return await runPortForward(sandbox, ports, dial, await acceptChannels(req, socket, head, p));
       }

@@ -95,12 +95,17 @@ export class ChannelConn {
   }
 }
 
-/**
- * Completes the WebSocket handshake of an upgrade request whose protocol was already picked
- * (`pickProtocol`); the caller refuses requests without one before calling this.
- */
-export function acceptChannels(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<ChannelConn> {
+/** Completes the WebSocket handshake of an upgrade request with the protocol already picked. */
+export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
   // One small server per handshake: the protocol chosen belongs to this request.
   const server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE, perMessageDeflate: false, handleProtocols: () => protocol });
-  return new Promise((resolve) => server.handleUpgrade(req, socket, head, (ws) => resolve(new ChannelConn(ws))));
+  return new Promise((resolve) => server.handleUpgrade(req, socket, head, (ws) => resolve(ws)));
+}
+
+/**
+ * A channel connection on an upgrade request whose protocol was already picked (`pickProtocol`);
+ * the caller refuses requests without one before calling this.
+ */
+export async function acceptChannels(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<ChannelConn> {
+  return new ChannelConn(await acceptWebSocket(req, socket, head, protocol));
 }

@@ -5,6 +5,7 @@
  * channel (3): Success, NonZeroExitCode with the exit code as a cause (kubectl exits with it), or
  * InternalError; then the connection is closed. The exec'd process is killed when the client goes.
  */
+import type { Readable, Writable } from 'node:stream';
 import type { ContainerRuntime } from '../runtime/types.ts';
 import { StreamTargetError } from './find-container.ts';
 import type { ChannelConn } from './channels.ts';
@@ -43,32 +44,57 @@ function internalError(message: string): Record<string, unknown> {
   return { metadata: {}, status: 'Failure', message: `Internal error occurred: ${message}`, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 };
 }
 
-export async function runExec(runtime: ContainerRuntime, containerId: string, r: ExecRequest, conn: ChannelConn): Promise<void> {
+/** The streams of one exec session, whichever protocol carries them. */
+export interface ExecIO {
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+  /** Terminal size changes (read and dropped: the runtime cannot resize an exec's terminal). */
+  resize?: Readable;
+  writeStatus(json: string): Promise<void>;
+  close(): void;
+  /** Called when the client goes away (the exec'd process is then killed). */
+  onGone(cb: () => void): void;
+}
+
+/** The WebSocket channels of an exec: 0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize. */
+export function channelIO(conn: ChannelConn, r: ExecRequest): ExecIO {
+  return {
+    stdin: r.stdin ? conn.reader(0) : undefined,
+    stdout: r.stdout ? conn.writer(1) : undefined,
+    stderr: r.stderr ? conn.writer(2) : undefined,
+    resize: r.tty ? conn.reader(4) : undefined,
+    writeStatus: (json) => new Promise<void>((resolve) => conn.send(3, json, () => resolve())),
+    close: () => conn.close(),
+    onGone: (cb) => conn.ws.on('close', cb),
+  };
+}
+
+export async function runExec(runtime: ContainerRuntime, containerId: string, r: ExecRequest, io: ExecIO): Promise<void> {
   const abort = new AbortController();
-  conn.ws.on('close', () => abort.abort());
-  const stdout = r.stdout ? conn.writer(1) : undefined;
-  const stderr = r.stderr ? conn.writer(2) : undefined;
-  // Terminal size changes (channel 4) are read and dropped: the runtime cannot resize an exec's terminal.
-  if (r.tty) conn.reader(4).resume();
+  io.onGone(() => abort.abort());
+  io.resize?.resume();
   let status: Record<string, unknown>;
   try {
-    const res = await runtime.exec(containerId, { argv: r.argv, tty: r.tty, stdin: r.stdin ? conn.reader(0) : undefined, stdout, stderr, signal: abort.signal });
+    const res = await runtime.exec(containerId, { argv: r.argv, tty: r.tty, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, signal: abort.signal });
     status = exitStatus(r.argv, res.exitCode);
   } catch (err) {
     status = internalError(`error executing command in container: ${(err as Error).message}`);
   }
-  // Everything written before the status goes out before it (one socket, messages in order).
-  await Promise.all([stdout, stderr].map((w) => w && endWritable(w)));
-  await new Promise<void>((resolve) => conn.send(3, JSON.stringify(status), () => resolve()));
-  conn.close();
+  // Everything written before the status goes out before it (one connection, in order).
+  await Promise.all([io.stdout, io.stderr].map((w) => w && endWritable(w)));
+  await io.writeStatus(JSON.stringify(status));
+  io.close();
 }
 
-function endWritable(w: NodeJS.WritableStream & { writableFinished?: boolean; destroyed?: boolean }): Promise<void> {
-  if (w.writableFinished || w.destroyed) return Promise.resolve();
+/** Ends `w` unless already ended, resolving once it has finished (SPDY streams are readable-stream 2: no writableFinished). */
+function endWritable(w: Writable): Promise<void> {
+  const st = (w as unknown as { _writableState?: { ending?: boolean; finished?: boolean } })._writableState;
+  if (w.writableFinished || w.destroyed || st?.finished) return Promise.resolve();
   return new Promise((resolve) => {
     w.once('finish', resolve);
     w.once('error', () => resolve());
     w.once('close', resolve);
-    w.end();
+    if (!w.writableEnded && !st?.ending) w.end();
   });
 }
