@@ -124,6 +124,13 @@ export interface Store {
   compact(revision: number): Promise<void>;
 
   /**
+   * The latest revision committed by anyone, by a quorum read (etcd: a linearizable range).
+   * Present on stores other processes write too; a cache in front waits to reach it before a
+   * read of the current state, so a write acknowledged by another API server is seen.
+   */
+  freshRevision?(): Promise<number>;
+
+  /**
    * Rejects unless the store accepts writes now (readiness: upstream's etcd check). Optional: a
    * store without it is as ready as a read of it says.
    */

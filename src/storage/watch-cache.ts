@@ -47,6 +47,9 @@ interface CacheState {
   history: EventRing;
 }
 
+/** How long a read of the current state waits for memory to reach etcd's revision (upstream's blockTimeout). */
+const FRESH_WAIT_MS = 3_000;
+
 /** Attempts to prime when the inner store compacts between our list and our watch. */
 const PRIME_ATTEMPTS = 3;
 
@@ -88,6 +91,9 @@ class WatchCache implements Store {
   private readonly watchers = new Set<QueuedWatcher<unknown>>();
   private waiters: Array<{ revision: number; resolve: () => void }> = [];
   private closed = false;
+  /** The quorum read in flight, and the one queued after it (see fresh()). */
+  private freshInFlight: Promise<number> | undefined;
+  private freshNext: Promise<number> | undefined;
   /** Priming failed for good: serve everything from the inner store. */
   private passThrough = false;
 
@@ -108,7 +114,7 @@ class WatchCache implements Store {
 
   async get<T = unknown>(key: string): Promise<StoredObject<T> | undefined> {
     const s = await this.serving();
-    if (!s) return this.inner.get<T>(key);
+    if (!s || !(await this.fresh(s))) return this.inner.get<T>(key);
     const e = s.objects.get(key);
     return e ? toObject<T>(key, e) : undefined;
   }
@@ -126,6 +132,8 @@ class WatchCache implements Store {
       if (pos.revision !== s.revision) return this.inner.list<T>(prefix, opts);
       start = pos.start;
     } else if (opts.atRevision !== undefined && opts.atRevision !== s.revision) {
+      return this.inner.list<T>(prefix, opts);
+    } else if (opts.atRevision === undefined && !(await this.fresh(s))) {
       return this.inner.list<T>(prefix, opts);
     }
     // Memory lagging behind a compaction: let the inner store answer (or refuse) consistently.
@@ -196,6 +204,59 @@ class WatchCache implements Store {
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
     await this.inner.close();
+  }
+
+  /**
+   * A read of the current state on a store that other API servers write too (etcd): memory must
+   * first reach the revision a quorum read reports, as upstream's consistent list from the watch
+   * cache, so a write acknowledged anywhere is seen. One quorum read is in flight at a time; a
+   * caller that arrives meanwhile waits for the next one, which starts after it arrived (joining
+   * the one in flight could miss a write acknowledged just before). False when memory did not get
+   * there within FRESH_WAIT_MS (writes outside the followed prefix move etcd's revision without
+   * an event): the caller reads the inner store, as upstream falls back to etcd.
+   */
+  private async fresh(s: CacheState): Promise<boolean> {
+    const quorum = this.inner.freshRevision;
+    if (!quorum) return true;
+    let rev: number;
+    try {
+      rev = await this.nextFreshRevision(quorum);
+    } catch {
+      return false;
+    }
+    if (this.state !== s) return false;
+    if (s.revision >= rev) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, FRESH_WAIT_MS);
+      const waiter = { revision: rev, resolve: () => (clearTimeout(timer), resolve(this.state === s)) };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private nextFreshRevision(quorum: () => Promise<number>): Promise<number> {
+    if (this.freshNext) return this.freshNext;
+    const start = () => {
+      const p = quorum.call(this.inner);
+      this.freshInFlight = p;
+      const done = () => {
+        if (this.freshInFlight === p) this.freshInFlight = undefined;
+      };
+      p.then(done, done);
+      return p;
+    };
+    if (!this.freshInFlight) return start();
+    const next = this.freshInFlight.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      this.freshNext = undefined;
+      return start();
+    });
+    this.freshNext = next;
+    return next;
   }
 
   /** The state to serve reads from, or undefined to fall through to the inner store. */

@@ -26,11 +26,13 @@ export async function createDecoded(ctx: RestContext, req: RestRequest, obj: K8s
   if (!managedFieldsDone) trackManagedFields(ctx, req, obj, undefined, '');
   const name = String(obj.metadata.name);
   const key = objectKey(def, String(obj.metadata.namespace ?? ''), name);
-  const release = def.group === '' && def.kind === 'Service' ? await allocateClusterIP(ctx, obj) : () => {};
+  if (!(def.group === '' && def.kind === 'Service')) return store(ctx, req, key, name, obj, dryRun);
+  const allocation = await allocateClusterIP(ctx, obj, dryRun);
   try {
     return await store(ctx, req, key, name, obj, dryRun);
-  } finally {
-    release();
+  } catch (err) {
+    await allocation.release();
+    throw err;
   }
 }
 

@@ -5,6 +5,7 @@ import { StorageError } from '../../storage/types.ts';
 import { successStatus, statusJson } from '../status.ts';
 import type { RestContext, RestRequest, RestResponse } from './context.ts';
 import { dryRunFrom, header } from './decode-object.ts';
+import { releaseClusterIPs } from './service-ip.ts';
 import { groupResource, toApiObject, toStoredValue, type K8sObject } from './objects.ts';
 import { admissionAttributes } from './admit.ts';
 import { rfc3339 } from '../../api/time.ts';
@@ -135,6 +136,7 @@ async function deleteOne(ctx: RestContext, req: RestRequest, namespace: string, 
       if (err instanceof StorageError && err.code === 'NotFound') throw notFound(gr, name);
       throw err;
     }
+    if (def.kind === 'Service' && def.group === '') await releaseClusterIPs(ctx, obj);
     return deletedResponse(req, obj);
   }
 }

@@ -1,4 +1,7 @@
 import { ApiError } from '../../api/errors.ts';
+import { objectKey, storagePrefix } from '../../api/registry/resource-def.ts';
+import { rfc3339 } from '../../api/time.ts';
+import { StorageError } from '../../storage/types.ts';
 import type { RestContext } from './context.ts';
 import type { K8sObject } from './objects.ts';
 
@@ -6,6 +9,8 @@ import type { K8sObject } from './objects.ts';
 const BASE = (10 << 24) | (96 << 16);
 const SIZE = 1 << 20;
 export const KUBERNETES_SERVICE_IP = '10.96.0.1';
+/** Upstream's labels on the IPAddress objects its allocator makes (pkg/registry/core/service/ipallocator). */
+const MANAGED_BY = 'ipallocator.k8s.io';
 
 function toIp(n: number): string {
   return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
@@ -17,28 +22,83 @@ function needsClusterIP(svc: K8sObject): boolean {
   return spec.clusterIP === undefined || spec.clusterIP === '';
 }
 
-/** Addresses handed out but perhaps not yet visible in a list, per store (one server may run several in tests). */
-const pendingByStore = new WeakMap<object, Set<string>>();
+function ipAddressKey(ctx: RestContext, ip: string): string {
+  return objectKey(ctx.registry.get('networking.k8s.io', 'v1', 'ipaddresses')!, '', ip);
+}
+
+function ipAddressFor(ctx: RestContext, ip: string, svc: K8sObject): K8sObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IPAddress',
+    metadata: {
+      name: ip,
+      uid: ctx.newUid(),
+      creationTimestamp: rfc3339(ctx.now()),
+      labels: { 'ipaddress.kubernetes.io/ip-family': 'IPv4', 'ipaddress.kubernetes.io/managed-by': MANAGED_BY },
+    },
+    spec: { parentRef: { group: '', resource: 'services', namespace: svc.metadata.namespace, name: svc.metadata.name } },
+  };
+}
+
+/** What allocateClusterIP hands back: the address is kept once the Service is stored, given back otherwise. */
+export interface ClusterIPAllocation {
+  /** The Service was not stored: free the address again. */
+  release(): Promise<void>;
+}
+
+const NOTHING: ClusterIPAllocation = { release: async () => {} };
 
 /**
- * Allocates a free ClusterIP for a new Service (upstream's service IP allocator, without its
- * bitmap: the set in use is read from the stored Services). Headless ("None") and ExternalName
- * Services get none.
+ * Allocates a free ClusterIP for a new Service as upstream's IPAddress allocator (the default since
+ * 1.33): an address is taken by creating its networking.k8s.io/v1 IPAddress object, named by the
+ * address, whose create fails if it exists, so API servers sharing one store never hand out the
+ * same address. Addresses of Services stored before IPAddress objects existed (and the kubernetes
+ * Service's) are skipped as well. A dry run picks an address without taking it. Headless ("None")
+ * and ExternalName Services get none.
  */
-export async function allocateClusterIP(ctx: RestContext, svc: K8sObject): Promise<() => void> {
-  if (!needsClusterIP(svc)) return () => {};
-  let pending = pendingByStore.get(ctx.store);
-  if (!pending) pendingByStore.set(ctx.store, (pending = new Set()));
-  const used = new Set<string>([KUBERNETES_SERVICE_IP, ...pending]);
-  const list = await ctx.store.list<K8sObject>('/registry/core/services/');
+export async function allocateClusterIP(ctx: RestContext, svc: K8sObject, dryRun = false): Promise<ClusterIPAllocation> {
+  if (!needsClusterIP(svc)) return NOTHING;
+  const used = new Set<string>([KUBERNETES_SERVICE_IP]);
+  const list = await ctx.store.list<K8sObject>(storagePrefix(ctx.registry.get('', 'v1', 'services')!));
   for (const s of list.items) for (const ip of s.value.spec?.clusterIPs ?? [s.value.spec?.clusterIP]) if (ip) used.add(ip);
   const start = 2 + Math.floor(ctx.random() * (SIZE - 3));
   for (let i = 0; i < SIZE - 3; i++) {
     const ip = toIp(BASE + 2 + ((start - 2 + i) % (SIZE - 3)));
     if (used.has(ip)) continue;
-    pending.add(ip);
+    const key = ipAddressKey(ctx, ip);
+    if (dryRun) {
+      if (await ctx.store.get(key)) continue;
+    } else {
+      try {
+        await ctx.store.create(key, ipAddressFor(ctx, ip, svc));
+      } catch (err) {
+        // Taken by another Service (maybe on another API server) since the list: try the next.
+        if (err instanceof StorageError && err.code === 'KeyExists') continue;
+        throw err;
+      }
+    }
     svc.spec = { ...(svc.spec ?? {}), clusterIP: ip, clusterIPs: [ip] };
-    return () => pending!.delete(ip);
+    return dryRun ? NOTHING : { release: () => releaseIp(ctx, ip, svc) };
   }
   throw new ApiError(500, 'InternalError', 'Internal error occurred: failed to allocate a serviceIP: range is full');
+}
+
+/** Deletes the address's IPAddress if it is still the Service's; a failure is logged (the address stays taken, never doubly given). */
+async function releaseIp(ctx: RestContext, ip: string, svc: K8sObject): Promise<void> {
+  const key = ipAddressKey(ctx, ip);
+  try {
+    const cur = await ctx.store.get<K8sObject>(key);
+    const ref = cur?.value.spec?.parentRef;
+    if (!cur || ref?.resource !== 'services' || ref.namespace !== svc.metadata?.namespace || ref.name !== svc.metadata?.name) return;
+    await ctx.store.delete(key, cur.modRevision);
+  } catch (err) {
+    if (err instanceof StorageError && (err.code === 'NotFound' || err.code === 'Conflict')) return;
+    ctx.log.error({ err, ip }, 'releasing a Service ClusterIP failed; the address stays allocated');
+  }
+}
+
+/** A Service is gone: its ClusterIPs are free again (upstream's REST afterDelete). */
+export async function releaseClusterIPs(ctx: RestContext, svc: K8sObject): Promise<void> {
+  const ips = new Set<string>([...(svc.spec?.clusterIPs ?? []), svc.spec?.clusterIP].filter((ip): ip is string => typeof ip === 'string' && ip !== '' && ip !== 'None'));
+  for (const ip of ips) if (ip !== KUBERNETES_SERVICE_IP) await releaseIp(ctx, ip, svc);
 }

@@ -10,6 +10,7 @@ import { admissionAttributes, admitDefaultValidate, trackManagedFields } from '.
 import { checkNameMatch, checkNamespaceMatch } from './namespace.ts';
 import { createDecoded } from './create.ts';
 import { isStale } from '../../storage/encryption/read-state.ts';
+import { releaseClusterIPs } from './service-ip.ts';
 
 const MAX_ATTEMPTS = 10;
 
@@ -66,6 +67,7 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
       // An object being deleted whose last finalizer was just removed is gone now.
       if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length > 0) && !(next.metadata.deletionGracePeriodSeconds > 0)) {
         const gone = await ctx.store.delete<K8sObject>(key, s.modRevision);
+        if (def.kind === 'Service' && def.group === '') await releaseClusterIPs(ctx, next);
         return { code: 200, body: toApiObject(def, { ...gone, value: nextStored }) };
       }
       const written = await ctx.store.update<K8sObject>(key, nextStored, s.modRevision);

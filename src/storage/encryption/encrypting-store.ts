@@ -35,7 +35,11 @@ class EncryptingStore implements Store {
     this.inner = inner;
     this.transformers = transformers;
     this.resourceOf = resourceOf;
+    // Only a store others write too has it; the cache above looks for it.
+    if (inner.freshRevision) this.freshRevision = () => inner.freshRevision!();
   }
+
+  freshRevision?: () => Promise<number>;
 
   private transformerFor(key: string): ValueTransformer {
     const gr = this.resourceOf(key);

@@ -305,6 +305,12 @@ class EtcdStore implements Store {
     if (revision > this.compacted) this.compacted = revision;
   }
 
+  /** etcd's revision now: the header of a linearizable read (of <prefix>/health, as the health check). */
+  async freshRevision(): Promise<number> {
+    await this.checkHealth();
+    return this.revision;
+  }
+
   /** Upstream's etcd check: a quorum read of <prefix>/health. */
   async checkHealth(): Promise<void> {
     this.assertOpen();
