@@ -1,4 +1,5 @@
 import { runUp } from './up.ts';
+import { runApiServer } from './apiserver.ts';
 import { runAudit } from './audit.ts';
 import { runKubeconfig } from './kubeconfig.ts';
 import { runWhoCan } from './who-can.ts';
@@ -22,6 +23,9 @@ commands:
             --controllers '*'  --leader-elect=true  (the controller manager and scheduler run inside)
             --local-agent=true  (a node agent for this host, when it can run pods: root, runc, busybox)
             --audit-policy-file F  --audit-log-path F|-  --audit-log-maxsize/maxbackup/maxage N  --audit-webhook-config-file F
+  apiserver the API server alone (no controllers, scheduler or agent); several share one etcd
+            --etcd-servers URLS  [--data-dir ./.portcullis (copy <data-dir>/pki from the first server)]
+            [--port 6443]  [--bind-address 127.0.0.1]  and the API server flags of up
   audit verify FILE...  check an audit log's hash chain and signed checkpoints (rotated files in any order)
             [--key audit-signing.pub | --data-dir ./.portcullis]
   kubeconfig  mint a client certificate from the cluster CA and print a kubeconfig for it
@@ -61,6 +65,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'up':
         return await runUp(rest);
+      case 'apiserver':
+        return await runApiServer(rest, (s) => process.stdout.write(s));
       case 'audit':
         return await runAudit(rest, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
       case 'kubeconfig':

@@ -107,6 +107,11 @@ export class TestClient {
           clearTimeout(timer);
           resolve({ status: res.statusCode ?? 0, events });
         });
+        // The server went away mid-stream (killed): what arrived until then is the answer.
+        res.on('close', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, events });
+        });
       });
       r.on('error', (err) => {
         if ((err as { code?: string }).code === 'ECONNRESET') return;

@@ -16,8 +16,13 @@ export interface SpawnedServer {
 }
 
 /** Starts `bin/portcullis up` as a real process on a free port and waits until it serves. */
-export async function spawnUp(dataDir: string, extra: string[] = []): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'portcullis'), 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extra], {
+export function spawnUp(dataDir: string, extra: string[] = []): Promise<SpawnedServer> {
+  return spawnServer('up', dataDir, extra);
+}
+
+/** Starts `bin/portcullis <command>` (up, apiserver) as a real process on a free port and waits until it serves. */
+export async function spawnServer(command: 'up' | 'apiserver', dataDir: string, extra: string[] = []): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'portcullis'), command, '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -25,7 +30,7 @@ export async function spawnUp(dataDir: string, extra: string[] = []): Promise<Sp
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`portcullis up did not start: ${err}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`portcullis ${command} did not start: ${err}`)), 30_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /serving on (https:\/\/\S+)/.exec(out);
@@ -36,7 +41,7 @@ export async function spawnUp(dataDir: string, extra: string[] = []): Promise<Sp
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`portcullis up exited with ${code}: ${err}`));
+      reject(new Error(`portcullis ${command} exited with ${code}: ${err}`));
     });
   });
   return { child, url, client: clientFromKubeconfig(join(dataDir, 'admin.kubeconfig')), exited, stdout: () => out };

@@ -1,0 +1,150 @@
+/**
+ * Three API servers on one etcd (issue 18): each with its own watch cache and the PKI copied from
+ * the first. A write acknowledged by one is read at once on the others (consistent reads), a
+ * watch on one sees the others' writes, a watch resumes on another server at the same
+ * resourceVersion without a gap (also after its server process was killed mid-stream), Services created
+ * at the same time on two servers never share a ClusterIP, and a CRD created on one is served by
+ * the others.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startControlPlane, type ControlPlane } from '../../src/server/control-plane.ts';
+import { TestClient } from '../helpers/client.ts';
+import { etcdSkip, startEtcd, type EtcdCluster } from '../helpers/etcd.ts';
+import { CRDS, crdManifest, waitFor } from '../helpers/crd.ts';
+import { spawnServer } from '../helpers/spawn-up.ts';
+
+const skip = etcdSkip();
+let cluster: EtcdCluster;
+let dir: string;
+const servers: Array<{ cp: ControlPlane; client: TestClient }> = [];
+const CMS = '/api/v1/namespaces/default/configmaps';
+
+async function startServer(name: string): Promise<{ cp: ControlPlane; client: TestClient }> {
+  const dataDir = join(dir, name);
+  // Every server but the first uses the first one's CA and keys (README: copy <data-dir>/pki).
+  if (servers.length > 0) cpSync(join(dir, 'a', 'pki'), join(dataDir, 'pki'), { recursive: true });
+  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), etcd: { servers: cluster.servers }, controllers: [], scheduler: false });
+  const client = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem });
+  return { cp, client };
+}
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'portcullis-multi-apiserver-'));
+  cluster = await startEtcd(1);
+  for (const name of ['a', 'b', 'c']) servers.push(await startServer(name));
+});
+after(async () => {
+  for (const s of servers) {
+    s.client.close();
+    await s.cp.close();
+  }
+  await cluster?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const names = (events: any[]) => events.map((e) => e.object?.metadata?.name);
+
+test('a write on A is read at once on B and C (get and list at the latest resourceVersion)', { skip, timeout: 60_000 }, async () => {
+  const [a, b, c] = servers.map((s) => s.client);
+  for (let i = 0; i < 5; i++) {
+    const made = await a!.post(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `read-${i}` }, data: { i: String(i) } });
+    assert.equal(made.status, 201, made.text);
+    for (const other of [b!, c!]) {
+      const got = await other.get(`${CMS}/read-${i}`);
+      assert.equal(got.status, 200, got.text);
+      assert.equal(got.body.metadata.resourceVersion, made.body.metadata.resourceVersion);
+      const list = await other.get(CMS);
+      assert.ok(list.body.items.some((x: any) => x.metadata.name === `read-${i}`), `list on another server lacks read-${i}`);
+      assert.ok(Number(list.body.metadata.resourceVersion) >= Number(made.body.metadata.resourceVersion));
+    }
+  }
+});
+
+test("a watch on C sees A's writes; a watch resumed on B at the same resourceVersion has no gap", { skip, timeout: 60_000 }, async () => {
+  const [a, b, c] = servers.map((s) => s.client);
+  const start = (await c!.get(CMS)).body.metadata.resourceVersion;
+  const onC = c!.watch(`${CMS}?watch=true&resourceVersion=${start}`, (ev) => names(ev).includes('w-4'), 20_000);
+  const made: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = await a!.post(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `w-${i}` } });
+    assert.equal(r.status, 201, r.text);
+    made.push(r.body.metadata.resourceVersion);
+  }
+  const { events } = await onC;
+  assert.deepEqual(names(events), ['w-0', 'w-1', 'w-2', 'w-3', 'w-4']);
+  // Resume on B from the second event: exactly the rest, in order.
+  const resumed = await b!.watch(`${CMS}?watch=true&resourceVersion=${events[1].object.metadata.resourceVersion}`, (ev) => names(ev).includes('w-4'), 20_000);
+  assert.deepEqual(names(resumed.events), ['w-2', 'w-3', 'w-4']);
+  assert.deepEqual(resumed.events.map((e) => e.object.metadata.resourceVersion), made.slice(2));
+});
+
+test('Services created at once on A and B never share a ClusterIP, and a deleted one frees its IPAddress', { skip, timeout: 60_000 }, async () => {
+  // Both servers start their search at the same address: without a shared allocation they would collide.
+  for (const s of servers) s.cp.server.ctx.random = () => 0.5;
+  const svc = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }] } });
+  const made = await Promise.all(Array.from({ length: 12 }, (_, i) => servers[i % 2]!.client.post('/api/v1/namespaces/default/services', svc(`svc-${i}`))));
+  for (const r of made) assert.equal(r.status, 201, r.text);
+  const ips = made.map((r) => r.body.spec.clusterIP);
+  assert.equal(new Set(ips).size, ips.length, `duplicate ClusterIPs: ${ips.join(' ')}`);
+  const c = servers[2]!.client;
+  const ip = await c.get(`/apis/networking.k8s.io/v1/ipaddresses/${ips[0]}`);
+  assert.equal(ip.status, 200, ip.text);
+  assert.deepEqual(ip.body.spec.parentRef, { group: '', resource: 'services', namespace: 'default', name: 'svc-0' });
+  assert.equal((await c.delete('/api/v1/namespaces/default/services/svc-0')).status, 200);
+  assert.equal((await c.get(`/apis/networking.k8s.io/v1/ipaddresses/${ips[0]}`)).status, 404);
+});
+
+test('a CRD created on A is served on B and C', { skip, timeout: 60_000 }, async () => {
+  const [a, b, c] = servers.map((s) => s.client);
+  const crd = await a!.post(CRDS, crdManifest('multi.example.com', 'widgets', 'Widget', 'v1', 'Namespaced'));
+  assert.equal(crd.status, 201, crd.text);
+  const path = '/apis/multi.example.com/v1/namespaces/default/widgets';
+  const made = await waitFor('the CRD served on B', async () => {
+    const r = await b!.post(path, { apiVersion: 'multi.example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1 } });
+    return r.status === 201 ? r : undefined;
+  });
+  const got = await waitFor('the custom resource on C', async () => {
+    const r = await c!.get(`${path}/w`);
+    return r.status === 200 ? r : undefined;
+  });
+  assert.equal(got.body.metadata.resourceVersion, made.body.metadata.resourceVersion);
+});
+
+test('an API server process killed mid-stream: its client resumes on another from the last resourceVersion, without a gap', { skip, timeout: 90_000 }, async () => {
+  const a = servers[0]!.client;
+  const c = servers[2]!.client;
+  cpSync(join(dir, 'a', 'pki'), join(dir, 'd', 'pki'), { recursive: true });
+  const victim = await spawnServer('apiserver', join(dir, 'd'), ['--etcd-servers', cluster.servers.join(',')]);
+  try {
+    const start = (await victim.client.get(CMS)).body.metadata.resourceVersion;
+    const made: string[] = [];
+    let killed = false;
+    // The watch ends when the process dies; what it delivered until then is what its client has.
+    const first = victim.client.watch(`${CMS}?watch=true&resourceVersion=${start}`, (ev) => {
+      if (!killed && names(ev).includes('k-2')) {
+        killed = true;
+        victim.child.kill('SIGKILL');
+      }
+      return false;
+    }, 30_000);
+    for (let i = 0; i < 3; i++) made.push((await a.post(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `k-${i}` } })).body.metadata.resourceVersion);
+    await waitFor('the victim to be killed', async () => (killed ? true : undefined));
+    for (let i = 3; i < 6; i++) made.push((await a.post(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `k-${i}` } })).body.metadata.resourceVersion);
+    const before = await first;
+    assert.equal(await victim.exited, null, 'killed by a signal');
+    const seen = before.events;
+    assert.deepEqual(names(seen), ['k-0', 'k-1', 'k-2']);
+    const last = seen[seen.length - 1].object.metadata.resourceVersion;
+    const rest = await c.watch(`${CMS}?watch=true&resourceVersion=${last}`, (ev) => names(ev).includes('k-5'), 20_000);
+    assert.deepEqual([...seen, ...rest.events].map((e) => e.object.metadata.resourceVersion), made);
+  } finally {
+    victim.child.kill('SIGKILL');
+    victim.client.close();
+  }
+});
