@@ -12,8 +12,9 @@
  *
  * Bounded, so reports cannot fill the store: one PolicyReport per namespace and one
  * ClusterPolicyReport for cluster-scoped objects, each listing at most `maxResults` results
- * (failures first) with a summary counting them all; a report is written only when its content
- * changed and at most once per `minIntervalMs`; a namespace without results has no report.
+ * (failures first) with a summary counting them all; a report is evaluated at most once per
+ * `minIntervalMs` and written only when its content changed; a namespace without results has
+ * no report.
  */
 import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-types/admissionregistration/v1.js';
 import { compilePolicy, type CompiledPolicy } from '../../../admission/cel/compile-policy.ts';
@@ -63,7 +64,7 @@ export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
   const clusterReports = d.informers.informer(CLUSTER_POLICY_REPORTS);
   const monitored = new Map<string, Informer<K8sObject>>();
   const compiled = new Map<string, { key: string; compiled: CompiledPolicy }>();
-  const lastWrite = new Map<string, number>();
+  const lastSync = new Map<string, number>();
   const warned = new Set<string>();
 
   const enqueueAll = (): void => {
@@ -128,7 +129,7 @@ export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
   namespaces.addEventHandler({
     add: (ns) => d.queue.add(String(ns.metadata.name)),
     update: (_o, ns) => d.queue.add(String(ns.metadata.name)),
-    delete: (ns) => lastWrite.delete(String(ns.metadata.name)),
+    delete: (ns) => lastSync.delete(String(ns.metadata.name)),
   });
 
   const results = async (namespace: string): Promise<ReportResult[]> => {
@@ -150,14 +151,16 @@ export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
   };
 
   const sync = async (namespace: string): Promise<void> => {
-    const last = lastWrite.get(namespace);
+    const last = lastSync.get(namespace);
     const since = last === undefined ? Infinity : d.now() - last;
     if (since < minIntervalMs) {
-      // Rate limit: at most one write per report per interval; the changes meanwhile are in the next one.
+      // Rate limit: each report is evaluated (and written) at most once per interval, however
+      // busy its objects are; the changes meanwhile are in the next one.
       d.queue.addAfter(namespace, minIntervalMs - since);
       return;
     }
     if (namespace && !namespaces.get('', namespace)) return;
+    lastSync.set(namespace, d.now());
     const target = namespace ? POLICY_REPORTS : CLUSTER_POLICY_REPORTS;
     const stored = (namespace ? reports : clusterReports).get(namespace, REPORT_NAME);
     const all = await results(namespace);
@@ -166,7 +169,6 @@ export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
         await d.client.delete(target, namespace, REPORT_NAME).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
         });
-        lastWrite.set(namespace, d.now());
       }
       return;
     }
@@ -175,7 +177,6 @@ export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
     const obj = reportObject(namespace, content, new Date(d.now()));
     if (stored) await d.client.update(target, namespace, { ...obj, metadata: { ...obj.metadata, resourceVersion: stored.metadata.resourceVersion } });
     else await d.client.create(target, namespace, obj);
-    lastWrite.set(namespace, d.now());
   };
 
   return newQueueController({
