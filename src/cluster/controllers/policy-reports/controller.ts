@@ -184,6 +184,8 @@ export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
     queue: d.queue,
     waitFor: [vaps, bindings, exceptions, namespaces, reports, clusterReports] as Informer<K8sObject>[],
     sync: async (key) => {
+      // Resources served since the policies last changed (a CRD installed later) are followed now.
+      follow();
       // Objects of resources followed since the last sync must be listed before they are judged.
       await Promise.all([...monitored.values()].map((i) => i.synced()));
       await sync(key);
