@@ -9,6 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { RegistryPusher } from '../../src/image-policy/registry/push.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 import { registrySkip, startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { CIP, PODS, clusterReady, createPolicy, pod, pushImage } from './admission-helpers.ts';
-import { TestSigstore, attachBundle, type Identity } from './sigstore-fixtures.ts';
+import { TestSigstore, attachBundle, keyBundle, type Identity } from './sigstore-fixtures.ts';
 
 const skip = registrySkip();
 const WORKFLOW = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
@@ -34,6 +35,8 @@ describe('ImageVerification with Sigstore keyless bundles', { skip }, () => {
   const sigstore = new TestSigstore('portcullis');
   const stranger = new TestSigstore('stranger');
   const release: Identity = { subject: WORKFLOW, issuer: GITHUB };
+  const cosignKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
   /** Pushes an image; signs its manifest bytes (and attaches more bundles) as `who` when given. */
   async function image(repo: string, text: string, sign?: { who: Identity; by?: TestSigstore }): Promise<{ ref: string; digest: string; subject: { mediaType: string; digest: string; size: number } }> {
@@ -69,6 +72,7 @@ describe('ImageVerification with Sigstore keyless bundles', { skip }, () => {
     });
     const cm = await c.admin.post('/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'sigstore-root' }, data: { 'trusted_root.json': sigstore.trustedRootJson } });
     assert.equal(cm.status, 201, cm.text);
+    await createPolicy(c.admin, 'key-bundles', { images: [{ glob: `${reg.host}/keybundle/**` }], authorities: [{ key: { data: cosignKey.publicKey.export({ type: 'spki', format: 'pem' }).toString() } }] });
     await createPolicy(c.admin, 'from-configmap', { images: [{ glob: `${reg.host}/cmroot/**` }], authorities: [{ keyless: { trustedRoot: { configMapRef: { namespace: 'default', name: 'sigstore-root', key: 'trusted_root.json' } }, identities: [{ issuer: GITHUB, subject: WORKFLOW }] } }] });
   });
   after(async () => {
@@ -149,5 +153,24 @@ describe('ImageVerification with Sigstore keyless bundles', { skip }, () => {
     const img = await image('cmroot/app', 'cm-root', { who: release });
     const r = await c.admin.post(PODS, pod('cm-root', img.ref));
     assert.equal(r.status, 201, r.text);
+  });
+
+  test('a key authority also accepts a key-signed bundle referrer (no legacy .sig); another key is UNTRUSTED_KEY, neither form UNSIGNED', async () => {
+    const signed = await image('keybundle/app', 'key-bundle');
+    const m = await client.getManifest(parseDockerRef(signed.ref));
+    await attachBundle(client, pusher, parseDockerRef(signed.ref), signed.subject, keyBundle(cosignKey.privateKey, m.bytes));
+    const r = await c.admin.post(PODS, pod('key-bundle', signed.ref));
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.body.spec.containers[0].image, `${reg.host}/keybundle/app@${signed.digest}`);
+
+    const wrong = await image('keybundle/wrong', 'key-bundle-wrong');
+    const wm = await client.getManifest(parseDockerRef(wrong.ref));
+    await attachBundle(client, pusher, parseDockerRef(wrong.ref), wrong.subject, keyBundle(otherKey.privateKey, wm.bytes));
+    assert.match(await denied('key-bundle-wrong', wrong.ref, 'UNTRUSTED_KEY'), /does not verify with any trusted key/);
+    // A keyless bundle does not satisfy a key authority.
+    const keyless = await image('keybundle/keyless', 'key-bundle-keyless', { who: release });
+    assert.match(await denied('key-bundle-keyless', keyless.ref, 'UNTRUSTED_KEY'), /no keyless identity is trusted/);
+    const none = await image('keybundle/none', 'key-bundle-none');
+    assert.match(await denied('key-bundle-none', none.ref, 'UNSIGNED'), /no signatures found .*, and no Sigstore bundle refers to the image/);
   });
 });

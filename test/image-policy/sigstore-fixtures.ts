@@ -5,7 +5,7 @@
  * Bundles are v0.1 (inclusion promise, no Merkle inclusion proof: there is no log tree here) and
  * are checked by the unmodified verifier like any other; nothing is skipped for them.
  */
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { BUNDLE_ARTIFACT_TYPE } from '../../src/image-policy/verifiers/sigstore/image-bundles.ts';
 import type { ImageReference } from '../../src/image-policy/reference.ts';
 import type { RegistryClient } from '../../src/image-policy/registry/client.ts';
@@ -165,4 +165,18 @@ export async function attachBundle(client: RegistryClient, pusher: RegistryPushe
   index.manifests.push({ mediaType: OCI_MANIFEST, digest, size: manifest.length, artifactType: BUNDLE_ARTIFACT_TYPE, ...(annotations && { annotations }) });
   await pusher.pushManifest({ ...repo, tag }, OCI_INDEX, Buffer.from(JSON.stringify(index)));
   return digest;
+}
+
+/** A key-signed bundle as `cosign sign --key --tlog-upload=false` writes it: a message signature, no log entry. */
+export function keyBundle(key: KeyObject, artifact: Buffer): unknown {
+  const sig = sign('sha256', artifact, key);
+  return {
+    mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+    verificationMaterial: { publicKey: { hint: b64(sha256(createPublicKeyDer(key))) }, tlogEntries: [] },
+    messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: b64(sha256(artifact)) }, signature: b64(sig) },
+  };
+}
+
+function createPublicKeyDer(key: KeyObject): Buffer {
+  return createPublicKey(key).export({ type: 'spki', format: 'der' });
 }

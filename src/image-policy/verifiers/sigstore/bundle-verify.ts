@@ -33,6 +33,12 @@ export interface BundleVerifyInput {
   keys?: readonly KeyObject[];
   /** Identities trusted for certificate (keyless) bundles; none means certificates are not accepted. */
   identities?: readonly KeylessIdentity[];
+  /**
+   * Key bundles only: their log entries and timestamps are not looked at (cosign verify --key
+   * --insecure-ignore-tlog; the trust is the key alone, as for cosign's legacy signatures here).
+   * Never applied to certificate bundles, whose short-lived certificate needs a trusted time.
+   */
+  keysWithoutLog?: boolean;
 }
 
 export interface InTotoStatement {
@@ -155,10 +161,11 @@ export function verifyBundle(input: BundleVerifyInput): BundleVerifyResult {
 
   const keys = input.keys ?? [];
   if (keys.length === 0) fail('UNTRUSTED_KEY', 'the bundle is signed with a key and no key is trusted');
+  const keyEntity = input.keysWithoutLog ? { ...entity, tlogEntries: [], timestamps: [] } : entity;
   let last: unknown;
   for (const [keyIndex, key] of keys.entries()) {
     try {
-      new Verifier({ ...material, publicKey: () => ({ publicKey: key, validFor: () => true }) }, options).verify(entity);
+      new Verifier({ ...material, publicKey: () => ({ publicKey: key, validFor: () => true }) }, options).verify(keyEntity);
       return { signer: { kind: 'key', keyIndex }, ...(statement && { statement }) };
     } catch (e) {
       // A log or timestamp failure does not depend on the key: report it, not the key.

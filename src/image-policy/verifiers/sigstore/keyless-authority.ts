@@ -1,7 +1,7 @@
 /**
  * A keyless (Fulcio certificate) authority over an image: among the Sigstore bundles that refer to
  * the image's digest, one must verify under the trusted root, be signed by a trusted identity and
- * be about the digest. Without attestation requirements it must be a signature — a message
+ * be about the digest. A key authority's bundles go the same way with its keys (and no log). Without attestation requirements it must be a signature — a message
  * signature over the digest or cosign's signing statement (predicate type
  * https://sigstore.dev/cosign/sign/v1); with them, as policy-controller, each requirement needs a
  * verified in-toto attestation of its predicate type whose condition holds.
@@ -9,6 +9,7 @@
  * Codes: UNSIGNED (no bundle), the bundle's (bundle-verify.ts) when none verifies,
  * ATTESTATION_FAILED (a requirement without a verified attestation, or whose condition is false).
  */
+import type { KeyObject } from 'node:crypto';
 import { ImagePolicyError, type ReasonCode } from '../../errors.ts';
 import { referenceString, type ImageReference } from '../../reference.ts';
 import type { LookupOptions, RegistryClient } from '../../registry/client.ts';
@@ -31,6 +32,8 @@ export interface KeylessCheck {
   trust: SigstoreTrust;
   identities: readonly KeylessIdentity[];
   attestations: readonly AttestationRequirement[];
+  /** A key authority's keys: key bundles verified with them, offline (no log, see bundle-verify.ts). */
+  keys?: readonly KeyObject[];
 }
 
 /** Most telling first: a copied or mismatched bundle says more than a malformed one. */
@@ -43,7 +46,7 @@ export async function verifyKeyless(client: RegistryClient, ref: ImageReference,
   const verified: { manifest: string; result: BundleVerifyResult }[] = [];
   for (const b of bundles) {
     try {
-      verified.push({ manifest: b.manifest, result: verifyBundle({ bundle: b.json, subject: { digest }, trust: check.trust, identities: check.identities }) });
+      verified.push({ manifest: b.manifest, result: verifyBundle({ bundle: b.json, subject: { digest }, trust: check.trust, identities: check.identities, ...(check.keys && { keys: check.keys, keysWithoutLog: true }) }) });
     } catch (e) {
       if (!(e instanceof ImagePolicyError)) throw e;
       problems.push(new ImagePolicyError(e.code, `bundle ${b.manifest}: ${e.message}`));
