@@ -98,3 +98,9 @@ test('attestation conditions: boolean CEL over the statement; errors and non-boo
   const n = compileAttestationCondition('1 + 1');
   assert.ok(!n.ok && /must evaluate to bool/.test(n.detail));
 });
+
+test('garbage in a bundle certificate is SIGNATURE_INVALID, not an internal error', () => {
+  const bundle = structuredClone(sigstore.signArtifact(who, artifact)) as { verificationMaterial: { x509CertificateChain: { certificates: { rawBytes: string }[] } } };
+  bundle.verificationMaterial.x509CertificateChain.certificates[0]!.rawBytes = Buffer.from('not a certificate').toString('base64');
+  assert.throws(() => verifyBundle({ bundle, subject: { digest }, trust, identities: [who] }), reasonCode('SIGNATURE_INVALID'));
+});

@@ -83,7 +83,13 @@ export function parseBundle(json: unknown): Bundle {
  */
 function signedEntity(bundle: Bundle, subject: BundleSubject, sha256: Buffer): SignedEntity {
   const artifact = 'artifact' in subject ? subject.artifact : undefined;
-  const entity = toSignedEntity(bundle, artifact);
+  let entity: SignedEntity;
+  try {
+    entity = toSignedEntity(bundle, artifact);
+  } catch (e) {
+    // Certificates and RFC 3161 timestamps are parsed here: garbage in them is a bad bundle.
+    fail('SIGNATURE_INVALID', `the bundle's verification material does not parse: ${(e as Error).message}`, e);
+  }
   if (bundle.content.$case !== 'messageSignature') return entity;
   const ms = bundle.content.messageSignature;
   if (ms.messageDigest && !Buffer.from(ms.messageDigest.digest).equals(sha256)) {

@@ -17,6 +17,8 @@ const BUNDLE_MEDIA_TYPE_PREFIX = 'application/vnd.dev.sigstore.bundle';
 export const MAX_BUNDLES = 32;
 /** A bundle is a few KiB; attestations with an SBOM predicate can be larger, not this large. */
 export const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
+/** All bundles of one image together: what one admission check may hold in memory. */
+export const MAX_TOTAL_BUNDLE_BYTES = 16 * 1024 * 1024;
 
 export interface ImageBundle {
   /** The referrer manifest's digest (how messages name the bundle). */
@@ -33,6 +35,7 @@ export async function fetchImageBundles(client: RegistryClient, ref: ImageRefere
   const descriptors = (await client.referrers(repo, digest, BUNDLE_ARTIFACT_TYPE, o)).slice(0, MAX_BUNDLES);
   const bundles: ImageBundle[] = [];
   const problems: ImagePolicyError[] = [];
+  let total = 0;
   for (const d of descriptors) {
     const m = (await client.getManifest({ ...repo, digest: d.digest }, o)).json as ImageManifest;
     if (m.subject?.digest !== digest) {
@@ -48,6 +51,11 @@ export async function fetchImageBundles(client: RegistryClient, ref: ImageRefere
       problems.push(new ImagePolicyError('OVERSIZE', `bundle ${layer.digest} is ${layer.size} bytes, more than ${MAX_BUNDLE_BYTES}`));
       continue;
     }
+    if (total + layer.size > MAX_TOTAL_BUNDLE_BYTES) {
+      problems.push(new ImagePolicyError('OVERSIZE', `the bundles of ${digest} are more than ${MAX_TOTAL_BUNDLE_BYTES} bytes together; ${d.digest} and later ones are not read`));
+      break;
+    }
+    total += layer.size;
     const bytes = await client.getBlob(repo, layer, o);
     try {
       bundles.push({ manifest: d.digest, json: JSON.parse(bytes.toString('utf8')) });
