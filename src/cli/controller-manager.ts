@@ -32,12 +32,22 @@ export function leaderElectionFromFlags(args: ParsedArgs) {
   };
 }
 
-/** Resolves on `stopSignal`, or on SIGINT/SIGTERM when none is given. */
-export function untilStopped(stopSignal?: Promise<void>): Promise<void> {
-  return stopSignal ?? new Promise<void>((resolveStop) => {
-    process.once('SIGINT', () => resolveStop());
-    process.once('SIGTERM', () => resolveStop());
-  });
+/**
+ * Resolves on `stopSignal`, or on SIGINT/SIGTERM when none is given. The process stays up until
+ * then: a standby candidate has nothing but unref'd retry timers (client timers never hold a
+ * process), and signal listeners do not keep Node running either, so without this a manager that
+ * is not the leader exited at once.
+ */
+export async function untilStopped(stopSignal?: Promise<void>): Promise<void> {
+  const alive = setInterval(() => {}, 2 ** 30);
+  try {
+    await (stopSignal ?? new Promise<void>((resolveStop) => {
+      process.once('SIGINT', () => resolveStop());
+      process.once('SIGTERM', () => resolveStop());
+    }));
+  } finally {
+    clearInterval(alive);
+  }
 }
 
 export function kubeconfigFlag(args: ParsedArgs): string {

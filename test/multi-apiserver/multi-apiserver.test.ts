@@ -4,10 +4,11 @@
  * watch on one sees the others' writes, a watch resumes on another server at the same
  * resourceVersion without a gap (also after its server process was killed mid-stream), Services created
  * at the same time on two servers never share a ClusterIP, and a CRD created on one is served by
- * the others.
+ * the others, and quota charged on three servers at once holds.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,29 @@ test('a CRD created on A is served on B and C', { skip, timeout: 60_000 }, async
   assert.equal(got.body.metadata.resourceVersion, made.body.metadata.resourceVersion);
 });
 
+test('quota charged from three servers at once never lets more through than the quota allows', { skip, timeout: 60_000 }, async () => {
+  const [a, b, c] = servers.map((s) => s.client);
+  assert.equal((await a!.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'quota' } })).status, 201);
+  const q = await b!.post('/api/v1/namespaces/quota/resourcequotas', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { configmaps: '4' } } });
+  assert.equal(q.status, 201, q.text);
+  // What the quota controller would write (none runs here): nothing used yet.
+  const st = await c!.put('/api/v1/namespaces/quota/resourcequotas/q/status', { ...q.body, status: { hard: { configmaps: '4' }, used: { configmaps: '0' } } });
+  assert.equal(st.status, 200, st.text);
+  const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } });
+  const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => servers[i % 3]!.client.post('/api/v1/namespaces/quota/configmaps', cm(`q-${i}`))));
+  const codes = answers.map((r) => r.status);
+  for (const r of answers) assert.ok(r.status === 201 || r.status === 403 || r.status === 409, r.text);
+  const admitted = codes.filter((x) => x === 201).length;
+  assert.ok(admitted <= 4, `${admitted} admitted past a quota of 4: ${codes.join(' ')}`);
+  // Whatever conflicts left unspent is still there to take, and no more.
+  for (let i = 0; i < 4 - admitted; i++) assert.equal((await servers[i % 3]!.client.post('/api/v1/namespaces/quota/configmaps', cm(`r-${i}`))).status, 201);
+  const over = await c!.post('/api/v1/namespaces/quota/configmaps', cm('over'));
+  assert.equal(over.status, 403, over.text);
+  assert.match(over.body.message, /exceeded quota: q, requested: configmaps=1, used: configmaps=4, limited: configmaps=4/);
+  assert.equal((await a!.get('/api/v1/namespaces/quota/configmaps')).body.items.length, 4);
+  assert.equal((await b!.get('/api/v1/namespaces/quota/resourcequotas/q')).body.status.used.configmaps, '4');
+});
+
 test('an API server process killed mid-stream: its client resumes on another from the last resourceVersion, without a gap', { skip, timeout: 90_000 }, async () => {
   const a = servers[0]!.client;
   const c = servers[2]!.client;
@@ -148,3 +172,56 @@ test('an API server process killed mid-stream: its client resumes on another fro
     victim.client.close();
   }
 });
+
+/** Starts `bin/portcullis controller-manager` against one server; resolves once it printed its start line. */
+async function spawnControllerManager(kubeconfig: string): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'portcullis'), 'controller-manager', '--kubeconfig', kubeconfig, '--controllers', 'namespace-controller', '--leader-elect-lease-duration', `${LEASE_S}s`, '--leader-elect-renew-deadline', '3s', '--leader-elect-retry-period', '1s', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('controller manager against')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`controller-manager exited with ${code}`)));
+  });
+  return { child, exited };
+}
+
+const LEASE_S = 5;
+const LEASE = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager';
+
+test('controller-manager leadership moves to the standby (on another API server) within the lease duration once the leader process dies', { skip, timeout: 90_000 }, async () => {
+  const [a, b] = servers;
+  const first = await spawnControllerManager(a!.cp.kubeconfigPath);
+  let second: Awaited<ReturnType<typeof spawnControllerManager>> | undefined;
+  try {
+    const held = await waitFor('the first manager to lead', async () => {
+      const r = await b!.client.get(LEASE);
+      return r.status === 200 && r.body.spec.holderIdentity ? r.body.spec : undefined;
+    });
+    second = await spawnControllerManager(b!.cp.kubeconfigPath);
+    first.child.kill('SIGKILL');
+    assert.equal(await first.exited, null);
+    const last = await a!.client.get(LEASE);
+    assert.equal(last.body.spec.holderIdentity, held.holderIdentity, 'the standby did not take a lease that was held');
+    let taken: any;
+    for (let i = 0; i < 600 && !taken; i++) {
+      const r = await servers[2]!.client.get(LEASE);
+      if (r.body.spec.holderIdentity !== held.holderIdentity) taken = r.body.spec;
+      else await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(taken, 'leadership never moved');
+    assert.ok(taken.holderIdentity, 'a new holder');
+    assert.equal(taken.leaseTransitions, (held.leaseTransitions ?? 0) + 1);
+    // Taken only once the dead leader's lease ran out, and promptly after: within one lease
+    // duration plus a retry period or two of the standby's (its clock is the Lease's timestamps).
+    const gapS = (Date.parse(taken.acquireTime) - Date.parse(last.body.spec.renewTime)) / 1000;
+    assert.ok(gapS >= LEASE_S - 1, `taken ${gapS}s after the last renewal, before the lease expired`);
+    assert.ok(gapS <= LEASE_S + 3, `taken ${gapS}s after the last renewal (lease ${LEASE_S}s)`);
+  } finally {
+    first.child.kill('SIGKILL');
+    second?.child.kill('SIGKILL');
+  }
+});
+
