@@ -14,7 +14,9 @@ import { parseDockerRef, referenceString, type ImageReference } from '../image-p
 import { RegistryClient } from '../image-policy/registry/client.ts';
 import { CredentialKeyring, type DockerConfigJson } from '../image-policy/registry/credentials.ts';
 import { RegistryPusher } from '../image-policy/registry/push.ts';
-import { loadPublicKeys, verifyCosignKey } from '../image-policy/verifiers/cosign-key.ts';
+import { loadPublicKeys } from '../image-policy/verifiers/cosign-key.ts';
+import { attachBundle, keyBundle } from '../image-policy/verifiers/sigstore/attach-bundle.ts';
+import { verifyKeyOrBundle } from '../image-policy/verifiers/sigstore/key-or-bundle.ts';
 import { boolFlag, flag, parseCommand, type ParsedArgs } from './args.ts';
 
 type Out = (s: string) => void;
@@ -28,11 +30,13 @@ export const IMAGE_USAGE = `usage: portcullis image <command>
   keygen [--output-key-prefix cosign]
         an ECDSA P-256 key pair as cosign generate-key-pair: PREFIX.key encrypted with
         $COSIGN_PASSWORD (cosign's format) and PREFIX.pub
-  sign REF --key FILE [--annotation K=V]...
-        cosign's legacy signature (tag sha256-<hex>.sig) of the image REF names; FILE is a cosign
+  sign REF --key FILE [--annotation K=V]... [--bundle]
+        cosign's legacy signature (tag sha256-<hex>.sig) of the image REF names, or with --bundle
+        a key-signed Sigstore bundle attached as an OCI 1.1 referrer; FILE is a cosign
         key ($COSIGN_PASSWORD) or plain PEM (ECDSA, RSA, Ed25519)
   verify REF --key FILE...
-        check REF's cosign signatures with public keys, printing each check
+        check REF's cosign signatures with public keys (the legacy form, else key-signed bundle
+        referrers), printing each check
 
 registry flags (push, sign, verify): --registry-config FILE (docker config.json; default
 $DOCKER_CONFIG/config.json or ~/.docker/config.json), --ca-file FILE, --insecure (plain HTTP to a
@@ -145,7 +149,7 @@ function keygen(argv: string[], out: Out): number {
 }
 
 async function sign(argv: string[], out: Out): Promise<number> {
-  const args = parseCommand(argv, { name: 'image sign', flags: [...REGISTRY_FLAGS, 'key', 'annotation'], booleans: ['insecure'], maxPositional: 1 });
+  const args = parseCommand(argv, { name: 'image sign', flags: [...REGISTRY_FLAGS, 'key', 'annotation'], booleans: ['insecure', 'bundle'], maxPositional: 1 });
   const refArg = args.positional[0];
   const keyFile = flag(args, 'key', '');
   if (!refArg || !keyFile) throw new Error('usage: portcullis image sign REF --key FILE');
@@ -159,6 +163,13 @@ async function sign(argv: string[], out: Out): Promise<number> {
   const key = loadPrivateKey(readFileSync(keyFile, 'utf8'), process.env['COSIGN_PASSWORD']);
   const client = registryClient(args, ref);
   try {
+    if (boolFlag(args, 'bundle', false)) {
+      if (Object.keys(annotations).length > 0) throw new Error('--annotation applies to the legacy signature, not to --bundle');
+      const m = await client.getManifest(ref);
+      const pushed = await attachBundle(client, new RegistryPusher(client.transport), ref, m.descriptor, keyBundle(key, m.bytes));
+      out(`signed ${referenceString({ domain: ref.domain, path: ref.path, digest: m.descriptor.digest })}\npushed bundle ${referenceString({ domain: ref.domain, path: ref.path, digest: pushed })}\n`);
+      return 0;
+    }
     const r = await signImage(client, new RegistryPusher(client.transport), ref, key, annotations);
     out(`signed ${referenceString({ domain: ref.domain, path: ref.path, digest: r.digest })}\npushed signature ${referenceString({ domain: ref.domain, path: ref.path, tag: r.signatureTag })}@${r.signatureManifestDigest}\n`);
     return 0;
@@ -176,7 +187,7 @@ async function verifyCmd(argv: string[], out: Out): Promise<number> {
   const keys = loadPublicKeys(keyFiles.map((f) => readFileSync(f, 'utf8')));
   const client = registryClient(args, ref);
   try {
-    const r = await verifyCosignKey(client, ref, keys);
+    const r = await verifyKeyOrBundle(client, ref, keys);
     for (const c of r.checks) out(`ok: ${c}\n`);
     out(`verified ${referenceString({ domain: ref.domain, path: ref.path, digest: r.digest })}\n`);
     return 0;

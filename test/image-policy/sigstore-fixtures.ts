@@ -5,12 +5,8 @@
  * Bundles are v0.1 (inclusion promise, no Merkle inclusion proof: there is no log tree here) and
  * are checked by the unmodified verifier like any other; nothing is skipped for them.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { BUNDLE_ARTIFACT_TYPE } from '../../src/image-policy/verifiers/sigstore/image-bundles.ts';
-import type { ImageReference } from '../../src/image-policy/reference.ts';
-import type { RegistryClient } from '../../src/image-policy/registry/client.ts';
-import { OCI_EMPTY, OCI_INDEX, OCI_MANIFEST, type Descriptor, type ImageIndex } from '../../src/image-policy/registry/media-types.ts';
-import { bufferSource, type RegistryPusher } from '../../src/image-policy/registry/push.ts';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+export { attachBundle, keyBundle } from '../../src/image-policy/verifiers/sigstore/attach-bundle.ts';
 import forge from 'node-forge';
 
 export interface Identity {
@@ -136,47 +132,4 @@ export class TestSigstore {
   #bundle(certDer: Buffer, entry: unknown, content: Record<string, unknown>): unknown {
     return { mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1', verificationMaterial: { x509CertificateChain: { certificates: [{ rawBytes: b64(certDer) }] }, tlogEntries: [entry] }, ...content };
   }
-}
-
-/**
- * Attaches a bundle to an image as cosign does: a manifest with the bundle's artifactType and
- * the image as subject, pushed by digest, and listed in the `sha256-<hex>` tag index for
- * registries without the referrers API (Debian's docker-registry).
- */
-export async function attachBundle(client: RegistryClient, pusher: RegistryPusher, image: Pick<ImageReference, 'domain' | 'path'>, subject: Descriptor, bundle: unknown, predicateType?: string): Promise<string> {
-  const repo = { domain: image.domain, path: image.path }; // never the image's tag: the referrer is pushed by digest
-  const bytes = Buffer.from(JSON.stringify(bundle));
-  const layer = { mediaType: BUNDLE_ARTIFACT_TYPE, digest: `sha256:${sha256(bytes).toString('hex')}`, size: bytes.length };
-  const empty = Buffer.from('{}');
-  const config = { mediaType: OCI_EMPTY, digest: `sha256:${sha256(empty).toString('hex')}`, size: empty.length };
-  await pusher.pushBlob(repo, layer, bufferSource(bytes));
-  await pusher.pushBlob(repo, config, bufferSource(empty));
-  const annotations = predicateType ? { 'dev.sigstore.bundle.predicateType': predicateType } : undefined;
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: BUNDLE_ARTIFACT_TYPE, config, layers: [layer], subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size }, ...(annotations && { annotations }) }));
-  const digest = `sha256:${sha256(manifest).toString('hex')}`;
-  await pusher.pushManifest({ ...repo, digest }, OCI_MANIFEST, manifest);
-  const tag = subject.digest.replace(':', '-');
-  let index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
-  try {
-    index = (await client.getManifest({ ...repo, tag })).json as ImageIndex;
-  } catch {
-    // no index yet
-  }
-  index.manifests.push({ mediaType: OCI_MANIFEST, digest, size: manifest.length, artifactType: BUNDLE_ARTIFACT_TYPE, ...(annotations && { annotations }) });
-  await pusher.pushManifest({ ...repo, tag }, OCI_INDEX, Buffer.from(JSON.stringify(index)));
-  return digest;
-}
-
-/** A key-signed bundle as `cosign sign --key --tlog-upload=false` writes it: a message signature, no log entry. */
-export function keyBundle(key: KeyObject, artifact: Buffer): unknown {
-  const sig = sign('sha256', artifact, key);
-  return {
-    mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-    verificationMaterial: { publicKey: { hint: b64(sha256(createPublicKeyDer(key))) }, tlogEntries: [] },
-    messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: b64(sha256(artifact)) }, signature: b64(sig) },
-  };
-}
-
-function createPublicKeyDer(key: KeyObject): Buffer {
-  return createPublicKey(key).export({ type: 'spki', format: 'der' });
 }

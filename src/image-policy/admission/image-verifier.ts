@@ -7,16 +7,17 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import type { Store } from '../../storage/types.ts';
 import { ImagePolicyError, isImagePolicyError, type ReasonCode } from '../errors.ts';
-import { referenceName, referenceString, type ImageReference } from '../reference.ts';
+import { referenceName, type ImageReference } from '../reference.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import type { CredentialKeyring } from '../registry/credentials.ts';
-import { loadPublicKeys, verifyCosignKey } from '../verifiers/cosign-key.ts';
+import { loadPublicKeys } from '../verifiers/cosign-key.ts';
 import type { NotaryAuthority } from '../verifiers/notary/authority.ts';
 import { NotaryVerifier } from '../verifiers/notary/verifier.ts';
 import type { CompiledAuthority, CompiledPolicy, SecretKeyRef } from '../trust-policy/compile.ts';
 import type { TrustedRootRef } from '../verifiers/sigstore/compile-keyless.ts';
 import { verifyKeyless } from '../verifiers/sigstore/keyless-authority.ts';
-import { keysOnlyTrust, loadTrustedRoot, type SigstoreTrust } from '../verifiers/sigstore/trusted-root.ts';
+import { loadTrustedRoot, type SigstoreTrust } from '../verifiers/sigstore/trusted-root.ts';
+import { verifyKeyOrBundle } from '../verifiers/sigstore/key-or-bundle.ts';
 import { isBroken } from '../trust-policy/policy-source.ts';
 import type { VerdictCache } from '../verdict-cache.ts';
 
@@ -117,17 +118,7 @@ export class ImageVerifier {
       case 'key-secret': {
         const keys = a.type === 'key' ? a.keys : secretKeys;
         if (typeof keys === 'string' || keys === undefined || !Array.isArray(keys)) throw new ImagePolicyError('UNTRUSTED_KEY', typeof keys === 'string' ? keys : 'no key');
-        const o = { keyring: await credentials(), signal };
-        try {
-          await verifyCosignKey(this.#o.registry, { domain: ref.domain, path: ref.path, digest }, keys, o);
-        } catch (err) {
-          if (!isImagePolicyError(err, 'UNSIGNED')) throw err;
-          // No legacy .sig image: newer cosign attaches key-signed Sigstore bundles as referrers.
-          await verifyKeyless(this.#o.registry, ref, digest, { trust: keysOnlyTrust(), identities: [], attestations: [], keys }, o).catch((e: unknown) => {
-            const prefix = `${referenceString({ domain: ref.domain, path: ref.path, digest })}: `;
-            throw isImagePolicyError(e, 'UNSIGNED') ? new ImagePolicyError('UNSIGNED', `${err.message}, and ${e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message}`) : e;
-          });
-        }
+        await verifyKeyOrBundle(this.#o.registry, { domain: ref.domain, path: ref.path, digest }, keys, { keyring: await credentials(), signal });
         return;
       }
       case 'notary':
