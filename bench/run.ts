@@ -18,6 +18,8 @@
  * throughput without audit, with a Metadata policy and with a RequestResponse policy for everything.
  * The etcd scenario (etcd.ts; BENCH_SCENARIOS=etcd, alone): create through Portcullis with the store
  * on a local etcd member next to raw etcd puts at the same concurrency.
+ * The multi-apiserver scenario (multi-apiserver.ts; BENCH_SCENARIOS=multi-apiserver, alone): create
+ * and GET throughput through one API server and through three on the same etcd.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
@@ -38,6 +40,7 @@ import { namespaceBody } from './shapes.ts';
 import { runScale, type ScaleResult } from './scale.ts';
 import { runAuditBench } from './audit.ts';
 import { runEtcdBench } from './etcd.ts';
+import { runMultiApiServerBench } from './multi-apiserver.ts';
 import { benchNetpol } from './netpol.ts';
 import { benchContainerStart } from './container-start.ts';
 import { benchPodStart } from './pod-start.ts';
@@ -59,7 +62,8 @@ const SCALE_SELECTED = !env.BENCH_SCENARIOS || SCENARIO_NAMES.includes('scale');
 const ONLY_SCALE = SCENARIO_NAMES.length > 0 && SCENARIO_NAMES.every((n) => n === 'scale');
 const ONLY_AUDIT = SCENARIO_NAMES.length > 0 && SCENARIO_NAMES.every((n) => n === 'audit');
 const ONLY_ETCD = SCENARIO_NAMES.length > 0 && SCENARIO_NAMES.every((n) => n === 'etcd');
-const SCENARIOS = ONLY_SCALE || ONLY_AUDIT || ONLY_ETCD ? undefined : parseScenarios(SCENARIO_NAMES.filter((n) => n !== 'scale').join(','));
+const ONLY_MULTI = SCENARIO_NAMES.length > 0 && SCENARIO_NAMES.every((n) => n === 'multi-apiserver');
+const SCENARIOS = ONLY_SCALE || ONLY_AUDIT || ONLY_ETCD || ONLY_MULTI ? undefined : parseScenarios(SCENARIO_NAMES.filter((n) => n !== 'scale').join(','));
 const SCALE_FULL = env.BENCH_SCALE === 'full';
 const SCALE = {
   nodes: num('BENCH_SCALE_NODES', SCALE_FULL ? 5_000 : 500),
@@ -181,6 +185,11 @@ async function main(): Promise<void> {
     if (ONLY_ETCD) {
       const etcd = await runEtcdBench(tmp, { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress });
       process.stdout.write(JSON.stringify({ settings: { connections: CONNECTIONS, durationMs: DURATION_MS, scenarios: ['etcd'] }, etcd }, null, 2) + '\n');
+      return;
+    }
+    if (ONLY_MULTI) {
+      const multiApiServer = await runMultiApiServerBench(tmp, { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress });
+      process.stdout.write(JSON.stringify({ settings: { connections: CONNECTIONS, durationMs: DURATION_MS, scenarios: ['multi-apiserver'] }, multiApiServer }, null, 2) + '\n');
       return;
     }
     if (ONLY_AUDIT) {

@@ -1,0 +1,94 @@
+/**
+ * Several API servers on one etcd (issue 18): ConfigMap create and GET throughput through one
+ * API server, then through three (the same connections spread over them, the PKI copied from the
+ * first), against the same etcd member in one run. API servers only (no controllers). On a
+ * machine with fewer cores than servers the three share them: the number says what one etcd
+ * takes from several servers, not how they would scale on their own machines.
+ * BENCH_SCENARIOS=multi-apiserver.
+ */
+import { cpSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startEtcd } from '../test/helpers/etcd.ts';
+import { newAgent, runLoad, send, type LoadResult, type Target } from './load.ts';
+import { spawnServer, type ServerProcess } from './server-process.ts';
+import { CONFIGMAPS, configMapBody, namespaceBody } from './shapes.ts';
+import { ratio } from './stats.ts';
+
+export interface MultiApiServerOptions {
+  connections: number;
+  warmupMs: number;
+  durationMs: number;
+  progress: (msg: string) => void;
+}
+
+interface Throughput {
+  servers: number;
+  createRps: number;
+  getRps: number;
+  errors: number;
+  perServer: Array<{ create: LoadResult; get: LoadResult }>;
+}
+
+export interface MultiApiServerResult {
+  one: Throughput;
+  three: Throughput;
+  ratios: { createThreeVsOne: number; getThreeVsOne: number };
+}
+
+const NS = 'bench-multi';
+
+async function prepare(target: Target): Promise<void> {
+  const agent = newAgent(target.tls);
+  try {
+    for (const [path, body] of [['/api/v1/namespaces', namespaceBody(NS)], [CONFIGMAPS(NS), configMapBody(NS, 'target')]] as const) {
+      const r = await send(target, agent, { method: 'POST', path, body }, { keepBody: true });
+      if (r.status !== 201 && r.status !== 409) throw new Error(`POST ${path} answered ${r.status}: ${r.body?.toString().slice(0, 300)}`);
+    }
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** The connections spread over the servers, all loaded at once: creates, then GETs. */
+async function measure(servers: ServerProcess[], tag: string, o: MultiApiServerOptions): Promise<Throughput> {
+  const share = (i: number) => Math.max(1, Math.floor(o.connections / servers.length) + (i < o.connections % servers.length ? 1 : 0));
+  const base = { warmupMs: o.warmupMs, durationMs: o.durationMs };
+  const creates = await Promise.all(
+    servers.map((s, i) => runLoad({ ...base, target: s.target, connections: share(i), request: (seq) => ({ method: 'POST', path: CONFIGMAPS(NS), body: configMapBody(NS, `${tag}-${i}-${seq}`), expectStatus: 201 }) })),
+  );
+  const gets = await Promise.all(servers.map((s, i) => runLoad({ ...base, target: s.target, connections: share(i), request: () => ({ method: 'GET', path: `${CONFIGMAPS(NS)}/target`, expectStatus: 200 }) })));
+  const sum = (rs: LoadResult[], f: (r: LoadResult) => number) => Math.round(rs.reduce((a, r) => a + f(r), 0) * 10) / 10;
+  return {
+    servers: servers.length,
+    createRps: sum(creates, (r) => r.rps),
+    getRps: sum(gets, (r) => r.rps),
+    errors: sum([...creates, ...gets], (r) => r.errors),
+    perServer: servers.map((_, i) => ({ create: creates[i]!, get: gets[i]! })),
+  };
+}
+
+export async function runMultiApiServerBench(tmp: string, o: MultiApiServerOptions): Promise<MultiApiServerResult> {
+  const etcd = await startEtcd(1);
+  const servers: ServerProcess[] = [];
+  try {
+    const env = { BENCH_CONTROL_PLANE: JSON.stringify({ etcd: { servers: etcd.servers }, controllers: [], scheduler: false }) };
+    for (let i = 0; i < 3; i++) {
+      const dataDir = join(tmp, `apiserver-${i}`);
+      mkdirSync(dataDir, { recursive: true });
+      // One cluster: every server after the first uses its CA and keys.
+      if (i > 0) cpSync(join(tmp, 'apiserver-0', 'pki'), join(dataDir, 'pki'), { recursive: true });
+      servers.push(await spawnServer('portcullis', { dataDir, env }));
+    }
+    await prepare(servers[0]!.target);
+    o.progress(`multi-apiserver: create and get through 1 API server, ${o.connections} connections`);
+    const one = await measure(servers.slice(0, 1), 'one', o);
+    o.progress(`  create ${one.createRps} req/s, get ${one.getRps} req/s`);
+    o.progress(`multi-apiserver: the same through 3 API servers on the same etcd`);
+    const three = await measure(servers, 'three', o);
+    o.progress(`  create ${three.createRps} req/s, get ${three.getRps} req/s`);
+    return { one, three, ratios: { createThreeVsOne: ratio(three.createRps, one.createRps), getThreeVsOne: ratio(three.getRps, one.getRps) } };
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    await etcd.stop();
+  }
+}
