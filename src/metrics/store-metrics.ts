@@ -7,7 +7,7 @@
 import { Gauge } from 'prom-client';
 import type { ResourceRegistry } from '../api/registry/registry.ts';
 import { listPrefix } from '../api/registry/resource-def.ts';
-import type { ListOptions, Store, WatchHandlers } from '../storage/types.ts';
+import type { ListOptions, ReadOptions, Store, WatchHandlers } from '../storage/types.ts';
 import type { ApiserverMetrics } from './apiserver-metrics.ts';
 
 type Observer = { observe(v: number): void };
@@ -66,8 +66,8 @@ export class InstrumentedStore implements Store {
   compactedRevision(): number {
     return this.inner.compactedRevision();
   }
-  get<T = unknown>(key: string) {
-    return this.#time('get', key, () => this.inner.get<T>(key));
+  get<T = unknown>(key: string, opts?: ReadOptions) {
+    return this.#time('get', key, () => this.inner.get<T>(key, opts));
   }
   list<T = unknown>(prefix: string, opts?: ListOptions) {
     return this.#time('list', prefix, () => this.inner.list<T>(prefix, opts));

@@ -28,6 +28,17 @@ export interface ListOptions {
    * SelectionPredicate). The continue token then points after the last key examined.
    */
   predicate?: (value: unknown) => boolean;
+  /** See ReadOptions.consistent (only for a read of the current state: no atRevision, no continue). */
+  consistent?: boolean;
+}
+
+export interface ReadOptions {
+  /**
+   * A client's read of the current state (upstream's consistent read): on a store others write
+   * too, a cache answers only once it has reached the revision of a quorum read. The API server's
+   * own lookups leave it off: they read what this server has seen, as upstream's informers do.
+   */
+  consistent?: boolean;
 }
 
 export interface ListResult<T = unknown> {
@@ -94,7 +105,7 @@ export interface Store {
    */
   compactedRevision(): number;
 
-  get<T = unknown>(key: string): Promise<StoredObject<T> | undefined>;
+  get<T = unknown>(key: string, opts?: ReadOptions): Promise<StoredObject<T> | undefined>;
   list<T = unknown>(prefix: string, opts?: ListOptions): Promise<ListResult<T>>;
   /** Count keys under prefix at the current revision. */
   count(prefix: string): Promise<number>;
@@ -126,7 +137,7 @@ export interface Store {
   /**
    * The latest revision committed by anyone, by a quorum read (etcd: a linearizable range).
    * Present on stores other processes write too; a cache in front waits to reach it before a
-   * read of the current state, so a write acknowledged by another API server is seen.
+   * consistent read, so a write acknowledged by another API server is seen.
    */
   freshRevision?(): Promise<number>;
 

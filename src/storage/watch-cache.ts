@@ -21,7 +21,7 @@ import { QueuedWatcher, rememberSize } from './watch-queue.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 import { StorageError } from './types.ts';
-import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchEvent, WatchHandlers } from './types.ts';
+import type { ListOptions, ListResult, ReadOptions, Store, StoredObject, Watcher, WatchEvent, WatchHandlers } from './types.ts';
 
 export interface WatchCacheOptions {
   /** Recent events kept for watches (default 10,000). */
@@ -112,9 +112,9 @@ class WatchCache implements Store {
     return this.inner.compactedRevision();
   }
 
-  async get<T = unknown>(key: string): Promise<StoredObject<T> | undefined> {
+  async get<T = unknown>(key: string, opts: ReadOptions = {}): Promise<StoredObject<T> | undefined> {
     const s = await this.serving();
-    if (!s || !(await this.fresh(s))) return this.inner.get<T>(key);
+    if (!s || (opts.consistent && !(await this.fresh(s)))) return this.inner.get<T>(key);
     const e = s.objects.get(key);
     return e ? toObject<T>(key, e) : undefined;
   }
@@ -133,7 +133,7 @@ class WatchCache implements Store {
       start = pos.start;
     } else if (opts.atRevision !== undefined && opts.atRevision !== s.revision) {
       return this.inner.list<T>(prefix, opts);
-    } else if (opts.atRevision === undefined && !(await this.fresh(s))) {
+    } else if (opts.consistent && opts.atRevision === undefined && !(await this.fresh(s))) {
       return this.inner.list<T>(prefix, opts);
     }
     // Memory lagging behind a compaction: let the inner store answer (or refuse) consistently.
@@ -207,7 +207,7 @@ class WatchCache implements Store {
   }
 
   /**
-   * A read of the current state on a store that other API servers write too (etcd): memory must
+   * A consistent read on a store that other API servers write too (etcd): memory must
    * first reach the revision a quorum read reports, as upstream's consistent list from the watch
    * cache, so a write acknowledged anywhere is seen. One quorum read is in flight at a time; a
    * caller that arrives meanwhile waits for the next one, which starts after it arrived (joining

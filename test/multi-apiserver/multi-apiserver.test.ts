@@ -51,7 +51,7 @@ after(async () => {
 
 const names = (events: any[]) => events.map((e) => e.object?.metadata?.name);
 
-test('a write on A is read at once on B and C (get and list at the latest resourceVersion)', { skip, timeout: 60_000 }, async () => {
+test('a write on A is read at once on B and C (get and list at the latest resourceVersion), updated on B and deleted on C with its resourceVersion', { skip, timeout: 60_000 }, async () => {
   const [a, b, c] = servers.map((s) => s.client);
   for (let i = 0; i < 5; i++) {
     const made = await a!.post(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `read-${i}` }, data: { i: String(i) } });
@@ -64,6 +64,15 @@ test('a write on A is read at once on B and C (get and list at the latest resour
       assert.ok(list.body.items.some((x: any) => x.metadata.name === `read-${i}`), `list on another server lacks read-${i}`);
       assert.ok(Number(list.body.metadata.resourceVersion) >= Number(made.body.metadata.resourceVersion));
     }
+    // Writes that depend on the latest state, on other servers at once (no read before): an
+    // update pinned at the resourceVersion A answered, a delete with B's as precondition.
+    const rw = await a!.post(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `rw-${i}` } });
+    assert.equal(rw.status, 201, rw.text);
+    const updated = await b!.put(`${CMS}/rw-${i}`, { ...rw.body, data: { i: 'updated' } });
+    assert.equal(updated.status, 200, updated.text);
+    const gone = await c!.delete(`${CMS}/rw-${i}`, { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: updated.body.metadata.resourceVersion } });
+    assert.equal(gone.status, 200, gone.text);
+    assert.equal((await a!.get(`${CMS}/rw-${i}`)).status, 404);
   }
 });
 

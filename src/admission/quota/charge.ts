@@ -57,7 +57,8 @@ export class QuotaCharger {
     let only: Set<string> | undefined;
     let lastConflict = '';
     for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
-      const listed = await this.#store.list<Record<string, any>>(quotaPrefix(a.namespace));
+      // After a conflict another writer (maybe another API server) got in: read what etcd has.
+      const listed = await this.#store.list<Record<string, any>>(quotaPrefix(a.namespace), { consistent: attempt > 0 });
       // After a conflict only the quotas whose write failed are checked again; the others hold the charge.
       const quotas: QuotaState[] = listed.items
         .filter((s) => !only || only.has(s.key))

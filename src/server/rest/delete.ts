@@ -70,11 +70,18 @@ async function deleteOne(ctx: RestContext, req: RestRequest, namespace: string, 
   const { def } = req;
   const gr = groupResource(def);
   const key = objectKey(def, namespace, name);
+  // As guaranteedUpdate: a consistent read before answering from a missing object or a failed
+  // precondition, and after a conflict (another API server may have written it).
+  let fresh = false;
   for (;;) {
-    const s = await ctx.store.get<K8sObject>(key);
-    if (!s) throw notFound(gr, name);
-    const obj = toApiObject(def, s);
+    const s = await ctx.store.get<K8sObject>(key, { consistent: fresh });
     const pre = opts.preconditions;
+    const obj = s ? toApiObject(def, s) : undefined;
+    if (!fresh && (!obj || (pre?.uid && pre.uid !== obj.metadata.uid) || (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion))) {
+      fresh = true;
+      continue;
+    }
+    if (!s || !obj) throw notFound(gr, name);
     if (pre?.uid && pre.uid !== obj.metadata.uid) {
       throw conflict(gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);
     }
@@ -123,7 +130,10 @@ async function deleteOne(ctx: RestContext, req: RestRequest, namespace: string, 
         const w = await ctx.store.update<K8sObject>(key, toStoredValue(next, def), s.modRevision);
         return { code: opts.orphanDependents === false ? 202 : 200, body: toApiObject(def, w) };
       } catch (err) {
-        if (err instanceof StorageError && err.code === 'Conflict') continue;
+        if (err instanceof StorageError && err.code === 'Conflict') {
+          fresh = true;
+          continue;
+        }
         throw err;
       }
     }
@@ -132,7 +142,10 @@ async function deleteOne(ctx: RestContext, req: RestRequest, namespace: string, 
     try {
       await ctx.store.delete(key, s.modRevision);
     } catch (err) {
-      if (err instanceof StorageError && err.code === 'Conflict') continue;
+      if (err instanceof StorageError && err.code === 'Conflict') {
+        fresh = true;
+        continue;
+      }
       if (err instanceof StorageError && err.code === 'NotFound') throw notFound(gr, name);
       throw err;
     }

@@ -10,7 +10,9 @@ import { selectionFromQuery } from './selection.ts';
 
 export async function getObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
   const { def, info } = req;
-  const s = await ctx.store.get<K8sObject>(objectKey(def, info.namespace, info.name));
+  // Without a resourceVersion: the latest, as etcd has it (upstream reads etcd by quorum).
+  const rv = req.query.get('resourceVersion');
+  const s = await ctx.store.get<K8sObject>(objectKey(def, info.namespace, info.name), { consistent: rv === null || rv === '' });
   if (!s) throw notFound(groupResource(def), info.name);
   const table = tableRequest(req);
   if (table) {
@@ -52,17 +54,20 @@ export async function listObjects(ctx: RestContext, req: RestRequest): Promise<R
     if (rv === 0) throw badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
     opts.atRevision = rv;
   } else if (rv !== undefined && rv > 0) {
-    // NotOlderThan (or the legacy unset match): any state at least this fresh; we serve the latest.
-    const current = ctx.store.currentRevision();
-    if (rv > current) {
-      throw tooLargeResourceVersion(rv, current);
-    }
+    // NotOlderThan (or the legacy unset match): any state at least this fresh; we serve the
+    // latest. Newer than this server has seen (written through another one): a consistent read
+    // catches up first, and is still too old only if no server wrote it.
+    if (rv > ctx.store.currentRevision()) opts.consistent = true;
+  } else if (rv === undefined && !cont) {
+    // The most recent state (upstream's consistent list).
+    opts.consistent = true;
   }
   if (limit > 0) opts.limit = limit;
   if (!selection.everything) opts.predicate = (v: unknown) => selection.matches(v as K8sObject);
 
   const prefix = listPrefix(def, info.namespace);
   const res = await ctx.store.list<K8sObject>(prefix, opts);
+  if (rv !== undefined && match !== 'Exact' && rv > res.revision) throw tooLargeResourceVersion(rv, res.revision);
   const metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(res.revision) };
   if (res.continue) metadata.continue = res.continue;
   if (res.continue && selection.everything && res.remainingItemCount !== undefined) metadata.remainingItemCount = res.remainingItemCount;

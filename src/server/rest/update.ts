@@ -35,8 +35,17 @@ export interface UpdatePlan {
 export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan: UpdatePlan): Promise<RestResponse> {
   const { def, info } = req;
   const key = objectKey(def, info.namespace, info.name);
+  // The first read is what this server has seen; before answering from it that the object is
+  // missing or at another resourceVersion, and after a conflict, the read is consistent (another
+  // API server may have written it), as upstream retries GuaranteedUpdate with fresh state.
+  let fresh = false;
   for (let attempt = 1; ; attempt++) {
-    const s = await ctx.store.get<K8sObject>(key);
+    const s = await ctx.store.get<K8sObject>(key, { consistent: fresh });
+    if (!s && !fresh) {
+      fresh = true;
+      attempt--;
+      continue;
+    }
     // Stored values are shared and frozen: the update works on its own copies.
     const current = s ? structuredClone(toApiObject(def, s)) : undefined;
     if (!current && !plan.allowCreate) throw notFound(groupResource(def), info.name);
@@ -49,7 +58,14 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
     const wantRv = desired.metadata.resourceVersion;
     const pinned = wantRv !== undefined && wantRv !== null && wantRv !== '' && String(wantRv) !== '0';
     if (!pinned && plan.requireResourceVersion) throw resourceVersionRequired(req);
-    if (pinned && String(wantRv) !== String(s.modRevision)) throw conflict(groupResource(def), info.name, OPTIMISTIC_LOCK_MESSAGE);
+    if (pinned && String(wantRv) !== String(s.modRevision)) {
+      if (!fresh) {
+        fresh = true;
+        attempt--;
+        continue;
+      }
+      throw conflict(groupResource(def), info.name, OPTIMISTIC_LOCK_MESSAGE);
+    }
 
     const next = prepareForUpdate(def, desired, current, plan.subresource, ctx.now);
     // Validation sees the revision being replaced (unconditional updates carry none).
@@ -75,6 +91,7 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
     } catch (err) {
       if (err instanceof StorageError && err.code === 'Conflict') {
         if (pinned || attempt >= MAX_ATTEMPTS) throw conflict(groupResource(def), info.name, OPTIMISTIC_LOCK_MESSAGE);
+        fresh = true;
         continue;
       }
       if (err instanceof StorageError && err.code === 'NotFound') throw notFound(groupResource(def), info.name);
