@@ -94,7 +94,7 @@ test("a watch on C sees A's writes; a watch resumed on B at the same resourceVer
   assert.deepEqual(resumed.events.map((e) => e.object.metadata.resourceVersion), made.slice(2));
 });
 
-test('Services created at once on A and B never share a ClusterIP, and a deleted one frees its IPAddress', { skip, timeout: 60_000 }, async () => {
+test('Services created at once on A and B never share a ClusterIP, a named address is taken or refused, and a deleted one frees its IPAddress', { skip, timeout: 60_000 }, async () => {
   // Both servers start their search at the same address: without a shared allocation they would collide.
   for (const s of servers) s.cp.server.ctx.random = () => 0.5;
   const svc = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }] } });
@@ -108,6 +108,21 @@ test('Services created at once on A and B never share a ClusterIP, and a deleted
   assert.deepEqual(ip.body.spec.parentRef, { group: '', resource: 'services', namespace: 'default', name: 'svc-0' });
   assert.equal((await c.delete('/api/v1/namespaces/default/services/svc-0')).status, 200);
   assert.equal((await c.get(`/apis/networking.k8s.io/v1/ipaddresses/${ips[0]}`)).status, 404);
+
+  // An address a Service names itself is taken the same way: a second Service naming it, on
+  // another server, is refused as upstream; a freed address can be named again.
+  const mine = await servers[0]!.client.post('/api/v1/namespaces/default/services', { ...svc('given'), spec: { clusterIP: '10.96.200.7', ports: [{ port: 80 }] } });
+  assert.equal(mine.status, 201, mine.text);
+  const named = { ...svc('given-again'), spec: { clusterIP: ips[1], ports: [{ port: 80 }] } };
+  for (const [client, body] of [[servers[1]!.client, { ...svc('clash'), spec: { clusterIP: '10.96.200.7', ports: [{ port: 80 }] } }], [c, named]] as const) {
+    const clash = await client.post('/api/v1/namespaces/default/services', body);
+    assert.equal(clash.status, 422, clash.text);
+    const ip = body.spec.clusterIP;
+    assert.equal(clash.body.message, `Service "${body.metadata.name}" is invalid: spec.clusterIPs: Invalid value: []string{"${ip}"}: failed to allocate IP ${ip}: provided IP is already allocated`);
+  }
+  assert.equal((await c.get('/apis/networking.k8s.io/v1/ipaddresses/10.96.200.7')).body.spec.parentRef.name, 'given');
+  const reuse = await servers[1]!.client.post('/api/v1/namespaces/default/services', { ...svc('reuse'), spec: { clusterIP: ips[0], ports: [{ port: 80 }] } });
+  assert.equal(reuse.status, 201, reuse.text);
 });
 
 test('a CRD created on A is served on B and C', { skip, timeout: 60_000 }, async () => {

@@ -1,4 +1,4 @@
-import { ApiError } from '../../api/errors.ts';
+import { ApiError, invalid } from '../../api/errors.ts';
 import { objectKey, storagePrefix } from '../../api/registry/resource-def.ts';
 import { rfc3339 } from '../../api/time.ts';
 import { StorageError } from '../../storage/types.ts';
@@ -14,6 +14,20 @@ const MANAGED_BY = 'ipallocator.k8s.io';
 
 function toIp(n: number): string {
   return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+function toNumber(ip: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) return undefined;
+  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
+}
+
+/** An address of the service CIDR that the allocator hands out (not the network, broadcast or kubernetes address). */
+function inRange(ip: string): boolean {
+  const n = toNumber(ip);
+  return n !== undefined && n >= BASE + 2 && n < BASE + SIZE - 1;
 }
 
 function needsClusterIP(svc: K8sObject): boolean {
@@ -57,6 +71,7 @@ const NOTHING: ClusterIPAllocation = { release: async () => {} };
  * and ExternalName Services get none.
  */
 export async function allocateClusterIP(ctx: RestContext, svc: K8sObject, dryRun = false): Promise<ClusterIPAllocation> {
+  if (svc.spec?.type !== 'ExternalName' && typeof svc.spec?.clusterIP === 'string' && inRange(svc.spec.clusterIP)) return takeGivenIp(ctx, svc, svc.spec.clusterIP, dryRun);
   if (!needsClusterIP(svc)) return NOTHING;
   const used = new Set<string>([KUBERNETES_SERVICE_IP]);
   const list = await ctx.store.list<K8sObject>(storagePrefix(ctx.registry.get('', 'v1', 'services')!));
@@ -81,6 +96,29 @@ export async function allocateClusterIP(ctx: RestContext, svc: K8sObject, dryRun
     return dryRun ? NOTHING : { release: () => releaseIp(ctx, ip, svc) };
   }
   throw new ApiError(500, 'InternalError', 'Internal error occurred: failed to allocate a serviceIP: range is full');
+}
+
+/**
+ * A ClusterIP the Service names itself, in the service CIDR: taken the same way, and refused as
+ * upstream when another Service has it ('provided IP is already allocated'). Addresses outside
+ * the CIDR are not tracked (upstream refuses them; Portcullis keeps accepting them).
+ */
+async function takeGivenIp(ctx: RestContext, svc: K8sObject, ip: string, dryRun: boolean): Promise<ClusterIPAllocation> {
+  const taken = () => invalid('Service', '', String(svc.metadata?.name ?? ''), [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{${JSON.stringify(ip)}}: failed to allocate IP ${ip}: provided IP is already allocated` }]);
+  const services = await ctx.store.list<K8sObject>(storagePrefix(ctx.registry.get('', 'v1', 'services')!));
+  for (const s of services.items) if ((s.value.spec?.clusterIPs ?? [s.value.spec?.clusterIP]).includes(ip)) throw taken();
+  const key = ipAddressKey(ctx, ip);
+  if (dryRun) {
+    if (await ctx.store.get(key)) throw taken();
+    return NOTHING;
+  }
+  try {
+    await ctx.store.create(key, ipAddressFor(ctx, ip, svc));
+  } catch (err) {
+    if (err instanceof StorageError && err.code === 'KeyExists') throw taken();
+    throw err;
+  }
+  return { release: () => releaseIp(ctx, ip, svc) };
 }
 
 /** Deletes the address's IPAddress if it is still the Service's; a failure is logged (the address stays taken, never doubly given). */
