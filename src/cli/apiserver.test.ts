@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { API_SERVER_BOOLEANS, API_SERVER_FLAGS, apiServerFromFlags, runApiServer } from './apiserver.ts';
+import { parseCommand } from './args.ts';
+
+const parse = (argv: string[]) => parseCommand(argv, { name: 'apiserver', booleans: [...API_SERVER_BOOLEANS], flags: [...API_SERVER_FLAGS] });
+
+test('portcullis apiserver refuses to start without --etcd-servers, before touching the data directory', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apiserver-cli-'));
+  try {
+    await assert.rejects(runApiServer(['--data-dir', join(dir, 'd'), '--port', '0'], () => {}), /--etcd-servers is required/);
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the API server flags: port, etcd and admission settings as startControlPlane options', () => {
+  const o = apiServerFromFlags(parse(['--port', '6444', '--etcd-servers', 'http://127.0.0.1:2379,http://127.0.0.2:2379', '--etcd-prefix', '/other', '--enable-admission-plugins', 'AlwaysPullImages']));
+  assert.equal(o.port, 6444);
+  assert.equal(o.bindAddress, '127.0.0.1');
+  assert.equal(o.etcd?.prefix, '/other');
+  assert.equal(o.etcd?.servers.length, 2);
+  assert.deepEqual(o.admission.enable, ['AlwaysPullImages']);
+  assert.throws(() => apiServerFromFlags(parse(['--port', '70000'])), /invalid --port: 70000/);
+  assert.throws(() => apiServerFromFlags(parse(['--etcd-prefix', '/x'])), /--etcd-prefix needs --etcd-servers/);
+});
