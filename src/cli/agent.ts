@@ -14,10 +14,7 @@ import { readHostInfo } from '../cluster/agent/host-info.ts';
 import { localNodeName } from '../cluster/agent/local-agent.ts';
 import { openRuncNodeRuntime } from '../cluster/agent/node-runtime.ts';
 import { boolFlag, flag, parseCommand } from './args.ts';
-import { join } from 'node:path';
-import { SharedInformerFactory } from '../cluster/client/informer.ts';
-import { nodeCommandRunner } from '../cluster/agent/network/ip-command.ts';
-import { adminPoliciesServed, startNodeNetwork } from '../cluster/agent/network/node-network.ts';
+import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
 import { kubeconfigFlag, untilStopped } from './controller-manager.ts';
 import { clientConfigFromKubeconfig } from './sim.ts';
 
@@ -48,14 +45,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       onServingCertificate: (c) => endpoint.setCertificate(c),
       // The node's pod network: addresses, NetworkPolicy, Services and DNS (--pod-network=false: none).
       startNetwork: boolFlag(args, 'pod-network', true)
-        ? async (client) => {
-            const net = await startNodeNetwork({
-              factory: new SharedInformerFactory({ client, log }), nodeName, run: nodeCommandRunner(), stateDir: join(dataDir, 'network'),
-              clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16'), adminPolicies: await adminPoliciesServed(client),
-              dnsAddress: flag(args, 'cluster-dns-address', '169.254.20.10'), log,
-            });
-            return { podNetwork: net.podNetwork, stop: () => net.stop() };
-          }
+        ? nodeNetworkStarter({ nodeName, dataDir, clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16'), dnsAddress: flag(args, 'cluster-dns-address', '169.254.20.10'), log })
         : undefined,
     });
     joined = agent;

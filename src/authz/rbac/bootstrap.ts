@@ -14,7 +14,8 @@ export interface BootstrapPolicy {
 export function loadBootstrapPolicy(dir: URL = DIR): BootstrapPolicy {
   const out: BootstrapPolicy = { clusterRoles: [], clusterRoleBindings: [] };
   // controller-*.yaml: one role per kube-controller-manager controller, bound to its ServiceAccount.
-  for (const file of ['cluster-roles.yaml', 'cluster-role-bindings.yaml', 'controller-roles.yaml', 'controller-role-bindings.yaml']) {
+  // portcullis-roles.yaml: Portcullis's own (the node agent's network read access).
+  for (const file of ['cluster-roles.yaml', 'cluster-role-bindings.yaml', 'controller-roles.yaml', 'controller-role-bindings.yaml', 'portcullis-roles.yaml']) {
     const url = new URL(file, dir);
     for (const doc of parseAllDocuments(readFileSync(url, 'utf8'))) {
       if (doc.errors.length > 0) throw new Error(`${url.pathname}: ${doc.errors[0]!.message}`);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { renderKubeconfig, writeKubeconfig } from '../../pki/kubeconfig.ts';
 import { RestClient } from '../client/rest-client.ts';
 import type { ClientIdentity } from '../client/types.ts';
-import { startAgent, type Agent, type AgentLog } from './agent.ts';
+import { startAgent, type AgentOptions, type Agent, type AgentLog } from './agent.ts';
 import { readHostInfo } from './host-info.ts';
 import { createJoinToken } from './join-token.ts';
 import { loadCert } from './node-certificates.ts';
@@ -27,6 +27,8 @@ export interface LocalAgentOptions {
   admin: ClientIdentity;
   bootstrapTokenAuth: boolean;
   log: AgentLog;
+  /** The node's pod network (portcullis up --pod-network); none: pods off the host network get no address. */
+  startNetwork?: AgentOptions['startNetwork'];
 }
 
 export type LocalAgent = { kind: 'starting'; nodeName: string; stop(): Promise<void> } | { kind: 'none'; reason: string };
@@ -72,6 +74,7 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
       runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log: o.log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
+      startNetwork: o.startNetwork,
     });
     joined = a;
     if (stopped) await a.stop();

@@ -5,7 +5,7 @@
  * serves Services (service-proxy.ts) and the cluster DNS on a node-local address, and writes pods'
  * resolv.conf for their dnsPolicy. All of it through the API with the node's own identity.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ApiClient, InformerFactory, K8sObject } from '../../client/types.ts';
@@ -15,12 +15,14 @@ import { ADMIN_NETWORK_POLICIES, NetpolEnforcer } from '../../netpol/enforcer.ts
 import { ClusterDns } from './dns/records.ts';
 import { DnsServer } from './dns/server.ts';
 import { resolvConfFor } from './dns/resolv-conf.ts';
-import type { Run } from './ip-command.ts';
+import { nodeCommandRunner, type Run } from './ip-command.ts';
+import { SharedInformerFactory } from '../../client/informer.ts';
 import { desiredRoutes, NodeRoutes } from './node-routes.ts';
 import { RoutedPodNetwork, type PodNetRef, type PodNetwork } from './routed.ts';
 import { ServiceProxy } from './service-proxy.ts';
 
 export interface NodeNetworkOptions {
+  /** Informers for the node network alone (not selected by node): stopped with it. */
   factory: InformerFactory;
   nodeName: string;
   run: Run;
@@ -55,6 +57,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
   const nodes = o.factory.informer<K8sObject>(resources.nodes);
   o.factory.start();
   const podCIDR = await waitForPodCIDR(nodes, o.nodeName, o.podCidrTimeoutMs ?? 60_000);
+  mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
   const pods = new RoutedPodNetwork({ podCIDR, stateFile: join(o.stateDir, 'pod-addresses.json'), run: o.run });
   await pods.init();
   const routes = new NodeRoutes(o.run);
@@ -98,7 +101,53 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
       enforcer.stop();
       services.stop();
       await dns?.stop();
+      // The informers were started here and are the node network's own.
+      o.factory.stop();
     },
+  };
+}
+
+/**
+ * What `portcullis agent` (and `up --pod-network`) hands the agent: the node network started with
+ * the agent's own client, in the agent's network namespace, the admin policy kinds used where served.
+ */
+export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clusterCIDR: string; dnsAddress: string; log: NodeNetworkOptions['log'] & { warn(o: object, m: string): void } }): (client: ApiClient) => Promise<{ podNetwork: PodNetwork; stop(): Promise<void> }> {
+  return async (client) => {
+    // The agent joins and runs host-network pods without waiting: the network starts once the Node
+    // has its podCIDR; until then a pod that needs an address fails its sync and is retried.
+    const factory = new SharedInformerFactory({ client, log: o.log });
+    let current: NodeNetwork | undefined;
+    let failed: Error | undefined;
+    let stopped = false;
+    void (async () => {
+      const adminPolicies = await adminPoliciesServed(client);
+      return startNodeNetwork({ factory, nodeName: o.nodeName, run: nodeCommandRunner(), stateDir: join(o.dataDir, 'network'), clusterCIDR: o.clusterCIDR, adminPolicies, dnsAddress: o.dnsAddress, podCidrTimeoutMs: Number.POSITIVE_INFINITY, log: o.log });
+    })().then(
+      (n) => {
+        if (stopped) void n.stop();
+        else current = n;
+      },
+      (err: Error) => {
+        failed = err;
+        if (!stopped) o.log.error({ err }, 'the pod network did not start');
+      },
+    );
+    const ready = (): NodeNetwork => {
+      if (current) return current;
+      throw failed ? new Error(`the pod network failed to start: ${failed.message}`) : new Error(`the pod network is not ready yet: Node ${o.nodeName} has no spec.podCIDR (the node IPAM controller assigns it)`);
+    };
+    return {
+      podNetwork: {
+        setUp: (pod, netnsPath) => ready().podNetwork.setUp(pod, netnsPath),
+        tearDown: async (pod) => current?.podNetwork.tearDown(pod),
+        addressOf: (uid) => current?.podNetwork.addressOf(uid),
+      },
+      async stop() {
+        stopped = true;
+        factory.stop();
+        await current?.stop();
+      },
+    };
   };
 }
 
@@ -119,7 +168,7 @@ async function waitForPodCIDR(nodes: { get(ns: string, name: string): K8sObject 
   const now = have();
   if (now) return now;
   return await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Node ${name} has no spec.podCIDR after ${timeoutMs} ms: is the node IPAM controller running (portcullis up --cluster-cidr)?`)), timeoutMs);
+    const timer = Number.isFinite(timeoutMs) ? setTimeout(() => reject(new Error(`Node ${name} has no spec.podCIDR after ${timeoutMs} ms: is the node IPAM controller running (portcullis up --cluster-cidr)?`)), timeoutMs) : undefined;
     const check = () => {
       const c = have();
       if (c) {
