@@ -89,6 +89,11 @@ export interface WatchBacklog {
 export interface WatchHandlers<T = unknown> {
   /** Called for every change under the prefix, strictly in revision order, no gaps. */
   onEvent(event: WatchEvent<T>): void;
+  /**
+   * Every change up to `revision` has been delivered (etcd's progress notification): an idle
+   * watch's position moves. Optional; only stores others write send it.
+   */
+  onProgress?(revision: number): void;
   /** Called once if the watch can no longer continue (e.g. the watcher fell too far behind). */
   onError?(err: Error): void;
   /** Bound on events queued while paused (default DEFAULT_WATCH_BACKLOG in watch-queue.ts). */
@@ -140,6 +145,12 @@ export interface Store {
    * consistent read, so a write acknowledged by another API server is seen.
    */
   freshRevision?(): Promise<number>;
+
+  /**
+   * Ask every open watch for a progress notification (etcd's RequestProgress), so watches with
+   * nothing to deliver report the revision they are at (WatchHandlers.onProgress).
+   */
+  requestWatchProgress?(): void;
 
   /**
    * Rejects unless the store accepts writes now (readiness: upstream's etcd check). Optional: a

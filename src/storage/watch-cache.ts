@@ -226,6 +226,8 @@ class WatchCache implements Store {
     }
     if (this.state !== s) return false;
     if (s.revision >= rev) return true;
+    // Writes outside the root move etcd's revision without an event: ask where the watch is.
+    this.inner.requestWatchProgress?.();
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
@@ -312,6 +314,7 @@ class WatchCache implements Store {
       try {
         this.innerWatcher = this.inner.watch('', snapshot.revision, {
           onEvent: (e) => this.apply(s, e),
+          onProgress: (rev) => this.progressed(s, rev),
           onError: (err) => this.lost(s, err),
         });
       } catch (err) {
@@ -346,6 +349,16 @@ class WatchCache implements Store {
     s.revision = e.revision;
     s.history.push(event, bytes);
     for (const w of this.watchers) if (w.matches(e.key)) w.push(event);
+    this.settleWaiters();
+  }
+
+  /**
+   * Nothing under the root changed up to `rev` (a progress notification): memory is the state at
+   * `rev`, so reads waiting for it can go (writes elsewhere in etcd move its revision too).
+   */
+  private progressed(s: CacheState, rev: number): void {
+    if (this.state !== s || rev <= s.revision) return;
+    s.revision = rev;
     this.settleWaiters();
   }
 

@@ -93,7 +93,7 @@ export function eventBytes(e: EncodedEvent): number {
 }
 
 /** `cost` is set on events that arrived while paused: they are the backlog. */
-type Item = { event: EncodedEvent; cost?: number } | { error: Error };
+type Item = { event: EncodedEvent; cost?: number } | { error: Error } | { progress: number };
 
 export class QueuedWatcher<T = unknown> implements Watcher {
   readonly prefix: string;
@@ -194,6 +194,18 @@ export class QueuedWatcher<T = unknown> implements Watcher {
     this.queue.push({ event, cost });
   }
 
+  /**
+   * Every event up to `revision` has been pushed (etcd's progress notification): handlers with
+   * onProgress hear of it after those events. Later events at or below it are duplicates.
+   */
+  progress(revision: number): void {
+    if (this.stopped || this.failing || revision <= this.last) return;
+    this.last = revision;
+    if (!this.handlers.onProgress) return;
+    this.queue.push({ progress: revision });
+    if (!this.paused) this.schedule();
+  }
+
   /** End the watch with an error after the events already queued have been delivered. */
   fail(error: Error): void {
     if (this.stopped || this.failing) return;
@@ -259,6 +271,10 @@ export class QueuedWatcher<T = unknown> implements Watcher {
         this.close();
         this.handlers.onError?.(item.error);
         return;
+      }
+      if ('progress' in item) {
+        this.handlers.onProgress?.(item.progress);
+        continue;
       }
       if (item.cost !== undefined) {
         this.backlogEvents--;

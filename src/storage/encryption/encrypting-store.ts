@@ -37,9 +37,11 @@ class EncryptingStore implements Store {
     this.resourceOf = resourceOf;
     // Only a store others write too has it; the cache above looks for it.
     if (inner.freshRevision) this.freshRevision = () => inner.freshRevision!();
+    if (inner.requestWatchProgress) this.requestWatchProgress = () => inner.requestWatchProgress!();
   }
 
   freshRevision?: () => Promise<number>;
+  requestWatchProgress?: () => void;
 
   private transformerFor(key: string): ValueTransformer {
     const gr = this.resourceOf(key);

@@ -305,6 +305,10 @@ class EtcdStore implements Store {
     if (revision > this.compacted) this.compacted = revision;
   }
 
+  requestWatchProgress(): void {
+    for (const w of this.watches) w.requestProgress();
+  }
+
   /** etcd's revision now: the header of a linearizable read (of <prefix>/health, as the health check). */
   async freshRevision(): Promise<number> {
     await this.checkHealth();

@@ -78,6 +78,11 @@ export class EtcdWatch implements Watcher {
     this.queue.close();
   }
 
+  /** Ask etcd for a progress notification on this watch's stream (etcd 3.4's RequestProgress). */
+  requestProgress(): void {
+    this.stream?.write({ progress_request: {} });
+  }
+
   /** End the watch with `err` after what is queued (store close). */
   fail(err: Error): void {
     this.queue.fail(err);
@@ -144,6 +149,14 @@ export class EtcdWatch implements Watcher {
     if (res.canceled) {
       this.fail(new StorageError('Internal', `etcd cancelled the watch: ${res.cancel_reason || 'no reason given'}`));
       return;
+    }
+    // A response with no events that does not answer the create is a progress notification:
+    // every event of the range up to its revision has been sent on this stream.
+    if ((res.events ?? []).length === 0 && !res.created && res.header) {
+      const rev = Number(res.header.revision);
+      this.queue.progress(rev);
+      // A stream opened again starts after it: nothing up to it is missing.
+      this.last = Math.max(this.last, rev);
     }
     for (const e of res.events ?? []) {
       const event = this.toEvent(e);
