@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage } from '../../src/image-policy/oci/build.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
@@ -54,7 +54,13 @@ describe('node agent with the pod network', { skip }, () => {
       dataDir: work, runtime: rt, images, runtimeScheme: 'runc',
       startNetwork: async (client) => {
         const net = await startNodeNetwork({ factory: new SharedInformerFactory({ client, log: quietLog }), nodeName: NODE, run: nodeCommandRunner(nodeNs), stateDir: join(work, 'network'), clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', log: quietLog });
-        return { podNetwork: net.podNetwork, stop: () => net.stop() };
+        const resolv = join(work, 'resolv.conf');
+        return {
+          podNetwork: net.podNetwork,
+          stop: () => net.stop(),
+          // As nodeNetworkStarter does: the pod's resolv.conf for its dnsPolicy.
+          podFiles: async (p) => (writeFileSync(resolv, net.resolvConf(p)), { '/etc/resolv.conf': resolv }),
+        };
       },
     }));
   });
@@ -85,6 +91,14 @@ describe('node agent with the pod network', { skip }, () => {
     const ip = web.status?.podIP as string;
     assert.match(ip, /^10\.244\.9\.\d+$/, 'an address from the Node\'s podCIDR');
     assert.deepEqual(web.status?.podIPs, [{ ip }]);
+
+    await ac.admin.create(resources.pods, 'default', pod('resolv', { app: 'probe' }, ['cat', '/etc/resolv.conf'], 'Never') as K8sObject);
+    await phase('resolv', ['Succeeded']);
+    const logs = readdirSync(join(ac.dir, NODE, 'runtime', 'logs')).filter((d) => d.startsWith('default_resolv_'));
+    assert.equal(logs.length, 1);
+    const out = readFileSync(join(ac.dir, NODE, 'runtime', 'logs', logs[0]!, 'c', '0.log'), 'utf8');
+    assert.match(out, /stdout F search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m, 'the pod\'s resolv.conf for dnsPolicy ClusterFirst');
+    assert.match(out, /stdout F options ndots:5$/m);
 
     await ac.admin.create(resources.pods, 'default', pod('client-1', { app: 'client' }, ['sh', '-c', `nc -w 3 ${ip} 8080 </dev/null`], 'Never') as K8sObject);
     assert.equal((await phase('client-1', ['Succeeded', 'Failed'])).status?.phase, 'Succeeded', 'pod to pod over the routed network');

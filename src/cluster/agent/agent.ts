@@ -49,7 +49,7 @@ export interface AgentOptions {
    * Starts the node's pod network once the agent has its own client (the node identity): pod
    * addresses, NetworkPolicy, Services and DNS (src/cluster/agent/network/node-network.ts).
    */
-  startNetwork?: (client: ApiClient) => Promise<{ podNetwork: PodNetwork; stop(): Promise<void> }>;
+  startNetwork?: (client: ApiClient) => Promise<{ podNetwork: PodNetwork; podFiles?: (pod: Pod) => Promise<Record<string, string>>; stop(): Promise<void> }>;
   /** containerID scheme (runc, fake) and containerRuntimeVersion (runc://1.1.5). */
   runtimeScheme: string;
   runtimeVersion: string;
@@ -178,14 +178,16 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const byUid = (uid: string): Pod | undefined => pods.byIndex(UID_INDEX, uid)[0] as Pod | undefined;
 
     let network = o.network;
+    let podFiles: ((pod: Pod) => Promise<Record<string, string>>) | undefined;
     if (!network && o.startNetwork) {
       const net = await o.startNetwork(client);
       undo.push(() => net.stop());
       network = net.podNetwork;
+      podFiles = net.podFiles;
     }
     let workers!: PodWorkers;
     const syncer = new PodSyncer({
-      runtime: o.runtime, images: o.images, network, client,
+      runtime: o.runtime, images: o.images, network, podFiles, client,
       recorder: newEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log }), hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });

@@ -30,6 +30,8 @@ export interface PodSyncDeps {
   images: ImageService;
   /** Gives each pod off the host network its address (none: such pods get no IP). */
   network?: PodNetwork;
+  /** Files for every container of a pod (/etc/resolv.conf for its dnsPolicy), written by the network. */
+  podFiles?: (pod: Pod) => Promise<Record<string, string>>;
   client: ApiClient;
   hostIP: string;
   allocatable: Readonly<Record<string, string>>;
@@ -119,7 +121,7 @@ export class PodSyncer {
     let sandbox = view.sandbox?.state === 'ready' ? view.sandbox : undefined;
     // A pod that never restarts anything does not get a second sandbox once it has run.
     if (!sandbox && !(policy === 'Never' && view.containers.length > 0)) {
-      sandbox = await this.#d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec! });
+      sandbox = await this.#d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec!, podFiles: await this.#d.podFiles?.(pod) });
       this.index.addSandbox(uid, sandbox.id);
     }
     const waiting = new Map<string, Waiting>();

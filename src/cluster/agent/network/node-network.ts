@@ -6,6 +6,7 @@
  * resolv.conf for their dnsPolicy. All of it through the API with the node's own identity.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ApiClient, InformerFactory, K8sObject } from '../../client/types.ts';
@@ -111,7 +112,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
  * What `portcullis agent` (and `up --pod-network`) hands the agent: the node network started with
  * the agent's own client, in the agent's network namespace, the admin policy kinds used where served.
  */
-export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clusterCIDR: string; dnsAddress: string; log: NodeNetworkOptions['log'] & { warn(o: object, m: string): void } }): (client: ApiClient) => Promise<{ podNetwork: PodNetwork; stop(): Promise<void> }> {
+export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clusterCIDR: string; dnsAddress: string; log: NodeNetworkOptions['log'] & { warn(o: object, m: string): void } }): (client: ApiClient) => Promise<{ podNetwork: PodNetwork; podFiles(pod: Pod): Promise<Record<string, string>>; stop(): Promise<void> }> {
   return async (client) => {
     // The agent joins and runs host-network pods without waiting: the network starts once the Node
     // has its podCIDR; until then a pod that needs an address fails its sync and is retried.
@@ -136,11 +137,24 @@ export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clust
       if (current) return current;
       throw failed ? new Error(`the pod network failed to start: ${failed.message}`) : new Error(`the pod network is not ready yet: Node ${o.nodeName} has no spec.podCIDR (the node IPAM controller assigns it)`);
     };
+    const filesDir = (uid: string) => join(o.dataDir, 'network', 'pods', uid);
     return {
       podNetwork: {
         setUp: (pod, netnsPath) => ready().podNetwork.setUp(pod, netnsPath),
-        tearDown: async (pod) => current?.podNetwork.tearDown(pod),
+        async tearDown(pod) {
+          await current?.podNetwork.tearDown(pod);
+          await rm(filesDir(pod.uid), { recursive: true, force: true });
+        },
         addressOf: (uid) => current?.podNetwork.addressOf(uid),
+      },
+      // The pod's /etc/resolv.conf for its dnsPolicy (none until the network runs: the image's stays).
+      async podFiles(pod): Promise<Record<string, string>> {
+        if (!current) return {};
+        const dir = filesDir(pod.metadata?.uid ?? '');
+        await mkdir(dir, { recursive: true, mode: 0o755 });
+        const file = join(dir, 'resolv.conf');
+        await writeFile(file, current.resolvConf(pod), { mode: 0o644 });
+        return { '/etc/resolv.conf': file };
       },
       async stop() {
         stopped = true;
