@@ -17,7 +17,9 @@ import { KUBELET_PORT } from '../../src/cluster/agent/node-status.ts';
 import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
 import { renderKubeconfig } from '../../src/pki/kubeconfig.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
-import { eventually, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
+import { eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
+
+const ADDRESS = '127.0.0.2';
 
 const skip = kubectlSkip(33);
 let ac: AgentCluster;
@@ -38,8 +40,9 @@ before(async () => {
   ac = await startAgentCluster();
   let started: Agent | undefined;
   runtime = new CountingRuntime();
-  endpoint = new StreamingEndpoint({ nodeName: 'node-s', runtime, clientCaPem: ac.c.cp.pki.caCertPem, client: () => started!.client, address: '127.0.0.1', port: KUBELET_PORT, log: quietLog });
-  ({ agent } = await ac.start('node-s', { runtime, onServingCertificate: (c) => endpoint.setCertificate(c) }));
+  // Its own loopback address: another test's agent may serve on 127.0.0.1:10250 at the same time.
+  endpoint = new StreamingEndpoint({ nodeName: 'node-s', runtime, clientCaPem: ac.c.cp.pki.caCertPem, client: () => started!.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog });
+  ({ agent } = await ac.start('node-s', { runtime, host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) }));
   started = agent;
 });
 after(async () => {

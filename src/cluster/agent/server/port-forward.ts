@@ -39,7 +39,12 @@ export const netnsDialer: PortDialer = async (sandbox, port) => {
   const net = sandbox.namespaces.net;
   if (!net) return connectTcp('127.0.0.1', port);
   const child = spawn('nsenter', [`--net=${net}`, '--', BUSYBOX, 'nc', '127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'ignore'] });
-  return Duplex.from({ readable: child.stdout, writable: child.stdin });
+  const d = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  // The connection is the process: it ends when nc exits, and nc is killed when the client goes.
+  child.once('exit', () => d.destroy());
+  child.once('error', (err) => d.destroy(err));
+  d.once('close', () => child.kill('SIGKILL'));
+  return d;
 };
 
 function connectTcp(host: string, port: number): Promise<Duplex> {

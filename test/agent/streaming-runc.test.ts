@@ -1,0 +1,118 @@
+/**
+ * kubectl logs, exec and port-forward into a real runc container through the API server and a
+ * joined agent's endpoint: `id -u` is the pod's runAsUser, the exit code comes back, stdin reaches
+ * the process, and port-forward enters the pod's network namespace (nsenter + busybox nc).
+ * Needs root, runc, nsenter and busybox-static: skipped without them, failed under
+ * PORTCULLIS_REQUIRE_ALL=1.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { buildImage } from '../../src/image-policy/oci/build.ts';
+import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
+import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
+import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
+import { KUBELET_PORT } from '../../src/cluster/agent/node-status.ts';
+import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
+import { resources } from '../../src/cluster/client/resources.ts';
+import type { K8sObject } from '../../src/cluster/client/types.ts';
+import type { Agent } from '../../src/cluster/agent/agent.ts';
+import { renderKubeconfig } from '../../src/pki/kubeconfig.ts';
+import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { kubectlPath, kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
+import { eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
+
+const skip = requireRoot('exec into runc containers') || requireBinaries('runc', 'runc') || requireBinaries('util-linux', 'nsenter') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox')) || kubectlSkip(33);
+const ADDRESS = '127.0.0.3';
+
+describe('kubectl logs, exec and port-forward into runc containers', { skip }, () => {
+  let ac: AgentCluster;
+  let rt: RuncRuntime;
+  let endpoint: StreamingEndpoint;
+  let kubeconfig: string;
+  let agent: Agent | undefined;
+  const IMAGE = 'portcullis.local/bb:v1';
+
+  before(async () => {
+    ac = await startAgentCluster();
+    const work = join(ac.dir, 'node-runc');
+    const ctx = await busyboxRootfs(join(work, 'ctx'));
+    await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
+    const images = new ImageStore({ root: join(work, 'runtime') });
+    await images.importLayout(join(work, 'bb.oci'), IMAGE);
+    rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
+    endpoint = new StreamingEndpoint({ nodeName: 'node-x', runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent!.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog });
+    ({ agent } = await ac.start('node-x', { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) }));
+    const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
+    await ac.admin.update(resources.certificatesigningrequests, '', { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } }, 'approval');
+    await eventually(async () => endpoint.port, 'the endpoint serves');
+    kubeconfig = join(ac.dir, 'admin.kubeconfig');
+    writeFileSync(kubeconfig, renderKubeconfig({ server: ac.c.cp.url, caCertPem: ac.c.cp.pki.caCertPem, clientCertPem: ac.c.cp.pki.adminCertPem, clientKeyPem: ac.c.cp.pki.adminKeyPem, userName: 'admin' }));
+    await ac.admin.create(resources.pods, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'box' },
+      spec: {
+        nodeName: 'node-x', terminationGracePeriodSeconds: 1, securityContext: { runAsUser: 1234, runAsGroup: 1234 },
+        containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo started; exec httpd -f -p 127.0.0.1:8080 -h /'] }],
+      },
+    });
+    await eventually(async () => (await ac.admin.get<K8sObject>(resources.pods, 'default', 'box')).status?.phase === 'Running', 'the pod is Running', 400, 100);
+  });
+
+  after(async () => {
+    await endpoint?.close();
+    // Stopped first: a running agent would start the pod's container again once removed.
+    await agent?.stop();
+    if (rt) {
+      await removeEverything(rt);
+      rt.close();
+    }
+    await ac?.close();
+  });
+
+  test('logs and exec: id -u is runAsUser, the exit code comes back, stdin reaches the process', async () => {
+    const logs = await eventually(async () => {
+      const r = await runKubectl(33, kubeconfig, ['logs', 'box']);
+      return r.stdout === 'started\n' && r;
+    }, 'kubectl logs shows the output', 30, 200);
+    assert.equal(logs.code, 0);
+    let r = await runKubectl(33, kubeconfig, ['exec', 'box', '--', 'id', '-u']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '1234\n');
+    r = await runKubectl(33, kubeconfig, ['exec', 'box', '--', 'sh', '-c', 'echo oops >&2; exit 7']);
+    assert.equal(r.code, 7);
+    assert.match(r.stderr, /^oops\ncommand terminated with exit code 7\n$/);
+    r = await runKubectl(33, kubeconfig, ['exec', '-i', 'box', '--', 'wc', '-c'], 'twelve bytes');
+    assert.equal(r.stdout.trim(), '12');
+    r = await runKubectl(29, kubeconfig, ['exec', 'box', '--', 'id', '-u']);
+    assert.equal(r.stdout, '1234\n', 'kubectl 1.29 over SPDY');
+  });
+
+  test('port-forward reaches a server bound to the pod\'s loopback', async () => {
+    const child = spawn(kubectlPath(33), ['port-forward', 'pod/box', ':8080'], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+    try {
+      const local = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        child.on('close', (code) => reject(new Error(`kubectl exited ${code}: ${out}`)));
+      });
+      const body = await new Promise<string>((resolve, reject) => {
+        const c = connect(local, '127.0.0.1', () => c.write('HEAD /bin/busybox HTTP/1.0\r\n\r\n'));
+        let text = '';
+        c.on('data', (d: Buffer) => (text += d.toString()));
+        c.on('end', () => resolve(text));
+        c.on('error', reject);
+      });
+      assert.match(body, /^HTTP\/1\.[01] 200 OK\r\n/);
+    } finally {
+      child.kill();
+    }
+  });
+});
