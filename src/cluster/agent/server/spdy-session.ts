@@ -91,8 +91,13 @@ function serverSession(socket: Duplex): SpdyConnection {
 
 /** Accepts every stream the client opens (a SYN_REPLY, as spdystream waits for one). */
 export function onStreams(conn: SpdyConnection, cb: (s: SpdyStream) => void): void {
+  // spdy-transport does not enforce its maxStreams on streams the peer opens: counted here.
+  let open = 0;
   conn.on('stream', (s) => {
     s.on('error', () => undefined);
+    if (open >= MAX_STREAMS) return s.abort();
+    open++;
+    s.once('close', () => open--);
     // Used once the reply is out: header compression is asynchronous, and data written on any
     // stream before it could otherwise reach the client first.
     s.respond(200, {}, () => cb(s));
