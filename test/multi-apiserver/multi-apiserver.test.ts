@@ -141,6 +141,12 @@ test('Services created at once on A and B never share a ClusterIP, a named addre
   assert.equal((await c.get('/apis/networking.k8s.io/v1/ipaddresses/10.96.200.7')).body.spec.parentRef.name, 'given');
   const reuse = await servers[1]!.client.post('/api/v1/namespaces/default/services', { ...svc('reuse'), spec: { clusterIP: ips[0], ports: [{ port: 80 }] } });
   assert.equal(reuse.status, 201, reuse.text);
+
+  // Made ExternalName, a Service gives its address back.
+  const current = (await c.get('/api/v1/namespaces/default/services/svc-1')).body;
+  const external = await c.put('/api/v1/namespaces/default/services/svc-1', { ...current, spec: { type: 'ExternalName', externalName: 'example.com', ports: current.spec.ports } });
+  assert.equal(external.status, 200, external.text);
+  assert.equal((await c.get(`/apis/networking.k8s.io/v1/ipaddresses/${ips[1]}`)).status, 404);
 });
 
 test('a CRD created on A is served on B and C', { skip, timeout: 60_000 }, async () => {

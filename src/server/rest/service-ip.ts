@@ -140,3 +140,10 @@ export async function releaseClusterIPs(ctx: RestContext, svc: K8sObject): Promi
   const ips = new Set<string>([...(svc.spec?.clusterIPs ?? []), svc.spec?.clusterIP].filter((ip): ip is string => typeof ip === 'string' && ip !== '' && ip !== 'None'));
   for (const ip of ips) if (ip !== KUBERNETES_SERVICE_IP) await releaseIp(ctx, ip, svc);
 }
+
+/** An update took addresses off a Service: they are free again. */
+export async function releaseDroppedClusterIPs(ctx: RestContext, before: K8sObject, after: K8sObject): Promise<void> {
+  const kept = new Set<string>([...(after.spec?.clusterIPs ?? []), after.spec?.clusterIP].filter((ip): ip is string => typeof ip === 'string'));
+  const dropped = [...(before.spec?.clusterIPs ?? []), before.spec?.clusterIP].filter((ip): ip is string => typeof ip === 'string' && !kept.has(ip));
+  if (dropped.length > 0) await releaseClusterIPs(ctx, { ...before, spec: { clusterIPs: dropped } });
+}

@@ -10,7 +10,7 @@ import { admissionAttributes, admitDefaultValidate, trackManagedFields } from '.
 import { checkNameMatch, checkNamespaceMatch } from './namespace.ts';
 import { createDecoded } from './create.ts';
 import { isStale } from '../../storage/encryption/read-state.ts';
-import { releaseClusterIPs } from './service-ip.ts';
+import { releaseClusterIPs, releaseDroppedClusterIPs } from './service-ip.ts';
 
 const MAX_ATTEMPTS = 10;
 
@@ -87,6 +87,8 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
         return { code: 200, body: toApiObject(def, { ...gone, value: nextStored }) };
       }
       const written = await ctx.store.update<K8sObject>(key, nextStored, s.modRevision);
+      // A Service that stopped using an address (made ExternalName or headless) gives it back.
+      if (def.kind === 'Service' && def.group === '') await releaseDroppedClusterIPs(ctx, current, next);
       return { code: 200, body: toApiObject(def, written) };
     } catch (err) {
       if (err instanceof StorageError && err.code === 'Conflict') {
