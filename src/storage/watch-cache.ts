@@ -19,6 +19,7 @@ import { pageLimit, takePage } from './page.ts';
 import { SortedKeys } from './sorted-keys.ts';
 import { QueuedWatcher, rememberSize } from './watch-queue.ts';
 import { deepFreeze } from './deep-freeze.ts';
+import { QuorumReads } from './quorum-reads.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 import { StorageError } from './types.ts';
 import type { ListOptions, ListResult, ReadOptions, Store, StoredObject, Watcher, WatchEvent, WatchHandlers } from './types.ts';
@@ -91,14 +92,14 @@ class WatchCache implements Store {
   private readonly watchers = new Set<QueuedWatcher<unknown>>();
   private waiters: Array<{ revision: number; resolve: () => void }> = [];
   private closed = false;
-  /** The quorum read in flight, and the one queued after it (see fresh()). */
-  private freshInFlight: Promise<number> | undefined;
-  private freshNext: Promise<number> | undefined;
+  /** Quorum reads of the inner store's revision, when others write it too (see fresh()). */
+  private readonly quorum: QuorumReads | undefined;
   /** Priming failed for good: serve everything from the inner store. */
   private passThrough = false;
 
   constructor(inner: Store, historySize: number, historyBytes: number) {
     this.inner = inner;
+    this.quorum = inner.freshRevision ? new QuorumReads(() => inner.freshRevision!()) : undefined;
     this.historySize = historySize;
     this.historyBytes = historyBytes;
     this.ready = this.startPriming();
@@ -209,18 +210,16 @@ class WatchCache implements Store {
   /**
    * A consistent read on a store that other API servers write too (etcd): memory must
    * first reach the revision a quorum read reports, as upstream's consistent list from the watch
-   * cache, so a write acknowledged anywhere is seen. One quorum read is in flight at a time; a
-   * caller that arrives meanwhile waits for the next one, which starts after it arrived (joining
-   * the one in flight could miss a write acknowledged just before). False when memory did not get
-   * there within FRESH_WAIT_MS (writes outside the followed prefix move etcd's revision without
-   * an event): the caller reads the inner store, as upstream falls back to etcd.
+   * cache, so a write acknowledged anywhere is seen (the quorum reads are shared: quorum-reads.ts).
+   * Behind it, the inner watch is asked for progress (writes outside the followed prefix move
+   * etcd's revision without an event). False when memory did not get there within FRESH_WAIT_MS:
+   * the caller reads the inner store, as upstream falls back to etcd.
    */
   private async fresh(s: CacheState): Promise<boolean> {
-    const quorum = this.inner.freshRevision;
-    if (!quorum) return true;
+    if (!this.quorum) return true;
     let rev: number;
     try {
-      rev = await this.nextFreshRevision(quorum);
+      rev = await this.quorum.next();
     } catch {
       return false;
     }
@@ -236,29 +235,6 @@ class WatchCache implements Store {
       const waiter = { revision: rev, resolve: () => (clearTimeout(timer), resolve(this.state === s)) };
       this.waiters.push(waiter);
     });
-  }
-
-  private nextFreshRevision(quorum: () => Promise<number>): Promise<number> {
-    if (this.freshNext) return this.freshNext;
-    const start = () => {
-      const p = quorum.call(this.inner);
-      this.freshInFlight = p;
-      const done = () => {
-        if (this.freshInFlight === p) this.freshInFlight = undefined;
-      };
-      p.then(done, done);
-      return p;
-    };
-    if (!this.freshInFlight) return start();
-    const next = this.freshInFlight.then(
-      () => undefined,
-      () => undefined,
-    ).then(() => {
-      this.freshNext = undefined;
-      return start();
-    });
-    this.freshNext = next;
-    return next;
   }
 
   /** The state to serve reads from, or undefined to fall through to the inner store. */
