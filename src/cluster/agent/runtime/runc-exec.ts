@@ -7,7 +7,8 @@
  * merged into stdout as on any terminal. Aborting kills the exec'd process by its pid file.
  */
 import { spawn } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RuncCli } from './runc-cli.ts';
@@ -33,16 +34,13 @@ export async function runcExec(cli: RuncCli, id: string, dir: string, opts: Exec
   else child.stderr.resume();
 
   const onAbort = (): void => {
-    void readFile(pidFile, 'utf8').then(
-      (pid) => {
-        try {
-          process.kill(Number(pid.trim()), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      },
-      () => undefined,
-    );
+    // The exec'd process first, read synchronously: once runc is killed the pid file is removed
+    // (finally, below), and a read still in flight would find nothing and leave the process running.
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+    } catch {
+      // no pid file yet (runc had not started it) or already gone
+    }
     child.kill('SIGKILL');
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
