@@ -8,15 +8,13 @@ import type { ApiClient, ClientConfig, K8sObject, ResourceRef } from '../cluster
 import { resources } from '../cluster/client/resources.ts';
 import { ApiStatusError } from '../cluster/client/errors.ts';
 import { connectionList, formatConnectionsText } from '../cluster/netpol/connlist.ts';
+import { ADMIN_NETWORK_POLICIES, BASELINE_ADMIN_NETWORK_POLICIES, NETWORK_POLICIES } from '../cluster/netpol/enforcer.ts';
 import { readManifestDir, snapshotFromObjects } from '../cluster/netpol/manifests.ts';
 import { boolFlag, flag, parseCommand } from './args.ts';
 import { clientConfigFromKubeconfig } from './sim.ts';
 
 const USAGE = 'usage: portcullis netpol analyze (-f DIR | --live --kubeconfig FILE) [-o txt|json]';
 
-const NETWORK_POLICIES: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true };
-const ADMIN_POLICIES: ResourceRef = { group: 'policy.networking.k8s.io', version: 'v1alpha1', resource: 'adminnetworkpolicies', kind: 'AdminNetworkPolicy', namespaced: false };
-const BASELINE_POLICIES: ResourceRef = { group: 'policy.networking.k8s.io', version: 'v1alpha1', resource: 'baselineadminnetworkpolicies', kind: 'BaselineAdminNetworkPolicy', namespaced: false };
 
 export async function runNetpol(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient): Promise<number> {
   const [sub, ...rest] = argv;
@@ -62,8 +60,8 @@ async function liveObjects(client: ApiClient): Promise<Array<Record<string, unkn
     all(resources.namespaces),
     all(resources.pods),
     all(NETWORK_POLICIES),
-    all(ADMIN_POLICIES, true),
-    all(BASELINE_POLICIES, true),
+    all(ADMIN_NETWORK_POLICIES, true),
+    all(BASELINE_ADMIN_NETWORK_POLICIES, true),
   ]);
   // Pods that are done hold no address and take no traffic.
   const running = pods.filter((p) => !['Succeeded', 'Failed'].includes(String((p as { status?: { phase?: string } }).status?.phase)));

@@ -179,10 +179,9 @@ function expand(action: Action, origin: string, peers: PeerMatch, ports: RulePor
     return conns.isEmpty ? [] : [{ action, origin, peers, conns }];
   }
   const groups = new Map<string, { conns: ConnSet; pods: Set<string> }>();
-  const byKey = new Map(index.pods.map((p) => [p.key, p]));
   const podKeys = peers.any ? index.pods.map((p) => p.key) : [...peers.pods];
   for (const k of podKeys) {
-    const conns = ports.numeric.union(resolveNamed(ports.named, byKey.get(k)!));
+    const conns = ports.numeric.union(resolveNamed(ports.named, index.pod(k)!));
     if (conns.isEmpty) continue;
     const g = groups.get(conns.toString()) ?? { conns, pods: new Set<string>() };
     g.pods.add(k);

@@ -11,6 +11,7 @@ import { PolicyModel } from './compile.ts';
 import { podInfoFromObject } from './manifests.ts';
 import { renderNftables, renderPodUpdates } from './nftables.ts';
 import type { NamespaceInfo, PodInfo } from './types.ts';
+import { CoalescedTask } from '../../util/coalesced-task.ts';
 
 export const NETWORK_POLICIES: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true };
 export const ADMIN_NETWORK_POLICIES: ResourceRef = { group: 'policy.networking.k8s.io', version: 'v1alpha1', resource: 'adminnetworkpolicies', kind: 'AdminNetworkPolicy', namespaced: false };
@@ -47,14 +48,20 @@ export class NetpolEnforcer {
   #needFull = true;
   #changedPolicies: Json[] = [];
   #knownSets = new Set<string>();
-  #running: Promise<void> = Promise.resolve();
-  #scheduled = false;
-  #stopped = false;
   #ready = false;
-  #retry?: NodeJS.Timeout;
+  readonly #renders: CoalescedTask;
 
   constructor(o: EnforcerOptions) {
     this.#o = o;
+    this.#renders = new CoalescedTask(() => this.#sync(), {
+      retryMs: o.retryMs ?? 1000,
+      onError: (err) => {
+        // What was loaded before stays in force; the next attempt re-renders everything.
+        this.stats.failures++;
+        this.#needFull = true;
+        o.log?.error({ err }, 'loading the NetworkPolicy rules failed; retrying');
+      },
+    });
   }
 
   async start(): Promise<void> {
@@ -85,17 +92,12 @@ export class NetpolEnforcer {
   }
 
   /** Resolves when no render is pending or running. */
-  async idle(): Promise<void> {
-    for (;;) {
-      const r = this.#running;
-      await r;
-      if (r === this.#running && !this.#scheduled) return;
-    }
+  idle(): Promise<void> {
+    return this.#renders.idle();
   }
 
   stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#retry);
+    this.#renders.stop();
   }
 
   #markFull(): void {
@@ -109,14 +111,10 @@ export class NetpolEnforcer {
   }
 
   #schedule(): void {
-    if (!this.#ready || this.#scheduled || this.#stopped) return;
-    this.#scheduled = true;
-    this.#running = this.#running.then(() => new Promise<void>((r) => setImmediate(r))).then(() => this.#sync());
+    if (this.#ready) this.#renders.schedule();
   }
 
   async #sync(): Promise<void> {
-    this.#scheduled = false;
-    if (this.#stopped) return;
     const t0 = performance.now();
     const { model, all, local } = this.#snapshot();
     const opts = { podNetworks: this.#o.podNetworks, allPods: all, table: this.#o.table, knownSets: this.#knownSets };
@@ -124,34 +122,24 @@ export class NetpolEnforcer {
     const changed = this.#changedPolicies;
     this.#needFull = false;
     this.#changedPolicies = [];
-    try {
-      if (full) {
-        const r = renderNftables(model, local, opts);
+    if (full) {
+      const r = renderNftables(model, local, opts);
+      await this.#o.apply(r.script);
+      this.#knownSets = new Set(r.sets);
+      this.stats.fullRenders++;
+      this.stats.lastRuleCount = r.ruleCount;
+    } else if (changed.length > 0) {
+      const localKeys = new Set(local.map((p) => p.key));
+      const affected = [...new Map(changed.flatMap((np) => model.selectedBy(np)).filter((p) => localKeys.has(p.key)).map((p) => [p.key, p])).values()];
+      if (affected.length > 0) {
+        const r = renderPodUpdates(model, affected, opts);
         await this.#o.apply(r.script);
-        this.#knownSets = new Set(r.sets);
-        this.stats.fullRenders++;
+        for (const s of r.sets) this.#knownSets.add(s);
+        this.stats.partialRenders++;
         this.stats.lastRuleCount = r.ruleCount;
-      } else if (changed.length > 0) {
-        const localKeys = new Set(local.map((p) => p.key));
-        const affected = [...new Map(changed.flatMap((np) => model.selectedBy(np)).filter((p) => localKeys.has(p.key)).map((p) => [p.key, p])).values()];
-        if (affected.length > 0) {
-          const r = renderPodUpdates(model, affected, opts);
-          await this.#o.apply(r.script);
-          for (const s of r.sets) this.#knownSets.add(s);
-          this.stats.partialRenders++;
-          this.stats.lastRuleCount = r.ruleCount;
-        }
       }
-      this.stats.lastMs = performance.now() - t0;
-    } catch (err) {
-      // What was loaded before stays in force; the next attempt re-renders everything.
-      this.stats.failures++;
-      this.#o.log?.error({ err }, 'loading the NetworkPolicy rules failed; retrying');
-      this.#needFull = true;
-      clearTimeout(this.#retry);
-      this.#retry = setTimeout(() => this.#schedule(), this.#o.retryMs ?? 1000);
-      this.#retry.unref?.();
     }
+    this.stats.lastMs = performance.now() - t0;
   }
 
   #snapshot(): { model: PolicyModel; all: PodInfo[]; local: PodInfo[] } {

@@ -8,11 +8,17 @@ export class PodIndex {
   readonly pods: readonly PodInfo[];
   readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
   readonly #cache = new Map<string, ReadonlySet<string>>();
+  readonly #byKey: ReadonlyMap<string, PodInfo>;
   readonly #selectors = new Map<string, LabelSelector>();
 
   constructor(pods: readonly PodInfo[], namespaces: ReadonlyMap<string, NamespaceInfo>) {
     this.pods = pods;
     this.namespaces = namespaces;
+    this.#byKey = new Map(pods.map((p) => [p.key, p]));
+  }
+
+  pod(key: string): PodInfo | undefined {
+    return this.#byKey.get(key);
   }
 
   selector(sel: unknown): LabelSelector {

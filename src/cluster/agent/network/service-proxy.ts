@@ -5,6 +5,7 @@
  */
 import type { InformerFactory, K8sObject } from '../../client/types.ts';
 import { resources } from '../../client/resources.ts';
+import { CoalescedTask } from '../../../util/coalesced-task.ts';
 import { renderServices, serviceRules } from './services.ts';
 
 export class ServiceProxy {
@@ -12,63 +13,44 @@ export class ServiceProxy {
   failures = 0;
   readonly #factory: InformerFactory;
   readonly #apply: (script: string) => Promise<void>;
-  readonly #log?: { error(o: object, m: string): void };
-  #running: Promise<void> = Promise.resolve();
-  #scheduled = false;
+  readonly #renders: CoalescedTask;
   #ready = false;
-  #stopped = false;
-  #retry?: NodeJS.Timeout;
 
   constructor(o: { factory: InformerFactory; apply(script: string): Promise<void>; log?: { error(o: object, m: string): void } }) {
     this.#factory = o.factory;
     this.#apply = o.apply;
-    this.#log = o.log;
+    this.#renders = new CoalescedTask(() => this.#sync(), {
+      retryMs: 1000,
+      onError: (err) => {
+        this.failures++;
+        o.log?.error({ err }, 'loading the service rules failed; retrying');
+      },
+    });
   }
 
   async start(): Promise<void> {
-    const kick = () => this.#schedule();
+    const kick = () => this.#ready && this.#renders.schedule();
     const services = this.#factory.informer(resources.services);
     const slices = this.#factory.informer(resources.endpointslices);
     for (const i of [services, slices]) i.addEventHandler({ add: kick, update: kick, delete: kick });
     this.#factory.start();
     await Promise.all([services.synced(), slices.synced()]);
     this.#ready = true;
-    this.#schedule();
+    this.#renders.schedule();
     await this.idle();
   }
 
-  async idle(): Promise<void> {
-    for (;;) {
-      const r = this.#running;
-      await r;
-      if (r === this.#running && !this.#scheduled) return;
-    }
+  idle(): Promise<void> {
+    return this.#renders.idle();
   }
 
   stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#retry);
-  }
-
-  #schedule(): void {
-    if (!this.#ready || this.#scheduled || this.#stopped) return;
-    this.#scheduled = true;
-    this.#running = this.#running.then(() => new Promise<void>((r) => setImmediate(r))).then(() => this.#sync());
+    this.#renders.stop();
   }
 
   async #sync(): Promise<void> {
-    this.#scheduled = false;
-    if (this.#stopped) return;
     const rules = serviceRules(this.#factory.informer<K8sObject>(resources.services).list(), this.#factory.informer<K8sObject>(resources.endpointslices).list());
-    try {
-      await this.#apply(renderServices(rules));
-      this.renders++;
-    } catch (err) {
-      this.failures++;
-      this.#log?.error({ err }, 'loading the service rules failed; retrying');
-      clearTimeout(this.#retry);
-      this.#retry = setTimeout(() => this.#schedule(), 1000);
-      this.#retry.unref?.();
-    }
+    await this.#apply(renderServices(rules));
+    this.renders++;
   }
 }
