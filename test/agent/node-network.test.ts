@@ -54,7 +54,7 @@ test('podCIDR from the Node, addresses for pods, a Service and a NetworkPolicy t
   for (const [namespace, name, app] of [['t1', 'a', 'client'], ['t2', 'b', 'web']] as const) {
     const uid = `uid-${name}`;
     const podNs = ns.add(`pcpod${name}`);
-    const [ip] = await net.setUpPod({ uid, namespace, name }, `/var/run/netns/${podNs}`);
+    const [ip] = (await net.podNetwork.setUp({ uid, namespace, name }, `/var/run/netns/${podNs}`)).ips;
     await client.create(resources.pods, namespace, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, uid, labels: { app } }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'i' }] }, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] } } as never);
     made[name] = { ip: ip!, host: ns.prober(podNs, name, ip!) };
   }
@@ -71,5 +71,5 @@ test('podCIDR from the Node, addresses for pods, a Service and a NetworkPolicy t
   assert.equal(await made.a!.host.connect(made.b!.ip, 8080, 300), false, 'and the pod itself');
 
   assert.equal(net.resolvConf({ metadata: { namespace: 't1' }, spec: { containers: [] } }), 'search t1.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n');
-  await net.tearDownPod({ uid: 'uid-a', namespace: 't1', name: 'a' });
+  await net.podNetwork.tearDown({ uid: 'uid-a', namespace: 't1', name: 'a' });
 });

@@ -19,7 +19,7 @@ import { resolvConfFor } from './dns/resolv-conf.ts';
 import { nodeCommandRunner, type Run } from './ip-command.ts';
 import { SharedInformerFactory } from '../../client/informer.ts';
 import { desiredRoutes, NodeRoutes } from './node-routes.ts';
-import { RoutedPodNetwork, type PodNetRef, type PodNetwork } from './routed.ts';
+import { RoutedPodNetwork, type PodNetwork } from './routed.ts';
 import { ServiceProxy } from './service-proxy.ts';
 
 export interface NodeNetworkOptions {
@@ -48,8 +48,6 @@ export interface NodeNetwork {
   readonly podNetwork: PodNetwork;
   readonly enforcer: NetpolEnforcer;
   readonly services: ServiceProxy;
-  setUpPod(pod: PodNetRef, netnsPath: string): Promise<string[]>;
-  tearDownPod(pod: PodNetRef): Promise<void>;
   resolvConf(pod: Pod): string;
   stop(): Promise<void>;
 }
@@ -93,10 +91,6 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
     podNetwork: pods,
     enforcer,
     services,
-    async setUpPod(pod, netnsPath) {
-      return (await pods.setUp(pod, netnsPath)).ips;
-    },
-    tearDownPod: (pod) => pods.tearDown(pod),
     resolvConf: (pod) => resolvConfFor({ namespace: pod.metadata?.namespace ?? 'default', dnsPolicy: pod.spec?.dnsPolicy, hostNetwork: pod.spec?.hostNetwork, dnsConfig: pod.spec?.dnsConfig as never, clusterDNS: dnsAddress ? [dnsAddress] : [], clusterDomain: domain, hostResolvConf: hostResolv }),
     async stop() {
       enforcer.stop();
