@@ -3,7 +3,6 @@
  * util/webhook: a failed call is subject to failurePolicy; a rejection or an internal error never is.
  */
 import { ApiError, type StatusDetails, type StatusReason } from '../../api/errors.ts';
-import type { AdmissionAttributes } from '../types.ts';
 import type { WebhookStatus } from './review.ts';
 
 /** webhookutil.ErrCallingWebhook: the webhook could not be asked, or answered nonsense. */
@@ -25,22 +24,19 @@ export function dryRunUnsupported(webhookName: string): ApiError {
   return new ApiError(400, 'BadRequest', `admission webhook "${webhookName}" does not support dry run`);
 }
 
-/** webhookerrors.ToStatusErr: the webhook said no. */
-export function webhookRejection(a: AdmissionAttributes, webhookName: string, result: WebhookStatus | undefined): ApiError {
+/**
+ * webhookerrors.ToStatusErr: the webhook said no. The webhook's own Status is what the client gets —
+ * its code (raised to 400 when under 400), its reason (possibly none) and details — with only
+ * "admission webhook NAME denied the request" put before the message; no "pods "x" is forbidden"
+ * prefix (kubectl prints "Error from server: admission webhook ... denied the request: ...").
+ */
+export function webhookRejection(webhookName: string, result: WebhookStatus | undefined): ApiError {
   const r = result ?? {};
-  const code = typeof r.code === 'number' && r.code !== 0 ? r.code : 403;
+  const code = typeof r.code === 'number' && r.code >= 400 ? r.code : 400;
   const deniedBy = `admission webhook "${webhookName}" denied the request`;
   let message: string;
   if (r.message) message = `${deniedBy}: ${r.message}`;
   else if (r.reason) message = `${deniedBy}: ${r.reason}`;
   else message = `${deniedBy} without explanation`;
-  const name = a.name || 'Unknown';
-  let details = r.details as StatusDetails | undefined;
-  if (!details) {
-    details = code === 500 ? { causes: [{ message }] } : { name, group: a.resource.group || undefined, kind: a.resource.resource };
-  }
-  const gr = a.resource.group ? `${a.resource.resource}.${a.resource.group}` : a.resource.resource;
-  const prefix = code === 500 ? 'Internal error occurred' : `${gr} "${name}" is forbidden`;
-  const reason = (r.reason || (code === 500 ? 'InternalError' : 'Forbidden')) as StatusReason;
-  return new ApiError(code, reason, `${prefix}: ${message}`, details);
+  return new ApiError(code, (r.reason ?? '') as StatusReason, message, r.details as StatusDetails | undefined);
 }

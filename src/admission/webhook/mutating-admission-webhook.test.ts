@@ -116,7 +116,7 @@ describe('MutatingAdmissionWebhook', () => {
   test('a denial carries the webhook status code and reason', async () => {
     const plugin = await pluginWith([hook('d.example.com', '/deny')]);
     await assert.rejects(asThrown(plugin.admit(podAttrs())), (err: any) =>
-      err.code === 409 && err.reason === 'Conflict' && err.message === 'pods "p" is forbidden: admission webhook "d.example.com" denied the request: nope');
+      err.code === 409 && err.reason === 'Conflict' && err.message === 'admission webhook "d.example.com" denied the request: nope');
     plugin.close();
   });
 
@@ -124,7 +124,7 @@ describe('MutatingAdmissionWebhook', () => {
     const plugin = await pluginWith([hook('w.example.com', '/warn'), hook('d.example.com', '/deny-warn')]);
     const v = await plugin.admit(podAttrs());
     assert.equal(v.allowed, false);
-    assert.equal(v.error?.message, 'pods "p" is forbidden: admission webhook "d.example.com" denied the request: nope');
+    assert.equal(v.error?.message, 'admission webhook "d.example.com" denied the request: nope');
     assert.deepEqual(v.warnings, ['first warning', 'second warning']);
     assert.equal(v.auditAnnotations?.['d.example.com/why'], 'because');
     plugin.close();

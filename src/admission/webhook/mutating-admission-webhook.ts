@@ -86,7 +86,7 @@ export class MutatingAdmissionWebhook implements MutatingPlugin {
       const r = await callHook(this.#deps, hook, a, true);
       for (const [k, v] of Object.entries(r.auditAnnotations)) st.auditAnnotations[`${hook.name}/${k}`] = v;
       st.warnings.push(...r.warnings);
-      if (!r.allowed) throw webhookRejection(a, hook.name, r.result);
+      if (!r.allowed) throw webhookRejection(hook.name, r.result);
       if (!r.patch) return false;
       let applied;
       try {

@@ -86,9 +86,9 @@ describe('ValidatingAdmissionWebhook', () => {
   });
 
   const denials: [string, string, number, string][] = [
-    ['/deny', 'pods "p" is forbidden: admission webhook "v.example.com" denied the request: no pods today', 403, 'Forbidden'],
-    ['/deny-code', 'pods "p" is forbidden: admission webhook "v.example.com" denied the request: bad spec', 422, 'Invalid'],
-    ['/deny-silent', 'pods "p" is forbidden: admission webhook "v.example.com" denied the request without explanation', 403, 'Forbidden'],
+    ['/deny', 'admission webhook "v.example.com" denied the request: no pods today', 400, ''],
+    ['/deny-code', 'admission webhook "v.example.com" denied the request: bad spec', 422, 'Invalid'],
+    ['/deny-silent', 'admission webhook "v.example.com" denied the request without explanation', 400, ''],
   ];
   for (const [path, message, code, reason] of denials) {
     test(`a denial is reported as upstream (${path}), whatever the failurePolicy`, async () => {

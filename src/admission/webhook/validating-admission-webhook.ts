@@ -53,7 +53,7 @@ export class ValidatingAdmissionWebhook implements ValidatingPlugin {
       const r = await callHook(this.#deps, hook, a, false);
       for (const [k, v] of Object.entries(r.auditAnnotations)) annotations[`${hook.name}/${k}`] = v;
       warnings.push(...r.warnings);
-      return r.allowed ? undefined : webhookRejection(a, hook.name, r.result);
+      return r.allowed ? undefined : webhookRejection(hook.name, r.result);
     } catch (err) {
       if (!(err instanceof CallingWebhookError)) return err as Error;
       if (hook.failOpen) {
