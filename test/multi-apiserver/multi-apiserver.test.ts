@@ -149,6 +149,24 @@ test('Services created at once on A and B never share a ClusterIP, a named addre
   assert.equal((await c.get(`/apis/networking.k8s.io/v1/ipaddresses/${ips[1]}`)).status, 404);
 });
 
+test('NodePort Services created at once on A and B never share a nodePort; a port taken on A is refused on B and free again once deleted on C', { skip, timeout: 60_000 }, async () => {
+  // Both servers start their search at the same port: without a shared allocation they would collide.
+  for (const s of servers) s.cp.server.ctx.random = () => 0.5;
+  const svc = (name: string, nodePort?: number) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { type: 'NodePort', ports: [{ port: 80, ...(nodePort ? { nodePort } : {}) }] } });
+  const made = await Promise.all(Array.from({ length: 10 }, (_, i) => servers[i % 2]!.client.post('/api/v1/namespaces/default/services', svc(`np-${i}`))));
+  for (const r of made) assert.equal(r.status, 201, r.text);
+  const ports = made.map((r) => r.body.spec.ports[0].nodePort);
+  assert.equal(new Set(ports).size, ports.length, `duplicate nodePorts: ${ports.join(' ')}`);
+  const [a, b, c] = servers.map((s) => s.client);
+  assert.equal((await a!.post('/api/v1/namespaces/default/services', svc('np-given', 30555))).status, 201);
+  const clash = await b!.post('/api/v1/namespaces/default/services', svc('np-clash', 30555));
+  assert.equal(clash.status, 422, clash.text);
+  assert.equal(clash.body.message, 'Service "np-clash" is invalid: spec.ports[0].nodePort: Invalid value: 30555: provided port is already allocated');
+  assert.equal((await c!.delete('/api/v1/namespaces/default/services/np-given')).status, 200);
+  const again = await b!.post('/api/v1/namespaces/default/services', svc('np-clash', 30555));
+  assert.equal(again.status, 201, again.text);
+});
+
 test('a CRD created on A is served on B and C', { skip, timeout: 60_000 }, async () => {
   const [a, b, c] = servers.map((s) => s.client);
   const crd = await a!.post(CRDS, crdManifest('multi.example.com', 'widgets', 'Widget', 'v1', 'Namespaced'));

@@ -17,6 +17,7 @@ import type { WatchRegistry } from './watch-limits.ts';
 import type { ApiserverMetrics } from '../../metrics/apiserver-metrics.ts';
 import type { TraceRing } from '../trace.ts';
 import type { KubeletClientTls } from '../node-proxy/kubelet-proxy.ts';
+import type { PortRange } from './service-node-ports.ts';
 
 /** Everything the REST handlers need, built once with the server (clock and randomness injected). */
 export interface RestContext {
@@ -51,6 +52,8 @@ export interface RestContext {
   traces?: TraceRing;
   /** This server's client identity towards node agents (pods/log, exec, attach, portforward). */
   kubeletClient?: KubeletClientTls;
+  /** --service-node-port-range (default 30000-32767). */
+  serviceNodePortRange?: PortRange;
 }
 
 /** One resource request after authentication and authorization. */

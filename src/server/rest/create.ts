@@ -8,6 +8,7 @@ import { prepareForCreate, qosClass } from './prepare.ts';
 import { admissionAttributes, admitDefaultValidate, trackManagedFields } from './admit.ts';
 import { checkNamespaceMatch } from './namespace.ts';
 import { allocateClusterIP } from './service-ip.ts';
+import { allocateNodePorts } from './service-node-ports.ts';
 
 /** POST: decode, mutating admission, defaults and validation, validating admission, store. */
 export async function createObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -29,7 +30,13 @@ export async function createDecoded(ctx: RestContext, req: RestRequest, obj: K8s
   if (!(def.group === '' && def.kind === 'Service')) return store(ctx, req, key, name, obj, dryRun);
   const allocation = await allocateClusterIP(ctx, obj, dryRun);
   try {
-    return await store(ctx, req, key, name, obj, dryRun);
+    const ports = await allocateNodePorts(ctx, obj, dryRun);
+    try {
+      return await store(ctx, req, key, name, obj, dryRun);
+    } catch (err) {
+      await ports.revert();
+      throw err;
+    }
   } catch (err) {
     await allocation.release();
     throw err;

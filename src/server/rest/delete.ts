@@ -6,6 +6,7 @@ import { successStatus, statusJson } from '../status.ts';
 import type { RestContext, RestRequest, RestResponse } from './context.ts';
 import { dryRunFrom, header } from './decode-object.ts';
 import { releaseClusterIPs } from './service-ip.ts';
+import { releaseNodePorts } from './service-node-ports.ts';
 import { groupResource, toApiObject, toStoredValue, type K8sObject } from './objects.ts';
 import { admissionAttributes } from './admit.ts';
 import { rfc3339 } from '../../api/time.ts';
@@ -149,7 +150,10 @@ async function deleteOne(ctx: RestContext, req: RestRequest, namespace: string, 
       if (err instanceof StorageError && err.code === 'NotFound') throw notFound(gr, name);
       throw err;
     }
-    if (def.kind === 'Service' && def.group === '') await releaseClusterIPs(ctx, obj);
+    if (def.kind === 'Service' && def.group === '') {
+      await releaseClusterIPs(ctx, obj);
+      await releaseNodePorts(ctx, obj);
+    }
     return deletedResponse(req, obj);
   }
 }

@@ -11,6 +11,8 @@ import { checkNameMatch, checkNamespaceMatch } from './namespace.ts';
 import { createDecoded } from './create.ts';
 import { isStale } from '../../storage/encryption/read-state.ts';
 import { releaseClusterIPs, releaseDroppedClusterIPs } from './service-ip.ts';
+import { releaseNodePorts, updateNodePorts, type NodePortOperation } from './service-node-ports.ts';
+import { dropTypeDependentFields } from './service-type-fields.ts';
 
 const MAX_ATTEMPTS = 10;
 
@@ -68,36 +70,51 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
     }
 
     const next = prepareForUpdate(def, desired, current, plan.subresource, ctx.now);
+    const isService = def.kind === 'Service' && def.group === '' && plan.subresource === '';
+    if (isService) dropTypeDependentFields(current, next);
     // Validation sees the revision being replaced (unconditional updates carry none).
     next.metadata.resourceVersion = String(s.modRevision);
     const attrs = admissionAttributes(req, 'UPDATE', next, current, plan.dryRun, plan.subresource);
     await admitDefaultValidate(ctx, req, attrs);
     if (!plan.managedFieldsDone) trackManagedFields(ctx, req, next, current, plan.subresource);
-
-    const nextStored = toStoredValue(next, def);
-    // A value read with a key being rotated out is written even when unchanged, as upstream's
-    // GuaranteedUpdate does for stale reads: `kubectl replace` re-encrypts with the current key.
-    if (!isStale(s.value) && sameIgnoringManagedFields(nextStored, s.value)) return { code: 200, body: current };
-    if (plan.dryRun) return { code: 200, body: { ...next, metadata: { ...next.metadata, resourceVersion: String(s.modRevision) } } };
+    // Node ports are taken after validation, as upstream's BeginUpdate; given back unless stored.
+    const ports: NodePortOperation | undefined = isService ? await updateNodePorts(ctx, current, next, plan.dryRun) : undefined;
+    let stored = false;
     try {
-      // An object being deleted whose last finalizer was just removed is gone now.
-      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length > 0) && !(next.metadata.deletionGracePeriodSeconds > 0)) {
-        const gone = await ctx.store.delete<K8sObject>(key, s.modRevision);
-        if (def.kind === 'Service' && def.group === '') await releaseClusterIPs(ctx, next);
-        return { code: 200, body: toApiObject(def, { ...gone, value: nextStored }) };
+      const nextStored = toStoredValue(next, def);
+      // A value read with a key being rotated out is written even when unchanged, as upstream's
+      // GuaranteedUpdate does for stale reads: `kubectl replace` re-encrypts with the current key.
+      if (!isStale(s.value) && sameIgnoringManagedFields(nextStored, s.value)) return { code: 200, body: current };
+      if (plan.dryRun) return { code: 200, body: { ...next, metadata: { ...next.metadata, resourceVersion: String(s.modRevision) } } };
+      try {
+        // An object being deleted whose last finalizer was just removed is gone now.
+        if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length > 0) && !(next.metadata.deletionGracePeriodSeconds > 0)) {
+          const gone = await ctx.store.delete<K8sObject>(key, s.modRevision);
+          if (def.kind === 'Service' && def.group === '') {
+            await releaseClusterIPs(ctx, next);
+            await releaseNodePorts(ctx, current);
+            await releaseNodePorts(ctx, next);
+          }
+          stored = true;
+          return { code: 200, body: toApiObject(def, { ...gone, value: nextStored }) };
+        }
+        const written = await ctx.store.update<K8sObject>(key, nextStored, s.modRevision);
+        // A Service that stopped using an address (made ExternalName or headless) gives it back.
+        if (def.kind === 'Service' && def.group === '') await releaseDroppedClusterIPs(ctx, current, next);
+        stored = true;
+        await ports?.commit();
+        return { code: 200, body: toApiObject(def, written) };
+      } catch (err) {
+        if (err instanceof StorageError && err.code === 'Conflict') {
+          if (pinned || attempt >= MAX_ATTEMPTS) throw conflict(groupResource(def), info.name, OPTIMISTIC_LOCK_MESSAGE);
+          fresh = true;
+          continue;
+        }
+        if (err instanceof StorageError && err.code === 'NotFound') throw notFound(groupResource(def), info.name);
+        throw err;
       }
-      const written = await ctx.store.update<K8sObject>(key, nextStored, s.modRevision);
-      // A Service that stopped using an address (made ExternalName or headless) gives it back.
-      if (def.kind === 'Service' && def.group === '') await releaseDroppedClusterIPs(ctx, current, next);
-      return { code: 200, body: toApiObject(def, written) };
-    } catch (err) {
-      if (err instanceof StorageError && err.code === 'Conflict') {
-        if (pinned || attempt >= MAX_ATTEMPTS) throw conflict(groupResource(def), info.name, OPTIMISTIC_LOCK_MESSAGE);
-        fresh = true;
-        continue;
-      }
-      if (err instanceof StorageError && err.code === 'NotFound') throw notFound(groupResource(def), info.name);
-      throw err;
+    } finally {
+      if (!stored) await ports?.revert();
     }
   }
 }
