@@ -178,14 +178,22 @@ describe('ImageVerification admission with docker-registry', { skip }, () => {
     assert.equal(d.body.spec.template.spec.containers[0].image, image, 'templates are not rewritten');
   });
 
-  test('an image no policy matches: admitted by default, NO_POLICY where the namespace says deny', async () => {
-    assert.equal((await create(pod('nomatch', 'busybox:1.36'))).status, 201);
-    const ns = await c.admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'strict', labels: { 'policy.portcullis.dev/no-match': 'deny' } } });
-    assert.equal(ns.status, 201, ns.text);
-    for (let i = 0; i < 200 && (await c.admin.get('/api/v1/namespaces/strict/serviceaccounts/default')).status !== 200; i++) await new Promise((r) => setTimeout(r, 25));
-    const r = await c.admin.post('/api/v1/namespaces/strict/pods', pod('nomatch', 'busybox:1.36'));
+  test('an image no policy matches: NO_POLICY by default, admitted in kube-system and where the namespace label exempts it', async () => {
+    const r = await create(pod('nomatch', 'busybox:1.36'));
     assert.equal(r.status, 403, r.text);
     assert.match(r.body.message, /image "busybox:1\.36" \(spec\.containers\[0\]\.image\): NO_POLICY: no image policy matches it/);
+    for (let i = 0; i < 200 && (await c.admin.get('/api/v1/namespaces/kube-system/serviceaccounts/default')).status !== 200; i++) await new Promise((r) => setTimeout(r, 25));
+    const system = await c.admin.post('/api/v1/namespaces/kube-system/pods', pod('nomatch', 'busybox:1.36'));
+    assert.equal(system.status, 201, `kube-system is exempt by default: ${system.text}`);
+    for (const [name, label] of [['exempt', 'allow'], ['lenient', 'warn']] as const) {
+      const ns = await c.admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'policy.portcullis.dev/no-match': label } } });
+      assert.equal(ns.status, 201, ns.text);
+      for (let i = 0; i < 200 && (await c.admin.get(`/api/v1/namespaces/${name}/serviceaccounts/default`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 25));
+      const p = await c.admin.post(`/api/v1/namespaces/${name}/pods`, pod('nomatch', 'busybox:1.36'));
+      assert.equal(p.status, 201, p.text);
+      if (label === 'warn') assert.match(warningsOf(p.headers.warning), /NO_POLICY: no image policy matches it/);
+      else assert.equal(warningsOf(p.headers.warning), '');
+    }
   });
 
   test('kubectl run with an unsigned image prints the reason', { skip: kubectlSkip(33) }, async () => {

@@ -23,6 +23,7 @@ test('inline configuration: durations, noMatch, cache size, registries with a CA
     kind: ImageVerificationConfiguration
     deadline: 2s
     noMatch: deny
+    exemptNamespaces: [kube-system, tools]
     allowTTL: 10m
     denyTTL: 0s
     cacheSize: 500
@@ -31,7 +32,7 @@ test('inline configuration: durations, noMatch, cache size, registries with a CA
     - { host: "10.0.0.1:5000", insecure: true }
 `));
   assert.deepEqual(loadImageVerificationConfig(path), {
-    deadlineMs: 2000, noMatch: 'deny', allowTtlMs: 600_000, denyTtlMs: 0, maxCacheEntries: 500,
+    deadlineMs: 2000, noMatch: 'deny', exemptNamespaces: ['kube-system', 'tools'], allowTtlMs: 600_000, denyTtlMs: 0, maxCacheEntries: 500,
     registry: { hosts: { 'registry.example:5000': { caPem: 'PEM' }, '10.0.0.1:5000': { insecure: true } } },
   });
 });
@@ -45,6 +46,7 @@ test('by path, and no entry at all', () => {
 test('strict: unknown fields, bad values and wrong kinds fail naming them', () => {
   const bad = (body: string) => () => loadImageVerificationConfig(file('bad.yaml', admission(`- name: ImageVerification\n  configuration:\n    apiVersion: policy.portcullis.dev/v1alpha1\n    kind: ImageVerificationConfiguration\n${body}`)));
   assert.throws(bad('    noMatch: maybe\n'), /noMatch: Unsupported value: "maybe"/);
+  assert.throws(bad('    exemptNamespaces: kube-system\n'), /exemptNamespaces: Invalid value: "kube-system": must be a list of namespace names/);
   assert.throws(bad('    deadline: 10\n'), /deadline: Invalid value: 10: must be a duration/);
   assert.throws(bad('    deadline: 0s\n'), /deadlineMs must be a positive number/);
   assert.throws(bad('    defaultAllow: true\n'), /unknown field "defaultAllow"/);

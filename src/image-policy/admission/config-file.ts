@@ -5,7 +5,8 @@
  *   apiVersion: policy.portcullis.dev/v1alpha1
  *   kind: ImageVerificationConfiguration
  *   deadline: 10s          # the whole check of one request (Go duration)
- *   noMatch: allow         # allow | warn | deny (NO_POLICY) for images no policy matches
+ *   noMatch: deny          # allow | warn | deny (NO_POLICY, the default) for images no policy matches
+ *   exemptNamespaces: [kube-system]   # their unmatched images are admitted (default kube-system)
  *   allowTTL: 5m           # verdict cache; 0s caches nothing
  *   denyTTL: 30s
  *   cacheSize: 10000
@@ -21,7 +22,7 @@ import { parseDurationMs } from '../../util/duration.ts';
 import type { RegistryHostConfig } from '../registry/transport.ts';
 import { checkConfig, NO_MATCH_ACTIONS, PLUGIN_NAME, type ImageVerificationConfig, type NoMatchAction } from './config.ts';
 
-const FIELDS = ['apiVersion', 'kind', 'deadline', 'noMatch', 'allowTTL', 'denyTTL', 'cacheSize', 'registries'];
+const FIELDS = ['apiVersion', 'kind', 'deadline', 'noMatch', 'exemptNamespaces', 'allowTTL', 'denyTTL', 'cacheSize', 'registries'];
 const REGISTRY_FIELDS = ['host', 'caFile', 'insecure'];
 
 type Obj = Record<string, unknown>;
@@ -61,6 +62,10 @@ export function imageVerificationConfigFrom(o: unknown, where: string, dir: stri
   if (o.noMatch !== undefined) {
     if (NO_MATCH_ACTIONS.includes(o.noMatch as NoMatchAction)) cfg.noMatch = o.noMatch as NoMatchAction;
     else errs.push(`noMatch: Unsupported value: ${JSON.stringify(o.noMatch)}: supported values: ${NO_MATCH_ACTIONS.map((a) => `"${a}"`).join(', ')}`);
+  }
+  if (o.exemptNamespaces !== undefined) {
+    if (Array.isArray(o.exemptNamespaces) && o.exemptNamespaces.every((n) => typeof n === 'string' && n !== '')) cfg.exemptNamespaces = o.exemptNamespaces as string[];
+    else errs.push(`exemptNamespaces: Invalid value: ${JSON.stringify(o.exemptNamespaces)}: must be a list of namespace names`);
   }
   if (o.cacheSize !== undefined) {
     if (Number.isInteger(o.cacheSize) && (o.cacheSize as number) >= 0) cfg.maxCacheEntries = o.cacheSize as number;

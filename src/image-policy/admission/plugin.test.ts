@@ -19,19 +19,20 @@ const D = `sha256:${'a'.repeat(64)}`;
 let gen = 0;
 async function cip(name: string, spec: Record<string, unknown>): Promise<void> {
   await store.create(`${customResourcePrefix('policy.portcullis.dev', 'clusterimagepolicies')}${name}`, { apiVersion: 'policy.portcullis.dev/v1alpha1', kind: 'ClusterImagePolicy', metadata: { name, uid: `uid-${name}`, generation: ++gen }, spec });
-  // The watch delivers it: wait until the plugin sees it.
-  for (let i = 0; i < 100; i++) {
+  // The watch delivers it: wait until the plugin sees it (its images are no longer NO_POLICY).
+  for (let i = 0; i < 200; i++) {
     const r = await plugin.admit(podAttrs('CREATE', pod(`${name}.example/probe@${D}`)));
-    if (r.allowed === false || r.warnings?.length || r.auditAnnotations) return;
+    if (!/NO_POLICY/.test(r.reason ?? '') && (await plugin.admit(podAttrs('CREATE', pod(`unmatched.example/probe@${D}`)))).allowed === false) return;
     await new Promise((res) => setTimeout(res, 10));
   }
+  assert.fail(`the plugin did not see ClusterImagePolicy ${name}`);
 }
 
 function pod(...images: string[]) {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: images.map((image, i) => ({ name: `c${i}`, image })) } };
 }
-function podAttrs(operation: 'CREATE' | 'UPDATE', object: Record<string, any>, oldObject?: Record<string, any>, subresource = ''): AdmissionAttributes {
-  return { operation, object, oldObject, kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, subresource, namespace: 'default', name: 'p', user: { username: 'u', groups: [] }, dryRun: false };
+function podAttrs(operation: 'CREATE' | 'UPDATE', object: Record<string, any>, oldObject?: Record<string, any>, subresource = '', namespace = 'default'): AdmissionAttributes {
+  return { operation, object, oldObject, kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, subresource, namespace, name: 'p', user: { username: 'u', groups: [] }, dryRun: false };
 }
 
 test('no policy: everything admitted untouched', async () => {
@@ -89,4 +90,35 @@ test('templates are warned about, never denied; policy writes that do not compil
   assert.equal(v.error?.code, 422);
   assert.match(v.error!.message, /^ClusterImagePolicy "bad" is invalid: spec\.authorities\[0\]\.key\.data: Invalid value/);
   assert.equal(plugin.handles({ ...podAttrs('UPDATE', pod()), subresource: 'status' }), false);
+});
+
+test('once a policy exists, an image no policy matches is NO_POLICY unless its namespace is exempt', async () => {
+  // The policies of the tests above exist; `other.example` matches none of them.
+  const image = `other.example/app@${D}`;
+  const denied = await plugin.admit(podAttrs('CREATE', pod(image)));
+  assert.equal(denied.allowed, false);
+  assert.equal(denied.reason, `image "${image}" (spec.containers[0].image): NO_POLICY: no image policy matches it`);
+  assert.equal((await plugin.admit(podAttrs('CREATE', pod(image), undefined, '', 'kube-system'))).allowed, true, 'kube-system is exempt by default');
+  for (const [ns, label] of [['opted-out', 'allow'], ['lenient', 'warn'], ['kube-public', 'deny']] as const) {
+    await store.create(`/registry/core/namespaces/${ns}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'policy.portcullis.dev/no-match': label } } });
+  }
+  assert.deepEqual(await plugin.admit(podAttrs('CREATE', pod(image), undefined, '', 'opted-out')), { allowed: true });
+  const warned = await plugin.admit(podAttrs('CREATE', pod(image), undefined, '', 'lenient'));
+  assert.equal(warned.allowed, true);
+  assert.match(warned.warnings![0]!, /NO_POLICY/);
+  assert.equal((await plugin.admit(podAttrs('CREATE', pod(image), undefined, '', 'kube-public'))).allowed, false);
+
+  // Configured: other exempt namespaces (kube-system no longer, unless listed), or allow by default.
+  const custom = new ImageVerification({ store, log: pino({ level: 'silent' }), now: () => new Date() }, { exemptNamespaces: ['tools'] });
+  const lenient = new ImageVerification({ store, log: pino({ level: 'silent' }), now: () => new Date() }, { noMatch: 'allow' });
+  try {
+    for (let i = 0; i < 200 && (await custom.admit(podAttrs('CREATE', pod(image), undefined, '', 'default'))).allowed; i++) await new Promise((res) => setTimeout(res, 10));
+    assert.equal((await custom.admit(podAttrs('CREATE', pod(image), undefined, '', 'tools'))).allowed, true);
+    assert.equal((await custom.admit(podAttrs('CREATE', pod(image), undefined, '', 'kube-system'))).allowed, false);
+    assert.equal((await lenient.admit(podAttrs('CREATE', pod(image)))).allowed, true);
+  } finally {
+    custom.close();
+    lenient.close();
+  }
+  assert.throws(() => new ImageVerification({ store, log: pino({ level: 'silent' }), now: () => new Date() }, { exemptNamespaces: [''] }), /exemptNamespaces must be a list of namespace names/);
 });

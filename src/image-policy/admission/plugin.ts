@@ -10,8 +10,10 @@
  * Policy modes: enforce denies (403, the reason code, image and policy in the message), warn
  * admits with a Warning, audit admits with an audit annotation. Registry or Notary failures and
  * the deadline deny (REGISTRY_UNAVAILABLE): fail closed. With no policy at all the plugin admits
- * without a look; an image no policy matches gets `noMatch` (allow by default; the namespace
- * label policy.portcullis.dev/no-match overrides it).
+ * without a look (it is on by default, and a cluster without policies has not asked for it); once
+ * one exists, an image no policy matches gets `noMatch` — NO_POLICY by default, as issue 15 asks —
+ * unless its namespace is exempt: listed in `exemptNamespaces` (kube-system by default) or
+ * labelled policy.portcullis.dev/no-match (allow | warn | deny, which overrides both).
  *
  * Writes of the policies themselves are checked here too (validating phase): a policy whose keys,
  * globs or Notary settings do not compile is refused with 422, never stored unenforceable.
@@ -57,13 +59,15 @@ export class ImageVerification implements MutatingPlugin, ValidatingPlugin {
   readonly #verifier: ImageVerifier;
   readonly #deadlineMs: number;
   readonly #noMatch: NoMatchAction;
+  readonly #exempt: ReadonlySet<string>;
 
   constructor(deps: { store: Store; log: Logger; now: () => Date }, config: ImageVerificationConfig = {}) {
-    const { deadlineMs, noMatch } = checkConfig(config);
+    const { deadlineMs, noMatch, exemptNamespaces } = checkConfig(config);
     const now = config.now ?? (() => deps.now().getTime());
     this.#store = deps.store;
     this.#deadlineMs = deadlineMs;
     this.#noMatch = noMatch;
+    this.#exempt = new Set(exemptNamespaces);
     this.#policies = new PolicySource(deps.store, deps.log);
     this.#registry = new RegistryClient({ ...config.registry, deadlineMs, now });
     const cache = new VerdictCache({ now, allowTtlMs: config.allowTtlMs, denyTtlMs: config.denyTtlMs, maxEntries: config.maxCacheEntries });
@@ -137,7 +141,8 @@ export class ImageVerification implements MutatingPlugin, ValidatingPlugin {
   async #noMatchFor(namespace: string): Promise<NoMatchAction> {
     const ns = await this.#store.get<Obj>(`/registry/core/namespaces/${namespace}`);
     const label = ns?.value?.metadata?.labels?.[NO_MATCH_LABEL];
-    return NO_MATCH_ACTIONS.includes(label) ? label : this.#noMatch;
+    if (NO_MATCH_ACTIONS.includes(label)) return label;
+    return this.#exempt.has(namespace) ? 'allow' : this.#noMatch;
   }
 
   #verdict(a: AdmissionAttributes, outcomes: ImageOutcome[], template: boolean): Verdict {
