@@ -7,7 +7,7 @@ import { localNodeName, startLocalAgent } from '../cluster/agent/local-agent.ts'
 import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { name: 'up', booleans: [...API_SERVER_BOOLEANS, 'leader-elect', 'local-agent', 'pod-network'], flags: ['controllers', 'cluster-cidr', 'durability', ...API_SERVER_FLAGS] });
+  const args = parseCommand(argv, { name: 'up', booleans: [...API_SERVER_BOOLEANS, 'leader-elect', 'local-agent', 'pod-network', 'approve-local-serving-cert'], flags: ['controllers', 'cluster-cidr', 'durability', ...API_SERVER_FLAGS] });
   const server = apiServerFromFlags(args);
   const durability = flag(args, 'durability', 'full');
   if (durability !== 'full' && durability !== 'normal') throw new Error(`invalid --durability: ${durability} (full or normal)`);
@@ -41,6 +41,7 @@ export async function runUp(argv: string[]): Promise<number> {
   const storage = d ? `durability: ${d.durability} (SQLite synchronous=${synchronous}, ${how})` : `storage: etcd ${flag(args, 'etcd-servers', '')} (prefix ${flag(args, 'etcd-prefix', '/registry')})`;
   const agent = localAgent
     ? startLocalAgent({ dataDir: flag(args, 'data-dir', './.portcullis'), server: cp.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:'), admin: { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem }, bootstrapTokenAuth: authn.enableBootstrapTokenAuth === true, log: logger.child({ component: 'agent' }),
+        approveServingCertificate: boolFlag(args, 'approve-local-serving-cert', true),
         // --pod-network: the local node's pod network in this host's network namespace (routes, nftables, DNS on 169.254.20.10).
         startNetwork: boolFlag(args, 'pod-network', false) ? nodeNetworkStarter({ nodeName: localNodeName(), dataDir: join(flag(args, 'data-dir', './.portcullis'), 'agent'), clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16'), dnsAddress: '169.254.20.10', log: logger.child({ component: 'node-network' }) }) : undefined })
     : { kind: 'none' as const, reason: '--local-agent=false' };

@@ -63,6 +63,12 @@ test('up: the local agent joins by a bootstrap token that up made, and its Node 
     assert.equal(statSync(join(dir, 'agent', 'bootstrap.kubeconfig')).mode & 0o777, 0o600);
     assert.equal(statSync(join(dir, 'agent', 'pki', 'kubelet-client-current.pem')).mode & 0o777, 0o600);
     await eventually(async () => (await srv.client.get(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`)).status === 200, 'the node lease');
+    // up approves its own agent's kubelet-serving request (no other node's), so logs and exec work at once.
+    const serving = await eventually(async () => {
+      const r = await srv.client.get('/apis/certificates.k8s.io/v1/certificatesigningrequests?fieldSelector=spec.signerName%3Dkubernetes.io%2Fkubelet-serving');
+      return r.body.items?.find((c: K8sObject) => c.spec?.username === `system:node:${name}` && c.status?.certificate) as K8sObject | undefined;
+    }, 'the local agent\'s serving certificate', 400, 100);
+    assert.deepEqual((serving.status?.conditions as { type: string; reason: string }[]).map((c) => [c.type, c.reason]), [['Approved', 'PortcullisUpLocalAgent']]);
   });
 });
 

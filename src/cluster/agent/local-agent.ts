@@ -3,7 +3,8 @@
  * like any other node, by bootstrap token, and acts only as system:node:<host>. The token (and
  * the join bindings) are made through the API as the admin only when the agent has no valid
  * client certificate yet, and its bootstrap kubeconfig is kept at <data-dir>/agent/bootstrap.kubeconfig
- * (0600), so more agents can join with it while the token lives (24 h). A host that cannot run
+ * (0600), so more agents can join with it while the token lives (24 h). Its kubelet-serving certificate
+ * requests are approved by `up` (local-serving-approver.ts), so logs and exec work at once. A host that cannot run
  * pods (no root, no runc, no busybox) gets no local node, and `up` says so and why.
  */
 import { hostname } from 'node:os';
@@ -18,6 +19,7 @@ import { loadCert } from './node-certificates.ts';
 import { missingForRunc, openRuncNodeRuntime } from './node-runtime.ts';
 import { KUBELET_PORT } from './node-status.ts';
 import { StreamingEndpoint } from './server/streaming-endpoint.ts';
+import { startLocalServingApprover } from './local-serving-approver.ts';
 
 export interface LocalAgentOptions {
   /** The control plane's data directory; the agent keeps its own under agent/. */
@@ -29,6 +31,8 @@ export interface LocalAgentOptions {
   log: AgentLog;
   /** The node's pod network (portcullis up --pod-network); none: pods off the host network get no address. */
   startNetwork?: AgentOptions['startNetwork'];
+  /** Approve the local agent's own kubelet-serving requests (default true; see local-serving-approver.ts). */
+  approveServingCertificate?: boolean;
 }
 
 export type LocalAgent = { kind: 'starting'; nodeName: string; stop(): Promise<void> } | { kind: 'none'; reason: string };
@@ -48,6 +52,7 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
   let agent: Agent | undefined;
   let closeRuntime = () => {};
   let closeEndpoint = async () => {};
+  let stopApprover = async () => {};
   let stopped = false;
   const abort = new AbortController();
   const started = (async () => {
@@ -63,6 +68,14 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
     }
     const host = readHostInfo({ dataDir, runtimeVersion: '' });
     const memory = Number(/^(\d+)Ki$/.exec(host.capacity.memory ?? '')?.[1] ?? 0) * 1024;
+    if (o.approveServingCertificate !== false) {
+      const admin = new RestClient({ server: o.server, identity: o.admin, userAgent: 'portcullis-up' });
+      const approver = startLocalServingApprover({ admin, local: { nodeName, dnsNames: [host.hostname, nodeName], ipAddresses: [host.internalIP] }, log: o.log });
+      stopApprover = async () => {
+        await approver.stop();
+        admin.close();
+      };
+    }
     const rt = openRuncNodeRuntime({ dataDir, memoryCapacity: memory || undefined });
     closeRuntime = rt.close;
     // logs, exec and port-forward for the API server, on the Node's address once a serving certificate is approved.
@@ -81,6 +94,7 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
     else agent = a;
   })().catch((err) => {
     closeRuntime();
+    void stopApprover();
     if (!stopped) o.log.error({ err: (err as Error).message, node: nodeName }, 'the local node agent failed to start');
   });
   return {
@@ -90,6 +104,7 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
       stopped = true;
       abort.abort();
       await started;
+      await stopApprover();
       await agent?.stop();
       await closeEndpoint();
       closeRuntime();
