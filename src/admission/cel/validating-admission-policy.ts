@@ -36,6 +36,13 @@ interface Denial {
   reason?: string;
 }
 
+/** Which evaluation a (matched resource, param) pair is within one policy and request; undefined: a param without identity, not shared. */
+function resultKey(resource: string, param: Record<string, unknown> | null): string | undefined {
+  if (param === null) return resource;
+  const m = param.metadata as { uid?: string; resourceVersion?: string } | undefined;
+  return m?.uid && m.resourceVersion ? `${resource}\u0000${m.uid}\u0000${m.resourceVersion}` : undefined;
+}
+
 export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
   readonly name = 'ValidatingAdmissionPolicy';
   readonly #deps: PluginDeps;
@@ -94,6 +101,9 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
         continue;
       }
       const collected = new Map<string, string[]>();
+      // Bindings that select the same params (none, most often) get the same result: the
+      // evaluation depends on the policy, the request, the matched resource and the param only.
+      const results = new Map<string, ValidateResult>();
       for (const b of hook.bindings) {
         const bindingName = b.binding.metadata?.name ?? '';
         let bindingMatch: Matched | undefined;
@@ -119,8 +129,14 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
         if (request === undefined) requests.set(rk, (request = requestVar(a, matched)));
         const vars = { ...shared, request };
         for (const param of params.params) {
-          const r = validatePolicy(hook.compiled, { ...vars, params: param === null ? null : toCelValue(undefined, param) });
-          this.#act(hook, b.binding, r instanceof Promise ? await r : r, denials, warnings, auditAnnotations, collected);
+          const key = resultKey(rk, param);
+          let result = key === undefined ? undefined : results.get(key);
+          if (!result) {
+            const r = validatePolicy(hook.compiled, { ...vars, params: param === null ? null : toCelValue(undefined, param) });
+            result = r instanceof Promise ? await r : r;
+            if (key !== undefined) results.set(key, result);
+          }
+          this.#act(hook, b.binding, result, denials, warnings, auditAnnotations, collected);
         }
       }
       for (const [key, values] of collected) auditAnnotations[`${hook.name}/${key}`] = values.join(', ');

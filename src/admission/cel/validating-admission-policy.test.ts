@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { builtinResources } from '../../api/registry/builtin.ts';
+import { ResourceRegistry } from '../../api/registry/registry.ts';
+import { MastersAuthorizer } from '../../authz/masters.ts';
+import { openSqliteStore } from '../../storage/sqlite.ts';
+import { createWatchCache } from '../../storage/watch-cache.ts';
+import type { AdmissionAttributes } from '../types.ts';
+import { ValidatingAdmissionPolicyPlugin } from './validating-admission-policy.ts';
+
+const AR = '/registry/admissionregistration.k8s.io';
+
+function request(name: string): AdmissionAttributes {
+  const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'team' } };
+  return {
+    operation: 'CREATE',
+    object,
+    oldObject: undefined,
+    kind: { group: '', version: 'v1', kind: 'ConfigMap' },
+    resource: { group: '', version: 'v1', resource: 'configmaps' },
+    subresource: '',
+    namespace: 'team',
+    name,
+    user: { username: 'alice', groups: ['system:authenticated'] },
+    dryRun: false,
+  };
+}
+
+// Bindings of one policy that select the same params share one evaluation per request; those with
+// other params must still be evaluated with theirs, and every binding acts by its own actions.
+test('bindings of one policy: each is decided with its own params and actions, shared or not', async () => {
+  const store = createWatchCache(openSqliteStore({ path: ':memory:', durability: 'normal' }));
+  await store.create('/registry/core/namespaces/team', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team', uid: 'ns' } });
+  for (const [name, forbidden] of [['forbid-a', 'a'], ['forbid-b', 'b']]) {
+    await store.create(`/registry/core/configmaps/team/${name}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'team', uid: `cm-${name}` }, data: { forbidden } });
+  }
+  await store.create(`${AR}/validatingadmissionpolicies/names`, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name: 'names', uid: 'p', generation: 1 },
+    spec: {
+      failurePolicy: 'Fail',
+      paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+      matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }] },
+      validations: [{ expression: "params == null ? object.metadata.name != 'c' : object.metadata.name != params.data.forbidden", messageExpression: "'name ' + object.metadata.name + ' is forbidden'" }],
+    },
+  });
+  const bindings: Array<[string, Record<string, unknown>]> = [
+    ['1-warn-no-params', { validationActions: ['Warn'] }],
+    ['2-warn-no-params', { validationActions: ['Warn'] }],
+    ['3-deny-a', { validationActions: ['Deny'], paramRef: { name: 'forbid-a', parameterNotFoundAction: 'Deny' } }],
+    ['4-deny-b', { validationActions: ['Deny'], paramRef: { name: 'forbid-b', parameterNotFoundAction: 'Deny' } }],
+  ];
+  for (const [name, spec] of bindings) {
+    await store.create(`${AR}/validatingadmissionpolicybindings/${name}`, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, uid: name }, spec: { policyName: 'names', ...spec } });
+  }
+  const plugin = new ValidatingAdmissionPolicyPlugin({ store, authorizer: new MastersAuthorizer(), now: () => new Date(), random: Math.random, newUid: () => 'uid', log: pino({ level: 'silent' }) }, new ResourceRegistry(builtinResources()));
+  try {
+    const a = await plugin.validate(request('a'));
+    assert.equal(a.allowed, false);
+    assert.match(a.reason ?? '', /ValidatingAdmissionPolicy 'names' with binding '3-deny-a' denied request: name a is forbidden$/);
+    const b = await plugin.validate(request('b'));
+    assert.equal(b.allowed, false);
+    assert.match(b.reason ?? '', /with binding '4-deny-b' denied request: name b is forbidden$/);
+    const c = await plugin.validate(request('c'));
+    assert.equal(c.allowed, true);
+    assert.deepEqual(c.warnings, [
+      "Validation failed for ValidatingAdmissionPolicy 'names' with binding '1-warn-no-params': name c is forbidden",
+      "Validation failed for ValidatingAdmissionPolicy 'names' with binding '2-warn-no-params': name c is forbidden",
+    ]);
+    const d = await plugin.validate(request('d'));
+    assert.equal(d.allowed, true);
+    assert.deepEqual(d.warnings, []);
+  } finally {
+    plugin.close();
+    await store.close();
+  }
+});
