@@ -8,7 +8,8 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-function run(cmd: string, args: string[]): Promise<void> {
+/** Runs a mount-related command (mount, umount, cp), its stderr in the error. */
+export function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { timeout: 60_000 }, (err, _out, stderr) => {
       if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
