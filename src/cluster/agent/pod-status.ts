@@ -4,8 +4,8 @@
  * runtime holds for the pod and what the agent decided (a container waiting out CrashLoopBackOff,
  * a configuration error). Pure: same inputs, same status.
  *
- * Readiness: a running container is ready (no prober runs yet, so readiness probes are not
- * evaluated; see the README).
+ * Readiness: a running container is started and ready as the prober says (probes/probe-manager.ts;
+ * without probes, as soon as it runs); Ready also waits for the pod's readiness gates.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { K8sObject } from '../client/types.ts';
@@ -37,6 +37,8 @@ export interface StatusInputs {
   terminal?: boolean;
   /** The pod's addresses from the network plugin (none: the pod has no IP yet). */
   podIPs?: readonly string[];
+  /** The prober's verdict on a running container (absent: started and ready once running). */
+  probes?: { started(name: string, containerId: string): boolean; ready(name: string, containerId: string): boolean };
 }
 
 type ApiState = Record<string, Record<string, unknown>>;
@@ -85,8 +87,8 @@ function containerStatus(spec: Container, att: ReturnType<typeof attemptsByName>
   } else if (latest.state === 'running') {
     out.state = { running: { startedAt: time(latest.startedAt, now) } };
     if (att?.previous) out.lastState = terminated(att.previous, scheme, now);
-    out.ready = !isInit || sidecar;
-    out.started = true;
+    out.started = inp.probes ? inp.probes.started(spec.name, latest.id) : true;
+    out.ready = (!isInit || sidecar) && out.started && (inp.probes ? inp.probes.ready(spec.name, latest.id) : true);
   } else if (latest.state === 'exited' && waiting) {
     // Waiting to be started again (CrashLoopBackOff) or unable to be (a configuration error).
     out.state = { waiting: { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) } };
@@ -147,6 +149,18 @@ export function podPhase(pod: Pod, init: readonly ApiContainerStatus[], regular:
   return 'Pending';
 }
 
+/** GeneratePodReadyCondition's readiness gates, once every container is ready. */
+function readinessGates(pod: Pod): readonly ['True'] | readonly ['False', string, string] {
+  const have = (pod.status?.conditions ?? []) as Array<{ type: string; status?: string }>;
+  const msgs: string[] = [];
+  for (const g of pod.spec?.readinessGates ?? []) {
+    const c = have.find((x) => x.type === g.conditionType);
+    if (!c) msgs.push(`corresponding condition of pod readiness gate ${JSON.stringify(g.conditionType)} does not exist.`);
+    else if (c.status !== 'True') msgs.push(`the status of pod readiness gate ${JSON.stringify(g.conditionType)} is not "True", but ${c.status}`);
+  }
+  return msgs.length ? ['False', 'ReadinessGatesNotReady', msgs.join(', ')] : ['True'];
+}
+
 /** The status fields the agent owns; PodScheduled and qosClass stay as they are. */
 export function computePodStatus(pod: Pod, inp: StatusInputs): Record<string, unknown> {
   const now = rfc3339(inp.now);
@@ -170,11 +184,13 @@ export function computePodStatus(pod: Pod, inp: StatusInputs): Record<string, un
   } else {
     want.push(uninitialized.length ? ['Initialized', 'False', 'ContainersNotInitialized', `containers with incomplete status: [${uninitialized.join(' ')}]`] : ['Initialized', 'True']);
     const notReady = unready.length ? (['False', 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`] as const) : (['True'] as const);
-    want.push(['Ready', ...notReady], ['ContainersReady', ...notReady]);
+    want.push(['Ready', ...(unready.length ? notReady : readinessGates(pod))], ['ContainersReady', ...notReady]);
   }
   // As generateAPIPodStatus: PodScheduled is True on the node, also for a pod bound by nodeName.
   want.push(['PodScheduled', 'True']);
-  const conds = conditions(pod as K8sObject, want, now);
+  // Conditions others own (readiness gates, DisruptionTarget) stay: the patch replaces the list.
+  const owned = new Set(want.map(([t]) => t));
+  const conds = [...conditions(pod as K8sObject, want, now), ...((old.conditions ?? []) as Array<{ type: string }>).filter((c) => !owned.has(c.type))];
   const ips = pod.spec?.hostNetwork ? [inp.hostIP] : (inp.podIPs ?? []);
   const podIP = ips[0];
   const status: Record<string, unknown> = {

@@ -6,8 +6,12 @@
  * once, the sandbox stopped, the final status written, everything removed, then the pod deleted
  * with grace 0 and a UID precondition, as the kubelet's status manager does.
  *
- * Not done here: volumes (containers get no mounts yet), probes and lifecycle hooks, pod IPs for
- * pods off the host network (no network plugin yet).
+ * Probes run in probes/probe-manager.ts: a changed result syncs the pod; a failed liveness or
+ * startup probe kills the container here (then restarted per restartPolicy and backoff). postStart
+ * runs right after a start (a failure kills the container: PostStartHookError), preStop before a
+ * stop, inside the grace period.
+ *
+ * Not done here: volumes (containers get no mounts yet).
  */
 import type { Container, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { jsonEqual } from '../../api/json-equal.ts';
@@ -20,16 +24,22 @@ import { containerEnv, CreateContainerConfigError } from './env.ts';
 import { ensureImage, ImageWaiting } from './image-pull.ts';
 import { attemptsByName, computePodStatus, type PodView, type Waiting } from './pod-status.ts';
 import { admitPod } from './pod-admission.ts';
+import { VolumeSetUpError, type VolumeManager } from './volumes/volume-manager.ts';
 import { RuntimeIndex } from './runtime-index.ts';
 import { rfc3339 } from '../sim/node-template.ts';
 import type { ContainerRuntime, ContainerStatus, ImageService, PodRef, SandboxStatus } from './runtime/types.ts';
 import type { PodNetwork } from './network/routed.ts';
+import { ProbeManager, type ContainerSnapshot } from './probes/probe-manager.ts';
+import { newProbeRunner, type ProbeRunner } from './probes/run-probe.ts';
+import { runLifecycleHook } from './probes/lifecycle-hooks.ts';
 
 export interface PodSyncDeps {
   runtime: ContainerRuntime;
   images: ImageService;
   /** Gives each pod off the host network its address (none: such pods get no IP). */
   network?: PodNetwork;
+  /** Sets up the pods' volumes and gives containers their mounts (none: containers get no volumes). */
+  volumes?: VolumeManager;
   /** Files for every container of a pod (/etc/resolv.conf for its dnsPolicy), written by the network. */
   podFiles?: (pod: Pod) => Promise<Record<string, string>>;
   client: ApiClient;
@@ -46,6 +56,8 @@ export interface PodSyncDeps {
   pods(): readonly Pod[];
   /** Sync this pod again after `ms` (a backoff running out). */
   requeueAfter(uid: string, ms: number): void;
+  /** Runs one probe (default: exec/httpGet/tcpSocket/grpc against the runtime and the pod IP). */
+  runProbe?: ProbeRunner;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };
 }
 
@@ -55,6 +67,17 @@ const refOf = (pod: Pod): PodRef => ({ uid: pod.metadata?.uid ?? '', namespace: 
 /** format.Pod: name_namespace(uid). */
 const podDesc = (pod: Pod): string => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
 const isDone = (phase: unknown): boolean => phase === 'Succeeded' || phase === 'Failed';
+/** minimumGracePeriodInSeconds: a container killed by the kubelet itself always gets this long. */
+const MIN_GRACE_SECONDS = 2;
+
+/** The newest instance of each container, as the prober sees it. */
+function snapshots(containers: readonly ContainerStatus[]): Map<string, ContainerSnapshot> {
+  const out = new Map<string, ContainerSnapshot>();
+  for (const [name, { latest }] of attemptsByName(containers)) {
+    out.set(name, { id: latest.id, running: latest.state === 'running', ...(latest.startedAt ? { startedAt: Date.parse(latest.startedAt) } : {}) });
+  }
+  return out;
+}
 
 /** The grace period a deletion gets (calculateEffectiveGracePeriod). */
 export function gracePeriodOf(pod: Pod): number {
@@ -70,6 +93,8 @@ export class PodSyncer {
   readonly pullBackoff: CrashBackoff;
   /** The pod → sandboxes/containers map the relist fills (observe) and the workers keep. */
   readonly index: RuntimeIndex;
+  /** Liveness, readiness and startup probes of the node's containers. */
+  readonly probes: ProbeManager;
   #d: PodSyncDeps;
   /** Last status written per pod uid (bounded by the pods on the node; dropped with the pod). */
   #written = new Map<string, Record<string, unknown>>();
@@ -81,6 +106,11 @@ export class PodSyncer {
     this.backoff = new CrashBackoff(d.now);
     this.pullBackoff = new CrashBackoff(d.now);
     this.index = new RuntimeIndex(d.runtime);
+    this.probes = new ProbeManager({
+      run: d.runProbe ?? newProbeRunner(d.runtime), now: d.now,
+      event: (pod, c, reason, message) => this.#event(pod, c, 'Warning', reason, message),
+      changed: (uid) => d.requeueAfter(uid, 0),
+    });
   }
 
   /** An event about one of the pod's containers (involvedObject.fieldPath spec.containers{name}). */
@@ -100,6 +130,7 @@ export class PodSyncer {
   async sync(pod: Pod): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     if (isDone(pod.status?.phase)) {
+      this.probes.forget(uid);
       await this.#stopAll(uid, 0, false);
       return;
     }
@@ -117,6 +148,7 @@ export class PodSyncer {
       }
       this.#admitted.add(uid);
     }
+    if (this.#d.volumes) await this.#setUpVolumes(pod, view);
     const policy = pod.spec?.restartPolicy ?? 'Always';
     let sandbox = view.sandbox?.state === 'ready' ? view.sandbox : undefined;
     // A pod that never restarts anything does not get a second sandbox once it has run.
@@ -138,9 +170,30 @@ export class PodSyncer {
       view = await this.view(uid);
     }
     podIPs ??= this.#podIPs(pod);
-    const status = computePodStatus(pod, { view, waiting, hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, podIPs });
+    this.probes.update(pod, pod.spec?.hostNetwork ? this.#d.hostIP : podIPs?.[0], snapshots(view.containers));
+    const probes = { started: (name: string, id: string) => this.probes.started(uid, name, id), ready: (name: string, id: string) => this.probes.ready(uid, name, id) };
+    const status = computePodStatus(pod, { view, waiting, hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, podIPs, probes });
+    if (isDone(status.phase)) this.probes.forget(uid);
     if (isDone(status.phase) && view.sandbox?.state === 'ready') await this.#d.runtime.stopSandbox(view.sandbox.id);
     await this.#writeStatus(pod, status);
+  }
+
+  /**
+   * WaitForAttachAndMount, on every sync so that updates reach the files: each volume that fails is
+   * a FailedMount event. A pod not started yet stays Pending (ContainerCreating) and the sync fails,
+   * retried with the worker's backoff (a change to a configMap or secret it names syncs it at once);
+   * a running pod keeps running with the files it has, as upstream.
+   */
+  async #setUpVolumes(pod: Pod, view: PodView & { sandboxes: SandboxStatus[] }): Promise<void> {
+    try {
+      await this.#d.volumes!.setUp(pod);
+    } catch (err) {
+      if (!(err instanceof VolumeSetUpError)) throw err;
+      for (const f of err.failures) this.#d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${f.volume}" : ${f.message}`);
+      if (view.sandbox?.state === 'ready') return;
+      await this.#writeStatus(pod, computePodStatus(pod, { view, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme }));
+      throw err;
+    }
   }
 
   /** True once every init container has completed (or, a sidecar, started). */
@@ -163,11 +216,20 @@ export class PodSyncer {
 
   /** Starts a container that has no instance, or restarts an exited one when the policy and the backoff allow. */
   async #runContainer(pod: Pod, sandbox: SandboxStatus, c: Container, a: Att | undefined, waiting: Map<string, Waiting>, isInit: boolean): Promise<void> {
-    const latest = a?.latest;
-    if (latest?.state === 'running') return;
+    let latest = a?.latest;
+    const policy = isInit ? (c.restartPolicy === 'Always' ? 'Always' : 'OnFailure') : (pod.spec?.restartPolicy ?? 'Always');
+    if (latest?.state === 'running') {
+      // computePodActions: a container failing its liveness or startup probe is killed, then restarted per policy.
+      const failed = this.probes.failed(latest.id);
+      if (!failed) return;
+      const probeGrace = this.probes.probeOf(pod.metadata?.uid ?? '', c.name, failed)?.terminationGracePeriodSeconds;
+      await this.#kill(pod, c, latest.id, `Container ${c.name} failed ${failed} probe${policy === 'Never' ? '' : ', will be restarted'}`, probeGrace ?? gracePeriodOf(pod));
+      latest = await this.#d.runtime.containerStatus(latest.id);
+      if (!latest || latest.state === 'running') return;
+      a = { latest, previous: a?.previous };
+    }
     if (latest?.state === 'created') return this.#start(pod, c, latest.id, waiting);
     if (latest) {
-      const policy = isInit ? (c.restartPolicy === 'Always' ? 'Always' : 'OnFailure') : (pod.spec?.restartPolicy ?? 'Always');
       const restart = policy === 'Always' || (policy === 'OnFailure' && latest.exitCode !== 0);
       if (!restart) return;
       const key = `${pod.metadata?.uid}/${c.name}`;
@@ -181,7 +243,7 @@ export class PodSyncer {
       }
       this.backoff.next(key, exitedAt);
       // Only the previous instance is kept (for lastState); older ones go.
-      if (a.previous) {
+      if (a?.previous) {
         await this.#d.runtime.removeContainer(a.previous.id);
         this.index.drop(a.previous.pod.uid, a.previous.id);
       }
@@ -191,7 +253,7 @@ export class PodSyncer {
     try {
       const image = await ensureImage(this.#d.images, this.#d.client, this.pullBackoff, this.#d.now, pod, c, (type, reason, message) => this.#event(pod, c, type, reason, message));
       const env = await containerEnv({ client: this.#d.client, allocatable: this.#d.allocatable, services: this.#d.services }, pod, c, this.#d.hostIP);
-      created = await this.#d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts: [] });
+      created = await this.#d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts: (await this.#d.volumes?.mountsFor(pod, c, env)) ?? [] });
       this.index.addContainer(created.pod.uid, created.id);
     } catch (err) {
       if (err instanceof ImageWaiting) waiting.set(c.name, err.waiting);
@@ -212,12 +274,42 @@ export class PodSyncer {
     try {
       await this.#d.runtime.startContainer(id);
       this.#event(pod, c, 'Normal', 'Started', `Started container ${c.name}`);
+      const hook = c.lifecycle?.postStart;
+      const failed = hook && (await runLifecycleHook({ runtime: this.#d.runtime, pod, container: c, containerId: id, podIP: this.#hookIP(pod) }, hook));
+      if (failed) {
+        this.#event(pod, c, 'Warning', 'FailedPostStartHook', failed);
+        await this.#kill(pod, c, id, 'FailedPostStartHook', gracePeriodOf(pod));
+        waiting.set(c.name, { reason: 'PostStartHookError', message: failed });
+      }
     } catch (err) {
       waiting.set(c.name, { reason: 'RunContainerError', message: (err as Error).message });
       this.#event(pod, c, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
       this.#d.log.warn({ pod: podDesc(pod), container: c.name, err: (err as Error).message }, 'container failed to start');
       await this.#d.runtime.stopContainer(id, 0).catch(() => {});
     }
+  }
+
+  /** Where a hook's httpGet without a host goes: the pod IP (the host's with hostNetwork). */
+  #hookIP(pod: Pod): string | undefined {
+    return pod.spec?.hostNetwork ? this.#d.hostIP : this.#podIPs(pod)?.[0];
+  }
+
+  /** killContainer for one container of a live pod: the Killing event, then preStop and stop within `grace` (at least 2 s, as upstream). */
+  async #kill(pod: Pod, c: Container, id: string, message: string, grace: number): Promise<void> {
+    this.#event(pod, c, 'Normal', 'Killing', message);
+    await this.#stopContainer(pod, c, id, grace, MIN_GRACE_SECONDS);
+  }
+
+  /** preStop (when the container runs and there is time), then the stop with what is left of the grace period. */
+  async #stopContainer(pod: Pod, c: Container | undefined, id: string, grace: number, minGrace = 0): Promise<void> {
+    const hook = c?.lifecycle?.preStop;
+    if (c && hook && grace > 0) {
+      const t0 = this.#d.now();
+      const failed = await runLifecycleHook({ runtime: this.#d.runtime, pod, container: c, containerId: id, podIP: this.#hookIP(pod), timeoutMs: grace * 1000 }, hook);
+      if (failed) this.#event(pod, c, 'Warning', 'FailedPreStopHook', failed);
+      grace -= Math.floor((this.#d.now() - t0) / 1000);
+    }
+    await this.#d.runtime.stopContainer(id, Math.max(grace, minGrace));
   }
 
   #podIPs(pod: Pod): string[] | undefined {
@@ -234,9 +326,11 @@ export class PodSyncer {
     this.#written.set(uid, status);
   }
 
-  async #stopAll(uid: string, grace: number, remove: boolean): Promise<PodView> {
+  /** Stops every container of the pod (with `pod`, each running one's preStop hook first). */
+  async #stopAll(uid: string, grace: number, remove: boolean, pod?: Pod): Promise<PodView> {
     let view = await this.view(uid);
-    await Promise.all(view.containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.#d.runtime.stopContainer(c.id, grace)));
+    const specOf = (name: string) => [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])].find((s) => s.name === name);
+    await Promise.all(view.containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => (pod && c.state === 'running' ? this.#stopContainer(pod, specOf(c.name), c.id, grace) : this.#d.runtime.stopContainer(c.id, grace))));
     for (const s of view.sandboxes) if (s.state === 'ready') await this.#d.runtime.stopSandbox(s.id);
     view = await this.view(uid);
     if (remove) {
@@ -260,11 +354,12 @@ export class PodSyncer {
   async terminate(pod: Pod, deleteFromApi: boolean, graceOverride?: number): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     const grace = graceOverride ?? gracePeriodOf(pod);
+    this.probes.forget(uid);
     const running = new Set((await this.view(uid)).containers.filter((c) => c.state === 'running').map((c) => c.name));
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
       if (running.has(c.name)) this.#event(pod, c, 'Normal', 'Killing', `Stopping container ${c.name}`);
     }
-    const stopped = await this.#stopAll(uid, grace, false);
+    const stopped = await this.#stopAll(uid, grace, false, pod);
     // A pod already terminal in the API (finished, or rejected) keeps the status it has.
     if (deleteFromApi && !isDone(pod.status?.phase)) {
       const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true, podIPs: this.#podIPs(pod) });
@@ -275,6 +370,7 @@ export class PodSyncer {
       }
     }
     await this.#stopAll(uid, 0, true);
+    await this.#d.volumes?.tearDown(uid);
     await this.#d.network?.tearDown(refOf(pod));
     this.forget(uid);
     if (!deleteFromApi) return;
@@ -287,6 +383,7 @@ export class PodSyncer {
   }
 
   forget(uid: string): void {
+    this.probes.forget(uid);
     this.#written.delete(uid);
     this.#admitted.delete(uid);
     this.backoff.forget(`${uid}/`);
