@@ -19,6 +19,7 @@ import { RegistryClient } from '../../src/image-policy/registry/client.ts';
 import { RegistryPusher } from '../../src/image-policy/registry/push.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
 import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
+import { ImageGcManager } from '../../src/cluster/agent/image-gc.ts';
 import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import type { ContainerStatus } from '../../src/cluster/agent/runtime/types.ts';
 import { reasonCode, registryBlobPath, registrySkip, startRegistry, type TestRegistry } from '../helpers/registry.ts';
@@ -133,5 +134,27 @@ describe('image store: OCI layout import, registry pulls, containers from pulled
     while (!log.includes('65534')) log = await readFile(s.logPath, 'utf8');
     assert.match(log, /stdout F hello from the image\n/);
     assert.match(log, /stdout F 65534\n/);
+  });
+
+  test('image GC: the store lists its images with their disk usage; over the high threshold an image no container uses goes, the one an exited container still uses stays', async () => {
+    const store = new ImageStore({ root: join(work, 'store-pull'), registry: client });
+    const ctx = await busyboxRootfs(join(work, 'ctx2'));
+    const other = await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'other.oci'), refName: 'v1', entrypoint: ['/bin/true'] });
+    await store.importLayout(join(work, 'other.oci'), 'portcullis.local/other:v1');
+    const listed = new Map((await store.listImages()).map((i) => [i.digest, i.sizeBytes]));
+    assert.deepEqual([...listed.keys()].sort(), [built.manifest.digest, other.manifest.digest].sort());
+    for (const size of listed.values()) assert.ok(size > 100_000, `a busybox rootfs takes disk space (${size})`);
+    const warnings: string[] = [];
+    const gc = new ImageGcManager({
+      images: store, runtime: rt!, policy: { minAgeMs: 0 }, now: Date.now, log: { info: () => {} }, warn: (reason) => warnings.push(reason),
+      // 90 % used; freeing 10 % of 1 MiB is less than one image.
+      fsStats: async () => ({ capacityBytes: 1 << 20, availableBytes: (1 << 20) / 10 }),
+    });
+    const r = await gc.garbageCollect();
+    assert.deepEqual(r.removed, [other.manifest.digest]);
+    assert.deepEqual(warnings, []);
+    assert.equal(await store.imageStatus('portcullis.local/other:v1'), undefined);
+    assert.equal((await store.imageStatus(`${reg.host}/bb:v1`))?.digest, built.manifest.digest);
+    assert.deepEqual((await store.listImages()).map((i) => i.digest), [built.manifest.digest]);
   });
 });

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -48,6 +48,8 @@ export class ImageStore implements ImageService {
   private readonly registry: RegistryClient | undefined;
   private readonly flights = new SingleFlight<ImageInfo>();
   private refsWrite: Promise<void> = Promise.resolve();
+  /** Disk usage of each unpacked image, measured once (one entry per image on disk). */
+  private readonly sizes = new Map<string, number>();
 
   constructor(o: ImageStoreOptions) {
     this.root = o.root;
@@ -110,8 +112,33 @@ export class ImageStore implements ImageService {
     return { ...info, ref };
   }
 
+  /** Every unpacked image with the disk space its rootfs takes (for image garbage collection). */
+  async listImages(): Promise<{ digest: string; sizeBytes: number }[]> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.root, 'images'));
+    } catch {
+      return [];
+    }
+    const out: { digest: string; sizeBytes: number }[] = [];
+    for (const n of names) {
+      const m = /^([a-z0-9]+)-([a-f0-9]{32,})$/.exec(n);
+      if (!m) continue; // *.partial: an unpack in progress
+      const digest = `${m[1]}:${m[2]}`;
+      let size = this.sizes.get(digest);
+      if (size === undefined) {
+        if (!(await this.load(digest, digest))) continue;
+        size = await diskUsage(join(this.root, 'images', n));
+        this.sizes.set(digest, size);
+      }
+      out.push({ digest, sizeBytes: size });
+    }
+    return out;
+  }
+
   async removeImage(digest: string): Promise<void> {
     await rm(this.imageDir(digest), { recursive: true, force: true });
+    this.sizes.delete(digest);
     await this.updateRefs((refs) => {
       for (const [k, v] of Object.entries(refs)) if (v === digest) delete refs[k];
     });
@@ -249,4 +276,20 @@ async function copyVerified(path: string, desc: Descriptor, sink: Writable): Pro
   }
   const got = `${alg}:${hash.digest('hex')}`;
   if (got !== desc.digest || size !== desc.size) throw new Error(`${path}: content (${size} bytes) hashes to ${got}, not ${desc.digest}`);
+}
+
+/** Bytes allocated under `dir` (st_blocks, each hard-linked inode once), without following symlinks. */
+async function diskUsage(dir: string): Promise<number> {
+  const seen = new Set<string>();
+  let total = 0;
+  const walk = async (p: string): Promise<void> => {
+    const st = await lstat(p, { bigint: true });
+    const id = `${st.dev}:${st.ino}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    total += Number(st.blocks) * 512;
+    if (st.isDirectory()) for (const n of await readdir(p)) await walk(join(p, n));
+  };
+  await walk(dir);
+  return total;
 }
