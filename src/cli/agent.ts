@@ -14,16 +14,26 @@ import { readHostInfo } from '../cluster/agent/host-info.ts';
 import { localNodeName } from '../cluster/agent/local-agent.ts';
 import { openRuncNodeRuntime } from '../cluster/agent/node-runtime.ts';
 import { boolFlag, flag, parseCommand } from './args.ts';
+import { DEFAULT_IMAGE_GC_POLICY, imageGcPolicyError } from '../cluster/agent/image-gc.ts';
+import { parseDurationMs } from '../util/duration.ts';
 import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
 import { kubeconfigFlag, untilStopped } from './controller-manager.ts';
 import { clientConfigFromKubeconfig } from './sim.ts';
 
 export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
-  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address'], booleans: ['pod-network'] });
+  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration'], booleans: ['pod-network'] });
   const nodeName = flag(args, 'node', '') || localNodeName();
   const dataDir = flag(args, 'data-dir', './.portcullis-agent');
   const maxPods = Number(flag(args, 'max-pods', '110'));
   if (!Number.isInteger(maxPods) || maxPods < 1) throw new Error(`invalid --max-pods: ${flag(args, 'max-pods', '')}`);
+  // Image garbage collection as the kubelet's flags say (85 / 80 / 2m by default), checked before joining.
+  const imageGcPolicy = {
+    highThresholdPercent: Number(flag(args, 'image-gc-high-threshold', String(DEFAULT_IMAGE_GC_POLICY.highThresholdPercent))),
+    lowThresholdPercent: Number(flag(args, 'image-gc-low-threshold', String(DEFAULT_IMAGE_GC_POLICY.lowThresholdPercent))),
+    minAgeMs: parseDurationMs(flag(args, 'minimum-image-ttl-duration', '2m')),
+  };
+  const gcError = imageGcPolicyError(imageGcPolicy);
+  if (gcError) throw new Error(gcError);
   const bootstrap = clientConfigFromKubeconfig(kubeconfigFlag(args));
   const log = pino({ level: flag(args, 'log-level', 'info') });
   const nodeIP = flag(args, 'node-ip', '') || undefined;
@@ -43,6 +53,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
+      imageGcPolicy,
       // The node's pod network: addresses, NetworkPolicy, Services and DNS (--pod-network=false: none).
       startNetwork: boolFlag(args, 'pod-network', true)
         ? nodeNetworkStarter({ nodeName, dataDir, clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16'), dnsAddress: flag(args, 'cluster-dns-address', '169.254.20.10'), log })

@@ -10,6 +10,7 @@
  * the next agent re-adopts them from the runtime's state.
  */
 import { mkdirSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { SharedInformerFactory } from '../client/informer.ts';
 import { resources } from '../client/resources.ts';
@@ -29,6 +30,7 @@ import { RotatingClient } from './rotating-client.ts';
 import type { ContainerRuntime, ImageService } from './runtime/types.ts';
 import type { PodNetwork } from './network/routed.ts';
 import { loadOrBootstrapClientCert } from './tls-bootstrap.ts';
+import { ImageGcManager, type GcImageStore, type ImageGcPolicy } from './image-gc.ts';
 
 export interface AgentLog {
   info(o: object, m: string): void;
@@ -67,6 +69,9 @@ export interface AgentOptions {
   relistMs?: number;
   resyncMs?: number;
   csrPollMs?: number;
+  /** Image garbage collection (when the image service can list its images): kubelet's thresholds and its 5 min period. */
+  imageGcPolicy?: Partial<ImageGcPolicy>;
+  imageGcPeriodMs?: number;
   log: AgentLog;
   /**
    * Called with the serving certificate (kubelet-serving) once the agent has one (at start when
@@ -186,9 +191,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       podFiles = net.podFiles;
     }
     let workers!: PodWorkers;
+    const recorder = newEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log });
     const syncer = new PodSyncer({
       runtime: o.runtime, images: o.images, network, podFiles, client,
-      recorder: newEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log }), hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
+      recorder, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });
     workers = new PodWorkers({
@@ -249,6 +255,20 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     every(o.resyncMs ?? 60_000, 'pod resync', async () => {
       for (const p of pods.list()) workers.update(p.metadata.uid ?? '');
     });
+    // Image GC over the file system of the agent's data directory (where the image store lives).
+    if ('listImages' in o.images) {
+      const nodeRef: K8sObject = { metadata: { name: o.nodeName, uid: o.nodeName } }; // the kubelet's nodeRef: UID = node name
+      const gc = new ImageGcManager({
+        images: o.images as ImageService & GcImageStore, runtime: o.runtime, policy: o.imageGcPolicy, now, log: o.log,
+        fsStats: async () => {
+          const st = await statfs(o.dataDir);
+          return { capacityBytes: st.blocks * st.bsize, availableBytes: st.bavail * st.bsize };
+        },
+        warn: (reason, message) => recorder.event(nodeRef, resources.nodes, 'Warning', reason, message),
+      });
+      await gc.detect();
+      every(o.imageGcPeriodMs ?? 300_000, 'image garbage collection', async () => void (await gc.garbageCollect()));
+    }
 
     return {
       nodeName: o.nodeName,
