@@ -54,6 +54,8 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
       imageGcPolicy,
+      // Pods' volumes under <data-dir>/pods (runc runs as root).
+      podVolumes: true,
       // The node's pod network: addresses, NetworkPolicy, Services and DNS (--pod-network=false: none).
       startNetwork: boolFlag(args, 'pod-network', true)
         ? nodeNetworkStarter({ nodeName, dataDir, clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16'), dnsAddress: flag(args, 'cluster-dns-address', '169.254.20.10'), log })

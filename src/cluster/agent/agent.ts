@@ -10,6 +10,7 @@
  * the next agent re-adopts them from the runtime's state.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { statfs } from 'node:fs/promises';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { SharedInformerFactory } from '../client/informer.ts';
@@ -30,6 +31,7 @@ import { RotatingClient } from './rotating-client.ts';
 import type { ContainerRuntime, ImageService } from './runtime/types.ts';
 import type { PodNetwork } from './network/routed.ts';
 import { loadOrBootstrapClientCert } from './tls-bootstrap.ts';
+import { VolumeManager } from './volumes/volume-manager.ts';
 import { ImageGcManager, type GcImageStore, type ImageGcPolicy } from './image-gc.ts';
 
 export interface AgentLog {
@@ -52,6 +54,11 @@ export interface AgentOptions {
    * addresses, NetworkPolicy, Services and DNS (src/cluster/agent/network/node-network.ts).
    */
   startNetwork?: (client: ApiClient) => Promise<{ podNetwork: PodNetwork; podFiles?: (pod: Pod) => Promise<Record<string, string>>; stop(): Promise<void> }>;
+  /**
+   * Mount the pods' volumes under <dataDir>/pods (tmpfs and bind mounts: needs root; the runc
+   * runtime). Off (the fake runtime): containers get no volumes.
+   */
+  podVolumes?: boolean;
   /** containerID scheme (runc, fake) and containerRuntimeVersion (runc://1.1.5). */
   runtimeScheme: string;
   runtimeVersion: string;
@@ -191,9 +198,13 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       podFiles = net.podFiles;
     }
     let workers!: PodWorkers;
+    const volumes = o.podVolumes
+      ? new VolumeManager({ root: join(o.dataDir, 'pods'), client, hostIP: host.internalIP, allocatable: host.allocatable, onChange: (uid) => workers.update(uid), now, random: o.random, timers, log: o.log })
+      : undefined;
+    if (volumes) undo.push(() => volumes.stop());
     const recorder = newEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log });
     const syncer = new PodSyncer({
-      runtime: o.runtime, images: o.images, network, podFiles, client,
+      runtime: o.runtime, images: o.images, network, podFiles, client, volumes,
       recorder, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });
@@ -254,6 +265,12 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     });
     every(o.resyncMs ?? 60_000, 'pod resync', async () => {
       for (const p of pods.list()) workers.update(p.metadata.uid ?? '');
+      if (volumes && pods.hasSynced()) {
+        // Pod directories no pod, runtime state or pending clean-up claims (an agent that died mid-way).
+        const { sandboxes, containers } = await o.runtime.list();
+        const live = new Set([...sandboxes.map((s) => s.pod.uid), ...containers.map((c) => c.pod.uid)]);
+        await volumes.cleanupOrphans((uid) => live.has(uid) || removed.has(uid) || byUid(uid) !== undefined);
+      }
     });
     // Image GC over the file system of the agent's data directory (where the image store lives).
     if ('listImages' in o.images) {

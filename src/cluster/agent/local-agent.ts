@@ -87,6 +87,8 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
       runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log: o.log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
+      // Pods' volumes under <data-dir>/pods (runc runs as root).
+      podVolumes: true,
       startNetwork: o.startNetwork,
     });
     joined = a;
