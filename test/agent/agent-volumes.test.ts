@@ -1,0 +1,173 @@
+/**
+ * Pod volumes on the real runtime (runc, a busybox image): configMap (an update reaches the
+ * mounted file), secret (its modes), emptyDir shared by two containers, a read-only mount, the
+ * default kube-api-access projected volume (the token authenticates as the pod's service account
+ * and is refused once the pod is deleted), FailedMount events with upstream's message, and the
+ * pod's directory and mounts gone after deletion. Needs root, runc and busybox-static: skipped
+ * without them, failed under PORTCULLIS_REQUIRE_ALL=1.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { buildImage } from '../../src/image-policy/oci/build.ts';
+import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
+import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
+import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
+import { mountsUnder, unmountAll } from '../../src/cluster/agent/volumes/mounts.ts';
+import { resources } from '../../src/cluster/client/resources.ts';
+import { isNotFound } from '../../src/cluster/client/errors.ts';
+import type { K8sObject, ResourceRef } from '../../src/cluster/client/types.ts';
+import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+
+const skip = requireRoot('pod volumes on runc') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const TOKEN_REVIEWS: ResourceRef = { group: 'authentication.k8s.io', version: 'v1', resource: 'tokenreviews', kind: 'TokenReview', namespaced: false };
+const NODE = 'node-vol';
+const IMAGE = 'portcullis.local/bb:v1';
+
+describe('pod volumes on runc', { skip }, () => {
+  let ac: AgentCluster;
+  let rt: RuncRuntime;
+  let work: string;
+
+  before(async () => {
+    ac = await startAgentCluster();
+    work = join(ac.dir, NODE);
+    const ctx = await busyboxRootfs(join(work, 'ctx'));
+    await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
+    const images = new ImageStore({ root: join(work, 'runtime') });
+    await images.importLayout(join(work, 'bb.oci'), IMAGE);
+    rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
+    await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true });
+  });
+
+  after(async () => {
+    if (rt) {
+      await removeEverything(rt);
+      rt.close();
+      // Volumes of pods a failed test left behind, so the directory can go.
+      await unmountAll(join(work, 'pods'));
+    }
+    await ac?.close();
+  });
+
+  const running = (name: string) => eventually(async () => {
+    const p = await ac.admin.get<K8sObject>(resources.pods, 'default', name);
+    return p.status?.phase === 'Running' && p.status.containerStatuses?.every((c: { ready: boolean }) => c.ready) && p;
+  }, `pod ${name} is Running`, 600, 100);
+
+  /** Runs a shell script in the pod's container; its stdout, and the exit code. */
+  async function sh(pod: K8sObject, container: string, script: string): Promise<{ out: string; code: number }> {
+    const cs = pod.status.containerStatuses.find((c: { name: string }) => c.name === container);
+    const stdout = new PassThrough();
+    const chunks: Buffer[] = [];
+    stdout.on('data', (c: Buffer) => chunks.push(c));
+    const { exitCode } = await rt.exec(cs.containerID.slice('runc://'.length), { argv: ['sh', '-c', script], tty: false, stdout, stderr: new PassThrough() });
+    return { out: Buffer.concat(chunks).toString('utf8'), code: exitCode };
+  }
+
+  const gone = (name: string) => eventually(async () => {
+    try {
+      await ac.admin.get(resources.pods, 'default', name);
+      return false;
+    } catch (err) {
+      return isNotFound(err);
+    }
+  }, `pod ${name} is gone`, 600, 100);
+
+  test('configMap, secret, emptyDir, read-only mounts and the projected token, then tear-down', async () => {
+    await ac.admin.create(resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { greeting: 'hello', other: 'x' } });
+    await ac.admin.create(resources.secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sec' }, data: { password: Buffer.from('s3cret').toString('base64') } });
+    const pod = await ac.admin.create<K8sObject>(resources.pods, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'vols', labels: { app: 'vols' } },
+      spec: {
+        nodeName: NODE, terminationGracePeriodSeconds: 1,
+        volumes: [
+          { name: 'cfg', configMap: { name: 'cfg', items: [{ key: 'greeting', path: 'g/greeting.txt' }] } },
+          { name: 'sec', secret: { secretName: 'sec', defaultMode: 0o400 } },
+          { name: 'shared', emptyDir: {} },
+          { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+          { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        ],
+        containers: [
+          {
+            name: 'writer', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo from-writer > /shared/note; exec sleep 3600'],
+            volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }, { name: 'sec', mountPath: '/etc/sec' }, { name: 'shared', mountPath: '/shared' }, { name: 'mem', mountPath: '/mem' }, { name: 'info', mountPath: '/etc/info' }],
+          },
+          {
+            name: 'reader', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'exec sleep 3600'],
+            volumeMounts: [{ name: 'shared', mountPath: '/shared', readOnly: true }],
+          },
+        ],
+      },
+    });
+    const uid = pod.metadata.uid as string;
+    const p = await running('vols');
+
+    assert.equal((await sh(p, 'writer', 'cat /etc/cfg/g/greeting.txt')).out, 'hello');
+    assert.equal((await sh(p, 'writer', 'ls /etc/cfg')).out.trim(), 'g', 'only the item asked for');
+    assert.equal((await sh(p, 'writer', 'cat /etc/sec/password; echo; stat -L -c %a /etc/sec/password')).out, 's3cret\n400\n');
+    assert.equal((await sh(p, 'writer', 'cat /etc/info/labels')).out, 'app="vols"');
+    assert.match((await sh(p, 'writer', 'grep " /mem " /proc/mounts')).out, /tmpfs .*size=1024k/);
+    assert.match((await sh(p, 'writer', 'grep " /etc/sec " /proc/mounts')).out, /tmpfs .*\bro\b/, 'a secret volume is tmpfs, mounted read-only');
+    // emptyDir shared: the reader sees the writer's file, and may not write itself.
+    assert.equal((await eventually(async () => (await sh(p, 'reader', 'cat /shared/note 2>/dev/null')).out || undefined, 'the reader sees the note')), 'from-writer\n');
+    const ro = await sh(p, 'reader', 'echo no > /shared/other');
+    assert.notEqual(ro.code, 0, 'writing to a read-only mount fails');
+    assert.notEqual((await sh(p, 'writer', 'echo no > /etc/cfg/new')).code, 0, 'configMap volumes are read-only');
+
+    // A configMap update reaches the mounted file.
+    await ac.admin.patch(resources.configmaps, 'default', 'cfg', 'merge', { data: { greeting: 'updated' } });
+    await eventually(async () => (await sh(p, 'writer', 'cat /etc/cfg/g/greeting.txt')).out === 'updated', 'the update reaches the file', 600, 100);
+
+    // The projected service account token authenticates as the pod's service account.
+    const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+    const token = (await sh(p, 'writer', `cat ${sa}/token`)).out;
+    assert.equal((await sh(p, 'writer', `cat ${sa}/namespace`)).out, 'default');
+    assert.match((await sh(p, 'writer', `cat ${sa}/ca.crt`)).out, /BEGIN CERTIFICATE/);
+    const review = await ac.admin.create<K8sObject>(TOKEN_REVIEWS, '', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: {}, spec: { token } });
+    assert.equal(review.status.authenticated, true, JSON.stringify(review.status));
+    assert.equal(review.status.user.username, 'system:serviceaccount:default:default');
+    assert.deepEqual(review.status.user.extra['authentication.kubernetes.io/pod-name'], ['vols']);
+    assert.deepEqual(review.status.user.extra['authentication.kubernetes.io/pod-uid'], [uid]);
+
+    const podDir = join(work, 'pods', uid);
+    assert.ok((await mountsUnder(podDir)).length >= 4, 'tmpfs volumes are mounted under the pod directory');
+    await ac.admin.delete(resources.pods, 'default', 'vols', { gracePeriodSeconds: 1 });
+    await gone('vols');
+    await eventually(async () => !existsSync(podDir), 'the pod directory is removed');
+    assert.deepEqual(await mountsUnder(podDir), [], 'nothing stays mounted');
+    const after = await ac.admin.create<K8sObject>(TOKEN_REVIEWS, '', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: {}, spec: { token } });
+    assert.notEqual(after.status.authenticated, true, 'the token of a deleted pod is refused');
+    assert.match(String(after.status.error), /invalid|not found|has been deleted/i, JSON.stringify(after.status));
+  });
+
+  test('a missing configMap is a FailedMount event with upstream message; the pod starts once it exists', async () => {
+    const mk = (name: string, volumes: unknown[], mounts: unknown[]) => ac.admin.create(resources.pods, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name },
+      spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, volumes, containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'exec sleep 3600'], volumeMounts: mounts }] },
+    });
+    await mk('waits', [{ name: 'late', configMap: { name: 'late' } }], [{ name: 'late', mountPath: '/late' }]);
+    await mk('badhost', [{ name: 'host', hostPath: { path: '/etc/hostname', type: 'Directory' } }], [{ name: 'host', mountPath: '/host' }]);
+    const failed = (pod: string) => eventually(async () => {
+      const list = await ac.admin.list<K8sObject>(resources.events, 'default', { fieldSelector: `involvedObject.name=${pod}` });
+      return list.items.find((e) => e.reason === 'FailedMount' && e.type === 'Warning')?.message as string | undefined;
+    }, `a FailedMount event for ${pod}`, 600, 100);
+    assert.equal(await failed('waits'), 'MountVolume.SetUp failed for volume "late" : configmap "late" not found');
+    assert.equal(await failed('badhost'), 'MountVolume.SetUp failed for volume "host" : hostPath type check failed: /etc/hostname is not a directory');
+    const pending = await ac.admin.get<K8sObject>(resources.pods, 'default', 'waits');
+    assert.equal(pending.status.phase, 'Pending');
+    assert.equal(pending.status.containerStatuses?.[0]?.state?.waiting?.reason, 'ContainerCreating');
+
+    // The agent watches the configMap the pod names: its creation starts the pod.
+    await ac.admin.create(resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' }, data: { k: 'v' } });
+    const p = await running('waits');
+    assert.equal((await sh(p, 'c', 'cat /late/k')).out, 'v');
+    for (const name of ['waits', 'badhost']) await ac.admin.delete(resources.pods, 'default', name, { gracePeriodSeconds: 0 });
+    await gone('waits');
+    await gone('badhost');
+  });
+});
