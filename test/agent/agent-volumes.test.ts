@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { buildImage } from '../../src/image-policy/oci/build.ts';
@@ -16,7 +16,7 @@ import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts
 import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
 import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
-import { mountsUnder, unmountAll } from '../../src/cluster/agent/volumes/mounts.ts';
+import { mountsUnder, mountTmpfs, unmountAll } from '../../src/cluster/agent/volumes/mounts.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import { isNotFound } from '../../src/cluster/client/errors.ts';
 import type { K8sObject, ResourceRef } from '../../src/cluster/client/types.ts';
@@ -32,16 +32,18 @@ describe('pod volumes on runc', { skip }, () => {
   let ac: AgentCluster;
   let rt: RuncRuntime;
   let work: string;
+  let images: ImageStore;
+  let agent: { stop(): Promise<void> };
 
   before(async () => {
     ac = await startAgentCluster();
     work = join(ac.dir, NODE);
     const ctx = await busyboxRootfs(join(work, 'ctx'));
     await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
-    const images = new ImageStore({ root: join(work, 'runtime') });
+    images = new ImageStore({ root: join(work, 'runtime') });
     await images.importLayout(join(work, 'bb.oci'), IMAGE);
     rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
-    await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true });
+    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true }));
   });
 
   after(async () => {
@@ -169,5 +171,42 @@ describe('pod volumes on runc', { skip }, () => {
     for (const name of ['waits', 'badhost']) await ac.admin.delete(resources.pods, 'default', name, { gracePeriodSeconds: 0 });
     await gone('waits');
     await gone('badhost');
+  });
+
+  test('an agent restart keeps the volumes of running pods and removes those of pods it no longer has', async () => {
+    await ac.admin.create(resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' }, data: { v: 'one' } });
+    const created = await ac.admin.create<K8sObject>(resources.pods, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'keeper' },
+      spec: {
+        nodeName: NODE, terminationGracePeriodSeconds: 1, volumes: [{ name: 'keep', configMap: { name: 'keep' } }, { name: 'scratch', emptyDir: { medium: 'Memory' } }],
+        containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo kept > /scratch/f; exec sleep 3600'], volumeMounts: [{ name: 'keep', mountPath: '/keep' }, { name: 'scratch', mountPath: '/scratch' }] }],
+      },
+    });
+    const podDir = join(work, 'pods', created.metadata.uid as string);
+    const before = await running('keeper');
+    const mounts = await mountsUnder(podDir);
+    assert.ok(mounts.length >= 2);
+
+    await agent.stop();
+    assert.deepEqual(await mountsUnder(podDir), mounts, 'a stopped agent leaves the mounts of running pods');
+    // What an agent that died mid-way left: a pod directory with a tmpfs no pod owns.
+    const orphan = join(work, 'pods', '00000000-0000-0000-0000-00000000dead');
+    const orphanVol = join(orphan, 'volumes', 'kubernetes.io~secret', 'x');
+    mkdirSync(orphanVol, { recursive: true });
+    await mountTmpfs(orphanVol);
+
+    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true, resyncMs: 300 }));
+    await eventually(async () => !existsSync(orphan), 'the orphaned pod directory is removed', 600, 100);
+    assert.deepEqual(await mountsUnder(orphan), []);
+    const after = await running('keeper');
+    assert.equal(after.status.containerStatuses[0].containerID, before.status.containerStatuses[0].containerID, 'the container was not restarted');
+    assert.equal(after.status.containerStatuses[0].restartCount, 0);
+    assert.equal((await sh(after, 'c', 'cat /scratch/f')).out, 'kept\n', 'the Memory emptyDir kept its content');
+    assert.deepEqual(await mountsUnder(podDir), mounts, 'the same mounts, not new ones over them');
+    await ac.admin.patch(resources.configmaps, 'default', 'keep', 'merge', { data: { v: 'two' } });
+    await eventually(async () => (await sh(after, 'c', 'cat /keep/v')).out === 'two', 'the new agent keeps the file current', 600, 100);
+    await ac.admin.delete(resources.pods, 'default', 'keeper', { gracePeriodSeconds: 0 });
+    await gone('keeper');
+    await eventually(async () => !existsSync(podDir), 'the pod directory is removed');
   });
 });
