@@ -9,7 +9,7 @@
 import { ImagePolicyError } from '../../errors.ts';
 import type { ImageReference } from '../../reference.ts';
 import type { LookupOptions, RegistryClient } from '../../registry/client.ts';
-import type { ImageManifest } from '../../registry/media-types.ts';
+import { fetchReferrerArtifacts } from '../../registry/referrer-artifacts.ts';
 
 export const BUNDLE_ARTIFACT_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const BUNDLE_MEDIA_TYPE_PREFIX = 'application/vnd.dev.sigstore.bundle';
@@ -31,36 +31,16 @@ export interface ImageBundle {
  * that is not a well-formed bundle does not stop the others from being checked).
  */
 export async function fetchImageBundles(client: RegistryClient, ref: ImageReference, digest: string, o: LookupOptions = {}): Promise<{ bundles: ImageBundle[]; problems: ImagePolicyError[] }> {
-  const repo = { domain: ref.domain, path: ref.path };
-  const descriptors = (await client.referrers(repo, digest, BUNDLE_ARTIFACT_TYPE, o)).slice(0, MAX_BUNDLES);
+  const { artifacts, problems } = await fetchReferrerArtifacts(client, ref, digest, {
+    artifactType: BUNDLE_ARTIFACT_TYPE, isLayer: (t) => t.startsWith(BUNDLE_MEDIA_TYPE_PREFIX), what: 'Sigstore bundle',
+    max: MAX_BUNDLES, maxBytes: MAX_BUNDLE_BYTES, maxTotalBytes: MAX_TOTAL_BUNDLE_BYTES,
+  }, o);
   const bundles: ImageBundle[] = [];
-  const problems: ImagePolicyError[] = [];
-  let total = 0;
-  for (const d of descriptors) {
-    const m = (await client.getManifest({ ...repo, digest: d.digest }, o)).json as ImageManifest;
-    if (m.subject?.digest !== digest) {
-      problems.push(new ImagePolicyError('SUBJECT_MISMATCH', `referrer ${d.digest} is about ${String(m.subject?.digest)}, not ${digest}`));
-      continue;
-    }
-    const layer = (m.layers ?? []).find((l) => typeof l.mediaType === 'string' && l.mediaType.startsWith(BUNDLE_MEDIA_TYPE_PREFIX));
-    if (!layer) {
-      problems.push(new ImagePolicyError('SIGNATURE_INVALID', `referrer ${d.digest} has no Sigstore bundle layer`));
-      continue;
-    }
-    if (!(layer.size >= 0 && layer.size <= MAX_BUNDLE_BYTES)) {
-      problems.push(new ImagePolicyError('OVERSIZE', `bundle ${layer.digest} is ${layer.size} bytes, more than ${MAX_BUNDLE_BYTES}`));
-      continue;
-    }
-    if (total + layer.size > MAX_TOTAL_BUNDLE_BYTES) {
-      problems.push(new ImagePolicyError('OVERSIZE', `the bundles of ${digest} are more than ${MAX_TOTAL_BUNDLE_BYTES} bytes together; ${d.digest} and later ones are not read`));
-      break;
-    }
-    total += layer.size;
-    const bytes = await client.getBlob(repo, layer, o);
+  for (const a of artifacts) {
     try {
-      bundles.push({ manifest: d.digest, json: JSON.parse(bytes.toString('utf8')) });
+      bundles.push({ manifest: a.manifest, json: JSON.parse(a.bytes.toString('utf8')) });
     } catch {
-      problems.push(new ImagePolicyError('SIGNATURE_INVALID', `bundle ${layer.digest} is not JSON`));
+      problems.push(new ImagePolicyError('SIGNATURE_INVALID', `bundle ${a.manifest} is not JSON`));
     }
   }
   return { bundles, problems };
