@@ -17,6 +17,8 @@ import { RegistryPusher } from '../image-policy/registry/push.ts';
 import { loadPublicKeys } from '../image-policy/verifiers/cosign-key.ts';
 import { attachBundle, keyBundle } from '../image-policy/verifiers/sigstore/attach-bundle.ts';
 import { verifyKeyOrBundle } from '../image-policy/verifiers/sigstore/key-or-bundle.ts';
+import { loadCertificateChain, notationSign } from '../image-policy/verifiers/notation/sign.ts';
+import { parseDurationMs } from '../util/duration.ts';
 import { boolFlag, flag, parseCommand, type ParsedArgs } from './args.ts';
 
 type Out = (s: string) => void;
@@ -34,6 +36,9 @@ export const IMAGE_USAGE = `usage: portcullis image <command>
         cosign's legacy signature (tag sha256-<hex>.sig) of the image REF names, or with --bundle
         a key-signed Sigstore bundle attached as an OCI 1.1 referrer; FILE is a cosign
         key ($COSIGN_PASSWORD) or plain PEM (ECDSA, RSA, Ed25519)
+  sign REF --notation --key FILE --cert CHAIN [--expiry DURATION]
+        a Notation (Notary Project v2) JWS signature attached as an OCI 1.1 referrer; FILE is the
+        PEM private key of CHAIN's first certificate (CHAIN: PEM, leaf first, up to the root)
   verify REF --key FILE...
         check REF's cosign signatures with public keys (the legacy form, else key-signed bundle
         referrers), printing each check
@@ -149,7 +154,7 @@ function keygen(argv: string[], out: Out): number {
 }
 
 async function sign(argv: string[], out: Out): Promise<number> {
-  const args = parseCommand(argv, { name: 'image sign', flags: [...REGISTRY_FLAGS, 'key', 'annotation'], booleans: ['insecure', 'bundle'], maxPositional: 1 });
+  const args = parseCommand(argv, { name: 'image sign', flags: [...REGISTRY_FLAGS, 'key', 'annotation', 'cert', 'expiry'], booleans: ['insecure', 'bundle', 'notation'], maxPositional: 1 });
   const refArg = args.positional[0];
   const keyFile = flag(args, 'key', '');
   if (!refArg || !keyFile) throw new Error('usage: portcullis image sign REF --key FILE');
@@ -161,8 +166,21 @@ async function sign(argv: string[], out: Out): Promise<number> {
     annotations[a.slice(0, eq)] = a.slice(eq + 1);
   }
   const key = loadPrivateKey(readFileSync(keyFile, 'utf8'), process.env['COSIGN_PASSWORD']);
+  const notation = boolFlag(args, 'notation', false);
+  if (!notation && (flag(args, 'cert', '') || flag(args, 'expiry', ''))) throw new Error('--cert and --expiry apply to --notation signatures');
+  if (notation && !flag(args, 'cert', '')) throw new Error('usage: portcullis image sign REF --notation --key FILE --cert CHAIN');
+  const chain = notation ? loadCertificateChain(readFileSync(flag(args, 'cert', ''), 'utf8')) : [];
   const client = registryClient(args, ref);
   try {
+    if (notation) {
+      if (boolFlag(args, 'bundle', false) || Object.keys(annotations).length > 0) throw new Error('--bundle and --annotation do not apply to --notation');
+      const expiry = flag(args, 'expiry', '');
+      const now = new Date();
+      const m = await client.getManifest(ref);
+      const pushed = await notationSign(client, new RegistryPusher(client.transport), ref, m.descriptor, key, { chain, now, ...(expiry && { expiry: new Date(now.getTime() + parseDurationMs(expiry)) }) });
+      out(`signed ${referenceString({ domain: ref.domain, path: ref.path, digest: m.descriptor.digest })}\npushed Notation signature ${referenceString({ domain: ref.domain, path: ref.path, digest: pushed })}\n`);
+      return 0;
+    }
     if (boolFlag(args, 'bundle', false)) {
       if (Object.keys(annotations).length > 0) throw new Error('--annotation applies to the legacy signature, not to --bundle');
       const m = await client.getManifest(ref);

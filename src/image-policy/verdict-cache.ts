@@ -13,6 +13,8 @@ export interface CachedVerdict {
   message?: string;
   /** For an allow: the authority that vouched for the image. */
   authority?: string;
+  /** For an allow: validations the authority's policy only logs that failed (Notation). */
+  notes?: string[];
 }
 
 export interface VerdictCacheOptions {

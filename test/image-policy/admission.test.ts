@@ -74,11 +74,11 @@ describe('ImageVerification admission with docker-registry', { skip }, () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  test('policies are validated: Notation and bad keys refused by name, unknown modes refused', async () => {
+  test('policies are validated: an incomplete Notation authority, bad keys and unknown modes refused', async () => {
     const post = (name: string, spec: unknown) => c.admin.post(CIP, { apiVersion: 'policy.portcullis.dev/v1alpha1', kind: 'ClusterImagePolicy', metadata: { name }, spec });
     const notation = await post('notation', { images: [{ glob: '**' }], authorities: [{ notation: { trustStore: 'ca' } }] });
     assert.equal(notation.status, 422, notation.text);
-    assert.match(notation.body.message, /Notation authorities \(notation\) are not supported yet/);
+    assert.match(notation.body.message, /spec\.authorities\[0\]\.notation\.trustStores: Required value/);
     const keyless = await post('keyless', { images: [{ glob: '**' }], authorities: [{ keyless: { identities: [{ issuer: 'https://accounts.example', subject: 'me' }] } }] });
     assert.equal(keyless.status, 422, keyless.text);
     assert.match(keyless.body.message, /spec\.authorities\[0\]\.keyless\.trustedRoot: Required value/);
@@ -90,7 +90,7 @@ describe('ImageVerification admission with docker-registry', { skip }, () => {
     assert.match(mode.body.message, /spec\.mode: Unsupported value: "sometimes"/);
     const both = await post('both', { images: [{ glob: '**' }], authorities: [{ static: { action: 'pass' }, key: { data: pem(trusted) } }] });
     assert.equal(both.status, 422, both.text);
-    assert.match(both.body.message, /exactly one of key, notary, static or keyless must be set/);
+    assert.match(both.body.message, /exactly one of key, notary, static, keyless or notation must be set/);
     const glob = await post('glob', { images: [{ glob: '.+' }], authorities: [{ static: { action: 'pass' } }] });
     assert.equal(glob.status, 422, glob.text);
     const got = await c.admin.get(`${CIP}/cosign`);

@@ -18,6 +18,7 @@ import type { TrustedRootRef } from '../verifiers/sigstore/compile-keyless.ts';
 import { verifyKeyless } from '../verifiers/sigstore/keyless-authority.ts';
 import { loadTrustedRoot, type SigstoreTrust } from '../verifiers/sigstore/trusted-root.ts';
 import { verifyKeyOrBundle } from '../verifiers/sigstore/key-or-bundle.ts';
+import { verifyNotation } from '../verifiers/notation/authority.ts';
 import { isBroken } from '../trust-policy/policy-source.ts';
 import type { VerdictCache } from '../verdict-cache.ts';
 
@@ -27,6 +28,8 @@ export interface PolicyResult {
   code?: ReasonCode;
   message?: string;
   authority?: string;
+  /** An allow's logged failures (a Notation level or override that logs rather than enforces). */
+  notes?: string[];
   cached: boolean;
 }
 
@@ -88,14 +91,14 @@ export class ImageVerifier {
     }
     const key = `${policy.version}|${secretVersions.join(',')}|${referenceName(ref)}|${ref.tag ?? ''}|${digest}`;
     const hit = this.#o.cache.get(key);
-    if (hit) return { policy, allowed: hit.allowed, code: hit.code as ReasonCode | undefined, message: hit.message, authority: hit.authority, cached: true };
+    if (hit) return { policy, allowed: hit.allowed, code: hit.code as ReasonCode | undefined, message: hit.message, authority: hit.authority, ...(hit.notes && { notes: hit.notes }), cached: true };
 
     const failures: ImagePolicyError[] = [];
     for (const a of policy.authorities) {
       try {
-        await this.#verify(a, secretKeys.get(a), image, ref, digest, credentials, signal);
-        this.#o.cache.set(key, { allowed: true, authority: a.name });
-        return { policy, allowed: true, authority: a.name, cached: false };
+        const notes = await this.#verify(a, secretKeys.get(a), image, ref, digest, credentials, signal);
+        this.#o.cache.set(key, { allowed: true, authority: a.name, ...(notes.length > 0 && { notes }) });
+        return { policy, allowed: true, authority: a.name, ...(notes.length > 0 && { notes }), cached: false };
       } catch (err) {
         const e = isImagePolicyError(err) ? err : new ImagePolicyError('REGISTRY_UNAVAILABLE', (err as Error).message, { cause: err });
         failures.push(new ImagePolicyError(e.code, policy.authorities.length > 1 ? `${a.name}: ${e.message}` : e.message));
@@ -109,26 +112,29 @@ export class ImageVerifier {
     return { policy, allowed: false, code, message, cached: false };
   }
 
-  async #verify(a: CompiledAuthority, secretKeys: KeyObject[] | SigstoreTrust | string | undefined, image: string, ref: ImageReference, digest: string, credentials: Credentials, signal: AbortSignal): Promise<void> {
+  /** Resolves when the authority vouches for the digest, with the failures its policy only logs. */
+  async #verify(a: CompiledAuthority, secretKeys: KeyObject[] | SigstoreTrust | string | undefined, image: string, ref: ImageReference, digest: string, credentials: Credentials, signal: AbortSignal): Promise<string[]> {
     switch (a.type) {
       case 'static':
         if (!a.pass) throw new ImagePolicyError('UNTRUSTED_KEY', 'the policy refuses every image it matches (static fail)');
-        return;
+        return [];
+      case 'notation':
+        return (await verifyNotation(this.#o.registry, ref, digest, a.notation, new Date(this.#o.now()), { keyring: await credentials(), signal })).logged;
       case 'key':
       case 'key-secret': {
         const keys = a.type === 'key' ? a.keys : secretKeys;
         if (typeof keys === 'string' || keys === undefined || !Array.isArray(keys)) throw new ImagePolicyError('UNTRUSTED_KEY', typeof keys === 'string' ? keys : 'no key');
         await verifyKeyOrBundle(this.#o.registry, { domain: ref.domain, path: ref.path, digest }, keys, { keyring: await credentials(), signal });
-        return;
+        return [];
       }
       case 'notary':
         await this.#notaryFor(a.authority).then((v) => a.authority.verify(v, image, digest));
-        return;
+        return [];
       case 'keyless': {
         const trust = 'trust' in a.root ? a.root.trust : secretKeys;
         if (typeof trust === 'string' || trust === undefined || Array.isArray(trust)) throw new ImagePolicyError('UNTRUSTED_KEY', typeof trust === 'string' ? trust : 'no trusted root');
         await verifyKeyless(this.#o.registry, ref, digest, { trust, identities: a.identities, attestations: a.attestations }, { keyring: await credentials(), signal });
-        return;
+        return [];
       }
     }
   }

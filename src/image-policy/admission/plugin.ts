@@ -161,6 +161,8 @@ export class ImageVerification implements MutatingPlugin, ValidatingPlugin {
       }
       let enforcedFailure = false;
       for (const r of o.results) {
+        // A Notation policy that logs a validation: admitted, and the failure said.
+        for (const n of r.notes ?? []) warnings.push(`image "${image}" (${where}) is allowed by ${r.policy.label} (authority ${r.authority}), which logs: ${n}`);
         if (r.allowed) continue;
         const msg = `image "${image}" (${where}) is not allowed by ${r.policy.label}: ${r.code}: ${r.message}`;
         if (r.policy.mode === 'enforce') {

@@ -10,6 +10,7 @@ import { loadPublicKeys } from '../verifiers/cosign-key.ts';
 import { NotaryAuthority } from '../verifiers/notary/authority.ts';
 import type { NotaryRootPin } from '../verifiers/notary/trust-pin.ts';
 import { compileKeyless, type CompiledKeyless } from '../verifiers/sigstore/compile-keyless.ts';
+import { compileNotation, type CompiledNotation } from '../verifiers/notation/trust-policy.ts';
 import { compileGlob } from './glob.ts';
 
 export type PolicyMode = 'enforce' | 'warn' | 'audit';
@@ -26,7 +27,8 @@ export type CompiledAuthority =
   | { type: 'key-secret'; name: string; secret: SecretKeyRef }
   | { type: 'notary'; name: string; authority: NotaryAuthority }
   | { type: 'static'; name: string; pass: boolean }
-  | ({ type: 'keyless'; name: string } & CompiledKeyless);
+  | ({ type: 'keyless'; name: string } & CompiledKeyless)
+  | { type: 'notation'; name: string; notation: CompiledNotation };
 
 export interface CompiledPolicy {
   kind: PolicyKind;
@@ -95,12 +97,12 @@ export function compilePolicy(obj: Obj, kind: PolicyKind): { policy?: CompiledPo
   list.forEach((a, i) => {
     const ap = sp.child('authorities').index(i);
     const aname = typeof a?.name === 'string' && a.name !== '' ? a.name : `authority-${i}`;
-    for (const f of ['ctlog', 'rfc3161timestamp', 'sources', 'notation']) {
+    for (const f of ['ctlog', 'rfc3161timestamp', 'sources']) {
       if (a?.[f] !== undefined) errs.push(forbidden(ap.child(f), 'not supported yet'));
     }
-    const set = ['key', 'notary', 'static', 'keyless'].filter((f) => a?.[f] !== undefined);
+    const set = ['key', 'notary', 'static', 'keyless', 'notation'].filter((f) => a?.[f] !== undefined);
     if (set.length !== 1) {
-      errs.push(invalid(ap, set.join(','), 'exactly one of key, notary, static or keyless must be set'));
+      errs.push(invalid(ap, set.join(','), 'exactly one of key, notary, static, keyless or notation must be set'));
       return;
     }
     if (a.attestations !== undefined && !a.keyless) errs.push(forbidden(ap.child('attestations'), 'attestations are verified for keyless authorities only'));
@@ -126,6 +128,10 @@ export function compilePolicy(obj: Obj, kind: PolicyKind): { policy?: CompiledPo
       } else {
         errs.push(invalid(kp, '<key>', 'exactly one of data or secretRef must be set'));
       }
+    } else if (a.notation) {
+      const before = errs.length;
+      const notation = compileNotation(a.notation, ap.child('notation'), errs);
+      if (errs.length === before) authorities.push({ type: 'notation', name: aname, notation });
     } else if (a.notary) {
       const authority = compileNotary(a.notary, ap.child('notary'), errs);
       if (authority) authorities.push({ type: 'notary', name: aname, authority });

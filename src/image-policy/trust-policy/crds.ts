@@ -7,7 +7,7 @@
  * enforced.
  *
  * KMS keys, transparency-log and timestamp settings (the keyless trusted root says which logs and
- * authorities count), signature sources, Notation and policy expressions are named in the schema
+ * authorities count), signature sources and policy expressions are named in the schema
  * only to be refused by name: accepting them and not enforcing them would be worse.
  */
 import { GLOB_PATTERN, MAX_GLOB_LENGTH } from './glob.ts';
@@ -73,6 +73,49 @@ const notaryAuthority: Schema = {
   'x-kubernetes-validations': [{ rule: "self.server.startsWith('https://')", message: 'server must be an https URL' }],
 };
 
+const strings = (maxItems: number, maxLength: number): Schema => ({ type: 'array', maxItems, items: str(maxLength) });
+
+const notationAuthority: Schema = {
+  type: 'object',
+  description: "Notation (Notary Project v2) JWS signatures attached as OCI referrers, checked against Notation's trust stores and trust policy document (trustpolicy.json 1.0).",
+  required: ['trustStores', 'trustPolicies'],
+  properties: {
+    trustStores: {
+      type: 'array', minItems: 1, maxItems: 16,
+      items: {
+        type: 'object',
+        required: ['name', 'certificates'],
+        properties: {
+          name: str(128, { description: 'Referenced from a trust policy as TYPE:NAME.' }),
+          type: { type: 'string', enum: ['ca', 'signingAuthority'], default: 'ca' },
+          certificates: str(256 * 1024, { description: 'PEM root certificates of the store.' }),
+        },
+      },
+    },
+    trustPolicies: {
+      type: 'array', minItems: 1, maxItems: 32,
+      items: {
+        type: 'object',
+        required: ['name', 'registryScopes', 'signatureVerification'],
+        properties: {
+          name: str(253),
+          registryScopes: { ...strings(64, 1024), minItems: 1, description: 'Fully qualified repositories (registry/path), or "*" (global).' },
+          signatureVerification: {
+            type: 'object',
+            required: ['level'],
+            properties: {
+              level: { type: 'string', enum: ['strict', 'permissive', 'audit', 'skip'] },
+              override: { type: 'object', additionalProperties: { type: 'string', enum: ['enforce', 'log', 'skip'] }, description: 'authenticity, authenticTimestamp, expiry (enforce | log), revocation (enforce | log | skip).' },
+            },
+          },
+          trustStores: strings(16, 256),
+          trustedIdentities: { ...strings(32, 2048), description: '"x509.subject: C=.., ST=.., O=.., ..." (C, ST and O required), or "*".' },
+        },
+      },
+    },
+  },
+};
+
 const objectRef = (kind: string): Schema => ({
   type: 'object',
   required: ['name', 'key'],
@@ -130,15 +173,14 @@ const authority: Schema = {
     ctlog: refused('transparency log verification'),
     rfc3161timestamp: refused('RFC 3161 timestamps'),
     sources: { type: 'array', items: refused('signature sources in other repositories') },
-    notation: refused('Notation (Notary Project v2) verification'),
+    notation: notationAuthority,
   },
   'x-kubernetes-validations': [
     { rule: '!has(self.attestations) || has(self.keyless)', message: 'attestations are verified for keyless authorities only' },
     notSupported('ctlog', 'transparency log settings'),
     notSupported('rfc3161timestamp', 'RFC 3161 timestamp authorities'),
     notSupported('sources', 'signature sources'),
-    notSupported('notation', 'Notation authorities'),
-    { rule: '(has(self.key) ? 1 : 0) + (has(self.notary) ? 1 : 0) + (has(self.static) ? 1 : 0) + (has(self.keyless) ? 1 : 0) == 1', message: 'exactly one of key, notary, static or keyless must be set' },
+    { rule: '(has(self.key) ? 1 : 0) + (has(self.notary) ? 1 : 0) + (has(self.static) ? 1 : 0) + (has(self.keyless) ? 1 : 0) + (has(self.notation) ? 1 : 0) == 1', message: 'exactly one of key, notary, static, keyless or notation must be set' },
   ],
 };
 
