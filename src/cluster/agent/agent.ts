@@ -243,7 +243,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       r();
     }, 30_000))]).catch(() => {});
     informers.start();
-    undo.push(() => workers.stop(), () => informers.stop());
+    // Probes last (undo runs backwards): a sync still finishing may start probe workers.
+    undo.push(() => syncer.probes.stop(), () => workers.stop(), () => informers.stop());
 
     // PLEG: wake the worker of each pod whose runtime state changed; adopt or clean what is there.
     const seen = new Map<string, string>();
