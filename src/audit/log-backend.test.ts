@@ -156,3 +156,24 @@ test('a line cut short by a crash: the restarted writer starts a new line chaine
     assert.equal(verifyFiles([path], key.publicKey).broken?.line, 1);
   });
 });
+
+test('records wait for the write delay to share one write; flush and close do not wait for it', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'audit.log');
+    const writes: string[] = [];
+    const out = new LogBackend({ path: '-', stdout: (s) => writes.push(s), writeDelayMs: 60_000 });
+    out.processEvents([event(1)]);
+    out.processEvents([event(2)]);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(writes.length, 0, 'nothing is written before the delay');
+    await out.flush();
+    assert.equal(writes.length, 1, 'both records in one write');
+    assert.equal(writes[0]!.trim().split('\n').length, 2);
+    // A file: close writes what waits, without waiting the minute.
+    const b = new LogBackend({ path, writeDelayMs: 60_000 });
+    b.processEvents([event(1), event(2), event(3)]);
+    await b.close();
+    assert.equal(readFileSync(path, 'utf8').trim().split('\n').length, 3);
+    assert.equal(verifyFiles([path], undefined).broken, undefined);
+  });
+});

@@ -3,7 +3,10 @@
  * signed (chain.ts), rotated by size with lumberjack's names and retention (rotation.ts).
  *
  * processEvents only chains and queues: the file is written by one asynchronous writer, in
- * order, so a request never waits on the disk. The queue is bounded (maxQueueBytes); past it an
+ * order, so a request never waits on the disk. The writer waits writeDelayMs before each write so
+ * that one write carries many records: an asynchronous write costs some 40 us of CPU whatever
+ * its size (the thread pool's round trip), which one write per record would pay twice per request
+ * (RequestReceived, ResponseComplete). The queue is bounded (maxQueueBytes); past it an
  * event is dropped before it is chained (so the chain has no hole), counted and logged. The chain
  * continues across rotations and restarts: a new file's first record names the hash of the last
  * record of the file before it.
@@ -21,6 +24,8 @@ import type { AuditBackend, AuditEvent, BackendStats } from './types.ts';
 const DEFAULT_MAX_SIZE = 100 * 1024 * 1024;
 /** How much of a file's end is read to find the last record on start. */
 const TAIL_BYTES = 4 * 1024 * 1024;
+/** A queue this large is written at once, without waiting for writeDelayMs. */
+const WRITE_NOW_BYTES = 256 * 1024;
 
 export interface LogBackendOptions {
   /** File path, or '-' for standard output (no rotation). */
@@ -39,6 +44,8 @@ export interface LogBackendOptions {
   checkpointIntervalMs?: number;
   /** Bound on lines waiting to be written (default 64 MiB). */
   maxQueueBytes?: number;
+  /** How long queued lines wait to be written with the ones that follow (default 20 ms; 0: none). */
+  writeDelayMs?: number;
   /** Wall clock for checkpoint times and backup names. */
   now?: () => number;
   log?: Pick<Logger, 'error' | 'warn'>;
@@ -58,6 +65,7 @@ export class LogBackend implements AuditBackend {
   #fh: FileHandle | undefined;
   #size = 0;
   #writing: Promise<void> | undefined;
+  #delay: NodeJS.Timeout | undefined;
   #closed = false;
   #lastDropLog = 0;
   #stats: BackendStats = { events: 0, dropped: 0, errors: 0 };
@@ -71,6 +79,7 @@ export class LogBackend implements AuditBackend {
       checkpointEvery: o.checkpointEvery ?? 1000,
       checkpointIntervalMs: o.checkpointIntervalMs ?? 60_000,
       maxQueueBytes: o.maxQueueBytes ?? 64 * 1024 * 1024,
+      writeDelayMs: o.writeDelayMs ?? 20,
       now: o.now ?? Date.now,
       signingKey: o.signingKey,
       log: o.log,
@@ -105,7 +114,11 @@ export class LogBackend implements AuditBackend {
 
   /** Resolves once everything queued so far is written. */
   async flush(): Promise<void> {
-    while (this.#writing) await this.#writing;
+    for (;;) {
+      this.#writeNow();
+      if (!this.#writing) return;
+      await this.#writing;
+    }
   }
 
   async close(): Promise<void> {
@@ -114,7 +127,6 @@ export class LogBackend implements AuditBackend {
     // The tail of the chain is covered by a last signature before the file is let go.
     this.#checkpoint();
     this.#closed = true;
-    this.#kick();
     await this.flush();
     await this.#fh?.close();
     this.#fh = undefined;
@@ -144,31 +156,46 @@ export class LogBackend implements AuditBackend {
     }
   }
 
+  /** Schedules a write of what is queued, after writeDelayMs unless the queue is large already. */
   #kick(): void {
+    if (this.#writing || this.#delay || this.#queue.length === 0) return;
+    if (this.#closed || this.#o.writeDelayMs <= 0 || this.#queuedBytes >= WRITE_NOW_BYTES) return this.#writeNow();
+    this.#delay = setTimeout(() => this.#writeNow(), this.#o.writeDelayMs);
+  }
+
+  #writeNow(): void {
+    clearTimeout(this.#delay);
+    this.#delay = undefined;
     if (this.#writing || this.#queue.length === 0) return;
     this.#writing = this.#drain().finally(() => {
       this.#writing = undefined;
-      // Lines queued while the last write finished.
+      // Lines queued while the last write was under way.
       this.#kick();
     });
   }
 
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue;
-      this.#queue = [];
-      this.#queuedBytes = 0;
-      try {
-        if (this.#stdout) this.#stdout(batch.join(''));
-        else await this.#writeFile(batch);
-      } catch (err) {
-        this.#stats.errors += batch.length;
-        this.#o.log?.error({ err, backend: 'log' }, 'audit log write failed');
-      }
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    try {
+      if (this.#stdout) this.#stdout(batch.join(''));
+      else await this.#writeFile(batch);
+    } catch (err) {
+      this.#stats.errors += batch.length;
+      this.#o.log?.error({ err, backend: 'log' }, 'audit log write failed');
     }
   }
 
   async #writeFile(lines: string[]): Promise<void> {
+    const fh = await this.#open();
+    // The usual case: the whole batch fits the current file, one encode and one write.
+    const all = Buffer.from(lines.join(''));
+    if (this.#size + all.length <= this.#o.maxSizeBytes) {
+      await fh.write(all);
+      this.#size += all.length;
+      return;
+    }
     let pending: string[] = [];
     let pendingBytes = 0;
     const flush = async () => {
