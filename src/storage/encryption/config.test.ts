@@ -56,8 +56,24 @@ describe('EncryptionConfiguration', () => {
     refused(doc([{ resources: ['*.*'], providers: [{ identity: {} }] }, { resources: ['deployments.apps'], providers: [{ identity: {} }] }]), 'resource "deployments.apps" is masked by earlier rule "*.*"');
   });
 
-  test('kms is refused by name; wrong kind or version is refused', () => {
-    assert.throws(() => parseEncryptionConfig(doc([{ resources: ['secrets'], providers: [{ kms: { apiVersion: 'v2', name: 'vault', endpoint: 'unix:///tmp/kms.sock' } }] }])), /KMS providers are not supported by Portcullis/);
+  test('kms v2 is taken with its name, socket and timeout; v1 and bad fields are refused as upstream', () => {
+    const kms = (k: Record<string, unknown>) => doc([{ resources: ['secrets'], providers: [{ kms: k }] }]);
+    assert.deepEqual(parseEncryptionConfig(kms({ apiVersion: 'v2', name: 'vault', endpoint: 'unix:///tmp/kms.sock' })).rules[0]!.providers, [{ type: 'kms', name: 'vault', endpoint: 'unix:///tmp/kms.sock', timeoutMs: 3000 }]);
+    assert.equal((parseEncryptionConfig(kms({ apiVersion: 'v2', name: 'v', endpoint: 'unix:///s', timeout: '1.5s' })).rules[0]!.providers[0] as { timeoutMs: number }).timeoutMs, 1500);
+    refused(kms({ name: 'old', endpoint: 'unix:///s' }), 'error while parsing file: KMSv1 is deprecated and will only receive security updates going forward. Use KMSv2 instead.  Set --feature-gates=KMSv1=true to use the deprecated KMSv1 feature.');
+    refused(kms({ apiVersion: 'v2', endpoint: 'unix:///s' }), 'error while parsing file: resources[0].providers[0].kms.name: Required value: name is a mandatory field for a provider');
+    refused(kms({ apiVersion: 'v2', name: 'a:b', endpoint: 'unix:///s' }), `error while parsing file: resources[0].providers[0].kms.name: Invalid value: "a:b": invalid KMS provider name a:b, must not contain ':'`);
+    refused(kms({ apiVersion: 'v2', name: 'a', endpoint: 'https://kms' }), 'error while parsing file: resources[0].providers[0].kms.endpoint: Invalid value: "https://kms": unsupported scheme "https" for KMS provider, only unix is supported');
+    refused(kms({ apiVersion: 'v2', name: 'a', endpoint: 'unix:///s', timeout: '0s' }), 'error while parsing file: resources[0].providers[0].kms.timeout: Invalid value: 0s: timeout should be a positive value');
+    refused(kms({ apiVersion: 'v2', name: 'a', endpoint: 'unix:///s', cachesize: 10 }), 'error while parsing file: resources[0].providers[0].kms.cachesize: Invalid value: 10: cachesize is not supported in v2');
+    refused(kms({ apiVersion: 'v3', name: 'a', endpoint: 'unix:///s' }), 'error while parsing file: resources[0].providers[0].kms.apiVersion: Invalid value: "v3": unsupported apiVersion apiVersion for KMS provider, only v1 and v2 are supported');
+    refused(
+      doc([{ resources: ['secrets'], providers: [{ kms: { apiVersion: 'v2', name: 'a', endpoint: 'unix:///s' } }] }, { resources: ['configmaps'], providers: [{ kms: { apiVersion: 'v2', name: 'a', endpoint: 'unix:///t' } }] }]),
+      'error while parsing file: resources[1].providers[0].kms.name: Invalid value: "a": duplicate KMS provider name a, names must be unique',
+    );
+  });
+
+  test('wrong kind or version is refused', () => {
     assert.throws(() => parseEncryptionConfig({ apiVersion: 'v1', kind: 'EncryptionConfig', resources: [] }), /no kind "EncryptionConfig" is registered for version "v1"/);
   });
 

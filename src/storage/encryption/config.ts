@@ -4,12 +4,13 @@
  * (apis/apiserver/validation/validation_encryption.go, server/options/encryptionconfig/config.go),
  * with upstream's error texts, so a file that kube-apiserver refuses is refused here too.
  *
- * KMS providers are validated like upstream's and then refused by name: Portcullis does not talk to
- * a KMS plugin, and accepting the provider without enforcing it would store Secrets in a way the
- * operator did not ask for.
+ * KMS providers of apiVersion v2 talk to their plugin (kms/kms-v2-provider.ts); v1 is refused with
+ * upstream's message for KMSv1 turned off (its feature gate is off by default since 1.29, and
+ * Portcullis has no such gate).
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { DurationError, parseGoDuration } from '../../util/duration.ts';
 
 export type CipherName = 'aescbc' | 'aesgcm' | 'secretbox';
 
@@ -18,7 +19,15 @@ export interface EncryptionKey {
   secret: Buffer;
 }
 
-export type ProviderConfig = { type: 'identity' } | { type: CipherName; keys: EncryptionKey[] };
+/** A KMS v2 plugin: its name (in the stored prefix), unix socket and per-call timeout. */
+export interface KmsProviderConfig {
+  type: 'kms';
+  name: string;
+  endpoint: string;
+  timeoutMs: number;
+}
+
+export type ProviderConfig = { type: 'identity' } | { type: CipherName; keys: EncryptionKey[] } | KmsProviderConfig;
 
 export interface GroupResource {
   group: string;
@@ -107,6 +116,8 @@ function validate(resources: unknown, errs: string[]): RawRule[] {
     return [];
   }
   const out: RawRule[] = [];
+  // KMS provider names are unique across the file (they name the stored values' prefix).
+  const kmsNames = new Set<string>();
   resources.forEach((conf: unknown, i) => {
     const c = (conf ?? {}) as Record<string, unknown>;
     const r = `resources[${i}].resources`;
@@ -119,7 +130,7 @@ function validate(resources: unknown, errs: string[]): RawRule[] {
     if (providers.length === 0) errs.push(`${p}: Required value: at least one ${p} is required`);
     const parsed: ProviderConfig[] = [];
     providers.forEach((prov, j) => {
-      const cfg = validateProvider(prov, `${p}[${j}]`, errs);
+      const cfg = validateProvider(prov, `${p}[${j}]`, errs, kmsNames);
       if (cfg) parsed.push(cfg);
     });
     out.push({ resources: names, providers: parsed });
@@ -156,7 +167,7 @@ function validateResourceNames(resources: string[], path: string, errs: string[]
   });
 }
 
-function validateProvider(raw: unknown, path: string, errs: string[]): ProviderConfig | undefined {
+function validateProvider(raw: unknown, path: string, errs: string[], kmsNames: Set<string>): ProviderConfig | undefined {
   const p = (raw ?? {}) as Record<string, unknown>;
   const present = PROVIDER_NAMES.filter((n) => p[n] !== undefined && p[n] !== null);
   if (present.length === 0) {
@@ -170,13 +181,7 @@ function validateProvider(raw: unknown, path: string, errs: string[]): ProviderC
   }
   const type = present[0]!;
   if (type === 'identity') return { type: 'identity' };
-  if (type === 'kms') {
-    const k = (p.kms ?? {}) as Record<string, unknown>;
-    const name = typeof k.name === 'string' ? k.name : '';
-    // Refused by name rather than served without a KMS: see the file comment.
-    errs.push(`${path}.kms: Unsupported value: ${shown(name)}: KMS providers are not supported by Portcullis (no KMS plugin client); use aesgcm, aescbc or secretbox`);
-    return undefined;
-  }
+  if (type === 'kms') return validateKms((p.kms ?? {}) as Record<string, unknown>, `${path}.kms`, errs, kmsNames);
   const keysRaw = ((p[type] ?? {}) as Record<string, unknown>).keys;
   const keysPath = `${path}.${type}.keys`;
   const sizes = type === 'secretbox' ? SECRETBOX_KEY_SIZES : AES_KEY_SIZES;
@@ -225,4 +230,46 @@ function checkMasking(rules: RawRule[]): void {
       seen.add(id(gr));
     }
   }
+}
+
+const DEFAULT_KMS_TIMEOUT_MS = 3000;
+
+/** validateKMSConfiguration (name, timeout, endpoint, cachesize, apiVersion), then v1's refusal. */
+function validateKms(k: Record<string, unknown>, path: string, errs: string[], kmsNames: Set<string>): KmsProviderConfig | undefined {
+  const before = errs.length;
+  const apiVersion = typeof k.apiVersion === 'string' && k.apiVersion !== '' ? k.apiVersion : 'v1'; // upstream's default
+  const name = typeof k.name === 'string' ? k.name : '';
+  if (name === '') errs.push(`${path}.name: Required value: name is a mandatory field for a provider`);
+  if (apiVersion !== 'v1' && name.includes(':')) errs.push(`${path}.name: Invalid value: ${shown(name)}: invalid KMS provider name ${name}, must not contain ':'`);
+  if (apiVersion !== 'v1' && kmsNames.has(name)) errs.push(`${path}.name: Invalid value: ${shown(name)}: duplicate KMS provider name ${name}, names must be unique`);
+  kmsNames.add(name);
+  let timeoutMs = DEFAULT_KMS_TIMEOUT_MS;
+  if (k.timeout !== undefined && k.timeout !== null) {
+    try {
+      timeoutMs = Number(parseGoDuration(String(k.timeout)) / 1_000_000n);
+      if (timeoutMs <= 0) errs.push(`${path}.timeout: Invalid value: ${String(k.timeout)}: timeout should be a positive value`);
+    } catch (err) {
+      if (!(err instanceof DurationError)) throw err;
+      errs.push(`${path}.timeout: Invalid value: ${shown(k.timeout)}: ${err.message}`);
+    }
+  }
+  const endpoint = typeof k.endpoint === 'string' ? k.endpoint : '';
+  if (endpoint === '') errs.push(`${path}.endpoint: Invalid value: "": endpoint is a mandatory field for a kms`);
+  else {
+    let scheme: string | undefined;
+    try {
+      scheme = new URL(endpoint).protocol.replace(/:$/, '');
+    } catch {
+      errs.push(`${path}.endpoint: Invalid value: ${shown(endpoint)}: invalid endpoint for kms provider, error: parse ${shown(endpoint)}: invalid URL`);
+    }
+    if (scheme !== undefined && scheme !== 'unix') errs.push(`${path}.endpoint: Invalid value: ${shown(endpoint)}: unsupported scheme ${shown(scheme)} for KMS provider, only unix is supported`);
+  }
+  if (apiVersion !== 'v1' && k.cachesize !== undefined && k.cachesize !== null) errs.push(`${path}.cachesize: Invalid value: ${String(k.cachesize)}: cachesize is not supported in v2`);
+  if (apiVersion !== 'v1' && apiVersion !== 'v2') errs.push(`${path}.apiVersion: Invalid value: ${shown(apiVersion)}: unsupported apiVersion apiVersion for KMS provider, only v1 and v2 are supported`);
+  if (errs.length > before) return undefined;
+  if (apiVersion === 'v1') {
+    errs.push('KMSv1 is deprecated and will only receive security updates going forward. Use KMSv2 instead.  Set --feature-gates=KMSv1=true to use the deprecated KMSv1 feature.');
+    return undefined;
+  }
+  return { type: 'kms', name, endpoint, timeoutMs };
 }

@@ -7,14 +7,18 @@
  * Placed under the watch cache, so memory holds objects and the inner store only ciphertext.
  * A value no provider can read becomes a marker (read-state.ts), never an error for the whole read.
  * Lists with a predicate are paged here: the inner store would run the predicate on ciphertext.
+ * A KMS provider may need its plugin before it can read a value (prepare()): reads wait for it, and
+ * a watch delivers its events in order, holding later ones while an earlier one waits.
  */
 import { parseObjectKey } from '../../api/registry/resource-def.ts';
 import { encodeContinue } from '../continue-token.ts';
 import { pageLimit } from '../page.ts';
-import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchEvent, WatchHandlers } from '../types.ts';
+import { StorageError, type ListOptions, type ListResult, type Store, type StoredObject, type Watcher, type WatchEvent, type WatchHandlers } from '../types.ts';
 import type { GroupResource } from './config.ts';
 import { markStale, unreadableReason, unreadableValue } from './read-state.ts';
+import { KMS_V2_PREFIX } from './kms/kms-v2-provider.ts';
 import { IDENTITY_CHECK, type ResourceTransformers, type ValueTransformer } from './transformer.ts';
+import { UnreadableRetry } from './unreadable-retry.ts';
 
 /** Rows read per inner page while filtering a predicate list (as upstream's etcd3 store reads ahead). */
 const PREDICATE_CHUNK = 100;
@@ -30,6 +34,23 @@ class EncryptingStore implements Store {
   private readonly inner: Store;
   private readonly transformers: ResourceTransformers;
   private readonly resourceOf: ResourceOfKey;
+
+  /** Open watches, ended when values a KMS plugin could not read become readable (unreadable-retry.ts). */
+  private readonly watches = new Set<{ end(err: StorageError): void }>();
+  private readonly retry = new UnreadableRetry({
+    readable: async (key, stored) => {
+      await this.transformerFor(key).prepare?.(stored);
+      try {
+        this.transformerFor(key).fromStorage(stored, key);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    relist: () => {
+      for (const w of [...this.watches]) w.end(new StorageError('Internal', 'values the KMS plugin could not read earlier are readable now: list again'));
+    },
+  });
 
   constructor(inner: Store, transformers: ResourceTransformers, resourceOf: ResourceOfKey) {
     this.inner = inner;
@@ -54,12 +75,38 @@ class EncryptingStore implements Store {
       if (stale) markStale(value);
       return value;
     } catch (err) {
+      // A KMS envelope may read later (the plugin was away): retried, and the watches relist then.
+      if (typeof stored === 'string' && stored.startsWith(KMS_V2_PREFIX)) this.retry.note(key, stored);
       return unreadableValue(key, err as Error);
     }
   }
 
   private open<T>(o: StoredObject<T>): StoredObject<T> {
     return { ...o, value: this.read(o.key, o.value) as T };
+  }
+
+  /** What reading these values waits for (a KMS plugin's Decrypt), or undefined. */
+  private prepare(values: Array<{ key: string; value: unknown }>): Promise<unknown> | undefined {
+    const waits: Promise<void>[] = [];
+    for (const { key, value } of values) {
+      const w = this.transformerFor(key).prepare?.(value);
+      if (w) waits.push(w);
+    }
+    return waits.length === 0 ? undefined : Promise.all(waits);
+  }
+
+  private async openAll<T>(items: StoredObject<T>[]): Promise<StoredObject<T>[]> {
+    await this.prepare(items);
+    return items.map((o) => this.open(o));
+  }
+
+  private write(key: string, value: unknown): unknown {
+    try {
+      return this.transformerFor(key).toStorage(value, key);
+    } catch (err) {
+      // A provider that cannot write now (KMS plugin down past its grace): the write fails, never in plaintext.
+      throw new StorageError('Internal', (err as Error).message, { key });
+    }
   }
 
   currentRevision(): number {
@@ -72,13 +119,13 @@ class EncryptingStore implements Store {
 
   async get<T = unknown>(key: string): Promise<StoredObject<T> | undefined> {
     const o = await this.inner.get<T>(key);
-    return o && this.open(o);
+    return o && (await this.openAll([o]))[0];
   }
 
   async list<T = unknown>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
     if (!opts.predicate) {
       const r = await this.inner.list<T>(prefix, opts);
-      return { ...r, items: r.items.map((o) => this.open(o)) };
+      return { ...r, items: await this.openAll(r.items) };
     }
     return this.filteredList<T>(prefix, opts, opts.predicate);
   }
@@ -95,6 +142,7 @@ class EncryptingStore implements Store {
     let lastKey: string | undefined;
     for (;;) {
       const page = await this.inner.list<T>(prefix, next);
+      await this.prepare(page.items);
       for (const raw of page.items) {
         if (limit > 0 && items.length >= limit && lastKey !== undefined) return { items, revision: page.revision, continue: encodeContinue(prefix, page.revision, lastKey) };
         lastKey = raw.key;
@@ -112,32 +160,62 @@ class EncryptingStore implements Store {
   }
 
   async create<T = unknown>(key: string, value: T): Promise<StoredObject<T>> {
-    const o = await this.inner.create(key, this.transformerFor(key).toStorage(value, key));
+    const o = await this.inner.create(key, this.write(key, value));
     return { ...o, value };
   }
 
   async update<T = unknown>(key: string, value: T, expectedRevision: number): Promise<StoredObject<T>> {
-    const o = await this.inner.update(key, this.transformerFor(key).toStorage(value, key), expectedRevision);
+    const o = await this.inner.update(key, this.write(key, value), expectedRevision);
     return { ...o, value };
   }
 
   async delete<T = unknown>(key: string, expectedRevision?: number): Promise<StoredObject<T>> {
-    return this.open(await this.inner.delete<T>(key, expectedRevision));
+    return (await this.openAll([await this.inner.delete<T>(key, expectedRevision)]))[0]!;
   }
 
   watch<T = unknown>(prefix: string, fromRevision: number, handlers: WatchHandlers<T>): Watcher {
-    return this.inner.watch<unknown>(prefix, fromRevision, {
+    // Events that wait for a plugin, in order; later events queue behind them (the chain's tail).
+    let tail: Promise<void> | undefined;
+    let queued = 0;
+    let stopped = false;
+    const deliver = (e: WatchEvent<unknown>) => {
+      if (stopped) return;
+      const { prevValue, ...rest } = e;
+      const out: WatchEvent<T> = { ...rest, value: this.read(e.key, e.value) as T };
+      if (prevValue !== undefined) out.prevValue = this.read(e.key, prevValue) as T;
+      // The inner size is the ciphertext's: let the consumer measure the object itself.
+      if (typeof e.value === 'string') delete out.size;
+      handlers.onEvent(out);
+    };
+    const inner = this.inner.watch<unknown>(prefix, fromRevision, {
       backlog: handlers.backlog,
       onError: handlers.onError && ((err) => handlers.onError?.(err)),
       onEvent: (e) => {
-        const { prevValue, ...rest } = e;
-        const out: WatchEvent<T> = { ...rest, value: this.read(e.key, e.value) as T };
-        if (prevValue !== undefined) out.prevValue = this.read(e.key, prevValue) as T;
-        // The inner size is the ciphertext's: let the consumer measure the object itself.
-        if (typeof e.value === 'string') delete out.size;
-        handlers.onEvent(out);
+        const wait = this.prepare(e.prevValue === undefined ? [e] : [e, { key: e.key, value: e.prevValue }]);
+        if (!wait && queued === 0) return deliver(e);
+        queued++;
+        tail = (tail ?? Promise.resolve())
+          .then(() => wait)
+          .then(() => deliver(e))
+          .catch((err: unknown) => handlers.onError?.(err instanceof StorageError ? err : new StorageError('Internal', String((err as Error)?.message ?? err))))
+          .finally(() => {
+            queued--;
+          });
       },
     });
+    const entry = {
+      end: (err: StorageError) => {
+        close();
+        handlers.onError?.(err);
+      },
+    };
+    const close = () => {
+      stopped = true;
+      this.watches.delete(entry);
+      inner.close();
+    };
+    this.watches.add(entry);
+    return { close, pause: () => inner.pause(), resume: () => inner.resume() };
   }
 
   compact(revision: number): Promise<void> {
@@ -149,6 +227,7 @@ class EncryptingStore implements Store {
   }
 
   close(): Promise<void> {
+    this.retry.close();
     return this.inner.close();
   }
 }

@@ -10,14 +10,18 @@
  * - a resource no rule names is read by the identity check only.
  *
  * A Kubernetes object is stored as itself (a JSON object); an encrypted one as a JSON string: the
- * prefix, then the sealed bytes in base64 (the Store holds JSON values, not raw bytes).
+ * prefix, then the sealed bytes in base64 (the Store holds JSON values, not raw bytes). A KMS v2
+ * provider's prefix is `k8s:enc:kms:v2:<provider name>:`, its sealed bytes upstream's
+ * EncryptedObject (kms/kms-v2-provider.ts).
  */
 import { newCipher, type RandomBytes, type ValueCipher } from './ciphers.ts';
 import type { CipherName, EncryptionConfig, GroupResource, ProviderConfig } from './config.ts';
+import type { KmsV2Provider } from './kms/kms-v2-provider.ts';
 
 export const ENCRYPTED_PREFIX = 'k8s:enc:';
 
-type Provider = { kind: 'identity' } | { kind: CipherName; prefix: string; keys: Array<{ name: string; cipher: ValueCipher }> };
+type KeyedProvider = { kind: CipherName; prefix: string; keys: Array<{ name: string; cipher: ValueCipher }> };
+type Provider = { kind: 'identity' } | KeyedProvider | { kind: 'kms'; prefix: string; kms: KmsV2Provider };
 
 export interface ValueTransformer {
   /** The value to hand the store for `value` written at `key`. */
@@ -27,6 +31,11 @@ export interface ValueTransformer {
    * throws with upstream's reason when no provider can.
    */
   fromStorage(stored: unknown, key: string): { value: unknown; stale: boolean };
+  /**
+   * What fromStorage needs fetched first (a KMS plugin's Decrypt of a seed not seen yet), or
+   * undefined when it can answer at once. Failures are left for fromStorage to report.
+   */
+  prepare?(stored: unknown): Promise<void> | undefined;
 }
 
 export const isEncrypted = (stored: unknown): stored is string => typeof stored === 'string' && stored.startsWith(ENCRYPTED_PREFIX);
@@ -43,7 +52,7 @@ const NO_KEY: Record<CipherName, string> = {
   secretbox: 'no matching key was found for the provided Secretbox transformer',
 };
 
-function openWith(p: Exclude<Provider, { kind: 'identity' }>, rest: string, key: string): { value: unknown; keyIndex: number } {
+function openWith(p: KeyedProvider, rest: string, key: string): { value: unknown; keyIndex: number } {
   const errs: Error[] = [];
   for (const [keyIndex, k] of p.keys.entries()) {
     if (!rest.startsWith(`${k.name}:`)) continue;
@@ -67,6 +76,7 @@ class PrefixTransformers implements ValueTransformer {
   toStorage(value: unknown, key: string): unknown {
     const first = this.providers[0]!;
     if (first.kind === 'identity') return value;
+    if (first.kind === 'kms') return `${first.prefix}${first.kms.seal(Buffer.from(JSON.stringify(value), 'utf8'), Buffer.from(key, 'utf8')).toString('base64')}`;
     const k = first.keys[0]!;
     const sealed = k.cipher.seal(Buffer.from(JSON.stringify(value), 'utf8'), Buffer.from(key, 'utf8'));
     return `${first.prefix}${k.name}:${sealed.toString('base64')}`;
@@ -82,6 +92,10 @@ class PrefixTransformers implements ValueTransformer {
       }
       if (typeof stored !== 'string' || !stored.startsWith(p.prefix)) continue;
       try {
+        if (p.kind === 'kms') {
+          const { data, stale } = p.kms.open(Buffer.from(stored.slice(p.prefix.length), 'base64'), Buffer.from(key, 'utf8'));
+          return { value: JSON.parse(data.toString('utf8')), stale: stale || i !== 0 };
+        }
         const { value, keyIndex } = openWith(p, stored.slice(p.prefix.length), key);
         return { value, stale: i !== 0 || keyIndex !== 0 };
       } catch (err) {
@@ -89,6 +103,17 @@ class PrefixTransformers implements ValueTransformer {
       }
     }
     throw errs.length > 0 ? aggregate(errs) : new Error('no matching prefix found');
+  }
+
+  prepare(stored: unknown): Promise<void> | undefined {
+    if (!isEncrypted(stored)) return undefined;
+    const waits: Promise<void>[] = [];
+    for (const p of this.providers) {
+      if (p.kind !== 'kms' || !stored.startsWith(p.prefix)) continue;
+      const w = p.kms.prepare(Buffer.from(stored.slice(p.prefix.length), 'base64'));
+      if (w) waits.push(w);
+    }
+    return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
   }
 }
 
@@ -101,8 +126,17 @@ export const IDENTITY_CHECK: ValueTransformer = {
   },
 };
 
-function provider(cfg: ProviderConfig, random?: RandomBytes): Provider {
+/** KMS v2 providers by name, started by the caller (kms/open-transformers.ts). */
+export type KmsProviders = ReadonlyMap<string, KmsV2Provider>;
+
+function provider(cfg: ProviderConfig, random?: RandomBytes, kms?: KmsProviders): Provider {
   if (cfg.type === 'identity') return { kind: 'identity' };
+  if (cfg.type === 'kms') {
+    const k = kms?.get(cfg.name);
+    // Never a silent identity in its place: encryption asked for and not done is refused.
+    if (!k) throw new Error(`KMS provider ${JSON.stringify(cfg.name)} was not started`);
+    return { kind: 'kms', prefix: k.prefix, kms: k };
+  }
   return { kind: cfg.type, prefix: `${ENCRYPTED_PREFIX}${cfg.type}:v1:`, keys: cfg.keys.map((k) => ({ name: k.name, cipher: newCipher(cfg.type, k.secret, random) })) };
 }
 
@@ -111,11 +145,11 @@ export interface ResourceTransformers {
   forResource(gr: GroupResource): ValueTransformer;
 }
 
-export function buildTransformers(config: EncryptionConfig, random?: RandomBytes): ResourceTransformers {
+export function buildTransformers(config: EncryptionConfig, random?: RandomBytes, kms?: KmsProviders): ResourceTransformers {
   const lists = new Map<string, Provider[]>();
   const id = (group: string, resource: string) => `${group}\u0000${resource}`;
   for (const rule of config.rules) {
-    const providers = rule.providers.map((p) => provider(p, random));
+    const providers = rule.providers.map((p) => provider(p, random, kms));
     // A resource named by two rules reads with both lists, the first rule's writing (upstream appends).
     for (const gr of rule.resources) lists.set(id(gr.group, gr.resource), [...(lists.get(id(gr.group, gr.resource)) ?? []), ...providers]);
   }

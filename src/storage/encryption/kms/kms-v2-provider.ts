@@ -1,0 +1,338 @@
+/**
+ * A KMS v2 provider as kube-apiserver runs one (encryptionconfig/config.go kmsv2PluginProbe,
+ * envelope/kmsv2/envelope.go):
+ *
+ * - State: one DEK seed per key ID, made by this server (32 random bytes) and encrypted by the
+ *   plugin (Encrypt); every write seals with it (seed-gcm.ts) and stores upstream's
+ *   EncryptedObject (the data, the plugin's key ID, the encrypted seed, the plugin's annotations).
+ * - The plugin's Status is polled (every minute, every 10 s while it fails); a key ID different
+ *   from the state's makes a new seed. The state is good for writes for 3 minutes past the last
+ *   good Status, so a plugin that goes away stops writes after at most that (fail closed, with
+ *   upstream's "expired" error); before any good Status there is no state, and reads and writes
+ *   fail with "got unexpected nil transformer", as upstream.
+ * - Reads: the encrypted seed of a value is decrypted by the plugin once and kept (bounded, keyed
+ *   as upstream's cache key); the plugin call is asynchronous, so the store layer calls prepare()
+ *   before the synchronous open(). A value whose key ID or seed type is not the state's is stale:
+ *   the next write of it re-encrypts (rotation by rewriting).
+ * - Health: `check()` is upstream's probe, with its cached answer (20 s when good, 3 s when not).
+ */
+import { createHash, randomBytes as nodeRandomBytes, randomUUID } from 'node:crypto';
+import { isDNS1123Subdomain } from '../../../api/validation/names.ts';
+import type { RandomBytes } from '../ciphers.ts';
+import { AES_GCM_KEY, HKDF_SHA256_XNONCE_AES_GCM_SEED, messages, type Annotations, type EncryptedObject } from './kms-v2-api.ts';
+import type { KmsService } from './kms-v2-client.ts';
+import { keyCipher, SEED_SIZE, seedCipher, type DataCipher } from './seed-gcm.ts';
+
+export const KMS_V2_PREFIX = 'k8s:enc:kms:v2:';
+
+const POSITIVE_INTERVAL_MS = 60_000;
+const NEGATIVE_INTERVAL_MS = 10_000;
+const WRITE_TTL_MS = 3 * 60_000;
+const HEALTH_POSITIVE_TTL_MS = 20_000;
+const HEALTH_NEGATIVE_TTL_MS = 3_000;
+const KEY_ID_MAX = 1024;
+const DEK_SOURCE_MAX = 1024;
+const ANNOTATIONS_MAX = 32 * 1024;
+/** Decrypted seeds kept (upstream keeps a day's worth; one per key ID and server start in practice). */
+const SEED_CACHE_MAX = 1024;
+
+export interface KmsV2ProviderOptions {
+  name: string;
+  service: KmsService;
+  now?: () => number;
+  random?: RandomBytes;
+  newUid?: () => string;
+  positiveIntervalMs?: number;
+  negativeIntervalMs?: number;
+  writeTtlMs?: number;
+}
+
+interface State {
+  cipher: DataCipher;
+  object: Omit<EncryptedObject, 'encryptedData'>;
+  cacheKey: string;
+  expiresAt: number;
+}
+
+/** utilerrors.NewAggregate(...).Error() after Reduce: one error alone, several in brackets. */
+function aggregate(msgs: string[]): string {
+  return msgs.length === 1 ? msgs[0]! : `[${msgs.join(', ')}]`;
+}
+
+/** GetHashIfNotEmpty: key IDs are logged and reported only hashed. */
+export function keyIdHash(keyId: string): string {
+  return keyId === '' ? '' : `sha256:${createHash('sha256').update(keyId).digest('hex')}`;
+}
+
+const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function validateKeyId(keyId: string): string | undefined {
+  if (keyId.length === 0) return 'keyID is empty';
+  if (Buffer.byteLength(keyId) > KEY_ID_MAX) return `keyID is ${Buffer.byteLength(keyId)} bytes, which exceeds the max size of ${KEY_ID_MAX}`;
+  return undefined;
+}
+
+/** validation.IsFullyQualifiedDomainName on each key, and the 32 kB total. */
+function validateAnnotations(annotations: Annotations): string | undefined {
+  const errs: string[] = [];
+  let total = 0;
+  for (const [k, v] of Object.entries(annotations)) {
+    const name = k.endsWith('.') ? k.slice(0, -1) : k;
+    const dns = k === '' ? [] : isDNS1123Subdomain(name);
+    if (k === '') errs.push('annotations: Required value');
+    else if (dns.length > 0) errs.push(`annotations: Invalid value: ${JSON.stringify(name)}: ${dns.join(',')}`);
+    else if (name.split('.').length < 2) errs.push(`annotations: Invalid value: ${JSON.stringify(name)}: should be a domain with at least two segments separated by dots`);
+    total += Buffer.byteLength(k) + v.length;
+  }
+  if (total > ANNOTATIONS_MAX) errs.push(`total size of annotations is ${total}, which exceeds the max size of ${ANNOTATIONS_MAX}`);
+  return errs.length > 0 ? aggregate(errs) : undefined;
+}
+
+/** ValidateEncryptedObject, with upstream's messages. */
+export function validateEncryptedObject(o: EncryptedObject): void {
+  if (o.encryptedDEKSourceType !== AES_GCM_KEY && o.encryptedDEKSourceType !== HKDF_SHA256_XNONCE_AES_GCM_SEED) throw new Error(`unknown encryptedDEKSourceType: ${o.encryptedDEKSourceType}`);
+  if (o.encryptedData.length === 0) throw new Error('encrypted data is empty');
+  if (o.encryptedDEKSource.length === 0) throw new Error('failed to validate encrypted DEK source: encrypted DEK source is empty');
+  if (o.encryptedDEKSource.length > DEK_SOURCE_MAX) throw new Error(`failed to validate encrypted DEK source: encrypted DEK source is ${o.encryptedDEKSource.length} bytes, which exceeds the max size of ${DEK_SOURCE_MAX}`);
+  const keyErr = validateKeyId(o.keyID);
+  if (keyErr) throw new Error(`failed to validate key id: ${keyErr}`);
+  const annErr = validateAnnotations(o.annotations);
+  if (annErr) throw new Error(`failed to validate annotations: ${annErr}`);
+}
+
+/** generateCacheKey: type, length-prefixed DEK source and key ID, then the sorted annotations. */
+function cacheKey(o: Omit<EncryptedObject, 'encryptedData'>): string {
+  const parts: Buffer[] = [];
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    parts.push(b);
+  };
+  const prefixed = (data: Buffer) => {
+    const b = Buffer.alloc(2);
+    b.writeUInt16BE(data.length);
+    parts.push(b, data);
+  };
+  u32(o.encryptedDEKSourceType);
+  prefixed(o.encryptedDEKSource);
+  prefixed(Buffer.from(o.keyID));
+  const keys = Object.keys(o.annotations).sort();
+  if (keys.length > 0) {
+    u32(keys.length);
+    for (const k of keys) {
+      prefixed(Buffer.from(k));
+      prefixed(o.annotations[k]!);
+    }
+  }
+  return Buffer.concat(parts).toString('base64');
+}
+
+/** Insertion-ordered map that forgets its oldest entry past `max`. */
+function boundedSet<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value!);
+}
+
+export class KmsV2Provider {
+  readonly name: string;
+  readonly prefix: string;
+  private readonly service: KmsService;
+  private readonly now: () => number;
+  private readonly random: RandomBytes;
+  private readonly newUid: () => string;
+  private readonly positiveMs: number;
+  private readonly negativeMs: number;
+  private readonly writeTtlMs: number;
+  private state?: State;
+  private version?: string;
+  private last?: { err?: Error; at: number; ttl: number };
+  private probing?: Promise<void>;
+  private readonly seeds = new Map<string, DataCipher>();
+  private readonly failures = new Map<string, Error>();
+  private readonly inflight = new Map<string, Promise<void>>();
+  private timer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(opts: KmsV2ProviderOptions) {
+    this.name = opts.name;
+    this.prefix = `${KMS_V2_PREFIX}${opts.name}:`;
+    this.service = opts.service;
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? nodeRandomBytes;
+    this.newUid = opts.newUid ?? randomUUID;
+    this.positiveMs = opts.positiveIntervalMs ?? POSITIVE_INTERVAL_MS;
+    this.negativeMs = opts.negativeIntervalMs ?? NEGATIVE_INTERVAL_MS;
+    this.writeTtlMs = opts.writeTtlMs ?? WRITE_TTL_MS;
+  }
+
+  /**
+   * primeAndProbeKMSv2: one probe inline (a plugin that is up gives the first write its seed), then
+   * the polling loop. A plugin that is not up yet is not fatal: the loop keeps trying every 10 s.
+   */
+  async start(): Promise<void> {
+    let ok = true;
+    try {
+      await this.check();
+    } catch {
+      ok = false;
+    }
+    this.schedule(ok ? this.positiveMs : this.negativeMs);
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.check().then(
+        () => this.schedule(this.positiveMs),
+        () => this.schedule(this.negativeMs),
+      );
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** The health check (kms-providers): the last answer while fresh, else a Status call. */
+  check(): Promise<void> {
+    const last = this.last;
+    if (last && this.now() - last.at < last.ttl) return last.err ? Promise.reject(last.err) : Promise.resolve();
+    this.probing ??= this.probe().then(
+      () => {
+        this.last = { at: this.now(), ttl: HEALTH_POSITIVE_TTL_MS };
+      },
+      (err: Error) => {
+        this.last = { err, at: this.now(), ttl: HEALTH_NEGATIVE_TTL_MS };
+        throw err;
+      },
+    ).finally(() => {
+      this.probing = undefined;
+    });
+    return this.probing;
+  }
+
+  private async probe(): Promise<void> {
+    let status;
+    try {
+      status = await this.service.status();
+    } catch (err) {
+      throw new Error(`failed to perform status section of the healthz check for KMS Provider ${this.name}, error: ${(err as Error).message}`);
+    }
+    const errs: string[] = [];
+    if (status.healthz !== 'ok') errs.push(`got unexpected healthz status: ${status.healthz}`);
+    if (status.version !== 'v2' && status.version !== 'v2beta1') errs.push(`expected KMSv2 API version v2, got ${status.version}`);
+    else {
+      this.version ??= status.version;
+      if (this.version !== status.version) errs.push(`KMSv2 API version should not change after the initial status response version ${this.version}, got ${status.version}`);
+    }
+    const keyErr = validateKeyId(status.key_id);
+    if (keyErr) errs.push(`got invalid KMSv2 KeyID hash ${JSON.stringify(keyIdHash(status.key_id))}: ${keyErr}`);
+    else {
+      const rotateErr = await this.rotateOnKeyIdChange(status.key_id, this.newUid());
+      if (rotateErr) errs.push(rotateErr);
+    }
+    if (errs.length > 0) throw new Error(`kmsv2 Provider ${this.name} is not healthy, error: ${aggregate(errs)}`);
+  }
+
+  /** rotateDEKOnKeyIDChange: the same key ID extends the state; a new one gets a new seed, or the old state coasts. */
+  private async rotateOnKeyIdChange(statusKeyId: string, uid: string): Promise<string | undefined> {
+    const expiresAt = this.now() + this.writeTtlMs;
+    const state = this.state;
+    if (state && state.object.keyID === statusKeyId) {
+      state.expiresAt = expiresAt;
+      return undefined;
+    }
+    let errGen: string | undefined;
+    let encryptKeyId = '';
+    try {
+      const seed = this.random(SEED_SIZE);
+      let resp;
+      try {
+        resp = await this.service.encrypt(uid, seed);
+      } catch (err) {
+        throw new Error(`failed to encrypt DEK, error: ${(err as Error).message}`);
+      }
+      encryptKeyId = resp.key_id;
+      const object = { keyID: resp.key_id, encryptedDEKSource: resp.ciphertext, annotations: resp.annotations, encryptedDEKSourceType: HKDF_SHA256_XNONCE_AES_GCM_SEED };
+      validateEncryptedObject({ ...object, encryptedData: Buffer.from([0]) });
+      if (resp.key_id === statusKeyId) {
+        const next: State = { cipher: seedCipher(seed, this.random), object, cacheKey: cacheKey(object), expiresAt };
+        boundedSet(this.seeds, next.cacheKey, next.cipher, SEED_CACHE_MAX);
+        this.state = next;
+        return undefined;
+      }
+    } catch (err) {
+      errGen = (err as Error).message;
+    }
+    const show = (s: string | undefined) => (s === undefined ? '<nil>' : s);
+    return `failed to rotate DEK uid=${JSON.stringify(uid)}, useSeed=true, errState=${show(state ? undefined : 'got unexpected nil transformer')}, errGen=${show(errGen)}, statusKeyIDHash=${JSON.stringify(keyIdHash(statusKeyId))}, encryptKeyIDHash=${JSON.stringify(keyIdHash(encryptKeyId))}, stateKeyIDHash=${JSON.stringify(keyIdHash(state?.object.keyID ?? ''))}, expirationTimestamp=${state ? rfc3339(state.expiresAt) : '0001-01-01T00:00:00Z'}`;
+  }
+
+  private currentState(): State {
+    if (!this.state) throw new Error('got unexpected nil transformer');
+    return this.state;
+  }
+
+  /** TransformToStorage: the EncryptedObject bytes of `data`, or upstream's error when the state cannot write. */
+  seal(data: Buffer, aad: Buffer): Buffer {
+    const state = this.currentState();
+    const now = this.now();
+    if (now > state.expiresAt) {
+      throw new Error(`encryptedDEKSource with keyID hash ${JSON.stringify(keyIdHash(state.object.keyID))} expired at ${rfc3339(state.expiresAt)} (current time is ${rfc3339(now)})`);
+    }
+    const object: EncryptedObject = { ...state.object, encryptedData: state.cipher.seal(data, aad) };
+    validateEncryptedObject(object);
+    return messages.EncryptedObject.encode(object);
+  }
+
+  private decode(body: Buffer): EncryptedObject {
+    const o = messages.EncryptedObject.decode(body);
+    validateEncryptedObject(o);
+    return o;
+  }
+
+  /**
+   * Makes the seed of a stored value available to open(): a plugin Decrypt when it is not known
+   * yet (one call per seed however many reads wait for it). Undefined when nothing is to be done.
+   */
+  prepare(body: Buffer): Promise<void> | undefined {
+    let o: EncryptedObject;
+    try {
+      o = this.decode(body);
+    } catch {
+      return undefined; // open() reports it
+    }
+    const key = cacheKey(o);
+    if (this.seeds.has(key)) return undefined;
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const p = this.service
+      .decrypt(this.newUid(), { ciphertext: o.encryptedDEKSource, key_id: o.keyID, annotations: o.annotations })
+      .then((dek) => {
+        const cipher = o.encryptedDEKSourceType === HKDF_SHA256_XNONCE_AES_GCM_SEED ? seedCipher(dek, this.random) : keyCipher(dek, this.random);
+        boundedSet(this.seeds, key, cipher, SEED_CACHE_MAX);
+        this.failures.delete(key);
+      })
+      .catch((err: Error) => {
+        boundedSet(this.failures, key, err, SEED_CACHE_MAX);
+      })
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  /** TransformFromStorage, once prepare() has run: the data, and whether it was written under another key ID or seed type. */
+  open(body: Buffer, aad: Buffer): { data: Buffer; stale: boolean } {
+    const o = this.decode(body);
+    const state = this.currentState();
+    const key = cacheKey(o);
+    const cipher = this.seeds.get(key);
+    if (!cipher) throw new Error(`failed to decrypt DEK, error: ${this.failures.get(key)?.message ?? 'the DEK was not decrypted by the plugin yet'}`);
+    const data = cipher.open(o.encryptedData, aad);
+    return { data, stale: o.keyID !== state.object.keyID || o.encryptedDEKSourceType !== state.object.encryptedDEKSourceType };
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.service.close();
+  }
+}

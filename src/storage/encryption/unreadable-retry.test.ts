@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UnreadableRetry } from './unreadable-retry.ts';
+
+test('unreadable values are retried until they all read, then the watches relist once', async () => {
+  let readableNow = false;
+  let relists = 0;
+  const tried: string[] = [];
+  const r = new UnreadableRetry({
+    readable: async (key) => {
+      tried.push(key);
+      return readableNow;
+    },
+    relist: () => relists++,
+    retryMs: 1,
+  });
+  r.note('/a', 'x');
+  r.note('/b', 'y');
+  while (tried.length < 4) await new Promise((res) => setTimeout(res, 2));
+  assert.equal(relists, 0, 'nothing relists while a value still fails');
+  readableNow = true;
+  while (relists === 0) await new Promise((res) => setTimeout(res, 2));
+  const after = tried.length;
+  await new Promise((res) => setTimeout(res, 20));
+  assert.equal(relists, 1);
+  assert.equal(tried.length, after, 'no retries once everything read');
+  r.close();
+});
