@@ -7,7 +7,7 @@ import { openSqliteStore, type DurabilityInfo } from '../storage/sqlite.ts';
 import { createWatchCache } from '../storage/watch-cache.ts';
 import type { EncryptionConfig } from '../storage/encryption/config.ts';
 import { encryptingStore } from '../storage/encryption/encrypting-store.ts';
-import { buildTransformers } from '../storage/encryption/transformer.ts';
+import { openEncryption } from '../storage/encryption/kms/open-encryption.ts';
 import { createEtcdClient, createMemberClients, type EtcdConnection } from '../storage/etcd/etcd-client.ts';
 import { openEtcdStore } from '../storage/etcd/etcd-store.ts';
 import type { Store } from '../storage/types.ts';
@@ -133,12 +133,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   const frontProxy = ensureFrontProxyPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
+  // KMS v2 providers are primed (one Status and a seed) before anything is read or written.
+  const encryption = opts.encryption ? await openEncryption(opts.encryption) : undefined;
   const sqlite = opts.etcd ? undefined : openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
   const backing = sqlite ?? (await openEtcdStore({ client: createEtcdClient(opts.etcd!), watchClients: createMemberClients(opts.etcd!), prefix: opts.etcd!.prefix }));
   // The watch cache holds objects; only what reaches the store is encrypted (upstream's transformer sits there too).
-  const store = createWatchCache(opts.encryption ? encryptingStore(backing, buildTransformers(opts.encryption)) : backing);
+  const store = createWatchCache(encryption ? encryptingStore(backing, encryption.transformers) : backing);
   // Undone in reverse order by close(), or when the start fails part way.
-  const undo: Array<() => unknown> = [() => store.close()];
+  const undo: Array<() => unknown> = [() => encryption?.close(), () => store.close()];
   const close = async () => {
     for (const u of undo.splice(0).reverse()) {
       try {
@@ -161,6 +163,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const auditor = buildAuditor(opts.audit, dataDir, log);
     if (auditor) undo.push(() => auditor.close());
     const server = buildServer({ now: opts.now, tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined });
+    // Upstream adds the KMS plugins' check to /healthz, /livez and /readyz (AddHealthChecks).
+    if (encryption?.healthCheck) server.ctx.healthChecks = [encryption.healthCheck];
     undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.
       for (const p of [...server.ctx.admission.mutating, ...server.ctx.admission.validating]) (p as { close?: () => void }).close?.();

@@ -17,6 +17,8 @@ function healthChecks(ctx: RestContext, endpoint: string): HealthCheck[] {
     { name: 'log', check: () => {} },
     storeHealthCheck(ctx.store, '/registry/core/namespaces/default'),
   ];
+  // Upstream lists the KMS check after etcd's, before readyz's shutdown.
+  checks.push(...(ctx.healthChecks ?? []));
   if (endpoint === 'readyz') checks.push({ name: 'shutdown', check: () => {} });
   return checks;
 }

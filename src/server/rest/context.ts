@@ -52,6 +52,8 @@ export interface RestContext {
   traces?: TraceRing;
   /** This server's client identity towards node agents (pods/log, exec, attach, portforward). */
   kubeletClient?: KubeletClientTls;
+  /** Checks beyond the built-in ones on /healthz, /livez and /readyz (the KMS plugins'). */
+  healthChecks?: Array<{ name: string; check: () => Promise<void> | void }>;
   /** --service-node-port-range (default 30000-32767). */
   serviceNodePortRange?: PortRange;
 }
