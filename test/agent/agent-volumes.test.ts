@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { buildImage } from '../../src/image-policy/oci/build.ts';
@@ -36,7 +36,7 @@ describe('pod volumes on runc', { skip }, () => {
   let agent: { stop(): Promise<void> };
 
   before(async () => {
-    ac = await startAgentCluster();
+    ac = await startAgentCluster(['persistentvolume-binder-controller']);
     work = join(ac.dir, NODE);
     const ctx = await busyboxRootfs(join(work, 'ctx'));
     await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
@@ -208,5 +208,41 @@ describe('pod volumes on runc', { skip }, () => {
     await ac.admin.delete(resources.pods, 'default', 'keeper', { gracePeriodSeconds: 0 });
     await gone('keeper');
     await eventually(async () => !existsSync(podDir), 'the pod directory is removed');
+  });
+
+  test('a claim provisioned by the local-path provisioner: the agent makes its directory; subPath inside it', async () => {
+    const nodePath = join(work, 'local-path');
+    await ac.admin.create(resources.storageclasses, '', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'lp' }, provisioner: 'portcullis.dev/local-path', volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', parameters: { nodePath } });
+    // The scheduler's choice, made by hand (this cluster runs no scheduler).
+    await ac.admin.create(resources.persistentvolumeclaims, 'default', {
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', annotations: { 'volume.kubernetes.io/selected-node': NODE } },
+      spec: { storageClassName: 'lp', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    });
+    const pvc = await eventually(async () => {
+      const c = await ac.admin.get<K8sObject>(resources.persistentvolumeclaims, 'default', 'data');
+      return c.status?.phase === 'Bound' && c;
+    }, 'the claim is bound', 600, 100);
+    const pv = await ac.admin.get<K8sObject>(resources.persistentvolumes, '', pvc.spec.volumeName);
+    const dir = pv.spec.local.path as string;
+    assert.ok(dir.startsWith(nodePath));
+    assert.ok(!existsSync(dir), 'the provisioner only names the directory');
+    await ac.admin.create(resources.pods, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'claimer' },
+      spec: {
+        nodeName: NODE, terminationGracePeriodSeconds: 1, volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+        containers: [{
+          name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo persisted > /data/f; echo in-sub > /sub/g; exec sleep 3600'],
+          volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'data', mountPath: '/sub', subPath: 'nested/sub' }],
+        }],
+      },
+    });
+    await running('claimer');
+    await eventually(async () => existsSync(join(dir, 'f')) && existsSync(join(dir, 'nested/sub/g')), 'the files reach the volume on the host');
+    assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'persisted\n');
+    assert.equal(readFileSync(join(dir, 'nested/sub/g'), 'utf8'), 'in-sub\n');
+    await ac.admin.delete(resources.pods, 'default', 'claimer', { gracePeriodSeconds: 0 });
+    await gone('claimer');
+    assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'persisted\n', 'the data outlives the pod');
+    assert.deepEqual(await mountsUnder(dir), [], 'the subPath bind mount is gone');
   });
 });
