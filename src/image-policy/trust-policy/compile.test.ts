@@ -23,7 +23,10 @@ test('what the schema cannot check is refused with the field: PEM, globs, Notary
   assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ notary: { server: 'http://notary', roots: [{ keyIds: ['a'.repeat(64)] }] } }] }))[0]!, /must be an https URL/);
   assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ key: { secretRef: { name: 'k' } } }] }))[0]!, /secretRef\.namespace: Required value: a ClusterImagePolicy must name/);
   assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ key: { secretRef: { name: 'k', namespace: 'other' } } }] }, 'team'), 'ImagePolicy')[0]!, /secretRef\.namespace: Forbidden: an ImagePolicy may only name a Secret of its own namespace/);
-  assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ notation: {} }] }))[0]!, /spec\.authorities\[0\]\.notation: Forbidden: not supported yet/);
+  assert.deepEqual(errors(policy({ images: [{ glob: '**' }], authorities: [{ notation: {} }] })), [
+    'spec.authorities[0].notation.trustStores: Required value: at least one trust store',
+    'spec.authorities[0].notation.trustPolicies: Required value',
+  ]);
   assert.deepEqual(errors(policy({ images: [{ glob: '**' }], authorities: [{ keyless: {} }] })), [
     'spec.authorities[0].keyless.trustedRoot: Invalid value: "": exactly one of data, secretRef or configMapRef must be set',
     'spec.authorities[0].keyless.identities: Required value: at least one identity (issuer and subject) must be trusted',
