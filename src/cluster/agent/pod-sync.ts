@@ -11,7 +11,9 @@
  * runs right after a start (a failure kills the container: PostStartHookError), preStop before a
  * stop, inside the grace period.
  *
- * Not done here: volumes (containers get no mounts yet).
+ * Volumes (volumes/volume-manager.ts) are set up before the sandbox and again on every sync, so
+ * updates reach the files (FailedMount events for those that fail); each container gets its
+ * mounts; they are torn down with the pod.
  */
 import type { Container, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { jsonEqual } from '../../api/json-equal.ts';
