@@ -17,10 +17,11 @@ import { AUDIT_FLAGS, auditFromFlags } from './audit-flags.ts';
 import { ETCD_FLAGS, etcdFromFlags } from './etcd-flags.ts';
 import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags, serviceAccountsFromFlags, oidcFromFlags } from './authn-flags.ts';
 import { loadEncryptionConfig } from '../storage/encryption/config.ts';
+import { parsePortRange } from '../server/rest/service-node-ports.ts';
 import { untilStopped } from './controller-manager.ts';
 
 /** The flags of the API server proper, which `portcullis up` takes too. */
-export const API_SERVER_FLAGS = ['port', 'data-dir', 'bind-address', 'log-level', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', ...AUTHZ_FLAGS, 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config'] as const;
+export const API_SERVER_FLAGS = ['port', 'data-dir', 'bind-address', 'log-level', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', ...AUTHZ_FLAGS, 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config', 'advertise-address', 'service-node-port-range'] as const;
 export const API_SERVER_BOOLEANS = [...AUTHN_BOOLEAN_FLAGS] as const;
 
 /** --port: 0..65535 (0 picks a free port). */
@@ -38,6 +39,8 @@ export function apiServerFromFlags(args: ParsedArgs) {
     dataDir: flag(args, 'data-dir', './.portcullis'),
     port: portFlag(args),
     bindAddress: flag(args, 'bind-address', '127.0.0.1'),
+    advertiseAddress: flag(args, 'advertise-address', '') || undefined,
+    serviceNodePortRange: parsePortRange(flag(args, 'service-node-port-range', '30000-32767')),
     etcd: etcdFromFlags(args),
     encryption: flag(args, 'encryption-provider-config', '') ? loadEncryptionConfig(flag(args, 'encryption-provider-config', '')) : undefined,
     authn: authnFromFlags(args),

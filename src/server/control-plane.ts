@@ -40,6 +40,9 @@ import { publishAuthenticationTrust } from './authentication-trust.ts';
 import { buildAuditor, type AuditOptions } from '../audit/config.ts';
 import type { Auditor } from '../audit/auditor.ts';
 import { kubeletClientIdentity } from './node-proxy/kubelet-client-identity.ts';
+import { advertiseAddress, startKubernetesEndpoints } from './kubernetes-endpoints.ts';
+import { KUBERNETES_SERVICE_IP } from './rest/service-ip.ts';
+import type { PortRange } from './rest/service-node-ports.ts';
 
 /** The SQLite database and its write-ahead log as allocated on disk (apiserver_storage_size_bytes). */
 function sqliteFilesBytes(path: string): number {
@@ -99,6 +102,13 @@ export interface ControlPlaneOptions {
   audit?: AuditOptions;
   /** --encryption-provider-config, loaded: values are encrypted between the watch cache and the store. */
   encryption?: EncryptionConfig;
+  /**
+   * --advertise-address: the address the `kubernetes` Service's endpoints name (default: the bind
+   * address, or the host's first non-internal IPv4 for a wildcard bind; none for loopback).
+   */
+  advertiseAddress?: string;
+  /** --service-node-port-range (default 30000-32767). */
+  serviceNodePortRange?: PortRange;
 }
 
 export interface ControlPlane {
@@ -131,7 +141,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const log = opts.logger ?? pino({ level: 'info' });
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
+  const advertised = advertiseAddress(opts.bindAddress, opts.advertiseAddress);
+  // Pods reach the server as 10.96.0.1 (the kubernetes Service) or its advertised address, as kubeadm's certificate names them.
+  const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) }, serverIpAddresses: [KUBERNETES_SERVICE_IP, ...(advertised ? [advertised] : [])] });
   const frontProxy = ensureFrontProxyPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   // KMS v2 providers are primed (one Status and a seed) before anything is read or written.
   const encryption = opts.encryption ? await openEncryption(opts.encryption) : undefined;
@@ -165,6 +177,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const server = buildServer({ now: opts.now, tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined });
     // Upstream adds the KMS plugins' check to /healthz, /livez and /readyz (AddHealthChecks).
     if (encryption?.healthCheck) server.ctx.healthChecks = [encryption.healthCheck];
+    if (opts.serviceNodePortRange) server.ctx.serviceNodePortRange = opts.serviceNodePortRange;
     undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.
       for (const p of [...server.ctx.admission.mutating, ...server.ctx.admission.validating]) (p as { close?: () => void }).close?.();
@@ -183,6 +196,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const addr = server.app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
     if (opts.port === 0) await finish(port);
+    if (advertised) undo.push(startKubernetesEndpoints(server.ctx, { ip: advertised, port }));
+    else log.info({ bindAddress: opts.bindAddress }, 'the kubernetes Service gets no endpoints: the API server has no address pods can reach (set --advertise-address or a non-loopback --bind-address)');
     // The front-proxy certificate aggregated API servers are shown (front-proxy-ca, made at the
     // start with the cluster PKI), unless the caller brings one; published in extension-apiserver-authentication.
     const aggregation = { ...opts.aggregation, proxyClientCert: opts.aggregation?.proxyClientCert ?? { certPem: frontProxy.clientCertPem, keyPem: frontProxy.clientKeyPem } };
