@@ -25,3 +25,29 @@ test('a pod that does not fit is rejected with the kubelet\'s reason and message
   assert.deepEqual(admitPod(pod(), [pod(), pod()], alloc), { reason: 'OutOfpods', message: "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: 2, capacity: 2" });
   assert.equal(admitPod(pod(undefined, '2Gi'), [], alloc)?.reason, 'OutOfmemory');
 });
+
+test('the predicates after the resources, in the kubelet\'s order and words: NodeAffinity, NodeName, NodePorts, NoExecute taints', () => {
+  const node = { metadata: { name: 'n1', labels: { 'kubernetes.io/hostname': 'n1', zone: 'a' } }, spec: { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoExecute' }, { key: 'soft', effect: 'NoSchedule' }] } };
+  const tolerant = { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoExecute' }] };
+  const p = (spec: object = {}, labels?: Record<string, string>) => ({ metadata: { name: 'p', labels }, spec: { nodeName: 'n1', containers: [{ name: 'c' }], ...tolerant, ...spec } });
+  const alloc = { pods: '10' };
+  assert.equal(admitPod(p(), [], alloc, node), undefined, 'NoSchedule taints are the scheduler\'s business');
+  assert.deepEqual(admitPod(p({ nodeSelector: { zone: 'b' } }), [], alloc, node), { reason: 'NodeAffinity', message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" });
+  const required = { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] }] } } } };
+  assert.equal(admitPod(p(required), [], alloc, node)?.reason, 'NodeAffinity');
+  assert.deepEqual(admitPod(p({ nodeName: 'n2' }), [], alloc, node), { reason: 'NodeName', message: "Pod was rejected: Predicate NodeName failed: node(s) didn't match the requested node name" });
+  const hostPort = (port: number, hostIP?: string) => p({ containers: [{ name: 'c', ports: [{ containerPort: 80, hostPort: port, ...(hostIP ? { hostIP } : {}) }] }] });
+  assert.deepEqual(admitPod(hostPort(8080), [hostPort(8080)], alloc, node), { reason: 'NodePorts', message: "Pod was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports" });
+  assert.equal(admitPod(hostPort(8080), [hostPort(8081)], alloc, node), undefined);
+  assert.equal(admitPod(hostPort(8080, '10.0.0.1'), [hostPort(8080)], alloc, node)?.reason, 'NodePorts', 'a wildcard host port takes every address');
+  assert.deepEqual(admitPod(p({ tolerations: [] }), [], alloc, node), { reason: 'TaintToleration', message: "Pod was rejected: Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate" });
+  // Resources first: a pod that fails both reports the resource.
+  assert.equal(admitPod(p({ nodeSelector: { zone: 'b' } }), [p(), p()], { pods: '2' }, node)?.reason, 'OutOfpods');
+  // Without the Node only the resources are checked.
+  assert.equal(admitPod(p({ nodeSelector: { zone: 'b' } }), [], alloc), undefined);
+});
+
+test('the OS checks come before everything', () => {
+  assert.deepEqual(admitPod({ metadata: { labels: { 'kubernetes.io/os': 'windows' } }, spec: { containers: [] } }, [], {}), { reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Pod was rejected: Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" });
+  assert.deepEqual(admitPod({ metadata: {}, spec: { os: { name: 'windows' }, containers: [] } }, [], {}), { reason: 'PodOSNotSupported', message: "Pod was rejected: Failed to admit pod as the OS field doesn't match node OS" });
+});

@@ -1,15 +1,20 @@
 /**
- * The kubelet's admission of a pod it has not run yet (lifecycle predicate admit handler, the
- * resource part of it): the pods it already runs plus this one must fit the node's allocatable
- * pods, cpu and memory requests. A pod that does not fit is rejected for good: phase Failed,
- * reason OutOf<resource>, message "Pod was rejected: Node didn't have enough resource: ...", as
- * upstream, and never started. This also bounds what the agent runs to --max-pods.
+ * The kubelet's admission of a pod it has not run yet (lifecycle predicateAdmitHandler): the OS
+ * checks, then scheduler.AdmissionCheck — the pods it already runs plus this one must fit the node's
+ * allocatable pods, cpu and memory requests; the pod's node selector and required node affinity must
+ * match the Node; spec.nodeName must be this node; its host ports must be free — then NoExecute
+ * taints it does not tolerate. A pod that fails is rejected for good: phase Failed, the first
+ * reason (OutOf<resource>, or the predicate's name: NodeAffinity, NodeName, NodePorts,
+ * TaintToleration) and message "Pod was rejected: …" in upstream's words, and never started. This
+ * also bounds what the agent runs to --max-pods.
  *
- * Not checked (upstream does): node name/selector/affinity and taints, host ports, extended
- * resources, sysctls, AppArmor.
+ * Not checked (upstream does): extended resources, sysctls, AppArmor, SupplementalGroupsPolicy.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../api/validation/quantity.ts';
+import { findUntoleratedTaint, podMatchesNodeSelectorAndAffinity, type Taint } from '../scheduler/labels.ts';
+import { NodeInfo, podHostPorts } from '../scheduler/node-info.ts';
+import type { K8sObject } from '../client/types.ts';
 
 export interface Rejection {
   reason: string;
@@ -44,8 +49,38 @@ export function podRequest(pod: Pod, r: string): bigint {
   return (sum > initMax ? sum : initMax) + amount(pod.spec?.overhead?.[r], milli);
 }
 
-/** Undefined when `pod` fits beside `running` on a node with `allocatable`. */
-export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonly<Record<string, string>>): Rejection | undefined {
+/** The predicates' failure: "Predicate NAME failed: REASON", as PredicateFailureError. */
+const predicate = (name: string, reason: string): Rejection => ({ reason: name, message: `Pod was rejected: Predicate ${name} failed: ${reason}` });
+
+/**
+ * Undefined when `pod` may run beside `running` on `node` (the agent's Node object; without one only
+ * the resources are checked) with `allocatable`.
+ */
+export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonly<Record<string, string>>, node?: K8sObject): Rejection | undefined {
+  // Checks preemption would not help with come first (rejectPodAdmissionBasedOnOSSelector / OSField).
+  const podOS = pod.metadata?.labels?.['kubernetes.io/os'];
+  if (podOS !== undefined && podOS !== 'linux') return { reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Pod was rejected: Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" };
+  if (pod.spec?.os?.name !== undefined && pod.spec.os.name !== 'linux') return { reason: 'PodOSNotSupported', message: "Pod was rejected: Failed to admit pod as the OS field doesn't match node OS" };
+  const resources = fits(pod, running, allocatable);
+  if (resources) return resources;
+  if (!node) return undefined;
+  const p = pod as K8sObject;
+  if (!podMatchesNodeSelectorAndAffinity(p, node)) return predicate('NodeAffinity', "node(s) didn't match Pod's node affinity/selector");
+  if (pod.spec?.nodeName && pod.spec.nodeName !== node.metadata.name) return predicate('NodeName', "node(s) didn't match the requested node name");
+  const ports = podHostPorts(p);
+  if (ports.length) {
+    const info = new NodeInfo(node);
+    for (const r of running) info.addPod(r as K8sObject);
+    if (ports.some((hp) => info.portConflicts(hp))) return predicate('NodePorts', "node(s) didn't have free ports for the requested pod ports");
+  }
+  // The kubelet is only interested in NoExecute taints (the scheduler looked at NoSchedule).
+  const taints = (node.spec?.taints as Taint[] | undefined) ?? [];
+  if (findUntoleratedTaint(taints, pod.spec?.tolerations ?? [], (t) => t.effect === 'NoExecute')) return predicate('TaintToleration', "node(s) had taints that the pod didn't tolerate");
+  return undefined;
+}
+
+/** noderesources.Fits for pods, cpu and memory: undefined when `pod` fits beside `running`. */
+function fits(pod: Pod, running: readonly Pod[], allocatable: Readonly<Record<string, string>>): Rejection | undefined {
   const reject = (r: string, requested: bigint, used: bigint, capacity: bigint): Rejection => ({
     reason: `OutOf${r}`,
     message: `Pod was rejected: Node didn't have enough resource: ${r}, requested: ${requested}, used: ${used}, capacity: ${capacity}`,
