@@ -22,7 +22,7 @@ import { renewLease } from '../sim/heartbeat.ts';
 import { CertManager } from './cert-manager.ts';
 import { readHostInfo, type HostInfo } from './host-info.ts';
 import { CLIENT_USAGES, SERVING_USAGES, SIGNER_CLIENT_KUBELET, SIGNER_KUBELET_SERVING, loadCert, type StoredCert } from './node-certificates.ts';
-import { registerAgentNode, syncAgentNodeStatus, type AgentNode } from './node-status.ts';
+import { agentNodeObject, registerAgentNode, syncAgentNodeStatus, type AgentNode } from './node-status.ts';
 import { PodSyncer } from './pod-sync.ts';
 import { PodWorkers } from './pod-workers.ts';
 import { newEventRecorder } from '../controllers/events.ts';
@@ -185,6 +185,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     // Services of every namespace (the Service environment variables), on a factory of their own: no node selector.
     const clusterInformers = new SharedInformerFactory({ client, timers, random: o.random, log: o.log });
     const services = clusterInformers.informer<K8sObject>(resources.services);
+    // Its own Node (labels and taints for pod admission), as the kubelet's node lister; before the first list, the Node as registered.
+    const nodeInformers = new SharedInformerFactory({ client, fieldSelector: `metadata.name=${o.nodeName}`, timers, random: o.random, log: o.log });
+    const nodes = nodeInformers.informer<K8sObject>(resources.nodes);
     /** Last known object of pods gone from the API whose runtime state is not cleaned up yet. */
     const removed = new Map<string, Pod>();
     const byUid = (uid: string): Pod | undefined => pods.byIndex(UID_INDEX, uid)[0] as Pod | undefined;
@@ -205,7 +208,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const recorder = newEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log });
     const syncer = new PodSyncer({
       runtime: o.runtime, images: o.images, network, podFiles, client, volumes,
-      recorder, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now,
+      recorder, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
+      fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });
     workers = new PodWorkers({
@@ -237,8 +241,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     syncer.index.observe(await o.runtime.list());
     // The Services first, so the first containers get their variables (as the kubelet waits for its service informer).
     clusterInformers.start();
+    nodeInformers.start();
+    undo.push(() => nodeInformers.stop());
     undo.push(() => clusterInformers.stop());
-    await Promise.race([services.synced(), new Promise<void>((r) => timers.setTimeout(() => {
+    await Promise.race([Promise.all([services.synced(), nodes.synced()]), new Promise<void>((r) => timers.setTimeout(() => {
       if (!services.hasSynced()) o.log.warn({}, 'services not listed after 30 s: containers start without the Service variables until they are');
       r();
     }, 30_000))]).catch(() => {});

@@ -47,6 +47,10 @@ export interface PodSyncDeps {
   client: ApiClient;
   hostIP: string;
   allocatable: Readonly<Record<string, string>>;
+  /** The agent's Node (labels, taints) for admission; without it only resources are checked. */
+  node?: () => K8sObject;
+  /** The Node read from the API now: when only NodeAffinity failed, the kubelet looks again before rejecting. */
+  fetchNode?: () => Promise<K8sObject>;
   /** containerID scheme (runc, fake). */
   scheme: string;
   now: () => number;
@@ -141,7 +145,11 @@ export class PodSyncer {
       // Already running here (an agent restart) counts as admitted; a new pod must fit.
       const known = view.sandboxes.length > 0 || view.containers.length > 0;
       const running = this.#d.pods().filter((p) => p.metadata?.uid !== uid && this.#admitted.has(p.metadata?.uid ?? '') && !isDone(p.status?.phase));
-      const rejection = known ? undefined : admitPod(pod, running, this.#d.allocatable);
+      let rejection = known ? undefined : admitPod(pod, running, this.#d.allocatable, this.#d.node?.());
+      if (rejection?.reason === 'NodeAffinity' && this.#d.fetchNode) {
+        const fresh = await this.#d.fetchNode().catch(() => undefined);
+        if (fresh) rejection = admitPod(pod, running, this.#d.allocatable, fresh);
+      }
       if (rejection) {
         this.#d.log.info({ pod: podDesc(pod), reason: rejection.reason }, 'pod rejected');
         this.#d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', rejection.reason, rejection.message.replace(/^Pod was rejected: /, ''));
