@@ -264,3 +264,25 @@ test('a pod beyond the node\'s allocatable pods is rejected (Failed, OutOfpods) 
   assert.equal(second.status.message, "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: 1, capacity: 1");
   assert.equal(small.runtime.calls.filter((c) => c.op === 'createSandbox').length, 1, 'only the first pod got a sandbox');
 });
+
+test('pod admission reads the agent\'s own Node: a node selector it does not match and a NoExecute taint it does not tolerate are rejected; a label added later admits the next pod', async () => {
+  const tainted = await ac.start('node-sel', { fake: { program } });
+  await eventually(async () => (await ac.admin.get<K8sObject>(resources.nodes, '', 'node-sel').catch(() => undefined)) !== undefined, 'the Node is registered');
+  const mk = (name: string, spec: Record<string, unknown>) => ac.admin.create<K8sObject>(resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: 'node-sel', containers: [{ name: 'c', image: 'example.test/x:1' }], ...spec } });
+  const failed = async (name: string) => eventually(async () => {
+    const p = await getPod(name);
+    return p.status?.phase === 'Failed' && p;
+  }, `${name} is rejected`);
+  await mk('wrong-zone', { nodeSelector: { zone: 'b' } });
+  const a = await failed('wrong-zone');
+  assert.equal(a.status.reason, 'NodeAffinity');
+  assert.equal(a.status.message, "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector");
+  await ac.admin.patch(resources.nodes, '', 'node-sel', 'merge', { metadata: { labels: { zone: 'b' } }, spec: { taints: [{ key: 'evict', effect: 'NoExecute' }] } });
+  await mk('untolerated', { nodeSelector: { zone: 'b' } });
+  const b = await failed('untolerated');
+  assert.equal(b.status.reason, 'TaintToleration');
+  assert.equal(b.status.message, "Pod was rejected: Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate");
+  await mk('fits', { nodeSelector: { zone: 'b' }, tolerations: [{ key: 'evict', operator: 'Exists', effect: 'NoExecute' }] });
+  await eventually(async () => (await getPod('fits')).status?.phase === 'Running', 'the matching, tolerating pod runs');
+  assert.equal(tainted.runtime.calls.filter((c) => c.op === 'createSandbox').length, 1, 'only the admitted pod got a sandbox');
+});
