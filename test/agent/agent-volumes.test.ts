@@ -245,4 +245,28 @@ describe('pod volumes on runc', { skip }, () => {
     assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'persisted\n', 'the data outlives the pod');
     assert.deepEqual(await mountsUnder(dir), [], 'the subPath bind mount is gone');
   });
+
+  // After the restart test: this agent resyncs every 300 ms, the period the usage is checked in.
+  test('an emptyDir on disk over its sizeLimit evicts the pod as the kubelet does', async () => {
+    await ac.admin.create(resources.pods, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hog' },
+      spec: {
+        nodeName: NODE, terminationGracePeriodSeconds: 1, volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '1Mi' } }],
+        containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'dd if=/dev/zero of=/scratch/big bs=1024 count=2048; exec sleep 3600'], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }],
+      },
+    });
+    const p = await eventually(async () => {
+      const x = await ac.admin.get<K8sObject>(resources.pods, 'default', 'hog');
+      return x.status?.phase === 'Failed' && x;
+    }, 'the pod is evicted', 600, 100);
+    const msg = 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ';
+    assert.equal(p.status.reason, 'Evicted');
+    assert.equal(p.status.message, msg);
+    assert.ok(p.status.conditions.some((c: K8sObject) => c.type === 'DisruptionTarget' && c.reason === 'TerminationByKubelet'));
+    assert.equal(p.status.containerStatuses[0].state.terminated?.exitCode, 137);
+    const events = await ac.admin.list<K8sObject>(resources.events, 'default', { fieldSelector: 'involvedObject.name=hog' });
+    assert.ok(events.items.some((e) => e.reason === 'Evicted' && e.message === msg));
+    await ac.admin.delete(resources.pods, 'default', 'hog', { gracePeriodSeconds: 0 });
+    await gone('hog');
+  });
 });

@@ -17,6 +17,7 @@ import type { ApiClient } from '../../client/types.ts';
 import { CreateContainerConfigError } from '../env.ts';
 import { expand } from '../runtime/expand.ts';
 import type { MountSpec } from '../runtime/types.ts';
+import { emptyDirOverLimit } from './empty-dir-limit.ts';
 import { mountsUnder, unmountAll } from './mounts.ts';
 import { ObjectCache } from './object-cache.ts';
 import { prepareSubPath } from './subpath.ts';
@@ -94,6 +95,12 @@ export class VolumeManager {
     }
     this.#pods.set(uid, done);
     if (failures.length) throw new VolumeSetUpError(failures);
+  }
+
+  /** Why the pod must be evicted for its volumes' use of the disk (an emptyDir over its sizeLimit), if it must. */
+  evictionReason(pod: Pod): Promise<string | undefined> {
+    const vols = this.#pods.get(pod.metadata?.uid ?? '');
+    return emptyDirOverLimit(pod, (name) => vols?.get(name)?.path);
   }
 
   /** The container's volumeMounts as the runtime's mounts (after setUp of its pod). */
