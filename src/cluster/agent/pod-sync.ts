@@ -158,7 +158,7 @@ export class PodSyncer {
       }
       this.#admitted.add(uid);
     }
-    if (this.#d.volumes) await this.#setUpVolumes(pod, view);
+    if (this.#d.volumes && (await this.#setUpVolumes(pod, view))) return;
     const policy = pod.spec?.restartPolicy ?? 'Always';
     let sandbox = view.sandbox?.state === 'ready' ? view.sandbox : undefined;
     // A pod that never restarts anything does not get a second sandbox once it has run.
@@ -192,18 +192,29 @@ export class PodSyncer {
    * WaitForAttachAndMount, on every sync so that updates reach the files: each volume that fails is
    * a FailedMount event. A pod not started yet stays Pending (ContainerCreating) and the sync fails,
    * retried with the worker's backoff (a change to a configMap or secret it names syncs it at once);
-   * a running pod keeps running with the files it has, as upstream.
+   * a running pod keeps running with the files it has, as upstream. True when the pod was evicted
+   * instead: an emptyDir on disk over its sizeLimit (the kubelet's eviction manager), its
+   * containers killed and the pod Failed with reason Evicted.
    */
-  async #setUpVolumes(pod: Pod, view: PodView & { sandboxes: SandboxStatus[] }): Promise<void> {
+  async #setUpVolumes(pod: Pod, view: PodView & { sandboxes: SandboxStatus[] }): Promise<boolean> {
     try {
       await this.#d.volumes!.setUp(pod);
     } catch (err) {
       if (!(err instanceof VolumeSetUpError)) throw err;
       for (const f of err.failures) this.#d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${f.volume}" : ${f.message}`);
-      if (view.sandbox?.state === 'ready') return;
+      if (view.sandbox?.state === 'ready') return false;
       await this.#writeStatus(pod, computePodStatus(pod, { view, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme }));
       throw err;
     }
+    const evict = await this.#d.volumes!.evictionReason(pod);
+    if (!evict) return false;
+    this.#d.log.info({ pod: podDesc(pod), reason: evict }, 'evicting pod');
+    this.#d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', 'Evicted', evict);
+    const stopped = await this.#stopAll(pod.metadata?.uid ?? '', 0, false);
+    const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true, podIPs: this.#podIPs(pod) });
+    const conditions = [...((status.conditions ?? []) as Array<Record<string, unknown>>).filter((c) => c.type !== 'DisruptionTarget'), { type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(this.#d.now()), reason: 'TerminationByKubelet', message: evict }];
+    await this.#writeStatus(pod, { ...status, phase: 'Failed', reason: 'Evicted', message: evict, conditions });
+    return true;
   }
 
   /** True once every init container has completed (or, a sidecar, started). */
