@@ -89,6 +89,12 @@ export interface SqliteStore extends Store {
   checkHealth(): Promise<void>;
   /** Records the published revision as the high-water mark now (tests, backups). */
   syncHighWater(): Promise<void>;
+  /**
+   * A consistent copy of the store in `file` while it keeps serving (SQLite's online backup API on
+   * this connection: pages are copied a few at a time between writes, and a write made meanwhile
+   * through this connection is carried into the copy, so the copy is the state at its end).
+   */
+  backup(file: string): Promise<void>;
 }
 
 type QueuedKind = WriteKind | 'probe';
@@ -437,6 +443,12 @@ class SqliteRevisionStore implements SqliteStore {
 
   async syncHighWater(): Promise<void> {
     await this.highWater?.settle();
+  }
+
+  async backup(file: string): Promise<void> {
+    if (this.closed) throw new StorageError('Closed', 'storage is closed');
+    // 64 pages per step: the event loop (and so the writers) runs between steps.
+    await this.db.backup(file, { progress: () => 64 });
   }
 
   async close(): Promise<void> {
