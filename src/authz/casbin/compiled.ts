@@ -5,29 +5,36 @@
  *   keyMatch(r.x, p.y), keyMatch2..5, globMatch, regexMatch, labelMatch, timeWithin(r.t, p.a, p.b)
  * over string tokens, with an allow / deny / allow-and-deny effect. The exact and wildcard terms
  * index the lines in a trie (one level per term, split only where a node holds more than a few
- * lines); only the lines at the leaves a request reaches are tested. It decides as casbin's enforce does, line for line, and names the same line
+ * lines); only the lines at the leaves a request reaches are tested (matcher-terms.ts reads the
+ * matcher). It decides as casbin's enforce does, line for line, and names the same line
  * (compiled.test.ts checks that against the enforcer). Any other model returns undefined: the
  * engine then asks casbin's enforcer.
  */
-import { Util } from 'casbin';
 import type { CasbinFunction } from './functions.ts';
+import { parseMatcher, type Term } from './matcher-terms.ts';
 import type { CasbinModel } from './model.ts';
 
-/** One conjunct of the matcher: request and policy fields by position. */
-export type Term =
-  | { kind: 'eq'; r: number; p: number; wild: boolean }
-  | { kind: 'fn'; name: string; fn: CasbinFunction; args: Array<{ r: number } | { p: number }>; test: (r: readonly unknown[], row: readonly string[]) => boolean };
+export type { Term } from './matcher-terms.ts';
 
-/** Lines at a leaf (rows), or the children by the value of the term at `level`. One class, so every node has one shape. */
+/**
+ * An inner node (children by the value of the term at `level`), or a leaf: its lines are
+ * [start, start + count) of the packed leaf arrays, and the levels before `level` are already
+ * decided by the path to it. One class, so every node has one shape.
+ */
 class TrieNode {
   rows: number[] | null = [];
   level = 0;
   exact: Map<string, TrieNode> | null = null;
   star: TrieNode | null = null;
+  start = 0;
+  count = 0;
 }
 
 /** A node with more lines than this is split by its next term. */
 const LEAF = 8;
+/** The value id of "*" under a wildcard term; a request value no line has gets UNKNOWN. */
+const STAR = -1;
+const UNKNOWN = -2;
 
 /** What casbin's effect stream ends with: the result and the line it names (-1: none). */
 export interface Explained {
@@ -35,39 +42,88 @@ export interface Explained {
   line: number;
 }
 
-const MATCH_FUNCTIONS: Record<string, CasbinFunction> = {
-  keyMatch: Util.keyMatchFunc,
-  keyMatch2: Util.keyMatch2Func,
-  keyMatch3: Util.keyMatch3Func,
-  keyMatch4: Util.keyMatch4Func,
-  keyMatch5: Util.keyMatch5Func,
-  regexMatch: Util.regexMatchFunc,
-  globMatch: (a, b) => Util.globMatch(String(a), String(b)),
-};
-
-/** String-valued request tokens: only these may be compared exactly or bucketed. */
-const STRING_TOKENS = new Set(['sub', 'user', 'verb', 'namespace', 'apiGroup', 'resource', 'subresource', 'name', 'path', 'time', 'weekday']);
-
+/**
+ * Speed: at 100k lines a decision is bound by memory latency (every object it touches is a cache
+ * miss on a large heap), not by arithmetic. So a leaf's lines are packed into typed arrays laid
+ * out leaf by leaf (line number, effect, and per exact term the id of the line's value), the
+ * request's values are turned into ids once per value (the principals of one decision share
+ * them), and only the terms the path has not decided are compared, as integers. A line's strings
+ * are read only for its function terms.
+ */
 export class CompiledIndex {
   readonly #terms: Term[];
+  readonly #fnTerms: Extract<Term, { kind: 'fn' }>[];
   readonly #rows: readonly (readonly string[])[];
   readonly #eft: Int8Array;
   readonly #effect: CasbinModel['effect'];
   /** The exact / wildcard terms, in matcher order: the levels of the trie. */
   readonly #levels: Extract<Term, { kind: 'eq' }>[];
   readonly #root: TrieNode;
+  /** Per level: a line's value -> its id (STAR for "*" under a wildcard term). */
+  readonly #ids: Map<string, number>[];
+  /** Packed leaves, STRIDE ints per line: line number, effect, then one value id per level. */
+  readonly #leaf: Int32Array;
+  readonly #stride: number;
+  /** Per packed line, the policy values its function terms read (slot by slot). */
+  readonly #leafStr: string[];
+  readonly #fnTests: Array<(r: readonly unknown[], strs: readonly string[], at: number) => boolean>;
+  readonly #slots: number;
+  /** The request's value ids, per level, for the value last seen there. */
+  readonly #reqValue: unknown[];
+  readonly #reqId: Int32Array;
 
   private constructor(model: CasbinModel, terms: Term[], rows: readonly (readonly string[])[]) {
     this.#terms = terms;
+    this.#fnTerms = terms.filter((t): t is Extract<Term, { kind: 'fn' }> => t.kind === 'fn');
     this.#rows = rows;
     this.#effect = model.effect;
     const eftAt = model.policyTokens.indexOf('eft');
     // casbin: no eft field is allow; "allow" / "deny"; anything else is indeterminate.
     this.#eft = Int8Array.from(rows, (row) => (eftAt < 0 ? 1 : row[eftAt] === 'allow' ? 1 : row[eftAt] === 'deny' ? -1 : 0));
     this.#levels = terms.filter((t): t is Extract<Term, { kind: 'eq' }> => t.kind === 'eq');
+    const L = this.#levels.length;
+    this.#ids = this.#levels.map((t) => {
+      const ids = new Map<string, number>();
+      for (const row of rows) {
+        const v = row[t.p]!;
+        if (!ids.has(v)) ids.set(v, t.wild && v === '*' ? STAR : ids.size);
+      }
+      return ids;
+    });
+    this.#reqValue = new Array<unknown>(L).fill(undefined);
+    this.#reqId = new Int32Array(L).fill(UNKNOWN);
     this.#root = new TrieNode();
     this.#root.rows = rows.map((_, i) => i);
     this.#split(this.#root, 0);
+    // Indeterminate lines never match anything: they are left out of the leaves.
+    const n = this.#eft.reduce((c, e) => (e === 0 ? c : c + 1), 0);
+    const stride = (this.#stride = L + 2);
+    this.#leaf = new Int32Array(n * stride);
+    const slotOf = new Map<number, number>();
+    for (const t of this.#fnTerms) for (const a of t.args) if ('p' in a && !slotOf.has(a.p)) slotOf.set(a.p, slotOf.size);
+    this.#slots = slotOf.size;
+    this.#leafStr = new Array<string>(n * slotOf.size);
+    this.#fnTests = this.#fnTerms.map((t) => packedTest(t, slotOf));
+    let at = 0;
+    const pack = (node: TrieNode): void => {
+      if (!node.rows) {
+        for (const c of node.exact!.values()) pack(c);
+        if (node.star) pack(node.star);
+        return;
+      }
+      node.start = at;
+      for (const i of node.rows) {
+        if (this.#eft[i] === 0) continue;
+        this.#leaf[at * stride] = i;
+        this.#leaf[at * stride + 1] = this.#eft[i]!;
+        for (let l = 0; l < L; l++) this.#leaf[at * stride + 2 + l] = this.#ids[l]!.get(rows[i]![this.#levels[l]!.p]!)!;
+        for (const [p, slot] of slotOf) this.#leafStr[at * slotOf.size + slot] = rows[i]![p]!;
+        at++;
+      }
+      node.count = at - node.start;
+      node.rows = null;
+    };
+    pack(this.#root);
   }
 
   /**
@@ -76,6 +132,7 @@ export class CompiledIndex {
    * exact term and at most two per wildcard term, down to a few lines.
    */
   #split(node: TrieNode, level: number): void {
+    node.level = level;
     if (!node.rows || node.rows.length <= LEAF || level >= this.#levels.length) return;
     const t = this.#levels[level]!;
     const exact = new Map<string, TrieNode>();
@@ -93,7 +150,6 @@ export class CompiledIndex {
     node.rows = null;
     node.exact = exact;
     node.star = star;
-    node.level = level;
     for (const c of exact.values()) this.#split(c, level + 1);
     if (star) this.#split(star, level + 1);
   }
@@ -101,13 +157,8 @@ export class CompiledIndex {
   /** The index for this model and its p lines, or undefined when the matcher is not one it reads. */
   static compile(model: CasbinModel, rows: readonly (readonly string[])[], functions: Record<string, CasbinFunction>): CompiledIndex | undefined {
     if (model.effect === 'priority') return undefined;
-    const terms: Term[] = [];
-    for (const raw of splitTop(model.matcher, '&&')) {
-      const t = parseTerm(unwrap(raw), model, { ...MATCH_FUNCTIONS, ...functions });
-      if (!t) return undefined;
-      terms.push(t);
-    }
-    return new CompiledIndex(model, terms, rows);
+    const terms = parseMatcher(model, functions);
+    return terms ? new CompiledIndex(model, terms, rows) : undefined;
   }
 
   /** The matcher's terms (rules-review.ts reads lines back into rules through them). */
@@ -143,116 +194,56 @@ export class CompiledIndex {
   #lastAllow = -1;
   #firstDeny = -1;
 
+  /** The id of the request's value at `level` (UNKNOWN when no line has it), looked up once per value. */
+  #idAt(level: number, r: readonly unknown[]): number {
+    const v = r[this.#levels[level]!.r];
+    if (v === this.#reqValue[level]) return this.#reqId[level]!;
+    this.#reqValue[level] = v;
+    const id = typeof v === 'string' ? (this.#ids[level]!.get(v) ?? UNKNOWN) : UNKNOWN;
+    // A request value "*" is a value like any other: it matches "*" lines only by the wildcard.
+    return (this.#reqId[level] = id === STAR ? UNKNOWN : id);
+  }
+
   #visit(node: TrieNode, r: readonly unknown[]): void {
-    if (node.rows) {
-      for (const i of node.rows) {
-        const eft = this.#eft[i]!;
-        if (eft === 0 || !this.#matches(r, this.#rows[i]!)) continue;
-        if (eft === 1) {
-          if (this.#firstAllow < 0 || i < this.#firstAllow) this.#firstAllow = i;
-          if (i > this.#lastAllow) this.#lastAllow = i;
-        } else if (this.#firstDeny < 0 || i < this.#firstDeny) this.#firstDeny = i;
-      }
+    if (node.exact === null) {
+      this.#scan(node, r);
       return;
     }
     const v = r[this.#levels[node.level]!.r];
-    const child = typeof v === 'string' ? node.exact!.get(v) : undefined;
+    const child = typeof v === 'string' ? node.exact.get(v) : undefined;
     if (child) this.#visit(child, r);
     if (node.star) this.#visit(node.star, r);
   }
 
-  #matches(r: readonly unknown[], row: readonly string[]): boolean {
-    for (const t of this.#terms) {
-      if (t.kind === 'eq') {
-        const pv = row[t.p]!;
-        if (!(r[t.r] === pv || (t.wild && pv === '*'))) return false;
-      } else if (!t.test(r, row)) return false;
-    }
-    return true;
-  }
-}
-
-function parseTerm(s: string, model: CasbinModel, functions: Record<string, CasbinFunction>): Term | undefined {
-  const rIdx = (name: string) => model.requestTokens.indexOf(name as never);
-  const pIdx = (name: string) => (name === 'eft' ? -1 : model.policyTokens.indexOf(name));
-  const exact = /^(r_\w+|p_\w+) == (r_\w+|p_\w+)$/.exec(s);
-  if (exact) return eqTerm(exact[1]!, exact[2]!, false, rIdx, pIdx);
-  const alt = splitTop(s, '||').map((x) => unwrap(x));
-  if (alt.length === 2) {
-    const star = alt.findIndex((x) => /^p_\w+ == "\*"$/.test(x));
-    const eq = /^(r_\w+|p_\w+) == (r_\w+|p_\w+)$/.exec(alt[1 - star] ?? '');
-    if (star >= 0 && eq) {
-      const t = eqTerm(eq[1]!, eq[2]!, true, rIdx, pIdx);
-      if (t && `p_${model.policyTokens[t.p]} == "*"` === alt[star]) return t;
-    }
-    return undefined;
-  }
-  const call = /^(\w+)\(([^()]*)\)$/.exec(s);
-  const fn = call && Object.hasOwn(functions, call[1]!) ? functions[call[1]!]! : undefined;
-  if (!call || !fn) return undefined;
-  const args: Array<{ r: number } | { p: number }> = [];
-  for (const a of call[2]!.split(',').map((x) => x.trim())) {
-    const m = /^(r|p)_(\w+)$/.exec(a);
-    if (!m) return undefined;
-    const i = m[1] === 'r' ? rIdx(m[2]!) : pIdx(m[2]!);
-    if (i < 0) return undefined;
-    args.push(m[1] === 'r' ? { r: i } : { p: i });
-  }
-  return { kind: 'fn', name: call[1]!, fn, args, test: argsTest(fn, args) };
-}
-
-/** The call with its arguments picked from the request and the line, without an array per call for two arguments. */
-function argsTest(fn: CasbinFunction, args: Array<{ r: number } | { p: number }>): (r: readonly unknown[], row: readonly string[]) => boolean {
-  const pick = (a: { r: number } | { p: number }) => ('r' in a ? (r: readonly unknown[]) => r[a.r] : (_r: readonly unknown[], row: readonly string[]) => row[a.p]);
-  const [x, y] = args.map(pick);
-  if (args.length === 2) return (r, row) => !!fn(x!(r, row), y!(r, row));
-  const all = args.map(pick);
-  return (r, row) => !!fn(...all.map((g) => g(r, row)));
-}
-
-function eqTerm(a: string, b: string, wild: boolean, rIdx: (n: string) => number, pIdx: (n: string) => number): Extract<Term, { kind: 'eq' }> | undefined {
-  const [rs, ps] = a.startsWith('r_') ? [a, b] : [b, a];
-  if (!rs.startsWith('r_') || !ps.startsWith('p_') || !STRING_TOKENS.has(rs.slice(2))) return undefined;
-  const r = rIdx(rs.slice(2));
-  const p = pIdx(ps.slice(2));
-  return r < 0 || p < 0 ? undefined : { kind: 'eq', r, p, wild };
-}
-
-/** Splits on `op` outside parentheses and string literals; undefined parts are never produced. */
-function splitTop(s: string, op: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote = false;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '"') quote = !quote;
-    else if (quote) continue;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (depth === 0 && s.startsWith(op, i)) {
-      out.push(s.slice(start, i));
-      start = i + op.length;
-      i += op.length - 1;
+  #scan(node: TrieNode, r: readonly unknown[]): void {
+    const L = this.#levels.length;
+    const leaf = this.#leaf;
+    const stride = this.#stride;
+    rows: for (let k = node.start, end = node.start + node.count; k < end; k++) {
+      const base = k * stride;
+      for (let l = node.level; l < L; l++) {
+        const pid = leaf[base + 2 + l]!;
+        if (pid !== STAR && pid !== this.#idAt(l, r)) continue rows;
+      }
+      for (const test of this.#fnTests) if (!test(r, this.#leafStr, k * this.#slots)) continue rows;
+      const i = leaf[base]!;
+      if (leaf[base + 1] === 1) {
+        if (this.#firstAllow < 0 || i < this.#firstAllow) this.#firstAllow = i;
+        if (i > this.#lastAllow) this.#lastAllow = i;
+      } else if (this.#firstDeny < 0 || i < this.#firstDeny) this.#firstDeny = i;
     }
   }
-  out.push(s.slice(start));
-  return out.map((x) => x.trim());
 }
 
-/** Drops parentheses around the whole term. */
-function unwrap(s: string): string {
-  let t = s.trim();
-  while (t.startsWith('(') && t.endsWith(')') && closes(t)) t = t.slice(1, -1).trim();
-  return t;
-}
-
-/** True when the first "(" closes at the last character. */
-function closes(t: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < t.length; i++) {
-    if (t[i] === '(') depth++;
-    else if (t[i] === ')' && --depth === 0) return i === t.length - 1;
-  }
-  return false;
+/** A function term over a packed line: its policy arguments from their slots at `at`. */
+function packedTest(t: Extract<Term, { kind: 'fn' }>, slotOf: ReadonlyMap<number, number>): (r: readonly unknown[], strs: readonly string[], at: number) => boolean {
+  const pick = (a: { r: number } | { p: number }) => {
+    if ('r' in a) return (r: readonly unknown[]) => r[a.r];
+    const slot = slotOf.get(a.p)!;
+    return (_r: readonly unknown[], strs: readonly string[], at: number) => strs[at + slot];
+  };
+  const [x, y] = t.args.map(pick);
+  if (t.args.length === 2) return (r, strs, at) => !!t.fn(x!(r, strs, at), y!(r, strs, at));
+  const all = t.args.map(pick);
+  return (r, strs, at) => !!t.fn(...all.map((g) => g(r, strs, at)));
 }
