@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { PolicyChecker } from './checker.ts';
-import { RequestAudit, type RequestStart } from './request-audit.ts';
+import { RequestAudit, type AuditSink, type RequestStart } from './request-audit.ts';
 import type { AuditBackend, AuditEvent, BackendStats, Policy } from './types.ts';
 
 export interface AuditorOptions {
@@ -16,21 +16,20 @@ export interface AuditorOptions {
 }
 
 export class Auditor {
-  readonly #checker: PolicyChecker;
   /** The configured backends (log, webhook), for their counters. */
   readonly backends: readonly AuditBackend[];
-  readonly #clock: () => number;
   readonly #log: Pick<Logger, 'error'> | undefined;
+  /** One sink for every request (no per-request closure). */
+  readonly #sink: AuditSink;
 
   constructor(o: AuditorOptions) {
-    this.#checker = new PolicyChecker(o.policy);
     this.backends = o.backends;
-    this.#clock = o.clock ?? (() => performance.timeOrigin + performance.now());
     this.#log = o.log;
+    this.#sink = { checker: new PolicyChecker(o.policy), clock: o.clock ?? (() => performance.timeOrigin + performance.now()), emit: (ev) => this.#emit(ev) };
   }
 
   begin(start: RequestStart): RequestAudit {
-    return new RequestAudit({ checker: this.#checker, clock: this.#clock, emit: (ev) => this.#emit(ev) }, start);
+    return new RequestAudit(this.#sink, start);
   }
 
   #emit(ev: AuditEvent): void {

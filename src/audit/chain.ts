@@ -12,7 +12,7 @@
  * which commits to every record before it. Events keep upstream's audit.k8s.io/v1 shape; the
  * annotations are the only addition.
  */
-import { createHash, sign, verify, type KeyObject } from 'node:crypto';
+import { hash as oneShotHash, sign, verify, type KeyObject } from 'node:crypto';
 import type { AuditEvent } from './types.ts';
 
 export const PREV_HASH = 'audit.portcullis.dev/prev-hash';
@@ -36,14 +36,36 @@ export interface Checkpoint {
 }
 
 export function sha256hex(s: string): string {
-  return createHash('sha256').update(s, 'utf8').digest('hex');
+  // One call, no Hash object: this runs for every record.
+  return oneShotHash('sha256', s, 'hex');
 }
+
+const PREV_HASH_KEY = JSON.stringify(PREV_HASH);
+const HASH_KEY = JSON.stringify(HASH);
 
 /** One chained line (no newline) and its hash. */
 export function chainLine(record: AuditEvent | Omit<Checkpoint, 'annotations'>, prev: string): { line: string; hash: string } {
-  const body = JSON.stringify({ ...record, annotations: { ...(record as { annotations?: Record<string, string> }).annotations, [PREV_HASH]: prev } });
+  const body = `${openAnnotations(record)}${PREV_HASH_KEY}:"${prev}"}}`;
   const hash = sha256hex(body);
-  return { line: `${body.slice(0, -2)},${JSON.stringify(HASH)}:"${hash}"}}`, hash };
+  return { line: `${body.slice(0, -2)},${HASH_KEY}:"${hash}"}}`, hash };
+}
+
+/**
+ * The record's JSON up to where the chain's annotations go: `...,"annotations":{`, then its own
+ * annotations and a comma when it has some. Serialised once, as it is, when its annotations are
+ * absent or last (every record this package builds); otherwise they are moved last first.
+ */
+function openAnnotations(record: object): string {
+  const own = (record as { annotations?: Record<string, string> }).annotations;
+  if (own === undefined) return `${JSON.stringify(record).slice(0, -1)},"annotations":{`;
+  const keys = Object.keys(record);
+  let json: string;
+  if (keys[keys.length - 1] === 'annotations') json = JSON.stringify(record);
+  else {
+    const { annotations: _moved, ...rest } = record as { annotations: Record<string, string> };
+    json = JSON.stringify({ ...rest, annotations: own });
+  }
+  return Object.keys(own).length > 0 ? `${json.slice(0, -2)},` : json.slice(0, -2);
 }
 
 /** The hash a line claims, and whether its content really hashes to it. */

@@ -4,7 +4,7 @@
  * rule's; a rule's omitManagedFields, when set, overrides the policy's.
  */
 import type { UserInfo } from '../authn/types.ts';
-import type { Policy, PolicyRule, RequestAuditConfig, Stage } from './types.ts';
+import type { Policy, PolicyRule, RequestAuditConfig } from './types.ts';
 
 /** The request attributes the policy looks at (authorization's, with the user possibly unknown). */
 export interface AuditAttributes {
@@ -21,22 +21,22 @@ export interface AuditAttributes {
 }
 
 export class PolicyChecker {
-  readonly #rules: ReadonlyArray<PolicyRule & { omitStages: Stage[] }>;
+  readonly #rules: readonly PolicyRule[];
+  /** What each rule decides, built once: evaluate hands out these (frozen, shared) objects. */
+  readonly #configs: readonly RequestAuditConfig[];
   readonly #default: RequestAuditConfig;
 
   constructor(policy: Policy) {
     const policyOmit = policy.omitStages ?? [];
-    this.#rules = policy.rules.map((r) => ({ ...r, omitStages: [...new Set([...policyOmit, ...(r.omitStages ?? [])])] }));
-    this.#default = { level: 'None', omitStages: policyOmit, omitManagedFields: policy.omitManagedFields ?? false, rule: -1 };
-    this.#policyOmitManagedFields = policy.omitManagedFields ?? false;
+    const policyOmitManagedFields = policy.omitManagedFields ?? false;
+    this.#rules = policy.rules;
+    this.#configs = policy.rules.map((r, rule) => Object.freeze({ level: r.level, omitStages: Object.freeze([...new Set([...policyOmit, ...(r.omitStages ?? [])])]), omitManagedFields: r.omitManagedFields ?? policyOmitManagedFields, rule }));
+    this.#default = Object.freeze({ level: 'None', omitStages: Object.freeze([...policyOmit]), omitManagedFields: policyOmitManagedFields, rule: -1 });
   }
-
-  readonly #policyOmitManagedFields: boolean;
 
   evaluate(a: AuditAttributes): RequestAuditConfig {
     for (let i = 0; i < this.#rules.length; i++) {
-      const r = this.#rules[i]!;
-      if (ruleMatches(r, a)) return { level: r.level, omitStages: r.omitStages, omitManagedFields: r.omitManagedFields ?? this.#policyOmitManagedFields, rule: i };
+      if (ruleMatches(this.#rules[i]!, a)) return this.#configs[i]!;
     }
     return this.#default;
   }
