@@ -121,6 +121,12 @@ describe('pod volumes on runc', { skip }, () => {
     assert.notEqual(ro.code, 0, 'writing to a read-only mount fails');
     assert.notEqual((await sh(p, 'writer', 'echo no > /etc/cfg/new')).code, 0, 'configMap volumes are read-only');
 
+    // The pod's labels, changed, reach the downwardAPI file; a secret update reaches its file.
+    await ac.admin.patch(resources.pods, 'default', 'vols', 'merge', { metadata: { labels: { app: 'vols', tier: 'web' } } });
+    await eventually(async () => (await sh(p, 'writer', 'cat /etc/info/labels')).out === 'app="vols"\ntier="web"', 'the labels file is updated', 600, 100);
+    await ac.admin.patch(resources.secrets, 'default', 'sec', 'merge', { data: { password: Buffer.from('rotated').toString('base64') } });
+    await eventually(async () => (await sh(p, 'writer', 'cat /etc/sec/password')).out === 'rotated', 'the secret update reaches the file', 600, 100);
+
     // A configMap update reaches the mounted file.
     await ac.admin.patch(resources.configmaps, 'default', 'cfg', 'merge', { data: { greeting: 'updated' } });
     await eventually(async () => (await sh(p, 'writer', 'cat /etc/cfg/g/greeting.txt')).out === 'updated', 'the update reaches the file', 600, 100);

@@ -9,7 +9,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { SharedInformer, type InformerLog } from '../../client/informer.ts';
 import { resources } from '../../client/resources.ts';
-import type { Timers } from '../../client/timers.ts';
+import { realTimers, type Timers } from '../../client/timers.ts';
 import type { ApiClient, K8sObject, ResourceRef } from '../../client/types.ts';
 
 export type ObjectKind = 'configmap' | 'secret';
@@ -105,10 +105,11 @@ export class ObjectCache {
     if (!e) throw new Error(`${kind} "${name}" not registered`);
     if (!e.informer.hasSynced()) {
       const wait = this.#o.syncWaitMs ?? 2_000;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), wait)));
+      const timers = this.#o.timers ?? realTimers;
+      let timer: unknown;
+      const timeout = new Promise<'timeout'>((r) => (timer = timers.setTimeout(() => r('timeout'), wait)));
       const res = await Promise.race([e.informer.synced().then(() => 'ok' as const, () => 'timeout' as const), timeout]);
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       if (res === 'timeout') throw new Error(`failed to sync ${kind} cache: timed out waiting for the condition`);
     }
     return e.informer.get(namespace, name);
