@@ -1,14 +1,15 @@
 /**
- * kubectl logs, exec and port-forward into a real runc container through the API server and a
- * joined agent's endpoint: `id -u` is the pod's runAsUser, the exit code comes back, stdin reaches
- * the process, and port-forward enters the pod's network namespace (nsenter + busybox nc).
+ * kubectl logs, exec, attach, cp and port-forward into a real runc container through the API
+ * server and a joined agent's endpoint: `id -u` is the pod's runAsUser, the exit code comes back,
+ * stdin reaches the process (exec, and attach to the container's own process), cp goes through
+ * exec and busybox tar, and port-forward enters the pod's network namespace (nsenter + busybox nc).
  * Needs root, runc, nsenter and busybox-static: skipped without them, failed under
  * PORTCULLIS_REQUIRE_ALL=1.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { buildImage } from '../../src/image-policy/oci/build.ts';
@@ -114,5 +115,38 @@ describe('kubectl logs, exec and port-forward into runc containers', { skip }, (
     } finally {
       child.kill();
     }
+  });
+
+  test('attach: stdin reaches the container\'s own process and its output comes back, over WebSocket and SPDY', async () => {
+    for (const [name, minor] of [['talker', 33], ['talker-spdy', 29]] as const) {
+      await ac.admin.create(resources.pods, 'default', {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name },
+        spec: {
+          nodeName: 'node-x', restartPolicy: 'Never', terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', stdin: true, command: ['sh', '-c', 'read line; echo "got $line"; echo "done" >&2'] }],
+        },
+      });
+      await eventually(async () => (await ac.admin.get<K8sObject>(resources.pods, 'default', name)).status?.phase === 'Running', `${name} is Running`, 400, 100);
+      const r = await runKubectl(minor, kubeconfig, ['attach', '-i', name, '-c', 'c'], 'hello\n');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'got hello\n', `kubectl 1.${minor}`);
+      assert.match(r.stderr, /done\n/);
+      await eventually(async () => (await ac.admin.get<K8sObject>(resources.pods, 'default', name)).status?.phase === 'Succeeded', `${name} Succeeded`, 400, 100);
+      await ac.admin.delete(resources.pods, 'default', name, { gracePeriodSeconds: 0 });
+    }
+  });
+
+  // The pod runs as 1234: /dev/shm (the pod's tmpfs, 1777) is where it may write.
+  test('kubectl cp works both ways through exec and busybox tar', async () => {
+    const local = join(ac.dir, 'cp-in.txt');
+    writeFileSync(local, 'copied through tar\n');
+    let r = await runKubectl(33, kubeconfig, ['cp', local, 'box:/dev/shm/cp.txt']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await runKubectl(33, kubeconfig, ['exec', 'box', '--', 'cat', '/dev/shm/cp.txt']);
+    assert.equal(r.stdout, 'copied through tar\n');
+    const back = join(ac.dir, 'cp-out.txt');
+    r = await runKubectl(33, kubeconfig, ['cp', 'box:/dev/shm/cp.txt', back]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(back, 'utf8'), 'copied through tar\n');
   });
 });

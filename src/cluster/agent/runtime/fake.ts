@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { writeFileAtomic } from '../../../pki/write-file-atomic.ts';
 import { realTimers, type Timers } from '../../client/timers.ts';
 import type {
-  ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, ExitReason, ImageInfo, ImageService, SandboxConfig, SandboxStatus,
+  AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, ExitReason, ImageInfo, ImageService, SandboxConfig, SandboxStatus,
 } from './types.ts';
 
 /** What a fake container does once started. */
@@ -199,6 +199,16 @@ export class FakeRuntime implements ContainerRuntime {
     if (c.state !== 'running') throw new Error(`container ${id} is not running`);
     opts.stdout?.end();
     return { exitCode: 0 };
+  }
+
+  /** No output: the fake's programs print nothing. Ends with the container or the signal. */
+  async attach(id: string, opts: AttachOptions): Promise<void> {
+    if (this.#find(id).state !== 'running') throw new Error(`container ${id} is not running`);
+    opts.stdin?.resume();
+    await new Promise<void>((resolve) => {
+      const check = () => (opts.signal?.aborted || this.#state.containers.find((x) => x.id === id)?.state !== 'running' ? resolve() : void this.#timers.setTimeout(check, 50));
+      check();
+    });
   }
 
   async list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }> {

@@ -16,6 +16,8 @@ import { relayCriLog } from './cri-log.ts';
 
 export interface LogRelay {
   readonly done: Promise<void>;
+  /** Also hands the raw output of one stream to `fn` (an attach), until the returned function is called. */
+  tap(stream: 'stdout' | 'stderr', fn: (chunk: Buffer) => void): () => void;
   /** Stops reading (the agent is going away); the container keeps running and keeps its FIFOs. */
   close(): void;
 }
@@ -112,6 +114,11 @@ export async function openLogRelay(fifos: { stdout: string; stderr: string }, lo
   const done = Promise.all(relays).then(() => log.end());
   return {
     done,
+    tap(stream, fn) {
+      const sock = sockets[stream === 'stdout' ? 0 : 1]!;
+      sock.on('data', fn);
+      return () => void sock.off('data', fn);
+    },
     close() {
       for (const s of sockets) s.destroy();
     },

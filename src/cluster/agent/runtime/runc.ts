@@ -22,8 +22,9 @@ import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
 import { containerStatusFromFiles, readMeta, readPid, runcLogError, writeJsonAtomic, type ContainerMeta, type SandboxMeta } from './state-files.ts';
 import { runcExec } from './runc-exec.ts';
+import { attachStreams } from './runc-attach.ts';
 import { cgroupPlacement } from './cgroup-path.ts';
-import type { ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
+import type { AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
 
 export interface RuncRuntimeOptions {
   stateRoot: string;
@@ -163,11 +164,11 @@ export class RuncRuntime implements ContainerRuntime {
       await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const logPath = this.logPath(cfg);
       await mkdir(join(logPath, '..'), { recursive: true });
-      await mkfifo(join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty ? [join(dir, 'stdin')] : []));
+      await mkfifo(join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty || cfg.container.stdin ? [join(dir, 'stdin')] : []));
       const meta: ContainerMeta = {
         kind: 'container', id, sandboxId, pod: cfg.pod, name: cfg.container.name, attempt: cfg.attempt,
         imageRef: cfg.image.ref, imageDigest: cfg.image.digest, createdAt: this.now().toISOString(), logPath,
-        memcg, tty: cfg.container.tty === true,
+        memcg, tty: cfg.container.tty === true, stdin: cfg.container.stdin === true,
         ...(cfg.image.config.StopSignal ? { stopSignal: cfg.image.config.StopSignal } : {}),
       };
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
@@ -185,7 +186,7 @@ export class RuncRuntime implements ContainerRuntime {
     if (!meta) throw new Error(`container ${id} not found`);
     if ((await exists(join(dir, 'shim.pid'))) || (await exists(join(dir, 'exit')))) throw new Error(`container ${id} was already started`);
     await this.attachRelay(id, dir, meta);
-    await this.launch(dir, id, meta.memcg, { stdin: meta.tty ? join(dir, 'stdin') : '/dev/null', stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr'), terminal: meta.tty === true });
+    await this.launch(dir, id, meta.memcg, { stdin: meta.tty || meta.stdin ? join(dir, 'stdin') : '/dev/null', stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr'), terminal: meta.tty === true });
   }
 
   async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
@@ -227,6 +228,15 @@ export class RuncRuntime implements ContainerRuntime {
     const status = await this.containerStatus(id);
     if (!status || status.state !== 'running') throw new Error(`container ${id} is not running`);
     return runcExec(this.cli, id, this.containerDir(id), opts);
+  }
+
+  async attach(id: string, opts: AttachOptions): Promise<void> {
+    const dir = this.containerDir(id);
+    const meta = await readMeta<ContainerMeta>(dir);
+    const status = await this.containerStatus(id);
+    const relay = await this.relays.get(id);
+    if (!meta || !status || status.state !== 'running' || !relay) throw new Error(`container ${id} is not running`);
+    return attachStreams(relay, meta.tty || meta.stdin ? join(dir, 'stdin') : undefined, opts);
   }
 
   async list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }> {

@@ -36,6 +36,8 @@ export interface ContainerMeta {
   memcg: string;
   /** The container asked for a terminal (tty: true). */
   tty?: boolean;
+  /** The container keeps a stdin (stdin: true): a FIFO an attach writes to. */
+  stdin?: boolean;
   /** The image's StopSignal, checked at creation. */
   stopSignal?: string;
 }

@@ -148,6 +148,18 @@ export interface ExecResult {
   readonly exitCode: number;
 }
 
+/** `kubectl attach`: the container's own process's streams, from now on. */
+export interface AttachOptions {
+  readonly tty: boolean;
+  /** Reaches the process's stdin when the container has one (spec stdin or tty); dropped otherwise. */
+  readonly stdin?: Readable;
+  readonly stdout?: Writable;
+  /** Ignored with tty (the terminal merges stderr into stdout). */
+  readonly stderr?: Writable;
+  /** Ends the attach (the client went away); the container keeps running. */
+  readonly signal?: AbortSignal;
+}
+
 export interface ContainerRuntime {
   /** Starts the sandbox's pause process; returns its id (stable for the pod's life). */
   createSandbox(cfg: SandboxConfig): Promise<SandboxStatus>;
@@ -172,6 +184,9 @@ export interface ContainerRuntime {
 
   /** Runs a process in a running container, as `kubectl exec`. */
   exec(id: string, opts: ExecOptions): Promise<ExecResult>;
+
+  /** Joins a running container's stdio; resolves once its process has exited or the signal ended the attach. */
+  attach(id: string, opts: AttachOptions): Promise<void>;
 
   /** Everything the runtime knows about on this node, for re-adoption after an agent restart. */
   list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }>;

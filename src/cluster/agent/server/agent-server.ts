@@ -6,8 +6,8 @@
  * the subresource and verb the kubelet derives (403 otherwise); only then is the path looked at.
  * A refused upgrade gets its answer and the connection is closed, never kept for another request.
  *
- * Served: GET /containerLogs/{ns}/{pod}/{container}; WebSocket upgrades of /exec/{ns}/{pod}/{c}
- * and /portForward/{ns}/{pod}. /attach is refused by name: the runtime keeps no attachable stdio.
+ * Served: GET /containerLogs/{ns}/{pod}/{container}; WebSocket (and SPDY) upgrades of
+ * /exec/{ns}/{pod}/{c}, /attach/{ns}/{pod}/{c} and /portForward/{ns}/{pod}.
  * The serving certificate is the node's kubelet-serving one and follows its rotation.
  */
 import { createServer, type Server } from 'node:https';
@@ -22,6 +22,7 @@ import { runSpdyPortForward, SPDY_PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL } 
 import { acceptSpdyUpgrade, negotiationError, offeredStreamProtocols, spdyOverWebSocket } from './spdy-session.ts';
 import { serveContainerLogs } from './container-logs.ts';
 import { channelIO, execRequest, runExec } from './exec-session.ts';
+import { runAttach } from './attach-session.ts';
 import { findRunningContainer, findSandbox, StreamTargetError } from './find-container.ts';
 import { forwardedPorts, netnsDialer, runPortForward, type PortDialer } from './port-forward.ts';
 import { nodeRequestAttributes } from './request-attributes.ts';
@@ -117,22 +118,24 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
       const websocket = upgrade === 'websocket';
       const spdy = upgrade === 'spdy/3.1';
       const unsupported = { code: 400, text: `unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}: websocket or SPDY/3.1` };
-      const exec = route(url.pathname, 'exec', 3);
+      const attach = route(url.pathname, 'attach', 3);
+      const exec = route(url.pathname, 'exec', 3) ?? attach;
       const pf = route(url.pathname, 'portForward', 2);
       if (exec) {
-        const r = execRequest(url.searchParams);
+        const r = execRequest(url.searchParams, !!attach);
         const c = await findRunningContainer(o.runtime, exec[0], exec[1], exec[2]);
+        const run = attach ? runAttach : runExec;
         if (spdy) {
           const offered = offeredStreamProtocols(req);
           const p = SPDY_EXEC_PROTOCOLS.find((x) => offered.includes(x));
           if (!p) return refuse({ code: 403, text: negotiationError(offered, SPDY_EXEC_PROTOCOLS) });
           const conn = acceptSpdyUpgrade(socket, head, p);
-          return await runExec(o.runtime, c.id, r, await spdyExecIO(conn, (cb) => socket.once('close', cb), r));
+          return await run(o.runtime, c.id, r, await spdyExecIO(conn, (cb) => socket.once('close', cb), r));
         }
         const protocol = pickProtocol(req.headers['sec-websocket-protocol'], CHANNEL_PROTOCOLS);
         if (!websocket) return refuse(unsupported);
         if (!protocol) return refuse({ code: 400, text: `no supported protocol offered: want one of ${CHANNEL_PROTOCOLS.join(', ')}` });
-        return await runExec(o.runtime, c.id, r, channelIO(await acceptChannels(req, socket, head, protocol), r));
+        return await run(o.runtime, c.id, r, channelIO(await acceptChannels(req, socket, head, protocol), r));
       }
       if (pf) {
         const sandbox = await findSandbox(o.runtime, pf[0], pf[1]);
@@ -150,7 +153,6 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
         const p = pickProtocol(req.headers['sec-websocket-protocol'], ['v4.channel.k8s.io', 'portforward.k8s.io']) ?? '';
         return await runPortForward(sandbox, ports, dial, await acceptChannels(req, socket, head, p));
       }
-      if (route(url.pathname, 'attach', 3)) return refuse({ code: 400, text: 'attach is not supported by this node\'s container runtime: use kubectl exec' });
       refuse({ code: 404, text: '404 page not found' });
     } catch (err) {
       if (err instanceof StreamTargetError) return refuse({ code: err.code, text: err.message });

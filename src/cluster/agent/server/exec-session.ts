@@ -1,5 +1,5 @@
 /**
- * `kubectl exec` on the agent: the kubelet's remotecommand over the WebSocket channel protocol.
+ * `kubectl exec` (and, with runAttach in attach-session.ts, `kubectl attach`) on the agent: the kubelet's remotecommand over the WebSocket channel protocol.
  * Streams are asked for with stdin/stdout/stderr/tty = "1" (what the API server sends); with a
  * terminal stderr is merged into stdout, as upstream. The session ends with a Status on the error
  * channel (3): Success, NonZeroExitCode with the exit code as a cause (kubectl exits with it), or
@@ -18,12 +18,12 @@ export interface ExecRequest {
   tty: boolean;
 }
 
-/** The kubelet's remotecommand NewOptions: flags are on only as "1". */
-export function execRequest(q: URLSearchParams): ExecRequest {
+/** The kubelet's remotecommand NewOptions: flags are on only as "1"; attach has no command. */
+export function execRequest(q: URLSearchParams, attach = false): ExecRequest {
   const on = (k: string) => q.get(k) === '1';
-  const r = { argv: q.getAll('command'), stdin: on('stdin'), stdout: on('stdout'), stderr: on('stderr'), tty: on('tty') };
+  const r = { argv: attach ? [] : q.getAll('command'), stdin: on('stdin'), stdout: on('stdout'), stderr: on('stderr'), tty: on('tty') };
   if (!r.stdin && !r.stdout && !r.stderr) throw new StreamTargetError(400, 'you must specify at least 1 of stdin, stdout, stderr');
-  if (r.argv.length === 0) throw new StreamTargetError(400, 'you must specify at least 1 command');
+  if (r.argv.length === 0 && !attach) throw new StreamTargetError(400, 'you must specify at least 1 command');
   if (r.tty) r.stderr = false;
   return r;
 }
@@ -40,7 +40,7 @@ export function exitStatus(argv: readonly string[], exitCode: number): Record<st
   };
 }
 
-function internalError(message: string): Record<string, unknown> {
+export function internalError(message: string): Record<string, unknown> {
   return { metadata: {}, status: 'Failure', message: `Internal error occurred: ${message}`, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 };
 }
 
@@ -81,7 +81,11 @@ export async function runExec(runtime: ContainerRuntime, containerId: string, r:
   } catch (err) {
     status = internalError(`error executing command in container: ${(err as Error).message}`);
   }
-  // Everything written before the status goes out before it (one connection, in order).
+  await endSession(io, status);
+}
+
+/** Ends the output streams, then writes the final Status and closes: everything written before the status goes out before it (one connection, in order). */
+export async function endSession(io: ExecIO, status: Record<string, unknown>): Promise<void> {
   await Promise.all([io.stdout, io.stderr].map((w) => w && endWritable(w)));
   await io.writeStatus(JSON.stringify(status));
   io.close();
