@@ -26,7 +26,7 @@ export async function runPolicy(argv: string[], out: (s: string) => void, cwd = 
     const path = args.positional[0];
     if (!path) throw new Error(USAGE);
     const format = output(args);
-    const run = await runPolicyTests(path);
+    const run = await runPolicyTests(path, cwd);
     out(format === 'json' ? `${JSON.stringify(run, null, 2)}\n` : formatRun(run, cwd));
     return run.failed > 0 ? 1 : 0;
   }

@@ -1,10 +1,12 @@
 /**
  * `portcullis policy test`: every PolicyTest file's resources evaluated offline by the server's
- * ValidatingAdmissionPolicy plugin, each expected result checked. One line per case (a policy on
+ * ValidatingAdmissionPolicy plugin, each expected result checked; CasbinTest files' requests
+ * decided by the Casbin mode's engine (casbin-test.ts). One line per case (a policy on
  * a resource), the failing ones with what was wanted and what came; the run fails (exit 1) on
  * any mismatch, including an expectation that names a policy or resource the test does not have.
  */
 import { relative } from 'node:path';
+import { isCasbinTest, runCasbinTest } from './casbin-test.ts';
 import type { Obj } from './manifests.ts';
 import { OfflineAdmission, type PolicyVerdict } from './offline-admission.ts';
 import { findTestFiles, loadPolicyTest, type ExpectedResult, type PolicyTest } from './test-file.ts';
@@ -75,9 +77,9 @@ export interface RunSummary {
   failed: number;
 }
 
-export async function runPolicyTests(path: string): Promise<RunSummary> {
+export async function runPolicyTests(path: string, cwd = process.cwd()): Promise<RunSummary> {
   const cases: CaseOutcome[] = [];
-  for (const f of findTestFiles(path)) cases.push(...(await runOne(loadPolicyTest(f))));
+  for (const f of findTestFiles(path)) cases.push(...(isCasbinTest(f) ? await runCasbinTest(f, cwd) : await runOne(loadPolicyTest(f))));
   return { cases, failed: cases.filter((c) => !c.ok).length };
 }
 
