@@ -59,3 +59,24 @@ test('imageIdOf strips the tag, keeps the registry port', () => {
 test('a pod shut down before it ran ends Failed, not Pending', () => {
   assert.equal(status(pod({}), [], new Map(), true).phase, 'Failed');
 });
+
+test("the prober's verdict sets started/ready; readiness gates hold Ready back; others' conditions stay", () => {
+  const verdict = (started: boolean, ready: boolean) => ({ started: () => started, ready: () => ready });
+  const run = (p: Pod, probes: ReturnType<typeof verdict>) => computePodStatus(p, { view: { sandbox, containers: [ctr('a', 0, 'running')] }, waiting: new Map(), probes, ...base }) as Record<string, any>;
+  const cond = (s: Record<string, any>, type: string) => s.conditions.find((c: any) => c.type === type);
+  let s = run(pod({}), verdict(false, false));
+  assert.deepEqual([s.containerStatuses[0].started, s.containerStatuses[0].ready], [false, false], 'before the startup probe succeeded');
+  s = run(pod({}), verdict(true, false));
+  assert.deepEqual([s.containerStatuses[0].started, s.containerStatuses[0].ready], [true, false]);
+  assert.deepEqual([cond(s, 'Ready').status, cond(s, 'Ready').reason, cond(s, 'Ready').message], ['False', 'ContainersNotReady', 'containers with unready status: [a]']);
+  s = run(pod({ readinessGates: [{ conditionType: 'example.com/lb' }, { conditionType: 'example.com/dns' }] }), verdict(true, true));
+  assert.equal(cond(s, 'ContainersReady').status, 'True');
+  assert.deepEqual([cond(s, 'Ready').status, cond(s, 'Ready').reason], ['False', 'ReadinessGatesNotReady']);
+  assert.equal(cond(s, 'Ready').message, 'corresponding condition of pod readiness gate "example.com/lb" does not exist., corresponding condition of pod readiness gate "example.com/dns" does not exist.');
+  const gated: Pod = { ...pod({ readinessGates: [{ conditionType: 'example.com/lb' }] }), status: { conditions: [{ type: 'example.com/lb', status: 'False' }] } };
+  s = run(gated, verdict(true, true));
+  assert.equal(cond(s, 'Ready').message, 'the status of pod readiness gate "example.com/lb" is not "True", but False');
+  assert.deepEqual(cond(s, 'example.com/lb'), { type: 'example.com/lb', status: 'False' }, 'a condition the agent does not own is kept as it is');
+  gated.status!.conditions![0]!.status = 'True';
+  assert.equal(cond(run(gated, verdict(true, true)), 'Ready').status, 'True');
+});

@@ -230,6 +230,12 @@ export class PodSyncer {
         continue;
       }
       if (a.latest.state === 'created') await this.#start(pod, c, a.latest.id, waiting);
+      // A running sidecar is probed like any container: killed and restarted when its liveness probe fails.
+      else if (sidecar && a.latest.state === 'running') {
+        await this.#runContainer(pod, sandbox, c, a, waiting, true);
+        // The next init container waits until the sidecar's startup probe has succeeded.
+        if (c.startupProbe && !this.probes.startupSucceeded(a.latest.id)) return false;
+      }
       if (!sidecar) return false;
     }
     return true;

@@ -117,6 +117,11 @@ export class ProbeManager {
     return this.#results.get(`startup/${containerId}`) === 'success';
   }
 
+  /** The container's startup probe has succeeded (a sidecar with one holds back the next init container until then). */
+  startupSucceeded(containerId: string): boolean {
+    return this.#results.get(`startup/${containerId}`) === 'success';
+  }
+
   /** containerStatuses[].ready for a running container. */
   ready(uid: string, name: string, containerId: string): boolean {
     if (!this.started(uid, name, containerId)) return false;
