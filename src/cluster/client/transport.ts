@@ -12,6 +12,7 @@
  * - connection refused: any verb (nothing was sent).
  */
 import https from 'node:https';
+import tls from 'node:tls';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { ApiStatusError } from './errors.ts';
 import { backoffDelay, realTimers, type Timers } from './timers.ts';
@@ -31,6 +32,11 @@ export interface TransportOptions {
   maxResponseBytes?: number;
   /** A request with no answer byte for this long fails (default 60 s; watches excepted). */
   requestTimeoutMs?: number;
+  /**
+   * Connections for ordinary requests at most (default 32; watches have their own, one each):
+   * more requests wait for a free one instead of each opening a TLS connection of its own.
+   */
+  maxConnections?: number;
   timers?: Timers;
   random?: () => number;
 }
@@ -64,9 +70,12 @@ export class ConnectionError extends Error {
 const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export class HttpsTransport {
+  /** Ordinary requests: a bounded pool of keep-alive connections. */
   readonly agent: https.Agent;
+  /** Watches and other streams: one connection each for as long as they last, so never bounded by (or starving) the pool. */
+  readonly streamAgent: https.Agent;
   private readonly url: URL;
-  private readonly opts: Required<Omit<TransportOptions, 'identity' | 'server' | 'userAgent'>>;
+  private readonly opts: Required<Omit<TransportOptions, 'identity' | 'server' | 'userAgent' | 'maxConnections'>>;
   private readonly baseHeaders: Record<string, string>;
 
   constructor(o: TransportOptions) {
@@ -76,7 +85,15 @@ export class HttpsTransport {
     if (!id.caPem) throw new Error('identity.caPem is required: the server certificate is always verified');
     if (!!id.certPem !== !!id.keyPem) throw new Error('identity needs both certPem and keyPem, or neither');
     if (!id.certPem && !id.token) throw new Error('identity needs a client certificate or a token');
-    this.agent = new https.Agent({ keepAlive: true, ca: id.caPem, cert: id.certPem, key: id.keyPem, maxFreeSockets: 16, scheduling: 'lifo' });
+    // One TLS context for every connection: parsing the CA, certificate and key per connect was
+    // a visible share of a busy client's CPU (the scale bench's scheduler).
+    const secureContext = tls.createSecureContext({ ca: id.caPem, cert: id.certPem, key: id.keyPem });
+    const maxConnections = o.maxConnections ?? 32;
+    if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new Error(`maxConnections must be a positive integer, got ${maxConnections}`);
+    // Idle connections are all kept (up to the bound): closing them after a burst only to open
+    // new ones for the next one costs a TLS handshake on both sides each time.
+    this.agent = new https.Agent({ keepAlive: true, secureContext, maxSockets: maxConnections, maxFreeSockets: maxConnections, scheduling: 'lifo' });
+    this.streamAgent = new https.Agent({ keepAlive: true, secureContext, maxFreeSockets: 4, scheduling: 'lifo' });
     this.opts = {
       maxRetries: o.maxRetries ?? 5,
       backoffInitialMs: o.backoffInitialMs ?? 200,
@@ -100,7 +117,7 @@ export class HttpsTransport {
    */
   async stream(req: TransportRequest, signal: AbortSignal): Promise<{ status: number; headers: IncomingHttpHeaders; res?: IncomingMessage; body?: Buffer }> {
     return this.withRetries(req, async () => {
-      const res = await this.open(req, signal, false);
+      const res = await this.open(req, signal, true);
       if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, res };
       const body = await this.readAll(res);
       return { status: res.statusCode ?? 0, headers: res.headers, body };
@@ -111,6 +128,7 @@ export class HttpsTransport {
   close(): void {
     this.closed = true;
     this.agent.destroy();
+    this.streamAgent.destroy();
     for (const wake of this.sleepers) wake();
     this.sleepers.clear();
   }
@@ -157,18 +175,18 @@ export class HttpsTransport {
   }
 
   private async once(req: TransportRequest): Promise<TransportResponse> {
-    const res = await this.open(req, undefined, true);
+    const res = await this.open(req, undefined, false);
     return { status: res.statusCode ?? 0, headers: res.headers, body: await this.readAll(res) };
   }
 
-  private open(req: TransportRequest, signal: AbortSignal | undefined, timed: boolean): Promise<IncomingMessage> {
+  private open(req: TransportRequest, signal: AbortSignal | undefined, streaming: boolean): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
       const r = https.request({
-        protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, method: req.method, path: req.path, agent: this.agent, signal,
+        protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, method: req.method, path: req.path, agent: streaming ? this.streamAgent : this.agent, signal,
         headers: { ...this.baseHeaders, ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
       });
-      if (timed) {
+      if (!streaming) {
         r.setTimeout(this.opts.requestTimeoutMs, () => r.destroy(new ConnectionError(`no answer within ${this.opts.requestTimeoutMs} ms`, false)));
       }
       r.on('response', (res) => resolve(res));

@@ -1,0 +1,81 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { createCA } from '../../pki/ca.ts';
+import { issueCert } from '../../pki/certs.ts';
+import { HttpsTransport } from './transport.ts';
+
+// A server that holds every /slow answer until released and keeps /stream open, counting TLS
+// connections and the /slow requests it holds at once.
+let server: https.Server;
+let url = '';
+let caPem = '';
+let connections = 0;
+let held: ServerResponse[] = [];
+let maxHeld = 0;
+let onHeld: (() => void) | undefined;
+const streams: ServerResponse[] = [];
+
+before(async () => {
+  const now = new Date();
+  const ca = createCA({ commonName: 'test-ca', now, validityDays: 1 });
+  caPem = ca.certPem;
+  const cert = issueCert(ca, { commonName: 'localhost', usage: 'server', now, validityDays: 1 });
+  server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url === '/stream') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{}\n');
+        streams.push(res);
+        return;
+      }
+      held.push(res);
+      maxHeld = Math.max(maxHeld, held.length);
+      onHeld?.();
+    });
+  });
+  server.on('secureConnection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => {
+  for (const s of streams) s.end();
+  server.close();
+});
+
+const heldReaches = (n: number) => new Promise<void>((resolve) => {
+  const check = () => {
+    if (held.length >= n) (onHeld = undefined, resolve());
+  };
+  onHeld = check;
+  check();
+});
+
+test('ordinary requests share at most maxConnections connections; a watch stream has its own and takes none of them', async () => {
+  const t = new HttpsTransport({ server: url, identity: { caPem, token: 'tok' }, userAgent: 'unit', maxConnections: 2, maxRetries: 0 });
+  try {
+    const ac = new AbortController();
+    const s = await t.stream({ method: 'GET', path: '/stream', idempotent: true }, ac.signal);
+    assert.equal(s.status, 200);
+    const calls = Array.from({ length: 6 }, () => t.request({ method: 'GET', path: '/slow', idempotent: true }));
+    // Release answers two at a time as the pool lets them through.
+    for (let answered = 0; answered < 6;) {
+      await heldReaches(Math.min(2, 6 - answered));
+      for (const r of held.splice(0)) (r.end('{}'), answered++);
+    }
+    const results = await Promise.all(calls);
+    assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+    assert.equal(maxHeld, 2, 'no more than maxConnections requests reached the server at once');
+    assert.equal(connections, 3, 'two pooled connections reused for six requests, and the stream\'s own');
+    s.res?.destroy();
+  } finally {
+    t.close();
+  }
+});
+
+test('maxConnections must be a positive integer', () => {
+  assert.throws(() => new HttpsTransport({ server: url, identity: { caPem, token: 'tok' }, userAgent: 'unit', maxConnections: 0 }), /maxConnections must be a positive integer/);
+});
