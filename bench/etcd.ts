@@ -18,6 +18,8 @@ export interface EtcdBenchOptions {
   warmupMs: number;
   durationMs: number;
   progress: (msg: string) => void;
+  /** BENCH_CPU_PROF: one V8 CPU profile of each server process (etcd-create, sqlite-create). */
+  cpuProfDir?: string;
 }
 
 export interface RawEtcdResult {
@@ -90,11 +92,15 @@ async function rawPuts(servers: string[], o: EtcdBenchOptions): Promise<RawEtcdR
 }
 
 /** The create scenario against a fresh Portcullis process with these extra control plane options. */
-async function createLoad(dataDir: string, extra: Record<string, unknown>, o: EtcdBenchOptions): Promise<LoadResult | null> {
+async function createLoad(name: string, dataDir: string, extra: Record<string, unknown>, o: EtcdBenchOptions): Promise<LoadResult | null> {
   mkdirSync(dataDir, { recursive: true });
-  const server = await spawnServer('portcullis', { dataDir, env: { BENCH_CONTROL_PLANE: JSON.stringify(extra) } });
+  const server = await spawnServer('portcullis', { dataDir, env: { BENCH_CONTROL_PLANE: JSON.stringify(extra) }, cpuProfDir: o.cpuProfDir });
   try {
-    const r = await runShapes(server.target, { connections: o.connections, warmupMs: o.warmupMs, durationMs: o.durationMs, listSize: 0, createNamespaces: true, serverCpuMicros: () => server.cpuMicros(), progress: o.progress, only: new Set(['create']) });
+    const profile = o.cpuProfDir ? async () => {
+      const save = await server.profile();
+      return (scenario: string) => save(`${name}-${scenario}`);
+    } : undefined;
+    const r = await runShapes(server.target, { connections: o.connections, warmupMs: o.warmupMs, durationMs: o.durationMs, listSize: 0, createNamespaces: true, serverCpuMicros: () => server.cpuMicros(), progress: o.progress, only: new Set(['create']), profile });
     return r.create ?? null;
   } finally {
     await server.stop();
@@ -108,9 +114,9 @@ export async function runEtcdBench(tmp: string, o: EtcdBenchOptions): Promise<Et
     const raw = await rawPuts(etcd.servers, o);
     o.progress(`  ${raw.putsPerSec} puts/s`);
     o.progress('etcd: create through Portcullis with the store on etcd');
-    const create = await createLoad(join(tmp, 'portcullis-etcd'), { etcd: { servers: etcd.servers } }, o);
+    const create = await createLoad('etcd', join(tmp, 'portcullis-etcd'), { etcd: { servers: etcd.servers } }, o);
     o.progress('etcd: the same create load on the SQLite store');
-    const sqlite = await createLoad(join(tmp, 'portcullis-sqlite'), {}, o);
+    const sqlite = await createLoad('sqlite', join(tmp, 'portcullis-sqlite'), {}, o);
     const vs = create ? ratio(create.rps, raw.putsPerSec) : null;
     const vsSqlite = create && sqlite ? ratio(create.rps, sqlite.rps) : null;
     return { rawEtcd: raw, portcullisOnEtcd: create, portcullisOnSqlite: sqlite, ratios: { createVsRawPut: vs, etcdVsSqliteCreate: vsSqlite }, targets: { create50pctOfRawEtcd: vs === null ? null : vs >= 0.5 } };
