@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   try {
     if (ONLY_ETCD) {
-      const etcd = await runEtcdBench(tmp, { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress });
+      const etcd = await runEtcdBench(tmp, { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress, cpuProfDir: profileDir() });
       process.stdout.write(JSON.stringify({ settings: { connections: CONNECTIONS, durationMs: DURATION_MS, scenarios: ['etcd'] }, etcd }, null, 2) + '\n');
       return;
     }
