@@ -7,7 +7,9 @@
 import { realTimers, type Timers } from '../client/timers.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, Informer, InformerFactory, K8sObject } from '../client/types.ts';
+import { ConcurrencyLimit } from '../../util/concurrency-limit.ts';
 import { SchedulerCache, isTerminal } from './cache.ts';
+import { EventSink } from './event-sink.ts';
 import { defaultProfile, DEFAULT_SCHEDULER_NAME, type Profile } from './profile.ts';
 import { podEvent, setPodCondition } from './pod-status.ts';
 import { SchedulingQueue, type QueuedPod } from './queue.ts';
@@ -34,17 +36,20 @@ export interface SchedulerOptions {
   timers?: Timers;
   /** reportingInstance of events: <schedulerName>-<hostname>. */
   hostname?: string;
+  /** Bind calls (POST pods/binding) in flight at most; the binding cycles past it wait their turn (default 16). */
+  parallelBinds?: number;
 }
 
 export interface RunningScheduler {
   readonly cache: SchedulerCache;
   readonly queue: SchedulingQueue;
-  /** Resolves once the queue is idle and every bind started has finished (tests). */
+  /** Resolves once the queue is idle, every bind started has finished and its events are written (tests). */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
 const FLUSH_BACKOFF_MS = 1_000;
+export const DEFAULT_PARALLEL_BINDS = 16;
 const FLUSH_UNSCHEDULABLE_MS = 30_000;
 
 export function schedulerNameOf(pod: Pod): string {
@@ -66,6 +71,10 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
     frameworks.set(p.schedulerName, new Framework(p, { client, random, now, namespaceLabels, informers: opts.informerFactory, timers, moveAllToActive }));
   }
   const binds = new Set<Promise<void>>();
+  // As upstream, binding runs beside the scheduling loop, many pods at once; bounded here so a
+  // burst of decisions does not become thousands of simultaneous requests to the API server.
+  const bindSlots = new ConcurrencyLimit(opts.parallelBinds ?? DEFAULT_PARALLEL_BINDS);
+  const events = new EventSink({ write: async (e) => void (await client.create(resources.events, e.metadata.namespace ?? '', e)), log });
   let stopped = false;
   let busy = false;
   let idleWaiters: Array<() => void> = [];
@@ -102,11 +111,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   async function recordFailure(q: QueuedPod, profile: string, message: string, reason: 'Unschedulable' | 'SchedulerError', nominatedNodeName?: string): Promise<void> {
     const pod = informers.pods.get(q.pod.metadata.namespace ?? '', q.pod.metadata.name ?? '') ?? q.pod;
     const event = podEvent(pod, { type: 'Warning', reason: 'FailedScheduling', action: 'Scheduling', message, component: profile, instance: `${profile}-${hostname}`, now: now() });
-    try {
-      await client.create(resources.events, pod.metadata.namespace ?? '', event);
-    } catch (err) {
-      log.warn({ err, pod: q.key }, 'recording FailedScheduling event failed');
-    }
+    events.record(event);
     try {
       const extra = nominatedNodeName !== undefined ? { nominatedNodeName: nominatedNodeName || null } : {};
       await setPodCondition(client, pod, { type: 'PodScheduled', status: 'False', reason, message }, now(), extra);
@@ -117,15 +122,14 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
 
   async function bindInBackground(fw: Framework, q: QueuedPod, pod: Pod, node: string, state: CycleState): Promise<void> {
     let status = await fw.preBind(state, pod, node);
-    if (status.isSuccess()) status = await fw.bind(pod, node);
+    if (status.isSuccess()) status = await bindSlots.run(() => fw.bind(pod, node));
     if (status.isSuccess()) {
       cache.finishBinding(pod, now());
       queue.done(q);
       log.info({ pod: q.key, node }, 'bound pod');
       // As upstream's bindingCycle: the Scheduled event names the profile that bound the pod.
       const name = fw.profile.schedulerName;
-      const event = podEvent(pod, { type: 'Normal', reason: 'Scheduled', action: 'Binding', message: `Successfully assigned ${q.key} to ${node}`, component: name, instance: `${name}-${hostname}`, now: now() });
-      await client.create(resources.events, pod.metadata.namespace ?? '', event).catch((err) => log.warn({ err, pod: q.key }, 'recording Scheduled event failed'));
+      events.record(podEvent(pod, { type: 'Normal', reason: 'Scheduled', action: 'Binding', message: `Successfully assigned ${q.key} to ${node}`, component: name, instance: `${name}-${hostname}`, now: now() }));
       return;
     }
     fw.unreserve(state, pod, node);
@@ -227,7 +231,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
     idle: () => new Promise<void>((resolve) => {
       idleWaiters.push(resolve);
       queueMicrotask(notifyIdle);
-    }),
+    }).then(() => events.idle()),
     async stop() {
       stopped = true;
       timers.clearTimeout(backoffTimer);

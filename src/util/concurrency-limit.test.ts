@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConcurrencyLimit } from './concurrency-limit.ts';
+
+test('runs at most `limit` tasks at once, the rest in order as slots free up; a failing task frees its slot', async () => {
+  const limit = new ConcurrencyLimit(2);
+  const started: number[] = [];
+  const release = new Map<number, (fail: boolean) => void>();
+  let running = 0;
+  let maxRunning = 0;
+  const task = (i: number) => limit.run(() => new Promise<number>((resolve, reject) => {
+    started.push(i);
+    running++;
+    maxRunning = Math.max(maxRunning, running);
+    release.set(i, (fail) => {
+      running--;
+      if (fail) reject(new Error(`task ${i} failed`));
+      else resolve(i);
+    });
+  }));
+  const all = [0, 1, 2, 3, 4].map(task).map((p) => p.catch((e: Error) => e.message));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(started, [0, 1]);
+  assert.equal(limit.size, 5);
+  release.get(1)!(true);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(started, [0, 1, 2]);
+  for (const i of [0, 2, 3]) {
+    release.get(i)!(false);
+    await new Promise((r) => setImmediate(r));
+  }
+  release.get(4)!(false);
+  assert.deepEqual(await Promise.all(all), [0, 'task 1 failed', 2, 3, 4]);
+  assert.deepEqual(started, [0, 1, 2, 3, 4]);
+  assert.equal(maxRunning, 2);
+  assert.equal(limit.size, 0);
+});
+
+test('the limit must be a positive integer', () => {
+  assert.throws(() => new ConcurrencyLimit(0), /positive integer/);
+  assert.throws(() => new ConcurrencyLimit(1.5), /positive integer/);
+});
