@@ -9,6 +9,8 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, K8sObject } from '../client/types.ts';
+import { parseDockerRef } from '../../image-policy/reference.ts';
+import { dockerConfigOfSecret, keyringOf, type BasicCredential, type DockerConfigJson } from '../../image-policy/registry/credentials.ts';
 import type { CrashBackoff } from './crash-backoff.ts';
 import type { Waiting } from './pod-status.ts';
 import type { ImageInfo, ImageService } from './runtime/types.ts';
@@ -28,48 +30,29 @@ export function pullPolicy(c: Container): 'Always' | 'IfNotPresent' | 'Never' {
   return !ref.includes('@') && (!tagged || tagged === ':latest') ? 'Always' : 'IfNotPresent';
 }
 
-/** The registry host of a reference, as docker normalises it (docker.io when there is none). */
-export function registryHost(ref: string): string {
-  const first = ref.split('/')[0] ?? '';
-  return ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
-}
+/** At most this many pull Secrets are read per image: the list is client-written. */
+const MAX_PULL_SECRETS = 32;
 
-const HOST_ALIASES: Record<string, string[]> = { 'docker.io': ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/'] };
-
-/** The first imagePullSecret with credentials for the image's registry. */
-export async function pullCredentials(client: ApiClient, pod: Pod, ref: string): Promise<{ username: string; password: string } | undefined> {
-  const host = registryHost(ref);
-  const names = HOST_ALIASES[host] ?? [host];
-  for (const s of pod.spec?.imagePullSecrets ?? []) {
+/**
+ * The credential for `ref` from the pod's imagePullSecrets (read through the API as the node), looked
+ * up as the kubelet's keyring does (the registry client's CredentialKeyring: most specific key first).
+ * A missing, unreadable or malformed Secret is skipped, as upstream (the pull may still work).
+ */
+export async function pullCredentials(client: ApiClient, pod: Pod, ref: string): Promise<BasicCredential | undefined> {
+  const configs: DockerConfigJson[] = [];
+  for (const s of (pod.spec?.imagePullSecrets ?? []).slice(0, MAX_PULL_SECRETS)) {
     if (!s.name) continue;
-    let secret: K8sObject;
-    try {
-      secret = await client.get<K8sObject>(resources.secrets, pod.metadata?.namespace ?? '', s.name);
-    } catch {
-      // A missing or unreadable pull secret is skipped, as upstream (the pull may still work).
-      continue;
-    }
-    const raw = secret.data?.['.dockerconfigjson'] ?? secret.data?.['.dockercfg'];
-    if (typeof raw !== 'string') continue;
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
-    const auths = (secret.data?.['.dockerconfigjson'] ? parsed.auths : parsed) as Record<string, { username?: string; password?: string; auth?: string }> | undefined;
-    for (const [key, a] of Object.entries(auths ?? {})) {
-      const keyHost = key.replace(/^https?:\/\//, '').split('/')[0] ?? '';
-      if (!names.includes(key) && !names.includes(keyHost)) continue;
-      if (a.username !== undefined && a.password !== undefined) return { username: a.username, password: a.password };
-      if (a.auth) {
-        const decoded = Buffer.from(a.auth, 'base64').toString('utf8');
-        const i = decoded.indexOf(':');
-        if (i > 0) return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
-      }
-    }
+    const secret = await client.get<K8sObject>(resources.secrets, pod.metadata?.namespace ?? '', s.name).catch(() => undefined);
+    const cfg = dockerConfigOfSecret(secret);
+    if (cfg) configs.push(cfg);
   }
-  return undefined;
+  let r;
+  try {
+    r = parseDockerRef(ref);
+  } catch {
+    return undefined;
+  }
+  return keyringOf(configs)?.lookup({ domain: r.domain, path: r.path })[0];
 }
 
 export type ImageEvent = (type: 'Normal' | 'Warning', reason: string, message: string) => void;

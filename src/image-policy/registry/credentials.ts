@@ -106,3 +106,36 @@ export class CredentialKeyring {
       .map((k) => k.cred);
   }
 }
+
+/**
+ * The docker config a pull Secret holds, as the kubelet's MakeDockerKeyring reads it: type
+ * kubernetes.io/dockerconfigjson with `.dockerconfigjson`, or kubernetes.io/dockercfg with
+ * `.dockercfg` (the bare auths map); anything else, or malformed, is none.
+ */
+export function dockerConfigOfSecret(secret: Record<string, unknown> | undefined): DockerConfigJson | undefined {
+  const data = (secret?.data ?? {}) as Record<string, unknown>;
+  try {
+    if (secret?.type === 'kubernetes.io/dockerconfigjson' && typeof data['.dockerconfigjson'] === 'string') {
+      return JSON.parse(Buffer.from(data['.dockerconfigjson'], 'base64').toString('utf8')) as DockerConfigJson;
+    }
+    if (secret?.type === 'kubernetes.io/dockercfg' && typeof data['.dockercfg'] === 'string') {
+      return { auths: JSON.parse(Buffer.from(data['.dockercfg'], 'base64').toString('utf8')) as Record<string, DockerConfigEntry> };
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** A keyring of these configs, leaving out any whose "auth" value is unreadable; undefined when none is left. */
+export function keyringOf(configs: readonly DockerConfigJson[]): CredentialKeyring | undefined {
+  const ok = configs.filter((c) => {
+    try {
+      new CredentialKeyring([c]);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return ok.length > 0 ? new CredentialKeyring(ok) : undefined;
+}
