@@ -4,6 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import { tokenVolumeSource } from '../../../admission/plugins/service-account.ts';
+import { requireRoot } from '../../../../test/helpers/real-parts.ts';
+import type { ApiClient, K8sObject } from '../../client/types.ts';
 import { FakeApiClient } from '../../client/fake.ts';
 import { resources } from '../../client/resources.ts';
 import { CreateContainerConfigError } from '../env.ts';
@@ -66,6 +69,58 @@ test('volume manager: set-up, mounts, watched updates, refusals, tear-down and o
     assert.ok(existsSync(join(dir, 'host')), 'a hostPath is never removed');
     assert.equal(vm.objects.size, 0, 'no watches are left');
   } finally {
+    vm.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('projected token and secret on tmpfs: fsGroup and fsUser ownership, the token rewritten when it is due', { skip: requireRoot('tmpfs volumes') }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vm-'));
+  const fake = new FakeApiClient();
+  let t = Date.parse('2024-01-01T00:00:00Z');
+  let n = 0;
+  // The fake client models no TokenRequest: this one answers it as the API server would.
+  const client = Object.assign(Object.create(fake) as ApiClient, {
+    async postSubresource(_r: unknown, _ns: string, _name: string, sub: string, body: K8sObject) {
+      assert.equal(sub, 'token');
+      return { status: { token: `token-${++n}`, expirationTimestamp: new Date(t + body.spec.expirationSeconds * 1000).toISOString() } };
+    },
+  });
+  const vm = new VolumeManager({ root: join(dir, 'pods'), client, hostIP: '10.0.0.1', allocatable: {}, onChange() {}, now: () => t, random: () => 0, syncWaitMs: 5_000 });
+  try {
+    fake.seed(resources.configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'ns' }, data: { 'ca.crt': 'PEM' } });
+    fake.seed(resources.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, data: { k: Buffer.from('v').toString('base64') } });
+    const pod: Pod = {
+      metadata: { name: 'p', namespace: 'ns', uid: 'uid-t' },
+      spec: {
+        serviceAccountName: 'sa', securityContext: { fsGroup: 2000, runAsUser: 1000 },
+        volumes: [{ name: 'kube-api-access-x', projected: tokenVolumeSource() as never }, { name: 's', secret: { secretName: 's', defaultMode: 0o400 } }],
+        containers: [{ name: 'c', image: 'i' }],
+      },
+    };
+    await vm.setUp(pod);
+    const vol = join(dir, 'pods/uid-t/volumes');
+    const token = join(vol, 'kubernetes.io~projected/kube-api-access-x/token');
+    assert.equal(readFileSync(token, 'utf8'), 'token-1');
+    // 0600 for the token with fsGroup, then g+r from the ownership walk (upstream: 0640), owned by the pod's user.
+    assert.equal(statSync(token).mode & 0o7777, 0o640);
+    assert.equal(statSync(token).uid, 1000);
+    assert.equal(statSync(token).gid, 2000);
+    assert.equal(statSync(join(vol, 'kubernetes.io~projected/kube-api-access-x/ca.crt')).mode & 0o7777, 0o644);
+    const secret = join(vol, 'kubernetes.io~secret/s/k');
+    assert.equal(statSync(secret).mode & 0o7777, 0o440);
+    assert.equal(statSync(secret).gid, 2000);
+
+    t += 2000 * 1000;
+    await vm.setUp(pod);
+    assert.equal(readFileSync(token, 'utf8'), 'token-1', 'not due yet');
+    t += 1000 * 1000; // past 80 % of 3607 s
+    await vm.setUp(pod);
+    assert.equal(readFileSync(token, 'utf8'), 'token-2', 'refreshed and rewritten');
+    await vm.tearDown('uid-t');
+    assert.ok(!existsSync(join(dir, 'pods/uid-t')));
+  } finally {
+    await vm.tearDown('uid-t');
     vm.stop();
     rmSync(dir, { recursive: true, force: true });
   }
