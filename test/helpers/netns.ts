@@ -4,42 +4,13 @@
  * 169.254.1.1 is an address of the node), so every pod-to-pod packet crosses the node's forward
  * hook. Everything is created under a random suffix and removed by destroy().
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
+import { startProber } from '../../src/cluster/netpol/prober.ts';
 
 function sh(args: string[], input?: string): string {
   return execFileSync(args[0]!, args.slice(1), { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
-
-const PROBER = `
-const net = require('node:net');
-const rl = require('node:readline').createInterface({ input: process.stdin });
-const servers = [];
-rl.on('line', (line) => {
-  const m = JSON.parse(line);
-  if (m.listen) {
-    // Each server says who answered (the name given), then closes.
-    // Answered once every listener is bound, so a connect right after cannot race the bind.
-    let pending = m.listen.length;
-    for (const p of m.listen) {
-      const srv = net.createServer((s) => { s.on('error', () => {}); s.end(m.name + '\\n'); });
-      servers.push(srv);
-      srv.listen(p, '0.0.0.0', () => { if (--pending === 0) process.stdout.write(JSON.stringify({ id: m.id, ok: true }) + '\\n'); });
-    }
-  } else {
-    const s = net.connect({ host: m.host, port: m.port });
-    let done = false;
-    let data = '';
-    const finish = (ok) => { if (done) return; done = true; s.destroy(); process.stdout.write(JSON.stringify({ id: m.id, ok, data: data.trim() }) + '\\n'); };
-    s.setTimeout(m.timeoutMs, () => finish(false));
-    s.on('connect', () => { if (!m.read) finish(true); });
-    s.on('data', (d) => { data += d; });
-    s.on('end', () => finish(true));
-    s.on('error', () => finish(false));
-  }
-});
-`;
 
 export interface TestHost {
   name: string;
@@ -55,33 +26,15 @@ export interface TestHost {
 
 /** A TCP prober process inside a network namespace (its processes are pushed onto `procs` for cleanup). */
 export function spawnProber(netns: string, name: string, ip: string, procs: ChildProcess[]): TestHost {
-  const proc = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', PROBER], { stdio: ['pipe', 'pipe', 'inherit'] });
-  procs.push(proc);
-  const waiting = new Map<number, (r: { ok: boolean; data?: string }) => void>();
-  createInterface({ input: proc.stdout! }).on('line', (l) => {
-    const m = JSON.parse(l) as { id: number; ok: boolean; data?: string };
-    waiting.get(m.id)?.(m);
-    waiting.delete(m.id);
-  });
-  let next = 0;
-  const ask = (msg: Record<string, unknown>): Promise<{ ok: boolean; data?: string }> =>
-    new Promise((resolve) => {
-      const id = next++;
-      waiting.set(id, resolve);
-      proc.stdin!.write(JSON.stringify({ ...msg, id }) + '\n');
-    });
+  const p = startProber(['ip', 'netns', 'exec', netns], procs);
   return {
     name,
     netns,
     ip,
-    async listen(ports) {
-      await ask({ listen: ports, name });
-    },
-    async connect(h, port, timeoutMs = 700) {
-      return (await ask({ host: h, port, timeoutMs })).ok;
-    },
+    listen: (ports) => p.listen(ports, name),
+    connect: async (h, port, timeoutMs = 700) => (await p.connect(h, port, timeoutMs)).ok,
     async whoAnswers(h, port, timeoutMs = 700) {
-      const r = await ask({ host: h, port, timeoutMs, read: true });
+      const r = await p.connect(h, port, timeoutMs, true);
       return r.ok && r.data ? r.data : undefined;
     },
   };
