@@ -22,12 +22,25 @@ describe('loadBootstrapPolicy', () => {
     for (const n of ['cluster-admin', 'admin', 'edit', 'view', 'system:basic-user', 'system:discovery', 'system:public-info-viewer', 'system:node', 'system:kube-scheduler', 'system:kube-controller-manager', 'system:node-bootstrapper', 'system:service-account-issuer-discovery']) {
       assert.ok(names.includes(n), n);
     }
-    for (const o of [...p.clusterRoles, ...p.clusterRoleBindings]) {
+    for (const o of [...p.clusterRoles, ...p.clusterRoleBindings, ...p.roles, ...p.roleBindings]) {
       assert.equal(o.metadata.labels?.[BOOTSTRAP_LABEL], 'rbac-defaults', o.metadata.name);
       assert.equal(o.metadata.annotations?.[AUTOUPDATE_ANNOTATION], 'true', o.metadata.name);
     }
     // every binding refers to a bootstrap role
     for (const b of p.clusterRoleBindings) assert.ok(names.includes(b.roleRef.name), b.metadata.name);
+    for (const b of p.roleBindings) {
+      const kinds = b.roleRef.kind === 'Role' ? p.roles.filter((r) => r.metadata.namespace === b.metadata.namespace) : p.clusterRoles;
+      assert.ok(kinds.some((r) => r.metadata.name === b.roleRef.name), b.metadata.name);
+    }
+  });
+  test('kube-system has upstream\'s extension-apiserver-authentication-reader Role, bound to the controller manager and the scheduler', () => {
+    const role = p.roles.find((r) => r.metadata.name === 'extension-apiserver-authentication-reader');
+    assert.equal(role?.metadata.namespace, 'kube-system');
+    assert.deepEqual(role?.rules, [{ apiGroups: [''], resourceNames: ['extension-apiserver-authentication'], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }]);
+    const binding = p.roleBindings.find((b) => b.metadata.name === 'system::extension-apiserver-authentication-reader');
+    assert.equal(binding?.metadata.namespace, 'kube-system');
+    assert.deepEqual(binding?.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' });
+    assert.deepEqual(binding?.subjects?.map((s) => s.name), ['system:kube-controller-manager', 'system:kube-scheduler']);
   });
   test('admin, edit and view aggregate as upstream', () => {
     const byName = new Map(p.clusterRoles.map((r) => [r.metadata.name, r]));
@@ -41,7 +54,10 @@ describe('bootstrap policy through reconcile, aggregation and the authorizer', (
   test('grants system:masters everything, system:authenticated only discovery, basic-user and public info', async () => {
     const store = openSqliteStore({ path: ':memory:' });
     const report = await reconcileBootstrap(store, now, uids());
-    assert.equal(report.created.length, loadBootstrapPolicy().clusterRoles.length + loadBootstrapPolicy().clusterRoleBindings.length);
+    const policy = loadBootstrapPolicy();
+    assert.equal(report.created.length, policy.clusterRoles.length + policy.clusterRoleBindings.length + policy.roles.length + policy.roleBindings.length);
+    assert.ok(report.created.includes('role/kube-system/extension-apiserver-authentication-reader'));
+    assert.ok(report.created.includes('rolebinding/kube-system/system::extension-apiserver-authentication-reader'));
     const agg = startClusterRoleAggregation(store);
     const h = startRbacAuthorizer(store);
     try {
@@ -65,6 +81,9 @@ describe('bootstrap policy through reconcile, aggregation and the authorizer', (
         ['unauthenticated: no discovery', anon, pathAttrs(anon, 'get', '/api'), false],
         ['scheduler: bind pods', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'create', '', 'pods', { namespace: 'x', subresource: 'binding' }), true],
         ['scheduler: its lease by name only', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'update', 'coordination.k8s.io', 'leases', { namespace: 'kube-system', name: 'other' }), false],
+        ['scheduler: the authentication ConfigMap in kube-system', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'get', '', 'configmaps', { namespace: 'kube-system', name: 'extension-apiserver-authentication' }), true],
+        ['scheduler: no other ConfigMap in kube-system', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'get', '', 'configmaps', { namespace: 'kube-system', name: 'other' }), false],
+        ['scheduler: that ConfigMap name in another namespace', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'get', '', 'configmaps', { namespace: 'default', name: 'extension-apiserver-authentication' }), false],
         ['service accounts: OIDC discovery', { username: 'system:serviceaccount:a:b', groups: ['system:serviceaccounts'] }, pathAttrs({ username: 'system:serviceaccount:a:b', groups: ['system:serviceaccounts'] }, 'get', '/openid/v1/jwks'), true],
       ];
       for (const [name, , a, want] of table) assert.equal(await allow(a), want, name);

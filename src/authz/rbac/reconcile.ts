@@ -29,6 +29,15 @@ export async function reconcileBootstrap(store: ReconcileStore, now: () => Date,
   for (const expected of policy.clusterRoleBindings) {
     await reconcileOne(store, `${RBAC_PREFIX}clusterrolebindings/${expected.metadata.name}`, `clusterrolebinding/${expected.metadata.name}`, report, () => stamp(expected), (existing: BindingObject) => reconciledBinding(existing, expected));
   }
+  // Namespaced ones after the cluster-wide ones, as upstream's PostStartHook does them.
+  for (const expected of policy.roles) {
+    const at = `${expected.metadata.namespace}/${expected.metadata.name}`;
+    await reconcileOne(store, `${RBAC_PREFIX}roles/${at}`, `role/${at}`, report, () => stamp(expected), (existing: RoleObject) => reconciledRole(existing, expected));
+  }
+  for (const expected of policy.roleBindings) {
+    const at = `${expected.metadata.namespace}/${expected.metadata.name}`;
+    await reconcileOne(store, `${RBAC_PREFIX}rolebindings/${at}`, `rolebinding/${at}`, report, () => stamp(expected), (existing: BindingObject) => reconciledBinding(existing, expected));
+  }
   return report;
 }
 
