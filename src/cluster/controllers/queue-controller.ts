@@ -4,6 +4,7 @@
  * rate-limited; one key is never synced by two workers at once (the queue guarantees it).
  */
 import type { ApiClient, Controller, Informer, InformerFactory, K8sObject, WorkQueue } from '../client/types.ts';
+import type { Timers } from '../client/timers.ts';
 
 export interface ControllerLog {
   error(obj: unknown, msg?: string): void;
@@ -21,6 +22,8 @@ export interface WorkloadControllerDeps {
   now?: () => number;
   /** Uniform in [0, 1) (default Math.random): event name suffixes. */
   random?: () => number;
+  /** For periodic work such as resyncs (default: real timers). */
+  timers?: Timers;
 }
 
 /** Event names: `<object>.<random hex>` (upstream uses the time in hex nanoseconds). */

@@ -31,7 +31,7 @@ export async function startHarness(make: (deps: WorkloadControllerDeps) => Contr
   const client = new FakeApiClient({ now: clock.date });
   const informers = fakeInformerFactory(client, { timers: clock });
   const queue = new RateLimitedQueue({ timers: clock, now: clock.now });
-  const c = make({ client, informers, queue, log: { error() {} }, now: clock.now, random: sequence() });
+  const c = make({ client, informers, queue, log: { error() {} }, now: clock.now, random: sequence(), timers: clock });
   informers.start();
   c.run(2);
   const idle = () => settle(60);

@@ -162,3 +162,29 @@ test('a bound claim whose volume is deleted is Lost', async () => {
     await h.stop();
   }
 });
+
+test('every 15 s (upstream\'s --pvclaimbinder-sync-period) each claim and volume is queued again, with no event', async () => {
+  const added: string[] = [];
+  const h = await startHarness((d) => {
+    const add = d.queue.add.bind(d.queue);
+    d.queue.add = (key: string) => (added.push(key), add(key));
+    return newPersistentVolumeBinder(d);
+  });
+  try {
+    h.client.seed(PVS, pv('v1', '1Gi', { storageClassName: 'manual' }));
+    h.client.seed(PVCS, pvc('c1', '1Gi', { storageClassName: 'manual' }));
+    await h.idle();
+    assert.equal(claim(h, 'c1').status.phase, 'Bound');
+    await h.advance(5_000);
+    added.length = 0;
+    await h.advance(9_000);
+    assert.deepEqual(added, [], 'nothing before the period is over');
+    await h.advance(1_000);
+    assert.deepEqual(added.sort(), ['claim:default/c1', 'volume:v1']);
+    added.length = 0;
+    await h.advance(15_000);
+    assert.deepEqual(added.sort(), ['claim:default/c1', 'volume:v1']);
+  } finally {
+    await h.stop();
+  }
+});

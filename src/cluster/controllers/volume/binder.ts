@@ -7,6 +7,7 @@
  */
 import type { Controller, K8sObject } from '../../client/types.ts';
 import { resources } from '../../client/resources.ts';
+import { realTimers } from '../../client/timers.ts';
 import { newEventRecorder } from '../events.ts';
 import { eventSuffix, newQueueController, type WorkloadControllerDeps } from '../queue-controller.ts';
 import { COMPONENT, PVCS, PVS, STORAGE_CLASSES, type BinderContext } from './binder-ops.ts';
@@ -18,9 +19,13 @@ import { ANN_BIND_COMPLETED, type PV, type PVC, type StorageClass } from './volu
 export interface BinderDeps extends WorkloadControllerDeps {
   /** Root directory of local-path volumes on the nodes (default /var/lib/portcullis/local-path-provisioner). */
   localPathRoot?: string;
+  /** How often every claim and volume is synced again (default 15 s). */
+  resyncMs?: number;
 }
 
 export const PV_BINDER = 'persistentvolume-binder-controller';
+/** kube-controller-manager's --pvclaimbinder-sync-period default. */
+export const BINDER_RESYNC_MS = 15_000;
 
 export function newPersistentVolumeBinder(deps: BinderDeps): Controller {
   const { client, queue, log } = deps;
@@ -75,5 +80,30 @@ export function newPersistentVolumeBinder(deps: BinderDeps): Controller {
     if (c) await syncClaim(ctx, c);
   };
 
-  return newQueueController({ name: PV_BINDER, queue, waitFor: [volumes, claims, classes, nodes, pods], sync, log });
+  const worker = newQueueController({ name: PV_BINDER, queue, waitFor: [volumes, claims, classes, nodes, pods], sync, log });
+  // Upstream's resync(): every sync period each claim and volume is queued again from the
+  // informers, so what no event announces (a provisioning to retry, a volume whose claim went
+  // away while a sync failed) is still caught. The queue collapses keys already waiting.
+  const timers = deps.timers ?? realTimers;
+  const resyncMs = deps.resyncMs ?? BINDER_RESYNC_MS;
+  let timer: unknown;
+  let stopped = false;
+  const resync = () => {
+    if (stopped) return;
+    for (const c of claims.list()) enqueueClaim(claimKey(c));
+    for (const v of volumes.list()) enqueueVolume(v.metadata.name!);
+    timer = timers.setTimeout(resync, resyncMs);
+  };
+  return {
+    name: worker.name,
+    run(workers) {
+      worker.run(workers);
+      timer = timers.setTimeout(resync, resyncMs);
+    },
+    async stop() {
+      stopped = true;
+      timers.clearTimeout(timer);
+      await worker.stop();
+    },
+  };
 }
