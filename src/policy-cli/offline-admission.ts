@@ -10,6 +10,7 @@
 import pino from 'pino';
 import type { UserInfo } from '../authn/types.ts';
 import { AlwaysDenyAuthorizer } from '../authz/always.ts';
+import type { Authorizer } from '../authz/types.ts';
 import { ValidatingAdmissionPolicyPlugin, VALIDATION_FAILURE_ANNOTATION } from '../admission/cel/validating-admission-policy.ts';
 import type { AdmissionAttributes } from '../admission/types.ts';
 import { applyDefaults } from '../api/defaults/index.ts';
@@ -28,6 +29,10 @@ export interface PolicyVerdict {
   result: PolicyResult;
   /** The denial's Status message, the warnings, or the audit annotation's messages. */
   messages: string[];
+  /** The denial's HTTP code. */
+  code?: number;
+  /** Time the policy took on this request. */
+  durationMs: number;
 }
 
 export interface OfflineInputs {
@@ -70,7 +75,8 @@ export class OfflineAdmission {
     this.#namespaces = namespaces;
   }
 
-  static async open(inputs: OfflineInputs): Promise<OfflineAdmission> {
+  /** `authorizer` answers the policies' `authorizer` checks; by default every check is denied. */
+  static async open(inputs: OfflineInputs, authorizer: Authorizer = new AlwaysDenyAuthorizer()): Promise<OfflineAdmission> {
     if (inputs.policies.length > POLICY_CAP) throw new Error(`more than ${POLICY_CAP} policies`);
     const registry = new ResourceRegistry(builtinResources());
     const namespaces = new Map<string, Obj>();
@@ -94,7 +100,7 @@ export class OfflineAdmission {
         for (const o of inputs.params) await put(o);
         for (const ns of namespaces.values()) await store.create(keyOf(registry, ns), ns);
         const plugin = new ValidatingAdmissionPolicyPlugin(
-          { store, authorizer: new AlwaysDenyAuthorizer(), now: () => new Date(0), random: () => 0, newUid: () => `offline-${++uid}`, log },
+          { store, authorizer, now: () => new Date(0), random: () => 0, newUid: () => `offline-${++uid}`, log },
           registry,
         );
         slots.push({ name, store, plugin, namespaces: new Set(namespaces.keys()) });
@@ -139,19 +145,21 @@ export class OfflineAdmission {
     const out: PolicyVerdict[] = [];
     for (const slot of this.#slots) {
       if (namespace) await this.#ensureNamespace(slot, namespace);
+      const started = performance.now();
       // As the chain does: policies never see their own configuration objects.
       if (!slot.plugin.handles(a)) {
-        out.push({ policy: slot.name, result: 'pass', messages: [] });
+        out.push({ policy: slot.name, result: 'pass', messages: [], durationMs: performance.now() - started });
         continue;
       }
       // The plugin may change nothing, but a policy must not see another's view of the object.
       const v = await slot.plugin.validate({ ...a, object: clone(object), oldObject: oldObject && clone(oldObject) });
-      if (!v.allowed) out.push({ policy: slot.name, result: 'fail', messages: [v.reason ?? ''] });
-      else if (v.warnings?.length) out.push({ policy: slot.name, result: 'warn', messages: v.warnings });
+      const durationMs = performance.now() - started;
+      if (!v.allowed) out.push({ policy: slot.name, result: 'fail', messages: [v.reason ?? ''], code: v.error?.code ?? v.code ?? 403, durationMs });
+      else if (v.warnings?.length) out.push({ policy: slot.name, result: 'warn', messages: v.warnings, durationMs });
       else if (v.auditAnnotations?.[VALIDATION_FAILURE_ANNOTATION]) {
         const failures = JSON.parse(v.auditAnnotations[VALIDATION_FAILURE_ANNOTATION]) as { message: string }[];
-        out.push({ policy: slot.name, result: 'audit', messages: failures.map((f) => f.message) });
-      } else out.push({ policy: slot.name, result: 'pass', messages: [] });
+        out.push({ policy: slot.name, result: 'audit', messages: failures.map((f) => f.message), durationMs });
+      } else out.push({ policy: slot.name, result: 'pass', messages: [], durationMs });
     }
     return out;
   }
