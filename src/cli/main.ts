@@ -55,8 +55,10 @@ commands:
             save FILE [--data-dir ./.portcullis]  |  restore FILE --data-dir NEW-DIR  |  status FILE
   netpol analyze  the connections NetworkPolicies and AdminNetworkPolicies permit (np-guard's connlist)
             -f DIR | --live --kubeconfig FILE   [-o txt|json]
-  policy test PATH  run the PolicyTest files (portcullis-test.yaml) under PATH offline; exit 1 on a mismatch
+  policy test PATH  run the PolicyTest and CasbinTest files (portcullis-test.yaml) under PATH offline; exit 1 on a mismatch
   policy eval -f RESOURCES --policy FILE...  each policy's verdict on each resource, offline [-o text|json]
+  policy explain AUDIT-ID | -f RESOURCE --as USER [--as-group G] [--rbac F] [--casbin-model M --casbin-policy P] [--policy F]
+            why a request was (or would be) let through or refused: authentication, authorization, admission
 `;
 
 export async function main(argv: string[]): Promise<number> {
