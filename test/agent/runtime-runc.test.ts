@@ -135,6 +135,31 @@ describe('runc runtime', { skip }, () => {
     await rt.stopContainer(c.id, 0);
   });
 
+  test("a terminal's size follows the client's: exec, and attach to a tty container", async () => {
+    // Polls its own size (bounded): the resize reaches the terminal shortly after the process starts.
+    const poll = 'for i in $(seq 100); do s=$(stty size); [ "$s" = "30 100" ] && break; sleep 0.05; done; echo "size $s"';
+    const c = await run({ name: 'resize', command: ['sleep', '300'] });
+    const sizes = new PassThrough({ objectMode: true });
+    sizes.write({ width: 100, height: 30 });
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (d: Buffer) => chunks.push(d));
+    await rt.exec(c.id, { argv: ['sh', '-c', poll], tty: true, stdout: out, resize: sizes });
+    assert.match(Buffer.concat(chunks).toString(), /size 30 100/);
+
+    const t = await run({ name: 'attach-tty', tty: true, stdin: true, command: ['sh', '-c', `read go; ${poll}`] });
+    const attached = new PassThrough();
+    const seen: Buffer[] = [];
+    attached.on('data', (d: Buffer) => seen.push(d));
+    const input = new PassThrough();
+    const attachSizes = new PassThrough({ objectMode: true });
+    const done = rt.attach(t.id, { tty: true, stdin: input, stdout: attached, resize: attachSizes });
+    attachSizes.write({ width: 100, height: 30 });
+    input.write('go\n');
+    await done;
+    assert.match(Buffer.concat(seen).toString(), /size 30 100/);
+  });
+
   test('exec with a terminal: stdin and stdout are a tty, the exit code comes back', async () => {
     const c = await run({ name: 'tty', command: ['sleep', '300'] });
     const out = new PassThrough();

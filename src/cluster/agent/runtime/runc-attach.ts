@@ -9,9 +9,14 @@
 import { constants, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { LogRelay } from './log-relay.ts';
+import { followTerminalSize } from './terminal-size.ts';
 import type { AttachOptions } from './types.ts';
 
-export async function attachStreams(relay: LogRelay, stdinFifo: string | undefined, opts: AttachOptions): Promise<void> {
+/** `shimPid`: the container's shim, above the terminal runc relays (with tty), for resizes. */
+export async function attachStreams(relay: LogRelay, stdinFifo: string | undefined, opts: AttachOptions, shimPid?: number): Promise<void> {
+  const ended = new AbortController();
+  if (opts.tty && opts.resize && shimPid) followTerminalSize(shimPid, opts.resize, ended.signal);
+  else opts.resize?.resume();
   const untap: Array<() => void> = [];
   if (opts.stdout) untap.push(relay.tap('stdout', (c) => void opts.stdout!.write(c)));
   if (opts.stderr && !opts.tty) untap.push(relay.tap('stderr', (c) => void opts.stderr!.write(c)));
@@ -29,6 +34,7 @@ export async function attachStreams(relay: LogRelay, stdinFifo: string | undefin
       void relay.done.then(resolve, resolve);
     });
   } finally {
+    ended.abort();
     for (const u of untap) u();
     if (input) {
       opts.stdin?.unpipe(input);

@@ -4,7 +4,9 @@
  * streams are pipes. With one, `runc exec --tty` allocates the container's pseudo-terminal and
  * relays it to a terminal of its own, which util-linux script(1) provides (runc's other way, a
  * console socket passing the master by SCM_RIGHTS, needs a receiver node cannot be); stderr is
- * merged into stdout as on any terminal. Aborting kills the exec'd process by its pid file.
+ * merged into stdout as on any terminal, and the client's terminal sizes are set on script's
+ * terminal, which runc copies to the container's (terminal-size.ts). Aborting kills the exec'd
+ * process by its pid file.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RuncCli } from './runc-cli.ts';
 import { shellQuote } from './shim.ts';
+import { followTerminalSize } from './terminal-size.ts';
 import type { ExecOptions, ExecResult } from './types.ts';
 
 
@@ -25,6 +28,9 @@ export async function runcExec(cli: RuncCli, id: string, dir: string, opts: Exec
     ? spawn('script', ['--quiet', '--return', '--command', [cli.binary, ...runcArgs].map(shellQuote).join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(cli.binary, runcArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
 
+  const ended = new AbortController();
+  if (opts.tty && opts.resize && child.pid) followTerminalSize(child.pid, opts.resize, ended.signal);
+  else opts.resize?.resume();
   if (opts.stdin) opts.stdin.pipe(child.stdin);
   else child.stdin.end();
   child.stdin.on('error', () => undefined);
@@ -51,6 +57,7 @@ export async function runcExec(cli: RuncCli, id: string, dir: string, opts: Exec
     });
     return { exitCode: code };
   } finally {
+    ended.abort();
     opts.signal?.removeEventListener('abort', onAbort);
     opts.stdin?.unpipe(child.stdin);
     await rm(pidFile, { force: true });

@@ -236,7 +236,8 @@ export class RuncRuntime implements ContainerRuntime {
     const status = await this.containerStatus(id);
     const relay = await this.relays.get(id);
     if (!meta || !status || status.state !== 'running' || !relay) throw new Error(`container ${id} is not running`);
-    return attachStreams(relay, meta.tty || meta.stdin ? join(dir, 'stdin') : undefined, opts);
+    const shimPid = Number((await readOptional(join(dir, 'shim.pid')))?.trim()) || undefined;
+    return attachStreams(relay, meta.tty || meta.stdin ? join(dir, 'stdin') : undefined, opts, shimPid);
   }
 
   async list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }> {

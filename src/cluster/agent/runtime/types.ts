@@ -133,9 +133,17 @@ export interface ContainerStatus {
   readonly logPath: string;
 }
 
+/** A terminal's size in character cells (remotecommand's TerminalSize). */
+export interface TerminalSize {
+  readonly width: number;
+  readonly height: number;
+}
+
 export interface ExecOptions {
   readonly argv: readonly string[];
   readonly tty: boolean;
+  /** With tty: the client's terminal sizes (an object-mode stream of TerminalSize), applied as they come. */
+  readonly resize?: Readable;
   readonly stdin?: Readable;
   readonly stdout?: Writable;
   /** Ignored with tty (the terminal merges stderr into stdout, as upstream). */
@@ -151,6 +159,8 @@ export interface ExecResult {
 /** `kubectl attach`: the container's own process's streams, from now on. */
 export interface AttachOptions {
   readonly tty: boolean;
+  /** With tty: the client's terminal sizes (an object-mode stream of TerminalSize). */
+  readonly resize?: Readable;
   /** Reaches the process's stdin when the container has one (spec stdin or tty); dropped otherwise. */
   readonly stdin?: Readable;
   readonly stdout?: Writable;

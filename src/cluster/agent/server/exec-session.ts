@@ -9,6 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ContainerRuntime } from '../runtime/types.ts';
 import { StreamTargetError } from './find-container.ts';
 import type { ChannelConn } from './channels.ts';
+import { terminalSizes } from './terminal-sizes.ts';
 
 export interface ExecRequest {
   argv: string[];
@@ -49,7 +50,7 @@ export interface ExecIO {
   stdin?: Readable;
   stdout?: Writable;
   stderr?: Writable;
-  /** Terminal size changes (read and dropped: the runtime cannot resize an exec's terminal). */
+  /** Terminal size changes (JSON {Width, Height}), with a terminal. */
   resize?: Readable;
   writeStatus(json: string): Promise<void>;
   close(): void;
@@ -73,10 +74,9 @@ export function channelIO(conn: ChannelConn, r: ExecRequest): ExecIO {
 export async function runExec(runtime: ContainerRuntime, containerId: string, r: ExecRequest, io: ExecIO): Promise<void> {
   const abort = new AbortController();
   io.onGone(() => abort.abort());
-  io.resize?.resume();
   let status: Record<string, unknown>;
   try {
-    const res = await runtime.exec(containerId, { argv: r.argv, tty: r.tty, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, signal: abort.signal });
+    const res = await runtime.exec(containerId, { argv: r.argv, tty: r.tty, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, signal: abort.signal, resize: io.resize && terminalSizes(io.resize) });
     status = exitStatus(r.argv, res.exitCode);
   } catch (err) {
     status = internalError(`error executing command in container: ${(err as Error).message}`);
