@@ -6,7 +6,7 @@
  * programming time at growing sizes up to 1,000 pods x 1,000 policies, with the direct analysis
  * (evaluating every pod pair) next to it as the in-run baseline.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { PolicyModel } from '../src/cluster/netpol/compile.ts';
 import { renderNftables, renderPodUpdates } from '../src/cluster/netpol/nftables.ts';
@@ -16,7 +16,7 @@ import { summarize, round } from './stats.ts';
 
 type Json = Record<string, unknown>;
 
-function cluster(pods: number, policies: number): { pods: PodInfo[]; namespaces: Map<string, NamespaceInfo>; netpols: Json[] } {
+export function cluster(pods: number, policies: number): { pods: PodInfo[]; namespaces: Map<string, NamespaceInfo>; netpols: Json[] } {
   const nsCount = Math.max(1, Math.round(pods / 20));
   const namespaces = new Map<string, NamespaceInfo>();
   for (let n = 0; n < nsCount; n++) namespaces.set(`t${n}`, { name: `t${n}`, labels: { 'kubernetes.io/metadata.name': `t${n}`, tier: n % 2 ? 'backend' : 'frontend' } });
@@ -42,7 +42,7 @@ function cluster(pods: number, policies: number): { pods: PodInfo[]; namespaces:
   return { pods: list, namespaces, netpols };
 }
 
-class Netns {
+export class Netns {
   readonly name = `pcb-${randomBytes(3).toString('hex')}`;
   constructor() {
     execFileSync('ip', ['netns', 'add', this.name]);
@@ -50,12 +50,23 @@ class Netns {
   load(script: string): void {
     execFileSync('ip', ['netns', 'exec', this.name, 'nft', '-f', '-'], { input: script, maxBuffer: 256 << 20 });
   }
+  /** The same, without blocking the event loop (an API server may share the process). */
+  loadAsync(script: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const p = spawn('ip', ['netns', 'exec', this.name, 'nft', '-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr!.on('data', (d) => (err += d));
+      p.on('error', reject);
+      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nft -f: exit ${code}: ${err.slice(0, 500)}`))));
+      p.stdin!.end(script);
+    });
+  }
   destroy(): void {
     execFileSync('ip', ['netns', 'del', this.name]);
   }
 }
 
-function canLoad(): boolean {
+export function canLoad(): boolean {
   if (process.getuid?.() !== 0) return false;
   try {
     execFileSync('nft', ['--version'], { stdio: 'ignore' });
