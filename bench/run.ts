@@ -42,6 +42,8 @@ import { runAuditBench } from './audit.ts';
 import { runEtcdBench } from './etcd.ts';
 import { runMultiApiServerBench } from './multi-apiserver.ts';
 import { benchNetpol } from './netpol.ts';
+import { benchNetpolThroughApi } from './netpol-api.ts';
+import { benchServiceThroughput } from './service-throughput.ts';
 import { benchContainerStart } from './container-start.ts';
 import { benchPodStart } from './pod-start.ts';
 import { benchImageVerify } from './image-verify.ts';
@@ -263,6 +265,10 @@ async function main(): Promise<void> {
     const authn = await benchAuthn();
     progress('network policy: model + nftables programming, 200x200 change latency and growth to 1,000x1,000');
     const networkPolicy = await benchNetpol().catch((err: unknown) => ({ error: errorText(err) }));
+    progress('network policy: create through the API -> informer -> enforcer -> kernel, 200 pods x 200 policies');
+    const networkPolicyThroughApi = await benchNetpolThroughApi().catch((err: unknown) => ({ error: errorText(err) }));
+    progress('services: ClusterIP vs pod IP (bulk TCP, request/response, new connections) between two pod namespaces');
+    const serviceThroughput = await benchServiceThroughput().catch((err: unknown) => ({ error: errorText(err) }));
     progress('node agent: container start latency on runc (image present), against bare runc run');
     const containerStart = await benchContainerStart().catch((err: unknown) => ({ error: errorText(err) }));
     progress('node agent: pod start (create -> Running) for 50 pods at once on one agent');
@@ -298,6 +304,8 @@ async function main(): Promise<void> {
       authentication: authn,
       audit,
       networkPolicy,
+      networkPolicyThroughApi,
+      serviceThroughput,
       imageVerification,
       notaryVerification,
       imageAdmission,
