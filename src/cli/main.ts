@@ -54,7 +54,7 @@ commands:
   snapshot  back up and restore the embedded store (state.db), with the server stopped
             save FILE [--data-dir ./.portcullis]  |  restore FILE --data-dir NEW-DIR  |  status FILE
   netpol analyze  the connections NetworkPolicies and AdminNetworkPolicies permit (np-guard's connlist)
-            -f DIR | --live --kubeconfig FILE   [-o txt|json]
+            -f DIR | --live --kubeconfig FILE [--probe [--probe-ports P,..] [--probe-timeout 1s]]   [-o txt|json]
   policy test PATH  run the PolicyTest and CasbinTest files (portcullis-test.yaml) under PATH offline; exit 1 on a mismatch
   policy eval -f RESOURCES --policy FILE...  each policy's verdict on each resource, offline [-o text|json]
   policy explain AUDIT-ID | -f RESOURCE --as USER [--as-group G] [--rbac F] [--casbin-model M --casbin-policy P] [--policy F]
