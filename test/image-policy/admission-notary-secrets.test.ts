@@ -98,12 +98,15 @@ describe('ImageVerification with registry credentials, Secret keys and Notary', 
     const viaSa = await c.admin.post('/api/v1/namespaces/team/pods', pod('via-sa', `${reg.host}/team/app:v1`));
     assert.equal(viaSa.status, 201, viaSa.text);
 
-    // The policy is the namespace's own: another namespace's pods are not under it.
+    // The policy is the namespace's own: another namespace's pods are not under it (no policy
+    // matches there: NO_POLICY, not UNSIGNED).
     await namespace('other');
     const elsewhere = pod('unsigned-elsewhere', `${reg.host}/team/unsigned:v1`) as any;
     await push(`${reg.host}/team/unsigned:v1`, 'unsigned');
     elsewhere.spec.imagePullSecrets = [{ name: 'pull' }];
-    assert.equal((await c.admin.post('/api/v1/namespaces/other/pods', elsewhere)).status, 201);
+    const outside = await c.admin.post('/api/v1/namespaces/other/pods', elsewhere);
+    assert.equal(outside.status, 403, outside.text);
+    assert.match(outside.body.message, /: NO_POLICY: no image policy matches it/);
     const denied = await c.admin.post('/api/v1/namespaces/team/pods', elsewhere);
     assert.equal(denied.status, 403, denied.text);
     assert.match(denied.body.message, /ImagePolicy "team\/team-signed": UNSIGNED: /);
