@@ -35,17 +35,21 @@ export function ecdsaSigner(): Signer {
 }
 
 /** An rsa-x509 root key: a self-signed leaf certificate (not a CA) with CN = the GUN, signing RSA-PSS. */
-export function rsaRootSigner(gun: string, now: Date, validityDays = 3650, certDigest: 'sha256' | 'sha1' = 'sha256'): Signer & { privateKey: KeyObject; certPem: string } {
+/**
+ * A root key as notary writes one: an rsa-x509 certificate for the GUN, self-signed, or issued by
+ * `issuer` (trust_pinning ca) with `issuer.chainPem` (intermediates) appended to the key's bundle.
+ */
+export function rsaRootSigner(gun: string, now: Date, validityDays = 3650, certDigest: 'sha256' | 'sha1' = 'sha256', issuer?: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey; chainPem?: string }): Signer & { privateKey: KeyObject; certPem: string } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const fk = forge.pki.privateKeyFromPem(pem);
   const subject = [{ name: 'commonName', value: gun }];
   const cert = newCertificate({ publicKey: forge.pki.setRsaPublicKey(fk.n, fk.e), subject, now, validityDays });
-  cert.setIssuer(subject);
+  cert.setIssuer(issuer ? issuer.cert.subject.attributes : subject);
   cert.setExtensions([{ name: 'basicConstraints', critical: true, cA: false }, { name: 'keyUsage', critical: true, digitalSignature: true }]);
-  cert.sign(fk, certDigest === 'sha1' ? forge.md.sha1.create() : forge.md.sha256.create());
+  cert.sign(issuer?.key ?? fk, certDigest === 'sha1' ? forge.md.sha1.create() : forge.md.sha256.create());
   const certPem = forge.pki.certificateToPem(cert);
-  const s = signer('rsa-x509', Buffer.from(certPem).toString('base64'), 'rsapss', (m) =>
+  const s = signer('rsa-x509', Buffer.from(certPem + (issuer?.chainPem ?? '')).toString('base64'), 'rsapss', (m) =>
     sign('sha256', m, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
   );
   return { ...s, privateKey, certPem };

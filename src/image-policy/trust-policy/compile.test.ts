@@ -21,6 +21,7 @@ test('what the schema cannot check is refused with the field: PEM, globs, Notary
   assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ key: { data: 'nope' } }] }))[0]!, /^spec\.authorities\[0\]\.key\.data: Invalid value: "<PEM>": not a PEM public key/);
   assert.match(errors(policy({ images: [{ glob: '[a-z]+' }], authorities: [{ static: { action: 'fail' } }] }))[0]!, /^spec\.images\[0\]\.glob: Invalid value: "\[a-z\]\+": invalid glob/);
   assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ notary: { server: 'http://notary', roots: [{ keyIds: ['a'.repeat(64)] }] } }] }))[0]!, /must be an https URL/);
+  assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ notary: { server: 'https://notary', roots: [{ caCertificates: 'not PEM' }] } }] }))[0]!, /notary root CA is not a PEM certificate/);
   assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ key: { secretRef: { name: 'k' } } }] }))[0]!, /secretRef\.namespace: Required value: a ClusterImagePolicy must name/);
   assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ key: { secretRef: { name: 'k', namespace: 'other' } } }] }, 'team'), 'ImagePolicy')[0]!, /secretRef\.namespace: Forbidden: an ImagePolicy may only name a Secret of its own namespace/);
   assert.deepEqual(errors(policy({ images: [{ glob: '**' }], authorities: [{ notation: {} }] })), [

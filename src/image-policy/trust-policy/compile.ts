@@ -59,7 +59,7 @@ function compileNotary(n: Obj, p: ReturnType<typeof path>, errs: FieldError[]): 
   (n.roots ?? []).forEach((r: Obj, i: number) => {
     const gun = typeof r.gun === 'string' && r.gun !== '' ? r.gun : '*';
     if (Object.hasOwn(roots, gun)) errs.push(invalid(p.child('roots').index(i).child('gun'), gun, 'duplicate GUN'));
-    roots[gun] = { keyIds: r.keyIds ?? [], publicKeysPem: r.publicKeys ?? [] };
+    roots[gun] = { keyIds: r.keyIds ?? [], publicKeysPem: r.publicKeys ?? [], caPem: typeof r.caCertificates === 'string' && r.caCertificates !== '' ? [r.caCertificates] : [] };
   });
   try {
     return new NotaryAuthority({ server: String(n.server ?? ''), caPem: typeof n.caBundle === 'string' && n.caBundle !== '' ? n.caBundle : undefined, roots });

@@ -50,7 +50,7 @@ const keyAuthority: Schema = {
 
 const notaryAuthority: Schema = {
   type: 'object',
-  description: 'Docker content trust: a Notary v1 server and the pinned root keys of the trusted collections.',
+  description: 'Docker content trust: a Notary v1 server and the pinned root keys (or root CAs) of the trusted collections.',
   required: ['server', 'roots'],
   properties: {
     server: str(2048, { description: 'https://host:port of the Notary server.' }),
@@ -65,8 +65,9 @@ const notaryAuthority: Schema = {
           gun: str(512, { description: 'A GUN, or a prefix ending in * (default "*": every image the policy matches).' }),
           keyIds: { type: 'array', maxItems: 16, items: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
           publicKeys: { type: 'array', maxItems: 16, items: str(PEM_MAX) },
+          caCertificates: str(64 * 1024, { description: "PEM CA certificates the root certificate must chain to (notary's trust_pinning ca)." }),
         },
-        'x-kubernetes-validations': [{ rule: '(has(self.keyIds) && size(self.keyIds) > 0) || (has(self.publicKeys) && size(self.publicKeys) > 0)', message: 'a root needs at least one key ID or public key (trust on first use is not allowed)' }],
+        'x-kubernetes-validations': [{ rule: "(has(self.keyIds) && size(self.keyIds) > 0) || (has(self.publicKeys) && size(self.publicKeys) > 0) || (has(self.caCertificates) && self.caCertificates != '')", message: 'a root needs at least one key ID, public key or CA certificate (trust on first use is not allowed)' }],
       },
     },
   },

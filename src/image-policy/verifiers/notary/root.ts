@@ -54,7 +54,7 @@ export function verifyRoot(bytes: Buffer, c: RootCheck): Root {
   }
   let signers = valid;
   if (!c.intermediate) {
-    signers = new Map([...valid].filter(([, k]) => pinMatches(c.pin, k)));
+    signers = new Map([...valid].filter(([, k]) => pinMatches(c.pin, k, c.now)));
     if (signers.size === 0) throw new ImagePolicyError('UNTRUSTED_KEY', `root of ${c.gun}: no root key matches the pinned root keys`);
   }
   try {

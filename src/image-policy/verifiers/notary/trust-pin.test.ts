@@ -27,9 +27,9 @@ test('a pin matches a key by its ID or by its public key; a pin without keys is 
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const b64 = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
   const key = parseTufKey(keyIdOf('ecdsa', b64), { keytype: 'ecdsa', keyval: { public: b64, private: null } }, 'test');
-  assert.ok(pinMatches(compilePin({ keyIds: [key.id] }), key));
-  assert.ok(pinMatches(compilePin({ publicKeysPem: [publicKey.export({ type: 'spki', format: 'pem' }).toString()] }), key));
-  assert.ok(!pinMatches(compilePin({ keyIds: ['a'.repeat(64)] }), key));
+  assert.ok(pinMatches(compilePin({ keyIds: [key.id] }), key, Date.now()));
+  assert.ok(pinMatches(compilePin({ publicKeysPem: [publicKey.export({ type: 'spki', format: 'pem' }).toString()] }), key, Date.now()));
+  assert.ok(!pinMatches(compilePin({ keyIds: ['a'.repeat(64)] }), key, Date.now()));
   assert.throws(() => compilePin({}), /trust on first use/);
   assert.throws(() => compilePin({ publicKeysPem: ['not a key'] }), /not a PEM/);
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isImagePolicyError, ImagePolicyError, type ReasonCode } from '../../errors.ts';
 import { buildRepo, ecdsaSigner, ed25519Signer, rsaRootSigner, sha256Hex, type RepoSpec } from '../../../../test/helpers/notary-metadata.ts';
+import { makeCert } from '../../../../test/image-policy/notation-fixtures.ts';
 import type { MetadataAnswer, MetadataFetcher, MetadataRequest } from './fetch-metadata.ts';
 import { NotaryVerifier } from './verifier.ts';
 
@@ -54,6 +55,22 @@ describe('NotaryVerifier', () => {
     assert.equal(r.role, 'targets');
     const byPem = await v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin: { publicKeysPem: [rootKey.certPem] } });
     assert.equal(byPem.target, 'v1');
+  });
+
+  test("trust_pinning ca: a root certificate issued by a pinned CA (through its bundle's intermediate) is trusted; another or an expired CA is not", async () => {
+    const around = (fromDays: number, toDays: number) => ({ notBefore: new Date(NOW + fromDays * 86400_000), notAfter: new Date(NOW + toDays * 86400_000) });
+    const ca = makeCert({ subject: { O: 'acme', CN: 'notary root CA' }, ca: true, ...around(-30, 365) });
+    const intermediate = makeCert({ subject: { O: 'acme', CN: 'notary intermediate' }, ca: true, issuer: ca, ...around(-30, 365) });
+    const caRoot = rsaRootSigner(GUN, new Date(NOW - 86400_000), 3650, 'sha256', { cert: intermediate.forgeCert, key: intermediate.forgeKey, chainPem: intermediate.pem });
+    const { v } = setup(base({ rootSigners: [caRoot] }));
+    const r = await v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin: { caPem: [ca.pem] } });
+    assert.equal(r.target, 'v1');
+    const other = makeCert({ subject: { O: 'other', CN: 'other CA' }, ca: true, ...around(-30, 365) });
+    await rejectsWith(setup(base({ rootSigners: [caRoot] })).v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin: { caPem: [other.pem] } }), 'UNTRUSTED_KEY', /no root key matches the pinned root keys/);
+    const old = makeCert({ subject: { O: 'acme', CN: 'old CA' }, ca: true, ...around(-300, -1) });
+    const oldRoot = rsaRootSigner(GUN, new Date(NOW - 86400_000), 3650, 'sha256', { cert: old.forgeCert, key: old.forgeKey });
+    await rejectsWith(setup(base({ rootSigners: [oldRoot] })).v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin: { caPem: [old.pem] } }), 'UNTRUSTED_KEY', /no root key matches the pinned root keys/);
+    await assert.rejects(setup(base()).v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin: { caPem: [caRoot.certPem] } }), /is not a CA certificate/);
   });
 
   test('cached metadata answers without requests until the refresh interval, then is fetched again', async () => {
