@@ -1,0 +1,122 @@
+/**
+ * Two node agents on one machine, end to end (root, runc, busybox): each keeps its node's network
+ * in a network namespace of its own, the two joined by an underlay link the test makes, so traffic
+ * between the nodes' pods really crosses a link. Each Node reports its underlay address as
+ * InternalIP and gets its own podCIDR; each agent routes to the other's pods. A pod on node B
+ * reaches a pod on node A by its address and through a ClusterIP (DNAT on B, the endpoint on A),
+ * and a NetworkPolicy created through the API then closes the pod on A to B's pods.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildImage } from '../../src/image-policy/oci/build.ts';
+import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
+import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
+import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
+import { SharedInformerFactory } from '../../src/cluster/client/informer.ts';
+import { resources } from '../../src/cluster/client/resources.ts';
+import type { K8sObject } from '../../src/cluster/client/types.ts';
+import { nodeCommandRunner } from '../../src/cluster/agent/network/ip-command.ts';
+import { startNodeNetwork } from '../../src/cluster/agent/network/node-network.ts';
+import { NETWORK_POLICIES } from '../../src/cluster/netpol/enforcer.ts';
+import { Namespaces } from '../helpers/netns.ts';
+import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { HOST, startAgentCluster, eventually, quietLog, type AgentCluster } from './agent-helpers.ts';
+
+const skip = requireRoot('two agents with their pod networks') || requireBinaries('runc', 'runc') || requireBinaries('nftables', 'nft') || requireBinaries('util-linux', 'nsenter') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const IMAGE = 'portcullis.local/bb:two-nodes';
+const NODES = [
+  { name: 'node-a', underlay: '10.250.201.1', podCIDR: '10.244.21.0/24' },
+  { name: 'node-b', underlay: '10.250.201.2', podCIDR: '10.244.22.0/24' },
+];
+
+describe('two agents, each node network in its own namespace, joined by an underlay', { skip }, () => {
+  let ac: AgentCluster;
+  let ns: Namespaces;
+  const runtimes: RuncRuntime[] = [];
+  const agents: Array<{ stop(): Promise<void> }> = [];
+
+  before(async () => {
+    ns = new Namespaces();
+    const nodeNs = NODES.map((n) => ns.add(`pc2${n.name.slice(-1)}`));
+    // The underlay: one veth pair, an end in each node's namespace, a /30 between them.
+    const [ua, ub] = [`u2a${ns.suffix}`, `u2b${ns.suffix}`];
+    ns.exec(nodeNs[0]!, ['ip', 'link', 'add', ua, 'type', 'veth', 'peer', 'name', ub, 'netns', nodeNs[1]!]);
+    for (const [i, dev] of [ua, ub].entries()) {
+      ns.exec(nodeNs[i]!, ['ip', 'addr', 'add', `${NODES[i]!.underlay}/30`, 'dev', dev]);
+      ns.exec(nodeNs[i]!, ['ip', 'link', 'set', dev, 'up']);
+    }
+    ac = await startAgentCluster(['endpointslice-controller']);
+    for (const [i, n] of NODES.entries()) {
+      const work = join(ac.dir, n.name);
+      const ctx = await busyboxRootfs(join(work, 'ctx'));
+      await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
+      const images = new ImageStore({ root: join(work, 'runtime') });
+      await images.importLayout(join(work, 'bb.oci'), IMAGE);
+      const rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
+      runtimes.push(rt);
+      // What the node IPAM controller does once the agent has registered its Node.
+      void eventually(async () => {
+        const node = await ac.admin.get<K8sObject>(resources.nodes, '', n.name).catch(() => undefined);
+        if (!node) return false;
+        await ac.admin.patch(resources.nodes, '', n.name, 'merge', { spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR] } });
+        return true;
+      }, `${n.name} registered`, 400, 100);
+      const { agent } = await ac.start(n.name, {
+        dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: { ...HOST, hostname: n.name, internalIP: n.underlay },
+        startNetwork: async (client) => {
+          const net = await startNodeNetwork({ factory: new SharedInformerFactory({ client, log: quietLog }), nodeName: n.name, run: nodeCommandRunner(nodeNs[i]), stateDir: join(work, 'network'), clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', log: quietLog });
+          const resolv = join(work, 'resolv.conf');
+          return { podNetwork: net.podNetwork, stop: () => net.stop(), podFiles: async (p) => (writeFileSync(resolv, net.resolvConf(p)), { '/etc/resolv.conf': resolv }) };
+        },
+      });
+      agents.push(agent);
+    }
+  });
+
+  after(async () => {
+    // The agents first, or they would restart what is being removed.
+    for (const a of agents) await a.stop();
+    for (const rt of runtimes) {
+      await removeEverything(rt);
+      rt.close();
+    }
+    await ac?.close();
+    ns?.destroy();
+  });
+
+  const pod = (name: string, node: string, labels: Record<string, string>, command: string[], restartPolicy = 'Always') => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, labels },
+    spec: { nodeName: node, restartPolicy, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command }] },
+  });
+  const phase = (name: string, want: string[]) => eventually(async () => {
+    const p = await ac.admin.get<K8sObject>(resources.pods, 'default', name);
+    return want.includes(p.status?.phase) && p;
+  }, `${name} is ${want.join(' or ')}`, 900, 100);
+  let clients = 0;
+  /** A client pod on node B; whether its nc reached host:port. */
+  const fromB = async (host: string, port: number): Promise<boolean> => {
+    const name = `client-${++clients}`;
+    await ac.admin.create(resources.pods, 'default', pod(name, 'node-b', { app: 'client' }, ['sh', '-c', `nc -w 3 ${host} ${port} </dev/null`], 'Never') as K8sObject);
+    return (await phase(name, ['Succeeded', 'Failed'])).status?.phase === 'Succeeded';
+  };
+
+  test('a pod on B reaches a pod on A across the underlay, by address and by ClusterIP; a NetworkPolicy then closes it', { timeout: 300_000 }, async () => {
+    await ac.admin.create(resources.pods, 'default', pod('web', 'node-a', { app: 'web' }, ['httpd', '-f', '-p', '8080', '-h', '/']) as K8sObject);
+    const web = await phase('web', ['Running']);
+    const ip = web.status?.podIP as string;
+    assert.match(ip, /^10\.244\.21\.\d+$/, "an address from node A's podCIDR");
+    assert.equal(await fromB(ip, 8080), true, 'pod to pod across nodes');
+
+    const svc = await ac.admin.create(resources.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } } as K8sObject);
+    const clusterIP = svc.spec?.clusterIP as string;
+    // Once the EndpointSlice names the pod and node B's proxy has it, the ClusterIP answers from B.
+    await eventually(async () => await fromB(clusterIP, 80), 'the ClusterIP reaches the pod on A from B', 10, 500);
+
+    await ac.admin.create(NETWORK_POLICIES, 'default', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'web-closed' }, spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] } } as K8sObject);
+    // Node A's enforcer programs it once it sees the policy; a later client on B is refused.
+    await eventually(async () => !(await fromB(ip, 8080)), 'a client on B is refused by the policy on A', 5, 500);
+  });
+});
