@@ -99,7 +99,7 @@ function namedRuleMatches(rule: NamedRuleWithOperations, a: AdmissionAttributes)
 }
 
 /** Other served versions of the request's resource: upstream's equivalent resources. */
-function equivalents(deps: MatchDeps, a: AdmissionAttributes): Matched[] {
+function equivalents(deps: Pick<MatchDeps, 'registry'>, a: AdmissionAttributes): Matched[] {
   if (!deps.registry) return [];
   return deps.registry
     .all()
@@ -116,6 +116,18 @@ function rulesMatch(deps: MatchDeps, rules: NamedRuleWithOperations[], equivalen
     for (const r of rules) if (namedRuleMatches(r, as)) return eq;
   }
   return undefined;
+}
+
+/**
+ * Whether the resourceRules could select a request of this operation, resource, subresource and
+ * scope, whatever its name, namespace and object: false only when matchResources cannot select
+ * it (a policy index skips those policies without matching them).
+ */
+export function resourceRulesMayMatch(deps: Pick<MatchDeps, 'registry'>, m: CompiledMatch, a: AdmissionAttributes): boolean {
+  const rules = m.spec?.resourceRules ?? [];
+  if (rules.length === 0 || rules.some((r) => ruleMatches(r, a))) return true;
+  if (m.spec?.matchPolicy !== 'Equivalent') return false;
+  return equivalents(deps, a).some((eq) => rules.some((r) => ruleMatches(r, { ...a, resource: eq.resource })));
 }
 
 /** The match, undefined when not selected; throws the ApiError of a selector that fails. */

@@ -9,12 +9,15 @@ import type { ResourceRegistry } from '../../api/registry/registry.ts';
 import type { ResourceDef } from '../../api/registry/resource-def.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import { compilePolicy, type CompiledPolicy } from './compile-policy.ts';
-import { compileMatchResources, type CompiledMatch } from './match-resources.ts';
+import type { AdmissionAttributes } from '../types.ts';
+import { compileMatchResources, resourceRulesMayMatch, type CompiledMatch } from './match-resources.ts';
 import { gvkString } from './params.ts';
 import { PolicyStatusWriter } from './status-writer.ts';
 import { WatchedObjects } from '../watched-objects.ts';
 
 const PREFIX = '/registry/admissionregistration.k8s.io/';
+/** Request kinds remembered by candidates() before it starts over. */
+const MAX_KINDS = 4096;
 
 export interface BoundBinding {
   binding: ValidatingAdmissionPolicyBinding;
@@ -55,6 +58,8 @@ export class PolicySource<C extends CompiledPolicy = CompiledPolicy> {
   readonly status: PolicyStatusWriter;
   #hooks: PolicyHook<C>[] | undefined;
   #hooksKey = '';
+  /** Per request kind (operation, resource, subresource, scope): the hooks whose rules may select it. */
+  readonly #byKind = new Map<string, readonly PolicyHook<C>[]>();
 
   constructor(deps: PluginDeps, registry?: ResourceRegistry, kind: PolicyKind<C> = VALIDATING as unknown as PolicyKind<C>) {
     this.#registry = registry;
@@ -128,7 +133,25 @@ export class PolicySource<C extends CompiledPolicy = CompiledPolicy> {
     for (const name of this.#compiled.keys()) if (!names.has(name)) this.#compiled.delete(name);
     this.#hooks = hooks.sort((x, y) => (x.name < y.name ? -1 : 1));
     this.#hooksKey = key;
+    this.#byKind.clear();
     return this.#hooks;
+  }
+
+  /**
+   * The hooks whose policy's resourceRules may select a request like `a` (in policy order): an
+   * index by request kind, so a request costs no matching of the policies for other resources.
+   * Bounded: the kinds are the served resources' operations and subresources.
+   */
+  candidates(a: AdmissionAttributes): readonly PolicyHook<C>[] {
+    const hooks = this.hooks();
+    const key = `${a.operation}|${a.resource.group}|${a.resource.version}|${a.resource.resource}|${a.subresource}|${a.namespace === '' ? 'c' : 'n'}`;
+    let found = this.#byKind.get(key);
+    if (!found) {
+      if (this.#byKind.size >= MAX_KINDS) this.#byKind.clear();
+      const deps = this.#registry ? { registry: this.#registry } : {};
+      this.#byKind.set(key, (found = hooks.filter((h) => resourceRulesMayMatch(deps, h.compiled.match, a))));
+    }
+    return found;
   }
 
   close(): void {

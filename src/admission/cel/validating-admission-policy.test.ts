@@ -77,3 +77,40 @@ test('bindings of one policy: each is decided with its own params and actions, s
     await store.close();
   }
 });
+
+test('the policy index: only policies whose resourceRules may select the request kind are candidates', async () => {
+  const store = createWatchCache(openSqliteStore({ path: ':memory:', durability: 'normal' }));
+  const rule = (resources: string[], extra: Record<string, unknown> = {}) => ({ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources, ...extra });
+  const policies: Array<[string, Record<string, unknown>]> = [
+    ['any', {}],
+    ['configmaps', { resourceRules: [rule(['configmaps'])] }],
+    ['named-configmap', { resourceRules: [rule(['configmaps'], { resourceNames: ['other'] })] }],
+    ['secrets', { resourceRules: [rule(['secrets'])] }],
+    ['configmaps-update', { resourceRules: [{ ...rule(['configmaps']), operations: ['UPDATE'] }] }],
+    ['cluster-scoped', { resourceRules: [rule(['configmaps'], { scope: 'Cluster' })] }],
+    ['v2-equivalent', { matchPolicy: 'Equivalent', resourceRules: [{ ...rule(['configmaps']), apiVersions: ['v2'] }] }],
+    ['v2-exact', { matchPolicy: 'Exact', resourceRules: [{ ...rule(['configmaps']), apiVersions: ['v2'] }] }],
+    ['hpa-v1-equivalent', { matchPolicy: 'Equivalent', resourceRules: [{ ...rule(['horizontalpodautoscalers']), apiGroups: ['autoscaling'] }] }],
+  ];
+  for (const [name, matchConstraints] of policies) {
+    await store.create(`${AR}/validatingadmissionpolicies/${name}`, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name, uid: name, generation: 1 }, spec: { failurePolicy: 'Fail', matchConstraints, validations: [{ expression: 'true' }] }, status: { observedGeneration: 1 } });
+    await store.create(`${AR}/validatingadmissionpolicybindings/${name}`, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, uid: `b-${name}` }, spec: { policyName: name, validationActions: ['Deny'] } });
+  }
+  const plugin = new ValidatingAdmissionPolicyPlugin({ store, authorizer: new MastersAuthorizer(), now: () => new Date(), random: Math.random, newUid: () => 'uid', log: pino({ level: 'silent' }) }, new ResourceRegistry(builtinResources()));
+  try {
+    await plugin.source.ready();
+    const names = (a: AdmissionAttributes) => plugin.source.candidates(a).map((h) => h.name);
+    // resourceNames and selectors are decided by matching, not by the index; no v2 is served here.
+    assert.deepEqual(names(request('x')), ['any', 'configmaps', 'named-configmap']);
+    assert.deepEqual(names({ ...request('x'), operation: 'UPDATE' }), ['any', 'configmaps-update']);
+    assert.deepEqual(names({ ...request('x'), namespace: '' }), ['any', 'cluster-scoped', 'configmaps', 'named-configmap']);
+    assert.equal(plugin.source.candidates(request('y')), plugin.source.candidates(request('x')), 'one list per request kind');
+    // matchPolicy Equivalent: an autoscaling/v2 request is selected by a v1 rule of the same resource.
+    const hpa = (version: string): AdmissionAttributes => ({ ...request('h'), resource: { group: 'autoscaling', version, resource: 'horizontalpodautoscalers' }, kind: { group: 'autoscaling', version, kind: 'HorizontalPodAutoscaler' } });
+    assert.deepEqual(names(hpa('v2')), ['any', 'hpa-v1-equivalent']);
+    assert.equal((await plugin.validate(request('x'))).allowed, true);
+  } finally {
+    plugin.close();
+    await store.close();
+  }
+});

@@ -84,7 +84,7 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
     const matchDeps: MatchDeps = { namespace: namespaceReader(this.#deps.store), ...(this.#registry ? { registry: this.#registry } : {}) };
     let shared: Record<string, unknown> | undefined;
     const requests = new Map<string, unknown>();
-    for (const hook of this.source.hooks()) {
+    for (const hook of this.source.candidates(a)) {
       const before = denials.length;
       let matched: Matched | undefined;
       try {

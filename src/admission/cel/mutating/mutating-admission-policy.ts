@@ -104,7 +104,7 @@ export class MutatingAdmissionPolicyPlugin implements MutatingPlugin {
     const patches: unknown[] = [];
     const matchDeps: MatchDeps = { namespace: namespaceReader(this.#deps.store), ...(this.#registry ? { registry: this.#registry } : {}) };
     let shared: Record<string, unknown> | undefined;
-    for (const hook of this.source.hooks()) {
+    for (const hook of this.source.candidates(a)) {
       const configError = (binding: string, message: string): void => {
         errors.push({ policy: hook.name, binding, message, failOpen: hook.compiled.failOpen });
       };
