@@ -78,7 +78,7 @@ describe('portcullis snapshot on etcd', { skip }, () => {
     const status = await run(['status', file]);
     assert.match(status.out, new RegExp(`^etcd snapshot: hash \\d+, revision ${revision}, \\d+ keys, \\d+ bytes\\n$`));
     const before = await everything(cluster.servers, revision);
-    assert.ok(before.some((o) => o.key === '/registry/core/secrets/default/db' && String(o.value).startsWith('k8s:enc:aesgcm:v1:k1:')));
+    assert.ok(before.some((o) => o.key === '/registry/secrets/default/db' && String(o.value).startsWith('k8s:enc:aesgcm:v1:k1:')));
     admin.close();
     await cp.close();
     cp = undefined;
@@ -104,7 +104,7 @@ describe('portcullis snapshot on etcd', { skip }, () => {
     assert.equal(Buffer.from(secret.body.data.password, 'base64').toString(), 'hunter2');
     const list = await admin.get(CM);
     const names = (list.body.items as Array<{ metadata: { name: string } }>).map((i) => i.metadata.name);
-    for (const o of before.filter((b) => b.key.startsWith('/registry/core/configmaps/default/'))) assert.ok(names.includes(o.key.split('/').pop()!), o.key);
+    for (const o of before.filter((b) => b.key.startsWith('/registry/configmaps/default/'))) assert.ok(names.includes(o.key.split('/').pop()!), o.key);
     assert.ok(!names.includes('cm-3'));
     admin.close();
   });

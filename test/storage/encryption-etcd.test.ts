@@ -44,10 +44,10 @@ describe('encryption at rest on etcd', { skip }, () => {
     await store.create('/registry/core/secrets/default/s', secret);
     await store.create('/registry/core/configmaps/default/c', { metadata: { name: 'c' }, data: { a: 'visible' } });
     const all = await raw.getAll().prefix('/registry/').strings();
-    const stored = all['/registry/core/secrets/default/s'];
+    const stored = all['/registry/secrets/default/s'];
     assert.match(stored ?? '', /^"k8s:enc:secretbox:v1:key1:[A-Za-z0-9+/=]+"$/);
     assert.ok(!Object.values(all).some((v) => v.includes(secret.data.password)), 'no plaintext Secret data in etcd');
-    assert.match(all['/registry/core/configmaps/default/c'] ?? '', /visible/);
+    assert.match(all['/registry/configmaps/default/c'] ?? '', /visible/);
     assert.deepEqual((await store.get('/registry/core/secrets/default/s'))?.value, secret);
     assert.deepEqual((await store.list('/registry/core/secrets/', { predicate: () => true, limit: 1 })).items.map((i) => i.value), [secret]);
     while (events.length < 1) await new Promise((r) => setImmediate(r));

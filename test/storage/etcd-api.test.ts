@@ -54,7 +54,7 @@ test('API server on etcd: create, list, watch; upstream key layout; state surviv
     assert.equal(made.status, 201, made.text);
 
     // In etcd as kube-apiserver lays it out (--etcd-prefix /registry), at its resourceVersion.
-    const kv = await raw.get('/registry/core/configmaps/default/one').exec();
+    const kv = await raw.get('/registry/configmaps/default/one').exec();
     assert.equal(kv.kvs.length, 1);
     assert.equal(kv.kvs[0].mod_revision, made.body.metadata.resourceVersion);
     assert.deepEqual(JSON.parse(kv.kvs[0].value.toString()).data, { a: '1' });
@@ -100,7 +100,7 @@ test('portcullis up --etcd-servers --etcd-prefix: the objects are in etcd under 
     assert.match(srv.stdout(), new RegExp(`^  storage: etcd ${cluster.servers[0]} \\(prefix /pc\\)$`, 'm'));
     const made = await srv.client.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'on-etcd' } });
     assert.equal(made.status, 201, made.text);
-    const kv = await raw.get('/pc/core/namespaces/on-etcd').exec();
+    const kv = await raw.get('/pc/namespaces/on-etcd').exec();
     assert.equal(kv.kvs[0]?.mod_revision, made.body.metadata.resourceVersion);
     assert.equal(existsSync(join(data, 'state.db')), false);
   } finally {

@@ -53,10 +53,25 @@ describe('etcd store: what only etcd shows', { skip }, () => {
 
   test('--etcd-prefix: the /registry root lives under the prefix, nothing outside it', async () => {
     const created = await store.create('/registry/core/pods/ns/p', { kind: 'Pod' });
-    assert.deepEqual(JSON.parse((await raw.get('/cluster-a/core/pods/ns/p').string()) ?? 'null'), { kind: 'Pod' });
+    assert.deepEqual(JSON.parse((await raw.get('/cluster-a/pods/ns/p').string()) ?? 'null'), { kind: 'Pod' });
     assert.deepEqual(await raw.getAll().prefix('/registry').keys(), []);
     assert.deepEqual((await store.list('/registry/core/pods/')).items, [created]);
     await assert.rejects(store.create('/elsewhere/x', {}), /outside the store root/);
+  });
+
+  test("kube-apiserver's layout: a group's resources read through one filtered range; an earlier Portcullis layout is refused at start", async () => {
+    const role = await store.create('/registry/rbac.authorization.k8s.io/roles/ns/r', { kind: 'Role' });
+    const binding = await store.create('/registry/rbac.authorization.k8s.io/rolebindings/ns/b', { kind: 'RoleBinding' });
+    await store.create('/registry/core/configmaps/other/between', { kind: 'ConfigMap' });
+    assert.deepEqual(await raw.getAll().prefix('/cluster-a/role').keys(), ['/cluster-a/rolebindings/ns/b', '/cluster-a/roles/ns/r']);
+    const group = '/registry/rbac.authorization.k8s.io/';
+    const first = await store.list(group, { limit: 1 });
+    assert.equal(first.items.length, 1);
+    const rest = await store.list(group, { continue: first.continue });
+    assert.deepEqual([...first.items, ...rest.items].map((o) => o.key).sort(), [binding.key, role.key]);
+    assert.equal(await store.count(group), 2);
+    await raw.put('/cluster-old/core/namespaces/default').value('{}').exec();
+    await assert.rejects(openEtcdStore({ client: createEtcdClient({ servers: cluster.servers }), prefix: '/cluster-old' }), /key layout of an earlier Portcullis/);
   });
 
   test('big values: up to etcd\'s request limit round-trip, past it is "request is too large"', async () => {
@@ -73,8 +88,8 @@ describe('etcd store: what only etcd shows', { skip }, () => {
   test('a compaction by another client: reads and watches below it are Compacted, and the store learns it', async () => {
     const a = await store.create('/registry/core/configmaps/ns/c1', { v: 1 });
     await store.update('/registry/core/configmaps/ns/c1', { v: 2 }, a.modRevision);
-    for (const n of [1, 2]) await raw.put(`/cluster-a/core/configmaps/ns/c${n + 2}`).value('{}').exec();
-    const at = (await raw.put('/cluster-a/core/configmaps/ns/c2').value('{}').exec()).header.revision;
+    for (const n of [1, 2]) await raw.put(`/cluster-a/configmaps/ns/c${n + 2}`).value('{}').exec();
+    const at = (await raw.put('/cluster-a/configmaps/ns/c2').value('{}').exec()).header.revision;
     await raw.kv.compact({ revision: at });
     assert.ok(store.compactedRevision() < a.modRevision, 'not known yet');
     await assert.rejects(store.list('/registry/core/configmaps/', { atRevision: a.modRevision }), (e: unknown) => e instanceof StorageError && e.code === 'Compacted');
@@ -96,7 +111,7 @@ describe('etcd store: what only etcd shows', { skip }, () => {
         onSeen();
       },
     });
-    const put = await raw.put('/cluster-a/core/configmaps/ns/foreign').value('{"by":"raw"}').exec();
+    const put = await raw.put('/cluster-a/configmaps/ns/foreign').value('{"by":"raw"}').exec();
     const rev = Number(put.header.revision);
     if (!seen.includes(rev)) await new Promise<void>((r) => (onSeen = () => seen.includes(rev) && r()));
     assert.equal(store.currentRevision(), rev);

@@ -2,7 +2,8 @@
  * The Store on etcd v3 (issue 18): what kube-apiserver's etcd3 storage does, through the etcd3
  * client's raw KV and Watch services.
  *
- * - Keys: the store's root replaced by --etcd-prefix (key-mapper.ts); values: the JSON text.
+ * - Keys: the store's root replaced by --etcd-prefix, the rest in kube-apiserver's layout
+ *   (key-mapper.ts, etcd-layout.ts: /registry/pods/<ns>/<name>); values: the JSON text.
  * - Revisions are etcd's: an object's modRevision is its key's mod_revision, its createRevision
  *   the key's create_revision. Every store write is one Txn on one key, so it advances etcd's
  *   revision by exactly one and a failed precondition advances nothing.
@@ -35,7 +36,7 @@ import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchHandle
 import { findCompactedRevision } from './compacted-revision.ts';
 import { toStorageError } from './errors.ts';
 import { EtcdWatch } from './etcd-watch.ts';
-import { KeyMapper } from './key-mapper.ts';
+import { API_SERVER_ROOT, bytesPrefixEnd, KeyMapper } from './key-mapper.ts';
 import { listRange } from './list-range.ts';
 import { absent, atRevision, encodeValue, preconditionFailed } from './txn.ts';
 
@@ -108,6 +109,21 @@ class EtcdStore implements Store {
     } catch (err) {
       throw this.fail(err, 'reading the compacted revision');
     }
+    await this.refuseEarlierLayout();
+  }
+
+  /**
+   * Portcullis before kube-apiserver's layout kept objects at <prefix>/core/..., /apps/... (every
+   * cluster has /core/namespaces/). Those keys map to nothing now: starting would show an empty
+   * cluster over the old one, so the start is refused and says why.
+   */
+  private async refuseEarlierLayout(): Promise<void> {
+    if (this.mapper.root !== API_SERVER_ROOT) return;
+    const old = Buffer.from(`${this.mapper.prefix}/core/namespaces/`);
+    const res = await this.range({ key: old, range_end: bytesPrefixEnd(old), count_only: true });
+    if (Number(res.count) > 0) {
+      throw new StorageError('Internal', `etcd holds objects in the key layout of an earlier Portcullis (${old.toString()}...), not kube-apiserver's (${this.mapper.prefix}/namespaces/...): restore them into an empty etcd or --etcd-prefix through the API (kubectl get -o yaml, then apply)`);
+    }
   }
 
   currentRevision(): number {
@@ -140,8 +156,10 @@ class EtcdStore implements Store {
     return out;
   }
 
-  private toObject<T>(kv: IKeyValue): StoredObject<T> {
+  /** The object of an etcd key-value; undefined when the key is not one of the store's. */
+  private toObject<T>(kv: IKeyValue): StoredObject<T> | undefined {
     const key = this.mapper.fromEtcd(kv.key);
+    if (key === undefined) return undefined;
     return {
       key,
       value: deepFreeze(decodeStored<T>(key, kv.value.toString('utf8'))),
@@ -201,11 +219,28 @@ class EtcdStore implements Store {
     const range = this.mapper.range(prefix);
     if (!range) return 0;
     try {
+      if (range.filter) return await this.countFiltered(range.key, range.rangeEnd, range.filter);
       const res = await this.range({ key: range.key, range_end: range.rangeEnd, count_only: true });
       this.observe(res.header);
       return Number(res.count);
     } catch (err) {
       throw this.fail(err, `counting ${prefix}`);
+    }
+  }
+
+  /** Keys of a range spanning several resources that the filter accepts: read keys only, at one revision. */
+  private async countFiltered(key: Buffer, rangeEnd: Buffer, filter: (k: string) => boolean): Promise<number> {
+    let n = 0;
+    let revision = 0;
+    for (let from = key; ; ) {
+      const res = await this.range({ key: from, range_end: rangeEnd, keys_only: true, limit: 1000, revision });
+      revision = revision || this.observe(res.header);
+      for (const kv of res.kvs) {
+        const k = this.mapper.fromEtcd(kv.key);
+        if (k !== undefined && filter(k)) n++;
+      }
+      if (!res.more || res.kvs.length === 0) return n;
+      from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
     }
   }
 
@@ -262,7 +297,9 @@ class EtcdStore implements Store {
       const rev = this.observe(res.header);
       if (!res.succeeded) throw preconditionFailed(key, res.responses[0]?.response_range?.kvs[0], expectedRevision);
       const prev = res.responses[0].response_delete_range.prev_kvs[0];
-      return { ...this.toObject<T>(prev), modRevision: rev };
+      const obj = this.toObject<T>(prev);
+      if (!obj) throw new StorageError('Internal', `etcd key ${prev.key.toString('utf8')} does not map back to ${key}`, { key });
+      return { ...obj, modRevision: rev };
     } catch (err) {
       throw this.fail(err, `deleting ${key}`, { key });
     }

@@ -51,6 +51,8 @@ export class EtcdWatch implements Watcher {
   /** The last revision accepted: a new stream starts after it. */
   private last: number;
   private stream: Stream | undefined;
+  /** Set when the watched range is wider than the prefix (a group in etcd's layout): events kept by store key. */
+  private filter: ((storeKey: string) => boolean) | undefined;
   private attempt = 0;
   /** Index into deps.clients of the member the next stream is opened on. */
   private member: number;
@@ -106,6 +108,7 @@ export class EtcdWatch implements Watcher {
   private connect(): void {
     const range = this.deps.mapper.range(this.storePrefix);
     if (!range) return; // no key of the store can match: nothing will ever arrive
+    this.filter = range.filter;
     const clients = this.deps.clients;
     clients[this.member % clients.length].watch().then(
       (stream) => {
@@ -159,19 +162,21 @@ export class EtcdWatch implements Watcher {
       this.last = Math.max(this.last, rev);
     }
     for (const e of res.events ?? []) {
-      const event = this.toEvent(e);
+      const key = this.deps.mapper.fromEtcd(e.kv.key);
+      this.last = Math.max(this.last, Number(e.kv.mod_revision));
+      // Not the store's key (another layout's), or outside a group's prefix read through a wider range.
+      if (key === undefined || (this.filter && !this.filter(key))) continue;
+      const event = this.toEvent(key, e);
       if (!event) {
         this.fail(new StorageError('Internal', `etcd sent a delete of ${e.kv.key.toString('utf8')} without its previous value`));
         return;
       }
       this.queue.push(event);
-      this.last = Math.max(this.last, event.revision);
     }
     if (res.header) this.deps.observe(Number(res.header.revision));
   }
 
-  private toEvent(e: IEvent): EncodedEvent | undefined {
-    const key = this.deps.mapper.fromEtcd(e.kv.key);
+  private toEvent(key: string, e: IEvent): EncodedEvent | undefined {
     const revision = Number(e.kv.mod_revision);
     if (e.type === 'Delete') {
       if (!e.prev_kv) return undefined;

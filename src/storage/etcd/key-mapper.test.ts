@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesPrefixEnd, KeyMapper } from './key-mapper.ts';
 import { StorageError } from '../types.ts';
+import { IDENTITY_LAYOUT } from './etcd-layout.ts';
 
 const s = (b: Buffer | undefined) => b?.toString('utf8');
 
@@ -13,15 +14,54 @@ test('bytesPrefixEnd: the next byte string after every string with the prefix', 
 
 test('the store root is replaced by the etcd prefix, both ways', () => {
   const m = new KeyMapper('/registry', '/cluster-a');
-  assert.equal(s(m.toEtcd('/registry/core/pods/ns/p')), '/cluster-a/core/pods/ns/p');
-  assert.equal(m.fromEtcd(Buffer.from('/cluster-a/core/pods/ns/p')), '/registry/core/pods/ns/p');
+  assert.equal(s(m.toEtcd('/registry/core/pods/ns/p')), '/cluster-a/pods/ns/p');
+  assert.equal(m.fromEtcd(Buffer.from('/cluster-a/pods/ns/p')), '/registry/core/pods/ns/p');
   assert.throws(() => m.toEtcd('/elsewhere/x'), (e: unknown) => e instanceof StorageError && e.code === 'Internal');
-  const same = new KeyMapper('/registry', '/registry');
-  assert.equal(s(same.toEtcd('/registry/x')), '/registry/x', "upstream's default: keys as they are");
+  const any = new KeyMapper('', '/c');
+  assert.equal(s(any.toEtcd('/core/pods/x')), '/c/core/pods/x', 'outside the API server root keys keep their paths');
+});
+
+test("under /registry, kube-apiserver's layout: the resource (or its special prefix), not the group; custom resources by group", () => {
+  const m = new KeyMapper('/registry', '/registry');
+  const both = (store: string, etcd: string) => {
+    assert.equal(s(m.toEtcd(store)), etcd);
+    assert.equal(m.fromEtcd(Buffer.from(etcd)), store);
+  };
+  both('/registry/core/pods/ns/p', '/registry/pods/ns/p');
+  both('/registry/apps/deployments/ns/d', '/registry/deployments/ns/d');
+  both('/registry/core/nodes/n1', '/registry/minions/n1');
+  both('/registry/core/services/ns/s', '/registry/services/specs/ns/s');
+  both('/registry/core/endpoints/ns/s', '/registry/services/endpoints/ns/s');
+  both('/registry/core/replicationcontrollers/ns/rc', '/registry/controllers/ns/rc');
+  both('/registry/networking.k8s.io/ingresses/ns/i', '/registry/ingress/ns/i');
+  both('/registry/rbac.authorization.k8s.io/clusterroles/admin', '/registry/clusterroles/admin');
+  both('/registry/apiextensions.k8s.io/customresourcedefinitions/crontabs.example.com', '/registry/apiextensions.k8s.io/customresourcedefinitions/crontabs.example.com');
+  both('/registry/apiregistration.k8s.io/apiservices/v1.example.com', '/registry/apiregistration.k8s.io/apiservices/v1.example.com');
+  both('/registry/_customresources/example.com/crontabs/ns/c', '/registry/example.com/crontabs/ns/c');
+  both('/registry/_masterleases/10.0.0.1', '/registry/_masterleases/10.0.0.1');
+  // Keys of another layout (Portcullis before, or a place upstream gives a resource) are not the store's.
+  assert.equal(m.fromEtcd(Buffer.from('/registry/core/pods/ns/p')), undefined);
+  assert.equal(m.fromEtcd(Buffer.from('/registryx/pods/ns/p')), undefined);
+  assert.throws(() => m.toEtcd('/registry/pods/ns/p'), /no place in kube-apiserver's etcd layout/);
+  assert.throws(() => m.toEtcd('/registry/example.com/crontabs/x'), /no place/);
+});
+
+test('ranges in the layout: a resource or namespace is one prefix; a group reads the registry, filtered', () => {
+  const m = new KeyMapper('/registry', '/registry');
+  const pods = m.range('/registry/core/pods/ns/');
+  assert.deepEqual([s(pods?.key), s(pods?.rangeEnd), pods?.filter], ['/registry/pods/ns/', '/registry/pods/ns0', undefined]);
+  assert.equal(s(m.range('/registry/core/pods/', '/registry/core/pods/ns/b\0')?.key), '/registry/pods/ns/b\0');
+  assert.equal(s(m.range('/registry/_customresources/example.com/crontabs/')?.key), '/registry/example.com/crontabs/');
+  const rbac = m.range('/registry/rbac.authorization.k8s.io/');
+  assert.deepEqual([s(rbac?.key), s(rbac?.rangeEnd)], ['/registry/', '/registry0']);
+  assert.equal(rbac?.filter?.('/registry/rbac.authorization.k8s.io/roles/ns/r'), true);
+  assert.equal(rbac?.filter?.('/registry/core/pods/ns/p'), false);
+  assert.equal(m.range('')?.filter, undefined, 'the whole root: every key of the store');
+  assert.equal(m.range('/registry/example.com/crontabs/'), undefined, 'no store key under it has a place in etcd');
 });
 
 test('ranges: under the root, above it, outside it, from a continue position', () => {
-  const m = new KeyMapper('/registry', '/c');
+  const m = new KeyMapper('/registry', '/c', IDENTITY_LAYOUT);
   assert.deepEqual([s(m.range('/registry/core/')?.key), s(m.range('/registry/core/')?.rangeEnd)], ['/c/core/', '/c/core0']);
   // A prefix of the root: every key of the root.
   assert.deepEqual([s(m.range('')?.key), s(m.range('/reg')?.rangeEnd)], ['/c', '/d']);

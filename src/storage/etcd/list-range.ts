@@ -5,7 +5,9 @@
  * Without a predicate one Range with the limit is the page, and etcd's `count` (keys in
  * [start, end) at that revision) gives remainingItemCount. With a predicate, as upstream's etcd3
  * store does, Ranges of at least 100 keys are read until `limit` values match or the range
- * ends, and the continue token resumes after the last key examined.
+ * ends, and the continue token resumes after the last key examined. A range that holds more than
+ * the prefix (a group's resources live apart in etcd's layout: key-mapper.ts) is read the same way,
+ * keeping the keys its filter accepts; keys that are not the store's are skipped.
  */
 import type { IKeyValue, IRangeRequest, IRangeResponse, IResponseHeader } from 'etcd3';
 import { encodeContinue } from '../continue-token.ts';
@@ -22,7 +24,8 @@ export interface ListRangeInput<T> {
   revision: number | undefined;
   opts: ListOptions;
   observe(header: IResponseHeader): number;
-  toObject(kv: IKeyValue): StoredObject<T>;
+  /** undefined for a key that is not the store's. */
+  toObject(kv: IKeyValue): StoredObject<T> | undefined;
 }
 
 function after(key: Buffer): Buffer {
@@ -39,7 +42,10 @@ export async function listRange<T>(input: ListRangeInput<T>): Promise<ListResult
     return { items: [], revision: input.revision ?? Number(res.header.revision) };
   }
   const predicate = opts.predicate;
-  const chunk = limit === 0 ? 0 : predicate ? Math.max(limit + 1, 100) : limit;
+  const keyFilter = range.filter;
+  // Pages of `limit` keys only when every key in the range counts.
+  const sifted = predicate !== undefined || keyFilter !== undefined;
+  const chunk = limit === 0 ? 0 : sifted ? Math.max(limit + 1, 100) : limit;
   let revision = input.revision;
   let from = range.key;
   const items: StoredObject<T>[] = [];
@@ -58,11 +64,13 @@ export async function listRange<T>(input: ListRangeInput<T>): Promise<ListResult
         break;
       }
       const obj = input.toObject(kv);
+      if (!obj) continue;
       lastKey = obj.key;
+      if (keyFilter && !keyFilter(obj.key)) continue;
       if (!predicate || predicate(obj.value)) items.push(obj);
     }
     if (more || !res.more || res.kvs.length === 0) break;
-    if (!predicate) {
+    if (!sifted) {
       // A plain page is one Range of `limit` keys: etcd's `more` says whether keys follow.
       more = true;
       break;
@@ -73,7 +81,7 @@ export async function listRange<T>(input: ListRangeInput<T>): Promise<ListResult
   if (more && lastKey !== undefined) {
     result.continue = encodeContinue(prefix, revision, lastKey);
     // As upstream: a count is only meaningful when every key counts.
-    if (!predicate) result.remainingItemCount = total - items.length;
+    if (!sifted) result.remainingItemCount = total - items.length;
   }
   return result;
 }
