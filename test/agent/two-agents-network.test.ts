@@ -3,8 +3,9 @@
  * in a network namespace of its own, the two joined by an underlay link the test makes, so traffic
  * between the nodes' pods really crosses a link. Each Node reports its underlay address as
  * InternalIP and gets its own podCIDR; each agent routes to the other's pods. A pod on node B
- * reaches a pod on node A by its address and through a ClusterIP (DNAT on B, the endpoint on A),
- * and a NetworkPolicy created through the API then closes the pod on A to B's pods.
+ * reaches a pod on node A by its address, through a ClusterIP (DNAT on B, the endpoint on A) and
+ * through the nodePort the API server allocated, on either node's address; a NetworkPolicy
+ * created through the API then closes the pod on A to B's pods.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -103,17 +104,22 @@ describe('two agents, each node network in its own namespace, joined by an under
     return (await phase(name, ['Succeeded', 'Failed'])).status?.phase === 'Succeeded';
   };
 
-  test('a pod on B reaches a pod on A across the underlay, by address and by ClusterIP; a NetworkPolicy then closes it', { timeout: 300_000 }, async () => {
+  test('a pod on B reaches a pod on A across the underlay, by address, ClusterIP and NodePort; a NetworkPolicy then closes it', { timeout: 300_000 }, async () => {
     await ac.admin.create(resources.pods, 'default', pod('web', 'node-a', { app: 'web' }, ['httpd', '-f', '-p', '8080', '-h', '/']) as K8sObject);
     const web = await phase('web', ['Running']);
     const ip = web.status?.podIP as string;
     assert.match(ip, /^10\.244\.21\.\d+$/, "an address from node A's podCIDR");
     assert.equal(await fromB(ip, 8080), true, 'pod to pod across nodes');
 
-    const svc = await ac.admin.create(resources.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } } as K8sObject);
+    const svc = await ac.admin.create(resources.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } } as K8sObject);
     const clusterIP = svc.spec?.clusterIP as string;
+    const nodePort = Number(svc.spec?.ports?.[0]?.nodePort);
+    assert.ok(nodePort >= 30000 && nodePort <= 32767, `nodePort ${nodePort} allocated by the API server`);
     // Once the EndpointSlice names the pod and node B's proxy has it, the ClusterIP answers from B.
     await eventually(async () => await fromB(clusterIP, 80), 'the ClusterIP reaches the pod on A from B', 10, 500);
+    // The NodePort on either node's address: on B it is DNATed across to A; on A to its own pod.
+    assert.equal(await fromB(NODES[1]!.underlay, nodePort), true, "B's nodePort");
+    assert.equal(await fromB(NODES[0]!.underlay, nodePort), true, "A's nodePort");
 
     await ac.admin.create(NETWORK_POLICIES, 'default', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'web-closed' }, spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] } } as K8sObject);
     // Node A's enforcer programs it once it sees the policy; a later client on B is refused.
