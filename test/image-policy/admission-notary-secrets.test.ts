@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDockerRef } from '../../src/image-policy/reference.ts';
@@ -58,7 +58,7 @@ describe('ImageVerification with registry credentials, Secret keys and Notary', 
     const hosts = { [reg.host]: { caPem: reg.caPem! } };
     client = new RegistryClient({ hosts, keyring: new CredentialKeyring([dockerConfig as never]) });
     pusher = new RegistryPusher(client.transport);
-    c = await startTestCluster({ admission: { imageVerification: { deadlineMs: 5000, registry: { hosts } } } });
+    c = await startTestCluster({ admission: { imageVerification: { deadlineMs: 5000, registry: { hosts }, notaryFloorsFile: join(work, 'notary-floors.json') } } });
     await clusterReady(c.admin);
     await namespace('team');
   });
@@ -158,6 +158,15 @@ describe('ImageVerification with registry credentials, Secret keys and Notary', 
       const v2 = await c.admin.post('/api/v1/namespaces/team/pods', notaryPod('notary-v2', `${gunOf()}:v2`));
       assert.equal(v2.status, 403, v2.text);
       assert.match(v2.body.message, /is not allowed by ClusterImagePolicy "notary": UNSIGNED: /);
+      // The rollback floors of what was verified are kept on disk (notaryFloorsFile).
+      let floors = '';
+      for (let i = 0; i < 100 && !floors.includes(gunOf()); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        floors = existsSync(join(work, 'notary-floors.json')) ? readFileSync(join(work, 'notary-floors.json'), 'utf8') : '';
+      }
+      const doc = JSON.parse(floors);
+      const entry = Object.entries(doc.floors as Record<string, { timestamp: number }>).find(([k]) => k.includes(`\n${gunOf()}\n`));
+      assert.ok(entry && entry[1].timestamp >= 1, floors);
     });
 
     test('a Notary server that is down denies: REGISTRY_UNAVAILABLE', async () => {

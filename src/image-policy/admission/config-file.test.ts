@@ -24,6 +24,7 @@ test('inline configuration: durations, noMatch, cache size, registries with a CA
     deadline: 2s
     noMatch: deny
     exemptNamespaces: [kube-system, tools]
+    notaryFloorsFile: state/floors.json
     allowTTL: 10m
     denyTTL: 0s
     cacheSize: 500
@@ -32,7 +33,7 @@ test('inline configuration: durations, noMatch, cache size, registries with a CA
     - { host: "10.0.0.1:5000", insecure: true }
 `));
   assert.deepEqual(loadImageVerificationConfig(path), {
-    deadlineMs: 2000, noMatch: 'deny', exemptNamespaces: ['kube-system', 'tools'], allowTtlMs: 600_000, denyTtlMs: 0, maxCacheEntries: 500,
+    deadlineMs: 2000, noMatch: 'deny', exemptNamespaces: ['kube-system', 'tools'], notaryFloorsFile: join(dir, 'state/floors.json'), allowTtlMs: 600_000, denyTtlMs: 0, maxCacheEntries: 500,
     registry: { hosts: { 'registry.example:5000': { caPem: 'PEM' }, '10.0.0.1:5000': { insecure: true } } },
   });
 });

@@ -7,6 +7,7 @@
  *   deadline: 10s          # the whole check of one request (Go duration)
  *   noMatch: deny          # allow | warn | deny (NO_POLICY, the default) for images no policy matches
  *   exemptNamespaces: [kube-system]   # their unmatched images are admitted (default kube-system)
+ *   notaryFloorsFile: notary-floors.json   # Notary rollback floors kept across restarts (relative to this file)
  *   allowTTL: 5m           # verdict cache; 0s caches nothing
  *   denyTTL: 30s
  *   cacheSize: 10000
@@ -22,7 +23,7 @@ import { parseDurationMs } from '../../util/duration.ts';
 import type { RegistryHostConfig } from '../registry/transport.ts';
 import { checkConfig, NO_MATCH_ACTIONS, PLUGIN_NAME, type ImageVerificationConfig, type NoMatchAction } from './config.ts';
 
-const FIELDS = ['apiVersion', 'kind', 'deadline', 'noMatch', 'exemptNamespaces', 'allowTTL', 'denyTTL', 'cacheSize', 'registries'];
+const FIELDS = ['apiVersion', 'kind', 'deadline', 'noMatch', 'exemptNamespaces', 'notaryFloorsFile', 'allowTTL', 'denyTTL', 'cacheSize', 'registries'];
 const REGISTRY_FIELDS = ['host', 'caFile', 'insecure'];
 
 type Obj = Record<string, unknown>;
@@ -66,6 +67,10 @@ export function imageVerificationConfigFrom(o: unknown, where: string, dir: stri
   if (o.exemptNamespaces !== undefined) {
     if (Array.isArray(o.exemptNamespaces) && o.exemptNamespaces.every((n) => typeof n === 'string' && n !== '')) cfg.exemptNamespaces = o.exemptNamespaces as string[];
     else errs.push(`exemptNamespaces: Invalid value: ${JSON.stringify(o.exemptNamespaces)}: must be a list of namespace names`);
+  }
+  if (o.notaryFloorsFile !== undefined) {
+    if (typeof o.notaryFloorsFile === 'string' && o.notaryFloorsFile !== '') cfg.notaryFloorsFile = isAbsolute(o.notaryFloorsFile) ? o.notaryFloorsFile : join(dir, o.notaryFloorsFile);
+    else errs.push(`notaryFloorsFile: Invalid value: ${JSON.stringify(o.notaryFloorsFile)}: must be a file path`);
   }
   if (o.cacheSize !== undefined) {
     if (Number.isInteger(o.cacheSize) && (o.cacheSize as number) >= 0) cfg.maxCacheEntries = o.cacheSize as number;

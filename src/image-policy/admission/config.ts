@@ -35,6 +35,11 @@ export interface ImageVerificationConfig {
   allowTtlMs?: number;
   denyTtlMs?: number;
   maxCacheEntries?: number;
+  /**
+   * A file keeping Notary rollback floors across restarts (created when missing; a corrupt one
+   * fails the start). Default: floors in memory only.
+   */
+  notaryFloorsFile?: string;
   /** Milliseconds since the epoch (Notary expiry, cache age). */
   now?: () => number;
 }

@@ -13,6 +13,7 @@ import type { CredentialKeyring } from '../registry/credentials.ts';
 import { loadPublicKeys } from '../verifiers/cosign-key.ts';
 import type { NotaryAuthority } from '../verifiers/notary/authority.ts';
 import { NotaryVerifier } from '../verifiers/notary/verifier.ts';
+import type { FloorStore } from '../verifiers/notary/floors.ts';
 import type { CompiledAuthority, CompiledPolicy, SecretKeyRef } from '../trust-policy/compile.ts';
 import type { TrustedRootRef } from '../verifiers/sigstore/compile-keyless.ts';
 import { verifyKeyless } from '../verifiers/sigstore/keyless-authority.ts';
@@ -42,6 +43,8 @@ export interface ImageVerifierOptions {
   deadlineMs: number;
   /** Notary servers (with their CA) kept at once; each keeps its own metadata cache. */
   maxNotaryServers?: number;
+  /** Notary rollback floors shared by every server's verifier (default: each its own, in memory). */
+  notaryFloors?: FloorStore;
   /** Secrets whose keys are kept parsed. */
   maxSecretKeys?: number;
 }
@@ -169,7 +172,7 @@ export class ImageVerifier {
       this.#notary.set(id, v);
       return v;
     }
-    v = new NotaryVerifier({ now: this.#o.now, hosts: authority.hosts, deadlineMs: this.#o.deadlineMs });
+    v = new NotaryVerifier({ now: this.#o.now, hosts: authority.hosts, deadlineMs: this.#o.deadlineMs, ...(this.#o.notaryFloors && { floors: this.#o.notaryFloors }) });
     this.#notary.set(id, v);
     const max = this.#o.maxNotaryServers ?? 64;
     while (this.#notary.size > max) {

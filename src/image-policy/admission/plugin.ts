@@ -34,6 +34,7 @@ import { PolicySource } from '../trust-policy/policy-source.ts';
 import { VerdictCache } from '../verdict-cache.ts';
 import { checkConfig, NO_MATCH_ACTIONS, NO_MATCH_LABEL, PLUGIN_NAME, type ImageVerificationConfig, type NoMatchAction } from './config.ts';
 import { ImageVerifier, type PolicyResult } from './image-verifier.ts';
+import { FileFloors } from '../verifiers/notary/floors.ts';
 import { imageSlots, isTemplateKind, podSpecOf, podSpecPath, type ImageSlot } from './pod-images.ts';
 import { pullKeyring } from './pull-secrets.ts';
 
@@ -71,7 +72,9 @@ export class ImageVerification implements MutatingPlugin, ValidatingPlugin {
     this.#policies = new PolicySource(deps.store, deps.log);
     this.#registry = new RegistryClient({ ...config.registry, deadlineMs, now });
     const cache = new VerdictCache({ now, allowTtlMs: config.allowTtlMs, denyTtlMs: config.denyTtlMs, maxEntries: config.maxCacheEntries });
-    this.#verifier = new ImageVerifier({ registry: this.#registry, store: deps.store, cache, now, deadlineMs });
+    // As many repositories' floors as one Notary verifier keeps in memory by default (16 × 1,024).
+    const notaryFloors = config.notaryFloorsFile ? new FileFloors(config.notaryFloorsFile, 16_384) : undefined;
+    this.#verifier = new ImageVerifier({ registry: this.#registry, store: deps.store, cache, now, deadlineMs, ...(notaryFloors && { notaryFloors }) });
   }
 
   close(): void {

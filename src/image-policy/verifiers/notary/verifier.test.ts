@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isImagePolicyError, ImagePolicyError, type ReasonCode } from '../../errors.ts';
 import { buildRepo, ecdsaSigner, ed25519Signer, rsaRootSigner, sha256Hex, type RepoSpec } from '../../../../test/helpers/notary-metadata.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { makeCert } from '../../../../test/image-policy/notation-fixtures.ts';
+import { FileFloors } from './floors.ts';
 import type { MetadataAnswer, MetadataFetcher, MetadataRequest } from './fetch-metadata.ts';
 import { NotaryVerifier } from './verifier.ts';
 
@@ -152,6 +156,37 @@ describe('NotaryVerifier', () => {
     fake.files = mixed;
     now += 2000;
     await rejectsWith(v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin }), 'ROLLBACK', /snapshot/);
+  });
+
+  test('rollback floors kept in a file survive a restart: older metadata replayed to a new verifier is ROLLBACK', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'notary-floors-'));
+    try {
+      const file = join(dir, 'floors.json');
+      const newer = buildRepo(base({ versions: { timestamp: 5, snapshot: 5, targets: 5 } })).files;
+      const older = buildRepo(base({ versions: { timestamp: 4, snapshot: 4, targets: 4 } })).files;
+      const first = new FileFloors(file, 100);
+      const a = setup(base(), () => NOW, { floors: first });
+      a.fake.files = newer;
+      await a.v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin });
+      await first.flush();
+      assert.match(readFileSync(file, 'utf8'), /"timestamp":5,"snapshot":5,"roles":\{"targets":5\}/);
+
+      // A restart: a new verifier and store read the file; the replayed older metadata is refused.
+      const b = setup(base(), () => NOW, { floors: new FileFloors(file, 100) });
+      b.fake.files = older;
+      await rejectsWith(b.v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin }), 'ROLLBACK', /timestamp.*version 4 is lower than version 5/);
+      // Without the file (in memory), the same replay would be believed: the file is what refuses it.
+      const c = setup(base(), () => NOW);
+      c.fake.files = older;
+      assert.equal((await c.v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin })).target, 'v1');
+
+      writeFileSync(file, '{"version":1,"floors":{"x":{"root":-1}}}');
+      assert.throws(() => new FileFloors(file, 100), /malformed entry "x"/);
+      writeFileSync(file, 'garbage');
+      assert.throws(() => new FileFloors(file, 100), /delete it to start over/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('expired timestamp, snapshot, targets or root is METADATA_EXPIRED', async () => {

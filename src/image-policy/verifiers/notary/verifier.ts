@@ -6,8 +6,8 @@
  * Verified metadata is kept per (server, GUN, pin), at most `maxRepositories` of them and
  * `maxCacheBytes` in all, and reused without any request for `refreshIntervalMs`; expiry is
  * re-checked against the clock on every use. The highest version seen of every role is kept per
- * (GUN, pin), for 16 times as many repositories, so that a server, or a replay, serving older
- * metadata later is refused (ROLLBACK). Concurrent verifications of one
+ * (server, GUN, pin), for 16 times as many repositories (floors.ts, in memory or in a file), so
+ * that a server, or a replay, serving older metadata later is refused (ROLLBACK). Concurrent verifications of one
  * repository share a single update, and an update that has not finished within `deadlineMs` is
  * abandoned (REGISTRY_UNAVAILABLE): a Notary server that is down or slow means a denial within
  * the deadline, never an admission.
@@ -19,6 +19,7 @@ import { TransportMetadataFetcher, type MetadataFetcher } from './fetch-metadata
 import { updateRepo, type VerifiedRepo, type Versions } from './repo-update.ts';
 import { DEFAULT_ROLE_PRIORITY, findTarget } from './target-lookup.ts';
 import { compilePin, type CompiledPin, type NotaryRootPin } from './trust-pin.ts';
+import { MemoryFloors, type FloorStore } from './floors.ts';
 
 export interface NotaryVerifierOptions {
   /** Milliseconds since the epoch; decides expiry and cache age. */
@@ -29,6 +30,11 @@ export interface NotaryVerifierOptions {
   deadlineMs?: number;
   refreshIntervalMs?: number;
   maxRepositories?: number;
+  /**
+   * Where rollback floors are kept (default in memory, 16 × maxRepositories of them); a FileFloors
+   * keeps them across restarts. One store may serve several verifiers: keys name the server.
+   */
+  floors?: FloorStore;
   /** Metadata bytes the cache keeps in all (64 MiB): past it, the oldest repositories go first. */
   maxCacheBytes?: number;
   maxMetadataBytes?: number;
@@ -89,7 +95,7 @@ export class NotaryVerifier {
   readonly #priority: readonly string[];
   readonly #accept?: ReadonlySet<string>;
   readonly #repos = new Map<string, Entry>();
-  readonly #versions = new Map<string, Versions>();
+  readonly #floors: FloorStore;
   readonly #updates = new SingleFlight<Entry>();
 
   constructor(o: NotaryVerifierOptions) {
@@ -100,6 +106,9 @@ export class NotaryVerifier {
     this.#refreshMs = o.refreshIntervalMs ?? 30_000;
     if (!(this.#refreshMs >= 0)) throw new Error('refreshIntervalMs must not be negative');
     this.#maxRepos = positive(o.maxRepositories ?? 1024, 'maxRepositories');
+    // Floors are a few numbers each, so many more are kept than repositories: flooding the cache
+    // with image names must not be a cheap way to make a GUN forget its floors.
+    this.#floors = o.floors ?? new MemoryFloors(this.#maxRepos * 16);
     this.#maxCacheBytes = positive(o.maxCacheBytes ?? 64 << 20, 'maxCacheBytes');
     this.#maxBytes = positive(o.maxMetadataBytes ?? 8 << 20, 'maxMetadataBytes');
     this.#maxUpdateBytes = positive(o.maxUpdateBytes ?? 32 << 20, 'maxUpdateBytes');
@@ -160,7 +169,7 @@ export class NotaryVerifier {
   async #runUpdate(key: string, server: URL, gun: string, pin: CompiledPin, prev: VerifiedRepo | undefined): Promise<Entry> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.#deadlineMs);
-    const versionsKey = `${gun}\n${pin.fingerprint}`;
+    const versionsKey = `${server.origin}${server.pathname}\n${gun}\n${pin.fingerprint}`;
     try {
       // Each file is capped by its own limit and all of them by what is left of the update's budget,
       // so many delegations of signed-but-huge lengths cannot add up to a memory problem.
@@ -174,15 +183,13 @@ export class NotaryVerifier {
         throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `notary ${server.host}: HTTP ${a.status} for ${name}.json of ${gun}`);
       };
       const repo = await withDeadline(
-        updateRepo({ gun, pin, now: this.#now(), fetch, prev, versions: this.#versions.get(versionsKey), maxMetadataBytes: this.#maxBytes, maxDelegations: this.#maxDelegations }),
+        updateRepo({ gun, pin, now: this.#now(), fetch, prev, versions: this.#floors.get(versionsKey), maxMetadataBytes: this.#maxBytes, maxDelegations: this.#maxDelegations }),
         abort.signal,
         () => new ImagePolicyError('REGISTRY_UNAVAILABLE', `notary ${server.origin}: no complete answer for ${gun} within ${this.#deadlineMs} ms`),
       );
       const entry = { repo, checkedAt: this.#now() };
       this.#cache(key, entry);
-      // Floors are a few numbers each, so many more are kept than repositories: flooding the cache
-      // with image names must not be a cheap way to make a GUN forget its floors.
-      remember(this.#versions, versionsKey, raise(this.#versions.get(versionsKey), repo), this.#maxRepos * 16);
+      this.#floors.set(versionsKey, raise(this.#floors.get(versionsKey), repo));
       return entry;
     } finally {
       clearTimeout(timer);
@@ -234,13 +241,6 @@ function raise(v: Versions | undefined, repo: VerifiedRepo): Versions {
     snapshot: Math.max(v?.snapshot ?? 0, repo.snapshot.version),
     roles,
   };
-}
-
-/** Insert as the youngest entry; the oldest goes when the map is full. */
-function remember<V>(m: Map<string, V>, key: string, value: V, max: number): void {
-  m.delete(key);
-  if (m.size >= max) m.delete(m.keys().next().value!);
-  m.set(key, value);
 }
 
 function withDeadline<T>(p: Promise<T>, signal: AbortSignal, error: () => Error): Promise<T> {
