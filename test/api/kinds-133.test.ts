@@ -208,9 +208,18 @@ describe('1.33 kinds: behaviour beyond storage', () => {
     const mismatch = await c.admin.post(`${pods}/bind-b/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-a' }, target: { name: 'node-2' } });
     assert.equal(mismatch.status, 400);
     assert.equal(mismatch.body.message, 'name in URL does not match name in Binding object');
+    // A pod the scheduler could not place before: PodScheduled=False is replaced whole by True (as
+    // upstream's UpdatePodCondition), other conditions stay.
+    const failed = [{ type: 'Custom', status: 'True' }, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'no fit', lastTransitionTime: '2020-01-01T00:00:00Z' }];
+    const st = await c.admin.patch(`${pods}/bind-b/status`, { status: { conditions: failed } }, 'application/merge-patch+json');
+    assert.equal(st.status, 200, st.text);
     const viaSub = await c.admin.post(`${pods}/bind-b/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-b' }, target: { name: 'node-2' } });
     assert.equal(viaSub.status, 201, viaSub.text);
-    assert.equal((await c.admin.get(`${pods}/bind-b`)).body.spec.nodeName, 'node-2');
+    const b = (await c.admin.get(`${pods}/bind-b`)).body;
+    assert.equal(b.spec.nodeName, 'node-2');
+    assert.deepEqual(b.spec.containers.map((x: any) => x.name), ['c']);
+    assert.deepEqual(b.status.conditions.map((x: any) => [x.type, x.status, x.reason]), [['Custom', 'True', undefined], ['PodScheduled', 'True', undefined]]);
+    assert.notEqual(b.status.conditions[1].lastTransitionTime, '2020-01-01T00:00:00Z');
     const noTarget = await c.admin.post('/api/v1/namespaces/default/bindings', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-b' }, target: {} });
     assert.match(noTarget.body.message, /target\.name: Required value/);
   });

@@ -25,13 +25,17 @@ function validatePodBinding(b: K8sObject): FieldError[] {
   return errs;
 }
 
+/** Sets PodScheduled=True on `pod`, whose status is its own but whose conditions may be shared. */
 function scheduled(pod: K8sObject, now: Date): void {
   pod.status ??= {};
-  const conds: Array<Record<string, unknown>> = Array.isArray(pod.status.conditions) ? pod.status.conditions : [];
+  const conds: Array<Record<string, unknown>> = Array.isArray(pod.status.conditions) ? [...pod.status.conditions] : [];
   const i = conds.findIndex((c) => c.type === 'PodScheduled');
   const ts = rfc3339(now);
-  if (i < 0) conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ts });
-  else if (conds[i]!.status !== 'True') conds[i] = { ...conds[i], status: 'True', lastTransitionTime: ts };
+  const cond = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ts };
+  // podutil.UpdatePodCondition: the condition is replaced whole (a scheduler's earlier reason and
+  // message go), its transition time kept only when the status does not change.
+  if (i < 0) conds.push(cond);
+  else conds[i] = conds[i]!.status === 'True' && conds[i]!.lastTransitionTime ? { ...cond, lastTransitionTime: conds[i]!.lastTransitionTime } : cond;
   pod.status.conditions = conds;
 }
 
@@ -48,7 +52,11 @@ export async function bindPod(ctx: RestContext, req: RestRequest): Promise<RestR
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const s = await ctx.store.get<K8sObject>(key);
     if (!s) throw notFound({ group: '', resource: 'pods' }, name);
-    const pod = structuredClone(s.value);
+    // Only what the bind changes is copied (metadata, spec, status and the conditions list): the
+    // rest is shared with the stored value, which is frozen and never written to. A whole
+    // structuredClone of the pod was half of this handler's cost.
+    const stored = s.value;
+    const pod: K8sObject = { ...stored, metadata: { ...stored.metadata }, spec: { ...stored.spec }, status: { ...(stored.status ?? {}) } };
     if (pod.metadata.deletionTimestamp) throw internalError(`pod ${name} is being deleted, cannot be assigned to a host`);
     const uid = binding.metadata?.uid;
     if (uid && uid !== pod.metadata.uid) throw conflict({ group: '', resource: 'pods/binding' }, name, `expected UID ${uid}, found ${pod.metadata.uid}`);
