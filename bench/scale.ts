@@ -42,7 +42,8 @@ export interface ScaleResult {
   benchWatchRestarts: number;
   phasesMs: { startControlPlane: number; registerNodes: number; createPods: number; allBound: number | null };
   create: { latencyMs: LatencySummary; errors: number; statuses: Record<string, number>; rps: number; worstWindowP99Ms: number; windows: Array<{ atS: number; requests: number; p99Ms: number }> };
-  scheduling: { bound: number; sustainedPodsPerSec: number | null; overallPodsPerSec: number | null; createToBindMs: LatencySummary | null };
+  /** scheduledEvents: the Scheduled Events written (the scheduler drops events when its queue of 1,000 is full, as client-go's broadcaster). */
+  scheduling: { bound: number; sustainedPodsPerSec: number | null; overallPodsPerSec: number | null; createToBindMs: LatencySummary | null; scheduledEvents: number };
   controlPlane: { rssMiB: number | null; peakRssMiB: number | null; cpuSeconds: number; cpuPctOfOneCore: number };
   targets: { sustained1000PodsPerSec: boolean | null; createP99Under1sThroughout: boolean; rssUnder4GiB: boolean | null };
   profile?: ReturnType<typeof summarizeProfile>;
@@ -101,6 +102,19 @@ function watchBindings(client: RestClient, rv: string, boundAt: Map<string, numb
   };
   open();
   return { close() { closed = true; handle?.close(); }, restarts: () => restarts };
+}
+
+/** The Scheduled Events in the namespace (a few seconds after the last bind, so the scheduler's queue has drained). */
+async function countScheduledEvents(client: RestClient): Promise<number> {
+  await new Promise((r) => setTimeout(r, 3_000));
+  let n = 0;
+  let cont: string | undefined;
+  do {
+    const page = await client.list<K8sObject & { reason?: string }>(resources.events, NS, { limit: 1000, continue: cont });
+    for (const e of page.items) if (e.reason === 'Scheduled') n++;
+    cont = page.metadata.continue || undefined;
+  } while (cont);
+  return n;
 }
 
 export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
@@ -176,6 +190,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const tBound = boundAt.size >= wanted ? performance.now() : null;
     const cpuEnd = await server.cpuMicros();
     const mem = rssOf(server.pid);
+    const scheduledEvents = await countScheduledEvents(admin);
 
     let profile: ScaleResult['profile'];
     if (o.cpuProfDir) {
@@ -219,7 +234,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
         allBound: tBound === null ? null : Math.round(tBound - tCreate),
       },
       create: { latencyMs: summarize(latency), errors, statuses, rps: round((o.pods / (tCreated - tCreate)) * 1000, 1), worstWindowP99Ms, windows },
-      scheduling: { bound: boundAt.size, sustainedPodsPerSec: sustained, overallPodsPerSec: overall, createToBindMs: createToBind.length ? summarize(createToBind) : null },
+      scheduling: { bound: boundAt.size, sustainedPodsPerSec: sustained, overallPodsPerSec: overall, createToBindMs: createToBind.length ? summarize(createToBind) : null, scheduledEvents },
       controlPlane: { rssMiB: mem.rss, peakRssMiB: mem.peak, cpuSeconds, cpuPctOfOneCore: round((cpuSeconds * 1e5) / ((tBound ?? performance.now()) - tCreate), 1) },
       targets: {
         sustained1000PodsPerSec: sustained === null ? null : sustained >= 1000,

@@ -74,7 +74,9 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   // As upstream, binding runs beside the scheduling loop, many pods at once; bounded here so a
   // burst of decisions does not become thousands of simultaneous requests to the API server.
   const bindSlots = new ConcurrencyLimit(opts.parallelBinds ?? DEFAULT_PARALLEL_BINDS);
-  const events = new EventSink({ write: async (e) => void (await client.create(resources.events, e.metadata.namespace ?? '', e)), log });
+  // Events are written as many at a time as binds, so in step with them (client-go's
+  // broadcaster writes each in its own goroutine; its queue fills only if the API falls behind).
+  const events = new EventSink({ write: async (e) => void (await client.create(resources.events, e.metadata.namespace ?? '', e)), concurrency: bindSlots.limit, log });
   let stopped = false;
   let busy = false;
   let idleWaiters: Array<() => void> = [];
