@@ -102,6 +102,11 @@ describe('probes and lifecycle hooks on runc', { skip }, () => {
     }, 'the Killing event');
     assert.ok(events.includes('Killing: Container c failed liveness probe, will be restarted'), events.join('\n'));
     assert.ok(events.some((e) => e.startsWith("Unhealthy: Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory")), events.join('\n'));
+    // Repeats are counted on one Event (failureThreshold 2: at least two failures), as the kubelet's correlator.
+    await eventually(async () => {
+      const unhealthy = (await ac.admin.list<K8sObject>(resources.events, 'default', { fieldSelector: 'involvedObject.name=live' })).items.filter((e) => e.reason === 'Unhealthy');
+      return unhealthy.length === 1 && unhealthy[0]!.count >= 2;
+    }, 'one Unhealthy Event with a count');
     await ac.admin.delete(resources.pods, 'default', 'live', { gracePeriodSeconds: 0 });
     await gone('live');
   });

@@ -26,35 +26,40 @@ export interface RecorderDeps {
   log: { error(obj: unknown, msg?: string): void };
 }
 
+/** The Event an occurrence becomes (count 1, first and last time now). */
+export function buildEvent(d: RecorderDeps, obj: K8sObject, resource: ResourceRef, type: EventType, reason: string, message: string, fieldPath?: string): K8sObject {
+  const ns = obj.metadata.namespace || 'default';
+  const t = formatTime(d.now());
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${obj.metadata.name}.${d.suffix()}`, namespace: ns },
+    involvedObject: {
+      apiVersion: apiVersionOf(resource),
+      kind: resource.kind,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      ...(fieldPath ? { fieldPath } : {}),
+    },
+    reason,
+    message,
+    type,
+    source: { component: d.component, ...(d.host ? { host: d.host } : {}) },
+    firstTimestamp: t,
+    lastTimestamp: t,
+    count: 1,
+    reportingComponent: d.component,
+    reportingInstance: d.host ?? '',
+  };
+}
+
 export function newEventRecorder(d: RecorderDeps): EventRecorder {
   return {
     event(obj, resource, type, reason, message, fieldPath) {
-      const ns = obj.metadata.namespace || 'default';
-      const t = formatTime(d.now());
-      const ev: K8sObject = {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: `${obj.metadata.name}.${d.suffix()}`, namespace: ns },
-        involvedObject: {
-          apiVersion: apiVersionOf(resource),
-          kind: resource.kind,
-          namespace: obj.metadata.namespace,
-          name: obj.metadata.name,
-          uid: obj.metadata.uid,
-          resourceVersion: obj.metadata.resourceVersion,
-          ...(fieldPath ? { fieldPath } : {}),
-        },
-        reason,
-        message,
-        type,
-        source: { component: d.component, ...(d.host ? { host: d.host } : {}) },
-        firstTimestamp: t,
-        lastTimestamp: t,
-        count: 1,
-        reportingComponent: d.component,
-        reportingInstance: d.host ?? '',
-      };
-      d.client.create(EVENTS, ns, ev).catch((err) => d.log.error({ err, reason }, `${d.component}: could not record event`));
+      const ev = buildEvent(d, obj, resource, type, reason, message, fieldPath);
+      d.client.create(EVENTS, ev.metadata.namespace ?? 'default', ev).catch((err) => d.log.error({ err, reason }, `${d.component}: could not record event`));
     },
   };
 }
