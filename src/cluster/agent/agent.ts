@@ -25,7 +25,7 @@ import { CLIENT_USAGES, SERVING_USAGES, SIGNER_CLIENT_KUBELET, SIGNER_KUBELET_SE
 import { agentNodeObject, registerAgentNode, syncAgentNodeStatus, type AgentNode } from './node-status.ts';
 import { PodSyncer } from './pod-sync.ts';
 import { PodWorkers } from './pod-workers.ts';
-import { newEventRecorder } from '../controllers/events.ts';
+import { newCountingEventRecorder } from '../controllers/event-series.ts';
 import { eventSuffix } from '../controllers/queue-controller.ts';
 import { RotatingClient } from './rotating-client.ts';
 import type { ContainerRuntime, ImageService } from './runtime/types.ts';
@@ -205,7 +205,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       ? new VolumeManager({ root: join(o.dataDir, 'pods'), client, hostIP: host.internalIP, allocatable: host.allocatable, onChange: (uid) => workers.update(uid), now, random: o.random, timers, log: o.log })
       : undefined;
     if (volumes) undo.push(() => volumes.stop());
-    const recorder = newEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log });
+    // Repeats counted, as the kubelet's correlator: a failing probe is one Event with a rising count.
+    const recorder = newCountingEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log });
     const syncer = new PodSyncer({
       runtime: o.runtime, images: o.images, network, podFiles, client, volumes,
       recorder, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
