@@ -235,6 +235,94 @@ spec:
   assert.match(listed.stdout, /team-label-prod/);
 });
 
+test('kubectl: params by selector with parameterNotFoundAction Deny, the cost limit under failurePolicy Fail, status.typeChecking read back', { skip: kubectlSkip(33) }, async () => {
+  const kc = join(c.dataDir, 'admin.kubeconfig');
+  const runaway = "[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, [1,2,3,4,5,6,7,8,9,10].all(f, true))))))";
+  const setup = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: kc-limits, namespace: dev, labels: {kc-limits: "yes"}}
+data: {max: "1"}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: kc-max-keys}
+spec:
+  failurePolicy: Fail
+  paramKind: {apiVersion: v1, kind: ConfigMap}
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [secrets]}
+  matchConditions:
+  - {name: kubectl-only, expression: "object.metadata.name.startsWith('kc-')"}
+  validations:
+  - expression: "!has(object.data) || size(object.data) <= int(params.data.max)"
+    messageExpression: "'at most ' + params.data.max + ' keys'"
+    reason: Forbidden
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: kc-max-keys}
+spec:
+  policyName: kc-max-keys
+  validationActions: [Deny]
+  paramRef:
+    selector: {matchLabels: {kc-limits: "yes"}}
+    parameterNotFoundAction: Deny
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: kc-runaway}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [services]}
+  matchConditions:
+  - {name: kubectl-only, expression: "object.metadata.name.startsWith('kc-')"}
+  validations:
+  - expression: "${runaway}"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: kc-runaway}
+spec: {policyName: kc-runaway, validationActions: [Deny]}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: kc-typo}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}
+  validations:
+  - expression: "object.spec.replicass <= 5"
+`;
+  const applied = await runKubectl(33, kc, ['apply', '-f', '-'], setup);
+  assert.equal(applied.code, 0, applied.stderr);
+  const secret = (ns: string) => runKubectl(33, kc, ['create', 'secret', 'generic', `kc-${++seq}`, '-n', ns, '--from-literal=a=1', '--from-literal=b=2']);
+  // The policies reach the plugin through a watch: retry until the first denial.
+  let byParams = await secret('dev');
+  for (let i = 0; i < 100 && byParams.code === 0; i++) {
+    await new Promise((res) => setTimeout(res, 50));
+    byParams = await secret('dev');
+  }
+  assert.match(byParams.stderr, /error: failed to create secret secrets "kc-\d+" is forbidden: ValidatingAdmissionPolicy 'kc-max-keys' with binding 'kc-max-keys' denied request: at most 1 keys\n/);
+  // No ConfigMap selected in prod: Deny refuses by the policy's failurePolicy.
+  const none = await secret('prod');
+  assert.notEqual(none.code, 0);
+  assert.match(none.stderr, /ValidatingAdmissionPolicy 'kc-max-keys' with binding 'kc-max-keys' denied request: failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction\n/);
+  const svc = await runKubectl(33, kc, ['create', 'service', 'clusterip', `kc-${++seq}`, '-n', 'dev', '--tcp=80:80']);
+  assert.notEqual(svc.code, 0);
+  assert.match(svc.stderr, /ValidatingAdmissionPolicy 'kc-runaway' with binding 'kc-runaway' denied request: expression '\[1,2,3.*' resulted in error: operation cancelled: actual cost limit exceeded\n/);
+  let warning = '';
+  for (let i = 0; i < 100 && !warning; i++) {
+    const got = await runKubectl(33, kc, ['get', 'validatingadmissionpolicy', 'kc-typo', '-o', 'jsonpath={.status.typeChecking.expressionWarnings[0].warning}']);
+    warning = got.stdout;
+    if (!warning) await new Promise((res) => setTimeout(res, 50));
+  }
+  assert.match(warning, /^apps\/v1, Kind=Deployment: ERROR: <input>:1:12: undefined field 'replicass'/);
+});
+
 test('authorizer: a check against the server authorizer as the requesting user', async () => {
   const rbac = '/apis/rbac.authorization.k8s.io/v1/namespaces/dev';
   const role = (name: string, resources: string[], verbs: string[]) =>
