@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { startEtcd } from '../test/helpers/etcd.ts';
 import type { LoadResult } from './load.ts';
+import { storeCreates, type StoreLoadResult } from './etcd-store-load.ts';
 import { runShapes } from './scenarios.ts';
 import { spawnServer } from './server-process.ts';
 import { ratio, round, summarize, type LatencySummary } from './stats.ts';
@@ -33,10 +34,12 @@ export interface RawEtcdResult {
 
 export interface EtcdBenchResult {
   rawEtcd: RawEtcdResult | null;
+  /** The etcd Store alone, and behind the watch cache, in this process (no HTTP): the storage layer's share. */
+  storeOnly: StoreLoadResult | null;
   portcullisOnEtcd: LoadResult | null;
   /** The same create load on the default SQLite store, in the same run: how much of the gap is etcd's. */
   portcullisOnSqlite: LoadResult | null;
-  ratios: { createVsRawPut: number | null; etcdVsSqliteCreate: number | null };
+  ratios: { createVsRawPut: number | null; etcdVsSqliteCreate: number | null; storeCreateVsRawPut: number | null; cachedStoreCreateVsRawPut: number | null };
   targets: { create50pctOfRawEtcd: boolean | null };
 }
 
@@ -113,13 +116,22 @@ export async function runEtcdBench(tmp: string, o: EtcdBenchOptions): Promise<Et
     o.progress(`etcd: raw puts of ${VALUE.length} bytes, ${o.connections} at a time`);
     const raw = await rawPuts(etcd.servers, o);
     o.progress(`  ${raw.putsPerSec} puts/s`);
+    o.progress('etcd: creates into the etcd Store and through the watch cache, in process');
+    const storeOnly = await storeCreates(etcd.servers, JSON.parse(VALUE.toString()) as object, o);
+    o.progress(`  ${storeOnly.etcdStoreCreatesPerSec} / ${storeOnly.watchCacheCreatesPerSec} creates/s`);
     o.progress('etcd: create through Portcullis with the store on etcd');
     const create = await createLoad('etcd', join(tmp, 'portcullis-etcd'), { etcd: { servers: etcd.servers } }, o);
     o.progress('etcd: the same create load on the SQLite store');
     const sqlite = await createLoad('sqlite', join(tmp, 'portcullis-sqlite'), {}, o);
     const vs = create ? ratio(create.rps, raw.putsPerSec) : null;
     const vsSqlite = create && sqlite ? ratio(create.rps, sqlite.rps) : null;
-    return { rawEtcd: raw, portcullisOnEtcd: create, portcullisOnSqlite: sqlite, ratios: { createVsRawPut: vs, etcdVsSqliteCreate: vsSqlite }, targets: { create50pctOfRawEtcd: vs === null ? null : vs >= 0.5 } };
+    const ratios = {
+      createVsRawPut: vs,
+      etcdVsSqliteCreate: vsSqlite,
+      storeCreateVsRawPut: ratio(storeOnly.etcdStoreCreatesPerSec, raw.putsPerSec),
+      cachedStoreCreateVsRawPut: ratio(storeOnly.watchCacheCreatesPerSec, raw.putsPerSec),
+    };
+    return { rawEtcd: raw, storeOnly, portcullisOnEtcd: create, portcullisOnSqlite: sqlite, ratios, targets: { create50pctOfRawEtcd: vs === null ? null : vs >= 0.5 } };
   } finally {
     await etcd.stop();
   }
