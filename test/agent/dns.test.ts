@@ -87,6 +87,54 @@ test('over UDP and TCP, with upstream rcodes and an SOA for names without data',
   assert.equal(t.additionals!.filter((x) => x.type === 'A').length, 2, 'targets\' addresses as additionals');
 });
 
+test('IPv6: AAAA for dual-stack ClusterIPs, IPv6 endpoints and pods, ip6.arpa PTR; A and AAAA each see only their family', async () => {
+  const v6services: K8sObject[] = [
+    { metadata: { name: 'dual', namespace: 'v6' }, spec: { clusterIP: '10.96.0.30', clusterIPs: ['10.96.0.30', 'fd00:10:96::30'], ports: [{ name: 'http', protocol: 'TCP', port: 80 }] } },
+    { metadata: { name: 'hl', namespace: 'v6' }, spec: { clusterIP: 'None', ports: [{ name: 'http', protocol: 'TCP', port: 80 }] } },
+  ];
+  const v6slices: K8sObject[] = [
+    { metadata: { name: 'hl-6', namespace: 'v6', labels: { 'kubernetes.io/service-name': 'hl' } }, addressType: 'IPv6', ports: [{ name: 'http', protocol: 'TCP', port: 8080 }], endpoints: [{ addresses: ['fd00:10:244::7'], hostname: 'hl-0', conditions: { ready: true } }, { addresses: ['fd00:10:244::8'], conditions: { ready: true } }] } as K8sObject,
+    { metadata: { name: 'hl-4', namespace: 'v6', labels: { 'kubernetes.io/service-name': 'hl' } }, addressType: 'IPv4', ports: [{ name: 'http', protocol: 'TCP', port: 8080 }], endpoints: [{ addresses: ['10.244.5.7'], hostname: 'hl-0', conditions: { ready: true } }] } as K8sObject,
+  ];
+  const v6pods: K8sObject[] = [{ metadata: { name: 'p', namespace: 'v6' }, status: { podIPs: [{ ip: '10.244.5.9' }, { ip: 'fd00:10:244:0:0:0:0:9' }] } }];
+  const d = new ClusterDns({ services: () => v6services, endpointSlices: () => v6slices, pods: () => v6pods });
+  const q = (name: string, t: string) => {
+    const r = d.lookup(name, t as never);
+    return r.rcode === 'NOERROR' ? r.answers.map((x) => `${x.type} ${typeof x.data === 'string' ? x.data : `${x.data.port} ${x.data.target}`}`) : r.rcode;
+  };
+  assert.deepEqual(q('dual.v6.svc.cluster.local', 'A'), ['A 10.96.0.30']);
+  assert.deepEqual(q('dual.v6.svc.cluster.local', 'AAAA'), ['AAAA fd00:10:96::30']);
+  assert.deepEqual(q('hl.v6.svc.cluster.local', 'AAAA'), ['AAAA fd00:10:244::7', 'AAAA fd00:10:244::8'], 'headless: the IPv6 slice');
+  assert.deepEqual(q('hl.v6.svc.cluster.local', 'A'), ['A 10.244.5.7'], 'headless: the IPv4 slice');
+  assert.deepEqual(q('hl-0.hl.v6.svc.cluster.local', 'AAAA'), ['AAAA fd00:10:244::7']);
+  assert.deepEqual(q('fd00-10-244--8.hl.v6.svc.cluster.local', 'AAAA'), ['AAAA fd00:10:244::8'], "an unnamed IPv6 endpoint's label: colons as dashes");
+  assert.deepEqual(q('fd00-10-244--9.v6.pod.cluster.local', 'AAAA'), ['AAAA fd00:10:244::9'], 'pod record, however the pod wrote its address');
+  assert.deepEqual(q('fd00-10-244--9.v6.pod.cluster.local', 'A'), [], 'the name exists: no A data, not NXDOMAIN');
+  assert.equal(q('fd00-10-244--99.v6.pod.cluster.local', 'AAAA'), 'NXDOMAIN');
+  const nibbles = (ip: string) => ip.split(':').map((g) => g.padStart(4, '0')).join('').split('').reverse().join('.');
+  assert.deepEqual(q(`${nibbles('fd00:0010:0096:0000:0000:0000:0000:0030')}.ip6.arpa`, 'PTR'), ['PTR dual.v6.svc.cluster.local']);
+  assert.deepEqual(q(`${nibbles('fd00:0010:0244:0000:0000:0000:0000:0007')}.ip6.arpa`, 'PTR'), ['PTR hl-0.hl.v6.svc.cluster.local']);
+  assert.equal(q('1.0.0.0.ip6.arpa', 'PTR'), 'REFUSED');
+  // SRV additionals carry each target's addresses in their own family.
+  const srv = d.lookup('_http._tcp.hl.v6.svc.cluster.local', 'SRV');
+  assert.ok(srv.rcode === 'NOERROR');
+  assert.deepEqual(srv.additionals.map((a) => `${a.type} ${a.name} ${String(a.data)}`).sort(), ['A hl-0.hl.v6.svc.cluster.local 10.244.5.7', 'AAAA fd00-10-244--8.hl.v6.svc.cluster.local fd00:10:244::8', 'AAAA hl-0.hl.v6.svc.cluster.local fd00:10:244::7']);
+  // And on the wire: an AAAA record in the answer.
+  const s6 = new DnsServer({ dns: d, host: '127.0.0.1', port: 0 });
+  const p6 = (await s6.start()).port;
+  try {
+    const reply = await new Promise<Buffer>((resolve) => {
+      const u = createSocket('udp4');
+      u.on('message', (m) => (u.close(), resolve(m)));
+      u.send(packet.encode({ type: 'query', id: 13, questions: [{ type: 'AAAA', name: 'dual.v6.svc.cluster.local' }] }), p6, '127.0.0.1');
+    });
+    const r = packet.decode(reply);
+    assert.deepEqual(r.answers!.map((a) => [a.type, (a as { data: string }).data]), [['AAAA', 'fd00:10:96::30']]);
+  } finally {
+    await s6.stop();
+  }
+});
+
 test('bad input: garbage is dropped or FORMERR, and the server keeps answering', async () => {
   assert.equal(await udp(Buffer.from([1, 2, 3])), undefined, 'too short for a header: no answer');
   const bad = Buffer.alloc(20, 0xff);

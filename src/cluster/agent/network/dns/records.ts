@@ -2,15 +2,19 @@
  * The records of the cluster DNS (kubernetes/dns specification, as CoreDNS's kubernetes plugin
  * serves them with `pods verified`): Services by name (ClusterIP, or the ready endpoints of a
  * headless Service, or a CNAME for ExternalName), SRV per named port, endpoint hostnames of
- * headless Services, pod A records a-b-c-d.<ns>.pod.<zone> for pods that exist, PTR for Service and
- * endpoint addresses, and the schema version TXT record.
+ * headless Services, pod records a-b-c-d.<ns>.pod.<zone> for pods that exist, PTR for Service and
+ * endpoint addresses, and the schema version TXT record. IPv4 addresses answer A queries and IPv6
+ * ones AAAA (a Service's IPv6 clusterIPs, IPv6 EndpointSlices, pods' IPv6 podIPs, ip6.arpa PTR); a
+ * name with no address of the asked family answers with no data (NOERROR), never NXDOMAIN.
  */
+import { isIP } from 'node:net';
 import type { K8sObject } from '../../../client/types.ts';
 
 export type RecordType = 'A' | 'AAAA' | 'SRV' | 'PTR' | 'CNAME' | 'TXT';
 
 export type Answer =
   | { type: 'A'; name: string; data: string }
+  | { type: 'AAAA'; name: string; data: string }
   | { type: 'CNAME'; name: string; data: string }
   | { type: 'PTR'; name: string; data: string }
   | { type: 'TXT'; name: string; data: string }
@@ -37,7 +41,7 @@ export class ClusterDns {
 
   lookup(qname: string, qtype: RecordType): Lookup {
     const name = qname.toLowerCase().replace(/\.$/, '');
-    if (name.endsWith('.in-addr.arpa')) return this.#reverse(name, qtype);
+    if (name.endsWith('.in-addr.arpa') || name.endsWith('.ip6.arpa')) return this.#reverse(name, qtype);
     if (name !== this.zone && !name.endsWith(`.${this.zone}`)) return { rcode: 'REFUSED' };
     const labels = name === this.zone ? [] : name.slice(0, -this.zone.length - 1).split('.');
     if (labels.length === 1 && labels[0] === 'dns-version') return answer(qtype === 'TXT' ? [{ type: 'TXT', name, data: '1.1.0' }] : []);
@@ -55,7 +59,7 @@ export class ClusterDns {
   #readyEndpoints(svc: K8sObject): Array<{ ip: string; hostname?: string; ports: Json[] }> {
     const out: Array<{ ip: string; hostname?: string; ports: Json[] }> = [];
     for (const sl of this.#data.endpointSlices()) {
-      if (sl.metadata.namespace !== svc.metadata.namespace || sl.metadata.labels?.['kubernetes.io/service-name'] !== svc.metadata.name || (sl as Json).addressType !== 'IPv4') continue;
+      if (sl.metadata.namespace !== svc.metadata.namespace || sl.metadata.labels?.['kubernetes.io/service-name'] !== svc.metadata.name || !['IPv4', 'IPv6'].includes((sl as Json).addressType)) continue;
       for (const e of ((sl as Json).endpoints as Json[] | undefined) ?? []) {
         // Headless Services publish not-ready addresses only when they ask to.
         if (e.conditions?.ready === false && !(svc.spec as Json | undefined)?.publishNotReadyAddresses) continue;
@@ -74,7 +78,7 @@ export class ClusterDns {
       if (!svc || !isHeadless(svc)) return { rcode: 'NXDOMAIN' };
       const eps = this.#readyEndpoints(svc).filter((e) => endpointHostname(e) === labels[0]);
       if (eps.length === 0) return { rcode: 'NXDOMAIN' };
-      return answer(qtype === 'A' ? eps.map((e) => ({ type: 'A' as const, name: fqdn, data: e.ip })) : []);
+      return answer(addressRecords(fqdn, eps.map((e) => e.ip), qtype));
     }
     if (labels.length !== 2) return { rcode: 'NXDOMAIN' };
     const svc = this.#findService(labels[1]!, labels[0]!);
@@ -82,9 +86,8 @@ export class ClusterDns {
     const spec = (svc.spec ?? {}) as Json;
     if (spec.type === 'ExternalName') return answer([{ type: 'CNAME', name: fqdn, data: String(spec.externalName).replace(/\.$/, '') }]);
     if (qtype === 'SRV') return this.#srvAll(fqdn, svc);
-    if (qtype !== 'A') return answer([]);
-    if (isHeadless(svc)) return answer(this.#readyEndpoints(svc).map((e) => ({ type: 'A' as const, name: fqdn, data: e.ip })));
-    return answer(clusterIPv4s(svc).map((ip) => ({ type: 'A' as const, name: fqdn, data: ip })));
+    if (isHeadless(svc)) return answer(addressRecords(fqdn, this.#readyEndpoints(svc).map((e) => e.ip), qtype));
+    return answer(addressRecords(fqdn, clusterIPs(svc), qtype));
   }
 
   #srv(fqdn: string, port: string, proto: string, svcName: string, ns: string, qtype: RecordType): Lookup {
@@ -106,7 +109,7 @@ export class ClusterDns {
     const additionals: Answer[] = [];
     if (!isHeadless(svc)) {
       for (const p of ports) answers.push({ type: 'SRV', name: fqdn, data: { priority: 0, weight: 100, port: Number(p.port), target: base } });
-      for (const ip of clusterIPv4s(svc)) additionals.push({ type: 'A', name: base, data: ip });
+      for (const ip of clusterIPs(svc)) additionals.push(addressRecord(base, ip));
       return { rcode: 'NOERROR', answers, additionals };
     }
     const eps = this.#readyEndpoints(svc);
@@ -116,28 +119,28 @@ export class ClusterDns {
         if (!ep) continue;
         const target = `${endpointHostname(e)}.${base}`;
         answers.push({ type: 'SRV', name: fqdn, data: { priority: 0, weight: Math.floor(100 / Math.max(1, eps.length)), port: Number(ep.port), target } });
-        additionals.push({ type: 'A', name: target, data: e.ip });
+        additionals.push(addressRecord(target, e.ip));
       }
     }
     return { rcode: 'NOERROR', answers, additionals };
   }
 
   #pod(fqdn: string, dashed: string, ns: string, qtype: RecordType): Lookup {
-    const ip = dashed.replace(/-/g, '.');
-    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return { rcode: 'NXDOMAIN' };
-    const exists = this.#data.pods().some((p) => p.metadata.namespace === ns && ((p.status as Json | undefined)?.podIPs as Json[] | undefined ?? []).some((x) => x.ip === ip));
+    // a-b-c-d for IPv4; an IPv6 address with its colons as dashes (2001-db8--7).
+    const ip = /^\d{1,3}(-\d{1,3}){3}$/.test(dashed) ? dashed.replace(/-/g, '.') : canonical(dashed.replace(/-/g, ':'));
+    if (!ip || isIP(ip) === 0) return { rcode: 'NXDOMAIN' };
+    const exists = this.#data.pods().some((p) => p.metadata.namespace === ns && ((p.status as Json | undefined)?.podIPs as Json[] | undefined ?? []).some((x) => canonical(String(x.ip)) === ip));
     if (!exists) return { rcode: 'NXDOMAIN' };
-    return answer(qtype === 'A' ? [{ type: 'A', name: fqdn, data: ip }] : []);
+    return answer(addressRecords(fqdn, [ip], qtype));
   }
 
   #reverse(name: string, qtype: RecordType): Lookup {
-    const parts = name.slice(0, -'.in-addr.arpa'.length).split('.');
-    if (parts.length !== 4) return { rcode: 'REFUSED' };
-    const ip = parts.reverse().join('.');
+    const ip = reverseAddress(name);
+    if (!ip) return { rcode: 'REFUSED' };
     const targets: string[] = [];
     for (const svc of this.#data.services()) {
-      if (clusterIPv4s(svc).includes(ip)) targets.push(`${svc.metadata.name}.${svc.metadata.namespace}.svc.${this.zone}`);
-      else if (isHeadless(svc)) for (const e of this.#readyEndpoints(svc)) if (e.ip === ip && e.hostname) targets.push(`${e.hostname}.${svc.metadata.name}.${svc.metadata.namespace}.svc.${this.zone}`);
+      if (clusterIPs(svc).some((c) => canonical(c) === ip)) targets.push(`${svc.metadata.name}.${svc.metadata.namespace}.svc.${this.zone}`);
+      else if (isHeadless(svc)) for (const e of this.#readyEndpoints(svc)) if (canonical(e.ip) === ip && e.hostname) targets.push(`${e.hostname}.${svc.metadata.name}.${svc.metadata.namespace}.svc.${this.zone}`);
     }
     // Addresses outside the cluster's Services are not ours to answer.
     if (targets.length === 0) return { rcode: 'REFUSED' };
@@ -153,12 +156,43 @@ function isHeadless(svc: K8sObject): boolean {
   return (svc.spec as Json | undefined)?.clusterIP === 'None';
 }
 
-function clusterIPv4s(svc: K8sObject): string[] {
+function clusterIPs(svc: K8sObject): string[] {
   const spec = (svc.spec ?? {}) as Json;
-  return ((spec.clusterIPs as string[] | undefined) ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter((ip) => ip && ip !== 'None' && !ip.includes(':'));
+  return ((spec.clusterIPs as string[] | undefined) ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter((ip) => ip && ip !== 'None' && isIP(ip) !== 0);
 }
 
-/** An endpoint's DNS label: its hostname, or its address with dashes (as CoreDNS). */
+/** An endpoint's DNS label: its hostname, or its address with dashes (as CoreDNS; IPv6 colons too). */
 function endpointHostname(e: { ip: string; hostname?: string }): string {
-  return e.hostname || e.ip.replace(/\./g, '-');
+  return e.hostname || e.ip.replace(/[.:]/g, '-');
+}
+
+function addressRecord(name: string, ip: string): Answer {
+  return isIP(ip) === 6 ? { type: 'AAAA', name, data: ip } : { type: 'A', name, data: ip };
+}
+
+/** The addresses of the asked family as A or AAAA records; any other query type gets none. */
+function addressRecords(name: string, ips: readonly string[], qtype: RecordType): Answer[] {
+  const family = qtype === 'A' ? 4 : qtype === 'AAAA' ? 6 : 0;
+  return ips.filter((ip) => isIP(ip) === family).map((ip) => addressRecord(name, ip));
+}
+
+/** One spelling per address (IPv6 compressed and lower case), so differently written forms compare equal. */
+function canonical(ip: string): string | undefined {
+  const f = isIP(ip);
+  if (f === 4) return ip;
+  if (f !== 6) return undefined;
+  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+}
+
+/** The address a reverse name stands for: d.c.b.a.in-addr.arpa, or 32 nibbles of ip6.arpa. */
+function reverseAddress(name: string): string | undefined {
+  if (name.endsWith('.in-addr.arpa')) {
+    const parts = name.slice(0, -'.in-addr.arpa'.length).split('.');
+    const ip = parts.reverse().join('.');
+    return parts.length === 4 && isIP(ip) === 4 ? ip : undefined;
+  }
+  const nibbles = name.slice(0, -'.ip6.arpa'.length).split('.');
+  if (nibbles.length !== 32 || !nibbles.every((n) => /^[0-9a-f]$/.test(n))) return undefined;
+  const hex = nibbles.reverse().join('');
+  return canonical(hex.match(/.{4}/g)!.join(':'));
 }
