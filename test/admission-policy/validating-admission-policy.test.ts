@@ -151,6 +151,22 @@ test('a runaway expression is stopped by the cost limit; failurePolicy Fail deni
   assert.equal((await svc('ignore')()).status, 201);
 });
 
+test('the per-binding budget (10,000,000): once spent, no further validation runs; failurePolicy Fail denies and Ignore admits', async () => {
+  // Each costs about 780,000 (under the per-call limit); the 13th passes the binding's budget.
+  const L = '[1,2,3,4,5,6,7,8,9,10]';
+  const costly = { expression: `${L}.all(a, ${L}.all(b, ${L}.all(c, ${L}.all(d, ${L}.all(e, true)))))` };
+  for (const fp of ['Fail', 'Ignore']) {
+    const name = `budget-${fp.toLowerCase()}`;
+    await policy(name, { failurePolicy: fp, matchConstraints: { resourceRules: rules(['serviceaccounts']) }, matchConditions: [{ name: 'mine', expression: `object.metadata.name.startsWith('${name}-')` }], validations: Array.from({ length: 14 }, () => costly) });
+    await binding(name, { policyName: name, validationActions: ['Deny'] });
+  }
+  const sa = (prefix: string) => () => c.admin.post('/api/v1/namespaces/dev/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `${prefix}-${++seq}` } });
+  const failed = await eventually(sa('budget-fail'), (r) => r.status === 422);
+  assert.equal(failed.status, 422, failed.text);
+  assert.match(failed.body.message, /ValidatingAdmissionPolicy 'budget-fail' with binding 'budget-fail' denied request: validation failed due to running out of cost budget, no further validation rules will be run$/);
+  assert.equal((await sa('budget-ignore')()).status, 201);
+});
+
 test('audit annotations and Audit failures are in the audit record of the request', async () => {
   await policy('audited', {
     matchConstraints: { resourceRules: rules(['configmaps']) },
