@@ -82,7 +82,9 @@ export function upstreamLayout(): KeyLayout {
     const s0 = one.heads[0]!;
     if (s0 === CUSTOM) {
       const cr = split(rel, 3);
-      return cr && cr.heads[1]!.includes('.') ? `/${cr.heads[1]}/${cr.heads[2]}${cr.tail}` : undefined;
+      // A custom resource never takes a built-in's place (apiextensions.k8s.io/customresourcedefinitions).
+      if (!cr || !cr.heads[1]!.includes('.') || fromUp.has(`${cr.heads[1]}/${cr.heads[2]}`)) return undefined;
+      return `/${cr.heads[1]}/${cr.heads[2]}${cr.tail}`;
     }
     if (s0.startsWith('_')) return rel;
     const two = split(rel, 2);

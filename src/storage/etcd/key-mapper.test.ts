@@ -44,6 +44,7 @@ test("under /registry, kube-apiserver's layout: the resource (or its special pre
   assert.equal(m.fromEtcd(Buffer.from('/registryx/pods/ns/p')), undefined);
   assert.throws(() => m.toEtcd('/registry/pods/ns/p'), /no place in kube-apiserver's etcd layout/);
   assert.throws(() => m.toEtcd('/registry/example.com/crontabs/x'), /no place/);
+  assert.throws(() => m.toEtcd('/registry/_customresources/apiextensions.k8s.io/customresourcedefinitions/x'), /no place/, "never a built-in's key");
 });
 
 test('ranges in the layout: a resource or namespace is one prefix; a group reads the registry, filtered', () => {
