@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UnreadableRetry } from './unreadable-retry.ts';
 
-test('unreadable values are retried until they all read, then the watches relist once', async () => {
+test('unreadable values are retried (backing off) until they all read, then the watches relist once', async () => {
   let readableNow = false;
   let relists = 0;
   const tried: string[] = [];
@@ -18,6 +18,7 @@ test('unreadable values are retried until they all read, then the watches relist
   r.note('/b', 'y');
   while (tried.length < 4) await new Promise((res) => setTimeout(res, 2));
   assert.equal(relists, 0, 'nothing relists while a value still fails');
+  assert.ok(tried.every((k) => k === '/a'), 'a try stops at the first value that still fails');
   readableNow = true;
   while (relists === 0) await new Promise((res) => setTimeout(res, 2));
   const after = tried.length;

@@ -7,10 +7,13 @@
  * key) is not retried: nothing would change.
  *
  * Bounded: a sample of at most MAX_KEYS values is kept; once they all read, every watch is ended
- * (the relist reads all values again, and any still unreadable start the cycle over).
+ * (the relist reads all values again, and any still unreadable start the cycle over). A try stops
+ * at the first value that still fails, and the tries back off (1 s doubling to 30 s), so a value
+ * that never reads costs the plugin one call per try.
  */
 const MAX_KEYS = 100;
 const RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
 
 export interface UnreadableRetryDeps {
   /** Whether the value reads now (after any plugin call it needs). */
@@ -23,37 +26,44 @@ export interface UnreadableRetryDeps {
 export class UnreadableRetry {
   private readonly waiting = new Map<string, unknown>();
   private timer?: NodeJS.Timeout;
+  private delayMs: number;
   private closed = false;
   private readonly deps: UnreadableRetryDeps;
 
   constructor(deps: UnreadableRetryDeps) {
     this.deps = deps;
+    this.delayMs = deps.retryMs ?? RETRY_MS;
   }
 
   note(key: string, stored: unknown): void {
     if (this.closed) return;
     if (this.waiting.size < MAX_KEYS || this.waiting.has(key)) this.waiting.set(key, stored);
-    if (!this.timer) {
-      this.timer = setTimeout(() => void this.retry(), this.deps.retryMs ?? RETRY_MS);
-      this.timer.unref();
-    }
+    if (!this.timer) this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => void this.retry(), this.delayMs);
+    this.timer.unref();
   }
 
   private async retry(): Promise<void> {
-    const sample = [...this.waiting];
     let all = true;
-    for (const [key, stored] of sample) {
-      if (await this.deps.readable(key, stored)) this.waiting.delete(key);
-      else all = false;
+    for (const [key, stored] of [...this.waiting]) {
+      if (!(await this.deps.readable(key, stored))) {
+        all = false;
+        break;
+      }
+      this.waiting.delete(key);
     }
     this.timer = undefined;
     if (this.closed) return;
     if (all) {
       this.waiting.clear();
+      this.delayMs = this.deps.retryMs ?? RETRY_MS;
       this.deps.relist();
     } else {
-      this.timer = setTimeout(() => void this.retry(), this.deps.retryMs ?? RETRY_MS);
-      this.timer.unref();
+      this.delayMs = Math.min(this.delayMs * 2, MAX_RETRY_MS);
+      this.schedule();
     }
   }
 
