@@ -153,7 +153,7 @@ describe('probes and lifecycle hooks on runc', { skip }, () => {
     await gone('web');
   });
 
-  test("a postStart hook's effect is visible; a failing one is FailedPostStartHook; preStop runs on delete", async () => {
+  test("a postStart hook's effect is visible; a failing one is FailedPostStartHook; preStop runs on delete, a failing one is FailedPreStopHook", async () => {
     const hits: Array<{ url?: string; ua?: string }> = [];
     const srv = http.createServer((req, res) => {
       hits.push({ url: req.url, ua: req.headers['user-agent'] });
@@ -193,5 +193,12 @@ describe('probes and lifecycle hooks on runc', { skip }, () => {
     assert.ok(events.includes('Killing: FailedPostStartHook'), events.join('\n'));
     await ac.admin.delete(resources.pods, 'default', 'bad-hook', { gracePeriodSeconds: 0 });
     await gone('bad-hook');
+
+    await pod('bad-stop', { command: ['sh', '-c', 'exec sleep 3600'], lifecycle: { preStop: { exec: { command: ['sh', '-c', 'exit 2'] } } } });
+    await eventually(async () => (await getPod('bad-stop')).status?.containerStatuses?.[0]?.state?.running, 'bad-stop runs', 400, 100);
+    await ac.admin.delete(resources.pods, 'default', 'bad-stop', { gracePeriodSeconds: 5 });
+    await gone('bad-stop');
+    const stopEvents = await eventsOf('bad-stop');
+    assert.ok(stopEvents.some((e) => /^FailedPreStopHook: Exec lifecycle hook \(\[sh -c exit 2\]\) for Container "c" in Pod "bad-stop_default\([0-9a-f-]+\)" failed - error: command 'sh -c exit 2' exited with 2: , message: ""$/.test(e)), stopEvents.join('\n'));
   });
 });

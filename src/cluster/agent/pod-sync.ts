@@ -333,8 +333,11 @@ export class PodSyncer {
     if (c && hook && grace > 0) {
       const t0 = this.#d.now();
       const failed = await runLifecycleHook({ runtime: this.#d.runtime, pod, container: c, containerId: id, podIP: this.#hookIP(pod), timeoutMs: grace * 1000 }, hook);
-      if (failed) this.#event(pod, c, 'Warning', 'FailedPreStopHook', failed);
-      grace -= Math.floor((this.#d.now() - t0) / 1000);
+      const spent = this.#d.now() - t0;
+      // A hook that used up the grace period is only logged, as upstream ("PreStop hook not completed in grace period").
+      if (failed && spent < grace * 1000) this.#event(pod, c, 'Warning', 'FailedPreStopHook', failed);
+      else if (failed) this.#d.log.info({ pod: podDesc(pod), container: c.name, gracePeriod: grace }, 'PreStop hook not completed in grace period');
+      grace -= Math.floor(spent / 1000);
     }
     await this.#d.runtime.stopContainer(id, Math.max(grace, minGrace));
   }
