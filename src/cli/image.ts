@@ -18,6 +18,8 @@ import { loadPublicKeys } from '../image-policy/verifiers/cosign-key.ts';
 import { attachBundle, keyBundle } from '../image-policy/verifiers/sigstore/attach-bundle.ts';
 import { verifyKeyOrBundle } from '../image-policy/verifiers/sigstore/key-or-bundle.ts';
 import { loadCertificateChain, notationSign } from '../image-policy/verifiers/notation/sign.ts';
+import { verifyNotation } from '../image-policy/verifiers/notation/authority.ts';
+import { loadNotationPolicy, parseTrustStoreFlag } from '../image-policy/verifiers/notation/policy-file.ts';
 import { parseDurationMs } from '../util/duration.ts';
 import { boolFlag, flag, parseCommand, type ParsedArgs } from './args.ts';
 
@@ -42,6 +44,9 @@ export const IMAGE_USAGE = `usage: portcullis image <command>
   verify REF --key FILE...
         check REF's cosign signatures with public keys (the legacy form, else key-signed bundle
         referrers), printing each check
+  verify REF --notation --trust-policy FILE --trust-store TYPE:NAME=PEM...
+        check REF's Notation signatures against notation's trustpolicy.json (version 1.0) and
+        trust stores (TYPE ca or signingAuthority, NAME as the policy names it)
 
 registry flags (push, sign, verify): --registry-config FILE (docker config.json; default
 $DOCKER_CONFIG/config.json or ~/.docker/config.json), --ca-file FILE, --insecure (plain HTTP to a
@@ -197,8 +202,9 @@ async function sign(argv: string[], out: Out): Promise<number> {
 }
 
 async function verifyCmd(argv: string[], out: Out): Promise<number> {
-  const args = parseCommand(argv, { name: 'image verify', flags: [...REGISTRY_FLAGS, 'key'], booleans: ['insecure'], maxPositional: 1 });
+  const args = parseCommand(argv, { name: 'image verify', flags: [...REGISTRY_FLAGS, 'key', 'trust-policy', 'trust-store'], booleans: ['insecure', 'notation'], maxPositional: 1 });
   const refArg = args.positional[0];
+  if (boolFlag(args, 'notation', false)) return verifyNotationCmd(args, refArg, out);
   const keyFiles = args.flags.get('key') ?? [];
   if (!refArg || keyFiles.length === 0) throw new Error('usage: portcullis image verify REF --key FILE...');
   const ref = parseDockerRef(refArg);
@@ -208,6 +214,26 @@ async function verifyCmd(argv: string[], out: Out): Promise<number> {
     const r = await verifyKeyOrBundle(client, ref, keys);
     for (const c of r.checks) out(`ok: ${c}\n`);
     out(`verified ${referenceString({ domain: ref.domain, path: ref.path, digest: r.digest })}\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+async function verifyNotationCmd(args: ParsedArgs, refArg: string | undefined, out: Out): Promise<number> {
+  const policyFile = flag(args, 'trust-policy', '');
+  if (!refArg || !policyFile) throw new Error('usage: portcullis image verify REF --notation --trust-policy FILE --trust-store TYPE:NAME=PEM...');
+  const stores = (args.flags.get('trust-store') ?? []).map(parseTrustStoreFlag).map((t) => ({ type: t.type, name: t.name, certificates: readFileSync(t.file, 'utf8') }));
+  const policy = loadNotationPolicy(readFileSync(policyFile, 'utf8'), stores);
+  const ref = parseDockerRef(refArg);
+  const client = registryClient(args, ref);
+  try {
+    const digest = ref.digest ?? (await client.resolve(ref)).digest;
+    const r = await verifyNotation(client, ref, digest, policy, new Date());
+    out(`ok: ${referenceString(ref)} is ${digest}\n`);
+    for (const c of r.checks) out(`ok: ${c}\n`);
+    for (const l of r.logged) out(`logged: ${l}\n`);
+    out(`verified ${referenceString({ domain: ref.domain, path: ref.path, digest })}\n`);
     return 0;
   } finally {
     client.close();

@@ -147,4 +147,21 @@ describe('ImageVerification with Notation signatures', { skip }, () => {
     assert.equal(r.status, 201, r.text);
     assert.match(warningsOf(r.headers.warning), /is allowed by ClusterImagePolicy \\?"notation\\?" \(authority acme-release\), which logs: signature sha256:[0-9a-f]{64}: authenticity: the certificate chain/);
   });
+
+  test('portcullis image verify --notation: the checks with notation\'s trustpolicy.json and a trust store; an untrusted signer fails with its code', async () => {
+    const dir = mkdtempSync(join(work, 'verify-'));
+    writeFileSync(join(dir, 'root.pem'), acme.root.pem);
+    const trustPolicy = { version: '1.0', trustPolicies: [{ name: 'release', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:acme'], trustedIdentities: ['x509.subject: C=US, ST=WA, O=acme, OU=release'] }] };
+    writeFileSync(join(dir, 'trustpolicy.json'), JSON.stringify(trustPolicy));
+    const verify = async (ref: string, policyFile = join(dir, 'trustpolicy.json')) => {
+      let out = '';
+      await runImage(['verify', ref, '--notation', '--trust-policy', policyFile, '--trust-store', `ca:acme=${join(dir, 'root.pem')}`], (s) => (out += s));
+      return out;
+    };
+    const ok = await verify(`${reg.host}/notation/app:v1`);
+    assert.match(ok, /^ok: .*notation\/app:v1 is sha256:[0-9a-f]{64}\nok: 1 Notation signature refers to sha256:.*\nok: signature sha256:[0-9a-f]{64} verifies under trust policy "release" \(strict\), signed by C=US, ST=WA, O=acme, OU=release, CN=ci\nverified /);
+    await assert.rejects(verify(`${reg.host}/notation/foreign:v1`), /^Error: UNTRUSTED_KEY: .*leads to no certificate of the trust stores ca:acme/);
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...trustPolicy, trustPolicies: [{ ...trustPolicy.trustPolicies[0], trustStores: ['ca:nope'] }] }));
+    await assert.rejects(verify(`${reg.host}/notation/app:v1`, join(dir, 'bad.json')), /trust policy is invalid: trustPolicies\[0\]\.trustStores\[0\]: Invalid value: "ca:nope": names no trust store/);
+  });
 });

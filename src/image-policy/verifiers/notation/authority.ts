@@ -39,7 +39,7 @@ export async function verifyNotation(client: RegistryClient, ref: ImageReference
     try {
       const v = await verifyNotationSignature(a.bytes, digest, policy, now);
       return {
-        checks: [`${artifacts.length} Notation signature${artifacts.length === 1 ? '' : 's'} refer to ${digest}`, `signature ${a.manifest} verifies under trust policy ${JSON.stringify(policy.name)} (${policy.level}), signed by ${v.signer}`],
+        checks: [`${artifacts.length} Notation signature${artifacts.length === 1 ? ' refers' : 's refer'} to ${digest}`, `signature ${a.manifest} verifies under trust policy ${JSON.stringify(policy.name)} (${policy.level}), signed by ${v.signer}`],
         logged: v.logged.map((l) => `signature ${a.manifest}: ${l}`),
       };
     } catch (e) {
