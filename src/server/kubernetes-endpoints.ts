@@ -15,7 +15,8 @@ import { StorageError } from '../storage/types.ts';
 import type { RestContext } from './rest/context.ts';
 import type { K8sObject } from './rest/objects.ts';
 
-const LEASES = '/registry/_masterleases/';
+/** Under a fixed middle segment, so the storage metrics' type label is one value (leases._masterleases). */
+const LEASES = '/registry/_masterleases/leases/';
 const RECONCILE_MS = 10_000;
 const LEASE_TTL_MS = 15_000;
 /** Upstream's labels: the Endpoints are not mirrored (the reconciler writes the slice itself). */

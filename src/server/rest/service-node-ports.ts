@@ -27,9 +27,10 @@ const rangeText = (r: PortRange): string => `${r.base}-${r.base + r.size - 1}`;
  * Each taken node port is a key of its own in the store, created only if absent, so API servers
  * sharing one store (SQLite or etcd) never hand out the same port; upstream keeps a bitmap in one
  * RangeAllocation, which serialises every Service write on one key. The key is outside every
- * resource's prefix (parseObjectKey does not read `_` groups), so nothing serves or watches it.
+ * resource's prefix (parseObjectKey does not read `_` groups), so nothing serves or watches it; the
+ * fixed middle segment keeps the storage metrics' type label one value (ports._servicenodeports).
  */
-const KEY_PREFIX = '/registry/_servicenodeports/';
+const KEY_PREFIX = '/registry/_servicenodeports/ports/';
 const portKey = (port: number): string => `${KEY_PREFIX}${port}`;
 
 interface PortOwner {
