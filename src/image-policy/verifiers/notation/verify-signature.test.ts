@@ -2,6 +2,12 @@
 // trust-store-trust-policy.md enforced or logged as the level says, and the envelope's rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireBinaries } from '../../../../test/helpers/real-parts.ts';
 import { path, type FieldError } from '../../../api/validation/field-errors.ts';
 import { isImagePolicyError } from '../../errors.ts';
 import { makeCert, makePki } from '../../../../test/image-policy/notation-fixtures.ts';
@@ -122,4 +128,25 @@ test('trust policies are validated as notation validates them, and picked by rep
     'notation.trustPolicies[2].registryScopes: only one trust policy may use the global scope "*"',
     'notation.trustPolicies[3].signatureVerification.level: supported values: "strict", "permissive", "audit", "skip"',
   ]);
+});
+
+test('an ECDSA P-256 code signing leaf (made by openssl) signs ES256 and verifies; the alg must be ES256', { skip: requireBinaries('openssl', 'openssl') }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'notation-ec-'));
+  try {
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/C=US/O=acme/CN=ec root', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/C=US/ST=WA/O=acme/CN=ec signer');
+    writeFileSync(join(dir, 'ext.cnf'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n');
+    ssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '1', '-extfile', 'ext.cnf');
+    const ca = readFileSync(join(dir, 'ca.pem'), 'utf8');
+    const chain = [new X509Certificate(readFileSync(join(dir, 'leaf.pem'))), new X509Certificate(ca)];
+    // openssl dates the certificates from this second: verify a moment later than the file's `now`.
+    const at = new Date(Date.now() + 1000);
+    const env = await notationEnvelope(createPrivateKey(readFileSync(join(dir, 'leaf.key'))), subject, { chain, now: at });
+    assert.equal(JSON.parse(Buffer.from(JSON.parse(env.toString()).protected, 'base64url').toString()).alg, 'ES256');
+    const p = policy({}, [{ name: 'acme', certificates: ca }]);
+    assert.equal((await verifyNotationSignature(env, D, p, at)).signer, 'C=US, ST=WA, O=acme, CN=ec signer');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
