@@ -39,15 +39,27 @@ export async function runcExec(cli: RuncCli, id: string, dir: string, opts: Exec
   if (opts.stderr && !opts.tty) child.stderr.pipe(opts.stderr, { end: false });
   else child.stderr.resume();
 
-  const onAbort = (): void => {
-    // The exec'd process first, read synchronously: once runc is killed the pid file is removed
-    // (finally, below), and a read still in flight would find nothing and leave the process running.
+  // The exec'd process first, read synchronously: once runc is killed the pid file is removed
+  // (finally, below), and a read still in flight would find nothing and leave the process running.
+  const killExeced = (): boolean => {
     try {
       process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+      return true;
     } catch {
-      // no pid file yet (runc had not started it) or already gone
+      return false; // no pid file yet, or the process is gone
     }
-    child.kill('SIGKILL');
+  };
+  let waiting: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    if (killExeced()) return void child.kill('SIGKILL');
+    // runc writes the pid file once the process runs, and its first output can come before that:
+    // killing runc now would orphan the process. Wait (bounded) for the file, or for runc to end.
+    let tries = 0;
+    waiting = setInterval(() => {
+      if (!killExeced() && ++tries < 200 && child.exitCode === null && child.signalCode === null) return;
+      clearInterval(waiting);
+      child.kill('SIGKILL');
+    }, 10);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -57,6 +69,7 @@ export async function runcExec(cli: RuncCli, id: string, dir: string, opts: Exec
     });
     return { exitCode: code };
   } finally {
+    clearInterval(waiting);
     ended.abort();
     opts.signal?.removeEventListener('abort', onAbort);
     opts.stdin?.unpipe(child.stdin);
