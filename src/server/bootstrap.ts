@@ -19,8 +19,12 @@ export async function bootstrap(ctx: RestContext, apiPort: number): Promise<void
   await ensurePolicyExceptionAndReportCrds(ctx);
 }
 
-/** default/kubernetes: the Service through which pods reach the API server (upstream's "kubernetes" Service). */
-async function bootstrapKubernetesService(ctx: RestContext, apiPort: number): Promise<void> {
+/**
+ * default/kubernetes: the Service through which pods reach the API server (upstream's "kubernetes"
+ * Service). Created when missing; the endpoint reconciler calls it again on every round, so a
+ * deleted one comes back as upstream's kubernetes service controller brings it back.
+ */
+export async function bootstrapKubernetesService(ctx: RestContext, apiPort: number): Promise<void> {
   const def = ctx.registry.get('', 'v1', 'services')!;
   const key = objectKey(def, 'default', 'kubernetes');
   if (await ctx.store.get(key)) return;

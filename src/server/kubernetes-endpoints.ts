@@ -13,6 +13,7 @@ import { rfc3339 } from '../api/time.ts';
 import { jsonEqual } from '../api/json-equal.ts';
 import { StorageError } from '../storage/types.ts';
 import type { RestContext } from './rest/context.ts';
+import { bootstrapKubernetesService } from './bootstrap.ts';
 import type { K8sObject } from './rest/objects.ts';
 
 /** Under a fixed middle segment, so the storage metrics' type label is one value (leases._masterleases). */
@@ -79,6 +80,7 @@ export function startKubernetesEndpoints(ctx: RestContext, o: KubernetesEndpoint
 }
 
 async function reconcile(ctx: RestContext, o: KubernetesEndpointsOptions, now: () => Date, ttl: number, alive: boolean): Promise<void> {
+  if (alive) await bootstrapKubernetesService(ctx, o.port);
   const key = `${LEASES}${o.ip}`;
   const cur = await ctx.store.get<Lease>(key);
   if (alive) {

@@ -64,7 +64,7 @@ test('the Endpoints and EndpointSlice kubernetes name the advertised address and
   assert.match(san, /IP Address:192\.0\.2\.1/);
 });
 
-test('a second server joins the endpoints and leaves them when it stops; a server whose lease ran out is dropped', async () => {
+test('a second server joins the endpoints and leaves them when it stops; a server whose lease ran out is dropped; a deleted kubernetes Service comes back', async () => {
   const ctx = cp.server.ctx;
   const stopB = startKubernetesEndpoints(ctx, { ip: '192.0.2.2', port: cp.port, intervalMs: 50 });
   await waitFor('both servers listed', async () => ((await ips()).join(' ') === '192.0.2.1 192.0.2.2' ? true : undefined));
@@ -75,5 +75,12 @@ test('a second server joins the endpoints and leaves them when it stops; a serve
   await waitFor('the dead server listed by its own (stale) clock', async () => ((await ips()).includes('192.0.2.3') ? true : undefined));
   const stopC = startKubernetesEndpoints(ctx, { ip: '192.0.2.4', port: cp.port, intervalMs: 50 });
   await waitFor('the expired lease dropped', async () => ((await ips()).join(' ') === '192.0.2.1 192.0.2.4' ? true : undefined));
+  // A deleted kubernetes Service comes back on the next round, with its address.
+  assert.equal((await admin.delete('/api/v1/namespaces/default/services/kubernetes')).status, 200);
+  const back = await waitFor('the kubernetes Service recreated', async () => {
+    const r = await admin.get('/api/v1/namespaces/default/services/kubernetes');
+    return r.status === 200 ? r.body : undefined;
+  });
+  assert.equal(back.spec.clusterIP, '10.96.0.1');
   await stopC();
 });
