@@ -4,6 +4,9 @@
  * discovery read from the API (as the standalone controller manager). Stops on a 'stop' message.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
@@ -22,7 +25,24 @@ const stops: Array<() => Promise<void> | void> = [];
 // Upstream's holderIdentity: <hostname>_<uuid>, fresh per start.
 const election = () => (d.leaderElect ? { identity: `${hostname()}_${randomUUID()}` } : false);
 
+/**
+ * The benchmarks' BENCH_CPU_PROF_DIR (bench/server-child.ts profiles the API server's thread):
+ * this thread is profiled from start to stop into components-worker.cpuprofile there.
+ */
+async function startProfile(dir: string): Promise<void> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  stops.push(async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(join(dir, 'components-worker.cpuprofile'), JSON.stringify(profile));
+    session.disconnect();
+  });
+}
+
 async function start(): Promise<void> {
+  if (process.env.BENCH_CPU_PROF_DIR) await startProfile(process.env.BENCH_CPU_PROF_DIR);
   if (d.controllers) {
     const discoClient = new RestClient({ server: d.server, identity: mintIdentity(KUBE_CONTROLLER_MANAGER), userAgent: 'kube-controller-manager/discovery' });
     stops.push(() => discoClient.close());
