@@ -50,7 +50,10 @@ test('httpGet: 200-399 succeed, other statuses and refused connections fail with
   const srv = await listen((req, res) => {
     seen.push(req.headers);
     if (req.url === '/ok') res.end('fine');
-    else if (req.url === '/moved') res.writeHead(302, { location: '/elsewhere' }).end();
+    else if (req.url === '/moved') res.writeHead(302, { location: '/ok' }).end();
+    else if (req.url === '/away') res.writeHead(301, { location: 'http://elsewhere.invalid/' }).end('gone');
+    else if (req.url === '/loop') res.writeHead(302, { location: '/loop' }).end();
+    else if (req.url === '/to-bad') res.writeHead(307, { location: '/bad' }).end();
     else res.writeHead(503).end();
   });
   try {
@@ -59,7 +62,10 @@ test('httpGet: 200-399 succeed, other statuses and refused connections fail with
     assert.equal(seen[0]!['user-agent'], 'kube-probe/1.33');
     assert.equal(seen[0]!['x-probe'], '1');
     assert.equal(seen[0]!.accept, '*/*');
-    assert.equal((await httpProbe({ port: srv.port, path: '/moved' }, c, '127.0.0.1', 1000)).result, 'success');
+    assert.deepEqual(await httpProbe({ port: srv.port, path: '/moved' }, c, '127.0.0.1', 1000), { result: 'success', output: 'fine' }, 'a redirect on the same host is followed');
+    assert.deepEqual(await httpProbe({ port: srv.port, path: '/to-bad' }, c, '127.0.0.1', 1000), { result: 'failure', output: 'HTTP probe failed with statuscode: 503' });
+    assert.deepEqual(await httpProbe({ port: srv.port, path: '/away' }, c, '127.0.0.1', 1000), { result: 'success', output: 'Probe terminated redirects, Response body: gone', warning: true });
+    assert.deepEqual(await httpProbe({ port: srv.port, path: '/loop' }, c, '127.0.0.1', 1000), { result: 'failure', output: `Get "http://127.0.0.1:${srv.port}/loop": stopped after 10 redirects` });
     assert.deepEqual(await httpProbe({ port: srv.port, path: '/bad' }, c, '127.0.0.1', 1000), { result: 'failure', output: 'HTTP probe failed with statuscode: 503' });
     const port = await closedPort();
     const refused = await httpProbe({ port, path: '/' }, c, '127.0.0.1', 1000);

@@ -5,9 +5,11 @@
  */
 import type { Container } from 'kubernetes-types/core/v1.js';
 
-export type ProbeOutcome = { readonly result: 'success' | 'failure'; readonly output: string } | { readonly result: 'error'; readonly output: string };
+export type ProbeOutcome = { readonly result: 'success' | 'failure'; readonly output: string; readonly warning?: boolean } | { readonly result: 'error'; readonly output: string };
 
 export const success = (output = ''): ProbeOutcome => ({ result: 'success', output });
+/** probe.Warning: counts as success, with a ProbeWarning event. */
+export const warning = (output: string): ProbeOutcome => ({ result: 'success', output, warning: true });
 export const failure = (output: string): ProbeOutcome => ({ result: 'failure', output });
 export const errored = (output: string): ProbeOutcome => ({ result: 'error', output });
 

@@ -233,6 +233,7 @@ export class ProbeManager {
       return;
     }
     if (out.result === 'failure') this.#d.event(entry.pod, w.container, 'Unhealthy', `${name} probe failed: ${out.output}`);
+    else if (out.warning) this.#d.event(entry.pod, w.container, 'ProbeWarning', `${name} probe warning: ${out.output}`);
     if (w.lastResult === out.result) w.resultRun++;
     else {
       w.lastResult = out.result;
