@@ -19,14 +19,20 @@ export function auditIdFor(incoming: string | string[] | undefined, newId: () =>
  */
 export function sourceIPs(headers: Record<string, string | string[] | undefined>, remote: string | undefined): string[] {
   const out: string[] = [];
-  const first = (h: string | string[] | undefined) => (Array.isArray(h) ? h.join(',') : h);
-  for (const part of (first(headers['x-forwarded-for']) ?? '').split(',')) {
-    const ip = part.trim();
-    if (ip && isIP(ip)) out.push(ip);
+  const forwarded = joined(headers['x-forwarded-for']);
+  if (forwarded) {
+    for (const part of forwarded.split(',')) {
+      const ip = part.trim();
+      if (ip && isIP(ip)) out.push(ip);
+    }
   }
-  const real = first(headers['x-real-ip'])?.trim();
+  const real = joined(headers['x-real-ip'])?.trim();
   if (real && isIP(real)) out.push(real);
   const peer = remote?.startsWith('::ffff:') && isIP(remote.slice(7)) === 4 ? remote.slice(7) : remote;
   if (peer && isIP(peer) && out[out.length - 1] !== peer) out.push(peer);
   return out;
+}
+
+function joined(h: string | string[] | undefined): string | undefined {
+  return Array.isArray(h) ? h.join(',') : h;
 }
