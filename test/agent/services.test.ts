@@ -14,10 +14,10 @@ const svc = (name: string, clusterIP: string, extra: Record<string, unknown> = {
   apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'web' },
   spec: { clusterIP, clusterIPs: [clusterIP], ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }], ...extra },
 });
-const slice = (service: string, endpoints: Array<{ ip: string; ready?: boolean }>): K8sObject => ({
+const slice = (service: string, endpoints: Array<{ ip: string; ready?: boolean; node?: string }>): K8sObject => ({
   apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: `${service}-x`, namespace: 'web', labels: { 'kubernetes.io/service-name': service } },
   addressType: 'IPv4', ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
-  endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true } })),
+  endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true }, ...(e.node ? { nodeName: e.node } : {}) })),
 } as K8sObject);
 
 test('rules: ready endpoints only, ports by name, headless and ExternalName skipped', () => {
@@ -26,6 +26,19 @@ test('rules: ready endpoints only, ports by name, headless and ExternalName skip
     [slice('a', [{ ip: '10.244.0.12' }, { ip: '10.244.0.11' }, { ip: '10.244.0.13', ready: false }]), slice('headless', [{ ip: '10.244.0.11' }])],
   );
   assert.deepEqual(rules.map((r) => [r.id, r.endpoints.map((e) => `${e.ip}:${e.port}`)]), [['web/a:http', ['10.244.0.11:8080', '10.244.0.12:8080']]]);
+});
+
+test('traffic policies: Local keeps ClusterIP (internal) or NodePort (external) traffic on this node\'s endpoints', () => {
+  const eps = [{ ip: '10.244.0.11', node: 'n1' }, { ip: '10.244.0.12', node: 'n2' }];
+  const ids = (xs?: Array<{ ip: string }>) => xs?.map((e) => e.ip);
+  const [cluster] = serviceRules([svc('a', '10.96.0.10', { type: 'NodePort' })], [slice('a', eps)], 'n1');
+  assert.deepEqual([ids(cluster!.endpoints), cluster!.nodePortEndpoints], [['10.244.0.11', '10.244.0.12'], undefined], 'Cluster: everything, one set');
+  const [ext] = serviceRules([svc('a', '10.96.0.10', { type: 'NodePort', externalTrafficPolicy: 'Local' })], [slice('a', eps)], 'n1');
+  assert.deepEqual([ids(ext!.endpoints), ids(ext!.nodePortEndpoints), ext!.nodePortLocal], [['10.244.0.11', '10.244.0.12'], ['10.244.0.11'], true]);
+  const [int] = serviceRules([svc('a', '10.96.0.10', { type: 'NodePort', internalTrafficPolicy: 'Local' })], [slice('a', eps)], 'n2');
+  assert.deepEqual([ids(int!.endpoints), ids(int!.nodePortEndpoints)], [['10.244.0.12'], ['10.244.0.11', '10.244.0.12']], 'NodePort traffic follows externalTrafficPolicy (Cluster) only');
+  const [none] = serviceRules([svc('a', '10.96.0.10', { type: 'NodePort', externalTrafficPolicy: 'Local' })], [slice('a', eps)], 'n3');
+  assert.match(renderServices([none!]), /fib daddr type local tcp dport 30080 drop/, 'no local endpoint: external traffic is dropped');
 });
 
 const skip = requireRoot('the service proxy') || requireBinaries('nftables', 'nft') || requireBinaries('iproute2', 'ip');
@@ -68,4 +81,15 @@ test('an endpoint that is not ready gets nothing; ClientIP affinity sticks; no e
   const t0 = Date.now();
   assert.equal(await client.connect('10.96.0.10', 80, 3000), false);
   assert.ok(Date.now() - t0 < 2000, 'refused, not left to time out');
+});
+
+test('externalTrafficPolicy Local: the NodePort reaches only this node\'s endpoint, and nothing when there is none; internalTrafficPolicy Local likewise for the ClusterIP', { skip }, async () => {
+  // b1 is on this node (n1), b2 on another: both are routed here, so only the rules decide.
+  const eps = [{ ip: '10.244.0.11', node: 'n1' }, { ip: '10.244.0.12', node: 'n2' }];
+  node.loadNftables(renderServices(serviceRules([svc('a', '10.96.0.10', { type: 'NodePort', externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local' })], [slice('a', eps)], 'n1')));
+  assert.deepEqual([...(await answers(ext, '169.254.1.1', 30080, 12)).keys()], ['b1'], 'NodePort: the local endpoint only');
+  assert.deepEqual([...(await answers(client, '10.96.0.10', 80, 12)).keys()], ['b1'], 'ClusterIP with internalTrafficPolicy Local: the local endpoint only');
+  node.loadNftables(renderServices(serviceRules([svc('a', '10.96.0.10', { type: 'NodePort', externalTrafficPolicy: 'Local' })], [slice('a', eps)], 'n3')));
+  assert.equal(await ext.connect('169.254.1.1', 30080, 1000), false, 'no local endpoint: the NodePort takes nothing');
+  assert.deepEqual([...(await answers(client, '10.96.0.10', 80, 30)).keys()].sort(), ['b1', 'b2'], 'the ClusterIP (internalTrafficPolicy Cluster) still balances over all');
 });

@@ -12,12 +12,15 @@ export class ServiceProxy {
   renders = 0;
   failures = 0;
   readonly #factory: InformerFactory;
+  readonly #nodeName?: string;
   readonly #apply: (script: string) => Promise<void>;
   readonly #renders: CoalescedTask;
   #ready = false;
 
-  constructor(o: { factory: InformerFactory; apply(script: string): Promise<void>; log?: { error(o: object, m: string): void } }) {
+  /** `nodeName`: this node, for the Services whose traffic policy is Local. */
+  constructor(o: { factory: InformerFactory; nodeName?: string; apply(script: string): Promise<void>; log?: { error(o: object, m: string): void } }) {
     this.#factory = o.factory;
+    this.#nodeName = o.nodeName;
     this.#apply = o.apply;
     this.#renders = new CoalescedTask(() => this.#sync(), {
       retryMs: 1000,
@@ -49,7 +52,7 @@ export class ServiceProxy {
   }
 
   async #sync(): Promise<void> {
-    const rules = serviceRules(this.#factory.informer<K8sObject>(resources.services).list(), this.#factory.informer<K8sObject>(resources.endpointslices).list());
+    const rules = serviceRules(this.#factory.informer<K8sObject>(resources.services).list(), this.#factory.informer<K8sObject>(resources.endpointslices).list(), this.#nodeName);
     await this.#apply(renderServices(rules));
     this.renders++;
   }
