@@ -47,13 +47,18 @@ describe('pod volumes on runc', { skip }, () => {
   });
 
   after(async () => {
-    if (rt) {
-      await removeEverything(rt);
-      rt.close();
-      // Volumes of pods a failed test left behind, so the directory can go.
-      await unmountAll(join(work, 'pods'));
+    try {
+      // The agent first, so nothing it does races the clean-up.
+      await agent?.stop();
+      if (rt) {
+        await removeEverything(rt);
+        rt.close();
+        // Volumes of pods a failed test left behind, so the directory can go.
+        await unmountAll(join(work, 'pods'));
+      }
+    } finally {
+      await ac?.close();
     }
-    await ac?.close();
   });
 
   const running = (name: string) => eventually(async () => {

@@ -40,7 +40,14 @@ export async function unmountAll(dir: string): Promise<void> {
   for (let round = 0; round < 8; round++) {
     const mps = await mountsUnder(dir);
     if (mps.length === 0) return;
-    for (const mp of mps) await unmount(mp);
+    for (const mp of mps) {
+      try {
+        await unmount(mp);
+      } catch (err) {
+        // Unmounted meanwhile by someone else (a concurrent tear-down) is what we wanted.
+        if (await isMounted(mp)) throw err;
+      }
+    }
   }
   const left = await mountsUnder(dir);
   if (left.length) throw new Error(`still mounted under ${dir}: ${left.join(', ')}`);
