@@ -81,9 +81,13 @@ function namespaceMatches(deps: MatchDeps, m: CompiledMatch, a: AdmissionAttribu
   // The namespace being written: its new labels, not the stored ones.
   if (isNamespaceObject(a) && a.subresource === '' && (a.operation === 'CREATE' || a.operation === 'UPDATE')) return selector.matches(labelsOf(a.object));
   const name = a.namespace || a.name;
-  const decide = (stored: Namespace): boolean | ApiError => (stored ? selector.matches(labelsOf(stored)) : notFound({ group: '', resource: 'namespaces' }, name));
   const stored = deps.namespace(name);
-  return stored instanceof Promise ? stored.then(decide) : decide(stored);
+  // No closure unless the namespace is still being read: this runs for every policy and binding.
+  return stored instanceof Promise ? stored.then((s) => selectNamespace(selector, name, s)) : selectNamespace(selector, name, stored);
+}
+
+function selectNamespace(selector: LabelSelector, name: string, stored: Namespace): boolean | ApiError {
+  return stored ? selector.matches(labelsOf(stored)) : notFound({ group: '', resource: 'namespaces' }, name);
 }
 
 function objectMatches(m: CompiledMatch, a: AdmissionAttributes): boolean | ApiError {

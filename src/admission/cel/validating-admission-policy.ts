@@ -104,6 +104,8 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
       // Bindings that select the same params (none, most often) get the same result: the
       // evaluation depends on the policy, the request, the matched resource and the param only.
       const results = new Map<string, ValidateResult>();
+      const rk = `${matched.resource.group}/${matched.resource.version}/${matched.resource.resource}`;
+      let vars: Record<string, unknown> | undefined;
       for (const b of hook.bindings) {
         const bindingName = b.binding.metadata?.name ?? '';
         let bindingMatch: Matched | undefined;
@@ -124,10 +126,12 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
         }
         if (params.params.length === 0) continue;
         shared ??= await sharedPolicyVars(a, matchDeps, this.#deps.authorizer);
-        const rk = `${matched.resource.group}/${matched.resource.version}/${matched.resource.resource}`;
-        let request = requests.get(rk);
-        if (request === undefined) requests.set(rk, (request = requestVar(a, matched)));
-        const vars = { ...shared, request };
+        // The policy's match decides `request`: the same for every binding of the policy.
+        if (!vars) {
+          let request = requests.get(rk);
+          if (request === undefined) requests.set(rk, (request = requestVar(a, matched)));
+          vars = { ...shared, request };
+        }
         for (const param of params.params) {
           const key = resultKey(rk, param);
           let result = key === undefined ? undefined : results.get(key);
