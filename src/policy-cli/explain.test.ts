@@ -16,7 +16,7 @@ function fixtures(): { pod: (ns: string, image: string) => string; rbac: string 
     `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: pod-writer}
-rules: [{apiGroups: [""], resources: [pods], verbs: [create, get]}]
+rules: [{apiGroups: [""], resources: [pods], verbs: [create, get, update]}]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -56,7 +56,7 @@ test('offline: the RBAC binding and rule that allowed the request, then each pol
   assert.match(denied.out, /^Request: {8}create \/api\/v1\/namespaces\/team-a\/pods {2}\(audit ID offline, /);
   assert.match(denied.out, /\nUser: {11}alice {2}groups=\[dev\]\n/);
   assert.match(denied.out, /\nAuthorization: {2}allow by RBAC \(/);
-  assert.match(denied.out, /\n {2}binding: {6}RoleBinding team-a\/dev-writes -> ClusterRole pod-writer\n {2}rule: {9}\{"apiGroups":\[""\],"resources":\["pods"\],"verbs":\["create","get"\]\}\n/);
+  assert.match(denied.out, /\n {2}binding: {6}RoleBinding team-a\/dev-writes -> ClusterRole pod-writer\n {2}rule: {9}\{"apiGroups":\[""\],"resources":\["pods"\],"verbs":\["create","get","update"\]\}\n/);
   assert.match(denied.out, /\n {2}validating ValidatingAdmissionPolicy 'disallow-latest-tag': DENIED \([\d.]+ ms\) - fail: pods "web" is forbidden: ValidatingAdmissionPolicy 'disallow-latest-tag' with binding 'disallow-latest-tag-eval' denied request: images must have a tag other than latest, or a digest: web \(nginx:latest\)\n/);
   assert.match(denied.out, /\nResponse: {7}403: pods "web" is forbidden: /);
 
@@ -64,6 +64,33 @@ test('offline: the RBAC binding and rule that allowed the request, then each pol
   assert.equal(ok.code, 0, ok.out);
   assert.match(ok.out, /\n {2}validating ValidatingAdmissionPolicy 'disallow-latest-tag': allowed \([\d.]+ ms\)\n/);
   assert.match(ok.out, /\nResponse: {7}201\n/);
+});
+
+test('offline: --old explains an update of the named object, and the policies see the old object', async () => {
+  const f = fixtures();
+  const dir = mkdtempSync(join(tmpdir(), 'policy-explain-'));
+  const policy = join(dir, 'immutable-image.yaml');
+  writeFileSync(
+    policy,
+    `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: immutable-image}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [UPDATE], resources: [pods]}]
+  validations:
+  - expression: "object.spec.containers[0].image == oldObject.spec.containers[0].image"
+    message: the image may not change
+`,
+  );
+  const changed = await explain(['-f', f.pod('team-a', 'nginx:1.28'), '--old', f.pod('team-a', 'nginx:1.27'), '--as', 'alice', '--as-group', 'dev', '--rbac', f.rbac, '--policy', policy]);
+  assert.equal(changed.code, 1, changed.out);
+  assert.match(changed.out, /^Request: {8}update \/api\/v1\/namespaces\/team-a\/pods\/web /);
+  assert.match(changed.out, /validating ValidatingAdmissionPolicy 'immutable-image': DENIED \([\d.]+ ms\) - fail: pods "web" is forbidden: ValidatingAdmissionPolicy 'immutable-image' with binding 'immutable-image-eval' denied request: the image may not change\n/);
+  const same = await explain(['-f', f.pod('team-a', 'nginx:1.27'), '--old', f.pod('team-a', 'nginx:1.27'), '--as', 'alice', '--as-group', 'dev', '--rbac', f.rbac, '--policy', policy]);
+  assert.equal(same.code, 0, same.out);
+  assert.match(same.out, /\nResponse: {7}200\n/);
 });
 
 test('offline: a Casbin deny before RBAC names its policy line; no opinion from anyone is a 403', async () => {
