@@ -12,6 +12,11 @@ export const DEFAULT_MODE = 0o644;
 
 export class VolumeSourceError extends Error {}
 
+/** utilerrors.NewAggregate's message: one error as it is, several in brackets. */
+export function aggregateError(errors: readonly string[]): VolumeSourceError {
+  return new VolumeSourceError(errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]`);
+}
+
 type Data = Record<string, Buffer>;
 
 /** A ConfigMap's data and binaryData as bytes. */
@@ -88,7 +93,7 @@ export function downwardPayload(pod: Pod, items: readonly DownwardAPIVolumeFile[
       errors.push((err as Error).message);
     }
   }
-  if (errors.length) throw new VolumeSourceError(errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]`);
+  if (errors.length) throw aggregateError(errors);
   return out;
 }
 
@@ -116,8 +121,7 @@ export function projectedPayload(pod: Pod, src: ProjectedVolumeSource, ctx: Down
       errors.push((err as Error).message);
     }
   });
-  // utilerrors.NewAggregate: one error as is, several in brackets.
-  if (errors.length) throw new VolumeSourceError(errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]`);
+  if (errors.length) throw aggregateError(errors);
   return out;
 
   function source(s: NonNullable<ProjectedVolumeSource['sources']>[number], i: number): void {

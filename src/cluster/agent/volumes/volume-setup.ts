@@ -20,7 +20,7 @@ import { checkHostPathType } from './host-path.ts';
 import { mountTmpfs } from './mounts.ts';
 import type { ObjectCache } from './object-cache.ts';
 import { fsUserFrom, setVolumeOwnership } from './ownership.ts';
-import { configMapData, configMapMissingKey, DEFAULT_MODE, downwardPayload, keyPayload, projectedPayload, secretData, secretMissingKey, VolumeSourceError, type DownwardContext } from './payload.ts';
+import { aggregateError, configMapData, configMapMissingKey, DEFAULT_MODE, downwardPayload, keyPayload, projectedPayload, secretData, secretMissingKey, VolumeSourceError, type DownwardContext } from './payload.ts';
 import type { TokenManager } from './token-manager.ts';
 
 /** Where a volume is on the host, and whether containers may only read it. */
@@ -138,7 +138,7 @@ async function projected(d: SetUpDeps, pod: Pod, v: Volume): Promise<Payload> {
       errors.push((err as Error).message);
     }
   }
-  if (errors.length) throw new VolumeSourceError(errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]`);
+  if (errors.length) throw aggregateError(errors);
   const fsUser = fsUserFrom(pod);
   const fsGroup = pod.spec?.securityContext?.fsGroup ?? undefined;
   return projectedPayload(pod, src, d, { configMaps, secrets, tokens, fsUser, privateToken: fsUser !== undefined || fsGroup !== undefined });
