@@ -5,7 +5,8 @@
  * InternalIP and gets its own podCIDR; each agent routes to the other's pods. A pod on node B
  * reaches a pod on node A by its address, through a ClusterIP (DNAT on B, the endpoint on A) and
  * through the nodePort the API server allocated, on either node's address; a NetworkPolicy
- * created through the API then closes the pod on A to B's pods.
+ * created through the API then closes the pod on A to B's pods, and `netpol analyze --probe`,
+ * opening connections from the runc pods' namespaces, finds the data plane agreeing.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,8 @@ import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { nodeCommandRunner } from '../../src/cluster/agent/network/ip-command.ts';
 import { startNodeNetwork } from '../../src/cluster/agent/network/node-network.ts';
 import { NETWORK_POLICIES } from '../../src/cluster/netpol/enforcer.ts';
+import { runNetpol } from '../../src/cli/netpol.ts';
+import { RestClient } from '../../src/cluster/client/rest-client.ts';
 import { Namespaces } from '../helpers/netns.ts';
 import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
 import { HOST, startAgentCluster, eventually, quietLog, type AgentCluster } from './agent-helpers.ts';
@@ -124,5 +127,14 @@ describe('two agents, each node network in its own namespace, joined by an under
     await ac.admin.create(NETWORK_POLICIES, 'default', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'web-closed' }, spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] } } as K8sObject);
     // Node A's enforcer programs it once it sees the policy; a later client on B is refused.
     await eventually(async () => !(await fromB(ip, 8080)), 'a client on B is refused by the policy on A', 5, 500);
+
+    // netpol analyze --probe from the runc pods' own namespaces (found among the processes'):
+    // B's pod to A's is refused as the analysis says, A's pod reaches B's (a reset: nothing listens).
+    await ac.admin.create(resources.pods, 'default', pod('idle', 'node-b', { app: 'idle' }, ['sleep', '3600']) as K8sObject);
+    await phase('idle', ['Running']);
+    let out = '';
+    const code = await runNetpol(['analyze', '--live', '--probe', '--kubeconfig', ac.c.cp.kubeconfigPath, '--probe-ports', '8080', '--probe-timeout', '1s'], (t) => (out += t), (cfg) => new RestClient(cfg));
+    assert.match(out, /^probe: 2 connections from 2 pods on ports 8080: 0 differ from the analysis$/m, out);
+    assert.equal(code, 0, out);
   });
 });
