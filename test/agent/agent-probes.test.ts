@@ -111,13 +111,15 @@ describe('probes and lifecycle hooks on runc', { skip }, () => {
     await gone('live');
   });
 
-  test('an httpGet readiness probe flips ready, the Ready condition and the EndpointSlice endpoint', { skip: hostIP ? false : 'no non-loopback IPv4 address on this host' }, async (t) => {
+  test('an httpGet readiness probe flips ready, the Ready condition and the EndpointSlice endpoint, also while terminating', { skip: hostIP ? false : 'no non-loopback IPv4 address on this host' }, async (t) => {
     const port = await freePort();
     await ac.admin.create(resources.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: port }] } });
     await pod('web', {
       command: ['sh', '-c', `mkdir -p /www && exec httpd -f -p ${port} -h /www`],
       readinessProbe: { httpGet: { path: '/ready', port }, periodSeconds: 1, failureThreshold: 1 },
-    }, { hostNetwork: true });
+      // On delete the server turns unready while the container still runs (httpd as pid 1 ignores SIGTERM).
+      lifecycle: { preStop: { exec: { command: ['sh', '-c', 'rm -f /www/ready; sleep 4'] } } },
+    }, { hostNetwork: true, terminationGracePeriodSeconds: 8 });
     const cond = (p: K8sObject, type: string) => p.status?.conditions?.find((c: { type: string }) => c.type === type);
     const running = await eventually(async () => {
       const x = await getPod('web');
@@ -149,7 +151,16 @@ describe('probes and lifecycle hooks on runc', { skip }, () => {
     t.diagnostic(`readiness failure to endpoint not ready: ${Date.now() - t0} ms (periodSeconds 1)`);
     const events = await eventsOf('web');
     assert.ok(events.includes('Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 404'), events.join('\n'));
-    await ac.admin.delete(resources.pods, 'default', 'web', { gracePeriodSeconds: 0 });
+
+    // Terminating, readiness is still probed and reported: the endpoint stops serving while the container runs.
+    assert.equal((await execOut(id, ['sh', '-c', 'echo ok > /www/ready'])).exitCode, 0);
+    await eventually(async () => (await endpoint())?.conditions?.ready === true, 'the endpoint is ready again');
+    await ac.admin.delete(resources.pods, 'default', 'web', { gracePeriodSeconds: 8 });
+    await eventually(async () => {
+      const c = (await endpoint())?.conditions;
+      return c?.terminating === true && c.serving === false;
+    }, 'the terminating endpoint stops serving', 400, 20);
+    assert.equal((await rt.containerStatus(id.slice('runc://'.length)))?.state, 'running', 'while the container still runs (in its preStop hook)');
     await gone('web');
   });
 

@@ -24,7 +24,7 @@ import { CrashBackoff, goDuration } from './crash-backoff.ts';
 import type { EventRecorder } from '../controllers/events.ts';
 import { containerEnv, CreateContainerConfigError } from './env.ts';
 import { ensureImage, ImageWaiting } from './image-pull.ts';
-import { attemptsByName, computePodStatus, type PodView, type Waiting } from './pod-status.ts';
+import { attemptsByName, computePodStatus, type PodView, type StatusInputs, type Waiting } from './pod-status.ts';
 import { admitPod } from './pod-admission.ts';
 import { VolumeSetUpError, type VolumeManager } from './volumes/volume-manager.ts';
 import { RuntimeIndex } from './runtime-index.ts';
@@ -104,6 +104,8 @@ export class PodSyncer {
   #d: PodSyncDeps;
   /** Last status written per pod uid (bounded by the pods on the node; dropped with the pod). */
   #written = new Map<string, Record<string, unknown>>();
+  /** Pods shutting down gracefully whose readiness still updates their status, with the writes in flight. */
+  #terminating = new Map<string, { pod: Pod; writes: Promise<void> }>();
   /** Pods admitted to run here (at most allocatable pods; dropped with the pod). */
   #admitted = new Set<string>();
 
@@ -115,7 +117,8 @@ export class PodSyncer {
     this.probes = new ProbeManager({
       run: d.runProbe ?? newProbeRunner(d.runtime), now: d.now,
       event: (pod, c, reason, message) => this.#event(pod, c, 'Warning', reason, message),
-      changed: (uid) => d.requeueAfter(uid, 0),
+      // A terminating pod's worker is busy stopping it: its readiness is written from here.
+      changed: (uid) => (this.#terminating.has(uid) ? this.#statusWhileTerminating(uid) : d.requeueAfter(uid, 0)),
     });
   }
 
@@ -181,8 +184,7 @@ export class PodSyncer {
     }
     podIPs ??= this.#podIPs(pod);
     this.probes.update(pod, pod.spec?.hostNetwork ? this.#d.hostIP : podIPs?.[0], snapshots(view.containers));
-    const probes = { started: (name: string, id: string) => this.probes.started(uid, name, id), ready: (name: string, id: string) => this.probes.ready(uid, name, id) };
-    const status = computePodStatus(pod, { view, waiting, hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, podIPs, probes });
+    const status = computePodStatus(pod, { view, waiting, hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, podIPs, probes: this.#verdict(uid) });
     if (isDone(status.phase)) this.probes.forget(uid);
     if (isDone(status.phase) && view.sandbox?.state === 'ready') await this.#d.runtime.stopSandbox(view.sandbox.id);
     await this.#writeStatus(pod, status);
@@ -316,6 +318,23 @@ export class PodSyncer {
     }
   }
 
+  /** The prober's started/ready for the status. */
+  #verdict(uid: string): StatusInputs['probes'] {
+    return { started: (name, id) => this.probes.started(uid, name, id), ready: (name, id) => this.probes.ready(uid, name, id) };
+  }
+
+  /** A readiness change while the pod terminates: its status written now (Ready, so EndpointSlices' serving follows), in order. */
+  #statusWhileTerminating(uid: string): void {
+    const t = this.#terminating.get(uid)!;
+    t.writes = t.writes
+      .then(async () => {
+        if (this.#terminating.get(uid) !== t) return;
+        const view = await this.view(uid);
+        await this.#writeStatus(t.pod, computePodStatus(t.pod, { view, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, podIPs: this.#podIPs(t.pod), probes: this.#verdict(uid) }));
+      })
+      .catch((err: Error) => this.#d.log.warn({ pod: podDesc(t.pod), err: err.message }, 'status of a terminating pod not written'));
+  }
+
   /** Where a hook's httpGet without a host goes: the pod IP (the host's with hostNetwork). */
   #hookIP(pod: Pod): string | undefined {
     return pod.spec?.hostNetwork ? this.#d.hostIP : this.#podIPs(pod)?.[0];
@@ -384,12 +403,26 @@ export class PodSyncer {
   async terminate(pod: Pod, deleteFromApi: boolean, graceOverride?: number): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     const grace = graceOverride ?? gracePeriodOf(pod);
-    this.probes.forget(uid);
+    // Readiness keeps being probed and reported while the containers stop, as upstream.
+    const term = deleteFromApi && !isDone(pod.status?.phase) ? { pod, writes: Promise.resolve() } : undefined;
+    if (term) {
+      this.#terminating.set(uid, term);
+      this.probes.terminating(uid);
+    } else this.probes.forget(uid);
     const running = new Set((await this.view(uid)).containers.filter((c) => c.state === 'running').map((c) => c.name));
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
       if (running.has(c.name)) this.#event(pod, c, 'Normal', 'Killing', `Stopping container ${c.name}`);
     }
-    const stopped = await this.#stopAll(uid, grace, false, pod);
+    let stopped: PodView;
+    try {
+      stopped = await this.#stopAll(uid, grace, false, pod);
+    } finally {
+      if (term) {
+        this.#terminating.delete(uid);
+        await term.writes;
+      }
+      this.probes.forget(uid);
+    }
     // A pod already terminal in the API (finished, or rejected) keeps the status it has.
     if (deleteFromApi && !isDone(pod.status?.phase)) {
       const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true, podIPs: this.#podIPs(pod) });
@@ -414,6 +447,7 @@ export class PodSyncer {
 
   forget(uid: string): void {
     this.probes.forget(uid);
+    this.#terminating.delete(uid);
     this.#written.delete(uid);
     this.#admitted.delete(uid);
     this.backoff.forget(`${uid}/`);

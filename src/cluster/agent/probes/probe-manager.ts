@@ -141,7 +141,19 @@ export class ProbeManager {
     return this.#workers.get(`${uid}/${name}/${type}`)?.spec;
   }
 
-  /** Stops probing the pod (deleted, finished, or being shut down) and drops its results. */
+  /**
+   * The pod is shutting down gracefully: liveness and startup probing ends (a failure must not kill
+   * it now; upstream sets them to success), readiness goes on until the containers stop.
+   */
+  terminating(uid: string): void {
+    for (const [key, w] of this.#workers) {
+      if (w.uid !== uid || w.type === 'readiness') continue;
+      this.#stopWorker(w);
+      this.#workers.delete(key);
+    }
+  }
+
+  /** Stops probing the pod (deleted, finished, or gone) and drops its results. */
   forget(uid: string): void {
     this.#pods.delete(uid);
     for (const [key, w] of this.#workers) {
