@@ -46,13 +46,18 @@ const bytes = (q: string | undefined): number | undefined => {
   return v && v.num > 0n ? Number((v.num + v.den - 1n) / v.den) : undefined;
 };
 
-/** A Memory emptyDir's size: sizeLimit, else the pod's memory limit when every container has one. */
-function memorySize(pod: Pod, v: Volume): number | undefined {
-  const limit = bytes(v.emptyDir?.sizeLimit as string | undefined);
+/**
+ * A Memory emptyDir's size as calculateEmptyDirMemorySize: the node's allocatable memory, else the
+ * pod's memory limit (every container has one) when smaller, else sizeLimit when smaller still.
+ */
+function memorySize(pod: Pod, v: Volume, allocatable: Readonly<Record<string, string>>): number | undefined {
+  let size = bytes(allocatable.memory);
   const cs = pod.spec?.containers ?? [];
   const podLimit = cs.length > 0 && cs.every((c) => c.resources?.limits?.memory) ? cs.reduce((n, c) => n + (bytes(String(c.resources!.limits!.memory)) ?? 0), 0) : undefined;
-  if (limit && podLimit) return Math.min(limit, podLimit);
-  return limit ?? podLimit;
+  if (podLimit && (size === undefined || podLimit <= size)) size = podLimit;
+  const limit = bytes(v.emptyDir?.sizeLimit as string | undefined);
+  if (limit && (size === undefined || limit <= size)) size = limit;
+  return size;
 }
 
 async function volumeDir(podDir: string, plugin: string, name: string, mode = 0o750): Promise<string> {
@@ -70,7 +75,7 @@ export async function setUpVolume(d: SetUpDeps, pod: Pod, podDir: string, v: Vol
   };
   if (v.emptyDir) {
     const dir = await volumeDir(podDir, PLUGIN.emptyDir, v.name);
-    if (v.emptyDir.medium === 'Memory') await mountTmpfs(dir, memorySize(pod, v));
+    if (v.emptyDir.medium === 'Memory') await mountTmpfs(dir, memorySize(pod, v, d.allocatable));
     else if (v.emptyDir.medium && v.emptyDir.medium !== '') throw new VolumeSourceError(`emptyDir medium ${JSON.stringify(v.emptyDir.medium)} is not supported by this node agent`);
     // World-writable as upstream, whatever the umask: any container user may use it.
     await chmod(dir, 0o777);
