@@ -43,6 +43,7 @@ import { kubeletClientIdentity } from './node-proxy/kubelet-client-identity.ts';
 import { advertiseAddress, startKubernetesEndpoints } from './kubernetes-endpoints.ts';
 import { KUBERNETES_SERVICE_IP } from './rest/service-ip.ts';
 import type { PortRange } from './rest/service-node-ports.ts';
+import { startNodePortRepair } from './rest/node-port-repair.ts';
 
 /** The SQLite database and its write-ahead log as allocated on disk (apiserver_storage_size_bytes). */
 function sqliteFilesBytes(path: string): number {
@@ -206,6 +207,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       startCrdController(server.ctx),
       startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
       startAggregation(server.ctx, aggregation),
+      startNodePortRepair(server.ctx),
     ]) {
       undo.push(stop);
     }

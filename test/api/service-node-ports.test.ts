@@ -7,6 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { NodePortRepair } from '../../src/server/rest/node-port-repair.ts';
+import { NODE_PORT_KEY_PREFIX } from '../../src/server/rest/service-node-ports.ts';
 
 let c: TestCluster;
 before(async () => {
@@ -96,4 +98,19 @@ test('LoadBalancer: allocateLoadBalancerNodePorts false takes none; externalTraf
   assert.equal(cluster.status, 200, cluster.text);
   assert.equal(cluster.body.spec.healthCheckNodePort, undefined);
   assert.equal((await c.admin.post(SVCS, svc('hc-clash', { type: 'NodePort', ports: [{ port: 80, nodePort: 30200 }] }))).status, 201);
+});
+
+test('repair: a port no Service holds (a server died between its two writes) is given back after two rounds; held ports stay', async () => {
+  await c.cp.store.create(`${NODE_PORT_KEY_PREFIX}30999`, { port: 30999, namespace: 'default', name: 'never-stored', uid: 'u-1' });
+  assert.equal((await c.admin.post(SVCS, svc('np-leak', { type: 'NodePort', ports: [{ port: 80, nodePort: 30999 }] }))).status, 422, 'the leaked port is taken');
+  assert.equal((await c.admin.post(SVCS, svc('np-held', { type: 'NodePort', ports: [{ port: 80, nodePort: 30998 }] }))).status, 201);
+  const repair = new NodePortRepair(c.cp.server.ctx);
+  await repair.runOnce();
+  assert.equal(repair.released, 0, 'first round: only noted (a create may be between its two writes)');
+  await repair.runOnce();
+  assert.equal(repair.released, 1);
+  assert.equal((await c.admin.post(SVCS, svc('np-leak', { type: 'NodePort', ports: [{ port: 80, nodePort: 30999 }] }))).status, 201, 'free again');
+  assert.equal((await c.admin.post(SVCS, svc('np-held-2', { type: 'NodePort', ports: [{ port: 80, nodePort: 30998 }] }))).status, 422, 'a held port stays taken');
+  await repair.runOnce();
+  assert.equal(repair.released, 1, 'nothing held is released');
 });

@@ -30,10 +30,11 @@ const rangeText = (r: PortRange): string => `${r.base}-${r.base + r.size - 1}`;
  * resource's prefix (parseObjectKey does not read `_` groups), so nothing serves or watches it; the
  * fixed middle segment keeps the storage metrics' type label one value (ports._servicenodeports).
  */
-const KEY_PREFIX = '/registry/_servicenodeports/ports/';
-const portKey = (port: number): string => `${KEY_PREFIX}${port}`;
+export const NODE_PORT_KEY_PREFIX = '/registry/_servicenodeports/ports/';
+const portKey = (port: number): string => `${NODE_PORT_KEY_PREFIX}${port}`;
 
-interface PortOwner {
+/** What a taken port's key holds: the Service that took it. */
+export interface PortOwner {
   port: number;
   namespace: string;
   name: string;
@@ -60,6 +61,9 @@ export function needsHealthCheck(svc: K8sObject | undefined): boolean {
 }
 
 const healthCheckPortOf = (svc: K8sObject | undefined): number => (needsHealthCheck(svc) ? Number(svc!.spec.healthCheckNodePort) || 0 : 0);
+
+/** Every port a stored Service holds: its nodePorts and its healthCheckNodePort. */
+export const portsHeld = (svc: K8sObject): number[] => [...nodePortsOf(svc), healthCheckPortOf(svc)].filter((p) => p > 0);
 
 /** The ports taken (or to give back) by one create or update, settled once the Service is stored or not. */
 export interface NodePortOperation {
@@ -107,8 +111,10 @@ class Operation implements NodePortOperation {
     try {
       await this.#ctx.store.create(key, owner);
     } catch (err) {
-      if (err instanceof StorageError && err.code === 'KeyExists') return false;
-      throw err;
+      if (!(err instanceof StorageError && err.code === 'KeyExists')) throw err;
+      // Already this Service's (a release that failed earlier): still its own, and not this operation's to give back.
+      const cur = (await this.#ctx.store.get<PortOwner>(key))?.value;
+      return cur !== undefined && cur.namespace === owner.namespace && cur.name === owner.name && (!cur.uid || !owner.uid || cur.uid === owner.uid);
     }
     this.#taken.push(port);
     return true;
