@@ -33,7 +33,8 @@ import type { ContainerRuntime, ContainerStatus, ImageService, PodRef, SandboxSt
 import type { PodNetwork } from './network/routed.ts';
 import { ProbeManager, type ContainerSnapshot } from './probes/probe-manager.ts';
 import { newProbeRunner, type ProbeRunner } from './probes/run-probe.ts';
-import { runLifecycleHook } from './probes/lifecycle-hooks.ts';
+import { ContainerLifecycle } from './probes/container-lifecycle.ts';
+import { podDesc } from './probes/lifecycle-hooks.ts';
 
 export interface PodSyncDeps {
   runtime: ContainerRuntime;
@@ -70,11 +71,7 @@ export interface PodSyncDeps {
 type Att = { latest: ContainerStatus; previous?: ContainerStatus };
 
 const refOf = (pod: Pod): PodRef => ({ uid: pod.metadata?.uid ?? '', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' });
-/** format.Pod: name_namespace(uid). */
-const podDesc = (pod: Pod): string => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
 const isDone = (phase: unknown): boolean => phase === 'Succeeded' || phase === 'Failed';
-/** minimumGracePeriodInSeconds: a container killed by the kubelet itself always gets this long. */
-const MIN_GRACE_SECONDS = 2;
 
 /** The newest instance of each container, as the prober sees it. */
 function snapshots(containers: readonly ContainerStatus[]): Map<string, ContainerSnapshot> {
@@ -101,6 +98,8 @@ export class PodSyncer {
   readonly index: RuntimeIndex;
   /** Liveness, readiness and startup probes of the node's containers. */
   readonly probes: ProbeManager;
+  /** postStart, preStop and the kills the agent decides. */
+  readonly #life: ContainerLifecycle;
   #d: PodSyncDeps;
   /** Last status written per pod uid (bounded by the pods on the node; dropped with the pod). */
   #written = new Map<string, Record<string, unknown>>();
@@ -119,6 +118,10 @@ export class PodSyncer {
       event: (pod, c, reason, message) => this.#event(pod, c, 'Warning', reason, message),
       // A terminating pod's worker is busy stopping it: its readiness is written from here.
       changed: (uid) => (this.#terminating.has(uid) ? this.#statusWhileTerminating(uid) : d.requeueAfter(uid, 0)),
+    });
+    this.#life = new ContainerLifecycle({
+      runtime: d.runtime, now: d.now, log: d.log, event: (pod, c, type, reason, message) => this.#event(pod, c, type, reason, message),
+      hookIP: (pod) => (pod.spec?.hostNetwork ? d.hostIP : this.#podIPs(pod)?.[0]),
     });
   }
 
@@ -252,7 +255,7 @@ export class PodSyncer {
       const failed = this.probes.failed(latest.id);
       if (!failed) return;
       const probeGrace = this.probes.probeOf(pod.metadata?.uid ?? '', c.name, failed)?.terminationGracePeriodSeconds;
-      await this.#kill(pod, c, latest.id, `Container ${c.name} failed ${failed} probe${policy === 'Never' ? '' : ', will be restarted'}`, probeGrace ?? gracePeriodOf(pod));
+      await this.#life.kill(pod, c, latest.id, `Container ${c.name} failed ${failed} probe${policy === 'Never' ? '' : ', will be restarted'}`, probeGrace ?? gracePeriodOf(pod));
       latest = await this.#d.runtime.containerStatus(latest.id);
       if (!latest || latest.state === 'running') return;
       a = { latest, previous: a?.previous };
@@ -303,13 +306,8 @@ export class PodSyncer {
     try {
       await this.#d.runtime.startContainer(id);
       this.#event(pod, c, 'Normal', 'Started', `Started container ${c.name}`);
-      const hook = c.lifecycle?.postStart;
-      const failed = hook && (await runLifecycleHook({ runtime: this.#d.runtime, pod, container: c, containerId: id, podIP: this.#hookIP(pod) }, hook));
-      if (failed) {
-        this.#event(pod, c, 'Warning', 'FailedPostStartHook', failed);
-        await this.#kill(pod, c, id, 'FailedPostStartHook', gracePeriodOf(pod));
-        waiting.set(c.name, { reason: 'PostStartHookError', message: failed });
-      }
+      const failed = await this.#life.postStart(pod, c, id, gracePeriodOf(pod));
+      if (failed) waiting.set(c.name, { reason: 'PostStartHookError', message: failed });
     } catch (err) {
       waiting.set(c.name, { reason: 'RunContainerError', message: (err as Error).message });
       this.#event(pod, c, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
@@ -335,32 +333,6 @@ export class PodSyncer {
       .catch((err: Error) => this.#d.log.warn({ pod: podDesc(t.pod), err: err.message }, 'status of a terminating pod not written'));
   }
 
-  /** Where a hook's httpGet without a host goes: the pod IP (the host's with hostNetwork). */
-  #hookIP(pod: Pod): string | undefined {
-    return pod.spec?.hostNetwork ? this.#d.hostIP : this.#podIPs(pod)?.[0];
-  }
-
-  /** killContainer for one container of a live pod: the Killing event, then preStop and stop within `grace` (at least 2 s, as upstream). */
-  async #kill(pod: Pod, c: Container, id: string, message: string, grace: number): Promise<void> {
-    this.#event(pod, c, 'Normal', 'Killing', message);
-    await this.#stopContainer(pod, c, id, grace, MIN_GRACE_SECONDS);
-  }
-
-  /** preStop (when the container runs and there is time), then the stop with what is left of the grace period. */
-  async #stopContainer(pod: Pod, c: Container | undefined, id: string, grace: number, minGrace = 0): Promise<void> {
-    const hook = c?.lifecycle?.preStop;
-    if (c && hook && grace > 0) {
-      const t0 = this.#d.now();
-      const failed = await runLifecycleHook({ runtime: this.#d.runtime, pod, container: c, containerId: id, podIP: this.#hookIP(pod), timeoutMs: grace * 1000 }, hook);
-      const spent = this.#d.now() - t0;
-      // A hook that used up the grace period is only logged, as upstream ("PreStop hook not completed in grace period").
-      if (failed && spent < grace * 1000) this.#event(pod, c, 'Warning', 'FailedPreStopHook', failed);
-      else if (failed) this.#d.log.info({ pod: podDesc(pod), container: c.name, gracePeriod: grace }, 'PreStop hook not completed in grace period');
-      grace -= Math.floor(spent / 1000);
-    }
-    await this.#d.runtime.stopContainer(id, Math.max(grace, minGrace));
-  }
-
   #podIPs(pod: Pod): string[] | undefined {
     const ip = this.#d.network?.addressOf(pod.metadata?.uid ?? '');
     return ip ? [ip] : undefined;
@@ -379,7 +351,7 @@ export class PodSyncer {
   async #stopAll(uid: string, grace: number, remove: boolean, pod?: Pod): Promise<PodView> {
     let view = await this.view(uid);
     const specOf = (name: string) => [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])].find((s) => s.name === name);
-    await Promise.all(view.containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => (pod && c.state === 'running' ? this.#stopContainer(pod, specOf(c.name), c.id, grace) : this.#d.runtime.stopContainer(c.id, grace))));
+    await Promise.all(view.containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => (pod && c.state === 'running' ? this.#life.stop(pod, specOf(c.name), c.id, grace) : this.#d.runtime.stopContainer(c.id, grace))));
     for (const s of view.sandboxes) if (s.state === 'ready') await this.#d.runtime.stopSandbox(s.id);
     view = await this.view(uid);
     if (remove) {

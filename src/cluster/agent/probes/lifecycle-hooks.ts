@@ -22,7 +22,7 @@ export interface HookContext {
 }
 
 /** format.Pod: name_namespace(uid). */
-const podDesc = (pod: Pod): string => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
+export const podDesc = (pod: Pod): string => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
 
 /** How Go prints a []string with %v: [a b c]. */
 const goSlice = (xs: readonly string[]): string => `[${xs.join(' ')}]`;
