@@ -16,7 +16,7 @@ import { flag, parseCommand } from './args.ts';
 import { renderText, runExplain } from './explain.ts';
 
 const USAGE = `usage: portcullis policy test PATH [-o text|json]
-       portcullis policy eval -f RESOURCES.yaml [-f ...] --policy POLICIES.yaml [--policy ...] [-o text|json]
+       portcullis policy eval -f RESOURCES.yaml [-f ...] --policy POLICIES.yaml [--policy ...] [--rbac FILE]... [-o text|json]
        portcullis policy explain AUDIT-ID [--kubeconfig FILE] [--audit-log-path FILE] [-o text|json]
        portcullis policy explain -f RESOURCE.yaml --as USER [--as-group G]... [--old OLD.yaml] [--policy FILE]...
                                  [--rbac FILE]... [--casbin-model M --casbin-policy P] [--time RFC3339] [-o text|json]`;
@@ -41,12 +41,12 @@ export async function runPolicy(argv: string[], out: (s: string) => void, cwd = 
     return run.failed > 0 ? 1 : 0;
   }
   if (sub === 'eval') {
-    const args = parseCommand(shorthand(rest), { name: 'policy eval', flags: ['filename', 'policy', 'output'] });
+    const args = parseCommand(shorthand(rest), { name: 'policy eval', flags: ['filename', 'policy', 'rbac', 'output'] });
     const resources = args.flags.get('filename') ?? [];
     const policies = args.flags.get('policy') ?? [];
     if (resources.length === 0 || policies.length === 0) throw new Error(USAGE);
     const format = output(args);
-    const rows = await evalPolicies(resources, policies);
+    const rows = await evalPolicies(resources, policies, args.flags.get('rbac') ?? []);
     out(format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : formatEval(rows));
     return rows.some((r) => r.result === 'fail') ? 1 : 0;
   }

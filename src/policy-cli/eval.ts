@@ -6,6 +6,7 @@
  */
 import { readManifestFile, type Obj } from './manifests.ts';
 import { OfflineAdmission, type OfflineInputs, type PolicyVerdict } from './offline-admission.ts';
+import { offlineAuthorizer } from './offline-authorizer.ts';
 
 export interface EvalRow extends Omit<PolicyVerdict, 'durationMs'> {
   resource: string;
@@ -29,9 +30,10 @@ export function evalInputs(policyFiles: string[]): OfflineInputs {
   return inputs;
 }
 
-export async function evalPolicies(resourceFiles: string[], policyFiles: string[]): Promise<EvalRow[]> {
+/** `rbacFiles`: Roles and bindings the policies' `authorizer` checks are decided by (none: every check is denied). */
+export async function evalPolicies(resourceFiles: string[], policyFiles: string[], rbacFiles: string[] = []): Promise<EvalRow[]> {
   const resources: Obj[] = resourceFiles.flatMap((f) => readManifestFile(f).map((s) => s.object));
-  const admission = await OfflineAdmission.open(evalInputs(policyFiles));
+  const admission = await OfflineAdmission.open(evalInputs(policyFiles), rbacFiles.length > 0 ? await offlineAuthorizer({ rbac: rbacFiles }) : undefined);
   try {
     const rows: EvalRow[] = [];
     for (const o of resources) {

@@ -7,24 +7,16 @@
  * `/debug/portcullis/explain/<id>` trace (src/server/trace.ts), rendered by `portcullis explain`'s
  * renderer, so an offline and a live explanation read alike.
  */
-import { readFileSync } from 'node:fs';
 import { builtinResources } from '../api/registry/builtin.ts';
 import { ResourceRegistry } from '../api/registry/registry.ts';
 import type { UserInfo } from '../authn/types.ts';
-import { CasbinAuthorizer } from '../authz/casbin/authorizer.ts';
-import { CasbinEngine } from '../authz/casbin/engine.ts';
-import { loadCasbinModel } from '../authz/casbin/model.ts';
-import { parsePolicy } from '../authz/casbin/policy.ts';
 import { forbiddenMessage } from '../authz/forbidden-message.ts';
-import { MastersAuthorizer } from '../authz/masters.ts';
-import { RbacAuthorizer } from '../authz/rbac/authorizer.ts';
-import type { BindingObject, RoleObject } from '../authz/rbac/types.ts';
-import type { Authorizer, AuthzAttributes } from '../authz/types.ts';
-import { UnionAuthorizer } from '../authz/union.ts';
+import type { AuthzAttributes } from '../authz/types.ts';
 import { renderTrace, type RequestTrace } from '../server/trace.ts';
 import { evalInputs } from './eval.ts';
-import { readManifestFile, splitApiVersion, type Obj } from './manifests.ts';
+import { readManifestFile, splitApiVersion } from './manifests.ts';
 import { OfflineAdmission } from './offline-admission.ts';
+import { offlineAuthorizer } from './offline-authorizer.ts';
 
 export interface OfflineExplainOptions {
   /** The objects to explain a create of (one trace each). */
@@ -41,40 +33,13 @@ export interface OfflineExplainOptions {
   now: Date;
 }
 
-const RBAC_GROUP = 'rbac.authorization.k8s.io';
-
-function rbacAuthorizer(files: string[]): RbacAuthorizer {
-  const rbac = new RbacAuthorizer();
-  for (const { object: o, file } of files.flatMap((f) => readManifestFile(f))) {
-    if (splitApiVersion(o.apiVersion).group !== RBAC_GROUP) throw new Error(`${file}: a ${o.kind} is not an RBAC object (--rbac takes Roles, ClusterRoles and their bindings)`);
-    if (o.kind === 'Role') rbac.index.setRole({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace || 'default' } } as RoleObject);
-    else if (o.kind === 'ClusterRole') rbac.index.setClusterRole(o as RoleObject);
-    else if (o.kind === 'RoleBinding') rbac.index.setBinding('RoleBinding', { ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace || 'default' } } as BindingObject);
-    else if (o.kind === 'ClusterRoleBinding') rbac.index.setBinding('ClusterRoleBinding', o as BindingObject);
-    else throw new Error(`${file}: a ${o.kind} is not an RBAC object`);
-  }
-  return rbac;
-}
-
-async function authorizers(o: OfflineExplainOptions, namespaces: readonly Obj[]): Promise<Authorizer[]> {
-  const out: Authorizer[] = [new MastersAuthorizer()];
-  if (o.casbin) {
-    const model = loadCasbinModel(readFileSync(o.casbin.model, 'utf8'), o.casbin.model);
-    const engine = await CasbinEngine.build(model, parsePolicy(readFileSync(o.casbin.policy, 'utf8'), o.casbin.policy, model.shapes));
-    const labels = new Map(namespaces.map((n) => [String(n.metadata.name), (n.metadata.labels ?? {}) as Record<string, string>]));
-    out.push(new CasbinAuthorizer(engine, { now: () => o.now, namespaceLabels: async (ns) => labels.get(ns) ?? {} }));
-  }
-  if (o.rbac.length > 0) out.push(rbacAuthorizer(o.rbac));
-  return out;
-}
-
 /** One DecisionTrace document per resource, and whether every request would be admitted. */
 export async function explainOffline(o: OfflineExplainOptions): Promise<{ traces: Record<string, unknown>[]; admitted: boolean }> {
   const resources = o.resources.flatMap((f) => readManifestFile(f).map((s) => s.object));
   const old = o.old ? readManifestFile(o.old).map((s) => s.object) : [];
   if (o.old && (resources.length !== 1 || old.length !== 1)) throw new Error('--old explains an update of one object: give one resource and one old object');
   const inputs = o.policies.length > 0 ? evalInputs(o.policies) : { policies: [], bindings: [], params: [], namespaces: [] };
-  const authorizer = new UnionAuthorizer(await authorizers(o, inputs.namespaces));
+  const authorizer = await offlineAuthorizer({ rbac: o.rbac, ...(o.casbin ? { casbin: o.casbin } : {}), namespaces: inputs.namespaces, now: o.now });
   const admission = await OfflineAdmission.open(inputs, authorizer);
   const registry = new ResourceRegistry(builtinResources());
   const traces: Record<string, unknown>[] = [];

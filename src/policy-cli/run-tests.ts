@@ -9,6 +9,7 @@ import { relative } from 'node:path';
 import { isCasbinTest, runCasbinTest } from './casbin-test.ts';
 import type { Obj } from './manifests.ts';
 import { OfflineAdmission, type PolicyVerdict } from './offline-admission.ts';
+import { offlineAuthorizer } from './offline-authorizer.ts';
 import { findTestFiles, loadPolicyTest, type ExpectedResult, type PolicyTest } from './test-file.ts';
 
 export interface CaseOutcome {
@@ -32,7 +33,7 @@ function select(resources: Obj[], r: ExpectedResult, name: string): Obj[] {
 }
 
 async function runOne(t: PolicyTest): Promise<CaseOutcome[]> {
-  const admission = await OfflineAdmission.open(t.inputs);
+  const admission = await OfflineAdmission.open(t.inputs, t.rbac.length > 0 ? await offlineAuthorizer({ rbac: t.rbac }) : undefined);
   const file = t.file;
   try {
     const known = new Set(admission.policyNames());

@@ -33,10 +33,12 @@ export interface PolicyTest {
   resources: Obj[];
   oldResources: Obj[];
   user?: UserInfo;
+  /** RBAC manifests (resolved paths) the policies' `authorizer` checks are decided by. */
+  rbac: string[];
   results: ExpectedResult[];
 }
 
-const TOP = new Set(['apiVersion', 'kind', 'metadata', 'policies', 'bindings', 'params', 'resources', 'oldResources', 'user', 'results']);
+const TOP = new Set(['apiVersion', 'kind', 'metadata', 'policies', 'bindings', 'params', 'resources', 'oldResources', 'rbac', 'user', 'results']);
 const RESULT_FIELDS = new Set(['policy', 'resources', 'kind', 'result', 'message']);
 
 function strings(file: string, field: string, v: unknown): string[] {
@@ -109,6 +111,7 @@ export function loadPolicyTest(file: string): PolicyTest {
     inputs,
     resources,
     oldResources: read('oldResources'),
+    rbac: strings(file, 'rbac', doc.rbac).map((f) => resolve(dir, f)),
     ...(user ? { user } : {}),
     results: results.map((r, i) => parseResult(file, i, r)),
   };
