@@ -1,6 +1,6 @@
 /**
- * Rollback floors of Notary repositories: the highest version seen of each role, per server, GUN
- * and pin. A server (or a replay) serving older metadata later is refused (ROLLBACK). In memory by
+ * Rollback floors of Notary repositories: the highest version seen of each role, per GUN and pin
+ * (whichever server served it). A server (or a replay) serving older metadata later is refused (ROLLBACK). In memory by
  * default, bounded (least recently raised out first); FileFloors also keeps them in a JSON file,
  * loaded at start and rewritten (to a temporary name, then renamed) after each raise, so a
  * restart does not forget them — notary's client keeps its TUF cache on disk for the same reason.

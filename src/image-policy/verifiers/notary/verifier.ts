@@ -6,8 +6,8 @@
  * Verified metadata is kept per (server, GUN, pin), at most `maxRepositories` of them and
  * `maxCacheBytes` in all, and reused without any request for `refreshIntervalMs`; expiry is
  * re-checked against the clock on every use. The highest version seen of every role is kept per
- * (server, GUN, pin), for 16 times as many repositories (floors.ts, in memory or in a file), so
- * that a server, or a replay, serving older metadata later is refused (ROLLBACK). Concurrent verifications of one
+ * (GUN, pin), for 16 times as many repositories (floors.ts, in memory or in a file), so that a
+ * server, or a replay from any URL, serving older metadata later is refused (ROLLBACK). Concurrent verifications of one
  * repository share a single update, and an update that has not finished within `deadlineMs` is
  * abandoned (REGISTRY_UNAVAILABLE): a Notary server that is down or slow means a denial within
  * the deadline, never an admission.
@@ -32,7 +32,7 @@ export interface NotaryVerifierOptions {
   maxRepositories?: number;
   /**
    * Where rollback floors are kept (default in memory, 16 × maxRepositories of them); a FileFloors
-   * keeps them across restarts. One store may serve several verifiers: keys name the server.
+   * keeps them across restarts. One store may serve several verifiers (keys are GUN and pin).
    */
   floors?: FloorStore;
   /** Metadata bytes the cache keeps in all (64 MiB): past it, the oldest repositories go first. */
@@ -169,7 +169,9 @@ export class NotaryVerifier {
   async #runUpdate(key: string, server: URL, gun: string, pin: CompiledPin, prev: VerifiedRepo | undefined): Promise<Entry> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.#deadlineMs);
-    const versionsKey = `${server.origin}${server.pathname}\n${gun}\n${pin.fingerprint}`;
+    // Per GUN and pin, whatever the server: older metadata replayed from another URL (a mirror,
+    // or an attacker's) is refused too.
+    const versionsKey = `${gun}\n${pin.fingerprint}`;
     try {
       // Each file is capped by its own limit and all of them by what is left of the update's budget,
       // so many delegations of signed-but-huge lengths cannot add up to a memory problem.
