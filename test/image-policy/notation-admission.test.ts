@@ -70,7 +70,8 @@ describe('ImageVerification with Notation signatures', { skip }, () => {
           trustStores: [{ name: 'acme', type: 'ca', certificates: acme.root.pem + intern.root.pem }],
           trustPolicies: [
             { name: 'release', registryScopes: ['*'], signatureVerification: { level: 'strict' }, ...base },
-            { name: 'adopting', registryScopes: [`${reg.host}/notation/audited`], signatureVerification: { level: 'audit' }, ...base },
+            // An override map goes through the CRD schema as a map of strings.
+            { name: 'adopting', registryScopes: [`${reg.host}/notation/audited`], signatureVerification: { level: 'audit', override: { revocation: 'skip' } }, ...base },
           ],
         },
       }],
@@ -145,6 +146,8 @@ describe('ImageVerification with Notation signatures', { skip }, () => {
     await cliSign(ref, stranger);
     const r = await c.admin.post(PODS, pod('notation-audited', ref));
     assert.equal(r.status, 201, r.text);
+    const stored = await c.admin.get(`${CIP}/notation`);
+    assert.deepEqual(stored.body.spec.authorities[0].notation.trustPolicies[1].signatureVerification, { level: 'audit', override: { revocation: 'skip' } }, 'the override map is kept, not pruned');
     assert.match(warningsOf(r.headers.warning), /is allowed by ClusterImagePolicy \\?"notation\\?" \(authority acme-release\), which logs: signature sha256:[0-9a-f]{64}: authenticity: the certificate chain/);
   });
 
