@@ -14,6 +14,7 @@ import { realTimers, type Timers } from '../../client/timers.ts';
 import type {
   AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, ExitReason, ImageInfo, ImageService, SandboxConfig, SandboxStatus,
 } from './types.ts';
+import type { UsageStats } from './cgroup-stats.ts';
 
 /** What a fake container does once started. */
 export interface FakeProgram {
@@ -47,6 +48,7 @@ export class FakeRuntime implements ContainerRuntime {
   #timers: Timers;
   #now: () => number;
   #exitTimers = new Map<string, unknown>();
+  #usage = new Map<string, UsageStats>();
 
   constructor(o: FakeRuntimeOptions = {}) {
     this.#o = o;
@@ -104,6 +106,7 @@ export class FakeRuntime implements ContainerRuntime {
   async removeSandbox(id: string): Promise<void> {
     if (this.#state.containers.some((c) => c.sandboxId === id)) throw new Error(`sandbox ${id} still has containers`);
     this.#state.sandboxes = this.#state.sandboxes.filter((s) => s.id !== id);
+    this.#usage.delete(id);
     this.#record('removeSandbox', id);
     this.#save();
   }
@@ -185,6 +188,7 @@ export class FakeRuntime implements ContainerRuntime {
     if (!c) return;
     if (c.state === 'running') throw new Error(`container ${id} is running`);
     this.#state.containers = this.#state.containers.filter((x) => x.id !== id);
+    this.#usage.delete(id);
     this.#record('remove', id);
     this.#save();
   }
@@ -209,6 +213,16 @@ export class FakeRuntime implements ContainerRuntime {
       const check = () => (opts.signal?.aborted || this.#state.containers.find((x) => x.id === id)?.state !== 'running' ? resolve() : void this.#timers.setTimeout(check, 50));
       check();
     });
+  }
+
+  /** What usageStats reports for a container or sandbox while it runs (tests set it). */
+  setUsage(id: string, usage: UsageStats): void {
+    this.#usage.set(id, usage);
+  }
+
+  async usageStats(id: string): Promise<UsageStats | undefined> {
+    const running = this.#state.containers.some((c) => c.id === id && c.state === 'running') || this.#state.sandboxes.some((s) => s.id === id && s.state === 'ready');
+    return running ? this.#usage.get(id) : undefined;
   }
 
   async list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }> {

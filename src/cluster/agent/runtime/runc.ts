@@ -24,6 +24,7 @@ import { containerStatusFromFiles, readMeta, readPid, runcLogError, writeJsonAto
 import { runcExec } from './runc-exec.ts';
 import { attachStreams } from './runc-attach.ts';
 import { cgroupPlacement } from './cgroup-path.ts';
+import { readProcessStats, type UsageStats } from './cgroup-stats.ts';
 import type { AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
 
 export interface RuncRuntimeOptions {
@@ -238,6 +239,12 @@ export class RuncRuntime implements ContainerRuntime {
     if (!meta || !status || status.state !== 'running' || !relay) throw new Error(`container ${id} is not running`);
     const shimPid = Number((await readOptional(join(dir, 'shim.pid')))?.trim()) || undefined;
     return attachStreams(relay, meta.tty || meta.stdin ? join(dir, 'stdin') : undefined, opts, shimPid);
+  }
+
+  async usageStats(id: string): Promise<UsageStats | undefined> {
+    const c = (await this.containerStatus(id)) ?? (await this.sandboxStatus(id));
+    if (!c?.pid || ('state' in c && c.state !== 'running' && c.state !== 'ready')) return undefined;
+    return readProcessStats(c.pid, { now: this.now });
   }
 
   async list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }> {

@@ -10,6 +10,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
+import type { UsageStats } from './cgroup-stats.ts';
 
 /** Labels the runtime stores with every sandbox and container, so list() can map them back to pods. */
 export interface PodRef {
@@ -197,6 +198,12 @@ export interface ContainerRuntime {
 
   /** Joins a running container's stdio; resolves once its process has exited or the signal ended the attach. */
   attach(id: string, opts: AttachOptions): Promise<void>;
+
+  /**
+   * CPU and memory usage of a running container or sandbox (by id) from its cgroups, with the read
+   * time; undefined when it does not run (the kubelet's resource metrics report running ones only).
+   */
+  usageStats(id: string): Promise<UsageStats | undefined>;
 
   /** Everything the runtime knows about on this node, for re-adoption after an agent restart. */
   list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }>;

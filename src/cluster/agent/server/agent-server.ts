@@ -6,7 +6,7 @@
  * the subresource and verb the kubelet derives (403 otherwise); only then is the path looked at.
  * A refused upgrade gets its answer and the connection is closed, never kept for another request.
  *
- * Served: GET /containerLogs/{ns}/{pod}/{container}; WebSocket (and SPDY) upgrades of
+ * Served: GET /containerLogs/{ns}/{pod}/{container}, GET /metrics/resource (resource-metrics.ts); WebSocket (and SPDY) upgrades of
  * /exec/{ns}/{pod}/{c}, /attach/{ns}/{pod}/{c} and /portForward/{ns}/{pod}.
  * The serving certificate is the node's kubelet-serving one and follows its rotation.
  */
@@ -26,6 +26,8 @@ import { runAttach } from './attach-session.ts';
 import { findRunningContainer, findSandbox, StreamTargetError } from './find-container.ts';
 import { forwardedPorts, netnsDialer, runPortForward, type PortDialer } from './port-forward.ts';
 import { nodeRequestAttributes } from './request-attributes.ts';
+import { resourceMetricsText } from './resource-metrics.ts';
+import { readNodeStats, type UsageStats } from '../runtime/cgroup-stats.ts';
 import type { PeerUser, ReviewAccess } from './review-access.ts';
 
 export interface AgentServerOptions {
@@ -37,6 +39,8 @@ export interface AgentServerOptions {
   clientCaPem: string;
   review: ReviewAccess;
   dial?: PortDialer;
+  /** The node's own CPU and memory for /metrics/resource (default: /proc/stat and /proc/meminfo). */
+  nodeStats?: () => Promise<UsageStats>;
   now?: () => Date;
   log: { warn(o: object, m: string): void };
 }
@@ -90,6 +94,10 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
       if (refused) return send(refused);
       const logs = route(url.pathname, 'containerLogs', 3);
       if (logs && (req.method === 'GET' || req.method === 'HEAD')) return await serveContainerLogs(o.runtime, logs[0], logs[1], logs[2], url.searchParams, now(), res);
+      if (url.pathname === '/metrics/resource' && req.method === 'GET') {
+        const text = await resourceMetricsText({ runtime: o.runtime, nodeStats: o.nodeStats ?? (() => readNodeStats({ now })) });
+        return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
+      }
       if (/^\/(exec|attach|portForward)\//.test(url.pathname)) return send({ code: 400, text: 'Upgrade request required' });
       send({ code: 404, text: '404 page not found' });
     } catch (err) {

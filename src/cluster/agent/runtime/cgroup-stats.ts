@@ -1,0 +1,133 @@
+/**
+ * CPU and memory usage read from cgroups, as cadvisor reads them for the kubelet's resource
+ * metrics: cumulative CPU time (v1 cpuacct.usage in ns; v2 cpu.stat usage_usec) and the memory
+ * working set, which is usage minus the inactive file cache (v1 memory.usage_in_bytes minus
+ * memory.stat total_inactive_file; v2 memory.current minus memory.stat inactive_file), floored at
+ * zero. A process's cgroups are found from /proc/<pid>/cgroup, so the runtime needs no record of
+ * where runc put them (v1 resolves a relative cgroupsPath per hierarchy). The node's own totals
+ * come from /proc/stat and /proc/meminfo, which are there on v1 and v2 alike.
+ */
+import { access, readFile } from 'node:fs/promises';
+
+/** Usage at one instant (the read time goes with it: rates are computed between two reads). */
+export interface UsageStats {
+  /** Cumulative CPU time in nanoseconds. */
+  readonly cpuUsageNanos: number;
+  readonly memoryWorkingSetBytes: number;
+  readonly timestamp: Date;
+}
+
+/** A field of a flat-keyed file (memory.stat, cpu.stat): `key value` per line. */
+export function statField(text: string, key: string): number | undefined {
+  for (const line of text.split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k === key && v !== undefined && /^\d+$/.test(v)) return Number(v);
+  }
+  return undefined;
+}
+
+function integer(text: string, what: string): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) throw new Error(`${what}: not a number: ${JSON.stringify(t.slice(0, 40))}`);
+  return Number(t);
+}
+
+/** cadvisor's working set: usage less inactive file pages, never below zero. */
+export function workingSet(usage: number, inactiveFile: number | undefined): number {
+  return Math.max(0, usage - (inactiveFile ?? 0));
+}
+
+/** cgroup v1: cpuacct.usage (ns), memory.usage_in_bytes, memory.stat. */
+export function parseV1Stats(files: { cpuacctUsage: string; memoryUsage: string; memoryStat: string }, timestamp: Date): UsageStats {
+  return {
+    cpuUsageNanos: integer(files.cpuacctUsage, 'cpuacct.usage'),
+    memoryWorkingSetBytes: workingSet(integer(files.memoryUsage, 'memory.usage_in_bytes'), statField(files.memoryStat, 'total_inactive_file')),
+    timestamp,
+  };
+}
+
+/** cgroup v2: cpu.stat (usage_usec), memory.current, memory.stat. */
+export function parseV2Stats(files: { cpuStat: string; memoryCurrent: string; memoryStat: string }, timestamp: Date): UsageStats {
+  const usec = statField(files.cpuStat, 'usage_usec');
+  if (usec === undefined) throw new Error('cpu.stat: no usage_usec');
+  return {
+    cpuUsageNanos: usec * 1000,
+    memoryWorkingSetBytes: workingSet(integer(files.memoryCurrent, 'memory.current'), statField(files.memoryStat, 'inactive_file')),
+    timestamp,
+  };
+}
+
+/** /proc/<pid>/cgroup → the v1 cpuacct and memory paths, and the unified (v2) path. */
+export function parseProcCgroup(text: string): { cpuacct?: string; memory?: string; unified?: string } {
+  const out: { cpuacct?: string; memory?: string; unified?: string } = {};
+  for (const line of text.split('\n')) {
+    const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+    if (path === undefined) continue;
+    const names = controllers!.split(',');
+    if (controllers === '') out.unified = path;
+    if (names.includes('cpuacct')) out.cpuacct = path;
+    if (names.includes('memory')) out.memory = path;
+  }
+  return out;
+}
+
+const join = (...parts: string[]): string => parts.join('/').replace(/\/+/g, '/');
+
+async function unified(mountRoot: string): Promise<boolean> {
+  return access(join(mountRoot, 'cgroup.controllers')).then(() => true, () => false);
+}
+
+/** Usage of the cgroups process `pid` is in; undefined once the process (or its cgroup) is gone. */
+export async function readProcessStats(pid: number, opts: { mountRoot?: string; proc?: string; now?: () => Date } = {}): Promise<UsageStats | undefined> {
+  const root = opts.mountRoot ?? '/sys/fs/cgroup';
+  const read = (p: string) => readFile(p, 'utf8');
+  try {
+    const cg = parseProcCgroup(await read(join(opts.proc ?? '/proc', String(pid), 'cgroup')));
+    const now = opts.now?.() ?? new Date();
+    if (await unified(root)) {
+      if (cg.unified === undefined) return undefined;
+      const dir = join(root, cg.unified);
+      const [cpuStat, memoryCurrent, memoryStat] = await Promise.all([read(join(dir, 'cpu.stat')), read(join(dir, 'memory.current')), read(join(dir, 'memory.stat'))]);
+      return parseV2Stats({ cpuStat, memoryCurrent, memoryStat }, now);
+    }
+    if (cg.cpuacct === undefined || cg.memory === undefined) return undefined;
+    const cpu = join(root, 'cpuacct', cg.cpuacct);
+    const mem = join(root, 'memory', cg.memory);
+    const [cpuacctUsage, memoryUsage, memoryStat] = await Promise.all([read(join(cpu, 'cpuacct.usage')), read(join(mem, 'memory.usage_in_bytes')), read(join(mem, 'memory.stat'))]);
+    return parseV1Stats({ cpuacctUsage, memoryUsage, memoryStat }, now);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+    throw err;
+  }
+}
+
+/** Jiffies per second of /proc/stat (USER_HZ, 100 on every Linux architecture the kubelet runs on). */
+const USER_HZ = 100;
+
+/**
+ * The node: busy CPU time from /proc/stat's first line (user, nice, system, irq, softirq and steal;
+ * idle and iowait are not usage) and memory in use (MemTotal - MemFree) less Inactive(file), the
+ * root cgroup's working set by other means.
+ */
+export function parseNodeStats(procStat: string, meminfo: string, timestamp: Date): UsageStats {
+  const cpu = /^cpu\s+(.*)$/m.exec(procStat)?.[1]?.trim().split(/\s+/).map(Number);
+  if (!cpu || cpu.length < 8 || cpu.some((n) => !Number.isFinite(n))) throw new Error('/proc/stat: no cpu line');
+  const [user, nice, system, , , irq, softirq, steal] = cpu as [number, number, number, number, number, number, number, number];
+  const kb = (key: string): number => {
+    const m = new RegExp(`^${key.replace(/[()]/g, '\\$&')}:\\s+(\\d+)\\s*kB`, 'm').exec(meminfo);
+    if (!m) throw new Error(`/proc/meminfo: no ${key}`);
+    return Number(m[1]) * 1024;
+  };
+  const inUse = kb('MemTotal') - kb('MemFree');
+  return {
+    cpuUsageNanos: (user + nice + system + irq + softirq + steal) * (1e9 / USER_HZ),
+    memoryWorkingSetBytes: workingSet(inUse, kb('Inactive(file)')),
+    timestamp,
+  };
+}
+
+export async function readNodeStats(opts: { proc?: string; now?: () => Date } = {}): Promise<UsageStats> {
+  const proc = opts.proc ?? '/proc';
+  const [stat, meminfo] = await Promise.all([readFile(join(proc, 'stat'), 'utf8'), readFile(join(proc, 'meminfo'), 'utf8')]);
+  return parseNodeStats(stat, meminfo, opts.now?.() ?? new Date());
+}
