@@ -167,4 +167,36 @@ describe('ImageVerification with Notation signatures', { skip }, () => {
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...trustPolicy, trustPolicies: [{ ...trustPolicy.trustPolicies[0], trustStores: ['ca:nope'] }] }));
     await assert.rejects(verify(`${reg.host}/notation/app:v1`, join(dir, 'bad.json')), /trust policy is invalid: trustPolicies\[0\]\.trustStores\[0\]: Invalid value: "ca:nope": names no trust store/);
   });
+
+  test('a trust store kept in a ConfigMap: read at each check, a changed ConfigMap is a new verdict', async () => {
+    const cmPath = '/api/v1/namespaces/default/configmaps';
+    assert.equal((await c.admin.post(cmPath, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'notation-roots' }, data: { 'ca.pem': acme.root.pem } })).status, 201);
+    await createPolicy(c.admin, 'notation-cm', {
+      images: [{ glob: `${reg.host}/notationcm/**` }],
+      authorities: [{ notation: {
+        trustStores: [{ name: 'acme', configMapRef: { namespace: 'default', name: 'notation-roots', key: 'ca.pem' } }],
+        trustPolicies: [{ name: 'all', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:acme'], trustedIdentities: ['*'] }],
+      } }],
+    });
+    const ref = `${reg.host}/notationcm/app:v1`;
+    await pushImage(work, ref, 'notation configmap');
+    await cliSign(ref, acme);
+    let r = await c.admin.post(PODS, pod('notation-cm', ref));
+    for (let i = 0; i < 100 && r.status === 403 && /NO_POLICY/.test(r.body.message); i++) {
+      await new Promise((res) => setTimeout(res, 25)); // the plugin's watch has not delivered the policy yet
+      r = await c.admin.post(PODS, pod('notation-cm', ref));
+    }
+    assert.equal(r.status, 201, r.text);
+    // The store now holds another CA: the cached allow does not apply to the new ConfigMap version.
+    const put = await c.admin.put(`${cmPath}/notation-roots`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'notation-roots' }, data: { 'ca.pem': stranger.root.pem } });
+    assert.equal(put.status, 200, put.text);
+    const denied = await c.admin.post(PODS, pod('notation-cm-2', ref));
+    assert.equal(denied.status, 403, denied.text);
+    assert.match(denied.body.message, /ClusterImagePolicy "notation-cm": UNTRUSTED_KEY: .*leads to no certificate of the trust stores ca:acme/);
+    const gone = await c.admin.delete(`${cmPath}/notation-roots`);
+    assert.equal(gone.status, 200, gone.text);
+    const missing = await c.admin.post(PODS, pod('notation-cm-3', ref));
+    assert.equal(missing.status, 403, missing.text);
+    assert.match(missing.body.message, /UNTRUSTED_KEY: trust store ca:acme: ConfigMap default\/notation-roots does not exist/);
+  });
 });

@@ -4,7 +4,7 @@
  * one vouches for that digest (policy-controller's rule: every matching policy must pass, any one
  * of a policy's authorities suffices). Verdicts are cached per digest and policy version.
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject, type X509Certificate } from 'node:crypto';
 import type { Store } from '../../storage/types.ts';
 import { ImagePolicyError, isImagePolicyError, type ReasonCode } from '../errors.ts';
 import { referenceName, type ImageReference } from '../reference.ts';
@@ -20,6 +20,7 @@ import { verifyKeyless } from '../verifiers/sigstore/keyless-authority.ts';
 import { loadTrustedRoot, type SigstoreTrust } from '../verifiers/sigstore/trusted-root.ts';
 import { verifyKeyOrBundle } from '../verifiers/sigstore/key-or-bundle.ts';
 import { verifyNotation } from '../verifiers/notation/authority.ts';
+import { parseStoreCertificates, referencedStores, withStoreCertificates, type CompiledNotation, type NotationTrustStore } from '../verifiers/notation/trust-policy.ts';
 import { isBroken } from '../trust-policy/policy-source.ts';
 import type { VerdictCache } from '../verdict-cache.ts';
 
@@ -59,6 +60,7 @@ export class ImageVerifier {
   readonly #notary = new Map<string, NotaryVerifier>();
   readonly #secretKeys = new Map<string, KeyObject[] | string>();
   readonly #trustedRoots = new Map<string, SigstoreTrust | string>();
+  readonly #storeCerts = new Map<string, X509Certificate[] | string>();
 
   constructor(o: ImageVerifierOptions) {
     this.#o = o;
@@ -80,12 +82,24 @@ export class ImageVerifier {
     // What a verdict depends on: the policy's version, its key Secrets' versions, and the
     // repository and tag a signature must name besides the digest.
     const secretVersions: string[] = [];
-    const secretKeys = new Map<CompiledAuthority, KeyObject[] | SigstoreTrust | string>();
+    const secretKeys = new Map<CompiledAuthority, KeyObject[] | SigstoreTrust | CompiledNotation | string>();
     for (const a of policy.authorities) {
+      if (a.type === 'notation') {
+        // Trust stores kept in Secrets or ConfigMaps: read now, their versions in the verdict's key.
+        const read = new Map<NotationTrustStore, X509Certificate[]>();
+        let problem: string | undefined;
+        for (const s of referencedStores(a.notation)) {
+          const { version, value } = await this.#fromRef(s.ref!, this.#storeCerts, parseStoreCertificates);
+          secretVersions.push(version);
+          if (typeof value === 'string') problem ??= `trust store ${s.type}:${s.name}: ${value}`;
+          else read.set(s, value);
+        }
+        secretKeys.set(a, problem ?? withStoreCertificates(a.notation, read));
+      }
       if (a.type === 'keyless' && 'ref' in a.root) {
-        const { version, trust } = await this.#trustedRootFrom(a.root.ref);
+        const { version, value } = await this.#fromRef(a.root.ref, this.#trustedRoots, loadTrustedRoot);
         secretVersions.push(version);
-        secretKeys.set(a, trust);
+        secretKeys.set(a, value);
       }
       if (a.type !== 'key-secret') continue;
       const { version, keys } = await this.#keysFromSecret(a.secret);
@@ -116,13 +130,16 @@ export class ImageVerifier {
   }
 
   /** Resolves when the authority vouches for the digest, with the failures its policy only logs. */
-  async #verify(a: CompiledAuthority, secretKeys: KeyObject[] | SigstoreTrust | string | undefined, image: string, ref: ImageReference, digest: string, credentials: Credentials, signal: AbortSignal): Promise<string[]> {
+  async #verify(a: CompiledAuthority, secretKeys: KeyObject[] | SigstoreTrust | CompiledNotation | string | undefined, image: string, ref: ImageReference, digest: string, credentials: Credentials, signal: AbortSignal): Promise<string[]> {
     switch (a.type) {
       case 'static':
         if (!a.pass) throw new ImagePolicyError('UNTRUSTED_KEY', 'the policy refuses every image it matches (static fail)');
         return [];
-      case 'notation':
-        return (await verifyNotation(this.#o.registry, ref, digest, a.notation, new Date(this.#o.now()), { keyring: await credentials(), signal })).logged;
+      case 'notation': {
+        const n = secretKeys ?? a.notation;
+        if (typeof n === 'string') throw new ImagePolicyError('UNTRUSTED_KEY', n);
+        return (await verifyNotation(this.#o.registry, ref, digest, n as CompiledNotation, new Date(this.#o.now()), { keyring: await credentials(), signal })).logged;
+      }
       case 'key':
       case 'key-secret': {
         const keys = a.type === 'key' ? a.keys : secretKeys;
@@ -135,34 +152,38 @@ export class ImageVerifier {
         return [];
       case 'keyless': {
         const trust = 'trust' in a.root ? a.root.trust : secretKeys;
-        if (typeof trust === 'string' || trust === undefined || Array.isArray(trust)) throw new ImagePolicyError('UNTRUSTED_KEY', typeof trust === 'string' ? trust : 'no trusted root');
+        if (typeof trust === 'string' || trust === undefined || Array.isArray(trust) || 'policies' in trust) throw new ImagePolicyError('UNTRUSTED_KEY', typeof trust === 'string' ? trust : 'no trusted root');
         await verifyKeyless(this.#o.registry, ref, digest, { trust, identities: a.identities, attestations: a.attestations }, { keyring: await credentials(), signal });
         return [];
       }
     }
   }
 
-  /** A keyless authority's trusted root from a Secret (base64 data) or ConfigMap, or why there is none. */
-  async #trustedRootFrom(ref: TrustedRootRef): Promise<{ version: string; trust: SigstoreTrust | string }> {
+  /**
+   * A key of a Secret (base64 data) or ConfigMap parsed (a keyless trusted root, a Notation trust
+   * store), or why there is none; parsed values are kept per object version.
+   */
+  async #fromRef<T>(ref: TrustedRootRef, cache: Map<string, T | string>, parse: (text: string) => T): Promise<{ version: string; value: T | string }> {
     const resource = ref.kind === 'Secret' ? 'secrets' : 'configmaps';
     const s = await this.#o.store.get<Obj>(`/registry/core/${resource}/${ref.namespace}/${ref.name}`);
     const what = `${ref.kind} ${ref.namespace}/${ref.name}`;
-    if (!s) return { version: 'missing', trust: `${what} does not exist` };
+    if (!s) return { version: 'missing', value: `${what} does not exist` };
     const id = `${ref.kind}/${ref.namespace}/${ref.name}/${ref.key}@${s.modRevision}`;
-    let trust = this.#trustedRoots.get(id);
-    if (trust === undefined) {
+    let value = cache.get(id);
+    if (value === undefined) {
       const raw: unknown = s.value.data?.[ref.key];
       try {
         if (typeof raw !== 'string') throw new Error(`has no key ${JSON.stringify(ref.key)}`);
-        trust = loadTrustedRoot(ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw);
+        value = parse(ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw);
       } catch (err) {
-        trust = `${what}: ${(err as Error).message}`;
+        value = `${what}: ${(err as Error).message}`;
       }
-      this.#trustedRoots.set(id, trust);
-      while (this.#trustedRoots.size > (this.#o.maxSecretKeys ?? 256)) this.#trustedRoots.delete(this.#trustedRoots.keys().next().value!);
+      cache.set(id, value);
+      while (cache.size > (this.#o.maxSecretKeys ?? 256)) cache.delete(cache.keys().next().value!);
     }
-    return { version: `${ref.kind}@${s.modRevision}`, trust };
+    return { version: `${ref.kind}@${s.modRevision}`, value };
   }
+
 
   async #notaryFor(authority: NotaryAuthority): Promise<NotaryVerifier> {
     const id = `${authority.server}|${authority.caPem ? createHash('sha256').update(authority.caPem).digest('hex') : ''}`;

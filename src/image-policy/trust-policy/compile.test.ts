@@ -24,6 +24,10 @@ test('what the schema cannot check is refused with the field: PEM, globs, Notary
   assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ notary: { server: 'https://notary', roots: [{ caCertificates: 'not PEM' }] } }] }))[0]!, /notary root CA is not a PEM certificate/);
   assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ key: { secretRef: { name: 'k' } } }] }))[0]!, /secretRef\.namespace: Required value: a ClusterImagePolicy must name/);
   assert.match(errors(policy({ images: [{ glob: '**' }], authorities: [{ key: { secretRef: { name: 'k', namespace: 'other' } } }] }, 'team'), 'ImagePolicy')[0]!, /secretRef\.namespace: Forbidden: an ImagePolicy may only name a Secret of its own namespace/);
+  const notationStore = (store: Record<string, unknown>) => ({ images: [{ glob: '**' }], authorities: [{ notation: { trustStores: [{ name: 's', ...store }], trustPolicies: [{ name: 'p', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:s'], trustedIdentities: ['*'] }] } }] });
+  assert.deepEqual(errors(policy(notationStore({ configMapRef: { name: 'roots', key: 'ca.pem', namespace: 'other' } }), 'team'), 'ImagePolicy'), ['spec.authorities[0].notation.trustStores[0].configMapRef.namespace: Forbidden: an ImagePolicy may only name a ConfigMap of its own namespace']);
+  assert.deepEqual(errors(policy(notationStore({ certificates: 'x', secretRef: { name: 'roots', key: 'ca.pem', namespace: 'sec' } }))), ['spec.authorities[0].notation.trustStores[0]: Invalid value: "certificates,secretRef": exactly one of certificates, secretRef or configMapRef must be set']);
+  assert.deepEqual(errors(policy(notationStore({ secretRef: { name: 'roots', key: 'ca.pem', namespace: 'sec' } }))), []);
   assert.deepEqual(errors(policy({ images: [{ glob: '**' }], authorities: [{ notation: {} }] })), [
     'spec.authorities[0].notation.trustStores: Required value: at least one trust store',
     'spec.authorities[0].notation.trustPolicies: Required value',

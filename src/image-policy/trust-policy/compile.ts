@@ -130,7 +130,7 @@ export function compilePolicy(obj: Obj, kind: PolicyKind): { policy?: CompiledPo
       }
     } else if (a.notation) {
       const before = errs.length;
-      const notation = compileNotation(a.notation, ap.child('notation'), errs);
+      const notation = compileNotation(a.notation, ap.child('notation'), errs, kind === 'ImagePolicy' ? namespace : undefined);
       if (errs.length === before) authorities.push({ type: 'notation', name: aname, notation });
     } else if (a.notary) {
       const authority = compileNotary(a.notary, ap.child('notary'), errs);

@@ -74,6 +74,16 @@ const notaryAuthority: Schema = {
   'x-kubernetes-validations': [{ rule: "self.server.startsWith('https://')", message: 'server must be an https URL' }],
 };
 
+const objectRef = (kind: string, holding = 'trusted_root.json'): Schema => ({
+  type: 'object',
+  required: ['name', 'key'],
+  properties: {
+    name: str(253),
+    namespace: str(63, { description: `The ${kind}'s namespace; required for a ClusterImagePolicy, the policy's own for an ImagePolicy.` }),
+    key: str(253, { description: `The ${kind} data key holding ${holding}.` }),
+  },
+});
+
 const strings = (maxItems: number, maxLength: number): Schema => ({ type: 'array', maxItems, items: str(maxLength) });
 
 const notationAuthority: Schema = {
@@ -85,12 +95,15 @@ const notationAuthority: Schema = {
       type: 'array', minItems: 1, maxItems: 16,
       items: {
         type: 'object',
-        required: ['name', 'certificates'],
+        required: ['name'],
         properties: {
           name: str(128, { description: 'Referenced from a trust policy as TYPE:NAME.' }),
           type: { type: 'string', enum: ['ca', 'signingAuthority'], default: 'ca' },
           certificates: str(256 * 1024, { description: 'PEM root certificates of the store.' }),
+          secretRef: objectRef('Secret', 'PEM certificates'),
+          configMapRef: objectRef('ConfigMap', 'PEM certificates'),
         },
+        'x-kubernetes-validations': [{ rule: '(has(self.certificates) ? 1 : 0) + (has(self.secretRef) ? 1 : 0) + (has(self.configMapRef) ? 1 : 0) == 1', message: 'exactly one of certificates, secretRef or configMapRef must be set' }],
       },
     },
     trustPolicies: {
@@ -117,15 +130,6 @@ const notationAuthority: Schema = {
   },
 };
 
-const objectRef = (kind: string): Schema => ({
-  type: 'object',
-  required: ['name', 'key'],
-  properties: {
-    name: str(253),
-    namespace: str(63, { description: `The ${kind}'s namespace; required for a ClusterImagePolicy, the policy's own for an ImagePolicy.` }),
-    key: str(253, { description: `The ${kind} data key holding trusted_root.json.` }),
-  },
-});
 
 const identity: Schema = {
   type: 'object',

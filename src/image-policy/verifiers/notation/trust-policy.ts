@@ -9,6 +9,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { FieldError, Path } from '../../../api/validation/field-errors.ts';
 import { duplicate, forbidden, invalid, notSupported, required } from '../../../api/validation/field-errors.ts';
+import { compileRef, type TrustedRootRef } from '../sigstore/compile-keyless.ts';
 import { overlaps, parseTrustedIdentity, type DistinguishedName } from './distinguished-name.ts';
 
 export type VerificationLevel = 'strict' | 'permissive' | 'audit' | 'skip';
@@ -34,6 +35,8 @@ export interface NotationTrustStore {
   type: TrustStoreType;
   name: string;
   certificates: X509Certificate[];
+  /** Certificates kept in a Secret or ConfigMap: read when an image is checked (then `certificates` is empty). */
+  ref?: TrustedRootRef;
 }
 
 export interface NotationTrustPolicy {
@@ -54,7 +57,20 @@ export interface CompiledNotation {
 type Obj = Record<string, any>;
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
-function compileStores(list: unknown, p: Path, errs: FieldError[]): Map<string, NotationTrustStore> {
+/** The PEM certificates of a trust store: CA certificates or self-signed signing authorities. */
+export function parseStoreCertificates(pem: string): X509Certificate[] {
+  const blocks = pem.match(PEM_CERT) ?? [];
+  if (blocks.length === 0) throw new Error('no PEM certificate');
+  if (blocks.length > MAX_STORE_CERTIFICATES) throw new Error(`${blocks.length} certificates, more than ${MAX_STORE_CERTIFICATES}`);
+  return blocks.map((b, j) => {
+    const c = new X509Certificate(b);
+    // Notation's trust store takes CA (root) certificates, or a self-signed signing authority.
+    if (!c.ca && !c.checkIssued(c)) throw new Error(`certificate ${j} is neither a CA nor a self-signed certificate`);
+    return c;
+  });
+}
+
+function compileStores(list: unknown, p: Path, policyNamespace: string | undefined, errs: FieldError[]): Map<string, NotationTrustStore> {
   const stores = new Map<string, NotationTrustStore>();
   if (!Array.isArray(list) || list.length === 0) {
     errs.push(required(p, 'at least one trust store'));
@@ -68,21 +84,23 @@ function compileStores(list: unknown, p: Path, errs: FieldError[]): Map<string, 
     if (!/^[a-zA-Z0-9_.-]+$/.test(name)) errs.push(invalid(sp.child('name'), name, 'a trust store name is letters, digits, ".", "_" and "-"'));
     const id = `${type}:${name}`;
     if (stores.has(id)) errs.push(duplicate(sp.child('name'), name));
-    const certificates: X509Certificate[] = [];
-    const pems = typeof s?.certificates === 'string' ? (s.certificates.match(PEM_CERT) ?? []) : [];
-    if (pems.length === 0) errs.push(required(sp.child('certificates'), 'PEM certificates'));
-    if (pems.length > MAX_STORE_CERTIFICATES) errs.push(invalid(sp.child('certificates'), `<${pems.length} certificates>`, `at most ${MAX_STORE_CERTIFICATES}`));
-    pems.slice(0, MAX_STORE_CERTIFICATES).forEach((pem: string, j: number) => {
+    const set = ['certificates', 'secretRef', 'configMapRef'].filter((f) => s?.[f] !== undefined);
+    if (set.length !== 1) {
+      errs.push(invalid(sp, set.join(','), 'exactly one of certificates, secretRef or configMapRef must be set'));
+      stores.set(id, { type, name, certificates: [] });
+    } else if (s.certificates !== undefined) {
+      let certificates: X509Certificate[] = [];
       try {
-        const c = new X509Certificate(pem);
-        // Notation's trust store takes CA (root) certificates, or a self-signed signing authority.
-        if (!c.ca && !c.checkIssued(c)) throw new Error('neither a CA nor a self-signed certificate');
-        certificates.push(c);
+        certificates = parseStoreCertificates(String(s.certificates));
       } catch (err) {
-        errs.push(invalid(sp.child('certificates'), `<certificate ${j}>`, `not a usable trust store certificate: ${(err as Error).message}`));
+        errs.push(invalid(sp.child('certificates'), '<PEM>', `not usable trust store certificates: ${(err as Error).message}`));
       }
-    });
-    stores.set(id, { type, name, certificates });
+      stores.set(id, { type, name, certificates });
+    } else {
+      const kind = s.secretRef !== undefined ? 'Secret' : 'ConfigMap';
+      const ref = compileRef(s.secretRef ?? s.configMapRef ?? {}, kind, sp.child(kind === 'Secret' ? 'secretRef' : 'configMapRef'), policyNamespace, errs);
+      stores.set(id, { type, name, certificates: [], ref });
+    }
   });
   return stores;
 }
@@ -145,9 +163,12 @@ function compilePolicy(t: Obj, p: Path, stores: Map<string, NotationTrustStore>,
   return { name, scopes: global ? '*' : scopes, level, actions, stores: used, identities };
 }
 
-/** Compiles the authority; `errs` gets a field error per problem (then the result is not used). */
-export function compileNotation(n: Obj, p: Path, errs: FieldError[]): CompiledNotation {
-  const stores = compileStores(n?.trustStores, p.child('trustStores'), errs);
+/**
+ * Compiles the authority; `errs` gets a field error per problem (then the result is not used).
+ * `policyNamespace`: an ImagePolicy's, whose stores may name its own Secrets and ConfigMaps only.
+ */
+export function compileNotation(n: Obj, p: Path, errs: FieldError[], policyNamespace?: string): CompiledNotation {
+  const stores = compileStores(n?.trustStores, p.child('trustStores'), policyNamespace, errs);
   const list: Obj[] = Array.isArray(n?.trustPolicies) ? n.trustPolicies : [];
   if (list.length === 0) errs.push(required(p.child('trustPolicies')));
   const policies: NotationTrustPolicy[] = [];
@@ -166,6 +187,17 @@ export function compileNotation(n: Obj, p: Path, errs: FieldError[]): CompiledNo
     policies.push(c);
   });
   return { policies };
+}
+
+/** The stores kept in Secrets or ConfigMaps (read per check). */
+export function referencedStores(n: CompiledNotation): NotationTrustStore[] {
+  return [...new Set(n.policies.flatMap((p) => p.stores.filter((s) => s.ref)))];
+}
+
+/** The authority with the certificates read for its referenced stores. */
+export function withStoreCertificates(n: CompiledNotation, read: ReadonlyMap<NotationTrustStore, X509Certificate[]>): CompiledNotation {
+  if (read.size === 0) return n;
+  return { policies: n.policies.map((p) => ({ ...p, stores: p.stores.map((s) => (read.has(s) ? { ...s, certificates: read.get(s)! } : s)) })) };
 }
 
 /** The policy for a fully qualified repository: the one that names it, else the global one. */

@@ -116,7 +116,7 @@ test('trust policies are validated as notation validates them, and picked by rep
   });
   assert.deepEqual(bad.errs, [
     'notation.trustStores[1].name: ',
-    'notation.trustStores[2].certificates: not a usable trust store certificate: neither a CA nor a self-signed certificate',
+    'notation.trustStores[2].certificates: not usable trust store certificates: certificate 0 is neither a CA nor a self-signed certificate',
     'notation.trustPolicies[0].registryScopes: the global scope "*" must be the only registry scope of its policy',
     'notation.trustPolicies[1].registryScopes[0]: a registry scope is a fully qualified repository (registry/path, no "*") or "*"',
     'notation.trustPolicies[1].signatureVerification.override[integrity]: supported values: "authenticity", "authenticTimestamp", "expiry", "revocation"',

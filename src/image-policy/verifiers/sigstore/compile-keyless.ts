@@ -28,7 +28,8 @@ export interface CompiledKeyless {
 type Obj = Record<string, any>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-function compileRef(r: Obj, kind: TrustedRootRef['kind'], p: Path, policyNamespace: string | undefined, errs: FieldError[]): TrustedRootRef {
+/** A Secret's or ConfigMap's key named by a policy; an ImagePolicy may name its own namespace's only. */
+export function compileRef(r: Obj, kind: TrustedRootRef['kind'], p: Path, policyNamespace: string | undefined, errs: FieldError[]): TrustedRootRef {
   let ns = str(r.namespace) ?? '';
   // A namespaced policy reads its trusted root from its own namespace only.
   if (policyNamespace !== undefined) {
