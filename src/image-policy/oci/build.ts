@@ -4,7 +4,7 @@
  * Entrypoint/Cmd/User/Env/WorkingDir, and an image manifest, written into an OCI layout directory.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { createWriteStream, lstatSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -61,7 +61,13 @@ async function writeLayer(contextDir: string, outputDir: string): Promise<{ laye
   const tmp = join(outputDir, 'blobs', 'sha256', `.layer-${process.pid}.tmp`);
   const plain = new HashingStream();
   const gz = new HashingStream();
-  const tar = createTar({ cwd: contextDir, portable: true, mtime: EPOCH }, entries) as unknown as NodeJS.ReadableStream;
+  // portable: no uid/gid/uname, atime or ctime (root-owned entries, the same tree gives the same bytes);
+  // but node-tar's portable mode also clears group/other write bits (0o022), which would turn /tmp's
+  // 1777 into 1755: each entry gets its file's own permission bits back, as docker build keeps them.
+  const onWriteEntry = (e: { absolute?: string; mode?: number }) => {
+    if (e.absolute && e.mode !== undefined) e.mode = lstatSync(e.absolute).mode & 0o7777;
+  };
+  const tar = createTar({ cwd: contextDir, portable: true, mtime: EPOCH, onWriteEntry } as never, entries) as unknown as NodeJS.ReadableStream;
   await pipeline(tar, plain, createGzip(), gz, createWriteStream(tmp));
   const digest = `sha256:${gz.hash.digest('hex')}`;
   renameSync(tmp, blobPath(outputDir, digest));
