@@ -1,4 +1,15 @@
+// The last second formatted: every write stamps the current second (creationTimestamp,
+// managedFields' time), so consecutive calls mostly ask for the same text.
+let lastSecond = Number.NaN;
+let lastText = '';
+
 /** metav1.Time's JSON form: RFC 3339 in UTC, whole seconds. */
 export function rfc3339(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
+  const second = Math.floor(d.getTime() / 1000);
+  if (second === lastSecond) return lastText;
+  // An invalid date throws here as before (NaN never equals the cached second).
+  const text = `${d.toISOString().slice(0, 19)}Z`;
+  lastSecond = second;
+  lastText = text;
+  return text;
 }

@@ -247,8 +247,20 @@ export function evaluatorFor(group: string, resource: string): Evaluator | undef
   if (!group && resource === 'pods') return podEvaluator;
   if (!group && resource === 'services') return serviceEvaluator;
   if (!group && resource === 'persistentvolumeclaims') return pvcEvaluator;
-  return objectCountEvaluator(group, resource);
+  const key = `${group}/${resource}`;
+  let ev = countEvaluators.get(key);
+  if (!ev) {
+    // Bounded by the kinds served; cleared rather than grown past that should CRDs churn.
+    if (countEvaluators.size >= MAX_COUNT_EVALUATORS) countEvaluators.clear();
+    ev = objectCountEvaluator(group, resource);
+    countEvaluators.set(key, ev);
+  }
+  return ev;
 }
+
+/** Object-count evaluators are pure functions of the kind: built once each, not on every write. */
+const countEvaluators = new Map<string, Evaluator>();
+const MAX_COUNT_EVALUATORS = 1024;
 
 /** The scope selectors of a quota: spec.scopes as Exists, then spec.scopeSelector's expressions. */
 export function quotaScopeSelectors(quota: Obj): ScopeSelector[] {

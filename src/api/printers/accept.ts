@@ -37,8 +37,28 @@ function parseClause(text: string): Clause | undefined {
   return { type: type.toLowerCase(), params, q };
 }
 
-/** The clauses of an Accept header the client will take (q > 0), most preferred first (by q, then order). */
-export function acceptClauses(accept: string): Clause[] {
+// Clients send the same few Accept headers over and over (negotiation runs more than once per
+// request): parsed once each. The header is the client's, so the cache is bounded.
+const parsed = new Map<string, readonly Clause[]>();
+const MAX_PARSED = 256;
+const MAX_CACHED_HEADER = 1024;
+
+/**
+ * The clauses of an Accept header the client will take (q > 0), most preferred first (by q, then
+ * order). Shared between requests: callers read them, never change them.
+ */
+export function acceptClauses(accept: string): readonly Clause[] {
+  let clauses = parsed.get(accept);
+  if (clauses) return clauses;
+  clauses = parseAccept(accept);
+  if (accept.length <= MAX_CACHED_HEADER) {
+    if (parsed.size >= MAX_PARSED) parsed.clear();
+    parsed.set(accept, clauses);
+  }
+  return clauses;
+}
+
+function parseAccept(accept: string): Clause[] {
   return accept
     .split(',')
     .map(parseClause)
