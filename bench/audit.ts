@@ -97,6 +97,7 @@ export async function recordCost(tmp: string, level: Level, n = 20_000): Promise
     r.complete(201);
     // As in the server, records arrive over many turns of the event loop, so the log writer's
     // batches (and what each write costs) are what a loaded server sees, not one write at the end.
+    // The turn itself costs a microsecond or two, counted in the figure.
     await new Promise((res) => setImmediate(res));
   }
   // What the writer has left runs after the loop: its CPU counts once it is done (close waits for it).
