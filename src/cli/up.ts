@@ -5,9 +5,12 @@ import { API_SERVER_BOOLEANS, API_SERVER_FLAGS, apiServerFromFlags } from './api
 import { join } from 'node:path';
 import { localNodeName, startLocalAgent } from '../cluster/agent/local-agent.ts';
 import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
+import { RestClient } from '../cluster/client/rest-client.ts';
+import { defaultMetricsHost } from '../cluster/metrics/registration.ts';
+import { startNodeMetricsServer } from '../cluster/metrics/serve-node-metrics.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { name: 'up', booleans: [...API_SERVER_BOOLEANS, 'leader-elect', 'local-agent', 'pod-network', 'approve-local-serving-cert'], flags: ['controllers', 'cluster-cidr', 'durability', ...API_SERVER_FLAGS] });
+  const args = parseCommand(argv, { name: 'up', booleans: [...API_SERVER_BOOLEANS, 'leader-elect', 'local-agent', 'pod-network', 'approve-local-serving-cert', 'metrics-server'], flags: ['controllers', 'cluster-cidr', 'durability', ...API_SERVER_FLAGS] });
   const server = apiServerFromFlags(args);
   const durability = flag(args, 'durability', 'full');
   if (durability !== 'full' && durability !== 'normal') throw new Error(`invalid --durability: ${durability} (full or normal)`);
@@ -46,12 +49,22 @@ export async function runUp(argv: string[]): Promise<number> {
         startNetwork: boolFlag(args, 'pod-network', false) ? nodeNetworkStarter({ nodeName: localNodeName(), dataDir: join(flag(args, 'data-dir', './.portcullis'), 'agent'), clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16'), dnsAddress: '169.254.20.10', log: logger.child({ component: 'node-network' }) }) : undefined })
     : { kind: 'none' as const, reason: '--local-agent=false' };
   const node = agent.kind === 'starting' ? `  local node: ${agent.nodeName} (joining by bootstrap token; kubectl get nodes)` : `  no local node runs pods: ${agent.reason}`;
-  process.stdout.write(`Portcullis is serving on ${cp.url}\n  ${storage}\n  export KUBECONFIG=${cp.kubeconfigPath}\n${node}\n`);
+  // metrics-server for the real nodes (kubectl top, the HPA): scrapes every Ready node's agent.
+  const loopbackUrl = cp.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
+  const metricsHost = defaultMetricsHost();
+  const admin = new RestClient({ server: loopbackUrl, identity: { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem }, userAgent: 'portcullis-up' });
+  const metrics = !boolFlag(args, 'metrics-server', true) ? undefined
+    : !metricsHost ? void logger.warn('metrics.k8s.io is not served: this host has no non-loopback IPv4 address for the API server to reach the metrics server on')
+    : await startNodeMetricsServer({ admin, server: loopbackUrl, ca: { certPem: cp.pki.caCertPem, keyPem: cp.pki.caKeyPem }, host: metricsHost, log: logger.child({ component: 'metrics-server' }) })
+      .catch((err: Error) => void logger.warn({ err: err.message }, 'metrics.k8s.io is not served'));
+  process.stdout.write(`Portcullis is serving on ${cp.url}\n  ${storage}\n  export KUBECONFIG=${cp.kubeconfigPath}\n${node}\n${metrics ? `  metrics.k8s.io: ${metrics.url} (kubectl top)\n` : ''}`);
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await metrics?.stop();
+  admin.close();
   if (agent.kind === 'starting') await agent.stop();
   await cp.close();
   return 0;

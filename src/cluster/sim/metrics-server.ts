@@ -1,20 +1,13 @@
 /**
- * The simulated nodes' metrics API: metrics.k8s.io/v1beta1 PodMetrics and NodeMetrics (get, list,
- * namespaced pods, label selectors) served over HTTPS as metrics-server does, for the API server's
- * aggregation layer to proxy to (an APIService v1beta1.metrics.k8s.io over a Service). Only the
- * aggregator may call it: a client certificate from the front-proxy CA (upstream's
- * requestheader-client-ca, optionally limited to requestheader-allowed-names) is required, since
- * the aggregator authenticated and authorized the user before proxying. Read-only: GET only.
+ * The simulated nodes' metrics API: the one metrics.k8s.io server (../metrics/metrics-api-server.ts)
+ * fed by the usage hook (metrics.ts) instead of scrapes, since a simulated node has no cgroups.
  */
-import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import type { Server } from 'node:https';
 import type { K8sObject } from '../client/types.ts';
-import { parseLabelSelector } from '../../api/selectors/label-selector.ts';
+import { startMetricsApiServer, type MetricsSource } from '../metrics/metrics-api-server.ts';
 import { nodeMetrics, podMetrics, type UsageFn } from './metrics.ts';
 
-const GV = 'metrics.k8s.io/v1beta1';
-const PREFIX = `/apis/${GV}`;
+export { METRICS_DISCOVERY } from '../metrics/metrics-api-server.ts';
 
 export interface MetricsServerOptions {
   certPem: string;
@@ -30,80 +23,22 @@ export interface MetricsServerOptions {
   now(): number;
 }
 
-export const METRICS_DISCOVERY = Object.freeze({
-  kind: 'APIResourceList',
-  apiVersion: 'v1',
-  groupVersion: GV,
-  resources: [
-    { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] },
-    { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
-  ],
-});
-
-function status(res: ServerResponse, code: number, reason: string, message: string, details?: Record<string, unknown>): void {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code }));
-}
-
-function json(res: ServerResponse, body: unknown): void {
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function fromFrontProxy(req: IncomingMessage, allowed: readonly string[]): boolean {
-  const sock = req.socket as TLSSocket;
-  if (!sock.authorized) return false;
-  const cn = sock.getPeerCertificate()?.subject?.CN;
-  return allowed.length === 0 || (typeof cn === 'string' && allowed.includes(cn));
-}
-
-/** Answers one request; exported for the server and its tests. */
-export function handleMetrics(o: MetricsServerOptions, req: IncomingMessage, res: ServerResponse): void {
-  if (!fromFrontProxy(req, o.allowedNames ?? [])) return status(res, 401, 'Unauthorized', 'Unauthorized');
-  if (req.method !== 'GET') return status(res, 405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
-  const url = new URL(req.url ?? '/', 'https://metrics.invalid');
-  const path = url.pathname.replace(/\/$/, '');
-  if (path === PREFIX) return json(res, METRICS_DISCOVERY);
-  const m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)(?:\/([^/]+))?$/.exec(path);
-  if (!m || (m[1] !== undefined && m[2] === 'nodes')) return status(res, 404, 'NotFound', 'the server could not find the requested resource');
-  const [, ns, resource, name] = m;
-  let selector;
-  try {
-    selector = parseLabelSelector(url.searchParams.get('labelSelector') ?? '');
-  } catch (err) {
-    return status(res, 400, 'BadRequest', (err as Error).message);
-  }
-  const now = o.now();
-  const pods = o.pods();
-  if (resource === 'pods') {
-    const items = pods
-      .filter((p) => (ns === undefined || p.metadata.namespace === ns) && (name === undefined || p.metadata.name === name) && selector.matches(p.metadata.labels))
-      .map((p) => podMetrics(p, o.usage, now));
-    if (name !== undefined) {
-      if (items.length === 0) return status(res, 404, 'NotFound', `pods.metrics.k8s.io "${name}" not found`, { name, group: 'metrics.k8s.io', kind: 'pods' });
-      return json(res, items[0]);
-    }
-    return json(res, { kind: 'PodMetricsList', apiVersion: GV, metadata: {}, items });
-  }
-  const nodes = o.nodes().filter((n) => name === undefined || n === name);
-  if (name !== undefined && nodes.length === 0) return status(res, 404, 'NotFound', `nodes.metrics.k8s.io "${name}" not found`, { name, group: 'metrics.k8s.io', kind: 'nodes' });
-  const items = nodes.map((n) => nodeMetrics(n, pods, o.usage, now));
-  return json(res, name !== undefined ? items[0] : { kind: 'NodeMetricsList', apiVersion: GV, metadata: {}, items });
+/** The simulated pods' and nodes' metrics, computed when asked for. */
+export function simMetricsSource(o: Pick<MetricsServerOptions, 'pods' | 'nodes' | 'usage' | 'now'>): MetricsSource {
+  return {
+    pods: ({ namespace, name }) => {
+      const now = o.now();
+      return o.pods().filter((p) => (namespace === undefined || p.metadata.namespace === namespace) && (name === undefined || p.metadata.name === name)).map((p) => podMetrics(p, o.usage, now));
+    },
+    nodes: (name) => {
+      const now = o.now();
+      const pods = o.pods();
+      return o.nodes().filter((n) => name === undefined || n === name).map((n) => nodeMetrics(n, pods, o.usage, now));
+    },
+  };
 }
 
 /** Starts the HTTPS server on host:port (port 0: any free port); resolves with it listening. */
-export async function startMetricsServer(o: MetricsServerOptions, host: string, port: number): Promise<Server> {
-  const server = createServer({ cert: o.certPem, key: o.keyPem, ca: o.clientCaPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
-    try {
-      handleMetrics(o, req, res);
-    } catch {
-      if (!res.headersSent) status(res, 500, 'InternalError', 'an error on the server has prevented the request from succeeding');
-      else res.destroy();
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return server;
+export function startMetricsServer(o: MetricsServerOptions, host: string, port: number): Promise<Server> {
+  return startMetricsApiServer({ certPem: o.certPem, keyPem: o.keyPem, clientCaPem: o.clientCaPem, allowedNames: o.allowedNames, source: simMetricsSource(o) }, host, port);
 }

@@ -5,9 +5,9 @@
  */
 import type { K8sObject } from '../client/types.ts';
 import { formatQty, parseQty } from '../../admission/quota/quantity.ts';
+import { rfc3339, type ContainerUsage, type NodeMetrics, type PodMetrics } from '../metrics/metrics-types.ts';
 
-/** Per-container usage, as quantities ({ cpu: '200m', memory: '64Mi' }). */
-export type ContainerUsage = Record<string, string>;
+export type { ContainerUsage, NodeMetrics, PodMetrics };
 
 /** From a pod to each container's usage (by container name). */
 export type UsageFn = (pod: K8sObject) => Record<string, ContainerUsage>;
@@ -32,17 +32,8 @@ export const defaultUsage: UsageFn = (pod) => {
   return out;
 };
 
-export interface PodMetrics {
-  apiVersion: 'metrics.k8s.io/v1beta1';
-  kind: 'PodMetrics';
-  metadata: { name: string; namespace: string; creationTimestamp: string; labels?: Record<string, string> };
-  timestamp: string;
-  window: string;
-  containers: Array<{ name: string; usage: ContainerUsage }>;
-}
-
 export function podMetrics(pod: K8sObject, usage: UsageFn, now: number, windowSeconds = 10): PodMetrics {
-  const ts = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const ts = rfc3339(now);
   return {
     apiVersion: 'metrics.k8s.io/v1beta1',
     kind: 'PodMetrics',
@@ -54,18 +45,9 @@ export function podMetrics(pod: K8sObject, usage: UsageFn, now: number, windowSe
   };
 }
 
-export interface NodeMetrics {
-  apiVersion: 'metrics.k8s.io/v1beta1';
-  kind: 'NodeMetrics';
-  metadata: { name: string; creationTimestamp: string };
-  timestamp: string;
-  window: string;
-  usage: ContainerUsage;
-}
-
 /** A node's usage: the sum of its running pods' usage (a simulated node has no overhead of its own). */
 export function nodeMetrics(node: string, pods: readonly K8sObject[], usage: UsageFn, now: number, windowSeconds = 10): NodeMetrics {
-  const ts = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const ts = rfc3339(now);
   const totals = new Map<string, bigint>();
   for (const p of pods) {
     if (p.spec?.nodeName !== node) continue;
