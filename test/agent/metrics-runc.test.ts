@@ -1,0 +1,100 @@
+/**
+ * `kubectl top` on a real node: a busy-looping runc container's CPU, read from its cgroup by the
+ * agent (/metrics/resource, authorized by SubjectAccessReview as nodes/metrics), scraped by the
+ * real nodes' metrics server with its own identity (system:metrics-server), turned into a rate
+ * between two scrapes and served as metrics.k8s.io through the API server's aggregation layer.
+ * Needs root, runc, busybox-static, a non-loopback IPv4 address (the API refuses loopback
+ * endpoints for the metrics Service) and kubectl 1.33: skipped without them, failed under
+ * PORTCULLIS_REQUIRE_ALL=1.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildImage } from '../../src/image-policy/oci/build.ts';
+import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
+import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
+import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
+import { KUBELET_PORT } from '../../src/cluster/agent/node-status.ts';
+import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
+import { resources } from '../../src/cluster/client/resources.ts';
+import type { K8sObject } from '../../src/cluster/client/types.ts';
+import type { Agent } from '../../src/cluster/agent/agent.ts';
+import { defaultMetricsHost } from '../../src/cluster/metrics/registration.ts';
+import { startNodeMetricsServer } from '../../src/cluster/metrics/serve-node-metrics.ts';
+import { renderKubeconfig } from '../../src/pki/kubeconfig.ts';
+import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
+import { eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
+
+const metricsHost = defaultMetricsHost();
+const skip = requireRoot('runc containers') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'))
+  || requirePart('a non-loopback IPv4 address', metricsHost !== undefined) || kubectlSkip(33);
+const ADDRESS = '127.0.0.5';
+const NODE = 'node-metrics';
+
+describe('kubectl top on a runc node', { skip }, () => {
+  let ac: AgentCluster;
+  let rt: RuncRuntime;
+  let endpoint: StreamingEndpoint;
+  let kubeconfig: string;
+  let agent: Agent | undefined;
+  let metrics: { stop(): Promise<void> } | undefined;
+  const IMAGE = 'portcullis.local/bb:v1';
+
+  before(async () => {
+    ac = await startAgentCluster();
+    const work = join(ac.dir, NODE);
+    const ctx = await busyboxRootfs(join(work, 'ctx'));
+    await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
+    const images = new ImageStore({ root: join(work, 'runtime') });
+    await images.importLayout(join(work, 'bb.oci'), IMAGE);
+    rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
+    endpoint = new StreamingEndpoint({ nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent!.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog });
+    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) }));
+    const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
+    await ac.admin.update(resources.certificatesigningrequests, '', { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } }, 'approval');
+    await eventually(async () => endpoint.port, 'the endpoint serves');
+    kubeconfig = join(ac.dir, 'admin.kubeconfig');
+    writeFileSync(kubeconfig, renderKubeconfig({ server: ac.c.cp.url, caCertPem: ac.c.cp.pki.caCertPem, clientCertPem: ac.c.cp.pki.adminCertPem, clientKeyPem: ac.c.cp.pki.adminKeyPem, userName: 'admin' }));
+    await ac.admin.create(resources.pods, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'burner', labels: { app: 'burner' } },
+      spec: { nodeName: NODE, terminationGracePeriodSeconds: 0, containers: [{ name: 'spin', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'while :; do :; done'] }] },
+    });
+    await eventually(async () => (await ac.admin.get<K8sObject>(resources.pods, 'default', 'burner')).status?.phase === 'Running', 'the pod is Running', 400, 100);
+    // A short resolution so the test sees two scrapes soon; the rules are metrics-server's.
+    metrics = await startNodeMetricsServer({ admin: ac.admin, server: ac.c.cp.url, ca: { certPem: ac.c.cp.pki.caCertPem, keyPem: ac.c.cp.pki.caKeyPem }, host: metricsHost!, resolutionMs: 2000, log: quietLog });
+  });
+
+  after(async () => {
+    await metrics?.stop();
+    await endpoint?.close();
+    await agent?.stop();
+    if (rt) {
+      await removeEverything(rt);
+      rt.close();
+    }
+    await ac?.close();
+  });
+
+  test('kubectl top pod shows the busy loop\'s CPU above zero, and top node the node\'s', async () => {
+    const top = await eventually(async () => {
+      const r = await runKubectl(33, kubeconfig, ['top', 'pod', 'burner', '--containers']);
+      const m = /^burner\s+spin\s+(\d+)m\s+(\d+)Mi\s*$/m.exec(r.stdout);
+      return m && Number(m[1]) > 0 ? { cpu: Number(m[1]), text: r.stdout } : undefined;
+    }, 'kubectl top pod shows CPU', 120, 500);
+    assert.ok(top.cpu > 0, top.text);
+    const nodes = await eventually(async () => {
+      const r = await runKubectl(33, kubeconfig, ['top', 'node', NODE]);
+      const m = new RegExp(`^${NODE}\\s+(\\d+)m\\s+\\d+%\\s+(\\d+)Mi\\s+\\d+%`, 'm').exec(r.stdout);
+      return m && Number(m[1]) > 0 && Number(m[2]) > 0 ? r.stdout : undefined;
+    }, 'kubectl top node', 120, 500);
+    assert.match(nodes, new RegExp(NODE));
+    // The API as the HPA reads it: PodMetrics with the pod's labels, a window, usage as quantities.
+    const pm = await ac.admin.get<K8sObject>({ group: 'metrics.k8s.io', version: 'v1beta1', resource: 'pods', kind: 'PodMetrics', namespaced: true }, 'default', 'burner');
+    assert.deepEqual(pm.metadata.labels, { app: 'burner' });
+    assert.match(String(pm.window), /^\d+(\.\d+)?m?s$/);
+    assert.equal((pm.containers as Array<{ name: string }>)[0]!.name, 'spin');
+  });
+});
