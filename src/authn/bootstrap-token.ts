@@ -94,7 +94,7 @@ export class BootstrapTokenAuthenticator implements TokenAuthenticator {
 }
 
 /** A Secret data value (base64) as text; anything missing or not strict base64 reads as "". */
-function decodeData(v: unknown): string {
+export function decodeData(v: unknown): string {
   if (typeof v !== 'string' || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v)) return '';
   return Buffer.from(v, 'base64').toString('utf8');
 }
@@ -108,14 +108,24 @@ function constantTimeEqual(a: string, b: string): boolean {
 
 /** Upstream: no expiration never expires; an unparseable one counts as expired. */
 export function hasExpired(expiration: string, now: Date): boolean {
-  if (expiration === '') return false;
+  return tokenExpiry(expiration, now).expired;
+}
+
+/**
+ * cluster-bootstrap's GetExpiration: how long until `expiration` (RFC 3339 as Go parses it) passes,
+ * and whether it already has. None never expires (ttl 0, not expired); an unparseable one counts as
+ * expired, as does one exactly now.
+ */
+export function tokenExpiry(expiration: string, now: Date): { expired: boolean; ttlMs: number } {
+  if (expiration === '') return { expired: false, ttlMs: 0 };
   const m = RFC3339.exec(expiration);
-  if (!m) return true;
+  if (!m) return { expired: true, ttlMs: 0 };
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
   // Date.parse would roll 2024-02-30 over into March; Go refuses it, so must we.
   const probe = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
-  if (probe.getUTCMonth() !== mo! - 1 || probe.getUTCDate() !== d! || h! > 23 || mi! > 59 || s! > 59) return true;
+  if (probe.getUTCMonth() !== mo! - 1 || probe.getUTCDate() !== d! || h! > 23 || mi! > 59 || s! > 59) return { expired: true, ttlMs: 0 };
   const t = Date.parse(expiration.toUpperCase());
-  if (Number.isNaN(t)) return true;
-  return t - now.getTime() <= 0;
+  if (Number.isNaN(t)) return { expired: true, ttlMs: 0 };
+  const ttlMs = t - now.getTime();
+  return ttlMs <= 0 ? { expired: true, ttlMs: 0 } : { expired: false, ttlMs };
 }

@@ -223,7 +223,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Upstream's holderIdentity: <hostname>_<uuid>, fresh per start.
     const election = () => ((opts.leaderElect ?? true) ? { identity: `${hostname()}_${randomUUID()}` } : false);
     let controllerManager: ControllerManager | undefined;
-    const controllers = opts.clusterCIDR ? [...(opts.controllers ?? ['*']), 'node-ipam-controller'] : opts.controllers;
+    // As kubeadm's --controllers=*,tokencleaner: with bootstrap tokens accepted, expired ones are deleted.
+    const extra = [...(opts.clusterCIDR ? ['node-ipam-controller'] : []), ...(opts.authn?.enableBootstrapTokenAuth ? ['token-cleaner-controller'] : [])];
+    const controllers = extra.length ? [...(opts.controllers ?? ['*']), ...extra] : opts.controllers;
     if (opts.componentsInWorker) {
       const w = await startComponentsWorker({ server: loopback, caCertPem: pki.caCertPem, caKeyPem: pki.caKeyPem, controllers: opts.controllers?.length === 0 ? undefined : [...(controllers ?? ['*'])], clusterCIDR: opts.clusterCIDR, scheduler: opts.scheduler ?? true, leaderElect: opts.leaderElect ?? true, logLevel: log.level });
       undo.push(() => w.stop());

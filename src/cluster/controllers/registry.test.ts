@@ -50,6 +50,7 @@ test('each registered controller acts as the service account its bootstrap role 
     ['resourcequota-controller', 'resourcequota-controller'],
     ['namespace-controller', 'namespace-controller'],
     ['node-ipam-controller', 'node-controller'],
+    ['token-cleaner-controller', 'token-cleaner'],
     ['garbage-collector-controller', 'generic-garbage-collector'],
     ['policy-reports-controller', 'policy-reports-controller'],
   ]);

@@ -33,6 +33,7 @@ import { newResourceQuotaController } from './resource-quota.ts';
 import { newNamespaceController } from './namespace.ts';
 import { newGarbageCollector } from './garbage-collector.ts';
 import { newNodeIpamController } from './nodeipam.ts';
+import { newTokenCleaner, TOKEN_CLEANER_CONTROLLER } from './token-cleaner.ts';
 import type { ResourceDiscovery } from './resource-discovery.ts';
 import { newPolicyReportsController, POLICY_REPORTS_CONTROLLER, POLICY_REPORTS_SERVICE_ACCOUNT } from './policy-reports/controller.ts';
 
@@ -105,6 +106,8 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
   // Upstream runs it always and it does nothing without --allocate-node-cidrs; here it is off unless a
   // cluster CIDR is given (portcullis up gives one and turns it on).
   { name: 'node-ipam-controller', aliases: ['nodeipam'], serviceAccount: 'node-controller', disabledByDefault: true, workers: 1, start: (d) => newNodeIpamController({ ...d, queue: d.newQueue(), clusterCIDR: need('node-ipam-controller', 'the cluster CIDR (--cluster-cidr)', d.clusterCIDR) }) },
+  // Off by default as upstream (kubeadm turns it on with --controllers=*,tokencleaner; so does portcullis up with bootstrap token auth).
+  { name: TOKEN_CLEANER_CONTROLLER, aliases: ['tokencleaner'], serviceAccount: 'token-cleaner', disabledByDefault: true, workers: 1, start: (d) => newTokenCleaner({ ...d, queue: d.newQueue() }) },
   { name: 'garbage-collector-controller', aliases: ['garbagecollector'], serviceAccount: 'generic-garbage-collector', workers: 20, start: (d) => newGarbageCollector({ ...d, queue: d.newQueue(), discovery: need('garbage-collector-controller', 'resource discovery', d.discovery) }) },
   // Portcullis's own: ValidatingAdmissionPolicies against existing objects, as wgpolicyk8s.io reports.
   { name: POLICY_REPORTS_CONTROLLER, serviceAccount: POLICY_REPORTS_SERVICE_ACCOUNT, workers: 2, start: (d) => newPolicyReportsController({ ...d, queue: d.newQueue(), discovery: need(POLICY_REPORTS_CONTROLLER, 'resource discovery', d.discovery) }) },
