@@ -76,6 +76,8 @@ export interface AgentOptions {
   relistMs?: number;
   resyncMs?: number;
   csrPollMs?: number;
+  /** Runtime creates and starts at once across pods (default 8; pod-sync.ts's start gate). */
+  startConcurrency?: number;
   /** Image garbage collection (when the image service can list its images): kubelet's thresholds and its 5 min period. */
   imageGcPolicy?: Partial<ImageGcPolicy>;
   imageGcPeriodMs?: number;
@@ -209,7 +211,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const recorder = newCountingEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log });
     const syncer = new PodSyncer({
       runtime: o.runtime, images: o.images, network, podFiles, client, volumes,
-      recorder, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
+      recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });

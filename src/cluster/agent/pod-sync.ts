@@ -28,6 +28,7 @@ import { attemptsByName, computePodStatus, type PodView, type StatusInputs, type
 import { admitPod } from './pod-admission.ts';
 import { VolumeSetUpError, type VolumeManager } from './volumes/volume-manager.ts';
 import { RuntimeIndex } from './runtime-index.ts';
+import { StartGate } from './start-gate.ts';
 import { rfc3339 } from '../sim/node-template.ts';
 import type { ContainerRuntime, ContainerStatus, ImageService, PodRef, SandboxStatus } from './runtime/types.ts';
 import type { PodNetwork } from './network/routed.ts';
@@ -63,6 +64,8 @@ export interface PodSyncDeps {
   pods(): readonly Pod[];
   /** Sync this pod again after `ms` (a backoff running out). */
   requeueAfter(uid: string, ms: number): void;
+  /** Runtime creates and starts at once (default 8): a burst of pods starts in admission order (start-gate.ts). */
+  startConcurrency?: number;
   /** Runs one probe (default: exec/httpGet/tcpSocket/grpc against the runtime and the pod IP). */
   runProbe?: ProbeRunner;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };
@@ -105,14 +108,17 @@ export class PodSyncer {
   #written = new Map<string, Record<string, unknown>>();
   /** Pods shutting down gracefully whose readiness still updates their status, with the writes in flight. */
   #terminating = new Map<string, { pod: Pod; writes: Promise<void> }>();
-  /** Pods admitted to run here (at most allocatable pods; dropped with the pod). */
-  #admitted = new Set<string>();
+  /** Pods admitted to run here, with their admission order, the start gate's priority (at most allocatable pods; dropped with the pod). */
+  #admitted = new Map<string, number>();
+  #admissions = 0;
+  readonly #gate: StartGate;
 
   constructor(d: PodSyncDeps) {
     this.#d = d;
     this.backoff = new CrashBackoff(d.now);
     this.pullBackoff = new CrashBackoff(d.now);
     this.index = new RuntimeIndex(d.runtime);
+    this.#gate = new StartGate(d.startConcurrency ?? 8);
     this.probes = new ProbeManager({
       run: d.runProbe ?? newProbeRunner(d.runtime), now: d.now,
       event: (pod, c, reason, message) => this.#event(pod, c, 'Warning', reason, message),
@@ -162,14 +168,15 @@ export class PodSyncer {
         await this.#writeStatus(pod, { phase: 'Failed', reason: rejection.reason, message: rejection.message, startTime: pod.status?.startTime ?? rfc3339(this.#d.now()) });
         return;
       }
-      this.#admitted.add(uid);
+      this.#admitted.set(uid, this.#admissions++);
     }
     if (this.#d.volumes && (await this.#setUpVolumes(pod, view))) return;
     const policy = pod.spec?.restartPolicy ?? 'Always';
     let sandbox = view.sandbox?.state === 'ready' ? view.sandbox : undefined;
     // A pod that never restarts anything does not get a second sandbox once it has run.
     if (!sandbox && !(policy === 'Never' && view.containers.length > 0)) {
-      sandbox = await this.#d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec!, podFiles: await this.#d.podFiles?.(pod) });
+      const podFiles = await this.#d.podFiles?.(pod);
+      sandbox = await this.#gated(uid, () => this.#d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec!, podFiles }));
       this.index.addSandbox(uid, sandbox.id);
     }
     const waiting = new Map<string, Waiting>();
@@ -285,7 +292,8 @@ export class PodSyncer {
     try {
       const image = await ensureImage(this.#d.images, this.#d.client, this.pullBackoff, this.#d.now, pod, c, (type, reason, message) => this.#event(pod, c, type, reason, message));
       const env = await containerEnv({ client: this.#d.client, allocatable: this.#d.allocatable, services: this.#d.services }, pod, c, this.#d.hostIP);
-      created = await this.#d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts: (await this.#d.volumes?.mountsFor(pod, c, env)) ?? [] });
+      const mounts = (await this.#d.volumes?.mountsFor(pod, c, env)) ?? [];
+      created = await this.#gated(pod.metadata?.uid ?? '', () => this.#d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts }));
       this.index.addContainer(created.pod.uid, created.id);
     } catch (err) {
       if (err instanceof ImageWaiting) waiting.set(c.name, err.waiting);
@@ -304,7 +312,7 @@ export class PodSyncer {
 
   async #start(pod: Pod, c: Container, id: string, waiting: Map<string, Waiting>): Promise<void> {
     try {
-      await this.#d.runtime.startContainer(id);
+      await this.#gated(pod.metadata?.uid ?? '', () => this.#d.runtime.startContainer(id));
       this.#event(pod, c, 'Normal', 'Started', `Started container ${c.name}`);
       const failed = await this.#life.postStart(pod, c, id, gracePeriodOf(pod));
       if (failed) waiting.set(c.name, { reason: 'PostStartHookError', message: failed });
@@ -314,6 +322,11 @@ export class PodSyncer {
       this.#d.log.warn({ pod: podDesc(pod), container: c.name, err: (err as Error).message }, 'container failed to start');
       await this.#d.runtime.stopContainer(id, 0).catch(() => {});
     }
+  }
+
+  /** A runtime create or start through the start gate, at the pod's admission order. */
+  #gated<T>(uid: string, fn: () => Promise<T>): Promise<T> {
+    return this.#gate.run(this.#admitted.get(uid) ?? this.#admissions, fn);
   }
 
   /** The prober's started/ready for the status. */
