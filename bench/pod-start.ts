@@ -1,26 +1,28 @@
 /**
  * Pod start on one node agent (issue 13's goal: create → Running for 50 pods at once, image
  * present, p50 ≤ 300 ms, p99 ≤ 1 s; upstream's SLO is 5 s): a control plane in this process with
- * the CSR controllers, one agent joined by bootstrap token, and BENCH_PODS (50) pods bound to its
- * node created at once; each pod's time runs from its create request to the first watch event that
- * shows it Running. On the runc runtime with a busybox image already in the node's store when this
- * runs as root with runc and busybox-static, else on the fake runtime (what the agent and the API
- * add on their own) — the result says which (BENCH_POD_RUNTIME=fake forces the fake). Baseline in the same run: the create requests'
- * own latency. The agent shares this process with the server, so its memory is not reported apart.
+ * the CSR controllers, one agent joined by bootstrap token in a process of its own
+ * (bench/pod-start-agent.ts), and BENCH_PODS (50) pods bound to its node created at once; each
+ * pod's time runs from its create request to the first watch event that shows it Running. On the
+ * runc runtime with a busybox image already in the node's store when this runs as root with runc
+ * and busybox-static, else on the fake runtime (what the agent and the API add on their own) — the
+ * result says which (BENCH_POD_RUNTIME=fake forces the fake). Baseline in the same run: the create
+ * requests' own latency. Then pods are added up to BENCH_RSS_PODS (100) and the agent process's
+ * resident memory is reported with that many running (issue 13: ≤ 100 MiB). BENCH_PHASES=1 adds
+ * the time of each runtime and image-service call the agent made; BENCH_CPU_PROF=<dir> profiles the agent.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { startControlPlane } from '../src/server/control-plane.ts';
 import { RestClient } from '../src/cluster/client/rest-client.ts';
 import { resources } from '../src/cluster/client/resources.ts';
 import type { K8sObject } from '../src/cluster/client/types.ts';
-import { startAgent } from '../src/cluster/agent/agent.ts';
 import { createJoinToken } from '../src/cluster/agent/join-token.ts';
-import { missingForRunc, removeEverything } from '../src/cluster/agent/node-runtime.ts';
-import { FakeImageService, FakeRuntime } from '../src/cluster/agent/runtime/fake.ts';
-import type { ContainerRuntime, ImageService } from '../src/cluster/agent/runtime/types.ts';
+import type { AgentReply, AgentStart } from './pod-start-agent.ts';
 import { ratio, summarize, type LatencySummary } from './stats.ts';
 
 export interface PodStartResult {
@@ -30,33 +32,32 @@ export interface PodStartResult {
   createAckMs: LatencySummary;
   podStartVsCreateP50: number;
   target: { p50Under300ms: boolean; p99Under1s: boolean };
+  /** The agent process's VmRSS with `rssPods` pods running. */
+  agentRssMiB: number;
+  rssPods: number;
+  phases?: Record<string, unknown>;
 }
 
-const quiet = { info() {}, warn() {}, error() {} };
+const CHILD = fileURLToPath(new URL('./pod-start-agent.ts', import.meta.url));
 const step = (m: string) => process.env.BENCH_DEBUG && process.stderr.write(`pod-start: ${m}\n`);
 
-async function realRuntime(dir: string): Promise<{ runtime: ContainerRuntime; images: ImageService; image: string; close(): Promise<void> } | undefined> {
-  if (process.env.BENCH_POD_RUNTIME === 'fake' || missingForRunc().length || !existsSync('/bin/busybox')) return undefined;
-  const { busyboxRootfs } = await import('../src/cluster/agent/runtime/busybox-rootfs.ts');
-  const { buildImage } = await import('../src/image-policy/oci/build.ts');
-  const { ImageStore } = await import('../src/cluster/agent/runtime/image-store.ts');
-  const { RuncRuntime } = await import('../src/cluster/agent/runtime/runc.ts');
-  const ctx = await busyboxRootfs(join(dir, 'ctx'));
-  await buildImage({ contextDir: ctx.rootfs, outputDir: join(dir, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
-  const images = new ImageStore({ root: join(dir, 'runtime') });
-  const image = 'portcullis.local/bench-bb:v1';
-  await images.importLayout(join(dir, 'bb.oci'), image);
-  const runtime = new RuncRuntime({ stateRoot: join(dir, 'runtime') });
-  return {
-    runtime, images, image,
-    async close() {
-      await removeEverything(runtime);
-      runtime.close();
-    },
-  };
+function request<T extends AgentReply['type']>(child: ChildProcess, type: T, send?: object): Promise<Extract<AgentReply, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: AgentReply) => {
+      if (m.type !== type && m.type !== 'error') return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (m.type === 'error') reject(new Error(`agent: ${m.message}`));
+      else resolve(m as Extract<AgentReply, { type: T }>);
+    };
+    const onExit = (code: number | null) => reject(new Error(`agent process exited (${code}) waiting for ${type}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    if (send) child.send(send);
+  });
 }
 
-export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50)): Promise<PodStartResult> {
+export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rssPods = Math.max(n, Number(process.env.BENCH_RSS_PODS ?? 100))): Promise<PodStartResult> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-podstart-'));
   const cp = await startControlPlane({
     dataDir: join(dir, 'cp'), port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal',
@@ -64,53 +65,68 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50)): P
   });
   const admin = new RestClient({ server: cp.url, identity: { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem }, userAgent: 'bench-pod-start' });
   step('control plane up');
-  let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
-  let real: Awaited<ReturnType<typeof realRuntime>>;
+  let child: ChildProcess | undefined;
   try {
-    real = await realRuntime(join(dir, 'node'));
-    step(`runtime ${real ? 'runc' : 'fake'}`);
     const token = await createJoinToken(admin, { now: Date.now });
-    agent = await startAgent({
-      nodeName: 'bench-node', dataDir: join(dir, 'node'), bootstrap: { server: cp.url, identity: { caPem: cp.pki.caCertPem, token }, userAgent: 'bench' },
-      runtime: real?.runtime ?? new FakeRuntime(), images: real?.images ?? new FakeImageService(), runtimeScheme: real ? 'runc' : 'fake', runtimeVersion: real ? 'runc://' : 'fake://0',
-      host: { hostname: 'bench', internalIP: '127.0.0.1', capacity: { cpu: '8', memory: '16Gi', pods: '500' }, allocatable: { cpu: '8', memory: '16Gi', pods: '500' }, nodeInfo: {} },
-      log: quiet, csrPollMs: 50,
-    });
-    step('agent joined');
+    // BENCH_CPU_PROF=<dir>: the agent process's CPU profile goes there (bench/profile-summary.ts reads it).
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    child = fork(CHILD, [], { execArgv: ['--import', 'tsx', ...prof], stdio: ['ignore', 2, 2, 'ipc'] });
+    const start: AgentStart = { type: 'start', server: cp.url, caPem: cp.pki.caCertPem, token, dir: join(dir, 'node'), phases: process.env.BENCH_PHASES === '1' };
+    const ready = await request(child, 'ready', start);
+    step(`agent joined (${ready.runtime})`);
     const started = new Map<string, number>();
     const running = new Map<string, number>();
-    let done!: () => void;
-    const all = new Promise<void>((r) => (done = r));
+    const waiters: Array<{ count: number; resolve(): void }> = [];
     const list = await admin.list(resources.pods, 'bench');
     const watch = admin.watch<K8sObject>(resources.pods, 'bench', { resourceVersion: list.metadata.resourceVersion }, (e) => {
       const name = e.object.metadata?.name ?? '';
       if (e.object.status?.phase === 'Running' && !running.has(name) && started.has(name)) {
         running.set(name, performance.now() - started.get(name)!);
-        if (running.size === n) done();
+        for (const w of waiters) if (running.size >= w.count) w.resolve();
       }
     }, () => {});
+    const runningCount = (count: number) => Promise.race([
+      new Promise<void>((resolve) => (running.size >= count ? resolve() : waiters.push({ count, resolve }))),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${running.size} of ${count} pods Running after 180 s`)), 180_000).unref()),
+    ]);
     await admin.create(resources.namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }).catch(() => undefined);
     // No service account controller runs here: the namespace's default account is made by hand.
     await admin.create(resources.serviceaccounts, 'bench', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }).catch(() => undefined);
     const acks: number[] = [];
-    await Promise.all(Array.from({ length: n }, async (_, i) => {
-      const name = `p${i}`;
+    const createPods = (from: number, to: number) => Promise.all(Array.from({ length: to - from }, async (_, k) => {
+      const name = `p${from + k}`;
       const t0 = performance.now();
       started.set(name, t0);
       await admin.create(resources.pods, 'bench', {
         apiVersion: 'v1', kind: 'Pod', metadata: { name },
-        spec: { nodeName: 'bench-node', terminationGracePeriodSeconds: 0, automountServiceAccountToken: false, containers: [{ name: 'c', image: real?.image ?? 'bench.test/app:1', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
+        spec: { nodeName: 'bench-node', terminationGracePeriodSeconds: 0, automountServiceAccountToken: false, containers: [{ name: 'c', image: ready.image, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
       });
-      acks.push(performance.now() - t0);
+      if (from === 0) acks.push(performance.now() - t0);
     }));
-    await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${running.size} of ${n} pods Running after 120 s`)), 120_000).unref())]);
-    watch.close();
+    await createPods(0, n);
+    await runningCount(n);
     const podStartMs = summarize([...running.values()]);
     const createAckMs = summarize(acks);
-    return { runtime: real ? 'runc' : 'fake', pods: n, podStartMs, createAckMs, podStartVsCreateP50: ratio(podStartMs.p50, createAckMs.p50), target: { p50Under300ms: podStartMs.p50 <= 300, p99Under1s: podStartMs.p99 <= 1000 } };
+    const measured = await request(child, 'report', { type: 'report' });
+    step(`${n} pods running; ${rssPods} for the memory figure`);
+    await createPods(n, rssPods);
+    await runningCount(rssPods);
+    // A relist or two and a resync's worth of work with every pod running before memory is read.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const { rssMiB } = await request(child, 'report', { type: 'report' });
+    watch.close();
+    return {
+      runtime: ready.runtime, pods: n, podStartMs, createAckMs, podStartVsCreateP50: ratio(podStartMs.p50, createAckMs.p50),
+      target: { p50Under300ms: podStartMs.p50 <= 300, p99Under1s: podStartMs.p99 <= 1000 },
+      agentRssMiB: rssMiB, rssPods, ...(measured.phases ? { phases: measured.phases } : {}),
+    };
   } finally {
-    await agent?.stop();
-    await real?.close();
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.send({ type: 'stop' });
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 120_000).unref())]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
     admin.close();
     await cp.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,93 @@
+/**
+ * The node agent of the pod-start bench, in a process of its own (forked by bench/pod-start.ts),
+ * so that its resident memory is its own and it does not share an event loop with the API server,
+ * as a real node. Messages: the parent sends {start}, the child answers {ready, image, runtime};
+ * {report} → {rss, phases}; {stop} → the agent stops, the runtime's pods are removed, exit.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startAgent } from '../src/cluster/agent/agent.ts';
+import { missingForRunc, removeEverything } from '../src/cluster/agent/node-runtime.ts';
+import { FakeImageService, FakeRuntime } from '../src/cluster/agent/runtime/fake.ts';
+import type { ContainerRuntime, ImageService } from '../src/cluster/agent/runtime/types.ts';
+import { timedCalls, type CallTimes } from './timed-calls.ts';
+
+export interface AgentStart {
+  type: 'start';
+  server: string;
+  caPem: string;
+  token: string;
+  dir: string;
+  phases: boolean;
+}
+export type AgentReply = { type: 'ready'; runtime: 'runc' | 'fake'; image: string } | { type: 'report'; rssMiB: number; phases?: Record<string, unknown> } | { type: 'error'; message: string };
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+async function realRuntime(dir: string): Promise<{ runtime: ContainerRuntime; images: ImageService; image: string; close(): Promise<void> } | undefined> {
+  if (process.env.BENCH_POD_RUNTIME === 'fake' || missingForRunc().length || !existsSync('/bin/busybox')) return undefined;
+  const { busyboxRootfs } = await import('../src/cluster/agent/runtime/busybox-rootfs.ts');
+  const { buildImage } = await import('../src/image-policy/oci/build.ts');
+  const { ImageStore } = await import('../src/cluster/agent/runtime/image-store.ts');
+  const { RuncRuntime } = await import('../src/cluster/agent/runtime/runc.ts');
+  const ctx = await busyboxRootfs(join(dir, 'ctx'));
+  await buildImage({ contextDir: ctx.rootfs, outputDir: join(dir, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
+  const images = new ImageStore({ root: join(dir, 'runtime') });
+  const image = 'portcullis.local/bench-bb:v1';
+  await images.importLayout(join(dir, 'bb.oci'), image);
+  const runtime = new RuncRuntime({ stateRoot: join(dir, 'runtime') });
+  return {
+    runtime, images, image,
+    async close() {
+      await removeEverything(runtime);
+      runtime.close();
+    },
+  };
+}
+
+async function rssMiB(): Promise<number> {
+  const kb = Number(/^VmRSS:\s+(\d+)/m.exec(await readFile('/proc/self/status', 'utf8'))?.[1] ?? NaN);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+async function main(start: AgentStart): Promise<void> {
+  const send = (m: AgentReply) => process.send!(m);
+  const real = await realRuntime(start.dir);
+  let runtime: ContainerRuntime = real?.runtime ?? new FakeRuntime();
+  let images: ImageService = real?.images ?? new FakeImageService();
+  const phases: CallTimes[] = [];
+  if (start.phases) {
+    const r = timedCalls(runtime, 'runtime');
+    const i = timedCalls(images, 'images');
+    runtime = r.object;
+    images = i.object;
+    phases.push(r.times, i.times);
+  }
+  const agent = await startAgent({
+    nodeName: 'bench-node', dataDir: start.dir, bootstrap: { server: start.server, identity: { caPem: start.caPem, token: start.token }, userAgent: 'bench' },
+    runtime, images, runtimeScheme: real ? 'runc' : 'fake', runtimeVersion: real ? 'runc://' : 'fake://0',
+    host: { hostname: 'bench', internalIP: '127.0.0.1', capacity: { cpu: '8', memory: '16Gi', pods: '500' }, allocatable: { cpu: '8', memory: '16Gi', pods: '500' }, nodeInfo: {} },
+    log: quiet, csrPollMs: 50, ...(process.env.BENCH_START_CONCURRENCY ? { startConcurrency: Number(process.env.BENCH_START_CONCURRENCY) } : {}),
+  });
+  send({ type: 'ready', runtime: real ? 'runc' : 'fake', image: real?.image ?? 'bench.test/app:1' });
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'report') {
+      void rssMiB().then((rss) => send({ type: 'report', rssMiB: rss, ...(start.phases ? { phases: Object.assign({}, ...phases.map((p) => p.summary())) } : {}) }));
+    } else if (m.type === 'stop') {
+      void (async () => {
+        await agent.stop();
+        await real?.close();
+        process.exit(0);
+      })();
+    }
+  });
+}
+
+process.once('message', (m: AgentStart) => {
+  process.channel?.ref();
+  main(m).catch((err: Error) => {
+    process.send!({ type: 'error', message: err.stack ?? err.message } satisfies AgentReply);
+    process.exit(1);
+  });
+});
