@@ -61,6 +61,7 @@ export class ImageVerification implements MutatingPlugin, ValidatingPlugin {
   readonly #deadlineMs: number;
   readonly #noMatch: NoMatchAction;
   readonly #exempt: ReadonlySet<string>;
+  readonly #notaryFloors?: FileFloors;
 
   constructor(deps: { store: Store; log: Logger; now: () => Date }, config: ImageVerificationConfig = {}) {
     const { deadlineMs, noMatch, exemptNamespaces } = checkConfig(config);
@@ -73,7 +74,8 @@ export class ImageVerification implements MutatingPlugin, ValidatingPlugin {
     this.#registry = new RegistryClient({ ...config.registry, deadlineMs, now });
     const cache = new VerdictCache({ now, allowTtlMs: config.allowTtlMs, denyTtlMs: config.denyTtlMs, maxEntries: config.maxCacheEntries });
     // As many repositories' floors as one Notary verifier keeps in memory by default (16 × 1,024).
-    const notaryFloors = config.notaryFloorsFile ? new FileFloors(config.notaryFloorsFile, 16_384) : undefined;
+    const notaryFloors = config.notaryFloorsFile ? new FileFloors(config.notaryFloorsFile, 16_384, (err) => deps.log.warn({ err, file: config.notaryFloorsFile }, 'notary rollback floors not written (kept in memory; retried at the next change)')) : undefined;
+    this.#notaryFloors = notaryFloors;
     this.#verifier = new ImageVerifier({ registry: this.#registry, store: deps.store, cache, now, deadlineMs, ...(notaryFloors && { notaryFloors }) });
   }
 
@@ -81,6 +83,7 @@ export class ImageVerification implements MutatingPlugin, ValidatingPlugin {
     this.#policies.close();
     this.#verifier.close();
     this.#registry.close();
+    this.#notaryFloors?.close();
   }
 
   handles(a: AdmissionAttributes): boolean {

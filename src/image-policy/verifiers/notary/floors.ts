@@ -5,8 +5,8 @@
  * loaded at start and rewritten (to a temporary name, then renamed) after each raise, so a
  * restart does not forget them — notary's client keeps its TUF cache on disk for the same reason.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import type { Versions } from './repo-update.ts';
 
 export interface FloorStore {
@@ -50,11 +50,18 @@ export class FileFloors extends MemoryFloors {
   readonly #path: string;
   #writing: Promise<void> | undefined;
   #dirty = false;
+  #closed = false;
+  readonly #onError: (err: Error) => void;
 
-  /** Loads `path` when it exists; a file that is not a floors file fails here (the floors would be lost). */
-  constructor(path: string, max: number) {
+  /**
+   * Loads `path` when it exists; a file that is not a floors file fails here (the floors would be
+   * lost). A failed write is reported to `onError` and retried at the next raise; the floors stay
+   * in memory meanwhile.
+   */
+  constructor(path: string, max: number, onError: (err: Error) => void = () => undefined) {
     super(max);
     this.#path = path;
+    this.#onError = onError;
     let text: string;
     try {
       if (statSync(path).size > MAX_FILE_BYTES) throw new Error(`more than ${MAX_FILE_BYTES} bytes`);
@@ -84,23 +91,54 @@ export class FileFloors extends MemoryFloors {
     super.set(key, v);
     if (old && old.root === v.root && old.timestamp === v.timestamp && old.snapshot === v.snapshot && old.roles.size === v.roles.size && [...v.roles].every(([r, n]) => old.roles.get(r) === n)) return;
     this.#dirty = true;
-    this.#writing ??= this.#write();
+    if (this.#closed) this.#writeSync();
+    else {
+      this.#writing ??= this.#write().catch((err: Error) => {
+        this.#dirty = true;
+        this.#onError(err);
+      });
+    }
   }
 
-  /** One write at a time; floors raised during a write are written by the next one. */
+  #text(): string {
+    const doc: FileShape = { version: 1, floors: {} };
+    for (const [key, v] of this.floors) doc.floors[key] = { root: v.root, timestamp: v.timestamp, snapshot: v.snapshot, roles: Object.fromEntries(v.roles) };
+    return JSON.stringify(doc);
+  }
+
+  /**
+   * One write at a time; floors raised during a write are written by the next one. The rename is
+   * synchronous, so a final write at close() cannot be overtaken by an older snapshot's rename.
+   */
   async #write(): Promise<void> {
+    const tmp = `${this.#path}.tmp-${process.pid}`;
     try {
-      while (this.#dirty) {
+      while (this.#dirty && !this.#closed) {
         this.#dirty = false;
-        const doc: FileShape = { version: 1, floors: {} };
-        for (const [key, v] of this.floors) doc.floors[key] = { root: v.root, timestamp: v.timestamp, snapshot: v.snapshot, roles: Object.fromEntries(v.roles) };
-        const tmp = `${this.#path}.tmp-${process.pid}`;
-        await writeFile(tmp, JSON.stringify(doc), { mode: 0o600 });
-        await rename(tmp, this.#path);
+        await writeFile(tmp, this.#text(), { mode: 0o600 });
+        if (this.#closed) rmSync(tmp, { force: true });
+        else renameSync(tmp, this.#path);
       }
     } finally {
       this.#writing = undefined;
     }
+  }
+
+  #writeSync(): void {
+    const tmp = `${this.#path}.tmp-${process.pid}-final`;
+    try {
+      writeFileSync(tmp, this.#text(), { mode: 0o600 });
+      renameSync(tmp, this.#path);
+      this.#dirty = false;
+    } catch (err) {
+      this.#onError(err as Error);
+    }
+  }
+
+  /** Writes what is not written yet, synchronously (a server stopping); later raises are written at once. */
+  close(): void {
+    this.#closed = true;
+    if (this.#dirty || this.#writing) this.#writeSync();
   }
 
   override async flush(): Promise<void> {

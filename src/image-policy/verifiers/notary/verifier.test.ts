@@ -180,6 +180,21 @@ describe('NotaryVerifier', () => {
       c.fake.files = older;
       assert.equal((await c.v.verify({ server: SERVER, gun: GUN, tag: 'v1', digest: digest('manifest v1'), pin })).target, 'v1');
 
+      // close() writes what is pending at once, synchronously (a server stopping).
+      const closing = new FileFloors(file, 100);
+      closing.set('other.example/app\nfp', { root: 1, timestamp: 9, snapshot: 9, roles: new Map([['targets', 9]]) });
+      closing.close();
+      assert.match(readFileSync(file, 'utf8'), /"other\.example\/app\\nfp":\{"root":1,"timestamp":9/);
+      assert.match(readFileSync(file, 'utf8'), /"timestamp":5,"snapshot":5/, 'the floors loaded from the file are kept');
+
+      // A write that fails is reported and the floors stay in memory (no unhandled rejection).
+      const errors: string[] = [];
+      const unwritable = new FileFloors(join(dir, 'missing-dir', 'floors.json'), 100, (e) => errors.push(e.message));
+      unwritable.set('k', { root: 1, timestamp: 1, snapshot: 1, roles: new Map() });
+      await unwritable.flush();
+      assert.match(errors[0] ?? '', /ENOENT/);
+      assert.equal(unwritable.get('k')?.timestamp, 1);
+
       writeFileSync(file, '{"version":1,"floors":{"x":{"root":-1}}}');
       assert.throws(() => new FileFloors(file, 100), /malformed entry "x"/);
       writeFileSync(file, 'garbage');
