@@ -169,3 +169,35 @@ test('binds run beside the scheduling loop, at most parallelBinds at a time, and
     factory.stop();
   }
 });
+
+test('a stopped scheduler gives up the binds still waiting for a slot instead of sending them', async () => {
+  const client = new FakeApiClient();
+  const factory = fakeInformerFactory(client);
+  const nodes = factory.informer(resources.nodes);
+  const pods = factory.informer(resources.pods);
+  client.seed(resources.nodes, makeNode('n1', { cpu: '8' }));
+  for (let i = 0; i < 5; i++) client.seed(resources.pods, makePod(`p${i}`, { cpu: '100m' }));
+  const post = client.postSubresource.bind(client);
+  const held: Array<() => void> = [];
+  const sent: string[] = [];
+  client.postSubresource = (async (r, ns, name, sub, body) => {
+    sent.push(name);
+    await new Promise<void>((resolve) => held.push(resolve));
+    return post(r, ns, name, sub, body);
+  }) as typeof client.postSubresource;
+  factory.start();
+  const s = startScheduler({ client, informers: { nodes, pods } as never, random: () => 0, now: () => 1_700_000_000_000, log: silent, parallelBinds: 1 });
+  try {
+    await settle(() => s.cache.assumedCount === 5 && held.length === 1);
+    const stopping = s.stop();
+    held.shift()!();
+    await stopping;
+    assert.equal(sent.length, 1, 'only the bind already in flight was sent');
+    const others = [0, 1, 2, 3, 4].map((i) => `p${i}`).filter((n) => n !== sent[0]);
+    assert.deepEqual(others.filter((n) => s.cache.isAssumed(`default/${n}`)), [], 'the other four are forgotten');
+    assert.deepEqual(others.filter((n) => pods.get('default', n)?.spec?.nodeName), [], 'and left pending');
+    assert.equal(client.actions.filter((a) => a.verb === 'create' && a.resource.resource === 'events').length, 1, 'no FailedScheduling for the given-up binds');
+  } finally {
+    factory.stop();
+  }
+});

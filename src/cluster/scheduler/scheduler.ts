@@ -124,7 +124,17 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
 
   async function bindInBackground(fw: Framework, q: QueuedPod, pod: Pod, node: string, state: CycleState): Promise<void> {
     let status = await fw.preBind(state, pod, node);
-    if (status.isSuccess()) status = await bindSlots.run(() => fw.bind(pod, node));
+    let dropped = false;
+    // A scheduler that stopped (lost its Lease) binds nothing more: the binds still waiting for a
+    // slot are given up, their pods left pending for the next leader, as upstream's cancelled
+    // context ends its binding goroutines.
+    if (status.isSuccess()) status = await bindSlots.run(async () => ((dropped = stopped) ? status : fw.bind(pod, node)));
+    if (dropped) {
+      fw.unreserve(state, pod, node);
+      cache.forget(pod);
+      queue.done(q);
+      return;
+    }
     if (status.isSuccess()) {
       cache.finishBinding(pod, now());
       queue.done(q);
