@@ -64,6 +64,15 @@ test('queue: an event during a cycle sends the failed pod to backoff, not to uns
   q.add(makePod('x'));
   q.add(makePod('x'));
   assert.equal(q.length, 1);
+  // Only events while its own cycle ran count: one before it was popped does not, and a second
+  // pod popped after the event fails into unschedulable while the first, in flight across it, backs off.
+  const x = (await q.pop())!;
+  q.moveAllToActiveOrBackoff();
+  q.add(makePod('y'));
+  const y = (await q.pop())!;
+  q.addUnschedulable(y);
+  q.addUnschedulable(x);
+  assert.deepEqual(q.stats(), { active: 0, backoff: 1, unschedulable: 1, inFlight: 0 });
 });
 
 test('cache: bound pods count on their node, assumed pods until confirmed, forgotten on failure, expired after the ttl', () => {

@@ -22,6 +22,8 @@ export interface QueuedPod {
   attempts: number;
   /** When the last attempt failed. */
   failedAt?: number;
+  /** The queue's cluster-event count when this attempt began (see SchedulingQueue.#events). */
+  poppedAtEvent?: number;
 }
 
 const priority = (p: Pod): number => (typeof p.spec?.priority === 'number' ? p.spec.priority : 0);
@@ -121,8 +123,13 @@ export class SchedulingQueue {
   readonly #unschedulable = new Map<string, QueuedPod>();
   /** Pods handed out by pop() whose cycle has not finished. */
   readonly #inFlight = new Map<string, QueuedPod>();
-  /** A cluster event during an in-flight cycle: its pod goes to backoff rather than unschedulable. */
-  readonly #eventDuringFlight = new Set<string>();
+  /**
+   * Cluster events so far: a pod whose cycle saw one (the count moved since it was popped) goes
+   * to backoff rather than unschedulable. A counter instead of marking every in-flight pod per
+   * event (upstream keeps a list of in-flight events for the same reason): with binds bounded,
+   * thousands of pods can be in flight while node heartbeats arrive by the dozen each second.
+   */
+  #events = 0;
   #waiters: Array<(q: QueuedPod | undefined) => void> = [];
   #closed = false;
 
@@ -147,6 +154,7 @@ export class SchedulingQueue {
     if (w) {
       this.#inFlight.set(q.key, q);
       q.attempts++;
+      q.poppedAtEvent = this.#events;
       w(q);
     } else this.#active.push(q);
   }
@@ -180,7 +188,6 @@ export class SchedulingQueue {
     this.#backoff.delete(key);
     this.#unschedulable.delete(key);
     this.#inFlight.delete(key);
-    this.#eventDuringFlight.delete(key);
   }
 
   has(key: string): boolean {
@@ -194,6 +201,7 @@ export class SchedulingQueue {
     if (q) {
       this.#inFlight.set(q.key, q);
       q.attempts++;
+      q.poppedAtEvent = this.#events;
       return Promise.resolve(q);
     }
     return new Promise((resolve) => this.#waiters.push(resolve));
@@ -202,7 +210,6 @@ export class SchedulingQueue {
   /** The cycle of `q` is over and the pod was bound (or dropped). */
   done(q: QueuedPod): void {
     this.#inFlight.delete(q.key);
-    this.#eventDuringFlight.delete(q.key);
   }
 
   #requeue(q: QueuedPod): void {
@@ -218,7 +225,7 @@ export class SchedulingQueue {
     if (!this.#inFlight.has(q.key)) return; // deleted meanwhile
     this.#inFlight.delete(q.key);
     q.failedAt = this.#now();
-    const sawEvent = this.#eventDuringFlight.delete(q.key);
+    const sawEvent = this.#events !== q.poppedAtEvent;
     if (this.#closed) return;
     if (opts.error || sawEvent) this.#backoff.push(q);
     else this.#unschedulable.set(q.key, q);
@@ -226,7 +233,7 @@ export class SchedulingQueue {
 
   /** MoveAllToActiveOrBackoffQueue: a cluster event that may make unschedulable pods fit. */
   moveAllToActiveOrBackoff(): void {
-    for (const key of this.#inFlight.keys()) this.#eventDuringFlight.add(key);
+    this.#events++;
     const all = [...this.#unschedulable.values()];
     this.#unschedulable.clear();
     for (const q of all) this.#requeue(q);
