@@ -84,7 +84,7 @@ export function compileCel(env: Environment, expression: string): CelCompileResu
     const identifiers = prepare(parsed.ast);
     const checked = parsed.check() as { valid: boolean; type?: string; error?: Error };
     result = checked.valid
-      ? { ok: true, compiled: { program: (vars) => parsed(vars), type: checked.type ?? 'dyn', identifiers, ast: parsed.ast } }
+      ? { ok: true, compiled: { program: parsed as CelProgram, type: checked.type ?? 'dyn', identifiers, ast: parsed.ast } }
       : { ok: false, detail: `compilation failed: ${firstLine(checked.error?.message ?? 'invalid expression')}` };
   } catch (err) {
     result = { ok: false, detail: `compilation failed: ${firstLine((err as Error).message)}` };

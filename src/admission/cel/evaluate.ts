@@ -6,6 +6,7 @@
 import { RUNTIME_CEL_COST_BUDGET } from '../../cel/cost.ts';
 import type { CompiledPolicy } from './compile-policy.ts';
 import { drive, Evaluation, OutOfBudget, type Steps } from './evaluation.ts';
+import type { RequestMemo } from './request-memo.ts';
 
 export type Action = 'admit' | 'deny';
 
@@ -124,11 +125,12 @@ function outOfBudget(p: CompiledPolicy, err: unknown): ValidateResult {
 /**
  * `vars` holds object, oldObject, request, params, namespaceObject and authorizer. The budget is
  * upstream's RuntimeCELCostBudget unless a test asks for less. Synchronous unless an expression
- * is asynchronous (the authorizer's checks).
+ * is asynchronous (the authorizer's checks). `memo` shares request-only outcomes between the
+ * policies of one request and matched resource (src/admission/cel/request-memo.ts).
  */
-export function validatePolicy(p: CompiledPolicy, vars: Record<string, unknown>, budget = RUNTIME_CEL_COST_BUDGET): ValidateResult | Promise<ValidateResult> {
+export function validatePolicy(p: CompiledPolicy, vars: Record<string, unknown>, budget = RUNTIME_CEL_COST_BUDGET, memo?: RequestMemo): ValidateResult | Promise<ValidateResult> {
   try {
-    const r = drive(policy(p), new Evaluation(p, vars, budget));
+    const r = drive(policy(p), new Evaluation(p, vars, budget, memo));
     return r instanceof Promise ? r.catch((err: unknown) => outOfBudget(p, err)) : r;
   } catch (err) {
     return outOfBudget(p, err);

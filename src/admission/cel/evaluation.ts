@@ -8,6 +8,7 @@
 import { CelCostExceeded, CostMeter, PER_CALL_LIMIT, meteredVars } from '../../cel/cost.ts';
 import type { CompiledPolicy } from './compile-policy.ts';
 import type { PolicyExpression } from './policy-env.ts';
+import type { RequestMemo } from './request-memo.ts';
 
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -22,23 +23,24 @@ export class Evaluation {
   readonly #vars: Record<string, unknown> = {};
   readonly #computed = new Set<string>();
   #remaining: number;
+  readonly #memo: RequestMemo | undefined;
 
-  constructor(p: CompiledPolicy, base: Record<string, unknown>, budget: number) {
+  /** `memo`: outcomes shared with the other policies evaluated for the same request and matched resource. */
+  constructor(p: CompiledPolicy, base: Record<string, unknown>, budget: number, memo?: RequestMemo) {
     this.#p = p;
+    this.#memo = memo;
     // Owned by this evaluation: the meter of each expression is set on it in turn.
     this.#base = { ...base, variables: this.#vars };
     this.#remaining = budget;
   }
 
   #define(name: string, outcome: Outcome): void {
-    Object.defineProperty(this.#vars, name, {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        if (outcome.ok) return outcome.value;
-        throw new Error(outcome.error);
-      },
-    });
+    // A value is a plain property (no closure per variable and evaluation); an error throws where read.
+    if (outcome.ok) this.#vars[name] = outcome.value;
+    else {
+      const error = outcome.error;
+      Object.defineProperty(this.#vars, name, { enumerable: true, configurable: true, get: () => { throw new Error(error); } });
+    }
   }
 
   /** Computes the variables `expr` reads (and theirs), then runs it. */
@@ -59,13 +61,23 @@ export class Evaluation {
       }
       this.#define(name, r);
     }
+    const kept = this.#memo?.get(expr);
+    const before = meter.used;
     try {
+      if (kept) {
+        meter.charge(kept.cost);
+        return kept.outcome;
+      }
       meter.charge(expr.staticCost);
       const value = expr.program(meteredVars(this.#base, meter));
       if (value instanceof Promise) return value.then((v) => ({ ok: true, value: v }), (err: unknown) => this.#failed(expr, meter, err));
+      this.#memo?.set(expr, { ok: true, value }, meter.used - before);
       return { ok: true, value };
     } catch (err) {
-      return this.#failed(expr, meter, err);
+      const out = this.#failed(expr, meter, err);
+      // An outcome cut short by the limit is this evaluation's, not the expression's.
+      if (!kept && meter.used <= meter.limit) this.#memo?.set(expr, out, meter.used - before);
+      return out;
     }
   }
 

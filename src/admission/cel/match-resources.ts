@@ -113,6 +113,8 @@ function equivalents(deps: Pick<MatchDeps, 'registry'>, a: AdmissionAttributes):
 }
 
 function rulesMatch(deps: MatchDeps, rules: NamedRuleWithOperations[], equivalent: boolean, a: AdmissionAttributes): Matched | undefined {
+  // Most have no excludeResourceRules: no list of equivalent versions to build for them.
+  if (rules.length === 0) return undefined;
   for (const r of rules) if (namedRuleMatches(r, a)) return { resource: a.resource, kind: a.kind };
   if (!equivalent) return undefined;
   for (const eq of equivalents(deps, a)) {

@@ -29,7 +29,15 @@ export interface PolicyExpression {
   error?: string;
   /** The cost of one evaluation before any comprehension iterates (src/cel/cost.ts). */
   staticCost: number;
+  /**
+   * Reads none of params, variables and authorizer: its outcome depends on the request (object,
+   * oldObject, request, namespaceObject) only, so policies evaluated for one request may share it.
+   */
+  requestOnly?: boolean;
 }
+
+/** The variables that differ between the policies and bindings evaluated for one request. */
+const PER_BINDING = ['params', 'variables', 'authorizer'];
 
 interface AstNode {
   op: string;
@@ -76,5 +84,6 @@ export function compilePolicyExpression(expression: string, want?: 'bool' | 'str
     return { expression, variableRefs: refs, error: `must evaluate to ${want} but got ${c.compiled.type}`, staticCost: 0 };
   }
   const staticCost = instrumentCost(c.compiled.ast);
-  return { expression, program: c.compiled.program, type: c.compiled.type, variableRefs: refs, staticCost };
+  const requestOnly = !PER_BINDING.some((name) => c.compiled.identifiers.has(name));
+  return { expression, program: c.compiled.program, type: c.compiled.type, variableRefs: refs, staticCost, requestOnly };
 }

@@ -18,6 +18,7 @@ import { matchResources, namespaceReader, type MatchDeps, type Matched } from '.
 import { collectParams } from './params.ts';
 import { PolicySource, type PolicyHook } from './policy-source.ts';
 import { requestVar, sharedPolicyVars } from './policy-vars.ts';
+import { RequestMemo } from './request-memo.ts';
 import { governanceError, isExceptionWrite, PolicyExceptionIndex } from './exceptions/exception-index.ts';
 import { EXCEPTION_ANNOTATION_PREFIX } from './exceptions/policy-exception.ts';
 
@@ -83,7 +84,7 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
     };
     const matchDeps: MatchDeps = { namespace: namespaceReader(this.#deps.store), ...(this.#registry ? { registry: this.#registry } : {}) };
     let shared: Record<string, unknown> | undefined;
-    const requests = new Map<string, unknown>();
+    const requests = new Map<string, { request: unknown; memo: RequestMemo }>();
     for (const hook of this.source.candidates(a)) {
       const before = denials.length;
       let matched: Matched | undefined;
@@ -106,6 +107,7 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
       const results = new Map<string, ValidateResult>();
       const rk = `${matched.resource.group}/${matched.resource.version}/${matched.resource.resource}`;
       let vars: Record<string, unknown> | undefined;
+      let memo: RequestMemo | undefined;
       for (const b of hook.bindings) {
         const bindingName = b.binding.metadata?.name ?? '';
         let bindingMatch: Matched | undefined;
@@ -128,15 +130,16 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
         shared ??= await sharedPolicyVars(a, matchDeps, this.#deps.authorizer);
         // The policy's match decides `request`: the same for every binding of the policy.
         if (!vars) {
-          let request = requests.get(rk);
-          if (request === undefined) requests.set(rk, (request = requestVar(a, matched)));
-          vars = { ...shared, request };
+          let r = requests.get(rk);
+          if (r === undefined) requests.set(rk, (r = { request: requestVar(a, matched), memo: new RequestMemo() }));
+          vars = { ...shared, request: r.request };
+          memo = r.memo;
         }
         for (const param of params.params) {
           const key = resultKey(rk, param);
           let result = key === undefined ? undefined : results.get(key);
           if (!result) {
-            const r = validatePolicy(hook.compiled, { ...vars, params: param === null ? null : toCelValue(undefined, param) });
+            const r = validatePolicy(hook.compiled, { ...vars, params: param === null ? null : toCelValue(undefined, param) }, undefined, memo);
             result = r instanceof Promise ? await r : r;
             if (key !== undefined) results.set(key, result);
           }
