@@ -2,10 +2,12 @@
  * A container's writable root: an overlay of the image's unpacked (read-only, shared) rootfs with
  * an upper directory of its own, so starting a container copies nothing and the image store is
  * never written. Where overlayfs cannot be mounted (an upper dir on a filesystem overlay refuses),
- * the rootfs is copied instead, said in the returned kind.
+ * the rootfs is copied instead, said in the returned kind. The container's FIFOs are made by the
+ * same process: each spawn forks the agent, which holds its event loop for milliseconds, and a
+ * burst of pods made that the agent's largest cost.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Runs a mount-related command (mount, umount, cp), its stderr in the error. */
@@ -18,21 +20,35 @@ export function run(cmd: string, args: string[]): Promise<void> {
   });
 }
 
-/** Mounts (or copies) lower into dir/bundle/rootfs with dir/upper and dir/work. */
-export async function prepareRootfs(lower: string, dir: string): Promise<{ path: string; kind: 'overlay' | 'copy' }> {
+// Arguments, never interpolated: lower upper work target, then the FIFOs to make. Prints the kind.
+const PREPARE = `
+lower=$1; upper=$2; work=$3; target=$4
+shift 4
+mkdir -p "$target" "$upper" "$work" || exit 1
+if mount -t overlay overlay -o "lowerdir=$lower,upperdir=$upper,workdir=$work" "$target" 2>/dev/null; then kind=overlay
+else cp -a --reflink=auto "$lower/." "$target" || exit 1; kind=copy
+fi
+if [ $# -gt 0 ]; then mkfifo -m 0600 "$@" || exit 1; fi
+echo "$kind"
+`;
+
+/**
+ * Mounts (or copies) lower into dir/bundle/rootfs with dir/upper and dir/work, and makes `fifos`
+ * (mode 0600), in one child process.
+ */
+export async function prepareRootfs(lower: string, dir: string, fifos: readonly string[] = []): Promise<{ path: string; kind: 'overlay' | 'copy' }> {
   const target = join(dir, 'bundle', 'rootfs');
   const upper = join(dir, 'upper');
   const work = join(dir, 'work');
-  await Promise.all([mkdir(target, { recursive: true }), mkdir(upper, { recursive: true }), mkdir(work, { recursive: true })]);
   // Option values may not contain the separators overlay parses; our paths are ours, but say so.
   if (/[,:\\]/.test(lower + upper + work)) throw new Error(`rootfs paths may not contain ',', ':' or '\\': ${lower}`);
-  try {
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, target]);
-    return { path: target, kind: 'overlay' };
-  } catch {
-    await run('cp', ['-a', '--reflink=auto', `${lower}/.`, target]);
-    return { path: target, kind: 'copy' };
-  }
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile('/bin/sh', ['-c', PREPARE, 'portcullis-rootfs', lower, upper, work, target, ...fifos], { timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`preparing the rootfs from ${lower}: ${String(stderr).trim() || err.message}`));
+      else resolve(String(stdout).trim());
+    });
+  });
+  return { path: target, kind: out === 'overlay' ? 'overlay' : 'copy' };
 }
 
 /** Whether path is a mount point (per /proc/self/mountinfo). */
@@ -49,10 +65,4 @@ export async function unmount(path: string): Promise<void> {
 /** Unmounts the container's rootfs if mounted; idempotent. */
 export function releaseRootfs(dir: string): Promise<void> {
   return unmount(join(dir, 'bundle', 'rootfs'));
-}
-
-/** A pod's /dev/shm: tmpfs with the defaults containerd gives a sandbox's. */
-export async function mountShm(path: string): Promise<void> {
-  await mkdir(path, { recursive: true });
-  await run('mount', ['-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=1777,size=65536k', 'shm', path]);
 }

@@ -9,7 +9,6 @@
  * agent; list() on a new instance finds them and re-attaches the log relays.
  */
 import { randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { containerSpec, podHostname, sandboxSpec } from './oci-spec.ts';
@@ -17,7 +16,7 @@ import { effectiveSecurityContext, imageUser, resolveUser, verifyRunAsNonRoot } 
 import { hostDevices } from './host-devices.ts';
 import { capsFromMask } from './oci-defaults.ts';
 import { openLogRelay, type LogRelay, type LogRotation } from './log-relay.ts';
-import { mountShm, prepareRootfs, releaseRootfs, unmount } from './rootfs.ts';
+import { prepareRootfs, releaseRootfs, unmount } from './rootfs.ts';
 import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
 import { containerStatusFromFiles, readMeta, readPid, runcLogError, writeJsonAtomic, type ContainerMeta, type SandboxMeta } from './state-files.ts';
@@ -91,10 +90,9 @@ export class RuncRuntime implements ContainerRuntime {
         hostNetwork: cfg.spec.hostNetwork === true, hostIPC: cfg.spec.hostIPC === true, podFiles: { ...(cfg.podFiles ?? {}) },
         shm: cfg.spec.hostIPC ? '/dev/shm' : join(dir, 'shm'),
       };
-      // One /dev/shm per pod, as its IPC namespace is one: containerd's sandbox shm (64 MiB tmpfs).
-      if (!cfg.spec.hostIPC) await mountShm(meta.shm);
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
-      await this.launch(dir, id, '', { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null' });
+      // One /dev/shm per pod, as its IPC namespace is one: containerd's sandbox shm (64 MiB tmpfs), mounted by the shim.
+      await this.launch(dir, id, '', { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null', ...(cfg.spec.hostIPC ? {} : { shm: meta.shm }) });
       const status = await this.sandboxStatus(id);
       if (!status) throw new Error(`sandbox ${id} vanished while starting`);
       return status;
@@ -155,7 +153,7 @@ export class RuncRuntime implements ContainerRuntime {
     const { cgroupsPath, memcg } = await cgroupPlacement(this.cgroupParent, id);
     await mkdir(dir, { recursive: true });
     try {
-      await prepareRootfs(cfg.image.rootfs, dir);
+      await prepareRootfs(cfg.image.rootfs, dir, [join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty || cfg.container.stdin ? [join(dir, 'stdin')] : [])]);
       const spec = containerSpec({
         cfg, sandbox, hostname: sandboxMeta.hostname, user, cgroupsPath, podFiles: sandboxMeta.podFiles, shm: sandboxMeta.shm,
         pidsLimit: this.opts.pidsLimit, memoryCapacity: this.opts.memoryCapacity, seccompLocalhost, oomScoreAdjMin: await oomScoreAdjFloor(),
@@ -165,7 +163,6 @@ export class RuncRuntime implements ContainerRuntime {
       await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const logPath = this.logPath(cfg);
       await mkdir(join(logPath, '..'), { recursive: true });
-      await mkfifo(join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty || cfg.container.stdin ? [join(dir, 'stdin')] : []));
       const meta: ContainerMeta = {
         kind: 'container', id, sandboxId, pod: cfg.pod, name: cfg.container.name, attempt: cfg.attempt,
         imageRef: cfg.image.ref, imageDigest: cfg.image.digest, createdAt: this.now().toISOString(), logPath,
@@ -284,11 +281,11 @@ export class RuncRuntime implements ContainerRuntime {
     });
   }
 
-  private async launch(dir: string, id: string, memcg: string, io: { stdin: string; stdout: string; stderr: string; terminal?: boolean }): Promise<void> {
+  private async launch(dir: string, id: string, memcg: string, io: { stdin: string; stdout: string; stderr: string; terminal?: boolean; shm?: string }): Promise<void> {
     const shimPid = spawnShim(this.cli, { dir, id, memcg, ...io });
     await writeFile(join(dir, 'shim.pid'), String(shimPid));
     const started = await waitStarted(dir, this.opts.startTimeoutMs ?? 30_000);
-    if (started === 'exited') throw new Error(`failed to start ${id}: ${(await runcLogError(dir)) ?? 'runc exited before the process ran'}`);
+    if (started === 'exited') throw new Error(`failed to start ${id}: ${(await runcLogError(dir)) ?? (await shimSetupError(dir)) ?? 'runc exited before the process ran'}`);
     if (started === 'timeout') throw new Error(`failed to start ${id}: runc did not start the process in time`);
   }
 
@@ -329,6 +326,11 @@ async function oomScoreAdjFloor(): Promise<number> {
   return Number((await readOptional('/proc/self/oom_score_adj'))?.trim() ?? '0') || 0;
 }
 
+/** What the shim's own set-up (the pod's /dev/shm mount) said when it failed. */
+async function shimSetupError(dir: string): Promise<string | undefined> {
+  return (await readOptional(join(dir, 'setup.err')))?.trim() || undefined;
+}
+
 async function readOptional(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
@@ -343,10 +345,4 @@ async function listDir(path: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-function mkfifo(...paths: string[]): Promise<void> {
-  return new Promise((ok, fail) => {
-    execFile('mkfifo', ['-m', '0600', ...paths], (err, _o, stderr) => (err ? fail(new Error(`mkfifo: ${String(stderr).trim()}`)) : ok()));
-  });
 }

@@ -16,8 +16,12 @@ import { join } from 'node:path';
 import type { RuncCli } from './runc-cli.ts';
 
 const SCRIPT = `
-dir=$1; memcg=$2; in=$3; out=$4; err=$5
-shift 5
+dir=$1; memcg=$2; in=$3; out=$4; err=$5; shm=$6
+shift 6
+if [ -n "$shm" ] && ! { mkdir -p "$shm" && mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm "$shm"; } 2>"$dir/setup.err"; then
+  echo 1 > "$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"
+  exit 1
+fi
 "$@" 0<>"$in" 1<>"$out" 2<>"$err"
 code=$?
 for f in memory.oom_control memory.events; do
@@ -47,13 +51,18 @@ export interface ShimSpec {
    * stdin is a FIFO held open, so script never sends the terminal an end of file.
    */
   terminal?: boolean;
+  /**
+   * A sandbox's /dev/shm: the shim mounts the pod's tmpfs there before runc runs (a spawn less
+   * for the agent); a failed mount ends the shim with an exit file and no pid, its error in setup.err.
+   */
+  shm?: string;
 }
 
 /** Starts the shim; returns its pid. */
 export function spawnShim(cli: RuncCli, s: ShimSpec): number {
   const run = [cli.binary, '--root', cli.root, '--log', `${s.dir}/runc.log`, '--log-format', 'json', 'run', '--keep', '--pid-file', `${s.dir}/pid`, '--bundle', `${s.dir}/bundle`, s.id];
   const command = s.terminal ? ['script', '--quiet', '--return', '--command', run.map(shellQuote).join(' '), '/dev/null'] : run;
-  const child = spawn('/bin/sh', ['-c', SCRIPT, 'portcullis-shim', s.dir, s.memcg, s.stdin, s.stdout, s.stderr, ...command], {
+  const child = spawn('/bin/sh', ['-c', SCRIPT, 'portcullis-shim', s.dir, s.memcg, s.stdin, s.stdout, s.stderr, s.shm ?? '', ...command], {
     cwd: s.dir,
     detached: true,
     stdio: 'ignore',
