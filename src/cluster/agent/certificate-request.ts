@@ -1,9 +1,10 @@
 /**
  * client-go's certificate/csr helpers as the kubelet uses them: create a
  * CertificateSigningRequest and wait until it is signed, denied or failed. The bootstrap request
- * gets a name digested from its key, subject and usages (node-csr-<digest>, as the kubelet's
- * digestedName) so a restarted agent finds its own pending request instead of filing another;
- * rotation and serving requests take a generated name (csr-xxxxx).
+ * gets a name digested from its public key, subject and usages (node-csr-<digest>, the kubelet's
+ * digestedName; not from the request bytes, which differ on every signing with ECDSA) so a
+ * restarted agent finds its own pending request instead of filing another; rotation and serving
+ * requests take a generated name (csr-xxxxx).
  */
 import { createHash } from 'node:crypto';
 import { isAlreadyExists } from '../client/errors.ts';
@@ -16,8 +17,8 @@ export interface CsrSpec {
   request: string;
   signerName: string;
   usages: readonly string[];
-  /** Digested name (bootstrap) instead of a generated one. */
-  digestName?: boolean;
+  /** Digested name (bootstrap) from this key and subject instead of a generated one. */
+  digestOf?: { publicKeyDer: Buffer; subject: { commonName: string; organizations: readonly string[] } };
   expirationSeconds?: number;
 }
 
@@ -31,9 +32,15 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-export function digestedName(s: CsrSpec): string {
-  const h = createHash('sha512').update(s.request).update(s.signerName).update(s.usages.join(',')).digest('base64url');
-  return `node-csr-${h.slice(0, 43)}`;
+/** The kubelet's digestedName: SHA-512/256 over base64url(spki)|CN|each O|each usage|, as node-csr-<base64url>. */
+export function digestedName(publicKeyDer: Buffer, subject: { commonName: string; organizations: readonly string[] }, usages: readonly string[]): string {
+  const h = createHash('sha512-256');
+  const write = (data: Buffer | string) => h.update(Buffer.from(data).toString('base64url')).update('|');
+  write(publicKeyDer);
+  write(subject.commonName);
+  for (const o of subject.organizations) write(o);
+  for (const u of usages) write(u);
+  return `node-csr-${h.digest('base64url')}`;
 }
 
 /** Files the request; resolves with the CSR's name. */
@@ -41,7 +48,7 @@ export async function createCsr(client: ApiClient, s: CsrSpec): Promise<string> 
   const body: K8sObject = {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
-    metadata: s.digestName ? { name: digestedName(s) } : { generateName: 'csr-' },
+    metadata: s.digestOf ? { name: digestedName(s.digestOf.publicKeyDer, s.digestOf.subject, s.usages) } : { generateName: 'csr-' },
     spec: { request: s.request, signerName: s.signerName, usages: [...s.usages], ...(s.expirationSeconds ? { expirationSeconds: s.expirationSeconds } : {}) },
   };
   try {
@@ -49,7 +56,7 @@ export async function createCsr(client: ApiClient, s: CsrSpec): Promise<string> 
     return created.metadata.name ?? '';
   } catch (err) {
     // Our own request from before a restart: same key, same name; wait for it.
-    if (s.digestName && isAlreadyExists(err)) return body.metadata.name!;
+    if (s.digestOf && isAlreadyExists(err)) return body.metadata.name!;
     throw err;
   }
 }

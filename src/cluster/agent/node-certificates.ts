@@ -5,19 +5,23 @@
  * its key in one PEM file under <data-dir>/pki (kubelet-client-current.pem,
  * kubelet-server-current.pem), mode 0600, written atomically.
  *
- * Keys are RSA-2048 (node-forge signs requests with RSA only; the kubelet uses ECDSA P-256), so
- * the usages are the RSA ones: digital signature, key encipherment, client auth / server auth.
+ * Keys are ECDSA P-256 as client-go's certificate manager makes them (generateKeyFuncImpl), kept
+ * as SEC1 "EC PRIVATE KEY" PEM (keyutil.MarshalPrivateKeyToPEM), and the usages are its
+ * non-RSA ones (DefaultKubelet{Client,Serving}GetUsages): no key encipherment, which an ECDSA key
+ * cannot do. node-forge builds RSA requests only, so the request is assembled as DER here (forge's
+ * ASN.1 writer) and signed ecdsa-with-SHA256 by node:crypto.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
-import { generateRsaKeyPair } from '../../pki/key-pair.ts';
+import { ipToBytes } from '../../pki/ip-bytes.ts';
 import { writeFileAtomic } from '../../pki/write-file-atomic.ts';
 
 export const SIGNER_CLIENT_KUBELET = 'kubernetes.io/kube-apiserver-client-kubelet';
 export const SIGNER_KUBELET_SERVING = 'kubernetes.io/kubelet-serving';
-export const CLIENT_USAGES = Object.freeze(['digital signature', 'key encipherment', 'client auth']);
-export const SERVING_USAGES = Object.freeze(['digital signature', 'key encipherment', 'server auth']);
+export const CLIENT_USAGES = Object.freeze(['digital signature', 'client auth']);
+export const SERVING_USAGES = Object.freeze(['digital signature', 'server auth']);
 
 export type CertKind = 'client' | 'server';
 
@@ -25,6 +29,9 @@ export interface NodeCertRequest {
   /** spec.request: base64 of the PEM request. */
   request: string;
   keyPem: string;
+  /** DER SubjectPublicKeyInfo of the key (the bootstrap request's digested name is made from it). */
+  publicKeyDer: Buffer;
+  subject: { commonName: string; organizations: string[] };
 }
 
 export interface StoredCert {
@@ -34,27 +41,64 @@ export interface StoredCert {
   notAfter: Date;
 }
 
+const { asn1 } = forge;
+const U = asn1.Class.UNIVERSAL;
+const T = asn1.Type;
+const OID_CN = '2.5.4.3';
+const OID_O = '2.5.4.10';
+const OID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+const OID_SAN = '2.5.29.17';
+const OID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
+
+const seq = (v: forge.asn1.Asn1[]) => asn1.create(U, T.SEQUENCE, true, v);
+const set = (v: forge.asn1.Asn1[]) => asn1.create(U, T.SET, true, v);
+const oid = (o: string) => asn1.create(U, T.OID, false, asn1.oidToDer(o).getBytes());
+const utf8 = (s: string) => asn1.create(U, T.UTF8, false, forge.util.encodeUtf8(s));
+const der = (a: forge.asn1.Asn1) => Buffer.from(asn1.toDer(a).getBytes(), 'binary');
+
+/** x509.CreateCertificateRequest for an ECDSA key: O then CN, SANs as an extensionRequest. */
+function buildRequest(key: KeyObject, publicKeyDer: Buffer, subject: NodeCertRequest['subject'], sans?: { dnsNames: string[]; ipAddresses: string[] }): string {
+  const rdn = (type: string, value: string) => set([seq([oid(type), utf8(value)])]);
+  const name = seq([...subject.organizations.map((o) => rdn(OID_O, o)), rdn(OID_CN, subject.commonName)]);
+  const attrs: forge.asn1.Asn1[] = [];
+  if (sans && (sans.dnsNames.length || sans.ipAddresses.length)) {
+    const ctx = asn1.Class.CONTEXT_SPECIFIC;
+    const names = seq([...sans.dnsNames.map((n) => asn1.create(ctx, 2, false, n)), ...sans.ipAddresses.map((ip) => asn1.create(ctx, 7, false, ipToBytes(ip).toString('binary')))]);
+    const ext = seq([oid(OID_SAN), asn1.create(U, T.OCTETSTRING, false, asn1.toDer(names).getBytes())]);
+    attrs.push(seq([oid(OID_EXTENSION_REQUEST), set([seq([ext])])]));
+  }
+  const info = seq([
+    asn1.create(U, T.INTEGER, false, '\x00'),
+    name,
+    asn1.fromDer(publicKeyDer.toString('binary'), { decodeBitStrings: false } as never),
+    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, attrs),
+  ]);
+  const infoDer = der(info);
+  // DER-encoded ECDSA-Sig-Value, as x509 wants it (node's default dsaEncoding).
+  const signature = sign('sha256', infoDer, key);
+  const csr = seq([
+    asn1.fromDer(infoDer.toString('binary'), { decodeBitStrings: false } as never),
+    seq([oid(OID_ECDSA_SHA256)]),
+    asn1.create(U, T.BITSTRING, false, `\x00${signature.toString('binary')}`),
+  ]);
+  return forge.pem.encode({ type: 'CERTIFICATE REQUEST', body: asn1.toDer(csr).getBytes() }, { maxline: 64 });
+}
+
 /**
- * A request for the node's client (no SANs) or serving (SANs) certificate, with a new key or
- * `keyPem` (the same key gives the same bytes: RSA PKCS#1 v1.5 signatures are deterministic).
+ * A request for the node's client (no SANs) or serving (SANs) certificate, with a new P-256 key or
+ * `keyPem` (an earlier attempt's key: the bootstrap request is then found again by its name).
  */
 export function nodeCertRequest(nodeName: string, sans?: { dnsNames: string[]; ipAddresses: string[] }, keyPem?: string): NodeCertRequest {
-  let key: { keyPem: string; privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey };
-  if (keyPem) {
-    const privateKey = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-    key = { keyPem, privateKey, publicKey: forge.pki.setRsaPublicKey(privateKey.n, privateKey.e) };
-  } else {
-    key = generateRsaKeyPair();
+  let key: KeyObject | undefined = keyPem ? createPrivateKey(keyPem) : undefined;
+  // A leftover RSA key of an earlier version's interrupted bootstrap is replaced, not reused.
+  if (!keyPem || key?.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    keyPem = key.export({ type: 'sec1', format: 'pem' }) as string;
   }
-  const csr = forge.pki.createCertificationRequest();
-  csr.publicKey = key.publicKey;
-  csr.setSubject([{ name: 'organizationName', value: 'system:nodes' }, { name: 'commonName', value: `system:node:${nodeName}` }]);
-  if (sans && (sans.dnsNames.length || sans.ipAddresses.length)) {
-    const altNames = [...sans.dnsNames.map((value) => ({ type: 2, value })), ...sans.ipAddresses.map((ip) => ({ type: 7, ip }))];
-    csr.setAttributes([{ name: 'extensionRequest', extensions: [{ name: 'subjectAltName', altNames }] }]);
-  }
-  csr.sign(key.privateKey, forge.md.sha256.create());
-  return { request: Buffer.from(forge.pki.certificationRequestToPem(csr)).toString('base64'), keyPem: key.keyPem };
+  const publicKeyDer = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const subject = { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'] };
+  const pem = buildRequest(key, publicKeyDer, subject, sans);
+  return { request: Buffer.from(pem).toString('base64'), keyPem, publicKeyDer, subject };
 }
 
 /** Where a kind of certificate lives under the agent's data directory. */
@@ -64,8 +108,9 @@ export function certPath(dataDir: string, kind: CertKind): string {
 
 /** The validity of the first certificate in `certPem`. */
 export function validity(certPem: string): { notBefore: Date; notAfter: Date } {
-  const cert = forge.pki.certificateFromPem(certPem);
-  return { notBefore: cert.validity.notBefore, notAfter: cert.validity.notAfter };
+  // node:crypto, not forge: forge reads RSA certificates only.
+  const cert = new X509Certificate(certPem);
+  return { notBefore: cert.validFromDate, notAfter: cert.validToDate };
 }
 
 /** Writes the certificate (chain) and its key as one file, 0600, replacing the previous one atomically. */

@@ -31,10 +31,10 @@ export async function loadOrBootstrapClientCert(o: BootstrapOptions): Promise<{ 
   if (existing) return { cert: existing, bootstrapped: false };
   mkdirSync(join(o.dataDir, 'pki'), { recursive: true, mode: 0o700 });
   const keyPath = join(o.dataDir, 'pki', 'kubelet-client.key.tmp');
-  const { keyPem, request } = nodeCertRequest(o.nodeName, undefined, existsSync(keyPath) ? readFileSync(keyPath, 'utf8') : undefined);
+  const { keyPem, request, publicKeyDer, subject } = nodeCertRequest(o.nodeName, undefined, existsSync(keyPath) ? readFileSync(keyPath, 'utf8') : undefined);
   writeFileAtomic(keyPath, keyPem, 0o600);
   const client = o.bootstrapClient();
-  const name = await createCsr(client, { request, signerName: SIGNER_CLIENT_KUBELET, usages: CLIENT_USAGES, digestName: true });
+  const name = await createCsr(client, { request, signerName: SIGNER_CLIENT_KUBELET, usages: CLIENT_USAGES, digestOf: { publicKeyDer, subject } });
   o.log.info({ csr: name, node: o.nodeName }, 'TLS bootstrap: waiting for the client certificate to be approved and issued');
   const certPem = await waitForCertificate(client, name, { timers: o.timers, pollMs: o.pollMs, signal: o.signal });
   const cert = storeCert(o.dataDir, 'client', certPem, keyPem);
