@@ -84,7 +84,7 @@ function program(c: ReturnType<typeof cluster>, local: number, ns?: Netns) {
   const t1 = performance.now();
   ns?.load(r.script);
   const t2 = performance.now();
-  return { sets: r.sets, ruleCount: r.ruleCount, scriptBytes: r.script.length, compileRenderMs: round(t1 - t0), nftLoadMs: ns ? round(t2 - t1) : null, totalMs: round(t2 - t0) };
+  return { sets: r.sets, chains: r.chains, podChains: r.podChains, ruleCount: r.ruleCount, scriptBytes: r.script.length, compileRenderMs: round(t1 - t0), nftLoadMs: ns ? round(t2 - t1) : null, totalMs: round(t2 - t0) };
 }
 
 export async function benchNetpol(opts: { iterations?: number } = {}) {
@@ -92,12 +92,16 @@ export async function benchNetpol(opts: { iterations?: number } = {}) {
   const ns = load ? new Netns() : undefined;
   try {
     // Policy change to enforcement, 200 pods x 200 policies, all on this node: a full render
-    // first, then each change rewrites only the chains of the pods the policy selects.
+    // first, then each change sends only the rule chains the table lacks and re-points the selected pods.
     const base = cluster(200, 200);
     const full = program(base, base.pods.length, ns);
+    // What the enforcer remembers of its table between renders.
     const known = new Set(full.sets);
+    const knownChains = new Set(full.chains);
+    const knownPodChains = new Map(full.podChains);
     const latencies: number[] = [];
     const touched: number[] = [];
+    const scriptBytes: number[] = [];
     for (let i = 0; i < (opts.iterations ?? 30); i++) {
       const j = (i * 7) % base.netpols.length;
       const old = base.netpols[j]!;
@@ -106,9 +110,12 @@ export async function benchNetpol(opts: { iterations?: number } = {}) {
       const t0 = performance.now();
       const model = new PolicyModel({ pods: base.pods, namespaces: base.namespaces, policies: { networkPolicies: base.netpols, adminNetworkPolicies: [] } });
       const affected = [...new Set([...model.selectedBy(old), ...model.selectedBy(changed)])];
-      const r = renderPodUpdates(model, affected, { podNetworks: ['10.0.0.0/8'], allPods: base.pods, knownSets: known });
-      ns?.load(r.script);
+      const r = renderPodUpdates(model, affected, { podNetworks: ['10.0.0.0/8'], allPods: base.pods, knownSets: known, knownChains, knownPodChains });
+      if (r.script.trim()) ns?.load(r.script);
       for (const name of r.sets) known.add(name);
+      for (const name of r.chains) knownChains.add(name);
+      for (const [pod, target] of r.podChains) knownPodChains.set(pod, target);
+      scriptBytes.push(r.script.length);
       latencies.push(performance.now() - t0);
       touched.push(affected.length);
     }
@@ -121,13 +128,14 @@ export async function benchNetpol(opts: { iterations?: number } = {}) {
       const t0 = performance.now();
       let allowed = 0;
       for (const s of c.pods.slice(0, 100)) for (const d of c.pods) if (!allowedBetween({ policy: model.policyFor(s), peer: { kind: 'pod', pod: s } }, { policy: model.policyFor(d), peer: { kind: 'pod', pod: d } }).isEmpty) allowed++;
-      growth.push({ pods, policies, localPods: Math.min(pods, 100), ...r, sets: r.sets.length, analysis100xAllMs: round(performance.now() - t0), allowedPairs: allowed });
+      growth.push({ pods, policies, localPods: Math.min(pods, 100), ...r, sets: r.sets.length, chains: r.chains.length, podChains: r.podChains.size, analysis100xAllMs: round(performance.now() - t0), allowedPairs: allowed });
     }
     const change = summarize(latencies);
     return {
       nftLoaded: load,
       note: load ? 'compile + render + nft -f into a network namespace' : 'nft -f skipped (needs root and nftables): compile + render only',
-      fullRender200x200: { ...full, sets: full.sets.length },
+      fullRender200x200: { ...full, sets: full.sets.length, chains: full.chains.length, podChains: full.podChains.size },
+      updateScriptBytes: summarize(scriptBytes),
       policyChangeToEnforcedMs: change,
       podsTouchedPerChange: summarize(touched),
       target: { p99Under200ms: change.p99 <= 200 },

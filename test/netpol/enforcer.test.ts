@@ -40,8 +40,11 @@ test('renders the whole table at start, only the selected local pods on a policy
   await e.idle();
   const partial = scripts.at(-1)!;
   assert.match(partial, /^add chain inet portcullis_netpol p[0-9a-f]{12}_in$/m);
-  assert.equal((partial.match(/^flush chain/gm) ?? []).length, 4, 'one pod (b): its four chains');
-  assert.match(partial, /_in_np drop$/m, 'b is now isolated for ingress');
+  assert.equal((partial.match(/^flush chain/gm) ?? []).length, 1, 'one pod (b), one direction: one pod chain re-pointed');
+  const isolated = /^add rule inet portcullis_netpol (c_[0-9a-f]{16}) drop$/m.exec(partial)?.[1];
+  assert.ok(isolated, 'a new chain that drops what nothing allows');
+  assert.match(partial, new RegExp(`^add rule inet portcullis_netpol p[0-9a-f]{12}_in goto ${isolated}$`, 'm'), 'b is now isolated for ingress');
+  assert.equal((partial.match(/ goto /g) ?? []).length, 1, 'c and the egress chains are left alone');
 
   // A status-only change (a condition) is no change to the model.
   const a = await client.get(resources.pods, 't1', 'a');

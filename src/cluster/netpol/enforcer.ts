@@ -1,9 +1,9 @@
 /**
  * The node agent's NetworkPolicy enforcer: keeps the node's nftables table equal to the policy
  * model of the cluster as the informers see it. Pods, namespaces and admin policies change peers
- * or precedence for everyone, so they re-render the whole table; a NetworkPolicy change rewrites
- * only the chains of the local pods the old and the new version select. Renders are serialized
- * and coalesced: a burst of events becomes one transaction.
+ * or precedence for everyone, so they re-render the whole table; a NetworkPolicy change sends only
+ * the rule chains the table lacks and re-points the local pods the old and the new version select
+ * (nftables.ts). Renders are serialized and coalesced: a burst of events becomes one transaction.
  */
 import type { InformerFactory, K8sObject, ResourceRef } from '../client/types.ts';
 import { resources } from '../client/resources.ts';
@@ -48,6 +48,10 @@ export class NetpolEnforcer {
   #needFull = true;
   #changedPolicies: Json[] = [];
   #knownSets = new Set<string>();
+  #knownChains = new Set<string>();
+  #podChains = new Map<string, string>();
+  /** Chains a full render left: partial renders never delete, so past a bound the next render is full. */
+  #chainBound = 0;
   #ready = false;
   readonly #renders: CoalescedTask;
 
@@ -117,7 +121,7 @@ export class NetpolEnforcer {
   async #sync(): Promise<void> {
     const t0 = performance.now();
     const { model, all, local } = this.#snapshot();
-    const opts = { podNetworks: this.#o.podNetworks, allPods: all, table: this.#o.table, knownSets: this.#knownSets };
+    const opts = { podNetworks: this.#o.podNetworks, allPods: all, table: this.#o.table, knownSets: this.#knownSets, knownChains: this.#knownChains, knownPodChains: this.#podChains };
     const full = this.#needFull;
     const changed = this.#changedPolicies;
     this.#needFull = false;
@@ -126,6 +130,9 @@ export class NetpolEnforcer {
       const r = renderNftables(model, local, opts);
       await this.#o.apply(r.script);
       this.#knownSets = new Set(r.sets);
+      this.#knownChains = new Set(r.chains);
+      this.#podChains = r.podChains;
+      this.#chainBound = 2 * (r.chains.length + r.sets.length) + 1024;
       this.stats.fullRenders++;
       this.stats.lastRuleCount = r.ruleCount;
     } else if (changed.length > 0) {
@@ -133,8 +140,13 @@ export class NetpolEnforcer {
       const affected = [...new Map(changed.flatMap((np) => model.selectedBy(np)).filter((p) => localKeys.has(p.key)).map((p) => [p.key, p])).values()];
       if (affected.length > 0) {
         const r = renderPodUpdates(model, affected, opts);
-        await this.#o.apply(r.script);
+        // A change that compiles to what the table holds (say, only the policy's labels) sends nothing.
+        if (r.script.trim()) await this.#o.apply(r.script);
         for (const s of r.sets) this.#knownSets.add(s);
+        for (const c of r.chains) this.#knownChains.add(c);
+        for (const [pod, target] of r.podChains) this.#podChains.set(pod, target);
+        // Sets and chains no policy uses any more are cleared out by a full render.
+        if (this.#knownChains.size + this.#knownSets.size > this.#chainBound) this.#markFull();
         this.stats.partialRenders++;
         this.stats.lastRuleCount = r.ruleCount;
       }

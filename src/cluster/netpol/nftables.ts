@@ -1,12 +1,18 @@
 /**
  * Renders the compiled policy (compile.ts) of a node's pods as one nftables table, replaced
- * atomically by `nft -f`. Each pod's direction is a chain walking the same rules in the same order
- * as evaluate.ts: AdminNetworkPolicy rules (Allow → return, Deny → drop, Pass → on to the next
- * layer), then the NetworkPolicy chain (allow rules return, the rest drops) or, when no
- * NetworkPolicy selects the pod, the baseline chain (Deny drops, the rest returns). A packet is
- * checked against its source's egress chain and then its destination's ingress chain in the
- * forward hook; replies of allowed connections pass by conntrack, so a policy change governs new
- * connections at once and leaves established ones alone.
+ * atomically by `nft -f`. Each pod's direction walks the same rules in the same order as
+ * evaluate.ts: AdminNetworkPolicy rules (Allow → return, Deny → drop, Pass → on to the next
+ * layer), then the NetworkPolicy rules (allow rules return, the rest drops) or, when no
+ * NetworkPolicy selects the pod, the baseline rules (Deny drops, the rest returns). A packet is
+ * checked against its source's egress and its destination's ingress in the forward hook; replies
+ * of allowed connections pass by conntrack, so a policy change governs new connections at once and
+ * leaves established ones alone.
+ *
+ * The rules live in chains named by their content (`c_<hash>`), shared by every pod whose policy
+ * compiles to the same rules; a pod's own chain (`p<id>_in`, `p<id>_out`) holds one `goto` to its
+ * content chain. So a policy change sends each new rule list once, however many pods it selects,
+ * and re-points each selected pod with two lines: what `nft -f` must parse grows with the
+ * distinct results, not with the pods.
  */
 import { createHash } from 'node:crypto';
 import type { PolicyModel } from './compile.ts';
@@ -24,14 +30,22 @@ export interface RenderOptions {
   allPods: readonly PodInfo[];
   /** Sets already in the table (from earlier renders): a partial render does not send them again. */
   knownSets?: ReadonlySet<string>;
+  /** Content chains already in the table: a partial render does not send them again. */
+  knownChains?: ReadonlySet<string>;
+  /** Where each pod chain in the table goes now: a partial render leaves those that stay alone. */
+  knownPodChains?: ReadonlyMap<string, string>;
 }
 
 export interface Rendered {
   script: string;
-  /** Rules emitted, for the benchmark and the logs. */
+  /** Policy rules in the chains the script sends, for the benchmark and the logs. */
   ruleCount: number;
   /** The address sets the rendered rules use (content-named). */
   sets: string[];
+  /** The content chains the rendered pods use. */
+  chains: string[];
+  /** Pod chain -> the content chain it goes to, for the rendered pods. */
+  podChains: Map<string, string>;
 }
 
 /** Stable chain names per pod: the same pod keeps its chains across full and partial renders. */
@@ -39,16 +53,26 @@ export function podChainId(pod: PodInfo): string {
   return `p${createHash('sha256').update(pod.key).digest('hex').slice(0, 12)}`;
 }
 
-/** Builds the sets and per-pod chains a set of pods needs (shared by full and partial renders). */
+/** Builds the sets and chains a set of pods needs (shared by full and partial renders). */
 class ChainWriter {
   readonly sets = new Map<string, string>();
-  /** chain name -> rule lines (without indentation) */
+  /** content chain name -> rule lines (without indentation); shared by the pods that compile alike */
   readonly chains = new Map<string, string[]>();
-  ruleCount = 0;
+  /** policy rules per content chain */
+  readonly #ruleCounts = new Map<string, number>();
+  /** pod chain name -> the content chain it goes to */
+  readonly podChains = new Map<string, string>();
   readonly #ipsByKey: Map<string, readonly string[]>;
 
   constructor(allPods: readonly PodInfo[]) {
     this.#ipsByKey = new Map(allPods.map((p) => [p.key, p.ips]));
+  }
+
+  /** Policy rules in the chains `names` (all chains by default). */
+  ruleCount(names: Iterable<string> = this.chains.keys()): number {
+    let n = 0;
+    for (const c of names) n += this.#ruleCounts.get(c) ?? 0;
+    return n;
   }
 
   #setFor(elements: string[]): string {
@@ -82,20 +106,30 @@ class ChainWriter {
       const peers = this.#peerMatch(r.peers, dir);
       if (!peers) continue;
       for (const p of peers) {
-        for (const c of connMatches(r.conns)) {
-          lines.push(`${p}${c}${verdict(r)} comment ${JSON.stringify(r.origin.slice(0, 120))}`);
-          this.ruleCount++;
-        }
+        for (const c of connMatches(r.conns)) lines.push(`${p}${c}${verdict(r)} comment ${JSON.stringify(r.origin.slice(0, 120))}`);
       }
     }
     return lines;
   }
 
-  #direction(id: string, d: DirectionPolicy, dir: 'saddr' | 'daddr'): void {
-    const next = `${id}_np`;
-    this.chains.set(id, [...this.#emit(d.admin, dir, (r) => (r.action === 'Allow' ? 'return' : r.action === 'Deny' ? 'drop' : `goto ${next}`)), `goto ${next}`]);
-    if (d.network) this.chains.set(next, [...this.#emit(d.network, dir, () => 'return'), 'drop']);
-    else this.chains.set(next, [...this.#emit(d.baseline, dir, (r) => (r.action === 'Deny' ? 'drop' : 'return')), 'return']);
+  /** The chain holding `rules` then `last` (named by that content: equal content, one chain). */
+  #contentChain(rules: string[], last: string): string {
+    const lines = [...rules, last];
+    const name = `c_${createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16)}`;
+    if (!this.chains.has(name)) {
+      this.chains.set(name, lines);
+      this.#ruleCounts.set(name, rules.length);
+    }
+    return name;
+  }
+
+  #direction(podChain: string, d: DirectionPolicy, dir: 'saddr' | 'daddr'): void {
+    const next = d.network
+      ? this.#contentChain(this.#emit(d.network, dir, () => 'return'), 'drop')
+      : this.#contentChain(this.#emit(d.baseline, dir, (r) => (r.action === 'Deny' ? 'drop' : 'return')), 'return');
+    const admin = this.#emit(d.admin, dir, (r) => (r.action === 'Allow' ? 'return' : r.action === 'Deny' ? 'drop' : `goto ${next}`));
+    // Without admin rules the pod goes straight to the next layer.
+    this.podChains.set(podChain, admin.length ? this.#contentChain(admin, `goto ${next}`) : next);
   }
 
   pod(model: PolicyModel, pod: PodInfo): void {
@@ -130,16 +164,19 @@ export function renderNftables(model: PolicyModel, localPods: readonly PodInfo[]
     ...setDefs,
     chain('forward', ['type filter hook forward priority filter; policy accept;', 'ct state established,related accept', 'ct state invalid drop', ...dispatch]),
     ...[...w.chains].map(([name, lines]) => chain(name, lines)),
+    ...[...w.podChains].map(([name, target]) => chain(name, [`goto ${target}`])),
     '}',
     '',
   ].join('\n');
-  return { script, ruleCount: w.ruleCount, sets: [...w.sets.keys()] };
+  return { script, ruleCount: w.ruleCount(), sets: [...w.sets.keys()], chains: [...w.chains.keys()], podChains: w.podChains };
 }
 
 /**
- * Only the chains of `pods` (already on this node, with their dispatch rules in place from a full
- * render), rewritten in one transaction: what a policy change needs. Sets are named by content,
- * so adding one that exists is a no-op; sets no longer used stay until the next full render.
+ * What a policy change needs, in one transaction: the content chains of `pods` (already on this
+ * node, with their pod chains and dispatch rules in place from a full render) that the table does
+ * not hold yet, and each pod chain whose content chain changed re-pointed at it (one `goto`; pod
+ * chains of pods that get no new rules stay as they are). Sets and chains are named by
+ * content, so re-sending one is harmless; those no longer used stay until the next full render.
  */
 export function renderPodUpdates(model: PolicyModel, pods: readonly PodInfo[], opts: RenderOptions): Rendered {
   const table = opts.table ?? 'portcullis_netpol';
@@ -147,9 +184,15 @@ export function renderPodUpdates(model: PolicyModel, pods: readonly PodInfo[], o
   for (const pod of pods) w.pod(model, pod);
   const lines: string[] = [];
   for (const [name, body] of w.sets) if (!opts.knownSets?.has(name)) lines.push(`add set inet ${table} ${name} { type ipv4_addr; flags interval; elements = { ${body} }; }`);
-  for (const name of w.chains.keys()) lines.push(`add chain inet ${table} ${name}`, `flush chain inet ${table} ${name}`);
-  for (const [name, rules] of w.chains) for (const r of rules) lines.push(`add rule inet ${table} ${name} ${r}`);
-  return { script: lines.join('\n') + '\n', ruleCount: w.ruleCount, sets: [...w.sets.keys()] };
+  const fresh = [...w.chains.keys()].filter((c) => !opts.knownChains?.has(c));
+  // Without a record of the table a chain may exist already: flushed first, so it holds its rules once.
+  for (const name of fresh) lines.push(`add chain inet ${table} ${name}`, ...(opts.knownChains ? [] : [`flush chain inet ${table} ${name}`]));
+  for (const name of fresh) for (const r of w.chains.get(name)!) lines.push(`add rule inet ${table} ${name} ${r}`);
+  for (const [name, target] of w.podChains) {
+    if (opts.knownPodChains?.get(name) === target) continue;
+    lines.push(`add chain inet ${table} ${name}`, `flush chain inet ${table} ${name}`, `add rule inet ${table} ${name} goto ${target}`);
+  }
+  return { script: lines.join('\n') + '\n', ruleCount: w.ruleCount(fresh), sets: [...w.sets.keys()], chains: [...w.chains.keys()], podChains: w.podChains };
 }
 
 function chain(name: string, body: string[]): string {
