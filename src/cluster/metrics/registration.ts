@@ -5,7 +5,9 @@
  * a serving CA made for this run. The front-proxy CA it believes comes from kube-system/
  * extension-apiserver-authentication, as metrics-server reads it. The address must not be
  * loopback: the API refuses loopback endpoints, as upstream. Used by the simulated nodes and by
- * the real nodes' metrics server.
+ * the real nodes' metrics server; as there is one APIService, the last to register takes it, and
+ * the real nodes' server (reconciling every round) steps aside meanwhile and takes it back once
+ * the other has gone.
  */
 import { networkInterfaces } from 'node:os';
 import type { Server } from 'node:https';
@@ -35,7 +37,13 @@ export interface MetricsApiOptions {
 
 export interface ServedMetricsApi {
   readonly url: string;
-  /** Closes the server and removes the APIService, Service and EndpointSlice it registered. */
+  /**
+   * Keeps one server behind the APIService: registers again when the APIService is gone (another
+   * server that had taken it over stopped), and withdraws this server's endpoints while another's
+   * CA is in it.
+   */
+  reconcile(): Promise<void>;
+  /** Closes the server, removes its EndpointSlice, and the APIService and Service unless another server has taken them over. */
   stop(): Promise<void>;
 }
 
@@ -83,9 +91,10 @@ export async function serveMetricsApi(o: MetricsApiOptions): Promise<ServedMetri
   const slice = `metrics-server-${o.managedBy}`;
   const port = (server.address() as { port: number }).port;
   const close = () => new Promise<void>((r) => server.close(() => r()));
-  try {
+  const caBundle = Buffer.from(ca.certPem).toString('base64');
+  const register = async () => {
     const ports = [{ name: 'https', port: 443, targetPort: port, protocol: 'TCP' }];
-    await applyObject(o.client, resources.services, NS, { apiVersion: 'v1', kind: 'Service', metadata: { name: SERVICE, namespace: NS, labels: { 'app.kubernetes.io/managed-by': o.managedBy } }, spec: { ports } }, (cur) => ({ ...cur, spec: { ...cur.spec, selector: undefined, ports } }));
+    await applyObject(o.client, resources.services, NS, { apiVersion: 'v1', kind: 'Service', metadata: { name: SERVICE, namespace: NS, labels: { 'app.kubernetes.io/managed-by': o.managedBy } }, spec: { ports } }, (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, 'app.kubernetes.io/managed-by': o.managedBy } }, spec: { ...cur.spec, selector: undefined, ports } }));
     const sliceObj = {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
@@ -95,19 +104,36 @@ export async function serveMetricsApi(o: MetricsApiOptions): Promise<ServedMetri
       ports: [{ name: 'https', port, protocol: 'TCP' }],
     };
     await applyObject(o.client, resources.endpointslices, NS, sliceObj, (cur) => ({ ...cur, ...sliceObj, metadata: { ...cur.metadata, labels: sliceObj.metadata.labels } }));
-    const spec = { group: 'metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, service: { namespace: NS, name: SERVICE, port: 443 }, caBundle: Buffer.from(ca.certPem).toString('base64') };
+    const spec = { group: 'metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, service: { namespace: NS, name: SERVICE, port: 443 }, caBundle };
     await applyObject(o.client, APISERVICES, '', { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: METRICS_APISERVICE }, spec }, (cur) => ({ ...cur, spec }));
+  };
+  try {
+    await register();
   } catch (err) {
     await close();
     throw err;
   }
   return {
     url: `https://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
+    async reconcile() {
+      let api: K8sObject;
+      try {
+        api = await o.client.get(APISERVICES, '', METRICS_APISERVICE);
+      } catch (err) {
+        if (isNotFound(err)) return register();
+        throw err;
+      }
+      // Another server registered since: its CA is in the APIService, so ours must not be an endpoint.
+      if (api.spec?.caBundle !== caBundle) await o.client.delete(resources.endpointslices, NS, slice).catch((err) => { if (!isNotFound(err)) throw err; });
+    },
     async stop() {
       await close();
-      for (const [r, ns, name] of [[APISERVICES, '', METRICS_APISERVICE], [resources.endpointslices, NS, slice], [resources.services, NS, SERVICE]] as const) {
-        await o.client.delete(r, ns, name).catch(() => undefined);
-      }
+      await o.client.delete(resources.endpointslices, NS, slice).catch(() => undefined);
+      // What another server registered since is left to it.
+      const api = await o.client.get(APISERVICES, '', METRICS_APISERVICE).catch(() => undefined);
+      if (api?.spec?.caBundle !== caBundle) return;
+      await o.client.delete(APISERVICES, '', METRICS_APISERVICE).catch(() => undefined);
+      await o.client.delete(resources.services, NS, SERVICE).catch(() => undefined);
     },
   };
 }

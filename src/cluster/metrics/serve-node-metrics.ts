@@ -11,7 +11,7 @@ import type { CertKeyPem } from '../../pki/ca.ts';
 import { issueCert } from '../../pki/certs.ts';
 import { RestClient } from '../client/rest-client.ts';
 import type { ApiClient, ResourceRef } from '../client/types.ts';
-import { NodeMetricsCollector } from './node-metrics.ts';
+import { DEFAULT_RESOLUTION_MS, NodeMetricsCollector } from './node-metrics.ts';
 import { applyObject, serveMetricsApi } from './registration.ts';
 
 export const METRICS_SERVER_USER = 'system:metrics-server';
@@ -61,9 +61,12 @@ export async function startNodeMetricsServer(o: NodeMetricsServerOptions): Promi
   collector.start();
   try {
     const served = await serveMetricsApi({ client: o.admin, host: o.host, source: collector.source, now, managedBy: 'portcullis' });
+    // A simulator may register its own metrics server over this one: step aside, and come back when it stops.
+    const reconcile = setInterval(() => void served.reconcile().catch((err) => o.log.warn({ err: (err as Error).message }, 'metrics: reconciling the metrics.k8s.io registration failed')), o.resolutionMs ?? DEFAULT_RESOLUTION_MS);
     return {
       url: served.url,
       async stop() {
+        clearInterval(reconcile);
         await served.stop();
         await collector.stop();
         client.close();
