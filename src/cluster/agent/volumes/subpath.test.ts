@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireRoot } from '../../../../test/helpers/real-parts.ts';
@@ -28,6 +28,29 @@ test('subPath: bind-mounted from inside the volume; a symlink out of it is refus
     const made = await prepareSubPath({ volumePath: vol, subPath: 'new/dir', target: join(subs, '4') });
     writeFileSync(join(made, 'w'), 'x');
     assert.equal(readFileSync(join(vol, 'new/dir/w'), 'utf8'), 'x');
+  } finally {
+    await unmountAll(subs);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('subPath: missing directories are made inside the volume only, through symlinks that stay inside', { skip: requireRoot('subPath bind mounts') }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sp-'));
+  const vol = join(dir, 'vol');
+  const outside = join(dir, 'outside');
+  const subs = join(dir, 'subs');
+  try {
+    mkdirSync(join(vol, 'in'), { recursive: true });
+    mkdirSync(outside);
+    symlinkSync('../outside', join(vol, 'out-link'));
+    symlinkSync('in', join(vol, 'in-link'));
+    writeFileSync(join(vol, 'file'), '');
+    await assert.rejects(prepareSubPath({ volumePath: vol, subPath: 'out-link/made', target: join(subs, '0') }), (e: Error) => e instanceof SubPathError && /not within volume path/.test(e.message));
+    assert.equal(existsSync(join(outside, 'made')), false, 'nothing is made outside the volume');
+    const made = await prepareSubPath({ volumePath: vol, subPath: 'in-link/a/b', target: join(subs, '1') });
+    writeFileSync(join(made, 'w'), 'x');
+    assert.equal(readFileSync(join(vol, 'in/a/b/w'), 'utf8'), 'x', 'made under the directory the symlink names');
+    await assert.rejects(prepareSubPath({ volumePath: vol, subPath: 'file/x', target: join(subs, '2') }), /ENOTDIR/);
   } finally {
     await unmountAll(subs);
     rmSync(dir, { recursive: true, force: true });

@@ -18,25 +18,44 @@ export class SubPathError extends Error {}
 
 const inside = (base: string, p: string) => p === base || p.startsWith(base + sep);
 
-/** Makes base/sub's missing directories one at a time, refusing to step out of base through a symlink. */
+/** O_PATH directory descriptor of `path`, refusing a symlink as its last component. */
+const openDir = (path: string) => open(path, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+
+/**
+ * Makes base/sub's missing directories one at a time (doSafeMakeDir), each made and opened
+ * through its parent's descriptor (/proc/self/fd/<n>/<part>, as upstream's mkdirat/openat), so a
+ * directory swapped for a symlink by a container meanwhile cannot send the next mkdir out of the
+ * volume: the descriptor keeps naming the directory that was checked. An existing part that is a
+ * symlink is followed only when it leads inside base.
+ */
 async function safeMakeDir(base: string, sub: string, mode: number): Promise<void> {
-  let cur = base;
-  for (const part of sub.split('/').filter((p) => p && p !== '.')) {
-    const next = join(cur, part);
-    let st;
-    try {
-      st = await lstat(next);
-    } catch {
-      st = undefined;
+  let dir = await openDir(base);
+  try {
+    for (const part of sub.split('/').filter((p) => p && p !== '.')) {
+      const at = `/proc/self/fd/${dir.fd}/${part}`;
+      try {
+        await mkdir(at, { mode });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      let next;
+      try {
+        next = await openDir(at);
+      } catch (err) {
+        // O_DIRECTORY|O_NOFOLLOW: ENOTDIR for a symlink as for a file.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR' || !(await lstat(at)).isSymbolicLink()) throw err;
+        // An existing symlink: followed only when it leads inside the volume (checked again below on the descriptor).
+        const real = await realpath(join(await readlink(`/proc/self/fd/${dir.fd}`), part));
+        if (!inside(base, real)) throw new SubPathError(`subpath "${real}" not within volume path "${base}"`);
+        next = await openDir(real);
+      }
+      await dir.close();
+      dir = next;
+      const named = await readlink(`/proc/self/fd/${dir.fd}`);
+      if (!inside(base, named)) throw new SubPathError(`subpath "${named}" not within volume path "${base}"`);
     }
-    if (!st) {
-      await mkdir(next, { mode });
-      cur = next;
-      continue;
-    }
-    const real = await realpath(next);
-    if (!inside(base, real)) throw new SubPathError(`subpath "${next}" not within volume path "${base}"`);
-    cur = real;
+  } finally {
+    await dir.close();
   }
 }
 
