@@ -27,3 +27,21 @@ test('unreadable values are retried (backing off) until they all read, then the 
   assert.equal(tried.length, after, 'no retries once everything read');
   r.close();
 });
+
+test('a check that throws counts as unreadable: the retries go on and relist once it reads', async () => {
+  let calls = 0;
+  let relists = 0;
+  const r = new UnreadableRetry({
+    readable: async () => {
+      if (++calls <= 2) throw new Error('plugin socket gone');
+      return true;
+    },
+    relist: () => relists++,
+    retryMs: 1,
+  });
+  r.note('/a', 'x');
+  for (let i = 0; i < 500 && relists === 0; i++) await new Promise((res) => setTimeout(res, 2));
+  assert.equal(relists, 1);
+  assert.equal(calls, 3);
+  r.close();
+});

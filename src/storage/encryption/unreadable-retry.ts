@@ -49,7 +49,8 @@ export class UnreadableRetry {
   private async retry(): Promise<void> {
     let all = true;
     for (const [key, stored] of [...this.waiting]) {
-      if (!(await this.deps.readable(key, stored))) {
+      // A check that throws counts as still unreadable: the retries go on (and no rejection escapes the timer).
+      if (!(await this.deps.readable(key, stored).catch(() => false))) {
         all = false;
         break;
       }
