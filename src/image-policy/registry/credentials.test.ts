@@ -33,6 +33,11 @@ test('keyring: host, port, path prefix, globs, Docker Hub aliases; most specific
   assert.throws(() => new CredentialKeyring([{ auths: { x: { auth: b64('nocolon') } } }]), /user:password/);
 });
 
+test('keyring: an entry whose key is no URL is left out, the config\'s other entries kept (as the kubelet logs and ignores it)', () => {
+  const k = new CredentialKeyring([{ auths: { 'bad host name': { auth: b64('bad:1') }, 'reg.example:5000': { auth: b64('good:2') } } }]);
+  assert.deepEqual(k.lookup({ domain: 'reg.example:5000', path: 'app' }).map((c) => c.username), ['good']);
+});
+
 test('WWW-Authenticate challenges', () => {
   assert.deepEqual(parseChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"'), {
     scheme: 'bearer',

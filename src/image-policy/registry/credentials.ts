@@ -45,8 +45,14 @@ function entryCredential(e: DockerConfigEntry): BasicCredential | undefined {
   return undefined;
 }
 
-function parseKey(raw: string): { host: string; path: string } {
-  const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`);
+/** The key's host and path; undefined for a key that is no URL (the kubelet's keyring ignores that entry). */
+function parseKey(raw: string): { host: string; path: string } | undefined {
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`);
+  } catch {
+    return undefined;
+  }
   let host = url.host.toLowerCase();
   let path = url.pathname.replace(/\/+$/, '');
   // Docker Hub's legacy key names the v1 API, not a repository path.
@@ -84,8 +90,9 @@ export class CredentialKeyring {
     for (const cfg of configs) {
       for (const [raw, entry] of Object.entries(cfg.auths ?? {})) {
         const cred = entryCredential(entry);
-        if (!cred) continue;
-        this.keys.push({ ...parseKey(raw), cred });
+        const key = parseKey(raw);
+        if (!cred || !key) continue;
+        this.keys.push({ ...key, cred });
       }
     }
     // Most specific first: longer path, then a host without globs.
