@@ -47,11 +47,18 @@ export async function benchNetpolThroughApi(opts: { pods?: number; policies?: nu
     // Loads watch for the rules of the policy being timed.
     let waitingFor: { marker: string; done: () => void } | undefined;
     const loadMs: number[] = [];
+    const scriptBytes: number[] = [];
+    const nftMs: number[] = [];
     enforcer = new NetpolEnforcer({
       factory, nodeName: NODE, podNetworks: ['10.0.0.0/8'], adminPolicies: false,
       apply: async (script) => {
+        const t = performance.now();
         await ns.loadAsync(script);
-        if (waitingFor && script.includes(waitingFor.marker)) waitingFor.done();
+        if (waitingFor && script.includes(waitingFor.marker)) {
+          nftMs.push(performance.now() - t);
+          scriptBytes.push(script.length);
+          waitingFor.done();
+        }
       },
     });
     const t0 = performance.now();
@@ -87,6 +94,8 @@ export async function benchNetpolThroughApi(opts: { pods?: number; policies?: nu
       firstFullRender: { ms: round(firstFullMs), rules: fullRules },
       createToEnforcedMs: change,
       enforcerRenderAndLoadMs: summarize(loadMs),
+      nftLoadMs: summarize(nftMs),
+      updateScriptBytes: summarize(scriptBytes),
       podsSelectedPerChange: summarize(touched),
       target: { p99Under200ms: change.p99 <= 200 },
     };
