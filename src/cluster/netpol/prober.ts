@@ -63,6 +63,9 @@ export function startProber(command: readonly string[], procs?: ChildProcess[]):
   };
   proc.on('exit', failAll);
   proc.on('error', failAll);
+  // A prober that died (its namespace gone, nsenter refused) closes the pipe: a request written
+  // meanwhile fails with EPIPE, answered as EPROBER instead of an unhandled 'error' event.
+  proc.stdin!.on('error', failAll);
   createInterface({ input: proc.stdout! }).on('line', (l) => {
     const m = JSON.parse(l) as ProbeAnswer & { id: number };
     waiting.get(m.id)?.(m);
