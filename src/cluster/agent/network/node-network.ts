@@ -66,7 +66,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
   syncRoutes();
   const nft = (script: string) => o.run(['nft', '-f', '-'], script).then(() => undefined);
   const enforcer = new NetpolEnforcer({ factory: o.factory, nodeName: o.nodeName, podNetworks: [o.clusterCIDR], adminPolicies: o.adminPolicies, apply: nft, log: o.log });
-  const services = new ServiceProxy({ factory: o.factory, nodeName: o.nodeName, apply: nft, log: o.log });
+  const services = new ServiceProxy({ factory: o.factory, nodeName: o.nodeName, apply: nft, healthChecks: {}, log: o.log });
   await Promise.all([enforcer.start(), services.start()]);
   const dnsAddress = o.dnsAddress ?? '169.254.20.10';
   const domain = o.clusterDomain ?? 'cluster.local';
