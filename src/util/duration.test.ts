@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDurationMs, parseGoDuration } from './duration.ts';
+import { formatGoDuration, parseDurationMs, parseGoDuration } from './duration.ts';
 
 const S = 1_000_000_000n;
 const MS = 1_000_000n;
@@ -47,4 +47,9 @@ test('parseDurationMs keeps fractions of a millisecond', () => {
   assert.equal(parseDurationMs('2m'), 120_000);
   assert.equal(parseDurationMs('1500us'), 1.5);
   assert.equal(parseDurationMs('0'), 0);
+});
+
+test('formatGoDuration prints as Go\'s time.Duration.String', () => {
+  const cases: [bigint, string][] = [[0n, '0s'], [1n, '1ns'], [1_500n, '1.5µs'], [1_500_000n, '1.5ms'], [10_000_000_000n, '10s'], [80_000_000_000n, '1m20s'], [300_000_000_000n, '5m0s'], [3_600_000_000_000n, '1h0m0s'], [3_723_500_000_000n, '1h2m3.5s'], [-1_500_000_000n, '-1.5s']];
+  for (const [ns, want] of cases) assert.equal(formatGoDuration(ns), want);
 });

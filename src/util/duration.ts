@@ -2,7 +2,8 @@
  * Go's time.ParseDuration, the one duration grammar of every flag and setting that upstream reads
  * as a time.Duration: `[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+`, or a bare "0". Units ns, us (µs, μs), ms,
  * s, m, h; no days. The value is exact in nanoseconds (bigint) and must fit Go's int64, so a
- * duration that Go refuses is refused here too, with Go's message.
+ * duration that Go refuses is refused here too, with Go's message. And the one formatter, Go's
+ * time.Duration.String().
  */
 
 const NS: Record<string, bigint> = {
@@ -88,4 +89,33 @@ export function parseGoDuration(orig: string): bigint {
 /** Milliseconds (fractions of a millisecond kept), for timers and TTLs. */
 export function parseDurationMs(s: string): number {
   return Number(parseGoDuration(s)) / 1e6;
+}
+
+/** Go's time.Duration.String(): "1h2m3.5s", "1.5ms", "0s". */
+export function formatGoDuration(nanos: bigint): string {
+  const neg = nanos < 0n;
+  let u = neg ? -nanos : nanos;
+  const frac = (v: bigint, prec: number): [string, bigint] => {
+    const div = 10n ** BigInt(prec);
+    const digits = (v % div).toString().padStart(prec, '0').replace(/0+$/, '');
+    return [digits ? `.${digits}` : '', v / div];
+  };
+  let out: string;
+  if (u === 0n) return '0s';
+  if (u < 1_000_000_000n) {
+    const [prec, unit] = u < 1000n ? [0, 'ns'] : u < 1_000_000n ? [3, 'µs'] : [6, 'ms'];
+    const [f, whole] = prec === 0 ? ['', u] : frac(u, prec);
+    out = `${whole}${f}${unit}`;
+  } else {
+    const [f, whole] = frac(u, 9);
+    u = whole;
+    out = `${u % 60n}${f}s`;
+    u /= 60n;
+    if (u > 0n) {
+      out = `${u % 60n}m${out}`;
+      u /= 60n;
+      if (u > 0n) out = `${u}h${out}`;
+    }
+  }
+  return neg ? `-${out}` : out;
 }

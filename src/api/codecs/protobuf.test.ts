@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import protobuf from 'protobufjs';
 import { ApiError } from '../errors.ts';
 import { loadSchema } from '../schema/schema.ts';
-import { decodeProtobufObject, formatDuration, formatTime, MAX_DEPTH } from './protobuf.ts';
+import { decodeProtobufObject, formatTime, MAX_DEPTH } from './protobuf.ts';
+import { formatGoDuration as formatDuration } from '../../util/duration.ts';
 
 // Hand-written encoders using the upstream field numbers (from the .proto files), independent of
 // the generated schema the decoder reads.

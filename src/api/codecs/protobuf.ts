@@ -17,6 +17,7 @@ import { badRequest, internalError } from '../errors.ts';
 import { assertMaxDepth } from './depth.ts';
 import { MAX_NESTING_DEPTH } from './limits.ts';
 import { nestingDepth } from './nesting-depth.ts';
+import { formatGoDuration } from '../../util/duration.ts';
 import type { FieldSchema, ObjectType, Schema } from '../schema/types.ts';
 
 export const PROTOBUF_MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
@@ -144,34 +145,6 @@ export function formatTime(seconds: bigint, nanos: bigint, fractionDigits: 0 | 6
   return `${base}${frac}Z`;
 }
 
-/** Go's time.Duration.String(): "1h2m3.5s", "1.5ms", "0s". */
-export function formatDuration(nanos: bigint): string {
-  const neg = nanos < 0n;
-  let u = neg ? -nanos : nanos;
-  const frac = (v: bigint, prec: number): [string, bigint] => {
-    const div = 10n ** BigInt(prec);
-    const digits = (v % div).toString().padStart(prec, '0').replace(/0+$/, '');
-    return [digits ? `.${digits}` : '', v / div];
-  };
-  let out: string;
-  if (u === 0n) return '0s';
-  if (u < 1_000_000_000n) {
-    const [prec, unit] = u < 1000n ? [0, 'ns'] : u < 1_000_000n ? [3, 'µs'] : [6, 'ms'];
-    const [f, whole] = prec === 0 ? ['', u] : frac(u, prec);
-    out = `${whole}${f}${unit}`;
-  } else {
-    const [f, whole] = frac(u, 9);
-    u = whole;
-    out = `${u % 60n}${f}s`;
-    u /= 60n;
-    if (u > 0n) {
-      out = `${u % 60n}m${out}`;
-      u /= 60n;
-      if (u > 0n) out = `${u}h${out}`;
-    }
-  }
-  return neg ? `-${out}` : out;
-}
 
 /**
  * JSON carried as bytes inside the message (FieldsV1, RawExtension). It sits `depth` levels into
@@ -287,7 +260,7 @@ class Decoder {
         return formatTime(flatInt(m, 1, 64), flatInt(m, 2, 32), 6);
       }
       case `${META}.Duration`:
-        return formatDuration(flatInt(readFlat(bytes), 1, 64));
+        return formatGoDuration(flatInt(readFlat(bytes), 1, 64));
       case `${META}.FieldsV1`:
         return parseEmbeddedJson(flatBytes(readFlat(bytes), 1), 'fieldsV1', depth);
       case 'k8s.io.apimachinery.pkg.runtime.RawExtension': {

@@ -5,6 +5,7 @@
  * container that ran that long starts over at 10 s. Entries are dropped with their pod (bounded
  * by the pods on the node) and when expired.
  */
+import { formatGoDuration } from '../../util/duration.ts';
 
 export const INITIAL_BACKOFF_MS = 10_000;
 export const MAX_BACKOFF_MS = 300_000;
@@ -67,11 +68,7 @@ export class CrashBackoff {
   }
 }
 
-/** Go's time.Duration String for whole seconds and minutes ("10s", "1m20s", "5m0s"), as the message shows it. */
+/** Go's time.Duration String of a delay rounded to whole seconds ("10s", "1m20s", "5m0s"), as the message shows it. */
 export function goDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return `${h ? `${h}h` : ''}${m}m${s % 60}s`;
+  return formatGoDuration(BigInt(Math.round(ms / 1000)) * 1_000_000_000n);
 }

@@ -12,7 +12,7 @@
 import { HttpsTransport } from '../client/transport.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, ClientIdentity, K8sObject } from '../client/types.ts';
-import { formatDuration } from '../../api/codecs/protobuf.ts';
+import { formatGoDuration } from '../../util/duration.ts';
 import { decodeBatch, podKey, type MetricsBatch } from './decode-resource-metrics.ts';
 import type { MetricsSource } from './metrics-api-server.ts';
 import { MetricsStore } from './metrics-store.ts';
@@ -145,7 +145,7 @@ export class NodeMetricsCollector {
         out.push({
           apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics',
           metadata: { name: m.name, namespace: m.namespace, creationTimestamp: now, ...(m.labels ? { labels: m.labels } : {}) },
-          timestamp: rfc3339(u.timestamp), window: formatDuration(BigInt(u.windowMs) * 1_000_000n), containers: u.containers,
+          timestamp: rfc3339(u.timestamp), window: formatGoDuration(BigInt(u.windowMs) * 1_000_000n), containers: u.containers,
         });
       }
       return out;
@@ -160,7 +160,7 @@ export class NodeMetricsCollector {
         out.push({
           apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics',
           metadata: { name: n, creationTimestamp: now, ...(m.labels ? { labels: m.labels } : {}) },
-          timestamp: rfc3339(u.timestamp), window: formatDuration(BigInt(u.windowMs) * 1_000_000n), usage: u.usage,
+          timestamp: rfc3339(u.timestamp), window: formatGoDuration(BigInt(u.windowMs) * 1_000_000n), usage: u.usage,
         });
       }
       return out;

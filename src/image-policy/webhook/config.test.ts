@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { goDurationString, imagePolicyConfigFrom, loadImagePolicyWebhookConfig } from './config.ts';
+import { imagePolicyConfigFrom, loadImagePolicyWebhookConfig } from './config.ts';
+import { formatGoDuration as goDurationString } from '../../util/duration.ts';
 
 const cfg = (imagePolicy: Record<string, unknown>) => imagePolicyConfigFrom({ imagePolicy: { kubeConfigFile: '/k', ...imagePolicy } }, 'f');
 

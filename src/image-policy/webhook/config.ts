@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parse } from 'yaml';
+import { formatGoDuration } from '../../util/duration.ts';
 
 export interface ImagePolicyWebhookConfig {
   kubeConfigFile: string;
@@ -53,23 +54,6 @@ export class ImagePolicyConfigError extends Error {
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Go's time.Duration.String() for whole nanoseconds (the form upstream's range errors print). */
-export function goDurationString(ns: bigint): string {
-  if (ns === 0n) return '0s';
-  const sign = ns < 0n ? '-' : '';
-  let u = ns < 0n ? -ns : ns;
-  const frac = (v: bigint, div: bigint): string => {
-    const rem = v % div;
-    if (rem === 0n) return String(v / div);
-    return `${v / div}.${rem.toString().padStart(String(div).length - 1, '0').replace(/0+$/, '')}`;
-  };
-  if (u < SECOND) return sign + (u < 1000n ? `${u}ns` : u < MS ? `${frac(u, 1000n)}µs` : `${frac(u, MS)}ms`);
-  const h = u / (60n * MINUTE);
-  u %= 60n * MINUTE;
-  const m = u / MINUTE;
-  u %= MINUTE;
-  return `${sign}${h > 0n ? `${h}h` : ''}${h > 0n || m > 0n ? `${m}m` : ''}${frac(u, SECOND)}s`;
-}
 
 /** upstream normalizeConfigDuration: -1 disables, 0 takes the default, anything else is range-checked. */
 function normalize(key: keyof typeof SETTINGS, raw: unknown): number {
@@ -82,7 +66,7 @@ function normalize(key: keyof typeof SETTINGS, raw: unknown): number {
   if (raw === 0) return Number(s.def / MS);
   const value = BigInt(raw) * s.scale;
   if (value <= s.min || value > s.max) {
-    throw new ImagePolicyConfigError(`valid value is between ${goDurationString(s.min)} and ${goDurationString(s.max)}, got ${goDurationString(value)}`);
+    throw new ImagePolicyConfigError(`valid value is between ${formatGoDuration(s.min)} and ${formatGoDuration(s.max)}, got ${formatGoDuration(value)}`);
   }
   return Number(value / MS);
 }
