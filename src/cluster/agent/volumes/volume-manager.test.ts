@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -121,6 +121,31 @@ test('projected token and secret on tmpfs: fsGroup and fsUser ownership, the tok
     assert.ok(!existsSync(join(dir, 'pods/uid-t')));
   } finally {
     await vm.tearDown('uid-t');
+    vm.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('emptyDir: permissions and fsGroup are set once, never again over what the containers wrote', { skip: requireRoot('fsGroup ownership') }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vm-'));
+  const vm = new VolumeManager({ root: join(dir, 'pods'), client: new FakeApiClient(), hostIP: '10.0.0.1', allocatable: {}, onChange: () => undefined });
+  try {
+    const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'uid-e' }, spec: { securityContext: { fsGroup: 2000 }, volumes: [{ name: 'scratch', emptyDir: {} }], containers: [] } };
+    await vm.setUp(pod);
+    const vol = join(dir, 'pods/uid-e/volumes/kubernetes.io~empty-dir/scratch');
+    assert.equal(statSync(vol).gid, 2000, 'the fresh volume is given to fsGroup');
+    // What a container writes afterwards, a symlink out of the volume among it.
+    writeFileSync(join(vol, 'f'), 'x', { mode: 0o600 });
+    chmodSync(join(vol, 'f'), 0o600);
+    chownSync(join(vol, 'f'), 0, 0); // the setgid directory gave it fsGroup: a container may change that
+    const outside = join(dir, 'outside');
+    writeFileSync(outside, 'host', { mode: 0o600 });
+    chmodSync(outside, 0o600);
+    symlinkSync(outside, join(vol, 'link'));
+    await vm.setUp(pod);
+    assert.deepEqual([statSync(join(vol, 'f')).gid, statSync(join(vol, 'f')).mode & 0o7777], [0, 0o600], 'the next sync does not walk the volume again');
+    assert.deepEqual([statSync(outside).gid, statSync(outside).mode & 0o7777], [0, 0o600]);
+  } finally {
     vm.stop();
     rmSync(dir, { recursive: true, force: true });
   }

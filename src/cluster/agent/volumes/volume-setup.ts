@@ -7,8 +7,9 @@
  * local-path provisioner's directory made here). Idempotent: run on every pod sync, which is how
  * updates reach the files. Anything else is refused with a message, never silently skipped.
  */
-import { chmod, mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Pod, Volume } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../../api/validation/quantity.ts';
 import { resources } from '../../client/resources.ts';
@@ -17,7 +18,7 @@ import { ANN_DYNAMICALLY_PROVISIONED } from '../../controllers/volume/volume-uti
 import { LOCAL_PATH_PROVISIONER } from '../../controllers/volume/local-path.ts';
 import { writeAtomically, type Payload } from './atomic-writer.ts';
 import { checkHostPathType } from './host-path.ts';
-import { mountTmpfs } from './mounts.ts';
+import { isMounted, mountTmpfs } from './mounts.ts';
 import type { ObjectCache } from './object-cache.ts';
 import { fsUserFrom, setVolumeOwnership } from './ownership.ts';
 import { aggregateError, configMapData, configMapMissingKey, DEFAULT_MODE, downwardPayload, keyPayload, projectedPayload, secretData, secretMissingKey, VolumeSourceError, type DownwardContext } from './payload.ts';
@@ -75,11 +76,20 @@ export async function setUpVolume(d: SetUpDeps, pod: Pod, podDir: string, v: Vol
   };
   if (v.emptyDir) {
     const dir = await volumeDir(podDir, PLUGIN.emptyDir, v.name);
-    if (v.emptyDir.medium === 'Memory') await mountTmpfs(dir, memorySize(pod, v, d.allocatable));
-    else if (v.emptyDir.medium && v.emptyDir.medium !== '') throw new VolumeSourceError(`emptyDir medium ${JSON.stringify(v.emptyDir.medium)} is not supported by this node agent`);
+    if (v.emptyDir.medium && v.emptyDir.medium !== '' && v.emptyDir.medium !== 'Memory') throw new VolumeSourceError(`emptyDir medium ${JSON.stringify(v.emptyDir.medium)} is not supported by this node agent`);
+    // Set up once, as upstream's emptyDir SetUpAt (its ready file in the pod's plugins directory,
+    // outside the volume): the permissions and fsGroup walk must never run again over what a
+    // running container wrote there, where a file swapped for a symlink mid-walk would have its
+    // target chmodded or walked into (the walk is by path).
+    const ready = join(podDir, 'plugins', PLUGIN.emptyDir, v.name, 'ready');
+    const memory = v.emptyDir.medium === 'Memory';
+    if (existsSync(ready) && (!memory || (await isMounted(dir)))) return { path: dir, readOnly: false };
+    if (memory) await mountTmpfs(dir, memorySize(pod, v, d.allocatable));
     // World-writable as upstream, whatever the umask: any container user may use it.
     await chmod(dir, 0o777);
     await setVolumeOwnership(dir, fsGroup, false);
+    await mkdir(dirname(ready), { recursive: true, mode: 0o750 });
+    await writeFile(ready, '', { mode: 0o600 });
     return { path: dir, readOnly: false };
   }
   if (v.hostPath) {
