@@ -131,37 +131,44 @@ test('an unchanged PodScheduled condition is not written again on the next faile
   }
 });
 
-test('binds run beside the scheduling loop, at most parallelBinds at a time, and Scheduled events are written for each', async () => {
+/** A scheduler over `count` pending pods whose pods/binding calls wait until the test releases them. */
+function withHeldBinds(count: number, parallelBinds: number) {
   const client = new FakeApiClient();
   const factory = fakeInformerFactory(client);
   const nodes = factory.informer(resources.nodes);
   const pods = factory.informer(resources.pods);
   client.seed(resources.nodes, makeNode('n1', { cpu: '8' }));
-  for (let i = 0; i < 6; i++) client.seed(resources.pods, makePod(`p${i}`, { cpu: '100m' }));
+  for (let i = 0; i < count; i++) client.seed(resources.pods, makePod(`p${i}`, { cpu: '100m' }));
   const post = client.postSubresource.bind(client);
   const held: Array<() => void> = [];
-  let inFlight = 0;
-  let maxInFlight = 0;
+  const sent: string[] = [];
+  const binding = { inFlight: 0, maxInFlight: 0 };
   client.postSubresource = (async (r, ns, name, sub, body) => {
-    inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
+    sent.push(name);
+    binding.inFlight++;
+    binding.maxInFlight = Math.max(binding.maxInFlight, binding.inFlight);
     await new Promise<void>((resolve) => held.push(resolve));
-    inFlight--;
+    binding.inFlight--;
     return post(r, ns, name, sub, body);
   }) as typeof client.postSubresource;
   factory.start();
-  const s = startScheduler({ client, informers: { nodes, pods } as never, random: () => 0, now: () => 1_700_000_000_000, log: silent, parallelBinds: 2 });
+  const s = startScheduler({ client, informers: { nodes, pods } as never, random: () => 0, now: () => 1_700_000_000_000, log: silent, parallelBinds });
+  return { client, factory, pods, s, held, sent, binding };
+}
+
+test('binds run beside the scheduling loop, at most parallelBinds at a time, and Scheduled events are written for each', async () => {
+  const { client, factory, pods, s, held, binding } = withHeldBinds(6, 2);
   try {
     // Every pod is decided (assumed) while the first binds are still held.
     await settle(() => s.cache.assumedCount === 6 && held.length === 2);
     assert.equal(s.cache.assumedCount, 6);
     assert.equal(held.length, 2);
-    while (held.length > 0 || inFlight > 0 || [0, 1, 2, 3, 4, 5].some((i) => !pods.get('default', `p${i}`)?.spec?.nodeName)) {
+    while (held.length > 0 || binding.inFlight > 0 || [0, 1, 2, 3, 4, 5].some((i) => !pods.get('default', `p${i}`)?.spec?.nodeName)) {
       held.shift()?.();
       await new Promise((r) => setImmediate(r));
     }
     await s.idle();
-    assert.equal(maxInFlight, 2);
+    assert.equal(binding.maxInFlight, 2);
     const scheduled = client.actions.filter((a) => a.verb === 'create' && a.resource.resource === 'events' && (a.object as K8sObject | undefined)?.reason === 'Scheduled');
     assert.equal(scheduled.length, 6);
   } finally {
@@ -171,22 +178,7 @@ test('binds run beside the scheduling loop, at most parallelBinds at a time, and
 });
 
 test('a stopped scheduler gives up the binds still waiting for a slot instead of sending them', async () => {
-  const client = new FakeApiClient();
-  const factory = fakeInformerFactory(client);
-  const nodes = factory.informer(resources.nodes);
-  const pods = factory.informer(resources.pods);
-  client.seed(resources.nodes, makeNode('n1', { cpu: '8' }));
-  for (let i = 0; i < 5; i++) client.seed(resources.pods, makePod(`p${i}`, { cpu: '100m' }));
-  const post = client.postSubresource.bind(client);
-  const held: Array<() => void> = [];
-  const sent: string[] = [];
-  client.postSubresource = (async (r, ns, name, sub, body) => {
-    sent.push(name);
-    await new Promise<void>((resolve) => held.push(resolve));
-    return post(r, ns, name, sub, body);
-  }) as typeof client.postSubresource;
-  factory.start();
-  const s = startScheduler({ client, informers: { nodes, pods } as never, random: () => 0, now: () => 1_700_000_000_000, log: silent, parallelBinds: 1 });
+  const { client, factory, pods, s, held, sent } = withHeldBinds(5, 1);
   try {
     await settle(() => s.cache.assumedCount === 5 && held.length === 1);
     const stopping = s.stop();
