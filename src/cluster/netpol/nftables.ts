@@ -1,18 +1,20 @@
 /**
  * Renders the compiled policy (compile.ts) of a node's pods as one nftables table, replaced
- * atomically by `nft -f`. Each pod's direction walks the same rules in the same order as
- * evaluate.ts: AdminNetworkPolicy rules (Allow → return, Deny → drop, Pass → on to the next
- * layer), then the NetworkPolicy rules (allow rules return, the rest drops) or, when no
- * NetworkPolicy selects the pod, the baseline rules (Deny drops, the rest returns). A packet is
- * checked against its source's egress and its destination's ingress in the forward hook; replies
- * of allowed connections pass by conntrack, so a policy change governs new connections at once and
- * leaves established ones alone.
+ * atomically by `nft -f`. Each direction has its own base chain on the forward hook (egress of the
+ * source first, then ingress of the destination), so `accept` means "allowed in this direction"
+ * and the other direction is still checked; replies of allowed connections pass by conntrack, so a
+ * policy change governs new connections at once and leaves established ones alone. A pod's
+ * direction walks the same layers in the same order as evaluate.ts: its AdminNetworkPolicy rules
+ * (Allow accepts, Deny drops, Pass returns to the next layer), then either the NetworkPolicies
+ * that select it (any allow rule accepts; the rest drops) or, when none does, the baseline rules
+ * (Deny drops, the rest accepts).
  *
- * The rules live in chains named by their content (`c_<hash>`), shared by every pod whose policy
- * compiles to the same rules; a pod's own chain (`p<id>_in`, `p<id>_out`) holds one `goto` to its
- * content chain. So a policy change sends each new rule list once, however many pods it selects,
- * and re-points each selected pod with two lines: what `nft -f` must parse grows with the
- * distinct results, not with the pods.
+ * Every chain but the pods' own is named by its content (`c_<hash>`) and shared: one chain per
+ * NetworkPolicy's rules (as they compile for the pods it selects), one per list of policies a pod
+ * is selected by, one per admin and baseline rule list. A pod's chain (`p<id>_in`, `p<id>_out`)
+ * only jumps to its admin chain and goes to its policy list. So a new policy sends its own rules
+ * once, a short list of jumps per distinct set of selecting policies, and two lines per selected
+ * pod: what `nft -f` parses grows with what changed, not with the pods or the other policies.
  */
 import { createHash } from 'node:crypto';
 import type { PolicyModel } from './compile.ts';
@@ -32,7 +34,7 @@ export interface RenderOptions {
   knownSets?: ReadonlySet<string>;
   /** Content chains already in the table: a partial render does not send them again. */
   knownChains?: ReadonlySet<string>;
-  /** Where each pod chain in the table goes now: a partial render leaves those that stay alone. */
+  /** What each pod chain in the table holds now: a partial render leaves those that stay alone. */
   knownPodChains?: ReadonlyMap<string, string>;
 }
 
@@ -44,7 +46,7 @@ export interface Rendered {
   sets: string[];
   /** The content chains the rendered pods use. */
   chains: string[];
-  /** Pod chain -> the content chain it goes to, for the rendered pods. */
+  /** Pod chain -> its rules (one per line), for the rendered pods. */
   podChains: Map<string, string>;
 }
 
@@ -60,7 +62,7 @@ class ChainWriter {
   readonly chains = new Map<string, string[]>();
   /** policy rules per content chain */
   readonly #ruleCounts = new Map<string, number>();
-  /** pod chain name -> the content chain it goes to */
+  /** pod chain name -> its rules, one per line */
   readonly podChains = new Map<string, string>();
   readonly #ipsByKey: Map<string, readonly string[]>;
 
@@ -112,24 +114,33 @@ class ChainWriter {
     return lines;
   }
 
-  /** The chain holding `rules` then `last` (named by that content: equal content, one chain). */
-  #contentChain(rules: string[], last: string): string {
-    const lines = [...rules, last];
+  /** The chain holding `lines` (named by that content: equal content, one chain). */
+  #contentChain(lines: string[], policyRules: number): string {
     const name = `c_${createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16)}`;
     if (!this.chains.has(name)) {
       this.chains.set(name, lines);
-      this.#ruleCounts.set(name, rules.length);
+      this.#ruleCounts.set(name, policyRules);
     }
     return name;
   }
 
   #direction(podChain: string, d: DirectionPolicy, dir: 'saddr' | 'daddr'): void {
-    const next = d.network
-      ? this.#contentChain(this.#emit(d.network, dir, () => 'return'), 'drop')
-      : this.#contentChain(this.#emit(d.baseline, dir, (r) => (r.action === 'Deny' ? 'drop' : 'return')), 'return');
-    const admin = this.#emit(d.admin, dir, (r) => (r.action === 'Allow' ? 'return' : r.action === 'Deny' ? 'drop' : `goto ${next}`));
-    // Without admin rules the pod goes straight to the next layer.
-    this.podChains.set(podChain, admin.length ? this.#contentChain(admin, `goto ${next}`) : next);
+    const lines: string[] = [];
+    const admin = this.#emit(d.admin, dir, (r) => (r.action === 'Allow' ? 'accept' : r.action === 'Deny' ? 'drop' : 'return'));
+    if (admin.length) lines.push(`jump ${this.#contentChain(admin, admin.length)}`);
+    if (d.network) {
+      // Allow rules add up, so each policy's rules can sit in a chain of their own; any that accepts decides.
+      const jumps: string[] = [];
+      for (const rules of byPolicy(d.network)) {
+        const allow = this.#emit(rules, dir, () => 'accept');
+        if (allow.length) jumps.push(`jump ${this.#contentChain(allow, allow.length)}`);
+      }
+      lines.push(`goto ${this.#contentChain([...jumps, 'drop'], 0)}`);
+    } else {
+      const baseline = this.#emit(d.baseline, dir, (r) => (r.action === 'Deny' ? 'drop' : 'accept'));
+      lines.push(`goto ${this.#contentChain([...baseline, 'accept'], baseline.length)}`);
+    }
+    this.podChains.set(podChain, lines.join('\n'));
   }
 
   pod(model: PolicyModel, pod: PodInfo): void {
@@ -145,26 +156,30 @@ class ChainWriter {
 export function renderNftables(model: PolicyModel, localPods: readonly PodInfo[], opts: RenderOptions): Rendered {
   const table = opts.table ?? 'portcullis_netpol';
   const w = new ChainWriter(opts.allPods);
-  const dispatch: string[] = [];
+  const egress: string[] = [];
+  const ingress: string[] = [];
   for (const pod of localPods) {
     w.pod(model, pod);
     const id = podChainId(pod);
     for (const ip of pod.ips) {
-      dispatch.push(`ip saddr ${ip} jump ${id}_out comment ${JSON.stringify(pod.key)}`);
-      dispatch.push(`ip daddr ${ip} jump ${id}_in comment ${JSON.stringify(pod.key)}`);
+      egress.push(`ip saddr ${ip} jump ${id}_out comment ${JSON.stringify(pod.key)}`);
+      ingress.push(`ip daddr ${ip} jump ${id}_in comment ${JSON.stringify(pod.key)}`);
     }
   }
   const setDefs = [...w.sets].map(([name, body]) => `  set ${name} {\n    type ipv4_addr\n    flags interval\n    elements = { ${body} }\n  }`);
   const podNets = opts.podNetworks.length ? `    elements = { ${opts.podNetworks.join(', ')} }\n` : '';
+  const conntrack = ['ct state established,related accept', 'ct state invalid drop'];
   const script = [
     `table inet ${table}`,
     `delete table inet ${table}`,
     `table inet ${table} {`,
     `  set pod_networks {\n    type ipv4_addr\n    flags interval\n${podNets}  }`,
     ...setDefs,
-    chain('forward', ['type filter hook forward priority filter; policy accept;', 'ct state established,related accept', 'ct state invalid drop', ...dispatch]),
+    // An accept ends only its own base chain: the ingress check still follows the egress one.
+    chain('egress', ['type filter hook forward priority filter - 1; policy accept;', ...conntrack, ...egress]),
+    chain('ingress', ['type filter hook forward priority filter; policy accept;', ...conntrack, ...ingress]),
     ...[...w.chains].map(([name, lines]) => chain(name, lines)),
-    ...[...w.podChains].map(([name, target]) => chain(name, [`goto ${target}`])),
+    ...[...w.podChains].map(([name, rules]) => chain(name, rules.split('\n'))),
     '}',
     '',
   ].join('\n');
@@ -174,8 +189,8 @@ export function renderNftables(model: PolicyModel, localPods: readonly PodInfo[]
 /**
  * What a policy change needs, in one transaction: the content chains of `pods` (already on this
  * node, with their pod chains and dispatch rules in place from a full render) that the table does
- * not hold yet, and each pod chain whose content chain changed re-pointed at it (one `goto`; pod
- * chains of pods that get no new rules stay as they are). Sets and chains are named by
+ * not hold yet, and the pod chains whose content changed rewritten (a jump and a goto; pod chains
+ * of pods whose layers stay the same are left as they are). Sets and chains are named by
  * content, so re-sending one is harmless; those no longer used stay until the next full render.
  */
 export function renderPodUpdates(model: PolicyModel, pods: readonly PodInfo[], opts: RenderOptions): Rendered {
@@ -188,11 +203,25 @@ export function renderPodUpdates(model: PolicyModel, pods: readonly PodInfo[], o
   // Without a record of the table a chain may exist already: flushed first, so it holds its rules once.
   for (const name of fresh) lines.push(`add chain inet ${table} ${name}`, ...(opts.knownChains ? [] : [`flush chain inet ${table} ${name}`]));
   for (const name of fresh) for (const r of w.chains.get(name)!) lines.push(`add rule inet ${table} ${name} ${r}`);
-  for (const [name, target] of w.podChains) {
-    if (opts.knownPodChains?.get(name) === target) continue;
-    lines.push(`add chain inet ${table} ${name}`, `flush chain inet ${table} ${name}`, `add rule inet ${table} ${name} goto ${target}`);
+  for (const [name, rules] of w.podChains) {
+    const was = opts.knownPodChains?.get(name);
+    if (was === rules) continue;
+    if (was === undefined) lines.push(`add chain inet ${table} ${name}`);
+    lines.push(`flush chain inet ${table} ${name}`, ...rules.split('\n').map((r) => `add rule inet ${table} ${name} ${r}`));
   }
   return { script: lines.join('\n') + '\n', ruleCount: w.ruleCount(fresh), sets: [...w.sets.keys()], chains: [...w.chains.keys()], podChains: w.podChains };
+}
+
+/** NetworkPolicy rules in compile order, one group per policy (the origin names the policy before " rule N"). */
+function byPolicy(rules: readonly CompiledRule[]): CompiledRule[][] {
+  const groups = new Map<string, CompiledRule[]>();
+  for (const r of rules) {
+    const policy = r.origin.replace(/ rule [^ ]+$/, '');
+    const g = groups.get(policy);
+    if (g) g.push(r);
+    else groups.set(policy, [r]);
+  }
+  return [...groups.values()];
 }
 
 function chain(name: string, body: string[]): string {
