@@ -28,8 +28,24 @@ function scalar(s: JSONSchemaProps | undefined, v: unknown): unknown {
   return Number.isSafeInteger(v) ? BigInt(v) : v;
 }
 
+/** toCelValue without a schema: every request's objects for admission policies, so without per-field schema lookups or entry arrays. */
+function schemaless(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = schemaless(v[i]);
+    return out;
+  }
+  if (isJsonObject(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k in v) if (Object.hasOwn(v, k)) out[k] = schemaless(v[k]);
+    return out;
+  }
+  return typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v;
+}
+
 /** A copy of `v` with CEL's number kinds, following the schema (unknown fields: integral means int). */
 export function toCelValue(s: JSONSchemaProps | undefined, v: unknown): unknown {
+  if (s === undefined) return schemaless(v);
   if (Array.isArray(v)) {
     const items = itemSchema(s);
     return v.map((x) => toCelValue(items, x));
