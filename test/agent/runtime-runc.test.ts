@@ -160,6 +160,37 @@ describe('runc runtime', { skip }, () => {
     assert.match(Buffer.concat(seen).toString(), /size 30 100/);
   });
 
+  test('stdinOnce (no terminal): the container reads end of file when the first attach\'s input ends; without it stdin stays open', async () => {
+    const once = await run({ name: 'stdin-once', stdin: true, stdinOnce: true, command: ['sh', '-c', 'cat; echo "end of input"'] });
+    const plain = await run({ name: 'stdin-kept', stdin: true, command: ['sh', '-c', 'cat; echo "end of input"'] });
+    // Nobody attached yet: the process waits on its stdin rather than reading end of file.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await rt.containerStatus(once.id))?.state, 'running');
+    const attachOnce = async (id: string, text: string, signal?: AbortSignal) => {
+      const input = new PassThrough();
+      const out = new PassThrough();
+      const seen: Buffer[] = [];
+      out.on('data', (d: Buffer) => seen.push(d));
+      const done = rt.attach(id, { tty: false, stdin: input, stdout: out, stderr: out, signal });
+      input.end(text);
+      return { done, output: () => Buffer.concat(seen).toString() };
+    };
+    const a = await attachOnce(once.id, 'hello\n');
+    // Bounded, so a stdin that never closes fails the test instead of hanging it.
+    await Promise.race([a.done, new Promise((_, reject) => setTimeout(() => reject(new Error('the process never read end of file')), 20_000).unref())]);
+    assert.equal(a.output(), 'hello\nend of input\n', 'the input, then end of file');
+    assert.equal((await waitExit(once.id)).exitCode, 0);
+    // The same with stdinOnce unset: the input reaches cat, end of file never does.
+    const ac = new AbortController();
+    const b = await attachOnce(plain.id, 'hi\n', ac.signal);
+    await waitLog(plain.logPath, 'hi');
+    ac.abort();
+    await b.done;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await rt.containerStatus(plain.id))?.state, 'running', 'stdin stays open without stdinOnce');
+    assert.doesNotMatch(await readFile(plain.logPath, 'utf8'), /end of input/);
+  });
+
   test('exec with a terminal: stdin and stdout are a tty, the exit code comes back', async () => {
     const c = await run({ name: 'tty', command: ['sleep', '300'] });
     const out = new PassThrough();

@@ -22,6 +22,7 @@ import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
 import { containerStatusFromFiles, readMeta, readPid, runcLogError, writeJsonAtomic, type ContainerMeta, type SandboxMeta } from './state-files.ts';
 import { runcExec } from './runc-exec.ts';
 import { attachStreams } from './runc-attach.ts';
+import { closeStdinOnce, markStdinOnce, stdinOnceClosed } from './stdin-once.ts';
 import { cgroupPlacement } from './cgroup-path.ts';
 import { readProcessStats, type UsageStats } from './cgroup-stats.ts';
 import type { AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
@@ -167,6 +168,8 @@ export class RuncRuntime implements ContainerRuntime {
         kind: 'container', id, sandboxId, pod: cfg.pod, name: cfg.container.name, attempt: cfg.attempt,
         imageRef: cfg.image.ref, imageDigest: cfg.image.digest, createdAt: this.now().toISOString(), logPath,
         memcg, tty: cfg.container.tty === true, stdin: cfg.container.stdin === true,
+        // containerd closes stdin after the first attach only without a terminal.
+        ...(cfg.container.stdin === true && cfg.container.stdinOnce === true && cfg.container.tty !== true ? { stdinOnce: true } : {}),
         ...(cfg.image.config.StopSignal ? { stopSignal: cfg.image.config.StopSignal } : {}),
       };
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
@@ -184,6 +187,7 @@ export class RuncRuntime implements ContainerRuntime {
     if (!meta) throw new Error(`container ${id} not found`);
     if ((await exists(join(dir, 'shim.pid'))) || (await exists(join(dir, 'exit')))) throw new Error(`container ${id} was already started`);
     await this.attachRelay(id, dir, meta);
+    if (meta.stdinOnce) await markStdinOnce(dir);
     await this.launch(dir, id, meta.memcg, { stdin: meta.tty || meta.stdin ? join(dir, 'stdin') : '/dev/null', stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr'), terminal: meta.tty === true });
   }
 
@@ -235,7 +239,11 @@ export class RuncRuntime implements ContainerRuntime {
     const relay = await this.relays.get(id);
     if (!meta || !status || status.state !== 'running' || !relay) throw new Error(`container ${id} is not running`);
     const shimPid = Number((await readOptional(join(dir, 'shim.pid')))?.trim()) || undefined;
-    return attachStreams(relay, meta.tty || meta.stdin ? join(dir, 'stdin') : undefined, opts, shimPid);
+    const stdin = meta.tty || meta.stdin ? join(dir, 'stdin') : undefined;
+    if (!meta.stdinOnce) return attachStreams(relay, stdin, opts, shimPid);
+    // stdinOnce: the first attach with input closes the container's stdin when that input ends.
+    if (await stdinOnceClosed(dir)) return attachStreams(relay, undefined, opts, shimPid);
+    return attachStreams(relay, stdin, opts, shimPid, () => closeStdinOnce(dir));
   }
 
   async usageStats(id: string): Promise<UsageStats | undefined> {

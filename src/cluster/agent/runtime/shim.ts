@@ -8,7 +8,9 @@
  *
  * The container's stdout/stderr are FIFOs opened read-write by the shim for runc (so a container
  * never gets EPIPE while no agent reads; it blocks once the pipe buffer is full); the agent's log
- * relay opens the read ends, before the shim starts and again after a restart.
+ * relay opens the read ends, before the shim starts and again after a restart. Its stdin FIFO is
+ * opened read-write too (no end of file ever), but for a stdinOnce container (stdin-once.ts):
+ * read-only, with a holder process as the writer the agent ends after the first attach.
  */
 import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
@@ -22,8 +24,17 @@ if [ -n "$shm" ] && ! { mkdir -p "$shm" && mount -t tmpfs -o nosuid,nodev,noexec
   echo 1 > "$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"
   exit 1
 fi
-"$@" 0<>"$in" 1<>"$out" 2<>"$err"
+holder=
+if [ -e "$dir/stdin-once" ]; then
+  sleep 2147483647 3<>"$in" </dev/null >/dev/null 2>&1 &
+  holder=$!
+  echo "$holder" > "$dir/stdin.holder"
+  "$@" 0<"$in" 1<>"$out" 2<>"$err"
+else
+  "$@" 0<>"$in" 1<>"$out" 2<>"$err"
+fi
 code=$?
+[ -n "$holder" ] && kill "$holder" 2>/dev/null
 for f in memory.oom_control memory.events; do
   if [ -n "$memcg" ] && [ -r "$memcg/$f" ]; then cat "$memcg/$f" > "$dir/oom.tmp" && mv "$dir/oom.tmp" "$dir/oom"; break; fi
 done

@@ -38,6 +38,8 @@ export interface ContainerMeta {
   tty?: boolean;
   /** The container keeps a stdin (stdin: true): a FIFO an attach writes to. */
   stdin?: boolean;
+  /** stdin and stdinOnce without a terminal: the first attach's input ending closes stdin (stdin-once.ts). */
+  stdinOnce?: boolean;
   /** The image's StopSignal, checked at creation. */
   stopSignal?: string;
 }
