@@ -84,7 +84,8 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
     };
     const matchDeps: MatchDeps = { namespace: namespaceReader(this.#deps.store), ...(this.#registry ? { registry: this.#registry } : {}) };
     let shared: Record<string, unknown> | undefined;
-    const requests = new Map<string, { request: unknown; memo: RequestMemo }>();
+    // Per matched resource: the variables with `request` (params null) and the shared outcomes.
+    const requests = new Map<string, { vars: Record<string, unknown>; memo: RequestMemo }>();
     for (const hook of this.source.candidates(a)) {
       const before = denials.length;
       let matched: Matched | undefined;
@@ -131,15 +132,15 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
         // The policy's match decides `request`: the same for every binding of the policy.
         if (!vars) {
           let r = requests.get(rk);
-          if (r === undefined) requests.set(rk, (r = { request: requestVar(a, matched), memo: new RequestMemo() }));
-          vars = { ...shared, request: r.request };
+          if (r === undefined) requests.set(rk, (r = { vars: { ...shared, request: requestVar(a, matched), params: null }, memo: new RequestMemo() }));
+          vars = r.vars;
           memo = r.memo;
         }
         for (const param of params.params) {
           const key = resultKey(rk, param);
           let result = key === undefined ? undefined : results.get(key);
           if (!result) {
-            const r = validatePolicy(hook.compiled, { ...vars, params: param === null ? null : toCelValue(undefined, param) }, undefined, memo);
+            const r = validatePolicy(hook.compiled, param === null ? vars : { ...vars, params: toCelValue(undefined, param) }, undefined, memo);
             result = r instanceof Promise ? await r : r;
             if (key !== undefined) results.set(key, result);
           }
