@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Launcher } from './launcher.ts';
+import { waitExited } from './shim.ts';
+
+test('commands run with their words intact; exit code and output come back per call', async (t) => {
+  const l = new Launcher();
+  t.after(() => l.close());
+  const odd = `it's "quoted" $HOME \`x\` ;| &\nsecond line`;
+  const [echo, fail, many] = await Promise.all([
+    l.run(['printf', '%s', odd]),
+    l.run(['/bin/sh', '-c', 'echo broken >&2; exit 3']),
+    Promise.all(Array.from({ length: 20 }, (_, i) => l.run(['echo', String(i)]))),
+  ]);
+  // Output's newlines become spaces (one line per result); nothing was expanded.
+  assert.deepEqual(echo, { code: 0, output: odd.replace('\n', ' ') });
+  assert.deepEqual(fail, { code: 3, output: 'broken' });
+  assert.deepEqual(many.map((r) => r.output), Array.from({ length: 20 }, (_, i) => String(i)));
+});
+
+test('a detached command outlives its call', async (t) => {
+  const l = new Launcher();
+  const dir = await mkdtemp(join(tmpdir(), 'launcher-test-'));
+  t.after(async () => {
+    l.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await l.detach(['/bin/sh', '-c', 'sleep 0.2; echo done > "$1"', 'x', join(dir, 'exit')]);
+  assert.ok(await waitExited(dir, 10_000));
+  assert.equal(await readFile(join(dir, 'exit'), 'utf8'), 'done\n');
+});
+
+test('calls waiting when the launcher dies fail; the next call starts a new one', async (t) => {
+  const l = new Launcher('/bin/false');
+  await assert.rejects(l.run(['true']), /launcher exited/);
+  const ok = new Launcher();
+  t.after(() => ok.close());
+  assert.equal((await ok.run(['true'])).code, 0);
+});
