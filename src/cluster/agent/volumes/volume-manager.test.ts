@@ -150,3 +150,26 @@ test('emptyDir: permissions and fsGroup are set once, never again over what the 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a claim is used only when its volume names it back (claimRef UID), as the kubelet checks', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vm-'));
+  const client = new FakeApiClient();
+  const vm = new VolumeManager({ root: join(dir, 'pods'), client, hostIP: '10.0.0.1', allocatable: {}, onChange: () => undefined });
+  try {
+    mkdirSync(join(dir, 'data'));
+    client.seed(resources.persistentvolumeclaims, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'mine', namespace: 'ns', uid: 'claim-uid' }, spec: { volumeName: 'pv' }, status: { phase: 'Bound' } });
+    const claimUid = String(client.stored(resources.persistentvolumeclaims, 'ns')[0]!.metadata.uid); // the fake gives its own
+    const pv = (claimRef?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv' }, spec: { hostPath: { path: join(dir, 'data') }, ...(claimRef && { claimRef }) } });
+    const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'uid-c' }, spec: { volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'mine' } }], containers: [] } };
+    const failure = async () => (await vm.setUp(pod).then(() => 'set up', (e: VolumeSetUpError) => e.failures[0]!.message));
+    client.seed(resources.persistentvolumes, pv());
+    assert.equal(await failure(), 'found PV object "pv" but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim');
+    await client.update(resources.persistentvolumes, '', pv({ namespace: 'other', name: 'theirs', uid: 'other-uid' }));
+    assert.equal(await failure(), `found PV object "pv" but its pv.Spec.ClaimRef.UID ("other-uid") does not point to claim.UID (${JSON.stringify(claimUid)})`);
+    await client.update(resources.persistentvolumes, '', pv({ namespace: 'ns', name: 'mine', uid: claimUid }));
+    assert.equal(await failure(), 'set up');
+  } finally {
+    vm.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

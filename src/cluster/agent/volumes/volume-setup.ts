@@ -168,6 +168,11 @@ async function claimVolume(d: SetUpDeps, pod: Pod, claimName: string, readOnly: 
     throw new VolumeSourceError(`PVC ${ns}/${claimName} has non-bound phase (${JSON.stringify(pvc.status?.phase ?? '')}) or empty pvc.Spec.VolumeName (${JSON.stringify(pvName)})`);
   }
   const pv = await d.client.get<K8sObject>(resources.persistentvolumes, '', pvName);
+  // The volume must name this claim back (the kubelet's getPVSpec): a claim that names a volume
+  // bound elsewhere never reaches that volume's data.
+  const ref = pv.spec?.claimRef;
+  if (!ref) throw new VolumeSourceError(`found PV object ${JSON.stringify(pvName)} but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim`);
+  if (ref.uid !== pvc.metadata?.uid) throw new VolumeSourceError(`found PV object ${JSON.stringify(pvName)} but its pv.Spec.ClaimRef.UID (${JSON.stringify(ref.uid ?? '')}) does not point to claim.UID (${JSON.stringify(pvc.metadata?.uid ?? '')})`);
   const path: string | undefined = pv.spec?.local?.path ?? pv.spec?.hostPath?.path;
   if (!path) throw new VolumeSourceError(`persistentvolume ${pvName}: only local and hostPath volumes are supported by this node agent`);
   if (pv.metadata?.annotations?.[ANN_DYNAMICALLY_PROVISIONED] === LOCAL_PATH_PROVISIONER) {
