@@ -32,8 +32,8 @@ test('renders the whole table at start, only the selected local pods on a policy
   const e = new NetpolEnforcer({ factory: fakeInformerFactory(client), nodeName: 'n1', podNetworks: ['10.244.0.0/16'], adminPolicies: false, apply: async (s) => void scripts.push(s) });
   await e.start();
   assert.equal(e.stats.fullRenders, 1);
-  assert.match(scripts[0]!, /ip daddr 10\.244\.0\.11 jump/);
-  assert.doesNotMatch(scripts[0]!, /10\.244\.1\.5 jump/, 'pods of other nodes get no chains here');
+  assert.match(scripts[0]!, /map ingress_pods \{[^}]*10\.244\.0\.11 comment "t2\/b" : jump p[0-9a-f]{12}_in/);
+  assert.doesNotMatch(scripts[0]!, /10\.244\.1\.5 comment/, 'pods of other nodes get no chains here');
 
   await client.create(NETWORK_POLICIES, 't2', { ...denyAll('t2'), spec: { podSelector: { matchLabels: { app: 'b' } }, policyTypes: ['Ingress'] } } as never);
   await waitFor(() => e.stats.partialRenders === 1);

@@ -77,3 +77,11 @@ test('AdminNetworkPolicy rules come first; Pass returns to the NetworkPolicy lay
   assert.equal(c.get(goto(own))!.at(-1), 'drop', 'then the NetworkPolicy layer');
   assert.equal(c.get(goto(c.get(`${podChainId(pods[2]!)}_in`)!))!.at(-1), 'accept', 'c, selected by no NetworkPolicy, goes on to the (empty) baseline');
 });
+
+test('a packet finds its pod chain in one verdict map per direction; an address two local pods claim is refused', () => {
+  const r = renderNftables(model({}), [...pods, pod('stale', '10.244.0.10', { app: 'old' })], opts);
+  assert.match(r.script, /chain egress \{[^}]*ip saddr vmap @egress_pods\n/);
+  assert.match(r.script, /chain ingress \{[^}]*ip daddr vmap @ingress_pods\n/);
+  assert.match(r.script, new RegExp(`map ingress_pods \\{[^}]*10\\.244\\.0\\.11 comment "t1/b" : jump ${podChainId(pods[1]!)}_in`));
+  assert.match(r.script, /map egress_pods \{[^}]*10\.244\.0\.10 comment "t1\/a t1\/stale" : drop/);
+});

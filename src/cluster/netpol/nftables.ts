@@ -156,15 +156,19 @@ class ChainWriter {
 export function renderNftables(model: PolicyModel, localPods: readonly PodInfo[], opts: RenderOptions): Rendered {
   const table = opts.table ?? 'portcullis_netpol';
   const w = new ChainWriter(opts.allPods);
-  const egress: string[] = [];
-  const ingress: string[] = [];
+  const byIp = new Map<string, PodInfo[]>();
   for (const pod of localPods) {
     w.pod(model, pod);
-    const id = podChainId(pod);
-    for (const ip of pod.ips) {
-      egress.push(`ip saddr ${ip} jump ${id}_out comment ${JSON.stringify(pod.key)}`);
-      ingress.push(`ip daddr ${ip} jump ${id}_in comment ${JSON.stringify(pod.key)}`);
-    }
+    for (const ip of pod.ips) byIp.set(ip, [...(byIp.get(ip) ?? []), pod]);
+  }
+  const egress: string[] = [];
+  const ingress: string[] = [];
+  for (const [ip, owners] of byIp) {
+    const comment = `comment ${JSON.stringify(owners.map((p) => p.key).join(' ').slice(0, 120))}`;
+    // Two local pods claiming one address (stale state): whose policy applies is unknown, so new connections are refused.
+    const verdict = (dir: string) => (owners.length === 1 ? `jump ${podChainId(owners[0]!)}_${dir}` : 'drop');
+    egress.push(`${ip} ${comment} : ${verdict('out')}`);
+    ingress.push(`${ip} ${comment} : ${verdict('in')}`);
   }
   const setDefs = [...w.sets].map(([name, body]) => `  set ${name} {\n    type ipv4_addr\n    flags interval\n    elements = { ${body} }\n  }`);
   const podNets = opts.podNetworks.length ? `    elements = { ${opts.podNetworks.join(', ')} }\n` : '';
@@ -175,9 +179,12 @@ export function renderNftables(model: PolicyModel, localPods: readonly PodInfo[]
     `table inet ${table} {`,
     `  set pod_networks {\n    type ipv4_addr\n    flags interval\n${podNets}  }`,
     ...setDefs,
+    // A packet finds its pod's chain by address in one lookup, however many pods the node has.
+    podMap('egress_pods', egress),
+    podMap('ingress_pods', ingress),
     // An accept ends only its own base chain: the ingress check still follows the egress one.
-    chain('egress', ['type filter hook forward priority filter - 1; policy accept;', ...conntrack, ...egress]),
-    chain('ingress', ['type filter hook forward priority filter; policy accept;', ...conntrack, ...ingress]),
+    chain('egress', ['type filter hook forward priority filter - 1; policy accept;', ...conntrack, 'ip saddr vmap @egress_pods']),
+    chain('ingress', ['type filter hook forward priority filter; policy accept;', ...conntrack, 'ip daddr vmap @ingress_pods']),
     ...[...w.chains].map(([name, lines]) => chain(name, lines)),
     ...[...w.podChains].map(([name, rules]) => chain(name, rules.split('\n'))),
     '}',
@@ -222,6 +229,10 @@ function byPolicy(rules: readonly CompiledRule[]): CompiledRule[][] {
     else groups.set(policy, [r]);
   }
   return [...groups.values()];
+}
+
+function podMap(name: string, elements: string[]): string {
+  return `  map ${name} {\n    type ipv4_addr : verdict\n${elements.length ? `    elements = { ${elements.join(',\n      ')} }\n` : ''}  }`;
 }
 
 function chain(name: string, body: string[]): string {
