@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Launcher } from './launcher.ts';
 import { prepareRootfs, releaseRootfs } from './rootfs.ts';
+
+const launcher = new Launcher();
 
 test('the rootfs is prepared and the FIFOs made (mode 0600) by one process', async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'rootfs-test-'));
@@ -17,7 +20,7 @@ test('the rootfs is prepared and the FIFOs made (mode 0600) by one process', asy
   const dir = join(work, 'c');
   await mkdir(dir);
   const fifos = [join(dir, 'stdout'), join(dir, 'stderr')];
-  const { path, kind } = await prepareRootfs(lower, dir, fifos);
+  const { path, kind } = await prepareRootfs(launcher, lower, dir, fifos);
   assert.equal(path, join(dir, 'bundle', 'rootfs'));
   // Overlay as root; a copy where mounting is not allowed.
   assert.ok(kind === 'overlay' || kind === 'copy');
@@ -38,5 +41,5 @@ test('a FIFO that cannot be made fails the preparation with its error', async (t
   const lower = join(work, 'image');
   await mkdir(lower, { recursive: true });
   await mkdir(join(work, 'c'));
-  await assert.rejects(prepareRootfs(lower, join(work, 'c'), [join(work, 'missing', 'stdout')]), /preparing the rootfs from .*mkfifo/);
+  await assert.rejects(prepareRootfs(launcher, lower, join(work, 'c'), [join(work, 'missing', 'stdout')]), /preparing the rootfs from .*mkfifo/);
 });

@@ -3,12 +3,13 @@
  * an upper directory of its own, so starting a container copies nothing and the image store is
  * never written. Where overlayfs cannot be mounted (an upper dir on a filesystem overlay refuses),
  * the rootfs is copied instead, said in the returned kind. The container's FIFOs are made by the
- * same process: each spawn forks the agent, which holds its event loop for milliseconds, and a
- * burst of pods made that the agent's largest cost.
+ * same process, started by the runtime's launcher (launcher.ts: a spawn from the agent forks all
+ * of it while its event loop waits).
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Launcher } from './launcher.ts';
 
 /** Runs a mount-related command (mount, umount, cp), its stderr in the error. */
 export function run(cmd: string, args: string[]): Promise<void> {
@@ -36,19 +37,15 @@ echo "$kind"
  * Mounts (or copies) lower into dir/bundle/rootfs with dir/upper and dir/work, and makes `fifos`
  * (mode 0600), in one child process.
  */
-export async function prepareRootfs(lower: string, dir: string, fifos: readonly string[] = []): Promise<{ path: string; kind: 'overlay' | 'copy' }> {
+export async function prepareRootfs(launcher: Launcher, lower: string, dir: string, fifos: readonly string[] = []): Promise<{ path: string; kind: 'overlay' | 'copy' }> {
   const target = join(dir, 'bundle', 'rootfs');
   const upper = join(dir, 'upper');
   const work = join(dir, 'work');
   // Option values may not contain the separators overlay parses; our paths are ours, but say so.
   if (/[,:\\]/.test(lower + upper + work)) throw new Error(`rootfs paths may not contain ',', ':' or '\\': ${lower}`);
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile('/bin/sh', ['-c', PREPARE, 'portcullis-rootfs', lower, upper, work, target, ...fifos], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`preparing the rootfs from ${lower}: ${String(stderr).trim() || err.message}`));
-      else resolve(String(stdout).trim());
-    });
-  });
-  return { path: target, kind: out === 'overlay' ? 'overlay' : 'copy' };
+  const r = await launcher.run(['/bin/sh', '-c', PREPARE, 'portcullis-rootfs', lower, upper, work, target, ...fifos]);
+  if (r.code !== 0) throw new Error(`preparing the rootfs from ${lower}: ${r.output || `exit code ${r.code}`}`);
+  return { path: target, kind: r.output.endsWith('overlay') ? 'overlay' : 'copy' };
 }
 
 /** Whether path is a mount point (per /proc/self/mountinfo). */

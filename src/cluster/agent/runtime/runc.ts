@@ -19,6 +19,7 @@ import { openLogRelay, type LogRelay, type LogRotation } from './log-relay.ts';
 import { prepareRootfs, releaseRootfs, unmount } from './rootfs.ts';
 import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
+import { Launcher } from './launcher.ts';
 import { containerStatusFromFiles, readMeta, readPid, runcLogError, writeJsonAtomic, type ContainerMeta, type SandboxMeta } from './state-files.ts';
 import { runcExec } from './runc-exec.ts';
 import { attachStreams } from './runc-attach.ts';
@@ -57,6 +58,9 @@ export class RuncRuntime implements ContainerRuntime {
   private readonly now: () => Date;
   private readonly randomId: () => string;
   private readonly relays = new Map<string, Promise<LogRelay>>();
+  private readonly metas = new Map<string, SandboxMeta | ContainerMeta>();
+  /** Starts shims and rootfs preparation from a small process (a spawn from the agent forks all of it). */
+  private readonly launcher = new Launcher();
   private readonly opts: RuncRuntimeOptions;
 
   constructor(opts: RuncRuntimeOptions) {
@@ -67,6 +71,24 @@ export class RuncRuntime implements ContainerRuntime {
     this.cgroupParent = opts.cgroupParent ?? 'portcullis';
     this.now = opts.now ?? (() => new Date());
     this.randomId = opts.randomId ?? (() => randomBytes(16).toString('hex'));
+  }
+
+  /**
+   * A sandbox's or container's meta.json, written once at creation and never changed: kept per
+   * directory after the first read (a status then costs one check that it is still there instead
+   * of reading and parsing it: the relist reads every status each second). Dropped with the
+   * directory; bounded by the sandboxes and containers on disk.
+   */
+  private async meta<T extends SandboxMeta | ContainerMeta>(dir: string): Promise<T | undefined> {
+    const known = this.metas.get(dir);
+    if (known) {
+      if (await exists(join(dir, 'meta.json'))) return known as T;
+      this.metas.delete(dir);
+      return undefined;
+    }
+    const meta = await readMeta<T>(dir);
+    if (meta) this.metas.set(dir, meta);
+    return meta;
   }
 
   private sandboxDir(id: string): string {
@@ -100,6 +122,7 @@ export class RuncRuntime implements ContainerRuntime {
     } catch (err) {
       await runcDelete(this.cli, id).catch(() => undefined);
       await unmount(join(dir, 'shm')).catch(() => undefined);
+      this.metas.delete(dir);
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
@@ -107,7 +130,7 @@ export class RuncRuntime implements ContainerRuntime {
 
   async sandboxStatus(id: string): Promise<SandboxStatus | undefined> {
     const dir = this.sandboxDir(id);
-    const meta = await readMeta<SandboxMeta>(dir);
+    const meta = await this.meta<SandboxMeta>(dir);
     if (!meta) return undefined;
     const pid = await readPid(dir);
     const ready = pid !== undefined && !(await exists(join(dir, 'exit')));
@@ -136,11 +159,12 @@ export class RuncRuntime implements ContainerRuntime {
     await this.stopSandbox(id);
     await runcDelete(this.cli, id);
     await unmount(join(this.sandboxDir(id), 'shm'));
+    this.metas.delete(this.sandboxDir(id));
     await rm(this.sandboxDir(id), { recursive: true, force: true });
   }
 
   async createContainer(sandboxId: string, cfg: ContainerConfig): Promise<ContainerStatus> {
-    const sandboxMeta = await readMeta<SandboxMeta>(this.sandboxDir(sandboxId));
+    const sandboxMeta = await this.meta<SandboxMeta>(this.sandboxDir(sandboxId));
     const sandbox = await this.sandboxStatus(sandboxId);
     if (!sandboxMeta || !sandbox || sandbox.state !== 'ready') throw new Error(`sandbox ${sandboxId} is not ready`);
     verifyRunAsNonRoot(cfg.pod, cfg.podSpec, cfg.container, imageUser(cfg.image.config.User));
@@ -154,7 +178,7 @@ export class RuncRuntime implements ContainerRuntime {
     const { cgroupsPath, memcg } = await cgroupPlacement(this.cgroupParent, id);
     await mkdir(dir, { recursive: true });
     try {
-      await prepareRootfs(cfg.image.rootfs, dir, [join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty || cfg.container.stdin ? [join(dir, 'stdin')] : [])]);
+      await prepareRootfs(this.launcher, cfg.image.rootfs, dir, [join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty || cfg.container.stdin ? [join(dir, 'stdin')] : [])]);
       const spec = containerSpec({
         cfg, sandbox, hostname: sandboxMeta.hostname, user, cgroupsPath, podFiles: sandboxMeta.podFiles, shm: sandboxMeta.shm,
         pidsLimit: this.opts.pidsLimit, memoryCapacity: this.opts.memoryCapacity, seccompLocalhost, oomScoreAdjMin: await oomScoreAdjFloor(),
@@ -176,6 +200,7 @@ export class RuncRuntime implements ContainerRuntime {
       return await containerStatusFromFiles(dir, meta);
     } catch (err) {
       await releaseRootfs(dir).catch(() => undefined);
+      this.metas.delete(dir);
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
@@ -183,7 +208,7 @@ export class RuncRuntime implements ContainerRuntime {
 
   async startContainer(id: string): Promise<void> {
     const dir = this.containerDir(id);
-    const meta = await readMeta<ContainerMeta>(dir);
+    const meta = await this.meta<ContainerMeta>(dir);
     if (!meta) throw new Error(`container ${id} not found`);
     if ((await exists(join(dir, 'shim.pid'))) || (await exists(join(dir, 'exit')))) throw new Error(`container ${id} was already started`);
     await this.attachRelay(id, dir, meta);
@@ -193,7 +218,7 @@ export class RuncRuntime implements ContainerRuntime {
 
   async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
     const dir = this.containerDir(id);
-    const meta = await readMeta<ContainerMeta>(dir);
+    const meta = await this.meta<ContainerMeta>(dir);
     const status = await this.containerStatus(id);
     if (!meta || !status || status.state !== 'running') return;
     if (gracePeriodSeconds > 0) {
@@ -206,19 +231,20 @@ export class RuncRuntime implements ContainerRuntime {
 
   async removeContainer(id: string): Promise<void> {
     const dir = this.containerDir(id);
-    const meta = await readMeta<ContainerMeta>(dir);
+    const meta = await this.meta<ContainerMeta>(dir);
     await this.stopContainer(id, 0);
     void this.relays.get(id)?.then((r) => r.close(), () => undefined);
     this.relays.delete(id);
     await runcDelete(this.cli, id);
     await releaseRootfs(dir);
+    this.metas.delete(dir);
     await rm(dir, { recursive: true, force: true });
     if (meta) await rm(meta.logPath, { force: true });
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     const dir = this.containerDir(id);
-    const meta = await readMeta<ContainerMeta>(dir);
+    const meta = await this.meta<ContainerMeta>(dir);
     if (!meta) return undefined;
     const status = await containerStatusFromFiles(dir, meta);
     // A relay that cannot open (FIFOs gone) costs the logs, not the status.
@@ -234,7 +260,7 @@ export class RuncRuntime implements ContainerRuntime {
 
   async attach(id: string, opts: AttachOptions): Promise<void> {
     const dir = this.containerDir(id);
-    const meta = await readMeta<ContainerMeta>(dir);
+    const meta = await this.meta<ContainerMeta>(dir);
     const status = await this.containerStatus(id);
     const relay = await this.relays.get(id);
     if (!meta || !status || status.state !== 'running' || !relay) throw new Error(`container ${id} is not running`);
@@ -253,23 +279,19 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   async list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }> {
-    const sandboxes: SandboxStatus[] = [];
-    const containers: ContainerStatus[] = [];
-    for (const id of await listDir(join(this.root, 'sandboxes'))) {
-      const s = await this.sandboxStatus(id);
-      if (s) sandboxes.push(s);
-    }
-    for (const id of await listDir(join(this.root, 'containers'))) {
-      const c = await this.containerStatus(id);
-      if (c) containers.push(c);
-    }
-    return { sandboxes, containers };
+    // All at once: the reads wait on the file system's threads, not on each other.
+    const [sandboxes, containers] = await Promise.all([
+      listDir(join(this.root, 'sandboxes')).then((ids) => Promise.all(ids.map((id) => this.sandboxStatus(id)))),
+      listDir(join(this.root, 'containers')).then((ids) => Promise.all(ids.map((id) => this.containerStatus(id)))),
+    ]);
+    return { sandboxes: sandboxes.filter((s) => s !== undefined), containers: containers.filter((c) => c !== undefined) };
   }
 
   /** Stops reading container output (the agent is exiting); containers keep running. */
   close(): void {
     for (const r of this.relays.values()) void r.then((relay) => relay.close(), () => undefined);
     this.relays.clear();
+    this.launcher.close();
   }
 
   private async containersOf(sandboxId: string): Promise<ContainerStatus[]> {
@@ -290,8 +312,7 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   private async launch(dir: string, id: string, memcg: string, io: { stdin: string; stdout: string; stderr: string; terminal?: boolean; shm?: string }): Promise<void> {
-    const shimPid = spawnShim(this.cli, { dir, id, memcg, ...io });
-    await writeFile(join(dir, 'shim.pid'), String(shimPid));
+    await spawnShim(this.cli, { dir, id, memcg, ...io }, this.launcher);
     const started = await waitStarted(dir, this.opts.startTimeoutMs ?? 30_000);
     if (started === 'exited') throw new Error(`failed to start ${id}: ${(await runcLogError(dir)) ?? (await shimSetupError(dir)) ?? 'runc exited before the process ran'}`);
     if (started === 'timeout') throw new Error(`failed to start ${id}: runc did not start the process in time`);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Launcher } from './launcher.ts';
 import { spawnShim, waitStarted } from './shim.ts';
 
 test("a sandbox shim whose /dev/shm cannot be mounted exits without a pid, its error in setup.err", async (t) => {
@@ -12,8 +13,12 @@ test("a sandbox shim whose /dev/shm cannot be mounted exits without a pid, its e
   await writeFile(join(dir, 'file'), '');
   const shm = join(dir, 'file', 'shm');
   // runc is never reached: `false` stands in for it.
-  spawnShim({ binary: '/bin/false', root: join(dir, 'runc') }, { dir, id: 'sb', memcg: '', stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null', shm });
+  const launcher = new Launcher();
+  t.after(() => launcher.close());
+  await spawnShim({ binary: '/bin/false', root: join(dir, 'runc') }, { dir, id: 'sb', memcg: '', stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null', shm }, launcher);
   assert.equal(await waitStarted(dir, 10_000), 'exited');
   assert.match(await readFile(join(dir, 'setup.err'), 'utf8'), /file/);
   assert.equal((await readFile(join(dir, 'exit'), 'utf8')).trim(), '1');
+  // The shim, started detached by the launcher, wrote its own pid.
+  assert.match(await readFile(join(dir, 'shim.pid'), 'utf8'), /^\d+\n$/);
 });

@@ -12,14 +12,15 @@
  * opened read-write too (no end of file ever), but for a stdinOnce container (stdin-once.ts):
  * read-only, with a holder process as the writer the agent ends after the first attach.
  */
-import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Launcher } from './launcher.ts';
 import type { RuncCli } from './runc-cli.ts';
 
 const SCRIPT = `
 dir=$1; memcg=$2; in=$3; out=$4; err=$5; shm=$6
 shift 6
+echo $$ > "$dir/shim.pid"
 if [ -n "$shm" ] && ! { mkdir -p "$shm" && mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm "$shm"; } 2>"$dir/setup.err"; then
   echo 1 > "$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"
   exit 1
@@ -69,20 +70,11 @@ export interface ShimSpec {
   shm?: string;
 }
 
-/** Starts the shim; returns its pid. */
-export function spawnShim(cli: RuncCli, s: ShimSpec): number {
+/** Starts the shim, detached, through the launcher; it writes its own pid to shim.pid. */
+export function spawnShim(cli: RuncCli, s: ShimSpec, launcher: Launcher): Promise<void> {
   const run = [cli.binary, '--root', cli.root, '--log', `${s.dir}/runc.log`, '--log-format', 'json', 'run', '--keep', '--pid-file', `${s.dir}/pid`, '--bundle', `${s.dir}/bundle`, s.id];
   const command = s.terminal ? ['script', '--quiet', '--return', '--command', run.map(shellQuote).join(' '), '/dev/null'] : run;
-  const child = spawn('/bin/sh', ['-c', SCRIPT, 'portcullis-shim', s.dir, s.memcg, s.stdin, s.stdout, s.stderr, s.shm ?? '', ...command], {
-    cwd: s.dir,
-    detached: true,
-    stdio: 'ignore',
-  });
-  child.on('error', () => {
-    // Reported through the missing pid/exit files: waitStarted times out with a clear message.
-  });
-  child.unref();
-  return child.pid ?? 0;
+  return launcher.detach(['/bin/sh', '-c', `cd ${shellQuote(s.dir)} || exit 1\n${SCRIPT}`, 'portcullis-shim', s.dir, s.memcg, s.stdin, s.stdout, s.stderr, s.shm ?? '', ...command]);
 }
 
 export async function exists(path: string): Promise<boolean> {
