@@ -30,14 +30,24 @@ export interface PolicyExpression {
   /** The cost of one evaluation before any comprehension iterates (src/cel/cost.ts). */
   staticCost: number;
   /**
-   * Reads none of params, variables and authorizer: its outcome depends on the request (object,
-   * oldObject, request, namespaceObject) only, so policies evaluated for one request may share it.
+   * Set when it reads none of params, variables and authorizer: its outcome depends on the request
+   * (object, oldObject, request, namespaceObject) only, so policies evaluated for one request may
+   * share it. `uses` counts the compiled expressions with this program (text): one compiled once
+   * has no other policy to share with.
    */
-  requestOnly?: boolean;
+  requestOnly?: { uses: number };
 }
 
 /** The variables that differ between the policies and bindings evaluated for one request. */
 const PER_BINDING = ['params', 'variables', 'authorizer'];
+const uses = new WeakMap<CelProgram, { uses: number }>();
+
+function countUse(program: CelProgram): { uses: number } {
+  let u = uses.get(program);
+  if (u === undefined) uses.set(program, (u = { uses: 0 }));
+  u.uses++;
+  return u;
+}
 
 interface AstNode {
   op: string;
@@ -84,6 +94,6 @@ export function compilePolicyExpression(expression: string, want?: 'bool' | 'str
     return { expression, variableRefs: refs, error: `must evaluate to ${want} but got ${c.compiled.type}`, staticCost: 0 };
   }
   const staticCost = instrumentCost(c.compiled.ast);
-  const requestOnly = !PER_BINDING.some((name) => c.compiled.identifiers.has(name));
-  return { expression, program: c.compiled.program, type: c.compiled.type, variableRefs: refs, staticCost, requestOnly };
+  const requestOnly = PER_BINDING.some((name) => c.compiled.identifiers.has(name)) ? undefined : countUse(c.compiled.program);
+  return { expression, program: c.compiled.program, type: c.compiled.type, variableRefs: refs, staticCost, ...(requestOnly ? { requestOnly } : {}) };
 }

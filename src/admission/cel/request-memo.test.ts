@@ -52,3 +52,13 @@ test('expressions reading params are evaluated per policy; errors are kept with 
   assert.deepEqual(two.decisions[1], one.decisions[1]);
   assert.match(two.decisions[1]!.message!, /^expression 'object.nope == 1' resulted in error: no such key: nope$/);
 });
+
+test('an expression no other policy has compiled is not kept (nothing to share it with)', async () => {
+  const memo = new RequestMemo();
+  const once = policy('once', { validations: [{ expression: "object.onlyInThisTest == 'x'" }] });
+  await validatePolicy(once, vars({ onlyInThisTest: 'x' }), undefined, memo);
+  assert.equal(memo.get(once.validations[0]!.condition), undefined);
+  const twice = policy('twice', { validations: [{ expression: "object.onlyInThisTest == 'x'" }] });
+  await validatePolicy(twice, vars({ onlyInThisTest: 'x' }), undefined, memo);
+  assert.ok(memo.get(twice.validations[0]!.condition));
+});

@@ -17,19 +17,22 @@ interface Kept {
   cost: number;
 }
 
+/** Request-only and compiled for more than one policy (else keeping it costs and saves nothing). */
+const shareable = (expr: PolicyExpression): expr is PolicyExpression & { program: CelProgram } => expr.program !== undefined && (expr.requestOnly?.uses ?? 0) > 1;
+
 export class RequestMemo {
   // Bounded by the policy set: one entry per distinct request-only expression evaluated.
   readonly #kept = new Map<CelProgram, Kept>();
 
   /** The kept outcome of `expr` and its cost, if it was evaluated for this request. */
   get(expr: PolicyExpression): Kept | undefined {
-    if (!expr.requestOnly || !expr.program) return undefined;
+    if (!shareable(expr)) return undefined;
     const k = this.#kept.get(expr.program);
     // The program is shared by equal texts; the text names the expression in error messages.
     return k?.expression === expr.expression ? k : undefined;
   }
 
   set(expr: PolicyExpression, outcome: Outcome, cost: number): void {
-    if (expr.requestOnly && expr.program) this.#kept.set(expr.program, { expression: expr.expression, outcome, cost });
+    if (shareable(expr)) this.#kept.set(expr.program, { expression: expr.expression, outcome, cost });
   }
 }
