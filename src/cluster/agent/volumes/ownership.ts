@@ -4,34 +4,42 @@
  * g+rw, directories also g+x and setgid) and fsUser (pkg/volume/util FsUserFrom — the user every
  * container of the pod runs as, when they all agree, owns a projected token).
  */
-import { chmod, lchown, lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { chmod, chown, lchown, open, readdir } from 'node:fs/promises';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 
 const RW_MASK = 0o660;
 const RO_MASK = 0o440;
 const EXEC_MASK = 0o110;
 const SETGID = 0o2000;
+/** Linux O_PATH: names a file (a FIFO, a device) without opening it for I/O. */
+const O_PATH = 0o10000000;
 
-async function changeOne(path: string, gid: number, readOnly: boolean): Promise<void> {
-  await lchown(path, -1, gid);
-  const st = await lstat(path);
-  if (st.isSymbolicLink()) return;
-  let mask = readOnly ? RO_MASK : RW_MASK;
-  if (st.isDirectory()) mask |= SETGID | EXEC_MASK;
-  await chmod(path, (st.mode & 0o7777) | mask);
-}
-
-/** Walks dir (not following symlinks) giving everything to fsGroup. */
+/**
+ * Walks dir giving everything to fsGroup, never following a symlink: each entry is opened
+ * O_PATH|O_NOFOLLOW and changed, and a directory listed, through its descriptor
+ * (/proc/self/fd/<n>), so an entry swapped for a symlink during the walk cannot redirect a chmod
+ * or the walk to what it points at (upstream's walk, by path, can be). Symlinks themselves get
+ * the group (lchown) and keep their mode.
+ */
 export async function setVolumeOwnership(dir: string, fsGroup: number | undefined, readOnly: boolean): Promise<void> {
   if (fsGroup === undefined) return;
-  const walk = async (p: string): Promise<void> => {
-    await changeOne(p, fsGroup, readOnly);
-    const st = await lstat(p);
-    if (!st.isDirectory()) return;
-    for (const e of await readdir(p)) await walk(join(p, e));
+  const visit = async (path: string): Promise<void> => {
+    const fh = await open(path, O_PATH | constants.O_NOFOLLOW);
+    try {
+      const st = await fh.stat();
+      if (st.isSymbolicLink()) return void (await lchown(path, -1, fsGroup));
+      const self = `/proc/self/fd/${fh.fd}`;
+      await chown(self, -1, fsGroup);
+      let mask = readOnly ? RO_MASK : RW_MASK;
+      if (st.isDirectory()) mask |= SETGID | EXEC_MASK;
+      await chmod(self, (st.mode & 0o7777) | mask);
+      if (st.isDirectory()) for (const e of await readdir(self)) await visit(`${self}/${e}`);
+    } finally {
+      await fh.close();
+    }
   };
-  await walk(dir);
+  await visit(dir);
 }
 
 /** The runAsUser every container (init and ephemeral too) runs as, if they all name the same one. */
