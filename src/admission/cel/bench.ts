@@ -100,6 +100,22 @@ const libraryPolicySpec = (i: number) => ({
   ],
 });
 
+/**
+ * CPU time per request in the least disturbed of 30 windows of 20 requests: other processes on a
+ * shared machine also cost CPU time here (evicted caches), so the mean over all runs swings from
+ * run to run; the best window is the figure to compare between versions.
+ */
+async function bestWindowCpu(fn: () => Promise<unknown>): Promise<number> {
+  let best = Infinity;
+  for (let w = 0; w < 30; w++) {
+    const c = process.cpuUsage();
+    for (let i = 0; i < 20; i++) await fn();
+    const d = process.cpuUsage(c);
+    best = Math.min(best, (d.user + d.system) / 20);
+  }
+  return Math.round(best);
+}
+
 async function bindingsOnOneRequest(policies: number, bindingsPerPolicy: number, iterations: number, spec: (i: number) => object = policySpec) {
   const store = createWatchCache(openSqliteStore({ path: ':memory:', durability: 'normal' }));
   await store.create(`/registry/core/namespaces/${NS}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, uid: 'ns', labels: { env: 'prod' } } });
@@ -119,7 +135,7 @@ async function bindingsOnOneRequest(policies: number, bindingsPerPolicy: number,
     const cpu = process.cpuUsage();
     const s = stats(await time(n, () => plugin.validate(attrs())));
     const used = process.cpuUsage(cpu);
-    return { ...s, cpuUsPerRequest: Math.round((used.user + used.system) / (n + Math.min(n, 2000))) };
+    return { ...s, cpuUsPerRequest: Math.round((used.user + used.system) / (n + Math.min(n, 2000))), cpuUsPerRequestBestWindow: await bestWindowCpu(() => plugin.validate(attrs())) };
   } finally {
     plugin.close();
     await store.close();
