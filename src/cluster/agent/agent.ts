@@ -204,7 +204,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     }
     let workers!: PodWorkers;
     const volumes = o.podVolumes
-      ? new VolumeManager({ root: join(o.dataDir, 'pods'), client, hostIP: host.internalIP, allocatable: host.allocatable, onChange: (uid) => workers.update(uid), now, random: o.random, timers, log: o.log })
+      ? new VolumeManager({ root: join(o.dataDir, 'pods'), client, hostIP: host.internalIP, allocatable: host.allocatable, onChange: (uid) => workers.update(uid), now, random: o.random, timers, log: o.log, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host) })
       : undefined;
     if (volumes) undo.push(() => volumes.stop());
     // Repeats counted, as the kubelet's correlator: a failing probe is one Event with a rising count.

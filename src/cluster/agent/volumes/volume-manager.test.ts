@@ -173,3 +173,28 @@ test('a claim is used only when its volume names it back (claimRef UID), as the 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a claim's volume is made and used only on a node its node affinity selects (the kubelet's checkNodeAffinity)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vm-'));
+  const client = new FakeApiClient();
+  let node: K8sObject = { metadata: { name: 'b', labels: { 'kubernetes.io/hostname': 'b' } } };
+  const vm = new VolumeManager({ root: join(dir, 'pods'), client, hostIP: '10.0.0.1', allocatable: {}, onChange: () => undefined, node: () => node });
+  try {
+    client.seed(resources.persistentvolumeclaims, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'ns' }, spec: { volumeName: 'pv' }, status: { phase: 'Bound' } });
+    const claimUid = String(client.stored(resources.persistentvolumeclaims, 'ns')[0]!.metadata.uid);
+    const path = join(dir, 'local-path', 'pv');
+    client.seed(resources.persistentvolumes, {
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv', annotations: { 'pv.kubernetes.io/provisioned-by': 'portcullis.dev/local-path' } },
+      spec: { local: { path }, claimRef: { namespace: 'ns', name: 'data', uid: claimUid }, nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['a'] }] }] } } },
+    });
+    const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'uid-n' }, spec: { volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }], containers: [] } };
+    await assert.rejects(vm.setUp(pod), (e: unknown) => e instanceof VolumeSetUpError && e.failures[0]!.message === 'NodeAffinity check failed: no matching NodeSelectorTerms');
+    assert.equal(existsSync(path), false, 'node a\'s directory is not made on node b');
+    node = { metadata: { name: 'a', labels: { 'kubernetes.io/hostname': 'a' } } };
+    await vm.setUp(pod);
+    assert.ok(existsSync(path));
+  } finally {
+    vm.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { InformerLog } from '../../client/informer.ts';
 import type { Timers } from '../../client/timers.ts';
-import type { ApiClient } from '../../client/types.ts';
+import type { ApiClient, K8sObject } from '../../client/types.ts';
 import { CreateContainerConfigError } from '../env.ts';
 import { expand } from '../runtime/expand.ts';
 import type { MountSpec } from '../runtime/types.ts';
@@ -53,6 +53,8 @@ export interface VolumeManagerOptions {
   log?: InformerLog;
   /** How long a lookup waits for a new object watch's first list. */
   syncWaitMs?: number;
+  /** This node's Node object: a claim's volume must fit it (PersistentVolume node affinity). */
+  node?: () => K8sObject | undefined;
 }
 
 const UID = /^[A-Za-z0-9-]{1,64}$/;
@@ -83,7 +85,7 @@ export class VolumeManager {
     await this.#tearingDown.get(uid);
     this.objects.register(pod);
     const now = this.#o.now;
-    const deps = { client: this.#o.client, objects: this.objects, tokens: this.tokens, hostIP: this.#o.hostIP, allocatable: this.#o.allocatable, now: now && (() => new Date(now())) };
+    const deps = { client: this.#o.client, objects: this.objects, tokens: this.tokens, hostIP: this.#o.hostIP, allocatable: this.#o.allocatable, now: now && (() => new Date(now())), node: this.#o.node };
     const done = this.#pods.get(uid) ?? new Map<string, SetUpVolume>();
     const failures: VolumeFailure[] = [];
     for (const v of pod.spec?.volumes ?? []) {

@@ -14,7 +14,7 @@ import type { Pod, Volume } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../../api/validation/quantity.ts';
 import { resources } from '../../client/resources.ts';
 import type { ApiClient, K8sObject } from '../../client/types.ts';
-import { ANN_DYNAMICALLY_PROVISIONED } from '../../controllers/volume/volume-util.ts';
+import { ANN_DYNAMICALLY_PROVISIONED, volumeFitsNode } from '../../controllers/volume/volume-util.ts';
 import { LOCAL_PATH_PROVISIONER } from '../../controllers/volume/local-path.ts';
 import { writeAtomically, type Payload } from './atomic-writer.ts';
 import { checkHostPathType } from './host-path.ts';
@@ -34,6 +34,8 @@ export interface SetUpDeps extends DownwardContext {
   client: ApiClient;
   objects: ObjectCache;
   tokens: TokenManager;
+  /** This node's Node object, for a persistent volume's node affinity (absent: not checked). */
+  node?: () => K8sObject | undefined;
   now?: () => Date;
 }
 
@@ -175,6 +177,9 @@ async function claimVolume(d: SetUpDeps, pod: Pod, claimName: string, readOnly: 
   if (ref.uid !== pvc.metadata?.uid) throw new VolumeSourceError(`found PV object ${JSON.stringify(pvName)} but its pv.Spec.ClaimRef.UID (${JSON.stringify(ref.uid ?? '')}) does not point to claim.UID (${JSON.stringify(pvc.metadata?.uid ?? '')})`);
   const path: string | undefined = pv.spec?.local?.path ?? pv.spec?.hostPath?.path;
   if (!path) throw new VolumeSourceError(`persistentvolume ${pvName}: only local and hostPath volumes are supported by this node agent`);
+  // The kubelet's checkNodeAffinity before mounting: another node's local volume is never made or used here.
+  const node = d.node?.();
+  if (node && !volumeFitsNode(pv, node)) throw new VolumeSourceError('NodeAffinity check failed: no matching NodeSelectorTerms');
   if (pv.metadata?.annotations?.[ANN_DYNAMICALLY_PROVISIONED] === LOCAL_PATH_PROVISIONER) {
     // The provisioner only named the directory; the node makes it (rancher's helper pod does, 0777).
     if (!(await stat(path).catch(() => undefined))) {
