@@ -18,6 +18,12 @@ import type { MetricsSource } from './metrics-api-server.ts';
 import { MetricsStore } from './metrics-store.ts';
 import { rfc3339, type NodeMetrics, type PodMetrics } from './metrics-types.ts';
 
+/**
+ * Longest /metrics/resource answer read from one node: a kubelet's for 110 pods is well under 1 MiB,
+ * so a node answering more is refused for that round rather than held in memory.
+ */
+const MAX_SCRAPE_BYTES = 8 * 1024 * 1024;
+
 export const DEFAULT_RESOLUTION_MS = 15_000;
 const DEFAULT_KUBELET_PORT = 10250;
 
@@ -81,7 +87,7 @@ export class NodeMetricsCollector {
     if (entry?.url !== t.url) {
       entry?.t.close();
       const timeout = Math.min(10_000, Math.floor((this.#o.resolutionMs ?? DEFAULT_RESOLUTION_MS) * 0.9));
-      entry = { url: t.url, t: new HttpsTransport({ server: t.url, identity: this.#o.identity, userAgent: 'portcullis-metrics-server', maxRetries: 0, requestTimeoutMs: timeout, maxConnections: 1 }) };
+      entry = { url: t.url, t: new HttpsTransport({ server: t.url, identity: this.#o.identity, userAgent: 'portcullis-metrics-server', maxRetries: 0, requestTimeoutMs: timeout, maxConnections: 1, maxResponseBytes: MAX_SCRAPE_BYTES }) };
       this.#transports.set(t.node, entry);
     }
     const r = await entry.t.request({ method: 'GET', path: '/metrics/resource', idempotent: true });
