@@ -46,6 +46,20 @@ describe('cloneJson', () => {
     (copy.c as { d: string }).d = 'y';
     assert.deepEqual(src, { a: [{ b: 1 }, 2, null], c: { d: 'x' } });
   });
+  test('keeps "__proto__" as a data key at any depth, never as a prototype', () => {
+    const src = JSON.parse('{"__proto__":{"x":1},"a":{"__proto__":[1]}}') as JsonObject;
+    const copy = cloneJson(src);
+    assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+    assert.equal(Object.getPrototypeOf(copy.a), Object.prototype);
+    assert.deepEqual(Object.keys(copy), ['__proto__', 'a']);
+    assert.ok(deepEqual(copy, src));
+    let deep: JsonValue = src;
+    for (let i = 0; i < 1000; i++) deep = { a: deep };
+    let inner = cloneJson(deep) as JsonObject;
+    for (let i = 0; i < 1000; i++) inner = inner.a as JsonObject;
+    assert.deepEqual(Object.keys(inner), ['__proto__', 'a']);
+    assert.equal(Object.getPrototypeOf(inner), Object.prototype);
+  });
   test('copies depths that would overflow a recursive copy', () => {
     let v: JsonValue = 'leaf';
     for (let i = 0; i < 200_000; i++) v = { a: v };

@@ -31,13 +31,44 @@ export function removeKey(o: JsonObject, key: string): void {
 }
 
 /**
- * A deep copy (the patch functions never mutate their inputs). Iterative: documents built by
- * JSON patch operations can nest deeper than the stack allows a recursive copy to go.
+ * A deep copy (the patch functions never mutate their inputs; the write path copies stored
+ * objects with it too). A plain recursive copy for the usual shallow objects (several times
+ * faster than structuredClone or the iterative walk), and an iterative one for documents nested
+ * deeper than that, as JSON patch operations can build, beyond what the stack allows.
  */
 export function cloneJson<T>(v: T): T {
-  const value = v as JsonValue;
+  if (v === null || typeof v !== 'object') return v;
+  try {
+    return copyRecursive(v as JsonValue, 0) as T;
+  } catch (err) {
+    if (err === TOO_DEEP) return copyIterative(v as JsonValue) as T;
+    throw err;
+  }
+}
+
+const MAX_RECURSION = 256;
+const TOO_DEEP = new Error('nested too deeply for a recursive copy');
+
+function copyRecursive(v: JsonValue, depth: number): JsonValue {
+  if (v === null || typeof v !== 'object') return v;
+  if (depth > MAX_RECURSION) throw TOO_DEEP;
+  if (Array.isArray(v)) {
+    const out: JsonValue[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copyRecursive(v[i]!, depth + 1);
+    return out;
+  }
+  const out: JsonObject = {};
+  for (const k of Object.keys(v)) {
+    const x = copyRecursive(v[k]!, depth + 1);
+    if (k === '__proto__') putKey(out, k, x);
+    else out[k] = x;
+  }
+  return out;
+}
+
+function copyIterative(value: JsonValue): JsonValue {
   const root = emptyLike(value);
-  if (root === value) return v;
+  if (root === value) return value;
   const stack: [JsonValue, JsonValue][] = [[value, root]];
   while (stack.length > 0) {
     const [src, dst] = stack.pop() as [JsonValue, JsonValue];
@@ -49,7 +80,7 @@ export function cloneJson<T>(v: T): T {
       if (copy !== child) stack.push([child, copy]);
     }
   }
-  return root as T;
+  return root;
 }
 
 /** A new empty array or object for a container, the value itself for a scalar. */

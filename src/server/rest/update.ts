@@ -5,6 +5,7 @@ import type { RestContext, RestRequest, RestResponse } from './context.ts';
 import { decodeObject, dryRunFrom } from './decode-object.ts';
 import { groupResource, toApiObject, toStoredValue, type K8sObject } from './objects.ts';
 import { jsonEqual } from '../../api/json-equal.ts';
+import { cloneJson } from '../../api/patch/json-value.ts';
 import { prepareForUpdate } from './prepare.ts';
 import { admissionAttributes, admitDefaultValidate, trackManagedFields } from './admit.ts';
 import { checkNameMatch, checkNamespaceMatch } from './namespace.ts';
@@ -19,7 +20,10 @@ const MAX_ATTEMPTS = 10;
 export interface UpdatePlan {
   subresource: string;
   dryRun: boolean;
-  /** Compute the desired object from the current one (undefined when it does not exist). */
+  /**
+   * Compute the desired object from the current one (undefined when it does not exist) as a new
+   * object: `current` is the update's old object too, so it must not be changed or shared.
+   */
   tryUpdate: (current: K8sObject | undefined) => Promise<K8sObject> | K8sObject;
   /** Create when missing (server-side apply); otherwise 404. */
   allowCreate?: boolean;
@@ -48,10 +52,11 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
       attempt--;
       continue;
     }
-    // Stored values are shared and frozen: the update works on its own copies.
-    const current = s ? structuredClone(toApiObject(def, s)) : undefined;
+    // Stored values are shared and frozen: the update works on its own copy (one per attempt;
+    // tryUpdate reads it and returns a new object, it never changes it).
+    const current = s ? cloneJson(toApiObject(def, s)) : undefined;
     if (!current && !plan.allowCreate) throw notFound(groupResource(def), info.name);
-    const desired = await plan.tryUpdate(current ? structuredClone(current) : undefined);
+    const desired = await plan.tryUpdate(current);
     checkNamespaceMatch(req, desired);
     checkNameMatch(req, desired);
     if (!s || !current) return createDecoded(ctx, req, desired, plan.dryRun, plan.managedFieldsDone);
@@ -144,7 +149,7 @@ export async function updateObject(ctx: RestContext, req: RestRequest): Promise<
   return guaranteedUpdate(ctx, req, {
     subresource: req.info.subresource,
     dryRun: dryRunFrom(req.query.getAll('dryRun')),
-    tryUpdate: () => structuredClone(body),
+    tryUpdate: () => cloneJson(body),
     requireResourceVersion: req.def.custom !== undefined,
   });
 }
