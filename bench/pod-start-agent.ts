@@ -20,22 +20,40 @@ export interface AgentStart {
   token: string;
   dir: string;
   phases: boolean;
+  /** The busybox image as an OCI layout, built by the bench's process (a node imports it, as it would pull it); none: the fake runtime. */
+  layout?: string;
 }
-export type AgentReply = { type: 'ready'; runtime: 'runc' | 'fake'; image: string } | { type: 'report'; rssMiB: number; phases?: Record<string, unknown> } | { type: 'error'; message: string };
+/** The agent process's memory: resident, and the V8 heap in use after a full collection (what is live, not garbage yet to collect). */
+export interface AgentMemory {
+  rssMiB: number;
+  heapUsedMiB: number;
+  externalMiB: number;
+}
+export type AgentReply = { type: 'ready'; runtime: 'runc' | 'fake'; image: string } | { type: 'report'; memory: AgentMemory; phases?: Record<string, unknown> } | { type: 'error'; message: string };
 
 const quiet = { info() {}, warn() {}, error() {} };
 
-async function realRuntime(dir: string): Promise<{ runtime: ContainerRuntime; images: ImageService; image: string; close(): Promise<void> } | undefined> {
-  if (process.env.BENCH_POD_RUNTIME === 'fake' || missingForRunc().length || !existsSync('/bin/busybox')) return undefined;
+/** Whether the bench runs on runc: root, runc and busybox-static, unless BENCH_POD_RUNTIME=fake. */
+export function useRunc(): boolean {
+  return process.env.BENCH_POD_RUNTIME !== 'fake' && missingForRunc().length === 0 && existsSync('/bin/busybox');
+}
+
+/** The busybox image as an OCI layout under dir (in the bench's process: building is no node's work). */
+export async function buildBenchImage(dir: string): Promise<string> {
   const { busyboxRootfs } = await import('../src/cluster/agent/runtime/busybox-rootfs.ts');
   const { buildImage } = await import('../src/image-policy/oci/build.ts');
-  const { ImageStore } = await import('../src/cluster/agent/runtime/image-store.ts');
-  const { RuncRuntime } = await import('../src/cluster/agent/runtime/runc.ts');
   const ctx = await busyboxRootfs(join(dir, 'ctx'));
   await buildImage({ contextDir: ctx.rootfs, outputDir: join(dir, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
+  return join(dir, 'bb.oci');
+}
+
+async function realRuntime(dir: string, layout: string | undefined): Promise<{ runtime: ContainerRuntime; images: ImageService; image: string; close(): Promise<void> } | undefined> {
+  if (!layout) return undefined;
+  const { ImageStore } = await import('../src/cluster/agent/runtime/image-store.ts');
+  const { RuncRuntime } = await import('../src/cluster/agent/runtime/runc.ts');
   const images = new ImageStore({ root: join(dir, 'runtime') });
   const image = 'portcullis.local/bench-bb:v1';
-  await images.importLayout(join(dir, 'bb.oci'), image);
+  await images.importLayout(layout, image);
   const runtime = new RuncRuntime({ stateRoot: join(dir, 'runtime') });
   return {
     runtime, images, image,
@@ -46,14 +64,18 @@ async function realRuntime(dir: string): Promise<{ runtime: ContainerRuntime; im
   };
 }
 
-async function rssMiB(): Promise<number> {
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+async function memory(): Promise<AgentMemory> {
   const kb = Number(/^VmRSS:\s+(\d+)/m.exec(await readFile('/proc/self/status', 'utf8'))?.[1] ?? NaN);
-  return Math.round((kb / 1024) * 10) / 10;
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rssMiB: mib(kb * 1024), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external) };
 }
 
 async function main(start: AgentStart): Promise<void> {
   const send = (m: AgentReply) => process.send!(m);
-  const real = await realRuntime(start.dir);
+  const real = await realRuntime(start.dir, start.layout);
   let runtime: ContainerRuntime = real?.runtime ?? new FakeRuntime();
   let images: ImageService = real?.images ?? new FakeImageService();
   const phases: CallTimes[] = [];
@@ -73,7 +95,7 @@ async function main(start: AgentStart): Promise<void> {
   send({ type: 'ready', runtime: real ? 'runc' : 'fake', image: real?.image ?? 'bench.test/app:1' });
   process.on('message', (m: { type: string }) => {
     if (m.type === 'report') {
-      void rssMiB().then((rss) => send({ type: 'report', rssMiB: rss, ...(start.phases ? { phases: Object.assign({}, ...phases.map((p) => p.summary())) } : {}) }));
+      void memory().then((mem) => send({ type: 'report', memory: mem, ...(start.phases ? { phases: Object.assign({}, ...phases.map((p) => p.summary())) } : {}) }));
     } else if (m.type === 'stop') {
       void (async () => {
         await agent.stop();
@@ -84,10 +106,13 @@ async function main(start: AgentStart): Promise<void> {
   });
 }
 
-process.once('message', (m: AgentStart) => {
-  process.channel?.ref();
-  main(m).catch((err: Error) => {
-    process.send!({ type: 'error', message: err.stack ?? err.message } satisfies AgentReply);
-    process.exit(1);
+// Only as the forked child (pod-start.ts imports the image helpers from here).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.once('message', (m: AgentStart) => {
+    process.channel?.ref();
+    main(m).catch((err: Error) => {
+      process.send!({ type: 'error', message: err.stack ?? err.message } satisfies AgentReply);
+      process.exit(1);
+    });
   });
-});
+}

@@ -8,8 +8,12 @@
  * and busybox-static, else on the fake runtime (what the agent and the API add on their own) — the
  * result says which (BENCH_POD_RUNTIME=fake forces the fake). Baseline in the same run: the create
  * requests' own latency. Then pods are added up to BENCH_RSS_PODS (100) and the agent process's
- * resident memory is reported with that many running (issue 13: ≤ 100 MiB). BENCH_PHASES=1 adds
- * the time of each runtime and image-service call the agent made; BENCH_CPU_PROF=<dir> profiles the agent.
+ * resident memory is reported with that many running, and right after it joined, each with the
+ * V8 heap after a full GC (issue 13: ≤ 100 MiB). BENCH_PHASES=1 adds
+ * the time of each runtime and image-service call the agent made; BENCH_CPU_PROF=<dir> profiles the agent;
+ * BENCH_AGENT_V8 gives the agent process V8 flags (e.g. --max-semi-space-size=1: a smaller young
+ * generation, ~25 MiB less resident with 100 pods). The busybox image is built here and imported by
+ * the agent, as it would pull it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +26,7 @@ import { RestClient } from '../src/cluster/client/rest-client.ts';
 import { resources } from '../src/cluster/client/resources.ts';
 import type { K8sObject } from '../src/cluster/client/types.ts';
 import { createJoinToken } from '../src/cluster/agent/join-token.ts';
-import type { AgentReply, AgentStart } from './pod-start-agent.ts';
+import { buildBenchImage, useRunc, type AgentMemory, type AgentReply, type AgentStart } from './pod-start-agent.ts';
 import { ratio, summarize, type LatencySummary } from './stats.ts';
 
 export interface PodStartResult {
@@ -32,9 +36,10 @@ export interface PodStartResult {
   createAckMs: LatencySummary;
   podStartVsCreateP50: number;
   target: { p50Under300ms: boolean; p99Under1s: boolean };
-  /** The agent process's VmRSS with `rssPods` pods running. */
+  /** The agent process's VmRSS with `rssPods` pods running (and its heap after a full GC). */
   agentRssMiB: number;
   rssPods: number;
+  agentMemory: { joined: AgentMemory; withPods: AgentMemory };
   phases?: Record<string, unknown>;
 }
 
@@ -70,10 +75,12 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     const token = await createJoinToken(admin, { now: Date.now });
     // BENCH_CPU_PROF=<dir>: the agent process's CPU profile goes there (bench/profile-summary.ts reads it).
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    child = fork(CHILD, [], { execArgv: ['--import', 'tsx', ...prof], stdio: ['ignore', 2, 2, 'ipc'] });
-    const start: AgentStart = { type: 'start', server: cp.url, caPem: cp.pki.caCertPem, token, dir: join(dir, 'node'), phases: process.env.BENCH_PHASES === '1' };
+    child = fork(CHILD, [], { execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_AGENT_V8 ? process.env.BENCH_AGENT_V8.split(' ') : []), ...prof], stdio: ['ignore', 2, 2, 'ipc'] });
+    const layout = useRunc() ? await buildBenchImage(join(dir, 'image')) : undefined;
+    const start: AgentStart = { type: 'start', server: cp.url, caPem: cp.pki.caCertPem, token, dir: join(dir, 'node'), phases: process.env.BENCH_PHASES === '1', ...(layout ? { layout } : {}) };
     const ready = await request(child, 'ready', start);
     step(`agent joined (${ready.runtime})`);
+    const joined = (await request(child, 'report', { type: 'report' })).memory;
     const started = new Map<string, number>();
     const running = new Map<string, number>();
     const waiters: Array<{ count: number; resolve(): void }> = [];
@@ -113,12 +120,12 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     await runningCount(rssPods);
     // A relist or two and a resync's worth of work with every pod running before memory is read.
     await new Promise((r) => setTimeout(r, 3_000));
-    const { rssMiB } = await request(child, 'report', { type: 'report' });
+    const withPods = (await request(child, 'report', { type: 'report' })).memory;
     watch.close();
     return {
       runtime: ready.runtime, pods: n, podStartMs, createAckMs, podStartVsCreateP50: ratio(podStartMs.p50, createAckMs.p50),
       target: { p50Under300ms: podStartMs.p50 <= 300, p99Under1s: podStartMs.p99 <= 1000 },
-      agentRssMiB: rssMiB, rssPods, ...(measured.phases ? { phases: measured.phases } : {}),
+      agentRssMiB: withPods.rssMiB, rssPods, agentMemory: { joined, withPods }, ...(measured.phases ? { phases: measured.phases } : {}),
     };
   } finally {
     if (child && child.exitCode === null) {
