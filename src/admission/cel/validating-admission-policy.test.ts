@@ -114,3 +114,30 @@ test('the policy index: only policies whose resourceRules may select the request
     await store.close();
   }
 });
+
+// Outcomes of request-only expressions are shared between policies per matched resource: the same
+// text read under matchPolicy Equivalent sees the version that policy matched as, not another's.
+test('a request-only expression shared by two policies sees each policy its own matched resource', async () => {
+  const store = createWatchCache(openSqliteStore({ path: ':memory:', durability: 'normal' }));
+  await store.create('/registry/core/namespaces/team', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team', uid: 'ns' } });
+  const rule = (version: string) => ({ apiGroups: ['autoscaling'], apiVersions: [version], operations: ['CREATE'], resources: ['horizontalpodautoscalers'] });
+  for (const [name, version] of [['a-exact-v2', 'v2'], ['b-equivalent-v1', 'v1']] as const) {
+    await store.create(`${AR}/validatingadmissionpolicies/${name}`, {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name, uid: name, generation: 1 },
+      spec: { failurePolicy: 'Fail', matchConstraints: { matchPolicy: 'Equivalent', resourceRules: [rule(version)] }, validations: [{ expression: "request.resource.version == 'v2'", message: 'matched as another version' }] },
+    });
+    await store.create(`${AR}/validatingadmissionpolicybindings/${name}`, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name, uid: `b-${name}` }, spec: { policyName: name, validationActions: ['Deny'] } });
+  }
+  const plugin = new ValidatingAdmissionPolicyPlugin({ store, authorizer: new MastersAuthorizer(), now: () => new Date(), random: Math.random, newUid: () => 'uid', log: pino({ level: 'silent' }) }, new ResourceRegistry(builtinResources()));
+  try {
+    const hpa: AdmissionAttributes = { ...request('h'), object: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h', namespace: 'team' } }, resource: { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers' }, kind: { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler' } };
+    const v = await plugin.validate(hpa);
+    assert.equal(v.allowed, false);
+    assert.match(v.reason ?? '', /ValidatingAdmissionPolicy 'b-equivalent-v1' with binding 'b-equivalent-v1' denied request: matched as another version$/);
+  } finally {
+    plugin.close();
+    await store.close();
+  }
+});
