@@ -3,10 +3,13 @@
  * with another runc user's. Long-running `runc run` is not here: the shim (shim.ts) owns it.
  */
 import { execFile } from 'node:child_process';
+import type { Launcher } from './launcher.ts';
 
 export interface RuncCli {
   readonly binary: string;
   readonly root: string;
+  /** Runs kill and delete (a spawn from the agent forks all of it); without one they are spawned here. */
+  readonly launcher?: Launcher;
 }
 
 export class RuncError extends Error {
@@ -40,6 +43,19 @@ export function runc(cli: RuncCli, args: readonly string[], timeoutMs = 30_000):
   });
 }
 
+/**
+ * A runc command whose output is not read, only its success: through the launcher when there is
+ * one (its output, stdout and stderr together, stands for stderr), with coreutils' timeout.
+ */
+async function runcQuiet(cli: RuncCli, args: readonly string[], timeoutMs = 30_000): Promise<void> {
+  if (!cli.launcher) {
+    await runc(cli, args, timeoutMs);
+    return;
+  }
+  const r = await cli.launcher.run(['timeout', '-s', 'KILL', `${Math.ceil(timeoutMs / 1000)}s`, cli.binary, '--root', cli.root, ...args]);
+  if (r.code !== 0) throw new RuncError(args, r.output, r.code);
+}
+
 export interface RuncState {
   id: string;
   pid: number;
@@ -66,7 +82,7 @@ export function isSignal(s: string): boolean {
 export async function runcKill(cli: RuncCli, id: string, signal: string): Promise<void> {
   if (!isSignal(signal)) throw new Error(`invalid stop signal ${JSON.stringify(signal)}`);
   try {
-    await runc(cli, ['kill', id, signal]);
+    await runcQuiet(cli, ['kill', id, signal]);
   } catch (err) {
     if (err instanceof RuncError && (err.notFound || /not running|stopped/i.test(err.stderr))) return;
     throw err;
@@ -76,7 +92,7 @@ export async function runcKill(cli: RuncCli, id: string, signal: string): Promis
 /** `runc delete --force`; idempotent. */
 export async function runcDelete(cli: RuncCli, id: string): Promise<void> {
   try {
-    await runc(cli, ['delete', '--force', id]);
+    await runcQuiet(cli, ['delete', '--force', id]);
   } catch (err) {
     if (err instanceof RuncError && err.notFound) return;
     throw err;

@@ -66,7 +66,7 @@ export class RuncRuntime implements ContainerRuntime {
   constructor(opts: RuncRuntimeOptions) {
     this.opts = opts;
     this.root = resolve(opts.stateRoot);
-    this.cli = { binary: opts.runcBinary ?? 'runc', root: join(this.root, 'runc') };
+    this.cli = { binary: opts.runcBinary ?? 'runc', root: join(this.root, 'runc'), launcher: this.launcher };
     this.pause = opts.pauseBinary ?? '/bin/busybox';
     this.cgroupParent = opts.cgroupParent ?? 'portcullis';
     this.now = opts.now ?? (() => new Date());
