@@ -110,11 +110,14 @@ function* auditAnnotations(p: CompiledPolicy): Steps<AuditAnnotationResult[]> {
   return out;
 }
 
+const NO_CONDITIONS: { matches: boolean; error?: string } = { matches: true };
+
 function* policy(p: CompiledPolicy): Steps<ValidateResult> {
-  const m = yield* matchConditions(p);
+  // No generator for the parts a policy does not have (most have no matchConditions or audit annotations).
+  const m = p.matchConditions.length > 0 ? yield* matchConditions(p) : NO_CONDITIONS;
   if (m.error !== undefined) return { decisions: [errorDecision(p.failOpen, m.error)], auditAnnotations: [] };
   if (!m.matches) return { decisions: [], auditAnnotations: [] };
-  return { decisions: yield* validations(p), auditAnnotations: yield* auditAnnotations(p) };
+  return { decisions: yield* validations(p), auditAnnotations: p.auditAnnotations.length > 0 ? yield* auditAnnotations(p) : [] };
 }
 
 function outOfBudget(p: CompiledPolicy, err: unknown): ValidateResult {
