@@ -28,6 +28,7 @@ import { toFieldSet } from './to-field-set.ts';
 import { validateTyped } from './typed-validate.ts';
 import { findTypeError } from '../schema/type-check.ts';
 import { recordUpdate, type Subresource } from './update.ts';
+import { cloneJson } from '../patch/json-value.ts';
 
 /** The manager that receives the fields of an object that predates managedFields. */
 export const BEFORE_FIRST_APPLY_MANAGER = 'before-first-apply';
@@ -96,7 +97,7 @@ export function serverSideApply(
 
   let managers: Managers;
   try {
-    managers = decodeManagedFields(rawManagedFields(live));
+    managers = decodeManagedFields(rawManagedFields(live), { stored: true });
   } catch (e) {
     if (e instanceof ManagedFieldsError) throw new ApiError(500, 'InternalError', `failed to decode managed fields: ${e.message}`);
     throw e;
@@ -157,7 +158,7 @@ export function serverSideApply(
 
   const managedFields = encodeManagedFields(capUpdateManagers(next));
   const base = changed ? (schema ? dropNulls(merged) : merged) : liveV;
-  const object = setManagedFields(structuredClone(base) as KubeObject, managedFields);
+  const object = setManagedFields(cloneJson(base) as KubeObject, managedFields);
   return { object, managedFields, changed };
 }
 

@@ -64,7 +64,16 @@ export function isResetManagedFields(raw: unknown): boolean {
   );
 }
 
-export function decodeManagedFields(raw: unknown): Managers {
+/**
+ * The stored FieldsV1 each set decoded from a stored object came from. This server wrote that
+ * text with toFieldsV1, so an entry whose set a write leaves as it was (the same object) is
+ * written back as it was read instead of being encoded again (most of the encode's cost on an
+ * update: every manager but the writer usually keeps its set).
+ */
+const storedEncoding = new WeakMap<FieldSet, FieldsV1>();
+
+/** `stored`: raw comes from a stored object (canonical), not from a client's request. */
+export function decodeManagedFields(raw: unknown, opts: { stored?: boolean } = {}): Managers {
   const managers: Managers = new Map();
   if (raw === undefined || raw === null) return managers;
   if (!Array.isArray(raw)) throw new ManagedFieldsError('managedFields must be a list');
@@ -82,6 +91,7 @@ export function decodeManagedFields(raw: unknown): Managers {
       if (err instanceof FieldsV1Error) throw new ManagedFieldsError(`error decoding versioned set: ${err.message}`);
       throw err;
     }
+    if (opts.stored && e.fieldsV1) storedEncoding.set(set, e.fieldsV1);
     const state: ManagerState = {
       manager: e.manager ?? '',
       operation: e.operation,
@@ -125,7 +135,7 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
       e.apiVersion = m.apiVersion;
       if (m.time !== undefined) e.time = m.time;
       e.fieldsType = 'FieldsV1';
-      e.fieldsV1 = toFieldsV1(m.set);
+      e.fieldsV1 = storedEncoding.get(m.set) ?? toFieldsV1(m.set);
       if (m.subresource) e.subresource = m.subresource;
       return e;
     });

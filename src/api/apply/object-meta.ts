@@ -1,6 +1,7 @@
 /** Small accessors for the parts of an object the field manager reads and writes. */
 import type { ManagedFieldsEntry } from './managed-fields.ts';
 import { isPlainObject } from './shape.ts';
+import { cloneJson } from '../patch/json-value.ts';
 
 export type KubeObject = Record<string, unknown>;
 
@@ -14,7 +15,7 @@ export function rawManagedFields(obj: unknown): unknown {
 
 /** A deep copy without metadata.managedFields: managedFields never take part in comparisons. */
 export function withoutManagedFields(obj: unknown): KubeObject {
-  const copy = structuredClone(isPlainObject(obj) ? obj : {}) as KubeObject;
+  const copy = cloneJson(isPlainObject(obj) ? obj : {}) as KubeObject;
   const meta = metadataOf(copy);
   if (meta) delete meta.managedFields;
   return copy;

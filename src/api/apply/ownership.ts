@@ -101,6 +101,11 @@ export function takeFromOthers(managers: Managers, self: string, c: Comparison, 
     }
     const lost = intersection(m.set, changed);
     for (const path of setPaths(lost)) conflicts.push({ id, manager: m, path });
+    // A manager that loses nothing keeps its set as it is (so its stored encoding is reused).
+    if (isEmpty(lost) && isEmpty(intersection(m.set, c.removed))) {
+      out.set(id, m);
+      continue;
+    }
     const set = difference(difference(m.set, lost), c.removed);
     if (!isEmpty(set)) out.set(id, { ...m, set });
   }

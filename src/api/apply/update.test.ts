@@ -128,6 +128,27 @@ describe('updateManagedFields', () => {
     assert.deepEqual(viaStatus.map((e) => e.manager), ['creator'], 'a subresource cannot rewrite managedFields');
   });
 
+  test('an entry the write leaves alone is written back as stored; one it changes, or one a client sent, is encoded anew', () => {
+    const c = created();
+    const stored = update(undefined, c, 'creator', T0, '', ['status']);
+    const old = withMF(c, stored);
+    const next = structuredClone(old);
+    next.status.replicas = 1;
+    const mf = update(old, next, 'kubelet', T1, 'status', ['spec']);
+    assert.equal(find(mf, 'creator')?.fieldsV1, stored[0]?.fieldsV1, 'the stored FieldsV1 object, not a new encoding');
+    assert.deepEqual(find(mf, 'kubelet')?.fieldsV1, { 'f:status': { 'f:replicas': {} } });
+    // A client's PUT that sends back what it read keeps the stored entries too.
+    const put = structuredClone(old);
+    put.spec.paused = true;
+    const mf2 = update(old, put, 'other');
+    assert.deepEqual(find(mf2, 'creator')?.fieldsV1, stored[0]?.fieldsV1);
+    assert.deepEqual(find(mf2, 'other')?.fieldsV1, { 'f:spec': { 'f:paused': {} } });
+    // Entries a client edited are decoded and encoded again: keys in upstream's order whatever it sent.
+    const unordered = [{ ...stored[0], fieldsV1: { 'f:spec': { 'f:replicas': {} }, 'f:metadata': { 'f:labels': { 'f:app': {}, '.': {} } } } } as ManagedFieldsEntry];
+    const mf3 = update(old, withMF(c, unordered), 'x');
+    assert.deepEqual(JSON.stringify(find(mf3, 'creator')?.fieldsV1), JSON.stringify({ 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } }, 'f:spec': { 'f:replicas': {} } }));
+  });
+
   test('more than ten Update managers fold the oldest into ancient-changes', () => {
     let obj: Obj = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', annotations: {} }, spec: {} };
     for (let i = 0; i < 11; i++) {

@@ -20,6 +20,7 @@ import {
 import { apiVersionOf, rawManagedFields, viewWithoutManagedFields } from './object-meta.ts';
 import { filterComparison, resetFieldSet, stripMeta, stripMetaAndResetInPlace, takeFromOthers, withoutReset } from './ownership.ts';
 import { rootRef, TypedValueError } from './shape.ts';
+import { jsonEqual } from '../json-equal.ts';
 
 export type Subresource = '' | 'status' | 'scale';
 
@@ -68,6 +69,9 @@ export function updateManagedFields(
 }
 
 function decodeLiveOrNew(oldObj: object | undefined, sent: unknown, ignoreNew: boolean): Managers {
+  const stored = rawManagedFields(oldObj);
+  // A client sending back what it read (kubectl replace, a controller's PUT) keeps the stored entries.
+  if (!ignoreNew && stored !== undefined && jsonEqual(sent, stored)) ignoreNew = true;
   if (!ignoreNew) {
     try {
       const fromNew = decodeManagedFields(sent);
@@ -76,7 +80,7 @@ function decodeLiveOrNew(oldObj: object | undefined, sent: unknown, ignoreNew: b
       if (!(e instanceof ManagedFieldsError)) throw e;
     }
   }
-  return decodeManagedFields(rawManagedFields(oldObj));
+  return decodeManagedFields(stored, { stored: true });
 }
 
 export interface RecordUpdate {

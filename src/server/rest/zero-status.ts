@@ -6,6 +6,7 @@
  * Clients rely on it (typed clients, `kubectl wait`, golden files), so it is written with the object.
  */
 import type { ResourceDef } from '../../api/registry/resource-def.ts';
+import { cloneJson } from '../../api/patch/json-value.ts';
 
 /** The zero status of kinds whose status struct has non-omitempty members, from the Go types. */
 const ZERO: Record<string, Record<string, unknown>> = {
@@ -26,7 +27,7 @@ export function withZeroStatus(def: ResourceDef, status: unknown): unknown {
   if (!def.status || def.custom || !def.typeName) return status;
   if (status !== undefined && status !== null && (typeof status !== 'object' || Array.isArray(status))) return status;
   const zero = ZERO[`${def.group}/${def.kind}`] ?? {};
-  const out: Record<string, unknown> = { ...structuredClone(zero), ...((status as Record<string, unknown> | null) ?? {}) };
-  for (const [k, v] of Object.entries(zero)) if (out[k] === null || out[k] === undefined) out[k] = structuredClone(v);
+  const out: Record<string, unknown> = { ...cloneJson(zero), ...((status as Record<string, unknown> | null) ?? {}) };
+  for (const [k, v] of Object.entries(zero)) if (out[k] === null || out[k] === undefined) out[k] = cloneJson(v);
   return out;
 }
