@@ -6,6 +6,7 @@ import type { RestContext, RestRequest, RestResponse } from './context.ts';
 import { decodeObject, dryRunFrom, header } from './decode-object.ts';
 import { groupResource, toApiObject, type K8sObject } from './objects.ts';
 import { guaranteedUpdate } from './update.ts';
+import { cloneJson } from '../../api/patch/json-value.ts';
 
 /** The autoscaling/v1 Scale view of an object with a scale subresource. */
 export function toScale(def: ResourceDef, obj: K8sObject): K8sObject {
@@ -88,7 +89,7 @@ export async function writeScale(ctx: RestContext, req: RestRequest, method: 'up
       const scale = scaleBody ?? (applyPatch(mt, toScale(def, cur), req.body ?? Buffer.alloc(0), {}) as K8sObject);
       const replicas = scale.spec?.replicas;
       if (typeof replicas !== 'number' || !Number.isInteger(replicas)) throw badRequest('spec.replicas must be an integer');
-      const next = structuredClone(cur);
+      const next = cloneJson(cur);
       writePath(next, def.scale!.specReplicasPath, replicas);
       const pinned = scale.metadata?.resourceVersion;
       if (scaleBody && pinned) next.metadata.resourceVersion = pinned;

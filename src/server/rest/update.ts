@@ -7,6 +7,7 @@ import { groupResource, toApiObject, toStoredValue, type K8sObject } from './obj
 import { jsonEqual } from '../../api/json-equal.ts';
 import { cloneJson } from '../../api/patch/json-value.ts';
 import { prepareForUpdate } from './prepare.ts';
+import { apiObjectJson } from './serialize.ts';
 import { admissionAttributes, admitDefaultValidate, trackManagedFields } from './admit.ts';
 import { checkNameMatch, checkNamespaceMatch } from './namespace.ts';
 import { createDecoded } from './create.ts';
@@ -108,7 +109,8 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
         if (def.kind === 'Service' && def.group === '') await releaseDroppedClusterIPs(ctx, current, next);
         stored = true;
         await ports?.commit();
-        return { code: 200, body: toApiObject(def, written) };
+        // The answer's JSON is kept with the stored value, so the watchers' events of this revision reuse it.
+        return { code: 200, body: toApiObject(def, written), raw: apiObjectJson(def, written) };
       } catch (err) {
         if (err instanceof StorageError && err.code === 'Conflict') {
           if (pinned || attempt >= MAX_ATTEMPTS) throw conflict(groupResource(def), info.name, OPTIMISTIC_LOCK_MESSAGE);
