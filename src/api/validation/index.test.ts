@@ -47,6 +47,19 @@ function edit<T extends Obj>(base: () => T, f: (o: T) => void): T {
 }
 
 describe('Pod', () => {
+  test('pods/status checks metadata, not the spec (upstream ValidatePodStatusUpdate)', () => {
+    const old = edit(pod, (p) => {
+      p.spec.containers[0].name = 'Not_A_Label';
+      p.metadata.resourceVersion = '7';
+    });
+    applyDefaults(POD_GVK, old);
+    const next: Obj = { ...structuredClone(old), status: { phase: 'Running' } };
+    assert.deepEqual(validateObject(POD_GVK, next, old, 'status').map(errorString), []);
+    assert.ok(validateObject(POD_GVK, next, old).map(errorString).some((e) => e.startsWith('spec.containers[0].name')));
+    const renamed = { ...structuredClone(next), metadata: { ...next.metadata, name: 'other' } };
+    assert.ok(validateObject(POD_GVK, renamed, old, 'status').map(errorString).some((e) => e.startsWith('metadata.name')));
+  });
+
   const cases: [string, Obj, string[]][] = [
     ['valid', pod(), []],
     ['no containers', edit(pod, (p) => (p.spec.containers = [])), ['spec.containers: Required value']],

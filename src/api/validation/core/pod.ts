@@ -58,8 +58,12 @@ function specDiff(oldSpec: PodSpec, newSpec: PodSpec): string {
   return `  core.PodSpec{\n${lines.join('\n')}\n  }`;
 }
 
-export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
+export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldError[] {
   const errs = validateObjectMetaUpdate(pod.metadata, old.metadata);
+  // pods/status writes only status (the spec is the stored one), and upstream's
+  // ValidatePodStatusUpdate checks metadata, not the spec: walking it again on every kubelet
+  // status write costs time and would refuse a status write for a spec stored under older rules.
+  if (subresource === 'status') return errs;
   errs.push(...validatePod(pod).filter((e) => !e.field.startsWith('metadata.')));
   const specPath = path('spec');
   const ns: PodSpec = pod.spec ?? { containers: [] };
