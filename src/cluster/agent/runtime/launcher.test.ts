@@ -38,5 +38,6 @@ test('calls waiting when the launcher dies fail; the next call starts a new one'
   await assert.rejects(l.run(['true']), /launcher exited/);
   const ok = new Launcher();
   t.after(() => ok.close());
+  ok.start();
   assert.equal((await ok.run(['true'])).code, 0);
 });

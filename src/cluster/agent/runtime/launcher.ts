@@ -19,7 +19,7 @@ import { shellQuote } from './shim.ts';
 const LOOP = `
 while IFS= read -r line; do
   id=\${line%% *}; cmd=\${line#* }
-  ( out=$(eval "$cmd" 2>&1 </dev/null); code=$?; out=\${out//$'\\n'/ }; printf '%s %s %s\\n' "$id" "$code" "\${out:0:2000}" ) &
+  ( out=$(eval "exec $cmd" 2>&1 </dev/null); code=$?; out=\${out//$'\\n'/ }; printf '%s %s %s\\n' "$id" "$code" "\${out:0:2000}" ) &
 done
 `;
 
@@ -67,6 +67,11 @@ export class Launcher {
       if (on) h?.ref?.();
       else h?.unref?.();
     }
+  }
+
+  /** Starts the launcher now, so that the first command does not wait for bash to start. */
+  start(): void {
+    this.#ensure();
   }
 
   /** Runs argv (argv[0] a path or a command on PATH) to completion. */

@@ -67,6 +67,8 @@ export class RuncRuntime implements ContainerRuntime {
     this.opts = opts;
     this.root = resolve(opts.stateRoot);
     this.cli = { binary: opts.runcBinary ?? 'runc', root: join(this.root, 'runc'), launcher: this.launcher };
+    // Started with the runtime: the first pod does not wait for it.
+    this.launcher.start();
     this.pause = opts.pauseBinary ?? '/bin/busybox';
     this.cgroupParent = opts.cgroupParent ?? 'portcullis';
     this.now = opts.now ?? (() => new Date());
