@@ -37,13 +37,45 @@ export function checkPatchedTypes(ctx: RestContext, req: RestRequest, patched: u
     ?? (req.def.custom ? undefined : req.def.typeName);
   if (!typeName) return;
   const strategic = mediaType === 'application/strategic-merge-patch+json';
-  const err = findTypeError(ctx.schema, typeName, patched, strategic ? 'unstructured' : 'json');
+  const checked = mediaType === 'application/merge-patch+json' ? mergePatchedPart(patched, parseOrUndefined(patchBody)) : patched;
+  const err = findTypeError(ctx.schema, typeName, checked, strategic ? 'unstructured' : 'json');
   if (!err) return;
   // apimachinery's json.Unmarshal decodes integers as int64, so 1000000 prints as such.
   const value = strategic ? goFormat(JSON.parse(patchBody.toString('utf8')), { numbers: 'int64' }) : sortedJson(patched);
   const message = `Invalid value: ${JSON.stringify(value)}: ${err}`;
   // errors.NewInvalid(schema.GroupKind{}, "", ...): no kind, no name.
   throw new ApiError(422, 'Invalid', `"" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+}
+
+/**
+ * What a JSON merge patch can have changed: the patched object cut down to the keys the patch
+ * names (at every level where the patch holds an object), in the patched object's order. The
+ * rest is the stored object, whose types were checked when it was written, so a kubelet's status
+ * patch or a Lease renewal does not type-check the whole object again; the first error in the
+ * part is the first in the whole document.
+ */
+export function mergePatchedPart(patched: unknown, patch: unknown): unknown {
+  if (!isJsonObject(patch) || !isJsonObject(patched)) return patched;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(patched)) {
+    if (!Object.hasOwn(patch, k)) continue;
+    // As data, so that a "__proto__" key stays a key.
+    Object.defineProperty(out, k, { value: mergePatchedPart(patched[k], patch[k]), writable: true, enumerable: true, configurable: true });
+  }
+  return out;
+}
+
+function isJsonObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The patch as JSON; undefined (check the whole object) when it is not, which applyPatch has refused already. */
+function parseOrUndefined(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Upstream re-marshals the patched document from a Go map: keys sorted, compact. */
