@@ -143,6 +143,12 @@ describe('updateManagedFields', () => {
     const mf2 = update(old, put, 'other');
     assert.deepEqual(find(mf2, 'creator')?.fieldsV1, stored[0]?.fieldsV1);
     assert.deepEqual(find(mf2, 'other')?.fieldsV1, { 'f:spec': { 'f:paused': {} } });
+    // The same manager writing only fields it owns keeps its stored encoding, with the new time.
+    const again = structuredClone(withMF(next, mf));
+    again.status.replicas = 2;
+    const mf4 = update(withMF(next, mf), again, 'kubelet', '2024-05-01T10:02:00Z', 'status', ['spec']);
+    assert.equal(find(mf4, 'kubelet')?.fieldsV1, find(mf, 'kubelet')?.fieldsV1);
+    assert.equal(find(mf4, 'kubelet')?.time, '2024-05-01T10:02:00Z');
     // Entries a client edited are decoded and encoded again: keys in upstream's order whatever it sent.
     const unordered = [{ ...stored[0], fieldsV1: { 'f:spec': { 'f:replicas': {} }, 'f:metadata': { 'f:labels': { 'f:app': {}, '.': {} } } } } as ManagedFieldsEntry];
     const mf3 = update(old, withMF(c, unordered), 'x');

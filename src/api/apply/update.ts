@@ -6,7 +6,7 @@
 import type { Schema } from '../schema/types.ts';
 import { capUpdateManagers } from './cap-managers.ts';
 import { compareInto, compareObjects } from './compare.ts';
-import { emptySet, isEmpty, union, type FieldSet } from './field-set.ts';
+import { emptySet, equalSets, isEmpty, union, type FieldSet } from './field-set.ts';
 import {
   decodeManagedFields,
   encodeManagedFields,
@@ -134,6 +134,10 @@ export function recordUpdate(
   const id = managerIdentity(state);
   const previous = out.get(id);
   if (previous) state.set = union(taken, previous.set);
+  // A manager writing fields it already owns (a Lease renewal, a repeated status write) ends with
+  // the set it had: keep that one, and so its stored encoding.
+  const before = managers.get(id);
+  if (before && equalSets(state.set, before.set)) state.set = before.set;
   out.set(id, state);
   return out;
 }
