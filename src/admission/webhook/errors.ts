@@ -32,7 +32,9 @@ export function dryRunUnsupported(webhookName: string): ApiError {
  */
 export function webhookRejection(webhookName: string, result: WebhookStatus | undefined): ApiError {
   const r = result ?? {};
-  const code = typeof r.code === 'number' && r.code >= 400 ? r.code : 400;
+  // Under 400 is raised to 400 as upstream; over 599 (which Go would still write) is a 500 here, as
+  // no such status can be written by this server's HTTP layer.
+  const code = typeof r.code !== 'number' || !Number.isInteger(r.code) || r.code < 400 ? 400 : r.code > 599 ? 500 : r.code;
   const deniedBy = `admission webhook "${webhookName}" denied the request`;
   let message: string;
   if (r.message) message = `${deniedBy}: ${r.message}`;

@@ -27,6 +27,7 @@ before(async () => {
       case '/deny': return reply(review, { allowed: false, status: { message: 'no pods today' } });
       case '/deny-code': return reply(review, { allowed: false, status: { code: 422, reason: 'Invalid', message: 'bad spec' } });
       case '/deny-silent': return reply(review, { allowed: false });
+      case '/deny-odd-code': return reply(review, { allowed: false, status: { code: 700, message: 'odd' } });
       case '/deny-warn': return reply(review, { allowed: false, status: { message: 'no, see warning' }, warnings: ['this pod runs as root'], auditAnnotations: { why: 'root' } });
       case '/slow': await sleep(1500); return reply(review, { allowed: true });
       case '/garbage': return 'this is not json';
@@ -89,6 +90,7 @@ describe('ValidatingAdmissionWebhook', () => {
     ['/deny', 'admission webhook "v.example.com" denied the request: no pods today', 400, ''],
     ['/deny-code', 'admission webhook "v.example.com" denied the request: bad spec', 422, 'Invalid'],
     ['/deny-silent', 'admission webhook "v.example.com" denied the request without explanation', 400, ''],
+    ['/deny-odd-code', 'admission webhook "v.example.com" denied the request: odd', 500, ''],
   ];
   for (const [path, message, code, reason] of denials) {
     test(`a denial is reported as upstream (${path}), whatever the failurePolicy`, async () => {
