@@ -96,7 +96,8 @@ test('informer: sync, add/update/delete; after compaction and a broken watch it 
   await admin.delete(resources.configmaps, 'cl', 'b');
   await admin.create(resources.configmaps, 'cl', { metadata: { name: 'c' } });
   await tc.cp.store.compact(tc.cp.store.currentRevision());
-  for (const socks of Object.values(admin.transport.agent.sockets)) for (const s of socks ?? []) s.destroy();
+  // Watches ride the transport's stream agent (requests have their own pool): break every socket of both.
+  for (const agent of [admin.transport.agent, admin.transport.streamAgent]) for (const socks of Object.values(agent.sockets)) for (const s of socks ?? []) s.destroy();
   await until(() => inf.lists > before && !!inf.get('cl', 'c') && !inf.get('cl', 'b'), 'the relist');
   const server = (await admin.list(resources.configmaps, 'cl')).items.map((o) => o.metadata.name).sort();
   assert.deepEqual(inf.list().map((o) => o.metadata.name).sort(), server);
