@@ -1,21 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AdmissionAttributes } from '../../types.ts';
+import { podAttrs } from '../../webhook/test-support.ts';
 import { exceptionCovers, exemptsUser, isActive, type PolicyException } from './policy-exception.ts';
 
-const req = (over: Partial<AdmissionAttributes> = {}): AdmissionAttributes => ({
-  operation: 'CREATE',
-  object: { metadata: { name: 'p', labels: { app: 'legacy' } } },
-  oldObject: undefined,
-  kind: { group: '', version: 'v1', kind: 'Pod' },
-  resource: { group: '', version: 'v1', resource: 'pods' },
-  subresource: '',
-  namespace: 'a',
-  name: 'p',
-  user: { username: 'alice', groups: ['dev'] },
-  dryRun: false,
-  ...over,
-});
+// The shared pod request, in namespace a, labelled app=legacy, by alice of group dev.
+const req = (over: Partial<AdmissionAttributes> = {}): AdmissionAttributes =>
+  podAttrs({ namespace: 'a', object: { metadata: { name: 'p', labels: { app: 'legacy' } } }, user: { username: 'alice', groups: ['dev'] }, ...over });
 const ex = (spec: PolicyException['spec']): PolicyException => ({ metadata: { name: 'e' }, spec: { policyName: 'p', expiresAt: '2030-01-01T00:00:00Z', ...spec } });
 
 test('expiry: active strictly before expiresAt; missing or unparsable never active', () => {
