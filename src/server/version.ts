@@ -11,7 +11,7 @@ export function versionInfo(): Record<string, string> {
     gitTreeState: 'clean',
     buildDate: '2026-11-24T00:00:00Z',
     goVersion: `node${process.versions.node}`,
-    compiler: 'tsx',
+    compiler: process.features.typescript ? 'node' : 'tsx',
     platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
   };
 }
