@@ -28,6 +28,7 @@ import type { K8sObject } from '../src/cluster/client/types.ts';
 import { createJoinToken } from '../src/cluster/agent/join-token.ts';
 import { buildBenchImage, useRunc, type AgentMemory, type AgentReply, type AgentStart } from './pod-start-agent.ts';
 import { ratio, summarize, type LatencySummary } from './stats.ts';
+import { TS_EXEC_ARGV } from './ts-exec-argv.ts';
 
 export interface PodStartResult {
   runtime: 'runc' | 'fake';
@@ -75,7 +76,7 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     const token = await createJoinToken(admin, { now: Date.now });
     // BENCH_CPU_PROF=<dir>: the agent process's CPU profile goes there (bench/profile-summary.ts reads it).
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    child = fork(CHILD, [], { execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_AGENT_V8 ? process.env.BENCH_AGENT_V8.split(' ') : []), ...prof], stdio: ['ignore', 2, 2, 'ipc'] });
+    child = fork(CHILD, [], { execArgv: [...TS_EXEC_ARGV, '--expose-gc', ...(process.env.BENCH_AGENT_V8 ? process.env.BENCH_AGENT_V8.split(' ') : []), ...prof], stdio: ['ignore', 2, 2, 'ipc'] });
     const layout = useRunc() ? await buildBenchImage(join(dir, 'image')) : undefined;
     const start: AgentStart = { type: 'start', server: cp.url, caPem: cp.pki.caCertPem, token, dir: join(dir, 'node'), phases: process.env.BENCH_PHASES === '1', ...(layout ? { layout } : {}) };
     const ready = await request(child, 'ready', start);

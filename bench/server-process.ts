@@ -22,10 +22,12 @@ export interface SpawnOptions {
   startTimeoutMs?: number;
 }
 
+import { TS_EXEC_ARGV } from './ts-exec-argv.ts';
+
 const CHILD = fileURLToPath(new URL('./server-child.ts', import.meta.url));
 
 export async function spawnServer(kind: 'fastify' | 'portcullis', o: SpawnOptions = {}): Promise<ServerProcess> {
-  const execArgv = ['--import', 'tsx'];
+  const execArgv = [...TS_EXEC_ARGV];
   const args = o.dataDir ? [kind, o.dataDir] : [kind];
   const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
   if (o.cpuProfDir) env.BENCH_CPU_PROF_DIR = o.cpuProfDir;
