@@ -42,6 +42,36 @@ describe('loadBootstrapPolicy', () => {
     assert.deepEqual(binding?.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' });
     assert.deepEqual(binding?.subjects?.map((s) => s.name), ['system:kube-controller-manager', 'system:kube-scheduler']);
   });
+  test('the namespaced Roles and RoleBindings are upstream\'s NamespaceRoles / NamespaceRoleBindings, in its order', () => {
+    // Transcribed from kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy/testdata/namespace-roles.yaml
+    // and namespace-role-bindings.yaml (v1.33 era: the leader-locking Roles include leasecandidates).
+    const lease = ['create', 'get', 'list', 'update', 'watch'];
+    const events = { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] };
+    const leaderLocking = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: lease }, { apiGroups: ['coordination.k8s.io'], resources: ['leasecandidates'], verbs: lease }];
+    const upstreamRoles = [
+      ['kube-public', 'system:controller:bootstrap-signer', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }, { apiGroups: [''], resourceNames: ['cluster-info'], resources: ['configmaps'], verbs: ['update'] }, events]],
+      ['kube-system', 'extension-apiserver-authentication-reader', [{ apiGroups: [''], resourceNames: ['extension-apiserver-authentication'], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }]],
+      ['kube-system', 'system::leader-locking-kube-controller-manager', leaderLocking],
+      ['kube-system', 'system::leader-locking-kube-scheduler', leaderLocking],
+      ['kube-system', 'system:controller:bootstrap-signer', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }]],
+      ['kube-system', 'system:controller:cloud-provider', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'watch'] }]],
+      ['kube-system', 'system:controller:token-cleaner', [{ apiGroups: [''], resources: ['secrets'], verbs: ['delete', 'get', 'list', 'watch'] }, events]],
+    ];
+    assert.deepEqual(p.roles.map((r) => [r.metadata.namespace, r.metadata.name, r.rules]), upstreamRoles);
+    const user = (name: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name });
+    const sa = (name: string) => ({ kind: 'ServiceAccount', name, namespace: 'kube-system' });
+    const upstreamBindings = [
+      ['kube-public', 'system:controller:bootstrap-signer', 'system:controller:bootstrap-signer', [sa('bootstrap-signer')]],
+      ['kube-system', 'system::extension-apiserver-authentication-reader', 'extension-apiserver-authentication-reader', [user('system:kube-controller-manager'), user('system:kube-scheduler')]],
+      ['kube-system', 'system::leader-locking-kube-controller-manager', 'system::leader-locking-kube-controller-manager', [user('system:kube-controller-manager'), sa('kube-controller-manager'), sa('leader-election-controller')]],
+      ['kube-system', 'system::leader-locking-kube-scheduler', 'system::leader-locking-kube-scheduler', [user('system:kube-scheduler'), sa('kube-scheduler')]],
+      ['kube-system', 'system:controller:bootstrap-signer', 'system:controller:bootstrap-signer', [sa('bootstrap-signer')]],
+      ['kube-system', 'system:controller:cloud-provider', 'system:controller:cloud-provider', [sa('cloud-provider')]],
+      ['kube-system', 'system:controller:token-cleaner', 'system:controller:token-cleaner', [sa('token-cleaner')]],
+    ];
+    assert.deepEqual(p.roleBindings.map((b) => [b.metadata.namespace, b.metadata.name, b.roleRef.name, b.subjects]), upstreamBindings);
+    for (const b of p.roleBindings) assert.deepEqual(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: b.roleRef.name }, b.metadata.name);
+  });
   test('admin, edit and view aggregate as upstream', () => {
     const byName = new Map(p.clusterRoles.map((r) => [r.metadata.name, r]));
     assert.deepEqual(byName.get('admin')!.aggregationRule, { clusterRoleSelectors: [{ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' } }] });
@@ -80,7 +110,11 @@ describe('bootstrap policy through reconcile, aggregation and the authorizer', (
         ['unauthenticated: healthz', anon, pathAttrs(anon, 'get', '/healthz'), true],
         ['unauthenticated: no discovery', anon, pathAttrs(anon, 'get', '/api'), false],
         ['scheduler: bind pods', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'create', '', 'pods', { namespace: 'x', subresource: 'binding' }), true],
-        ['scheduler: its lease by name only', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'update', 'coordination.k8s.io', 'leases', { namespace: 'kube-system', name: 'other' }), false],
+        ['scheduler: its lease by name only outside kube-system', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'update', 'coordination.k8s.io', 'leases', { namespace: 'default', name: 'other' }), false],
+        ['scheduler: any lease in kube-system (upstream\'s leader-locking Role)', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'update', 'coordination.k8s.io', 'leases', { namespace: 'kube-system', name: 'other' }), true],
+        ['controller manager\'s ServiceAccount: leasecandidates in kube-system', { username: 'system:serviceaccount:kube-system:kube-controller-manager', groups: [] }, resourceAttrs({ username: 'system:serviceaccount:kube-system:kube-controller-manager', groups: [] }, 'create', 'coordination.k8s.io', 'leasecandidates', { namespace: 'kube-system', name: 'x' }), true],
+        ['bootstrap signer: the cluster-info ConfigMap in kube-public only', { username: 'system:serviceaccount:kube-system:bootstrap-signer', groups: [] }, resourceAttrs({ username: 'system:serviceaccount:kube-system:bootstrap-signer', groups: [] }, 'update', '', 'configmaps', { namespace: 'kube-public', name: 'other' }), false],
+        ['bootstrap signer: updates cluster-info in kube-public', { username: 'system:serviceaccount:kube-system:bootstrap-signer', groups: [] }, resourceAttrs({ username: 'system:serviceaccount:kube-system:bootstrap-signer', groups: [] }, 'update', '', 'configmaps', { namespace: 'kube-public', name: 'cluster-info' }), true],
         ['scheduler: the authentication ConfigMap in kube-system', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'get', '', 'configmaps', { namespace: 'kube-system', name: 'extension-apiserver-authentication' }), true],
         ['scheduler: no other ConfigMap in kube-system', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'get', '', 'configmaps', { namespace: 'kube-system', name: 'other' }), false],
         ['scheduler: that ConfigMap name in another namespace', { username: 'system:kube-scheduler', groups: [] }, resourceAttrs({ username: 'system:kube-scheduler', groups: [] }, 'get', '', 'configmaps', { namespace: 'default', name: 'extension-apiserver-authentication' }), false],
