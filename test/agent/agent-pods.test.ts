@@ -286,3 +286,48 @@ test('pod admission reads the agent\'s own Node: a node selector it does not mat
   await eventually(async () => (await getPod('fits')).status?.phase === 'Running', 'the matching, tolerating pod runs');
   assert.equal(tainted.runtime.calls.filter((c) => c.op === 'createSandbox').length, 1, 'only the admitted pod got a sandbox');
 });
+
+test('a pod deleted while it waits in the start gate gets no sandbox: the gate looks at the pod again when its turn comes', async () => {
+  const gated = await ac.start('node-gate', { fake: { program }, startConcurrency: 1 });
+  await eventually(async () => (await ac.admin.get<K8sObject>(resources.nodes, '', 'node-gate').catch(() => undefined)) !== undefined, 'the Node is registered');
+  // The first pod's sandbox holds the only slot until released.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const sandboxFor: string[] = [];
+  const create = gated.runtime.createSandbox.bind(gated.runtime);
+  gated.runtime.createSandbox = async (cfg) => {
+    sandboxFor.push(cfg.pod.name);
+    if (cfg.pod.name === 'gate-first') await held;
+    return create(cfg);
+  };
+  const mk = (name: string) => ac.admin.create<K8sObject>(resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: 'node-gate', containers: [{ name: 'c', image: 'example.test/x:1' }] } });
+  await mk('gate-first');
+  await eventually(async () => sandboxFor.includes('gate-first'), 'the first pod holds the gate');
+  // Which pods the agent's informer has told the workers about (the store is updated before its handlers run).
+  const updates: string[] = [];
+  const update = gated.agent.workers.update.bind(gated.agent.workers);
+  gated.agent.workers.update = (uid) => {
+    updates.push(uid);
+    update(uid);
+  };
+  const second = await mk('gate-second');
+  await eventually(async () => gated.agent.workers.busy() === 2, 'the second pod\'s worker waits behind the first');
+  await new Promise((r) => setTimeout(r, 100));
+  const before = updates.filter((u) => u === second.metadata.uid).length;
+  await ac.admin.delete(resources.pods, 'default', 'gate-second', { gracePeriodSeconds: 0 });
+  await eventually(async () => updates.filter((u) => u === second.metadata.uid).length > before, 'the agent sees the deletion');
+  release();
+  await eventually(async () => (await getPod('gate-first')).status?.phase === 'Running', 'the first pod runs');
+  await eventually(async () => {
+    try {
+      await getPod('gate-second');
+      return false;
+    } catch (err) {
+      return isNotFound(err);
+    }
+  }, 'the second pod is gone');
+  // Let the relist and the worker settle, then check nothing was created for the deleted pod.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(sandboxFor, ['gate-first'], 'the deleted pod never got a sandbox');
+  assert.equal(gated.runtime.calls.filter((c) => c.op === 'createSandbox').length, 1);
+});

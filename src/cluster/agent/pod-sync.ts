@@ -91,6 +91,13 @@ export function gracePeriodOf(pod: Pod): number {
   return Math.max(0, g);
 }
 
+/** A pod start given up in the start gate: the pod was deleted while it waited. */
+class StartAbandoned extends Error {
+  constructor() {
+    super('pod deleted while waiting to start: no sandbox or container created');
+  }
+}
+
 /** Status without the transition times, so a recomputation against a stale copy is not a change. */
 const comparable = (s: Record<string, unknown>) => ({ ...s, conditions: ((s.conditions ?? []) as Array<Record<string, unknown>>).map(({ lastTransitionTime: _t, ...c }) => c) });
 
@@ -146,6 +153,16 @@ export class PodSyncer {
 
   /** Brings a live pod's containers to its spec and reports its status. */
   async sync(pod: Pod): Promise<void> {
+    try {
+      await this.#sync(pod);
+    } catch (err) {
+      // Deleted while it waited in the start gate: the worker's next sync (the deletion) terminates it.
+      if (!(err instanceof StartAbandoned)) throw err;
+      this.#d.log.info({ pod: podDesc(pod) }, err.message);
+    }
+  }
+
+  async #sync(pod: Pod): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     if (isDone(pod.status?.phase)) {
       this.probes.forget(uid);
@@ -296,6 +313,7 @@ export class PodSyncer {
       created = await this.#gated(pod.metadata?.uid ?? '', () => this.#d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts }));
       this.index.addContainer(created.pod.uid, created.id);
     } catch (err) {
+      if (err instanceof StartAbandoned) throw err;
       if (err instanceof ImageWaiting) waiting.set(c.name, err.waiting);
       else {
         const reason = err instanceof CreateContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';
@@ -317,6 +335,7 @@ export class PodSyncer {
       const failed = await this.#life.postStart(pod, c, id, gracePeriodOf(pod));
       if (failed) waiting.set(c.name, { reason: 'PostStartHookError', message: failed });
     } catch (err) {
+      if (err instanceof StartAbandoned) throw err;
       waiting.set(c.name, { reason: 'RunContainerError', message: (err as Error).message });
       this.#event(pod, c, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
       this.#d.log.warn({ pod: podDesc(pod), container: c.name, err: (err as Error).message }, 'container failed to start');
@@ -324,9 +343,18 @@ export class PodSyncer {
     }
   }
 
-  /** A runtime create or start through the start gate, at the pod's admission order. */
+  /**
+   * A runtime create or start through the start gate, at the pod's admission order. The pod is
+   * looked up again when its turn comes: one deleted meanwhile (gone from the informer, or with a
+   * deletionTimestamp) gets no sandbox or container to tear down again, as the kubelet cancels a
+   * pod's sync once its termination is requested.
+   */
   #gated<T>(uid: string, fn: () => Promise<T>): Promise<T> {
-    return this.#gate.run(this.#admitted.get(uid) ?? this.#admissions, fn);
+    return this.#gate.run(this.#admitted.get(uid) ?? this.#admissions, () => {
+      const now = this.#d.pods().find((p) => p.metadata?.uid === uid);
+      if (!now || now.metadata?.deletionTimestamp) throw new StartAbandoned();
+      return fn();
+    });
   }
 
   /** The prober's started/ready for the status. */
