@@ -5,8 +5,9 @@
  * save copies the data directory's state.db with SQLite's online backup API (better-sqlite3
  * db.backup(): a consistent copy, write-ahead log included) into FILE.part, checks the copy and
  * renames it into place, so FILE is either a whole snapshot or absent. The server opens its store
- * exclusively (a second writer would fork the revision counter), so save runs while the server is
- * stopped and says so when it is not.
+ * exclusively (a second writer would fork the revision counter), so while a server runs on the
+ * data directory the copy is taken by that server and streamed over the directory's private
+ * socket (server/snapshot-socket.ts); the CLI opens state.db itself only when no server answers.
  *
  * restore checks the snapshot and writes it as state.db of a data directory that has no store yet
  * (never over one: etcdutl refuses an existing data dir too). The snapshot holds the store only:
@@ -21,8 +22,9 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { flag, parseCommand } from './args.ts';
 import { checkDataDir, PRIVATE_FILE_MODE } from '../storage/data-dir.ts';
-import { createEtcdClient } from '../storage/etcd/etcd-client.ts';
+import { createMaintenanceClient } from '../storage/etcd/etcd-client.ts';
 import { etcdFromFlags } from './etcd-flags.ts';
+import { fetchSnapshot } from '../server/snapshot-socket.ts';
 import { etcdSnapshotStatus, isSqliteSnapshot, restoreEtcdSnapshot, saveEtcdSnapshot } from './etcd-snapshot.ts';
 
 const USAGE = `usage: portcullis snapshot save FILE [--data-dir ./.portcullis]
@@ -72,7 +74,8 @@ function openStoreForBackup(dataDir: string): Database.Database {
     db.prepare('SELECT COUNT(*) FROM meta').get();
   } catch (err) {
     db.close();
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new Error(`the store in ${dataDir} is in use: stop the server that runs on it, then save the snapshot`);
+    // A server that holds the lock but offers no socket (its data directory path is too long for one).
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new Error(`the store in ${dataDir} is in use and its server offers no snapshot socket: stop the server that runs on it, then save the snapshot`);
     throw err;
   }
   return db;
@@ -80,14 +83,16 @@ function openStoreForBackup(dataDir: string): Database.Database {
 
 export async function saveSnapshot(dataDir: string, file: string): Promise<SnapshotStatus> {
   const part = `${file}.part`;
-  const db = openStoreForBackup(dataDir);
+  rmSync(part, { force: true });
   try {
-    rmSync(part, { force: true });
-    await db.backup(part);
-  } finally {
-    db.close();
-  }
-  try {
+    if (!(await fetchSnapshot(dataDir, part))) {
+      const db = openStoreForBackup(dataDir);
+      try {
+        await db.backup(part);
+      } finally {
+        db.close();
+      }
+    }
     chmodSync(part, PRIVATE_FILE_MODE);
     const status = snapshotStatus(part);
     renameSync(part, file);
@@ -139,7 +144,7 @@ export async function runSnapshot(argv: string[], out: (s: string) => void): Pro
   const etcd = sub === 'save' ? etcdFromFlags(args) : undefined;
   if (etcd) {
     if (args.flags.has('data-dir')) throw new Error('snapshot save: --data-dir and --etcd-servers go separately (an etcd snapshot is taken from etcd)');
-    const client = createEtcdClient(etcd);
+    const client = createMaintenanceClient(etcd);
     try {
       const s = await saveEtcdSnapshot(client, file);
       // etcd 3.4 leaves the stream's header empty: the snapshot's own status says its revision
