@@ -44,6 +44,7 @@ import { advertiseAddress, startKubernetesEndpoints } from './kubernetes-endpoin
 import { KUBERNETES_SERVICE_IP } from './rest/service-ip.ts';
 import type { PortRange } from './rest/service-node-ports.ts';
 import { startNodePortRepair } from './rest/node-port-repair.ts';
+import { serveSnapshots } from './snapshot-socket.ts';
 
 /** The SQLite database and its write-ahead log as allocated on disk (apiserver_storage_size_bytes). */
 function sqliteFilesBytes(path: string): number {
@@ -164,6 +165,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
   };
   try {
+    // `portcullis snapshot save` while this server runs: it holds state.db's lock, so it takes the copy.
+    const snapshots = sqlite ? await serveSnapshots(dataDir, sqlite, log) : undefined;
+    if (snapshots) undo.push(() => snapshots.close());
     // --client-ca-file adds CAs whose client certificates are accepted; the cluster CA always is.
     const clientCaPem = opts.authn?.clientCaPem ? `${pki.caCertPem}\n${opts.authn.clientCaPem}` : pki.caCertPem;
     const sa = serviceAccountTokens(dataDir, opts.serviceAccounts ?? {}, store, () => new Date());
