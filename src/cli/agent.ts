@@ -47,7 +47,8 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   const keepAlive = setInterval(() => {}, 1 << 30);
   // logs, exec and port-forward for the API server, on the Node's address once a serving certificate is approved.
   let joined: Agent | undefined;
-  const endpoint = new StreamingEndpoint({ nodeName, runtime: rt.runtime, clientCaPem: bootstrap.identity.caPem, client: () => joined!.client, address: host.internalIP, port: KUBELET_PORT, log });
+  const endpoint = new StreamingEndpoint({ nodeName, runtime: rt.runtime, clientCaPem: bootstrap.identity.caPem, client: () => joined!.client, address: host.internalIP, port: KUBELET_PORT, log,
+    probeMetrics: async () => (await joined?.syncer.probes.metrics.text()) ?? '' });
   try {
     const agent = await startAgent({
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,

@@ -14,11 +14,12 @@
 import type { Container, Pod, Probe } from 'kubernetes-types/core/v1.js';
 import { realTimers, type Timers } from '../../client/timers.ts';
 import type { ProbeRunner } from './run-probe.ts';
+import { ProbeMetrics, type ProbeSeries, type ProbeTypeName } from './probe-metrics.ts';
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';
 type Result = 'success' | 'failure' | 'unknown';
 
-const TYPE_NAME: Record<ProbeType, string> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
+const TYPE_NAME: Record<ProbeType, ProbeTypeName> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
 const INITIAL: Record<ProbeType, Result> = { liveness: 'success', readiness: 'failure', startup: 'unknown' };
 const specOf = (c: Container, t: ProbeType): Probe | undefined => (t === 'liveness' ? c.livenessProbe : t === 'readiness' ? c.readinessProbe : c.startupProbe);
 
@@ -38,6 +39,8 @@ export interface ProbeManagerDeps {
   changed(uid: string): void;
   now(): number;
   timers?: Timers;
+  /** prober_probe_total and prober_probe_duration_seconds (default: a registry of its own). */
+  metrics?: ProbeMetrics;
 }
 
 interface PodEntry {
@@ -55,6 +58,8 @@ class Worker {
   busy = false;
   again = false;
   stopped = false;
+  /** Its metric series, once it has probed (dropped when it stops). */
+  series?: ProbeSeries;
 
   readonly uid: string;
   readonly container: Container;
@@ -76,10 +81,13 @@ export class ProbeManager {
   #workers = new Map<string, Worker>();
   /** `${type}/${containerId}` → the stored result. */
   #results = new Map<string, Result>();
+  /** What /metrics/probes serves. */
+  readonly metrics: ProbeMetrics;
 
   constructor(d: ProbeManagerDeps) {
     this.#d = d;
     this.#timers = d.timers ?? realTimers;
+    this.metrics = d.metrics ?? new ProbeMetrics();
   }
 
   /** The containers that may carry probes: regular ones and sidecar (restartPolicy Always) init containers. */
@@ -178,6 +186,7 @@ export class ProbeManager {
     if (w.timer !== undefined) this.#timers.clearTimeout(w.timer);
     w.timer = undefined;
     if (w.containerId) this.#results.delete(`${w.type}/${w.containerId}`);
+    if (w.series) this.metrics.drop(w.series);
   }
 
   #trigger(w: Worker): void {
@@ -236,14 +245,17 @@ export class ProbeManager {
     const started = this.started(w.uid, w.container.name, c.id);
     if (w.type === 'startup' ? started : !started) return;
 
+    const start = this.#d.now();
     const out = await this.#d.run(w.spec, { container: w.container, containerId: c.id, podIP: entry.podIP });
     if (w.stopped || w.containerId !== c.id) return;
     const name = TYPE_NAME[w.type];
     if (out.result === 'error') {
-      // Prober error: the result is thrown away.
+      // Prober error: the result is thrown away (and not counted).
       this.#d.event(entry.pod, w.container, 'Unhealthy', `${name} probe errored: ${out.output}`);
       return;
     }
+    w.series ??= { pod: entry.pod, container: w.container.name, type: TYPE_NAME[w.type] };
+    this.metrics.observe(w.series, out.result === 'success' ? 'successful' : 'failed', (this.#d.now() - start) / 1000);
     if (out.result === 'failure') this.#d.event(entry.pod, w.container, 'Unhealthy', `${name} probe failed: ${out.output}`);
     else if (out.warning) this.#d.event(entry.pod, w.container, 'ProbeWarning', `${name} probe warning: ${out.output}`);
     if (w.lastResult === out.result) w.resultRun++;

@@ -6,7 +6,8 @@
  * the subresource and verb the kubelet derives (403 otherwise); only then is the path looked at.
  * A refused upgrade gets its answer and the connection is closed, never kept for another request.
  *
- * Served: GET /containerLogs/{ns}/{pod}/{container}, GET /metrics/resource (resource-metrics.ts); WebSocket (and SPDY) upgrades of
+ * Served: GET /containerLogs/{ns}/{pod}/{container}, GET /metrics/resource (resource-metrics.ts),
+ * GET /metrics/probes (probes/probe-metrics.ts); WebSocket (and SPDY) upgrades of
  * /exec/{ns}/{pod}/{c}, /attach/{ns}/{pod}/{c} and /portForward/{ns}/{pod}.
  * The serving certificate is the node's kubelet-serving one and follows its rotation.
  */
@@ -41,6 +42,8 @@ export interface AgentServerOptions {
   dial?: PortDialer;
   /** The node's own CPU and memory for /metrics/resource (default: /proc/stat and /proc/meminfo). */
   nodeStats?: () => Promise<UsageStats>;
+  /** The prober metrics' text for /metrics/probes (none: the endpoint serves no series). */
+  probeMetrics?: () => Promise<string>;
   now?: () => Date;
   log: { warn(o: object, m: string): void };
 }
@@ -97,6 +100,9 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
       if (url.pathname === '/metrics/resource' && req.method === 'GET') {
         const text = await resourceMetricsText({ runtime: o.runtime, nodeStats: o.nodeStats ?? (() => readNodeStats({ now })) });
         return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
+      }
+      if (url.pathname === '/metrics/probes' && req.method === 'GET') {
+        return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end((await o.probeMetrics?.()) ?? '');
       }
       if (/^\/(exec|attach|portForward)\//.test(url.pathname)) return send({ code: 400, text: 'Upgrade request required' });
       send({ code: 404, text: '404 page not found' });

@@ -49,6 +49,7 @@ before(async () => {
       if (nodeFails) throw new Error('no /proc');
       return { cpuUsageNanos: 3_000_000_000_000, memoryWorkingSetBytes: 4_000_000_000, timestamp: t0 };
     },
+    probeMetrics: async () => 'prober_probe_total{container="app",namespace="default",pod="web-1",pod_uid="u1",probe_type="Liveness",result="successful"} 3\n',
   }, 0, '127.0.0.1');
 });
 after(() => server?.close());
@@ -111,4 +112,13 @@ test('refused without nodes/metrics: 403 naming the user and the subresource, no
   assert.equal(r.status, 403);
   assert.equal(r.text, 'Forbidden (user=someone, verb=get, resource=nodes, subresource=metrics)');
   assert.deepEqual(reviewed.at(-1)?.a, { verb: 'get', resource: 'nodes', subresource: 'metrics', name: 'n1' });
+});
+
+test('/metrics/probes: the prober metrics, authorized as nodes/metrics', async () => {
+  const r = await get('/metrics/probes', scraper);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.type, 'text/plain; version=0.0.4; charset=utf-8');
+  assert.equal(r.text, 'prober_probe_total{container="app",namespace="default",pod="web-1",pod_uid="u1",probe_type="Liveness",result="successful"} 3\n');
+  assert.deepEqual(reviewed.at(-1), { user: 'system:metrics-server', a: { verb: 'get', resource: 'nodes', subresource: 'metrics', name: 'n1' } });
+  assert.equal((await get('/metrics/probes', stranger)).status, 403);
 });

@@ -22,6 +22,8 @@ export interface StreamingEndpointOptions {
   address: string;
   port: number;
   dial?: PortDialer;
+  /** /metrics/probes: the agent's prober metrics, once it runs. */
+  probeMetrics?: () => Promise<string>;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void };
 }
 
@@ -46,7 +48,7 @@ export class StreamingEndpoint {
     if (this.#server) return this.#server.setCertificate(this.#latest);
     if (this.#starting || this.#closed) return;
     const o = this.#o;
-    this.#starting = startAgentServer({ nodeName: o.nodeName, runtime: o.runtime, cert: this.#latest, clientCaPem: o.clientCaPem, review: subjectAccessReviewer(o.client), dial: o.dial, log: o.log }, o.port, o.address)
+    this.#starting = startAgentServer({ nodeName: o.nodeName, runtime: o.runtime, cert: this.#latest, clientCaPem: o.clientCaPem, review: subjectAccessReviewer(o.client), dial: o.dial, probeMetrics: o.probeMetrics, log: o.log }, o.port, o.address)
       .then(async (s) => {
         if (this.#closed) return s.close();
         this.#server = s;
