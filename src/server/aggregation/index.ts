@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UserInfo } from '../../authn/types.ts';
 import type { RestContext } from '../rest/context.ts';
 import { ApiServiceIndex } from './api-services.ts';
+import { followBackends } from './backend-changes.ts';
 import { isAvailable, startAvailabilityController, type Availability } from './availability.ts';
 import { aggregatedGroup, mergeAggregatedDiscovery, mergeGroupList, type DiscoveredVersion } from './discovery.ts';
 import { EndpointError, resolveEndpoint } from './endpoint.ts';
@@ -73,6 +74,13 @@ export function startAggregator(ctx: RestContext, opts: AggregatorOptions = {}):
     get: (name) => index.byName(name),
     checked,
   });
+  // A change to a backing Service or its endpoints checks the APIServices naming it again.
+  const backends = followBackends({
+    store: ctx.store,
+    apiServices: () => index.names().flatMap((n) => index.byName(n) ?? []),
+    enqueue: (name) => controller?.enqueue(name),
+    onError: (err) => ctx.log.error({ err }, 'apiservice backend watch failed'),
+  });
   // The Local APIServices of this server's own group/versions exist before the index lists them.
   registerLocalApiServices(ctx)
     .catch((err) => ctx.log.error({ err }, 'local apiservice registration failed'))
@@ -113,6 +121,7 @@ export function startAggregator(ctx: RestContext, opts: AggregatorOptions = {}):
     },
     stop() {
       controller?.stop();
+      backends.stop();
       index.stop();
     },
   };
