@@ -45,6 +45,9 @@ function isEmptyContainer(v: unknown): boolean {
 }
 
 function walk(schema: Schema | undefined, ref: Ref, l: unknown, r: unknown, keys: string[], c: Comparison): void {
+  // One object on both sides has nothing to report: a status write shares the stored spec, a
+  // write of the object shares the stored status, so neither is walked.
+  if (l === r && typeof l === 'object' && l !== null) return;
   const shape = sharedShape(schema, ref, l, r);
   if (shape.kind === 'leaf' || (isEmptyContainer(l) && isEmptyContainer(r))) {
     // Empty and null containers on both sides are compared as leaves, keeping {} vs null apart.

@@ -169,3 +169,21 @@ describe('toFieldsV1 order', () => {
     assert.deepEqual(Object.keys(toFieldsV1(m)), ['f:z', 'k:{"name":"a"}', 'v:"x"', 'i:2']);
   });
 });
+
+describe('compareObjects on shared subtrees', () => {
+  test('a subtree both sides share (the stored spec of a status write) is not walked, and changes beside it are found', () => {
+    const spec = { containers: [{ name: 'web', image: 'nginx' }] };
+    // Reading the shared spec's fields would throw: the comparison must not look inside it.
+    const untouchable = new Proxy(spec, {
+      get: () => {
+        throw new Error('walked the shared spec');
+      },
+    });
+    const old = pod(untouchable, { status: { phase: 'Pending' } });
+    const next = { ...old, status: { phase: 'Running', podIP: '10.0.0.1' } };
+    const c = compareObjects(schema, rootRef(schema, schema.typeNameForKind({ group: '', version: 'v1', kind: 'Pod' })), old, next);
+    assert.deepEqual(toFieldsV1(c.modified), { 'f:status': { 'f:phase': {} } });
+    assert.deepEqual(toFieldsV1(c.added), { 'f:status': { 'f:podIP': {} } });
+    assert.deepEqual(toFieldsV1(c.removed), {});
+  });
+});
