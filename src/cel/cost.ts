@@ -81,6 +81,22 @@ function walk(root: unknown): { nodes: number; comprehensions: Node[] } {
 
 const instrumented = new WeakMap<object, number>();
 
+/** The meter an evaluation's variables carry, if any. */
+export function meterOf(vars: unknown): CostMeter | undefined {
+  const m = (vars as Record<string, unknown>)[METER];
+  return m instanceof CostMeter ? m : undefined;
+}
+
+/** What one iteration of a comprehension's step costs: the step's node count and one. */
+export function stepWeight(step: unknown): number {
+  return walk(step).nodes + 1;
+}
+
+/** Charges one comprehension iteration to the meter in `vars`, if the evaluation has one. */
+export function chargeStep(vars: unknown, weight: number): void {
+  meterOf(vars)?.charge(weight);
+}
+
 /**
  * Instruments a checked parse tree in place and returns its static cost (its node count). Each
  * comprehension's step is wrapped to charge the size of the step on every iteration: that is where
@@ -95,7 +111,7 @@ export function instrumentCost(ast: unknown): number {
   for (const c of comprehensions) {
     const step = (c.args as { step?: unknown }).step;
     if (!isNode(step)) continue;
-    const weight = walk(step).nodes + 1;
+    const weight = stepWeight(step);
     const meta = step.meta;
     // cel-js's own first evaluate (alternate, macro, operator) replaces itself with the resolved
     // one; the wrapper resolves the same way on every call so that it stays in place.

@@ -7,6 +7,8 @@
 import { Environment, type RegisterVariableOptions } from '@marcbachmann/cel-js';
 import { re2Find } from './re2.ts';
 import { registerKubernetesLibraries } from './libraries/index.ts';
+import { compileClosures, type CelRuntime, type Ev } from './closures.ts';
+import { crossChecked } from './crosscheck.ts';
 
 /** Parse-time bounds: a rule's size and nesting cannot grow without limit. */
 export const CEL_LIMITS = { maxAstNodes: 10_000, maxDepth: 100, maxListElements: 1000, maxMapEntries: 1000, maxCallArguments: 32 };
@@ -21,8 +23,8 @@ const RE2_MATCHES = 'matches_re2';
 export function newCelEnvironment(variables: Record<string, string | RegisterVariableOptions>): Environment {
   // Optional types (`self.?x.orValue("")`) are part of Kubernetes' CEL base environment.
   let env = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits: CEL_LIMITS })
-    .registerFunction(`string.${RE2_MATCHES}(string): bool`, (s: string, re: string) => re2Find(re, s))
-    .registerFunction(`${RE2_MATCHES}(string, string): bool`, (s: string, re: string) => re2Find(re, s));
+    .registerFunction(`string.${RE2_MATCHES}(string): bool`, (s: string, re: string) => re2Find(re, s), { async: false })
+    .registerFunction(`${RE2_MATCHES}(string, string): bool`, (s: string, re: string) => re2Find(re, s), { async: false });
   env = registerKubernetesLibraries(env);
   // The ternary only narrows the union for cel-js's two registerVariable overloads.
   for (const [name, type] of Object.entries(variables)) env = typeof type === 'string' ? env.registerVariable(name, type) : env.registerVariable(name, type);
@@ -32,7 +34,10 @@ export function newCelEnvironment(variables: Record<string, string | RegisterVar
 export type CelProgram = (vars: Record<string, unknown>) => unknown;
 
 export interface CelCompiled {
+  /** The expression compiled to closures (src/cel/closures.ts), or cel-js's program where they do not reach. */
   program: CelProgram;
+  /** cel-js's own program (interpreter) for the same tree. */
+  interpreted: CelProgram;
   /** The checked result type ('bool', 'string', 'dyn', ...). */
   type: string;
   /** Identifiers the expression reads (e.g. whether a rule uses oldSelf). */
@@ -69,6 +74,42 @@ function prepare(ast: unknown): Set<string> {
 
 const firstLine = (s: string): string => s.split('\n')[0]!.trim();
 
+const runtimes = new WeakMap<Environment, CelRuntime>();
+
+/**
+ * The environment's cel-js evaluator, which the closures hand to cel-js's handlers, and its
+ * Optional class (cel-js keeps both private): the evaluator from a checked `true` whose root
+ * hands back what it is evaluated with, the class from `optional.none()`.
+ */
+function runtimeOf(env: Environment): CelRuntime {
+  let rt = runtimes.get(env);
+  if (rt !== undefined) return rt;
+  const parsed = env.parse('true');
+  parsed.check();
+  (parsed.ast as unknown as { evaluate: (e: Ev) => Ev }).evaluate = (e) => e;
+  rt = { ev: parsed({}) as Ev };
+  try {
+    const none = env.evaluate('optional.none()') as object;
+    rt.Optional = none.constructor as CelRuntime['Optional'];
+  } catch {
+    // Optional types not enabled: expressions using them are left to cel-js.
+  }
+  runtimes.set(env, rt);
+  return rt;
+}
+
+/** Set to compare every evaluation with cel-js's (src/cel/crosscheck.ts); read once. */
+const CROSSCHECK = process.env.PORTCULLIS_CEL_CROSSCHECK === '1';
+
+/** Closures for plain variable objects; anything else (a Map, no object) goes to cel-js, which also reports it. */
+function program(env: Environment, expression: string, ast: unknown, interpreted: CelProgram): CelProgram {
+  let closures = compileClosures(ast, runtimeOf(env));
+  if (closures === undefined) return interpreted;
+  if (CROSSCHECK) closures = crossChecked(expression, closures, interpreted);
+  const run = closures;
+  return (vars) => (typeof vars === 'object' && vars !== null && !(vars instanceof Map) ? run(vars) : interpreted(vars));
+}
+
 const MAX_CACHED = 4000;
 const caches = new WeakMap<Environment, Map<string, CelCompileResult>>();
 
@@ -84,7 +125,7 @@ export function compileCel(env: Environment, expression: string): CelCompileResu
     const identifiers = prepare(parsed.ast);
     const checked = parsed.check() as { valid: boolean; type?: string; error?: Error };
     result = checked.valid
-      ? { ok: true, compiled: { program: parsed as CelProgram, type: checked.type ?? 'dyn', identifiers, ast: parsed.ast } }
+      ? { ok: true, compiled: { program: program(env, expression, parsed.ast, parsed as CelProgram), interpreted: parsed as CelProgram, type: checked.type ?? 'dyn', identifiers, ast: parsed.ast } }
       : { ok: false, detail: `compilation failed: ${firstLine(checked.error?.message ?? 'invalid expression')}` };
   } catch (err) {
     result = { ok: false, detail: `compilation failed: ${firstLine((err as Error).message)}` };
