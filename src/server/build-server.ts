@@ -44,6 +44,8 @@ import { DenialEvents, type DenialEventLimits } from './denial-events.ts';
 import type { KubeletClientTls } from './node-proxy/kubelet-proxy.ts';
 import { NODE_STREAM_SUBRESOURCES, serveNodeStream } from './node-proxy/serve.ts';
 import { routeUpgrades } from './node-proxy/upgrade-routing.ts';
+import { buildLimiter, type FlowControlFlags } from './flowcontrol/setup.ts';
+import type { FlowControl } from './flowcontrol/flow-control.ts';
 
 export interface TlsMaterial {
   certPem: string;
@@ -88,11 +90,15 @@ export interface ServerOptions {
   denialEvents?: Partial<DenialEventLimits>;
   /** The client identity towards node agents (--kubelet-client-certificate/-key, the cluster CA). */
   kubeletClient?: KubeletClientTls;
+  /** --enable-priority-and-fairness, --max-requests-inflight, --max-mutating-requests-inflight. */
+  flowControl?: FlowControlFlags;
 }
 
 export interface BuiltServer {
   app: FastifyInstance;
   ctx: RestContext;
+  /** API Priority and Fairness, unless --enable-priority-and-fairness=false. */
+  flowControl?: FlowControl;
 }
 
 /** Assembles the API server: fastify over mutual TLS, the pipeline at the root, one catch-all route. */
@@ -145,6 +151,8 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     proxyHeaders: opts.authn?.requestHeader,
     observer: pipelineObserver(metrics),
   };
+  const limits = buildLimiter(opts.flowControl ?? {}, { store: ctx.store, registry, now, log, metrics: metrics.registry });
+  deps.limiter = limits.limiter;
 
   const app = Fastify({
     loggerInstance: log,
@@ -184,6 +192,9 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   // Denial Events expire as upstream's (--event-ttl 1h).
   const stopSweeper = ins.events!.startSweeper();
   app.addHook('onClose', async () => stopSweeper());
+  // The FlowSchemas and priority levels are followed from the store while the server runs.
+  app.addHook('onReady', async () => limits.start());
+  app.addHook('onClose', async () => limits.stop());
   app.addHook('onRequest', async (req, reply) => {
     await runPreBodyStages(deps, req, reply);
   });
@@ -269,7 +280,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   };
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler });
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/', handler });
-  return { app, ctx };
+  return { app, ctx, flowControl: limits.flowControl };
 }
 
 /** As upstream's responsewriters: a Status that names a retry delay (429, 504) sets Retry-After. */

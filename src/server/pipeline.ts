@@ -5,6 +5,7 @@
  *   1. request info      (before the body is read)
  *   2. authentication    (before the body is read)
  *   2b. impersonation    (before the body is read)
+ *   2c. priority and fairness: a seat, a queue or a 429                     flowcontrol/filter.ts
  *   3. authorization     (before the body is read)
  *   4. body decoding      JSON | YAML | protobuf, limits, unknown fields      rest/decode-object.ts
  *   5. mutating admission                                                     rest/admit.ts
@@ -13,7 +14,7 @@
  *   8. storage            optimistic concurrency, revisions                   rest/create|update|delete.ts
  *   9. response           JSON object, list, watch stream or Status           status.ts
  *
- * Stages 1-3 run in fastify's onRequest hook, before fastify reads a single byte of the body, so
+ * Stages 1-3 (2c included) run in fastify's onRequest hook, before fastify reads a single byte of the body, so
  * an unauthenticated or unauthorized client cannot make the server parse anything. Stages 4-9
  * run in the one catch-all route, in the order above, inside the REST handlers.
  */
@@ -30,6 +31,7 @@ import { impersonate, stripImpersonationHeaders } from '../authn/impersonation.t
 import type { Auditor } from '../audit/auditor.ts';
 import { auditAuthorized, beginAudit, requestAudit, withAuthzDecision } from '../audit/request-hooks.ts';
 import type { PipelineObserver } from '../metrics/pipeline-observer.ts';
+import type { RequestLimiter } from './flowcontrol/filter.ts';
 
 /** What the pre-body stages leave on the request for the rest of the pipeline. */
 export interface PipelineState {
@@ -54,6 +56,8 @@ export interface PipelineDeps {
   proxyHeaders?: Partial<ProxyHeaderNames>;
   /** Told what authentication and authorization decided and how long each took (metrics, explain). */
   observer?: PipelineObserver;
+  /** API Priority and Fairness (or the max-in-flight limit); absent: no concurrency limit. */
+  limiter?: RequestLimiter;
 }
 
 const STATE = Symbol('portcullis.pipeline');
@@ -168,7 +172,15 @@ export async function runPreBodyStages(deps: PipelineDeps, req: FastifyRequest, 
   const impersonated = await impersonationStage(deps, req, headers, authenticated);
   const user = impersonated ?? authenticated;
   if (impersonated) requestAudit(req)?.impersonating(impersonated);
-  const authz = await authorizationStage(deps, info, user, req.log, req);
+  // As upstream's chain: the (impersonated) user is classified before authorization runs.
+  const release = await deps.limiter?.admit(req, _reply, info, user);
+  let authz: AuthzResult;
+  try {
+    authz = await authorizationStage(deps, info, user, req.log, req);
+  } finally {
+    // A watch's seat covers its admission only; its stream runs without one.
+    if (info.verb === 'watch') release?.();
+  }
   auditAuthorized(req, authz);
   const state: PipelineState = { info, query, user, authnMethod: method, authz };
   if (impersonated) state.impersonatedBy = authenticated;
