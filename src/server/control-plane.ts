@@ -44,6 +44,7 @@ import { advertiseAddress, startKubernetesEndpoints } from './kubernetes-endpoin
 import { KUBERNETES_SERVICE_IP } from './rest/service-ip.ts';
 import type { PortRange } from './rest/service-node-ports.ts';
 import { startNodePortRepair } from './rest/node-port-repair.ts';
+import type { FlowControlFlags } from './flowcontrol/setup.ts';
 import { serveSnapshots } from './snapshot-socket.ts';
 
 /** The SQLite database and its write-ahead log as allocated on disk (apiserver_storage_size_bytes). */
@@ -111,6 +112,8 @@ export interface ControlPlaneOptions {
   advertiseAddress?: string;
   /** --service-node-port-range (default 30000-32767). */
   serviceNodePortRange?: PortRange;
+  /** --enable-priority-and-fairness, --max-requests-inflight, --max-mutating-requests-inflight. */
+  flowControl?: FlowControlFlags;
 }
 
 export interface ControlPlane {
@@ -179,7 +182,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Closed after the server (undo runs in reverse): the last requests' records are flushed.
     const auditor = buildAuditor(opts.audit, dataDir, log);
     if (auditor) undo.push(() => auditor.close());
-    const server = buildServer({ now: opts.now, tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined });
+    const server = buildServer({ now: opts.now, tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined, flowControl: opts.flowControl });
     // Upstream adds the KMS plugins' check to /healthz, /livez and /readyz (AddHealthChecks).
     if (encryption?.healthCheck) server.ctx.healthChecks = [encryption.healthCheck];
     if (opts.serviceNodePortRange) server.ctx.serviceNodePortRange = opts.serviceNodePortRange;
