@@ -19,10 +19,11 @@ import { AUTHN_BOOLEAN_FLAGS, AUTHN_FLAGS, SERVICE_ACCOUNT_FLAGS, authnFromFlags
 import { loadEncryptionConfig } from '../storage/encryption/config.ts';
 import { parsePortRange } from '../server/rest/service-node-ports.ts';
 import { untilStopped } from './controller-manager.ts';
+import { FLOW_CONTROL_BOOLEANS, FLOW_CONTROL_FLAGS, flowControlFromFlags } from './flowcontrol-flags.ts';
 
 /** The flags of the API server proper, which `portcullis up` takes too. */
-export const API_SERVER_FLAGS = ['port', 'data-dir', 'bind-address', 'log-level', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', ...AUTHZ_FLAGS, 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config', 'advertise-address', 'service-node-port-range'] as const;
-export const API_SERVER_BOOLEANS = [...AUTHN_BOOLEAN_FLAGS] as const;
+export const API_SERVER_FLAGS = ['port', 'data-dir', 'bind-address', 'log-level', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', ...AUTHZ_FLAGS, 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config', 'advertise-address', 'service-node-port-range', ...FLOW_CONTROL_FLAGS] as const;
+export const API_SERVER_BOOLEANS = [...AUTHN_BOOLEAN_FLAGS, ...FLOW_CONTROL_BOOLEANS] as const;
 
 /** --port: 0..65535 (0 picks a free port). */
 export function portFlag(args: ParsedArgs): number {
@@ -48,6 +49,7 @@ export function apiServerFromFlags(args: ParsedArgs) {
     oidc: oidcFromFlags(args),
     ...authorizationFromFlags(args),
     audit: auditFromFlags(args),
+    flowControl: flowControlFromFlags(args),
     admission: {
       enable: commaList(args, 'enable-admission-plugins'),
       disable: commaList(args, 'disable-admission-plugins'),
