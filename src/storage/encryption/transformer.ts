@@ -17,6 +17,7 @@
 import { newCipher, type RandomBytes, type ValueCipher } from './ciphers.ts';
 import type { CipherName, EncryptionConfig, GroupResource, ProviderConfig } from './config.ts';
 import type { KmsV2Provider } from './kms/kms-v2-provider.ts';
+import { NO_RECORDER, secondsSince, type EncryptionRecorder } from './encryption-recorder.ts';
 
 export const ENCRYPTED_PREFIX = 'k8s:enc:';
 
@@ -52,57 +53,96 @@ const NO_KEY: Record<CipherName, string> = {
   secretbox: 'no matching key was found for the provided Secretbox transformer',
 };
 
-function openWith(p: KeyedProvider, rest: string, key: string): { value: unknown; keyIndex: number } {
+/**
+ * A keyed provider's keys, tried in order. Upstream nests a prefix transformer per key (prefix
+ * `<name>:`) inside the provider's, so each key tried is a transformation of its own in the metrics.
+ */
+function openWith(p: KeyedProvider, rest: string, key: string, rec: EncryptionRecorder): { value: unknown; keyIndex: number } {
+  const started = performance.now();
   const errs: Error[] = [];
   for (const [keyIndex, k] of p.keys.entries()) {
     if (!rest.startsWith(`${k.name}:`)) continue;
     try {
       const plain = k.cipher.open(Buffer.from(rest.slice(k.name.length + 1), 'base64'), Buffer.from(key, 'utf8'));
+      rec.transformation('from_storage', `${k.name}:`, secondsSince(started), undefined);
       return { value: JSON.parse(plain.toString('utf8')), keyIndex };
     } catch (err) {
+      rec.transformation('from_storage', `${k.name}:`, secondsSince(started), err);
       errs.push(err as Error);
     }
   }
-  throw errs.length > 0 ? aggregate(errs) : new Error(NO_KEY[p.kind]);
+  if (errs.length > 0) throw aggregate(errs);
+  const none = new Error(NO_KEY[p.kind]);
+  rec.transformation('from_storage', 'unknown', secondsSince(started), none);
+  throw none;
+}
+
+/** Runs one transformation and records it (upstream's RecordTransformation around each prefix transformer). */
+function recorded<T>(rec: EncryptionRecorder, type: 'from_storage' | 'to_storage', prefix: string, run: () => T): T {
+  const started = performance.now();
+  try {
+    const out = run();
+    rec.transformation(type, prefix, secondsSince(started), undefined);
+    return out;
+  } catch (err) {
+    rec.transformation(type, prefix, secondsSince(started), err);
+    throw err;
+  }
 }
 
 class PrefixTransformers implements ValueTransformer {
   private readonly providers: readonly Provider[];
+  private readonly rec: EncryptionRecorder;
 
-  constructor(providers: readonly Provider[]) {
+  constructor(providers: readonly Provider[], rec: EncryptionRecorder) {
     this.providers = providers;
+    this.rec = rec;
   }
 
   toStorage(value: unknown, key: string): unknown {
     const first = this.providers[0]!;
-    if (first.kind === 'identity') return value;
-    if (first.kind === 'kms') return `${first.prefix}${first.kms.seal(Buffer.from(JSON.stringify(value), 'utf8'), Buffer.from(key, 'utf8')).toString('base64')}`;
+    const rec = this.rec;
+    // Identity's prefix is empty, and upstream labels its writes so.
+    if (first.kind === 'identity') return recorded(rec, 'to_storage', '', () => value);
+    if (first.kind === 'kms') return recorded(rec, 'to_storage', first.prefix, () => `${first.prefix}${first.kms.seal(Buffer.from(JSON.stringify(value), 'utf8'), Buffer.from(key, 'utf8')).toString('base64')}`);
     const k = first.keys[0]!;
-    const sealed = k.cipher.seal(Buffer.from(JSON.stringify(value), 'utf8'), Buffer.from(key, 'utf8'));
-    return `${first.prefix}${k.name}:${sealed.toString('base64')}`;
+    return recorded(rec, 'to_storage', first.prefix, () => {
+      const sealed = recorded(rec, 'to_storage', `${k.name}:`, () => k.cipher.seal(Buffer.from(JSON.stringify(value), 'utf8'), Buffer.from(key, 'utf8')));
+      return `${first.prefix}${k.name}:${sealed.toString('base64')}`;
+    });
   }
 
   fromStorage(stored: unknown, key: string): { value: unknown; stale: boolean } {
+    const started = performance.now();
     const errs: Error[] = [];
     for (const [i, p] of this.providers.entries()) {
       if (p.kind === 'identity') {
         // Identity's refusal of encrypted data never hides a later provider's answer.
         if (isEncrypted(stored)) continue;
+        this.rec.transformation('from_storage', 'identity', secondsSince(started), undefined);
         return { value: stored, stale: i !== 0 };
       }
       if (typeof stored !== 'string' || !stored.startsWith(p.prefix)) continue;
       try {
+        let out: { value: unknown; stale: boolean };
         if (p.kind === 'kms') {
           const { data, stale } = p.kms.open(Buffer.from(stored.slice(p.prefix.length), 'base64'), Buffer.from(key, 'utf8'));
-          return { value: JSON.parse(data.toString('utf8')), stale: stale || i !== 0 };
+          out = { value: JSON.parse(data.toString('utf8')), stale: stale || i !== 0 };
+        } else {
+          const { value, keyIndex } = openWith(p, stored.slice(p.prefix.length), key, this.rec);
+          out = { value, stale: i !== 0 || keyIndex !== 0 };
         }
-        const { value, keyIndex } = openWith(p, stored.slice(p.prefix.length), key);
-        return { value, stale: i !== 0 || keyIndex !== 0 };
+        this.rec.transformation('from_storage', p.prefix, secondsSince(started), undefined);
+        return out;
       } catch (err) {
+        this.rec.transformation('from_storage', p.prefix, secondsSince(started), err);
         errs.push(err as Error);
       }
     }
-    throw errs.length > 0 ? aggregate(errs) : new Error('no matching prefix found');
+    if (errs.length > 0) throw aggregate(errs);
+    const none = new Error('no matching prefix found');
+    this.rec.transformation('from_storage', 'unknown', secondsSince(started), none);
+    throw none;
   }
 
   prepare(stored: unknown): Promise<void> | undefined {
@@ -145,7 +185,7 @@ export interface ResourceTransformers {
   forResource(gr: GroupResource): ValueTransformer;
 }
 
-export function buildTransformers(config: EncryptionConfig, random?: RandomBytes, kms?: KmsProviders): ResourceTransformers {
+export function buildTransformers(config: EncryptionConfig, random?: RandomBytes, kms?: KmsProviders, recorder: EncryptionRecorder = NO_RECORDER): ResourceTransformers {
   const lists = new Map<string, Provider[]>();
   const id = (group: string, resource: string) => `${group}\u0000${resource}`;
   for (const rule of config.rules) {
@@ -153,7 +193,7 @@ export function buildTransformers(config: EncryptionConfig, random?: RandomBytes
     // A resource named by two rules reads with both lists, the first rule's writing (upstream appends).
     for (const gr of rule.resources) lists.set(id(gr.group, gr.resource), [...(lists.get(id(gr.group, gr.resource)) ?? []), ...providers]);
   }
-  const byId = new Map([...lists].map(([k, v]) => [k, new PrefixTransformers(v) as ValueTransformer]));
+  const byId = new Map([...lists].map(([k, v]) => [k, new PrefixTransformers(v, recorder) as ValueTransformer]));
   return {
     forResource: ({ group, resource }) => byId.get(id(group, resource)) ?? byId.get(id(group, '*')) ?? byId.get(id('*', '*')) ?? IDENTITY_CHECK,
   };

@@ -5,6 +5,7 @@
  * text upstream puts in the 500 a client gets and in the health check.
  */
 import * as grpc from '@grpc/grpc-js';
+import { secondsSince, type EncryptionRecorder } from '../encryption-recorder.ts';
 import { messages, SERVICE_PATH, type Codec, type DecryptRequest, type EncryptResponse, type StatusResponse } from './kms-v2-api.ts';
 
 export interface KmsService {
@@ -14,8 +15,10 @@ export interface KmsService {
   close(): void;
 }
 
-/** grpc-js' status code as Go's codes.Code prints it: DEADLINE_EXCEEDED -> DeadlineExceeded. */
-function codeName(code: number): string {
+/** grpc-js' status code as Go's codes.Code prints it: DEADLINE_EXCEEDED -> DeadlineExceeded, OK, Canceled. */
+export function codeName(code: number): string {
+  if (code === grpc.status.OK) return 'OK';
+  if (code === grpc.status.CANCELLED) return 'Canceled';
   const name = grpc.status[code] ?? 'Unknown';
   return name
     .toLowerCase()
@@ -31,6 +34,18 @@ export class KmsRpcError extends Error {
     this.name = 'KmsRpcError';
     this.code = code;
   }
+}
+
+/**
+ * The status label of upstream's metrics (getErrorCode): OK without an error, the gRPC code of a
+ * plugin call's failure wherever it sits in the cause chain (errors.As), else unknown-non-grpc.
+ */
+export function grpcStatusLabel(err: unknown): string {
+  if (err === undefined || err === null) return 'OK';
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof KmsRpcError) return codeName(e.code);
+  }
+  return 'unknown-non-grpc';
 }
 
 /** The socket path of a `unix://` endpoint, as grpc-js addresses it. */
@@ -67,5 +82,26 @@ export function kmsV2Client(endpoint: string, timeoutMs: number): KmsService {
     encrypt: (uid, plaintext) => call('Encrypt', { plaintext, uid }, messages.EncryptRequest, messages.EncryptResponse),
     decrypt: async (uid, req) => (await call('Decrypt', { ...req, uid }, messages.DecryptRequest, messages.DecryptResponse)).plaintext,
     close: () => client.close(),
+  };
+}
+
+/** The plugin calls of `provider` timed into apiserver_envelope_encryption_kms_operations_latency_seconds. */
+export function recordedKmsService(service: KmsService, provider: string, recorder: EncryptionRecorder): KmsService {
+  const timed = async <T>(method: string, call: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      const res = await call();
+      recorder.kmsOperation(provider, `${SERVICE_PATH}/${method}`, secondsSince(started), undefined);
+      return res;
+    } catch (err) {
+      recorder.kmsOperation(provider, `${SERVICE_PATH}/${method}`, secondsSince(started), err);
+      throw err;
+    }
+  };
+  return {
+    status: () => timed('Status', () => service.status()),
+    encrypt: (uid, plaintext) => timed('Encrypt', () => service.encrypt(uid, plaintext)),
+    decrypt: (uid, req) => timed('Decrypt', () => service.decrypt(uid, req)),
+    close: () => service.close(),
   };
 }

@@ -22,6 +22,7 @@ import type { RandomBytes } from '../ciphers.ts';
 import { AES_GCM_KEY, HKDF_SHA256_XNONCE_AES_GCM_SEED, messages, type Annotations, type EncryptedObject } from './kms-v2-api.ts';
 import type { KmsService } from './kms-v2-client.ts';
 import { keyCipher, SEED_SIZE, seedCipher, type DataCipher } from './seed-gcm.ts';
+import { NO_RECORDER, secondsSince, type EncryptionRecorder, type InvalidKeyIdCode } from '../encryption-recorder.ts';
 
 export const KMS_V2_PREFIX = 'k8s:enc:kms:v2:';
 
@@ -45,6 +46,8 @@ export interface KmsV2ProviderOptions {
   positiveIntervalMs?: number;
   negativeIntervalMs?: number;
   writeTtlMs?: number;
+  /** Metrics (key IDs used and from Status, cache misses and size, seed generation). */
+  recorder?: EncryptionRecorder;
 }
 
 interface State {
@@ -66,9 +69,9 @@ export function keyIdHash(keyId: string): string {
 
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function validateKeyId(keyId: string): string | undefined {
-  if (keyId.length === 0) return 'keyID is empty';
-  if (Buffer.byteLength(keyId) > KEY_ID_MAX) return `keyID is ${Buffer.byteLength(keyId)} bytes, which exceeds the max size of ${KEY_ID_MAX}`;
+function validateKeyId(keyId: string): { code: InvalidKeyIdCode; message: string } | undefined {
+  if (keyId.length === 0) return { code: 'empty', message: 'keyID is empty' };
+  if (Buffer.byteLength(keyId) > KEY_ID_MAX) return { code: 'too_long', message: `keyID is ${Buffer.byteLength(keyId)} bytes, which exceeds the max size of ${KEY_ID_MAX}` };
   return undefined;
 }
 
@@ -95,7 +98,7 @@ export function validateEncryptedObject(o: EncryptedObject): void {
   if (o.encryptedDEKSource.length === 0) throw new Error('failed to validate encrypted DEK source: encrypted DEK source is empty');
   if (o.encryptedDEKSource.length > DEK_SOURCE_MAX) throw new Error(`failed to validate encrypted DEK source: encrypted DEK source is ${o.encryptedDEKSource.length} bytes, which exceeds the max size of ${DEK_SOURCE_MAX}`);
   const keyErr = validateKeyId(o.keyID);
-  if (keyErr) throw new Error(`failed to validate key id: ${keyErr}`);
+  if (keyErr) throw new Error(`failed to validate key id: ${keyErr.message}`);
   const annErr = validateAnnotations(o.annotations);
   if (annErr) throw new Error(`failed to validate annotations: ${annErr}`);
 }
@@ -144,6 +147,7 @@ export class KmsV2Provider {
   private readonly positiveMs: number;
   private readonly negativeMs: number;
   private readonly writeTtlMs: number;
+  private readonly recorder: EncryptionRecorder;
   private state?: State;
   private version?: string;
   private last?: { err?: Error; at: number; ttl: number };
@@ -164,6 +168,7 @@ export class KmsV2Provider {
     this.positiveMs = opts.positiveIntervalMs ?? POSITIVE_INTERVAL_MS;
     this.negativeMs = opts.negativeIntervalMs ?? NEGATIVE_INTERVAL_MS;
     this.writeTtlMs = opts.writeTtlMs ?? WRITE_TTL_MS;
+    this.recorder = opts.recorder ?? NO_RECORDER;
   }
 
   /**
@@ -224,8 +229,11 @@ export class KmsV2Provider {
       if (this.version !== status.version) errs.push(`KMSv2 API version should not change after the initial status response version ${this.version}, got ${status.version}`);
     }
     const keyErr = validateKeyId(status.key_id);
-    if (keyErr) errs.push(`got invalid KMSv2 KeyID hash ${JSON.stringify(keyIdHash(status.key_id))}: ${keyErr}`);
-    else {
+    if (keyErr) {
+      this.recorder.invalidKeyIdFromStatus(this.name, keyErr.code);
+      errs.push(`got invalid KMSv2 KeyID hash ${JSON.stringify(keyIdHash(status.key_id))}: ${keyErr.message}`);
+    } else {
+      this.recorder.keyIdFromStatus(this.name, status.key_id);
       const rotateErr = await this.rotateOnKeyIdChange(status.key_id, this.newUid());
       if (rotateErr) errs.push(rotateErr);
     }
@@ -243,7 +251,9 @@ export class KmsV2Provider {
     let errGen: string | undefined;
     let encryptKeyId = '';
     try {
+      const started = performance.now();
       const seed = this.random(SEED_SIZE);
+      this.recorder.dataKeyGeneration(secondsSince(started), undefined);
       let resp;
       try {
         resp = await this.service.encrypt(uid, seed);
@@ -255,7 +265,7 @@ export class KmsV2Provider {
       validateEncryptedObject({ ...object, encryptedData: Buffer.from([0]) });
       if (resp.key_id === statusKeyId) {
         const next: State = { cipher: seedCipher(seed, this.random), object, cacheKey: cacheKey(object), expiresAt };
-        boundedSet(this.seeds, next.cacheKey, next.cipher, SEED_CACHE_MAX);
+        this.keepSeed(next.cacheKey, next.cipher);
         this.state = next;
         return undefined;
       }
@@ -264,6 +274,11 @@ export class KmsV2Provider {
     }
     const show = (s: string | undefined) => (s === undefined ? '<nil>' : s);
     return `failed to rotate DEK uid=${JSON.stringify(uid)}, useSeed=true, errState=${show(state ? undefined : 'got unexpected nil transformer')}, errGen=${show(errGen)}, statusKeyIDHash=${JSON.stringify(keyIdHash(statusKeyId))}, encryptKeyIDHash=${JSON.stringify(keyIdHash(encryptKeyId))}, stateKeyIDHash=${JSON.stringify(keyIdHash(state?.object.keyID ?? ''))}, expirationTimestamp=${state ? rfc3339(state.expiresAt) : '0001-01-01T00:00:00Z'}`;
+  }
+
+  private keepSeed(key: string, cipher: DataCipher): void {
+    boundedSet(this.seeds, key, cipher, SEED_CACHE_MAX);
+    this.recorder.dekSourceCacheSize(this.name, this.seeds.size);
   }
 
   private currentState(): State {
@@ -280,6 +295,7 @@ export class KmsV2Provider {
     }
     const object: EncryptedObject = { ...state.object, encryptedData: state.cipher.seal(data, aad) };
     validateEncryptedObject(object);
+    this.recorder.keyIdUsed('to_storage', this.name, object.keyID);
     return messages.EncryptedObject.encode(object);
   }
 
@@ -304,11 +320,12 @@ export class KmsV2Provider {
     if (this.seeds.has(key)) return undefined;
     const running = this.inflight.get(key);
     if (running) return running;
+    this.recorder.cacheMiss();
     const p = this.service
       .decrypt(this.newUid(), { ciphertext: o.encryptedDEKSource, key_id: o.keyID, annotations: o.annotations })
       .then((dek) => {
         const cipher = o.encryptedDEKSourceType === HKDF_SHA256_XNONCE_AES_GCM_SEED ? seedCipher(dek, this.random) : keyCipher(dek, this.random);
-        boundedSet(this.seeds, key, cipher, SEED_CACHE_MAX);
+        this.keepSeed(key, cipher);
         this.failures.delete(key);
       })
       .catch((err: Error) => {
@@ -325,7 +342,11 @@ export class KmsV2Provider {
     const state = this.currentState();
     const key = cacheKey(o);
     const cipher = this.seeds.get(key);
-    if (!cipher) throw new Error(`failed to decrypt DEK, error: ${this.failures.get(key)?.message ?? 'the DEK was not decrypted by the plugin yet'}`);
+    if (!cipher) {
+      const cause = this.failures.get(key);
+      throw new Error(`failed to decrypt DEK, error: ${cause?.message ?? 'the DEK was not decrypted by the plugin yet'}`, { cause });
+    }
+    this.recorder.keyIdUsed('from_storage', this.name, o.keyID);
     const data = cipher.open(o.encryptedData, aad);
     return { data, stale: o.keyID !== state.object.keyID || o.encryptedDEKSourceType !== state.object.encryptedDEKSourceType };
   }
