@@ -46,6 +46,8 @@ import type { PortRange } from './rest/service-node-ports.ts';
 import { startNodePortRepair } from './rest/node-port-repair.ts';
 import type { FlowControlFlags } from './flowcontrol/setup.ts';
 import { serveSnapshots } from './snapshot-socket.ts';
+import { EncryptionMetrics } from '../metrics/encryption-metrics.ts';
+import { apiServerId } from './apiserver-id.ts';
 
 /** The SQLite database and its write-ahead log as allocated on disk (apiserver_storage_size_bytes). */
 function sqliteFilesBytes(path: string): number {
@@ -151,7 +153,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) }, serverIpAddresses: [KUBERNETES_SERVICE_IP, ...(advertised ? [advertised] : [])] });
   const frontProxy = ensureFrontProxyPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   // KMS v2 providers are primed (one Status and a seed) before anything is read or written.
-  const encryption = opts.encryption ? await openEncryption(opts.encryption) : undefined;
+  // Made before the server that serves them (/metrics): the store is opened first.
+  const encryptionMetrics = opts.encryption ? new EncryptionMetrics(apiServerId(hostname())) : undefined;
+  const encryption = opts.encryption ? await openEncryption(opts.encryption, { recorder: encryptionMetrics }) : undefined;
   const sqlite = opts.etcd ? undefined : openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
   const backing = sqlite ?? (await openEtcdStore({ client: createEtcdClient(opts.etcd!), watchClients: createMemberClients(opts.etcd!), prefix: opts.etcd!.prefix }));
   // The watch cache holds objects; only what reaches the store is encrypted (upstream's transformer sits there too).
@@ -185,6 +189,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const server = buildServer({ now: opts.now, tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined, flowControl: opts.flowControl });
     // Upstream adds the KMS plugins' check to /healthz, /livez and /readyz (AddHealthChecks).
     if (encryption?.healthCheck) server.ctx.healthChecks = [encryption.healthCheck];
+    if (encryptionMetrics && server.ctx.metrics) encryptionMetrics.register(server.ctx.metrics.registry);
     if (opts.serviceNodePortRange) server.ctx.serviceNodePortRange = opts.serviceNodePortRange;
     undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.
