@@ -10,6 +10,7 @@
  * (compiled.test.ts checks that against the enforcer). Any other model returns undefined: the
  * engine then asks casbin's enforcer.
  */
+import { ChildTable } from './child-table.ts';
 import type { CasbinFunction } from './functions.ts';
 import { parseMatcher, type Term } from './matcher-terms.ts';
 import type { CasbinModel } from './model.ts';
@@ -17,14 +18,15 @@ import type { CasbinModel } from './model.ts';
 export type { Term } from './matcher-terms.ts';
 
 /**
- * An inner node (children by the value of the term at `level`), or a leaf: its lines are
- * [start, start + count) of the packed leaf arrays, and the levels before `level` are already
- * decided by the path to it. One class, so every node has one shape.
+ * While building: an inner node (children by the value of the term at `level`), or a leaf: its
+ * lines are [start, start + count) of the packed leaf arrays, and the levels before `level` are
+ * already decided by the path to it. Then flattened into #nodes and #children.
  */
 class TrieNode {
   rows: number[] | null = [];
   level = 0;
-  exact: Map<string, TrieNode> | null = null;
+  /** Children by the value id (#ids) of the term at `level`. */
+  exact: Map<number, TrieNode> | null = null;
   star: TrieNode | null = null;
   start = 0;
   count = 0;
@@ -34,7 +36,10 @@ class TrieNode {
 const LEAF = 8;
 /** The value id of "*" under a wildcard term; a request value no line has gets UNKNOWN. */
 const STAR = -1;
-const UNKNOWN = -2;
+export const UNKNOWN = -2;
+
+/** run()'s answer when no line is named (any line: line * 2 + 1 for allow, line * 2 for deny). */
+export const NO_LINE = -1;
 
 /** What casbin's effect stream ends with: the result and the line it names (-1: none). */
 export interface Explained {
@@ -46,9 +51,11 @@ export interface Explained {
  * Speed: at 100k lines a decision is bound by memory latency (every object it touches is a cache
  * miss on a large heap), not by arithmetic. So a leaf's lines are packed into typed arrays laid
  * out leaf by leaf (line number, effect, and per exact term the id of the line's value), the
- * request's values are turned into ids once per value (the principals of one decision share
- * them), and only the terms the path has not decided are compared, as integers. A line's strings
- * are read only for its function terms.
+ * request's values are turned into ids once per decision (the principals of one decision share
+ * them; the engine sets the `sub` ids from its own maps without building "user:…" strings), the
+ * trie's children are keyed by those ids (no string compares on the way down), and only the terms
+ * the path has not decided are compared, as integers. A line's strings are read only for its
+ * function terms. A decision allocates nothing here: run() answers one integer.
  */
 export class CompiledIndex {
   readonly #terms: Term[];
@@ -58,7 +65,9 @@ export class CompiledIndex {
   readonly #effect: CasbinModel['effect'];
   /** The exact / wildcard terms, in matcher order: the levels of the trie. */
   readonly #levels: Extract<Term, { kind: 'eq' }>[];
-  readonly #root: TrieNode;
+  /** The trie, flat: 4 ints per node (level, start, count or -1 when inner, "*" child or -1); node 0 is the root. */
+  readonly #nodes: Int32Array;
+  readonly #children: ChildTable;
   /** Per level: a line's value -> its id (STAR for "*" under a wildcard term). */
   readonly #ids: Map<string, number>[];
   /** Packed leaves, STRIDE ints per line: line number, effect, then one value id per level. */
@@ -68,8 +77,8 @@ export class CompiledIndex {
   readonly #leafStr: string[];
   readonly #fnTests: Array<(r: readonly unknown[], strs: readonly string[], at: number) => boolean>;
   readonly #slots: number;
-  /** The request's value ids, per level, for the value last seen there. */
-  readonly #reqValue: unknown[];
+  /** The request being decided (prepare()): its values, for function terms, and its id per level. */
+  #r: readonly unknown[] = [];
   readonly #reqId: Int32Array;
 
   private constructor(model: CasbinModel, terms: Term[], rows: readonly (readonly string[])[]) {
@@ -90,11 +99,10 @@ export class CompiledIndex {
       }
       return ids;
     });
-    this.#reqValue = new Array<unknown>(L).fill(undefined);
     this.#reqId = new Int32Array(L).fill(UNKNOWN);
-    this.#root = new TrieNode();
-    this.#root.rows = rows.map((_, i) => i);
-    this.#split(this.#root, 0);
+    const root = new TrieNode();
+    root.rows = rows.map((_, i) => i);
+    this.#split(root, 0);
     // Indeterminate lines never match anything: they are left out of the leaves.
     const n = this.#eft.reduce((c, e) => (e === 0 ? c : c + 1), 0);
     const stride = (this.#stride = L + 2);
@@ -123,7 +131,8 @@ export class CompiledIndex {
       node.count = at - node.start;
       node.rows = null;
     };
-    pack(this.#root);
+    pack(root);
+    [this.#nodes, this.#children] = flatten(root);
   }
 
   /**
@@ -135,15 +144,15 @@ export class CompiledIndex {
     node.level = level;
     if (!node.rows || node.rows.length <= LEAF || level >= this.#levels.length) return;
     const t = this.#levels[level]!;
-    const exact = new Map<string, TrieNode>();
+    const exact = new Map<number, TrieNode>();
     let star: TrieNode | null = null;
     for (const i of node.rows) {
-      const v = this.#rows[i]![t.p]!;
-      let child: TrieNode | null | undefined = t.wild && v === '*' ? star : exact.get(v);
+      const id = this.#ids[level]!.get(this.#rows[i]![t.p]!)!;
+      let child: TrieNode | null | undefined = id === STAR ? star : exact.get(id);
       if (!child) {
         child = new TrieNode();
-        if (t.wild && v === '*') star = child;
-        else exact.set(v, child);
+        if (id === STAR) star = child;
+        else exact.set(id, child);
       }
       child.rows!.push(i);
     }
@@ -171,61 +180,99 @@ export class CompiledIndex {
     return this.#eft[line]!;
   }
 
+  /** The levels (exact / wildcard terms) that compare request value `at`. */
+  levelsReading(at: number): number[] {
+    return this.#levels.flatMap((t, l) => (t.r === at ? [l] : []));
+  }
+
+  /** Whether a function term reads request value `at` (then it must be given as a string). */
+  functionReads(at: number): boolean {
+    return this.#fnTerms.some((t) => t.args.some((a) => 'r' in a && a.r === at));
+  }
+
+  /** A level's policy values and their ids (STAR for "*" under a wildcard term). */
+  idsAt(level: number): ReadonlyMap<string, number> {
+    return this.#ids[level]!;
+  }
+
+  /** The id a request value has at `level`: UNKNOWN when no line has it ("*" included: it matches "*" lines only as the wildcard). */
+  requestId(level: number, v: unknown): number {
+    const id = typeof v === 'string' ? (this.#ids[level]!.get(v) ?? UNKNOWN) : UNKNOWN;
+    return id === STAR ? UNKNOWN : id;
+  }
+
+  /** Takes a request's values (in request-definition order) and their ids at every level. */
+  prepare(r: readonly unknown[]): void {
+    this.#r = r;
+    for (let l = 0; l < this.#levels.length; l++) this.#reqId[l] = this.requestId(l, r[this.#levels[l]!.r]);
+  }
+
+  /** Sets the request's id at one level (the engine's principals: requestId() of "user:…" without building it). */
+  setId(level: number, id: number): void {
+    this.#reqId[level] = id;
+  }
+
   /**
-   * casbin's enforce with explain, for one request (values in request-definition order). casbin
-   * visits lines in policy order; the leaves are not in one order, so instead of sorting them
-   * this keeps the first allow, the last allow and the first deny, which is what casbin's effect
-   * streams end on: allow names the first allow; deny the first deny; allow-and-deny the first
-   * deny, else the last allow.
+   * casbin's enforce with explain for the prepared request, as one integer: NO_LINE, or the named
+   * line * 2 + 1 when allowed, * 2 when denied. casbin visits lines in policy order; the leaves
+   * are not in one order, so instead of sorting them this keeps the first allow, the last allow
+   * and the first deny, which is what casbin's effect streams end on: allow names the first
+   * allow; deny the first deny; allow-and-deny the first deny, else the last allow. A deny-effect
+   * model allows what no deny line matched, naming no line (no opinion here).
    */
-  enforce(r: readonly unknown[]): Explained {
+  run(): number {
     this.#firstAllow = -1;
     this.#lastAllow = -1;
     this.#firstDeny = -1;
-    this.#visit(this.#root, r);
-    if (this.#effect === 'allow') return this.#firstAllow >= 0 ? { allowed: true, line: this.#firstAllow } : { allowed: false, line: -1 };
-    if (this.#firstDeny >= 0) return { allowed: false, line: this.#firstDeny };
-    // A deny-effect model allows what no deny line matched, naming no line (no opinion here).
-    if (this.#effect === 'deny') return { allowed: true, line: -1 };
-    return this.#lastAllow >= 0 ? { allowed: true, line: this.#lastAllow } : { allowed: false, line: -1 };
+    this.#visit(0);
+    if (this.#effect === 'allow') return this.#firstAllow >= 0 ? this.#firstAllow * 2 + 1 : NO_LINE;
+    if (this.#firstDeny >= 0) return this.#firstDeny * 2;
+    if (this.#effect === 'deny') return NO_LINE;
+    return this.#lastAllow >= 0 ? this.#lastAllow * 2 + 1 : NO_LINE;
+  }
+
+  /** casbin's enforce with explain, for one request (values in request-definition order). */
+  enforce(r: readonly unknown[]): Explained {
+    this.prepare(r);
+    const code = this.run();
+    if (code === NO_LINE) return { allowed: this.#effect === 'deny', line: -1 };
+    return { allowed: (code & 1) === 1, line: code >> 1 };
   }
 
   #firstAllow = -1;
   #lastAllow = -1;
   #firstDeny = -1;
 
-  /** The id of the request's value at `level` (UNKNOWN when no line has it), looked up once per value. */
-  #idAt(level: number, r: readonly unknown[]): number {
-    const v = r[this.#levels[level]!.r];
-    if (v === this.#reqValue[level]) return this.#reqId[level]!;
-    this.#reqValue[level] = v;
-    const id = typeof v === 'string' ? (this.#ids[level]!.get(v) ?? UNKNOWN) : UNKNOWN;
-    // A request value "*" is a value like any other: it matches "*" lines only by the wildcard.
-    return (this.#reqId[level] = id === STAR ? UNKNOWN : id);
-  }
-
-  #visit(node: TrieNode, r: readonly unknown[]): void {
-    if (node.exact === null) {
-      this.#scan(node, r);
+  #visit(n: number): void {
+    const nodes = this.#nodes;
+    const b = n << 2;
+    const level = nodes[b]!;
+    const count = nodes[b + 2]!;
+    if (count >= 0) {
+      this.#scan(nodes[b + 1]!, count, level);
       return;
     }
-    const v = r[this.#levels[node.level]!.r];
-    const child = typeof v === 'string' ? node.exact.get(v) : undefined;
-    if (child) this.#visit(child, r);
-    if (node.star) this.#visit(node.star, r);
+    const id = this.#reqId[level]!;
+    if (id >= 0) {
+      const child = this.#children.get(n, id);
+      if (child >= 0) this.#visit(child);
+    }
+    const star = nodes[b + 3]!;
+    if (star >= 0) this.#visit(star);
   }
 
-  #scan(node: TrieNode, r: readonly unknown[]): void {
+  #scan(start: number, count: number, level: number): void {
     const L = this.#levels.length;
     const leaf = this.#leaf;
+    const req = this.#reqId;
     const stride = this.#stride;
-    rows: for (let k = node.start, end = node.start + node.count; k < end; k++) {
+    rows: for (let k = start, end = start + count; k < end; k++) {
       const base = k * stride;
-      for (let l = node.level; l < L; l++) {
+      for (let l = level; l < L; l++) {
         const pid = leaf[base + 2 + l]!;
-        if (pid !== STAR && pid !== this.#idAt(l, r)) continue rows;
+        if (pid !== STAR && pid !== req[l]) continue rows;
       }
-      for (const test of this.#fnTests) if (!test(r, this.#leafStr, k * this.#slots)) continue rows;
+      for (const test of this.#fnTests) if (!test(this.#r, this.#leafStr, k * this.#slots)) continue rows;
       const i = leaf[base]!;
       if (leaf[base + 1] === 1) {
         if (this.#firstAllow < 0 || i < this.#firstAllow) this.#firstAllow = i;
@@ -233,6 +280,28 @@ export class CompiledIndex {
       } else if (this.#firstDeny < 0 || i < this.#firstDeny) this.#firstDeny = i;
     }
   }
+}
+
+/** The trie as node records and an edge table, node 0 the root, numbered depth first. */
+function flatten(root: TrieNode): [Int32Array, ChildTable] {
+  const order: TrieNode[] = [];
+  let edges = 0;
+  const number = (node: TrieNode): void => {
+    order.push(node);
+    if (!node.exact) return;
+    edges += node.exact.size;
+    for (const c of node.exact.values()) number(c);
+    if (node.star) number(node.star);
+  };
+  number(root);
+  const index = new Map(order.map((node, i) => [node, i]));
+  const nodes = new Int32Array(order.length * 4);
+  const children = new ChildTable(edges);
+  order.forEach((node, i) => {
+    nodes.set([node.level, node.start, node.exact ? -1 : node.count, node.star ? index.get(node.star)! : -1], i * 4);
+    for (const [id, c] of node.exact ?? []) children.set(i, id, index.get(c)!);
+  });
+  return [nodes, children];
 }
 
 /** A function term over a packed line: its policy arguments from their slots at `at`. */

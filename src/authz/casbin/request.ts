@@ -39,26 +39,34 @@ export function checkRequestTokens(tokens: readonly string[], where: string): Re
  * `weekday` "Mon".."Sun", both in UTC so a decision does not depend on the server's zone.
  */
 export function requestValues(tokens: readonly RequestToken[], a: Readonly<AuthzAttributes>, sub: string, ctx: RequestContext): unknown[] {
-  return tokens.map((t) => {
-    switch (t) {
-      case 'sub':
-        return sub;
-      case 'user':
-        return a.user.username;
-      case 'groups':
-        return a.user.groups;
-      case 'time':
-        return `${pad(ctx.now.getUTCHours())}:${pad(ctx.now.getUTCMinutes())}`;
-      case 'weekday':
-        return WEEKDAYS[ctx.now.getUTCDay()];
-      case 'nsLabels':
-        return ctx.nsLabels;
-      case 'path':
-        return a.isResourceRequest ? '' : a.path;
-      default:
-        return a[t];
-    }
-  });
+  return fillRequestValues(tokens, a, sub, ctx, new Array<unknown>(tokens.length));
+}
+
+/** requestValues() into `out` (the engine reuses one array: a decision is synchronous). */
+export function fillRequestValues(tokens: readonly RequestToken[], a: Readonly<AuthzAttributes>, sub: string, ctx: RequestContext, out: unknown[]): unknown[] {
+  for (let i = 0; i < tokens.length; i++) out[i] = requestValue(tokens[i]!, a, sub, ctx);
+  return out;
+}
+
+function requestValue(t: RequestToken, a: Readonly<AuthzAttributes>, sub: string, ctx: RequestContext): unknown {
+  switch (t) {
+    case 'sub':
+      return sub;
+    case 'user':
+      return a.user.username;
+    case 'groups':
+      return a.user.groups;
+    case 'time':
+      return `${pad(ctx.now.getUTCHours())}:${pad(ctx.now.getUTCMinutes())}`;
+    case 'weekday':
+      return WEEKDAYS[ctx.now.getUTCDay()];
+    case 'nsLabels':
+      return ctx.nsLabels;
+    case 'path':
+      return a.isResourceRequest ? '' : a.path;
+    default:
+      return a[t];
+  }
 }
 
 function pad(n: number): string {
