@@ -1,6 +1,6 @@
 /**
- * etcd's answers as the store's typed errors. etcd3 (the client) turns a gRPC status into an
- * error carrying etcd's message ("etcdserver: mvcc: required revision has been compacted"),
+ * etcd's answers as the store's typed errors. The client (etcd-kv-client.ts) turns a gRPC status
+ * into an error carrying etcd's message ("etcdserver: mvcc: required revision has been compacted"),
  * so the mapping is by those messages, which etcd keeps stable (rpctypes in etcd's api).
  */
 import { StorageError } from '../types.ts';

@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
+import { createEtcdKv, type EtcdKv } from './etcd-kv-client.ts';
+import type { ChannelTls } from './grpc-channel.ts';
 
 export interface EtcdConnection {
   /** Member client URLs, e.g. http://127.0.0.1:2379 or https://etcd-0:2379. */
@@ -34,36 +36,48 @@ export function parseEtcdServers(flag: string): string[] {
   return servers;
 }
 
-export function createEtcdClient(conn: EtcdConnection): Etcd3 {
+/** The checked TLS material of a connection: undefined for http:// servers. */
+function tlsOf(conn: EtcdConnection): ChannelTls | undefined {
   if (conn.servers.length === 0) throw new Error('no etcd server given');
   if ((conn.certFile === undefined) !== (conn.keyFile === undefined)) {
     throw new Error('--etcd-certfile and --etcd-keyfile go together');
   }
   const secure = conn.servers.every((s) => s.startsWith('https://'));
   if (!secure && (conn.caFile || conn.certFile)) throw new Error('--etcd-cafile/--etcd-certfile need https:// etcd servers');
-  // etcd3 takes a client certificate only beside the roots it trusts.
+  // A client certificate is taken only beside the roots it trusts (as etcd3 required before).
   if (conn.certFile && !conn.caFile) throw new Error('--etcd-certfile needs --etcd-cafile');
-  return new Etcd3({
-    hosts: conn.servers,
-    credentials:
-      secure && conn.caFile
-        ? {
-            rootCertificate: readFileSync(conn.caFile),
-            certChain: conn.certFile ? readFileSync(conn.certFile) : undefined,
-            privateKey: conn.keyFile ? readFileSync(conn.keyFile) : undefined,
-          }
-        : undefined,
-    // A list of many objects is one response: gRPC's 4 MiB default would refuse it.
-    grpcOptions: { 'grpc.max_receive_message_length': -1 },
-    // The client would retry any call that failed for the connection's sake, writes included: a
-    // create whose first attempt committed before the member died would come back KeyExists (and
-    // an update Conflict) for the caller's own write. As etcd's Go client, writes are not
-    // retried; the store retries reads itself (etcd-store.ts).
-    faultHandling: { global: noop },
-  });
+  if (!secure || !conn.caFile) return undefined;
+  return {
+    ca: readFileSync(conn.caFile),
+    cert: conn.certFile ? readFileSync(conn.certFile) : undefined,
+    key: conn.keyFile ? readFileSync(conn.keyFile) : undefined,
+  };
+}
+
+/**
+ * The store's client (etcd-kv-client.ts: gRPC over node:http2). Writes are never retried by it
+ * (see there); the store retries reads.
+ */
+export function createEtcdClient(conn: EtcdConnection): EtcdKv {
+  return createEtcdKv({ servers: conn.servers, tls: tlsOf(conn) });
 }
 
 /** One client per member (for watch streams, which then choose their member themselves). */
-export function createMemberClients(conn: EtcdConnection): Etcd3[] {
+export function createMemberClients(conn: EtcdConnection): EtcdKv[] {
   return conn.servers.map((server) => createEtcdClient({ ...conn, servers: [server] }));
+}
+
+/**
+ * The etcd3 npm client, for what only the snapshot command needs (Maintenance.Snapshot's
+ * stream): off the hot path, so its cost per call does not matter there.
+ */
+export function createMaintenanceClient(conn: EtcdConnection): Etcd3 {
+  const tls = tlsOf(conn);
+  return new Etcd3({
+    hosts: conn.servers,
+    credentials: tls ? { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key } : undefined,
+    grpcOptions: { 'grpc.max_receive_message_length': -1 },
+    // No retries of anything (see etcd-kv-client.ts for why writes must not be).
+    faultHandling: { global: noop },
+  });
 }

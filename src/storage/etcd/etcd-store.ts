@@ -25,8 +25,6 @@
  * compacted revision is learned at open (compacted-revision.ts) and from every Compacted answer.
  */
 import { handleWhen, retry } from 'cockatiel';
-import { isRecoverableError } from 'etcd3';
-import type { Etcd3, IKeyValue, IRangeRequest, IRangeResponse, IResponseHeader } from 'etcd3';
 import { decodeContinue } from '../continue-token.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { isValidKey } from '../key-range.ts';
@@ -35,13 +33,17 @@ import { StorageError } from '../types.ts';
 import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchHandlers } from '../types.ts';
 import { findCompactedRevision } from './compacted-revision.ts';
 import { toStorageError } from './errors.ts';
+import { int } from './etcd-proto.ts';
+import type { KeyValue, RangeRequest, RangeResponse, ResponseHeader } from './etcd-proto.ts';
+import { isUnavailable, type EtcdKv } from './etcd-kv-client.ts';
 import { EtcdWatch } from './etcd-watch.ts';
 import { API_SERVER_ROOT, bytesPrefixEnd, KeyMapper } from './key-mapper.ts';
 import { listRange } from './list-range.ts';
+import { WrittenValues } from './written-values.ts';
 import { absent, atRevision, encodeValue, preconditionFailed } from './txn.ts';
 
 export interface EtcdStoreOptions {
-  client: Etcd3;
+  client: EtcdKv;
   /** The root every store key starts with (default '/registry'); '' takes any key. */
   root?: string;
   /** --etcd-prefix: where the root lives in etcd (default '/registry', upstream's). */
@@ -50,7 +52,7 @@ export interface EtcdStoreOptions {
    * Clients for watch streams, one per member (createMemberClients): a stream that breaks is
    * opened again on the next member. Default: the client above, whose pool picks a member.
    */
-  watchClients?: Etcd3[];
+  watchClients?: EtcdKv[];
   /** Close the clients with the store (default true). */
   ownsClient?: boolean;
   /** Delay before a broken watch stream is re-opened (default 100 ms doubling to 2 s). */
@@ -62,7 +64,7 @@ function closedError(): StorageError {
 }
 
 /** Reads are safe to repeat: one more try, on another member when the pool has one. */
-const readRetry = retry(handleWhen(isRecoverableError), { maxAttempts: 2 });
+const readRetry = retry(handleWhen(isUnavailable), { maxAttempts: 2 });
 
 function defaultRetryDelay(attempt: number): number {
   return Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
@@ -80,10 +82,10 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<Store> {
 }
 
 class EtcdStore implements Store {
-  private readonly client: Etcd3;
+  private readonly client: EtcdKv;
   private readonly mapper: KeyMapper;
   private readonly ownsClient: boolean;
-  private readonly watchClients: Etcd3[];
+  private readonly watchClients: EtcdKv[];
   /** Watches start on the members in turn. */
   private nextWatchMember = 0;
   private readonly retryDelay: (attempt: number) => number;
@@ -91,6 +93,8 @@ class EtcdStore implements Store {
   private compacted = 0;
   private closed = false;
   private readonly watches = new Set<EtcdWatch>();
+  /** This store's writes, parsed once: their watch events and reads share the object. */
+  private readonly written = new WrittenValues();
 
   constructor(opts: EtcdStoreOptions) {
     this.client = opts.client;
@@ -121,7 +125,7 @@ class EtcdStore implements Store {
     if (this.mapper.root !== API_SERVER_ROOT) return;
     const old = Buffer.from(`${this.mapper.prefix}/core/namespaces/`);
     const res = await this.range({ key: old, range_end: bytesPrefixEnd(old), count_only: true });
-    if (Number(res.count) > 0) {
+    if (int(res.count) > 0) {
       throw new StorageError('Internal', `etcd holds objects in the key layout of an earlier Portcullis (${old.toString()}...), not kube-apiserver's (${this.mapper.prefix}/namespaces/...): restore them into an empty etcd or --etcd-prefix through the API (kubectl get -o yaml, then apply)`);
     }
   }
@@ -134,14 +138,14 @@ class EtcdStore implements Store {
     return this.compacted;
   }
 
-  private observe(header: IResponseHeader | undefined): number {
-    const rev = Number(header?.revision ?? 0);
+  private observe(header: ResponseHeader | null | undefined): number {
+    const rev = int(header?.revision);
     if (rev > this.revision) this.revision = rev;
     return rev;
   }
 
-  private range(req: IRangeRequest): Promise<IRangeResponse> {
-    return readRetry.execute(() => this.client.kv.range(req));
+  private range(req: RangeRequest): Promise<RangeResponse> {
+    return readRetry.execute(() => this.client.range(req));
   }
 
   private known() {
@@ -157,14 +161,16 @@ class EtcdStore implements Store {
   }
 
   /** The object of an etcd key-value; undefined when the key is not one of the store's. */
-  private toObject<T>(kv: IKeyValue): StoredObject<T> | undefined {
+  private toObject<T>(kv: KeyValue): StoredObject<T> | undefined {
     const key = this.mapper.fromEtcd(kv.key);
     if (key === undefined) return undefined;
+    const modRevision = int(kv.mod_revision);
+    const mine = this.written.get(key, modRevision, kv.value.length) as T | undefined;
     return {
       key,
-      value: deepFreeze(decodeStored<T>(key, kv.value.toString('utf8'))),
-      createRevision: Number(kv.create_revision),
-      modRevision: Number(kv.mod_revision),
+      value: mine ?? deepFreeze(decodeStored<T>(key, kv.value.toString('utf8'))),
+      createRevision: int(kv.create_revision),
+      modRevision,
     };
   }
 
@@ -222,7 +228,7 @@ class EtcdStore implements Store {
       if (range.filter) return await this.countFiltered(range.key, range.rangeEnd, range.filter);
       const res = await this.range({ key: range.key, range_end: range.rangeEnd, count_only: true });
       this.observe(res.header);
-      return Number(res.count);
+      return int(res.count);
     } catch (err) {
       throw this.fail(err, `counting ${prefix}`);
     }
@@ -244,9 +250,14 @@ class EtcdStore implements Store {
     }
   }
 
-  /** The shared value a write hands back: parsed from what was stored, frozen as reads are. */
-  private stored<T>(key: string, bytes: Buffer): T {
-    return deepFreeze(JSON.parse(bytes.toString('utf8')) as T);
+  /**
+   * The shared value a write hands back: parsed from what was stored, frozen as reads are, and
+   * kept for the write's watch event (written-values.ts).
+   */
+  private stored<T>(key: string, bytes: Buffer, revision: number): T {
+    const value = deepFreeze(JSON.parse(bytes.toString('utf8')) as T);
+    this.written.remember(key, revision, value, bytes.length);
+    return value;
   }
 
   async create<T = unknown>(key: string, value: T): Promise<StoredObject<T>> {
@@ -254,13 +265,13 @@ class EtcdStore implements Store {
     const k = this.etcdKey(key);
     const bytes = encodeValue(key, value);
     try {
-      const res = await this.client.kv.txn({
+      const res = await this.client.txn({
         compare: absent(k),
         success: [{ request_put: { key: k, value: bytes } }],
       });
       const rev = this.observe(res.header);
       if (!res.succeeded) throw new StorageError('KeyExists', `key ${JSON.stringify(key)} already exists`, { key });
-      return { key, value: this.stored<T>(key, bytes), createRevision: rev, modRevision: rev };
+      return { key, value: this.stored<T>(key, bytes, rev), createRevision: rev, modRevision: rev };
     } catch (err) {
       throw this.fail(err, `creating ${key}`, { key });
     }
@@ -271,15 +282,15 @@ class EtcdStore implements Store {
     const k = this.etcdKey(key);
     const bytes = encodeValue(key, value);
     try {
-      const res = await this.client.kv.txn({
+      const res = await this.client.txn({
         compare: atRevision(k, expectedRevision),
         success: [{ request_put: { key: k, value: bytes, prev_kv: true } }],
         failure: [{ request_range: { key: k } }],
       });
       const rev = this.observe(res.header);
       if (!res.succeeded) throw preconditionFailed(key, res.responses[0]?.response_range?.kvs[0], expectedRevision);
-      const prev = res.responses[0].response_put.prev_kv;
-      return { key, value: this.stored<T>(key, bytes), createRevision: Number(prev.create_revision), modRevision: rev };
+      const prev = res.responses[0]?.response_put?.prev_kv;
+      return { key, value: this.stored<T>(key, bytes, rev), createRevision: int(prev?.create_revision), modRevision: rev };
     } catch (err) {
       throw this.fail(err, `updating ${key}`, { key });
     }
@@ -289,14 +300,15 @@ class EtcdStore implements Store {
     this.assertOpen();
     const k = this.etcdKey(key);
     try {
-      const res = await this.client.kv.txn({
+      const res = await this.client.txn({
         compare: atRevision(k, expectedRevision),
         success: [{ request_delete_range: { key: k, prev_kv: true } }],
         failure: [{ request_range: { key: k } }],
       });
       const rev = this.observe(res.header);
       if (!res.succeeded) throw preconditionFailed(key, res.responses[0]?.response_range?.kvs[0], expectedRevision);
-      const prev = res.responses[0].response_delete_range.prev_kvs[0];
+      const prev = res.responses[0]?.response_delete_range?.prev_kvs[0];
+      if (!prev) throw new StorageError('Internal', `etcd deleted ${key} without its previous value`, { key });
       const obj = this.toObject<T>(prev);
       if (!obj) throw new StorageError('Internal', `etcd key ${prev.key.toString('utf8')} does not map back to ${key}`, { key });
       return { ...obj, modRevision: rev };
@@ -311,7 +323,8 @@ class EtcdStore implements Store {
       throw new StorageError('Compacted', `revision ${fromRevision} has been compacted`, { revision: this.compacted });
     }
     const w = new EtcdWatch(prefix, fromRevision, handlers as WatchHandlers<unknown>, {
-      clients: this.watchClients.map((c) => c.watchClient),
+      clients: this.watchClients,
+      written: (key, kv) => this.written.get(key, int(kv.mod_revision), kv.value.length),
       first: this.nextWatchMember++ % this.watchClients.length,
       mapper: this.mapper,
       observe: (rev) => {
@@ -331,7 +344,7 @@ class EtcdStore implements Store {
     this.assertOpen();
     if (revision <= this.compacted) return;
     try {
-      const res = await this.client.kv.compact({ revision });
+      const res = await this.client.compact({ revision });
       this.observe(res.header);
     } catch (err) {
       // Not this.fail: a compaction refused as Compacted says etcd's compact revision is at least

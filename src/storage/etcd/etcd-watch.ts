@@ -17,7 +17,9 @@
  * foreign writer putting several keys of the range in one transaction would have all but the
  * first of that revision dropped by the queue's duplicate check.
  */
-import type { IDuplexStream, IEvent, IKeyValue, IWatchRequest, IWatchResponse, WatchClient } from 'etcd3';
+import { EVENT_DELETE, int } from './etcd-proto.ts';
+import type { Event, KeyValue, WatchResponse } from './etcd-proto.ts';
+import type { EtcdKv, WatchStream } from './etcd-kv-client.ts';
 import { QueuedWatcher } from '../watch-queue.ts';
 import type { EncodedEvent } from '../watch-queue.ts';
 import { StorageError } from '../types.ts';
@@ -26,9 +28,11 @@ import type { KeyMapper } from './key-mapper.ts';
 
 export interface EtcdWatchDeps {
   /** Where streams are opened: one client per member, tried in turn from `first`, or one pool. */
-  clients: WatchClient[];
+  clients: EtcdKv[];
   first: number;
   mapper: KeyMapper;
+  /** The parsed value of a write this process made (written-values.ts), so the event needs no parse. */
+  written(storeKey: string, kv: KeyValue): object | undefined;
   /** A revision etcd reported (response headers, progress notifications). */
   observe(revision: number): void;
   /** etcd said the watch's start was compacted, at this revision. */
@@ -38,11 +42,8 @@ export interface EtcdWatchDeps {
   onClose(w: EtcdWatch): void;
 }
 
-type Stream = IDuplexStream<IWatchRequest, IWatchResponse>;
+type Stream = WatchStream;
 
-function text(kv: IKeyValue): string {
-  return kv.value.toString('utf8');
-}
 
 export class EtcdWatch implements Watcher {
   private readonly queue: QueuedWatcher<unknown>;
@@ -110,26 +111,23 @@ export class EtcdWatch implements Watcher {
     if (!range) return; // no key of the store can match: nothing will ever arrive
     this.filter = range.filter;
     const clients = this.deps.clients;
-    clients[this.member % clients.length].watch().then(
-      (stream) => {
-        if (this.stopped) {
-          stream.cancel();
-          return;
-        }
-        this.stream = stream;
-        // A cancelled or broken stream reports its error here; only a live one reconnects.
-        stream.on('error', () => this.broken(stream));
-        stream.on('end', () => this.broken(stream));
-        stream.on('data', (res: IWatchResponse) => this.onResponse(stream, res));
-        stream.write({
-          create_request: { key: range.key, range_end: range.rangeEnd, start_revision: this.last + 1, progress_notify: true, prev_kv: true },
-        });
-      },
-      () => this.broken(undefined),
-    );
+    let stream: Stream;
+    try {
+      stream = clients[this.member % clients.length].watch();
+    } catch {
+      return; // the client is closed: so is the store, which ends this watch
+    }
+    this.stream = stream;
+    // A broken stream reports its error here; only the live one reconnects.
+    stream.on('error', () => this.broken(stream));
+    stream.on('end', () => this.broken(stream));
+    stream.on('data', (res: WatchResponse) => this.onResponse(stream, res));
+    stream.write({
+      create_request: { key: range.key, range_end: range.rangeEnd, start_revision: this.last + 1, progress_notify: true, prev_kv: true },
+    });
   }
 
-  private broken(stream: Stream | undefined): void {
+  private broken(stream: Stream): void {
     if (this.stopped || stream !== this.stream) return;
     this.dropStream();
     this.member++;
@@ -140,10 +138,10 @@ export class EtcdWatch implements Watcher {
     }, delay);
   }
 
-  private onResponse(stream: Stream, res: IWatchResponse): void {
+  private onResponse(stream: Stream, res: WatchResponse): void {
     if (stream !== this.stream) return;
     this.attempt = 0;
-    const compacted = Number(res.compact_revision ?? 0);
+    const compacted = int(res.compact_revision);
     if (compacted > 0) {
       this.deps.observeCompacted(compacted);
       this.fail(new StorageError('Compacted', `watch from revision ${this.last}: required revision has been compacted`, { revision: compacted }));
@@ -156,14 +154,14 @@ export class EtcdWatch implements Watcher {
     // A response with no events that does not answer the create is a progress notification:
     // every event of the range up to its revision has been sent on this stream.
     if ((res.events ?? []).length === 0 && !res.created && res.header) {
-      const rev = Number(res.header.revision);
+      const rev = int(res.header.revision);
       this.queue.progress(rev);
       // A stream opened again starts after it: nothing up to it is missing.
       this.last = Math.max(this.last, rev);
     }
     for (const e of res.events ?? []) {
       const key = this.deps.mapper.fromEtcd(e.kv.key);
-      this.last = Math.max(this.last, Number(e.kv.mod_revision));
+      this.last = Math.max(this.last, int(e.kv.mod_revision));
       // Not the store's key (another layout's), or outside a group's prefix read through a wider range.
       if (key === undefined || (this.filter && !this.filter(key))) continue;
       const event = this.toEvent(key, e);
@@ -173,24 +171,34 @@ export class EtcdWatch implements Watcher {
       }
       this.queue.push(event);
     }
-    if (res.header) this.deps.observe(Number(res.header.revision));
+    if (res.header) this.deps.observe(int(res.header.revision));
   }
 
-  private toEvent(key: string, e: IEvent): EncodedEvent | undefined {
-    const revision = Number(e.kv.mod_revision);
-    if (e.type === 'Delete') {
+  private toEvent(key: string, e: Event): EncodedEvent | undefined {
+    const revision = int(e.kv.mod_revision);
+    if (e.type === EVENT_DELETE) {
       if (!e.prev_kv) return undefined;
-      const prev = text(e.prev_kv);
-      return { type: 'DELETED', key, revision, createRevision: Number(e.prev_kv.create_revision), value: prev, prevValue: prev };
+      const prev = this.value(key, e.prev_kv);
+      const deleted: EncodedEvent = { type: 'DELETED', key, revision, createRevision: int(e.prev_kv.create_revision), value: prev, prevValue: prev };
+      if (typeof prev !== 'string') deleted.size = e.prev_kv.value.length;
+      return deleted;
     }
+    const value = this.value(key, e.kv);
     const out: EncodedEvent = {
-      type: e.kv.version === '1' ? 'ADDED' : 'MODIFIED',
+      type: int(e.kv.version) === 1 ? 'ADDED' : 'MODIFIED',
       key,
       revision,
-      createRevision: Number(e.kv.create_revision),
-      value: text(e.kv),
+      createRevision: int(e.kv.create_revision),
+      value,
     };
-    if (out.type === 'MODIFIED' && e.prev_kv) out.prevValue = text(e.prev_kv);
+    // A shared object's size is its bytes' (the text parsed per watcher is measured as it goes).
+    if (typeof value !== 'string') out.size = e.kv.value.length;
+    if (out.type === 'MODIFIED' && e.prev_kv) out.prevValue = this.value(key, e.prev_kv);
     return out;
+  }
+
+  /** A value as the event carries it: the object this process wrote, or the stored text. */
+  private value(key: string, kv: KeyValue): string | object {
+    return this.deps.written(key, kv) ?? kv.value.toString('utf8');
   }
 }

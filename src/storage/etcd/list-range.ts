@@ -9,23 +9,24 @@
  * the prefix (a group's resources live apart in etcd's layout: key-mapper.ts) is read the same way,
  * keeping the keys its filter accepts; keys that are not the store's are skipped.
  */
-import type { IKeyValue, IRangeRequest, IRangeResponse, IResponseHeader } from 'etcd3';
+import { int } from './etcd-proto.ts';
+import type { KeyValue, RangeRequest, RangeResponse, ResponseHeader } from './etcd-proto.ts';
 import { encodeContinue } from '../continue-token.ts';
 import { pageLimit } from '../page.ts';
 import type { ListOptions, ListResult, StoredObject } from '../types.ts';
 import type { EtcdRange } from './key-mapper.ts';
 
 export interface ListRangeInput<T> {
-  read(req: IRangeRequest): Promise<IRangeResponse>;
+  read(req: RangeRequest): Promise<RangeResponse>;
   /** undefined: no key can match (the prefix is outside the store's root). */
   range: EtcdRange | undefined;
   prefix: string;
   /** undefined: the current revision. */
   revision: number | undefined;
   opts: ListOptions;
-  observe(header: IResponseHeader): number;
+  observe(header: ResponseHeader): number;
   /** undefined for a key that is not the store's. */
-  toObject(kv: IKeyValue): StoredObject<T> | undefined;
+  toObject(kv: KeyValue): StoredObject<T> | undefined;
 }
 
 function after(key: Buffer): Buffer {
@@ -39,7 +40,7 @@ export async function listRange<T>(input: ListRangeInput<T>): Promise<ListResult
     // Nothing to read, but the answer still names a revision: ask etcd for it.
     const res = await input.read({ key: Buffer.from([0]), limit: 1, count_only: true, revision: input.revision });
     input.observe(res.header);
-    return { items: [], revision: input.revision ?? Number(res.header.revision) };
+    return { items: [], revision: input.revision ?? int(res.header.revision) };
   }
   const predicate = opts.predicate;
   const keyFilter = range.filter;
@@ -57,7 +58,7 @@ export async function listRange<T>(input: ListRangeInput<T>): Promise<ListResult
     const read = input.observe(res.header);
     // The first read fixes the revision every later chunk (and page) reads.
     revision ??= read;
-    total ??= Number(res.count);
+    total ??= int(res.count);
     for (const kv of res.kvs) {
       if (limit > 0 && items.length >= limit) {
         more = true;

@@ -1,0 +1,149 @@
+/**
+ * etcd's v3 API messages (etcdserverpb, mvccpb), compiled by protobufjs from the .proto files in
+ * ./proto (etcd's rpc.proto, kv.proto and auth.proto as the etcd3 npm package ships them, google
+ * API annotations kept: protobufjs ignores them). Only the shapes the store uses are typed here;
+ * the field names are the proto's (keepCase), so what is encoded is exactly etcd's wire format.
+ *
+ * 64-bit integers decode as Long objects (protobufjs has `long` installed, process-wide) or as
+ * numbers: `int()` reads either. Revisions stay far below 2^53.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+const root = new protobuf.Root().loadSync(join(dirname(fileURLToPath(import.meta.url)), 'proto', 'rpc.proto'), { keepCase: true });
+
+function type(name: string): protobuf.Type {
+  return root.lookupType(name);
+}
+
+export const messages = {
+  RangeRequest: type('etcdserverpb.RangeRequest'),
+  RangeResponse: type('etcdserverpb.RangeResponse'),
+  TxnRequest: type('etcdserverpb.TxnRequest'),
+  TxnResponse: type('etcdserverpb.TxnResponse'),
+  CompactionRequest: type('etcdserverpb.CompactionRequest'),
+  CompactionResponse: type('etcdserverpb.CompactionResponse'),
+  PutRequest: type('etcdserverpb.PutRequest'),
+  PutResponse: type('etcdserverpb.PutResponse'),
+  WatchRequest: type('etcdserverpb.WatchRequest'),
+  WatchResponse: type('etcdserverpb.WatchResponse'),
+};
+
+function enumValue(name: string, value: string): number {
+  const n = root.lookupEnum(name).values[value];
+  if (n === undefined) throw new Error(`etcd proto: ${name} has no ${value}`);
+  return n;
+}
+
+export const CompareTarget = { Create: enumValue('etcdserverpb.Compare.CompareTarget', 'Create'), Mod: enumValue('etcdserverpb.Compare.CompareTarget', 'Mod') };
+export const CompareResult = { Equal: enumValue('etcdserverpb.Compare.CompareResult', 'Equal'), Greater: enumValue('etcdserverpb.Compare.CompareResult', 'Greater') };
+export const EVENT_DELETE = enumValue('mvccpb.Event.EventType', 'Delete');
+
+/** An int64 as decoded (Long, or number when protobufjs runs without `long`). */
+export type Int64 = number | { toNumber(): number };
+
+export function int(v: Int64 | null | undefined): number {
+  if (v === undefined || v === null) return 0;
+  return typeof v === 'number' ? v : v.toNumber();
+}
+
+export interface ResponseHeader {
+  revision: Int64;
+  member_id?: Int64;
+}
+
+export interface KeyValue {
+  key: Buffer;
+  create_revision: Int64;
+  mod_revision: Int64;
+  version: Int64;
+  value: Buffer;
+}
+
+export interface RangeRequest {
+  key: Buffer;
+  range_end?: Buffer;
+  limit?: number;
+  revision?: number;
+  keys_only?: boolean;
+  count_only?: boolean;
+}
+
+export interface RangeResponse {
+  header: ResponseHeader;
+  kvs: KeyValue[];
+  more: boolean;
+  count: Int64;
+}
+
+export interface Compare {
+  key: Buffer;
+  target: number;
+  result: number;
+  create_revision?: number;
+  mod_revision?: number;
+}
+
+export interface RequestOp {
+  request_range?: RangeRequest;
+  request_put?: { key: Buffer; value: Buffer; prev_kv?: boolean };
+  request_delete_range?: { key: Buffer; prev_kv?: boolean };
+}
+
+export interface TxnRequest {
+  compare: Compare[];
+  success: RequestOp[];
+  failure?: RequestOp[];
+}
+
+export interface ResponseOp {
+  response_range?: RangeResponse;
+  response_put?: { header: ResponseHeader; prev_kv?: KeyValue | null };
+  response_delete_range?: { header: ResponseHeader; deleted: Int64; prev_kvs: KeyValue[] };
+}
+
+export interface TxnResponse {
+  header: ResponseHeader;
+  succeeded: boolean;
+  responses: ResponseOp[];
+}
+
+export interface CompactionRequest {
+  revision: number;
+  physical?: boolean;
+}
+
+export interface CompactionResponse {
+  header: ResponseHeader;
+}
+
+export interface PutRequest {
+  key: Buffer;
+  value: Buffer;
+}
+
+export interface PutResponse {
+  header: ResponseHeader;
+}
+
+export interface WatchRequest {
+  create_request?: { key: Buffer; range_end?: Buffer; start_revision?: number; progress_notify?: boolean; prev_kv?: boolean };
+  progress_request?: Record<string, never>;
+}
+
+export interface Event {
+  type: number;
+  kv: KeyValue;
+  prev_kv?: KeyValue | null;
+}
+
+export interface WatchResponse {
+  header?: ResponseHeader | null;
+  watch_id: Int64;
+  created: boolean;
+  canceled: boolean;
+  compact_revision: Int64;
+  cancel_reason: string;
+  events: Event[];
+}
