@@ -3,10 +3,15 @@
  * on etcd, next to raw etcd puts of the same size at the same concurrency, against the same etcd
  * member (Debian's etcd 3.4 on 127.0.0.1), in one run. Goal: >= 50% of raw etcd.
  * BENCH_SCENARIOS=etcd.
+ *
+ * The raw puts use the fastest client there is, the store's own (etcd-kv-client.ts, gRPC over
+ * node:http2), so the ratio is not flattered by a slow baseline; `clients` in the output says
+ * which client each side used. `serverCpuUsPerCreate` is the API server process's CPU per create
+ * (user + system), the figure that means something on a shared machine.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
+import { createEtcdKv } from '../src/storage/etcd/etcd-kv-client.ts';
 import { startEtcd } from '../test/helpers/etcd.ts';
 import type { LoadResult } from './load.ts';
 import { storeCreates, type StoreLoadResult } from './etcd-store-load.ts';
@@ -33,12 +38,16 @@ export interface RawEtcdResult {
 }
 
 export interface EtcdBenchResult {
+  /** Which etcd client each side used. */
+  clients: { rawEtcd: string; store: string };
   rawEtcd: RawEtcdResult | null;
   /** The etcd Store alone, and behind the watch cache, in this process (no HTTP): the storage layer's share. */
   storeOnly: StoreLoadResult | null;
   portcullisOnEtcd: LoadResult | null;
   /** The same create load on the default SQLite store, in the same run: how much of the gap is etcd's. */
   portcullisOnSqlite: LoadResult | null;
+  /** The API server's CPU (user + system) per create, on etcd and on SQLite. */
+  serverCpuUsPerCreate: { etcd: number | null; sqlite: number | null };
   ratios: { createVsRawPut: number | null; etcdVsSqliteCreate: number | null; storeCreateVsRawPut: number | null; cachedStoreCreateVsRawPut: number | null };
   targets: { create50pctOfRawEtcd: boolean | null };
 }
@@ -54,9 +63,16 @@ const VALUE = Buffer.from(
   }),
 );
 
+const CLIENT = 'etcd-kv-client.ts (gRPC over node:http2)';
+
+/** Microseconds of server CPU per request, from the load's CPU share and rate. */
+function cpuPerRequest(r: LoadResult | null): number | null {
+  return r?.rpsPerServerCore ? round(1e6 / r.rpsPerServerCore, 0) : null;
+}
+
 /** Closed-loop puts: `connections` workers, each one put at a time (as each HTTP connection does one create). */
 async function rawPuts(servers: string[], o: EtcdBenchOptions): Promise<RawEtcdResult> {
-  const client = new Etcd3({ hosts: servers });
+  const client = createEtcdKv({ servers });
   try {
     let phase: 'warmup' | 'measure' | 'stop' = 'warmup';
     const latencies: number[] = [];
@@ -66,7 +82,7 @@ async function rawPuts(servers: string[], o: EtcdBenchOptions): Promise<RawEtcdR
       while (phase !== 'stop') {
         const t0 = performance.now();
         try {
-          await client.kv.put({ key: Buffer.from(`/bench/raw/${w}/${n++}`), value: VALUE });
+          await client.put({ key: Buffer.from(`/bench/raw/${w}/${n++}`), value: VALUE });
           if (phase === 'measure') latencies.push(performance.now() - t0);
         } catch {
           if (phase === 'measure') errors++;
@@ -131,7 +147,9 @@ export async function runEtcdBench(tmp: string, o: EtcdBenchOptions): Promise<Et
       storeCreateVsRawPut: ratio(storeOnly.etcdStoreCreatesPerSec, raw.putsPerSec),
       cachedStoreCreateVsRawPut: ratio(storeOnly.watchCacheCreatesPerSec, raw.putsPerSec),
     };
-    return { rawEtcd: raw, storeOnly, portcullisOnEtcd: create, portcullisOnSqlite: sqlite, ratios, targets: { create50pctOfRawEtcd: vs === null ? null : vs >= 0.5 } };
+    const clients = { rawEtcd: CLIENT, store: CLIENT };
+    const serverCpuUsPerCreate = { etcd: cpuPerRequest(create), sqlite: cpuPerRequest(sqlite) };
+    return { clients, rawEtcd: raw, storeOnly, serverCpuUsPerCreate, portcullisOnEtcd: create, portcullisOnSqlite: sqlite, ratios, targets: { create50pctOfRawEtcd: vs === null ? null : vs >= 0.5 } };
   } finally {
     await etcd.stop();
   }
