@@ -10,6 +10,7 @@ import type { ApiClient, ClientConfig } from '../cluster/client/types.ts';
 import { startAgent, type Agent } from '../cluster/agent/agent.ts';
 import { KUBELET_PORT } from '../cluster/agent/node-status.ts';
 import { StreamingEndpoint } from '../cluster/agent/server/streaming-endpoint.ts';
+import { imagesUsage } from '../cluster/agent/server/stats-summary.ts';
 import { readHostInfo } from '../cluster/agent/host-info.ts';
 import { localNodeName } from '../cluster/agent/local-agent.ts';
 import { openRuncNodeRuntime } from '../cluster/agent/node-runtime.ts';
@@ -48,7 +49,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   // logs, exec and port-forward for the API server, on the Node's address once a serving certificate is approved.
   let joined: Agent | undefined;
   const endpoint = new StreamingEndpoint({ nodeName, runtime: rt.runtime, clientCaPem: bootstrap.identity.caPem, client: () => joined!.client, address: host.internalIP, port: KUBELET_PORT, log,
-    probeMetrics: async () => (await joined?.syncer.probes.metrics.text()) ?? '' });
+    probeMetrics: async () => (await joined?.syncer.probes.metrics.text()) ?? '', dataDir, imagesUsage: imagesUsage(rt.images) });
   try {
     const agent = await startAgent({
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,

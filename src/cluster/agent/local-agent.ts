@@ -19,6 +19,7 @@ import { loadCert } from './node-certificates.ts';
 import { missingForRunc, openRuncNodeRuntime } from './node-runtime.ts';
 import { KUBELET_PORT } from './node-status.ts';
 import { StreamingEndpoint } from './server/streaming-endpoint.ts';
+import { imagesUsage } from './server/stats-summary.ts';
 import { startLocalServingApprover } from './local-serving-approver.ts';
 
 export interface LocalAgentOptions {
@@ -81,7 +82,7 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
     // logs, exec and port-forward for the API server, on the Node's address once a serving certificate is approved.
     let joined: Agent | undefined;
     const endpoint = new StreamingEndpoint({ nodeName, runtime: rt.runtime, clientCaPem: o.admin.caPem, client: () => joined!.client, address: host.internalIP, port: KUBELET_PORT, log: o.log,
-      probeMetrics: async () => (await joined?.syncer.probes.metrics.text()) ?? '' });
+      probeMetrics: async () => (await joined?.syncer.probes.metrics.text()) ?? '', dataDir, imagesUsage: imagesUsage(rt.images) });
     closeEndpoint = () => endpoint.close();
     const a = await startAgent({
       nodeName, dataDir, bootstrap: { server: o.server, identity: { caPem: o.admin.caPem, token }, userAgent: 'portcullis-agent' },

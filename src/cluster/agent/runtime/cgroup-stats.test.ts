@@ -42,13 +42,15 @@ inactive_file 1081344
 `;
 
 test('cgroup v1: cpuacct.usage in ns, working set = usage_in_bytes - total_inactive_file', () => {
-  const s = parseV1Stats({ cpuacctUsage: '2500000000\n', memoryUsage: '1851392\n', memoryStat: V1_MEMORY_STAT }, at);
-  assert.deepEqual(s, { cpuUsageNanos: 2_500_000_000, memoryWorkingSetBytes: 1851392 - 1081344, timestamp: at });
+  const s = parseV1Stats({ cpuacctUsage: '2500000000\n', memoryUsage: '1851392\n', memoryStat: `${V1_MEMORY_STAT}total_pgfault 900\ntotal_pgmajfault 2\n`, memoryLimit: '9223372036854771712\n' }, at);
+  assert.deepEqual(s, { cpuUsageNanos: 2_500_000_000, memoryWorkingSetBytes: 1851392 - 1081344, timestamp: at, memoryUsageBytes: 1851392, memoryRssBytes: 569344, pageFaults: 900, majorPageFaults: 2 });
+  assert.equal(parseV1Stats({ cpuacctUsage: '1', memoryUsage: '1', memoryStat: '', memoryLimit: '67108864\n' }, at).memoryLimitBytes, 64 * 1024 * 1024);
 });
 
 test('cgroup v2: cpu.stat usage_usec → ns, working set = memory.current - inactive_file', () => {
-  const s = parseV2Stats({ cpuStat: V2_CPU_STAT, memoryCurrent: '2000000\n', memoryStat: V2_MEMORY_STAT }, at);
-  assert.deepEqual(s, { cpuUsageNanos: 1_523_411_000, memoryWorkingSetBytes: 2000000 - 1081344, timestamp: at });
+  const s = parseV2Stats({ cpuStat: V2_CPU_STAT, memoryCurrent: '2000000\n', memoryStat: `${V2_MEMORY_STAT}pgfault 700\npgmajfault 1\n`, memoryMax: 'max\n' }, at);
+  assert.deepEqual(s, { cpuUsageNanos: 1_523_411_000, memoryWorkingSetBytes: 2000000 - 1081344, timestamp: at, memoryUsageBytes: 2000000, memoryRssBytes: 569344, pageFaults: 700, majorPageFaults: 1 });
+  assert.equal(parseV2Stats({ cpuStat: V2_CPU_STAT, memoryCurrent: '1', memoryStat: '', memoryMax: '1048576\n' }, at).memoryLimitBytes, 1048576);
 });
 
 test('the working set never goes below zero, and garbage is an error rather than a zero', () => {
@@ -83,7 +85,7 @@ test('readProcessStats follows the process to its cgroups (v1 layout, then v2), 
     writeFileSync(join(v1, 'cpuacct/portcullis/c1/cpuacct.usage'), '7000\n');
     writeFileSync(join(v1, 'memory/a/portcullis/c1/memory.usage_in_bytes'), '5000\n');
     writeFileSync(join(v1, 'memory/a/portcullis/c1/memory.stat'), 'total_inactive_file 1000\n');
-    assert.deepEqual(await readProcessStats(42, { mountRoot: v1, proc, now: () => at }), { cpuUsageNanos: 7000, memoryWorkingSetBytes: 4000, timestamp: at });
+    assert.deepEqual(await readProcessStats(42, { mountRoot: v1, proc, now: () => at }), { cpuUsageNanos: 7000, memoryWorkingSetBytes: 4000, timestamp: at, memoryUsageBytes: 5000 });
 
     writeFileSync(join(proc, '42', 'cgroup'), '0::/portcullis/c1\n');
     const v2 = join(dir, 'v2');
@@ -92,7 +94,7 @@ test('readProcessStats follows the process to its cgroups (v1 layout, then v2), 
     writeFileSync(join(v2, 'portcullis/c1/cpu.stat'), 'usage_usec 3\n');
     writeFileSync(join(v2, 'portcullis/c1/memory.current'), '300\n');
     writeFileSync(join(v2, 'portcullis/c1/memory.stat'), 'inactive_file 100\n');
-    assert.deepEqual(await readProcessStats(42, { mountRoot: v2, proc, now: () => at }), { cpuUsageNanos: 3000, memoryWorkingSetBytes: 200, timestamp: at });
+    assert.deepEqual(await readProcessStats(42, { mountRoot: v2, proc, now: () => at }), { cpuUsageNanos: 3000, memoryWorkingSetBytes: 200, timestamp: at, memoryUsageBytes: 300 });
 
     assert.equal(await readProcessStats(43, { mountRoot: v2, proc }), undefined);
   } finally {

@@ -15,6 +15,28 @@ export interface UsageStats {
   readonly cpuUsageNanos: number;
   readonly memoryWorkingSetBytes: number;
   readonly timestamp: Date;
+  /** All memory in use, caches included (v1 memory.usage_in_bytes, v2 memory.current). */
+  readonly memoryUsageBytes?: number;
+  /** Anonymous and swap cache memory (v1 total_rss, v2 anon). */
+  readonly memoryRssBytes?: number;
+  readonly pageFaults?: number;
+  readonly majorPageFaults?: number;
+  /** The memory limit, absent when there is none (the kubelet's isMemoryUnlimited: above 2^62). */
+  readonly memoryLimitBytes?: number;
+}
+
+/** The object without its undefined fields (a stat a kernel does not write is left out, not undefined). */
+function defined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+/** A limit file's value (v1 a number, huge when unset; v2 "max"), undefined when unlimited. */
+export function memoryLimit(text: string | undefined): number | undefined {
+  const t = text?.trim();
+  if (t === undefined || !/^\d+$/.test(t)) return undefined;
+  const v = Number(t);
+  return v > 2 ** 62 ? undefined : v;
 }
 
 /** A field of a flat-keyed file (memory.stat, cpu.stat): `key value` per line. */
@@ -37,24 +59,36 @@ export function workingSet(usage: number, inactiveFile: number | undefined): num
   return Math.max(0, usage - (inactiveFile ?? 0));
 }
 
-/** cgroup v1: cpuacct.usage (ns), memory.usage_in_bytes, memory.stat. */
-export function parseV1Stats(files: { cpuacctUsage: string; memoryUsage: string; memoryStat: string }, timestamp: Date): UsageStats {
-  return {
+/** cgroup v1: cpuacct.usage (ns), memory.usage_in_bytes, memory.stat (and memory.limit_in_bytes). */
+export function parseV1Stats(files: { cpuacctUsage: string; memoryUsage: string; memoryStat: string; memoryLimit?: string }, timestamp: Date): UsageStats {
+  const usage = integer(files.memoryUsage, 'memory.usage_in_bytes');
+  return defined({
     cpuUsageNanos: integer(files.cpuacctUsage, 'cpuacct.usage'),
-    memoryWorkingSetBytes: workingSet(integer(files.memoryUsage, 'memory.usage_in_bytes'), statField(files.memoryStat, 'total_inactive_file')),
+    memoryWorkingSetBytes: workingSet(usage, statField(files.memoryStat, 'total_inactive_file')),
     timestamp,
-  };
+    memoryUsageBytes: usage,
+    memoryRssBytes: statField(files.memoryStat, 'total_rss'),
+    pageFaults: statField(files.memoryStat, 'total_pgfault'),
+    majorPageFaults: statField(files.memoryStat, 'total_pgmajfault'),
+    memoryLimitBytes: memoryLimit(files.memoryLimit),
+  });
 }
 
-/** cgroup v2: cpu.stat (usage_usec), memory.current, memory.stat. */
-export function parseV2Stats(files: { cpuStat: string; memoryCurrent: string; memoryStat: string }, timestamp: Date): UsageStats {
+/** cgroup v2: cpu.stat (usage_usec), memory.current, memory.stat (and memory.max). */
+export function parseV2Stats(files: { cpuStat: string; memoryCurrent: string; memoryStat: string; memoryMax?: string }, timestamp: Date): UsageStats {
   const usec = statField(files.cpuStat, 'usage_usec');
   if (usec === undefined) throw new Error('cpu.stat: no usage_usec');
-  return {
+  const usage = integer(files.memoryCurrent, 'memory.current');
+  return defined({
     cpuUsageNanos: usec * 1000,
-    memoryWorkingSetBytes: workingSet(integer(files.memoryCurrent, 'memory.current'), statField(files.memoryStat, 'inactive_file')),
+    memoryWorkingSetBytes: workingSet(usage, statField(files.memoryStat, 'inactive_file')),
     timestamp,
-  };
+    memoryUsageBytes: usage,
+    memoryRssBytes: statField(files.memoryStat, 'anon'),
+    pageFaults: statField(files.memoryStat, 'pgfault'),
+    majorPageFaults: statField(files.memoryStat, 'pgmajfault'),
+    memoryLimitBytes: memoryLimit(files.memoryMax),
+  });
 }
 
 /** /proc/<pid>/cgroup → the v1 cpuacct and memory paths, and the unified (v2) path. */
@@ -81,20 +115,22 @@ async function unified(mountRoot: string): Promise<boolean> {
 export async function readProcessStats(pid: number, opts: { mountRoot?: string; proc?: string; now?: () => Date } = {}): Promise<UsageStats | undefined> {
   const root = opts.mountRoot ?? '/sys/fs/cgroup';
   const read = (p: string) => readFile(p, 'utf8');
+  // The limit is optional: a missing file only leaves availableBytes out.
+  const maybe = (p: string) => readFile(p, 'utf8').catch(() => undefined);
   try {
     const cg = parseProcCgroup(await read(join(opts.proc ?? '/proc', String(pid), 'cgroup')));
     const now = opts.now?.() ?? new Date();
     if (await unified(root)) {
       if (cg.unified === undefined) return undefined;
       const dir = join(root, cg.unified);
-      const [cpuStat, memoryCurrent, memoryStat] = await Promise.all([read(join(dir, 'cpu.stat')), read(join(dir, 'memory.current')), read(join(dir, 'memory.stat'))]);
-      return parseV2Stats({ cpuStat, memoryCurrent, memoryStat }, now);
+      const [cpuStat, memoryCurrent, memoryStat, memoryMax] = await Promise.all([read(join(dir, 'cpu.stat')), read(join(dir, 'memory.current')), read(join(dir, 'memory.stat')), maybe(join(dir, 'memory.max'))]);
+      return parseV2Stats({ cpuStat, memoryCurrent, memoryStat, memoryMax }, now);
     }
     if (cg.cpuacct === undefined || cg.memory === undefined) return undefined;
     const cpu = join(root, 'cpuacct', cg.cpuacct);
     const mem = join(root, 'memory', cg.memory);
-    const [cpuacctUsage, memoryUsage, memoryStat] = await Promise.all([read(join(cpu, 'cpuacct.usage')), read(join(mem, 'memory.usage_in_bytes')), read(join(mem, 'memory.stat'))]);
-    return parseV1Stats({ cpuacctUsage, memoryUsage, memoryStat }, now);
+    const [cpuacctUsage, memoryUsage, memoryStat, memoryLimit] = await Promise.all([read(join(cpu, 'cpuacct.usage')), read(join(mem, 'memory.usage_in_bytes')), read(join(mem, 'memory.stat')), maybe(join(mem, 'memory.limit_in_bytes'))]);
+    return parseV1Stats({ cpuacctUsage, memoryUsage, memoryStat, memoryLimit }, now);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
     throw err;
@@ -123,6 +159,9 @@ export function parseNodeStats(procStat: string, meminfo: string, timestamp: Dat
     cpuUsageNanos: (user + nice + system + irq + softirq + steal) * (1e9 / USER_HZ),
     memoryWorkingSetBytes: workingSet(inUse, kb('Inactive(file)')),
     timestamp,
+    memoryUsageBytes: inUse,
+    // The node's limit is its memory (availableBytes = capacity - working set, as the kubelet's root container).
+    memoryLimitBytes: kb('MemTotal'),
   };
 }
 

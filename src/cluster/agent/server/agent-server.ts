@@ -7,7 +7,7 @@
  * A refused upgrade gets its answer and the connection is closed, never kept for another request.
  *
  * Served: GET /containerLogs/{ns}/{pod}/{container}, GET /metrics/resource (resource-metrics.ts),
- * GET /metrics/probes (probes/probe-metrics.ts); WebSocket (and SPDY) upgrades of
+ * GET /metrics/probes (probes/probe-metrics.ts), GET|POST /stats/summary (stats-summary.ts); WebSocket (and SPDY) upgrades of
  * /exec/{ns}/{pod}/{c}, /attach/{ns}/{pod}/{c} and /portForward/{ns}/{pod}.
  * The serving certificate is the node's kubelet-serving one and follows its rotation.
  */
@@ -28,6 +28,7 @@ import { findRunningContainer, findSandbox, StreamTargetError } from './find-con
 import { forwardedPorts, netnsDialer, runPortForward, type PortDialer } from './port-forward.ts';
 import { nodeRequestAttributes } from './request-attributes.ts';
 import { resourceMetricsText } from './resource-metrics.ts';
+import { StatsSummary } from './stats-summary.ts';
 import { readNodeStats, type UsageStats } from '../runtime/cgroup-stats.ts';
 import type { PeerUser, ReviewAccess } from './review-access.ts';
 
@@ -44,6 +45,10 @@ export interface AgentServerOptions {
   nodeStats?: () => Promise<UsageStats>;
   /** The prober metrics' text for /metrics/probes (none: the endpoint serves no series). */
   probeMetrics?: () => Promise<string>;
+  /** The agent's data directory: file system and pod volume figures of /stats/summary (none: left out). */
+  dataDir?: string;
+  /** Bytes the node's images take (/stats/summary runtime.imageFs.usedBytes). */
+  imagesUsage?: () => Promise<number>;
   now?: () => Date;
   log: { warn(o: object, m: string): void };
 }
@@ -73,6 +78,8 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
   const authn = new X509Authenticator({ clientCaPem: o.clientCaPem, now: o.now });
   const now = o.now ?? (() => new Date());
   const dial = o.dial ?? netnsDialer;
+  const nodeStats = o.nodeStats ?? (() => readNodeStats({ now }));
+  const stats = new StatsSummary({ nodeName: o.nodeName, runtime: o.runtime, nodeStats, dataDir: o.dataDir, imagesUsage: o.imagesUsage, now });
 
   /** Who is asking and whether they may: undefined when allowed, else the refusal. */
   const admit = async (req: IncomingMessage, path: string): Promise<Answer | undefined> => {
@@ -98,11 +105,21 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
       const logs = route(url.pathname, 'containerLogs', 3);
       if (logs && (req.method === 'GET' || req.method === 'HEAD')) return await serveContainerLogs(o.runtime, logs[0], logs[1], logs[2], url.searchParams, now(), res);
       if (url.pathname === '/metrics/resource' && req.method === 'GET') {
-        const text = await resourceMetricsText({ runtime: o.runtime, nodeStats: o.nodeStats ?? (() => readNodeStats({ now })) });
+        const text = await resourceMetricsText({ runtime: o.runtime, nodeStats });
         return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
       }
       if (url.pathname === '/metrics/probes' && req.method === 'GET') {
         return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end((await o.probeMetrics?.()) ?? '');
+      }
+      if (url.pathname === '/stats/summary' && (req.method === 'GET' || req.method === 'POST')) {
+        let summary: object;
+        try {
+          summary = await stats.summary(url.searchParams.getAll('only_cpu_and_memory').join() === 'true');
+        } catch (err) {
+          return send({ code: 500, text: `Internal Error: ${(err as Error).message}` });
+        }
+        // go-restful's WriteAsJson: indented by one space.
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(summary, null, 1));
       }
       if (/^\/(exec|attach|portForward)\//.test(url.pathname)) return send({ code: 400, text: 'Upgrade request required' });
       send({ code: 404, text: '404 page not found' });

@@ -43,7 +43,7 @@ before(async () => {
     nodeName: 'n1', runtime, cert: serving, clientCaPem: ca.certPem, log: { warn() {} },
     review: async (user, a) => {
       reviewed.push({ user: user.username, a });
-      return { allowed: user.username === 'system:metrics-server' && a.subresource === 'metrics' && a.verb === 'get', reason: '' };
+      return { allowed: user.username === 'system:metrics-server' && (a.subresource === 'metrics' || a.subresource === 'stats') && a.verb === 'get', reason: '' };
     },
     nodeStats: async () => {
       if (nodeFails) throw new Error('no /proc');
@@ -121,4 +121,20 @@ test('/metrics/probes: the prober metrics, authorized as nodes/metrics', async (
   assert.equal(r.text, 'prober_probe_total{container="app",namespace="default",pod="web-1",pod_uid="u1",probe_type="Liveness",result="successful"} 3\n');
   assert.deepEqual(reviewed.at(-1), { user: 'system:metrics-server', a: { verb: 'get', resource: 'nodes', subresource: 'metrics', name: 'n1' } });
   assert.equal((await get('/metrics/probes', stranger)).status, 403);
+});
+
+test('/stats/summary: the Summary as JSON (indented as go-restful writes it), authorized as nodes/stats', async () => {
+  const r = await get('/stats/summary?only_cpu_and_memory=true', scraper);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.type, 'application/json');
+  assert.deepEqual(reviewed.at(-1), { user: 'system:metrics-server', a: { verb: 'get', resource: 'nodes', subresource: 'stats', name: 'n1' } });
+  assert.match(r.text, /^\{\n "node": \{\n  "nodeName": "n1",\n/);
+  const summary = JSON.parse(r.text);
+  assert.equal(summary.node.cpu.usageCoreNanoSeconds, 3_000_000_000_000);
+  assert.deepEqual(summary.pods.map((p: { podRef: unknown }) => p.podRef), [{ name: 'web-1', namespace: 'default', uid: 'u1' }]);
+  assert.deepEqual(summary.pods[0].containers.map((c: { name: string }) => c.name), ['app', 'side']);
+  assert.equal(summary.pods[0].memory.workingSetBytes, 3_100_000);
+  const refused = await get('/stats/summary', stranger);
+  assert.equal(refused.status, 403);
+  assert.equal(refused.text, 'Forbidden (user=someone, verb=get, resource=nodes, subresource=stats)');
 });

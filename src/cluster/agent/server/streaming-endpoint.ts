@@ -24,6 +24,9 @@ export interface StreamingEndpointOptions {
   dial?: PortDialer;
   /** /metrics/probes: the agent's prober metrics, once it runs. */
   probeMetrics?: () => Promise<string>;
+  /** The agent's data directory and its images' size, for /stats/summary. */
+  dataDir?: string;
+  imagesUsage?: () => Promise<number>;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void };
 }
 
@@ -48,7 +51,7 @@ export class StreamingEndpoint {
     if (this.#server) return this.#server.setCertificate(this.#latest);
     if (this.#starting || this.#closed) return;
     const o = this.#o;
-    this.#starting = startAgentServer({ nodeName: o.nodeName, runtime: o.runtime, cert: this.#latest, clientCaPem: o.clientCaPem, review: subjectAccessReviewer(o.client), dial: o.dial, probeMetrics: o.probeMetrics, log: o.log }, o.port, o.address)
+    this.#starting = startAgentServer({ nodeName: o.nodeName, runtime: o.runtime, cert: this.#latest, clientCaPem: o.clientCaPem, review: subjectAccessReviewer(o.client), dial: o.dial, probeMetrics: o.probeMetrics, dataDir: o.dataDir, imagesUsage: o.imagesUsage, log: o.log }, o.port, o.address)
       .then(async (s) => {
         if (this.#closed) return s.close();
         this.#server = s;

@@ -5,38 +5,11 @@
  * it (allocated blocks, each inode once, not following symlinks). Memory-backed volumes need no
  * check: their tmpfs is sized to the limit, so writes past it fail.
  */
-import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { diskUsage } from '../disk-usage.ts';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../../api/validation/quantity.ts';
 
-/** Bytes allocated under dir. */
-export async function diskUsage(dir: string): Promise<number> {
-  const seen = new Set<string>();
-  let total = 0;
-  const walk = async (p: string): Promise<void> => {
-    let st;
-    try {
-      st = await lstat(p);
-    } catch {
-      return; // removed meanwhile
-    }
-    const id = `${st.dev}:${st.ino}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    total += st.blocks * 512;
-    if (!st.isDirectory()) return;
-    let names: string[];
-    try {
-      names = await readdir(p);
-    } catch {
-      return;
-    }
-    for (const n of names) await walk(join(p, n));
-  };
-  await walk(dir);
-  return total;
-}
+export { diskUsage };
 
 /** The eviction message for the first disk emptyDir over its sizeLimit, if any. */
 export async function emptyDirOverLimit(pod: Pod, pathOf: (volume: string) => string | undefined): Promise<string | undefined> {

@@ -1,0 +1,109 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeRuntime } from '../runtime/fake.ts';
+import type { ContainerConfig, ContainerStatus } from '../runtime/types.ts';
+import { parseNetDev } from './host-stats.ts';
+import { StatsSummary } from './stats-summary.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'stats-summary-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const NET_DEV = `Inter-|   Receive                                                |  Transmit
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+    lo:    1000      10    0    0    0     0          0         0     1000      10    0    0    0     0       0          0
+  eth0:    5000      50    1    0    0     0          0         0     7000      70    2    0    0     0       0          0
+veth12ab:   300       3    0    0    0     0          0         0      400       4    0    0    0     0       0          0
+`;
+
+/** The fake runtime with log files on disk. */
+class LoggingRuntime extends FakeRuntime {
+  override async list() {
+    const l = await super.list();
+    return { sandboxes: l.sandboxes, containers: l.containers.map((c): ContainerStatus => ({ ...c, logPath: join(dir, 'logs', c.pod.uid, c.name, `${c.attempt}.log`) })) };
+  }
+}
+
+test('/proc/net/dev: counters per interface, loopback and veths left out', () => {
+  assert.deepEqual(parseNetDev(NET_DEV), [{ name: 'eth0', rxBytes: 5000, rxErrors: 1, txBytes: 7000, txErrors: 2 }]);
+});
+
+test('the summary: node and pods in upstream\'s shape, usageNanoCores from the previous read, volumes and logs by du', async () => {
+  const proc = join(dir, 'proc');
+  mkdirSync(join(proc, 'sys/kernel'), { recursive: true });
+  mkdirSync(join(proc, '1/net'), { recursive: true });
+  mkdirSync(join(proc, 'net'), { recursive: true });
+  writeFileSync(join(proc, 'stat'), 'cpu  1 2 3 4 5 6 7 8 0 0\nbtime 1767225600\n');
+  writeFileSync(join(proc, 'loadavg'), '0.50 0.40 0.30 3/412 9999\n');
+  writeFileSync(join(proc, 'sys/kernel/pid_max'), '4194304\n');
+  writeFileSync(join(proc, 'net/dev'), NET_DEV);
+  // The sandbox's pid is 1 in the fake runtime: its namespace's interfaces.
+  writeFileSync(join(proc, '1/net/dev'), NET_DEV.replace('eth0:    5000', 'eth0:    9000'));
+  const data = join(dir, 'data');
+  const runtime = new LoggingRuntime();
+  const pod = { uid: 'u1', namespace: 'default', name: 'web' };
+  const sb = await runtime.createSandbox({ pod, spec: { containers: [] } });
+  const cfg = (name: string): ContainerConfig => ({ pod, podSpec: { containers: [{ name }] }, container: { name }, attempt: 0, image: { ref: 'busybox', digest: 'sha256:00', config: {}, rootfs: '/nonexistent' }, env: [], mounts: [] });
+  const app = await runtime.createContainer(sb.id, cfg('app'));
+  await runtime.startContainer(app.id);
+  await runtime.createContainer(sb.id, cfg('idle')); // created, never started: not reported
+  mkdirSync(join(dir, 'logs/u1/app'), { recursive: true });
+  writeFileSync(join(dir, 'logs/u1/app/0.log'), 'x'.repeat(10_000));
+  const vol = join(data, 'pods/u1/volumes/kubernetes.io~empty-dir/cache');
+  mkdirSync(vol, { recursive: true });
+  writeFileSync(join(vol, 'f'), 'y'.repeat(20_000));
+
+  let t = Date.parse('2026-01-01T00:01:00Z');
+  const usage = (cpu: number) => ({ cpuUsageNanos: cpu, memoryWorkingSetBytes: 1_000_000, memoryUsageBytes: 3_000_000, memoryRssBytes: 800_000, pageFaults: 10, majorPageFaults: 1, memoryLimitBytes: 64 * 1024 * 1024, timestamp: new Date(t) });
+  runtime.setUsage(app.id, usage(2_000_000_000));
+  runtime.setUsage(sb.id, { cpuUsageNanos: 1_000_000, memoryWorkingSetBytes: 100_000, timestamp: new Date(t) });
+  const s = new StatsSummary({
+    nodeName: 'n1', runtime, dataDir: data, proc, imagesUsage: async () => 12345, now: () => new Date(t),
+    nodeStats: async () => ({ cpuUsageNanos: 50_000_000_000, memoryWorkingSetBytes: 2_000_000_000, memoryUsageBytes: 3_000_000_000, memoryLimitBytes: 8_000_000_000, timestamp: new Date(t) }),
+  });
+  const first = await s.summary() as any;
+  assert.deepEqual(Object.keys(first), ['node', 'pods']);
+  assert.deepEqual(Object.keys(first.node), ['nodeName', 'startTime', 'cpu', 'memory', 'network', 'fs', 'runtime', 'rlimit']);
+  assert.equal(first.node.nodeName, 'n1');
+  assert.equal(first.node.startTime, '2026-01-01T00:00:00Z', 'boot time');
+  assert.deepEqual(first.node.cpu, { time: '2026-01-01T00:01:00Z', usageCoreNanoSeconds: 50_000_000_000 }, 'no rate on the first read');
+  assert.deepEqual(first.node.memory, { time: '2026-01-01T00:01:00Z', availableBytes: 6_000_000_000, usageBytes: 3_000_000_000, workingSetBytes: 2_000_000_000 });
+  assert.deepEqual(first.node.network, { time: '2026-01-01T00:01:00Z', name: 'eth0', rxBytes: 5000, rxErrors: 1, txBytes: 7000, txErrors: 2, interfaces: [{ name: 'eth0', rxBytes: 5000, rxErrors: 1, txBytes: 7000, txErrors: 2 }] });
+  assert.deepEqual(Object.keys(first.node.fs), ['time', 'availableBytes', 'capacityBytes', 'usedBytes', 'inodesFree', 'inodes', 'inodesUsed']);
+  assert.ok(first.node.fs.capacityBytes > 0 && first.node.fs.usedBytes > 0);
+  assert.equal(first.node.runtime.imageFs.usedBytes, 12345);
+  assert.deepEqual(first.node.rlimit, { time: '2026-01-01T00:01:00Z', maxpid: 4194304, curproc: 412 });
+
+  assert.equal(first.pods.length, 1);
+  const p = first.pods[0];
+  assert.deepEqual(Object.keys(p), ['podRef', 'startTime', 'containers', 'cpu', 'memory', 'network', 'volume', 'ephemeral-storage']);
+  assert.deepEqual(p.podRef, { name: 'web', namespace: 'default', uid: 'u1' });
+  assert.deepEqual(p.containers.map((c: any) => c.name), ['app']);
+  const c = p.containers[0];
+  assert.deepEqual(Object.keys(c), ['name', 'startTime', 'cpu', 'memory', 'logs']);
+  assert.deepEqual(c.memory, { time: '2026-01-01T00:01:00Z', availableBytes: 64 * 1024 * 1024 - 1_000_000, usageBytes: 3_000_000, workingSetBytes: 1_000_000, rssBytes: 800_000, pageFaults: 10, majorPageFaults: 1 });
+  assert.ok(c.logs.usedBytes >= 10_000 && c.logs.inodesUsed === 2, JSON.stringify(c.logs));
+  assert.deepEqual(p.cpu, { time: '2026-01-01T00:01:00Z', usageCoreNanoSeconds: 2_001_000_000 }, 'the sandbox plus its running containers');
+  assert.equal(p.memory.workingSetBytes, 1_100_000);
+  assert.equal(p.network.rxBytes, 9000, 'the pod\'s own namespace');
+  assert.equal(p.volume.length, 1);
+  assert.equal(p.volume[0].name, 'cache');
+  assert.ok(p.volume[0].usedBytes >= 20_000 && p.volume[0].inodesUsed === 2, JSON.stringify(p.volume[0]));
+  assert.ok(p['ephemeral-storage'].usedBytes >= p.volume[0].usedBytes + c.logs.usedBytes, 'logs and the disk volume');
+
+  // Ten seconds later: half a core for the container, rates now.
+  t += 10_000;
+  runtime.setUsage(app.id, usage(7_000_000_000));
+  runtime.setUsage(sb.id, { cpuUsageNanos: 1_000_000, memoryWorkingSetBytes: 100_000, timestamp: new Date(t) });
+  const second = await s.summary() as any;
+  assert.equal(second.pods[0].containers[0].cpu.usageNanoCores, 500_000_000);
+  assert.equal(second.pods[0].cpu.usageNanoCores, 500_000_000);
+  assert.equal(second.node.cpu.usageNanoCores, 0);
+
+  const only = await s.summary(true) as any;
+  assert.deepEqual(Object.keys(only.node), ['nodeName', 'startTime', 'cpu', 'memory']);
+  assert.deepEqual(Object.keys(only.pods[0]), ['podRef', 'startTime', 'containers', 'cpu', 'memory']);
+  assert.deepEqual(Object.keys(only.pods[0].containers[0]), ['name', 'startTime', 'cpu', 'memory']);
+});
