@@ -8,6 +8,7 @@
  * upstream's message for KMSv1 turned off (its feature gate is off by default since 1.29, and
  * Portcullis has no such gate).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { DurationError, parseGoDuration } from '../../util/duration.ts';
@@ -73,13 +74,26 @@ const shown = (v: unknown) => JSON.stringify(v);
 
 /** Reads and validates the file; throws EncryptionConfigError with upstream's wording. */
 export function loadEncryptionConfig(path: string): EncryptionConfig {
-  let data: string;
+  return decodeEncryptionConfig(readEncryptionConfigFile(path).data, path);
+}
+
+/**
+ * The file's text and upstream's hash of it (computeEncryptionConfigHash): what the automatic
+ * reload compares, so the keys themselves are never kept outside their transformers.
+ */
+export function readEncryptionConfigFile(path: string): { data: string; hash: string } {
+  let bytes: Buffer;
   try {
-    data = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new EncryptionConfigError(`error while parsing file: error while loading file: error reading encryption provider configuration file ${JSON.stringify(path)}: ${(err as Error).message}`);
   }
-  if (data.length === 0) throw new EncryptionConfigError(`error while parsing file: error while loading file: encryption provider configuration file ${JSON.stringify(path)} is empty`);
+  if (bytes.length === 0) throw new EncryptionConfigError(`error while parsing file: error while loading file: encryption provider configuration file ${JSON.stringify(path)} is empty`);
+  return { data: bytes.toString('utf8'), hash: `k8s:enc:unstable:1:${createHash('sha256').update(bytes).digest('hex')}` };
+}
+
+/** Decodes and validates the text of the file at `path`. */
+export function decodeEncryptionConfig(data: string, path: string): EncryptionConfig {
   let doc: unknown;
   try {
     doc = parse(data);
