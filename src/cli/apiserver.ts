@@ -8,7 +8,7 @@
  */
 import pino from 'pino';
 import { startControlPlane, type ControlPlaneOptions } from '../server/control-plane.ts';
-import { commaList, flag, parseCommand, type ParsedArgs } from './args.ts';
+import { boolFlag, commaList, flag, parseCommand, type ParsedArgs } from './args.ts';
 import { AUTHZ_FLAGS, authorizationFromFlags } from './authz-flags.ts';
 import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts';
 import { loadImagePolicyWebhookConfig } from '../image-policy/webhook/config.ts';
@@ -23,7 +23,7 @@ import { FLOW_CONTROL_BOOLEANS, FLOW_CONTROL_FLAGS, flowControlFromFlags } from 
 
 /** The flags of the API server proper, which `portcullis up` takes too. */
 export const API_SERVER_FLAGS = ['port', 'data-dir', 'bind-address', 'log-level', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', ...AUTHZ_FLAGS, 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config', 'advertise-address', 'service-node-port-range', ...FLOW_CONTROL_FLAGS] as const;
-export const API_SERVER_BOOLEANS = [...AUTHN_BOOLEAN_FLAGS, ...FLOW_CONTROL_BOOLEANS] as const;
+export const API_SERVER_BOOLEANS = [...AUTHN_BOOLEAN_FLAGS, ...FLOW_CONTROL_BOOLEANS, 'encryption-provider-config-automatic-reload'] as const;
 
 /** --port: 0..65535 (0 picks a free port). */
 export function portFlag(args: ParsedArgs): number {
@@ -36,6 +36,9 @@ export function portFlag(args: ParsedArgs): number {
 /** What the API server flags say, as startControlPlane options (the store, authentication, authorization, admission, audit). */
 export function apiServerFromFlags(args: ParsedArgs) {
   const config = flag(args, 'admission-control-config-file', '');
+  const encryptionFile = flag(args, 'encryption-provider-config', '');
+  const encryptionReload = boolFlag(args, 'encryption-provider-config-automatic-reload', false);
+  if (encryptionReload && !encryptionFile) throw new Error('--encryption-provider-config-automatic-reload must be set with --encryption-provider-config');
   return {
     dataDir: flag(args, 'data-dir', './.portcullis'),
     port: portFlag(args),
@@ -43,7 +46,8 @@ export function apiServerFromFlags(args: ParsedArgs) {
     advertiseAddress: flag(args, 'advertise-address', '') || undefined,
     serviceNodePortRange: parsePortRange(flag(args, 'service-node-port-range', '30000-32767')),
     etcd: etcdFromFlags(args),
-    encryption: flag(args, 'encryption-provider-config', '') ? loadEncryptionConfig(flag(args, 'encryption-provider-config', '')) : undefined,
+    encryption: encryptionFile ? loadEncryptionConfig(encryptionFile) : undefined,
+    encryptionReload: encryptionReload ? { path: encryptionFile } : undefined,
     authn: authnFromFlags(args),
     serviceAccounts: serviceAccountsFromFlags(args),
     oidc: oidcFromFlags(args),

@@ -8,6 +8,7 @@ import { createWatchCache } from '../storage/watch-cache.ts';
 import type { EncryptionConfig } from '../storage/encryption/config.ts';
 import { encryptingStore } from '../storage/encryption/encrypting-store.ts';
 import { openEncryption } from '../storage/encryption/kms/open-encryption.ts';
+import { openReloadingEncryption } from '../storage/encryption/reloading-encryption.ts';
 import { createEtcdClient, createMemberClients, type EtcdConnection } from '../storage/etcd/etcd-client.ts';
 import { openEtcdStore } from '../storage/etcd/etcd-store.ts';
 import type { Store } from '../storage/types.ts';
@@ -108,6 +109,12 @@ export interface ControlPlaneOptions {
   /** --encryption-provider-config, loaded: values are encrypted between the watch cache and the store. */
   encryption?: EncryptionConfig;
   /**
+   * --encryption-provider-config-automatic-reload: the file is read again (every pollMs, default a
+   * minute, and when its directory changes) and a valid, healthy new configuration replaces the one
+   * in force. The file is read from here; `encryption` is then not used.
+   */
+  encryptionReload?: { path: string; pollMs?: number };
+  /**
    * --advertise-address: the address the `kubernetes` Service's endpoints name (default: the bind
    * address, or the host's first non-internal IPv4 for a wildcard bind; none for loopback).
    */
@@ -154,8 +161,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const frontProxy = ensureFrontProxyPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) } });
   // KMS v2 providers are primed (one Status and a seed) before anything is read or written.
   // Made before the server that serves them (/metrics): the store is opened first.
-  const encryptionMetrics = opts.encryption ? new EncryptionMetrics(apiServerId(hostname())) : undefined;
-  const encryption = opts.encryption ? await openEncryption(opts.encryption, { recorder: encryptionMetrics }) : undefined;
+  const encryptionMetrics = opts.encryption || opts.encryptionReload ? new EncryptionMetrics(apiServerId(hostname())) : undefined;
+  const encryption = opts.encryptionReload
+    ? await openReloadingEncryption({ ...opts.encryptionReload, recorder: encryptionMetrics, log: { info: (m) => log.info(m), error: (m) => log.error(m) } })
+    : opts.encryption
+      ? await openEncryption(opts.encryption, { recorder: encryptionMetrics })
+      : undefined;
   const sqlite = opts.etcd ? undefined : openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
   const backing = sqlite ?? (await openEtcdStore({ client: createEtcdClient(opts.etcd!), watchClients: createMemberClients(opts.etcd!), prefix: opts.etcd!.prefix }));
   // The watch cache holds objects; only what reaches the store is encrypted (upstream's transformer sits there too).
