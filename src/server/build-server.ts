@@ -43,6 +43,7 @@ import { TraceRing } from './trace.ts';
 import { DenialEvents, type DenialEventLimits } from './denial-events.ts';
 import type { KubeletClientTls } from './node-proxy/kubelet-proxy.ts';
 import { NODE_STREAM_SUBRESOURCES, serveNodeStream } from './node-proxy/serve.ts';
+import { serveNodeProxy } from './node-proxy/node-proxy.ts';
 import { routeUpgrades } from './node-proxy/upgrade-routing.ts';
 import { buildLimiter, type FlowControlFlags } from './flowcontrol/setup.ts';
 import type { FlowControl } from './flowcontrol/flow-control.ts';
@@ -240,6 +241,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     if (def.namespaced && !info.namespace && info.name && info.verb !== 'watch' && info.verb !== 'list') throw resourceNotFound();
     // Streams of the pod's node agent (text or an upgraded connection): before output negotiation.
     if (def.group === '' && def.resource === 'pods' && info.name && NODE_STREAM_SUBRESOURCES.has(info.subresource)) return serveNodeStream(ctx, ctx.kubeletClient, rreq, req, reply);
+    if (def.group === '' && def.resource === 'nodes' && info.name && info.subresource === 'proxy') return serveNodeProxy(ctx, ctx.kubeletClient, rreq, req, reply);
     const formats = outputFormats(req.headers.accept, def.typeName !== undefined);
     const audit = requestAudit(req);
     audit?.useAdmission(rreq.admission);

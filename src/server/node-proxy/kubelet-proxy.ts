@@ -68,20 +68,17 @@ function writeStatus(res: ServerResponse, err: unknown): void {
   res.end(statusJson(s));
 }
 
-/** GET on the agent, streamed into `res` as text/plain (flushed as it comes for follow). */
-export function proxyStream(t: KubeletTarget, res: ServerResponse): Promise<void> {
+/**
+ * One request to the agent whose answer goes into `res`: `answer` writes the head and returns
+ * whether the body is to follow (piped as it comes); a failure to connect is upstream's 500.
+ */
+function forward(t: KubeletTarget, method: string, headers: Record<string, string>, body: Buffer | undefined, res: ServerResponse, answer: (agent: IncomingMessage) => Promise<boolean>): Promise<void> {
   return new Promise((done) => {
-    const out = request(options(t, 'GET', {}));
+    const out = request(options(t, method, body ? { ...headers, 'content-length': String(body.length) } : headers));
     out.setTimeout(CONNECT_TIMEOUT_MS, () => out.destroy(new Error('timeout awaiting response headers')));
     out.on('response', async (agent) => {
       out.setTimeout(0);
-      const code = agent.statusCode ?? 502;
-      if (code < 200 || code > 206) {
-        writeStatus(res, agentError(code, await readBounded(agent), t.resource, t.name));
-        return done();
-      }
-      res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
-      res.flushHeaders();
+      if (!(await answer(agent))) return done();
       agent.pipe(res);
       agent.on('end', () => done());
       agent.on('error', () => {
@@ -97,7 +94,38 @@ export function proxyStream(t: KubeletTarget, res: ServerResponse): Promise<void
       out.destroy();
       done();
     });
-    out.end();
+    out.end(body);
+  });
+}
+
+/** GET on the agent, streamed into `res` as text/plain (flushed as it comes for follow). */
+export function proxyStream(t: KubeletTarget, res: ServerResponse): Promise<void> {
+  return forward(t, 'GET', {}, undefined, res, async (agent) => {
+    const code = agent.statusCode ?? 502;
+    if (code < 200 || code > 206) {
+      writeStatus(res, agentError(code, await readBounded(agent), t.resource, t.name));
+      return false;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
+    return true;
+  });
+}
+
+/** Hop-by-hop headers (RFC 7230 6.1): they describe one connection and are not passed along. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/**
+ * Any request to the agent, its answer passed back as it is (code, end-to-end headers, body
+ * streamed), as upstream's UpgradeAwareHandler proxies nodes/proxy. Only the headers named go to
+ * the agent: the user's credentials were spent on this server.
+ */
+export function proxyPassThrough(t: KubeletTarget, method: string, headers: Record<string, string>, body: Buffer | undefined, res: ServerResponse): Promise<void> {
+  return forward(t, method, headers, body, res, async (agent) => {
+    const pass: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(agent.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) pass[k] = v;
+    res.writeHead(agent.statusCode ?? 502, pass);
+    return true;
   });
 }
 
