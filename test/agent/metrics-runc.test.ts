@@ -3,6 +3,7 @@
  * agent (/metrics/resource, authorized by SubjectAccessReview as nodes/metrics), scraped by the
  * real nodes' metrics server with its own identity (system:metrics-server), turned into a rate
  * between two scrapes and served as metrics.k8s.io through the API server's aggregation layer.
+ * The same node's /stats/summary and /metrics/probes through the API server's nodes/proxy.
  * Needs root, runc, busybox-static, a non-loopback IPv4 address (the API refuses loopback
  * endpoints for the metrics Service) and kubectl 1.33: skipped without them, failed under
  * PORTCULLIS_REQUIRE_ALL=1.
@@ -18,6 +19,7 @@ import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
 import { KUBELET_PORT } from '../../src/cluster/agent/node-status.ts';
 import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
+import { imagesUsage } from '../../src/cluster/agent/server/stats-summary.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import type { Agent } from '../../src/cluster/agent/agent.ts';
@@ -51,8 +53,11 @@ describe('kubectl top on a runc node', { skip }, () => {
     const images = new ImageStore({ root: join(work, 'runtime') });
     await images.importLayout(join(work, 'bb.oci'), IMAGE);
     rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
-    endpoint = new StreamingEndpoint({ nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent!.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog });
-    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) }));
+    endpoint = new StreamingEndpoint({
+      nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent!.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog,
+      dataDir: work, imagesUsage: imagesUsage(images), probeMetrics: async () => (await agent?.syncer.probes.metrics.text()) ?? '',
+    });
+    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: { ...HOST, internalIP: ADDRESS }, podVolumes: true, onServingCertificate: (c) => endpoint.setCertificate(c) }));
     const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
     await ac.admin.update(resources.certificatesigningrequests, '', { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } }, 'approval');
     await eventually(async () => endpoint.port, 'the endpoint serves');
@@ -60,7 +65,13 @@ describe('kubectl top on a runc node', { skip }, () => {
     writeFileSync(kubeconfig, renderKubeconfig({ server: ac.c.cp.url, caCertPem: ac.c.cp.pki.caCertPem, clientCertPem: ac.c.cp.pki.adminCertPem, clientKeyPem: ac.c.cp.pki.adminKeyPem, userName: 'admin' }));
     await ac.admin.create(resources.pods, 'default', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'burner', labels: { app: 'burner' } },
-      spec: { nodeName: NODE, terminationGracePeriodSeconds: 0, containers: [{ name: 'spin', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'while :; do :; done'] }] },
+      spec: {
+        nodeName: NODE, terminationGracePeriodSeconds: 0, automountServiceAccountToken: false, volumes: [{ name: 'scratch', emptyDir: {} }],
+        containers: [{
+          name: 'spin', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'head -c 100000 /dev/zero > /scratch/fill; while :; do :; done'],
+          volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }], readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
+        }],
+      },
     });
     await eventually(async () => (await ac.admin.get<K8sObject>(resources.pods, 'default', 'burner')).status?.phase === 'Running', 'the pod is Running', 400, 100);
     // A short resolution so the test sees two scrapes soon; the rules are metrics-server's.
@@ -96,5 +107,40 @@ describe('kubectl top on a runc node', { skip }, () => {
     assert.deepEqual(pm.metadata.labels, { app: 'burner' });
     assert.match(String(pm.window), /^\d+(\.\d+)?m?s$/);
     assert.equal((pm.containers as Array<{ name: string }>)[0]!.name, 'spin');
+  });
+
+  test('the API server\'s node proxy reaches the agent\'s /stats/summary (Summary shape, CPU rate, volume, logs) and /metrics/probes', async () => {
+    type Summary = { node: Record<string, any>; pods: Array<Record<string, any>> };
+    const raw = (path: string) => runKubectl(33, kubeconfig, ['get', '--raw', `/api/v1/nodes/${NODE}/proxy${path}`]);
+    // The rate needs two reads: the first has none.
+    let last = '';
+    const summary = await eventually(async () => {
+      const r = await raw('/stats/summary');
+      last = `${r.code} ${r.stdout.slice(0, 3000)} ${r.stderr}`;
+      if (r.code !== 0) return undefined;
+      const s = JSON.parse(r.stdout) as Summary;
+      const pod = s.pods.find((p) => p.podRef.name === 'burner');
+      return pod?.containers?.[0]?.cpu?.usageNanoCores > 0 ? s : undefined;
+    }, 'a summary with the pod\'s CPU rate', 60, 500).catch((err: Error) => assert.fail(`${err.message}; last answer: ${last}`));
+    assert.equal(summary.node.nodeName, NODE);
+    for (const k of ['startTime', 'cpu', 'memory', 'fs', 'runtime', 'rlimit']) assert.ok(k in summary.node, `node.${k}`);
+    assert.ok(summary.node.memory.workingSetBytes > 0 && summary.node.fs.capacityBytes > 0);
+    const pod = summary.pods.find((p) => p.podRef.name === 'burner')!;
+    const uid = (await ac.admin.get<K8sObject>(resources.pods, 'default', 'burner')).metadata.uid;
+    assert.deepEqual(pod.podRef, { name: 'burner', namespace: 'default', uid });
+    const spin = pod.containers.find((c: { name: string }) => c.name === 'spin');
+    assert.ok(spin.cpu.usageNanoCores > 0 && spin.memory.workingSetBytes > 0, JSON.stringify(spin));
+    assert.ok(spin.logs && spin.logs.usedBytes >= 0 && spin.logs.inodesUsed >= 1, JSON.stringify(spin.logs));
+    assert.ok(pod.network, 'the pod\'s network namespace');
+    const scratch = pod.volume.find((v: { name: string }) => v.name === 'scratch');
+    assert.ok(scratch && scratch.usedBytes >= 100_000, JSON.stringify(pod.volume));
+    assert.ok(pod['ephemeral-storage'].usedBytes >= scratch.usedBytes);
+
+    const probes = await eventually(async () => {
+      const r = await raw('/metrics/probes');
+      const m = new RegExp(`^prober_probe_total\\{container="spin",namespace="default",pod="burner",pod_uid="${uid}",probe_type="Readiness",result="successful"\\} (\\d+)$`, 'm').exec(r.stdout);
+      return m && Number(m[1]) > 0 ? r.stdout : undefined;
+    }, 'prober_probe_total for the readiness probe', 60, 500);
+    assert.match(probes, /^prober_probe_duration_seconds_count\{container="spin",namespace="default",pod="burner",probe_type="Readiness"\} \d+$/m);
   });
 });
