@@ -4,103 +4,53 @@
  * evaluation and comprehension, or its variable lookup through the context chain. Semantics stay
  * cel-js's: every operator, function and field access calls the handler cel-js's type checker
  * resolved for that node (`node.handle`, with cel-js's own evaluator `ev`), and the control flow
- * (&&, ||, ternary, comprehensions, has()) is cel-js's code mirrored line for line (same evaluation
- * order, error absorption and messages). A tree with anything else (cel.bind, asynchronous
+ * (&&, ||, ternary here; comprehensions, has() and optionals in closures-macros.ts) is cel-js's
+ * code mirrored line for line (same evaluation order, error absorption and messages). A tree with anything else (cel.bind, asynchronous
  * functions, message-typed variables) is not compiled: the caller keeps cel-js's program.
- * Comprehension steps charge the cost meter in the variables as src/cel/cost.ts's wrapper does.
  * No code is generated from expression text: closures only.
  */
-import { chargeStep, stepWeight } from './cost.ts';
+import { binary, call, unary } from './closures-dispatch.ts';
+import { comprehension, has, optionalMacro } from './closures-macros.ts';
+import { Unsupported, handleOf, plainCel, plainField, SLOW, type CelRuntime, type Compiler, type Ev, type Fn, type Frame, type Node, type Scope } from './closures-shared.ts';
 
-/** cel-js's evaluator (the parts handlers and error construction use). */
-export interface Ev {
-  createError(code: string, message: string, node?: unknown): Error;
-  debugType(v: unknown): TypeDecl;
-  debugRuntimeType(v: unknown, t?: TypeDecl): TypeDecl;
-}
-
-interface TypeDecl {
-  kind: string;
-  matchesValueType(v: unknown, ev: Ev): boolean;
-  /** Absent on types without fields: calling it then throws as it does in cel-js. */
-  fieldLazy(obj: unknown, key: unknown, node: Node, ev: Ev): unknown;
-}
-
-type Handler = (...args: unknown[]) => unknown;
-
-interface OptionalValue {
-  hasValue(): boolean;
-  value(): unknown;
-}
-
-/** What the closures run with: cel-js's evaluator and its Optional class (both private to cel-js). */
-export interface CelRuntime {
-  ev: Ev;
-  Optional?: abstract new (...args: never[]) => OptionalValue;
-}
-
-/** cel-js's optional.or / optional.orValue macro record. */
-interface OptionalMacro {
-  functionDesc: string;
-  receiver: Node;
-  arg: Node;
-}
-
-/** A checked cel-js node (fields set by its type checker). */
-interface Node {
-  op: string;
-  args: any;
-  meta: { alternate?: Node; macro?: { macroHasProps?: Node[] } & Partial<OptionalMacro>; label?: string };
-  checkedType?: TypeDecl;
-  handle?: Handler;
-  receiverWithArgs?: Node[];
-  maybeAsync: boolean;
-}
-
-/** [0]: the variables; then one slot per comprehension variable and accumulator. */
-type Frame = unknown[];
-type Fn = (f: Frame) => unknown;
-
-class Unsupported extends Error {}
-
-interface Scope {
-  /** Comprehension variables in reach, innermost last. */
-  iter: { name: string; slot: number }[];
-  accu: number;
-}
-
-interface Compiler extends CelRuntime {
-  slots: number;
-}
+export type { CelRuntime, Ev } from './closures-shared.ts';
 
 const BINARY = new Set(['!=', '==', 'in', '+', '-', '*', '/', '%', '<', '<=', '>', '>=']);
-const hasOwn = Object.hasOwn;
 
-function handleOf(n: Node): Handler {
-  if (typeof n.handle !== 'function') throw new Unsupported();
-  return n.handle;
-}
+/** `.key` on a dyn operand: cel-js's fieldAccess, which plainField can answer for plain objects. */
+const dynSelect = (n: Node): boolean => n.op === '.' && !n.meta.alternate && !n.meta.macro && n.args[0].checkedType?.kind === 'dyn' && typeof n.handle === 'function';
 
-/** Reads a (dyn) field of a plain object inline, else as cel-js's field access. */
+/**
+ * A field select; a chain of selects on dyn operands (`object.spec.containers`) is one closure
+ * that reads plain objects inline and hands every other step to cel-js's access (its errors
+ * included), in the same order.
+ */
 function fieldSelect(c: Compiler, n: Node, s: Scope): Fn {
   const ev = c.ev;
-  const left = compileNode(c, n.args[0], s);
-  const key = n.args[1] as string;
-  const handle = handleOf(n);
-  if (n.op !== '.' || n.args[0].checkedType?.kind !== 'dyn') return (f) => handle(left(f), key, n, ev);
+  if (!dynSelect(n)) {
+    const left = compileNode(c, n.args[0], s);
+    const key = n.args[1] as string;
+    const handle = handleOf(n);
+    return (f) => handle(left(f), key, n, ev);
+  }
+  const steps: Node[] = [];
+  let base = n;
+  while (dynSelect(base)) {
+    steps.unshift(base);
+    base = base.args[0];
+  }
+  const left = compileNode(c, base, s);
+  const keys = steps.map((x) => x.args[1] as string);
+  const handles = steps.map(handleOf);
+  const len = steps.length;
   return (f) => {
-    const o = left(f) as Record<string, unknown> | null;
-    if (typeof o === 'object' && o !== null && o.constructor === Object && hasOwn(o, key)) {
-      const v = o[key];
-      switch (typeof v) {
-        case 'string': case 'bigint': case 'number': case 'boolean':
-          return v;
-        case 'object':
-          if (v === null || v.constructor === Object || v.constructor === Array) return v;
-      }
+    let o = left(f);
+    for (let i = 0; i < len; i++) {
+      const v = plainField(o, keys[i]!);
+      // Missing keys (cel-js's no_such_key) and the rest: cel-js's own access.
+      o = v !== SLOW && v !== undefined ? v : handles[i]!(o, keys[i], steps[i], ev);
     }
-    // Missing keys, other containers and value types: cel-js's own access (and its errors).
-    return handle(o, key, n, ev);
+    return o;
   };
 }
 
@@ -114,11 +64,12 @@ function variable(c: Compiler, n: Node, s: Scope): Fn {
   const ev = c.ev;
   const type = n.checkedType;
   if (!type || type.kind === 'message') throw new Unsupported();
+  const dyn = type.kind === 'dyn';
   // RootContext.getCheckedValue.
   return (f) => {
     const v = (f[0] as Record<string, unknown>)[name];
     if (v === undefined) throw ev.createError('unknown_variable', `Unknown variable: ${name}`, n);
-    if (type.matchesValueType(v, ev)) return v;
+    if ((dyn && plainCel(v)) || type.matchesValueType(v, ev)) return v;
     const valueType = ev.debugType(v);
     throw ev.createError('variable_type_mismatch', `Variable '${name}' is not of type '${String(type)}', got '${String(valueType)}'`, n);
   };
@@ -187,132 +138,22 @@ function ternary(c: Compiler, n: Node, s: Scope): Fn {
   const A = compileNode(c, n.args[1], s);
   const B = compileNode(c, n.args[2], s);
   const label = condNode.meta.label || 'Ternary condition must be bool';
+  const [a, b] = n.args.slice(1) as Node[];
+  if (a!.op === 'value' && b!.op === 'value' && !a!.meta.alternate && !b!.meta.alternate) {
+    // Constant branches (every all/exists step is `predicate ? true : false`).
+    const [x, y] = [a!.args as unknown, b!.args as unknown];
+    return (f) => {
+      const v = C(f);
+      if (v === true) return x;
+      if (v === false) return y;
+      throw ev.createError('invalid_condition_type', `${label}, got '${String(ev.debugRuntimeType(v))}'`, condNode);
+    };
+  }
   return (f) => {
     const v = C(f);
     if (v === true) return A(f);
     if (v === false) return B(f);
     throw ev.createError('invalid_condition_type', `${label}, got '${String(ev.debugRuntimeType(v))}'`, condNode);
-  };
-}
-
-/** cel-js's has() macro evaluation, with the select chain compiled. */
-function has(c: Compiler, nodes: Node[], s: Scope): Fn {
-  const ev = c.ev;
-  const base = compileNode(c, nodes[nodes.length - 1]!, s);
-  return (f) => {
-    let i = nodes.length - 1;
-    let obj = base(f);
-    let inOptionalContext: boolean | undefined;
-    while (i--) {
-      const node = nodes[i]!;
-      if (node.op === '.?') inOptionalContext ??= true;
-      obj = ev.debugType(obj).fieldLazy(obj, node.args[1], node, ev);
-      if (obj !== undefined) continue;
-      if (!(!inOptionalContext && i && node.op === '.')) break;
-      throw ev.createError('no_such_key', `No such key: ${node.args[1]}`, node);
-    }
-    return obj !== undefined;
-  };
-}
-
-/** cel-js's optional.orValue(value) and optional.or(optional) macros (evaluateOptional). */
-function optionalMacro(c: Compiler, m: Partial<OptionalMacro>, s: Scope): Fn {
-  const { ev, Optional } = c;
-  const orValue = m.functionDesc === 'optional.orValue(value)';
-  if (!Optional || !m.receiver || !m.arg || !(orValue || m.functionDesc === 'optional.or(optional)')) throw new Unsupported();
-  const { receiver: receiverNode, arg: argNode, functionDesc } = m as OptionalMacro;
-  const receiver = compileNode(c, receiverNode, s);
-  const arg = compileNode(c, argNode, s);
-  const ensureOptional = (value: unknown, node: Node, description: string): OptionalValue => {
-    if (value instanceof Optional) return value;
-    throw ev.createError('optional_expected', `${description} must be optional`, node);
-  };
-  return (f) => {
-    const optional = ensureOptional(receiver(f), receiverNode, `${functionDesc} receiver`);
-    if (optional.hasValue()) return orValue ? optional.value() : optional;
-    return orValue ? arg(f) : ensureOptional(arg(f), argNode, 'optional.or(optional) argument');
-  };
-}
-
-interface ComprehensionArgs {
-  iterable: Node;
-  iterVarName: string;
-  init: Node;
-  step: Node;
-  condition?: (accu: unknown) => boolean;
-  result: (accu: unknown) => unknown;
-  errorsAreFatal: boolean;
-  iterCtx: { iterType: TypeDecl };
-}
-
-/** cel-js's toIterable: what a comprehension ranges over when it is not an array. */
-function items(ev: Ev, coll: unknown, iterable: Node): unknown[] {
-  if (Array.isArray(coll)) return coll;
-  if (coll instanceof Set) return [...coll];
-  if (coll instanceof Map) return [...coll.keys()];
-  if (coll && typeof coll === 'object') return Object.keys(coll);
-  throw ev.createError('invalid_comprehension_range', `Expression of type '${String(ev.debugType(coll))}' cannot be range of a comprehension (must be list, map, or dynamic).`, iterable);
-}
-
-/**
- * cel-js's runComprehension (errors end it: map, filter, exists_one) and runQualifier (all,
- * exists: an error is kept while the others may still decide; thrown only if none did).
- */
-function comprehension(c: Compiler, n: Node, s: Scope): Fn {
-  const ev = c.ev;
-  const a = n.args as ComprehensionArgs;
-  const iterType = a.iterCtx?.iterType;
-  if (!iterType || iterType.kind === 'message' || typeof a.result !== 'function') throw new Unsupported();
-  const ITER = ++c.slots;
-  const ACCU = ++c.slots;
-  const iterable = compileNode(c, a.iterable, s);
-  const init = compileNode(c, a.init, s);
-  const inner: Scope = { iter: [...s.iter, { name: a.iterVarName, slot: ITER }], accu: ACCU };
-  const body = compileNode(c, a.step, inner);
-  const weight = stepWeight(a.step);
-  const { condition, result, iterVarName } = a;
-  const setIter = (f: Frame, v: unknown): void => {
-    if (!iterType.matchesValueType(v, ev)) {
-      throw ev.createError('variable_type_mismatch', `Variable '${iterVarName}' is not of type '${String(iterType)}', got '${String(ev.debugType(v))}'`);
-    }
-    f[ITER] = v;
-  };
-  if (a.errorsAreFatal) {
-    return (f) => {
-      const list = items(ev, iterable(f), a.iterable);
-      let accu = (f[ACCU] = init(f));
-      for (let i = 0; i < list.length; i++) {
-        if (condition && !condition(accu)) break;
-        setIter(f, list[i]);
-        chargeStep(f[0], weight);
-        accu = body(f);
-      }
-      return result(accu);
-    };
-  }
-  if (typeof condition !== 'function') throw new Unsupported();
-  return (f) => {
-    const list = items(ev, iterable(f), a.iterable);
-    let accu = (f[ACCU] = init(f));
-    let error: Error | undefined;
-    for (let i = 0; i < list.length; i++) {
-      if (!condition(accu)) return result(accu);
-      setIter(f, list[i]);
-      let stp: unknown;
-      try {
-        chargeStep(f[0], weight);
-        stp = body(f);
-      } catch (err) {
-        stp = err;
-      }
-      if (stp instanceof Error) {
-        error ??= stp;
-        continue;
-      }
-      accu = stp;
-    }
-    if (error && condition(accu)) throw error;
-    return result(accu);
   };
 }
 
@@ -341,21 +182,13 @@ function compileNode(c: Compiler, n: Node, s: Scope): Fn {
       return (f) => handle(L(f), R(f), n, ev);
     }
     case '!_':
-    case '-_': {
-      const A = compileNode(c, n.args, s);
-      const handle = handleOf(n);
-      return (f) => handle(A(f), n, ev);
-    }
-    case 'call': {
-      const args = all(c, n.args[1], s);
-      const handle = handleOf(n);
-      return (f) => handle(args(f), n, ev);
-    }
+    case '-_':
+      return unary(n, compileNode(c, n.args, s), ev, handleOf(n));
+    case 'call':
+      return call(n, n.args[1], all(c, n.args[1], s), ev, handleOf(n), false);
     case 'rcall': {
       if (!Array.isArray(n.receiverWithArgs)) throw new Unsupported();
-      const args = all(c, n.receiverWithArgs, s);
-      const handle = handleOf(n);
-      return (f) => handle(args(f), ev, n);
+      return call(n, n.receiverWithArgs, all(c, n.receiverWithArgs, s), ev, handleOf(n), true);
     }
     case 'list':
       return (n.args as Node[]).length === 0 ? () => [] : all(c, n.args, s);
@@ -389,11 +222,7 @@ function compileNode(c: Compiler, n: Node, s: Scope): Fn {
       };
     }
     default:
-      if (BINARY.has(n.op)) {
-        const [L, R] = [compileNode(c, n.args[0], s), compileNode(c, n.args[1], s)];
-        const handle = handleOf(n);
-        return (f) => handle(L(f), R(f), n, ev);
-      }
+      if (BINARY.has(n.op)) return binary(n, compileNode(c, n.args[0], s), compileNode(c, n.args[1], s), ev, handleOf(n));
       throw new Unsupported();
   }
 }
@@ -406,7 +235,7 @@ function compileNode(c: Compiler, n: Node, s: Scope): Fn {
 export function compileClosures(ast: unknown, runtime: CelRuntime): ((vars: Record<string, unknown>) => unknown) | undefined {
   const root = ast as Node;
   if (!root?.checkedType || root.maybeAsync !== false) return undefined;
-  const c: Compiler = { ...runtime, slots: 0 };
+  const c: Compiler = { ...runtime, slots: 0, compile: (n, s) => compileNode(c, n, s) };
   let fn: Fn;
   try {
     fn = compileNode(c, root, { iter: [], accu: -1 });

@@ -92,11 +92,6 @@ export function stepWeight(step: unknown): number {
   return walk(step).nodes + 1;
 }
 
-/** Charges one comprehension iteration to the meter in `vars`, if the evaluation has one. */
-export function chargeStep(vars: unknown, weight: number): void {
-  meterOf(vars)?.charge(weight);
-}
-
 /**
  * Instruments a checked parse tree in place and returns its static cost (its node count). Each
  * comprehension's step is wrapped to charge the size of the step on every iteration: that is where

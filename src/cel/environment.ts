@@ -100,10 +100,12 @@ function runtimeOf(env: Environment): CelRuntime {
 
 /** Set to compare every evaluation with cel-js's (src/cel/crosscheck.ts); read once. */
 const CROSSCHECK = process.env.PORTCULLIS_CEL_CROSSCHECK === '1';
+/** Set to 0 to evaluate with cel-js's interpreter only (a switch for comparisons and suspicion). */
+const CLOSURES = process.env.PORTCULLIS_CEL_CLOSURES !== '0';
 
 /** Closures for plain variable objects; anything else (a Map, no object) goes to cel-js, which also reports it. */
 function program(env: Environment, expression: string, ast: unknown, interpreted: CelProgram): CelProgram {
-  let closures = compileClosures(ast, runtimeOf(env));
+  let closures = CLOSURES ? compileClosures(ast, runtimeOf(env)) : undefined;
   if (closures === undefined) return interpreted;
   if (CROSSCHECK) closures = crossChecked(expression, closures, interpreted);
   const run = closures;
