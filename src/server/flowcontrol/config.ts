@@ -35,6 +35,10 @@ export interface Digest {
 /** v1 defaulting of limited.nominalConcurrencyShares when absent. */
 const DEFAULT_NCS = 30;
 
+function percent(v: unknown, def: number | undefined): number | undefined {
+  return v === undefined || v === null ? def : Number(v);
+}
+
 function shares(spec: Obj): number {
   if (spec?.type === 'Exempt') return Number(spec.exempt?.nominalConcurrencyShares ?? 0);
   return Number(spec?.limited?.nominalConcurrencyShares ?? DEFAULT_NCS);
@@ -55,11 +59,15 @@ export function digest(flowSchemas: Iterable<Obj>, priorityLevels: Iterable<Obj>
   const levels: LevelConfig[] = [];
   for (const [name, pl] of pls) {
     const exempt = pl.spec?.type === 'Exempt';
-    const limit = sum > 0 ? Math.ceil((serverConcurrencyLimit * Math.max(0, shares(pl.spec))) / sum) : 0;
+    const nominal = sum > 0 ? Math.ceil((serverConcurrencyLimit * Math.max(0, shares(pl.spec))) / sum) : 0;
+    const own = exempt ? pl.spec?.exempt : pl.spec?.limited;
+    const lendable = Math.round((nominal * (percent(own?.lendablePercent, 0) ?? 0)) / 100);
+    const borrowingPercent = exempt ? undefined : percent(own?.borrowingLimitPercent, undefined);
+    const borrowing = borrowingPercent === undefined ? Infinity : Math.round((nominal * borrowingPercent) / 100);
     const lr = pl.spec?.limited?.limitResponse;
     const q = lr?.type === 'Queue' ? lr.queuing ?? {} : undefined;
     const queuing = q ? { queues: Number(q.queues ?? 64), handSize: Number(q.handSize ?? 8), queueLengthLimit: Number(q.queueLengthLimit ?? 50) } : undefined;
-    levels.push({ name, uid: String(pl.metadata?.uid ?? ''), exempt, limit, ...(queuing ? { queuing } : {}) });
+    levels.push({ name, uid: String(pl.metadata?.uid ?? ''), exempt, nominal, lendable, borrowing, ...(queuing ? { queuing } : {}) });
   }
 
   const fss = new Map<string, Obj>();

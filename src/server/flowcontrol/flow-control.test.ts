@@ -141,3 +141,30 @@ test('a FlowSchema whose level does not exist is dangling and skipped', async ()
   assert.equal(f.danglingConditions().get('global-default')?.reason, 'Found');
   assert.equal((await f.admit(info('GET', '/api/v1/pods'), alice, noGone)).schema.name, 'global-default');
 });
+
+test('borrowing: a saturated level borrows the seats idle levels lend, and its queue drains', async () => {
+  let t = 0;
+  const f = new FlowControl({ serverConcurrencyLimit: 600, now: () => new Date(0), clock: () => t, waitLimitMs: 600_000 });
+  f.configure(MANDATORY_AND_SUGGESTED.fs, MANDATORY_AND_SUGGESTED.pl);
+  const nominal = f.levelLimit('global-default')!;
+  assert.equal(nominal, 49, 'ceil(600 × 20 / 245)');
+  const path = info('GET', '/api/v1/namespaces/default/configmaps');
+  const users = Array.from({ length: 200 }, (_, i) => ({ username: `u${i}`, groups: ['system:authenticated'] }));
+  const running: Classification[] = [];
+  const waiting: Array<Promise<Classification>> = [];
+  for (const u of users) {
+    const p = f.admit(path, u, noGone);
+    if (running.length < nominal) running.push(await p);
+    else waiting.push(p);
+  }
+  t = 10_000;
+  f.adjustLimits();
+  const borrowed = f.levelLimit('global-default')!;
+  assert.ok(borrowed > nominal, `borrowed up to ${borrowed}`);
+  assert.ok((f.levelLimit('workload-low') ?? 0) < 245, 'workload-low (idle, lendable 90%) lent seats');
+  assert.ok(f.levelLimit('leader-election')! >= 25, 'leader-election (nominal 25) lends nothing: lendablePercent 0');
+  // Nothing was released: the queued requests ran on the borrowed seats.
+  const dispatched = await Promise.all(waiting.slice(0, Math.min(waiting.length, borrowed - nominal)));
+  for (const c of [...running, ...dispatched]) c.release!();
+  await Promise.all(waiting);
+});

@@ -14,6 +14,7 @@ import { matchesFlowSchema } from './match.ts';
 import { PriorityLevel, type Waiter } from './priority-level.ts';
 import { DroppedRequests } from './retry-after.ts';
 import { hashFlowId } from './shuffle-shard.ts';
+import { allocate } from './borrowing.ts';
 import type { FlowControlMetrics, FlowMetricChildren, RejectReason } from './metrics.ts';
 
 type Obj = Record<string, any>;
@@ -30,6 +31,8 @@ export interface FlowControlOptions {
   /** How long a request may wait in a queue before it is rejected (reason time-out). */
   waitLimitMs?: number;
   now: () => Date;
+  /** Monotonic milliseconds for the seat-demand statistics (default performance.now). */
+  clock?: () => number;
   metrics?: FlowControlMetrics;
   log?: Logger;
 }
@@ -69,12 +72,17 @@ export class FlowControl {
         levels.set(cfg.name, old);
       } else {
         // A level that changes kind starts afresh; requests already admitted to the old one finish there.
-        levels.set(cfg.name, new PriorityLevel(cfg, this.#opts.waitLimitMs));
+        levels.set(cfg.name, new PriorityLevel(cfg, this.#opts.waitLimitMs, this.#opts.clock ?? (() => performance.now())));
       }
-      this.#opts.metrics?.nominalLimit.set({ priority_level: cfg.name }, cfg.exempt ? 0 : cfg.limit);
+      this.#opts.metrics?.nominalLimit.set({ priority_level: cfg.name }, cfg.nominal);
+      this.#opts.metrics?.currentLimit.set({ priority_level: cfg.name }, cfg.nominal);
     }
     // Levels gone from the configuration keep serving the requests they queued (they hold them).
-    for (const name of this.#levels.keys()) if (!levels.has(name)) this.#opts.metrics?.nominalLimit.remove({ priority_level: name });
+    for (const name of this.#levels.keys()) {
+      if (levels.has(name)) continue;
+      this.#opts.metrics?.nominalLimit.remove({ priority_level: name });
+      this.#opts.metrics?.currentLimit.remove({ priority_level: name });
+    }
     this.#dropped.forget((name) => levels.has(name));
     this.#levels = levels;
     this.#schemas = d.schemas.map((s) => ({ ...s, m: this.#opts.metrics?.children(s.level, s.name) }));
@@ -86,10 +94,33 @@ export class FlowControl {
     return this.#dangling;
   }
 
-  /** The seats of a level (for tests and explain). */
+  /** The seats a limited level may use now (for tests and explain). */
   levelLimit(name: string): number | undefined {
     const l = this.#levels.get(name);
-    return l && !l.cfg.exempt ? l.cfg.limit : undefined;
+    return l && !l.cfg.exempt ? l.limit : undefined;
+  }
+
+  /**
+   * One borrowing adjustment (upstream runs it every 10 s): each level's CurrentCL from its seat
+   * demand over the period just ended, between NominalCL − LendableCL and NominalCL + BorrowingCL.
+   */
+  adjustLimits(): void {
+    const levels = [...this.#levels.values()];
+    let total = 0;
+    const items = levels.map((l) => {
+      l.demand.period();
+      total += l.cfg.nominal;
+      const minCL = l.cfg.nominal - l.cfg.lendable;
+      const lower = l.cfg.exempt ? Math.max(minCL, l.demand.highWatermark) : Math.max(minCL, Math.min(l.cfg.nominal, l.demand.highWatermark));
+      return { lowerBound: lower, upperBound: l.cfg.nominal + l.cfg.borrowing, target: Math.max(lower, l.demand.smoothed) };
+    });
+    const allocs = allocate(total, items);
+    if (!allocs) return;
+    levels.forEach((l, i) => {
+      const limit = Math.round(allocs[i]!);
+      this.#opts.metrics?.currentLimit.set({ priority_level: l.cfg.name }, limit);
+      if (!l.cfg.exempt && limit !== l.limit) l.setLimit(limit);
+    });
   }
 
   /**

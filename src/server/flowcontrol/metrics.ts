@@ -14,6 +14,7 @@ export class FlowControlMetrics {
   readonly dispatched: Counter<'priority_level' | 'flow_schema'>;
   readonly waitDuration: Histogram<'execute' | 'priority_level' | 'flow_schema'>;
   readonly nominalLimit: Gauge<'priority_level'>;
+  readonly currentLimit: Gauge<'priority_level'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -33,6 +34,7 @@ export class FlowControlMetrics {
       buckets: [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30],
       registers,
     });
+    this.currentLimit = new Gauge({ name: 'apiserver_flowcontrol_current_limit_seats', help: 'current derived number of execution seats available to each priority level', labelNames: ['priority_level'], registers });
     this.nominalLimit = new Gauge({ name: 'apiserver_flowcontrol_nominal_limit_seats', help: 'Nominal number of execution seats configured for each priority level', labelNames: ['priority_level'], registers });
   }
 

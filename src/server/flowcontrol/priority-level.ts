@@ -7,6 +7,7 @@
  * Each request costs one seat. Memory is bounded by queues × queueLengthLimit.
  */
 import { dealHand } from './shuffle-shard.ts';
+import { SeatDemand } from './borrowing.ts';
 
 export interface Queuing {
   queues: number;
@@ -18,8 +19,12 @@ export interface LevelConfig {
   name: string;
   uid: string;
   exempt: boolean;
-  /** Seats (concurrency limit); unused when exempt. */
-  limit: number;
+  /** NominalCL: the level's share of the server's seats. */
+  nominal: number;
+  /** LendableCL: how many of them other levels may borrow. */
+  lendable: number;
+  /** BorrowingCL: how many it may borrow (Infinity when borrowingLimitPercent is unset, and for exempt). */
+  borrowing: number;
   /** Absent: limitResponse Reject. */
   queuing?: Queuing;
 }
@@ -79,15 +84,21 @@ class Queue {
 
 export class PriorityLevel {
   cfg: LevelConfig;
+  /** CurrentCL: the seats it may use now (NominalCL until borrowing adjusts it). Unused when exempt. */
+  limit: number;
   executing = 0;
   waiting = 0;
+  /** Seats in use plus seats waiting, over time (for borrowing). */
+  readonly demand: SeatDemand;
   #queues: Queue[] = [];
   #robin = -1;
   #enqueues = 0;
   readonly #waitLimitMs: number;
 
-  constructor(cfg: LevelConfig, waitLimitMs: number) {
+  constructor(cfg: LevelConfig, waitLimitMs: number, clock: () => number) {
     this.cfg = cfg;
+    this.limit = cfg.nominal;
+    this.demand = new SeatDemand(clock);
     this.#waitLimitMs = waitLimitMs;
     this.#queues = makeQueues(cfg.queuing);
   }
@@ -97,8 +108,9 @@ export class PriorityLevel {
    * waits in a queue and its Waiter is told. Otherwise why it is rejected.
    */
   admit(hash: () => bigint, waiter: Waiter): 'run' | Ticket | 'queue-full' | 'concurrency-limit' {
-    if (this.cfg.exempt || (this.waiting === 0 && this.executing < this.cfg.limit)) {
+    if (this.cfg.exempt || (this.waiting === 0 && this.executing < this.limit)) {
       this.executing++;
+      this.#noteDemand();
       return 'run';
     }
     const q = this.cfg.queuing;
@@ -109,6 +121,7 @@ export class PriorityLevel {
     const e: Entry = { waiter, hash: h, queue, timer: undefined, done: false };
     this.#queues[queue]!.push(e);
     this.waiting++;
+    this.#noteDemand();
     e.timer = setTimeout(() => this.#leave(e, 'time-out'), this.#waitLimitMs);
     e.timer.unref?.();
     return { cancel: () => this.#leave(e, 'cancelled') };
@@ -117,13 +130,26 @@ export class PriorityLevel {
   /** A running request is done: its seat goes to the next waiting one. */
   finish(): void {
     this.executing--;
+    this.#noteDemand();
     this.#dispatch();
+  }
+
+  /** A new CurrentCL from borrowing: more seats dispatch waiting requests at once. */
+  setLimit(limit: number): void {
+    this.limit = limit;
+    this.#dispatch();
+  }
+
+  #noteDemand(): void {
+    this.demand.set(this.executing + this.waiting);
   }
 
   /** A new configuration for the same level: limits apply at once, waiting requests move to the new queues. */
   reconfigure(cfg: LevelConfig): void {
     const old = this.cfg.queuing;
     this.cfg = cfg;
+    // As upstream, a new configuration starts again from the nominal limit.
+    this.limit = cfg.nominal;
     const q = cfg.queuing;
     if (q && (!old || old.queues !== q.queues || old.handSize !== q.handSize)) {
       const waiting = this.#queues.flatMap((x) => x.entries());
@@ -155,11 +181,12 @@ export class PriorityLevel {
     clearTimeout(e.timer);
     this.#queues[e.queue]!.live--;
     this.waiting--;
+    this.#noteDemand();
     e.waiter.leave(reason);
   }
 
   #dispatch(): void {
-    while (this.waiting > 0 && (this.cfg.exempt || this.executing < this.cfg.limit)) {
+    while (this.waiting > 0 && (this.cfg.exempt || this.executing < this.limit)) {
       const e = this.#next();
       if (!e) return;
       e.done = true;

@@ -12,6 +12,9 @@ import { FlowControl } from './flow-control.ts';
 import { followFlowControlConfig } from './follow-config.ts';
 import { FlowControlMetrics } from './metrics.ts';
 
+/** Upstream's borrowing adjustment period. */
+const BORROWING_PERIOD_MS = 10_000;
+
 export interface FlowControlFlags {
   /** --enable-priority-and-fairness (default true). */
   enabled?: boolean;
@@ -37,12 +40,18 @@ export function buildLimiter(flags: FlowControlFlags, deps: LimiterDeps): { limi
   if (flags.enabled === false) return { limiter: maxInFlight(readOnly, mutating), start: () => {}, stop: () => {} };
   const fc = new FlowControl({ serverConcurrencyLimit: readOnly + mutating, waitLimitMs: flags.waitLimitMs, now: deps.now, log: deps.log, metrics: new FlowControlMetrics(deps.metrics) });
   let stop: (() => void) | undefined;
+  let borrowing: ReturnType<typeof setInterval> | undefined;
   return {
     limiter: priorityAndFairness(fc),
     flowControl: fc,
     start: () => {
       stop ??= followFlowControlConfig(fc, deps);
+      borrowing ??= setInterval(() => fc.adjustLimits(), BORROWING_PERIOD_MS);
+      borrowing.unref?.();
     },
-    stop: () => stop?.(),
+    stop: () => {
+      stop?.();
+      clearInterval(borrowing);
+    },
   };
 }
