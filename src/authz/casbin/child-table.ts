@@ -1,12 +1,16 @@
 /**
- * The compiled index's trie edges, (node, value id) -> child node, in one open-addressed
- * Int32Array. A Map per node costs several cache misses per lookup at 100k lines (the map
- * object, its bucket, its entry, the key); here a lookup is one hash and, almost always, one
- * cache line. Filled once at build; never grows after.
+ * The compiled index's trie edges, (node, value id) -> the child's node record, in one
+ * open-addressed Int32Array. A Map per node costs several cache misses per lookup at 100k lines
+ * (the map object, its bucket, its entry, the key, then the child object); here a lookup is one
+ * hash and, almost always, one cache line, which holds the child's record too. Filled once at
+ * build; never grows after.
  */
 export class ChildTable {
-  /** 4 ints per slot: node (-1: empty), value id, child, unused (a slot never spans two lines). */
-  readonly #slots: Int32Array;
+  /**
+   * 8 ints per slot (two slots to a cache line, never split): node (-1: empty), value id, then
+   * the child's record (RECORD ints: its node number and what compiled.ts keeps per node), one unused.
+   */
+  readonly slots: Int32Array;
   readonly #mask: number;
   readonly #shift: number;
 
@@ -14,7 +18,7 @@ export class ChildTable {
   constructor(edges: number) {
     let bits = 4;
     while (1 << bits < edges * 2) bits++;
-    this.#slots = new Int32Array((1 << bits) * 4).fill(-1);
+    this.slots = new Int32Array((1 << bits) * 8).fill(-1);
     this.#mask = (1 << bits) - 1;
     this.#shift = 32 - bits;
   }
@@ -24,27 +28,31 @@ export class ChildTable {
     return Math.imul(Math.imul(node, 0x9e3779b1) ^ id, 0x85ebca6b) >>> this.#shift;
   }
 
-  set(node: number, id: number, child: number): void {
-    const s = this.#slots;
+  /** Adds an edge; `record` (at most RECORD ints) is kept with it, read back from slots at find() + 2. */
+  set(node: number, id: number, record: readonly number[]): void {
+    const s = this.slots;
     for (let i = this.#home(node, id); ; i = (i + 1) & this.#mask) {
-      const k = i << 2;
+      const k = i << 3;
       if (s[k] === -1 || (s[k] === node && s[k + 1] === id)) {
         s[k] = node;
         s[k + 1] = id;
-        s[k + 2] = child;
+        s.set(record.slice(0, RECORD), k + 2);
         return;
       }
     }
   }
 
-  /** The child, or -1. */
-  get(node: number, id: number): number {
-    const s = this.#slots;
+  /** Where the edge's record starts in `slots`, or -1 when there is no such edge. */
+  find(node: number, id: number): number {
+    const s = this.slots;
     for (let i = this.#home(node, id); ; i = (i + 1) & this.#mask) {
-      const k = i << 2;
+      const k = i << 3;
       const n = s[k]!;
-      if (n === node && s[k + 1] === id) return s[k + 2]!;
+      if (n === node && s[k + 1] === id) return k + 2;
       if (n === -1) return -1;
     }
   }
 }
+
+/** The ints of a record kept with an edge. */
+export const RECORD = 5;

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadCasbinModel } from './model.ts';
+import { Util } from 'casbin';
 import { CompiledIndex, type Explained } from './compiled.ts';
+import { keyMatchStrings } from './packed-test.ts';
 import type { PolicyLine } from './policy.ts';
 import { principals, requestValues } from './request.ts';
 import { attrs, engineFor, exampleEngine } from './testing.ts';
@@ -110,5 +112,15 @@ test('decide() on the index, with principal ids instead of "user:"/"group:" stri
       const d = e.decide(a, ctx);
       assert.deepEqual([d.decision, d.line?.source, d.principal], casbinDecide(e, a, ctx), JSON.stringify(a));
     }
+  }
+});
+
+test('keyMatchStrings is casbin\'s keyMatch', () => {
+  const r = rng(11);
+  const parts = ['', 'a', 'b', 'ab', '*', '/', 'res1', '*x'];
+  for (let i = 0; i < 20000; i++) {
+    const k1 = Array.from({ length: Math.floor(r() * 4) }, () => parts[Math.floor(r() * parts.length)]).join('');
+    const k2 = Array.from({ length: Math.floor(r() * 4) }, () => parts[Math.floor(r() * parts.length)]).join('');
+    assert.equal(keyMatchStrings(k1, k2), Util.keyMatchFunc(k1, k2), `${k1} ${k2}`);
   }
 });

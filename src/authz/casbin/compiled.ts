@@ -10,9 +10,10 @@
  * (compiled.test.ts checks that against the enforcer). Any other model returns undefined: the
  * engine then asks casbin's enforcer.
  */
-import { ChildTable } from './child-table.ts';
+import { ChildTable, RECORD } from './child-table.ts';
 import type { CasbinFunction } from './functions.ts';
 import { parseMatcher, type Term } from './matcher-terms.ts';
+import { packedTest } from './packed-test.ts';
 import type { CasbinModel } from './model.ts';
 
 export type { Term } from './matcher-terms.ts';
@@ -65,7 +66,7 @@ export class CompiledIndex {
   readonly #effect: CasbinModel['effect'];
   /** The exact / wildcard terms, in matcher order: the levels of the trie. */
   readonly #levels: Extract<Term, { kind: 'eq' }>[];
-  /** The trie, flat: 4 ints per node (level, start, count or -1 when inner, "*" child or -1); node 0 is the root. */
+  /** The trie, flat: a record per node (#visit's arguments); node 0 is the root. */
   readonly #nodes: Int32Array;
   readonly #children: ChildTable;
   /** Per level: a line's value -> its id (STAR for "*" under a wildcard term). */
@@ -112,6 +113,15 @@ export class CompiledIndex {
     this.#slots = slotOf.size;
     this.#leafStr = new Array<string>(n * slotOf.size);
     this.#fnTests = this.#fnTerms.map((t) => packedTest(t, slotOf));
+    // One string object per distinct value: lines repeat a few hundred resource patterns, and
+    // 100k copies spread over the heap would each be a cache miss to read.
+    const strings = new Map<string, string>();
+    const intern = (v: string): string => {
+      const had = strings.get(v);
+      if (had !== undefined) return had;
+      strings.set(v, v);
+      return v;
+    };
     let at = 0;
     const pack = (node: TrieNode): void => {
       if (!node.rows) {
@@ -125,7 +135,7 @@ export class CompiledIndex {
         this.#leaf[at * stride] = i;
         this.#leaf[at * stride + 1] = this.#eft[i]!;
         for (let l = 0; l < L; l++) this.#leaf[at * stride + 2 + l] = this.#ids[l]!.get(rows[i]![this.#levels[l]!.p]!)!;
-        for (const [p, slot] of slotOf) this.#leafStr[at * slotOf.size + slot] = rows[i]![p]!;
+        for (const [p, slot] of slotOf) this.#leafStr[at * slotOf.size + slot] = intern(rows[i]![p]!);
         at++;
       }
       node.count = at - node.start;
@@ -224,7 +234,7 @@ export class CompiledIndex {
     this.#firstAllow = -1;
     this.#lastAllow = -1;
     this.#firstDeny = -1;
-    this.#visit(0);
+    this.#visitAt(this.#nodes, 0);
     if (this.#effect === 'allow') return this.#firstAllow >= 0 ? this.#firstAllow * 2 + 1 : NO_LINE;
     if (this.#firstDeny >= 0) return this.#firstDeny * 2;
     if (this.#effect === 'deny') return NO_LINE;
@@ -243,22 +253,23 @@ export class CompiledIndex {
   #lastAllow = -1;
   #firstDeny = -1;
 
-  #visit(n: number): void {
-    const nodes = this.#nodes;
-    const b = n << 2;
-    const level = nodes[b]!;
-    const count = nodes[b + 2]!;
+  /** A node by its record: number, level, start and count of its lines (count -1: inner), its "*" child (-1: none). */
+  #visitAt(nodes: Int32Array, at: number): void {
+    this.#visit(nodes[at]!, nodes[at + 1]!, nodes[at + 2]!, nodes[at + 3]!, nodes[at + 4]!);
+  }
+
+  #visit(n: number, level: number, start: number, count: number, star: number): void {
     if (count >= 0) {
-      this.#scan(nodes[b + 1]!, count, level);
+      this.#scan(start, count, level);
       return;
     }
     const id = this.#reqId[level]!;
     if (id >= 0) {
-      const child = this.#children.get(n, id);
-      if (child >= 0) this.#visit(child);
+      // The edge's slot holds the child's record: no second miss on a node array.
+      const at = this.#children.find(n, id);
+      if (at >= 0) this.#visitAt(this.#children.slots, at);
     }
-    const star = nodes[b + 3]!;
-    if (star >= 0) this.#visit(star);
+    if (star >= 0) this.#visitAt(this.#nodes, star * RECORD);
   }
 
   #scan(start: number, count: number, level: number): void {
@@ -282,37 +293,28 @@ export class CompiledIndex {
   }
 }
 
-/** The trie as node records and an edge table, node 0 the root, numbered depth first. */
+/**
+ * The trie as node records and an edge table, node 0 the root, numbered depth first with a
+ * node's "*" child right after it (its record then shares the parent's cache line, mostly).
+ */
 function flatten(root: TrieNode): [Int32Array, ChildTable] {
   const order: TrieNode[] = [];
   let edges = 0;
   const number = (node: TrieNode): void => {
     order.push(node);
+    if (node.star) number(node.star);
     if (!node.exact) return;
     edges += node.exact.size;
     for (const c of node.exact.values()) number(c);
-    if (node.star) number(node.star);
   };
   number(root);
   const index = new Map(order.map((node, i) => [node, i]));
-  const nodes = new Int32Array(order.length * 4);
+  const record = (node: TrieNode) => [index.get(node)!, node.level, node.start, node.exact ? -1 : node.count, node.star ? index.get(node.star)! : -1];
+  const nodes = new Int32Array(order.length * RECORD);
   const children = new ChildTable(edges);
   order.forEach((node, i) => {
-    nodes.set([node.level, node.start, node.exact ? -1 : node.count, node.star ? index.get(node.star)! : -1], i * 4);
-    for (const [id, c] of node.exact ?? []) children.set(i, id, index.get(c)!);
+    nodes.set(record(node), i * RECORD);
+    for (const [id, c] of node.exact ?? []) children.set(i, id, record(c));
   });
   return [nodes, children];
-}
-
-/** A function term over a packed line: its policy arguments from their slots at `at`. */
-function packedTest(t: Extract<Term, { kind: 'fn' }>, slotOf: ReadonlyMap<number, number>): (r: readonly unknown[], strs: readonly string[], at: number) => boolean {
-  const pick = (a: { r: number } | { p: number }) => {
-    if ('r' in a) return (r: readonly unknown[]) => r[a.r];
-    const slot = slotOf.get(a.p)!;
-    return (_r: readonly unknown[], strs: readonly string[], at: number) => strs[at + slot];
-  };
-  const [x, y] = t.args.map(pick);
-  if (t.args.length === 2) return (r, strs, at) => !!t.fn(x!(r, strs, at), y!(r, strs, at));
-  const all = t.args.map(pick);
-  return (r, strs, at) => !!t.fn(...all.map((g) => g(r, strs, at)));
 }
