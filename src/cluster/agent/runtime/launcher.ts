@@ -108,3 +108,14 @@ export class Launcher {
     this.#child = undefined;
   }
 }
+
+let host: Launcher | undefined;
+
+/**
+ * The launcher for the agent's host commands that belong to no runtime: the volume manager's
+ * mounts and unmounts, the pod network's ip, sysctl, nsenter and nft. One per process, started on
+ * first use; idle, it holds nothing open (see #hold), and closed it starts again when next used.
+ */
+export function hostLauncher(): Launcher {
+  return (host ??= new Launcher());
+}

@@ -6,19 +6,17 @@
  * same process, started by the runtime's launcher (launcher.ts: a spawn from the agent forks all
  * of it while its event loop waits).
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Launcher } from './launcher.ts';
+import { hostLauncher, type Launcher } from './launcher.ts';
 
-/** Runs a mount-related command (mount, umount, cp), its stderr in the error. */
-export function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 60_000 }, (err, _out, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
-      else resolve();
-    });
-  });
+/**
+ * Runs a mount-related command (mount, umount) through the host launcher rather than a fork of
+ * the agent, within 60 s (coreutils timeout); its output in the error.
+ */
+export async function run(cmd: string, args: string[]): Promise<void> {
+  const r = await hostLauncher().run(['timeout', '60', cmd, ...args]);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.output || (r.code === 124 ? 'timed out after 60s' : `exit code ${r.code}`)}`);
 }
 
 // Arguments, never interpolated: lower upper work target, then the FIFOs to make. Prints the kind.
