@@ -149,6 +149,8 @@ test('sandbox spec: host namespaces and safe sysctls', () => {
   assert.equal(host.hostname, undefined);
   assert.throws(() => checkSysctls({ containers: [], securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '1' }] } }), SysctlForbiddenError);
   assert.throws(() => checkSysctls({ containers: [], hostNetwork: true, securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] } }), /host net/);
+  assert.throws(() => checkSysctls({ containers: [], hostIPC: true, securityContext: { sysctls: [{ name: 'kernel.shm_rmid_forced', value: '1' }] } }), (e: unknown) => e instanceof SysctlForbiddenError && e.message === 'forbidden sysctl: "kernel.shm_rmid_forced" not allowed with host ipc enabled');
+  assert.deepEqual(checkSysctls({ containers: [], hostIPC: true, securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] } }), { 'net.ipv4.tcp_syncookies': '1' });
 });
 
 test('cgroup resources: shares, quota, memory and pids as the kubelet computes them', () => {

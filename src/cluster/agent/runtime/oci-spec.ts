@@ -56,9 +56,16 @@ export function checkSysctls(spec: PodSpec): Record<string, string> {
     const name = s.name.replaceAll('/', '.');
     if (!SAFE_SYSCTLS.includes(name)) throw new SysctlForbiddenError(`forbidden sysctl: "${s.name}" not allowlisted`);
     if (spec.hostNetwork && name.startsWith('net.')) throw new SysctlForbiddenError(`forbidden sysctl: "${s.name}" not allowed with host net enabled`);
+    // An IPC sysctl would be written into the host's IPC namespace (the kubelet's allowlist refuses it the same way).
+    if (spec.hostIPC && isIpcSysctl(name)) throw new SysctlForbiddenError(`forbidden sysctl: "${s.name}" not allowed with host ipc enabled`);
     out[name] = s.value;
   }
   return out;
+}
+
+/** The sysctls of the IPC namespace (the kubelet's namespace table). */
+function isIpcSysctl(name: string): boolean {
+  return name === 'kernel.sem' || name.startsWith('kernel.shm') || name.startsWith('kernel.msg') || name.startsWith('fs.mqueue.');
 }
 
 /** The pause process: new net/ipc/uts/pid namespaces unless the pod shares the host's; no capabilities. */

@@ -1,7 +1,9 @@
 /**
  * ContainerRuntime on Debian's runc. Layout under the state root:
  *   runc/                       runc's own state (--root), apart from any other runc user
- *   sandboxes/<id>/             meta.json, bundle/ (config.json, empty read-only rootfs), shim files
+ *   sandboxes/<id>/             meta.json, ns/{net,ipc,uts} (the pod's namespaces, bind-mounted:
+ *                               pod-namespaces.ts), shm/ (the pod's /dev/shm); with a pause container
+ *                               (shareProcessNamespace) bundle/ and shim files instead of ns/
  *   containers/<id>/            meta.json, bundle/ (config.json, overlay rootfs), upper/, work/,
  *                               stdout + stderr FIFOs, shim files (shim.pid, pid, exit, oom, runc.log)
  *   logs/<ns>_<pod>_<uid>/<container>/<attempt>.log   CRI-format logs (the kubelet's layout)
@@ -11,12 +13,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { containerSpec, podHostname, sandboxSpec } from './oci-spec.ts';
+import { checkSysctls, containerSpec, podHostname, sandboxSpec } from './oci-spec.ts';
 import { effectiveSecurityContext, imageUser, resolveUser, verifyRunAsNonRoot } from './image-user.ts';
 import { hostDevices } from './host-devices.ts';
 import { capsFromMask } from './oci-defaults.ts';
 import { openLogRelay, type LogRelay, type LogRotation } from './log-relay.ts';
-import { prepareRootfs, releaseRootfs, unmount } from './rootfs.ts';
+import { prepareRootfs, releaseRootfs } from './rootfs.ts';
+import { createPodNamespaces, podNamespaceFiles, podNamespacesHeld, unmountAll } from './pod-namespaces.ts';
 import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
 import { Launcher } from './launcher.ts';
@@ -104,36 +107,55 @@ export class RuncRuntime implements ContainerRuntime {
   async createSandbox(cfg: SandboxConfig): Promise<SandboxStatus> {
     const id = this.randomId();
     const dir = this.sandboxDir(id);
-    await mkdir(join(dir, 'bundle', 'rootfs'), { recursive: true });
+    // Only a shared PID namespace needs a process to hold it (its init): the pause container.
+    const pause = cfg.spec.shareProcessNamespace === true && cfg.spec.hostPID !== true;
+    const sysctls = checkSysctls(cfg.spec);
+    await mkdir(pause ? join(dir, 'bundle', 'rootfs') : dir, { recursive: true });
     await mkdir(this.cli.root, { recursive: true });
     try {
-      const { cgroupsPath } = await cgroupPlacement(this.cgroupParent, id);
-      const spec = sandboxSpec(cfg, { binary: this.pause, args: ['/busybox', 'sleep', '2147483647'] }, cgroupsPath, await oomScoreAdjFloor());
-      await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const meta: SandboxMeta = {
         kind: 'sandbox', id, pod: cfg.pod, createdAt: this.now().toISOString(), hostname: podHostname(cfg.pod.name, cfg.spec),
         hostNetwork: cfg.spec.hostNetwork === true, hostIPC: cfg.spec.hostIPC === true, podFiles: { ...(cfg.podFiles ?? {}) },
         shm: cfg.spec.hostIPC ? '/dev/shm' : join(dir, 'shm'),
+        ...(pause ? {} : { holder: 'files' as const }),
       };
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
-      // One /dev/shm per pod, as its IPC namespace is one: containerd's sandbox shm (64 MiB tmpfs), mounted by the shim.
-      await this.launch(dir, id, '', { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null', ...(cfg.spec.hostIPC ? {} : { shm: meta.shm }) });
+      // One /dev/shm per pod, as its IPC namespace is one: containerd's sandbox shm (64 MiB tmpfs).
+      const shm = cfg.spec.hostIPC ? undefined : meta.shm;
+      if (pause) {
+        const { cgroupsPath } = await cgroupPlacement(this.cgroupParent, id);
+        const spec = sandboxSpec(cfg, { binary: this.pause, args: ['/busybox', 'sleep', '2147483647'] }, cgroupsPath, await oomScoreAdjFloor());
+        await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
+        await this.launch(dir, id, '', { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null', ...(shm ? { shm } : {}) });
+      } else {
+        await createPodNamespaces(this.launcher, { files: podNamespaceFiles(dir, meta.hostNetwork, meta.hostIPC), hostname: meta.hostname, sysctls, ...(shm ? { shm } : {}) });
+      }
       const status = await this.sandboxStatus(id);
       if (!status) throw new Error(`sandbox ${id} vanished while starting`);
       return status;
     } catch (err) {
-      await runcDelete(this.cli, id).catch(() => undefined);
-      await unmount(join(dir, 'shm')).catch(() => undefined);
+      if (pause) await runcDelete(this.cli, id).catch(() => undefined);
+      await this.releaseSandboxMounts(dir).catch(() => undefined);
       this.metas.delete(dir);
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
   }
 
+  /** Unmounts the pod's namespace files and its /dev/shm tmpfs (never the host's /dev/shm). */
+  private releaseSandboxMounts(dir: string): Promise<void> {
+    return unmountAll(this.launcher, [...Object.values(podNamespaceFiles(dir, false, false)), join(dir, 'shm')]);
+  }
+
   async sandboxStatus(id: string): Promise<SandboxStatus | undefined> {
     const dir = this.sandboxDir(id);
     const meta = await this.meta<SandboxMeta>(dir);
     if (!meta) return undefined;
+    if (meta.holder === 'files') {
+      const files = podNamespaceFiles(dir, meta.hostNetwork, meta.hostIPC);
+      const ready = !(await exists(join(dir, 'exit'))) && (await podNamespacesHeld(dir, files));
+      return { id, pod: meta.pod, state: ready ? 'ready' : 'notready', createdAt: meta.createdAt, namespaces: ready ? files : {} };
+    }
     const pid = await readPid(dir);
     const ready = pid !== undefined && !(await exists(join(dir, 'exit')));
     const ns = (kind: string) => (ready ? `/proc/${pid}/ns/${kind}` : undefined);
@@ -150,7 +172,14 @@ export class RuncRuntime implements ContainerRuntime {
   async stopSandbox(id: string): Promise<void> {
     for (const c of await this.containersOf(id)) await this.stopContainer(c.id, 0);
     const dir = this.sandboxDir(id);
-    if (!(await exists(join(dir, 'meta.json'))) || (await exists(join(dir, 'exit')))) return;
+    const meta = await this.meta<SandboxMeta>(dir);
+    if (!meta || (await exists(join(dir, 'exit')))) return;
+    if (meta.holder === 'files') {
+      // The namespaces end with their mounts (no container is left in them); `exit` marks the sandbox stopped.
+      await unmountAll(this.launcher, Object.values(podNamespaceFiles(dir, meta.hostNetwork, meta.hostIPC)));
+      await writeFile(join(dir, 'exit'), '0\n');
+      return;
+    }
     await runcKill(this.cli, id, 'KILL');
     if (!(await waitExited(dir, 10_000))) throw new Error(`sandbox ${id} did not exit after SIGKILL`);
   }
@@ -159,9 +188,10 @@ export class RuncRuntime implements ContainerRuntime {
     // Containers left behind are removed with it rather than leaked.
     for (const c of await this.containersOf(id)) await this.removeContainer(c.id);
     await this.stopSandbox(id);
-    await runcDelete(this.cli, id);
-    await unmount(join(this.sandboxDir(id), 'shm'));
-    this.metas.delete(this.sandboxDir(id));
+    const dir = this.sandboxDir(id);
+    if ((await this.meta<SandboxMeta>(dir))?.holder !== 'files') await runcDelete(this.cli, id);
+    await this.releaseSandboxMounts(dir);
+    this.metas.delete(dir);
     await rm(this.sandboxDir(id), { recursive: true, force: true });
   }
 

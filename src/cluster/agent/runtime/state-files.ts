@@ -19,6 +19,11 @@ export interface SandboxMeta {
   podFiles: Record<string, string>;
   /** The pod's /dev/shm on the host: the sandbox's own tmpfs, or /dev/shm with hostIPC. */
   shm: string;
+  /**
+   * 'files': the pod's namespaces are bind-mounted files under ns/ (pod-namespaces.ts). Absent: a
+   * pause container holds them (shareProcessNamespace, or a sandbox made before there were files).
+   */
+  holder?: 'files';
 }
 
 export interface ContainerMeta {

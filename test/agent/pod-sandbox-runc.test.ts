@@ -1,0 +1,134 @@
+/**
+ * Pod sandboxes of the runc runtime for real (root, runc, busybox-static): the pod's namespaces are
+ * bind-mounted files, not a pause process (pod-namespaces.ts), except with shareProcessNamespace.
+ * What the containers see (hostname, loopback, sysctls, one network namespace), that stopping and
+ * removing leave no mount behind, and that a new runtime instance finds the sandbox again.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
+import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
+import type { ImageInfo, SandboxStatus } from '../../src/cluster/agent/runtime/types.ts';
+
+const skip = requireRoot('the runc runtime') || requireBinaries('runc', 'runc') || requireBinaries('util-linux', 'unshare') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+
+describe('runc pod sandboxes', { skip }, () => {
+  let root = '';
+  let rt: RuncRuntime;
+  let image: ImageInfo;
+  const runtimes: RuncRuntime[] = [];
+  let n = 0;
+  const podRef = (name: string) => ({ uid: `5b2d7c1e-0000-4000-8000-${String(++n).padStart(12, '0')}`, namespace: 'default', name });
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'portcullis-sandbox-'));
+    image = await busyboxRootfs(join(root, 'image'));
+    rt = new RuncRuntime({ stateRoot: join(root, 'state'), startTimeoutMs: 20_000 });
+    runtimes.push(rt);
+  });
+
+  after(async () => {
+    if (!root) return;
+    const cleaner = new RuncRuntime({ stateRoot: join(root, 'state') });
+    try {
+      const { containers, sandboxes } = await cleaner.list();
+      for (const c of containers) await cleaner.removeContainer(c.id).catch(() => undefined);
+      for (const s of sandboxes) await cleaner.removeSandbox(s.id).catch(() => undefined);
+    } finally {
+      for (const r of [...runtimes, cleaner]) r.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  async function start(sandbox: SandboxStatus, podSpec: Partial<PodSpec>, container: Container): Promise<string> {
+    const c = await rt.createContainer(sandbox.id, { pod: sandbox.pod, podSpec: { ...podSpec, containers: [container] }, container, attempt: 0, image, env: [], mounts: [] });
+    await rt.startContainer(c.id);
+    return c.id;
+  }
+
+  async function execOut(id: string, argv: string[]): Promise<string> {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (d: Buffer) => chunks.push(d));
+    const { exitCode } = await rt.exec(id, { argv, tty: false, stdout: out, stderr: out });
+    assert.equal(exitCode, 0, `${argv.join(' ')}: ${Buffer.concat(chunks).toString()}`);
+    return Buffer.concat(chunks).toString();
+  }
+
+  /** Mount points under the sandbox's directory, from the host's mount table. */
+  async function mountsUnder(dir: string): Promise<string[]> {
+    return (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(`${dir}/`));
+  }
+
+  test('containers share the namespaces held by files: hostname, loopback up, sysctls; stop and removal unmount them', async () => {
+    const spec: Partial<PodSpec> = { hostname: 'web-0', securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '80' }, { name: 'kernel.shm_rmid_forced', value: '1' }] } };
+    const sb = await rt.createSandbox({ pod: podRef('files'), spec: { containers: [], ...spec } });
+    const dir = join(root, 'state', 'sandboxes', sb.id);
+    assert.equal(sb.state, 'ready');
+    assert.deepEqual(sb.namespaces, { net: join(dir, 'ns', 'net'), uts: join(dir, 'ns', 'uts'), ipc: join(dir, 'ns', 'ipc') });
+    assert.deepEqual((await mountsUnder(dir)).sort(), [join(dir, 'ns', 'ipc'), join(dir, 'ns', 'net'), join(dir, 'ns', 'uts'), join(dir, 'shm')]);
+
+    const a = await start(sb, spec, { name: 'a', command: ['sleep', '300'] });
+    const b = await start(sb, spec, { name: 'b', command: ['sleep', '300'] });
+    assert.equal((await execOut(a, ['hostname'])).trim(), 'web-0');
+    // IFF_UP | IFF_LOOPBACK: up, as runc brought it up for a pause container.
+    assert.equal(Number(await execOut(a, ['cat', '/sys/class/net/lo/flags'])) & 1, 1);
+    assert.equal((await execOut(a, ['cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start'])).trim(), '80');
+    assert.equal((await execOut(a, ['cat', '/proc/sys/kernel/shm_rmid_forced'])).trim(), '1');
+    assert.notEqual((await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')).trim(), '80', "the host's own value is untouched");
+    const nsOf = async (id: string) => (await execOut(id, ['sh', '-c', 'for f in net uts ipc; do readlink /proc/self/ns/$f; done'])).trim();
+    assert.equal(await nsOf(a), await nsOf(b), 'one network, UTS and IPC namespace per pod');
+    assert.notEqual((await execOut(a, ['readlink', '/proc/self/ns/net'])).trim(), await readlink('/proc/self/ns/net'), "not the host's network");
+
+    await rt.stopSandbox(sb.id);
+    assert.equal((await rt.sandboxStatus(sb.id))?.state, 'notready');
+    assert.equal((await rt.containerStatus(a))?.state, 'exited');
+    assert.deepEqual(await mountsUnder(dir), [join(dir, 'shm')], 'the namespace files are unmounted when the sandbox stops');
+    await rt.removeSandbox(sb.id);
+    assert.deepEqual(await mountsUnder(dir), []);
+    assert.equal(existsSync(dir), false);
+  });
+
+  test('a new runtime instance finds the sandbox ready with the same namespace files', async () => {
+    const sb = await rt.createSandbox({ pod: podRef('again'), spec: { containers: [] } });
+    const next = new RuncRuntime({ stateRoot: join(root, 'state') });
+    runtimes.push(next);
+    const found = (await next.list()).sandboxes.find((s) => s.id === sb.id);
+    assert.deepEqual(found, sb);
+    await next.removeSandbox(sb.id);
+    assert.equal(await rt.sandboxStatus(sb.id), undefined);
+  });
+
+  test('hostNetwork and hostIPC: no namespace of its own, the host hostname; stopping marks it notready', async () => {
+    const spec: Partial<PodSpec> = { hostNetwork: true, hostIPC: true };
+    const sb = await rt.createSandbox({ pod: podRef('host'), spec: { containers: [], ...spec } });
+    assert.equal(sb.state, 'ready');
+    assert.deepEqual(sb.namespaces, {});
+    const c = await start(sb, spec, { name: 'c', command: ['sleep', '300'] });
+    assert.equal((await execOut(c, ['readlink', '/proc/self/ns/net'])).trim(), await readlink('/proc/self/ns/net'));
+    await rt.stopSandbox(sb.id);
+    assert.equal((await rt.sandboxStatus(sb.id))?.state, 'notready');
+    await rt.removeSandbox(sb.id);
+  });
+
+  test('shareProcessNamespace keeps a pause process: the containers see each other and it', async () => {
+    const spec: Partial<PodSpec> = { shareProcessNamespace: true };
+    const sb = await rt.createSandbox({ pod: podRef('shared-pid'), spec: { containers: [], ...spec } });
+    assert.equal(sb.state, 'ready');
+    assert.ok(sb.pid, 'a pause process holds the PID namespace');
+    assert.match(sb.namespaces.net ?? '', /^\/proc\/\d+\/ns\/net$/);
+    const a = await start(sb, spec, { name: 'a', command: ['sleep', '301'] });
+    const ps = await execOut(a, ['ps', '-o', 'pid,args']);
+    assert.match(ps, /^\s*1\s+\/busybox sleep 2147483647$/m, 'the pause process is pid 1');
+    assert.match(ps, /sleep 301/);
+    await rt.removeSandbox(sb.id);
+    assert.equal(existsSync(join(root, 'state', 'sandboxes', sb.id)), false);
+  });
+});
