@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_SERVER_BOOLEANS, API_SERVER_FLAGS, apiServerFromFlags, runApiServer } from './apiserver.ts';
@@ -27,4 +27,17 @@ test('the API server flags: port, etcd and admission settings as startControlPla
   assert.deepEqual(o.admission.enable, ['AlwaysPullImages']);
   assert.throws(() => apiServerFromFlags(parse(['--port', '70000'])), /invalid --port: 70000/);
   assert.throws(() => apiServerFromFlags(parse(['--etcd-prefix', '/x'])), /--etcd-prefix needs --etcd-servers/);
+});
+
+test('--encryption-provider-config-automatic-reload: the file is watched, and the flag needs the file (upstream\'s message)', () => {
+  assert.throws(() => apiServerFromFlags(parse(['--encryption-provider-config-automatic-reload'])), /^Error: --encryption-provider-config-automatic-reload must be set with --encryption-provider-config$/);
+  const dir = mkdtempSync(join(tmpdir(), 'apiserver-cli-'));
+  try {
+    const file = join(dir, 'enc.yaml');
+    writeFileSync(file, 'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - identity: {}\n');
+    assert.deepEqual(apiServerFromFlags(parse(['--encryption-provider-config', file, '--encryption-provider-config-automatic-reload'])).encryptionReload, { path: file });
+    assert.equal(apiServerFromFlags(parse(['--encryption-provider-config', file])).encryptionReload, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -9,9 +9,11 @@
  *   the KMS v1 DEK cache gauges, which stay empty: KMS v1 is refused);
  * - server/options/encryptionconfig/metrics/metrics.go: apiserver_encryption_config_controller_*.
  * Made before the server (the store is opened first) and registered on its registry afterwards.
+ * Every stored value is counted and timed, so those two are the request path's fast metrics.
  */
 import { createHash } from 'node:crypto';
 import { Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client';
+import { FastCounter, FastHistogram } from './fast-metrics.ts';
 import type { EncryptionRecorder, InvalidKeyIdCode, TransformationType } from '../storage/encryption/encryption-recorder.ts';
 import { grpcStatusLabel } from '../storage/encryption/kms/kms-v2-client.ts';
 
@@ -20,6 +22,8 @@ const exponential = (start: number, factor: number, count: number) => Array.from
 
 /** Label sets of the key ID metrics kept (upstream's cacheSize). */
 const KEY_ID_LABEL_SETS = 100;
+/** Transformation label sets whose prom-client children are kept (prefixes come from the configuration). */
+const TRANSFORM_CHILDREN = 1024;
 
 /** getHash: empty stays empty. */
 const hashOf = (s: string) => (s === '' ? '' : `sha256:${createHash('sha256').update(s).digest('hex')}`);
@@ -27,14 +31,16 @@ const hashOf = (s: string) => (s === '' ? '' : `sha256:${createHash('sha256').up
 export class EncryptionMetrics implements EncryptionRecorder {
   private readonly apiServerIdHash: string;
   private readonly now: () => number;
-  private readonly metrics: Metric[] = [];
+  private readonly metrics: Array<Metric | FastCounter | FastHistogram> = [];
   private readonly keyIdHashes = new Map<string, string>();
   private readonly usedLabels = new Map<string, Record<string, string>>();
   private readonly statusLabels = new Map<string, Record<string, string>>();
   private configHash?: string;
+  /** Every stored value passes here: the children of a label set are looked up once. */
+  private readonly transformChildren = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
 
-  private readonly transformDuration: Histogram;
-  private readonly transformTotal: Counter;
+  private readonly transformDuration: FastHistogram;
+  private readonly transformTotal: FastCounter;
   private readonly cacheMisses: Counter;
   private readonly dekGenDuration: Histogram;
   private readonly dekGenFailures: Counter;
@@ -50,13 +56,13 @@ export class EncryptionMetrics implements EncryptionRecorder {
   constructor(apiServerId: string, now: () => number = Date.now) {
     this.apiServerIdHash = hashOf(apiServerId);
     this.now = now;
-    const add = <M extends Metric>(m: M): M => {
+    const add = <M extends Metric | FastCounter | FastHistogram>(m: M): M => {
       this.metrics.push(m);
       return m;
     };
     const no: Registry[] = [];
-    this.transformDuration = add(new Histogram({ name: 'apiserver_storage_transformation_duration_seconds', help: 'Latencies in seconds of value transformation operations.', labelNames: ['transformation_type', 'transformer_prefix'], buckets: exponential(5e-6, 2, 25), registers: no }));
-    this.transformTotal = add(new Counter({ name: 'apiserver_storage_transformation_operations_total', help: 'Total number of transformations.', labelNames: ['transformation_type', 'transformer_prefix', 'status'], registers: no }));
+    this.transformDuration = add(new FastHistogram({ name: 'apiserver_storage_transformation_duration_seconds', help: 'Latencies in seconds of value transformation operations.', labelNames: ['transformation_type', 'transformer_prefix'], buckets: exponential(5e-6, 2, 25), registers: no }));
+    this.transformTotal = add(new FastCounter({ name: 'apiserver_storage_transformation_operations_total', help: 'Total number of transformations.', labelNames: ['transformation_type', 'transformer_prefix', 'status'], registers: no }));
     this.cacheMisses = add(new Counter({ name: 'apiserver_storage_envelope_transformation_cache_misses_total', help: 'Total number of cache misses while accessing key decryption key(KEK).', registers: no }));
     this.dekGenDuration = add(new Histogram({ name: 'apiserver_storage_data_key_generation_duration_seconds', help: 'Latencies in seconds of data encryption key(DEK) generation operations.', buckets: exponential(5e-6, 2, 14), registers: no }));
     this.dekGenFailures = add(new Counter({ name: 'apiserver_storage_data_key_generation_failures_total', help: 'Total number of failed data encryption key(DEK) generation operations.', registers: no }));
@@ -85,7 +91,7 @@ export class EncryptionMetrics implements EncryptionRecorder {
 
   /** Puts every metric on the server's registry (`/metrics`). */
   register(registry: Registry): void {
-    for (const m of this.metrics) registry.registerMetric(m);
+    for (const m of this.metrics) registry.registerMetric(m as Metric);
   }
 
   private seconds(): number {
@@ -116,8 +122,15 @@ export class EncryptionMetrics implements EncryptionRecorder {
   }
 
   transformation(type: TransformationType, prefix: string, seconds: number, err: unknown): void {
-    this.transformTotal.inc({ transformation_type: type, transformer_prefix: prefix, status: grpcStatusLabel(err) });
-    if (err === undefined) this.transformDuration.observe({ transformation_type: type, transformer_prefix: prefix }, seconds);
+    const status = grpcStatusLabel(err);
+    const key = `${type}\u0000${prefix}\u0000${status}`;
+    let c = this.transformChildren.get(key);
+    if (!c) {
+      c = { count: this.transformTotal.labels(type, prefix, status), duration: this.transformDuration.labels(type, prefix) };
+      if (this.transformChildren.size < TRANSFORM_CHILDREN) this.transformChildren.set(key, c);
+    }
+    c.count.inc();
+    if (err === undefined) c.duration.observe(seconds);
   }
 
   dataKeyGeneration(seconds: number, err: unknown): void {
