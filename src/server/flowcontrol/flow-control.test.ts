@@ -5,6 +5,8 @@ import { parseRequestInfo } from '../request-info.ts';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS } from '../../api/validation/flowcontrol/mandatory.ts';
 import { SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from '../../api/validation/flowcontrol/suggested.ts';
 import { FlowControl, type Classification } from './flow-control.ts';
+import { Registry } from 'prom-client';
+import { FlowControlMetrics } from './metrics.ts';
 
 type Obj = Record<string, any>;
 const withUid = (o: Obj): Obj => ({ ...structuredClone(o), metadata: { ...o.metadata, uid: `uid-${o.metadata.name}` } });
@@ -167,4 +169,22 @@ test('borrowing: a saturated level borrows the seats idle levels lend, and its q
   const dispatched = await Promise.all(waiting.slice(0, Math.min(waiting.length, borrowed - nominal)));
   for (const c of [...running, ...dispatched]) c.release!();
   await Promise.all(waiting);
+});
+
+test('metrics: series per FlowSchema and level, dropped when the configuration no longer has the pair', async () => {
+  const registry = new Registry();
+  const f = new FlowControl({ serverConcurrencyLimit: 2, now: () => new Date(0), metrics: new FlowControlMetrics(registry) });
+  const cfg = floodConfig({ type: 'Reject' });
+  f.configure(cfg.fs, cfg.pl);
+  const held = await f.admit(info('GET', '/api/v1/namespaces/default/configmaps'), alice, noGone);
+  await rejected(f.admit(info('GET', '/api/v1/namespaces/default/configmaps'), alice, noGone));
+  let text = await registry.metrics();
+  assert.match(text, /apiserver_flowcontrol_current_executing_seats\{priority_level="flood",flow_schema="flood"\} 1/);
+  assert.match(text, /apiserver_flowcontrol_rejected_requests_total\{priority_level="flood",flow_schema="flood",reason="concurrency-limit"\} 1/);
+  assert.match(text, /apiserver_flowcontrol_nominal_limit_seats\{priority_level="flood"\} 1/);
+  held.release!();
+  f.configure(MANDATORY_AND_SUGGESTED.fs, MANDATORY_AND_SUGGESTED.pl);
+  text = await registry.metrics();
+  assert.doesNotMatch(text, /flow_schema="flood"/);
+  assert.doesNotMatch(text, /priority_level="flood"/);
 });

@@ -85,6 +85,10 @@ export class FlowControl {
     }
     this.#dropped.forget((name) => levels.has(name));
     this.#levels = levels;
+    const pairs = new Set(d.schemas.map((s) => `${s.level}\u0000${s.name}`));
+    // The series of a FlowSchema × level pair that is gone are dropped, so their number stays
+    // bounded by the configuration (requests still running there update series no longer shown).
+    for (const old of this.#schemas) if (!pairs.has(`${old.level}\u0000${old.name}`)) this.#opts.metrics?.forget(old.level, old.name);
     this.#schemas = d.schemas.map((s) => ({ ...s, m: this.#opts.metrics?.children(s.level, s.name) }));
     this.#dangling = d.dangling;
   }

@@ -38,6 +38,14 @@ export class FlowControlMetrics {
     this.nominalLimit = new Gauge({ name: 'apiserver_flowcontrol_nominal_limit_seats', help: 'Nominal number of execution seats configured for each priority level', labelNames: ['priority_level'], registers });
   }
 
+  /** Drop the series of a FlowSchema × level pair the configuration no longer has. */
+  forget(level: string, schema: string): void {
+    const l = { priority_level: level, flow_schema: schema };
+    for (const g of [this.inQueue, this.executingSeats, this.dispatched]) g.remove(l);
+    for (const reason of ['queue-full', 'concurrency-limit', 'time-out', 'cancelled']) this.rejected.remove({ ...l, reason });
+    for (const execute of ['true', 'false']) this.waitDuration.remove({ ...l, execute });
+  }
+
   /** The children one FlowSchema × level pair uses, looked up once per configuration. */
   children(level: string, schema: string) {
     const l = { priority_level: level, flow_schema: schema };
