@@ -51,7 +51,7 @@ commands:
             --tls-cert-file F --tls-private-key-file F --policies DIR|FILE[,...]  [--client-ca-file F]
             [--kubeconfig F]  [--bind-address 0.0.0.0]  [--port 8443]  [--request-timeout 60s]
   image     build, push, sign and verify OCI images (build | push | keygen | sign | verify; see portcullis image help)
-  snapshot  back up and restore the store: state.db (server stopped) or etcd (--etcd-servers)
+  snapshot  back up and restore the store: state.db (also while the server runs) or etcd (--etcd-servers)
             save FILE [--data-dir ./.portcullis]  |  restore FILE --data-dir NEW-DIR  |  status FILE
   netpol analyze  the connections NetworkPolicies and AdminNetworkPolicies permit (np-guard's connlist)
             -f DIR | --live --kubeconfig FILE [--probe [--probe-ports P,..] [--probe-timeout 1s]]   [-o txt|json]
