@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_RECORDER, type EncryptionRecorder } from './encryption-recorder.ts';
 import { openReloadingEncryption } from './reloading-encryption.ts';
+import type { KmsService } from './kms/kms-v2-client.ts';
 
 const KEY_A = Buffer.alloc(32, 1).toString('base64');
 const KEY_B = Buffer.alloc(32, 2).toString('base64');
@@ -95,6 +96,53 @@ describe('automatic reload of the encryption configuration', () => {
       assert.match(errors[0]!, /health check for new transformers failed, polling error context deadline exceeded: kms-provider-0: failed to perform status section of the healthz check for KMS Provider vault, error: rpc error: code = (Unavailable|DeadlineExceeded)/);
       assert.equal(prefixOf(enc.transformers.forResource(SECRETS).toStorage({ v: 'x' }, KEY)), 'k8s:enc:aesgcm:v1:a');
       await enc.healthCheck.check();
+    } finally {
+      enc.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('KMS providers: an unchanged one is kept, a dropped one is closed, and kms-providers follows the configuration in force', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-reload-'));
+    const path = join(dir, 'enc.yaml');
+    const { seen, recorder } = recording();
+    const plugin = { down: false, statusCalls: 0, encryptCalls: 0, closed: 0 };
+    const service: KmsService = {
+      async status() {
+        plugin.statusCalls++;
+        if (plugin.down) throw new Error('rpc error: code = Unavailable desc = gone');
+        return { version: 'v2', healthz: 'ok', key_id: 'key-1' };
+      },
+      async encrypt(_uid, plaintext) {
+        plugin.encryptCalls++;
+        return { ciphertext: Buffer.from(plaintext), key_id: 'key-1', annotations: {} };
+      },
+      decrypt: async (_uid, req) => Buffer.from(req.ciphertext),
+      close: () => void plugin.closed++,
+    };
+    // Health answers are cached (20 s good, 3 s bad), as upstream: the clock moves past them.
+    const clock = { t: 1_000_000 };
+    writeFileSync(path, file(kms(join(dir, 'vault.sock')), aesgcm('a', KEY_A)));
+    const enc = await openReloadingEncryption({ path, recorder, watchDir: false, pollMs: 1e9, connect: () => service, provider: { now: () => clock.t, positiveIntervalMs: 1e9, negativeIntervalMs: 1e9 } });
+    try {
+      const vault = enc.providers.get('vault')!.provider;
+      // The same provider settings, another key list: the provider (and its seed) is kept.
+      writeFileSync(path, file(kms(join(dir, 'vault.sock')), aesgcm('a', KEY_A), secretbox('b', KEY_B)));
+      await enc.reloadNow();
+      assert.equal(seen.success, 1);
+      assert.equal(enc.providers.get('vault')!.provider, vault);
+      assert.equal(plugin.encryptCalls, 1);
+      plugin.down = true;
+      clock.t += 60_000;
+      await assert.rejects(enc.healthCheck.check(), /kms-provider-0: failed to perform status section of the healthz check for KMS Provider vault/);
+      // Without KMS the check is a no-op, whatever the old plugin does; the dropped provider closes after 2 x its timeout.
+      writeFileSync(path, file(aesgcm('a', KEY_A)));
+      await enc.reloadNow();
+      assert.equal(seen.success, 2);
+      await enc.healthCheck.check();
+      assert.equal(plugin.closed, 0);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(plugin.closed, 1);
     } finally {
       enc.close();
       rmSync(dir, { recursive: true, force: true });
