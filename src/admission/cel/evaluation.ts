@@ -46,7 +46,8 @@ export class Evaluation {
   /** Computes the variables `expr` reads (and theirs), then runs it. */
   #run(expr: PolicyExpression, meter: CostMeter): Outcome | Promise<Outcome> {
     if (!expr.program) return { ok: false, error: `compilation error: ${expr.error}` };
-    for (const name of expr.variableRefs) {
+    // Most expressions read no variable: no iterator for them.
+    if (expr.variableRefs.size > 0) for (const name of expr.variableRefs) {
       if (this.#computed.has(name)) continue;
       const v = this.#p.variables.get(name);
       if (!v) continue;

@@ -105,7 +105,8 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
       const collected = new Map<string, string[]>();
       // Bindings that select the same params (none, most often) get the same result: the
       // evaluation depends on the policy, the request, the matched resource and the param only.
-      const results = new Map<string, ValidateResult>();
+      // Kept only when another binding may ask (most policies have one binding).
+      const results = hook.bindings.length > 1 ? new Map<string, ValidateResult>() : undefined;
       const rk = `${matched.resource.group}/${matched.resource.version}/${matched.resource.resource}`;
       let vars: Record<string, unknown> | undefined;
       let memo: RequestMemo | undefined;
@@ -137,12 +138,12 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
           memo = r.memo;
         }
         for (const param of params.params) {
-          const key = resultKey(rk, param);
-          let result = key === undefined ? undefined : results.get(key);
+          const key = results ? resultKey(rk, param) : undefined;
+          let result = key === undefined ? undefined : results?.get(key);
           if (!result) {
             const r = validatePolicy(hook.compiled, param === null ? vars : { ...vars, params: toCelValue(undefined, param) }, undefined, memo);
             result = r instanceof Promise ? await r : r;
-            if (key !== undefined) results.set(key, result);
+            if (key !== undefined) results?.set(key, result);
           }
           this.#act(hook, b.binding, result, denials, warnings, auditAnnotations, collected);
         }
@@ -168,8 +169,9 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
   #act(hook: PolicyHook, binding: ValidatingAdmissionPolicyBinding, result: ValidateResult, denials: Denial[], warnings: string[], annotations: Record<string, string>, collected: Map<string, string[]>): void {
     const bindingName = binding.metadata?.name ?? '';
     const actions = binding.spec?.validationActions ?? [];
-    result.decisions.forEach((d, i) => {
-      if (d.action !== 'deny') return;
+    for (let i = 0; i < result.decisions.length; i++) {
+      const d = result.decisions[i]!;
+      if (d.action !== 'deny') continue;
       for (const action of actions) {
         if (action === 'Deny') denials.push({ policy: hook.name, binding: bindingName, message: d.message ?? '', ...(d.reason ? { reason: d.reason } : {}) });
         else if (action === 'Warn') warnings.push(`Validation failed for ValidatingAdmissionPolicy '${hook.name}' with binding '${bindingName}': ${d.message ?? ''}`);
@@ -178,7 +180,7 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
           annotations[VALIDATION_FAILURE_ANNOTATION] = JSON.stringify([{ message: d.message ?? '', policy: binding.spec?.policyName ?? '', binding: bindingName, expressionIndex: i, validationActions: actions }]);
         }
       }
-    });
+    }
     for (const r of result.auditAnnotations) {
       if (r.action === 'publish') {
         const value = r.value!.slice(0, MAX_AUDIT_ANNOTATION_VALUE);
