@@ -13,7 +13,8 @@ import { openSqliteStore } from '../../storage/sqlite.ts';
 import { createWatchCache } from '../../storage/watch-cache.ts';
 import type { AdmissionAttributes } from '../types.ts';
 import { compilePolicy } from './compile-policy.ts';
-import { compilePolicyExpression } from './policy-env.ts';
+import { compilePolicyExpression, policyEnv } from './policy-env.ts';
+import { compileCel } from '../../cel/environment.ts';
 import { ValidatingAdmissionPolicyPlugin } from './validating-admission-policy.ts';
 
 const NS = 'bench';
@@ -85,7 +86,7 @@ const policySpec = (i: number) => ({
 // Shaped as the library's pod policies (policies/library/pod-security): the same matchCondition
 // and container variables in every policy, word for word, and validations of their own.
 const SPEC_CHANGED = "request.operation == 'CREATE' || object.spec != oldObject.spec || object.metadata.?annotations.orValue({}) != oldObject.metadata.?annotations.orValue({})";
-const libraryPolicySpec = (i: number) => ({
+export const libraryPolicySpec = (i: number) => ({
   failurePolicy: 'Fail',
   matchConstraints: policySpec(i).matchConstraints,
   matchConditions: [{ name: 'spec-changed', expression: SPEC_CHANGED }],
@@ -116,7 +117,7 @@ async function bestWindowCpu(fn: () => Promise<unknown>): Promise<number> {
   return Math.round(best);
 }
 
-async function bindingsOnOneRequest(policies: number, bindingsPerPolicy: number, iterations: number, spec: (i: number) => object = policySpec) {
+export async function bindingsOnOneRequest(policies: number, bindingsPerPolicy: number, iterations: number, spec: (i: number) => object = policySpec) {
   const store = createWatchCache(openSqliteStore({ path: ':memory:', durability: 'normal' }));
   await store.create(`/registry/core/namespaces/${NS}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, uid: 'ns', labels: { env: 'prod' } } });
   for (let p = 0; p < policies; p++) {
@@ -150,7 +151,12 @@ export async function benchAdmissionPolicy(iterations = 20_000) {
     if (!c.program) throw new Error(c.error);
     const program = c.program;
     const vars = { object, oldObject: null, request: {}, params: null, namespaceObject: null, variables: {} };
-    perExpression.push({ expression: e, ...stats(await time(iterations, () => program(meteredVars(vars, new CostMeter())))) });
+    // The same tree on cel-js's interpreter (src/cel/closures.ts compiles it to closures), in the same run.
+    const c2 = compileCel(policyEnv, e);
+    const interpreted = c2.ok ? c2.compiled.interpreted : program;
+    const closures = stats(await time(iterations, () => program(meteredVars(vars, new CostMeter()))));
+    const celJs = stats(await time(iterations, () => interpreted(meteredVars(vars, new CostMeter()))));
+    perExpression.push({ expression: e, ...closures, celJsP50Us: celJs.p50Us, celJsP99Us: celJs.p99Us });
   }
   // Compile: every iteration a new policy text, so nothing comes from the expression cache.
   const compile = stats(await time(500, (i) => compilePolicy({ metadata: { name: `p${i}`, generation: 1 }, spec: policySpec(1_000_000 + i) } as never)));
