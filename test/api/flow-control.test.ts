@@ -2,7 +2,8 @@
  * API Priority and Fairness end to end, on a control plane with 2 seats (--max-requests-inflight=1,
  * --max-mutating-requests-inflight=1) so that every priority level has one. A seat is held
  * deterministically by a create whose body never finishes: the pipeline admits it before reading
- * the body, and the seat is only freed when that connection closes.
+ * the body, and the seat is only freed when that connection closes. Borrowing (which would move
+ * the seats every 10 s) is held back so the counts stay as configured; it has unit tests.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,7 +62,7 @@ let floodFs: any;
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'portcullis-apf-'));
-  cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', controllers: [], scheduler: false, leaderElect: false, flowControl: { maxRequestsInflight: 1, maxMutatingRequestsInflight: 1 } });
+  cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', controllers: [], scheduler: false, leaderElect: false, flowControl: { maxRequestsInflight: 1, maxMutatingRequestsInflight: 1, borrowingPeriodMs: 3_600_000 } });
   admin = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem });
   clients.push(admin);
   const crb = await admin.post('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { metadata: { name: 'flooder' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: 'flooder', apiGroup: 'rbac.authorization.k8s.io' }] });

@@ -24,6 +24,8 @@ export interface FlowControlFlags {
   maxMutatingRequestsInflight?: number;
   /** How long a request may wait in a priority level's queue (default 15 s). */
   waitLimitMs?: number;
+  /** How often borrowing adjusts the levels' seats (default 10 s, as upstream; tests that count seats set it long). */
+  borrowingPeriodMs?: number;
 }
 
 export interface LimiterDeps {
@@ -46,7 +48,7 @@ export function buildLimiter(flags: FlowControlFlags, deps: LimiterDeps): { limi
     flowControl: fc,
     start: () => {
       stop ??= followFlowControlConfig(fc, deps);
-      borrowing ??= setInterval(() => fc.adjustLimits(), BORROWING_PERIOD_MS);
+      borrowing ??= setInterval(() => fc.adjustLimits(), flags.borrowingPeriodMs ?? BORROWING_PERIOD_MS);
       borrowing.unref?.();
     },
     stop: () => {
