@@ -126,6 +126,13 @@ export class RestClient implements ApiClient {
     return { headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(body) };
   }
 
+  /** A DELETE of any path (a node agent's endpoint through nodes/proxy); the answer is not read. */
+  async deletePath(path: string): Promise<void> {
+    // Not retried here: a node that is down answers 5xx, and the caller's queue retries with its own backoff.
+    const res = await this.transport.request({ method: 'DELETE', path, idempotent: false, headers: { accept: '*/*' } });
+    if (res.status < 200 || res.status >= 300) throw this.errorFrom('DELETE', path, res.status, res.headers, res.body);
+  }
+
   /** A GET of any JSON document by path (discovery: /api/v1, /apis, /apis/<group>/<version>). */
   getPath<T>(path: string): Promise<T> {
     return this.call<T>({ method: 'GET', path, idempotent: true }, false);

@@ -120,6 +120,8 @@ export interface ApiClient {
   deleteCollection(r: ResourceRef, namespace: string, opts?: DeleteOptions & Pick<ListOptions, 'labelSelector' | 'fieldSelector'>): Promise<void>;
   /** POST to a subresource of a named object (pods/binding, pods/eviction, serviceaccounts/token). */
   postSubresource<T extends K8sObject>(r: ResourceRef, namespace: string, name: string, subresource: string, body: K8sObject): Promise<T>;
+  /** DELETE of any path (nodes/proxy: a node agent's endpoint); errors as for the other calls. */
+  deletePath?(path: string): Promise<void>;
   close(): void;
 }
 

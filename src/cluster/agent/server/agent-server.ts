@@ -7,7 +7,8 @@
  * A refused upgrade gets its answer and the connection is closed, never kept for another request.
  *
  * Served: GET /containerLogs/{ns}/{pod}/{container}, GET /metrics/resource (resource-metrics.ts),
- * GET /metrics/probes (probes/probe-metrics.ts), GET|POST /stats/summary (stats-summary.ts); WebSocket (and SPDY) upgrades of
+ * GET /metrics/probes (probes/probe-metrics.ts), GET|POST /stats/summary (stats-summary.ts),
+ * DELETE /localPath/{pv}?uid= (a released local-path volume's directory: volumes/local-path-records.ts); WebSocket (and SPDY) upgrades of
  * /exec/{ns}/{pod}/{c}, /attach/{ns}/{pod}/{c} and /portForward/{ns}/{pod}.
  * The serving certificate is the node's kubelet-serving one and follows its rotation.
  */
@@ -29,6 +30,7 @@ import { forwardedPorts, netnsDialer, runPortForward, type PortDialer } from './
 import { nodeRequestAttributes } from './request-attributes.ts';
 import { resourceMetricsText } from './resource-metrics.ts';
 import { StatsSummary } from './stats-summary.ts';
+import { removeLocalPath } from '../volumes/local-path-records.ts';
 import { readNodeStats, type UsageStats } from '../runtime/cgroup-stats.ts';
 import type { PeerUser, ReviewAccess } from './review-access.ts';
 
@@ -120,6 +122,15 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
         }
         // go-restful's WriteAsJson: indented by one space.
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(summary, null, 1));
+      }
+      const localPath = route(url.pathname, 'localPath', 1);
+      if (localPath && req.method === 'DELETE') {
+        if (!o.dataDir) return send({ code: 404, text: '404 page not found' });
+        const r = await removeLocalPath(o.dataDir, localPath[0]!, url.searchParams.get('uid') ?? '');
+        if ('unknown' in r) return send({ code: 404, text: `no local-path volume ${JSON.stringify(localPath[0])} was made on this node` });
+        if ('otherUid' in r) return send({ code: 409, text: `local-path volume ${JSON.stringify(localPath[0])} on this node belongs to uid ${r.otherUid}, not ${url.searchParams.get('uid') ?? ''}` });
+        o.log.warn({ pv: localPath[0], path: r.removed }, 'released local-path volume removed');
+        return send({ code: 200, text: `removed ${r.removed}` });
       }
       if (/^\/(exec|attach|portForward)\//.test(url.pathname)) return send({ code: 400, text: 'Upgrade request required' });
       send({ code: 404, text: '404 page not found' });

@@ -9,7 +9,7 @@
  * Mounts of running pods are kept across agent restarts: set-up finds them and reuses them.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { InformerLog } from '../../client/informer.ts';
 import type { Timers } from '../../client/timers.ts';
@@ -85,7 +85,7 @@ export class VolumeManager {
     await this.#tearingDown.get(uid);
     this.objects.register(pod);
     const now = this.#o.now;
-    const deps = { client: this.#o.client, objects: this.objects, tokens: this.tokens, hostIP: this.#o.hostIP, allocatable: this.#o.allocatable, now: now && (() => new Date(now())), node: this.#o.node };
+    const deps = { client: this.#o.client, objects: this.objects, tokens: this.tokens, hostIP: this.#o.hostIP, allocatable: this.#o.allocatable, now: now && (() => new Date(now())), node: this.#o.node, dataDir: dirname(this.#o.root) };
     const done = this.#pods.get(uid) ?? new Map<string, SetUpVolume>();
     const failures: VolumeFailure[] = [];
     for (const v of pod.spec?.volumes ?? []) {

@@ -19,6 +19,7 @@ import { LOCAL_PATH_PROVISIONER } from '../../controllers/volume/local-path.ts';
 import { writeAtomically, type Payload } from './atomic-writer.ts';
 import { checkHostPathType } from './host-path.ts';
 import { isMounted, mountTmpfs } from './mounts.ts';
+import { recordLocalPath } from './local-path-records.ts';
 import type { ObjectCache } from './object-cache.ts';
 import { fsUserFrom, setVolumeOwnership } from './ownership.ts';
 import { aggregateError, configMapData, configMapMissingKey, DEFAULT_MODE, downwardPayload, keyPayload, projectedPayload, secretData, secretMissingKey, VolumeSourceError, type DownwardContext } from './payload.ts';
@@ -37,6 +38,8 @@ export interface SetUpDeps extends DownwardContext {
   /** This node's Node object, for a persistent volume's node affinity (absent: not checked). */
   node?: () => K8sObject | undefined;
   now?: () => Date;
+  /** The agent's data directory, where the local-path volumes it makes are recorded (local-path-records.ts). */
+  dataDir?: string;
 }
 
 const PLUGIN = {
@@ -181,7 +184,9 @@ async function claimVolume(d: SetUpDeps, pod: Pod, claimName: string, readOnly: 
   const node = d.node?.();
   if (node && !volumeFitsNode(pv, node)) throw new VolumeSourceError('NodeAffinity check failed: no matching NodeSelectorTerms');
   if (pv.metadata?.annotations?.[ANN_DYNAMICALLY_PROVISIONED] === LOCAL_PATH_PROVISIONER) {
-    // The provisioner only named the directory; the node makes it (rancher's helper pod does, 0777).
+    // The provisioner only named the directory; the node makes it (rancher's helper pod does, 0777),
+    // recorded first, so that it is removed when the volume is deleted.
+    if (d.dataDir) await recordLocalPath(d.dataDir, pvName, String(pv.metadata?.uid ?? ''), path);
     if (!(await stat(path).catch(() => undefined))) {
       await mkdir(path, { recursive: true, mode: 0o777 });
       await chmod(path, 0o777);

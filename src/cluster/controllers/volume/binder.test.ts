@@ -1,7 +1,8 @@
 /** The PersistentVolume binder on the fake client, the real informers and queue, and a fake clock. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { K8sObject } from '../../client/types.ts';
+import type { ApiClient, K8sObject } from '../../client/types.ts';
+import { ApiStatusError } from '../../client/errors.ts';
 import { resources } from '../../client/resources.ts';
 import { eventsOf, startHarness, type Harness } from '../job/test-harness.ts';
 import { newPersistentVolumeBinder } from './binder.ts';
@@ -184,6 +185,42 @@ test('every 15 s (upstream\'s --pvclaimbinder-sync-period) each claim and volume
     added.length = 0;
     await h.advance(15_000);
     assert.deepEqual(added.sort(), ['claim:default/c1', 'volume:v1']);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('local-path reclaim: the volume\'s node agent removes its directory first (nodes/proxy DELETE /localPath/<pv>?uid=); a failure keeps the volume; a simulated node leaves it', async () => {
+  const h = await startHarness(newPersistentVolumeBinder);
+  try {
+    const calls: string[] = [];
+    (h.client as ApiClient).deletePath = async (path: string) => {
+      calls.push(path);
+      if (path.includes('pvc-down')) throw new ApiStatusError(500, 'InternalError', 'error dialing backend: connect ECONNREFUSED');
+      if (path.includes('pvc-unused')) throw new ApiStatusError(404, 'NotFound', 'no local-path volume "pvc-unused" was made on this node');
+    };
+    h.client.seed(resources.nodes, { metadata: { name: 'agent-node', labels: { 'kubernetes.io/hostname': 'agent-host' } }, status: { nodeInfo: { kubeletVersion: 'v1.33.0+portcullis' } } });
+    h.client.seed(resources.nodes, { metadata: { name: 'sim-node', labels: { 'kubernetes.io/hostname': 'sim-node' } }, status: { nodeInfo: { kubeletVersion: 'v1.33.0-sim' } } });
+    const released = (name: string, host: string): K8sObject => ({
+      metadata: { name, annotations: { 'pv.kubernetes.io/provisioned-by': 'portcullis.dev/local-path' } },
+      spec: {
+        capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete', storageClassName: 'local-path', local: { path: `/lp/${name}` },
+        claimRef: { namespace: 'default', name: 'gone', uid: 'claim-uid-gone' },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [host] }] }] } },
+      },
+    });
+    for (const [name, host] of [['pvc-ok', 'agent-host'], ['pvc-down', 'agent-host'], ['pvc-unused', 'agent-host'], ['pvc-sim', 'sim-node']] as const) h.client.seed(PVS, released(name, host));
+    const uid = volume(h, 'pvc-ok')!.metadata.uid;
+    await h.idle();
+    assert.ok(calls.includes(`/api/v1/nodes/agent-node/proxy/localPath/pvc-ok?uid=${uid}`), calls.join('\n'));
+    assert.equal(volume(h, 'pvc-ok'), undefined, 'removed on its node, then deleted');
+    assert.equal(volume(h, 'pvc-unused'), undefined, 'never made on its node: nothing to remove');
+    assert.ok(volume(h, 'pvc-down'), 'its directory could not be removed: the volume stays');
+    const events = eventsOf(h.client);
+    assert.ok(events.includes('Warning VolumeFailedDelete failed to remove the directory of local-path volume "pvc-down": node agent-node: error dialing backend: connect ECONNREFUSED'), events.join('\n'));
+    assert.equal(volume(h, 'pvc-sim'), undefined);
+    assert.ok(events.includes('Warning VolumeDirectoryLeft the directory of local-path volume "pvc-sim" is not removed: node sim-node is not run by a Portcullis agent'), events.join('\n'));
+    assert.ok(!calls.some((c) => c.includes('pvc-sim')));
   } finally {
     await h.stop();
   }

@@ -3,11 +3,15 @@
  * upstream runs its own volume plugins): a claim of a class with provisioner
  * portcullis.dev/local-path gets a PersistentVolume with spec.local at
  * <root>/<pv name>_<namespace>_<claim name> on the node the scheduler selected, and node affinity
- * to that node's kubernetes.io/hostname. Deleting such a volume only deletes the object: the
- * directory on the node is the node agent's to make and to remove (it does not yet).
+ * to that node's kubernetes.io/hostname. The directory is the node agent's to make (when a pod
+ * first uses it) and to remove: a released volume with reclaimPolicy Delete is deleted only once
+ * that node's agent has removed its directory (DELETE /localPath/<pv>?uid=<uid> through the API
+ * server's nodes/proxy; agent/volumes/local-path-records.ts), as rancher's runs a helper pod there.
  */
 import { posix } from 'node:path';
+import { isNotFound } from '../../client/errors.ts';
 import type { K8sObject } from '../../client/types.ts';
+import { volumeEvent, type BinderContext } from './binder-ops.ts';
 import { ANN_DEFAULT_CLASS, ANN_SELECTED_NODE, type PV, type PVC, type StorageClass } from './volume-util.ts';
 
 export const LOCAL_PATH_PROVISIONER = 'portcullis.dev/local-path';
@@ -73,4 +77,45 @@ export function provisionLocalPath(r: ProvisionRequest): { volume: PV } | { erro
       },
     },
   };
+}
+
+/** The node a local-path volume's node affinity names (by its hostname label, else by name). */
+function volumeNode(ctx: BinderContext, volume: PV): K8sObject | undefined {
+  const terms: Array<{ matchExpressions?: Array<{ key?: string; operator?: string; values?: string[] }> }> = volume.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [];
+  const hostname = terms.flatMap((t) => t.matchExpressions ?? []).find((e) => e.key === HOSTNAME_LABEL && e.operator === 'In')?.values?.[0];
+  if (!hostname) return undefined;
+  const node = ctx.nodes.list().find((n) => n.metadata.labels?.[HOSTNAME_LABEL] === hostname) ?? ctx.nodes.get('', hostname);
+  return node;
+}
+
+/** A node whose kubelet is a Portcullis agent (it serves /localPath); a simulated or other kubelet does not. */
+const isAgent = (node: K8sObject): boolean => /\+portcullis$/.test(String(node.status?.nodeInfo?.kubeletVersion ?? ''));
+
+/**
+ * Has the volume's node remove its directory. The agent answers 404 when it never made one (no pod
+ * used the volume there): nothing to remove. Any other failure is a VolumeFailedDelete event and
+ * an error, so the volume is synced again later. A node that is gone, or whose kubelet is not a
+ * Portcullis agent (simulated nodes), has no directory this could reach: the volume goes, with a
+ * VolumeDirectoryLeft Warning saying so.
+ */
+export async function removeLocalPathDirectory(ctx: BinderContext, volume: PV): Promise<void> {
+  const name = String(volume.metadata.name);
+  const fail = (why: string): never => {
+    const message = `failed to remove the directory of local-path volume "${name}": ${why}`;
+    volumeEvent(ctx, volume, 'Warning', 'VolumeFailedDelete', message);
+    throw new Error(message);
+  };
+  const found = volumeNode(ctx, volume);
+  // A node that is gone (or never ran an agent) has nothing this could reach: say so and go on.
+  const left = (why: string) => volumeEvent(ctx, volume, 'Warning', 'VolumeDirectoryLeft', `the directory of local-path volume "${name}" is not removed: ${why}`);
+  if (!found) return left('no node matches its node affinity');
+  const node = String(found.metadata.name);
+  if (!isAgent(found)) return left(`node ${node} is not run by a Portcullis agent`);
+  if (!ctx.client.deletePath) return fail('this controller\'s client cannot reach node agents');
+  try {
+    await ctx.client.deletePath(`/api/v1/nodes/${encodeURIComponent(node)}/proxy/localPath/${encodeURIComponent(name)}?uid=${encodeURIComponent(String(volume.metadata.uid ?? ''))}`);
+  } catch (err) {
+    if (isNotFound(err)) return;
+    fail(`node ${node}: ${(err as Error).message}`);
+  }
 }

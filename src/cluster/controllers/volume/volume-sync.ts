@@ -7,7 +7,7 @@
  */
 import { isNotFound } from '../../client/errors.ts';
 import { PVCS, PVS, unbindVolume, updateVolumePhase, updateVolumePhaseWithEvent, volumeEvent, type BinderContext } from './binder-ops.ts';
-import { LOCAL_PATH_PROVISIONER } from './local-path.ts';
+import { LOCAL_PATH_PROVISIONER, removeLocalPathDirectory } from './local-path.ts';
 import { ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED, volumeModeMismatch, type PV, type PVC } from './volume-util.ts';
 
 async function liveClaim(ctx: BinderContext, ns: string, name: string): Promise<PVC | undefined> {
@@ -94,6 +94,9 @@ async function reclaimVolume(ctx: BinderContext, volume: PV): Promise<void> {
     const claim = await liveClaim(ctx, ref.namespace ?? '', ref.name ?? '');
     if (claim && claim.metadata.uid === ref.uid && claim.spec?.volumeName === fresh.metadata.name) return;
   }
+  // Its directory on the node goes first (upstream's provisioner runs a helper pod there): a volume
+  // whose data could not be removed stays, and is tried again.
+  await removeLocalPathDirectory(ctx, fresh);
   try {
     await ctx.client.delete(PVS, '', fresh.metadata.name!, { preconditions: { uid: fresh.metadata.uid } });
   } catch (err) {
