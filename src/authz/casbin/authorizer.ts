@@ -20,6 +20,8 @@ export interface CasbinAuthorizerOptions {
 }
 
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+/** The time given to a model that names neither time nor weekday: nothing reads it. */
+const UNREAD_CLOCK = new Date(0);
 
 export class CasbinAuthorizer implements Authorizer {
   readonly name = 'Casbin';
@@ -46,11 +48,12 @@ export class CasbinAuthorizer implements Authorizer {
 
   authorize(a: Readonly<AuthzAttributes>): Promise<AuthzResult> {
     const engine = this.#engine;
-    if (this.#refresh || (engine.model.requestTokens.includes('nsLabels') && a.namespace)) return this.#authorizeAfterWait(a);
+    if (this.#refresh || (engine.readsLabels && a.namespace)) return this.#authorizeAfterWait(a);
     // Nothing to wait for (no policy source to refresh, no labels to fetch): decided now, not
-    // after two async frames (a third of a hot decision's time).
+    // after two async frames (a third of a hot decision's time). No Date either unless the
+    // model reads the time.
     try {
-      return Promise.resolve(casbinResult(engine.decide(a, { nsLabels: NO_LABELS, now: this.#now() })));
+      return Promise.resolve(casbinResult(engine.decide(a, { nsLabels: NO_LABELS, now: engine.readsClock ? this.#now() : UNREAD_CLOCK })));
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -70,7 +73,7 @@ export class CasbinAuthorizer implements Authorizer {
   async #current(namespace: string): Promise<{ engine: CasbinEngine; ctx: RequestContext }> {
     if (this.#refresh) await this.#refresh();
     const engine = this.#engine;
-    const nsLabels = engine.model.requestTokens.includes('nsLabels') && namespace ? await this.#labels(namespace) : {};
+    const nsLabels = engine.readsLabels && namespace ? await this.#labels(namespace) : {};
     return { engine, ctx: { nsLabels, now: this.#now() } };
   }
 }

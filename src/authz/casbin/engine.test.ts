@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { casbinResult } from './authorizer.ts';
+import { CasbinAuthorizer, casbinResult } from './authorizer.ts';
 import { attrs, engineFor, exampleEngine } from './testing.ts';
 
 const MON_10 = new Date('2026-12-07T10:00:00Z');
@@ -65,4 +65,29 @@ test('the reason names the file, line, its fields and the principal', async () =
   assert.equal(r.decision, 'deny');
   assert.equal(r.reason, 'Casbin: denied by policy.csv:3 (p, group:contractors, *, get, secrets, deny) for group:contractors');
   assert.deepEqual(casbinResult({ decision: 'no-opinion' }), { decision: 'no-opinion', reason: '' });
+});
+
+test('CasbinAuthorizer: the clock and the namespace labels are read when the model names them, and only then', async () => {
+  let reads = 0;
+  const clock = (d: Date) => () => {
+    reads++;
+    return d;
+  };
+  const deployers = attrs('dee', ['deployers'], 'update', 'deployments', 'default');
+  const weekday = new CasbinAuthorizer(await exampleEngine('time-of-day'), { now: clock(MON_10) });
+  assert.deepEqual(await weekday.authorize(deployers), { decision: 'allow', reason: 'Casbin: allowed by policy.csv:2 (p, group:deployers, 09:00, 17:00, ^(Mon|Tue|Wed|Thu|Fri)$, *, deployments, allow) for group:deployers' });
+  assert.equal((await new CasbinAuthorizer(await exampleEngine('time-of-day'), { now: clock(SAT_10) }).authorize(deployers)).decision, 'no-opinion');
+  assert.equal(reads, 2);
+  const denyList = new CasbinAuthorizer(await exampleEngine('deny-list'), { now: clock(MON_10) });
+  assert.equal((await denyList.authorize(attrs('carl', ['contractors'], 'get', 'secrets', 'default'))).decision, 'deny');
+  assert.equal(reads, 2, 'a model without time or weekday does not read the clock');
+  const asked: string[] = [];
+  const labels = new CasbinAuthorizer(await exampleEngine('abac-namespace-labels'), { namespaceLabels: async (ns): Promise<Record<string, string>> => (asked.push(ns), ns === 'a1' ? { team: 'a' } : {}) });
+  assert.equal((await labels.authorize(attrs('ann', ['team-a'], 'create', 'pods', 'a1'))).decision, 'allow');
+  assert.equal((await labels.authorize(attrs('ann', ['team-a'], 'create', 'pods', 'b1'))).decision, 'no-opinion');
+  assert.deepEqual(asked, ['a1', 'b1']);
+  let refreshed = 0;
+  const refreshing = new CasbinAuthorizer(await exampleEngine('deny-list'), { refresh: async () => void refreshed++ });
+  assert.equal((await refreshing.authorize(attrs('carl', ['contractors'], 'get', 'secrets', 'default'))).decision, 'deny');
+  assert.equal(refreshed, 1, 'a policy source is brought up to date before each decision');
 });

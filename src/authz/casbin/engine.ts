@@ -36,6 +36,9 @@ export class CasbinEngine {
   readonly lines: readonly PolicyLine[];
   readonly enforcer: Enforcer;
   readonly compiled: CompiledIndex | undefined;
+  /** Whether the request definition names nsLabels (then the authorizer fetches them), time or weekday (then it reads the clock). */
+  readonly readsLabels: boolean;
+  readonly readsClock: boolean;
   /** The p lines in policy order (what casbin's explain indexes and returns). */
   readonly #p: readonly PolicyLine[];
   readonly #byContent = new Map<string, PolicyLine>();
@@ -65,6 +68,8 @@ export class CasbinEngine {
     this.lines = lines;
     this.enforcer = enforcer;
     this.compiled = compiled;
+    this.readsLabels = model.requestTokens.includes('nsLabels');
+    this.readsClock = model.requestTokens.includes('time') || model.requestTokens.includes('weekday');
     this.#subAt = model.requestTokens.indexOf('sub');
     this.#p = lines.filter((l) => l.ptype === 'p');
     for (const l of this.#p) {
