@@ -28,6 +28,34 @@ export function has(c: Compiler, nodes: Node[], s: Scope): Fn {
   };
 }
 
+/** cel-js's cel.bind(var, value, expression) macro record. */
+export interface BindMacro {
+  var: string;
+  val: Node;
+  exp: Node;
+  bindCtx: { iterType: TypeDecl };
+}
+
+/** cel.bind: the value computed in the outer scope, then the expression with the variable bound (bindEvaluateSync). */
+export function bind(c: Compiler, m: BindMacro, s: Scope): Fn {
+  const ev = c.ev;
+  const type = m.bindCtx?.iterType;
+  if (!type || type.kind === 'message') throw new Unsupported();
+  const slot = ++c.slots;
+  const value = c.compile(m.val, s);
+  const body = c.compile(m.exp, { iter: [...s.iter, { name: m.var, slot }], accu: s.accu });
+  const dyn = type.kind === 'dyn';
+  return (f) => {
+    const v = value(f);
+    // OverlayContext.setIterValue.
+    if (!(dyn && plainCel(v)) && !type.matchesValueType(v, ev)) {
+      throw ev.createError('variable_type_mismatch', `Variable '${m.var}' is not of type '${String(type)}', got '${String(ev.debugType(v))}'`);
+    }
+    f[slot] = v;
+    return body(f);
+  };
+}
+
 /** cel-js's optional.orValue(value) and optional.or(optional) macros (evaluateOptional). */
 export function optionalMacro(c: Compiler, m: Partial<OptionalMacro>, s: Scope): Fn {
   const { ev, Optional } = c;

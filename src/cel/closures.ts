@@ -5,12 +5,12 @@
  * cel-js's: every operator, function and field access calls the handler cel-js's type checker
  * resolved for that node (`node.handle`, with cel-js's own evaluator `ev`), and the control flow
  * (&&, ||, ternary here; comprehensions, has() and optionals in closures-macros.ts) is cel-js's
- * code mirrored line for line (same evaluation order, error absorption and messages). A tree with anything else (cel.bind, asynchronous
- * functions, message-typed variables) is not compiled: the caller keeps cel-js's program.
+ * code mirrored line for line (same evaluation order, error absorption and messages). A tree with anything else (asynchronous functions,
+ * message-typed variables) is not compiled: the caller keeps cel-js's program.
  * No code is generated from expression text: closures only.
  */
 import { binary, call, unary } from './closures-dispatch.ts';
-import { comprehension, has, optionalMacro } from './closures-macros.ts';
+import { bind, comprehension, has, optionalMacro, type BindMacro } from './closures-macros.ts';
 import { Unsupported, handleOf, plainCel, plainField, SLOW, type CelRuntime, type Compiler, type Ev, type Fn, type Frame, type Node, type Scope } from './closures-shared.ts';
 
 export type { CelRuntime, Ev } from './closures-shared.ts';
@@ -161,8 +161,10 @@ function compileNode(c: Compiler, n: Node, s: Scope): Fn {
   const meta = n.meta;
   if (meta.alternate) return compileNode(c, meta.alternate, s);
   if (meta.macro) {
-    if (Array.isArray(meta.macro.macroHasProps)) return has(c, meta.macro.macroHasProps, s);
-    return optionalMacro(c, meta.macro, s);
+    const macro = meta.macro as typeof meta.macro & Partial<BindMacro>;
+    if (Array.isArray(macro.macroHasProps)) return has(c, macro.macroHasProps, s);
+    if (typeof macro.var === 'string' && macro.val && macro.exp && macro.bindCtx) return bind(c, macro as BindMacro, s);
+    return optionalMacro(c, macro, s);
   }
   const ev = c.ev;
   switch (n.op) {
