@@ -262,6 +262,10 @@ export function buildServer(opts: ServerOptions): BuiltServer {
         noteStatus(req, s);
         if (!reply.raw.headersSent) reply.raw.writeHead(s.code, { 'content-type': 'application/json', ...retryAfter(s) });
         reply.raw.end(statusJson(s));
+      } finally {
+        // API Priority and Fairness counts a watch while it initializes: its seat goes back once
+        // the initial events are written, not when the stream ends.
+        st.watchInitialized?.();
       }
       return;
     }

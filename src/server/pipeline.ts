@@ -43,6 +43,8 @@ export interface PipelineState {
   impersonatedBy?: UserInfo;
   authnMethod: string;
   authz: AuthzResult;
+  /** A watch's seat (API Priority and Fairness): the watch handler frees it once its initial events are written. */
+  watchInitialized?: () => void;
 }
 
 export interface PipelineDeps {
@@ -173,16 +175,12 @@ export async function runPreBodyStages(deps: PipelineDeps, req: FastifyRequest, 
   const user = impersonated ?? authenticated;
   if (impersonated) requestAudit(req)?.impersonating(impersonated);
   // As upstream's chain: the (impersonated) user is classified before authorization runs.
+  // Its seat is released when the response closes, a watch's as soon as it is initialized.
   const release = await deps.limiter?.admit(req, _reply, info, user);
-  let authz: AuthzResult;
-  try {
-    authz = await authorizationStage(deps, info, user, req.log, req);
-  } finally {
-    // A watch's seat covers its admission only; its stream runs without one.
-    if (info.verb === 'watch') release?.();
-  }
+  const authz = await authorizationStage(deps, info, user, req.log, req);
   auditAuthorized(req, authz);
   const state: PipelineState = { info, query, user, authnMethod: method, authz };
+  if (release && info.verb === 'watch') state.watchInitialized = release;
   if (impersonated) state.impersonatedBy = authenticated;
   (req as unknown as Record<symbol, PipelineState>)[STATE] = state;
 }

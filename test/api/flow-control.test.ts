@@ -137,6 +137,17 @@ test('a flood at a Reject level gets 429s with Retry-After and the PF headers; t
   }
 });
 
+test('a watch holds its seat only while it initializes', async () => {
+  const flooder = as('flooder');
+  await until('flooder is classified into flood', async () => (await flooder.get('/api/v1/namespaces/default/configmaps')).headers['x-kubernetes-pf-prioritylevel-uid'] === floodPl.metadata.uid);
+  const watching = flooder.watch('/api/v1/namespaces/default/configmaps?watch=true', () => false, 3000);
+  await until('the watch is established', async () => total(await metrics(), 'apiserver_longrunning_requests', { verb: 'WATCH', resource: 'configmaps' }) >= 1);
+  assert.equal(total(await metrics(), 'apiserver_flowcontrol_current_executing_seats', { priority_level: 'flood' }), 0);
+  const r = await flooder.get('/api/v1/namespaces/default/configmaps');
+  assert.equal(r.status, 200, 'the only seat of flood is free while the watch streams');
+  assert.equal((await watching).status, 200);
+});
+
 test('a PriorityLevelConfiguration update changes the limits; a queuing level holds requests until a seat frees', async () => {
   const flooder = as('flooder');
   const put = async (spec: Record<string, unknown>) => {

@@ -4,8 +4,8 @@
  * --enable-priority-and-fairness=false). "Executing" here means in flight on the event loop: from
  * the seat's grant until the response is closed. Long-running requests other than watches
  * (exec, attach, port-forward, proxy, log) are not limited, as upstream. A watch holds its seat
- * only until it is admitted (through authorization): its stream is not counted, which is the
- * simple form of upstream's "seats during initialization only".
+ * while it initializes, as upstream: the watch handler releases it once the initial events are
+ * written (PipelineState.watchInitialized); its stream runs without one.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../api/errors.ts';
@@ -28,7 +28,7 @@ export function isLongRunning(info: RequestInfo): boolean {
 export interface RequestLimiter {
   /**
    * Resolves once the request may proceed, its seat released when the response closes; the
-   * returned release frees it earlier (a watch). Throws a 429 ApiError when refused.
+   * returned release frees it earlier (a watch, once initialized). Throws a 429 ApiError when refused.
    */
   admit(req: FastifyRequest, reply: FastifyReply, info: RequestInfo, user: UserInfo): Promise<(() => void) | undefined>;
 }
