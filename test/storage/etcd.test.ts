@@ -10,7 +10,7 @@ import { Etcd3 } from 'etcd3';
 import { openEtcdStore } from '../../src/storage/etcd/etcd-store.ts';
 import { createEtcdClient } from '../../src/storage/etcd/etcd-client.ts';
 import { MAX_OBJECT_BYTES, RequestTooLargeError } from '../../src/storage/write-check.ts';
-import { StorageError, type Store } from '../../src/storage/types.ts';
+import { StorageError, type Store, type WatchEvent } from '../../src/storage/types.ts';
 import { etcdSkip, startEtcd, type EtcdCluster } from '../helpers/etcd.ts';
 import { runStoreConformance } from './conformance.ts';
 
@@ -115,6 +115,35 @@ describe('etcd store: what only etcd shows', { skip }, () => {
     const rev = Number(put.header.revision);
     if (!seen.includes(rev)) await new Promise<void>((r) => (onSeen = () => seen.includes(rev) && r()));
     assert.equal(store.currentRevision(), rev);
+    w.close();
+  });
+
+  test("this store's own writes reach its watches and reads as the object the write returned; another client's value is parsed", async () => {
+    const events: WatchEvent[] = [];
+    let onSeen: () => void = () => {};
+    const w = store.watch('/registry/core/configmaps/shared/', store.currentRevision(), {
+      onEvent(e) {
+        events.push(e);
+        onSeen();
+      },
+    });
+    const until = (n: number) => new Promise<void>((r) => (onSeen = () => events.length >= n && r())).then(() => undefined);
+    const created = await store.create('/registry/core/configmaps/shared/a', { data: { v: '1' } });
+    const updated = await store.update('/registry/core/configmaps/shared/a', { data: { v: '2' } }, created.modRevision);
+    await raw.put('/cluster-a/configmaps/shared/a').value('{"data":{"v":"raw"}}').exec();
+    if (events.length < 3) await until(3);
+    assert.equal(events[0].value, created.value, 'ADDED carries the created object itself');
+    assert.equal(events[1].value, updated.value, 'MODIFIED carries the updated object');
+    assert.equal(events[1].prevValue, created.value, 'and the value before it, also shared');
+    assert.deepEqual(events[2].value, { data: { v: 'raw' } }, "another client's write is read from its bytes");
+    assert.equal(events[2].prevValue, updated.value);
+    const removed = await store.delete('/registry/core/configmaps/shared/a');
+    assert.deepEqual(removed.value, { data: { v: 'raw' } });
+    await until(4);
+    assert.equal(events[3].type, 'DELETED');
+    assert.deepEqual(events[3].value, { data: { v: 'raw' } });
+    const again = await store.create('/registry/core/configmaps/shared/a', { data: { v: '3' } });
+    assert.equal((await store.get('/registry/core/configmaps/shared/a'))?.value, again.value, 'a read of it too');
     w.close();
   });
 });

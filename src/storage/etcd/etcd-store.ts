@@ -164,13 +164,12 @@ class EtcdStore implements Store {
   private toObject<T>(kv: KeyValue): StoredObject<T> | undefined {
     const key = this.mapper.fromEtcd(kv.key);
     if (key === undefined) return undefined;
-    const modRevision = int(kv.mod_revision);
-    const mine = this.written.get(key, modRevision, kv.value.length) as T | undefined;
+    const mine = this.written.get(key, kv.value) as T | undefined;
     return {
       key,
       value: mine ?? deepFreeze(decodeStored<T>(key, kv.value.toString('utf8'))),
       createRevision: int(kv.create_revision),
-      modRevision,
+      modRevision: int(kv.mod_revision),
     };
   }
 
@@ -251,12 +250,12 @@ class EtcdStore implements Store {
   }
 
   /**
-   * The shared value a write hands back: parsed from what was stored, frozen as reads are, and
-   * kept for the write's watch event (written-values.ts).
+   * The shared value a write hands back: parsed from the bytes it stores, frozen as reads are,
+   * and kept before the write is sent for its watch event (written-values.ts).
    */
-  private stored<T>(key: string, bytes: Buffer, revision: number): T {
+  private stored<T>(key: string, bytes: Buffer): T {
     const value = deepFreeze(JSON.parse(bytes.toString('utf8')) as T);
-    this.written.remember(key, revision, value, bytes.length);
+    this.written.remember(key, bytes, value);
     return value;
   }
 
@@ -264,6 +263,7 @@ class EtcdStore implements Store {
     this.assertOpen();
     const k = this.etcdKey(key);
     const bytes = encodeValue(key, value);
+    const stored = this.stored<T>(key, bytes);
     try {
       const res = await this.client.txn({
         compare: absent(k),
@@ -271,7 +271,7 @@ class EtcdStore implements Store {
       });
       const rev = this.observe(res.header);
       if (!res.succeeded) throw new StorageError('KeyExists', `key ${JSON.stringify(key)} already exists`, { key });
-      return { key, value: this.stored<T>(key, bytes, rev), createRevision: rev, modRevision: rev };
+      return { key, value: stored, createRevision: rev, modRevision: rev };
     } catch (err) {
       throw this.fail(err, `creating ${key}`, { key });
     }
@@ -281,6 +281,7 @@ class EtcdStore implements Store {
     this.assertOpen();
     const k = this.etcdKey(key);
     const bytes = encodeValue(key, value);
+    const stored = this.stored<T>(key, bytes);
     try {
       const res = await this.client.txn({
         compare: atRevision(k, expectedRevision),
@@ -290,7 +291,7 @@ class EtcdStore implements Store {
       const rev = this.observe(res.header);
       if (!res.succeeded) throw preconditionFailed(key, res.responses[0]?.response_range?.kvs[0], expectedRevision);
       const prev = res.responses[0]?.response_put?.prev_kv;
-      return { key, value: this.stored<T>(key, bytes, rev), createRevision: int(prev?.create_revision), modRevision: rev };
+      return { key, value: stored, createRevision: int(prev?.create_revision), modRevision: rev };
     } catch (err) {
       throw this.fail(err, `updating ${key}`, { key });
     }
@@ -324,7 +325,7 @@ class EtcdStore implements Store {
     }
     const w = new EtcdWatch(prefix, fromRevision, handlers as WatchHandlers<unknown>, {
       clients: this.watchClients,
-      written: (key, kv) => this.written.get(key, int(kv.mod_revision), kv.value.length),
+      written: (key, kv) => this.written.get(key, kv.value),
       first: this.nextWatchMember++ % this.watchClients.length,
       mapper: this.mapper,
       observe: (rev) => {

@@ -1,16 +1,24 @@
 /**
- * The values this store wrote lately, parsed and frozen, by store key and etcd revision. The
- * watch event of a write made here (the watch cache's registry-wide watch sees every one of this
- * server's writes) and a read of it then take the writer's object instead of parsing the same
- * bytes again, as the SQLite store hands its watchers the object parsed at commit. An etcd key
- * has one value per mod revision, so key and revision name it; the length of the bytes is checked
- * as well (a restored etcd could reuse revisions). Bounded in entries and bytes, oldest dropped
- * first: a miss only costs the parse it saves.
+ * The values this store wrote lately, parsed and frozen, by store key and the exact bytes
+ * stored. The watch event of a write made here (the watch cache's registry-wide watch sees every
+ * one of this server's writes) and a read of it then take the writer's object instead of parsing
+ * the same bytes again, as the SQLite store hands its watchers the object parsed at commit.
+ *
+ * The match is by content, not revision: the event can arrive (on the watch's own connection)
+ * before the write's response, so the value is remembered before the write is sent; equal bytes
+ * at the same key parse to an equal value whatever wrote them, and a write that failed leaves an
+ * entry nothing will match. The value before the latest is kept with it, for an update's event. Bounded in entries and bytes as two generations: when the newer one
+ * is half full it becomes the older and the older is dropped. A miss only costs the parse.
  */
 
-interface Written {
+interface Value {
+  bytes: Buffer;
   value: object;
-  bytes: number;
+}
+
+/** The latest write at a key, and the one before it (an update's event carries both). */
+interface Written extends Value {
+  prev: Value | undefined;
 }
 
 export interface WrittenValuesBound {
@@ -21,35 +29,40 @@ export interface WrittenValuesBound {
 export const DEFAULT_WRITTEN_BOUND: Readonly<WrittenValuesBound> = Object.freeze({ maxEntries: 1024, maxBytes: 16 * 1024 * 1024 });
 
 export class WrittenValues {
-  private readonly byRevision = new Map<string, Written>();
-  private bytes = 0;
+  private newer = new Map<string, Written>();
+  private older = new Map<string, Written>();
+  private newerBytes = 0;
   private readonly bound: WrittenValuesBound;
 
   constructor(bound: WrittenValuesBound = DEFAULT_WRITTEN_BOUND) {
     this.bound = bound;
   }
 
-  /** `value` is frozen and was parsed from `bytes` bytes stored at `revision`. */
-  remember(key: string, revision: number, value: unknown, bytes: number): void {
-    if (typeof value !== 'object' || value === null || bytes > this.bound.maxBytes) return;
-    const id = `${revision} ${key}`;
-    if (this.byRevision.has(id)) return;
-    this.byRevision.set(id, { value, bytes });
-    this.bytes += bytes;
-    for (const [oldest, w] of this.byRevision) {
-      if (this.byRevision.size <= this.bound.maxEntries && this.bytes <= this.bound.maxBytes) break;
-      this.byRevision.delete(oldest);
-      this.bytes -= w.bytes;
+  /** `value` is frozen and parsed from `bytes`, which are being written at `key`. */
+  remember(key: string, bytes: Buffer, value: unknown): void {
+    if (typeof value !== 'object' || value === null || bytes.length > this.bound.maxBytes / 2) return;
+    if (this.newer.size >= this.bound.maxEntries / 2 || this.newerBytes + bytes.length > this.bound.maxBytes / 2) {
+      this.older = this.newer;
+      this.newer = new Map();
+      this.newerBytes = 0;
     }
+    const inNewer = this.newer.get(key);
+    const before = inNewer ?? this.older.get(key);
+    // Counted again when it moves over from the older generation (which may drop it).
+    if (before && !inNewer) this.newerBytes += before.bytes.length;
+    this.newer.set(key, { bytes, value, prev: before && { bytes: before.bytes, value: before.value } });
+    this.newerBytes += bytes.length;
   }
 
-  /** The object stored at this key and revision, when it was written here and is still held. */
-  get(key: string, revision: number, bytes: number): object | undefined {
-    const w = this.byRevision.get(`${revision} ${key}`);
-    return w && w.bytes === bytes ? w.value : undefined;
+  /** The object written here as exactly these bytes at this key, while it is still held. */
+  get(key: string, bytes: Buffer): object | undefined {
+    const w = this.newer.get(key) ?? this.older.get(key);
+    if (!w) return undefined;
+    if (w.bytes.equals(bytes)) return w.value;
+    return w.prev?.bytes.equals(bytes) ? w.prev.value : undefined;
   }
 
   get size(): number {
-    return this.byRevision.size;
+    return this.newer.size + this.older.size;
   }
 }
