@@ -134,6 +134,8 @@ describe('portcullis snapshot', () => {
       await Promise.all(writers);
       assert.deepEqual(failures, []);
       status = snapshotStatus(liveFile);
+      const shown = await run(['status', liveFile]);
+      assert.equal(shown.out, `revision ${status.revision}, compacted ${status.compacted}, ${status.keys} keys, ${status.bytes} bytes\n`);
       assert.match(saved.out, new RegExp(`^Snapshot saved at ${liveFile} \\(revision ${status.revision}, `));
       assert.equal(statSync(liveFile).mode & 0o777, 0o600);
       // Taken from the running server: it holds what was written before the save, and the server went on past it.
