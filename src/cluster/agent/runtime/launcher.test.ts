@@ -28,7 +28,8 @@ test('a detached command outlives its call', async (t) => {
     l.close();
     await rm(dir, { recursive: true, force: true });
   });
-  await l.detach(['/bin/sh', '-c', 'sleep 0.2; echo done > "$1"', 'x', join(dir, 'exit')]);
+  // Renamed into place as the shim writes its exit file: waitExited wakes when the name appears.
+  await l.detach(['/bin/sh', '-c', 'sleep 0.2; echo done > "$1.tmp" && mv "$1.tmp" "$1"', 'x', join(dir, 'exit')]);
   assert.ok(await waitExited(dir, 10_000));
   assert.equal(await readFile(join(dir, 'exit'), 'utf8'), 'done\n');
 });

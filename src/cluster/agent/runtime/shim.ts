@@ -16,6 +16,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Launcher } from './launcher.ts';
 import type { RuncCli } from './runc-cli.ts';
+import { waitForFiles } from './wait-file.ts';
 
 const SCRIPT = `
 dir=$1; memcg=$2; in=$3; out=$4; err=$5; shm=$6
@@ -91,27 +92,17 @@ export async function exists(path: string): Promise<boolean> {
  * with no pid means runc could not start the process.
  */
 export async function waitStarted(dir: string, timeoutMs: number): Promise<'running' | 'exited' | 'timeout'> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 2;
-  while (Date.now() < deadline) {
+  const state = await waitForFiles(dir, async () => {
     if (await exists(join(dir, 'pid'))) return 'running';
     if (await exists(join(dir, 'exit'))) return (await exists(join(dir, 'pid'))) ? 'running' : 'exited';
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 10);
-  }
-  return 'timeout';
+    return undefined;
+  }, timeoutMs);
+  return state ?? 'timeout';
 }
 
 /** Waits for the shim's exit file; true when it appeared in time. */
 export async function waitExited(dir: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  for (;;) {
-    if (await exists(join(dir, 'exit'))) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
-    delay = Math.min(delay * 2, 100);
-  }
+  return (await waitForFiles(dir, async () => ((await exists(join(dir, 'exit'))) ? true : undefined), timeoutMs)) === true;
 }
 
 /** The oom_kill counter the shim saved (cgroup v1 memory.oom_control or v2 memory.events). */
