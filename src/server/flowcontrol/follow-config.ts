@@ -1,20 +1,21 @@
 /**
- * Keeps FlowControl on the stored FlowSchemas and PriorityLevelConfigurations (list, then watch;
- * relist after a watch failure) and writes each FlowSchema's Dangling condition as upstream's
- * config controller does (status False/Found when its priority level exists, True/NotFound when
- * not). Several API servers on one store compute the same condition, so they agree.
+ * Keeps FlowControl on the stored FlowSchemas and PriorityLevelConfigurations (the shared store
+ * reflector: list, then watch, relist after a watch failure) and writes each FlowSchema's
+ * Dangling condition as upstream's config controller does (status False/Found when its priority
+ * level exists, True/NotFound when not). Several API servers on one store compute the same
+ * condition, so they agree.
  */
 import type { Logger } from 'pino';
 import { objectKey, storagePrefix } from '../../api/registry/resource-def.ts';
 import type { ResourceRegistry } from '../../api/registry/registry.ts';
 import { rfc3339 } from '../../api/time.ts';
-import type { Store, Watcher } from '../../storage/types.ts';
+import type { Store } from '../../storage/types.ts';
+import { reflect } from '../../storage/reflector.ts';
 import { mutate, type Obj } from '../store-mutate.ts';
 import type { DanglingCondition } from './config.ts';
 import type { FlowControl } from './flow-control.ts';
 
 const GROUP = 'flowcontrol.apiserver.k8s.io';
-const RETRY_MS = 1000;
 
 export interface FollowDeps {
   store: Store;
@@ -32,8 +33,6 @@ export function followFlowControlConfig(fc: FlowControl, deps: FollowDeps): () =
   const writing = new Set<string>();
   let stopped = false;
   let scheduled = false;
-  let watchers: Watcher[] = [];
-  let retry: ReturnType<typeof setTimeout> | undefined;
 
   const apply = () => {
     scheduled = false;
@@ -54,45 +53,36 @@ export function followFlowControlConfig(fc: FlowControl, deps: FollowDeps): () =
     scheduled = true;
     queueMicrotask(apply);
   };
-
-  const start = async () => {
-    for (const w of watchers) w.close();
-    watchers = [];
-    const [fl, pl] = await Promise.all([deps.store.list<Obj>(storagePrefix(fsDef)), deps.store.list<Obj>(storagePrefix(plDef))]);
-    if (stopped) return;
-    fss.clear();
-    pls.clear();
-    for (const i of fl.items) fss.set(i.value.metadata.name, i.value);
-    for (const i of pl.items) pls.set(i.value.metadata.name, i.value);
-    schedule();
-    const follow = (prefix: string, from: number, into: Map<string, Obj>) =>
-      deps.store.watch<Obj>(prefix, from, {
-        onEvent: (e) => {
-          const name = e.value?.metadata?.name;
-          if (typeof name !== 'string') return;
-          if (e.type === 'DELETED') into.delete(name);
-          else into.set(name, e.value);
-          schedule();
-        },
-        onError: (err) => restart(err),
-      });
-    watchers = [follow(storagePrefix(fsDef), fl.revision, fss), follow(storagePrefix(plDef), pl.revision, pls)];
-  };
-  const restart = (err: unknown) => {
-    if (stopped || retry) return;
-    deps.log.warn({ err }, 'API Priority and Fairness configuration watch failed; relisting');
-    retry = setTimeout(() => {
-      retry = undefined;
-      start().catch(restart);
-    }, RETRY_MS);
-    retry.unref?.();
-  };
-  start().catch(restart);
+  const maps = [fss, pls];
+  const r = reflect(
+    deps.store,
+    [storagePrefix(fsDef), storagePrefix(plDef)],
+    {
+      replace: (lists) => {
+        lists.forEach((l, i) => {
+          maps[i]!.clear();
+          for (const item of l.items) {
+            const o = item.value as Obj;
+            if (typeof o?.metadata?.name === 'string') maps[i]!.set(o.metadata.name, o);
+          }
+        });
+        schedule();
+      },
+      event: (i, e) => {
+        const o = e.value as Obj;
+        const name = o?.metadata?.name;
+        if (typeof name !== 'string') return;
+        if (e.type === 'DELETED') maps[i]!.delete(name);
+        else maps[i]!.set(name, o);
+        schedule();
+      },
+    },
+    { onError: (err) => deps.log.warn({ err }, 'API Priority and Fairness configuration watch failed; relisting') },
+  );
 
   return () => {
     stopped = true;
-    clearTimeout(retry);
-    for (const w of watchers) w.close();
+    r.stop();
   };
 }
 
