@@ -3,7 +3,8 @@
  * mounted file), secret (its modes), emptyDir shared by two containers, a read-only mount, the
  * default kube-api-access projected volume (the token authenticates as the pod's service account
  * and is refused once the pod is deleted), FailedMount events with upstream's message, and the
- * pod's directory and mounts gone after deletion. Needs root, runc and busybox-static: skipped
+ * pod's directory and mounts gone after deletion; a local-path volume's directory removed by the
+ * agent (through nodes/proxy) when its claim goes. Needs root, runc and busybox-static: skipped
  * without them, failed under PORTCULLIS_REQUIRE_ALL=1.
  */
 import { after, before, describe, test } from 'node:test';
@@ -21,19 +22,25 @@ import { resources } from '../../src/cluster/client/resources.ts';
 import { isNotFound } from '../../src/cluster/client/errors.ts';
 import type { K8sObject, ResourceRef } from '../../src/cluster/client/types.ts';
 import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
-import { startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+import { KUBELET_PORT } from '../../src/cluster/agent/node-status.ts';
+import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
+import type { Agent } from '../../src/cluster/agent/agent.ts';
+import { HOST, quietLog, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
 
 const skip = requireRoot('pod volumes on runc') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
 const TOKEN_REVIEWS: ResourceRef = { group: 'authentication.k8s.io', version: 'v1', resource: 'tokenreviews', kind: 'TokenReview', namespaced: false };
 const NODE = 'node-vol';
 const IMAGE = 'portcullis.local/bb:v1';
+/** The agent's endpoint address (its own, so other tests' agents on 10250 do not collide). */
+const ADDRESS = '127.0.0.6';
 
 describe('pod volumes on runc', { skip }, () => {
   let ac: AgentCluster;
   let rt: RuncRuntime;
   let work: string;
   let images: ImageStore;
-  let agent: { stop(): Promise<void> };
+  let agent: Agent;
+  let endpoint: StreamingEndpoint;
 
   before(async () => {
     ac = await startAgentCluster(['persistentvolume-binder-controller']);
@@ -43,12 +50,18 @@ describe('pod volumes on runc', { skip }, () => {
     images = new ImageStore({ root: join(work, 'runtime') });
     await images.importLayout(join(work, 'bb.oci'), IMAGE);
     rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
-    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true }));
+    // The agent's HTTPS endpoint: the binder reaches it through nodes/proxy to remove local-path directories.
+    endpoint = new StreamingEndpoint({ nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog, dataDir: work });
+    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true, host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) }));
+    const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
+    await ac.admin.update(resources.certificatesigningrequests, '', { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } }, 'approval');
+    await eventually(async () => endpoint.port, 'the endpoint serves');
   });
 
   after(async () => {
     try {
       // The agent first, so nothing it does races the clean-up.
+      await endpoint?.close();
       await agent?.stop();
       if (rt) {
         await removeEverything(rt);
@@ -206,7 +219,7 @@ describe('pod volumes on runc', { skip }, () => {
     mkdirSync(orphanVol, { recursive: true });
     await mountTmpfs(orphanVol);
 
-    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true, resyncMs: 300 }));
+    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true, resyncMs: 300, host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) }));
     await eventually(async () => !existsSync(orphan), 'the orphaned pod directory is removed', 600, 100);
     assert.deepEqual(await mountsUnder(orphan), []);
     const after = await running('keeper');
@@ -255,6 +268,24 @@ describe('pod volumes on runc', { skip }, () => {
     await gone('claimer');
     assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'persisted\n', 'the data outlives the pod');
     assert.deepEqual(await mountsUnder(dir), [], 'the subPath bind mount is gone');
+    // The claim goes: the volume is released (reclaimPolicy Delete), its node's agent removes the
+    // directory (the binder asks through nodes/proxy), then the volume is deleted.
+    assert.ok(existsSync(join(work, 'local-path-volumes', `${pv.metadata.name}.json`)), 'the agent recorded the directory it made');
+    await ac.admin.delete(resources.persistentvolumeclaims, 'default', 'data');
+    await eventually(async () => {
+      try {
+        await ac.admin.get<K8sObject>(resources.persistentvolumes, '', pv.metadata.name as string);
+        return false;
+      } catch (err) {
+        return isNotFound(err);
+      }
+    }, 'the volume is deleted', 600, 100).catch(async (err: Error) => {
+      const events = await ac.admin.list<K8sObject>(resources.events, 'default', { fieldSelector: `involvedObject.name=${pv.metadata.name}` });
+      assert.fail(`${err.message}; the volume's events: ${events.items.map((e) => `${e.reason}: ${e.message}`).join(' | ')}`);
+    });
+    assert.ok(!existsSync(dir), 'its directory was removed on the node');
+    assert.ok(existsSync(nodePath), 'only the volume\'s own directory');
+    assert.ok(!existsSync(join(work, 'local-path-volumes', `${pv.metadata.name}.json`)), 'and its record');
   });
 
   // After the restart test: this agent resyncs every 300 ms, the period the usage is checked in.
