@@ -33,10 +33,10 @@ export const escapeKey = (k: string): string => k.replaceAll('~', '~0').replaceA
 class JsonPatchLibrary {}
 
 export const mutationEnv = newPolicyEnvironment()
-  .registerFunction(`${NEW_OBJECT_FUNCTION}(string, map): dyn`, construct)
+  .registerFunction(`${NEW_OBJECT_FUNCTION}(string, map): dyn`, construct, { async: false })
   .registerType('kubernetes.JSONPatchLibrary', JsonPatchLibrary)
   .registerConstant('jsonpatch', 'kubernetes.JSONPatchLibrary', new JsonPatchLibrary())
-  .registerFunction('kubernetes.JSONPatchLibrary.escapeKey(string): string', (_lib: unknown, k: string) => escapeKey(k));
+  .registerFunction('kubernetes.JSONPatchLibrary.escapeKey(string): string', (_lib: unknown, k: string) => escapeKey(k), { async: false });
 
 export type PatchType = 'ApplyConfiguration' | 'JSONPatch';
 
