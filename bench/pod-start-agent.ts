@@ -29,7 +29,7 @@ export interface AgentMemory {
   heapUsedMiB: number;
   externalMiB: number;
 }
-export type AgentReply = { type: 'ready'; runtime: 'runc' | 'fake'; image: string } | { type: 'report'; memory: AgentMemory; phases?: Record<string, unknown> } | { type: 'error'; message: string };
+export type AgentReply = { type: 'ready'; runtime: 'runc' | 'fake'; image: string } | { type: 'report'; memory: AgentMemory; cpuMs: number; phases?: Record<string, unknown> } | { type: 'error'; message: string };
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -64,6 +64,12 @@ async function realRuntime(dir: string, layout: string | undefined): Promise<{ r
   };
 }
 
+/** The agent process's own CPU time so far (user + system), ms: runc and the shims are not in it. */
+function agentCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 async function memory(): Promise<AgentMemory> {
@@ -95,7 +101,7 @@ async function main(start: AgentStart): Promise<void> {
   send({ type: 'ready', runtime: real ? 'runc' : 'fake', image: real?.image ?? 'bench.test/app:1' });
   process.on('message', (m: { type: string }) => {
     if (m.type === 'report') {
-      void memory().then((mem) => send({ type: 'report', memory: mem, ...(start.phases ? { phases: Object.assign({}, ...phases.map((p) => p.summary())) } : {}) }));
+      void memory().then((mem) => send({ type: 'report', memory: mem, cpuMs: agentCpuMs(), ...(start.phases ? { phases: Object.assign({}, ...phases.map((p) => p.summary())) } : {}) }));
     } else if (m.type === 'stop') {
       void (async () => {
         await agent.stop();

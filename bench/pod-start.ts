@@ -41,6 +41,11 @@ export interface PodStartResult {
   agentRssMiB: number;
   rssPods: number;
   agentMemory: { joined: AgentMemory; withPods: AgentMemory };
+  /**
+   * The agent process's CPU time per pod over the burst (its own: API calls, status, polling,
+   * the launcher's pipe), ms; the processes it starts (runc, shims, mounts) are not in it.
+   */
+  agentCpuMsPerPod: number;
   phases?: Record<string, unknown>;
 }
 
@@ -81,7 +86,8 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     const start: AgentStart = { type: 'start', server: cp.url, caPem: cp.pki.caCertPem, token, dir: join(dir, 'node'), phases: process.env.BENCH_PHASES === '1', ...(layout ? { layout } : {}) };
     const ready = await request(child, 'ready', start);
     step(`agent joined (${ready.runtime})`);
-    const joined = (await request(child, 'report', { type: 'report' })).memory;
+    const joinedReport = await request(child, 'report', { type: 'report' });
+    const joined = joinedReport.memory;
     const started = new Map<string, number>();
     const running = new Map<string, number>();
     const waiters: Array<{ count: number; resolve(): void }> = [];
@@ -126,7 +132,7 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     return {
       runtime: ready.runtime, pods: n, podStartMs, createAckMs, podStartVsCreateP50: ratio(podStartMs.p50, createAckMs.p50),
       target: { p50Under300ms: podStartMs.p50 <= 300, p99Under1s: podStartMs.p99 <= 1000 },
-      agentRssMiB: withPods.rssMiB, rssPods, agentMemory: { joined, withPods }, ...(measured.phases ? { phases: measured.phases } : {}),
+      agentRssMiB: withPods.rssMiB, rssPods, agentMemory: { joined, withPods }, agentCpuMsPerPod: Math.round(((measured.cpuMs - joinedReport.cpuMs) / n) * 10) / 10, ...(measured.phases ? { phases: measured.phases } : {}),
     };
   } finally {
     if (child && child.exitCode === null) {
