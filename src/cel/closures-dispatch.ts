@@ -93,11 +93,11 @@ export function call(n: Node, positions: Node[], args: (f: unknown[]) => unknown
   // Which handle the checker chose: callFn/callRecFn when an argument is dyn, or the receiver is.
   const dynArgs = statics.slice(receiver ? 1 : 0).some((t) => t.hasDynType);
   const dynamic = dynArgs || (receiver && statics[0]!.kind === 'dyn' && !!c.returnType);
-  // Up to 10 positions make a key of distinct small numbers.
-  if (!dynamic || statics.length > 10) return (f) => run(args(f));
-  // Positions whose runtime type cel-js takes from the value (debugRuntimeType).
+  // Positions whose runtime type cel-js takes from the value (debugRuntimeType); up to three
+  // make a key below 512 for a small array.
   const fromValue = statics.map((t) => t.hasDynType !== false);
-  const cache = new Map<number, Overload | null>();
+  if (!dynamic || fromValue.filter(Boolean).length > 3) return (f) => run(args(f));
+  const cache: (Overload | null | undefined)[] = [];
   return (f) => {
     const a = args(f);
     let k = 0;
@@ -107,11 +107,10 @@ export function call(n: Node, positions: Node[], args: (f: unknown[]) => unknown
       if (t === 0) return run(a);
       k = k * 8 + t;
     }
-    let o = cache.get(k);
+    let o = cache[k];
     if (o === undefined) {
       const ts = a.map((v, i) => ev.debugRuntimeType(v, statics[i]));
-      o = (receiver ? c.findFunction(ts.slice(1), ts[0]) : c.findFunction(ts)) ?? null;
-      if (cache.size < 64) cache.set(k, o);
+      o = cache[k] = (receiver ? c.findFunction(ts.slice(1), ts[0]) : c.findFunction(ts)) ?? null;
     }
     if (o === null) return run(a);
     try {

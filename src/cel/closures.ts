@@ -229,12 +229,17 @@ function compileNode(c: Compiler, n: Node, s: Scope): Fn {
   }
 }
 
+type Program = (vars: Record<string, unknown>) => unknown;
+
+/** What the closures read variables from: an object (cel-js also takes a Map, and reports anything else). */
+const activation = (v: unknown): boolean => typeof v === 'object' && v !== null && !(v instanceof Map);
+
 /**
  * The closures of a checked, synchronous tree, or undefined when it holds a construct this
- * compiler does not mirror. The result takes a plain variables object (the caller routes any
- * other activation to cel-js).
+ * compiler does not mirror. Activations that are not plain variable objects go to `fallback`
+ * (cel-js's program for the same tree).
  */
-export function compileClosures(ast: unknown, runtime: CelRuntime): ((vars: Record<string, unknown>) => unknown) | undefined {
+export function compileClosures(ast: unknown, runtime: CelRuntime, fallback: Program): Program | undefined {
   const root = ast as Node;
   if (!root?.checkedType || root.maybeAsync !== false) return undefined;
   const c: Compiler = { ...runtime, slots: 0, compile: (n, s) => compileNode(c, n, s) };
@@ -246,8 +251,9 @@ export function compileClosures(ast: unknown, runtime: CelRuntime): ((vars: Reco
     throw err;
   }
   const size = c.slots + 1;
-  if (size === 1) return (vars) => fn([vars]);
+  if (size === 1) return (vars) => (activation(vars) ? fn([vars]) : fallback(vars));
   return (vars) => {
+    if (!activation(vars)) return fallback(vars);
     const f = new Array<unknown>(size);
     f[0] = vars;
     return fn(f);

@@ -103,13 +103,11 @@ const CROSSCHECK = process.env.PORTCULLIS_CEL_CROSSCHECK === '1';
 /** Set to 0 to evaluate with cel-js's interpreter only (a switch for comparisons and suspicion). */
 const CLOSURES = process.env.PORTCULLIS_CEL_CLOSURES !== '0';
 
-/** Closures for plain variable objects; anything else (a Map, no object) goes to cel-js, which also reports it. */
+/** The expression's closures (cel-js's program for what they do not cover), cross-checked if asked. */
 function program(env: Environment, expression: string, ast: unknown, interpreted: CelProgram): CelProgram {
-  let closures = CLOSURES ? compileClosures(ast, runtimeOf(env)) : undefined;
+  const closures = CLOSURES ? compileClosures(ast, runtimeOf(env), interpreted) : undefined;
   if (closures === undefined) return interpreted;
-  if (CROSSCHECK) closures = crossChecked(expression, closures, interpreted);
-  const run = closures;
-  return (vars) => (typeof vars === 'object' && vars !== null && !(vars instanceof Map) ? run(vars) : interpreted(vars));
+  return CROSSCHECK ? crossChecked(expression, closures, interpreted) : closures;
 }
 
 const MAX_CACHED = 4000;
