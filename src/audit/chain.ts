@@ -45,7 +45,12 @@ const HASH_KEY = JSON.stringify(HASH);
 
 /** One chained line (no newline) and its hash. */
 export function chainLine(record: AuditEvent | Omit<Checkpoint, 'annotations'>, prev: string): { line: string; hash: string } {
-  const body = `${openAnnotations(record)}${PREV_HASH_KEY}:"${prev}"}}`;
+  return chainOpen(openRecord(record), prev);
+}
+
+/** Closes a record opened by openRecord with the chain's two annotations: the line and its hash. */
+export function chainOpen(open: string, prev: string): { line: string; hash: string } {
+  const body = `${open}${PREV_HASH_KEY}:"${prev}"}}`;
   const hash = sha256hex(body);
   return { line: `${body.slice(0, -2)},${HASH_KEY}:"${hash}"}}`, hash };
 }
@@ -53,9 +58,10 @@ export function chainLine(record: AuditEvent | Omit<Checkpoint, 'annotations'>, 
 /**
  * The record's JSON up to where the chain's annotations go: `...,"annotations":{`, then its own
  * annotations and a comma when it has some. Serialised once, as it is, when its annotations are
- * absent or last (every record this package builds); otherwise they are moved last first.
+ * absent or last (every record this package builds); otherwise they are moved last first. The
+ * log backend makes this on the request's thread and chains it (chainOpen) on the writer's.
  */
-function openAnnotations(record: object): string {
+export function openRecord(record: object): string {
   const own = (record as { annotations?: Record<string, string> }).annotations;
   if (own === undefined) return `${JSON.stringify(record).slice(0, -1)},"annotations":{`;
   const keys = Object.keys(record);

@@ -1,109 +1,90 @@
 /**
  * The log backend (--audit-log-path): one JSON line per record, hash-chained and periodically
- * signed (chain.ts), rotated by size with lumberjack's names and retention (rotation.ts).
+ * signed (chain.ts), rotated by size with lumberjack's names and retention (chain-writer.ts).
  *
- * processEvents only chains and queues: the file is written by one asynchronous writer, in
- * order, so a request never waits on the disk. The writer waits writeDelayMs before each write so
- * that one write carries many records: an asynchronous write costs some 40 us of CPU whatever
- * its size (the thread pool's round trip), which one write per record would pay twice per request
- * (RequestReceived, ResponseComplete). The queue is bounded (maxQueueBytes); past it an
- * event is dropped before it is chained (so the chain has no hole), counted and logged. The chain
- * continues across rotations and restarts: a new file's first record names the hash of the last
- * record of the file before it.
+ * On the request's thread, processEvents only serialises each record (chain.ts openRecord) and
+ * queues it: a request never waits on the disk. Every writeDelayMs (default 20 ms) the queued
+ * records go in one batch to the writer (chain-writer.ts), which hashes, signs, writes and rotates
+ * in a worker thread of its own (log-worker.ts), off the API server's event loop; the path '-'
+ * (standard output) is written on this thread. The queue is bounded (maxQueueBytes counts records
+ * queued here or at the writer and not yet written); past it an event is dropped before it is
+ * chained (so the chain has no hole), counted and logged. A crash loses what was not yet written.
  */
-import { closeSync, existsSync, openSync, readSync, renameSync, fstatSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { chainLine, checkLine, GENESIS, signCheckpoint, sha256hex } from './chain.ts';
-import { backupName, listBackups, pruneBackups } from './rotation.ts';
-import { microTime } from './request-audit.ts';
-import type { AuditSigningKey } from './signing-key.ts';
+import { openRecord } from './chain.ts';
+import { ChainWriter, lastRecordHash, type ChainWriterOptions } from './chain-writer.ts';
+import { LogWorkerClient } from './log-worker-client.ts';
 import type { AuditBackend, AuditEvent, BackendStats } from './types.ts';
 
-/** lumberjack's size when none is set (--audit-log-maxsize 0). */
-const DEFAULT_MAX_SIZE = 100 * 1024 * 1024;
-/** How much of a file's end is read to find the last record on start. */
-const TAIL_BYTES = 4 * 1024 * 1024;
-/** A queue this large is written at once, without waiting for writeDelayMs. */
-const WRITE_NOW_BYTES = 256 * 1024;
+/** A queue this large goes to the writer at once, without waiting for writeDelayMs. */
+const SEND_NOW_BYTES = 256 * 1024;
 
-export interface LogBackendOptions {
-  /** File path, or '-' for standard output (no rotation). */
-  path: string;
-  /** Rotate before a write would pass this size (default 100 MiB, as lumberjack). */
-  maxSizeBytes?: number;
-  /** Backups kept (0: all). */
-  maxBackups?: number;
-  /** Days a backup is kept (0: for ever). */
-  maxAgeDays?: number;
-  /** Signs checkpoints; without it the chain is hashed but unsigned. */
-  signingKey?: AuditSigningKey;
-  /** A checkpoint after this many records (default 1000) ... */
-  checkpointEvery?: number;
-  /** ... or after this long with records not yet covered (default 60 s). */
-  checkpointIntervalMs?: number;
-  /** Bound on lines waiting to be written (default 64 MiB). */
+/** The writer's options (chain-writer.ts: path, rotation, signing, clock, logger, stdout), and the queue's. */
+export interface LogBackendOptions extends Omit<ChainWriterOptions, 'prev' | 'onWritten'> {
+  /** Bound on records not yet written, in characters of their JSON (default 64 MiB). */
   maxQueueBytes?: number;
-  /** How long queued lines wait to be written with the ones that follow (default 20 ms; 0: none). */
+  /** How long queued records wait to go to the writer with the ones that follow (default 20 ms; 0: none). */
   writeDelayMs?: number;
-  /** Wall clock for checkpoint times and backup names. */
-  now?: () => number;
-  log?: Pick<Logger, 'error' | 'warn'>;
-  /** Where '-' writes (default process.stdout). */
-  stdout?: (s: string) => void;
+  /**
+   * Where the writer runs: 'worker' (default for a file) or 'main' (this thread; always for '-').
+   * An injected clock (now) needs 'main': a function cannot cross to a worker.
+   */
+  thread?: 'worker' | 'main';
+}
+
+interface Writer {
+  append(opens: string[], weight: number): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export class LogBackend implements AuditBackend {
   readonly name = 'log';
-  readonly #o: Required<Omit<LogBackendOptions, 'signingKey' | 'log' | 'stdout'>> & Pick<LogBackendOptions, 'signingKey' | 'log'>;
-  readonly #stdout: ((s: string) => void) | undefined;
-  readonly #timer: NodeJS.Timeout | undefined;
-  #queue: string[] = [];
-  #queuedBytes = 0;
-  #prev: string;
-  #sinceCheckpoint = 0;
-  #fh: FileHandle | undefined;
-  #size = 0;
-  #writing: Promise<void> | undefined;
+  readonly #writer: Writer;
+  readonly #maxQueueBytes: number;
+  readonly #writeDelayMs: number;
+  readonly #now: () => number;
+  readonly #log: Pick<Logger, 'error' | 'warn'> | undefined;
+  #pending: string[] = [];
+  #pendingBytes = 0;
+  /** Characters of records accepted and not yet written (here or at the writer). */
+  #unwritten = 0;
   #delay: NodeJS.Timeout | undefined;
   #closed = false;
   #lastDropLog = 0;
   #stats: BackendStats = { events: 0, dropped: 0, errors: 0 };
 
   constructor(o: LogBackendOptions) {
-    this.#o = {
-      path: o.path,
-      maxSizeBytes: o.maxSizeBytes || DEFAULT_MAX_SIZE,
-      maxBackups: o.maxBackups ?? 0,
-      maxAgeDays: o.maxAgeDays ?? 0,
-      checkpointEvery: o.checkpointEvery ?? 1000,
-      checkpointIntervalMs: o.checkpointIntervalMs ?? 60_000,
-      maxQueueBytes: o.maxQueueBytes ?? 64 * 1024 * 1024,
-      writeDelayMs: o.writeDelayMs ?? 20,
-      now: o.now ?? Date.now,
-      signingKey: o.signingKey,
-      log: o.log,
+    this.#maxQueueBytes = o.maxQueueBytes ?? 64 * 1024 * 1024;
+    this.#writeDelayMs = o.writeDelayMs ?? 20;
+    this.#now = o.now ?? Date.now;
+    this.#log = o.log;
+    const thread = o.path === '-' ? 'main' : (o.thread ?? 'worker');
+    if (thread === 'worker' && o.now) throw new Error("LogBackend: an injected clock (now) needs thread 'main'");
+    // Read here, so that an unreadable log fails the start rather than the first write.
+    const options: ChainWriterOptions = { path: o.path, maxSizeBytes: o.maxSizeBytes, maxBackups: o.maxBackups, maxAgeDays: o.maxAgeDays, checkpointEvery: o.checkpointEvery, checkpointIntervalMs: o.checkpointIntervalMs, prev: o.path === '-' ? undefined : lastRecordHash(o.path) };
+    const onWritten = (weight: number, records: number, ok: boolean) => {
+      this.#unwritten -= weight;
+      if (!ok) this.#stats.errors += records;
     };
-    if (o.path === '-') this.#stdout = o.stdout ?? ((s) => process.stdout.write(s));
-    this.#prev = o.path === '-' ? GENESIS : lastRecordHash(o.path);
-    if (this.#o.signingKey && this.#o.checkpointIntervalMs > 0) {
-      this.#timer = setInterval(() => {
-        this.#checkpoint();
-        this.#kick();
-      }, this.#o.checkpointIntervalMs);
-      this.#timer.unref();
+    if (thread === 'main') this.#writer = new ChainWriter({ ...options, signingKey: o.signingKey, now: o.now, log: o.log, stdout: o.stdout, onWritten });
+    else {
+      const key = o.signingKey ? { pem: o.signingKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), keyID: o.signingKey.keyID } : undefined;
+      this.#writer = new LogWorkerClient({ options, signingKey: key }, onWritten, o.log);
     }
   }
 
   processEvents(events: readonly AuditEvent[]): void {
     for (const ev of events) {
-      if (this.#closed || this.#queuedBytes > this.#o.maxQueueBytes) {
+      if (this.#closed || this.#unwritten > this.#maxQueueBytes) {
         this.#drop();
         continue;
       }
-      this.#push(chainLine(ev, this.#prev));
+      const open = openRecord(ev);
+      this.#pending.push(open);
+      this.#pendingBytes += open.length;
+      this.#unwritten += open.length;
       this.#stats.events++;
-      if (++this.#sinceCheckpoint >= this.#o.checkpointEvery) this.#checkpoint();
     }
     this.#kick();
   }
@@ -114,163 +95,42 @@ export class LogBackend implements AuditBackend {
 
   /** Resolves once everything queued so far is written. */
   async flush(): Promise<void> {
-    for (;;) {
-      this.#writeNow();
-      if (!this.#writing) return;
-      await this.#writing;
-    }
+    this.#send();
+    await this.#writer.flush();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return this.flush();
-    clearInterval(this.#timer);
-    // The tail of the chain is covered by a last signature before the file is let go.
-    this.#checkpoint();
     this.#closed = true;
-    await this.flush();
-    await this.#fh?.close();
-    this.#fh = undefined;
-  }
-
-  #push(c: { line: string; hash: string }): void {
-    this.#prev = c.hash;
-    const line = `${c.line}\n`;
-    this.#queue.push(line);
-    this.#queuedBytes += line.length;
-  }
-
-  #checkpoint(): void {
-    const key = this.#o.signingKey;
-    if (!key || this.#sinceCheckpoint === 0) return;
-    const cp = signCheckpoint(key.privateKey, key.keyID, this.#prev, microTime(this.#o.now()), this.#sinceCheckpoint);
-    this.#push(chainLine(cp, this.#prev));
-    this.#sinceCheckpoint = 0;
+    this.#send();
+    // The writer signs the tail of the chain before it lets the file go.
+    await this.#writer.close();
   }
 
   #drop(): void {
     this.#stats.dropped++;
-    const now = this.#o.now();
+    const now = this.#now();
     if (now - this.#lastDropLog > 10_000) {
       this.#lastDropLog = now;
-      this.#o.log?.error({ backend: 'log', dropped: this.#stats.dropped }, this.#closed ? 'audit log backend closed: events dropped' : 'audit log backend queue full: events dropped');
+      this.#log?.error({ backend: 'log', dropped: this.#stats.dropped }, this.#closed ? 'audit log backend closed: events dropped' : 'audit log backend queue full: events dropped');
     }
   }
 
-  /** Schedules a write of what is queued, after writeDelayMs unless the queue is large already. */
+  /** Sends what is queued after writeDelayMs, or at once when the queue is large already. */
   #kick(): void {
-    if (this.#writing || this.#delay || this.#queue.length === 0) return;
-    if (this.#closed || this.#o.writeDelayMs <= 0 || this.#queuedBytes >= WRITE_NOW_BYTES) return this.#writeNow();
-    this.#delay = setTimeout(() => this.#writeNow(), this.#o.writeDelayMs);
+    if (this.#delay || this.#pending.length === 0) return;
+    if (this.#writeDelayMs <= 0 || this.#pendingBytes >= SEND_NOW_BYTES) return this.#send();
+    this.#delay = setTimeout(() => this.#send(), this.#writeDelayMs);
   }
 
-  #writeNow(): void {
+  #send(): void {
     clearTimeout(this.#delay);
     this.#delay = undefined;
-    if (this.#writing || this.#queue.length === 0) return;
-    this.#writing = this.#drain().finally(() => {
-      this.#writing = undefined;
-      // Lines queued while the last write was under way.
-      this.#kick();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    const batch = this.#queue;
-    this.#queue = [];
-    this.#queuedBytes = 0;
-    try {
-      if (this.#stdout) this.#stdout(batch.join(''));
-      else await this.#writeFile(batch);
-    } catch (err) {
-      this.#stats.errors += batch.length;
-      this.#o.log?.error({ err, backend: 'log' }, 'audit log write failed');
-    }
-  }
-
-  async #writeFile(lines: string[]): Promise<void> {
-    const fh = await this.#open();
-    // The usual case: the whole batch fits the current file, one encode and one write.
-    const all = Buffer.from(lines.join(''));
-    if (this.#size + all.length <= this.#o.maxSizeBytes) {
-      await fh.write(all);
-      this.#size += all.length;
-      return;
-    }
-    let pending: string[] = [];
-    let pendingBytes = 0;
-    const flush = async () => {
-      if (pending.length === 0) return;
-      const fh = await this.#open();
-      await fh.write(pending.join(''));
-      this.#size += pendingBytes;
-      pending = [];
-      pendingBytes = 0;
-    };
-    for (const line of lines) {
-      const n = Buffer.byteLength(line);
-      if (this.#fh === undefined && pending.length === 0) await this.#open();
-      if (this.#size + pendingBytes + n > this.#o.maxSizeBytes && this.#size + pendingBytes > 0) {
-        await flush();
-        await this.#rotate();
-      }
-      pending.push(line);
-      pendingBytes += n;
-    }
-    await flush();
-  }
-
-  async #open(): Promise<FileHandle> {
-    if (!this.#fh) {
-      const fh = await open(this.#o.path, 'a+', 0o600);
-      this.#size = (await fh.stat()).size;
-      // A line cut short by a crash is ended first, so the next record starts a line of its own
-      // (it chains onto the cut line's bytes; verify accepts such a line and reports it).
-      if (this.#size > 0) {
-        const last = Buffer.alloc(1);
-        await fh.read(last, 0, 1, this.#size - 1);
-        if (last[0] !== 0x0a) {
-          await fh.write('\n');
-          this.#size++;
-        }
-      }
-      this.#fh = fh;
-    }
-    return this.#fh;
-  }
-
-  async #rotate(): Promise<void> {
-    await this.#fh?.close();
-    this.#fh = undefined;
-    let at = this.#o.now();
-    // Two rotations in one millisecond must not overwrite a backup.
-    while (existsSync(backupName(this.#o.path, new Date(at)))) at++;
-    renameSync(this.#o.path, backupName(this.#o.path, new Date(at)));
-    for (const f of pruneBackups(this.#o.path, this.#o.maxBackups, this.#o.maxAgeDays, this.#o.now())) this.#o.log?.warn({ file: f }, 'audit log backup removed (retention)');
-    await this.#open();
-  }
-}
-
-/** The hash of the last record of the log (current file, else the newest backup), to continue its chain. */
-function lastRecordHash(path: string): string {
-  const candidates = [path, ...listBackups(path).reverse().map((b) => b.file)];
-  for (const file of candidates) {
-    const line = lastLine(file);
-    if (line !== undefined) return checkLine(line).claimed ?? sha256hex(line);
-  }
-  return GENESIS;
-}
-
-function lastLine(file: string): string | undefined {
-  if (!existsSync(file)) return undefined;
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const len = Math.min(size, TAIL_BYTES);
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n').filter((l) => l !== '');
-    return lines[lines.length - 1];
-  } finally {
-    closeSync(fd);
+    if (this.#pending.length === 0) return;
+    const batch = this.#pending;
+    const bytes = this.#pendingBytes;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#writer.append(batch, bytes);
   }
 }

@@ -11,8 +11,8 @@ test('audit verify: OK for a whole rotated log, exit 1 naming file:line and audi
   const dir = mkdtempSync(join(tmpdir(), 'audit-cli-'));
   try {
     const path = join(dir, 'audit.log');
-    let t = Date.UTC(2026, 0, 1);
-    const b = new LogBackend({ path, signingKey: ensureAuditSigningKey(dir), maxSizeBytes: 1500, checkpointEvery: 4, now: () => (t += 1000) });
+    // Written by the worker thread, with the wall clock's backup names.
+    const b = new LogBackend({ path, signingKey: ensureAuditSigningKey(dir), maxSizeBytes: 1500, checkpointEvery: 4 });
     for (let i = 0; i < 12; i++) b.processEvents([{ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `a${i}`, stage: 'ResponseComplete', requestURI: '/api', verb: 'get', user: { username: 'u' }, requestReceivedTimestamp: 't', stageTimestamp: 't' }]);
     await b.close();
     const files = readdirSync(dir).filter((f) => f.startsWith('audit')).map((f) => join(dir, f));

@@ -1,0 +1,248 @@
+/**
+ * The writing half of the log backend: chains records (chain.ts), signs checkpoints, writes the
+ * lines and rotates the file by size with lumberjack's names and retention (rotation.ts). It runs
+ * in the log backend's worker thread (log-worker.ts), or on the caller's thread for '-'.
+ *
+ * Records arrive opened (chain.ts openRecord) in batches; each batch is chained at once, in order,
+ * and written by one asynchronous writer: lines that arrive while a write is under way go out
+ * together in the next one. The chain continues across rotations and restarts: a new file's first
+ * record names the hash of the last record of the file before it. How much of what was appended
+ * each write carried is reported back (onWritten), which is what bounds the backend's queue.
+ */
+import { closeSync, existsSync, openSync, readSync, renameSync, fstatSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { chainLine, chainOpen, checkLine, GENESIS, signCheckpoint, sha256hex } from './chain.ts';
+import { backupName, listBackups, pruneBackups } from './rotation.ts';
+import { microTime } from './request-audit.ts';
+import type { AuditSigningKey } from './signing-key.ts';
+
+/** lumberjack's size when none is set (--audit-log-maxsize 0). */
+const DEFAULT_MAX_SIZE = 100 * 1024 * 1024;
+/** How much of a file's end is read to find the last record on start. */
+const TAIL_BYTES = 4 * 1024 * 1024;
+
+export interface ChainWriterOptions {
+  /** File path, or '-' for standard output (no rotation). */
+  path: string;
+  /** Rotate before a write would pass this size (0: 100 MiB, as lumberjack). */
+  maxSizeBytes?: number;
+  /** Backups kept (0: all). */
+  maxBackups?: number;
+  /** Days a backup is kept (0: for ever). */
+  maxAgeDays?: number;
+  /** Signs checkpoints; without it the chain is hashed but unsigned. */
+  signingKey?: AuditSigningKey;
+  /** A checkpoint after this many records (default 1000) ... */
+  checkpointEvery?: number;
+  /** ... or after this long with records not yet covered (default 60 s). */
+  checkpointIntervalMs?: number;
+  /** Wall clock for checkpoint times and backup names. */
+  now?: () => number;
+  log?: Pick<Logger, 'error' | 'warn'>;
+  /** Where '-' writes (default process.stdout). */
+  stdout?: (s: string) => void;
+  /** The hash the chain continues from (default: read from the end of the existing log). */
+  prev?: string;
+  /** After each write: the appended weight and records it carried, and whether it succeeded. */
+  onWritten?: (weight: number, records: number, ok: boolean) => void;
+}
+
+export class ChainWriter {
+  readonly #o: Required<Omit<ChainWriterOptions, 'signingKey' | 'log' | 'stdout' | 'onWritten' | 'prev'>> & Pick<ChainWriterOptions, 'signingKey' | 'log' | 'onWritten'>;
+  readonly #stdout: ((s: string) => void) | undefined;
+  readonly #timer: NodeJS.Timeout | undefined;
+  #queue: string[] = [];
+  /** The appended weight and record count of what is queued (checkpoints weigh nothing). */
+  #queuedWeight = 0;
+  #queuedRecords = 0;
+  #prev: string;
+  #sinceCheckpoint = 0;
+  #fh: FileHandle | undefined;
+  #size = 0;
+  #writing: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(o: ChainWriterOptions) {
+    this.#o = {
+      path: o.path,
+      maxSizeBytes: o.maxSizeBytes || DEFAULT_MAX_SIZE,
+      maxBackups: o.maxBackups ?? 0,
+      maxAgeDays: o.maxAgeDays ?? 0,
+      checkpointEvery: o.checkpointEvery ?? 1000,
+      checkpointIntervalMs: o.checkpointIntervalMs ?? 60_000,
+      now: o.now ?? Date.now,
+      signingKey: o.signingKey,
+      log: o.log,
+      onWritten: o.onWritten,
+    };
+    if (o.path === '-') this.#stdout = o.stdout ?? ((s) => process.stdout.write(s));
+    this.#prev = o.prev ?? (o.path === '-' ? GENESIS : lastRecordHash(o.path));
+    if (this.#o.signingKey && this.#o.checkpointIntervalMs > 0) {
+      this.#timer = setInterval(() => {
+        this.#checkpoint();
+        this.#kick();
+      }, this.#o.checkpointIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Chains these opened records (in order) and queues their lines; weight is reported back once written. */
+  append(opens: readonly string[], weight: number): void {
+    for (const open of opens) {
+      this.#push(chainOpen(open, this.#prev));
+      if (++this.#sinceCheckpoint >= this.#o.checkpointEvery) this.#checkpoint();
+    }
+    this.#queuedWeight += weight;
+    this.#queuedRecords += opens.length;
+    this.#kick();
+  }
+
+  /** Resolves once everything appended so far is written. */
+  async flush(): Promise<void> {
+    for (;;) {
+      this.#kick();
+      if (!this.#writing) return;
+      await this.#writing;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return this.flush();
+    clearInterval(this.#timer);
+    // The tail of the chain is covered by a last signature before the file is let go.
+    this.#checkpoint();
+    this.#closed = true;
+    await this.flush();
+    await this.#fh?.close();
+    this.#fh = undefined;
+  }
+
+  #push(c: { line: string; hash: string }): void {
+    this.#prev = c.hash;
+    this.#queue.push(`${c.line}\n`);
+  }
+
+  #checkpoint(): void {
+    const key = this.#o.signingKey;
+    if (!key || this.#sinceCheckpoint === 0) return;
+    const cp = signCheckpoint(key.privateKey, key.keyID, this.#prev, microTime(this.#o.now()), this.#sinceCheckpoint);
+    this.#push(chainLine(cp, this.#prev));
+    this.#sinceCheckpoint = 0;
+  }
+
+  /** Starts a write of what is queued unless one is under way (its end starts the next). */
+  #kick(): void {
+    if (this.#writing || this.#queue.length === 0) return;
+    this.#writing = this.#drain().finally(() => {
+      this.#writing = undefined;
+      // Lines queued while the last write was under way.
+      this.#kick();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    const batch = this.#queue;
+    const weight = this.#queuedWeight;
+    const records = this.#queuedRecords;
+    this.#queue = [];
+    this.#queuedWeight = 0;
+    this.#queuedRecords = 0;
+    let ok = true;
+    try {
+      if (this.#stdout) this.#stdout(batch.join(''));
+      else await this.#writeFile(batch);
+    } catch (err) {
+      ok = false;
+      this.#o.log?.error({ err, backend: 'log' }, 'audit log write failed');
+    }
+    this.#o.onWritten?.(weight, records, ok);
+  }
+
+  async #writeFile(lines: string[]): Promise<void> {
+    const fh = await this.#open();
+    // The usual case: the whole batch fits the current file, one encode and one write.
+    const all = Buffer.from(lines.join(''));
+    if (this.#size + all.length <= this.#o.maxSizeBytes) {
+      await fh.write(all);
+      this.#size += all.length;
+      return;
+    }
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const fh = await this.#open();
+      await fh.write(pending.join(''));
+      this.#size += pendingBytes;
+      pending = [];
+      pendingBytes = 0;
+    };
+    for (const line of lines) {
+      const n = Buffer.byteLength(line);
+      if (this.#fh === undefined && pending.length === 0) await this.#open();
+      if (this.#size + pendingBytes + n > this.#o.maxSizeBytes && this.#size + pendingBytes > 0) {
+        await flush();
+        await this.#rotate();
+      }
+      pending.push(line);
+      pendingBytes += n;
+    }
+    await flush();
+  }
+
+  async #open(): Promise<FileHandle> {
+    if (!this.#fh) {
+      const fh = await open(this.#o.path, 'a+', 0o600);
+      this.#size = (await fh.stat()).size;
+      // A line cut short by a crash is ended first, so the next record starts a line of its own
+      // (it chains onto the cut line's bytes; verify accepts such a line and reports it).
+      if (this.#size > 0) {
+        const last = Buffer.alloc(1);
+        await fh.read(last, 0, 1, this.#size - 1);
+        if (last[0] !== 0x0a) {
+          await fh.write('\n');
+          this.#size++;
+        }
+      }
+      this.#fh = fh;
+    }
+    return this.#fh;
+  }
+
+  async #rotate(): Promise<void> {
+    await this.#fh?.close();
+    this.#fh = undefined;
+    let at = this.#o.now();
+    // Two rotations in one millisecond must not overwrite a backup.
+    while (existsSync(backupName(this.#o.path, new Date(at)))) at++;
+    renameSync(this.#o.path, backupName(this.#o.path, new Date(at)));
+    for (const f of pruneBackups(this.#o.path, this.#o.maxBackups, this.#o.maxAgeDays, this.#o.now())) this.#o.log?.warn({ file: f }, 'audit log backup removed (retention)');
+    await this.#open();
+  }
+}
+
+/** The hash of the last record of the log (current file, else the newest backup), to continue its chain. */
+export function lastRecordHash(path: string): string {
+  const candidates = [path, ...listBackups(path).reverse().map((b) => b.file)];
+  for (const file of candidates) {
+    const line = lastLine(file);
+    if (line !== undefined) return checkLine(line).claimed ?? sha256hex(line);
+  }
+  return GENESIS;
+}
+
+function lastLine(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, TAIL_BYTES);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    const lines = buf.toString('utf8').split('\n').filter((l) => l !== '');
+    return lines[lines.length - 1];
+  } finally {
+    closeSync(fd);
+  }
+}
