@@ -1,18 +1,5 @@
-import { runUp } from './up.ts';
-import { runApiServer } from './apiserver.ts';
-import { runAudit } from './audit.ts';
-import { runKubeconfig } from './kubeconfig.ts';
-import { runWhoCan } from './who-can.ts';
-import { runSim } from './sim.ts';
-import { runAgent } from './agent.ts';
-import { runControllerManager } from './controller-manager.ts';
-import { runScheduler } from './scheduler.ts';
-import { runExplain } from './explain.ts';
-import { runImage } from './image.ts';
-import { runNetpol } from './netpol.ts';
-import { runWebhook } from './webhook.ts';
-import { runSnapshot } from './snapshot.ts';
-import { runPolicy } from './policy.ts';
+// Each command's modules are imported when it runs: a node agent does not load the API server,
+// the controllers, CEL and the admission chain it never runs (~70 MiB resident).
 import { RestClient } from '../cluster/client/rest-client.ts';
 
 const USAGE = `usage: portcullis <command> [flags]
@@ -66,35 +53,35 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case 'up':
-        return await runUp(rest);
+        return await (await import('./up.ts')).runUp(rest);
       case 'apiserver':
-        return await runApiServer(rest, (s) => process.stdout.write(s));
+        return await (await import('./apiserver.ts')).runApiServer(rest, (s) => process.stdout.write(s));
       case 'audit':
-        return await runAudit(rest, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+        return await (await import('./audit.ts')).runAudit(rest, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
       case 'kubeconfig':
-        return await runKubeconfig(rest, (s) => process.stdout.write(s));
+        return await (await import('./kubeconfig.ts')).runKubeconfig(rest, (s) => process.stdout.write(s));
       case 'who-can':
-        return await runWhoCan(rest, (s) => process.stdout.write(s));
+        return await (await import('./who-can.ts')).runWhoCan(rest, (s) => process.stdout.write(s));
       case 'controller-manager':
-        return await runControllerManager(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+        return await (await import('./controller-manager.ts')).runControllerManager(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'scheduler':
-        return await runScheduler(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+        return await (await import('./scheduler.ts')).runScheduler(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'netpol':
-        return await runNetpol(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+        return await (await import('./netpol.ts')).runNetpol(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'policy':
-        return await runPolicy(rest, (s) => process.stdout.write(s));
+        return await (await import('./policy.ts')).runPolicy(rest, (s) => process.stdout.write(s));
       case 'webhook':
-        return await runWebhook(rest, (s) => process.stdout.write(s));
+        return await (await import('./webhook.ts')).runWebhook(rest, (s) => process.stdout.write(s));
       case 'image':
-        return await runImage(rest, (s) => process.stdout.write(s));
+        return await (await import('./image.ts')).runImage(rest, (s) => process.stdout.write(s));
       case 'snapshot':
-        return await runSnapshot(rest, (s) => process.stdout.write(s));
+        return await (await import('./snapshot.ts')).runSnapshot(rest, (s) => process.stdout.write(s));
       case 'explain':
-        return await runExplain(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+        return await (await import('./explain.ts')).runExplain(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'agent':
-        return await runAgent(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+        return await (await import('./agent.ts')).runAgent(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case 'sim':
-        return await runSim(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
+        return await (await import('./sim.ts')).runSim(rest, (s) => process.stdout.write(s), (config) => new RestClient(config));
       case undefined:
       case 'help':
       case '--help':
