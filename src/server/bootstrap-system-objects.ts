@@ -1,17 +1,15 @@
 /**
  * Cluster-scoped objects kube-apiserver keeps in place at start: the two system PriorityClasses
  * (scheduling's post-start hook) and the mandatory API Priority and Fairness configuration
- * (exempt and catch-all FlowSchemas and PriorityLevelConfigurations). Created when missing; an
- * object a user already changed is left as it is (the validation of the mandatory objects keeps
- * their specs fixed anyway). Upstream's suggested APF objects (system-nodes, leader-election,
- * workload-high/-low, global-default, …) are created when missing too; once created they are the
- * administrator's to change or delete (a deleted one comes back at the next start).
+ * (exempt and catch-all FlowSchemas and PriorityLevelConfigurations) with upstream's suggested
+ * ones (system-nodes, leader-election, workload-high/-low, global-default, …). PriorityClasses
+ * are created when missing; the APF objects are kept as upstream's ensurer keeps them
+ * (flowcontrol/ensure-config.ts).
  */
 import { objectKey } from '../api/registry/resource-def.ts';
 import { rfc3339 } from '../api/time.ts';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation/scheduling/priority-class.ts';
-import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS } from '../api/validation/flowcontrol/mandatory.ts';
-import { SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from '../api/validation/flowcontrol/suggested.ts';
+import { ensureFlowControlConfig } from './flowcontrol/ensure-config.ts';
 import type { RestContext } from './rest/context.ts';
 
 async function ensure(ctx: RestContext, group: string, version: string, resource: string, obj: Record<string, any>): Promise<void> {
@@ -31,7 +29,6 @@ export async function bootstrapSystemObjects(ctx: RestContext): Promise<void> {
   for (const pc of SYSTEM_PRIORITY_CLASSES) {
     await ensure(ctx, 'scheduling.k8s.io', 'v1', 'priorityclasses', { metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: 'PreemptLowerPriority' });
   }
-  const apf = 'flowcontrol.apiserver.k8s.io';
-  for (const pl of [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS]) await ensure(ctx, apf, 'v1', 'prioritylevelconfigurations', { ...structuredClone(pl), status: {} });
-  for (const fs of [...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS]) await ensure(ctx, apf, 'v1', 'flowschemas', { ...structuredClone(fs), status: {} });
+  // The first round of the APF bootstrap ensurer (the control plane repeats it every minute).
+  await ensureFlowControlConfig(ctx);
 }

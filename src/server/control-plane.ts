@@ -46,6 +46,7 @@ import { KUBERNETES_SERVICE_IP } from './rest/service-ip.ts';
 import type { PortRange } from './rest/service-node-ports.ts';
 import { startNodePortRepair } from './rest/node-port-repair.ts';
 import type { FlowControlFlags } from './flowcontrol/setup.ts';
+import { startFlowControlEnsurer } from './flowcontrol/ensure-config.ts';
 import { serveSnapshots } from './snapshot-socket.ts';
 import { EncryptionMetrics } from '../metrics/encryption-metrics.ts';
 import { apiServerId } from './apiserver-id.ts';
@@ -228,6 +229,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     if (!opts.aggregation?.proxyClientCert) await publishAuthenticationTrust(server.ctx, { clientCaPem, requestHeaderCaPem: frontProxy.caCertPem, allowedNames: [FRONT_PROXY_CLIENT_CN] });
     for (const stop of [
       startCrdController(server.ctx),
+      // APF's mandatory and suggested objects, reconciled every minute as upstream's ensurer does.
+      startFlowControlEnsurer(server.ctx),
       startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
       startAggregation(server.ctx, aggregation),
       startNodePortRepair(server.ctx),

@@ -16,6 +16,7 @@ import { startControlPlane, type ControlPlane } from '../../src/server/control-p
 import { issueCert } from '../../src/pki/certs.ts';
 import { TestClient } from '../helpers/client.ts';
 import { parseMetrics, total } from '../metrics/prom-text.ts';
+import { ensureFlowControlConfig } from '../../src/server/flowcontrol/ensure-config.ts';
 
 const FC = '/apis/flowcontrol.apiserver.k8s.io/v1';
 let cp: ControlPlane;
@@ -173,6 +174,20 @@ test('a PriorityLevelConfiguration update changes the limits; a queuing level ho
   } finally {
     held.destroy();
   }
+});
+
+test('the bootstrap ensurer (every minute) brings back deleted and auto-updated objects and removes stale auto-update ones', async () => {
+  assert.equal((await admin.delete(`${FC}/flowschemas/service-accounts`)).status, 200);
+  const low = (await admin.get(`${FC}/prioritylevelconfigurations/workload-low`)).body;
+  const changed = await admin.put(`${FC}/prioritylevelconfigurations/workload-low`, { ...low, spec: { ...low.spec, limited: { ...low.spec.limited, nominalConcurrencyShares: 7 } } });
+  assert.equal(changed.status, 200, changed.text);
+  const stale = await admin.post(`${FC}/flowschemas`, { metadata: { name: 'stale', annotations: { 'apf.kubernetes.io/autoupdate-spec': 'true' } }, spec: { matchingPrecedence: 70, priorityLevelConfiguration: { name: 'global-default' }, rules: [] } });
+  assert.equal(stale.status, 201, stale.text);
+  await ensureFlowControlConfig(cp.server.ctx);
+  assert.equal((await admin.get(`${FC}/flowschemas/service-accounts`)).status, 200);
+  assert.equal((await admin.get(`${FC}/prioritylevelconfigurations/workload-low`)).body.spec.limited.nominalConcurrencyShares, 100);
+  assert.equal((await admin.get(`${FC}/flowschemas/stale`)).status, 404);
+  assert.equal((await admin.get(`${FC}/flowschemas/flood`)).status, 200, 'an object without the annotation is the administrator\'s');
 });
 
 test('invalid configuration objects are still refused', async () => {
