@@ -53,6 +53,12 @@ describe('nodes/proxy', () => {
     assert.equal(unknown.body.message, 'nodes "nope" not found');
   });
 
+  test('discovery lists nodes/proxy as upstream does', async () => {
+    const r = await s.c.admin.get('/api/v1');
+    const entry = r.body.resources.find((x: { name: string }) => x.name === 'nodes/proxy');
+    assert.deepEqual({ kind: entry?.kind, namespaced: entry?.namespaced, verbs: entry?.verbs }, { kind: 'NodeProxyOptions', namespaced: false, verbs: ['create', 'delete', 'get', 'patch', 'update'] });
+  });
+
   test('a user without nodes/proxy is refused by the API server', async () => {
     const r = await s.c.as('bob').get(`/api/v1/nodes/${NODE}/proxy/stats/summary`);
     assert.equal(r.status, 403);

@@ -159,7 +159,7 @@ const ROWS: Row[] = [
 /**
  * Subresources beyond status and scale, by kind, as upstream 1.33 serves them: the kind each
  * carries (what clients send and admission sees) and what it may change in the parent.
- * pods/attach, exec, log and portforward are the node agent's, reached through src/server/node-proxy;
+ * pods/attach, exec, log and portforward and nodes/proxy are the node agent's, reached through src/server/node-proxy;
  * pods/proxy is not served yet; pods/ephemeralcontainers and pods/resize wait for pod update validation to know them.
  */
 const EXTRA_SUBRESOURCES: Record<string, SubresourceDef[]> = {
@@ -172,6 +172,7 @@ const EXTRA_SUBRESOURCES: Record<string, SubresourceDef[]> = {
     { name: 'eviction', verbs: ['create'], kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, changes: 'deletion' },
   ],
   '/Namespace': [{ name: 'finalize', verbs: ['update'], changes: 'spec.finalizers' }],
+  '/Node': [{ name: 'proxy', verbs: ['create', 'delete', 'get', 'patch', 'update'], kind: { group: '', version: 'v1', kind: 'NodeProxyOptions' }, changes: 'node-stream' }],
   '/ServiceAccount': [{ name: 'token', verbs: ['create'], kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, changes: 'token' }],
   'certificates.k8s.io/CertificateSigningRequest': [{ name: 'approval', verbs: ['get', 'patch', 'update'], changes: 'approval' }],
 };
