@@ -118,6 +118,16 @@ describe('etcd store: what only etcd shows', { skip }, () => {
     w.close();
   });
 
+  test('a list larger than the HTTP/2 windows and the session memory arrives whole, in one Range', async () => {
+    const big = 'x'.repeat(64 * 1024);
+    const keys = Array.from({ length: 320 }, (_, i) => `/registry/core/configmaps/big/c${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < keys.length; i += 32) await Promise.all(keys.slice(i, i + 32).map((k) => raw.put(`/cluster-a${k.slice('/registry/core'.length)}`).value(JSON.stringify({ big })).exec()));
+    const listed = await store.list('/registry/core/configmaps/big/');
+    assert.equal(listed.items.length, keys.length);
+    assert.deepEqual(listed.items.map((o) => o.key), keys);
+    assert.ok(listed.items.every((o) => (o.value as { big: string }).big === big));
+  });
+
   test("this store's own writes reach its watches and reads as the object the write returned; another client's value is parsed", async () => {
     const events: WatchEvent[] = [];
     let onSeen: () => void = () => {};
