@@ -102,6 +102,14 @@ test('the summary: node and pods in upstream\'s shape, usageNanoCores from the p
   assert.equal(second.pods[0].cpu.usageNanoCores, 500_000_000);
   assert.equal(second.node.cpu.usageNanoCores, 0);
 
+  // The volume's use is walked again only after a minute (volumeStatsAggPeriod).
+  writeFileSync(join(vol, 'g'), 'z'.repeat(50_000));
+  const within = await s.summary() as any;
+  assert.equal(within.pods[0].volume[0].usedBytes, p.volume[0].usedBytes, 'within the minute: the last walk');
+  t += 60_000;
+  const later = await s.summary() as any;
+  assert.ok(later.pods[0].volume[0].usedBytes >= p.volume[0].usedBytes + 50_000, 'a minute on: walked again');
+
   const only = await s.summary(true) as any;
   assert.deepEqual(Object.keys(only.node), ['nodeName', 'startTime', 'cpu', 'memory']);
   assert.deepEqual(Object.keys(only.pods[0]), ['podRef', 'startTime', 'containers', 'cpu', 'memory']);

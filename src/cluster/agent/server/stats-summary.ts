@@ -6,6 +6,7 @@
  * memory, the network of its namespace, the volumes under its pod directory, ephemeral-storage).
  * usageNanoCores is the rate between this read and the one before, as the kubelet's CRI stats
  * provider computes it (absent on the first read); the cache keeps only what is still there.
+ * A volume's use is walked at most once a minute, as the kubelet's volumeStatsAggPeriod caches it.
  * Pods have no cgroup of their own here, so a pod's cpu and memory are its sandbox's plus its
  * running containers' (as /metrics/resource). `only_cpu_and_memory=true` leaves the rest out.
  * Not reported: systemContainers, container rootfs (the runtime's overlay), accelerators, user
@@ -27,6 +28,8 @@ export interface StatsSummaryOptions {
   dataDir?: string;
   /** Bytes the images take (runtime.imageFs.usedBytes). */
   imagesUsage?: () => Promise<number>;
+  /** How long a volume's du is reused (the kubelet's volumeStatsAggPeriod, default 1 min). */
+  volumeStatsPeriodMs?: number;
   /** The host's /proc (tests give a tree of their own). */
   proc?: string;
   now?: () => Date;
@@ -40,6 +43,8 @@ export class StatsSummary {
   readonly #o: StatsSummaryOptions;
   /** Last CPU reading per container, sandbox pod and the node, for usageNanoCores (only ids seen in the last read are kept). */
   #lastCpu = new Map<string, { nanos: number; at: number }>();
+  /** A volume's last du (walking a volume on every request would let a pod's files cost the agent each scrape); only volumes still there are kept. */
+  #volumeUse = new Map<string, { at: number; used: { bytes: number; inodes: number; dev?: number } }>();
 
   constructor(o: StatsSummaryOptions) {
     this.#o = o;
@@ -92,6 +97,7 @@ export class StatsSummary {
       pods.push(await this.#pod(sb.pod, sb.id, sb.createdAt, netPid, running, seen, onlyCpuAndMemory, now, nodeFs, nodeDev));
     }
     for (const k of [...this.#lastCpu.keys()]) if (!seen.has(k)) this.#lastCpu.delete(k);
+    for (const k of [...this.#volumeUse.keys()]) if (!seen.has(k)) this.#volumeUse.delete(k);
     return { node, pods };
   }
 
@@ -136,7 +142,7 @@ export class StatsSummary {
     if (only) return pod;
     const ifs = netPid !== undefined ? await readNetDev(netPid, o.proc) : undefined;
     if (ifs) pod.network = networkStats(ifs, now);
-    const volumes = await this.#volumes(ref.uid, now);
+    const volumes = await this.#volumes(ref.uid, now, seen);
     if (volumes.length) pod.volume = volumes.map((v) => v.stats);
     // Ephemeral storage: logs and the volumes on the node's file system (emptyDir and configMap on disk; tmpfs ones are memory).
     for (const v of volumes) if (nodeDev !== undefined && v.dev === nodeDev) ephemeral = { bytes: ephemeral.bytes + v.used.bytes, inodes: ephemeral.inodes + v.used.inodes };
@@ -145,7 +151,7 @@ export class StatsSummary {
   }
 
   /** Every volume under <dataDir>/pods/<uid>/volumes/<plugin>/<name>: du for use, statfs for the rest. */
-  async #volumes(uid: string, now: Date): Promise<Array<{ stats: Json; used: { bytes: number; inodes: number }; dev?: number }>> {
+  async #volumes(uid: string, now: Date, seen: Set<string>): Promise<Array<{ stats: Json; used: { bytes: number; inodes: number }; dev?: number }>> {
     if (!this.#o.dataDir) return [];
     const root = join(this.#o.dataDir, 'pods', uid, 'volumes');
     const out: Array<{ stats: Json; used: { bytes: number; inodes: number }; dev?: number }> = [];
@@ -153,7 +159,10 @@ export class StatsSummary {
     for (const plugin of plugins.sort()) {
       for (const name of (await readdir(join(root, plugin)).catch(() => [] as string[])).sort()) {
         const path = join(root, plugin, name);
-        const used = await du(path);
+        seen.add(path);
+        let use = this.#volumeUse.get(path);
+        if (!use || now.getTime() - use.at >= (this.#o.volumeStatsPeriodMs ?? 60_000)) this.#volumeUse.set(path, (use = { at: now.getTime(), used: await du(path) }));
+        const used = use.used;
         const fs = await fsStats(path, now, used);
         if (fs) out.push({ stats: { ...fs, name }, used, dev: used.dev });
       }
