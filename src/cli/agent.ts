@@ -49,7 +49,9 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   // logs, exec and port-forward for the API server, on the Node's address once a serving certificate is approved.
   let joined: Agent | undefined;
   const endpoint = new StreamingEndpoint({ nodeName, runtime: rt.runtime, clientCaPem: bootstrap.identity.caPem, client: () => joined!.client, address: host.internalIP, port: KUBELET_PORT, log,
-    probeMetrics: async () => (await joined?.syncer.probes.metrics.text()) ?? '', dataDir, imagesUsage: imagesUsage(rt.images) });
+    probeMetrics: async () => (await joined?.syncer.probes.metrics.text()) ?? '', dataDir, imagesUsage: imagesUsage(rt.images),
+    // Until the agent runs, every path counts as in use: no local-path directory is removed.
+    volumePathInUse: (path) => joined?.volumes?.usesPath(path) ?? true });
   try {
     const agent = await startAgent({
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,

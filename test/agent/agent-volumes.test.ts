@@ -51,7 +51,7 @@ describe('pod volumes on runc', { skip }, () => {
     await images.importLayout(join(work, 'bb.oci'), IMAGE);
     rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
     // The agent's HTTPS endpoint: the binder reaches it through nodes/proxy to remove local-path directories.
-    endpoint = new StreamingEndpoint({ nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog, dataDir: work });
+    endpoint = new StreamingEndpoint({ nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog, dataDir: work, volumePathInUse: (p) => agent?.volumes?.usesPath(p) ?? true });
     ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true, host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) }));
     const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
     await ac.admin.update(resources.certificatesigningrequests, '', { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } }, 'approval');

@@ -101,6 +101,8 @@ export interface Agent {
   readonly client: ApiClient;
   readonly syncer: PodSyncer;
   readonly workers: PodWorkers;
+  /** The pods' volumes (with podVolumes). */
+  readonly volumes?: VolumeManager;
   clientCert(): StoredCert;
   servingCert(): StoredCert | undefined;
   stop(): Promise<void>;
@@ -302,6 +304,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       client,
       syncer,
       workers,
+      volumes,
       clientCert: () => clientCerts.current ?? cert,
       servingCert: () => servingCerts.current,
       stop,

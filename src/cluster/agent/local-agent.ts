@@ -82,7 +82,9 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
     // logs, exec and port-forward for the API server, on the Node's address once a serving certificate is approved.
     let joined: Agent | undefined;
     const endpoint = new StreamingEndpoint({ nodeName, runtime: rt.runtime, clientCaPem: o.admin.caPem, client: () => joined!.client, address: host.internalIP, port: KUBELET_PORT, log: o.log,
-      probeMetrics: async () => (await joined?.syncer.probes.metrics.text()) ?? '', dataDir, imagesUsage: imagesUsage(rt.images) });
+      probeMetrics: async () => (await joined?.syncer.probes.metrics.text()) ?? '', dataDir, imagesUsage: imagesUsage(rt.images),
+      // Until the agent runs, every path counts as in use: no local-path directory is removed.
+      volumePathInUse: (path) => joined?.volumes?.usesPath(path) ?? true });
     closeEndpoint = () => endpoint.close();
     const a = await startAgent({
       nodeName, dataDir, bootstrap: { server: o.server, identity: { caPem: o.admin.caPem, token }, userAgent: 'portcullis-agent' },

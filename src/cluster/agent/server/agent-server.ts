@@ -49,6 +49,8 @@ export interface AgentServerOptions {
   probeMetrics?: () => Promise<string>;
   /** The agent's data directory: file system and pod volume figures of /stats/summary (none: left out). */
   dataDir?: string;
+  /** Whether a pod here uses a volume at this path (DELETE /localPath refuses then; none: every path counts as in use). */
+  volumePathInUse?: (path: string) => boolean;
   /** Bytes the node's images take (/stats/summary runtime.imageFs.usedBytes). */
   imagesUsage?: () => Promise<number>;
   now?: () => Date;
@@ -126,8 +128,9 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
       const localPath = route(url.pathname, 'localPath', 1);
       if (localPath && req.method === 'DELETE') {
         if (!o.dataDir) return send({ code: 404, text: '404 page not found' });
-        const r = await removeLocalPath(o.dataDir, localPath[0]!, url.searchParams.get('uid') ?? '');
+        const r = await removeLocalPath(o.dataDir, localPath[0]!, url.searchParams.get('uid') ?? '', o.volumePathInUse ?? (() => true));
         if ('unknown' in r) return send({ code: 404, text: `no local-path volume ${JSON.stringify(localPath[0])} was made on this node` });
+        if ('inUse' in r) return send({ code: 409, text: `local-path volume ${JSON.stringify(localPath[0])} is still used by a pod on this node` });
         if ('otherUid' in r) return send({ code: 409, text: `local-path volume ${JSON.stringify(localPath[0])} on this node belongs to uid ${r.otherUid}, not ${url.searchParams.get('uid') ?? ''}` });
         o.log.warn({ pv: localPath[0], path: r.removed }, 'released local-path volume removed');
         return send({ code: 200, text: `removed ${r.removed}` });

@@ -27,6 +27,8 @@ export interface StreamingEndpointOptions {
   /** The agent's data directory and its images' size, for /stats/summary. */
   dataDir?: string;
   imagesUsage?: () => Promise<number>;
+  /** Whether a pod on the node uses a volume at this path (the agent's VolumeManager.usesPath). */
+  volumePathInUse?: (path: string) => boolean;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void };
 }
 
@@ -51,7 +53,7 @@ export class StreamingEndpoint {
     if (this.#server) return this.#server.setCertificate(this.#latest);
     if (this.#starting || this.#closed) return;
     const o = this.#o;
-    this.#starting = startAgentServer({ nodeName: o.nodeName, runtime: o.runtime, cert: this.#latest, clientCaPem: o.clientCaPem, review: subjectAccessReviewer(o.client), dial: o.dial, probeMetrics: o.probeMetrics, dataDir: o.dataDir, imagesUsage: o.imagesUsage, log: o.log }, o.port, o.address)
+    this.#starting = startAgentServer({ nodeName: o.nodeName, runtime: o.runtime, cert: this.#latest, clientCaPem: o.clientCaPem, review: subjectAccessReviewer(o.client), dial: o.dial, probeMetrics: o.probeMetrics, dataDir: o.dataDir, imagesUsage: o.imagesUsage, volumePathInUse: o.volumePathInUse, log: o.log }, o.port, o.address)
       .then(async (s) => {
         if (this.#closed) return s.close();
         this.#server = s;

@@ -45,14 +45,19 @@ export async function recordLocalPath(dataDir: string, pvName: string, uid: stri
   await rename(tmp, join(dir, `${pvName}.json`));
 }
 
-export type RemoveResult = { removed: string } | { unknown: true } | { otherUid: string };
+export type RemoveResult = { removed: string } | { unknown: true } | { otherUid: string } | { inUse: string };
 
-/** Removes the directory recorded for the volume (and the record) when the uid is the one recorded. */
-export async function removeLocalPath(dataDir: string, pvName: string, uid: string): Promise<RemoveResult> {
+/**
+ * Removes the directory recorded for the volume (and the record) when the uid is the one recorded
+ * and no pod here uses it (claims are not protected by a finalizer here, so a claim deleted under
+ * a running pod releases its volume: its data stays until the pod is gone).
+ */
+export async function removeLocalPath(dataDir: string, pvName: string, uid: string, inUse: (path: string) => boolean): Promise<RemoveResult> {
   if (!validPvName(pvName)) return { unknown: true };
   const r = await read(dataDir, pvName);
   if (!r) return { unknown: true };
   if (r.uid !== uid) return { otherUid: r.uid };
+  if (inUse(r.path)) return { inUse: r.path };
   // rm does not follow symlinks inside the tree: a link a pod left points out, and only the link goes.
   await rm(r.path, { recursive: true, force: true });
   await rm(join(recordsDir(dataDir), `${pvName}.json`), { force: true });

@@ -79,6 +79,12 @@ export class VolumeManager {
   }
 
   /** Sets up (or refreshes) every volume of the pod; throws VolumeSetUpError naming those that failed. */
+  /** Whether a pod here has a volume at `path` (a local-path directory is not removed while one does). */
+  usesPath(path: string): boolean {
+    for (const volumes of this.#pods.values()) for (const v of volumes.values()) if (v.path === path) return true;
+    return false;
+  }
+
   async setUp(pod: Pod): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     const dir = this.#podDir(uid);
