@@ -4,8 +4,6 @@
  * half-given key pair fails the start, not a request).
  */
 import { readFileSync } from 'node:fs';
-import { noop } from 'cockatiel';
-import { Etcd3 } from 'etcd3';
 import { createEtcdKv, type EtcdKv } from './etcd-kv-client.ts';
 import type { ChannelTls } from './grpc-channel.ts';
 
@@ -37,7 +35,7 @@ export function parseEtcdServers(flag: string): string[] {
 }
 
 /** The checked TLS material of a connection: undefined for http:// servers. */
-function tlsOf(conn: EtcdConnection): ChannelTls | undefined {
+export function tlsOf(conn: EtcdConnection): ChannelTls | undefined {
   if (conn.servers.length === 0) throw new Error('no etcd server given');
   if ((conn.certFile === undefined) !== (conn.keyFile === undefined)) {
     throw new Error('--etcd-certfile and --etcd-keyfile go together');
@@ -65,19 +63,4 @@ export function createEtcdClient(conn: EtcdConnection): EtcdKv {
 /** One client per member (for watch streams, which then choose their member themselves). */
 export function createMemberClients(conn: EtcdConnection): EtcdKv[] {
   return conn.servers.map((server) => createEtcdClient({ ...conn, servers: [server] }));
-}
-
-/**
- * The etcd3 npm client, for what only the snapshot command needs (Maintenance.Snapshot's
- * stream): off the hot path, so its cost per call does not matter there.
- */
-export function createMaintenanceClient(conn: EtcdConnection): Etcd3 {
-  const tls = tlsOf(conn);
-  return new Etcd3({
-    hosts: conn.servers,
-    credentials: tls ? { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key } : undefined,
-    grpcOptions: { 'grpc.max_receive_message_length': -1 },
-    // No retries of anything (see etcd-kv-client.ts for why writes must not be).
-    faultHandling: { global: noop },
-  });
 }
