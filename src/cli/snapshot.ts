@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { flag, parseCommand } from './args.ts';
 import { checkDataDir, PRIVATE_FILE_MODE } from '../storage/data-dir.ts';
-import { createMaintenanceClient } from '../storage/etcd/etcd-client.ts';
+import { createMaintenanceClient } from '../storage/etcd/maintenance-client.ts';
 import { etcdFromFlags } from './etcd-flags.ts';
 import { fetchSnapshot } from '../server/snapshot-socket.ts';
 import { etcdSnapshotStatus, isSqliteSnapshot, restoreEtcdSnapshot, saveEtcdSnapshot } from './etcd-snapshot.ts';
