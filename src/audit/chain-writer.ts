@@ -1,16 +1,18 @@
 /**
  * The writing half of the log backend: chains records (chain.ts), signs checkpoints, writes the
  * lines and rotates the file by size with lumberjack's names and retention (rotation.ts). It runs
- * in the log backend's worker thread (log-worker.ts), or on the caller's thread for '-'.
+ * in the log backend's worker thread (log-worker.ts), or on the caller's thread for '-' and for
+ * tests with an injected clock.
  *
- * Records arrive opened (chain.ts openRecord) in batches; each batch is chained at once, in order,
- * and written by one asynchronous writer: lines that arrive while a write is under way go out
- * together in the next one. The chain continues across rotations and restarts: a new file's first
- * record names the hash of the last record of the file before it. How much of what was appended
- * each write carried is reported back (onWritten), which is what bounds the backend's queue.
+ * Records arrive opened (chain.ts openRecord) in batches; each batch is chained, in order, and
+ * written at once with one synchronous write. Synchronous because the writer has a thread of its
+ * own: waiting there costs the API server nothing, where an asynchronous write would pay a round
+ * trip through libuv's thread pool (another thread woken) per batch. The chain continues across
+ * rotations and restarts: a new file's first record names the hash of the last record of the file
+ * before it. How much of what was appended each write carried is reported back (onWritten), which
+ * is what bounds the backend's queue.
  */
-import { closeSync, existsSync, openSync, readSync, renameSync, fstatSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, readSync, renameSync, fstatSync, writeSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { chainLine, chainOpen, checkLine, GENESIS, signCheckpoint, sha256hex } from './chain.ts';
 import { backupName, listBackups, pruneBackups } from './rotation.ts';
@@ -52,15 +54,11 @@ export class ChainWriter {
   readonly #o: Required<Omit<ChainWriterOptions, 'signingKey' | 'log' | 'stdout' | 'onWritten' | 'prev'>> & Pick<ChainWriterOptions, 'signingKey' | 'log' | 'onWritten'>;
   readonly #stdout: ((s: string) => void) | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
-  #queue: string[] = [];
-  /** The appended weight and record count of what is queued (checkpoints weigh nothing). */
-  #queuedWeight = 0;
-  #queuedRecords = 0;
+  #lines: string[] = [];
   #prev: string;
   #sinceCheckpoint = 0;
-  #fh: FileHandle | undefined;
+  #fd: number | undefined;
   #size = 0;
-  #writing: Promise<void> | undefined;
   #closed = false;
 
   constructor(o: ChainWriterOptions) {
@@ -81,46 +79,38 @@ export class ChainWriter {
     if (this.#o.signingKey && this.#o.checkpointIntervalMs > 0) {
       this.#timer = setInterval(() => {
         this.#checkpoint();
-        this.#kick();
+        this.#write(0, 0);
       }, this.#o.checkpointIntervalMs);
       this.#timer.unref();
     }
   }
 
-  /** Chains these opened records (in order) and queues their lines; weight is reported back once written. */
+  /** Chains these opened records (in order) and writes their lines; weight is reported back once written. */
   append(opens: readonly string[], weight: number): void {
     for (const open of opens) {
       this.#push(chainOpen(open, this.#prev));
       if (++this.#sinceCheckpoint >= this.#o.checkpointEvery) this.#checkpoint();
     }
-    this.#queuedWeight += weight;
-    this.#queuedRecords += opens.length;
-    this.#kick();
+    this.#write(weight, opens.length);
   }
 
-  /** Resolves once everything appended so far is written. */
-  async flush(): Promise<void> {
-    for (;;) {
-      this.#kick();
-      if (!this.#writing) return;
-      await this.#writing;
-    }
-  }
+  /** Everything appended is written by the time append returns; kept for the backend's interface. */
+  async flush(): Promise<void> {}
 
   async close(): Promise<void> {
-    if (this.#closed) return this.flush();
+    if (this.#closed) return;
+    this.#closed = true;
     clearInterval(this.#timer);
     // The tail of the chain is covered by a last signature before the file is let go.
     this.#checkpoint();
-    this.#closed = true;
-    await this.flush();
-    await this.#fh?.close();
-    this.#fh = undefined;
+    this.#write(0, 0);
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
   }
 
   #push(c: { line: string; hash: string }): void {
     this.#prev = c.hash;
-    this.#queue.push(`${c.line}\n`);
+    this.#lines.push(`${c.line}\n`);
   }
 
   #checkpoint(): void {
@@ -131,27 +121,15 @@ export class ChainWriter {
     this.#sinceCheckpoint = 0;
   }
 
-  /** Starts a write of what is queued unless one is under way (its end starts the next). */
-  #kick(): void {
-    if (this.#writing || this.#queue.length === 0) return;
-    this.#writing = this.#drain().finally(() => {
-      this.#writing = undefined;
-      // Lines queued while the last write was under way.
-      this.#kick();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    const batch = this.#queue;
-    const weight = this.#queuedWeight;
-    const records = this.#queuedRecords;
-    this.#queue = [];
-    this.#queuedWeight = 0;
-    this.#queuedRecords = 0;
+  /** Writes the lines made so far; weight and records: what of the appended they carry. */
+  #write(weight: number, records: number): void {
+    const lines = this.#lines;
+    if (lines.length === 0) return;
+    this.#lines = [];
     let ok = true;
     try {
-      if (this.#stdout) this.#stdout(batch.join(''));
-      else await this.#writeFile(batch);
+      if (this.#stdout) this.#stdout(lines.join(''));
+      else this.#writeFile(lines);
     } catch (err) {
       ok = false;
       this.#o.log?.error({ err, backend: 'log' }, 'audit log write failed');
@@ -159,67 +137,70 @@ export class ChainWriter {
     this.#o.onWritten?.(weight, records, ok);
   }
 
-  async #writeFile(lines: string[]): Promise<void> {
-    const fh = await this.#open();
+  #writeFile(lines: string[]): void {
+    const fd = this.#open();
     // The usual case: the whole batch fits the current file, one encode and one write.
     const all = Buffer.from(lines.join(''));
     if (this.#size + all.length <= this.#o.maxSizeBytes) {
-      await fh.write(all);
+      writeAll(fd, all);
       this.#size += all.length;
       return;
     }
     let pending: string[] = [];
     let pendingBytes = 0;
-    const flush = async () => {
+    const flush = () => {
       if (pending.length === 0) return;
-      const fh = await this.#open();
-      await fh.write(pending.join(''));
+      writeAll(this.#open(), Buffer.from(pending.join('')));
       this.#size += pendingBytes;
       pending = [];
       pendingBytes = 0;
     };
     for (const line of lines) {
       const n = Buffer.byteLength(line);
-      if (this.#fh === undefined && pending.length === 0) await this.#open();
       if (this.#size + pendingBytes + n > this.#o.maxSizeBytes && this.#size + pendingBytes > 0) {
-        await flush();
-        await this.#rotate();
+        flush();
+        this.#rotate();
       }
       pending.push(line);
       pendingBytes += n;
     }
-    await flush();
+    flush();
   }
 
-  async #open(): Promise<FileHandle> {
-    if (!this.#fh) {
-      const fh = await open(this.#o.path, 'a+', 0o600);
-      this.#size = (await fh.stat()).size;
+  #open(): number {
+    if (this.#fd === undefined) {
+      const fd = openSync(this.#o.path, 'a+', 0o600);
+      this.#size = fstatSync(fd).size;
       // A line cut short by a crash is ended first, so the next record starts a line of its own
       // (it chains onto the cut line's bytes; verify accepts such a line and reports it).
       if (this.#size > 0) {
         const last = Buffer.alloc(1);
-        await fh.read(last, 0, 1, this.#size - 1);
+        readSync(fd, last, 0, 1, this.#size - 1);
         if (last[0] !== 0x0a) {
-          await fh.write('\n');
+          writeAll(fd, Buffer.from('\n'));
           this.#size++;
         }
       }
-      this.#fh = fh;
+      this.#fd = fd;
     }
-    return this.#fh;
+    return this.#fd;
   }
 
-  async #rotate(): Promise<void> {
-    await this.#fh?.close();
-    this.#fh = undefined;
+  #rotate(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
     let at = this.#o.now();
     // Two rotations in one millisecond must not overwrite a backup.
     while (existsSync(backupName(this.#o.path, new Date(at)))) at++;
     renameSync(this.#o.path, backupName(this.#o.path, new Date(at)));
     for (const f of pruneBackups(this.#o.path, this.#o.maxBackups, this.#o.maxAgeDays, this.#o.now())) this.#o.log?.warn({ file: f }, 'audit log backup removed (retention)');
-    await this.#open();
+    this.#open();
   }
+}
+
+/** writeSync may write less than asked (a signal, a full disk): the rest follows, or it throws. */
+function writeAll(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 /** The hash of the last record of the log (current file, else the newest backup), to continue its chain. */

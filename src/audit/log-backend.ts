@@ -27,7 +27,8 @@ export interface LogBackendOptions extends Omit<ChainWriterOptions, 'prev' | 'on
   writeDelayMs?: number;
   /**
    * Where the writer runs: 'worker' (default for a file) or 'main' (this thread; always for '-').
-   * An injected clock (now) needs 'main': a function cannot cross to a worker.
+   * The writer's file writes are synchronous, which only a thread of its own makes harmless: 'main'
+   * with a file is for tests, whose injected clock (now) cannot cross to a worker.
    */
   thread?: 'worker' | 'main';
 }
