@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_WATCH_BACKLOG, eventBytes, QueuedWatcher } from './watch-queue.ts';
+import { decodeEvent, DEFAULT_WATCH_BACKLOG, eventBytes, QueuedWatcher } from './watch-queue.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 import { StorageError } from './types.ts';
 import type { WatchBacklog, WatchEvent } from './types.ts';
@@ -151,4 +151,23 @@ test('replayFrom asks for the next page only once everything queued is delivered
   assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8]);
   assert.equal(asked, 4);
   assert.equal(w.replaying, false);
+});
+
+test('a previous value sent as text is parsed when read, once, and stays an ordinary property', () => {
+  const old = { metadata: { name: 'p', resourceVersion: '4' }, spec: { x: [1, 2] } };
+  const e = decodeEvent({ ...ev(5, { r: 5 }), prevValue: JSON.stringify(old) });
+  assert.ok(Object.keys(e).includes('prevValue'));
+  const first = e.prevValue;
+  assert.deepEqual(first, old);
+  assert.equal(e.prevValue, first, 'parsed once');
+  assert.deepEqual(JSON.parse(JSON.stringify(e)).prevValue, old);
+  assert.deepEqual({ ...e }.prevValue, old);
+  e.prevValue = 'replaced';
+  assert.equal(e.prevValue, 'replaced');
+  // Never read: the same event as before, with the value still there when asked.
+  const unread = decodeEvent({ ...ev(6, { r: 6 }), prevValue: '{"a":1}' });
+  assert.deepEqual(unread, { type: 'MODIFIED', key: '/k/6', revision: 6, createRevision: 1, value: { r: 6 }, prevValue: { a: 1 } });
+  // A shared object is passed as it is.
+  const shared = Object.freeze({ b: 2 });
+  assert.equal(decodeEvent({ ...ev(7, { r: 7 }), prevValue: shared }).prevValue, shared);
 });

@@ -40,6 +40,27 @@ function decodeValue<T>(v: string | object): T {
   return (typeof v === 'string' ? JSON.parse(v) : v) as T;
 }
 
+/**
+ * A previous value still as text (the SQLite store's live MODIFIED events carry the row it
+ * replaced) is parsed when a consumer reads it, once: the watch cache, the one live watcher of
+ * the store, keeps its own previous object and never does, and the parse was a JSON.parse of the
+ * whole old object on every update. An own, enumerable property as before; assigning replaces it.
+ */
+function lazyPrevValue<T>(out: WatchEvent<T>, text: string): void {
+  Object.defineProperty(out, 'prevValue', {
+    configurable: true,
+    enumerable: true,
+    get(): T {
+      const value = JSON.parse(text) as T;
+      Object.defineProperty(out, 'prevValue', { value, writable: true, configurable: true, enumerable: true });
+      return value;
+    },
+    set(value: T) {
+      Object.defineProperty(out, 'prevValue', { value, writable: true, configurable: true, enumerable: true });
+    },
+  });
+}
+
 export function decodeEvent<T>(e: EncodedEvent): WatchEvent<T> {
   const out: WatchEvent<T> = {
     type: e.type,
@@ -48,7 +69,8 @@ export function decodeEvent<T>(e: EncodedEvent): WatchEvent<T> {
     revision: e.revision,
     createRevision: e.createRevision,
   };
-  if (e.prevValue !== undefined) out.prevValue = decodeValue<T>(e.prevValue);
+  if (typeof e.prevValue === 'string') lazyPrevValue(out, e.prevValue);
+  else if (e.prevValue !== undefined) out.prevValue = e.prevValue as T;
   if (e.size !== undefined) out.size = e.size;
   else if (typeof e.value === 'string') out.size = e.value.length;
   return out;
