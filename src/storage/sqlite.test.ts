@@ -207,4 +207,28 @@ describe('sqlite watch delivery', () => {
     w2.close();
     await store.close();
   });
+
+  test('the shared value is what the stored text parses to, whether copied or parsed; the caller may change its object after the call', async () => {
+    const { store } = recordingStore();
+    const seen: WatchEvent[] = [];
+    const w = store.watch('/j/', 0, { onEvent: (e: WatchEvent) => seen.push(e) });
+    const plain: Record<string, unknown> = { b: 1, '1': 'one', gone: undefined, z: -0, spec: { list: [{ a: 'x' }] } };
+    const odd = { when: new Date(0), n: NaN, list: [undefined, 1] };
+    const written = await Promise.all([store.create('/j/plain', plain), store.create('/j/odd', odd)]);
+    (plain.spec as { list: unknown[] }).list.push('later');
+    for (const [i, v] of [plain, odd].entries()) {
+      const want = JSON.parse(JSON.stringify(i === 0 ? { b: 1, '1': 'one', z: 0, spec: { list: [{ a: 'x' }] } } : v));
+      const got = written[i]!.value;
+      assert.deepStrictEqual(got, want);
+      assert.equal(JSON.stringify(got), JSON.stringify(want));
+      assert.ok(Object.isFrozen(got));
+      assert.deepStrictEqual((await store.get(written[i]!.key))!.value, want);
+    }
+    const updated = await store.update('/j/plain', { spec: { list: [] } }, written[0]!.modRevision);
+    assert.equal(seen.length, 3);
+    assert.equal(seen[2]!.value, updated.value);
+    assert.deepStrictEqual(seen[2]!.prevValue, written[0]!.value, 'the previous value, parsed when read');
+    w.close();
+    await store.close();
+  });
 });

@@ -52,6 +52,7 @@ import { checkHighWater, HighWaterError, highWaterPath, HighWaterRecorder, readH
 import { decodeStored, toStorageError } from './sqlite-errors.ts';
 import { WalSync } from './wal-sync.ts';
 import { deepFreeze } from './deep-freeze.ts';
+import { frozenJsonCopy } from './frozen-json-copy.ts';
 
 export interface SqliteStoreOptions {
   /** Database file, or ':memory:'. */
@@ -103,6 +104,8 @@ interface PendingWrite {
   kind: QueuedKind;
   key: string;
   text?: string;
+  /** The value as parsing `text` would give it, deep-frozen, when a plain copy could make it (frozen-json-copy.ts). */
+  copy?: object;
   expectedRevision?: number;
   resolve: (obj: StoredObject<unknown> | undefined) => void;
   reject: (err: Error) => void;
@@ -139,13 +142,15 @@ function closedError(): StorageError {
 }
 
 /**
- * A written value, parsed once and deep-frozen: the writer's answer and every live watcher (the
+ * A written value, parsed once and deep-frozen (or, for plain data, copied frozen when it was
+ * queued: frozen-json-copy.ts, the same value without the parse): the writer's answer and every live watcher (the
  * watch cache above all, which keeps it as its copy) share this one object instead of each
  * parsing the text again; frozen, nobody can change what another sees. In the event it travels
  * as the object with its text's length, except a value that is not an object (a store written by
  * something else): that stays text, since a string in an event means JSON to parse.
  */
-function sharedValue(key: string, text: string): { value: unknown; inEvent: string | object } {
+function sharedValue(key: string, text: string, copy?: object): { value: unknown; inEvent: string | object } {
+  if (copy !== undefined) return { value: copy, inEvent: copy };
   const value = deepFreeze(decodeStored<unknown>(key, text));
   return { value, inEvent: typeof value === 'object' && value !== null ? value : text };
 }
@@ -502,7 +507,9 @@ class SqliteRevisionStore implements SqliteStore {
         const tooLarge = checkValueSize(key, text);
         if (tooLarge) return reject(tooLarge);
       }
-      this.pending.push({ kind, key, text, expectedRevision, resolve, reject });
+      // Copied now for the same reason; the copy spares parsing the text back at commit.
+      const copy = text === undefined || typeof value !== 'object' || value === null ? undefined : frozenJsonCopy(value);
+      this.pending.push({ kind, key, text, copy: copy as object | undefined, expectedRevision, resolve, reject });
       this.scheduleFlush();
     }) as Promise<StoredObject<T>>;
   }
@@ -660,7 +667,7 @@ class SqliteRevisionStore implements SqliteStore {
     const createRevision = cur ? cur.create_revision : revision;
     this.stmts.insertLog.run(revision, key, createRevision, cur ? cur.revision : 0, 0, text);
     this.stmts.upsertCurrent.run(key, revision);
-    const { value, inEvent } = sharedValue(key, text);
+    const { value, inEvent } = sharedValue(key, text, w.copy);
     const event: EncodedEvent = { type: cur ? 'MODIFIED' : 'ADDED', key, revision, createRevision, value: inEvent, size: text.length };
     if (cur) event.prevValue = cur.value;
     events.push(event);
