@@ -12,14 +12,19 @@ import type { FromLogWorker, LogWorkerData, ToLogWorker } from './log-worker-cli
 const port = parentPort!;
 const data = workerData as LogWorkerData;
 const send = (m: FromLogWorker) => port.postMessage(m);
+/** The server logs what the writer logs; an object that cannot be cloned goes as text rather than throwing in the writer. */
+function log(level: 'error' | 'warn', obj: object, msg?: string): void {
+  try {
+    send({ type: 'log', level, obj, msg });
+  } catch {
+    send({ type: 'log', level, obj: { detail: String((obj as { err?: unknown }).err ?? obj) }, msg });
+  }
+}
 const privateKey = data.signingKey ? createPrivateKey(data.signingKey.pem) : undefined;
 const writer = new ChainWriter({
   ...data.options,
   signingKey: privateKey && data.signingKey ? { privateKey, publicKey: createPublicKey(privateKey), keyID: data.signingKey.keyID } : undefined,
-  log: {
-    error: (obj: object, msg?: string) => send({ type: 'log', level: 'error', obj, msg }),
-    warn: (obj: object, msg?: string) => send({ type: 'log', level: 'warn', obj, msg }),
-  } as ConstructorParameters<typeof ChainWriter>[0]['log'],
+  log: { error: (obj: object, msg?: string) => log('error', obj, msg), warn: (obj: object, msg?: string) => log('warn', obj, msg) } as ConstructorParameters<typeof ChainWriter>[0]['log'],
   onWritten: (weight, records, ok) => send({ type: 'written', weight, records, ok }),
 });
 
