@@ -13,7 +13,8 @@
  * the time of each runtime and image-service call the agent made; BENCH_CPU_PROF=<dir> profiles the agent;
  * BENCH_AGENT_V8 gives the agent process V8 flags (e.g. --max-semi-space-size=1: a smaller young
  * generation, ~25 MiB less resident with 100 pods). The busybox image is built here and imported by
- * the agent, as it would pull it.
+ * the agent, as it would pull it. The agent process starts from a compile cache filled first, as
+ * bin/portcullis starts one (BENCH_COLD_START=1: without, every module type-stripped in it).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +30,7 @@ import { createJoinToken } from '../src/cluster/agent/join-token.ts';
 import { buildBenchImage, useRunc, type AgentMemory, type AgentReply, type AgentStart } from './pod-start-agent.ts';
 import { ratio, summarize, type LatencySummary } from './stats.ts';
 import { TS_EXEC_ARGV } from './ts-exec-argv.ts';
+import { warmCompileCache } from '../bin/compile-cache.mjs';
 
 export interface PodStartResult {
   runtime: 'runc' | 'fake';
@@ -81,7 +83,15 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     const token = await createJoinToken(admin, { now: Date.now });
     // BENCH_CPU_PROF=<dir>: the agent process's CPU profile goes there (bench/profile-summary.ts reads it).
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    child = fork(CHILD, [], { execArgv: [...TS_EXEC_ARGV, '--expose-gc', ...(process.env.BENCH_AGENT_V8 ? process.env.BENCH_AGENT_V8.split(' ') : []), ...prof], stdio: ['ignore', 2, 2, 'ipc'] });
+    // As bin/portcullis starts an agent: from a compile cache filled first (no type stripper in the
+    // agent process). BENCH_COLD_START=1 measures it without (every module type-stripped in it).
+    const execArgv = [...TS_EXEC_ARGV, '--expose-gc', ...(process.env.BENCH_AGENT_V8 ? process.env.BENCH_AGENT_V8.split(' ') : []), ...prof];
+    const cache = join(dir, 'compile-cache');
+    // The modules the agent process imports, its runtime's included (imported when it starts).
+    const agentModules = ['./pod-start-agent.ts', '../src/cluster/agent/runtime/runc.ts', '../src/cluster/agent/runtime/image-store.ts'].map((m) => new URL(m, import.meta.url).href);
+    if (process.features.typescript && process.env.BENCH_COLD_START !== '1') warmCompileCache(cache, agentModules, execArgv);
+    const cacheEnv = process.env.BENCH_COLD_START === '1' ? { NODE_DISABLE_COMPILE_CACHE: '1' } : { NODE_COMPILE_CACHE: cache };
+    child = fork(CHILD, [], { env: { ...process.env, ...cacheEnv }, execArgv, stdio: ['ignore', 2, 2, 'ipc'] });
     const layout = useRunc() ? await buildBenchImage(join(dir, 'image')) : undefined;
     const start: AgentStart = { type: 'start', server: cp.url, caPem: cp.pki.caCertPem, token, dir: join(dir, 'node'), phases: process.env.BENCH_PHASES === '1', ...(layout ? { layout } : {}) };
     const ready = await request(child, 'ready', start);

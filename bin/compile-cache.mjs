@@ -4,9 +4,11 @@ import { spawnSync } from 'node:child_process';
 
 /**
  * Imports `urls` in a short child process with the cache in `dir` and waits for it (bounded): the
- * modules' top-level code runs there and nothing else. A failure only costs the warm start.
+ * modules' top-level code runs there and nothing else. A failure only costs the warm start. The
+ * child runs with the V8 flags of the process that will use the cache (`execArgv`, default this
+ * one's): Node keeps a separate cache per set of flags.
  */
-export function warmCompileCache(dir, urls) {
+export function warmCompileCache(dir, urls, execArgv = process.execArgv) {
   const code = `import { flushCompileCache } from 'node:module';\nfor (const u of ${JSON.stringify(urls)}) await import(u);\nflushCompileCache();\nprocess.exit(0);`;
-  spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: { ...process.env, NODE_COMPILE_CACHE: dir }, stdio: 'ignore', timeout: 60_000 });
+  spawnSync(process.execPath, [...execArgv, '--input-type=module', '-e', code], { env: { ...process.env, NODE_COMPILE_CACHE: dir }, stdio: 'ignore', timeout: 60_000 });
 }
