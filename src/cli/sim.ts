@@ -60,7 +60,7 @@ export async function runSim(argv: string[], out: (s: string) => void, makeClien
     capacity: capacityFlag(commaList(args, 'capacity')),
     jobRunTimeMs: durationFlag(args, 'job-run-time', '5s'),
     leaseRenewMs: durationFlag(args, 'lease-renew-interval', '10s'),
-    statusUpdateMs: durationFlag(args, 'status-update-interval', '1m'),
+    statusUpdateMs: durationFlag(args, 'status-update-interval', '5m'),
     maxInFlight,
     log: logger,
   };

@@ -22,7 +22,10 @@ export interface SimNodesOptions {
   leaseRenewMs?: number;
   /** leaseDurationSeconds of the Lease (kubelet: 40). */
   leaseDurationSeconds?: number;
-  /** NodeStatus heartbeat period (about a minute, as the kubelet reports without changes). */
+  /**
+   * NodeStatus heartbeat period: the kubelet's nodeStatusReportFrequency, 5 minutes, how often it
+   * posts a status that did not change (node health comes from the Lease renewals).
+   */
   statusUpdateMs?: number;
   /** How long a Job's pod runs before it succeeds, unless its annotation says otherwise. */
   jobRunTimeMs?: number;
@@ -87,7 +90,7 @@ export function buildConfig(o: SimNodesOptions): SimConfig {
     capacity: Object.freeze(capacity),
     leaseRenewMs: positive('leaseRenewMs', o.leaseRenewMs, 10_000),
     leaseDurationSeconds: Math.round(positive('leaseDurationSeconds', o.leaseDurationSeconds, 40)),
-    statusUpdateMs: positive('statusUpdateMs', o.statusUpdateMs, 60_000),
+    statusUpdateMs: positive('statusUpdateMs', o.statusUpdateMs, 300_000),
     jobRunTimeMs,
     maxInFlight: Math.round(positive('maxInFlight', o.maxInFlight, 32)),
     usage: o.usage ?? defaultUsage,
