@@ -53,6 +53,22 @@ describe('nodes/proxy', () => {
     assert.equal(unknown.body.message, 'nodes "nope" not found');
   });
 
+  test('a port in the name: the agent\'s own is served (scheme ignored, as upstream), any other refused', async () => {
+    for (const id of [`${NODE}:${s.server.port}`, `https:${NODE}:${s.server.port}`, `http:${NODE}:${s.server.port}`]) {
+      const r = await s.c.admin.get(`/api/v1/nodes/${id}/proxy/stats/summary?only_cpu_and_memory=true`);
+      assert.equal(r.status, 200, `${id}: ${r.text}`);
+      assert.equal(r.body.node.nodeName, NODE);
+    }
+    // The node's address is this machine, where the API server listens too: without the check the
+    // request would reach the API server itself as kube-apiserver-kubelet-client.
+    const apiPort = new URL(s.c.cp.url).port;
+    for (const id of [`${NODE}:${apiPort}`, `https:${NODE}:${apiPort}`]) {
+      const r = await s.c.admin.get(`/api/v1/nodes/${id}/proxy/api/v1/nodes`);
+      assert.equal(r.status, 400, `${id}: ${r.text}`);
+      assert.equal(r.body.message, `nodes/proxy reaches only the node agent's own port of node "${NODE}", not port ${apiPort}`);
+    }
+  });
+
   test('discovery lists nodes/proxy as upstream does', async () => {
     const r = await s.c.admin.get('/api/v1');
     const entry = r.body.resources.find((x: { name: string }) => x.name === 'nodes/proxy');

@@ -6,8 +6,12 @@
  * /api/v1/nodes/N/proxy/stats/summary` or `.../metrics/resource` reach an agent; the agent
  * authorizes this server's identity again (nodes/stats, nodes/metrics, ...). The pipeline has
  * authorized the user for `<verb> nodes/proxy`. The name may carry a port (`name:port`,
- * `https:name:port`) as upstream's SplitSchemeNamePort reads it; plain http is refused: only the
- * agent's authenticated endpoint is reached. Upgrades (exec through nodes/proxy) are not served.
+ * `https:name:port`) as upstream's SplitSchemeNamePort reads it. Only the agent's own port is
+ * served (the scheme then ignored, as upstream): upstream sends any other port through its plain
+ * proxy transport, without the kubelet-client certificate; this server has no such transport, and
+ * presenting its kubelet-client identity to whatever listens on another port of the node's address
+ * (this very API server, when the node runs beside it) would lend that identity to anyone allowed
+ * nodes/proxy. Upgrades (exec through nodes/proxy) are not served.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../../api/errors.ts';
@@ -44,14 +48,16 @@ function proxiedPath(url: string): string {
 export async function serveNodeProxy(ctx: RestContext, tls: KubeletClientTls | undefined, r: RestRequest, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const id = splitSchemeNamePort(r.info.name);
   if (!id) throw badRequest(`invalid node request "${r.info.name}"`);
-  if (id.scheme === 'http') throw badRequest('nodes/proxy reaches node agents over HTTPS only');
   if (!tls) throw badRequest('this API server has no client identity for node agents: nodes/proxy is not available');
   const addr = await kubeletAddress(ctx, id.name);
+  if (id.port !== undefined && id.port !== addr.port) {
+    throw badRequest(`nodes/proxy reaches only the node agent's own port of node ${JSON.stringify(id.name)}, not port ${id.port}`);
+  }
   const headers: Record<string, string> = {};
   for (const h of FORWARDED) {
     const v = req.headers[h];
     if (typeof v === 'string') headers[h] = v;
   }
   reply.hijack();
-  await proxyPassThrough({ tls, addr: id.port ? { ...addr, port: id.port } : addr, path: proxiedPath(req.raw.url ?? '/'), query: r.query, resource: 'nodes/proxy', name: id.name }, req.raw.method ?? 'GET', headers, r.body, reply.raw);
+  await proxyPassThrough({ tls, addr, path: proxiedPath(req.raw.url ?? '/'), query: r.query, resource: 'nodes/proxy', name: id.name }, req.raw.method ?? 'GET', headers, r.body, reply.raw);
 }
