@@ -72,6 +72,30 @@ export function isResetManagedFields(raw: unknown): boolean {
  */
 const storedEncoding = new WeakMap<FieldSet, FieldsV1>();
 
+/**
+ * Sets decoded from stored FieldsV1, by the FieldsV1's JSON text. Managers write the same fields
+ * object after object (every pod of a template, every status write of a kubelet), so the text
+ * repeats and its decode (canonicalising every key) need not. A cached set is shared between
+ * requests: like every decoded set it is only read, never changed in place (the set operations
+ * return new sets; the in-place ones are used only on sets their caller built). Bounded in
+ * entries and in the size of the text kept.
+ */
+const decodedStored = new Map<string, FieldSet>();
+const DECODED_MAX_ENTRIES = 512;
+const DECODED_MAX_TEXT = 16 * 1024;
+
+function decodeStoredSet(fieldsV1: unknown): FieldSet {
+  const text = JSON.stringify(fieldsV1);
+  if (text.length > DECODED_MAX_TEXT) return fromFieldsV1(fieldsV1);
+  let set = decodedStored.get(text);
+  if (set) return set;
+  set = fromFieldsV1(fieldsV1);
+  // Insertion order is age: past the bound the oldest goes.
+  if (decodedStored.size >= DECODED_MAX_ENTRIES) decodedStored.delete(decodedStored.keys().next().value!);
+  decodedStored.set(text, set);
+  return set;
+}
+
 /** `stored`: raw comes from a stored object (canonical), not from a client's request. */
 export function decodeManagedFields(raw: unknown, opts: { stored?: boolean } = {}): Managers {
   const managers: Managers = new Map();
@@ -86,7 +110,7 @@ export function decodeManagedFields(raw: unknown, opts: { stored?: boolean } = {
     }
     let set: FieldSet;
     try {
-      set = e.fieldsV1 === undefined || e.fieldsV1 === null ? emptySet() : fromFieldsV1(e.fieldsV1);
+      set = e.fieldsV1 === undefined || e.fieldsV1 === null ? emptySet() : opts.stored ? decodeStoredSet(e.fieldsV1) : fromFieldsV1(e.fieldsV1);
     } catch (err) {
       if (err instanceof FieldsV1Error) throw new ManagedFieldsError(`error decoding versioned set: ${err.message}`);
       throw err;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { loadSchema } from '../schema/schema.ts';
 import { compareObjects } from './compare.ts';
 import { difference, emptySet, insertPath, recursiveDifference, setFromPaths, subtractInPlace, toFieldsV1, union, type FieldSet } from './field-set.ts';
-import type { ManagedFieldsEntry } from './managed-fields.ts';
+import { decodeManagedFields, type ManagedFieldsEntry } from './managed-fields.ts';
 import { viewWithoutManagedFields } from './object-meta.ts';
 import { filterComparison, resetFieldSet, stripMeta, withoutReset } from './ownership.ts';
 import { fieldPE, keyPE, type PathElement } from './path-element.ts';
@@ -185,5 +185,36 @@ describe('compareObjects on shared subtrees', () => {
     assert.deepEqual(toFieldsV1(c.modified), { 'f:status': { 'f:phase': {} } });
     assert.deepEqual(toFieldsV1(c.added), { 'f:status': { 'f:podIP': {} } });
     assert.deepEqual(toFieldsV1(c.removed), {});
+  });
+});
+
+describe('stored managedFields decoded once per text', () => {
+  test('the same stored FieldsV1 text decodes to one shared set; a client-sent entry or another text does not', () => {
+    const entry = (labels: string[]) => [{ manager: 'm', operation: 'Update', apiVersion: 'v1', time: T0, fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': Object.fromEntries(labels.map((l) => [`f:${l}`, {}])) } } }];
+    const a = [...decodeManagedFields(structuredClone(entry(['x', 'y'])), { stored: true }).values()][0]!;
+    const b = [...decodeManagedFields(structuredClone(entry(['x', 'y'])), { stored: true }).values()][0]!;
+    const c = [...decodeManagedFields(structuredClone(entry(['x', 'z'])), { stored: true }).values()][0]!;
+    const sent = [...decodeManagedFields(structuredClone(entry(['x', 'y']))).values()][0]!;
+    assert.equal(a.set, b.set, 'same text, same set');
+    assert.notEqual(c.set, b.set);
+    assert.notEqual(sent.set, b.set, 'a request\'s entries are decoded on their own');
+    assert.deepEqual(toFieldsV1(b.set), entry(['x', 'y'])[0]!.fieldsV1);
+    assert.deepEqual(toFieldsV1(c.set), entry(['x', 'z'])[0]!.fieldsV1);
+  });
+
+  test('updates through a shared decoded set leave it as it was', () => {
+    const stored: Obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: '1' } }, data: { k: 'v' } };
+    stored.metadata.managedFields = updateManagedFields(schema, 'io.k8s.api.core.v1.ConfigMap', undefined, stored, 'creator', 'Update', '', T0);
+    const before = JSON.stringify(stored.metadata.managedFields);
+    for (let i = 0; i < 3; i++) {
+      // Another manager takes the label and data each time, from a fresh copy of the same stored object.
+      const old = JSON.parse(JSON.stringify(stored)) as Obj;
+      const next = { ...old, metadata: { ...old.metadata, labels: { a: String(i + 2) } }, data: { k: `v${i}` } };
+      const out = updateManagedFields(schema, 'io.k8s.api.core.v1.ConfigMap', old, next, 'other', 'Update', '', T0);
+      assert.deepEqual(out.map((e) => e.manager), ['creator', 'other']);
+      assert.deepEqual(out[0]!.fieldsV1, { 'f:data': {}, 'f:metadata': { 'f:labels': {} } });
+      assert.deepEqual(out[1]!.fieldsV1, { 'f:data': { 'f:k': {} }, 'f:metadata': { 'f:labels': { 'f:a': {} } } });
+    }
+    assert.equal(JSON.stringify(stored.metadata.managedFields), before);
   });
 });
