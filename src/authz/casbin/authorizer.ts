@@ -17,6 +17,8 @@ export interface CasbinAuthorizerOptions {
   now?: () => Date;
   /** Awaited before each decision: brings the policy source's watch back after a failure. */
   refresh?: () => Promise<void>;
+  /** Whether the policy source's watch is up (then there is nothing for refresh to wait for). */
+  upToDate?: () => boolean;
 }
 
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
@@ -29,12 +31,14 @@ export class CasbinAuthorizer implements Authorizer {
   readonly #labels: NonNullable<CasbinAuthorizerOptions['namespaceLabels']>;
   readonly #now: () => Date;
   readonly #refresh: (() => Promise<void>) | undefined;
+  readonly #upToDate: () => boolean;
 
   constructor(engine: CasbinEngine, opts: CasbinAuthorizerOptions = {}) {
     this.#engine = engine;
     this.#labels = opts.namespaceLabels ?? (async () => ({}));
     this.#now = opts.now ?? (() => new Date());
     this.#refresh = opts.refresh;
+    this.#upToDate = opts.upToDate ?? (() => false);
   }
 
   get engine(): CasbinEngine {
@@ -48,8 +52,8 @@ export class CasbinAuthorizer implements Authorizer {
 
   authorize(a: Readonly<AuthzAttributes>): Promise<AuthzResult> {
     const engine = this.#engine;
-    if (this.#refresh || (engine.readsLabels && a.namespace)) return this.#authorizeAfterWait(a);
-    // Nothing to wait for (no policy source to refresh, no labels to fetch): decided now, not
+    if ((this.#refresh && !this.#upToDate()) || (engine.readsLabels && a.namespace)) return this.#authorizeAfterWait(a);
+    // Nothing to wait for (no policy source to refresh, or its watch is up; no labels to fetch): decided now, not
     // after two async frames (a third of a hot decision's time). No Date either unless the
     // model reads the time.
     try {

@@ -90,4 +90,11 @@ test('CasbinAuthorizer: the clock and the namespace labels are read when the mod
   const refreshing = new CasbinAuthorizer(await exampleEngine('deny-list'), { refresh: async () => void refreshed++ });
   assert.equal((await refreshing.authorize(attrs('carl', ['contractors'], 'get', 'secrets', 'default'))).decision, 'deny');
   assert.equal(refreshed, 1, 'a policy source is brought up to date before each decision');
+  let up = true;
+  const watched = new CasbinAuthorizer(await exampleEngine('deny-list'), { refresh: async () => void refreshed++, upToDate: () => up });
+  assert.equal((await watched.authorize(attrs('carl', ['contractors'], 'get', 'secrets', 'default'))).decision, 'deny');
+  assert.equal(refreshed, 1, 'nothing to wait for while the watch is up');
+  up = false;
+  assert.equal((await watched.authorize(attrs('carl', ['contractors'], 'get', 'secrets', 'default'))).decision, 'deny');
+  assert.equal(refreshed, 2, 'a broken watch is brought back before the decision');
 });

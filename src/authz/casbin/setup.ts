@@ -113,7 +113,7 @@ async function watchConfigMap(model: CasbinModel, name: string, store: Store, lo
   // What is there at start must load: an error stops the start.
   const first = latest;
   // A watch that failed relists before the next decision (fail closed if the store is down).
-  authorizer = new CasbinAuthorizer(await load(first ?? {}), { ...opts, refresh: () => configMaps.ready() });
+  authorizer = new CasbinAuthorizer(await load(first ?? {}), { ...opts, refresh: () => configMaps.ready(), upToDate: () => configMaps.loaded });
   if (latest && latest !== first) onChange(name, latest);
   return { authorizer, lastError: () => lastError, stop: () => stops.forEach((s) => s()) };
 }
