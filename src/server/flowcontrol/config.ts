@@ -82,8 +82,11 @@ export function digest(flowSchemas: Iterable<Obj>, priorityLevels: Iterable<Obj>
     if (!found) continue;
     schemas.push(schemaConfig(fs, level));
   }
+  // As upstream's digestFlowSchemasLocked: a mandatory FlowSchema is imagined unless one by its
+  // name was accepted; a stored one whose level is missing (dangling) does not count, or a request
+  // that nothing else matches would find no catch-all.
   for (const m of MANDATORY_FLOW_SCHEMAS) {
-    if (!fss.has(m.metadata.name)) schemas.push(schemaConfig({ metadata: { name: m.metadata.name, uid: '' }, spec: m.spec }, String((m.spec.priorityLevelConfiguration as Obj).name)));
+    if (!schemas.some((s) => s.name === m.metadata.name)) schemas.push(schemaConfig({ metadata: { name: m.metadata.name, uid: '' }, spec: m.spec }, String((m.spec.priorityLevelConfiguration as Obj).name)));
   }
   schemas.sort((a, b) => Number(a.spec.matchingPrecedence ?? 1000) - Number(b.spec.matchingPrecedence ?? 1000) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { levels, schemas, dangling };

@@ -45,6 +45,20 @@ async function rejected(p: Promise<Classification>): Promise<ApiError> {
   assert.fail('expected a rejection');
 }
 
+test('a stored mandatory FlowSchema whose level is missing is dangling and the mandatory one is used, as upstream', async () => {
+  const broken = (name: string) => ({ ...withUid(MANDATORY_FLOW_SCHEMAS.find((m) => m.metadata.name === name)!), spec: { ...structuredClone(MANDATORY_FLOW_SCHEMAS.find((m) => m.metadata.name === name)!.spec), priorityLevelConfiguration: { name: 'gone' } } });
+  // Only the two mandatory FlowSchemas are stored, both pointing at a level that does not exist.
+  const f = fc({ fs: [broken('catch-all'), broken('exempt')], pl: MANDATORY_PRIORITY_LEVELS.map(withUid) }, 600);
+  assert.equal(f.danglingConditions().get('catch-all')?.status, 'True');
+  assert.equal(f.danglingConditions().get('exempt')?.status, 'True');
+  const anonymous = await f.admit(info('GET', '/openapi/v2'), { username: 'system:anonymous', groups: ['system:unauthenticated'] } as any, noGone);
+  assert.deepEqual({ schema: anonymous.schema.name, level: anonymous.level.name }, { schema: 'catch-all', level: 'catch-all' });
+  const admin = await f.admit(info('GET', '/api/v1/pods'), { username: 'admin', groups: ['system:masters'] } as any, noGone);
+  assert.deepEqual({ schema: admin.schema.name, level: admin.level.name }, { schema: 'exempt', level: 'exempt' });
+  anonymous.release!();
+  admin.release!();
+});
+
 test('classification: the matching FlowSchema with the lowest matchingPrecedence, then name', async () => {
   const f = fc(MANDATORY_AND_SUGGESTED, 600);
   const by = async (user: Obj, method: string, path: string) => (await f.admit(info(method, path), user as any, noGone)).schema.name;
