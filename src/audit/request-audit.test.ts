@@ -67,9 +67,11 @@ test('annotations: the first value of a key wins; admission annotations join at 
   rec.useAdmission(admission);
   rec.annotate({ k: 'first' });
   rec.annotate({ k: 'second' });
+  // A key Object.prototype also has is an annotation like any other.
+  rec.annotate({ constructor: 'c' });
   admission.auditAnnotations['pod-security.kubernetes.io/enforce-policy'] = 'restricted:latest';
   rec.complete(201);
-  assert.deepEqual(out[1]!.annotations, { k: 'first', 'pod-security.kubernetes.io/enforce-policy': 'restricted:latest' });
+  assert.deepEqual(out[1]!.annotations, { k: 'first', constructor: 'c', 'pod-security.kubernetes.io/enforce-policy': 'restricted:latest' });
 });
 
 test('a failed authentication is one ResponseStarted record with no user, matched by rules without users', () => {
