@@ -28,16 +28,16 @@ export class ChildTable {
     return Math.imul(Math.imul(node, 0x9e3779b1) ^ id, 0x85ebca6b) >>> this.#shift;
   }
 
-  /** Adds an edge; `record` (at most RECORD ints) is kept with it, read back from slots at find() + 2. */
-  set(node: number, id: number, record: readonly number[]): void {
+  /** Adds an edge (once); returns where in `slots` its record (RECORD ints) is to be written, as find() returns it. */
+  add(node: number, id: number): number {
     const s = this.slots;
     for (let i = this.#home(node, id); ; i = (i + 1) & this.#mask) {
       const k = i << 3;
-      if (s[k] === -1 || (s[k] === node && s[k + 1] === id)) {
+      if (s[k] === node && s[k + 1] === id) throw new Error(`ChildTable: edge ${node}/${id} added twice`);
+      if (s[k] === -1) {
         s[k] = node;
         s[k + 1] = id;
-        s.set(record.slice(0, RECORD), k + 2);
-        return;
+        return k + 2;
       }
     }
   }

@@ -31,6 +31,8 @@ class TrieNode {
   star: TrieNode | null = null;
   start = 0;
   count = 0;
+  /** Its number in the flat trie. */
+  id = -1;
 }
 
 /** A node with more lines than this is split by its next term. */
@@ -308,13 +310,19 @@ function flatten(root: TrieNode): [Int32Array, ChildTable] {
     for (const c of node.exact.values()) number(c);
   };
   number(root);
-  const index = new Map(order.map((node, i) => [node, i]));
-  const record = (node: TrieNode) => [index.get(node)!, node.level, node.start, node.exact ? -1 : node.count, node.star ? index.get(node.star)! : -1];
+  order.forEach((node, i) => (node.id = i));
   const nodes = new Int32Array(order.length * RECORD);
   const children = new ChildTable(edges);
-  order.forEach((node, i) => {
-    nodes.set(record(node), i * RECORD);
-    for (const [id, c] of node.exact ?? []) children.set(i, id, record(c));
-  });
+  const record = (node: TrieNode, out: Int32Array, at: number): void => {
+    out[at] = node.id;
+    out[at + 1] = node.level;
+    out[at + 2] = node.start;
+    out[at + 3] = node.exact ? -1 : node.count;
+    out[at + 4] = node.star ? node.star.id : -1;
+  };
+  for (const node of order) {
+    record(node, nodes, node.id * RECORD);
+    for (const [id, c] of node.exact ?? []) record(c, children.slots, children.add(node.id, id));
+  }
   return [nodes, children];
 }
