@@ -80,6 +80,23 @@ class Queue {
   entries(): Entry[] {
     return this.items.slice(this.head).filter((e) => !e.done);
   }
+  /**
+   * An entry left without running (its client went away, or its wait timed out). Its slot is
+   * dropped once the entries that left outnumber the live ones: while every seat stays taken no
+   * shift() passes over them, and clients that queue and leave would otherwise grow the array
+   * without bound. Amortized O(1): each rebuild keeps at most half of what it walks.
+   */
+  left(): void {
+    this.live--;
+    if (this.items.length - this.head > 2 * this.live + 64) {
+      this.items = this.entries();
+      this.head = 0;
+    }
+  }
+  /** Entries held in the array, live or not yet dropped. */
+  get held(): number {
+    return this.items.length - this.head;
+  }
 }
 
 export class PriorityLevel {
@@ -125,6 +142,13 @@ export class PriorityLevel {
     e.timer = setTimeout(() => this.#leave(e, 'time-out'), this.#waitLimitMs);
     e.timer.unref?.();
     return { cancel: () => this.#leave(e, 'cancelled') };
+  }
+
+  /** Queue entries held in memory, live or left and not yet dropped (bounded: see Queue.left). */
+  get heldEntries(): number {
+    let n = 0;
+    for (const q of this.#queues) n += q.held;
+    return n;
   }
 
   /** A running request is done: its seat goes to the next waiting one. */
@@ -179,7 +203,7 @@ export class PriorityLevel {
     if (e.done) return;
     e.done = true;
     clearTimeout(e.timer);
-    this.#queues[e.queue]!.live--;
+    this.#queues[e.queue]!.left();
     this.waiting--;
     this.#noteDemand();
     e.waiter.leave(reason);
