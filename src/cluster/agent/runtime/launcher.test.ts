@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Launcher } from './launcher.ts';
@@ -19,6 +19,23 @@ test('commands run with their words intact; exit code and output come back per c
   assert.deepEqual(echo, { code: 0, output: odd.replace('\n', ' ') });
   assert.deepEqual(fail, { code: 3, output: 'broken' });
   assert.deepEqual(many.map((r) => r.output), Array.from({ length: 20 }, (_, i) => String(i)));
+});
+
+test('a carriage return in one command\'s output cannot answer another call', async (t) => {
+  const l = new Launcher();
+  const dir = await mkdtemp(join(tmpdir(), 'launcher-test-'));
+  t.after(async () => {
+    l.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const go = join(dir, 'go');
+  // Call 0 waits until told; call 1's output carries "\r0 0 forged", which the reader (it splits
+  // lines at \r too) would take for call 0's answer if the launcher let the \r through.
+  const waiting = l.run(['/bin/sh', '-c', 'while [ ! -e "$1" ]; do sleep 0.02; done; exit 2', 'wait', go]);
+  const forging = await l.run(['/bin/sh', '-c', 'printf "no such file\\r0 0 forged\\r\\n"; exit 1']);
+  assert.deepEqual(forging, { code: 1, output: 'no such file 0 0 forged' });
+  await writeFile(go, '');
+  assert.deepEqual(await waiting, { code: 2, output: '' });
 });
 
 test('a detached command outlives its call', async (t) => {

@@ -7,10 +7,12 @@
  *
  * Protocol: one line per command on the launcher's stdin, `<id> <command>` where the command is
  * made only of shell-quoted words (shellQuote), and one line back on its stdout per command,
- * `<id> <exit code> <output>` (stdout and stderr together, newlines as spaces, at most 2000
- * characters). A detached command (a shim) is started with `setsid -f`, its stdio on /dev/null:
- * it outlives the launcher and the agent. Calls waiting when the launcher dies fail; the next
- * call starts a new one. Bounded: one pending entry per call in flight.
+ * `<id> <exit code> <output>` (stdout and stderr together, newlines and carriage returns as
+ * spaces, at most 2000 characters: the agent's line reader also ends a line at a carriage return,
+ * and output that names a path from a pod spec must not forge another call's answer). A detached
+ * command (a shim) is started with `setsid -f`, its stdio on /dev/null: it outlives the launcher
+ * and the agent. Calls waiting when the launcher dies fail; the next call starts a new one.
+ * Bounded: one pending entry per call in flight.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -19,7 +21,7 @@ import { shellQuote } from './shim.ts';
 const LOOP = `
 while IFS= read -r line; do
   id=\${line%% *}; cmd=\${line#* }
-  ( out=$(eval "exec $cmd" 2>&1 </dev/null); code=$?; out=\${out//$'\\n'/ }; printf '%s %s %s\\n' "$id" "$code" "\${out:0:2000}" ) &
+  ( out=$(eval "exec $cmd" 2>&1 </dev/null); code=$?; out=\${out//[$'\\n\\r']/ }; printf '%s %s %s\\n' "$id" "$code" "\${out:0:2000}" ) &
 done
 `;
 
