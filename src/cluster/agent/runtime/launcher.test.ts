@@ -1,10 +1,21 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Launcher } from './launcher.ts';
 import { waitExited } from './shim.ts';
+
+/** A launcher and a scratch directory, both gone after the test. */
+async function launcherWithDir(t: TestContext): Promise<{ l: Launcher; dir: string }> {
+  const l = new Launcher();
+  const dir = await mkdtemp(join(tmpdir(), 'launcher-test-'));
+  t.after(async () => {
+    l.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { l, dir };
+}
 
 test('commands run with their words intact; exit code and output come back per call', async (t) => {
   const l = new Launcher();
@@ -22,12 +33,7 @@ test('commands run with their words intact; exit code and output come back per c
 });
 
 test('a carriage return in one command\'s output cannot answer another call', async (t) => {
-  const l = new Launcher();
-  const dir = await mkdtemp(join(tmpdir(), 'launcher-test-'));
-  t.after(async () => {
-    l.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { l, dir } = await launcherWithDir(t);
   const go = join(dir, 'go');
   // Call 0 waits until told; call 1's output carries "\r0 0 forged", which the reader (it splits
   // lines at \r too) would take for call 0's answer if the launcher let the \r through.
@@ -39,12 +45,7 @@ test('a carriage return in one command\'s output cannot answer another call', as
 });
 
 test('a detached command outlives its call', async (t) => {
-  const l = new Launcher();
-  const dir = await mkdtemp(join(tmpdir(), 'launcher-test-'));
-  t.after(async () => {
-    l.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { l, dir } = await launcherWithDir(t);
   // Renamed into place as the shim writes its exit file: waitExited wakes when the name appears.
   await l.detach(['/bin/sh', '-c', 'sleep 0.2; echo done > "$1.tmp" && mv "$1.tmp" "$1"', 'x', join(dir, 'exit')]);
   assert.ok(await waitExited(dir, 10_000));
