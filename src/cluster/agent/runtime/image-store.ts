@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +21,7 @@ import { CredentialKeyring } from '../../../image-policy/registry/credentials.ts
 import type { Descriptor, ImageManifest } from '../../../image-policy/registry/media-types.ts';
 import { SingleFlight } from '../../../image-policy/registry/singleflight.ts';
 import { REF_NAME_ANNOTATION, blobPath, readBlob, readIndex } from '../../../image-policy/oci/layout.ts';
+import { diskUsage } from '../disk-usage.ts';
 import { applyLayer } from './layer-apply.ts';
 import { writeJsonAtomic } from './state-files.ts';
 import type { ImageConfig, ImageInfo, ImageService } from './types.ts';
@@ -276,20 +277,4 @@ async function copyVerified(path: string, desc: Descriptor, sink: Writable): Pro
   }
   const got = `${alg}:${hash.digest('hex')}`;
   if (got !== desc.digest || size !== desc.size) throw new Error(`${path}: content (${size} bytes) hashes to ${got}, not ${desc.digest}`);
-}
-
-/** Bytes allocated under `dir` (st_blocks, each hard-linked inode once), without following symlinks. */
-async function diskUsage(dir: string): Promise<number> {
-  const seen = new Set<string>();
-  let total = 0;
-  const walk = async (p: string): Promise<void> => {
-    const st = await lstat(p, { bigint: true });
-    const id = `${st.dev}:${st.ino}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    total += Number(st.blocks) * 512;
-    if (st.isDirectory()) for (const n of await readdir(p)) await walk(join(p, n));
-  };
-  await walk(dir);
-  return total;
 }
