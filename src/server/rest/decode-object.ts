@@ -42,8 +42,10 @@ export function decodeObject(ctx: RestContext, req: RestRequest, expect: { apiVe
  * fieldValidation=Strict|Warn|Ignore (default Warn) for unknown fields. Upstream answers Strict
  * violations with 400 BadRequest ("strict decoding error: unknown field ..."); unknown fields
  * are dropped from built-in kinds in every mode, as decoding into typed structs does upstream.
+ * `scope`: the part of obj where a built-in kind's unknown fields can be (a merge patch's part,
+ * typed-decode.ts patchedPart: the rest was pruned when it was stored); the whole of obj by default.
  */
-export function applyFieldValidation(ctx: RestContext, req: RestRequest, obj: K8sObject, typeName: string | undefined): void {
+export function applyFieldValidation(ctx: RestContext, req: RestRequest, obj: K8sObject, typeName: string | undefined, scope: unknown = obj): void {
   const mode = fieldValidationMode(req.query);
   let unknown: string[];
   const custom = req.def.custom as { schema?: JSONSchemaProps; preserveUnknownFields?: boolean } | undefined;
@@ -56,7 +58,7 @@ export function applyFieldValidation(ctx: RestContext, req: RestRequest, obj: K8
     if (unknown.length > 0) pruneUnknown(custom.schema, obj);
   } else {
     if (!typeName || !ctx.schema.type(typeName)) return;
-    unknown = findUnknownFields(ctx.schema, typeName, obj);
+    unknown = findUnknownFields(ctx.schema, typeName, scope);
     if (unknown.length === 0) return;
     if (mode === 'Strict') throw strictError(unknown);
     pruneUnknownFields(ctx.schema, typeName, obj);

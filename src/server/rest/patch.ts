@@ -10,7 +10,7 @@ import { guaranteedUpdate } from './update.ts';
 import { rfc3339 } from '../../api/time.ts';
 import { resetFieldsFor } from './admit.ts';
 import { queryFlag } from './query-bool.ts';
-import { checkPatchedTypes } from './typed-decode.ts';
+import { checkPatchedTypes, patchedPart } from './typed-decode.ts';
 
 /** PATCH in its four media types; every attempt re-applies the patch to the latest object. */
 export async function patchObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -30,12 +30,13 @@ export async function patchObject(ctx: RestContext, req: RestRequest): Promise<R
       const patched = requireObject(
         applyPatch(mt, cur, body, { schema: req.def.typeName ? ctx.schema : undefined, typeName: req.def.typeName }),
       ) as K8sObject;
-      checkPatchedTypes(ctx, req, patched, mt, body);
+      const part = patchedPart(patched, mt, body);
+      checkPatchedTypes(ctx, req, patched, mt, body, part);
       if (!patched.metadata || typeof patched.metadata !== 'object') patched.metadata = {};
       // A patch pins the resourceVersion only if it sets one itself; otherwise conflicts are retried.
       if (patched.metadata.resourceVersion === cur.metadata.resourceVersion) delete patched.metadata.resourceVersion;
       checkTypeUnchanged(req, patched);
-      applyFieldValidation(ctx, req, patched, req.def.typeName);
+      applyFieldValidation(ctx, req, patched, req.def.typeName, part);
       return patched;
     },
   });

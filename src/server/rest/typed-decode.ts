@@ -31,13 +31,24 @@ export function checkBodyTypes(ctx: RestContext, req: RestRequest, obj: K8sObjec
   throw badRequest(`${expect.kind} in version ${JSON.stringify(version)} cannot be handled as a ${expect.kind}: ${err}`);
 }
 
-/** The object a JSON, merge or strategic merge patch produced, before anything else reads it. */
-export function checkPatchedTypes(ctx: RestContext, req: RestRequest, patched: unknown, mediaType: string, patchBody: Buffer): void {
+/**
+ * What of a patch's result came from the patch: for a JSON merge patch the part it names
+ * (mergePatchedPart), for the other kinds the whole result. Types and unknown fields are checked
+ * there only; the rest is the stored object, checked (and pruned) when it was written.
+ */
+export function patchedPart(patched: unknown, mediaType: string, patchBody: Buffer): unknown {
+  return mediaType === 'application/merge-patch+json' ? mergePatchedPart(patched, parseOrUndefined(patchBody)) : patched;
+}
+
+/**
+ * The object a JSON, merge or strategic merge patch produced, before anything else reads it;
+ * `checked` is its patchedPart.
+ */
+export function checkPatchedTypes(ctx: RestContext, req: RestRequest, patched: unknown, mediaType: string, patchBody: Buffer, checked: unknown = patchedPart(patched, mediaType, patchBody)): void {
   const typeName = typeNameFor(ctx, req, String((patched as K8sObject).apiVersion ?? ''), String((patched as K8sObject).kind ?? ''))
     ?? (req.def.custom ? undefined : req.def.typeName);
   if (!typeName) return;
   const strategic = mediaType === 'application/strategic-merge-patch+json';
-  const checked = mediaType === 'application/merge-patch+json' ? mergePatchedPart(patched, parseOrUndefined(patchBody)) : patched;
   const err = findTypeError(ctx.schema, typeName, checked, strategic ? 'unstructured' : 'json');
   if (!err) return;
   // apimachinery's json.Unmarshal decodes integers as int64, so 1000000 prints as such.
