@@ -46,4 +46,25 @@ describe('NodeGraph', () => {
     g.setOwner(pod('loop'), [pvc], [pv]);
     assert.equal(g.hasPath(pv, node('n2')), false);
   });
+
+  test('setting an owner to the edges it has changes nothing; any difference replaces them', () => {
+    const g = new NodeGraph();
+    g.setOwner(pod('p1'), [secret('a'), secret('b')], [node('n1')]);
+    // The same edges in another order, with a duplicate and a self-edge (never added).
+    g.setOwner(pod('p1'), [secret('b'), secret('a'), secret('a'), pod('p1')], [node('n1')]);
+    assert.equal(g.edgeCount(), 3);
+    assert.equal(g.hasPath(secret('a'), node('n1')), true);
+    // One fewer reference, one more, another node: each replaces the owner's edges.
+    g.setOwner(pod('p1'), [secret('a')], [node('n1')]);
+    assert.equal(g.hasPath(secret('b'), node('n1')), false);
+    g.setOwner(pod('p1'), [secret('a'), secret('c')], [node('n1')]);
+    assert.equal(g.hasPath(secret('c'), node('n1')), true);
+    g.setOwner(pod('p1'), [secret('a'), secret('c')], [node('n2')]);
+    assert.equal(g.hasPath(secret('a'), node('n1')), false);
+    assert.equal(g.hasPath(secret('a'), node('n2')), true);
+    assert.equal(g.edgeCount(), 3);
+    // An owner with no edges yet, given none: still none.
+    g.setOwner(pod('p2'), [], []);
+    assert.equal(g.edgeCount(), 3);
+  });
 });

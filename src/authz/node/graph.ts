@@ -21,9 +21,14 @@ export class NodeGraph {
 
   /** Replace the owner's edges: `from` lists vertices with an edge into it, `to` those it points to. */
   setOwner(owner: string, from: Iterable<string>, to: Iterable<string>): void {
+    const fromList = [...from];
+    const toList = [...to];
+    // Most events change nothing here (a pod's status writes keep its node and references):
+    // the same edges are left as they are instead of dropped and added again.
+    if (sameEdges(this.#in.get(owner), fromList, owner) && sameEdges(this.#out.get(owner), toList, owner)) return;
     this.deleteOwner(owner);
-    for (const f of from) this.#addEdge(f, owner);
-    for (const t of to) this.#addEdge(owner, t);
+    for (const f of fromList) this.#addEdge(f, owner);
+    for (const t of toList) this.#addEdge(owner, t);
   }
 
   /** Drop every edge incident on the owner (the object was deleted). */
@@ -75,6 +80,15 @@ export class NodeGraph {
     s.delete(value);
     if (s.size === 0) m.delete(key);
   }
+}
+
+/** Whether the owner's edges on one side are exactly `wanted` (self-edges are never added). */
+function sameEdges(have: Set<string> | undefined, wanted: readonly string[], owner: string): boolean {
+  const want = new Set(wanted);
+  want.delete(owner);
+  if ((have?.size ?? 0) !== want.size) return false;
+  for (const w of want) if (!have!.has(w)) return false;
+  return true;
 }
 
 function add(m: Map<string, Set<string>>, key: string, value: string): void {
