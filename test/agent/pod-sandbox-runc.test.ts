@@ -7,13 +7,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
 import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { removeRuncState } from './runc-cleanup.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
 import type { ImageInfo, SandboxStatus } from '../../src/cluster/agent/runtime/types.ts';
 
@@ -34,18 +35,7 @@ describe('runc pod sandboxes', { skip }, () => {
     runtimes.push(rt);
   });
 
-  after(async () => {
-    if (!root) return;
-    const cleaner = new RuncRuntime({ stateRoot: join(root, 'state') });
-    try {
-      const { containers, sandboxes } = await cleaner.list();
-      for (const c of containers) await cleaner.removeContainer(c.id).catch(() => undefined);
-      for (const s of sandboxes) await cleaner.removeSandbox(s.id).catch(() => undefined);
-    } finally {
-      for (const r of [...runtimes, cleaner]) r.close();
-      await rm(root, { recursive: true, force: true });
-    }
-  });
+  after(() => removeRuncState(root, runtimes));
 
   async function start(sandbox: SandboxStatus, podSpec: Partial<PodSpec>, container: Container): Promise<string> {
     const c = await rt.createContainer(sandbox.id, { pod: sandbox.pod, podSpec: { ...podSpec, containers: [container] }, container, attempt: 0, image, env: [], mounts: [] });

@@ -5,13 +5,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
 import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { removeRuncState } from './runc-cleanup.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
 import { isMounted } from '../../src/cluster/agent/runtime/rootfs.ts';
 import { hostDevices } from '../../src/cluster/agent/runtime/host-devices.ts';
@@ -37,18 +38,7 @@ describe('runc runtime', { skip }, () => {
     sandbox = await rt.createSandbox({ pod, spec: { containers: [] } });
   });
 
-  after(async () => {
-    if (!root) return;
-    const cleaner = new RuncRuntime({ stateRoot: join(root, 'state') });
-    try {
-      const { containers, sandboxes } = await cleaner.list();
-      for (const c of containers) await cleaner.removeContainer(c.id).catch(() => undefined);
-      for (const s of sandboxes) await cleaner.removeSandbox(s.id).catch(() => undefined);
-    } finally {
-      for (const r of [...runtimes, cleaner]) r.close();
-      await rm(root, { recursive: true, force: true });
-    }
-  });
+  after(() => removeRuncState(root, runtimes));
 
   async function run(container: Container, podSpec: Partial<PodSpec> = {}, attempt = 0): Promise<ContainerStatus> {
     const c = await rt.createContainer(sandbox.id, {
