@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { startControlPlane } from '../src/server/control-plane.ts';
+import { startControlPlane, type ControlPlane } from '../src/server/control-plane.ts';
 import { RestClient } from '../src/cluster/client/rest-client.ts';
 import { resources } from '../src/cluster/client/resources.ts';
 import type { K8sObject } from '../src/cluster/client/types.ts';
@@ -48,7 +48,38 @@ export interface PodStartResult {
    * the launcher's pipe), ms; the processes it starts (runc, shims, mounts) are not in it.
    */
   agentCpuMsPerPod: number;
+  /**
+   * API writes per pod during the burst, by verb and resource (from the server's
+   * apiserver_request_total, from before the creates until every pod of the burst is Running and
+   * a second has passed): the bench's own pod creates are left out; the agent's node Lease and
+   * status writes over that time are in.
+   */
+  apiWritesPerPod: Record<string, number>;
   phases?: Record<string, unknown>;
+}
+
+/** Writes the server counted so far (apiserver_request_total), keyed "VERB resource[/subresource]". */
+async function writeCounts(cp: ControlPlane): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const metric = cp.server.ctx.metrics?.registry.getSingleMetric('apiserver_request_total');
+  if (!metric) return out;
+  for (const v of (await metric.get()).values) {
+    const { verb, resource, subresource } = v.labels as Record<string, string | undefined>;
+    if (!verb || ['GET', 'LIST', 'WATCH', 'WATCHLIST', 'CONNECT'].includes(verb)) continue;
+    const key = `${verb} ${resource}${subresource ? `/${subresource}` : ''}`;
+    out.set(key, (out.get(key) ?? 0) + v.value);
+  }
+  return out;
+}
+
+function writesPerPod(before: Map<string, number>, after: Map<string, number>, pods: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, n] of after) {
+    // The bench's own creates are not the agent's.
+    const d = n - (before.get(key) ?? 0) - (key === 'POST pods' ? pods : 0);
+    if (d > 0) out[key] = Math.round((d / pods) * 100) / 100;
+  }
+  return out;
 }
 
 const CHILD = fileURLToPath(new URL('./pod-start-agent.ts', import.meta.url));
@@ -127,11 +158,15 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
       });
       if (from === 0) acks.push(performance.now() - t0);
     }));
+    const writesBefore = await writeCounts(cp);
     await createPods(0, n);
     await runningCount(n);
     const podStartMs = summarize([...running.values()]);
     const createAckMs = summarize(acks);
     const measured = await request(child, 'report', { type: 'report' });
+    // Events and status writes that follow Running (Started is recorded after the start) land first.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const apiWritesPerPod = writesPerPod(writesBefore, await writeCounts(cp), n);
     step(`${n} pods running; ${rssPods} for the memory figure`);
     await createPods(n, rssPods);
     await runningCount(rssPods);
@@ -142,7 +177,7 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     return {
       runtime: ready.runtime, pods: n, podStartMs, createAckMs, podStartVsCreateP50: ratio(podStartMs.p50, createAckMs.p50),
       target: { p50Under300ms: podStartMs.p50 <= 300, p99Under1s: podStartMs.p99 <= 1000 },
-      agentRssMiB: withPods.rssMiB, rssPods, agentMemory: { joined, withPods }, agentCpuMsPerPod: Math.round(((measured.cpuMs - joinedReport.cpuMs) / n) * 10) / 10, ...(measured.phases ? { phases: measured.phases } : {}),
+      agentRssMiB: withPods.rssMiB, rssPods, agentMemory: { joined, withPods }, agentCpuMsPerPod: Math.round(((measured.cpuMs - joinedReport.cpuMs) / n) * 10) / 10, apiWritesPerPod, ...(measured.phases ? { phases: measured.phases } : {}),
     };
   } finally {
     if (child && child.exitCode === null) {
