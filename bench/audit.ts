@@ -1,8 +1,16 @@
 /**
  * Audit's cost on the write path: create throughput with no audit, with a Metadata policy for
  * everything, and with RequestResponse for everything (log backend, hash chain and checkpoints
- * on), each in a fresh server process in the same run. Goals (issue 17): Metadata >= 90% and
+ * on), each in a server process of its own. Goals (issue 17): Metadata >= 90% and
  * RequestResponse >= 70% of the run without audit.
+ *
+ * The three servers start up front and are measured interleaved: after one unmeasured priming
+ * window each, R rounds (BENCH_AUDIT_ROUNDS, 5) in which each configuration gets one load window
+ * (warm-up, then BENCH_AUDIT_WINDOW_MS, 2000) in an order that rotates from round to round. A
+ * ratio is taken per round from that round's windows, seconds apart, and the reported ratio is
+ * their median, with min and max beside it: on a shared machine a burst of other work lands in
+ * one window of one round instead of deciding a whole configuration's figure, as it did when each
+ * ran once for 4 s after the other. Same servers, policies, request and connections as before.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,24 +19,53 @@ import { LogBackend } from '../src/audit/log-backend.ts';
 import { ensureAuditSigningKey } from '../src/audit/signing-key.ts';
 import type { Level } from '../src/audit/types.ts';
 import type { RequestInfo } from '../src/server/request-info.ts';
-import type { LoadResult } from './load.ts';
+import { runLoad, type LoadOptions, type LoadResult } from './load.ts';
 import { runShapes } from './scenarios.ts';
-import { spawnServer } from './server-process.ts';
-import { ratio } from './stats.ts';
+import { spawnServer, type ServerProcess } from './server-process.ts';
+import { CONFIGMAPS, configMapBody } from './shapes.ts';
+import { medianSpread, ratio } from './stats.ts';
 
 export interface AuditBenchOptions {
   connections: number;
   warmupMs: number;
+  /** Unused since the rounds (kept so callers need not change): each window is `windowMs`. */
   durationMs: number;
+  /** Rounds; default BENCH_AUDIT_ROUNDS or 5. */
+  rounds?: number;
+  /** Measured window per configuration and round; default BENCH_AUDIT_WINDOW_MS or 2000. */
+  windowMs?: number;
   progress: (msg: string) => void;
 }
 
+type Config = 'none' | 'metadata' | 'requestResponse';
+type PerConfig<T> = Record<Config, T>;
+type Spread = { median: number; min: number; max: number };
+type Pair = { metadataVsNone: number | null; requestResponseVsNone: number | null };
+
+export interface AuditRound {
+  /** The order the configurations were loaded in this round. */
+  order: Config[];
+  rps: PerConfig<number>;
+  rpsPerServerCore: PerConfig<number | null>;
+  errors: PerConfig<number>;
+  ratios: Pair & { perServerCore: Pair };
+}
+
 export interface AuditBenchResult {
+  schedule: { rounds: number; windowMs: number; warmupMs: number; connections: number };
+  /** Per configuration, the window with the median throughput over the rounds (latency etc.). */
   none: LoadResult | null;
   metadata: LoadResult | null;
   requestResponse: LoadResult | null;
-  /** Throughput ratios, and the same per core of server CPU (steadier on a shared machine). */
-  ratios: { metadataVsNone: number | null; requestResponseVsNone: number | null; perServerCore: { metadataVsNone: number | null; requestResponseVsNone: number | null } };
+  /** Per configuration over the rounds: median, min and max of throughput and of throughput per server core. */
+  rps: PerConfig<Spread>;
+  rpsPerServerCore: PerConfig<Spread>;
+  /**
+   * Medians of the per-round ratios (each from one round's windows), and the same per core of
+   * server CPU (steadier on a shared machine); `spread` gives min and max of the per-round ratios.
+   */
+  ratios: Pair & { perServerCore: Pair; spread: { metadataVsNone: Spread; requestResponseVsNone: Spread; perServerCore: { metadataVsNone: Spread; requestResponseVsNone: Spread } } };
+  rounds: AuditRound[];
   targets: { metadata90pct: boolean | null; requestResponse70pct: boolean | null };
   /**
    * In-process: the CPU one create's records cost (policy, two records, chain, log writer), in
@@ -45,42 +82,115 @@ const RUNS = [
   ['metadata', 'Metadata'],
   ['requestResponse', 'RequestResponse'],
 ] as const;
+const CONFIGS: Config[] = RUNS.map(([name]) => name);
+/** The namespace runShapes' setup makes for the create scenario. */
+const CREATE_NS = 'bench-create';
+
+const envNumber = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 
 export async function runAuditBench(tmp: string, o: AuditBenchOptions): Promise<AuditBenchResult> {
-  const got: Record<string, LoadResult | null> = {};
-  for (const [name, level] of RUNS) {
-    const dataDir = join(tmp, `audit-${name}`);
-    const extra = JSON.parse(process.env.BENCH_CONTROL_PLANE ?? '{}') as Record<string, unknown>;
-    if (level) extra.audit = { policy: { apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level }] }, logPath: join(dataDir, 'audit.log') };
-    o.progress(`audit: create with ${level ? `a ${level} policy for everything` : 'no audit'}`);
-    const server = await spawnServer('portcullis', { dataDir, env: { BENCH_CONTROL_PLANE: JSON.stringify(extra) } });
-    try {
-      const r = await runShapes(server.target, { connections: o.connections, warmupMs: o.warmupMs, durationMs: o.durationMs, listSize: 0, createNamespaces: true, serverCpuMicros: () => server.cpuMicros(), progress: o.progress, only: new Set(['create']) });
-      got[name] = r.create ?? null;
-    } finally {
-      await server.stop();
+  const rounds = Math.max(1, o.rounds ?? envNumber('BENCH_AUDIT_ROUNDS', 5));
+  const windowMs = o.windowMs ?? envNumber('BENCH_AUDIT_WINDOW_MS', 2000);
+  const servers = new Map<Config, ServerProcess>();
+  const windows: PerConfig<LoadResult[]> = { none: [], metadata: [], requestResponse: [] };
+  const roundsOut: AuditRound[] = [];
+  try {
+    for (const [name, level] of RUNS) {
+      const dataDir = join(tmp, `audit-${name}`);
+      const extra = JSON.parse(process.env.BENCH_CONTROL_PLANE ?? '{}') as Record<string, unknown>;
+      if (level) extra.audit = { policy: { apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level }] }, logPath: join(dataDir, 'audit.log') };
+      o.progress(`audit: starting a server with ${level ? `a ${level} policy for everything` : 'no audit'}`);
+      const server = await spawnServer('portcullis', { dataDir, env: { BENCH_CONTROL_PLANE: JSON.stringify(extra) } });
+      servers.set(name, server);
+      // The create scenario's setup (its namespaces and objects), without its load run.
+      await runShapes(server.target, { connections: o.connections, warmupMs: 0, durationMs: 0, listSize: 0, createNamespaces: true, progress: o.progress, only: new Set() });
     }
+    // One unmeasured window per server first: otherwise round 1's first window would be the only
+    // one on a cold server (JIT, caches), and a configuration's figure would depend on its turn.
+    for (const [name, server] of servers) {
+      o.progress(`audit: priming the ${name} server`);
+      await runLoad({ target: server.target, connections: o.connections, warmupMs: 0, durationMs: 2 * o.warmupMs, request: createRequest('p00') });
+    }
+    for (let r = 0; r < rounds; r++) {
+      const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]!);
+      const got = {} as PerConfig<LoadResult>;
+      for (const name of order) {
+        const server = servers.get(name)!;
+        got[name] = await runLoad({
+          target: server.target,
+          connections: o.connections,
+          warmupMs: o.warmupMs,
+          durationMs: windowMs,
+          serverCpuMicros: () => server.cpuMicros(),
+          // Names unique per server across rounds; same length as the create scenario's `c50-N`.
+          request: createRequest(`r${String(r % 100).padStart(2, '0')}`),
+        });
+        windows[name].push(got[name]);
+      }
+      const round = summariseRound(order, got);
+      roundsOut.push(round);
+      o.progress(`audit round ${r + 1}/${rounds} (${order.join(', ')}): ${CONFIGS.map((c) => `${c} ${got[c].rps}`).join(', ')} req/s; metadata/none ${round.ratios.metadataVsNone}, rr/none ${round.ratios.requestResponseVsNone}`);
+    }
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
   }
-  const vs = (a: LoadResult | null) => (a && got.none ? ratio(a.rps, got.none.rps) : null);
-  const perCore = (a: LoadResult | null) => (a?.rpsPerServerCore && got.none?.rpsPerServerCore ? ratio(a.rpsPerServerCore, got.none.rpsPerServerCore) : null);
-  const ratios = {
-    metadataVsNone: vs(got.metadata!),
-    requestResponseVsNone: vs(got.requestResponse!),
-    perServerCore: { metadataVsNone: perCore(got.metadata!), requestResponseVsNone: perCore(got.requestResponse!) },
+  const ofRounds = (pick: (r: AuditRound) => number | null) => medianSpread(roundsOut.map((r) => pick(r) ?? NaN));
+  const spread = {
+    metadataVsNone: ofRounds((r) => r.ratios.metadataVsNone),
+    requestResponseVsNone: ofRounds((r) => r.ratios.requestResponseVsNone),
+    perServerCore: { metadataVsNone: ofRounds((r) => r.ratios.perServerCore.metadataVsNone), requestResponseVsNone: ofRounds((r) => r.ratios.perServerCore.requestResponseVsNone) },
   };
+  const orNull = (v: number) => (Number.isFinite(v) ? v : null);
+  const ratios = {
+    metadataVsNone: orNull(spread.metadataVsNone.median),
+    requestResponseVsNone: orNull(spread.requestResponseVsNone.median),
+    perServerCore: { metadataVsNone: orNull(spread.perServerCore.metadataVsNone.median), requestResponseVsNone: orNull(spread.perServerCore.requestResponseVsNone.median) },
+    spread,
+  };
+  const perConfig = <T>(f: (c: Config) => T) => ({ none: f('none'), metadata: f('metadata'), requestResponse: f('requestResponse') });
   const cost = { metadata: await recordCost(tmp, 'Metadata'), requestResponse: await recordCost(tmp, 'RequestResponse') };
   return {
-    recordCpuMicrosPerRequest: { metadata: cost.metadata.allThreads, requestResponse: cost.requestResponse.allThreads },
-    recordMainThreadCpuMicrosPerRequest: { metadata: cost.metadata.mainThread, requestResponse: cost.requestResponse.mainThread },
-    none: got.none!,
-    metadata: got.metadata!,
-    requestResponse: got.requestResponse!,
+    schedule: { rounds, windowMs, warmupMs: o.warmupMs, connections: o.connections },
+    ...perConfig((c) => medianWindow(windows[c])),
+    rps: perConfig((c) => medianSpread(windows[c].map((w) => w.rps), 1)),
+    rpsPerServerCore: perConfig((c) => medianSpread(windows[c].map((w) => w.rpsPerServerCore ?? NaN), 1)),
     ratios,
+    rounds: roundsOut,
     targets: {
       metadata90pct: ratios.metadataVsNone === null ? null : ratios.metadataVsNone >= 0.9,
       requestResponse70pct: ratios.requestResponseVsNone === null ? null : ratios.requestResponseVsNone >= 0.7,
     },
+    recordCpuMicrosPerRequest: { metadata: cost.metadata.allThreads, requestResponse: cost.requestResponse.allThreads },
+    recordMainThreadCpuMicrosPerRequest: { metadata: cost.metadata.mainThread, requestResponse: cost.requestResponse.mainThread },
   };
+}
+
+/** One round's figures and its ratios, each against the same round's window without audit. */
+export function summariseRound(order: Config[], got: PerConfig<LoadResult>): AuditRound {
+  const vs = (a: LoadResult) => (got.none.rps > 0 ? ratio(a.rps, got.none.rps) : null);
+  const perCore = (a: LoadResult) => (a.rpsPerServerCore && got.none.rpsPerServerCore ? ratio(a.rpsPerServerCore, got.none.rpsPerServerCore) : null);
+  return {
+    order,
+    rps: { none: got.none.rps, metadata: got.metadata.rps, requestResponse: got.requestResponse.rps },
+    rpsPerServerCore: { none: got.none.rpsPerServerCore ?? null, metadata: got.metadata.rpsPerServerCore ?? null, requestResponse: got.requestResponse.rpsPerServerCore ?? null },
+    errors: { none: got.none.errors, metadata: got.metadata.errors, requestResponse: got.requestResponse.errors },
+    ratios: {
+      metadataVsNone: vs(got.metadata),
+      requestResponseVsNone: vs(got.requestResponse),
+      perServerCore: { metadataVsNone: perCore(got.metadata), requestResponseVsNone: perCore(got.requestResponse) },
+    },
+  };
+}
+
+/** The create scenario's request: a ConfigMap of the same shape, named `<prefix>-<seq>`. */
+function createRequest(prefix: string): LoadOptions['request'] {
+  return (seq) => ({ method: 'POST', path: CONFIGMAPS(CREATE_NS), body: configMapBody(CREATE_NS, `${prefix}-${seq}`), expectStatus: 201 });
+}
+
+/** The window whose throughput is the median (the lower middle one for an even count). */
+function medianWindow(ws: LoadResult[]): LoadResult | null {
+  if (ws.length === 0) return null;
+  return [...ws].sort((a, b) => a.rps - b.rps)[(ws.length - 1) >> 1]!;
 }
 
 /** What the server does for one audited create, without the server: CPU microseconds per request. */

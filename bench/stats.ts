@@ -39,3 +39,17 @@ export function round(v: number, digits = 3): number {
 export function ratio(a: number, b: number): number {
   return b > 0 ? round(a / b, 3) : NaN;
 }
+
+/** Median (mean of the middle two for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Median with the smallest and largest value beside it, for figures taken over rounds. */
+export function medianSpread(xs: readonly number[], digits = 3): { median: number; min: number; max: number } {
+  const s = xs.filter(Number.isFinite);
+  return { median: round(median(s), digits), min: s.length ? round(Math.min(...s), digits) : NaN, max: s.length ? round(Math.max(...s), digits) : NaN };
+}
