@@ -382,6 +382,11 @@ export class PodSyncer {
   async #writeStatus(pod: Pod, status: Record<string, unknown>): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     const prev = this.#written.get(uid);
+    // The start time never changes once written (the kubelet's status manager keeps its cached
+    // one). The informer's pod can be older than our last write: a start time taken from it
+    // would alternate with each write's own echo, a status write per sync for as long as the
+    // writes stay a watch event behind (seen in a 50-pod burst: up to 50 writes for one pod).
+    if (prev?.startTime !== undefined && status.startTime !== undefined) status = { ...status, startTime: prev.startTime };
     if (prev && jsonEqual(comparable(prev), comparable(status))) return;
     // metadata.uid in the patch is a precondition: a pod recreated under the same name is not ours.
     await this.#d.client.patch<K8sObject>(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', { metadata: { uid }, status }, 'status');

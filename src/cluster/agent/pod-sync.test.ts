@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { FakeApiClient } from '../client/fake.ts';
+import { resources } from '../client/resources.ts';
+import type { K8sObject } from '../client/types.ts';
+import { FakeImageService, FakeRuntime } from './runtime/fake.ts';
+import { PodSyncer } from './pod-sync.ts';
+
+const quiet = { warn() {}, info() {} };
+
+test('the start time written first stays while the informer still shows an older pod', async () => {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const client = new FakeApiClient();
+  const pod = client.seed<K8sObject>(resources.pods, {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'u1' },
+    spec: { nodeName: 'n', containers: [{ name: 'c', image: 'img:1', imagePullPolicy: 'IfNotPresent' }] },
+  }) as Pod;
+  const syncer = new PodSyncer({
+    runtime: new FakeRuntime({ now: () => now }), images: new FakeImageService(), client, hostIP: '10.0.0.1', allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
+    scheme: 'fake', now: () => now, pods: () => [pod], requeueAfter() {}, log: quiet,
+  });
+  const statusWrites = () => client.writes().filter((a) => a.verb === 'patch' && a.subresource === 'status');
+  await syncer.sync(pod);
+  assert.equal(statusWrites().length, 1);
+  const first = (client.stored<K8sObject>(resources.pods, 'default')[0]!.status as { startTime: string }).startTime;
+  assert.equal(first, '2026-01-01T00:00:00Z');
+  // A second later, synced again from the informer's copy that does not show that write yet.
+  now += 1_000;
+  await syncer.sync(pod);
+  // Then from the write's own echo.
+  await syncer.sync(client.stored<K8sObject>(resources.pods, 'default')[0] as Pod);
+  assert.equal(statusWrites().length, 1, 'nothing changed but the informer copy: no write');
+  assert.equal((client.stored<K8sObject>(resources.pods, 'default')[0]!.status as { startTime: string }).startTime, first);
+  syncer.probes.stop();
+});
