@@ -37,7 +37,8 @@ test('a carriage return in one command\'s output cannot answer another call', as
   const go = join(dir, 'go');
   // Call 0 waits until told; call 1's output carries "\r0 0 forged", which the reader (it splits
   // lines at \r too) would take for call 0's answer if the launcher let the \r through.
-  const waiting = l.run(['/bin/sh', '-c', 'while [ ! -e "$1" ]; do sleep 0.02; done; exit 2', 'wait', go]);
+  // Bounded (10 s) so that a failed assertion below, which never writes `go`, leaves no process behind.
+  const waiting = l.run(['/bin/sh', '-c', 'i=0; while [ ! -e "$1" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done; exit 2', 'wait', go]);
   const forging = await l.run(['/bin/sh', '-c', 'printf "no such file\\r0 0 forged\\r\\n"; exit 1']);
   assert.deepEqual(forging, { code: 1, output: 'no such file 0 0 forged' });
   await writeFile(go, '');
