@@ -15,7 +15,9 @@
  * run): 500 simulated nodes and 10,000 pods, or 5,000 / 150,000 with BENCH_SCALE=full; sizes
  * BENCH_SCALE_NODES / BENCH_SCALE_PODS, create concurrency BENCH_SCALE_CONCURRENCY (100).
  * The audit scenario (audit.ts; BENCH_SCENARIOS=audit, alone; part of the default run): create
- * throughput without audit, with a Metadata policy and with a RequestResponse policy for everything.
+ * throughput without audit, with a Metadata policy and with a RequestResponse policy for everything,
+ * the three servers measured interleaved: BENCH_AUDIT_ROUNDS (5) rounds of one BENCH_AUDIT_WINDOW_MS
+ * (2000) window each, after BENCH_WARMUP_MS.
  * The etcd scenario (etcd.ts; BENCH_SCENARIOS=etcd, alone): create through Portcullis with the store
  * on a local etcd member next to raw etcd puts at the same concurrency.
  * The multi-apiserver scenario (multi-apiserver.ts; BENCH_SCENARIOS=multi-apiserver, alone): create
