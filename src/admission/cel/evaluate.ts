@@ -5,7 +5,7 @@
  */
 import { RUNTIME_CEL_COST_BUDGET } from '../../cel/cost.ts';
 import type { CompiledPolicy } from './compile-policy.ts';
-import { drive, Evaluation, OutOfBudget, type Steps } from './evaluation.ts';
+import { drive, Evaluation, OutOfBudget, type Run } from './evaluation.ts';
 import type { RequestMemo } from './request-memo.ts';
 
 export type Action = 'admit' | 'deny';
@@ -33,13 +33,16 @@ export interface ValidateResult {
 const MAX_MESSAGE_BYTES = 5 * 1024;
 const OUT_OF_BUDGET = 'validation failed due to running out of cost budget, no further validation rules will be run';
 
+/** The decision of a validation that holds, shared: one per validation and request otherwise. Never mutated. */
+const ADMIT: Decision = Object.freeze({ action: 'admit', evaluation: 'admit' });
+
 const errorDecision = (failOpen: boolean, message: string): Decision => ({ action: failOpen ? 'admit' : 'deny', evaluation: 'error', message });
 
 /** Upstream's matchconditions Matcher: any false skips; otherwise errors follow the failurePolicy. */
-export function* matchConditions(p: CompiledPolicy): Steps<{ matches: boolean; error?: string }> {
+export function matchConditions(p: CompiledPolicy, run: Run): { matches: boolean; error?: string } {
   const errors: string[] = [];
   for (const { condition } of p.matchConditions) {
-    const r = yield condition;
+    const r = run(condition);
     if (!r.ok) errors.push(r.error);
     else if (r.value === false) return { matches: false };
     else if (r.value !== true) errors.push(`expression '${condition.expression}' resulted in error: must evaluate to bool`);
@@ -57,21 +60,21 @@ function pickMessage(value: unknown): string {
   return m;
 }
 
-function* validations(p: CompiledPolicy): Steps<Decision[]> {
+function validations(p: CompiledPolicy, run: Run): Decision[] {
   const out: Decision[] = [];
   for (const v of p.validations) {
-    const r = yield v.condition;
+    const r = run(v.condition);
     if (!r.ok) {
       out.push(errorDecision(p.failOpen, r.error));
       continue;
     }
     if (r.value === true) {
-      out.push({ action: 'admit', evaluation: 'admit' });
+      out.push(ADMIT);
       continue;
     }
     let message = '';
     if (v.messageExpression) {
-      const m = yield v.messageExpression;
+      const m = run(v.messageExpression);
       if (m.ok) message = pickMessage(m.value);
     }
     if (message === '' && v.message) message = v.message.trim();
@@ -90,10 +93,10 @@ function celTypeName(v: unknown): string {
   return typeof v === 'object' ? 'map' : typeof v;
 }
 
-function* auditAnnotations(p: CompiledPolicy): Steps<AuditAnnotationResult[]> {
+function auditAnnotations(p: CompiledPolicy, run: Run): AuditAnnotationResult[] {
   const out: AuditAnnotationResult[] = [];
   for (const a of p.auditAnnotations) {
-    const r = yield a.value;
+    const r = run(a.value);
     if (!r.ok) out.push({ key: a.key, action: p.failOpen ? 'exclude' : 'error', error: r.error });
     else if (r.value === null || r.value === undefined) out.push({ key: a.key, action: 'exclude' });
     else if (typeof r.value === 'string') {
@@ -112,12 +115,11 @@ function* auditAnnotations(p: CompiledPolicy): Steps<AuditAnnotationResult[]> {
 
 const NO_CONDITIONS: { matches: boolean; error?: string } = { matches: true };
 
-function* policy(p: CompiledPolicy): Steps<ValidateResult> {
-  // No generator for the parts a policy does not have (most have no matchConditions or audit annotations).
-  const m = p.matchConditions.length > 0 ? yield* matchConditions(p) : NO_CONDITIONS;
+function policy(p: CompiledPolicy, run: Run): ValidateResult {
+  const m = p.matchConditions.length > 0 ? matchConditions(p, run) : NO_CONDITIONS;
   if (m.error !== undefined) return { decisions: [errorDecision(p.failOpen, m.error)], auditAnnotations: [] };
   if (!m.matches) return { decisions: [], auditAnnotations: [] };
-  return { decisions: yield* validations(p), auditAnnotations: p.auditAnnotations.length > 0 ? yield* auditAnnotations(p) : [] };
+  return { decisions: validations(p, run), auditAnnotations: p.auditAnnotations.length > 0 ? auditAnnotations(p, run) : [] };
 }
 
 function outOfBudget(p: CompiledPolicy, err: unknown): ValidateResult {
@@ -133,7 +135,7 @@ function outOfBudget(p: CompiledPolicy, err: unknown): ValidateResult {
  */
 export function validatePolicy(p: CompiledPolicy, vars: Record<string, unknown>, budget = RUNTIME_CEL_COST_BUDGET, memo?: RequestMemo): ValidateResult | Promise<ValidateResult> {
   try {
-    const r = drive(policy(p), new Evaluation(p, vars, budget, memo));
+    const r = drive((run) => policy(p, run), new Evaluation(p, vars, budget, memo));
     return r instanceof Promise ? r.catch((err: unknown) => outOfBudget(p, err)) : r;
   } catch (err) {
     return outOfBudget(p, err);

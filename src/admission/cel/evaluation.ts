@@ -17,11 +17,15 @@ export class OutOfBudget extends Error {}
 
 const firstLine = (s: string): string => s.split('\n')[0]!.trim().replace(/^No such key:/, 'no such key:');
 
+/** Most outcomes are `true` (a validation that holds): one shared object for them. Never mutated. */
+const TRUE: Outcome = Object.freeze({ ok: true, value: true });
+
 export class Evaluation {
   readonly #p: CompiledPolicy;
   readonly #base: Record<string, unknown>;
   readonly #vars: Record<string, unknown> = {};
-  readonly #computed = new Set<string>();
+  /** Made when the first variable is computed: most expressions read none. */
+  #computed: Set<string> | undefined;
   #remaining: number;
   readonly #memo: RequestMemo | undefined;
 
@@ -48,11 +52,11 @@ export class Evaluation {
     if (!expr.program) return { ok: false, error: `compilation error: ${expr.error}` };
     // Most expressions read no variable: no iterator for them.
     if (expr.variableRefs.size > 0) for (const name of expr.variableRefs) {
-      if (this.#computed.has(name)) continue;
+      if (this.#computed?.has(name)) continue;
       const v = this.#p.variables.get(name);
       if (!v) continue;
       // Marked first: a variable that names itself reads as missing instead of recursing.
-      this.#computed.add(name);
+      (this.#computed ??= new Set()).add(name);
       const r = this.#run(v, meter);
       if (r instanceof Promise) {
         return r.then((o) => {
@@ -72,8 +76,9 @@ export class Evaluation {
       meter.charge(expr.staticCost);
       const value = expr.program(meteredVars(this.#base, meter));
       if (value instanceof Promise) return value.then((v) => ({ ok: true, value: v }), (err: unknown) => this.#failed(expr, meter, err));
-      this.#memo?.set(expr, { ok: true, value }, meter.used - before);
-      return { ok: true, value };
+      const out = value === true ? TRUE : { ok: true as const, value };
+      this.#memo?.set(expr, out, meter.used - before);
+      return out;
     } catch (err) {
       const out = this.#failed(expr, meter, err);
       // An outcome cut short by the limit is this evaluation's, not the expression's.
@@ -104,22 +109,61 @@ export class Evaluation {
   }
 }
 
-/** Steps that ask for expressions to be evaluated (yield) and get their outcomes back. */
-export type Steps<T> = Generator<PolicyExpression, T, Outcome>;
+/**
+ * Evaluates an expression and hands back its outcome (the steps of a policy call it in turn).
+ * Steps are plain synchronous functions, not generators: a generator object, its context and an
+ * iterator result per expression were most of what a policy evaluation allocated, and that
+ * garbage set the tail (a scavenge every few dozen requests of 100 policies).
+ */
+export type Run = (expr: PolicyExpression) => Outcome;
 
-async function driveAsync<T>(steps: Steps<T>, ev: Evaluation, pending: Promise<Outcome>): Promise<T> {
-  let next = steps.next(await pending);
-  while (!next.done) next = steps.next(await ev.eval(next.value));
-  return next.value;
+/** Thrown through the steps when an outcome is not at hand yet. */
+class Suspended {
+  readonly pending: Promise<Outcome>;
+  constructor(pending: Promise<Outcome>) {
+    this.pending = pending;
+  }
+}
+
+/**
+ * Runs `steps` again after each outcome that was not at hand, with the outcomes known so far
+ * replayed in order: the steps decide only from the outcomes they are given, so each replay takes
+ * the same path up to the new outcome, and no expression is evaluated twice.
+ */
+async function replay<T>(steps: (run: Run) => T, ev: Pick<Evaluation, 'eval'>, log: Outcome[], pending: Promise<Outcome>): Promise<T> {
+  for (;;) {
+    log.push(await pending);
+    let i = 0;
+    const run: Run = (expr) => {
+      if (i < log.length) return log[i++]!;
+      const r = ev.eval(expr);
+      if (r instanceof Promise) throw new Suspended(r);
+      log.push(r);
+      i++;
+      return r;
+    };
+    try {
+      return steps(run);
+    } catch (err) {
+      if (!(err instanceof Suspended)) throw err;
+      pending = err.pending;
+    }
+  }
 }
 
 /** Runs `steps` synchronously while every outcome is at hand, asynchronously from the first that is not. */
-export function drive<T>(steps: Steps<T>, ev: Evaluation): T | Promise<T> {
-  let next = steps.next();
-  while (!next.done) {
-    const r = ev.eval(next.value);
-    if (r instanceof Promise) return driveAsync(steps, ev, r);
-    next = steps.next(r);
+export function drive<T>(steps: (run: Run) => T, ev: Pick<Evaluation, 'eval'>): T | Promise<T> {
+  const log: Outcome[] = [];
+  const run: Run = (expr) => {
+    const r = ev.eval(expr);
+    if (r instanceof Promise) throw new Suspended(r);
+    log.push(r);
+    return r;
+  };
+  try {
+    return steps(run);
+  } catch (err) {
+    if (!(err instanceof Suspended)) throw err;
+    return replay(steps, ev, log, err.pending);
   }
-  return next.value;
 }

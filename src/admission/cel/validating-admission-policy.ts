@@ -28,6 +28,9 @@ const MAX_AUDIT_ANNOTATION_VALUE = 10 * 1024;
 /** Without paramKind or paramRef: evaluated once, with params null. */
 const NO_PARAMS = { ok: true, params: [null] } as const;
 
+/** Passed for a result without audit annotations, which #act then never writes to. */
+const NOTHING_COLLECTED = new Map<string, string[]>();
+
 const CODES: Record<string, number> = { Forbidden: 403, Unauthorized: 401, RequestEntityTooLarge: 413, Invalid: 422 };
 
 interface Denial {
@@ -102,7 +105,8 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
         configError(hook, undefined, hook.configurationError);
         continue;
       }
-      const collected = new Map<string, string[]>();
+      // Audit annotations published by this policy's bindings; made by the first one.
+      let collected: Map<string, string[]> | undefined;
       // Bindings that select the same params (none, most often) get the same result: the
       // evaluation depends on the policy, the request, the matched resource and the param only.
       // Kept only when another binding may ask (most policies have one binding).
@@ -145,10 +149,10 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
             result = r instanceof Promise ? await r : r;
             if (key !== undefined) results?.set(key, result);
           }
-          this.#act(hook, b.binding, result, denials, warnings, auditAnnotations, collected);
+          this.#act(hook, b.binding, result, denials, warnings, auditAnnotations, result.auditAnnotations.length > 0 ? (collected ??= new Map()) : NOTHING_COLLECTED);
         }
       }
-      for (const [key, values] of collected) auditAnnotations[`${hook.name}/${key}`] = values.join(', ');
+      if (collected) for (const [key, values] of collected) auditAnnotations[`${hook.name}/${key}`] = values.join(', ');
       if (denials.length > before) this.#exempt(hook.name, a, denials, before, exempted, auditAnnotations);
     }
     if (denials.length === 0) return { allowed: true, warnings, auditAnnotations, ...(exempted.length ? { reason: exempted.join('; ') } : {}) };

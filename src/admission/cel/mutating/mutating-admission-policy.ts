@@ -19,10 +19,9 @@ import type { PluginDeps } from '../../plugin-deps.ts';
 import type { AdmissionAttributes, MutatingPlugin, Verdict } from '../../types.ts';
 import { isExemptAdmissionConfigurationResource } from '../../webhook/rules.ts';
 import { matchConditions } from '../evaluate.ts';
-import { drive, Evaluation, OutOfBudget, type Outcome, type Steps } from '../evaluation.ts';
+import { drive, Evaluation, OutOfBudget, type Outcome } from '../evaluation.ts';
 import { matchResources, namespaceReader, type MatchDeps, type Matched } from '../match-resources.ts';
 import { collectParams } from '../params.ts';
-import type { PolicyExpression } from '../policy-env.ts';
 import { PolicySource, type PolicyHook } from '../policy-source.ts';
 import { requestVar, sharedPolicyVars } from '../policy-vars.ts';
 import { applyConfiguration, applyJsonPatchMutation } from './apply-mutation.ts';
@@ -44,10 +43,6 @@ interface ReinvokeState {
   previouslyInvoked: Set<string>;
   reinvoke: Set<string>;
   lastOutput: unknown;
-}
-
-function* one(expr: PolicyExpression): Steps<Outcome> {
-  return yield expr;
 }
 
 const NO_PARAMS = { ok: true, params: [null] } as const;
@@ -172,7 +167,7 @@ export class MutatingAdmissionPolicyPlugin implements MutatingPlugin {
 
   async #matchConditions(hook: Hook, ev: Evaluation): Promise<{ matches: boolean; error?: string }> {
     try {
-      return await drive(matchConditions(hook.compiled), ev);
+      return await drive((run) => matchConditions(hook.compiled, run), ev);
     } catch (err) {
       if (!(err instanceof OutOfBudget)) throw err;
       return { matches: false, error: 'operation cancelled: actual cost limit exceeded' };
@@ -183,7 +178,7 @@ export class MutatingAdmissionPolicyPlugin implements MutatingPlugin {
   async #mutate(matched: Matched, m: CompiledMutatingPolicy['mutations'][number], ev: Evaluation, a: AdmissionAttributes): Promise<string | undefined> {
     let out: Outcome;
     try {
-      out = await drive(one(m.expression), ev);
+      out = await ev.eval(m.expression);
     } catch (err) {
       if (!(err instanceof OutOfBudget)) throw err;
       return 'operation cancelled: actual cost limit exceeded';
