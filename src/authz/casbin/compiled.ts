@@ -237,6 +237,38 @@ export class CompiledIndex {
     this.#lastAllow = -1;
     this.#firstDeny = -1;
     this.#visitAt(this.#nodes, 0);
+    return this.#answer();
+  }
+
+  /**
+   * Where the root's child for value id `id` at level 0 starts in the edge table (-1: no such
+   * child), or undefined when the root does not split on level 0 (a small policy: the root is a
+   * leaf). The engine keeps it per principal name, so a decision starts below the root: one edge
+   * probe fewer per principal, at 100k lines a cache miss.
+   */
+  rootEntry(id: number): number | undefined {
+    const root = this.#nodes;
+    if (root[3]! >= 0 || root[1] !== 0) return undefined;
+    return id >= 0 ? this.#children.find(0, id) : -1;
+  }
+
+  /**
+   * run() for a request whose level-0 id has the root child `entry` (rootEntry(); -1: none): the
+   * same visit as run()'s from the root, that child then the root's "*" child. The level-0 id
+   * itself is not read below the root (a node's lines are compared from its own level on).
+   */
+  runFrom(entry: number): number {
+    this.#firstAllow = -1;
+    this.#lastAllow = -1;
+    this.#firstDeny = -1;
+    if (entry >= 0) this.#visitAt(this.#children.slots, entry);
+    const star = this.#nodes[4]!;
+    if (star >= 0) this.#visitAt(this.#nodes, star * RECORD);
+    return this.#answer();
+  }
+
+  /** The integer run() answers, from the lines the visit kept. */
+  #answer(): number {
     if (this.#effect === 'allow') return this.#firstAllow >= 0 ? this.#firstAllow * 2 + 1 : NO_LINE;
     if (this.#firstDeny >= 0) return this.#firstDeny * 2;
     if (this.#effect === 'deny') return NO_LINE;

@@ -54,6 +54,13 @@ export class CasbinEngine {
   readonly #indexed: boolean = false;
   readonly #userIds: ReadonlyMap<string, number>[] = [];
   readonly #groupIds: ReadonlyMap<string, number>[] = [];
+  /**
+   * When `sub` is compared once and is the index's first level: per user and group NAME, where
+   * its lines start below the root (CompiledIndex.rootEntry), so a principal costs one map lookup
+   * instead of a map lookup and an edge probe. Undefined otherwise (then #userIds / #groupIds).
+   */
+  readonly #userEntry: ReadonlyMap<string, number> | undefined;
+  readonly #groupEntry: ReadonlyMap<string, number> | undefined;
   /** The request values of the decision being made (decide() is synchronous). */
   readonly #values: unknown[];
   /**
@@ -83,6 +90,10 @@ export class CasbinEngine {
       this.#subLevels = compiled.levelsReading(this.#subAt);
       this.#userIds = this.#subLevels.map((l) => byPrefix(compiled.idsAt(l), 'user:'));
       this.#groupIds = this.#subLevels.map((l) => byPrefix(compiled.idsAt(l), 'group:'));
+      if (this.#subLevels.length === 1 && this.#subLevels[0] === 0 && compiled.rootEntry(UNKNOWN) !== undefined) {
+        this.#userEntry = rootEntries(compiled, this.#userIds[0]!);
+        this.#groupEntry = rootEntries(compiled, this.#groupIds[0]!);
+      }
     }
   }
 
@@ -150,10 +161,15 @@ export class CasbinEngine {
     let allowBy = -1;
     // Principal -1 is the user, 0.. its groups, in principals() order.
     for (let who = -1; who < groups.length; who++) {
-      const maps = who < 0 ? this.#userIds : this.#groupIds;
       const name = who < 0 ? a.user.username : groups[who]!;
-      for (let k = 0; k < this.#subLevels.length; k++) ix.setId(this.#subLevels[k]!, maps[k]!.get(name) ?? UNKNOWN);
-      const code = ix.run();
+      const entries = who < 0 ? this.#userEntry : this.#groupEntry;
+      let code: number;
+      if (entries) code = ix.runFrom(entries.get(name) ?? -1);
+      else {
+        const maps = who < 0 ? this.#userIds : this.#groupIds;
+        for (let k = 0; k < this.#subLevels.length; k++) ix.setId(this.#subLevels[k]!, maps[k]!.get(name) ?? UNKNOWN);
+        code = ix.run();
+      }
       if (code === NO_LINE) continue;
       if ((code & 1) === 0) return { decision: 'deny', line: this.#p[code >> 1]!, principal: who < 0 ? `user:${name}` : `group:${name}`, text: this.#text[code >> 1] };
       if (allow === NO_LINE) {
@@ -193,6 +209,16 @@ export class CasbinEngine {
 function byPrefix(ids: ReadonlyMap<string, number>, prefix: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const [v, id] of ids) if (id >= 0 && v.startsWith(prefix)) out.set(v.slice(prefix.length), id);
+  return out;
+}
+
+/** Per name, where its lines start below the index's root (names without lines left out). */
+function rootEntries(ix: CompiledIndex, ids: ReadonlyMap<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, id] of ids) {
+    const at = ix.rootEntry(id);
+    if (at !== undefined && at >= 0) out.set(name, at);
+  }
   return out;
 }
 
