@@ -34,3 +34,27 @@ test('the start time written first stays while the informer still shows an older
   assert.equal((client.stored<K8sObject>(resources.pods, 'default')[0]!.status as { startTime: string }).startTime, first);
   syncer.probes.stop();
 });
+
+test('a condition whose status did not change keeps the transition time last written', async () => {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const client = new FakeApiClient();
+  const spec = { nodeName: 'n', readinessGates: [{ conditionType: 'example.com/gate' }], containers: [{ name: 'c', image: 'img:1', imagePullPolicy: 'IfNotPresent' as const }] };
+  const pod = client.seed<K8sObject>(resources.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'u1' }, spec }) as Pod;
+  const syncer = new PodSyncer({
+    runtime: new FakeRuntime({ now: () => now }), images: new FakeImageService(), client, hostIP: '10.0.0.1', allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
+    scheme: 'fake', now: () => now, pods: () => [pod], requeueAfter() {}, log: quiet,
+  });
+  await syncer.sync(pod);
+  const cond = (type: string) => ((client.stored<K8sObject>(resources.pods, 'default')[0]!.status as { conditions: Cond[] }).conditions).find((c) => c.type === type)!;
+  assert.equal(cond('Ready').status, 'False');
+  // The gate's controller sets its condition; the informer's copy shows that but not the agent's write yet.
+  now += 1_000;
+  await syncer.sync({ ...pod, status: { conditions: [{ type: 'example.com/gate', status: 'True' }] } } as Pod);
+  assert.equal(cond('Ready').status, 'True');
+  assert.equal(cond('Ready').lastTransitionTime, '2026-01-01T00:00:01Z');
+  assert.equal(cond('Initialized').lastTransitionTime, '2026-01-01T00:00:00Z');
+  assert.equal(cond('PodScheduled').lastTransitionTime, '2026-01-01T00:00:00Z');
+  syncer.probes.stop();
+});
+
+type Cond = { type: string; status: string; lastTransitionTime: string };

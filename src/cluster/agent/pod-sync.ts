@@ -101,6 +101,17 @@ class StartAbandoned extends Error {
 /** Status without the transition times, so a recomputation against a stale copy is not a change. */
 const comparable = (s: Record<string, unknown>) => ({ ...s, conditions: ((s.conditions ?? []) as Array<Record<string, unknown>>).map(({ lastTransitionTime: _t, ...c }) => c) });
 
+type Cond = { type?: string; status?: string; lastTransitionTime?: string };
+
+/** Each condition whose status is as last written keeps the transition time written then. */
+function keepTransitionTimes(written: unknown, now: readonly Cond[]): Cond[] {
+  const before = new Map(((Array.isArray(written) ? written : []) as Cond[]).map((c) => [c.type, c]));
+  return now.map((c) => {
+    const w = before.get(c.type);
+    return w && w.status === c.status && w.lastTransitionTime ? { ...c, lastTransitionTime: w.lastTransitionTime } : c;
+  });
+}
+
 export class PodSyncer {
   readonly backoff: CrashBackoff;
   readonly pullBackoff: CrashBackoff;
@@ -387,6 +398,9 @@ export class PodSyncer {
     // would alternate with each write's own echo, a status write per sync for as long as the
     // writes stay a watch event behind (seen in a 50-pod burst: up to 50 writes for one pod).
     if (prev?.startTime !== undefined && status.startTime !== undefined) status = { ...status, startTime: prev.startTime };
+    // Likewise a condition's transition time: kept from the last write while its status is the same
+    // (the status manager's updateLastTransitionTime against its cache, not the informer's copy).
+    if (prev && Array.isArray(status.conditions)) status = { ...status, conditions: keepTransitionTimes(prev.conditions, status.conditions) };
     if (prev && jsonEqual(comparable(prev), comparable(status))) return;
     // metadata.uid in the patch is a precondition: a pod recreated under the same name is not ours.
     await this.#d.client.patch<K8sObject>(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', { metadata: { uid }, status }, 'status');
