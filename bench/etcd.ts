@@ -12,6 +12,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEtcdKv } from '../src/storage/etcd/etcd-kv-client.ts';
+import { etcdWorkPerCreate, readEtcdCounters, type EtcdWorkPerCreate } from './etcd-metrics.ts';
+import { int } from '../src/storage/etcd/etcd-proto.ts';
+import { bytesPrefixEnd } from '../src/storage/etcd/key-mapper.ts';
 import { startEtcd } from '../test/helpers/etcd.ts';
 import type { LoadResult } from './load.ts';
 import { storeCreates, type StoreLoadResult } from './etcd-store-load.ts';
@@ -48,6 +51,12 @@ export interface EtcdBenchResult {
   portcullisOnSqlite: LoadResult | null;
   /** The API server's CPU (user + system) per create, on etcd and on SQLite. */
   serverCpuUsPerCreate: { etcd: number | null; sqlite: number | null };
+  /**
+   * etcd's own counters around the Portcullis-on-etcd load, per create: gRPC calls by method,
+   * puts, puts per WAL fsync (etcd-metrics.ts). One Txn per create and nothing else means the
+   * time per create not spent in etcd is the API server's own.
+   */
+  etcdWorkPerCreate: EtcdWorkPerCreate | null;
   ratios: { createVsRawPut: number | null; etcdVsSqliteCreate: number | null; storeCreateVsRawPut: number | null; cachedStoreCreateVsRawPut: number | null };
   targets: { create50pctOfRawEtcd: boolean | null };
 }
@@ -111,7 +120,7 @@ async function rawPuts(servers: string[], o: EtcdBenchOptions): Promise<RawEtcdR
 }
 
 /** The create scenario against a fresh Portcullis process with these extra control plane options. */
-async function createLoad(name: string, dataDir: string, extra: Record<string, unknown>, o: EtcdBenchOptions): Promise<LoadResult | null> {
+async function createLoad(name: string, dataDir: string, extra: Record<string, unknown>, o: EtcdBenchOptions, around?: () => Promise<() => Promise<void>>): Promise<LoadResult | null> {
   mkdirSync(dataDir, { recursive: true });
   const server = await spawnServer('portcullis', { dataDir, env: { BENCH_CONTROL_PLANE: JSON.stringify(extra) }, cpuProfDir: o.cpuProfDir });
   try {
@@ -119,10 +128,25 @@ async function createLoad(name: string, dataDir: string, extra: Record<string, u
       const save = await server.profile();
       return (scenario: string) => save(`${name}-${scenario}`);
     } : undefined;
+    // Started once the server is up: its own start-up writes are not the load's.
+    const end = await around?.();
     const r = await runShapes(server.target, { connections: o.connections, warmupMs: o.warmupMs, durationMs: o.durationMs, listSize: 0, createNamespaces: true, serverCpuMicros: () => server.cpuMicros(), progress: o.progress, only: new Set(['create']), profile });
+    await end?.();
     return r.create ?? null;
   } finally {
     await server.stop();
+  }
+}
+
+/** The create scenario's objects (scenarios.ts: ConfigMaps in bench-create), counted in etcd, and etcd's counters. */
+async function etcdWork(servers: string[]) {
+  const client = createEtcdKv({ servers });
+  try {
+    const key = Buffer.from('/registry/configmaps/bench-create/');
+    const res = await client.range({ key, range_end: bytesPrefixEnd(key), count_only: true });
+    return { creates: int(res.count), counters: await readEtcdCounters(servers[0]) };
+  } finally {
+    client.close();
   }
 }
 
@@ -136,7 +160,16 @@ export async function runEtcdBench(tmp: string, o: EtcdBenchOptions): Promise<Et
     const storeOnly = await storeCreates(etcd.servers, JSON.parse(VALUE.toString()) as object, o);
     o.progress(`  ${storeOnly.etcdStoreCreatesPerSec} / ${storeOnly.watchCacheCreatesPerSec} creates/s`);
     o.progress('etcd: create through Portcullis with the store on etcd');
-    const create = await createLoad('etcd', join(tmp, 'portcullis-etcd'), { etcd: { servers: etcd.servers } }, o);
+    const seen: { work?: EtcdWorkPerCreate } = {};
+    const create = await createLoad('etcd', join(tmp, 'portcullis-etcd'), { etcd: { servers: etcd.servers } }, o, async () => {
+      const before = await etcdWork(etcd.servers);
+      return async () => {
+        const after = await etcdWork(etcd.servers);
+        seen.work = etcdWorkPerCreate(before.counters, after.counters, after.creates - before.creates);
+      };
+    });
+    const work = seen.work ?? null;
+    if (work) o.progress(`  etcd per create: ${JSON.stringify(work.callsPerCreate)} calls, ${work.putsPerFsync} puts per fsync`);
     o.progress('etcd: the same create load on the SQLite store');
     const sqlite = await createLoad('sqlite', join(tmp, 'portcullis-sqlite'), {}, o);
     const vs = create ? ratio(create.rps, raw.putsPerSec) : null;
@@ -149,7 +182,7 @@ export async function runEtcdBench(tmp: string, o: EtcdBenchOptions): Promise<Et
     };
     const clients = { rawEtcd: CLIENT, store: CLIENT };
     const serverCpuUsPerCreate = { etcd: cpuPerRequest(create), sqlite: cpuPerRequest(sqlite) };
-    return { clients, rawEtcd: raw, storeOnly, serverCpuUsPerCreate, portcullisOnEtcd: create, portcullisOnSqlite: sqlite, ratios, targets: { create50pctOfRawEtcd: vs === null ? null : vs >= 0.5 } };
+    return { clients, rawEtcd: raw, storeOnly, serverCpuUsPerCreate, etcdWorkPerCreate: work, portcullisOnEtcd: create, portcullisOnSqlite: sqlite, ratios, targets: { create50pctOfRawEtcd: vs === null ? null : vs >= 0.5 } };
   } finally {
     await etcd.stop();
   }
