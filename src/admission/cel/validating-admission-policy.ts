@@ -40,6 +40,8 @@ interface Denial {
   reason?: string;
 }
 
+const resourceKey = (r: Matched['resource']): string => `${r.group}/${r.version}/${r.resource}`;
+
 /** Which evaluation a (matched resource, param) pair is within one policy and request; undefined: a param without identity, not shared. */
 function resultKey(resource: string, param: Record<string, unknown> | null): string | undefined {
   if (param === null) return resource;
@@ -87,6 +89,7 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
     };
     const matchDeps: MatchDeps = { namespace: namespaceReader(this.#deps.store), ...(this.#registry ? { registry: this.#registry } : {}) };
     let shared: Record<string, unknown> | undefined;
+    let ownKey: string | undefined;
     // Per matched resource: the variables with `request` (params null) and the shared outcomes.
     const requests = new Map<string, { vars: Record<string, unknown>; memo: RequestMemo }>();
     for (const hook of this.source.candidates(a)) {
@@ -111,7 +114,8 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
       // evaluation depends on the policy, the request, the matched resource and the param only.
       // Kept only when another binding may ask (most policies have one binding).
       const results = hook.bindings.length > 1 ? new Map<string, ValidateResult>() : undefined;
-      const rk = `${matched.resource.group}/${matched.resource.version}/${matched.resource.resource}`;
+      // Most policies match the request's own resource object: its key is built once per request.
+      const rk = matched.resource === a.resource ? (ownKey ??= resourceKey(a.resource)) : resourceKey(matched.resource);
       let vars: Record<string, unknown> | undefined;
       let memo: RequestMemo | undefined;
       for (const b of hook.bindings) {
