@@ -198,3 +198,39 @@ test("a claim's volume is made and used only on a node its node affinity selects
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a local-path volume is recorded for removal only when this node makes its directory under the provisioner\'s name for it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vm-'));
+  const client = new FakeApiClient();
+  const vm = new VolumeManager({ root: join(dir, 'pods'), client, hostIP: '10.0.0.1', allocatable: {}, onChange: () => undefined });
+  try {
+    client.seed(resources.persistentvolumeclaims, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'ns' }, spec: { volumeName: 'pv' }, status: { phase: 'Bound' } });
+    const claimUid = String(client.stored(resources.persistentvolumeclaims, 'ns')[0]!.metadata.uid);
+    const pv = (path: string) => ({
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv', uid: 'pv-uid', annotations: { 'pv.kubernetes.io/provisioned-by': 'portcullis.dev/local-path' } },
+      spec: { local: { path }, claimRef: { namespace: 'ns', name: 'data', uid: claimUid } },
+    });
+    const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'uid-r' }, spec: { volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }], containers: [] } };
+    const record = join(dir, 'local-path-volumes', 'pv.json');
+    // A directory that is already there (here: one of the host's) is used but never recorded.
+    const existing = join(dir, 'host-data');
+    mkdirSync(existing);
+    client.seed(resources.persistentvolumes, pv(existing));
+    await vm.setUp(pod);
+    assert.equal(existsSync(record), false, 'an existing directory is not recorded');
+    // A new directory under another name than the provisioner's is made, not recorded.
+    await client.update(resources.persistentvolumes, '', pv(join(dir, 'local-path', 'other')));
+    await vm.setUp(pod);
+    assert.ok(existsSync(join(dir, 'local-path', 'other')));
+    assert.equal(existsSync(record), false, 'a directory not named <pv>_<ns>_<claim> is not recorded');
+    // The provisioner's own directory, made here, is recorded.
+    const own = join(dir, 'local-path', 'pv_ns_data');
+    await client.update(resources.persistentvolumes, '', pv(own));
+    await vm.setUp(pod);
+    assert.ok(existsSync(own));
+    assert.deepEqual(JSON.parse(readFileSync(record, 'utf8')).path, own);
+  } finally {
+    vm.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

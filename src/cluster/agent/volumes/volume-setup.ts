@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Pod, Volume } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../../api/validation/quantity.ts';
 import { resources } from '../../client/resources.ts';
@@ -185,9 +185,12 @@ async function claimVolume(d: SetUpDeps, pod: Pod, claimName: string, readOnly: 
   if (node && !volumeFitsNode(pv, node)) throw new VolumeSourceError('NodeAffinity check failed: no matching NodeSelectorTerms');
   if (pv.metadata?.annotations?.[ANN_DYNAMICALLY_PROVISIONED] === LOCAL_PATH_PROVISIONER) {
     // The provisioner only named the directory; the node makes it (rancher's helper pod does, 0777),
-    // recorded first, so that it is removed when the volume is deleted.
-    if (d.dataDir) await recordLocalPath(d.dataDir, pvName, String(pv.metadata?.uid ?? ''), path);
+    // recorded first, so that it is removed when the volume is deleted. Only a directory this node
+    // makes, under the provisioner's own name for the volume (<pv>_<namespace>_<claim>), is
+    // recorded: a path that already exists (a volume annotated by hand naming /etc, say) is never
+    // removed on reclaim.
     if (!(await stat(path).catch(() => undefined))) {
+      if (d.dataDir && basename(path).startsWith(`${pvName}_`)) await recordLocalPath(d.dataDir, pvName, String(pv.metadata?.uid ?? ''), path);
       await mkdir(path, { recursive: true, mode: 0o777 });
       await chmod(path, 0o777);
     }
