@@ -1,17 +1,19 @@
 /**
- * etcd's v3 API messages (etcdserverpb, mvccpb), compiled by protobufjs from the .proto files in
- * ./proto (etcd's rpc.proto, kv.proto and auth.proto as the etcd3 npm package ships them, google
- * API annotations kept: protobufjs ignores them). Only the shapes the store uses are typed here;
+ * etcd's v3 API messages (etcdserverpb, mvccpb), compiled by protobufjs from etcd's rpc.proto,
+ * kv.proto and auth.proto read where the pinned etcd3 package ships them (node_modules/etcd3/proto;
+ * the snapshot command still uses that package, so they are always installed; google API
+ * annotations kept: protobufjs ignores them). Only the shapes the store uses are typed here;
  * the field names are the proto's (keepCase), so what is encoded is exactly etcd's wire format.
  *
  * 64-bit integers decode as Long objects (protobufjs has `long` installed, process-wide) or as
  * numbers: `int()` reads either. Revisions stay far below 2^53.
  */
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
-const root = new protobuf.Root().loadSync(join(dirname(fileURLToPath(import.meta.url)), 'proto', 'rpc.proto'), { keepCase: true });
+const ETCD3_PROTO = join(dirname(createRequire(import.meta.url).resolve('etcd3/package.json')), 'proto');
+const root = new protobuf.Root().loadSync(join(ETCD3_PROTO, 'rpc.proto'), { keepCase: true });
 
 function type(name: string): protobuf.Type {
   return root.lookupType(name);
