@@ -7,10 +7,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:https';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { readEvents } from '../audit/helpers.ts';
 import { createCA } from '../../src/pki/ca.ts';
 import { issueCert } from '../../src/pki/certs.ts';
 import { loadImagePolicyWebhookConfig } from '../../src/image-policy/webhook/config.ts';
@@ -101,11 +102,9 @@ const AUDIT = { apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: 
 /** The ResponseComplete audit event of a pod's create, once the log has it. */
 async function auditedCreate(log: string, name: string): Promise<any> {
   for (let i = 0; i < 100; i++) {
-    if (existsSync(log)) {
-      const event = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-        .find((e) => e.verb === 'create' && e.objectRef?.name === name && e.stage === 'ResponseComplete');
-      if (event) return event;
-    }
+    // readEvents skips a line the writer thread is part-way through.
+    const event = readEvents(log).find((e) => e.verb === 'create' && e.objectRef?.name === name && e.stage === 'ResponseComplete');
+    if (event) return event;
     await new Promise((res) => setTimeout(res, 50));
   }
   assert.fail(`no audit event for the create of ${name}`);
