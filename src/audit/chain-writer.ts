@@ -10,7 +10,9 @@
  * trip through libuv's thread pool (another thread woken) per batch. The chain continues across
  * rotations and restarts: a new file's first record names the hash of the last record of the file
  * before it. How much of what was appended each write carried is reported back (onWritten), which
- * is what bounds the backend's queue.
+ * is what bounds the backend's queue. For '-' that report waits for the stream's write callback: a
+ * pipe whose reader has stopped holds every write in the process's memory, and those records must
+ * stay inside the bound until they have really left.
  */
 import { closeSync, existsSync, openSync, readSync, renameSync, fstatSync, writeSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -23,6 +25,11 @@ import type { AuditSigningKey } from './signing-key.ts';
 const DEFAULT_MAX_SIZE = 100 * 1024 * 1024;
 /** How much of a file's end is read to find the last record on start. */
 const TAIL_BYTES = 4 * 1024 * 1024;
+
+/** Where '-' writes (process.stdout by default): cb runs once the text has left the stream's buffer. */
+export interface StdoutSink {
+  write(text: string, cb: (err?: Error | null) => void): boolean;
+}
 
 export interface ChainWriterOptions {
   /** File path, or '-' for standard output (no rotation). */
@@ -43,7 +50,7 @@ export interface ChainWriterOptions {
   now?: () => number;
   log?: Pick<Logger, 'error' | 'warn'>;
   /** Where '-' writes (default process.stdout). */
-  stdout?: (s: string) => void;
+  stdout?: StdoutSink;
   /** The hash the chain continues from (default: read from the end of the existing log). */
   prev?: string;
   /** After each write: the appended weight and records it carried, and whether it succeeded. */
@@ -52,7 +59,9 @@ export interface ChainWriterOptions {
 
 export class ChainWriter {
   readonly #o: Required<Omit<ChainWriterOptions, 'signingKey' | 'log' | 'stdout' | 'onWritten' | 'prev'>> & Pick<ChainWriterOptions, 'signingKey' | 'log' | 'onWritten'>;
-  readonly #stdout: ((s: string) => void) | undefined;
+  readonly #stdout: StdoutSink | undefined;
+  /** Settles once every stdout write so far has left the stream (a stream finishes its writes in order). */
+  #drained: Promise<void> = Promise.resolve();
   readonly #timer: NodeJS.Timeout | undefined;
   #lines: string[] = [];
   #prev: string;
@@ -74,7 +83,7 @@ export class ChainWriter {
       log: o.log,
       onWritten: o.onWritten,
     };
-    if (o.path === '-') this.#stdout = o.stdout ?? ((s) => process.stdout.write(s));
+    if (o.path === '-') this.#stdout = o.stdout ?? process.stdout;
     this.#prev = o.prev ?? (o.path === '-' ? GENESIS : lastRecordHash(o.path));
     if (this.#o.signingKey && this.#o.checkpointIntervalMs > 0) {
       this.#timer = setInterval(() => {
@@ -94,8 +103,10 @@ export class ChainWriter {
     this.#write(weight, opens.length);
   }
 
-  /** Everything appended is written by the time append returns; kept for the backend's interface. */
-  async flush(): Promise<void> {}
+  /** A file: everything appended is written by the time append returns. '-': waits for the stream to take it. */
+  async flush(): Promise<void> {
+    await this.#drained;
+  }
 
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -104,6 +115,7 @@ export class ChainWriter {
     // The tail of the chain is covered by a last signature before the file is let go.
     this.#checkpoint();
     this.#write(0, 0);
+    await this.#drained;
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
   }
@@ -126,15 +138,34 @@ export class ChainWriter {
     const lines = this.#lines;
     if (lines.length === 0) return;
     this.#lines = [];
+    if (this.#stdout) return this.#writeStdout(this.#stdout, lines.join(''), weight, records);
     let ok = true;
     try {
-      if (this.#stdout) this.#stdout(lines.join(''));
-      else this.#writeFile(lines);
+      this.#writeFile(lines);
     } catch (err) {
       ok = false;
       this.#o.log?.error({ err, backend: 'log' }, 'audit log write failed');
     }
     this.#o.onWritten?.(weight, records, ok);
+  }
+
+  /** Reported written only from the stream's callback, so a stalled reader keeps the records in the bound. */
+  #writeStdout(out: StdoutSink, text: string, weight: number, records: number): void {
+    this.#drained = new Promise((resolve) => {
+      let answered = false;
+      const done = (err?: Error | null) => {
+        if (answered) return;
+        answered = true;
+        if (err) this.#o.log?.error({ err, backend: 'log' }, 'audit log write failed');
+        this.#o.onWritten?.(weight, records, !err);
+        resolve();
+      };
+      try {
+        out.write(text, done);
+      } catch (err) {
+        done(err as Error);
+      }
+    });
   }
 
   #writeFile(lines: string[]): void {

@@ -4,14 +4,21 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { LogBackend } from './log-backend.ts';
+import type { StdoutSink } from './chain-writer.ts';
 import { ensureAuditSigningKey } from './signing-key.ts';
 import { verifyFiles } from './verify.ts';
 import type { AuditEvent } from './types.ts';
 
 function event(i: number): AuditEvent {
   return { kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `id-${i}`, stage: 'ResponseComplete', requestURI: `/api/v1/namespaces/default/configmaps/c${i}`, verb: 'get', user: { username: 'alice' }, requestReceivedTimestamp: '2026-12-06T00:00:00.000000Z', stageTimestamp: '2026-12-06T00:00:00.000100Z' };
+}
+
+/** A standard output that takes each write at once. */
+function sink(take: (s: string) => unknown): StdoutSink {
+  return { write: (s, cb) => (take(s), cb(), true) };
 }
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -126,7 +133,7 @@ for (const thread of ['worker', 'main'] as const) {
 test("'-' writes the chained lines to standard output; a timer signs records not yet covered", async () => {
   await withDir(async (dir) => {
     let out = '';
-    const b = new LogBackend({ path: '-', stdout: (s) => (out += s), signingKey: ensureAuditSigningKey(dir), checkpointIntervalMs: 10 });
+    const b = new LogBackend({ path: '-', stdout: sink((s) => (out += s)), signingKey: ensureAuditSigningKey(dir), checkpointIntervalMs: 10 });
     b.processEvents([event(1)]);
     for (let i = 0; i < 200 && !out.includes('AuditCheckpoint'); i++) await new Promise((r) => setTimeout(r, 10));
     const kinds = out.trim().split('\n').map((l) => JSON.parse(l).kind);
@@ -137,6 +144,34 @@ test("'-' writes the chained lines to standard output; a timer signs records not
     writeFileSync(join(dir, 'stdout.log'), out);
     assert.equal(verifyFiles([join(dir, 'stdout.log')], ensureAuditSigningKey(dir).publicKey).broken, undefined);
   });
+});
+
+test("'-': what a stalled standard output has not taken stays inside the queue bound; past it events are dropped, not buffered", async () => {
+  // A pipe whose reader stopped: the stream takes every write and holds it in memory.
+  const held: Array<() => void> = [];
+  const stdout = new Writable({ highWaterMark: 1024, write: (_chunk, _enc, cb) => void held.push(cb) });
+  const maxQueueBytes = 64 * 1024;
+  const b = new LogBackend({ path: '-', stdout, maxQueueBytes, writeDelayMs: 0 });
+  for (let i = 0; i < 2000; i++) b.processEvents([event(i)]);
+  const one = JSON.stringify(event(0)).length + 200;
+  assert.ok(b.stats().dropped > 0, 'events past the bound are dropped');
+  assert.ok(stdout.writableLength <= maxQueueBytes + one + 200 * (b.stats().events + 1), `the stream holds ${stdout.writableLength} bytes for a ${maxQueueBytes}-byte bound`);
+  // The reader catches up: what was held is written, and the bound is free again.
+  const flushed = b.flush();
+  while (held.length > 0) {
+    held.shift()!();
+    await new Promise((r) => setImmediate(r));
+  }
+  await flushed;
+  const { events, dropped } = b.stats();
+  b.processEvents([event(2001)]);
+  assert.deepEqual(b.stats(), { events: events + 1, dropped, errors: 0 });
+  const closed = b.close();
+  while (held.length > 0 || stdout.writableLength > 0) {
+    held.shift()?.();
+    await new Promise((r) => setImmediate(r));
+  }
+  await closed;
 });
 
 test('a line cut short by a crash: the restarted writer starts a new line chained onto it, and verify reports it without failing', async () => {
@@ -168,7 +203,7 @@ test('records wait for the write delay to share one write; flush and close do no
   await withDir(async (dir) => {
     const path = join(dir, 'audit.log');
     const writes: string[] = [];
-    const out = new LogBackend({ path: '-', stdout: (s) => writes.push(s), writeDelayMs: 60_000 });
+    const out = new LogBackend({ path: '-', stdout: sink((s) => writes.push(s)), writeDelayMs: 60_000 });
     out.processEvents([event(1)]);
     out.processEvents([event(2)]);
     await new Promise((r) => setImmediate(r));

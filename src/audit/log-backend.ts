@@ -7,7 +7,8 @@
  * records go in one batch to the writer (chain-writer.ts), which hashes, signs, writes and rotates
  * in a worker thread of its own (log-worker.ts), off the API server's event loop; the path '-'
  * (standard output) is written on this thread. The queue is bounded (maxQueueBytes counts records
- * queued here or at the writer and not yet written); past it an event is dropped before it is
+ * queued here or at the writer and not yet written; for '-', not yet taken by the stream, which a
+ * stalled pipe reader would otherwise grow without limit); past it an event is dropped before it is
  * chained (so the chain has no hole), counted and logged. A crash loses what was not yet written.
  */
 import type { Logger } from 'pino';
