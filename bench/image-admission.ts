@@ -5,7 +5,9 @@
  * (≥ 80%), each server in its own process, in the same run. Pods name the signed image by digest
  * (`pinned`) and by tag (`byTag`: each create resolves the tag at the registry, by design: a tag
  * may move); the target is on the digest form. The servers stay up and the cases take turns in
- * rounds, so the ratio survives a machine whose load changes during the run. Run alone: `node --import tsx bench/image-admission.ts`.
+ * rounds of rotating order; the ratio is the median of the per-round ratios, so it survives a
+ * machine whose load changes during the run. Run alone: `node bench/image-admission.ts`
+ * (BENCH_IMAGE_ROUNDS, BENCH_IMAGE_WINDOW_MS).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,14 +27,15 @@ import { findBinary } from '../test/helpers/real-parts.ts';
 import { startRegistry } from '../test/helpers/registry.ts';
 import { newAgent, runLoad, send, type LoadResult, type Target } from './load.ts';
 import { spawnServer } from './server-process.ts';
-import { ratio, round, summarize, type LatencySummary } from './stats.ts';
+import { medianSpread, ratio, round, summarize, type LatencySummary } from './stats.ts';
 
 export interface ImageAdmissionOptions {
   connections: number;
   warmupMs: number;
-  durationMs: number;
-  /** Rounds each case's duration is split into, run in turn (default 3). */
+  /** Rounds, each case loaded once per round in a rotating order (default BENCH_IMAGE_ROUNDS or 5). */
   rounds?: number;
+  /** Measured window per case and round (default BENCH_IMAGE_WINDOW_MS or 2000). */
+  windowMs?: number;
   progress: (msg: string) => void;
 }
 
@@ -40,7 +43,14 @@ export type ImageAdmissionBench =
   | {
       cachedVerdictMicros: LatencySummary;
       podCreate: { noPolicy: LoadResult; pinned: LoadResult; byTag: LoadResult };
-      ratios: { pinnedVsNoPolicy: number; byTagVsNoPolicy: number; perServerCore: { pinnedVsNoPolicy: number | null } };
+      /** Medians of the per-round ratios; `spread` gives their median, min and max. */
+      ratios: {
+        pinnedVsNoPolicy: number | null;
+        byTagVsNoPolicy: number | null;
+        perServerCore: { pinnedVsNoPolicy: number | null };
+        spread: { pinnedVsNoPolicy: { median: number; min: number; max: number }; byTagVsNoPolicy: { median: number; min: number; max: number } };
+      };
+      rounds: ImageAdmissionRound[];
       targets: { cachedVerdictP99Under50us: boolean; pinnedCreate80pct: boolean };
     }
   | { skipped: string };
@@ -107,24 +117,47 @@ async function startServer(tmp: string, name: string, image: string, policy: Rec
   return { name, target, cpuMicros: () => server.cpuMicros(), stop: () => server.stop() };
 }
 
+/** One round: each case's load window, in the round's order, and its ratios against the same round's no-policy window. */
+export interface ImageAdmissionRound {
+  order: string[];
+  rps: number[];
+  pinnedVsNoPolicy: number | null;
+  byTagVsNoPolicy: number | null;
+}
+
 /**
- * Pod creates against each case in turn, `rounds` times (A B C A B C …), so a load change on a
- * shared machine falls on every case alike rather than on whichever ran last; each case's result
- * is its median round (by rps).
+ * Pod creates against each case in turn, `rounds` times, the order rotating from round to round
+ * (A B C, B C A, C A B …) as the audit bench does: a load change on a shared machine falls on every
+ * case alike rather than on whichever ran last, and no case always follows another. A ratio is taken
+ * per round from that round's windows, seconds apart; each case's LoadResult is its median window.
  */
-async function interleaved(cases: { server: BenchServer; image: string }[], o: ImageAdmissionOptions, rounds: number): Promise<LoadResult[]> {
+async function interleaved(cases: { server: BenchServer; image: string }[], o: ImageAdmissionOptions, rounds: number): Promise<{ medians: LoadResult[]; rounds: ImageAdmissionRound[] }> {
   const results: LoadResult[][] = cases.map(() => []);
+  const out: ImageAdmissionRound[] = [];
+  const windowMs = o.windowMs ?? Number(process.env.BENCH_IMAGE_WINDOW_MS ?? 2000);
+  // One unmeasured window per case first (as the audit bench): otherwise round 1's first window
+  // would be the only one on a cold server (JIT, caches) and a case's figure would depend on its turn.
+  for (const [i, c] of cases.entries()) {
+    o.progress(`image admission: priming ${c.server.name}`);
+    await runLoad({ target: c.server.target, connections: o.connections, warmupMs: 0, durationMs: 2 * o.warmupMs, request: (seq) => ({ method: 'POST', path: `/api/v1/namespaces/${NS}/pods`, body: JSON.stringify(podBody(`w-${i}-${seq}`, c.image)), expectStatus: 201 }) });
+  }
   for (let round = 0; round < rounds; round++) {
-    for (const [i, c] of cases.entries()) {
+    const order = cases.map((_, i) => (i + round) % cases.length);
+    const got: LoadResult[] = [];
+    for (const i of order) {
+      const c = cases[i]!;
       o.progress(`image admission: pod create, ${c.server.name}, round ${round + 1}/${rounds}, ${o.connections} connections`);
-      results[i]!.push(await runLoad({
-        target: c.server.target, connections: o.connections, warmupMs: round === 0 ? o.warmupMs : Math.min(o.warmupMs, 250), durationMs: Math.max(500, Math.round(o.durationMs / rounds)),
+      got[i] = await runLoad({
+        target: c.server.target, connections: o.connections, warmupMs: Math.min(o.warmupMs, 250), durationMs: windowMs,
         serverCpuMicros: c.server.cpuMicros,
         request: (seq) => ({ method: 'POST', path: `/api/v1/namespaces/${NS}/pods`, body: JSON.stringify(podBody(`p-${i}-${round}-${seq}`, c.image)), expectStatus: 201 }),
-      }));
+      });
+      results[i]!.push(got[i]!);
     }
+    const vs = (i: number) => (got[0]!.rps > 0 ? ratio(got[i]!.rps, got[0]!.rps) : null);
+    out.push({ order: order.map((i) => cases[i]!.server.name), rps: got.map((r) => r.rps), pinnedVsNoPolicy: vs(1), byTagVsNoPolicy: vs(2) });
   }
-  return results.map((rs) => [...rs].sort((a, b) => a.rps - b.rps)[Math.floor(rs.length / 2)]!);
+  return { medians: results.map((rs) => [...rs].sort((a, b) => a.rps - b.rps)[Math.floor(rs.length / 2)]!), rounds: out };
 }
 
 function podBody(name: string, image: string) {
@@ -152,24 +185,30 @@ export async function benchImageAdmission(o: ImageAdmissionOptions): Promise<Ima
     const cached = await cachedVerdict(client, pinnedImage, digest, pair.publicKeyPem);
     const policy = { apiVersion: 'policy.portcullis.dev/v1alpha1', kind: 'ClusterImagePolicy', metadata: { name: 'bench' }, spec: { images: [{ glob: `${reg.host}/**` }], authorities: [{ key: { data: pair.publicKeyPem } }] } };
     const servers: BenchServer[] = [];
-    let results: LoadResult[];
+    let results: { medians: LoadResult[]; rounds: ImageAdmissionRound[] };
     try {
       servers.push(await startServer(tmp, 'no policy', pinnedImage, undefined));
       servers.push(await startServer(tmp, 'policy', pinnedImage, policy));
       const [plain, withPolicy] = servers as [BenchServer, BenchServer];
       // The by-tag case runs on the policy's server: its pods name the tag, resolved at each create.
-      results = await interleaved([{ server: plain, image: pinnedImage }, { server: withPolicy, image: pinnedImage }, { server: { ...withPolicy, name: 'policy, image by tag' }, image: tag }], o, o.rounds ?? 3);
+      results = await interleaved([{ server: plain, image: pinnedImage }, { server: withPolicy, image: pinnedImage }, { server: { ...withPolicy, name: 'policy, image by tag' }, image: tag }], o, Math.max(1, o.rounds ?? Number(process.env.BENCH_IMAGE_ROUNDS ?? 5)));
     } finally {
       for (const srv of servers) await srv.stop();
     }
-    const [noPolicy, pinned, byTag] = results as [LoadResult, LoadResult, LoadResult];
+    const [noPolicy, pinned, byTag] = results.medians as [LoadResult, LoadResult, LoadResult];
     const perCore = pinned.rpsPerServerCore && noPolicy.rpsPerServerCore ? ratio(pinned.rpsPerServerCore, noPolicy.rpsPerServerCore) : null;
-    const ratios = { pinnedVsNoPolicy: ratio(pinned.rps, noPolicy.rps), byTagVsNoPolicy: ratio(byTag.rps, noPolicy.rps), perServerCore: { pinnedVsNoPolicy: perCore } };
+    const spread = {
+      pinnedVsNoPolicy: medianSpread(results.rounds.map((r) => r.pinnedVsNoPolicy ?? NaN)),
+      byTagVsNoPolicy: medianSpread(results.rounds.map((r) => r.byTagVsNoPolicy ?? NaN)),
+    };
+    const orNull = (v: number) => (Number.isFinite(v) ? v : null);
+    const ratios = { pinnedVsNoPolicy: orNull(spread.pinnedVsNoPolicy.median), byTagVsNoPolicy: orNull(spread.byTagVsNoPolicy.median), perServerCore: { pinnedVsNoPolicy: perCore }, spread };
     return {
       cachedVerdictMicros: { ...cached, p50: round(cached.p50), p99: round(cached.p99) },
       podCreate: { noPolicy, pinned, byTag },
       ratios,
-      targets: { cachedVerdictP99Under50us: cached.p99 <= 50, pinnedCreate80pct: ratios.pinnedVsNoPolicy >= 0.8 },
+      rounds: results.rounds,
+      targets: { cachedVerdictP99Under50us: cached.p99 <= 50, pinnedCreate80pct: ratios.pinnedVsNoPolicy !== null && ratios.pinnedVsNoPolicy >= 0.8 },
     };
   } finally {
     client.close();
@@ -181,6 +220,6 @@ export async function benchImageAdmission(o: ImageAdmissionOptions): Promise<Ima
 if (import.meta.url === `file://${process.argv[1]}`) {
   const num = (name: string, d: number) => (process.env[name] ? Number(process.env[name]) : d);
   const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-  const r = await benchImageAdmission({ connections: num('BENCH_CONNECTIONS', 50), warmupMs: num('BENCH_WARMUP_MS', 1000), durationMs: num('BENCH_DURATION_MS', 4000), progress });
+  const r = await benchImageAdmission({ connections: num('BENCH_CONNECTIONS', 50), warmupMs: num('BENCH_WARMUP_MS', 1000), progress });
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }

@@ -280,7 +280,7 @@ async function main(): Promise<void> {
     progress('image verification: Notary (docker content trust) with cached metadata, against notary-server');
     const notaryVerification = await benchNotaryVerify().catch((err: unknown) => ({ error: errorText(err) }));
     // Cached verdict latency and pod create throughput with a policy vs none (servers of their own).
-    const imageAdmission = await benchImageAdmission({ connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress }).catch((err: unknown) => ({ error: errorText(err) }));
+    const imageAdmission = await benchImageAdmission({ connections: CONNECTIONS, warmupMs: WARMUP_MS, progress }).catch((err: unknown) => ({ error: errorText(err) }));
     const audit = await runAuditBench(tmp, { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, progress }).catch((err: unknown) => ({ error: errorText(err) }));
     const scale = await measureScale(join(tmp, 'scale'));
     const report = {
