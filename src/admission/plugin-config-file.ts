@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
+import { parseConfigYaml } from '../util/config-yaml.ts';
 
 export const ADMISSION_CONFIG_VERSIONS = ['apiserver.config.k8s.io/v1', 'apiserver.config.k8s.io/v1alpha1', 'apiserver.k8s.io/v1alpha1'];
 const ADMISSION_FIELDS = ['apiVersion', 'kind', 'plugins'];
@@ -27,7 +27,7 @@ export interface PluginConfigDocument {
 
 export function readYamlFile(path: string): unknown {
   try {
-    return parse(readFileSync(path, 'utf8'));
+    return parseConfigYaml(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new Error(`failed to read ${path}: ${(err as Error).message}`);
   }

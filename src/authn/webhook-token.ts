@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseConfigYaml } from '../util/config-yaml.ts';
 import type { AuthnResult, UserInfo } from './types.ts';
 import { AuthnError } from './types.ts';
 import type { TokenAuthenticator } from './bearer.ts';
@@ -257,7 +257,7 @@ export function loadWebhookKubeconfig(path: string): WebhookEndpoint {
   };
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
+    doc = parseConfigYaml(readFileSync(path, 'utf8'));
   } catch (err) {
     return fail((err as Error).message);
   }

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parseConfigYaml } from '../util/config-yaml.ts';
 import { BoundedTtlCache } from '../util/bounded-ttl-cache.ts';
 import type { Authorizer, AuthzAttributes, AuthzResult } from './types.ts';
 
@@ -172,7 +172,7 @@ function decide(status: Record<string, unknown>): AuthzResult {
 export function loadWebhookTarget(path: string): WebhookTarget {
   let cfg: unknown;
   try {
-    cfg = parse(readFileSync(path, 'utf8'));
+    cfg = parseConfigYaml(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new Error(`authorization webhook config ${path}: ${(err as Error).message}`);
   }

@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
+import { parseConfigYaml } from '../../util/config-yaml.ts';
 import { formatGoDuration } from '../../util/duration.ts';
 
 export interface ImagePolicyWebhookConfig {
@@ -94,7 +94,7 @@ export function imagePolicyConfigFrom(doc: unknown, where: string): ImagePolicyW
 
 function readYaml(path: string): unknown {
   try {
-    return parse(readFileSync(path, 'utf8'));
+    return parseConfigYaml(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new ImagePolicyConfigError(`failed to read ${path}: ${(err as Error).message}`);
   }

@@ -90,4 +90,19 @@ describe('EncryptionConfiguration', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('a file that is not valid YAML: the error names the line, never the key on it (it is logged on a failed reload)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-enc-'));
+    try {
+      const f = join(dir, 'enc.yaml');
+      writeFileSync(f, `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - secretbox:\n          keys:\n            - name: key1\n              secret: ${KEY32}: x\n`);
+      assert.throws(() => loadEncryptionConfig(f), (err: Error) => {
+        assert.match(err.message, /^error while parsing file: error decoding encryption provider configuration file ".*enc.yaml": yaml: line 9: /);
+        assert.ok(!err.message.includes(KEY32.slice(0, 10)), err.message);
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parseConfigYaml } from '../../util/config-yaml.ts';
 import { DurationError, parseGoDuration } from '../../util/duration.ts';
 
 export type CipherName = 'aescbc' | 'aesgcm' | 'secretbox';
@@ -96,7 +96,7 @@ export function readEncryptionConfigFile(path: string): { data: string; hash: st
 export function decodeEncryptionConfig(data: string, path: string): EncryptionConfig {
   let doc: unknown;
   try {
-    doc = parse(data);
+    doc = parseConfigYaml(data);
   } catch (err) {
     throw new EncryptionConfigError(`error while parsing file: error decoding encryption provider configuration file ${JSON.stringify(path)}: ${(err as Error).message}`);
   }
