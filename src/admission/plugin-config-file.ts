@@ -26,10 +26,16 @@ export interface PluginConfigDocument {
 }
 
 export function readYamlFile(path: string): unknown {
+  let text: string;
   try {
-    return parseConfigYaml(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`failed to read ${path}: ${(err as Error).message}`);
+    throw new Error(`failed to read admission config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return parseConfigYaml(text);
+  } catch (err) {
+    throw new Error(`failed to parse ${path}: ${(err as Error).message}`);
   }
 }
 
@@ -37,7 +43,8 @@ export function readYamlFile(path: string): unknown {
 export function readAdmissionPluginConfig(path: string, plugin: string): PluginConfigDocument | undefined {
   const doc = readYamlFile(path);
   if (!isObject(doc) || doc.kind !== 'AdmissionConfiguration' || !ADMISSION_CONFIG_VERSIONS.includes(String(doc.apiVersion))) {
-    throw new Error(`${path}: expected kind AdmissionConfiguration with apiVersion ${ADMISSION_CONFIG_VERSIONS[0]}`);
+    const got = isObject(doc) ? `, got kind ${JSON.stringify(String(doc.kind ?? ''))} apiVersion ${JSON.stringify(String(doc.apiVersion ?? ''))}` : '';
+    throw new Error(`${path}: expected kind AdmissionConfiguration with apiVersion ${ADMISSION_CONFIG_VERSIONS[0]}${got}`);
   }
   const plugins = doc.plugins ?? [];
   if (!Array.isArray(plugins)) throw new Error(`${path}: plugins must be a list`);

@@ -4,22 +4,17 @@
  * defaults and exemptions. Decoding is strict as upstream's: an unknown field, a wrong kind or
  * version, an unknown level or a bad version fails start-up with a message naming it.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
 import { isDNS1123Label, isDNS1123Subdomain } from '../../api/validation/names.ts';
+import { readAdmissionPluginConfig } from '../plugin-config-file.ts';
 import { DEFAULT_POD_SECURITY_CONFIG, type PodSecurityConfig } from '../plugins/pod-security.ts';
 import { goQuote } from './format.ts';
 import { parseLevel, parseVersion, type LevelVersion } from './labels.ts';
 
 type Obj = Record<string, any>;
 
-const ADMISSION_VERSIONS = ['apiserver.config.k8s.io/v1', 'apiserver.config.k8s.io/v1alpha1', 'apiserver.k8s.io/v1alpha1'];
 const POD_SECURITY_VERSIONS = ['pod-security.admission.config.k8s.io/v1', 'pod-security.admission.config.k8s.io/v1beta1', 'pod-security.admission.config.k8s.io/v1alpha1'];
 
 /** The fields each object may have; anything else is a strict-decoding error. */
-const ADMISSION_FIELDS = ['apiVersion', 'kind', 'plugins'];
-const PLUGIN_FIELDS = ['name', 'path', 'configuration'];
 const CONFIG_FIELDS = ['apiVersion', 'kind', 'defaults', 'exemptions'];
 const DEFAULTS_FIELDS = ['enforce', 'enforce-version', 'audit', 'audit-version', 'warn', 'warn-version'];
 const EXEMPTIONS_FIELDS = ['usernames', 'runtimeClasses', 'namespaces'];
@@ -42,20 +37,6 @@ function unknownFields(o: Obj, allowed: readonly string[], prefix: string): stri
 function checkTypeMeta(o: Obj, kind: string, versions: readonly string[], where: string): void {
   if (o.kind !== kind || !versions.includes(o.apiVersion)) {
     throw new PodSecurityConfigError(`${where}: expected kind ${kind} with apiVersion ${versions[0]}, got kind ${goQuote(String(o.kind ?? ''))} apiVersion ${goQuote(String(o.apiVersion ?? ''))}`);
-  }
-}
-
-function readYaml(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new PodSecurityConfigError(`failed to read admission config file ${path}: ${(err as Error).message}`);
-  }
-  try {
-    return parse(text);
-  } catch (err) {
-    throw new PodSecurityConfigError(`failed to parse ${path}: ${(err as Error).message}`);
   }
 }
 
@@ -116,23 +97,6 @@ export function podSecurityConfigFrom(o: unknown, where: string): PodSecurityCon
  * defaults (privileged:latest everywhere, nothing exempt) when it has no PodSecurity entry.
  */
 export function loadPodSecurityConfig(path: string): PodSecurityConfig {
-  const doc = readYaml(path);
-  if (!isObject(doc)) throw new PodSecurityConfigError(`${path}: not an AdmissionConfiguration object`);
-  checkTypeMeta(doc, 'AdmissionConfiguration', ADMISSION_VERSIONS, path);
-  const strict = unknownFields(doc, ADMISSION_FIELDS, '');
-  const plugins: unknown = doc.plugins ?? [];
-  if (!Array.isArray(plugins)) throw new PodSecurityConfigError(`${path}: plugins must be a list`);
-  plugins.forEach((p, i) => {
-    if (isObject(p)) strict.push(...unknownFields(p, PLUGIN_FIELDS, `plugins[${i}].`));
-  });
-  if (strict.length > 0) throw new PodSecurityConfigError(`${path}: strict decoding error: ${strict.join(', ')}`);
-  const entry = plugins.find((p): p is Obj => isObject(p) && p.name === 'PodSecurity');
-  if (!entry) return structuredClone(DEFAULT_POD_SECURITY_CONFIG);
-  if (entry.configuration !== undefined) return podSecurityConfigFrom(entry.configuration, `${path}: plugin PodSecurity`);
-  if (typeof entry.path === 'string' && entry.path !== '') {
-    // A relative path is relative to the AdmissionConfiguration file, as upstream resolves it.
-    const file = isAbsolute(entry.path) ? entry.path : join(dirname(path), entry.path);
-    return podSecurityConfigFrom(readYaml(file), file);
-  }
-  return structuredClone(DEFAULT_POD_SECURITY_CONFIG);
+  const entry = readAdmissionPluginConfig(path, 'PodSecurity');
+  return entry ? podSecurityConfigFrom(entry.config, entry.where) : structuredClone(DEFAULT_POD_SECURITY_CONFIG);
 }

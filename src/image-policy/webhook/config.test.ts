@@ -61,6 +61,11 @@ test('read from an AdmissionConfiguration: inline, by relative path, or absent',
     const legacy = join(dir, 'legacy.yaml');
     writeFileSync(legacy, 'imagePolicy:\n  kubeConfigFile: /etc/k\n');
     assert.throws(() => loadImagePolicyWebhookConfig(legacy), /expected kind AdmissionConfiguration/);
+    // The envelope is read by the one AdmissionConfiguration reader (plugin-config-file.ts), strictly:
+    // a misspelt field around the plugin's entry is refused rather than the entry silently missed.
+    const misspelt = join(dir, 'misspelt.yaml');
+    writeFileSync(misspelt, `${head}- name: ImagePolicyWebhook\n  configuraton:\n    imagePolicy:\n      kubeConfigFile: /etc/k\n`);
+    assert.throws(() => loadImagePolicyWebhookConfig(misspelt), /strict decoding error: unknown field "plugins\[0\]\.configuraton"/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

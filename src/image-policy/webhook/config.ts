@@ -11,9 +11,7 @@
  * `allowTTL: 1` is refused there too). Unlike upstream's lenient decoder, an unknown field in
  * `imagePolicy` is refused: a misspelt `defaultAllow` must not silently mean something else.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
-import { parseConfigYaml } from '../../util/config-yaml.ts';
+import { readAdmissionPluginConfig } from '../../admission/plugin-config-file.ts';
 import { formatGoDuration } from '../../util/duration.ts';
 
 export interface ImagePolicyWebhookConfig {
@@ -29,7 +27,6 @@ export interface ImagePolicyWebhookConfig {
 }
 
 export const PLUGIN_NAME = 'ImagePolicyWebhook';
-const ADMISSION_VERSIONS = ['apiserver.config.k8s.io/v1', 'apiserver.config.k8s.io/v1alpha1', 'apiserver.k8s.io/v1alpha1'];
 const FIELDS = ['kubeConfigFile', 'allowTTL', 'denyTTL', 'retryBackoff', 'defaultAllow'];
 
 const NS = 1n;
@@ -92,32 +89,11 @@ export function imagePolicyConfigFrom(doc: unknown, where: string): ImagePolicyW
   }
 }
 
-function readYaml(path: string): unknown {
-  try {
-    return parseConfigYaml(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new ImagePolicyConfigError(`failed to read ${path}: ${(err as Error).message}`);
-  }
-}
-
 /**
  * The ImagePolicyWebhook entry of an AdmissionConfiguration file, or undefined when it has none
  * (the plugin then refuses to start if enabled, as upstream's "no config specified").
  */
 export function loadImagePolicyWebhookConfig(path: string): ImagePolicyWebhookConfig | undefined {
-  const doc = readYaml(path);
-  if (!isObject(doc) || doc.kind !== 'AdmissionConfiguration' || !ADMISSION_VERSIONS.includes(String(doc.apiVersion))) {
-    throw new ImagePolicyConfigError(`${path}: expected kind AdmissionConfiguration with apiVersion ${ADMISSION_VERSIONS[0]}`);
-  }
-  const plugins = doc.plugins ?? [];
-  if (!Array.isArray(plugins)) throw new ImagePolicyConfigError(`${path}: plugins must be a list`);
-  const entry = plugins.find((p): p is Obj => isObject(p) && p.name === PLUGIN_NAME);
-  if (!entry) return undefined;
-  if (entry.configuration !== undefined && entry.configuration !== null) return imagePolicyConfigFrom(entry.configuration, `${path}: plugin ${PLUGIN_NAME}`);
-  if (typeof entry.path === 'string' && entry.path !== '') {
-    // Relative to the AdmissionConfiguration file, as upstream resolves a plugin's path.
-    const file = isAbsolute(entry.path) ? entry.path : join(dirname(path), entry.path);
-    return imagePolicyConfigFrom(readYaml(file), file);
-  }
-  return undefined;
+  const entry = readAdmissionPluginConfig(path, PLUGIN_NAME);
+  return entry && imagePolicyConfigFrom(entry.config, entry.where);
 }
