@@ -2,10 +2,13 @@
  * Pod sandboxes of the runc runtime for real (root, runc, busybox-static): the pod's namespaces are
  * bind-mounted files, not a pause process (pod-namespaces.ts), except with shareProcessNamespace.
  * What the containers see (hostname, loopback, sysctls, one network namespace), that stopping and
- * removing leave no mount behind, and that a new runtime instance finds the sandbox again.
+ * removing leave no mount behind (nor in a mount namespace copied from the host's), and that a new
+ * runtime instance finds the sandbox again.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,7 +66,7 @@ describe('runc pod sandboxes', { skip }, () => {
     const dir = join(root, 'state', 'sandboxes', sb.id);
     assert.equal(sb.state, 'ready');
     assert.deepEqual(sb.namespaces, { net: join(dir, 'ns', 'net'), uts: join(dir, 'ns', 'uts'), ipc: join(dir, 'ns', 'ipc') });
-    assert.deepEqual((await mountsUnder(dir)).sort(), [join(dir, 'ns', 'ipc'), join(dir, 'ns', 'net'), join(dir, 'ns', 'uts'), join(dir, 'shm')]);
+    assert.deepEqual((await mountsUnder(dir)).sort(), [join(dir, 'ns'), join(dir, 'ns', 'ipc'), join(dir, 'ns', 'net'), join(dir, 'ns', 'uts'), join(dir, 'shm')]);
 
     const a = await start(sb, spec, { name: 'a', command: ['sleep', '300'] });
     const b = await start(sb, spec, { name: 'b', command: ['sleep', '300'] });
@@ -80,10 +83,26 @@ describe('runc pod sandboxes', { skip }, () => {
     await rt.stopSandbox(sb.id);
     assert.equal((await rt.sandboxStatus(sb.id))?.state, 'notready');
     assert.equal((await rt.containerStatus(a))?.state, 'exited');
-    assert.deepEqual(await mountsUnder(dir), [join(dir, 'shm')], 'the namespace files are unmounted when the sandbox stops');
+    assert.deepEqual((await mountsUnder(dir)).sort(), [join(dir, 'ns'), join(dir, 'shm')], 'the namespace files are unmounted when the sandbox stops');
     await rt.removeSandbox(sb.id);
     assert.deepEqual(await mountsUnder(dir), []);
     assert.equal(existsSync(dir), false);
+  });
+
+  test('stopping unmounts the namespace files in mount namespaces copied from the host too (ns/ is a shared mount, as /run/netns)', async (t) => {
+    const sb = await rt.createSandbox({ pod: podRef('copied'), spec: { containers: [] } });
+    const dir = join(root, 'state', 'sandboxes', sb.id);
+    // A mount namespace copied from the host's as a slave, as runc's containers (rslave) and `ip netns exec` copy it.
+    const other = spawn('unshare', ['--mount', '--propagation', 'slave', 'sleep', '120'], { stdio: 'ignore' });
+    t.after(() => other.kill('SIGKILL'));
+    await once(other, 'spawn');
+    const copied = async () => (await readFile(`/proc/${other.pid}/mountinfo`, 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(`${dir}/ns/`)).sort();
+    for (let i = 0; i < 200 && (await copied()).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(await copied(), [join(dir, 'ns', 'ipc'), join(dir, 'ns', 'net'), join(dir, 'ns', 'uts')], 'the copy holds the namespace files');
+    await rt.stopSandbox(sb.id);
+    // Without propagation the copy would keep the pod's network namespace alive as long as it lives.
+    assert.deepEqual(await copied(), [], 'the unmount reached the copy');
+    await rt.removeSandbox(sb.id);
   });
 
   test('a new runtime instance finds the sandbox ready with the same namespace files', async () => {

@@ -61,3 +61,13 @@ test('calls waiting when the launcher dies fail; the next call starts a new one'
   ok.start();
   assert.equal((await ok.run(['true'])).code, 0);
 });
+
+test('a call with a timeout fails when its command outlasts it; the launcher keeps answering others', async (t) => {
+  const { l, dir } = await launcherWithDir(t);
+  const go = join(dir, 'go');
+  // Bounded (10 s) like the test above; released at the end so that nothing is left running.
+  const stuck = l.run(['/bin/sh', '-c', 'i=0; while [ ! -e "$1" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done', 'wait', go], 200);
+  await assert.rejects(stuck, /^Error: \/bin\/sh did not finish within 0\.2 s$/);
+  assert.deepEqual(await l.run(['echo', 'still here'], 10_000), { code: 0, output: 'still here' });
+  await writeFile(go, '');
+});

@@ -76,9 +76,14 @@ export class Launcher {
     this.#ensure();
   }
 
-  /** Runs argv (argv[0] a path or a command on PATH) to completion. */
-  run(argv: readonly string[]): Promise<LaunchResult> {
-    return this.#send(argv.map(shellQuote).join(' '));
+  /**
+   * Runs argv (argv[0] a path or a command on PATH) to completion. With timeoutMs the call fails
+   * after that long whether or not the command ends: a process stuck in the kernel (an unmount, a
+   * mount, rtnl) cannot be killed, and its caller must not wait for it forever. A late answer is
+   * dropped. Kill what can be killed in the command itself (coreutils' timeout).
+   */
+  run(argv: readonly string[], timeoutMs?: number): Promise<LaunchResult> {
+    return this.#send(argv.map(shellQuote).join(' '), timeoutMs === undefined ? undefined : { ms: timeoutMs, what: argv[0] ?? '' });
   }
 
   /**
@@ -91,15 +96,23 @@ export class Launcher {
     if (r.code !== 0) throw new Error(`could not start ${argv[0]}: ${r.output || `exit code ${r.code}`}`);
   }
 
-  #send(command: string): Promise<LaunchResult> {
+  #send(command: string, deadline?: { ms: number; what: string }): Promise<LaunchResult> {
     const child = this.#ensure();
     const id = this.#next++;
     if (this.#pending.size === 0) this.#hold(child, true);
+    let timer: NodeJS.Timeout | undefined;
     const settled = () => {
+      clearTimeout(timer);
       if (this.#pending.size === 0 && this.#child === child) this.#hold(child, false);
     };
     return new Promise<LaunchResult>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
+      if (deadline) {
+        timer = setTimeout(() => {
+          this.#pending.delete(id);
+          reject(new Error(`${deadline.what} did not finish within ${deadline.ms / 1000} s`));
+        }, deadline.ms);
+      }
       // A newline only ever sits inside a quoted word: it leaves the quotes as $'\n'.
       child.stdin!.write(`${id} ${command.replaceAll('\n', () => "'$'\\n''")}\n`);
     }).finally(settled);

@@ -11,6 +11,15 @@
  * (written to /proc/sys/kernel/hostname, which is per UTS namespace), loopback up (runc brings lo
  * up in a network namespace it creates) and the pod's sysctls (/proc/sys/net and the IPC sysctls
  * resolve to the writer's namespaces). The pod's /dev/shm tmpfs is mounted by the same command.
+ *
+ * ns/ is a shared mount (a bind of itself, made shared), as `ip netns add` makes /run/netns: a
+ * mount namespace copied from the host's while the pod lives (a container's before its
+ * pivot_root, `ip netns exec`, a service with a private /tmp) holds copies of the namespace
+ * files, which would keep the namespaces alive after the agent unmounts its own; with ns/ shared
+ * the unmount propagates to those copies (to slaves and peers; a namespace made private keeps its copy).
+ *
+ * Every command is bounded (NAMESPACE_COMMAND_TIMEOUT_MS): a mount, unshare or `ip` stuck in the
+ * kernel fails the sandbox with an error instead of holding the pod's worker forever.
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +31,14 @@ export interface PodNamespaceFiles {
   uts?: string;
 }
 
+/**
+ * How long one namespace command may take (the set-up, an unmount): they take milliseconds; the
+ * kubelet's own bound on a runtime call is 2 minutes (--runtime-request-timeout).
+ */
+export const NAMESPACE_COMMAND_TIMEOUT_MS = 30_000;
+/** How long after coreutils' timeout killed the command the launcher call itself gives up (a process in uninterruptible sleep outlives SIGKILL). */
+const KILL_GRACE_MS = 5_000;
+
 /** The files a sandbox in dir holds: none for what the pod shares with the host. */
 export function podNamespaceFiles(dir: string, hostNetwork: boolean, hostIPC: boolean): PodNamespaceFiles {
   return {
@@ -30,9 +47,16 @@ export function podNamespaceFiles(dir: string, hostNetwork: boolean, hostIPC: bo
   };
 }
 
-// $1 the shm mount point or ''; the rest the command to run (unshare ..., or true).
+/** Whatever a sandbox in dir may have mounted, each before the directory holding it (the unmount order). */
+export function sandboxMounts(dir: string): string[] {
+  return [...Object.values(podNamespaceFiles(dir, false, false)), join(dir, 'ns'), join(dir, 'shm')];
+}
+
+// $1 the ns directory to make a shared mount or ''; $2 the shm mount point or ''; the rest the
+// command to run (unshare ..., or true).
 const OUTER = `
-shm=$1; shift
+ns=$1; shm=$2; shift 2
+if [ -n "$ns" ]; then mount --bind --make-shared "$ns" "$ns" || exit 1; fi
 if [ -n "$shm" ]; then mkdir -p "$shm" && mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm "$shm" || exit 1; fi
 exec "$@"
 `;
@@ -56,20 +80,32 @@ export interface CreatePodNamespaces {
   shm?: string;
   /** Allowed sysctls (checkSysctls), dotted names. */
   sysctls: Readonly<Record<string, string>>;
+  /** Default NAMESPACE_COMMAND_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
-/** Creates the namespaces and their files, the shm tmpfs, and sets them up: one launcher command. */
+/** Runs argv under coreutils' timeout (SIGKILL to its process group) and a launcher deadline a little later; throws `<what>: <why>`. */
+async function runBounded(launcher: Launcher, argv: readonly string[], what: string, timeoutMs = NAMESPACE_COMMAND_TIMEOUT_MS): Promise<void> {
+  const r = await launcher.run(['timeout', '-s', 'KILL', `${timeoutMs / 1000}s`, ...argv], timeoutMs + KILL_GRACE_MS).catch((err: Error) => {
+    throw new Error(`${what}: ${/did not finish/.test(err.message) ? `${argv[0]} did not finish within ${timeoutMs / 1000} s and outlived SIGKILL (stuck in the kernel)` : err.message}`);
+  });
+  // 137: killed (128 + SIGKILL), by timeout when it ran out.
+  if (r.code === 137) throw new Error(`${what}: ${argv[0]} did not finish within ${timeoutMs / 1000} s and was killed`);
+  if (r.code !== 0) throw new Error(`${what}: ${r.output || `exit code ${r.code}`}`);
+}
+
+/** Creates the namespaces and their files (in a shared ns/), the shm tmpfs, and sets them up: one launcher command. */
 export async function createPodNamespaces(launcher: Launcher, c: CreatePodNamespaces): Promise<void> {
   const files = Object.values(c.files);
-  if (files.length > 0) await mkdir(join(files[0]!, '..'), { recursive: true });
+  const ns = files.length > 0 ? join(files[0]!, '..') : '';
+  if (ns) await mkdir(ns, { recursive: true });
   // unshare bind-mounts each namespace onto an existing file.
   await Promise.all(files.map((f) => writeFile(f, '')));
   const flags = [...(c.files.net ? [`--net=${c.files.net}`] : []), ...(c.files.ipc ? [`--ipc=${c.files.ipc}`] : []), ...(c.files.uts ? [`--uts=${c.files.uts}`] : [])];
   const sysctls = Object.entries(c.sysctls).flatMap(([name, value]) => [name.replaceAll('.', '/'), value]);
   const setUp = ['/bin/sh', '-c', INNER, 'portcullis-pod-ns', c.files.uts ? c.hostname : '', c.files.net ? '1' : '', ...sysctls];
   const command = flags.length > 0 ? ['unshare', ...flags, ...setUp] : ['true'];
-  const r = await launcher.run(['/bin/sh', '-c', OUTER, 'portcullis-sandbox', c.shm ?? '', ...command]);
-  if (r.code !== 0) throw new Error(`creating the pod's namespaces: ${r.output || `exit code ${r.code}`}`);
+  await runBounded(launcher, ['/bin/sh', '-c', OUTER, 'portcullis-sandbox', ns, c.shm ?? '', ...command], "creating the pod's namespaces", c.timeoutMs);
 }
 
 /**
@@ -88,13 +124,13 @@ export async function podNamespacesHeld(dir: string, files: PodNamespaceFiles): 
 }
 
 /**
- * Unmounts whichever of paths are mounted (namespace files, the shm tmpfs), in one launcher
- * command; idempotent. A namespace ends with its last mount once no process is left in it.
+ * Unmounts whichever of paths are mounted (namespace files, ns/, the shm tmpfs), in the order
+ * given (a mount before the one holding it), in one bounded launcher command; idempotent. A
+ * namespace ends with its last mount once no process is left in it.
  */
-export async function unmountAll(launcher: Launcher, paths: readonly string[]): Promise<void> {
+export async function unmountAll(launcher: Launcher, paths: readonly string[], timeoutMs?: number): Promise<void> {
   const points = new Set((await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4]));
   const mounted = paths.filter((p) => points.has(p));
   if (mounted.length === 0) return;
-  const r = await launcher.run(['umount', ...mounted]);
-  if (r.code !== 0) throw new Error(`umount ${mounted.join(' ')}: ${r.output || `exit code ${r.code}`}`);
+  await runBounded(launcher, ['umount', ...mounted], `umount ${mounted.join(' ')}`, timeoutMs);
 }

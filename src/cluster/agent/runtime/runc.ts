@@ -19,7 +19,7 @@ import { hostDevices } from './host-devices.ts';
 import { capsFromMask } from './oci-defaults.ts';
 import { openLogRelay, type LogRelay, type LogRotation } from './log-relay.ts';
 import { prepareRootfs, releaseRootfs } from './rootfs.ts';
-import { createPodNamespaces, podNamespaceFiles, podNamespacesHeld, unmountAll } from './pod-namespaces.ts';
+import { createPodNamespaces, podNamespaceFiles, podNamespacesHeld, sandboxMounts, unmountAll } from './pod-namespaces.ts';
 import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
 import { Launcher } from './launcher.ts';
@@ -142,9 +142,9 @@ export class RuncRuntime implements ContainerRuntime {
     }
   }
 
-  /** Unmounts the pod's namespace files and its /dev/shm tmpfs (never the host's /dev/shm). */
+  /** Unmounts the pod's namespace files, ns/ and its /dev/shm tmpfs (never the host's /dev/shm). */
   private releaseSandboxMounts(dir: string): Promise<void> {
-    return unmountAll(this.launcher, [...Object.values(podNamespaceFiles(dir, false, false)), join(dir, 'shm')]);
+    return unmountAll(this.launcher, sandboxMounts(dir));
   }
 
   async sandboxStatus(id: string): Promise<SandboxStatus | undefined> {
