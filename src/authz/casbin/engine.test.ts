@@ -98,3 +98,18 @@ test('CasbinAuthorizer: the clock and the namespace labels are read when the mod
   assert.equal((await watched.authorize(attrs('carl', ['contractors'], 'get', 'secrets', 'default'))).decision, 'deny');
   assert.equal(refreshed, 2, 'a broken watch is brought back before the decision');
 });
+
+test('a decision that names no line allocates nothing: the same frozen result and settled promise each time', async () => {
+  const az = new CasbinAuthorizer(await exampleEngine('deny-list'));
+  const none = attrs('dana', [], 'get', 'secrets', 'default');
+  const p = az.authorize(none);
+  assert.equal(az.authorize(attrs('erin', ['devs'], 'get', 'pods', 'default')), p);
+  const r = await p;
+  assert.deepEqual(r, { decision: 'no-opinion', reason: '' });
+  assert.ok(Object.isFrozen(r), 'shared by every caller: nobody may change it');
+  assert.ok(Object.isFrozen(az.engine.decide(none, { nsLabels: {}, now: MON_10 })));
+  // A named line still gets its own result.
+  const deny = attrs('carl', ['contractors'], 'get', 'secrets', 'default');
+  assert.notEqual(az.authorize(deny), az.authorize(deny));
+  assert.equal((await az.authorize(deny)).decision, 'deny');
+});
