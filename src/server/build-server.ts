@@ -228,6 +228,11 @@ export function buildServer(opts: ServerOptions): BuiltServer {
     const def = registry.get(info.apiGroup, info.apiVersion, info.resource);
     if (!def) throw resourceNotFound();
     if (info.namespace && !def.namespaced) throw resourceNotFound();
+    // Upstream serves the /watch/ prefix only for collections and single objects: a subresource
+    // under it (/watch/nodes/N/proxy, /watch/namespaces/ns/pods/p/exec) has no route. Served, it
+    // would reach a node or pod stream authorized only as `watch`, a read verb that collectors
+    // hold on '*' (which covers subresources), instead of get or create.
+    if (info.verb === 'watch' && info.subresource) throw resourceNotFound();
     const rreq: RestRequest = {
       info,
       def,

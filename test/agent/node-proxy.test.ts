@@ -81,6 +81,20 @@ describe('nodes/proxy', () => {
     assert.equal(r.body.message, `nodes "${NODE}" is forbidden: User "bob" cannot get resource "nodes/proxy" in API group "" at the cluster scope`);
   });
 
+  test('the /watch/ prefix does not reach a node or pod stream: a subject allowed only to watch gets 404, as upstream has no such route', async () => {
+    const rbac = '/apis/rbac.authorization.k8s.io/v1';
+    // Read-only collectors are often given list and watch on everything; '*' covers subresources.
+    assert.equal((await s.c.admin.post(`${rbac}/clusterroles`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'watch-everything' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['list', 'watch'] }] })).status, 201);
+    assert.equal((await s.c.admin.post(`${rbac}/clusterrolebindings`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'watch-everything' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'watch-everything' }, subjects: [{ kind: 'User', name: 'watcher', apiGroup: 'rbac.authorization.k8s.io' }] })).status, 201);
+    const watcher = s.c.as('watcher');
+    for (const path of [`/api/v1/watch/nodes/${NODE}/proxy/stats/summary`, '/api/v1/watch/namespaces/default/pods/web/log?container=app']) {
+      const r = await watcher.get(path);
+      assert.equal(r.status, 404, `${path}: ${r.status} ${r.text.slice(0, 200)}`);
+    }
+    // The ordinary paths still need get on the subresource.
+    assert.equal((await watcher.get(`/api/v1/nodes/${NODE}/proxy/stats/summary`)).status, 403);
+  });
+
   test('kubectl get --raw through the node proxy', { skip: kubectlSkip(33) }, async () => {
     const r = await runKubectl(33, s.kubeconfig('admin'), ['get', '--raw', `/api/v1/nodes/${NODE}/proxy/stats/summary`]);
     assert.equal(r.code, 0, r.stderr);
