@@ -122,7 +122,7 @@ function ensureCa(paths: PkiPaths, opts: EnsureClusterPkiOptions, log: PkiLogger
   }
   const pair = loadPair(paths.caCert, paths.caKey);
   if (!pair.x509.ca) throw new PkiError('CorruptPem', `${paths.caCert} is not a CA certificate`, paths.caCert);
-  // node-forge, which signs our certificates, only handles RSA keys.
+  // Our certificates are signed sha256WithRSAEncryption (sign-certificate.ts), and forge reads RSA keys only.
   if (pair.x509.publicKey.asymmetricKeyType !== 'rsa') {
     throw new PkiError('CorruptPem', `${paths.caCert} has a ${pair.x509.publicKey.asymmetricKeyType} key; only RSA CAs are supported`, paths.caCert);
   }

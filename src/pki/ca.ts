@@ -1,6 +1,8 @@
+import { createPrivateKey } from 'node:crypto';
 import forge from 'node-forge';
-import { generateRsaKeyPair } from './key-pair.ts';
+import { generateRsaKey } from './key-pair.ts';
 import { newCertificate, type RandomBytes } from './new-certificate.ts';
+import { signCertificate } from './sign-certificate.ts';
 
 export interface CertKeyPem {
   certPem: string;
@@ -16,7 +18,7 @@ export interface CreateCaOptions {
 
 /** A self-signed RSA-2048 / SHA-256 certificate authority. */
 export function createCA(opts: CreateCaOptions): CertKeyPem {
-  const key = generateRsaKeyPair();
+  const key = generateRsaKey();
   const subject = [{ name: 'commonName', value: opts.commonName }];
   const cert = newCertificate({ publicKey: key.publicKey, subject, now: opts.now, validityDays: opts.validityDays, random: opts.random });
   cert.setIssuer(subject);
@@ -26,6 +28,6 @@ export function createCA(opts: CreateCaOptions): CertKeyPem {
     { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true, digitalSignature: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(key.privateKey, forge.md.sha256.create());
+  signCertificate(cert, createPrivateKey(key.keyPem));
   return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
 }

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import forge from 'node-forge';
 import { createCA, type CertKeyPem } from './ca.ts';
-import { issueCert } from './certs.ts';
+import { issueCert, issueCertAsync } from './certs.ts';
 import { PkiError } from './errors.ts';
+import { countLoopTurns } from '../../test/helpers/loop-turns.ts';
 
 const now = new Date();
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
@@ -69,6 +70,30 @@ test('a CA key that does not belong to the CA cert is refused', () => {
 test('a leaf cert cannot act as a CA', () => {
   const leaf = issueCert(ca, { commonName: 'x', usage: 'client', now, validityDays: 1 });
   assert.throws(() => issueCert(leaf, { commonName: 'y', usage: 'client', now, validityDays: 1 }), PkiError);
+});
+
+test('issueCertAsync lets the event loop run while the key is generated, and issues what issueCert does', async () => {
+  const loop = countLoopTurns();
+  const pending = issueCertAsync(ca, { commonName: 'alice', organizations: ['system:masters', 'devs'], usage: 'client', now, validityDays: 5 });
+  assert.ok(pending instanceof Promise);
+  const client = await pending;
+  loop.stop();
+  // Generated on this thread, the key would be ready before the loop turned once.
+  assert.ok(loop.turns() > 0, 'the event loop turned while the certificate was issued');
+  const x = new X509Certificate(client.certPem);
+  assert.ok(x.verify(caX509.publicKey));
+  assert.ok(x.checkPrivateKey(createPrivateKey(client.keyPem)));
+  assert.equal(x.publicKey.asymmetricKeyDetails?.modulusLength, 2048);
+  assert.ok(client.keyPem.startsWith('-----BEGIN RSA PRIVATE KEY-----'), 'PKCS#1, as kubeadm writes');
+  const sync = new X509Certificate(issueCert(ca, { commonName: 'alice', organizations: ['system:masters', 'devs'], usage: 'client', now, validityDays: 5 }).certPem);
+  for (const field of ['subject', 'issuer', 'validFrom', 'validTo', 'keyUsage', 'ca', 'subjectAltName'] as const) assert.deepEqual(x[field], sync[field], field);
+});
+
+test('issueCertAsync refuses bad options and a mismatched CA key as issueCert does', async () => {
+  const refuses = (code: string) => (e: unknown) => e instanceof PkiError && e.code === code;
+  await assert.rejects(issueCertAsync(ca, { commonName: '', usage: 'client', now, validityDays: 1 }), refuses('InvalidOptions'));
+  await assert.rejects(issueCertAsync({ certPem: ca.certPem, keyPem: otherCa.keyPem }, { commonName: 'x', usage: 'client', now, validityDays: 1 }), refuses('KeyMismatch'));
+  await assert.rejects(issueCertAsync(ca, { commonName: 'x', usage: 'client', now, validityDays: 0 }), refuses('InvalidOptions'));
 });
 
 /** One real mutual-TLS handshake on 127.0.0.1; reports what the server thought of the client. */

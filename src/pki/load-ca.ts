@@ -1,10 +1,12 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import type { CertKeyPem } from './ca.ts';
 import { PkiError } from './errors.ts';
 
 export interface LoadedCa {
   cert: forge.pki.Certificate;
-  privateKey: forge.pki.rsa.PrivateKey;
+  /** The CA's RSA key as node:crypto signs with it (see sign-certificate.ts). */
+  key: KeyObject;
 }
 
 /**
@@ -13,22 +15,23 @@ export interface LoadedCa {
  */
 export function loadCa(ca: CertKeyPem): LoadedCa {
   let cert: forge.pki.Certificate;
-  let privateKey: forge.pki.rsa.PrivateKey;
+  let key: KeyObject;
   try {
     cert = forge.pki.certificateFromPem(ca.certPem);
   } catch (err) {
     throw new PkiError('CorruptPem', `CA certificate is not a valid PEM certificate: ${(err as Error).message}`);
   }
   try {
-    privateKey = forge.pki.privateKeyFromPem(ca.keyPem);
+    key = createPrivateKey(ca.keyPem);
   } catch (err) {
     throw new PkiError('CorruptPem', `CA key is not a valid PEM RSA private key: ${(err as Error).message}`);
   }
-  const publicKey = cert.publicKey as forge.pki.rsa.PublicKey;
-  if (!publicKey.n || publicKey.n.compareTo(privateKey.n) !== 0 || publicKey.e.compareTo(privateKey.e) !== 0) {
+  // forge parsed the certificate, so it holds an RSA key (forge reads no other kind).
+  if (key.asymmetricKeyType !== 'rsa') throw new PkiError('CorruptPem', `CA key is not a valid PEM RSA private key: it is ${key.asymmetricKeyType}`);
+  if (!new X509Certificate(ca.certPem).checkPrivateKey(key)) {
     throw new PkiError('KeyMismatch', 'CA key does not match the CA certificate');
   }
   const basic = cert.getExtension('basicConstraints') as { cA?: boolean } | null;
   if (!basic?.cA) throw new PkiError('InvalidOptions', 'CA certificate lacks basicConstraints CA:true');
-  return { cert, privateKey };
+  return { cert, key };
 }

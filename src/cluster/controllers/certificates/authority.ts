@@ -11,6 +11,7 @@ import forge from 'node-forge';
 import { loadCa, type LoadedCa } from '../../../pki/load-ca.ts';
 import type { CertKeyPem } from '../../../pki/ca.ts';
 import { ipToBytes } from '../../../pki/ip-bytes.ts';
+import { signSha256Rsa } from '../../../pki/sign-certificate.ts';
 import type { X509Request } from './csr-request.ts';
 
 const { asn1 } = forge;
@@ -105,9 +106,7 @@ export function newAuthority(ca: CertKeyPem): Authority {
         asn1.create(asn1.Class.CONTEXT_SPECIFIC, 3, true, [seq(exts)]),
       ]);
       const tbsDer = asn1.toDer(tbs).getBytes();
-      const md = forge.md.sha256.create();
-      md.update(tbsDer);
-      const signature = loaded.privateKey.sign(md);
+      const signature = signSha256Rsa(tbsDer, loaded.key);
       const cert = seq([raw(tbsDer), sigAlg, asn1.create(C, T.BITSTRING, false, `\x00${signature}`)]);
       const der = asn1.toDer(cert).getBytes();
       return forge.pem.encode({ type: 'CERTIFICATE', body: der }, { maxline: 64 });
