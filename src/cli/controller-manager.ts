@@ -70,9 +70,9 @@ export async function runControllerManager(argv: string[], out: (s: string) => v
   // from the API's discovery documents here (the in-process manager of `up` reads the registry).
   const discoClient = makeClient({ ...config, userAgent: 'kube-controller-manager/discovery' });
   const discovery = isDiscoveryClient(discoClient) ? await startApiDiscovery(discoClient, { onError: (err) => log.warn({ err }, 'discovery failed; keeping the last list') }) : undefined;
-  const cm = startControllerManager({
+  const cm = await startControllerManager({
     server: config.server,
-    mintIdentity: () => config.identity,
+    mintIdentity: async () => config.identity,
     useServiceAccountCredentials: false,
     controllers: spec,
     leaderElection,

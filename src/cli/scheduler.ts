@@ -20,7 +20,7 @@ export async function runScheduler(argv: string[], out: (s: string) => void, mak
   const leaderElection = leaderElectionFromFlags(args);
   const config = clientConfigFromKubeconfig(kubeconfigFlag(args));
   const log = pino({ level: flag(args, 'log-level', 'info') });
-  const sched = startSchedulerProcess({ server: config.server, mintIdentity: () => config.identity, profiles, leaderElection, log, makeClient });
+  const sched = await startSchedulerProcess({ server: config.server, mintIdentity: async () => config.identity, profiles, leaderElection, log, makeClient });
   out(`scheduler against ${config.server}${profiles ? ` with profiles ${profiles.map((p) => p.schedulerName).join(', ')}` : ''}${leaderElection ? ', electing a leader on Lease kube-system/kube-scheduler' : ''}\n`);
   await untilStopped(stopSignal);
   await sched.stop();

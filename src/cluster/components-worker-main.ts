@@ -44,15 +44,15 @@ async function startProfile(dir: string): Promise<void> {
 async function start(): Promise<void> {
   if (process.env.BENCH_CPU_PROF_DIR) await startProfile(process.env.BENCH_CPU_PROF_DIR);
   if (d.controllers) {
-    const discoClient = new RestClient({ server: d.server, identity: mintIdentity(KUBE_CONTROLLER_MANAGER), userAgent: 'kube-controller-manager/discovery' });
+    const discoClient = new RestClient({ server: d.server, identity: await mintIdentity(KUBE_CONTROLLER_MANAGER), userAgent: 'kube-controller-manager/discovery' });
     stops.push(() => discoClient.close());
     const discovery = await startApiDiscovery(discoClient, { onError: (err) => log.warn({ err }, 'discovery failed; keeping the last list') });
     stops.push(() => discovery.stop());
-    const cm = startControllerManager({ server: d.server, mintIdentity, controllers: d.controllers, clusterCIDR: d.clusterCIDR, leaderElection: election(), discovery: () => discovery.current(), rootCaPem: d.caCertPem, clusterSigningCa: ca, log: log.child({ component: 'kube-controller-manager' }) });
+    const cm = await startControllerManager({ server: d.server, mintIdentity, controllers: d.controllers, clusterCIDR: d.clusterCIDR, leaderElection: election(), discovery: () => discovery.current(), rootCaPem: d.caCertPem, clusterSigningCa: ca, log: log.child({ component: 'kube-controller-manager' }) });
     stops.push(() => cm.stop());
   }
   if (d.scheduler) {
-    const s = startSchedulerProcess({ server: d.server, mintIdentity, leaderElection: election(), log: log.child({ component: 'kube-scheduler' }) });
+    const s = await startSchedulerProcess({ server: d.server, mintIdentity, leaderElection: election(), log: log.child({ component: 'kube-scheduler' }) });
     stops.push(() => s.stop());
   }
 }

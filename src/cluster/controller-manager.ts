@@ -14,6 +14,7 @@ import type { ResourceDiscovery } from './controllers/resource-discovery.ts';
 import type { CertKeyPem } from '../pki/ca.ts';
 import { runWhileLeading, type GateLog, type LeaderElectionSettings } from './leader-gate.ts';
 import { KUBERNETES_MAJOR, KUBERNETES_MINOR } from '../server/version.ts';
+import { ConcurrencyLimit } from '../util/concurrency-limit.ts';
 
 export const CONTROLLER_MANAGER_LEASE = Object.freeze({ namespace: 'kube-system', name: 'kube-controller-manager' });
 
@@ -24,8 +25,9 @@ export interface ControllerManagerOptions {
    * Credentials for an identity: the manager's own (system:kube-controller-manager) and, with
    * service account credentials, each controller's. A caller holding one credential only
    * (a kubeconfig) returns it for every identity and sets useServiceAccountCredentials false.
+   * Asked once per identity, before the election starts (see mintAll).
    */
-  mintIdentity(id: ComponentIdentity): ClientIdentity;
+  mintIdentity(id: ComponentIdentity): Promise<ClientIdentity>;
   /** Default true: each controller as its own service account. */
   useServiceAccountCredentials?: boolean;
   /** --controllers (default ['*']). */
@@ -65,14 +67,35 @@ function userAgent(controller?: string): string {
   return controller ? `${base}/${controller}` : `${base}/leader-election`;
 }
 
-export function startControllerManager(opts: ControllerManagerOptions): ControllerManager {
+/**
+ * Each distinct identity once, at most MINT_CONCURRENCY at a time. Minting is key generation on
+ * libuv's thread pool; two at a time keep the pool's other two threads free for file I/O and DNS,
+ * and on two cores finish about as soon as four would.
+ */
+async function mintAll(mint: ControllerManagerOptions['mintIdentity'], ids: readonly ComponentIdentity[]): Promise<Map<string, ClientIdentity>> {
+  const unique = [...new Map(ids.map((id) => [id.user, id])).values()];
+  const limit = new ConcurrencyLimit(MINT_CONCURRENCY);
+  const minted = await Promise.all(unique.map((id) => limit.run(() => mint(id))));
+  return new Map(unique.map((id, i) => [id.user, minted[i]!]));
+}
+
+const MINT_CONCURRENCY = 2;
+
+/**
+ * Resolves once every identity is minted and the election (or, without one, the controllers) has
+ * started. Minting up front, rather than on winning the Lease, keeps a leader from stalling its
+ * thread on some thirty key generations in a row (3.5 s on the API server's own thread, which
+ * served nothing meanwhile) and lets a re-won Lease restart the controllers at once.
+ */
+export async function startControllerManager(opts: ControllerManagerOptions): Promise<ControllerManager> {
   // Bad --controllers fail here, before anything connects (DESIGN.md habit 6).
   const selected = selectControllers(opts.controllers ?? ['*'], opts.registry ?? CONTROLLERS);
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
   const makeClient = opts.makeClient ?? ((c: ClientConfig) => new RestClient(c));
   const useSa = opts.useServiceAccountCredentials ?? true;
-  const managerIdentity = opts.mintIdentity(KUBE_CONTROLLER_MANAGER);
+  const identities = await mintAll(opts.mintIdentity, [KUBE_CONTROLLER_MANAGER, ...(useSa ? selected.map((d) => controllerIdentity(d.serviceAccount)) : [])]);
+  const managerIdentity = identities.get(KUBE_CONTROLLER_MANAGER.user)!;
   const clientFor = (component: string, identity: ClientIdentity) => makeClient({ server: opts.server, identity, userAgent: userAgent(component) });
   const electionClient = clientFor('', managerIdentity);
   const live = new Map<string, { controller: Controller; client: ApiClient }>();
@@ -81,7 +104,7 @@ export function startControllerManager(opts: ControllerManagerOptions): Controll
     const informerClient = clientFor('shared-informers', managerIdentity);
     const informers = new SharedInformerFactory({ client: informerClient, random, log: opts.log });
     for (const d of selected) {
-      const client = useSa ? clientFor(d.name, opts.mintIdentity(controllerIdentity(d.serviceAccount))) : clientFor(d.name, managerIdentity);
+      const client = clientFor(d.name, useSa ? identities.get(controllerIdentity(d.serviceAccount).user)! : managerIdentity);
       try {
         const controller = d.start({ client, informers, log: opts.log, now, random, newQueue: () => newControllerQueue(d.name, now), discovery: opts.discovery, caPem: opts.rootCaPem, clusterSigningCa: opts.clusterSigningCa, clusterCIDR: opts.clusterCIDR });
         live.set(d.name, { controller, client });

@@ -198,7 +198,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Closed after the server (undo runs in reverse): the last requests' records are flushed.
     const auditor = buildAuditor(opts.audit, dataDir, log);
     if (auditor) undo.push(() => auditor.close());
-    const server = buildServer({ now: opts.now, tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined, flowControl: opts.flowControl });
+    const server = buildServer({ now: opts.now, tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: await kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined, flowControl: opts.flowControl });
     // Upstream adds the KMS plugins' check to /healthz, /livez and /readyz (AddHealthChecks).
     if (encryption?.healthCheck) server.ctx.healthChecks = [encryption.healthCheck];
     if (encryptionMetrics && server.ctx.metrics) encryptionMetrics.register(server.ctx.metrics.registry);
@@ -258,7 +258,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     if (opts.controllers?.length !== 0) {
       if (!opts.componentsInWorker) {
-        const cm = startControllerManager({ server: loopback, mintIdentity, controllers, clusterCIDR: opts.clusterCIDR, leaderElection: election(), discovery: discoveryFromRegistry(server.ctx.registry), rootCaPem: pki.caCertPem, clusterSigningCa: { certPem: pki.caCertPem, keyPem: pki.caKeyPem }, log: log.child({ component: 'kube-controller-manager' }) });
+        const cm = await startControllerManager({ server: loopback, mintIdentity, controllers, clusterCIDR: opts.clusterCIDR, leaderElection: election(), discovery: discoveryFromRegistry(server.ctx.registry), rootCaPem: pki.caCertPem, clusterSigningCa: { certPem: pki.caCertPem, keyPem: pki.caKeyPem }, log: log.child({ component: 'kube-controller-manager' }) });
         undo.push(() => cm.stop());
         controllerManager = cm;
       }
@@ -287,7 +287,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     let scheduler: SchedulerProcess | undefined;
     if ((opts.scheduler ?? true) && !opts.componentsInWorker) {
-      const s = startSchedulerProcess({ server: loopback, mintIdentity, leaderElection: election(), log: log.child({ component: 'kube-scheduler' }) });
+      const s = await startSchedulerProcess({ server: loopback, mintIdentity, leaderElection: election(), log: log.child({ component: 'kube-scheduler' }) });
       undo.push(() => s.stop());
       scheduler = s;
     }

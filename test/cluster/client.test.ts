@@ -183,13 +183,13 @@ test('identities minted from the cluster CA authenticate as upstream components 
     [nodeIdentity('node-1'), ['system:nodes', 'system:authenticated']],
   ];
   for (const [id, groups] of cases) {
-    const c = new RestClient(componentClientConfig(tc.cp.url, ca, id, 'test', { now: new Date() }));
+    const c = new RestClient(await componentClientConfig(tc.cp.url, ca, id, 'test', { now: new Date() }));
     clients.push(c);
     const review = await c.create<K8sObject>({ group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false }, '', { metadata: {} });
     assert.equal(review.status.userInfo.username, id.user);
     assert.deepEqual(review.status.userInfo.groups, groups);
   }
-  const scheduler = new RestClient(componentClientConfig(tc.cp.url, ca, KUBE_SCHEDULER, 'kube-scheduler', { now: new Date() }));
+  const scheduler = new RestClient(await componentClientConfig(tc.cp.url, ca, KUBE_SCHEDULER, 'kube-scheduler', { now: new Date() }));
   clients.push(scheduler);
   await scheduler.list(resources.pods, '');
   await assert.rejects(scheduler.list(resources.secrets, ''), isForbidden);

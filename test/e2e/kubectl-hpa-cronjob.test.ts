@@ -40,7 +40,7 @@ before(async () => {
   if (skip) return;
   cluster = await startSimCluster({ count: 2, leaseRenewMs: 2_000, jobRunTimeMs: 500 }, { controllers: ['*', '-cronjob-controller'], metrics: true });
   ({ c } = cluster);
-  cronControllers = startControllersWithClock(c, ['cronjob-controller'], cronNow);
+  cronControllers = await startControllersWithClock(c, ['cronjob-controller'], cronNow);
 });
 after(async () => {
   await cronControllers?.stop();

@@ -204,7 +204,7 @@ spec:
   });
 
   test('two schedulers: my-scheduler binds its pods, default-scheduler the others, an unknown name stays Pending', async () => {
-    const second: SchedulerProcess = startSchedulerProcess({
+    const second: SchedulerProcess = await startSchedulerProcess({
       server: c.cp.url,
       mintIdentity: (id) => mintClientIdentity({ certPem: c.cp.pki.caCertPem, keyPem: c.cp.pki.caKeyPem }, id, { now: new Date() }),
       profiles: [defaultProfile('my-scheduler')],

@@ -9,7 +9,7 @@ import type { TestCluster } from './cluster.ts';
  * these controllers (`-name` in its --controllers), so only this clock drives them: a CronJob can
  * fire "on schedule" without a test waiting for a real minute.
  */
-export function startControllersWithClock(c: TestCluster, controllers: string[], now: () => number): ControllerManager {
+export function startControllersWithClock(c: TestCluster, controllers: string[], now: () => number): Promise<ControllerManager> {
   const ca = { certPem: c.cp.pki.caCertPem, keyPem: c.cp.pki.caKeyPem };
   return startControllerManager({
     server: c.cp.url,

@@ -10,7 +10,7 @@
  * token can be read back from a Secret. The user and groups the authorizer sees are the same.
  */
 import type { CertKeyPem } from '../../pki/ca.ts';
-import { issueCert } from '../../pki/certs.ts';
+import { issueCertAsync } from '../../pki/certs.ts';
 import type { ClientConfig, ClientIdentity } from './types.ts';
 
 export interface ComponentIdentity {
@@ -52,17 +52,20 @@ export interface MintOptions {
   validityDays?: number;
 }
 
-/** A client certificate for `id`, signed by the cluster CA, as a ClientIdentity that trusts that CA. */
-export function mintClientIdentity(ca: CertKeyPem, id: ComponentIdentity, opts: MintOptions): ClientIdentity {
-  const c = issueCert(ca, { commonName: id.user, organizations: id.groups, usage: 'client', now: opts.now, validityDays: opts.validityDays ?? 365 });
+/**
+ * A client certificate for `id`, signed by the cluster CA, as a ClientIdentity that trusts that CA.
+ * The key is generated off the event loop: a server minting its components' identities keeps serving.
+ */
+export async function mintClientIdentity(ca: CertKeyPem, id: ComponentIdentity, opts: MintOptions): Promise<ClientIdentity> {
+  const c = await issueCertAsync(ca, { commonName: id.user, organizations: id.groups, usage: 'client', now: opts.now, validityDays: opts.validityDays ?? 365 });
   return { caPem: ca.certPem, certPem: c.certPem, keyPem: c.keyPem };
 }
 
 /** A ClientConfig for a component: its identity, and a User-Agent naming it in logs and audit. */
-export function componentClientConfig(server: string, ca: CertKeyPem, id: ComponentIdentity, component: string, opts: MintOptions & Pick<ClientConfig, 'protobuf' | 'maxRetries'>): ClientConfig {
+export async function componentClientConfig(server: string, ca: CertKeyPem, id: ComponentIdentity, component: string, opts: MintOptions & Pick<ClientConfig, 'protobuf' | 'maxRetries'>): Promise<ClientConfig> {
   return {
     server,
-    identity: mintClientIdentity(ca, id, opts),
+    identity: await mintClientIdentity(ca, id, opts),
     userAgent: `portcullis/${component}`,
     ...(opts.protobuf !== undefined ? { protobuf: opts.protobuf } : {}),
     ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),

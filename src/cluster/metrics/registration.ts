@@ -12,7 +12,7 @@
 import { networkInterfaces } from 'node:os';
 import type { Server } from 'node:https';
 import { createCA } from '../../pki/ca.ts';
-import { issueCert } from '../../pki/certs.ts';
+import { issueCertAsync } from '../../pki/certs.ts';
 import { isNotFound } from '../client/errors.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, K8sObject, ResourceRef } from '../client/types.ts';
@@ -86,7 +86,7 @@ export async function serveMetricsApi(o: MetricsApiOptions): Promise<ServedMetri
   const now = new Date(o.now());
   const serviceName = `${SERVICE}.${NS}.svc`;
   const ca = createCA({ commonName: `${o.managedBy}-metrics-ca`, now, validityDays: 365 });
-  const serving = issueCert(ca, { commonName: serviceName, usage: 'server', dnsNames: [serviceName], now, validityDays: 365 });
+  const serving = await issueCertAsync(ca, { commonName: serviceName, usage: 'server', dnsNames: [serviceName], now, validityDays: 365 });
   const server: Server = await startMetricsApiServer({ certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: trust.caPem, allowedNames: trust.allowedNames, source: o.source }, o.host, o.port ?? 0);
   const slice = `metrics-server-${o.managedBy}`;
   const port = (server.address() as { port: number }).port;

@@ -8,7 +8,7 @@
  * the registration, as `kubectl apply` of the manifest would.
  */
 import type { CertKeyPem } from '../../pki/ca.ts';
-import { issueCert } from '../../pki/certs.ts';
+import { issueCertAsync } from '../../pki/certs.ts';
 import { RestClient } from '../client/rest-client.ts';
 import type { ApiClient, ResourceRef } from '../client/types.ts';
 import { DEFAULT_RESOLUTION_MS, NodeMetricsCollector } from './node-metrics.ts';
@@ -54,7 +54,7 @@ async function applyRbac(admin: ApiClient): Promise<void> {
 export async function startNodeMetricsServer(o: NodeMetricsServerOptions): Promise<{ url: string; stop(): Promise<void> }> {
   const now = o.now ?? Date.now;
   await applyRbac(o.admin);
-  const cert = issueCert(o.ca, { commonName: METRICS_SERVER_USER, usage: 'client', now: new Date(now()), validityDays: 365 });
+  const cert = await issueCertAsync(o.ca, { commonName: METRICS_SERVER_USER, usage: 'client', now: new Date(now()), validityDays: 365 });
   const identity = { caPem: o.ca.certPem, certPem: cert.certPem, keyPem: cert.keyPem };
   const client = new RestClient({ server: o.server, identity, userAgent: 'portcullis-metrics-server' });
   const collector = new NodeMetricsCollector({ client, identity, resolutionMs: o.resolutionMs, now, log: o.log });

@@ -20,7 +20,7 @@ export const SCHEDULER_LEASE = Object.freeze({ namespace: 'kube-system', name: '
 export interface SchedulerProcessOptions {
   server: string;
   /** Credentials for system:kube-scheduler (a kubeconfig's, or minted from the cluster CA). */
-  mintIdentity(id: ComponentIdentity): ClientIdentity;
+  mintIdentity(id: ComponentIdentity): Promise<ClientIdentity>;
   /** From --config (default: upstream's default profile). */
   profiles?: Profile[];
   /** --leader-elect; false schedules at once. */
@@ -41,11 +41,12 @@ export interface SchedulerProcess {
 
 const USER_AGENT = `kube-scheduler/v${KUBERNETES_MAJOR}.${KUBERNETES_MINOR}.0+portcullis (${process.platform}/${process.arch}) portcullis`;
 
-export function startSchedulerProcess(opts: SchedulerProcessOptions): SchedulerProcess {
+/** Resolves once the identity is minted and the election (or, without one, the scheduler) has started. */
+export async function startSchedulerProcess(opts: SchedulerProcessOptions): Promise<SchedulerProcess> {
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
   const makeClient = opts.makeClient ?? ((c: ClientConfig) => new RestClient(c));
-  const identity = opts.mintIdentity(KUBE_SCHEDULER);
+  const identity = await opts.mintIdentity(KUBE_SCHEDULER);
   const client = makeClient({ server: opts.server, identity, userAgent: `${USER_AGENT}/leader-election` });
   let current: RunningScheduler | undefined;
 

@@ -6,12 +6,12 @@
  * CA and ask the API server by SubjectAccessReview, as any kubelet does for any caller.
  */
 import type { CertKeyPem } from '../../pki/ca.ts';
-import { issueCert } from '../../pki/certs.ts';
+import { issueCertAsync } from '../../pki/certs.ts';
 import type { KubeletClientTls } from './kubelet-proxy.ts';
 
 export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
 
-export function kubeletClientIdentity(ca: CertKeyPem, now: Date): KubeletClientTls {
-  const c = issueCert(ca, { commonName: KUBELET_CLIENT_USER, usage: 'client', now, validityDays: 365 });
+export async function kubeletClientIdentity(ca: CertKeyPem, now: Date): Promise<KubeletClientTls> {
+  const c = await issueCertAsync(ca, { commonName: KUBELET_CLIENT_USER, usage: 'client', now, validityDays: 365 });
   return { caPem: ca.certPem, certPem: c.certPem, keyPem: c.keyPem };
 }
