@@ -51,3 +51,24 @@ test('APF filter: classification headers on answers, a seat freed when the respo
   release!();
   await l.admit(req, reply(), info('GET', '/api/v1/pods'), user);
 });
+
+test('APF filter: a client gone before its request reached the filter takes no queue place', async () => {
+  const fc = new FlowControl({ serverConcurrencyLimit: 2, now: () => new Date(0), waitLimitMs: 60_000 });
+  const all = [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], clusterScope: true, namespaces: ['*'] }];
+  fc.configure(
+    [{ metadata: { name: 'q', uid: 'q' }, spec: { matchingPrecedence: 50, priorityLevelConfiguration: { name: 'q' }, rules: [{ subjects: [{ kind: 'User', user: { name: 'u' } }], resourceRules: all }] } }],
+    [{ metadata: { name: 'q', uid: 'q' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, lendablePercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 1 } } } } }],
+  );
+  const l = priorityAndFairness(fc);
+  const running = reply();
+  await l.admit(req, running, info('GET', '/api/v1/pods'), user);
+  // Its connection closed (and 'close' was emitted) while authentication ran, before this filter.
+  const gone = reply();
+  gone.raw.destroyed = true;
+  const left = assert.rejects(l.admit(req, gone, info('GET', '/api/v1/pods'), user), (e: any) => e.code === 429);
+  // The queue's one place is free for a client still there (held by the gone one, this is a 429 at once).
+  const waiting = l.admit(req, reply(), info('GET', '/api/v1/pods'), user);
+  running.raw.emit('close');
+  await waiting;
+  await left;
+});

@@ -46,7 +46,9 @@ export function priorityAndFairness(fc: FlowControl): RequestLimiter {
       const res = reply.raw;
       let c: Classification;
       try {
-        c = await fc.admit(info, user, (cb) => res.once('close', cb));
+        // A client that left while it was being authenticated has had its 'close' already: it
+        // leaves the queue at once rather than hold a place there until the wait limit (15 s).
+        c = await fc.admit(info, user, (cb) => (res.destroyed || res.writableEnded ? cb() : res.once('close', cb)));
       } catch (err) {
         const rc = rejectedClassification(err);
         if (rc) classificationHeaders(reply, rc);
