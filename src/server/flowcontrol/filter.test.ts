@@ -72,3 +72,11 @@ test('APF filter: a client gone before its request reached the filter takes no q
   await waiting;
   await left;
 });
+
+test('max-in-flight: a client gone before its request reached the filter does not keep the seat for ever', async () => {
+  const l = maxInFlight(1, 1);
+  const gone = reply();
+  gone.raw.destroyed = true;
+  await l.admit(req, gone, info('GET', '/api/v1/pods'), user);
+  await l.admit(req, reply(), info('GET', '/api/v1/pods'), user);
+});

@@ -87,7 +87,10 @@ export function maxInFlight(readOnlyLimit: number, mutatingLimit: number): Reque
         done = true;
         inFlight[kind]--;
       };
-      reply.raw.once('close', release);
+      // A client that left while it was being authenticated has had its 'close' already; waiting
+      // for another would keep the seat for good, and enough of them would refuse everyone.
+      if (reply.raw.destroyed || reply.raw.writableEnded) release();
+      else reply.raw.once('close', release);
       return release;
     },
   };
