@@ -18,8 +18,7 @@ import { boolFlag, flag, parseCommand } from './args.ts';
 import { DEFAULT_IMAGE_GC_POLICY, imageGcPolicyError } from '../cluster/agent/image-gc.ts';
 import { parseDurationMs } from '../util/duration.ts';
 import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
-import { kubeconfigFlag, untilStopped } from './controller-manager.ts';
-import { clientConfigFromKubeconfig } from './sim.ts';
+import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
 
 export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
   const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration'], booleans: ['pod-network'] });

@@ -12,7 +12,7 @@ import type { ApiClient, ClientConfig } from '../cluster/client/types.ts';
 import { startControllerManager } from '../cluster/controller-manager.ts';
 import { CONTROLLERS, selectControllers } from '../cluster/controllers/registry.ts';
 import { boolFlag, commaList, durationFlag, flag, parseCommand, type ParsedArgs } from './args.ts';
-import { clientConfigFromKubeconfig } from './sim.ts';
+import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
 import { startApiDiscovery, type DiscoveryClient } from '../cluster/client/api-discovery.ts';
 
 function isDiscoveryClient(c: ApiClient): c is ApiClient & DiscoveryClient {
@@ -32,29 +32,7 @@ export function leaderElectionFromFlags(args: ParsedArgs) {
   };
 }
 
-/**
- * Resolves on `stopSignal`, or on SIGINT/SIGTERM when none is given. The process stays up until
- * then: a standby candidate has nothing but unref'd retry timers (client timers never hold a
- * process), and signal listeners do not keep Node running either, so without this a manager that
- * is not the leader exited at once.
- */
-export async function untilStopped(stopSignal?: Promise<void>): Promise<void> {
-  const alive = setInterval(() => {}, 2 ** 30);
-  try {
-    await (stopSignal ?? new Promise<void>((resolveStop) => {
-      process.once('SIGINT', () => resolveStop());
-      process.once('SIGTERM', () => resolveStop());
-    }));
-  } finally {
-    clearInterval(alive);
-  }
-}
-
-export function kubeconfigFlag(args: ParsedArgs): string {
-  const path = flag(args, 'kubeconfig', '') || process.env.KUBECONFIG || '';
-  if (!path) throw new Error('--kubeconfig is required');
-  return path;
-}
+export { kubeconfigFlag, untilStopped };
 
 export async function runControllerManager(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
   const args = parseCommand(argv, { name: 'controller-manager', booleans: ['leader-elect'], flags: ['kubeconfig', 'controllers', 'cluster-cidr', 'log-level', ...LEADER_ELECTION_FLAGS] });

@@ -4,35 +4,16 @@
  * (metrics-registration.ts). The RBAC it needs is policies/examples/simulated-nodes-role.yaml.
  */
 import pino from 'pino';
-import { loadWebhookKubeconfig } from '../authn/webhook-token.ts';
 import type { ApiClient, ClientConfig } from '../cluster/client/types.ts';
 import { DEFAULT_CAPACITY } from '../cluster/sim/config.ts';
 import { startSimNodes } from '../cluster/sim/sim-nodes.ts';
 import { defaultMetricsHost, serveSimMetrics, type SimMetrics } from '../cluster/sim/metrics-registration.ts';
 import { commaList, durationFlag, flag, parseCommand } from './args.ts';
+import { clientConfigFromKubeconfig } from './component-client.ts';
 
 export type ClientMaker = (config: ClientConfig) => ApiClient;
 
-const USER_AGENT = 'portcullis-sim';
-
-/** The cluster and identity of the kubeconfig's current context. */
-export function clientConfigFromKubeconfig(path: string): ClientConfig {
-  let ep;
-  try {
-    ep = loadWebhookKubeconfig(path);
-  } catch (err) {
-    // One kubeconfig reader serves the webhooks and this; say which file it was about.
-    throw new Error((err as Error).message.replace(/^webhook config /, 'kubeconfig '));
-  }
-  // The simulator trusts the cluster's CA only, never the system roots.
-  if (ep.caPem === undefined) throw new Error(`kubeconfig '${path}': the cluster has no certificate-authority`);
-  if (ep.certPem === undefined && ep.bearerToken === undefined) throw new Error(`kubeconfig '${path}': the user has neither a client certificate nor a token`);
-  return {
-    server: ep.url.origin,
-    identity: { caPem: ep.caPem, ...(ep.certPem ? { certPem: ep.certPem, keyPem: ep.keyPem } : {}), ...(ep.bearerToken ? { token: ep.bearerToken } : {}) },
-    userAgent: USER_AGENT,
-  };
-}
+export { clientConfigFromKubeconfig };
 
 function capacityFlag(values: string[]): Record<string, string> {
   const out: Record<string, string> = { ...DEFAULT_CAPACITY };

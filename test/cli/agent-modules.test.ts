@@ -1,0 +1,46 @@
+/**
+ * What `portcullis agent` loads: its own modules and what a node needs, not another command's.
+ * Every module is resident for the agent's life (issue 13: the agent with 100 pods in 100 MiB);
+ * it once loaded every controller and the node simulator through two small helpers it imported
+ * from those commands (about 19 MiB). Checked from inside the process by a preloaded probe that
+ * lists every module resolved, reported at exit.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/portcullis', import.meta.url));
+const PROBE = `import { registerHooks } from 'node:module';
+const seen = new Set();
+registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
+process.on('exit', () => process.stderr.write('modules=' + JSON.stringify([...seen]) + '\\n'));
+`;
+
+/** Modules of other commands (and their heavy dependencies) that the agent must not load. */
+const NOT_FOR_THE_AGENT = [
+  /\/src\/cluster\/controller-manager\.ts$/,
+  /\/src\/cluster\/controllers\/registry\.ts$/,
+  /\/src\/cluster\/sim\/sim-nodes\.ts$/,
+  /\/src\/cli\/(controller-manager|sim|scheduler|apiserver|up)\.ts$/,
+  /\/src\/server\/control-plane\.ts$/,
+  /\/node_modules\/@marcbachmann\/cel-js\//,
+];
+
+test('portcullis agent loads no other command\'s modules', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'agent-modules-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const probe = join(dir, 'probe.mjs');
+  await writeFile(probe, PROBE);
+  const stderr = await new Promise<string>((resolve) => {
+    // An unknown flag: the agent's module graph is loaded, then the command stops at its flags.
+    execFile(process.execPath, [BIN, 'agent', '--no-such-flag'], { env: { ...process.env, NODE_OPTIONS: `--import ${probe}` }, timeout: 120_000 }, (_err, _out, err) => resolve(String(err)));
+  });
+  assert.match(stderr, /unknown flag/);
+  const modules: string[] = JSON.parse(/^modules=(.*)$/m.exec(stderr)?.[1] ?? '[]');
+  assert.ok(modules.some((m) => m.endsWith('/src/cli/agent.ts')), `the probe saw the agent's modules:\n${stderr}`);
+  for (const re of NOT_FOR_THE_AGENT) assert.deepEqual(modules.filter((m) => re.test(m)), [], `the agent loads what ${re} matches`);
+});
