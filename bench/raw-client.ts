@@ -4,6 +4,13 @@ import type { Target } from './load.ts';
 export interface RawResponse {
   status: number;
   bytes: number;
+  /** The Retry-After header in seconds, when the answer has one (a 429 from flow control). */
+  retryAfterS?: number;
+}
+
+export interface RawConnectionOptions {
+  /** Authenticate with this bearer token instead of the target's client certificate. */
+  bearerToken?: string;
 }
 
 type Pending = { resolve: (r: RawResponse) => void; reject: (e: Error) => void };
@@ -28,14 +35,19 @@ export class RawConnection {
   private chunkLine = '';
   private chunkTail = 0;
   private lastChunk = false;
+  private retryAfterS: number | undefined;
+  private readonly auth: string;
+  private readonly bearer: boolean;
 
-  constructor(target: Target) {
+  constructor(target: Target, opts: RawConnectionOptions = {}) {
     this.target = target;
+    this.bearer = opts.bearerToken !== undefined;
+    this.auth = this.bearer ? `authorization: Bearer ${opts.bearerToken}\r\n` : '';
   }
 
   async request(method: string, path: string, body?: string, timeoutMs = 10_000): Promise<RawResponse> {
     const socket = this.socket ?? (await this.open());
-    let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.target.host}:${this.target.port}\r\naccept: application/json\r\n`;
+    let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.target.host}:${this.target.port}\r\naccept: application/json\r\n${this.auth}`;
     if (body !== undefined) head += `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
     return new Promise<RawResponse>((resolve, reject) => {
       const timer = setTimeout(() => this.fail(new Error(`timeout: ${method} ${path}`)), timeoutMs);
@@ -64,7 +76,7 @@ export class RawConnection {
   private open(): Promise<TLSSocket> {
     const { tls, host, port } = this.target;
     return new Promise((resolve, reject) => {
-      const s = connect({ host, port, ca: tls.caPem, cert: tls.certPem, key: tls.keyPem }, () => {
+      const s = connect({ host, port, ca: tls.caPem, ...(this.bearer ? {} : { cert: tls.certPem, key: tls.keyPem }) }, () => {
         s.off('error', reject);
         s.on('error', (e) => this.fail(e));
         s.on('close', () => this.fail(new Error('connection closed')));
@@ -87,7 +99,7 @@ export class RawConnection {
   private done(): void {
     const p = this.pending;
     this.pending = undefined;
-    p?.resolve({ status: this.status, bytes: this.bytes });
+    p?.resolve({ status: this.status, bytes: this.bytes, ...(this.retryAfterS !== undefined ? { retryAfterS: this.retryAfterS } : {}) });
   }
 
   private onData(d: Buffer): void {
@@ -100,6 +112,8 @@ export class RawConnection {
       this.status = Number(headText.slice(9, 12));
       const lower = headText.toLowerCase();
       const m = /\r\ncontent-length:\s*(\d+)/.exec(lower);
+      const ra = this.status === 429 ? /\r\nretry-after:\s*(\d+)/.exec(lower) : null;
+      this.retryAfterS = ra ? Number(ra[1]) : undefined;
       const rest = this.head.subarray(end + 4);
       this.head = Buffer.alloc(0);
       if (m) {

@@ -5,8 +5,11 @@
  * p99 target holds "throughout"), scheduling throughput from the times the watch first shows each
  * pod's spec.nodeName (sustained = the middle 80% of the bindings), the control plane's RSS, and
  * with a profile directory a CPU profile summary of the control plane over the run.
+ * The load client and the nodes meet the server as a real cluster's would (scale-identities.ts): a
+ * tenant user under RBAC and API Priority and Fairness, retrying a 429 after its Retry-After as
+ * client-go does, and one system:node:<name> identity per simulated node.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RestClient } from '../src/cluster/client/rest-client.ts';
@@ -14,7 +17,8 @@ import { resources } from '../src/cluster/client/resources.ts';
 import type { K8sObject, WatchHandle } from '../src/cluster/client/types.ts';
 import { startSimNodes, type SimNodes } from '../src/cluster/sim/sim-nodes.ts';
 import { summarizeProfile } from './profile-summary.ts';
-import { RawConnection } from './raw-client.ts';
+import { RawConnection, type RawResponse } from './raw-client.ts';
+import { grantScaleIdentities, writeScaleIdentities, SIM_USER, TENANT } from './scale-identities.ts';
 import { spawnServer, type ServerProcess } from './server-process.ts';
 import { round, summarize, type LatencySummary } from './stats.ts';
 
@@ -41,15 +45,23 @@ export interface ScaleResult {
   /** How often the server ended this bench's own pod watch (a watcher that falls 100 events behind is closed). */
   benchWatchRestarts: number;
   phasesMs: { startControlPlane: number; registerNodes: number; createPods: number; allBound: number | null };
-  create: { latencyMs: LatencySummary; errors: number; statuses: Record<string, number>; rps: number; worstWindowP99Ms: number; windows: Array<{ atS: number; requests: number; p99Ms: number }> };
-  /** scheduledEvents: the Scheduled Events written (the scheduler drops events when its queue of 1,000 is full, as client-go's broadcaster). */
-  scheduling: { bound: number; sustainedPodsPerSec: number | null; overallPodsPerSec: number | null; createToBindMs: LatencySummary | null; scheduledEvents: number };
+  /** Who the load client and the simulated nodes were (scale-identities.ts). */
+  identities: { load: string; nodes: string; simWatch: string };
+  /** throttled429: answers 429 the load client got and retried after their Retry-After, as client-go does (counted in the create's latency). */
+  create: { latencyMs: LatencySummary; errors: number; statuses: Record<string, number>; throttled429: number; rps: number; worstWindowP99Ms: number; windows: Array<{ atS: number; requests: number; p99Ms: number }> };
+  /** Writes of the simulated nodes that failed (each is retried with backoff), and the first one's message. */
+  simErrors: { count: number; first: string };
+  /** podsRunning: pods the simulated nodes had set Running by the end; scheduledEvents: the Scheduled Events written (the scheduler drops events when its queue of 1,000 is full, as client-go's broadcaster). */
+  scheduling: { bound: number; podsRunning: number; sustainedPodsPerSec: number | null; overallPodsPerSec: number | null; createToBindMs: LatencySummary | null; scheduledEvents: number };
   controlPlane: { rssMiB: number | null; peakRssMiB: number | null; cpuSeconds: number; cpuPctOfOneCore: number };
   targets: { sustained1000PodsPerSec: boolean | null; createP99Under1sThroughout: boolean; rssUnder4GiB: boolean | null };
   profile?: ReturnType<typeof summarizeProfile>;
 }
 
 const NS = 'bench-scale';
+const NODE_PREFIX = 'sim-node-';
+/** client-go's rest client: a 429 with Retry-After is tried again, at most 10 times. */
+const MAX_429_RETRIES = 10;
 
 export function podBody(i: number): string {
   return JSON.stringify({
@@ -119,11 +131,15 @@ async function countScheduledEvents(client: RestClient): Promise<number> {
 
 export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   const t0 = performance.now();
+  const asAdmin = process.env.BENCH_SCALE_IDENTITIES === 'admin';
+  const nodeNames = Array.from({ length: o.nodes }, (_, i) => `${NODE_PREFIX}${i}`);
+  mkdirSync(o.dataDir, { recursive: true });
+  const ids = asAdmin ? undefined : writeScaleIdentities(o.dataDir, nodeNames);
   const server: ServerProcess = await spawnServer('portcullis', {
     dataDir: o.dataDir,
     cpuProfDir: o.cpuProfDir,
     // As portcullis up: the scheduler in a worker thread (BENCH_SCALE_IN_PROCESS=1 keeps it on the server's loop).
-    env: { BENCH_CONTROL_PLANE: JSON.stringify({ controllers: [], leaderElect: false, componentsInWorker: process.env.BENCH_SCALE_IN_PROCESS !== '1', ...(o.watchBacklogEvents ? { watch: { maxBacklogEvents: o.watchBacklogEvents } } : {}) }) },
+    env: { BENCH_CONTROL_PLANE: JSON.stringify({ controllers: [], leaderElect: false, componentsInWorker: process.env.BENCH_SCALE_IN_PROCESS !== '1', ...(ids ? { authn: { tokenAuthFile: ids.tokenAuthFile } } : {}), ...(o.watchBacklogEvents ? { watch: { maxBacklogEvents: o.watchBacklogEvents } } : {}) }) },
   });
   let sim: SimNodes | undefined;
   const clients: RestClient[] = [];
@@ -131,16 +147,39 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   try {
     const tStarted = performance.now();
     const { tls } = server.target;
-    const config = (agent: string) => ({ server: `https://${server.target.host}:${server.target.port}`, identity: { caPem: tls.caPem, certPem: tls.certPem, keyPem: tls.keyPem }, userAgent: `portcullis-bench/${agent}` });
+    const url = `https://${server.target.host}:${server.target.port}`;
+    const config = (agent: string, token?: string, maxConnections?: number) => ({
+      server: url,
+      identity: token ? { caPem: tls.caPem, token } : { caPem: tls.caPem, certPem: tls.certPem, keyPem: tls.keyPem },
+      userAgent: `portcullis-bench/${agent}`,
+      ...(maxConnections ? { maxConnections } : {}),
+    });
+    // The bench's own instruments (setup, the binding watch, the Event count) stay admin.
     const admin = new RestClient(config('scale'));
-    const simClient = new RestClient(config('sim'));
+    const simClient = new RestClient(config('sim', ids?.simToken));
     const watcher = new RestClient(config('watch'));
     clients.push(admin, simClient, watcher);
     await admin.create(resources.namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     // No controllers run: the ServiceAccount admission plugin needs the default account to exist.
     await admin.create(resources.serviceaccounts, NS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: NS } });
+    if (ids) await grantScaleIdentities(admin, NS);
+    // A refused node write would only show as a pod that never runs: count them, keep the first.
+    const simErrors = { count: 0, first: '' };
+    const simLog = {
+      info() {},
+      error(obj: unknown, msg?: string) {
+        simErrors.count++;
+        if (!simErrors.first) simErrors.first = `${msg ?? ''} ${String((obj as { err?: unknown })?.err ?? JSON.stringify(obj))}`.slice(0, 500);
+      },
+    };
+    // One client (one connection at most) per node, as each kubelet holds its own.
+    const clientFor = (name: string): RestClient => {
+      const c = new RestClient(config(`kubelet-${name}`, ids!.nodeToken(name), 1));
+      clients.push(c);
+      return c;
+    };
     o.progress(`scale: registering ${o.nodes} simulated nodes`);
-    sim = await startSimNodes({ client: simClient, count: o.nodes, maxInFlight: 16 });
+    sim = await startSimNodes({ client: simClient, ...(ids ? { clientFor } : {}), namePrefix: NODE_PREFIX, count: o.nodes, maxInFlight: 16, log: simLog });
     const tRegistered = performance.now();
 
     const boundAt = new Map<string, number>();
@@ -156,17 +195,27 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const doneAt = new Float64Array(o.pods);
     const statuses: Record<string, number> = {};
     let errors = 0;
+    let throttled429 = 0;
     let next = 0;
     const tCreate = performance.now();
     const worker = async () => {
-      const conn = new RawConnection(server.target);
+      const conn = new RawConnection(server.target, ids ? { bearerToken: ids.tenantToken } : {});
       try {
         while (next < o.pods) {
           const i = next++;
           const a = performance.now();
           let status = -1;
+          const body = podBody(i);
           try {
-            status = (await conn.request('POST', `/api/v1/namespaces/${NS}/pods`, podBody(i), 30_000)).status;
+            let res: RawResponse;
+            for (let attempt = 0; ; attempt++) {
+              res = await conn.request('POST', `/api/v1/namespaces/${NS}/pods`, body, 30_000);
+              if (res.status !== 429) break;
+              throttled429++;
+              if (res.retryAfterS === undefined || attempt >= MAX_429_RETRIES) break;
+              await new Promise((r) => setTimeout(r, res.retryAfterS! * 1000));
+            }
+            status = res.status;
           } catch {
             conn.close();
           }
@@ -191,6 +240,8 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const cpuEnd = await server.cpuMicros();
     const mem = rssOf(server.pid);
     const scheduledEvents = await countScheduledEvents(admin);
+    // The nodes' own writes went through (a refused one is retried quietly by the write pool).
+    const podsRunning = sim.runningPods().length;
 
     let profile: ScaleResult['profile'];
     if (o.cpuProfDir) {
@@ -233,8 +284,12 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
         createPods: Math.round(tCreated - tCreate),
         allBound: tBound === null ? null : Math.round(tBound - tCreate),
       },
-      create: { latencyMs: summarize(latency), errors, statuses, rps: round((o.pods / (tCreated - tCreate)) * 1000, 1), worstWindowP99Ms, windows },
-      scheduling: { bound: boundAt.size, sustainedPodsPerSec: sustained, overallPodsPerSec: overall, createToBindMs: createToBind.length ? summarize(createToBind) : null, scheduledEvents },
+      identities: ids
+        ? { load: `${TENANT} (token; Role: create pods in ${NS}; APF global-default)`, nodes: 'system:node:<name> in system:nodes, one token and connection each (Node authorizer, NodeRestriction; APF system-nodes / system-node-high)', simWatch: `${SIM_USER} (ClusterRole: read pods)` }
+        : { load: 'admin (system:masters, APF-exempt)', nodes: 'admin (system:masters, APF-exempt)', simWatch: 'admin' },
+      create: { latencyMs: summarize(latency), errors, statuses, throttled429, rps: round((o.pods / (tCreated - tCreate)) * 1000, 1), worstWindowP99Ms, windows },
+      simErrors,
+      scheduling: { bound: boundAt.size, podsRunning, sustainedPodsPerSec: sustained, overallPodsPerSec: overall, createToBindMs: createToBind.length ? summarize(createToBind) : null, scheduledEvents },
       controlPlane: { rssMiB: mem.rss, peakRssMiB: mem.peak, cpuSeconds, cpuPctOfOneCore: round((cpuSeconds * 1e5) / ((tBound ?? performance.now()) - tCreate), 1) },
       targets: {
         sustained1000PodsPerSec: sustained === null ? null : sustained >= 1000,

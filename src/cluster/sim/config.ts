@@ -12,7 +12,14 @@ export interface SimLog {
 }
 
 export interface SimNodesOptions {
+  /** The simulator's own identity: the shared pod list+watch, and every write when clientFor is unset. */
   client: ApiClient;
+  /**
+   * The client a node writes through (its Node, Lease, pods' status, pod deletes), as each real
+   * kubelet has its own credentials (system:node:<name>, so the Node authorizer and NodeRestriction
+   * apply to every write); unset, all nodes write as `client`.
+   */
+  clientFor?: (nodeName: string) => ApiClient;
   count: number;
   /** Node names are `<namePrefix><i>`, i from 0 (default "sim-node-"). */
   namePrefix?: string;
@@ -39,6 +46,7 @@ export interface SimNodesOptions {
 
 export interface SimConfig {
   client: ApiClient;
+  clientFor: (nodeName: string) => ApiClient;
   count: number;
   namePrefix: string;
   capacity: Readonly<Record<string, string>>;
@@ -85,6 +93,7 @@ export function buildConfig(o: SimNodesOptions): SimConfig {
   if (!Number.isFinite(jobRunTimeMs) || jobRunTimeMs < 0) fail(`jobRunTimeMs must not be negative, got ${jobRunTimeMs}`);
   return {
     client: o.client,
+    clientFor: o.clientFor ?? (() => o.client),
     count: o.count,
     namePrefix,
     capacity: Object.freeze(capacity),

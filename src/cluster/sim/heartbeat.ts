@@ -3,7 +3,7 @@
  * through nodes/status), a Lease in kube-node-lease renewed every leaseRenewMs, and the
  * NodeStatus conditions' lastHeartbeatTime refreshed every statusUpdateMs.
  */
-import type { K8sObject } from '../client/types.ts';
+import type { ApiClient, K8sObject } from '../client/types.ts';
 import { resources } from '../client/resources.ts';
 import { isAlreadyExists, isNotFound } from '../client/errors.ts';
 import type { SimConfig } from './config.ts';
@@ -12,6 +12,8 @@ import { NODE_LEASE_NAMESPACE, SIMULATED_LABEL, leaseObject, microTime, nodeObje
 
 export interface SimNode {
   name: string;
+  /** The node's own client (SimConfig.clientFor). */
+  client: ApiClient;
   index: number;
   hostIP: string;
   ips: IpPool;
@@ -29,10 +31,10 @@ export async function registerNode(cfg: SimConfig, n: SimNode): Promise<void> {
   const shape = { name: n.name, index: n.index, capacity: cfg.capacity };
   let node: K8sObject;
   try {
-    node = await cfg.client.create(resources.nodes, '', nodeObject(shape));
+    node = await n.client.create(resources.nodes, '', nodeObject(shape));
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
-    node = await cfg.client.get(resources.nodes, '', n.name);
+    node = await n.client.get(resources.nodes, '', n.name);
     if (node.metadata.labels?.[SIMULATED_LABEL] !== 'true') {
       throw new Error(`node ${n.name} exists and is not simulated (no ${SIMULATED_LABEL}=true label): refusing to act for a real node`);
     }
@@ -43,9 +45,9 @@ export async function registerNode(cfg: SimConfig, n: SimNode): Promise<void> {
 }
 
 /** The whole status through nodes/status (the Node's create may drop it, as upstream's can). */
-export async function writeNodeStatus(cfg: SimConfig, n: SimNode): Promise<void> {
+export async function writeNodeStatus(cfg: Pick<SimConfig, 'capacity' | 'now'>, n: SimNode): Promise<void> {
   const status = nodeStatus({ name: n.name, index: n.index, capacity: cfg.capacity }, n.since, cfg.now());
-  await cfg.client.patch(resources.nodes, '', n.name, 'merge', { status }, 'status');
+  await n.client.patch(resources.nodes, '', n.name, 'merge', { status }, 'status');
 }
 
 /** What renewing a node's Lease needs; simulated nodes and the node agent both beat through renewLease. */

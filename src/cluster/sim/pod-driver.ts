@@ -181,7 +181,7 @@ export class PodDriver {
     const { namespace, name } = splitKey(key);
     try {
       if ('delete' in stage.next) {
-        await this.cfg.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+        await node.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
         return;
       }
       let status: Record<string, unknown>;
@@ -194,7 +194,7 @@ export class PodDriver {
         // The sandbox is gone: its address may go to the next pod (the status keeps it, as kubelet's does).
         node.ips.release(key);
       }
-      const updated = await this.cfg.client.patch<K8sObject>(resources.pods, namespace, name, 'merge', { status }, 'status');
+      const updated = await node.client.patch<K8sObject>(resources.pods, namespace, name, 'merge', { status }, 'status');
       // The answer is newer than what we saw; the watch's event for it will say the same.
       if (this.pods.has(key)) this.pods.set(key, updated);
       this.consider(key, updated);

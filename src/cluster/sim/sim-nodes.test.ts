@@ -120,3 +120,40 @@ test('sim nodes: bad settings are refused when built', async () => {
   await assert.rejects(startSimNodes({ client, count: 1, capacity: { cpu: 'lots' } }), /capacity cpu="lots" is not a quantity/);
   assert.equal(client.actions.length, 0);
 });
+
+test('with clientFor, each node writes through its own client; the pod watch stays on the shared one', async () => {
+  const client = new FakeApiClient();
+  const via: Array<{ node: string; method: string; resource: string; name: string }> = [];
+  // Each node's client is the shared store seen through a recorder, as a per-node credential would be.
+  const clientFor = (node: string) =>
+    new Proxy(client, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function' || prop === 'close') return v;
+        return (...args: unknown[]) => {
+          const [r, , name] = args as [{ resource: string }, string, unknown];
+          via.push({ node, method: String(prop), resource: r.resource, name: typeof name === 'string' ? name : ((name as K8sObject | undefined)?.metadata?.name ?? '') });
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  const sim = await startSimNodes({ client, clientFor, count: 2, leaseRenewMs: 20, jobRunTimeMs: 0 });
+  try {
+    client.seed(resources.pods, podOn('web', 'sim-node-1'));
+    await until('web running', () => get(client, 'web')?.status.phase === 'Running');
+    await until('both leases', () => client.stored(resources.leases, 'kube-node-lease').length === 2);
+    // Every call a node made names that node's own objects, or its own pod.
+    for (const c of via) {
+      if (c.resource === 'pods') assert.deepEqual([c.node, c.name], ['sim-node-1', 'web']);
+      else assert.equal(c.name, c.node, `${c.method} ${c.resource} ${c.name} through ${c.node}'s client`);
+    }
+    for (const n of ['sim-node-0', 'sim-node-1']) {
+      assert.ok(via.some((c) => c.node === n && c.resource === 'nodes' && c.method === 'create'), `${n} registered itself`);
+      assert.ok(via.some((c) => c.node === n && c.resource === 'leases'), `${n} renewed its own lease`);
+    }
+    assert.ok(via.some((c) => c.node === 'sim-node-1' && c.resource === 'pods' && c.method === 'patch'));
+    assert.equal(via.some((c) => c.method === 'watch' || c.method === 'list'), false, 'the pod list+watch is the simulator-wide one');
+  } finally {
+    sim.stop();
+  }
+});

@@ -32,7 +32,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   const nodes = new Map<string, SimNode>();
   for (let i = 0; i < cfg.count; i++) {
     const name = `${cfg.namePrefix}${i}`;
-    nodes.set(name, { name, index: i, hostIP: nodeIP(i), ips: new IpPool(podCIDR(i)), since: 0, hasLease: false });
+    nodes.set(name, { name, client: cfg.clientFor(name), index: i, hostIP: nodeIP(i), ips: new IpPool(podCIDR(i)), since: 0, hasLease: false });
   }
   let driver: PodDriver | undefined;
   const pool = createWritePool({
@@ -40,7 +40,10 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     log: cfg.log,
     async sync(key) {
       if (key.startsWith(POD_KEY_PREFIX)) return driver?.sync(key.slice(POD_KEY_PREFIX.length));
-      if (key.startsWith(LEASE)) return renewLease(cfg, nodes.get(key.slice(LEASE.length))!);
+      if (key.startsWith(LEASE)) {
+        const n = nodes.get(key.slice(LEASE.length))!;
+        return renewLease({ client: n.client, now: cfg.now, leaseDurationSeconds: cfg.leaseDurationSeconds }, n);
+      }
       if (key.startsWith(NODE)) return writeNodeStatus(cfg, nodes.get(key.slice(NODE.length))!);
     },
   });
