@@ -64,7 +64,7 @@ await withControlPlane(async (ctx) => {
       const e = podEvent(pods.get(i) as never, { type: 'Normal', reason: 'Scheduled', action: 'Binding', message: `Successfully assigned ${NS}/${name(i)} to sim-${i % nodes}`, component: 'default-scheduler', instance: 'default-scheduler-bench', now: base + i });
       events.set(i, JSON.stringify(e));
     }
-    round.push(await measure('Scheduled event', n, (i) => call(ctx, 'POST', `/api/v1/namespaces/${NS}/events`, events.get(i), 'application/json', 'kube-scheduler'), off, CONCURRENCY));
+    round.push(await measure('Scheduled event', n, (i) => call(ctx, 'POST', `/apis/events.k8s.io/v1/namespaces/${NS}/events`, events.get(i), 'application/json', 'kube-scheduler'), off, CONCURRENCY));
     await reread(); // the simulated kubelet writes from the bound pod it watched
     const statuses = new Map<number, string>();
     for (let i = off; i < off + n; i++) statuses.set(i, JSON.stringify({ status: runningStatus(pods.get(i)!, { podIP: '10.0.0.1', hostIP: '10.1.0.1' }, base + i) }));

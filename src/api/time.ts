@@ -13,3 +13,8 @@ export function rfc3339(d: Date): string {
   lastText = text;
   return text;
 }
+
+/** metav1.MicroTime's JSON form: RFC 3339 in UTC with six fractional digits (millisecond clock, so the last three are 0). */
+export function rfc3339Micro(ms: number): string {
+  return new Date(ms).toISOString().replace(/Z$/, '000Z');
+}

@@ -1,6 +1,6 @@
 /**
  * The scheduler's Events, written in the background as client-go's event broadcaster does
- * (tools/record: a queue of at most 1,000 events, dropped when full, DropIfChannelFull): a
+ * (tools/events, as tools/record: a queue of at most 1,000 events, dropped when full, DropIfChannelFull): a
  * scheduling or binding cycle never waits for its event, and a burst of thousands of binds
  * cannot grow the queue without bound or take the connections the binds need.
  */
@@ -57,7 +57,7 @@ export class EventSink {
     this.#writing++;
     try {
       for (let ev = this.#queue.shift(); ev; ev = this.#queue.shift()) {
-        await this.#o.write(ev).catch((err: unknown) => this.#o.log.warn({ err, reason: ev!.reason, object: ev!.involvedObject }, 'recording event failed'));
+        await this.#o.write(ev).catch((err: unknown) => this.#o.log.warn({ err, reason: ev!.reason, object: ev!.regarding ?? ev!.involvedObject }, 'recording event failed'));
       }
     } finally {
       this.#writing--;

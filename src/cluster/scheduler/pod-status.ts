@@ -5,7 +5,7 @@
  * nominated one. Conditions are written as the whole list in a merge patch (the pod's other
  * conditions kept), which is what upstream's two-way strategic patch of the status amounts to.
  */
-import { rfc3339 } from '../../api/time.ts';
+import { rfc3339, rfc3339Micro } from '../../api/time.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, K8sObject } from '../client/types.ts';
 import type { Pod } from './resources.ts';
@@ -33,25 +33,42 @@ export async function setPodCondition(client: ApiClient, pod: Pod, c: Omit<Condi
 
 let seq = 0;
 
-/** A core/v1 Event about `pod`, named as client-go's recorder names them (<name>.<unix nanos in hex>). */
+/** validation.NoteLengthLimit: an events.k8s.io Event's note holds at most this many bytes. */
+export const NOTE_LENGTH_LIMIT = 1024;
+
+/** schedule_one.go truncateMessage: a note past the limit keeps its head and ends in " ...". */
+export function truncateNote(message: string): string {
+  if (Buffer.byteLength(message) <= NOTE_LENGTH_LIMIT) return message;
+  const suffix = ' ...';
+  // Cut at a character boundary at or below the byte budget (Go slices bytes; a split character would not be valid UTF-8).
+  let head = Buffer.from(message).subarray(0, NOTE_LENGTH_LIMIT - suffix.length).toString();
+  if (head.endsWith('\uFFFD')) head = head.slice(0, -1);
+  return head + suffix;
+}
+
+/**
+ * An events.k8s.io/v1 Event about `pod`, as kube-scheduler records through client-go's
+ * tools/events broadcaster (its recorder's makeEvent): named <pod>.<unix nanos in hex>, eventTime
+ * now (MicroTime), reportingController the profile's schedulerName, reportingInstance
+ * <controller>-<hostname>, the action and reason, regarding the pod's reference, the message as
+ * the note (truncated to the 1 KiB limit), no series (a first occurrence). It is stored as the
+ * core/v1 Event with the same content (involvedObject, message, reportingComponent, eventTime),
+ * which `kubectl describe` lists, showing reportingController as the source for lack of one.
+ */
 export function podEvent(pod: Pod, o: { type: 'Normal' | 'Warning'; reason: string; action: string; message: string; component: string; instance: string; now: number }): K8sObject {
-  const ts = rfc3339(new Date(o.now));
   // The sequence keeps names unique within one millisecond.
   const nanos = BigInt(o.now) * 1_000_000n + BigInt(seq++ % 1_000_000);
   return {
-    apiVersion: 'v1',
+    apiVersion: 'events.k8s.io/v1',
     kind: 'Event',
-    metadata: { name: `${pod.metadata.name}.${nanos.toString(16)}`, namespace: pod.metadata.namespace },
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid, resourceVersion: pod.metadata.resourceVersion },
-    reason: o.reason,
-    message: o.message,
-    type: o.type,
-    action: o.action,
-    source: { component: o.component },
-    reportingComponent: o.component,
+    metadata: { name: `${pod.metadata.name}.${nanos.toString(16)}`, namespace: pod.metadata.namespace || 'default' },
+    eventTime: rfc3339Micro(o.now),
+    reportingController: o.component,
     reportingInstance: o.instance,
-    firstTimestamp: ts,
-    lastTimestamp: ts,
-    count: 1,
+    action: o.action,
+    reason: o.reason,
+    regarding: { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid, resourceVersion: pod.metadata.resourceVersion },
+    note: truncateNote(o.message),
+    type: o.type,
   };
 }

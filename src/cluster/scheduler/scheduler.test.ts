@@ -67,9 +67,17 @@ test('a pod that fits nowhere gets the FailedScheduling event and PodScheduled=F
     const message = '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.';
     assert.equal(ev.reason, 'FailedScheduling');
     assert.equal(ev.type, 'Warning');
-    assert.equal(ev.message, message);
-    assert.equal(ev.reportingComponent, 'default-scheduler');
-    assert.deepEqual(ev.involvedObject, { apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'big', uid: env.get('big')?.metadata.uid, resourceVersion: ev.involvedObject.resourceVersion });
+    // events.k8s.io/v1, as kube-scheduler's tools/events recorder writes it.
+    assert.equal(ev.apiVersion, 'events.k8s.io/v1');
+    assert.equal(env.client.actions.find((a) => a.object === ev)?.resource.group, 'events.k8s.io');
+    assert.equal(ev.note, message);
+    assert.equal(ev.action, 'Scheduling');
+    assert.equal(ev.reportingController, 'default-scheduler');
+    assert.match(ev.reportingInstance, /^default-scheduler-./);
+    assert.match(ev.eventTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.equal(ev.series, undefined);
+    assert.match(ev.metadata.name ?? '', /^big\.[0-9a-f]+$/);
+    assert.deepEqual(ev.regarding, { apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'big', uid: env.get('big')?.metadata.uid, resourceVersion: ev.regarding.resourceVersion });
     await settle(() => env.get('big')?.status?.conditions?.length > 0);
     const cond = env.get('big')?.status?.conditions?.find((c: { type: string }) => c.type === 'PodScheduled');
     assert.deepEqual({ ...cond, lastTransitionTime: undefined }, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: undefined });
@@ -100,7 +108,7 @@ test('two profiles: each scheduler name binds its own pods; a failed bind is for
     assert.equal(s.queue.stats().backoff, 1);
     const failed = env.client.actions.find((a) => a.resource.resource === 'events')?.object as K8sObject;
     assert.equal(failed.reason, 'FailedScheduling');
-    assert.equal(failed.message, 'Binding rejected: connection reset');
+    assert.equal(failed.note, 'Binding rejected: connection reset');
     assert.equal(s.cache.nodeInfo('n1')?.podCount, 1);
   } finally {
     await s.stop();

@@ -76,7 +76,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   const bindSlots = new ConcurrencyLimit(opts.parallelBinds ?? DEFAULT_PARALLEL_BINDS);
   // Events are written as many at a time as binds, so in step with them (client-go's
   // broadcaster writes each in its own goroutine; its queue fills only if the API falls behind).
-  const events = new EventSink({ write: async (e) => void (await client.create(resources.events, e.metadata.namespace ?? '', e)), concurrency: bindSlots.limit, log });
+  const events = new EventSink({ write: async (e) => void (await client.create(resources.eventsV1, e.metadata.namespace ?? '', e)), concurrency: bindSlots.limit, log });
   let stopped = false;
   let busy = false;
   let idleWaiters: Array<() => void> = [];

@@ -3,6 +3,7 @@
  * conditions) and its Lease. Marked twice so nothing mistakes it for a real node: the label
  * portcullis.dev/simulated=true and kwok's annotation kwok.x-k8s.io/node=fake.
  */
+import { rfc3339Micro } from '../../api/time.ts';
 import type { K8sObject } from '../client/types.ts';
 
 export const SIMULATED_LABEL = 'portcullis.dev/simulated';
@@ -20,7 +21,7 @@ export const NODE_CONDITIONS: ReadonlyArray<{ type: string; status: 'True' | 'Fa
 /** metav1.Time: RFC 3339 in whole seconds. */
 export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** metav1.MicroTime: RFC 3339 with microseconds (a Lease's renewTime). */
-export const microTime = (ms: number): string => new Date(ms).toISOString().replace(/Z$/, '000Z');
+export const microTime = rfc3339Micro;
 
 /** Node i's InternalIP, in 172.16.0.0/12 (fake: nothing listens there). */
 export function nodeIP(i: number): string {

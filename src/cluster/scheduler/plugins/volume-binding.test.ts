@@ -51,7 +51,7 @@ function setup() {
     client,
     pod: (name: string) => pods.get('default', name) as K8sObject | undefined,
     stored: (r: typeof resources.pods, name: string) => client.stored<K8sObject>(r, r.namespaced ? 'default' : '').find((o) => o.metadata.name === name),
-    events: () => client.stored<K8sObject>(resources.events, 'default').map((e) => `${e.reason} ${e.involvedObject.name}: ${e.message}`),
+    events: () => client.stored<K8sObject>(resources.eventsV1, 'default').map((e) => `${e.reason} ${e.regarding.name}: ${e.note}`),
     async stop() {
       await s.stop();
       await binder.stop();
