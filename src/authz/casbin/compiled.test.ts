@@ -135,7 +135,7 @@ test('decide() starting below the root (per-principal entries, a policy large en
   // An exact sub (no "*" child at the root), and a wildcard sub (the root's "*" child is visited too).
   for (const [sub, wild] of [['r.sub == p.sub', false], ['(p.sub == "*" || r.sub == p.sub)', true]] as const) {
     const e = await engineFor(model(sub), policy(wild));
-    assert.ok(e.compiled && e.compiled.rootEntry(-2) !== undefined, 'the root splits on sub');
+    assert.ok(e.compiled && e.compiled.rootRecord(-2) !== undefined, 'the root splits on sub');
     for (let i = 0; i < 3000; i++) {
       const a = attrs(pick([...USERS, 'nobody']), [...GROUPS, 'system:authenticated'].filter(() => r() < 0.3), pick(VERBS), pick(RESOURCES), pick(NAMESPACES));
       const ctx = { nsLabels: {}, now: new Date(0) };

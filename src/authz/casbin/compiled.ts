@@ -241,27 +241,29 @@ export class CompiledIndex {
   }
 
   /**
-   * Where the root's child for value id `id` at level 0 starts in the edge table (-1: no such
-   * child), or undefined when the root does not split on level 0 (a small policy: the root is a
-   * leaf). The engine keeps it per principal name, so a decision starts below the root: one edge
-   * probe fewer per principal, at 100k lines a cache miss.
+   * The record (RECORD ints) of the root's child for value id `id` at level 0: null when there is
+   * no such child, undefined when the root does not split on level 0 (a small policy: the root is
+   * a leaf). The engine keeps a copy per principal name (name-table.ts), so a decision starts
+   * below the root: no edge probe for the principal, at 100k lines a cache miss.
    */
-  rootEntry(id: number): number | undefined {
+  rootRecord(id: number): Int32Array | null | undefined {
     const root = this.#nodes;
     if (root[3]! >= 0 || root[1] !== 0) return undefined;
-    return id >= 0 ? this.#children.find(0, id) : -1;
+    const at = id >= 0 ? this.#children.find(0, id) : -1;
+    return at < 0 ? null : this.#children.slots.subarray(at, at + RECORD);
   }
 
   /**
-   * run() for a request whose level-0 id has the root child `entry` (rootEntry(); -1: none): the
-   * same visit as run()'s from the root, that child then the root's "*" child. The level-0 id
-   * itself is not read below the root (a node's lines are compared from its own level on).
+   * run() for a request whose level-0 id has the root child whose record (a copy of
+   * rootRecord()'s) is at records[at] (at -1: no such child): the same visit as run()'s from the
+   * root, that child then the root's "*" child. The level-0 id itself is not read below the root
+   * (a node's lines are compared from its own level on).
    */
-  runFrom(entry: number): number {
+  runFrom(records: Int32Array, at: number): number {
     this.#firstAllow = -1;
     this.#lastAllow = -1;
     this.#firstDeny = -1;
-    if (entry >= 0) this.#visitAt(this.#children.slots, entry);
+    if (at >= 0) this.#visitAt(records, at);
     const star = this.#nodes[4]!;
     if (star >= 0) this.#visitAt(this.#nodes, star * RECORD);
     return this.#answer();

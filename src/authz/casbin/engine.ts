@@ -12,6 +12,7 @@ import { newEnforcer, type Enforcer } from 'casbin';
 import type { AuthzAttributes, Decision } from '../types.ts';
 import { CompiledIndex, NO_LINE, UNKNOWN, type Explained } from './compiled.ts';
 import { portcullisFunctions, VALUE_CHECKS } from './functions.ts';
+import { NameTable } from './name-table.ts';
 import type { CasbinModel } from './model.ts';
 import type { PolicyLine } from './policy.ts';
 import { fillRequestValues, principals, requestValues, type RequestContext } from './request.ts';
@@ -62,12 +63,13 @@ export class CasbinEngine {
   readonly #userIds: ReadonlyMap<string, number>[] = [];
   readonly #groupIds: ReadonlyMap<string, number>[] = [];
   /**
-   * When `sub` is compared once and is the index's first level: per user and group NAME, where
-   * its lines start below the root (CompiledIndex.rootEntry), so a principal costs one map lookup
-   * instead of a map lookup and an edge probe. Undefined otherwise (then #userIds / #groupIds).
+   * When `sub` is compared once and is the index's first level: per user and group NAME, the
+   * record of the trie node where its lines start below the root (CompiledIndex.rootRecord), so a
+   * principal costs one slot of a NameTable (about one cache line) instead of a Map lookup (its
+   * bucket, entry and key) and an edge probe. Undefined otherwise (then #userIds / #groupIds).
    */
-  readonly #userEntry: ReadonlyMap<string, number> | undefined;
-  readonly #groupEntry: ReadonlyMap<string, number> | undefined;
+  readonly #userEntry: NameTable | undefined;
+  readonly #groupEntry: NameTable | undefined;
   /** The request values of the decision being made (decide() is synchronous). */
   readonly #values: unknown[];
   /**
@@ -98,7 +100,7 @@ export class CasbinEngine {
       this.#subLevels = compiled.levelsReading(this.#subAt);
       this.#userIds = this.#subLevels.map((l) => byPrefix(compiled.idsAt(l), 'user:'));
       this.#groupIds = this.#subLevels.map((l) => byPrefix(compiled.idsAt(l), 'group:'));
-      if (this.#subLevels.length === 1 && this.#subLevels[0] === 0 && compiled.rootEntry(UNKNOWN) !== undefined) {
+      if (this.#subLevels.length === 1 && this.#subLevels[0] === 0 && compiled.rootRecord(UNKNOWN) !== undefined) {
         this.#userEntry = rootEntries(compiled, this.#userIds[0]!);
         this.#groupEntry = rootEntries(compiled, this.#groupIds[0]!);
       }
@@ -172,7 +174,7 @@ export class CasbinEngine {
       const name = who < 0 ? a.user.username : groups[who]!;
       const entries = who < 0 ? this.#userEntry : this.#groupEntry;
       let code: number;
-      if (entries) code = ix.runFrom(entries.get(name) ?? -1);
+      if (entries) code = ix.runFrom(entries.slots, entries.find(name));
       else {
         const maps = who < 0 ? this.#userIds : this.#groupIds;
         for (let k = 0; k < this.#subLevels.length; k++) ix.setId(this.#subLevels[k]!, maps[k]!.get(name) ?? UNKNOWN);
@@ -224,13 +226,11 @@ function byPrefix(ids: ReadonlyMap<string, number>, prefix: string): Map<string,
   return out;
 }
 
-/** Per name, where its lines start below the index's root (names without lines left out). */
-function rootEntries(ix: CompiledIndex, ids: ReadonlyMap<string, number>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [name, id] of ids) {
-    const at = ix.rootEntry(id);
-    if (at !== undefined && at >= 0) out.set(name, at);
-  }
+/** Per name, the record of the node where its lines start below the index's root (names without lines left out). */
+function rootEntries(ix: CompiledIndex, ids: ReadonlyMap<string, number>): NameTable {
+  const records = [...ids].map(([name, id]) => [name, ix.rootRecord(id)] as const);
+  const out = new NameTable(records.length);
+  for (const [name, record] of records) if (record) out.add(name, record);
   return out;
 }
 
