@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { queryObjects } from 'node:v8';
 import { compileCel, type CelCompiled } from './environment.ts';
 import { CostMeter, instrumentCost, meteredVars } from './cost.ts';
 import { difference, observe } from './crosscheck.ts';
@@ -144,4 +145,17 @@ test('the closures are what runs: a different answer from them would be seen', (
   // Non-object activations go to cel-js, which reports them as it always did.
   assert.throws(() => c.program(null as unknown as Vars), /Unknown variable: object/);
   assert.equal(c.program(new Map([['object', { metadata: { name: 'web' } }]]) as unknown as Vars), true);
+});
+
+test('a program keeps nothing of an evaluation once it returns (its reused frame is emptied), also after an error', () => {
+  class Activation {
+    object = { spec: { containers: [{ image: 'a' }, { image: 'b' }] } };
+  }
+  const c = compiled("object.spec.containers.all(c, c.image.startsWith('a'))");
+  assert.ok(c && closed(c));
+  assert.equal(c.program(new Activation()), false);
+  assert.throws(() => c.program(Object.assign(new Activation(), { object: { spec: { containers: [{ image: 1n }] } } })));
+  assert.equal(queryObjects(Activation, { format: 'count' }), 0);
+  // And the frame is right for the next evaluation.
+  assert.equal(c.program({ object: { spec: { containers: [{ image: 'a1' }] } } }), true);
 });

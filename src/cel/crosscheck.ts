@@ -14,7 +14,8 @@ export type Observed = { ok: true; value: unknown; cost: number } | { ok: false;
 
 /** One evaluation on a copy of `vars` with a copy of its meter (if it has one). */
 export function observe(program: Program, vars: Record<string, unknown>): Observed {
-  const meter = meterOf(vars);
+  // Non-object activations (null, a Map) are cel-js's to report: no meter to copy from them.
+  const meter = typeof vars === 'object' && vars !== null ? meterOf(vars) : undefined;
   const copy = { ...vars };
   let m: CostMeter | undefined;
   if (meter) {
