@@ -21,8 +21,13 @@ export class CelCostExceeded extends Error {
 
 export class CostMeter {
   used = 0;
-  readonly limit: number;
+  limit: number;
   constructor(limit: number = PER_CALL_LIMIT) {
+    this.limit = limit;
+  }
+  /** Starts over with a new limit: one meter serves the expressions of an evaluation in turn. */
+  reset(limit: number): void {
+    this.used = 0;
     this.limit = limit;
   }
   charge(units: number): void {

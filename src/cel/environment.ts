@@ -44,6 +44,8 @@ export interface CelCompiled {
   identifiers: ReadonlySet<string>;
   /** The parse tree, for usage checks beyond identifiers (e.g. OIDC's `claims.email` select). */
   ast: unknown;
+  /** No function in it is asynchronous (cel-js's maybeAsync): the program never returns a promise. */
+  sync: boolean;
 }
 
 export type CelCompileResult = { ok: true; compiled: CelCompiled } | { ok: false; detail: string };
@@ -125,7 +127,7 @@ export function compileCel(env: Environment, expression: string): CelCompileResu
     const identifiers = prepare(parsed.ast);
     const checked = parsed.check() as { valid: boolean; type?: string; error?: Error };
     result = checked.valid
-      ? { ok: true, compiled: { program: program(env, expression, parsed.ast, parsed as CelProgram), interpreted: parsed as CelProgram, type: checked.type ?? 'dyn', identifiers, ast: parsed.ast } }
+      ? { ok: true, compiled: { program: program(env, expression, parsed.ast, parsed as CelProgram), interpreted: parsed as CelProgram, type: checked.type ?? 'dyn', identifiers, ast: parsed.ast, sync: (parsed.ast as { maybeAsync?: boolean }).maybeAsync === false } }
       : { ok: false, detail: `compilation failed: ${firstLine(checked.error?.message ?? 'invalid expression')}` };
   } catch (err) {
     result = { ok: false, detail: `compilation failed: ${firstLine((err as Error).message)}` };

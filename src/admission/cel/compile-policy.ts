@@ -31,6 +31,11 @@ export interface CompiledPolicy {
   variables: Map<string, PolicyExpression>;
   validations: CompiledValidation[];
   auditAnnotations: CompiledAuditAnnotation[];
+  /**
+   * Every expression's outcome is at hand at once (none calls an asynchronous function): its
+   * evaluation never suspends (src/admission/cel/evaluation.ts keeps no log for a replay).
+   */
+  sync?: boolean;
 }
 
 /** What every admission policy spec has, as far as compiling reads it. */
@@ -57,9 +62,21 @@ export function compilePolicyBase(metadata: { name?: string; generation?: number
   };
 }
 
+/** Whether every expression of the policy (and `more`) is synchronous. */
+export function allSync(p: Omit<CompiledPolicy, 'sync'>, more: PolicyExpression[] = []): boolean {
+  const exprs = [
+    ...p.matchConditions.map((m) => m.condition),
+    ...p.variables.values(),
+    ...p.validations.flatMap((v) => (v.messageExpression ? [v.condition, v.messageExpression] : [v.condition])),
+    ...p.auditAnnotations.map((a) => a.value),
+    ...more,
+  ];
+  return exprs.every((e) => e.sync === true);
+}
+
 export function compilePolicy(p: ValidatingAdmissionPolicy): CompiledPolicy {
   const spec = p.spec ?? {};
-  return {
+  const compiled = {
     ...compilePolicyBase(p.metadata, spec),
     validations: (spec.validations ?? []).map((v) => ({
       condition: compilePolicyExpression(v.expression, 'bool'),
@@ -69,4 +86,5 @@ export function compilePolicy(p: ValidatingAdmissionPolicy): CompiledPolicy {
     })),
     auditAnnotations: (spec.auditAnnotations ?? []).map((a) => ({ key: a.key, value: compilePolicyExpression(a.valueExpression) })),
   };
+  return { ...compiled, sync: allSync(compiled) };
 }

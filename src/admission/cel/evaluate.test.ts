@@ -74,3 +74,24 @@ test('audit annotations: strings published trimmed, empty excluded, other types 
     { key: 'c', action: 'error', error: "valueExpression '1' resulted in unsupported return type: int. Return type must be either string or null." },
   ]);
 });
+
+test('decisions keep their order around admits; a policy whose validations all hold gets one shared, read-only result', async () => {
+  const mixed = await run({ validations: [{ expression: 'true' }, { expression: 'object.x == 1' }, { expression: 'true' }, { expression: "'x'" }] }, { x: 2n });
+  assert.deepEqual(mixed.decisions.map((d) => `${d.action}/${d.evaluation}`), ['admit/admit', 'deny/deny', 'admit/admit', 'deny/error']);
+  const p = policy({ validations: [{ expression: 'true' }, { expression: 'object.x == 2' }] });
+  const one = await validatePolicy(p, vars({ x: 2n }));
+  assert.deepEqual(one, { decisions: [{ action: 'admit', evaluation: 'admit' }, { action: 'admit', evaluation: 'admit' }], auditAnnotations: [] });
+  assert.equal(await validatePolicy(p, vars({ x: 2n })), one);
+  assert.ok(Object.isFrozen(one) && Object.isFrozen(one.decisions) && Object.isFrozen(one.decisions[0]));
+  // With audit annotations the decisions may be shared, the result is the policy's own.
+  const audited = await run({ validations: [{ expression: 'true' }], auditAnnotations: [{ key: 'a', valueExpression: "'v'" }] }, {});
+  assert.deepEqual(audited, { decisions: [{ action: 'admit', evaluation: 'admit' }], auditAnnotations: [{ key: 'a', action: 'publish', value: 'v' }] });
+});
+
+test('policies evaluated on one set of variables (one request) see only their own variables', async () => {
+  const shared = vars({ x: 2n });
+  const a = policy({ variables: [{ name: 'v', expression: 'object.x' }], validations: [{ expression: 'variables.v == 2' }] });
+  const b = policy({ variables: [{ name: 'w', expression: 'object.x' }], validations: [{ expression: "!('v' in variables)" }, { expression: 'variables.w == 2' }, { expression: "!('v' in variables)" }] });
+  const none = policy({ validations: [{ expression: 'variables == {}' }] });
+  for (const p of [a, b, none, a, none]) assert.deepEqual((await validatePolicy(p, shared)).decisions.map((d) => d.action), p.validations.map(() => 'admit'));
+});

@@ -4,8 +4,8 @@
  * within one runtime cost budget (src/admission/cel/evaluation.ts runs the expressions).
  */
 import { RUNTIME_CEL_COST_BUDGET } from '../../cel/cost.ts';
-import type { CompiledPolicy } from './compile-policy.ts';
-import { drive, Evaluation, OutOfBudget, type Run } from './evaluation.ts';
+import type { CompiledPolicy, CompiledValidation } from './compile-policy.ts';
+import { drive, Evaluation, OutOfBudget, type Runner } from './evaluation.ts';
 import type { RequestMemo } from './request-memo.ts';
 
 export type Action = 'admit' | 'deny';
@@ -24,9 +24,10 @@ export interface AuditAnnotationResult {
   error?: string;
 }
 
+/** Read-only: results are shared (between the bindings of a policy, and when every validation holds). */
 export interface ValidateResult {
-  decisions: Decision[];
-  auditAnnotations: AuditAnnotationResult[];
+  readonly decisions: readonly Decision[];
+  readonly auditAnnotations: readonly AuditAnnotationResult[];
 }
 
 /** Upstream's celconfig.MaxEvaluatedMessageExpressionSizeBytes. */
@@ -35,14 +36,30 @@ const OUT_OF_BUDGET = 'validation failed due to running out of cost budget, no f
 
 /** The decision of a validation that holds, shared: one per validation and request otherwise. Never mutated. */
 const ADMIT: Decision = Object.freeze({ action: 'admit', evaluation: 'admit' });
+const NONE: readonly never[] = Object.freeze([]);
+const NOT_MATCHED: ValidateResult = Object.freeze({ decisions: NONE, auditAnnotations: NONE });
+
+/**
+ * The result of a policy whose n validations all hold and which has no audit annotations (most
+ * policies, most requests), shared by n: one array and result object per policy and request
+ * otherwise. Policies with up to 64 validations share them; more are rare and get their own.
+ */
+const allAdmitted: ValidateResult[] = [];
+function admitted(n: number): ValidateResult {
+  const known = allAdmitted[n];
+  if (known !== undefined) return known;
+  const r: ValidateResult = Object.freeze({ decisions: Object.freeze(new Array<Decision>(n).fill(ADMIT)), auditAnnotations: NONE });
+  if (n <= 64) allAdmitted[n] = r;
+  return r;
+}
 
 const errorDecision = (failOpen: boolean, message: string): Decision => ({ action: failOpen ? 'admit' : 'deny', evaluation: 'error', message });
 
 /** Upstream's matchconditions Matcher: any false skips; otherwise errors follow the failurePolicy. */
-export function matchConditions(p: CompiledPolicy, run: Run): { matches: boolean; error?: string } {
+export function matchConditions(p: CompiledPolicy, runner: Runner): { matches: boolean; error?: string } {
   const errors: string[] = [];
   for (const { condition } of p.matchConditions) {
-    const r = run(condition);
+    const r = runner.run(condition);
     if (!r.ok) errors.push(r.error);
     else if (r.value === false) return { matches: false };
     else if (r.value !== true) errors.push(`expression '${condition.expression}' resulted in error: must evaluate to bool`);
@@ -60,26 +77,31 @@ function pickMessage(value: unknown): string {
   return m;
 }
 
-function validations(p: CompiledPolicy, run: Run): Decision[] {
-  const out: Decision[] = [];
-  for (const v of p.validations) {
-    const r = run(v.condition);
-    if (!r.ok) {
-      out.push(errorDecision(p.failOpen, r.error));
-      continue;
+function validation(p: CompiledPolicy, v: CompiledValidation, runner: Runner): Decision {
+  const r = runner.run(v.condition);
+  if (!r.ok) return errorDecision(p.failOpen, r.error);
+  if (r.value === true) return ADMIT;
+  let message = '';
+  if (v.messageExpression) {
+    const m = runner.run(v.messageExpression);
+    if (m.ok) message = pickMessage(m.value);
+  }
+  if (message === '' && v.message) message = v.message.trim();
+  if (message === '') message = `failed expression: ${v.condition.expression.trim()}`;
+  return { action: 'deny', evaluation: 'deny', message, reason: v.reason || 'Invalid' };
+}
+
+/** The decisions, in order; undefined when every validation holds (the caller shares that result). */
+function validations(p: CompiledPolicy, runner: Runner): Decision[] | undefined {
+  let out: Decision[] | undefined;
+  const vs = p.validations;
+  for (let i = 0; i < vs.length; i++) {
+    const d = validation(p, vs[i]!, runner);
+    if (out !== undefined) out.push(d);
+    else if (d !== ADMIT) {
+      out = new Array<Decision>(i).fill(ADMIT);
+      out.push(d);
     }
-    if (r.value === true) {
-      out.push(ADMIT);
-      continue;
-    }
-    let message = '';
-    if (v.messageExpression) {
-      const m = run(v.messageExpression);
-      if (m.ok) message = pickMessage(m.value);
-    }
-    if (message === '' && v.message) message = v.message.trim();
-    if (message === '') message = `failed expression: ${v.condition.expression.trim()}`;
-    out.push({ action: 'deny', evaluation: 'deny', message, reason: v.reason || 'Invalid' });
   }
   return out;
 }
@@ -93,10 +115,10 @@ function celTypeName(v: unknown): string {
   return typeof v === 'object' ? 'map' : typeof v;
 }
 
-function auditAnnotations(p: CompiledPolicy, run: Run): AuditAnnotationResult[] {
+function auditAnnotations(p: CompiledPolicy, runner: Runner): AuditAnnotationResult[] {
   const out: AuditAnnotationResult[] = [];
   for (const a of p.auditAnnotations) {
-    const r = run(a.value);
+    const r = runner.run(a.value);
     if (!r.ok) out.push({ key: a.key, action: p.failOpen ? 'exclude' : 'error', error: r.error });
     else if (r.value === null || r.value === undefined) out.push({ key: a.key, action: 'exclude' });
     else if (typeof r.value === 'string') {
@@ -115,27 +137,30 @@ function auditAnnotations(p: CompiledPolicy, run: Run): AuditAnnotationResult[] 
 
 const NO_CONDITIONS: { matches: boolean; error?: string } = { matches: true };
 
-function policy(p: CompiledPolicy, run: Run): ValidateResult {
-  const m = p.matchConditions.length > 0 ? matchConditions(p, run) : NO_CONDITIONS;
-  if (m.error !== undefined) return { decisions: [errorDecision(p.failOpen, m.error)], auditAnnotations: [] };
-  if (!m.matches) return { decisions: [], auditAnnotations: [] };
-  return { decisions: validations(p, run), auditAnnotations: p.auditAnnotations.length > 0 ? auditAnnotations(p, run) : [] };
+function policy(p: CompiledPolicy, runner: Runner): ValidateResult {
+  const m = p.matchConditions.length > 0 ? matchConditions(p, runner) : NO_CONDITIONS;
+  if (m.error !== undefined) return { decisions: [errorDecision(p.failOpen, m.error)], auditAnnotations: NONE };
+  if (!m.matches) return NOT_MATCHED;
+  const decisions = validations(p, runner);
+  if (p.auditAnnotations.length === 0) return decisions === undefined ? admitted(p.validations.length) : { decisions, auditAnnotations: NONE };
+  return { decisions: decisions ?? admitted(p.validations.length).decisions, auditAnnotations: auditAnnotations(p, runner) };
 }
 
 function outOfBudget(p: CompiledPolicy, err: unknown): ValidateResult {
-  if (err instanceof OutOfBudget) return { decisions: [errorDecision(p.failOpen, OUT_OF_BUDGET)], auditAnnotations: [] };
+  if (err instanceof OutOfBudget) return { decisions: [errorDecision(p.failOpen, OUT_OF_BUDGET)], auditAnnotations: NONE };
   throw err;
 }
 
 /**
- * `vars` holds object, oldObject, request, params, namespaceObject and authorizer. The budget is
+ * `vars` holds object, oldObject, request, params, namespaceObject and authorizer; `variables` and
+ * the cost meter are set on it for each expression (src/admission/cel/evaluation.ts). The budget is
  * upstream's RuntimeCELCostBudget unless a test asks for less. Synchronous unless an expression
  * is asynchronous (the authorizer's checks). `memo` shares request-only outcomes between the
  * policies of one request and matched resource (src/admission/cel/request-memo.ts).
  */
 export function validatePolicy(p: CompiledPolicy, vars: Record<string, unknown>, budget = RUNTIME_CEL_COST_BUDGET, memo?: RequestMemo): ValidateResult | Promise<ValidateResult> {
   try {
-    const r = drive((run) => policy(p, run), new Evaluation(p, vars, budget, memo));
+    const r = drive(policy, p, new Evaluation(p, vars, budget, memo));
     return r instanceof Promise ? r.catch((err: unknown) => outOfBudget(p, err)) : r;
   } catch (err) {
     return outOfBudget(p, err);

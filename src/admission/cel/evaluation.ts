@@ -20,25 +20,58 @@ const firstLine = (s: string): string => s.split('\n')[0]!.trim().replace(/^No s
 /** Most outcomes are `true` (a validation that holds): one shared object for them. Never mutated. */
 const TRUE: Outcome = Object.freeze({ ok: true, value: true });
 
-export class Evaluation {
+/** `variables` before any is computed (most policies compute none for most expressions). */
+const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
+
+/** Hands back an expression's outcome: the steps of a policy (src/admission/cel/evaluate.ts) call it in turn. */
+export interface Runner {
+  run(expr: PolicyExpression): Outcome;
+}
+
+/** Thrown through the steps when an outcome is not at hand yet. */
+class Suspended extends Error {
+  readonly pending: Promise<Outcome>;
+  constructor(pending: Promise<Outcome>) {
+    super('a CEL outcome was not at hand (an asynchronous expression outside drive())');
+    this.pending = pending;
+  }
+}
+
+/**
+ * The expressions of one policy for one request, binding and param, evaluated one at a time (an
+ * asynchronous outcome is awaited before the next expression starts).
+ */
+export class Evaluation implements Runner {
+  /** Every expression of the policy is synchronous: nothing can suspend (see drive). */
+  readonly sync: boolean;
   readonly #p: CompiledPolicy;
   readonly #base: Record<string, unknown>;
-  readonly #vars: Record<string, unknown> = {};
+  /** Made when the first variable is computed. */
+  #vars = NO_VARIABLES;
   /** Made when the first variable is computed: most expressions read none. */
   #computed: Set<string> | undefined;
   #remaining: number;
   readonly #memo: RequestMemo | undefined;
+  /** One meter, started over for each expression (they run one at a time). */
+  readonly #meter = new CostMeter();
 
-  /** `memo`: outcomes shared with the other policies evaluated for the same request and matched resource. */
+  /**
+   * `base` holds the variables; `variables` and the cost meter are set on it before each
+   * expression. A policy whose expressions are all synchronous evaluates on `base` itself (each
+   * expression has it to itself while it runs: nothing else runs before it returns); any other
+   * on a copy, which no other evaluation can change while an expression waits.
+   * `memo`: outcomes shared with the other policies evaluated for the same request and matched resource.
+   */
   constructor(p: CompiledPolicy, base: Record<string, unknown>, budget: number, memo?: RequestMemo) {
     this.#p = p;
     this.#memo = memo;
-    // Owned by this evaluation: the meter of each expression is set on it in turn.
-    this.#base = { ...base, variables: this.#vars };
+    this.sync = p.sync === true;
+    this.#base = this.sync ? base : { ...base };
     this.#remaining = budget;
   }
 
   #define(name: string, outcome: Outcome): void {
+    if (this.#vars === NO_VARIABLES) this.#vars = {};
     // A value is a plain property (no closure per variable and evaluation); an error throws where read.
     if (outcome.ok) this.#vars[name] = outcome.value;
     else {
@@ -74,7 +107,9 @@ export class Evaluation {
         return kept.outcome;
       }
       meter.charge(expr.staticCost);
-      const value = expr.program(meteredVars(this.#base, meter));
+      const vars = this.#base;
+      vars.variables = this.#vars;
+      const value = expr.program(meteredVars(vars, meter));
       if (value instanceof Promise) return value.then((v) => ({ ok: true, value: v }), (err: unknown) => this.#failed(expr, meter, err));
       const out = value === true ? TRUE : { ok: true as const, value };
       this.#memo?.set(expr, out, meter.used - before);
@@ -103,25 +138,46 @@ export class Evaluation {
 
   /** Evaluates with the per-call limit and charges the request's budget; throws OutOfBudget. */
   eval(expr: PolicyExpression): Outcome | Promise<Outcome> {
-    const meter = new CostMeter(Math.min(PER_CALL_LIMIT, this.#remaining + 1));
+    const meter = this.#meter;
+    meter.reset(Math.min(PER_CALL_LIMIT, this.#remaining + 1));
     const out = this.#run(expr, meter);
     return out instanceof Promise ? out.then((o) => this.#settle(meter, o)) : this.#settle(meter, out);
+  }
+
+  /** The outcome at once (drive runs the steps of a synchronous policy with the evaluation itself). */
+  run(expr: PolicyExpression): Outcome {
+    const r = this.eval(expr);
+    if (r instanceof Promise) throw new Suspended(r);
+    return r;
   }
 }
 
 /**
- * Evaluates an expression and hands back its outcome (the steps of a policy call it in turn).
- * Steps are plain synchronous functions, not generators: a generator object, its context and an
- * iterator result per expression were most of what a policy evaluation allocated, and that
- * garbage set the tail (a scavenge every few dozen requests of 100 policies).
+ * The steps of a policy: plain synchronous functions, not generators (a generator object, its
+ * context and an iterator result per expression were most of what a policy evaluation
+ * allocated, and that garbage set the tail: a scavenge every few dozen requests of 100 policies).
  */
-export type Run = (expr: PolicyExpression) => Outcome;
+export type Steps<A, T> = (arg: A, r: Runner) => T;
 
-/** Thrown through the steps when an outcome is not at hand yet. */
-class Suspended {
-  readonly pending: Promise<Outcome>;
-  constructor(pending: Promise<Outcome>) {
-    this.pending = pending;
+/** What drive evaluates with: an Evaluation (tests pass a fake). */
+export type Evaluating = Runner & Pick<Evaluation, 'sync' | 'eval'>;
+
+/** Logs the outcomes of a policy that may suspend; in a replay, hands back the logged ones first. */
+class Logging implements Runner {
+  readonly #ev: Evaluating;
+  readonly #log: Outcome[];
+  #next = 0;
+  constructor(ev: Evaluating, log: Outcome[]) {
+    this.#ev = ev;
+    this.#log = log;
+  }
+  run(expr: PolicyExpression): Outcome {
+    if (this.#next < this.#log.length) return this.#log[this.#next++]!;
+    const r = this.#ev.eval(expr);
+    if (r instanceof Promise) throw new Suspended(r);
+    this.#log.push(r);
+    this.#next++;
+    return r;
   }
 }
 
@@ -130,20 +186,11 @@ class Suspended {
  * replayed in order: the steps decide only from the outcomes they are given, so each replay takes
  * the same path up to the new outcome, and no expression is evaluated twice.
  */
-async function replay<T>(steps: (run: Run) => T, ev: Pick<Evaluation, 'eval'>, log: Outcome[], pending: Promise<Outcome>): Promise<T> {
+async function replay<A, T>(steps: Steps<A, T>, arg: A, ev: Evaluating, log: Outcome[], pending: Promise<Outcome>): Promise<T> {
   for (;;) {
     log.push(await pending);
-    let i = 0;
-    const run: Run = (expr) => {
-      if (i < log.length) return log[i++]!;
-      const r = ev.eval(expr);
-      if (r instanceof Promise) throw new Suspended(r);
-      log.push(r);
-      i++;
-      return r;
-    };
     try {
-      return steps(run);
+      return steps(arg, new Logging(ev, log));
     } catch (err) {
       if (!(err instanceof Suspended)) throw err;
       pending = err.pending;
@@ -151,19 +198,18 @@ async function replay<T>(steps: (run: Run) => T, ev: Pick<Evaluation, 'eval'>, l
   }
 }
 
-/** Runs `steps` synchronously while every outcome is at hand, asynchronously from the first that is not. */
-export function drive<T>(steps: (run: Run) => T, ev: Pick<Evaluation, 'eval'>): T | Promise<T> {
+/**
+ * Runs `steps(arg, ...)` synchronously while every outcome is at hand, asynchronously from the
+ * first that is not. A policy whose expressions are all synchronous runs with the evaluation
+ * itself: no log, no closure.
+ */
+export function drive<A, T>(steps: Steps<A, T>, arg: A, ev: Evaluating): T | Promise<T> {
+  if (ev.sync) return steps(arg, ev);
   const log: Outcome[] = [];
-  const run: Run = (expr) => {
-    const r = ev.eval(expr);
-    if (r instanceof Promise) throw new Suspended(r);
-    log.push(r);
-    return r;
-  };
   try {
-    return steps(run);
+    return steps(arg, new Logging(ev, log));
   } catch (err) {
     if (!(err instanceof Suspended)) throw err;
-    return replay(steps, ev, log, err.pending);
+    return replay(steps, arg, ev, log, err.pending);
   }
 }

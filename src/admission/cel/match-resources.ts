@@ -83,7 +83,12 @@ function namespaceMatches(deps: MatchDeps, m: CompiledMatch, a: AdmissionAttribu
   const name = a.namespace || a.name;
   const stored = deps.namespace(name);
   // No closure unless the namespace is still being read: this runs for every policy and binding.
-  return stored instanceof Promise ? stored.then((s) => selectNamespace(selector, name, s)) : selectNamespace(selector, name, stored);
+  return stored instanceof Promise ? selectNamespaceLater(selector, name, stored) : selectNamespace(selector, name, stored);
+}
+
+/** Apart, so that namespaceMatches captures nothing (a closure's variables would cost it a context per call). */
+function selectNamespaceLater(selector: LabelSelector, name: string, stored: Promise<Namespace>): Promise<boolean | ApiError> {
+  return stored.then((s) => selectNamespace(selector, name, s));
 }
 
 function selectNamespace(selector: LabelSelector, name: string, stored: Namespace): boolean | ApiError {
@@ -112,10 +117,14 @@ function equivalents(deps: Pick<MatchDeps, 'registry'>, a: AdmissionAttributes):
     .map((d) => ({ resource: { group: d.group, version: d.version, resource: d.resource }, kind: { group: d.group, version: d.version, kind: d.kind } }));
 }
 
-function rulesMatch(deps: MatchDeps, rules: NamedRuleWithOperations[], equivalent: boolean, a: AdmissionAttributes): Matched | undefined {
+/**
+ * A request matched as itself is its own Matched (it has resource and kind): no object per policy
+ * and binding. Matched objects are only read.
+ */
+function rulesMatch(deps: MatchDeps, rules: readonly NamedRuleWithOperations[], equivalent: boolean, a: AdmissionAttributes): Matched | undefined {
   // Most have no excludeResourceRules: no list of equivalent versions to build for them.
   if (rules.length === 0) return undefined;
-  for (const r of rules) if (namedRuleMatches(r, a)) return { resource: a.resource, kind: a.kind };
+  for (let i = 0; i < rules.length; i++) if (namedRuleMatches(rules[i]!, a)) return a;
   if (!equivalent) return undefined;
   for (const eq of equivalents(deps, a)) {
     const as = { ...a, resource: eq.resource };
@@ -139,8 +148,15 @@ export function resourceRulesMayMatch(deps: Pick<MatchDeps, 'registry'>, m: Comp
 /** The match, undefined when not selected; throws the ApiError of a selector that fails. */
 export function matchResources(deps: MatchDeps, m: CompiledMatch, a: AdmissionAttributes): Matched | undefined | Promise<Matched | undefined> {
   const ns = namespaceMatches(deps, m, a);
-  return ns instanceof Promise ? ns.then((x) => afterNamespace(deps, m, a, x)) : afterNamespace(deps, m, a, ns);
+  return ns instanceof Promise ? afterNamespaceLater(deps, m, a, ns) : afterNamespace(deps, m, a, ns);
 }
+
+/** Apart, so that matchResources captures nothing (see selectNamespaceLater). */
+function afterNamespaceLater(deps: MatchDeps, m: CompiledMatch, a: AdmissionAttributes, ns: Promise<boolean | ApiError>): Promise<Matched | undefined> {
+  return ns.then((x) => afterNamespace(deps, m, a, x));
+}
+
+const NO_RULES: readonly NamedRuleWithOperations[] = Object.freeze([]);
 
 function afterNamespace(deps: MatchDeps, m: CompiledMatch, a: AdmissionAttributes, ns: boolean | ApiError): Matched | undefined {
   if (ns === false) return undefined;
@@ -148,9 +164,9 @@ function afterNamespace(deps: MatchDeps, m: CompiledMatch, a: AdmissionAttribute
   if (obj === false) return undefined;
   // Unset is Exact, as upstream (the API defaults it to Equivalent).
   const equivalent = m.spec?.matchPolicy === 'Equivalent';
-  if (rulesMatch(deps, m.spec?.excludeResourceRules ?? [], equivalent, a)) return undefined;
-  const rules = m.spec?.resourceRules ?? [];
-  const matched = rules.length === 0 ? { resource: a.resource, kind: a.kind } : rulesMatch(deps, rules, equivalent, a);
+  if (rulesMatch(deps, m.spec?.excludeResourceRules ?? NO_RULES, equivalent, a)) return undefined;
+  const rules = m.spec?.resourceRules ?? NO_RULES;
+  const matched = rules.length === 0 ? a : rulesMatch(deps, rules, equivalent, a);
   if (!matched) return undefined;
   if (ns instanceof ApiError) throw ns;
   if (obj instanceof ApiError) throw obj;

@@ -29,6 +29,8 @@ export interface PolicyExpression {
   error?: string;
   /** The cost of one evaluation before any comprehension iterates (src/cel/cost.ts). */
   staticCost: number;
+  /** Its outcome is never a promise (no asynchronous function in it, or it did not compile). */
+  sync?: boolean;
   /**
    * Set when it reads none of params, variables and authorizer: its outcome depends on the request
    * (object, oldObject, request, namespaceObject) only, so policies evaluated for one request may
@@ -88,12 +90,12 @@ function variableRefs(ast: unknown): Set<string> {
  */
 export function compilePolicyExpression(expression: string, want?: 'bool' | 'string', opts: { env?: Environment; text?: string } = {}): PolicyExpression {
   const c = compileCel(opts.env ?? policyEnv, opts.text ?? expression);
-  if (!c.ok) return { expression, variableRefs: new Set(), error: c.detail, staticCost: 0 };
+  if (!c.ok) return { expression, variableRefs: new Set(), error: c.detail, staticCost: 0, sync: true };
   const refs = variableRefs(c.compiled.ast);
   if (want && c.compiled.type !== want && c.compiled.type !== 'dyn') {
-    return { expression, variableRefs: refs, error: `must evaluate to ${want} but got ${c.compiled.type}`, staticCost: 0 };
+    return { expression, variableRefs: refs, error: `must evaluate to ${want} but got ${c.compiled.type}`, staticCost: 0, sync: true };
   }
   const staticCost = instrumentCost(c.compiled.ast);
   const requestOnly = PER_BINDING.some((name) => c.compiled.identifiers.has(name)) ? undefined : countUse(c.compiled.program);
-  return { expression, program: c.compiled.program, type: c.compiled.type, variableRefs: refs, staticCost, ...(requestOnly ? { requestOnly } : {}) };
+  return { expression, program: c.compiled.program, type: c.compiled.type, variableRefs: refs, staticCost, sync: c.compiled.sync, ...(requestOnly ? { requestOnly } : {}) };
 }

@@ -5,7 +5,7 @@
  * ValidatingAdmissionPolicy (no validations) so the shared evaluation runs its expressions and
  * variables.
  */
-import { compilePolicyBase, type CompiledPolicy, type PolicySpecBase } from '../compile-policy.ts';
+import { allSync, compilePolicyBase, type CompiledPolicy, type PolicySpecBase } from '../compile-policy.ts';
 import type { PolicyExpression } from '../policy-env.ts';
 import { compileMutationExpression, type PatchType } from './mutation-env.ts';
 
@@ -41,11 +41,6 @@ export function compileMutatingPolicy(p: MutatingAdmissionPolicy): CompiledMutat
     const expression = (patchType === 'JSONPatch' ? m.jsonPatch?.expression : m.applyConfiguration?.expression) ?? '';
     mutations.push({ patchType, expression: compileMutationExpression(expression, patchType) });
   }
-  return {
-    ...compilePolicyBase(p.metadata, spec as PolicySpecBase),
-    validations: [],
-    auditAnnotations: [],
-    mutations,
-    reinvokeIfNeeded: spec.reinvocationPolicy === 'IfNeeded',
-  };
+  const base = { ...compilePolicyBase(p.metadata, spec as PolicySpecBase), validations: [], auditAnnotations: [] };
+  return { ...base, sync: allSync(base, mutations.map((m) => m.expression)), mutations, reinvokeIfNeeded: spec.reinvocationPolicy === 'IfNeeded' };
 }

@@ -167,7 +167,7 @@ export class MutatingAdmissionPolicyPlugin implements MutatingPlugin {
 
   async #matchConditions(hook: Hook, ev: Evaluation): Promise<{ matches: boolean; error?: string }> {
     try {
-      return await drive((run) => matchConditions(hook.compiled, run), ev);
+      return await drive(matchConditions, hook.compiled, ev);
     } catch (err) {
       if (!(err instanceof OutOfBudget)) throw err;
       return { matches: false, error: 'operation cancelled: actual cost limit exceeded' };

@@ -49,7 +49,7 @@ const isObjectType = (t: string): boolean => t === 'Object' || t.startsWith('Obj
 export function compileMutationExpression(expression: string, patchType: PatchType): PolicyExpression {
   const { text, types } = rewriteObjectConstruction(expression);
   const unknown = types.find((t) => !isObjectType(t) && t !== 'JSONPatch');
-  if (unknown !== undefined) return { expression, variableRefs: new Set(), error: `compilation failed: ERROR: <input>: undeclared reference to '${unknown}'`, staticCost: 0 };
+  if (unknown !== undefined) return { expression, variableRefs: new Set(), error: `compilation failed: ERROR: <input>: undeclared reference to '${unknown}'`, staticCost: 0, sync: true };
   const c = compilePolicyExpression(expression, undefined, { env: mutationEnv, text });
   if (!c.program) return c;
   const type = c.type ?? 'dyn';
