@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitSchemeNamePort } from '../../src/server/node-proxy/node-proxy.ts';
+import { proxiedRequest, splitSchemeNamePort } from '../../src/server/node-proxy/node-proxy.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
 import { NODE, startStreamingCluster, type StreamingCluster } from './streaming-helpers.ts';
 
@@ -19,6 +19,12 @@ test('node names with a scheme and a port, as SplitSchemeNamePort reads them', (
   assert.equal(splitSchemeNamePort('ftp:n1:1'), undefined);
   assert.equal(splitSchemeNamePort('n1:0'), undefined);
   assert.equal(splitSchemeNamePort(':10250'), undefined);
+});
+
+test('the proxied path and query are the client\'s raw ones (upstream passes RawQuery on unchanged)', () => {
+  assert.deepEqual(proxiedRequest('/api/v1/nodes/n1/proxy/stats/summary?a=x%20y&b=1%2B1&c'), { path: '/stats/summary', query: 'a=x%20y&b=1%2B1&c' });
+  assert.deepEqual(proxiedRequest('/api/v1/nodes/n1/proxy'), { path: '/', query: '' });
+  assert.deepEqual(proxiedRequest('/api/v1/nodes/n1/proxy/a/?x=%3F'), { path: '/a/', query: 'x=%3F' });
 });
 
 describe('nodes/proxy', () => {

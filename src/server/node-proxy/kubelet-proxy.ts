@@ -30,14 +30,15 @@ export interface KubeletTarget {
   tls: KubeletClientTls;
   addr: KubeletAddress;
   path: string;
-  query: URLSearchParams;
+  /** Parameters to encode, or a raw query passed on as it is (nodes/proxy). */
+  query: URLSearchParams | string;
   /** For errors: the qualified resource (pods/log) and the pod's name. */
   resource: string;
   name: string;
 }
 
 function options(t: KubeletTarget, method: string, headers: Record<string, string>): RequestOptions {
-  const qs = t.query.toString();
+  const qs = String(t.query);
   return {
     host: t.addr.host, port: t.addr.port, method, path: `${t.path}${qs ? `?${qs}` : ''}`, headers,
     ca: t.tls.caPem, cert: t.tls.certPem, key: t.tls.keyPem,

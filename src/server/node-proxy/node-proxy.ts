@@ -37,12 +37,17 @@ export function splitSchemeNamePort(id: string): { scheme: string; name: string;
   return { scheme, name, ...(port ? { port: Number(port) } : {}) };
 }
 
-/** The raw path after /nodes/{name}/proxy (at least "/"), trailing slash kept. */
-function proxiedPath(url: string): string {
-  const segments = (url.split('?')[0] ?? '').split('/');
+/**
+ * The raw path after /nodes/{name}/proxy (at least "/", trailing slash kept) and the raw query,
+ * both as the client sent them: upstream's UpgradeAwareHandler passes RawQuery on unchanged, where
+ * decoding and re-encoding it would rewrite what the agent is asked (a space as +, %2B as +, ...).
+ */
+export function proxiedRequest(url: string): { path: string; query: string } {
+  const q = url.indexOf('?');
+  const segments = (q >= 0 ? url.slice(0, q) : url).split('/');
   const at = segments.indexOf('nodes');
   const rest = at >= 0 && segments[at + 2] === 'proxy' ? segments.slice(at + 3) : [];
-  return `/${rest.join('/')}`;
+  return { path: `/${rest.join('/')}`, query: q >= 0 ? url.slice(q + 1) : '' };
 }
 
 export async function serveNodeProxy(ctx: RestContext, tls: KubeletClientTls | undefined, r: RestRequest, req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -59,5 +64,5 @@ export async function serveNodeProxy(ctx: RestContext, tls: KubeletClientTls | u
     if (typeof v === 'string') headers[h] = v;
   }
   reply.hijack();
-  await proxyPassThrough({ tls, addr, path: proxiedPath(req.raw.url ?? '/'), query: r.query, resource: 'nodes/proxy', name: id.name }, req.raw.method ?? 'GET', headers, r.body, reply.raw);
+  await proxyPassThrough({ tls, addr, ...proxiedRequest(req.raw.url ?? '/'), resource: 'nodes/proxy', name: id.name }, req.raw.method ?? 'GET', headers, r.body, reply.raw);
 }
