@@ -7,6 +7,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+// What `portcullis agent` loads besides the agent (its command and the CLI), resident as in it.
+import '../src/cli/main.ts';
+import '../src/cli/agent.ts';
 import { startAgent } from '../src/cluster/agent/agent.ts';
 import { missingForRunc, removeEverything } from '../src/cluster/agent/node-runtime.ts';
 import { FakeImageService, FakeRuntime } from '../src/cluster/agent/runtime/fake.ts';
@@ -26,7 +30,13 @@ export interface AgentStart {
 /** The agent process's memory: resident, and the V8 heap in use after a full collection (what is live, not garbage yet to collect). */
 export interface AgentMemory {
   rssMiB: number;
+  /** Of rssMiB: anonymous memory (V8's heap, malloc) and file-backed pages (mostly the node binary's text, shared with other node processes). */
+  anonMiB: number;
+  fileMiB: number;
   heapUsedMiB: number;
+  /** The V8 heap's committed size, and of it the young generation's (both semi-spaces). */
+  heapCommittedMiB: number;
+  newSpaceMiB: number;
   externalMiB: number;
 }
 export type AgentReply = { type: 'ready'; runtime: 'runc' | 'fake'; image: string } | { type: 'report'; memory: AgentMemory; cpuMs: number; phases?: Record<string, unknown> } | { type: 'error'; message: string };
@@ -73,10 +83,16 @@ function agentCpuMs(): number {
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 async function memory(): Promise<AgentMemory> {
-  const kb = Number(/^VmRSS:\s+(\d+)/m.exec(await readFile('/proc/self/status', 'utf8'))?.[1] ?? NaN);
+  const status = await readFile('/proc/self/status', 'utf8');
+  const bytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+  const committed = getHeapStatistics().total_heap_size;
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
-  return { rssMiB: mib(kb * 1024), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external) };
+  return {
+    rssMiB: mib(bytes('VmRSS')), anonMiB: mib(bytes('RssAnon')), fileMiB: mib(bytes('RssFile')), heapUsedMiB: mib(m.heapUsed),
+    heapCommittedMiB: mib(committed), newSpaceMiB: mib(newSpace), externalMiB: mib(m.external),
+  };
 }
 
 async function main(start: AgentStart): Promise<void> {

@@ -11,8 +11,9 @@
  * resident memory is reported with that many running, and right after it joined, each with the
  * V8 heap after a full GC (issue 13: ≤ 100 MiB). BENCH_PHASES=1 adds
  * the time of each runtime and image-service call the agent made; BENCH_CPU_PROF=<dir> profiles the agent;
- * BENCH_AGENT_V8 gives the agent process V8 flags (e.g. --max-semi-space-size=1: a smaller young
- * generation, ~25 MiB less resident with 100 pods). The busybox image is built here and imported by
+ * The agent process runs with the V8 flags and environment of `portcullis agent`
+ * (bin/agent-process.mjs) and loads its command's modules; BENCH_AGENT_V8 adds V8 flags after
+ * them (e.g. --max-semi-space-size=16, V8's default young generation). The busybox image is built here and imported by
  * the agent, as it would pull it. The agent process starts from a compile cache filled first, as
  * bin/portcullis starts one (BENCH_COLD_START=1: without, every module type-stripped in it).
  */
@@ -31,6 +32,7 @@ import { buildBenchImage, useRunc, type AgentMemory, type AgentReply, type Agent
 import { ratio, summarize, type LatencySummary } from './stats.ts';
 import { TS_EXEC_ARGV } from './ts-exec-argv.ts';
 import { warmCompileCache } from '../bin/compile-cache.mjs';
+import { AGENT_ENV, AGENT_MODULES, AGENT_NODE_FLAGS } from '../bin/agent-process.mjs';
 
 export interface PodStartResult {
   runtime: 'runc' | 'fake';
@@ -116,13 +118,16 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
     // As bin/portcullis starts an agent: from a compile cache filled first (no type stripper in the
     // agent process). BENCH_COLD_START=1 measures it without (every module type-stripped in it).
-    const execArgv = [...TS_EXEC_ARGV, '--expose-gc', ...(process.env.BENCH_AGENT_V8 ? process.env.BENCH_AGENT_V8.split(' ') : []), ...prof];
+    // With the V8 flags and environment `portcullis agent` runs with (bin/agent-process.mjs);
+    // BENCH_AGENT_V8 flags come after them (the last of a flag wins) and the bench's own
+    // environment wins over the agent's (MALLOC_ARENA_MAX=...), to measure another setting.
+    const execArgv = [...TS_EXEC_ARGV, ...AGENT_NODE_FLAGS, '--expose-gc', ...(process.env.BENCH_AGENT_V8 ? process.env.BENCH_AGENT_V8.split(' ') : []), ...prof];
     const cache = join(dir, 'compile-cache');
     // The modules the agent process imports, its runtime's included (imported when it starts).
-    const agentModules = ['./pod-start-agent.ts', '../src/cluster/agent/runtime/runc.ts', '../src/cluster/agent/runtime/image-store.ts'].map((m) => new URL(m, import.meta.url).href);
+    const agentModules = [...['./pod-start-agent.ts', '../src/cluster/agent/runtime/runc.ts', '../src/cluster/agent/runtime/image-store.ts'].map((m) => new URL(m, import.meta.url).href), ...AGENT_MODULES];
     if (process.features.typescript && process.env.BENCH_COLD_START !== '1') warmCompileCache(cache, agentModules, execArgv);
     const cacheEnv = process.env.BENCH_COLD_START === '1' ? { NODE_DISABLE_COMPILE_CACHE: '1' } : { NODE_COMPILE_CACHE: cache };
-    child = fork(CHILD, [], { env: { ...process.env, ...cacheEnv }, execArgv, stdio: ['ignore', 2, 2, 'ipc'] });
+    child = fork(CHILD, [], { env: { ...AGENT_ENV, ...process.env, ...cacheEnv }, execArgv, stdio: ['ignore', 2, 2, 'ipc'] });
     const layout = useRunc() ? await buildBenchImage(join(dir, 'image')) : undefined;
     const start: AgentStart = { type: 'start', server: cp.url, caPem: cp.pki.caCertPem, token, dir: join(dir, 'node'), phases: process.env.BENCH_PHASES === '1', ...(layout ? { layout } : {}) };
     const ready = await request(child, 'ready', start);

@@ -1,5 +1,6 @@
 /**
- * What `portcullis agent` loads: its own modules and what a node needs, not another command's.
+ * What `portcullis agent` loads: its own modules and what a node needs, not another command's,
+ * and the streaming libraries only when a stream is asked for; and what it runs with.
  * Every module is resident for the agent's life (issue 13: the agent with 100 pods in 100 MiB);
  * it once loaded every controller and the node simulator through two small helpers it imported
  * from those commands (about 19 MiB). Checked from inside the process by a preloaded probe that
@@ -12,12 +13,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_ENV, AGENT_NODE_FLAGS } from '../../bin/agent-process.mjs';
 
 const BIN = fileURLToPath(new URL('../../bin/portcullis', import.meta.url));
 const PROBE = `import { registerHooks } from 'node:module';
 const seen = new Set();
 registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
-process.on('exit', () => process.stderr.write('modules=' + JSON.stringify([...seen]) + '\\n'));
+process.on('exit', () => process.stderr.write('modules=' + JSON.stringify([...seen]) + '\\nexecArgv=' + JSON.stringify(process.execArgv) + '\\narenas=' + process.env.MALLOC_ARENA_MAX + '\\n'));
 `;
 
 /** Modules of other commands (and their heavy dependencies) that the agent must not load. */
@@ -28,6 +30,9 @@ const NOT_FOR_THE_AGENT = [
   /\/src\/cli\/(controller-manager|sim|scheduler|apiserver|up)\.ts$/,
   /\/src\/server\/control-plane\.ts$/,
   /\/node_modules\/@marcbachmann\/cel-js\//,
+  // Loaded on the first exec, attach or port-forward (stream-upgrade.ts).
+  /\/src\/cluster\/agent\/server\/stream-upgrade\.ts$/,
+  /\/node_modules\/(spdy-transport|ws)\//,
 ];
 
 test('portcullis agent loads no other command\'s modules', async (t) => {
@@ -43,4 +48,21 @@ test('portcullis agent loads no other command\'s modules', async (t) => {
   const modules: string[] = JSON.parse(/^modules=(.*)$/m.exec(stderr)?.[1] ?? '[]');
   assert.ok(modules.some((m) => m.endsWith('/src/cli/agent.ts')), `the probe saw the agent's modules:\n${stderr}`);
   for (const re of NOT_FOR_THE_AGENT) assert.deepEqual(modules.filter((m) => re.test(m)), [], `the agent loads what ${re} matches`);
+});
+
+test('portcullis agent runs with the agent\'s V8 flags and malloc setting (bin/agent-process.mjs), in the same process', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'agent-modules-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const probe = join(dir, 'probe.mjs');
+  await writeFile(probe, PROBE);
+  const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: `--import ${probe}` };
+  delete env.MALLOC_ARENA_MAX;
+  const child = execFile(process.execPath, [BIN, 'agent', '--no-such-flag'], { env, timeout: 120_000 });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += String(d)));
+  await new Promise((resolve) => child.once('close', resolve));
+  assert.deepEqual(JSON.parse(/^execArgv=(.*)$/m.exec(stderr)?.[1] ?? 'null'), [...AGENT_NODE_FLAGS], stderr);
+  assert.match(stderr, new RegExp(`^arenas=${AGENT_ENV.MALLOC_ARENA_MAX}$`, 'm'));
+  // One process: the probe's exit report comes once, from the process that was started (execve keeps the pid).
+  assert.equal(stderr.match(/^modules=/gm)?.length, 1);
 });

@@ -18,15 +18,9 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { X509Authenticator } from '../../../authn/x509.ts';
 import type { ContainerRuntime } from '../runtime/types.ts';
-import { acceptChannels, acceptWebSocket, CHANNEL_PROTOCOLS, pickProtocol } from './channels.ts';
-import { SPDY_EXEC_PROTOCOLS, spdyExecIO } from './spdy-exec.ts';
-import { runSpdyPortForward, SPDY_PORT_FORWARD_PROTOCOL, SPDY_TUNNEL_PROTOCOL } from './spdy-port-forward.ts';
-import { acceptSpdyUpgrade, negotiationError, offeredStreamProtocols, spdyOverWebSocket } from './spdy-session.ts';
 import { serveContainerLogs } from './container-logs.ts';
-import { channelIO, execRequest, runExec } from './exec-session.ts';
-import { runAttach } from './attach-session.ts';
-import { findRunningContainer, findSandbox, StreamTargetError } from './find-container.ts';
-import { forwardedPorts, netnsDialer, runPortForward, type PortDialer } from './port-forward.ts';
+import { StreamTargetError } from './find-container.ts';
+import type { PortDialer } from './port-forward.ts';
 import { nodeRequestAttributes } from './request-attributes.ts';
 import { resourceMetricsText } from './resource-metrics.ts';
 import { StatsSummary } from './stats-summary.ts';
@@ -81,7 +75,6 @@ function route(path: string, kind: string, n: number): string[] | undefined {
 export function startAgentServer(o: AgentServerOptions, port: number, host: string): Promise<AgentServer> {
   const authn = new X509Authenticator({ clientCaPem: o.clientCaPem, now: o.now });
   const now = o.now ?? (() => new Date());
-  const dial = o.dial ?? netnsDialer;
   const nodeStats = o.nodeStats ?? (() => readNodeStats({ now }));
   const stats = new StatsSummary({ nodeName: o.nodeName, runtime: o.runtime, nodeStats, dataDir: o.dataDir, imagesUsage: o.imagesUsage, now });
 
@@ -157,46 +150,14 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
     try {
       const refused = await admit(req, url.pathname);
       if (refused) return refuse(refused);
-      // The target is looked up before the protocol, so a client falling back from WebSocket to
-      // SPDY hears why it failed (container not found) rather than something about protocols.
-      const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
-      const websocket = upgrade === 'websocket';
-      const spdy = upgrade === 'spdy/3.1';
-      const unsupported = { code: 400, text: `unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}: websocket or SPDY/3.1` };
       const attach = route(url.pathname, 'attach', 3);
       const exec = route(url.pathname, 'exec', 3) ?? attach;
-      const pf = route(url.pathname, 'portForward', 2);
-      if (exec) {
-        const r = execRequest(url.searchParams, !!attach);
-        const c = await findRunningContainer(o.runtime, exec[0], exec[1], exec[2]);
-        const run = attach ? runAttach : runExec;
-        if (spdy) {
-          const offered = offeredStreamProtocols(req);
-          const p = SPDY_EXEC_PROTOCOLS.find((x) => offered.includes(x));
-          if (!p) return refuse({ code: 403, text: negotiationError(offered, SPDY_EXEC_PROTOCOLS) });
-          const conn = acceptSpdyUpgrade(socket, head, p);
-          return await run(o.runtime, c.id, r, await spdyExecIO(conn, (cb) => socket.once('close', cb), r));
-        }
-        const protocol = pickProtocol(req.headers['sec-websocket-protocol'], CHANNEL_PROTOCOLS);
-        if (!websocket) return refuse(unsupported);
-        if (!protocol) return refuse({ code: 400, text: `no supported protocol offered: want one of ${CHANNEL_PROTOCOLS.join(', ')}` });
-        return await run(o.runtime, c.id, r, channelIO(await acceptChannels(req, socket, head, protocol), r));
-      }
-      if (pf) {
-        const sandbox = await findSandbox(o.runtime, pf[0], pf[1]);
-        if (spdy) {
-          const offered = offeredStreamProtocols(req);
-          if (!offered.includes(SPDY_PORT_FORWARD_PROTOCOL)) return refuse({ code: 403, text: negotiationError(offered, [SPDY_PORT_FORWARD_PROTOCOL]) });
-          return runSpdyPortForward(acceptSpdyUpgrade(socket, head, SPDY_PORT_FORWARD_PROTOCOL), sandbox, dial);
-        }
-        if (!websocket) return refuse(unsupported);
-        // SPDY tunnelled in WebSocket (kubectl 1.31+), else the kubelet's own WebSocket protocols.
-        if (pickProtocol(req.headers['sec-websocket-protocol'], [SPDY_TUNNEL_PROTOCOL])) {
-          return runSpdyPortForward(spdyOverWebSocket(await acceptWebSocket(req, socket, head, SPDY_TUNNEL_PROTOCOL)), sandbox, dial);
-        }
-        const ports = forwardedPorts(url.searchParams);
-        const p = pickProtocol(req.headers['sec-websocket-protocol'], ['v4.channel.k8s.io', 'portforward.k8s.io']) ?? '';
-        return await runPortForward(sandbox, ports, dial, await acceptChannels(req, socket, head, p));
+      const portForward = route(url.pathname, 'portForward', 2);
+      if (exec || portForward) {
+        // Loaded on the first such request: the SPDY and WebSocket libraries stay out of an agent
+        // whose pods nobody execs into (stream-upgrade.ts).
+        const { serveStreamUpgrade } = await import('./stream-upgrade.ts');
+        return await serveStreamUpgrade({ runtime: o.runtime, dial: o.dial }, req, socket, head, url.searchParams, exec ? { exec, attach: !!attach } : { portForward: portForward! }, refuse);
       }
       refuse({ code: 404, text: '404 page not found' });
     } catch (err) {
