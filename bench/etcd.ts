@@ -5,8 +5,8 @@
  * BENCH_SCENARIOS=etcd.
  *
  * The raw puts use the fastest client there is, the store's own (etcd-kv-client.ts, gRPC over
- * node:http2), so the ratio is not flattered by a slow baseline; `clients` in the output says
- * which client each side used. `serverCpuUsPerCreate` is the API server process's CPU per create
+ * its own HTTP/2 connection), so the ratio is not flattered by a slow baseline; `clients` in
+ * the output says which client each side used. `serverCpuUsPerCreate` is the API server process's CPU per create
  * (user + system), the figure that means something on a shared machine.
  */
 import { mkdirSync } from 'node:fs';
@@ -72,7 +72,7 @@ const VALUE = Buffer.from(
   }),
 );
 
-const CLIENT = 'etcd-kv-client.ts (gRPC over node:http2)';
+const CLIENT = 'etcd-kv-client.ts (gRPC over its own HTTP/2 connection, h2-session.ts)';
 
 /** Microseconds of server CPU per request, from the load's CPU share and rate. */
 function cpuPerRequest(r: LoadResult | null): number | null {

@@ -53,8 +53,8 @@ export function tlsOf(conn: EtcdConnection): ChannelTls | undefined {
 }
 
 /**
- * The store's client (etcd-kv-client.ts: gRPC over node:http2). Writes are never retried by it
- * (see there); the store retries reads.
+ * The store's client (etcd-kv-client.ts: gRPC over its own HTTP/2 connection, h2-session.ts).
+ * Writes are never retried by it (see there); the store retries reads.
  */
 export function createEtcdClient(conn: EtcdConnection): EtcdKv {
   return createEtcdKv({ servers: conn.servers, tls: tlsOf(conn) });

@@ -1,6 +1,6 @@
 /**
  * The Store on etcd v3 (issue 18): what kube-apiserver's etcd3 storage does, through etcd's KV
- * and Watch services (etcd-kv-client.ts, gRPC over node:http2).
+ * and Watch services (etcd-kv-client.ts, gRPC over its own HTTP/2 connection).
  *
  * - Keys: the store's root replaced by --etcd-prefix, the rest in kube-apiserver's layout
  *   (key-mapper.ts, etcd-layout.ts: /registry/pods/<ns>/<name>); values: the JSON text.

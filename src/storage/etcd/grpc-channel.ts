@@ -1,8 +1,8 @@
 /**
- * gRPC calls to one etcd member, straight over node:http2 (the wire protocol is small: a POST
- * per call on one HTTP/2 connection, length-prefixed messages, the status in trailers). The
+ * gRPC calls to one etcd member over one HTTP/2 connection of our own (h2-session.ts; the wire
+ * protocol is small: a POST per call, length-prefixed messages, the status in trailers). The
  * store's hot path is one unary call per write; doing it here instead of through @grpc/grpc-js
- * saves most of the client's CPU per call (issue 18, README "Benchmarks").
+ * or node:http2 saves most of the client's CPU per call (issue 18, README "Benchmarks").
  *
  * As kube-apiserver's etcd client (storagebackend/factory/etcd3.go): a dial timeout of 20 s,
  * keepalive pings every 30 s that must be answered within 10 s (a member that stopped without
@@ -10,9 +10,10 @@
  * with `hasleader: true` (etcd ends them when the member loses its leader), and a bound on the
  * size of any message received. A broken connection is replaced on the next call.
  */
-import http2 from 'node:http2';
 import { EventEmitter } from 'node:events';
 import { FrameDecoder, FrameError, frame } from './grpc-frames.ts';
+import { encodeHeaders, type HeaderList } from './hpack.ts';
+import { H2Session, type H2Stream, type H2StreamHandlers } from './h2-session.ts';
 
 /** gRPC status codes the store tells apart. */
 export const Status = { OK: 0, CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, INTERNAL: 13, UNAVAILABLE: 14 } as const;
@@ -43,8 +44,6 @@ export interface ChannelOptions {
   keepaliveTimeoutMs?: number;
 }
 
-const { NGHTTP2_CANCEL } = http2.constants;
-
 function unavailable(url: string, err: unknown): GrpcError {
   if (err instanceof GrpcError) return err;
   if (err instanceof FrameError) return new GrpcError(err.code, err.message);
@@ -52,134 +51,157 @@ function unavailable(url: string, err: unknown): GrpcError {
   return new GrpcError(Status.UNAVAILABLE, `connection to ${url}: ${why}`);
 }
 
-/** grpc-message is percent-encoded (PROTOCOL-HTTP2.md). */
-function statusOf(headers: http2.IncomingHttpHeaders): { code: number; message: string } | undefined {
-  const raw = headers['grpc-status'];
-  if (raw === undefined) return undefined;
-  const code = Number(raw);
-  let message = String(headers['grpc-message'] ?? '');
+interface CallStatus {
+  code: number;
+  message: string;
+}
+
+/** grpc-status and grpc-message (percent-encoded, PROTOCOL-HTTP2.md) of a header block; :status beside. */
+function statusOf(fields: HeaderList): { status: CallStatus | undefined; http: string | undefined } {
+  let grpc: string | undefined;
+  let message = '';
+  let http: string | undefined;
+  for (const [name, value] of fields) {
+    if (name === 'grpc-status') grpc = value;
+    else if (name === 'grpc-message') message = value;
+    else if (name === ':status') http = value;
+  }
+  if (grpc === undefined) return { status: undefined, http };
   try {
     message = decodeURIComponent(message);
   } catch {
     // kept as sent
   }
-  return { code: Number.isInteger(code) ? code : Status.UNKNOWN, message };
+  const code = Number(grpc);
+  return { status: { code: Number.isInteger(code) ? code : Status.UNKNOWN, message }, http };
 }
 
-function callHeaders(path: string, extra: Record<string, string>): http2.OutgoingHttpHeaders {
-  return { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...extra };
+/** A call's headers, encoded once per path and deadline (literals only, so the bytes never change). */
+class HeaderBlocks {
+  private readonly cache = new Map<string, Buffer>();
+  private readonly base: HeaderList;
+  constructor(scheme: string, authority: string) {
+    this.base = [[':method', 'POST'], [':scheme', scheme], [':authority', authority], ['content-type', 'application/grpc'], ['te', 'trailers']];
+  }
+  get(path: string, extra: HeaderList): Buffer {
+    const key = `${path} ${extra.map((f) => f.join(':')).join(' ')}`;
+    let block = this.cache.get(key);
+    if (!block) {
+      block = encodeHeaders([...this.base.slice(0, 2), [':path', path], ...this.base.slice(2), ...extra]);
+      if (this.cache.size < 64) this.cache.set(key, block);
+    }
+    return block;
+  }
 }
 
 export class GrpcChannel {
   readonly url: string;
   private readonly opts: ChannelOptions;
-  private session: http2.ClientHttp2Session | undefined;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly secure: boolean;
+  private blocks: HeaderBlocks | undefined;
+  private session: H2Session | undefined;
   private closed = false;
 
   constructor(opts: ChannelOptions) {
     this.opts = opts;
     this.url = opts.url;
+    const u = new URL(opts.url);
+    this.secure = u.protocol === 'https:';
+    this.host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.port = Number(u.port || (this.secure ? 443 : 80));
   }
 
-  private connect(): http2.ClientHttp2Session {
+  private connect(): H2Session {
     if (this.closed) throw new GrpcError(Status.CANCELLED, 'client is closed');
     const current = this.session;
-    if (current && !current.closed && !current.destroyed) return current;
+    if (current && !current.draining) return current;
     const tls = this.opts.tls;
-    const s = http2.connect(this.url, {
-      ...(tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}),
-      // Large list responses without a window update per 64 KiB.
-      settings: { initialWindowSize: 1 << 20 },
-    });
+    // https:// without material of its own trusts the system's roots, as node:http2 did.
+    const s = new H2Session({ host: this.host, port: this.port, tls: this.secure ? (tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}) : undefined });
     this.session = s;
-    const dial = setTimeout(() => s.destroy(new Error(`no connection within ${this.opts.dialTimeoutMs ?? 20_000} ms`)), this.opts.dialTimeoutMs ?? 20_000);
+    this.blocks ??= new HeaderBlocks(s.scheme, s.authority);
+    const dialMs = this.opts.dialTimeoutMs ?? 20_000;
+    const dial = setTimeout(() => s.destroy(new Error(`no connection within ${dialMs} ms`)), dialMs);
     let keepalive: NodeJS.Timeout | undefined;
     s.once('connect', () => {
       clearTimeout(dial);
-      s.setLocalWindowSize(16 << 20);
-      const every = this.opts.keepaliveMs ?? 30_000;
-      keepalive = setInterval(() => this.ping(s), every);
+      keepalive = setInterval(() => this.ping(s), this.opts.keepaliveMs ?? 30_000);
       keepalive.unref();
     });
     // The calls on the session see its failure as their own; the next call dials again.
-    s.on('error', () => {});
-    const forget = () => {
+    s.once('close', () => {
       clearTimeout(dial);
       if (keepalive) clearInterval(keepalive);
-      if (this.session === s) this.session = undefined;
-    };
-    s.once('close', forget);
-    s.once('goaway', () => {
       if (this.session === s) this.session = undefined;
     });
     return s;
   }
 
-  private ping(s: http2.ClientHttp2Session): void {
+  private ping(s: H2Session): void {
     if (s.destroyed) return;
     const limit = setTimeout(() => s.destroy(new Error('keepalive ping unanswered')), this.opts.keepaliveTimeoutMs ?? 10_000);
     limit.unref();
-    const sent = s.ping((err) => {
-      clearTimeout(limit);
-      if (err && !s.destroyed) s.destroy(err);
-    });
-    if (!sent) clearTimeout(limit);
+    s.ping(() => clearTimeout(limit));
+  }
+
+  /** @internal a stream on the current connection */
+  open(path: string, extra: HeaderList, handlers: H2StreamHandlers, body?: Buffer, end?: boolean): H2Stream {
+    const session = this.connect();
+    return session.request(this.blocks!.get(path, extra), handlers, body, end);
   }
 
   /** One request message, one response message; fails with GrpcError. */
   unary(path: string, body: Uint8Array, timeoutMs: number): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
-      let req: http2.ClientHttp2Stream;
-      try {
-        req = this.connect().request(callHeaders(path, { 'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m` }));
-      } catch (err) {
-        reject(unavailable(this.url, err));
-        return;
-      }
       const decoder = new FrameDecoder(this.opts.maxMessageBytes);
       let message: Buffer | undefined;
-      let status: { code: number; message: string } | undefined;
-      let failure: GrpcError | undefined;
-      const fail = (err: GrpcError) => {
-        failure ??= err;
-        if (!req.closed) req.close(NGHTTP2_CANCEL);
-      };
-      const timer = setTimeout(() => fail(new GrpcError(Status.DEADLINE_EXCEEDED, 'context deadline exceeded')), timeoutMs);
-      req.on('response', (h) => {
-        status ??= statusOf(h);
-        if (h[':status'] !== 200 && !status) fail(new GrpcError(Status.UNKNOWN, `${this.url}: HTTP status ${h[':status']}`));
-      });
-      req.on('trailers', (h) => {
-        status ??= statusOf(h);
-      });
-      req.on('data', (chunk: Buffer) => {
-        try {
-          for (const m of decoder.push(chunk)) message = m;
-        } catch (err) {
-          fail(unavailable(this.url, err));
-        }
-      });
-      req.on('error', (err) => fail(unavailable(this.url, err)));
-      req.on('close', () => {
+      let status: CallStatus | undefined;
+      let settled = false;
+      let stream: H2Stream | undefined;
+      const finish = (err: GrpcError | undefined) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        if (failure) reject(failure);
-        else if (!status) reject(new GrpcError(Status.UNAVAILABLE, `connection to ${this.url}: the call ended without a status (HTTP/2 code ${req.rstCode})`));
+        if (err) {
+          stream?.cancel();
+          reject(err);
+        } else if (!status) reject(new GrpcError(Status.UNAVAILABLE, `connection to ${this.url}: the call ended without a status`));
         else if (status.code !== Status.OK) reject(new GrpcError(status.code, status.message));
         else if (!message) reject(new GrpcError(Status.INTERNAL, `${this.url}: ${path} answered OK without a message`));
         else resolve(message);
-      });
-      req.end(frame(body));
+      };
+      const timer = setTimeout(() => finish(new GrpcError(Status.DEADLINE_EXCEEDED, 'context deadline exceeded')), timeoutMs);
+      const handlers: H2StreamHandlers = {
+        headers: (fields, end) => {
+          const { status: st, http } = statusOf(fields);
+          status ??= st;
+          if (!status && http !== undefined && http !== '200') finish(new GrpcError(Status.UNKNOWN, `${this.url}: HTTP status ${http}`));
+          else if (end) finish(undefined);
+        },
+        data: (chunk, end) => {
+          try {
+            for (const m of decoder.push(chunk)) message = m;
+          } catch (err) {
+            finish(unavailable(this.url, err));
+            return;
+          }
+          if (end) finish(undefined);
+        },
+        reset: (code, err) => finish(err ? unavailable(this.url, err) : new GrpcError(Status.UNAVAILABLE, `connection to ${this.url}: the call ended without a status (HTTP/2 code ${code})`)),
+      };
+      try {
+        stream = this.open(path, [['grpc-timeout', `${Math.max(1, Math.ceil(timeoutMs))}m`]], handlers, frame(body), true);
+      } catch (err) {
+        finish(unavailable(this.url, err));
+      }
     });
   }
 
   /** A bidirectional stream (etcd's Watch). */
   stream(path: string): GrpcStream {
     return new GrpcStream(this, path);
-  }
-
-  /** @internal the stream's HTTP/2 request, on the current connection */
-  open(path: string): http2.ClientHttp2Stream {
-    return this.connect().request(callHeaders(path, { hasleader: 'true' }));
   }
 
   get maxMessageBytes(): number {
@@ -191,7 +213,7 @@ export class GrpcChannel {
     const s = this.session;
     this.session = undefined;
     // Calls and streams in flight end with their own error (the store fails them as Closed).
-    s?.destroy();
+    s?.destroy(new Error('the client closed'));
   }
 }
 
@@ -200,52 +222,53 @@ export class GrpcChannel {
  * (GrpcError) once. cancel() ends it quietly: nothing is emitted after it.
  */
 export class GrpcStream extends EventEmitter {
-  private readonly req: http2.ClientHttp2Stream | undefined;
+  private readonly req: H2Stream | undefined;
   private done = false;
 
   constructor(channel: GrpcChannel, path: string) {
     super();
+    const decoder = new FrameDecoder(channel.maxMessageBytes);
+    let status: CallStatus | undefined;
+    const handlers: H2StreamHandlers = {
+      headers: (fields, end) => {
+        status ??= statusOf(fields).status;
+        if (end) this.ended(channel.url, status);
+      },
+      data: (chunk, end) => {
+        if (this.done) return;
+        try {
+          for (const m of decoder.push(chunk)) if (!this.done) this.emit('data', m);
+        } catch (err) {
+          this.finish(unavailable(channel.url, err));
+          this.req?.cancel();
+          return;
+        }
+        if (end) this.ended(channel.url, status);
+      },
+      reset: (code, err) => this.finish(err ? unavailable(channel.url, err) : new GrpcError(Status.UNAVAILABLE, `connection to ${channel.url}: the stream ended (HTTP/2 code ${code})`)),
+    };
     try {
-      this.req = channel.open(path);
+      this.req = channel.open(path, [['hasleader', 'true']], handlers);
     } catch (err) {
       this.req = undefined;
       queueMicrotask(() => this.finish(unavailable(channel.url, err)));
-      return;
     }
-    const req = this.req;
-    const decoder = new FrameDecoder(channel.maxMessageBytes);
-    let status: { code: number; message: string } | undefined;
-    req.on('response', (h) => {
-      status ??= statusOf(h);
-    });
-    req.on('trailers', (h) => {
-      status ??= statusOf(h);
-    });
-    req.on('data', (chunk: Buffer) => {
-      if (this.done) return;
-      try {
-        for (const m of decoder.push(chunk)) if (!this.done) this.emit('data', m);
-      } catch (err) {
-        this.finish(unavailable(channel.url, err));
-        req.close(NGHTTP2_CANCEL);
-      }
-    });
-    req.on('error', (err) => this.finish(unavailable(channel.url, err)));
-    req.on('close', () => {
-      if (status?.code === Status.OK) this.finish(undefined);
-      else if (status) this.finish(new GrpcError(status.code, status.message));
-      else this.finish(new GrpcError(Status.UNAVAILABLE, `connection to ${channel.url}: the stream ended (HTTP/2 code ${req.rstCode})`));
-    });
+  }
+
+  private ended(url: string, status: CallStatus | undefined): void {
+    if (status?.code === Status.OK) this.finish(undefined);
+    else if (status) this.finish(new GrpcError(status.code, status.message));
+    else this.finish(new GrpcError(Status.UNAVAILABLE, `connection to ${url}: the stream ended without a status`));
   }
 
   write(message: Uint8Array): void {
-    if (this.done || !this.req || this.req.closed) return;
+    if (this.done || !this.req) return;
     this.req.write(frame(message));
   }
 
   cancel(): void {
     this.done = true;
-    if (this.req && !this.req.closed) this.req.close(NGHTTP2_CANCEL);
+    this.req?.cancel();
   }
 
   private finish(err: GrpcError | undefined): void {

@@ -1,0 +1,333 @@
+/**
+ * A small HTTP/2 client connection (RFC 9113) for the etcd client's gRPC calls (grpc-channel.ts).
+ * node:http2 costs about three times the CPU per call of this (a Duplex stream, async resource
+ * and header objects per request; issue 18: ~170 vs ~50 us per Txn in process): a create is one
+ * unary call and one watch message, so that cost was most of what creates on etcd paid over
+ * SQLite. What a gRPC client needs and no more: requests with a fixed header block, DATA both
+ * ways with flow control (a Txn can carry a value of 1.5 MiB over a 64 KiB window), SETTINGS,
+ * PING (keepalive), RST_STREAM, GOAWAY, CONTINUATION; no push (refused at SETTINGS), no
+ * priorities. Frames written in one tick leave in one write (the socket is corked until the next
+ * tick), so concurrent calls share syscalls and TCP segments.
+ */
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import tls from 'node:tls';
+import { HpackDecoder, HpackError, type HeaderList } from './hpack.ts';
+import { ACK, CANCEL, CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY, H2ProtocolError, HEADERS, MAX_FRAME, MAX_HEADER_BLOCK, MAX_STREAM_ID, PING, PRIORITY, PUSH_PROMISE, RST_STREAM, SESSION_WINDOW, SETTINGS, STREAM_WINDOW, WINDOW_UPDATE } from './h2-frames.ts';
+import { clientPreface, frameHeader, pingFrame, rstStream, unpad, windowUpdate } from './h2-frames.ts';
+import { H2Stream, type H2StreamHandlers, type StreamOwner } from './h2-stream.ts';
+
+export { H2ProtocolError, H2Stream, type H2StreamHandlers };
+
+export interface H2SessionOptions {
+  host: string;
+  port: number;
+  tls?: tls.ConnectionOptions;
+}
+
+/** Events: 'connect' once the connection (and TLS) is up; 'close' (Error | undefined) once. */
+export class H2Session extends EventEmitter implements StreamOwner {
+  readonly authority: string;
+  readonly scheme: 'http' | 'https';
+  private readonly socket: net.Socket;
+  private readonly hpack = new HpackDecoder();
+  private readonly streams = new Map<number, H2Stream>();
+  private nextId = 1;
+  private peerInitialWindow = 65535;
+  private peerMaxFrame = MAX_FRAME;
+  private peerMaxStreams = Infinity;
+  private sendWindow = 65535;
+  private receivedUnacked = 0;
+  private waitingStart: (() => void)[] = [];
+  private readonly pings = new Map<string, () => void>();
+  private pingSeq = 0;
+  private inbox: Buffer = Buffer.alloc(0);
+  /** A header block being continued: stream, flags of its HEADERS frame, fragments. */
+  private continued: { id: number; endStream: boolean; parts: Buffer[]; bytes: number } | undefined;
+  private corked = false;
+  /** No new streams: GOAWAY received, ids used up, or closed. */
+  draining = false;
+  destroyed = false;
+
+  constructor(opts: H2SessionOptions) {
+    super();
+    this.scheme = opts.tls ? 'https' : 'http';
+    this.authority = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
+    if (opts.tls) {
+      const servername = net.isIP(opts.host) ? undefined : opts.host;
+      this.socket = tls.connect({ ...opts.tls, host: opts.host, port: opts.port, servername, ALPNProtocols: ['h2'] }, () => {
+        const t = this.socket as tls.TLSSocket;
+        if (t.alpnProtocol !== 'h2') this.destroy(new Error(`the server did not agree to HTTP/2 (ALPN ${String(t.alpnProtocol)})`));
+        else this.emit('connect');
+      });
+    } else {
+      this.socket = net.connect({ host: opts.host, port: opts.port }, () => this.emit('connect'));
+    }
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', (err) => this.destroy(err));
+    this.socket.on('close', () => this.destroy(new Error('the connection closed')));
+    this.send(clientPreface());
+  }
+
+  /** A new stream with this header block; body given with end=true makes a unary request. */
+  request(block: Buffer, handlers: H2StreamHandlers, body?: Buffer, end = false): H2Stream {
+    if (this.draining || this.destroyed) throw new Error('the HTTP/2 session takes no new streams');
+    const id = this.nextId;
+    this.nextId += 2;
+    if (this.nextId > MAX_STREAM_ID) this.draining = true;
+    const stream = new H2Stream(this, id, handlers, this.peerInitialWindow);
+    const start = () => {
+      if (this.destroyed) return;
+      this.streams.set(id, stream);
+      this.headerFrames(id, block, body === undefined && end);
+      if (body !== undefined) stream.write(body, end);
+      else this.flushStream(stream); // written before it could start
+    };
+    if (this.streams.size >= this.peerMaxStreams) this.waitingStart.push(start);
+    else start();
+    return stream;
+  }
+
+  ping(done: () => void): void {
+    const payload = Buffer.alloc(8);
+    payload.writeUInt32BE(++this.pingSeq, 4);
+    this.pings.set(payload.toString('hex'), done);
+    this.send(pingFrame(payload, false));
+  }
+
+  /** @internal */
+  cancel(stream: H2Stream): void {
+    if (!this.streams.delete(stream.id)) return;
+    this.reset(stream.id);
+    this.started();
+  }
+
+  /** @internal: send what the windows allow of the stream's queued DATA. */
+  flushStream(s: H2Stream): void {
+    while (s.queued.length > 0 && this.streams.get(s.id) === s) {
+      const q = s.queued[0];
+      const n = Math.min(q.buf.length, s.sendWindow, this.sendWindow, this.peerMaxFrame);
+      if (n <= 0 && q.buf.length > 0) return;
+      const last = n === q.buf.length;
+      this.send(frameHeader(n, DATA, last && q.end ? END_STREAM : 0, s.id));
+      if (n > 0) this.send(q.buf.subarray(0, n));
+      s.sendWindow -= n;
+      this.sendWindow -= n;
+      if (last) s.queued.shift();
+      else q.buf = q.buf.subarray(n);
+    }
+  }
+
+  close(): void {
+    this.destroy(undefined);
+  }
+
+  destroy(err: Error | undefined): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.draining = true;
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    this.waitingStart = [];
+    this.socket.destroy();
+    for (const s of streams) s.handlers.reset(undefined, err ?? new Error('the connection was closed'));
+    this.emit('close', err);
+  }
+
+  private headerFrames(id: number, block: Buffer, endStream: boolean): void {
+    let flags = endStream ? END_STREAM : 0;
+    if (block.length <= this.peerMaxFrame) {
+      this.send(frameHeader(block.length, HEADERS, flags | END_HEADERS, id));
+      this.send(block);
+      return;
+    }
+    for (let off = 0, type = HEADERS; off < block.length; off += this.peerMaxFrame, type = CONTINUATION, flags = 0) {
+      const part = block.subarray(off, off + this.peerMaxFrame);
+      this.send(frameHeader(part.length, type, flags | (off + part.length >= block.length ? END_HEADERS : 0), id));
+      this.send(part);
+    }
+  }
+
+  private send(buf: Buffer): void {
+    if (this.destroyed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(buf);
+  }
+
+  private onData(chunk: Buffer): void {
+    let buf = this.inbox.length > 0 ? Buffer.concat([this.inbox, chunk]) : chunk;
+    let off = 0;
+    try {
+      while (!this.destroyed && buf.length - off >= 9) {
+        const len = buf.readUIntBE(off, 3);
+        if (len > MAX_FRAME) throw new H2ProtocolError(`HTTP/2 frame of ${len} bytes, over ${MAX_FRAME}`);
+        if (buf.length - off < 9 + len) break;
+        const type = buf[off + 3];
+        const flags = buf[off + 4];
+        const id = buf.readUInt32BE(off + 5) & 0x7fffffff;
+        this.frame(type, flags, id, buf.subarray(off + 9, off + 9 + len));
+        off += 9 + len;
+      }
+    } catch (err) {
+      // The peer's fault ends the connection; a handler's own failure is a bug, thrown on.
+      if (!(err instanceof H2ProtocolError || err instanceof HpackError)) throw err;
+      this.destroy(err);
+      return;
+    }
+    this.inbox = buf.subarray(off);
+  }
+
+  private frame(type: number, flags: number, id: number, payload: Buffer): void {
+    if (this.continued && type !== CONTINUATION) throw new H2ProtocolError('HTTP/2: a header block was interrupted');
+    switch (type) {
+      case DATA:
+        return this.onDataFrame(flags, id, payload);
+      case HEADERS: {
+        let p = unpad(flags, payload);
+        if (flags & PRIORITY) p = p.subarray(5);
+        return this.headerBlock(id, (flags & END_STREAM) !== 0, flags, p);
+      }
+      case CONTINUATION: {
+        const c = this.continued;
+        if (!c || c.id !== id) throw new H2ProtocolError('HTTP/2: CONTINUATION without its HEADERS');
+        return this.headerBlock(id, c.endStream, flags, payload);
+      }
+      case RST_STREAM: {
+        const s = this.streams.get(id);
+        if (s && this.streams.delete(id)) {
+          s.handlers.reset(payload.readUInt32BE(0), undefined);
+          this.started();
+        }
+        return;
+      }
+      case SETTINGS:
+        if (flags & ACK) return;
+        for (let i = 0; i + 6 <= payload.length; i += 6) this.setting(payload.readUInt16BE(i), payload.readUInt32BE(i + 2));
+        this.send(frameHeader(0, SETTINGS, ACK, 0));
+        return;
+      case PUSH_PROMISE:
+        throw new H2ProtocolError('HTTP/2: PUSH_PROMISE after push was disabled');
+      case PING:
+        if (flags & ACK) {
+          const key = payload.toString('hex');
+          const done = this.pings.get(key);
+          this.pings.delete(key);
+          done?.();
+        } else this.send(pingFrame(payload, true));
+        return;
+      case GOAWAY: {
+        const last = payload.readUInt32BE(0) & 0x7fffffff;
+        this.draining = true;
+        // Streams the peer never saw fail at once; the others may still finish.
+        for (const [sid, s] of this.streams) {
+          if (sid > last) {
+            this.streams.delete(sid);
+            s.handlers.reset(undefined, new Error(`the server is going away (GOAWAY code ${payload.readUInt32BE(4)})`));
+          }
+        }
+        this.started();
+        return;
+      }
+      case WINDOW_UPDATE: {
+        const inc = payload.readUInt32BE(0) & 0x7fffffff;
+        if (id === 0) {
+          this.sendWindow += inc;
+          for (const s of [...this.streams.values()]) if (s.queued.length > 0) this.flushStream(s);
+        } else {
+          const s = this.streams.get(id);
+          if (s) {
+            s.sendWindow += inc;
+            this.flushStream(s);
+          }
+        }
+        return;
+      }
+      default:
+      // PRIORITY and unknown frame types are ignored (RFC 9113 5.5).
+    }
+  }
+
+  private setting(key: number, value: number): void {
+    if (key === 3) this.peerMaxStreams = value;
+    else if (key === 4) {
+      const delta = value - this.peerInitialWindow;
+      this.peerInitialWindow = value;
+      for (const s of this.streams.values()) s.sendWindow += delta;
+      if (delta > 0) for (const s of [...this.streams.values()]) this.flushStream(s);
+    } else if (key === 5) this.peerMaxFrame = value;
+  }
+
+  private onDataFrame(flags: number, id: number, payload: Buffer): void {
+    // Flow control counts the whole payload, padding included.
+    this.receivedUnacked += payload.length;
+    const s = this.streams.get(id);
+    const end = (flags & END_STREAM) !== 0;
+    let wu: Buffer | undefined;
+    if (this.receivedUnacked >= SESSION_WINDOW / 2) {
+      wu = windowUpdate(0, this.receivedUnacked);
+      this.receivedUnacked = 0;
+    }
+    if (s) {
+      s.received += payload.length;
+      if (!end && s.received >= STREAM_WINDOW / 2) {
+        const w = windowUpdate(id, s.received);
+        wu = wu ? Buffer.concat([wu, w]) : w;
+        s.received = 0;
+      }
+    }
+    if (wu) this.send(wu);
+    if (!s) return;
+    if (end) this.ended(s);
+    s.handlers.data(unpad(flags, payload), end);
+  }
+
+  private headerBlock(id: number, endStream: boolean, flags: number, fragment: Buffer): void {
+    let block = fragment;
+    if (!(flags & END_HEADERS) || this.continued) {
+      const c = (this.continued ??= { id, endStream, parts: [], bytes: 0 });
+      c.parts.push(Buffer.from(fragment));
+      c.bytes += fragment.length;
+      if (c.bytes > MAX_HEADER_BLOCK) throw new H2ProtocolError(`HTTP/2 header block over ${MAX_HEADER_BLOCK} bytes`);
+      if (!(flags & END_HEADERS)) return;
+      block = Buffer.concat(c.parts);
+      this.continued = undefined;
+    }
+    // Decoded even for a stream given up: the decoder's table follows every block.
+    const fields = this.hpack.decode(block);
+    const s = this.streams.get(id);
+    if (!s) return;
+    if (endStream) this.ended(s);
+    s.handlers.headers(fields, endStream);
+  }
+
+  /**
+   * The peer ended the stream (gRPC's trailers: the call is over). A stream this side has not
+   * ended yet (a watch) is reset, as gRPC clients do, so the peer forgets it too.
+   */
+  private ended(s: H2Stream): void {
+    if (!s.localEnded) {
+      s.localEnded = true;
+      this.reset(s.id);
+    }
+    this.streams.delete(s.id);
+    this.started();
+  }
+
+  private reset(id: number): void {
+    this.send(rstStream(id, CANCEL));
+  }
+
+  /** A stream ended: start one waiting for room; a draining session with nothing left closes. */
+  private started(): void {
+    while (this.waitingStart.length > 0 && this.streams.size < this.peerMaxStreams) this.waitingStart.shift()!();
+    if (this.draining && this.streams.size === 0 && this.waitingStart.length === 0) this.close();
+  }
+}
