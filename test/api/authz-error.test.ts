@@ -29,7 +29,8 @@ before(async () => {
     bindAddress: '127.0.0.1',
     logger: pino({ level: 'silent' }),
     durability: 'normal',
-    authorizationModes: ['Webhook', 'RBAC'],
+    // RBAC first, so that a user can still create a SelfSubjectAccessReview (system:basic-user).
+    authorizationModes: ['RBAC', 'Webhook'],
     authorizationFiles: { webhookConfigFile: kubeconfig },
   });
 });
@@ -70,6 +71,22 @@ test('an access review reports the failing authorizer in status.evaluationError,
   assert.equal(r.body.status.allowed, false);
   assert.equal(r.body.status.denied, undefined);
   assert.match(r.body.status.evaluationError, /^authorization webhook failed: /);
+});
+
+test('a SelfSubjectAccessReview, open to every user, names the failing authorizer but not its error (the log has it)', async () => {
+  const cert = issueCert({ certPem: cp.pki.caCertPem, keyPem: cp.pki.caKeyPem }, { commonName: 'alice', organizations: [], usage: 'client', now: new Date(), validityDays: 1 });
+  const alice = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cert.certPem, keyPem: cert.keyPem });
+  clients.push(alice);
+  const r = await alice.post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+    spec: { resourceAttributes: { verb: 'get', resource: 'configmaps', namespace: 'default' } },
+  });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.status.allowed, false);
+  assert.equal(r.body.status.denied, undefined);
+  assert.equal(r.body.status.evaluationError, 'authorizer "Webhook" failed; the API server log has the error');
+  assert.ok(!r.text.includes(String(port)) && !r.text.includes('ECONNREFUSED'), 'no internal detail leaks');
 });
 
 test('an authorizer that fails during impersonation is upstream\'s 403 for that identity, without its error', async () => {

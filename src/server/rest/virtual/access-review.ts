@@ -59,7 +59,14 @@ export async function accessReview(ctx: RestContext, req: RestRequest): Promise<
   if (r.decision === 'deny' && r.authorizer && r.authorizer !== 'none' && !r.evaluationError) status.denied = true;
   if (r.reason) status.reason = r.reason;
   // As upstream's SubjectAccessReview REST: the error is the review's answer, not a failed request.
-  if (r.evaluationError) status.evaluationError = r.evaluationError;
+  // A SelfSubjectAccessReview is open to every authenticated user, and the error can name backends
+  // and addresses (a webhook's URL, a connection refused), which the API server's own 500 never
+  // shows a client (pipeline.ts): there it names the failing authorizer and the log has the rest.
+  // SubjectAccessReview and LocalSubjectAccessReview, granted to reviewers, carry it as upstream.
+  if (r.evaluationError && kind === 'SelfSubjectAccessReview') {
+    ctx.log.error({ authorizer: r.authorizer, err: r.evaluationError, user: subject.username }, 'authorization failed in a SelfSubjectAccessReview');
+    status.evaluationError = `authorizer ${JSON.stringify(r.authorizer ?? '')} failed; the API server log has the error`;
+  } else if (r.evaluationError) status.evaluationError = r.evaluationError;
   const out: K8sObject = { kind, apiVersion: groupVersion(req.def), metadata: { ...obj.metadata, creationTimestamp: null }, spec, status };
   if (kind === 'LocalSubjectAccessReview') out.metadata.namespace = req.info.namespace;
   return { code: 201, body: out };
