@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import forge from 'node-forge';
 import { createCA, type CertKeyPem } from './ca.ts';
-import { issueCert, issueCertAsync } from './certs.ts';
+import { issueCert, issueCertAsync, type IssueCertOptions } from './certs.ts';
 import { PkiError } from './errors.ts';
 import { countLoopTurns } from '../../test/helpers/loop-turns.ts';
 
@@ -96,6 +96,38 @@ test('issueCertAsync refuses bad options and a mismatched CA key as issueCert do
   await assert.rejects(issueCertAsync(ca, { commonName: 'x', usage: 'client', now, validityDays: 0 }), refuses('InvalidOptions'));
 });
 
+test('an ECDSA P-256 client cert: the same subject, usages and validity, its own key, digitalSignature only', () => {
+  const opts: IssueCertOptions = { commonName: 'system:serviceaccount:kube-system:job-controller', organizations: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'], usage: 'client', now, validityDays: 5 };
+  const ec = issueCert(ca, { ...opts, keyAlgorithm: 'ECDSA-P256' });
+  const x = new X509Certificate(ec.certPem);
+  assert.ok(x.verify(caX509.publicKey));
+  assert.ok(x.checkIssued(caX509));
+  assert.equal(x.publicKey.asymmetricKeyType, 'ec');
+  assert.equal(x.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+  assert.ok(x.checkPrivateKey(createPrivateKey(ec.keyPem)), 'the certificate holds the new key, not the stand-in');
+  assert.ok(ec.keyPem.startsWith('-----BEGIN EC PRIVATE KEY-----'), 'SEC1, as the kubelet writes its key');
+  const rsa = new X509Certificate(issueCert(ca, opts).certPem);
+  for (const field of ['subject', 'issuer', 'validFrom', 'validTo', 'keyUsage', 'ca', 'subjectAltName'] as const) assert.deepEqual(x[field], rsa[field], field);
+
+  const parsed = forge.asn1.fromDer(Buffer.from(x.raw).toString('binary'), { decodeBitStrings: false } as never);
+  const extensions = new Map<string, { critical: boolean; value: string }>();
+  const tbs = (parsed.value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[];
+  for (const ext of (tbs[7]!.value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[]) {
+    const parts = ext.value as forge.asn1.Asn1[];
+    extensions.set(forge.asn1.derToOid(parts[0]!.value as string), { critical: parts.length === 3, value: parts[parts.length - 1]!.value as string });
+  }
+  // keyUsage: critical, digitalSignature alone (BIT STRING 07 80); keyEncipherment is RSA's.
+  assert.deepEqual(extensions.get('2.5.29.15'), { critical: true, value: '\x03\x02\x07\x80' });
+  // subjectKeyIdentifier: SHA-1 of the public key bits (RFC 5280 method 1), as for RSA keys.
+  const point = x.publicKey.export({ type: 'spki', format: 'der' }).subarray(-65);
+  assert.equal(extensions.get('2.5.29.14')?.value, '\x04\x14' + createHash('sha1').update(point).digest().toString('binary'));
+  assert.deepEqual([...extensions.keys()], ['2.5.29.19', '2.5.29.15', '2.5.29.37', '2.5.29.14', '2.5.29.35']);
+});
+
+test('an unknown key algorithm is refused', () => {
+  assert.throws(() => issueCert(ca, { commonName: 'x', usage: 'client', now, validityDays: 1, keyAlgorithm: 'DSA' as never }), (e: unknown) => e instanceof PkiError && e.code === 'InvalidOptions');
+});
+
 /** One real mutual-TLS handshake on 127.0.0.1; reports what the server thought of the client. */
 async function handshake(server: CertKeyPem, client: CertKeyPem): Promise<{ authorized: boolean; error: string | null }> {
   // rejectUnauthorized false so the server reports on a bad client instead of dropping it.
@@ -126,6 +158,12 @@ async function handshake(server: CertKeyPem, client: CertKeyPem): Promise<{ auth
 test('TLS: a server cert from the CA accepts a client cert from the same CA', { timeout: 20_000 }, async () => {
   const server = issueCert(ca, { commonName: 'kube-apiserver', usage: 'server', now, validityDays: 1 });
   const client = issueCert(ca, { commonName: 'admin', organizations: ['system:masters'], usage: 'client', now, validityDays: 1 });
+  assert.deepEqual(await handshake(server, client), { authorized: true, error: null });
+});
+
+test('TLS: an ECDSA P-256 client cert from the CA is accepted', { timeout: 20_000 }, async () => {
+  const server = issueCert(ca, { commonName: 'kube-apiserver', usage: 'server', now, validityDays: 1 });
+  const client = await issueCertAsync(ca, { commonName: 'kube-scheduler', usage: 'client', now, validityDays: 1, keyAlgorithm: 'ECDSA-P256' });
   assert.deepEqual(await handshake(server, client), { authorized: true, error: null });
 });
 

@@ -13,7 +13,7 @@ export interface RsaKeyPair extends RsaKey {
 }
 
 const RSA_2048 = { modulusLength: 2048, publicExponent: 0x10001 } as const;
-const generateRsaAsync = promisify(generateKeyPair);
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 /** PKCS#1 is what kubeadm writes for RSA keys; forge only needs the public half (n, e). */
 function toRsaKey(privateKey: KeyObject, publicKey: KeyObject): RsaKey {
@@ -33,8 +33,35 @@ export function generateRsaKey(): RsaKey {
 
 /** generateRsaKey on libuv's thread pool: the event loop keeps running while the primes are found. */
 export async function generateRsaKeyAsync(): Promise<RsaKey> {
-  const { privateKey, publicKey } = await generateRsaAsync('rsa', RSA_2048);
+  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', RSA_2048);
   return toRsaKey(privateKey, publicKey);
+}
+
+/**
+ * An ECDSA P-256 key, as the kubelet makes for its client certificate: the private key as SEC1
+ * "EC PRIVATE KEY" PEM (keyutil.MarshalPrivateKeyToPEM), the public one as SubjectPublicKeyInfo
+ * DER (forge's binary string), which forge cannot hold itself (sign-certificate.ts puts it in).
+ */
+export interface EcKey {
+  keyPem: string;
+  spkiDer: string;
+}
+
+const P_256 = { namedCurve: 'P-256' } as const;
+
+function toEcKey(privateKey: KeyObject, publicKey: KeyObject): EcKey {
+  return { keyPem: privateKey.export({ type: 'sec1', format: 'pem' }).toString(), spkiDer: publicKey.export({ type: 'spki', format: 'der' }).toString('binary') };
+}
+
+/** Some 0.1 ms of CPU against RSA-2048's 65 ms: for the many short-lived client identities. */
+export function generateEcKey(): EcKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', P_256);
+  return toEcKey(privateKey, publicKey);
+}
+
+export async function generateEcKeyAsync(): Promise<EcKey> {
+  const { privateKey, publicKey } = await generateKeyPairAsync('ec', P_256);
+  return toEcKey(privateKey, publicKey);
 }
 
 /** A fresh key with forge's private half as well, for tests that build and sign requests with forge. */

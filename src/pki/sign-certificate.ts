@@ -15,10 +15,25 @@ export function signSha256Rsa(der: string, key: KeyObject): string {
   return sign('sha256', Buffer.from(der, 'binary'), key).toString('binary');
 }
 
-/** What forge's `cert.sign(key, sha256)` does, with the signature computed by `signSha256Rsa`. */
-export function signCertificate(cert: forge.pki.Certificate, key: KeyObject): void {
+/** The subjectPublicKeyInfo's place in forge's TBSCertificate (no issuer/subject unique ids are written). */
+const SPKI_INDEX = 6;
+
+/**
+ * What forge's `cert.sign(key, sha256)` does, with the signature computed by `signSha256Rsa`.
+ * `spkiDer` replaces the certificate's public key: forge holds RSA keys only, so a certificate for
+ * another kind of key (ECDSA) is built around a stand-in and gets its real key here, before signing.
+ */
+export function signCertificate(cert: forge.pki.Certificate, key: KeyObject, spkiDer?: string): void {
   cert.signatureOid = SHA256_WITH_RSA;
   cert.siginfo.algorithmOid = SHA256_WITH_RSA;
-  cert.tbsCertificate = getTBSCertificate(cert);
+  const tbs = getTBSCertificate(cert);
+  if (spkiDer !== undefined) {
+    const fields = tbs.value as forge.asn1.Asn1[];
+    const spki = fields[SPKI_INDEX];
+    // Fail rather than sign a certificate for the stand-in key.
+    if (fields.length !== 8 || spki?.type !== forge.asn1.Type.SEQUENCE) throw new Error('unexpected TBSCertificate layout: cannot place the public key');
+    fields[SPKI_INDEX] = forge.asn1.fromDer(spkiDer, { strict: true, decodeBitStrings: false } as never);
+  }
+  cert.tbsCertificate = tbs;
   cert.signature = signSha256Rsa(forge.asn1.toDer(cert.tbsCertificate).getBytes(), key);
 }

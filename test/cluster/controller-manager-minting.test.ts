@@ -1,7 +1,7 @@
 /**
  * A controller manager on the API server's own thread (as in tests and any control plane started
  * without componentsInWorker) mints one client certificate per controller. Each must be minted
- * without holding the event loop: the RSA key is generated on libuv's thread pool, so the loop
+ * without holding the event loop: the key is generated on libuv's thread pool, so the loop
  * turns while every identity is minted and the server keeps answering. Before, some thirty
  * identities were minted in one synchronous stretch on winning the Lease (3.5 s and more with no
  * request served).
