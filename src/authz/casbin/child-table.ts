@@ -7,8 +7,8 @@
  */
 export class ChildTable {
   /**
-   * 8 ints per slot (two slots to a cache line, never split): node (-1: empty), value id, then
-   * the child's record (RECORD ints: its node number and what compiled.ts keeps per node), one unused.
+   * 8 ints per slot (two slots to a cache line when the array is 64-byte aligned): node (-1:
+   * empty), value id, then the child's record (RECORD ints, flat-trie.ts).
    */
   readonly slots: Int32Array;
   readonly #mask: number;
@@ -54,5 +54,6 @@ export class ChildTable {
   }
 }
 
-/** The ints of a record kept with an edge. */
-export const RECORD = 5;
+/** The ints of a node's fields, and of a record: its fields then its "*" child's (flat-trie.ts). */
+export const NODE = 3;
+export const RECORD = 2 * NODE;

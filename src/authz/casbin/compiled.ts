@@ -10,30 +10,14 @@
  * (compiled.test.ts checks that against the enforcer). Any other model returns undefined: the
  * engine then asks casbin's enforcer.
  */
-import { ChildTable, RECORD } from './child-table.ts';
+import { NODE, RECORD, type ChildTable } from './child-table.ts';
+import { flatten, LEVEL_BITS, TrieNode } from './flat-trie.ts';
 import type { CasbinFunction } from './functions.ts';
 import { parseMatcher, type Term } from './matcher-terms.ts';
 import { packedTest } from './packed-test.ts';
 import type { CasbinModel } from './model.ts';
 
 export type { Term } from './matcher-terms.ts';
-
-/**
- * While building: an inner node (children by the value of the term at `level`), or a leaf: its
- * lines are [start, start + count) of the packed leaf arrays, and the levels before `level` are
- * already decided by the path to it. Then flattened into #nodes and #children.
- */
-class TrieNode {
-  rows: number[] | null = [];
-  level = 0;
-  /** Children by the value id (#ids) of the term at `level`. */
-  exact: Map<number, TrieNode> | null = null;
-  star: TrieNode | null = null;
-  start = 0;
-  count = 0;
-  /** Its number in the flat trie. */
-  id = -1;
-}
 
 /** A node with more lines than this is split by its next term. */
 const LEAF = 8;
@@ -68,7 +52,7 @@ export class CompiledIndex {
   readonly #effect: CasbinModel['effect'];
   /** The exact / wildcard terms, in matcher order: the levels of the trie. */
   readonly #levels: Extract<Term, { kind: 'eq' }>[];
-  /** The trie, flat: a record per node (#visit's arguments); node 0 is the root. */
+  /** The trie, flat: a record per node (flat-trie.ts); node 0 is the root. */
   readonly #nodes: Int32Array;
   readonly #children: ChildTable;
   /** Per level: a line's value -> its id (STAR for "*" under a wildcard term). */
@@ -179,7 +163,9 @@ export class CompiledIndex {
   static compile(model: CasbinModel, rows: readonly (readonly string[])[], functions: Record<string, CasbinFunction>): CompiledIndex | undefined {
     if (model.effect === 'priority') return undefined;
     const terms = parseMatcher(model, functions);
-    return terms ? new CompiledIndex(model, terms, rows) : undefined;
+    // A leaf's record packs its line count and level into one int (flat-trie.ts).
+    if (!terms || terms.length >= 1 << LEVEL_BITS || rows.length >= 1 << (31 - LEVEL_BITS)) return undefined;
+    return new CompiledIndex(model, terms, rows);
   }
 
   /** The matcher's terms (rules-review.ts reads lines back into rules through them). */
@@ -236,7 +222,7 @@ export class CompiledIndex {
     this.#firstAllow = -1;
     this.#lastAllow = -1;
     this.#firstDeny = -1;
-    this.#visitAt(this.#nodes, 0);
+    this.#visitAt(this.#nodes, 0, true);
     return this.#answer();
   }
 
@@ -247,8 +233,8 @@ export class CompiledIndex {
    * below the root: no edge probe for the principal, at 100k lines a cache miss.
    */
   rootRecord(id: number): Int32Array | null | undefined {
-    const root = this.#nodes;
-    if (root[3]! >= 0 || root[1] !== 0) return undefined;
+    // Not an inner node splitting on level 0 (flat-trie.ts: y is -1 - level).
+    if (this.#nodes[1] !== -1) return undefined;
     const at = id >= 0 ? this.#children.find(0, id) : -1;
     return at < 0 ? null : this.#children.slots.subarray(at, at + RECORD);
   }
@@ -263,9 +249,9 @@ export class CompiledIndex {
     this.#firstAllow = -1;
     this.#lastAllow = -1;
     this.#firstDeny = -1;
-    if (at >= 0) this.#visitAt(records, at);
-    const star = this.#nodes[4]!;
-    if (star >= 0) this.#visitAt(this.#nodes, star * RECORD);
+    if (at >= 0) this.#visitAt(records, at, true);
+    // The root's "*" child, from the root's record.
+    if (this.#nodes[2]! >= 0) this.#visitAt(this.#nodes, NODE, false);
     return this.#answer();
   }
 
@@ -289,23 +275,29 @@ export class CompiledIndex {
   #lastAllow = -1;
   #firstDeny = -1;
 
-  /** A node by its record: number, level, start and count of its lines (count -1: inner), its "*" child (-1: none). */
-  #visitAt(nodes: Int32Array, at: number): void {
-    this.#visit(nodes[at]!, nodes[at + 1]!, nodes[at + 2]!, nodes[at + 3]!, nodes[at + 4]!);
-  }
-
-  #visit(n: number, level: number, start: number, count: number, star: number): void {
-    if (count >= 0) {
-      this.#scan(start, count, level);
+  /**
+   * The node whose record is at arr[at] (flat-trie.ts). `full`: the record is a whole RECORD, its
+   * "*" child's fields following its own (a record in #nodes, an edge slot or a NameTable slot),
+   * so the "*" child is reached without another cache miss; else only the NODE fields are there
+   * (that embedded "*" child: its own "*" child's record is then read from #nodes).
+   */
+  #visitAt(arr: Int32Array, at: number, full: boolean): void {
+    const x = arr[at]!;
+    const y = arr[at + 1]!;
+    if (y >= 0) {
+      this.#scan(x, y >> LEVEL_BITS, y & ((1 << LEVEL_BITS) - 1));
       return;
     }
-    const id = this.#reqId[level]!;
+    const id = this.#reqId[-1 - y]!;
     if (id >= 0) {
       // The edge's slot holds the child's record: no second miss on a node array.
-      const at = this.#children.find(n, id);
-      if (at >= 0) this.#visitAt(this.#children.slots, at);
+      const c = this.#children.find(x, id);
+      if (c >= 0) this.#visitAt(this.#children.slots, c, true);
     }
-    if (star >= 0) this.#visitAt(this.#nodes, star * RECORD);
+    const star = arr[at + 2]!;
+    if (star < 0) return;
+    if (full) this.#visitAt(arr, at + NODE, false);
+    else this.#visitAt(this.#nodes, star * RECORD, true);
   }
 
   #scan(start: number, count: number, level: number): void {
@@ -327,36 +319,4 @@ export class CompiledIndex {
       } else if (this.#firstDeny < 0 || i < this.#firstDeny) this.#firstDeny = i;
     }
   }
-}
-
-/**
- * The trie as node records and an edge table, node 0 the root, numbered depth first with a
- * node's "*" child right after it (its record then shares the parent's cache line, mostly).
- */
-function flatten(root: TrieNode): [Int32Array, ChildTable] {
-  const order: TrieNode[] = [];
-  let edges = 0;
-  const number = (node: TrieNode): void => {
-    order.push(node);
-    if (node.star) number(node.star);
-    if (!node.exact) return;
-    edges += node.exact.size;
-    for (const c of node.exact.values()) number(c);
-  };
-  number(root);
-  order.forEach((node, i) => (node.id = i));
-  const nodes = new Int32Array(order.length * RECORD);
-  const children = new ChildTable(edges);
-  const record = (node: TrieNode, out: Int32Array, at: number): void => {
-    out[at] = node.id;
-    out[at + 1] = node.level;
-    out[at + 2] = node.start;
-    out[at + 3] = node.exact ? -1 : node.count;
-    out[at + 4] = node.star ? node.star.id : -1;
-  };
-  for (const node of order) {
-    record(node, nodes, node.id * RECORD);
-    for (const [id, c] of node.exact ?? []) record(c, children.slots, children.add(node.id, id));
-  }
-  return [nodes, children];
 }

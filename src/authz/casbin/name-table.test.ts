@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hashName, NameTable } from './name-table.ts';
 
-const record = (n: number) => [n, 1, n * 10, n % 3, -1];
+const record = (n: number) => [n, -1, n % 3, 1, n * 10, -1];
 
 test('NameTable: every name finds its own record, through probe chains; other names find nothing', () => {
   const names = Array.from({ length: 300 }, (_, i) => (i % 2 ? `user-${i}` : `system:serviceaccount:ns-${i}:sa`));
@@ -11,13 +11,13 @@ test('NameTable: every name finds its own record, through probe chains; other na
   names.forEach((n, i) => {
     const at = t.find(n);
     assert.ok(at >= 0, n);
-    assert.deepEqual([...t.slots.subarray(at, at + 5)], record(i), n);
+    assert.deepEqual([...t.slots.subarray(at, at + 6)], record(i), n);
     // A fresh string with the same characters (as a request carries) finds it too.
     assert.equal(t.find([...n].join('')), at);
   });
   for (const n of ['', 'user-1x', 'user-', 'system:authenticated', 'User-1']) assert.equal(t.find(n), -1, n);
   assert.throws(() => t.add('user-1', record(1)), /added twice/);
-  assert.throws(() => t.add('x', [-1, 0, 0, 0, -1]), /bad record/);
+  assert.throws(() => t.add('x', [-1, 0, 0, 0, 0, -1]), /bad record/);
 });
 
 test('NameTable: two names with the same hash are told apart by the name', () => {

@@ -12,7 +12,7 @@
  */
 import { RECORD } from './child-table.ts';
 
-/** Ints per slot: the name's hash, then its record (node number -1: empty slot), then unused. */
+/** Ints per slot: the name's hash, then its record (RECORD ints; first int -1: empty slot), then unused. */
 const SLOT = 8;
 
 export class NameTable {
