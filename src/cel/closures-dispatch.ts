@@ -80,13 +80,27 @@ export function unary(n: Node, A: Fn, ev: Ev, handle: Handler): Fn {
   };
 }
 
+/** The values of `fns`, evaluated from the last to the first, as cel-js's resolveAstArray. */
+export function evaluateAll(fns: Fn[]): (f: unknown[]) => unknown[] {
+  const len = fns.length;
+  return (f) => {
+    const out = new Array<unknown>(len);
+    for (let i = len; i--;) out[i] = fns[i]!(f);
+    return out;
+  };
+}
+
+/** Remembered when cel-js's registry has no overload for a key (cel-js's own call then reports it). */
+const NONE = 0;
+
 /**
  * A function call cel-js resolves at run time (callFn, or callRecFn for a receiver call): some
- * argument (or the receiver) is dyn. `args` yields the receiver first for receiver calls.
+ * argument (or the receiver) is dyn. `fns` yields the receiver first for receiver calls.
  */
-export function call(n: Node, positions: Node[], args: (f: unknown[]) => unknown[], ev: Ev, handle: Handler, receiver: boolean): Fn {
+export function call(n: Node, positions: Node[], fns: Fn[], ev: Ev, handle: Handler, receiver: boolean): Fn {
   const c = candidatesOf(n);
   const types = positions.map((p) => p.checkedType);
+  const args = evaluateAll(fns);
   const run = receiver ? (a: unknown[]) => handle(a, ev, n) : (a: unknown[]) => handle(a, n, ev);
   if (!c || types.some((t) => t === undefined)) return (f) => run(args(f));
   const statics = types as TypeDecl[];
@@ -97,9 +111,83 @@ export function call(n: Node, positions: Node[], args: (f: unknown[]) => unknown
   // make a key below 512 for a small array.
   const fromValue = statics.map((t) => t.hasDynType !== false);
   if (!dynamic || fromValue.filter(Boolean).length > 3) return (f) => run(args(f));
-  const cache: (Overload | null | undefined)[] = [];
+  const cache: (Overload | typeof NONE | undefined)[] = [];
+  const resolve = (k: number, a: unknown[]): Overload | typeof NONE => {
+    const ts = a.map((v, i) => ev.debugRuntimeType(v, statics[i]));
+    return (cache[k] = (receiver ? c.findFunction(ts.slice(1), ts[0]) : c.findFunction(ts)) ?? NONE);
+  };
+  // The key of a value at a position: its tag (0: its type is not remembered), 1 where the type is static.
+  const keyAt = (i: number, v: unknown): number => (fromValue[i] ? tag(v) : 1);
+  // One, two and three values (receiver included) without an array per call: an array is made
+  // only for cel-js's own call (no overload, a handler's error reported as cel-js reports it with
+  // the node's position, values whose type is not remembered) and on a first lookup.
+  switch (fns.length) {
+    case 1: {
+      const [A0] = fns as [Fn];
+      return (f) => {
+        const a0 = A0(f);
+        const k = keyAt(0, a0);
+        if (k !== 0) {
+          const o = cache[k] ?? resolve(k, [a0]);
+          if (o !== NONE) {
+            try {
+              return o.handler.call(ev, a0);
+            } catch {
+              // cel-js's own call below.
+            }
+          }
+        }
+        return run([a0]);
+      };
+    }
+    case 2: {
+      const [A0, A1] = fns as [Fn, Fn];
+      return (f) => {
+        const a1 = A1(f);
+        const a0 = A0(f);
+        const k0 = keyAt(0, a0);
+        const k1 = keyAt(1, a1);
+        if (k0 !== 0 && k1 !== 0) {
+          const k = k0 * 8 + k1;
+          const o = cache[k] ?? resolve(k, [a0, a1]);
+          if (o !== NONE) {
+            try {
+              return o.handler.call(ev, a0, a1);
+            } catch {
+              // cel-js's own call below.
+            }
+          }
+        }
+        return run([a0, a1]);
+      };
+    }
+    case 3: {
+      const [A0, A1, A2] = fns as [Fn, Fn, Fn];
+      return (f) => {
+        const a2 = A2(f);
+        const a1 = A1(f);
+        const a0 = A0(f);
+        const k0 = keyAt(0, a0);
+        const k1 = keyAt(1, a1);
+        const k2 = keyAt(2, a2);
+        if (k0 !== 0 && k1 !== 0 && k2 !== 0) {
+          const k = (k0 * 8 + k1) * 8 + k2;
+          const o = cache[k] ?? resolve(k, [a0, a1, a2]);
+          if (o !== NONE) {
+            try {
+              return o.handler.call(ev, a0, a1, a2);
+            } catch {
+              // cel-js's own call below.
+            }
+          }
+        }
+        return run([a0, a1, a2]);
+      };
+    }
+  }
   return (f) => {
     const a = args(f);
+    // Static positions are left out of this key (at most three positions in it: below 512).
     let k = 0;
     for (let i = 0; i < a.length; i++) {
       if (!fromValue[i]) continue;
@@ -107,12 +195,8 @@ export function call(n: Node, positions: Node[], args: (f: unknown[]) => unknown
       if (t === 0) return run(a);
       k = k * 8 + t;
     }
-    let o = cache[k];
-    if (o === undefined) {
-      const ts = a.map((v, i) => ev.debugRuntimeType(v, statics[i]));
-      o = cache[k] = (receiver ? c.findFunction(ts.slice(1), ts[0]) : c.findFunction(ts)) ?? null;
-    }
-    if (o === null) return run(a);
+    const o = cache[k] ?? resolve(k, a);
+    if (o === NONE) return run(a);
     try {
       return o.handler.apply(ev, a);
     } catch {

@@ -153,8 +153,8 @@ test('a program keeps nothing of an evaluation once it returns (its reused frame
   }
   const c = compiled("object.spec.containers.all(c, c.image.startsWith('a'))");
   assert.ok(c && closed(c));
-  assert.equal(c.program(new Activation()), false);
-  assert.throws(() => c.program(Object.assign(new Activation(), { object: { spec: { containers: [{ image: 1n }] } } })));
+  assert.equal(c.program(new Activation() as unknown as Vars), false);
+  assert.throws(() => c.program(Object.assign(new Activation(), { object: { spec: { containers: [{ image: 1n }] } } }) as unknown as Vars));
   assert.equal(queryObjects(Activation, { format: 'count' }), 0);
   // And the frame is right for the next evaluation.
   assert.equal(c.program({ object: { spec: { containers: [{ image: 'a1' }] } } }), true);

@@ -9,7 +9,7 @@
  * message-typed variables) is not compiled: the caller keeps cel-js's program.
  * No code is generated from expression text: closures only.
  */
-import { binary, call, unary } from './closures-dispatch.ts';
+import { binary, call, evaluateAll, unary } from './closures-dispatch.ts';
 import { bind, comprehension, has, optionalMacro, type BindMacro } from './closures-macros.ts';
 import { Unsupported, handleOf, plainCel, plainField, SLOW, type CelRuntime, type Compiler, type Ev, type Fn, type Frame, type Node, type Scope } from './closures-shared.ts';
 
@@ -76,15 +76,8 @@ function variable(c: Compiler, n: Node, s: Scope): Fn {
 }
 
 /** Evaluated from the last to the first, as cel-js's resolveAstArray. */
-function all(c: Compiler, nodes: Node[], s: Scope): (f: Frame) => unknown[] {
-  const fns = nodes.map((x) => compileNode(c, x, s));
-  const len = fns.length;
-  return (f) => {
-    const out = new Array<unknown>(len);
-    for (let i = len; i--;) out[i] = fns[i]!(f);
-    return out;
-  };
-}
+const all = (c: Compiler, nodes: Node[], s: Scope): ((f: Frame) => unknown[]) => evaluateAll(compileEach(c, nodes, s));
+const compileEach = (c: Compiler, nodes: Node[], s: Scope): Fn[] => nodes.map((x) => compileNode(c, x, s));
 
 function safeFromEntries(entries: [unknown, unknown][]): Record<string, unknown> {
   const obj: Record<string, unknown> = {};
@@ -187,10 +180,10 @@ function compileNode(c: Compiler, n: Node, s: Scope): Fn {
     case '-_':
       return unary(n, compileNode(c, n.args, s), ev, handleOf(n));
     case 'call':
-      return call(n, n.args[1], all(c, n.args[1], s), ev, handleOf(n), false);
+      return call(n, n.args[1], compileEach(c, n.args[1], s), ev, handleOf(n), false);
     case 'rcall': {
       if (!Array.isArray(n.receiverWithArgs)) throw new Unsupported();
-      return call(n, n.receiverWithArgs, all(c, n.receiverWithArgs, s), ev, handleOf(n), true);
+      return call(n, n.receiverWithArgs, compileEach(c, n.receiverWithArgs, s), ev, handleOf(n), true);
     }
     case 'list':
       return (n.args as Node[]).length === 0 ? () => [] : all(c, n.args, s);
