@@ -11,8 +11,8 @@ import net, { type AddressInfo } from 'node:net';
 import { encodeHeaders, type HeaderList } from './hpack.ts';
 import { H2Session, type H2StreamHandlers } from './h2-session.ts';
 
-async function server(onStream: (s: http2.ServerHttp2Stream, h: http2.IncomingHttpHeaders) => void) {
-  const srv = http2.createServer();
+async function server(onStream: (s: http2.ServerHttp2Stream, h: http2.IncomingHttpHeaders) => void, settings: http2.Settings = {}) {
+  const srv = http2.createServer({ settings });
   const sessions = new Set<http2.ServerHttp2Session>();
   srv.on('session', (s) => sessions.add(s));
   srv.on('stream', (s, h) => {
@@ -138,5 +138,36 @@ test('a peer that breaks the protocol: the connection is given up and its calls 
   } finally {
     session.close();
     raw.close();
+  }
+});
+
+test("the server's SETTINGS_MAX_CONCURRENT_STREAMS: streams over it wait their turn; one cancelled while waiting never starts", async () => {
+  const seen: string[] = [];
+  let open = 0;
+  let most = 0;
+  const srv = await server(
+    (stream, h) => {
+      seen.push(String(h[':path']));
+      most = Math.max(most, ++open);
+      setTimeout(() => {
+        open--;
+        stream.respond({ ':status': 200 });
+        stream.end(String(h[':path']));
+      }, 20);
+    },
+    { maxConcurrentStreams: 2 },
+  );
+  const session = new H2Session({ host: '127.0.0.1', port: srv.port });
+  try {
+    await new Promise<void>((r) => session.ping(r)); // the server's SETTINGS are in
+    const calls = ['/a', '/b', '/c', '/d', '/e'].map((p) => call(session, p, Buffer.alloc(0)));
+    calls[3].stream.cancel();
+    const results = await Promise.all(calls.filter((_, i) => i !== 3).map((c) => c.done));
+    assert.deepEqual(results.map((r) => r.body.toString()), ['/a', '/b', '/c', '/e']);
+    assert.deepEqual(seen, ['/a', '/b', '/c', '/e']);
+    assert.equal(most, 2);
+  } finally {
+    session.close();
+    await srv.close();
   }
 });

@@ -78,7 +78,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
     if (this.nextId > MAX_STREAM_ID) this.draining = true;
     const stream = new H2Stream(this, id, handlers, this.peerInitialWindow);
     const start = () => {
-      if (this.destroyed) return;
+      if (this.destroyed || stream.cancelled) return;
       this.streams.set(id, stream);
       this.headerFrames(id, block, body === undefined && end);
       if (body !== undefined) stream.write(body, end);
@@ -98,6 +98,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
 
   /** @internal */
   cancel(stream: H2Stream): void {
+    stream.cancelled = true; // also when still waiting to start
     if (!this.streams.delete(stream.id)) return;
     this.reset(stream.id);
     this.started();

@@ -23,6 +23,7 @@ export class H2Stream {
   /** DATA waiting for window. */
   queued: { buf: Buffer; end: boolean }[] = [];
   localEnded = false;
+  cancelled = false;
   received = 0;
   private readonly session: StreamOwner;
 
