@@ -71,3 +71,12 @@ test('a call with a timeout fails when its command outlasts it; the launcher kee
   assert.deepEqual(await l.run(['echo', 'still here'], 10_000), { code: 0, output: 'still here' });
   await writeFile(go, '');
 });
+
+test('an argument holding a NUL byte is refused, as spawn refuses it, not silently shortened', async (t) => {
+  const l = new Launcher();
+  t.after(() => l.close());
+  // bash's read drops NUL bytes: '/a\0b' would have run as '/ab'.
+  await assert.rejects(l.run(['printf', '%s', '/a\0b']), /must be a string without null bytes/);
+  await assert.rejects(l.detach(['true', 'a\0']), /must be a string without null bytes/);
+  assert.deepEqual(await l.run(['printf', '%s', '/ab']), { code: 0, output: '/ab' });
+});

@@ -82,8 +82,8 @@ export class Launcher {
    * mount, rtnl) cannot be killed, and its caller must not wait for it forever. A late answer is
    * dropped. Kill what can be killed in the command itself (coreutils' timeout).
    */
-  run(argv: readonly string[], timeoutMs?: number): Promise<LaunchResult> {
-    return this.#send(argv.map(shellQuote).join(' '), timeoutMs === undefined ? undefined : { ms: timeoutMs, what: argv[0] ?? '' });
+  async run(argv: readonly string[], timeoutMs?: number): Promise<LaunchResult> {
+    return this.#send(quoted(argv), timeoutMs === undefined ? undefined : { ms: timeoutMs, what: argv[0] ?? '' });
   }
 
   /**
@@ -92,7 +92,7 @@ export class Launcher {
    * shim's pid and exit files), as with a spawn.
    */
   async detach(argv: readonly string[]): Promise<void> {
-    const r = await this.#send(`setsid -f ${argv.map(shellQuote).join(' ')} </dev/null >/dev/null 2>&1`);
+    const r = await this.#send(`setsid -f ${quoted(argv)} </dev/null >/dev/null 2>&1`);
     if (r.code !== 0) throw new Error(`could not start ${argv[0]}: ${r.output || `exit code ${r.code}`}`);
   }
 
@@ -122,6 +122,16 @@ export class Launcher {
     this.#child?.stdin?.end();
     this.#child = undefined;
   }
+}
+
+/**
+ * The words shell-quoted. A NUL byte is refused as spawn refuses it: bash's read drops it, so
+ * '/a\0b' would run as '/ab', another path than the one asked for.
+ */
+function quoted(argv: readonly string[]): string {
+  const i = argv.findIndex((a) => a.includes('\0'));
+  if (i >= 0) throw new TypeError(`The argument 'argv[${i}]' must be a string without null bytes`);
+  return argv.map(shellQuote).join(' ');
 }
 
 let host: Launcher | undefined;
