@@ -33,6 +33,10 @@ const NOT_FOR_THE_AGENT = [
   // Loaded on the first exec, attach or port-forward (stream-upgrade.ts).
   /\/src\/cluster\/agent\/server\/stream-upgrade\.ts$/,
   /\/node_modules\/(spdy-transport|ws)\//,
+  // Required with the first probe result or /metrics/probes scrape (probe-metrics.ts).
+  /\/node_modules\/prom-client\//,
+  // The local agent of `portcullis up` (its CSR approver).
+  /\/src\/cluster\/agent\/local-(agent|serving-approver)\.ts$/,
 ];
 
 test('portcullis agent loads no other command\'s modules', async (t) => {

@@ -58,6 +58,12 @@ function osImage(): string {
 
 const ki = (bytes: bigint): string => `${bytes / 1024n}Ki`;
 
+/** The host name as a node name (an RFC 1123 subdomain, lower case), as the kubelet's default. */
+export function localNodeName(): string {
+  const n = os.hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  return n.slice(0, 253) || 'localhost';
+}
+
 export interface HostInfoOptions {
   /** --node-ip: the InternalIP to report instead of the first address found. */
   nodeIP?: string;

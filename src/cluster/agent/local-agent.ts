@@ -7,13 +7,12 @@
  * requests are approved by `up` (local-serving-approver.ts), so logs and exec work at once. A host that cannot run
  * pods (no root, no runc, no busybox) gets no local node, and `up` says so and why.
  */
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { renderKubeconfig, writeKubeconfig } from '../../pki/kubeconfig.ts';
 import { RestClient } from '../client/rest-client.ts';
 import type { ClientIdentity } from '../client/types.ts';
 import { startAgent, type AgentOptions, type Agent, type AgentLog } from './agent.ts';
-import { readHostInfo } from './host-info.ts';
+import { localNodeName, readHostInfo } from './host-info.ts';
 import { createJoinToken } from './join-token.ts';
 import { loadCert } from './node-certificates.ts';
 import { missingForRunc, openRuncNodeRuntime } from './node-runtime.ts';
@@ -38,11 +37,7 @@ export interface LocalAgentOptions {
 
 export type LocalAgent = { kind: 'starting'; nodeName: string; stop(): Promise<void> } | { kind: 'none'; reason: string };
 
-/** The host name as a node name (an RFC 1123 subdomain, lower case), as the kubelet's default. */
-export function localNodeName(): string {
-  const n = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[-.]+|[-.]+$/g, '');
-  return n.slice(0, 253) || 'localhost';
-}
+export { localNodeName };
 
 export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
   const missing = missingForRunc();
