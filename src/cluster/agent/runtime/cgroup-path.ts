@@ -30,13 +30,27 @@ async function isUnified(mountRoot: string): Promise<boolean> {
   }
 }
 
-/** The OCI cgroupsPath for a container and its memory cgroup directory on the host. */
-export async function cgroupPlacement(parent: string, id: string, mountRoot = '/sys/fs/cgroup'): Promise<{ cgroupsPath: string; memcg: string }> {
+export type CgroupPlacer = (id: string) => { cgroupsPath: string; memcg: string };
+
+/**
+ * Places containers under parent: the host's cgroup layout and our own cgroup are read once here
+ * (a runtime keeps the placer), not again for every container.
+ */
+export async function cgroupPlacer(parent: string, mountRoot = '/sys/fs/cgroup'): Promise<CgroupPlacer> {
   if (await isUnified(mountRoot)) {
-    const cgroupsPath = join('/', parent, id);
-    return { cgroupsPath, memcg: join(mountRoot, cgroupsPath) };
+    return (id) => {
+      const cgroupsPath = join('/', parent, id);
+      return { cgroupsPath, memcg: join(mountRoot, cgroupsPath) };
+    };
   }
   const own = parseOwnCgroup(await readFile('/proc/self/cgroup', 'utf8'));
-  const cgroupsPath = `${parent}/${id}`;
-  return { cgroupsPath, memcg: join(mountRoot, 'memory', own.v1Memory ?? '/', cgroupsPath) };
+  return (id) => {
+    const cgroupsPath = `${parent}/${id}`;
+    return { cgroupsPath, memcg: join(mountRoot, 'memory', own.v1Memory ?? '/', cgroupsPath) };
+  };
+}
+
+/** The OCI cgroupsPath for a container and its memory cgroup directory on the host. */
+export async function cgroupPlacement(parent: string, id: string, mountRoot = '/sys/fs/cgroup'): Promise<{ cgroupsPath: string; memcg: string }> {
+  return (await cgroupPlacer(parent, mountRoot))(id);
 }

@@ -21,7 +21,7 @@
  * Every command is bounded (NAMESPACE_COMMAND_TIMEOUT_MS): a mount, unshare or `ip` stuck in the
  * kernel fails the sandbox with an error instead of holding the pod's worker forever.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Launcher } from './launcher.ts';
 
@@ -57,7 +57,7 @@ export function sandboxMounts(dir: string): string[] {
 const OUTER = `
 ns=$1; shm=$2; shift 2
 if [ -n "$ns" ]; then mount --bind --make-shared "$ns" "$ns" || exit 1; fi
-if [ -n "$shm" ]; then mkdir -p "$shm" && mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm "$shm" || exit 1; fi
+if [ -n "$shm" ]; then mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm "$shm" || exit 1; fi
 exec "$@"
 `;
 
@@ -98,9 +98,11 @@ async function runBounded(launcher: Launcher, argv: readonly string[], what: str
 export async function createPodNamespaces(launcher: Launcher, c: CreatePodNamespaces): Promise<void> {
   const files = Object.values(c.files);
   const ns = files.length > 0 ? join(files[0]!, '..') : '';
-  if (ns) await mkdir(ns, { recursive: true });
+  // Made here rather than by a mkdir process (as the state files, synchronously: state-files.ts).
+  if (ns) mkdirSync(ns, { recursive: true });
+  if (c.shm) mkdirSync(c.shm, { recursive: true });
   // unshare bind-mounts each namespace onto an existing file.
-  await Promise.all(files.map((f) => writeFile(f, '')));
+  for (const f of files) writeFileSync(f, '');
   const flags = [...(c.files.net ? [`--net=${c.files.net}`] : []), ...(c.files.ipc ? [`--ipc=${c.files.ipc}`] : []), ...(c.files.uts ? [`--uts=${c.files.uts}`] : [])];
   const sysctls = Object.entries(c.sysctls).flatMap(([name, value]) => [name.replaceAll('.', '/'), value]);
   const setUp = ['/bin/sh', '-c', INNER, 'portcullis-pod-ns', c.files.uts ? c.hostname : '', c.files.net ? '1' : '', ...sysctls];
@@ -116,7 +118,8 @@ export async function podNamespacesHeld(dir: string, files: PodNamespaceFiles): 
   const paths = Object.values(files);
   if (paths.length === 0) return true;
   try {
-    const [own, ...held] = await Promise.all([dir, ...paths].map((p) => stat(p)));
+    // Synchronous: asked for each sandbox at every relist (state-files.ts says why).
+    const [own, ...held] = [dir, ...paths].map((p) => statSync(p));
     return held.every((s) => s.dev !== own!.dev);
   } catch {
     return false;
@@ -129,7 +132,7 @@ export async function podNamespacesHeld(dir: string, files: PodNamespaceFiles): 
  * namespace ends with its last mount once no process is left in it.
  */
 export async function unmountAll(launcher: Launcher, paths: readonly string[], timeoutMs?: number): Promise<void> {
-  const points = new Set((await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4]));
+  const points = new Set(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]));
   const mounted = paths.filter((p) => points.has(p));
   if (mounted.length === 0) return;
   await runBounded(launcher, ['umount', ...mounted], `umount ${mounted.join(' ')}`, timeoutMs);

@@ -6,7 +6,7 @@
  * same process, started by the runtime's launcher (launcher.ts: a spawn from the agent forks all
  * of it while its event loop waits).
  */
-import { readFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostLauncher, type Launcher } from './launcher.ts';
 
@@ -20,10 +20,10 @@ export async function run(cmd: string, args: string[]): Promise<void> {
 }
 
 // Arguments, never interpolated: lower upper work target, then the FIFOs to make. Prints the kind.
+// The directories are made by the caller (a mkdir process less per container).
 const PREPARE = `
 lower=$1; upper=$2; work=$3; target=$4
 shift 4
-mkdir -p "$target" "$upper" "$work" || exit 1
 if mount -t overlay overlay -o "lowerdir=$lower,upperdir=$upper,workdir=$work" "$target" 2>/dev/null; then kind=overlay
 else cp -a --reflink=auto "$lower/." "$target" || exit 1; kind=copy
 fi
@@ -41,6 +41,7 @@ export async function prepareRootfs(launcher: Launcher, lower: string, dir: stri
   const work = join(dir, 'work');
   // Option values may not contain the separators overlay parses; our paths are ours, but say so.
   if (/[,:\\]/.test(lower + upper + work)) throw new Error(`rootfs paths may not contain ',', ':' or '\\': ${lower}`);
+  for (const d of [target, upper, work]) mkdirSync(d, { recursive: true });
   const r = await launcher.run(['/bin/sh', '-c', PREPARE, 'portcullis-rootfs', lower, upper, work, target, ...fifos]);
   if (r.code !== 0) throw new Error(`preparing the rootfs from ${lower}: ${r.output || `exit code ${r.code}`}`);
   return { path: target, kind: r.output.endsWith('overlay') ? 'overlay' : 'copy' };
@@ -48,7 +49,7 @@ export async function prepareRootfs(launcher: Launcher, lower: string, dir: stri
 
 /** Whether path is a mount point (per /proc/self/mountinfo). */
 export async function isMounted(path: string): Promise<boolean> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  const info = readFileSync('/proc/self/mountinfo', 'utf8');
   return info.split('\n').some((l) => l.split(' ')[4] === path);
 }
 

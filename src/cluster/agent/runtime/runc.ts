@@ -11,7 +11,8 @@
  * agent; list() on a new instance finds them and re-attaches the log relays.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { checkSysctls, containerSpec, podHostname, sandboxSpec } from './oci-spec.ts';
 import { effectiveSecurityContext, imageUser, resolveUser, verifyRunAsNonRoot } from './image-user.ts';
@@ -23,11 +24,11 @@ import { createPodNamespaces, podNamespaceFiles, podNamespacesHeld, sandboxMount
 import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
 import { Launcher } from './launcher.ts';
-import { containerStatusFromFiles, readMeta, readPid, runcLogError, writeJsonAtomic, type ContainerMeta, type SandboxMeta } from './state-files.ts';
+import { containerStatusFromFiles, readMeta, readPid, readText, runcLogError, writeJsonAtomic, type ContainerMeta, type SandboxMeta } from './state-files.ts';
 import { runcExec } from './runc-exec.ts';
 import { attachStreams } from './runc-attach.ts';
 import { closeStdinOnce, markStdinOnce, stdinOnceClosed } from './stdin-once.ts';
-import { cgroupPlacement } from './cgroup-path.ts';
+import { cgroupPlacer, type CgroupPlacer } from './cgroup-path.ts';
 import { readProcessStats, type UsageStats } from './cgroup-stats.ts';
 import type { AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
 
@@ -65,6 +66,9 @@ export class RuncRuntime implements ContainerRuntime {
   /** Starts shims and rootfs preparation from a small process (a spawn from the agent forks all of it). */
   private readonly launcher = new Launcher();
   private readonly opts: RuncRuntimeOptions;
+  /** What the agent process itself is (its cgroup, capabilities, oom_score_adj floor): read once, not per container. */
+  private placer?: Promise<CgroupPlacer>;
+  private self?: { caps: string[]; oomFloor: number };
 
   constructor(opts: RuncRuntimeOptions) {
     this.opts = opts;
@@ -110,8 +114,8 @@ export class RuncRuntime implements ContainerRuntime {
     // Only a shared PID namespace needs a process to hold it (its init): the pause container.
     const pause = cfg.spec.shareProcessNamespace === true && cfg.spec.hostPID !== true;
     const sysctls = checkSysctls(cfg.spec);
-    await mkdir(pause ? join(dir, 'bundle', 'rootfs') : dir, { recursive: true });
-    await mkdir(this.cli.root, { recursive: true });
+    mkdirSync(pause ? join(dir, 'bundle', 'rootfs') : dir, { recursive: true });
+    mkdirSync(this.cli.root, { recursive: true });
     try {
       const meta: SandboxMeta = {
         kind: 'sandbox', id, pod: cfg.pod, createdAt: this.now().toISOString(), hostname: podHostname(cfg.pod.name, cfg.spec),
@@ -123,9 +127,9 @@ export class RuncRuntime implements ContainerRuntime {
       // One /dev/shm per pod, as its IPC namespace is one: containerd's sandbox shm (64 MiB tmpfs).
       const shm = cfg.spec.hostIPC ? undefined : meta.shm;
       if (pause) {
-        const { cgroupsPath } = await cgroupPlacement(this.cgroupParent, id);
-        const spec = sandboxSpec(cfg, { binary: this.pause, args: ['/busybox', 'sleep', '2147483647'] }, cgroupsPath, await oomScoreAdjFloor());
-        await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
+        const { cgroupsPath } = await this.cgroupPlacement(id);
+        const spec = sandboxSpec(cfg, { binary: this.pause, args: ['/busybox', 'sleep', '2147483647'] }, cgroupsPath, this.selfProcess().oomFloor);
+        writeFileSync(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
         await this.launch(dir, id, '', { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null', ...(shm ? { shm } : {}) });
       } else {
         await createPodNamespaces(this.launcher, { files: podNamespaceFiles(dir, meta.hostNetwork, meta.hostIPC), hostname: meta.hostname, sysctls, ...(shm ? { shm } : {}) });
@@ -200,26 +204,26 @@ export class RuncRuntime implements ContainerRuntime {
     const sandbox = await this.sandboxStatus(sandboxId);
     if (!sandboxMeta || !sandbox || sandbox.state !== 'ready') throw new Error(`sandbox ${sandboxId} is not ready`);
     verifyRunAsNonRoot(cfg.pod, cfg.podSpec, cfg.container, imageUser(cfg.image.config.User));
-    const [passwd, group] = await Promise.all([readOptional(join(cfg.image.rootfs, 'etc/passwd')), readOptional(join(cfg.image.rootfs, 'etc/group'))]);
+    const [passwd, group] = [readText(join(cfg.image.rootfs, 'etc/passwd')), readText(join(cfg.image.rootfs, 'etc/group'))];
     const user = resolveUser(cfg.podSpec, cfg.container, cfg.image.config.User, passwd, group);
     const seccompLocalhost = await this.localhostProfile(cfg);
     if (cfg.image.config.StopSignal !== undefined && !isSignal(cfg.image.config.StopSignal)) throw new Error(`the image's StopSignal ${JSON.stringify(cfg.image.config.StopSignal)} is not a signal`);
 
     const id = this.randomId();
     const dir = this.containerDir(id);
-    const { cgroupsPath, memcg } = await cgroupPlacement(this.cgroupParent, id);
-    await mkdir(dir, { recursive: true });
+    const { cgroupsPath, memcg } = await this.cgroupPlacement(id);
+    mkdirSync(dir, { recursive: true });
     try {
       await prepareRootfs(this.launcher, cfg.image.rootfs, dir, [join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty || cfg.container.stdin ? [join(dir, 'stdin')] : [])]);
       const spec = containerSpec({
         cfg, sandbox, hostname: sandboxMeta.hostname, user, cgroupsPath, podFiles: sandboxMeta.podFiles, shm: sandboxMeta.shm,
-        pidsLimit: this.opts.pidsLimit, memoryCapacity: this.opts.memoryCapacity, seccompLocalhost, oomScoreAdjMin: await oomScoreAdjFloor(),
+        pidsLimit: this.opts.pidsLimit, memoryCapacity: this.opts.memoryCapacity, seccompLocalhost, oomScoreAdjMin: this.selfProcess().oomFloor,
         ...(effectiveSecurityContext(cfg.podSpec, cfg.container).privileged ? { hostDevices: await hostDevices() } : {}),
-        allCaps: await ownBoundingCaps(),
+        allCaps: this.selfProcess().caps,
       });
-      await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
+      writeFileSync(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
       const logPath = this.logPath(cfg);
-      await mkdir(join(logPath, '..'), { recursive: true });
+      mkdirSync(join(logPath, '..'), { recursive: true });
       const meta: ContainerMeta = {
         kind: 'container', id, sandboxId, pod: cfg.pod, name: cfg.container.name, attempt: cfg.attempt,
         imageRef: cfg.image.ref, imageDigest: cfg.image.digest, createdAt: this.now().toISOString(), logPath,
@@ -296,7 +300,7 @@ export class RuncRuntime implements ContainerRuntime {
     const status = await this.containerStatus(id);
     const relay = await this.relays.get(id);
     if (!meta || !status || status.state !== 'running' || !relay) throw new Error(`container ${id} is not running`);
-    const shimPid = Number((await readOptional(join(dir, 'shim.pid')))?.trim()) || undefined;
+    const shimPid = Number(readText(join(dir, 'shim.pid'))?.trim()) || undefined;
     const stdin = meta.tty || meta.stdin ? join(dir, 'stdin') : undefined;
     if (!meta.stdinOnce) return attachStreams(relay, stdin, opts, shimPid);
     // stdinOnce: the first attach with input closes the container's stdin when that input ends.
@@ -358,7 +362,23 @@ export class RuncRuntime implements ContainerRuntime {
     const base = resolve(this.opts.seccompRoot);
     const file = resolve(base, p.localhostProfile);
     if (!file.startsWith(base + sep)) return undefined;
-    return readOptional(file);
+    return readText(file);
+  }
+
+  private cgroupPlacement(id: string): Promise<{ cgroupsPath: string; memcg: string }> {
+    if (!this.placer) {
+      const placer = cgroupPlacer(this.cgroupParent);
+      this.placer = placer;
+      // A failed read is not kept: the next container tries again.
+      placer.catch(() => {
+        if (this.placer === placer) this.placer = undefined;
+      });
+    }
+    return this.placer.then((place) => place(id));
+  }
+
+  private selfProcess(): { caps: string[]; oomFloor: number } {
+    return (this.self ??= { caps: ownBoundingCaps(), oomFloor: oomScoreAdjFloor() });
   }
 
   private logPath(cfg: ContainerConfig): string {
@@ -374,30 +394,22 @@ function safeId(id: string): string {
 }
 
 /** Our bounding set: runc cannot give a container a capability the agent lacks. */
-async function ownBoundingCaps(): Promise<string[]> {
-  const status = (await readOptional('/proc/self/status')) ?? '';
+function ownBoundingCaps(): string[] {
+  const status = readText('/proc/self/status') ?? '';
   return capsFromMask(/^CapBnd:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '');
 }
 
 /** -1000 with CAP_SYS_RESOURCE; else our own oom_score_adj, below which no child may go. */
-async function oomScoreAdjFloor(): Promise<number> {
-  const status = (await readOptional('/proc/self/status')) ?? '';
+function oomScoreAdjFloor(): number {
+  const status = readText('/proc/self/status') ?? '';
   const eff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
   if (eff & (1n << 24n)) return -1000;
-  return Number((await readOptional('/proc/self/oom_score_adj'))?.trim() ?? '0') || 0;
+  return Number(readText('/proc/self/oom_score_adj')?.trim() ?? '0') || 0;
 }
 
 /** What the shim's own set-up (the pod's /dev/shm mount) said when it failed. */
 async function shimSetupError(dir: string): Promise<string | undefined> {
-  return (await readOptional(join(dir, 'setup.err')))?.trim() || undefined;
-}
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readText(join(dir, 'setup.err'))?.trim() || undefined;
 }
 
 async function listDir(path: string): Promise<string[]> {

@@ -12,7 +12,7 @@
  * opened read-write too (no end of file ever), but for a stdinOnce container (stdin-once.ts):
  * read-only, with a holder process as the writer the agent ends after the first attach.
  */
-import { access } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Launcher } from './launcher.ts';
 import type { RuncCli } from './runc-cli.ts';
@@ -78,13 +78,12 @@ export function spawnShim(cli: RuncCli, s: ShimSpec, launcher: Launcher): Promis
   return launcher.detach(['/bin/sh', '-c', `cd ${shellQuote(s.dir)} || exit 1\n${SCRIPT}`, 'portcullis-shim', s.dir, s.memcg, s.stdin, s.stdout, s.stderr, s.shm ?? '', ...command]);
 }
 
+/**
+ * Whether a state file is there. Synchronous underneath (state-files.ts says why: ~2 µs of CPU
+ * against ~23 µs for a promise access(), and it is asked for every container at each relist).
+ */
 export async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return existsSync(path);
 }
 
 /**

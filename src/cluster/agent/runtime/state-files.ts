@@ -2,8 +2,13 @@
  * What the runtime keeps on disk per sandbox and container (meta.json, written once at creation)
  * and how a status is read back from the files the shim writes (pid, exit, oom, runc.log). Nothing
  * lives only in memory, so a new runtime instance after an agent restart sees the same state.
+ *
+ * The reads are synchronous: they are a few bytes from the agent's own local state directory, and
+ * the relist reads every container's and sandbox's files each second. A promise read of a small
+ * file costs ~100 µs of CPU (open, fstat, read, close, each a thread-pool round trip), a
+ * synchronous one ~6 µs, and blocks the event loop for no longer than that.
  */
-import { readFile, stat, writeFile, rename } from 'node:fs/promises';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { oomKills } from './shim.ts';
 import type { ContainerStatus, PodRef } from './types.ts';
@@ -50,29 +55,30 @@ export interface ContainerMeta {
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFile(`${path}.tmp`, JSON.stringify(value));
-  await rename(`${path}.tmp`, path);
+  writeFileSync(`${path}.tmp`, JSON.stringify(value));
+  renameSync(`${path}.tmp`, path);
 }
 
 export async function readMeta<T>(dir: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as T;
+    return JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as T;
   } catch {
     return undefined;
   }
 }
 
-async function readText(path: string): Promise<string | undefined> {
+/** A small state file's text, or undefined when it cannot be read (synchronous: see above). */
+export function readText(path: string): string | undefined {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
 }
 
-async function mtime(path: string): Promise<string | undefined> {
+function mtime(path: string): string | undefined {
   try {
-    return (await stat(path)).mtime.toISOString();
+    return statSync(path).mtime.toISOString();
   } catch {
     return undefined;
   }
@@ -90,7 +96,7 @@ function alive(pid: number): boolean {
 
 /** The last error runc logged (its JSON log), for a process that never started. */
 export async function runcLogError(dir: string): Promise<string | undefined> {
-  const text = await readText(join(dir, 'runc.log'));
+  const text = readText(join(dir, 'runc.log'));
   if (!text) return undefined;
   let last: string | undefined;
   for (const line of text.split('\n')) {
@@ -106,7 +112,7 @@ export async function runcLogError(dir: string): Promise<string | undefined> {
 
 /** The pid of a running process per the pid file, or undefined. */
 export async function readPid(dir: string): Promise<number | undefined> {
-  const text = await readText(join(dir, 'pid'));
+  const text = readText(join(dir, 'pid'));
   const pid = text === undefined ? NaN : Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
@@ -117,26 +123,26 @@ export async function containerStatusFromFiles(dir: string, meta: ContainerMeta)
     id: meta.id, sandboxId: meta.sandboxId, pod: meta.pod, name: meta.name, attempt: meta.attempt,
     imageRef: meta.imageRef, imageDigest: meta.imageDigest, createdAt: meta.createdAt, logPath: meta.logPath,
   };
-  const exitText = await readText(join(dir, 'exit'));
+  const exitText = readText(join(dir, 'exit'));
   const pid = await readPid(dir);
-  const startedAt = pid === undefined ? undefined : await mtime(join(dir, 'pid'));
+  const startedAt = pid === undefined ? undefined : mtime(join(dir, 'pid'));
   if (exitText !== undefined) {
-    const finishedAt = await mtime(join(dir, 'exit'));
+    const finishedAt = mtime(join(dir, 'exit'));
     if (pid === undefined) {
       const message = (await runcLogError(dir)) ?? 'the container process could not be started';
       return { ...base, state: 'exited', exitCode: 128, reason: 'StartError', message, finishedAt, startedAt: finishedAt };
     }
     const exitCode = Number(exitText.trim());
-    const oom = oomKills(await readText(join(dir, 'oom'))) > 0;
+    const oom = oomKills(readText(join(dir, 'oom'))) > 0;
     const reason = oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
     return { ...base, state: 'exited', exitCode, reason, startedAt, finishedAt };
   }
   if (pid !== undefined) {
     if (alive(pid)) return { ...base, state: 'running', pid, startedAt };
     // The process is gone and no exit was recorded: give the shim a moment, else the status is lost.
-    const shimPid = Number((await readText(join(dir, 'shim.pid')))?.trim());
+    const shimPid = Number(readText(join(dir, 'shim.pid'))?.trim());
     if (alive(shimPid)) return { ...base, state: 'running', pid, startedAt };
-    if ((await readText(join(dir, 'exit'))) !== undefined) return containerStatusFromFiles(dir, meta);
+    if (readText(join(dir, 'exit')) !== undefined) return containerStatusFromFiles(dir, meta);
     return { ...base, state: 'exited', exitCode: 255, reason: 'Unknown', message: 'the container exited while its shim was not running; its exit status is unknown', startedAt };
   }
   return { ...base, state: 'created' };
