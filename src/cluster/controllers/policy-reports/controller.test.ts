@@ -21,7 +21,7 @@ test('writes a report on change only, evaluates each report at most once per int
   const informers = fakeInformerFactory(client);
   const queue = new ManualQueue();
   let now = 1_000_000;
-  const c = newPolicyReportsController({ client, informers, queue, log: { error() {} }, now: () => now, discovery: () => [resources.pods, resources.configmaps], minIntervalMs: 2000 });
+  const c = newPolicyReportsController({ client, informers, queue, log: { error() {} }, now: () => now, discovery: () => [resources.pods, resources.configmaps], minIntervalMs: 2000, mayRead: async () => true });
   informers.start();
   c.run(1);
   await settle([queue]);
@@ -56,6 +56,49 @@ test('writes a report on change only, evaluates each report at most once per int
   await settle([queue]);
   assert.deepEqual(reportWrites().at(-1)!.verb, 'delete');
   assert.deepEqual(client.stored(POLICY_REPORTS, 'a'), []);
+  queue.shutDown();
+  await c.stop();
+  informers.stop();
+});
+
+test('a resource the controller may not list and watch is not followed: logged, asked about again later, the other reports go on', async () => {
+  const client = new FakeApiClient();
+  client.seed(resources.namespaces, { metadata: { name: 'a' } });
+  const vap = (name: string, resource: string): K8sObject => ({ metadata: { name, uid: name, generation: 1 }, spec: { matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: [resource] }] }, validations: [{ expression: 'false', message: `no ${resource}` }] } });
+  for (const [name, resource] of [['no-pods', 'pods'], ['no-secrets', 'secrets']]) {
+    client.seed(VAPS, vap(name!, resource!));
+    client.seed(BINDINGS, { metadata: { name }, spec: { policyName: name, validationActions: ['Audit'] } });
+  }
+  client.seed(resources.pods, pod('p1'));
+  client.seed(resources.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'a' }, data: { k: 'dg==' } });
+  const informers = fakeInformerFactory(client);
+  const queue = new ManualQueue();
+  let now = 1_000_000;
+  const asked: string[] = [];
+  const logged: string[] = [];
+  let allowSecrets = false;
+  const c = newPolicyReportsController({
+    client, informers, queue, now: () => now, discovery: () => [resources.pods, resources.secrets], minIntervalMs: 0,
+    log: { error: (_o: object, msg: string) => logged.push(msg) } as never,
+    mayRead: async (r) => (asked.push(r.resource), r.resource !== 'secrets' || allowSecrets),
+  });
+  informers.start();
+  c.run(1);
+  await settle([queue]);
+  const [report] = client.stored<K8sObject>(POLICY_REPORTS, 'a');
+  assert.deepEqual((report!.results as Array<{ resources: Array<{ kind: string }> }>).map((x) => x.resources[0]!.kind), ['Pod']);
+  assert.ok(logged.some((m) => m.includes('/secrets is not followed (the controller may not list and watch it')), logged.join('\n'));
+  // Within the minute a denial is not asked about again; after it, it is (a role may have been extended).
+  const secretsAsked = () => asked.filter((x) => x === 'secrets').length;
+  const before = secretsAsked();
+  queue.add('a');
+  await settle([queue]);
+  assert.equal(secretsAsked(), before);
+  now += 60_000;
+  allowSecrets = true;
+  queue.add('a');
+  await settle([queue]);
+  assert.equal(secretsAsked(), before + 1);
   queue.shutDown();
   await c.stop();
   informers.stop();

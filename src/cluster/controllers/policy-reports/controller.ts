@@ -8,7 +8,10 @@
  * binding with Deny or Audit is `fail`, under Warn only `warn`; an evaluation error `error`; an
  * object covered by an active PolicyException `skip`. The objects are those of the resources the
  * policies' resourceRules name explicitly (no wildcards), followed by shared informers, at most
- * MAX_RESOURCES of them.
+ * MAX_RESOURCES of them, and only those its own identity may list and watch (a SelfSubjectAccessReview
+ * first): its role reads what `view` reads (no Secrets) plus what a ClusterRole labelled
+ * policy.portcullis.dev/aggregate-to-policy-reports adds, so a policy on another resource is
+ * logged and left out of the reports rather than stalling them on a forbidden list.
  *
  * Bounded, so reports cannot fill the store: one PolicyReport per namespace and one
  * ClusterPolicyReport for cluster-scoped objects, each listing at most `maxResults` results
@@ -32,11 +35,14 @@ export const POLICY_REPORTS_SERVICE_ACCOUNT = 'policy-reports-controller';
 /** At most this many resources are followed for policies (each is one informer's cache). */
 export const MAX_RESOURCES = 16;
 const DEFAULT_MIN_INTERVAL_MS = 2_000;
+/** A resource the controller may not read is asked about again after this long (a role may be extended). */
+const RECHECK_DENIED_MS = 60_000;
 
 const ref = (group: string, version: string, resource: string, kind: string, namespaced: boolean): ResourceRef => Object.freeze({ group, version, resource, kind, namespaced });
 const VAPS = ref('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicies', 'ValidatingAdmissionPolicy', false);
 const BINDINGS = ref('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicybindings', 'ValidatingAdmissionPolicyBinding', false);
 const EXCEPTIONS = ref('policy.portcullis.dev', 'v1alpha1', 'policyexceptions', 'PolicyException', false);
+const SELF_REVIEWS = ref('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false);
 
 export interface PolicyReportsDeps {
   client: ApiClient;
@@ -47,6 +53,19 @@ export interface PolicyReportsDeps {
   discovery: ResourceDiscovery;
   maxResults?: number;
   minIntervalMs?: number;
+  /** Whether the controller's identity may list and watch a resource in every namespace (default: SelfSubjectAccessReviews). */
+  mayRead?: (r: ResourceRef) => Promise<boolean>;
+}
+
+/** list and watch across namespaces, asked as the client's own identity. */
+export function selfReviewRead(client: ApiClient): (r: ResourceRef) => Promise<boolean> {
+  return async (r) => {
+    for (const verb of ['list', 'watch']) {
+      const review = await client.create<K8sObject>(SELF_REVIEWS, '', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec: { resourceAttributes: { verb, group: r.group, version: r.version, resource: r.resource } } });
+      if ((review as { status?: { allowed?: boolean } }).status?.allowed !== true) return false;
+    }
+    return true;
+  };
 }
 
 type Vap = ValidatingAdmissionPolicy & K8sObject;
@@ -66,6 +85,9 @@ export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
   const compiled = new Map<string, { key: string; compiled: CompiledPolicy }>();
   const lastSync = new Map<string, number>();
   const warned = new Set<string>();
+  const mayRead = d.mayRead ?? selfReviewRead(d.client);
+  /** Resources the identity may not read, and when they may be asked about again. */
+  const denied = new Map<string, number>();
 
   const enqueueAll = (): void => {
     d.queue.add('');
@@ -96,8 +118,14 @@ export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
     return out;
   };
 
-  /** Starts following each resource a bound policy names (explicit group and plural only). */
-  const follow = (): void => {
+  const warnOnce = (policy: string, gr: string, why: string): void => {
+    if (warned.has(gr) || warned.size >= 1000) return;
+    warned.add(gr);
+    d.log.error({ policy, resource: gr }, `${POLICY_REPORTS_CONTROLLER}: ${gr} is not followed (${why})`);
+  };
+
+  /** Starts following each resource a bound policy names (explicit group and plural only) that the controller may read. */
+  const followNow = async (): Promise<void> => {
     const served = new Map(d.discovery().map((r) => [groupResourceOf(r), r]));
     for (const p of underTest()) {
       for (const rule of p.compiled.match.spec?.resourceRules ?? []) {
@@ -107,12 +135,17 @@ export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
             if (monitored.has(gr)) continue;
             const r = served.get(gr);
             if (!r || group === '*' || resource.includes('*') || resource.includes('/') || monitored.size >= MAX_RESOURCES) {
-              if (!warned.has(gr) && warned.size < 1000) {
-                warned.add(gr);
-                d.log.error({ policy: p.compiled.name, resource: gr }, `${POLICY_REPORTS_CONTROLLER}: ${gr} is not followed (not served, a wildcard or a subresource, or more than ${MAX_RESOURCES} resources)`);
-              }
+              warnOnce(p.compiled.name, gr, `not served, a wildcard or a subresource, or more than ${MAX_RESOURCES} resources`);
               continue;
             }
+            if ((denied.get(gr) ?? -Infinity) > d.now()) continue;
+            if (!(await mayRead(r))) {
+              denied.set(gr, d.now() + RECHECK_DENIED_MS);
+              warnOnce(p.compiled.name, gr, 'the controller may not list and watch it: a ClusterRole labelled policy.portcullis.dev/aggregate-to-policy-reports can grant it');
+              continue;
+            }
+            denied.delete(gr);
+            if (monitored.has(gr)) continue;
             const inf = d.informers.informer<K8sObject>(r);
             inf.addEventHandler({ add: onObject, update: (_o, n) => onObject(n), delete: onObject });
             monitored.set(gr, inf);
@@ -121,10 +154,11 @@ export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
       }
     }
   };
-  const onPolicies = (): void => {
-    follow();
-    enqueueAll();
-  };
+  // One pass at a time: two syncs must not start two informers for one resource.
+  let following: Promise<void> = Promise.resolve();
+  const follow = (): Promise<void> => (following = following.catch(() => undefined).then(followNow));
+  // The next syncs follow the resources the changed policies name (follow runs before each).
+  const onPolicies = (): void => enqueueAll();
   for (const inf of [vaps, bindings, exceptions] as Informer<K8sObject>[]) inf.addEventHandler({ add: onPolicies, update: onPolicies, delete: onPolicies });
   namespaces.addEventHandler({
     add: (ns) => d.queue.add(String(ns.metadata.name)),
@@ -185,7 +219,7 @@ export function newPolicyReportsController(d: PolicyReportsDeps): Controller {
     waitFor: [vaps, bindings, exceptions, namespaces, reports, clusterReports] as Informer<K8sObject>[],
     sync: async (key) => {
       // Resources served since the policies last changed (a CRD installed later) are followed now.
-      follow();
+      await follow();
       // Objects of resources followed since the last sync must be listed before they are judged.
       await Promise.all([...monitored.values()].map((i) => i.synced()));
       await sync(key);
