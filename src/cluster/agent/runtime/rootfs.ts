@@ -6,7 +6,7 @@
  * same process, started by the runtime's launcher (launcher.ts: a spawn from the agent forks all
  * of it while its event loop waits).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostLauncher, type Launcher } from './launcher.ts';
 
@@ -58,7 +58,20 @@ export async function unmount(path: string): Promise<void> {
   if (await isMounted(path)) await run('umount', [path]);
 }
 
-/** Unmounts the container's rootfs if mounted; idempotent. */
-export function releaseRootfs(dir: string): Promise<void> {
-  return unmount(join(dir, 'bundle', 'rootfs'));
+/**
+ * Unmounts the container's rootfs if mounted; idempotent. An overlay is a device of its own, so
+ * two stats tell whether it is mounted, instead of a read of the whole mount table: that costs
+ * ~5 µs of kernel time per line, and every running pod adds lines (~1.6 ms a read with 50 pods).
+ */
+export async function releaseRootfs(dir: string): Promise<void> {
+  const target = join(dir, 'bundle', 'rootfs');
+  let mounted: boolean;
+  try {
+    mounted = statSync(target).dev !== statSync(join(dir, 'bundle')).dev;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    // An overlay that cannot be looked at (its lower directory gone): the mount table decides.
+    return unmount(target);
+  }
+  if (mounted) await run('umount', [target]);
 }
