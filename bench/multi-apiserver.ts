@@ -12,7 +12,7 @@ import { startEtcd } from '../test/helpers/etcd.ts';
 import { newAgent, runLoad, send, type LoadResult, type Target } from './load.ts';
 import { spawnServer, type ServerProcess } from './server-process.ts';
 import { CONFIGMAPS, configMapBody, namespaceBody } from './shapes.ts';
-import { ratio } from './stats.ts';
+import { percentile, ratio } from './stats.ts';
 
 export interface MultiApiServerOptions {
   connections: number;
@@ -21,10 +21,18 @@ export interface MultiApiServerOptions {
   progress: (msg: string) => void;
 }
 
+/** Latency in ms: the median of the servers' medians and the slowest server's p99 (exact with one server); null when no server answered. */
+interface Latency {
+  p50: number;
+  p99: number;
+}
+
 interface Throughput {
   servers: number;
   createRps: number;
   getRps: number;
+  createLatencyMs: Latency | null;
+  getLatencyMs: Latency | null;
   errors: number;
   perServer: Array<{ create: LoadResult; get: LoadResult }>;
 }
@@ -58,10 +66,18 @@ async function measure(servers: ServerProcess[], tag: string, o: MultiApiServerO
   );
   const gets = await Promise.all(servers.map((s, i) => runLoad({ ...base, target: s.target, connections: share(i), request: () => ({ method: 'GET', path: `${CONFIGMAPS(NS)}/target`, expectStatus: 200 }) })));
   const sum = (rs: LoadResult[], f: (r: LoadResult) => number) => Math.round(rs.reduce((a, r) => a + f(r), 0) * 10) / 10;
+  const latency = (rs: LoadResult[]): Latency | null => {
+    // A server that completed nothing in the window has no latency (NaN), only its zero rate.
+    const answered = rs.filter((r) => r.requests > 0);
+    if (answered.length === 0) return null;
+    return { p50: percentile(answered.map((r) => r.latencyMs.p50).sort((a, b) => a - b), 50), p99: Math.max(...answered.map((r) => r.latencyMs.p99)) };
+  };
   return {
     servers: servers.length,
     createRps: sum(creates, (r) => r.rps),
     getRps: sum(gets, (r) => r.rps),
+    createLatencyMs: latency(creates),
+    getLatencyMs: latency(gets),
     errors: sum([...creates, ...gets], (r) => r.errors),
     perServer: servers.map((_, i) => ({ create: creates[i]!, get: gets[i]! })),
   };
@@ -82,10 +98,10 @@ export async function runMultiApiServerBench(tmp: string, o: MultiApiServerOptio
     await prepare(servers[0]!.target);
     o.progress(`multi-apiserver: create and get through 1 API server, ${o.connections} connections`);
     const one = await measure(servers.slice(0, 1), 'one', o);
-    o.progress(`  create ${one.createRps} req/s, get ${one.getRps} req/s`);
+    o.progress(`  create ${one.createRps} req/s (p99 ${one.createLatencyMs?.p99} ms), get ${one.getRps} req/s (p99 ${one.getLatencyMs?.p99} ms)`);
     o.progress(`multi-apiserver: the same through 3 API servers on the same etcd`);
     const three = await measure(servers, 'three', o);
-    o.progress(`  create ${three.createRps} req/s, get ${three.getRps} req/s`);
+    o.progress(`  create ${three.createRps} req/s (p99 ${three.createLatencyMs?.p99} ms), get ${three.getRps} req/s (p99 ${three.getLatencyMs?.p99} ms)`);
     return { one, three, ratios: { createThreeVsOne: ratio(three.createRps, one.createRps), getThreeVsOne: ratio(three.getRps, one.getRps) } };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
