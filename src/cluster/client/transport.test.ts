@@ -79,3 +79,24 @@ test('ordinary requests share at most maxConnections connections; a watch stream
 test('maxConnections must be a positive integer', () => {
   assert.throws(() => new HttpsTransport({ server: url, identity: { caPem, token: 'tok' }, userAgent: 'unit', maxConnections: 0 }), /maxConnections must be a positive integer/);
 });
+
+test('after a burst, idle connections beyond maxIdleConnections are closed; the others are reused', async () => {
+  const t = new HttpsTransport({ server: url, identity: { caPem, token: 'tok' }, userAgent: 'unit', maxConnections: 4, maxIdleConnections: 1, maxRetries: 0 });
+  try {
+    const before = connections;
+    const calls = Array.from({ length: 4 }, () => t.request({ method: 'GET', path: '/slow', idempotent: true }));
+    await heldReaches(4);
+    for (const r of held.splice(0)) r.end('{}');
+    await Promise.all(calls);
+    assert.equal(connections - before, 4, 'the burst had its 4 connections');
+    const idle = Object.values(t.agent.freeSockets).reduce((n, l) => n + (l?.length ?? 0), 0);
+    assert.equal(idle, 1, 'one idle connection kept');
+    const next = t.request({ method: 'GET', path: '/slow', idempotent: true });
+    await heldReaches(1);
+    held.splice(0)[0]!.end('{}');
+    assert.equal((await next).status, 200);
+    assert.equal(connections - before, 4, 'the next request reused the kept one');
+  } finally {
+    t.close();
+  }
+});

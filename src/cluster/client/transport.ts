@@ -37,6 +37,13 @@ export interface TransportOptions {
    * more requests wait for a free one instead of each opening a TLS connection of its own.
    */
   maxConnections?: number;
+  /**
+   * Idle connections kept for the next requests (default maxConnections, all of them). Each idle
+   * TLS connection holds ~115 KiB of the client's memory (OpenSSL's state and buffers): a client
+   * whose bursts are rare and whose memory counts (the node agent) keeps fewer and pays a
+   * handshake per extra connection in the next burst.
+   */
+  maxIdleConnections?: number;
   timers?: Timers;
   random?: () => number;
 }
@@ -75,7 +82,7 @@ export class HttpsTransport {
   /** Watches and other streams: one connection each for as long as they last, so never bounded by (or starving) the pool. */
   readonly streamAgent: https.Agent;
   private readonly url: URL;
-  private readonly opts: Required<Omit<TransportOptions, 'identity' | 'server' | 'userAgent' | 'maxConnections'>>;
+  private readonly opts: Required<Omit<TransportOptions, 'identity' | 'server' | 'userAgent' | 'maxConnections' | 'maxIdleConnections'>>;
   private readonly baseHeaders: Record<string, string>;
 
   constructor(o: TransportOptions) {
@@ -90,9 +97,11 @@ export class HttpsTransport {
     const secureContext = tls.createSecureContext({ ca: id.caPem, cert: id.certPem, key: id.keyPem });
     const maxConnections = o.maxConnections ?? 32;
     if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new Error(`maxConnections must be a positive integer, got ${maxConnections}`);
-    // Idle connections are all kept (up to the bound): closing them after a burst only to open
-    // new ones for the next one costs a TLS handshake on both sides each time.
-    this.agent = new https.Agent({ keepAlive: true, secureContext, maxSockets: maxConnections, maxFreeSockets: maxConnections, scheduling: 'lifo' });
+    // Idle connections are all kept by default (up to the bound): closing them after a burst only
+    // to open new ones for the next one costs a TLS handshake on both sides each time.
+    const maxIdle = o.maxIdleConnections ?? maxConnections;
+    if (!Number.isInteger(maxIdle) || maxIdle < 1) throw new Error(`maxIdleConnections must be a positive integer, got ${maxIdle}`);
+    this.agent = new https.Agent({ keepAlive: true, secureContext, maxSockets: maxConnections, maxFreeSockets: Math.min(maxIdle, maxConnections), scheduling: 'lifo' });
     this.streamAgent = new https.Agent({ keepAlive: true, secureContext, maxFreeSockets: 4, scheduling: 'lifo' });
     this.opts = {
       maxRetries: o.maxRetries ?? 5,

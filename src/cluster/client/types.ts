@@ -43,6 +43,8 @@ export interface ClientConfig {
   protobuf?: boolean;
   /** Retries of 429 / 5xx / connection errors with backoff (default 5; 0 disables). */
   maxRetries?: number;
+  /** Idle connections kept (TransportOptions.maxIdleConnections; default all). */
+  maxIdleConnections?: number;
 }
 
 export interface ListOptions {
