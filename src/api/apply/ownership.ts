@@ -74,8 +74,15 @@ export function resetFieldSet(resetFields: readonly string[] | undefined): Field
   return set;
 }
 
+/**
+ * The set without the reset fields. When none of them is in it (a status write's changes never
+ * reach spec, a main-resource write's mostly not status) it is the set itself, not a copy: its
+ * callers build it fresh and only read what comes back.
+ */
 export function withoutReset(set: FieldSet, reset: FieldSet): FieldSet {
-  return recursiveDifference(set, reset);
+  for (const m of reset.members) if (set.members.has(m) || set.children.has(m)) return recursiveDifference(set, reset);
+  for (const k of reset.children.keys()) if (set.children.has(k)) return recursiveDifference(set, reset);
+  return set;
 }
 
 export function filterComparison(c: Comparison, reset: FieldSet): Comparison {

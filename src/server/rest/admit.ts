@@ -4,6 +4,7 @@ import { validateObject } from '../../api/validation/index.ts';
 import { toStatusCauses, type FieldError } from '../../api/validation/field-errors.ts';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/meta.ts';
 import { updateManagedFields } from '../../api/apply/index.ts';
+import { createManagedFields } from '../../api/apply/create-fields-cache.ts';
 import type { AdmissionAttributes, Operation } from '../../admission/types.ts';
 import type { RestContext, RestRequest } from './context.ts';
 import type { K8sObject } from './objects.ts';
@@ -69,17 +70,14 @@ export function fieldManagerOf(req: RestRequest): string {
 
 export function trackManagedFields(ctx: RestContext, req: RestRequest, obj: K8sObject, old: K8sObject | undefined, subresource: string): void {
   const { def } = req;
-  const mf = updateManagedFields(
-    def.typeName ? ctx.schema : undefined,
-    def.typeName ?? '',
-    old,
-    obj,
-    fieldManagerOf(req),
-    'Update',
-    subresource === 'status' ? 'status' : subresource === 'scale' ? 'scale' : '',
-    rfc3339(ctx.now()),
-    { resetFields: resetFieldsFor(def, subresource), apiVersion: groupVersion(def) },
-  );
+  const manager = fieldManagerOf(req);
+  const time = rfc3339(ctx.now());
+  const opts = { resetFields: resetFieldsFor(def, subresource), apiVersion: groupVersion(def) };
+  // A create of a built-in type: its entry's set comes from the cache of field shapes.
+  const mf =
+    old === undefined && subresource === '' && def.typeName && !def.custom
+      ? createManagedFields(ctx.schema, def.typeName, obj, manager, time, opts)
+      : updateManagedFields(def.typeName ? ctx.schema : undefined, def.typeName ?? '', old, obj, manager, 'Update', subresource === 'status' ? 'status' : subresource === 'scale' ? 'scale' : '', time, opts);
   if (mf.length > 0) obj.metadata.managedFields = mf;
   else delete obj.metadata.managedFields;
 }
