@@ -76,18 +76,22 @@ function statusOf(fields: HeaderList): { status: CallStatus | undefined; http: s
   return { status: { code: Number.isInteger(code) ? code : Status.UNKNOWN, message }, http };
 }
 
-/** A call's headers, encoded once per path and deadline (literals only, so the bytes never change). */
+/**
+ * A call's headers, encoded once per path and extra field (the deadline, `hasleader`): literals
+ * only, so the bytes never change. The calls' paths and deadlines are few; past 64 a block is
+ * encoded per call.
+ */
 class HeaderBlocks {
   private readonly cache = new Map<string, Buffer>();
   private readonly base: HeaderList;
   constructor(scheme: string, authority: string) {
     this.base = [[':method', 'POST'], [':scheme', scheme], [':authority', authority], ['content-type', 'application/grpc'], ['te', 'trailers']];
   }
-  get(path: string, extra: HeaderList): Buffer {
-    const key = `${path} ${extra.map((f) => f.join(':')).join(' ')}`;
+  get(path: string, name: string, value: string): Buffer {
+    const key = `${path}\n${name}\n${value}`;
     let block = this.cache.get(key);
     if (!block) {
-      block = encodeHeaders([...this.base.slice(0, 2), [':path', path], ...this.base.slice(2), ...extra]);
+      block = encodeHeaders([...this.base.slice(0, 2), [':path', path], ...this.base.slice(2), [name, value]]);
       if (this.cache.size < 64) this.cache.set(key, block);
     }
     return block;
@@ -147,9 +151,9 @@ export class GrpcChannel {
   }
 
   /** @internal a stream on the current connection */
-  open(path: string, extra: HeaderList, handlers: H2StreamHandlers, body?: Buffer, end?: boolean): H2Stream {
+  open(path: string, extra: [string, string], handlers: H2StreamHandlers, body?: Buffer, end?: boolean): H2Stream {
     const session = this.connect();
-    return session.request(this.blocks!.get(path, extra), handlers, body, end);
+    return session.request(this.blocks!.get(path, extra[0], extra[1]), handlers, body, end);
   }
 
   /** One request message, one response message; fails with GrpcError. */
@@ -192,7 +196,7 @@ export class GrpcChannel {
         reset: (code, err) => finish(err ? unavailable(this.url, err) : new GrpcError(Status.UNAVAILABLE, `connection to ${this.url}: the call ended without a status (HTTP/2 code ${code})`)),
       };
       try {
-        stream = this.open(path, [['grpc-timeout', `${Math.max(1, Math.ceil(timeoutMs))}m`]], handlers, frame(body), true);
+        stream = this.open(path, ['grpc-timeout', `${Math.max(1, Math.ceil(timeoutMs))}m`], handlers, frame(body), true);
       } catch (err) {
         finish(unavailable(this.url, err));
       }
@@ -248,7 +252,7 @@ export class GrpcStream extends EventEmitter {
       reset: (code, err) => this.finish(err ? unavailable(channel.url, err) : new GrpcError(Status.UNAVAILABLE, `connection to ${channel.url}: the stream ended (HTTP/2 code ${code})`)),
     };
     try {
-      this.req = channel.open(path, [['hasleader', 'true']], handlers);
+      this.req = channel.open(path, ['hasleader', 'true'], handlers);
     } catch (err) {
       this.req = undefined;
       queueMicrotask(() => this.finish(unavailable(channel.url, err)));
