@@ -123,6 +123,13 @@ export const ERROR_CASES = [
   "object.?spec.?nothing.?more.orValue('none')",
   "object.?metadata.?labels.orValue({}).size()",
   "object.?spec.?replicas.or(optional.of(0)).value()",
+  // Optional select chains under orValue: plain reads, a null value, and cel-js's selects from a step that is not one on.
+  "object.spec.containers.map(c, c.?image.orValue('none'))",
+  "object.?spec.?containers.?name.orValue('none')",
+  'object.?spec.?replicas.?x.orValue(0)',
+  "optional.of(object).?metadata.?name.orValue('')",
+  "object.?metadata.?labels.?app.orValue('none')",
+  "{'a': {'b': 1u}}.?a.?b.orValue(2u)",
   "object.?spec.?replicas.or(optional.none()).hasValue()",
   "object.metadata.orValue(1)",
   "optional.none().value()",

@@ -34,6 +34,30 @@ function tag(v: unknown): number {
   }
 }
 
+/**
+ * tag(), and for a map (plain object) or list (array) the part of cel-js's debugTypeDeep that
+ * decides it, its first element: 6 an empty map, 7-11 a map whose first value (in for-in order,
+ * as cel-js's #firstMapElement) has tag 1-5, 12 an empty list, 13-17 a list whose first element
+ * has tag 1-5; 0 otherwise. Below 32.
+ */
+function deepTag(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return tag(v);
+  if (v.constructor === Object) {
+    for (const k in v) {
+      const t = tag((v as Record<string, unknown>)[k]);
+      return t === 0 ? 0 : 6 + t;
+    }
+    return 6;
+  }
+  if (v.constructor === Array) {
+    const list = v as unknown[];
+    if (list.length === 0) return 12;
+    const t = tag(list[0]);
+    return t === 0 ? 0 : 12 + t;
+  }
+  return 0;
+}
+
 const candidatesOf = (n: Node): Candidates | undefined => (n as Node & { candidates?: Candidates }).candidates;
 
 /** The wrapped runtime type cel-js's handleBinary uses for an operand. */
@@ -41,7 +65,8 @@ const wrapped = (ev: Ev, v: unknown): TypeDecl => ev.debugTypeDeep(v).wrappedTyp
 
 /**
  * A binary operator: cel-js's handleBinary (the checker found no overload from the static types)
- * with the overload remembered per pair of primitive operand types, else the node's own handle.
+ * with the overload remembered per pair of operand types that deepTag tells apart (`'team' in
+ * labels`: a string and a map of strings), else the node's own handle.
  */
 export function binary(n: Node, L: Fn, R: Fn, ev: Ev, handle: Handler): Fn {
   const c = candidatesOf(n);
@@ -54,10 +79,10 @@ export function binary(n: Node, L: Fn, R: Fn, ev: Ev, handle: Handler): Fn {
   return (f) => {
     const l = L(f);
     const r = R(f);
-    const tl = ls ? 0 : tag(l);
-    const tr = rs ? 0 : tag(r);
+    const tl = ls ? 0 : deepTag(l);
+    const tr = rs ? 0 : deepTag(r);
     if ((!ls && tl === 0) || (!rs && tr === 0)) return handle(l, r, n, ev);
-    const k = tl * 8 + tr;
+    const k = tl * 32 + tr;
     let o = cache[k];
     if (o === undefined) o = cache[k] = c.findBinaryOverload(ls ?? wrapped(ev, l), rs ?? wrapped(ev, r)) || null;
     return o === null ? handle(l, r, n, ev) : o.handler(l, r, n, ev);

@@ -62,16 +62,60 @@ export function optionalMacro(c: Compiler, m: Partial<OptionalMacro>, s: Scope):
   const orValue = m.functionDesc === 'optional.orValue(value)';
   if (!Optional || !m.receiver || !m.arg || !(orValue || m.functionDesc === 'optional.or(optional)')) throw new Unsupported();
   const { receiver: receiverNode, arg: argNode, functionDesc } = m as OptionalMacro;
-  const receiver = c.compile(receiverNode, s);
   const arg = c.compile(argNode, s);
   const ensureOptional = (value: unknown, node: Node, description: string): OptionalValue => {
     if (value instanceof Optional) return value;
     throw ev.createError('optional_expected', `${description} must be optional`, node);
   };
+  if (orValue) {
+    const chain = optionalChain(receiverNode);
+    if (chain) return orValueOfChain(c, chain, s, arg, (o) => ensureOptional(o, receiverNode, `${functionDesc} receiver`));
+  }
+  const receiver = c.compile(receiverNode, s);
   return (f) => {
     const optional = ensureOptional(receiver(f), receiverNode, `${functionDesc} receiver`);
     if (optional.hasValue()) return orValue ? optional.value() : optional;
     return orValue ? arg(f) : ensureOptional(arg(f), argNode, 'optional.or(optional) argument');
+  };
+}
+
+/** `base.?a.?b`: the optional selects from the base on, or undefined when `n` is not one. */
+function optionalChain(n: Node): { base: Node; steps: Node[] } | undefined {
+  const steps: Node[] = [];
+  while (n.op === '.?' && !n.meta.alternate && !n.meta.macro && typeof n.handle === 'function' && typeof n.args[1] === 'string') {
+    steps.unshift(n);
+    n = n.args[0];
+  }
+  return steps.length > 0 ? { base: n, steps } : undefined;
+}
+
+/**
+ * `base.?a.?b.orValue(x)` (the library's `c.?securityContext.?runAsNonRoot.orValue(false)`)
+ * without an Optional per step: while each step reads a plain object, the field is the value
+ * cel-js's optional select would wrap (absent: none, so `x`). From the first step that is not
+ * such a read on, cel-js's own optional selects run (a plain value stands for the optional
+ * holding it: cel-js's optional select unwraps it first), and orValue as cel-js's.
+ */
+function orValueOfChain(c: Compiler, chain: { base: Node; steps: Node[] }, s: Scope, arg: Fn, ensureOptional: (o: unknown) => OptionalValue): Fn {
+  const ev = c.ev;
+  const base = c.compile(chain.base, s);
+  const steps = chain.steps;
+  const keys = steps.map((n) => n.args[1] as string);
+  const handles = steps.map((n) => n.handle!);
+  const len = steps.length;
+  return (f) => {
+    let cur = base(f);
+    let i = 0;
+    for (; i < len; i++) {
+      const v = plainField(cur, keys[i]!);
+      if (v === SLOW) break;
+      if (v === undefined) return arg(f);
+      cur = v;
+    }
+    if (i === len) return cur;
+    for (; i < len; i++) cur = handles[i]!(cur, keys[i], steps[i], ev);
+    const optional = ensureOptional(cur);
+    return optional.hasValue() ? optional.value() : arg(f);
   };
 }
 

@@ -159,3 +159,15 @@ test('a program keeps nothing of an evaluation once it returns (its reused frame
   // And the frame is right for the next evaluation.
   assert.equal(c.program({ object: { spec: { containers: [{ image: 'a1' }] } } }), true);
 });
+
+test('operators on dyn lists and maps: an overload remembered for one element type is not used for another', () => {
+  const lists: [unknown, unknown][] = [[[1n], [2n]], [[1n], ['x']], [['x'], [1n]], [[], ['x']], [['x'], []], [[1.5], [2n]], [[null], [null]], [['a'], ['b']]];
+  const maps: [unknown, unknown][] = [[{ k: 1n }, { k: 2n }], [{ k: 1n }, { k: 'x' }], [{}, { k: 'x' }], [{ k: 'x' }, {}], [{ k: 'x' }, { k: 'x' }], [{ k: true }, { k: 1.5 }], [{ k: null }, { k: null }]];
+  const pairs = [...lists, ...maps, ...lists.map(([a, b]) => [b, a] as [unknown, unknown]), ...maps.map(([a, b]) => [b, a] as [unknown, unknown])];
+  for (const e of ['object.a + object.b', 'object.a == object.b', 'object.a != object.b', "'k' in object.a", '1n in object.b', 'object.a[0] in object.b', 'object.a < object.b']) {
+    const c = compiled(e.replace('1n', '1'));
+    if (!c) continue;
+    assert.ok(closed(c), e);
+    for (const [a, b] of pairs) assert.equal(compare(c, { object: { a, b } }), undefined, `${e} on ${JSON.stringify([a, b], (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`);
+  }
+});
