@@ -1,12 +1,12 @@
 /**
  * The gRPC-over-HTTP/2 client against a small fake member (node:http2 server speaking the same
  * framing): statuses in trailers or alone in headers, deadlines, the message bound, a dropped
- * connection, and the client's move to the next member.
+ * connection, the client's move to the next member, and a silent member found by keepalive.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { GrpcChannel, GrpcError, Status } from './grpc-channel.ts';
 import { FrameDecoder, frame } from './grpc-frames.ts';
 import { createEtcdKv, isUnavailable } from './etcd-kv-client.ts';
@@ -114,4 +114,20 @@ test('a member that refuses the connection: the call fails UNAVAILABLE and the n
     await live.close();
   }
   await assert.rejects(kv.range({ key: Buffer.from('/a') }), { name: 'ClientClosedError' });
+});
+
+test('a member that accepts the connection and then says nothing: the keepalive ping goes unanswered and the call fails UNAVAILABLE before its deadline', async () => {
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((s) => sockets.add(s)); // reads, never writes
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const ch = new GrpcChannel({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, maxMessageBytes: 1024, keepaliveMs: 50, keepaliveTimeoutMs: 50 });
+  try {
+    const err = await failure(ch.unary('/t/Echo', Buffer.from('x'), 30_000));
+    assert.equal(err.code, Status.UNAVAILABLE);
+    assert.match(err.message, /keepalive ping unanswered/);
+  } finally {
+    ch.close();
+    for (const s of sockets) s.destroy();
+    silent.close();
+  }
 });
