@@ -55,17 +55,22 @@ function admitted(n: number): ValidateResult {
 
 const errorDecision = (failOpen: boolean, message: string): Decision => ({ action: failOpen ? 'admit' : 'deny', evaluation: 'error', message });
 
+const MATCHES: { matches: boolean; error?: string } = Object.freeze({ matches: true });
+const NO_MATCH: { matches: boolean; error?: string } = Object.freeze({ matches: false });
+
 /** Upstream's matchconditions Matcher: any false skips; otherwise errors follow the failurePolicy. */
 export function matchConditions(p: CompiledPolicy, runner: Runner): { matches: boolean; error?: string } {
-  const errors: string[] = [];
-  for (const { condition } of p.matchConditions) {
+  let errors: string[] | undefined;
+  const conditions = p.matchConditions;
+  for (let i = 0; i < conditions.length; i++) {
+    const condition = conditions[i]!.condition;
     const r = runner.run(condition);
-    if (!r.ok) errors.push(r.error);
-    else if (r.value === false) return { matches: false };
-    else if (r.value !== true) errors.push(`expression '${condition.expression}' resulted in error: must evaluate to bool`);
+    if (!r.ok) (errors ??= []).push(r.error);
+    else if (r.value === false) return NO_MATCH;
+    else if (r.value !== true) (errors ??= []).push(`expression '${condition.expression}' resulted in error: must evaluate to bool`);
   }
-  if (errors.length === 0) return { matches: true };
-  if (p.failOpen) return { matches: false };
+  if (errors === undefined) return MATCHES;
+  if (p.failOpen) return NO_MATCH;
   return { matches: false, error: errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]` };
 }
 
@@ -135,10 +140,8 @@ function auditAnnotations(p: CompiledPolicy, runner: Runner): AuditAnnotationRes
   return out;
 }
 
-const NO_CONDITIONS: { matches: boolean; error?: string } = { matches: true };
-
 function policy(p: CompiledPolicy, runner: Runner): ValidateResult {
-  const m = p.matchConditions.length > 0 ? matchConditions(p, runner) : NO_CONDITIONS;
+  const m = p.matchConditions.length > 0 ? matchConditions(p, runner) : MATCHES;
   if (m.error !== undefined) return { decisions: [errorDecision(p.failOpen, m.error)], auditAnnotations: NONE };
   if (!m.matches) return NOT_MATCHED;
   const decisions = validations(p, runner);

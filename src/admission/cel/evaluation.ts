@@ -48,8 +48,8 @@ export class Evaluation implements Runner {
   readonly #base: Record<string, unknown>;
   /** Made when the first variable is computed. */
   #vars = NO_VARIABLES;
-  /** Made when the first variable is computed: most expressions read none. */
-  #computed: Set<string> | undefined;
+  /** Made when the first variable is computed: most expressions read none. A policy has few (an array is smaller than a Set). */
+  #computed: string[] | undefined;
   #remaining: number;
   readonly #memo: RequestMemo | undefined;
   /** One meter, started over for each expression (they run one at a time). */
@@ -85,11 +85,11 @@ export class Evaluation implements Runner {
     if (!expr.program) return { ok: false, error: `compilation error: ${expr.error}` };
     // Most expressions read no variable: no iterator for them.
     if (expr.variableRefs.size > 0) for (const name of expr.variableRefs) {
-      if (this.#computed?.has(name)) continue;
+      if (this.#computed?.includes(name)) continue;
       const v = this.#p.variables.get(name);
       if (!v) continue;
       // Marked first: a variable that names itself reads as missing instead of recursing.
-      (this.#computed ??= new Set()).add(name);
+      (this.#computed ??= []).push(name);
       const r = this.#run(v, meter);
       if (r instanceof Promise) {
         return r.then((o) => {
