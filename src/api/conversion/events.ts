@@ -16,21 +16,33 @@ const RENAMES: ReadonlyArray<[string, string]> = [
   ['deprecatedCount', 'count'],
 ];
 
-function rename(o: Obj, pairs: ReadonlyArray<[string, string]>, apiVersion: string): Obj {
-  const out: Obj = { ...o, apiVersion };
-  for (const [from, to] of pairs) {
-    delete out[from];
-    if (Object.hasOwn(o, from)) out[to] = o[from];
+/** The same object under the other names: the kept members in their order, then the renamed ones in RENAMES order. */
+function rename(o: Obj, pairs: ReadonlyArray<[string, string]>, renamed: ReadonlySet<string>, apiVersion: string): Obj {
+  // Built member by member rather than copied and then trimmed with delete, which leaves a slow
+  // dictionary-mode object on every Event written or read through events.k8s.io (the scheduler's).
+  const out: Obj = {};
+  for (const k of Object.keys(o)) {
+    if (renamed.has(k)) continue;
+    // A member named __proto__ (JSON can have one) stays a member, as the spread it replaces kept it.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: o[k], enumerable: true, writable: true, configurable: true });
+    else out[k] = k === 'apiVersion' ? apiVersion : o[k];
   }
+  if (!Object.hasOwn(o, 'apiVersion')) out.apiVersion = apiVersion;
+  for (const [from, to] of pairs) if (Object.hasOwn(o, from)) out[to] = o[from];
   return out;
 }
 
+const TO_CORE = RENAMES;
+const TO_V1: ReadonlyArray<[string, string]> = RENAMES.map(([a, b]) => [b, a]);
+const V1_NAMES: ReadonlySet<string> = new Set(RENAMES.map(([a]) => a));
+const CORE_NAMES: ReadonlySet<string> = new Set(RENAMES.map(([, b]) => b));
+
 export function eventV1ToCore(o: Obj): Obj & { metadata: Obj } {
-  return rename(o, RENAMES, 'v1') as Obj & { metadata: Obj };
+  return rename(o, TO_CORE, V1_NAMES, 'v1') as Obj & { metadata: Obj };
 }
 
 export function eventCoreToV1(o: Obj): Obj & { metadata: Obj } {
-  return rename(o, RENAMES.map(([a, b]) => [b, a] as [string, string]), 'events.k8s.io/v1') as Obj & { metadata: Obj };
+  return rename(o, TO_V1, CORE_NAMES, 'events.k8s.io/v1') as Obj & { metadata: Obj };
 }
 
 /**
