@@ -8,9 +8,12 @@
  *
  * Usage: node bench/etcd-store-cpu.ts. Knobs: BENCH_CREATES (2000 per round), BENCH_CONNECTIONS
  * (20), BENCH_ROUNDS (6), BENCH_OLD_ROOT, BENCH_CPU_PROF=<file> (a V8 profile of this tree's rounds).
- * Prints JSON: per tree the CPU microseconds per create of each round and their median.
+ * Run with `node --max-semi-space-size=1` for a finer count of collections.
+ * Prints JSON: per tree the CPU microseconds per create of each round and their median, and the
+ * young-generation collections per 1000 creates (the garbage the path makes).
  */
 import { writeFileSync } from 'node:fs';
+import { PerformanceObserver, constants as perfConstants, type PerformanceEntry } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -57,9 +60,16 @@ async function openTree(name: string, root: string, servers: string[]): Promise<
   return { name, create: (key, value) => cache.create(key, value), close: () => cache.close() };
 }
 
+/** Young-generation collections so far: how much garbage the creates make. */
+let scavenges = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+}).observe({ entryTypes: ['gc'] });
+
 let seq = 0;
-async function round(tree: Tree): Promise<number> {
+async function round(tree: Tree): Promise<{ cpu: number; scavengesPer1000: number }> {
   const stop = seq + CREATES;
+  const gc0 = scavenges;
   const start = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
@@ -71,7 +81,8 @@ async function round(tree: Tree): Promise<number> {
     }),
   );
   const used = process.cpuUsage(start);
-  return Math.round((used.user + used.system) / CREATES);
+  await new Promise((r) => setImmediate(r)); // the observer's entries of this round are in
+  return { cpu: Math.round((used.user + used.system) / CREATES), scavengesPer1000: Math.round(((scavenges - gc0) * 10000) / CREATES) / 10 };
 }
 
 async function main(): Promise<void> {
@@ -87,17 +98,23 @@ async function main(): Promise<void> {
       await session.post('Profiler.enable');
     }
     const results: Record<string, number[]> = Object.fromEntries(trees.map((t) => [t.name, []]));
+    const gcs: Record<string, number[]> = Object.fromEntries(trees.map((t) => [t.name, []]));
     for (let i = 0; i < ROUNDS; i++) {
       for (const t of i % 2 === 0 ? trees : [...trees].reverse()) {
         if (session && t.name === 'new') await session.post('Profiler.start');
-        results[t.name].push(await round(t));
+        const r = await round(t);
+        results[t.name].push(r.cpu);
+        gcs[t.name].push(r.scavengesPer1000);
         if (session && t.name === 'new') {
           const { profile } = await session.post('Profiler.stop');
           if (i === ROUNDS - 1) writeFileSync(PROF!, JSON.stringify(profile));
         }
       }
     }
-    const summary = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { medianCpuMicrosPerCreate: percentile([...v].sort((a, b) => a - b), 50), rounds: v }]));
+    const median = (v: number[]) => percentile([...v].sort((a, b) => a - b), 50);
+    const summary = Object.fromEntries(
+      Object.entries(results).map(([k, v]) => [k, { medianCpuMicrosPerCreate: median(v), rounds: v, medianScavengesPer1000Creates: median(gcs[k]), scavengesPer1000Creates: gcs[k] }]),
+    );
     console.log(JSON.stringify({ settings: { creates: CREATES, connections: CONNECTIONS, rounds: ROUNDS }, ...summary }, null, 2));
   } finally {
     for (const t of trees) await t.close();
