@@ -7,7 +7,7 @@
 import type { Authorizer, AuthzAttributes, AuthzResult } from '../types.ts';
 import type { UserInfo } from '../../authn/types.ts';
 import type { RulesReviewStatus } from '../rbac/rules-review.ts';
-import { lineText, type CasbinDecision, type CasbinEngine } from './engine.ts';
+import { reasonHead, type CasbinDecision, type CasbinEngine } from './engine.ts';
 import type { RequestContext } from './request.ts';
 import { casbinRulesReview } from './rules-review.ts';
 
@@ -93,6 +93,6 @@ export class CasbinAuthorizer implements Authorizer {
 export function casbinResult(d: CasbinDecision): AuthzResult {
   // `=== undefined`, not `!d.line`: testing an object's truth reads it (a cache miss at 100k lines).
   if (d.decision === 'no-opinion' || d.line === undefined) return NO_OPINION_RESULT;
-  const who = d.principal ? ` for ${d.principal}` : '';
-  return { decision: d.decision, reason: `Casbin: ${d.decision === 'allow' ? 'allowed' : 'denied'} by ${d.text ?? lineText(d.line)}${who}` };
+  const head = d.reasonHead ?? reasonHead(d.decision, d.line);
+  return { decision: d.decision, reason: d.principal ? `${head} for ${d.principal}` : head };
 }

@@ -23,8 +23,8 @@ export interface CasbinDecision {
   line?: PolicyLine;
   /** The principal `sub` held when that line matched. */
   principal?: string;
-  /** The line as the reason names it (lineText()), when the engine has it ready. */
-  text?: string;
+  /** reasonHead() of the decision and line, when the engine has it ready (made at build). */
+  reasonHead?: string;
 }
 
 /**
@@ -37,6 +37,15 @@ export const NO_OPINION: CasbinDecision = Object.freeze({ decision: 'no-opinion'
 /** Where a line is and what it says: `policy.csv:3 (p, group:dev, get)`. */
 export function lineText(l: PolicyLine): string {
   return `${l.source} (${[l.ptype, ...l.values].join(', ')})`;
+}
+
+/**
+ * A reason up to its principal: `Casbin: denied by policy.csv:3 (p, group:dev, get)`
+ * (casbinResult adds ` for group:dev`). One flat string: made per line at build, a decision that
+ * names the line then reads one string's header instead of building the reason from pieces.
+ */
+export function reasonHead(decision: 'allow' | 'deny', l: PolicyLine): string {
+  return ['Casbin: ', decision === 'allow' ? 'allowed' : 'denied', ' by ', lineText(l)].join('');
 }
 
 export class CasbinEngine {
@@ -73,10 +82,10 @@ export class CasbinEngine {
   /** The request values of the decision being made (decide() is synchronous). */
   readonly #values: unknown[];
   /**
-   * Per p line i: at 2i the line, at 2i + 1 its lineText(), made at build when the index serves
-   * decisions. A decision that names a line reads both from one cache line, and the reason one
-   * string instead of the line's object, array and each value (at 100k lines each a cache miss:
-   * these decisions were the slow 2% that set the p99).
+   * Per p line i: at 2i the line, at 2i + 1 its reasonHead(), made at build when the index serves
+   * decisions (the index names a line only for its own effect). A decision that names a line
+   * reads both from one cache line, and the reason one string instead of the line's object, array
+   * and each value (at 100k lines each a cache miss: these decisions were the slow 2% that set the p99).
    */
   readonly #named: readonly (PolicyLine | string)[] = [];
 
@@ -96,7 +105,7 @@ export class CasbinEngine {
     this.#values = new Array<unknown>(model.requestTokens.length);
     if (compiled && this.#subAt >= 0 && !compiled.functionReads(this.#subAt)) {
       this.#indexed = true;
-      this.#named = this.#p.flatMap((l) => [l, lineText(l)]);
+      this.#named = this.#p.flatMap((l, i) => [l, reasonHead(compiled.effectOf(i) < 0 ? 'deny' : 'allow', l)]);
       this.#subLevels = compiled.levelsReading(this.#subAt);
       this.#userIds = this.#subLevels.map((l) => byPrefix(compiled.idsAt(l), 'user:'));
       this.#groupIds = this.#subLevels.map((l) => byPrefix(compiled.idsAt(l), 'group:'));
@@ -192,7 +201,7 @@ export class CasbinEngine {
   }
 
   #namedDecision(decision: 'allow' | 'deny', i: number, principal: string): CasbinDecision {
-    return { decision, line: this.#named[2 * i] as PolicyLine, principal, text: this.#named[2 * i + 1] as string };
+    return { decision, line: this.#named[2 * i] as PolicyLine, principal, reasonHead: this.#named[2 * i + 1] as string };
   }
 
   /** The decision with `sub` set to one principal (who-can asks principal by principal). */
