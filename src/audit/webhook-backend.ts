@@ -11,11 +11,11 @@
  * sink hold events beyond the buffer's bound.
  *
  * The HTTP client is the shared transport of the cluster client (keep-alive, mutual TLS); the
- * endpoint is read with the one webhook kubeconfig reader.
+ * endpoint is read with the one kubeconfig reader (src/util/kubeconfig.ts).
  */
 import type { Logger } from 'pino';
 import { HttpsTransport } from '../cluster/client/transport.ts';
-import { loadWebhookKubeconfig } from '../authn/webhook-token.ts';
+import { loadKubeconfig } from '../util/kubeconfig.ts';
 import type { AuditBackend, AuditEvent, BackendStats } from './types.ts';
 
 export interface WebhookBackendOptions {
@@ -57,13 +57,13 @@ export class WebhookBackend implements AuditBackend {
     this.#now = o.now ?? Date.now;
     this.#log = o.log;
     this.#closeWaitMs = o.closeWaitMs ?? 5_000;
-    const ep = loadWebhookKubeconfig(o.configFile);
+    const ep = loadKubeconfig(o.configFile, 'audit webhook config');
     if (!ep.caPem) throw new Error(`audit webhook config '${o.configFile}': certificate-authority is required (the webhook's certificate is always verified against it)`);
-    if (ep.serverName) throw new Error(`audit webhook config '${o.configFile}': tls-server-name is not supported for the audit webhook`);
-    if (!ep.certPem && !ep.bearerToken) throw new Error(`audit webhook config '${o.configFile}': the user needs a client certificate or a token (audit records are sent only to an endpoint that authenticates this server)`);
+    if (ep.tlsServerName) throw new Error(`audit webhook config '${o.configFile}': tls-server-name is not supported for the audit webhook`);
+    if (!ep.certPem && !ep.token) throw new Error(`audit webhook config '${o.configFile}': the user needs a client certificate or a token (audit records are sent only to an endpoint that authenticates this server)`);
     this.#transport = new HttpsTransport({
       server: ep.url.origin,
-      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.bearerToken },
+      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token },
       userAgent: 'portcullis-apiserver/audit',
       maxRetries: 0,
       requestTimeoutMs: o.requestTimeoutMs ?? 30_000,

@@ -16,10 +16,8 @@
  * sees, so members after it would never be asked.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { dirname, resolve } from 'node:path';
-import { parseConfigYaml } from '../util/config-yaml.ts';
+import { loadKubeconfig, type ResolvedKubeconfig } from '../util/kubeconfig.ts';
 import type { AuthnResult, UserInfo } from './types.ts';
 import { AuthnError } from './types.ts';
 import type { TokenAuthenticator } from './bearer.ts';
@@ -55,7 +53,7 @@ type Verdict =
 
 export class WebhookTokenAuthenticator implements TokenAuthenticator {
   readonly name = 'webhook';
-  readonly #endpoint: WebhookEndpoint;
+  readonly #endpoint: ResolvedKubeconfig;
   /**
    * Connections to the webhook are kept alive between reviews, as client-go does: a cache miss
    * then costs one request, not a new mutual-TLS handshake (~3 ms here). Idle sockets do not
@@ -83,9 +81,9 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
     this.#implicit = [...(opts.implicitAudiences ?? [])];
     this.#now = opts.now ?? (() => new Date());
     this.#cache = new BoundedTtlCache(MAX_CACHE_ENTRIES, () => this.#now().getTime());
-    this.#endpoint = loadWebhookKubeconfig(opts.configFile);
+    this.#endpoint = loadKubeconfig(opts.configFile, 'webhook config');
     const e = this.#endpoint;
-    this.#agent = new Agent({ keepAlive: true, ca: e.caPem, cert: e.certPem, key: e.keyPem, servername: e.serverName });
+    this.#agent = new Agent({ keepAlive: true, ca: e.caPem, cert: e.certPem, key: e.keyPem, servername: e.tlsServerName });
   }
 
   /**
@@ -139,7 +137,7 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
     const body = Buffer.from(JSON.stringify({ apiVersion: this.#apiVersion, kind: 'TokenReview', metadata: { creationTimestamp: null }, spec }), 'utf8');
     const e = this.#endpoint;
     const headers: Record<string, string | number> = { 'content-type': 'application/json', accept: 'application/json', 'content-length': body.length };
-    if (e.bearerToken !== undefined) headers.authorization = `Bearer ${e.bearerToken}`;
+    if (e.token !== undefined) headers.authorization = `Bearer ${e.token}`;
     return new Promise((resolve, reject) => {
       const req = request(e.url, {
         method: 'POST',
@@ -233,103 +231,3 @@ function copy(r: AuthnResult & { audiences?: string[] }): AuthnResult & { audien
   return out;
 }
 
-/** Where and how to reach the webhook, from its kubeconfig. */
-export interface WebhookEndpoint {
-  url: URL;
-  /** PEM bundle to trust; absent means the system roots (as upstream). */
-  caPem?: string;
-  certPem?: string;
-  keyPem?: string;
-  /** `token` of the kubeconfig user: sent to the webhook as its own credential. */
-  bearerToken?: string;
-  /** tls-server-name: the name to check the webhook's certificate against. */
-  serverName?: string;
-}
-
-// Accept only what we implement; the rest is refused by name so a config never means less than it says.
-const CLUSTER_KEYS = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'tls-server-name', 'extensions']);
-const USER_KEYS = new Set(['client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'token', 'extensions']);
-
-/** Reads the webhook kubeconfig: the current context's cluster and user (or the only ones). */
-export function loadWebhookKubeconfig(path: string): WebhookEndpoint {
-  const fail = (why: string): never => {
-    throw new Error(`webhook config '${path}': ${why}`);
-  };
-  let doc: unknown;
-  try {
-    doc = parseConfigYaml(readFileSync(path, 'utf8'));
-  } catch (err) {
-    return fail((err as Error).message);
-  }
-  if (!isObject(doc)) return fail('not a kubeconfig');
-  const named = (list: unknown, field: string, what: string): Map<string, Record<string, unknown>> => {
-    const m = new Map<string, Record<string, unknown>>();
-    if (list === undefined || list === null) return m;
-    if (!Array.isArray(list)) return fail(`${what} is not a list`);
-    for (const item of list) {
-      if (!isObject(item) || typeof item.name !== 'string') return fail(`every entry of ${what} needs a name`);
-      const v = item[field] ?? {};
-      if (!isObject(v)) return fail(`${what} '${item.name}' has no ${field}`);
-      m.set(item.name, v);
-    }
-    return m;
-  };
-  const clusters = named(doc.clusters, 'cluster', 'clusters');
-  const users = named(doc.users, 'user', 'users');
-  const contexts = named(doc.contexts, 'context', 'contexts');
-  let cluster: Record<string, unknown> | undefined;
-  let user: Record<string, unknown> | undefined;
-  const current = typeof doc['current-context'] === 'string' && doc['current-context'] !== '' ? doc['current-context'] : contexts.size === 1 ? [...contexts.keys()][0]! : undefined;
-  if (current !== undefined) {
-    const ctx = contexts.get(current) ?? fail(`context '${current}' not found`);
-    cluster = clusters.get(String(ctx.cluster)) ?? fail(`cluster '${String(ctx.cluster)}' of context '${current}' not found`);
-    if (ctx.user !== undefined && ctx.user !== '') user = users.get(String(ctx.user)) ?? fail(`user '${String(ctx.user)}' of context '${current}' not found`);
-  } else if (clusters.size === 1 && users.size <= 1) {
-    cluster = [...clusters.values()][0];
-    user = [...users.values()][0];
-  } else {
-    return fail('no current-context, and not exactly one cluster');
-  }
-  for (const k of Object.keys(cluster!)) if (!CLUSTER_KEYS.has(k)) fail(`cluster field '${k}' is not supported`);
-  for (const k of Object.keys(user ?? {})) if (!USER_KEYS.has(k)) fail(`user field '${k}' is not supported`);
-  const base = dirname(resolve(path));
-  const material = (o: Record<string, unknown>, fileKey: string, what: string): string | undefined => {
-    const data = o[`${fileKey}-data`];
-    const file = o[fileKey];
-    if (data !== undefined && file !== undefined) fail(`both ${fileKey} and ${fileKey}-data are set`);
-    if (typeof data === 'string' && data !== '') return Buffer.from(data, 'base64').toString('utf8');
-    if (typeof file === 'string' && file !== '') {
-      try {
-        // Relative paths are relative to the kubeconfig, as client-go reads them.
-        return readFileSync(resolve(base, file), 'utf8');
-      } catch (err) {
-        return fail(`${what}: ${(err as Error).message}`);
-      }
-    }
-    return undefined;
-  };
-  let url: URL;
-  try {
-    url = new URL(String(cluster!.server ?? ''));
-  } catch {
-    return fail('cluster server is not a URL');
-  }
-  // Tokens travel to the webhook: never in the clear.
-  if (url.protocol !== 'https:') fail(`cluster server must be https, not ${url.protocol}`);
-  const out: WebhookEndpoint = { url };
-  const ca = material(cluster!, 'certificate-authority', 'certificate-authority');
-  if (ca !== undefined) {
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) fail('certificate-authority holds no PEM certificate');
-    out.caPem = ca;
-  }
-  if (typeof cluster!['tls-server-name'] === 'string' && cluster!['tls-server-name'] !== '') out.serverName = cluster!['tls-server-name'];
-  if (user) {
-    const cert = material(user, 'client-certificate', 'client-certificate');
-    const key = material(user, 'client-key', 'client-key');
-    if ((cert === undefined) !== (key === undefined)) fail('client-certificate and client-key must be given together');
-    if (cert !== undefined) out.certPem = cert;
-    if (key !== undefined) out.keyPem = key;
-    if (typeof user.token === 'string' && user.token !== '') out.bearerToken = user.token;
-  }
-  return out;
-}

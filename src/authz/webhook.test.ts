@@ -156,16 +156,34 @@ test('the kubeconfig-format config file', async () => {
   assert.deepEqual(loadWebhookTarget(file), target());
   assert.equal((await WebhookAuthorizer.fromConfigFile(file).authorize(attrs('alice'))).decision, 'allow');
   const bad: Array<[string, string, RegExp]> = [
-    ['no clusters', 'apiVersion: v1\nkind: Config\n', /no cluster/],
-    ['missing context', 'current-context: nope\ncontexts: []\n', /context "nope" not found/],
-    ['missing CA file', 'clusters:\n- name: c\n  cluster: {server: "https://x", certificate-authority: missing.crt}\n', /certificate-authority: ENOENT/],
-    ['cert without key', `clusters:\n- name: c\n  cluster: {server: "https://x"}\nusers:\n- name: u\n  user: {client-certificate: ca.crt}\n`, /must be given together/],
+    ['no current-context', 'apiVersion: v1\nkind: Config\n', /^Error: authorization webhook config '.*': invalid configuration: no context chosen$/],
+    ['missing context', 'current-context: nope\ncontexts: []\n', /context was not found for specified context: nope$/],
+    ['missing CA file', 'clusters:\n- name: c\n  cluster: {server: "https://x", certificate-authority: missing.crt}\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n', /unable to read certificate-authority missing\.crt for c due to open missing\.crt: no such file or directory$/],
+    ['cert without key', `clusters:\n- name: c\n  cluster: {server: "https://x"}\nusers:\n- name: u\n  user: {client-certificate: ca.crt}\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`, /client-key-data or client-key must be specified for u/],
   ];
   for (const [name, text, re] of bad) {
     const p = join(dir, `${name}.kubeconfig`);
     writeFileSync(p, text);
     assert.throws(() => loadWebhookTarget(p), re, name);
   }
+});
+
+test('tls-server-name is the name the webhook certificate is checked against', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webhook-sni-'));
+  const b64 = (x: string) => Buffer.from(x).toString('base64');
+  const file = join(dir, 'webhook.kubeconfig');
+  writeFileSync(file, [
+    'clusters:', `- name: c`, `  cluster: {server: "${url}", certificate-authority-data: ${b64(ca.certPem)}, tls-server-name: not-the-webhook.example}`,
+    'users:', `- name: u`, `  user: {client-certificate-data: ${b64(clientCert.certPem)}, client-key-data: ${b64(clientCert.keyPem)}}`,
+    'contexts: [{name: x, context: {cluster: c, user: u}}]', 'current-context: x', '',
+  ].join('\n'));
+  const t = loadWebhookTarget(file);
+  assert.equal(t.serverName, 'not-the-webhook.example');
+  const wrong = await new WebhookAuthorizer({ target: t }).authorize(attrs('alice'));
+  assert.equal(wrong.decision, 'deny');
+  assert.match(wrong.evaluationError ?? '', /not-the-webhook\.example/);
+  // The serving certificate names localhost (and 127.0.0.1): checked as localhost, it passes.
+  assert.equal((await new WebhookAuthorizer({ target: { ...t, serverName: 'localhost' } }).authorize(attrs('alice'))).decision, 'allow');
 });
 
 test('the decision cache is bounded: new attribute sets push out the oldest', async () => {

@@ -8,10 +8,8 @@
  * Answers are cached for their TTL in a bounded cache: the key is the whole request attribute set,
  * which clients choose freely.
  */
-import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseConfigYaml } from '../util/config-yaml.ts';
+import { loadKubeconfig } from '../util/kubeconfig.ts';
 import { BoundedTtlCache } from '../util/bounded-ttl-cache.ts';
 import type { Authorizer, AuthzAttributes, AuthzResult } from './types.ts';
 
@@ -30,6 +28,8 @@ export interface WebhookTarget {
   clientCertPem?: string;
   clientKeyPem?: string;
   token?: string;
+  /** tls-server-name: the name to check the webhook's certificate against. */
+  serverName?: string;
 }
 
 export interface WebhookAuthorizerOptions {
@@ -103,7 +103,7 @@ export class WebhookAuthorizer implements Authorizer {
     const headers: Record<string, string | number> = { 'content-type': 'application/json', accept: 'application/json', 'content-length': body.length };
     if (t.token) headers.authorization = `Bearer ${t.token}`;
     return new Promise((resolvePromise, reject) => {
-      const req = request(t.server, { method: 'POST', headers, ca: t.caPem, cert: t.clientCertPem, key: t.clientKeyPem, timeout: this.#timeout }, (res) => {
+      const req = request(t.server, { method: 'POST', headers, ca: t.caPem, cert: t.clientCertPem, key: t.clientKeyPem, servername: t.serverName, timeout: this.#timeout }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
@@ -168,49 +168,18 @@ function decide(status: Record<string, unknown>): AuthzResult {
   return { decision: 'no-opinion', reason };
 }
 
-/** The cluster and user of the current context (or the first ones), file paths relative to the file. */
+/** The cluster and user of the kubeconfig's current context (the one kubeconfig reader). */
 export function loadWebhookTarget(path: string): WebhookTarget {
-  let cfg: unknown;
-  try {
-    cfg = parseConfigYaml(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`authorization webhook config ${path}: ${(err as Error).message}`);
+  const kc = loadKubeconfig(path, 'authorization webhook config');
+  const target: WebhookTarget = { server: kc.server };
+  if (kc.caPem !== undefined) target.caPem = kc.caPem;
+  if (kc.certPem !== undefined) {
+    target.clientCertPem = kc.certPem;
+    target.clientKeyPem = kc.keyPem;
   }
-  const fail = (msg: string): never => {
-    throw new Error(`authorization webhook config ${path}: ${msg}`);
-  };
-  if (!isRecord(cfg)) return fail('not a kubeconfig');
-  const named = (list: unknown, key: string, want?: string): Record<string, unknown> | undefined => {
-    if (!Array.isArray(list)) return undefined;
-    const item = want === undefined ? list[0] : list.find((x) => isRecord(x) && x.name === want);
-    return isRecord(item) && isRecord(item[key]) ? item[key] : undefined;
-  };
-  const ctxName = typeof cfg['current-context'] === 'string' && cfg['current-context'] ? cfg['current-context'] : undefined;
-  const ctx = ctxName === undefined ? named(cfg.contexts, 'context') : (named(cfg.contexts, 'context', ctxName) ?? fail(`context "${ctxName}" not found`));
-  const cluster = named(cfg.clusters, 'cluster', strOf(ctx?.cluster)) ?? fail('no cluster');
-  const user = named(cfg.users, 'user', strOf(ctx?.user)) ?? {};
-  const server = strOf(cluster.server) ?? fail('cluster has no server');
-  const base = dirname(path);
-  const read = (obj: Record<string, unknown>, field: string): string | undefined => {
-    const data = strOf(obj[`${field}-data`]);
-    if (data) return Buffer.from(data, 'base64').toString('utf8');
-    const file = strOf(obj[field]);
-    if (!file) return undefined;
-    try {
-      return readFileSync(isAbsolute(file) ? file : resolve(base, file), 'utf8');
-    } catch (err) {
-      return fail(`${field}: ${(err as Error).message}`);
-    }
-  };
-  const target: WebhookTarget = { server, caPem: read(cluster, 'certificate-authority'), clientCertPem: read(user, 'client-certificate'), clientKeyPem: read(user, 'client-key') };
-  const token = strOf(user.token);
-  if (token) target.token = token;
-  if (!target.clientCertPem !== !target.clientKeyPem) fail('client-certificate and client-key must be given together');
+  if (kc.token !== undefined) target.token = kc.token;
+  if (kc.tlsServerName !== undefined) target.serverName = kc.tlsServerName;
   return target;
-}
-
-function strOf(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -6,27 +6,25 @@
  * manager's and the simulator's commands, and with them every controller and the simulator:
  * about 19 MiB of its resident memory).
  */
-import { loadWebhookKubeconfig } from '../authn/webhook-token.ts';
 import type { ClientConfig } from '../cluster/client/types.ts';
+import { loadKubeconfig } from '../util/kubeconfig.ts';
 import { flag, type ParsedArgs } from './args.ts';
 
 const USER_AGENT = 'portcullis-sim';
 
 /** The cluster and identity of the kubeconfig's current context. */
 export function clientConfigFromKubeconfig(path: string): ClientConfig {
-  let ep;
-  try {
-    ep = loadWebhookKubeconfig(path);
-  } catch (err) {
-    // One kubeconfig reader serves the webhooks and this; say which file it was about.
-    throw new Error((err as Error).message.replace(/^webhook config /, 'kubeconfig '));
-  }
-  // The simulator trusts the cluster's CA only, never the system roots.
-  if (ep.caPem === undefined) throw new Error(`kubeconfig '${path}': the cluster has no certificate-authority`);
-  if (ep.certPem === undefined && ep.bearerToken === undefined) throw new Error(`kubeconfig '${path}': the user has neither a client certificate nor a token`);
+  const kc = loadKubeconfig(path);
+  // The components trust the cluster's CA only, never the system roots.
+  if (kc.caPem === undefined) throw new Error(`kubeconfig '${path}': the cluster has no certificate-authority`);
+  if (kc.certPem === undefined && kc.token === undefined) throw new Error(`kubeconfig '${path}': the user has neither a client certificate nor a token`);
+  // The client transport checks the server's certificate against the server's own host name.
+  if (kc.tlsServerName !== undefined) throw new Error(`kubeconfig '${path}': tls-server-name is not supported for the components' client`);
+  // Requests go to the server's root; a path prefix would be dropped, so it is refused instead.
+  if (kc.url.pathname !== '/' || kc.url.search !== '') throw new Error(`kubeconfig '${path}': a server with a path is not supported for the components' client`);
   return {
-    server: ep.url.origin,
-    identity: { caPem: ep.caPem, ...(ep.certPem ? { certPem: ep.certPem, keyPem: ep.keyPem } : {}), ...(ep.bearerToken ? { token: ep.bearerToken } : {}) },
+    server: kc.url.origin,
+    identity: { caPem: kc.caPem, ...(kc.certPem ? { certPem: kc.certPem, keyPem: kc.keyPem } : {}), ...(kc.token ? { token: kc.token } : {}) },
     userAgent: USER_AGENT,
   };
 }

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { pkiPaths } from '../pki/bundle.ts';
 import { issueCert } from '../pki/certs.ts';
 import { renderKubeconfig, writeKubeconfig } from '../pki/kubeconfig.ts';
+import { loadKubeconfig } from '../util/kubeconfig.ts';
 import { flag, parseCommand } from './args.ts';
 
 const CLIENT_CERT_DAYS = 365;
@@ -38,8 +38,9 @@ function serverFromAdminKubeconfig(dataDir: string): string | undefined {
   const p = join(dataDir, 'admin.kubeconfig');
   if (!existsSync(p)) return undefined;
   try {
-    return parse(readFileSync(p, 'utf8'))?.clusters?.[0]?.cluster?.server;
+    return loadKubeconfig(p).server;
   } catch {
+    // An unreadable admin kubeconfig only loses the default; --server still works.
     return undefined;
   }
 }

@@ -86,5 +86,5 @@ test('who-can refuses bad arguments and reports API errors', async () => {
     ['namespace the fake server does not know', ['get', 'pods', '-n', 'nope'], /GET \/apis\/rbac.authorization.k8s.io\/v1\/namespaces\/nope\/roles: 404 not found/],
   ];
   for (const [name, argv, re] of cases) await assert.rejects(runWhoCan([...argv, '--data-dir', dataDir], () => {}), re, name);
-  await assert.rejects(runWhoCan(['get', 'pods', '--data-dir', '/nonexistent'], () => {}), /cannot read \/nonexistent\/admin.kubeconfig/);
+  await assert.rejects(runWhoCan(['get', 'pods', '--data-dir', '/nonexistent'], () => {}), /kubeconfig '\/nonexistent\/admin.kubeconfig': open \/nonexistent\/admin.kubeconfig: no such file or directory \(run "portcullis up"/);
 });

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { loadKubeconfig } from '../util/kubeconfig.ts';
 import type { BindingObject, RoleObject } from '../authz/rbac/types.ts';
 import { ALWAYS_ALLOWED_GROUP, parseResourceArg, whoCan, type RbacObjects, type WhoCanEntry, type WhoCanQuery } from '../authz/who-can.ts';
 import { flag, parseCommand, type ParsedArgs } from './args.ts';
@@ -79,20 +79,14 @@ function table(rows: string[][]): string {
 }
 
 export function loadAdminClient(path: string): AdminClient {
-  let cfg: { clusters?: Array<{ cluster?: Record<string, string> }>; users?: Array<{ user?: Record<string, string> }> };
+  let kc;
   try {
-    cfg = parse(readFileSync(path, 'utf8'));
+    kc = loadKubeconfig(path);
   } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message} (run "portcullis up" with this --data-dir first)`);
+    throw new Error(`${(err as Error).message} (run "portcullis up" with this --data-dir first)`);
   }
-  const cluster = cfg?.clusters?.[0]?.cluster ?? {};
-  const user = cfg?.users?.[0]?.user ?? {};
-  const b64 = (v: string | undefined, field: string): string => {
-    if (!v) throw new Error(`${path}: missing ${field}`);
-    return Buffer.from(v, 'base64').toString('utf8');
-  };
-  if (!cluster.server) throw new Error(`${path}: missing server`);
-  return { server: cluster.server, caPem: b64(cluster['certificate-authority-data'], 'certificate-authority-data'), certPem: b64(user['client-certificate-data'], 'client-certificate-data'), keyPem: b64(user['client-key-data'], 'client-key-data') };
+  if (kc.caPem === undefined || kc.certPem === undefined || kc.keyPem === undefined) throw new Error(`kubeconfig '${path}': the admin kubeconfig needs a certificate-authority and a client certificate`);
+  return { server: kc.server, caPem: kc.caPem, certPem: kc.certPem, keyPem: kc.keyPem };
 }
 
 /** Cluster-scoped objects, plus the namespace's roles and bindings when one is asked about. */

@@ -1,6 +1,6 @@
 /**
  * The ImageReview backend named by imagePolicy.kubeConfigFile, asked over the shared HTTPS
- * transport (src/cluster/client/transport.ts) with the one webhook kubeconfig reader.
+ * transport (src/cluster/client/transport.ts), named by the one kubeconfig reader (src/util/kubeconfig.ts).
  *
  * Retries follow upstream's GenericWebhook (DefaultRetryBackoffWithInitialDelay: the first wait
  * is retryBackoff, five attempts in all) as far as the shared transport allows: a review has no
@@ -10,7 +10,7 @@
  * succeeding`), since they end up in the pod's denial message.
  */
 import { HttpsTransport } from '../../cluster/client/transport.ts';
-import { loadWebhookKubeconfig } from '../../authn/webhook-token.ts';
+import { loadKubeconfig } from '../../util/kubeconfig.ts';
 import { imageReviewRequest, parseImageReviewStatus, type ImageReviewSpec, type ImageReviewStatus } from './image-review.ts';
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -72,18 +72,18 @@ export class ImageReviewBackend {
 
   /** Reads the kubeconfig now: a bad one fails the server's start, never a request. */
   constructor(o: BackendClientOptions) {
-    const ep = loadWebhookKubeconfig(o.kubeConfigFile);
+    const ep = loadKubeconfig(o.kubeConfigFile, 'ImagePolicyWebhook kubeconfig');
     const where = `ImagePolicyWebhook kubeconfig '${o.kubeConfigFile}'`;
     // The shared transport always verifies the backend against a named CA and always presents a
     // credential; upstream would fall back to the system roots and to no credential.
     if (!ep.caPem) throw new Error(`${where}: certificate-authority is required`);
-    if (!ep.certPem && !ep.bearerToken) throw new Error(`${where}: the user needs a client certificate or a token`);
-    if (ep.serverName) throw new Error(`${where}: tls-server-name is not supported`);
+    if (!ep.certPem && !ep.token) throw new Error(`${where}: the user needs a client certificate or a token`);
+    if (ep.tlsServerName) throw new Error(`${where}: tls-server-name is not supported`);
     this.url = ep.url;
     this.#path = `${ep.url.pathname}${ep.url.search}`;
     this.#transport = new HttpsTransport({
       server: ep.url.origin,
-      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.bearerToken },
+      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token },
       userAgent: 'portcullis-apiserver/image-policy-webhook',
       maxRetries: RETRIES,
       backoffInitialMs: o.retryBackoffMs,
