@@ -5,11 +5,11 @@
  * background; failures write FailedScheduling and PodScheduled=False and requeue the pod.
  */
 import { realTimers, type Timers } from '../client/timers.ts';
-import { resources } from '../client/resources.ts';
 import type { ApiClient, Informer, InformerFactory, K8sObject } from '../client/types.ts';
 import { ConcurrencyLimit } from '../../util/concurrency-limit.ts';
 import { SchedulerCache, isTerminal } from './cache.ts';
 import { EventSink } from './event-sink.ts';
+import { EventSeriesCache, FINISH_MS as SERIES_FINISH_MS, REFRESH_MS as SERIES_REFRESH_MS, writeEvent } from './event-series.ts';
 import { defaultProfile, DEFAULT_SCHEDULER_NAME, type Profile } from './profile.ts';
 import { podEvent, setPodCondition } from './pod-status.ts';
 import { SchedulingQueue, type QueuedPod } from './queue.ts';
@@ -76,7 +76,9 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   const bindSlots = new ConcurrencyLimit(opts.parallelBinds ?? DEFAULT_PARALLEL_BINDS);
   // Events are written as many at a time as binds, so in step with them (client-go's
   // broadcaster writes each in its own goroutine; its queue fills only if the API falls behind).
-  const events = new EventSink({ write: async (e) => void (await client.create(resources.eventsV1, e.metadata.namespace ?? '', e)), concurrency: bindSlots.limit, log });
+  const events = new EventSink({ write: (e) => writeEvent(client, e), concurrency: bindSlots.limit, log });
+  // An event that happens again (a pod failing to fit, attempt after attempt) becomes a series.
+  const series = new EventSeriesCache({ record: (e) => events.record(e), now });
   let stopped = false;
   let busy = false;
   let idleWaiters: Array<() => void> = [];
@@ -113,7 +115,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   async function recordFailure(q: QueuedPod, profile: string, message: string, reason: 'Unschedulable' | 'SchedulerError', nominatedNodeName?: string): Promise<void> {
     const pod = informers.pods.get(q.pod.metadata.namespace ?? '', q.pod.metadata.name ?? '') ?? q.pod;
     const event = podEvent(pod, { type: 'Warning', reason: 'FailedScheduling', action: 'Scheduling', message, component: profile, instance: `${profile}-${hostname}`, now: now() });
-    events.record(event);
+    series.record(event);
     try {
       const extra = nominatedNodeName !== undefined ? { nominatedNodeName: nominatedNodeName || null } : {};
       await setPodCondition(client, pod, { type: 'PodScheduled', status: 'False', reason, message }, now(), extra);
@@ -141,7 +143,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
       log.info({ pod: q.key, node }, 'bound pod');
       // As upstream's bindingCycle: the Scheduled event names the profile that bound the pod.
       const name = fw.profile.schedulerName;
-      events.record(podEvent(pod, { type: 'Normal', reason: 'Scheduled', action: 'Binding', message: `Successfully assigned ${q.key} to ${node}`, component: name, instance: `${name}-${hostname}`, now: now() }));
+      series.record(podEvent(pod, { type: 'Normal', reason: 'Scheduled', action: 'Binding', message: `Successfully assigned ${q.key} to ${node}`, component: name, instance: `${name}-${hostname}`, now: now() }));
       return;
     }
     fw.unreserve(state, pod, node);
@@ -232,6 +234,20 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   };
   backoffTimer = timers.setTimeout(tickBackoff, FLUSH_BACKOFF_MS);
   leftoverTimer = timers.setTimeout(tickLeftover, FLUSH_UNSCHEDULABLE_MS);
+  let seriesFinishTimer: unknown;
+  let seriesRefreshTimer: unknown;
+  const tickSeriesFinish = () => {
+    if (stopped) return;
+    series.finish();
+    seriesFinishTimer = timers.setTimeout(tickSeriesFinish, SERIES_FINISH_MS);
+  };
+  const tickSeriesRefresh = () => {
+    if (stopped) return;
+    series.refresh();
+    seriesRefreshTimer = timers.setTimeout(tickSeriesRefresh, SERIES_REFRESH_MS);
+  };
+  seriesFinishTimer = timers.setTimeout(tickSeriesFinish, SERIES_FINISH_MS);
+  seriesRefreshTimer = timers.setTimeout(tickSeriesRefresh, SERIES_REFRESH_MS);
 
   const running = Promise.all([informers.nodes.synced(), informers.pods.synced()]).then(loop, (err) => {
     if (!stopped) log.warn({ err }, 'informers did not sync');
@@ -248,6 +264,8 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
       stopped = true;
       timers.clearTimeout(backoffTimer);
       timers.clearTimeout(leftoverTimer);
+      timers.clearTimeout(seriesFinishTimer);
+      timers.clearTimeout(seriesRefreshTimer);
       queue.close();
       for (const fw of frameworks.values()) fw.close();
       await running;
