@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import forge from 'node-forge';
-import { createCA } from './ca.ts';
+import { createCA, createCAAsync } from './ca.ts';
+import { settleAcrossMacrotask } from '../../test/helpers/settle-across-macrotask.ts';
 import { BACKDATE_MS } from './new-certificate.ts';
 import { PkiError } from './errors.ts';
 
@@ -45,4 +46,16 @@ test('serial numbers are positive and minimally encoded whatever the random sour
 test('createCA refuses a non-positive lifetime', () => {
   assert.throws(() => createCA({ commonName: 'x', now, validityDays: 0 }), PkiError);
   assert.throws(() => createCA({ commonName: 'x', now, validityDays: 1.5 }), PkiError);
+});
+
+test('createCAAsync lets the event loop run while the key is generated, and makes the same CA', async () => {
+  const { value: ca, yielded } = await settleAcrossMacrotask(() => createCAAsync({ commonName: 'metrics-ca', now, validityDays: 10 }));
+  assert.ok(yielded, 'the event loop moved on while the key was generated');
+  const x = new X509Certificate(ca.certPem);
+  const sync = new X509Certificate(createCA({ commonName: 'metrics-ca', now, validityDays: 10 }).certPem);
+  for (const field of ['subject', 'issuer', 'validFrom', 'validTo', 'ca'] as const) assert.deepEqual(x[field], sync[field], field);
+  assert.ok(x.verify(x.publicKey), 'self-signed');
+  assert.ok(x.checkPrivateKey(createPrivateKey(ca.keyPem)));
+  assert.equal(x.publicKey.asymmetricKeyDetails?.modulusLength, 2048);
+  await assert.rejects(createCAAsync({ commonName: 'x', now, validityDays: 0 }), PkiError);
 });

@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import forge from 'node-forge';
-import { generateRsaKey } from './key-pair.ts';
+import { generateRsaKey, generateRsaKeyAsync, type RsaKey } from './key-pair.ts';
 import { newCertificate, type RandomBytes } from './new-certificate.ts';
 import { signCertificate } from './sign-certificate.ts';
 
@@ -16,9 +16,17 @@ export interface CreateCaOptions {
   random?: RandomBytes;
 }
 
-/** A self-signed RSA-2048 / SHA-256 certificate authority. */
+/** A self-signed RSA-2048 / SHA-256 certificate authority, its key generated on this thread (start-up). */
 export function createCA(opts: CreateCaOptions): CertKeyPem {
-  const key = generateRsaKey();
+  return selfSign(generateRsaKey(), opts);
+}
+
+/** createCA with the key generated on libuv's thread pool, for a CA made while serving (a metrics API's). */
+export async function createCAAsync(opts: CreateCaOptions): Promise<CertKeyPem> {
+  return selfSign(await generateRsaKeyAsync(), opts);
+}
+
+function selfSign(key: RsaKey, opts: CreateCaOptions): CertKeyPem {
   const subject = [{ name: 'commonName', value: opts.commonName }];
   const cert = newCertificate({ publicKey: key.publicKey, subject, now: opts.now, validityDays: opts.validityDays, random: opts.random });
   cert.setIssuer(subject);

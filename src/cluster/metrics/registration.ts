@@ -11,7 +11,7 @@
  */
 import { networkInterfaces } from 'node:os';
 import type { Server } from 'node:https';
-import { createCA } from '../../pki/ca.ts';
+import { createCAAsync } from '../../pki/ca.ts';
 import { issueCertAsync } from '../../pki/certs.ts';
 import { isNotFound } from '../client/errors.ts';
 import { resources } from '../client/resources.ts';
@@ -85,7 +85,7 @@ export async function serveMetricsApi(o: MetricsApiOptions): Promise<ServedMetri
   const trust = await frontProxyTrust(o.client);
   const now = new Date(o.now());
   const serviceName = `${SERVICE}.${NS}.svc`;
-  const ca = createCA({ commonName: `${o.managedBy}-metrics-ca`, now, validityDays: 365 });
+  const ca = await createCAAsync({ commonName: `${o.managedBy}-metrics-ca`, now, validityDays: 365 });
   const serving = await issueCertAsync(ca, { commonName: serviceName, usage: 'server', dnsNames: [serviceName], now, validityDays: 365 });
   const server: Server = await startMetricsApiServer({ certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem: trust.caPem, allowedNames: trust.allowedNames, source: o.source }, o.host, o.port ?? 0);
   const slice = `metrics-server-${o.managedBy}`;
