@@ -219,35 +219,24 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
     }
   }
 
-  let backoffTimer: unknown;
-  let leftoverTimer: unknown;
-  const tickBackoff = () => {
-    if (stopped) return;
+  /** The periodic work's pending timers, one slot each, cleared on stop. */
+  const periodic: unknown[] = [];
+  const every = (ms: number, work: () => void) => {
+    const slot = periodic.length;
+    const tick = () => {
+      if (stopped) return;
+      work();
+      periodic[slot] = timers.setTimeout(tick, ms);
+    };
+    periodic[slot] = timers.setTimeout(tick, ms);
+  };
+  every(FLUSH_BACKOFF_MS, () => {
     queue.flushBackoff();
     for (const p of cache.cleanupExpired(now())) log.warn({ pod: `${p.metadata.namespace}/${p.metadata.name}` }, 'assumed pod expired');
-    backoffTimer = timers.setTimeout(tickBackoff, FLUSH_BACKOFF_MS);
-  };
-  const tickLeftover = () => {
-    if (stopped) return;
-    queue.flushUnschedulableLeftover();
-    leftoverTimer = timers.setTimeout(tickLeftover, FLUSH_UNSCHEDULABLE_MS);
-  };
-  backoffTimer = timers.setTimeout(tickBackoff, FLUSH_BACKOFF_MS);
-  leftoverTimer = timers.setTimeout(tickLeftover, FLUSH_UNSCHEDULABLE_MS);
-  let seriesFinishTimer: unknown;
-  let seriesRefreshTimer: unknown;
-  const tickSeriesFinish = () => {
-    if (stopped) return;
-    series.finish();
-    seriesFinishTimer = timers.setTimeout(tickSeriesFinish, SERIES_FINISH_MS);
-  };
-  const tickSeriesRefresh = () => {
-    if (stopped) return;
-    series.refresh();
-    seriesRefreshTimer = timers.setTimeout(tickSeriesRefresh, SERIES_REFRESH_MS);
-  };
-  seriesFinishTimer = timers.setTimeout(tickSeriesFinish, SERIES_FINISH_MS);
-  seriesRefreshTimer = timers.setTimeout(tickSeriesRefresh, SERIES_REFRESH_MS);
+  });
+  every(FLUSH_UNSCHEDULABLE_MS, () => queue.flushUnschedulableLeftover());
+  every(SERIES_FINISH_MS, () => series.finish());
+  every(SERIES_REFRESH_MS, () => series.refresh());
 
   const running = Promise.all([informers.nodes.synced(), informers.pods.synced()]).then(loop, (err) => {
     if (!stopped) log.warn({ err }, 'informers did not sync');
@@ -262,10 +251,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
     }).then(() => events.idle()),
     async stop() {
       stopped = true;
-      timers.clearTimeout(backoffTimer);
-      timers.clearTimeout(leftoverTimer);
-      timers.clearTimeout(seriesFinishTimer);
-      timers.clearTimeout(seriesRefreshTimer);
+      for (const t of periodic) timers.clearTimeout(t);
       queue.close();
       for (const fw of frameworks.values()) fw.close();
       await running;
