@@ -174,7 +174,7 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   async stopSandbox(id: string): Promise<void> {
-    for (const c of await this.containersOf(id)) await this.stopContainer(c.id, 0);
+    for (const c of await this.containersOf(id)) await this.stopContainer(c, 0);
     const dir = this.sandboxDir(id);
     const meta = await this.meta<SandboxMeta>(dir);
     if (!meta || (await exists(join(dir, 'exit')))) return;
@@ -190,10 +190,14 @@ export class RuncRuntime implements ContainerRuntime {
 
   async removeSandbox(id: string): Promise<void> {
     // Containers left behind are removed with it rather than leaked.
-    for (const c of await this.containersOf(id)) await this.removeContainer(c.id);
-    await this.stopSandbox(id);
+    for (const c of await this.containersOf(id)) await this.removeContainer(c);
     const dir = this.sandboxDir(id);
-    if ((await this.meta<SandboxMeta>(dir))?.holder !== 'files') await runcDelete(this.cli, id);
+    // A files sandbox is not stopped first: that would unmount its namespace files on their own,
+    // one more read of the node's whole mount table and one more umount than the single one below.
+    if ((await this.meta<SandboxMeta>(dir))?.holder !== 'files') {
+      await this.stopSandbox(id);
+      await runcDelete(this.cli, id);
+    }
     await this.releaseSandboxMounts(dir);
     this.metas.delete(dir);
     await rm(this.sandboxDir(id), { recursive: true, force: true });
@@ -330,8 +334,14 @@ export class RuncRuntime implements ContainerRuntime {
     this.launcher.close();
   }
 
-  private async containersOf(sandboxId: string): Promise<ContainerStatus[]> {
-    return (await this.list()).containers.filter((c) => c.sandboxId === sandboxId);
+  /**
+   * The ids of a sandbox's containers, told by their meta alone (kept in memory): not the status
+   * of every container on the node, which a full list() reads, for each sandbox stopped or removed.
+   */
+  private async containersOf(sandboxId: string): Promise<string[]> {
+    const ids = await listDir(join(this.root, 'containers'));
+    const metas = await Promise.all(ids.map((cid) => this.meta<ContainerMeta>(this.containerDir(cid)).catch(() => undefined)));
+    return ids.filter((_, i) => metas[i]?.sandboxId === sandboxId);
   }
 
   private async attachRelay(id: string, dir: string, meta: ContainerMeta): Promise<void> {
