@@ -13,7 +13,9 @@
  *   are not representative), BENCH_DURABILITY=normal.
  * The scale scenario (scale.ts; BENCH_SCENARIOS=scale, alone or with others; part of the default
  * run): 500 simulated nodes and 10,000 pods, or 5,000 / 150,000 with BENCH_SCALE=full; sizes
- * BENCH_SCALE_NODES / BENCH_SCALE_PODS, create concurrency BENCH_SCALE_CONCURRENCY (100).
+ * BENCH_SCALE_NODES / BENCH_SCALE_PODS, create concurrency BENCH_SCALE_CONCURRENCY (100); the load
+ * client is a tenant user and each node system:node:<name> (scale-identities.ts), or all admin
+ * with BENCH_SCALE_IDENTITIES=admin.
  * The audit scenario (audit.ts; BENCH_SCENARIOS=audit, alone; part of the default run): create
  * throughput without audit, with a Metadata policy and with a RequestResponse policy for everything,
  * the three servers measured interleaved: BENCH_AUDIT_ROUNDS (5) rounds of one BENCH_AUDIT_WINDOW_MS
