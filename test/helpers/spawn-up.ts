@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { loadKubeconfig } from '../../src/util/kubeconfig.ts';
 import { TestClient } from './client.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -47,10 +46,9 @@ export async function spawnServer(command: 'up' | 'apiserver', dataDir: string, 
   return { child, url, client: clientFromKubeconfig(join(dataDir, 'admin.kubeconfig')), exited, stdout: () => out };
 }
 
+/** A client as the kubeconfig's current context (read by the server's own kubeconfig reader). */
 export function clientFromKubeconfig(path: string): TestClient {
-  const kc = parse(readFileSync(path, 'utf8'));
-  const cluster = kc.clusters[0].cluster;
-  const user = kc.users[0].user;
-  const b = (s: string) => Buffer.from(s, 'base64').toString('utf8');
-  return new TestClient(cluster.server, { caPem: b(cluster['certificate-authority-data']), certPem: b(user['client-certificate-data']), keyPem: b(user['client-key-data']) });
+  const kc = loadKubeconfig(path);
+  if (!kc.caPem || !kc.certPem || !kc.keyPem) throw new Error(`${path}: want a CA and a client certificate`);
+  return new TestClient(kc.server, { caPem: kc.caPem, certPem: kc.certPem, keyPem: kc.keyPem });
 }
