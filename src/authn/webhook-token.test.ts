@@ -230,7 +230,7 @@ const badConfigs: { name: string; make: () => string; msg: RegExp }[] = [
   { name: 'insecure-skip-tls-verify', make: () => kubeconfig({ cluster: { 'insecure-skip-tls-verify': true } }), msg: /specifying a root certificates file with the insecure flag is not allowed/ },
   { name: 'exec user', make: () => kubeconfig({ user: { exec: { command: 'x' } } }), msg: /user "apiserver": field 'exec' is not supported/ },
   { name: 'cert without key', make: () => kubeconfig({ user: { 'client-certificate': 'client.crt' } }), msg: /client-key-data or client-key must be specified for apiserver/ },
-  { name: 'missing key file', make: () => kubeconfig({ user: { 'client-certificate': 'client.crt', 'client-key': 'nope.key' } }), msg: /unable to read client-key nope\.key for apiserver due to open nope\.key: no such file or directory/ },
+  { name: 'missing key file', make: () => kubeconfig({ user: { 'client-certificate': 'client.crt', 'client-key': 'nope.key' } }), msg: /unable to read client-key \/\S+\/nope\.key for apiserver due to open \/\S+\/nope\.key: no such file or directory/ },
   { name: 'CA that is not PEM', make: () => kubeconfig({ caPem: 'hello' }), msg: /unable to parse bytes as PEM block/ },
   { name: 'missing file', make: () => join(dir, 'none.yaml'), msg: /no such file or directory/ },
   {

@@ -158,7 +158,7 @@ test('the kubeconfig-format config file', async () => {
   const bad: Array<[string, string, RegExp]> = [
     ['no current-context', 'apiVersion: v1\nkind: Config\n', /^Error: authorization webhook config '.*': invalid configuration: no context chosen$/],
     ['missing context', 'current-context: nope\ncontexts: []\n', /context was not found for specified context: nope$/],
-    ['missing CA file', 'clusters:\n- name: c\n  cluster: {server: "https://x", certificate-authority: missing.crt}\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n', /unable to read certificate-authority missing\.crt for c due to open missing\.crt: no such file or directory$/],
+    ['missing CA file', 'clusters:\n- name: c\n  cluster: {server: "https://x", certificate-authority: missing.crt}\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n', /unable to read certificate-authority \/\S+\/missing\.crt for c due to open \/\S+\/missing\.crt: no such file or directory$/],
     ['cert without key', `clusters:\n- name: c\n  cluster: {server: "https://x"}\nusers:\n- name: u\n  user: {client-certificate: ca.crt}\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`, /client-key-data or client-key must be specified for u/],
   ];
   for (const [name, text, re] of bad) {

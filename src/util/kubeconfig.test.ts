@@ -123,11 +123,11 @@ test('both -data and file forms, and half a client certificate, are refused', ()
   refused(write({ user: { 'client-key-data': b64(KEY) } }), /client-certificate-data or client-certificate must be specified for me/);
 });
 
-test('files that cannot be read name the file and the reason, as client-go', () => {
-  refused(write({ cluster: { 'certificate-authority-data': undefined, 'certificate-authority': 'pki/none.crt' } }), /unable to read certificate-authority pki\/none\.crt for main due to open pki\/none\.crt: no such file or directory$/);
-  refused(write({ user: { 'client-certificate': 'pki/client.crt', 'client-key': 'none.key' } }), /unable to read client-key none\.key for me due to open none\.key: no such file or directory$/);
-  refused(write({ user: { tokenFile: 'none' } }), /: open none: no such file or directory$/);
-  refused(write({ user: { tokenFile: 'pki/empty-token' } }), /read empty token from file "pki\/empty-token"$/);
+test('files that cannot be read name the resolved file and the reason, as client-go', () => {
+  refused(write({ cluster: { 'certificate-authority-data': undefined, 'certificate-authority': 'pki/none.crt' } }), /unable to read certificate-authority \/\S+\/sub\/pki\/none\.crt for main due to open \/\S+\/sub\/pki\/none\.crt: no such file or directory$/);
+  refused(write({ user: { 'client-certificate': 'pki/client.crt', 'client-key': 'none.key' } }), /unable to read client-key \/\S+\/sub\/none\.key for me due to open \/\S+\/sub\/none\.key: no such file or directory$/);
+  refused(write({ user: { tokenFile: 'none' } }), /: open \/\S+\/sub\/none: no such file or directory$/);
+  refused(write({ user: { tokenFile: 'pki/empty-token' } }), /read empty token from file "\/\S+\/sub\/pki\/empty-token"$/);
   refused(join(dir, 'missing.yaml'), /: open .*missing\.yaml: no such file or directory$/);
 });
 

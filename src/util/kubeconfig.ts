@@ -135,7 +135,7 @@ export function resolveKubeconfig(doc: unknown, baseDir: string): ResolvedKubeco
   const token = str(user.token);
   const tokenFile = str(user.tokenFile);
   if (token) out.token = token;
-  else if (tokenFile) out.token = readToken(resolve(baseDir, tokenFile), tokenFile);
+  else if (tokenFile) out.token = readToken(resolve(baseDir, tokenFile));
   return out;
 }
 
@@ -150,22 +150,24 @@ function material(o: Obj, field: string, baseDir: string, owner: string, bothMes
     return Buffer.from(compact, 'base64').toString('utf8');
   }
   if (file === undefined) return undefined;
+  // Resolved first, as client-go's loader does before it validates: messages name the absolute path.
+  const path = resolve(baseDir, file);
   try {
-    return readFileSync(resolve(baseDir, file), 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`invalid configuration: unable to read ${readName} ${file} for ${owner} due to ${ioReason(err, file)}`);
+    throw new Error(`invalid configuration: unable to read ${readName} ${path} for ${owner} due to ${ioReason(err, path)}`);
   }
 }
 
-function readToken(path: string, written: string): string {
+function readToken(path: string): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(ioReason(err, written));
+    throw new Error(ioReason(err, path));
   }
   const token = text.trim();
-  if (!token) throw new Error(`read empty token from file "${written}"`);
+  if (!token) throw new Error(`read empty token from file "${path}"`);
   return token;
 }
 
