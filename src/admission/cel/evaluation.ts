@@ -48,8 +48,13 @@ export class Evaluation implements Runner {
   readonly #base: Record<string, unknown>;
   /** Made when the first variable is computed. */
   #vars = NO_VARIABLES;
-  /** Made when the first variable is computed: most expressions read none. A policy has few (an array is smaller than a Set). */
-  #computed: string[] | undefined;
+  /**
+   * The variables computed (or being computed), made when the first is: most expressions read
+   * none. At the policy's variable count, so it never grows (a push past an array's size makes
+   * room for 17; a Set per policy was ~15 KB per library-shaped request).
+   */
+  #computed: (string | undefined)[] | undefined;
+  #computedCount = 0;
   #remaining: number;
   readonly #memo: RequestMemo | undefined;
   /** One meter, started over for each expression (they run one at a time). */
@@ -89,7 +94,7 @@ export class Evaluation implements Runner {
       const v = this.#p.variables.get(name);
       if (!v) continue;
       // Marked first: a variable that names itself reads as missing instead of recursing.
-      (this.#computed ??= []).push(name);
+      (this.#computed ??= new Array<string | undefined>(this.#p.variables.size))[this.#computedCount++] = name;
       const r = this.#run(v, meter);
       if (r instanceof Promise) {
         return r.then((o) => {
