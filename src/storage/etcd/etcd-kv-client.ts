@@ -5,7 +5,9 @@
  * changed"); that call fails and the next call goes to the next member. Nothing is retried here:
  * a write whose first attempt may have committed must not be sent again (a create would come
  * back KeyExists for the caller's own write); the store retries reads itself (etcd-store.ts), as
- * etcd's Go client retries only repeatable calls.
+ * etcd's Go client retries only repeatable calls. The exception is gRPC's transparent retry: a
+ * call that cannot have reached etcd (its connection never came up, or the member refused the
+ * stream unprocessed) is sent to the next member at once, write or not.
  */
 import { GrpcChannel, GrpcError, Status, type ChannelTls } from './grpc-channel.ts';
 import type { GrpcStream } from './grpc-channel.ts';
@@ -109,17 +111,21 @@ class EtcdKvClient implements EtcdKv {
   private async call<Res>(method: string, type: protobuf.Type, res: protobuf.Type, req: object): Promise<Res> {
     if (this.closed) throw new ClientClosedError();
     const body = type.encode(req).finish();
-    const index = this.current;
-    const channel = this.channels[index];
-    let bytes: Buffer;
-    try {
-      bytes = await channel.unary(KV + method, body, this.timeoutMs);
-    } catch (err) {
-      if (this.closed) throw new ClientClosedError();
-      if (isUnavailable(err)) this.failedOver(index);
-      throw err;
+    // A call no member can have acted on (gRPC's transparent retry: the connection never came
+    // up, the stream was refused unprocessed) goes to the next member, at most once per member.
+    for (let tried = 1; ; tried++) {
+      const index = this.current;
+      let bytes: Buffer;
+      try {
+        bytes = await this.channels[index].unary(KV + method, body, this.timeoutMs);
+      } catch (err) {
+        if (this.closed) throw new ClientClosedError();
+        if (isUnavailable(err)) this.failedOver(index);
+        if (err instanceof GrpcError && err.unprocessed && tried < this.channels.length) continue;
+        throw err;
+      }
+      return res.decode(bytes) as unknown as Res;
     }
-    return res.decode(bytes) as unknown as Res;
   }
 
   /** The next call tries the next member (unless another failure moved on already). */

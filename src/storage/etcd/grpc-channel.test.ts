@@ -1,7 +1,8 @@
 /**
  * The gRPC-over-HTTP/2 client against a small fake member (node:http2 server speaking the same
  * framing): statuses in trailers or alone in headers, deadlines, the message bound, a dropped
- * connection, the client's move to the next member, and a silent member found by keepalive.
+ * connection, the client's move to the next member (at once for a call no member can have
+ * acted on), and a silent member found by keepalive.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,19 +95,17 @@ test('unary: a deadline, the message bound, and a connection that drops mid-call
   }
 });
 
-test('a member that refuses the connection: the call fails UNAVAILABLE and the next call goes to the next member', async () => {
+test('a member that refuses the connection: the call, which cannot have reached it, goes to the next member at once (a write too); one that may have reached a member is not sent again', async () => {
   const dead = await fakeMember(() => {});
   await dead.close();
   let served = 0;
   const live = await fakeMember((stream) => {
     served++;
-    reply(stream, messages.RangeResponse.encode({ header: { revision: 42 }, kvs: [], count: 0 }).finish());
+    reply(stream, messages.TxnResponse.encode({ header: { revision: 42 }, succeeded: true, responses: [] }).finish());
   });
   const kv = createEtcdKv({ servers: [dead.url, live.url], callTimeoutMs: 5000 });
   try {
-    const first = await failure(kv.range({ key: Buffer.from('/a') }));
-    assert.ok(isUnavailable(first), first.message);
-    const res = await kv.range({ key: Buffer.from('/a') });
+    const res = await kv.txn({ compare: [], success: [{ request_put: { key: Buffer.from('/a'), value: Buffer.from('v') } }] });
     assert.equal(int(res.header.revision), 42);
     assert.equal(served, 1);
   } finally {
@@ -114,6 +113,27 @@ test('a member that refuses the connection: the call fails UNAVAILABLE and the n
     await live.close();
   }
   await assert.rejects(kv.range({ key: Buffer.from('/a') }), { name: 'ClientClosedError' });
+
+  // The first member takes the call and drops the connection: it may have committed the write.
+  let second = 0;
+  const dropping = await fakeMember((stream) => stream.session?.destroy());
+  const other = await fakeMember((stream) => {
+    second++;
+    reply(stream, messages.TxnResponse.encode({ header: { revision: 7 }, succeeded: true, responses: [] }).finish());
+  });
+  const kv2 = createEtcdKv({ servers: [dropping.url, other.url], callTimeoutMs: 5000 });
+  try {
+    const err = await failure(kv2.txn({ compare: [], success: [{ request_put: { key: Buffer.from('/a'), value: Buffer.from('v') } }] }));
+    assert.ok(isUnavailable(err), err.message);
+    assert.equal(err.unprocessed, false);
+    assert.equal(second, 0);
+    // The next call goes to the next member.
+    assert.equal(int((await kv2.txn({ compare: [], success: [] })).header.revision), 7);
+  } finally {
+    kv2.close();
+    await dropping.close();
+    await other.close();
+  }
 });
 
 test('a member that accepts the connection and then says nothing: the keepalive ping goes unanswered and the call fails UNAVAILABLE before its deadline', async () => {

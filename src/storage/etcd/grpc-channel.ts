@@ -21,10 +21,16 @@ export const Status = { OK: 0, CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4, R
 /** A failed call: etcd's status code and message (etcd's messages, e.g. "etcdserver: mvcc: required revision has been compacted"). */
 export class GrpcError extends Error {
   readonly code: number;
-  constructor(code: number, message: string) {
+  /**
+   * The member cannot have acted on the call (gRPC's condition for a transparent retry): the
+   * connection never came up, or the server refused the stream before processing it.
+   */
+  readonly unprocessed: boolean;
+  constructor(code: number, message: string, unprocessed = false) {
     super(message);
     this.name = 'GrpcError';
     this.code = code;
+    this.unprocessed = unprocessed;
   }
 }
 
@@ -44,11 +50,11 @@ export interface ChannelOptions {
   keepaliveTimeoutMs?: number;
 }
 
-function unavailable(url: string, err: unknown): GrpcError {
+function unavailable(url: string, err: unknown, unprocessed = false): GrpcError {
   if (err instanceof GrpcError) return err;
   if (err instanceof FrameError) return new GrpcError(err.code, err.message);
   const why = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err);
-  return new GrpcError(Status.UNAVAILABLE, `connection to ${url}: ${why}`);
+  return new GrpcError(Status.UNAVAILABLE, `connection to ${url}: ${why}`, unprocessed);
 }
 
 interface CallStatus {
@@ -193,12 +199,13 @@ export class GrpcChannel {
           }
           if (end) finish(undefined);
         },
-        reset: (code, err) => finish(err ? unavailable(this.url, err) : new GrpcError(Status.UNAVAILABLE, `connection to ${this.url}: the call ended without a status (HTTP/2 code ${code})`)),
+        reset: (code, err, unprocessed) =>
+          finish(err ? unavailable(this.url, err, unprocessed) : new GrpcError(Status.UNAVAILABLE, `connection to ${this.url}: the call ended without a status (HTTP/2 code ${code})`, unprocessed)),
       };
       try {
         stream = this.open(path, ['grpc-timeout', `${Math.max(1, Math.ceil(timeoutMs))}m`], handlers, frame(body), true);
       } catch (err) {
-        finish(unavailable(this.url, err));
+        finish(unavailable(this.url, err, true));
       }
     });
   }

@@ -5,8 +5,9 @@
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 export const DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PUSH_PROMISE = 5, PING = 6, GOAWAY = 7, WINDOW_UPDATE = 8, CONTINUATION = 9;
 export const END_STREAM = 0x1, ACK = 0x1, END_HEADERS = 0x4, PADDED = 0x8, PRIORITY = 0x20;
-/** RST_STREAM code for a call given up by this side. */
+/** RST_STREAM codes: a call given up by this side; a stream the server refused before acting on it. */
 export const CANCEL = 0x8;
+export const REFUSED_STREAM = 0x7;
 export const MAX_FRAME = 16384;
 export const MAX_STREAM_ID = 2 ** 31 - 1;
 /** Our receive windows: large, so big lists do not stall on window updates. */

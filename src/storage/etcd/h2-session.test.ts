@@ -34,7 +34,7 @@ interface Result {
   headers: HeaderList[];
   body: Buffer;
   parts: Buffer[];
-  reset?: { code: number | undefined; err: Error | undefined };
+  reset?: { code: number | undefined; err: Error | undefined; unprocessed: boolean };
 }
 
 function call(session: H2Session, path: string, body?: Buffer, end = true): { done: Promise<Result>; stream: ReturnType<H2Session['request']> } {
@@ -54,8 +54,8 @@ function call(session: H2Session, path: string, body?: Buffer, end = true): { do
         resolve(r);
       }
     },
-    reset: (code, err) => {
-      r.reset = { code, err };
+    reset: (code, err, unprocessed) => {
+      r.reset = { code, err, unprocessed };
       resolve(r);
     },
   };
@@ -108,6 +108,7 @@ test('RST_STREAM from the server, a cancelled call, GOAWAY: drained, then closed
   try {
     const refused = await call(session, '/refuse', Buffer.alloc(0)).done;
     assert.equal(refused.reset?.code, http2.constants.NGHTTP2_REFUSED_STREAM);
+    assert.equal(refused.reset?.unprocessed, true);
     const hanging = call(session, '/hang', Buffer.alloc(0));
     hanging.stream.cancel();
     assert.equal((await call(session, '/ok', Buffer.alloc(0)).done).body.toString(), 'ok');
@@ -115,6 +116,7 @@ test('RST_STREAM from the server, a cancelled call, GOAWAY: drained, then closed
     const closed = new Promise((r) => session.once('close', r));
     const late = await call(session, '/hang', Buffer.alloc(0)).done;
     assert.match(String(late.reset?.err), /GOAWAY/);
+    assert.equal(late.reset?.unprocessed, true);
     assert.equal(session.draining, true);
     assert.throws(() => call(session, '/ok', Buffer.alloc(0)));
     await closed; // nothing left on it
@@ -134,6 +136,7 @@ test('a peer that breaks the protocol: the connection is given up and its calls 
     const closed = new Promise<unknown>((r) => session.once('close', r));
     const r = await call(session, '/x', Buffer.alloc(0)).done;
     assert.match(String(r.reset?.err), /PUSH_PROMISE/);
+    assert.equal(r.reset?.unprocessed, false); // the connection was up: the request may have been acted on
     assert.match(String(await closed), /PUSH_PROMISE/);
   } finally {
     session.close();

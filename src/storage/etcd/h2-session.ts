@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { HpackDecoder, HpackError, type HeaderList } from './hpack.ts';
-import { ACK, CANCEL, CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY, H2ProtocolError, HEADERS, MAX_FRAME, MAX_HEADER_BLOCK, MAX_STREAM_ID, PING, PRIORITY, PUSH_PROMISE, RST_STREAM, SESSION_WINDOW, SETTINGS, STREAM_WINDOW, WINDOW_UPDATE } from './h2-frames.ts';
+import { ACK, CANCEL, CONTINUATION, REFUSED_STREAM, DATA, END_HEADERS, END_STREAM, GOAWAY, H2ProtocolError, HEADERS, MAX_FRAME, MAX_HEADER_BLOCK, MAX_STREAM_ID, PING, PRIORITY, PUSH_PROMISE, RST_STREAM, SESSION_WINDOW, SETTINGS, STREAM_WINDOW, WINDOW_UPDATE } from './h2-frames.ts';
 import { clientPreface, frameHeader, pingFrame, rstStream, unpad, windowUpdate } from './h2-frames.ts';
 import { H2Stream, type H2StreamHandlers, type StreamOwner } from './h2-stream.ts';
 
@@ -45,6 +45,8 @@ export class H2Session extends EventEmitter implements StreamOwner {
   /** A header block being continued: stream, flags of its HEADERS frame, fragments. */
   private continued: { id: number; endStream: boolean; parts: Buffer[]; bytes: number } | undefined;
   private corked = false;
+  /** The connection (and TLS) came up: a request may have reached the peer since. */
+  private up = false;
   /** No new streams: GOAWAY received, ids used up, or closed. */
   draining = false;
   destroyed = false;
@@ -58,10 +60,10 @@ export class H2Session extends EventEmitter implements StreamOwner {
       this.socket = tls.connect({ ...opts.tls, host: opts.host, port: opts.port, servername, ALPNProtocols: ['h2'] }, () => {
         const t = this.socket as tls.TLSSocket;
         if (t.alpnProtocol !== 'h2') this.destroy(new Error(`the server did not agree to HTTP/2 (ALPN ${String(t.alpnProtocol)})`));
-        else this.emit('connect');
+        else this.connected();
       });
     } else {
-      this.socket = net.connect({ host: opts.host, port: opts.port }, () => this.emit('connect'));
+      this.socket = net.connect({ host: opts.host, port: opts.port }, () => this.connected());
     }
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -132,7 +134,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
     this.streams.clear();
     this.waitingStart = [];
     this.socket.destroy();
-    for (const s of streams) s.handlers.reset(undefined, err ?? new Error('the connection was closed'));
+    for (const s of streams) s.handlers.reset(undefined, err ?? new Error('the connection was closed'), !this.up);
     this.emit('close', err);
   }
 
@@ -206,7 +208,8 @@ export class H2Session extends EventEmitter implements StreamOwner {
       case RST_STREAM: {
         const s = this.streams.get(id);
         if (s && this.streams.delete(id)) {
-          s.handlers.reset(payload.readUInt32BE(0), undefined);
+          const code = payload.readUInt32BE(0);
+          s.handlers.reset(code, undefined, code === REFUSED_STREAM);
           this.started();
         }
         return;
@@ -233,7 +236,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
         for (const [sid, s] of this.streams) {
           if (sid > last) {
             this.streams.delete(sid);
-            s.handlers.reset(undefined, new Error(`the server is going away (GOAWAY code ${payload.readUInt32BE(4)})`));
+            s.handlers.reset(undefined, new Error(`the server is going away (GOAWAY code ${payload.readUInt32BE(4)})`), true);
           }
         }
         this.started();
@@ -322,6 +325,11 @@ export class H2Session extends EventEmitter implements StreamOwner {
     }
     this.streams.delete(s.id);
     this.started();
+  }
+
+  private connected(): void {
+    this.up = true;
+    this.emit('connect');
   }
 
   private reset(id: number): void {

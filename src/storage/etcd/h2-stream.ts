@@ -6,8 +6,12 @@ import type { HeaderList } from './hpack.ts';
 export interface H2StreamHandlers {
   headers(fields: HeaderList, endStream: boolean): void;
   data(chunk: Buffer, endStream: boolean): void;
-  /** The stream ended without the peer's END_STREAM: RST_STREAM (its code) or a lost connection. */
-  reset(code: number | undefined, err: Error | undefined): void;
+  /**
+   * The stream ended without the peer's END_STREAM: RST_STREAM (its code) or a lost connection.
+   * `unprocessed`: the peer cannot have acted on it (the connection never came up, GOAWAY named
+   * an earlier last stream, REFUSED_STREAM), so the request may be sent again elsewhere.
+   */
+  reset(code: number | undefined, err: Error | undefined, unprocessed: boolean): void;
 }
 
 /** What a stream asks of its session. */
