@@ -8,8 +8,8 @@
  * past the size the current file is renamed `<path>.<UTC timestamp>` and a new one started; the
  * oldest rotated files beyond the count are removed, so a chatty container's disk use is bounded.
  */
-import { constants, createWriteStream, openSync, renameSync, type WriteStream } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { constants, createWriteStream, openSync, renameSync, statSync, type WriteStream } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Socket } from 'node:net';
 import { relayCriLog } from './cri-log.ts';
@@ -100,7 +100,13 @@ class RotatingLog {
 }
 
 export async function openLogRelay(fifos: { stdout: string; stderr: string }, logPath: string, now: () => Date, rotation = DEFAULT_ROTATION): Promise<LogRelay> {
-  const initial = await stat(logPath).then((s) => s.size, () => 0);
+  // Synchronous, as the FIFOs' opens below: one stat at each container start (state-files.ts says why).
+  let initial = 0;
+  try {
+    initial = statSync(logPath).size;
+  } catch {
+    // no log yet
+  }
   const log = new RotatingLog(logPath, rotation, now, initial);
   const sink = { write: (line: string) => log.write(line) };
   const sockets: Socket[] = [];
