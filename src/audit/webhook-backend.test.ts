@@ -20,16 +20,16 @@ const ca = createCA({ commonName: 'audit-test-ca', now, validityDays: 1 });
 const serverCert = issueCert(ca, { commonName: 'webhook', usage: 'server', now, validityDays: 1 });
 const clientCert = issueCert(ca, { commonName: 'kube-apiserver', usage: 'client', now, validityDays: 1 });
 
-function kubeconfig(dir: string, port: number): string {
+function kubeconfig(dir: string, port: number, tlsServerName?: string): string {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
-  const path = join(dir, `webhook-${port}.yaml`);
+  const path = join(dir, `webhook-${port}-${tlsServerName ?? ''}.yaml`);
   writeFileSync(path, `apiVersion: v1
 kind: Config
 clusters:
 - name: audit
   cluster:
     server: https://127.0.0.1:${port}/audit
-    certificate-authority-data: ${b64(ca.certPem)}
+    certificate-authority-data: ${b64(ca.certPem)}${tlsServerName ? `\n    tls-server-name: ${tlsServerName}` : ''}
 users:
 - name: apiserver
   user:
@@ -159,6 +159,35 @@ test('close waits for a hung webhook at most closeWaitMs, then counts what it ga
   } finally {
     for (const s of sockets) s.destroy();
     tcp.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tls-server-name is the name the webhook certificate is checked against', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'audit-wh-sni-'));
+  let delivered = 0;
+  const srv = createTlsServer({ key: serverCert.keyPem, cert: serverCert.certPem }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      delivered++;
+      res.writeHead(200).end('{}');
+    });
+  });
+  const port = await listen(srv);
+  const wrong = new WebhookBackend({ configFile: kubeconfig(dir, port, 'not-the-webhook.example'), maxBatchSize: 1, maxBatchWaitMs: 20 });
+  // The serving certificate names localhost (and 127.0.0.1): checked as localhost, it passes.
+  const right = new WebhookBackend({ configFile: kubeconfig(dir, port, 'localhost'), maxBatchSize: 1, maxBatchWaitMs: 20 });
+  try {
+    wrong.processEvents([event(1)]);
+    await until(() => wrong.stats().errors === 1, 'the wrong name fails the batch');
+    assert.equal(delivered, 0);
+    right.processEvents([event(2)]);
+    await until(() => delivered === 1, 'the right name delivers');
+    assert.equal(right.stats().errors, 0);
+  } finally {
+    await wrong.close();
+    await right.close();
+    srv.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -59,11 +59,10 @@ export class WebhookBackend implements AuditBackend {
     this.#closeWaitMs = o.closeWaitMs ?? 5_000;
     const ep = loadKubeconfig(o.configFile, 'audit webhook config');
     if (!ep.caPem) throw new Error(`audit webhook config '${o.configFile}': certificate-authority is required (the webhook's certificate is always verified against it)`);
-    if (ep.tlsServerName) throw new Error(`audit webhook config '${o.configFile}': tls-server-name is not supported for the audit webhook`);
     if (!ep.certPem && !ep.token) throw new Error(`audit webhook config '${o.configFile}': the user needs a client certificate or a token (audit records are sent only to an endpoint that authenticates this server)`);
     this.#transport = new HttpsTransport({
       server: ep.url.origin,
-      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token },
+      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token, serverName: ep.tlsServerName },
       userAgent: 'portcullis-apiserver/audit',
       maxRetries: 0,
       requestTimeoutMs: o.requestTimeoutMs ?? 30_000,

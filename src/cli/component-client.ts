@@ -18,13 +18,11 @@ export function clientConfigFromKubeconfig(path: string): ClientConfig {
   // The components trust the cluster's CA only, never the system roots.
   if (kc.caPem === undefined) throw new Error(`kubeconfig '${path}': the cluster has no certificate-authority`);
   if (kc.certPem === undefined && kc.token === undefined) throw new Error(`kubeconfig '${path}': the user has neither a client certificate nor a token`);
-  // The client transport checks the server's certificate against the server's own host name.
-  if (kc.tlsServerName !== undefined) throw new Error(`kubeconfig '${path}': tls-server-name is not supported for the components' client`);
   // Requests go to the server's root; a path prefix would be dropped, so it is refused instead.
   if (kc.url.pathname !== '/' || kc.url.search !== '') throw new Error(`kubeconfig '${path}': a server with a path is not supported for the components' client`);
   return {
     server: kc.url.origin,
-    identity: { caPem: kc.caPem, ...(kc.certPem ? { certPem: kc.certPem, keyPem: kc.keyPem } : {}), ...(kc.token ? { token: kc.token } : {}) },
+    identity: { caPem: kc.caPem, ...(kc.certPem ? { certPem: kc.certPem, keyPem: kc.keyPem } : {}), ...(kc.token ? { token: kc.token } : {}), ...(kc.tlsServerName ? { serverName: kc.tlsServerName } : {}) },
     userAgent: USER_AGENT,
   };
 }

@@ -133,7 +133,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   }
   // Few idle connections: the agent's steady traffic (status writes, its lease) needs one or two,
   // and each idle one holds ~115 KiB; a burst of pod starts opens more and closes them after.
-  const nodeConfig = (c: StoredCert): ClientConfig => ({ server: o.bootstrap.server, identity: { caPem: o.bootstrap.identity.caPem, certPem: c.certPem, keyPem: c.keyPem }, userAgent: `portcullis-agent/${o.nodeName}`, maxIdleConnections: AGENT_IDLE_CONNECTIONS });
+  const nodeConfig = (c: StoredCert): ClientConfig => ({ server: o.bootstrap.server, identity: { caPem: o.bootstrap.identity.caPem, certPem: c.certPem, keyPem: c.keyPem, ...(o.bootstrap.identity.serverName ? { serverName: o.bootstrap.identity.serverName } : {}) }, userAgent: `portcullis-agent/${o.nodeName}`, maxIdleConnections: AGENT_IDLE_CONNECTIONS });
   const client = new RotatingClient(nodeConfig(cert), make, { timers });
   const undo: Array<() => unknown> = [() => client.close()];
   const stop = async () => {

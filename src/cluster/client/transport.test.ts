@@ -100,3 +100,22 @@ test('after a burst, idle connections beyond maxIdleConnections are closed; the 
     t.close();
   }
 });
+
+test('identity.serverName is the name the server certificate is checked against (kubeconfig tls-server-name)', async () => {
+  const wrong = new HttpsTransport({ server: url, identity: { caPem, token: 'tok', serverName: 'not-this-server.example' }, userAgent: 'unit', maxRetries: 0, requestTimeoutMs: 10_000 });
+  try {
+    await assert.rejects(wrong.request({ method: 'GET', path: '/slow', idempotent: true }), /not-this-server\.example/);
+  } finally {
+    wrong.close();
+  }
+  // The serving certificate names localhost (and 127.0.0.1): checked as localhost, it passes.
+  const right = new HttpsTransport({ server: url, identity: { caPem, token: 'tok', serverName: 'localhost' }, userAgent: 'unit', maxRetries: 0 });
+  try {
+    const call = right.request({ method: 'GET', path: '/slow', idempotent: true });
+    await heldReaches(1);
+    held.splice(0)[0]!.end('{}');
+    assert.equal((await call).status, 200);
+  } finally {
+    right.close();
+  }
+});

@@ -101,8 +101,10 @@ export class HttpsTransport {
     // to open new ones for the next one costs a TLS handshake on both sides each time.
     const maxIdle = o.maxIdleConnections ?? maxConnections;
     if (!Number.isInteger(maxIdle) || maxIdle < 1) throw new Error(`maxIdleConnections must be a positive integer, got ${maxIdle}`);
-    this.agent = new https.Agent({ keepAlive: true, secureContext, maxSockets: maxConnections, maxFreeSockets: Math.min(maxIdle, maxConnections), scheduling: 'lifo' });
-    this.streamAgent = new https.Agent({ keepAlive: true, secureContext, maxFreeSockets: 4, scheduling: 'lifo' });
+    // The agents' servername (SNI and the name checked) wins over the one Node derives from the host.
+    const servername = id.serverName ? { servername: id.serverName } : {};
+    this.agent = new https.Agent({ keepAlive: true, secureContext, ...servername, maxSockets: maxConnections, maxFreeSockets: Math.min(maxIdle, maxConnections), scheduling: 'lifo' });
+    this.streamAgent = new https.Agent({ keepAlive: true, secureContext, ...servername, maxFreeSockets: 4, scheduling: 'lifo' });
     this.opts = {
       maxRetries: o.maxRetries ?? 5,
       backoffInitialMs: o.backoffInitialMs ?? 200,

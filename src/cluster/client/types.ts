@@ -31,6 +31,8 @@ export interface ClientIdentity {
   certPem?: string;
   keyPem?: string;
   token?: string;
+  /** The name the server's certificate must carry, when not the URL's host (kubeconfig tls-server-name). */
+  serverName?: string;
 }
 
 export interface ClientConfig {

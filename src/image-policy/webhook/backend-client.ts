@@ -78,12 +78,11 @@ export class ImageReviewBackend {
     // credential; upstream would fall back to the system roots and to no credential.
     if (!ep.caPem) throw new Error(`${where}: certificate-authority is required`);
     if (!ep.certPem && !ep.token) throw new Error(`${where}: the user needs a client certificate or a token`);
-    if (ep.tlsServerName) throw new Error(`${where}: tls-server-name is not supported`);
     this.url = ep.url;
     this.#path = `${ep.url.pathname}${ep.url.search}`;
     this.#transport = new HttpsTransport({
       server: ep.url.origin,
-      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token },
+      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token, serverName: ep.tlsServerName },
       userAgent: 'portcullis-apiserver/image-policy-webhook',
       maxRetries: RETRIES,
       backoffInitialMs: o.retryBackoffMs,
