@@ -19,7 +19,7 @@ import { startEtcd } from '../test/helpers/etcd.ts';
 import type { LoadResult } from './load.ts';
 import { storeCreates, type StoreLoadResult } from './etcd-store-load.ts';
 import { runShapes } from './scenarios.ts';
-import { spawnServer } from './server-process.ts';
+import { spawnServer, type ServerProcess } from './server-process.ts';
 import { ratio, round, summarize, type LatencySummary } from './stats.ts';
 
 export interface EtcdBenchOptions {
@@ -119,6 +119,27 @@ async function rawPuts(servers: string[], o: EtcdBenchOptions): Promise<RawEtcdR
   }
 }
 
+/**
+ * Wait until the server's start-up work is over: the controller manager's lease win (a client
+ * certificate minted per controller), the first syncs and start-up writes take a second or more
+ * of CPU after the server answers (~55-60% of a core for 1.5-2.5 s on this loaded machine, on
+ * either store). The load's warm-up did not always cover it, and since the worker thread's CPU is
+ * the process's, it landed in the measured window's CPU per create, by how far each store's start
+ * had got. Settled: two consecutive 250 ms windows under 10% of a core (at most 20 s).
+ */
+async function settle(server: ServerProcess, progress: (msg: string) => void): Promise<void> {
+  const started = performance.now();
+  let quiet = 0;
+  let prev = await server.cpuMicros();
+  while (quiet < 2 && performance.now() - started < 20_000) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = await server.cpuMicros();
+    quiet = now - prev < 25_000 ? quiet + 1 : 0;
+    prev = now;
+  }
+  if (quiet < 2) progress('  the server was still busy 20 s after start: measuring anyway');
+}
+
 /** The create scenario against a fresh Portcullis process with these extra control plane options. */
 async function createLoad(name: string, dataDir: string, extra: Record<string, unknown>, o: EtcdBenchOptions, around?: () => Promise<() => Promise<void>>): Promise<LoadResult | null> {
   mkdirSync(dataDir, { recursive: true });
@@ -132,7 +153,8 @@ async function createLoad(name: string, dataDir: string, extra: Record<string, u
       const save = await server.profile();
       return (scenario: string) => save(`${name}-${scenario}`);
     } : undefined;
-    // Started once the server is up: its own start-up writes are not the load's.
+    // Started once the server is up and settled: its own start-up work is not the load's.
+    await settle(server, o.progress);
     const end = await around?.();
     const r = await runShapes(server.target, { connections: o.connections, warmupMs: o.warmupMs, durationMs: o.durationMs, listSize: 0, createNamespaces: true, serverCpuMicros: () => server.cpuMicros(), progress: o.progress, only: new Set(['create']), profile });
     await end?.();
