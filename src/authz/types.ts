@@ -1,4 +1,6 @@
 /** The authorization boundary (DESIGN.md). */
+import type { FieldRequirement } from '../api/selectors/field-selector.ts';
+import type { Requirement } from '../api/selectors/label-selector.ts';
 import type { UserInfo } from '../authn/types.ts';
 
 export interface AuthzAttributes {
@@ -13,6 +15,16 @@ export interface AuthzAttributes {
   resource: string;
   subresource: string;
   name: string;
+  /**
+   * A list, watch or deletecollection's selectors, parsed once from the request (upstream
+   * Attributes.GetFieldSelector / GetLabelSelector, AuthorizeWithSelectors, GA in 1.34): absent
+   * when the request had none (or an empty one). A selector that did not parse has no
+   * requirements and its error here, so an authorizer that needs one fails closed.
+   */
+  fieldSelector?: readonly FieldRequirement[];
+  fieldSelectorError?: string;
+  labelSelector?: readonly Requirement[];
+  labelSelectorError?: string;
 }
 
 export type Decision = 'allow' | 'deny' | 'no-opinion';

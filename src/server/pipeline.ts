@@ -23,6 +23,7 @@ import { ApiError, forbidden, internalError, unauthorized } from '../api/errors.
 import type { AuthnRequest, RequestAuthenticator, UserInfo } from '../authn/types.ts';
 import type { Authorizer, AuthzAttributes, AuthzResult } from '../authz/types.ts';
 import { forbiddenMessage } from '../authz/forbidden-message.ts';
+import { selectorAttributes } from '../authz/selector-attributes.ts';
 import type { TLSSocket } from 'node:tls';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import { rawHeaderMap } from '../authn/raw-headers.ts';
@@ -144,6 +145,7 @@ export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, 
     resource: info.resource,
     subresource: info.subresource,
     name: info.name,
+    ...selectorAttributes(info),
   };
   const t0 = performance.now();
   const r = await deps.authorizer.authorize(attrs);

@@ -18,12 +18,20 @@ export interface RequestInfo {
   subresource: string;
   name: string;
   parts: string[];
+  /**
+   * The raw fieldSelector / labelSelector query of a list, watch or deletecollection (upstream's
+   * RequestInfo.FieldSelector / LabelSelector, read for authorization with selectors): absent
+   * for other verbs and for the deprecated /watch/ path form, as upstream.
+   */
+  fieldSelector?: string;
+  labelSelector?: string;
 }
 
 const API_PREFIXES = new Set(['api', 'apis']);
 const GROUPLESS_PREFIX = 'api';
 /** Subresources of namespaces that are not a namespace-scoped resource (namespaces/{name}/status). */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+const SELECTOR_VERBS = new Set(['list', 'watch', 'deletecollection']);
 
 function splitPath(path: string): string[] {
   const trimmed = path.replace(/^\/+|\/+$/g, '');
@@ -81,7 +89,8 @@ export function parseRequestInfo(method: string, rawPath: string, query: URLSear
       info.verb = '';
   }
   // The deprecated /watch/ path prefix.
-  if (parts[0] === 'watch') {
+  const verbViaPathPrefix = parts[0] === 'watch';
+  if (verbViaPathPrefix) {
     parts = parts.slice(1);
     if (info.verb === 'get') info.verb = 'watch';
   }
@@ -120,6 +129,13 @@ export function parseRequestInfo(method: string, rawPath: string, query: URLSear
       const m = /^metadata\.name==?([^,]+)$/.exec(fs);
       if (m) info.name = m[1]!;
     }
+  }
+  // The path-prefix watches do not take selectors consistently, so upstream leaves them out.
+  if (!verbViaPathPrefix && SELECTOR_VERBS.has(info.verb)) {
+    const fs = query.get('fieldSelector');
+    const ls = query.get('labelSelector');
+    if (fs !== null) info.fieldSelector = fs;
+    if (ls !== null) info.labelSelector = ls;
   }
   // A single-object watch: /api/v1/watch/namespaces/ns/pods/name keeps verb watch.
   return info;

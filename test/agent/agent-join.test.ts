@@ -110,3 +110,39 @@ test('the agent is confined to its own node: another Node, another node\'s pod s
   assert.equal(await status(me.delete(resources.pods, 'default', 'on-b')), 403, 'deleting another node\'s pod');
   assert.equal(await status(me.list(resources.secrets, 'default')), 403, 'listing secrets');
 });
+
+test('the agent lists only its own pods (spec.nodeName field selector) and reads only its own Node (AuthorizeNodeWithSelectors)', async () => {
+  await ac.admin.create(resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sel-b' }, spec: { nodeName: 'node-b', containers: [{ name: 'c', image: 'busybox:1' }] } });
+  await ac.admin.create(resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sel-a' }, spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'busybox:1' }] } });
+  // Portcullis's bootstrap binding system:portcullis:node-network lets every node list and watch
+  // all pods and Nodes for its network plugin (NetworkPolicy peers, routes); without it what is
+  // left is the Node authorizer's confinement, which this test is about.
+  await ac.admin.delete({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false }, '', 'system:portcullis:node-network');
+  const me = agent.client;
+  const mine = await me.list(resources.pods, '', { fieldSelector: 'spec.nodeName=node-a' });
+  const names = mine.items.map((p) => p.metadata.name);
+  assert.ok(names.includes('sel-a') && !names.includes('sel-b'), names.join());
+  assert.equal((await me.list(resources.pods, 'default', { fieldSelector: 'spec.nodeName=node-a,metadata.name=sel-a' })).items.length, 1, 'further requirements narrow');
+  const refused = async (p: Promise<unknown>): Promise<string> => {
+    try {
+      await p;
+      return 'allowed';
+    } catch (err) {
+      if (err instanceof ApiStatusError) return `${err.code} ${err.message}`;
+      throw err;
+    }
+  };
+  const forbidPods = (verb: string, scope: string) =>
+    `403 pods is forbidden: User "system:node:node-a" cannot ${verb} resource "pods" in API group "" ${scope}: can only list/watch pods with spec.nodeName field selector`;
+  await eventually(async () => (await refused(me.list(resources.pods, ''))) === forbidPods('list', 'at the cluster scope'), 'the unscoped list refused once RBAC saw the binding go');
+  assert.equal(await refused(me.list(resources.pods, 'default', { fieldSelector: 'spec.nodeName=node-b' })), forbidPods('list', 'in the namespace "default"'));
+  assert.equal(await refused(me.list(resources.pods, '', { fieldSelector: 'spec.nodeName!=node-b' })), forbidPods('list', 'at the cluster scope'));
+  // A single pod: only one bound to this node (the graph decides, as for its secrets).
+  await eventually(async () => (await refused(me.get(resources.pods, 'default', 'sel-a'))) === 'allowed', 'reading its own pod');
+  assert.match(await refused(me.get(resources.pods, 'default', 'sel-b')), /^403 .*no relationship found between node 'node-a' and this object$/);
+  // Its own Node by name or by metadata.name selector; never another's, never all.
+  assert.equal(await refused(me.get(resources.nodes, '', 'node-a')), 'allowed');
+  assert.equal((await me.list(resources.nodes, '', { fieldSelector: 'metadata.name=node-a' })).items.length, 1);
+  assert.equal(await refused(me.get(resources.nodes, '', 'node-b')), `403 nodes "node-b" is forbidden: User "system:node:node-a" cannot get resource "nodes" in API group "" at the cluster scope: node 'node-a' cannot read 'node-b', only its own Node object`);
+  assert.equal(await refused(me.list(resources.nodes, '')), `403 nodes is forbidden: User "system:node:node-a" cannot list resource "nodes" in API group "" at the cluster scope: node 'node-a' cannot read all nodes, only its own Node object`);
+});

@@ -2,8 +2,10 @@
  * The Node authorizer (upstream plugin/pkg/auth/authorizer/node/node_authorizer.go): a kubelet
  * (user `system:node:<name>` in group `system:nodes`) may read secrets, configmaps, PVCs, PVs and
  * volume attachments, and mint service account tokens, only when the graph links the object to a
- * pod bound to its node. Other resources are held to the static node rules. It never denies: a
- * refusal is no-opinion with a reason, and the union (RBAC next) decides.
+ * pod bound to its node. It reads only its own Node and lists/watches only its own pods (the
+ * selector rules of upstream's AuthorizeNodeWithSelectors, GA in 1.34). Other resources are held
+ * to the static node rules. It never denies: a refusal is no-opinion with a reason, and the union
+ * (RBAC next) decides.
  */
 import type { Store } from '../../storage/types.ts';
 import { ruleAllows } from '../rbac/rule-match.ts';
@@ -60,6 +62,10 @@ export class NodeAuthorizer implements Authorizer {
           return lease(node, a);
         case 'storage.k8s.io/csinodes':
           return csiNode(node, a);
+        case '/nodes':
+          return nodeObject(node, a);
+        case '/pods':
+          return this.#pod(node, a);
       }
     }
     // Everything else is not subdivided: the static node rules decide.
@@ -91,6 +97,32 @@ export class NodeAuthorizer implements Authorizer {
     return this.#path(node, 'serviceAccount', a);
   }
 
+  /** Pods: writes NodeRestriction limits to the node's own; reads only of pods bound to it. */
+  #pod(node: string, a: Readonly<AuthzAttributes>): AuthzResult {
+    switch (a.subresource) {
+      case '':
+        if (a.verb === 'get') return this.#get(node, 'pod', a);
+        if (a.verb === 'list' || a.verb === 'watch') {
+          // A selector pinning spec.nodeName to this node scopes the whole list; any further
+          // requirement only narrows it.
+          if (a.fieldSelector?.some((r) => r.field === 'spec.nodeName' && r.operator === '=' && r.value === node)) return allow;
+          // A list/watch of one pod (fieldSelector=metadata.name=...) is a read of that pod.
+          if (a.name) return this.#path(node, 'pod', a);
+          return noOpinion('can only list/watch pods with spec.nodeName field selector');
+        }
+        // Mirror pods.
+        if (a.verb === 'create' || a.verb === 'delete') return allow;
+        break;
+      case 'status':
+        if (a.verb === 'update' || a.verb === 'patch') return allow;
+        break;
+      case 'eviction':
+        if (a.verb === 'create') return allow;
+        break;
+    }
+    return noOpinion('');
+  }
+
   #path(node: string, type: VertexType, a: Readonly<AuthzAttributes>): AuthzResult {
     if (!a.name) return noOpinion('No Object name found');
     const namespace = type === 'pv' || type === 'volumeattachment' ? '' : a.namespace;
@@ -99,6 +131,22 @@ export class NodeAuthorizer implements Authorizer {
     }
     return allow;
   }
+}
+
+/** Nodes: a kubelet reads its own Node by name, even before the graph knows it (before it registered). */
+function nodeObject(node: string, a: Readonly<AuthzAttributes>): AuthzResult {
+  if (a.subresource === '') {
+    // NodeRestriction limits writes to the node's own object.
+    if (a.verb === 'create' || a.verb === 'update' || a.verb === 'patch') return allow;
+    if (a.verb === 'get' || a.verb === 'list' || a.verb === 'watch') {
+      if (a.name === node) return allow;
+      if (a.name === '') return noOpinion(`node '${node}' cannot read all nodes, only its own Node object`);
+      return noOpinion(`node '${node}' cannot read '${a.name}', only its own Node object`);
+    }
+  } else if (a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) {
+    return allow;
+  }
+  return noOpinion('');
 }
 
 function lease(node: string, a: Readonly<AuthzAttributes>): AuthzResult {

@@ -1,8 +1,8 @@
 /**
  * The static rules a node is held to for resources the graph does not subdivide (upstream
  * bootstrappolicy NodeRules, as the node authorizer evaluates them). Secrets, configmaps, PVCs,
- * PVs, volume attachments, service account tokens, leases and CSINodes never reach these: the
- * authorizer decides those itself first.
+ * PVs, volume attachments, service account tokens, leases, CSINodes, nodes and pods never reach
+ * these: the authorizer decides those itself first (their rules stay, as in upstream's list).
  */
 import type { PolicyRule } from '../rbac/types.ts';
 
