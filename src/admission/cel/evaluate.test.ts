@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { queryObjects } from 'node:v8';
 import type { ValidatingAdmissionPolicy } from 'kubernetes-types/admissionregistration/v1.js';
 import { compilePolicy } from './compile-policy.ts';
 import { validatePolicy } from './evaluate.ts';
@@ -94,4 +95,22 @@ test('policies evaluated on one set of variables (one request) see only their ow
   const b = policy({ variables: [{ name: 'w', expression: 'object.x' }], validations: [{ expression: "!('v' in variables)" }, { expression: 'variables.w == 2' }, { expression: "!('v' in variables)" }] });
   const none = policy({ validations: [{ expression: 'variables == {}' }] });
   for (const p of [a, b, none, a, none]) assert.deepEqual((await validatePolicy(p, shared)).decisions.map((d) => d.action), p.validations.map(() => 'admit'));
+});
+
+test('a finished evaluation keeps nothing of its request; the next policy starts with a full budget and no variables', async () => {
+  class Activation {
+    object = { x: 2n };
+    oldObject = null;
+    request = {};
+    params = null;
+    namespaceObject = null;
+  }
+  const p = policy({ variables: [{ name: 'v', expression: 'object.x' }], validations: [{ expression: 'variables.v == 2' }] });
+  assert.equal((await validatePolicy(p, new Activation() as unknown as Record<string, unknown>)).decisions[0]!.action, 'admit');
+  assert.equal(queryObjects(Activation, { format: 'count' }), 0);
+  const items = Array.from({ length: 300 }, (_, i) => BigInt(i));
+  const spend = policy({ validations: [{ expression: 'object.l.all(a, object.l.all(b, true))' }, { expression: 'true' }] });
+  assert.equal((await validatePolicy(spend, vars({ l: items }), 100_000)).decisions[0]!.evaluation, 'error');
+  assert.deepEqual((await validatePolicy(spend, vars({ l: items }))).decisions.map((d) => d.action), ['admit', 'admit']);
+  assert.deepEqual((await validatePolicy(policy({ validations: [{ expression: 'variables == {}' }] }), vars({}))).decisions.map((d) => d.action), ['admit']);
 });

@@ -162,10 +162,14 @@ function outOfBudget(p: CompiledPolicy, err: unknown): ValidateResult {
  * policies of one request and matched resource (src/admission/cel/request-memo.ts).
  */
 export function validatePolicy(p: CompiledPolicy, vars: Record<string, unknown>, budget = RUNTIME_CEL_COST_BUDGET, memo?: RequestMemo): ValidateResult | Promise<ValidateResult> {
+  const ev = Evaluation.of(p, vars, budget, memo);
   try {
-    const r = drive(policy, p, new Evaluation(p, vars, budget, memo));
-    return r instanceof Promise ? r.catch((err: unknown) => outOfBudget(p, err)) : r;
+    const r = drive(policy, p, ev);
+    if (r instanceof Promise) return r.catch((err: unknown) => outOfBudget(p, err));
+    ev.done();
+    return r;
   } catch (err) {
+    ev.done();
     return outOfBudget(p, err);
   }
 }

@@ -42,10 +42,13 @@ class Suspended extends Error {
  * asynchronous outcome is awaited before the next expression starts).
  */
 export class Evaluation implements Runner {
+  /** A finished synchronous evaluation, emptied, that the next synchronous policy reuses (see of()). */
+  static #spare: Evaluation | undefined;
+
   /** Every expression of the policy is synchronous: nothing can suspend (see drive). */
-  readonly sync: boolean;
-  readonly #p: CompiledPolicy;
-  readonly #base: Record<string, unknown>;
+  sync: boolean;
+  #p: CompiledPolicy;
+  #base: Record<string, unknown>;
   /** Made when the first variable is computed. */
   #vars = NO_VARIABLES;
   /**
@@ -56,7 +59,7 @@ export class Evaluation implements Runner {
   #computed: (string | undefined)[] | undefined;
   #computedCount = 0;
   #remaining: number;
-  readonly #memo: RequestMemo | undefined;
+  #memo: RequestMemo | undefined;
   /** One meter, started over for each expression (they run one at a time). */
   readonly #meter = new CostMeter();
 
@@ -73,6 +76,34 @@ export class Evaluation implements Runner {
     this.sync = p.sync === true;
     this.#base = this.sync ? base : { ...base };
     this.#remaining = budget;
+  }
+
+  /**
+   * An evaluation for `p`: for a synchronous policy the one the last synchronous policy finished
+   * with, if it did (an Evaluation and its meter per policy were a third of what 100 policies
+   * still allocated per request). A synchronous evaluation runs to its end before any other
+   * starts; one that finds the spare taken (none does today) gets a new one.
+   */
+  static of(p: CompiledPolicy, base: Record<string, unknown>, budget: number, memo?: RequestMemo): Evaluation {
+    const ev = p.sync === true ? Evaluation.#spare : undefined;
+    if (ev === undefined) return new Evaluation(p, base, budget, memo);
+    Evaluation.#spare = undefined;
+    ev.#p = p;
+    ev.#memo = memo;
+    ev.#base = base;
+    ev.#remaining = budget;
+    return ev;
+  }
+
+  /** Done with it: a synchronous evaluation is emptied (it keeps no request's objects) and kept for of(). */
+  done(): void {
+    if (!this.sync) return;
+    this.#base = NO_VARIABLES;
+    this.#memo = undefined;
+    this.#vars = NO_VARIABLES;
+    this.#computed = undefined;
+    this.#computedCount = 0;
+    Evaluation.#spare = this;
   }
 
   #define(name: string, outcome: Outcome): void {
