@@ -174,3 +174,21 @@ test("the server's SETTINGS_MAX_CONCURRENT_STREAMS: streams over it wait their t
     await srv.close();
   }
 });
+
+test('streams still waiting for room when the connection ends are failed as never sent; the started one as maybe processed', { timeout: 10_000 }, async () => {
+  const srv = await server(() => {}, { maxConcurrentStreams: 1 }); // never answers
+  const session = new H2Session({ host: '127.0.0.1', port: srv.port });
+  try {
+    await new Promise<void>((r) => session.ping(r));
+    const started = call(session, '/hang', Buffer.alloc(0));
+    const waiting = call(session, '/wait', Buffer.alloc(0));
+    await new Promise<void>((r) => session.ping(r)); // the first stream's frames are out
+    session.destroy(new Error('gone'));
+    const [a, b] = await Promise.all([started.done, waiting.done]);
+    assert.deepEqual([a.reset?.unprocessed, String(a.reset?.err)], [false, 'Error: gone']);
+    assert.deepEqual([b.reset?.unprocessed, String(b.reset?.err)], [true, 'Error: gone']);
+  } finally {
+    session.close();
+    await srv.close();
+  }
+});

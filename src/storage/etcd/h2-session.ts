@@ -1,13 +1,13 @@
 /**
  * A small HTTP/2 client connection (RFC 9113) for the etcd client's gRPC calls (grpc-channel.ts).
- * node:http2 costs about three times the CPU per call of this (a Duplex stream, async resource
- * and header objects per request; issue 18: ~170 vs ~50 us per Txn in process): a create is one
+ * node:http2 costs two to three times the CPU per call of this (a Duplex stream, async resource
+ * and header objects per request; issue 18: 100-176 vs 42-72 us per Txn in process): a create is one
  * unary call and one watch message, so that cost was most of what creates on etcd paid over
  * SQLite. What a gRPC client needs and no more: requests with a fixed header block, DATA both
  * ways with flow control (a Txn can carry a value of 1.5 MiB over a 64 KiB window), SETTINGS,
  * PING (keepalive), RST_STREAM, GOAWAY, CONTINUATION; no push (refused at SETTINGS), no
- * priorities. Frames written in one tick leave in one write (the socket is corked until the next
- * tick), so concurrent calls share syscalls and TCP segments.
+ * priorities. Frames written in one event-loop turn leave in one write (the socket is corked
+ * until the turn's I/O callbacks are done), so concurrent calls share syscalls and TCP segments.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
@@ -38,7 +38,8 @@ export class H2Session extends EventEmitter implements StreamOwner {
   private peerMaxStreams = Infinity;
   private sendWindow = 65535;
   private receivedUnacked = 0;
-  private waitingStart: (() => void)[] = [];
+  /** Streams over the peer's SETTINGS_MAX_CONCURRENT_STREAMS, in order. */
+  private waitingStart: { stream: H2Stream; start: () => void }[] = [];
   private readonly pings = new Map<string, () => void>();
   private pingSeq = 0;
   private inbox: Buffer = Buffer.alloc(0);
@@ -86,7 +87,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
       if (body !== undefined) stream.write(body, end);
       else this.flushStream(stream); // written before it could start
     };
-    if (this.streams.size >= this.peerMaxStreams) this.waitingStart.push(start);
+    if (this.streams.size >= this.peerMaxStreams) this.waitingStart.push({ stream, start });
     else start();
     return stream;
   }
@@ -132,9 +133,10 @@ export class H2Session extends EventEmitter implements StreamOwner {
     this.draining = true;
     const streams = [...this.streams.values()];
     this.streams.clear();
-    this.waitingStart = [];
     this.socket.destroy();
-    for (const s of streams) s.handlers.reset(undefined, err ?? new Error('the connection was closed'), !this.up);
+    const why = err ?? new Error('the connection was closed');
+    for (const s of streams) s.handlers.reset(undefined, why, !this.up);
+    this.failWaiting(why);
     this.emit('close', err);
   }
 
@@ -232,6 +234,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
       case GOAWAY: {
         const last = payload.readUInt32BE(0) & 0x7fffffff;
         this.draining = true;
+        this.failWaiting(new Error('the server is going away (GOAWAY)'));
         // Streams the peer never saw fail at once; the others may still finish.
         for (const [sid, s] of this.streams) {
           if (sid > last) {
@@ -336,9 +339,16 @@ export class H2Session extends EventEmitter implements StreamOwner {
     this.send(rstStream(id, CANCEL));
   }
 
+  /** Streams that never started were never sent: the request may go elsewhere. */
+  private failWaiting(err: Error): void {
+    const waiting = this.waitingStart;
+    this.waitingStart = [];
+    for (const w of waiting) if (!w.stream.cancelled) w.stream.handlers.reset(undefined, err, true);
+  }
+
   /** A stream ended: start one waiting for room; a draining session with nothing left closes. */
   private started(): void {
-    while (this.waitingStart.length > 0 && this.streams.size < this.peerMaxStreams) this.waitingStart.shift()!();
+    while (this.waitingStart.length > 0 && this.streams.size < this.peerMaxStreams) this.waitingStart.shift()!.start();
     if (this.draining && this.streams.size === 0 && this.waitingStart.length === 0) this.close();
   }
 }
