@@ -126,21 +126,29 @@ test('RST_STREAM from the server, a cancelled call, GOAWAY: drained, then closed
   }
 });
 
-test('a peer that breaks the protocol: the connection is given up and its calls fail', async () => {
-  const raw = net.createServer((sock) => {
-    sock.once('data', () => sock.write(Buffer.from('000000050000000001', 'hex'))); // PUSH_PROMISE, push being off
-  });
-  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
-  const session = new H2Session({ host: '127.0.0.1', port: (raw.address() as AddressInfo).port });
-  try {
-    const closed = new Promise<unknown>((r) => session.once('close', r));
-    const r = await call(session, '/x', Buffer.alloc(0)).done;
-    assert.match(String(r.reset?.err), /PUSH_PROMISE/);
-    assert.equal(r.reset?.unprocessed, false); // the connection was up: the request may have been acted on
-    assert.match(String(await closed), /PUSH_PROMISE/);
-  } finally {
-    session.close();
-    raw.close();
+test('a peer that breaks the protocol: the connection is given up and its calls fail (the process does not)', async () => {
+  const bad: [string, RegExp][] = [
+    ['000000050000000001', /PUSH_PROMISE/], // push being off
+    ['000002030000000001' + '0000', /type 3 with 2 bytes/], // a short RST_STREAM
+    ['000004070000000000' + '00000000', /type 7 with 4 bytes/], // a short GOAWAY
+    ['000005040000000000' + '0000000000', /multiple of 6/], // a ragged SETTINGS
+  ];
+  for (const [frame, why] of bad) {
+    const raw = net.createServer((sock) => {
+      sock.once('data', () => sock.write(Buffer.from(frame, 'hex')));
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const session = new H2Session({ host: '127.0.0.1', port: (raw.address() as AddressInfo).port });
+    try {
+      const closed = new Promise<unknown>((r) => session.once('close', r));
+      const r = await call(session, '/x', Buffer.alloc(0)).done;
+      assert.match(String(r.reset?.err), why);
+      assert.equal(r.reset?.unprocessed, false); // the connection was up: the request may have been acted on
+      assert.match(String(await closed), why);
+    } finally {
+      session.close();
+      raw.close();
+    }
   }
 });
 

@@ -25,6 +25,9 @@ export interface H2SessionOptions {
   tls?: tls.ConnectionOptions;
 }
 
+/** Payload sizes of the control frames read here (RFC 9113 section 6; GOAWAY's is a minimum). */
+const FIXED_SIZE: Record<number, number> = { [RST_STREAM]: 4, [PING]: 8, [GOAWAY]: 8, [WINDOW_UPDATE]: 4 };
+
 /** Events: 'connect' once the connection (and TLS) is up; 'close' (Error | undefined) once. */
 export class H2Session extends EventEmitter implements StreamOwner {
   readonly authority: string;
@@ -194,6 +197,11 @@ export class H2Session extends EventEmitter implements StreamOwner {
 
   private frame(type: number, flags: number, id: number, payload: Buffer): void {
     if (this.continued && type !== CONTINUATION) throw new H2ProtocolError('HTTP/2: a header block was interrupted');
+    const size = FIXED_SIZE[type];
+    if (size !== undefined && (type === GOAWAY ? payload.length < size : payload.length !== size)) {
+      throw new H2ProtocolError(`HTTP/2: a frame of type ${type} with ${payload.length} bytes`);
+    }
+    if (type === SETTINGS && payload.length % 6 !== 0) throw new H2ProtocolError('HTTP/2: SETTINGS not a multiple of 6 bytes');
     switch (type) {
       case DATA:
         return this.onDataFrame(flags, id, payload);
