@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { after, before, test } from 'node:test';
 import { createCA } from '../pki/ca.ts';
 import { issueCert } from '../pki/certs.ts';
+import { selectorAttributes } from './selector-attributes.ts';
 import type { AuthzAttributes } from './types.ts';
 import { WebhookAuthorizer, loadWebhookTarget, type WebhookTarget } from './webhook.ts';
 
@@ -96,6 +97,22 @@ test('the request is a v1 SubjectAccessReview sent with the client certificate',
     spec: { user: 'alice', groups: ['system:authenticated'], uid: 'u1', extra: { scopes: ['a'] }, resourceAttributes: { namespace: 'ns', verb: 'get', group: '', version: 'v1', resource: 'pods', subresource: 'log', name: 'p' } },
   });
   assert.deepEqual((hits[1]?.body as { spec: unknown }).spec, { user: 'alice', groups: [], nonResourceAttributes: { path: '/healthz', verb: 'get' } });
+});
+
+test('a list\'s selectors go as requirements (In/NotIn, Exists/DoesNotExist; a label gt is left out), and so into the cache key', async () => {
+  const authz = new WebhookAuthorizer({ target: target() });
+  hits.length = 0;
+  const list = selectorAttributes({ fieldSelector: 'spec.nodeName=n1,status.phase!=Failed', labelSelector: 'app in (b,a),tier=web,!gone,env,rank>1' });
+  await authz.authorize(attrs('alice', { verb: 'list', subresource: '', name: '', ...list }));
+  await authz.authorize(attrs('alice', { verb: 'list', subresource: '', name: '' }));
+  assert.equal(hits.length, 2, 'a different selector is a different question');
+  const ra = (hits[0]?.body as { spec: { resourceAttributes: Record<string, unknown> } }).spec.resourceAttributes;
+  assert.deepEqual([ra.fieldSelector, ra.labelSelector], [
+    { requirements: [{ key: 'spec.nodeName', operator: 'In', values: ['n1'] }, { key: 'status.phase', operator: 'NotIn', values: ['Failed'] }] },
+    { requirements: [{ key: 'app', operator: 'In', values: ['a', 'b'] }, { key: 'env', operator: 'Exists' }, { key: 'gone', operator: 'DoesNotExist' }, { key: 'tier', operator: 'In', values: ['web'] }] },
+  ]);
+  const plain = (hits[1]?.body as { spec: { resourceAttributes: Record<string, unknown> } }).spec.resourceAttributes;
+  assert.equal('fieldSelector' in plain || 'labelSelector' in plain, false);
 });
 
 test('answers are cached by the full attributes for their TTL; failures are not cached', async () => {

@@ -12,6 +12,7 @@ import { request } from 'node:https';
 import { loadKubeconfig } from '../util/kubeconfig.ts';
 import { BoundedTtlCache } from '../util/bounded-ttl-cache.ts';
 import type { Authorizer, AuthzAttributes, AuthzResult } from './types.ts';
+import { reviewSelectorsOf, type ReviewSelectors } from './review-selectors.ts';
 
 export const DEFAULT_AUTHORIZED_TTL_MS = 5 * 60_000;
 export const DEFAULT_UNAUTHORIZED_TTL_MS = 30_000;
@@ -45,7 +46,7 @@ export interface WebhookAuthorizerOptions {
 }
 
 export interface SubjectAccessReviewSpec {
-  resourceAttributes?: { namespace: string; verb: string; group: string; version: string; resource: string; subresource: string; name: string };
+  resourceAttributes?: { namespace: string; verb: string; group: string; version: string; resource: string; subresource: string; name: string } & ReviewSelectors;
   nonResourceAttributes?: { path: string; verb: string };
   user: string;
   groups: string[];
@@ -135,7 +136,8 @@ export function subjectAccessReviewSpec(a: Readonly<AuthzAttributes>): SubjectAc
   if (a.user.uid) spec.uid = a.user.uid;
   if (a.user.extra && Object.keys(a.user.extra).length) spec.extra = a.user.extra;
   if (a.isResourceRequest) {
-    spec.resourceAttributes = { namespace: a.namespace, verb: a.verb, group: a.apiGroup, version: a.apiVersion, resource: a.resource, subresource: a.subresource, name: a.name };
+    // The selectors go in the review, so they are part of the cache key too.
+    spec.resourceAttributes = { namespace: a.namespace, verb: a.verb, group: a.apiGroup, version: a.apiVersion, resource: a.resource, subresource: a.subresource, name: a.name, ...reviewSelectorsOf(a) };
   } else {
     spec.nonResourceAttributes = { path: a.path, verb: a.verb };
   }

@@ -145,4 +145,17 @@ test('the agent lists only its own pods (spec.nodeName field selector) and reads
   assert.equal((await me.list(resources.nodes, '', { fieldSelector: 'metadata.name=node-a' })).items.length, 1);
   assert.equal(await refused(me.get(resources.nodes, '', 'node-b')), `403 nodes "node-b" is forbidden: User "system:node:node-a" cannot get resource "nodes" in API group "" at the cluster scope: node 'node-a' cannot read 'node-b', only its own Node object`);
   assert.equal(await refused(me.list(resources.nodes, '')), `403 nodes is forbidden: User "system:node:node-a" cannot list resource "nodes" in API group "" at the cluster scope: node 'node-a' cannot read all nodes, only its own Node object`);
+
+  // A SubjectAccessReview asks the same question with the selector (rawSelector or requirements).
+  const SAR = { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', kind: 'SubjectAccessReview', namespaced: false };
+  const review = async (resourceAttributes: Record<string, unknown>) =>
+    (await ac.admin.create<K8sObject>(SAR, '', { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: {}, spec: { user: 'system:node:node-a', groups: ['system:nodes', 'system:authenticated'], resourceAttributes: { verb: 'list', resource: 'pods', ...resourceAttributes } } })).status;
+  assert.deepEqual(await review({ fieldSelector: { rawSelector: 'spec.nodeName=node-a' } }), { allowed: true });
+  assert.deepEqual(await review({ fieldSelector: { requirements: [{ key: 'spec.nodeName', operator: 'In', values: ['node-a'] }] } }), { allowed: true });
+  assert.deepEqual(await review({ fieldSelector: { requirements: [{ key: 'spec.nodeName', operator: 'NotIn', values: ['node-b'] }] } }), { allowed: false, reason: 'can only list/watch pods with spec.nodeName field selector' });
+  assert.deepEqual(await review({}), { allowed: false, reason: 'can only list/watch pods with spec.nodeName field selector' });
+  assert.match(
+    await refused(review({ fieldSelector: { rawSelector: 'spec.nodeName=node-a', requirements: [{ key: 'spec.nodeName', operator: 'In', values: ['node-a'] }] } })),
+    /^422 SubjectAccessReview\S* "" is invalid: spec\.resourceAttributes\.fieldSelector\.rawSelector: Invalid value: "spec\.nodeName=node-a": may not specified at the same time as requirements$/,
+  );
 });

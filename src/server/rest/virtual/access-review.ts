@@ -1,7 +1,9 @@
 import { invalid } from '../../../api/errors.ts';
 import { groupVersion } from '../../../api/registry/resource-def.ts';
 import type { UserInfo } from '../../../authn/types.ts';
+import { reviewSelectorAttributes, validateReviewSelectors } from '../../../authz/review-selectors.ts';
 import type { AuthzAttributes } from '../../../authz/types.ts';
+import { toStatusCauses } from '../../../api/validation/field-errors.ts';
 import type { RestContext, RestRequest, RestResponse } from '../context.ts';
 import { decodeObject } from '../decode-object.ts';
 import type { K8sObject } from '../objects.ts';
@@ -38,6 +40,8 @@ export async function accessReview(ctx: RestContext, req: RestRequest): Promise<
     }
     subject = { username: String(spec.user ?? ''), uid: spec.uid, groups: Array.isArray(spec.groups) ? spec.groups.map(String) : [], extra: spec.extra };
   }
+  const selectorErrors = ra ? validateReviewSelectors(ra) : [];
+  if (selectorErrors.length > 0) throw invalid(kind, req.def.group, '', toStatusCauses(selectorErrors));
   const attrs: AuthzAttributes = ra
     ? {
         user: subject,
@@ -50,6 +54,7 @@ export async function accessReview(ctx: RestContext, req: RestRequest): Promise<
         resource: ra.resource ?? '',
         subresource: ra.subresource ?? '',
         name: ra.name ?? '',
+        ...reviewSelectorAttributes(ra),
       }
     : { user: subject, verb: nra!.verb ?? '', isResourceRequest: false, path: nra!.path ?? '', apiGroup: '', apiVersion: '', namespace: '', resource: '', subresource: '', name: '' };
   const r = await ctx.authorizer.authorize(attrs);
