@@ -41,4 +41,13 @@ test('a list or watch pinned by metadata.name carries that name', () => {
   assert.equal(info.name, 's1');
   const other = parseRequestInfo('GET', '/api/v1/namespaces/ns/secrets', new URLSearchParams('fieldSelector=type%3DOpaque'));
   assert.equal(other.name, '');
+  // As upstream's RequiresExactMatch: any term, unescaped; == is =, != pins nothing.
+  const name = (fs: string, path = '/api/v1/namespaces/ns/secrets') => parseRequestInfo('GET', path, new URLSearchParams({ fieldSelector: fs })).name;
+  assert.equal(name('type=Opaque,metadata.name==s1'), 's1');
+  assert.equal(name('metadata.name=a\\,b'), 'a,b');
+  assert.equal(name('metadata.name!=s1'), '');
+  // Not a valid path segment name, or a selector that does not parse: no name.
+  for (const bad of ['metadata.name=..', 'metadata.name=a/b', 'metadata.name=a%2fb', 'metadata.name']) assert.equal(name(bad), '', bad);
+  // The /watch/ path form never was a get, so it is not pinned (upstream).
+  assert.equal(name('metadata.name=s1', '/api/v1/watch/namespaces/ns/secrets'), '');
 });

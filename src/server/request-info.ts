@@ -3,6 +3,7 @@
  * from the method, path and query: the attributes authorization and the REST layer decide on.
  */
 
+import { parseFieldSelector } from '../api/selectors/field-selector.ts';
 import { queryFlag } from './rest/query-bool.ts';
 
 export interface RequestInfo {
@@ -119,17 +120,12 @@ export function parseRequestInfo(method: string, rawPath: string, query: URLSear
 
   if (info.name === '' && info.verb === 'get') {
     info.verb = queryFlag(query, 'watch') ? 'watch' : 'list';
+    // A list or watch pinned to one name by fieldSelector=metadata.name=x (among any other
+    // terms) is authorized as that name, as upstream's RequestInfo does (kubelets watch single
+    // secrets this way); not for the /watch/ path form, whose verb was never get.
+    info.name = pinnedName(query.get('fieldSelector'));
   }
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
-  // A list or watch pinned to one name by fieldSelector=metadata.name=x is authorized as that
-  // name, as upstream's RequestInfo does (kubelets watch single secrets this way).
-  if ((info.verb === 'list' || info.verb === 'watch') && info.name === '') {
-    const fs = query.get('fieldSelector');
-    if (fs) {
-      const m = /^metadata\.name==?([^,]+)$/.exec(fs);
-      if (m) info.name = m[1]!;
-    }
-  }
   // The path-prefix watches do not take selectors consistently, so upstream leaves them out.
   if (!verbViaPathPrefix && SELECTOR_VERBS.has(info.verb)) {
     const fs = query.get('fieldSelector');
@@ -139,4 +135,18 @@ export function parseRequestInfo(method: string, rawPath: string, query: URLSear
   }
   // A single-object watch: /api/v1/watch/namespaces/ns/pods/name keeps verb watch.
   return info;
+}
+
+/** fields.Selector.RequiresExactMatch("metadata.name"), kept only if a valid path segment name. */
+function pinnedName(fieldSelector: string | null): string {
+  if (!fieldSelector) return '';
+  let name: string | undefined;
+  try {
+    name = parseFieldSelector(fieldSelector).requiresExactMatch('metadata.name');
+  } catch {
+    // A selector that does not parse pins nothing; the list answers its 400.
+    return '';
+  }
+  if (name === undefined || name === '.' || name === '..' || name.includes('/') || name.includes('%')) return '';
+  return name;
 }
