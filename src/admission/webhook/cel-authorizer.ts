@@ -2,11 +2,14 @@
  * The part of Kubernetes' CEL authorizer library (apiserver/pkg/cel/library/authz.go) that match
  * conditions use: `authorizer.group(g).resource(r)[.subresource(s)][.namespace(n)][.name(x)]
  * .check(verb).allowed()`, `authorizer.path(p).check(verb)`, `authorizer.serviceAccount(ns, n)`
- * and `authorizer.requestResource`. Checks run against the server's authorizer chain as the
+ * and `authorizer.requestResource`, with the AuthzSelectors additions `.fieldSelector(s)` and
+ * `.labelSelector(s)` on a resource check (apiserver/pkg/cel/library/authz_selectors.go; parsed
+ * as a request's selectors are). Checks run against the server's authorizer chain as the
  * requesting user (or the named service account).
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import type { UserInfo } from '../../authn/types.ts';
+import { selectorAttributes, type SelectorAttributes } from '../../authz/selector-attributes.ts';
 import type { Authorizer as AuthzChain } from '../../authz/types.ts';
 
 const NS = 'kubernetes.authorization';
@@ -48,16 +51,20 @@ export class CelResourceCheck {
   readonly subresource: string;
   readonly namespace: string;
   readonly name: string;
-  constructor(a: CelAuthorizer, group: string, resource: string, subresource = '', namespace = '', name = '') {
+  readonly fieldSelector: string;
+  readonly labelSelector: string;
+  constructor(a: CelAuthorizer, group: string, resource: string, subresource = '', namespace = '', name = '', fieldSelector = '', labelSelector = '') {
     this.a = a;
     this.group = group;
     this.resource = resource;
     this.subresource = subresource;
     this.namespace = namespace;
     this.name = name;
+    this.fieldSelector = fieldSelector;
+    this.labelSelector = labelSelector;
   }
-  with(p: Partial<Pick<CelResourceCheck, 'subresource' | 'namespace' | 'name'>>): CelResourceCheck {
-    return new CelResourceCheck(this.a, this.group, this.resource, p.subresource ?? this.subresource, p.namespace ?? this.namespace, p.name ?? this.name);
+  with(p: Partial<Pick<CelResourceCheck, 'subresource' | 'namespace' | 'name' | 'fieldSelector' | 'labelSelector'>>): CelResourceCheck {
+    return new CelResourceCheck(this.a, this.group, this.resource, p.subresource ?? this.subresource, p.namespace ?? this.namespace, p.name ?? this.name, p.fieldSelector ?? this.fieldSelector, p.labelSelector ?? this.labelSelector);
   }
 }
 
@@ -72,7 +79,7 @@ export class CelDecision {
   }
 }
 
-async function decide(a: CelAuthorizer, attrs: { verb: string; isResourceRequest: boolean; path: string; apiGroup: string; namespace: string; resource: string; subresource: string; name: string }): Promise<CelDecision> {
+async function decide(a: CelAuthorizer, attrs: { verb: string; isResourceRequest: boolean; path: string; apiGroup: string; namespace: string; resource: string; subresource: string; name: string } & SelectorAttributes): Promise<CelDecision> {
   try {
     const r = await a.authz.authorize({ user: a.user, apiVersion: '*', ...attrs });
     return new CelDecision(r.decision, r.reason);
@@ -99,8 +106,10 @@ export function registerAuthorizerLibrary(env: Environment): Environment {
     .registerFunction(`${T('ResourceCheck')}.subresource(string): ${T('ResourceCheck')}`, (r: CelResourceCheck, s: string) => r.with({ subresource: s }))
     .registerFunction(`${T('ResourceCheck')}.namespace(string): ${T('ResourceCheck')}`, (r: CelResourceCheck, s: string) => r.with({ namespace: s }))
     .registerFunction(`${T('ResourceCheck')}.name(string): ${T('ResourceCheck')}`, (r: CelResourceCheck, s: string) => r.with({ name: s }))
+    .registerFunction(`${T('ResourceCheck')}.fieldSelector(string): ${T('ResourceCheck')}`, (r: CelResourceCheck, s: string) => r.with({ fieldSelector: s }))
+    .registerFunction(`${T('ResourceCheck')}.labelSelector(string): ${T('ResourceCheck')}`, (r: CelResourceCheck, s: string) => r.with({ labelSelector: s }))
     .registerFunction(`${T('ResourceCheck')}.check(string): ${T('Decision')}`, (r: CelResourceCheck, verb: string) =>
-      decide(r.a, { verb, isResourceRequest: true, path: '', apiGroup: r.group, namespace: r.namespace, resource: r.resource, subresource: r.subresource, name: r.name }))
+      decide(r.a, { verb, isResourceRequest: true, path: '', apiGroup: r.group, namespace: r.namespace, resource: r.resource, subresource: r.subresource, name: r.name, ...selectorAttributes(r) }))
     .registerFunction(`${T('PathCheck')}.check(string): ${T('Decision')}`, (p: CelPathCheck, verb: string) =>
       decide(p.a, { verb, isResourceRequest: false, path: p.path, apiGroup: '', namespace: '', resource: '', subresource: '', name: '' }))
     .registerFunction(`${T('Decision')}.allowed(): bool`, (d: CelDecision) => d.decision === 'allow')
