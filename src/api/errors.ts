@@ -125,13 +125,17 @@ export function internalError(message: string): ApiError {
   });
 }
 
-/** 422 Invalid: `Pod "p" is invalid: [a: Required value, b: Invalid value: ...]`. */
+/**
+ * 422 Invalid: `Pod "p" is invalid: [a: Required value, b: Invalid value: ...]`; a kind of a named
+ * group is qualified by it, `Deployment.apps "d" is invalid: ...` (upstream's NewInvalid prints
+ * the GroupKind).
+ */
 export function invalid(kind: string, group: string, name: string, causes: StatusCause[]): ApiError {
   const msgs = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : `${c.message}`));
   const joined = msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;
   const details: StatusDetails = { name, kind, causes };
   if (group) details.group = group;
-  return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${joined}`, details);
+  return new ApiError(422, 'Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${joined}`, details);
 }
 
 /**

@@ -88,7 +88,7 @@ test('templates are warned about, never denied; policy writes that do not compil
   const v = await plugin.validate(write);
   assert.equal(v.allowed, false);
   assert.equal(v.error?.code, 422);
-  assert.match(v.error!.message, /^ClusterImagePolicy "bad" is invalid: spec\.authorities\[0\]\.key\.data: Invalid value/);
+  assert.match(v.error!.message, /^ClusterImagePolicy\.policy\.portcullis\.dev "bad" is invalid: spec\.authorities\[0\]\.key\.data: Invalid value/);
   assert.equal(plugin.handles({ ...podAttrs('UPDATE', pod()), subresource: 'status' }), false);
 });
 
