@@ -62,7 +62,7 @@ export class WebhookBackend implements AuditBackend {
     if (!ep.certPem && !ep.token) throw new Error(`audit webhook config '${o.configFile}': the user needs a client certificate or a token (audit records are sent only to an endpoint that authenticates this server)`);
     this.#transport = new HttpsTransport({
       server: ep.url.origin,
-      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token, serverName: ep.tlsServerName },
+      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token, tokenFile: ep.tokenFile, serverName: ep.tlsServerName },
       userAgent: 'portcullis-apiserver/audit',
       maxRetries: 0,
       requestTimeoutMs: o.requestTimeoutMs ?? 30_000,

@@ -7,22 +7,26 @@
  * about 19 MiB of its resident memory).
  */
 import type { ClientConfig } from '../cluster/client/types.ts';
-import { loadKubeconfig } from '../util/kubeconfig.ts';
+import { kubeconfigPathList, loadKubeconfig, loadKubeconfigFiles } from '../util/kubeconfig.ts';
 import { flag, type ParsedArgs } from './args.ts';
 
 const USER_AGENT = 'portcullis-sim';
 
-/** The cluster and identity of the kubeconfig's current context. */
-export function clientConfigFromKubeconfig(path: string): ClientConfig {
-  const kc = loadKubeconfig(path);
+/**
+ * The cluster and identity of the kubeconfig's current context: one file (a path, as --kubeconfig),
+ * or a list merged as client-go merges KUBECONFIG's (see kubeconfigFlag).
+ */
+export function clientConfigFromKubeconfig(source: string | readonly string[]): ClientConfig {
+  const where = typeof source === 'string' ? `kubeconfig '${source}'` : `KUBECONFIG '${source.join(':')}'`;
+  const kc = typeof source === 'string' ? loadKubeconfig(source) : loadKubeconfigFiles(source);
   // The components trust the cluster's CA only, never the system roots.
-  if (kc.caPem === undefined) throw new Error(`kubeconfig '${path}': the cluster has no certificate-authority`);
-  if (kc.certPem === undefined && kc.token === undefined) throw new Error(`kubeconfig '${path}': the user has neither a client certificate nor a token`);
+  if (kc.caPem === undefined) throw new Error(`${where}: the cluster has no certificate-authority`);
+  if (kc.certPem === undefined && kc.token === undefined) throw new Error(`${where}: the user has neither a client certificate nor a token`);
   // Requests go to the server's root; a path prefix would be dropped, so it is refused instead.
-  if (kc.url.pathname !== '/' || kc.url.search !== '') throw new Error(`kubeconfig '${path}': a server with a path is not supported for the components' client`);
+  if (kc.url.pathname !== '/' || kc.url.search !== '') throw new Error(`${where}: a server with a path is not supported for the components' client`);
   return {
     server: kc.url.origin,
-    identity: { caPem: kc.caPem, ...(kc.certPem ? { certPem: kc.certPem, keyPem: kc.keyPem } : {}), ...(kc.token ? { token: kc.token } : {}), ...(kc.tlsServerName ? { serverName: kc.tlsServerName } : {}) },
+    identity: { caPem: kc.caPem, ...(kc.certPem ? { certPem: kc.certPem, keyPem: kc.keyPem } : {}), ...(kc.token ? { token: kc.token } : {}), ...(kc.tokenFile ? { tokenFile: kc.tokenFile } : {}), ...(kc.tlsServerName ? { serverName: kc.tlsServerName } : {}) },
     userAgent: USER_AGENT,
   };
 }
@@ -45,8 +49,15 @@ export async function untilStopped(stopSignal?: Promise<void>): Promise<void> {
   }
 }
 
-export function kubeconfigFlag(args: ParsedArgs): string {
-  const path = flag(args, 'kubeconfig', '') || process.env.KUBECONFIG || '';
-  if (!path) throw new Error('--kubeconfig is required');
-  return path;
+/**
+ * Where the kubeconfig comes from, as kubectl's loading rules: --kubeconfig is one file; else
+ * KUBECONFIG's list of files (merged; missing ones skipped); neither is an error (a component has
+ * no in-cluster or ~/.kube/config fallback).
+ */
+export function kubeconfigFlag(args: ParsedArgs, missing = '--kubeconfig is required', env: NodeJS.ProcessEnv = process.env): string | string[] {
+  const path = flag(args, 'kubeconfig', '');
+  if (path) return path;
+  const list = kubeconfigPathList(env.KUBECONFIG ?? '');
+  if (list.length === 0) throw new Error(missing);
+  return list;
 }

@@ -15,7 +15,7 @@ import { readManifestDir, snapshotFromObjects } from '../cluster/netpol/manifest
 import { formatProbeReport, probeLive, type LiveProbeOptions } from '../cluster/netpol/live-probe.ts';
 import { parseDurationMs } from '../util/duration.ts';
 import { boolFlag, flag, parseCommand } from './args.ts';
-import { clientConfigFromKubeconfig } from './sim.ts';
+import { clientConfigFromKubeconfig, kubeconfigFlag } from './component-client.ts';
 
 const USAGE = 'usage: portcullis netpol analyze (-f DIR | --live --kubeconfig FILE [--probe [--probe-ports P,..] [--probe-timeout 1s]]) [-o txt|json]';
 
@@ -38,9 +38,7 @@ export async function runNetpol(argv: string[], out: (s: string) => void, makeCl
   let objects: Array<Record<string, unknown>>;
   if (dir) objects = readManifestDir(dir);
   else {
-    const kubeconfig = flag(args, 'kubeconfig', process.env.KUBECONFIG ?? '');
-    if (!kubeconfig) throw new Error('--live needs --kubeconfig FILE (or KUBECONFIG)');
-    const client = makeClient(clientConfigFromKubeconfig(kubeconfig));
+    const client = makeClient(clientConfigFromKubeconfig(kubeconfigFlag(args, '--live needs --kubeconfig FILE (or KUBECONFIG)')));
     try {
       objects = await liveObjects(client);
     } finally {

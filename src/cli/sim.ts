@@ -9,7 +9,7 @@ import { DEFAULT_CAPACITY } from '../cluster/sim/config.ts';
 import { startSimNodes } from '../cluster/sim/sim-nodes.ts';
 import { defaultMetricsHost, serveSimMetrics, type SimMetrics } from '../cluster/sim/metrics-registration.ts';
 import { commaList, durationFlag, flag, parseCommand } from './args.ts';
-import { clientConfigFromKubeconfig } from './component-client.ts';
+import { clientConfigFromKubeconfig, kubeconfigFlag } from './component-client.ts';
 
 export type ClientMaker = (config: ClientConfig) => ApiClient;
 
@@ -31,8 +31,7 @@ export async function runSim(argv: string[], out: (s: string) => void, makeClien
   const args = parseCommand(rest, { name: 'sim nodes', maxPositional: 1, flags: ['kubeconfig', 'name-prefix', 'capacity', 'job-run-time', 'lease-renew-interval', 'status-update-interval', 'max-in-flight', 'log-level', 'metrics-address'] });
   const countText = args.positional[0] ?? '';
   if (!/^\d{1,6}$/.test(countText)) throw new Error(`the number of nodes is required, as a positive integer: got ${JSON.stringify(countText)}`);
-  const kubeconfig = flag(args, 'kubeconfig', '') || process.env.KUBECONFIG || '';
-  if (!kubeconfig) throw new Error('--kubeconfig is required');
+  const kubeconfig = kubeconfigFlag(args);
   const maxInFlight = Number(flag(args, 'max-in-flight', '32'));
   const logger = pino({ level: flag(args, 'log-level', 'info') });
   const settings = {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKubeconfig } from './kubeconfig.ts';
+import { kubeconfigPathList, loadKubeconfig, loadKubeconfigFiles } from './kubeconfig.ts';
 
 const CA = '-----BEGIN CERTIFICATE-----\nY2E=\n-----END CERTIFICATE-----\n';
 const CERT = '-----BEGIN CERTIFICATE-----\nY2VydA==\n-----END CERTIFICATE-----\n';
@@ -93,6 +93,9 @@ test('token, tokenFile (trimmed, relative) and token winning over tokenFile', ()
   assert.equal(loadKubeconfig(write({ user: { token: TOKEN } })).token, TOKEN);
   assert.equal(loadKubeconfig(write({ user: { tokenFile: 'pki/token' } })).token, TOKEN);
   assert.equal(loadKubeconfig(write({ user: { token: 'inline', tokenFile: 'pki/token' } })).token, 'inline');
+  // The file's absolute path goes along, for the clients that re-read it (the shared transport).
+  assert.equal(loadKubeconfig(write({ user: { token: 'inline', tokenFile: 'pki/token' } })).tokenFile, join(dir, 'sub', 'pki', 'token'));
+  assert.equal(loadKubeconfig(write({ user: { token: TOKEN } })).tokenFile, undefined);
   const both = loadKubeconfig(write({ user: { token: TOKEN, 'client-certificate': 'pki/client.crt', 'client-key': 'pki/client.key' } }));
   assert.equal(both.token, TOKEN);
   assert.equal(both.certPem, CERT);
@@ -152,4 +155,93 @@ test('unsupported fields are refused by name; malformed files and base64 never q
   const scalar = join(dir, 'scalar.yaml');
   writeFileSync(scalar, `${TOKEN}\n`);
   refused(scalar, /not a kubeconfig/);
+});
+
+/** Writes a kubeconfig (JSON is YAML) in its own directory under dir, with side files beside it. */
+function writeIn(sub: string, doc: Record<string, unknown>, files: Record<string, string> = {}): string {
+  mkdirSync(join(dir, sub), { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, sub, name), text);
+  const path = join(dir, sub, 'config');
+  writeFileSync(path, JSON.stringify(doc));
+  return path;
+}
+
+test('KUBECONFIG list: split on ":", empty entries dropped, each path once (first place kept)', () => {
+  assert.deepEqual(kubeconfigPathList(''), []);
+  assert.deepEqual(kubeconfigPathList('::'), []);
+  assert.deepEqual(kubeconfigPathList('/a::/b:/a:/c'), ['/a', '/b', '/c']);
+});
+
+test('merged files: the first file to name a cluster, user or context wins it whole; current-context is the first set', () => {
+  const a = writeIn('merge-a', {
+    clusters: [{ name: 'c', cluster: { server: 'https://a.example', 'certificate-authority-data': b64(CA) } }],
+    users: [{ name: 'u', user: { token: 'from-a' } }],
+  });
+  const b = writeIn('merge-b', {
+    'current-context': 'ctx',
+    clusters: [{ name: 'c', cluster: { server: 'https://b.example', 'tls-server-name': 'only-in-b' } }],
+    users: [{ name: 'u', user: { token: 'from-b' } }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }, { name: 'other', context: { cluster: 'c' } }],
+  });
+  const ab = loadKubeconfigFiles([a, b]);
+  assert.equal(ab.server, 'https://a.example');
+  assert.equal(ab.token, 'from-a');
+  assert.equal(ab.caPem, CA);
+  // B's cluster "c" is discarded whole: its tls-server-name does not fill the field A's lacks.
+  assert.equal(ab.tlsServerName, undefined);
+  assert.equal(ab.contextName, 'ctx');
+  const ba = loadKubeconfigFiles([b, a]);
+  assert.equal(ba.server, 'https://b.example');
+  assert.equal(ba.token, 'from-b');
+  assert.equal(ba.tlsServerName, 'only-in-b');
+  assert.equal(ba.caPem, undefined);
+  // current-context: the first file that sets one, even when a later file sets another.
+  const c = writeIn('merge-c', { 'current-context': 'other' });
+  assert.equal(loadKubeconfigFiles([c, b]).contextName, 'other');
+  assert.equal(loadKubeconfigFiles([b, c]).contextName, 'ctx');
+});
+
+test('merged files: relative paths resolve against the file each entry came from', () => {
+  const a = writeIn('rel-a', { clusters: [{ name: 'c', cluster: { server: 'https://a.example', 'certificate-authority': 'ca.crt' } }] }, { 'ca.crt': CA });
+  const b = writeIn('rel-b', {
+    'current-context': 'ctx',
+    users: [{ name: 'u', user: { tokenFile: 'token', 'client-certificate': 'client.crt', 'client-key': 'client.key' } }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+  }, { token: `${TOKEN}\n`, 'client.crt': CERT, 'client.key': KEY });
+  // ca.crt is only beside A and the user's files only beside B: one base directory for all would fail.
+  const kc = loadKubeconfigFiles([a, b]);
+  assert.equal(kc.caPem, CA);
+  assert.equal(kc.certPem, CERT);
+  assert.equal(kc.keyPem, KEY);
+  assert.equal(kc.token, TOKEN);
+  assert.equal(kc.tokenFile, join(dir, 'rel-b', 'token'));
+});
+
+test('merged files: missing files are skipped; none found (or KUBECONFIG empty of paths) is no configuration', () => {
+  const full = write();
+  const gone = join(dir, 'no-such', 'config');
+  assert.equal(loadKubeconfigFiles([gone, full, join(dir, 'gone-too')]).contextName, 'ctx');
+  assert.throws(() => loadKubeconfigFiles([gone]), (e: Error) => e.message === `KUBECONFIG '${gone}': invalid configuration: no configuration has been provided (Config not found: ${gone})`);
+  assert.throws(() => loadKubeconfigFiles([]), /^Error: KUBECONFIG '': invalid configuration: no configuration has been provided$/);
+  const empty = writeIn('empty', {});
+  writeFileSync(empty, '');
+  assert.throws(() => loadKubeconfigFiles([empty, gone]), /no configuration has been provided \(Config not found: /);
+  // Found but incomplete is the single-file messages, prefixed by the list.
+  const noCurrent = writeIn('no-current', { clusters: [{ name: 'c', cluster: { server: 'https://x.example' } }] });
+  assert.throws(() => loadKubeconfigFiles([noCurrent, gone], 'KUBECONFIG'), (e: Error) => e.message === `KUBECONFIG '${noCurrent}:${gone}': invalid configuration: no context chosen`);
+});
+
+test('merged files: a file that exists but cannot be read or parsed fails the load, naming it', () => {
+  const full = write();
+  const broken = writeIn('broken', {});
+  writeFileSync(broken, `token: ${TOKEN}\n  : [`);
+  assert.throws(() => loadKubeconfigFiles([full, broken]), (e: Error) => {
+    assert.match(e.message, new RegExp(`^KUBECONFIG '.*': error loading config file "${broken}": `));
+    assert.ok(!e.message.includes(TOKEN), e.message);
+    return true;
+  });
+  assert.throws(() => loadKubeconfigFiles([join(dir, 'sub'), full]), /error loading config file ".*\/sub": open .*\/sub: illegal operation on a directory/);
+  const notMap = writeIn('list', {});
+  writeFileSync(notMap, '[1, 2]');
+  assert.throws(() => loadKubeconfigFiles([notMap]), /error loading config file ".*": not a kubeconfig: the document is not a mapping/);
 });

@@ -7,9 +7,10 @@
  * webhook's file: the current-context names the context (there is no fallback to the only or the
  * first one: without current-context the answer is upstream's "no context chosen"); file paths
  * (certificate-authority, client-certificate, client-key, tokenFile) are relative to the
- * kubeconfig's directory (loader.go ResolveLocalPaths); `token` wins over `tokenFile`; a token
- * file is read once and trimmed, and an empty one is refused. Messages are validation.go's,
- * prefixed "invalid configuration: ".
+ * kubeconfig's directory (loader.go ResolveLocalPaths); `token` wins over `tokenFile` here; a
+ * token file is read and trimmed, an empty one refused, and its path handed on so the shared
+ * transport re-reads it. KUBECONFIG's list of files is merged as client-go merges it
+ * (loadKubeconfigFiles). Messages are validation.go's, prefixed "invalid configuration: ".
  *
  * Stricter than upstream, each on purpose, because every user of this reader sends credentials:
  * the server must be https; insecure-skip-tls-verify: true is refused (the server's certificate is
@@ -22,7 +23,7 @@
  * *-data, token and file contents are never part of a message.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { delimiter, dirname, resolve } from 'node:path';
 import { parseConfigYaml } from './config-yaml.ts';
 
 /** What a context resolves to: where the server is, how to trust it, and who we are. */
@@ -34,8 +35,10 @@ export interface ResolvedKubeconfig {
   caPem?: string;
   certPem?: string;
   keyPem?: string;
-  /** `token`, or the trimmed content of `tokenFile`. */
+  /** `token`, or the trimmed content of `tokenFile` as read now. */
   token?: string;
+  /** tokenFile made absolute: long-lived clients re-read it (client-go's cached file token source). */
+  tokenFile?: string;
   /** tls-server-name: the name to check the server's certificate against. */
   tlsServerName?: string;
   contextName: string;
@@ -54,6 +57,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /**
  * Reads the kubeconfig at `path` and resolves its current context. Errors read
  * "<what> '<path>': <reason>", e.g. "kubeconfig 'a.yaml': invalid configuration: no context chosen".
+ * One file only, as client-go's ExplicitPath (kubectl's --kubeconfig): a missing file is an error.
  */
 export function loadKubeconfig(path: string, what = 'kubeconfig'): ResolvedKubeconfig {
   const fail = (why: string): never => {
@@ -78,24 +82,111 @@ export function loadKubeconfig(path: string, what = 'kubeconfig'): ResolvedKubec
   }
 }
 
+/**
+ * KUBECONFIG's list as client-go's NewDefaultClientConfigLoadingRules reads it: split on ':'
+ * (filepath.SplitList), each path once (where it first appears), empty entries dropped.
+ */
+export function kubeconfigPathList(value: string): string[] {
+  return [...new Set(value.split(delimiter).filter((p) => p !== ''))];
+}
+
+/**
+ * Merges the kubeconfigs at `paths` as client-go's ClientConfigLoadingRules.Load does (KUBECONFIG
+ * with several files) and resolves the merged current context:
+ * - a file that does not exist is skipped; any other unreadable or malformed file fails the load
+ *   (`error loading config file "F": ...`);
+ * - for clusters, users and contexts the first file to define a name wins, whole: a later file's
+ *   entry of that name is ignored, even the fields the first one lacks;
+ * - current-context is the first non-empty one in file order;
+ * - an entry's relative paths are resolved against the directory of the file it came from
+ *   (LocationOfOrigin): a cluster from one file and a user from another each read their own.
+ * Nothing loaded (every file missing or empty) is upstream's ErrEmptyConfig. Errors read
+ * "<what> '<a:b>': <reason>".
+ */
+export function loadKubeconfigFiles(paths: readonly string[], what = 'KUBECONFIG'): ResolvedKubeconfig {
+  const fail = (why: string): never => {
+    throw new Error(`${what} '${paths.join(delimiter)}': ${why}`);
+  };
+  const merged = emptyMerged();
+  const missing: string[] = [];
+  for (const path of paths) {
+    if (path === '') continue;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        missing.push(path);
+        continue;
+      }
+      return fail(`error loading config file "${path}": ${ioReason(err, path)}`);
+    }
+    try {
+      mergeInto(merged, parseConfigYaml(text) ?? {}, dirname(resolve(path)));
+    } catch (err) {
+      return fail(`error loading config file "${path}": ${(err as Error).message}`);
+    }
+  }
+  if (merged.clusters.size + merged.users.size + merged.contexts.size === 0 && merged.current === undefined) {
+    // client-go logs "Config not found: ..." when every file is missing; here it is part of the error.
+    return fail(`invalid configuration: no configuration has been provided${missing.length ? ` (Config not found: ${missing.join(', ')})` : ''}`);
+  }
+  try {
+    return resolveMerged(merged);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+}
+
+/** An entry of a kubeconfig, with the directory its relative paths are taken from. */
+interface Entry {
+  value: Obj;
+  baseDir: string;
+}
+
+interface Merged {
+  clusters: Map<string, Entry>;
+  users: Map<string, Entry>;
+  contexts: Map<string, Entry>;
+  current?: string;
+}
+
+const emptyMerged = (): Merged => ({ clusters: new Map(), users: new Map(), contexts: new Map() });
+
+/** Adds one file's entries: a name already there is kept (the first file wins), as Load's map merge. */
+function mergeInto(m: Merged, doc: unknown, baseDir: string): void {
+  if (!isObj(doc)) throw new Error('not a kubeconfig: the document is not a mapping');
+  const add = (into: Map<string, Entry>, from: Map<string, Obj>): void => {
+    for (const [name, value] of from) if (!into.has(name)) into.set(name, { value, baseDir });
+  };
+  add(m.clusters, named(doc.clusters, 'clusters', 'cluster'));
+  add(m.users, named(doc.users, 'users', 'user'));
+  add(m.contexts, named(doc.contexts, 'contexts', 'context'));
+  m.current ??= str(doc['current-context']);
+}
+
 /** The current context of a parsed kubeconfig; relative file paths are taken from `baseDir`. */
 export function resolveKubeconfig(doc: unknown, baseDir: string): ResolvedKubeconfig {
+  const merged = emptyMerged();
+  mergeInto(merged, doc, baseDir);
+  return resolveMerged(merged);
+}
+
+function resolveMerged(m: Merged): ResolvedKubeconfig {
   const invalid = (why: string): never => {
     throw new Error(`invalid configuration: ${why}`);
   };
-  if (!isObj(doc)) throw new Error('not a kubeconfig: the document is not a mapping');
-  const clusters = named(doc.clusters, 'clusters', 'cluster');
-  const users = named(doc.users, 'users', 'user');
-  const contexts = named(doc.contexts, 'contexts', 'context');
-  const contextName = str(doc['current-context']);
+  const contextName = m.current;
   if (!contextName) return invalid('no context chosen');
-  const ctx = contexts.get(contextName) ?? invalid(`context was not found for specified context: ${contextName}`);
+  const ctx = m.contexts.get(contextName)?.value ?? invalid(`context was not found for specified context: ${contextName}`);
   unsupported(ctx, CONTEXT_KEYS, `context "${contextName}"`);
   const clusterName = str(ctx.cluster);
   if (!clusterName) return invalid(`cluster was not specified for context "${contextName}"`);
-  const cluster = clusters.get(clusterName) ?? invalid(`cluster "${clusterName}" was not found for context "${contextName}"`);
+  const clusterEntry = m.clusters.get(clusterName) ?? invalid(`cluster "${clusterName}" was not found for context "${contextName}"`);
+  const cluster = clusterEntry.value;
   const userName = str(ctx.user) ?? '';
-  const user = userName ? (users.get(userName) ?? invalid(`user "${userName}" was not found for context "${contextName}"`)) : {};
+  const userEntry: Entry = userName ? (m.users.get(userName) ?? invalid(`user "${userName}" was not found for context "${contextName}"`)) : { value: {}, baseDir: clusterEntry.baseDir };
+  const user = userEntry.value;
   unsupported(cluster, CLUSTER_KEYS, `cluster "${clusterName}"`);
   unsupported(user, USER_KEYS, `user "${userName}"`);
 
@@ -114,7 +205,7 @@ export function resolveKubeconfig(doc: unknown, baseDir: string): ResolvedKubeco
   if (insecure !== undefined && typeof insecure !== 'boolean') return invalid(`insecure-skip-tls-verify of cluster "${clusterName}" must be true or false`);
 
   const out: ResolvedKubeconfig = { server, url, contextName, clusterName, userName };
-  const ca = material(cluster, 'certificate-authority', baseDir, clusterName, `certificate-authority-data and certificate-authority are both specified for ${clusterName}. certificate-authority-data will override.`, 'certificate-authority');
+  const ca = material(cluster, 'certificate-authority', clusterEntry.baseDir, clusterName, `certificate-authority-data and certificate-authority are both specified for ${clusterName}. certificate-authority-data will override.`, 'certificate-authority');
   if (ca !== undefined) {
     if (insecure === true) return invalid('specifying a root certificates file with the insecure flag is not allowed');
     if (!ca.includes('-----BEGIN CERTIFICATE-----')) return invalid(`unable to load root certificates for ${clusterName}: unable to parse bytes as PEM block`);
@@ -124,8 +215,8 @@ export function resolveKubeconfig(doc: unknown, baseDir: string): ResolvedKubeco
   const serverName = str(cluster['tls-server-name']);
   if (serverName) out.tlsServerName = serverName;
 
-  const cert = material(user, 'client-certificate', baseDir, userName, `client-cert-data and client-cert are both specified for ${userName}. client-cert-data will override.`, 'client-cert');
-  const key = material(user, 'client-key', baseDir, userName, `client-key-data and client-key are both specified for ${userName}; client-key-data will override`, 'client-key');
+  const cert = material(user, 'client-certificate', userEntry.baseDir, userName, `client-cert-data and client-cert are both specified for ${userName}. client-cert-data will override.`, 'client-cert');
+  const key = material(user, 'client-key', userEntry.baseDir, userName, `client-key-data and client-key are both specified for ${userName}; client-key-data will override`, 'client-key');
   if (cert !== undefined && key === undefined) return invalid(`client-key-data or client-key must be specified for ${userName} to use the clientCert authentication method.`);
   if (key !== undefined && cert === undefined) return invalid(`client-certificate-data or client-certificate must be specified for ${userName} to use the clientCert authentication method.`);
   if (cert !== undefined) {
@@ -134,8 +225,12 @@ export function resolveKubeconfig(doc: unknown, baseDir: string): ResolvedKubeco
   }
   const token = str(user.token);
   const tokenFile = str(user.tokenFile);
+  const tokenPath = tokenFile === undefined ? undefined : resolve(userEntry.baseDir, tokenFile);
   if (token) out.token = token;
-  else if (tokenFile) out.token = readToken(resolve(baseDir, tokenFile));
+  else if (tokenPath) out.token = readToken(tokenPath);
+  // Kept even beside `token`, as client-go's rest config keeps BearerTokenFile: the shared
+  // transport re-reads it and prefers what it reads (src/cluster/client/token-file-source.ts).
+  if (tokenPath) out.tokenFile = tokenPath;
   return out;
 }
 

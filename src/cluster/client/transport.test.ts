@@ -1,6 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { createCA } from '../../pki/ca.ts';
@@ -8,7 +11,7 @@ import { issueCert } from '../../pki/certs.ts';
 import { HttpsTransport } from './transport.ts';
 
 // A server that holds every /slow answer until released and keeps /stream open, counting TLS
-// connections and the /slow requests it holds at once.
+// connections and the /slow requests it holds at once; /auth answers the Authorization it got.
 let server: https.Server;
 let url = '';
 let caPem = '';
@@ -26,6 +29,11 @@ before(async () => {
   server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     req.resume();
     req.on('end', () => {
+      // Answers with the Authorization header it received (the tokenFile tests).
+      if (req.url === '/auth') {
+        res.end(req.headers.authorization ?? '');
+        return;
+      }
       if (req.url === '/stream') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{}\n');
@@ -118,4 +126,57 @@ test('identity.serverName is the name the server certificate is checked against 
   } finally {
     right.close();
   }
+});
+
+// identity.tokenFile: re-read as client-go's bearerAuthRoundTripper with a cached file token source
+// (every minute, the last good token kept), checked on the Authorization header the server gets.
+let tokenDir = '';
+before(() => {
+  tokenDir = mkdtempSync(join(tmpdir(), 'transport-token-'));
+});
+after(() => rmSync(tokenDir, { recursive: true, force: true }));
+
+const sentAuth = async (t: HttpsTransport): Promise<string> => (await t.request({ method: 'GET', path: '/auth', idempotent: true })).body.toString();
+
+test('a tokenFile token is read again after a minute (less leeway), and kept while the file cannot be read', async () => {
+  const file = join(tokenDir, 'token');
+  writeFileSync(file, 'first\n');
+  let now = 5_000_000;
+  const t = new HttpsTransport({ server: url, identity: { caPem, tokenFile: file }, userAgent: 'unit', maxRetries: 0, now: () => now });
+  try {
+    assert.equal(await sentAuth(t), 'Bearer first');
+    writeFileSync(file, 'second\n');
+    now += 49_000;
+    assert.equal(await sentAuth(t), 'Bearer first', 'within the cache period the old token is sent');
+    now += 1_000;
+    assert.equal(await sentAuth(t), 'Bearer second', 'after 50 s the rotated file is read');
+    unlinkSync(file);
+    now += 60_000;
+    assert.equal(await sentAuth(t), 'Bearer second', 'a file that went away leaves the last token in use');
+    writeFileSync(file, 'third');
+    assert.equal(await sentAuth(t), 'Bearer third', 'and the next request after it is back reads it');
+  } finally {
+    t.close();
+  }
+});
+
+test('token beside tokenFile: the file wins when readable, the token covers when not (client-go rest config keeps both)', async () => {
+  const file = join(tokenDir, 'both');
+  writeFileSync(file, 'from-file');
+  const both = new HttpsTransport({ server: url, identity: { caPem, token: 'inline', tokenFile: file }, userAgent: 'unit', maxRetries: 0 });
+  const missing = new HttpsTransport({ server: url, identity: { caPem, token: 'inline', tokenFile: join(tokenDir, 'absent') }, userAgent: 'unit', maxRetries: 0 });
+  try {
+    assert.equal(await sentAuth(both), 'Bearer from-file');
+    assert.equal(await sentAuth(missing), 'Bearer inline');
+  } finally {
+    both.close();
+    missing.close();
+  }
+});
+
+test('tokenFile alone that cannot be read fails the construction, as NewBearerAuthWithRefreshRoundTripper', () => {
+  assert.throws(() => new HttpsTransport({ server: url, identity: { caPem, tokenFile: join(tokenDir, 'absent') }, userAgent: 'unit' }), /ENOENT/);
+  const empty = join(tokenDir, 'empty');
+  writeFileSync(empty, '\n');
+  assert.throws(() => new HttpsTransport({ server: url, identity: { caPem, tokenFile: empty }, userAgent: 'unit' }), /read empty token from file/);
 });

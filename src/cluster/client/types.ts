@@ -31,6 +31,11 @@ export interface ClientIdentity {
   certPem?: string;
   keyPem?: string;
   token?: string;
+  /**
+   * A file holding the token, re-read about every minute (client-go's cached file token source);
+   * what it holds wins over `token`, which is used while the file cannot be read.
+   */
+  tokenFile?: string;
   /** The name the server's certificate must carry, when not the URL's host (kubeconfig tls-server-name). */
   serverName?: string;
 }

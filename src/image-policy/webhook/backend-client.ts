@@ -82,7 +82,7 @@ export class ImageReviewBackend {
     this.#path = `${ep.url.pathname}${ep.url.search}`;
     this.#transport = new HttpsTransport({
       server: ep.url.origin,
-      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token, serverName: ep.tlsServerName },
+      identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token, tokenFile: ep.tokenFile, serverName: ep.tlsServerName },
       userAgent: 'portcullis-apiserver/image-policy-webhook',
       maxRetries: RETRIES,
       backoffInitialMs: o.retryBackoffMs,
