@@ -49,7 +49,8 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   const endpoint = new StreamingEndpoint({ nodeName, runtime: rt.runtime, clientCaPem: bootstrap.identity.caPem, client: () => joined!.client, address: host.internalIP, port: KUBELET_PORT, log,
     probeMetrics: async () => (await joined?.syncer.probes.metrics.text()) ?? '', dataDir, imagesUsage: imagesUsage(rt.images),
     // Until the agent runs, every path counts as in use: no local-path directory is removed.
-    volumePathInUse: (path) => joined?.volumes?.usesPath(path) ?? true });
+    volumePathInUse: (path) => joined?.volumes?.usesPath(path) ?? true,
+    claimVolumes: (uid) => joined?.volumes?.claimVolumes(uid) ?? [] });
   try {
     const agent = await startAgent({
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,

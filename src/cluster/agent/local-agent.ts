@@ -79,7 +79,8 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
     const endpoint = new StreamingEndpoint({ nodeName, runtime: rt.runtime, clientCaPem: o.admin.caPem, client: () => joined!.client, address: host.internalIP, port: KUBELET_PORT, log: o.log,
       probeMetrics: async () => (await joined?.syncer.probes.metrics.text()) ?? '', dataDir, imagesUsage: imagesUsage(rt.images),
       // Until the agent runs, every path counts as in use: no local-path directory is removed.
-      volumePathInUse: (path) => joined?.volumes?.usesPath(path) ?? true });
+      volumePathInUse: (path) => joined?.volumes?.usesPath(path) ?? true,
+      claimVolumes: (uid) => joined?.volumes?.claimVolumes(uid) ?? [] });
     closeEndpoint = () => endpoint.close();
     const a = await startAgent({
       nodeName, dataDir, bootstrap: { server: o.server, identity: { caPem: o.admin.caPem, token }, userAgent: 'portcullis-agent' },

@@ -7,6 +7,7 @@
  *   v2 cgroup that holds processes (the agent's) cannot also have children with controllers.
  */
 import { access, readFile } from 'node:fs/promises';
+import { parseProcCgroup } from './cgroup-stats.ts';
 
 export function parseOwnCgroup(procSelfCgroup: string): { v1Memory?: string; unified?: string } {
   const out: { v1Memory?: string; unified?: string } = {};
@@ -53,4 +54,15 @@ export async function cgroupPlacer(parent: string, mountRoot = '/sys/fs/cgroup')
 /** The OCI cgroupsPath for a container and its memory cgroup directory on the host. */
 export async function cgroupPlacement(parent: string, id: string, mountRoot = '/sys/fs/cgroup'): Promise<{ cgroupsPath: string; memcg: string }> {
   return (await cgroupPlacer(parent, mountRoot))(id);
+}
+
+/**
+ * The cgroup every container is placed under (the kubelet's pod cgroup root, its "pods" system
+ * container), as paths under the mount root for readCgroupStats: /<parent> on v2; on v1 the
+ * parent under the agent's own cpuacct and memory cgroups, where runc resolves the relative path.
+ */
+export async function parentCgroup(parent: string, mountRoot = '/sys/fs/cgroup', procSelfCgroup?: string): Promise<{ cpuacct?: string; memory?: string; unified?: string }> {
+  if (await isUnified(mountRoot)) return { unified: join('/', parent) };
+  const own = parseProcCgroup(procSelfCgroup ?? (await readFile('/proc/self/cgroup', 'utf8')));
+  return { cpuacct: join(own.cpuacct ?? '/', parent), memory: join(own.memory ?? '/', parent) };
 }

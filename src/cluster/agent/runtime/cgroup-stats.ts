@@ -7,7 +7,7 @@
  * where runc put them (v1 resolves a relative cgroupsPath per hierarchy). The node's own totals
  * come from /proc/stat and /proc/meminfo, which are there on v1 and v2 alike.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 
 /** Usage at one instant (the read time goes with it: rates are computed between two reads). */
 export interface UsageStats {
@@ -113,12 +113,26 @@ async function unified(mountRoot: string): Promise<boolean> {
 
 /** Usage of the cgroups process `pid` is in; undefined once the process (or its cgroup) is gone. */
 export async function readProcessStats(pid: number, opts: { mountRoot?: string; proc?: string; now?: () => Date } = {}): Promise<UsageStats | undefined> {
+  let cg: ReturnType<typeof parseProcCgroup>;
+  try {
+    cg = parseProcCgroup(await readFile(join(opts.proc ?? '/proc', String(pid), 'cgroup'), 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+    throw err;
+  }
+  return readCgroupStats(cg, opts);
+}
+
+/**
+ * Usage of one cgroup, given as its paths under the mount root (the unified path on v2; the
+ * cpuacct and memory hierarchies' paths on v1); undefined when it is not there.
+ */
+export async function readCgroupStats(cg: { cpuacct?: string; memory?: string; unified?: string }, opts: { mountRoot?: string; now?: () => Date } = {}): Promise<UsageStats | undefined> {
   const root = opts.mountRoot ?? '/sys/fs/cgroup';
   const read = (p: string) => readFile(p, 'utf8');
   // The limit is optional: a missing file only leaves availableBytes out.
   const maybe = (p: string) => readFile(p, 'utf8').catch(() => undefined);
   try {
-    const cg = parseProcCgroup(await read(join(opts.proc ?? '/proc', String(pid), 'cgroup')));
     const now = opts.now?.() ?? new Date();
     if (await unified(root)) {
       if (cg.unified === undefined) return undefined;
@@ -135,6 +149,16 @@ export async function readProcessStats(pid: number, opts: { mountRoot?: string; 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
     throw err;
   }
+}
+
+/**
+ * When a cgroup was made, as cadvisor dates a raw container: the oldest modification time of its
+ * directories (a cgroup directory's entries are the kernel's files, never added to later).
+ */
+export async function cgroupMadeAt(cg: { cpuacct?: string; memory?: string; unified?: string }, mountRoot = '/sys/fs/cgroup'): Promise<Date | undefined> {
+  const dirs = [cg.unified !== undefined ? join(mountRoot, cg.unified) : undefined, cg.cpuacct !== undefined ? join(mountRoot, 'cpuacct', cg.cpuacct) : undefined, cg.memory !== undefined ? join(mountRoot, 'memory', cg.memory) : undefined];
+  const times = (await Promise.all(dirs.map((d) => (d === undefined ? undefined : stat(d).then((s) => s.mtimeMs, () => undefined))))).filter((t) => t !== undefined);
+  return times.length ? new Date(Math.min(...times)) : undefined;
 }
 
 /** Jiffies per second of /proc/stat (USER_HZ, 100 on every Linux architecture the kubelet runs on). */

@@ -49,6 +49,7 @@ export class FakeRuntime implements ContainerRuntime {
   #now: () => number;
   #exitTimers = new Map<string, unknown>();
   #usage = new Map<string, UsageStats>();
+  #writableLayers = new Map<string, string>();
 
   constructor(o: FakeRuntimeOptions = {}) {
     this.#o = o;
@@ -189,6 +190,7 @@ export class FakeRuntime implements ContainerRuntime {
     if (c.state === 'running') throw new Error(`container ${id} is running`);
     this.#state.containers = this.#state.containers.filter((x) => x.id !== id);
     this.#usage.delete(id);
+    this.#writableLayers.delete(id);
     this.#record('remove', id);
     this.#save();
   }
@@ -223,6 +225,30 @@ export class FakeRuntime implements ContainerRuntime {
   async usageStats(id: string): Promise<UsageStats | undefined> {
     const running = this.#state.containers.some((c) => c.id === id && c.state === 'running') || this.#state.sandboxes.some((s) => s.id === id && s.state === 'ready');
     return running ? this.#usage.get(id) : undefined;
+  }
+
+  /** As a parent cgroup counts its children: the sum of what usageStats reports for everything running. */
+  async podsUsageStats(): Promise<{ usage: UsageStats; startTime: Date } | undefined> {
+    const running = [...this.#state.sandboxes.filter((s) => s.state === 'ready'), ...this.#state.containers.filter((c) => c.state === 'running')];
+    const all = running.map((x) => this.#usage.get(x.id)).filter((u) => u !== undefined);
+    if (!all.length) return undefined;
+    const usage = {
+      cpuUsageNanos: all.reduce((n, u) => n + u.cpuUsageNanos, 0),
+      memoryWorkingSetBytes: all.reduce((n, u) => n + u.memoryWorkingSetBytes, 0),
+      memoryUsageBytes: all.reduce((n, u) => n + (u.memoryUsageBytes ?? u.memoryWorkingSetBytes), 0),
+      timestamp: new Date(Math.max(...all.map((u) => u.timestamp.getTime()))),
+    };
+    // The parent cgroup is made with the first sandbox.
+    return { usage, startTime: new Date(Math.min(...running.map((x) => Date.parse(x.createdAt)))) };
+  }
+
+  /** Where writableLayer says a container's writable layer is (tests make the directory). */
+  setWritableLayer(id: string, path: string): void {
+    this.#writableLayers.set(id, path);
+  }
+
+  async writableLayer(id: string): Promise<string | undefined> {
+    return this.#state.containers.some((c) => c.id === id) ? this.#writableLayers.get(id) : undefined;
   }
 
   async list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }> {

@@ -7,6 +7,7 @@
  * of it while its event loop waits).
  */
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostLauncher, type Launcher } from './launcher.ts';
 
@@ -56,6 +57,13 @@ export async function isMounted(path: string): Promise<boolean> {
 /** Unmounts path if it is a mount point; idempotent. */
 export async function unmount(path: string): Promise<void> {
   if (await isMounted(path)) await run('umount', [path]);
+}
+
+/** How dir's rootfs was made, seen from the disk: an overlay is a mount (a device) of its own; undefined when there is none. */
+export async function rootfsKind(dir: string): Promise<'overlay' | 'copy' | undefined> {
+  const [target, bundle] = await Promise.all([stat(join(dir, 'bundle', 'rootfs')).catch(() => undefined), stat(join(dir, 'bundle')).catch(() => undefined)]);
+  if (!target || !bundle) return undefined;
+  return target.dev !== bundle.dev ? 'overlay' : 'copy';
 }
 
 /**

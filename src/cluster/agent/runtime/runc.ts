@@ -19,7 +19,7 @@ import { effectiveSecurityContext, imageUser, resolveUser, verifyRunAsNonRoot } 
 import { hostDevices } from './host-devices.ts';
 import { capsFromMask } from './oci-defaults.ts';
 import { openLogRelay, type LogRelay, type LogRotation } from './log-relay.ts';
-import { prepareRootfs, releaseRootfs } from './rootfs.ts';
+import { prepareRootfs, releaseRootfs, rootfsKind } from './rootfs.ts';
 import { createPodNamespaces, podNamespaceFiles, podNamespacesHeld, sandboxMounts, unmountAll } from './pod-namespaces.ts';
 import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
@@ -28,8 +28,8 @@ import { containerStatusFromFiles, readMeta, readPid, readText, runcLogError, wr
 import { runcExec } from './runc-exec.ts';
 import { attachStreams } from './runc-attach.ts';
 import { closeStdinOnce, markStdinOnce, stdinOnceClosed } from './stdin-once.ts';
-import { cgroupPlacer, type CgroupPlacer } from './cgroup-path.ts';
-import { readProcessStats, type UsageStats } from './cgroup-stats.ts';
+import { cgroupPlacer, parentCgroup, type CgroupPlacer } from './cgroup-path.ts';
+import { cgroupMadeAt, readCgroupStats, readProcessStats, type UsageStats } from './cgroup-stats.ts';
 import type { AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
 
 export interface RuncRuntimeOptions {
@@ -69,6 +69,8 @@ export class RuncRuntime implements ContainerRuntime {
   /** What the agent process itself is (its cgroup, capabilities, oom_score_adj floor): read once, not per container. */
   private placer?: Promise<CgroupPlacer>;
   private self?: { caps: string[]; oomFloor: number };
+  /** Where the containers' parent cgroup is (read once). */
+  private podsCgroup?: Promise<{ cpuacct?: string; memory?: string; unified?: string }>;
 
   constructor(opts: RuncRuntimeOptions) {
     this.opts = opts;
@@ -218,7 +220,7 @@ export class RuncRuntime implements ContainerRuntime {
     const { cgroupsPath, memcg } = await this.cgroupPlacement(id);
     mkdirSync(dir, { recursive: true });
     try {
-      await prepareRootfs(this.launcher, cfg.image.rootfs, dir, [join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty || cfg.container.stdin ? [join(dir, 'stdin')] : [])]);
+      const rootfs = await prepareRootfs(this.launcher, cfg.image.rootfs, dir, [join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty || cfg.container.stdin ? [join(dir, 'stdin')] : [])]);
       const spec = containerSpec({
         cfg, sandbox, hostname: sandboxMeta.hostname, user, cgroupsPath, podFiles: sandboxMeta.podFiles, shm: sandboxMeta.shm,
         pidsLimit: this.opts.pidsLimit, memoryCapacity: this.opts.memoryCapacity, seccompLocalhost, oomScoreAdjMin: this.selfProcess().oomFloor,
@@ -231,7 +233,7 @@ export class RuncRuntime implements ContainerRuntime {
       const meta: ContainerMeta = {
         kind: 'container', id, sandboxId, pod: cfg.pod, name: cfg.container.name, attempt: cfg.attempt,
         imageRef: cfg.image.ref, imageDigest: cfg.image.digest, createdAt: this.now().toISOString(), logPath,
-        memcg, tty: cfg.container.tty === true, stdin: cfg.container.stdin === true,
+        rootfsKind: rootfs.kind, memcg, tty: cfg.container.tty === true, stdin: cfg.container.stdin === true,
         // containerd closes stdin after the first attach only without a terminal.
         ...(cfg.container.stdin === true && cfg.container.stdinOnce === true && cfg.container.tty !== true ? { stdinOnce: true } : {}),
         ...(cfg.image.config.StopSignal ? { stopSignal: cfg.image.config.StopSignal } : {}),
@@ -316,6 +318,22 @@ export class RuncRuntime implements ContainerRuntime {
     const c = (await this.containerStatus(id)) ?? (await this.sandboxStatus(id));
     if (!c?.pid || ('state' in c && c.state !== 'running' && c.state !== 'ready')) return undefined;
     return readProcessStats(c.pid, { now: this.now });
+  }
+
+  async podsUsageStats(): Promise<{ usage: UsageStats; startTime: Date } | undefined> {
+    this.podsCgroup ??= parentCgroup(this.cgroupParent);
+    const cg = await this.podsCgroup;
+    const [usage, made] = await Promise.all([readCgroupStats(cg, { now: this.now }), cgroupMadeAt(cg)]);
+    return usage && { usage, startTime: made ?? usage.timestamp };
+  }
+
+  async writableLayer(id: string): Promise<string | undefined> {
+    const dir = this.containerDir(id);
+    const meta = await this.meta<ContainerMeta>(dir);
+    if (!meta) return undefined;
+    // Made before the kind was recorded: an overlay is a mount of its own (another device).
+    const kind = meta.rootfsKind ?? (await rootfsKind(dir));
+    return kind === 'overlay' ? join(dir, 'upper') : join(dir, 'bundle', 'rootfs');
   }
 
   async list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }> {

@@ -42,6 +42,8 @@ export interface ContainerMeta {
   imageDigest: string;
   createdAt: string;
   logPath: string;
+  /** How the rootfs was made (rootfs.ts): an overlay (the writable layer is upper/) or a copy. Absent in containers made before it was recorded. */
+  rootfsKind?: 'overlay' | 'copy';
   /** The container's memory cgroup directory, for the shim's OOM counters. */
   memcg: string;
   /** The container asked for a terminal (tty: true). */

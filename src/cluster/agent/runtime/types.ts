@@ -205,6 +205,19 @@ export interface ContainerRuntime {
    */
   usageStats(id: string): Promise<UsageStats | undefined>;
 
+  /**
+   * CPU and memory of the cgroup every container is placed under (the kubelet's "pods" system
+   * container of /stats/summary) and when that cgroup was made; undefined when it is not there (yet).
+   */
+  podsUsageStats(): Promise<{ usage: UsageStats; startTime: Date } | undefined>;
+
+  /**
+   * Where a container's writable layer is on the host (/stats/summary's container rootfs): the
+   * overlay's upper directory, or the whole copy when the rootfs was copied; undefined for a
+   * container the runtime does not have.
+   */
+  writableLayer(id: string): Promise<string | undefined>;
+
   /** Everything the runtime knows about on this node, for re-adoption after an agent restart. */
   list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }>;
 }

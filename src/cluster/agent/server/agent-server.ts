@@ -23,7 +23,7 @@ import { StreamTargetError } from './find-container.ts';
 import type { PortDialer } from './port-forward.ts';
 import { nodeRequestAttributes } from './request-attributes.ts';
 import { resourceMetricsText } from './resource-metrics.ts';
-import { StatsSummary } from './stats-summary.ts';
+import { StatsSummary, type ClaimVolume } from './stats-summary.ts';
 import { removeLocalPath } from '../volumes/local-path-records.ts';
 import { readNodeStats, type UsageStats } from '../runtime/cgroup-stats.ts';
 import type { PeerUser, ReviewAccess } from './review-access.ts';
@@ -47,6 +47,8 @@ export interface AgentServerOptions {
   volumePathInUse?: (path: string) => boolean;
   /** Bytes the node's images take (/stats/summary runtime.imageFs.usedBytes). */
   imagesUsage?: () => Promise<number>;
+  /** A pod's volumes from claims, where they were set up (/stats/summary's pvcRef volumes; none: left out). */
+  claimVolumes?: (podUid: string) => readonly ClaimVolume[];
   now?: () => Date;
   log: { warn(o: object, m: string): void };
 }
@@ -76,7 +78,7 @@ export function startAgentServer(o: AgentServerOptions, port: number, host: stri
   const authn = new X509Authenticator({ clientCaPem: o.clientCaPem, now: o.now });
   const now = o.now ?? (() => new Date());
   const nodeStats = o.nodeStats ?? (() => readNodeStats({ now }));
-  const stats = new StatsSummary({ nodeName: o.nodeName, runtime: o.runtime, nodeStats, dataDir: o.dataDir, imagesUsage: o.imagesUsage, now });
+  const stats = new StatsSummary({ nodeName: o.nodeName, runtime: o.runtime, nodeStats, dataDir: o.dataDir, imagesUsage: o.imagesUsage, claimVolumes: o.claimVolumes, now });
 
   /** Who is asking and whether they may: undefined when allowed, else the refusal. */
   const admit = async (req: IncomingMessage, path: string): Promise<Answer | undefined> => {

@@ -1,16 +1,27 @@
 /**
  * The kubelet's GET /stats/summary (k8s.io/kubelet/pkg/apis/stats/v1alpha1 Summary), fields in
- * upstream's order: the node (startTime = boot, cpu, memory, network, fs = the agent's data
- * directory's file system, runtime.imageFs, rlimit) and every pod with a sandbox here (podRef,
- * startTime = sandbox creation, its running containers with cpu, memory and logs, the pod's cpu and
- * memory, the network of its namespace, the volumes under its pod directory, ephemeral-storage).
+ * upstream's order: the node (systemContainers, startTime = boot, cpu, memory, network, fs = the
+ * agent's data directory's file system, runtime.imageFs, rlimit) and every pod with a sandbox here
+ * (podRef, startTime = sandbox creation, its running containers with cpu, memory, rootfs and logs,
+ * the pod's cpu and memory, the network of its namespace, its volumes, ephemeral-storage).
+ * systemContainers: "kubelet" is the agent process itself (self-stats.ts: its own figures, as the
+ * containers' cgroups may nest under the agent's), "pods" the cgroup every container is placed
+ * under; there is no "runtime": no runtime daemon runs here (runc is run per operation, and the
+ * shims belong to their containers), and the kubelet leaves out a system container it has no
+ * cgroup name for. A container's rootfs is its writable layer (the overlay's upper directory, or
+ * the copy), du for the bytes and inodes used, statfs of its file system for the rest, as the CRI
+ * stats provider fills it from the runtime's writable layer and the image file system.
+ * Volumes: those under the pod's directory (du), then those from a claim bound to a local
+ * PersistentVolume (used in place at the volume's path) with pvcRef {name, namespace} and statfs
+ * figures, as upstream's local volume plugin measures them (MetricsStatFS of the volume's path);
+ * a claim on a hostPath PersistentVolume is left out as upstream's hostPath plugin has no metrics.
  * usageNanoCores is the rate between this read and the one before, as the kubelet's CRI stats
  * provider computes it (absent on the first read); the cache keeps only what is still there.
  * A volume's use is walked at most once a minute, as the kubelet's volumeStatsAggPeriod caches it.
  * Pods have no cgroup of their own here, so a pod's cpu and memory are its sandbox's plus its
  * running containers' (as /metrics/resource). `only_cpu_and_memory=true` leaves the rest out.
- * Not reported: systemContainers, container rootfs (the runtime's overlay), accelerators, user
- * defined metrics, a PVC's pvcRef (volumes used in place from a PV are outside the pod directory).
+ * Ephemeral storage: the containers' writable layers and logs and the pod directory's volumes on
+ * the node's file system. Not reported: accelerators, user defined metrics, swap, process_stats.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -19,6 +30,17 @@ import { du } from '../disk-usage.ts';
 import type { UsageStats } from '../runtime/cgroup-stats.ts';
 import type { ContainerRuntime, PodRef } from '../runtime/types.ts';
 import { bootTime, fsStats, networkStats, readNetDev, rlimitStats, type FsStats } from './host-stats.ts';
+import { readSelfStats } from './self-stats.ts';
+
+/** A pod's volume from a PersistentVolumeClaim, where the volume manager set it up. */
+export interface ClaimVolume {
+  /** The volume's name in the pod spec. */
+  readonly name: string;
+  readonly claimName: string;
+  readonly path: string;
+  /** The kind of PersistentVolume bound to the claim. */
+  readonly source: 'local' | 'hostPath';
+}
 
 export interface StatsSummaryOptions {
   nodeName: string;
@@ -30,8 +52,12 @@ export interface StatsSummaryOptions {
   imagesUsage?: () => Promise<number>;
   /** How long a volume's du is reused (the kubelet's volumeStatsAggPeriod, default 1 min). */
   volumeStatsPeriodMs?: number;
+  /** The pod's volumes from claims (the volume manager's; none: no claim volumes are reported). */
+  claimVolumes?: (podUid: string) => readonly ClaimVolume[];
   /** The host's /proc (tests give a tree of their own). */
   proc?: string;
+  /** The agent's own process in `proc` (the "kubelet" system container). Default self. */
+  selfPid?: number;
   now?: () => Date;
 }
 
@@ -43,8 +69,8 @@ export class StatsSummary {
   readonly #o: StatsSummaryOptions;
   /** Last CPU reading per container, sandbox pod and the node, for usageNanoCores (only ids seen in the last read are kept). */
   #lastCpu = new Map<string, { nanos: number; at: number }>();
-  /** A volume's last du (walking a volume on every request would let a pod's files cost the agent each scrape); only volumes still there are kept. */
-  #volumeUse = new Map<string, { at: number; used: { bytes: number; inodes: number; dev?: number } }>();
+  /** A volume's or writable layer's last du (walking it on every request would let a pod's files cost the agent each scrape); only those still there are kept. */
+  #duCache = new Map<string, { at: number; used: { bytes: number; inodes: number; dev?: number } }>();
 
   constructor(o: StatsSummaryOptions) {
     this.#o = o;
@@ -70,12 +96,31 @@ export class StatsSummary {
     });
   }
 
+  /** du of path, walked again only after volumeStatsAggPeriod. */
+  async #used(path: string, now: Date, seen: Set<string>): Promise<{ bytes: number; inodes: number; dev?: number }> {
+    seen.add(path);
+    let use = this.#duCache.get(path);
+    if (!use || now.getTime() - use.at >= (this.#o.volumeStatsPeriodMs ?? 60_000)) this.#duCache.set(path, (use = { at: now.getTime(), used: await du(path) }));
+    return use.used;
+  }
+
+  /** The "kubelet" and "pods" system containers (name, startTime, cpu, memory), those that can be read. */
+  async #systemContainers(now: Date, seen: Set<string>): Promise<Json[]> {
+    const out: Json[] = [];
+    const self = await readSelfStats(now, this.#o.proc, this.#o.selfPid);
+    if (self) out.push({ name: 'kubelet', startTime: rfc3339(self.startTime), cpu: this.#cpu('system/kubelet', self.usage, seen), memory: this.#memory(self.usage) });
+    const pods = await this.#o.runtime.podsUsageStats().catch(() => undefined);
+    if (pods) out.push({ name: 'pods', startTime: rfc3339(pods.startTime), cpu: this.#cpu('system/pods', pods.usage, seen), memory: this.#memory(pods.usage) });
+    return out;
+  }
+
   async summary(onlyCpuAndMemory = false): Promise<Json> {
     const o = this.#o;
     const now = o.now?.() ?? new Date();
     const seen = new Set<string>();
     const nodeUsage = await o.nodeStats();
-    const node: Json = { nodeName: o.nodeName, startTime: rfc3339((await bootTime(o.proc)) ?? now), cpu: this.#cpu('node', nodeUsage, seen), memory: this.#memory(nodeUsage) };
+    const system = await this.#systemContainers(now, seen);
+    const node: Json = { nodeName: o.nodeName, ...(system.length ? { systemContainers: system } : {}), startTime: rfc3339((await bootTime(o.proc)) ?? now), cpu: this.#cpu('node', nodeUsage, seen), memory: this.#memory(nodeUsage) };
     const nodeFs = o.dataDir ? await fsStats(o.dataDir, now) : undefined;
     const nodeDev = o.dataDir ? (await stat(o.dataDir).catch(() => undefined))?.dev : undefined;
     if (!onlyCpuAndMemory) {
@@ -97,7 +142,7 @@ export class StatsSummary {
       pods.push(await this.#pod(sb.pod, sb.id, sb.createdAt, netPid, running, seen, onlyCpuAndMemory, now, nodeFs, nodeDev));
     }
     for (const k of [...this.#lastCpu.keys()]) if (!seen.has(k)) this.#lastCpu.delete(k);
-    for (const k of [...this.#volumeUse.keys()]) if (!seen.has(k)) this.#volumeUse.delete(k);
+    for (const k of [...this.#duCache.keys()]) if (!seen.has(k)) this.#duCache.delete(k);
     return { node, pods };
   }
 
@@ -124,6 +169,13 @@ export class StatsSummary {
         entry.memory = this.#memory(u);
         add(u);
       }
+      const layer = only ? undefined : await o.runtime.writableLayer(c.id).catch(() => undefined);
+      if (layer) {
+        const used = await this.#used(layer, now, seen);
+        const rootfs = await fsStats(layer, now, used);
+        if (rootfs) entry.rootfs = rootfs;
+        ephemeral = { bytes: ephemeral.bytes + used.bytes, inodes: ephemeral.inodes + used.inodes };
+      }
       if (!only && c.logPath) {
         const used = await du(dirname(c.logPath));
         const logs = await fsStats(dirname(c.logPath), now, used);
@@ -143,7 +195,8 @@ export class StatsSummary {
     const ifs = netPid !== undefined ? await readNetDev(netPid, o.proc) : undefined;
     if (ifs) pod.network = networkStats(ifs, now);
     const volumes = await this.#volumes(ref.uid, now, seen);
-    if (volumes.length) pod.volume = volumes.map((v) => v.stats);
+    const claimed = await this.#claimVolumes(ref, now);
+    if (volumes.length || claimed.length) pod.volume = [...volumes.map((v) => v.stats), ...claimed];
     // Ephemeral storage: logs and the volumes on the node's file system (emptyDir and configMap on disk; tmpfs ones are memory).
     for (const v of volumes) if (nodeDev !== undefined && v.dev === nodeDev) ephemeral = { bytes: ephemeral.bytes + v.used.bytes, inodes: ephemeral.inodes + v.used.inodes };
     if (nodeFs) pod['ephemeral-storage'] = { ...nodeFs, time: rfc3339(now), usedBytes: ephemeral.bytes, inodesUsed: ephemeral.inodes };
@@ -159,13 +212,21 @@ export class StatsSummary {
     for (const plugin of plugins.sort()) {
       for (const name of (await readdir(join(root, plugin)).catch(() => [] as string[])).sort()) {
         const path = join(root, plugin, name);
-        seen.add(path);
-        let use = this.#volumeUse.get(path);
-        if (!use || now.getTime() - use.at >= (this.#o.volumeStatsPeriodMs ?? 60_000)) this.#volumeUse.set(path, (use = { at: now.getTime(), used: await du(path) }));
-        const used = use.used;
+        const used = await this.#used(path, now, seen);
         const fs = await fsStats(path, now, used);
         if (fs) out.push({ stats: { ...fs, name }, used, dev: used.dev });
       }
+    }
+    return out;
+  }
+
+  /** The pod's volumes from claims on local PersistentVolumes: statfs of the volume's path, with pvcRef. */
+  async #claimVolumes(ref: PodRef, now: Date): Promise<Json[]> {
+    const out: Json[] = [];
+    for (const v of this.#o.claimVolumes?.(ref.uid) ?? []) {
+      if (v.source !== 'local') continue;
+      const fs = await fsStats(v.path, now);
+      if (fs) out.push({ ...fs, name: v.name, pvcRef: { name: v.claimName, namespace: ref.namespace } });
     }
     return out;
   }

@@ -10,6 +10,7 @@ import type { ApiClient } from '../../client/types.ts';
 import type { ContainerRuntime } from '../runtime/types.ts';
 import { startAgentServer, type AgentServer } from './agent-server.ts';
 import type { PortDialer } from './port-forward.ts';
+import type { ClaimVolume } from './stats-summary.ts';
 import { subjectAccessReviewer } from './review-access.ts';
 
 export interface StreamingEndpointOptions {
@@ -29,6 +30,8 @@ export interface StreamingEndpointOptions {
   imagesUsage?: () => Promise<number>;
   /** Whether a pod on the node uses a volume at this path (the agent's VolumeManager.usesPath). */
   volumePathInUse?: (path: string) => boolean;
+  /** A pod's volumes from claims (the agent's VolumeManager.claimVolumes), for /stats/summary. */
+  claimVolumes?: (podUid: string) => readonly ClaimVolume[];
   log: { info(o: object, m: string): void; warn(o: object, m: string): void };
 }
 
@@ -53,7 +56,7 @@ export class StreamingEndpoint {
     if (this.#server) return this.#server.setCertificate(this.#latest);
     if (this.#starting || this.#closed) return;
     const o = this.#o;
-    this.#starting = startAgentServer({ nodeName: o.nodeName, runtime: o.runtime, cert: this.#latest, clientCaPem: o.clientCaPem, review: subjectAccessReviewer(o.client), dial: o.dial, probeMetrics: o.probeMetrics, dataDir: o.dataDir, imagesUsage: o.imagesUsage, volumePathInUse: o.volumePathInUse, log: o.log }, o.port, o.address)
+    this.#starting = startAgentServer({ nodeName: o.nodeName, runtime: o.runtime, cert: this.#latest, clientCaPem: o.clientCaPem, review: subjectAccessReviewer(o.client), dial: o.dial, probeMetrics: o.probeMetrics, dataDir: o.dataDir, imagesUsage: o.imagesUsage, volumePathInUse: o.volumePathInUse, claimVolumes: o.claimVolumes, log: o.log }, o.port, o.address)
       .then(async (s) => {
         if (this.#closed) return s.close();
         this.#server = s;

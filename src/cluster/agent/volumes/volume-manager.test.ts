@@ -193,6 +193,8 @@ test("a claim's volume is made and used only on a node its node affinity selects
     node = { metadata: { name: 'a', labels: { 'kubernetes.io/hostname': 'a' } } };
     await vm.setUp(pod);
     assert.ok(existsSync(path));
+    assert.deepEqual(vm.claimVolumes('uid-n'), [{ name: 'd', claimName: 'data', path, source: 'local' }], 'the lookup /stats/summary reads');
+    assert.deepEqual(vm.claimVolumes('uid-other'), []);
   } finally {
     vm.stop();
     rmSync(dir, { recursive: true, force: true });

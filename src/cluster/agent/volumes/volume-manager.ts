@@ -105,6 +105,13 @@ export class VolumeManager {
     if (failures.length) throw new VolumeSetUpError(failures);
   }
 
+  /** The pod's volumes from claims as last set up (read-only, for /stats/summary's pvcRef). */
+  claimVolumes(uid: string): Array<{ name: string; claimName: string; path: string; source: 'local' | 'hostPath' }> {
+    const out: Array<{ name: string; claimName: string; path: string; source: 'local' | 'hostPath' }> = [];
+    for (const [name, v] of this.#pods.get(uid) ?? []) if (v.claim) out.push({ name, claimName: v.claim.name, path: v.path, source: v.claim.source });
+    return out;
+  }
+
   /** Why the pod must be evicted for its volumes' use of the disk (an emptyDir over its sizeLimit), if it must. */
   evictionReason(pod: Pod): Promise<string | undefined> {
     const vols = this.#pods.get(pod.metadata?.uid ?? '');

@@ -29,6 +29,8 @@ import type { TokenManager } from './token-manager.ts';
 export interface SetUpVolume {
   path: string;
   readOnly: boolean;
+  /** A volume from a PersistentVolumeClaim: the claim and the kind of volume bound to it (for /stats/summary). */
+  claim?: { name: string; source: 'local' | 'hostPath' };
 }
 
 export interface SetUpDeps extends DownwardContext {
@@ -202,5 +204,5 @@ async function claimVolume(d: SetUpDeps, pod: Pod, claimName: string, readOnly: 
   } catch {
     throw new VolumeSourceError(`path "${path}" does not exist`);
   }
-  return { path, readOnly };
+  return { path, readOnly, claim: { name: claimName, source: pv.spec?.local ? 'local' : 'hostPath' } };
 }
