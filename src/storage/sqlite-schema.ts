@@ -84,7 +84,13 @@ export function prepareStatements(db: BetterSqlite3.Database) {
     probe: db.prepare<[]>("UPDATE meta SET value = value + 1 WHERE name = 'health'"),
     probeRoom: db.prepare<[]>(`INSERT OR REPLACE INTO health (id, pad) VALUES (1, zeroblob(${PROBE_BYTES}))`),
     probeRelease: db.prepare<[]>('DELETE FROM health WHERE id = 1'),
-    getCurrent: db.prepare<[string], Row>(`SELECT ${ROW} FROM current c JOIN log l ON l.revision = c.revision WHERE c.key = ?`),
+    // A scalar subquery, not a join of current and log: the same row (current.key is unique, and
+    // no current row gives no row either way), but SQLite runs it at a fifth of the join's cost
+    // (measured with better-sqlite3: about 4 µs against 20 µs for a 3.5 KB pod), and every
+    // write and every GET of one object runs it.
+    getCurrent: db.prepare<[string], Row>(
+      'SELECT key, revision, create_revision, value FROM log WHERE revision = (SELECT revision FROM current WHERE key = ?)',
+    ),
     insertLog: db.prepare<[number, string, number, number, number, string]>(
       'INSERT INTO log (revision, key, create_revision, prev_revision, deleted, value) VALUES (?, ?, ?, ?, ?, ?)',
     ),
