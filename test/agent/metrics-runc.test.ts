@@ -10,7 +10,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage } from '../../src/image-policy/oci/build.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
@@ -56,6 +56,7 @@ describe('kubectl top on a runc node', { skip }, () => {
     endpoint = new StreamingEndpoint({
       nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent!.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog,
       dataDir: work, imagesUsage: imagesUsage(images), probeMetrics: async () => (await agent?.syncer.probes.metrics.text()) ?? '',
+      claimVolumes: (uid) => agent?.volumes?.claimVolumes(uid) ?? [],
     });
     ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: { ...HOST, internalIP: ADDRESS }, podVolumes: true, onServingCertificate: (c) => endpoint.setCertificate(c) }));
     const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
@@ -63,12 +64,25 @@ describe('kubectl top on a runc node', { skip }, () => {
     await eventually(async () => endpoint.port, 'the endpoint serves');
     kubeconfig = join(ac.dir, 'admin.kubeconfig');
     writeFileSync(kubeconfig, renderKubeconfig({ server: ac.c.cp.url, caCertPem: ac.c.cp.pki.caCertPem, clientCertPem: ac.c.cp.pki.adminCertPem, clientKeyPem: ac.c.cp.pki.adminKeyPem, userName: 'admin' }));
+    // A claim bound by hand (no volume controller runs here) to a local PersistentVolume on this node.
+    const pvc = await ac.admin.create<K8sObject>(resources.persistentvolumeclaims, 'default', {
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'stats-data' }, spec: { volumeName: 'pv-stats', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    });
+    mkdirSync(join(work, 'pv-stats'));
+    await ac.admin.create(resources.persistentvolumes, '', {
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-stats' },
+      spec: {
+        capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], local: { path: join(work, 'pv-stats') }, claimRef: { namespace: 'default', name: 'stats-data', uid: pvc.metadata.uid },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [NODE] }] }] } },
+      },
+    });
+    await ac.admin.update(resources.persistentvolumeclaims, 'default', { ...pvc, status: { phase: 'Bound' } }, 'status');
     await ac.admin.create(resources.pods, 'default', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'burner', labels: { app: 'burner' } },
       spec: {
-        nodeName: NODE, terminationGracePeriodSeconds: 0, automountServiceAccountToken: false, volumes: [{ name: 'scratch', emptyDir: {} }],
+        nodeName: NODE, terminationGracePeriodSeconds: 0, automountServiceAccountToken: false, volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'data', persistentVolumeClaim: { claimName: 'stats-data' } }],
         containers: [{
-          name: 'spin', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'head -c 100000 /dev/zero > /scratch/fill; while :; do :; done'],
+          name: 'spin', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'head -c 100000 /dev/zero > /scratch/fill; head -c 200000 /dev/zero > /written; while :; do :; done'],
           volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }], readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
         }],
       },
@@ -109,7 +123,7 @@ describe('kubectl top on a runc node', { skip }, () => {
     assert.equal((pm.containers as Array<{ name: string }>)[0]!.name, 'spin');
   });
 
-  test('the API server\'s node proxy reaches the agent\'s /stats/summary (Summary shape, CPU rate, volume, logs) and /metrics/probes', async () => {
+  test('the API server\'s node proxy reaches the agent\'s /stats/summary (Summary shape, system containers, CPU rate, rootfs, volumes, logs) and /metrics/probes', async () => {
     type Summary = { node: Record<string, any>; pods: Array<Record<string, any>> };
     const raw = (path: string) => runKubectl(33, kubeconfig, ['get', '--raw', `/api/v1/nodes/${NODE}/proxy${path}`]);
     // The rate needs two reads: the first has none.
@@ -125,16 +139,26 @@ describe('kubectl top on a runc node', { skip }, () => {
     assert.equal(summary.node.nodeName, NODE);
     for (const k of ['startTime', 'cpu', 'memory', 'fs', 'runtime', 'rlimit']) assert.ok(k in summary.node, `node.${k}`);
     assert.ok(summary.node.memory.workingSetBytes > 0 && summary.node.fs.capacityBytes > 0);
+    // The agent process ("kubelet") and the cgroup the containers are under ("pods"), the busy loop's CPU in it.
+    const system = Object.fromEntries((summary.node.systemContainers as Array<Record<string, any>>).map((c) => [c.name, c]));
+    assert.deepEqual(Object.keys(system), ['kubelet', 'pods'], JSON.stringify(summary.node.systemContainers));
+    assert.ok(system.kubelet.cpu.usageCoreNanoSeconds > 0 && system.kubelet.memory.workingSetBytes > 0, JSON.stringify(system.kubelet));
+    assert.ok(system.pods.cpu.usageCoreNanoSeconds > 0 && system.pods.memory.workingSetBytes > 0, JSON.stringify(system.pods));
     const pod = summary.pods.find((p) => p.podRef.name === 'burner')!;
     const uid = (await ac.admin.get<K8sObject>(resources.pods, 'default', 'burner')).metadata.uid;
     assert.deepEqual(pod.podRef, { name: 'burner', namespace: 'default', uid });
     const spin = pod.containers.find((c: { name: string }) => c.name === 'spin');
     assert.ok(spin.cpu.usageNanoCores > 0 && spin.memory.workingSetBytes > 0, JSON.stringify(spin));
     assert.ok(spin.logs && spin.logs.usedBytes >= 0 && spin.logs.inodesUsed >= 1, JSON.stringify(spin.logs));
+    // The writable layer: the file the container wrote to its root.
+    assert.ok(spin.rootfs && spin.rootfs.usedBytes >= 200_000 && spin.rootfs.capacityBytes > 0, JSON.stringify(spin.rootfs));
     assert.ok(pod.network, 'the pod\'s network namespace');
     const scratch = pod.volume.find((v: { name: string }) => v.name === 'scratch');
     assert.ok(scratch && scratch.usedBytes >= 100_000, JSON.stringify(pod.volume));
-    assert.ok(pod['ephemeral-storage'].usedBytes >= scratch.usedBytes);
+    assert.ok(pod['ephemeral-storage'].usedBytes >= scratch.usedBytes + spin.rootfs.usedBytes);
+    const data = pod.volume.find((v: { name: string }) => v.name === 'data');
+    assert.deepEqual(data?.pvcRef, { name: 'stats-data', namespace: 'default' }, JSON.stringify(pod.volume));
+    assert.ok(data.capacityBytes > 0 && data.usedBytes > 0);
 
     const probes = await eventually(async () => {
       const r = await raw('/metrics/probes');
