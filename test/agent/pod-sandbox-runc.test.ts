@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -20,6 +20,8 @@ import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import { removeRuncState } from './runc-cleanup.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
 import type { ImageInfo, SandboxStatus } from '../../src/cluster/agent/runtime/types.ts';
+import { createPodNamespaces, POD_NAMESPACE_ROOT } from '../../src/cluster/agent/runtime/pod-namespaces.ts';
+import { Launcher } from '../../src/cluster/agent/runtime/launcher.ts';
 
 const skip = requireRoot('the runc runtime') || requireBinaries('runc', 'runc') || requireBinaries('util-linux', 'unshare') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
 
@@ -60,13 +62,24 @@ describe('runc pod sandboxes', { skip }, () => {
     return (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(`${dir}/`));
   }
 
+  /** The optional fields (shared:N ...) of each mount on the node's shared root of namespace files. */
+  async function sharedRootMounts(): Promise<string[][]> {
+    return (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')).filter((f) => f[4] === POD_NAMESPACE_ROOT).map((f) => f.slice(6, f.indexOf('-')));
+  }
+
   test('containers share the namespaces held by files: hostname, loopback up, sysctls; stop and removal unmount them', async () => {
     const spec: Partial<PodSpec> = { hostname: 'web-0', securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '80' }, { name: 'kernel.shm_rmid_forced', value: '1' }] } };
     const sb = await rt.createSandbox({ pod: podRef('files'), spec: { containers: [], ...spec } });
     const dir = join(root, 'state', 'sandboxes', sb.id);
+    const ns = join(POD_NAMESPACE_ROOT, sb.id);
     assert.equal(sb.state, 'ready');
-    assert.deepEqual(sb.namespaces, { net: join(dir, 'ns', 'net'), uts: join(dir, 'ns', 'uts'), ipc: join(dir, 'ns', 'ipc') });
-    assert.deepEqual((await mountsUnder(dir)).sort(), [join(dir, 'ns'), join(dir, 'ns', 'ipc'), join(dir, 'ns', 'net'), join(dir, 'ns', 'uts'), join(dir, 'shm')]);
+    assert.deepEqual(sb.namespaces, { net: join(ns, 'net'), uts: join(ns, 'uts'), ipc: join(ns, 'ipc') });
+    // Four mounts of its own (none for a directory of its own): the namespace files below the node's one shared root, and /dev/shm.
+    assert.deepEqual(await mountsUnder(dir), [join(dir, 'shm')]);
+    assert.deepEqual((await mountsUnder(ns)).sort(), [join(ns, 'ipc'), join(ns, 'net'), join(ns, 'uts')]);
+    const shared = await sharedRootMounts();
+    assert.equal(shared.length, 1, 'one mount of the shared root');
+    assert.ok(shared[0]!.some((t) => t.startsWith('shared:')), `the root is a shared mount: ${shared[0]!.join(' ')}`);
 
     const a = await start(sb, spec, { name: 'a', command: ['sleep', '300'] });
     const b = await start(sb, spec, { name: 'b', command: ['sleep', '300'] });
@@ -83,22 +96,25 @@ describe('runc pod sandboxes', { skip }, () => {
     await rt.stopSandbox(sb.id);
     assert.equal((await rt.sandboxStatus(sb.id))?.state, 'notready');
     assert.equal((await rt.containerStatus(a))?.state, 'exited');
-    assert.deepEqual((await mountsUnder(dir)).sort(), [join(dir, 'ns'), join(dir, 'shm')], 'the namespace files are unmounted when the sandbox stops');
+    assert.deepEqual(await mountsUnder(ns), [], 'the namespace files are unmounted when the sandbox stops');
+    assert.deepEqual(await mountsUnder(dir), [join(dir, 'shm')]);
     await rt.removeSandbox(sb.id);
     assert.deepEqual(await mountsUnder(dir), []);
     assert.equal(existsSync(dir), false);
+    assert.equal(existsSync(ns), false);
+    assert.equal((await sharedRootMounts()).length, 1, 'the shared root stays');
   });
 
-  test('stopping unmounts the namespace files in mount namespaces copied from the host too (ns/ is a shared mount, as /run/netns)', async (t) => {
+  test('stopping unmounts the namespace files in mount namespaces copied from the host too (they are below a shared mount, as /run/netns)', async (t) => {
     const sb = await rt.createSandbox({ pod: podRef('copied'), spec: { containers: [] } });
-    const dir = join(root, 'state', 'sandboxes', sb.id);
+    const ns = join(POD_NAMESPACE_ROOT, sb.id);
     // A mount namespace copied from the host's as a slave, as runc's containers (rslave) and `ip netns exec` copy it.
     const other = spawn('unshare', ['--mount', '--propagation', 'slave', 'sleep', '120'], { stdio: 'ignore' });
     t.after(() => other.kill('SIGKILL'));
     await once(other, 'spawn');
-    const copied = async () => (await readFile(`/proc/${other.pid}/mountinfo`, 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(`${dir}/ns/`)).sort();
+    const copied = async () => (await readFile(`/proc/${other.pid}/mountinfo`, 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(`${ns}/`)).sort();
     for (let i = 0; i < 200 && (await copied()).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(await copied(), [join(dir, 'ns', 'ipc'), join(dir, 'ns', 'net'), join(dir, 'ns', 'uts')], 'the copy holds the namespace files');
+    assert.deepEqual(await copied(), [join(ns, 'ipc'), join(ns, 'net'), join(ns, 'uts')], 'the copy holds the namespace files');
     await rt.stopSandbox(sb.id);
     // Without propagation the copy would keep the pod's network namespace alive as long as it lives.
     assert.deepEqual(await copied(), [], 'the unmount reached the copy');
@@ -111,8 +127,35 @@ describe('runc pod sandboxes', { skip }, () => {
     runtimes.push(next);
     const found = (await next.list()).sandboxes.find((s) => s.id === sb.id);
     assert.deepEqual(found, sb);
+    // The new instance finds the shared root made by the first: no second mount of it.
+    const more = await next.createSandbox({ pod: podRef('again-2'), spec: { containers: [] } });
+    assert.equal((await sharedRootMounts()).length, 1);
     await next.removeSandbox(sb.id);
+    await next.removeSandbox(more.id);
     assert.equal(await rt.sandboxStatus(sb.id), undefined);
+  });
+
+  test('a sandbox made before the shared root (files in its own ns/, a shared bind of itself) is found and removed', async (t) => {
+    // As the previous version made it: meta.json without namespaceDir, ns/ bound on itself.
+    const id = 'legacy0000000000000000000000000';
+    const dir = join(root, 'state', 'sandboxes', id);
+    const ns = join(dir, 'ns');
+    await mkdir(ns, { recursive: true });
+    const pod = podRef('legacy');
+    await writeFile(join(dir, 'meta.json'), JSON.stringify({ kind: 'sandbox', id, pod, createdAt: new Date(0).toISOString(), hostname: 'legacy', hostNetwork: false, hostIPC: false, podFiles: {}, shm: join(dir, 'shm'), holder: 'files' }));
+    const l = new Launcher();
+    l.start();
+    t.after(() => l.close());
+    assert.equal((await l.run(['mount', '--bind', '--make-shared', ns, ns])).code, 0);
+    await createPodNamespaces(l, { files: { net: join(ns, 'net'), uts: join(ns, 'uts'), ipc: join(ns, 'ipc') }, hostname: 'legacy', sysctls: {}, shm: join(dir, 'shm') });
+    const next = new RuncRuntime({ stateRoot: join(root, 'state') });
+    runtimes.push(next);
+    const found = (await next.list()).sandboxes.find((s) => s.id === id);
+    assert.equal(found?.state, 'ready');
+    assert.deepEqual(found?.namespaces, { net: join(ns, 'net'), uts: join(ns, 'uts'), ipc: join(ns, 'ipc') });
+    await next.removeSandbox(id);
+    assert.deepEqual(await mountsUnder(dir), []);
+    assert.equal(existsSync(dir), false);
   });
 
   test('hostNetwork and hostIPC: no namespace of its own, the host hostname; stopping marks it notready', async () => {

@@ -17,6 +17,7 @@ import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts
 import { isMounted } from '../../src/cluster/agent/runtime/rootfs.ts';
 import { hostDevices } from '../../src/cluster/agent/runtime/host-devices.ts';
 import { readCriLogs } from '../../src/cluster/agent/runtime/read-logs.ts';
+import { POD_NAMESPACE_ROOT } from '../../src/cluster/agent/runtime/pod-namespaces.ts';
 import type { ContainerStatus, ImageInfo, SandboxStatus } from '../../src/cluster/agent/runtime/types.ts';
 import { existsSync } from 'node:fs';
 
@@ -80,7 +81,7 @@ describe('runc runtime', { skip }, () => {
   test('the sandbox holds the pod namespaces', () => {
     assert.equal(sandbox.state, 'ready');
     // Bind-mounted namespace files (pod-namespaces.ts), not a pause process's /proc/<pid>/ns.
-    assert.equal(sandbox.namespaces.net, join(root, 'state', 'sandboxes', sandbox.id, 'ns', 'net'));
+    assert.equal(sandbox.namespaces.net, join(POD_NAMESPACE_ROOT, sandbox.id, 'net'));
     assert.equal(sandbox.pid, undefined);
   });
 

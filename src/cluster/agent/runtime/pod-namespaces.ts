@@ -12,17 +12,22 @@
  * up in a network namespace it creates) and the pod's sysctls (/proc/sys/net and the IPC sysctls
  * resolve to the writer's namespaces). The pod's /dev/shm tmpfs is mounted by the same command.
  *
- * ns/ is a shared mount (a bind of itself, made shared), as `ip netns add` makes /run/netns: a
- * mount namespace copied from the host's while the pod lives (a container's before its
- * pivot_root, `ip netns exec`, a service with a private /tmp) holds copies of the namespace
- * files, which would keep the namespaces alive after the agent unmounts its own; with ns/ shared
- * the unmount propagates to those copies (to slaves and peers; a namespace made private keeps its copy).
+ * The files live below one shared mount for the whole node (POD_NAMESPACE_ROOT/<sandbox id>/, a
+ * bind of itself made shared once per agent start), as `ip netns` keeps every named network
+ * namespace below its one shared bind of /run/netns: a mount namespace copied from the host's
+ * while the pod lives (a container's before its pivot_root, `ip netns exec`, a service with a
+ * private /tmp) holds copies of the namespace files, which would keep the namespaces alive after
+ * the agent unmounts its own; below a shared mount the unmount propagates to those copies (to
+ * slaves and peers; a namespace made private keeps its copy). One mount for the node rather than
+ * one per pod: every pod's mounts are lines of the mount table that runc reads four times per
+ * container start. (Sandboxes made before this kept their files in their own ns/, a shared bind of
+ * itself: still found, stopped and removed.)
  *
  * Every command is bounded (NAMESPACE_COMMAND_TIMEOUT_MS): a mount, unshare or `ip` stuck in the
  * kernel fails the sandbox with an error instead of holding the pod's worker forever.
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Launcher } from './launcher.ts';
 
 export interface PodNamespaceFiles {
@@ -39,24 +44,73 @@ export const NAMESPACE_COMMAND_TIMEOUT_MS = 30_000;
 /** How long after coreutils' timeout killed the command the launcher call itself gives up (a process in uninterruptible sleep outlives SIGKILL). */
 const KILL_GRACE_MS = 5_000;
 
-/** The files a sandbox in dir holds: none for what the pod shares with the host. */
-export function podNamespaceFiles(dir: string, hostNetwork: boolean, hostIPC: boolean): PodNamespaceFiles {
+/**
+ * The shared mount holding every sandbox's namespace files on the node, as /run/netns holds `ip
+ * netns`'s: under /run, so a reboot takes the files with the mounts (the sandboxes are then notready).
+ */
+export const POD_NAMESPACE_ROOT = '/run/portcullis/pod-ns';
+
+/** The files a sandbox's namespace directory nsDir holds: none for what the pod shares with the host. */
+export function podNamespaceFiles(nsDir: string, hostNetwork: boolean, hostIPC: boolean): PodNamespaceFiles {
   return {
-    ...(hostNetwork ? {} : { net: join(dir, 'ns', 'net'), uts: join(dir, 'ns', 'uts') }),
-    ...(hostIPC ? {} : { ipc: join(dir, 'ns', 'ipc') }),
+    ...(hostNetwork ? {} : { net: join(nsDir, 'net'), uts: join(nsDir, 'uts') }),
+    ...(hostIPC ? {} : { ipc: join(nsDir, 'ipc') }),
   };
 }
 
-/** Whatever a sandbox in dir may have mounted, each before the directory holding it (the unmount order). */
-export function sandboxMounts(dir: string): string[] {
-  return [...Object.values(podNamespaceFiles(dir, false, false)), join(dir, 'ns'), join(dir, 'shm')];
+/**
+ * Whatever a sandbox in dir with its namespace files in nsDir may have mounted, each before the
+ * directory holding it (the unmount order): the files, then its /dev/shm tmpfs.
+ */
+export function sandboxMounts(dir: string, nsDir: string): string[] {
+  return [...Object.values(podNamespaceFiles(nsDir, false, false)), join(dir, 'shm')];
 }
 
-// $1 the ns directory to make a shared mount or ''; $2 the shm mount point or ''; the rest the
-// command to run (unshare ..., or true).
+/** The same for a sandbox made before the shared root: its files were in its own ns/, a bind of itself. */
+export function legacySandboxMounts(dir: string): string[] {
+  const ns = join(dir, 'ns');
+  return [...Object.values(podNamespaceFiles(ns, false, false)), ns, join(dir, 'shm')];
+}
+
+/** The optional fields of the topmost mount on path in /proc/self/mountinfo, or undefined when nothing is mounted there. */
+function mountTags(path: string): string[] | undefined {
+  let tags: string[] | undefined;
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = line.split(' ');
+    // Later lines are mounted later: the last one on a path is the one on top.
+    if (f.length > 6 && unescapeMountPath(f[4]!) === path) tags = f.slice(6, f.indexOf('-'));
+  }
+  return tags;
+}
+
+/** mountinfo writes space, tab, newline and backslash in paths as octal escapes. */
+function unescapeMountPath(p: string): string {
+  return p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+// $1 the directory. Serialized by flock on it (two agents or test processes starting at once would
+// otherwise both bind it); made private before shared so it is a peer group of its own and not a
+// peer of the mount it was bound from (a shared / on systemd hosts would receive every pod's files).
+const SHARE_ROOT = `
+d=$1
+if ! mountpoint -q "$d"; then mount --bind "$d" "$d" && mount --make-private "$d" || exit 1; fi
+mount --make-shared "$d"
+`;
+
+/**
+ * Makes root a shared mount of itself unless it already is one (a restarted agent finds the one
+ * it made); checked in the mount table afterwards, since the sandboxes' unmounts rely on it.
+ */
+export async function ensureSharedRoot(launcher: Launcher, root: string, timeoutMs?: number): Promise<void> {
+  mkdirSync(root, { recursive: true });
+  if (mountTags(root)?.some((t) => t.startsWith('shared:'))) return;
+  await runBounded(launcher, ['flock', root, '/bin/sh', '-c', SHARE_ROOT, 'portcullis-pod-ns-root', root], `making ${root} a shared mount`, timeoutMs);
+  if (!mountTags(root)?.some((t) => t.startsWith('shared:'))) throw new Error(`${root} is not a shared mount after making it one`);
+}
+
+// $1 the shm mount point or ''; the rest the command to run (unshare ..., or true).
 const OUTER = `
-ns=$1; shm=$2; shift 2
-if [ -n "$ns" ]; then mount --bind --make-shared "$ns" "$ns" || exit 1; fi
+shm=$1; shift
 if [ -n "$shm" ]; then mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm "$shm" || exit 1; fi
 exec "$@"
 `;
@@ -94,12 +148,11 @@ async function runBounded(launcher: Launcher, argv: readonly string[], what: str
   if (r.code !== 0) throw new Error(`${what}: ${r.output || `exit code ${r.code}`}`);
 }
 
-/** Creates the namespaces and their files (in a shared ns/), the shm tmpfs, and sets them up: one launcher command. */
+/** Creates the namespaces and their files (below the shared root: ensureSharedRoot first), the shm tmpfs, and sets them up: one launcher command. */
 export async function createPodNamespaces(launcher: Launcher, c: CreatePodNamespaces): Promise<void> {
   const files = Object.values(c.files);
-  const ns = files.length > 0 ? join(files[0]!, '..') : '';
   // Made here rather than by a mkdir process (as the state files, synchronously: state-files.ts).
-  if (ns) mkdirSync(ns, { recursive: true });
+  if (files.length > 0) mkdirSync(dirname(files[0]!), { recursive: true });
   if (c.shm) mkdirSync(c.shm, { recursive: true });
   // unshare bind-mounts each namespace onto an existing file.
   for (const f of files) writeFileSync(f, '');
@@ -107,33 +160,57 @@ export async function createPodNamespaces(launcher: Launcher, c: CreatePodNamesp
   const sysctls = Object.entries(c.sysctls).flatMap(([name, value]) => [name.replaceAll('.', '/'), value]);
   const setUp = ['/bin/sh', '-c', INNER, 'portcullis-pod-ns', c.files.uts ? c.hostname : '', c.files.net ? '1' : '', ...sysctls];
   const command = flags.length > 0 ? ['unshare', ...flags, ...setUp] : ['true'];
-  await runBounded(launcher, ['/bin/sh', '-c', OUTER, 'portcullis-sandbox', ns, c.shm ?? '', ...command], "creating the pod's namespaces", c.timeoutMs);
+  await runBounded(launcher, ['/bin/sh', '-c', OUTER, 'portcullis-sandbox', c.shm ?? '', ...command], "creating the pod's namespaces", c.timeoutMs);
 }
 
 /**
  * Whether every namespace file is still a mount of its namespace (an nsfs file is on another
- * device than the directory holding it): one stat per file and one of the directory.
+ * device than the directory holding it): one stat per file and one of their directory.
  */
-export async function podNamespacesHeld(dir: string, files: PodNamespaceFiles): Promise<boolean> {
+export function podNamespacesHeld(files: PodNamespaceFiles): boolean {
   const paths = Object.values(files);
   if (paths.length === 0) return true;
   try {
     // Synchronous: asked for each sandbox at every relist (state-files.ts says why).
-    const [own, ...held] = [dir, ...paths].map((p) => statSync(p));
-    return held.every((s) => s.dev !== own!.dev);
+    const own = statSync(dirname(paths[0]!)).dev;
+    return paths.every((p) => statSync(p).dev !== own);
   } catch {
     return false;
   }
 }
 
 /**
- * Unmounts whichever of paths are mounted (namespace files, ns/, the shm tmpfs), in the order
- * given (a mount before the one holding it), in one bounded launcher command; idempotent. A
- * namespace ends with its last mount once no process is left in it.
+ * Whether path is a mount (another device than its directory's: nsfs files, tmpfs): two stats
+ * instead of a read of the whole mount table, whose every line costs (~5 us), and every pod adds
+ * lines. Not there: not mounted; cannot be looked at: taken as mounted (the umount says why).
+ */
+function mountedByDevice(path: string): boolean {
+  try {
+    return statSync(path).dev !== statSync(dirname(path)).dev;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+/**
+ * Unmounts whichever of paths are mounts on their own device (namespace files, the shm tmpfs), in
+ * the order given (a mount before the one holding it), in one bounded launcher command;
+ * idempotent. A namespace ends with its last mount once no process is left in it.
  */
 export async function unmountAll(launcher: Launcher, paths: readonly string[], timeoutMs?: number): Promise<void> {
-  const points = new Set(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]));
-  const mounted = paths.filter((p) => points.has(p));
+  await unmountEach(launcher, paths.filter(mountedByDevice), timeoutMs);
+}
+
+/**
+ * unmountAll for paths that may be binds of a directory onto itself (a legacy sandbox's ns/),
+ * which no stat tells from the directory: the mount table decides.
+ */
+export async function unmountByTable(launcher: Launcher, paths: readonly string[], timeoutMs?: number): Promise<void> {
+  const points = new Set(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => unescapeMountPath(l.split(' ')[4] ?? '')));
+  await unmountEach(launcher, paths.filter((p) => points.has(p)), timeoutMs);
+}
+
+async function unmountEach(launcher: Launcher, mounted: readonly string[], timeoutMs?: number): Promise<void> {
   if (mounted.length === 0) return;
   await runBounded(launcher, ['umount', ...mounted], `umount ${mounted.join(' ')}`, timeoutMs);
 }

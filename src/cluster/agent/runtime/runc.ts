@@ -1,9 +1,10 @@
 /**
  * ContainerRuntime on Debian's runc. Layout under the state root:
  *   runc/                       runc's own state (--root), apart from any other runc user
- *   sandboxes/<id>/             meta.json, ns/{net,ipc,uts} (the pod's namespaces, bind-mounted:
- *                               pod-namespaces.ts), shm/ (the pod's /dev/shm); with a pause container
- *                               (shareProcessNamespace) bundle/ and shim files instead of ns/
+ *   sandboxes/<id>/             meta.json, shm/ (the pod's /dev/shm); with a pause container
+ *                               (shareProcessNamespace) bundle/ and shim files
+ * and the pod's namespaces bind-mounted on {net,ipc,uts} in <podNamespaceRoot>/<id>/, below one
+ * shared mount for the node (pod-namespaces.ts), unless a pause container holds them.
  *   containers/<id>/            meta.json, bundle/ (config.json, overlay rootfs), upper/, work/,
  *                               stdout + stderr FIFOs, shim files (shim.pid, pid, exit, oom, runc.log)
  *   logs/<ns>_<pod>_<uid>/<container>/<attempt>.log   CRI-format logs (the kubelet's layout)
@@ -20,7 +21,7 @@ import { hostDevices } from './host-devices.ts';
 import { capsFromMask } from './oci-defaults.ts';
 import { openLogRelay, type LogRelay, type LogRotation } from './log-relay.ts';
 import { prepareRootfs, releaseRootfs, rootfsKind } from './rootfs.ts';
-import { createPodNamespaces, podNamespaceFiles, podNamespacesHeld, sandboxMounts, unmountAll } from './pod-namespaces.ts';
+import { createPodNamespaces, ensureSharedRoot, legacySandboxMounts, POD_NAMESPACE_ROOT, podNamespaceFiles, podNamespacesHeld, sandboxMounts, unmountAll, unmountByTable } from './pod-namespaces.ts';
 import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
 import { exists, spawnShim, waitExited, waitStarted } from './shim.ts';
 import { Launcher } from './launcher.ts';
@@ -52,6 +53,8 @@ export interface RuncRuntimeOptions {
   startTimeoutMs?: number;
   /** Container log rotation; default the kubelet's 10 MiB x 5 files. */
   logRotation?: LogRotation;
+  /** The shared mount below which the pods' namespace files are (pod-namespaces.ts). Default POD_NAMESPACE_ROOT. */
+  podNamespaceRoot?: string;
 }
 
 export class RuncRuntime implements ContainerRuntime {
@@ -69,6 +72,8 @@ export class RuncRuntime implements ContainerRuntime {
   /** What the agent process itself is (its cgroup, capabilities, oom_score_adj floor): read once, not per container. */
   private placer?: Promise<CgroupPlacer>;
   private self?: { caps: string[]; oomFloor: number };
+  /** The shared mount of the namespace files, made (or found) once per runtime: at the first sandbox that needs it. */
+  private sharedRoot?: Promise<void>;
   /** Where the containers' parent cgroup is (read once). */
   private podsCgroup?: Promise<{ cpuacct?: string; memory?: string; unified?: string }>;
 
@@ -106,6 +111,20 @@ export class RuncRuntime implements ContainerRuntime {
     return join(this.root, 'sandboxes', safeId(id));
   }
 
+  /** Where a files sandbox's namespace files are: below the shared root, or (made before it) in its own ns/. */
+  private nsDir(dir: string, meta: SandboxMeta): string {
+    return meta.namespaceDir ?? join(dir, 'ns');
+  }
+
+  /** The shared root, once; a failure is not kept (the next sandbox tries again). */
+  private ensureSharedRoot(root: string): Promise<void> {
+    this.sharedRoot ??= ensureSharedRoot(this.launcher, root).catch((err: unknown) => {
+      this.sharedRoot = undefined;
+      throw err;
+    });
+    return this.sharedRoot;
+  }
+
   private containerDir(id: string): string {
     return join(this.root, 'containers', safeId(id));
   }
@@ -118,12 +137,13 @@ export class RuncRuntime implements ContainerRuntime {
     const sysctls = checkSysctls(cfg.spec);
     mkdirSync(pause ? join(dir, 'bundle', 'rootfs') : dir, { recursive: true });
     mkdirSync(this.cli.root, { recursive: true });
+    const nsRoot = this.opts.podNamespaceRoot ?? POD_NAMESPACE_ROOT;
     try {
       const meta: SandboxMeta = {
         kind: 'sandbox', id, pod: cfg.pod, createdAt: this.now().toISOString(), hostname: podHostname(cfg.pod.name, cfg.spec),
         hostNetwork: cfg.spec.hostNetwork === true, hostIPC: cfg.spec.hostIPC === true, podFiles: { ...(cfg.podFiles ?? {}) },
         shm: cfg.spec.hostIPC ? '/dev/shm' : join(dir, 'shm'),
-        ...(pause ? {} : { holder: 'files' as const }),
+        ...(pause ? {} : { holder: 'files' as const, namespaceDir: join(nsRoot, safeId(id)) }),
       };
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
       // One /dev/shm per pod, as its IPC namespace is one: containerd's sandbox shm (64 MiB tmpfs).
@@ -134,23 +154,36 @@ export class RuncRuntime implements ContainerRuntime {
         writeFileSync(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
         await this.launch(dir, id, '', { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null', ...(shm ? { shm } : {}) });
       } else {
-        await createPodNamespaces(this.launcher, { files: podNamespaceFiles(dir, meta.hostNetwork, meta.hostIPC), hostname: meta.hostname, sysctls, ...(shm ? { shm } : {}) });
+        const files = podNamespaceFiles(this.nsDir(dir, meta), meta.hostNetwork, meta.hostIPC);
+        if (Object.keys(files).length > 0) await this.ensureSharedRoot(nsRoot);
+        await createPodNamespaces(this.launcher, { files, hostname: meta.hostname, sysctls, ...(shm ? { shm } : {}) });
       }
       const status = await this.sandboxStatus(id);
       if (!status) throw new Error(`sandbox ${id} vanished while starting`);
       return status;
     } catch (err) {
       if (pause) await runcDelete(this.cli, id).catch(() => undefined);
-      await this.releaseSandboxMounts(dir).catch(() => undefined);
+      await this.releaseSandboxMounts(dir, await this.meta<SandboxMeta>(dir)).catch(() => undefined);
       this.metas.delete(dir);
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
   }
 
-  /** Unmounts the pod's namespace files, ns/ and its /dev/shm tmpfs (never the host's /dev/shm). */
-  private releaseSandboxMounts(dir: string): Promise<void> {
-    return unmountAll(this.launcher, sandboxMounts(dir));
+  /**
+   * Unmounts the pod's namespace files and its /dev/shm tmpfs (never the host's /dev/shm), known
+   * mounted by their devices, and removes the files' directory. A sandbox made before the shared
+   * root (or without a meta.json) also had its ns/ bound on itself, which only the mount table shows.
+   */
+  private async releaseSandboxMounts(dir: string, meta: SandboxMeta | undefined): Promise<void> {
+    if (meta?.namespaceDir) {
+      await unmountAll(this.launcher, sandboxMounts(dir, meta.namespaceDir));
+      await rm(meta.namespaceDir, { recursive: true, force: true });
+    } else if (meta && meta.holder !== 'files') {
+      await unmountAll(this.launcher, [join(dir, 'shm')]);
+    } else {
+      await unmountByTable(this.launcher, legacySandboxMounts(dir));
+    }
   }
 
   async sandboxStatus(id: string): Promise<SandboxStatus | undefined> {
@@ -158,8 +191,8 @@ export class RuncRuntime implements ContainerRuntime {
     const meta = await this.meta<SandboxMeta>(dir);
     if (!meta) return undefined;
     if (meta.holder === 'files') {
-      const files = podNamespaceFiles(dir, meta.hostNetwork, meta.hostIPC);
-      const ready = !(await exists(join(dir, 'exit'))) && (await podNamespacesHeld(dir, files));
+      const files = podNamespaceFiles(this.nsDir(dir, meta), meta.hostNetwork, meta.hostIPC);
+      const ready = !(await exists(join(dir, 'exit'))) && podNamespacesHeld(files);
       return { id, pod: meta.pod, state: ready ? 'ready' : 'notready', createdAt: meta.createdAt, namespaces: ready ? files : {} };
     }
     const pid = await readPid(dir);
@@ -182,7 +215,7 @@ export class RuncRuntime implements ContainerRuntime {
     if (!meta || (await exists(join(dir, 'exit')))) return;
     if (meta.holder === 'files') {
       // The namespaces end with their mounts (no container is left in them); `exit` marks the sandbox stopped.
-      await unmountAll(this.launcher, Object.values(podNamespaceFiles(dir, meta.hostNetwork, meta.hostIPC)));
+      await unmountAll(this.launcher, Object.values(podNamespaceFiles(this.nsDir(dir, meta), meta.hostNetwork, meta.hostIPC)));
       await writeFile(join(dir, 'exit'), '0\n');
       return;
     }
@@ -194,13 +227,14 @@ export class RuncRuntime implements ContainerRuntime {
     // Containers left behind are removed with it rather than leaked.
     for (const c of await this.containersOf(id)) await this.removeContainer(c);
     const dir = this.sandboxDir(id);
+    const meta = await this.meta<SandboxMeta>(dir);
     // A files sandbox is not stopped first: that would unmount its namespace files on their own,
-    // one more read of the node's whole mount table and one more umount than the single one below.
-    if ((await this.meta<SandboxMeta>(dir))?.holder !== 'files') {
+    // one more umount than the single one below.
+    if (meta?.holder !== 'files') {
       await this.stopSandbox(id);
       await runcDelete(this.cli, id);
     }
-    await this.releaseSandboxMounts(dir);
+    await this.releaseSandboxMounts(dir, meta);
     this.metas.delete(dir);
     await rm(this.sandboxDir(id), { recursive: true, force: true });
   }

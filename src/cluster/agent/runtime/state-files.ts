@@ -25,10 +25,15 @@ export interface SandboxMeta {
   /** The pod's /dev/shm on the host: the sandbox's own tmpfs, or /dev/shm with hostIPC. */
   shm: string;
   /**
-   * 'files': the pod's namespaces are bind-mounted files under ns/ (pod-namespaces.ts). Absent: a
+   * 'files': the pod's namespaces are bind-mounted files (pod-namespaces.ts). Absent: a
    * pause container holds them (shareProcessNamespace, or a sandbox made before there were files).
    */
   holder?: 'files';
+  /**
+   * With 'files': the directory of the namespace files, below the node's shared mount of them.
+   * Absent: the sandbox's own ns/ (made before there was one shared mount).
+   */
+  namespaceDir?: string;
 }
 
 export interface ContainerMeta {
