@@ -20,6 +20,7 @@ let url: string;
 /** token -> number of reviews the webhook received for it */
 const calls = new Map<string, number>();
 let lastBody: any;
+let lastAuth: string | undefined;
 
 const REVIEW = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview' };
 // What the fake webhook answers, by token.
@@ -77,6 +78,7 @@ before(() => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       lastBody = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      lastAuth = req.headers.authorization;
       const token = String(lastBody?.spec?.token);
       calls.set(token, (calls.get(token) ?? 0) + 1);
       (ANSWERS[token] ?? ANSWERS.bad!)(res, lastBody);
@@ -268,4 +270,20 @@ test('bad options are refused at construction', () => {
 test('checkReview refuses a user on authenticated:false', () => {
   const v = checkReview({ status: { authenticated: false, user: { username: 'admin' } } }, 'authentication.k8s.io/v1');
   assert.equal(v.kind, 'denied');
+});
+
+test('a kubeconfig tokenFile is re-read about every minute, as client-go\'s transport re-reads it', async () => {
+  writeFileSync(join(dir, 'rotating-token'), 'first\n');
+  let now = NOW.getTime();
+  // No answer cache (TTL 0): every call reaches the webhook.
+  const a = authn({ configFile: kubeconfig({ user: { 'client-certificate': 'client.crt', 'client-key': 'client.key', tokenFile: 'rotating-token' } }), cacheTtlMs: 0, now: () => new Date(now) });
+  await a.authenticateToken('good');
+  assert.equal(lastAuth, 'Bearer first');
+  writeFileSync(join(dir, 'rotating-token'), 'second\n');
+  now += 49_000;
+  await a.authenticateToken('good');
+  assert.equal(lastAuth, 'Bearer first');
+  now += 1_000;
+  await a.authenticateToken('good');
+  assert.equal(lastAuth, 'Bearer second');
 });

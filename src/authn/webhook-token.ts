@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'node:https';
 import { loadKubeconfig, type ResolvedKubeconfig } from '../util/kubeconfig.ts';
+import { TokenFileSource } from '../util/token-file-source.ts';
 import type { AuthnResult, UserInfo } from './types.ts';
 import { AuthnError } from './types.ts';
 import type { TokenAuthenticator } from './bearer.ts';
@@ -54,6 +55,8 @@ type Verdict =
 export class WebhookTokenAuthenticator implements TokenAuthenticator {
   readonly name = 'webhook';
   readonly #endpoint: ResolvedKubeconfig;
+  /** The kubeconfig's tokenFile, re-read about every minute as client-go's transport does. */
+  readonly #tokenSource: TokenFileSource | undefined;
   /**
    * Connections to the webhook are kept alive between reviews, as client-go does: a cache miss
    * then costs one request, not a new mutual-TLS handshake (~3 ms here). Idle sockets do not
@@ -83,6 +86,7 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
     this.#cache = new BoundedTtlCache(MAX_CACHE_ENTRIES, () => this.#now().getTime());
     this.#endpoint = loadKubeconfig(opts.configFile, 'webhook config');
     const e = this.#endpoint;
+    this.#tokenSource = e.tokenFile ? new TokenFileSource(e.tokenFile, { fallback: e.token, now: () => this.#now().getTime() }) : undefined;
     this.#agent = new Agent({ keepAlive: true, ca: e.caPem, cert: e.certPem, key: e.keyPem, servername: e.tlsServerName });
   }
 
@@ -137,7 +141,8 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
     const body = Buffer.from(JSON.stringify({ apiVersion: this.#apiVersion, kind: 'TokenReview', metadata: { creationTimestamp: null }, spec }), 'utf8');
     const e = this.#endpoint;
     const headers: Record<string, string | number> = { 'content-type': 'application/json', accept: 'application/json', 'content-length': body.length };
-    if (e.token !== undefined) headers.authorization = `Bearer ${e.token}`;
+    const bearer = this.#tokenSource ? this.#tokenSource.get() : e.token;
+    if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
     return new Promise((resolve, reject) => {
       const req = request(e.url, {
         method: 'POST',

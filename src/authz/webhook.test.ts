@@ -20,7 +20,7 @@ const clientCert = issueCert(ca, { commonName: 'kube-apiserver', usage: 'client'
 
 let server: Server;
 let url = '';
-const hits: Array<{ body: Record<string, unknown>; clientCN: string }> = [];
+const hits: Array<{ body: Record<string, unknown>; clientCN: string; auth?: string }> = [];
 
 /** The fake webhook answers by user name. */
 function answer(user: string): { code: number; body: string } | 'hang' {
@@ -44,7 +44,7 @@ before(async () => {
     req.on('data', (c: Buffer) => (text += c.toString('utf8')));
     req.on('end', () => {
       const body = JSON.parse(text) as { spec: { user: string } };
-      hits.push({ body, clientCN: String((req.socket as TLSSocket).getPeerCertificate()?.subject?.CN) });
+      hits.push({ body, clientCN: String((req.socket as TLSSocket).getPeerCertificate()?.subject?.CN), auth: req.headers.authorization });
       const a = answer(body.spec.user);
       if (a === 'hang') return;
       res.writeHead(a.code, { 'content-type': 'application/json' }).end(a.body);
@@ -212,4 +212,28 @@ test('the decision cache is bounded: new attribute sets push out the oldest', as
   assert.equal(hits.length, 0, 'the two newest are cached');
   await authz.authorize(attrs('alice', { name: 'a' }));
   assert.equal(hits.length, 1, 'the oldest was evicted');
+});
+
+test('a kubeconfig tokenFile is re-read about every minute, as client-go\'s transport re-reads it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webhook-token-file-'));
+  const file = join(dir, 'token');
+  writeFileSync(file, 'first\n');
+  const kc = join(dir, 'webhook.kubeconfig');
+  writeFileSync(kc, JSON.stringify({ clusters: [{ name: 'c', cluster: { server: url, 'certificate-authority-data': Buffer.from(ca.certPem).toString('base64') } }], users: [{ name: 'u', user: { tokenFile: 'token' } }], contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }], 'current-context': 'x' }));
+  const t = loadWebhookTarget(kc);
+  assert.equal(t.tokenFile, file);
+  let now = NOW.getTime();
+  // Each call names another pod so the decision cache does not answer it.
+  const authz = new WebhookAuthorizer({ target: t, now: () => new Date(now) });
+  const sent = async (name: string): Promise<string | undefined> => {
+    hits.length = 0;
+    await authz.authorize(attrs('alice', { name }));
+    return hits[0]?.auth;
+  };
+  assert.equal(await sent('p1'), 'Bearer first');
+  writeFileSync(file, 'second\n');
+  now += 49_000;
+  assert.equal(await sent('p2'), 'Bearer first');
+  now += 1_000;
+  assert.equal(await sent('p3'), 'Bearer second');
 });

@@ -10,6 +10,7 @@
  */
 import { request } from 'node:https';
 import { loadKubeconfig } from '../util/kubeconfig.ts';
+import { TokenFileSource } from '../util/token-file-source.ts';
 import { BoundedTtlCache } from '../util/bounded-ttl-cache.ts';
 import type { Authorizer, AuthzAttributes, AuthzResult } from './types.ts';
 import { reviewSelectorsOf, type ReviewSelectors } from './review-selectors.ts';
@@ -29,6 +30,8 @@ export interface WebhookTarget {
   clientCertPem?: string;
   clientKeyPem?: string;
   token?: string;
+  /** The kubeconfig's tokenFile (absolute): re-read about every minute, winning over `token` once read. */
+  tokenFile?: string;
   /** tls-server-name: the name to check the webhook's certificate against. */
   serverName?: string;
 }
@@ -57,6 +60,7 @@ export interface SubjectAccessReviewSpec {
 export class WebhookAuthorizer implements Authorizer {
   readonly name = 'Webhook';
   readonly #target: WebhookTarget;
+  readonly #tokenSource: TokenFileSource | undefined;
   readonly #authorizedTtl: number;
   readonly #unauthorizedTtl: number;
   readonly #timeout: number;
@@ -72,6 +76,7 @@ export class WebhookAuthorizer implements Authorizer {
     this.#timeout = opts.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
     this.#now = opts.now ?? (() => new Date());
     this.#cache = new BoundedTtlCache(opts.cacheEntries ?? DEFAULT_CACHE_ENTRIES, () => this.#now().getTime());
+    this.#tokenSource = opts.target.tokenFile ? new TokenFileSource(opts.target.tokenFile, { fallback: opts.target.token, now: () => this.#now().getTime() }) : undefined;
   }
 
   /** Reads the kubeconfig-format --authorization-webhook-config-file. */
@@ -102,7 +107,8 @@ export class WebhookAuthorizer implements Authorizer {
     const body = Buffer.from(JSON.stringify(review));
     const t = this.#target;
     const headers: Record<string, string | number> = { 'content-type': 'application/json', accept: 'application/json', 'content-length': body.length };
-    if (t.token) headers.authorization = `Bearer ${t.token}`;
+    const token = this.#tokenSource ? this.#tokenSource.get() : t.token;
+    if (token) headers.authorization = `Bearer ${token}`;
     return new Promise((resolvePromise, reject) => {
       const req = request(t.server, { method: 'POST', headers, ca: t.caPem, cert: t.clientCertPem, key: t.clientKeyPem, servername: t.serverName, timeout: this.#timeout }, (res) => {
         const chunks: Buffer[] = [];
@@ -180,6 +186,7 @@ export function loadWebhookTarget(path: string): WebhookTarget {
     target.clientKeyPem = kc.keyPem;
   }
   if (kc.token !== undefined) target.token = kc.token;
+  if (kc.tokenFile !== undefined) target.tokenFile = kc.tokenFile;
   if (kc.tlsServerName !== undefined) target.serverName = kc.tlsServerName;
   return target;
 }

@@ -8,8 +8,8 @@
  * first one: without current-context the answer is upstream's "no context chosen"); file paths
  * (certificate-authority, client-certificate, client-key, tokenFile) are relative to the
  * kubeconfig's directory (loader.go ResolveLocalPaths); `token` wins over `tokenFile` here; a
- * token file is read and trimmed, an empty one refused, and its path handed on so the shared
- * transport re-reads it. KUBECONFIG's list of files is merged as client-go merges it
+ * token file is read and trimmed, an empty one refused, and its path handed on so every client
+ * re-reads it. KUBECONFIG's list of files is merged as client-go merges it
  * (loadKubeconfigFiles). Messages are validation.go's, prefixed "invalid configuration: ".
  *
  * Stricter than upstream, each on purpose, because every user of this reader sends credentials:
@@ -229,7 +229,7 @@ function resolveMerged(m: Merged): ResolvedKubeconfig {
   if (token) out.token = token;
   else if (tokenPath) out.token = readToken(tokenPath);
   // Kept even beside `token`, as client-go's rest config keeps BearerTokenFile: the shared
-  // transport re-reads it and prefers what it reads (src/cluster/client/token-file-source.ts).
+  // transport and the webhooks re-read it and prefer what they read (src/util/token-file-source.ts).
   if (tokenPath) out.tokenFile = tokenPath;
   return out;
 }

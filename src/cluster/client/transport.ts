@@ -16,7 +16,7 @@ import tls from 'node:tls';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { ApiStatusError } from './errors.ts';
 import { backoffDelay, realTimers, type Timers } from './timers.ts';
-import { TokenFileSource } from './token-file-source.ts';
+import { TokenFileSource } from '../../util/token-file-source.ts';
 import type { ClientIdentity } from './types.ts';
 
 export interface TransportOptions {
@@ -87,9 +87,8 @@ export class HttpsTransport {
   private readonly url: URL;
   private readonly opts: Required<Omit<TransportOptions, 'identity' | 'server' | 'userAgent' | 'maxConnections' | 'maxIdleConnections' | 'now'>>;
   private readonly baseHeaders: Record<string, string>;
-  /** identity.tokenFile, re-read as client-go's bearerAuthRoundTripper does; `bearer` when it cannot be read. */
+  /** identity.tokenFile, re-read as client-go's bearerAuthRoundTripper does (identity.token until it is read). */
   private readonly tokenSource: TokenFileSource | undefined;
-  private readonly bearer: string | undefined;
 
   constructor(o: TransportOptions) {
     this.url = new URL(o.server);
@@ -98,10 +97,10 @@ export class HttpsTransport {
     if (!id.caPem) throw new Error('identity.caPem is required: the server certificate is always verified');
     if (!!id.certPem !== !!id.keyPem) throw new Error('identity needs both certPem and keyPem, or neither');
     if (!id.certPem && !id.token && !id.tokenFile) throw new Error('identity needs a client certificate or a token');
-    this.tokenSource = id.tokenFile ? new TokenFileSource(id.tokenFile, { now: o.now }) : undefined;
+    this.tokenSource = id.tokenFile ? new TokenFileSource(id.tokenFile, { now: o.now, fallback: id.token }) : undefined;
     // As NewBearerAuthWithRefreshRoundTripper: without a token the file is read now, and a file
     // that cannot be read fails the construction; with one, the token covers a file that cannot.
-    this.bearer = id.token || this.tokenSource?.get();
+    this.tokenSource?.get();
     // One TLS context for every connection: parsing the CA, certificate and key per connect was
     // a visible share of a busy client's CPU (the scale bench's scheduler).
     const secureContext = tls.createSecureContext({ ca: id.caPem, cert: id.certPem, key: id.keyPem });
@@ -124,7 +123,7 @@ export class HttpsTransport {
       timers: o.timers ?? realTimers,
       random: o.random ?? Math.random,
     };
-    this.baseHeaders = { 'user-agent': o.userAgent, ...(this.bearer && !this.tokenSource ? { authorization: `Bearer ${this.bearer}` } : {}) };
+    this.baseHeaders = { 'user-agent': o.userAgent, ...(id.token && !this.tokenSource ? { authorization: `Bearer ${id.token}` } : {}) };
   }
 
   /** Sends with retries; answers every HTTP status (the caller turns failures into errors). */
@@ -205,7 +204,7 @@ export class HttpsTransport {
       const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
       const r = https.request({
         protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, method: req.method, path: req.path, agent: streaming ? this.streamAgent : this.agent, signal,
-        headers: { ...this.baseHeaders, ...(this.tokenSource ? { authorization: `Bearer ${this.currentToken()}` } : {}), ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+        headers: { ...this.baseHeaders, ...(this.tokenSource ? { authorization: `Bearer ${this.tokenSource.get()}` } : {}), ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
       });
       if (!streaming) {
         r.setTimeout(this.opts.requestTimeoutMs, () => r.destroy(new ConnectionError(`no answer within ${this.opts.requestTimeoutMs} ms`, false)));
@@ -219,15 +218,6 @@ export class HttpsTransport {
       });
       r.end(body);
     });
-  }
-
-  /** The token file's content when it can be read (fresh within a minute), else the last token. */
-  private currentToken(): string | undefined {
-    try {
-      return this.tokenSource?.get() ?? this.bearer;
-    } catch {
-      return this.bearer;
-    }
   }
 
   readAll(res: IncomingMessage): Promise<Buffer> {

@@ -54,3 +54,16 @@ test('with no good read yet, the failure is thrown (empty file: client-go\'s mes
   state.content = 'late';
   assert.equal(source.get(), 'late');
 });
+
+test('the fallback (kubeconfig token beside tokenFile) is used until the file is first read, never after', () => {
+  const state = { content: new Error('ENOENT') as string | Error };
+  const source = new TokenFileSource('/t', { fallback: 'inline', read: () => {
+    if (state.content instanceof Error) throw state.content;
+    return state.content;
+  } });
+  assert.equal(source.get(), 'inline');
+  state.content = 'from-file';
+  assert.equal(source.get(), 'from-file', 'not cached: the file is tried again on each call until read');
+  state.content = new Error('EIO');
+  assert.equal(source.get(), 'from-file');
+});
