@@ -240,7 +240,7 @@ test('merged files: a file that exists but cannot be read or parsed fails the lo
     assert.ok(!e.message.includes(TOKEN), e.message);
     return true;
   });
-  assert.throws(() => loadKubeconfigFiles([join(dir, 'sub'), full]), /error loading config file ".*\/sub": open .*\/sub: illegal operation on a directory/);
+  assert.throws(() => loadKubeconfigFiles([join(dir, 'sub'), full]), /error loading config file ".*\/sub": read .*\/sub: is a directory$/);
   const notMap = writeIn('list', {});
   writeFileSync(notMap, '[1, 2]');
   assert.throws(() => loadKubeconfigFiles([notMap]), /error loading config file ".*": not a kubeconfig: the document is not a mapping/);

@@ -286,8 +286,10 @@ function unsupported(o: Obj, known: Set<string>, where: string): void {
   for (const k of Object.keys(o)) if (!known.has(k)) throw new Error(`${where}: field '${k}' is not supported`);
 }
 
-/** Go's wording for a failed open: "open PATH: no such file or directory". */
+/** Go's wording for a failed read: "open PATH: no such file or directory", "read PATH: is a directory". */
 function ioReason(err: unknown, path: string): string {
+  // Go opens a directory fine and fails on the read (os.ReadFile); Node fails at once with EISDIR.
+  if ((err as NodeJS.ErrnoException).code === 'EISDIR') return `read ${path}: is a directory`;
   const m = /^[A-Z]+: ([^,]+),/.exec((err as Error).message);
   return `open ${path}: ${m ? m[1] : (err as Error).message}`;
 }
