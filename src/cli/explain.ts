@@ -12,8 +12,9 @@ import type { ClientConfig } from '../cluster/client/types.ts';
 import type { RestClient } from '../cluster/client/rest-client.ts';
 import { ApiStatusError } from '../cluster/client/errors.ts';
 import { flag, parseCommand } from './args.ts';
-import { kubeconfigFlag } from './controller-manager.ts';
-import { clientConfigFromKubeconfig } from './sim.ts';
+// component-client, not controller-manager/sim: those would load every controller and the simulator.
+import { clientConfigFromKubeconfig, kubeconfigFlag } from './component-client.ts';
+import { kubeconfigPathList } from '../util/kubeconfig.ts';
 
 type Doc = Record<string, any>;
 
@@ -28,7 +29,8 @@ export async function runExplain(argv: string[], out: (s: string) => void, makeC
 
   let trace: Doc | undefined;
   let missing = '';
-  if (logs.length === 0 || flag(args, 'kubeconfig', '') || process.env.KUBECONFIG) {
+  // The server is asked when a kubeconfig is given (KUBECONFIG of no paths, such as ":", is none).
+  if (logs.length === 0 || flag(args, 'kubeconfig', '') || kubeconfigPathList(process.env.KUBECONFIG ?? '').length > 0) {
     const client = makeClient(clientConfigFromKubeconfig(kubeconfigFlag(args)));
     try {
       trace = await client.getPath<Doc>(`/debug/portcullis/explain/${encodeURIComponent(id)}`);
