@@ -48,10 +48,20 @@ const INT_RANGE: Record<string, [number, number]> = {
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** "k8s.io.api.core.v1.PodSpec" -> ["v1", "PodSpec"] */
-function goName(protoName: string): [string, string] {
+/**
+ * "k8s.io.api.core.v1.PodSpec" -> ["v1", "PodSpec"]. Kept per name: every object of every
+ * checked body asks for its struct's name (splitting it each time was a quarter of a check).
+ * The names are a schema's types; the bound only guards against a schema that keeps making new ones.
+ */
+const goNames = new Map<string, readonly [string, string]>();
+const MAX_GO_NAMES = 4096;
+function goName(protoName: string): readonly [string, string] {
+  const known = goNames.get(protoName);
+  if (known) return known;
   const parts = protoName.split('.');
-  return [parts[parts.length - 2] ?? '', parts[parts.length - 1] ?? protoName];
+  const n = Object.freeze([parts[parts.length - 2] ?? '', parts[parts.length - 1] ?? protoName] as const);
+  if (goNames.size < MAX_GO_NAMES) goNames.set(protoName, n);
+  return n;
 }
 
 function scalarGoType(ref: TypeRef & { kind: 'scalar' }, proto: string | undefined): string {
