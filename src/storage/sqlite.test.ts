@@ -104,6 +104,38 @@ describe('sqlite file', () => {
       }
     }));
 
+  test('while a commit waits for its WAL sync, reads of one key see the last synced state (getAt)', () =>
+    withDir(async (dir) => {
+      const store = openSqliteStore({ path: join(dir, 'state.db') });
+      const realSync = WalSync.prototype.sync;
+      let openGate!: () => void;
+      try {
+        await store.create('/a', { v: 1 });
+        await store.create('/b', { v: 1 });
+        await store.update('/a', { v: 2 }, 1);
+        const gate = new Promise<void>((resolve) => (openGate = resolve));
+        WalSync.prototype.sync = async function (this: WalSync) {
+          await gate;
+          return realSync.call(this);
+        };
+        const pending = [store.update('/a', { v: 3 }, 3), store.delete('/b'), store.create('/c', { v: 1 })];
+        await new Promise((resolve) => setImmediate(resolve)); // written, its sync held at the gate
+        assert.deepEqual(await store.get('/a'), { key: '/a', value: { v: 2 }, createRevision: 1, modRevision: 3 });
+        assert.deepEqual(await store.get('/b'), { key: '/b', value: { v: 1 }, createRevision: 2, modRevision: 2 });
+        assert.equal(await store.get('/c'), undefined);
+        assert.equal(await store.get('/nope'), undefined);
+        openGate();
+        await Promise.all(pending);
+        assert.deepEqual(await store.get('/a'), { key: '/a', value: { v: 3 }, createRevision: 1, modRevision: 4 });
+        assert.equal(await store.get('/b'), undefined);
+        assert.equal((await store.get('/c'))?.modRevision, 6);
+      } finally {
+        WalSync.prototype.sync = realSync;
+        openGate?.();
+        await store.close();
+      }
+    }));
+
   test('a second open of the same file fails while the first holds it', () =>
     withDir(async (dir) => {
       const path = join(dir, 'state.db');
