@@ -132,6 +132,8 @@ test('a peer that breaks the protocol: the connection is given up and its calls 
     ['000002030000000001' + '0000', /type 3 with 2 bytes/], // a short RST_STREAM
     ['000004070000000000' + '00000000', /type 7 with 4 bytes/], // a short GOAWAY
     ['000005040000000000' + '0000000000', /multiple of 6/], // a ragged SETTINGS
+    ['000006040000000000' + '0005' + '00000000', /SETTINGS_MAX_FRAME_SIZE 0 outside/], // a frame size of 0 (the writers would loop)
+    ['000006040000000000' + '0004' + '80000000', /SETTINGS_INITIAL_WINDOW_SIZE 2147483648 over/], // a window past 2^31-1
   ];
   for (const [frame, why] of bad) {
     const raw = net.createServer((sock) => {

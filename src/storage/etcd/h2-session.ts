@@ -273,6 +273,10 @@ export class H2Session extends EventEmitter implements StreamOwner {
   }
 
   private setting(key: number, value: number): void {
+    // Out-of-range values are connection errors (RFC 9113 6.5.2): a frame size of 0 would make
+    // the header and data writers loop without end, a window over 2^31-1 overflow flow control.
+    if (key === 4 && value > 0x7fffffff) throw new H2ProtocolError(`HTTP/2: SETTINGS_INITIAL_WINDOW_SIZE ${value} over 2^31-1`);
+    if (key === 5 && (value < 16_384 || value > 16_777_215)) throw new H2ProtocolError(`HTTP/2: SETTINGS_MAX_FRAME_SIZE ${value} outside 16384..16777215`);
     if (key === 3) this.peerMaxStreams = value;
     else if (key === 4) {
       const delta = value - this.peerInitialWindow;
