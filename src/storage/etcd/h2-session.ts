@@ -6,15 +6,17 @@
  * SQLite. What a gRPC client needs and no more: requests with a fixed header block, DATA both
  * ways with flow control (a Txn can carry a value of 1.5 MiB over a 64 KiB window), SETTINGS,
  * PING (keepalive), RST_STREAM, GOAWAY, CONTINUATION; no push (refused at SETTINGS), no
- * priorities. Frames written in one event-loop turn leave in one write (the socket is corked
- * until the turn's I/O callbacks are done), so concurrent calls share syscalls and TCP segments.
+ * priorities. Frames are cut from the socket's bytes by h2-frame-reader.ts and written, one
+ * writev per event-loop turn, by h2-frame-writer.ts; this file keeps the connection's state.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import { HpackDecoder, HpackError, type HeaderList } from './hpack.ts';
-import { ACK, CANCEL, CONTINUATION, REFUSED_STREAM, DATA, END_HEADERS, END_STREAM, GOAWAY, H2ProtocolError, HEADERS, MAX_FRAME, MAX_HEADER_BLOCK, MAX_STREAM_ID, PING, PRIORITY, PUSH_PROMISE, RST_STREAM, SESSION_WINDOW, SETTINGS, STREAM_WINDOW, WINDOW_UPDATE } from './h2-frames.ts';
+import { HpackDecoder, HpackError } from './hpack.ts';
+import { ACK, CANCEL, REFUSED_STREAM, DATA, END_STREAM, GOAWAY, H2ProtocolError, MAX_FRAME, MAX_STREAM_ID, PING, PUSH_PROMISE, RST_STREAM, SESSION_WINDOW, SETTINGS, STREAM_WINDOW, WINDOW_UPDATE } from './h2-frames.ts';
 import { clientPreface, frameHeader, pingFrame, rstStream, unpad, windowUpdate } from './h2-frames.ts';
+import { H2FrameReader, type FrameSink } from './h2-frame-reader.ts';
+import { H2FrameWriter } from './h2-frame-writer.ts';
 import { H2Stream, type H2StreamHandlers, type StreamOwner } from './h2-stream.ts';
 
 export { H2ProtocolError, H2Stream, type H2StreamHandlers };
@@ -25,14 +27,12 @@ export interface H2SessionOptions {
   tls?: tls.ConnectionOptions;
 }
 
-/** Payload sizes of the control frames read here (RFC 9113 section 6; GOAWAY's is a minimum). */
-const FIXED_SIZE: Record<number, number> = { [RST_STREAM]: 4, [PING]: 8, [GOAWAY]: 8, [WINDOW_UPDATE]: 4 };
-
 /** Events: 'connect' once the connection (and TLS) is up; 'close' (Error | undefined) once. */
-export class H2Session extends EventEmitter implements StreamOwner {
+export class H2Session extends EventEmitter implements StreamOwner, FrameSink {
   readonly authority: string;
   readonly scheme: 'http' | 'https';
   private readonly socket: net.Socket;
+  private readonly out: H2FrameWriter;
   private readonly hpack = new HpackDecoder();
   private readonly streams = new Map<number, H2Stream>();
   private nextId = 1;
@@ -45,10 +45,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
   private waitingStart: { stream: H2Stream; start: () => void }[] = [];
   private readonly pings = new Map<string, () => void>();
   private pingSeq = 0;
-  private inbox: Buffer = Buffer.alloc(0);
-  /** A header block being continued: stream, flags of its HEADERS frame, fragments. */
-  private continued: { id: number; endStream: boolean; parts: Buffer[]; bytes: number } | undefined;
-  private corked = false;
+  private readonly reader = new H2FrameReader(this);
   /** The connection (and TLS) came up: a request may have reached the peer since. */
   private up = false;
   /** No new streams: GOAWAY received, ids used up, or closed. */
@@ -69,11 +66,12 @@ export class H2Session extends EventEmitter implements StreamOwner {
     } else {
       this.socket = net.connect({ host: opts.host, port: opts.port }, () => this.connected());
     }
+    this.out = new H2FrameWriter(this.socket);
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err) => this.destroy(err));
     this.socket.on('close', () => this.destroy(new Error('the connection closed')));
-    this.send(clientPreface());
+    this.out.write(clientPreface());
   }
 
   /** A new stream with this header block; body given with end=true makes a unary request. */
@@ -86,7 +84,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
     const start = () => {
       if (this.destroyed || stream.cancelled) return;
       this.streams.set(id, stream);
-      this.headerFrames(id, block, body === undefined && end);
+      this.out.headers(id, block, body === undefined && end, this.peerMaxFrame);
       if (body !== undefined) stream.write(body, end);
       else this.flushStream(stream); // written before it could start
     };
@@ -99,7 +97,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
     const payload = Buffer.alloc(8);
     payload.writeUInt32BE(++this.pingSeq, 4);
     this.pings.set(payload.toString('hex'), done);
-    this.send(pingFrame(payload, false));
+    this.out.write(pingFrame(payload, false));
   }
 
   /** @internal */
@@ -117,8 +115,8 @@ export class H2Session extends EventEmitter implements StreamOwner {
       const n = Math.min(q.buf.length, s.sendWindow, this.sendWindow, this.peerMaxFrame);
       if (n <= 0 && q.buf.length > 0) return;
       const last = n === q.buf.length;
-      this.send(frameHeader(n, DATA, last && q.end ? END_STREAM : 0, s.id));
-      if (n > 0) this.send(q.buf.subarray(0, n));
+      this.out.write(frameHeader(n, DATA, last && q.end ? END_STREAM : 0, s.id));
+      if (n > 0) this.out.write(q.buf.subarray(0, n));
       s.sendWindow -= n;
       this.sendWindow -= n;
       if (last) s.queued.shift();
@@ -136,6 +134,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
     this.draining = true;
     const streams = [...this.streams.values()];
     this.streams.clear();
+    this.out.close();
     this.socket.destroy();
     const why = err ?? new Error('the connection was closed');
     for (const s of streams) s.handlers.reset(undefined, why, !this.up);
@@ -143,78 +142,21 @@ export class H2Session extends EventEmitter implements StreamOwner {
     this.emit('close', err);
   }
 
-  private headerFrames(id: number, block: Buffer, endStream: boolean): void {
-    let flags = endStream ? END_STREAM : 0;
-    if (block.length <= this.peerMaxFrame) {
-      this.send(frameHeader(block.length, HEADERS, flags | END_HEADERS, id));
-      this.send(block);
-      return;
-    }
-    for (let off = 0, type = HEADERS; off < block.length; off += this.peerMaxFrame, type = CONTINUATION, flags = 0) {
-      const part = block.subarray(off, off + this.peerMaxFrame);
-      this.send(frameHeader(part.length, type, flags | (off + part.length >= block.length ? END_HEADERS : 0), id));
-      this.send(part);
-    }
-  }
-
-  private send(buf: Buffer): void {
-    if (this.destroyed) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      // After this turn's I/O callbacks: the calls that requests on other connections make in the
-      // same turn leave in this write too (one syscall, and one wake-up of etcd, for many).
-      setImmediate(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(buf);
-  }
-
   private onData(chunk: Buffer): void {
-    let buf = this.inbox.length > 0 ? Buffer.concat([this.inbox, chunk]) : chunk;
-    let off = 0;
     try {
-      while (!this.destroyed && buf.length - off >= 9) {
-        const len = buf.readUIntBE(off, 3);
-        if (len > MAX_FRAME) throw new H2ProtocolError(`HTTP/2 frame of ${len} bytes, over ${MAX_FRAME}`);
-        if (buf.length - off < 9 + len) break;
-        const type = buf[off + 3];
-        const flags = buf[off + 4];
-        const id = buf.readUInt32BE(off + 5) & 0x7fffffff;
-        this.frame(type, flags, id, buf.subarray(off + 9, off + 9 + len));
-        off += 9 + len;
-      }
+      this.reader.push(chunk);
     } catch (err) {
       // The peer's fault ends the connection; a handler's own failure is a bug, thrown on.
       if (!(err instanceof H2ProtocolError || err instanceof HpackError)) throw err;
       this.destroy(err);
-      return;
     }
-    this.inbox = buf.subarray(off);
   }
 
-  private frame(type: number, flags: number, id: number, payload: Buffer): void {
-    if (this.continued && type !== CONTINUATION) throw new H2ProtocolError('HTTP/2: a header block was interrupted');
-    const size = FIXED_SIZE[type];
-    if (size !== undefined && (type === GOAWAY ? payload.length < size : payload.length !== size)) {
-      throw new H2ProtocolError(`HTTP/2: a frame of type ${type} with ${payload.length} bytes`);
-    }
-    if (type === SETTINGS && payload.length % 6 !== 0) throw new H2ProtocolError('HTTP/2: SETTINGS not a multiple of 6 bytes');
+  /** @internal (FrameSink): a frame other than a header block's. */
+  frame(type: number, flags: number, id: number, payload: Buffer): void {
     switch (type) {
       case DATA:
         return this.onDataFrame(flags, id, payload);
-      case HEADERS: {
-        let p = unpad(flags, payload);
-        if (flags & PRIORITY) p = p.subarray(5);
-        return this.headerBlock(id, (flags & END_STREAM) !== 0, flags, p);
-      }
-      case CONTINUATION: {
-        const c = this.continued;
-        if (!c || c.id !== id) throw new H2ProtocolError('HTTP/2: CONTINUATION without its HEADERS');
-        return this.headerBlock(id, c.endStream, flags, payload);
-      }
       case RST_STREAM: {
         const s = this.streams.get(id);
         if (s && this.streams.delete(id)) {
@@ -227,7 +169,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
       case SETTINGS:
         if (flags & ACK) return;
         for (let i = 0; i + 6 <= payload.length; i += 6) this.setting(payload.readUInt16BE(i), payload.readUInt32BE(i + 2));
-        this.send(frameHeader(0, SETTINGS, ACK, 0));
+        this.out.write(frameHeader(0, SETTINGS, ACK, 0));
         return;
       case PUSH_PROMISE:
         throw new H2ProtocolError('HTTP/2: PUSH_PROMISE after push was disabled');
@@ -237,7 +179,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
           const done = this.pings.get(key);
           this.pings.delete(key);
           done?.();
-        } else this.send(pingFrame(payload, true));
+        } else this.out.write(pingFrame(payload, true));
         return;
       case GOAWAY: {
         const last = payload.readUInt32BE(0) & 0x7fffffff;
@@ -304,23 +246,14 @@ export class H2Session extends EventEmitter implements StreamOwner {
         s.received = 0;
       }
     }
-    if (wu) this.send(wu);
+    if (wu) this.out.write(wu);
     if (!s) return;
     if (end) this.ended(s);
     s.handlers.data(unpad(flags, payload), end);
   }
 
-  private headerBlock(id: number, endStream: boolean, flags: number, fragment: Buffer): void {
-    let block = fragment;
-    if (!(flags & END_HEADERS) || this.continued) {
-      const c = (this.continued ??= { id, endStream, parts: [], bytes: 0 });
-      c.parts.push(Buffer.from(fragment));
-      c.bytes += fragment.length;
-      if (c.bytes > MAX_HEADER_BLOCK) throw new H2ProtocolError(`HTTP/2 header block over ${MAX_HEADER_BLOCK} bytes`);
-      if (!(flags & END_HEADERS)) return;
-      block = Buffer.concat(c.parts);
-      this.continued = undefined;
-    }
+  /** @internal (FrameSink): a whole header block. */
+  headerBlock(id: number, endStream: boolean, block: Buffer): void {
     // Decoded even for a stream given up: the decoder's table follows every block.
     const fields = this.hpack.decode(block);
     const s = this.streams.get(id);
@@ -348,7 +281,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
   }
 
   private reset(id: number): void {
-    this.send(rstStream(id, CANCEL));
+    this.out.write(rstStream(id, CANCEL));
   }
 
   /** Streams that never started were never sent: the request may go elsewhere. */
