@@ -4,6 +4,12 @@
  * and the `port`; once both are there the agent connects to the port in the pod and copies bytes
  * both ways; a failure to connect is written as text on the error stream. The ports come with the
  * streams, not the query.
+ *
+ * A half pair waits at most STREAM_CREATION_TIMEOUT_MS for its partner (the kubelet's
+ * monitorStreamPair with the 30 s stream creation timeout) and is forgotten as soon as its stream
+ * closes: otherwise a client opening and closing streams under ever new request ids would grow the
+ * table of half pairs for as long as the connection lives (the session's stream bound counts only
+ * open streams).
  */
 import type { SpdyConnection, SpdyStream } from 'spdy-transport';
 import type { SandboxStatus } from '../runtime/types.ts';
@@ -14,8 +20,22 @@ export const SPDY_PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 /** The WebSocket subprotocol of client-go's tunnel (PortForwardWebsockets): SPDY inside WebSocket. */
 export const SPDY_TUNNEL_PROTOCOL = `SPDY/3.1+${SPDY_PORT_FORWARD_PROTOCOL}`;
 
-export function runSpdyPortForward(conn: SpdyConnection, sandbox: SandboxStatus, dial: PortDialer): void {
-  const pending = new Map<string, { data?: SpdyStream; error?: SpdyStream }>();
+/** remotecommandconsts.DefaultStreamCreationTimeout, what the kubelet waits for a pair's second stream. */
+export const STREAM_CREATION_TIMEOUT_MS = 30_000;
+
+interface HalfPair {
+  data?: SpdyStream;
+  error?: SpdyStream;
+  timer: NodeJS.Timeout;
+}
+
+export function runSpdyPortForward(conn: SpdyConnection, sandbox: SandboxStatus, dial: PortDialer, streamCreationTimeoutMs = STREAM_CREATION_TIMEOUT_MS): { pendingPairs(): number } {
+  const pending = new Map<string, HalfPair>();
+  const forget = (id: string, pair: HalfPair) => {
+    if (pending.get(id) !== pair) return;
+    clearTimeout(pair.timer);
+    pending.delete(id);
+  };
   onStreams(conn, (s) => {
     const type = s.headers.streamtype;
     const id = s.headers.requestid ?? '';
@@ -26,14 +46,26 @@ export function runSpdyPortForward(conn: SpdyConnection, sandbox: SandboxStatus,
       else s.abort();
       return;
     }
-    const pair = pending.get(id) ?? {};
+    let pair = pending.get(id);
+    if (!pair) {
+      const created: HalfPair = {
+        timer: setTimeout(() => {
+          forget(id, created);
+          created.error?.end(`(request=${id}) timed out waiting for streams`);
+          created.data?.abort();
+        }, streamCreationTimeoutMs),
+      };
+      pending.set(id, (pair = created));
+    }
     if (pair[type]) return s.abort();
     pair[type] = s;
-    pending.set(id, pair);
+    const half = pair;
+    s.once('close', () => forget(id, half));
     if (!pair.data || !pair.error) return;
-    pending.delete(id);
+    forget(id, pair);
     forward(pair.data, pair.error, port, sandbox, dial);
   });
+  return { pendingPairs: () => pending.size };
 }
 
 function forward(data: SpdyStream, error: SpdyStream, port: number, sandbox: SandboxStatus, dial: PortDialer): void {

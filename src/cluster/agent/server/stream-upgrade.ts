@@ -56,12 +56,12 @@ export async function serveStreamUpgrade(o: { runtime: ContainerRuntime; dial?: 
   if (spdy) {
     const offered = offeredStreamProtocols(req);
     if (!offered.includes(SPDY_PORT_FORWARD_PROTOCOL)) return refuse({ code: 403, text: negotiationError(offered, [SPDY_PORT_FORWARD_PROTOCOL]) });
-    return runSpdyPortForward(acceptSpdyUpgrade(socket, head, SPDY_PORT_FORWARD_PROTOCOL), sandbox, dial);
+    return void runSpdyPortForward(acceptSpdyUpgrade(socket, head, SPDY_PORT_FORWARD_PROTOCOL), sandbox, dial);
   }
   if (!websocket) return refuse(unsupported);
   // SPDY tunnelled in WebSocket (kubectl 1.31+), else the kubelet's own WebSocket protocols.
   if (pickProtocol(req.headers['sec-websocket-protocol'], [SPDY_TUNNEL_PROTOCOL])) {
-    return runSpdyPortForward(spdyOverWebSocket(await acceptWebSocket(req, socket, head, SPDY_TUNNEL_PROTOCOL)), sandbox, dial);
+    return void runSpdyPortForward(spdyOverWebSocket(await acceptWebSocket(req, socket, head, SPDY_TUNNEL_PROTOCOL)), sandbox, dial);
   }
   const ports = forwardedPorts(query);
   const p = pickProtocol(req.headers['sec-websocket-protocol'], ['v4.channel.k8s.io', 'portforward.k8s.io']) ?? '';
