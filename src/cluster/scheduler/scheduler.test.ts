@@ -201,3 +201,38 @@ test('a stopped scheduler gives up the binds still waiting for a slot instead of
     factory.stop();
   }
 });
+
+test('bind answers that arrive as I/O are taken while pods keep queueing: the loop gives the event loop a turn per cycle', async () => {
+  // A real API answers on a later turn of the event loop, never in the same microtask run; the
+  // scheduling loop must not starve those answers while its active queue is never empty.
+  class IoClient extends FakeApiClient {
+    override async postSubresource<T extends K8sObject>(r: Parameters<FakeApiClient['postSubresource']>[0], namespace: string, name: string, subresource: string, body: K8sObject): Promise<T> {
+      await new Promise((res) => setImmediate(res));
+      return super.postSubresource<T>(r, namespace, name, subresource, body);
+    }
+  }
+  const client = new IoClient();
+  const factory = fakeInformerFactory(client);
+  const nodes = factory.informer(resources.nodes);
+  const pods = factory.informer(resources.pods);
+  for (let i = 0; i < 4; i++) client.seed(resources.nodes, makeNode(`n${i}`, { cpu: '64', pods: '200' }));
+  const total = 200;
+  for (let i = 0; i < total; i++) client.seed(resources.pods, makePod(`p${i}`, { cpu: '100m' }));
+  factory.start();
+  const s = startScheduler({ client, informers: { nodes, pods } as never, random: () => 0, now: () => 1_700_000_000_000, log: silent });
+  try {
+    // The pods still undecided (neither assumed nor bound) when the first bind's answer was taken.
+    let undecidedAtFirstBind = -1;
+    await settle(() => {
+      const bound = client.actions.filter((a) => a.subresource === 'binding').length;
+      if (bound > 0 && undecidedAtFirstBind < 0) undecidedAtFirstBind = s.queue.stats().active;
+      return bound === total;
+    }, 20_000);
+    assert.equal(client.actions.filter((a) => a.subresource === 'binding').length, total, 'every pod bound');
+    // Without the turn, the first answer is taken only once all 200 are decided (active 0).
+    assert.ok(undecidedAtFirstBind > total / 2, `binds answered while most pods still waited (active queue then: ${undecidedAtFirstBind})`);
+  } finally {
+    await s.stop();
+    factory.stop();
+  }
+});

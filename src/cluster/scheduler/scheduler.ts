@@ -4,6 +4,7 @@
  * profile's cycle over the cache's nodes, assumes the pod on the chosen node and binds it in the
  * background; failures write FailedScheduling and PodScheduled=False and requeue the pod.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { realTimers, type Timers } from '../client/timers.ts';
 import type { ApiClient, Informer, InformerFactory, K8sObject } from '../client/types.ts';
 import { ConcurrencyLimit } from '../../util/concurrency-limit.ts';
@@ -216,6 +217,12 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
       } finally {
         busy = false;
       }
+      // A cycle is synchronous and pop() answers from the active queue without waiting, so
+      // without this turn the loop would never leave the microtask queue while pods keep coming:
+      // bind answers, informer events and Event writes would wait until the queue ran dry
+      // (binds starved while creates flowed). Upstream's scheduleOne goroutine is preempted;
+      // here the loop gives the event loop one turn per cycle.
+      await nextTurn();
     }
   }
 
