@@ -85,3 +85,27 @@ test('secureJoin resolves symlinks as if the rootfs were /', async () => {
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a whiteout naming its own directory or the parent (.wh.., .wh...) is refused, not a removal of the rootfs', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'layer-apply-'));
+  try {
+    for (const [i, name] of ['.wh...', '.wh..', '.wh.', 'a/.wh...'].entries()) {
+      const rootfs = join(base, `rootfs-${i}`);
+      mkdirSync(rootfs);
+      await applyLayer(rootfs, layer(base, `lower-${i}`, (d) => {
+        writeFileSync(join(d, 'keep'), 'lower');
+        mkdirSync(join(d, 'a'));
+        writeFileSync(join(d, 'a', 'keep'), 'lower');
+      }), join(base, 'scratch'));
+      const upper = layer(base, `upper-${i}`, (d) => {
+        mkdirSync(join(d, 'a'));
+        writeFileSync(join(d, name), '');
+      });
+      await assert.rejects(applyLayer(rootfs, upper, join(base, 'scratch')), /invalid whiteout/, name);
+      assert.equal(readFileSync(join(rootfs, 'keep'), 'utf8'), 'lower', `${name}: the lower layer's files are still there`);
+      assert.equal(readFileSync(join(rootfs, 'a', 'keep'), 'utf8'), 'lower', name);
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});

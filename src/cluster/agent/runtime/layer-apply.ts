@@ -67,7 +67,11 @@ async function merge(root: string, src: string, rel: string): Promise<void> {
   }
   for (const n of names) {
     if (n === OPAQUE || !n.startsWith(WHITEOUT)) continue;
-    await rm(await secureJoin(root, posix.join(rel, n.slice(WHITEOUT.length))), { recursive: true, force: true });
+    const target = n.slice(WHITEOUT.length);
+    // `.wh.`, `.wh..` and `.wh...` name no file below the directory but the directory itself or
+    // its parent: at the top that removed the whole rootfs built so far. A layer saying so is broken.
+    if (target === '' || target === '.' || target === '..') throw new Error(`invalid whiteout ${posix.join(rel, n)}: it names no file in its directory`);
+    await rm(await secureJoin(root, posix.join(rel, target)), { recursive: true, force: true });
   }
   for (const n of names) {
     if (n.startsWith(WHITEOUT)) continue;
