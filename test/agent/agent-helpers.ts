@@ -13,6 +13,7 @@ import { createJoinToken } from '../../src/cluster/agent/join-token.ts';
 import { FakeImageService, FakeRuntime, type FakeRuntimeOptions } from '../../src/cluster/agent/runtime/fake.ts';
 import type { HostInfo } from '../../src/cluster/agent/host-info.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { ApiStatusError } from '../../src/cluster/client/errors.ts';
 
 export const HOST: HostInfo = {
   hostname: 'test-host',
@@ -74,4 +75,15 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, wh
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`never happened: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+/** 'allowed', or the API's refusal as "<code> <message>". */
+export async function outcome(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'allowed';
+  } catch (err) {
+    if (err instanceof ApiStatusError) return `${err.code} ${err.message}`;
+    throw err;
+  }
 }

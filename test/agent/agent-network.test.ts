@@ -52,7 +52,8 @@ describe('node agent with the pod network', { skip }, () => {
     }, 'the Node registered', 400, 100);
     ({ agent } = await ac.start(NODE, {
       dataDir: work, runtime: rt, images, runtimeScheme: 'runc',
-      startNetwork: async (client) => {
+      startNetwork: async (identity) => {
+        const client = await identity;
         const net = await startNodeNetwork({ factory: new SharedInformerFactory({ client, log: quietLog }), nodeName: NODE, run: nodeCommandRunner(nodeNs), stateDir: join(work, 'network'), clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', log: quietLog });
         const resolv = join(work, 'resolv.conf');
         return {

@@ -70,7 +70,8 @@ describe('two agents, each node network in its own namespace, joined by an under
       }, `${n.name} registered`, 400, 100);
       const { agent } = await ac.start(n.name, {
         dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: { ...HOST, hostname: n.name, internalIP: n.underlay },
-        startNetwork: async (client) => {
+        startNetwork: async (identity) => {
+          const client = await identity;
           const net = await startNodeNetwork({ factory: new SharedInformerFactory({ client, log: quietLog }), nodeName: n.name, run: nodeCommandRunner(nodeNs[i]), stateDir: join(work, 'network'), clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', log: quietLog });
           const resolv = join(work, 'resolv.conf');
           return { podNetwork: net.podNetwork, stop: () => net.stop(), podFiles: async (p) => (writeFileSync(resolv, net.resolvConf(p)), { '/etc/resolv.conf': resolv }) };

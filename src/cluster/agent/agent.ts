@@ -6,7 +6,9 @@
  * relist of the runtime every second (the kubelet's PLEG) wakes the worker of a pod whose
  * containers changed, and finds what no pod owns any more (removed after the first pod list).
  * The client certificate is rotated at 70-90 % of its life; a serving certificate is requested
- * (kubelet-serving, approved by hand as upstream). Stopping the agent leaves containers running:
+ * (kubelet-serving, approved by hand as upstream). The pod network, when the agent runs one, acts
+ * with an identity of its own (network/network-identity.ts), as calico-node or kube-proxy do, so
+ * the node identity never lists other nodes' pods. Stopping the agent leaves containers running:
  * the next agent re-adopts them from the runtime's state.
  */
 import { mkdirSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { CertManager } from './cert-manager.ts';
 import { readHostInfo, type HostInfo } from './host-info.ts';
 import { CLIENT_USAGES, SERVING_USAGES, SIGNER_CLIENT_KUBELET, SIGNER_KUBELET_SERVING, loadCert, type StoredCert } from './node-certificates.ts';
 import { agentNodeObject, registerAgentNode, syncAgentNodeStatus, type AgentNode } from './node-status.ts';
+import { startNetworkIdentity, type NetworkIdentity } from './network/network-identity.ts';
 import { PodSyncer } from './pod-sync.ts';
 import { PodWorkers } from './pod-workers.ts';
 import { newCountingEventRecorder } from '../controllers/event-series.ts';
@@ -50,10 +53,12 @@ export interface AgentOptions {
   /** The pod network (issue 14's routed network); without one, pods off the host network get no IP. */
   network?: PodNetwork;
   /**
-   * Starts the node's pod network once the agent has its own client (the node identity): pod
-   * addresses, NetworkPolicy, Services and DNS (src/cluster/agent/network/node-network.ts).
+   * Starts the node's pod network (pod addresses, NetworkPolicy, Services and DNS:
+   * src/cluster/agent/network/node-network.ts) with the network plugin's own identity, whose client
+   * resolves once its certificate is issued (network/network-identity.ts); the node's identity may
+   * not list other nodes' pods.
    */
-  startNetwork?: (client: ApiClient) => Promise<{ podNetwork: PodNetwork; podFiles?: (pod: Pod) => Promise<Record<string, string>>; stop(): Promise<void> }>;
+  startNetwork?: (client: Promise<ApiClient>) => Promise<{ podNetwork: PodNetwork; podFiles?: (pod: Pod) => Promise<Record<string, string>>; stop(): Promise<void> }>;
   /**
    * Mount the pods' volumes under <dataDir>/pods (tmpfs and bind mounts: needs root; the runc
    * runtime). Off (the fake runtime): containers get no volumes.
@@ -105,6 +110,8 @@ export interface Agent {
   readonly volumes?: VolumeManager;
   clientCert(): StoredCert;
   servingCert(): StoredCert | undefined;
+  /** The network plugin identity's certificate (with startNetwork), once issued. */
+  networkCert(): StoredCert | undefined;
   stop(): Promise<void>;
 }
 
@@ -133,7 +140,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   }
   // Few idle connections: the agent's steady traffic (status writes, its lease) needs one or two,
   // and each idle one holds ~115 KiB; a burst of pod starts opens more and closes them after.
-  const nodeConfig = (c: StoredCert): ClientConfig => ({ server: o.bootstrap.server, identity: { caPem: o.bootstrap.identity.caPem, certPem: c.certPem, keyPem: c.keyPem, ...(o.bootstrap.identity.serverName ? { serverName: o.bootstrap.identity.serverName } : {}) }, userAgent: `portcullis-agent/${o.nodeName}`, maxIdleConnections: AGENT_IDLE_CONNECTIONS });
+  const certConfig = (userAgent: string) => (c: StoredCert): ClientConfig => ({ server: o.bootstrap.server, identity: { caPem: o.bootstrap.identity.caPem, certPem: c.certPem, keyPem: c.keyPem, ...(o.bootstrap.identity.serverName ? { serverName: o.bootstrap.identity.serverName } : {}) }, userAgent, maxIdleConnections: AGENT_IDLE_CONNECTIONS });
+  const nodeConfig = certConfig(`portcullis-agent/${o.nodeName}`);
   const client = new RotatingClient(nodeConfig(cert), make, { timers });
   const undo: Array<() => unknown> = [() => client.close()];
   const stop = async () => {
@@ -202,8 +210,12 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 
     let network = o.network;
     let podFiles: ((pod: Pod) => Promise<Record<string, string>>) | undefined;
+    let networkIdentity: NetworkIdentity | undefined;
     if (!network && o.startNetwork) {
-      const net = await o.startNetwork(client);
+      const identity = (networkIdentity = startNetworkIdentity({ nodeName: o.nodeName, dataDir: o.dataDir, nodeClient: () => client, config: certConfig(`portcullis-agent/${o.nodeName} (node-network)`), make, log: certLog, now, random: o.random, timers, pollMs: o.csrPollMs }));
+      // Stopped after the network (undo runs backwards), which still uses its client until then.
+      undo.push(() => identity.stop());
+      const net = await o.startNetwork(identity.client);
       undo.push(() => net.stop());
       network = net.podNetwork;
       podFiles = net.podFiles;
@@ -311,6 +323,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       volumes,
       clientCert: () => clientCerts.current ?? cert,
       servingCert: () => servingCerts.current,
+      networkCert: () => networkIdentity?.current(),
       stop,
     };
   } catch (err) {

@@ -2,13 +2,14 @@
  * The kubelet's certificate manager (client-go util/certificate): a certificate is renewed at a
  * random point between 70 % and 90 % of its lifetime (notBefore + jitter, so a fleet of nodes
  * joined together does not renew together), through a new key and a CertificateSigningRequest
- * made as the node itself; a failed attempt is retried with backoff. Without a certificate (the
+ * made as the node itself (for the node's client and serving certificates and for its network
+ * plugin's identity, whose subject is given); a failed attempt is retried with backoff. Without a certificate (the
  * serving certificate's first request) it asks at once. Time and randomness are injected.
  */
 import { backoffDelay, realTimers, type Timers } from '../client/timers.ts';
 import type { ApiClient } from '../client/types.ts';
 import { createCsr, waitForCertificate } from './certificate-request.ts';
-import { nodeCertRequest, storeCert, type CertKind, type StoredCert } from './node-certificates.ts';
+import { certRequest, nodeSubject, storeCert, type CertKind, type NodeCertRequest, type StoredCert } from './node-certificates.ts';
 
 /** Timers wait at most this long at once (setTimeout overflows past 2^31-1 ms, about 24.8 days). */
 const MAX_WAIT_MS = 24 * 3_600_000;
@@ -25,6 +26,8 @@ export interface CertManagerOptions {
   dataDir: string;
   signerName: string;
   usages: readonly string[];
+  /** The subject requested (default: the node's own, system:node:<name> in system:nodes). */
+  subject?: NodeCertRequest['subject'];
   /** The serving certificate's names and addresses. */
   sans?: { dnsNames: string[]; ipAddresses: string[] };
   /** The current certificate; undefined: request one at once. */
@@ -93,7 +96,7 @@ export class CertManager {
   async #rotate(): Promise<void> {
     const o = this.#o;
     try {
-      const req = nodeCertRequest(o.nodeName, o.sans);
+      const req = certRequest(o.subject ?? nodeSubject(o.nodeName), o.sans);
       const client = o.client();
       const name = await createCsr(client, { request: req.request, signerName: o.signerName, usages: o.usages });
       o.log.info({ csr: name, kind: o.kind }, 'certificate signing request filed');

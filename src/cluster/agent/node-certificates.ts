@@ -23,7 +23,8 @@ export const SIGNER_KUBELET_SERVING = 'kubernetes.io/kubelet-serving';
 export const CLIENT_USAGES = Object.freeze(['digital signature', 'client auth']);
 export const SERVING_USAGES = Object.freeze(['digital signature', 'server auth']);
 
-export type CertKind = 'client' | 'server';
+/** The kubelet's client and serving certificates, and the network plugin's client certificate (network-identity.ts). */
+export type CertKind = 'client' | 'server' | 'network';
 
 export interface NodeCertRequest {
   /** spec.request: base64 of the PEM request. */
@@ -84,11 +85,19 @@ function buildRequest(key: KeyObject, publicKeyDer: Buffer, subject: NodeCertReq
   return forge.pem.encode({ type: 'CERTIFICATE REQUEST', body: asn1.toDer(csr).getBytes() }, { maxline: 64 });
 }
 
+/** The kubelet's subject: system:node:<name> in system:nodes. */
+export const nodeSubject = (nodeName: string): NodeCertRequest['subject'] => ({ commonName: `system:node:${nodeName}`, organizations: ['system:nodes'] });
+
 /**
  * A request for the node's client (no SANs) or serving (SANs) certificate, with a new P-256 key or
  * `keyPem` (an earlier attempt's key: the bootstrap request is then found again by its name).
  */
 export function nodeCertRequest(nodeName: string, sans?: { dnsNames: string[]; ipAddresses: string[] }, keyPem?: string): NodeCertRequest {
+  return certRequest(nodeSubject(nodeName), sans, keyPem);
+}
+
+/** A request for `subject` (the node's, or its network plugin's), as nodeCertRequest. */
+export function certRequest(subject: NodeCertRequest['subject'], sans?: { dnsNames: string[]; ipAddresses: string[] }, keyPem?: string): NodeCertRequest {
   let key: KeyObject | undefined = keyPem ? createPrivateKey(keyPem) : undefined;
   // A leftover RSA key of an earlier version's interrupted bootstrap is replaced, not reused.
   if (!keyPem || key?.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
@@ -96,14 +105,13 @@ export function nodeCertRequest(nodeName: string, sans?: { dnsNames: string[]; i
     keyPem = key.export({ type: 'sec1', format: 'pem' }) as string;
   }
   const publicKeyDer = createPublicKey(key).export({ type: 'spki', format: 'der' });
-  const subject = { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'] };
   const pem = buildRequest(key, publicKeyDer, subject, sans);
   return { request: Buffer.from(pem).toString('base64'), keyPem, publicKeyDer, subject };
 }
 
 /** Where a kind of certificate lives under the agent's data directory. */
 export function certPath(dataDir: string, kind: CertKind): string {
-  return join(dataDir, 'pki', `kubelet-${kind}-current.pem`);
+  return join(dataDir, 'pki', kind === 'network' ? 'node-network-client-current.pem' : `kubelet-${kind}-current.pem`);
 }
 
 /** The validity of the first certificate in `certPem`. */

@@ -3,7 +3,9 @@
  * (the node IPAM controller assigns it), routes to the other nodes' pods, gives each pod sandbox
  * its address (routed.ts), enforces NetworkPolicy and AdminNetworkPolicy (src/cluster/netpol),
  * serves Services (service-proxy.ts) and the cluster DNS on a node-local address, and writes pods'
- * resolv.conf for their dnsPolicy. All of it through the API with the node's own identity.
+ * resolv.conf for their dnsPolicy. All of it through the API with the network plugin's own
+ * identity (network-identity.ts: system:node-network:<node>), never the node's, which may only list
+ * its own pods.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -104,21 +106,28 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
 
 /**
  * What `portcullis agent` (and `up --pod-network`) hands the agent: the node network started with
- * the agent's own client, in the agent's network namespace, the admin policy kinds used where served.
+ * the network plugin identity's client once it has one, in the agent's network namespace, the
+ * admin policy kinds used where served.
  */
-export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clusterCIDR: string; dnsAddress: string; log: NodeNetworkOptions['log'] & { warn(o: object, m: string): void } }): (client: ApiClient) => Promise<{ podNetwork: PodNetwork; podFiles(pod: Pod): Promise<Record<string, string>>; stop(): Promise<void> }> {
-  return async (client) => {
-    // The agent joins and runs host-network pods without waiting: the network starts once the Node
-    // has its podCIDR; until then a pod that needs an address fails its sync and is retried.
-    const factory = new SharedInformerFactory({ client, log: o.log });
+export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clusterCIDR: string; dnsAddress: string; log: NodeNetworkOptions['log'] & { warn(o: object, m: string): void } }): (client: Promise<ApiClient>) => Promise<{ podNetwork: PodNetwork; podFiles(pod: Pod): Promise<Record<string, string>>; stop(): Promise<void> }> {
+  return async (identity) => {
+    // The agent joins and runs host-network pods without waiting: the network starts once its
+    // identity's certificate is issued and the Node has its podCIDR; until then a pod that needs
+    // an address fails its sync and is retried.
+    let factory: SharedInformerFactory | undefined;
+    let client: ApiClient | undefined;
     let current: NodeNetwork | undefined;
     let failed: Error | undefined;
     let stopped = false;
     void (async () => {
+      client = await identity;
+      if (stopped) return undefined;
+      factory = new SharedInformerFactory({ client, log: o.log });
       const adminPolicies = await adminPoliciesServed(client);
       return startNodeNetwork({ factory, nodeName: o.nodeName, run: nodeCommandRunner(), stateDir: join(o.dataDir, 'network'), clusterCIDR: o.clusterCIDR, adminPolicies, dnsAddress: o.dnsAddress, podCidrTimeoutMs: Number.POSITIVE_INFINITY, log: o.log });
     })().then(
       (n) => {
+        if (!n) return;
         if (stopped) void n.stop();
         else current = n;
       },
@@ -129,7 +138,9 @@ export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clust
     );
     const ready = (): NodeNetwork => {
       if (current) return current;
-      throw failed ? new Error(`the pod network failed to start: ${failed.message}`) : new Error(`the pod network is not ready yet: Node ${o.nodeName} has no spec.podCIDR (the node IPAM controller assigns it)`);
+      if (failed) throw new Error(`the pod network failed to start: ${failed.message}`);
+      if (!client) throw new Error(`the pod network is not ready yet: the network identity system:node-network:${o.nodeName} has no certificate yet (a CertificateSigningRequest for signer portcullis.dev/node-network-client, approved for the node that asks)`);
+      throw new Error(`the pod network is not ready yet: Node ${o.nodeName} has no spec.podCIDR (the node IPAM controller assigns it)`);
     };
     const filesDir = (uid: string) => join(o.dataDir, 'network', 'pods', uid);
     return {
@@ -152,7 +163,7 @@ export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clust
       },
       async stop() {
         stopped = true;
-        factory.stop();
+        factory?.stop();
         await current?.stop();
       },
     };

@@ -4,13 +4,21 @@
  * requests (signer kube-apiserver-client-kubelet, CN system:node:<name>, O system:nodes, no SANs,
  * the kubelet client usages) are approved when a SubjectAccessReview says the requester may
  * create certificatesigningrequests/selfnodeclient (a node renewing its own certificate) or
- * /nodeclient (a bootstrap identity asking for any node's). Everything else is left for a human:
- * nothing is ever denied here, and a review that does not allow is no approval.
+ * /nodeclient (a bootstrap identity asking for any node's). Portcullis adds one: a node agent's
+ * network plugin identity (signer portcullis.dev/node-network-client, CN
+ * system:node-network:<node>, O system:node-networks) is approved only when requested by that same
+ * node (spec.username system:node:<node>, in system:nodes) and a review says it may create
+ * certificatesigningrequests/selfnodenetwork; another node's or a non-node's request is never
+ * recognized. Everything else is left for a human: nothing is ever denied here, and a review that
+ * does not allow is no approval.
  */
 import type { Controller, K8sObject, ResourceRef } from '../../client/types.ts';
 import { resources } from '../../client/resources.ts';
 import { newQueueController, type WorkloadControllerDeps } from '../queue-controller.ts';
-import { hasCertificate, hasTrueCondition, kubeletClientError, parseRequest, SIGNER_KUBE_APISERVER_CLIENT_KUBELET, type Csr, type X509Request } from './csr-request.ts';
+import {
+  hasCertificate, hasTrueCondition, kubeletClientError, nodeNetworkClientError, parseRequest,
+  NODE_NETWORK_USER_PREFIX, SIGNER_KUBE_APISERVER_CLIENT_KUBELET, SIGNER_NODE_NETWORK_CLIENT, type Csr, type X509Request,
+} from './csr-request.ts';
 
 export const CSR_APPROVING_CONTROLLER = 'csrapproving';
 export const CSRS = resources.certificatesigningrequests;
@@ -24,10 +32,19 @@ interface Recognizer {
 
 const isNodeClientCert = (csr: Csr, req: X509Request): boolean => csr.spec?.signerName === SIGNER_KUBE_APISERVER_CLIENT_KUBELET && kubeletClientError(req, csr.spec?.usages ?? []) === undefined;
 
-/** In upstream's order: a node's own renewal first. */
+/** The network identity of the very node asking (its own authenticated name and group, which the API server wrote). */
+function isSelfNodeNetworkCert(csr: Csr, req: X509Request): boolean {
+  if (csr.spec?.signerName !== SIGNER_NODE_NETWORK_CLIENT || nodeNetworkClientError(req, csr.spec?.usages ?? []) !== undefined) return false;
+  const node = req.commonName.slice(NODE_NETWORK_USER_PREFIX.length);
+  const groups: unknown = csr.spec?.groups;
+  return csr.spec?.username === `system:node:${node}` && Array.isArray(groups) && groups.includes('system:nodes');
+}
+
+/** In upstream's order: a node's own renewal first; then Portcullis's node network identity. */
 const RECOGNIZERS: readonly Recognizer[] = Object.freeze([
   { recognize: (csr, req) => csr.spec?.username === req.commonName && isNodeClientCert(csr, req), subresource: 'selfnodeclient', message: 'Auto approving self kubelet client certificate after SubjectAccessReview.' },
   { recognize: isNodeClientCert, subresource: 'nodeclient', message: 'Auto approving kubelet client certificate after SubjectAccessReview.' },
+  { recognize: isSelfNodeNetworkCert, subresource: 'selfnodenetwork', message: 'Auto approving the requesting node\'s network client certificate after SubjectAccessReview.' },
 ]);
 
 export class NotApprovedError extends Error {}

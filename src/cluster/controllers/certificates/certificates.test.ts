@@ -86,6 +86,39 @@ test('kubelet client CSRs are approved after the SubjectAccessReview upstream as
   assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.2']);
 });
 
+test('a node network identity CSR is approved only for the requesting node itself (after a selfnodenetwork review) and signed only for system:node-network:<node> in system:node-networks', async () => {
+  const NET = 'portcullis.dev/node-network-client';
+  const forNode = (n: string) => ecdsaCsr({ commonName: `system:node-network:${n}`, organizations: ['system:node-networks'] }).request;
+  const net = (name: string, user: string, request: string, groups = ['system:nodes', 'system:authenticated'], status?: Record<string, unknown>) => csr(name, user, request, { signerName: NET, groups }, status);
+  const { client, get } = await run((user, sub) => sub === 'selfnodenetwork' && user !== 'system:node:n3', (c) => {
+    c.seed(CSRS, net('self', 'system:node:n1', forNode('n1')));
+    c.seed(CSRS, net('other-node', 'system:node:n2', forNode('n1')));
+    c.seed(CSRS, net('non-node', 'alice', forNode('n1'), ['system:authenticated']));
+    c.seed(CSRS, net('node-name-without-group', 'system:node:n1', forNode('n1'), ['system:authenticated']));
+    c.seed(CSRS, net('bootstrap', 'system:bootstrap:abcdef', forNode('n1'), ['system:bootstrappers']));
+    c.seed(CSRS, net('review-refused', 'system:node:n3', forNode('n3')));
+    c.seed(CSRS, net('kubelet-subject', 'system:node:n1', ecdsaCsr({ commonName: 'system:node:n1', organizations: ['system:nodes'] }).request));
+    // Approved by someone else: the signer's own rules still hold.
+    c.seed(CSRS, net('human-approved-other-subject', 'admin', ecdsaCsr({ commonName: 'alice', organizations: ['system:node-networks'] }).request, [], approved));
+    c.seed(CSRS, net('human-approved-extra-org', 'admin', ecdsaCsr({ commonName: 'system:node-network:n1', organizations: ['system:node-networks', 'system:masters'] }).request, [], approved));
+  });
+  assert.deepEqual(cond(get('self'), 'Approved'), { type: 'Approved', status: 'True', reason: 'AutoApproved', message: 'Auto approving the requesting node\'s network client certificate after SubjectAccessReview.' });
+  const cert = certOf(get('self'));
+  assert.equal(cert.subject, 'O=system:node-networks\nCN=system:node-network:n1');
+  assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.2'], 'client auth only');
+  assert.ok(cert.verify(new X509Certificate(ca.certPem).publicKey), 'signed by the cluster CA');
+  for (const name of ['other-node', 'non-node', 'node-name-without-group', 'bootstrap', 'review-refused', 'kubelet-subject']) {
+    assert.equal(cond(get(name), 'Approved'), undefined, `${name}: not approved`);
+    assert.equal(cond(get(name), 'Denied'), undefined, `${name}: left pending, as every request the approver does not approve`);
+    assert.equal(get(name).status?.certificate, undefined, `${name}: not signed`);
+  }
+  const reviewed = client.actions.filter((a) => a.resource.resource === 'subjectaccessreviews').map((a) => (a.object as K8sObject).spec);
+  assert.deepEqual(reviewed.map((s) => `${s.user} ${s.resourceAttributes.subresource}`).sort(), ['system:node:n1 selfnodenetwork', 'system:node:n3 selfnodenetwork'], 'only the node\'s own requests are even reviewed');
+  assert.equal(cond(get('human-approved-other-subject'), 'Failed')?.message, 'subject common name does not begin with system:node-network:');
+  assert.equal(cond(get('human-approved-extra-org'), 'Failed')?.message, 'subject organization is not system:node-networks');
+  assert.equal(get('human-approved-other-subject').status.certificate, undefined);
+});
+
 test('approved CSRs are signed with the signer\'s usages and the requested lifetime (at least 10 minutes); broken rules get Failed; unapproved ones are left alone', async () => {
   const ec = ecdsaCsr({ commonName: 'system:node:n1', organizations: ['system:nodes'] });
   const serving = rsaCsr({ commonName: 'system:node:n1', organizations: ['system:nodes'], dnsNames: ['n1.example'], ipAddresses: ['10.0.0.7'] });

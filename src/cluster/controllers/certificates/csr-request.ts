@@ -8,12 +8,14 @@
 import forge from 'node-forge';
 import type { K8sObject } from '../../client/types.ts';
 import { checkCsrSignature, parseCsr } from '../../../api/validation/certificates/pkcs10.ts';
+import { NODE_NETWORK_GROUP, NODE_NETWORK_USER_PREFIX } from './node-network-names.ts';
 
 export type Csr = K8sObject;
 
 export const SIGNER_KUBE_APISERVER_CLIENT = 'kubernetes.io/kube-apiserver-client';
 export const SIGNER_KUBE_APISERVER_CLIENT_KUBELET = 'kubernetes.io/kube-apiserver-client-kubelet';
 export const SIGNER_KUBELET_SERVING = 'kubernetes.io/kubelet-serving';
+export { NODE_NETWORK_GROUP, NODE_NETWORK_USER_PREFIX, SIGNER_NODE_NETWORK_CLIENT } from './node-network-names.ts';
 
 interface Condition {
   type: string;
@@ -102,15 +104,28 @@ function sameUsages(usages: readonly string[], allowed: readonly string[][]): bo
 
 const systemNodesOnly = (r: X509Request) => r.organizations.length === 1 && r.organizations[0] === 'system:nodes';
 
-/** ValidateKubeletClientCSR (pkg/apis/certificates/helpers.go); undefined when valid. */
-export function kubeletClientError(r: X509Request, usages: readonly string[]): string | undefined {
-  if (!systemNodesOnly(r)) return 'subject organization is not system:nodes';
+/** A client certificate of one organization with a CN prefix and no subjectAltNames (ValidateKubeletClientCSR's shape). */
+function clientSubjectError(r: X509Request, usages: readonly string[], organization: string, cnPrefix: string): string | undefined {
+  if (r.organizations.length !== 1 || r.organizations[0] !== organization) return `subject organization is not ${organization}`;
   if (r.dnsNames.length) return 'DNS subjectAltNames are not allowed';
   if (r.emailAddresses.length) return 'Email subjectAltNames are not allowed';
   if (r.ipAddresses.length) return 'IP subjectAltNames are not allowed';
   if (r.uris.length) return 'URI subjectAltNames are not allowed';
-  if (!r.commonName.startsWith('system:node:')) return 'subject common name does not begin with system:node:';
+  if (!r.commonName.startsWith(cnPrefix)) return `subject common name does not begin with ${cnPrefix}`;
   if (!sameUsages(usages, KUBELET_CLIENT_USAGES)) return `usages did not match [${KUBELET_CLIENT_USAGES[0]!.join(' ')}]`;
+  return undefined;
+}
+
+/** ValidateKubeletClientCSR (pkg/apis/certificates/helpers.go); undefined when valid. */
+export function kubeletClientError(r: X509Request, usages: readonly string[]): string | undefined {
+  return clientSubjectError(r, usages, 'system:nodes', 'system:node:');
+}
+
+/** The node network signer's rules: the kubelet client's, for system:node-network:<node> in system:node-networks. */
+export function nodeNetworkClientError(r: X509Request, usages: readonly string[]): string | undefined {
+  const invalid = clientSubjectError(r, usages, NODE_NETWORK_GROUP, NODE_NETWORK_USER_PREFIX);
+  if (invalid) return invalid;
+  if (r.commonName.length === NODE_NETWORK_USER_PREFIX.length) return 'subject common name names no node';
   return undefined;
 }
 

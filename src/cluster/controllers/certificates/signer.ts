@@ -2,7 +2,8 @@
  * The CSR signing controller (pkg/controller/certificates/signer, "csrsigning", as
  * certificate-controller, holding the cluster CA as upstream's --cluster-signing-cert-file /
  * --cluster-signing-key-file): approved requests for kube-apiserver-client,
- * kube-apiserver-client-kubelet and kubelet-serving are signed and the certificate written through
+ * kube-apiserver-client-kubelet, kubelet-serving and Portcullis's portcullis.dev/node-network-client
+ * (the node agents' network plugin identity) are signed and the certificate written through
  * certificatesigningrequests/status. A request that breaks its signer's rules (subject, SANs,
  * usages) gets a Failed condition (SignerValidationFailure) instead; unapproved, denied, failed
  * and already signed requests and other signers are left alone. spec.expirationSeconds is
@@ -15,8 +16,8 @@ import { newQueueController, type WorkloadControllerDeps } from '../queue-contro
 import { newAuthority } from './authority.ts';
 import { CSRS } from './approver.ts';
 import {
-  apiServerClientError, hasCertificate, hasTrueCondition, isApproved, kubeletClientError, kubeletServingError, parseRequest,
-  SIGNER_KUBE_APISERVER_CLIENT, SIGNER_KUBE_APISERVER_CLIENT_KUBELET, SIGNER_KUBELET_SERVING, type Csr, type X509Request,
+  apiServerClientError, hasCertificate, hasTrueCondition, isApproved, kubeletClientError, kubeletServingError, nodeNetworkClientError, parseRequest,
+  SIGNER_KUBE_APISERVER_CLIENT, SIGNER_KUBE_APISERVER_CLIENT_KUBELET, SIGNER_KUBELET_SERVING, SIGNER_NODE_NETWORK_CLIENT, type Csr, type X509Request,
 } from './csr-request.ts';
 
 export const CSR_SIGNING_CONTROLLER = 'csrsigning';
@@ -29,6 +30,7 @@ const SIGNERS: Readonly<Record<string, (req: X509Request, usages: readonly strin
   [SIGNER_KUBE_APISERVER_CLIENT]: (_req, usages) => apiServerClientError(usages),
   [SIGNER_KUBE_APISERVER_CLIENT_KUBELET]: kubeletClientError,
   [SIGNER_KUBELET_SERVING]: kubeletServingError,
+  [SIGNER_NODE_NETWORK_CLIENT]: nodeNetworkClientError,
 });
 
 export interface CsrSigningDeps extends WorkloadControllerDeps {
