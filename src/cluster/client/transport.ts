@@ -1,9 +1,11 @@
 /**
  * The HTTPS transport under the API client: one keep-alive agent per identity (mutual TLS from a
  * client certificate, or a bearer token), and retries with exponential backoff and jitter.
- * Kept apart from the Kubernetes specifics (paths, codecs, Status) so the webhook clients
- * (authn/authz/admission webhooks, image-policy) can move onto it later: "one HTTP client for
- * webhooks and the API".
+ * Kept apart from the Kubernetes specifics (paths, codecs, Status). Ordinary requests go through
+ * the shared HTTP client (src/util/http/send.ts: deadlines, size limit, typed failures) that the
+ * webhook callers use too: "one HTTP client for webhooks and the API". This layer adds the
+ * identity's two agents (bounded pool, watches apart), the bearer token and the retries; the
+ * ImagePolicyWebhook and audit webhook backends use it for those.
  *
  * What is retried (client-go's rest.Request with its default retry and checkWait):
  * - 429: any verb; the server refused the request before doing anything (Retry-After honoured).
@@ -18,6 +20,7 @@ import { ApiStatusError } from './errors.ts';
 import { backoffDelay, realTimers, type Timers } from './timers.ts';
 import { TokenFileSource } from '../../util/token-file-source.ts';
 import type { ClientIdentity } from './types.ts';
+import { HttpClientError, send } from '../../util/http/send.ts';
 
 export interface TransportOptions {
   /** https://host:port */
@@ -137,7 +140,7 @@ export class HttpsTransport {
    */
   async stream(req: TransportRequest, signal: AbortSignal): Promise<{ status: number; headers: IncomingHttpHeaders; res?: IncomingMessage; body?: Buffer }> {
     return this.withRetries(req, async () => {
-      const res = await this.open(req, signal, true);
+      const res = await this.open(req, signal);
       if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, res };
       const body = await this.readAll(res);
       return { status: res.statusCode ?? 0, headers: res.headers, body };
@@ -183,7 +186,7 @@ export class HttpsTransport {
         delay = retryAfterMs(res.headers['retry-after']);
       } catch (err) {
         if (signal?.aborted) throw err;
-        const conn = err instanceof ConnectionError ? err : undefined;
+        const conn = err instanceof ConnectionError || err instanceof HttpClientError ? err : undefined;
         if (!conn || !(conn.refused || req.idempotent) || n >= this.opts.maxRetries) {
           throw new ApiStatusError(0, '', `${req.method} ${this.url.origin}${req.path}: ${(err as Error).message}`, undefined, { cause: err });
         }
@@ -194,21 +197,28 @@ export class HttpsTransport {
     }
   }
 
+  /** An ordinary request, through the shared HTTP client (src/util/http/send.ts). */
   private async once(req: TransportRequest): Promise<TransportResponse> {
-    const res = await this.open(req, undefined, false);
-    return { status: res.statusCode ?? 0, headers: res.headers, body: await this.readAll(res) };
+    return send({
+      agent: this.agent, method: req.method, host: this.url.hostname.replace(/^\[|\]$/g, ''), port: Number(this.url.port || 443), path: req.path,
+      headers: this.headers(req), body: req.body, idleTimeoutMs: this.opts.requestTimeoutMs, maxResponseBytes: this.opts.maxResponseBytes,
+      // withRetries decides (a reset reused connection counts as refused there).
+      resendOnStale: false,
+    });
   }
 
-  private open(req: TransportRequest, signal: AbortSignal | undefined, streaming: boolean): Promise<IncomingMessage> {
+  private headers(req: TransportRequest): Record<string, string> {
+    return { ...this.baseHeaders, ...(this.tokenSource ? { authorization: `Bearer ${this.tokenSource.get()}` } : {}), ...req.headers };
+  }
+
+  /** A stream (a watch): the answer is handed over unread, on a connection of its own. */
+  private open(req: TransportRequest, signal: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
       const r = https.request({
-        protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, method: req.method, path: req.path, agent: streaming ? this.streamAgent : this.agent, signal,
-        headers: { ...this.baseHeaders, ...(this.tokenSource ? { authorization: `Bearer ${this.tokenSource.get()}` } : {}), ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+        protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, method: req.method, path: req.path, agent: this.streamAgent, signal,
+        headers: { ...this.headers(req), ...(body ? { 'content-length': String(body.length) } : {}) },
       });
-      if (!streaming) {
-        r.setTimeout(this.opts.requestTimeoutMs, () => r.destroy(new ConnectionError(`no answer within ${this.opts.requestTimeoutMs} ms`, false)));
-      }
       r.on('response', (res) => resolve(res));
       r.on('error', (err: NodeJS.ErrnoException) => {
         if (err instanceof ConnectionError || err.name === 'AbortError') reject(err);

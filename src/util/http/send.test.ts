@@ -1,0 +1,200 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { createCA, type CertKeyPem } from '../../pki/ca.ts';
+import { issueCert } from '../../pki/certs.ts';
+import { AgentPool, createAgent } from './agent-pool.ts';
+import { goWords } from './go-words.ts';
+import { HttpStatusError, JsonEndpoint, NotJsonError } from './json-endpoint.ts';
+import { HttpClientError, send, type HttpRequest } from './send.ts';
+
+const NOW = new Date();
+let ca: CertKeyPem;
+let otherCa: CertKeyPem;
+let server: Server;
+let port: number;
+/** A TCP server that accepts and never speaks TLS. */
+let mute: TcpServer;
+let mutePort: number;
+const muteSockets = new Set<Socket>();
+/** Connections the HTTPS server accepted; requests by path. */
+let connections = 0;
+const hits = new Map<string, number>();
+/** Sockets that already served one /drop-second request. */
+const dropped = new WeakSet<object>();
+
+const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
+  '/json': (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+  '/text': (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('<html>not json</html>'),
+  '/big': (_req, res) => res.writeHead(200).end('x'.repeat(4096)),
+  '/redirect': (_req, res) => res.writeHead(302, { location: '/json' }).end(),
+  '/error': (_req, res) => res.writeHead(500).end('boom'),
+  '/silent': () => {},
+  '/trickle': (_req, res) => {
+    res.writeHead(200);
+    const t = setInterval(() => res.write('x'), 20);
+    res.on('close', () => clearInterval(t));
+  },
+  // The second request on a kept-alive connection finds it closed, as when the server's idle
+  // timeout and the client's reuse cross.
+  '/drop-second': (req, res) => {
+    if (dropped.has(req.socket)) return void req.socket.destroy();
+    dropped.add(req.socket);
+    res.writeHead(200).end('first');
+  },
+};
+
+before(async () => {
+  ca = createCA({ commonName: 'http-ca', now: NOW, validityDays: 2 });
+  otherCa = createCA({ commonName: 'other-ca', now: NOW, validityDays: 2 });
+  const serving = issueCert(ca, { commonName: 'server', usage: 'server', now: NOW, validityDays: 2 });
+  server = createServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
+    hits.set(req.url ?? '', (hits.get(req.url ?? '') ?? 0) + 1);
+    req.resume();
+    req.on('end', () => (ROUTES[req.url ?? ''] ?? ROUTES['/json']!)(req, res));
+  });
+  server.on('secureConnection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+  mute = createTcpServer((s) => muteSockets.add(s));
+  await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+  mutePort = (mute.address() as AddressInfo).port;
+});
+
+after(() => {
+  server.closeAllConnections();
+  server.close();
+  for (const s of muteSockets) s.destroy();
+  mute.close();
+});
+
+const pool = new AgentPool();
+after(() => pool.close());
+
+function req(path: string, more: Partial<HttpRequest> = {}): HttpRequest {
+  return { agent: pool.agentFor('127.0.0.1', port, { caPem: ca.certPem }), method: 'GET', host: '127.0.0.1', port, path, timeoutMs: 5000, maxResponseBytes: 1024, ...more };
+}
+
+async function failure(p: Promise<unknown>): Promise<HttpClientError> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof HttpClientError, `want an HttpClientError, got ${String(err)}`);
+  return err;
+}
+
+test('an answer is read whole; connections are kept alive between requests', async () => {
+  const before = connections;
+  for (let i = 0; i < 3; i++) {
+    const res = await send(req('/json'));
+    assert.equal(res.status, 200);
+    assert.equal(res.body.toString(), '{"ok":true}');
+  }
+  assert.equal(connections - before, 1);
+});
+
+test('the whole-exchange deadline covers an answer that trickles', async () => {
+  const err = await failure(send(req('/trickle', { timeoutMs: 300, maxResponseBytes: 1 << 20 })));
+  assert.equal(err.kind, 'deadline');
+  assert.equal(goWords(err, '127.0.0.1', port), 'context deadline exceeded');
+});
+
+test('an idle limit fails a silent server; the connect limit a handshake that never ends', async () => {
+  const idle = await failure(send(req('/silent', { timeoutMs: undefined, idleTimeoutMs: 200 })));
+  assert.equal(idle.kind, 'idle-timeout');
+  const agent = pool.agentFor('127.0.0.1', mutePort, { caPem: ca.certPem });
+  const conn = await failure(send({ ...req('/json'), agent, port: mutePort, connectTimeoutMs: 200 }));
+  assert.equal(conn.kind, 'connect-timeout');
+  assert.equal(conn.refused, true);
+  assert.equal(goWords(conn, '127.0.0.1', mutePort), `dial tcp 127.0.0.1:${mutePort}: i/o timeout`);
+  await assert.rejects(() => send({ ...req('/json'), timeoutMs: undefined }), /needs timeoutMs or idleTimeoutMs/);
+});
+
+test('an answer over the size limit fails instead of being buffered', async () => {
+  const err = await failure(send(req('/big')));
+  assert.equal(err.kind, 'too-large');
+  assert.match(err.message, /larger than 1024 bytes/);
+  assert.equal((await send(req('/big', { maxResponseBytes: 4096 }))).body.length, 4096);
+});
+
+test('a server certificate from another CA fails verification, in Go words', async () => {
+  const agent = pool.agentFor('127.0.0.1', port, { caPem: otherCa.certPem });
+  const err = await failure(send({ ...req('/json'), agent }));
+  assert.equal(err.kind, 'network');
+  assert.equal(goWords(err, '127.0.0.1', port), 'tls: failed to verify certificate: x509: certificate signed by unknown authority');
+  // The name checked is the one asked for, not whatever the certificate says.
+  const wrongName = pool.agentFor('127.0.0.1', port, { caPem: ca.certPem, serverName: 'elsewhere.example' });
+  const named = await failure(send({ ...req('/json'), agent: wrongName }));
+  assert.match(goWords(named, '127.0.0.1', port), /^tls: failed to verify certificate: x509: .*elsewhere\.example/);
+});
+
+test('a refused connection is refused, in Go words', async () => {
+  const closed = createTcpServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const p = (closed.address() as AddressInfo).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const err = await failure(send({ ...req('/json'), agent: pool.agentFor('127.0.0.1', p, { caPem: ca.certPem }), port: p }));
+  assert.equal(err.refused, true);
+  assert.equal(goWords(err, '127.0.0.1', p), `dial tcp 127.0.0.1:${p}: connect: connection refused`);
+});
+
+test('a request on a kept-alive connection the server closed is sent again on a new one', async () => {
+  const agent = createAgent({ caPem: ca.certPem });
+  try {
+    assert.equal((await send({ ...req('/drop-second'), agent })).body.toString(), 'first');
+    const before = hits.get('/drop-second') ?? 0;
+    assert.equal((await send({ ...req('/drop-second'), agent })).body.toString(), 'first');
+    assert.equal((hits.get('/drop-second') ?? 0) - before, 2);
+    // A caller with its own retries gets the failure, marked as one nothing reached.
+    const err = await failure(send({ ...req('/drop-second'), agent, resendOnStale: false }));
+    assert.equal(err.refused, true);
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('an aborted request fails at once', async () => {
+  const ac = new AbortController();
+  const p = send(req('/silent', { signal: ac.signal }));
+  setTimeout(() => ac.abort(), 50);
+  assert.equal((await failure(p)).kind, 'aborted');
+});
+
+test('JsonEndpoint: JSON in and out; non-2xx, redirects and non-JSON answers are typed failures', async () => {
+  const at = (path: string) => new JsonEndpoint({ url: new URL(`https://127.0.0.1:${port}${path}`), caPem: ca.certPem, token: 'tok' });
+  const o = { timeoutMs: 5000, maxResponseBytes: 1024 };
+  const ok = at('/json');
+  assert.deepEqual(await ok.postJson({ a: 1 }, o), { ok: true });
+  ok.close();
+  const text = at('/text');
+  await assert.rejects(text.postJson({}, o), (e: unknown) => e instanceof NotJsonError);
+  text.close();
+  const error = at('/error');
+  await assert.rejects(error.postJson({}, o), (e: unknown) => e instanceof HttpStatusError && e.status === 500 && e.body === 'boom');
+  error.close();
+  const before = hits.get('/json') ?? 0;
+  const redirect = at('/redirect');
+  await assert.rejects(redirect.postJson({}, o), (e: unknown) => e instanceof HttpStatusError && e.status === 302);
+  redirect.close();
+  assert.equal(hits.get('/json') ?? 0, before, 'the redirect was not followed');
+  assert.throws(() => new JsonEndpoint({ url: new URL('http://127.0.0.1/') }), /must be an https URL/);
+});
+
+test('the agent pool is bounded: the least recently used agent is retired', () => {
+  const p = new AgentPool({ maxAgents: 2 });
+  const a = p.agentFor('a.example', 443, { caPem: ca.certPem });
+  const b = p.agentFor('b.example', 443, { caPem: ca.certPem });
+  assert.equal(p.agentFor('a.example', 443, { caPem: ca.certPem }), a, 'same endpoint and TLS material: same agent');
+  assert.notEqual(p.agentFor('a.example', 443, { caPem: otherCa.certPem }), a, 'other TLS material: another agent');
+  assert.equal(p.size, 2);
+  // a was used more recently than b, so b went; a's other-CA sibling then pushes out a.
+  assert.equal((b as unknown as { keepAlive: boolean }).keepAlive, false);
+  assert.equal((a as unknown as { keepAlive: boolean }).keepAlive, true);
+  p.agentFor('c.example', 443, {});
+  assert.equal(p.size, 2);
+  assert.equal((a as unknown as { keepAlive: boolean }).keepAlive, false);
+  assert.throws(() => new AgentPool({ maxAgents: 0 }), /maxAgents must be a positive integer/);
+  assert.throws(() => p.agentFor('d.example', 443, { certPem: 'x' }), /both a client certificate and its key/);
+  p.close();
+});

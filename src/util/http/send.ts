@@ -1,0 +1,167 @@
+/**
+ * One HTTPS exchange, read whole, for the webhook callers and the API client's transport: "one
+ * HTTP client for webhooks and the API". It owns what every caller needs the same way:
+ *
+ * - a deadline for the whole exchange (connect, send, every byte of the answer), an optional
+ *   shorter one for a new connection's TCP and TLS handshakes, and an optional idle limit (no
+ *   byte for so long);
+ * - a bound on the answer's size, checked while it arrives (nothing larger is buffered);
+ * - no redirects: a 3xx is an answer like any other, and every caller fails closed on non-2xx;
+ * - a typed failure (HttpClientError) with Node's error code kept, so callers word it their way
+ *   (Go's words for the ones whose messages reach users: ./go-words.ts);
+ * - a request that fails on a kept-alive connection the server had just closed is sent again on
+ *   a new one, as Node documents (req.reusedSocket) and Go's transport does for its idle
+ *   connections, unless the caller retries by itself (resendOnStale: false).
+ *
+ * Agents (keep-alive connections, TLS material) come from ./agent-pool.ts. Streams stay outside:
+ * a watch (the API client's stream), the aggregation proxy and the node proxy pipe bodies through
+ * instead of reading them whole, and the image registry client follows redirects to blob storage
+ * as the distribution spec requires (src/image-policy/registry/http.ts).
+ */
+import https from 'node:https';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+/** Why an exchange failed. */
+export type HttpFailureKind = 'deadline' | 'connect-timeout' | 'idle-timeout' | 'too-large' | 'aborted' | 'network';
+
+export class HttpClientError extends Error {
+  readonly kind: HttpFailureKind;
+  /** Node's error code for a network failure (ECONNREFUSED, a TLS verification code, ...). */
+  readonly code: string | undefined;
+  /** Nothing reached the server: safe to send again whatever the method. */
+  readonly refused: boolean;
+  constructor(kind: HttpFailureKind, message: string, o: { code?: string | undefined; refused?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: o.cause });
+    this.name = 'HttpClientError';
+    this.kind = kind;
+    this.code = o.code;
+    this.refused = o.refused ?? false;
+  }
+}
+
+export interface HttpRequest {
+  /** A keep-alive agent carrying the TLS material (./agent-pool.ts). */
+  agent: https.Agent;
+  method: string;
+  /** Where to connect; the Host header defaults to host:port. */
+  host: string;
+  port: number;
+  /** Path and query, starting with '/'. */
+  path: string;
+  headers?: OutgoingHttpHeaders;
+  body?: string | Uint8Array;
+  /** The whole exchange (default none: then set idleTimeoutMs). */
+  timeoutMs?: number;
+  /** TCP connect and TLS handshake of a new connection. */
+  connectTimeoutMs?: number;
+  /** No byte sent or received for this long. */
+  idleTimeoutMs?: number;
+  /** Largest answer body read; a larger one fails with kind too-large. */
+  maxResponseBytes: number;
+  signal?: AbortSignal;
+  /**
+   * Send again, at once, when a kept-alive connection turns out closed before any answer (default
+   * true). Reviews (token, access, admission, image) may be sent twice; a caller with its own
+   * retries and idempotency rules (the API client's transport) says false and gets the failure
+   * with refused: true.
+   */
+  resendOnStale?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Node codes meaning the connection was never made: nothing was sent. */
+const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** A kept-alive connection found closed: at most this many more tries on new ones. */
+const STALE_RETRIES = 2;
+
+/** Sends the request and reads the whole answer, whatever its status. */
+export async function send(r: HttpRequest): Promise<HttpResponse> {
+  if (r.timeoutMs === undefined && r.idleTimeoutMs === undefined) throw new Error('send: a request needs timeoutMs or idleTimeoutMs');
+  const deadline = r.timeoutMs === undefined ? undefined : performance.now() + r.timeoutMs;
+  const tries = r.resendOnStale === false ? 0 : STALE_RETRIES;
+  for (let n = 0; ; n++) {
+    const left = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
+    try {
+      return await once(r, left, r.timeoutMs);
+    } catch (err) {
+      if (!(err instanceof StaleConnection) || n >= tries) throw err instanceof StaleConnection ? err.error : err;
+    }
+  }
+}
+
+/** The request failed on a reused connection before any answer: the server had closed it. */
+class StaleConnection extends Error {
+  readonly error: HttpClientError;
+  constructor(error: HttpClientError) {
+    super(error.message);
+    this.error = error;
+  }
+}
+
+function once(r: HttpRequest, leftMs: number | undefined, totalMs: number | undefined): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const body = r.body === undefined ? undefined : typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+    let settled = false;
+    let answered = false;
+    let wholeTimer: NodeJS.Timeout | undefined;
+    let connectTimer: NodeJS.Timeout | undefined;
+    const cleanup = () => {
+      settled = true;
+      clearTimeout(wholeTimer);
+      clearTimeout(connectTimer);
+      r.signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (err: Error) => {
+      if (settled) return;
+      cleanup();
+      req.destroy();
+      reject(err);
+    };
+    const onAbort = () => fail(new HttpClientError('aborted', 'request aborted'));
+    const req = https.request({
+      agent: r.agent, method: r.method, host: r.host, port: r.port, path: r.path,
+      headers: { ...r.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+    });
+    if (leftMs !== undefined) wholeTimer = setTimeout(() => fail(new HttpClientError('deadline', `no complete answer within ${totalMs} ms`)), leftMs);
+    if (r.idleTimeoutMs !== undefined) req.setTimeout(r.idleTimeoutMs, () => fail(new HttpClientError('idle-timeout', `no answer within ${r.idleTimeoutMs} ms`)));
+    if (r.signal?.aborted) return onAbort();
+    r.signal?.addEventListener('abort', onAbort, { once: true });
+    if (r.connectTimeoutMs !== undefined) {
+      const ms = r.connectTimeoutMs;
+      req.once('socket', (s) => {
+        if (req.reusedSocket) return;
+        connectTimer = setTimeout(() => fail(new HttpClientError('connect-timeout', `no connection within ${ms} ms`, { refused: true })), ms);
+        s.once('secureConnect', () => clearTimeout(connectTimer));
+      });
+    }
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code;
+      const stale = req.reusedSocket && !answered && (code === 'ECONNRESET' || code === 'EPIPE');
+      const e = new HttpClientError('network', err.message, { code, refused: stale || REFUSED.has(code ?? ''), cause: err });
+      fail(stale ? new StaleConnection(e) : e);
+    });
+    req.on('response', (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > r.maxResponseBytes) fail(new HttpClientError('too-large', `response body larger than ${r.maxResponseBytes} bytes`));
+        else chunks.push(c);
+      });
+      res.on('error', (err: NodeJS.ErrnoException) => fail(new HttpClientError('network', err.message, { code: err.code, cause: err })));
+      res.on('aborted', () => fail(new HttpClientError('network', 'connection closed before the answer was complete', { code: 'ECONNRESET' })));
+      res.on('end', () => {
+        if (settled) return;
+        cleanup();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+      });
+    });
+    req.end(body);
+  });
+}
