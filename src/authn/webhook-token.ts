@@ -16,9 +16,9 @@
  * sees, so members after it would never be asked.
  */
 import { createHash } from 'node:crypto';
-import { Agent, request } from 'node:https';
-import { loadKubeconfig, type ResolvedKubeconfig } from '../util/kubeconfig.ts';
-import { TokenFileSource } from '../util/token-file-source.ts';
+import { loadKubeconfig } from '../util/kubeconfig.ts';
+import { HttpStatusError, JsonEndpoint, NotJsonError } from '../util/http/json-endpoint.ts';
+import { HttpClientError } from '../util/http/send.ts';
 import type { AuthnResult, UserInfo } from './types.ts';
 import { AuthnError } from './types.ts';
 import type { TokenAuthenticator } from './bearer.ts';
@@ -54,15 +54,11 @@ type Verdict =
 
 export class WebhookTokenAuthenticator implements TokenAuthenticator {
   readonly name = 'webhook';
-  readonly #endpoint: ResolvedKubeconfig;
-  /** The kubeconfig's tokenFile, re-read about every minute as client-go's transport does. */
-  readonly #tokenSource: TokenFileSource | undefined;
   /**
-   * Connections to the webhook are kept alive between reviews, as client-go does: a cache miss
-   * then costs one request, not a new mutual-TLS handshake (~3 ms here). Idle sockets do not
-   * hold the process open.
+   * The webhook (the shared HTTP client): connections are kept alive between reviews, as
+   * client-go does, and the kubeconfig's tokenFile is re-read about every minute.
    */
-  readonly #agent: Agent;
+  readonly #endpoint: JsonEndpoint;
   readonly #ttl: number;
   readonly #failureTtl: number;
   readonly #timeout: number;
@@ -84,10 +80,7 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
     this.#implicit = [...(opts.implicitAudiences ?? [])];
     this.#now = opts.now ?? (() => new Date());
     this.#cache = new BoundedTtlCache(MAX_CACHE_ENTRIES, () => this.#now().getTime());
-    this.#endpoint = loadKubeconfig(opts.configFile, 'webhook config');
-    const e = this.#endpoint;
-    this.#tokenSource = e.tokenFile ? new TokenFileSource(e.tokenFile, { fallback: e.token, now: () => this.#now().getTime() }) : undefined;
-    this.#agent = new Agent({ keepAlive: true, ca: e.caPem, cert: e.certPem, key: e.keyPem, servername: e.tlsServerName });
+    this.#endpoint = new JsonEndpoint(loadKubeconfig(opts.configFile, 'webhook config'), { now: () => this.#now().getTime() });
   }
 
   /**
@@ -135,43 +128,20 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
     return result;
   }
 
-  #post(token: string, audiences: readonly string[]): Promise<unknown> {
+  async #post(token: string, audiences: readonly string[]): Promise<unknown> {
     const spec: Record<string, unknown> = { token };
     if (audiences.length > 0) spec.audiences = [...audiences];
-    const body = Buffer.from(JSON.stringify({ apiVersion: this.#apiVersion, kind: 'TokenReview', metadata: { creationTimestamp: null }, spec }), 'utf8');
-    const e = this.#endpoint;
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', accept: 'application/json', 'content-length': body.length };
-    const bearer = this.#tokenSource ? this.#tokenSource.get() : e.token;
-    if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
-    return new Promise((resolve, reject) => {
-      const req = request(e.url, {
-        method: 'POST',
-        headers,
-        agent: this.#agent,
-        // Abort the whole exchange, not just an idle socket: a trickling webhook must not hold requests.
-        signal: AbortSignal.timeout(this.#timeout),
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_RESPONSE_BYTES) req.destroy(new Error('response too large'));
-          else chunks.push(c);
-        });
-        res.on('error', reject);
-        res.on('end', () => {
-          const code = res.statusCode ?? 0;
-          if (code < 200 || code > 299) return reject(new Error(`webhook answered HTTP ${code}`));
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-          } catch {
-            reject(new Error('webhook answer is not JSON'));
-          }
-        });
-      });
-      req.on('error', (err: Error) => reject(err.name === 'AbortError' || err.name === 'TimeoutError' ? new Error('webhook timed out') : err));
-      req.end(body);
-    });
+    const review = { apiVersion: this.#apiVersion, kind: 'TokenReview', metadata: { creationTimestamp: null }, spec };
+    try {
+      // The deadline covers the whole exchange: a trickling webhook must not hold requests.
+      return await this.#endpoint.postJson(review, { timeoutMs: this.#timeout, maxResponseBytes: MAX_RESPONSE_BYTES });
+    } catch (err) {
+      if (err instanceof HttpStatusError) throw new Error(`webhook answered HTTP ${err.status}`);
+      if (err instanceof NotJsonError) throw new Error('webhook answer is not JSON');
+      if (err instanceof HttpClientError && err.kind === 'deadline') throw new Error('webhook timed out');
+      if (err instanceof HttpClientError && err.kind === 'too-large') throw new Error('response too large');
+      throw err;
+    }
   }
 }
 

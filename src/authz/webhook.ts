@@ -8,9 +8,9 @@
  * Answers are cached for their TTL in a bounded cache: the key is the whole request attribute set,
  * which clients choose freely.
  */
-import { request } from 'node:https';
 import { loadKubeconfig } from '../util/kubeconfig.ts';
-import { TokenFileSource } from '../util/token-file-source.ts';
+import { HttpStatusError, JsonEndpoint, NotJsonError } from '../util/http/json-endpoint.ts';
+import { HttpClientError } from '../util/http/send.ts';
 import { BoundedTtlCache } from '../util/bounded-ttl-cache.ts';
 import type { Authorizer, AuthzAttributes, AuthzResult } from './types.ts';
 import { reviewSelectorsOf, type ReviewSelectors } from './review-selectors.ts';
@@ -59,8 +59,8 @@ export interface SubjectAccessReviewSpec {
 
 export class WebhookAuthorizer implements Authorizer {
   readonly name = 'Webhook';
-  readonly #target: WebhookTarget;
-  readonly #tokenSource: TokenFileSource | undefined;
+  /** The webhook (the shared HTTP client: one keep-alive agent, tokenFile re-read). */
+  readonly #endpoint: JsonEndpoint;
   readonly #authorizedTtl: number;
   readonly #unauthorizedTtl: number;
   readonly #timeout: number;
@@ -68,15 +68,18 @@ export class WebhookAuthorizer implements Authorizer {
   readonly #cache: BoundedTtlCache<AuthzResult>;
 
   constructor(opts: WebhookAuthorizerOptions) {
-    const url = new URL(opts.target.server);
-    if (url.protocol !== 'https:') throw new Error(`authorization webhook server must be an https:// URL, got ${opts.target.server}`);
-    this.#target = opts.target;
+    const t = opts.target;
+    const url = new URL(t.server);
+    if (url.protocol !== 'https:') throw new Error(`authorization webhook server must be an https:// URL, got ${t.server}`);
     this.#authorizedTtl = opts.authorizedTtlMs ?? DEFAULT_AUTHORIZED_TTL_MS;
     this.#unauthorizedTtl = opts.unauthorizedTtlMs ?? DEFAULT_UNAUTHORIZED_TTL_MS;
     this.#timeout = opts.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
     this.#now = opts.now ?? (() => new Date());
     this.#cache = new BoundedTtlCache(opts.cacheEntries ?? DEFAULT_CACHE_ENTRIES, () => this.#now().getTime());
-    this.#tokenSource = opts.target.tokenFile ? new TokenFileSource(opts.target.tokenFile, { fallback: opts.target.token, now: () => this.#now().getTime() }) : undefined;
+    this.#endpoint = new JsonEndpoint(
+      { url, caPem: t.caPem, certPem: t.clientCertPem, keyPem: t.clientKeyPem, token: t.token, tokenFile: t.tokenFile, tlsServerName: t.serverName },
+      { now: () => this.#now().getTime() },
+    );
   }
 
   /** Reads the kubeconfig-format --authorization-webhook-config-file. */
@@ -103,37 +106,18 @@ export class WebhookAuthorizer implements Authorizer {
     return result;
   }
 
-  #post(review: object): Promise<Record<string, unknown>> {
-    const body = Buffer.from(JSON.stringify(review));
-    const t = this.#target;
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', accept: 'application/json', 'content-length': body.length };
-    const token = this.#tokenSource ? this.#tokenSource.get() : t.token;
-    if (token) headers.authorization = `Bearer ${token}`;
-    return new Promise((resolvePromise, reject) => {
-      const req = request(t.server, { method: 'POST', headers, ca: t.caPem, cert: t.clientCertPem, key: t.clientKeyPem, servername: t.serverName, timeout: this.#timeout }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_RESPONSE_BYTES) req.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
-          else chunks.push(c);
-        });
-        res.on('error', reject);
-        res.on('end', () => {
-          const code = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (code < 200 || code > 299) return reject(new Error(`status ${code}: ${text.slice(0, 200)}`));
-          try {
-            resolvePromise(parseReviewStatus(text));
-          } catch (err) {
-            reject(err);
-          }
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`no response within ${this.#timeout}ms`)));
-      req.on('error', reject);
-      req.end(body);
-    });
+  async #post(review: object): Promise<Record<string, unknown>> {
+    let answer: unknown;
+    try {
+      answer = await this.#endpoint.postJson(review, { timeoutMs: this.#timeout, maxResponseBytes: MAX_RESPONSE_BYTES });
+    } catch (err) {
+      if (err instanceof HttpStatusError) throw new Error(`status ${err.status}: ${err.body.slice(0, 200)}`);
+      if (err instanceof NotJsonError) throw new Error('response is not JSON');
+      // The deadline covers the whole exchange, not just a silent connection.
+      if (err instanceof HttpClientError && err.kind === 'deadline') throw new Error(`no response within ${this.#timeout}ms`);
+      throw err;
+    }
+    return parseReviewStatus(answer);
   }
 }
 
@@ -150,13 +134,7 @@ export function subjectAccessReviewSpec(a: Readonly<AuthzAttributes>): SubjectAc
   return spec;
 }
 
-function parseReviewStatus(text: string): Record<string, unknown> {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch {
-    throw new Error('response is not JSON');
-  }
+function parseReviewStatus(obj: unknown): Record<string, unknown> {
   if (!isRecord(obj)) throw new Error('response is not a JSON object');
   if (obj.kind !== undefined && obj.kind !== 'SubjectAccessReview') throw new Error(`response kind is ${JSON.stringify(obj.kind)}, want "SubjectAccessReview"`);
   if (obj.apiVersion !== undefined && obj.apiVersion !== SAR_API_VERSION) throw new Error(`response apiVersion is ${JSON.stringify(obj.apiVersion)}, want "${SAR_API_VERSION}"`);

@@ -1,8 +1,12 @@
 /**
- * One HTTPS POST of a JSON body with a deadline, failing the way Go's HTTP client words it, since
- * those words end up in the Status message (`Post "<url>": context deadline exceeded`).
+ * One HTTPS POST of a JSON body to an admission webhook with a deadline, over the shared HTTP
+ * client (src/util/http): connections are kept alive per (address, server name, caBundle) in the
+ * process's bounded agent pool. Failures are worded as Go's HTTP client words them, since those
+ * words end up in the Status message (`Post "<url>": context deadline exceeded`).
  */
-import https from 'node:https';
+import { sharedAgents, type AgentPool } from '../../util/http/agent-pool.ts';
+import { goWords } from '../../util/http/go-words.ts';
+import { HttpClientError, send } from '../../util/http/send.ts';
 import type { CallTarget } from './resolve-target.ts';
 
 /** Webhook responses past this size are refused rather than buffered. */
@@ -15,72 +19,24 @@ export interface PostResult {
   body: string;
 }
 
-const UNKNOWN_AUTHORITY = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_ISSUER_CERT',
-]);
-
-function goMessage(err: NodeJS.ErrnoException & { reason?: string }, t: CallTarget): string {
-  const code = err.code ?? '';
-  if (code === 'ECONNREFUSED') return `dial tcp ${t.connectHost}:${t.connectPort}: connect: connection refused`;
-  if (code === 'ENOTFOUND') return `dial tcp: lookup ${t.connectHost}: no such host`;
-  if (code === 'ECONNRESET') return 'EOF';
-  if (UNKNOWN_AUTHORITY.has(code)) return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-    return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
-  }
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `tls: failed to verify certificate: x509: ${err.reason ?? err.message}`;
-  return err.message;
-}
-
 /** Resolves with any HTTP answer; rejects with a PostError carrying Go's wording. */
-export function postJson(t: CallTarget, pathAndQuery: string, body: string, timeoutMs: number): Promise<PostResult> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (msg: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.destroy();
-      reject(new PostError(msg));
-    };
-    const req = https.request({
+export async function postJson(t: CallTarget, pathAndQuery: string, body: string, timeoutMs: number, agents: AgentPool = sharedAgents): Promise<PostResult> {
+  const agent = agents.agentFor(t.connectHost, t.connectPort, { caPem: t.ca, serverName: t.servername });
+  try {
+    const res = await send({
+      agent,
       method: 'POST',
       host: t.connectHost,
       port: t.connectPort,
       path: pathAndQuery,
-      servername: t.servername,
-      ca: t.ca,
-      rejectUnauthorized: true,
-      agent: false,
-      headers: {
-        host: t.url.host,
-        'content-type': 'application/json',
-        accept: 'application/json, */*',
-        'content-length': Buffer.byteLength(body),
-      },
+      headers: { host: t.url.host, 'content-type': 'application/json', accept: 'application/json, */*' },
+      body,
+      timeoutMs,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
     });
-    const timer = setTimeout(() => fail('context deadline exceeded'), timeoutMs);
-    req.on('error', (err) => fail(goMessage(err, t)));
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_RESPONSE_BYTES) fail(`response body larger than ${MAX_RESPONSE_BYTES} bytes`);
-        else chunks.push(c);
-      });
-      res.on('error', (err) => fail(goMessage(err, t)));
-      res.on('end', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.end(body);
-  });
+    return { status: res.status, body: res.body.toString('utf8') };
+  } catch (err) {
+    if (err instanceof HttpClientError) throw new PostError(goWords(err, t.connectHost, t.connectPort));
+    throw err;
+  }
 }

@@ -11,6 +11,7 @@
  */
 import { HttpsTransport } from '../../cluster/client/transport.ts';
 import { loadKubeconfig } from '../../util/kubeconfig.ts';
+import { goWords } from '../../util/http/go-words.ts';
 import { imageReviewRequest, parseImageReviewStatus, type ImageReviewSpec, type ImageReviewStatus } from './image-review.ts';
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -48,21 +49,6 @@ function failureMessage(status: number, body: string, contentType: string): stri
   if (status === 500) return `an error on the server (${JSON.stringify(text)}) has prevented the request from succeeding`;
   if (status === 403) return text;
   return GENERIC[status] ?? `an error on the server (${JSON.stringify(text)}) has prevented the request from succeeding`;
-}
-
-/** The transport failure in Go's words, from the error chain's Node error code. */
-function connectionMessage(err: Error, url: URL): string {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ECONNREFUSED') return `dial tcp ${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || 443}: connect: connection refused`;
-    if (code === 'ENOTFOUND') return `dial tcp: lookup ${url.hostname}: no such host`;
-    if (code === 'ECONNRESET') return 'EOF';
-    if (code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
-      return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
-    }
-    if (/^no answer within/.test(e.message)) return 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)';
-  }
-  return err.message;
 }
 
 export class ImageReviewBackend {
@@ -104,7 +90,7 @@ export class ImageReviewBackend {
         idempotent: true,
       });
     } catch (err) {
-      throw new Error(`Post ${JSON.stringify(this.url.href)}: ${connectionMessage(err as Error, this.url)}`);
+      throw new Error(`Post ${JSON.stringify(this.url.href)}: ${goWords(err, this.url.hostname, Number(this.url.port || 443))}`);
     }
     const body = res.body.toString('utf8');
     if (res.status < 200 || res.status > 299) throw new Error(failureMessage(res.status, body, String(res.headers['content-type'] ?? '')));
