@@ -295,4 +295,32 @@ describe('registry client limits', () => {
       await close(server);
     }
   });
+
+  test('a registry off the loopback cannot send the client to a loopback address (redirect, token realm)', { skip: external ? false : 'no non-loopback IPv4 address' }, async () => {
+    // A local service the remote registry names: it must never be asked anything.
+    const asked: string[] = [];
+    const local = http.createServer((req, res) => {
+      asked.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"token":"t"}');
+    });
+    const localPort = await listen(local);
+    const remote = http.createServer((req, res) => {
+      if (req.url?.startsWith('/v2/redirect/blobs/')) return void res.writeHead(307, { location: `http://127.0.0.1:${localPort}/internal` }).end();
+      if (req.url?.startsWith('/v2/realm/')) return void res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${localPort}/token",service="s"` }).end();
+      res.writeHead(404).end();
+    });
+    const port = await listen(remote, '0.0.0.0');
+    const host = `${external}:${port}`;
+    const keyring = new CredentialKeyring([{ auths: { [host]: { username: 'u', password: 'pull-secret' } } }]);
+    const client = new RegistryClient({ hosts: { [host]: { insecure: true } }, keyring, deadlineMs: 5000 });
+    try {
+      await assert.rejects(client.getBlob(parseDockerRef(`${host}/redirect:v1`), { digest: sha256Digest('x') }), (err) => code('REGISTRY_UNAVAILABLE')(err) && /refusing a redirect to http:\/\/127\.0\.0\.1/.test((err as Error).message));
+      await assert.rejects(client.resolve(parseDockerRef(`${host}/realm:v1`)), (err) => code('REGISTRY_UNAVAILABLE')(err) && /refusing token realm http:\/\/127\.0\.0\.1/.test((err as Error).message));
+      assert.deepEqual(asked, [], 'the loopback service was never reached');
+    } finally {
+      client.close();
+      await close(remote);
+      await close(local);
+    }
+  });
 });

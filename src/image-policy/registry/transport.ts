@@ -74,6 +74,17 @@ function sameHost(url: URL, host: string): boolean {
   return url.host === new URL(`${url.protocol}//${host}`).host;
 }
 
+/**
+ * Whether following the registry `registry` to `target` would step onto the loopback from off it.
+ * Plain HTTP is allowed to loopback hosts (local registries), so a remote registry's redirect,
+ * upload Location or token realm naming 127.0.0.1 would otherwise make the node agent or the API
+ * server (image verification) send requests, and for a realm the pull secret, to their own local
+ * services.
+ */
+function intoLoopback(target: string, registry: string): boolean {
+  return isLoopbackHost(target) && !isLoopbackHost(registry);
+}
+
 function unavailable(what: string, err: unknown): ImagePolicyError {
   return new ImagePolicyError('REGISTRY_UNAVAILABLE', `${what}: ${(err as Error).message}`, { cause: err });
 }
@@ -140,6 +151,7 @@ export class RegistryTransport {
       const u = new URL(path);
       // An upload Location may name another host (a storage backend): plain HTTP only where allowed.
       if (u.protocol === 'http:' && !this.mayUsePlainHttp(u.host)) throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `refusing plain HTTP to ${u.host}`);
+      if (intoLoopback(u.host, host)) throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `refusing ${u.origin}: a loopback address named by ${host}`);
       return u;
     }
     const u = new URL(`https://${host}${path}`);
@@ -200,7 +212,7 @@ export class RegistryTransport {
       if (!location) throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `${c.method} ${base.href}: redirect without a Location`);
       if (hop >= MAX_REDIRECTS) throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `${c.method} ${base.href}: stopped after ${MAX_REDIRECTS} redirects`);
       const next = new URL(location, base);
-      if (next.protocol !== 'https:' && !(next.protocol === 'http:' && this.mayUsePlainHttp(next.host))) {
+      if ((next.protocol !== 'https:' && !(next.protocol === 'http:' && this.mayUsePlainHttp(next.host))) || intoLoopback(next.host, host)) {
         throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `${c.method} ${base.href}: refusing a redirect to ${next.origin}`);
       }
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...c.headers };
@@ -234,14 +246,14 @@ export class RegistryTransport {
       this.basicHosts.add(host);
       authorization = basic(cred!);
     } else {
-      const token = await this.fetchToken(challenge, scopes, cred, c.signal);
+      const token = await this.fetchToken(host, challenge, scopes, cred, c.signal);
       this.tokens.set(key, token.token, token.ttlMs);
       authorization = `Bearer ${token.token}`;
     }
     return { res: await this.raw(host, c, authorization), authorization };
   }
 
-  private async fetchToken(ch: Challenge, scopes: string[], cred: BasicCredential | undefined, signal: AbortSignal): Promise<{ token: string; ttlMs: number }> {
+  private async fetchToken(host: string, ch: Challenge, scopes: string[], cred: BasicCredential | undefined, signal: AbortSignal): Promise<{ token: string; ttlMs: number }> {
     const realm = ch.params['realm'];
     if (!realm) throw new ImagePolicyError('REGISTRY_UNAVAILABLE', 'bearer challenge without a realm');
     let url: URL;
@@ -254,6 +266,7 @@ export class RegistryTransport {
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.mayUsePlainHttp(url.host))) {
       throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `refusing token realm ${url.origin}: not HTTPS`);
     }
+    if (intoLoopback(url.host, host)) throw new ImagePolicyError('REGISTRY_UNAVAILABLE', `refusing token realm ${url.origin}: a loopback address named by ${host}`);
     if (ch.params['service']) url.searchParams.set('service', ch.params['service']);
     for (const s of scopes) url.searchParams.append('scope', s);
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...(cred ? { authorization: basic(cred) } : {}) };
