@@ -109,3 +109,68 @@ test('a whiteout naming its own directory or the parent (.wh.., .wh...) is refus
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+/** A ustar archive of exactly these entries (GNU tar would not write the hostile ones). */
+function rawTar(entries: { name: string; type: '0' | '1' | '2' | '5'; link?: string; data?: string }[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const e of entries) {
+    const h = Buffer.alloc(512);
+    const data = Buffer.from(e.data ?? '');
+    const field = (off: number, len: number, v: string) => h.write(v, off, len, 'utf8');
+    const octal = (off: number, len: number, n: number) => field(off, len, `${n.toString(8).padStart(len - 1, '0')}\0`);
+    field(0, 100, e.name);
+    octal(100, 8, e.type === '5' ? 0o755 : 0o644);
+    octal(108, 8, 0);
+    octal(116, 8, 0);
+    octal(124, 12, e.type === '0' ? data.length : 0);
+    octal(136, 12, 0);
+    field(156, 1, e.type);
+    field(157, 100, e.link ?? '');
+    field(257, 8, 'ustar\x0000');
+    h.fill(' ', 148, 156);
+    let sum = 0;
+    for (const b of h) sum += b;
+    field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  return Buffer.concat([...blocks, Buffer.alloc(1024)]);
+}
+
+test('a layer cannot write or hard-link outside the rootfs: symlink then file through it, .., absolute paths, hard links out', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'layer-apply-'));
+  const outside = join(base, 'outside');
+  mkdirSync(outside);
+  writeFileSync(join(outside, 'secret'), 'host');
+  try {
+    const rootfs = join(base, 'rootfs');
+    mkdirSync(rootfs);
+    const up = '../'.repeat(12);
+    const hostile = [
+      { name: 'lnk', type: '2', link: outside },
+      { name: 'lnk/pwned1', type: '0', data: '1' },
+      { name: 'rel', type: '2', link: `${up}${outside.slice(1)}` },
+      { name: 'rel/pwned2', type: '0', data: '2' },
+      { name: 'b', type: '2', link: outside },
+      { name: 'a', type: '2', link: 'b' },
+      { name: 'a/pwned3', type: '0', data: '3' },
+      { name: `${up}${outside.slice(1)}/pwned4`, type: '0', data: '4' },
+      { name: `${outside}/pwned5`, type: '0', data: '5' },
+      { name: 'hl1', type: '1', link: join(outside, 'secret') },
+      { name: 'hl2', type: '1', link: `${up}${outside.slice(1)}/secret` },
+      { name: 's', type: '2', link: outside },
+      { name: 'hl3', type: '1', link: 's/secret' },
+      { name: 'c', type: '2', link: '.' },
+      { name: 'hl4', type: '1', link: `c/${up}${outside.slice(1)}/secret` },
+    ] as const;
+    const file = join(base, 'hostile.tar');
+    writeFileSync(file, rawTar([...hostile]));
+    // GNU tar refuses these members (and fails the layer); nothing may land outside either way.
+    await applyLayer(rootfs, file, join(base, 'scratch')).catch(() => undefined);
+    assert.deepEqual(readdirSync(outside), ['secret'], 'nothing was written next to the host file');
+    assert.equal(readFileSync(join(outside, 'secret'), 'utf8'), 'host');
+    assert.equal(lstatSync(join(outside, 'secret')).nlink, 1, 'the host file was not hard-linked into the rootfs');
+    for (const n of ['hl1', 'hl2', 'hl3', 'hl4']) assert.equal(existsSync(join(rootfs, n)), false, n);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
