@@ -36,8 +36,14 @@ export interface SimNodesOptions {
   statusUpdateMs?: number;
   /** How long a Job's pod runs before it succeeds, unless its annotation says otherwise. */
   jobRunTimeMs?: number;
-  /** Requests in flight at most, over all nodes and pods. */
+  /** Pod writes (status, deletes) in flight at most, over all nodes. */
   maxInFlight?: number;
+  /**
+   * Heartbeat writes (Lease renewals, NodeStatus) in flight at most, over all nodes (default
+   * maxInFlight): a pool of their own, as each kubelet's lease controller beats on its own
+   * whatever its pods do, so a backlog of pod writes never makes a node's Lease late.
+   */
+  heartbeatMaxInFlight?: number;
   /** Per-pod resource usage, for metrics.k8s.io later. */
   usage?: UsageFn;
   now?: () => number;
@@ -55,6 +61,7 @@ export interface SimConfig {
   statusUpdateMs: number;
   jobRunTimeMs: number;
   maxInFlight: number;
+  heartbeatMaxInFlight: number;
   usage: UsageFn;
   now: () => number;
   log: SimLog;
@@ -102,6 +109,7 @@ export function buildConfig(o: SimNodesOptions): SimConfig {
     statusUpdateMs: positive('statusUpdateMs', o.statusUpdateMs, 300_000),
     jobRunTimeMs,
     maxInFlight: Math.round(positive('maxInFlight', o.maxInFlight, 32)),
+    heartbeatMaxInFlight: Math.round(positive('heartbeatMaxInFlight', o.heartbeatMaxInFlight, o.maxInFlight ?? 32)),
     usage: o.usage ?? defaultUsage,
     now: o.now ?? Date.now,
     log: o.log ?? silent,

@@ -21,6 +21,8 @@ export interface SimNode {
   /** When the conditions last changed (registration). */
   since: number;
   hasLease: boolean;
+  /** When the Lease was last renewed (the simulator's heartbeat statistics). */
+  renewedAt?: number;
 }
 
 /**

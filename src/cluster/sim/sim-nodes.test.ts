@@ -157,3 +157,29 @@ test('with clientFor, each node writes through its own client; the pod watch sta
     sim.stop();
   }
 });
+
+test('pod writes that do not answer never hold up the Leases: heartbeats have a pool of their own', async () => {
+  // Every pods/status write hangs (a server slow on pods); with one pool for everything its
+  // slots would fill with them and no node would renew its Lease any more.
+  let stuck = 0;
+  class SlowPods extends FakeApiClient {
+    override async patch<T extends K8sObject>(...args: Parameters<FakeApiClient['patch']>): Promise<T> {
+      if (args[0].resource !== 'pods') return super.patch<T>(...args);
+      stuck++;
+      return new Promise<T>(() => {});
+    }
+  }
+  const client = new SlowPods();
+  for (let i = 0; i < 6; i++) client.seed(resources.pods, podOn(`p${i}`, `sim-node-${i % 2}`));
+  const sim = await startSimNodes({ client, count: 2, leaseRenewMs: 20, leaseDurationSeconds: 40, maxInFlight: 2, heartbeatMaxInFlight: 1, jobRunTimeMs: 0 });
+  try {
+    await until('pod writes stuck', () => stuck >= 2);
+    const before = sim.heartbeats().leaseRenewals;
+    await until('renewals go on', () => sim.heartbeats().leaseRenewals >= before + 4);
+    const h = sim.heartbeats();
+    assert.equal(h.lateRenewals, 0);
+    assert.ok(h.maxLeaseGapMs < 40_000);
+  } finally {
+    sim.stop();
+  }
+});
