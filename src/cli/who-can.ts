@@ -6,9 +6,10 @@
  * kube-system), also the principals the Casbin mode allows or denies, with the deciding line.
  */
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { loadKubeconfig } from '../util/kubeconfig.ts';
+import { sharedAgents } from '../util/http/agent-pool.ts';
+import { HttpClientError, send, urlTarget } from '../util/http/send.ts';
 import type { BindingObject, RoleObject } from '../authz/rbac/types.ts';
 import { ALWAYS_ALLOWED_GROUP, parseResourceArg, whoCan, type RbacObjects, type WhoCanEntry, type WhoCanQuery } from '../authz/who-can.ts';
 import { flag, parseCommand, type ParsedArgs } from './args.ts';
@@ -107,28 +108,27 @@ async function list<T>(client: AdminClient, path: string): Promise<T[]> {
   return body.items;
 }
 
-function getJson<T>(client: AdminClient, path: string): Promise<T> {
-  const url = new URL(path, client.server);
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', headers: { accept: 'application/json' }, ca: client.caPem, cert: client.certPem, key: client.keyPem, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: (T & { message?: string }) | undefined;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined;
-        }
-        if (res.statusCode !== 200) return reject(new Error(`GET ${path}: ${res.statusCode} ${body?.message ?? text.slice(0, 200)}`));
-        if (!body || typeof body !== 'object') return reject(new Error(`GET ${path}: not a JSON object`));
-        resolve(body);
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
+/** Lists are read whole: as large as the API client allows. */
+const MAX_ANSWER_BYTES = 512 * 1024 * 1024;
+
+/** A GET through the shared HTTP client (src/util/http), kept alive across the few this command sends. */
+async function getJson<T>(client: AdminClient, path: string): Promise<T> {
+  const t = urlTarget(new URL(path, client.server));
+  let res;
+  try {
+    const agent = sharedAgents.agentFor(t.host, t.port, { caPem: client.caPem, certPem: client.certPem, keyPem: client.keyPem });
+    res = await send({ agent, method: 'GET', ...t, headers: { accept: 'application/json' }, idleTimeoutMs: 30_000, maxResponseBytes: MAX_ANSWER_BYTES });
+  } catch (err) {
+    throw new Error(`GET ${path}: ${err instanceof HttpClientError && err.kind === 'idle-timeout' ? 'timed out' : (err as Error).message}`, { cause: err });
+  }
+  const text = res.body.toString('utf8');
+  let body: (T & { message?: string }) | undefined;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${body?.message ?? text.slice(0, 200)}`);
+  if (!body || typeof body !== 'object') throw new Error(`GET ${path}: not a JSON object`);
+  return body;
 }

@@ -13,7 +13,7 @@ import type https from 'node:https';
 import type { ResolvedKubeconfig } from '../kubeconfig.ts';
 import { TokenFileSource } from '../token-file-source.ts';
 import { createAgent } from './agent-pool.ts';
-import { send, type HttpResponse } from './send.ts';
+import { send, urlTarget, type HttpResponse } from './send.ts';
 
 /** The fields of a resolved kubeconfig an endpoint uses. */
 export type EndpointConfig = Pick<ResolvedKubeconfig, 'url' | 'caPem' | 'certPem' | 'keyPem' | 'token' | 'tokenFile' | 'tlsServerName'>;
@@ -52,8 +52,7 @@ export interface PostOptions {
 export class JsonEndpoint {
   readonly url: URL;
   readonly #agent: https.Agent;
-  readonly #path: string;
-  readonly #port: number;
+  readonly #target: { host: string; port: number; path: string };
   readonly #token: string | undefined;
   /** tokenFile, re-read about every minute as client-go's cached file token source. */
   readonly #tokenSource: TokenFileSource | undefined;
@@ -62,8 +61,7 @@ export class JsonEndpoint {
   constructor(e: EndpointConfig, o: JsonEndpointOptions = {}) {
     if (e.url.protocol !== 'https:') throw new Error(`endpoint must be an https URL, got ${JSON.stringify(e.url.href)}`);
     this.url = e.url;
-    this.#path = `${e.url.pathname}${e.url.search}`;
-    this.#port = Number(e.url.port || 443);
+    this.#target = urlTarget(e.url);
     this.#agent = createAgent({ caPem: e.caPem, certPem: e.certPem, keyPem: e.keyPem, serverName: e.tlsServerName });
     this.#token = e.token;
     this.#tokenSource = e.tokenFile ? new TokenFileSource(e.tokenFile, { fallback: e.token, now: o.now }) : undefined;
@@ -76,7 +74,7 @@ export class JsonEndpoint {
     if (this.#userAgent) headers['user-agent'] = this.#userAgent;
     const bearer = this.#tokenSource ? this.#tokenSource.get() : this.#token;
     if (bearer) headers.authorization = `Bearer ${bearer}`;
-    return send({ agent: this.#agent, method: 'POST', host: this.url.hostname.replace(/^\[|\]$/g, ''), port: this.#port, path: this.#path, headers, body, timeoutMs: o.timeoutMs, maxResponseBytes: o.maxResponseBytes });
+    return send({ agent: this.#agent, method: 'POST', ...this.#target, headers, body, timeoutMs: o.timeoutMs, maxResponseBytes: o.maxResponseBytes });
   }
 
   /** POSTs `value` as JSON and parses a 2xx answer; anything else throws (see the header). */

@@ -74,6 +74,11 @@ export interface HttpResponse {
   body: Buffer;
 }
 
+/** Where an https URL points, as HttpRequest names it (IPv6 brackets off, the default port filled in). */
+export function urlTarget(url: URL): { host: string; port: number; path: string } {
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 443), path: `${url.pathname}${url.search}` };
+}
+
 /** Node codes meaning the connection was never made: nothing was sent. */
 const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 /** A kept-alive connection found closed: at most this many more tries on new ones. */
