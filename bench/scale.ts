@@ -9,7 +9,7 @@
  * tenant user under RBAC and API Priority and Fairness, retrying a 429 after its Retry-After as
  * client-go does, and one system:node:<name> identity per simulated node.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RestClient } from '../src/cluster/client/rest-client.ts';
@@ -18,6 +18,7 @@ import type { K8sObject, WatchHandle } from '../src/cluster/client/types.ts';
 import { startSimNodes, type SimNodes } from '../src/cluster/sim/sim-nodes.ts';
 import { summarizeProfile } from './profile-summary.ts';
 import { RawConnection, type RawResponse } from './raw-client.ts';
+import { ratesBetween, readMetrics, threadCpu, threadCpuBetween, type PhaseRates } from './scale-metrics.ts';
 import { grantScaleIdentities, writeScaleIdentities, SIM_USER, TENANT } from './scale-identities.ts';
 import { spawnServer, type ServerProcess } from './server-process.ts';
 import { round, summarize, type LatencySummary } from './stats.ts';
@@ -49,6 +50,12 @@ export interface ScaleResult {
   identities: { load: string; nodes: string; simWatch: string };
   /** throttled429: answers 429 the load client got and retried after their Retry-After, as client-go does (counted in the create's latency). */
   create: { latencyMs: LatencySummary; errors: number; statuses: Record<string, number>; throttled429: number; rps: number; worstWindowP99Ms: number; windows: Array<{ atS: number; requests: number; p99Ms: number }> };
+  /**
+   * The nodes' heartbeats (kubelet: a Lease renewal every 10 s, so nodes/10 a second): renewals
+   * done (donePerSec from the end of registration on), the longest gap any node had between two,
+   * and renewals later than the Lease's 40 s (that node would have been marked NotReady).
+   */
+  heartbeats: { leaseRenewals: number; wantedPerSec: number; donePerSec: number; maxLeaseGapMs: number; lateRenewals: number; nodeStatusWrites: number };
   /** Writes of the simulated nodes that failed (each is retried with backoff), and the first one's message. */
   simErrors: { count: number; first: string };
   /** podsRunning: pods the simulated nodes had set Running by the end; scheduledEvents: the Scheduled Events written (the scheduler drops events when its queue of 1,000 is full, as client-go's broadcaster). */
@@ -56,7 +63,18 @@ export interface ScaleResult {
   controlPlane: { rssMiB: number | null; peakRssMiB: number | null; cpuSeconds: number; cpuPctOfOneCore: number };
   targets: { sustained1000PodsPerSec: boolean | null; createP99Under1sThroughout: boolean; rssUnder4GiB: boolean | null };
   profile?: ReturnType<typeof summarizeProfile>;
+  /** With a profile directory: the components worker's thread (the scheduler) over its whole life, start to stop. */
+  schedulerProfile?: ReturnType<typeof summarizeProfile>;
+  /**
+   * Where the server's time went, per phase (while the load client creates; after, while the
+   * scheduler and the nodes catch up): requests per second per kind and per APF flow from the
+   * server's /metrics, and CPU per server thread (main = the API server, WorkerThread = the
+   * scheduler). Null where /metrics could not be read.
+   */
+  phases: { creating: PhaseReport | null; afterCreates: PhaseReport | null };
 }
+
+export type PhaseReport = PhaseRates & { threads: ReturnType<typeof threadCpuBetween> };
 
 const NS = 'bench-scale';
 const NODE_PREFIX = 'sim-node-';
@@ -144,6 +162,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   let sim: SimNodes | undefined;
   const clients: RestClient[] = [];
   let watch: ReturnType<typeof watchBindings> | undefined;
+  let result: ScaleResult | undefined;
   try {
     const tStarted = performance.now();
     const { tls } = server.target;
@@ -179,8 +198,11 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       return c;
     };
     o.progress(`scale: registering ${o.nodes} simulated nodes`);
-    sim = await startSimNodes({ client: simClient, ...(ids ? { clientFor } : {}), namePrefix: NODE_PREFIX, count: o.nodes, maxInFlight: 16, log: simLog });
+    // Heartbeats have their own pool (a kubelet's Lease does not wait for its pods' writes); 5,000
+    // nodes renewing every 10 s are 500 renewals a second, so it keeps more of them in flight.
+    sim = await startSimNodes({ client: simClient, ...(ids ? { clientFor } : {}), namePrefix: NODE_PREFIX, count: o.nodes, maxInFlight: 16, heartbeatMaxInFlight: 64, log: simLog });
     const tRegistered = performance.now();
+    const beatsAtStart = sim.heartbeats().leaseRenewals;
 
     const boundAt = new Map<string, number>();
     let lastBound = performance.now();
@@ -188,6 +210,10 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     watch = watchBindings(watcher, rv, boundAt, () => (lastBound = performance.now()));
 
     const cpuStart = await server.cpuMicros();
+    const sample = async () => ({ metrics: await readMetrics(server.target, () => performance.now()).catch(() => null), threads: threadCpu(server.pid) });
+    const phaseOf = (a: Awaited<ReturnType<typeof sample>>, b: Awaited<ReturnType<typeof sample>>): PhaseReport | null =>
+      a.metrics && b.metrics ? { ...ratesBetween(a.metrics, b.metrics), threads: threadCpuBetween(a.threads, b.threads, (b.metrics.at - a.metrics.at) / 1000) } : null;
+    const atCreate = await sample();
     const saveProfile = await server.profile();
     o.progress(`scale: creating ${o.pods} pods, ${o.concurrency} in flight`);
     const createdAt = new Float64Array(o.pods);
@@ -233,15 +259,19 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     };
     await Promise.all(Array.from({ length: o.concurrency }, worker));
     const tCreated = performance.now();
+    const atCreated = await sample();
     const wanted = o.pods - errors;
     o.progress(`scale: all created in ${round((tCreated - tCreate) / 1000, 1)} s; waiting for ${wanted - boundAt.size} more bindings`);
     while (boundAt.size < wanted && performance.now() - lastBound < o.stallMs) await new Promise((r) => setTimeout(r, 200));
     const tBound = boundAt.size >= wanted ? performance.now() : null;
     const cpuEnd = await server.cpuMicros();
+    const atEnd = await sample();
     const mem = rssOf(server.pid);
     const scheduledEvents = await countScheduledEvents(admin);
     // The nodes' own writes went through (a refused one is retried quietly by the write pool).
     const podsRunning = sim.runningPods().length;
+    const beats = sim.heartbeats();
+    const simSeconds = (performance.now() - tRegistered) / 1000;
 
     let profile: ScaleResult['profile'];
     if (o.cpuProfDir) {
@@ -272,7 +302,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     }
     const cpuSeconds = round((cpuEnd - cpuStart) / 1e6, 1);
     const createP99 = summarize(latency).p99;
-    return {
+    result = {
       nodes: o.nodes,
       pods: o.pods,
       concurrency: o.concurrency,
@@ -288,6 +318,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
         ? { load: `${TENANT} (token; Role: create pods in ${NS}; APF global-default)`, nodes: 'system:node:<name> in system:nodes, one token and connection each (Node authorizer, NodeRestriction; APF system-nodes / system-node-high)', simWatch: `${SIM_USER} (ClusterRole: read pods)` }
         : { load: 'admin (system:masters, APF-exempt)', nodes: 'admin (system:masters, APF-exempt)', simWatch: 'admin' },
       create: { latencyMs: summarize(latency), errors, statuses, throttled429, rps: round((o.pods / (tCreated - tCreate)) * 1000, 1), worstWindowP99Ms, windows },
+      heartbeats: { ...beats, wantedPerSec: round(o.nodes / 10, 1), donePerSec: round((beats.leaseRenewals - beatsAtStart) / simSeconds, 1) },
       simErrors,
       scheduling: { bound: boundAt.size, podsRunning, sustainedPodsPerSec: sustained, overallPodsPerSec: overall, createToBindMs: createToBind.length ? summarize(createToBind) : null, scheduledEvents },
       controlPlane: { rssMiB: mem.rss, peakRssMiB: mem.peak, cpuSeconds, cpuPctOfOneCore: round((cpuSeconds * 1e5) / ((tBound ?? performance.now()) - tCreate), 1) },
@@ -297,11 +328,16 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
         rssUnder4GiB: mem.peak === null ? null : mem.peak <= 4096,
       },
       ...(profile ? { profile } : {}),
+      phases: { creating: phaseOf(atCreate, atCreated), afterCreates: phaseOf(atCreated, atEnd) },
     };
+    return result;
   } finally {
     watch?.close();
     sim?.stop();
     for (const c of clients) c.close();
     await server.stop();
+    // The worker writes its profile when it stops, so only now; the caller gets the same object.
+    const workerProfile = o.cpuProfDir ? join(o.cpuProfDir, 'components-worker.cpuprofile') : undefined;
+    if (result && workerProfile && existsSync(workerProfile)) result.schedulerProfile = summarizeProfile(JSON.parse(readFileSync(workerProfile, 'utf8')), 15);
   }
 }
