@@ -20,7 +20,7 @@ import { ApiStatusError } from './errors.ts';
 import { backoffDelay, realTimers, type Timers } from './timers.ts';
 import { TokenFileSource } from '../../util/token-file-source.ts';
 import type { ClientIdentity } from './types.ts';
-import { HttpClientError, send } from '../../util/http/send.ts';
+import { HttpClientError, send, urlTarget } from '../../util/http/send.ts';
 
 export interface TransportOptions {
   /** https://host:port */
@@ -88,6 +88,8 @@ export class HttpsTransport {
   /** Watches and other streams: one connection each for as long as they last, so never bounded by (or starving) the pool. */
   readonly streamAgent: https.Agent;
   private readonly url: URL;
+  /** Where ordinary requests connect (host without IPv6 brackets, port). */
+  private readonly target: { host: string; port: number };
   private readonly opts: Required<Omit<TransportOptions, 'identity' | 'server' | 'userAgent' | 'maxConnections' | 'maxIdleConnections' | 'now'>>;
   private readonly baseHeaders: Record<string, string>;
   /** identity.tokenFile, re-read as client-go's bearerAuthRoundTripper does (identity.token until it is read). */
@@ -95,6 +97,8 @@ export class HttpsTransport {
 
   constructor(o: TransportOptions) {
     this.url = new URL(o.server);
+    const { host, port } = urlTarget(this.url);
+    this.target = { host, port };
     if (this.url.protocol !== 'https:') throw new Error(`server must be an https URL, got ${JSON.stringify(o.server)}`);
     const id = o.identity;
     if (!id.caPem) throw new Error('identity.caPem is required: the server certificate is always verified');
@@ -200,7 +204,7 @@ export class HttpsTransport {
   /** An ordinary request, through the shared HTTP client (src/util/http/send.ts). */
   private async once(req: TransportRequest): Promise<TransportResponse> {
     return send({
-      agent: this.agent, method: req.method, host: this.url.hostname.replace(/^\[|\]$/g, ''), port: Number(this.url.port || 443), path: req.path,
+      agent: this.agent, method: req.method, ...this.target, path: req.path,
       headers: this.headers(req), body: req.body, idleTimeoutMs: this.opts.requestTimeoutMs, maxResponseBytes: this.opts.maxResponseBytes,
       // withRetries decides (a reset reused connection counts as refused there).
       resendOnStale: false,

@@ -13,10 +13,21 @@
  *   a new one, as Node documents (req.reusedSocket) and Go's transport does for its idle
  *   connections, unless the caller retries by itself (resendOnStale: false).
  *
- * Agents (keep-alive connections, TLS material) come from ./agent-pool.ts. Streams stay outside:
- * a watch (the API client's stream), the aggregation proxy and the node proxy pipe bodies through
- * instead of reading them whole, and the image registry client follows redirects to blob storage
- * as the distribution spec requires (src/image-policy/registry/http.ts).
+ * Agents (keep-alive connections, TLS material) come from ./agent-pool.ts.
+ *
+ * Who uses it: the token, authorization, admission, audit and ImagePolicyWebhook webhooks, the
+ * OIDC discovery/JWKS fetcher, who-can, and the API client's ordinary requests (through
+ * src/cluster/client/transport.ts, which adds retries). Who stays outside, and why:
+ * - watches (the API client's stream): the answer is handed over unread and lasts for hours;
+ * - the aggregation proxy (src/server/aggregation/transport.ts) and the node proxy
+ *   (src/server/node-proxy): they pipe a client's request and answer through, upgrades included,
+ *   and the aggregation proxy honours an APIService's insecureSkipTLSVerify, which nothing here
+ *   offers;
+ * - the image registry client (src/image-policy/registry/http.ts): it follows redirects to blob
+ *   storage as the distribution spec requires, speaks plain HTTP to insecure registries, and
+ *   streams blobs through a size cap instead of buffering them;
+ * - the node agent's HTTP probes (src/cluster/agent/probes/http-get.ts): the kubelet's rules
+ *   (plain HTTP, no certificate verification, redirects followed within the pod's host).
  */
 import https from 'node:https';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
