@@ -16,6 +16,7 @@ import { missingForRunc, removeEverything } from '../src/cluster/agent/node-runt
 import { FakeImageService, FakeRuntime } from '../src/cluster/agent/runtime/fake.ts';
 import type { ContainerRuntime, ImageService } from '../src/cluster/agent/runtime/types.ts';
 import { timedCalls, type CallTimes } from './timed-calls.ts';
+import { podStartChannel, type PodStartStep } from '../src/cluster/agent/pod-start-trace.ts';
 
 export interface AgentStart {
   type: 'start';
@@ -39,7 +40,9 @@ export interface AgentMemory {
   newSpaceMiB: number;
   externalMiB: number;
 }
-export type AgentReply = { type: 'ready'; runtime: 'runc' | 'fake'; image: string } | { type: 'report'; memory: AgentMemory; cpuMs: number; phases?: Record<string, unknown> } | { type: 'error'; message: string };
+/** Each pod's start steps (pod-start-trace.ts) by uid: the first time of each step, ms since the epoch. */
+export type Timelines = Record<string, Record<string, number>>;
+export type AgentReply = { type: 'ready'; runtime: 'runc' | 'fake'; image: string } | { type: 'report'; memory: AgentMemory; cpuMs: number; phases?: Record<string, unknown>; timelines?: Timelines } | { type: 'error'; message: string };
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -101,7 +104,13 @@ async function main(start: AgentStart): Promise<void> {
   let runtime: ContainerRuntime = real?.runtime ?? new FakeRuntime();
   let images: ImageService = real?.images ?? new FakeImageService();
   const phases: CallTimes[] = [];
+  const timelines: Timelines = {};
   if (start.phases) {
+    // The clock both processes share: the epoch, to a fraction of a millisecond.
+    podStartChannel.subscribe((m) => {
+      const { uid, step } = m as PodStartStep;
+      (timelines[uid] ??= {})[step] ??= performance.timeOrigin + performance.now();
+    });
     const r = timedCalls(runtime, 'runtime');
     const i = timedCalls(images, 'images');
     runtime = r.object;
@@ -117,7 +126,7 @@ async function main(start: AgentStart): Promise<void> {
   send({ type: 'ready', runtime: real ? 'runc' : 'fake', image: real?.image ?? 'bench.test/app:1' });
   process.on('message', (m: { type: string }) => {
     if (m.type === 'report') {
-      void memory().then((mem) => send({ type: 'report', memory: mem, cpuMs: agentCpuMs(), ...(start.phases ? { phases: Object.assign({}, ...phases.map((p) => p.summary())) } : {}) }));
+      void memory().then((mem) => send({ type: 'report', memory: mem, cpuMs: agentCpuMs(), ...(start.phases ? { phases: Object.assign({}, ...phases.map((p) => p.summary())), timelines } : {}) }));
     } else if (m.type === 'stop') {
       void (async () => {
         await agent.stop();

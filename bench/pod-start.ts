@@ -30,6 +30,7 @@ import type { K8sObject } from '../src/cluster/client/types.ts';
 import { createJoinToken } from '../src/cluster/agent/join-token.ts';
 import { buildBenchImage, useRunc, type AgentMemory, type AgentReply, type AgentStart } from './pod-start-agent.ts';
 import { ratio, summarize, type LatencySummary } from './stats.ts';
+import { podStartTimeline, type PodTimes } from './pod-start-timeline.ts';
 import { TS_EXEC_ARGV } from './ts-exec-argv.ts';
 import { warmCompileCache } from '../bin/compile-cache.mjs';
 import { AGENT_ENV, AGENT_MODULES, AGENT_NODE_FLAGS } from '../bin/agent-process.mjs';
@@ -50,6 +51,8 @@ export interface PodStartResult {
    * the launcher's pipe), ms; the processes it starts (runc, shims, mounts) are not in it.
    */
   agentCpuMsPerPod: number;
+  /** The bench process's CPU time per pod over the burst, ms: the API server (creates, the agent's writes, watches) and the bench's own client. */
+  controlPlaneCpuMsPerPod: number;
   /**
    * API writes per pod during the burst, by verb and resource (from the server's
    * apiserver_request_total, from before the creates until every pod of the burst is Running and
@@ -58,6 +61,8 @@ export interface PodStartResult {
    */
   apiWritesPerPod: Record<string, number>;
   phases?: Record<string, unknown>;
+  /** With BENCH_PHASES=1: where the burst's pods spent their start, segment by segment (pod-start-timeline.ts). */
+  timeline?: Record<string, LatencySummary>;
 }
 
 /** Writes the server counted so far (apiserver_request_total), keyed "VERB resource[/subresource]". */
@@ -135,6 +140,11 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     const joinedReport = await request(child, 'report', { type: 'report' });
     const joined = joinedReport.memory;
     const started = new Map<string, number>();
+    // Epoch times for the timeline: the agent process's clock is the same wall clock.
+    const epoch = () => performance.timeOrigin + performance.now();
+    const createdAt = new Map<string, number>();
+    const runningAt = new Map<string, number>();
+    const uids = new Map<string, string>();
     const running = new Map<string, number>();
     const waiters: Array<{ count: number; resolve(): void }> = [];
     const list = await admin.list(resources.pods, 'bench');
@@ -142,6 +152,7 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
       const name = e.object.metadata?.name ?? '';
       if (e.object.status?.phase === 'Running' && !running.has(name) && started.has(name)) {
         running.set(name, performance.now() - started.get(name)!);
+        runningAt.set(name, epoch());
         for (const w of waiters) if (running.size >= w.count) w.resolve();
       }
     }, () => {});
@@ -157,18 +168,25 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
       const name = `p${from + k}`;
       const t0 = performance.now();
       started.set(name, t0);
-      await admin.create(resources.pods, 'bench', {
+      createdAt.set(name, epoch());
+      const made = await admin.create<K8sObject>(resources.pods, 'bench', {
         apiVersion: 'v1', kind: 'Pod', metadata: { name },
         spec: { nodeName: 'bench-node', terminationGracePeriodSeconds: 0, automountServiceAccountToken: false, containers: [{ name: 'c', image: ready.image, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
       });
       if (from === 0) acks.push(performance.now() - t0);
+      uids.set(name, made.metadata?.uid ?? '');
     }));
     const writesBefore = await writeCounts(cp);
+    const cpuBefore = process.cpuUsage();
     await createPods(0, n);
     await runningCount(n);
+    const cpu = process.cpuUsage(cpuBefore);
     const podStartMs = summarize([...running.values()]);
     const createAckMs = summarize(acks);
     const measured = await request(child, 'report', { type: 'report' });
+    const timeline = measured.timelines && podStartTimeline([...createdAt].filter(([name]) => Number(name.slice(1)) < n).map(([name, created]): PodTimes => ({
+      created, running: runningAt.get(name), steps: measured.timelines![uids.get(name) ?? ''] ?? {},
+    })));
     // Events and status writes that follow Running (Started is recorded after the start) land first.
     await new Promise((r) => setTimeout(r, 1_000));
     const apiWritesPerPod = writesPerPod(writesBefore, await writeCounts(cp), n);
@@ -182,7 +200,8 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     return {
       runtime: ready.runtime, pods: n, podStartMs, createAckMs, podStartVsCreateP50: ratio(podStartMs.p50, createAckMs.p50),
       target: { p50Under300ms: podStartMs.p50 <= 300, p99Under1s: podStartMs.p99 <= 1000 },
-      agentRssMiB: withPods.rssMiB, rssPods, agentMemory: { joined, withPods }, agentCpuMsPerPod: Math.round(((measured.cpuMs - joinedReport.cpuMs) / n) * 10) / 10, apiWritesPerPod, ...(measured.phases ? { phases: measured.phases } : {}),
+      agentRssMiB: withPods.rssMiB, rssPods, agentMemory: { joined, withPods }, agentCpuMsPerPod: Math.round(((measured.cpuMs - joinedReport.cpuMs) / n) * 10) / 10,
+      controlPlaneCpuMsPerPod: Math.round(((cpu.user + cpu.system) / 1000 / n) * 10) / 10, apiWritesPerPod, ...(measured.phases ? { phases: measured.phases } : {}), ...(timeline ? { timeline } : {}),
     };
   } finally {
     if (child && child.exitCode === null) {

@@ -9,17 +9,23 @@ import { PodSyncer } from './pod-sync.ts';
 
 const quiet = { warn() {}, info() {} };
 
-test('the start time written first stays while the informer still shows an older pod', async () => {
-  let now = Date.parse('2026-01-01T00:00:00Z');
+/** One pod (one container, image present) seeded in a fake API, and a syncer for it on the fake runtime. */
+function onePod(now: () => number): { client: FakeApiClient; pod: Pod; syncer: PodSyncer } {
   const client = new FakeApiClient();
   const pod = client.seed<K8sObject>(resources.pods, {
     apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'u1' },
     spec: { nodeName: 'n', containers: [{ name: 'c', image: 'img:1', imagePullPolicy: 'IfNotPresent' }] },
   }) as Pod;
   const syncer = new PodSyncer({
-    runtime: new FakeRuntime({ now: () => now }), images: new FakeImageService(), client, hostIP: '10.0.0.1', allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
-    scheme: 'fake', now: () => now, pods: () => [pod], requeueAfter() {}, log: quiet,
+    runtime: new FakeRuntime({ now }), images: new FakeImageService(), client, hostIP: '10.0.0.1', allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
+    scheme: 'fake', now, pods: () => [pod], requeueAfter() {}, log: quiet,
   });
+  return { client, pod, syncer };
+}
+
+test('the start time written first stays while the informer still shows an older pod', async () => {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const { client, pod, syncer } = onePod(() => now);
   const statusWrites = () => client.writes().filter((a) => a.verb === 'patch' && a.subresource === 'status');
   await syncer.sync(pod);
   assert.equal(statusWrites().length, 1);
@@ -58,3 +64,27 @@ test('a condition whose status did not change keeps the transition time last wri
 });
 
 type Cond = { type: string; status: string; lastTransitionTime: string };
+
+test('a start publishes its steps in order on the pod-start channel, only while subscribed', async () => {
+  const { podStartChannel } = await import('./pod-start-trace.ts');
+  const { pod, syncer } = onePod(Date.now);
+  const steps: string[] = [];
+  const uid = pod.metadata!.uid!;
+  const listen = (m: unknown) => steps.push(`${(m as { uid: string }).uid === uid ? 'pod' : 'other'} ${(m as { step: string }).step}`);
+  podStartChannel.subscribe(listen);
+  try {
+    await syncer.sync(pod);
+  } finally {
+    podStartChannel.unsubscribe(listen);
+  }
+  // Nothing more once unsubscribed.
+  const seen = steps.length;
+  await syncer.sync(pod);
+  assert.equal(steps.length, seen);
+  assert.deepEqual(steps, [
+    'pod sync', 'pod sandbox:wait', 'pod sandbox:run', 'pod sandbox:done', 'pod image', 'pod env',
+    'pod create:wait', 'pod create:run', 'pod create:done', 'pod start:wait', 'pod start:run', 'pod start:done',
+    'pod status:Running', 'pod written:Running',
+  ]);
+  syncer.probes.stop();
+});

@@ -29,6 +29,7 @@ import { admitPod } from './pod-admission.ts';
 import { VolumeSetUpError, type VolumeManager } from './volumes/volume-manager.ts';
 import { RuntimeIndex } from './runtime-index.ts';
 import { StartGate } from './start-gate.ts';
+import { tracePodStart } from './pod-start-trace.ts';
 import { rfc3339 } from '../sim/node-template.ts';
 import type { ContainerRuntime, ContainerStatus, ImageService, PodRef, SandboxStatus } from './runtime/types.ts';
 import type { PodNetwork } from './network/routed.ts';
@@ -175,6 +176,7 @@ export class PodSyncer {
 
   async #sync(pod: Pod): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
+    tracePodStart(uid, 'sync');
     if (isDone(pod.status?.phase)) {
       this.probes.forget(uid);
       await this.#stopAll(uid, 0, false);
@@ -204,7 +206,7 @@ export class PodSyncer {
     // A pod that never restarts anything does not get a second sandbox once it has run.
     if (!sandbox && !(policy === 'Never' && view.containers.length > 0)) {
       const podFiles = await this.#d.podFiles?.(pod);
-      sandbox = await this.#gated(uid, () => this.#d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec!, podFiles }));
+      sandbox = await this.#gated(uid, 'sandbox', () => this.#d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec!, podFiles }));
       this.index.addSandbox(uid, sandbox.id);
     }
     const waiting = new Map<string, Waiting>();
@@ -318,10 +320,12 @@ export class PodSyncer {
     const attempt = latest ? latest.attempt + 1 : 0;
     let created: ContainerStatus;
     try {
+      tracePodStart(pod.metadata?.uid ?? '', 'image');
       const image = await ensureImage(this.#d.images, this.#d.client, this.pullBackoff, this.#d.now, pod, c, (type, reason, message) => this.#event(pod, c, type, reason, message));
+      tracePodStart(pod.metadata?.uid ?? '', 'env');
       const env = await containerEnv({ client: this.#d.client, allocatable: this.#d.allocatable, services: this.#d.services }, pod, c, this.#d.hostIP);
       const mounts = (await this.#d.volumes?.mountsFor(pod, c, env)) ?? [];
-      created = await this.#gated(pod.metadata?.uid ?? '', () => this.#d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts }));
+      created = await this.#gated(pod.metadata?.uid ?? '', 'create', () => this.#d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts }));
       this.index.addContainer(created.pod.uid, created.id);
     } catch (err) {
       if (err instanceof StartAbandoned) throw err;
@@ -341,7 +345,7 @@ export class PodSyncer {
 
   async #start(pod: Pod, c: Container, id: string, waiting: Map<string, Waiting>): Promise<void> {
     try {
-      await this.#gated(pod.metadata?.uid ?? '', () => this.#d.runtime.startContainer(id));
+      await this.#gated(pod.metadata?.uid ?? '', 'start', () => this.#d.runtime.startContainer(id));
       this.#event(pod, c, 'Normal', 'Started', `Started container ${c.name}`);
       const failed = await this.#life.postStart(pod, c, id, gracePeriodOf(pod));
       if (failed) waiting.set(c.name, { reason: 'PostStartHookError', message: failed });
@@ -360,12 +364,16 @@ export class PodSyncer {
    * deletionTimestamp) gets no sandbox or container to tear down again, as the kubelet cancels a
    * pod's sync once its termination is requested.
    */
-  #gated<T>(uid: string, fn: () => Promise<T>): Promise<T> {
-    return this.#gate.run(this.#admitted.get(uid) ?? this.#admissions, () => {
+  async #gated<T>(uid: string, what: string, fn: () => Promise<T>): Promise<T> {
+    tracePodStart(uid, `${what}:wait`);
+    const out = await this.#gate.run(this.#admitted.get(uid) ?? this.#admissions, () => {
       const now = this.#d.pods().find((p) => p.metadata?.uid === uid);
       if (!now || now.metadata?.deletionTimestamp) throw new StartAbandoned();
+      tracePodStart(uid, `${what}:run`);
       return fn();
     });
+    tracePodStart(uid, `${what}:done`);
+    return out;
   }
 
   /** The prober's started/ready for the status. */
@@ -403,7 +411,9 @@ export class PodSyncer {
     if (prev && Array.isArray(status.conditions)) status = { ...status, conditions: keepTransitionTimes(prev.conditions, status.conditions) };
     if (prev && jsonEqual(comparable(prev), comparable(status))) return;
     // metadata.uid in the patch is a precondition: a pod recreated under the same name is not ours.
+    tracePodStart(uid, `status:${String(status.phase)}`);
     await this.#d.client.patch<K8sObject>(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', { metadata: { uid }, status }, 'status');
+    tracePodStart(uid, `written:${String(status.phase)}`);
     this.#written.set(uid, status);
   }
 

@@ -6,6 +6,7 @@
  * the node: a worker and its timer go when the pod is forgotten.
  */
 import { backoffDelay, realTimers, type Timers } from '../client/timers.ts';
+import { tracePodStart } from './pod-start-trace.ts';
 
 interface Worker {
   running: boolean;
@@ -47,6 +48,7 @@ export class PodWorkers {
   /** Sync the pod now (or right after the sync in progress). */
   update(uid: string): void {
     if (this.#stopped) return;
+    tracePodStart(uid, 'update');
     const w = this.#worker(uid);
     w.gone = false;
     if (w.running) {
