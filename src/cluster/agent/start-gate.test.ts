@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StartGate } from './start-gate.ts';
+import type { Timers } from '../client/timers.ts';
 
 function deferred(): { promise: Promise<void>; resolve(): void } {
   let resolve!: () => void;
@@ -59,4 +60,79 @@ test('a failing call frees its slot and the error reaches the caller', async () 
 test('the limit must be a positive integer', () => {
   assert.throws(() => new StartGate(0), /positive integer/);
   assert.throws(() => new StartGate(1.5), /positive integer/);
+});
+
+/** Timers fired by hand: `fire()` runs every pending one. */
+function manualTimers(): Timers & { fire(): void; pending(): number } {
+  const due = new Map<number, () => void>();
+  let next = 0;
+  return {
+    setTimeout(fn) {
+      due.set(next, fn);
+      return next++;
+    },
+    clearTimeout(h) {
+      due.delete(h as number);
+    },
+    fire() {
+      const fns = [...due.values()];
+      due.clear();
+      for (const f of fns) f();
+    },
+    pending: () => due.size,
+  };
+}
+
+test('a call holding its slot past holdMs stops counting: the pods behind it go ahead', async () => {
+  const timers = manualTimers();
+  const gate = new StartGate(1, { holdMs: 10_000, timers });
+  const hung = deferred();
+  const order: string[] = [];
+  const first = gate.run(0, async () => {
+    order.push('hung');
+    await hung.promise;
+    return 'late';
+  });
+  const second = gate.run(1, async () => {
+    order.push('next');
+    return 'next';
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, ['hung']);
+  assert.equal(gate.waiting, 1);
+  timers.fire();
+  assert.equal(await second, 'next');
+  assert.deepEqual(order, ['hung', 'next']);
+  assert.equal(gate.overdue, 1);
+  assert.equal(gate.running, 0);
+  // The hung call ending late gives back nothing it no longer holds.
+  hung.resolve();
+  assert.equal(await first, 'late');
+  assert.equal(gate.overdue, 0);
+  assert.equal(gate.running, 0);
+  assert.equal(timers.pending(), 0);
+  // The gate still admits exactly one at a time afterwards.
+  const a = deferred();
+  const runs: string[] = [];
+  const x = gate.run(0, async () => {
+    runs.push('x');
+    await a.promise;
+  });
+  const y = gate.run(0, async () => {
+    runs.push('y');
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(runs, ['x']);
+  a.resolve();
+  await Promise.all([x, y]);
+  assert.deepEqual(runs, ['x', 'y']);
+});
+
+test('a call that ends in time clears its timer', async () => {
+  const timers = manualTimers();
+  const gate = new StartGate(2, { timers });
+  assert.equal(gate.holdMs, 10_000);
+  await gate.run(0, async () => assert.equal(timers.pending(), 1));
+  assert.equal(timers.pending(), 0);
+  assert.equal(gate.running, 0);
 });

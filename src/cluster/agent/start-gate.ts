@@ -4,25 +4,42 @@
  * each finishes only when nearly all do; through this gate at most `limit` runtime operations run
  * at once and a waiting one goes by its pod's priority (the order the pods were admitted), so the
  * first pods' containers come before the later pods' sandboxes and pods become Running one after
- * another. Only bounded-time runtime calls go through it (create and start, never a stop with its
- * grace period or a hook), so a slow pod cannot hold it. Bounded by the calls waiting: at most one
- * per pod worker.
+ * another. Only runtime calls that end on their own go through it (create and start, never a stop
+ * with its grace period or a hook), and even those may hang (a mount stuck in the kernel, a runc
+ * that never answers): a call holding its slot longer than `holdMs` stops counting, so the pods
+ * behind it go ahead; the call itself keeps its own time limits. Bounded by the calls waiting: at
+ * most one per pod worker.
  */
+import { realTimers, type Timers } from '../client/timers.ts';
+
 interface Waiter {
   priority: number;
   seq: number;
   go(): void;
 }
 
+export interface StartGateOptions {
+  /** How long one call may hold its slot (default 10 s; a runc start takes well under a second). */
+  holdMs?: number;
+  timers?: Timers;
+}
+
+export const DEFAULT_HOLD_MS = 10_000;
+
 export class StartGate {
   readonly limit: number;
+  readonly holdMs: number;
+  #timers: Timers;
   #running = 0;
   #seq = 0;
+  #overdue = 0;
   #waiting: Waiter[] = [];
 
-  constructor(limit: number) {
+  constructor(limit: number, o: StartGateOptions = {}) {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`start gate limit must be a positive integer, not ${limit}`);
     this.limit = limit;
+    this.holdMs = o.holdMs ?? DEFAULT_HOLD_MS;
+    this.#timers = o.timers ?? realTimers;
   }
 
   /** Runs fn once a slot is free; lower priorities first, then in arrival order. */
@@ -36,13 +53,26 @@ export class StartGate {
         this.#waiting.splice(i, 0, w);
       });
     } else this.#running++;
-    try {
-      return await fn();
-    } finally {
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
       const next = this.#waiting.shift();
       // The slot passes straight to the next waiter; the count only drops when none waits.
       if (next) next.go();
       else this.#running--;
+    };
+    const timer = this.#timers.setTimeout(() => {
+      if (!held) return;
+      this.#overdue++;
+      release();
+    }, this.holdMs);
+    try {
+      return await fn();
+    } finally {
+      this.#timers.clearTimeout(timer);
+      if (!held) this.#overdue--;
+      release();
     }
   }
 
@@ -50,7 +80,13 @@ export class StartGate {
     return this.#waiting.length;
   }
 
+  /** Calls holding a slot. */
   get running(): number {
     return this.#running;
+  }
+
+  /** Calls still running past holdMs, no longer counted in `running`. */
+  get overdue(): number {
+    return this.#overdue;
   }
 }
