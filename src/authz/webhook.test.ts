@@ -23,7 +23,7 @@ let url = '';
 const hits: Array<{ body: Record<string, unknown>; clientCN: string; auth?: string }> = [];
 
 /** The fake webhook answers by user name. */
-function answer(user: string): { code: number; body: string } | 'hang' {
+function answer(user: string): { code: number; body: string } | 'hang' | 'trickle' {
   const sar = (status: object) => JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', status });
   switch (user) {
     case 'alice': return { code: 200, body: sar({ allowed: true, reason: 'alice may' }) };
@@ -34,6 +34,7 @@ function answer(user: string): { code: number; body: string } | 'hang' {
     case 'wrong-kind': return { code: 200, body: JSON.stringify({ apiVersion: 'v1', kind: 'Status', status: { allowed: true } }) };
     case 'error': return { code: 500, body: 'internal error' };
     case 'slow': return 'hang';
+    case 'trickle': return 'trickle';
     default: return { code: 200, body: sar({}) };
   }
 }
@@ -47,6 +48,12 @@ before(async () => {
       hits.push({ body, clientCN: String((req.socket as TLSSocket).getPeerCertificate()?.subject?.CN), auth: req.headers.authorization });
       const a = answer(body.spec.user);
       if (a === 'hang') return;
+      if (a === 'trickle') {
+        // A byte every 50 ms: never silent long enough for an idle limit.
+        res.writeHead(200, { 'content-type': 'application/json' }).write(' ');
+        const t = setInterval(() => res.write(' '), 50);
+        return void res.on('close', () => clearInterval(t));
+      }
       res.writeHead(a.code, { 'content-type': 'application/json' }).end(a.body);
     });
   });
@@ -76,6 +83,8 @@ test('decisions from the webhook response', async () => {
     ['wrong kind fails closed', 'wrong-kind', 'deny', /kind is "Status"/],
     ['non-2xx fails closed', 'error', 'deny', /authorization webhook failed: status 500/],
     ['slow webhook times out closed', 'slow', 'deny', /no response within 300ms/],
+    // The limit covers the whole exchange, so an answer that never ends cannot hold the request.
+    ['trickling webhook times out closed', 'trickle', 'deny', /no response within 300ms/],
   ];
   for (const [name, user, want, reason] of cases) {
     const got = await authz.authorize(attrs(user));
