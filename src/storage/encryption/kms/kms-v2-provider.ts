@@ -16,13 +16,13 @@
  *   the next write of it re-encrypts (rotation by rewriting).
  * - Health: `check()` is upstream's probe, with its cached answer (20 s when good, 3 s when not).
  */
-import { createHash, randomBytes as nodeRandomBytes, randomUUID } from 'node:crypto';
-import { isDNS1123Subdomain } from '../../../api/validation/names.ts';
+import { randomBytes as nodeRandomBytes, randomUUID } from 'node:crypto';
 import type { RandomBytes } from '../ciphers.ts';
-import { AES_GCM_KEY, HKDF_SHA256_XNONCE_AES_GCM_SEED, messages, type Annotations, type EncryptedObject } from './kms-v2-api.ts';
+import { HKDF_SHA256_XNONCE_AES_GCM_SEED, messages, type EncryptedObject } from './kms-v2-api.ts';
+import { aggregate, cacheKey, keyIdHash, validateEncryptedObject, validateKeyId } from './kms-v2-encrypted-object.ts';
 import type { KmsService } from './kms-v2-client.ts';
 import { keyCipher, SEED_SIZE, seedCipher, type DataCipher } from './seed-gcm.ts';
-import { NO_RECORDER, secondsSince, type EncryptionRecorder, type InvalidKeyIdCode } from '../encryption-recorder.ts';
+import { NO_RECORDER, secondsSince, type EncryptionRecorder } from '../encryption-recorder.ts';
 
 export const KMS_V2_PREFIX = 'k8s:enc:kms:v2:';
 
@@ -31,9 +31,6 @@ const NEGATIVE_INTERVAL_MS = 10_000;
 const WRITE_TTL_MS = 3 * 60_000;
 const HEALTH_POSITIVE_TTL_MS = 20_000;
 const HEALTH_NEGATIVE_TTL_MS = 3_000;
-const KEY_ID_MAX = 1024;
-const DEK_SOURCE_MAX = 1024;
-const ANNOTATIONS_MAX = 32 * 1024;
 /** Decrypted seeds kept (upstream keeps a day's worth; one per key ID and server start in practice). */
 const SEED_CACHE_MAX = 1024;
 
@@ -57,78 +54,7 @@ interface State {
   expiresAt: number;
 }
 
-/** utilerrors.NewAggregate(...).Error() after Reduce: one error alone, several in brackets. */
-function aggregate(msgs: string[]): string {
-  return msgs.length === 1 ? msgs[0]! : `[${msgs.join(', ')}]`;
-}
-
-/** GetHashIfNotEmpty: key IDs are logged and reported only hashed. */
-export function keyIdHash(keyId: string): string {
-  return keyId === '' ? '' : `sha256:${createHash('sha256').update(keyId).digest('hex')}`;
-}
-
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-function validateKeyId(keyId: string): { code: InvalidKeyIdCode; message: string } | undefined {
-  if (keyId.length === 0) return { code: 'empty', message: 'keyID is empty' };
-  if (Buffer.byteLength(keyId) > KEY_ID_MAX) return { code: 'too_long', message: `keyID is ${Buffer.byteLength(keyId)} bytes, which exceeds the max size of ${KEY_ID_MAX}` };
-  return undefined;
-}
-
-/** validation.IsFullyQualifiedDomainName on each key, and the 32 kB total. */
-function validateAnnotations(annotations: Annotations): string | undefined {
-  const errs: string[] = [];
-  let total = 0;
-  for (const [k, v] of Object.entries(annotations)) {
-    const name = k.endsWith('.') ? k.slice(0, -1) : k;
-    const dns = k === '' ? [] : isDNS1123Subdomain(name);
-    if (k === '') errs.push('annotations: Required value');
-    else if (dns.length > 0) errs.push(`annotations: Invalid value: ${JSON.stringify(name)}: ${dns.join(',')}`);
-    else if (name.split('.').length < 2) errs.push(`annotations: Invalid value: ${JSON.stringify(name)}: should be a domain with at least two segments separated by dots`);
-    total += Buffer.byteLength(k) + v.length;
-  }
-  if (total > ANNOTATIONS_MAX) errs.push(`total size of annotations is ${total}, which exceeds the max size of ${ANNOTATIONS_MAX}`);
-  return errs.length > 0 ? aggregate(errs) : undefined;
-}
-
-/** ValidateEncryptedObject, with upstream's messages. */
-export function validateEncryptedObject(o: EncryptedObject): void {
-  if (o.encryptedDEKSourceType !== AES_GCM_KEY && o.encryptedDEKSourceType !== HKDF_SHA256_XNONCE_AES_GCM_SEED) throw new Error(`unknown encryptedDEKSourceType: ${o.encryptedDEKSourceType}`);
-  if (o.encryptedData.length === 0) throw new Error('encrypted data is empty');
-  if (o.encryptedDEKSource.length === 0) throw new Error('failed to validate encrypted DEK source: encrypted DEK source is empty');
-  if (o.encryptedDEKSource.length > DEK_SOURCE_MAX) throw new Error(`failed to validate encrypted DEK source: encrypted DEK source is ${o.encryptedDEKSource.length} bytes, which exceeds the max size of ${DEK_SOURCE_MAX}`);
-  const keyErr = validateKeyId(o.keyID);
-  if (keyErr) throw new Error(`failed to validate key id: ${keyErr.message}`);
-  const annErr = validateAnnotations(o.annotations);
-  if (annErr) throw new Error(`failed to validate annotations: ${annErr}`);
-}
-
-/** generateCacheKey: type, length-prefixed DEK source and key ID, then the sorted annotations. */
-function cacheKey(o: Omit<EncryptedObject, 'encryptedData'>): string {
-  const parts: Buffer[] = [];
-  const u32 = (n: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(n);
-    parts.push(b);
-  };
-  const prefixed = (data: Buffer) => {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(data.length);
-    parts.push(b, data);
-  };
-  u32(o.encryptedDEKSourceType);
-  prefixed(o.encryptedDEKSource);
-  prefixed(Buffer.from(o.keyID));
-  const keys = Object.keys(o.annotations).sort();
-  if (keys.length > 0) {
-    u32(keys.length);
-    for (const k of keys) {
-      prefixed(Buffer.from(k));
-      prefixed(o.annotations[k]!);
-    }
-  }
-  return Buffer.concat(parts).toString('base64');
-}
 
 /** Insertion-ordered map that forgets its oldest entry past `max`. */
 function boundedSet<V>(map: Map<string, V>, key: string, value: V, max: number): void {
