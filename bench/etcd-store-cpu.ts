@@ -6,16 +6,23 @@
  * copy's storage code runs in alternating rounds beside this tree's against the same etcd, so
  * old and new are compared in one process under the same load.
  *
+ * With BENCH_SQLITE=1 the SQLite store (durability full, as the server opens it) behind its own
+ * watch cache runs in the same alternation: what the storage path alone costs more on etcd.
+ *
  * Usage: node bench/etcd-store-cpu.ts. Knobs: BENCH_CREATES (2000 per round), BENCH_CONNECTIONS
- * (20), BENCH_ROUNDS (6), BENCH_OLD_ROOT, BENCH_CPU_PROF=<file> (a V8 profile of this tree's rounds).
+ * (20), BENCH_ROUNDS (6), BENCH_OLD_ROOT, BENCH_SQLITE, BENCH_CPU_PROF=<file> (a V8 profile of this
+ * tree's rounds).
  * Run with `node --max-semi-space-size=1` for a finer count of collections.
- * Prints JSON: per tree the CPU microseconds per create of each round and their median, and the
- * young-generation collections per 1000 creates (the garbage the path makes).
+ * Prints JSON, per tree and round: CPU microseconds per create (and their median) and the system
+ * part of them (syscalls: the loopback TCP to etcd, SQLite's WAL); young-generation collections
+ * per 1000 creates (the garbage the path makes); the etcd process's own CPU per create
+ * (/proc/PID/stat, 10 ms ticks); this process's read/write syscalls per create (/proc/self/io).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { PerformanceObserver, constants as perfConstants, type PerformanceEntry } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startEtcd } from '../test/helpers/etcd.ts';
 import { percentile } from './stats.ts';
@@ -60,16 +67,48 @@ async function openTree(name: string, root: string, servers: string[]): Promise<
   return { name, create: (key, value) => cache.create(key, value), close: () => cache.close() };
 }
 
+/** This tree's SQLite store behind its watch cache, in a temporary directory. */
+async function openSqliteTree(): Promise<Tree> {
+  const { openSqliteStore } = await import('../src/storage/sqlite.ts');
+  const { createWatchCache } = await import('../src/storage/watch-cache.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-store-cpu-'));
+  const cache = createWatchCache(openSqliteStore({ path: join(dir, 'state.db'), durability: 'full' }));
+  await cache.list('/registry/core/configmaps/bench/', { limit: 1 });
+  return {
+    name: 'sqlite',
+    create: (key, value) => cache.create(key, value),
+    close: async () => {
+      await cache.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Young-generation collections so far: how much garbage the creates make. */
 let scavenges = 0;
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
 }).observe({ entryTypes: ['gc'] });
 
+/** A process's user+system CPU in microseconds (/proc/PID/stat, clock ticks of 10 ms). */
+function processCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10_000; // utime, stime (fields 14 and 15)
+}
+
+/** This process's read and write syscalls so far (/proc/self/io syscr, syscw). */
+function syscalls(): { r: number; w: number } {
+  const io = readFileSync('/proc/self/io', 'utf8');
+  return { r: Number(/syscr: (\d+)/.exec(io)![1]), w: Number(/syscw: (\d+)/.exec(io)![1]) };
+}
+
 let seq = 0;
-async function round(tree: Tree): Promise<{ cpu: number; scavengesPer1000: number }> {
+async function round(tree: Tree, etcdPid: number | undefined): Promise<{ cpu: number; system: number; etcdCpu: number; scavengesPer1000: number; reads: number; writes: number }> {
   const stop = seq + CREATES;
   const gc0 = scavenges;
+  const etcd0 = etcdPid ? processCpuMicros(etcdPid) : 0;
+  const sys0 = syscalls();
   const start = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
@@ -81,8 +120,11 @@ async function round(tree: Tree): Promise<{ cpu: number; scavengesPer1000: numbe
     }),
   );
   const used = process.cpuUsage(start);
+  const sys1 = syscalls();
+  const etcdCpu = etcdPid ? Math.round((processCpuMicros(etcdPid) - etcd0) / CREATES) : 0;
   await new Promise((r) => setImmediate(r)); // the observer's entries of this round are in
-  return { cpu: Math.round((used.user + used.system) / CREATES), scavengesPer1000: Math.round(((scavenges - gc0) * 10000) / CREATES) / 10 };
+  const per = (n: number) => Math.round((n * 100) / CREATES) / 100;
+  return { cpu: Math.round((used.user + used.system) / CREATES), system: Math.round(used.system / CREATES), etcdCpu, reads: per(sys1.r - sys0.r), writes: per(sys1.w - sys0.w), scavengesPer1000: Math.round(((scavenges - gc0) * 10000) / CREATES) / 10 };
 }
 
 async function main(): Promise<void> {
@@ -92,18 +134,26 @@ async function main(): Promise<void> {
   try {
     trees.push(await openTree('new', process.cwd(), etcd.servers));
     if (env.BENCH_OLD_ROOT) trees.push(await openTree('old', env.BENCH_OLD_ROOT, etcd.servers));
-    for (const t of trees) await round(t); // warm-up
+    if (env.BENCH_SQLITE) trees.push(await openSqliteTree());
+    const etcdPid = etcd.members[0].process?.pid;
+    for (const t of trees) await round(t, etcdPid); // warm-up
     if (session) {
       session.connect();
       await session.post('Profiler.enable');
     }
     const results: Record<string, number[]> = Object.fromEntries(trees.map((t) => [t.name, []]));
     const gcs: Record<string, number[]> = Object.fromEntries(trees.map((t) => [t.name, []]));
+    const etcdCpu: Record<string, number[]> = Object.fromEntries(trees.map((t) => [t.name, []]));
+    const system: Record<string, number[]> = Object.fromEntries(trees.map((t) => [t.name, []]));
+    const rw: Record<string, string[]> = Object.fromEntries(trees.map((t) => [t.name, []]));
     for (let i = 0; i < ROUNDS; i++) {
       for (const t of i % 2 === 0 ? trees : [...trees].reverse()) {
         if (session && t.name === 'new') await session.post('Profiler.start');
-        const r = await round(t);
+        const r = await round(t, etcdPid);
         results[t.name].push(r.cpu);
+        etcdCpu[t.name].push(r.etcdCpu);
+        system[t.name].push(r.system);
+        rw[t.name].push(`${r.reads}/${r.writes}`);
         gcs[t.name].push(r.scavengesPer1000);
         if (session && t.name === 'new') {
           const { profile } = await session.post('Profiler.stop');
@@ -113,7 +163,7 @@ async function main(): Promise<void> {
     }
     const median = (v: number[]) => percentile([...v].sort((a, b) => a - b), 50);
     const summary = Object.fromEntries(
-      Object.entries(results).map(([k, v]) => [k, { medianCpuMicrosPerCreate: median(v), rounds: v, medianScavengesPer1000Creates: median(gcs[k]), scavengesPer1000Creates: gcs[k] }]),
+      Object.entries(results).map(([k, v]) => [k, { medianCpuMicrosPerCreate: median(v), rounds: v, medianScavengesPer1000Creates: median(gcs[k]), scavengesPer1000Creates: gcs[k], systemCpuMicrosPerCreate: system[k], etcdCpuMicrosPerCreate: etcdCpu[k], readsWritesPerCreate: rw[k] }]),
     );
     console.log(JSON.stringify({ settings: { creates: CREATES, connections: CONNECTIONS, rounds: ROUNDS }, ...summary }, null, 2));
   } finally {
