@@ -66,6 +66,8 @@ export class WebhookBackend implements AuditBackend {
       userAgent: 'portcullis-apiserver/audit',
       maxRetries: 0,
       requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
+      // The whole POST, as upstream's client Timeout: a sink that trickles its answer holds one batch that long at most.
+      attemptDeadlineMs: o.requestTimeoutMs ?? 30_000,
       maxResponseBytes: 1024 * 1024,
     });
     this.#path = `${ep.url.pathname}${ep.url.search}`;

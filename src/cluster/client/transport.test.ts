@@ -34,6 +34,12 @@ before(async () => {
         res.end(req.headers.authorization ?? '');
         return;
       }
+      if (req.url === '/trickle') {
+        res.writeHead(200);
+        const t = setInterval(() => res.write('x'), 20);
+        res.on('close', () => clearInterval(t));
+        return;
+      }
       if (req.url === '/stream') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{}\n');
@@ -179,4 +185,10 @@ test('tokenFile alone that cannot be read fails the construction, as NewBearerAu
   const empty = join(tokenDir, 'empty');
   writeFileSync(empty, '\n');
   assert.throws(() => new HttpsTransport({ server: url, identity: { caPem, tokenFile: empty }, userAgent: 'unit' }), /read empty token from file/);
+});
+
+test('attemptDeadlineMs bounds an attempt whose answer trickles (the idle limit alone does not)', async () => {
+  const t = new HttpsTransport({ server: url, identity: { caPem, token: 'tok' }, userAgent: 'unit', maxRetries: 0, requestTimeoutMs: 10_000, attemptDeadlineMs: 200 });
+  await assert.rejects(t.request({ method: 'POST', path: '/trickle', body: '{}', idempotent: false }), /no complete answer within 200 ms/);
+  t.close();
 });

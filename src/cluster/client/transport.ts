@@ -37,6 +37,11 @@ export interface TransportOptions {
   /** A request with no answer byte for this long fails (default 60 s; watches excepted). */
   requestTimeoutMs?: number;
   /**
+   * Each attempt's whole exchange at most (default none): for webhook callers, whose Go
+   * counterparts have an http.Client Timeout, so an answer that trickles cannot hold them.
+   */
+  attemptDeadlineMs?: number;
+  /**
    * Connections for ordinary requests at most (default 32; watches have their own, one each):
    * more requests wait for a free one instead of each opening a TLS connection of its own.
    */
@@ -90,7 +95,8 @@ export class HttpsTransport {
   private readonly url: URL;
   /** Where ordinary requests connect (host without IPv6 brackets, port). */
   private readonly target: { host: string; port: number };
-  private readonly opts: Required<Omit<TransportOptions, 'identity' | 'server' | 'userAgent' | 'maxConnections' | 'maxIdleConnections' | 'now'>>;
+  private readonly opts: Required<Omit<TransportOptions, 'identity' | 'server' | 'userAgent' | 'maxConnections' | 'maxIdleConnections' | 'now' | 'attemptDeadlineMs'>>;
+  private readonly attemptDeadlineMs: number | undefined;
   private readonly baseHeaders: Record<string, string>;
   /** identity.tokenFile, re-read as client-go's bearerAuthRoundTripper does (identity.token until it is read). */
   private readonly tokenSource: TokenFileSource | undefined;
@@ -130,6 +136,7 @@ export class HttpsTransport {
       timers: o.timers ?? realTimers,
       random: o.random ?? Math.random,
     };
+    this.attemptDeadlineMs = o.attemptDeadlineMs;
     this.baseHeaders = { 'user-agent': o.userAgent, ...(id.token && !this.tokenSource ? { authorization: `Bearer ${id.token}` } : {}) };
   }
 
@@ -205,7 +212,7 @@ export class HttpsTransport {
   private async once(req: TransportRequest): Promise<TransportResponse> {
     return send({
       agent: this.agent, method: req.method, ...this.target, path: req.path,
-      headers: this.headers(req), body: req.body, idleTimeoutMs: this.opts.requestTimeoutMs, maxResponseBytes: this.opts.maxResponseBytes,
+      headers: this.headers(req), body: req.body, idleTimeoutMs: this.opts.requestTimeoutMs, timeoutMs: this.attemptDeadlineMs, maxResponseBytes: this.opts.maxResponseBytes,
       // withRetries decides (a reset reused connection counts as refused there).
       resendOnStale: false,
     });

@@ -74,6 +74,7 @@ export class ImageReviewBackend {
       backoffInitialMs: o.retryBackoffMs,
       backoffMaxMs: 5 * 60_000,
       requestTimeoutMs: o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      attemptDeadlineMs: o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
       maxResponseBytes: MAX_RESPONSE_BYTES,
     });
   }
@@ -90,7 +91,7 @@ export class ImageReviewBackend {
         idempotent: true,
       });
     } catch (err) {
-      throw new Error(`Post ${JSON.stringify(this.url.href)}: ${goWords(err, this.url.hostname, Number(this.url.port || 443))}`);
+      throw new Error(`Post ${JSON.stringify(this.url.href)}: ${goWords(err, this.url.hostname, Number(this.url.port || 443), { clientTimeout: true })}`);
     }
     const body = res.body.toString('utf8');
     if (res.status < 200 || res.status > 299) throw new Error(failureMessage(res.status, body, String(res.headers['content-type'] ?? '')));

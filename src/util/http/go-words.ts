@@ -15,12 +15,18 @@ const UNKNOWN_AUTHORITY = new Set([
   'UNABLE_TO_GET_ISSUER_CERT',
 ]);
 
-/** `host` without IPv6 brackets, as Go prints it in `dial tcp host:port`. */
-export function goWords(err: unknown, host: string, port: number): string {
+/**
+ * `host` without IPv6 brackets, as Go prints it in `dial tcp host:port`. `clientTimeout`: the Go
+ * caller's limit is an http.Client Timeout (a rest.Config's), whose words say so, rather than a
+ * context deadline (admission webhooks).
+ */
+export function goWords(err: unknown, host: string, port: number, o: { clientTimeout?: boolean } = {}): string {
   const h = host.replace(/^\[|\]$/g, '');
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
     if (e instanceof HttpClientError) {
-      if (e.kind === 'deadline') return 'context deadline exceeded';
+      if (e.kind === 'deadline' && !o.clientTimeout) return 'context deadline exceeded';
+      if (e.kind === 'deadline' && e.answered) return 'context deadline exceeded (Client.Timeout or context cancellation while reading body)';
+      if (e.kind === 'deadline') return 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)';
       if (e.kind === 'idle-timeout') return 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)';
       if (e.kind === 'connect-timeout') return `dial tcp ${h}:${port}: i/o timeout`;
       if (e.kind === 'too-large') return e.message;

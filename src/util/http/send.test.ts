@@ -97,7 +97,13 @@ test('an answer is read whole; connections are kept alive between requests', asy
 test('the whole-exchange deadline covers an answer that trickles', async () => {
   const err = await failure(send(req('/trickle', { timeoutMs: 300, maxResponseBytes: 1 << 20 })));
   assert.equal(err.kind, 'deadline');
+  assert.equal(err.answered, true);
   assert.equal(goWords(err, '127.0.0.1', port), 'context deadline exceeded');
+  // A Go caller whose limit is its http.Client's Timeout says which phase it struck in.
+  assert.equal(goWords(err, '127.0.0.1', port, { clientTimeout: true }), 'context deadline exceeded (Client.Timeout or context cancellation while reading body)');
+  const silent = await failure(send(req('/silent', { timeoutMs: 200 })));
+  assert.equal(silent.answered, false);
+  assert.equal(goWords(silent, '127.0.0.1', port, { clientTimeout: true }), 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)');
 });
 
 test('an idle limit fails a silent server; the connect limit a handshake that never ends', async () => {

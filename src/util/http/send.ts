@@ -41,12 +41,15 @@ export class HttpClientError extends Error {
   readonly code: string | undefined;
   /** Nothing reached the server: safe to send again whatever the method. */
   readonly refused: boolean;
-  constructor(kind: HttpFailureKind, message: string, o: { code?: string | undefined; refused?: boolean; cause?: unknown } = {}) {
+  /** An answer's headers had arrived (a deadline that struck while the body was read). */
+  readonly answered: boolean;
+  constructor(kind: HttpFailureKind, message: string, o: { code?: string | undefined; refused?: boolean; answered?: boolean; cause?: unknown } = {}) {
     super(message, { cause: o.cause });
     this.name = 'HttpClientError';
     this.kind = kind;
     this.code = o.code;
     this.refused = o.refused ?? false;
+    this.answered = o.answered ?? false;
   }
 }
 
@@ -143,7 +146,7 @@ function once(r: HttpRequest, leftMs: number | undefined, totalMs: number | unde
       agent: r.agent, method: r.method, host: r.host, port: r.port, path: r.path,
       headers: { ...r.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
     });
-    if (leftMs !== undefined) wholeTimer = setTimeout(() => fail(new HttpClientError('deadline', `no complete answer within ${totalMs} ms`)), leftMs);
+    if (leftMs !== undefined) wholeTimer = setTimeout(() => fail(new HttpClientError('deadline', `no complete answer within ${totalMs} ms`, { answered })), leftMs);
     if (r.idleTimeoutMs !== undefined) req.setTimeout(r.idleTimeoutMs, () => fail(new HttpClientError('idle-timeout', `no answer within ${r.idleTimeoutMs} ms`)));
     if (r.signal?.aborted) return onAbort();
     r.signal?.addEventListener('abort', onAbort, { once: true });
