@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { frozenJsonCopy } from './frozen-json-copy.ts';
+import { deepFreeze } from './deep-freeze.ts';
 
 const viaJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 
@@ -62,4 +63,45 @@ test('a value changed after the copy does not change the copy', () => {
   const c = frozenJsonCopy(v) as { spec: { a: number[] } };
   v.spec.a.push(2);
   assert.deepEqual(c.spec.a, [1]);
+});
+
+test('deep-frozen plain JSON members are shared, not copied; the root is always new', () => {
+  const spec = deepFreeze({ containers: [{ name: 'c', ports: [{ containerPort: 80 }] }], tolerations: [] });
+  const fields = deepFreeze({ 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } });
+  const v = { metadata: { name: 'p', managedFields: [{ manager: 'm', fieldsV1: fields }] }, spec };
+  const c = frozenJsonCopy(v) as typeof v;
+  assert.deepStrictEqual(c, viaJson(v));
+  assert.equal(c.spec, spec, 'a frozen spec is shared');
+  assert.equal(c.metadata.managedFields[0]!.fieldsV1, fields);
+  assert.notEqual(c.metadata, v.metadata, 'a mutable member is copied');
+  const frozenRoot = deepFreeze({ a: { b: 1 } });
+  const r = frozenJsonCopy(frozenRoot) as typeof frozenRoot;
+  assert.notEqual(r, frozenRoot, 'the root is a new object');
+  assert.equal(r.a, frozenRoot.a);
+});
+
+test('a frozen member that JSON would not give back unchanged is copied', () => {
+  const shallow = Object.freeze({ inner: { x: 1 } }); // frozen, but its member is not
+  const undef = Object.freeze({ a: undefined, b: 1 });
+  const negZero = Object.freeze({ z: -0 });
+  const nullProto = Object.freeze(Object.assign(Object.create(null) as object, { a: 1 }));
+  const v = { shallow, undef, negZero, nullProto };
+  const c = frozenJsonCopy(v) as Record<string, unknown>;
+  assert.deepStrictEqual(c, viaJson(v));
+  for (const k of Object.keys(v)) assert.notEqual(c[k], (v as Record<string, unknown>)[k], k);
+  assertDeepFrozen(c);
+  // The copy of the shallow-frozen member does not change with its mutable part.
+  shallow.inner.x = 2;
+  assert.deepEqual(c.shallow, { inner: { x: 1 } });
+});
+
+test('empty objects and arrays below the root are one shared frozen instance', () => {
+  const a = frozenJsonCopy({ x: {}, y: [{}, []], z: { w: [] } }) as { x: object; y: [object, unknown[]]; z: { w: unknown[] } };
+  assert.equal(a.x, a.y[0]);
+  assert.equal(a.y[1], a.z.w);
+  const b = frozenJsonCopy({ x: {} }) as { x: object };
+  assert.equal(a.x, b.x);
+  assert.ok(Object.isFrozen(a.x) && Object.isFrozen(a.z.w));
+  const root = {};
+  assert.notEqual(frozenJsonCopy(root), frozenJsonCopy({}), 'an empty root is still a new object');
 });

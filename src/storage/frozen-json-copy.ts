@@ -9,13 +9,60 @@
  * as JSON.stringify leaves them out. For anything whose JSON form is not a plain copy (toJSON,
  * a Date, a Buffer, a class instance, undefined or a function in an array, a hole, a non-finite
  * number, a '__proto__' key, nesting past MAX_DEPTH) it returns undefined and the caller parses.
+ *
+ * Memory (issue 12: every stored object is held by the watch cache, older versions by its event
+ * ring): below the root, a member that is already deep-frozen plain JSON data is shared, not
+ * copied. The API layer builds an update from the stored, frozen object, so the spec a status
+ * write leaves alone, the create's cached FieldsV1 (api/apply/create-fields-cache.ts) and frozen
+ * defaults are one object for every version and every pod that has them. An empty object or
+ * array below the root is one shared frozen instance (deep-freeze.ts). The root is always a new
+ * object (per-object caches key on it).
  */
+import { EMPTY_ARRAY, EMPTY_OBJECT } from './deep-freeze.ts';
+
 const MAX_DEPTH = 512;
 const NO_COPY = Symbol('no copy');
 
 export function frozenJsonCopy(value: unknown): unknown {
   const out = copy(value, 0);
   return out === NO_COPY ? undefined : out;
+}
+
+/**
+ * True when `v`, frozen, is deep-frozen data that JSON gives back unchanged: then sharing it is
+ * the same as copying it (and nobody can change it later). A walk without allocation, cheaper
+ * than the copy.
+ */
+function isFrozenJson(v: object, depth: number): boolean {
+  if (depth >= MAX_DEPTH || !Object.isFrozen(v)) return false;
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+    for (let i = 0; i < v.length; i++) {
+      if (!(i in v) || !isJsonMember(v[i], depth)) return false;
+    }
+    return true;
+  }
+  // Not a null prototype either: the copy of one has Object.prototype, as JSON.parse gives.
+  if (Object.getPrototypeOf(v) !== Object.prototype || typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
+  for (const k of Object.keys(v)) {
+    // A member JSON leaves out (undefined, a function) makes the copy differ from the original.
+    if (k === '__proto__' || !isJsonMember((v as Record<string, unknown>)[k], depth)) return false;
+  }
+  return true;
+}
+
+function isJsonMember(x: unknown, depth: number): boolean {
+  switch (typeof x) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(x) && !Object.is(x, -0);
+    case 'object':
+      return x === null || isFrozenJson(x, depth + 1);
+    default:
+      return false;
+  }
 }
 
 function copy(v: unknown, depth: number): unknown {
@@ -29,6 +76,7 @@ function copy(v: unknown, depth: number): unknown {
     case 'object':
       if (v === null) return null;
       if (depth >= MAX_DEPTH) return NO_COPY;
+      if (depth > 0 && isFrozenJson(v, depth)) return v;
       return Array.isArray(v) ? copyArray(v, depth + 1) : copyObject(v as Record<string, unknown>, depth + 1);
     default:
       return NO_COPY;
@@ -38,6 +86,7 @@ function copy(v: unknown, depth: number): unknown {
 function copyArray(a: unknown[], depth: number): unknown {
   if (Object.getPrototypeOf(a) !== Array.prototype) return NO_COPY;
   const n = a.length;
+  if (n === 0 && depth > 1) return EMPTY_ARRAY;
   const out = new Array<unknown>(n);
   for (let i = 0; i < n; i++) {
     const x = copy(a[i], depth);
@@ -50,8 +99,10 @@ function copyArray(a: unknown[], depth: number): unknown {
 function copyObject(o: Record<string, unknown>, depth: number): unknown {
   const proto = Object.getPrototypeOf(o);
   if ((proto !== Object.prototype && proto !== null) || typeof o.toJSON === 'function') return NO_COPY;
+  const keys = Object.keys(o);
+  if (keys.length === 0 && depth > 1) return EMPTY_OBJECT;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o)) {
+  for (const k of keys) {
     const x = o[k];
     // JSON.stringify leaves these members out.
     if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
