@@ -2,6 +2,7 @@ import type { ResourceDef } from '../../api/registry/resource-def.ts';
 import { groupVersion } from '../../api/registry/resource-def.ts';
 import type { StoredObject } from '../../storage/types.ts';
 import { toApiObject, type K8sObject } from './objects.ts';
+import { RecentEncodings } from '../recent-encodings.ts';
 
 interface Cached {
   gv: string;
@@ -12,9 +13,10 @@ interface Cached {
 /**
  * The JSON of a stored object as the API shows it. The watch cache hands out frozen values, one
  * per revision, so the text can be kept beside the value: a GET, a list and a hundred watchers
- * of the same revision serialise it once.
+ * of the same revision serialise it once. Only for the most recent 8,192 values / 32 MiB
+ * (recent-encodings.ts): kept for every object in memory, the texts were as large as the objects.
  */
-const cache = new WeakMap<object, Cached>();
+const cache = new RecentEncodings<Cached>(8192, 32 * 1024 * 1024);
 
 export function apiObjectJson(def: ResourceDef, s: StoredObject<K8sObject>): string {
   const v = s.value;
@@ -26,6 +28,6 @@ export function apiObjectJson(def: ResourceDef, s: StoredObject<K8sObject>): str
     if (hit && hit.gv === gv && hit.rv === s.modRevision) return hit.json;
   }
   const json = JSON.stringify(toApiObject(def, s));
-  if (frozen) cache.set(v, { gv, rv: s.modRevision, json });
+  if (frozen) cache.set(v, { gv, rv: s.modRevision, json }, json.length);
   return json;
 }

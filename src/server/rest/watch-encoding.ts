@@ -12,6 +12,7 @@ import { encodeProtobufObject, protobufWatchFrame } from '../../api/codecs/proto
 import { acceptedFormats, notAcceptable, PROTOBUF_WATCH_CONTENT_TYPE } from '../negotiate.ts';
 import { apiObjectJson } from './serialize.ts';
 import { toApiObject, type K8sObject } from './objects.ts';
+import { RecentEncodings } from '../recent-encodings.ts';
 
 export interface WatchEncoding {
   contentType: string;
@@ -36,8 +37,8 @@ export function watchEncoding(schema: Schema, def: ResourceDef, accept: string |
   };
 }
 
-/** Encoded bodies per frozen stored value (the watch cache shares one per revision between watchers). */
-const protobufCache = new WeakMap<object, { rv: number; def: ResourceDef; body: Uint8Array }>();
+/** Encoded bodies per frozen stored value (the watch cache shares one per revision between watchers), recent ones only. */
+const protobufCache = new RecentEncodings<{ rv: number; def: ResourceDef; body: Uint8Array }>(8192, 32 * 1024 * 1024);
 
 function protobufEncoding(schema: Schema, def: ResourceDef): WatchEncoding {
   const body = (s: StoredObject<K8sObject>): Uint8Array => {
@@ -45,7 +46,7 @@ function protobufEncoding(schema: Schema, def: ResourceDef): WatchEncoding {
     const hit = frozen ? protobufCache.get(s.value) : undefined;
     if (hit && hit.rv === s.modRevision && hit.def === def) return hit.body;
     const b = encodeProtobufObject(schema, toApiObject(def, s));
-    if (frozen) protobufCache.set(s.value, { rv: s.modRevision, def, body: b });
+    if (frozen) protobufCache.set(s.value, { rv: s.modRevision, def, body: b }, b.byteLength);
     return b;
   };
   return {
