@@ -51,3 +51,10 @@ test('the OS checks come before everything', () => {
   assert.deepEqual(admitPod({ metadata: { labels: { 'kubernetes.io/os': 'windows' } }, spec: { containers: [] } }, [], {}), { reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Pod was rejected: Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" });
   assert.deepEqual(admitPod({ metadata: {}, spec: { os: { name: 'windows' }, containers: [] } }, [], {}), { reason: 'PodOSNotSupported', message: "Pod was rejected: Failed to admit pod as the OS field doesn't match node OS" });
 });
+
+test('a pod asking for its own user namespace (hostUsers: false) is rejected: the runtime makes none', () => {
+  const alloc = { cpu: '1', memory: '1Gi', pods: '2' };
+  const userns: Pod = { ...pod(), spec: { ...pod().spec!, hostUsers: false } };
+  assert.deepEqual(admitPod(userns, [], alloc), { reason: 'UserNamespacesNotSupported', message: 'Pod was rejected: RuntimeClass handler "" does not support user namespaces (spec.hostUsers: false)' });
+  assert.equal(admitPod({ ...pod(), spec: { ...pod().spec!, hostUsers: true } }, [], alloc), undefined, 'hostUsers: true is the host namespace, as without the field');
+});

@@ -8,6 +8,8 @@
  * TaintToleration) and message "Pod was rejected: …" in upstream's words, and never started. This
  * also bounds what the agent runs to --max-pods.
  *
+ * A pod asking for its own user namespace (hostUsers: false) is rejected: the runtime has none.
+ *
  * Not checked (upstream does): extended resources, sysctls, AppArmor, SupplementalGroupsPolicy.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
@@ -61,6 +63,11 @@ export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonl
   const podOS = pod.metadata?.labels?.['kubernetes.io/os'];
   if (podOS !== undefined && podOS !== 'linux') return { reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Pod was rejected: Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" };
   if (pod.spec?.os?.name !== undefined && pod.spec.os.name !== 'linux') return { reason: 'PodOSNotSupported', message: "Pod was rejected: Failed to admit pod as the OS field doesn't match node OS" };
+  // This runtime makes no user namespaces. Running such a pod in the host's would break what the
+  // API promised it: PodSecurity (v1.35+, latest) lets hostUsers: false pods run as root and, at
+  // baseline, with procMount Unmasked, i.e. as real root with a writable /proc/sys. Upstream's
+  // kubelet refuses the pod too ("RuntimeClass handler %q does not support user namespaces").
+  if (pod.spec?.hostUsers === false) return { reason: 'UserNamespacesNotSupported', message: 'Pod was rejected: RuntimeClass handler "" does not support user namespaces (spec.hostUsers: false)' };
   const resources = fits(pod, running, allocatable);
   if (resources) return resources;
   if (!node) return undefined;
