@@ -58,3 +58,15 @@ test('a pod asking for its own user namespace (hostUsers: false) is rejected: th
   assert.deepEqual(admitPod(userns, [], alloc), { reason: 'UserNamespacesNotSupported', message: 'Pod was rejected: RuntimeClass handler "" does not support user namespaces (spec.hostUsers: false)' });
   assert.equal(admitPod({ ...pod(), spec: { ...pod().spec!, hostUsers: true } }, [], alloc), undefined, 'hostUsers: true is the host namespace, as without the field');
 });
+
+test('a pod asking for an AppArmor profile (field or beta annotation) is rejected: the runtime applies none', () => {
+  const alloc = { cpu: '1', memory: '1Gi', pods: '2' };
+  const rejected = { reason: 'AppArmor', message: 'Pod was rejected: Cannot enforce AppArmor: this node agent does not apply AppArmor profiles' };
+  const base = pod();
+  assert.deepEqual(admitPod({ ...base, spec: { ...base.spec!, securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } } }, [], alloc), rejected);
+  assert.deepEqual(admitPod({ ...base, spec: { ...base.spec!, initContainers: [{ name: 'i', securityContext: { appArmorProfile: { type: 'Localhost', localhostProfile: 'p' } } }] } }, [], alloc), rejected);
+  assert.deepEqual(admitPod({ ...base, metadata: { ...base.metadata, annotations: { 'container.apparmor.security.beta.kubernetes.io/c': 'localhost/p' } } }, [], alloc), rejected);
+  // Unconfined asks for nothing.
+  assert.equal(admitPod({ ...base, spec: { ...base.spec!, securityContext: { appArmorProfile: { type: 'Unconfined' } } } }, [], alloc), undefined);
+  assert.equal(admitPod({ ...base, metadata: { ...base.metadata, annotations: { 'container.apparmor.security.beta.kubernetes.io/c': 'unconfined' } } }, [], alloc), undefined);
+});

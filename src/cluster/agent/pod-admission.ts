@@ -8,9 +8,10 @@
  * TaintToleration) and message "Pod was rejected: …" in upstream's words, and never started. This
  * also bounds what the agent runs to --max-pods.
  *
- * A pod asking for its own user namespace (hostUsers: false) is rejected: the runtime has none.
+ * A pod asking for its own user namespace (hostUsers: false) or an AppArmor profile is rejected: the
+ * runtime makes neither.
  *
- * Not checked (upstream does): extended resources, sysctls, AppArmor, SupplementalGroupsPolicy.
+ * Not checked (upstream does): extended resources, sysctls, SupplementalGroupsPolicy.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../api/validation/quantity.ts';
@@ -54,6 +55,18 @@ export function podRequest(pod: Pod, r: string): bigint {
 /** The predicates' failure: "Predicate NAME failed: REASON", as PredicateFailureError. */
 const predicate = (name: string, reason: string): Rejection => ({ reason: name, message: `Pod was rejected: Predicate ${name} failed: ${reason}` });
 
+const APPARMOR_ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
+
+/** apparmor.isRequired: a profile other than Unconfined on the pod, any container, or a beta annotation. */
+export function requiresAppArmor(pod: Pod): boolean {
+  const confined = (p: { type?: string } | undefined) => p !== undefined && p.type !== 'Unconfined';
+  const spec = pod.spec;
+  if (confined(spec?.securityContext?.appArmorProfile)) return true;
+  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])];
+  if (containers.some((c) => confined(c.securityContext?.appArmorProfile))) return true;
+  return Object.entries(pod.metadata?.annotations ?? {}).some(([k, v]) => k.startsWith(APPARMOR_ANNOTATION_PREFIX) && v !== 'unconfined');
+}
+
 /**
  * Undefined when `pod` may run beside `running` on `node` (the agent's Node object; without one only
  * the resources are checked) with `allocatable`.
@@ -68,6 +81,9 @@ export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonl
   // baseline, with procMount Unmasked, i.e. as real root with a writable /proc/sys. Upstream's
   // kubelet refuses the pod too ("RuntimeClass handler %q does not support user namespaces").
   if (pod.spec?.hostUsers === false) return { reason: 'UserNamespacesNotSupported', message: 'Pod was rejected: RuntimeClass handler "" does not support user namespaces (spec.hostUsers: false)' };
+  // Nor does it apply AppArmor profiles: a pod asking for one would run unconfined (upstream's
+  // appArmorAdmitHandler rejects it on a host without AppArmor, in these words but for the cause).
+  if (requiresAppArmor(pod)) return { reason: 'AppArmor', message: 'Pod was rejected: Cannot enforce AppArmor: this node agent does not apply AppArmor profiles' };
   const resources = fits(pod, running, allocatable);
   if (resources) return resources;
   if (!node) return undefined;
