@@ -1,8 +1,11 @@
 /**
  * The scheduler cache (internal/cache): a NodeInfo per node from the nodes informer, with the
  * pods the pods informer shows bound to it plus the pods this scheduler assumed (decided, binding
- * under way). An assumed pod is confirmed when the informer shows it bound, forgotten when its
- * bind fails, and expires `ttlMs` after its bind finished if the informer never confirmed it.
+ * under way). An assumed pod is confirmed when the informer shows it bound and forgotten when its
+ * bind fails. With a `ttlMs` it also expires that long after its bind finished if the informer
+ * has not confirmed it by then; by default (0) it never does, as upstream's scheduler since
+ * kubernetes#106361 (durationToExpireAssumedPod = 0): an informer running late behind a busy API
+ * server made bound pods expire and their room count twice.
  */
 import type { AffinityNodeLists } from './framework.ts';
 import { NodeInfo, podKey } from './node-info.ts';
@@ -31,7 +34,7 @@ export class SchedulerCache {
   readonly ttlMs: number;
 
   constructor(opts: { ttlMs?: number } = {}) {
-    this.ttlMs = opts.ttlMs ?? 30_000;
+    this.ttlMs = opts.ttlMs ?? 0;
   }
 
   /** The node infos in a stable order (by name), rebuilt only when the node set changes. */
@@ -167,10 +170,10 @@ export class SchedulerCache {
     this.#assumed.set(key, { pod: placed, node });
   }
 
-  /** FinishBinding: the assumed pod expires ttlMs from now unless the informer confirms it. */
+  /** FinishBinding: with a ttl, the assumed pod expires ttlMs from now unless the informer confirms it. */
   finishBinding(pod: Pod, now: number): void {
     const a = this.#assumed.get(podKey(pod));
-    if (a) a.deadline = now + this.ttlMs;
+    if (a && this.ttlMs > 0) a.deadline = now + this.ttlMs;
   }
 
   /** ForgetPod: the bind failed; the node gets its room back. */

@@ -75,6 +75,20 @@ test('queue: an event during a cycle sends the failed pod to backoff, not to uns
   assert.deepEqual(q.stats(), { active: 0, backoff: 1, unschedulable: 1, inFlight: 0 });
 });
 
+test('cache: by default an assumed pod whose bind finished never expires (upstream durationToExpireAssumedPod = 0); it waits for the informer', () => {
+  const c = new SchedulerCache();
+  c.addNode(makeNode('n1', { cpu: '4' }));
+  const p = makePod('p', { cpu: '2' });
+  c.assume(p, 'n1');
+  c.finishBinding(p, 0);
+  assert.deepEqual(c.cleanupExpired(24 * 3600_000), []);
+  assert.equal(c.assumedCount, 1);
+  assert.equal(c.nodeInfo('n1')!.requested.milliCPU, 2000);
+  c.setPod({ ...p, spec: { ...p.spec, nodeName: 'n1' } });
+  assert.equal(c.assumedCount, 0);
+  assert.equal(c.nodeInfo('n1')!.requested.milliCPU, 2000);
+});
+
 test('cache: bound pods count on their node, assumed pods until confirmed, forgotten on failure, expired after the ttl', () => {
   const c = new SchedulerCache({ ttlMs: 30_000 });
   c.addNode(makeNode('n1', { cpu: '4' }));
