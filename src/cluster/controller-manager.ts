@@ -6,7 +6,7 @@
  * controllers run only while this manager holds the Lease kube-system/kube-controller-manager.
  */
 import { RestClient } from './client/rest-client.ts';
-import { SharedInformerFactory } from './client/informer.ts';
+import { SharedInformerFactory, stripManagedFields } from './client/informer.ts';
 import { controllerIdentity, KUBE_CONTROLLER_MANAGER, type ComponentIdentity } from './client/identities.ts';
 import type { ApiClient, ClientConfig, ClientIdentity, Controller } from './client/types.ts';
 import { CONTROLLERS, newControllerQueue, selectControllers, type ControllerDescriptor } from './controllers/registry.ts';
@@ -102,7 +102,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
 
   const run = () => {
     const informerClient = clientFor('shared-informers', managerIdentity);
-    const informers = new SharedInformerFactory({ client: informerClient, random, log: opts.log });
+    // As kube-controller-manager's shared informers (WithTransform(trim)): no controller reads managedFields.
+    const informers = new SharedInformerFactory({ client: informerClient, random, log: opts.log, transform: stripManagedFields });
     for (const d of selected) {
       const client = clientFor(d.name, useSa ? identities.get(controllerIdentity(d.serviceAccount).user)! : managerIdentity);
       try {

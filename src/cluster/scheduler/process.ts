@@ -5,7 +5,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { RestClient } from '../client/rest-client.ts';
-import { SharedInformerFactory } from '../client/informer.ts';
+import { SharedInformerFactory, stripManagedFields } from '../client/informer.ts';
 import { KUBE_SCHEDULER, type ComponentIdentity } from '../client/identities.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, ClientConfig, ClientIdentity, K8sObject } from '../client/types.ts';
@@ -52,7 +52,8 @@ export async function startSchedulerProcess(opts: SchedulerProcessOptions): Prom
 
   const run = () => {
     const schedClient = makeClient({ server: opts.server, identity, userAgent: `${USER_AGENT}/scheduler` });
-    const informers = new SharedInformerFactory({ client: schedClient, random, log: opts.log });
+    // As kube-scheduler's pod informer: managedFields are never read here, and are most of a pod.
+    const informers = new SharedInformerFactory({ client: schedClient, random, log: opts.log, transform: stripManagedFields });
     const sched = startScheduler({
       client: schedClient,
       informers: {
