@@ -192,3 +192,19 @@ test('attemptDeadlineMs bounds an attempt whose answer trickles (the idle limit 
   await assert.rejects(t.request({ method: 'POST', path: '/trickle', body: '{}', idempotent: false }), /no complete answer within 200 ms/);
   t.close();
 });
+
+test('connectTimeoutMs bounds a handshake that never completes; counted as refused, so a POST is retried', async () => {
+  const { createServer: createTcpServer } = await import('node:net');
+  const sockets: import('node:net').Socket[] = [];
+  const mute = createTcpServer((s) => sockets.push(s));
+  await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+  const delays: number[] = [];
+  const timers = { setTimeout: (f: () => void, ms: number) => (delays.push(ms), setTimeout(f, 0)), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
+  const t = new HttpsTransport({ server: `https://127.0.0.1:${(mute.address() as AddressInfo).port}`, identity: { caPem, token: 'tok' }, userAgent: 'unit', maxRetries: 1, connectTimeoutMs: 100, timers, random: () => 0 });
+  await assert.rejects(t.request({ method: 'POST', path: '/x', body: '{}', idempotent: false }), /no connection within 100 ms/);
+  assert.equal(delays.length, 1, 'retried once: nothing was sent');
+  assert.equal(sockets.length, 2);
+  t.close();
+  for (const s of sockets) s.destroy();
+  mute.close();
+});

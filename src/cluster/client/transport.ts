@@ -37,6 +37,13 @@ export interface TransportOptions {
   /** A request with no answer byte for this long fails (default 60 s; watches excepted). */
   requestTimeoutMs?: number;
   /**
+   * A new connection's TCP connect and TLS handshake at most (default 30 s, client-go's dialer
+   * timeout): the idle limit starts only once TCP is connected, so an address that drops SYNs would
+   * otherwise hold a request for the OS's connect timeout (minutes). Counted as refused (nothing
+   * was sent), so retried whatever the verb.
+   */
+  connectTimeoutMs?: number;
+  /**
    * Each attempt's whole exchange at most (default none): for webhook callers, whose Go
    * counterparts have an http.Client Timeout, so an answer that trickles cannot hold them.
    */
@@ -133,6 +140,7 @@ export class HttpsTransport {
       backoffMaxMs: o.backoffMaxMs ?? 30_000,
       maxResponseBytes: o.maxResponseBytes ?? 512 * 1024 * 1024,
       requestTimeoutMs: o.requestTimeoutMs ?? 60_000,
+      connectTimeoutMs: o.connectTimeoutMs ?? 30_000,
       timers: o.timers ?? realTimers,
       random: o.random ?? Math.random,
     };
@@ -212,7 +220,7 @@ export class HttpsTransport {
   private async once(req: TransportRequest): Promise<TransportResponse> {
     return send({
       agent: this.agent, method: req.method, ...this.target, path: req.path,
-      headers: this.headers(req), body: req.body, idleTimeoutMs: this.opts.requestTimeoutMs, timeoutMs: this.attemptDeadlineMs, maxResponseBytes: this.opts.maxResponseBytes,
+      headers: this.headers(req), body: req.body, idleTimeoutMs: this.opts.requestTimeoutMs, connectTimeoutMs: this.opts.connectTimeoutMs, timeoutMs: this.attemptDeadlineMs, maxResponseBytes: this.opts.maxResponseBytes,
       // withRetries decides (a reset reused connection counts as refused there).
       resendOnStale: false,
     });

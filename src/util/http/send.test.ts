@@ -33,6 +33,7 @@ const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void
   '/redirect': (_req, res) => res.writeHead(302, { location: '/json' }).end(),
   '/error': (_req, res) => res.writeHead(500).end('boom'),
   '/silent': () => {},
+  '/late': (_req, res) => void setTimeout(() => res.writeHead(200).end('late'), 150),
   '/trickle': (_req, res) => {
     res.writeHead(200);
     const t = setInterval(() => res.write('x'), 20);
@@ -114,6 +115,10 @@ test('an idle limit fails a silent server; the connect limit a handshake that ne
   assert.equal(conn.kind, 'connect-timeout');
   assert.equal(conn.refused, true);
   assert.equal(goWords(conn, '127.0.0.1', mutePort), `dial tcp 127.0.0.1:${mutePort}: i/o timeout`);
+  // The connect limit ends with the handshake: a slow answer on a new connection is not cut by it.
+  const fresh = createAgent({ caPem: ca.certPem });
+  assert.equal((await send({ ...req('/late'), agent: fresh, connectTimeoutMs: 50 })).body.toString(), 'late');
+  fresh.destroy();
   await assert.rejects(() => send({ ...req('/json'), timeoutMs: undefined }), /needs timeoutMs or idleTimeoutMs/);
 });
 
