@@ -117,10 +117,13 @@ export function resolveUser(podSpec: PodSpec, c: Container, imageUserString: str
 
   const extra: number[] = [gid];
   const username = entry?.name;
-  if (username !== undefined) {
+  // The field is newer than kubernetes-types (1.31+); the API serves it.
+  const p: PodSecurityContext & { supplementalGroupsPolicy?: string } = podSpec.securityContext ?? {};
+  // supplementalGroupsPolicy Strict (KEP-3619): the image's /etc/group memberships are not added,
+  // only the primary group, supplementalGroups and fsGroup.
+  if (username !== undefined && p.supplementalGroupsPolicy !== 'Strict') {
     for (const g of groups) if (g.name !== username && g.members.includes(username)) extra.push(g.gid);
   }
-  const p = podSpec.securityContext ?? {};
   for (const g of p.supplementalGroups ?? []) extra.push(g);
   if (p.fsGroup !== undefined) extra.push(p.fsGroup);
   return { uid, gid, additionalGids: [...new Set(extra)] };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
+import type { Container, PodSecurityContext, PodSpec } from 'kubernetes-types/core/v1.js';
 import { capabilities, checkSysctls, containerSpec, sandboxSpec, SysctlForbiddenError } from './oci-spec.ts';
 import { resolveUser, RunAsNonRootError, verifyRunAsNonRoot, imageUser } from './image-user.ts';
 import { containerResources, milliCpuToQuota, milliCpuToShares, oomScoreAdj } from './cgroup-resources.ts';
@@ -65,6 +65,10 @@ test('user: runAsUser/runAsGroup, image user, passwd gid, groups and supplementa
   const sc = { runAsUser: 1000, runAsGroup: 7, supplementalGroups: [9, 7], fsGroup: 11 };
   assert.deepEqual(resolveUser({ containers: [c], securityContext: sc }, c, 'root', passwd, group), { uid: 1000, gid: 7, additionalGids: [7, 2000, 9, 11] });
   assert.throws(() => resolveUser({ containers: [c] }, c, 'nobody', passwd, group), /no users found/);
+  // supplementalGroupsPolicy Strict: the image's group memberships (2000 for app) are left out.
+  const strict = { supplementalGroupsPolicy: 'Strict', supplementalGroups: [9], fsGroup: 11 } as PodSecurityContext & { supplementalGroupsPolicy: string };
+  assert.deepEqual(resolveUser({ containers: [c], securityContext: strict }, c, 'app', passwd, group), { uid: 1000, gid: 1000, additionalGids: [1000, 9, 11] });
+  assert.deepEqual(resolveUser({ containers: [c], securityContext: { ...strict, supplementalGroupsPolicy: 'Merge' } as PodSecurityContext }, c, 'app', passwd, group), { uid: 1000, gid: 1000, additionalGids: [1000, 2000, 9, 11] });
 });
 
 test('runAsNonRoot against the image user, with the kubelet messages', () => {
