@@ -5,7 +5,7 @@
  * process) instead of starting an agent that cannot run a pod.
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { RegistryClient } from '../../image-policy/registry/client.ts';
 import { ImageStore } from './runtime/image-store.ts';
@@ -55,6 +55,11 @@ export function openRuncNodeRuntime(o: { dataDir: string; memoryCapacity?: numbe
   const version = /runc version (\S+)/.exec(execFileSync(runc, ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
   const registry = new RegistryClient();
   const root = join(o.dataDir, 'runtime');
+  // Only root may walk into it, whatever the data directory's mode: the unpacked images and the
+  // containers' root filesystems hold the images' setuid programs, which a host user who could reach
+  // them would run as root (containerd's CVE-2021-41103: its state directories became 0700/0711).
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  chmodSync(root, 0o700);
   const runtime = new RuncRuntime({ stateRoot: root, runcBinary: runc, pauseBinary: PAUSE_BINARY, memoryCapacity: o.memoryCapacity });
   return {
     runtime,
