@@ -18,11 +18,12 @@ import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { SharedInformerFactory } from '../client/informer.ts';
 import { resources } from '../client/resources.ts';
 import { RestClient } from '../client/rest-client.ts';
-import { realTimers, type Timers } from '../client/timers.ts';
+import { realTimers } from '../client/timers.ts';
 import type { ApiClient, ClientConfig, Informer, K8sObject } from '../client/types.ts';
 import { renewLease } from '../sim/heartbeat.ts';
 import { CertManager } from './cert-manager.ts';
-import { readHostInfo, type HostInfo } from './host-info.ts';
+import type { Agent, AgentOptions } from './agent-options.ts';
+import { readHostInfo } from './host-info.ts';
 import { CLIENT_USAGES, SERVING_USAGES, SIGNER_CLIENT_KUBELET, SIGNER_KUBELET_SERVING, loadCert, type StoredCert } from './node-certificates.ts';
 import { agentNodeObject, registerAgentNode, syncAgentNodeStatus, type AgentNode } from './node-status.ts';
 import { startNetworkIdentity, type NetworkIdentity } from './network/network-identity.ts';
@@ -31,89 +32,13 @@ import { PodWorkers } from './pod-workers.ts';
 import { newCountingEventRecorder } from '../controllers/event-series.ts';
 import { eventSuffix } from '../controllers/queue-controller.ts';
 import { RotatingClient } from './rotating-client.ts';
-import type { ContainerRuntime, ImageService } from './runtime/types.ts';
-import type { PodNetwork } from './network/routed.ts';
+import type { ImageService } from './runtime/types.ts';
+import { orphanPod, Pleg } from './pleg.ts';
 import { loadOrBootstrapClientCert } from './tls-bootstrap.ts';
 import { VolumeManager } from './volumes/volume-manager.ts';
-import { ImageGcManager, type GcImageStore, type ImageGcPolicy } from './image-gc.ts';
+import { ImageGcManager, type GcImageStore } from './image-gc.ts';
 
-export interface AgentLog {
-  info(o: object, m: string): void;
-  warn(o: object, m: string): void;
-  error(o: object, m: string): void;
-}
-
-export interface AgentOptions {
-  nodeName: string;
-  dataDir: string;
-  /** The server, its CA and the bootstrap identity (token or certificate). */
-  bootstrap: ClientConfig;
-  runtime: ContainerRuntime;
-  images: ImageService;
-  /** The pod network (issue 14's routed network); without one, pods off the host network get no IP. */
-  network?: PodNetwork;
-  /**
-   * Starts the node's pod network (pod addresses, NetworkPolicy, Services and DNS:
-   * src/cluster/agent/network/node-network.ts) with the network plugin's own identity, whose client
-   * resolves once its certificate is issued (network/network-identity.ts); the node's identity may
-   * not list other nodes' pods.
-   */
-  startNetwork?: (client: Promise<ApiClient>) => Promise<{ podNetwork: PodNetwork; podFiles?: (pod: Pod) => Promise<Record<string, string>>; stop(): Promise<void> }>;
-  /**
-   * Mount the pods' volumes under <dataDir>/pods (tmpfs and bind mounts: needs root; the runc
-   * runtime). Off (the fake runtime): containers get no volumes.
-   */
-  podVolumes?: boolean;
-  /** containerID scheme (runc, fake) and containerRuntimeVersion (runc://1.1.5). */
-  runtimeScheme: string;
-  runtimeVersion: string;
-  makeClient?: (c: ClientConfig) => ApiClient;
-  /** --node-ip */
-  nodeIP?: string;
-  /** The host as reported (tests); read from the machine when absent. */
-  host?: HostInfo;
-  leaseDurationSeconds?: number;
-  leaseRenewMs?: number;
-  /** NodeStatus check period (kubelet: nodeStatusUpdateFrequency, 10 s) and report period when nothing changes (nodeStatusReportFrequency, 5 min). */
-  statusUpdateMs?: number;
-  statusReportMs?: number;
-  /** Runtime relist period (kubelet's PLEG: 1 s) and full pod resync (syncFrequency: 1 min). */
-  relistMs?: number;
-  resyncMs?: number;
-  csrPollMs?: number;
-  /** Runtime creates and starts at once across pods (default 8; pod-sync.ts's start gate). */
-  startConcurrency?: number;
-  /** Image garbage collection (when the image service can list its images): kubelet's thresholds and its 5 min period. */
-  imageGcPolicy?: Partial<ImageGcPolicy>;
-  imageGcPeriodMs?: number;
-  log: AgentLog;
-  /**
-   * Called with the serving certificate (kubelet-serving) once the agent has one (at start when
-   * stored, else once approved and signed) and again on every rotation: the agent's HTTPS
-   * endpoint serves with it.
-   */
-  onServingCertificate?: (c: StoredCert) => void;
-  /** Ends a start still waiting for its certificate (the process is stopping). */
-  signal?: AbortSignal;
-  now?: () => number;
-  random?: () => number;
-  timers?: Timers;
-}
-
-export interface Agent {
-  readonly nodeName: string;
-  /** The node's own client (rotating identity). */
-  readonly client: ApiClient;
-  readonly syncer: PodSyncer;
-  readonly workers: PodWorkers;
-  /** The pods' volumes (with podVolumes). */
-  readonly volumes?: VolumeManager;
-  clientCert(): StoredCert;
-  servingCert(): StoredCert | undefined;
-  /** The network plugin identity's certificate (with startNetwork), once issued. */
-  networkCert(): StoredCert | undefined;
-  stop(): Promise<void>;
-}
+export type { Agent, AgentLog, AgentOptions } from './agent-options.ts';
 
 const UID_INDEX = 'uid';
 /** Idle API connections the agent keeps (each ~115 KiB of its memory). */
@@ -274,22 +199,12 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     undo.push(() => syncer.probes.stop(), () => workers.stop(), () => informers.stop());
 
     // PLEG: wake the worker of each pod whose runtime state changed; adopt or clean what is there.
-    const seen = new Map<string, string>();
+    const pleg = new Pleg();
     every(o.relistMs ?? 1_000, 'runtime relist', async () => {
-      const { sandboxes, containers } = await o.runtime.list();
-      syncer.index.observe({ sandboxes, containers });
-      const sig = new Map<string, string[]>();
-      for (const s of sandboxes) (sig.get(s.pod.uid) ?? sig.set(s.pod.uid, []).get(s.pod.uid)!).push(`s:${s.id}:${s.state}`);
-      for (const c of containers) (sig.get(c.pod.uid) ?? sig.set(c.pod.uid, []).get(c.pod.uid)!).push(`c:${c.id}:${c.state}`);
-      for (const [uid, parts] of sig) {
-        const s = parts.sort().join(',');
-        if (seen.get(uid) === s) continue;
-        // Before the first pod list an unknown uid may yet be a pod of ours: look again next time.
-        if (!byUid(uid) && !pods.hasSynced()) continue;
-        seen.set(uid, s);
-        workers.update(uid);
-      }
-      for (const uid of [...seen.keys()]) if (!sig.has(uid)) seen.delete(uid);
+      const state = await o.runtime.list();
+      syncer.index.observe(state);
+      // Before the first pod list an unknown uid may yet be a pod of ours: look again next time.
+      pleg.relist(state, (uid) => !byUid(uid) && !pods.hasSynced(), (uid) => workers.update(uid));
     });
     every(o.resyncMs ?? 60_000, 'pod resync', async () => {
       for (const p of pods.list()) workers.update(p.metadata.uid ?? '');
@@ -330,11 +245,4 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     await stop();
     throw err;
   }
-}
-
-/** A pod the API no longer has (or never had), as far as the runtime remembers it. */
-async function orphanPod(runtime: ContainerRuntime, uid: string): Promise<Pod> {
-  const { sandboxes, containers } = await runtime.list();
-  const ref = sandboxes.find((s) => s.pod.uid === uid)?.pod ?? containers.find((c) => c.pod.uid === uid)?.pod;
-  return { metadata: { uid, name: ref?.name ?? '', namespace: ref?.namespace ?? '' }, spec: { containers: [] } };
 }

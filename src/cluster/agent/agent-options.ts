@@ -1,0 +1,95 @@
+/**
+ * What startAgent (agent.ts) is given and what it answers: the agent's options (its identity and
+ * server, runtime, network, periods, injected clock, randomness and timers) and the running
+ * agent's handle. Apart from agent.ts so that the start-up sequence reads on its own and callers
+ * that only pass options or hold an Agent need not read it.
+ */
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Timers } from '../client/timers.ts';
+import type { ApiClient, ClientConfig } from '../client/types.ts';
+import type { HostInfo } from './host-info.ts';
+import type { ImageGcPolicy } from './image-gc.ts';
+import type { PodNetwork } from './network/routed.ts';
+import type { StoredCert } from './node-certificates.ts';
+import type { PodSyncer } from './pod-sync.ts';
+import type { PodWorkers } from './pod-workers.ts';
+import type { ContainerRuntime, ImageService } from './runtime/types.ts';
+import type { VolumeManager } from './volumes/volume-manager.ts';
+
+export interface AgentLog {
+  info(o: object, m: string): void;
+  warn(o: object, m: string): void;
+  error(o: object, m: string): void;
+}
+
+export interface AgentOptions {
+  nodeName: string;
+  dataDir: string;
+  /** The server, its CA and the bootstrap identity (token or certificate). */
+  bootstrap: ClientConfig;
+  runtime: ContainerRuntime;
+  images: ImageService;
+  /** The pod network (issue 14's routed network); without one, pods off the host network get no IP. */
+  network?: PodNetwork;
+  /**
+   * Starts the node's pod network (pod addresses, NetworkPolicy, Services and DNS:
+   * src/cluster/agent/network/node-network.ts) with the network plugin's own identity, whose client
+   * resolves once its certificate is issued (network/network-identity.ts); the node's identity may
+   * not list other nodes' pods.
+   */
+  startNetwork?: (client: Promise<ApiClient>) => Promise<{ podNetwork: PodNetwork; podFiles?: (pod: Pod) => Promise<Record<string, string>>; stop(): Promise<void> }>;
+  /**
+   * Mount the pods' volumes under <dataDir>/pods (tmpfs and bind mounts: needs root; the runc
+   * runtime). Off (the fake runtime): containers get no volumes.
+   */
+  podVolumes?: boolean;
+  /** containerID scheme (runc, fake) and containerRuntimeVersion (runc://1.1.5). */
+  runtimeScheme: string;
+  runtimeVersion: string;
+  makeClient?: (c: ClientConfig) => ApiClient;
+  /** --node-ip */
+  nodeIP?: string;
+  /** The host as reported (tests); read from the machine when absent. */
+  host?: HostInfo;
+  leaseDurationSeconds?: number;
+  leaseRenewMs?: number;
+  /** NodeStatus check period (kubelet: nodeStatusUpdateFrequency, 10 s) and report period when nothing changes (nodeStatusReportFrequency, 5 min). */
+  statusUpdateMs?: number;
+  statusReportMs?: number;
+  /** Runtime relist period (kubelet's PLEG: 1 s) and full pod resync (syncFrequency: 1 min). */
+  relistMs?: number;
+  resyncMs?: number;
+  csrPollMs?: number;
+  /** Runtime creates and starts at once across pods (default 8; pod-sync.ts's start gate). */
+  startConcurrency?: number;
+  /** Image garbage collection (when the image service can list its images): kubelet's thresholds and its 5 min period. */
+  imageGcPolicy?: Partial<ImageGcPolicy>;
+  imageGcPeriodMs?: number;
+  log: AgentLog;
+  /**
+   * Called with the serving certificate (kubelet-serving) once the agent has one (at start when
+   * stored, else once approved and signed) and again on every rotation: the agent's HTTPS
+   * endpoint serves with it.
+   */
+  onServingCertificate?: (c: StoredCert) => void;
+  /** Ends a start still waiting for its certificate (the process is stopping). */
+  signal?: AbortSignal;
+  now?: () => number;
+  random?: () => number;
+  timers?: Timers;
+}
+
+export interface Agent {
+  readonly nodeName: string;
+  /** The node's own client (rotating identity). */
+  readonly client: ApiClient;
+  readonly syncer: PodSyncer;
+  readonly workers: PodWorkers;
+  /** The pods' volumes (with podVolumes). */
+  readonly volumes?: VolumeManager;
+  clientCert(): StoredCert;
+  servingCert(): StoredCert | undefined;
+  /** The network plugin identity's certificate (with startNetwork), once issued. */
+  networkCert(): StoredCert | undefined;
+  stop(): Promise<void>;
+}
