@@ -31,7 +31,11 @@ const SPECIAL: Record<string, string> = {
 
 const CUSTOM = CUSTOM_RESOURCE_ROOT.slice('/registry/'.length, -1); // "_customresources"
 
-/** Relative paths (after the root / etcd prefix), each beginning with "/". */
+/**
+ * Relative paths (after the root / etcd prefix), each beginning with "/". Both directions keep
+ * a path's last segment (an object's name) as it is and map its parent path without looking at
+ * it: KeyMapper remembers the mapping per parent path.
+ */
 export interface KeyLayout {
   /** The etcd path of a store path; undefined when the store path has no place in etcd. */
   toEtcd(rel: string): string | undefined;

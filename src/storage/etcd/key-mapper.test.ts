@@ -74,3 +74,34 @@ test('ranges: under the root, above it, outside it, from a continue position', (
   const all = new KeyMapper('', '');
   assert.deepEqual([all.range('')?.key, all.range('')?.rangeEnd], [Buffer.from([0]), Buffer.from([0])]);
 });
+
+test('keys are mapped as the layout maps them, with the parent path remembered: names, empty names, parents with no place', () => {
+  const m = new KeyMapper('/registry', '/registry');
+  const layout = m.layout;
+  const rels = [
+    '/core/pods/ns/a', '/core/pods/ns/b', '/core/pods/other/a', '/core/nodes/n1', '/core/nodes/n2',
+    '/core/services/ns/s', '/core/services/ns/t', '/_masterleases/10.0.0.1', '/_masterleases/10.0.0.2',
+    '/_customresources/example.com/crontabs/ns/c', '/_customresources/example.com/crontabs/ns/d',
+    '/pods/ns/p', '/pods/ns/q', '/example.com/crontabs/x', '/example.com/crontabs/y', '/core/pods/', '/core/pods/x',
+    '/', '/x', '/y', '/_customresources/apiextensions.k8s.io/customresourcedefinitions/a', '/_customresources/apiextensions.k8s.io/customresourcedefinitions/b',
+  ];
+  // Twice: the second pass is answered from the remembered parents.
+  for (let pass = 0; pass < 2; pass++) {
+    for (const rel of rels) {
+      const up = layout.toEtcd(rel);
+      if (up === undefined) assert.throws(() => m.toEtcd(`/registry${rel}`), /no place/, rel);
+      else assert.equal(s(m.toEtcd(`/registry${rel}`)), `/registry${up}`, rel);
+      const down = layout.fromEtcd(rel);
+      assert.equal(m.fromEtcd(Buffer.from(`/registry${rel}`)), down === undefined ? undefined : `/registry${down}`, rel);
+    }
+  }
+});
+
+test('the remembered parents are bounded: past the bound keys still map right', () => {
+  const m = new KeyMapper('/registry', '/registry');
+  for (let i = 0; i < 10_000; i++) {
+    assert.equal(s(m.toEtcd(`/registry/core/pods/ns-${i}/p`)), `/registry/pods/ns-${i}/p`);
+    assert.equal(m.fromEtcd(Buffer.from(`/registry/pods/ns-${i}/p`)), `/registry/core/pods/ns-${i}/p`);
+  }
+  assert.equal(s(m.toEtcd('/registry/core/pods/ns-0/q')), '/registry/pods/ns-0/q');
+});

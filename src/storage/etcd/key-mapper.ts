@@ -42,16 +42,57 @@ export function bytesPrefixEnd(prefix: Buffer): Buffer {
 /** The root whose keys follow kube-apiserver's layout in etcd. */
 export const API_SERVER_ROOT = '/registry';
 
+/** Parent paths remembered per direction: resources x namespaces, which clients grow, so bounded. */
+const MAX_PARENTS = 4096;
+
+/**
+ * A layout direction asked once per parent path ("/core/configmaps/ns/") instead of once per key:
+ * every write and every watch event maps a key, and the layout's splitting, lookups and round-trip
+ * check cost microseconds where this costs a lookup. Sound because a layout keeps a path's last
+ * segment as it is and maps its parent without looking at it (KeyLayout); a result that does not
+ * end with the name is returned without being remembered.
+ */
+class ParentMemo {
+  private readonly map: (rel: string) => string | undefined;
+  private readonly parents = new Map<string, string | null>();
+
+  constructor(map: (rel: string) => string | undefined) {
+    this.map = map;
+  }
+
+  get(rel: string): string | undefined {
+    const cut = rel.lastIndexOf('/') + 1;
+    // No parent, or no name (a path ending in "/"): asked directly.
+    if (cut === 0 || cut === rel.length) return this.map(rel);
+    const parent = rel.slice(0, cut);
+    let mapped = this.parents.get(parent);
+    if (mapped === undefined) {
+      const name = rel.slice(cut);
+      const whole = this.map(rel);
+      if (whole !== undefined && !whole.endsWith(`/${name}`)) return whole;
+      mapped = whole === undefined ? null : whole.slice(0, whole.length - name.length);
+      if (this.parents.size >= MAX_PARENTS) this.parents.clear();
+      this.parents.set(parent, mapped);
+    }
+    return mapped === null ? undefined : mapped + rel.slice(cut);
+  }
+}
+
 export class KeyMapper {
   readonly root: string;
   readonly prefix: string;
   readonly layout: KeyLayout;
+  private readonly toLayout: ParentMemo;
+  private readonly fromLayout: ParentMemo;
 
   /** `layout` defaults to upstream's for the API server's root, else keys keep their paths. */
   constructor(root: string, prefix: string, layout?: KeyLayout) {
     this.root = root;
     this.prefix = prefix;
     this.layout = layout ?? (root === API_SERVER_ROOT ? upstreamLayout() : IDENTITY_LAYOUT);
+    const l = this.layout;
+    this.toLayout = new ParentMemo((rel) => l.toEtcd(rel));
+    this.fromLayout = new ParentMemo((rel) => l.fromEtcd(rel));
   }
 
   /** The etcd key of a store key; 'Internal' for a key outside the root or without a place in the layout. */
@@ -59,7 +100,7 @@ export class KeyMapper {
     if (!key.startsWith(this.root)) {
       throw new StorageError('Internal', `key ${JSON.stringify(key)} is outside the store root ${JSON.stringify(this.root)}`, { key });
     }
-    const rel = this.layout.toEtcd(key.slice(this.root.length));
+    const rel = this.toLayout.get(key.slice(this.root.length));
     if (rel === undefined) throw new StorageError('Internal', `key ${JSON.stringify(key)} has no place in kube-apiserver's etcd layout`, { key });
     return Buffer.from(this.prefix + rel, 'utf8');
   }
@@ -68,7 +109,7 @@ export class KeyMapper {
   fromEtcd(key: Buffer): string | undefined {
     const text = key.toString('utf8');
     if (!text.startsWith(this.prefix)) return undefined;
-    const rel = this.layout.fromEtcd(text.slice(this.prefix.length));
+    const rel = this.fromLayout.get(text.slice(this.prefix.length));
     return rel === undefined ? undefined : this.root + rel;
   }
 
