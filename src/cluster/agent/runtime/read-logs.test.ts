@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { getEventListeners } from 'node:events';
+import { PassThrough, Writable } from 'node:stream';
 import { fixedNano, readCriLogs, type ReadLogOptions } from './read-logs.ts';
 
 const LOG = [
@@ -72,6 +73,34 @@ test('follow: new records as they come, across a rotation, until the container s
     running = false;
     await done;
     assert.equal(text, 'first\nsecond\nafter rotation\nlast words\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a reader whose client stopped reading and went away ends, and a long follow does not pile up abort listeners', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'read-logs-gone-'));
+  try {
+    const path = join(dir, '0.log');
+    writeFileSync(path, Array.from({ length: 2000 }, (_, i) => `2026-01-01T00:00:01Z stdout F line ${i} ${'x'.repeat(100)}`).join('\n') + '\n');
+    // A client that takes nothing: the first write fills it and no 'drain' ever comes.
+    const stuck = new Writable({ highWaterMark: 1024, write: () => undefined });
+    const ctl = new AbortController();
+    const done = readCriLogs(path, { follow: true }, stuck, { isRunning: async () => true, signal: ctl.signal, pollMs: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    stuck.destroy();
+    const ended = await Promise.race([done.then(() => true), new Promise((r) => setTimeout(() => r(false), 2000))]);
+    assert.equal(ended, true, 'the reader ended once its sink was gone');
+
+    // Following an idle file: each poll's abort listener goes with it.
+    const idle = join(dir, '1.log');
+    writeFileSync(idle, '2026-01-01T00:00:01Z stdout F only\n');
+    const ctl2 = new AbortController();
+    const follow = readCriLogs(idle, { follow: true }, new PassThrough(), { isRunning: async () => true, signal: ctl2.signal, pollMs: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(getEventListeners(ctl2.signal, 'abort').length <= 1, `abort listeners after ~100 polls: ${getEventListeners(ctl2.signal, 'abort').length}`);
+    ctl2.abort();
+    await follow;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -59,9 +59,23 @@ export function fixedNano(time: string): string {
   return `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}${m[3]}`;
 }
 
+/**
+ * Writes with backpressure. A sink that closes while full never emits 'drain': the wait also ends
+ * on 'close' (the reader then stops at its next check), or a client that stopped reading and went
+ * away would leave this reader, and its open log file, waiting for ever.
+ */
 function write(sink: Writable, chunk: Buffer): Promise<void> {
   if (sink.write(chunk)) return Promise.resolve();
-  return new Promise((resolve) => sink.once('drain', resolve));
+  if (sink.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      sink.off('drain', done);
+      sink.off('close', done);
+      resolve();
+    };
+    sink.on('drain', done);
+    sink.on('close', done);
+  });
 }
 
 export async function readCriLogs(path: string, opts: ReadLogOptions, sink: Writable, ctl?: FollowControl): Promise<void> {
@@ -90,7 +104,7 @@ export async function readCriLogs(path: string, opts: ReadLogOptions, sink: Writ
     };
 
     for (;;) {
-      if (remainingLines <= 0 || ctl?.signal?.aborted) return;
+      if (remainingLines <= 0 || ctl?.signal?.aborted || sink.destroyed) return;
       const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
       if (bytesRead > 0) {
         pos += bytesRead;
@@ -128,12 +142,16 @@ export async function readCriLogs(path: string, opts: ReadLogOptions, sink: Writ
         if (more === 0) return;
         continue;
       }
+      // The abort listener goes with each wait: a follow polls for hours, and listeners left on the
+      // signal would pile up four a second.
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, ctl.pollMs ?? 250);
-        ctl.signal?.addEventListener('abort', () => {
+        const done = () => {
           clearTimeout(t);
+          ctl.signal?.removeEventListener('abort', done);
           resolve();
-        }, { once: true });
+        };
+        const t = setTimeout(done, ctl.pollMs ?? 250);
+        ctl.signal?.addEventListener('abort', done, { once: true });
       });
     }
   } finally {
