@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMetrics, ratesBetween, snapshotOf, threadCpuBetween } from './scale-metrics.ts';
 
-const WANTED = new Set(['apiserver_request_total', 'apiserver_request_duration_seconds_sum', 'apiserver_flowcontrol_dispatched_requests_total', 'apiserver_flowcontrol_request_wait_duration_seconds_sum', 'apiserver_flowcontrol_request_wait_duration_seconds_count']);
+const WANTED = new Set(['nodejs_gc_duration_seconds_sum', 'apiserver_request_total', 'apiserver_request_duration_seconds_sum', 'apiserver_flowcontrol_dispatched_requests_total', 'apiserver_flowcontrol_request_wait_duration_seconds_sum', 'apiserver_flowcontrol_request_wait_duration_seconds_count']);
 
 const text = (binds: number, creates: number, bindSeconds: number) => `# HELP apiserver_request_total x
 # TYPE apiserver_request_total counter
@@ -15,6 +15,7 @@ apiserver_flowcontrol_request_wait_duration_seconds_sum{execute="true",priority_
 apiserver_flowcontrol_request_wait_duration_seconds_count{execute="true",priority_level="workload-high",flow_schema="kube-scheduler"} ${binds}
 apiserver_flowcontrol_request_wait_duration_seconds_sum{execute="false",priority_level="workload-high",flow_schema="kube-scheduler"} 99
 process_cpu_seconds_total 5
+nodejs_gc_duration_seconds_sum{kind="major"} ${binds / 100}
 `;
 
 test('rates between two /metrics readings: per kind (codes summed) with mean latency, per APF flow with mean wait', () => {
@@ -27,6 +28,7 @@ test('rates between two /metrics readings: per kind (codes summed) with mean lat
     { kind: 'POST pods/binding', perSec: 50, total: 100, meanMs: 100 },
   ]);
   assert.deepEqual(r.apf, [{ flow: 'workload-high/kube-scheduler', perSec: 50, meanWaitMs: 2, rejected: 0 }]);
+  assert.deepEqual(r.gcSeconds, { major: 1 });
 });
 
 test('thread CPU between two readings, busiest first, idle threads left out', () => {

@@ -37,6 +37,7 @@ const WANTED = new Set([
   'apiserver_flowcontrol_rejected_requests_total',
   'apiserver_flowcontrol_request_wait_duration_seconds_sum',
   'apiserver_flowcontrol_request_wait_duration_seconds_count',
+  'nodejs_gc_duration_seconds_sum',
 ]);
 
 /** Counters summed by a key made of some of their labels. */
@@ -48,6 +49,8 @@ export interface MetricsSnapshot {
   apfRejected: Map<string, number>;
   apfWaitSum: Map<string, number>;
   apfWaitCount: Map<string, number>;
+  /** The API server thread's garbage collection time by kind (prom-client's nodejs_gc_duration_seconds). */
+  gcSeconds: Map<string, number>;
 }
 
 /** verb resource[/subresource] (group left out: the names are unique enough here). */
@@ -55,7 +58,7 @@ const requestKey = (l: Record<string, string>) => `${l.verb} ${l.resource}${l.su
 const flowKey = (l: Record<string, string>) => `${l.priority_level}/${l.flow_schema}`;
 
 export function snapshotOf(samples: Sample[], at: number): MetricsSnapshot {
-  const s: MetricsSnapshot = { at, requests: new Map(), durationSum: new Map(), apfDispatched: new Map(), apfRejected: new Map(), apfWaitSum: new Map(), apfWaitCount: new Map() };
+  const s: MetricsSnapshot = { at, requests: new Map(), durationSum: new Map(), apfDispatched: new Map(), apfRejected: new Map(), apfWaitSum: new Map(), apfWaitCount: new Map(), gcSeconds: new Map() };
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
   for (const x of samples) {
     switch (x.name) {
@@ -65,6 +68,7 @@ export function snapshotOf(samples: Sample[], at: number): MetricsSnapshot {
       case 'apiserver_flowcontrol_rejected_requests_total': add(s.apfRejected, flowKey(x.labels), x.value); break;
       case 'apiserver_flowcontrol_request_wait_duration_seconds_sum': if (x.labels.execute === 'true') add(s.apfWaitSum, flowKey(x.labels), x.value); break;
       case 'apiserver_flowcontrol_request_wait_duration_seconds_count': if (x.labels.execute === 'true') add(s.apfWaitCount, flowKey(x.labels), x.value); break;
+      case 'nodejs_gc_duration_seconds_sum': add(s.gcSeconds, x.labels.kind ?? '', x.value); break;
     }
   }
   return s;
@@ -94,6 +98,8 @@ export interface PhaseRates {
   requests: Array<{ kind: string; perSec: number; total: number; meanMs: number }>;
   /** Per priority level / FlowSchema: dispatched per second, mean wait in its queue, rejections (429). */
   apf: Array<{ flow: string; perSec: number; meanWaitMs: number; rejected: number }>;
+  /** Seconds the API server's thread spent in garbage collection, by kind (major = mark-compact). */
+  gcSeconds: Record<string, number>;
 }
 
 /** What happened between two snapshots. */
@@ -116,7 +122,9 @@ export function ratesBetween(a: MetricsSnapshot, b: MetricsSnapshot): PhaseRates
     apf.push({ flow: k, perSec: round(n / seconds, 1), meanWaitMs: waits > 0 ? round((delta(a.apfWaitSum, b.apfWaitSum, k) / waits) * 1000, 1) : 0, rejected });
   }
   apf.sort((x, y) => y.perSec - x.perSec);
-  return { seconds: round(seconds, 1), requests, apf };
+  const gcSeconds: Record<string, number> = {};
+  for (const k of b.gcSeconds.keys()) gcSeconds[k] = round(delta(a.gcSeconds, b.gcSeconds, k), 2);
+  return { seconds: round(seconds, 1), requests, apf, gcSeconds };
 }
 
 /** CPU seconds (user + system) of each thread of a process, by thread name; empty where /proc is not there. */

@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RestClient } from '../src/cluster/client/rest-client.ts';
 import { resources } from '../src/cluster/client/resources.ts';
-import type { K8sObject, WatchHandle } from '../src/cluster/client/types.ts';
 import { startSimNodes, type SimNodes } from '../src/cluster/sim/sim-nodes.ts';
 import { summarizeProfile } from './profile-summary.ts';
 import { RawConnection, type RawResponse } from './raw-client.ts';
+import { countScheduledEvents, rssOf, watchBindings } from './scale-observe.ts';
 import { ratesBetween, readMetrics, threadCpu, threadCpuBetween, type PhaseRates } from './scale-metrics.ts';
 import { grantScaleIdentities, writeScaleIdentities, SIM_USER, TENANT } from './scale-identities.ts';
 import { spawnServer, type ServerProcess } from './server-process.ts';
@@ -93,60 +93,6 @@ export function podBody(i: number): string {
   });
 }
 
-/** VmRSS and VmHWM (peak) of a process, in MiB; null where /proc is not there (not Linux). */
-function rssOf(pid: number): { rss: number | null; peak: number | null } {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (field: string) => {
-      const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-      return m ? round(Number(m[1]) / 1024, 1) : null;
-    };
-    return { rss: kib('VmRSS'), peak: kib('VmHWM') };
-  } catch {
-    return { rss: null, peak: null };
-  }
-}
-
-/** Records the first time the watch shows each pod bound (creates before the watch are not missed: it starts first). */
-function watchBindings(client: RestClient, rv: string, boundAt: Map<string, number>, onBound: () => void): WatchHandle & { restarts(): number } {
-  let handle: WatchHandle | undefined;
-  let closed = false;
-  let lastRv = rv;
-  let restarts = 0;
-  const open = () => {
-    handle = client.watch<K8sObject>(resources.pods, NS, { resourceVersion: lastRv }, (e) => {
-      const o = e.object as K8sObject & { spec?: { nodeName?: string } };
-      if (e.type === 'ERROR' || e.type === 'BOOKMARK') return;
-      lastRv = o.metadata.resourceVersion ?? lastRv;
-      const name = o.metadata.name ?? '';
-      if (o.spec?.nodeName && !boundAt.has(name)) {
-        boundAt.set(name, performance.now());
-        onBound();
-      }
-    }, () => {
-      // The server ends watches now and then: go on from the last revision seen.
-      if (closed) return;
-      restarts++;
-      setTimeout(open, 100);
-    });
-  };
-  open();
-  return { close() { closed = true; handle?.close(); }, restarts: () => restarts };
-}
-
-/** The Scheduled Events in the namespace (a few seconds after the last bind, so the scheduler's queue has drained). */
-async function countScheduledEvents(client: RestClient): Promise<number> {
-  await new Promise((r) => setTimeout(r, 3_000));
-  let n = 0;
-  let cont: string | undefined;
-  do {
-    const page = await client.list<K8sObject & { reason?: string }>(resources.events, NS, { limit: 1000, continue: cont });
-    for (const e of page.items) if (e.reason === 'Scheduled') n++;
-    cont = page.metadata.continue || undefined;
-  } while (cont);
-  return n;
-}
-
 export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   const t0 = performance.now();
   const asAdmin = process.env.BENCH_SCALE_IDENTITIES === 'admin';
@@ -207,7 +153,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const boundAt = new Map<string, number>();
     let lastBound = performance.now();
     const rv = (await watcher.list(resources.pods, NS, { limit: 1 })).metadata.resourceVersion;
-    watch = watchBindings(watcher, rv, boundAt, () => (lastBound = performance.now()));
+    watch = watchBindings(watcher, NS, rv, boundAt, () => (lastBound = performance.now()));
 
     const cpuStart = await server.cpuMicros();
     const sample = async () => ({ metrics: await readMetrics(server.target, () => performance.now()).catch(() => null), threads: threadCpu(server.pid) });
@@ -267,7 +213,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const cpuEnd = await server.cpuMicros();
     const atEnd = await sample();
     const mem = rssOf(server.pid);
-    const scheduledEvents = await countScheduledEvents(admin);
+    const scheduledEvents = await countScheduledEvents(admin, NS);
     // The nodes' own writes went through (a refused one is retried quietly by the write pool).
     const podsRunning = sim.runningPods().length;
     const beats = sim.heartbeats();
