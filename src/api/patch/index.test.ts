@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../errors.ts';
-import { applyPatch } from './index.ts';
+import { applyPatch, PatchBody } from './index.ts';
 import { POD, fixtureSchema } from './test-fixture-schema.ts';
 
 const original = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: '1' } }, spec: { containers: [{ name: 'web', image: 'x' }] } };
@@ -104,5 +104,41 @@ describe('applyPatch errors', () => {
     const body = '{"a":'.repeat(99) + '{}' + '}'.repeat(99);
     const out = applyPatch('application/merge-patch+json', original, body, builtIn) as Record<string, unknown>;
     assert.ok('a' in out);
+  });
+});
+
+describe('applyPatch with a PatchBody (parsed once across attempts)', () => {
+  test('every media type gives what the raw body gives, and a second attempt reuses the parse without sharing values', () => {
+    for (const [contentType, body] of [
+      ['application/json-patch+json', '[{"op":"add","path":"/spec/extra","value":{"k":["v"]}}]'],
+      ['application/merge-patch+json', '{"spec":{"extra":{"k":["v"]}}}'],
+      ['application/strategic-merge-patch+json', '{"spec":{"containers":[{"name":"side"}]}}'],
+    ]) {
+      const patch = new PatchBody(Buffer.from(body));
+      const first = applyPatch(contentType, original, patch, builtIn);
+      const parse = patch.parsed;
+      assert.deepEqual(first, applyPatch(contentType, original, Buffer.from(body), builtIn), contentType);
+      // What a later step does to the first attempt's result must not reach the retry through the parse.
+      (first as { spec: Record<string, unknown> }).spec.mutated = true;
+      const extra = (first as { spec: { extra?: { k: string[] } } }).spec.extra;
+      extra?.k.push('changed');
+      const second = applyPatch(contentType, original, patch, builtIn);
+      assert.equal(patch.parsed, parse, 'the body is parsed once');
+      assert.deepEqual(second, applyPatch(contentType, original, body, builtIn), `${contentType} retry`);
+    }
+  });
+
+  test('the media type is judged before the body: 415, not 400, for a malformed body of an unaccepted type', () => {
+    expectError(
+      () => applyPatch('application/strategic-merge-patch+json', original, new PatchBody('{oops'), { schema: fixtureSchema }),
+      415,
+      'UnsupportedMediaType',
+      'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+    );
+  });
+
+  test('a body nested too deeply is refused on every attempt', () => {
+    const patch = new PatchBody(`{"a":${'['.repeat(200)}${']'.repeat(200)}}`);
+    for (let i = 0; i < 2; i++) assert.throws(() => applyPatch('application/merge-patch+json', original, patch, builtIn), (err) => err instanceof ApiError && err.code === 400);
   });
 });

@@ -9,14 +9,14 @@ import { goJsonKind } from './go-format.ts';
 import { applyJsonPatch } from './json-patch.ts';
 import type { JsonValue } from './json-value.ts';
 import { INVALID_JSON_PATCH, applyMergePatch } from './merge-patch.ts';
-import { parsePatchBody } from './parse-body.ts';
+import { PatchBody } from './parse-body.ts';
 import { unsupportedMediaType } from './patch-errors.ts';
 import { strategicMergePatch } from './strategic-merge-patch.ts';
 
 export { applyJsonPatch, MAX_JSON_PATCH_OPERATIONS } from './json-patch.ts';
 export { applyMergePatch } from './merge-patch.ts';
 export { strategicMergePatch } from './strategic-merge-patch.ts';
-export { MAX_PATCH_DEPTH } from './parse-body.ts';
+export { MAX_PATCH_DEPTH, PatchBody } from './parse-body.ts';
 
 export const JSON_PATCH = 'application/json-patch+json';
 export const MERGE_PATCH = 'application/merge-patch+json';
@@ -40,8 +40,9 @@ export interface PatchOptions {
  * charset are ignored, as upstream does). Throws ApiError: 415 for a media type it does not
  * apply (strategic merge patch without a typeName included), 400 for a malformed or too deeply
  * nested body, and the per-format codes of json-patch.ts, merge-patch.ts, strategic-merge-patch.ts.
+ * A PatchBody is parsed once across calls (parse-body.ts).
  */
-export function applyPatch(contentType: string, original: object, patchBody: Buffer | string, opts: PatchOptions): object {
+export function applyPatch(contentType: string, original: object, patchBody: Buffer | string | PatchBody, opts: PatchOptions): object {
   const patched = patchObject(contentType, original, patchBody, opts);
   // A bounded patch can still deepen the object (a JSON patch adds a deep value at a deep path,
   // again on every request): the result is held to the same bound as a decoded body.
@@ -49,7 +50,7 @@ export function applyPatch(contentType: string, original: object, patchBody: Buf
   return patched;
 }
 
-function patchObject(contentType: string, original: object, patchBody: Buffer | string, opts: PatchOptions): object {
+function patchObject(contentType: string, original: object, patchBody: Buffer | string | PatchBody, opts: PatchOptions): object {
   const mediaType = (contentType.split(';')[0] ?? '').trim();
   const builtIn = opts.typeName !== undefined && opts.schema !== undefined;
   const accepted = builtIn ? BUILT_IN_PATCH_TYPES : CUSTOM_RESOURCE_PATCH_TYPES;
@@ -61,7 +62,7 @@ function patchObject(contentType: string, original: object, patchBody: Buffer | 
     throw unsupportedMediaType(accepted);
   }
 
-  const parsed = parsePatchBody(patchBody);
+  const parsed = (patchBody instanceof PatchBody ? patchBody : new PatchBody(patchBody)).parsed;
   const doc = original as JsonValue;
   if (mediaType === MERGE_PATCH) {
     // evanphx/json-patch answers any syntax error with ErrBadJSONPatch.

@@ -29,3 +29,21 @@ export function parsePatchBody(body: Buffer | string, maxDepth = MAX_PATCH_DEPTH
     return { ok: false, message: `invalid JSON: ${(err as Error).message}` };
   }
 }
+
+/**
+ * A PATCH body read at most once: applyPatch parses it when it first needs it (after the media
+ * type was accepted, so a 415 still comes before a 400), and what else reads the patch (the merge
+ * patch's part to type-check, a retried attempt) takes the same parse. The patch functions copy
+ * every value they take from it, so one parse serves every attempt.
+ */
+export class PatchBody {
+  readonly raw: Buffer | string;
+  private result: ParsedBody | undefined;
+  constructor(raw: Buffer | string) {
+    this.raw = raw;
+  }
+  /** parsePatchBody(raw), kept once it answered (a too-deep body throws each time). */
+  get parsed(): ParsedBody {
+    return (this.result ??= parsePatchBody(this.raw));
+  }
+}

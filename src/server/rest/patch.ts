@@ -1,5 +1,5 @@
 import { badRequest } from '../../api/errors.ts';
-import { applyPatch } from '../../api/patch/index.ts';
+import { applyPatch, PatchBody } from '../../api/patch/index.ts';
 import { serverSideApply, validateFieldManager } from '../../api/apply/index.ts';
 import { mediaType, PATCH_MEDIA_TYPES, parseYamlBody, requireObject, unsupportedMediaType } from '../../api/codecs/decode-body.ts';
 import { groupVersion } from '../../api/registry/resource-def.ts';
@@ -22,16 +22,18 @@ export async function patchObject(ctx: RestContext, req: RestRequest): Promise<R
   const subresource = req.info.subresource;
   if (mt === 'application/apply-patch+yaml') return applyObject(ctx, req, body, dryRun);
 
+  // Parsed once, when the first attempt applies it: the merge patch's part and any retry reuse it.
+  const patch = new PatchBody(body);
   return guaranteedUpdate(ctx, req, {
     subresource,
     dryRun,
     tryUpdate: (current) => {
       const cur = current!;
       const patched = requireObject(
-        applyPatch(mt, cur, body, { schema: req.def.typeName ? ctx.schema : undefined, typeName: req.def.typeName }),
+        applyPatch(mt, cur, patch, { schema: req.def.typeName ? ctx.schema : undefined, typeName: req.def.typeName }),
       ) as K8sObject;
-      const part = patchedPart(patched, mt, body);
-      checkPatchedTypes(ctx, req, patched, mt, body, part);
+      const part = patchedPart(patched, mt, patch);
+      checkPatchedTypes(ctx, req, patched, mt, patch, part);
       if (!patched.metadata || typeof patched.metadata !== 'object') patched.metadata = {};
       // A patch pins the resourceVersion only if it sets one itself; otherwise conflicts are retried.
       if (patched.metadata.resourceVersion === cur.metadata.resourceVersion) delete patched.metadata.resourceVersion;

@@ -8,6 +8,7 @@
 import { ApiError, badRequest } from '../../api/errors.ts';
 import { findTypeError } from '../../api/schema/type-check.ts';
 import { goFormat } from '../../api/schema/go-format.ts';
+import type { PatchBody } from '../../api/patch/parse-body.ts';
 import type { RestContext, RestRequest } from './context.ts';
 import type { K8sObject } from './objects.ts';
 
@@ -36,15 +37,18 @@ export function checkBodyTypes(ctx: RestContext, req: RestRequest, obj: K8sObjec
  * (mergePatchedPart), for the other kinds the whole result. Types and unknown fields are checked
  * there only; the rest is the stored object, checked (and pruned) when it was written.
  */
-export function patchedPart(patched: unknown, mediaType: string, patchBody: Buffer): unknown {
-  return mediaType === 'application/merge-patch+json' ? mergePatchedPart(patched, parseOrUndefined(patchBody)) : patched;
+export function patchedPart(patched: unknown, mediaType: string, patchBody: PatchBody): unknown {
+  if (mediaType !== 'application/merge-patch+json') return patched;
+  // applyPatch has parsed (and refused a malformed) body already; not JSON checks the whole object.
+  const parsed = patchBody.parsed;
+  return mergePatchedPart(patched, parsed.ok ? parsed.value : undefined);
 }
 
 /**
  * The object a JSON, merge or strategic merge patch produced, before anything else reads it;
  * `checked` is its patchedPart.
  */
-export function checkPatchedTypes(ctx: RestContext, req: RestRequest, patched: unknown, mediaType: string, patchBody: Buffer, checked: unknown = patchedPart(patched, mediaType, patchBody)): void {
+export function checkPatchedTypes(ctx: RestContext, req: RestRequest, patched: unknown, mediaType: string, patchBody: PatchBody, checked: unknown = patchedPart(patched, mediaType, patchBody)): void {
   const typeName = typeNameFor(ctx, req, String((patched as K8sObject).apiVersion ?? ''), String((patched as K8sObject).kind ?? ''))
     ?? (req.def.custom ? undefined : req.def.typeName);
   if (!typeName) return;
@@ -52,7 +56,7 @@ export function checkPatchedTypes(ctx: RestContext, req: RestRequest, patched: u
   const err = findTypeError(ctx.schema, typeName, checked, strategic ? 'unstructured' : 'json');
   if (!err) return;
   // apimachinery's json.Unmarshal decodes integers as int64, so 1000000 prints as such.
-  const value = strategic ? goFormat(JSON.parse(patchBody.toString('utf8')), { numbers: 'int64' }) : sortedJson(patched);
+  const value = strategic ? goFormat(JSON.parse(patchBody.raw.toString()), { numbers: 'int64' }) : sortedJson(patched);
   const message = `Invalid value: ${JSON.stringify(value)}: ${err}`;
   // errors.NewInvalid(schema.GroupKind{}, "", ...): no kind, no name.
   throw new ApiError(422, 'Invalid', `"" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
@@ -78,15 +82,6 @@ export function mergePatchedPart(patched: unknown, patch: unknown): unknown {
 
 function isJsonObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The patch as JSON; undefined (check the whole object) when it is not, which applyPatch has refused already. */
-function parseOrUndefined(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 /** Upstream re-marshals the patched document from a Go map: keys sorted, compact. */
