@@ -16,6 +16,7 @@ import { checkManifestShape } from './manifest-shape.ts';
 import { RegistryTransport, headerValue, type RegistryTransportOptions } from './transport.ts';
 import type { CredentialKeyring } from './credentials.ts';
 import { checkStatus, repoOf, withDeadline } from './status.ts';
+import { writeOrThrow } from '../../util/drained.ts';
 
 export interface RegistryClientOptions extends RegistryTransportOptions {
   /** Deadline of one lookup (resolve, manifest, referrers), default 10 s. */
@@ -234,7 +235,7 @@ export class RegistryClient {
             throw new ImagePolicyError('DIGEST_MISMATCH', `${what}: more than the ${desc.size} bytes its descriptor declares`);
           }
           hash.update(chunk);
-          if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', resolve));
+          await writeOrThrow(sink, chunk);
         }
       } catch (err) {
         throw rethrowUnavailable(what)(err);

@@ -8,6 +8,7 @@
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { drained } from '../../../util/drained.ts';
 import { parseCriLogLine } from './cri-log.ts';
 
 export interface ReadLogOptions {
@@ -59,23 +60,9 @@ export function fixedNano(time: string): string {
   return `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}${m[3]}`;
 }
 
-/**
- * Writes with backpressure. A sink that closes while full never emits 'drain': the wait also ends
- * on 'close' (the reader then stops at its next check), or a client that stopped reading and went
- * away would leave this reader, and its open log file, waiting for ever.
- */
-function write(sink: Writable, chunk: Buffer): Promise<void> {
-  if (sink.write(chunk)) return Promise.resolve();
-  if (sink.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      sink.off('drain', done);
-      sink.off('close', done);
-      resolve();
-    };
-    sink.on('drain', done);
-    sink.on('close', done);
-  });
+/** Writes with backpressure; a sink that closed ends the wait (the reader stops at its next check). */
+async function write(sink: Writable, chunk: Buffer): Promise<void> {
+  if (!sink.write(chunk)) await drained(sink);
 }
 
 export async function readCriLogs(path: string, opts: ReadLogOptions, sink: Writable, ctl?: FollowControl): Promise<void> {
