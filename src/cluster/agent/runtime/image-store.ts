@@ -18,7 +18,8 @@ import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { parseDockerRef, referenceString, type ImageReference } from '../../../image-policy/reference.ts';
 import type { RegistryClient } from '../../../image-policy/registry/client.ts';
 import { CredentialKeyring } from '../../../image-policy/registry/credentials.ts';
-import type { Descriptor, ImageManifest } from '../../../image-policy/registry/media-types.ts';
+import { isImageManifest, type Descriptor, type ImageManifest } from '../../../image-policy/registry/media-types.ts';
+import { checkManifestShape } from '../../../image-policy/registry/manifest-shape.ts';
 import { SingleFlight } from '../../../image-policy/registry/singleflight.ts';
 import { REF_NAME_ANNOTATION, blobPath, readBlob, readIndex } from '../../../image-policy/oci/layout.ts';
 import { writeOrThrow } from '../../../util/drained.ts';
@@ -101,11 +102,14 @@ export class ImageStore implements ImageService {
     });
     const desc = named[0] ?? (index.manifests.length === 1 ? index.manifests[0] : undefined);
     if (!desc) throw new Error(`${dir}: no manifest named ${ref} (and more than one to choose from)`);
-    const manifest = JSON.parse(readBlob(dir, desc).toString('utf8')) as ImageManifest;
+    const manifest: unknown = JSON.parse(readBlob(dir, desc).toString('utf8'));
+    // As the registry client checks what a registry sends: descriptor digests end up in paths.
+    if (!isImageManifest(desc.mediaType)) throw new Error(`${dir}: ${desc.digest} is a ${desc.mediaType}, not an image manifest`);
+    checkManifestShape(manifest, desc.mediaType, `${dir}: ${desc.digest}`);
     const info = await this.flights.do(desc.digest, async () => {
       const have = await this.load(ref, desc.digest);
       if (have) return have;
-      return this.unpack(ref, desc.digest, desc.digest, manifest, {
+      return this.unpack(ref, desc.digest, desc.digest, manifest as ImageManifest, {
         config: async (d) => readBlob(dir, d),
         layer: (d, sink) => copyVerified(blobPath(dir, d.digest), d, sink),
       });
@@ -180,7 +184,7 @@ export class ImageStore implements ImageService {
       const diffIds = cfg.rootfs?.diff_ids ?? [];
       if (diffIds.length !== manifest.layers.length) throw new Error(`${ref}: the image config lists ${diffIds.length} diff IDs for ${manifest.layers.length} layers`);
       for (const [i, layer] of manifest.layers.entries()) {
-        const file = join(tmp, `${layer.digest.replace(':', '-')}-${process.pid}-${Math.random().toString(36).slice(2)}`);
+        const file = join(tmp, `layer-${i}-${process.pid}-${Math.random().toString(36).slice(2)}`);
         try {
           // Written under a temporary name; applied only after the source verified the digest.
           const out = createWriteStream(file);
