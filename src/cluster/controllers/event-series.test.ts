@@ -34,3 +34,46 @@ test('identical occurrences become one Event with a count; a different one or a 
   await settle();
   assert.deepEqual((await events()).filter((e) => e[2] === 'Readiness probe failed: 500').map((e) => e[3]), [1, 1]);
 });
+
+test('writes go out one at a time in the order recorded, from a bounded queue', async () => {
+  const calls: Array<{ what: string; done(): void; fail(): void }> = [];
+  const call = (what: string) => new Promise<K8sObject>((resolve, reject) => calls.push({ what, done: () => resolve({} as K8sObject), fail: () => reject(new Error('gone')) }));
+  const client = {
+    create: (_r: unknown, _ns: string, ev: K8sObject) => call(`create ${ev.reason}`),
+    patch: (_r: unknown, _ns: string, name: string, _t: string, body: { count: number }) => call(`patch ${name} ${body.count}`),
+  } as unknown as FakeApiClient;
+  const errors: string[] = [];
+  let n = 0;
+  const rec = newCountingEventRecorder({ client, component: 'kubelet', host: 'n1', now: () => Date.UTC(2026, 0, 1), suffix: () => String(++n), log: { error: (_o, m) => errors.push(String(m)) } }, 4096, 3);
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', uid: 'u1' } } as K8sObject;
+  rec.event(pod, resources.pods, 'Normal', 'Pulled', 'present', 'spec.containers{c}');
+  rec.event(pod, resources.pods, 'Normal', 'Created', 'created', 'spec.containers{c}');
+  rec.event(pod, resources.pods, 'Normal', 'Pulled', 'present', 'spec.containers{c}');
+  rec.event(pod, resources.pods, 'Normal', 'Started', 'started', 'spec.containers{c}');
+  // One in flight, three queued: the fifth is dropped (and said so once).
+  rec.event(pod, resources.pods, 'Normal', 'Killing', 'stop', 'spec.containers{c}');
+  await settle();
+  assert.deepEqual(calls.map((c) => c.what), ['create Pulled']);
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!, /event queue full: dropping events/);
+  calls[0]!.done();
+  await settle();
+  assert.deepEqual(calls.map((c) => c.what), ['create Pulled', 'create Created']);
+  calls[1]!.done();
+  await settle();
+  // The repeat patches the first Event (count 2); its failure (expired) creates a new one before the next write.
+  assert.deepEqual(calls.map((c) => c.what).slice(2), ['patch p.1 2']);
+  calls[2]!.fail();
+  await settle();
+  assert.deepEqual(calls.map((c) => c.what).slice(3), ['create Pulled']);
+  calls[3]!.done();
+  await settle();
+  assert.deepEqual(calls.map((c) => c.what).slice(4), ['create Started']);
+  calls[4]!.done();
+  await settle();
+  assert.equal(calls.length, 5);
+  // The queue drained: the next event is written at once.
+  rec.event(pod, resources.pods, 'Normal', 'Killing', 'stop', 'spec.containers{c}');
+  await settle();
+  assert.deepEqual(calls.map((c) => c.what).slice(5), ['create Killing']);
+});
