@@ -25,6 +25,7 @@ import { decodeStored, toStorageError } from './sqlite-errors.ts';
 import type { WalSync } from './wal-sync.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { frozenJsonCopy } from './frozen-json-copy.ts';
+import type { SqliteExpiry } from './sqlite-ttl.ts';
 
 export type QueuedKind = WriteKind | 'probe';
 
@@ -35,6 +36,8 @@ interface PendingWrite {
   /** The value as parsing `text` would give it, deep-frozen, when a plain copy could make it (frozen-json-copy.ts). */
   copy?: object;
   expectedRevision?: number;
+  /** Seconds until the key expires (sqlite-ttl.ts), 0 for never. */
+  ttlSeconds: number;
   resolve: (obj: StoredObject<unknown> | undefined) => void;
   reject: (err: Error) => void;
 }
@@ -57,6 +60,8 @@ export interface GroupCommitOptions {
   /** File-backed stores only. */
   wal?: WalSync;
   highWater?: HighWaterRecorder;
+  /** Expiring keys, kept in each write's transaction (sqlite-ttl.ts). */
+  expiry?: SqliteExpiry;
   /** A commit is durable: its events go to watchers (before its writers' promises settle). */
   onPublish: (events: EncodedEvent[], revision: number) => void;
 }
@@ -117,7 +122,7 @@ export class GroupCommit {
     while (this.syncing) await this.syncing;
   }
 
-  enqueue<T>(kind: QueuedKind, key: string, value: unknown, expectedRevision: number | undefined): Promise<StoredObject<T>> {
+  enqueue<T>(kind: QueuedKind, key: string, value: unknown, expectedRevision: number | undefined, ttlSeconds = 0): Promise<StoredObject<T>> {
     return new Promise<StoredObject<unknown> | undefined>((resolve, reject) => {
       if (this.closed) return reject(closedError());
       if (this.failed) return reject(this.failed);
@@ -133,7 +138,7 @@ export class GroupCommit {
       }
       // Copied now for the same reason; the copy spares parsing the text back at commit.
       const copy = text === undefined || typeof value !== 'object' || value === null ? undefined : frozenJsonCopy(value);
-      this.pending.push({ kind, key, text, copy: copy as object | undefined, expectedRevision, resolve, reject });
+      this.pending.push({ kind, key, text, copy: copy as object | undefined, expectedRevision, ttlSeconds, resolve, reject });
       this.scheduleFlush();
     }) as Promise<StoredObject<T>>;
   }
@@ -283,6 +288,7 @@ export class GroupCommit {
       const last = cur as Row; // checkWrite guarantees a live row
       stmts.insertLog.run(revision, key, last.create_revision, last.revision, 1, last.value);
       stmts.deleteCurrent.run(key);
+      this.opts.expiry?.deleted(key);
       const { value, inEvent } = sharedValue(key, last.value);
       events.push({ type: 'DELETED', key, revision, createRevision: last.create_revision, value: inEvent, prevValue: inEvent, size: last.value.length });
       return { key, value, createRevision: last.create_revision, modRevision: revision };
@@ -291,6 +297,7 @@ export class GroupCommit {
     const createRevision = cur ? cur.create_revision : revision;
     stmts.insertLog.run(revision, key, createRevision, cur ? cur.revision : 0, 0, text);
     stmts.upsertCurrent.run(key, revision);
+    this.opts.expiry?.written(key, revision, w.ttlSeconds);
     const { value, inEvent } = sharedValue(key, text, w.copy);
     const event: EncodedEvent = { type: cur ? 'MODIFIED' : 'ADDED', key, revision, createRevision, value: inEvent, size: text.length };
     if (cur) event.prevValue = cur.value;

@@ -16,6 +16,10 @@ export interface SqliteStoreOptions {
   highWaterIntervalMs?: number;
   /** Readiness probes a write only when no commit succeeded for this long (default 1,000 ms). */
   healthProbeIntervalMs?: number;
+  /** Between two passes of the sweep that deletes expired keys (default 1,000 ms; sqlite-ttl.ts). */
+  expirySweepMs?: number;
+  /** A sweep pass failed (default: ignored; the next pass tries again). */
+  onExpiryError?: (err: unknown) => void;
   /** Milliseconds clock (default Date.now). */
   now?: () => number;
 }
@@ -43,4 +47,6 @@ export interface SqliteStore extends Store {
    * through this connection is carried into the copy, so the copy is the state at its end).
    */
   backup(file: string): Promise<void>;
+  /** Deletes every key whose TTL has passed now (the sweep runs every expirySweepMs anyway); how many. */
+  expireDue(): Promise<number>;
 }

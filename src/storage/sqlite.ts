@@ -27,7 +27,7 @@ import { pageLimit, takePage } from './page.ts';
 import { mapRows, toObject } from './sqlite-schema.ts';
 import type { End, Row, Statements } from './sqlite-schema.ts';
 import { StorageError } from './types.ts';
-import type { ListOptions, ListResult, StoredObject, Watcher, WatchHandlers } from './types.ts';
+import type { ListOptions, ListResult, StoredObject, Watcher, WatchHandlers, WriteOptions } from './types.ts';
 import type { HighWaterRecorder } from './high-water.ts';
 import { toStorageError } from './sqlite-errors.ts';
 import type { WalSync } from './wal-sync.ts';
@@ -35,6 +35,8 @@ import type { DurabilityInfo, SqliteStore, SqliteStoreOptions } from './sqlite-s
 import { openDatabase } from './sqlite-open.ts';
 import { closedError, GroupCommit } from './sqlite-group-commit.ts';
 import { rangeEnd, SqliteWatchers } from './sqlite-watchers.ts';
+import { ExpirySweeper, SqliteExpiry } from './sqlite-ttl.ts';
+import { ttlOf } from './write-ttl.ts';
 
 export type { DurabilityInfo, SqliteStore, SqliteStoreOptions } from './sqlite-store-types.ts';
 
@@ -58,6 +60,7 @@ class SqliteRevisionStore implements SqliteStore {
   private readonly probeIntervalMs: number;
   private readonly commits: GroupCommit;
   private readonly watchers: SqliteWatchers;
+  private readonly expiry: ExpirySweeper;
   private compacted: number;
   private compaction: Promise<void> = Promise.resolve();
   private closed = false;
@@ -79,6 +82,7 @@ class SqliteRevisionStore implements SqliteStore {
       closed: () => this.closed,
     });
     const onCommit = opts.onCommit;
+    const expiry = new SqliteExpiry(this.db, this.now);
     this.commits = new GroupCommit({
       db: this.db,
       stmts: this.stmts,
@@ -87,11 +91,13 @@ class SqliteRevisionStore implements SqliteStore {
       now: this.now,
       wal: this.wal,
       highWater: this.highWater,
+      expiry,
       onPublish: (events, revision) => {
         this.watchers.publish(events);
         onCommit?.({ writes: events.length, revision });
       },
     });
+    this.expiry = new ExpirySweeper({ expiry, del: (key, rev) => this.delete(key, rev), intervalMs: opts.expirySweepMs, onError: opts.onExpiryError });
   }
 
   /** Published: durable, visible to readers and watchers. */
@@ -196,12 +202,16 @@ class SqliteRevisionStore implements SqliteStore {
     }
   }
 
-  create<T = unknown>(key: string, value: T): Promise<StoredObject<T>> {
-    return this.commits.enqueue<T>('create', key, value, undefined);
+  async create<T = unknown>(key: string, value: T, opts?: WriteOptions): Promise<StoredObject<T>> {
+    return this.commits.enqueue<T>('create', key, value, undefined, ttlOf(key, opts));
   }
 
-  update<T = unknown>(key: string, value: T, expectedRevision: number): Promise<StoredObject<T>> {
-    return this.commits.enqueue<T>('update', key, value, expectedRevision);
+  async update<T = unknown>(key: string, value: T, expectedRevision: number, opts?: WriteOptions): Promise<StoredObject<T>> {
+    return this.commits.enqueue<T>('update', key, value, expectedRevision, ttlOf(key, opts));
+  }
+
+  expireDue(): Promise<number> {
+    return this.expiry.sweep();
   }
 
   delete<T = unknown>(key: string, expectedRevision?: number): Promise<StoredObject<T>> {
@@ -243,6 +253,8 @@ class SqliteRevisionStore implements SqliteStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Deletes a running pass enqueued are written below; it starts no more.
+    this.expiry.stop();
     // Writes what is queued now, then (after this turn) waits until everything written is published or failed.
     const drained = this.commits.close();
     this.closed = true;

@@ -41,6 +41,17 @@ export interface ReadOptions {
   consistent?: boolean;
 }
 
+/** What a create or update may ask beyond the value. */
+export interface WriteOptions {
+  /**
+   * Whole seconds after which the store deletes the key (etcd: the put carries a lease; upstream's
+   * TTLFunc, e.g. Events under --event-ttl). The delete is an ordinary one: its own revision and a
+   * DELETED watch event. An update renews the expiry when given one and clears it when not (as an
+   * etcd put without a lease detaches the key from its lease). 0 or absent: never expires.
+   */
+  ttlSeconds?: number;
+}
+
 export interface ListResult<T = unknown> {
   items: StoredObject<T>[];
   /** The revision the list was read at. */
@@ -116,12 +127,12 @@ export interface Store {
   count(prefix: string): Promise<number>;
 
   /** Fails with StorageError 'KeyExists' if the key exists. Returns the write's revision. */
-  create<T = unknown>(key: string, value: T): Promise<StoredObject<T>>;
+  create<T = unknown>(key: string, value: T, opts?: WriteOptions): Promise<StoredObject<T>>;
   /**
    * Replace the value. `expectedRevision` must equal the key's current modRevision, else
    * StorageError 'Conflict'; a missing key is 'NotFound'.
    */
-  update<T = unknown>(key: string, value: T, expectedRevision: number): Promise<StoredObject<T>>;
+  update<T = unknown>(key: string, value: T, expectedRevision: number, opts?: WriteOptions): Promise<StoredObject<T>>;
   /** Delete; with expectedRevision, a stale revision is 'Conflict'. Returns the deleted object with the delete's revision as modRevision. */
   delete<T = unknown>(key: string, expectedRevision?: number): Promise<StoredObject<T>>;
 

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from './sqlite.ts';
+import type { SqliteStore } from './sqlite.ts';
+import { StorageError } from './types.ts';
+import type { WatchEvent } from './types.ts';
+
+/** A store on a fake clock whose sweep never runs by itself (tests call expireDue). */
+function store(path = ':memory:'): { s: SqliteStore; clock: { t: number } } {
+  const clock = { t: 1_000_000 };
+  return { s: openSqliteStore({ path, durability: 'normal', now: () => clock.t, expirySweepMs: 2 ** 30 }), clock };
+}
+
+test('a key written with a TTL is deleted once it passes, as one revision with a DELETED event', async () => {
+  const { s, clock } = store();
+  const events: WatchEvent[] = [];
+  s.watch('/e/', 0, { onEvent: (e) => events.push(e) });
+  const made = await s.create('/e/a', { n: 1 }, { ttlSeconds: 2 });
+  await s.create('/e/forever', { n: 2 });
+  clock.t += 1999;
+  assert.equal(await s.expireDue(), 0);
+  assert.ok(await s.get('/e/a'));
+  clock.t += 1;
+  assert.equal(await s.expireDue(), 1);
+  assert.equal(await s.get('/e/a'), undefined);
+  assert.equal(s.currentRevision(), made.modRevision + 2);
+  const deleted = events.find((e) => e.type === 'DELETED');
+  assert.equal(deleted?.key, '/e/a');
+  assert.equal(deleted?.revision, made.modRevision + 2);
+  assert.deepEqual(deleted?.value, { n: 1 });
+  // A key without a TTL never expires.
+  clock.t += 10 * 365 * 86_400_000;
+  assert.equal(await s.expireDue(), 0);
+  assert.ok(await s.get('/e/forever'));
+  await s.close();
+});
+
+test('an update with a TTL renews the expiry; one without removes it; a delete forgets it', async () => {
+  const { s, clock } = store();
+  const a = await s.create('/e/a', { v: 1 }, { ttlSeconds: 2 });
+  clock.t += 1500;
+  await s.update('/e/a', { v: 2 }, a.modRevision, { ttlSeconds: 2 });
+  clock.t += 1000; // 2.5 s after the create, 1 s after the renewal
+  assert.equal(await s.expireDue(), 0);
+  assert.deepEqual((await s.get('/e/a'))?.value, { v: 2 });
+  clock.t += 1000;
+  assert.equal(await s.expireDue(), 1);
+  assert.equal(await s.get('/e/a'), undefined);
+
+  const b = await s.create('/e/b', { v: 1 }, { ttlSeconds: 1 });
+  await s.update('/e/b', { v: 2 }, b.modRevision);
+  const c = await s.create('/e/c', { v: 1 }, { ttlSeconds: 1 });
+  await s.delete('/e/c', c.modRevision);
+  await s.create('/e/c', { v: 'again' });
+  clock.t += 5000;
+  assert.equal(await s.expireDue(), 0);
+  assert.deepEqual((await s.get('/e/b'))?.value, { v: 2 });
+  assert.deepEqual((await s.get('/e/c'))?.value, { v: 'again' });
+  await s.close();
+});
+
+test('the expiry survives a restart of the store', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-ttl-'));
+  try {
+    const path = join(dir, 'state.db');
+    const first = store(path);
+    await first.s.create('/e/a', { v: 1 }, { ttlSeconds: 60 });
+    await first.s.create('/e/b', { v: 1 });
+    await first.s.close();
+    const second = store(path);
+    second.clock.t = first.clock.t + 59_000;
+    assert.equal(await second.s.expireDue(), 0);
+    second.clock.t = first.clock.t + 60_000;
+    assert.equal(await second.s.expireDue(), 1);
+    assert.equal(await second.s.get('/e/a'), undefined);
+    assert.ok(await second.s.get('/e/b'));
+    await second.s.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('more due keys than one pass takes are all deleted; the sweep runs by itself', async () => {
+  const clock = { t: 0 };
+  const s = openSqliteStore({ path: ':memory:', durability: 'normal', now: () => clock.t, expirySweepMs: 20 });
+  await Promise.all(Array.from({ length: 1200 }, (_, i) => s.create(`/e/${i}`, { i }, { ttlSeconds: 1 })));
+  clock.t += 1000;
+  while ((await s.count('/e/')) > 0) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(await s.expireDue(), 0);
+  await s.close();
+});
+
+test('a TTL that is not whole seconds within the bound etcd takes is refused', async () => {
+  const { s } = store();
+  for (const ttlSeconds of [-1, 1.5, 9_000_000_001, Number.NaN]) {
+    await assert.rejects(s.create('/e/x', {}, { ttlSeconds }), (e) => e instanceof StorageError && /invalid TTL/.test(e.message));
+  }
+  assert.equal(await s.get('/e/x'), undefined);
+  await s.close();
+});
