@@ -9,14 +9,22 @@ import { runSpdyPortForward, STREAM_CREATION_TIMEOUT_MS } from './spdy-port-forw
 /** A stream as spdy-transport hands one to the server: headers, respond() and abort(). */
 function stream(headers: Record<string, string>): SpdyStream {
   const s = new PassThrough() as unknown as SpdyStream & PassThrough;
-  Object.assign(s, { headers, respond: (_c: number, _h: object, cb?: () => void) => cb?.(), abort: () => s.destroy() });
+  Object.assign(s, { headers, respond: (_c: number, _h: object, cb?: () => void) => cb?.(), abort: () => s.destroy(), _handleData: (f: { data: Buffer }) => s.push(f.data) });
   return s;
+}
+
+/** A session as spdy-transport makes one, as far as onStreams looks: its socket and frame parser. */
+function session(): EventEmitter {
+  const socket = new PassThrough();
+  const parser = new PassThrough();
+  socket.pipe(parser);
+  return Object.assign(new EventEmitter(), { socket, _spdyState: { parser } });
 }
 
 const sandbox = { id: 's', pod: { name: 'p', namespace: 'ns', uid: 'u' }, state: 'ready', createdAt: 0, namespaces: {} } as unknown as SandboxStatus;
 
 test('half stream pairs are forgotten when their stream closes: request ids cannot grow the table', async () => {
-  const conn = new EventEmitter();
+  const conn = session();
   const dialled: number[] = [];
   const pf = runSpdyPortForward(conn as unknown as SpdyConnection, sandbox, async (_s, port) => {
     dialled.push(port);
@@ -43,7 +51,7 @@ test('half stream pairs are forgotten when their stream closes: request ids cann
 test('a half pair whose partner never comes times out after the stream creation timeout, saying so', async () => {
   mock.timers.enable({ apis: ['setTimeout'] });
   try {
-    const conn = new EventEmitter();
+    const conn = session();
     const pf = runSpdyPortForward(conn as unknown as SpdyConnection, sandbox, async () => new PassThrough());
     const error = stream({ streamtype: 'error', requestid: '7', port: '80' }) as SpdyStream & PassThrough;
     conn.emit('stream', error);

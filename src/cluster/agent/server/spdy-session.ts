@@ -8,7 +8,11 @@
  * Two entrances: an HTTP upgrade (`Upgrade: SPDY/3.1` with X-Stream-Protocol-Version, for exec from
  * kubectl before 1.30 and port-forward before 1.31) and a WebSocket carrying the SPDY bytes in
  * binary messages (kubectl 1.31+'s port-forward, subprotocol SPDY/3.1+portforward.k8s.io).
- * Streams are bounded: at most MAX_STREAMS open per session.
+ * Streams are bounded: at most MAX_STREAMS open per session, and at most MAX_UNREAD bytes a
+ * stream's reader has not taken: past that the session stops reading its connection until the
+ * reader catches up. spdystream neither sends nor heeds SPDY windows, so without this a client
+ * writing stdin (or port-forward data) faster than the process or pod socket reads it grew the
+ * agent without limit; Go's spdystream blocks its frame loop the same way (head of line).
  */
 import type { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
@@ -18,6 +22,8 @@ import type { WebSocket } from 'ws';
 export type { SpdyStream };
 
 const MAX_STREAMS = 256;
+/** Unread bytes one stream may hold before the session stops reading its connection. */
+export const MAX_UNREAD = 1 << 20;
 
 /** The protocols offered in X-Stream-Protocol-Version (repeated or comma-separated). */
 export function offeredStreamProtocols(req: IncomingMessage): string[] {
@@ -40,7 +46,9 @@ export function acceptSpdyUpgrade(socket: Duplex, head: Buffer, protocol: string
 /** A SPDY server session over the binary messages of a WebSocket (the tunnel). */
 export function spdyOverWebSocket(ws: WebSocket): SpdyConnection {
   const pipe = new Duplex({
-    read() {},
+    read() {
+      if (ws.isPaused) ws.resume();
+    },
     write(chunk: Buffer, _enc, cb) {
       if (ws.readyState !== ws.OPEN) return cb(new Error('connection closed'));
       ws.send(chunk, { binary: true }, (err) => cb(err ?? null));
@@ -51,7 +59,8 @@ export function spdyOverWebSocket(ws: WebSocket): SpdyConnection {
     },
   });
   ws.on('message', (d: Buffer, isBinary: boolean) => {
-    if (isBinary) pipe.push(Buffer.isBuffer(d) ? d : Buffer.from(d as ArrayBuffer));
+    // A session that stopped reading (a full stream) leaves this buffer full: the socket waits too.
+    if (isBinary && !pipe.push(Buffer.isBuffer(d) ? d : Buffer.from(d as ArrayBuffer))) ws.pause();
   });
   ws.on('close', () => {
     pipe.push(null);
@@ -89,15 +98,52 @@ function serverSession(socket: Duplex): SpdyConnection {
   return conn;
 }
 
+interface Internals {
+  socket: Duplex;
+  _spdyState: { parser: NodeJS.WritableStream };
+}
+
+/**
+ * Stops reading the session's connection while any stream holds more than MAX_UNREAD unread
+ * bytes, and reads on once none does (the stream's reader asked for more, or it closed).
+ */
+function boundUnread(conn: SpdyConnection): (s: SpdyStream) => void {
+  const { socket, _spdyState: { parser } } = conn as unknown as Internals;
+  const full = new Set<SpdyStream>();
+  const release = (s: SpdyStream) => {
+    if (full.delete(s) && full.size === 0 && !socket.destroyed) socket.pipe(parser);
+  };
+  return (s) => {
+    const inner = s as unknown as { _handleData(frame: unknown): void; _read(n: number): void };
+    const handleData = inner._handleData.bind(s);
+    const read = inner._read.bind(s);
+    inner._handleData = (frame) => {
+      handleData(frame);
+      if (s.readableLength > MAX_UNREAD && !full.has(s)) {
+        if (full.size === 0) socket.unpipe(parser);
+        full.add(s);
+      }
+    };
+    // Readable calls _read when its reader wants more, i.e. the buffer went below its mark.
+    inner._read = (n) => {
+      if (s.readableLength <= MAX_UNREAD) release(s);
+      read(n);
+    };
+    s.once('close', () => release(s));
+  };
+}
+
 /** Accepts every stream the client opens (a SYN_REPLY, as spdystream waits for one). */
 export function onStreams(conn: SpdyConnection, cb: (s: SpdyStream) => void): void {
   // spdy-transport does not enforce its maxStreams on streams the peer opens: counted here.
   let open = 0;
+  const bound = boundUnread(conn);
   conn.on('stream', (s) => {
     s.on('error', () => undefined);
     if (open >= MAX_STREAMS) return s.abort();
     open++;
     s.once('close', () => open--);
+    bound(s);
     // Used once the reply is out: header compression is asynchronous, and data written on any
     // stream before it could otherwise reach the client first.
     s.respond(200, {}, () => cb(s));
