@@ -42,7 +42,7 @@ export interface AgentMemory {
 }
 /** Each pod's start steps (pod-start-trace.ts) by uid: the first time of each step, ms since the epoch. */
 export type Timelines = Record<string, Record<string, number>>;
-export type AgentReply = { type: 'ready'; runtime: 'runc' | 'fake'; image: string } | { type: 'report'; memory: AgentMemory; cpuMs: number; phases?: Record<string, unknown>; timelines?: Timelines } | { type: 'error'; message: string };
+export type AgentReply = { type: 'ready'; runtime: 'runc' | 'fake'; image: string } | { type: 'report'; memory: AgentMemory; cpuMs: number; phases?: Record<string, unknown>; timelines?: Timelines; stepCounts?: Record<string, number> } | { type: 'error'; message: string };
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -105,11 +105,14 @@ async function main(start: AgentStart): Promise<void> {
   let images: ImageService = real?.images ?? new FakeImageService();
   const phases: CallTimes[] = [];
   const timelines: Timelines = {};
+  /** How often each step happened over all pods (the syncs a start takes, the status writes). */
+  const stepCounts: Record<string, number> = {};
   if (start.phases) {
     // The clock both processes share: the epoch, to a fraction of a millisecond.
     podStartChannel.subscribe((m) => {
       const { uid, step } = m as PodStartStep;
       (timelines[uid] ??= {})[step] ??= performance.timeOrigin + performance.now();
+      stepCounts[step] = (stepCounts[step] ?? 0) + 1;
     });
     const r = timedCalls(runtime, 'runtime');
     const i = timedCalls(images, 'images');
@@ -126,7 +129,7 @@ async function main(start: AgentStart): Promise<void> {
   send({ type: 'ready', runtime: real ? 'runc' : 'fake', image: real?.image ?? 'bench.test/app:1' });
   process.on('message', (m: { type: string }) => {
     if (m.type === 'report') {
-      void memory().then((mem) => send({ type: 'report', memory: mem, cpuMs: agentCpuMs(), ...(start.phases ? { phases: Object.assign({}, ...phases.map((p) => p.summary())), timelines } : {}) }));
+      void memory().then((mem) => send({ type: 'report', memory: mem, cpuMs: agentCpuMs(), ...(start.phases ? { phases: Object.assign({}, ...phases.map((p) => p.summary())), timelines, stepCounts: { ...stepCounts } } : {}) }));
     } else if (m.type === 'stop') {
       void (async () => {
         await agent.stop();

@@ -18,7 +18,7 @@
  * bin/portcullis starts one (BENCH_COLD_START=1: without, every module type-stripped in it).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,12 @@ export interface PodStartResult {
   /** The bench process's CPU time per pod over the burst, ms: the API server (creates, the agent's writes, watches) and the bench's own client. */
   controlPlaneCpuMsPerPod: number;
   /**
+   * With BENCH_CPUACCT=<a cgroup v1 cpuacct directory the bench runs in>: every process's CPU time
+   * per pod over the burst, ms (the bench, the agent, runc, shims, mounts; the agent places the
+   * containers below its own cgroup).
+   */
+  allCpuMsPerPod?: number;
+  /**
    * API writes per pod during the burst, by verb and resource (from the server's
    * apiserver_request_total, from before the creates until every pod of the burst is Running and
    * a second has passed): the bench's own pod creates are left out; the agent's node Lease and
@@ -63,6 +69,8 @@ export interface PodStartResult {
   phases?: Record<string, unknown>;
   /** With BENCH_PHASES=1: where the burst's pods spent their start, segment by segment (pod-start-timeline.ts). */
   timeline?: Record<string, LatencySummary>;
+  /** With BENCH_PHASES=1: each start step's count per pod over the burst (syncs per pod start, status writes, worker wake-ups). */
+  stepsPerPod?: Record<string, number>;
 }
 
 /** Writes the server counted so far (apiserver_request_total), keyed "VERB resource[/subresource]". */
@@ -178,9 +186,13 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     }));
     const writesBefore = await writeCounts(cp);
     const cpuBefore = process.cpuUsage();
+    const cpuacct = process.env.BENCH_CPUACCT;
+    const allCpuMs = () => (cpuacct ? Number(readFileSync(join(cpuacct, 'cpuacct.usage'), 'utf8')) / 1e6 : NaN);
+    const allBefore = allCpuMs();
     await createPods(0, n);
     await runningCount(n);
     const cpu = process.cpuUsage(cpuBefore);
+    const allCpu = allCpuMs() - allBefore;
     const podStartMs = summarize([...running.values()]);
     const createAckMs = summarize(acks);
     const measured = await request(child, 'report', { type: 'report' });
@@ -201,7 +213,9 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
       runtime: ready.runtime, pods: n, podStartMs, createAckMs, podStartVsCreateP50: ratio(podStartMs.p50, createAckMs.p50),
       target: { p50Under300ms: podStartMs.p50 <= 300, p99Under1s: podStartMs.p99 <= 1000 },
       agentRssMiB: withPods.rssMiB, rssPods, agentMemory: { joined, withPods }, agentCpuMsPerPod: Math.round(((measured.cpuMs - joinedReport.cpuMs) / n) * 10) / 10,
-      controlPlaneCpuMsPerPod: Math.round(((cpu.user + cpu.system) / 1000 / n) * 10) / 10, apiWritesPerPod, ...(measured.phases ? { phases: measured.phases } : {}), ...(timeline ? { timeline } : {}),
+      controlPlaneCpuMsPerPod: Math.round(((cpu.user + cpu.system) / 1000 / n) * 10) / 10,
+      ...(cpuacct ? { allCpuMsPerPod: Math.round((allCpu / n) * 10) / 10 } : {}), apiWritesPerPod, ...(measured.phases ? { phases: measured.phases } : {}), ...(timeline ? { timeline } : {}),
+      ...(measured.stepCounts ? { stepsPerPod: Object.fromEntries(Object.entries(measured.stepCounts).filter(([k]) => k === 'sync' || k === 'update' || k.startsWith('status:')).map(([k, v]) => [k, Math.round((v / n) * 100) / 100])) } : {}),
     };
   } finally {
     if (child && child.exitCode === null) {
