@@ -40,3 +40,21 @@ test('the limit must be a positive integer', () => {
   assert.throws(() => new ConcurrencyLimit(0), /positive integer/);
   assert.throws(() => new ConcurrencyLimit(1.5), /positive integer/);
 });
+
+test('thousands of waiters run in the order they came, across the queue compacting its front', async () => {
+  const limit = new ConcurrencyLimit(3);
+  const order: number[] = [];
+  const n = 5000;
+  // Tasks finish on a later turn, so nearly all of them wait; some arrive while others drain.
+  const task = (i: number) => limit.run(async () => {
+    order.push(i);
+    await new Promise((r) => setImmediate(r));
+  });
+  const first = Array.from({ length: n }, (_, i) => task(i));
+  assert.equal(limit.size, n);
+  await new Promise((r) => setTimeout(r, 5));
+  const more = Array.from({ length: n }, (_, i) => task(n + i));
+  await Promise.all([...first, ...more]);
+  assert.deepEqual(order, Array.from({ length: 2 * n }, (_, i) => i));
+  assert.equal(limit.size, 0);
+});

@@ -5,7 +5,12 @@
 export class ConcurrencyLimit {
   readonly limit: number;
   #running = 0;
-  readonly #waiting: Array<() => void> = [];
+  /**
+   * Waiters from #head on, in order. Taken by index, not shift(): the scheduler can hold a waiting
+   * bind for each of 100,000 pods it decided, and shift() moves the whole array every time.
+   */
+  readonly #waiting: Array<(() => void) | undefined> = [];
+  #head = 0;
 
   constructor(limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`concurrency limit must be a positive integer, got ${limit}`);
@@ -14,7 +19,7 @@ export class ConcurrencyLimit {
 
   /** Tasks running now and waiting to. */
   get size(): number {
-    return this.#running + this.#waiting.length;
+    return this.#running + this.#waiting.length - this.#head;
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
@@ -24,9 +29,24 @@ export class ConcurrencyLimit {
       return await task();
     } finally {
       // The slot passes straight to the next waiter (the running count stays), or is freed.
-      const next = this.#waiting.shift();
+      const next = this.#take();
       if (next) next();
       else this.#running--;
     }
+  }
+
+  #take(): (() => void) | undefined {
+    if (this.#head >= this.#waiting.length) return undefined;
+    const next = this.#waiting[this.#head];
+    this.#waiting[this.#head++] = undefined;
+    // Drop the taken front once it is most of the array: each element moves O(1) times overall.
+    if (this.#head === this.#waiting.length) {
+      this.#waiting.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#waiting.length) {
+      this.#waiting.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return next;
   }
 }
