@@ -11,7 +11,7 @@
  * A pod asking for its own user namespace (hostUsers: false) or an AppArmor profile is rejected: the
  * runtime makes neither.
  *
- * Not checked (upstream does): extended resources, sysctls, SupplementalGroupsPolicy.
+ * Not checked (upstream does): extended resources, sysctls (the runtime refuses unsafe ones at start).
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../api/validation/quantity.ts';
