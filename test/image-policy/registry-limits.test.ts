@@ -276,6 +276,30 @@ describe('registry client limits', () => {
     }
   });
 
+  test('connections kept alive are bounded by host: references naming ever new hosts do not hold a socket each', async () => {
+    const open = new Set<net.Socket>();
+    const server = http.createServer((req, res) => serveManifest(res, req.method === 'HEAD'));
+    // A registry that never closes an idle connection (Node's server would after 5 s).
+    server.keepAliveTimeout = 0;
+    server.on('connection', (s: net.Socket) => {
+      open.add(s);
+      s.on('close', () => open.delete(s));
+    });
+    const port = await listen(server, '0.0.0.0');
+    const client = new RegistryClient();
+    try {
+      // 300 loopback addresses: 300 hosts as far as references go (127.0.0.0/8 all reach this server).
+      for (let i = 1; i <= 300; i++) {
+        assert.equal((await client.resolve(parseDockerRef(`127.0.${Math.floor(i / 250)}.${(i % 250) + 1}:${port}/app:v1`))).digest, MANIFEST_DIGEST);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(open.size <= 130, `connections the client keeps open: ${open.size}`);
+    } finally {
+      client.close();
+      await close(server);
+    }
+  });
+
   const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
   test('plain HTTP only for loopback registries or ones configured insecure', { skip: external ? false : 'no non-loopback IPv4 address' }, async () => {
     const server = http.createServer((req, res) => serveManifest(res, req.method === 'HEAD'));

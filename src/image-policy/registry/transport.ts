@@ -53,6 +53,20 @@ const MAX_TOKEN_RESPONSE = 1024 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
 const DEFAULT_TOKEN_TTL_S = 60;
+/**
+ * Hosts come from image references, i.e. from whoever writes pods: what is kept per host is
+ * bounded. An HTTP agent (and its kept-alive connections) per host at most this many, the oldest
+ * destroyed first; idle kept-alive connections close after IDLE_SOCKET_MS (Go's IdleConnTimeout).
+ */
+const MAX_HOSTS = 128;
+const IDLE_SOCKET_MS = 90_000;
+
+/** Adds to an insertion-ordered set that keeps at most `max` (the oldest goes first). */
+function addBounded(set: Set<string>, value: string, max: number): void {
+  set.delete(value);
+  if (set.size >= max) set.delete(set.values().next().value!);
+  set.add(value);
+}
 
 /** Docker Hub's API is served by registry-1.docker.io. */
 export function apiHost(domain: string): string {
@@ -140,7 +154,14 @@ export class RegistryTransport {
     let a = this.agents.get(key);
     if (!a) {
       const caPem = this.hosts.get(hostKey(url.host))?.caPem;
-      a = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, ...(caPem ? { ca: caPem } : {}) }) : new http.Agent({ keepAlive: true });
+      const common = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+      a = url.protocol === 'https:' ? new https.Agent({ ...common, ...(caPem ? { ca: caPem } : {}) }) : new http.Agent(common);
+      if (this.agents.size >= MAX_HOSTS) {
+        // Its idle connections close now; one still serving a request closes after it, when idle.
+        const [oldest, agent] = this.agents.entries().next().value!;
+        this.agents.delete(oldest);
+        for (const list of Object.values(agent.freeSockets)) for (const sock of list ?? []) sock.destroy();
+      }
       this.agents.set(key, a);
     }
     return a;
@@ -169,7 +190,7 @@ export class RegistryTransport {
       return await send({ method: c.method, url, headers, body: c.body, signal: c.signal }, this.agent(url));
     } catch (err) {
       if (err instanceof HttpTransportError && err.tls && url.protocol === 'https:' && sameHost(url, host) && this.mayUsePlainHttp(host)) {
-        this.plainHttp.add(host);
+        addBounded(this.plainHttp, host, MAX_HOSTS);
         return this.raw(host, c, authorization);
       }
       if (err instanceof ImagePolicyError) throw err;
@@ -243,7 +264,7 @@ export class RegistryTransport {
     if (!challenge || !answerable) return { res, authorization };
     discard(res);
     if (challenge.scheme === 'basic') {
-      this.basicHosts.add(host);
+      addBounded(this.basicHosts, host, MAX_HOSTS);
       authorization = basic(cred!);
     } else {
       const token = await this.fetchToken(host, challenge, scopes, cred, c.signal);
