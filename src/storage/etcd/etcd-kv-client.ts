@@ -12,7 +12,7 @@
 import { GrpcChannel, GrpcError, Status, type ChannelTls } from './grpc-channel.ts';
 import type { GrpcStream } from './grpc-channel.ts';
 import { messages } from './etcd-proto.ts';
-import type { CompactionRequest, CompactionResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse, WatchRequest, WatchResponse } from './etcd-proto.ts';
+import type { CompactionRequest, CompactionResponse, LeaseGrantRequest, LeaseGrantResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse, WatchRequest, WatchResponse } from './etcd-proto.ts';
 import type protobuf from 'protobufjs';
 
 export interface EtcdKvOptions {
@@ -53,6 +53,8 @@ export interface EtcdKv {
   txn(req: TxnRequest): Promise<TxnResponse>;
   put(req: PutRequest): Promise<PutResponse>;
   compact(req: CompactionRequest): Promise<CompactionResponse>;
+  /** Lease/LeaseGrant (keys written with a TTL: lease-manager.ts). */
+  leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponse>;
   /** A Watch stream on the member calls currently go to. */
   watch(): WatchStream;
   close(): void;
@@ -108,7 +110,7 @@ class EtcdKvClient implements EtcdKv {
     this.timeoutMs = opts.callTimeoutMs ?? 60_000;
   }
 
-  private async call<Res>(method: string, type: protobuf.Type, res: protobuf.Type, req: object): Promise<Res> {
+  private async call<Res>(method: string, type: protobuf.Type, res: protobuf.Type, req: object, service = KV): Promise<Res> {
     if (this.closed) throw new ClientClosedError();
     const body = type.encode(req).finish();
     // A call no member can have acted on (gRPC's transparent retry: the connection never came
@@ -117,7 +119,7 @@ class EtcdKvClient implements EtcdKv {
       const index = this.current;
       let bytes: Buffer;
       try {
-        bytes = await this.channels[index].unary(KV + method, body, this.timeoutMs);
+        bytes = await this.channels[index].unary(service + method, body, this.timeoutMs);
       } catch (err) {
         if (this.closed) throw new ClientClosedError();
         if (isUnavailable(err)) this.failedOver(index);
@@ -147,6 +149,10 @@ class EtcdKvClient implements EtcdKv {
 
   compact(req: CompactionRequest): Promise<CompactionResponse> {
     return this.call('Compact', messages.CompactionRequest, messages.CompactionResponse, req);
+  }
+
+  leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponse> {
+    return this.call('LeaseGrant', messages.LeaseGrantRequest, messages.LeaseGrantResponse, req, '/etcdserverpb.Lease/');
   }
 
   watch(): WatchStream {

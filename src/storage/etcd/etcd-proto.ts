@@ -28,6 +28,8 @@ export const messages = {
   CompactionResponse: type('etcdserverpb.CompactionResponse'),
   PutRequest: type('etcdserverpb.PutRequest'),
   PutResponse: type('etcdserverpb.PutResponse'),
+  LeaseGrantRequest: type('etcdserverpb.LeaseGrantRequest'),
+  LeaseGrantResponse: type('etcdserverpb.LeaseGrantResponse'),
   WatchRequest: type('etcdserverpb.WatchRequest'),
   WatchResponse: type('etcdserverpb.WatchResponse'),
 };
@@ -89,7 +91,8 @@ export interface Compare {
 
 export interface RequestOp {
   request_range?: RangeRequest;
-  request_put?: { key: Buffer; value: Buffer; prev_kv?: boolean };
+  /** lease: the key is deleted when the lease expires (lease-manager.ts); 0 or absent for none. */
+  request_put?: { key: Buffer; value: Buffer; prev_kv?: boolean; lease?: Int64 };
   request_delete_range?: { key: Buffer; prev_kv?: boolean };
 }
 
@@ -127,6 +130,20 @@ export interface PutRequest {
 
 export interface PutResponse {
   header: ResponseHeader;
+}
+
+export interface LeaseGrantRequest {
+  TTL: number;
+  /** 0: the lessor chooses. */
+  ID: number;
+}
+
+export interface LeaseGrantResponse {
+  header: ResponseHeader;
+  /** Kept as decoded: lease IDs are random 64-bit values, beyond a double's integers. */
+  ID: Int64;
+  TTL: Int64;
+  error: string;
 }
 
 export interface WatchRequest {

@@ -31,11 +31,14 @@ import { frozenJsonCopy } from '../frozen-json-copy.ts';
 import { isValidKey } from '../key-range.ts';
 import { decodeStored } from '../sqlite-errors.ts';
 import { StorageError } from '../types.ts';
-import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchHandlers } from '../types.ts';
+import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchHandlers, WriteOptions } from '../types.ts';
+import { ttlOf } from '../write-ttl.ts';
+import { LeaseManager } from './lease-manager.ts';
+import type { LeaseManagerOptions } from './lease-manager.ts';
 import { findCompactedRevision } from './compacted-revision.ts';
 import { toStorageError } from './errors.ts';
 import { int } from './etcd-proto.ts';
-import type { KeyValue, RangeRequest, RangeResponse, ResponseHeader } from './etcd-proto.ts';
+import type { Int64, KeyValue, RangeRequest, RangeResponse, ResponseHeader } from './etcd-proto.ts';
 import { isUnavailable, type EtcdKv } from './etcd-kv-client.ts';
 import { EtcdWatch } from './etcd-watch.ts';
 import { API_SERVER_ROOT, bytesPrefixEnd, KeyMapper } from './key-mapper.ts';
@@ -58,6 +61,8 @@ export interface EtcdStoreOptions {
   ownsClient?: boolean;
   /** Delay before a broken watch stream is re-opened (default 100 ms doubling to 2 s). */
   watchRetryDelayMs?: (attempt: number) => number;
+  /** How leases for keys written with a TTL are reused (lease-manager.ts; upstream's defaults). */
+  leases?: LeaseManagerOptions;
 }
 
 function closedError(): StorageError {
@@ -96,6 +101,7 @@ class EtcdStore implements Store {
   private readonly watches = new Set<EtcdWatch>();
   /** This store's writes, parsed once: their watch events and reads share the object. */
   private readonly written = new WrittenValues();
+  private readonly leases: LeaseManager;
 
   constructor(opts: EtcdStoreOptions) {
     this.client = opts.client;
@@ -103,6 +109,23 @@ class EtcdStore implements Store {
     this.ownsClient = opts.ownsClient ?? true;
     this.watchClients = opts.watchClients?.length ? opts.watchClients : [opts.client];
     this.retryDelay = opts.watchRetryDelayMs ?? defaultRetryDelay;
+    const client = this.client;
+    this.leases = new LeaseManager(
+      {
+        async grant(ttlSeconds) {
+          const res = await client.leaseGrant({ TTL: ttlSeconds, ID: 0 });
+          if (res.error) throw new StorageError('Internal', `etcd lease grant: ${res.error}`);
+          return res.ID;
+        },
+      },
+      opts.leases,
+    );
+  }
+
+  /** The lease a write with a TTL is put with (etcd deletes the key when it expires); 0 for none. */
+  private async leaseFor(key: string, opts: WriteOptions | undefined): Promise<Int64> {
+    const ttl = ttlOf(key, opts);
+    return ttl === 0 ? 0 : this.leases.getLease(ttl);
   }
 
   /** Learn the current and the compacted revision. */
@@ -261,15 +284,16 @@ class EtcdStore implements Store {
     return shared;
   }
 
-  async create<T = unknown>(key: string, value: T): Promise<StoredObject<T>> {
+  async create<T = unknown>(key: string, value: T, opts?: WriteOptions): Promise<StoredObject<T>> {
     this.assertOpen();
     const k = this.etcdKey(key);
     const bytes = encodeValue(key, value);
     const stored = this.stored<T>(key, value, bytes);
     try {
+      const lease = await this.leaseFor(key, opts);
       const res = await this.client.txn({
         compare: absent(k),
-        success: [{ request_put: { key: k, value: bytes } }],
+        success: [{ request_put: lease === 0 ? { key: k, value: bytes } : { key: k, value: bytes, lease } }],
       });
       const rev = this.observe(res.header);
       if (!res.succeeded) throw new StorageError('KeyExists', `key ${JSON.stringify(key)} already exists`, { key });
@@ -279,15 +303,17 @@ class EtcdStore implements Store {
     }
   }
 
-  async update<T = unknown>(key: string, value: T, expectedRevision: number): Promise<StoredObject<T>> {
+  async update<T = unknown>(key: string, value: T, expectedRevision: number, opts?: WriteOptions): Promise<StoredObject<T>> {
     this.assertOpen();
     const k = this.etcdKey(key);
     const bytes = encodeValue(key, value);
     const stored = this.stored<T>(key, value, bytes);
     try {
+      // A put without a lease detaches the key from any it had: an update without a TTL clears it.
+      const lease = await this.leaseFor(key, opts);
       const res = await this.client.txn({
         compare: atRevision(k, expectedRevision),
-        success: [{ request_put: { key: k, value: bytes, prev_kv: true } }],
+        success: [{ request_put: lease === 0 ? { key: k, value: bytes, prev_kv: true } : { key: k, value: bytes, prev_kv: true, lease } }],
         failure: [{ request_range: { key: k } }],
       });
       const rev = this.observe(res.header);
