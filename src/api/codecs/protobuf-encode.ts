@@ -12,7 +12,7 @@
 import protobuf from 'protobufjs';
 import { internalError } from '../errors.ts';
 import type { FieldSchema, ObjectType, Schema } from '../schema/types.ts';
-import { PROTOBUF_MAGIC } from './protobuf.ts';
+import { PROTOBUF_MAGIC, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './protobuf-wire.ts';
 import { MAX_NESTING_DEPTH } from './limits.ts';
 import { parseGoDuration } from '../../util/duration.ts';
 
@@ -23,11 +23,6 @@ const META_KINDS: Readonly<Record<string, string>> = {
   DeleteOptions: `${META}.DeleteOptions`,
   WatchEvent: `${META}.WatchEvent`,
 };
-
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
 
 type Writer = protobuf.Writer;
 

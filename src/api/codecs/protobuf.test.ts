@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import protobuf from 'protobufjs';
 import { ApiError } from '../errors.ts';
 import { loadSchema } from '../schema/schema.ts';
-import { decodeProtobufObject, formatTime, MAX_DEPTH } from './protobuf.ts';
+import { decodeProtobufObject, MAX_DEPTH } from './protobuf.ts';
+import { formatTime } from './protobuf-time.ts';
 import { formatGoDuration as formatDuration } from '../../util/duration.ts';
 
 // Hand-written encoders using the upstream field numbers (from the .proto files), independent of

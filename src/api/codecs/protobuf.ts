@@ -14,13 +14,17 @@
  */
 import { Buffer } from 'node:buffer';
 import { badRequest, internalError } from '../errors.ts';
+import { formatTime } from './protobuf-time.ts';
+import {
+  flatBytes, flatInt, flatString, hasMagic, malformed, PROTOBUF_MAGIC, readFlat, utf8, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader,
+} from './protobuf-wire.ts';
 import { assertMaxDepth } from './depth.ts';
 import { MAX_NESTING_DEPTH } from './limits.ts';
 import { nestingDepth } from './nesting-depth.ts';
 import { formatGoDuration } from '../../util/duration.ts';
 import type { FieldSchema, ObjectType, Schema } from '../schema/types.ts';
 
-export const PROTOBUF_MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
+export { PROTOBUF_MAGIC } from './protobuf-wire.ts';
 export const MAX_DEPTH = MAX_NESTING_DEPTH;
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
@@ -31,120 +35,6 @@ const POINTER_STRINGS = new Set([
 ]);
 /** DeleteOptions is registered in every group version upstream but lives in meta/v1. */
 const META_KINDS: Readonly<Record<string, string>> = { DeleteOptions: `${META}.DeleteOptions` };
-
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
-
-function malformed(detail: string): Error {
-  return badRequest(`unable to decode protobuf body: ${detail}`);
-}
-
-/** A bounds-checked protobuf wire reader over buf[pos, end). */
-class WireReader {
-  readonly buf: Uint8Array;
-  pos: number;
-  readonly end: number;
-  constructor(buf: Uint8Array, pos = 0, end = buf.length) {
-    this.buf = buf;
-    this.pos = pos;
-    this.end = end;
-  }
-  done(): boolean {
-    return this.pos >= this.end;
-  }
-  varint(): bigint {
-    let result = 0n;
-    for (let shift = 0n; shift < 70n; shift += 7n) {
-      if (this.pos >= this.end) throw malformed('unexpected EOF in varint');
-      const b = this.buf[this.pos++];
-      result |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return BigInt.asUintN(64, result);
-    }
-    throw malformed('integer overflow in varint');
-  }
-  bytes(): Uint8Array {
-    const len = this.varint();
-    if (len > BigInt(this.end - this.pos)) throw malformed('length exceeds the remaining input');
-    const start = this.pos;
-    this.pos += Number(len);
-    return this.buf.subarray(start, this.pos);
-  }
-  fixed(n: 4 | 8): DataView {
-    if (this.end - this.pos < n) throw malformed('unexpected EOF in fixed-width value');
-    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, n);
-    this.pos += n;
-    return view;
-  }
-  tag(): { field: number; wire: number } {
-    const key = this.varint();
-    const field = key >> 3n;
-    if (field === 0n || field > 0x1fffffffn) throw malformed(`illegal field number ${field}`);
-    return { field: Number(field), wire: Number(key & 7n) };
-  }
-  skip(wire: number): void {
-    if (wire === WIRE_VARINT) this.varint();
-    else if (wire === WIRE_FIXED64) this.fixed(8);
-    else if (wire === WIRE_LEN) this.bytes();
-    else if (wire === WIRE_FIXED32) this.fixed(4);
-    else throw malformed(`illegal wireType ${wire}`);
-  }
-}
-
-const utf8 = new TextDecoder('utf-8');
-
-/** Reads a message's fields as raw values by number: enough for the small fixed messages. */
-function readFlat(bytes: Uint8Array): Map<number, bigint | Uint8Array> {
-  const r = new WireReader(bytes);
-  const out = new Map<number, bigint | Uint8Array>();
-  while (!r.done()) {
-    const { field, wire } = r.tag();
-    if (wire === WIRE_VARINT) out.set(field, r.varint());
-    else if (wire === WIRE_LEN) out.set(field, r.bytes());
-    else r.skip(wire);
-  }
-  return out;
-}
-
-function flatInt(m: Map<number, bigint | Uint8Array>, n: number, bits: 32 | 64): bigint {
-  const v = m.get(n);
-  if (v instanceof Uint8Array) throw malformed(`wrong wireType for field ${n}`);
-  return BigInt.asIntN(bits, v ?? 0n);
-}
-
-function flatString(m: Map<number, bigint | Uint8Array>, n: number): string {
-  const v = m.get(n);
-  if (typeof v === 'bigint') throw malformed(`wrong wireType for field ${n}`);
-  return v ? utf8.decode(v) : '';
-}
-
-function flatBytes(m: Map<number, bigint | Uint8Array>, n: number): Uint8Array | undefined {
-  const v = m.get(n);
-  if (typeof v === 'bigint') throw malformed(`wrong wireType for field ${n}`);
-  return v;
-}
-
-const MIN_SECONDS = -62167219200n; // 0000-01-01T00:00:00Z
-const MAX_SECONDS = 253402300799n; // 9999-12-31T23:59:59Z
-const GO_ZERO_TIME = -62135596800n; // 0001-01-01T00:00:00Z, Go's zero time.Time: JSON null
-
-/** RFC 3339 in UTC, with `fractionDigits` of sub-second precision (metav1.Time 0, MicroTime 6). */
-export function formatTime(seconds: bigint, nanos: bigint, fractionDigits: 0 | 6): string | null {
-  const total = seconds * 1_000_000_000n + nanos;
-  let secs = total / 1_000_000_000n;
-  let rem = total % 1_000_000_000n;
-  if (rem < 0n) {
-    rem += 1_000_000_000n;
-    secs -= 1n;
-  }
-  if (secs === GO_ZERO_TIME && rem === 0n) return null;
-  if (secs < MIN_SECONDS || secs > MAX_SECONDS) throw badRequest('Time.MarshalJSON: year outside of range [0,9999]');
-  const base = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
-  const frac = fractionDigits === 6 ? `.${(rem / 1000n).toString().padStart(6, '0')}` : '';
-  return `${base}${frac}Z`;
-}
-
 
 /**
  * JSON carried as bytes inside the message (FieldsV1, RawExtension). It sits `depth` levels into
@@ -398,10 +288,6 @@ function zeroValue(protoType: string, message: (b: Uint8Array) => unknown): unkn
     default:
       return message(new Uint8Array());
   }
-}
-
-function hasMagic(b: Uint8Array): boolean {
-  return b.length >= PROTOBUF_MAGIC.length && PROTOBUF_MAGIC.every((v, i) => b[i] === v);
 }
 
 /** Decodes a protobuf request body into the object's JSON view; malformed input is a 400. */
