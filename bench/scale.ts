@@ -74,7 +74,8 @@ export interface ScaleResult {
   phases: { creating: PhaseReport | null; afterCreates: PhaseReport | null };
 }
 
-export type PhaseReport = PhaseRates & { threads: ReturnType<typeof threadCpuBetween> };
+/** benchProcess: this process's CPU (load client, simulated nodes, the bind watch): at 100% of a core the bench, not the server, sets the pace. */
+export type PhaseReport = PhaseRates & { threads: ReturnType<typeof threadCpuBetween>; benchProcess: { cpuSeconds: number; pctOfOneCore: number } };
 
 const NS = 'bench-scale';
 const NODE_PREFIX = 'sim-node-';
@@ -156,9 +157,13 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     watch = watchBindings(watcher, NS, rv, boundAt, () => (lastBound = performance.now()));
 
     const cpuStart = await server.cpuMicros();
-    const sample = async () => ({ metrics: await readMetrics(server.target, () => performance.now()).catch(() => null), threads: threadCpu(server.pid) });
-    const phaseOf = (a: Awaited<ReturnType<typeof sample>>, b: Awaited<ReturnType<typeof sample>>): PhaseReport | null =>
-      a.metrics && b.metrics ? { ...ratesBetween(a.metrics, b.metrics), threads: threadCpuBetween(a.threads, b.threads, (b.metrics.at - a.metrics.at) / 1000) } : null;
+    const sample = async () => ({ metrics: await readMetrics(server.target, () => performance.now()).catch(() => null), threads: threadCpu(server.pid), bench: process.cpuUsage() });
+    const phaseOf = (a: Awaited<ReturnType<typeof sample>>, b: Awaited<ReturnType<typeof sample>>): PhaseReport | null => {
+      if (!a.metrics || !b.metrics) return null;
+      const seconds = (b.metrics.at - a.metrics.at) / 1000;
+      const bench = (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6;
+      return { ...ratesBetween(a.metrics, b.metrics), threads: threadCpuBetween(a.threads, b.threads, seconds), benchProcess: { cpuSeconds: round(bench, 1), pctOfOneCore: round((bench / seconds) * 100, 1) } };
+    };
     const atCreate = await sample();
     const saveProfile = await server.profile();
     o.progress(`scale: creating ${o.pods} pods, ${o.concurrency} in flight`);
