@@ -41,3 +41,12 @@ test('--encryption-provider-config-automatic-reload: the file is watched, and th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--event-ttl: a Go duration in whole seconds (default 1h; under a second is none, as upstream\'s uint64(Seconds())), never negative', () => {
+  assert.equal(apiServerFromFlags(parse([])).eventTtlSeconds, 3600);
+  assert.equal(apiServerFromFlags(parse(['--event-ttl', '1h30m'])).eventTtlSeconds, 5400);
+  assert.equal(apiServerFromFlags(parse(['--event-ttl', '2.9s'])).eventTtlSeconds, 2);
+  assert.equal(apiServerFromFlags(parse(['--event-ttl', '500ms'])).eventTtlSeconds, 0);
+  assert.throws(() => apiServerFromFlags(parse(['--event-ttl', '-1s'])), /invalid argument "-1s" for "--event-ttl" flag: must not be negative/);
+  assert.throws(() => apiServerFromFlags(parse(['--event-ttl', '1d'])), /invalid argument "1d" for "--event-ttl" flag: time: unknown unit "d"/);
+});

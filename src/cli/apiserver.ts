@@ -8,7 +8,7 @@
  */
 import pino from 'pino';
 import { startControlPlane, type ControlPlaneOptions } from '../server/control-plane.ts';
-import { boolFlag, commaList, flag, parseCommand, type ParsedArgs } from './args.ts';
+import { boolFlag, commaList, durationFlag, flag, parseCommand, type ParsedArgs } from './args.ts';
 import { AUTHZ_FLAGS, authorizationFromFlags } from './authz-flags.ts';
 import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts';
 import { loadImagePolicyWebhookConfig } from '../image-policy/webhook/config.ts';
@@ -22,7 +22,7 @@ import { untilStopped } from './controller-manager.ts';
 import { FLOW_CONTROL_BOOLEANS, FLOW_CONTROL_FLAGS, flowControlFromFlags } from './flowcontrol-flags.ts';
 
 /** The flags of the API server proper, which `portcullis up` takes too. */
-export const API_SERVER_FLAGS = ['port', 'data-dir', 'bind-address', 'log-level', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', ...AUTHZ_FLAGS, 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config', 'advertise-address', 'service-node-port-range', ...FLOW_CONTROL_FLAGS] as const;
+export const API_SERVER_FLAGS = ['port', 'data-dir', 'bind-address', 'log-level', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', ...AUTHZ_FLAGS, 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config', 'advertise-address', 'service-node-port-range', 'event-ttl', ...FLOW_CONTROL_FLAGS] as const;
 export const API_SERVER_BOOLEANS = [...AUTHN_BOOLEAN_FLAGS, ...FLOW_CONTROL_BOOLEANS, 'encryption-provider-config-automatic-reload'] as const;
 
 /** --port: 0..65535 (0 picks a free port). */
@@ -45,6 +45,8 @@ export function apiServerFromFlags(args: ParsedArgs) {
     bindAddress: flag(args, 'bind-address', '127.0.0.1'),
     advertiseAddress: flag(args, 'advertise-address', '') || undefined,
     serviceNodePortRange: parsePortRange(flag(args, 'service-node-port-range', '30000-32767')),
+    // Whole seconds, as upstream's uint64(EventTTL.Seconds()): under a second is no TTL at all.
+    eventTtlSeconds: Math.floor(durationFlag(args, 'event-ttl', '1h0m0s') / 1000),
     etcd: etcdFromFlags(args),
     encryption: encryptionFile ? loadEncryptionConfig(encryptionFile) : undefined,
     encryptionReload: encryptionReload ? { path: encryptionFile } : undefined,

@@ -7,7 +7,7 @@
 import { Gauge } from 'prom-client';
 import type { ResourceRegistry } from '../api/registry/registry.ts';
 import { listPrefix } from '../api/registry/resource-def.ts';
-import type { ListOptions, ReadOptions, Store, WatchHandlers } from '../storage/types.ts';
+import type { ListOptions, ReadOptions, Store, WatchHandlers, WriteOptions } from '../storage/types.ts';
 import type { ApiserverMetrics } from './apiserver-metrics.ts';
 
 type Observer = { observe(v: number): void };
@@ -75,11 +75,11 @@ export class InstrumentedStore implements Store {
   count(prefix: string) {
     return this.#time('count', prefix, () => this.inner.count(prefix));
   }
-  create<T = unknown>(key: string, value: T) {
-    return this.#time('create', key, () => this.inner.create<T>(key, value));
+  create<T = unknown>(key: string, value: T, opts?: WriteOptions) {
+    return this.#time('create', key, () => this.inner.create<T>(key, value, opts));
   }
-  update<T = unknown>(key: string, value: T, expectedRevision: number) {
-    return this.#time('update', key, () => this.inner.update<T>(key, value, expectedRevision));
+  update<T = unknown>(key: string, value: T, expectedRevision: number, opts?: WriteOptions) {
+    return this.#time('update', key, () => this.inner.update<T>(key, value, expectedRevision, opts));
   }
   delete<T = unknown>(key: string, expectedRevision?: number) {
     return this.#time('delete', key, () => this.inner.delete<T>(key, expectedRevision));

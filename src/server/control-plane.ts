@@ -11,6 +11,8 @@ import { openEncryption } from '../storage/encryption/kms/open-encryption.ts';
 import { openReloadingEncryption } from '../storage/encryption/reloading-encryption.ts';
 import { createEtcdClient, createMemberClients, type EtcdConnection } from '../storage/etcd/etcd-client.ts';
 import { openEtcdStore } from '../storage/etcd/etcd-store.ts';
+import { withKeyTtl } from '../storage/key-ttl-store.ts';
+import { storagePrefix } from '../api/registry/resource-def.ts';
 import type { Store } from '../storage/types.ts';
 import { buildServer, type BuiltServer, type ServerOptions } from './build-server.ts';
 import { bootstrap } from './bootstrap.ts';
@@ -60,6 +62,10 @@ function sqliteFilesBytes(path: string): number {
 
 /** kube-apiserver's default --etcd-compaction-interval. */
 const COMPACTION_INTERVAL_MS = 5 * 60_000;
+/** upstream's --event-ttl default (1h). */
+const DEFAULT_EVENT_TTL_SECONDS = 3600;
+/** Where Events are stored: core/v1 ones, and events.k8s.io/v1 ones, which share that storage. */
+const EVENTS_PREFIX = storagePrefix({ group: '', resource: 'events' });
 
 export interface ControlPlaneOptions {
   /** The API server's clock (admission, authentication); tests inject one. */
@@ -120,6 +126,11 @@ export interface ControlPlaneOptions {
    * address, or the host's first non-internal IPv4 for a wildcard bind; none for loopback).
    */
   advertiseAddress?: string;
+  /**
+   * --event-ttl in whole seconds (default 3600, upstream's 1h): every write of an Event (core/v1
+   * and events.k8s.io/v1 share the storage) sets it to expire then (etcd: a lease); 0: never.
+   */
+  eventTtlSeconds?: number;
   /** --service-node-port-range (default 30000-32767). */
   serviceNodePortRange?: PortRange;
   /** --enable-priority-and-fairness, --max-requests-inflight, --max-mutating-requests-inflight. */
@@ -169,7 +180,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ? await openEncryption(opts.encryption, { recorder: encryptionMetrics })
       : undefined;
   const sqlite = opts.etcd ? undefined : openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
-  const backing = sqlite ?? (await openEtcdStore({ client: createEtcdClient(opts.etcd!), watchClients: createMemberClients(opts.etcd!), prefix: opts.etcd!.prefix }));
+  const opened = sqlite ?? (await openEtcdStore({ client: createEtcdClient(opts.etcd!), watchClients: createMemberClients(opts.etcd!), prefix: opts.etcd!.prefix }));
+  const backing = withKeyTtl(opened, [{ prefix: EVENTS_PREFIX, ttlSeconds: opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS }]);
   // The watch cache holds objects; only what reaches the store is encrypted (upstream's transformer sits there too).
   const store = createWatchCache(encryption ? encryptingStore(backing, encryption.transformers) : backing);
   // Undone in reverse order by close(), or when the start fails part way.

@@ -22,7 +22,7 @@ import { deepFreeze } from './deep-freeze.ts';
 import { QuorumReads } from './quorum-reads.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 import { StorageError } from './types.ts';
-import type { ListOptions, ListResult, ReadOptions, Store, StoredObject, Watcher, WatchEvent, WatchHandlers } from './types.ts';
+import type { ListOptions, ListResult, ReadOptions, Store, StoredObject, Watcher, WatchEvent, WatchHandlers, WriteOptions } from './types.ts';
 
 export interface WatchCacheOptions {
   /** Recent events kept for watches (default 10,000). */
@@ -157,12 +157,12 @@ class WatchCache implements Store {
     return s.keys.endIndex(prefixEnd(prefix)) - s.keys.lowerBound(prefix);
   }
 
-  async create<T = unknown>(key: string, value: T): Promise<StoredObject<T>> {
-    return this.caughtUp(await this.inner.create<T>(key, value));
+  async create<T = unknown>(key: string, value: T, opts?: WriteOptions): Promise<StoredObject<T>> {
+    return this.caughtUp(await this.inner.create<T>(key, value, opts));
   }
 
-  async update<T = unknown>(key: string, value: T, expectedRevision: number): Promise<StoredObject<T>> {
-    return this.caughtUp(await this.inner.update<T>(key, value, expectedRevision));
+  async update<T = unknown>(key: string, value: T, expectedRevision: number, opts?: WriteOptions): Promise<StoredObject<T>> {
+    return this.caughtUp(await this.inner.update<T>(key, value, expectedRevision, opts));
   }
 
   async delete<T = unknown>(key: string, expectedRevision?: number): Promise<StoredObject<T>> {

@@ -9,7 +9,7 @@
  *
  * Only gets go to the cluster: lists (params by selector) see the files only.
  */
-import type { ListOptions, ListResult, Store, StoredObject, WatchHandlers, Watcher } from '../storage/types.ts';
+import type { ListOptions, ListResult, Store, StoredObject, WatchHandlers, Watcher, WriteOptions } from '../storage/types.ts';
 
 type Obj = Record<string, any>;
 
@@ -74,11 +74,11 @@ export class ClusterReadStore implements Store {
   count(prefix: string): Promise<number> {
     return this.#inner.count(prefix);
   }
-  create<T = unknown>(key: string, value: T): Promise<StoredObject<T>> {
-    return this.#inner.create(key, value);
+  create<T = unknown>(key: string, value: T, opts?: WriteOptions): Promise<StoredObject<T>> {
+    return this.#inner.create(key, value, opts);
   }
-  update<T = unknown>(key: string, value: T, expectedRevision: number): Promise<StoredObject<T>> {
-    return this.#inner.update(key, value, expectedRevision);
+  update<T = unknown>(key: string, value: T, expectedRevision: number, opts?: WriteOptions): Promise<StoredObject<T>> {
+    return this.#inner.update(key, value, expectedRevision, opts);
   }
   delete<T = unknown>(key: string, expectedRevision?: number): Promise<StoredObject<T>> {
     return this.#inner.delete<T>(key, expectedRevision);

@@ -13,7 +13,7 @@
 import { parseObjectKey } from '../../api/registry/resource-def.ts';
 import { encodeContinue } from '../continue-token.ts';
 import { pageLimit } from '../page.ts';
-import { StorageError, type ListOptions, type ListResult, type Store, type StoredObject, type Watcher, type WatchEvent, type WatchHandlers } from '../types.ts';
+import { StorageError, type ListOptions, type ListResult, type Store, type StoredObject, type Watcher, type WatchEvent, type WatchHandlers, type WriteOptions } from '../types.ts';
 import type { GroupResource } from './config.ts';
 import { markStale, unreadableReason, unreadableValue } from './read-state.ts';
 import { KMS_V2_PREFIX } from './kms/kms-v2-provider.ts';
@@ -159,13 +159,13 @@ class EncryptingStore implements Store {
     return this.inner.count(prefix);
   }
 
-  async create<T = unknown>(key: string, value: T): Promise<StoredObject<T>> {
-    const o = await this.inner.create(key, this.write(key, value));
+  async create<T = unknown>(key: string, value: T, opts?: WriteOptions): Promise<StoredObject<T>> {
+    const o = await this.inner.create(key, this.write(key, value), opts);
     return { ...o, value };
   }
 
-  async update<T = unknown>(key: string, value: T, expectedRevision: number): Promise<StoredObject<T>> {
-    const o = await this.inner.update(key, this.write(key, value), expectedRevision);
+  async update<T = unknown>(key: string, value: T, expectedRevision: number, opts?: WriteOptions): Promise<StoredObject<T>> {
+    const o = await this.inner.update(key, this.write(key, value), expectedRevision, opts);
     return { ...o, value };
   }
 

@@ -1,0 +1,68 @@
+/**
+ * --event-ttl through the API (issue 18): Events, core/v1 and events.k8s.io/v1 alike, are deleted
+ * once the TTL passes after their last write, and a watch of them sees DELETED; other objects stay.
+ * On the embedded SQLite store, and on etcd (leases) when Debian's etcd is installed.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startControlPlane, type ControlPlaneOptions } from '../../src/server/control-plane.ts';
+import { apiServerFromFlags, API_SERVER_BOOLEANS, API_SERVER_FLAGS } from '../../src/cli/apiserver.ts';
+import { parseCommand } from '../../src/cli/args.ts';
+import { TestClient } from '../helpers/client.ts';
+import { etcdSkip, startEtcd, type EtcdCluster } from '../helpers/etcd.ts';
+import { until } from '../helpers/kubectl-session.ts';
+
+const etcdSkipped = etcdSkip();
+let dir: string;
+let cluster: EtcdCluster | undefined;
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'portcullis-event-ttl-'));
+  if (!etcdSkipped) cluster = await startEtcd(1);
+});
+after(async () => {
+  await cluster?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** `portcullis up --event-ttl 2s`, as its flags give it. */
+function flags(): Partial<ControlPlaneOptions> {
+  const args = parseCommand(['--event-ttl', '2s'], { name: 'up', booleans: [...API_SERVER_BOOLEANS], flags: [...API_SERVER_FLAGS] });
+  return { eventTtlSeconds: apiServerFromFlags(args).eventTtlSeconds };
+}
+
+async function eventsExpire(name: string, extra: Partial<ControlPlaneOptions>): Promise<void> {
+  const cp = await startControlPlane({ dataDir: join(dir, name), port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), controllers: [], scheduler: false, ...flags(), ...extra });
+  const admin = new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem });
+  try {
+    // No controllers run here: the ServiceAccount admission wants the namespace's default account.
+    await admin.post('/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+    const pod = await admin.post('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    assert.equal(pod.status, 201, pod.text);
+    const involvedObject = { apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'p', uid: pod.body.metadata.uid };
+    const start = Date.now();
+    const core = await admin.post('/api/v1/namespaces/default/events', { apiVersion: 'v1', kind: 'Event', metadata: { name: 'p.1' }, involvedObject, reason: 'Scheduled', message: 'assigned', type: 'Normal', source: { component: 'test' } });
+    assert.equal(core.status, 201, core.text);
+    const v1 = await admin.post('/apis/events.k8s.io/v1/namespaces/default/events', {
+      apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'p.2' }, regarding: involvedObject, reason: 'Pulled', note: 'pulled', type: 'Normal', action: 'Pull', reportingController: 'test', reportingInstance: 'test-1', eventTime: new Date().toISOString(),
+    });
+    assert.equal(v1.status, 201, v1.text);
+    const watched = admin.watch(`/api/v1/namespaces/default/events?watch=true&resourceVersion=${v1.body.metadata.resourceVersion}`, (evs) => evs.filter((e) => e.type === 'DELETED').length >= 2, 30_000);
+    await until('both Events to expire', async () => ((await admin.get('/api/v1/namespaces/default/events')).body.items.length === 0 ? true : undefined));
+    assert.ok(Date.now() - start >= 1900, 'expired before the TTL');
+    const { events } = await watched;
+    assert.deepEqual(events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.name).sort(), ['p.1', 'p.2']);
+    assert.equal((await admin.get('/apis/events.k8s.io/v1/namespaces/default/events/p.2')).status, 404);
+    assert.equal((await admin.get('/api/v1/namespaces/default/pods/p')).status, 200, 'a Pod never expires');
+  } finally {
+    admin.close();
+    await cp.close();
+  }
+}
+
+test('--event-ttl 2s on SQLite: a Pod\'s Events are gone after it, watchers see DELETED', { timeout: 60_000 }, () => eventsExpire('sqlite', {}));
+
+test('--event-ttl 2s on etcd: the same through leases', { skip: etcdSkipped, timeout: 60_000 }, () => eventsExpire('etcd', { etcd: { servers: cluster!.servers } }));
