@@ -23,6 +23,7 @@ import type { HighWaterRecorder } from './high-water.ts';
 import { isValidKey } from './key-range.ts';
 import { decodeStored, toStorageError } from './sqlite-errors.ts';
 import type { WalSync } from './wal-sync.ts';
+import type { WalCheckpointer } from './sqlite-checkpoint.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { frozenJsonCopy } from './frozen-json-copy.ts';
 import type { SqliteExpiry } from './sqlite-ttl.ts';
@@ -60,6 +61,7 @@ export interface GroupCommitOptions {
   /** File-backed stores only. */
   wal?: WalSync;
   highWater?: HighWaterRecorder;
+  checkpoints?: WalCheckpointer;
   /** Expiring keys, kept in each write's transaction (sqlite-ttl.ts). */
   expiry?: SqliteExpiry;
   /** A commit is durable: its events go to watchers (before its writers' promises settle). */
@@ -102,6 +104,8 @@ export class GroupCommit {
   /** Written commits waiting for the next WAL sync, and the sync in flight. */
   private unsynced: Written[] = [];
   private syncing: Promise<void> | undefined;
+  /** A WAL checkpoint in flight: nothing is written until it settles (sqlite-checkpoint.ts). */
+  private checkpointing: Promise<void> | undefined;
   private closed = false;
 
   constructor(opts: GroupCommitOptions) {
@@ -117,8 +121,9 @@ export class GroupCommit {
 
   /** Writes what is queued, refuses later writes, and settles once everything written is published (or failed). */
   async close(): Promise<void> {
-    while (this.pending.length > 0) this.flush();
     this.closed = true;
+    while (this.checkpointing) await this.checkpointing;
+    while (this.pending.length > 0) this.flush();
     while (this.syncing) await this.syncing;
   }
 
@@ -150,7 +155,7 @@ export class GroupCommit {
    * still published by the first sync that starts after it was queued).
    */
   private scheduleFlush(): void {
-    if (this.flushTimer || this.syncing) return;
+    if (this.flushTimer || this.syncing || this.checkpointing) return;
     this.flushTimer = setImmediate(() => this.flush());
   }
 
@@ -158,7 +163,8 @@ export class GroupCommit {
   private flush(): void {
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.pending.length === 0) return;
+    // A checkpoint's copied pages are not yet durable: a write now could restart the WAL over them.
+    if (this.pending.length === 0 || this.checkpointing) return;
     const queued = this.pending.length > MAX_BATCH ? this.pending.splice(0, MAX_BATCH) : this.pending;
     if (queued === this.pending) this.pending = [];
     // The rest of a very long queue commits on the next turn: one transaction never holds the event loop long.
@@ -208,9 +214,45 @@ export class GroupCommit {
       outcomes.push(undefined);
     }
     const written: Written = { batch, outcomes, events, revision };
-    if (this.opts.durability === 'normal' || !this.opts.wal) return this.publish(written);
+    this.opts.checkpoints?.note(events.reduce((n, e) => n + (e.size ?? 0), 0));
+    if (this.opts.durability === 'normal' || !this.opts.wal) {
+      this.publish(written);
+      return this.startCheckpoint();
+    }
     this.unsynced.push(written);
     this.startSync();
+  }
+
+  /**
+   * For a write outside the group commit (compaction's chunks): settles when no checkpoint runs,
+   * so the caller writes in the same turn (sqlite-checkpoint.ts: no write between a checkpoint's
+   * copy and its sync).
+   */
+  async writable(): Promise<void> {
+    while (this.checkpointing) await this.checkpointing;
+  }
+
+  /** A write outside the group commit wrote about `bytes`: it counts toward the next checkpoint. */
+  wroteOutside(bytes: number): void {
+    this.opts.checkpoints?.note(bytes);
+    this.startCheckpoint();
+  }
+
+  /** When enough was written and every written commit is published (sqlite-checkpoint.ts). */
+  private startCheckpoint(): void {
+    const checkpoints = this.opts.checkpoints;
+    if (!checkpoints?.due || this.closed || this.failed || this.syncing || this.checkpointing || this.unsynced.length > 0) return;
+    this.checkpointing = checkpoints.run().then(
+      () => {
+        this.checkpointing = undefined;
+        if (this.pending.length > 0) this.scheduleFlush();
+      },
+      (err: unknown) => {
+        this.checkpointing = undefined;
+        this.fail(err, []);
+        if (this.pending.length > 0) this.scheduleFlush();
+      },
+    );
   }
 
   /** The readiness probe's own transaction; false (and the probes rejected) when it fails. */
@@ -243,6 +285,7 @@ export class GroupCommit {
         this.syncing = undefined;
         for (const w of covered) this.publish(w);
         this.startSync();
+        this.startCheckpoint();
         // Writes that queued while the disk was busy (scheduleFlush).
         if (this.pending.length > 0) this.scheduleFlush();
       },

@@ -11,6 +11,7 @@ import { prepareDatabaseFiles } from './data-dir.ts';
 import { checkHighWater, HighWaterError, highWaterPath, HighWaterRecorder, readHighWater, writeHighWaterSync } from './high-water.ts';
 import { toStorageError } from './sqlite-errors.ts';
 import { WalSync } from './wal-sync.ts';
+import { WalCheckpointer } from './sqlite-checkpoint.ts';
 import type { StorageError } from './types.ts';
 
 export interface OpenedDatabase {
@@ -22,6 +23,7 @@ export interface OpenedDatabase {
   /** File-backed stores only. */
   wal?: WalSync;
   highWater?: HighWaterRecorder;
+  checkpoints?: WalCheckpointer;
 }
 
 /**
@@ -35,6 +37,7 @@ export function openDatabase(opts: SqliteStoreOptions, onHighWaterError: (err: S
   // No busy wait: under the exclusive lock below nobody else may hold the file, so fail fast.
   const db = new Database(opts.path, { timeout: 0 });
   let wal: WalSync | undefined;
+  let dbFile: WalSync | undefined;
   try {
     // Exclusive: a second process opening the same data dir would fork the revision counter.
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
@@ -65,9 +68,13 @@ export function openDatabase(opts: SqliteStoreOptions, onHighWaterError: (err: S
       beforeRecord: durability === 'normal' ? () => synced.sync() : undefined,
       onError: (err) => onHighWaterError(toStorageError(err, 'recording the revision high-water mark failed')),
     });
-    return { db, stmts, revision: meta.revision, compacted: meta.compacted, wal, highWater };
+    // The database file's own descriptor, for syncing it after a checkpoint off the event loop.
+    dbFile = new WalSync(opts.path);
+    const checkpoints = new WalCheckpointer(db, wal, dbFile, opts.walCheckpointBytes);
+    return { db, stmts, revision: meta.revision, compacted: meta.compacted, wal, highWater, checkpoints };
   } catch (err) {
     wal?.close();
+    dbFile?.close();
     db.close();
     throw err instanceof HighWaterError ? err : toStorageError(err, `opening ${opts.path}`);
   }

@@ -16,6 +16,8 @@ export interface SqliteStoreOptions {
   highWaterIntervalMs?: number;
   /** Readiness probes a write only when no commit succeeded for this long (default 1,000 ms). */
   healthProbeIntervalMs?: number;
+  /** Value bytes written between two WAL checkpoints (default 1.5 MiB; sqlite-checkpoint.ts). */
+  walCheckpointBytes?: number;
   /** Between two passes of the sweep that deletes expired keys (default 1,000 ms; sqlite-ttl.ts). */
   expirySweepMs?: number;
   /** A sweep pass failed (default: ignored; the next pass tries again). */
@@ -32,6 +34,8 @@ export interface DurabilityInfo {
   syncedBeforeAck: boolean;
   /** WAL syncs completed so far. */
   walSyncs: number;
+  /** WAL checkpoints completed so far (sqlite-checkpoint.ts). */
+  walCheckpoints: number;
 }
 
 /** The SQLite store: a Store plus what only it can tell. */

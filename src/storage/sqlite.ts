@@ -31,6 +31,7 @@ import type { ListOptions, ListResult, StoredObject, Watcher, WatchHandlers, Wri
 import type { HighWaterRecorder } from './high-water.ts';
 import { toStorageError } from './sqlite-errors.ts';
 import type { WalSync } from './wal-sync.ts';
+import type { WalCheckpointer } from './sqlite-checkpoint.ts';
 import type { DurabilityInfo, SqliteStore, SqliteStoreOptions } from './sqlite-store-types.ts';
 import { openDatabase } from './sqlite-open.ts';
 import { closedError, GroupCommit } from './sqlite-group-commit.ts';
@@ -45,8 +46,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   if (chunk !== undefined && (!Number.isSafeInteger(chunk) || chunk < 1)) {
     throw new RangeError(`compactChunk must be a positive integer, got ${chunk}`);
   }
-  if (opts.quotaBytes !== undefined && (!Number.isSafeInteger(opts.quotaBytes) || opts.quotaBytes < 1)) {
-    throw new RangeError(`quotaBytes must be a positive integer, got ${opts.quotaBytes}`);
+  for (const name of ['quotaBytes', 'walCheckpointBytes'] as const) {
+    const n = opts[name];
+    if (n !== undefined && (!Number.isSafeInteger(n) || n < 1)) throw new RangeError(`${name} must be a positive integer, got ${n}`);
   }
   return new SqliteRevisionStore(opts);
 }
@@ -67,13 +69,14 @@ class SqliteRevisionStore implements SqliteStore {
   /** File-backed stores only. */
   private readonly wal?: WalSync;
   private readonly highWater?: HighWaterRecorder;
+  private readonly checkpoints?: WalCheckpointer;
 
   constructor(opts: SqliteStoreOptions) {
     this.durability = opts.durability ?? 'full';
     this.now = opts.now ?? Date.now;
     this.probeIntervalMs = opts.healthProbeIntervalMs ?? 1000;
     const opened = openDatabase(opts, (err) => (this.commits.lastCommitError = err));
-    ({ db: this.db, stmts: this.stmts, wal: this.wal, highWater: this.highWater, compacted: this.compacted } = opened);
+    ({ db: this.db, stmts: this.stmts, wal: this.wal, highWater: this.highWater, checkpoints: this.checkpoints, compacted: this.compacted } = opened);
     this.compactChunk = opts.compactChunk ?? 10_000;
     this.watchers = new SqliteWatchers({
       stmts: this.stmts,
@@ -91,6 +94,7 @@ class SqliteRevisionStore implements SqliteStore {
       now: this.now,
       wal: this.wal,
       highWater: this.highWater,
+      checkpoints: this.checkpoints,
       expiry,
       onPublish: (events, revision) => {
         this.watchers.publish(events);
@@ -119,6 +123,7 @@ class SqliteRevisionStore implements SqliteStore {
       synchronous: this.db.open ? (this.db.pragma('synchronous', { simple: true }) as number) : NaN,
       syncedBeforeAck: this.durability === 'full' && this.wal !== undefined,
       walSyncs: this.wal?.count ?? 0,
+      walCheckpoints: this.checkpoints?.count ?? 0,
     };
   }
 
@@ -268,6 +273,7 @@ class SqliteRevisionStore implements SqliteStore {
         this.highWater.recordNowSync(this.revision);
       }
     }
+    this.checkpoints?.close();
     this.wal?.close();
     this.db.close();
   }
@@ -303,15 +309,23 @@ class SqliteRevisionStore implements SqliteStore {
       });
     }
     if (revision <= this.compacted) return; // already done: compaction is idempotent
+    // Compaction writes outside the group commit: never while a WAL checkpoint runs, and it counts
+    // toward the next (a deleted row as a page: rows of stored objects are about that size).
+    await this.commits.writable();
+    if (this.closed || revision <= this.compacted) return;
     this.stmts.setMeta.run(revision, 'compacted');
     this.compacted = revision;
     let lo = (this.stmts.minRevision.get()?.r ?? revision + 1) - 1;
     while (lo < revision) {
       if (this.closed) return; // the remaining rows are merely unreachable; a later compaction removes them
       const hi = Math.min(lo + this.compactChunk, revision);
-      this.stmts.compactRange.run(lo, hi, revision);
+      const { changes } = this.stmts.compactRange.run(lo, hi, revision);
+      this.commits.wroteOutside(changes * 4096);
       lo = hi;
-      if (lo < revision) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (lo < revision) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.commits.writable();
+      }
     }
   }
 }
