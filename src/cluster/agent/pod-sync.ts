@@ -26,6 +26,7 @@ import { containerEnv, CreateContainerConfigError } from './env.ts';
 import { ensureImage, ImageWaiting } from './image-pull.ts';
 import { attemptsByName, computePodStatus, type PodView, type StatusInputs, type Waiting } from './pod-status.ts';
 import { admitPod } from './pod-admission.ts';
+import { runtimeClassRejection } from './runtime-class.ts';
 import { VolumeSetUpError, type VolumeManager } from './volumes/volume-manager.ts';
 import { RuntimeIndex } from './runtime-index.ts';
 import { StartGate } from './start-gate.ts';
@@ -192,6 +193,7 @@ export class PodSyncer {
         const fresh = await this.#d.fetchNode().catch(() => undefined);
         if (fresh) rejection = admitPod(pod, running, this.#d.allocatable, fresh);
       }
+      if (!rejection && !known) rejection = await runtimeClassRejection(this.#d.client, pod);
       if (rejection) {
         this.#d.log.info({ pod: podDesc(pod), reason: rejection.reason }, 'pod rejected');
         this.#d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', rejection.reason, rejection.message.replace(/^Pod was rejected: /, ''));
