@@ -49,9 +49,10 @@ export function agentNodeStatus(name: string, host: HostInfo, since: number, now
     addresses: [{ type: 'InternalIP', address: host.internalIP }, { type: 'Hostname', address: name }],
     daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
     nodeInfo: { ...host.nodeInfo },
-    // What the runtime does, as the kubelet reports its CRI's: no user namespaces (hostUsers: false
-    // pods are refused), supplementalGroupsPolicy Strict honoured.
-    runtimeHandlers: [{ name: '', features: { recursiveReadOnlyMounts: false, userNamespaces: false } }],
+    // What the runtime does, as the kubelet reports its CRI's: the default handler and runc (the one
+    // RuntimeClass handler served, runtime-class.ts), no user namespaces (hostUsers: false pods are
+    // refused), supplementalGroupsPolicy Strict honoured.
+    runtimeHandlers: ['', 'runc'].map((name) => ({ name, features: { recursiveReadOnlyMounts: false, userNamespaces: false } })),
     features: { supplementalGroupsPolicy: true },
   };
 }
