@@ -6,8 +6,10 @@
  * An empty object or array below the root is replaced by one shared frozen instance (the one
  * frozen-json-copy.ts uses too): every stored object is held in memory by the watch cache, and a
  * pod's managedFields alone has ~50 `{}` leaves of ~56 bytes each. The one replaced is frozen as
- * well, for whoever still holds it.
+ * well, for whoever still holds it. Short string values become their shared instance (intern.ts).
  */
+import { intern } from './intern.ts';
+
 export const EMPTY_OBJECT: object = Object.freeze({});
 export const EMPTY_ARRAY: readonly unknown[] = Object.freeze([]);
 
@@ -19,6 +21,11 @@ export function deepFreeze<T>(v: T): T {
     const o = x as Record<string, unknown>;
     for (const k in o) {
       const c = o[k];
+      if (typeof c === 'string') {
+        const s = intern(c);
+        if (s !== c) o[k] = s;
+        continue;
+      }
       if (c === null || typeof c !== 'object' || Object.isFrozen(c)) continue;
       const empty = emptyOf(c);
       if (empty) {

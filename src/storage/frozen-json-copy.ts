@@ -15,10 +15,11 @@
  * copied. The API layer builds an update from the stored, frozen object, so the spec a status
  * write leaves alone, the create's cached FieldsV1 (api/apply/create-fields-cache.ts) and frozen
  * defaults are one object for every version and every pod that has them. An empty object or
- * array below the root is one shared frozen instance (deep-freeze.ts). The root is always a new
- * object (per-object caches key on it).
+ * array below the root is one shared frozen instance (deep-freeze.ts), and a short string value
+ * one shared instance (intern.ts). The root is always a new object (per-object caches key on it).
  */
 import { EMPTY_ARRAY, EMPTY_OBJECT } from './deep-freeze.ts';
+import { intern } from './intern.ts';
 
 const MAX_DEPTH = 512;
 const NO_COPY = Symbol('no copy');
@@ -68,6 +69,7 @@ function isJsonMember(x: unknown, depth: number): boolean {
 function copy(v: unknown, depth: number): unknown {
   switch (typeof v) {
     case 'string':
+      return intern(v);
     case 'boolean':
       return v;
     case 'number':
