@@ -128,17 +128,17 @@ export function registerObjectCounts(metrics: ApiserverMetrics, store: Store, re
   });
 }
 
-/** apiserver_storage_size_bytes: the database's files as allocated, read when scraped. */
-export function registerStorageSize(metrics: ApiserverMetrics, clusterId: string, sizeBytes: () => number): void {
+/** apiserver_storage_size_bytes: the database as allocated (SQLite's files, etcd's Status dbSize), read when scraped. */
+export function registerStorageSize(metrics: ApiserverMetrics, clusterId: string, sizeBytes: () => number | Promise<number>): void {
   new Gauge({
     name: 'apiserver_storage_size_bytes',
     help: 'Size of the storage database file physically allocated in bytes.',
     labelNames: ['storage_cluster_id'],
     registers: [metrics.registry],
-    collect() {
+    async collect() {
       let n: number;
       try {
-        n = sizeBytes();
+        n = await sizeBytes();
       } catch {
         n = -1;
       }

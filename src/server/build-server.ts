@@ -84,7 +84,7 @@ export interface ServerOptions {
   /** --api-audiences (for TokenReview). */
   apiAudiences?: string[];
   /** The store's size on disk and an ID for it (apiserver_storage_size_bytes), when known. */
-  storageSize?: { clusterId: string; bytes: () => number };
+  storageSize?: { clusterId: string; bytes: () => number | Promise<number> };
   /** Decision traces kept for `portcullis explain` (default DEFAULT_TRACE_CAPACITY). */
   traceCapacity?: number;
   /** Bounds on the Events recorded for denied writes (defaults in denial-events.ts). */

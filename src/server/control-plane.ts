@@ -12,6 +12,7 @@ import { openReloadingEncryption } from '../storage/encryption/reloading-encrypt
 import { createEtcdClient, createMemberClients, type EtcdConnection } from '../storage/etcd/etcd-client.ts';
 import { openEtcdStore } from '../storage/etcd/etcd-store.ts';
 import { withKeyTtl } from '../storage/key-ttl-store.ts';
+import { etcdDbSize } from '../storage/etcd/db-size.ts';
 import { storagePrefix } from '../api/registry/resource-def.ts';
 import type { Store } from '../storage/types.ts';
 import { buildServer, type BuiltServer, type ServerOptions } from './build-server.ts';
@@ -180,7 +181,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ? await openEncryption(opts.encryption, { recorder: encryptionMetrics })
       : undefined;
   const sqlite = opts.etcd ? undefined : openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
-  const opened = sqlite ?? (await openEtcdStore({ client: createEtcdClient(opts.etcd!), watchClients: createMemberClients(opts.etcd!), prefix: opts.etcd!.prefix }));
+  const etcdClient = opts.etcd && createEtcdClient(opts.etcd);
+  const opened = sqlite ?? (await openEtcdStore({ client: etcdClient!, watchClients: createMemberClients(opts.etcd!), prefix: opts.etcd!.prefix }));
   const backing = withKeyTtl(opened, [{ prefix: EVENTS_PREFIX, ttlSeconds: opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS }]);
   // The watch cache holds objects; only what reaches the store is encrypted (upstream's transformer sits there too).
   const store = createWatchCache(encryption ? encryptingStore(backing, encryption.transformers) : backing);
@@ -210,7 +212,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Closed after the server (undo runs in reverse): the last requests' records are flushed.
     const auditor = buildAuditor(opts.audit, dataDir, log);
     if (auditor) undo.push(() => auditor.close());
-    const server = buildServer({ now: opts.now, tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: await kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : undefined, flowControl: opts.flowControl });
+    const server = buildServer({ now: opts.now, tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, clientCaPem }, store, logger: log, authn, tokenRequest: sa.tokenRequest, apiAudiences: sa.audiences, admission: opts.admission, authorizers: authz.authorizers, rbac: authz.rbac, watch: opts.watch, auditor, kubeletClient: await kubeletClientIdentity({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, new Date()), storageSize: sqlite ? { clusterId: 'sqlite', bytes: () => sqliteFilesBytes(join(dataDir, 'state.db')) } : { clusterId: 'etcd-0', bytes: () => etcdDbSize(etcdClient!) }, flowControl: opts.flowControl });
     // Upstream adds the KMS plugins' check to /healthz, /livez and /readyz (AddHealthChecks).
     if (encryption?.healthCheck) server.ctx.healthChecks = [encryption.healthCheck];
     if (encryptionMetrics && server.ctx.metrics) encryptionMetrics.register(server.ctx.metrics.registry);

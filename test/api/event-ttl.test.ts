@@ -57,6 +57,10 @@ async function eventsExpire(name: string, extra: Partial<ControlPlaneOptions>): 
     assert.deepEqual(events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.name).sort(), ['p.1', 'p.2']);
     assert.equal((await admin.get('/apis/events.k8s.io/v1/namespaces/default/events/p.2')).status, 404);
     assert.equal((await admin.get('/api/v1/namespaces/default/pods/p')).status, 200, 'a Pod never expires');
+    // The store's size as kube-apiserver reports it: the SQLite files, or etcd's Status dbSize ('etcd-0').
+    const metrics = await admin.get('/metrics');
+    const size = new RegExp(`^apiserver_storage_size_bytes\\{storage_cluster_id="${extra.etcd ? 'etcd-0' : 'sqlite'}"\\} (\\d+)$`, 'm').exec(metrics.text);
+    assert.ok(size && Number(size[1]) > 4096, 'apiserver_storage_size_bytes');
   } finally {
     admin.close();
     await cp.close();

@@ -12,7 +12,7 @@
 import { GrpcChannel, GrpcError, Status, type ChannelTls } from './grpc-channel.ts';
 import type { GrpcStream } from './grpc-channel.ts';
 import { messages } from './etcd-proto.ts';
-import type { CompactionRequest, CompactionResponse, LeaseGrantRequest, LeaseGrantResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse, WatchRequest, WatchResponse } from './etcd-proto.ts';
+import type { CompactionRequest, CompactionResponse, LeaseGrantRequest, LeaseGrantResponse, PutRequest, PutResponse, StatusResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse, WatchRequest, WatchResponse } from './etcd-proto.ts';
 import type protobuf from 'protobufjs';
 
 export interface EtcdKvOptions {
@@ -55,6 +55,8 @@ export interface EtcdKv {
   compact(req: CompactionRequest): Promise<CompactionResponse>;
   /** Lease/LeaseGrant (keys written with a TTL: lease-manager.ts). */
   leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponse>;
+  /** Maintenance/Status of the member calls go to now (apiserver_storage_size_bytes), within timeoutMs. */
+  status(timeoutMs?: number): Promise<StatusResponse>;
   /** A Watch stream on the member calls currently go to. */
   watch(): WatchStream;
   close(): void;
@@ -110,7 +112,7 @@ class EtcdKvClient implements EtcdKv {
     this.timeoutMs = opts.callTimeoutMs ?? 60_000;
   }
 
-  private async call<Res>(method: string, type: protobuf.Type, res: protobuf.Type, req: object, service = KV): Promise<Res> {
+  private async call<Res>(method: string, type: protobuf.Type, res: protobuf.Type, req: object, service = KV, timeoutMs = this.timeoutMs): Promise<Res> {
     if (this.closed) throw new ClientClosedError();
     const body = type.encode(req).finish();
     // A call no member can have acted on (gRPC's transparent retry: the connection never came
@@ -119,7 +121,7 @@ class EtcdKvClient implements EtcdKv {
       const index = this.current;
       let bytes: Buffer;
       try {
-        bytes = await this.channels[index].unary(service + method, body, this.timeoutMs);
+        bytes = await this.channels[index].unary(service + method, body, timeoutMs);
       } catch (err) {
         if (this.closed) throw new ClientClosedError();
         if (isUnavailable(err)) this.failedOver(index);
@@ -153,6 +155,10 @@ class EtcdKvClient implements EtcdKv {
 
   leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponse> {
     return this.call('LeaseGrant', messages.LeaseGrantRequest, messages.LeaseGrantResponse, req, '/etcdserverpb.Lease/');
+  }
+
+  status(timeoutMs?: number): Promise<StatusResponse> {
+    return this.call('Status', messages.StatusRequest, messages.StatusResponse, {}, '/etcdserverpb.Maintenance/', timeoutMs);
   }
 
   watch(): WatchStream {

@@ -30,6 +30,8 @@ export const messages = {
   PutResponse: type('etcdserverpb.PutResponse'),
   LeaseGrantRequest: type('etcdserverpb.LeaseGrantRequest'),
   LeaseGrantResponse: type('etcdserverpb.LeaseGrantResponse'),
+  StatusRequest: type('etcdserverpb.StatusRequest'),
+  StatusResponse: type('etcdserverpb.StatusResponse'),
   WatchRequest: type('etcdserverpb.WatchRequest'),
   WatchResponse: type('etcdserverpb.WatchResponse'),
 };
@@ -144,6 +146,13 @@ export interface LeaseGrantResponse {
   ID: Int64;
   TTL: Int64;
   error: string;
+}
+
+/** Maintenance/Status (the fields read here). */
+export interface StatusResponse {
+  header: ResponseHeader;
+  /** The member's backend database as physically allocated, in bytes. */
+  dbSize: Int64;
 }
 
 export interface WatchRequest {
