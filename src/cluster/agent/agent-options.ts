@@ -60,7 +60,7 @@ export interface AgentOptions {
   relistMs?: number;
   resyncMs?: number;
   csrPollMs?: number;
-  /** Runtime creates and starts at once across pods (default 8; pod-sync.ts's start gate). */
+  /** Runtime creates and starts at once across pods (default twice the CPUs, at least 8; pod-sync.ts's start gate). */
   startConcurrency?: number;
   /** Image garbage collection (when the image service can list its images): kubelet's thresholds and its 5 min period. */
   imageGcPolicy?: Partial<ImageGcPolicy>;

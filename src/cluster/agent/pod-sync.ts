@@ -29,7 +29,7 @@ import { admitPod } from './pod-admission.ts';
 import { runtimeClassRejection } from './runtime-class.ts';
 import { VolumeSetUpError, type VolumeManager } from './volumes/volume-manager.ts';
 import { RuntimeIndex } from './runtime-index.ts';
-import { StartGate } from './start-gate.ts';
+import { defaultStartConcurrency, StartGate } from './start-gate.ts';
 import { tracePodStart } from './pod-start-trace.ts';
 import { rfc3339 } from '../sim/node-template.ts';
 import type { ContainerRuntime, ContainerStatus, ImageService, PodRef, SandboxStatus } from './runtime/types.ts';
@@ -66,7 +66,7 @@ export interface PodSyncDeps {
   pods(): readonly Pod[];
   /** Sync this pod again after `ms` (a backoff running out). */
   requeueAfter(uid: string, ms: number): void;
-  /** Runtime creates and starts at once (default 8): a burst of pods starts in admission order (start-gate.ts). */
+  /** Runtime creates and starts at once (default twice the CPUs, at least 8): a burst of pods starts in admission order (start-gate.ts). */
   startConcurrency?: number;
   /** Runs one probe (default: exec/httpGet/tcpSocket/grpc against the runtime and the pod IP). */
   runProbe?: ProbeRunner;
@@ -138,7 +138,7 @@ export class PodSyncer {
     this.backoff = new CrashBackoff(d.now);
     this.pullBackoff = new CrashBackoff(d.now);
     this.index = new RuntimeIndex(d.runtime);
-    this.#gate = new StartGate(d.startConcurrency ?? 8);
+    this.#gate = new StartGate(d.startConcurrency ?? defaultStartConcurrency());
     this.probes = new ProbeManager({
       run: d.runProbe ?? newProbeRunner(d.runtime), now: d.now,
       event: (pod, c, reason, message) => this.#event(pod, c, 'Warning', reason, message),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StartGate } from './start-gate.ts';
+import { defaultStartConcurrency, StartGate } from './start-gate.ts';
 import type { Timers } from '../client/timers.ts';
 
 function deferred(): { promise: Promise<void>; resolve(): void } {
@@ -135,4 +135,12 @@ test('a call that ends in time clears its timer', async () => {
   await gate.run(0, async () => assert.equal(timers.pending(), 1));
   assert.equal(timers.pending(), 0);
   assert.equal(gate.running, 0);
+});
+
+test('the default limit is twice the CPUs, at least 8', () => {
+  assert.equal(defaultStartConcurrency(1), 8);
+  assert.equal(defaultStartConcurrency(2), 8);
+  assert.equal(defaultStartConcurrency(4), 8);
+  assert.equal(defaultStartConcurrency(16), 32);
+  assert.ok(defaultStartConcurrency() >= 8);
 });
