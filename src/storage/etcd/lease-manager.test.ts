@@ -45,6 +45,7 @@ test('writes that ask together share one grant', async () => {
   const ids = await Promise.all(Array.from({ length: 20 }, () => m.getLease(3600)));
   assert.deepEqual(new Set(ids), new Set([1]));
   assert.equal(grants.length, 1);
+  assert.equal(m.granted, 1);
 });
 
 test('a failed grant fails its write and the next write asks again', async () => {

@@ -42,7 +42,7 @@ export class LeaseManager {
   private attached = 0;
   /** The grant in flight: later callers wait for it, then decide again. */
   private granting: Promise<unknown> = Promise.resolve();
-  /** Leases granted so far (metrics, tests). */
+  /** Leases granted so far. */
   granted = 0;
 
   constructor(granter: LeaseGranter, opts: LeaseManagerOptions = {}) {
