@@ -4,6 +4,7 @@ import { podStartTimeline } from './pod-start-timeline.ts';
 
 const full = (t0: number, gateWait: number) => ({
   created: t0,
+  acked: t0 + 120,
   running: t0 + 1000,
   steps: {
     update: t0 + 100, sync: t0 + 101, 'sandbox:wait': t0 + 102, 'sandbox:run': t0 + 102 + gateWait, 'sandbox:done': t0 + 150 + gateWait,
@@ -18,6 +19,8 @@ test('each segment is summarized over the pods that have both its ends; the gate
   const failed = { created: 0, steps: { update: 50, sync: 50, 'sandbox:wait': 51, 'sandbox:run': 52, 'sandbox:done': 90 } };
   const t = podStartTimeline([full(0, 0), full(10, 400), failed]);
   assert.equal(t['create to agent watch']!.count, 3);
+  // The watch can deliver the pod before the create's answer arrives.
+  assert.deepEqual([t['create request']!.count, t['answer to agent watch']!.p50], [2, -20]);
   assert.deepEqual([t['sandbox gate wait']!.count, t['sandbox gate wait']!.max], [3, 400]);
   assert.deepEqual([t.sandbox!.count, t.sandbox!.p50, t.sandbox!.max], [3, 48, 48]);
   assert.equal(t.create!.count, 2);

@@ -8,15 +8,18 @@
 import { summarize, type LatencySummary } from './stats.ts';
 
 export interface PodTimes {
-  /** Epoch ms: the create request sent, and the bench's watch seeing the pod Running. */
+  /** Epoch ms: the create request sent, its answer, and the bench's watch seeing the pod Running. */
   created: number;
+  acked?: number;
   running?: number;
   /** The agent's steps for this pod (first time of each), epoch ms. */
   steps: Record<string, number>;
 }
 
-/** Segment name → [from step, to step]; 'created' and 'running' are the bench's own. */
+/** Segment name → [from step, to step]; 'created', 'acked' and 'running' are the bench's own. */
 export const SEGMENTS: ReadonlyArray<readonly [string, string, string]> = [
+  ['create request', 'created', 'acked'],
+  ['answer to agent watch', 'acked', 'update'],
   ['create to agent watch', 'created', 'update'],
   ['worker start', 'update', 'sync'],
   ['admit, volumes', 'sync', 'sandbox:wait'],
@@ -39,7 +42,7 @@ export const SEGMENTS: ReadonlyArray<readonly [string, string, string]> = [
 /** Per segment, its times over the pods (ms); plus the gate waits summed, the part ordering adds. */
 export function podStartTimeline(pods: readonly PodTimes[]): Record<string, LatencySummary> {
   const out: Record<string, LatencySummary> = {};
-  const at = (p: PodTimes, step: string): number | undefined => (step === 'created' ? p.created : step === 'running' ? p.running : p.steps[step]);
+  const at = (p: PodTimes, step: string): number | undefined => (step === 'created' ? p.created : step === 'acked' ? p.acked : step === 'running' ? p.running : p.steps[step]);
   for (const [name, from, to] of SEGMENTS) {
     const d: number[] = [];
     for (const p of pods) {

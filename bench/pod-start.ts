@@ -151,6 +151,7 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     // Epoch times for the timeline: the agent process's clock is the same wall clock.
     const epoch = () => performance.timeOrigin + performance.now();
     const createdAt = new Map<string, number>();
+    const ackedAt = new Map<string, number>();
     const runningAt = new Map<string, number>();
     const uids = new Map<string, string>();
     const running = new Map<string, number>();
@@ -183,6 +184,7 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
       });
       if (from === 0) acks.push(performance.now() - t0);
       uids.set(name, made.metadata?.uid ?? '');
+      ackedAt.set(name, epoch());
     }));
     const writesBefore = await writeCounts(cp);
     const cpuBefore = process.cpuUsage();
@@ -197,7 +199,7 @@ export async function benchPodStart(n = Number(process.env.BENCH_PODS ?? 50), rs
     const createAckMs = summarize(acks);
     const measured = await request(child, 'report', { type: 'report' });
     const timeline = measured.timelines && podStartTimeline([...createdAt].filter(([name]) => Number(name.slice(1)) < n).map(([name, created]): PodTimes => ({
-      created, running: runningAt.get(name), steps: measured.timelines![uids.get(name) ?? ''] ?? {},
+      created, acked: ackedAt.get(name), running: runningAt.get(name), steps: measured.timelines![uids.get(name) ?? ''] ?? {},
     })));
     // Events and status writes that follow Running (Started is recorded after the start) land first.
     await new Promise((r) => setTimeout(r, 1_000));
