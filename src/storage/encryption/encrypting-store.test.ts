@@ -113,3 +113,23 @@ describe('encryptingStore', () => {
     });
   });
 });
+
+test('progress notifications of the store below reach the watcher (the watch cache moves its revision by them)', async () => {
+  const base = openSqliteStore({ path: ':memory:', durability: 'normal' });
+  let below: { onProgress?: (rev: number) => void } | undefined;
+  // The SQLite store sends no progress: catch the handlers the encrypting store gives it, and send one.
+  const inner = new Proxy(base, {
+    get(target, p) {
+      if (p === 'watch') return (prefix: string, from: number, h: typeof below) => ((below = h), target.watch(prefix, from, h as never));
+      const v = Reflect.get(target, p, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const store = encryptingStore(inner, transformers([{ identity: {} }]));
+  const seen: number[] = [];
+  const w = store.watch('/registry/', 0, { onEvent: () => {}, onProgress: (rev) => seen.push(rev) });
+  below?.onProgress?.(7);
+  assert.deepEqual(seen, [7]);
+  w.close();
+  await store.close();
+});

@@ -190,6 +190,21 @@ class EncryptingStore implements Store {
     const inner = this.inner.watch<unknown>(prefix, fromRevision, {
       backlog: handlers.backlog,
       onError: handlers.onError && ((err) => handlers.onError?.(err)),
+      // A progress notification (the watch cache moves its revision by it) keeps its place behind
+      // events still waiting for a plugin: it says every change up to rev was delivered.
+      onProgress:
+        handlers.onProgress &&
+        ((rev) => {
+          if (queued === 0) return handlers.onProgress?.(rev);
+          queued++;
+          tail = (tail ?? Promise.resolve())
+            .then(() => {
+              if (!stopped) handlers.onProgress?.(rev);
+            })
+            .finally(() => {
+              queued--;
+            });
+        }),
       onEvent: (e) => {
         const wait = this.prepare(e.prevValue === undefined ? [e] : [e, { key: e.key, value: e.prevValue }]);
         if (!wait && queued === 0) return deliver(e);
