@@ -214,7 +214,7 @@ export class GroupCommit {
       outcomes.push(undefined);
     }
     const written: Written = { batch, outcomes, events, revision };
-    this.opts.checkpoints?.note(events.reduce((n, e) => n + (e.size ?? 0), 0));
+    if (events.length > 0) this.opts.checkpoints?.noteCommit(events.map((e) => e.size ?? 0));
     if (this.opts.durability === 'normal' || !this.opts.wal) {
       this.publish(written);
       return this.startCheckpoint();
@@ -232,9 +232,9 @@ export class GroupCommit {
     while (this.checkpointing) await this.checkpointing;
   }
 
-  /** A write outside the group commit wrote about `bytes`: it counts toward the next checkpoint. */
-  wroteOutside(bytes: number): void {
-    this.opts.checkpoints?.note(bytes);
+  /** A write outside the group commit changed about `pages` pages: they count toward the next checkpoint. */
+  wroteOutside(pages: number): void {
+    this.opts.checkpoints?.notePages(pages);
     this.startCheckpoint();
   }
 

@@ -16,7 +16,7 @@ export interface SqliteStoreOptions {
   highWaterIntervalMs?: number;
   /** Readiness probes a write only when no commit succeeded for this long (default 1,000 ms). */
   healthProbeIntervalMs?: number;
-  /** Value bytes written between two WAL checkpoints (default 1.5 MiB; sqlite-checkpoint.ts). */
+  /** WAL bytes (estimated) between two WAL checkpoints (default 4 MiB, SQLite's 1,000 pages; sqlite-checkpoint.ts). */
   walCheckpointBytes?: number;
   /** Between two passes of the sweep that deletes expired keys (default 1,000 ms; sqlite-ttl.ts). */
   expirySweepMs?: number;

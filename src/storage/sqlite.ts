@@ -310,7 +310,7 @@ class SqliteRevisionStore implements SqliteStore {
     }
     if (revision <= this.compacted) return; // already done: compaction is idempotent
     // Compaction writes outside the group commit: never while a WAL checkpoint runs, and it counts
-    // toward the next (a deleted row as a page: rows of stored objects are about that size).
+    // toward the next (a deleted row as a page changed).
     await this.commits.writable();
     if (this.closed || revision <= this.compacted) return;
     this.stmts.setMeta.run(revision, 'compacted');
@@ -320,7 +320,7 @@ class SqliteRevisionStore implements SqliteStore {
       if (this.closed) return; // the remaining rows are merely unreachable; a later compaction removes them
       const hi = Math.min(lo + this.compactChunk, revision);
       const { changes } = this.stmts.compactRange.run(lo, hi, revision);
-      this.commits.wroteOutside(changes * 4096);
+      this.commits.wroteOutside(changes);
       lo = hi;
       if (lo < revision) {
         await new Promise<void>((resolve) => setImmediate(resolve));
