@@ -17,6 +17,7 @@ test('a disk emptyDir over its sizeLimit gives upstream eviction message; hard l
     const pod = (sizeLimit: string, medium?: string) => ({ spec: { containers: [], volumes: [{ name: 'scratch', emptyDir: { sizeLimit, ...(medium ? { medium } : {}) } }] } });
     assert.equal(await emptyDirOverLimit(pod('128Ki'), () => dir), 'Usage of EmptyDir volume "scratch" exceeds the limit "128Ki". ');
     assert.equal(await emptyDirOverLimit(pod('1Mi'), () => dir), undefined);
+    assert.equal(await emptyDirOverLimit(pod('0.125Mi'), () => dir), 'Usage of EmptyDir volume "scratch" exceeds the limit "128Ki". ', 'printed as Quantity.String()');
     assert.equal(await emptyDirOverLimit(pod('128Ki', 'Memory'), () => dir), undefined, 'tmpfs enforces its own size');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@
 import { diskUsage } from '../disk-usage.ts';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../../api/validation/quantity.ts';
+import { canonicalQuantity } from '../../../admission/quota/quantity.ts';
 
 export { diskUsage };
 
@@ -22,7 +23,8 @@ export async function emptyDirOverLimit(pod: Pod, pathOf: (volume: string) => st
     // The walk may stop once past the limit (floor(num/den) bytes): a pod's files beyond it need not be walked.
     const used = BigInt(await diskUsage(path, Number(q.num / q.den)));
     // used > num/den, in integers.
-    if (used * q.den > q.num) return `Usage of EmptyDir volume "${v.name}" exceeds the limit "${limit}". `;
+    // The limit as Quantity.String() prints it ("1024Ki" is "1Mi"), as the eviction manager's message.
+    if (used * q.den > q.num) return `Usage of EmptyDir volume "${v.name}" exceeds the limit "${canonicalQuantity(String(limit))}". `;
   }
   return undefined;
 }

@@ -112,6 +112,11 @@ export class VolumeManager {
     return out;
   }
 
+  /** Where the pod's volume was last set up (for the eviction manager's du), if it was. */
+  volumePath(uid: string, name: string): string | undefined {
+    return this.#pods.get(uid)?.get(name)?.path;
+  }
+
   /** Why the pod must be evicted for its volumes' use of the disk (an emptyDir over its sizeLimit), if it must. */
   evictionReason(pod: Pod): Promise<string | undefined> {
     const vols = this.#pods.get(pod.metadata?.uid ?? '');
