@@ -68,6 +68,8 @@ export interface PodSyncDeps {
   requeueAfter(uid: string, ms: number): void;
   /** Runtime creates and starts at once (default twice the CPUs, at least 8): a burst of pods starts in admission order (start-gate.ts). */
   startConcurrency?: number;
+  /** The eviction manager's message for a pod it judged over a local-storage limit (eviction/local-storage-eviction.ts). */
+  evictionVerdict?: (uid: string) => string | undefined;
   /** Runs one probe (default: exec/httpGet/tcpSocket/grpc against the runtime and the pod IP). */
   runProbe?: ProbeRunner;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };
@@ -183,6 +185,8 @@ export class PodSyncer {
       await this.#stopAll(uid, 0, false);
       return;
     }
+    const verdict = this.#d.evictionVerdict?.(uid);
+    if (verdict) return this.#evict(pod, verdict);
     let view = await this.view(uid);
     if (!this.#admitted.has(uid)) {
       // Already running here (an agent restart) counts as admitted; a new pod must fit.
@@ -252,13 +256,27 @@ export class PodSyncer {
     }
     const evict = await this.#d.volumes!.evictionReason(pod);
     if (!evict) return false;
-    this.#d.log.info({ pod: podDesc(pod), reason: evict }, 'evicting pod');
-    this.#d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', 'Evicted', evict);
-    const stopped = await this.#stopAll(pod.metadata?.uid ?? '', 0, false);
-    const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true, podIPs: this.#podIPs(pod) });
-    const conditions = [...((status.conditions ?? []) as Array<Record<string, unknown>>).filter((c) => c.type !== 'DisruptionTarget'), { type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(this.#d.now()), reason: 'TerminationByKubelet', message: evict }];
-    await this.#writeStatus(pod, { ...status, phase: 'Failed', reason: 'Evicted', message: evict, conditions });
+    await this.#evict(pod, evict);
     return true;
+  }
+
+  /**
+   * The eviction manager's evictPod for a local-storage limit: an Evicted event, the containers
+   * killed with the 1 s override (immediateEvictionGracePeriodSeconds, raised to killContainer's
+   * 2 s minimum), then phase Failed, reason Evicted and the message. No DisruptionTarget condition:
+   * upstream passes none for these evictions (only node-pressure ones get TerminationByKubelet).
+   */
+  async #evict(pod: Pod, message: string): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const again = this.#written.get(uid)?.reason === 'Evicted';
+    if (!again) {
+      this.#d.log.info({ pod: podDesc(pod), reason: message }, 'evicting pod');
+      this.#d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', 'Evicted', message);
+    }
+    this.probes.forget(uid);
+    const stopped = await this.#stopAll(uid, 2, false, pod);
+    const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true, podIPs: this.#podIPs(pod) });
+    await this.#writeStatus(pod, { ...status, phase: 'Failed', reason: 'Evicted', message });
   }
 
   /** True once every init container has completed (or, a sidecar, started). */
