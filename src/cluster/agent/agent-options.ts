@@ -65,6 +65,8 @@ export interface AgentOptions {
   /** Image garbage collection (when the image service can list its images): kubelet's thresholds and its 5 min period. */
   imageGcPolicy?: Partial<ImageGcPolicy>;
   imageGcPeriodMs?: number;
+  /** The eviction manager's local-storage limit checks (kubelet's evictionMonitoringPeriod, 10 s). */
+  evictionMonitoringMs?: number;
   log: AgentLog;
   /**
    * Called with the serving certificate (kubelet-serving) once the agent has one (at start when

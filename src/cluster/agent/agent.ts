@@ -37,6 +37,7 @@ import { orphanPod, Pleg } from './pleg.ts';
 import { loadOrBootstrapClientCert } from './tls-bootstrap.ts';
 import { VolumeManager } from './volumes/volume-manager.ts';
 import { ImageGcManager, type GcImageStore } from './image-gc.ts';
+import { LocalStorageEviction } from './eviction/local-storage-eviction.ts';
 
 export type { Agent, AgentLog, AgentOptions } from './agent-options.ts';
 
@@ -152,11 +153,15 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     if (volumes) undo.push(() => volumes.stop());
     // Repeats counted, as the kubelet's correlator: a failing probe is one Event with a rising count.
     const recorder = newCountingEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log });
+    // Pods over an ephemeral-storage limit or an emptyDir's sizeLimit: judged here, killed by their worker.
+    const storageEviction = new LocalStorageEviction({
+      pods: () => pods.list() as Pod[], runtime: o.runtime, volumePath: (uid, name) => volumes?.volumePath(uid, name), evict: (uid) => workers.update(uid), log: o.log,
+    });
     const syncer = new PodSyncer({
       runtime: o.runtime, images: o.images, network, podFiles, client, volumes,
       recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
-      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
+      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });
     workers = new PodWorkers({
       timers, now, random: o.random, log: o.log,
@@ -215,6 +220,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
         await volumes.cleanupOrphans((uid) => live.has(uid) || removed.has(uid) || byUid(uid) !== undefined);
       }
     });
+    every(o.evictionMonitoringMs ?? 10_000, 'local storage eviction', async () => void (pods.hasSynced() && (await storageEviction.pass())));
     // Image GC over the file system of the agent's data directory (where the image store lives).
     if ('listImages' in o.images) {
       const nodeRef: K8sObject = { metadata: { name: o.nodeName, uid: o.nodeName } }; // the kubelet's nodeRef: UID = node name
