@@ -15,6 +15,7 @@ import type { AuthzAttributes } from '../types.ts';
 import { compileRules, findNonResourceRule, findResourceRule, HAS_URLS, Interner, newResourceQuery, resetResourceQuery, RuleKeys, type Entry, type Found, type ResourceQuery, type UrlBucket } from './compiled-rules.ts';
 import { FlatTable } from './flat-table.ts';
 import { indexBinding, notFoundMessage, reportedSubject, type IndexedBinding } from './indexed-binding.ts';
+import { addPrincipalBinding, groupNumber, principalBindings, removePrincipalBinding, SEVERAL, userNumber } from './principal-bindings.ts';
 import { subjectPrincipal } from './subjects.ts';
 import type { BindingKind, BindingObject, PolicyRule, RbacAuthzResult, RoleObject, RoleRef, Subject } from './types.ts';
 
@@ -39,13 +40,6 @@ interface RoleSlot {
   nonResource: Map<string, UrlBucket>;
   refs: number;
 }
-
-/** In the principal table, a value that says the bindings are in the payload array. */
-const SEVERAL = -1;
-
-/** A principal as a number: users even, groups odd. */
-const userNumber = (id: number) => id * 2;
-const groupNumber = (id: number) => id * 2 + 1;
 
 /** The request as the lookups need it; one instance per index, reused by every decision. */
 interface Query extends ResourceQuery {
@@ -79,8 +73,7 @@ export class RbacIndex {
   #groups = new Interner();
   /**
    * (scope, principal, 0, 0, 0) → the principal's bindings there: ClusterRoleBindings in scope 0,
-   * RoleBindings in their namespace's. The value is the binding's number when it is the only one
-   * (the usual case), else SEVERAL with the numbers in the payload (removal is rare, lists short).
+   * RoleBindings in their namespace's (principal-bindings.ts: one number, or SEVERAL and a list).
    */
   readonly #lists = new FlatTable<number[]>();
   /** The request's group numbers (-1: a group no binding names), reused by every decision. */
@@ -122,19 +115,7 @@ export class RbacIndex {
     const scope = this.#scopes.intern(namespace);
     for (const s of b.subjects) {
       const p = this.#principal(s, b, true);
-      if (p === -1) continue;
-      const lists = this.#lists;
-      const e = lists.find(scope, p, 0, 0, 0);
-      if (e === -1) {
-        lists.set(scope, p, 0, 0, 0, id, undefined);
-        continue;
-      }
-      // A binding naming one principal twice is listed once.
-      const one = lists.value(e);
-      if (one === SEVERAL) {
-        const all = lists.payload(e)!;
-        if (all[all.length - 1] !== id) all.push(id);
-      } else if (one !== id) lists.set(scope, p, 0, 0, 0, SEVERAL, [one, id]);
+      if (p !== -1) addPrincipalBinding(this.#lists, scope, p, id);
     }
   }
 
@@ -146,17 +127,7 @@ export class RbacIndex {
     const scope = this.#scopes.find(namespace);
     for (const s of b.subjects) {
       const p = this.#principal(s, b, false);
-      const lists = this.#lists;
-      const e = p === -1 ? -1 : lists.find(scope, p, 0, 0, 0);
-      if (e === -1) continue;
-      const one = lists.value(e);
-      if (one === b.id) lists.delete(scope, p, 0, 0, 0);
-      if (one !== SEVERAL) continue;
-      const all = lists.payload(e)!;
-      const i = all.indexOf(b.id);
-      if (i === -1) continue;
-      all.splice(i, 1);
-      if (all.length === 1) lists.set(scope, p, 0, 0, 0, all[0]!, undefined);
+      if (p !== -1) removePrincipalBinding(this.#lists, scope, p, b.id);
     }
     this.#byId[b.id] = undefined;
     this.#bindingSlot[b.id] = -1;
@@ -279,7 +250,7 @@ export class RbacIndex {
     if (ns > 0) scopes.push(ns);
     const seen = new Set<number>();
     for (const scope of scopes) {
-      for (const id of principals.flatMap((p) => this.#bindingsOf(scope, p))) {
+      for (const id of principals.flatMap((p) => principalBindings(this.#lists, scope, p))) {
         if (seen.has(id)) continue;
         seen.add(id);
         const b = this.#byId[id]!;
@@ -358,13 +329,6 @@ export class RbacIndex {
     const [interner, name, toNumber] = 'user' in p ? [this.#users, p.user, userNumber] : [this.#groups, p.group, groupNumber];
     const id = add ? interner.intern(name) : interner.find(name);
     return id === -1 ? -1 : toNumber(id);
-  }
-
-  #bindingsOf(scope: number, principal: number): readonly number[] {
-    const e = this.#lists.find(scope, principal, 0, 0, 0);
-    if (e === -1) return [];
-    const one = this.#lists.value(e);
-    return one === SEVERAL ? this.#lists.payload(e)! : [one];
   }
 }
 
