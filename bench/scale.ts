@@ -60,7 +60,8 @@ export interface ScaleResult {
   simErrors: { count: number; first: string };
   /** podsRunning: pods the simulated nodes had set Running by the end; scheduledEvents: the Scheduled Events written (the scheduler drops events when its queue of 1,000 is full, as client-go's broadcaster). */
   scheduling: { bound: number; podsRunning: number; sustainedPodsPerSec: number | null; overallPodsPerSec: number | null; createToBindMs: LatencySummary | null; scheduledEvents: number };
-  controlPlane: { rssMiB: number | null; peakRssMiB: number | null; cpuSeconds: number; cpuPctOfOneCore: number };
+  /** heapUsedAfterGcMiB: the API server's heap in use after a full GC at the end (the watch cache and everything else on its thread; not the scheduler's worker): what it holds, where RSS also counts garbage not yet collected. */
+  controlPlane: { rssMiB: number | null; peakRssMiB: number | null; heapUsedAfterGcMiB: number | null; cpuSeconds: number; cpuPctOfOneCore: number };
   targets: { sustained1000PodsPerSec: boolean | null; createP99Under1sThroughout: boolean; rssUnder4GiB: boolean | null };
   profile?: ReturnType<typeof summarizeProfile>;
   /** With a profile directory: the components worker's thread (the scheduler) over its whole life, start to stop. */
@@ -219,6 +220,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const cpuEnd = await server.cpuMicros();
     const atEnd = await sample();
     const mem = rssOf(server.pid);
+    const heapUsed = await server.heapUsedAfterGc();
     const scheduledEvents = await countScheduledEvents(admin, NS);
     // The nodes' own writes went through (a refused one is retried quietly by the write pool).
     const podsRunning = sim.runningPods().length;
@@ -273,7 +275,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       heartbeats: { ...beats, wantedPerSec: round(o.nodes / 10, 1), donePerSec: round((beats.leaseRenewals - beatsAtStart) / simSeconds, 1) },
       simErrors,
       scheduling: { bound: boundAt.size, podsRunning, sustainedPodsPerSec: sustained, overallPodsPerSec: overall, createToBindMs: createToBind.length ? summarize(createToBind) : null, scheduledEvents },
-      controlPlane: { rssMiB: mem.rss, peakRssMiB: mem.peak, cpuSeconds, cpuPctOfOneCore: round((cpuSeconds * 1e5) / ((tBound ?? performance.now()) - tCreate), 1) },
+      controlPlane: { rssMiB: mem.rss, peakRssMiB: mem.peak, heapUsedAfterGcMiB: Number.isFinite(heapUsed) ? round(heapUsed / 1048576, 1) : null, cpuSeconds, cpuPctOfOneCore: round((cpuSeconds * 1e5) / ((tBound ?? performance.now()) - tCreate), 1) },
       targets: {
         sustained1000PodsPerSec: sustained === null ? null : sustained >= 1000,
         createP99Under1sThroughout: createP99 <= 1000 && worstWindowP99Ms <= 1000,

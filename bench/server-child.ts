@@ -2,13 +2,16 @@
  * Runs one server under test in its own process, so that it gets a core of its own and the load
  * generator's work never shows up in its numbers. Usage (from server-process.ts):
  *   node --import tsx bench/server-child.ts fastify|portcullis [dataDir]
- * Talks over the IPC channel: sends {type:'ready', ...}; answers {type:'cpu'}; exits on {type:'stop'}.
+ * Talks over the IPC channel: sends {type:'ready', ...}; answers {type:'cpu'} and {type:'heap'} (the
+ * main thread's heap in use after a full GC); exits on {type:'stop'}.
  * With BENCH_CPU_PROF_DIR set, {type:'prof-start'} / {type:'prof-stop', name} write one V8 CPU
  * profile per scenario to <dir>/<kind>-<name>.cpuprofile.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import pino from 'pino';
 import { startFastifyBaseline } from './baseline-fastify.ts';
 import type { TlsClientMaterial } from './load.ts';
@@ -22,8 +25,15 @@ interface Running {
 export type ChildMessage =
   | { type: 'ready'; port: number; tls: TlsClientMaterial }
   | { type: 'cpu'; id: number; micros: number }
+  | { type: 'heap'; id: number; usedBytes: number }
   | { type: 'prof'; id: number }
   | { type: 'failed'; error: string };
+
+/** A full GC on demand without starting the process with --expose-gc (its heap sizing unchanged). */
+function fullGc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 function reply(m: ChildMessage): void {
   process.send?.(m);
@@ -71,6 +81,10 @@ async function main(): Promise<void> {
       })()
         .catch((err: unknown) => process.stderr.write(`profiling failed: ${String(err)}\n`))
         .finally(() => reply({ type: 'prof', id: m.id ?? 0 }));
+    } else if (m.type === 'heap') {
+      // What the heap holds, not what garbage it has yet to collect (RSS follows the GC's timing).
+      fullGc();
+      reply({ type: 'heap', id: m.id ?? 0, usedBytes: process.memoryUsage().heapUsed });
     } else if (m.type === 'cpu') {
       const u = process.cpuUsage();
       reply({ type: 'cpu', id: m.id ?? 0, micros: u.user + u.system });

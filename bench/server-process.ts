@@ -9,6 +9,8 @@ export interface ServerProcess {
   pid: number;
   /** Cumulative CPU time (user + system) of the server process in microseconds. */
   cpuMicros(): Promise<number>;
+  /** The server's main-thread heap in use after a full GC, in bytes (NaN if it does not answer). */
+  heapUsedAfterGc(): Promise<number>;
   /** With SpawnOptions.cpuProfDir: start a CPU profile; the returned function writes it as `name`. */
   profile(): Promise<(name: string) => Promise<void>>;
   stop(): Promise<void>;
@@ -56,8 +58,8 @@ export async function spawnServer(kind: 'fastify' | 'portcullis', o: SpawnOption
   let nextId = 1;
   const cpuWaiters = new Map<number, (micros: number) => void>();
   child.on('message', (m: ChildMessage) => {
-    if (m.type !== 'cpu' && m.type !== 'prof') return;
-    cpuWaiters.get(m.id)?.(m.type === 'cpu' ? m.micros : 0);
+    if (m.type !== 'cpu' && m.type !== 'prof' && m.type !== 'heap') return;
+    cpuWaiters.get(m.id)?.(m.type === 'cpu' ? m.micros : m.type === 'heap' ? m.usedBytes : 0);
     cpuWaiters.delete(m.id);
   });
   /** One IPC round trip, bounded: NaN if the child does not answer in time. */
@@ -78,6 +80,7 @@ export async function spawnServer(kind: 'fastify' | 'portcullis', o: SpawnOption
     target: { host: '127.0.0.1', port: ready.port, tls: ready.tls },
     pid: child.pid ?? 0,
     cpuMicros: () => ask({ type: 'cpu' }, 5000),
+    heapUsedAfterGc: () => ask({ type: 'heap' }, 30_000),
     profile: async () => {
       if (!o.cpuProfDir) return async () => {};
       await ask({ type: 'prof-start' }, 5000);
