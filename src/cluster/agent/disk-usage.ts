@@ -9,41 +9,67 @@
  * loop) and files with more than one link; a pod's millions of ordinary files cost a counter, not
  * an entry each.
  */
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
-/** Bytes allocated under `dir`, the inodes counted, and the device `dir` is on. */
+/** Inodes walked between two turns of the event loop (about 5-10 ms of lstat each). */
+const SLICE = 2000;
+
+/**
+ * Bytes allocated under `dir`, the inodes counted, and the device `dir` is on.
+ *
+ * Synchronous lstat and readdir in slices of SLICE inodes, then a turn of the event loop: a
+ * promise per file cost 6-7 times the CPU (measured on 5,000 files: ~30 us an inode against
+ * ~5 us), and the eviction manager walks every limited pod's layer every 10 s. The walk is
+ * iterative, a stack of directories each with its names and a cursor (as the recursive walk held
+ * them), so a deeply nested tree cannot overflow the call stack.
+ */
 export async function du(dir: string, limit = 1_000_000, maxBytes = Number.POSITIVE_INFINITY): Promise<{ bytes: number; inodes: number; dev?: number }> {
   const seen = new Set<string>();
   let bytes = 0;
   let inodes = 0;
   let dev: number | undefined;
-  const walk = async (p: string): Promise<void> => {
-    if (inodes >= limit || bytes > maxBytes) return;
+  let slice = 0;
+  const stack: Array<{ dir: string; names: string[]; next: number }> = [];
+  let p: string | undefined = dir;
+  while (inodes < limit && bytes <= maxBytes) {
+    if (p === undefined) {
+      const top = stack[stack.length - 1];
+      if (!top) break;
+      if (top.next >= top.names.length) {
+        stack.pop();
+        continue;
+      }
+      p = join(top.dir, top.names[top.next++]!);
+    }
+    if (++slice >= SLICE) {
+      slice = 0;
+      await yieldToLoop();
+    }
+    const path: string = p;
+    p = undefined;
     let st;
     try {
-      st = await lstat(p);
+      st = lstatSync(path);
     } catch {
-      return; // removed meanwhile
+      continue; // removed meanwhile
     }
     dev ??= st.dev;
     if (st.isDirectory() || st.nlink > 1) {
       const id = `${st.dev}:${st.ino}`;
-      if (seen.has(id)) return;
+      if (seen.has(id)) continue;
       seen.add(id);
     }
     inodes++;
     bytes += st.blocks * 512;
-    if (!st.isDirectory()) return;
-    let names: string[];
+    if (!st.isDirectory()) continue;
     try {
-      names = await readdir(p);
+      stack.push({ dir: path, names: readdirSync(path), next: 0 });
     } catch {
-      return;
+      // unreadable: counted, not entered
     }
-    for (const n of names) await walk(join(p, n));
-  };
-  await walk(dir);
+  }
   return { bytes, inodes, ...(dev !== undefined ? { dev } : {}) };
 }
 
