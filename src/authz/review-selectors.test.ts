@@ -63,6 +63,13 @@ describe('access review selectors: attributes (upstream ResourceAttributesFrom)'
     );
   });
 
+  test('a repeated conversion error is reported once, as utilerrors.NewAggregate drops repeated messages', () => {
+    const twice = { key: 'z', operator: 'In', values: ['1', '2'] };
+    assert.equal(reviewSelectorAttributes({ fieldSelector: { requirements: [twice, twice] } }).fieldSelectorError, 'fieldSelectors do not yet support multiple values');
+    const three = reviewSelectorAttributes({ fieldSelector: { requirements: [twice, { key: 'e', operator: 'Exists' }, twice] } });
+    assert.equal(three.fieldSelectorError, '[fieldSelectors do not yet support multiple values, fieldSelectors do not yet support Exists]');
+  });
+
   test('none given, none asked', () => {
     assert.deepEqual(reviewSelectorAttributes({ verb: 'list' }), {});
   });

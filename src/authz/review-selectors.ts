@@ -11,6 +11,7 @@ import { newRequirement, type Operator, type Requirement } from '../api/selector
 import { forbidden, invalid, path, required, type FieldError, type Path } from '../api/validation/field-errors.ts';
 import { isQualifiedName } from '../api/validation/names.ts';
 import { selectorAttributes, type SelectorAttributes } from './selector-attributes.ts';
+import { aggregateMessage } from '../util/aggregate-error.ts';
 
 type Obj = Record<string, unknown>;
 export interface ReviewRequirement {
@@ -90,7 +91,7 @@ function convert<T>(reqs: Required<ReviewRequirement>[], one: (r: Required<Revie
       errs.push(e instanceof Error ? e.message : String(e));
     }
   }
-  return [out, errs.length === 0 ? undefined : errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`];
+  return [out, aggregateMessage(errs)];
 }
 
 function fieldRequirement(r: Required<ReviewRequirement>): FieldRequirement {

@@ -11,11 +11,11 @@
  * Made before the server (the store is opened first) and registered on its registry afterwards.
  * Every stored value is counted and timed, so those two are the request path's fast metrics.
  */
-import { createHash } from 'node:crypto';
 import { Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client';
 import { FastCounter, FastHistogram } from './fast-metrics.ts';
 import type { EncryptionRecorder, InvalidKeyIdCode, TransformationType } from '../storage/encryption/encryption-recorder.ts';
 import { grpcStatusLabel } from '../storage/encryption/kms/kms-v2-client.ts';
+import { keyIdHash } from '../storage/encryption/kms/kms-v2-encrypted-object.ts';
 
 /** metrics.ExponentialBuckets. */
 const exponential = (start: number, factor: number, count: number) => Array.from({ length: count }, (_, i) => start * factor ** i);
@@ -25,8 +25,8 @@ const KEY_ID_LABEL_SETS = 100;
 /** Transformation label sets whose prom-client children are kept (prefixes come from the configuration). */
 const TRANSFORM_CHILDREN = 1024;
 
-/** getHash: empty stays empty. */
-const hashOf = (s: string) => (s === '' ? '' : `sha256:${createHash('sha256').update(s).digest('hex')}`);
+/** getHash: empty stays empty; the same function as the KMS provider's GetHashIfNotEmpty. */
+const hashOf = keyIdHash;
 
 export class EncryptionMetrics implements EncryptionRecorder {
   private readonly apiServerIdHash: string;

@@ -1,7 +1,7 @@
 import type { Store } from '../../storage/types.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
+import { aggregateMessage } from '../../util/aggregate-error.ts';
 import {
-  aggregateMessage,
   limitRequestRatioConstraint,
   maxConstraint,
   maxRequestConstraint,

@@ -61,11 +61,3 @@ export function limitRequestRatioConstraint(type: string, name: string, enforced
   if (observed > max) return `${name} max limit to request ratio per ${type} is ${ratio}, but provided ratio is ${display.toFixed(6)}`;
   return undefined;
 }
-
-/** utilerrors.NewAggregate(...).Error(): one message alone, several deduplicated in brackets. */
-export function aggregateMessage(msgs: string[]): string | undefined {
-  const unique = [...new Set(msgs)];
-  if (unique.length === 0) return undefined;
-  if (unique.length === 1) return unique[0];
-  return `[${unique.join(', ')}]`;
-}

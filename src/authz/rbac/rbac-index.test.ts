@@ -232,6 +232,21 @@ describe('RbacIndex reasons', () => {
     assert.equal(r.reason, 'RBAC: clusterrole.rbac.authorization.k8s.io "gone" not found');
   });
 
+  test('missing roles: each message once (utilerrors.NewAggregate drops repeats), several in brackets', () => {
+    const idx = build({
+      clusterRoleBindings: [
+        binding('b1', clusterRoleRef('gone'), [user('bob')]),
+        binding('b2', clusterRoleRef('gone'), [user('bob')]),
+        binding('b3', clusterRoleRef('lost'), [user('carol')]),
+        binding('b4', clusterRoleRef('gone'), [user('carol')]),
+      ],
+    });
+    assert.equal(idx.authorize(resourceAttrs(u('bob'), 'get', '', 'pods')).reason, 'RBAC: clusterrole.rbac.authorization.k8s.io "gone" not found');
+    const carol = idx.authorize(resourceAttrs(u('carol'), 'get', '', 'pods')).reason;
+    assert.match(carol, /^RBAC: \[clusterrole\.rbac\.authorization\.k8s\.io "(gone|lost)" not found, clusterrole\.rbac\.authorization\.k8s\.io "(gone|lost)" not found\]$/);
+    assert.ok(carol.includes('"gone"') && carol.includes('"lost"'));
+  });
+
   test('the first rule of the role is reported when several allow', () => {
     const idx = build(oneRule(rule(['*'], ['*'], ['*'])));
     idx.setClusterRole(role('r', [rule(['get'], [''], ['pods']), rule(['*'], ['*'], ['*']), rule(['get'], ['*'], ['pods'])]));

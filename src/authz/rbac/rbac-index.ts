@@ -11,6 +11,7 @@
  * reason) and the rule, and no other object of the policy.
  */
 import type { UserInfo } from '../../authn/types.ts';
+import { aggregateMessage } from '../../util/aggregate-error.ts';
 import type { AuthzAttributes } from '../types.ts';
 import { compileRules, findNonResourceRule, findResourceRule, HAS_URLS, Interner, newResourceQuery, resetResourceQuery, RuleKeys, type Entry, type Found, type ResourceQuery, type UrlBucket } from './compiled-rules.ts';
 import { FlatTable } from './flat-table.ts';
@@ -199,7 +200,7 @@ export class RbacIndex {
       };
     }
     const missing = q.missing as IndexedBinding[] | undefined;
-    return missing === undefined ? NO_OPINION : { decision: 'no-opinion', reason: `RBAC: ${aggregate(missing.map(notFoundMessage))}` };
+    return missing === undefined ? NO_OPINION : { decision: 'no-opinion', reason: `RBAC: ${aggregateMessage(missing.map(notFoundMessage))!}` };
   }
 
   /** The first binding of the principal in the scope that allows the query, or -1. */
@@ -349,9 +350,4 @@ function roleKeyOf(ref: RoleRef, namespace: string): string | undefined {
 
 function bindingId(kind: BindingKind, namespace: string, name: string): string {
   return `${kind}:${namespace}/${name}`;
-}
-
-/** utilerrors.NewAggregate's text. */
-function aggregate(msgs: string[]): string {
-  return msgs.length === 1 ? msgs[0]! : `[${msgs.join(', ')}]`;
 }

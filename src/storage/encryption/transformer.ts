@@ -18,6 +18,7 @@ import { newCipher, type RandomBytes, type ValueCipher } from './ciphers.ts';
 import type { CipherName, EncryptionConfig, GroupResource, ProviderConfig } from './config.ts';
 import type { KmsV2Provider } from './kms/kms-v2-provider.ts';
 import { NO_RECORDER, secondsSince, type EncryptionRecorder } from './encryption-recorder.ts';
+import { newAggregate } from '../../util/aggregate-error.ts';
 
 export const ENCRYPTED_PREFIX = 'k8s:enc:';
 
@@ -40,12 +41,6 @@ export interface ValueTransformer {
 }
 
 export const isEncrypted = (stored: unknown): stored is string => typeof stored === 'string' && stored.startsWith(ENCRYPTED_PREFIX);
-
-/** utilerrors.NewAggregate(...).Error(): one message alone, several in brackets. */
-function aggregate(errs: Error[]): Error {
-  const msgs = [...new Set(errs.map((e) => e.message))];
-  return new Error(msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`);
-}
 
 const NO_KEY: Record<CipherName, string> = {
   aescbc: 'no matching key was found for the provided AES transformer',
@@ -71,7 +66,7 @@ function openWith(p: KeyedProvider, rest: string, key: string, rec: EncryptionRe
       errs.push(err as Error);
     }
   }
-  if (errs.length > 0) throw aggregate(errs);
+  if (errs.length > 0) throw newAggregate(errs)!;
   const none = new Error(NO_KEY[p.kind]);
   rec.transformation('from_storage', 'unknown', secondsSince(started), none);
   throw none;
@@ -139,7 +134,7 @@ class PrefixTransformers implements ValueTransformer {
         errs.push(err as Error);
       }
     }
-    if (errs.length > 0) throw aggregate(errs);
+    if (errs.length > 0) throw newAggregate(errs)!;
     const none = new Error('no matching prefix found');
     this.rec.transformation('from_storage', 'unknown', secondsSince(started), none);
     throw none;

@@ -46,4 +46,9 @@ test('projected: the default kube-api-access volume; the token private with fsGr
   assert.equal(priv.get('ca.crt')!.mode, 0o644);
   const missing = { sources: [{ configMap: { name: 'a' } }, { secret: { name: 'b' } }, { secret: { name: 'c', optional: true } }] };
   assert.throws(() => projectedPayload(pod, missing, ctx, { ...inputs, configMaps: new Map(), tokens: new Map() }), { message: '[configmap "a" not found, secret "b" not found]' });
+  // A downwardAPI source's own aggregate is flattened into the projected one, repeats dropped, as
+  // utilerrors.NewAggregate's visit does: not "[configmap "a" not found, [container x not found, ...]]".
+  const gone = (containerName: string) => ({ path: containerName, resourceFieldRef: { containerName, resource: 'limits.cpu' } });
+  const nested = { sources: [{ configMap: { name: 'a' } }, { downwardAPI: { items: [gone('x'), gone('y')] } }, { configMap: { name: 'a' } }] };
+  assert.throws(() => projectedPayload(pod, nested, ctx, { ...inputs, configMaps: new Map(), tokens: new Map() }), { message: '[configmap "a" not found, container x not found, container y not found]' });
 });

@@ -7,15 +7,11 @@ import type { ConfigMapProjection, DownwardAPIVolumeFile, KeyToPath, Pod, Projec
 import type { K8sObject } from '../../client/types.ts';
 import { fieldValue, resourceValue } from '../env.ts';
 import type { FileProjection, Payload } from './atomic-writer.ts';
+import { newAggregate } from '../../../util/aggregate-error.ts';
 
 export const DEFAULT_MODE = 0o644;
 
 export class VolumeSourceError extends Error {}
-
-/** utilerrors.NewAggregate's message: one error as it is, several in brackets. */
-export function aggregateError(errors: readonly string[]): VolumeSourceError {
-  return new VolumeSourceError(errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]`);
-}
 
 type Data = Record<string, Buffer>;
 
@@ -75,7 +71,7 @@ export interface DownwardContext {
 /** downwardapi.CollectData: fieldRef (labels and annotations as FormatMap) and resourceFieldRef. */
 export function downwardPayload(pod: Pod, items: readonly DownwardAPIVolumeFile[], defaultMode: number, ctx: DownwardContext): Payload {
   const out: Payload = new Map();
-  const errors: string[] = [];
+  const errors: Error[] = [];
   for (const f of items) {
     const mode = f.mode ?? defaultMode;
     try {
@@ -90,10 +86,10 @@ export function downwardPayload(pod: Pod, items: readonly DownwardAPIVolumeFile[
         out.set(f.path, { data: Buffer.from(resourceValue(pod, c, f.resourceFieldRef, ctx.allocatable), 'utf8'), mode });
       }
     } catch (err) {
-      errors.push((err as Error).message);
+      errors.push(err as Error);
     }
   }
-  if (errors.length) throw aggregateError(errors);
+  if (errors.length) throw newAggregate(errors)!;
   return out;
 }
 
@@ -112,16 +108,16 @@ export interface ProjectedInputs {
 export function projectedPayload(pod: Pod, src: ProjectedVolumeSource, ctx: DownwardContext, inp: ProjectedInputs): Payload {
   const defaultMode = src.defaultMode ?? DEFAULT_MODE;
   const out: Payload = new Map();
-  const errors: string[] = [];
+  const errors: Error[] = [];
   const put = (p: Payload) => p.forEach((v, k) => out.set(k, v));
   (src.sources ?? []).forEach((s, i) => {
     try {
       source(s, i);
     } catch (err) {
-      errors.push((err as Error).message);
+      errors.push(err as Error);
     }
   });
-  if (errors.length) throw aggregateError(errors);
+  if (errors.length) throw newAggregate(errors)!;
   return out;
 
   function source(s: NonNullable<ProjectedVolumeSource['sources']>[number], i: number): void {

@@ -22,7 +22,8 @@ import { isMounted, mountTmpfs } from './mounts.ts';
 import { recordLocalPath } from './local-path-records.ts';
 import type { ObjectCache } from './object-cache.ts';
 import { fsUserFrom, setVolumeOwnership } from './ownership.ts';
-import { aggregateError, configMapData, configMapMissingKey, DEFAULT_MODE, downwardPayload, keyPayload, projectedPayload, secretData, secretMissingKey, VolumeSourceError, type DownwardContext } from './payload.ts';
+import { newAggregate } from '../../../util/aggregate-error.ts';
+import { configMapData, configMapMissingKey, DEFAULT_MODE, downwardPayload, keyPayload, projectedPayload, secretData, secretMissingKey, VolumeSourceError, type DownwardContext } from './payload.ts';
 import type { TokenManager } from './token-manager.ts';
 
 /** Where a volume is on the host, and whether containers may only read it. */
@@ -144,7 +145,7 @@ async function projected(d: SetUpDeps, pod: Pod, v: Volume): Promise<Payload> {
   const configMaps = new Map<string, K8sObject | undefined>();
   const secrets = new Map<string, K8sObject | undefined>();
   const tokens = new Map<number, string>();
-  const errors: string[] = [];
+  const errors: Error[] = [];
   for (const [i, s] of (src.sources ?? []).entries()) {
     try {
       if (s.configMap?.name) configMaps.set(s.configMap.name, await d.objects.get('configmap', ns, s.configMap.name));
@@ -157,10 +158,10 @@ async function projected(d: SetUpDeps, pod: Pod, v: Volume): Promise<Payload> {
         }));
       }
     } catch (err) {
-      errors.push((err as Error).message);
+      errors.push(err as Error);
     }
   }
-  if (errors.length) throw aggregateError(errors);
+  if (errors.length) throw newAggregate(errors)!;
   const fsUser = fsUserFrom(pod);
   const fsGroup = pod.spec?.securityContext?.fsGroup ?? undefined;
   return projectedPayload(pod, src, d, { configMaps, secrets, tokens, fsUser, privateToken: fsUser !== undefined || fsGroup !== undefined });

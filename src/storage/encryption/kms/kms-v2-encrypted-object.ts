@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isDNS1123Subdomain } from '../../../api/validation/names.ts';
+import { aggregateMessage } from '../../../util/aggregate-error.ts';
 import { AES_GCM_KEY, HKDF_SHA256_XNONCE_AES_GCM_SEED, type Annotations, type EncryptedObject } from './kms-v2-api.ts';
 import type { InvalidKeyIdCode } from '../encryption-recorder.ts';
 
@@ -14,12 +15,7 @@ const KEY_ID_MAX = 1024;
 const DEK_SOURCE_MAX = 1024;
 const ANNOTATIONS_MAX = 32 * 1024;
 
-/** utilerrors.NewAggregate(...).Error() after Reduce: one error alone, several in brackets. */
-export function aggregate(msgs: string[]): string {
-  return msgs.length === 1 ? msgs[0]! : `[${msgs.join(', ')}]`;
-}
-
-/** GetHashIfNotEmpty: key IDs are logged and reported only hashed. */
+/** GetHashIfNotEmpty (the metrics' getHash is the same): key IDs are logged and reported only hashed. */
 export function keyIdHash(keyId: string): string {
   return keyId === '' ? '' : `sha256:${createHash('sha256').update(keyId).digest('hex')}`;
 }
@@ -44,7 +40,8 @@ function validateAnnotations(annotations: Annotations): string | undefined {
     total += Buffer.byteLength(k) + v.length;
   }
   if (total > ANNOTATIONS_MAX) errs.push(`total size of annotations is ${total}, which exceeds the max size of ${ANNOTATIONS_MAX}`);
-  return errs.length > 0 ? aggregate(errs) : undefined;
+  // field.ErrorList.ToAggregate: repeated messages dropped.
+  return aggregateMessage(errs);
 }
 
 /** ValidateEncryptedObject, with upstream's messages. */

@@ -19,10 +19,11 @@
 import { randomBytes as nodeRandomBytes, randomUUID } from 'node:crypto';
 import type { RandomBytes } from '../ciphers.ts';
 import { HKDF_SHA256_XNONCE_AES_GCM_SEED, messages, type EncryptedObject } from './kms-v2-api.ts';
-import { aggregate, cacheKey, keyIdHash, validateEncryptedObject, validateKeyId } from './kms-v2-encrypted-object.ts';
+import { cacheKey, keyIdHash, validateEncryptedObject, validateKeyId } from './kms-v2-encrypted-object.ts';
 import type { KmsService } from './kms-v2-client.ts';
 import { keyCipher, SEED_SIZE, seedCipher, type DataCipher } from './seed-gcm.ts';
 import { NO_RECORDER, secondsSince, type EncryptionRecorder } from '../encryption-recorder.ts';
+import { aggregateMessage } from '../../../util/aggregate-error.ts';
 
 export const KMS_V2_PREFIX = 'k8s:enc:kms:v2:';
 
@@ -163,7 +164,9 @@ export class KmsV2Provider {
       const rotateErr = await this.rotateOnKeyIdChange(status.key_id, this.newUid());
       if (rotateErr) errs.push(rotateErr);
     }
-    if (errs.length > 0) throw new Error(`kmsv2 Provider ${this.name} is not healthy, error: ${aggregate(errs)}`);
+    // utilerrors.Reduce(utilerrors.NewAggregate(errs)): the same text, repeated messages dropped.
+    const err = aggregateMessage(errs);
+    if (err !== undefined) throw new Error(`kmsv2 Provider ${this.name} is not healthy, error: ${err}`);
   }
 
   /** rotateDEKOnKeyIDChange: the same key ID extends the state; a new one gets a new seed, or the old state coasts. */
