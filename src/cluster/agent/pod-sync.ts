@@ -274,6 +274,7 @@ export class PodSyncer {
       this.#d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', 'Evicted', message);
     }
     this.probes.forget(uid);
+    await this.#announceKilling(pod);
     const stopped = await this.#stopAll(uid, 2, false, pod);
     const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true, podIPs: this.#podIPs(pod) });
     await this.#writeStatus(pod, { ...status, phase: 'Failed', reason: 'Evicted', message });
@@ -437,6 +438,14 @@ export class PodSyncer {
     this.#written.set(uid, status);
   }
 
+  /** A Killing event for each running container of the pod, as killContainer records before it stops one. */
+  async #announceKilling(pod: Pod): Promise<void> {
+    const running = new Set((await this.view(pod.metadata?.uid ?? '')).containers.filter((c) => c.state === 'running').map((c) => c.name));
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      if (running.has(c.name)) this.#event(pod, c, 'Normal', 'Killing', `Stopping container ${c.name}`);
+    }
+  }
+
   /** Stops every container of the pod (with `pod`, each running one's preStop hook first). */
   async #stopAll(uid: string, grace: number, remove: boolean, pod?: Pod): Promise<PodView> {
     let view = await this.view(uid);
@@ -471,10 +480,7 @@ export class PodSyncer {
       this.#terminating.set(uid, term);
       this.probes.terminating(uid);
     } else this.probes.forget(uid);
-    const running = new Set((await this.view(uid)).containers.filter((c) => c.state === 'running').map((c) => c.name));
-    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-      if (running.has(c.name)) this.#event(pod, c, 'Normal', 'Killing', `Stopping container ${c.name}`);
-    }
+    await this.#announceKilling(pod);
     let stopped: PodView;
     try {
       stopped = await this.#stopAll(uid, grace, false, pod);
