@@ -3,6 +3,7 @@
  * them into an HTTP response carrying a metav1.Status. Reasons, codes and message shapes follow
  * k8s.io/apimachinery/pkg/api/errors.
  */
+import { aggregateMessage } from '../util/aggregate-error.ts';
 
 export type StatusReason =
   | 'BadRequest'
@@ -131,11 +132,11 @@ export function internalError(message: string): ApiError {
  * the GroupKind).
  */
 export function invalid(kind: string, group: string, name: string, causes: StatusCause[]): ApiError {
-  const msgs = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : `${c.message}`));
-  const joined = msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;
+  // errs.ToAggregate(): repeated messages dropped; no errors at all is no aggregate, and no colon.
+  const joined = aggregateMessage(causes.map((c) => (c.field ? `${c.field}: ${c.message}` : `${c.message}`)));
   const details: StatusDetails = { name, kind, causes };
   if (group) details.group = group;
-  return new ApiError(422, 'Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${joined}`, details);
+  return new ApiError(422, 'Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid${joined === undefined ? '' : `: ${joined}`}`, details);
 }
 
 /**

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { LEVELS, STAGES, type GroupResources, type Level, type Policy, type PolicyRule, type Stage } from './types.ts';
+import { aggregateMessage } from '../util/aggregate-error.ts';
 
 export class AuditPolicyError extends Error {}
 
@@ -55,7 +56,8 @@ export function parsePolicy(text: string): Policy {
     const rule = parseRule(r, `rules[${i}]`, errs);
     if (rule) policy.rules.push(rule);
   });
-  if (errs.length > 0) throw new AuditPolicyError(errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`);
+  const err = aggregateMessage(errs);
+  if (err !== undefined) throw new AuditPolicyError(err);
   if (policy.rules.length === 0) throw new AuditPolicyError('loaded illegal policy with 0 rules');
   return policy;
 }

@@ -2,7 +2,7 @@
  * The fieldManager request parameter, checked as upstream's ValidatePatchOptions /
  * ValidateFieldManager: required for apply, at most 128 bytes, printable characters only.
  */
-import { ApiError, type StatusCause } from '../errors.ts';
+import { invalid, type ApiError, type StatusCause } from '../errors.ts';
 
 export const FIELD_MANAGER_MAX_LENGTH = 128;
 
@@ -69,11 +69,5 @@ export function fieldManagerError(name?: string, check: FieldManagerCheck = {}):
     offset += Buffer.byteLength(ch, 'utf8');
   }
   if (causes.length === 0) return undefined;
-  const msgs = causes.map((c) => `${c.field}: ${c.message}`);
-  const joined = msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;
-  return new ApiError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${joined}`, {
-    group: 'meta.k8s.io',
-    kind,
-    causes,
-  });
+  return invalid(kind, 'meta.k8s.io', '', causes);
 }

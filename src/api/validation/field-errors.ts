@@ -3,6 +3,7 @@
  * that messages, cause types and field paths read exactly as kube-apiserver's do.
  */
 import type { StatusCause } from '../errors.ts';
+import { aggregateMessage as aggregateText } from '../../util/aggregate-error.ts';
 
 export type FieldErrorType =
   | 'FieldValueRequired'
@@ -178,14 +179,6 @@ export function toStatusCauses(errs: readonly FieldError[]): StatusCause[] {
  * brackets.
  */
 export function aggregateMessage(errs: readonly FieldError[]): string {
-  const seen = new Set<string>();
-  const msgs: string[] = [];
-  for (const e of errs) {
-    const m = errorString(e);
-    if (!seen.has(m)) {
-      seen.add(m);
-      msgs.push(m);
-    }
-  }
-  return msgs.length === 1 ? (msgs[0] ?? '') : `[${msgs.join(', ')}]`;
+  // Every caller has errors to report; '' only to keep the type a string.
+  return aggregateText(errs.map(errorString)) ?? '';
 }

@@ -3,6 +3,7 @@
  * about (`jwt[0].claimMappings.username.expression: Invalid value: "...": ...`), and a list is
  * reported the way utilerrors.NewAggregate prints it, so operators see the same text as upstream.
  */
+import { aggregateMessage } from '../../util/aggregate-error.ts';
 
 export interface FieldError {
   path: string;
@@ -29,8 +30,8 @@ export function formatFieldError(e: FieldError): string {
 export class OidcConfigError extends Error {
   readonly errors: readonly FieldError[];
   constructor(errors: readonly FieldError[], context?: string) {
-    const list = errors.map(formatFieldError);
-    const body = list.length === 1 ? list[0]! : `[${list.join(', ')}]`;
+    // field.ErrorList.ToAggregate: repeated messages dropped.
+    const body = aggregateMessage(errors.map(formatFieldError)) ?? '';
     super(context ? `${context}: ${body}` : body);
     this.name = 'OidcConfigError';
     this.errors = errors;

@@ -4,7 +4,7 @@
  * existing ServiceAccount, optionally bound to a Pod, Secret or Node of matching uid.
  */
 import { randomUUID } from 'node:crypto';
-import { ApiError, badRequest, conflict, notFound, type StatusCause } from '../../api/errors.ts';
+import { badRequest, conflict, invalid, notFound, type ApiError, type StatusCause } from '../../api/errors.ts';
 import { issueToken, type BoundObject } from './issuer.ts';
 import { rfc3339 } from '../../api/time.ts';
 import type { SigningKey } from './keys.ts';
@@ -47,9 +47,7 @@ export type TokenRequestHandler = (namespace: string, name: string, body: unknow
 type Obj = Record<string, any>;
 
 function invalidTokenRequest(name: string, causes: StatusCause[]): ApiError {
-  const msgs = causes.map((c) => `${c.field}: ${c.message}`);
-  const joined = msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;
-  return new ApiError(422, 'Invalid', `TokenRequest.${TOKEN_REQUEST_GROUP} "${name}" is invalid: ${joined}`, { name, group: TOKEN_REQUEST_GROUP, kind: 'TokenRequest', causes });
+  return invalid('TokenRequest', TOKEN_REQUEST_GROUP, name, causes);
 }
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -1,6 +1,7 @@
 /** SelfSubjectRulesReview's status from RBAC (upstream RBACAuthorizer.RulesFor). */
 import type { UserInfo } from '../../authn/types.ts';
 import type { RuleSource } from './escalation.ts';
+import { aggregateMessage } from '../../util/aggregate-error.ts';
 
 export interface ResourceRule {
   verbs: string[];
@@ -37,6 +38,7 @@ export function rulesReview(src: Pick<RuleSource, 'rulesFor'>, user: UserInfo, n
     if ((r.nonResourceURLs ?? []).length > 0) nonResourceRules.push({ verbs: [...r.verbs], nonResourceURLs: [...r.nonResourceURLs!] });
   }
   const status: RulesReviewStatus = { resourceRules, nonResourceRules, incomplete: errors.length > 0 };
-  if (errors.length > 0) status.evaluationError = errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
+  // utilerrors.NewAggregate(visitor.errors).Error()
+  if (errors.length > 0) status.evaluationError = aggregateMessage(errors);
   return status;
 }

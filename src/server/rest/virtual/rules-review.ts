@@ -10,6 +10,7 @@ interface RuleLister {
   rulesReview(user: UserInfo, namespace: string): RulesReviewStatus | Promise<RulesReviewStatus>;
 }
 import { decodeObject } from '../decode-object.ts';
+import { aggregateMessage } from '../../../util/aggregate-error.ts';
 
 /**
  * SelfSubjectRulesReview (`kubectl auth can-i --list`): the caller's rules in a namespace from
@@ -28,7 +29,7 @@ export async function selfSubjectRulesReview(ctx: RestContext, req: RestRequest)
   const status: RulesReviewStatus = listers.length
     ? { resourceRules: parts.flatMap((p) => p.resourceRules), nonResourceRules: parts.flatMap((p) => p.nonResourceRules), incomplete: parts.some((p) => p.incomplete) }
     : { resourceRules: [], nonResourceRules: [], incomplete: true, evaluationError: 'no authorizer that can list rules is enabled' };
-  // As upstream's utilerrors.Aggregate: one error as is, several as [a, b].
-  if (errors.length) status.evaluationError = errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
+  // As upstream's union rule resolver: utilerrors.NewAggregate of the members' errors.
+  if (errors.length) status.evaluationError = aggregateMessage(errors);
   return { code: 201, body: { kind: req.def.kind, apiVersion: groupVersion(req.def), metadata: { creationTimestamp: null }, spec: obj.spec ?? {}, status } };
 }
