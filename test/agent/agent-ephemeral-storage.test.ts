@@ -9,21 +9,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImage } from '../../src/image-policy/oci/build.ts';
-import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
-import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
-import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
-import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
-import { unmountAll } from '../../src/cluster/agent/volumes/mounts.ts';
+import type { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import type { Agent } from '../../src/cluster/agent/agent.ts';
 import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
 import { startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, busyboxOnRunc, removeRuncNode } from './runc-busybox.ts';
 
 const skip = requireRoot('ephemeral-storage eviction on runc') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
 const NODE = 'node-es';
-const IMAGE = 'portcullis.local/bb:v1';
 
 describe('ephemeral-storage limits on runc', { skip }, () => {
   let ac: AgentCluster;
@@ -34,23 +29,16 @@ describe('ephemeral-storage limits on runc', { skip }, () => {
   before(async () => {
     ac = await startAgentCluster();
     work = join(ac.dir, NODE);
-    const ctx = await busyboxRootfs(join(work, 'ctx'));
-    await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
-    const images = new ImageStore({ root: join(work, 'runtime') });
-    await images.importLayout(join(work, 'bb.oci'), IMAGE);
-    rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
+    const node = await busyboxOnRunc(work);
+    rt = node.rt;
     // Checked every 300 ms rather than the kubelet's 10 s, so the test is short.
-    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true, evictionMonitoringMs: 300 }));
+    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images: node.images, runtimeScheme: 'runc', podVolumes: true, evictionMonitoringMs: 300 }));
   });
 
   after(async () => {
     try {
       await agent?.stop();
-      if (rt) {
-        await removeEverything(rt);
-        rt.close();
-        await unmountAll(join(work, 'pods'));
-      }
+      await removeRuncNode(rt, work);
     } finally {
       await ac?.close();
     }

@@ -12,12 +12,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { buildImage } from '../../src/image-policy/oci/build.ts';
-import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
-import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
-import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
-import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
-import { mountsUnder, mountTmpfs, unmountAll } from '../../src/cluster/agent/volumes/mounts.ts';
+import type { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
+import type { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { mountsUnder, mountTmpfs } from '../../src/cluster/agent/volumes/mounts.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import { isNotFound } from '../../src/cluster/client/errors.ts';
 import type { K8sObject, ResourceRef } from '../../src/cluster/client/types.ts';
@@ -26,11 +23,11 @@ import { KUBELET_PORT } from '../../src/cluster/agent/node-status.ts';
 import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
 import type { Agent } from '../../src/cluster/agent/agent.ts';
 import { HOST, quietLog, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, busyboxOnRunc, removeRuncNode } from './runc-busybox.ts';
 
 const skip = requireRoot('pod volumes on runc') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
 const TOKEN_REVIEWS: ResourceRef = { group: 'authentication.k8s.io', version: 'v1', resource: 'tokenreviews', kind: 'TokenReview', namespaced: false };
 const NODE = 'node-vol';
-const IMAGE = 'portcullis.local/bb:v1';
 /** The agent's endpoint address (its own, so other tests' agents on 10250 do not collide). */
 const ADDRESS = '127.0.0.6';
 
@@ -45,11 +42,7 @@ describe('pod volumes on runc', { skip }, () => {
   before(async () => {
     ac = await startAgentCluster(['persistentvolume-binder-controller']);
     work = join(ac.dir, NODE);
-    const ctx = await busyboxRootfs(join(work, 'ctx'));
-    await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
-    images = new ImageStore({ root: join(work, 'runtime') });
-    await images.importLayout(join(work, 'bb.oci'), IMAGE);
-    rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
+    ({ images, rt } = await busyboxOnRunc(work));
     // The agent's HTTPS endpoint: the binder reaches it through nodes/proxy to remove local-path directories.
     endpoint = new StreamingEndpoint({ nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog, dataDir: work, volumePathInUse: (p) => agent?.volumes?.usesPath(p) ?? true });
     ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true, host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) }));
@@ -63,12 +56,8 @@ describe('pod volumes on runc', { skip }, () => {
       // The agent first, so nothing it does races the clean-up.
       await endpoint?.close();
       await agent?.stop();
-      if (rt) {
-        await removeEverything(rt);
-        rt.close();
-        // Volumes of pods a failed test left behind, so the directory can go.
-        await unmountAll(join(work, 'pods'));
-      }
+      // Volumes of pods a failed test left behind too, so the directory can go.
+      await removeRuncNode(rt, work);
     } finally {
       await ac?.close();
     }
