@@ -7,6 +7,7 @@ import { RUNTIME_CEL_COST_BUDGET } from '../../cel/cost.ts';
 import type { CompiledPolicy, CompiledValidation } from './compile-policy.ts';
 import { drive, Evaluation, OutOfBudget, type Runner } from './evaluation.ts';
 import type { RequestMemo } from './request-memo.ts';
+import { aggregateMessage } from '../../util/aggregate-error.ts';
 
 export type Action = 'admit' | 'deny';
 
@@ -71,7 +72,8 @@ export function matchConditions(p: CompiledPolicy, runner: Runner): { matches: b
   }
   if (errors === undefined) return MATCHES;
   if (p.failOpen) return NO_MATCH;
-  return { matches: false, error: errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]` };
+  // utilerrors.NewAggregate(errorList): repeated messages dropped.
+  return { matches: false, error: aggregateMessage(errors)! };
 }
 
 function pickMessage(value: unknown): string {

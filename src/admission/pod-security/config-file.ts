@@ -9,6 +9,7 @@ import { readAdmissionPluginConfig } from '../plugin-config-file.ts';
 import { DEFAULT_POD_SECURITY_CONFIG, type PodSecurityConfig } from '../plugins/pod-security.ts';
 import { goQuote } from './format.ts';
 import { parseLevel, parseVersion, type LevelVersion } from './labels.ts';
+import { aggregateMessage } from '../../util/aggregate-error.ts';
 
 type Obj = Record<string, any>;
 
@@ -88,7 +89,8 @@ export function podSecurityConfigFrom(o: unknown, where: string): PodSecurityCon
   validateList(usernames, 'exemptions.usernames', (v) => (v.trim() === '' ? ['must be non-empty'] : []), errs);
   validateList(runtimeClasses, 'exemptions.runtimeClasses', isDNS1123Subdomain, errs);
   validateList(namespaces, 'exemptions.namespaces', isDNS1123Label, errs);
-  if (errs.length > 0) throw new PodSecurityConfigError(`${where}: invalid PodSecurityConfiguration: ${errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`}`);
+  const err = aggregateMessage(errs);
+  if (err !== undefined) throw new PodSecurityConfigError(`${where}: invalid PodSecurityConfiguration: ${err}`);
   return { defaults: policy, exemptions: { usernames, runtimeClasses, namespaces } };
 }
 

@@ -7,6 +7,7 @@
  */
 import { goQuote } from './format.ts';
 import type { Level, PolicyVersion } from './types.ts';
+import { aggregateMessage } from '../../util/aggregate-error.ts';
 
 export const LABEL_PREFIX = 'pod-security.kubernetes.io/';
 export const ENFORCE_LEVEL_LABEL = `${LABEL_PREFIX}enforce`;
@@ -105,7 +106,7 @@ export function policyToEvaluate(
   return { policy, errors };
 }
 
-/** Upstream's aggregate of field errors: one error as is, several as "[a, b]". */
+/** The namespace label errors' ToAggregate text; '' for none (callers only ask when there are some). */
 export function policyErrorMessage(errors: readonly string[]): string {
-  return errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]`;
+  return aggregateMessage(errors) ?? '';
 }

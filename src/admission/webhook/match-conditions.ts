@@ -8,6 +8,7 @@ import { compileCel, newCelEnvironment, type CelProgram } from '../../cel/enviro
 import type { Authorizer } from '../../authz/types.ts';
 import type { AdmissionAttributes } from '../types.ts';
 import { CelAuthorizer, registerAuthorizerLibrary } from './cel-authorizer.ts';
+import { aggregateMessage } from '../../util/aggregate-error.ts';
 
 // The server's shared CEL setup (RE2 `matches`, parse limits): a configuration's patterns
 // cannot stall admission with catastrophic backtracking.
@@ -73,5 +74,6 @@ export async function matchConditions(
   }
   if (errors.length === 0) return { matches: true };
   if (failOpen) return { matches: false };
-  return { matches: false, error: errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]` };
+  // utilerrors.NewAggregate(errorList): repeated messages dropped.
+  return { matches: false, error: aggregateMessage(errors)! };
 }

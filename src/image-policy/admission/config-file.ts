@@ -22,6 +22,7 @@ import { readAdmissionPluginConfig } from '../../admission/plugin-config-file.ts
 import { parseDurationMs } from '../../util/duration.ts';
 import type { RegistryHostConfig } from '../registry/transport.ts';
 import { checkConfig, NO_MATCH_ACTIONS, PLUGIN_NAME, type ImageVerificationConfig, type NoMatchAction } from './config.ts';
+import { aggregateMessage } from '../../util/aggregate-error.ts';
 
 const FIELDS = ['apiVersion', 'kind', 'deadline', 'noMatch', 'exemptNamespaces', 'notaryFloorsFile', 'allowTTL', 'denyTTL', 'cacheSize', 'registries'];
 const REGISTRY_FIELDS = ['host', 'caFile', 'insecure'];
@@ -106,7 +107,8 @@ export function imageVerificationConfigFrom(o: unknown, where: string, dir: stri
       cfg.registry = { hosts };
     }
   }
-  if (errs.length > 0) throw new Error(`${where}: invalid ImageVerificationConfiguration: ${errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`}`);
+  const err = aggregateMessage(errs);
+  if (err !== undefined) throw new Error(`${where}: invalid ImageVerificationConfiguration: ${err}`);
   try {
     checkConfig(cfg);
   } catch (err) {

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseConfigYaml } from '../../util/config-yaml.ts';
 import { DurationError, parseGoDuration } from '../../util/duration.ts';
+import { aggregateMessage } from '../../util/aggregate-error.ts';
 
 export type CipherName = 'aescbc' | 'aesgcm' | 'secretbox';
 
@@ -114,7 +115,8 @@ export function parseEncryptionConfig(doc: unknown, source = 'config'): Encrypti
   }
   const errs: string[] = [];
   const rules = validate(o.resources, errs);
-  if (errs.length > 0) throw fail(errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`);
+  const err = aggregateMessage(errs);
+  if (err !== undefined) throw fail(err);
   checkMasking(rules);
   return { rules: rules.map((r) => ({ resources: r.resources.map(parseGroupResource), providers: r.providers })) };
 }

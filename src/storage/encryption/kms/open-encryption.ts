@@ -11,6 +11,7 @@ import { buildTransformers, type ResourceTransformers } from '../transformer.ts'
 import { kmsV2Client, recordedKmsService, type KmsService } from './kms-v2-client.ts';
 import { NO_RECORDER, type EncryptionRecorder } from '../encryption-recorder.ts';
 import { KmsV2Provider, type KmsV2ProviderOptions } from './kms-v2-provider.ts';
+import { aggregateMessage } from '../../../util/aggregate-error.ts';
 
 export interface StartedProvider {
   config: KmsProviderConfig;
@@ -81,7 +82,8 @@ export async function openEncryption(config: EncryptionConfig, opts: OpenEncrypt
         }
         i++;
       }
-      if (errs.length > 0) throw new Error(errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`);
+      const err = aggregateMessage(errs);
+      if (err !== undefined) throw new Error(err);
     };
     return { transformers, healthCheck: { name: 'kms-providers', check }, providers: started, kmsTimeoutSumMs, close };
   } catch (err) {
