@@ -16,6 +16,7 @@
 import type { Logger } from 'pino';
 import { HttpsTransport } from '../cluster/client/transport.ts';
 import { loadKubeconfig } from '../util/kubeconfig.ts';
+import { API_SERVER_USER_AGENT } from '../util/http/user-agent.ts';
 import type { AuditBackend, AuditEvent, BackendStats } from './types.ts';
 
 export interface WebhookBackendOptions {
@@ -63,7 +64,7 @@ export class WebhookBackend implements AuditBackend {
     this.#transport = new HttpsTransport({
       server: ep.url.origin,
       identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token, tokenFile: ep.tokenFile, serverName: ep.tlsServerName },
-      userAgent: 'portcullis-apiserver/audit',
+      userAgent: API_SERVER_USER_AGENT,
       maxRetries: 0,
       requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
       // The whole POST, as upstream's client Timeout: a sink that trickles its answer holds one batch that long at most.

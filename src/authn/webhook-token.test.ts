@@ -9,6 +9,7 @@ import { createCA, type CertKeyPem } from '../pki/ca.ts';
 import { issueCert } from '../pki/certs.ts';
 import { checkReview, WebhookTokenAuthenticator, type WebhookTokenOptions } from './webhook-token.ts';
 import type { AuthnResult } from './types.ts';
+import { API_SERVER_USER_AGENT } from '../util/http/user-agent.ts';
 
 const NOW = new Date();
 let dir: string;
@@ -21,6 +22,7 @@ let url: string;
 const calls = new Map<string, number>();
 let lastBody: any;
 let lastAuth: string | undefined;
+let lastUserAgent: string | undefined;
 
 const REVIEW = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview' };
 // What the fake webhook answers, by token.
@@ -79,6 +81,7 @@ before(() => {
     req.on('end', () => {
       lastBody = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       lastAuth = req.headers.authorization;
+      lastUserAgent = req.headers['user-agent'];
       const token = String(lastBody?.spec?.token);
       calls.set(token, (calls.get(token) ?? 0) + 1);
       (ANSWERS[token] ?? ANSWERS.bad!)(res, lastBody);
@@ -131,6 +134,9 @@ test('sends a v1 TokenReview with only the token, and returns extra', async () =
   assert.ok(r.kind === 'authenticated');
   assert.deepEqual(r.user.extra, { scopes: ['a', 'b'] });
   assert.equal(r.method, 'webhook');
+  // The API server names itself as client-go's default does: kube-apiserver/<version> (<os>/<arch>) kubernetes/<commit>.
+  assert.equal(lastUserAgent, API_SERVER_USER_AGENT);
+  assert.match(String(lastUserAgent), /^kube-apiserver\/v1\.\d+\.\d+\S* \(\w+\/\w+\) kubernetes\/\S+$/);
 });
 
 test('webhook error message is passed on; transport errors name the webhook', async () => {

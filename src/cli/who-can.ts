@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadKubeconfig } from '../util/kubeconfig.ts';
 import { sharedAgents } from '../util/http/agent-pool.ts';
 import { HttpClientError, send, urlTarget } from '../util/http/send.ts';
+import { kubernetesUserAgent } from '../util/http/user-agent.ts';
 import type { BindingObject, RoleObject } from '../authz/rbac/types.ts';
 import { ALWAYS_ALLOWED_GROUP, parseResourceArg, whoCan, type RbacObjects, type WhoCanEntry, type WhoCanQuery } from '../authz/who-can.ts';
 import { flag, parseCommand, type ParsedArgs } from './args.ts';
@@ -117,7 +118,7 @@ async function getJson<T>(client: AdminClient, path: string): Promise<T> {
   let res;
   try {
     const agent = sharedAgents.agentFor(t.host, t.port, { caPem: client.caPem, certPem: client.certPem, keyPem: client.keyPem });
-    res = await send({ agent, method: 'GET', ...t, headers: { accept: 'application/json' }, idleTimeoutMs: 30_000, maxResponseBytes: MAX_ANSWER_BYTES });
+    res = await send({ agent, method: 'GET', ...t, headers: { accept: 'application/json', 'user-agent': kubernetesUserAgent('who-can') }, idleTimeoutMs: 30_000, maxResponseBytes: MAX_ANSWER_BYTES });
   } catch (err) {
     throw new Error(`GET ${path}: ${err instanceof HttpClientError && err.kind === 'idle-timeout' ? 'timed out' : (err as Error).message}`, { cause: err });
   }

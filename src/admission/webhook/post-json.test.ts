@@ -14,6 +14,7 @@ let server: Server;
 let port: number;
 let connections = 0;
 const hosts: string[] = [];
+const agents: string[] = [];
 
 before(async () => {
   ca = createCA({ commonName: 'hook-ca', now: NOW, validityDays: 1 });
@@ -21,6 +22,7 @@ before(async () => {
   const cert = issueCert(ca, { commonName: 'hook', usage: 'server', dnsNames: ['hook.ns.svc'], now: NOW, validityDays: 1 });
   server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     hosts.push(String(req.headers.host));
+    agents.push(String(req.headers['user-agent']));
     req.resume();
     req.on('end', () => {
       if (req.url?.startsWith('/slow')) return;
@@ -51,6 +53,8 @@ test('calls to one webhook share a kept-alive connection; the Service name is th
   }
   assert.equal(connections - before, 1);
   assert.deepEqual(hosts.slice(-3), ['hook.ns.svc', 'hook.ns.svc', 'hook.ns.svc']);
+  // upstream's webhook client manager (setGlobalDefaults) names itself so.
+  assert.deepEqual(agents.slice(-3), ['kube-apiserver-admission', 'kube-apiserver-admission', 'kube-apiserver-admission']);
   pool.close();
 });
 

@@ -7,6 +7,7 @@
 import { sharedAgents, type AgentPool } from '../../util/http/agent-pool.ts';
 import { goWords } from '../../util/http/go-words.ts';
 import { HttpClientError, send } from '../../util/http/send.ts';
+import { ADMISSION_USER_AGENT } from '../../util/http/user-agent.ts';
 import type { CallTarget } from './resolve-target.ts';
 
 /** Webhook responses past this size are refused rather than buffered. */
@@ -29,7 +30,7 @@ export async function postJson(t: CallTarget, pathAndQuery: string, body: string
       host: t.connectHost,
       port: t.connectPort,
       path: pathAndQuery,
-      headers: { host: t.url.host, 'content-type': 'application/json', accept: 'application/json, */*' },
+      headers: { host: t.url.host, 'content-type': 'application/json', accept: 'application/json, */*', 'user-agent': ADMISSION_USER_AGENT },
       body,
       timeoutMs,
       maxResponseBytes: MAX_RESPONSE_BYTES,

@@ -12,6 +12,7 @@
 import { HttpsTransport } from '../../cluster/client/transport.ts';
 import { loadKubeconfig } from '../../util/kubeconfig.ts';
 import { goWords } from '../../util/http/go-words.ts';
+import { API_SERVER_USER_AGENT } from '../../util/http/user-agent.ts';
 import { imageReviewRequest, parseImageReviewStatus, type ImageReviewSpec, type ImageReviewStatus } from './image-review.ts';
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -69,7 +70,7 @@ export class ImageReviewBackend {
     this.#transport = new HttpsTransport({
       server: ep.url.origin,
       identity: { caPem: ep.caPem, certPem: ep.certPem, keyPem: ep.keyPem, token: ep.token, tokenFile: ep.tokenFile, serverName: ep.tlsServerName },
-      userAgent: 'portcullis-apiserver/image-policy-webhook',
+      userAgent: API_SERVER_USER_AGENT,
       maxRetries: RETRIES,
       backoffInitialMs: o.retryBackoffMs,
       backoffMaxMs: 5 * 60_000,

@@ -31,6 +31,7 @@
  */
 import https from 'node:https';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { API_SERVER_USER_AGENT } from './user-agent.ts';
 
 /** Why an exchange failed. */
 export type HttpFailureKind = 'deadline' | 'connect-timeout' | 'idle-timeout' | 'too-large' | 'aborted' | 'network';
@@ -62,6 +63,7 @@ export interface HttpRequest {
   port: number;
   /** Path and query, starting with '/'. */
   path: string;
+  /** Without a user-agent, the API server's own (./user-agent.ts): every webhook names its caller. */
   headers?: OutgoingHttpHeaders;
   body?: string | Uint8Array;
   /** The whole exchange (default none: then set idleTimeoutMs). */
@@ -144,7 +146,7 @@ function once(r: HttpRequest, leftMs: number | undefined, totalMs: number | unde
     const onAbort = () => fail(new HttpClientError('aborted', 'request aborted'));
     const req = https.request({
       agent: r.agent, method: r.method, host: r.host, port: r.port, path: r.path,
-      headers: { ...r.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+      headers: { 'user-agent': API_SERVER_USER_AGENT, ...r.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
     });
     if (leftMs !== undefined) wholeTimer = setTimeout(() => fail(new HttpClientError('deadline', `no complete answer within ${totalMs} ms`, { answered })), leftMs);
     if (r.idleTimeoutMs !== undefined) req.setTimeout(r.idleTimeoutMs, () => fail(new HttpClientError('idle-timeout', `no answer within ${r.idleTimeoutMs} ms`)));
