@@ -14,6 +14,7 @@ import { CONTROLLERS, selectControllers } from '../cluster/controllers/registry.
 import { boolFlag, commaList, durationFlag, flag, parseCommand, type ParsedArgs } from './args.ts';
 import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
 import { startApiDiscovery, type DiscoveryClient } from '../cluster/client/api-discovery.ts';
+import { kubernetesUserAgent } from '../util/http/user-agent.ts';
 
 function isDiscoveryClient(c: ApiClient): c is ApiClient & DiscoveryClient {
   return typeof (c as Partial<DiscoveryClient>).getPath === 'function';
@@ -46,7 +47,7 @@ export async function runControllerManager(argv: string[], out: (s: string) => v
   const log = pino({ level: flag(args, 'log-level', 'info') });
   // The namespace, quota and garbage-collector controllers act on every served resource: read
   // from the API's discovery documents here (the in-process manager of `up` reads the registry).
-  const discoClient = makeClient({ ...config, userAgent: 'kube-controller-manager/discovery' });
+  const discoClient = makeClient({ ...config, userAgent: kubernetesUserAgent('kube-controller-manager', 'controller-discovery') });
   const discovery = isDiscoveryClient(discoClient) ? await startApiDiscovery(discoClient, { onError: (err) => log.warn({ err }, 'discovery failed; keeping the last list') }) : undefined;
   const cm = await startControllerManager({
     server: config.server,

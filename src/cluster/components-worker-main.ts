@@ -16,6 +16,7 @@ import { startApiDiscovery } from './client/api-discovery.ts';
 import { startControllerManager } from './controller-manager.ts';
 import { startSchedulerProcess } from './scheduler/process.ts';
 import type { ComponentsWorkerData } from './components-worker.ts';
+import { kubernetesUserAgent } from '../util/http/user-agent.ts';
 
 const d = workerData as ComponentsWorkerData;
 const log = pino({ level: d.logLevel });
@@ -44,7 +45,7 @@ async function startProfile(dir: string): Promise<void> {
 async function start(): Promise<void> {
   if (process.env.BENCH_CPU_PROF_DIR) await startProfile(process.env.BENCH_CPU_PROF_DIR);
   if (d.controllers) {
-    const discoClient = new RestClient({ server: d.server, identity: await mintIdentity(KUBE_CONTROLLER_MANAGER), userAgent: 'kube-controller-manager/discovery' });
+    const discoClient = new RestClient({ server: d.server, identity: await mintIdentity(KUBE_CONTROLLER_MANAGER), userAgent: kubernetesUserAgent('kube-controller-manager', 'controller-discovery') });
     stops.push(() => discoClient.close());
     const discovery = await startApiDiscovery(discoClient, { onError: (err) => log.warn({ err }, 'discovery failed; keeping the last list') });
     stops.push(() => discovery.stop());

@@ -13,7 +13,7 @@ import { CONTROLLERS, newControllerQueue, selectControllers, type ControllerDesc
 import type { ResourceDiscovery } from './controllers/resource-discovery.ts';
 import type { CertKeyPem } from '../pki/ca.ts';
 import { runWhileLeading, type GateLog, type LeaderElectionSettings } from './leader-gate.ts';
-import { KUBERNETES_MAJOR, KUBERNETES_MINOR } from '../server/version.ts';
+import { kubernetesUserAgent } from '../util/http/user-agent.ts';
 import { ConcurrencyLimit } from '../util/concurrency-limit.ts';
 
 export const CONTROLLER_MANAGER_LEASE = Object.freeze({ namespace: 'kube-system', name: 'kube-controller-manager' });
@@ -61,10 +61,15 @@ export interface ControllerManager {
   stop(): Promise<void>;
 }
 
-/** upstream's User-Agent shape: "<component>/<version> ... /<controller>"; the field manager is its first word. */
-function userAgent(controller?: string): string {
-  const base = `kube-controller-manager/v${KUBERNETES_MAJOR}.${KUBERNETES_MINOR}.0+portcullis (${process.platform}/${process.arch}) portcullis`;
-  return controller ? `${base}/${controller}` : `${base}/leader-election`;
+/**
+ * client-go's DefaultKubernetesUserAgent plus rest.AddUserAgent's suffix, as kube-controller-manager
+ * names its clients: a controller's client builder appends the service account's username with
+ * --use-service-account-credentials (SAControllerClientBuilder), else the client's name, which
+ * is the same service account name (SimpleControllerClientBuilder); the root clients append
+ * "leader-election" and "shared-informers". The field manager is the UA's first word.
+ */
+function userAgent(suffix: string): string {
+  return kubernetesUserAgent('kube-controller-manager', suffix);
 }
 
 /**
@@ -97,7 +102,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   const identities = await mintAll(opts.mintIdentity, [KUBE_CONTROLLER_MANAGER, ...(useSa ? selected.map((d) => controllerIdentity(d.serviceAccount)) : [])]);
   const managerIdentity = identities.get(KUBE_CONTROLLER_MANAGER.user)!;
   const clientFor = (component: string, identity: ClientIdentity) => makeClient({ server: opts.server, identity, userAgent: userAgent(component) });
-  const electionClient = clientFor('', managerIdentity);
+  const electionClient = clientFor('leader-election', managerIdentity);
   const live = new Map<string, { controller: Controller; client: ApiClient }>();
 
   const run = () => {
@@ -105,7 +110,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     // As kube-controller-manager's shared informers (WithTransform(trim)): no controller reads managedFields.
     const informers = new SharedInformerFactory({ client: informerClient, random, log: opts.log, transform: stripManagedFields });
     for (const d of selected) {
-      const client = clientFor(d.name, useSa ? identities.get(controllerIdentity(d.serviceAccount).user)! : managerIdentity);
+      const client = useSa ? clientFor(controllerIdentity(d.serviceAccount).user, identities.get(controllerIdentity(d.serviceAccount).user)!) : clientFor(d.serviceAccount, managerIdentity);
       try {
         const controller = d.start({ client, informers, log: opts.log, now, random, newQueue: () => newControllerQueue(d.name, now), discovery: opts.discovery, caPem: opts.rootCaPem, clusterSigningCa: opts.clusterSigningCa, clusterCIDR: opts.clusterCIDR });
         live.set(d.name, { controller, client });

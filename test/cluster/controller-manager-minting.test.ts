@@ -16,6 +16,7 @@ import { startControllerManager } from '../../src/cluster/controller-manager.ts'
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { CORE_CONTROLLERS, selectControllers } from '../../src/cluster/controllers/registry.ts';
 import { discoveryFromRegistry } from '../../src/cluster/controllers/resource-discovery.ts';
+import { kubernetesUserAgent } from '../../src/util/http/user-agent.ts';
 
 let c: TestCluster;
 before(async () => {
@@ -57,6 +58,8 @@ test('minting every controller identity lets the event loop turn during each, an
     assert.deepEqual(held, [], 'identities minted without the event loop turning');
     const who = await cm.clientOf('job-controller')!.create<K8sObject>({ group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false }, '', { metadata: {} });
     assert.equal(who.status.userInfo.username, 'system:serviceaccount:kube-system:job-controller');
+    // As kube-controller-manager's SA client builder: AddUserAgent(config, the service account's username).
+    assert.equal(cm.clientOf('job-controller')!.config.userAgent, kubernetesUserAgent('kube-controller-manager', 'system:serviceaccount:kube-system:job-controller'));
     // Reported, not asserted: the machine running the tests may be loaded.
     t.diagnostic(`${minted.length} identities; longest event-loop stall from the start to every controller running: ${Math.round(delay.max / 1e6)} ms`);
   } finally {

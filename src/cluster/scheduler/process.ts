@@ -10,7 +10,7 @@ import { KUBE_SCHEDULER, type ComponentIdentity } from '../client/identities.ts'
 import { resources } from '../client/resources.ts';
 import type { ApiClient, ClientConfig, ClientIdentity, K8sObject } from '../client/types.ts';
 import { runWhileLeading, type GateLog, type LeaderElectionSettings } from '../leader-gate.ts';
-import { KUBERNETES_MAJOR, KUBERNETES_MINOR } from '../../server/version.ts';
+import { kubernetesUserAgent } from '../../util/http/user-agent.ts';
 import type { Profile } from './profile.ts';
 import type { Node, Pod } from './resources.ts';
 import { startScheduler, type RunningScheduler } from './scheduler.ts';
@@ -39,7 +39,7 @@ export interface SchedulerProcess {
   stop(): Promise<void>;
 }
 
-const USER_AGENT = `kube-scheduler/v${KUBERNETES_MAJOR}.${KUBERNETES_MINOR}.0+portcullis (${process.platform}/${process.arch}) portcullis`;
+const USER_AGENT = kubernetesUserAgent('kube-scheduler');
 
 /** Resolves once the identity is minted and the election (or, without one, the scheduler) has started. */
 export async function startSchedulerProcess(opts: SchedulerProcessOptions): Promise<SchedulerProcess> {
