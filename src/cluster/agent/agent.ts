@@ -38,9 +38,12 @@ import { loadOrBootstrapClientCert } from './tls-bootstrap.ts';
 import { VolumeManager } from './volumes/volume-manager.ts';
 import { ImageGcManager, type GcImageStore } from './image-gc.ts';
 import { LocalStorageEviction } from './eviction/local-storage-eviction.ts';
+import { kubernetesUserAgent } from '../../util/http/user-agent.ts';
 
 export type { Agent, AgentLog, AgentOptions } from './agent-options.ts';
 
+/** As the kubelet's clients (bootstrap and node credentials alike): client-go's default User-Agent. */
+const KUBELET_USER_AGENT = kubernetesUserAgent('kubelet');
 const UID_INDEX = 'uid';
 /** Idle API connections the agent keeps (each ~115 KiB of its memory). */
 export const AGENT_IDLE_CONNECTIONS = 4;
@@ -59,7 +62,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   try {
     ({ cert } = await loadOrBootstrapClientCert({
       nodeName: o.nodeName, dataDir: o.dataDir, now, timers, pollMs: o.csrPollMs, log: o.log, signal: stopping.signal,
-      bootstrapClient: () => (bootstrapClient ??= make({ ...o.bootstrap, userAgent: `portcullis-agent/${o.nodeName} (bootstrap)` })),
+      bootstrapClient: () => (bootstrapClient ??= make({ ...o.bootstrap, userAgent: KUBELET_USER_AGENT })),
     }));
   } finally {
     bootstrapClient?.close();
@@ -67,7 +70,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // Few idle connections: the agent's steady traffic (status writes, its lease) needs one or two,
   // and each idle one holds ~115 KiB; a burst of pod starts opens more and closes them after.
   const certConfig = (userAgent: string) => (c: StoredCert): ClientConfig => ({ server: o.bootstrap.server, identity: { caPem: o.bootstrap.identity.caPem, certPem: c.certPem, keyPem: c.keyPem, ...(o.bootstrap.identity.serverName ? { serverName: o.bootstrap.identity.serverName } : {}) }, userAgent, maxIdleConnections: AGENT_IDLE_CONNECTIONS });
-  const nodeConfig = certConfig(`portcullis-agent/${o.nodeName}`);
+  const nodeConfig = certConfig(KUBELET_USER_AGENT);
   const client = new RotatingClient(nodeConfig(cert), make, { timers });
   const undo: Array<() => unknown> = [() => client.close()];
   const stop = async () => {
