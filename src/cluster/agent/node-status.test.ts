@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentNodeStatus } from './node-status.ts';
+import { agentNodeStatus, syncAgentNodeStatus, type AgentNode } from './node-status.ts';
+import type { ApiClient } from '../client/types.ts';
 import type { HostInfo } from './host-info.ts';
 
 test('the Node says what the runtime does: no user namespaces, supplementalGroupsPolicy honoured', () => {
@@ -11,4 +12,32 @@ test('the Node says what the runtime does: no user namespaces, supplementalGroup
   assert.deepEqual(s['features'], { supplementalGroupsPolicy: true });
   // Upstream's NodeStatus field order: runtimeHandlers, then features, last.
   assert.deepEqual(Object.keys(s).slice(-2), ['runtimeHandlers', 'features']);
+});
+
+test('DiskPressure: True with upstream reason and message under pressure; only a changed condition gets a new transition time', async () => {
+  const host = { capacity: {}, allocatable: {}, internalIP: '10.0.0.1', nodeInfo: {} } as unknown as HostInfo;
+  const disk = (s: Record<string, unknown>) => (s['conditions'] as Array<Record<string, string>>).find((c) => c.type === 'DiskPressure');
+  assert.deepEqual(disk(agentNodeStatus('n1', host, 0, 0)), { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastHeartbeatTime: '1970-01-01T00:00:00Z', lastTransitionTime: '1970-01-01T00:00:00Z' });
+  let held: Array<Record<string, string>> = agentNodeStatus('n1', host, 0, 0).conditions as Array<Record<string, string>>;
+  const patches: Array<Record<string, unknown>> = [];
+  const client = {
+    get: async () => ({ metadata: { name: 'n1' }, status: { conditions: held } }),
+    patch: async (_r: unknown, _ns: string, _n: string, _t: string, body: { status: Record<string, unknown> }) => {
+      patches.push(body.status);
+      held = body.status['conditions'] as Array<Record<string, string>>;
+      return {};
+    },
+  } as unknown as ApiClient;
+  const n: AgentNode = { name: 'n1', hasLease: true, since: 0, lastReport: 0 };
+  // Nothing changed within the report period: nothing written.
+  assert.equal(await syncAgentNodeStatus(client, n, host, 5_000, 300_000, { disk: false }), false);
+  assert.equal(await syncAgentNodeStatus(client, n, host, 10_000, 300_000, { disk: true }), true);
+  assert.deepEqual(disk(patches[0]!), { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure', lastHeartbeatTime: '1970-01-01T00:00:10Z', lastTransitionTime: '1970-01-01T00:00:10Z' });
+  const ready = (patches[0]!['conditions'] as Array<Record<string, string>>).find((c) => c.type === 'Ready');
+  assert.equal(ready?.lastTransitionTime, '1970-01-01T00:00:00Z');
+  // Still under pressure: no write; cleared: False again with a new transition time.
+  assert.equal(await syncAgentNodeStatus(client, n, host, 20_000, 300_000, { disk: true }), false);
+  assert.equal(await syncAgentNodeStatus(client, n, host, 30_000, 300_000, { disk: false }), true);
+  assert.deepEqual(disk(patches[1]!)?.status, 'False');
+  assert.deepEqual(disk(patches[1]!)?.lastTransitionTime, '1970-01-01T00:00:30Z');
 });

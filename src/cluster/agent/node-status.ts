@@ -11,7 +11,7 @@
 import { isAlreadyExists } from '../client/errors.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, K8sObject } from '../client/types.ts';
-import { SIMULATED_LABEL, nodeConditions } from '../sim/node-template.ts';
+import { SIMULATED_LABEL, nodeConditions, rfc3339 } from '../sim/node-template.ts';
 import type { HostInfo } from './host-info.ts';
 
 /** The kubelet's default port (--port). */
@@ -23,6 +23,8 @@ export interface AgentNode {
   hasLease: boolean;
   /** When the conditions last changed (registration). */
   since: number;
+  /** When each condition last changed after registration (upstream's setters keep one time per condition). */
+  transitions?: Record<string, number>;
   /** When the status was last posted. */
   lastReport?: number;
 }
@@ -41,11 +43,26 @@ export function agentNodeObject(name: string, host: HostInfo): K8sObject {
   };
 }
 
-export function agentNodeStatus(name: string, host: HostInfo, since: number, now: number): Record<string, unknown> {
+/** The node conditions the eviction manager sets (disk pressure: disk-pressure.ts). */
+export interface NodePressure {
+  disk: boolean;
+}
+
+/** setters.go DiskPressureCondition: True with KubeletHasDiskPressure while the eviction manager says so. */
+function conditions(since: number, now: number, pressure: NodePressure, transitions: Readonly<Record<string, number>>): Array<Record<string, string>> {
+  return nodeConditions(since, now).map((c) => {
+    const at = transitions[c.type ?? ''];
+    const out = at === undefined ? c : { ...c, lastTransitionTime: rfc3339(at) };
+    if (c.type === 'DiskPressure' && pressure.disk) return { ...out, status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' };
+    return out;
+  });
+}
+
+export function agentNodeStatus(name: string, host: HostInfo, since: number, now: number, pressure: NodePressure = { disk: false }, transitions: Readonly<Record<string, number>> = {}): Record<string, unknown> {
   return {
     capacity: { ...host.capacity },
     allocatable: { ...host.allocatable },
-    conditions: nodeConditions(since, now),
+    conditions: conditions(since, now, pressure, transitions),
     addresses: [{ type: 'InternalIP', address: host.internalIP }, { type: 'Hostname', address: name }],
     daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
     nodeInfo: { ...host.nodeInfo },
@@ -69,11 +86,12 @@ export async function registerAgentNode(client: ApiClient, n: AgentNode, host: H
   }
   n.uid = node.metadata.uid;
   n.since = now;
+  n.transitions = {};
   await writeAgentNodeStatus(client, n, host, now);
 }
 
-export async function writeAgentNodeStatus(client: ApiClient, n: AgentNode, host: HostInfo, now: number): Promise<void> {
-  await client.patch(resources.nodes, '', n.name, 'merge', { status: agentNodeStatus(n.name, host, n.since, now) }, 'status');
+export async function writeAgentNodeStatus(client: ApiClient, n: AgentNode, host: HostInfo, now: number, pressure?: NodePressure): Promise<void> {
+  await client.patch(resources.nodes, '', n.name, 'merge', { status: agentNodeStatus(n.name, host, n.since, now, pressure, n.transitions) }, 'status');
   n.lastReport = now;
 }
 
@@ -83,14 +101,14 @@ export async function writeAgentNodeStatus(client: ApiClient, n: AgentNode, host
  * changed, e.g. the node lifecycle controller's Ready=Unknown), or when the report period has
  * passed since the last post; otherwise nothing is written and the Lease alone is the heartbeat.
  */
-export async function syncAgentNodeStatus(client: ApiClient, n: AgentNode, host: HostInfo, now: number, reportMs: number): Promise<boolean> {
+export async function syncAgentNodeStatus(client: ApiClient, n: AgentNode, host: HostInfo, now: number, reportMs: number, pressure?: NodePressure): Promise<boolean> {
   const node = await client.get<K8sObject>(resources.nodes, '', n.name);
   const held = new Map(((node.status?.conditions ?? []) as Array<{ type: string; status: string }>).map((c) => [c.type, c.status]));
-  const want = agentNodeStatus(n.name, host, n.since, now).conditions as Array<{ type: string; status: string }>;
-  const differs = want.some((c) => held.get(c.type) !== c.status);
-  if (!differs && n.lastReport !== undefined && now - n.lastReport < reportMs) return false;
-  // A condition that changes gets a new lastTransitionTime (one time for all: they change together here).
-  if (differs) n.since = now;
-  await writeAgentNodeStatus(client, n, host, now);
+  const want = agentNodeStatus(n.name, host, n.since, now, pressure).conditions as Array<{ type: string; status: string }>;
+  const changed = want.filter((c) => held.get(c.type) !== c.status);
+  if (!changed.length && n.lastReport !== undefined && now - n.lastReport < reportMs) return false;
+  // A condition whose status changes gets a new lastTransitionTime; the others keep theirs.
+  if (changed.length) n.transitions = { ...n.transitions, ...Object.fromEntries(changed.map((c) => [c.type, now])) };
+  await writeAgentNodeStatus(client, n, host, now, pressure);
   return true;
 }

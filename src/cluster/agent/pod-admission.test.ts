@@ -70,3 +70,14 @@ test('a pod asking for an AppArmor profile (field or beta annotation) is rejecte
   assert.equal(admitPod({ ...base, spec: { ...base.spec!, securityContext: { appArmorProfile: { type: 'Unconfined' } } } }, [], alloc), undefined);
   assert.equal(admitPod({ ...base, metadata: { ...base.metadata, annotations: { 'container.apparmor.security.beta.kubernetes.io/c': 'unconfined' } } }, [], alloc), undefined);
 });
+
+test('under disk pressure a new pod is refused first (reason Evicted, upstream message) unless critical; tolerations do not help', () => {
+  const plain: Pod = { metadata: { name: 'p', labels: { 'kubernetes.io/os': 'windows' } }, spec: { containers: [{ name: 'c' }], tolerations: [{ operator: 'Exists' }] } };
+  assert.deepEqual(admitPod(plain, [], { pods: '10' }, undefined, ['DiskPressure']), { reason: 'Evicted', message: 'Pod was rejected: The node had condition: [DiskPressure]. ' });
+  // No pressure: the OS check is what refuses it.
+  assert.equal(admitPod(plain, [], { pods: '10' })?.reason, 'PodOSSelectorNodeLabelDoesNotMatch');
+  const critical: Pod = { metadata: { name: 'c' }, spec: { containers: [{ name: 'c' }], priority: 2000001000 } };
+  assert.equal(admitPod(critical, [], { pods: '10' }, undefined, ['DiskPressure']), undefined);
+  const mirror: Pod = { metadata: { name: 'm', annotations: { 'kubernetes.io/config.mirror': 'x' } }, spec: { containers: [{ name: 'c' }] } };
+  assert.equal(admitPod(mirror, [], { pods: '10' }, undefined, ['DiskPressure']), undefined);
+});

@@ -8,6 +8,9 @@
  * TaintToleration) and message "Pod was rejected: …" in upstream's words, and never started. This
  * also bounds what the agent runs to --max-pods.
  *
+ * Under node pressure (the eviction manager's node conditions, `pressure`) a new pod that is not
+ * critical is refused first: reason Evicted, "The node had condition: [DiskPressure]. ".
+ *
  * A pod asking for its own user namespace (hostUsers: false) or an AppArmor profile is rejected: the
  * runtime makes neither.
  *
@@ -18,6 +21,7 @@ import { parseQuantity } from '../../api/validation/quantity.ts';
 import { findUntoleratedTaint, podMatchesNodeSelectorAndAffinity, type Taint } from '../scheduler/labels.ts';
 import { NodeInfo, podHostPorts } from '../scheduler/node-info.ts';
 import type { K8sObject } from '../client/types.ts';
+import { isCriticalPod } from './eviction/local-storage-limits.ts';
 
 export interface Rejection {
   reason: string;
@@ -71,7 +75,10 @@ export function requiresAppArmor(pod: Pod): boolean {
  * Undefined when `pod` may run beside `running` on `node` (the agent's Node object; without one only
  * the resources are checked) with `allocatable`.
  */
-export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonly<Record<string, string>>, node?: K8sObject): Rejection | undefined {
+export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonly<Record<string, string>>, node?: K8sObject, pressure: readonly string[] = []): Rejection | undefined {
+  // The eviction manager's admit handler runs first: under disk pressure every pod but a critical
+  // one is refused, whatever it tolerates (only MemoryPressure alone lets some through).
+  if (pressure.length && !isCriticalPod(pod)) return { reason: 'Evicted', message: `Pod was rejected: The node had condition: [${pressure.join(' ')}]. ` };
   // Checks preemption would not help with come first (rejectPodAdmissionBasedOnOSSelector / OSField).
   const podOS = pod.metadata?.labels?.['kubernetes.io/os'];
   if (podOS !== undefined && podOS !== 'linux') return { reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Pod was rejected: Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" };
