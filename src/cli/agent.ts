@@ -15,12 +15,13 @@ import { localNodeName, readHostInfo } from '../cluster/agent/host-info.ts';
 import { openRuncNodeRuntime } from '../cluster/agent/node-runtime.ts';
 import { boolFlag, flag, parseCommand } from './args.ts';
 import { DEFAULT_IMAGE_GC_POLICY, imageGcPolicyError } from '../cluster/agent/image-gc.ts';
+import { DEFAULT_EVICTION_HARD, evictionHardFlag, parseEvictionHard } from '../cluster/agent/eviction/disk-pressure.ts';
 import { parseDurationMs } from '../util/duration.ts';
 import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
 import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
 
 export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
-  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration'], booleans: ['pod-network'] });
+  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-pressure-transition-period'], booleans: ['pod-network'] });
   const nodeName = flag(args, 'node', '') || localNodeName();
   const dataDir = flag(args, 'data-dir', './.portcullis-agent');
   const maxPods = Number(flag(args, 'max-pods', '110'));
@@ -33,6 +34,11 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   };
   const gcError = imageGcPolicyError(imageGcPolicy);
   if (gcError) throw new Error(gcError);
+  // Node-pressure thresholds on the disk signals (the kubelet's --eviction-hard replaces the defaults), checked before joining.
+  const evictionHard = flag(args, 'eviction-hard', '') ? evictionHardFlag(flag(args, 'eviction-hard', '')) : DEFAULT_EVICTION_HARD;
+  const evictionError = parseEvictionHard(evictionHard).error;
+  if (evictionError) throw new Error(`invalid --eviction-hard: ${evictionError}`);
+  const evictionPressureTransitionMs = parseDurationMs(flag(args, 'eviction-pressure-transition-period', '5m'));
   const bootstrap = clientConfigFromKubeconfig(kubeconfigFlag(args));
   const log = pino({ level: flag(args, 'log-level', 'info') });
   const nodeIP = flag(args, 'node-ip', '') || undefined;
@@ -56,7 +62,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
-      imageGcPolicy,
+      imageGcPolicy, evictionHard, evictionPressureTransitionMs,
       // Pods' volumes under <data-dir>/pods (runc runs as root).
       podVolumes: true,
       // The node's pod network: addresses, NetworkPolicy, Services and DNS (--pod-network=false: none).

@@ -67,6 +67,9 @@ export interface AgentOptions {
   imageGcPeriodMs?: number;
   /** The eviction manager's local-storage limit checks (kubelet's evictionMonitoringPeriod, 10 s). */
   evictionMonitoringMs?: number;
+  /** Hard eviction thresholds on the disk signals (kubelet's evictionHard; default upstream's nodefs/imagefs ones) and how long DiskPressure stays after the last one met (evictionPressureTransitionPeriod, 5 min). */
+  evictionHard?: Readonly<Record<string, string>>;
+  evictionPressureTransitionMs?: number;
   log: AgentLog;
   /**
    * Called with the serving certificate (kubelet-serving) once the agent has one (at start when

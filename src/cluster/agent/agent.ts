@@ -39,6 +39,7 @@ import { VolumeManager } from './volumes/volume-manager.ts';
 import { ImageGcManager, type GcImageStore } from './image-gc.ts';
 import { LocalStorageEviction } from './eviction/local-storage-eviction.ts';
 import { kubernetesUserAgent } from '../../util/http/user-agent.ts';
+import { DEFAULT_EVICTION_HARD, DiskPressureMonitor, parseEvictionHard } from './eviction/disk-pressure.ts';
 
 export type { Agent, AgentLog, AgentOptions } from './agent-options.ts';
 
@@ -52,6 +53,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const now = o.now ?? Date.now;
   const timers = o.timers ?? realTimers;
   const make = o.makeClient ?? ((c: ClientConfig) => new RestClient(c));
+  const { thresholds: evictionHard, error: evictionError } = parseEvictionHard(o.evictionHard ?? DEFAULT_EVICTION_HARD);
+  if (evictionError) throw new Error(`invalid evictionHard: ${evictionError}`);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const host = o.host ?? readHostInfo({ dataDir: o.dataDir, nodeIP: o.nodeIP, runtimeVersion: o.runtimeVersion });
   const stopping = new AbortController();
@@ -105,7 +108,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     };
     every(o.leaseRenewMs ?? 10_000, 'lease renewal', () => renewLease(leaseCfg, node));
     const reportMs = o.statusReportMs ?? 300_000;
-    every(o.statusUpdateMs ?? 10_000, 'node status update', async () => void (await syncAgentNodeStatus(client, node, host, now(), reportMs)));
+    // The eviction manager's disk signals (statfs of the data directory: pods, logs, images and layers live there).
+    const diskPressure = new DiskPressureMonitor({ thresholds: evictionHard, transitionMs: o.evictionPressureTransitionMs, now, log: o.log, statfs: async () => statfs(o.dataDir) });
+    every(o.statusUpdateMs ?? 10_000, 'node status update', async () => void (await syncAgentNodeStatus(client, node, host, now(), reportMs, { disk: diskPressure.underPressure })));
 
     // Certificates: the client one rotated in place, the serving one requested and kept current.
     const certLog = { info: o.log.info.bind(o.log), warn: o.log.warn.bind(o.log) };
@@ -164,7 +169,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       runtime: o.runtime, images: o.images, network, podFiles, client, volumes,
       recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
-      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
+      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => (diskPressure.underPressure ? ['DiskPressure'] : []), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });
     workers = new PodWorkers({
       timers, now, random: o.random, log: o.log,
@@ -223,7 +228,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
         await volumes.cleanupOrphans((uid) => live.has(uid) || removed.has(uid) || byUid(uid) !== undefined);
       }
     });
-    every(o.evictionMonitoringMs ?? 10_000, 'local storage eviction', async () => void (pods.hasSynced() && (await storageEviction.pass())));
+    every(o.evictionMonitoringMs ?? 10_000, 'eviction manager', async () => {
+      await diskPressure.pass();
+      if (pods.hasSynced()) await storageEviction.pass();
+    });
     // Image GC over the file system of the agent's data directory (where the image store lives).
     if ('listImages' in o.images) {
       const nodeRef: K8sObject = { metadata: { name: o.nodeName, uid: o.nodeName } }; // the kubelet's nodeRef: UID = node name

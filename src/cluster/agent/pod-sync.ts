@@ -70,6 +70,8 @@ export interface PodSyncDeps {
   startConcurrency?: number;
   /** The eviction manager's message for a pod it judged over a local-storage limit (eviction/local-storage-eviction.ts). */
   evictionVerdict?: (uid: string) => string | undefined;
+  /** The eviction manager's node conditions (['DiskPressure'] under disk pressure): new pods are refused while any holds. */
+  nodePressure?: () => readonly string[];
   /** Runs one probe (default: exec/httpGet/tcpSocket/grpc against the runtime and the pod IP). */
   runProbe?: ProbeRunner;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };
@@ -192,10 +194,10 @@ export class PodSyncer {
       // Already running here (an agent restart) counts as admitted; a new pod must fit.
       const known = view.sandboxes.length > 0 || view.containers.length > 0;
       const running = this.#d.pods().filter((p) => p.metadata?.uid !== uid && this.#admitted.has(p.metadata?.uid ?? '') && !isDone(p.status?.phase));
-      let rejection = known ? undefined : admitPod(pod, running, this.#d.allocatable, this.#d.node?.());
+      let rejection = known ? undefined : admitPod(pod, running, this.#d.allocatable, this.#d.node?.(), this.#d.nodePressure?.());
       if (rejection?.reason === 'NodeAffinity' && this.#d.fetchNode) {
         const fresh = await this.#d.fetchNode().catch(() => undefined);
-        if (fresh) rejection = admitPod(pod, running, this.#d.allocatable, fresh);
+        if (fresh) rejection = admitPod(pod, running, this.#d.allocatable, fresh, this.#d.nodePressure?.());
       }
       if (!rejection && !known) rejection = await runtimeClassRejection(this.#d.client, pod);
       if (rejection) {
