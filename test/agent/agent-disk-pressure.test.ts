@@ -1,0 +1,59 @@
+/**
+ * Node disk pressure through a real API server (fake runtime): an agent whose evictionHard
+ * threshold is met (nodefs.available below 1Ei: always, on any disk) reports DiskPressure=True with
+ * upstream's reason and message, the node lifecycle controller taints the Node
+ * node.kubernetes.io/disk-pressure:NoSchedule (TaintNodesByCondition), and a new pod bound to the
+ * node is refused by the agent's admission (Failed, reason Evicted, "The node had condition:
+ * [DiskPressure]."); an agent with the defaults on this disk reports no pressure (skipped if the
+ * disk really is that full).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resources } from '../../src/cluster/client/resources.ts';
+import type { K8sObject } from '../../src/cluster/client/types.ts';
+import { startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+
+let ac: AgentCluster;
+
+before(async () => {
+  ac = await startAgentCluster(['node-lifecycle-controller']);
+  await ac.start('node-full', { evictionHard: { 'nodefs.available': '1Ei' }, evictionMonitoringMs: 100, statusUpdateMs: 100 });
+});
+after(() => ac.close());
+
+const condition = (node: K8sObject, type: string) => (node.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
+
+test('a node under disk pressure says so, is tainted NoSchedule, and refuses new pods', async () => {
+  const node = await eventually(async () => {
+    const n = await ac.admin.get<K8sObject>(resources.nodes, '', 'node-full');
+    return condition(n, 'DiskPressure')?.status === 'True' && n;
+  }, 'DiskPressure=True');
+  const c = condition(node, 'DiskPressure');
+  assert.equal(c.reason, 'KubeletHasDiskPressure');
+  assert.equal(c.message, 'kubelet has disk pressure');
+  assert.equal(condition(node, 'Ready')?.status, 'True');
+  await eventually(async () => {
+    const n = await ac.admin.get<K8sObject>(resources.nodes, '', 'node-full');
+    return (n.spec?.taints ?? []).some((t: { key: string; effect: string }) => t.key === 'node.kubernetes.io/disk-pressure' && t.effect === 'NoSchedule');
+  }, 'the disk-pressure taint');
+  await ac.admin.create(resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'late' }, spec: { nodeName: 'node-full', containers: [{ name: 'c', image: 'example.test/app:1' }] } });
+  const pod = await eventually(async () => {
+    const p = await ac.admin.get<K8sObject>(resources.pods, 'default', 'late');
+    return p.status?.phase === 'Failed' && p;
+  }, 'the pod is rejected');
+  assert.equal(pod.status.reason, 'Evicted');
+  assert.equal(pod.status.message, 'Pod was rejected: The node had condition: [DiskPressure]. ');
+});
+
+test('with the default thresholds a disk with room reports no disk pressure', async (t) => {
+  const st = statfsSync(tmpdir());
+  if (st.bavail / st.blocks < 0.2 || st.ffree / st.files < 0.1) return t.skip('this disk is itself near the default thresholds');
+  await ac.start('node-roomy', { evictionMonitoringMs: 100, statusUpdateMs: 100 });
+  // Several eviction passes and status syncs later, still False.
+  await new Promise((r) => setTimeout(r, 1000));
+  const n = await ac.admin.get<K8sObject>(resources.nodes, '', 'node-roomy');
+  assert.equal(condition(n, 'DiskPressure')?.status, 'False');
+  assert.equal(condition(n, 'DiskPressure')?.reason, 'KubeletHasNoDiskPressure');
+});
