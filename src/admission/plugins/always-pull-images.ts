@@ -3,7 +3,9 @@
  * pod update that brings a new image, gets imagePullPolicy Always, so a pod can only use an image
  * its pull credentials can fetch, never one another tenant left in the node's cache.
  */
-import { ApiError } from '../../api/errors.ts';
+import { ApiError, forbidden, type StatusReason } from '../../api/errors.ts';
+import { aggregateMessage } from '../../util/aggregate-error.ts';
+import { admissionErrorName } from '../error-name.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin, Verdict } from '../types.ts';
 
@@ -57,9 +59,12 @@ export class AlwaysPullImages implements MutatingPlugin, ValidatingPlugin {
       }
     });
     if (errs.length === 0) return { allowed: true };
-    if (errs.length === 1) return { allowed: false, reason: errs[0] };
-    // Upstream returns an aggregate of per-container Forbidden errors: "[pods "x" is forbidden: ..., ...]".
-    const what = `pods "${a.name}" is forbidden`;
-    throw new ApiError(403, 'Forbidden', `[${errs.map((e) => `${what}: ${e}`).join(', ')}]`, { name: a.name || undefined, kind: 'pods' });
+    // Upstream: utilerrors.NewAggregate of one admission.NewForbidden per container. The
+    // aggregate is no APIStatus, so the handler answers as for any other error
+    // (responsewriters.ErrorToAPIStatus): 500, reason Unknown (empty), the aggregate's text (one
+    // error bare, several in brackets). Only reached when something after the mutating half
+    // (a webhook, a policy) sets another policy.
+    const name = admissionErrorName(a);
+    throw new ApiError(500, '' as StatusReason, aggregateMessage(errs.map((e) => forbidden(a.resource, name, e).message))!);
   }
 }

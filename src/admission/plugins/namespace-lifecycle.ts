@@ -1,6 +1,7 @@
 import { forbidden, notFound } from '../../api/errors.ts';
 import type { Store } from '../../storage/types.ts';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin, Verdict } from '../types.ts';
+import { admissionErrorName } from '../error-name.ts';
 
 const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 const NS_KEY = (name: string) => `/registry/core/namespaces/${name}`;
@@ -43,7 +44,7 @@ export class NamespaceLifecycle implements MutatingPlugin, ValidatingPlugin {
     if (!ns) return { allowed: false, error: notFound(NAMESPACES, a.namespace) };
     if (a.operation !== 'CREATE') return { allowed: true };
     if (ns.value.metadata?.deletionTimestamp || ns.value.status?.phase === 'Terminating') {
-      const err = forbidden(a.resource, nameForError(a), `unable to create new content in namespace ${a.namespace} because it is being terminated`);
+      const err = forbidden(a.resource, admissionErrorName(a), `unable to create new content in namespace ${a.namespace} because it is being terminated`);
       err.details!.causes = [{ reason: 'NamespaceTerminating', message: `namespace ${a.namespace} is being terminated`, field: 'metadata.namespace' }];
       return { allowed: false, error: err, reason: err.message };
     }
@@ -59,8 +60,3 @@ function isNamespace(a: AdmissionAttributes): boolean {
   return a.kind.group === '' && a.kind.kind === 'Namespace';
 }
 
-/** upstream admission.NewForbidden's name: the request's, else the object's name or generateName, else "Unknown". */
-function nameForError(a: AdmissionAttributes): string {
-  const m = a.object?.metadata;
-  return a.name || (typeof m?.name === 'string' && m.name) || (typeof m?.generateName === 'string' && m.generateName) || 'Unknown';
-}
