@@ -3,12 +3,12 @@
  * received, the response streamed back as it comes (watches included). Upgrades (exec, attach,
  * port-forward through an aggregated API) are not proxied.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { ApiError } from '../../api/errors.ts';
 import type { UserInfo } from '../../authn/types.ts';
 import { statusFromError, statusJson } from '../status.ts';
 import type { Endpoint } from './endpoint.ts';
-import { backendRequest, CONNECT_TIMEOUT_MS, type ProxyClientCert } from './transport.ts';
+import { backendRequest, CONNECT_TIMEOUT_MS, type BackendRequest, type ProxyClientCert } from './transport.ts';
 
 type Obj = Record<string, any>;
 
@@ -23,6 +23,8 @@ export interface ProxyCall {
   body?: Buffer;
   user: UserInfo;
   proxyClientCert?: ProxyClientCert;
+  /** Where verified connections come from (default the aggregator's pool). */
+  agents?: BackendRequest['agents'];
 }
 
 function writeError(res: ServerResponse, err: unknown): void {
@@ -35,33 +37,44 @@ function writeError(res: ServerResponse, err: unknown): void {
   res.end(statusJson(s));
 }
 
+/** Methods Go's transport sends again when a kept-alive connection turns out closed (isReplayable). */
+const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
 /** Streams the backend's answer into `res`; resolves when the exchange is over either way. */
 export function proxyTo(call: ProxyCall, res: ServerResponse): Promise<void> {
   return new Promise((done) => {
-    const out = backendRequest(call);
-    // The timeout guards the connection and the response headers only: a watch may stay quiet for long.
-    out.setTimeout(CONNECT_TIMEOUT_MS, () => out.destroy(new Error('timeout awaiting response headers')));
-    out.on('response', (backend) => {
-      out.setTimeout(0);
-      const headers: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(backend.headers)) if (v !== undefined && !['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade'].includes(k)) headers[k] = v;
-      res.writeHead(backend.statusCode ?? 502, headers);
-      backend.pipe(res);
-      backend.on('end', () => done());
-      backend.on('error', () => {
-        res.destroy();
+    let out: ClientRequest;
+    const attempt = (retried: boolean) => {
+      const req = (out = backendRequest(call));
+      // The timeout guards the connection and the response headers only: a watch may stay quiet for long.
+      req.setTimeout(CONNECT_TIMEOUT_MS, () => req.destroy(new Error('timeout awaiting response headers')));
+      req.on('response', (backend) => {
+        req.setTimeout(0);
+        const headers: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(backend.headers)) if (v !== undefined && !['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade'].includes(k)) headers[k] = v;
+        res.writeHead(backend.statusCode ?? 502, headers);
+        backend.pipe(res);
+        backend.on('end', () => done());
+        backend.on('error', () => {
+          res.destroy();
+          done();
+        });
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive connection the backend had just closed: once more on a new one, as Go's
+        // transport does for a request it can replay (the body is held here whole).
+        const stale = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+        if (stale && !retried && !res.headersSent && !res.destroyed && REPLAYABLE.has(call.method)) return attempt(true);
+        writeError(res, serviceUnavailable());
         done();
       });
-    });
-    out.on('error', () => {
-      writeError(res, serviceUnavailable());
-      done();
-    });
-    // A client that goes away ends the backend request too.
+      req.end(call.body && call.body.length > 0 ? call.body : undefined);
+    };
+    // A client that goes away ends the backend request too (a no-op once its answer is complete).
     res.on('close', () => {
       out.destroy();
       done();
     });
-    out.end(call.body && call.body.length > 0 ? call.body : undefined);
+    attempt(false);
   });
 }

@@ -4,12 +4,19 @@
  * presented when one is configured, and the user passed in X-Remote-* headers, as upstream's
  * aggregator proxy does. Bearer tokens and impersonation headers the client sent never reach the
  * backend: the user is already authenticated here.
+ *
+ * Connections to a verified backend are kept alive in a bounded pool of agents (one per backend
+ * address, server name, caBundle and client certificate: src/util/http/agent-pool.ts), as Go's
+ * transport keeps upstream's: a proxied request costs no TCP and TLS handshake. An APIService with
+ * insecureSkipTLSVerify gets a connection of its own per request: the pool only makes verified
+ * connections.
  */
 import { request, type RequestOptions } from 'node:https';
 import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
 import type { UserInfo } from '../../authn/types.ts';
 import type { Endpoint } from './endpoint.ts';
 import { utf8HeaderBytes as wire } from '../../authn/raw-headers.ts';
+import { AgentPool } from '../../util/http/agent-pool.ts';
 
 type Obj = Record<string, any>;
 
@@ -19,6 +26,13 @@ export interface ProxyClientCert {
 }
 
 export const CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * The aggregator's agents. No limit on connections per backend: a proxied watch holds its
+ * connection for as long as it runs, and a limit would queue the next request behind it for ever.
+ * The number of agents is bounded (APIServices are written by administrators, but still).
+ */
+export const aggregationAgents = new AgentPool({ maxSockets: Infinity, maxFreeSockets: 8 });
 
 /** Headers never forwarded: hop-by-hop ones, credentials, and identity headers a client could forge. */
 export function isStripped(name: string): boolean {
@@ -48,6 +62,8 @@ export interface BackendRequest {
   user: UserInfo;
   proxyClientCert?: ProxyClientCert;
   body?: Buffer;
+  /** Where verified connections come from (default aggregationAgents). */
+  agents?: AgentPool;
 }
 
 export function backendRequest(r: BackendRequest): ClientRequest {
@@ -57,20 +73,12 @@ export function backendRequest(r: BackendRequest): ClientRequest {
   if (r.body && r.body.length > 0) headers['content-length'] = String(r.body.length);
   const spec = r.apiService.spec ?? {};
   const ca = typeof spec.caBundle === 'string' && spec.caBundle !== '' ? Buffer.from(spec.caBundle, 'base64').toString('utf8') : undefined;
-  const opts: RequestOptions = {
-    host: r.endpoint.host,
-    port: r.endpoint.port,
-    method: r.method,
-    path: r.path,
-    headers,
-    servername: r.endpoint.serverName,
-    // Without a caBundle Go (and so upstream) verifies against the system roots; Node does the same.
-    ca,
-    rejectUnauthorized: spec.insecureSkipTLSVerify !== true,
-    cert: r.proxyClientCert?.certPem,
-    key: r.proxyClientCert?.keyPem,
-    timeout: CONNECT_TIMEOUT_MS,
-    agent: false,
-  };
+  const cert = r.proxyClientCert?.certPem;
+  const key = r.proxyClientCert?.keyPem;
+  // Without a caBundle Go (and so upstream) verifies against the system roots; Node does the same.
+  const tls: RequestOptions = spec.insecureSkipTLSVerify === true
+    ? { servername: r.endpoint.serverName, ca, cert, key, rejectUnauthorized: false, agent: false }
+    : { agent: (r.agents ?? aggregationAgents).agentFor(r.endpoint.host, r.endpoint.port, { caPem: ca, certPem: cert, keyPem: key, serverName: r.endpoint.serverName }) };
+  const opts: RequestOptions = { host: r.endpoint.host, port: r.endpoint.port, method: r.method, path: r.path, headers, timeout: CONNECT_TIMEOUT_MS, ...tls };
   return request(opts);
 }

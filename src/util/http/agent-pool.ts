@@ -7,8 +7,9 @@
  *
  * The server's certificate is always verified: against `caPem` when given, else the system roots
  * (Go's default, which upstream uses when a caBundle is absent). Nothing here turns verification
- * off; the aggregation proxy, which honours an APIService's insecureSkipTLSVerify, keeps its own
- * connection (src/server/aggregation/transport.ts).
+ * off: the aggregation proxy (src/server/aggregation/transport.ts), which takes its verified
+ * connections from a pool of its own, opens a connection per request for an APIService with
+ * insecureSkipTLSVerify.
  */
 import { createHash } from 'node:crypto';
 import https from 'node:https';

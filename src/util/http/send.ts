@@ -20,9 +20,9 @@
  * src/cluster/client/transport.ts, which adds retries). Who stays outside, and why:
  * - watches (the API client's stream): the answer is handed over unread and lasts for hours;
  * - the aggregation proxy (src/server/aggregation/transport.ts) and the node proxy
- *   (src/server/node-proxy): they pipe a client's request and answer through, upgrades included,
- *   and the aggregation proxy honours an APIService's insecureSkipTLSVerify, which nothing here
- *   offers;
+ *   (src/server/node-proxy): they pipe a client's request and answer through, upgrades included
+ *   (the aggregation proxy takes its verified backends' keep-alive agents from ./agent-pool.ts,
+ *   and honours an APIService's insecureSkipTLSVerify, which nothing here offers);
  * - the image registry client (src/image-policy/registry/http.ts): it follows redirects to blob
  *   storage as the distribution spec requires, speaks plain HTTP to insecure registries, and
  *   streams blobs through a size cap instead of buffering them;
