@@ -128,6 +128,11 @@ export class ImageGcManager {
     return { usagePercent, freedBytes: freed, removed };
   }
 
+  /** DeleteUnusedImages (the eviction manager's node-level reclaim under disk pressure): every unused image old enough to go. */
+  async deleteUnusedImages(): Promise<{ freed: number; removed: string[] }> {
+    return this.#freeSpace(Number.POSITIVE_INFINITY);
+  }
+
   async #freeSpace(bytesToFree: number): Promise<{ freed: number; removed: string[] }> {
     const inUse = await this.detect();
     const freeTime = this.#d.now();
