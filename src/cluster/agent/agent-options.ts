@@ -15,6 +15,7 @@ import type { PodSyncer } from './pod-sync.ts';
 import type { PodWorkers } from './pod-workers.ts';
 import type { ContainerRuntime, ImageService } from './runtime/types.ts';
 import type { VolumeManager } from './volumes/volume-manager.ts';
+import type { FsStats } from './eviction/disk-pressure.ts';
 
 export interface AgentLog {
   info(o: object, m: string): void;
@@ -70,6 +71,8 @@ export interface AgentOptions {
   /** Hard eviction thresholds on the disk signals (kubelet's evictionHard; default upstream's nodefs/imagefs ones) and how long DiskPressure stays after the last one met (evictionPressureTransitionPeriod, 5 min). */
   evictionHard?: Readonly<Record<string, string>>;
   evictionPressureTransitionMs?: number;
+  /** statfs(2) of the data directory for the disk signals (default node:fs statfs; tests inject a disk's fullness). */
+  statfs?: (path: string) => Promise<FsStats>;
   log: AgentLog;
   /**
    * Called with the serving certificate (kubelet-serving) once the agent has one (at start when

@@ -40,6 +40,7 @@ import { ImageGcManager, type GcImageStore } from './image-gc.ts';
 import { LocalStorageEviction } from './eviction/local-storage-eviction.ts';
 import { kubernetesUserAgent } from '../../util/http/user-agent.ts';
 import { DEFAULT_EVICTION_HARD, DiskPressureMonitor, parseEvictionHard } from './eviction/disk-pressure.ts';
+import { NodePressureEviction } from './eviction/node-pressure-eviction.ts';
 
 export type { Agent, AgentLog, AgentOptions } from './agent-options.ts';
 
@@ -109,7 +110,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     every(o.leaseRenewMs ?? 10_000, 'lease renewal', () => renewLease(leaseCfg, node));
     const reportMs = o.statusReportMs ?? 300_000;
     // The eviction manager's disk signals (statfs of the data directory: pods, logs, images and layers live there).
-    const diskPressure = new DiskPressureMonitor({ thresholds: evictionHard, transitionMs: o.evictionPressureTransitionMs, now, log: o.log, statfs: async () => statfs(o.dataDir) });
+    const diskPressure = new DiskPressureMonitor({ thresholds: evictionHard, transitionMs: o.evictionPressureTransitionMs, now, log: o.log, statfs: async () => (o.statfs ?? statfs)(o.dataDir) });
     every(o.statusUpdateMs ?? 10_000, 'node status update', async () => void (await syncAgentNodeStatus(client, node, host, now(), reportMs, { disk: diskPressure.underPressure })));
 
     // Certificates: the client one rotated in place, the serving one requested and kept current.
@@ -165,11 +166,18 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const storageEviction = new LocalStorageEviction({
       pods: () => pods.list() as Pod[], runtime: o.runtime, volumePath: (uid, name) => volumes?.volumePath(uid, name), evict: (uid) => workers.update(uid), log: o.log,
     });
+    // Under disk pressure: unused images first, then one pod per pass (upstream's ranking).
+    let imageGc: ImageGcManager | undefined;
+    const pressureEviction = new NodePressureEviction({
+      monitor: diskPressure, pods: () => pods.list() as Pod[], runtime: o.runtime, measure: (p, l, own) => storageEviction.measure(p, l, own), evict: (uid) => workers.update(uid), log: o.log,
+      reclaim: async () => void (await imageGc?.deleteUnusedImages()),
+      warn: (reason, message) => recorder.event({ metadata: { name: o.nodeName, uid: o.nodeName } }, resources.nodes, 'Warning', reason, message),
+    });
     const syncer = new PodSyncer({
       runtime: o.runtime, images: o.images, network, podFiles, client, volumes,
       recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
-      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => (diskPressure.underPressure ? ['DiskPressure'] : []), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
+      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => (diskPressure.underPressure ? ['DiskPressure'] : []), pressureVerdict: (uid) => pressureEviction.verdict(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });
     workers = new PodWorkers({
       timers, now, random: o.random, log: o.log,
@@ -230,19 +238,20 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     });
     every(o.evictionMonitoringMs ?? 10_000, 'eviction manager', async () => {
       await diskPressure.pass();
-      if (pods.hasSynced()) await storageEviction.pass();
+      // A pod over its own limit goes first; only when none did is node pressure acted on (as synchronize).
+      if (pods.hasSynced() && !(await storageEviction.pass()).length) await pressureEviction.pass();
     });
     // Image GC over the file system of the agent's data directory (where the image store lives).
     if ('listImages' in o.images) {
       const nodeRef: K8sObject = { metadata: { name: o.nodeName, uid: o.nodeName } }; // the kubelet's nodeRef: UID = node name
-      const gc = new ImageGcManager({
+      const gc = (imageGc = new ImageGcManager({
         images: o.images as ImageService & GcImageStore, runtime: o.runtime, policy: o.imageGcPolicy, now, log: o.log,
         fsStats: async () => {
           const st = await statfs(o.dataDir);
           return { capacityBytes: st.blocks * st.bsize, availableBytes: st.bavail * st.bsize };
         },
         warn: (reason, message) => recorder.event(nodeRef, resources.nodes, 'Warning', reason, message),
-      });
+      }));
       await gc.detect();
       every(o.imageGcPeriodMs ?? 300_000, 'image garbage collection', async () => void (await gc.garbageCollect()));
     }

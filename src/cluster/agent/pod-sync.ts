@@ -72,6 +72,8 @@ export interface PodSyncDeps {
   evictionVerdict?: (uid: string) => string | undefined;
   /** The eviction manager's node conditions (['DiskPressure'] under disk pressure): new pods are refused while any holds. */
   nodePressure?: () => readonly string[];
+  /** The eviction manager's message for a pod it evicts to relieve node pressure (eviction/node-pressure-eviction.ts): killed as above, plus a DisruptionTarget condition. */
+  pressureVerdict?: (uid: string) => string | undefined;
   /** Runs one probe (default: exec/httpGet/tcpSocket/grpc against the runtime and the pod IP). */
   runProbe?: ProbeRunner;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };
@@ -189,6 +191,8 @@ export class PodSyncer {
     }
     const verdict = this.#d.evictionVerdict?.(uid);
     if (verdict) return this.#evict(pod, verdict);
+    const pressure = this.#d.pressureVerdict?.(uid);
+    if (pressure) return this.#evict(pod, pressure, true);
     let view = await this.view(uid);
     if (!this.#admitted.has(uid)) {
       // Already running here (an agent restart) counts as admitted; a new pod must fit.
@@ -265,10 +269,11 @@ export class PodSyncer {
   /**
    * The eviction manager's evictPod for a local-storage limit: an Evicted event, the containers
    * killed with the 1 s override (immediateEvictionGracePeriodSeconds, raised to killContainer's
-   * 2 s minimum), then phase Failed, reason Evicted and the message. No DisruptionTarget condition:
-   * upstream passes none for these evictions (only node-pressure ones get TerminationByKubelet).
+   * 2 s minimum), then phase Failed, reason Evicted and the message. No DisruptionTarget condition
+   * for a local-storage eviction (upstream passes none); a node-pressure one (`nodePressure`) gets
+   * TerminationByKubelet.
    */
-  async #evict(pod: Pod, message: string): Promise<void> {
+  async #evict(pod: Pod, message: string, nodePressure = false): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     const again = this.#written.get(uid)?.reason === 'Evicted';
     if (!again) {
@@ -279,7 +284,11 @@ export class PodSyncer {
     await this.#announceKilling(pod);
     const stopped = await this.#stopAll(uid, 2, false, pod);
     const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: this.#d.hostIP, now: this.#d.now(), scheme: this.#d.scheme, terminal: true, podIPs: this.#podIPs(pod) });
-    await this.#writeStatus(pod, { ...status, phase: 'Failed', reason: 'Evicted', message });
+    // Node-pressure evictions say so in a DisruptionTarget condition (TerminationByKubelet), as evictPod's condition.
+    const conditions = nodePressure
+      ? [...((status.conditions ?? []) as Array<Record<string, unknown>>).filter((c) => c.type !== 'DisruptionTarget'), { type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(this.#d.now()), reason: 'TerminationByKubelet', message }]
+      : status.conditions;
+    await this.#writeStatus(pod, { ...status, phase: 'Failed', reason: 'Evicted', message, conditions });
   }
 
   /** True once every init container has completed (or, a sidecar, started). */
