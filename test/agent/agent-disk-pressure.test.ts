@@ -57,3 +57,27 @@ test('with the default thresholds a disk with room reports no disk pressure', as
   assert.equal(condition(n, 'DiskPressure')?.status, 'False');
   assert.equal(condition(n, 'DiskPressure')?.reason, 'KubeletHasNoDiskPressure');
 });
+
+test('a running pod is evicted when the disk fills (images first, then the pod, with DisruptionTarget); the condition clears after the transition period', async () => {
+  // A 100 GiB disk whose free space the test sets.
+  let freePct = 50;
+  const stats = async () => ({ bsize: 4096, blocks: 25 * 1024 * 1024, bavail: Math.trunc((25 * 1024 * 1024 * freePct) / 100), files: 1_000_000, ffree: 500_000 });
+  await ac.start('node-fills', { statfs: stats, evictionMonitoringMs: 100, statusUpdateMs: 100, evictionPressureTransitionMs: 1500 });
+  await ac.admin.create(resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'writer' }, spec: { nodeName: 'node-fills', containers: [{ name: 'c', image: 'example.test/app:1' }] } });
+  await eventually(async () => (await ac.admin.get<K8sObject>(resources.pods, 'default', 'writer')).status?.phase === 'Running', 'the pod runs');
+  freePct = 5;
+  const pod = await eventually(async () => {
+    const p = await ac.admin.get<K8sObject>(resources.pods, 'default', 'writer');
+    return p.status?.phase === 'Failed' && p;
+  }, 'the pod is evicted');
+  assert.equal(pod.status.reason, 'Evicted');
+  assert.equal(pod.status.message, 'The node was low on resource: ephemeral-storage. Threshold quantity: 10Gi, available: 5Gi. ');
+  const disruption = (pod.status.conditions ?? []).find((c: { type: string }) => c.type === 'DisruptionTarget');
+  assert.deepEqual([disruption?.status, disruption?.reason, disruption?.message], ['True', 'TerminationByKubelet', pod.status.message]);
+  const events = await ac.admin.list<K8sObject>(resources.events, 'default');
+  assert.ok(events.items.some((e) => e.reason === 'EvictionThresholdMet' && e.message === 'Attempting to reclaim ephemeral-storage' && e.involvedObject?.kind === 'Node'), 'EvictionThresholdMet on the Node');
+  await eventually(async () => condition(await ac.admin.get<K8sObject>(resources.nodes, '', 'node-fills'), 'DiskPressure')?.status === 'True', 'DiskPressure=True');
+  // Room again: DiskPressure goes back to False once the transition period has passed.
+  freePct = 50;
+  await eventually(async () => condition(await ac.admin.get<K8sObject>(resources.nodes, '', 'node-fills'), 'DiskPressure')?.status === 'False', 'DiskPressure=False again');
+});
