@@ -29,15 +29,18 @@ test('DiskPressure: True with upstream reason and message under pressure; only a
     },
   } as unknown as ApiClient;
   const n: AgentNode = { name: 'n1', hasLease: true, since: 0, lastReport: 0 };
+  const events: string[] = [];
+  const record = (reason: string, message: string) => events.push(`${reason}: ${message}`);
   // Nothing changed within the report period: nothing written.
   assert.equal(await syncAgentNodeStatus(client, n, host, 5_000, 300_000, { disk: false }), false);
-  assert.equal(await syncAgentNodeStatus(client, n, host, 10_000, 300_000, { disk: true }), true);
+  assert.equal(await syncAgentNodeStatus(client, n, host, 10_000, 300_000, { disk: true }, record), true);
   assert.deepEqual(disk(patches[0]!), { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure', lastHeartbeatTime: '1970-01-01T00:00:10Z', lastTransitionTime: '1970-01-01T00:00:10Z' });
   const ready = (patches[0]!['conditions'] as Array<Record<string, string>>).find((c) => c.type === 'Ready');
   assert.equal(ready?.lastTransitionTime, '1970-01-01T00:00:00Z');
   // Still under pressure: no write; cleared: False again with a new transition time.
-  assert.equal(await syncAgentNodeStatus(client, n, host, 20_000, 300_000, { disk: true }), false);
-  assert.equal(await syncAgentNodeStatus(client, n, host, 30_000, 300_000, { disk: false }), true);
+  assert.equal(await syncAgentNodeStatus(client, n, host, 20_000, 300_000, { disk: true }, record), false);
+  assert.equal(await syncAgentNodeStatus(client, n, host, 30_000, 300_000, { disk: false }, record), true);
+  assert.deepEqual(events, ['NodeHasDiskPressure: Node n1 status is now: NodeHasDiskPressure', 'NodeHasNoDiskPressure: Node n1 status is now: NodeHasNoDiskPressure']);
   assert.deepEqual(disk(patches[1]!)?.status, 'False');
   assert.deepEqual(disk(patches[1]!)?.lastTransitionTime, '1970-01-01T00:00:30Z');
 });

@@ -101,7 +101,7 @@ export async function writeAgentNodeStatus(client: ApiClient, n: AgentNode, host
  * changed, e.g. the node lifecycle controller's Ready=Unknown), or when the report period has
  * passed since the last post; otherwise nothing is written and the Lease alone is the heartbeat.
  */
-export async function syncAgentNodeStatus(client: ApiClient, n: AgentNode, host: HostInfo, now: number, reportMs: number, pressure?: NodePressure): Promise<boolean> {
+export async function syncAgentNodeStatus(client: ApiClient, n: AgentNode, host: HostInfo, now: number, reportMs: number, pressure?: NodePressure, record?: (reason: string, message: string) => void): Promise<boolean> {
   const node = await client.get<K8sObject>(resources.nodes, '', n.name);
   const held = new Map(((node.status?.conditions ?? []) as Array<{ type: string; status: string }>).map((c) => [c.type, c.status]));
   const want = agentNodeStatus(n.name, host, n.since, now, pressure).conditions as Array<{ type: string; status: string }>;
@@ -110,5 +110,11 @@ export async function syncAgentNodeStatus(client: ApiClient, n: AgentNode, host:
   // A condition whose status changes gets a new lastTransitionTime; the others keep theirs.
   if (changed.length) n.transitions = { ...n.transitions, ...Object.fromEntries(changed.map((c) => [c.type, now])) };
   await writeAgentNodeStatus(client, n, host, now, pressure);
+  // recordNodeStatusEvent: a Normal event on the Node when the disk condition flips.
+  const disk = changed.find((c) => c.type === 'DiskPressure');
+  if (disk && held.has('DiskPressure')) {
+    const reason = disk.status === 'True' ? 'NodeHasDiskPressure' : 'NodeHasNoDiskPressure';
+    record?.(reason, `Node ${n.name} status is now: ${reason}`);
+  }
   return true;
 }
