@@ -111,7 +111,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const reportMs = o.statusReportMs ?? 300_000;
     // The eviction manager's disk signals (statfs of the data directory: pods, logs, images and layers live there).
     const diskPressure = new DiskPressureMonitor({ thresholds: evictionHard, transitionMs: o.evictionPressureTransitionMs, now, log: o.log, statfs: async () => (o.statfs ?? statfs)(o.dataDir) });
-    every(o.statusUpdateMs ?? 10_000, 'node status update', async () => void (await syncAgentNodeStatus(client, node, host, now(), reportMs, { disk: diskPressure.underPressure })));
+    // Node events of the status loop (NodeHasDiskPressure …): set once the event recorder exists.
+    let nodeEvent: ((reason: string, message: string) => void) | undefined;
+    every(o.statusUpdateMs ?? 10_000, 'node status update', async () => void (await syncAgentNodeStatus(client, node, host, now(), reportMs, { disk: diskPressure.underPressure }, (r, m) => nodeEvent?.(r, m))));
 
     // Certificates: the client one rotated in place, the serving one requested and kept current.
     const certLog = { info: o.log.info.bind(o.log), warn: o.log.warn.bind(o.log) };
@@ -162,6 +164,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     if (volumes) undo.push(() => volumes.stop());
     // Repeats counted, as the kubelet's correlator: a failing probe is one Event with a rising count.
     const recorder = newCountingEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log });
+    nodeEvent = (reason, message) => recorder.event({ metadata: { name: o.nodeName, uid: o.nodeName } }, resources.nodes, 'Normal', reason, message);
     // Pods over an ephemeral-storage limit or an emptyDir's sizeLimit: judged here, killed by their worker.
     const storageEviction = new LocalStorageEviction({
       pods: () => pods.list() as Pod[], runtime: o.runtime, volumePath: (uid, name) => volumes?.volumePath(uid, name), evict: (uid) => workers.update(uid), log: o.log,
