@@ -80,4 +80,9 @@ test('a running pod is evicted when the disk fills (images first, then the pod, 
   // Room again: DiskPressure goes back to False once the transition period has passed.
   freePct = 50;
   await eventually(async () => condition(await ac.admin.get<K8sObject>(resources.nodes, '', 'node-fills'), 'DiskPressure')?.status === 'False', 'DiskPressure=False again');
+  const nodeEvents = (await ac.admin.list<K8sObject>(resources.events, 'default')).items.filter((e) => e.involvedObject?.kind === 'Node' && e.involvedObject?.name === 'node-fills');
+  await eventually(async () => {
+    const reasons = (await ac.admin.list<K8sObject>(resources.events, 'default')).items.filter((e) => e.involvedObject?.name === 'node-fills').map((e) => `${e.type} ${e.reason} ${e.message}`);
+    return reasons.includes('Normal NodeHasDiskPressure Node node-fills status is now: NodeHasDiskPressure') && reasons.includes('Normal NodeHasNoDiskPressure Node node-fills status is now: NodeHasNoDiskPressure');
+  }, `NodeHasDiskPressure and NodeHasNoDiskPressure events (had ${nodeEvents.length} node events)`);
 });
