@@ -89,6 +89,13 @@ export interface Watcher {
    */
   pause(): void;
   resume(): void;
+  /**
+   * The highest revision up to which every event for this watch has been handed to onEvent, for
+   * a BOOKMARK (undefined while events are still queued, or when unknown). It may be past the
+   * last event delivered: writes elsewhere in the store move it too, so a quiet resource's
+   * bookmark stays inside the store's recent history instead of pinning its list's revision.
+   */
+  deliveredRevision?(): number | undefined;
 }
 
 /** How far a paused watcher may fall behind: events and (approximate, JSON) bytes. */

@@ -177,7 +177,10 @@ class WatchCache implements Store {
     }
     const s = this.state;
     if (!s || fromRevision < s.history.from) return this.inner.watch<T>(prefix, fromRevision, handlers);
-    const w = new QueuedWatcher<T>(prefix, fromRevision, handlers, (x) => this.watchers.delete(x as QueuedWatcher<unknown>));
+    // apply() moves s.revision and pushes to every matching watcher in one synchronous turn, and
+    // progressed() moves it with nothing to push: so a watcher with an empty queue has been given
+    // every event up to s.revision (its bookmarks carry that, not its last event's revision).
+    const w = new QueuedWatcher<T>(prefix, fromRevision, handlers, (x) => this.watchers.delete(x as QueuedWatcher<unknown>), () => s.revision);
     // Replay and registration in one synchronous turn: apply() cannot run in between.
     for (const e of s.history.after(fromRevision)) if (w.matches(e.key)) w.push(e);
     this.watchers.add(w as QueuedWatcher<unknown>);

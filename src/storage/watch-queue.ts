@@ -137,12 +137,18 @@ export class QueuedWatcher<T = unknown> implements Watcher {
   /** While a replay is pulled page by page: pushes the next page (see replayFrom). */
   private nextPage: (() => void) | undefined;
   private pageTimer: NodeJS.Immediate | undefined;
+  /**
+   * The producer's revision, when every matching event up to it is pushed the moment it moves
+   * (the watch cache pushes in the same synchronous turn): see deliveredRevision().
+   */
+  private readonly sourceRevision: (() => number) | undefined;
 
-  constructor(prefix: string, fromRevision: number, handlers: WatchHandlers<T>, onClose: (w: QueuedWatcher<T>) => void) {
+  constructor(prefix: string, fromRevision: number, handlers: WatchHandlers<T>, onClose: (w: QueuedWatcher<T>) => void, sourceRevision?: () => number) {
     this.prefix = prefix;
     this.last = fromRevision;
     this.handlers = handlers;
     this.onClose = onClose;
+    this.sourceRevision = sourceRevision;
     this.bound = handlers.backlog ?? DEFAULT_WATCH_BACKLOG;
   }
 
@@ -163,6 +169,17 @@ export class QueuedWatcher<T = unknown> implements Watcher {
   /** True while a replay is being pulled page by page. */
   get replaying(): boolean {
     return this.nextPage !== undefined;
+  }
+
+  /**
+   * For a BOOKMARK: the highest revision up to which every matching event has been handed to
+   * onEvent. Nothing may be queued, replayed or failing (a client resuming from the answer would
+   * skip what is still waiting); then it is the producer's revision when it has one (events
+   * elsewhere moved it with nothing for us), else the last revision accepted.
+   */
+  deliveredRevision(): number | undefined {
+    if (this.stopped || this.failing || this.replaying || this.queued > 0) return undefined;
+    return Math.max(this.last, this.sourceRevision?.() ?? this.last);
   }
 
   /**

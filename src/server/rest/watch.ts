@@ -121,7 +121,15 @@ export async function serveWatch(ctx: RestContext, req: RestRequest, res: Server
   };
   let lastRevision = rv ?? 0;
 
-  const bookmark = () => send('BOOKMARK', { kind: def.kind, apiVersion: groupVersion(def), metadata: { resourceVersion: String(lastRevision) } });
+  // As upstream's cacher, a bookmark carries the newest revision this watch has been given every
+  // event up to, not its last event's: a resource nobody writes would otherwise name its list's
+  // revision for ever, and its re-watch would fall out of the history (410, relist). Nothing may
+  // be queued for it (deliveredRevision() is undefined then): resuming past a waiting event loses it.
+  const bookmark = () => {
+    const delivered = watcher?.deliveredRevision?.();
+    if (delivered !== undefined && delivered > lastRevision) lastRevision = delivered;
+    send('BOOKMARK', { kind: def.kind, apiVersion: groupVersion(def), metadata: { resourceVersion: String(lastRevision) } });
+  };
 
   const onEvent = (e: WatchEvent<K8sObject>) => {
     if (closed) return;
