@@ -14,7 +14,7 @@ import type { Server } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createCAAsync } from '../../pki/ca.ts';
 import { issueCertAsync } from '../../pki/certs.ts';
-import { ApiStatusError, isNotFound } from '../client/errors.ts';
+import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, K8sObject, ResourceRef } from '../client/types.ts';
 import { startMetricsApiServer, type MetricsSource } from './metrics-api-server.ts';
@@ -79,7 +79,7 @@ export async function applyObject(client: ApiClient, r: ResourceRef, ns: string,
       else await client.update(r, ns, merge(cur));
       return;
     } catch (err) {
-      if (attempt >= CONFLICT_TRIES || !(err instanceof ApiStatusError) || err.code !== 409) throw err;
+      if (attempt >= CONFLICT_TRIES || !(isConflict(err) || isAlreadyExists(err))) throw err;
       await sleep(CONFLICT_DELAY_MS * (1 + Math.random() * 0.1));
     }
   }
