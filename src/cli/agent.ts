@@ -13,10 +13,9 @@ import { StreamingEndpoint } from '../cluster/agent/server/streaming-endpoint.ts
 import { imagesUsage } from '../cluster/agent/server/stats-summary.ts';
 import { localNodeName, readHostInfo } from '../cluster/agent/host-info.ts';
 import { openRuncNodeRuntime } from '../cluster/agent/node-runtime.ts';
-import { boolFlag, flag, parseCommand } from './args.ts';
+import { boolFlag, durationFlag, flag, parseCommand } from './args.ts';
 import { DEFAULT_IMAGE_GC_POLICY, imageGcPolicyError } from '../cluster/agent/image-gc.ts';
 import { DEFAULT_EVICTION_HARD, evictionHardFlag, parseEvictionHard } from '../cluster/agent/eviction/disk-pressure.ts';
-import { parseDurationMs } from '../util/duration.ts';
 import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
 import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
 
@@ -30,7 +29,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   const imageGcPolicy = {
     highThresholdPercent: Number(flag(args, 'image-gc-high-threshold', String(DEFAULT_IMAGE_GC_POLICY.highThresholdPercent))),
     lowThresholdPercent: Number(flag(args, 'image-gc-low-threshold', String(DEFAULT_IMAGE_GC_POLICY.lowThresholdPercent))),
-    minAgeMs: parseDurationMs(flag(args, 'minimum-image-ttl-duration', '2m')),
+    minAgeMs: durationFlag(args, 'minimum-image-ttl-duration', '2m'),
   };
   const gcError = imageGcPolicyError(imageGcPolicy);
   if (gcError) throw new Error(gcError);
@@ -38,7 +37,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   const evictionHard = flag(args, 'eviction-hard', '') ? evictionHardFlag(flag(args, 'eviction-hard', '')) : DEFAULT_EVICTION_HARD;
   const evictionError = parseEvictionHard(evictionHard).error;
   if (evictionError) throw new Error(`invalid --eviction-hard: ${evictionError}`);
-  const evictionPressureTransitionMs = parseDurationMs(flag(args, 'eviction-pressure-transition-period', '5m'));
+  const evictionPressureTransitionMs = durationFlag(args, 'eviction-pressure-transition-period', '5m');
   const bootstrap = clientConfigFromKubeconfig(kubeconfigFlag(args));
   const log = pino({ level: flag(args, 'log-level', 'info') });
   const nodeIP = flag(args, 'node-ip', '') || undefined;

@@ -116,6 +116,8 @@ test('portcullis refuses stray arguments, bad booleans and bad durations before 
       [['up', '--anonymous-auth', 'maybe'], /takes no arguments, got "maybe"/],
       [['up', '--authorization-webhook-cache-authorized-ttl', '5'], /missing unit in duration "5"/],
       [['up', '--service-account-max-token-expiration', '1d'], /unknown unit "d"/],
+      [['agent', '--eviction-pressure-transition-period', '5'], /invalid argument "5" for "--eviction-pressure-transition-period" flag: .*missing unit in duration "5"/],
+      [['agent', '--minimum-image-ttl-duration', '2x'], /invalid argument "2x" for "--minimum-image-ttl-duration" flag/],
       [['kubeconfig', '--user', 'u', 'extra'], /"portcullis kubeconfig" takes no arguments, got "extra"/],
       [['who-can', 'get', 'pods', 'p', 'q'], /takes at most 3 arguments; unexpected "q"/],
     ];
