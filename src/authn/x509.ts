@@ -7,7 +7,10 @@ import { chainValidAt, parseCaBundle, presentedChain, verifyClientChain, type Ch
  * X509 client certificates: the peer's chain must verify against the client CA (--client-ca-file)
  * — checked here, not through `socket.authorized`, because the listener also trusts the
  * request-header CA for the authenticating proxy and the TLS layer cannot say which CA matched.
- * CN is the user, O the groups. A certificate that was presented but does not verify (another
+ * CN is the user, O the groups. Of several CNs the last one is the user, as Go's pkix.Name keeps
+ * it (FillFromRDNSequence: `n.CommonName = value` per CN): the CSR approver and signer judge the
+ * request by that one, so reading another here would let a node get any user name certified.
+ * A certificate that was presented but does not verify (another
  * CA, expired, not yet valid, no clientAuth usage) is a rejection, never anonymous.
  *
  * The chain verdict is cached per TLS socket (a connection's certificate cannot change; parsing it
@@ -45,7 +48,7 @@ export class X509Authenticator implements RequestAuthenticator {
     if (!peer || Object.keys(peer).length === 0) return 'none';
     const verdict = verifyClientChain(presentedChain(peer), this.#roots);
     const subject = (peer as DetailedPeerCertificate).subject ?? {};
-    const cn = asList(subject.CN)[0];
+    const cn = asList(subject.CN).at(-1);
     return { verdict, user: cn ? { username: cn, groups: asList(subject.O) } : undefined };
   }
 

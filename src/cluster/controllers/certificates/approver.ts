@@ -10,7 +10,9 @@
  * node (spec.username system:node:<node>, in system:nodes) and a review says it may create
  * certificatesigningrequests/selfnodenetwork; another node's or a non-node's request is never
  * recognized. Everything else is left for a human: nothing is ever denied here, and a review that
- * does not allow is no approval.
+ * does not allow is no approval. Stricter than upstream: a subject with more than one CN is never
+ * recognized, so no reader of the certificate that takes another CN than the last (as Go and our
+ * x509 authenticator do) can see a user name nobody reviewed.
  */
 import type { Controller, K8sObject, ResourceRef } from '../../client/types.ts';
 import { resources } from '../../client/resources.ts';
@@ -30,11 +32,12 @@ interface Recognizer {
   message: string;
 }
 
-const isNodeClientCert = (csr: Csr, req: X509Request): boolean => csr.spec?.signerName === SIGNER_KUBE_APISERVER_CLIENT_KUBELET && kubeletClientError(req, csr.spec?.usages ?? []) === undefined;
+const isNodeClientCert = (csr: Csr, req: X509Request): boolean =>
+  csr.spec?.signerName === SIGNER_KUBE_APISERVER_CLIENT_KUBELET && req.commonNameCount === 1 && kubeletClientError(req, csr.spec?.usages ?? []) === undefined;
 
 /** The network identity of the very node asking (its own authenticated name and group, which the API server wrote). */
 function isSelfNodeNetworkCert(csr: Csr, req: X509Request): boolean {
-  if (csr.spec?.signerName !== SIGNER_NODE_NETWORK_CLIENT || nodeNetworkClientError(req, csr.spec?.usages ?? []) !== undefined) return false;
+  if (csr.spec?.signerName !== SIGNER_NODE_NETWORK_CLIENT || req.commonNameCount !== 1 || nodeNetworkClientError(req, csr.spec?.usages ?? []) !== undefined) return false;
   const node = req.commonName.slice(NODE_NETWORK_USER_PREFIX.length);
   const groups: unknown = csr.spec?.groups;
   return csr.spec?.username === `system:node:${node}` && Array.isArray(groups) && groups.includes('system:nodes');

@@ -70,11 +70,17 @@ test('kubelet client CSRs are approved after the SubjectAccessReview upstream as
     c.seed(CSRS, csr('bootstrap', 'system:bootstrap:abcdef', node.request, { groups: ['system:bootstrappers'] }));
     c.seed(CSRS, csr('other-node', 'system:node:n2', node.request));
     c.seed(CSRS, csr('wrong-org', 'system:node:n1', rsaCsr({ commonName: 'system:node:n1', organizations: ['system:masters'] }).request));
+    // A CN before the node's: a reader taking the first CN would see another user.
+    const twoCns = rsaCsr({ commonName: 'system:node:n1', commonNamesBefore: ['system:kube-controller-manager'], organizations: ['system:nodes'] }).request;
+    c.seed(CSRS, csr('two-cns', 'system:node:n1', twoCns));
+    c.seed(CSRS, csr('two-cns-bootstrap', 'system:bootstrap:abcdef', twoCns, { groups: ['system:bootstrappers'] }));
   });
   assert.deepEqual(cond(get('self'), 'Approved'), { type: 'Approved', status: 'True', reason: 'AutoApproved', message: 'Auto approving self kubelet client certificate after SubjectAccessReview.' });
   assert.deepEqual(cond(get('bootstrap'), 'Approved'), { type: 'Approved', status: 'True', reason: 'AutoApproved', message: 'Auto approving kubelet client certificate after SubjectAccessReview.' });
   assert.equal(cond(get('other-node'), 'Approved'), undefined, 'a review that does not allow approves nothing');
   assert.equal(cond(get('wrong-org'), 'Approved'), undefined);
+  assert.equal(cond(get('two-cns'), 'Approved'), undefined, 'a subject with several CNs is left for a human');
+  assert.equal(cond(get('two-cns-bootstrap'), 'Approved'), undefined);
   const reviews = client.actions.filter((a) => a.resource.resource === 'subjectaccessreviews').map((a) => (a.object as K8sObject).spec);
   assert.deepEqual(reviews.find((s) => s.user === 'system:bootstrap:abcdef')?.groups, ['system:bootstrappers'], 'reviewed as the requester');
   assert.equal(reviews.filter((s) => s.user === 'system:node:n1').length, 1, 'the wrong-org request is not recognized: no review for it');
@@ -98,6 +104,7 @@ test('a node network identity CSR is approved only for the requesting node itsel
     c.seed(CSRS, net('bootstrap', 'system:bootstrap:abcdef', forNode('n1'), ['system:bootstrappers']));
     c.seed(CSRS, net('review-refused', 'system:node:n3', forNode('n3')));
     c.seed(CSRS, net('kubelet-subject', 'system:node:n1', ecdsaCsr({ commonName: 'system:node:n1', organizations: ['system:nodes'] }).request));
+    c.seed(CSRS, net('two-cns', 'system:node:n1', rsaCsr({ commonName: 'system:node-network:n1', commonNamesBefore: ['system:kube-controller-manager'], organizations: ['system:node-networks'] }).request));
     // Approved by someone else: the signer's own rules still hold.
     c.seed(CSRS, net('human-approved-other-subject', 'admin', ecdsaCsr({ commonName: 'alice', organizations: ['system:node-networks'] }).request, [], approved));
     c.seed(CSRS, net('human-approved-extra-org', 'admin', ecdsaCsr({ commonName: 'system:node-network:n1', organizations: ['system:node-networks', 'system:masters'] }).request, [], approved));
@@ -107,7 +114,7 @@ test('a node network identity CSR is approved only for the requesting node itsel
   assert.equal(cert.subject, 'O=system:node-networks\nCN=system:node-network:n1');
   assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.2'], 'client auth only');
   assert.ok(cert.verify(new X509Certificate(ca.certPem).publicKey), 'signed by the cluster CA');
-  for (const name of ['other-node', 'non-node', 'node-name-without-group', 'bootstrap', 'review-refused', 'kubelet-subject']) {
+  for (const name of ['other-node', 'non-node', 'node-name-without-group', 'bootstrap', 'review-refused', 'kubelet-subject', 'two-cns']) {
     assert.equal(cond(get(name), 'Approved'), undefined, `${name}: not approved`);
     assert.equal(cond(get(name), 'Denied'), undefined, `${name}: left pending, as every request the approver does not approve`);
     assert.equal(get(name).status?.certificate, undefined, `${name}: not signed`);

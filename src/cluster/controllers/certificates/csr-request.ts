@@ -28,7 +28,10 @@ export const isApproved = (csr: Csr): boolean => hasTrueCondition(csr, 'Approved
 export const hasCertificate = (csr: Csr): boolean => typeof csr.status?.certificate === 'string' && csr.status.certificate.length > 0;
 
 export interface X509Request {
+  /** The last CN, as Go's pkix.Name (and the API server's x509 authenticator) reads it. */
   commonName: string;
+  /** How many CNs the subject has (the approver recognizes only requests with one). */
+  commonNameCount: number;
   organizations: string[];
   dnsNames: string[];
   ipAddresses: string[];
@@ -65,14 +68,16 @@ export function parseRequest(requestB64: unknown): X509Request {
   const top = forge.asn1.fromDer(block.body, { strict: true, decodeBitStrings: false } as never);
   const info = kids(top)[0];
   const [, subject, spki, attrs] = kids(info);
-  const out: X509Request = { commonName: '', organizations: [], dnsNames: [], ipAddresses: [], emailAddresses: [], uris: [], subjectDer: forge.asn1.toDer(subject!).getBytes(), spkiDer: forge.asn1.toDer(spki!).getBytes() };
+  const out: X509Request = { commonName: '', commonNameCount: 0, organizations: [], dnsNames: [], ipAddresses: [], emailAddresses: [], uris: [], subjectDer: forge.asn1.toDer(subject!).getBytes(), spkiDer: forge.asn1.toDer(spki!).getBytes() };
   for (const rdn of kids(subject)) {
     for (const atv of kids(rdn)) {
       const [type, value] = kids(atv);
       const oid = forge.asn1.derToOid(bytesOf(type));
       const text = forge.util.decodeUtf8(bytesOf(value));
-      if (oid === OID_CN) out.commonName = text;
-      else if (oid === OID_O) out.organizations.push(text);
+      if (oid === OID_CN) {
+        out.commonName = text;
+        out.commonNameCount++;
+      } else if (oid === OID_O) out.organizations.push(text);
     }
   }
   for (const attr of kids(attrs)) {

@@ -13,6 +13,8 @@ export interface TestCsr {
 
 export interface CsrSubject {
   commonName: string;
+  /** More CNs, put before commonName (a subject only a hostile requester sends). */
+  commonNamesBefore?: string[];
   organizations?: string[];
   dnsNames?: string[];
   ipAddresses?: string[];
@@ -22,7 +24,8 @@ export function rsaCsr(s: CsrSubject): TestCsr {
   const keys = forge.pki.rsa.generateKeyPair(2048);
   const csr = forge.pki.createCertificationRequest();
   csr.publicKey = keys.publicKey;
-  csr.setSubject([...(s.organizations ?? []).map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: s.commonName }]);
+  const cns = [...(s.commonNamesBefore ?? []), s.commonName].map((value) => ({ name: 'commonName', value }));
+  csr.setSubject([...(s.organizations ?? []).map((value) => ({ name: 'organizationName', value })), ...cns]);
   const altNames = [...(s.dnsNames ?? []).map((value) => ({ type: 2, value })), ...(s.ipAddresses ?? []).map((ip) => ({ type: 7, ip }))];
   if (altNames.length) csr.setAttributes([{ name: 'extensionRequest', extensions: [{ name: 'subjectAltName', altNames }] }]);
   csr.sign(keys.privateKey, forge.md.sha256.create());
