@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,4 +51,95 @@ test('an imported layout is checked as a registry answer is: a layer digest that
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
+});
+
+/** A layout whose one layer is `size` bytes of zeros: a gzip layer of a few KiB per 64 MiB (a decompression bomb). */
+async function zerosLayout(base: string, name: string, size: number): Promise<string> {
+  const ctx = join(base, `ctx-${name}`);
+  mkdirSync(ctx);
+  writeFileSync(join(ctx, 'zeros'), Buffer.alloc(size));
+  await buildImage({ contextDir: ctx, outputDir: join(base, name), refName: 'v1' });
+  return join(base, name);
+}
+
+const leftovers = (store: string) => [...readdirSync(join(store, 'images')).filter((n) => n.endsWith('.partial')), ...readdirSync(join(store, 'tmp'))];
+
+test('a gzip bomb is refused at the uncompressed bound with its reason; an image already stored stays, nothing partial is left', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'image-store-'));
+  try {
+    const small = await zerosLayout(base, 'small', 64 * 1024);
+    const bomb = await zerosLayout(base, 'bomb', 64 * 1024 * 1024);
+    const store = join(base, 'store');
+    const images = new ImageStore({ root: store, limits: { maxUncompressedBytes: 1024 * 1024 } });
+    const kept = await images.importLayout(small, 'example.com/small:v1');
+    await assert.rejects(images.importLayout(bomb, 'example.com/bomb:v1'), (err: Error) => {
+      assert.match(err.message, /^example\.com\/bomb:v1: the image's layers uncompress to more than 1048576 bytes \(at layer sha256:[0-9a-f]{64}\), this node's limit per image \(portcullis agent --image-max-uncompressed-size\)$/);
+      return true;
+    });
+    assert.deepEqual(leftovers(store), []);
+    assert.equal((await images.imageStatus('example.com/bomb:v1')), undefined);
+    assert.equal((await images.imageStatus('example.com/small:v1'))?.digest, kept.digest);
+    assert.deepEqual(readdirSync(join(kept.rootfs)), ['zeros']);
+    // The bound is on the tar (headers and padding included): the small image's 67,072 bytes fit it exactly, not a byte less.
+    await new ImageStore({ root: join(base, 'exact'), limits: { maxUncompressedBytes: 67072 } }).importLayout(small, 'example.com/small:v1');
+    await assert.rejects(new ImageStore({ root: join(base, 'less'), limits: { maxUncompressedBytes: 67071 } }).importLayout(small, 'example.com/small:v1'), /more than 67071 bytes/);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('the bomb writes nothing past the bound: on a 4 MiB disk a 64 MiB layer stops at the 1 MiB limit, not at ENOSPC', { skip }, async () => {
+  if (!isRoot) throw new Error('needs root (PORTCULLIS_REQUIRE_ALL=1)');
+  const base = mkdtempSync(join(tmpdir(), 'image-store-'));
+  const store = join(base, 'store');
+  mkdirSync(join(store, 'tmp'), { recursive: true });
+  try {
+    const bomb = await zerosLayout(base, 'bomb', 64 * 1024 * 1024);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', join(store, 'tmp')]);
+    try {
+      await assert.rejects(new ImageStore({ root: store, limits: { maxUncompressedBytes: 1024 * 1024 } }).importLayout(bomb, 'example.com/bomb:v1'), /more than 1048576 bytes/);
+      // And without the bound the same layer does run the disk out: the test can tell the two apart.
+      await assert.rejects(new ImageStore({ root: store }).importLayout(bomb, 'example.com/bomb:v1'), /ENOSPC|no space left/i);
+      assert.deepEqual(leftovers(store), []);
+    } finally {
+      execFileSync('umount', [join(store, 'tmp')]);
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('an image of more layers than the limit is refused before any blob is read', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'image-store-'));
+  try {
+    const oci = await zerosLayout(base, 'oci', 16);
+    const index = JSON.parse(readFileSync(join(oci, 'index.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(oci, 'blobs', 'sha256', index.manifests[0].digest.slice(7)), 'utf8'));
+    const config = JSON.parse(readFileSync(join(oci, 'blobs', 'sha256', manifest.config.digest.slice(7)), 'utf8'));
+    const many = (n: number) => {
+      config.rootfs.diff_ids = Array.from({ length: n }, () => config.rootfs.diff_ids[0]);
+      const cfg = Buffer.from(JSON.stringify(config));
+      const m = { ...manifest, config: { ...manifest.config, digest: writeBlob(oci, cfg), size: cfg.length }, layers: Array.from({ length: n }, () => manifest.layers[0]) };
+      const bytes = Buffer.from(JSON.stringify(m));
+      writeIndex(oci, [{ mediaType: OCI_MANIFEST, digest: writeBlob(oci, bytes), size: bytes.length }]);
+    };
+    const store = join(base, 'store');
+    many(126);
+    await assert.rejects(new ImageStore({ root: store }).importLayout(oci, 'example.com/deep:v1'), {
+      message: "example.com/deep:v1: the image has 126 layers, more than this node's limit of 125 layers per image (max depth exceeded; portcullis agent --image-max-layers)",
+    });
+    assert.equal(existsSync(join(store, 'images')), false, 'nothing was made');
+    many(3);
+    await assert.rejects(new ImageStore({ root: store, limits: { maxLayers: 2 } }).importLayout(oci, 'example.com/deep:v1'), /has 3 layers, more than this node's limit of 2/);
+    // As many as the limit is allowed (the same layer over and over).
+    const info = await new ImageStore({ root: store, limits: { maxLayers: 3 } }).importLayout(oci, 'example.com/deep:v1');
+    assert.deepEqual(readdirSync(info.rootfs), ['zeros']);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('image limits: a limit that is not a positive integer is refused', () => {
+  assert.throws(() => new ImageStore({ root: '/nonexistent', limits: { maxLayers: 0 } }), /maxLayers must be a positive integer, got 0/);
+  assert.throws(() => new ImageStore({ root: '/nonexistent', limits: { maxUncompressedBytes: 1.5 } }), /maxUncompressedBytes must be a positive integer/);
 });

@@ -12,9 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip, createZstdDecompress } from 'node:zlib';
+import type { Writable } from 'node:stream';
 import { parseDockerRef, referenceString, type ImageReference } from '../../../image-policy/reference.ts';
 import type { RegistryClient } from '../../../image-policy/registry/client.ts';
 import { CredentialKeyring } from '../../../image-policy/registry/credentials.ts';
@@ -25,6 +23,7 @@ import { REF_NAME_ANNOTATION, blobPath, readBlob, readIndex } from '../../../ima
 import { writeOrThrow } from '../../../util/drained.ts';
 import { diskUsage } from '../disk-usage.ts';
 import { applyLayer } from './layer-apply.ts';
+import { UncompressedBudget, checkLayerCount, decompressVerified, imageLimits, type ImageLimits } from './layer-decompress.ts';
 import { writeJsonAtomic } from './state-files.ts';
 import type { ImageConfig, ImageInfo, ImageService } from './types.ts';
 
@@ -32,6 +31,8 @@ export interface ImageStoreOptions {
   root: string;
   /** Pulls go through it; without one only imported images exist and pulls say so. */
   registry?: RegistryClient;
+  /** Bounds on an image's layer count and uncompressed size (layer-decompress.ts; Docker's 125 layers and 32 GiB by default). */
+  limits?: Partial<ImageLimits>;
 }
 
 interface StoredImage {
@@ -49,6 +50,7 @@ interface OciImageConfig {
 export class ImageStore implements ImageService {
   private readonly root: string;
   private readonly registry: RegistryClient | undefined;
+  private readonly limits: ImageLimits;
   private readonly flights = new SingleFlight<ImageInfo>();
   private refsWrite: Promise<void> = Promise.resolve();
   /** Disk usage of each unpacked image, measured once (one entry per image on disk). */
@@ -57,6 +59,7 @@ export class ImageStore implements ImageService {
   constructor(o: ImageStoreOptions) {
     this.root = o.root;
     this.registry = o.registry;
+    this.limits = imageLimits(o.limits);
   }
 
   private imageDir(digest: string): string {
@@ -174,6 +177,9 @@ export class ImageStore implements ImageService {
     src: { config: (d: Descriptor) => Promise<Buffer>; layer: (d: Descriptor, sink: Writable) => Promise<void> },
   ): Promise<ImageInfo> {
     const dir = this.imageDir(digest);
+    // Before anything is downloaded or made: an image of too many layers is refused whole.
+    checkLayerCount(ref, manifest.layers.length, this.limits);
+    const budget = new UncompressedBudget(ref, this.limits.maxUncompressedBytes);
     const work = `${dir}.partial`;
     const tmp = join(this.root, 'tmp');
     await rm(work, { recursive: true, force: true });
@@ -197,7 +203,7 @@ export class ImageStore implements ImageService {
           }
           if (out.errored) throw new Error(`${ref}: writing layer ${layer.digest}: ${out.errored.message}`);
           // The uncompressed tar must be what the config's diff ID names, as containerd's unpacker checks.
-          await decompressVerified(file, layer.mediaType, `${file}.tar`, diffIds[i] ?? '');
+          await decompressVerified(file, layer.mediaType, `${file}.tar`, diffIds[i] ?? '', budget, layer.digest);
           await applyLayer(join(work, 'rootfs'), `${file}.tar`, `${file}.d`);
         } finally {
           await rm(file, { force: true });
@@ -249,31 +255,6 @@ function pickConfig(c: ImageConfig): ImageConfig {
   if (c.User) out.User = c.User;
   if (c.StopSignal) out.StopSignal = c.StopSignal;
   return out;
-}
-
-/** Layer media types by compression (OCI and Docker, distributable or not). */
-function decompressorFor(mediaType: string): Transform | undefined {
-  if (/\.tar$|\.tar\.nondistributable\.v1$|^application\/vnd\.oci\.image\.layer\.(nondistributable\.)?v1\.tar$/.test(mediaType)) return undefined;
-  if (/(\+gzip|\.tar\.gzip)$/.test(mediaType)) return createGunzip();
-  if (/\+zstd$/.test(mediaType)) return createZstdDecompress();
-  throw new Error(`unsupported layer media type ${JSON.stringify(mediaType)}`);
-}
-
-/** Writes the plain tar of a verified layer to `out`, failing when it does not hash to `diffId`. */
-async function decompressVerified(file: string, mediaType: string, out: string, diffId: string): Promise<void> {
-  const alg = diffId.slice(0, diffId.indexOf(':'));
-  if (alg !== 'sha256' && alg !== 'sha512') throw new Error(`invalid diff ID ${JSON.stringify(diffId)}`);
-  const hash = createHash(alg);
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      cb(null, chunk);
-    },
-  });
-  const dec = decompressorFor(mediaType);
-  await pipeline([createReadStream(file), ...(dec ? [dec] : []), tap, createWriteStream(out)]);
-  const got = `${alg}:${hash.digest('hex')}`;
-  if (got !== diffId) throw new Error(`layer diff ID mismatch: the uncompressed layer hashes to ${got}, the image config says ${diffId}`);
 }
 
 /** Copies a layout blob into `sink`, failing after the last byte when it is not what `desc` names. */
