@@ -52,6 +52,7 @@ import type { FlowControlFlags } from './flowcontrol/setup.ts';
 import { startFlowControlEnsurer } from './flowcontrol/ensure-config.ts';
 import { serveSnapshots } from './snapshot-socket.ts';
 import { EncryptionMetrics } from '../metrics/encryption-metrics.ts';
+import { EtcdLeaseMetrics } from '../metrics/etcd-lease-metrics.ts';
 import { apiServerId } from './apiserver-id.ts';
 
 /** The SQLite database and its write-ahead log as allocated on disk (apiserver_storage_size_bytes). */
@@ -182,7 +183,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       : undefined;
   const sqlite = opts.etcd ? undefined : openSqliteStore({ path: join(dataDir, 'state.db'), durability: opts.durability ?? 'full' });
   const etcdClient = opts.etcd && createEtcdClient(opts.etcd);
-  const opened = sqlite ?? (await openEtcdStore({ client: etcdClient!, watchClients: createMemberClients(opts.etcd!), prefix: opts.etcd!.prefix }));
+  const leaseMetrics = opts.etcd ? new EtcdLeaseMetrics() : undefined;
+  const opened = sqlite ?? (await openEtcdStore({ client: etcdClient!, watchClients: createMemberClients(opts.etcd!), prefix: opts.etcd!.prefix, leases: { onGrant: leaseMetrics!.observe } }));
   const backing = withKeyTtl(opened, [{ prefix: EVENTS_PREFIX, ttlSeconds: opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS }]);
   // The watch cache holds objects; only what reaches the store is encrypted (upstream's transformer sits there too).
   const store = createWatchCache(encryption ? encryptingStore(backing, encryption.transformers) : backing);
@@ -216,6 +218,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Upstream adds the KMS plugins' check to /healthz, /livez and /readyz (AddHealthChecks).
     if (encryption?.healthCheck) server.ctx.healthChecks = [encryption.healthCheck];
     if (encryptionMetrics && server.ctx.metrics) encryptionMetrics.register(server.ctx.metrics.registry);
+    if (leaseMetrics && server.ctx.metrics) leaseMetrics.register(server.ctx.metrics.registry);
     if (opts.serviceNodePortRange) server.ctx.serviceNodePortRange = opts.serviceNodePortRange;
     undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.

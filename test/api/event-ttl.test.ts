@@ -61,6 +61,17 @@ async function eventsExpire(name: string, extra: Partial<ControlPlaneOptions>): 
     const metrics = await admin.get('/metrics');
     const size = new RegExp(`^apiserver_storage_size_bytes\\{storage_cluster_id="${extra.etcd ? 'etcd-0' : 'sqlite'}"\\} (\\d+)$`, 'm').exec(metrics.text);
     assert.ok(size && Number(size[1]) > 4096, 'apiserver_storage_size_bytes');
+    // Objects per etcd lease, upstream's histogram: under a 2 s TTL there is no reuse window, so
+    // each Event got a lease of its own, and each grant observed the requests of the lease before
+    // it, the asking one included (1, then 2).
+    if (extra.etcd) {
+      assert.match(metrics.text, /^# HELP etcd_lease_object_counts Number of objects attached to a single etcd lease\.$/m);
+      const count = Number(/^etcd_lease_object_counts_count (\d+)$/m.exec(metrics.text)?.[1]);
+      assert.ok(count >= 2, `etcd_lease_object_counts_count ${count}`);
+      assert.equal(Number(/^etcd_lease_object_counts_bucket\{le="10"\} (\d+)$/m.exec(metrics.text)?.[1]), count);
+      assert.match(metrics.text, /^etcd_lease_object_counts_bucket\{le="5000"\} \d+$/m);
+      assert.ok(Number(/^etcd_lease_object_counts_sum (\d+)$/m.exec(metrics.text)?.[1]) >= 3);
+    } else assert.doesNotMatch(metrics.text, /etcd_lease_object_counts/, 'no leases on SQLite');
   } finally {
     admin.close();
     await cp.close();

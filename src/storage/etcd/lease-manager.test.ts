@@ -55,3 +55,19 @@ test('a failed grant fails its write and the next write asks again', async () =>
   fail = false;
   assert.equal(await m.getLease(3600), 7);
 });
+
+test("each grant reports the replaced lease's requests, the asking one included, as upstream's UpdateLeaseObjectCount", async () => {
+  const observed: number[] = [];
+  let fail = false;
+  const m = new LeaseManager({ grant: async () => { if (fail) throw new Error('etcdserver: no leader'); return observed.length + 1; } }, { maxObjectCount: 3, now: () => 0, onGrant: (n) => observed.push(n) });
+  await m.getLease(3600); // the first grant: 1 (upstream counts the request before granting)
+  assert.deepEqual(observed, [1]);
+  await m.getLease(3600);
+  await m.getLease(3600);
+  assert.deepEqual(observed, [1], 'reuse observes nothing');
+  fail = true;
+  await assert.rejects(m.getLease(3600)); // full: a grant is asked for and fails, still counted
+  fail = false;
+  await m.getLease(3600);
+  assert.deepEqual(observed, [1, 5]);
+});

@@ -27,6 +27,12 @@ export interface LeaseManagerOptions {
   maxObjectCount?: number;
   /** Milliseconds clock (default Date.now). */
   now?: () => number;
+  /**
+   * Called on each grant with the requests counted against the lease it replaces, the one that
+   * asked for the new lease included (1 on the first grant): upstream's
+   * metrics.UpdateLeaseObjectCount, the etcd_lease_object_counts histogram.
+   */
+  onGrant?: (objects: number) => void;
 }
 
 const REUSE_DURATION_PERCENT = 0.05;
@@ -36,6 +42,7 @@ export class LeaseManager {
   private readonly reuseSeconds: number;
   private readonly maxObjects: number;
   private readonly now: () => number;
+  private readonly onGrant?: (objects: number) => void;
   private prevId: Int64 | undefined;
   /** When the previous lease expires (ms). */
   private prevExpiry = 0;
@@ -50,6 +57,7 @@ export class LeaseManager {
     this.reuseSeconds = opts.reuseDurationSeconds ?? 60;
     this.maxObjects = opts.maxObjectCount ?? 1000;
     this.now = opts.now ?? Date.now;
+    this.onGrant = opts.onGrant;
   }
 
   /** A lease for a key that must live ttlSeconds (> 0). */
@@ -72,6 +80,8 @@ export class LeaseManager {
     this.granted++;
     this.prevId = id;
     this.prevExpiry = now + (ttl + reuse) * 1000;
+    // As upstream: observed after the grant, before the count starts again at this request.
+    this.onGrant?.(this.attached);
     this.attached = 1;
     return id;
   }
