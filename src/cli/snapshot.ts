@@ -12,7 +12,10 @@
  * restore checks the snapshot and writes it as state.db of a data directory that has no store yet
  * (never over one: etcdutl refuses an existing data dir too). The snapshot holds the store only:
  * the new directory gets fresh PKI on its first start unless the old one's files are copied in,
- * and encrypted values need the same --encryption-provider-config.
+ * and encrypted values need the same --encryption-provider-config. Keys that expire (Events under
+ * --event-ttl) start their TTL again from the restore, as etcd's leases start theirs again when a
+ * restored member is promoted: the expiries are wall-clock times, and an old snapshot's would all
+ * have passed (sqlite-ttl.ts refreshExpiries).
  *
  * With --etcd-servers, save takes etcd's snapshot instead, and restore/status recognise an etcd
  * snapshot by its content (etcd-snapshot.ts).
@@ -26,6 +29,13 @@ import { createMaintenanceClient } from '../storage/etcd/maintenance-client.ts';
 import { etcdFromFlags } from './etcd-flags.ts';
 import { fetchSnapshot } from '../server/snapshot-socket.ts';
 import { etcdSnapshotStatus, isSqliteSnapshot, restoreEtcdSnapshot, saveEtcdSnapshot } from './etcd-snapshot.ts';
+import { refreshExpiries } from '../storage/sqlite-ttl.ts';
+
+/**
+ * The TTL a restored expiry gets when its row does not say (written by a build before the TTL was
+ * kept with it, which only Events had): kube-apiserver's default --event-ttl.
+ */
+const UNKNOWN_TTL_SECONDS = 3600;
 
 const USAGE = `usage: portcullis snapshot save FILE [--data-dir ./.portcullis]
        portcullis snapshot save FILE --etcd-servers URLS [--etcd-cafile F --etcd-certfile F --etcd-keyfile F]
@@ -103,7 +113,7 @@ export async function saveSnapshot(dataDir: string, file: string): Promise<Snaps
   }
 }
 
-export async function restoreSnapshot(file: string, dataDir: string): Promise<SnapshotStatus> {
+export async function restoreSnapshot(file: string, dataDir: string, now: () => number = Date.now): Promise<SnapshotStatus> {
   const status = snapshotStatus(file);
   const target = join(dataDir, 'state.db');
   if (existsSync(target)) throw new Error(`data directory ${dataDir} already holds a store (state.db): restore into a new directory`);
@@ -115,6 +125,13 @@ export async function restoreSnapshot(file: string, dataDir: string): Promise<Sn
     await src.backup(part);
   } finally {
     src.close();
+  }
+  const copy = new Database(part, { fileMustExist: true, timeout: 0 });
+  try {
+    refreshExpiries(copy, now(), UNKNOWN_TTL_SECONDS);
+  } finally {
+    // The last connection closing checkpoints its write-ahead log into the file and removes it.
+    copy.close();
   }
   chmodSync(part, PRIVATE_FILE_MODE);
   renameSync(part, target);

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { openSqliteStore } from './sqlite.ts';
+import { refreshExpiries } from './sqlite-ttl.ts';
 import type { SqliteStore } from './sqlite.ts';
 import { StorageError } from './types.ts';
 import type { WatchEvent } from './types.ts';
@@ -100,4 +102,17 @@ test('a TTL that is not whole seconds within the bound etcd takes is refused', a
   }
   assert.equal(await s.get('/e/x'), undefined);
   await s.close();
+});
+
+test('refreshExpiries: a table an earlier build made gains ttl, and its rows get the fallback TTL', () => {
+  const db = new Database(':memory:');
+  assert.equal(refreshExpiries(db, 5000, 3600), 0, 'a store without the table');
+  db.exec('CREATE TABLE expiry (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, revision INTEGER NOT NULL) WITHOUT ROWID');
+  db.prepare('INSERT INTO expiry (key, expires_at, revision) VALUES (?, ?, ?)').run('/e/old', 1, 7);
+  assert.equal(refreshExpiries(db, 5000, 3600), 1);
+  assert.deepEqual(db.prepare('SELECT key, expires_at, revision, ttl FROM expiry').all(), [{ key: '/e/old', expires_at: 5000 + 3_600_000, revision: 7, ttl: 0 }]);
+  db.prepare('UPDATE expiry SET ttl = 2').run();
+  refreshExpiries(db, 9000, 3600);
+  assert.equal((db.prepare('SELECT expires_at FROM expiry').get() as { expires_at: number }).expires_at, 11_000);
+  db.close();
 });

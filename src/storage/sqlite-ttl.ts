@@ -13,7 +13,13 @@
  *
  * The table is created by `CREATE TABLE IF NOT EXISTS` on open, so a store made by an older build
  * gains it without a schema version change (an older build opening a newer file ignores it: its
- * keys then never expire, which loses nothing).
+ * keys then never expire, which loses nothing). `ttl` (the seconds the expiry was set with, 0 when
+ * a build before it wrote the row) is added to a table made without it.
+ *
+ * Expiries are wall-clock times, so a restored snapshot would find them all passed. etcd's lessor
+ * instead starts every lease's full TTL again when it recovers and is promoted (Lease.refresh:
+ * now + extend + TTL, or the last checkpointed remaining TTL), so `portcullis snapshot restore`
+ * calls refreshExpiries(): each restored expiry is its TTL from the restore.
  */
 import type Database from 'better-sqlite3';
 import { StorageError } from './types.ts';
@@ -22,10 +28,29 @@ const DDL = `
 CREATE TABLE IF NOT EXISTS expiry (
   key        TEXT PRIMARY KEY,
   expires_at INTEGER NOT NULL,
-  revision   INTEGER NOT NULL
+  revision   INTEGER NOT NULL,
+  ttl        INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS expiry_at ON expiry (expires_at);
 `;
+
+/** Creates the table, or adds `ttl` to one an earlier build made. */
+function createExpiryTable(db: Database.Database): void {
+  db.exec(DDL);
+  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('expiry')").all();
+  if (!columns.some((c) => c.name === 'ttl')) db.exec('ALTER TABLE expiry ADD COLUMN ttl INTEGER NOT NULL DEFAULT 0');
+}
+
+/**
+ * A restored snapshot's expiries start again: each is its TTL from `now`, as etcd's lessor gives
+ * every recovered lease its TTL again; a row written before `ttl` was kept gets
+ * fallbackTtlSeconds. Nothing to do for a store without the table. Returns the rows refreshed.
+ */
+export function refreshExpiries(db: Database.Database, now: number, fallbackTtlSeconds: number): number {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'expiry'").get() === undefined) return 0;
+  createExpiryTable(db);
+  return db.prepare<[number, number]>('UPDATE expiry SET expires_at = ? + (CASE WHEN ttl > 0 THEN ttl ELSE ? END) * 1000').run(now, fallbackTtlSeconds).changes;
+}
 
 export interface DueKey {
   key: string;
@@ -34,7 +59,7 @@ export interface DueKey {
 
 export class SqliteExpiry {
   private readonly now: () => number;
-  private readonly upsert: Database.Statement<[string, number, number]>;
+  private readonly upsert: Database.Statement<[string, number, number, number]>;
   private readonly remove: Database.Statement<[string]>;
   private readonly dueStmt: Database.Statement<[number, number], DueKey>;
   /**
@@ -45,9 +70,9 @@ export class SqliteExpiry {
 
   constructor(db: Database.Database, now: () => number) {
     this.now = now;
-    db.exec(DDL);
+    createExpiryTable(db);
     this.upsert = db.prepare(
-      'INSERT INTO expiry (key, expires_at, revision) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, revision = excluded.revision',
+      'INSERT INTO expiry (key, expires_at, revision, ttl) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, revision = excluded.revision, ttl = excluded.ttl',
     );
     this.remove = db.prepare('DELETE FROM expiry WHERE key = ?');
     this.dueStmt = db.prepare('SELECT key, revision FROM expiry WHERE expires_at <= ? ORDER BY expires_at LIMIT ?');
@@ -58,7 +83,7 @@ export class SqliteExpiry {
   written(key: string, revision: number, ttlSeconds: number): void {
     if (ttlSeconds > 0) {
       this.any = true;
-      this.upsert.run(key, this.now() + ttlSeconds * 1000, revision);
+      this.upsert.run(key, this.now() + ttlSeconds * 1000, revision, ttlSeconds);
     } else this.deleted(key);
   }
 
