@@ -26,6 +26,10 @@ test('du counts as GNU du -s: allocated blocks, hard links once, symlinks not fo
     assert.equal(got.inodes, 1 + 5 * 601 + 1 + 300 + 1);
     const capped = await du(dir, 100);
     assert.equal(capped.inodes, 100, 'the inode cap holds');
+    assert.equal(capped.truncated, true, 'and says the count is short');
+    assert.equal(got.truncated, undefined, 'a whole walk is not truncated');
+    assert.equal((await du(dir, got.inodes)).truncated, undefined, 'exactly the cap, nothing left: whole');
+    assert.equal((await du(dir, Number.POSITIVE_INFINITY, 1)).truncated, undefined, 'stopping past maxBytes is not truncation: the caller has its answer');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

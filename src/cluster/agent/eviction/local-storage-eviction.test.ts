@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ContainerStatus } from '../runtime/types.ts';
 import { LocalStorageEviction } from './local-storage-eviction.ts';
+import { rankedUsage, storageLimits } from './local-storage-limits.ts';
 
 const Mi = 1024 * 1024;
 const quiet = { info() {}, warn() {} };
 
 /** A node with pods whose writable layers, logs and volumes are real directories under `root`. */
-function node(root: string, pods: Pod[]) {
+function node(root: string, pods: Pod[], maxInodes?: number) {
   const containers: ContainerStatus[] = [];
   const layers = new Map<string, string>();
   for (const p of pods) {
@@ -38,6 +39,7 @@ function node(root: string, pods: Pod[]) {
     volumePath: (uid, name) => join(root, 'volumes', uid, name),
     evict: (uid) => evicted.push(uid),
     log: quiet,
+    ...(maxInodes ? { maxInodes } : {}),
   });
   const write = (rel: string, bytes: number) => writeFileSync(join(root, rel), Buffer.alloc(bytes, 1));
   return { manager, evicted, write, lists: () => lists };
@@ -117,6 +119,37 @@ test('pods without limits cost no runtime list; finished, deleting and critical 
     pods.splice(3, 1);
     await n.manager.pass();
     assert.equal(n.manager.verdict('uid-over'), undefined, 'dropped with the pod');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a walk cut at the inode cap makes the use incomplete: it ranks as the largest, so a pod cannot hide a full disk behind its inodes', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'lse-'));
+  try {
+    const hider = pod('hider', { containers: [{ name: 'app', resources: es('1Gi') }] });
+    const victim = pod('victim', { containers: [{ name: 'app', resources: es('1Gi') }] });
+    const n = node(root, [hider, victim], 50);
+    // 60 nested directories before the large file: the walk (depth first) stops at 50 inodes,
+    // having counted the directories only (as a million empty files would hide it at the default cap).
+    let deep = 'layers/uid-hider-app';
+    for (let i = 0; i < 60; i++) mkdirSync(join(root, (deep = `${deep}/n`)));
+    n.write(`${deep}/big`, 3 * Mi);
+    n.write('layers/uid-victim-app/f', Mi);
+    const measure = async (p: Pod) => {
+      const own = [p.spec!.containers[0]!.name].map((c) => ({ id: `${p.metadata!.uid}-${c}`, sandboxId: 's', pod: { uid: p.metadata!.uid!, namespace: 'ns', name: p.metadata!.name! }, name: c, attempt: 0, imageRef: 'i', imageDigest: 'sha256:0', state: 'running', createdAt: '2026-01-01T00:00:00Z' }) as ContainerStatus);
+      return n.manager.measure(p, storageLimits(p)!, own);
+    };
+    const h = await measure(hider);
+    const v = await measure(victim);
+    assert.equal(h.incomplete, true, 'the hider\'s walk was cut');
+    assert.ok((h.total ?? 0) < 3 * Mi, 'what was counted misses the large file');
+    assert.equal(v.incomplete, undefined);
+    assert.ok((v.total ?? 0) >= Mi);
+    assert.ok(rankedUsage(h) > rankedUsage(v), 'the pod whose use is unknown ranks before the one that was measured');
+    assert.equal(rankedUsage(v), v.total);
+    // Within its limit on what was counted: a lower bound never evicts by itself.
+    assert.deepEqual(await n.manager.pass(), []);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

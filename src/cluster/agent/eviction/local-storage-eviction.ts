@@ -12,7 +12,7 @@
  * emptyDirs and configMaps on disk and the pod's whole log directory (every container's logs, as
  * upstream's pod log stats) to the running containers' layers. Bounded work per pass: pods without
  * a limit cost nothing, each walk stops once past the largest limit it can matter for, and at most
- * `maxInodes` inodes each.
+ * `maxInodes` inodes each (then the usage says `incomplete`: its figures are lower bounds).
  */
 import { basename, dirname } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -94,7 +94,13 @@ export class LocalStorageEviction {
   async measure(pod: Pod, limits: StorageLimits, own: readonly ContainerStatus[]): Promise<PodStorageUsage> {
     const uid = pod.metadata?.uid ?? '';
     const running = own.filter((c) => c.state === 'running');
-    const walk = async (path: string | undefined, bound: number): Promise<number> => (path ? (await du(path, this.#d.maxInodes ?? 1_000_000, bound)).bytes : 0);
+    let incomplete = false;
+    const walk = async (path: string | undefined, bound: number): Promise<number> => {
+      if (!path) return 0;
+      const r = await du(path, this.#d.maxInodes ?? 1_000_000, bound);
+      if (r.truncated) incomplete = true;
+      return r.bytes;
+    };
     const volumes = new Map<string, number>();
     for (const { name, limit } of limits.emptyDirs) {
       const path = this.#d.volumePath(uid, name);
@@ -111,7 +117,8 @@ export class LocalStorageEviction {
       layers += layer;
       if (own !== undefined) containers.push({ name: c.name, bytes: layer + (layer > bound ? 0 : await walk(c.logPath ? dirname(c.logPath) : undefined, bound)) });
     }
-    if (podBound === undefined) return { volumes, containers };
+    const cut = () => (incomplete ? { incomplete: true as const } : {});
+    if (podBound === undefined) return { volumes, containers, ...cut() };
     let total = layers;
     // The pod's log directory: <logs>/<pod>/<container>/<attempt>.log.
     const logPath = own.find((c) => c.logPath)?.logPath;
@@ -123,6 +130,6 @@ export class LocalStorageEviction {
       if (!isLocalEphemeral(v)) continue;
       total += volumes.get(v.name) ?? (await walk(this.#d.volumePath(uid, v.name), podBound));
     }
-    return { volumes, total, containers };
+    return { volumes, total, containers, ...cut() };
   }
 }

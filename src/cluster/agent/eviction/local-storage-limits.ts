@@ -48,6 +48,20 @@ export interface PodStorageUsage {
   readonly total?: number;
   /** Per running container: writable layer plus logs. */
   readonly containers: ReadonlyArray<{ readonly name: string; readonly bytes: number }>;
+  /**
+   * A walk stopped at its inode cap: the figures are lower bounds (a limit they pass is passed),
+   * and the pod's true use is unknown (rankedUsage).
+   */
+  readonly incomplete?: true;
+}
+
+/**
+ * A pod's use for ranking under node pressure: unknown use ranks as the largest, as upstream ranks
+ * a pod without stats first; otherwise a pod could hide a disk it fills behind a million empty
+ * files and have its neighbours evicted in its place.
+ */
+export function rankedUsage(u: PodStorageUsage): number {
+  return u.incomplete ? Number.POSITIVE_INFINITY : (u.total ?? 0);
 }
 
 function limitOf(q: Qty | undefined): StorageLimit | undefined {

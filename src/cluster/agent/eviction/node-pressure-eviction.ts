@@ -17,7 +17,7 @@ import { formatQty, parseQty, type Qty } from '../../../admission/quota/quantity
 import type { ContainerRuntime, ContainerStatus } from '../runtime/types.ts';
 import { podRequest } from '../pod-admission.ts';
 import type { DiskPressureMonitor, DiskSignal, DiskThreshold } from './disk-pressure.ts';
-import { isCriticalPod, type PodStorageUsage, type StorageLimits } from './local-storage-limits.ts';
+import { isCriticalPod, rankedUsage, type PodStorageUsage, type StorageLimits } from './local-storage-limits.ts';
 
 export interface NodePressureEvictionDeps {
   monitor: Pick<DiskPressureMonitor, 'pass' | 'thresholdsMet' | 'observations'>;
@@ -136,7 +136,7 @@ export class NodePressureEviction {
       const uid = pod.metadata?.uid ?? '';
       try {
         const u = await this.#d.measure(pod, unbounded(pod), containers.filter((c) => c.pod.uid === uid));
-        measured.push({ pod, usage: u.total ?? 0, request: Number(podRequest(pod, 'ephemeral-storage')), containers: u.containers });
+        measured.push({ pod, usage: rankedUsage(u), request: Number(podRequest(pod, 'ephemeral-storage')), containers: u.containers });
       } catch (err) {
         this.#d.log.warn({ pod: desc(pod), err: (err as Error).message }, 'eviction manager: could not measure the pod');
       }
