@@ -7,38 +7,28 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
-import type { Agent } from '../../src/cluster/agent/agent.ts';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { requireRunc } from '../helpers/real-parts.ts';
 import { startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
-import { BUSYBOX_IMAGE as IMAGE, busyboxOnRunc, removeRuncNode } from './runc-busybox.ts';
+import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
-const skip = requireRoot('ephemeral-storage eviction on runc') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const skip = requireRunc('ephemeral-storage eviction on runc');
 const NODE = 'node-es';
 
 describe('ephemeral-storage limits on runc', { skip }, () => {
   let ac: AgentCluster;
-  let rt: RuncRuntime;
-  let work: string;
-  let agent: Agent;
+  let node: RuncNode;
 
   before(async () => {
     ac = await startAgentCluster();
-    work = join(ac.dir, NODE);
-    const node = await busyboxOnRunc(work);
-    rt = node.rt;
     // Checked every 300 ms rather than the kubelet's 10 s, so the test is short.
-    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images: node.images, runtimeScheme: 'runc', podVolumes: true, evictionMonitoringMs: 300 }));
+    node = await startRuncAgent(ac, NODE, { agent: { podVolumes: true, evictionMonitoringMs: 300 } });
   });
 
   after(async () => {
     try {
-      await agent?.stop();
-      await removeRuncNode(rt, work);
+      await stopRuncAgent(node);
     } finally {
       await ac?.close();
     }

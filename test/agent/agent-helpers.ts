@@ -3,11 +3,13 @@
  * controllers, a join token made as `portcullis up` makes it, and agents started against it with
  * the fake runtime. Shared by the agent tests.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestClient } from '../../src/cluster/client/rest-client.ts';
-import type { ClientConfig } from '../../src/cluster/client/types.ts';
+import type { ClientConfig, K8sObject } from '../../src/cluster/client/types.ts';
+import { resources } from '../../src/cluster/client/resources.ts';
+import { renderKubeconfig } from '../../src/pki/kubeconfig.ts';
 import { startAgent, type Agent, type AgentOptions } from '../../src/cluster/agent/agent.ts';
 import { createJoinToken } from '../../src/cluster/agent/join-token.ts';
 import { FakeImageService, FakeRuntime, type FakeRuntimeOptions } from '../../src/cluster/agent/runtime/fake.ts';
@@ -86,4 +88,18 @@ export async function outcome(p: Promise<unknown>): Promise<string> {
     if (err instanceof ApiStatusError) return `${err.code} ${err.message}`;
     throw err;
   }
+}
+
+/** Approves the agent's kubelet-serving CSR by hand (no controller approves that signer) and waits until `endpoint` listens. */
+export async function approveServing(ac: AgentCluster, endpoint: { readonly port: number | undefined }): Promise<void> {
+  const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
+  await ac.admin.update(resources.certificatesigningrequests, '', { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } }, 'approval');
+  await eventually(async () => endpoint.port, 'the endpoint serves');
+}
+
+/** A kubeconfig file for the cluster's admin, for kubectl. */
+export function adminKubeconfig(ac: AgentCluster): string {
+  const path = join(ac.dir, 'admin.kubeconfig');
+  writeFileSync(path, renderKubeconfig({ server: ac.c.cp.url, caCertPem: ac.c.cp.pki.caCertPem, clientCertPem: ac.c.cp.pki.adminCertPem, clientKeyPem: ac.c.cp.pki.adminKeyPem, userName: 'admin' }));
+  return path;
 }

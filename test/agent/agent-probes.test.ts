@@ -10,22 +10,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { buildImage } from '../../src/image-policy/oci/build.ts';
-import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
-import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
-import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
-import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import { isNotFound } from '../../src/cluster/client/errors.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { requireRunc } from '../helpers/real-parts.ts';
 import { HOST, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
-const skip = requireRoot('the agent on runc') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const skip = requireRunc('the agent on runc');
 /** EndpointSlices refuse loopback addresses: the host-network pod is reached on the host's own address. */
 const hostIP = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 
@@ -39,8 +33,7 @@ async function freePort(): Promise<number> {
 
 describe('probes and lifecycle hooks on runc', { skip }, () => {
   let ac: AgentCluster;
-  let rt: RuncRuntime;
-  const IMAGE = 'portcullis.local/bb:v1';
+  let node: RuncNode;
   const NODE = 'node-probes';
 
   const getPod = (name: string) => ac.admin.get<K8sObject>(resources.pods, 'default', name);
@@ -48,7 +41,7 @@ describe('probes and lifecycle hooks on runc', { skip }, () => {
   const execOut = async (containerID: string, argv: string[]) => {
     let out = '';
     const sink = new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) });
-    const { exitCode } = await rt.exec(containerID.slice('runc://'.length), { argv, tty: false, stdout: sink, stderr: sink });
+    const { exitCode } = await node.rt.exec(containerID.slice('runc://'.length), { argv, tty: false, stdout: sink, stderr: sink });
     return { exitCode, out };
   };
   const pod = (name: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}) => ac.admin.create(resources.pods, 'default', {
@@ -66,21 +59,15 @@ describe('probes and lifecycle hooks on runc', { skip }, () => {
 
   before(async () => {
     ac = await startAgentCluster(['endpointslice-controller']);
-    const work = join(ac.dir, NODE);
-    const ctx = await busyboxRootfs(join(work, 'ctx'));
-    await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
-    const images = new ImageStore({ root: join(work, 'runtime') });
-    await images.importLayout(join(work, 'bb.oci'), IMAGE);
-    rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
-    await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: { ...HOST, internalIP: hostIP ?? '127.0.0.1' } });
+    node = await startRuncAgent(ac, NODE, { agent: { host: { ...HOST, internalIP: hostIP ?? '127.0.0.1' } } });
   });
 
   after(async () => {
-    if (rt) {
-      await removeEverything(rt);
-      rt.close();
+    try {
+      await stopRuncAgent(node);
+    } finally {
+      await ac?.close();
     }
-    await ac?.close();
   });
 
   test('a failing liveness probe restarts the container', async () => {
@@ -160,7 +147,7 @@ describe('probes and lifecycle hooks on runc', { skip }, () => {
       const c = (await endpoint())?.conditions;
       return c?.terminating === true && c.serving === false;
     }, 'the terminating endpoint stops serving', 400, 20);
-    assert.equal((await rt.containerStatus(id.slice('runc://'.length)))?.state, 'running', 'while the container still runs (in its preStop hook)');
+    assert.equal((await node.rt.containerStatus(id.slice('runc://'.length)))?.state, 'running', 'while the container still runs (in its preStop hook)');
     await gone('web');
   });
 

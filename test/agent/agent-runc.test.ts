@@ -8,42 +8,30 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildImage } from '../../src/image-policy/oci/build.ts';
-import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
-import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
-import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
-import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import { isNotFound } from '../../src/cluster/client/errors.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { requireRunc } from '../helpers/real-parts.ts';
 import { startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
-const skip = requireRoot('the agent on runc') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const skip = requireRunc('the agent on runc');
 
 describe('node agent on runc', { skip }, () => {
   let ac: AgentCluster;
-  let rt: RuncRuntime;
-  const IMAGE = 'portcullis.local/bb:v1';
+  let node: RuncNode;
 
   before(async () => {
     ac = await startAgentCluster();
-    const work = join(ac.dir, 'node-runc');
-    const ctx = await busyboxRootfs(join(work, 'ctx'));
-    await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
-    const images = new ImageStore({ root: join(work, 'runtime') });
-    await images.importLayout(join(work, 'bb.oci'), IMAGE);
-    rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
-    await ac.start('node-runc', { dataDir: work, runtime: rt, images, runtimeScheme: 'runc' });
+    node = await startRuncAgent(ac, 'node-runc');
   });
 
   after(async () => {
-    if (rt) {
-      await removeEverything(rt);
-      rt.close();
+    try {
+      await stopRuncAgent(node);
+    } finally {
+      await ac?.close();
     }
-    await ac?.close();
   });
 
   test('a pod runs under runc, its log shows its output, and a delete stops it within the grace period', async () => {
@@ -61,7 +49,7 @@ describe('node agent on runc', { skip }, () => {
     const cs = pod.status.containerStatuses[0];
     assert.match(cs.containerID, /^runc:\/\//);
     assert.equal(cs.ready, true);
-    const st = await rt.containerStatus(cs.containerID.slice('runc://'.length));
+    const st = await node.rt.containerStatus(cs.containerID.slice('runc://'.length));
     assert.equal(st?.state, 'running');
     await eventually(async () => existsSync(st!.logPath) && readFileSync(st!.logPath, 'utf8').includes('hello from hello on node-runc'), 'the log shows the output');
     assert.match(readFileSync(st!.logPath, 'utf8'), /^\S+ stdout F hello from hello on node-runc$/m);
@@ -75,6 +63,6 @@ describe('node agent on runc', { skip }, () => {
         return isNotFound(err);
       }
     }, 'the pod is gone', 400, 100);
-    assert.equal(await rt.containerStatus(st!.id), undefined, 'the container was removed');
+    assert.equal(await node.rt.containerStatus(st!.id), undefined, 'the container was removed');
   });
 });

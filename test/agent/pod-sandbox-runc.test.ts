@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { requireBinaries, requireRunc } from '../helpers/real-parts.ts';
 import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import { removeRuncState } from './runc-cleanup.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
@@ -23,7 +23,7 @@ import type { ImageInfo, SandboxStatus } from '../../src/cluster/agent/runtime/t
 import { createPodNamespaces, POD_NAMESPACE_ROOT } from '../../src/cluster/agent/runtime/pod-namespaces.ts';
 import { Launcher } from '../../src/cluster/agent/runtime/launcher.ts';
 
-const skip = requireRoot('the runc runtime') || requireBinaries('runc', 'runc') || requireBinaries('util-linux', 'unshare') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const skip = requireRunc('the runc runtime') || requireBinaries('util-linux', 'unshare');
 
 describe('runc pod sandboxes', { skip }, () => {
   let root = '';

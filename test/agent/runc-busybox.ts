@@ -1,8 +1,11 @@
 /**
  * A node's runtime for the runc agent tests: a busybox image built and imported into an image
- * store under `work`, a RuncRuntime beside it, and the clean-up that leaves nothing running or
- * mounted. Needs root, runc and busybox-static (the tests skip without them).
+ * store under `work`, a RuncRuntime beside it, an agent running pods with them (optionally with its
+ * pod network in a network namespace), and the clean-up that leaves nothing running or mounted.
+ * Needs root, runc and busybox-static: requireRunc (test/helpers/real-parts.ts) skips without
+ * them, fails under PORTCULLIS_REQUIRE_ALL=1.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage } from '../../src/image-policy/oci/build.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
@@ -10,6 +13,13 @@ import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
 import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
 import { unmountAll } from '../../src/cluster/agent/volumes/mounts.ts';
+import type { Agent, AgentOptions } from '../../src/cluster/agent/agent.ts';
+import { SharedInformerFactory } from '../../src/cluster/client/informer.ts';
+import { resources } from '../../src/cluster/client/resources.ts';
+import type { K8sObject } from '../../src/cluster/client/types.ts';
+import { nodeCommandRunner } from '../../src/cluster/agent/network/ip-command.ts';
+import { startNodeNetwork } from '../../src/cluster/agent/network/node-network.ts';
+import { eventually, quietLog, type AgentCluster } from './agent-helpers.ts';
 
 /** The busybox image's reference in the store. */
 export const BUSYBOX_IMAGE = 'portcullis.local/bb:v1';
@@ -28,4 +38,57 @@ export async function removeRuncNode(rt: RuncRuntime | undefined, work: string):
   await removeEverything(rt);
   rt.close();
   await unmountAll(join(work, 'pods'));
+}
+
+export interface RuncNode {
+  name: string;
+  work: string;
+  images: ImageStore;
+  rt: RuncRuntime;
+  agent: Agent;
+}
+
+export interface RuncAgentOptions {
+  /** Agent options beyond the runtime, image store and data directory; a function when they need the runtime (a streaming endpoint). */
+  agent?: Partial<AgentOptions> | ((node: { work: string; images: ImageStore; rt: RuncRuntime }) => Partial<AgentOptions>);
+  /** The node's pod network run in this network namespace; `podCIDR` is set on the Node once it registers (the node IPAM controller's part). */
+  network?: { netns: string; podCIDR: string };
+}
+
+/** An agent for node `name` running pods under runc with the busybox image, its data under `<ac.dir>/<name>`. */
+export async function startRuncAgent(ac: AgentCluster, name: string, o: RuncAgentOptions = {}): Promise<RuncNode> {
+  const work = join(ac.dir, name);
+  const { images, rt } = await busyboxOnRunc(work);
+  const extra = typeof o.agent === 'function' ? o.agent({ work, images, rt }) : (o.agent ?? {});
+  const opts: Partial<AgentOptions> = { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', ...extra };
+  if (o.network) {
+    const { netns, podCIDR } = o.network;
+    void eventually(async () => {
+      const node = await ac.admin.get<K8sObject>(resources.nodes, '', name).catch(() => undefined);
+      if (!node) return false;
+      await ac.admin.patch(resources.nodes, '', name, 'merge', { spec: { podCIDR, podCIDRs: [podCIDR] } });
+      return true;
+    }, `${name} registered`, 400, 100);
+    opts.startNetwork = async (identity) => {
+      const client = await identity;
+      const net = await startNodeNetwork({ factory: new SharedInformerFactory({ client, log: quietLog }), nodeName: name, run: nodeCommandRunner(netns), stateDir: join(work, 'network'), clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', log: quietLog });
+      const resolv = join(work, 'resolv.conf');
+      // As nodeNetworkStarter does: the pod's resolv.conf for its dnsPolicy.
+      return { podNetwork: net.podNetwork, stop: () => net.stop(), podFiles: async (p) => (writeFileSync(resolv, net.resolvConf(p)), { '/etc/resolv.conf': resolv }) };
+    };
+  }
+  try {
+    const { agent } = await ac.start(name, opts);
+    return { name, work, images, rt, agent };
+  } catch (err) {
+    await removeRuncNode(rt, work);
+    throw err;
+  }
+}
+
+/** The agent stopped first (it would restart what is being removed), then everything it ran. */
+export async function stopRuncAgent(node: RuncNode | undefined): Promise<void> {
+  if (!node) return;
+  await node.agent.stop();
+  await removeRuncNode(node.rt, node.work);
 }

@@ -23,10 +23,9 @@ import { ImageGcManager } from '../../src/cluster/agent/image-gc.ts';
 import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import type { ContainerStatus } from '../../src/cluster/agent/runtime/types.ts';
 import { reasonCode, registryBlobPath, registrySkip, startRegistry, type TestRegistry } from '../helpers/registry.ts';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { requireRunc } from '../helpers/real-parts.ts';
 
-const skip =
-  requireRoot('the image store and runc') || registrySkip() || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const skip = requireRunc('the image store and runc') || registrySkip();
 
 describe('image store: OCI layout import, registry pulls, containers from pulled images', { skip }, () => {
   let work = '';

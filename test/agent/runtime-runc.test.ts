@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
 import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { requireRunc } from '../helpers/real-parts.ts';
 import { removeRuncState } from './runc-cleanup.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
 import { isMounted } from '../../src/cluster/agent/runtime/rootfs.ts';
@@ -21,7 +21,7 @@ import { POD_NAMESPACE_ROOT } from '../../src/cluster/agent/runtime/pod-namespac
 import type { ContainerStatus, ImageInfo, SandboxStatus } from '../../src/cluster/agent/runtime/types.ts';
 import { existsSync } from 'node:fs';
 
-const skip = requireRoot('the runc runtime') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const skip = requireRunc('the runc runtime');
 const pod = { uid: '3f1c5a8e-0000-4000-8000-000000000001', namespace: 'default', name: 'rt' };
 
 describe('runc runtime', { skip }, () => {

@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /**
@@ -39,4 +39,9 @@ export function requireRoot(what: string): string | false {
   if (root) return false;
   if (process.env.PORTCULLIS_REQUIRE_ALL === '1') throw new Error(`${what} needs root (PORTCULLIS_REQUIRE_ALL=1)`);
   return `skipped: ${what} needs root`;
+}
+
+/** Skip message (or false) for a test running busybox under runc: root, runc and busybox-static. */
+export function requireRunc(what: string): string | false {
+  return requireRoot(what) || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
 }
