@@ -26,6 +26,8 @@ interface Key {
   host: string;
   path: string;
   cred: BasicCredential;
+  /** Which of the configs it came from (the kubelet tracks the pull Secret a credential came from). */
+  source: number;
 }
 
 /** Where to look a credential up: the reference's domain (docker.io for Docker Hub) and path. */
@@ -87,12 +89,12 @@ export class CredentialKeyring {
   private readonly keys: Key[] = [];
 
   constructor(configs: readonly DockerConfigJson[] = []) {
-    for (const cfg of configs) {
+    for (const [source, cfg] of configs.entries()) {
       for (const [raw, entry] of Object.entries(cfg.auths ?? {})) {
         const cred = entryCredential(entry);
         const key = parseKey(raw);
         if (!cred || !key) continue;
-        this.keys.push({ ...key, cred });
+        this.keys.push({ ...key, cred, source });
       }
     }
     // Most specific first: longer path, then a host without globs.
@@ -101,6 +103,11 @@ export class CredentialKeyring {
 
   /** Every credential that applies, most specific first (the kubelet tries them in turn). */
   lookup(q: CredentialQuery): BasicCredential[] {
+    return this.lookupSources(q).map((k) => k.cred);
+  }
+
+  /** As lookup, with the index of the config each credential came from. */
+  lookupSources(q: CredentialQuery): { cred: BasicCredential; source: number }[] {
     // Spelled as the keys are (URL host: lower case, no default HTTPS port).
     let host: string;
     try {
@@ -110,7 +117,7 @@ export class CredentialKeyring {
     }
     return this.keys
       .filter((k) => hostMatches(k.host, host) && (k.path === '' || q.path === k.path || q.path.startsWith(`${k.path}/`)))
-      .map((k) => k.cred);
+      .map((k) => ({ cred: k.cred, source: k.source }));
   }
 }
 

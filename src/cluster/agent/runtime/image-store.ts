@@ -22,6 +22,7 @@ import { SingleFlight } from '../../../image-policy/registry/singleflight.ts';
 import { REF_NAME_ANNOTATION, blobPath, readBlob, readIndex } from '../../../image-policy/oci/layout.ts';
 import { writeOrThrow } from '../../../util/drained.ts';
 import { diskUsage } from '../disk-usage.ts';
+import { ImagePullManager, type ImagePullManagerOptions } from './image-pull-manager.ts';
 import { applyLayer } from './layer-apply.ts';
 import { UncompressedBudget, checkLayerCount, decompressVerified, imageLimits, type ImageLimits } from './layer-decompress.ts';
 import { writeJsonAtomic } from './state-files.ts';
@@ -33,6 +34,8 @@ export interface ImageStoreOptions {
   registry?: RegistryClient;
   /** Bounds on an image's layer count and uncompressed size (layer-decompress.ts; Docker's 125 layers and 32 GiB by default). */
   limits?: Partial<ImageLimits>;
+  /** KEP-2535: imagePullCredentialsVerificationPolicy (default NeverVerifyPreloadedImages) and its allowlist; records under <root>/image_manager. */
+  pullCredentials?: Pick<ImagePullManagerOptions, 'policy' | 'allowlist' | 'now'>;
 }
 
 interface StoredImage {
@@ -51,6 +54,7 @@ export class ImageStore implements ImageService {
   private readonly root: string;
   private readonly registry: RegistryClient | undefined;
   private readonly limits: ImageLimits;
+  private readonly manager: ImagePullManager;
   private readonly flights = new SingleFlight<ImageInfo>();
   private refsWrite: Promise<void> = Promise.resolve();
   /** Disk usage of each unpacked image, measured once (one entry per image on disk). */
@@ -60,6 +64,13 @@ export class ImageStore implements ImageService {
     this.root = o.root;
     this.registry = o.registry;
     this.limits = imageLimits(o.limits);
+    this.manager = new ImagePullManager({ root: o.root, ...o.pullCredentials });
+  }
+
+  /** The pull records of this node's images, once started (image-pull-manager.ts). */
+  async pullManager(): Promise<ImagePullManager> {
+    await this.manager.start(this);
+    return this.manager;
   }
 
   private imageDir(digest: string): string {
@@ -148,6 +159,7 @@ export class ImageStore implements ImageService {
   async removeImage(digest: string): Promise<void> {
     await rm(this.imageDir(digest), { recursive: true, force: true });
     this.sizes.delete(digest);
+    this.manager.forgetImage(digest);
     await this.updateRefs((refs) => {
       for (const [k, v] of Object.entries(refs)) if (v === digest) delete refs[k];
     });

@@ -8,6 +8,7 @@
  * state root, so a new instance's list() finds the sandboxes and containers an old one started, and
  * their logs keep flowing while no agent runs.
  */
+import type { ImagePullManager } from './image-pull-manager.ts';
 import type { Readable, Writable } from 'node:stream';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { UsageStats } from './cgroup-stats.ts';
@@ -230,4 +231,6 @@ export interface ImageService {
   pullImage(ref: string, auth?: { username: string; password: string }): Promise<ImageInfo>;
   /** Removes an image no container uses. */
   removeImage(digest: string): Promise<void>;
+  /** KEP-2535's records of who pulled each image (image-pull-manager.ts); absent: every pod may use every image on the node. */
+  pullManager?(): Promise<ImagePullManager>;
 }
