@@ -12,20 +12,18 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
-import type { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
 import { mountsUnder, mountTmpfs } from '../../src/cluster/agent/volumes/mounts.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import { isNotFound } from '../../src/cluster/client/errors.ts';
 import type { K8sObject, ResourceRef } from '../../src/cluster/client/types.ts';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
 import { KUBELET_PORT } from '../../src/cluster/agent/node-status.ts';
 import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
-import type { Agent } from '../../src/cluster/agent/agent.ts';
-import { HOST, quietLog, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
-import { BUSYBOX_IMAGE as IMAGE, busyboxOnRunc, removeRuncNode } from './runc-busybox.ts';
+import type { AgentOptions } from '../../src/cluster/agent/agent.ts';
+import { requireRunc } from '../helpers/real-parts.ts';
+import { approveServing, HOST, quietLog, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
-const skip = requireRoot('pod volumes on runc') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const skip = requireRunc('pod volumes on runc');
 const TOKEN_REVIEWS: ResourceRef = { group: 'authentication.k8s.io', version: 'v1', resource: 'tokenreviews', kind: 'TokenReview', namespaced: false };
 const NODE = 'node-vol';
 /** The agent's endpoint address (its own, so other tests' agents on 10250 do not collide). */
@@ -33,31 +31,29 @@ const ADDRESS = '127.0.0.6';
 
 describe('pod volumes on runc', { skip }, () => {
   let ac: AgentCluster;
-  let rt: RuncRuntime;
-  let work: string;
-  let images: ImageStore;
-  let agent: Agent;
+  let node: RuncNode;
   let endpoint: StreamingEndpoint;
+  /** The agent's own address, its endpoint's certificate, pod volumes. */
+  const agentOptions = (): Partial<AgentOptions> => ({ podVolumes: true, host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) });
 
   before(async () => {
     ac = await startAgentCluster(['persistentvolume-binder-controller']);
-    work = join(ac.dir, NODE);
-    ({ images, rt } = await busyboxOnRunc(work));
-    // The agent's HTTPS endpoint: the binder reaches it through nodes/proxy to remove local-path directories.
-    endpoint = new StreamingEndpoint({ nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog, dataDir: work, volumePathInUse: (p) => agent?.volumes?.usesPath(p) ?? true });
-    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true, host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) }));
-    const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
-    await ac.admin.update(resources.certificatesigningrequests, '', { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } }, 'approval');
-    await eventually(async () => endpoint.port, 'the endpoint serves');
+    node = await startRuncAgent(ac, NODE, {
+      agent: ({ work, rt }) => {
+        // The agent's HTTPS endpoint: the binder reaches it through nodes/proxy to remove local-path directories.
+        endpoint = new StreamingEndpoint({ nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => node.agent.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog, dataDir: work, volumePathInUse: (p) => node?.agent.volumes?.usesPath(p) ?? true });
+        return agentOptions();
+      },
+    });
+    await approveServing(ac, endpoint);
   });
 
   after(async () => {
     try {
       // The agent first, so nothing it does races the clean-up.
       await endpoint?.close();
-      await agent?.stop();
       // Volumes of pods a failed test left behind too, so the directory can go.
-      await removeRuncNode(rt, work);
+      await stopRuncAgent(node);
     } finally {
       await ac?.close();
     }
@@ -74,7 +70,7 @@ describe('pod volumes on runc', { skip }, () => {
     const stdout = new PassThrough();
     const chunks: Buffer[] = [];
     stdout.on('data', (c: Buffer) => chunks.push(c));
-    const { exitCode } = await rt.exec(cs.containerID.slice('runc://'.length), { argv: ['sh', '-c', script], tty: false, stdout, stderr: new PassThrough() });
+    const { exitCode } = await node.rt.exec(cs.containerID.slice('runc://'.length), { argv: ['sh', '-c', script], tty: false, stdout, stderr: new PassThrough() });
     return { out: Buffer.concat(chunks).toString('utf8'), code: exitCode };
   }
 
@@ -149,7 +145,7 @@ describe('pod volumes on runc', { skip }, () => {
     assert.deepEqual(review.status.user.extra['authentication.kubernetes.io/pod-name'], ['vols']);
     assert.deepEqual(review.status.user.extra['authentication.kubernetes.io/pod-uid'], [uid]);
 
-    const podDir = join(work, 'pods', uid);
+    const podDir = join(node.work, 'pods', uid);
     assert.ok((await mountsUnder(podDir)).length >= 4, 'tmpfs volumes are mounted under the pod directory');
     await ac.admin.delete(resources.pods, 'default', 'vols', { gracePeriodSeconds: 1 });
     await gone('vols');
@@ -195,20 +191,20 @@ describe('pod volumes on runc', { skip }, () => {
         containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo kept > /scratch/f; exec sleep 3600'], volumeMounts: [{ name: 'keep', mountPath: '/keep' }, { name: 'scratch', mountPath: '/scratch' }] }],
       },
     });
-    const podDir = join(work, 'pods', created.metadata.uid as string);
+    const podDir = join(node.work, 'pods', created.metadata.uid as string);
     const before = await running('keeper');
     const mounts = await mountsUnder(podDir);
     assert.ok(mounts.length >= 2);
 
-    await agent.stop();
+    await node.agent.stop();
     assert.deepEqual(await mountsUnder(podDir), mounts, 'a stopped agent leaves the mounts of running pods');
     // What an agent that died mid-way left: a pod directory with a tmpfs no pod owns.
-    const orphan = join(work, 'pods', '00000000-0000-0000-0000-00000000dead');
+    const orphan = join(node.work, 'pods', '00000000-0000-0000-0000-00000000dead');
     const orphanVol = join(orphan, 'volumes', 'kubernetes.io~secret', 'x');
     mkdirSync(orphanVol, { recursive: true });
     await mountTmpfs(orphanVol);
 
-    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', podVolumes: true, resyncMs: 300, host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) }));
+    ({ agent: node.agent } = await ac.start(NODE, { dataDir: node.work, runtime: node.rt, images: node.images, runtimeScheme: 'runc', resyncMs: 300, ...agentOptions() }));
     await eventually(async () => !existsSync(orphan), 'the orphaned pod directory is removed', 600, 100);
     assert.deepEqual(await mountsUnder(orphan), []);
     const after = await running('keeper');
@@ -224,7 +220,7 @@ describe('pod volumes on runc', { skip }, () => {
   });
 
   test('a claim provisioned by the local-path provisioner: the agent makes its directory; subPath inside it', async () => {
-    const nodePath = join(work, 'local-path');
+    const nodePath = join(node.work, 'local-path');
     await ac.admin.create(resources.storageclasses, '', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'lp' }, provisioner: 'portcullis.dev/local-path', volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', parameters: { nodePath } });
     // The scheduler's choice, made by hand (this cluster runs no scheduler).
     await ac.admin.create(resources.persistentvolumeclaims, 'default', {
@@ -259,7 +255,7 @@ describe('pod volumes on runc', { skip }, () => {
     assert.deepEqual(await mountsUnder(dir), [], 'the subPath bind mount is gone');
     // The claim goes: the volume is released (reclaimPolicy Delete), its node's agent removes the
     // directory (the binder asks through nodes/proxy), then the volume is deleted.
-    assert.ok(existsSync(join(work, 'local-path-volumes', `${pv.metadata.name}.json`)), 'the agent recorded the directory it made');
+    assert.ok(existsSync(join(node.work, 'local-path-volumes', `${pv.metadata.name}.json`)), 'the agent recorded the directory it made');
     await ac.admin.delete(resources.persistentvolumeclaims, 'default', 'data');
     await eventually(async () => {
       try {
@@ -274,7 +270,7 @@ describe('pod volumes on runc', { skip }, () => {
     });
     assert.ok(!existsSync(dir), 'its directory was removed on the node');
     assert.ok(existsSync(nodePath), 'only the volume\'s own directory');
-    assert.ok(!existsSync(join(work, 'local-path-volumes', `${pv.metadata.name}.json`)), 'and its record');
+    assert.ok(!existsSync(join(node.work, 'local-path-volumes', `${pv.metadata.name}.json`)), 'and its record');
   });
 
   // After the restart test: this agent resyncs every 300 ms, the period the usage is checked in.

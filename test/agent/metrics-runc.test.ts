@@ -10,60 +10,47 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImage } from '../../src/image-policy/oci/build.ts';
-import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
-import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
-import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
-import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
 import { KUBELET_PORT } from '../../src/cluster/agent/node-status.ts';
 import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
 import { imagesUsage } from '../../src/cluster/agent/server/stats-summary.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
-import type { Agent } from '../../src/cluster/agent/agent.ts';
 import { defaultMetricsHost } from '../../src/cluster/metrics/registration.ts';
 import { startNodeMetricsServer } from '../../src/cluster/metrics/serve-node-metrics.ts';
-import { renderKubeconfig } from '../../src/pki/kubeconfig.ts';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { requirePart, requireRunc } from '../helpers/real-parts.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
-import { eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
+import { adminKubeconfig, approveServing, eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
 const metricsHost = defaultMetricsHost();
-const skip = requireRoot('runc containers') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'))
-  || requirePart('a non-loopback IPv4 address', metricsHost !== undefined) || kubectlSkip(33);
+const skip = requireRunc('runc containers') || requirePart('a non-loopback IPv4 address', metricsHost !== undefined) || kubectlSkip(33);
 const ADDRESS = '127.0.0.5';
 const NODE = 'node-metrics';
 
 describe('kubectl top on a runc node', { skip }, () => {
   let ac: AgentCluster;
-  let rt: RuncRuntime;
+  let node: RuncNode;
   let endpoint: StreamingEndpoint;
   let kubeconfig: string;
-  let agent: Agent | undefined;
   let metrics: { stop(): Promise<void> } | undefined;
-  const IMAGE = 'portcullis.local/bb:v1';
 
   before(async () => {
     ac = await startAgentCluster();
-    const work = join(ac.dir, NODE);
-    const ctx = await busyboxRootfs(join(work, 'ctx'));
-    await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
-    const images = new ImageStore({ root: join(work, 'runtime') });
-    await images.importLayout(join(work, 'bb.oci'), IMAGE);
-    rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
-    endpoint = new StreamingEndpoint({
-      nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent!.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog,
-      dataDir: work, imagesUsage: imagesUsage(images), probeMetrics: async () => (await agent?.syncer.probes.metrics.text()) ?? '',
-      claimVolumes: (uid) => agent?.volumes?.claimVolumes(uid) ?? [],
+    node = await startRuncAgent(ac, NODE, {
+      agent: ({ work, rt, images }) => {
+        endpoint = new StreamingEndpoint({
+          nodeName: NODE, runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => node.agent.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog,
+          dataDir: work, imagesUsage: imagesUsage(images), probeMetrics: async () => (await node?.agent.syncer.probes.metrics.text()) ?? '',
+          claimVolumes: (uid) => node?.agent.volumes?.claimVolumes(uid) ?? [],
+        });
+        return { host: { ...HOST, internalIP: ADDRESS }, podVolumes: true, onServingCertificate: (c) => endpoint.setCertificate(c) };
+      },
     });
-    ({ agent } = await ac.start(NODE, { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: { ...HOST, internalIP: ADDRESS }, podVolumes: true, onServingCertificate: (c) => endpoint.setCertificate(c) }));
-    const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
-    await ac.admin.update(resources.certificatesigningrequests, '', { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } }, 'approval');
-    await eventually(async () => endpoint.port, 'the endpoint serves');
-    kubeconfig = join(ac.dir, 'admin.kubeconfig');
-    writeFileSync(kubeconfig, renderKubeconfig({ server: ac.c.cp.url, caCertPem: ac.c.cp.pki.caCertPem, clientCertPem: ac.c.cp.pki.adminCertPem, clientKeyPem: ac.c.cp.pki.adminKeyPem, userName: 'admin' }));
+    const work = node.work;
+    await approveServing(ac, endpoint);
+    kubeconfig = adminKubeconfig(ac);
     // A claim bound by hand (no volume controller runs here) to a local PersistentVolume on this node.
     const pvc = await ac.admin.create<K8sObject>(resources.persistentvolumeclaims, 'default', {
       apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'stats-data' }, spec: { volumeName: 'pv-stats', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
@@ -95,12 +82,11 @@ describe('kubectl top on a runc node', { skip }, () => {
   after(async () => {
     await metrics?.stop();
     await endpoint?.close();
-    await agent?.stop();
-    if (rt) {
-      await removeEverything(rt);
-      rt.close();
+    try {
+      await stopRuncAgent(node);
+    } finally {
+      await ac?.close();
     }
-    await ac?.close();
   });
 
   test('kubectl top pod shows the busy loop\'s CPU above zero, and top node the node\'s', async () => {

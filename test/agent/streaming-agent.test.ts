@@ -6,18 +6,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { resources } from '../../src/cluster/client/resources.ts';
-import type { K8sObject } from '../../src/cluster/client/types.ts';
 import type { Agent } from '../../src/cluster/agent/agent.ts';
 import { FakeRuntime } from '../../src/cluster/agent/runtime/fake.ts';
 import type { ExecOptions, ExecResult } from '../../src/cluster/agent/runtime/types.ts';
 import { KUBELET_PORT } from '../../src/cluster/agent/node-status.ts';
 import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
-import { renderKubeconfig } from '../../src/pki/kubeconfig.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
-import { eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
+import { adminKubeconfig, approveServing, eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
 
 const ADDRESS = '127.0.0.2';
 
@@ -52,14 +48,10 @@ after(async () => {
 
 test('kubectl exec through a joined agent once its serving certificate is approved', { skip }, async () => {
   assert.equal(endpoint.port, undefined, 'nothing listens without a serving certificate');
-  const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
-  await ac.admin.update(resources.certificatesigningrequests, '', { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } }, 'approval');
-  await eventually(async () => endpoint.port, 'the endpoint serves');
+  await approveServing(ac, endpoint);
   await ac.admin.create(resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeName: 'node-s', containers: [{ name: 'c', image: 'busybox' }] } });
   await eventually(async () => (await runtime.list()).containers.some((c) => c.pod.name === 'p' && c.state === 'running'), 'the container runs');
-  const kubeconfig = join(ac.dir, 'admin.kubeconfig');
-  writeFileSync(kubeconfig, renderKubeconfig({ server: ac.c.cp.url, caCertPem: ac.c.cp.pki.caCertPem, clientCertPem: ac.c.cp.pki.adminCertPem, clientKeyPem: ac.c.cp.pki.adminKeyPem, userName: 'admin' }));
-  const r = await runKubectl(33, kubeconfig, ['exec', 'p', '--', 'true']);
+  const r = await runKubectl(33, adminKubeconfig(ac), ['exec', 'p', '--', 'true']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(runtime.execs, [['true']], 'the exec ran in the pod\'s container');
 });

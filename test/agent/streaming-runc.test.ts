@@ -9,50 +9,37 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { buildImage } from '../../src/image-policy/oci/build.ts';
-import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
-import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
-import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
-import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
 import { KUBELET_PORT } from '../../src/cluster/agent/node-status.ts';
 import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
-import type { Agent } from '../../src/cluster/agent/agent.ts';
-import { renderKubeconfig } from '../../src/pki/kubeconfig.ts';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { requireBinaries, requireRunc } from '../helpers/real-parts.ts';
 import { kubectlPath, kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
-import { eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
+import { adminKubeconfig, approveServing, eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
-const skip = requireRoot('exec into runc containers') || requireBinaries('runc', 'runc') || requireBinaries('util-linux', 'nsenter') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox')) || kubectlSkip(33);
+const skip = requireRunc('exec into runc containers') || requireBinaries('util-linux', 'nsenter') || kubectlSkip(33);
 const ADDRESS = '127.0.0.3';
 
 describe('kubectl logs, exec and port-forward into runc containers', { skip }, () => {
   let ac: AgentCluster;
-  let rt: RuncRuntime;
+  let node: RuncNode;
   let endpoint: StreamingEndpoint;
   let kubeconfig: string;
-  let agent: Agent | undefined;
-  const IMAGE = 'portcullis.local/bb:v1';
 
   before(async () => {
     ac = await startAgentCluster();
-    const work = join(ac.dir, 'node-runc');
-    const ctx = await busyboxRootfs(join(work, 'ctx'));
-    await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
-    const images = new ImageStore({ root: join(work, 'runtime') });
-    await images.importLayout(join(work, 'bb.oci'), IMAGE);
-    rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
-    endpoint = new StreamingEndpoint({ nodeName: 'node-x', runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => agent!.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog });
-    ({ agent } = await ac.start('node-x', { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) }));
-    const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
-    await ac.admin.update(resources.certificatesigningrequests, '', { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } }, 'approval');
-    await eventually(async () => endpoint.port, 'the endpoint serves');
-    kubeconfig = join(ac.dir, 'admin.kubeconfig');
-    writeFileSync(kubeconfig, renderKubeconfig({ server: ac.c.cp.url, caCertPem: ac.c.cp.pki.caCertPem, clientCertPem: ac.c.cp.pki.adminCertPem, clientKeyPem: ac.c.cp.pki.adminKeyPem, userName: 'admin' }));
+    node = await startRuncAgent(ac, 'node-x', {
+      agent: ({ rt }) => {
+        endpoint = new StreamingEndpoint({ nodeName: 'node-x', runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => node.agent.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog });
+        return { host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) };
+      },
+    });
+    await approveServing(ac, endpoint);
+    kubeconfig = adminKubeconfig(ac);
     await ac.admin.create(resources.pods, 'default', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'box' },
       spec: {
@@ -65,13 +52,11 @@ describe('kubectl logs, exec and port-forward into runc containers', { skip }, (
 
   after(async () => {
     await endpoint?.close();
-    // Stopped first: a running agent would start the pod's container again once removed.
-    await agent?.stop();
-    if (rt) {
-      await removeEverything(rt);
-      rt.close();
+    try {
+      await stopRuncAgent(node);
+    } finally {
+      await ac?.close();
     }
-    await ac?.close();
   });
 
   test('logs and exec: id -u is runAsUser, the exit code comes back, stdin reaches the process', async () => {
