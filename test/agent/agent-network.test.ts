@@ -6,75 +6,38 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImage } from '../../src/image-policy/oci/build.ts';
-import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
-import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
-import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
-import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
-import { SharedInformerFactory } from '../../src/cluster/client/informer.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
-import { nodeCommandRunner } from '../../src/cluster/agent/network/ip-command.ts';
-import { startNodeNetwork } from '../../src/cluster/agent/network/node-network.ts';
 import { NETWORK_POLICIES } from '../../src/cluster/netpol/enforcer.ts';
 import { Namespaces } from '../helpers/netns.ts';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
-import { startAgentCluster, eventually, quietLog, type AgentCluster } from './agent-helpers.ts';
+import { requireBinaries, requireRunc } from '../helpers/real-parts.ts';
+import { startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
-const skip = requireRoot('the agent with its pod network') || requireBinaries('runc', 'runc') || requireBinaries('nftables', 'nft') || requireBinaries('util-linux', 'nsenter') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const skip = requireRunc('the agent with its pod network') || requireBinaries('nftables', 'nft') || requireBinaries('util-linux', 'nsenter');
 const NODE = 'node-net';
-const IMAGE = 'portcullis.local/bb:net';
 
 describe('node agent with the pod network', { skip }, () => {
   let ac: AgentCluster;
-  let rt: RuncRuntime;
   let ns: Namespaces;
-  let agent: { stop(): Promise<void> } | undefined;
+  let node: RuncNode | undefined;
 
   before(async () => {
     ns = new Namespaces();
-    const nodeNs = ns.add('pcagent');
+    const netns = ns.add('pcagent');
     ac = await startAgentCluster();
-    const work = join(ac.dir, NODE);
-    const ctx = await busyboxRootfs(join(work, 'ctx'));
-    await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
-    const images = new ImageStore({ root: join(work, 'runtime') });
-    await images.importLayout(join(work, 'bb.oci'), IMAGE);
-    rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
-    // What the node IPAM controller does, once the agent has registered its Node.
-    void eventually(async () => {
-      const n = await ac.admin.get<K8sObject>(resources.nodes, '', NODE).catch(() => undefined);
-      if (!n) return false;
-      await ac.admin.patch(resources.nodes, '', NODE, 'merge', { spec: { podCIDR: '10.244.9.0/24', podCIDRs: ['10.244.9.0/24'] } });
-      return true;
-    }, 'the Node registered', 400, 100);
-    ({ agent } = await ac.start(NODE, {
-      dataDir: work, runtime: rt, images, runtimeScheme: 'runc',
-      startNetwork: async (identity) => {
-        const client = await identity;
-        const net = await startNodeNetwork({ factory: new SharedInformerFactory({ client, log: quietLog }), nodeName: NODE, run: nodeCommandRunner(nodeNs), stateDir: join(work, 'network'), clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', log: quietLog });
-        const resolv = join(work, 'resolv.conf');
-        return {
-          podNetwork: net.podNetwork,
-          stop: () => net.stop(),
-          // As nodeNetworkStarter does: the pod's resolv.conf for its dnsPolicy.
-          podFiles: async (p) => (writeFileSync(resolv, net.resolvConf(p)), { '/etc/resolv.conf': resolv }),
-        };
-      },
-    }));
+    node = await startRuncAgent(ac, NODE, { network: { netns, podCIDR: '10.244.9.0/24' } });
   });
 
   after(async () => {
-    // The agent first, or it would restart what is being removed.
-    await agent?.stop();
-    if (rt) {
-      await removeEverything(rt);
-      rt.close();
+    try {
+      await stopRuncAgent(node);
+    } finally {
+      await ac?.close();
+      ns?.destroy();
     }
-    await ac?.close();
-    ns?.destroy();
   });
 
   const pod = (name: string, labels: Record<string, string>, command: string[], restartPolicy = 'Always') => ({

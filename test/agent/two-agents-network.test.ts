@@ -10,27 +10,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildImage } from '../../src/image-policy/oci/build.ts';
-import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
-import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
-import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
-import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
-import { SharedInformerFactory } from '../../src/cluster/client/informer.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
-import { nodeCommandRunner } from '../../src/cluster/agent/network/ip-command.ts';
-import { startNodeNetwork } from '../../src/cluster/agent/network/node-network.ts';
 import { NETWORK_POLICIES } from '../../src/cluster/netpol/enforcer.ts';
 import { runNetpol } from '../../src/cli/netpol.ts';
 import { RestClient } from '../../src/cluster/client/rest-client.ts';
 import { Namespaces } from '../helpers/netns.ts';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
-import { HOST, startAgentCluster, eventually, quietLog, type AgentCluster } from './agent-helpers.ts';
+import { requireBinaries, requireRunc } from '../helpers/real-parts.ts';
+import { HOST, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
-const skip = requireRoot('two agents with their pod networks') || requireBinaries('runc', 'runc') || requireBinaries('nftables', 'nft') || requireBinaries('util-linux', 'nsenter') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
-const IMAGE = 'portcullis.local/bb:two-nodes';
+const skip = requireRunc('two agents with their pod networks') || requireBinaries('nftables', 'nft') || requireBinaries('util-linux', 'nsenter');
 const NODES = [
   { name: 'node-a', underlay: '10.250.201.1', podCIDR: '10.244.21.0/24' },
   { name: 'node-b', underlay: '10.250.201.2', podCIDR: '10.244.22.0/24' },
@@ -39,8 +29,7 @@ const NODES = [
 describe('two agents, each node network in its own namespace, joined by an underlay', { skip }, () => {
   let ac: AgentCluster;
   let ns: Namespaces;
-  const runtimes: RuncRuntime[] = [];
-  const agents: Array<{ stop(): Promise<void> }> = [];
+  const nodes: RuncNode[] = [];
 
   before(async () => {
     ns = new Namespaces();
@@ -54,42 +43,17 @@ describe('two agents, each node network in its own namespace, joined by an under
     }
     ac = await startAgentCluster(['endpointslice-controller']);
     for (const [i, n] of NODES.entries()) {
-      const work = join(ac.dir, n.name);
-      const ctx = await busyboxRootfs(join(work, 'ctx'));
-      await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
-      const images = new ImageStore({ root: join(work, 'runtime') });
-      await images.importLayout(join(work, 'bb.oci'), IMAGE);
-      const rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
-      runtimes.push(rt);
-      // What the node IPAM controller does once the agent has registered its Node.
-      void eventually(async () => {
-        const node = await ac.admin.get<K8sObject>(resources.nodes, '', n.name).catch(() => undefined);
-        if (!node) return false;
-        await ac.admin.patch(resources.nodes, '', n.name, 'merge', { spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR] } });
-        return true;
-      }, `${n.name} registered`, 400, 100);
-      const { agent } = await ac.start(n.name, {
-        dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: { ...HOST, hostname: n.name, internalIP: n.underlay },
-        startNetwork: async (identity) => {
-          const client = await identity;
-          const net = await startNodeNetwork({ factory: new SharedInformerFactory({ client, log: quietLog }), nodeName: n.name, run: nodeCommandRunner(nodeNs[i]), stateDir: join(work, 'network'), clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', log: quietLog });
-          const resolv = join(work, 'resolv.conf');
-          return { podNetwork: net.podNetwork, stop: () => net.stop(), podFiles: async (p) => (writeFileSync(resolv, net.resolvConf(p)), { '/etc/resolv.conf': resolv }) };
-        },
-      });
-      agents.push(agent);
+      nodes.push(await startRuncAgent(ac, n.name, { network: { netns: nodeNs[i]!, podCIDR: n.podCIDR }, agent: { host: { ...HOST, hostname: n.name, internalIP: n.underlay } } }));
     }
   });
 
   after(async () => {
-    // The agents first, or they would restart what is being removed.
-    for (const a of agents) await a.stop();
-    for (const rt of runtimes) {
-      await removeEverything(rt);
-      rt.close();
+    try {
+      for (const n of nodes) await stopRuncAgent(n);
+    } finally {
+      await ac?.close();
+      ns?.destroy();
     }
-    await ac?.close();
-    ns?.destroy();
   });
 
   const pod = (name: string, node: string, labels: Record<string, string>, command: string[], restartPolicy = 'Always') => ({
