@@ -13,14 +13,15 @@ import { StreamingEndpoint } from '../cluster/agent/server/streaming-endpoint.ts
 import { imagesUsage } from '../cluster/agent/server/stats-summary.ts';
 import { localNodeName, readHostInfo } from '../cluster/agent/host-info.ts';
 import { openRuncNodeRuntime } from '../cluster/agent/node-runtime.ts';
+import { IMAGE_FLAGS, imageFlagOptions } from '../cluster/agent/runtime/image-options.ts';
 import { boolFlag, durationFlag, flag, parseCommand } from './args.ts';
 import { DEFAULT_IMAGE_GC_POLICY, imageGcPolicyError } from '../cluster/agent/image-gc.ts';
-import { DEFAULT_EVICTION_HARD, evictionHardFlag, parseEvictionHard } from '../cluster/agent/eviction/disk-pressure.ts';
+import { DEFAULT_EVICTION_HARD, evictionHardFlag, mapFlag, parseThresholdConfig } from '../cluster/agent/eviction/thresholds.ts';
 import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
 import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
 
 export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
-  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-pressure-transition-period'], booleans: ['pod-network'] });
+  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-pressure-transition-period', ...IMAGE_FLAGS], booleans: ['pod-network'] });
   const nodeName = flag(args, 'node', '') || localNodeName();
   const dataDir = flag(args, 'data-dir', './.portcullis-agent');
   const maxPods = Number(flag(args, 'max-pods', '110'));
@@ -33,17 +34,21 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   };
   const gcError = imageGcPolicyError(imageGcPolicy);
   if (gcError) throw new Error(gcError);
-  // Node-pressure thresholds on the disk signals (the kubelet's --eviction-hard replaces the defaults), checked before joining.
+  // Image limits and KEP-2535's pull-credential verification policy, checked before joining.
+  const imageOptions = imageFlagOptions(args);
+  // Node-pressure thresholds (the kubelet's --eviction-hard replaces the defaults; soft ones need a grace period each), checked before joining.
   const evictionHard = flag(args, 'eviction-hard', '') ? evictionHardFlag(flag(args, 'eviction-hard', '')) : DEFAULT_EVICTION_HARD;
-  const evictionError = parseEvictionHard(evictionHard).error;
-  if (evictionError) throw new Error(`invalid --eviction-hard: ${evictionError}`);
+  const evictionSoft = mapFlag('eviction-soft', flag(args, 'eviction-soft', ''), '<');
+  const evictionSoftGracePeriod = mapFlag('eviction-soft-grace-period', flag(args, 'eviction-soft-grace-period', ''), '=');
+  const evictionError = parseThresholdConfig({ hard: evictionHard, soft: evictionSoft, softGracePeriod: evictionSoftGracePeriod }).error;
+  if (evictionError) throw new Error(`invalid eviction thresholds (--eviction-hard, --eviction-soft, --eviction-soft-grace-period): ${evictionError}`);
   const evictionPressureTransitionMs = durationFlag(args, 'eviction-pressure-transition-period', '5m');
   const bootstrap = clientConfigFromKubeconfig(kubeconfigFlag(args));
   const log = pino({ level: flag(args, 'log-level', 'info') });
   const nodeIP = flag(args, 'node-ip', '') || undefined;
   const host = readHostInfo({ dataDir, nodeIP, maxPods, runtimeVersion: '' });
   const memory = Number(/^(\d+)Ki$/.exec(host.capacity.memory ?? '')?.[1] ?? 0) * 1024;
-  const rt = openRuncNodeRuntime({ dataDir, memoryCapacity: memory || undefined });
+  const rt = openRuncNodeRuntime({ dataDir, memoryCapacity: memory || undefined, images: imageOptions });
   const abort = new AbortController();
   const stop = untilStopped(stopSignal);
   void stop.then(() => abort.abort());
@@ -61,7 +66,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
-      imageGcPolicy, evictionHard, evictionPressureTransitionMs,
+      imageGcPolicy, evictionHard, evictionSoft, evictionSoftGracePeriod, evictionPressureTransitionMs,
       // Pods' volumes under <data-dir>/pods (runc runs as root).
       podVolumes: true,
       // The node's pod network: addresses, NetworkPolicy, Services and DNS (--pod-network=false: none).

@@ -68,11 +68,22 @@ export interface AgentOptions {
   imageGcPeriodMs?: number;
   /** The eviction manager's local-storage limit checks (kubelet's evictionMonitoringPeriod, 10 s). */
   evictionMonitoringMs?: number;
-  /** Hard eviction thresholds on the disk signals (kubelet's evictionHard; default upstream's nodefs/imagefs ones) and how long DiskPressure stays after the last one met (evictionPressureTransitionPeriod, 5 min). */
+  /**
+   * Eviction thresholds (eviction/thresholds.ts): hard ones (kubelet's evictionHard; default
+   * upstream's memory.available<100Mi and nodefs/imagefs ones), soft ones with their grace periods
+   * (evictionSoft, evictionSoftGracePeriod), and how long a pressure condition stays after its
+   * threshold was last met (evictionPressureTransitionPeriod, 5 min).
+   */
   evictionHard?: Readonly<Record<string, string>>;
+  evictionSoft?: Readonly<Record<string, string>>;
+  evictionSoftGracePeriod?: Readonly<Record<string, string>>;
   evictionPressureTransitionMs?: number;
   /** statfs(2) of the data directory for the disk signals (default node:fs statfs; tests inject a disk's fullness). */
   statfs?: (path: string) => Promise<FsStats>;
+  /** The node's memory capacity and working set for memory.available (default eviction/node-signals.ts readNodeMemory; tests inject). */
+  nodeMemory?: () => Promise<{ capacity: number; workingSet: number }>;
+  /** pid_max and the tasks running for pid.available (default readPids). */
+  pids?: () => Promise<{ max: number; running: number } | undefined>;
   log: AgentLog;
   /**
    * Called with the serving certificate (kubelet-serving) once the agent has one (at start when

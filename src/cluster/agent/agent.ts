@@ -39,7 +39,11 @@ import { VolumeManager } from './volumes/volume-manager.ts';
 import { ImageGcManager, type GcImageStore } from './image-gc.ts';
 import { LocalStorageEviction } from './eviction/local-storage-eviction.ts';
 import { kubernetesUserAgent } from '../../util/http/user-agent.ts';
-import { DEFAULT_EVICTION_HARD, DiskPressureMonitor, parseEvictionHard } from './eviction/disk-pressure.ts';
+import { observeDisk } from './eviction/disk-pressure.ts';
+import { PressureMonitor } from './eviction/pressure-monitor.ts';
+import { DEFAULT_EVICTION_HARD, DISK_SIGNALS, parseThresholdConfig, type Observations } from './eviction/thresholds.ts';
+import { observation, readNodeMemory, readPids } from './eviction/node-signals.ts';
+import { parseQty } from '../../admission/quota/quantity.ts';
 import { NodePressureEviction } from './eviction/node-pressure-eviction.ts';
 
 export type { Agent, AgentLog, AgentOptions } from './agent-options.ts';
@@ -54,8 +58,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const now = o.now ?? Date.now;
   const timers = o.timers ?? realTimers;
   const make = o.makeClient ?? ((c: ClientConfig) => new RestClient(c));
-  const { thresholds: evictionHard, error: evictionError } = parseEvictionHard(o.evictionHard ?? DEFAULT_EVICTION_HARD);
-  if (evictionError) throw new Error(`invalid evictionHard: ${evictionError}`);
+  const { thresholds: evictionThresholds, error: evictionError } = parseThresholdConfig({ hard: o.evictionHard ?? DEFAULT_EVICTION_HARD, soft: o.evictionSoft, softGracePeriod: o.evictionSoftGracePeriod });
+  if (evictionError) throw new Error(`invalid eviction thresholds: ${evictionError}`);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const host = o.host ?? readHostInfo({ dataDir: o.dataDir, nodeIP: o.nodeIP, runtimeVersion: o.runtimeVersion });
   const stopping = new AbortController();
@@ -109,11 +113,31 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     };
     every(o.leaseRenewMs ?? 10_000, 'lease renewal', () => renewLease(leaseCfg, node));
     const reportMs = o.statusReportMs ?? 300_000;
-    // The eviction manager's disk signals (statfs of the data directory: pods, logs, images and layers live there).
-    const diskPressure = new DiskPressureMonitor({ thresholds: evictionHard, transitionMs: o.evictionPressureTransitionMs, now, log: o.log, statfs: async () => (o.statfs ?? statfs)(o.dataDir) });
+    // The eviction manager's signals, those a threshold names: statfs of the data directory (pods,
+    // logs, images and layers live there), the node's memory, the pods' cgroup against allocatable
+    // memory, the node's PIDs.
+    const signals = new Set(evictionThresholds.map((t) => t.signal));
+    const allocatableMemory = Number((parseQty(host.allocatable.memory ?? '0')?.nanos ?? 0n) / 1_000_000_000n);
+    const observe = async (): Promise<Observations> => {
+      const obs: Observations = {};
+      if (DISK_SIGNALS.some((s) => signals.has(s))) {
+        const st = await (o.statfs ?? statfs)(o.dataDir);
+        Object.assign(obs, observeDisk(st, st));
+      }
+      if (signals.has('memory.available')) {
+        const m = await (o.nodeMemory ?? readNodeMemory)();
+        obs['memory.available'] = observation(m.capacity, m.workingSet);
+      }
+      if (signals.has('allocatableMemory.available') && allocatableMemory > 0) obs['allocatableMemory.available'] = observation(allocatableMemory, (await o.runtime.podsUsageStats())?.usage.memoryWorkingSetBytes ?? 0);
+      const pids = signals.has('pid.available') ? await (o.pids ?? readPids)() : undefined;
+      if (pids) obs['pid.available'] = observation(pids.max, pids.running);
+      return obs;
+    };
+    const pressure = new PressureMonitor({ thresholds: evictionThresholds, transitionMs: o.evictionPressureTransitionMs, now, log: o.log, observe });
     // Node events of the status loop (NodeHasDiskPressure …): set once the event recorder exists.
     let nodeEvent: ((reason: string, message: string) => void) | undefined;
-    every(o.statusUpdateMs ?? 10_000, 'node status update', async () => void (await syncAgentNodeStatus(client, node, host, now(), reportMs, { disk: diskPressure.underPressure }, (r, m) => nodeEvent?.(r, m))));
+    const nodePressure = () => ({ disk: pressure.has('DiskPressure'), memory: pressure.has('MemoryPressure'), pid: pressure.has('PIDPressure') });
+    every(o.statusUpdateMs ?? 10_000, 'node status update', async () => void (await syncAgentNodeStatus(client, node, host, now(), reportMs, nodePressure(), (r, m) => nodeEvent?.(r, m))));
 
     // Certificates: the client one rotated in place, the serving one requested and kept current.
     const certLog = { info: o.log.info.bind(o.log), warn: o.log.warn.bind(o.log) };
@@ -169,10 +193,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const storageEviction = new LocalStorageEviction({
       pods: () => pods.list() as Pod[], runtime: o.runtime, volumePath: (uid, name) => volumes?.volumePath(uid, name), evict: (uid) => workers.update(uid), log: o.log,
     });
-    // Under disk pressure: unused images first, then one pod per pass (upstream's ranking).
+    // Under node pressure: for disk, unused images first; then one pod per pass (upstream's ranking).
     let imageGc: ImageGcManager | undefined;
     const pressureEviction = new NodePressureEviction({
-      monitor: diskPressure, pods: () => pods.list() as Pod[], runtime: o.runtime, measure: (p, l, own) => storageEviction.measure(p, l, own), evict: (uid) => workers.update(uid), log: o.log,
+      monitor: pressure, pods: () => pods.list() as Pod[], runtime: o.runtime, measure: (p, l, own) => storageEviction.measure(p, l, own), evict: (uid) => workers.update(uid), log: o.log,
       reclaim: async () => void (await imageGc?.deleteUnusedImages()),
       warn: (reason, message) => recorder.event({ metadata: { name: o.nodeName, uid: o.nodeName } }, resources.nodes, 'Warning', reason, message),
     });
@@ -180,7 +204,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       runtime: o.runtime, images: o.images, network, podFiles, client, volumes,
       recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
-      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => (diskPressure.underPressure ? ['DiskPressure'] : []), pressureVerdict: (uid) => pressureEviction.verdict(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
+      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => pressure.conditions, pressureVerdict: (uid) => pressureEviction.verdict(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });
     workers = new PodWorkers({
       timers, now, random: o.random, log: o.log,
@@ -240,7 +264,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       }
     });
     every(o.evictionMonitoringMs ?? 10_000, 'eviction manager', async () => {
-      await diskPressure.pass();
+      await pressure.pass();
       // A pod over its own limit goes first; only when none did is node pressure acted on (as synchronize).
       if (pods.hasSynced() && !(await storageEviction.pass()).length) await pressureEviction.pass();
     });

@@ -44,3 +44,33 @@ test('DiskPressure: True with upstream reason and message under pressure; only a
   assert.deepEqual(disk(patches[1]!)?.status, 'False');
   assert.deepEqual(disk(patches[1]!)?.lastTransitionTime, '1970-01-01T00:00:30Z');
 });
+
+test('MemoryPressure and PIDPressure: True with upstream reasons and messages, their NodeHas* events when they flip', async () => {
+  const host = { capacity: {}, allocatable: {}, internalIP: '10.0.0.1', nodeInfo: {} } as unknown as HostInfo;
+  const cond = (s: Record<string, unknown>, type: string) => {
+    const c = (s['conditions'] as Array<Record<string, string>>).find((x) => x.type === type)!;
+    return [c.status, c.reason, c.message];
+  };
+  const quiet = agentNodeStatus('n1', host, 0, 0);
+  assert.deepEqual(cond(quiet, 'MemoryPressure'), ['False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available']);
+  assert.deepEqual(cond(quiet, 'PIDPressure'), ['False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available']);
+  const hot = agentNodeStatus('n1', host, 0, 0, { disk: false, memory: true, pid: true });
+  assert.deepEqual(cond(hot, 'MemoryPressure'), ['True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available']);
+  assert.deepEqual(cond(hot, 'PIDPressure'), ['True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available']);
+  assert.deepEqual(cond(hot, 'DiskPressure')[0], 'False');
+  let held = quiet.conditions as Array<Record<string, string>>;
+  const client = {
+    get: async () => ({ metadata: { name: 'n1' }, status: { conditions: held } }),
+    patch: async (_r: unknown, _ns: string, _n: string, _t: string, body: { status: Record<string, unknown> }) => {
+      held = body.status['conditions'] as Array<Record<string, string>>;
+      return {};
+    },
+  } as unknown as ApiClient;
+  const n: AgentNode = { name: 'n1', hasLease: true, since: 0, lastReport: 0 };
+  const events: string[] = [];
+  const record = (reason: string) => events.push(reason);
+  await syncAgentNodeStatus(client, n, host, 10_000, 300_000, { disk: false, memory: true }, record);
+  await syncAgentNodeStatus(client, n, host, 20_000, 300_000, { disk: false, memory: false, pid: true }, record);
+  await syncAgentNodeStatus(client, n, host, 30_000, 300_000, { disk: false }, record);
+  assert.deepEqual(events, ['NodeHasInsufficientMemory', 'NodeHasSufficientMemory', 'NodeHasInsufficientPID', 'NodeHasSufficientPID']);
+});

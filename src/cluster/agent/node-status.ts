@@ -43,17 +43,30 @@ export function agentNodeObject(name: string, host: HostInfo): K8sObject {
   };
 }
 
-/** The node conditions the eviction manager sets (disk pressure: disk-pressure.ts). */
+/** The node conditions the eviction manager sets (eviction/pressure-monitor.ts). */
 export interface NodePressure {
   disk: boolean;
+  memory?: boolean;
+  pid?: boolean;
 }
 
-/** setters.go DiskPressureCondition: True with KubeletHasDiskPressure while the eviction manager says so. */
+/**
+ * setters.go's MemoryPressureCondition, DiskPressureCondition and PIDPressureCondition: True, with
+ * their reason and message, while the eviction manager says so; and the Normal event
+ * recordNodeStatusEvent sends when each flips.
+ */
+const PRESSURE = [
+  { type: 'MemoryPressure', key: 'memory', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', on: 'NodeHasInsufficientMemory', off: 'NodeHasSufficientMemory' },
+  { type: 'DiskPressure', key: 'disk', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure', on: 'NodeHasDiskPressure', off: 'NodeHasNoDiskPressure' },
+  { type: 'PIDPressure', key: 'pid', reason: 'KubeletHasInsufficientPID', message: 'kubelet has insufficient PID available', on: 'NodeHasInsufficientPID', off: 'NodeHasSufficientPID' },
+] as const;
+
 function conditions(since: number, now: number, pressure: NodePressure, transitions: Readonly<Record<string, number>>): Array<Record<string, string>> {
   return nodeConditions(since, now).map((c) => {
     const at = transitions[c.type ?? ''];
     const out = at === undefined ? c : { ...c, lastTransitionTime: rfc3339(at) };
-    if (c.type === 'DiskPressure' && pressure.disk) return { ...out, status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' };
+    const p = PRESSURE.find((x) => x.type === c.type);
+    if (p && pressure[p.key]) return { ...out, status: 'True', reason: p.reason, message: p.message };
     return out;
   });
 }
@@ -110,10 +123,11 @@ export async function syncAgentNodeStatus(client: ApiClient, n: AgentNode, host:
   // A condition whose status changes gets a new lastTransitionTime; the others keep theirs.
   if (changed.length) n.transitions = { ...n.transitions, ...Object.fromEntries(changed.map((c) => [c.type, now])) };
   await writeAgentNodeStatus(client, n, host, now, pressure);
-  // recordNodeStatusEvent: a Normal event on the Node when the disk condition flips.
-  const disk = changed.find((c) => c.type === 'DiskPressure');
-  if (disk && held.has('DiskPressure')) {
-    const reason = disk.status === 'True' ? 'NodeHasDiskPressure' : 'NodeHasNoDiskPressure';
+  // recordNodeStatusEvent: a Normal event on the Node when a pressure condition flips.
+  for (const p of PRESSURE) {
+    const c = changed.find((x) => x.type === p.type);
+    if (!c || !held.has(p.type)) continue;
+    const reason = c.status === 'True' ? p.on : p.off;
     record?.(reason, `Node ${n.name} status is now: ${reason}`);
   }
   return true;

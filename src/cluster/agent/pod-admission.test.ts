@@ -81,3 +81,19 @@ test('under disk pressure a new pod is refused first (reason Evicted, upstream m
   const mirror: Pod = { metadata: { name: 'm', annotations: { 'kubernetes.io/config.mirror': 'x' } }, spec: { containers: [{ name: 'c' }] } };
   assert.equal(admitPod(mirror, [], { pods: '10' }, undefined, ['DiskPressure']), undefined);
 });
+
+test('under MemoryPressure alone only a BestEffort pod that does not tolerate the memory-pressure taint is refused', () => {
+  const bestEffort: Pod = { metadata: { name: 'be' }, spec: { containers: [{ name: 'c' }] } };
+  const refused = { reason: 'Evicted', message: 'Pod was rejected: The node had condition: [MemoryPressure]. ' };
+  assert.deepEqual(admitPod(bestEffort, [], { pods: '10' }, undefined, ['MemoryPressure']), refused);
+  // A toleration of the memory-pressure taint (or of everything) lets it in; one of another taint does not.
+  const tolerating = (t: object): Pod => ({ ...bestEffort, spec: { ...bestEffort.spec!, tolerations: [t] } });
+  assert.equal(admitPod(tolerating({ key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' }), [], { pods: '10' }, undefined, ['MemoryPressure']), undefined);
+  assert.equal(admitPod(tolerating({ operator: 'Exists' }), [], { pods: '10' }, undefined, ['MemoryPressure']), undefined);
+  assert.deepEqual(admitPod(tolerating({ key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' }), [], { pods: '10' }, undefined, ['MemoryPressure']), refused);
+  // Burstable is admitted under MemoryPressure alone, not when another condition is there too.
+  const burstable: Pod = { metadata: { name: 'b' }, spec: { containers: [{ name: 'c', resources: { requests: { memory: '10Mi' } } }] } };
+  assert.equal(admitPod(burstable, [], { pods: '10' }, undefined, ['MemoryPressure']), undefined);
+  assert.deepEqual(admitPod(burstable, [], { pods: '10' }, undefined, ['MemoryPressure', 'DiskPressure']), { reason: 'Evicted', message: 'Pod was rejected: The node had condition: [MemoryPressure DiskPressure]. ' });
+  assert.deepEqual(admitPod(burstable, [], { pods: '10' }, undefined, ['PIDPressure'])?.message, 'Pod was rejected: The node had condition: [PIDPressure]. ');
+});

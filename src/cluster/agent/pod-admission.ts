@@ -9,7 +9,8 @@
  * also bounds what the agent runs to --max-pods.
  *
  * Under node pressure (the eviction manager's node conditions, `pressure`) a new pod that is not
- * critical is refused first: reason Evicted, "The node had condition: [DiskPressure]. ".
+ * critical is refused first: reason Evicted, "The node had condition: [DiskPressure]. "; under
+ * MemoryPressure alone only BestEffort pods that do not tolerate the memory-pressure taint are.
  *
  * A pod asking for its own user namespace (hostUsers: false) or an AppArmor profile is rejected: the
  * runtime makes neither.
@@ -18,7 +19,8 @@
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../api/validation/quantity.ts';
-import { findUntoleratedTaint, podMatchesNodeSelectorAndAffinity, type Taint } from '../scheduler/labels.ts';
+import { findUntoleratedTaint, podMatchesNodeSelectorAndAffinity, tolerationsTolerateTaint, type Taint } from '../scheduler/labels.ts';
+import { podQos } from './runtime/cgroup-resources.ts';
 import { NodeInfo, podHostPorts } from '../scheduler/node-info.ts';
 import type { K8sObject } from '../client/types.ts';
 import { isCriticalPod } from './eviction/local-storage-limits.ts';
@@ -76,9 +78,10 @@ export function requiresAppArmor(pod: Pod): boolean {
  * the resources are checked) with `allocatable`.
  */
 export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonly<Record<string, string>>, node?: K8sObject, pressure: readonly string[] = []): Rejection | undefined {
-  // The eviction manager's admit handler runs first: under disk pressure every pod but a critical
-  // one is refused, whatever it tolerates (only MemoryPressure alone lets some through).
-  if (pressure.length && !isCriticalPod(pod)) return { reason: 'Evicted', message: `Pod was rejected: The node had condition: [${pressure.join(' ')}]. ` };
+  // The eviction manager's admit handler runs first: under pressure every pod but a critical one is
+  // refused, except that MemoryPressure alone admits pods that are not BestEffort, and BestEffort
+  // ones that tolerate the memory-pressure taint.
+  if (pressure.length && !isCriticalPod(pod) && !admittedUnderMemoryPressure(pod, pressure)) return { reason: 'Evicted', message: `Pod was rejected: The node had condition: [${pressure.join(' ')}]. ` };
   // Checks preemption would not help with come first (rejectPodAdmissionBasedOnOSSelector / OSField).
   const podOS = pod.metadata?.labels?.['kubernetes.io/os'];
   if (podOS !== undefined && podOS !== 'linux') return { reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Pod was rejected: Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" };
@@ -107,6 +110,12 @@ export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonl
   const taints = (node.spec?.taints as Taint[] | undefined) ?? [];
   if (findUntoleratedTaint(taints, pod.spec?.tolerations ?? [], (t) => t.effect === 'NoExecute')) return predicate('TaintToleration', "node(s) had taints that the pod didn't tolerate");
   return undefined;
+}
+
+function admittedUnderMemoryPressure(pod: Pod, pressure: readonly string[]): boolean {
+  if (pressure.length !== 1 || pressure[0] !== 'MemoryPressure') return false;
+  if (!pod.spec || podQos(pod.spec) !== 'BestEffort') return true;
+  return tolerationsTolerateTaint(pod.spec.tolerations ?? [], { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' });
 }
 
 /** noderesources.Fits for pods, cpu and memory: undefined when `pod` fits beside `running`. */

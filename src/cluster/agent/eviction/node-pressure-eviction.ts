@@ -1,31 +1,40 @@
 /**
- * The eviction manager's response to a met disk threshold (synchronize after the local-storage
- * pass): an EvictionThresholdMet Warning on the Node ("Attempting to reclaim <resource>"), node-level
- * reclaim first (unused images deleted, upstream's DeleteUnusedImages) and, when the threshold is
- * still met after it, one pod evicted per pass, chosen by upstream's rankDiskPressureFunc: pods
- * using more than their ephemeral-storage request first, then lower priority, then the larger
- * use over request. Critical pods are skipped. The pod is killed by its worker with a 1 s grace,
- * phase Failed, reason Evicted, "The node was low on resource: …" and a DisruptionTarget condition
- * (TerminationByKubelet), as evictPod. While an evicted pod is still active no other is chosen
- * (upstream waits for its clean-up).
+ * The eviction manager's response to a met threshold (synchronize after the local-storage pass):
+ * the thresholds whose grace period has passed are taken memory first (byEvictionPriority), an
+ * EvictionThresholdMet Warning goes on the Node ("Attempting to reclaim <resource>"), for a disk
+ * signal node-level reclaim comes first (unused images deleted, upstream's DeleteUnusedImages) and
+ * when no threshold is met after it nothing more is done; otherwise one pod is evicted per pass,
+ * chosen by upstream's ranking for the resource:
+ * - memory (rankMemoryPressure): pods whose working set exceeds their memory request first, then
+ *   lower priority, then the larger working set over request;
+ * - ephemeral-storage and inodes (rankDiskPressureFunc): the same over ephemeral-storage use;
+ * - pids (rankPIDPressure): lower priority first (the per-pod process count upstream ranks by next
+ *   is not measured here).
+ * Only pods that had anything running are candidates; one without stats goes first, as upstream's
+ * comparators put it. Critical pods are skipped. The
+ * pod is killed by its worker, phase Failed, reason Evicted, "The node was low on resource: …"
+ * and a DisruptionTarget condition (TerminationByKubelet), as evictPod. While an evicted pod is
+ * still active no other is chosen (upstream waits for its clean-up).
  *
- * Use is measured as ES's local-storage pass measures a pod's total (writable layers, logs, local
- * volumes; du, bounded walks). Inode signals rank by bytes too (upstream ranks them by inodes).
+ * Disk use is measured as ES's local-storage pass measures a pod's total (writable layers, logs,
+ * local volumes; du, bounded walks); inode signals rank by bytes too (upstream ranks them by
+ * inodes). Memory is the working set of the pod's running containers and sandbox (their cgroups).
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { formatQty, parseQty, type Qty } from '../../../admission/quota/quantity.ts';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/types.ts';
 import { podRequest } from '../pod-admission.ts';
-import type { DiskPressureMonitor, DiskSignal, DiskThreshold } from './disk-pressure.ts';
+import type { PressureMonitor } from './pressure-monitor.ts';
+import { byEvictionPriority, DISK_SIGNALS, resourceOf, thresholdQuantity, type Observations, type Threshold } from './thresholds.ts';
 import { isCriticalPod, rankedUsage, type PodStorageUsage, type StorageLimits } from './local-storage-limits.ts';
 
 export interface NodePressureEvictionDeps {
-  monitor: Pick<DiskPressureMonitor, 'pass' | 'thresholdsMet' | 'observations'>;
+  monitor: Pick<PressureMonitor, 'pass' | 'thresholdsMet' | 'unresolved' | 'observations'>;
   pods(): readonly Pod[];
-  runtime: Pick<ContainerRuntime, 'list'>;
-  /** A pod's use, as the local-storage pass measures it. */
+  runtime: Pick<ContainerRuntime, 'list' | 'usageStats'>;
+  /** A pod's disk use, as the local-storage pass measures it. */
   measure(pod: Pod, limits: StorageLimits, own: readonly ContainerStatus[]): Promise<PodStorageUsage>;
-  /** Node-level reclaim before any pod goes (unused images deleted). */
+  /** Node-level reclaim before any pod goes for a disk signal (unused images deleted). */
   reclaim(): Promise<void>;
   /** Wakes the pod's worker, which reads verdict(uid) and kills the pod. */
   evict(uid: string): void;
@@ -39,9 +48,7 @@ const binary = (n: number): string => formatQty({ nanos: BigInt(Math.trunc(n)) *
 const decimal = (n: number): string => formatQty({ nanos: BigInt(Math.trunc(n)) * NANO, format: 'DecimalSI' } satisfies Qty);
 const active = (p: Pod): boolean => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata?.deletionTimestamp;
 const desc = (p: Pod): string => `${p.metadata?.namespace}/${p.metadata?.name}`;
-
-/** signalToResource: the resource a disk signal starves. */
-export const resourceOf = (s: DiskSignal): string => (s.endsWith('inodesFree') ? 'inodes' : 'ephemeral-storage');
+const isDisk = (t: Threshold): boolean => (DISK_SIGNALS as readonly string[]).includes(t.signal);
 
 /** Everything measured: no limit bounds the walks (the totals rank the pods). */
 function unbounded(pod: Pod): StorageLimits {
@@ -49,24 +56,50 @@ function unbounded(pod: Pod): StorageLimits {
   return { emptyDirs: [], pod: all, containers: new Map((pod.spec?.containers ?? []).map((c) => [c.name, all])) };
 }
 
-interface Ranked {
+export interface Ranked {
   pod: Pod;
+  /** Stats were found for the pod (upstream's statsFunc). */
+  found: boolean;
   usage: number;
   request: number;
   containers: ReadonlyArray<{ readonly name: string; readonly bytes: number }>;
 }
 
-/** rankDiskPressureFunc: exceedDiskRequests, then priority (lower first), then use over request (larger first). */
-export function rankForDiskPressure(pods: Ranked[]): Ranked[] {
+const byPriority = (a: Ranked, b: Ranked): number => (a.pod.spec?.priority ?? 0) - (b.pod.spec?.priority ?? 0);
+/** cmpBool: true first. */
+const trueFirst = (a: boolean, b: boolean): number => (a === b ? 0 : a ? -1 : 1);
+
+/** rankMemoryPressure / rankDiskPressureFunc: over the request first, then priority, then use over request; rankPIDPressure: priority. */
+export function rankPods(pods: readonly Ranked[], resource: string): Ranked[] {
+  if (resource === 'pids') return [...pods].sort(byPriority);
   return [...pods].sort((a, b) => {
-    const ea = a.usage > a.request ? 1 : 0;
-    const eb = b.usage > b.request ? 1 : 0;
-    if (ea !== eb) return eb - ea;
-    const pa = a.pod.spec?.priority ?? 0;
-    const pb = b.pod.spec?.priority ?? 0;
-    if (pa !== pb) return pa - pb;
-    return b.usage - b.request - (a.usage - a.request);
+    if (!a.found || !b.found) return trueFirst(!a.found, !b.found);
+    const exceeds = trueFirst(a.usage > a.request, b.usage > b.request);
+    if (exceeds) return exceeds;
+    return byPriority(a, b) || b.usage - b.request - (a.usage - a.request);
   });
+}
+
+/** evictionMessage: the starved resource, the threshold and what was available, the containers over their requests. */
+export function evictionMessage(resource: string, met: readonly Threshold[], obs: Observations | undefined, r: Ranked): string {
+  let m = `The node was low on resource: ${resource}. `;
+  // getThresholdMetInfo: the first met threshold of the resource that has an observation.
+  for (const t of met) {
+    const o = obs?.[t.signal];
+    if (resourceOf(t.signal) !== resource || !o) continue;
+    const show = resource === 'inodes' || resource === 'pids' ? decimal : binary;
+    m += `Threshold quantity: ${t.text ?? binary(thresholdQuantity(t, o.capacity))}, available: ${show(o.available)}. `;
+    break;
+  }
+  if (resource !== 'ephemeral-storage' && resource !== 'memory') return m;
+  const specs = [...(r.pod.spec?.containers ?? []), ...(r.pod.spec?.initContainers ?? [])];
+  for (const c of r.containers) {
+    const spec = specs.find((x) => x.name === c.name);
+    if (!spec) continue;
+    const req = parseQty(spec.resources?.requests?.[resource] ?? '0') ?? { nanos: 0n, format: 'DecimalSI' };
+    if (c.bytes > Number(req.nanos / NANO)) m += `Container ${c.name} was using ${binary(c.bytes)}, request is ${formatQty(req)}, has larger consumption of ${resource}. `;
+  }
+  return m;
 }
 
 export class NodePressureEviction {
@@ -82,23 +115,52 @@ export class NodePressureEviction {
     return this.#verdicts.get(uid);
   }
 
-  /** evictionMessage: the starved resource, the threshold and what was available, the containers over their requests. */
-  message(t: DiskThreshold, r: Ranked): string {
-    const resource = resourceOf(t.signal);
-    let m = `The node was low on resource: ${resource}. `;
-    const o = this.#d.monitor.observations?.[t.signal];
-    if (o) {
-      const quantity = t.fraction !== undefined ? Math.trunc(o.capacity * t.fraction) : (t.quantity ?? 0);
-      const show = resource === 'inodes' ? decimal : binary;
-      m += `Threshold quantity: ${binary(quantity)}, available: ${show(o.available)}. `;
+  /** A pod's working set: its running containers' and sandbox's cgroups (undefined: no stats). */
+  async #memory(pod: Pod, containers: readonly ContainerStatus[], sandboxIds: readonly string[]): Promise<Omit<Ranked, 'pod' | 'request'>> {
+    const own: Array<{ name: string; bytes: number }> = [];
+    let total = 0;
+    let found = false;
+    for (const c of containers) {
+      const u = await this.#d.runtime.usageStats(c.id);
+      if (!u) continue;
+      found = true;
+      total += u.memoryWorkingSetBytes;
+      own.push({ name: c.name, bytes: u.memoryWorkingSetBytes });
     }
-    if (resource !== 'ephemeral-storage') return m;
-    for (const c of r.containers) {
-      const spec = r.pod.spec?.containers?.find((x) => x.name === c.name);
-      const req = parseQty(spec?.resources?.requests?.['ephemeral-storage'] ?? '0') ?? { nanos: 0n, format: 'DecimalSI' };
-      if (c.bytes > Number(req.nanos / NANO)) m += `Container ${c.name} was using ${binary(c.bytes)}, request is ${formatQty(req)}, has larger consumption of ${resource}. `;
+    for (const id of sandboxIds) {
+      const u = await this.#d.runtime.usageStats(id);
+      if (!u) continue;
+      found = true;
+      total += u.memoryWorkingSetBytes;
     }
-    return m;
+    return { found, usage: total, containers: own };
+  }
+
+  async #rank(resource: string, pods: readonly Pod[]): Promise<Ranked[]> {
+    const { sandboxes, containers } = await this.#d.runtime.list();
+    // Only pods that had anything running (a pod not admitted yet is its admission's to refuse).
+    const started = new Set([...sandboxes.map((s) => s.pod.uid), ...containers.map((c) => c.pod.uid)]);
+    const measured: Ranked[] = [];
+    for (const pod of pods) {
+      const uid = pod.metadata?.uid ?? '';
+      if (!started.has(uid)) continue;
+      const own = containers.filter((c) => c.pod.uid === uid && c.state === 'running');
+      const request = resource === 'memory' || resource === 'ephemeral-storage' ? Number(podRequest(pod, resource)) : 0;
+      try {
+        if (resource === 'memory') {
+          measured.push({ pod, request, ...(await this.#memory(pod, own, sandboxes.filter((s) => s.pod.uid === uid).map((s) => s.id))) });
+        } else if (resource === 'pids') {
+          measured.push({ pod, request, found: true, usage: 0, containers: [] });
+        } else {
+          const u = await this.#d.measure(pod, unbounded(pod), containers.filter((c) => c.pod.uid === uid));
+          measured.push({ pod, request, found: true, usage: rankedUsage(u), containers: u.containers });
+        }
+      } catch (err) {
+        this.#d.log.warn({ pod: desc(pod), err: (err as Error).message }, 'eviction manager: could not measure the pod');
+        measured.push({ pod, request, found: false, usage: 0, containers: [] });
+      }
+    }
+    return rankPods(measured, resource);
   }
 
   /** One pass after the monitor's: undefined when nothing had to go, else the uid evicted ('' when reclaim sufficed or nothing could go). */
@@ -106,48 +168,40 @@ export class NodePressureEviction {
     const pods = this.#d.pods();
     const live = new Map(pods.map((p) => [p.metadata?.uid ?? '', p]));
     for (const uid of [...this.#verdicts.keys()]) if (!live.has(uid)) this.#verdicts.delete(uid);
-    const met = this.#d.monitor.thresholdsMet;
+    const met = byEvictionPriority(this.#d.monitor.thresholdsMet);
     if (!met.length) return undefined;
-    // Still killing the last one (waitForPodsCleanup): its space is not free yet.
+    // Still killing the last one (waitForPodsCleanup): what it held is not free yet.
     if ([...this.#verdicts.keys()].some((uid) => { const p = live.get(uid); return p !== undefined && active(p); })) return undefined;
+    const observations = this.#d.monitor.observations;
     const t = met[0]!;
     const resource = resourceOf(t.signal);
     this.#d.log.info({ resourceName: resource }, 'Eviction manager: attempting to reclaim');
     this.#d.warn('EvictionThresholdMet', `Attempting to reclaim ${resource}`);
-    try {
-      await this.#d.reclaim();
-    } catch (err) {
-      this.#d.log.warn({ err: (err as Error).message }, 'eviction manager: node-level reclaim failed');
+    // Node-level reclaim exists for the disk signals only (no reclaim function for memory or pids).
+    if (isDisk(t)) {
+      try {
+        await this.#d.reclaim();
+      } catch (err) {
+        this.#d.log.warn({ err: (err as Error).message }, 'eviction manager: node-level reclaim failed');
+      }
+      await this.#d.monitor.pass();
+      if (!this.#d.monitor.unresolved.length) {
+        this.#d.log.info({ resourceName: resource }, 'Eviction manager: able to reduce resource pressure without evicting pods.');
+        return '';
+      }
     }
-    await this.#d.monitor.pass();
-    const still = this.#d.monitor.thresholdsMet.find((x) => x.signal === t.signal) ?? this.#d.monitor.thresholdsMet[0];
-    if (!still) {
-      this.#d.log.info({ resourceName: resource }, 'Eviction manager: able to reduce resource pressure without evicting pods.');
-      return '';
-    }
-    const candidates = pods.filter((p) => active(p) && p.metadata?.uid);
-    if (!candidates.length) {
+    const ranked = await this.#rank(resource, pods.filter((p) => active(p) && p.metadata?.uid));
+    if (!ranked.length) {
       this.#d.log.warn({}, 'Eviction manager: eviction thresholds have been met, but no pods are active to evict');
       return '';
     }
-    const { containers } = await this.#d.runtime.list();
-    const measured: Ranked[] = [];
-    for (const pod of candidates) {
-      const uid = pod.metadata?.uid ?? '';
-      try {
-        const u = await this.#d.measure(pod, unbounded(pod), containers.filter((c) => c.pod.uid === uid));
-        measured.push({ pod, usage: rankedUsage(u), request: Number(podRequest(pod, 'ephemeral-storage')), containers: u.containers });
-      } catch (err) {
-        this.#d.log.warn({ pod: desc(pod), err: (err as Error).message }, 'eviction manager: could not measure the pod');
-      }
-    }
-    for (const r of rankForDiskPressure(measured)) {
+    for (const r of ranked) {
       if (isCriticalPod(r.pod)) {
         this.#d.log.warn({ pod: desc(r.pod) }, 'Eviction manager: cannot evict a critical pod');
         continue;
       }
       const uid = r.pod.metadata?.uid ?? '';
-      const message = this.message(t, r);
+      const message = evictionMessage(resource, met, observations, r);
       this.#verdicts.set(uid, message);
       this.#d.log.info({ pod: desc(r.pod), message }, 'Eviction manager: evicting pod to reclaim ' + resource);
       this.#d.evict(uid);

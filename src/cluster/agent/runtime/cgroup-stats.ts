@@ -161,6 +161,13 @@ export async function cgroupMadeAt(cg: { cpuacct?: string; memory?: string; unif
   return times.length ? new Date(Math.min(...times)) : undefined;
 }
 
+/** A /proc/meminfo field in bytes ("MemTotal:  24683784 kB"). */
+export function meminfoBytes(meminfo: string, key: string): number {
+  const m = new RegExp(`^${key.replace(/[()]/g, '\\$&')}:\\s+(\\d+)\\s*kB`, 'm').exec(meminfo);
+  if (!m) throw new Error(`/proc/meminfo: no ${key}`);
+  return Number(m[1]) * 1024;
+}
+
 /** Jiffies per second of /proc/stat (USER_HZ, 100 on every Linux architecture the kubelet runs on). */
 const USER_HZ = 100;
 
@@ -173,11 +180,7 @@ export function parseNodeStats(procStat: string, meminfo: string, timestamp: Dat
   const cpu = /^cpu\s+(.*)$/m.exec(procStat)?.[1]?.trim().split(/\s+/).map(Number);
   if (!cpu || cpu.length < 8 || cpu.some((n) => !Number.isFinite(n))) throw new Error('/proc/stat: no cpu line');
   const [user, nice, system, , , irq, softirq, steal] = cpu as [number, number, number, number, number, number, number, number];
-  const kb = (key: string): number => {
-    const m = new RegExp(`^${key.replace(/[()]/g, '\\$&')}:\\s+(\\d+)\\s*kB`, 'm').exec(meminfo);
-    if (!m) throw new Error(`/proc/meminfo: no ${key}`);
-    return Number(m[1]) * 1024;
-  };
+  const kb = (key: string): number => meminfoBytes(meminfo, key);
   const inUse = kb('MemTotal') - kb('MemFree');
   return {
     cpuUsageNanos: (user + nice + system + irq + softirq + steal) * (1e9 / USER_HZ),
