@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { RegistryClient } from '../../image-policy/registry/client.ts';
+import type { ImageFlagOptions } from './runtime/image-options.ts';
 import { ImageStore } from './runtime/image-store.ts';
 import { RuncRuntime } from './runtime/runc.ts';
 import type { ContainerRuntime, ImageService } from './runtime/types.ts';
@@ -48,7 +49,8 @@ export function missingForRunc(): string[] {
   return missing;
 }
 
-export function openRuncNodeRuntime(o: { dataDir: string; memoryCapacity?: number }): NodeRuntime {
+/** `images`: the image store's limits and KEP-2535 pull-credential policy (`portcullis agent` image flags: runtime/image-options.ts). */
+export function openRuncNodeRuntime(o: { dataDir: string; memoryCapacity?: number; images?: ImageFlagOptions }): NodeRuntime {
   const missing = missingForRunc();
   if (missing.length) throw new Error(`this host cannot run pods: missing ${missing.join('; ')}`);
   const runc = findExecutable('runc')!;
@@ -63,7 +65,7 @@ export function openRuncNodeRuntime(o: { dataDir: string; memoryCapacity?: numbe
   const runtime = new RuncRuntime({ stateRoot: root, runcBinary: runc, pauseBinary: PAUSE_BINARY, memoryCapacity: o.memoryCapacity });
   return {
     runtime,
-    images: new ImageStore({ root, registry }),
+    images: new ImageStore({ root, registry, ...o.images }),
     scheme: 'runc',
     version: `runc://${version}`,
     // Containers keep running (their shims outlive us); only our log relays and connections end.
