@@ -18,6 +18,7 @@
  * one object that cannot be processed is retried with backoff and stops nothing else.
  */
 import { isConflict, isNotFound } from '../client/errors.ts';
+import { DEFAULT_BACKOFF, retryOnConflict } from '../client/retry.ts';
 import { realTimers, type Timers } from '../client/timers.ts';
 import type { ApiClient, Controller, DeleteOptions, Informer, InformerFactory, K8sObject, ResourceRef, WorkQueue } from '../client/types.ts';
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, isDeletingDependents, isOrphaning, nodeOf, OwnerGraph, ownerRefsOf, type GraphNode, type OwnerRef } from './gc-graph.ts';
@@ -30,8 +31,6 @@ export const GC_NAME = 'garbage-collector-controller';
 const DEFAULT_RESYNC_MS = 30_000;
 /** A CRD change is looked at once the API server had time to serve (or stop serving) it. */
 const CRD_SETTLE_MS = 1_000;
-/** Conflicts retried in place when patching an object (client-go's retry.DefaultRetry: 5 steps). */
-const PATCH_ATTEMPTS = 5;
 
 /** Not monitored, as upstream's DefaultIgnoredResources: events are many, short-lived and own nothing. */
 const IGNORED = new Set(['/events', 'events.k8s.io/events']);
@@ -141,22 +140,22 @@ export function newGarbageCollector(d: GarbageCollectorDeps): Controller {
     }
   };
 
-  /** GET, change, merge-patch with the resourceVersion read; conflicts are retried on a fresh read. */
-  const patchFresh = async (n: GraphNode, change: (o: K8sObject) => Record<string, unknown> | undefined) => {
-    for (let attempt = 1; ; attempt++) {
+  /**
+   * GET, change, merge-patch with the resourceVersion read; conflicts are retried on a fresh read
+   * over retry.DefaultBackoff, as upstream's removeFinalizer.
+   */
+  const patchFresh = async (n: GraphNode, change: (o: K8sObject) => Record<string, unknown> | undefined) =>
+    retryOnConflict(DEFAULT_BACKOFF, async () => {
       const o = await getFresh(n);
       if (!o) return;
       const meta = change(o);
       if (!meta) return;
       try {
         await d.client.patch(n.resource, n.namespace, n.name, 'merge', { metadata: { ...meta, uid: n.uid, resourceVersion: o.metadata.resourceVersion } });
-        return;
       } catch (err) {
-        if (isNotFound(err)) return;
-        if (!isConflict(err) || attempt >= PATCH_ATTEMPTS) throw err;
+        if (!isNotFound(err)) throw err;
       }
-    }
-  };
+    });
 
   const removeOwnerRefs = (n: GraphNode, uids: ReadonlySet<string>) =>
     patchFresh(n, (o) => {

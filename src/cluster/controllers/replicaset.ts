@@ -6,6 +6,7 @@
  * controller's own ApiClient, so running it twice changes nothing more.
  */
 import type { Controller, K8sObject, ResourceRef } from '../client/types.ts';
+import { retryOnConflict, type Backoff } from '../client/retry.ts';
 import { selectorFromMetav1, type LabelSelector } from '../../api/selectors/label-selector.ts';
 import { claim, getControllerOf } from './controller-ref.ts';
 import { newEventRecorder } from './events.ts';
@@ -15,6 +16,9 @@ import { eventSuffix, newQueueController, type WorkloadControllerDeps } from './
 import { BURST_REPLICAS, indirectlyRelatedPods, manageReplicas, type ManageContext } from './replica-manage.ts';
 import { calculateReplicaStatus, type ReplicaStatus } from './replica-status.ts';
 import { keyOf, PODS, REPLICA_SETS, splitKey } from './resources.ts';
+
+/** updateReplicaSetStatus writes twice at most (statusUpdateRetries = 1), the second at once. */
+const STATUS_UPDATE_RETRY: Backoff = Object.freeze({ steps: 2, durationMs: 0, factor: 1, jitter: 0 });
 
 export interface ReplicaControllerDeps extends WorkloadControllerDeps {
   burstReplicas?: number;
@@ -175,19 +179,13 @@ export function newReplicaController(deps: ReplicaControllerDeps, kind: ReplicaK
     if (manageErr) throw manageErr;
   };
 
-  /** updateReplicaSetStatus: write only a changed status; after a conflict, once more on a fresh read. */
-  const updateStatus = async (rs: K8sObject, status: ReplicaStatus): Promise<K8sObject> => {
-    let cur = rs;
-    for (let attempt = 0; ; attempt++) {
+  /** updateReplicaSetStatus: write only a changed status; after a conflict, once more on a fresh read (statusUpdateRetries = 1, no pause). */
+  const updateStatus = (rs: K8sObject, status: ReplicaStatus): Promise<K8sObject> =>
+    retryOnConflict(STATUS_UPDATE_RETRY, async (attempt) => {
+      const cur = attempt === 1 ? rs : await client.get(kind.resource, rs.metadata.namespace ?? '', rs.metadata.name!);
       if (sameStatus(cur.status, status) && cur.status?.observedGeneration === cur.metadata.generation) return cur;
-      try {
-        return await client.update(kind.resource, cur.metadata.namespace ?? '', { ...cur, status: { ...status, observedGeneration: cur.metadata.generation } }, 'status');
-      } catch (err) {
-        if (attempt >= 1 || (err as { code?: number }).code !== 409) throw err;
-        cur = await client.get(kind.resource, rs.metadata.namespace ?? '', rs.metadata.name!);
-      }
-    }
-  };
+      return client.update(kind.resource, cur.metadata.namespace ?? '', { ...cur, status: { ...status, observedGeneration: cur.metadata.generation } }, 'status');
+    });
 
   return newQueueController({ name: kind.component, queue, waitFor: [owners, pods], sync, log });
 }

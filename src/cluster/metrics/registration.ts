@@ -11,10 +11,10 @@
  */
 import { networkInterfaces } from 'node:os';
 import type { Server } from 'node:https';
-import { setTimeout as delay } from 'node:timers/promises';
 import { createCAAsync } from '../../pki/ca.ts';
 import { issueCertAsync } from '../../pki/certs.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.ts';
+import { DEFAULT_RETRY, retryOnError } from '../client/retry.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, K8sObject, ResourceRef } from '../client/types.ts';
 import { startMetricsApiServer, type MetricsSource } from './metrics-api-server.ts';
@@ -56,33 +56,23 @@ export function defaultMetricsHost(): string | undefined {
   return undefined;
 }
 
-/** client-go's retry.DefaultRetry: 5 tries, 10 ms apart (jitter 0.1). */
-const CONFLICT_TRIES = 5;
-const CONFLICT_DELAY_MS = 10;
-
 /**
  * Create `obj`, or update the stored one through `merge`. Another writer of the same object (the
  * real nodes' metrics server reconciles the APIService every round while the simulator takes it
  * over) can change it between the read and the write: a 409 (Conflict on the update,
  * AlreadyExists on the create) reads it again and retries, as client-go's retry.RetryOnConflict.
  */
-export async function applyObject(client: ApiClient, r: ResourceRef, ns: string, obj: K8sObject, merge: (cur: K8sObject) => K8sObject, sleep: (ms: number) => Promise<void> = delay): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+export async function applyObject(client: ApiClient, r: ResourceRef, ns: string, obj: K8sObject, merge: (cur: K8sObject) => K8sObject, sleep?: (ms: number) => Promise<void>): Promise<void> {
+  await retryOnError(DEFAULT_RETRY, (err) => isConflict(err) || isAlreadyExists(err), async () => {
+    let cur: K8sObject | undefined;
     try {
-      let cur: K8sObject | undefined;
-      try {
-        cur = await client.get(r, ns, obj.metadata.name!);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-      if (!cur) await client.create(r, ns, obj);
-      else await client.update(r, ns, merge(cur));
-      return;
+      cur = await client.get(r, ns, obj.metadata.name!);
     } catch (err) {
-      if (attempt >= CONFLICT_TRIES || !(isConflict(err) || isAlreadyExists(err))) throw err;
-      await sleep(CONFLICT_DELAY_MS * (1 + Math.random() * 0.1));
+      if (!isNotFound(err)) throw err;
     }
-  }
+    if (!cur) await client.create(r, ns, obj);
+    else await client.update(r, ns, merge(cur));
+  }, { sleep });
 }
 
 /** The front-proxy CA and allowed names the API server publishes. */

@@ -12,6 +12,7 @@ import { resources } from '../../client/resources.ts';
 import { isNotFound } from '../../client/errors.ts';
 import { objectKey, splitKey } from '../../client/keys.ts';
 import { realTimers, type Timers } from '../../client/timers.ts';
+import { retryOnError, type Backoff } from '../../client/retry.ts';
 import { toleratesTaint } from '../../scheduler/labels.ts';
 import { newEventRecorder } from '../events.ts';
 import { formatTime } from '../pod-util.ts';
@@ -21,7 +22,8 @@ import { podsOnNode } from './pods-on-node.ts';
 import { taintsOf, type Taint } from './taints.ts';
 
 export const TAINT_EVICTION_CONTROLLER = 'taint-eviction-controller';
-const MAX_DELETE_ATTEMPTS = 5;
+/** deletePodHandler's retries: 5 runs, 10 ms apart. */
+const DELETE_BACKOFF: Backoff = Object.freeze({ steps: 5, durationMs: 10, factor: 0, jitter: 0 });
 
 interface Toleration {
   key?: string;
@@ -78,11 +80,11 @@ export function newTaintEvictionController(deps: TaintEvictionDeps): Controller 
     if (pod) recorder.event(pod, PODS, 'Normal', 'TaintManagerEviction', `Cancelling deletion of Pod ${key}`);
   };
 
-  /** addConditionAndDeletePod, retried a few times as upstream. */
+  /** addConditionAndDeletePod, retried as upstream's deletePodHandler (any error but NotFound, while running). */
   const evict = async (key: string): Promise<void> => {
     const [ns, name] = [splitKey(key).namespace, splitKey(key).name];
-    for (let attempt = 1; ; attempt++) {
-      try {
+    try {
+      await retryOnError(DELETE_BACKOFF, (err) => !isNotFound(err) && !stopped, async () => {
         const pod = await client.get<K8sObject>(PODS, ns, name);
         recorder.event(pod, PODS, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${key}`);
         const conds: Array<Record<string, unknown>> = Array.isArray(pod.status?.conditions) ? pod.status.conditions : [];
@@ -97,14 +99,9 @@ export function newTaintEvictionController(deps: TaintEvictionDeps): Controller 
           ], 'status');
         }
         await client.delete(PODS, ns, name, { preconditions: { uid: pod.metadata.uid } });
-        return;
-      } catch (err) {
-        if (isNotFound(err)) return;
-        if (attempt >= MAX_DELETE_ATTEMPTS || stopped) {
-          log.error({ err, pod: key }, `${TAINT_EVICTION_CONTROLLER}: could not delete pod ${key}`);
-          return;
-        }
-      }
+      });
+    } catch (err) {
+      if (!isNotFound(err)) log.error({ err, pod: key }, `${TAINT_EVICTION_CONTROLLER}: could not delete pod ${key}`);
     }
   };
 

@@ -2,11 +2,11 @@
  * The taints the node lifecycle controller owns (k8s.io/api/core/v1 well-known taints) and how it
  * writes them: upstream's SwapNodeControllerTaint, a whole spec.taints list written with the
  * Node's resourceVersion as precondition, so a concurrent change by someone else is never lost
- * (a Conflict re-reads the Node and tries again).
+ * (a Conflict re-reads the Node and tries again, over upstream's UpdateTaintBackoff).
  */
 import type { ApiClient, K8sObject } from '../../client/types.ts';
 import { resources } from '../../client/resources.ts';
-import { isConflict } from '../../client/errors.ts';
+import { retryOnConflict, type Backoff } from '../../client/retry.ts';
 import { formatTime } from '../pod-util.ts';
 
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
@@ -58,27 +58,24 @@ export function noScheduleDiff(node: K8sObject): { add: Taint[]; remove: Taint[]
   };
 }
 
-const MAX_ATTEMPTS = 5;
+/** controller.UpdateTaintBackoff (k8s.io/kubernetes/pkg/controller): 5 steps, 100 ms, jitter 1.0. */
+const UPDATE_TAINT_BACKOFF: Backoff = Object.freeze({ steps: 5, durationMs: 100, factor: 0, jitter: 1.0 });
 
 /**
  * Adds `add` (stamped timeAdded = now, as upstream) and removes `remove` from the Node's taints.
  * Answers the Node as written, or as it was when there was nothing to change.
  */
 export async function swapTaints(client: ApiClient, node: K8sObject, add: readonly Taint[], remove: readonly Taint[], now: () => number): Promise<K8sObject> {
-  let cur = node;
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(UPDATE_TAINT_BACKOFF, async (attempt) => {
+    // The Node given first (upstream's first try reads the cache); after a Conflict, the API's.
+    const cur = attempt === 1 ? node : await client.get<K8sObject>(resources.nodes, '', node.metadata.name ?? '');
     const kept = taintsOf(cur).filter((t) => !remove.some((r) => sameTaint(r, t)));
     const added = add.filter((a) => !kept.some((t) => sameTaint(t, a))).map((a) => ({ key: a.key, ...(a.value ? { value: a.value } : {}), effect: a.effect, timeAdded: formatTime(now()) }));
     const next = [...kept, ...added];
     if (next.length === taintsOf(cur).length && added.length === 0) return cur;
-    try {
-      return await client.patch(resources.nodes, '', cur.metadata.name ?? '', 'merge', {
-        metadata: { resourceVersion: cur.metadata.resourceVersion },
-        spec: { taints: next.length ? next : null },
-      });
-    } catch (err) {
-      if (!isConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
-      cur = await client.get(resources.nodes, '', cur.metadata.name ?? '');
-    }
-  }
+    return client.patch<K8sObject>(resources.nodes, '', cur.metadata.name ?? '', 'merge', {
+      metadata: { resourceVersion: cur.metadata.resourceVersion },
+      spec: { taints: next.length ? next : null },
+    });
+  });
 }

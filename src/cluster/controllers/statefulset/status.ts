@@ -4,7 +4,7 @@
  * rolling update completed once every replica is updated and ready, written only when it changed.
  */
 import type { ApiClient, K8sObject, ResourceRef } from '../../client/types.ts';
-import { isConflict } from '../../client/errors.ts';
+import { DEFAULT_RETRY, retryOnConflict } from '../../client/retry.ts';
 import type { Pod } from '../pod-util.ts';
 import { isCreated, isRunningAndAvailable, isRunningAndReady, isTerminating, podRevision } from './identity.ts';
 
@@ -56,19 +56,13 @@ export function statusChanged(stored: Record<string, any> | undefined, status: R
 }
 
 /**
- * UpdateStatus with RetryOnConflict's spirit: the whole status is replaced; after a conflict the
- * object is read again and the write repeated once (the next sync corrects anything later).
+ * UpdateStatefulSetStatus: the whole status is replaced, under retry.RetryOnConflict(DefaultRetry);
+ * after a conflict the object is read again (and left alone if it is another object by now).
  */
 export async function writeStatus(client: ApiClient, resource: ResourceRef, obj: K8sObject, status: Record<string, any>): Promise<void> {
-  let cur = obj;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await client.update(resource, cur.metadata.namespace ?? '', { ...cur, status: { ...cur.status, ...status } }, 'status');
-      return;
-    } catch (err) {
-      if (attempt >= 1 || !isConflict(err)) throw err;
-      cur = await client.get(resource, obj.metadata.namespace ?? '', obj.metadata.name!);
-      if (cur.metadata.uid !== obj.metadata.uid) return;
-    }
-  }
+  await retryOnConflict(DEFAULT_RETRY, async (attempt) => {
+    const cur = attempt === 1 ? obj : await client.get(resource, obj.metadata.namespace ?? '', obj.metadata.name!);
+    if (cur.metadata.uid !== obj.metadata.uid) return;
+    await client.update(resource, cur.metadata.namespace ?? '', { ...cur, status: { ...cur.status, ...status } }, 'status');
+  });
 }
