@@ -68,7 +68,10 @@ function writeFileDurably(dir: string, name: string, value: object): void {
 /** The parsed file, undefined when absent, UNREADABLE when it exists but is no record. */
 function readRecordFile(path: string): Record<string, unknown> | undefined | typeof UNREADABLE {
   try {
-    if (statSync(path).size > MAX_FILE_BYTES) return UNREADABLE;
+    // No exception for the common absent file (an image nobody pulled, an intent not written): a throw costs more than the read.
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) return undefined;
+    if (st.size > MAX_FILE_BYTES) return UNREADABLE;
     const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : UNREADABLE;
   } catch (err) {
