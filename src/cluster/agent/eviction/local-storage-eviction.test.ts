@@ -154,3 +154,25 @@ test('a walk cut at the inode cap makes the use incomplete: it ranks as the larg
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('under inode pressure pods rank by the inodes their total counts, as upstream: a pod of many empty files before one of few large ones', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'lse-'));
+  try {
+    const filler = pod('filler', { containers: [{ name: 'app', resources: es('1Gi') }], volumes: [{ name: 'v', emptyDir: { sizeLimit: '1Gi' } }] });
+    const heavy = pod('heavy', { containers: [{ name: 'app', resources: es('1Gi') }] });
+    const n = node(root, [filler, heavy]);
+    for (let i = 0; i < 150; i++) n.write(`layers/uid-filler-app/f${i}`, 0);
+    for (let i = 0; i < 150; i++) n.write(`volumes/uid-filler/v/f${i}`, 0);
+    n.write('layers/uid-heavy-app/big', 2 * Mi);
+    const running = (p: Pod) => [{ id: `${p.metadata!.uid}-app`, sandboxId: 's', pod: { uid: p.metadata!.uid!, namespace: 'ns', name: p.metadata!.name! }, name: 'app', attempt: 0, imageRef: 'i', imageDigest: 'sha256:0', state: 'running', createdAt: '2026-01-01T00:00:00Z' } as ContainerStatus];
+    const f = await n.manager.measure(filler, storageLimits(filler)!, running(filler));
+    const h = await n.manager.measure(heavy, storageLimits(heavy)!, running(heavy));
+    // Layer and emptyDir (walked once for its sizeLimit, counted once in the total): 300 files and their 2 directories.
+    assert.equal(f.inodes, 302);
+    assert.equal(h.inodes, 2);
+    assert.ok(rankedUsage(f, 'inodes') > rankedUsage(h, 'inodes'), 'the inode holder ranks first for inodes');
+    assert.ok(rankedUsage(h) > rankedUsage(f), 'and the byte holder for ephemeral-storage');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

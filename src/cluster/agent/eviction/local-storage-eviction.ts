@@ -95,16 +95,24 @@ export class LocalStorageEviction {
     const uid = pod.metadata?.uid ?? '';
     const running = own.filter((c) => c.state === 'running');
     let incomplete = false;
-    const walk = async (path: string | undefined, bound: number): Promise<number> => {
+    // Inodes of what the pod's total counts (layers, pod logs, local volumes), for inode pressure.
+    let inodes = 0;
+    const walk = async (path: string | undefined, bound: number, inTotal = false): Promise<number> => {
       if (!path) return 0;
       const r = await du(path, this.#d.maxInodes ?? 1_000_000, bound);
       if (r.truncated) incomplete = true;
+      if (inTotal) inodes += r.inodes;
       return r.bytes;
     };
     const volumes = new Map<string, number>();
+    const volumeInodes = new Map<string, number>();
     for (const { name, limit } of limits.emptyDirs) {
       const path = this.#d.volumePath(uid, name);
-      if (path) volumes.set(name, await walk(path, limits.pod ? Math.max(limit.bytes, limits.pod.bytes) : limit.bytes));
+      if (!path) continue;
+      const before = inodes;
+      volumes.set(name, await walk(path, limits.pod ? Math.max(limit.bytes, limits.pod.bytes) : limit.bytes, true));
+      volumeInodes.set(name, inodes - before);
+      inodes = before;
     }
     const podBound = limits.pod?.bytes;
     const containers: Array<{ name: string; bytes: number }> = [];
@@ -113,7 +121,7 @@ export class LocalStorageEviction {
       const own = limits.containers.get(c.name)?.bytes;
       if (own === undefined && podBound === undefined) continue;
       const bound = Math.max(own ?? 0, podBound ?? 0);
-      const layer = await walk(await this.#d.runtime.writableLayer(c.id).catch(() => undefined), bound);
+      const layer = await walk(await this.#d.runtime.writableLayer(c.id).catch(() => undefined), bound, true);
       layers += layer;
       if (own !== undefined) containers.push({ name: c.name, bytes: layer + (layer > bound ? 0 : await walk(c.logPath ? dirname(c.logPath) : undefined, bound)) });
     }
@@ -124,12 +132,14 @@ export class LocalStorageEviction {
     const logPath = own.find((c) => c.logPath)?.logPath;
     // Named for the pod (<namespace>_<name>_<uid>): never a directory of another pod, or of the node.
     const podLogs = logPath && basename(dirname(dirname(logPath))).includes(uid) ? dirname(dirname(logPath)) : undefined;
-    if (total <= podBound) total += await walk(podLogs, podBound);
+    if (total <= podBound) total += await walk(podLogs, podBound, true);
     for (const v of pod.spec?.volumes ?? []) {
       if (total > podBound) break;
       if (!isLocalEphemeral(v)) continue;
-      total += volumes.get(v.name) ?? (await walk(this.#d.volumePath(uid, v.name), podBound));
+      const held = volumes.get(v.name);
+      if (held !== undefined) inodes += volumeInodes.get(v.name) ?? 0;
+      total += held ?? (await walk(this.#d.volumePath(uid, v.name), podBound, true));
     }
-    return { volumes, total, containers, ...cut() };
+    return { volumes, total, inodes, containers, ...cut() };
   }
 }

@@ -46,6 +46,8 @@ export interface PodStorageUsage {
   readonly volumes: ReadonlyMap<string, number>;
   /** The pod's ephemeral storage in all (absent when there is no pod limit to compare it with). */
   readonly total?: number;
+  /** The inodes of what `total` counts (present with it). */
+  readonly inodes?: number;
   /** Per running container: writable layer plus logs. */
   readonly containers: ReadonlyArray<{ readonly name: string; readonly bytes: number }>;
   /**
@@ -56,12 +58,15 @@ export interface PodStorageUsage {
 }
 
 /**
- * A pod's use for ranking under node pressure: unknown use ranks as the largest, as upstream ranks
- * a pod without stats first; otherwise a pod could hide a disk it fills behind a million empty
- * files and have its neighbours evicted in its place.
+ * A pod's use for ranking under node pressure (`resource` 'ephemeral-storage' or 'inodes'): unknown
+ * use ranks as the largest, as upstream ranks a pod without stats first; otherwise a pod could hide
+ * a disk it fills behind a million empty files and have its neighbours evicted in its place. Under
+ * inode pressure pods rank by inodes, as upstream's rankDiskPressureFunc(…, resourceInodes): by
+ * bytes, a pod holding most of the inodes in empty files would rank after its neighbours.
  */
-export function rankedUsage(u: PodStorageUsage): number {
-  return u.incomplete ? Number.POSITIVE_INFINITY : (u.total ?? 0);
+export function rankedUsage(u: PodStorageUsage, resource = 'ephemeral-storage'): number {
+  if (u.incomplete) return Number.POSITIVE_INFINITY;
+  return resource === 'inodes' ? (u.inodes ?? 0) : (u.total ?? 0);
 }
 
 function limitOf(q: Qty | undefined): StorageLimit | undefined {

@@ -7,7 +7,8 @@
  * chosen by upstream's ranking for the resource:
  * - memory (rankMemoryPressure): pods whose working set exceeds their memory request first, then
  *   lower priority, then the larger working set over request;
- * - ephemeral-storage and inodes (rankDiskPressureFunc): the same over ephemeral-storage use;
+ * - ephemeral-storage and inodes (rankDiskPressureFunc): the same over ephemeral-storage use (inodes: by
+ *   inodes, against no request, as no container requests inodes);
  * - pids (rankPIDPressure): lower priority first (the per-pod process count upstream ranks by next
  *   is not measured here).
  * Only pods that had anything running are candidates; one without stats goes first, as upstream's
@@ -17,8 +18,8 @@
  * still active no other is chosen (upstream waits for its clean-up).
  *
  * Disk use is measured as ES's local-storage pass measures a pod's total (writable layers, logs,
- * local volumes; du, bounded walks); inode signals rank by bytes too (upstream ranks them by
- * inodes). Memory is the working set of the pod's running containers and sandbox (their cgroups).
+ * local volumes; du, bounded walks); inode signals rank by the inodes of the same (rankedUsage).
+ * Memory is the working set of the pod's running containers and sandbox (their cgroups).
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { formatQty, parseQty, type Qty } from '../../../admission/quota/quantity.ts';
@@ -153,7 +154,7 @@ export class NodePressureEviction {
           measured.push({ pod, request, found: true, usage: 0, containers: [] });
         } else {
           const u = await this.#d.measure(pod, unbounded(pod), containers.filter((c) => c.pod.uid === uid));
-          measured.push({ pod, request, found: true, usage: rankedUsage(u), containers: u.containers });
+          measured.push({ pod, request, found: true, usage: rankedUsage(u, resource), containers: u.containers });
         }
       } catch (err) {
         this.#d.log.warn({ pod: desc(pod), err: (err as Error).message }, 'eviction manager: could not measure the pod');
