@@ -12,6 +12,7 @@ import { openReloadingEncryption } from '../storage/encryption/reloading-encrypt
 import { createEtcdClient, createMemberClients, type EtcdConnection } from '../storage/etcd/etcd-client.ts';
 import { openEtcdStore } from '../storage/etcd/etcd-store.ts';
 import { withKeyTtl } from '../storage/key-ttl-store.ts';
+import { eventWrittenAt } from '../storage/event-written-at.ts';
 import { etcdDbSize } from '../storage/etcd/db-size.ts';
 import { storagePrefix } from '../api/registry/resource-def.ts';
 import type { Store } from '../storage/types.ts';
@@ -185,7 +186,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const etcdClient = opts.etcd && createEtcdClient(opts.etcd);
   const leaseMetrics = opts.etcd ? new EtcdLeaseMetrics() : undefined;
   const opened = sqlite ?? (await openEtcdStore({ client: etcdClient!, watchClients: createMemberClients(opts.etcd!), prefix: opts.etcd!.prefix, leases: { onGrant: leaseMetrics!.observe } }));
-  const backing = withKeyTtl(opened, [{ prefix: EVENTS_PREFIX, ttlSeconds: opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS }]);
+  // Events stored without an expiry (before --event-ttl, or while it was 0) are given one in the background.
+  const backing = withKeyTtl(opened, [{ prefix: EVENTS_PREFIX, ttlSeconds: opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS, writtenAt: eventWrittenAt }], {
+    onError: (err) => log.warn({ err }, 'giving stored Events an expiry failed; trying again'),
+    onDone: (prefix, given) => given > 0 && log.info({ prefix, given }, 'Events stored without an expiry were given one (--event-ttl)'),
+  });
   // The watch cache holds objects; only what reaches the store is encrypted (upstream's transformer sits there too).
   const store = createWatchCache(encryption ? encryptingStore(backing, encryption.transformers) : backing);
   // Undone in reverse order by close(), or when the start fails part way.

@@ -7,30 +7,53 @@
  * Applied beneath the watch cache, on the backing store, so every writer of such keys gets it:
  * the REST handlers (POST, PUT, every PATCH, apply, a finalizer's update on delete) and the API
  * server's own Events alike. A write that names its own WriteOptions keeps them.
+ *
+ * Keys stored before the rule (or while its TTL was 0) have no expiry: a rule with `writtenAt`
+ * starts the migration that gives them one (expiry-backfill.ts) on a store that offers it, and
+ * close() stops it first.
  */
 import type { ListOptions, ReadOptions, Store, StoredObject, Watcher, WatchHandlers, WriteOptions } from './types.ts';
 import { ttlOf } from './write-ttl.ts';
+import { ExpiryBackfill, type ExpiryBackfillOptions } from './expiry-backfill.ts';
 
 export interface KeyTtl {
   /** Key prefix, ending in '/'. */
   prefix: string;
   ttlSeconds: number;
+  /** When a stored value was last written: given, keys stored without an expiry get one (see above). */
+  writtenAt?: (value: unknown) => number | undefined;
 }
 
+/** How the migration runs (expiry-backfill.ts; its defaults). */
+export type BackfillPacing = Pick<ExpiryBackfillOptions, 'now' | 'chunk' | 'pauseMs' | 'retryMs' | 'onError'> & {
+  /** When a rule's migration ends (every key examined, or stopped by close): how many got an expiry. */
+  onDone?: (prefix: string, given: number) => void;
+};
+
 /** `store` with `rules` applied; the store itself when no rule gives a TTL. */
-export function withKeyTtl(store: Store, rules: KeyTtl[]): Store {
+export function withKeyTtl(store: Store, rules: KeyTtl[], pacing: BackfillPacing = {}): Store {
   const active = rules.filter((r) => ttlOf(r.prefix, r) > 0);
   for (const r of active) if (!r.prefix.endsWith('/')) throw new RangeError(`TTL prefix must end in '/': ${r.prefix}`);
-  return active.length === 0 ? store : new KeyTtlStore(store, active);
+  return active.length === 0 ? store : new KeyTtlStore(store, active, pacing);
 }
 
 class KeyTtlStore implements Store {
   private readonly inner: Store;
   private readonly rules: KeyTtl[];
+  /** The migrations running or run (expiry-backfill.ts). */
+  readonly backfills: ExpiryBackfill[] = [];
 
-  constructor(inner: Store, rules: KeyTtl[]) {
+  constructor(inner: Store, rules: KeyTtl[], pacing: BackfillPacing) {
     this.inner = inner;
     this.rules = rules;
+    const keys = inner.unexpiring?.();
+    const { onDone, ...opts } = pacing;
+    for (const r of keys ? rules : []) {
+      if (!r.writtenAt) continue;
+      const b = new ExpiryBackfill({ ...opts, keys: keys!, prefix: r.prefix, ttlSeconds: r.ttlSeconds, writtenAt: r.writtenAt });
+      void b.done.then((given) => onDone?.(r.prefix, given));
+      this.backfills.push(b);
+    }
     // Only some stores have these; the cache above looks for them.
     if (inner.freshRevision) this.freshRevision = () => inner.freshRevision!();
     if (inner.requestWatchProgress) this.requestWatchProgress = () => inner.requestWatchProgress!();
@@ -77,7 +100,8 @@ class KeyTtlStore implements Store {
   compact(revision: number): Promise<void> {
     return this.inner.compact(revision);
   }
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await Promise.all(this.backfills.map((b) => b.stop()));
     return this.inner.close();
   }
 }

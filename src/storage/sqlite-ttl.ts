@@ -62,6 +62,7 @@ export class SqliteExpiry {
   private readonly upsert: Database.Statement<[string, number, number, number]>;
   private readonly remove: Database.Statement<[string]>;
   private readonly dueStmt: Database.Statement<[number, number], DueKey>;
+  private readonly giveStmt: Database.Statement<[number, number, string, number]>;
   /**
    * Whether the table may hold rows: until a key is given a TTL, a write without one skips the
    * delete of its row. Never reset (a rolled-back transaction could make a count wrong).
@@ -76,7 +77,21 @@ export class SqliteExpiry {
     );
     this.remove = db.prepare('DELETE FROM expiry WHERE key = ?');
     this.dueStmt = db.prepare('SELECT key, revision FROM expiry WHERE expires_at <= ? ORDER BY expires_at LIMIT ?');
+    // Only a live key still at the revision read, and only one without an expiry (a write's own wins).
+    this.giveStmt = db.prepare(
+      'INSERT INTO expiry (key, expires_at, revision, ttl) SELECT key, ?, revision, ? FROM current WHERE key = ? AND revision = ? ON CONFLICT (key) DO NOTHING',
+    );
     this.any = db.prepare('SELECT 1 FROM expiry LIMIT 1').get() !== undefined;
+  }
+
+  /**
+   * Outside any write (sqlite-unexpiring.ts): gives `key` an expiry ttlSeconds from now (0: due
+   * now) if it is live at `revision` and has none. Whether it was given.
+   */
+  give(key: string, revision: number, ttlSeconds: number): boolean {
+    this.any = true;
+    // The ttl kept for a restore (refreshExpiries) is at least a second: 0 there means unknown.
+    return this.giveStmt.run(this.now() + ttlSeconds * 1000, Math.max(1, ttlSeconds), key, revision).changes > 0;
   }
 
   /** In the write's transaction: the key was created or updated at `revision`, expiring after ttlSeconds (0: never). */

@@ -37,6 +37,8 @@ import { openDatabase } from './sqlite-open.ts';
 import { closedError, GroupCommit } from './sqlite-group-commit.ts';
 import { rangeEnd, SqliteWatchers } from './sqlite-watchers.ts';
 import { ExpirySweeper, SqliteExpiry } from './sqlite-ttl.ts';
+import { sqliteUnexpiring } from './sqlite-unexpiring.ts';
+import type { UnexpiringKeys } from './unexpiring-keys.ts';
 import { ttlOf } from './write-ttl.ts';
 
 export type { DurabilityInfo, SqliteStore, SqliteStoreOptions } from './sqlite-store-types.ts';
@@ -63,6 +65,7 @@ class SqliteRevisionStore implements SqliteStore {
   private readonly commits: GroupCommit;
   private readonly watchers: SqliteWatchers;
   private readonly expiry: ExpirySweeper;
+  private readonly expiries: SqliteExpiry;
   private compacted: number;
   private compaction: Promise<void> = Promise.resolve();
   private closed = false;
@@ -85,7 +88,7 @@ class SqliteRevisionStore implements SqliteStore {
       closed: () => this.closed,
     });
     const onCommit = opts.onCommit;
-    const expiry = new SqliteExpiry(this.db, this.now);
+    const expiry = (this.expiries = new SqliteExpiry(this.db, this.now));
     this.commits = new GroupCommit({
       db: this.db,
       stmts: this.stmts,
@@ -221,6 +224,20 @@ class SqliteRevisionStore implements SqliteStore {
 
   delete<T = unknown>(key: string, expectedRevision?: number): Promise<StoredObject<T>> {
     return this.commits.enqueue<T>('delete', key, undefined, expectedRevision);
+  }
+
+  unexpiring(): UnexpiringKeys {
+    return sqliteUnexpiring({
+      db: this.db,
+      expiry: this.expiries,
+      // Written outside the group commit, as compaction is: never while a WAL checkpoint runs.
+      writable: async () => {
+        this.assertOpen();
+        await this.commits.writable();
+        this.assertOpen();
+      },
+      wrote: (rows) => this.commits.wroteOutside(rows),
+    });
   }
 
   watch<T = unknown>(prefix: string, fromRevision: number, handlers: WatchHandlers<T>): Watcher {

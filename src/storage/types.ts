@@ -6,6 +6,7 @@
  * etcd, the watch cache in front of either) implements this interface and passes the shared
  * conformance suite in test/storage.
  */
+import type { UnexpiringKeys } from './unexpiring-keys.ts';
 
 export interface StoredObject<T = unknown> {
   key: string;
@@ -175,6 +176,12 @@ export interface Store {
    * store without it is as ready as a read of it says.
    */
   checkHealth?(): Promise<void>;
+
+  /**
+   * Keys written without a TTL, for the migration that gives them one (expiry-backfill.ts).
+   * Present on the stores that keep expiries (SQLite, etcd); wrappers need not pass it on.
+   */
+  unexpiring?(): UnexpiringKeys;
 
   close(): Promise<void>;
 }

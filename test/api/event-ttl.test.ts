@@ -81,3 +81,40 @@ async function eventsExpire(name: string, extra: Partial<ControlPlaneOptions>): 
 test('--event-ttl 2s on SQLite: a Pod\'s Events are gone after it, watchers see DELETED', { timeout: 60_000 }, () => eventsExpire('sqlite', {}));
 
 test('--event-ttl 2s on etcd: the same through leases', { skip: etcdSkipped, timeout: 60_000 }, () => eventsExpire('etcd', { etcd: { servers: cluster!.servers } }));
+
+/**
+ * An Event stored while there was no TTL (--event-ttl 0, as before the flag existed) has no expiry;
+ * the next start with a TTL gives it one (its last write + the TTL, here long passed), and it is
+ * deleted as any expiry is: a watch sees DELETED, the Pod stays.
+ */
+async function oldEventsExpire(name: string, extra: Partial<ControlPlaneOptions>): Promise<void> {
+  const base = { dataDir: join(dir, name), port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), controllers: [], scheduler: false, ...extra };
+  const connect = (cp: Awaited<ReturnType<typeof startControlPlane>>) => new TestClient(cp.url, { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem });
+  const before = await startControlPlane({ ...base, eventTtlSeconds: 0 });
+  let admin = connect(before);
+  try {
+    await admin.post('/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+    assert.equal((await admin.post('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } })).status, 201);
+    const made = await admin.post('/api/v1/namespaces/default/events', { apiVersion: 'v1', kind: 'Event', metadata: { name: 'p.old' }, involvedObject: { kind: 'Pod', namespace: 'default', name: 'p' }, reason: 'Old', message: 'stored without an expiry', type: 'Normal' });
+    assert.equal(made.status, 201, made.text);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal((await admin.get('/api/v1/namespaces/default/events/p.old')).status, 200, 'no TTL: it stays');
+  } finally {
+    admin.close();
+    await before.close();
+  }
+  const after = await startControlPlane({ ...base, ...flags() });
+  admin = connect(after);
+  try {
+    const watched = admin.watch('/api/v1/namespaces/default/events?watch=true', (evs) => evs.some((e) => e.type === 'DELETED'), 30_000);
+    await until('the old Event to expire', async () => ((await admin.get('/api/v1/namespaces/default/events/p.old')).status === 404 ? true : undefined));
+    const { events } = await watched;
+    assert.deepEqual(events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.name), ['p.old']);
+    assert.equal((await admin.get('/api/v1/namespaces/default/pods/p')).status, 200);
+  } finally {
+    admin.close();
+    await after.close();
+  }
+}
+
+test('SQLite: an Event stored without a TTL expires after a start with --event-ttl', { timeout: 90_000 }, () => oldEventsExpire('sqlite-old', {}));
