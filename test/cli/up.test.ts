@@ -118,6 +118,8 @@ test('portcullis refuses stray arguments, bad booleans and bad durations before 
       [['up', '--service-account-max-token-expiration', '1d'], /unknown unit "d"/],
       [['agent', '--eviction-pressure-transition-period', '5'], /invalid argument "5" for "--eviction-pressure-transition-period" flag: .*missing unit in duration "5"/],
       [['agent', '--minimum-image-ttl-duration', '2x'], /invalid argument "2x" for "--minimum-image-ttl-duration" flag/],
+      [['agent', '--image-pull-credentials-verification-policy', 'Sometimes'], /invalid argument "Sometimes" for "--image-pull-credentials-verification-policy" flag: unknown image pull credential verification policy/],
+      [['agent', '--image-max-uncompressed-size', 'big'], /invalid argument "big" for "--image-max-uncompressed-size" flag/],
       [['kubeconfig', '--user', 'u', 'extra'], /"portcullis kubeconfig" takes no arguments, got "extra"/],
       [['who-can', 'get', 'pods', 'p', 'q'], /takes at most 3 arguments; unexpected "q"/],
     ];
