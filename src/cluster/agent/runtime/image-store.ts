@@ -69,8 +69,19 @@ export class ImageStore implements ImageService {
 
   /** The pull records of this node's images, once started (image-pull-manager.ts). */
   async pullManager(): Promise<ImagePullManager> {
-    await this.manager.start(this);
+    // The digests alone: listImages measures each image's disk usage, which the first pod start should not wait for.
+    await this.manager.start({ imageStatus: (ref) => this.imageStatus(ref), listImages: () => this.digests() });
     return this.manager;
+  }
+
+  private async digests(): Promise<{ digest: string }[]> {
+    const names = await readdir(join(this.root, 'images')).catch(() => [] as string[]);
+    const out: { digest: string }[] = [];
+    for (const n of names) {
+      const m = /^([a-z0-9]+)-([a-f0-9]{32,})$/.exec(n);
+      if (m && (await this.load(n, `${m[1]}:${m[2]}`))) out.push({ digest: `${m[1]}:${m[2]}` });
+    }
+    return out;
   }
 
   private imageDir(digest: string): string {
