@@ -57,3 +57,35 @@ test('an approved kube-apiserver-client CSR is signed by the cluster CA and the 
     carol.close();
   }
 });
+
+test('a certificate with several CNs authenticates as its last one, the one the approver and signer judged (as Go\'s pkix.Name)', async () => {
+  const { privateKey, publicKey } = generateRsaKeyPair();
+  const req = forge.pki.createCertificationRequest();
+  req.publicKey = publicKey;
+  req.setSubject([{ name: 'commonName', value: 'system:kube-controller-manager' }, { name: 'commonName', value: 'dave' }, { name: 'organizationName', value: 'auditors' }]);
+  req.sign(privateKey, forge.md.sha256.create());
+  const body = {
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    metadata: { name: 'dave' },
+    spec: { request: Buffer.from(forge.pki.certificationRequestToPem(req)).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'] },
+  };
+  assert.equal((await c.admin.post(CSRS, body)).status, 201);
+  const cur = (await c.admin.get(`${CSRS}/dave`)).body;
+  cur.status = { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved for dave' }] };
+  assert.equal((await c.admin.req('PUT', `${CSRS}/dave/approval`, { body: cur })).status, 200);
+  let certificate: string | undefined;
+  for (let i = 0; i < 300 && !certificate; i++) {
+    certificate = (await c.admin.get(`${CSRS}/dave`)).body.status?.certificate;
+    if (!certificate) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(certificate, 'the signer wrote status.certificate');
+  const dave = new TestClient(c.cp.url, { caPem: c.cp.pki.caCertPem, certPem: Buffer.from(certificate, 'base64').toString('utf8'), keyPem: forge.pki.privateKeyToPem(privateKey) });
+  try {
+    const review = await dave.post('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    assert.equal(review.status, 201, review.text);
+    assert.equal(review.body.status.userInfo.username, 'dave');
+  } finally {
+    dave.close();
+  }
+});
