@@ -1,58 +1,123 @@
 /**
- * The pod sync's admission step: a pod the agent has not admitted yet is judged by admitPod
- * (pod-admission.ts) against the pods it has admitted, then by its RuntimeClass; a rejected pod
- * gets an event and phase Failed with the reason and message, and is never started. The admission
- * order kept here is the start gate's priority (earlier pods start first).
+ * The pod sync's admission step (the kubelet's HandlePodAdditions → canAdmitPod → rejectPod).
+ * Every pod that is not terminal is judged once by this agent, including the pods it finds already
+ * running at start: a pod admitted by an older agent but refused by today's rules (hostUsers:
+ * false, an AppArmor profile, a RuntimeClass handler other than runc, resources that no longer
+ * fit) is rejected and its containers are stopped, as a restarted kubelet does.
+ *
+ * Pods are judged in creation order, so earlier pods keep their place: a pod's first sync judges
+ * every pod not judged yet that was created before it, then the pod itself, each against the pods
+ * admitted so far (admitPod in pod-admission.ts, then its RuntimeClass). Upstream sorts a batch of
+ * additions by creationTimestamp (sliceutils.PodsByCreationTime); timestamps have one-second
+ * resolution, and ties here go by namespace/name so the outcome does not depend on which pod's
+ * worker runs first. Judging is serialized: concurrent workers cannot both take the last place.
+ *
+ * A rejected pod gets one Warning event and phase Failed with the reason and "Pod was rejected: …"
+ * as message; its containers, if any, are killed (Killing events, the 1 s override raised to 2 s
+ * as upstream's clean-up of pods it does not run). The admission order is also the start gate's
+ * priority (earlier pods start first).
+ *
+ * Not as upstream: a pod already running whose RuntimeClass is gone keeps running (upstream reads
+ * the class only to create a sandbox; this agent's RuntimeClass check is an admission check).
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { resources } from '../client/resources.ts';
 import type { K8sObject } from '../client/types.ts';
 import { rfc3339 } from '../sim/node-template.ts';
-import { admitPod } from './pod-admission.ts';
+import { admitPod, type Rejection } from './pod-admission.ts';
 import { isDone, type SyncContext, type SyncView } from './pod-sync-deps.ts';
 import { runtimeClassRejection } from './runtime-class.ts';
 import { podDesc } from './probes/lifecycle-hooks.ts';
 
+/** Admitted with its admission order, or rejected (reported once the event went out). */
+type Verdict = { order: number } | { rejection: Rejection; reported: boolean };
+
+const uidOf = (p: Pod): string => p.metadata?.uid ?? '';
+
+/** Creation order: creationTimestamp, then namespace/name (upstream leaves ties unordered). */
+export function byCreation(a: Pod, b: Pod): number {
+  const t = (p: Pod) => Date.parse(p.metadata?.creationTimestamp ?? '') || 0;
+  const key = (p: Pod) => `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`;
+  return t(a) - t(b) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+}
+
 export class PodAdmitter {
   readonly #c: SyncContext;
-  /** Pods admitted to run here, with their admission order, the start gate's priority (at most allocatable pods; dropped with the pod). */
-  #admitted = new Map<string, number>();
+  /** Kills the containers of a rejected pod: its status then (terminated container statuses). */
+  readonly #kill: (pod: Pod) => Promise<Record<string, unknown>>;
+  /** Each pod's verdict (bounded by the pods on the node; dropped with the pod). */
+  #verdicts = new Map<string, Verdict>();
   #admissions = 0;
+  /** The judging in progress: one at a time. */
+  #judging: Promise<void> = Promise.resolve();
 
-  constructor(c: SyncContext) {
+  constructor(c: SyncContext, kill: (pod: Pod) => Promise<Record<string, unknown>>) {
     this.#c = c;
+    this.#kill = kill;
   }
 
   /** The pod's place in the start gate: its admission order (a pod not admitted goes last). */
   order(uid: string): number {
-    return this.#admitted.get(uid) ?? this.#admissions;
+    const v = this.#verdicts.get(uid);
+    return v && 'order' in v ? v.order : this.#admissions;
   }
 
-  /** True when the pod may run (admitted now or before); false when it was rejected, its Failed status written. */
+  /** True when the pod may run; false when it was rejected: its Failed status written and its containers killed. */
   async admit(pod: Pod, view: SyncView): Promise<boolean> {
-    const uid = pod.metadata?.uid ?? '';
-    if (this.#admitted.has(uid)) return true;
+    const uid = uidOf(pod);
+    if (!this.#verdicts.has(uid)) {
+      const turn = this.#judging.then(() => this.#judgeUpTo(pod));
+      this.#judging = turn.catch(() => {});
+      await turn;
+    }
+    const v = this.#verdicts.get(uid)!;
+    if ('order' in v) return true;
     const d = this.#c.d;
-    // Already running here (an agent restart) counts as admitted; a new pod must fit.
+    if (!v.reported) {
+      d.log.info({ pod: podDesc(pod), reason: v.rejection.reason }, 'pod rejected');
+      d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', v.rejection.reason, v.rejection.message.replace(/^Pod was rejected: /, ''));
+      v.reported = true;
+    }
+    this.#c.probes.forget(uid);
+    // A pod that runs here (an older agent admitted it) is killed first, so its status says how its containers ended.
     const known = view.sandboxes.length > 0 || view.containers.length > 0;
-    const running = d.pods().filter((p) => p.metadata?.uid !== uid && this.#admitted.has(p.metadata?.uid ?? '') && !isDone(p.status?.phase));
-    let rejection = known ? undefined : admitPod(pod, running, d.allocatable, d.node?.(), d.nodePressure?.());
+    const status = known ? await this.#kill(pod) : { startTime: pod.status?.startTime ?? rfc3339(d.now()) };
+    await this.#c.status.write(pod, { ...status, phase: 'Failed', reason: v.rejection.reason, message: v.rejection.message });
+    return false;
+  }
+
+  /** Judges, in creation order, every pod not judged yet that was created no later than `pod`, then `pod`. */
+  async #judgeUpTo(pod: Pod): Promise<void> {
+    const uid = uidOf(pod);
+    if (this.#verdicts.has(uid)) return;
+    const earlier = this.#c.d.pods().filter((p) => uidOf(p) !== uid && !this.#verdicts.has(uidOf(p)) && !isDone(p.status?.phase) && !p.metadata?.deletionTimestamp && byCreation(p, pod) < 0);
+    for (const p of [...earlier.sort(byCreation), pod]) {
+      if (this.#verdicts.has(uidOf(p))) continue;
+      const rejection = await this.#judge(p);
+      this.#verdicts.set(uidOf(p), rejection ? { rejection, reported: false } : { order: this.#admissions++ });
+    }
+  }
+
+  /** canAdmitPod: the rejection of `pod` beside the pods admitted so far, if any. */
+  async #judge(pod: Pod): Promise<Rejection | undefined> {
+    const d = this.#c.d;
+    const uid = uidOf(pod);
+    const admitted = d.pods().filter((p) => uidOf(p) !== uid && 'order' in (this.#verdicts.get(uidOf(p)) ?? {}) && !isDone(p.status?.phase));
+    let rejection = admitPod(pod, admitted, d.allocatable, d.node?.(), d.nodePressure?.());
     if (rejection?.reason === 'NodeAffinity' && d.fetchNode) {
       const fresh = await d.fetchNode().catch(() => undefined);
-      if (fresh) rejection = admitPod(pod, running, d.allocatable, fresh, d.nodePressure?.());
+      if (fresh) rejection = admitPod(pod, admitted, d.allocatable, fresh, d.nodePressure?.());
     }
-    if (!rejection && !known) rejection = await runtimeClassRejection(d.client, pod);
-    if (rejection) {
-      d.log.info({ pod: podDesc(pod), reason: rejection.reason }, 'pod rejected');
-      d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', rejection.reason, rejection.message.replace(/^Pod was rejected: /, ''));
-      await this.#c.status.write(pod, { phase: 'Failed', reason: rejection.reason, message: rejection.message, startTime: pod.status?.startTime ?? rfc3339(d.now()) });
-      return false;
+    if (rejection) return rejection;
+    rejection = await runtimeClassRejection(d.client, pod);
+    if (rejection?.reason === 'RuntimeClassNotFound') {
+      const own = await this.#c.view(uid);
+      if (own.sandboxes.length > 0 || own.containers.length > 0) return undefined;
     }
-    this.#admitted.set(uid, this.#admissions++);
-    return true;
+    return rejection;
   }
 
   forget(uid: string): void {
-    this.#admitted.delete(uid);
+    this.#verdicts.delete(uid);
   }
 }

@@ -83,9 +83,9 @@ export class PodSyncer {
       },
       verdict: (uid) => ({ started: (name, id) => this.probes.started(uid, name, id), ready: (name, id) => this.probes.ready(uid, name, id) }),
     };
-    this.#admitter = new PodAdmitter(this.#c);
-    this.#runner = new ContainerRunner(this.#c, (uid) => this.#admitter.order(uid));
     this.#teardown = new PodTeardown(this.#c, (uid) => this.forget(uid));
+    this.#admitter = new PodAdmitter(this.#c, async (pod) => this.#teardown.terminalStatus(pod, await this.#teardown.kill(pod)));
+    this.#runner = new ContainerRunner(this.#c, (uid) => this.#admitter.order(uid));
   }
 
   /** Per-container restart backoff (CrashLoopBackOff). */

@@ -49,8 +49,7 @@ export class PodTeardown {
 
   /**
    * The eviction manager's evictPod for a local-storage limit: an Evicted event, the containers
-   * killed with the 1 s override (immediateEvictionGracePeriodSeconds, raised to killContainer's
-   * 2 s minimum), then phase Failed, reason Evicted and the message. No DisruptionTarget condition
+   * killed (kill: immediateEvictionGracePeriodSeconds), then phase Failed, reason Evicted and the message. No DisruptionTarget condition
    * for a local-storage eviction (upstream passes none); a node-pressure one (`nodePressure`) gets
    * TerminationByKubelet.
    */
@@ -62,15 +61,30 @@ export class PodTeardown {
       d.log.info({ pod: podDesc(pod), reason: message }, 'evicting pod');
       d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', 'Evicted', message);
     }
-    this.#c.probes.forget(uid);
-    await this.#announceKilling(pod);
-    const stopped = await this.stopAll(uid, 2, false, pod);
-    const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: d.hostIP, now: d.now(), scheme: d.scheme, terminal: true, podIPs: this.#c.podIPs(pod) });
+    const status = this.terminalStatus(pod, await this.kill(pod));
     // Node-pressure evictions say so in a DisruptionTarget condition (TerminationByKubelet), as evictPod's condition.
     const conditions = nodePressure
       ? [...((status.conditions ?? []) as Array<Record<string, unknown>>).filter((c) => c.type !== 'DisruptionTarget'), { type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(d.now()), reason: 'TerminationByKubelet', message }]
       : status.conditions;
     await this.#c.status.write(pod, { ...status, phase: 'Failed', reason: 'Evicted', message, conditions });
+  }
+
+  /**
+   * Kills the containers of a pod the agent will not run (evicted, or rejected at admission): a
+   * Killing event for each running one, then each stopped with the 1 s override upstream's
+   * eviction and clean-up of unwanted pods use, raised to killContainer's 2 s minimum (preStop
+   * hooks run inside it). The sandbox is stopped; nothing is removed.
+   */
+  async kill(pod: Pod): Promise<PodView> {
+    this.#c.probes.forget(pod.metadata?.uid ?? '');
+    await this.#announceKilling(pod);
+    return this.stopAll(pod.metadata?.uid ?? '', 2, false, pod);
+  }
+
+  /** The status of a pod whose containers are stopped for good (`stopped`: as they are now). */
+  terminalStatus(pod: Pod, stopped: PodView): Record<string, unknown> {
+    const { d } = this.#c;
+    return computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: d.hostIP, now: d.now(), scheme: d.scheme, terminal: true, podIPs: this.#c.podIPs(pod) });
   }
 
   /** A Killing event for each running container of the pod, as killContainer records before it stops one. */
@@ -130,9 +144,8 @@ export class PodTeardown {
     }
     // A pod already terminal in the API (finished, or rejected) keeps the status it has.
     if (deleteFromApi && !isDone(pod.status?.phase)) {
-      const status = computePodStatus(pod, { view: stopped, waiting: new Map(), hostIP: d.hostIP, now: d.now(), scheme: d.scheme, terminal: true, podIPs: this.#c.podIPs(pod) });
       try {
-        await this.#c.status.write(pod, status);
+        await this.#c.status.write(pod, this.terminalStatus(pod, stopped));
       } catch (err) {
         if (!isNotFound(err) && !isConflict(err)) throw err;
       }
