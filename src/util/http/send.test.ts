@@ -209,3 +209,28 @@ test('the agent pool is bounded: the least recently used agent is retired', () =
   assert.throws(() => p.agentFor('d.example', 443, { certPem: 'x' }), /both a client certificate and its key/);
   p.close();
 });
+
+test('the pool key: the same PEM text in another string finds the same agent, every part of the material counts, and past the digest bound the same agents are found', () => {
+  const p = new AgentPool({ maxAgents: 2 });
+  const copy = (s: string) => Buffer.from(s).toString();
+  const a = p.agentFor('a.example', 443, { caPem: ca.certPem, certPem: ca.certPem, keyPem: ca.keyPem, serverName: 'x' });
+  assert.equal(p.agentFor('a.example', 443, { caPem: copy(ca.certPem), certPem: copy(ca.certPem), keyPem: copy(ca.keyPem), serverName: 'x' }), a, 'equal text, other strings');
+  for (const other of [
+    { caPem: ca.certPem, certPem: ca.certPem, keyPem: ca.keyPem, serverName: 'y' },
+    { caPem: otherCa.certPem, certPem: ca.certPem, keyPem: ca.keyPem, serverName: 'x' },
+    { caPem: ca.certPem, certPem: otherCa.certPem, keyPem: otherCa.keyPem, serverName: 'x' },
+  ]) {
+    assert.notEqual(p.agentFor('a.example', 443, other), a);
+    assert.equal(p.agentFor('a.example', 443, { caPem: ca.certPem, certPem: ca.certPem, keyPem: ca.keyPem, serverName: 'x' }), a);
+  }
+  assert.notEqual(p.agentFor('a.example', 444, { caPem: ca.certPem, certPem: ca.certPem, keyPem: ca.keyPem, serverName: 'x' }), a, 'another port');
+  assert.equal(p.agentFor('a.example', 443, { caPem: ca.certPem, certPem: ca.certPem, keyPem: ca.keyPem, serverName: 'x' }), a, 'still held: used most recently');
+  // Fourteen CA bundles, more than the 4 x maxAgents PEM digests kept: the memo is emptied on the way.
+  const bundles: string[] = [];
+  for (let n = 1; n <= 3; n++) for (let bits = 0; bits < 2 ** n; bits++) bundles.push(Array.from({ length: n }, (_, i) => ((bits >> i) & 1 ? otherCa : ca).certPem).join(''));
+  for (const bundle of bundles) {
+    p.agentFor('b.example', 443, { caPem: bundle });
+    assert.equal(p.agentFor('a.example', 443, { caPem: copy(ca.certPem), certPem: ca.certPem, keyPem: ca.keyPem, serverName: 'x' }), a);
+  }
+  p.close();
+});
