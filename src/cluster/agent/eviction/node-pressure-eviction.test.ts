@@ -19,7 +19,7 @@ const storage = (request: string) => ({ 'ephemeral-storage': request });
 const fail = (p: Pod) => Object.assign(p, { status: { phase: 'Failed', reason: 'Evicted' } });
 const threshold = (spec: Record<string, string>): Threshold => parseEvictionHard(spec).thresholds[0]!;
 
-function setup(pods: Pod[], usage: Record<string, number>, reclaimFrees = false, memory: Record<string, number> = {}) {
+function setup(pods: Pod[], usage: Record<string, number>, reclaimFrees = false, memory: Record<string, number> = {}, processes: Record<string, number> = {}) {
   const obs: Observations = { 'nodefs.available': { available: 5 * GI, capacity: 100 * GI } };
   const monitor = {
     thresholdsMet: [threshold({ 'nodefs.available': '10%' })] as Threshold[], unresolved: [threshold({ 'nodefs.available': '10%' })] as Threshold[], observations: obs, passes: 0,
@@ -31,14 +31,14 @@ function setup(pods: Pod[], usage: Record<string, number>, reclaimFrees = false,
   // A sandbox for every pod but 'unstarted'; a running container c for each pod with memory figures, whose sandbox has stats too.
   const containers = Object.keys(memory).map((n) => ({ id: `c-${n}`, name: 'c', pod: { uid: `uid-${n}` }, state: 'running' }) as unknown as ContainerStatus);
   const sandboxes = pods.filter((p) => p.metadata!.name !== 'unstarted').map((p) => ({ id: `s-${p.metadata!.name}`, pod: { uid: p.metadata!.uid } }) as unknown as SandboxStatus);
-  const stats = (ws: number) => ({ cpuUsageNanos: 0, memoryWorkingSetBytes: ws, timestamp: new Date(0) }) satisfies UsageStats;
+  const stats = (ws: number, n?: string) => ({ cpuUsageNanos: 0, memoryWorkingSetBytes: ws, timestamp: new Date(0), processCount: n === undefined ? 1 : (processes[n] ?? 1) }) satisfies UsageStats;
   const sandboxStats = (n: string) => (memory[n] !== undefined ? stats(MI) : undefined);
   const deps: NodePressureEvictionDeps = {
     monitor,
     pods: () => pods,
     runtime: {
       list: async () => ({ sandboxes, containers }),
-      usageStats: async (id) => (id.startsWith('c-') ? stats(memory[id.slice(2)]!) : id.startsWith('s-') ? sandboxStats(id.slice(2)) : undefined),
+      usageStats: async (id) => (id.startsWith('c-') ? stats(memory[id.slice(2)]!, id.slice(2)) : id.startsWith('s-') ? sandboxStats(id.slice(2)) : undefined),
     },
     measure: async (p) => ({ volumes: new Map(), total: usage[p.metadata!.name!]!, containers: [{ name: 'c', bytes: usage[p.metadata!.name!]! }] }),
     reclaim: async () => {
@@ -122,12 +122,16 @@ test('memory before disk, no node-level reclaim; ranked by working set over the 
   assert.equal(await s.e.pass(), '');
 });
 
-test('pid pressure: lowest priority first, pids in decimal, a percentage threshold in binary', async () => {
-  const pods = [pod('high', 10), pod('low', 1)];
-  const s = setup(pods, {});
+test('pid pressure: lowest priority first, then the most processes; pids in decimal, a percentage threshold in binary', async () => {
+  const pods = [pod('high', 10), pod('few', 1), pod('many', 1)];
+  const s = setup(pods, {}, false, { high: MI, few: MI, many: MI }, { high: 900, few: 3, many: 500 });
   s.monitor.thresholdsMet = [threshold({ 'pid.available': '10%' })];
   s.monitor.observations['pid.available'] = { available: 3000, capacity: 4194304 };
-  assert.equal(await s.e.pass(), 'uid-low');
-  assert.equal(s.e.verdict('uid-low'), 'The node was low on resource: pids. Threshold quantity: 419430, available: 3k. ');
+  assert.equal(await s.e.pass(), 'uid-many');
+  assert.equal(s.e.verdict('uid-many'), 'The node was low on resource: pids. Threshold quantity: 419430, available: 3k. ');
+  fail(pods[2]!);
+  assert.equal(await s.e.pass(), 'uid-few');
+  fail(pods[1]!);
+  assert.equal(await s.e.pass(), 'uid-high');
   assert.equal(s.reclaims(), 0);
 });

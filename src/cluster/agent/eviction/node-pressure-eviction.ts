@@ -9,8 +9,8 @@
  *   lower priority, then the larger working set over request;
  * - ephemeral-storage and inodes (rankDiskPressureFunc): the same over ephemeral-storage use (inodes: by
  *   inodes, against no request, as no container requests inodes);
- * - pids (rankPIDPressure): lower priority first (the per-pod process count upstream ranks by next
- *   is not measured here).
+ * - pids (rankPIDPressure): lower priority first, then more processes (those in the pod's
+ *   containers' and sandbox's cgroups).
  * Only pods that had anything running are candidates; one without stats goes first, as upstream's
  * comparators put it. Critical pods are skipped. The
  * pod is killed by its worker, phase Failed, reason Evicted, "The node was low on resource: …"
@@ -70,9 +70,9 @@ const byPriority = (a: Ranked, b: Ranked): number => (a.pod.spec?.priority ?? 0)
 /** cmpBool: true first. */
 const trueFirst = (a: boolean, b: boolean): number => (a === b ? 0 : a ? -1 : 1);
 
-/** rankMemoryPressure / rankDiskPressureFunc: over the request first, then priority, then use over request; rankPIDPressure: priority. */
+/** rankMemoryPressure / rankDiskPressureFunc: over the request first, then priority, then use over request; rankPIDPressure: priority, then more processes. */
 export function rankPods(pods: readonly Ranked[], resource: string): Ranked[] {
-  if (resource === 'pids') return [...pods].sort(byPriority);
+  if (resource === 'pids') return [...pods].sort((a, b) => byPriority(a, b) || (!a.found || !b.found ? trueFirst(!a.found, !b.found) : b.usage - a.usage));
   return [...pods].sort((a, b) => {
     if (!a.found || !b.found) return trueFirst(!a.found, !b.found);
     const exceeds = trueFirst(a.usage > a.request, b.usage > b.request);
@@ -116,23 +116,17 @@ export class NodePressureEviction {
     return this.#verdicts.get(uid);
   }
 
-  /** A pod's working set: its running containers' and sandbox's cgroups (undefined: no stats). */
-  async #memory(pod: Pod, containers: readonly ContainerStatus[], sandboxIds: readonly string[]): Promise<Omit<Ranked, 'pod' | 'request'>> {
+  /** A pod's working set (memory) or processes (pids): its running containers' and sandbox's cgroups; found: any had stats. */
+  async #cgroupUsage(resource: 'memory' | 'pids', containers: readonly ContainerStatus[], sandboxIds: readonly string[]): Promise<Omit<Ranked, 'pod' | 'request'>> {
     const own: Array<{ name: string; bytes: number }> = [];
     let total = 0;
     let found = false;
-    for (const c of containers) {
-      const u = await this.#d.runtime.usageStats(c.id);
-      if (!u) continue;
-      found = true;
-      total += u.memoryWorkingSetBytes;
-      own.push({ name: c.name, bytes: u.memoryWorkingSetBytes });
-    }
-    for (const id of sandboxIds) {
+    for (const [id, name] of [...containers.map((c) => [c.id, c.name] as const), ...sandboxIds.map((id) => [id, undefined] as const)]) {
       const u = await this.#d.runtime.usageStats(id);
       if (!u) continue;
       found = true;
-      total += u.memoryWorkingSetBytes;
+      total += resource === 'memory' ? u.memoryWorkingSetBytes : (u.processCount ?? 0);
+      if (name !== undefined) own.push({ name, bytes: u.memoryWorkingSetBytes });
     }
     return { found, usage: total, containers: own };
   }
@@ -148,10 +142,8 @@ export class NodePressureEviction {
       const own = containers.filter((c) => c.pod.uid === uid && c.state === 'running');
       const request = resource === 'memory' || resource === 'ephemeral-storage' ? Number(podRequest(pod, resource)) : 0;
       try {
-        if (resource === 'memory') {
-          measured.push({ pod, request, ...(await this.#memory(pod, own, sandboxes.filter((s) => s.pod.uid === uid).map((s) => s.id))) });
-        } else if (resource === 'pids') {
-          measured.push({ pod, request, found: true, usage: 0, containers: [] });
+        if (resource === 'memory' || resource === 'pids') {
+          measured.push({ pod, request, ...(await this.#cgroupUsage(resource, own, sandboxes.filter((s) => s.pod.uid === uid).map((s) => s.id))) });
         } else {
           const u = await this.#d.measure(pod, unbounded(pod), containers.filter((c) => c.pod.uid === uid));
           measured.push({ pod, request, found: true, usage: rankedUsage(u, resource), containers: u.containers });

@@ -86,6 +86,9 @@ test('readProcessStats follows the process to its cgroups (v1 layout, then v2), 
     writeFileSync(join(v1, 'memory/a/portcullis/c1/memory.usage_in_bytes'), '5000\n');
     writeFileSync(join(v1, 'memory/a/portcullis/c1/memory.stat'), 'total_inactive_file 1000\n');
     assert.deepEqual(await readProcessStats(42, { mountRoot: v1, proc, now: () => at }), { cpuUsageNanos: 7000, memoryWorkingSetBytes: 4000, timestamp: at, memoryUsageBytes: 5000 });
+    // The processes in the container's own cgroup (PID-pressure ranking).
+    writeFileSync(join(v1, 'memory/a/portcullis/c1/cgroup.procs'), '42\n43\n44\n');
+    assert.equal((await readProcessStats(42, { mountRoot: v1, proc, now: () => at }))?.processCount, 3);
 
     writeFileSync(join(proc, '42', 'cgroup'), '0::/portcullis/c1\n');
     const v2 = join(dir, 'v2');
@@ -95,6 +98,8 @@ test('readProcessStats follows the process to its cgroups (v1 layout, then v2), 
     writeFileSync(join(v2, 'portcullis/c1/memory.current'), '300\n');
     writeFileSync(join(v2, 'portcullis/c1/memory.stat'), 'inactive_file 100\n');
     assert.deepEqual(await readProcessStats(42, { mountRoot: v2, proc, now: () => at }), { cpuUsageNanos: 3000, memoryWorkingSetBytes: 200, timestamp: at, memoryUsageBytes: 300 });
+    writeFileSync(join(v2, 'portcullis/c1/cgroup.procs'), '42\n');
+    assert.equal((await readProcessStats(42, { mountRoot: v2, proc, now: () => at }))?.processCount, 1);
 
     assert.equal(await readProcessStats(43, { mountRoot: v2, proc }), undefined);
   } finally {

@@ -23,7 +23,12 @@ export interface UsageStats {
   readonly majorPageFaults?: number;
   /** The memory limit, absent when there is none (the kubelet's isMemoryUnlimited: above 2^62). */
   readonly memoryLimitBytes?: number;
+  /** Processes in the cgroup itself (its cgroup.procs; not its children's): the summary's ProcessStats, PID-pressure ranking. */
+  readonly processCount?: number;
 }
+
+/** cgroup.procs: one pid a line. */
+const countProcs = (text: string | undefined): number | undefined => (text === undefined ? undefined : text.split('\n').filter((l) => l.trim() !== '').length);
 
 /** The object without its undefined fields (a stat a kernel does not write is left out, not undefined). */
 function defined<T extends object>(o: T): T {
@@ -60,7 +65,7 @@ export function workingSet(usage: number, inactiveFile: number | undefined): num
 }
 
 /** cgroup v1: cpuacct.usage (ns), memory.usage_in_bytes, memory.stat (and memory.limit_in_bytes). */
-export function parseV1Stats(files: { cpuacctUsage: string; memoryUsage: string; memoryStat: string; memoryLimit?: string }, timestamp: Date): UsageStats {
+export function parseV1Stats(files: { cpuacctUsage: string; memoryUsage: string; memoryStat: string; memoryLimit?: string; procs?: string }, timestamp: Date): UsageStats {
   const usage = integer(files.memoryUsage, 'memory.usage_in_bytes');
   return defined({
     cpuUsageNanos: integer(files.cpuacctUsage, 'cpuacct.usage'),
@@ -71,11 +76,12 @@ export function parseV1Stats(files: { cpuacctUsage: string; memoryUsage: string;
     pageFaults: statField(files.memoryStat, 'total_pgfault'),
     majorPageFaults: statField(files.memoryStat, 'total_pgmajfault'),
     memoryLimitBytes: memoryLimit(files.memoryLimit),
+    processCount: countProcs(files.procs),
   });
 }
 
 /** cgroup v2: cpu.stat (usage_usec), memory.current, memory.stat (and memory.max). */
-export function parseV2Stats(files: { cpuStat: string; memoryCurrent: string; memoryStat: string; memoryMax?: string }, timestamp: Date): UsageStats {
+export function parseV2Stats(files: { cpuStat: string; memoryCurrent: string; memoryStat: string; memoryMax?: string; procs?: string }, timestamp: Date): UsageStats {
   const usec = statField(files.cpuStat, 'usage_usec');
   if (usec === undefined) throw new Error('cpu.stat: no usage_usec');
   const usage = integer(files.memoryCurrent, 'memory.current');
@@ -88,6 +94,7 @@ export function parseV2Stats(files: { cpuStat: string; memoryCurrent: string; me
     pageFaults: statField(files.memoryStat, 'pgfault'),
     majorPageFaults: statField(files.memoryStat, 'pgmajfault'),
     memoryLimitBytes: memoryLimit(files.memoryMax),
+    processCount: countProcs(files.procs),
   });
 }
 
@@ -137,14 +144,14 @@ export async function readCgroupStats(cg: { cpuacct?: string; memory?: string; u
     if (await unified(root)) {
       if (cg.unified === undefined) return undefined;
       const dir = join(root, cg.unified);
-      const [cpuStat, memoryCurrent, memoryStat, memoryMax] = await Promise.all([read(join(dir, 'cpu.stat')), read(join(dir, 'memory.current')), read(join(dir, 'memory.stat')), maybe(join(dir, 'memory.max'))]);
-      return parseV2Stats({ cpuStat, memoryCurrent, memoryStat, memoryMax }, now);
+      const [cpuStat, memoryCurrent, memoryStat, memoryMax, procs] = await Promise.all([read(join(dir, 'cpu.stat')), read(join(dir, 'memory.current')), read(join(dir, 'memory.stat')), maybe(join(dir, 'memory.max')), maybe(join(dir, 'cgroup.procs'))]);
+      return parseV2Stats({ cpuStat, memoryCurrent, memoryStat, memoryMax, procs }, now);
     }
     if (cg.cpuacct === undefined || cg.memory === undefined) return undefined;
     const cpu = join(root, 'cpuacct', cg.cpuacct);
     const mem = join(root, 'memory', cg.memory);
-    const [cpuacctUsage, memoryUsage, memoryStat, memoryLimit] = await Promise.all([read(join(cpu, 'cpuacct.usage')), read(join(mem, 'memory.usage_in_bytes')), read(join(mem, 'memory.stat')), maybe(join(mem, 'memory.limit_in_bytes'))]);
-    return parseV1Stats({ cpuacctUsage, memoryUsage, memoryStat, memoryLimit }, now);
+    const [cpuacctUsage, memoryUsage, memoryStat, memoryLimit, procs] = await Promise.all([read(join(cpu, 'cpuacct.usage')), read(join(mem, 'memory.usage_in_bytes')), read(join(mem, 'memory.stat')), maybe(join(mem, 'memory.limit_in_bytes')), maybe(join(mem, 'cgroup.procs'))]);
+    return parseV1Stats({ cpuacctUsage, memoryUsage, memoryStat, memoryLimit, procs }, now);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
     throw err;
