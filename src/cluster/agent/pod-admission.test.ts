@@ -97,3 +97,13 @@ test('under MemoryPressure alone only a BestEffort pod that does not tolerate th
   assert.deepEqual(admitPod(burstable, [], { pods: '10' }, undefined, ['MemoryPressure', 'DiskPressure']), { reason: 'Evicted', message: 'Pod was rejected: The node had condition: [MemoryPressure DiskPressure]. ' });
   assert.deepEqual(admitPod(burstable, [], { pods: '10' }, undefined, ['PIDPressure'])?.message, 'Pod was rejected: The node had condition: [PIDPressure]. ');
 });
+
+test('the sysctl allowlist: an unsafe sysctl, or a net.* one with the host network, is SysctlForbidden after the pressure check and before the OS checks', () => {
+  const alloc = { cpu: '1', memory: '1Gi', pods: '2' };
+  const withSysctls = (sysctls: Array<{ name: string; value: string }>, extra: Record<string, unknown> = {}): Pod => ({ ...pod(), metadata: { ...pod().metadata, labels: { 'kubernetes.io/os': 'windows' } }, spec: { ...pod().spec!, securityContext: { sysctls }, ...extra } });
+  assert.deepEqual(admitPod(withSysctls([{ name: 'kernel.shm_rmid_forced', value: '1' }, { name: 'net.core.somaxconn', value: '1024' }]), [], alloc), { reason: 'SysctlForbidden', message: 'Pod was rejected: forbidden sysctl: "net.core.somaxconn" not allowlisted' });
+  assert.deepEqual(admitPod(withSysctls([{ name: 'net.ipv4.tcp_syncookies', value: '1' }], { hostNetwork: true }), [], alloc), { reason: 'SysctlForbidden', message: 'Pod was rejected: forbidden sysctl: "net.ipv4.tcp_syncookies" not allowed with host net enabled' });
+  // Safe ones pass on to the next check (here the OS label).
+  assert.equal(admitPod(withSysctls([{ name: 'net.ipv4.tcp_syncookies', value: '1' }]), [], alloc)?.reason, 'PodOSSelectorNodeLabelDoesNotMatch');
+  assert.equal(admitPod(withSysctls([{ name: 'net.core.somaxconn', value: '1024' }]), [], alloc, undefined, ['DiskPressure'])?.reason, 'Evicted', 'the eviction manager first');
+});

@@ -15,7 +15,12 @@
  * A pod asking for its own user namespace (hostUsers: false) or an AppArmor profile is rejected: the
  * runtime makes neither.
  *
- * Not checked (upstream does): extended resources, sysctls (the runtime refuses unsafe ones at start).
+ * The sysctl allowlist comes second, as upstream's admit handlers run: a sysctl outside the safe
+ * set (no --allowed-unsafe-sysctls here), or a net.* / IPC one with the host's namespace, is
+ * rejected with reason SysctlForbidden, in the runtime's checker's words (checkSysctls, which also
+ * refuses it at sandbox creation): without this the pod's sync failed and was retried for ever.
+ *
+ * Not checked (upstream does): extended resources.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../api/validation/quantity.ts';
@@ -24,6 +29,7 @@ import { podQos } from './runtime/cgroup-resources.ts';
 import { NodeInfo, podHostPorts } from '../scheduler/node-info.ts';
 import type { K8sObject } from '../client/types.ts';
 import { isCriticalPod } from './eviction/local-storage-limits.ts';
+import { checkSysctls, SysctlForbiddenError } from './runtime/oci-spec.ts';
 
 export interface Rejection {
   reason: string;
@@ -82,6 +88,8 @@ export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonl
   // refused, except that MemoryPressure alone admits pods that are not BestEffort, and BestEffort
   // ones that tolerate the memory-pressure taint.
   if (pressure.length && !isCriticalPod(pod) && !admittedUnderMemoryPressure(pod, pressure)) return { reason: 'Evicted', message: `Pod was rejected: The node had condition: [${pressure.join(' ')}]. ` };
+  const sysctls = sysctlRejection(pod);
+  if (sysctls) return sysctls;
   // Checks preemption would not help with come first (rejectPodAdmissionBasedOnOSSelector / OSField).
   const podOS = pod.metadata?.labels?.['kubernetes.io/os'];
   if (podOS !== undefined && podOS !== 'linux') return { reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Pod was rejected: Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" };
@@ -109,6 +117,18 @@ export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonl
   // The kubelet is only interested in NoExecute taints (the scheduler looked at NoSchedule).
   const taints = (node.spec?.taints as Taint[] | undefined) ?? [];
   if (findUntoleratedTaint(taints, pod.spec?.tolerations ?? [], (t) => t.effect === 'NoExecute')) return predicate('TaintToleration', "node(s) had taints that the pod didn't tolerate");
+  return undefined;
+}
+
+/** The sysctl allowlist's Admit: reason SysctlForbidden, "forbidden sysctl: …". */
+function sysctlRejection(pod: Pod): Rejection | undefined {
+  if (!pod.spec?.securityContext?.sysctls?.length) return undefined;
+  try {
+    checkSysctls(pod.spec);
+  } catch (err) {
+    if (err instanceof SysctlForbiddenError) return { reason: 'SysctlForbidden', message: `Pod was rejected: ${err.message}` };
+    throw err;
+  }
   return undefined;
 }
 
