@@ -118,3 +118,5 @@ async function oldEventsExpire(name: string, extra: Partial<ControlPlaneOptions>
 }
 
 test('SQLite: an Event stored without a TTL expires after a start with --event-ttl', { timeout: 90_000 }, () => oldEventsExpire('sqlite-old', {}));
+
+test('etcd: an Event stored without a lease is given one at a start with --event-ttl', { skip: etcdSkipped, timeout: 90_000 }, () => oldEventsExpire('etcd-old', { etcd: { servers: cluster!.servers, prefix: '/old-events' } }));

@@ -65,6 +65,8 @@ export interface KeyValue {
   mod_revision: Int64;
   version: Int64;
   value: Buffer;
+  /** The lease the key is attached to; 0 for none. */
+  lease?: Int64;
 }
 
 export interface RangeRequest {
@@ -93,8 +95,11 @@ export interface Compare {
 
 export interface RequestOp {
   request_range?: RangeRequest;
-  /** lease: the key is deleted when the lease expires (lease-manager.ts); 0 or absent for none. */
-  request_put?: { key: Buffer; value: Buffer; prev_kv?: boolean; lease?: Int64 };
+  /**
+   * lease: the key is deleted when the lease expires (lease-manager.ts); 0 or absent for none.
+   * ignore_value: the key keeps its value and gets the lease (lease-backfill.ts).
+   */
+  request_put?: { key: Buffer; value: Buffer; prev_kv?: boolean; lease?: Int64 } | { key: Buffer; ignore_value: true; lease: Int64 };
   request_delete_range?: { key: Buffer; prev_kv?: boolean };
 }
 

@@ -34,6 +34,8 @@ import { StorageError } from '../types.ts';
 import type { ListOptions, ListResult, Store, StoredObject, Watcher, WatchHandlers, WriteOptions } from '../types.ts';
 import { ttlOf } from '../write-ttl.ts';
 import { LeaseManager } from './lease-manager.ts';
+import { LeaseBackfill } from './lease-backfill.ts';
+import type { UnexpiringKeys } from '../unexpiring-keys.ts';
 import type { LeaseManagerOptions } from './lease-manager.ts';
 import { findCompactedRevision } from './compacted-revision.ts';
 import { toStorageError } from './errors.ts';
@@ -382,6 +384,11 @@ class EtcdStore implements Store {
       if (mapped.code !== 'Compacted') throw mapped;
     }
     if (revision > this.compacted) this.compacted = revision;
+  }
+
+  /** Keys without a lease, attached to one by the TTL migration (lease-backfill.ts). */
+  unexpiring(): UnexpiringKeys {
+    return new LeaseBackfill({ client: this.client, read: (req) => this.range(req), mapper: this.mapper, observe: (h) => this.observe(h), toObject: (kv) => this.toObject(kv) });
   }
 
   requestWatchProgress(): void {
