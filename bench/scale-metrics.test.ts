@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMetrics, ratesBetween, snapshotOf, threadCpuBetween } from './scale-metrics.ts';
 
-const WANTED = new Set(['nodejs_gc_duration_seconds_sum', 'apiserver_request_total', 'apiserver_request_duration_seconds_sum', 'apiserver_flowcontrol_dispatched_requests_total', 'apiserver_flowcontrol_request_wait_duration_seconds_sum', 'apiserver_flowcontrol_request_wait_duration_seconds_count']);
+const WANTED = new Set(['nodejs_gc_duration_seconds_sum', 'nodejs_gc_duration_seconds_count', 'apiserver_request_total', 'apiserver_request_duration_seconds_sum', 'apiserver_flowcontrol_dispatched_requests_total', 'apiserver_flowcontrol_request_wait_duration_seconds_sum', 'apiserver_flowcontrol_request_wait_duration_seconds_count']);
 
 const text = (binds: number, creates: number, bindSeconds: number) => `# HELP apiserver_request_total x
 # TYPE apiserver_request_total counter
@@ -16,6 +16,7 @@ apiserver_flowcontrol_request_wait_duration_seconds_count{execute="true",priorit
 apiserver_flowcontrol_request_wait_duration_seconds_sum{execute="false",priority_level="workload-high",flow_schema="kube-scheduler"} 99
 process_cpu_seconds_total 5
 nodejs_gc_duration_seconds_sum{kind="major"} ${binds / 100}
+nodejs_gc_duration_seconds_count{kind="minor"} ${binds * 3}
 `;
 
 test('rates between two /metrics readings: per kind (codes summed) with mean latency, per APF flow with mean wait', () => {
@@ -29,6 +30,7 @@ test('rates between two /metrics readings: per kind (codes summed) with mean lat
   ]);
   assert.deepEqual(r.apf, [{ flow: 'workload-high/kube-scheduler', perSec: 50, meanWaitMs: 2, rejected: 0 }]);
   assert.deepEqual(r.gcSeconds, { major: 1 });
+  assert.deepEqual(r.gcCount, { minor: 300 });
 });
 
 test('thread CPU between two readings, busiest first, idle threads left out', () => {

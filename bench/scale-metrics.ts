@@ -38,6 +38,7 @@ const WANTED = new Set([
   'apiserver_flowcontrol_request_wait_duration_seconds_sum',
   'apiserver_flowcontrol_request_wait_duration_seconds_count',
   'nodejs_gc_duration_seconds_sum',
+  'nodejs_gc_duration_seconds_count',
 ]);
 
 /** Counters summed by a key made of some of their labels. */
@@ -51,6 +52,8 @@ export interface MetricsSnapshot {
   apfWaitCount: Map<string, number>;
   /** The API server thread's garbage collection time by kind (prom-client's nodejs_gc_duration_seconds). */
   gcSeconds: Map<string, number>;
+  /** How many collections of each kind (the young generation's size sets how many scavenges: minor). */
+  gcCount: Map<string, number>;
 }
 
 /** verb resource[/subresource] (group left out: the names are unique enough here). */
@@ -58,7 +61,7 @@ const requestKey = (l: Record<string, string>) => `${l.verb} ${l.resource}${l.su
 const flowKey = (l: Record<string, string>) => `${l.priority_level}/${l.flow_schema}`;
 
 export function snapshotOf(samples: Sample[], at: number): MetricsSnapshot {
-  const s: MetricsSnapshot = { at, requests: new Map(), durationSum: new Map(), apfDispatched: new Map(), apfRejected: new Map(), apfWaitSum: new Map(), apfWaitCount: new Map(), gcSeconds: new Map() };
+  const s: MetricsSnapshot = { at, requests: new Map(), durationSum: new Map(), apfDispatched: new Map(), apfRejected: new Map(), apfWaitSum: new Map(), apfWaitCount: new Map(), gcSeconds: new Map(), gcCount: new Map() };
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
   for (const x of samples) {
     switch (x.name) {
@@ -69,6 +72,7 @@ export function snapshotOf(samples: Sample[], at: number): MetricsSnapshot {
       case 'apiserver_flowcontrol_request_wait_duration_seconds_sum': if (x.labels.execute === 'true') add(s.apfWaitSum, flowKey(x.labels), x.value); break;
       case 'apiserver_flowcontrol_request_wait_duration_seconds_count': if (x.labels.execute === 'true') add(s.apfWaitCount, flowKey(x.labels), x.value); break;
       case 'nodejs_gc_duration_seconds_sum': add(s.gcSeconds, x.labels.kind ?? '', x.value); break;
+      case 'nodejs_gc_duration_seconds_count': add(s.gcCount, x.labels.kind ?? '', x.value); break;
     }
   }
   return s;
@@ -100,6 +104,8 @@ export interface PhaseRates {
   apf: Array<{ flow: string; perSec: number; meanWaitMs: number; rejected: number }>;
   /** Seconds the API server's thread spent in garbage collection, by kind (major = mark-compact). */
   gcSeconds: Record<string, number>;
+  /** Collections of the API server's thread by kind. */
+  gcCount: Record<string, number>;
 }
 
 /** What happened between two snapshots. */
@@ -124,7 +130,9 @@ export function ratesBetween(a: MetricsSnapshot, b: MetricsSnapshot): PhaseRates
   apf.sort((x, y) => y.perSec - x.perSec);
   const gcSeconds: Record<string, number> = {};
   for (const k of b.gcSeconds.keys()) gcSeconds[k] = round(delta(a.gcSeconds, b.gcSeconds, k), 2);
-  return { seconds: round(seconds, 1), requests, apf, gcSeconds };
+  const gcCount: Record<string, number> = {};
+  for (const k of b.gcCount.keys()) gcCount[k] = delta(a.gcCount, b.gcCount, k);
+  return { seconds: round(seconds, 1), requests, apf, gcSeconds, gcCount };
 }
 
 /** CPU seconds (user + system) of each thread of a process, by thread name; empty where /proc is not there. */

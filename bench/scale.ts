@@ -18,7 +18,8 @@ import { startSimNodes, type SimNodes } from '../src/cluster/sim/sim-nodes.ts';
 import { summarizeProfile } from './profile-summary.ts';
 import { RawConnection, type RawResponse } from './raw-client.ts';
 import { countScheduledEvents, rssOf, watchBindings } from './scale-observe.ts';
-import { ratesBetween, readMetrics, threadCpu, threadCpuBetween, type PhaseRates } from './scale-metrics.ts';
+import { phaseSampler, type PhaseReport } from './scale-phases.ts';
+import { startProgress } from './scale-progress.ts';
 import { grantScaleIdentities, writeScaleIdentities, SIM_USER, TENANT } from './scale-identities.ts';
 import { spawnServer, type ServerProcess } from './server-process.ts';
 import { round, summarize, type LatencySummary } from './stats.ts';
@@ -75,8 +76,6 @@ export interface ScaleResult {
   phases: { creating: PhaseReport | null; afterCreates: PhaseReport | null };
 }
 
-/** benchProcess: this process's CPU (load client, simulated nodes, the bind watch): at 100% of a core the bench, not the server, sets the pace. */
-export type PhaseReport = PhaseRates & { threads: ReturnType<typeof threadCpuBetween>; benchProcess: { cpuSeconds: number; pctOfOneCore: number } };
 
 const NS = 'bench-scale';
 const NODE_PREFIX = 'sim-node-';
@@ -110,6 +109,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   let sim: SimNodes | undefined;
   const clients: RestClient[] = [];
   let watch: ReturnType<typeof watchBindings> | undefined;
+  let stopProgress = () => {};
   let result: ScaleResult | undefined;
   try {
     const tStarted = performance.now();
@@ -159,13 +159,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     watch = watchBindings(watcher, NS, rv, boundAt, () => (lastBound = performance.now()));
 
     const cpuStart = await server.cpuMicros();
-    const sample = async () => ({ metrics: await readMetrics(server.target, () => performance.now()).catch(() => null), threads: threadCpu(server.pid), bench: process.cpuUsage() });
-    const phaseOf = (a: Awaited<ReturnType<typeof sample>>, b: Awaited<ReturnType<typeof sample>>): PhaseReport | null => {
-      if (!a.metrics || !b.metrics) return null;
-      const seconds = (b.metrics.at - a.metrics.at) / 1000;
-      const bench = (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6;
-      return { ...ratesBetween(a.metrics, b.metrics), threads: threadCpuBetween(a.threads, b.threads, seconds), benchProcess: { cpuSeconds: round(bench, 1), pctOfOneCore: round((bench / seconds) * 100, 1) } };
-    };
+    const { sample, phaseOf } = phaseSampler(server);
     const atCreate = await sample();
     const saveProfile = await server.profile();
     o.progress(`scale: creating ${o.pods} pods, ${o.concurrency} in flight`);
@@ -176,7 +170,9 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     let errors = 0;
     let throttled429 = 0;
     let next = 0;
+    let created = 0;
     const tCreate = performance.now();
+    stopProgress = startProgress(() => ({ created, bound: boundAt.size, running: sim!.runningPods().length }), o.progress);
     const worker = async () => {
       const conn = new RawConnection(server.target, ids ? { bearerToken: ids.tenantToken } : {});
       try {
@@ -204,7 +200,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
           doneAt[i] = b;
           statuses[status] = (statuses[status] ?? 0) + 1;
           if (status !== 201) errors++;
-          if (i > 0 && i % Math.max(1, Math.floor(o.pods / 10)) === 0) o.progress(`  ${i} created, ${boundAt.size} bound`);
+          else created++;
         }
       } finally {
         conn.close();
@@ -217,6 +213,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     o.progress(`scale: all created in ${round((tCreated - tCreate) / 1000, 1)} s; waiting for ${wanted - boundAt.size} more bindings`);
     while (boundAt.size < wanted && performance.now() - lastBound < o.stallMs) await new Promise((r) => setTimeout(r, 200));
     const tBound = boundAt.size >= wanted ? performance.now() : null;
+    stopProgress();
     const cpuEnd = await server.cpuMicros();
     const atEnd = await sample();
     const mem = rssOf(server.pid);
@@ -286,6 +283,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     };
     return result;
   } finally {
+    stopProgress();
     watch?.close();
     sim?.stop();
     for (const c of clients) c.close();

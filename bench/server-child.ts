@@ -2,8 +2,9 @@
  * Runs one server under test in its own process, so that it gets a core of its own and the load
  * generator's work never shows up in its numbers. Usage (from server-process.ts):
  *   node --import tsx bench/server-child.ts fastify|portcullis [dataDir]
- * Talks over the IPC channel: sends {type:'ready', ...}; answers {type:'cpu'} and {type:'heap'} (the
- * main thread's heap in use after a full GC); exits on {type:'stop'}.
+ * Talks over the IPC channel: sends {type:'ready', ...}; answers {type:'cpu'}, {type:'heap'} (the
+ * main thread's heap in use after a full GC) and {type:'heaps'} (thread-heaps.ts: the main
+ * thread's heap without a GC, each worker's after one); exits on {type:'stop'}.
  * With BENCH_CPU_PROF_DIR set, {type:'prof-start'} / {type:'prof-stop', name} write one V8 CPU
  * profile per scenario to <dir>/<kind>-<name>.cpuprofile.
  */
@@ -15,6 +16,7 @@ import { runInNewContext } from 'node:vm';
 import pino from 'pino';
 import { startFastifyBaseline } from './baseline-fastify.ts';
 import type { TlsClientMaterial } from './load.ts';
+import { mainHeap, workerHeapsAfterGc, type ThreadHeaps } from './thread-heaps.ts';
 
 interface Running {
   port: number;
@@ -26,6 +28,7 @@ export type ChildMessage =
   | { type: 'ready'; port: number; tls: TlsClientMaterial }
   | { type: 'cpu'; id: number; micros: number }
   | { type: 'heap'; id: number; usedBytes: number }
+  | { type: 'heaps'; id: number; heaps: ThreadHeaps }
   | { type: 'prof'; id: number }
   | { type: 'failed'; error: string };
 
@@ -85,6 +88,12 @@ async function main(): Promise<void> {
       // What the heap holds, not what garbage it has yet to collect (RSS follows the GC's timing).
       fullGc();
       reply({ type: 'heap', id: m.id ?? 0, usedBytes: process.memoryUsage().heapUsed });
+    } else if (m.type === 'heaps') {
+      // Per phase: the main thread as it is, each worker (the scheduler's) after a GC of its own.
+      const main = mainHeap();
+      void workerHeapsAfterGc()
+        .catch(() => [])
+        .then((workers) => reply({ type: 'heaps', id: m.id ?? 0, heaps: { main, workers } }));
     } else if (m.type === 'cpu') {
       const u = process.cpuUsage();
       reply({ type: 'cpu', id: m.id ?? 0, micros: u.user + u.system });

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage } from './server-child.ts';
 import type { Target } from './load.ts';
+import type { ThreadHeaps } from './thread-heaps.ts';
 
 export interface ServerProcess {
   target: Target;
@@ -11,6 +12,8 @@ export interface ServerProcess {
   cpuMicros(): Promise<number>;
   /** The server's main-thread heap in use after a full GC, in bytes (NaN if it does not answer). */
   heapUsedAfterGc(): Promise<number>;
+  /** The main thread's heap (no GC) and each worker thread's after a GC of its own (thread-heaps.ts); null if it does not answer. */
+  heaps(): Promise<ThreadHeaps | null>;
   /** With SpawnOptions.cpuProfDir: start a CPU profile; the returned function writes it as `name`. */
   profile(): Promise<(name: string) => Promise<void>>;
   stop(): Promise<void>;
@@ -56,21 +59,21 @@ export async function spawnServer(kind: 'fastify' | 'portcullis', o: SpawnOption
   });
 
   let nextId = 1;
-  const cpuWaiters = new Map<number, (micros: number) => void>();
+  const waiters = new Map<number, (m: ChildMessage) => void>();
   child.on('message', (m: ChildMessage) => {
-    if (m.type !== 'cpu' && m.type !== 'prof' && m.type !== 'heap') return;
-    cpuWaiters.get(m.id)?.(m.type === 'cpu' ? m.micros : m.type === 'heap' ? m.usedBytes : 0);
-    cpuWaiters.delete(m.id);
+    if (!('id' in m)) return;
+    waiters.get(m.id)?.(m);
+    waiters.delete(m.id);
   });
-  /** One IPC round trip, bounded: NaN if the child does not answer in time. */
-  const ask = (msg: { type: string; name?: string }, timeoutMs: number): Promise<number> =>
+  /** One IPC round trip, bounded: undefined if the child does not answer in time. */
+  const ask = (msg: { type: string; name?: string }, timeoutMs: number): Promise<ChildMessage | undefined> =>
     new Promise((resolve) => {
       const id = nextId++;
       const timer = setTimeout(() => {
-        cpuWaiters.delete(id);
-        resolve(NaN);
+        waiters.delete(id);
+        resolve(undefined);
       }, timeoutMs);
-      cpuWaiters.set(id, (v) => {
+      waiters.set(id, (v) => {
         clearTimeout(timer);
         resolve(v);
       });
@@ -79,8 +82,18 @@ export async function spawnServer(kind: 'fastify' | 'portcullis', o: SpawnOption
   return {
     target: { host: '127.0.0.1', port: ready.port, tls: ready.tls },
     pid: child.pid ?? 0,
-    cpuMicros: () => ask({ type: 'cpu' }, 5000),
-    heapUsedAfterGc: () => ask({ type: 'heap' }, 30_000),
+    cpuMicros: async () => {
+      const m = await ask({ type: 'cpu' }, 5000);
+      return m?.type === 'cpu' ? m.micros : NaN;
+    },
+    heapUsedAfterGc: async () => {
+      const m = await ask({ type: 'heap' }, 30_000);
+      return m?.type === 'heap' ? m.usedBytes : NaN;
+    },
+    heaps: async () => {
+      const m = await ask({ type: 'heaps' }, 60_000);
+      return m?.type === 'heaps' ? m.heaps : null;
+    },
     profile: async () => {
       if (!o.cpuProfDir) return async () => {};
       await ask({ type: 'prof-start' }, 5000);
