@@ -62,6 +62,8 @@ export class ExpiryBackfill {
 
   private sleep(ms: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    // No pause: the next step after this turn (an unref'd timer alone would let the process exit).
+    if (ms <= 0) return new Promise((resolve) => setImmediate(resolve));
     return new Promise((resolve) => {
       this.wake = resolve;
       this.timer = setTimeout(resolve, ms);
