@@ -39,6 +39,9 @@ test('creation order: creationTimestamp first, then namespace/name', () => {
   const mk = (name: string, ts: string): Pod => ({ metadata: { name, namespace: 'default', creationTimestamp: ts } });
   const pods = [mk('a', '2026-01-01T00:00:02Z'), mk('z', '2026-01-01T00:00:01Z'), mk('b', '2026-01-01T00:00:01Z')];
   assert.deepEqual(pods.sort(byCreation).map((p) => p.metadata?.name), ['b', 'z', 'a']);
+  // Other spellings of a time (fractions, offsets) are compared as times.
+  const odd = [mk('late', '2026-01-01T00:00:02Z'), mk('early', '2026-01-01T01:00:01.5+02:00')];
+  assert.deepEqual(odd.sort(byCreation).map((p) => p.metadata?.name), ['early', 'late']);
 });
 
 test('earlier pods keep their place: the newest pod synced first is the one refused when the node is full', async () => {

@@ -36,9 +36,14 @@ const uidOf = (p: Pod): string => p.metadata?.uid ?? '';
 
 /** Creation order: creationTimestamp, then namespace/name (upstream leaves ties unordered). */
 export function byCreation(a: Pod, b: Pod): number {
-  const t = (p: Pod) => Date.parse(p.metadata?.creationTimestamp ?? '') || 0;
-  const key = (p: Pod) => `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`;
-  return t(a) - t(b) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  const ta = a.metadata?.creationTimestamp ?? '';
+  const tb = b.metadata?.creationTimestamp ?? '';
+  // The server writes one format (RFC 3339, seconds, Z): then the text orders as the time does.
+  const byTime = ta.length === tb.length && ta.endsWith('Z') && tb.endsWith('Z') ? (ta < tb ? -1 : ta > tb ? 1 : 0) : (Date.parse(ta) || 0) - (Date.parse(tb) || 0);
+  if (byTime !== 0) return byTime;
+  const ka = `${a.metadata?.namespace ?? ''}/${a.metadata?.name ?? ''}`;
+  const kb = `${b.metadata?.namespace ?? ''}/${b.metadata?.name ?? ''}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 export class PodAdmitter {
