@@ -18,18 +18,11 @@ import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { requireRunc } from '../helpers/real-parts.ts';
 import { HOST, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
 import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const skip = requireRunc('the agent on runc');
 /** EndpointSlices refuse loopback addresses: the host-network pod is reached on the host's own address. */
 const hostIP = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('probes and lifecycle hooks on runc', { skip }, () => {
   let ac: AgentCluster;
@@ -99,7 +92,8 @@ describe('probes and lifecycle hooks on runc', { skip }, () => {
   });
 
   test('an httpGet readiness probe flips ready, the Ready condition and the EndpointSlice endpoint, also while terminating', { skip: hostIP ? false : 'no non-loopback IPv4 address on this host' }, async (t) => {
-    const port = await freePort();
+    // httpd in the host-network pod listens on every address.
+    const port = await freePort('0.0.0.0');
     await ac.admin.create(resources.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: port }] } });
     await pod('web', {
       command: ['sh', '-c', `mkdir -p /www && exec httpd -f -p ${port} -h /www`],

@@ -7,27 +7,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCA } from '../../src/pki/ca.ts';
 import { issueCert } from '../../src/pki/certs.ts';
 import { findBinary, requireBinaries } from './real-parts.ts';
+import { freePort } from './free-port.ts';
 
 /** Skip message when etcd is not installed (a failure under PORTCULLIS_REQUIRE_ALL). */
 export function etcdSkip(): string | false {
   return requireBinaries('etcd-server', 'etcd');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** PEM files of a TLS etcd: its CA, and a client certificate it accepts. */

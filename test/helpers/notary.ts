@@ -10,13 +10,14 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, get as httpsGet, type Server } from 'node:https';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isImagePolicyError, type ReasonCode } from '../../src/image-policy/errors.ts';
 import { createCA } from '../../src/pki/ca.ts';
 import { issueCert } from '../../src/pki/certs.ts';
 import { requireBinaries } from './real-parts.ts';
+import { freePort } from './free-port.ts';
 
 /** Skip message (or false) for tests that need notary-server and the notary client. */
 export function notarySkip(): string | false {
@@ -49,14 +50,6 @@ export interface NotaryServer {
   tls: Tls;
   dir: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 export async function startNotaryServer(): Promise<NotaryServer> {

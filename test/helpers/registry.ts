@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
@@ -15,6 +14,7 @@ import { issueCert } from '../../src/pki/certs.ts';
 import { findBinary, requireBinaries } from './real-parts.ts';
 import assert from 'node:assert/strict';
 import { ImagePolicyError, type ReasonCode } from '../../src/image-policy/errors.ts';
+import { freePort } from './free-port.ts';
 
 export interface TestRegistry {
   /** host:port, the domain of image references. */
@@ -30,17 +30,6 @@ export interface TestRegistry {
 /** Skip message when docker-registry is not installed (a failure under PORTCULLIS_REQUIRE_ALL). */
 export function registrySkip(): string | false {
   return requireBinaries('docker-registry', 'docker-registry');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function ping(url: string, caPem?: string): Promise<number> {

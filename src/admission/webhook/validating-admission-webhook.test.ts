@@ -1,22 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { ValidatingAdmissionWebhook } from './validating-admission-webhook.ts';
 import { asThrown, podAttrs, reply, startWebhook, testDeps, type TestWebhook } from './test-support.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { WebhookSpec } from './types.ts';
+import { freePort } from '../../../test/helpers/free-port.ts';
 
 const KEY = (name: string) => `/registry/admissionregistration.k8s.io/validatingwebhookconfigurations/${name}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 let wh: TestWebhook;
 before(async () => {

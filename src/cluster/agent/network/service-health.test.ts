@@ -10,6 +10,7 @@ import { FakeApiClient, fakeInformerFactory } from '../../client/fake.ts';
 import { resources } from '../../client/resources.ts';
 import { ServiceHealthServer, healthBody, healthChecks } from './service-health.ts';
 import { ServiceProxy } from './service-proxy.ts';
+import { freePort } from '../../../../test/helpers/free-port.ts';
 
 const svc = (name: string, extra: Record<string, unknown>): K8sObject => ({ metadata: { name, namespace: 'web' }, spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', clusterIP: '10.96.0.10', ports: [{ port: 80 }], ...extra } });
 const slice = (service: string, endpoints: Array<{ ip: string; node: string; ready?: boolean }>, ports = [8080]): K8sObject => ({
@@ -17,14 +18,6 @@ const slice = (service: string, endpoints: Array<{ ip: string; node: string; rea
   addressType: 'IPv4', ports: ports.map((port) => ({ port })),
   endpoints: endpoints.map((e) => ({ addresses: [e.ip], nodeName: e.node, conditions: { ready: e.ready ?? true } })),
 } as K8sObject);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test('which Services get a health check, and their local ready endpoints (distinct ip:port, this node only)', () => {
   const checks = healthChecks(
