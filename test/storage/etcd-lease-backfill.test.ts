@@ -52,10 +52,11 @@ describe('etcd: Events without a lease get one', { skip }, () => {
     const done = new Promise<number>((r) => (finished = r));
     withKeyTtl(store, [{ prefix: EVENTS, ttlSeconds: 3600, writtenAt: eventWrittenAt }], { chunk: 2, pauseMs: 0, onDone: (_, n) => finished(n) });
     assert.equal(await done, 3);
-    // 10 min left of the hour: a lease of 600 s + its window (30 s), about.
+    // 10 min left of the hour: a lease that ends within 30 s (5%) after those 600 s.
     const recent = await grantedTtl('events/ns/recent');
     assert.ok(recent >= 600 && recent <= 631, `recent: ${recent}`);
-    assert.equal(await grantedTtl('events/ns/sealed'), 3660, 'says nothing: the hour from now + 60 s');
+    const sealed = await grantedTtl('events/ns/sealed');
+    assert.ok(sealed > 3600 && sealed <= 3660, `says nothing: the hour from now, within 60 s: ${sealed}`);
     assert.equal(await leaseOf('events/ns/leased'), leasedBefore);
     assert.equal(await leaseOf('pods/ns/p'), '0');
     await until('the passed Event to be deleted by etcd', async () => ((await store.get(`${EVENTS}ns/old`)) === undefined ? true : undefined));
@@ -86,6 +87,7 @@ describe('etcd: Events without a lease get one', { skip }, () => {
     assert.equal(await keys.attach([{ key: `${EVENTS}race/a`, modRevision: b.modRevision, ttlSeconds: 100 }]), 1);
     assert.notEqual(await leaseOf('events/race/a'), '0');
     assert.deepEqual((await store.get(`${EVENTS}race/a`))?.value, { n: 2 });
-    assert.equal(await grantedTtl('events/race/a'), 105);
+    const raced = await grantedTtl('events/race/a');
+    assert.ok(raced > 100 && raced <= 105, `100 s left, within 5 s: ${raced}`);
   });
 });

@@ -8,11 +8,12 @@
  *   the lease: the value stays, and a key written meanwhile (its write gave it its own lease, or
  *   none) or deleted fails the compare and keeps what that write gave it. Like any put it is a new
  *   revision (a MODIFIED watch event with the same object).
- * - leases: a key with r seconds left goes on a lease that expires after r and within a window
- *   of min(5% of r, 60 s) (at least 1 s) after it, as the lease manager's reuse rule, with at most
- *   maxObjectCount keys each; leases granted are remembered (a bounded few) while they can still
- *   serve. A key whose time has passed gets 2 s (etcd's shortest lease at its default election
- *   timeout), so the lessor deletes it soon, in the step it was attached in.
+ * - leases: a key with r seconds left goes on a lease that ends after r and within a window of
+ *   min(5% of r, 60 s) (at least 1 s) after it, as the lease manager's reuse rule. The end is put on
+ *   a fixed grid (the largest of 1, 2, 5, 10, 15, 30, 60 s that fits the window), so keys of nearby
+ *   r share a lease in whatever order they come (about 60 leases for an hour's spread of Events);
+ *   at most maxObjectCount keys a lease. A key whose time has passed gets 2 s (etcd's shortest
+ *   lease at its default election timeout), so the lessor deletes it soon, in its step.
  * Grants are serialised; Txns run a few at a time.
  */
 import type { StoredObject } from '../types.ts';
@@ -26,8 +27,10 @@ import type { KeyMapper } from './key-mapper.ts';
 /** Seconds: etcd raises any shorter lease to its minimum (1.5 s at default timing, rounded up). */
 const MIN_TTL = 2;
 const MAX_WINDOW = 60;
+/** Grid steps (s) for lease ends, each a divisor of the next but 15 and 10: any two grids meet every 30 s. */
+const GRID = [60, 30, 15, 10, 5, 2, 1];
 /** Leases remembered for reuse. */
-const POOL = 128;
+const POOL = 256;
 /** Txns in flight at once. */
 const PARALLEL = 16;
 const ZERO = Buffer.from([0]);
@@ -47,8 +50,6 @@ export interface LeaseBackfillDeps {
 
 interface PoolLease {
   id: Int64;
-  /** Not before (ms): the lessor starts its clock when it applies the grant, after this estimate. */
-  expiresAt: number;
   attached: number;
 }
 
@@ -56,7 +57,8 @@ export class LeaseBackfill implements UnexpiringKeys {
   private readonly deps: LeaseBackfillDeps;
   private readonly now: () => number;
   private readonly maxObjects: number;
-  private pool: PoolLease[] = [];
+  /** By the grid time (ms) each ends at, or after: the lessor starts its clock when it applies the grant. */
+  private readonly pool = new Map<number, PoolLease>();
   private granting: Promise<unknown> = Promise.resolve();
 
   constructor(deps: LeaseBackfillDeps) {
@@ -122,18 +124,21 @@ export class LeaseBackfill implements UnexpiringKeys {
 
   private async choose(ttl: number): Promise<Int64> {
     const window = Math.max(1, Math.min(MAX_WINDOW, Math.floor(0.05 * ttl)));
+    const step = GRID.find((g) => g <= window)! * 1000;
     const now = this.now();
-    // A lease that can no longer serve the shortest key (or is full) is forgotten.
-    this.pool = this.pool.filter((l) => l.expiresAt > now + MIN_TTL * 1000 && l.attached < this.maxObjects);
-    const fit = this.pool.find((l) => l.expiresAt > now + ttl * 1000 && l.expiresAt <= now + (ttl + window) * 1000);
-    if (fit) {
+    // The first grid time after now + ttl: within the window.
+    const end = Math.ceil((now + ttl * 1000 + 1) / step) * step;
+    // Leases that can no longer serve the shortest key are forgotten.
+    for (const t of this.pool.keys()) if (t <= now + MIN_TTL * 1000) this.pool.delete(t);
+    const fit = this.pool.get(end);
+    if (fit && fit.attached < this.maxObjects) {
       fit.attached++;
       return fit.id;
     }
-    const res = await this.deps.client.leaseGrant({ TTL: ttl + window, ID: 0 });
+    const res = await this.deps.client.leaseGrant({ TTL: Math.ceil((end - now) / 1000), ID: 0 });
     if (res.error) throw new StorageError('Internal', `etcd lease grant: ${res.error}`);
-    this.pool.push({ id: res.ID, expiresAt: now + (ttl + window) * 1000, attached: 1 });
-    if (this.pool.length > POOL) this.pool.shift();
+    this.pool.set(end, { id: res.ID, attached: 1 });
+    if (this.pool.size > POOL) this.pool.delete(this.pool.keys().next().value!);
     return res.ID;
   }
 }
