@@ -2,9 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
-import type { Response } from '../helpers/client.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
 import { reply, startWebhook } from '../../src/admission/webhook/test-support.ts';
+import { retryUntil as eventually } from '../helpers/retry-until.ts';
 
 let c: TestCluster;
 const GV = 'admissionregistration.k8s.io/v1beta1';
@@ -33,16 +33,6 @@ async function policy(name: string, spec: Record<string, unknown>): Promise<void
 async function binding(name: string, ns: string, extra: Record<string, unknown> = {}): Promise<void> {
   const r = await c.admin.post(MAPB, { apiVersion: GV, kind: 'MutatingAdmissionPolicyBinding', metadata: { name }, spec: { policyName: name, matchResources: { namespaceSelector: { matchLabels: { t: ns } } }, ...extra } });
   assert.equal(r.status, 201, r.text);
-}
-
-/** Retries `attempt` until `ok` holds: policies reach the plugin through a watch. */
-async function eventually(attempt: () => Promise<Response>, ok: (r: Response) => boolean): Promise<Response> {
-  let r = await attempt();
-  for (let i = 0; i < 200 && !ok(r); i++) {
-    await new Promise((res) => setTimeout(res, 25));
-    r = await attempt();
-  }
-  return r;
 }
 
 let seq = 0;

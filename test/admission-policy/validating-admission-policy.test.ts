@@ -1,13 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
-import type { Response } from '../helpers/client.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readEvents, waitForRecords } from '../audit/helpers.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
 import { CRDS, crdManifest } from '../helpers/crd.ts';
 import { join } from 'node:path';
+import { retryUntil as eventually } from '../helpers/retry-until.ts';
 
 let c: TestCluster;
 const VAP = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
@@ -35,16 +35,6 @@ async function policy(name: string, spec: Record<string, unknown>): Promise<void
 async function binding(name: string, spec: Record<string, unknown>): Promise<void> {
   const r = await c.admin.post(VAPB, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name }, spec });
   assert.equal(r.status, 201, r.text);
-}
-
-/** Retries `attempt` until `ok` holds: policies reach the plugin through a watch. */
-async function eventually(attempt: () => Promise<Response>, ok: (r: Response) => boolean): Promise<Response> {
-  let r = await attempt();
-  for (let i = 0; i < 200 && !ok(r); i++) {
-    await new Promise((res) => setTimeout(res, 25));
-    r = await attempt();
-  }
-  return r;
 }
 
 let seq = 0;

@@ -10,6 +10,7 @@ import type { TestClient } from '../helpers/client.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
 import { runExplain } from '../../src/cli/explain.ts';
 import { RestClient } from '../../src/cluster/client/rest-client.ts';
+import { retryUntil as eventually } from '../helpers/retry-until.ts';
 
 let c: TestCluster;
 let bob: TestClient;
@@ -46,15 +47,6 @@ async function events(): Promise<any[]> {
   const r = await c.admin.get(`${NS}/events`);
   assert.equal(r.status, 200, r.text);
   return r.body.items;
-}
-
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  let v = await fn();
-  for (let i = 0; i < 100 && !ok(v); i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    v = await fn();
-  }
-  return v;
 }
 
 test('explain names the RBAC binding, role and rule that allowed a request, and the admission plugins that ran', async () => {

@@ -10,9 +10,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
-import type { Response } from '../helpers/client.ts';
 import { waitForRecords } from '../audit/helpers.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
+import { retryUntil as eventually } from '../helpers/retry-until.ts';
 
 const VAP = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
 const VAPB = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings';
@@ -51,15 +51,6 @@ after(async () => {
 let seq = 0;
 const pod = (ns: string) => () =>
   c.admin.post(`/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${++seq}` }, spec: { automountServiceAccountToken: false, containers: [{ name: 'app', image: 'nginx:latest' }] } });
-
-async function eventually(attempt: () => Promise<Response>, ok: (r: Response) => boolean): Promise<Response> {
-  let r = await attempt();
-  for (let i = 0; i < 200 && !ok(r); i++) {
-    await new Promise((res) => setTimeout(res, 25));
-    r = await attempt();
-  }
-  return r;
-}
 
 const exception = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'policy.portcullis.dev/v1alpha1', kind: 'PolicyException', metadata: { name }, spec });
 
