@@ -21,7 +21,7 @@ import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
 import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
 
 export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
-  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-pressure-transition-period', ...IMAGE_FLAGS], booleans: ['pod-network'] });
+  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-minimum-reclaim', 'eviction-pressure-transition-period', ...IMAGE_FLAGS], booleans: ['pod-network'] });
   const nodeName = flag(args, 'node', '') || localNodeName();
   const dataDir = flag(args, 'data-dir', './.portcullis-agent');
   const maxPods = Number(flag(args, 'max-pods', '110'));
@@ -40,8 +40,9 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   const evictionHard = flag(args, 'eviction-hard', '') ? evictionHardFlag(flag(args, 'eviction-hard', '')) : DEFAULT_EVICTION_HARD;
   const evictionSoft = mapFlag('eviction-soft', flag(args, 'eviction-soft', ''), '<');
   const evictionSoftGracePeriod = mapFlag('eviction-soft-grace-period', flag(args, 'eviction-soft-grace-period', ''), '=');
-  const evictionError = parseThresholdConfig({ hard: evictionHard, soft: evictionSoft, softGracePeriod: evictionSoftGracePeriod }).error;
-  if (evictionError) throw new Error(`invalid eviction thresholds (--eviction-hard, --eviction-soft, --eviction-soft-grace-period): ${evictionError}`);
+  const evictionMinimumReclaim = mapFlag('eviction-minimum-reclaim', flag(args, 'eviction-minimum-reclaim', ''), '=');
+  const evictionError = parseThresholdConfig({ hard: evictionHard, soft: evictionSoft, softGracePeriod: evictionSoftGracePeriod, minimumReclaim: evictionMinimumReclaim }).error;
+  if (evictionError) throw new Error(`invalid eviction thresholds (--eviction-hard, --eviction-soft, --eviction-soft-grace-period, --eviction-minimum-reclaim): ${evictionError}`);
   const evictionPressureTransitionMs = durationFlag(args, 'eviction-pressure-transition-period', '5m');
   const bootstrap = clientConfigFromKubeconfig(kubeconfigFlag(args));
   const log = pino({ level: flag(args, 'log-level', 'info') });
@@ -66,7 +67,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
-      imageGcPolicy, evictionHard, evictionSoft, evictionSoftGracePeriod, evictionPressureTransitionMs,
+      imageGcPolicy, evictionHard, evictionSoft, evictionSoftGracePeriod, evictionMinimumReclaim, evictionPressureTransitionMs,
       // Pods' volumes under <data-dir>/pods (runc runs as root).
       podVolumes: true,
       // The node's pod network: addresses, NetworkPolicy, Services and DNS (--pod-network=false: none).

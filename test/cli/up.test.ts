@@ -119,6 +119,7 @@ test('portcullis refuses stray arguments, bad booleans and bad durations before 
       [['agent', '--eviction-pressure-transition-period', '5'], /invalid argument "5" for "--eviction-pressure-transition-period" flag: .*missing unit in duration "5"/],
       [['agent', '--eviction-soft', 'memory.available<1Gi'], /invalid eviction thresholds .*: grace period must be specified for the soft eviction threshold memory.available/],
       [['agent', '--eviction-hard', 'memory.available<0'], /eviction threshold memory.available must be positive: 0/],
+      [['agent', '--eviction-minimum-reclaim', 'memory.available=-1Mi'], /negative eviction minimum reclaim specified for memory.available/],
       [['agent', '--eviction-soft-grace-period', 'memory.available:1m'], /invalid --eviction-soft-grace-period: malformed pair, expect string=string/],
       [['agent', '--minimum-image-ttl-duration', '2x'], /invalid argument "2x" for "--minimum-image-ttl-duration" flag/],
       [['agent', '--image-pull-credentials-verification-policy', 'Sometimes'], /invalid argument "Sometimes" for "--image-pull-credentials-verification-policy" flag: unknown image pull credential verification policy/],

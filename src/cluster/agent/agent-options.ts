@@ -77,6 +77,8 @@ export interface AgentOptions {
   evictionHard?: Readonly<Record<string, string>>;
   evictionSoft?: Readonly<Record<string, string>>;
   evictionSoftGracePeriod?: Readonly<Record<string, string>>;
+  /** evictionMinimumReclaim: per signal, how much more than its threshold must be available before a met threshold is resolved. */
+  evictionMinimumReclaim?: Readonly<Record<string, string>>;
   evictionPressureTransitionMs?: number;
   /** statfs(2) of the data directory for the disk signals (default node:fs statfs; tests inject a disk's fullness). */
   statfs?: (path: string) => Promise<FsStats>;

@@ -58,7 +58,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const now = o.now ?? Date.now;
   const timers = o.timers ?? realTimers;
   const make = o.makeClient ?? ((c: ClientConfig) => new RestClient(c));
-  const { thresholds: evictionThresholds, error: evictionError } = parseThresholdConfig({ hard: o.evictionHard ?? DEFAULT_EVICTION_HARD, soft: o.evictionSoft, softGracePeriod: o.evictionSoftGracePeriod });
+  const { thresholds: evictionThresholds, error: evictionError } = parseThresholdConfig({ hard: o.evictionHard ?? DEFAULT_EVICTION_HARD, soft: o.evictionSoft, softGracePeriod: o.evictionSoftGracePeriod, minimumReclaim: o.evictionMinimumReclaim });
   if (evictionError) throw new Error(`invalid eviction thresholds: ${evictionError}`);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const host = o.host ?? readHostInfo({ dataDir: o.dataDir, nodeIP: o.nodeIP, runtimeVersion: o.runtimeVersion });

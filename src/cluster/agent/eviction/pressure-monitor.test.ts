@@ -94,3 +94,26 @@ test('MemoryPressure from memory.available or the pods\' allocatable; a soft thr
   assert.deepEqual(m.thresholdsMet.map((t) => t.signal), ['pid.available', 'allocatableMemory.available']);
   assert.ok(m.has('PIDPressure') && !m.has('DiskPressure'));
 });
+
+test('a threshold acted on stays met (and its condition True) until its minimum reclaim is available too', async () => {
+  let now = 0;
+  let available = 90 * Mi;
+  const { thresholds } = parseThresholdConfig({ hard: { 'memory.available': '100Mi' }, minimumReclaim: { 'memory.available': '50Mi' } });
+  const m = new PressureMonitor({ thresholds: thresholds.filter((t) => t.signal === 'memory.available'), observe: async () => ({ 'memory.available': { available, capacity: 1000 * Mi } }), now: () => now, transitionMs: 1, log });
+  assert.deepEqual(await m.pass(), ['MemoryPressure']);
+  assert.equal(m.thresholdsMet.length, 1);
+  // Above 100Mi but under 150Mi: still acted on.
+  available = 140 * Mi;
+  now = 10;
+  assert.deepEqual(await m.pass(), ['MemoryPressure']);
+  assert.equal(m.thresholdsMet.length, 1);
+  assert.equal(m.unresolved.length, 1);
+  available = 150 * Mi;
+  now = 20;
+  assert.deepEqual(await m.pass(), []);
+  assert.equal(m.thresholdsMet.length, 0);
+  // Not met before, so 140Mi does not start it again.
+  available = 140 * Mi;
+  now = 30;
+  assert.deepEqual(await m.pass(), []);
+});

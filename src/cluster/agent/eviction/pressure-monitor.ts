@@ -4,7 +4,8 @@
  * once met for its grace period: thresholdsFirstObservedAt, thresholdsMetGracePeriod) and when each
  * node condition was last met, and report a condition (MemoryPressure, DiskPressure, PIDPressure)
  * while it was met within evictionPressureTransitionPeriod (5 min: nodeConditionsObservedSince), so
- * a node at the edge does not flap. An observation that fails leaves the state as it was, as
+ * a node at the edge does not flap. A threshold acted on stays met until its minimum reclaim is
+ * available as well (thresholdsNotYetResolved). An observation that fails leaves the state as it was, as
  * upstream skips a pass without a summary.
  */
 import { conditionOf, DEFAULT_PRESSURE_TRANSITION_MS, thresholdsMet, type Observations, type PressureCondition, type Threshold } from './thresholds.ts';
@@ -48,7 +49,7 @@ export class PressureMonitor {
     return this.#met;
   }
 
-  /** Every threshold met at the last pass, grace period or not (after node-level reclaim: is any left?). */
+  /** Every threshold met at the last pass counting its minimum reclaim, grace period or not (after node-level reclaim: is any left?). */
   get unresolved(): readonly Threshold[] {
     return this.#unresolved;
   }
@@ -68,8 +69,10 @@ export class PressureMonitor {
     }
     const now = this.#d.now();
     this.#observations = obs;
+    // Thresholds acted on last time stay met until their minimum reclaim is available too.
     const met = thresholdsMet(this.#d.thresholds, obs);
-    this.#unresolved = met;
+    for (const t of thresholdsMet(this.#met, obs, true)) if (!met.includes(t)) met.push(t);
+    this.#unresolved = thresholdsMet(this.#d.thresholds, obs, true);
     // thresholdsFirstObservedAt: a threshold no longer met starts its grace period afresh next time.
     for (const t of [...this.#firstObservedAt.keys()]) if (!met.includes(t)) this.#firstObservedAt.delete(t);
     for (const t of met) if (!this.#firstObservedAt.has(t)) this.#firstObservedAt.set(t, now);

@@ -24,7 +24,8 @@ test('threshold config errors in upstream words; soft thresholds need a grace pe
   assert.equal(parseEvictionHard({ 'nodefs.available': '101%' }).error, 'eviction percentage threshold nodefs.available must be <= 100%: 101%');
   assert.equal(parseEvictionHard({ 'nodefs.available': '-1%' }).error, 'eviction percentage threshold nodefs.available must be >= 0%: -1%');
   assert.equal(parseEvictionHard({ 'memory.available': '0' }).error, 'eviction threshold memory.available must be positive: 0');
-  assert.match(parseEvictionHard({ 'nodefs.available': 'lots' }).error!, /invalid eviction threshold nodefs.available: lots/);
+  assert.match(parseEvictionHard({ 'nodefs.available': 'lots' }).error!, /^quantities must match the regular expression/);
+  assert.equal(parseEvictionHard({ 'nodefs.available': 'x%' }).error, 'strconv.ParseFloat: parsing "x": invalid syntax');
   assert.equal(parseThresholdConfig({ soft: { 'memory.available': '1Gi' } }).error, 'grace period must be specified for the soft eviction threshold memory.available');
   assert.equal(parseThresholdConfig({ soft: { 'memory.available': '1Gi' }, softGracePeriod: { 'memory.available': '-1s' } }).error, 'invalid eviction grace period specified: -1s, must be a positive value');
   assert.equal(parseThresholdConfig({ softGracePeriod: { 'memory.available': 'soon' } }).error, 'time: invalid duration "soon"');
@@ -47,4 +48,16 @@ test('flag forms, conditions, resources, thresholdsMet and the memory-first orde
   const met = thresholdsMet(thresholds, { 'memory.available': { available: 99 * Mi, capacity: 1000 * Mi }, 'nodefs.available': { available: 9, capacity: 100 }, 'allocatableMemory.available': { available: 0, capacity: 0 } });
   assert.deepEqual(met.map((t) => t.signal), ['nodefs.available', 'memory.available']);
   assert.deepEqual(byEvictionPriority(met).map((t) => t.signal), ['memory.available', 'nodefs.available']);
+});
+
+test('evictionMinimumReclaim: on every threshold of its signal (the allocatable copy too), in upstream words; a met threshold holds until the reclaim is available', () => {
+  const c = parseThresholdConfig({ hard: { 'memory.available': '100Mi', 'nodefs.available': '10%' }, minimumReclaim: { 'memory.available': '50Mi', 'nodefs.available': '5%' } });
+  assert.deepEqual(c.thresholds.map((t) => [t.signal, t.minReclaim]), [['memory.available', { quantity: 50 * 1024 * 1024 }], ['nodefs.available', { fraction: 0.05 }], ['allocatableMemory.available', { quantity: 50 * 1024 * 1024 }]]);
+  assert.equal(parseThresholdConfig({ minimumReclaim: { 'memory.available': '0%' } }).error, 'eviction percentage minimum reclaim memory.available must be positive: 0%');
+  assert.equal(parseThresholdConfig({ minimumReclaim: { 'memory.available': '-1Mi' } }).error, 'negative eviction minimum reclaim specified for memory.available');
+  assert.equal(parseThresholdConfig({ minimumReclaim: { 'pods.available': '1' } }).error, 'unsupported eviction signal pods.available');
+  const Mi = 1024 * 1024;
+  const obs = { 'memory.available': { available: 120 * Mi, capacity: 1000 * Mi } };
+  assert.deepEqual(thresholdsMet(c.thresholds, obs), []);
+  assert.deepEqual(thresholdsMet(c.thresholds, obs, true).map((t) => t.signal), ['memory.available']);
 });

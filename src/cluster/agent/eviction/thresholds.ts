@@ -8,11 +8,12 @@
  * Served: memory.available (the node: capacity - working set), allocatableMemory.available (the
  * pods' cgroup against allocatable memory; added beside every hard memory.available threshold, as
  * upstream does with the default --enforce-node-allocatable=pods), the four disk signals and
- * pid.available. containerfs.* and evictionMinimumReclaim are refused rather than accepted and
- * ignored.
+ * pid.available. containerfs.* are refused rather than accepted and ignored. A minimum reclaim
+ * (evictionMinimumReclaim) keeps a met threshold met until that much more is available.
  */
 import { formatQty, parseQty } from '../../../admission/quota/quantity.ts';
 import { DurationError, parseGoDuration } from '../../../util/duration.ts';
+import { QUANTITY_FORMAT_ERROR } from '../../../api/validation/quantity.ts';
 
 export const SIGNALS = ['memory.available', 'allocatableMemory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'imagefs.inodesFree', 'pid.available'] as const;
 export type Signal = (typeof SIGNALS)[number];
@@ -41,6 +42,8 @@ export interface Threshold {
   text?: string;
   /** 0 for a hard threshold. */
   gracePeriodMs: number;
+  /** evictionMinimumReclaim for the signal: once met, the threshold holds until this much more is available. */
+  minReclaim?: { fraction?: number; quantity?: number };
 }
 
 /** signalToNodeCondition. */
@@ -57,6 +60,8 @@ export function resourceOf(s: Signal): 'memory' | 'ephemeral-storage' | 'inodes'
 }
 
 const isSignal = (s: string): s is Signal => (SIGNALS as readonly string[]).includes(s);
+/** strconv.ParseFloat's error for a percentage that is not a number. */
+const parseFloatError = (value: string): string => `strconv.ParseFloat: parsing ${JSON.stringify(value.slice(0, -1))}: invalid syntax`;
 
 /** parseThresholdStatement: undefined for 0% and 100% (ignored, as upstream). */
 function parseStatement(signal: string, value: string): { threshold?: Omit<Threshold, 'gracePeriodMs'>; error?: string } {
@@ -64,13 +69,13 @@ function parseStatement(signal: string, value: string): { threshold?: Omit<Thres
   if (value.endsWith('%')) {
     if (value === '0%' || value === '100%') return {};
     const pct = Number(value.slice(0, -1));
-    if (value.length < 2 || !Number.isFinite(pct)) return { error: `invalid eviction threshold ${signal}: ${value}` };
+    if (value.length < 2 || !Number.isFinite(pct)) return { error: parseFloatError(value) };
     if (pct < 0) return { error: `eviction percentage threshold ${signal} must be >= 0%: ${value}` };
     if (pct > 100) return { error: `eviction percentage threshold ${signal} must be <= 100%: ${value}` };
     return { threshold: { signal, fraction: pct / 100 } };
   }
   const q = parseQty(value);
-  if (!q) return { error: `invalid eviction threshold ${signal}: ${value}` };
+  if (!q) return { error: QUANTITY_FORMAT_ERROR };
   if (q.nanos <= 0n) return { error: `eviction threshold ${signal} must be positive: ${formatQty(q)}` };
   const NANO = 1_000_000_000n;
   return { threshold: { signal, quantity: Number((q.nanos + NANO - 1n) / NANO), text: formatQty(q) } };
@@ -81,6 +86,28 @@ export interface ThresholdConfig {
   soft?: Readonly<Record<string, string>>;
   /** Per soft signal, a Go duration ("1m30s"). */
   softGracePeriod?: Readonly<Record<string, string>>;
+  /** Per signal, a quantity or a percentage (evictionMinimumReclaim). */
+  minimumReclaim?: Readonly<Record<string, string>>;
+}
+
+/** parseMinimumReclaims, in upstream's words. */
+function parseMinimumReclaims(spec: Readonly<Record<string, string>>): { reclaims: Map<string, NonNullable<Threshold['minReclaim']>>; error?: string } {
+  const reclaims = new Map<string, NonNullable<Threshold['minReclaim']>>();
+  for (const [signal, value] of Object.entries(spec)) {
+    if (!isSignal(signal)) return { reclaims, error: `unsupported eviction signal ${signal}` };
+    if (value.endsWith('%')) {
+      const pct = Number(value.slice(0, -1));
+      if (value.length < 2 || !Number.isFinite(pct)) return { reclaims, error: parseFloatError(value) };
+      if (pct <= 0) return { reclaims, error: `eviction percentage minimum reclaim ${signal} must be positive: ${value}` };
+      reclaims.set(signal, { fraction: pct / 100 });
+      continue;
+    }
+    const q = parseQty(value);
+    if (!q) return { reclaims, error: QUANTITY_FORMAT_ERROR };
+    if (q.nanos < 0n) return { reclaims, error: `negative eviction minimum reclaim specified for ${signal}` };
+    reclaims.set(signal, { quantity: Number((q.nanos + 999_999_999n) / 1_000_000_000n) });
+  }
+  return { reclaims };
 }
 
 /**
@@ -119,6 +146,12 @@ export function parseThresholdConfig(c: ThresholdConfig): { thresholds: Threshol
     if (g === undefined) return fail(`grace period must be specified for the soft eviction threshold ${t.signal}`);
     out.push({ ...t, gracePeriodMs: g });
   }
+  const { reclaims, error } = parseMinimumReclaims(c.minimumReclaim ?? {});
+  if (error) return fail(error);
+  for (const t of out) {
+    const r = reclaims.get(t.signal);
+    if (r) t.minReclaim = r;
+  }
   const allocatable = out.filter((t) => t.signal === 'memory.available' && t.gracePeriodMs === 0).map((t) => ({ ...t, signal: 'allocatableMemory.available' as const }));
   return { thresholds: [...out, ...allocatable] };
 }
@@ -156,12 +189,16 @@ export function thresholdQuantity(t: Threshold, capacity: number): number {
   return t.fraction !== undefined ? Math.trunc(capacity * t.fraction) : (t.quantity ?? 0);
 }
 
-/** thresholdsMet: the threshold's value is above what is available (a signal without observation, or without capacity, meets none). */
-export function thresholdsMet(thresholds: readonly Threshold[], obs: Observations): Threshold[] {
+/**
+ * thresholdsMet: the threshold's value is above what is available (a signal without observation, or
+ * without capacity, meets none); with enforceMinReclaim the value is raised by the minimum reclaim.
+ */
+export function thresholdsMet(thresholds: readonly Threshold[], obs: Observations, enforceMinReclaim = false): Threshold[] {
   return thresholds.filter((t) => {
     const o = obs[t.signal];
     if (!o || o.capacity <= 0) return false;
-    return thresholdQuantity(t, o.capacity) > o.available;
+    const extra = enforceMinReclaim && t.minReclaim ? thresholdQuantity({ ...t.minReclaim, signal: t.signal, gracePeriodMs: 0 }, o.capacity) : 0;
+    return thresholdQuantity(t, o.capacity) + extra > o.available;
   });
 }
 
