@@ -22,6 +22,7 @@ import { OwnerReferencesPermissionEnforcement } from './plugins/owner-references
 import { PodNodeSelector } from './plugins/pod-node-selector.ts';
 import { PodSecurity, type PodSecurityConfig } from './plugins/pod-security.ts';
 import { PodSecurityPolicy } from './plugins/pod-security-policy.ts';
+import { Priority } from './plugins/priority.ts';
 import { ResourceQuota } from './plugins/resource-quota.ts';
 import { SecurityContextDeny } from './plugins/security-context-deny.ts';
 import { ServiceAccount } from './plugins/service-account.ts';
@@ -66,6 +67,7 @@ const PLUGINS: Array<[string, Factory]> = [
   ['PodSecurity', ({ deps, podSecurity }) => new PodSecurity(deps.store, podSecurity)],
   ['PodSecurityPolicy', ({ deps }) => new PodSecurityPolicy(deps)],
   ['PodNodeSelector', ({ deps }) => new PodNodeSelector(deps)],
+  ['Priority', ({ deps }) => new Priority(deps)],
   ['DefaultTolerationSeconds', ({ deps }) => new DefaultTolerationSeconds(deps)],
   ['DefaultStorageClass', ({ deps }) => new DefaultStorageClass(deps)],
   // Removed upstream in 1.18 but listed in the seeds; kept with their old meaning.
@@ -96,6 +98,7 @@ export const DEFAULT_ENABLED = new Set([
   // Off upstream by default but on in kubeadm clusters; the node agents rely on it.
   'NodeRestriction',
   'PodSecurity',
+  'Priority',
   'DefaultTolerationSeconds',
   'DefaultStorageClass',
   'CertificateApproval',
