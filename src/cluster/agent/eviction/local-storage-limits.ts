@@ -9,8 +9,8 @@
  *   `Pod ephemeral local storage usage exceeds the total limit of containers 4Mi. `
  * - a running container's writable layer plus its logs over its own limit (only spec.containers,
  *   as upstream): `Container app exceeded its local ephemeral storage limit "2Mi". `
- * Critical pods (mirror pods, priority at or above system-cluster-critical's 2000000000) are never
- * evicted, as evictPod refuses them. Limits are read as upstream's Quantity.String() prints them.
+ * Critical pods (priority at or above system-cluster-critical's 2000000000) are never evicted, as
+ * evictPod refuses them. Limits are read as upstream's Quantity.String() prints them.
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { podLimits } from '../../../admission/quota/pod-resources.ts';
@@ -20,7 +20,6 @@ const NANO = 1_000_000_000n;
 const EPHEMERAL = 'ephemeral-storage';
 /** scheduling.SystemCriticalPriority: IsCriticalPodBasedOnPriority. */
 const SYSTEM_CRITICAL_PRIORITY = 2_000_000_000;
-const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
 /** One limit: the exact amount, the bytes a du may stop past, and how upstream prints it. */
 export interface StorageLimit {
@@ -100,9 +99,15 @@ export function storageLimits(pod: Pod): StorageLimits | undefined {
   return { emptyDirs, ...(podLimit ? { pod: podLimit } : {}), containers };
 }
 
-/** kubelettypes.IsCriticalPod for the pods an agent runs (it has no static pods; mirror pods are refused as upstream). */
+/**
+ * kubelettypes.IsCriticalPod for the pods an agent runs. Upstream's static and mirror pods are
+ * critical; an agent has no static pods, so a pod it runs came from the API server, where any
+ * client with pods/create may write the kubernetes.io/config.mirror annotation (upstream's kubelet
+ * never runs such a pod: it takes it for the mirror of a static pod). The annotation proves nothing
+ * here and makes no pod critical: otherwise a tenant's pod could fill the node's disk and be the
+ * one pod never evicted for it. Priority comes from the PriorityClass (admission plugin Priority).
+ */
 export function isCriticalPod(pod: Pod): boolean {
-  if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return true;
   return pod.spec?.priority !== undefined && pod.spec.priority >= SYSTEM_CRITICAL_PRIORITY;
 }
 
