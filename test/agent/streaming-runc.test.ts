@@ -8,7 +8,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endp
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { requireBinaries, requireRunc } from '../helpers/real-parts.ts';
-import { kubectlPath, kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
+import { kubectlSkip, runKubectl, startPortForward } from '../helpers/kubectl.ts';
 import { adminKubeconfig, approveServing, eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
 import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
@@ -78,17 +77,9 @@ describe('kubectl logs, exec and port-forward into runc containers', { skip }, (
   });
 
   test('port-forward reaches a server bound to the pod\'s loopback', async () => {
-    const child = spawn(kubectlPath(33), ['port-forward', 'pod/box', ':8080'], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+    const { child, local: forwarded } = startPortForward(33, kubeconfig, 'pod/box', 8080);
     try {
-      const local = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(out);
-          if (m) resolve(Number(m[1]));
-        });
-        child.on('close', (code) => reject(new Error(`kubectl exited ${code}: ${out}`)));
-      });
+      const local = await forwarded;
       const body = await new Promise<string>((resolve, reject) => {
         const c = connect(local, '127.0.0.1', () => c.write('HEAD /bin/busybox HTTP/1.0\r\n\r\n'));
         let text = '';

@@ -13,7 +13,7 @@ import { request } from 'node:https';
 import { WebSocket } from 'ws';
 import { issueCert } from '../../src/pki/certs.ts';
 import { createCA } from '../../src/pki/ca.ts';
-import { kubectlPath, kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
+import { kubectlPath, kubectlSkip, runKubectl, startPortForward } from '../helpers/kubectl.ts';
 import { criLine, NODE, startStreamingCluster, type StreamingCluster } from './streaming-helpers.ts';
 
 const skip = kubectlSkip(33);
@@ -162,17 +162,9 @@ describe('kubectl exec through the API server', { skip }, () => {
       const echo = createServer((c) => c.pipe(c)).listen(0, '127.0.0.1');
       await new Promise((r) => echo.once('listening', r));
       const port = (echo.address() as { port: number }).port;
-      const child = spawn(kubectlPath(minor), ['port-forward', 'pod/sh', `:${port}`], { env: { ...process.env, KUBECONFIG: admin } });
+      const { child, local: forwarded } = startPortForward(minor, admin, 'pod/sh', port);
       try {
-        const local = await new Promise<number>((resolve, reject) => {
-          let out = '';
-          child.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-            const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(out);
-            if (m) resolve(Number(m[1]));
-          });
-          child.on('close', (code) => reject(new Error(`kubectl exited ${code}: ${out}`)));
-        });
+        const local = await forwarded;
         const got = await new Promise<string>((resolve, reject) => {
           const c = connectTcp(local, '127.0.0.1', () => c.write('ping through the tunnel'));
           let text = '';

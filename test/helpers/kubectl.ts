@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { requirePart } from './real-parts.ts';
 
@@ -35,4 +35,22 @@ export function runKubectl(minor: number, kubeconfig: string, args: string[], st
     });
     child.stdin.end(stdin ?? '');
   });
+}
+
+/**
+ * `kubectl port-forward <target> :<remotePort>` in the background: `local` is the port kubectl
+ * listens on once it says so, rejected if kubectl exits first. The caller kills `child`.
+ */
+export function startPortForward(minor: number, kubeconfig: string, target: string, remotePort: number): { child: ChildProcess; local: Promise<number> } {
+  const child = spawn(kubectlPath(minor), ['port-forward', target, `:${remotePort}`], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+  const local = new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('close', (code) => reject(new Error(`kubectl exited ${code}: ${out}`)));
+  });
+  return { child, local };
 }
