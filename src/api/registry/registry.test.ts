@@ -51,3 +51,18 @@ test('object-count quota looks for custom resources in their key space', async (
   assert.equal(keyPrefixFor('', 'configmaps', 'ns'), '/registry/core/configmaps/ns/');
   assert.equal(keyPrefixFor('apps', 'deployments', 'ns'), '/registry/apps/deployments/ns/');
 });
+
+test('served group/versions follow CRDs added and removed (the answer is kept between changes)', () => {
+  const r = registry();
+  assert.equal(r.servesGroupVersion('coordination.k8s.io/v1'), true);
+  assert.equal(r.servesGroupVersion('example.com/v1'), false);
+  r.add(custom('example.com', 'v1', 'widgets'));
+  assert.equal(r.servesGroupVersion('example.com/v1'), true);
+  assert.ok(r.groupVersions().includes('example.com/v1'));
+  // The list handed out is a copy: changing it changes nothing served.
+  r.groupVersions().push('other.io/v1');
+  assert.equal(r.servesGroupVersion('other.io/v1'), false);
+  r.remove('example.com', 'v1', 'widgets');
+  assert.equal(r.servesGroupVersion('example.com/v1'), false);
+  assert.ok(!r.groupVersions().includes('example.com/v1'));
+});

@@ -74,7 +74,23 @@ export class ResourceRegistry {
 
   /** Group/versions served, in a stable order (core first). */
   groupVersions(): string[] {
-    return [...new Set(this.all().map(groupVersion))];
+    return [...this.#served().list];
+  }
+
+  /** Whether "group/version" is served here. Asked for every /apis/ request (aggregation), so it is not rebuilt per call. */
+  servesGroupVersion(gv: string): boolean {
+    return this.#served().set.has(gv);
+  }
+
+  /** The served group/versions as of the registry's version: rebuilt only after a change. */
+  #servedMemo: { version: number; list: readonly string[]; set: ReadonlySet<string> } | undefined;
+
+  #served(): { list: readonly string[]; set: ReadonlySet<string> } {
+    if (this.#servedMemo?.version !== this.#version) {
+      const set = new Set(this.all().map(groupVersion));
+      this.#servedMemo = { version: this.#version, list: [...set], set };
+    }
+    return this.#servedMemo;
   }
 }
 

@@ -38,7 +38,7 @@ export interface Aggregator {
 const AGGREGATED_PATH = /^\/apis\/([^/?]+)\/([^/?]+)(?:[/?]|$)/;
 
 export function startAggregator(ctx: RestContext, opts: AggregatorOptions = {}): Aggregator {
-  const servedLocally = (group: string, version: string) => ctx.registry.groupVersions().includes(`${group}/${version}`);
+  const servedLocally = (group: string, version: string) => ctx.registry.servesGroupVersion(`${group}/${version}`);
   let controller: ReturnType<typeof startAvailabilityController> | undefined;
   // One entry per APIService whose last check passed with a discovery document.
   const found = new Map<string, DiscoveredVersion>();
