@@ -1,5 +1,5 @@
 /**
- * Memory pressure on the real runtime (runc, a busybox image): a node whose allocatable memory is
+ * Memory pressure on the real runtime (runc, a busybox image): a node whose memory capacity is
  * 250Mi (its pods' cgroup is measured against it: allocatableMemory.available, which the kubelet
  * adds beside the default memory.available<100Mi) runs a pod that takes 150 MiB of anonymous
  * memory. The agent reports MemoryPressure=True (KubeletHasInsufficientMemory), is tainted
@@ -9,7 +9,7 @@
  * TerminationByKubelet. With the hog's memory freed the condition clears after the transition
  * period. Needs root, runc and busybox-static: skipped without them, failed under
  * PORTCULLIS_REQUIRE_ALL=1. The host's own memory is far from 100Mi here; only the small
- * allocatable makes 150 MiB count.
+ * capacity the node reports makes 150 MiB count.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,7 +32,7 @@ describe('memory pressure on runc', { skip }, () => {
     // Checked every 300 ms rather than the kubelet's 10 s; the condition held 4 s rather than 5 min.
     node = await startRuncAgent(ac, NODE, {
       agent: {
-        host: { ...HOST, allocatable: { ...HOST.allocatable, memory: '250Mi' } },
+        host: { ...HOST, capacity: { ...HOST.capacity, memory: '250Mi' }, allocatable: { ...HOST.allocatable, memory: '150Mi' } },
         evictionMonitoringMs: 300, statusUpdateMs: 300, evictionPressureTransitionMs: 4000,
       },
     });
@@ -55,7 +55,7 @@ describe('memory pressure on runc', { skip }, () => {
     },
   });
 
-  test('a pod taking 150 MiB of a 250Mi allocatable is evicted with upstream message; MemoryPressure, taint and event come and go', async () => {
+  test('a pod taking 150 MiB of a 250Mi node is evicted with upstream message; MemoryPressure, taint and event come and go', async () => {
     await ac.admin.create(resources.pods, 'default', pod('quiet', ['sleep', '3600']));
     await eventually(async () => (await ac.admin.get<K8sObject>(resources.pods, 'default', 'quiet')).status?.phase === 'Running', 'the quiet pod runs', 600, 100);
     // busybox awk holds a 150 MB string (touched, so resident) and then sleeps.

@@ -4,8 +4,9 @@
  *   (cadvisor's root container): on cgroup v1 the root memory cgroup's usage_in_bytes less
  *   total_inactive_file, on v2 (no memory.current at the root) /proc/meminfo's MemTotal - MemFree
  *   less Inactive(file), as runc's root stats; the capacity is MemTotal. No swap is counted.
- * - allocatableMemory.available: the pods' cgroup (every container's parent) against the node's
- *   allocatable memory, the limit upstream puts on kubepods.
+ * - allocatableMemory.available: the pods' cgroup (every container's parent) against the limit
+ *   upstream puts on kubepods: capacity less system- and kube-reserved (Node allocatable without
+ *   the eviction threshold); with no reservations here, the node's memory capacity.
  * - pid.available: pid_max less the tasks there are (the summary's rlimit).
  */
 import { readFile } from 'node:fs/promises';

@@ -6,7 +6,7 @@
  * acted on (byEvictionPriority: memory first).
  *
  * Served: memory.available (the node: capacity - working set), allocatableMemory.available (the
- * pods' cgroup against allocatable memory; added beside every hard memory.available threshold, as
+ * pods' cgroup against the node's memory less reservations; added beside every hard memory.available threshold, as
  * upstream does with the default --enforce-node-allocatable=pods), the four disk signals and
  * pid.available. containerfs.* are refused rather than accepted and ignored. A minimum reclaim
  * (evictionMinimumReclaim) keeps a met threshold met until that much more is available.
