@@ -170,6 +170,17 @@ describe('Pod', () => {
     test('name is immutable', () => {
       const next = edit(stored, (p) => (p.metadata.name = 'other'));
       assert.deepEqual(check(POD_GVK, next, stored()), ['metadata.name: Invalid value: "other": field is immutable']);
+    });    test('the mirror pod annotation can be neither added nor removed (and a mirror pod names its node)', () => {
+      const MIRROR = 'kubernetes.io/config.mirror';
+      const onNode = () => edit(stored, (p) => (p.spec.nodeName = 'n1'));
+      const mirror = () => edit(onNode, (p) => (p.metadata.annotations = { [MIRROR]: 'x' }));
+      assert.deepEqual(check(POD_GVK, mirror(), onNode()), [`metadata.annotations[${MIRROR}]: Forbidden: field is immutable`], 'added');
+      assert.deepEqual(check(POD_GVK, onNode(), mirror()), [`metadata.annotations[${MIRROR}]: Forbidden: field is immutable`], 'removed');
+      assert.deepEqual(check(POD_GVK, mirror(), mirror()), [], 'kept');
+      const noNode = edit(stored, (p) => (p.metadata.annotations = { [MIRROR]: 'x' }));
+      delete noNode.metadata.resourceVersion;
+      delete noNode.metadata.uid;
+      assert.deepEqual(check(POD_GVK, noNode), [`metadata.annotations[${MIRROR}]: Invalid value: "x": must set spec.nodeName if mirror pod annotation is set`]);
     });
   });
 });

@@ -14,9 +14,30 @@ const MAX_INT32 = 2147483647;
 export const POD_UPDATE_FORBIDDEN =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
+const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+
 export function validatePod(pod: Pod): FieldError[] {
   const errs = validateObjectMeta(pod.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
   errs.push(...validatePodSpec(pod.spec, path('spec')));
+  // ValidatePodSpecificAnnotations: a mirror pod names the node whose static pod it mirrors.
+  const mirror = pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION];
+  if (mirror !== undefined && !pod.spec?.nodeName) {
+    errs.push(invalid(path('metadata', 'annotations').key(MIRROR_POD_ANNOTATION), mirror, 'must set spec.nodeName if mirror pod annotation is set'));
+  }
+  return errs;
+}
+
+/**
+ * ValidatePodSpecificAnnotationUpdates: the mirror pod annotation can be neither added nor changed
+ * nor removed by an update (status writes included), so no client turns its pod into a "mirror pod"
+ * (or one back) after admission judged it.
+ */
+function mirrorAnnotationUpdates(pod: Pod, old: Pod): FieldError[] {
+  const next = pod.metadata?.annotations ?? {};
+  const prev = old.metadata?.annotations ?? {};
+  const keys = new Set([...Object.keys(prev), ...Object.keys(next)].filter((k) => k.startsWith(MIRROR_POD_ANNOTATION)));
+  const errs: FieldError[] = [];
+  for (const k of keys) if (next[k] !== prev[k]) errs.push(forbidden(path('metadata', 'annotations').key(k), 'field is immutable'));
   return errs;
 }
 
@@ -60,11 +81,12 @@ function specDiff(oldSpec: PodSpec, newSpec: PodSpec): string {
 
 export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldError[] {
   const errs = validateObjectMetaUpdate(pod.metadata, old.metadata);
+  errs.push(...mirrorAnnotationUpdates(pod, old));
   // pods/status writes only status (the spec is the stored one), and upstream's
   // ValidatePodStatusUpdate checks metadata, not the spec: walking it again on every kubelet
   // status write costs time and would refuse a status write for a spec stored under older rules.
   if (subresource === 'status') return errs;
-  errs.push(...validatePod(pod).filter((e) => !e.field.startsWith('metadata.')));
+  errs.push(...validatePod(pod).filter((e) => !e.field.startsWith('metadata.') || e.field.startsWith(`metadata.annotations[${MIRROR_POD_ANNOTATION}]`)));
   const specPath = path('spec');
   const ns: PodSpec = pod.spec ?? { containers: [] };
   const os: PodSpec = old.spec ?? { containers: [] };
