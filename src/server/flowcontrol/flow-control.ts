@@ -10,7 +10,7 @@ import { ApiError } from '../../api/errors.ts';
 import type { UserInfo } from '../../authn/types.ts';
 import type { RequestInfo } from '../request-info.ts';
 import { digest, type DanglingCondition, type SchemaConfig } from './config.ts';
-import { matchesFlowSchema } from './match.ts';
+import { compileFlowSchema, type RequestMatcher } from './match.ts';
 import { PriorityLevel, type Waiter } from './priority-level.ts';
 import { DroppedRequests } from './retry-after.ts';
 import { hashFlowId } from './shuffle-shard.ts';
@@ -39,6 +39,8 @@ export interface FlowControlOptions {
 
 interface Schema extends SchemaConfig {
   m: FlowMetricChildren | undefined;
+  /** The spec's test, compiled when the configuration is applied (every request walks the schemas). */
+  matches: RequestMatcher;
 }
 
 export interface Classification {
@@ -89,7 +91,7 @@ export class FlowControl {
     // The series of a FlowSchema × level pair that is gone are dropped, so their number stays
     // bounded by the configuration (requests still running there update series no longer shown).
     for (const old of this.#schemas) if (!pairs.has(`${old.level}\u0000${old.name}`)) this.#opts.metrics?.forget(old.level, old.name);
-    this.#schemas = d.schemas.map((s) => ({ ...s, m: this.#opts.metrics?.children(s.level, s.name) }));
+    this.#schemas = d.schemas.map((s) => ({ ...s, m: this.#opts.metrics?.children(s.level, s.name), matches: compileFlowSchema(s.spec) }));
     this.#dangling = d.dangling;
   }
 
@@ -178,7 +180,7 @@ export class FlowControl {
   }
 
   #classify(info: RequestInfo, user: UserInfo): Schema {
-    for (const s of this.#schemas) if (matchesFlowSchema(s.spec, info, user)) return s;
+    for (const s of this.#schemas) if (s.matches(info, user)) return s;
     // Unreachable while the catch-all FlowSchema matches everyone; kept as upstream's fallback.
     return this.#schemas.find((s) => s.name === 'catch-all')!;
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRequestInfo } from '../request-info.ts';
-import { matchesFlowSchema, matchesSubject } from './match.ts';
+import { compileFlowSchema, matchesFlowSchema, matchesSubject } from './match.ts';
 
 const info = (method: string, path: string) => parseRequestInfo(method, path, new URLSearchParams());
 const anyone = [{ kind: 'Group', group: { name: '*' } }];
@@ -34,4 +34,29 @@ test('non-resource rules: exact paths, and a path covers what lies under it', ()
   assert.ok(matchesFlowSchema(spec(['/apis/*']), info('GET', '/apis/apps'), u));
   assert.ok(!matchesFlowSchema(spec(['/healthz']), info('GET', '/healthzz'), u));
   assert.ok(!matchesFlowSchema(spec(['/healthz']), info('POST', '/healthz'), u));
+});
+
+test('compiled once: lists of several values, empty lists, a subject among several, rules tried in turn', () => {
+  const nodes = { username: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };
+  const alice = { username: 'alice', groups: ['system:authenticated'] };
+  const spec = {
+    rules: [
+      { subjects: [{ kind: 'User', user: { name: 'bob' } }, { kind: 'Group', group: { name: 'system:nodes' } }], resourceRules: [{ verbs: ['get', 'patch', 'update'], apiGroups: ['', 'coordination.k8s.io'], resources: ['leases', 'pods/status'], namespaces: ['kube-node-lease', 'default'] }] },
+      { subjects: anyone, resourceRules: [{ verbs: [], apiGroups: ['*'], resources: ['*'], namespaces: ['*'] }], nonResourceRules: [{ verbs: ['get', 'post'], nonResourceURLs: ['/metrics', '/debug/*'] }] },
+    ],
+  };
+  const m = compileFlowSchema(spec);
+  assert.ok(m(info('PATCH', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1'), nodes));
+  assert.ok(m(info('PUT', '/api/v1/namespaces/default/pods/p/status'), nodes));
+  assert.ok(!m(info('DELETE', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1'), nodes), 'verb not listed');
+  assert.ok(!m(info('PATCH', '/api/v1/namespaces/default/pods/p'), nodes), 'the subresource is part of the resource');
+  assert.ok(!m(info('PATCH', '/apis/coordination.k8s.io/v1/namespaces/other/leases/n1'), nodes), 'namespace not listed');
+  assert.ok(!m(info('PATCH', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1'), alice), 'subject not matched; an empty verb list matches nothing');
+  assert.ok(m(info('GET', '/metrics'), alice));
+  assert.ok(m(info('POST', '/debug/pprof/profile'), alice));
+  assert.ok(!m(info('PUT', '/metrics'), alice));
+  // The same answers as the one-shot form, which compiles for each call.
+  for (const [method, path] of [['PATCH', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1'], ['GET', '/metrics'], ['GET', '/debugz']] as const) {
+    for (const u of [nodes, alice]) assert.equal(m(info(method, path), u), matchesFlowSchema(spec, info(method, path), u));
+  }
 });
