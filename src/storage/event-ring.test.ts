@@ -50,3 +50,16 @@ test('the ring is bounded in bytes too: large events evict the oldest, and the n
   assert.equal(sized.bytes, 10);
   assert.throws(() => new EventRing(1, 0, 0), RangeError);
 });
+
+test('the ring grows as events arrive and shrinks as they leave, keeping their order', () => {
+  const ring = new EventRing(1000, 0);
+  for (let r = 1; r <= 700; r++) ring.push(ev(r));
+  assert.deepEqual(revs(ring.after(690)), [691, 692, 693, 694, 695, 696, 697, 698, 699, 700]);
+  for (let i = 0; i < 695; i++) ring.evictOldest();
+  assert.equal(ring.from, 695);
+  assert.deepEqual(revs(ring.after(0)), [696, 697, 698, 699, 700]);
+  for (let r = 701; r <= 2000; r++) ring.push(ev(r));
+  assert.equal(ring.length, 1000, 'the capacity still holds');
+  assert.equal(ring.from, 1000);
+  assert.deepEqual(revs(ring.after(1995)), [1996, 1997, 1998, 1999, 2000]);
+});

@@ -4,23 +4,33 @@
  * of a 256 KiB ConfigMap). `from` is the revision after which the ring is complete: every event
  * with revision > from is still held, so a watch from any revision >= from can be served from
  * memory.
+ *
+ * The watch cache keeps one ring per resource (watch-history.ts), most of them holding a handful
+ * of events under a capacity of 100k: the slots grow by doubling as events arrive and shrink by
+ * half when three quarters are unused, so a ring costs about what it holds, not its capacity.
  */
 import type { EncodedEvent } from './watch-queue.ts';
 
+/** Slots a ring starts with and never shrinks below. */
+const MIN_SLOTS = 8;
+
 export class EventRing {
-  private readonly slots: Array<EncodedEvent | undefined>;
+  private slots: Array<EncodedEvent | undefined>;
+  private sizes: number[];
   private head = 0; // index of the oldest event
   private size = 0;
   private complete: number;
+  private readonly capacity: number;
   private readonly maxBytes: number;
-  private readonly sizes: number[];
   private total = 0;
 
   constructor(capacity: number, from: number, maxBytes = Number.POSITIVE_INFINITY) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`history size must be a positive integer, got ${capacity}`);
     if (!(maxBytes >= 1)) throw new RangeError(`history bytes must be positive, got ${maxBytes}`);
-    this.slots = new Array<EncodedEvent | undefined>(capacity);
-    this.sizes = new Array<number>(capacity).fill(0);
+    this.capacity = capacity;
+    const n = Math.min(capacity, MIN_SLOTS);
+    this.slots = new Array<EncodedEvent | undefined>(n);
+    this.sizes = new Array<number>(n).fill(0);
     this.complete = from;
     this.maxBytes = maxBytes;
   }
@@ -40,24 +50,42 @@ export class EventRing {
 
   /** Add the newest event; `bytes` is what it pins. The newest event is always kept. */
   push(e: EncodedEvent, bytes = 0): void {
-    const cap = this.slots.length;
-    while (this.size > 0 && (this.size === cap || this.total + bytes > this.maxBytes)) this.evictOldest();
-    const i = (this.head + this.size) % cap;
+    while (this.size > 0 && (this.size === this.capacity || this.total + bytes > this.maxBytes)) this.evictOldest();
+    if (this.size === this.slots.length) this.resize(Math.min(this.capacity, this.slots.length * 2));
+    const i = (this.head + this.size) % this.slots.length;
     this.slots[i] = e;
     this.sizes[i] = bytes;
     this.total += bytes;
     this.size++;
   }
 
-  /** Evicting the oldest event means watches from before it can no longer be served from here. */
-  private evictOldest(): void {
-    const cap = this.slots.length;
+  /**
+   * Drop the oldest event (the ring must not be empty): watches from before it can no longer be
+   * served from here. The watch cache calls it to keep its bounds across all resources.
+   */
+  evictOldest(): void {
+    const len = this.slots.length;
     this.complete = (this.slots[this.head] as EncodedEvent).revision;
     this.slots[this.head] = undefined;
-    this.total -= this.sizes[this.head];
+    this.total -= this.sizes[this.head]!;
     this.sizes[this.head] = 0;
-    this.head = (this.head + 1) % cap;
+    this.head = (this.head + 1) % len;
     this.size--;
+    if (len > MIN_SLOTS && this.size * 4 <= len) this.resize(Math.max(MIN_SLOTS, len >>> 1));
+  }
+
+  /** Move the held events, oldest first, into `n` slots (n >= size). */
+  private resize(n: number): void {
+    const slots = new Array<EncodedEvent | undefined>(n);
+    const sizes = new Array<number>(n).fill(0);
+    for (let i = 0; i < this.size; i++) {
+      const j = (this.head + i) % this.slots.length;
+      slots[i] = this.slots[j];
+      sizes[i] = this.sizes[j]!;
+    }
+    this.slots = slots;
+    this.sizes = sizes;
+    this.head = 0;
   }
 
   private at(i: number): EncodedEvent {

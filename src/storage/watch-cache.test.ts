@@ -160,10 +160,38 @@ describe('watch cache', () => {
     await cache.close();
   });
 
+  test("a flood of one resource's events does not expire another's: each resource has its own history", async () => {
+    const { store: inner, calls } = spied(openSqliteStore({ path: ':memory:' }));
+    const cache = createWatchCache(inner, { historySize: 100 });
+    const cm = await cache.create('/registry/core/configmaps/quiet/settings', { v: 1 });
+    let pod = await cache.create('/registry/core/pods/busy/p', { i: 0 });
+    for (let i = 1; i <= 300; i++) pod = await cache.update('/registry/core/pods/busy/p', { i }, pod.modRevision);
+    calls.length = 0;
+
+    // An informer of ConfigMaps resumes from its last revision, from memory.
+    const seen: WatchEvent[] = [];
+    const w = cache.watch('/registry/core/configmaps/', cm.modRevision, { onEvent: (e) => seen.push(e) });
+    assert.deepEqual(calls.filter((c) => READS.has(c)), [], 'served from memory, not replayed from the log');
+    await cache.update('/registry/core/configmaps/quiet/settings', { v: 2 }, cm.modRevision);
+    await until(seen, 1, {});
+    assert.deepEqual(seen.map((e) => [e.type, e.value]), [['MODIFIED', { v: 2 }]]);
+
+    // The pods' own history is bounded at 100 events: older pod watches fall through.
+    const pods: WatchEvent[] = [];
+    const recent = cache.watch('/registry/core/pods/', pod.modRevision - 100, { onEvent() {} });
+    assert.deepEqual(calls.filter((c) => READS.has(c)), []);
+    const old = cache.watch('/registry/core/pods/', pod.modRevision - 101, { onEvent: (e) => pods.push(e) });
+    assert.deepEqual(calls.filter((c) => READS.has(c)), ['watch']);
+    await until(pods, 101, {});
+    for (const x of [w, recent, old]) x.close();
+    await cache.close();
+  });
+
   test('a history size must be a positive integer', () => {
     const inner = openSqliteStore({ path: ':memory:' });
     assert.throws(() => createWatchCache(inner, { historySize: 0 }), RangeError);
     assert.throws(() => createWatchCache(inner, { historyBytes: 0 }), RangeError);
+    assert.throws(() => createWatchCache(inner, { historyEvents: 1.5 }), RangeError);
     return inner.close();
   });
 });

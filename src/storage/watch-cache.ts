@@ -3,10 +3,10 @@
  * in the manner of kube-apiserver's watch cache.
  *
  * It lists the inner store once, then follows it with ONE watch from that list's revision; the
- * state (sorted keys + values) and a ring of recent events are updated from that watch only, so
- * memory is always exactly the inner state at `state.revision`. Reads at that revision and
- * watches from revisions the ring still covers never touch the inner store; anything older
- * falls through to it. Writes go to the inner store and resolve only once the cache has applied
+ * state (sorted keys + values) and the recent events, one ring per resource (watch-history.ts),
+ * are updated from that watch only, so memory is always exactly the inner state at
+ * `state.revision`. Reads at that revision and watches from revisions their resource's ring
+ * still covers never touch the inner store; anything older falls through to it. Writes go to the inner store and resolve only once the cache has applied
  * them, so a read issued after an acknowledged write sees it (read-your-writes).
  *
  * Until the first list has arrived, and while re-priming after the inner watch failed, every
@@ -14,9 +14,10 @@
  */
 import { prefixEnd } from './key-range.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
-import { EventRing } from './event-ring.ts';
 import { pageLimit, takePage } from './page.ts';
 import { SortedKeys } from './sorted-keys.ts';
+import { WatchHistory } from './watch-history.ts';
+import type { HistoryBounds } from './watch-history.ts';
 import { QueuedWatcher, rememberSize } from './watch-queue.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { QuorumReads } from './quorum-reads.ts';
@@ -24,10 +25,13 @@ import type { EncodedEvent } from './watch-queue.ts';
 import { StorageError } from './types.ts';
 import type { ListOptions, ListResult, ReadOptions, Store, StoredObject, Watcher, WatchEvent, WatchHandlers, WriteOptions } from './types.ts';
 
+/** Bounds of the recent events kept for watches; watch-history.ts says why they are these. */
 export interface WatchCacheOptions {
-  /** Recent events kept for watches (default 10,000). */
+  /** Events kept per resource (default 100 * 1024, upstream's defaultUpperBoundCapacity). */
   historySize?: number;
-  /** ... and the most JSON bytes their values may add up to (default 128 MiB). */
+  /** ... and across all resources (default 200,000). */
+  historyEvents?: number;
+  /** ... and the most JSON bytes their values may add up to across all resources (default 128 MiB). */
   historyBytes?: number;
 }
 
@@ -45,7 +49,7 @@ interface CacheState {
   revision: number;
   keys: SortedKeys;
   objects: Map<string, Entry>;
-  history: EventRing;
+  history: WatchHistory;
 }
 
 /** How long a read of the current state waits for memory to reach etcd's revision (upstream's blockTimeout). */
@@ -55,15 +59,15 @@ const FRESH_WAIT_MS = 3_000;
 const PRIME_ATTEMPTS = 3;
 
 export function createWatchCache(inner: Store, opts: WatchCacheOptions = {}): Store {
-  const historySize = opts.historySize ?? 10_000;
-  const historyBytes = opts.historyBytes ?? 128 * 1024 * 1024;
-  if (!Number.isSafeInteger(historySize) || historySize < 1) {
-    throw new RangeError(`historySize must be a positive integer, got ${historySize}`);
+  const bounds: HistoryBounds = {
+    perResource: opts.historySize ?? 100 * 1024,
+    totalEvents: opts.historyEvents ?? 200_000,
+    totalBytes: opts.historyBytes ?? 128 * 1024 * 1024,
+  };
+  for (const [name, v] of [['historySize', bounds.perResource], ['historyEvents', bounds.totalEvents], ['historyBytes', bounds.totalBytes]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   }
-  if (!Number.isSafeInteger(historyBytes) || historyBytes < 1) {
-    throw new RangeError(`historyBytes must be a positive integer, got ${historyBytes}`);
-  }
-  return new WatchCache(inner, historySize, historyBytes);
+  return new WatchCache(inner, bounds);
 }
 
 function toObject<T>(key: string, e: Entry): StoredObject<T> {
@@ -73,7 +77,7 @@ function toObject<T>(key: string, e: Entry): StoredObject<T> {
 /** Values are parsed lazily: a limited page parses only the keys it examines. */
 function* objectsOf<T>(s: CacheState, from: number, to: number): Generator<StoredObject<T>> {
   for (let i = from; i < to; i++) {
-    const k = s.keys.at(i);
+    const k = s.keys.at(i); // in order: SortedKeys keeps a cursor, no search per key
     yield toObject<T>(k, s.objects.get(k) as Entry);
   }
 }
@@ -84,8 +88,7 @@ function closedError(): StorageError {
 
 class WatchCache implements Store {
   private readonly inner: Store;
-  private readonly historySize: number;
-  private readonly historyBytes: number;
+  private readonly bounds: HistoryBounds;
   private state: CacheState | undefined;
   private ready: Promise<void>;
   private innerWatcher: Watcher | undefined;
@@ -97,11 +100,10 @@ class WatchCache implements Store {
   /** Priming failed for good: serve everything from the inner store. */
   private passThrough = false;
 
-  constructor(inner: Store, historySize: number, historyBytes: number) {
+  constructor(inner: Store, bounds: HistoryBounds) {
     this.inner = inner;
     this.quorum = inner.freshRevision ? new QuorumReads(() => inner.freshRevision!()) : undefined;
-    this.historySize = historySize;
-    this.historyBytes = historyBytes;
+    this.bounds = bounds;
     this.ready = this.startPriming();
   }
 
@@ -176,13 +178,15 @@ class WatchCache implements Store {
       throw new StorageError('Compacted', `revision ${fromRevision} has been compacted`, { revision: compacted });
     }
     const s = this.state;
-    if (!s || fromRevision < s.history.from) return this.inner.watch<T>(prefix, fromRevision, handlers);
+    // Older than this resource's history: the inner store replays its log (it refuses only what
+    // it compacted, with the 410 upstream gives), so the client need not relist.
+    if (!s || fromRevision < s.history.from(prefix)) return this.inner.watch<T>(prefix, fromRevision, handlers);
     // apply() moves s.revision and pushes to every matching watcher in one synchronous turn, and
     // progressed() moves it with nothing to push: so a watcher with an empty queue has been given
     // every event up to s.revision (its bookmarks carry that, not its last event's revision).
     const w = new QueuedWatcher<T>(prefix, fromRevision, handlers, (x) => this.watchers.delete(x as QueuedWatcher<unknown>), () => s.revision);
     // Replay and registration in one synchronous turn: apply() cannot run in between.
-    for (const e of s.history.after(fromRevision)) if (w.matches(e.key)) w.push(e);
+    for (const e of s.history.after(prefix, fromRevision)) if (w.matches(e.key)) w.push(e);
     this.watchers.add(w as QueuedWatcher<unknown>);
     return w;
   }
@@ -284,7 +288,7 @@ class WatchCache implements Store {
         revision: snapshot.revision,
         keys: new SortedKeys(),
         objects: new Map(),
-        history: new EventRing(this.historySize, snapshot.revision, this.historyBytes),
+        history: new WatchHistory(snapshot.revision, this.bounds),
       };
       for (const item of snapshot.items) {
         s.keys.insert(item.key);
