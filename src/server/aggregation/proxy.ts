@@ -43,9 +43,17 @@ const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 /** Streams the backend's answer into `res`; resolves when the exchange is over either way. */
 export function proxyTo(call: ProxyCall, res: ServerResponse): Promise<void> {
   return new Promise((done) => {
-    let out: ClientRequest;
+    let out: ClientRequest | undefined;
     const attempt = (retried: boolean) => {
-      const req = (out = backendRequest(call));
+      let req: ClientRequest;
+      try {
+        req = out = backendRequest(call);
+      } catch {
+        // Node refuses a header it cannot send (a user name or extra value with a line break, from
+        // an authenticator that allows one): this request fails, as Go's transport fails it.
+        writeError(res, serviceUnavailable());
+        return done();
+      }
       // The timeout guards the connection and the response headers only: a watch may stay quiet for long.
       req.setTimeout(CONNECT_TIMEOUT_MS, () => req.destroy(new Error('timeout awaiting response headers')));
       req.on('response', (backend) => {
@@ -72,7 +80,7 @@ export function proxyTo(call: ProxyCall, res: ServerResponse): Promise<void> {
     };
     // A client that goes away ends the backend request too (a no-op once its answer is complete).
     res.on('close', () => {
-      out.destroy();
+      out?.destroy();
       done();
     });
     attempt(false);

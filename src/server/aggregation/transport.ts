@@ -44,12 +44,30 @@ export function isStripped(name: string): boolean {
   );
 }
 
+/** RFC 7230 token characters (Go's isTokenTable), the bytes a header name may hold as they are. */
+const TOKEN = /^[!#$&'*+\-.^_`|~0-9A-Za-z]$/;
+
+/**
+ * client-go's headerKeyEscape (transport/round_trippers.go): every UTF-8 byte of `key` that is no
+ * token character, and '%', as %XX, so the backend's url.PathUnescape gives the key back.
+ * encodeURIComponent leaves '(' and ')' as they are, which no header name may hold: Node then
+ * refuses the whole request.
+ */
+export function headerKeyEscape(key: string): string {
+  let out = '';
+  for (const b of Buffer.from(key, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += b < 0x80 && TOKEN.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
 /** X-Remote-User, X-Remote-Uid, one X-Remote-Group per group, X-Remote-Extra-<escaped key> per value. */
 export function identityHeaders(user: UserInfo): Record<string, string | string[]> {
   const h: Record<string, string | string[]> = { 'X-Remote-User': wire(user.username) };
   if (user.uid) h['X-Remote-Uid'] = wire(user.uid);
   if (user.groups.length > 0) h['X-Remote-Group'] = user.groups.map(wire);
-  for (const [k, vs] of Object.entries(user.extra ?? {})) h[`X-Remote-Extra-${encodeURIComponent(k)}`] = vs.map(wire);
+  for (const [k, vs] of Object.entries(user.extra ?? {})) h[`X-Remote-Extra-${headerKeyEscape(k)}`] = vs.map(wire);
   return h;
 }
 
