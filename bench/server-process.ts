@@ -28,11 +28,15 @@ export interface SpawnOptions {
 }
 
 import { TS_EXEC_ARGV } from './ts-exec-argv.ts';
+import { API_SERVER_NODE_FLAGS } from '../bin/apiserver-process.mjs';
 
 const CHILD = fileURLToPath(new URL('./server-child.ts', import.meta.url));
 
 export async function spawnServer(kind: 'fastify' | 'portcullis', o: SpawnOptions = {}): Promise<ServerProcess> {
-  const execArgv = [...TS_EXEC_ARGV];
+  // The API server runs with the V8 flags `portcullis up` gives it; BENCH_SERVER_NODE_FLAGS
+  // replaces them (space-separated; empty: V8's defaults) to compare.
+  const serverFlags = process.env.BENCH_SERVER_NODE_FLAGS === undefined ? API_SERVER_NODE_FLAGS : process.env.BENCH_SERVER_NODE_FLAGS.split(/\s+/).filter(Boolean);
+  const execArgv = [...TS_EXEC_ARGV, ...(kind === 'portcullis' ? serverFlags : [])];
   const args = o.dataDir ? [kind, o.dataDir] : [kind];
   const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
   if (o.cpuProfDir) env.BENCH_CPU_PROF_DIR = o.cpuProfDir;

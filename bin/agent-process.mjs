@@ -1,6 +1,8 @@
 // Plain JavaScript (loaded before any TypeScript): how the `portcullis agent` process runs. The
 // agent is long-lived and its memory is the node's overhead (issue 13: 100 pods in 100 MiB), so
-// it trades a little CPU for a smaller resident set; the API server keeps Node's defaults.
+// it trades a little CPU for a smaller resident set (the API server's own flags:
+// bin/apiserver-process.mjs).
+import { execWithNodeFlags } from './exec-with-flags.mjs';
 
 /**
  * V8 flags of the agent process. A young generation of 2 MiB semi-spaces instead of growing to
@@ -32,7 +34,5 @@ export const AGENT_MODULES = ['../src/cli/main.ts', '../src/cli/agent.ts', '../s
  * returns and the agent runs with what it has.
  */
 export function execAsAgent(script) {
-  const own = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  if (own.some((a) => a.startsWith('--max-semi-space-size')) || typeof process.execve !== 'function') return;
-  process.execve(process.execPath, [process.execPath, ...AGENT_NODE_FLAGS, ...process.execArgv, script, ...process.argv.slice(2)], { ...AGENT_ENV, ...process.env });
+  execWithNodeFlags(script, AGENT_NODE_FLAGS, AGENT_ENV);
 }
