@@ -18,7 +18,8 @@ import { basename, dirname } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { du } from '../disk-usage.ts';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/types.ts';
-import { isCriticalPod, localStorageEvictionMessage, storageLimits, type PodStorageUsage, type StorageLimits } from './local-storage-limits.ts';
+import { EvictionVerdicts, podDesc } from './eviction-verdicts.ts';
+import { localStorageEvictionMessage, storageLimits, type PodStorageUsage, type StorageLimits } from './local-storage-limits.ts';
 
 export interface LocalStorageEvictionDeps {
   /** The pods bound to the node as last seen. */
@@ -40,7 +41,7 @@ const isLocalEphemeral = (v: NonNullable<NonNullable<Pod['spec']>['volumes']>[nu
 export class LocalStorageEviction {
   readonly #d: LocalStorageEvictionDeps;
   /** Eviction messages of pods judged over a limit (only pods still bound to the node are kept). */
-  readonly #verdicts = new Map<string, string>();
+  readonly #verdicts = new EvictionVerdicts();
 
   constructor(d: LocalStorageEvictionDeps) {
     this.#d = d;
@@ -54,8 +55,7 @@ export class LocalStorageEviction {
   /** One pass over the node's pods; returns the uids newly judged over a limit. */
   async pass(): Promise<string[]> {
     const pods = this.#d.pods();
-    const live = new Set(pods.map((p) => p.metadata?.uid ?? ''));
-    for (const uid of [...this.#verdicts.keys()]) if (!live.has(uid)) this.#verdicts.delete(uid);
+    this.#verdicts.keepOnly(new Set(pods.map((p) => p.metadata?.uid ?? '')));
     const judged: Array<{ pod: Pod; limits: StorageLimits }> = [];
     for (const pod of pods) {
       const uid = pod.metadata?.uid ?? '';
@@ -74,18 +74,10 @@ export class LocalStorageEviction {
       try {
         message = localStorageEvictionMessage(limits, await this.measure(pod, limits, containers.filter((c) => c.pod.uid === uid)));
       } catch (err) {
-        this.#d.log.warn({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, err: (err as Error).message }, 'eviction manager: could not measure local storage');
+        this.#d.log.warn({ pod: podDesc(pod), err: (err as Error).message }, 'eviction manager: could not measure local storage');
         continue;
       }
-      if (!message) continue;
-      if (isCriticalPod(pod)) {
-        this.#d.log.warn({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` }, 'Eviction manager: cannot evict a critical pod');
-        continue;
-      }
-      this.#verdicts.set(uid, message);
-      this.#d.log.info({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, message }, 'eviction manager: evicting pod over its local storage limit');
-      this.#d.evict(uid);
-      out.push(uid);
+      if (message && this.#verdicts.give(pod, message, 'eviction manager: evicting pod over its local storage limit', this.#d)) out.push(uid);
     }
     return out;
   }

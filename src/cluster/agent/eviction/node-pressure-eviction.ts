@@ -27,7 +27,8 @@ import type { ContainerRuntime, ContainerStatus } from '../runtime/types.ts';
 import { podRequest } from '../pod-admission.ts';
 import type { PressureMonitor } from './pressure-monitor.ts';
 import { byEvictionPriority, DISK_SIGNALS, resourceOf, thresholdQuantity, type Observations, type Threshold } from './thresholds.ts';
-import { isCriticalPod, rankedUsage, type PodStorageUsage, type StorageLimits } from './local-storage-limits.ts';
+import { EvictionVerdicts, podDesc } from './eviction-verdicts.ts';
+import { rankedUsage, type PodStorageUsage, type StorageLimits } from './local-storage-limits.ts';
 
 export interface NodePressureEvictionDeps {
   monitor: Pick<PressureMonitor, 'pass' | 'thresholdsMet' | 'unresolved' | 'observations'>;
@@ -48,7 +49,6 @@ const NANO = 1_000_000_000n;
 const binary = (n: number): string => formatQty({ nanos: BigInt(Math.trunc(n)) * NANO, format: 'BinarySI' } satisfies Qty);
 const decimal = (n: number): string => formatQty({ nanos: BigInt(Math.trunc(n)) * NANO, format: 'DecimalSI' } satisfies Qty);
 const active = (p: Pod): boolean => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata?.deletionTimestamp;
-const desc = (p: Pod): string => `${p.metadata?.namespace}/${p.metadata?.name}`;
 const isDisk = (t: Threshold): boolean => (DISK_SIGNALS as readonly string[]).includes(t.signal);
 
 /** Everything measured: no limit bounds the walks (the totals rank the pods). */
@@ -105,7 +105,7 @@ export function evictionMessage(resource: string, met: readonly Threshold[], obs
 
 export class NodePressureEviction {
   readonly #d: NodePressureEvictionDeps;
-  readonly #verdicts = new Map<string, string>();
+  readonly #verdicts = new EvictionVerdicts();
 
   constructor(d: NodePressureEvictionDeps) {
     this.#d = d;
@@ -149,7 +149,7 @@ export class NodePressureEviction {
           measured.push({ pod, request, found: true, usage: rankedUsage(u, resource), containers: u.containers });
         }
       } catch (err) {
-        this.#d.log.warn({ pod: desc(pod), err: (err as Error).message }, 'eviction manager: could not measure the pod');
+        this.#d.log.warn({ pod: podDesc(pod), err: (err as Error).message }, 'eviction manager: could not measure the pod');
         measured.push({ pod, request, found: false, usage: 0, containers: [] });
       }
     }
@@ -160,11 +160,11 @@ export class NodePressureEviction {
   async pass(): Promise<string | undefined> {
     const pods = this.#d.pods();
     const live = new Map(pods.map((p) => [p.metadata?.uid ?? '', p]));
-    for (const uid of [...this.#verdicts.keys()]) if (!live.has(uid)) this.#verdicts.delete(uid);
+    this.#verdicts.keepOnly(live);
     const met = byEvictionPriority(this.#d.monitor.thresholdsMet);
     if (!met.length) return undefined;
     // Still killing the last one (waitForPodsCleanup): what it held is not free yet.
-    if ([...this.#verdicts.keys()].some((uid) => { const p = live.get(uid); return p !== undefined && active(p); })) return undefined;
+    if ([...this.#verdicts.uids()].some((uid) => { const p = live.get(uid); return p !== undefined && active(p); })) return undefined;
     const observations = this.#d.monitor.observations;
     const t = met[0]!;
     const resource = resourceOf(t.signal);
@@ -189,16 +189,7 @@ export class NodePressureEviction {
       return '';
     }
     for (const r of ranked) {
-      if (isCriticalPod(r.pod)) {
-        this.#d.log.warn({ pod: desc(r.pod) }, 'Eviction manager: cannot evict a critical pod');
-        continue;
-      }
-      const uid = r.pod.metadata?.uid ?? '';
-      const message = evictionMessage(resource, met, observations, r);
-      this.#verdicts.set(uid, message);
-      this.#d.log.info({ pod: desc(r.pod), message }, 'Eviction manager: evicting pod to reclaim ' + resource);
-      this.#d.evict(uid);
-      return uid;
+      if (this.#verdicts.give(r.pod, evictionMessage(resource, met, observations, r), 'Eviction manager: evicting pod to reclaim ' + resource, this.#d)) return r.pod.metadata?.uid ?? '';
     }
     this.#d.log.warn({}, 'Eviction manager: unable to evict any pods from the node');
     return '';

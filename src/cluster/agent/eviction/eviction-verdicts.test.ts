@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { EvictionVerdicts } from './eviction-verdicts.ts';
+
+const pod = (uid: string, priority?: number): Pod => ({ metadata: { uid, namespace: 'ns', name: uid }, spec: { containers: [], ...(priority === undefined ? {} : { priority }) } });
+
+test('a verdict wakes the worker once and stays until its pod is unbound; a critical pod gets none', () => {
+  const woken: string[] = [];
+  const lines: string[] = [];
+  const d = { evict: (uid: string) => woken.push(uid), log: { info: (o: object, m: string) => lines.push(`info ${m} ${JSON.stringify(o)}`), warn: (o: object, m: string) => lines.push(`warn ${m} ${JSON.stringify(o)}`) } };
+  const v = new EvictionVerdicts();
+  assert.equal(v.give(pod('a'), 'over its limit', 'evicting', d), true);
+  assert.equal(v.give(pod('crit', 2_000_000_000), 'low on memory', 'evicting', d), false);
+  assert.deepEqual(woken, ['a']);
+  assert.equal(v.get('a'), 'over its limit');
+  assert.equal(v.has('crit'), false);
+  assert.deepEqual(lines, [
+    'info evicting {"pod":"ns/a","message":"over its limit"}',
+    'warn Eviction manager: cannot evict a critical pod {"pod":"ns/crit"}',
+  ]);
+  v.give(pod('b'), 'low on pids', 'evicting', d);
+  v.keepOnly(new Set(['b']));
+  assert.deepEqual([...v.uids()], ['b']);
+  assert.equal(v.get('a'), undefined);
+});
