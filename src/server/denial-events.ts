@@ -12,8 +12,13 @@
  * Event instead of writing another; each namespace has a token bucket (a tenant cannot fill the
  * store with events, nor keep the server busy writing them); and at most MAX_PENDING writes run at
  * once. What is dropped is counted (portcullis_denial_events_total{result="dropped"}). The Events
- * this writes expire an hour after their last occurrence, as upstream's --event-ttl default: a
- * sweep deletes them (those of earlier runs too), so the store holds a bounded number.
+ * this writes expire with every other Event, by the store's --event-ttl (key-ttl-store.ts; those an
+ * older build stored without an expiry are given one at start: expiry-backfill.ts). A sweep every
+ * 5 minutes also deletes this component's Events an hour past their last occurrence (upstream's
+ * --event-ttl default; earlier runs' too) whatever the store does: that bounds them on a store
+ * without the TTL wrapper (tests, the simulator) and with --event-ttl 0 (Events kept), and keeps
+ * them to an hour under a longer TTL. A tenant's denials, even rate-limited, must not grow the
+ * store for ever.
  */
 import type { Logger } from 'pino';
 import { listPrefix, objectKey, type ResourceDef } from '../api/registry/resource-def.ts';
