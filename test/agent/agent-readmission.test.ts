@@ -8,15 +8,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
-import type { Agent } from '../../src/cluster/agent/agent.ts';
 import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
-import { requireBinaries, requirePart, requireRoot } from '../helpers/real-parts.ts';
+import { requireRunc } from '../helpers/real-parts.ts';
 import { HOST, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
-import { BUSYBOX_IMAGE, busyboxOnRunc, removeRuncNode } from './runc-busybox.ts';
+import { BUSYBOX_IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
 const MAX_PODS_2 = { ...HOST, allocatable: { ...HOST.allocatable, pods: '2' } };
 const MAX_PODS_1 = { ...HOST, allocatable: { ...HOST.allocatable, pods: '1' } };
@@ -71,35 +69,28 @@ test('fake runtime: a restart with fewer allocatable pods refuses the newest pod
   assert.equal(second.runtime.starts, 0, 'nothing started again');
 });
 
-const skip = requireRoot('the agent on runc') || requireBinaries('runc', 'runc') || requirePart('/bin/busybox (Debian package busybox-static)', existsSync('/bin/busybox'));
+const skip = requireRunc('the agent on runc');
 
 describe('re-admission on runc', { skip }, () => {
-  let work: string;
-  let rt: RuncRuntime | undefined;
-  let agent: Agent | undefined;
+  /** The node as it runs now: after the restart, the second agent and its runtime. */
+  let node: RuncNode | undefined;
 
-  after(async () => {
-    // The agent first: a live one would start the pods' containers again as they are removed.
-    await agent?.stop();
-    await removeRuncNode(rt, work);
-  });
+  after(() => stopRuncAgent(node));
 
   test('runc: a pod that no longer fits after the agent restarts is Failed and its container stopped; the other keeps running', async () => {
-    work = join(ac.dir, 'node-ra-runc');
-    const node = await busyboxOnRunc(work);
-    rt = node.rt;
-    const first = await ac.start('node-ra-runc', { dataDir: work, runtime: rt, images: node.images, runtimeScheme: 'runc' });
-    agent = first.agent;
+    node = await startRuncAgent(ac, 'node-ra-runc');
     for (const name of ['a-old', 'b-new']) await mkPod(name, 'node-ra-runc', BUSYBOX_IMAGE, ['sleep', '3600']);
     const old = await running('a-old');
     const doomed = await running('b-new');
-    await first.agent.stop();
-    rt.close();
+    await node.agent.stop();
+    node.rt.close();
 
-    // The next agent: a new runtime over the same state, one pod allowed.
-    rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
-    const second = await ac.start('node-ra-runc', { dataDir: work, runtime: rt, images: node.images, runtimeScheme: 'runc', host: MAX_PODS_1 });
-    agent = second.agent;
+    // The next agent: a new runtime over the same state and image store, one pod allowed.
+    const { work, images } = node;
+    const rt = new RuncRuntime({ stateRoot: join(work, 'runtime') });
+    node = { ...node, rt };
+    const second = await ac.start('node-ra-runc', { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', host: MAX_PODS_1 });
+    node = { ...node, agent: second.agent };
     const failed = await eventually(async () => {
       const p = await getPod('b-new');
       return p.status?.phase === 'Failed' && p;
