@@ -8,36 +8,48 @@ import { join } from 'node:path';
 import { buildImage } from '../../../image-policy/oci/build.ts';
 import { writeBlob, writeIndex } from '../../../image-policy/oci/layout.ts';
 import { OCI_MANIFEST } from '../../../image-policy/registry/media-types.ts';
+import { requireRoot } from '../../../../test/helpers/real-parts.ts';
 import { ImageStore } from './image-store.ts';
 
-const isRoot = process.getuid?.() === 0;
-const skip = isRoot ? false : process.env.PORTCULLIS_REQUIRE_ALL === '1' ? false : 'skipped: needs root (a small tmpfs for a full disk)';
+const skip = requireRoot('a small tmpfs for a full disk');
+
+/** Runs fn in a fresh temporary directory, removed afterwards. */
+async function inTmp(fn: (base: string) => Promise<void>): Promise<void> {
+  const base = mkdtempSync(join(tmpdir(), 'image-store-'));
+  try {
+    await fn(base);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+/** Runs fn with the store's temporary directory on a tmpfs of `size`: a small disk to fill. */
+async function onSmallDisk(store: string, size: string, fn: () => Promise<void>): Promise<void> {
+  mkdirSync(join(store, 'tmp'), { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', join(store, 'tmp')]);
+  try {
+    await fn();
+  } finally {
+    execFileSync('umount', [join(store, 'tmp')]);
+  }
+}
 
 test('a layer that does not fit on the disk fails the unpack with the write error, not the agent', { skip }, async () => {
-  if (!isRoot) throw new Error('needs root (PORTCULLIS_REQUIRE_ALL=1)');
-  const base = mkdtempSync(join(tmpdir(), 'image-store-'));
-  const store = join(base, 'store');
-  mkdirSync(join(store, 'tmp'), { recursive: true });
-  try {
+  await inTmp(async (base) => {
+    const store = join(base, 'store');
     const ctx = join(base, 'ctx');
     mkdirSync(ctx);
     writeFileSync(join(ctx, 'big'), randomBytes(512 * 1024)); // incompressible: the gzip layer is as large
     await buildImage({ contextDir: ctx, outputDir: join(base, 'oci'), refName: 'v1' });
     // The store's temporary directory is a 64 KiB file system: the layer's download runs out of space.
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', join(store, 'tmp')]);
-    try {
+    await onSmallDisk(store, '64k', async () => {
       await assert.rejects(new ImageStore({ root: store }).importLayout(join(base, 'oci'), 'example.com/big:v1'), /ENOSPC|no space left/i);
-    } finally {
-      execFileSync('umount', [join(store, 'tmp')]);
-    }
-  } finally {
-    rmSync(base, { recursive: true, force: true });
-  }
+    });
+  });
 });
 
 test('an imported layout is checked as a registry answer is: a layer digest that would name a path is refused before any file is made', async () => {
-  const base = mkdtempSync(join(tmpdir(), 'image-store-'));
-  try {
+  await inTmp(async (base) => {
     const ctx = mkdtempSync(join(base, 'ctx-'));
     writeFileSync(join(ctx, 'f'), 'x');
     const built = await buildImage({ contextDir: ctx, outputDir: join(base, 'oci'), refName: 'v1' });
@@ -48,9 +60,7 @@ test('an imported layout is checked as a registry answer is: a layer digest that
     const store = join(base, 'store');
     await assert.rejects(new ImageStore({ root: store }).importLayout(join(base, 'oci'), 'example.com/x:v1'), /malformed manifest: layers\[0\] digest/);
     assert.deepEqual(readdirSync(base).filter((n) => n.startsWith('escaped')), []);
-  } finally {
-    rmSync(base, { recursive: true, force: true });
-  }
+  });
 });
 
 /** A layout whose one layer is `size` bytes of zeros: a gzip layer of a few KiB per 64 MiB (a decompression bomb). */
@@ -65,8 +75,7 @@ async function zerosLayout(base: string, name: string, size: number): Promise<st
 const leftovers = (store: string) => [...readdirSync(join(store, 'images')).filter((n) => n.endsWith('.partial')), ...readdirSync(join(store, 'tmp'))];
 
 test('a gzip bomb is refused at the uncompressed bound with its reason; an image already stored stays, nothing partial is left', async () => {
-  const base = mkdtempSync(join(tmpdir(), 'image-store-'));
-  try {
+  await inTmp(async (base) => {
     const small = await zerosLayout(base, 'small', 64 * 1024);
     const bomb = await zerosLayout(base, 'bomb', 64 * 1024 * 1024);
     const store = join(base, 'store');
@@ -83,35 +92,24 @@ test('a gzip bomb is refused at the uncompressed bound with its reason; an image
     // The bound is on the tar (headers and padding included): the small image's 67,072 bytes fit it exactly, not a byte less.
     await new ImageStore({ root: join(base, 'exact'), limits: { maxUncompressedBytes: 67072 } }).importLayout(small, 'example.com/small:v1');
     await assert.rejects(new ImageStore({ root: join(base, 'less'), limits: { maxUncompressedBytes: 67071 } }).importLayout(small, 'example.com/small:v1'), /more than 67071 bytes/);
-  } finally {
-    rmSync(base, { recursive: true, force: true });
-  }
+  });
 });
 
 test('the bomb writes nothing past the bound: on a 4 MiB disk a 64 MiB layer stops at the 1 MiB limit, not at ENOSPC', { skip }, async () => {
-  if (!isRoot) throw new Error('needs root (PORTCULLIS_REQUIRE_ALL=1)');
-  const base = mkdtempSync(join(tmpdir(), 'image-store-'));
-  const store = join(base, 'store');
-  mkdirSync(join(store, 'tmp'), { recursive: true });
-  try {
+  await inTmp(async (base) => {
+    const store = join(base, 'store');
     const bomb = await zerosLayout(base, 'bomb', 64 * 1024 * 1024);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', join(store, 'tmp')]);
-    try {
+    await onSmallDisk(store, '4m', async () => {
       await assert.rejects(new ImageStore({ root: store, limits: { maxUncompressedBytes: 1024 * 1024 } }).importLayout(bomb, 'example.com/bomb:v1'), /more than 1048576 bytes/);
       // And without the bound the same layer does run the disk out: the test can tell the two apart.
       await assert.rejects(new ImageStore({ root: store }).importLayout(bomb, 'example.com/bomb:v1'), /ENOSPC|no space left/i);
       assert.deepEqual(leftovers(store), []);
-    } finally {
-      execFileSync('umount', [join(store, 'tmp')]);
-    }
-  } finally {
-    rmSync(base, { recursive: true, force: true });
-  }
+    });
+  });
 });
 
 test('an image of more layers than the limit is refused before any blob is read', async () => {
-  const base = mkdtempSync(join(tmpdir(), 'image-store-'));
-  try {
+  await inTmp(async (base) => {
     const oci = await zerosLayout(base, 'oci', 16);
     const index = JSON.parse(readFileSync(join(oci, 'index.json'), 'utf8'));
     const manifest = JSON.parse(readFileSync(join(oci, 'blobs', 'sha256', index.manifests[0].digest.slice(7)), 'utf8'));
@@ -134,9 +132,7 @@ test('an image of more layers than the limit is refused before any blob is read'
     // As many as the limit is allowed (the same layer over and over).
     const info = await new ImageStore({ root: store, limits: { maxLayers: 3 } }).importLayout(oci, 'example.com/deep:v1');
     assert.deepEqual(readdirSync(info.rootfs), ['zeros']);
-  } finally {
-    rmSync(base, { recursive: true, force: true });
-  }
+  });
 });
 
 test('image limits: a limit that is not a positive integer is refused', () => {
