@@ -4,14 +4,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Etcd3 } from 'etcd3';
-import { openEtcdStore } from '../../src/storage/etcd/etcd-store.ts';
-import { createEtcdClient } from '../../src/storage/etcd/etcd-client.ts';
+import type { Etcd3 } from 'etcd3';
 import { parseEncryptionConfig } from '../../src/storage/encryption/config.ts';
 import { encryptingStore } from '../../src/storage/encryption/encrypting-store.ts';
 import { buildTransformers } from '../../src/storage/encryption/transformer.ts';
 import type { Store, WatchEvent } from '../../src/storage/types.ts';
-import { etcdSkip, startEtcd, type EtcdCluster } from '../helpers/etcd.ts';
+import { etcdSkip } from '../helpers/etcd.ts';
+import { openEtcdFixture, type EtcdStoreFixture } from '../helpers/etcd-store.ts';
 
 const skip = etcdSkip();
 const transformers = buildTransformers(
@@ -24,19 +23,11 @@ const transformers = buildTransformers(
 const secret = { metadata: { name: 's', namespace: 'default' }, data: { password: Buffer.from('etcd-topsecret').toString('base64') } };
 
 describe('encryption at rest on etcd', { skip }, () => {
-  let cluster: EtcdCluster;
+  let etcd: EtcdStoreFixture | undefined;
   let store: Store;
   let raw: Etcd3;
-  before(async () => {
-    cluster = await startEtcd(1);
-    raw = new Etcd3({ hosts: cluster.servers });
-    store = encryptingStore(await openEtcdStore({ client: createEtcdClient({ servers: cluster.servers }), prefix: '/registry' }), transformers);
-  });
-  after(async () => {
-    await store?.close();
-    raw?.close();
-    await cluster?.stop();
-  });
+  before(async () => ({ raw, store } = etcd = await openEtcdFixture('/registry', (s) => encryptingStore(s, transformers))));
+  after(() => etcd?.close());
 
   test('etcd holds the envelope; the store gives back the object', async () => {
     const events: WatchEvent[] = [];

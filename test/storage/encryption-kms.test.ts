@@ -10,16 +10,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
 import { parseEncryptionConfig } from '../../src/storage/encryption/config.ts';
 import { encryptingStore } from '../../src/storage/encryption/encrypting-store.ts';
 import { messages } from '../../src/storage/encryption/kms/kms-v2-api.ts';
 import { openEncryption, type OpenedEncryption } from '../../src/storage/encryption/kms/open-encryption.ts';
-import { createEtcdClient } from '../../src/storage/etcd/etcd-client.ts';
-import { openEtcdStore } from '../../src/storage/etcd/etcd-store.ts';
 import { openSqliteStore } from '../../src/storage/sqlite.ts';
 import { StorageError, type Store, type WatchEvent } from '../../src/storage/types.ts';
-import { etcdSkip, startEtcd, type EtcdCluster } from '../helpers/etcd.ts';
+import { etcdSkip } from '../helpers/etcd.ts';
+import { openEtcdFixture } from '../helpers/etcd-store.ts';
 import { startKmsPlugin, type TestKmsPlugin } from '../helpers/kms-plugin.ts';
 
 const PREFIX = 'k8s:enc:kms:v2:vault:';
@@ -148,19 +146,8 @@ runKmsSuite('SQLite', false, async (dir) => {
   };
 });
 
-let cluster: EtcdCluster | undefined;
 runKmsSuite('etcd', etcdSkip(), async () => {
-  cluster = await startEtcd(1);
   rawKey = (k) => k.replace('/registry/core/', '/registry/');
-  const inner = await openEtcdStore({ client: createEtcdClient({ servers: cluster.servers }), prefix: '/registry' });
-  const rawClient = new Etcd3({ hosts: cluster.servers });
-  return {
-    inner,
-    raw: () => rawClient.getAll().prefix('/registry/').strings(),
-    close: async () => {
-      await inner.close();
-      rawClient.close();
-      await cluster?.stop();
-    },
-  };
+  const etcd = await openEtcdFixture('/registry');
+  return { inner: etcd.store, raw: () => etcd.raw.getAll().prefix('/registry/').strings(), close: () => etcd.close() };
 });

@@ -6,13 +6,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Etcd3 } from 'etcd3';
-import { openEtcdStore } from '../../src/storage/etcd/etcd-store.ts';
-import { createEtcdClient } from '../../src/storage/etcd/etcd-client.ts';
+import type { Etcd3 } from 'etcd3';
 import { withKeyTtl } from '../../src/storage/key-ttl-store.ts';
 import { eventWrittenAt } from '../../src/storage/event-written-at.ts';
 import type { Store, WatchEvent } from '../../src/storage/types.ts';
-import { etcdSkip, startEtcd, type EtcdCluster } from '../helpers/etcd.ts';
+import { etcdSkip } from '../helpers/etcd.ts';
+import { openEtcdFixture, type EtcdStoreFixture } from '../helpers/etcd-store.ts';
 import { until } from '../helpers/kubectl-session.ts';
 
 const skip = etcdSkip();
@@ -21,19 +20,11 @@ const MIN = 60_000;
 const event = (name: string, msAgo: number) => ({ kind: 'Event', metadata: { name, namespace: 'ns', creationTimestamp: new Date(Date.now() - msAgo).toISOString() }, lastTimestamp: new Date(Date.now() - msAgo).toISOString() });
 
 describe('etcd: Events without a lease get one', { skip }, () => {
-  let cluster: EtcdCluster;
+  let etcd: EtcdStoreFixture | undefined;
   let raw: Etcd3;
   let store: Store;
-  before(async () => {
-    cluster = await startEtcd(1);
-    raw = new Etcd3({ hosts: cluster.servers });
-    store = await openEtcdStore({ client: createEtcdClient({ servers: cluster.servers }), prefix: '/bf' });
-  });
-  after(async () => {
-    await store?.close();
-    raw?.close();
-    await cluster?.stop();
-  });
+  before(async () => ({ raw, store } = etcd = await openEtcdFixture('/bf')));
+  after(() => etcd?.close());
   const leaseOf = async (k: string) => (await raw.get(`/bf/${k}`).exec()).kvs[0]?.lease;
   const grantedTtl = async (k: string) => Number((await raw.leaseClient.leaseTimeToLive({ ID: (await leaseOf(k))!, keys: false })).grantedTTL);
 

@@ -6,33 +6,22 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Etcd3 } from 'etcd3';
-import { openEtcdStore } from '../../src/storage/etcd/etcd-store.ts';
-import { createEtcdClient } from '../../src/storage/etcd/etcd-client.ts';
+import type { Etcd3 } from 'etcd3';
 import type { Store, WatchEvent } from '../../src/storage/types.ts';
-import { etcdSkip, startEtcd } from '../helpers/etcd.ts';
+import { etcdSkip } from '../helpers/etcd.ts';
+import { openEtcdFixture } from '../helpers/etcd-store.ts';
 import { until } from '../helpers/kubectl-session.ts';
 
 const skip = etcdSkip();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One etcd member for the file, with the store on it and a raw client to look at leases. */
-async function openTtlEtcd() {
-  const cluster = await startEtcd(1);
-  return { cluster, raw: new Etcd3({ hosts: cluster.servers }), store: await openEtcdStore({ client: createEtcdClient({ servers: cluster.servers }), prefix: '/ttl' }) };
-}
-
 describe('etcd store: keys with a TTL', { skip }, () => {
-  const opened = skip ? undefined : openTtlEtcd();
+  // One etcd member for the file, with the store on it and a raw client to look at leases.
+  const opened = skip ? undefined : openEtcdFixture('/ttl');
   let store: Store;
   let raw: Etcd3;
   before(async () => ({ store, raw } = (await opened)!));
-  after(async () => {
-    const e = await opened;
-    await e?.store.close();
-    e?.raw.close();
-    await e?.cluster.stop();
-  });
+  after(async () => (await opened)?.close());
 
   test('a key created with a TTL is deleted by etcd after it; a watcher sees DELETED; others stay', async () => {
     const events: WatchEvent[] = [];

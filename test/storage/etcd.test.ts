@@ -6,12 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import { openEtcdStore } from '../../src/storage/etcd/etcd-store.ts';
 import { createEtcdClient } from '../../src/storage/etcd/etcd-client.ts';
 import { MAX_OBJECT_BYTES, RequestTooLargeError } from '../../src/storage/write-check.ts';
 import { StorageError, type Store, type WatchEvent } from '../../src/storage/types.ts';
 import { etcdSkip, startEtcd, type EtcdCluster } from '../helpers/etcd.ts';
+import { openEtcdFixture, type EtcdStoreFixture } from '../helpers/etcd-store.ts';
 import { runStoreConformance } from './conformance.ts';
 
 const skip = etcdSkip();
@@ -37,19 +38,12 @@ if (!skip) {
 }
 
 describe('etcd store: what only etcd shows', { skip }, () => {
+  let etcd: EtcdStoreFixture | undefined;
   let cluster: EtcdCluster;
   let store: Store;
   let raw: Etcd3;
-  before(async () => {
-    cluster = await startEtcd(1);
-    raw = new Etcd3({ hosts: cluster.servers });
-    store = await openEtcdStore({ client: createEtcdClient({ servers: cluster.servers }), prefix: '/cluster-a' });
-  });
-  after(async () => {
-    await store?.close();
-    raw?.close();
-    await cluster?.stop();
-  });
+  before(async () => ({ cluster, raw, store } = etcd = await openEtcdFixture('/cluster-a')));
+  after(() => etcd?.close());
 
   test('--etcd-prefix: the /registry root lives under the prefix, nothing outside it', async () => {
     const created = await store.create('/registry/core/pods/ns/p', { kind: 'Pod' });
