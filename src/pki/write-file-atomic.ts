@@ -18,7 +18,12 @@ export function writeFileAtomic(path: string, content: string, mode: number): vo
     throw err;
   }
   closeSync(fd);
-  // openSync's mode passes through the umask; chmod makes the final mode exactly the one asked for.
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
+  try {
+    // openSync's mode passes through the umask; chmod makes the final mode exactly the one asked for.
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }

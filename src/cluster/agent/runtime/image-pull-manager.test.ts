@@ -27,6 +27,9 @@ test('records are the kubelet\'s files: sha256-named, ImagePullIntent / ImagePul
       credentialMapping: { 'registry.example/app': { kubernetesSecrets: [s(2)] } },
     });
     assert.deepEqual(readdirSync(join(root, 'image_manager', 'pulled')), [cacheFilename(REF)]);
+    // A write's temporary file that a crash left (writeFileAtomic's <name>.tmp-<random>) is no record.
+    writeFileSync(`${intent}.tmp-0123456789ab`, JSON.stringify({ kind: 'ImagePullIntent', apiVersion: 'kubelet.config.k8s.io/v1beta1', image: 'registry.example/app:v1' }));
+    assert.deepEqual(m.files.listIntents(), []);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

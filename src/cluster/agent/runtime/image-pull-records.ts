@@ -3,16 +3,18 @@
  * (pkg/kubelet/images/pullmanager fs_pullrecords.go) under the image store's root:
  *   image_manager/pulling/sha256-<sha256 of the image>    ImagePullIntent: a pull of that image is under way
  *   image_manager/pulled/sha256-<sha256 of the imageRef>  ImagePulledRecord: the image was pulled, and with what
- * Each is written under a temporary name, synced, then renamed into place, so a crash leaves the
- * old file or the new one. A file that cannot be read or parsed, or is larger than any record we
- * write, is reported as unreadable: the caller fails safe (the pod's credentials are checked).
+ * Each is written under a temporary name, synced, then renamed into place (writeFileAtomic), so a
+ * crash leaves the old file or the new one. A file that cannot be read or parsed, or is larger than
+ * any record we write, is reported as unreadable: the caller fails safe (the pod's credentials are
+ * checked).
  *
  * Reads are synchronous (a few hundred bytes from the agent's own state directory, once per
  * container start): see state-files.ts for the cost of a promise read.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../../pki/write-file-atomic.ts';
 
 const API_VERSION = 'kubelet.config.k8s.io/v1beta1';
 /** Far above any record we write (the per-record bounds are in image-pull-manager.ts). */
@@ -46,23 +48,9 @@ export function cacheFilename(key: string): string {
   return `sha256-${createHash('sha256').update(key).digest('hex')}`;
 }
 
-function writeFileDurably(dir: string, name: string, value: object): void {
+function writeRecordFile(dir: string, name: string, value: object): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const target = join(dir, name);
-  const tmp = `${target}.tmp`;
-  try {
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(value));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(join(dir, name), JSON.stringify(value), 0o600);
 }
 
 /** The parsed file, undefined when absent, UNREADABLE when it exists but is no record. */
@@ -81,7 +69,8 @@ function readRecordFile(path: string): Record<string, unknown> | undefined | typ
 
 function recordFiles(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((n) => n.startsWith('sha256-') && !n.endsWith('.tmp'));
+    // Not a write's temporary file (<name>.tmp-<random>; a crash can leave one).
+    return readdirSync(dir).filter((n) => n.startsWith('sha256-') && !n.includes('.tmp'));
   } catch {
     return [];
   }
@@ -112,7 +101,7 @@ export class PullRecordFiles {
   }
 
   writeIntent(image: string): void {
-    writeFileDurably(this.pullingDir, cacheFilename(image), { kind: 'ImagePullIntent', apiVersion: API_VERSION, image });
+    writeRecordFile(this.pullingDir, cacheFilename(image), { kind: 'ImagePullIntent', apiVersion: API_VERSION, image });
   }
 
   /** A readable intent for exactly this image (a file for another image under a colliding name is not one). */
@@ -145,7 +134,7 @@ export class PullRecordFiles {
   }
 
   writePulled(r: PulledRecord): void {
-    writeFileDurably(this.pulledDir, cacheFilename(r.imageRef), { kind: 'ImagePulledRecord', apiVersion: API_VERSION, ...r });
+    writeRecordFile(this.pulledDir, cacheFilename(r.imageRef), { kind: 'ImagePulledRecord', apiVersion: API_VERSION, ...r });
   }
 
   deletePulled(imageRef: string): void {
