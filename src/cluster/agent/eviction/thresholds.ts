@@ -11,7 +11,7 @@
  * pid.available. containerfs.* are refused rather than accepted and ignored. A minimum reclaim
  * (evictionMinimumReclaim) keeps a met threshold met until that much more is available.
  */
-import { formatQty, parseQty } from '../../../admission/quota/quantity.ts';
+import { formatQty, parseQty, type Qty } from '../../../admission/quota/quantity.ts';
 import { DurationError, parseGoDuration } from '../../../util/duration.ts';
 import { QUANTITY_FORMAT_ERROR } from '../../../api/validation/quantity.ts';
 
@@ -60,16 +60,21 @@ export function resourceOf(s: Signal): 'memory' | 'ephemeral-storage' | 'inodes'
 }
 
 const isSignal = (s: string): s is Signal => (SIGNALS as readonly string[]).includes(s);
-/** strconv.ParseFloat's error for a percentage that is not a number. */
-const parseFloatError = (value: string): string => `strconv.ParseFloat: parsing ${JSON.stringify(value.slice(0, -1))}: invalid syntax`;
+/** parsePercentage: the number before the '%', or (a string) strconv.ParseFloat's error when it is none. */
+function percentage(value: string): number | string {
+  const pct = Number(value.slice(0, -1));
+  return value.length < 2 || !Number.isFinite(pct) ? `strconv.ParseFloat: parsing ${JSON.stringify(value.slice(0, -1))}: invalid syntax` : pct;
+}
+/** Quantity.Value(): whole units, rounded up. */
+const units = (q: Qty): number => Number((q.nanos + 999_999_999n) / 1_000_000_000n);
 
 /** parseThresholdStatement: undefined for 0% and 100% (ignored, as upstream). */
 function parseStatement(signal: string, value: string): { threshold?: Omit<Threshold, 'gracePeriodMs'>; error?: string } {
   if (!isSignal(signal)) return { error: `unsupported eviction signal ${signal}` };
   if (value.endsWith('%')) {
     if (value === '0%' || value === '100%') return {};
-    const pct = Number(value.slice(0, -1));
-    if (value.length < 2 || !Number.isFinite(pct)) return { error: parseFloatError(value) };
+    const pct = percentage(value);
+    if (typeof pct === 'string') return { error: pct };
     if (pct < 0) return { error: `eviction percentage threshold ${signal} must be >= 0%: ${value}` };
     if (pct > 100) return { error: `eviction percentage threshold ${signal} must be <= 100%: ${value}` };
     return { threshold: { signal, fraction: pct / 100 } };
@@ -77,8 +82,7 @@ function parseStatement(signal: string, value: string): { threshold?: Omit<Thres
   const q = parseQty(value);
   if (!q) return { error: QUANTITY_FORMAT_ERROR };
   if (q.nanos <= 0n) return { error: `eviction threshold ${signal} must be positive: ${formatQty(q)}` };
-  const NANO = 1_000_000_000n;
-  return { threshold: { signal, quantity: Number((q.nanos + NANO - 1n) / NANO), text: formatQty(q) } };
+  return { threshold: { signal, quantity: units(q), text: formatQty(q) } };
 }
 
 export interface ThresholdConfig {
@@ -96,8 +100,8 @@ function parseMinimumReclaims(spec: Readonly<Record<string, string>>): { reclaim
   for (const [signal, value] of Object.entries(spec)) {
     if (!isSignal(signal)) return { reclaims, error: `unsupported eviction signal ${signal}` };
     if (value.endsWith('%')) {
-      const pct = Number(value.slice(0, -1));
-      if (value.length < 2 || !Number.isFinite(pct)) return { reclaims, error: parseFloatError(value) };
+      const pct = percentage(value);
+      if (typeof pct === 'string') return { reclaims, error: pct };
       if (pct <= 0) return { reclaims, error: `eviction percentage minimum reclaim ${signal} must be positive: ${value}` };
       reclaims.set(signal, { fraction: pct / 100 });
       continue;
@@ -105,7 +109,7 @@ function parseMinimumReclaims(spec: Readonly<Record<string, string>>): { reclaim
     const q = parseQty(value);
     if (!q) return { reclaims, error: QUANTITY_FORMAT_ERROR };
     if (q.nanos < 0n) return { reclaims, error: `negative eviction minimum reclaim specified for ${signal}` };
-    reclaims.set(signal, { quantity: Number((q.nanos + 999_999_999n) / 1_000_000_000n) });
+    reclaims.set(signal, { quantity: units(q) });
   }
   return { reclaims };
 }
