@@ -22,7 +22,7 @@
  * Memory is the working set of the pod's running containers and sandbox (their cgroups).
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { formatQty, parseQty, type Qty } from '../../../admission/quota/quantity.ts';
+import { formatQty, parseQty, qtyFromInt, ZERO } from '../../../admission/quota/quantity.ts';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/types.ts';
 import { podRequest } from '../pod-admission.ts';
 import type { PressureMonitor } from './pressure-monitor.ts';
@@ -46,14 +46,14 @@ export interface NodePressureEvictionDeps {
 }
 
 const NANO = 1_000_000_000n;
-const binary = (n: number): string => formatQty({ nanos: BigInt(Math.trunc(n)) * NANO, format: 'BinarySI' } satisfies Qty);
-const decimal = (n: number): string => formatQty({ nanos: BigInt(Math.trunc(n)) * NANO, format: 'DecimalSI' } satisfies Qty);
+const binary = (n: number): string => formatQty(qtyFromInt(Math.trunc(n), 'BinarySI'));
+const decimal = (n: number): string => formatQty(qtyFromInt(Math.trunc(n), 'DecimalSI'));
 const active = (p: Pod): boolean => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata?.deletionTimestamp;
 const isDisk = (t: Threshold): boolean => (DISK_SIGNALS as readonly string[]).includes(t.signal);
 
 /** Everything measured: no limit bounds the walks (the totals rank the pods). */
 function unbounded(pod: Pod): StorageLimits {
-  const all = { qty: { nanos: 0n, format: 'BinarySI' } as Qty, bytes: Number.MAX_SAFE_INTEGER, text: '' };
+  const all = { qty: qtyFromInt(0, 'BinarySI'), bytes: Number.MAX_SAFE_INTEGER, text: '' };
   return { emptyDirs: [], pod: all, containers: new Map((pod.spec?.containers ?? []).map((c) => [c.name, all])) };
 }
 
@@ -97,7 +97,7 @@ export function evictionMessage(resource: string, met: readonly Threshold[], obs
   for (const c of r.containers) {
     const spec = specs.find((x) => x.name === c.name);
     if (!spec) continue;
-    const req = parseQty(spec.resources?.requests?.[resource] ?? '0') ?? { nanos: 0n, format: 'DecimalSI' };
+    const req = parseQty(spec.resources?.requests?.[resource] ?? '0') ?? ZERO;
     if (c.bytes > Number(req.nanos / NANO)) m += `Container ${c.name} was using ${binary(c.bytes)}, request is ${formatQty(req)}, has larger consumption of ${resource}. `;
   }
   return m;

@@ -11,7 +11,7 @@
  * pid.available. containerfs.* are refused rather than accepted and ignored. A minimum reclaim
  * (evictionMinimumReclaim) keeps a met threshold met until that much more is available.
  */
-import { formatQty, parseQty, type Qty } from '../../../admission/quota/quantity.ts';
+import { formatQty, parseQty, qtyValue } from '../../../admission/quota/quantity.ts';
 import { DurationError, parseGoDuration } from '../../../util/duration.ts';
 import { QUANTITY_FORMAT_ERROR } from '../../../api/validation/quantity.ts';
 
@@ -65,8 +65,6 @@ function percentage(value: string): number | string {
   const pct = Number(value.slice(0, -1));
   return value.length < 2 || !Number.isFinite(pct) ? `strconv.ParseFloat: parsing ${JSON.stringify(value.slice(0, -1))}: invalid syntax` : pct;
 }
-/** Quantity.Value(): whole units, rounded up. */
-const units = (q: Qty): number => Number((q.nanos + 999_999_999n) / 1_000_000_000n);
 
 /** parseThresholdStatement: undefined for 0% and 100% (ignored, as upstream). */
 function parseStatement(signal: string, value: string): { threshold?: Omit<Threshold, 'gracePeriodMs'>; error?: string } {
@@ -82,7 +80,7 @@ function parseStatement(signal: string, value: string): { threshold?: Omit<Thres
   const q = parseQty(value);
   if (!q) return { error: QUANTITY_FORMAT_ERROR };
   if (q.nanos <= 0n) return { error: `eviction threshold ${signal} must be positive: ${formatQty(q)}` };
-  return { threshold: { signal, quantity: units(q), text: formatQty(q) } };
+  return { threshold: { signal, quantity: Number(qtyValue(q)), text: formatQty(q) } };
 }
 
 export interface ThresholdConfig {
@@ -109,7 +107,7 @@ function parseMinimumReclaims(spec: Readonly<Record<string, string>>): { reclaim
     const q = parseQty(value);
     if (!q) return { reclaims, error: QUANTITY_FORMAT_ERROR };
     if (q.nanos < 0n) return { reclaims, error: `negative eviction minimum reclaim specified for ${signal}` };
-    reclaims.set(signal, { quantity: units(q) });
+    reclaims.set(signal, { quantity: Number(qtyValue(q)) });
   }
   return { reclaims };
 }
