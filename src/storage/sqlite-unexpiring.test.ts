@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from './sqlite.ts';
 import { withKeyTtl, type BackfillPacing } from './key-ttl-store.ts';
 import { eventWrittenAt } from './event-written-at.ts';
 import type { Store } from './types.ts';
+import { withTempDir } from '../../test/helpers/temp-dir.ts';
 
 const MIN = 60_000;
 const EVENTS = '/registry/core/events/';
@@ -62,9 +61,8 @@ test('a key written between the page and the attach keeps what that write gave i
   await raw.close();
 });
 
-test('resumable: a stop half way leaves the given expiries, and the next start gives the rest', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-unexpiring-'));
-  try {
+test('resumable: a stop half way leaves the given expiries, and the next start gives the rest', async () =>
+  withTempDir('portcullis-unexpiring-', async (dir) => {
     const clock = { t: Date.parse('2026-06-01T00:00:00Z') };
     const open = () => openSqliteStore({ path: join(dir, 'state.db'), durability: 'normal', now: () => clock.t, expirySweepMs: 2 ** 30 });
     const first = open();
@@ -82,7 +80,4 @@ test('resumable: a stop half way leaves the given expiries, and the next start g
     clock.t += 30 * MIN;
     assert.equal(await second.expireDue(), 5);
     await two.s.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));

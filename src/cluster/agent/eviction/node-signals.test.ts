@@ -1,15 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { observation, readNodeMemory, readPids } from './node-signals.ts';
+import { withTempDir } from '../../../../test/helpers/temp-dir.ts';
 
 const MEMINFO = 'MemTotal:        1000000 kB\nMemFree:          400000 kB\nMemAvailable:     700000 kB\nInactive(file):   100000 kB\n';
 
-test('node memory: the root memory cgroup on v1 (usage less total_inactive_file), /proc/meminfo without it; capacity MemTotal', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'node-signals-'));
-  try {
+test('node memory: the root memory cgroup on v1 (usage less total_inactive_file), /proc/meminfo without it; capacity MemTotal', async () =>
+  withTempDir('node-signals-', async (dir) => {
     const proc = join(dir, 'proc');
     mkdirSync(join(proc, 'sys/kernel'), { recursive: true });
     writeFileSync(join(proc, 'meminfo'), MEMINFO);
@@ -24,10 +23,7 @@ test('node memory: the root memory cgroup on v1 (usage less total_inactive_file)
     writeFileSync(join(proc, 'loadavg'), '0.50 0.40 0.30 3/1234 5678\n');
     assert.deepEqual(await readPids(proc), { max: 4194304, running: 1234 });
     assert.equal(await readPids(join(dir, 'nowhere')), undefined);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('observations: available floored at zero, capacity is available plus what is used', () => {
   assert.deepEqual(observation(1000, 300), { available: 700, capacity: 1000 });

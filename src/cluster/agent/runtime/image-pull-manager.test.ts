@@ -1,17 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withTempDir } from '../../../../test/helpers/temp-dir.ts';
 import { ImagePullManager, MAX_NAMES, MAX_SECRETS } from './image-pull-manager.ts';
 import { cacheFilename } from './image-pull-records.ts';
 
 const REF = `sha256:${'d'.repeat(64)}`;
 const s = (i: number) => ({ uid: `u${i}`, namespace: `ns${String(i).padStart(3, '0')}`, name: 'pull', credentialHash: `h${i}` });
 
-test('records are the kubelet\'s files: sha256-named, ImagePullIntent / ImagePulledRecord JSON, no .tmp left', () => {
-  const root = mkdtempSync(join(tmpdir(), 'pull-records-'));
-  try {
+test('records are the kubelet\'s files: sha256-named, ImagePullIntent / ImagePulledRecord JSON, no .tmp left', async () => {
+  await withTempDir('pull-records-', async (root) => {
     const m = new ImagePullManager({ root, now: () => Date.parse('2026-12-07T12:00:00.5Z') });
     m.recordPullIntent('registry.example/app:v1');
     m.recordPullIntent('registry.example/app:v1');
@@ -30,14 +29,11 @@ test('records are the kubelet\'s files: sha256-named, ImagePullIntent / ImagePul
     // A write's temporary file that a crash left (writeFileAtomic's <name>.tmp-<random>) is no record.
     writeFileSync(`${intent}.tmp-0123456789ab`, JSON.stringify({ kind: 'ImagePullIntent', apiVersion: 'kubelet.config.k8s.io/v1beta1', image: 'registry.example/app:v1' }));
     assert.deepEqual(m.files.listIntents(), []);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a record is bounded: at most MAX_SECRETS Secrets per name (the newest kept) and MAX_NAMES names (the oldest dropped)', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'pull-records-'));
-  try {
+  await withTempDir('pull-records-', async (root) => {
     const m = new ImagePullManager({ root });
     for (let i = 0; i < MAX_SECRETS + 40; i++) m.recordImagePulled('registry.example/app:v1', REF, { kubernetesSecrets: [s(i)] });
     let r = m.files.getPulled(REF);
@@ -54,14 +50,11 @@ test('a record is bounded: at most MAX_SECRETS Secrets per name (the newest kept
     assert.equal(Object.keys(r.credentialMapping).length, MAX_NAMES);
     assert.equal(r.credentialMapping['registry.example/app'], undefined, 'the oldest name went first');
     assert.deepEqual(r.credentialMapping[`registry.example/n${MAX_NAMES + 4}`], { nodePodsAccessible: true });
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('at start: records of images no longer on the node, and unreadable ones, are dropped', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'pull-records-'));
-  try {
+  await withTempDir('pull-records-', async (root) => {
     const old = new ImagePullManager({ root });
     old.recordImagePulled('registry.example/gone:v1', `sha256:${'e'.repeat(64)}`, { nodePodsAccessible: true });
     old.recordImagePulled('registry.example/here:v1', REF, { nodePodsAccessible: true });
@@ -69,7 +62,5 @@ test('at start: records of images no longer on the node, and unreadable ones, ar
     const m = new ImagePullManager({ root });
     await m.start({ imageStatus: async () => undefined, listImages: async () => [{ digest: REF }] });
     assert.deepEqual(readdirSync(join(root, 'image_manager', 'pulled')), [cacheFilename(REF)]);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });

@@ -1,27 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from '../../../image-policy/oci/build.ts';
 import { writeBlob, writeIndex } from '../../../image-policy/oci/layout.ts';
 import { OCI_MANIFEST } from '../../../image-policy/registry/media-types.ts';
 import { requireRoot } from '../../../../test/helpers/real-parts.ts';
+import { withTempDir } from '../../../../test/helpers/temp-dir.ts';
 import { ImageStore } from './image-store.ts';
 
 const skip = requireRoot('a small tmpfs for a full disk');
 
-/** Runs fn in a fresh temporary directory, removed afterwards. */
-async function inTmp(fn: (base: string) => Promise<void>): Promise<void> {
-  const base = mkdtempSync(join(tmpdir(), 'image-store-'));
-  try {
-    await fn(base);
-  } finally {
-    rmSync(base, { recursive: true, force: true });
-  }
-}
+const inTmp = (fn: (base: string) => Promise<void>) => withTempDir('image-store-', fn);
 
 /** Runs fn with the store's temporary directory on a tmpfs of `size`: a small disk to fill. */
 async function onSmallDisk(store: string, size: string, fn: () => Promise<void>): Promise<void> {
