@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { connect as connectTcp, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createCA, type CertKeyPem } from '../../pki/ca.ts';
 import { issueCert } from '../../pki/certs.ts';
@@ -157,11 +157,72 @@ test('a request on a kept-alive connection the server closed is sent again on a 
     const before = hits.get('/drop-second') ?? 0;
     assert.equal((await send({ ...req('/drop-second'), agent })).body.toString(), 'first');
     assert.equal((hits.get('/drop-second') ?? 0) - before, 2);
-    // A caller with its own retries gets the failure, marked as one nothing reached.
+    // A caller with its own retries gets the failure; the request was written, so not refused.
     const err = await failure(send({ ...req('/drop-second'), agent, resendOnStale: false }));
+    assert.equal(err.refused, false);
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('a POST the server read before closing its kept-alive connection is not sent again (Go: not replayable), unless it carries an Idempotency-Key', async () => {
+  const agent = createAgent({ caPem: ca.certPem });
+  try {
+    const post = { ...req('/drop-second'), agent, method: 'POST', body: '{"kind":"AdmissionReview"}' };
+    assert.equal((await send(post)).body.toString(), 'first');
+    const before = hits.get('/drop-second') ?? 0;
+    const err = await failure(send(post));
+    assert.equal(err.code, 'ECONNRESET');
+    assert.equal(err.refused, false);
+    assert.equal((hits.get('/drop-second') ?? 0) - before, 1, 'the webhook saw the review once');
+    assert.equal((await send(post)).body.toString(), 'first');
+    const keyed = { ...post, headers: { 'Idempotency-Key': 'k1' } };
+    assert.equal((await send(keyed)).body.toString(), 'first');
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('a POST on a kept-alive connection the server reset before reading it is sent again: nothing of it was written (Go: nothingWrittenError)', async () => {
+  // A TCP relay in front of the server: resetting its client side is the server closing the
+  // idle connection (with RST) before the next request arrives.
+  const relayed = new Set<Socket>();
+  const relay = createTcpServer((c) => {
+    relayed.add(c);
+    const b = connectTcp(port, '127.0.0.1');
+    c.pipe(b).pipe(c);
+    c.on('error', () => b.destroy());
+    b.on('error', () => c.destroy());
+    c.on('close', () => { relayed.delete(c); b.destroy(); });
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  const relayPort = (relay.address() as AddressInfo).port;
+  const agent = createAgent({ caPem: ca.certPem });
+  try {
+    const post = { ...req('/json'), agent, port: relayPort, method: 'POST', body: '{"kind":"AdmissionReview"}' };
+    await send(post);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(relayed.size, 1);
+    const before = hits.get('/json') ?? 0;
+    const beforeConnections = connections;
+    // The reset lands after the agent picked the idle connection (Node 24 drops one whose close
+    // it can already see) and before the request is written, as when the two cross on the wire.
+    const reuse = agent.reuseSocket.bind(agent);
+    agent.reuseSocket = (sock, r) => {
+      for (const c of relayed) c.resetAndDestroy();
+      reuse(sock, r);
+    };
+    const res = await send(post);
+    assert.equal(res.status, 200);
+    assert.equal((hits.get('/json') ?? 0) - before, 1);
+    assert.equal(connections - beforeConnections, 1, 'sent on a new connection');
+    // Without the resend, the caller learns that nothing reached the server.
+    await new Promise((r) => setTimeout(r, 20));
+    const err = await failure(send({ ...post, resendOnStale: false }));
     assert.equal(err.refused, true);
   } finally {
     agent.destroy();
+    relay.close();
   }
 });
 

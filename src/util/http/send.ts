@@ -9,9 +9,13 @@
  * - no redirects: a 3xx is an answer like any other, and every caller fails closed on non-2xx;
  * - a typed failure (HttpClientError) with Node's error code kept, so callers word it their way
  *   (Go's words for the ones whose messages reach users: ./go-words.ts);
- * - a request that fails on a kept-alive connection the server had just closed is sent again on
- *   a new one, as Node documents (req.reusedSocket) and Go's transport does for its idle
- *   connections, unless the caller retries by itself (resendOnStale: false).
+ * - a request that fails on a kept-alive connection the server had closed is sent again on a new
+ *   one by Go's rules (net/http Transport.roundTrip: shouldRetryRequest), unless the caller
+ *   retries by itself (resendOnStale: false): when nothing of it was written (Go's
+ *   nothingWrittenError), whatever the method; when it was written, only a replayable request
+ *   (Go's isReplayable: GET, HEAD, OPTIONS, TRACE, or any method with an Idempotency-Key or
+ *   X-Idempotency-Key header) and only before any answer. So a webhook never sees one
+ *   AdmissionReview (a POST) twice because its server closed an idle connection as it arrived.
  *
  * Agents (keep-alive connections, TLS material) come from ./agent-pool.ts.
  *
@@ -77,9 +81,9 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /**
    * Send again, at once, when a kept-alive connection turns out closed before any answer (default
-   * true). Reviews (token, access, admission, image) may be sent twice; a caller with its own
-   * retries and idempotency rules (the API client's transport) says false and gets the failure
-   * with refused: true.
+   * true), by Go's rules (above). A caller with its own retries and idempotency rules (the API
+   * client's transport) says false and gets the failure, with refused: true when nothing of the
+   * request was written.
    */
   resendOnStale?: boolean;
 }
@@ -99,18 +103,38 @@ export function urlTarget(url: URL): { host: string; port: number; path: string 
 const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 /** A kept-alive connection found closed: at most this many more tries on new ones. */
 const STALE_RETRIES = 2;
+/** Go's isReplayable: methods safe to send again though the server may have read them. */
+const REPLAYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+/**
+ * Largest request (head and body) whose failed write is taken as nothing written. On an idle
+ * kept-alive connection the socket's send buffer is empty, so a write this small lands whole or
+ * fails whole (a connection the server reset fails the first write); a larger one may have
+ * left in part before failing, so it counts as written: Go counts the bytes, Node does not tell.
+ */
+const WHOLE_WRITE_BYTES = 16 * 1024;
+/** Node codes of a kept-alive connection the server had closed or reset. */
+const STALE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+/** Go's Request.isReplayable (the body is always rewindable here: it is held whole). */
+export function isReplayable(method: string, headers: OutgoingHttpHeaders | undefined): boolean {
+  if (REPLAYABLE_METHODS.has(method.toUpperCase())) return true;
+  return Object.keys(headers ?? {}).some((h) => { const k = h.toLowerCase(); return k === 'idempotency-key' || k === 'x-idempotency-key'; });
+}
 
 /** Sends the request and reads the whole answer, whatever its status. */
 export async function send(r: HttpRequest): Promise<HttpResponse> {
   if (r.timeoutMs === undefined && r.idleTimeoutMs === undefined) throw new Error('send: a request needs timeoutMs or idleTimeoutMs');
   const deadline = r.timeoutMs === undefined ? undefined : performance.now() + r.timeoutMs;
   const tries = r.resendOnStale === false ? 0 : STALE_RETRIES;
+  const replayable = isReplayable(r.method, r.headers);
   for (let n = 0; ; n++) {
     const left = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
     try {
       return await once(r, left, r.timeoutMs);
     } catch (err) {
-      if (!(err instanceof StaleConnection) || n >= tries) throw err instanceof StaleConnection ? err.error : err;
+      if (!(err instanceof StaleConnection)) throw err;
+      // Go's shouldRetryRequest for a reused connection.
+      if (n >= tries || !(err.nothingWritten || replayable)) throw err.error;
     }
   }
 }
@@ -118,9 +142,11 @@ export async function send(r: HttpRequest): Promise<HttpResponse> {
 /** The request failed on a reused connection before any answer: the server had closed it. */
 class StaleConnection extends Error {
   readonly error: HttpClientError;
-  constructor(error: HttpClientError) {
+  readonly nothingWritten: boolean;
+  constructor(error: HttpClientError, nothingWritten: boolean) {
     super(error.message);
     this.error = error;
+    this.nothingWritten = nothingWritten;
   }
 }
 
@@ -162,9 +188,11 @@ function once(r: HttpRequest, leftMs: number | undefined, totalMs: number | unde
     }
     req.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code;
-      const stale = req.reusedSocket && !answered && (code === 'ECONNRESET' || code === 'EPIPE');
-      const e = new HttpClientError('network', err.message, { code, refused: stale || REFUSED.has(code ?? ''), cause: err });
-      fail(stale ? new StaleConnection(e) : e);
+      const stale = req.reusedSocket && !answered && STALE_CODES.has(code ?? '');
+      // Go's nothingWrittenError: the write itself failed before any of the request left.
+      const nothingWritten = stale && !req.writableFinished && err.syscall === 'write' && headBytes(r) + (body?.length ?? 0) <= WHOLE_WRITE_BYTES;
+      const e = new HttpClientError('network', err.message, { code, refused: nothingWritten || REFUSED.has(code ?? ''), cause: err });
+      fail(stale ? new StaleConnection(e, nothingWritten) : e);
     });
     req.on('response', (res) => {
       answered = true;
@@ -185,4 +213,11 @@ function once(r: HttpRequest, leftMs: number | undefined, totalMs: number | unde
     });
     req.end(body);
   });
+}
+
+/** About the bytes of a request's head (request line and headers; Node adds a few of its own). */
+function headBytes(r: HttpRequest): number {
+  let n = r.method.length + r.path.length + r.host.length + 128;
+  for (const [k, v] of Object.entries(r.headers ?? {})) n += k.length + String(v).length + 4;
+  return n;
 }
