@@ -26,13 +26,7 @@ describe('ephemeral-storage limits on runc', { skip }, () => {
     node = await startRuncAgent(ac, NODE, { agent: { podVolumes: true, evictionMonitoringMs: 300 } });
   });
 
-  after(async () => {
-    try {
-      await stopRuncAgent(node);
-    } finally {
-      await ac?.close();
-    }
-  });
+  after(() => stopRuncAgent(node, ac));
 
   /** `writer` (2Mi) writes `kib` KiB into its writable layer; `idle` (8Mi) raises the pod's total to 10Mi. */
   const pod = (name: string, kib: number) => ({

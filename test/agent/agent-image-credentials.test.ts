@@ -53,9 +53,8 @@ describe('KEP-2535 on a runc node: a Secret-pulled image is not another tenant\'
 
   after(async () => {
     try {
-      await stopRuncAgent(node);
+      await stopRuncAgent(node, ac);
     } finally {
-      await ac?.close();
       registry?.close();
       await reg?.stop();
     }

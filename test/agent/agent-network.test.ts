@@ -33,9 +33,8 @@ describe('node agent with the pod network', { skip }, () => {
 
   after(async () => {
     try {
-      await stopRuncAgent(node);
+      await stopRuncAgent(node, ac);
     } finally {
-      await ac?.close();
       ns?.destroy();
     }
   });

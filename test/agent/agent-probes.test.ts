@@ -55,13 +55,7 @@ describe('probes and lifecycle hooks on runc', { skip }, () => {
     node = await startRuncAgent(ac, NODE, { agent: { host: { ...HOST, internalIP: hostIP ?? '127.0.0.1' } } });
   });
 
-  after(async () => {
-    try {
-      await stopRuncAgent(node);
-    } finally {
-      await ac?.close();
-    }
-  });
+  after(() => stopRuncAgent(node, ac));
 
   test('a failing liveness probe restarts the container', async () => {
     await pod('live', {

@@ -26,13 +26,7 @@ describe('node agent on runc', { skip }, () => {
     node = await startRuncAgent(ac, 'node-runc');
   });
 
-  after(async () => {
-    try {
-      await stopRuncAgent(node);
-    } finally {
-      await ac?.close();
-    }
-  });
+  after(() => stopRuncAgent(node, ac));
 
   test('a pod runs under runc, its log shows its output, and a delete stops it within the grace period', async () => {
     await ac.admin.create(resources.pods, 'default', {

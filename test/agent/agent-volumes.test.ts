@@ -52,10 +52,9 @@ describe('pod volumes on runc', { skip }, () => {
     try {
       // The agent first, so nothing it does races the clean-up.
       await endpoint?.close();
-      // Volumes of pods a failed test left behind too, so the directory can go.
-      await stopRuncAgent(node);
     } finally {
-      await ac?.close();
+      // Volumes of pods a failed test left behind too, so the directory can go.
+      await stopRuncAgent(node, ac);
     }
   });
 

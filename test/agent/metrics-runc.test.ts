@@ -82,11 +82,7 @@ describe('kubectl top on a runc node', { skip }, () => {
   after(async () => {
     await metrics?.stop();
     await endpoint?.close();
-    try {
-      await stopRuncAgent(node);
-    } finally {
-      await ac?.close();
-    }
+    await stopRuncAgent(node, ac);
   });
 
   test('kubectl top pod shows the busy loop\'s CPU above zero, and top node the node\'s', async () => {

@@ -86,9 +86,16 @@ export async function startRuncAgent(ac: AgentCluster, name: string, o: RuncAgen
   }
 }
 
-/** The agent stopped first (it would restart what is being removed), then everything it ran. */
-export async function stopRuncAgent(node: RuncNode | undefined): Promise<void> {
-  if (!node) return;
-  await node.agent.stop();
-  await removeRuncNode(node.rt, node.work);
+/**
+ * The agent stopped first (it would restart what is being removed), then everything it ran; then
+ * the cluster `ac`, if given, whatever happened before.
+ */
+export async function stopRuncAgent(node: RuncNode | undefined, ac?: AgentCluster): Promise<void> {
+  try {
+    if (!node) return;
+    await node.agent.stop();
+    await removeRuncNode(node.rt, node.work);
+  } finally {
+    await ac?.close();
+  }
 }

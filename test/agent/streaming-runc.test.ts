@@ -51,11 +51,7 @@ describe('kubectl logs, exec and port-forward into runc containers', { skip }, (
 
   after(async () => {
     await endpoint?.close();
-    try {
-      await stopRuncAgent(node);
-    } finally {
-      await ac?.close();
-    }
+    await stopRuncAgent(node, ac);
   });
 
   test('logs and exec: id -u is runAsUser, the exit code comes back, stdin reaches the process', async () => {
