@@ -19,6 +19,9 @@ export function crdResourceDefs(crd: Obj): ResourceDef[] {
   const spec = crd.spec ?? {};
   const names = spec.names ?? {};
   const out: ResourceDef[] = [];
+  // Objects are read in the schema of the version they were stored in (read-defaults.ts).
+  const versionSchemas: Record<string, unknown> = {};
+  for (const v of spec.versions ?? []) versionSchemas[v.name] = crdVersionInfo(crd, v.name).schema;
   for (const v of spec.versions ?? []) {
     if (!v.served) continue;
     const info = crdVersionInfo(crd, v.name);
@@ -38,7 +41,7 @@ export function crdResourceDefs(crd: Obj): ResourceDef[] {
       nameRule: 'subdomain',
       generation: true,
       fieldLabels: () => ({}),
-      custom: { crdName: crd.metadata.name, schema: info.schema, validate: customResourceValidator(crd, v.name), printerColumns: crdPrinterColumns(crd, v.name) } as ResourceDef['custom'],
+      custom: { crdName: crd.metadata.name, schema: info.schema, versionSchemas, validate: customResourceValidator(crd, v.name), printerColumns: crdPrinterColumns(crd, v.name) } as ResourceDef['custom'],
     });
   }
   return out;

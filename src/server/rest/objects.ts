@@ -4,6 +4,7 @@ import { groupVersion } from '../../api/registry/resource-def.ts';
 import type { StoredObject } from '../../storage/types.ts';
 import { withDecodableManagedFields } from '../../api/apply/stored-managed-fields.ts';
 import { unreadableReason } from '../../storage/encryption/read-state.ts';
+import { customResourceAsRead, type CustomReadInfo } from '../../api/crd/read-defaults.ts';
 
 export type K8sObject = Record<string, any> & { metadata: Record<string, any> };
 
@@ -23,7 +24,9 @@ export function toApiObject(def: ResourceDef, s: StoredObject<K8sObject>): K8sOb
     throw new ApiError(500, 'InternalError', `Internal error occurred: database corrupt: the value at ${s.key} is not a Kubernetes object`);
   }
   // managedFields too deep to decode are read as absent (upstream resets them), so the object stays writable.
-  const stored = withDecodableManagedFields(s.value);
+  const decodable = withDecodableManagedFields(s.value);
+  // A custom resource is pruned and defaulted by its CRD's current schema, as upstream decodes it.
+  const stored = def.custom ? customResourceAsRead(def.custom as CustomReadInfo, decodable) : decodable;
   // A resource served at several versions from one storage shows the stored object in its own.
   const v = def.convert ? def.convert.fromStored(stored) : stored;
   return {

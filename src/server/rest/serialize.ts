@@ -1,11 +1,14 @@
 import type { ResourceDef } from '../../api/registry/resource-def.ts';
-import { groupVersion } from '../../api/registry/resource-def.ts';
 import type { StoredObject } from '../../storage/types.ts';
 import { toApiObject, type K8sObject } from './objects.ts';
 import { RecentEncodings } from '../recent-encodings.ts';
 
 interface Cached {
-  gv: string;
+  /**
+   * The definition the text was made for: its group/version, and for a custom resource the CRD
+   * schema its read-time defaults and pruning came from (a changed CRD is a new definition).
+   */
+  def: ResourceDef;
   rv: number;
   json: string;
 }
@@ -20,14 +23,13 @@ const cache = new RecentEncodings<Cached>(8192, 32 * 1024 * 1024);
 
 export function apiObjectJson(def: ResourceDef, s: StoredObject<K8sObject>): string {
   const v = s.value;
-  const gv = groupVersion(def);
   // Strings are frozen too, and cannot key a WeakMap: only objects are cached.
   const frozen = typeof v === 'object' && v !== null && Object.isFrozen(v);
   if (frozen) {
     const hit = cache.get(v);
-    if (hit && hit.gv === gv && hit.rv === s.modRevision) return hit.json;
+    if (hit && hit.def === def && hit.rv === s.modRevision) return hit.json;
   }
   const json = JSON.stringify(toApiObject(def, s));
-  if (frozen) cache.set(v, { gv, rv: s.modRevision, json }, json.length);
+  if (frozen) cache.set(v, { def, rv: s.modRevision, json }, json.length);
   return json;
 }
