@@ -26,11 +26,15 @@ export interface CommandSpec {
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
+/** pflag's error for a value a flag refuses. */
+export function invalidFlag(name: string, v: string, why: string): Error {
+  return new Error(`invalid argument ${JSON.stringify(v)} for "--${name}" flag: ${why}`);
+}
+
 function parseBool(name: string, v: string): 'true' | 'false' {
   if (TRUE.has(v)) return 'true';
   if (FALSE.has(v)) return 'false';
-  // pflag's wording.
-  throw new Error(`invalid argument ${JSON.stringify(v)} for "--${name}" flag: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+  throw invalidFlag(name, v, `strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
 }
 
 /** Parses argv for a command and refuses unknown flags, bad booleans and extra arguments. */
@@ -106,10 +110,10 @@ export function durationFlag(args: ParsedArgs, name: string, def: string): numbe
   try {
     ms = parseDurationMs(v);
   } catch (err) {
-    if (err instanceof DurationError) throw new Error(`invalid argument ${JSON.stringify(v)} for "--${name}" flag: ${err.message}`);
+    if (err instanceof DurationError) throw invalidFlag(name, v, err.message);
     throw err;
   }
-  if (ms < 0) throw new Error(`invalid argument ${JSON.stringify(v)} for "--${name}" flag: must not be negative`);
+  if (ms < 0) throw invalidFlag(name, v, 'must not be negative');
   return ms;
 }
 

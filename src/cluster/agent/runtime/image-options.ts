@@ -9,7 +9,7 @@
  *   --image-max-uncompressed-size                 uncompressed bytes per image, a quantity (32Gi)
  */
 import { parseQuantity } from '../../../api/validation/quantity.ts';
-import { commaList, flag, type ParsedArgs } from '../../../cli/args.ts';
+import { commaList, flag, invalidFlag, type ParsedArgs } from '../../../cli/args.ts';
 import type { ImageStoreOptions } from './image-store.ts';
 import { DEFAULT_PULL_CREDENTIAL_POLICY, pullPolicyEnforcer } from './image-pull-policy.ts';
 import { DEFAULT_IMAGE_LIMITS, imageLimits } from './layer-decompress.ts';
@@ -18,34 +18,30 @@ export const IMAGE_FLAGS = ['image-pull-credentials-verification-policy', 'prelo
 
 export type ImageFlagOptions = Pick<ImageStoreOptions, 'limits' | 'pullCredentials'>;
 
-function invalid(name: string, v: string, why: string): Error {
-  return new Error(`invalid argument ${JSON.stringify(v)} for "--${name}" flag: ${why}`);
-}
-
 export function imageFlagOptions(args: ParsedArgs): ImageFlagOptions {
   const policy = flag(args, 'image-pull-credentials-verification-policy', DEFAULT_PULL_CREDENTIAL_POLICY);
   const allowlist = commaList(args, 'preloaded-images-verification-allowlist');
   try {
     pullPolicyEnforcer(policy);
   } catch (err) {
-    throw invalid('image-pull-credentials-verification-policy', policy, (err as Error).message);
+    throw invalidFlag('image-pull-credentials-verification-policy', policy, (err as Error).message);
   }
   // An allowlist another policy would ignore is refused rather than silently not enforced.
   if (allowlist.length && policy !== 'NeverVerifyAllowlistedImages') {
-    throw invalid('preloaded-images-verification-allowlist', allowlist.join(','), `only used with --image-pull-credentials-verification-policy=NeverVerifyAllowlistedImages, not ${policy}`);
+    throw invalidFlag('preloaded-images-verification-allowlist', allowlist.join(','), `only used with --image-pull-credentials-verification-policy=NeverVerifyAllowlistedImages, not ${policy}`);
   }
   try {
     pullPolicyEnforcer(policy, allowlist);
   } catch (err) {
-    throw invalid('preloaded-images-verification-allowlist', allowlist.join(','), (err as Error).message);
+    throw invalidFlag('preloaded-images-verification-allowlist', allowlist.join(','), (err as Error).message);
   }
   const layersText = flag(args, 'image-max-layers', String(DEFAULT_IMAGE_LIMITS.maxLayers));
   const maxLayers = /^[0-9]+$/.test(layersText) ? Number(layersText) : NaN;
-  if (!Number.isSafeInteger(maxLayers) || maxLayers < 1) throw invalid('image-max-layers', layersText, 'must be a positive integer');
+  if (!Number.isSafeInteger(maxLayers) || maxLayers < 1) throw invalidFlag('image-max-layers', layersText, 'must be a positive integer');
   const sizeText = flag(args, 'image-max-uncompressed-size', '32Gi');
   const q = parseQuantity(sizeText);
   const bytes = q && q.num > 0n && q.num % q.den === 0n ? Number(q.num / q.den) : NaN;
-  if (!Number.isSafeInteger(bytes)) throw invalid('image-max-uncompressed-size', sizeText, 'must be a positive whole number of bytes (a quantity such as 32Gi)');
+  if (!Number.isSafeInteger(bytes)) throw invalidFlag('image-max-uncompressed-size', sizeText, 'must be a positive whole number of bytes (a quantity such as 32Gi)');
   const limits = imageLimits({ maxLayers, maxUncompressedBytes: bytes });
   return { limits, pullCredentials: { policy, allowlist } };
 }
