@@ -45,3 +45,26 @@ test('a tenant\'s pod with a priority of its own is refused; one naming a class 
     tina.close();
   }
 });
+
+const PCS = '/apis/scheduling.k8s.io/v1/priorityclasses';
+const pcObj = (name: string, value: number, globalDefault = false) => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, globalDefault });
+
+test('PriorityClass: one globalDefault at most (upstream\'s Priority plugin); values above 1e9 only for the system classes', async () => {
+  assert.equal((await c.admin.post(PCS, pcObj('first', 10, true))).status, 201);
+  const second = await c.admin.post(PCS, pcObj('second', 20, true));
+  assert.equal(second.status, 403, second.text);
+  assert.equal(second.body.message, 'priorityclasses.scheduling.k8s.io "second" is forbidden: PriorityClass first is already marked as default. Only one default can exist');
+  const plain = await c.admin.post(PCS, pcObj('second', 20));
+  assert.equal(plain.status, 201, plain.text);
+  const marked = await c.admin.patch(`${PCS}/second`, { globalDefault: true }, 'application/merge-patch+json');
+  assert.equal(marked.status, 403, marked.text);
+  assert.equal(marked.body.message, 'priorityclasses.scheduling.k8s.io "second" is forbidden: PriorityClass first is already marked as default. Only one default can exist');
+  // The default itself may be updated and stay the default.
+  const again = await c.admin.patch(`${PCS}/first`, { globalDefault: true, description: 'd' }, 'application/merge-patch+json');
+  assert.equal(again.status, 200, again.text);
+  const big = await c.admin.post(PCS, pcObj('big', 1000000001));
+  assert.equal(big.status, 422, big.text);
+  assert.equal(big.body.message, 'PriorityClass.scheduling.k8s.io "big" is invalid: value: Forbidden: maximum allowed value of a user defined priority is 1000000000');
+  assert.equal((await c.admin.post(PCS, pcObj('top', 1000000000))).status, 201);
+  for (const name of ['first', 'second', 'top']) await c.admin.delete(`${PCS}/${name}`);
+});

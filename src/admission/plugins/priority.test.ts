@@ -60,3 +60,20 @@ test('Priority: a pod without a class gets the globalDefault one, the lowest whe
   assert.equal(p.spec.priority, 50);
   assert.equal(p.spec.preemptionPolicy, 'Never');
 });
+
+test('Priority: a second globalDefault PriorityClass is refused, on create and on update; the default itself may be updated', async () => {
+  const { deps, plugin } = await setup();
+  await deps.store.create(`${CLASSES}first`, pc('first', 10, { globalDefault: true }));
+  const cls = (obj: Record<string, any>, op: 'CREATE' | 'UPDATE' = 'CREATE') => attrs('priorityclasses', obj, { group: 'scheduling.k8s.io', op, namespace: '', ...(op === 'UPDATE' ? { oldObject: obj } : {}) });
+  const second = cls(pc('second', 20, { globalDefault: true }));
+  assert.equal(plugin.handles(second), true);
+  const v = await plugin.validate(second);
+  assert.equal(v.allowed, false);
+  assert.equal(v.reason, 'PriorityClass first is already marked as default. Only one default can exist');
+  assert.equal((await plugin.validate(cls(pc('second', 20, { globalDefault: true }), 'UPDATE'))).reason, 'PriorityClass first is already marked as default. Only one default can exist');
+  assert.equal((await plugin.validate(cls(pc('first', 10, { globalDefault: true }), 'UPDATE'))).allowed, true);
+  assert.equal((await plugin.validate(cls(pc('second', 20)))).allowed, true);
+  // The pod half leaves classes alone, and the class half pods.
+  assert.equal((await plugin.admit(second)).patches, undefined);
+  assert.equal((await plugin.validate(attrs('pods', pod('p', c)))).allowed, true);
+});

@@ -6,13 +6,18 @@
  * a spec.priority or preemptionPolicy the client gave that differs from the class's. On update the
  * stored values are kept when the new object leaves them out (validation forbids changing them).
  *
+ * Its other half (upstream's Validate, validatePriorityClass): a PriorityClass created or updated
+ * with globalDefault: true is refused while another class is the default ("PriorityClass X is
+ * already marked as default. Only one default can exist"). Reserved `system-` names and values
+ * above 1e9 are field validation's (src/api/validation/scheduling/priority-class.ts).
+ *
  * Without it a tenant could write spec.priority: 2000001000 itself: its pods would then be
  * critical to the node agent (never evicted for disk or memory pressure or a local-storage limit,
  * admitted under pressure) and outrank everyone's in scheduling, and a ResourceQuota scoped to the
  * critical PriorityClasses (upstream's way of limiting them) would not see them.
  */
 import type { PluginDeps } from '../plugin-deps.ts';
-import type { AdmissionAttributes, MutatingPlugin, Verdict } from '../types.ts';
+import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin, Verdict } from '../types.ts';
 
 const CLASSES = '/registry/scheduling.k8s.io/priorityclasses/';
 
@@ -24,8 +29,10 @@ interface PriorityClass {
 }
 
 const deny = (reason: string): Verdict => ({ allowed: false, reason });
+const isPods = (a: AdmissionAttributes): boolean => a.resource.group === '' && a.resource.resource === 'pods';
+const isClasses = (a: AdmissionAttributes): boolean => a.resource.group === 'scheduling.k8s.io' && a.resource.resource === 'priorityclasses';
 
-export class Priority implements MutatingPlugin {
+export class Priority implements MutatingPlugin, ValidatingPlugin {
   readonly name = 'Priority';
   readonly #deps: PluginDeps;
 
@@ -35,10 +42,21 @@ export class Priority implements MutatingPlugin {
 
   handles(a: AdmissionAttributes): boolean {
     if (a.operation !== 'CREATE' && a.operation !== 'UPDATE') return false;
-    return a.resource.group === '' && a.resource.resource === 'pods' && a.subresource === '' && !!a.object;
+    return (isPods(a) || isClasses(a)) && a.subresource === '' && !!a.object;
+  }
+
+  /** validatePriorityClass: one globalDefault class at most. */
+  async validate(a: AdmissionAttributes): Promise<Verdict> {
+    if (!isClasses(a) || a.object?.globalDefault !== true) return { allowed: true };
+    const dpc = await this.#defaultClass();
+    if (dpc === undefined) return { allowed: true };
+    const name = dpc.metadata.name ?? '';
+    if (a.operation === 'CREATE' || name !== a.object.metadata?.name) return deny(`PriorityClass ${name} is already marked as default. Only one default can exist`);
+    return { allowed: true };
   }
 
   async admit(a: AdmissionAttributes): Promise<Verdict> {
+    if (!isPods(a)) return { allowed: true };
     const pod = a.object!;
     const spec = (pod.spec ??= {});
     if (a.operation === 'UPDATE') {
