@@ -4,6 +4,23 @@ import { agentNodeStatus, syncAgentNodeStatus, type AgentNode } from './node-sta
 import type { ApiClient } from '../client/types.ts';
 import type { HostInfo } from './host-info.ts';
 
+type Conditions = Array<Record<string, string>>;
+
+/** A Node 'n1' that holds the conditions it was last patched with; `patches`: every status written. */
+function nodeClient(conditions: unknown): { client: ApiClient; patches: Array<Record<string, unknown>> } {
+  let held = conditions as Conditions;
+  const patches: Array<Record<string, unknown>> = [];
+  const client = {
+    get: async () => ({ metadata: { name: 'n1' }, status: { conditions: held } }),
+    patch: async (_r: unknown, _ns: string, _n: string, _t: string, body: { status: Record<string, unknown> }) => {
+      patches.push(body.status);
+      held = body.status['conditions'] as Conditions;
+      return {};
+    },
+  } as unknown as ApiClient;
+  return { client, patches };
+}
+
 test('the Node says what the runtime does: no user namespaces, supplementalGroupsPolicy honoured', () => {
   const host = { capacity: {}, allocatable: {}, internalIP: '10.0.0.1', nodeInfo: {} } as unknown as HostInfo;
   const s = agentNodeStatus('n1', host, 0, 0);
@@ -18,16 +35,7 @@ test('DiskPressure: True with upstream reason and message under pressure; only a
   const host = { capacity: {}, allocatable: {}, internalIP: '10.0.0.1', nodeInfo: {} } as unknown as HostInfo;
   const disk = (s: Record<string, unknown>) => (s['conditions'] as Array<Record<string, string>>).find((c) => c.type === 'DiskPressure');
   assert.deepEqual(disk(agentNodeStatus('n1', host, 0, 0)), { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastHeartbeatTime: '1970-01-01T00:00:00Z', lastTransitionTime: '1970-01-01T00:00:00Z' });
-  let held: Array<Record<string, string>> = agentNodeStatus('n1', host, 0, 0).conditions as Array<Record<string, string>>;
-  const patches: Array<Record<string, unknown>> = [];
-  const client = {
-    get: async () => ({ metadata: { name: 'n1' }, status: { conditions: held } }),
-    patch: async (_r: unknown, _ns: string, _n: string, _t: string, body: { status: Record<string, unknown> }) => {
-      patches.push(body.status);
-      held = body.status['conditions'] as Array<Record<string, string>>;
-      return {};
-    },
-  } as unknown as ApiClient;
+  const { client, patches } = nodeClient(agentNodeStatus('n1', host, 0, 0).conditions);
   const n: AgentNode = { name: 'n1', hasLease: true, since: 0, lastReport: 0 };
   const events: string[] = [];
   const record = (reason: string, message: string) => events.push(`${reason}: ${message}`);
@@ -58,14 +66,7 @@ test('MemoryPressure and PIDPressure: True with upstream reasons and messages, t
   assert.deepEqual(cond(hot, 'MemoryPressure'), ['True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available']);
   assert.deepEqual(cond(hot, 'PIDPressure'), ['True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available']);
   assert.deepEqual(cond(hot, 'DiskPressure')[0], 'False');
-  let held = quiet.conditions as Array<Record<string, string>>;
-  const client = {
-    get: async () => ({ metadata: { name: 'n1' }, status: { conditions: held } }),
-    patch: async (_r: unknown, _ns: string, _n: string, _t: string, body: { status: Record<string, unknown> }) => {
-      held = body.status['conditions'] as Array<Record<string, string>>;
-      return {};
-    },
-  } as unknown as ApiClient;
+  const { client } = nodeClient(quiet.conditions);
   const n: AgentNode = { name: 'n1', hasLease: true, since: 0, lastReport: 0 };
   const events: string[] = [];
   const record = (reason: string) => events.push(reason);
