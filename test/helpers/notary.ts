@@ -129,6 +129,9 @@ export class NotaryCli {
         if (err) reject(new Error(`notary ${args.join(' ')} failed: ${stderr || err.message}`));
         else resolve(stdout + stderr);
       });
+      // A command that fails at once (e.g. publishing outside a role's paths) may exit before it
+      // reads stdin: the EPIPE that gives is not the outcome, its exit status is.
+      child.stdin!.on('error', () => {});
       child.stdin!.end(input);
     });
   }
