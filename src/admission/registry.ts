@@ -24,6 +24,7 @@ import { PodSecurity, type PodSecurityConfig } from './plugins/pod-security.ts';
 import { PodSecurityPolicy } from './plugins/pod-security-policy.ts';
 import { Priority } from './plugins/priority.ts';
 import { ResourceQuota } from './plugins/resource-quota.ts';
+import type { ResourceQuotaConfig } from './quota/config-file.ts';
 import { SecurityContextDeny } from './plugins/security-context-deny.ts';
 import { ServiceAccount } from './plugins/service-account.ts';
 import { MutatingAdmissionWebhook } from './webhook/mutating-admission-webhook.ts';
@@ -44,6 +45,8 @@ export interface PluginContext {
   imagePolicyWebhook?: ImagePolicyWebhookConfig;
   /** ImageVerification settings (deadline, no-match default, registry hosts). */
   imageVerification?: ImageVerificationConfig;
+  /** ResourceQuota's limitedResources (--admission-control-config-file). */
+  resourceQuota?: ResourceQuotaConfig;
 }
 type Factory = (c: PluginContext) => AnyPlugin;
 
@@ -86,7 +89,7 @@ const PLUGINS: Array<[string, Factory]> = [
   ['ValidatingAdmissionPolicy', ({ deps, registry }) => new ValidatingAdmissionPolicyPlugin(deps, registry)],
   ['ValidatingAdmissionWebhook', ({ deps }) => new ValidatingAdmissionWebhook(deps)],
   // Last among validating plugins: it charges usage, so nothing after it may refuse.
-  ['ResourceQuota', ({ deps }) => new ResourceQuota(deps)],
+  ['ResourceQuota', ({ deps, resourceQuota }) => new ResourceQuota(deps, resourceQuota)],
   ['AlwaysDeny', ({ deps }) => new AlwaysDeny(deps)],
 ];
 
@@ -125,6 +128,7 @@ export interface AdmissionSelection {
   podSecurity?: PodSecurityConfig;
   imagePolicyWebhook?: ImagePolicyWebhookConfig;
   imageVerification?: ImageVerificationConfig;
+  resourceQuota?: ResourceQuotaConfig;
 }
 
 /**
@@ -144,7 +148,7 @@ export function buildAdmissionPlugins(sel: AdmissionSelection, deps: PluginDeps,
   const enabled: string[] = [];
   for (const [name, make] of PLUGINS) {
     if (!wanted.has(name)) continue;
-    const p = make({ deps, registry, podSecurity: sel.podSecurity, imagePolicyWebhook: sel.imagePolicyWebhook, imageVerification: sel.imageVerification });
+    const p = make({ deps, registry, podSecurity: sel.podSecurity, imagePolicyWebhook: sel.imagePolicyWebhook, imageVerification: sel.imageVerification, resourceQuota: sel.resourceQuota });
     enabled.push(name);
     if (typeof p.admit === 'function') mutating.push(p as MutatingPlugin);
     if (typeof p.validate === 'function') validating.push(p as ValidatingPlugin);

@@ -11,6 +11,7 @@ import { startControlPlane, type ControlPlaneOptions } from '../server/control-p
 import { boolFlag, commaList, durationFlag, flag, parseCommand, type ParsedArgs } from './args.ts';
 import { AUTHZ_FLAGS, authorizationFromFlags } from './authz-flags.ts';
 import { loadPodSecurityConfig } from '../admission/pod-security/config-file.ts';
+import { loadResourceQuotaConfig } from '../admission/quota/config-file.ts';
 import { loadImagePolicyWebhookConfig } from '../image-policy/webhook/config.ts';
 import { loadImageVerificationConfig } from '../image-policy/admission/config-file.ts';
 import { AUDIT_FLAGS, auditFromFlags } from './audit-flags.ts';
@@ -62,6 +63,7 @@ export function apiServerFromFlags(args: ParsedArgs) {
       podSecurity: config ? loadPodSecurityConfig(config) : undefined,
       imagePolicyWebhook: config ? loadImagePolicyWebhookConfig(config) : undefined,
       imageVerification: config ? loadImageVerificationConfig(config) : undefined,
+      resourceQuota: config ? loadResourceQuotaConfig(config) : undefined,
     },
   } satisfies Partial<ControlPlaneOptions>;
 }

@@ -1,6 +1,7 @@
 import type { PluginDeps } from '../plugin-deps.ts';
 import { QuotaCharger } from '../quota/charge.ts';
 import { evaluatorFor } from '../quota/evaluators.ts';
+import type { ResourceQuotaConfig } from '../quota/config-file.ts';
 import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
 
 /**
@@ -13,8 +14,9 @@ export class ResourceQuota implements ValidatingPlugin {
   readonly name = 'ResourceQuota';
   readonly #charger: QuotaCharger;
 
-  constructor(deps: PluginDeps) {
-    this.#charger = new QuotaCharger(deps.store, deps.now);
+  /** `config`: from --admission-control-config-file (limitedResources: ../quota/limited-resources.ts). */
+  constructor(deps: PluginDeps, config: ResourceQuotaConfig = { limitedResources: [] }) {
+    this.#charger = new QuotaCharger(deps.store, deps.now, config.limitedResources);
   }
 
   handles(a: AdmissionAttributes): boolean {

@@ -10,6 +10,7 @@ import { StorageError, type Store } from '../../storage/types.ts';
 import type { AdmissionAttributes, Verdict } from '../types.ts';
 import { checkRequest, usedOf, type QuotaState } from './check-request.ts';
 import type { Evaluator } from './evaluators.ts';
+import type { LimitedResource } from './limited-resources.ts';
 import { listsEqual, resourceListJSON } from './resource-list.ts';
 
 /** Retries after a conflicting status write, as upstream. */
@@ -22,19 +23,22 @@ export function quotaPrefix(namespace: string): string {
 export class QuotaCharger {
   readonly #store: Store;
   readonly #now: () => Date;
+  readonly #limited: LimitedResource[];
   /** Tail of the queue of requests per namespace. */
   readonly #queues = new Map<string, Promise<void>>();
 
-  constructor(store: Store, now: () => Date) {
+  constructor(store: Store, now: () => Date, limited: LimitedResource[] = []) {
     this.#store = store;
     this.#now = now;
+    this.#limited = limited;
   }
 
   /** Checks the request against the namespace's quotas and, unless dry-run, charges them. */
   async charge(a: AdmissionAttributes, ev: Evaluator): Promise<Verdict> {
     // Most namespaces have no quota: nothing to charge, so no need to queue behind the
     // namespace's other writes (the locked path would read the same empty list and allow).
-    if (!this.#queues.has(a.namespace) && (await this.#store.list(quotaPrefix(a.namespace), { limit: 1 })).items.length === 0) return { allowed: true };
+    // Limited resources need a covering quota, so they are checked without one too (upstream).
+    if (this.#limited.length === 0 && !this.#queues.has(a.namespace) && (await this.#store.list(quotaPrefix(a.namespace), { limit: 1 })).items.length === 0) return { allowed: true };
     const release = await this.#enter(a.namespace);
     try {
       return await this.#chargeLocked(a, ev);
@@ -66,9 +70,11 @@ export class QuotaCharger {
       const quotas: QuotaState[] = listed.items
         .filter((s) => !only || only.has(s.key))
         .map((s) => ({ key: s.key, modRevision: s.modRevision, value: s.value }));
-      if (quotas.length === 0) return { allowed: true };
-      const result = checkRequest(quotas, a, ev, this.#now());
-      if (!result.allowed) return { allowed: false, code: 403, reason: result.reason };
+      // Coverage of limited resources is judged once, against all of the namespace's quotas.
+      const limited = only ? [] : this.#limited;
+      if (quotas.length === 0 && limited.length === 0) return { allowed: true };
+      const result = checkRequest(quotas, a, ev, this.#now(), limited);
+      if (!result.allowed) return { allowed: false, code: result.code ?? 403, reason: result.reason };
       if (a.dryRun) return { allowed: true };
       const failed = new Set<string>();
       for (let i = 0; i < quotas.length; i++) {

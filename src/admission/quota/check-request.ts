@@ -5,6 +5,7 @@
  */
 import type { AdmissionAttributes } from '../types.ts';
 import { quotaMatches, type Evaluator } from './evaluators.ts';
+import { uncoveredLimits, type LimitedResource } from './limited-resources.ts';
 import {
   addLists,
   lessThanOrEqual,
@@ -27,7 +28,7 @@ export interface QuotaState {
   value: Obj;
 }
 
-export type CheckResult = { allowed: true; used: (ResourceList | undefined)[] } | { allowed: false; reason: string };
+export type CheckResult = { allowed: true; used: (ResourceList | undefined)[] } | { allowed: false; reason: string; code?: number };
 
 export function hardOf(q: QuotaState): ResourceList {
   return resourceListFrom(q.value.status?.hard);
@@ -39,9 +40,10 @@ export function usedOf(q: QuotaState): ResourceList {
 
 /**
  * For each quota, the status.used it would have with this request admitted (undefined where the
- * request does not change it), or the reason the request is denied.
+ * request does not change it), or the reason the request is denied. `limited`: the admission
+ * configuration's limitedResources, checked against all of `quotas` (./limited-resources.ts).
  */
-export function checkRequest(quotas: QuotaState[], a: AdmissionAttributes, ev: Evaluator, now: Date): CheckResult {
+export function checkRequest(quotas: QuotaState[], a: AdmissionAttributes, ev: Evaluator, now: Date, limited: LimitedResource[] = []): CheckResult {
   const obj = a.object as Obj;
   const unchanged: CheckResult = { allowed: true, used: quotas.map(() => undefined) };
   const interesting: number[] = [];
@@ -61,6 +63,8 @@ export function checkRequest(quotas: QuotaState[], a: AdmissionAttributes, ev: E
     }
     interesting.push(i);
   }
+  const uncovered = uncoveredLimits(limited, quotas, a, ev, now);
+  if (uncovered) return { allowed: false, ...uncovered };
   if (interesting.length === 0) return unchanged;
 
   const input = ev.usage(obj, now);
