@@ -45,10 +45,12 @@ export function customResourceAsRead(custom: CustomReadInfo, value: Obj): Obj {
     const hit = seen.get(value);
     if (hit !== undefined && hit.schema === schema) return hit.out;
   }
-  const copy = structuredClone(value);
+  // Stored values are plain JSON: the text is the copy's source and the measure of a change.
+  const text = JSON.stringify(value);
+  const copy = JSON.parse(text) as Obj;
   pruneUnknown(schema, copy);
   applySchemaDefaults(schema, copy);
-  const out = JSON.stringify(copy) === JSON.stringify(value) ? value : deepFreeze(copy);
+  const out = JSON.stringify(copy) === text ? value : deepFreeze(copy);
   if (frozen) seen.set(value, { schema, out });
   return out;
 }
