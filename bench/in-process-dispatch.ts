@@ -11,7 +11,7 @@ import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { startControlPlane } from '../src/server/control-plane.ts';
+import { startControlPlane, type ControlPlaneOptions } from '../src/server/control-plane.ts';
 import { parseRequestInfo } from '../src/server/request-info.ts';
 import { dispatch } from '../src/server/rest/dispatch.ts';
 import type { RestContext, RestRequest } from '../src/server/rest/context.ts';
@@ -92,10 +92,10 @@ export async function measure(label: string, n: number, run: (i: number) => Prom
   return { case: label, writes: n, cpuUsPerWrite: Math.round((cpu.user + cpu.system) / n), wallUsPerWrite: Math.round(wall) };
 }
 
-/** Starts a control plane with no controllers or scheduler in a temporary directory, runs body, and removes it. */
-export async function withControlPlane(body: (ctx: RestContext) => Promise<void>): Promise<void> {
+/** Starts a control plane with no controllers or scheduler (plus `extra` options) in a temporary directory, runs body, and removes it. */
+export async function withControlPlane(body: (ctx: RestContext) => Promise<void>, extra: Partial<ControlPlaneOptions> = {}): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-dispatch-bench-'));
-  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', controllers: [], scheduler: false, leaderElect: false });
+  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), durability: 'normal', controllers: [], scheduler: false, leaderElect: false, ...extra });
   try {
     await body(cp.server.ctx);
   } finally {

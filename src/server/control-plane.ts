@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { ensureClusterPki, type ClusterPki } from '../pki/bundle.ts';
 import { renderKubeconfig, writeKubeconfig } from '../pki/kubeconfig.ts';
 import { openSqliteStore, type DurabilityInfo } from '../storage/sqlite.ts';
-import { createWatchCache } from '../storage/watch-cache.ts';
+import { createWatchCache, type WatchCacheOptions } from '../storage/watch-cache.ts';
 import type { EncryptionConfig } from '../storage/encryption/config.ts';
 import { encryptingStore } from '../storage/encryption/encrypting-store.ts';
 import { openEncryption } from '../storage/encryption/kms/open-encryption.ts';
@@ -93,6 +93,8 @@ export interface ControlPlaneOptions {
   admission?: AdmissionSelection;
   /** Per-user watch cap and per-watch backlog bounds (defaults in rest/watch-limits.ts). */
   watch?: ServerOptions['watch'];
+  /** Bounds of the watch cache's recent events (defaults in storage/watch-cache.ts); not a flag, the benches size them. */
+  watchCache?: WatchCacheOptions;
   /** --oidc-* flags or an --authentication-config file. */
   oidc?: { flags?: OidcFlags; authenticationConfigFile?: string };
   /**
@@ -192,7 +194,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     onDone: (prefix, given) => given > 0 && log.info({ prefix, given }, 'Events stored without an expiry were given one (--event-ttl)'),
   });
   // The watch cache holds objects; only what reaches the store is encrypted (upstream's transformer sits there too).
-  const store = createWatchCache(encryption ? encryptingStore(backing, encryption.transformers) : backing);
+  const store = createWatchCache(encryption ? encryptingStore(backing, encryption.transformers) : backing, opts.watchCache);
   // Undone in reverse order by close(), or when the start fails part way.
   const undo: Array<() => unknown> = [() => encryption?.close(), () => store.close()];
   const close = async () => {
