@@ -63,3 +63,30 @@ test('the ring grows as events arrive and shrinks as they leave, keeping their o
   assert.equal(ring.from, 1000);
   assert.deepEqual(revs(ring.after(1995)), [1996, 1997, 1998, 1999, 2000]);
 });
+
+test('with a time window the ring holds about that long of events, as upstream resizes its history', () => {
+  let now = 0;
+  const ring = new EventRing(100 * 1024, 0, Number.POSITIVE_INFINITY, { ms: 75_000, now: () => now });
+  // 10 events a second: the limit doubles from 100 while all it holds is younger than 75 s:
+  // 200 (20 s), 400 (40 s), 800 (80 s, older than the window: no further).
+  let r = 0;
+  for (; r < 3000; r++, now += 100) ring.push(ev(r + 1));
+  assert.equal(ring.length, 800);
+  assert.equal(ring.from, 3000 - 800);
+  assert.deepEqual(revs(ring.after(2998)), [2999, 3000]);
+  // 1 event a second: it halves while even the newest quarter is older than 75 s: 400, then 200,
+  // whose newest quarter (50 s) is fresh.
+  for (let i = 0; i < 2000; i++, r++, now += 1000) ring.push(ev(r + 1));
+  assert.equal(ring.length, 200);
+  // One every 5 s: down to 100, and not below.
+  for (let i = 0; i < 1000; i++, r++, now += 5000) ring.push(ev(r + 1));
+  assert.equal(ring.length, 100);
+  assert.equal(ring.from, r - 100);
+  // A burst within the window grows it again (up to the capacity): all of the burst is held.
+  for (let i = 0; i < 20_000; i++, r++) ring.push(ev(r + 1));
+  assert.ok(ring.length >= 20_000 && ring.from <= r - 20_000, `${ring.length} from ${ring.from}`);
+  // Without a window only the capacity bounds it (and nothing is held back for quiet rings).
+  const plain = new EventRing(1000, 0);
+  for (let i = 1; i <= 5000; i++) plain.push(ev(i));
+  assert.equal(plain.length, 1000);
+});

@@ -187,8 +187,27 @@ describe('watch cache', () => {
     await cache.close();
   });
 
+  test("a resource's history holds about historyWindowMs of its events (upstream's eventFreshDuration), a quiet one's stays", async () => {
+    const { store: inner, calls } = spied(openSqliteStore({ path: ':memory:' }));
+    let now = 0;
+    const cache = createWatchCache(inner, { historyWindowMs: 75_000, now: () => now });
+    const cm = await cache.create('/registry/core/configmaps/quiet/settings', { v: 1 });
+    // One pod write a second for 500 s: the ring stays at 100 events (100 s, past the window).
+    let pod = await cache.create('/registry/core/pods/busy/p', { i: 0 });
+    for (let i = 1; i <= 500; i++, now += 1000) pod = await cache.update('/registry/core/pods/busy/p', { i }, pod.modRevision);
+    calls.length = 0;
+    const recent = cache.watch('/registry/core/pods/', pod.modRevision - 99, { onEvent() {} });
+    const quiet = cache.watch('/registry/core/configmaps/', cm.modRevision, { onEvent() {} });
+    assert.deepEqual(calls.filter((c) => READS.has(c)), [], 'the last 100 pod events and the ConfigMap are in memory');
+    const old = cache.watch('/registry/core/pods/', pod.modRevision - 101, { onEvent() {} });
+    assert.deepEqual(calls.filter((c) => READS.has(c)), ['watch'], 'older pod events are not (with no window: 100 * 1024 held)');
+    for (const x of [recent, quiet, old]) x.close();
+    await cache.close();
+  });
+
   test('a history size must be a positive integer', () => {
     const inner = openSqliteStore({ path: ':memory:' });
+    assert.throws(() => createWatchCache(inner, { historyWindowMs: -1 }), RangeError);
     assert.throws(() => createWatchCache(inner, { historySize: 0 }), RangeError);
     assert.throws(() => createWatchCache(inner, { historyBytes: 0 }), RangeError);
     assert.throws(() => createWatchCache(inner, { historyEvents: 1.5 }), RangeError);

@@ -33,6 +33,14 @@ export interface WatchCacheOptions {
   historyEvents?: number;
   /** ... and the most JSON bytes their values may add up to across all resources (default 128 MiB). */
   historyBytes?: number;
+  /**
+   * Each resource keeps about this long of events, as upstream's eventFreshDuration (default
+   * 75,000 ms; 0: only the bounds above). At full size (5,000 nodes, 150,000 pods) the Leases'
+   * 500 renewals a second then hold 51,200 events (~36 MiB of heap) instead of 102,400 (~71 MiB).
+   */
+  historyWindowMs?: number;
+  /** The clock of that window, in ms (default performance.now). */
+  now?: () => number;
 }
 
 interface Entry {
@@ -64,6 +72,9 @@ export function createWatchCache(inner: Store, opts: WatchCacheOptions = {}): St
     totalEvents: opts.historyEvents ?? 200_000,
     totalBytes: opts.historyBytes ?? 128 * 1024 * 1024,
   };
+  const windowMs = opts.historyWindowMs ?? 75_000;
+  if (!(windowMs >= 0)) throw new RangeError(`historyWindowMs must not be negative, got ${windowMs}`);
+  if (windowMs > 0) bounds.window = { ms: windowMs, now: opts.now ?? (() => performance.now()) };
   for (const [name, v] of [['historySize', bounds.perResource], ['historyEvents', bounds.totalEvents], ['historyBytes', bounds.totalBytes]] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   }

@@ -57,3 +57,15 @@ test('over the total bound, the resource with the largest share pays, and emptie
   assert.equal(h.from('/other/'), 401);
   assert.deepEqual(revs(h.after(`${PODS}ns/`, 401)), [402]);
 });
+
+test('with a time window a flood keeps about that long of its own events, and a quiet resource keeps its few', () => {
+  let now = 0;
+  const h = new WatchHistory(0, { perResource: 100 * 1024, totalEvents: 200_000, totalBytes: 1e9, window: { ms: 75_000, now: () => now } });
+  for (let r = 1; r <= 5; r++, now += 1000) h.push(ev(`${CMS}ns/c${r}`, r), 10);
+  // Leases renewed 500 times a second for 10 minutes: 51,200 held (~100 s), not 102,400.
+  for (let r = 6; r < 6 + 300_000; r++, now += 2) h.push(ev(`${LEASES}ns/l${r % 5000}`, r), 10);
+  assert.equal(h.lengthOf(LEASES), 51_200);
+  assert.equal(h.lengthOf(CMS), 5, 'the quiet ConfigMaps keep theirs (under 100, a ring never evicts by time)');
+  assert.equal(h.from(CMS), 0);
+  assert.equal(h.length, 51_205);
+});

@@ -4,7 +4,8 @@
  * history, so a quiet informer resumes from memory instead of from the store's log.
  *
  * Bounds, and why memory stays bounded however many resources (CRDs) there are:
- * - per resource, at most `perResource` events (upstream's defaultUpperBoundCapacity, 100 * 1024);
+ * - per resource, at most `perResource` events (upstream's defaultUpperBoundCapacity, 100 * 1024),
+ *   and with a window only as many as arrived in about its length (upstream's eventFreshDuration);
  * - across all resources, at most `totalEvents` events and `totalBytes` bytes of values (the JSON
  *   size the store reports). When a push would exceed either, the ring using the largest share
  *   of the bounds (max of its events / totalEvents and its bytes / totalBytes) drops its oldest
@@ -18,7 +19,7 @@
  * which any dropped ring had lost events. A resource with no ring had no event since it was
  * dropped, so none after absentFrom is missing.
  */
-import { EventRing } from './event-ring.ts';
+import { EventRing, type RingWindow } from './event-ring.ts';
 import { bucketOfKey, resourcePrefixEnd, resourcePrefixOf } from './resource-prefix.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 
@@ -26,6 +27,8 @@ export interface HistoryBounds {
   perResource: number;
   totalEvents: number;
   totalBytes: number;
+  /** Each resource's ring sized by time as upstream's (event-ring.ts); absent: by the bounds alone. */
+  window?: RingWindow;
 }
 
 interface Bucket {
@@ -95,7 +98,7 @@ export class WatchHistory {
     while (this.events > 0 && (this.events + 1 > totalEvents || this.bytes + bytes > totalBytes)) this.evictFrom(this.heap[0]!, b);
     if (!b) {
       const prefix = bucketOfKey(e.key);
-      b = { prefix, ring: new EventRing(perResource, this.absentFrom), pos: this.heap.length };
+      b = { prefix, ring: new EventRing(perResource, this.absentFrom, Number.POSITIVE_INFINITY, this.bounds.window), pos: this.heap.length };
       this.buckets.set(prefix, b);
       this.heap.push(b);
       this.remember(b);
