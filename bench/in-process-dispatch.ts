@@ -92,6 +92,15 @@ export async function measure(label: string, n: number, run: (i: number) => Prom
   return { case: label, writes: n, cpuUsPerWrite: Math.round((cpu.user + cpu.system) / n), wallUsPerWrite: Math.round(wall) };
 }
 
+/**
+ * The watch cache's history (watch-history.ts): events held and the JSON bytes they account for,
+ * read from its private state behind the metrics wrapper (store-metrics.ts); benches may look.
+ */
+export function watchHistoryOf(store: unknown): { length: number; totalBytes: number } | undefined {
+  const s = store as { inner?: unknown; state?: { history?: { length: number; totalBytes: number } } };
+  return s.state?.history ?? (s.inner ? watchHistoryOf(s.inner) : undefined);
+}
+
 /** Starts a control plane with no controllers or scheduler (plus `extra` options) in a temporary directory, runs body, and removes it. */
 export async function withControlPlane(body: (ctx: RestContext) => Promise<void>, extra: Partial<ControlPlaneOptions> = {}): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-dispatch-bench-'));

@@ -17,7 +17,7 @@
  *   sharing most of their members with the current ones; heap per pod is ~5.2 KB either way once full.
  */
 import { writeHeapSnapshot } from 'node:v8';
-import { call, read, withControlPlane } from './in-process-dispatch.ts';
+import { call, read, watchHistoryOf, withControlPlane } from './in-process-dispatch.ts';
 import { listPrefix } from '../src/api/registry/resource-def.ts';
 import { apiObjectJson } from '../src/server/rest/serialize.ts';
 import type { K8sObject as StoredK8sObject } from '../src/server/rest/objects.ts';
@@ -49,18 +49,11 @@ interface Sample {
 
 const mib = (b: number): number => Math.round((b / 1048576) * 10) / 10;
 
-/** The watch cache's history, read from its private state: a bench may look, nothing else needs to. */
-function historyOf(store: unknown): { length: number; totalBytes: number } | undefined {
-  // The REST context's store is the metrics wrapper (store-metrics.ts) around the watch cache.
-  const s = store as { inner?: unknown; state?: { history?: { length: number; totalBytes: number } } };
-  return s.state?.history ?? (s.inner ? historyOf(s.inner) : undefined);
-}
-
 function sample(pods: number, store: unknown): Sample {
   gc!();
   gc!();
   const m = process.memoryUsage();
-  const h = historyOf(store);
+  const h = watchHistoryOf(store);
   return { pods, heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), rssMiB: mib(m.rss), externalMiB: mib(m.external), historyEvents: h?.length, historyMiB: h && mib(h.totalBytes) };
 }
 
