@@ -10,22 +10,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CpuProfile, ProfileNode } from './profile-summary.ts';
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  hitCount?: number;
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
-}
 
 /** Native leaves that are socket I/O (and, on a TLS socket, the record encryption done inside the write). */
 const SOCKET_WRITE = new Set(['writeUtf8String', 'writeLatin1String', 'writeBuffer', 'writev', 'writevGeneric', 'writeGeneric']);
