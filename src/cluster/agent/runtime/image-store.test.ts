@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { buildImage } from '../../../image-policy/oci/build.ts';
@@ -97,6 +97,23 @@ test('the bomb writes nothing past the bound: on a 4 MiB disk a 64 MiB layer sto
       await assert.rejects(new ImageStore({ root: store }).importLayout(bomb, 'example.com/bomb:v1'), /ENOSPC|no space left/i);
       assert.deepEqual(leftovers(store), []);
     });
+  });
+});
+
+test('an image whose layers are declared larger than the bound is refused before any is downloaded (an incompressible layer used to fill the disk first)', async () => {
+  await inTmp(async (base) => {
+    const ctx = join(base, 'ctx');
+    mkdirSync(ctx);
+    writeFileSync(join(ctx, 'big'), randomBytes(2 * 1024 * 1024)); // incompressible: the gzip layer is as large
+    const built = await buildImage({ contextDir: ctx, outputDir: join(base, 'oci'), refName: 'v1' });
+    const manifest = JSON.parse(readFileSync(join(base, 'oci', 'blobs', 'sha256', built.manifest.digest.slice(7)), 'utf8'));
+    // The blob is gone: only a pull that never reads it can give the bound's answer.
+    rmSync(join(base, 'oci', 'blobs', 'sha256', manifest.layers[0].digest.slice(7)));
+    const store = join(base, 'store');
+    await assert.rejects(new ImageStore({ root: store, limits: { maxUncompressedBytes: 1024 * 1024 } }).importLayout(join(base, 'oci'), 'example.com/big:v1'), {
+      message: `example.com/big:v1: the image's layers take ${manifest.layers[0].size} bytes to download, more than this node's limit of 1048576 bytes per image (portcullis agent --image-max-uncompressed-size)`,
+    });
+    assert.equal(existsSync(join(store, 'images')), false, 'nothing was made');
   });
 });
 

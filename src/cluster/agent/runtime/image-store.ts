@@ -24,7 +24,7 @@ import { writeOrThrow } from '../../../util/drained.ts';
 import { diskUsage } from '../disk-usage.ts';
 import { ImagePullManager, type ImagePullManagerOptions } from './image-pull-manager.ts';
 import { applyLayer } from './layer-apply.ts';
-import { UncompressedBudget, checkLayerCount, decompressVerified, imageLimits, type ImageLimits } from './layer-decompress.ts';
+import { UncompressedBudget, checkDeclaredSize, checkLayerCount, decompressVerified, imageLimits, type ImageLimits } from './layer-decompress.ts';
 import { writeJsonAtomic } from './state-files.ts';
 import type { ImageConfig, ImageInfo, ImageService } from './types.ts';
 
@@ -202,6 +202,7 @@ export class ImageStore implements ImageService {
     const dir = this.imageDir(digest);
     // Before anything is downloaded or made: an image of too many layers is refused whole.
     checkLayerCount(ref, manifest.layers.length, this.limits);
+    checkDeclaredSize(ref, manifest.layers, this.limits);
     const budget = new UncompressedBudget(ref, this.limits.maxUncompressedBytes);
     const work = `${dir}.partial`;
     const tmp = join(this.root, 'tmp');

@@ -42,6 +42,22 @@ export function checkLayerCount(ref: string, layers: number, limits: ImageLimits
   }
 }
 
+/**
+ * The size bound on what is downloaded, checked before anything is: the layers' compressed sizes as
+ * the manifest declares them (the registry client stops a blob at its declared size). Each layer is
+ * written whole to the node's disk before it is decompressed, so the uncompressed count alone came
+ * too late for a large layer: a 100 GiB plain `tar` layer, or incompressible gzip, filled the disk
+ * (and, through DiskPressure, had other pods evicted) before the bound saw a byte. A layer's
+ * compressed size is at most about its uncompressed size, so an image within the bound passes.
+ */
+export function checkDeclaredSize(ref: string, layers: readonly { size: number }[], limits: ImageLimits): void {
+  let total = 0;
+  for (const l of layers) total += l.size;
+  if (total > limits.maxUncompressedBytes) {
+    throw new Error(`${ref}: the image's layers take ${total} bytes to download, more than this node's limit of ${limits.maxUncompressedBytes} bytes per image (portcullis agent --image-max-uncompressed-size)`);
+  }
+}
+
 /** Layer media types by compression (OCI and Docker, distributable or not). */
 function decompressorFor(mediaType: string): Transform | undefined {
   if (/\.tar$|\.tar\.nondistributable\.v1$|^application\/vnd\.oci\.image\.layer\.(nondistributable\.)?v1\.tar$/.test(mediaType)) return undefined;
