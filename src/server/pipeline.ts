@@ -77,7 +77,8 @@ export function requestInfoStage(req: FastifyRequest): { info: RequestInfo; quer
   const q = url.indexOf('?');
   const path = q >= 0 ? url.slice(0, q) : url;
   const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : '');
-  return { info: parseRequestInfo(req.method, decodeURIComponentSafe(path), query), query };
+  // A path without an escape decodes to itself: skip the call (most paths have none).
+  return { info: parseRequestInfo(req.method, path.includes('%') ? decodeURIComponentSafe(path) : path, query), query };
 }
 
 function decodeURIComponentSafe(p: string): string {

@@ -51,3 +51,25 @@ test('a list or watch pinned by metadata.name carries that name', () => {
   // The /watch/ path form never was a get, so it is not pinned (upstream).
   assert.equal(name('metadata.name=s1', '/api/v1/watch/namespaces/ns/secrets'), '');
 });
+
+test('slashes around and inside the path, and the /watch/ and namespace forms, keep their segments', () => {
+  const parse = (m: string, p: string) => parseRequestInfo(m, p, new URLSearchParams());
+  const a = parse('GET', '//api/v1/namespaces/ns/pods/p/status//');
+  assert.deepEqual([a.isResourceRequest, a.namespace, a.resource, a.name, a.subresource, a.parts], [true, 'ns', 'pods', 'p', 'status', ['pods', 'p', 'status']]);
+  // An empty segment inside stays a segment (upstream splits on every slash).
+  const b = parse('GET', '/api/v1//pods');
+  assert.deepEqual([b.isResourceRequest, b.resource, b.name, b.verb, b.parts], [true, '', 'pods', 'get', ['', 'pods']]);
+  const c = parse('GET', '/api/v1/watch/namespaces/ns/pods/p');
+  assert.deepEqual([c.verb, c.namespace, c.resource, c.name, c.parts], ['watch', 'ns', 'pods', 'p', ['pods', 'p']]);
+  const d = parse('PUT', '/api/v1/namespaces/ns/status');
+  assert.deepEqual([d.verb, d.namespace, d.resource, d.name, d.subresource, d.parts], ['update', '', 'namespaces', 'ns', 'status', ['namespaces', 'ns', 'status']]);
+  const e = parse('GET', '/api/v1/namespaces/ns');
+  assert.deepEqual([e.verb, e.namespace, e.resource, e.name], ['get', '', 'namespaces', 'ns']);
+  const f = parse('OPTIONS', '/apis/apps/v1/deployments');
+  assert.deepEqual([f.isResourceRequest, f.verb, f.apiGroup, f.resource], [true, '', 'apps', 'deployments']);
+  for (const p of ['/', '', '///', '/apis/apps/', '/api/v1/']) {
+    const g = parse('GET', p);
+    assert.deepEqual([g.isResourceRequest, g.verb, g.parts], [false, 'get', []], p);
+  }
+  assert.equal(parse('GET', '/apis/apps/').apiGroup, 'apps');
+});
