@@ -76,6 +76,7 @@ const SCALE = {
   pods: num('BENCH_SCALE_PODS', SCALE_FULL ? 150_000 : 10_000),
   concurrency: num('BENCH_SCALE_CONCURRENCY', 100),
   watchBacklogEvents: env.BENCH_SCALE_WATCH_BACKLOG ? Number(env.BENCH_SCALE_WATCH_BACKLOG) : undefined,
+  heartbeatInFlight: env.BENCH_SCALE_HEARTBEAT_IN_FLIGHT ? Number(env.BENCH_SCALE_HEARTBEAT_IN_FLIGHT) : undefined,
 };
 /** The whole run is bounded: past this, report what failed and exit non-zero (the full scale run gets an hour more). */
 const WATCHDOG_MS = num('BENCH_WATCHDOG_MS', 200_000 + (SCALE_SELECTED ? (SCALE_FULL ? 3_600_000 : 300_000) : 0));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMetrics, ratesBetween, snapshotOf, threadCpuBetween } from './scale-metrics.ts';
 
-const WANTED = new Set(['nodejs_gc_duration_seconds_sum', 'nodejs_gc_duration_seconds_count', 'apiserver_request_total', 'apiserver_request_duration_seconds_sum', 'apiserver_flowcontrol_dispatched_requests_total', 'apiserver_flowcontrol_request_wait_duration_seconds_sum', 'apiserver_flowcontrol_request_wait_duration_seconds_count']);
+const WANTED = new Set(['nodejs_eventloop_lag_mean_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_max_seconds', 'nodejs_gc_duration_seconds_sum', 'nodejs_gc_duration_seconds_count', 'apiserver_request_total', 'apiserver_request_duration_seconds_sum', 'apiserver_flowcontrol_dispatched_requests_total', 'apiserver_flowcontrol_request_wait_duration_seconds_sum', 'apiserver_flowcontrol_request_wait_duration_seconds_count']);
 
 const text = (binds: number, creates: number, bindSeconds: number) => `# HELP apiserver_request_total x
 # TYPE apiserver_request_total counter
@@ -17,6 +17,9 @@ apiserver_flowcontrol_request_wait_duration_seconds_sum{execute="false",priority
 process_cpu_seconds_total 5
 nodejs_gc_duration_seconds_sum{kind="major"} ${binds / 100}
 nodejs_gc_duration_seconds_count{kind="minor"} ${binds * 3}
+nodejs_eventloop_lag_mean_seconds ${binds / 10_000}
+nodejs_eventloop_lag_p99_seconds 0.0355
+nodejs_eventloop_lag_max_seconds 0.25
 `;
 
 test('rates between two /metrics readings: per kind (codes summed) with mean latency, per APF flow with mean wait', () => {
@@ -31,6 +34,8 @@ test('rates between two /metrics readings: per kind (codes summed) with mean lat
   assert.deepEqual(r.apf, [{ flow: 'workload-high/kube-scheduler', perSec: 50, meanWaitMs: 2, rejected: 0 }]);
   assert.deepEqual(r.gcSeconds, { major: 1 });
   assert.deepEqual(r.gcCount, { minor: 300 });
+  // prom-client resets its event-loop histogram per read: the phase's is the later reading's.
+  assert.deepEqual(r.serverLoopDelayMs, { mean: 11, p99: 35.5, max: 250 });
 });
 
 test('thread CPU between two readings, busiest first, idle threads left out', () => {

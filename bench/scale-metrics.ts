@@ -39,6 +39,11 @@ const WANTED = new Set([
   'apiserver_flowcontrol_request_wait_duration_seconds_count',
   'nodejs_gc_duration_seconds_sum',
   'nodejs_gc_duration_seconds_count',
+  // prom-client's event-loop delay of the API server's thread, reset at each read of /metrics: at
+  // a phase's end it covers the phase (the bench reads /metrics only at phase boundaries).
+  'nodejs_eventloop_lag_mean_seconds',
+  'nodejs_eventloop_lag_p99_seconds',
+  'nodejs_eventloop_lag_max_seconds',
 ]);
 
 /** Counters summed by a key made of some of their labels. */
@@ -54,6 +59,8 @@ export interface MetricsSnapshot {
   gcSeconds: Map<string, number>;
   /** How many collections of each kind (the young generation's size sets how many scavenges: minor). */
   gcCount: Map<string, number>;
+  /** The server thread's event-loop delay since the previous read of /metrics (ms): mean, p99, max; prom-client samples every 10 ms and counts that in (idle reads ~10). */
+  loopDelayMs: { mean: number; p99: number; max: number };
 }
 
 /** verb resource[/subresource] (group left out: the names are unique enough here). */
@@ -61,7 +68,7 @@ const requestKey = (l: Record<string, string>) => `${l.verb} ${l.resource}${l.su
 const flowKey = (l: Record<string, string>) => `${l.priority_level}/${l.flow_schema}`;
 
 export function snapshotOf(samples: Sample[], at: number): MetricsSnapshot {
-  const s: MetricsSnapshot = { at, requests: new Map(), durationSum: new Map(), apfDispatched: new Map(), apfRejected: new Map(), apfWaitSum: new Map(), apfWaitCount: new Map(), gcSeconds: new Map(), gcCount: new Map() };
+  const s: MetricsSnapshot = { at, requests: new Map(), durationSum: new Map(), apfDispatched: new Map(), apfRejected: new Map(), apfWaitSum: new Map(), apfWaitCount: new Map(), gcSeconds: new Map(), gcCount: new Map(), loopDelayMs: { mean: 0, p99: 0, max: 0 } };
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
   for (const x of samples) {
     switch (x.name) {
@@ -73,6 +80,9 @@ export function snapshotOf(samples: Sample[], at: number): MetricsSnapshot {
       case 'apiserver_flowcontrol_request_wait_duration_seconds_count': if (x.labels.execute === 'true') add(s.apfWaitCount, flowKey(x.labels), x.value); break;
       case 'nodejs_gc_duration_seconds_sum': add(s.gcSeconds, x.labels.kind ?? '', x.value); break;
       case 'nodejs_gc_duration_seconds_count': add(s.gcCount, x.labels.kind ?? '', x.value); break;
+      case 'nodejs_eventloop_lag_mean_seconds': s.loopDelayMs.mean = round(x.value * 1000, 1); break;
+      case 'nodejs_eventloop_lag_p99_seconds': s.loopDelayMs.p99 = round(x.value * 1000, 1); break;
+      case 'nodejs_eventloop_lag_max_seconds': s.loopDelayMs.max = round(x.value * 1000, 1); break;
     }
   }
   return s;
@@ -106,6 +116,8 @@ export interface PhaseRates {
   gcSeconds: Record<string, number>;
   /** Collections of the API server's thread by kind. */
   gcCount: Record<string, number>;
+  /** The API server thread's event-loop delay over the phase (ms): how long a ready socket may wait to be read. */
+  serverLoopDelayMs: MetricsSnapshot['loopDelayMs'];
 }
 
 /** What happened between two snapshots. */
@@ -132,7 +144,7 @@ export function ratesBetween(a: MetricsSnapshot, b: MetricsSnapshot): PhaseRates
   for (const k of b.gcSeconds.keys()) gcSeconds[k] = round(delta(a.gcSeconds, b.gcSeconds, k), 2);
   const gcCount: Record<string, number> = {};
   for (const k of b.gcCount.keys()) gcCount[k] = delta(a.gcCount, b.gcCount, k);
-  return { seconds: round(seconds, 1), requests, apf, gcSeconds, gcCount };
+  return { seconds: round(seconds, 1), requests, apf, gcSeconds, gcCount, serverLoopDelayMs: b.loopDelayMs };
 }
 
 /** CPU seconds (user + system) of each thread of a process, by thread name; empty where /proc is not there. */

@@ -2,28 +2,48 @@
  * The scale report's phases (while the load client creates; after, while the scheduler and the
  * nodes catch up): readings of the server at each phase boundary and what changed between two.
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { ratesBetween, readMetrics, threadCpu, threadCpuBetween, type PhaseRates } from './scale-metrics.ts';
 import type { ServerProcess } from './server-process.ts';
 import { round } from './stats.ts';
 import type { ThreadHeaps } from './thread-heaps.ts';
+import type { RenewalTimes } from '../src/cluster/sim/renewal-timing.ts';
 
 /**
  * benchProcess: this process's CPU (load client, simulated nodes, the bind watch): at 100% of a
- * core the bench, not the server, sets the pace. heapsAtEnd: at the phase's end, the API server
+ * core the bench, not the server, sets the pace; and its event-loop delay (ms beyond a 10 ms
+ * timer): a late simulator renews late by itself. leaseRenewals: where the simulated nodes'
+ * renewals spent their time (sim-nodes takeRenewalTimes: due → handed to the client → answered),
+ * to set beside the server's own Lease latency (requests) and its event-loop delay. heapsAtEnd: at the phase's end, the API server
  * thread's heap in use (no GC, garbage included) and committed, and the worker thread's (the
  * scheduler's) in use after a full GC of that worker (thread-heaps.ts); null if not read.
  */
-export type PhaseReport = PhaseRates & { threads: ReturnType<typeof threadCpuBetween>; benchProcess: { cpuSeconds: number; pctOfOneCore: number }; heapsAtEnd: ThreadHeaps | null };
+export type PhaseReport = PhaseRates & {
+  threads: ReturnType<typeof threadCpuBetween>;
+  benchProcess: { cpuSeconds: number; pctOfOneCore: number; eventLoopDelayMs: { mean: number; p99: number; max: number } };
+  leaseRenewals: RenewalTimes | null;
+  heapsAtEnd: ThreadHeaps | null;
+};
 
-export function phaseSampler(server: ServerProcess) {
-  const sample = async () => ({ metrics: await readMetrics(server.target, () => performance.now()).catch(() => null), threads: threadCpu(server.pid), bench: process.cpuUsage(), heaps: await server.heaps() });
+const LOOP_RESOLUTION_MS = 10;
+
+/** renewals: the simulated nodes' takeRenewalTimes, once they run. */
+export function phaseSampler(server: ServerProcess, renewals: () => RenewalTimes | null = () => null) {
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  const beyond = (ns: number) => round(Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS), 1);
+  const takeLoop = () => {
+    const out = loop.count > 0 ? { mean: beyond(loop.mean), p99: beyond(loop.percentile(99)), max: beyond(loop.max) } : { mean: 0, p99: 0, max: 0 };
+    loop.reset();
+    return out;
+  };
+  const sample = async () => ({ metrics: await readMetrics(server.target, () => performance.now()).catch(() => null), threads: threadCpu(server.pid), bench: process.cpuUsage(), loop: takeLoop(), renewals: renewals(), heaps: await server.heaps() });
   type Sample = Awaited<ReturnType<typeof sample>>;
   const phaseOf = (a: Sample, b: Sample): PhaseReport | null => {
     if (!a.metrics || !b.metrics) return null;
     const seconds = (b.metrics.at - a.metrics.at) / 1000;
     const bench = (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6;
-    return { ...ratesBetween(a.metrics, b.metrics), threads: threadCpuBetween(a.threads, b.threads, seconds), benchProcess: { cpuSeconds: round(bench, 1), pctOfOneCore: round((bench / seconds) * 100, 1) }, heapsAtEnd: b.heaps };
+    return { ...ratesBetween(a.metrics, b.metrics), threads: threadCpuBetween(a.threads, b.threads, seconds), benchProcess: { cpuSeconds: round(bench, 1), pctOfOneCore: round((bench / seconds) * 100, 1), eventLoopDelayMs: b.loop }, leaseRenewals: b.renewals, heapsAtEnd: b.heaps };
   };
-  return { sample, phaseOf };
+  return { sample, phaseOf, stop: () => loop.disable() };
 }

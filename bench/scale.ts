@@ -36,6 +36,12 @@ export interface ScaleOptions {
   windowMs: number;
   /** Watch backlog per watcher in events (the server's default, 100, when unset). */
   watchBacklogEvents?: number;
+  /**
+   * The simulated nodes' Lease renewals and NodeStatus writes in flight at most (default 64):
+   * real kubelets each beat on their own, so past this bound a slow answer makes renewals late
+   * in the simulator, not at the server (phases.*.leaseRenewals.queueMs shows the wait).
+   */
+  heartbeatInFlight?: number;
   progress(msg: string): void;
 }
 
@@ -149,7 +155,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     o.progress(`scale: registering ${o.nodes} simulated nodes`);
     // Heartbeats have their own pool (a kubelet's Lease does not wait for its pods' writes); 5,000
     // nodes renewing every 10 s are 500 renewals a second, so it keeps more of them in flight.
-    sim = await startSimNodes({ client: simClient, ...(ids ? { clientFor } : {}), namePrefix: NODE_PREFIX, count: o.nodes, maxInFlight: 16, heartbeatMaxInFlight: 64, log: simLog });
+    sim = await startSimNodes({ client: simClient, ...(ids ? { clientFor } : {}), namePrefix: NODE_PREFIX, count: o.nodes, maxInFlight: 16, heartbeatMaxInFlight: o.heartbeatInFlight ?? 64, log: simLog });
     const tRegistered = performance.now();
     const beatsAtStart = sim.heartbeats().leaseRenewals;
 
@@ -159,7 +165,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     watch = watchBindings(watcher, NS, rv, boundAt, () => (lastBound = performance.now()));
 
     const cpuStart = await server.cpuMicros();
-    const { sample, phaseOf } = phaseSampler(server);
+    const { sample, phaseOf, stop: stopSampler } = phaseSampler(server, () => sim?.takeRenewalTimes() ?? null);
     const atCreate = await sample();
     const saveProfile = await server.profile();
     o.progress(`scale: creating ${o.pods} pods, ${o.concurrency} in flight`);
@@ -216,6 +222,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     stopProgress();
     const cpuEnd = await server.cpuMicros();
     const atEnd = await sample();
+    stopSampler();
     const mem = rssOf(server.pid);
     const heapUsed = await server.heapUsedAfterGc();
     const scheduledEvents = await countScheduledEvents(admin, NS);

@@ -14,6 +14,7 @@ import type { K8sObject } from '../client/types.ts';
 import { POD_KEY_PREFIX, PodDriver } from './pod-driver.ts';
 import { createWritePool } from './write-pool.ts';
 import { spreadOver } from './spread.ts';
+import { RenewalTiming, type RenewalTimes } from './renewal-timing.ts';
 
 export interface SimNodes {
   readonly nodeNames: readonly string[];
@@ -25,6 +26,8 @@ export interface SimNodes {
   readonly usage: UsageFn;
   /** How the nodes kept their heartbeats so far. */
   heartbeats(): HeartbeatStats;
+  /** Where the Lease renewals since the last call spent their time (due → sent → answered); resets. */
+  takeRenewalTimes(): RenewalTimes;
   stop(): void;
 }
 
@@ -57,13 +60,16 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     if (gap > cfg.leaseDurationSeconds * 1000) stats.lateRenewals++;
     n.renewedAt = t;
   };
+  const timing = new RenewalTiming(cfg.now);
   const heartbeats = createWritePool({
     maxInFlight: cfg.heartbeatMaxInFlight,
     log: cfg.log,
     async sync(key) {
       if (key.startsWith(LEASE)) {
         const n = nodes.get(key.slice(LEASE.length))!;
+        const started = timing.started(n.name);
         await renewLease({ client: n.client, now: cfg.now, leaseDurationSeconds: cfg.leaseDurationSeconds }, n);
+        timing.answered(started);
         return renewed(n);
       }
       if (key.startsWith(NODE)) {
@@ -85,7 +91,10 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   driver = new PodDriver(cfg, nodes, pods);
   driver.start();
   const names = [...nodes.keys()];
-  const stopLeases = spreadOver(names, cfg.leaseRenewMs, (name) => heartbeats.add(LEASE + name));
+  const stopLeases = spreadOver(names, cfg.leaseRenewMs, (name) => {
+    timing.due(name);
+    heartbeats.add(LEASE + name);
+  });
   const stopStatus = spreadOver(names, cfg.statusUpdateMs, (name) => heartbeats.add(NODE + name));
   return {
     nodeNames: names,
@@ -93,6 +102,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     runningPods: () => driver!.list().filter((p) => p.status?.phase === 'Running'),
     usage: cfg.usage,
     heartbeats: () => ({ ...stats }),
+    takeRenewalTimes: () => timing.take(),
     stop() {
       stopLeases();
       stopStatus();
