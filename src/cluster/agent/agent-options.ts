@@ -80,6 +80,11 @@ export interface AgentOptions {
   /** evictionMinimumReclaim: per signal, how much more than its threshold must be available before a met threshold is resolved. */
   evictionMinimumReclaim?: Readonly<Record<string, string>>;
   evictionPressureTransitionMs?: number;
+  /**
+   * --allowed-unsafe-sysctls: sysctls, or patterns ending in *, admitted beside the safe ones; each
+   * must be namespaced (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) or the agent does not start.
+   */
+  allowedUnsafeSysctls?: readonly string[];
   /** statfs(2) of the data directory for the disk signals (default node:fs statfs; tests inject a disk's fullness). */
   statfs?: (path: string) => Promise<FsStats>;
   /** The node's memory capacity and working set for memory.available (default eviction/node-signals.ts readNodeMemory; tests inject). */

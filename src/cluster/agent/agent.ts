@@ -19,6 +19,7 @@ import { SharedInformerFactory } from '../client/informer.ts';
 import { resources } from '../client/resources.ts';
 import { RestClient } from '../client/rest-client.ts';
 import { realTimers } from '../client/timers.ts';
+import { SysctlAllowlist } from './runtime/sysctl-allowlist.ts';
 import type { ApiClient, ClientConfig, Informer, K8sObject } from '../client/types.ts';
 import { renewLease } from '../sim/heartbeat.ts';
 import { CertManager } from './cert-manager.ts';
@@ -60,6 +61,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const make = o.makeClient ?? ((c: ClientConfig) => new RestClient(c));
   const { thresholds: evictionThresholds, error: evictionError } = parseThresholdConfig({ hard: o.evictionHard ?? DEFAULT_EVICTION_HARD, soft: o.evictionSoft, softGracePeriod: o.evictionSoftGracePeriod, minimumReclaim: o.evictionMinimumReclaim });
   if (evictionError) throw new Error(`invalid eviction thresholds: ${evictionError}`);
+  // The kubelet refuses to start on an unsafe sysctl that is not namespaced (NewAllowlist).
+  const sysctls = SysctlAllowlist.withUnsafe(o.allowedUnsafeSysctls);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const host = o.host ?? readHostInfo({ dataDir: o.dataDir, nodeIP: o.nodeIP, runtimeVersion: o.runtimeVersion });
   const stopping = new AbortController();
@@ -205,7 +208,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       runtime: o.runtime, images: o.images, network, podFiles, client, volumes,
       recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
-      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => pressure.conditions, pressureVerdict: (uid) => pressureEviction.verdict(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
+      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), wake: (uid) => workers.update(uid), sysctls, timers, log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => pressure.conditions, pressureVerdict: (uid) => pressureEviction.verdict(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });
     workers = new PodWorkers({
       timers, now, random: o.random, log: o.log,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { admitPod, podRequest } from './pod-admission.ts';
+import { SysctlAllowlist } from './runtime/sysctl-allowlist.ts';
 
 const pod = (cpu?: string, memory?: string, init?: Array<{ cpu: string; sidecar?: boolean }>): Pod => ({
   metadata: { name: 'p', uid: 'u' },
@@ -107,4 +108,24 @@ test('the sysctl allowlist: an unsafe sysctl, or a net.* one with the host netwo
   // Safe ones pass on to the next check (here the OS label).
   assert.equal(admitPod(withSysctls([{ name: 'net.ipv4.tcp_syncookies', value: '1' }]), [], alloc)?.reason, 'PodOSSelectorNodeLabelDoesNotMatch');
   assert.equal(admitPod(withSysctls([{ name: 'net.core.somaxconn', value: '1024' }]), [], alloc, undefined, ['DiskPressure'])?.reason, 'Evicted', 'the eviction manager first');
+  // --allowed-unsafe-sysctls: in the list, it passes on too; the host network still refuses it.
+  const unsafe = SysctlAllowlist.withUnsafe(['net.core.*']);
+  assert.equal(admitPod(withSysctls([{ name: 'net.core.somaxconn', value: '1024' }]), [], alloc, undefined, [], unsafe)?.reason, 'PodOSSelectorNodeLabelDoesNotMatch');
+  assert.deepEqual(admitPod(withSysctls([{ name: 'net.core.somaxconn', value: '1024' }], { hostNetwork: true }), [], alloc, undefined, [], unsafe)?.message, 'Pod was rejected: forbidden sysctl: "net.core.somaxconn" not allowed with host net enabled');
+  assert.deepEqual(admitPod(withSysctls([{ name: 'kernel.msgmax', value: '1' }]), [], alloc, undefined, [], unsafe)?.message, 'Pod was rejected: forbidden sysctl: "kernel.msgmax" not allowlisted');
+});
+
+test('a critical pod short only of resources comes back with every shortfall (for preemption); another failing predicate wins', () => {
+  const alloc = { cpu: '1', memory: '1Gi', pods: '2' };
+  const critical = (cpu: string, memory: string, extra: Record<string, unknown> = {}): Pod => ({ ...pod(cpu, memory), spec: { ...pod(cpu, memory).spec!, priority: 2_000_000_000, ...extra } });
+  const full = [pod('600m', '512Mi'), pod('200m', '256Mi')];
+  assert.deepEqual(admitPod(critical('500m', '512Mi'), full, alloc), {
+    reason: 'OutOfpods', message: "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: 2, capacity: 2",
+    insufficient: [{ resource: 'pods', quantity: 1n }, { resource: 'cpu', quantity: 300n }, { resource: 'memory', quantity: 256n * 1024n * 1024n }],
+  });
+  // Not critical: the first reason only, nothing to preempt for.
+  assert.equal(admitPod(pod('500m', '512Mi'), full, alloc)?.insufficient, undefined);
+  const node = { metadata: { name: 'n1', labels: { zone: 'a' } } };
+  assert.deepEqual(admitPod(critical('500m', '512Mi', { nodeSelector: { zone: 'b' } }), full, alloc, node), { reason: 'NodeAffinity', message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" });
+  assert.equal(admitPod(critical('100m', '100Mi'), [pod('600m', '512Mi')], alloc, node), undefined);
 });

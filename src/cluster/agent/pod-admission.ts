@@ -16,9 +16,12 @@
  * runtime makes neither.
  *
  * The sysctl allowlist comes second, as upstream's admit handlers run: a sysctl outside the safe
- * set (no --allowed-unsafe-sysctls here), or a net.* / IPC one with the host's namespace, is
- * rejected with reason SysctlForbidden, in the runtime's checker's words (checkSysctls, which also
- * refuses it at sandbox creation): without this the pod's sync failed and was retried for ever.
+ * set and the node's --allowed-unsafe-sysctls (runtime/sysctl-allowlist.ts), or a net.* / IPC one
+ * with the host's namespace, is rejected with reason SysctlForbidden in upstream's words.
+ *
+ * A critical pod short only of pods, cpu or memory (no other predicate failing) comes back with
+ * what it lacks (`insufficient`): the admitter preempts pods for it (preemption.ts). When another
+ * predicate fails too, that one is the reason, as upstream's handler keeps only those.
  *
  * Not checked (upstream does): extended resources.
  */
@@ -29,11 +32,13 @@ import { podQos } from './runtime/cgroup-resources.ts';
 import { NodeInfo, podHostPorts } from '../scheduler/node-info.ts';
 import type { K8sObject } from '../client/types.ts';
 import { isCriticalPod } from './eviction/local-storage-limits.ts';
-import { checkSysctls, SysctlForbiddenError } from './runtime/oci-spec.ts';
+import { SAFE_SYSCTL_ALLOWLIST, SysctlForbiddenError, type SysctlAllowlist } from './runtime/sysctl-allowlist.ts';
 
 export interface Rejection {
   reason: string;
   message: string;
+  /** A critical pod refused only for resources: how much of each it lacks (requested − (capacity − used)). */
+  insufficient?: Array<{ resource: string; quantity: bigint }>;
 }
 
 /** A quantity in milli-units (cpu) or units (everything else), rounded up, as MilliValue / Value. */
@@ -83,13 +88,13 @@ export function requiresAppArmor(pod: Pod): boolean {
  * Undefined when `pod` may run beside `running` on `node` (the agent's Node object; without one only
  * the resources are checked) with `allocatable`.
  */
-export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonly<Record<string, string>>, node?: K8sObject, pressure: readonly string[] = []): Rejection | undefined {
+export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonly<Record<string, string>>, node?: K8sObject, pressure: readonly string[] = [], sysctls: SysctlAllowlist = SAFE_SYSCTL_ALLOWLIST): Rejection | undefined {
   // The eviction manager's admit handler runs first: under pressure every pod but a critical one is
   // refused, except that MemoryPressure alone admits pods that are not BestEffort, and BestEffort
   // ones that tolerate the memory-pressure taint.
   if (pressure.length && !isCriticalPod(pod) && !admittedUnderMemoryPressure(pod, pressure)) return { reason: 'Evicted', message: `Pod was rejected: The node had condition: [${pressure.join(' ')}]. ` };
-  const sysctls = sysctlRejection(pod);
-  if (sysctls) return sysctls;
+  const forbidden = sysctlRejection(pod, sysctls);
+  if (forbidden) return forbidden;
   // Checks preemption would not help with come first (rejectPodAdmissionBasedOnOSSelector / OSField).
   const podOS = pod.metadata?.labels?.['kubernetes.io/os'];
   if (podOS !== undefined && podOS !== 'linux') return { reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Pod was rejected: Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" };
@@ -102,8 +107,16 @@ export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonl
   // Nor does it apply AppArmor profiles: a pod asking for one would run unconfined (upstream's
   // appArmorAdmitHandler rejects it on a host without AppArmor, in these words but for the cause).
   if (requiresAppArmor(pod)) return { reason: 'AppArmor', message: 'Pod was rejected: Cannot enforce AppArmor: this node agent does not apply AppArmor profiles' };
-  const resources = fits(pod, running, allocatable);
-  if (resources) return resources;
+  const short = insufficientResources(pod, running, allocatable);
+  if (!short.length) return predicates(pod, running, node);
+  const first = short[0]!;
+  const rejection = { reason: `OutOf${first.resource}`, message: `Pod was rejected: Node didn't have enough resource: ${first.resource}, requested: ${first.requested}, used: ${first.used}, capacity: ${first.capacity}` };
+  if (!isCriticalPod(pod)) return rejection;
+  return predicates(pod, running, node) ?? { ...rejection, insufficient: short.map((r) => ({ resource: r.resource, quantity: r.requested - (r.capacity - r.used) })) };
+}
+
+/** The predicates after the resources (AdmissionCheck's node affinity, node name, host ports; then NoExecute taints). */
+function predicates(pod: Pod, running: readonly Pod[], node: K8sObject | undefined): Rejection | undefined {
   if (!node) return undefined;
   const p = pod as K8sObject;
   if (!podMatchesNodeSelectorAndAffinity(p, node)) return predicate('NodeAffinity', "node(s) didn't match Pod's node affinity/selector");
@@ -121,10 +134,10 @@ export function admitPod(pod: Pod, running: readonly Pod[], allocatable: Readonl
 }
 
 /** The sysctl allowlist's Admit: reason SysctlForbidden, "forbidden sysctl: …". */
-function sysctlRejection(pod: Pod): Rejection | undefined {
+function sysctlRejection(pod: Pod, allowlist: SysctlAllowlist): Rejection | undefined {
   if (!pod.spec?.securityContext?.sysctls?.length) return undefined;
   try {
-    checkSysctls(pod.spec);
+    allowlist.check(pod.spec);
   } catch (err) {
     if (err instanceof SysctlForbiddenError) return { reason: 'SysctlForbidden', message: `Pod was rejected: ${err.message}` };
     throw err;
@@ -138,21 +151,25 @@ function admittedUnderMemoryPressure(pod: Pod, pressure: readonly string[]): boo
   return tolerationsTolerateTaint(pod.spec.tolerations ?? [], { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' });
 }
 
-/** noderesources.Fits for pods, cpu and memory: undefined when `pod` fits beside `running`. */
-function fits(pod: Pod, running: readonly Pod[], allocatable: Readonly<Record<string, string>>): Rejection | undefined {
-  const reject = (r: string, requested: bigint, used: bigint, capacity: bigint): Rejection => ({
-    reason: `OutOf${r}`,
-    message: `Pod was rejected: Node didn't have enough resource: ${r}, requested: ${requested}, used: ${used}, capacity: ${capacity}`,
-  });
+interface Shortfall {
+  resource: string;
+  requested: bigint;
+  used: bigint;
+  capacity: bigint;
+}
+
+/** noderesources.Fits for pods, cpu and memory, every failure (includeAllFailures): none when `pod` fits beside `running`. */
+function insufficientResources(pod: Pod, running: readonly Pod[], allocatable: Readonly<Record<string, string>>): Shortfall[] {
+  const out: Shortfall[] = [];
   const maxPods = amount(allocatable.pods ?? '110', false);
-  if (BigInt(running.length) + 1n > maxPods) return reject('pods', 1n, BigInt(running.length), maxPods);
+  if (BigInt(running.length) + 1n > maxPods) out.push({ resource: 'pods', requested: 1n, used: BigInt(running.length), capacity: maxPods });
   for (const r of ['cpu', 'memory']) {
     const want = podRequest(pod, r);
     if (want === 0n || allocatable[r] === undefined) continue;
     const capacity = amount(allocatable[r], r === 'cpu');
     let used = 0n;
     for (const p of running) used += podRequest(p, r);
-    if (used + want > capacity) return reject(r, want, used, capacity);
+    if (used + want > capacity) out.push({ resource: r, requested: want, used, capacity });
   }
-  return undefined;
+  return out;
 }

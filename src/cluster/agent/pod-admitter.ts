@@ -17,6 +17,13 @@
  * as upstream's clean-up of pods it does not run). The admission order is also the start gate's
  * priority (earlier pods start first).
  *
+ * A critical pod refused only for resources preempts pods (preemption.ts, upstream's
+ * CriticalPodAdmissionHandler): each victim's verdict becomes Preempting, its worker is woken to
+ * kill it (its own grace period) and write Failed with a DisruptionTarget condition, and the
+ * critical pod's admission waits for that, at most max(10 s, 1.5 × the grace period) per victim as
+ * upstream's killPodNow, before it is admitted. No set of pods freeing enough: rejected with
+ * UnexpectedAdmissionError.
+ *
  * Not as upstream: a pod already running whose RuntimeClass is gone keeps running (upstream reads
  * the class only to create a sandbox; this agent's RuntimeClass check is an admission check).
  */
@@ -25,12 +32,18 @@ import { resources } from '../client/resources.ts';
 import type { K8sObject } from '../client/types.ts';
 import { rfc3339 } from '../sim/node-template.ts';
 import { admitPod, type Rejection } from './pod-admission.ts';
-import { isDone, type SyncContext, type SyncView } from './pod-sync-deps.ts';
+import { gracePeriodOf, isDone, type SyncContext, type SyncView } from './pod-sync-deps.ts';
+import { PREEMPTION_CONDITION_MESSAGE, PREEMPTION_MESSAGE, PREEMPTION_REASON, podsToPreempt, requirementsText, type Requirement } from './preemption.ts';
+import { withDisruptionTarget } from './pod-teardown.ts';
+import { realTimers } from '../client/timers.ts';
 import { runtimeClassRejection } from './runtime-class.ts';
 import { podDesc } from './probes/lifecycle-hooks.ts';
 
-/** Admitted with its admission order, or rejected (reported once the event went out). */
-type Verdict = { order: number } | { rejection: Rejection; reported: boolean };
+/**
+ * Admitted with its admission order, or rejected (reported once the event went out); a preempted
+ * pod's rejection carries its DisruptionTarget message and the wait of the pod it made room for.
+ */
+type Verdict = { order: number } | { rejection: Rejection; reported: boolean; disruption?: string; killed?: () => void };
 
 const uidOf = (p: Pod): string => p.metadata?.uid ?? '';
 
@@ -49,14 +62,14 @@ export function byCreation(a: Pod, b: Pod): number {
 export class PodAdmitter {
   readonly #c: SyncContext;
   /** Kills the containers of a rejected pod: its status then (terminated container statuses). */
-  readonly #kill: (pod: Pod) => Promise<Record<string, unknown>>;
+  readonly #kill: (pod: Pod, grace?: number) => Promise<Record<string, unknown>>;
   /** Each pod's verdict (bounded by the pods on the node; dropped with the pod). */
   #verdicts = new Map<string, Verdict>();
   #admissions = 0;
   /** The judging in progress: one at a time. */
   #judging: Promise<void> = Promise.resolve();
 
-  constructor(c: SyncContext, kill: (pod: Pod) => Promise<Record<string, unknown>>) {
+  constructor(c: SyncContext, kill: (pod: Pod, grace?: number) => Promise<Record<string, unknown>>) {
     this.#c = c;
     this.#kill = kill;
   }
@@ -84,10 +97,15 @@ export class PodAdmitter {
       v.reported = true;
     }
     this.#c.probes.forget(uid);
-    // A pod that runs here (an older agent admitted it) is killed first, so its status says how its containers ended.
-    const known = view.sandboxes.length > 0 || view.containers.length > 0;
-    const status = known ? await this.#kill(pod) : { startTime: pod.status?.startTime ?? rfc3339(d.now()) };
-    await this.#c.status.write(pod, { ...status, phase: 'Failed', reason: v.rejection.reason, message: v.rejection.message });
+    try {
+      // A pod that runs here (an older agent admitted it, or it was preempted) is killed first, so its status says how its containers ended.
+      const known = view.sandboxes.length > 0 || view.containers.length > 0;
+      const status = known ? await this.#kill(pod, v.disruption ? gracePeriodOf(pod) : undefined) : { startTime: pod.status?.startTime ?? rfc3339(d.now()) };
+      const conditions = v.disruption ? withDisruptionTarget(status.conditions, v.disruption, rfc3339(d.now())) : status.conditions;
+      await this.#c.status.write(pod, { ...status, phase: 'Failed', reason: v.rejection.reason, message: v.rejection.message, ...(conditions ? { conditions } : {}) });
+    } finally {
+      v.killed?.();
+    }
     return false;
   }
 
@@ -108,18 +126,55 @@ export class PodAdmitter {
     const d = this.#c.d;
     const uid = uidOf(pod);
     const admitted = d.pods().filter((p) => uidOf(p) !== uid && 'order' in (this.#verdicts.get(uidOf(p)) ?? {}) && !isDone(p.status?.phase));
-    let rejection = admitPod(pod, admitted, d.allocatable, d.node?.(), d.nodePressure?.());
+    let rejection = admitPod(pod, admitted, d.allocatable, d.node?.(), d.nodePressure?.(), d.sysctls);
     if (rejection?.reason === 'NodeAffinity' && d.fetchNode) {
       const fresh = await d.fetchNode().catch(() => undefined);
-      if (fresh) rejection = admitPod(pod, admitted, d.allocatable, fresh, d.nodePressure?.());
+      if (fresh) rejection = admitPod(pod, admitted, d.allocatable, fresh, d.nodePressure?.(), d.sysctls);
     }
-    if (rejection) return rejection;
+    if (rejection && !rejection.insufficient) return rejection;
+    const short = rejection?.insufficient;
     rejection = await runtimeClassRejection(d.client, pod);
     if (rejection?.reason === 'RuntimeClassNotFound') {
       const own = await this.#c.view(uid);
       if (own.sandboxes.length > 0 || own.containers.length > 0) return undefined;
     }
-    return rejection;
+    if (rejection || !short) return rejection;
+    return this.#preemptFor(pod, admitted, short);
+  }
+
+  /** HandleAdmissionFailure for a critical pod short of `short`: its victims killed (waited for), or the rejection when there are none enough. */
+  async #preemptFor(pod: Pod, admitted: readonly Pod[], short: readonly Requirement[]): Promise<Rejection | undefined> {
+    const d = this.#c.d;
+    let victims: Pod[];
+    try {
+      // Pods already being deleted or evicted are not active (filterOutInactivePods): not victims.
+      const active = admitted.filter((p) => !p.metadata?.deletionTimestamp && !d.evictionVerdict?.(uidOf(p)) && !d.pressureVerdict?.(uidOf(p)));
+      victims = podsToPreempt(pod, active, short);
+    } catch (err) {
+      d.log.info({ pod: podDesc(pod), err: (err as Error).message }, 'critical pod not admitted: no pods to preempt');
+      return { reason: 'UnexpectedAdmissionError', message: `Pod was rejected: Unexpected error while attempting to recover from admission failure: preemption: error finding a set of pods to preempt: ${(err as Error).message}` };
+    }
+    const timers = d.timers ?? realTimers;
+    await Promise.all(victims.map((victim) => {
+      const uid = uidOf(victim);
+      d.log.info({ pod: podDesc(victim), requestingPod: podDesc(pod), insufficientResources: requirementsText(short) }, 'Preempting pod to free up resources');
+      d.recorder?.event(victim as K8sObject, resources.pods, 'Warning', PREEMPTION_REASON, PREEMPTION_MESSAGE);
+      const grace = gracePeriodOf(victim);
+      return new Promise<void>((resolve) => {
+        const timer = timers.setTimeout(() => {
+          d.log.warn({ pod: podDesc(victim) }, 'timeout waiting to kill pod');
+          d.recorder?.event(victim as K8sObject, resources.pods, 'Warning', 'ExceededGracePeriod', 'Container runtime did not kill the pod within specified grace period.');
+          resolve();
+        }, Math.max(10, grace + Math.floor(grace / 2)) * 1000);
+        const killed = () => {
+          timers.clearTimeout(timer);
+          resolve();
+        };
+        this.#verdicts.set(uid, { rejection: { reason: PREEMPTION_REASON, message: PREEMPTION_MESSAGE }, reported: true, disruption: PREEMPTION_CONDITION_MESSAGE, killed });
+        (d.wake ?? ((u: string) => d.requeueAfter(u, 0)))(uid);
+      });
+    }));
+    return undefined;
   }
 
   forget(uid: string): void {

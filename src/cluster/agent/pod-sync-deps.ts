@@ -15,6 +15,8 @@ import type { VolumeManager } from './volumes/volume-manager.ts';
 import type { ProbeManager } from './probes/probe-manager.ts';
 import type { ProbeRunner } from './probes/run-probe.ts';
 import type { ContainerLifecycle } from './probes/container-lifecycle.ts';
+import type { SysctlAllowlist } from './runtime/sysctl-allowlist.ts';
+import type { Timers } from '../client/timers.ts';
 
 export interface PodSyncDeps {
   runtime: ContainerRuntime;
@@ -43,6 +45,12 @@ export interface PodSyncDeps {
   pods(): readonly Pod[];
   /** Sync this pod again after `ms` (a backoff running out). */
   requeueAfter(uid: string, ms: number): void;
+  /** Sync this pod now (a pod preempted for a critical one; default requeueAfter 0). */
+  wake?(uid: string): void;
+  /** The sysctl allowlist: the safe sysctls and --allowed-unsafe-sysctls (default the safe ones). */
+  sysctls?: SysctlAllowlist;
+  /** For the bound on waiting for preempted pods to be killed (default Node's, unref'd). */
+  timers?: Timers;
   /** Runtime creates and starts at once (default twice the CPUs, at least 8): a burst of pods starts in admission order (start-gate.ts). */
   startConcurrency?: number;
   /** The eviction manager's message for a pod it judged over a local-storage limit (eviction/local-storage-eviction.ts). */

@@ -32,6 +32,7 @@ import { PodStatusWriter } from './pod-status-writer.ts';
 import { PodAdmitter } from './pod-admitter.ts';
 import { ContainerRunner } from './container-runner.ts';
 import { PodTeardown } from './pod-teardown.ts';
+import { SAFE_SYSCTL_ALLOWLIST } from './runtime/sysctl-allowlist.ts';
 
 export { gracePeriodOf, type PodSyncDeps } from './pod-sync-deps.ts';
 
@@ -84,7 +85,7 @@ export class PodSyncer {
       verdict: (uid) => ({ started: (name, id) => this.probes.started(uid, name, id), ready: (name, id) => this.probes.ready(uid, name, id) }),
     };
     this.#teardown = new PodTeardown(this.#c, (uid) => this.forget(uid));
-    this.#admitter = new PodAdmitter(this.#c, async (pod) => this.#teardown.terminalStatus(pod, await this.#teardown.kill(pod)));
+    this.#admitter = new PodAdmitter(this.#c, async (pod, grace) => this.#teardown.terminalStatus(pod, await this.#teardown.kill(pod, grace)));
     this.#runner = new ContainerRunner(this.#c, (uid) => this.#admitter.order(uid));
   }
 
@@ -137,7 +138,7 @@ export class PodSyncer {
     // A pod that never restarts anything does not get a second sandbox once it has run.
     if (!sandbox && !(policy === 'Never' && view.containers.length > 0)) {
       const podFiles = await d.podFiles?.(pod);
-      sandbox = await this.#runner.gated(uid, 'sandbox', () => d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec!, podFiles }));
+      sandbox = await this.#runner.gated(uid, 'sandbox', () => d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec!, podFiles, sysctls: (d.sysctls ?? SAFE_SYSCTL_ALLOWLIST).check(pod.spec!) }));
       this.index.addSandbox(uid, sandbox.id);
     }
     const waiting = new Map<string, Waiting>();

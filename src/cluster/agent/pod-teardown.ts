@@ -15,6 +15,12 @@ import { computePodStatus, type PodView } from './pod-status.ts';
 import { gracePeriodOf, isDone, refOf, type SyncContext } from './pod-sync-deps.ts';
 import { podDesc } from './probes/lifecycle-hooks.ts';
 
+/** The pod's conditions with DisruptionTarget True, reason TerminationByKubelet and `message` (the kubelet's evictions and preemptions). */
+export function withDisruptionTarget(conditions: unknown, message: string, now: string): Array<Record<string, unknown>> {
+  const others = ((conditions ?? []) as Array<Record<string, unknown>>).filter((c) => c.type !== 'DisruptionTarget');
+  return [...others, { type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: now, reason: 'TerminationByKubelet', message }];
+}
+
 export class PodTeardown {
   readonly #c: SyncContext;
   /** Drops everything the syncer keeps about a pod once it is gone. */
@@ -63,9 +69,7 @@ export class PodTeardown {
     }
     const status = this.terminalStatus(pod, await this.kill(pod));
     // Node-pressure evictions say so in a DisruptionTarget condition (TerminationByKubelet), as evictPod's condition.
-    const conditions = nodePressure
-      ? [...((status.conditions ?? []) as Array<Record<string, unknown>>).filter((c) => c.type !== 'DisruptionTarget'), { type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(d.now()), reason: 'TerminationByKubelet', message }]
-      : status.conditions;
+    const conditions = nodePressure ? withDisruptionTarget(status.conditions, message, rfc3339(d.now())) : status.conditions;
     await this.#c.status.write(pod, { ...status, phase: 'Failed', reason: 'Evicted', message, conditions });
   }
 
@@ -73,12 +77,13 @@ export class PodTeardown {
    * Kills the containers of a pod the agent will not run (evicted, or rejected at admission): a
    * Killing event for each running one, then each stopped with the 1 s override upstream's
    * eviction and clean-up of unwanted pods use, raised to killContainer's 2 s minimum (preStop
-   * hooks run inside it). The sandbox is stopped; nothing is removed.
+   * hooks run inside it). The sandbox is stopped; nothing is removed. `grace`: another grace period
+   * (a preempted pod's own), still at least 2 s.
    */
-  async kill(pod: Pod): Promise<PodView> {
+  async kill(pod: Pod, grace = 2): Promise<PodView> {
     this.#c.probes.forget(pod.metadata?.uid ?? '');
     await this.#announceKilling(pod);
-    return this.stopAll(pod.metadata?.uid ?? '', 2, false, pod);
+    return this.stopAll(pod.metadata?.uid ?? '', Math.max(2, grace), false, pod);
   }
 
   /** The status of a pod whose containers are stopped for good (`stopped`: as they are now). */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container, PodSecurityContext, PodSpec } from 'kubernetes-types/core/v1.js';
-import { capabilities, checkSysctls, containerSpec, sandboxSpec, SysctlForbiddenError } from './oci-spec.ts';
+import { capabilities, containerSpec, sandboxSpec } from './oci-spec.ts';
+import { SysctlForbiddenError } from './sysctl-allowlist.ts';
 import { resolveUser, RunAsNonRootError, verifyRunAsNonRoot, imageUser } from './image-user.ts';
 import { containerResources, milliCpuToQuota, milliCpuToShares, oomScoreAdj } from './cgroup-resources.ts';
 import { processArgs, processEnv, expandEnv } from './process-args.ts';
@@ -151,10 +152,11 @@ test('sandbox spec: host namespaces and safe sysctls', () => {
   const host = sandboxSpec({ pod, spec: { containers: [], hostNetwork: true, hostIPC: true, hostPID: true } }, pause, 'p');
   assert.deepEqual(host.linux.namespaces.map((n) => n.type), ['mount']);
   assert.equal(host.hostname, undefined);
-  assert.throws(() => checkSysctls({ containers: [], securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '1' }] } }), SysctlForbiddenError);
-  assert.throws(() => checkSysctls({ containers: [], hostNetwork: true, securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] } }), /host net/);
-  assert.throws(() => checkSysctls({ containers: [], hostIPC: true, securityContext: { sysctls: [{ name: 'kernel.shm_rmid_forced', value: '1' }] } }), (e: unknown) => e instanceof SysctlForbiddenError && e.message === 'forbidden sysctl: "kernel.shm_rmid_forced" not allowed with host ipc enabled');
-  assert.deepEqual(checkSysctls({ containers: [], hostIPC: true, securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] } }), { 'net.ipv4.tcp_syncookies': '1' });
+  // The sysctls the agent's allowlist admitted are set, namespaced ones only.
+  const unsafe = { containers: [], securityContext: { sysctls: [{ name: 'net.core.somaxconn', value: '1024' }] } };
+  assert.throws(() => sandboxSpec({ pod, spec: unsafe }, pause, 'p'), SysctlForbiddenError, 'not on the safe list');
+  assert.deepEqual(sandboxSpec({ pod, spec: unsafe, sysctls: { 'net.core.somaxconn': '1024' } }, pause, 'p').linux.sysctl, { 'net.core.somaxconn': '1024' });
+  assert.throws(() => sandboxSpec({ pod, spec: unsafe, sysctls: { 'vm.overcommit_memory': '1' } }, pause, 'p'), /forbidden sysctl: "vm.overcommit_memory" is not in a separate kernel namespace/);
 });
 
 test('cgroup resources: shares, quota, memory and pids as the kubelet computes them', () => {

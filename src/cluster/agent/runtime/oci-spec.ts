@@ -4,7 +4,8 @@
  * reads Localhost seccomp profiles, and knows the sandbox's namespace paths.
  */
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
-import { ALL_CAPS, ALLOWED_DEVICES, DEFAULT_CAPS, MASKED_PATHS, READONLY_PATHS, SAFE_SYSCTLS, defaultMounts, type OciMount } from './oci-defaults.ts';
+import { ALL_CAPS, ALLOWED_DEVICES, DEFAULT_CAPS, MASKED_PATHS, READONLY_PATHS, defaultMounts, type OciMount } from './oci-defaults.ts';
+import { sandboxSysctls } from './sysctl-allowlist.ts';
 import { containerResources, oomScoreAdj } from './cgroup-resources.ts';
 import { effectiveSecurityContext, type ResolvedUser } from './image-user.ts';
 import { expandEnv, processArgs, processEnv } from './process-args.ts';
@@ -42,30 +43,9 @@ export interface OciSpec {
   annotations?: Record<string, string>;
 }
 
-export class SysctlForbiddenError extends Error {}
-
 /** The pod's hostname: spec.hostname or the pod name (the kubelet's GeneratePodHostNameAndDomain, truncated to 63). */
 export function podHostname(name: string, spec: PodSpec): string {
   return (spec.hostname || name).slice(0, 63).replace(/[-.]+$/, '');
-}
-
-/** Throws for a sysctl the kubelet would not allow (unsafe, or net.* with hostNetwork). */
-export function checkSysctls(spec: PodSpec): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const s of spec.securityContext?.sysctls ?? []) {
-    const name = s.name.replaceAll('/', '.');
-    if (!SAFE_SYSCTLS.includes(name)) throw new SysctlForbiddenError(`forbidden sysctl: "${s.name}" not allowlisted`);
-    if (spec.hostNetwork && name.startsWith('net.')) throw new SysctlForbiddenError(`forbidden sysctl: "${s.name}" not allowed with host net enabled`);
-    // An IPC sysctl would be written into the host's IPC namespace (the kubelet's allowlist refuses it the same way).
-    if (spec.hostIPC && isIpcSysctl(name)) throw new SysctlForbiddenError(`forbidden sysctl: "${s.name}" not allowed with host ipc enabled`);
-    out[name] = s.value;
-  }
-  return out;
-}
-
-/** The sysctls of the IPC namespace (the kubelet's namespace table). */
-function isIpcSysctl(name: string): boolean {
-  return name === 'kernel.sem' || name.startsWith('kernel.shm') || name.startsWith('kernel.msg') || name.startsWith('fs.mqueue.');
 }
 
 /** The pause process: new net/ipc/uts/pid namespaces unless the pod shares the host's; no capabilities. */
@@ -75,7 +55,7 @@ export function sandboxSpec(cfg: SandboxConfig, pause: { binary: string; args: s
   if (!spec.hostPID) namespaces.push({ type: 'pid' });
   if (!spec.hostIPC) namespaces.push({ type: 'ipc' });
   if (!spec.hostNetwork) namespaces.push({ type: 'network' }, { type: 'uts' });
-  const sysctl = checkSysctls(spec);
+  const sysctl = sandboxSysctls(cfg);
   const out: OciSpec = {
     ociVersion: OCI_VERSION,
     process: {

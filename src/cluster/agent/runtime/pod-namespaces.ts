@@ -29,6 +29,7 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Launcher } from './launcher.ts';
+import { sysctlPath } from './sysctl-allowlist.ts';
 
 export interface PodNamespaceFiles {
   net?: string;
@@ -157,7 +158,7 @@ export async function createPodNamespaces(launcher: Launcher, c: CreatePodNamesp
   // unshare bind-mounts each namespace onto an existing file.
   for (const f of files) writeFileSync(f, '');
   const flags = [...(c.files.net ? [`--net=${c.files.net}`] : []), ...(c.files.ipc ? [`--ipc=${c.files.ipc}`] : []), ...(c.files.uts ? [`--uts=${c.files.uts}`] : [])];
-  const sysctls = Object.entries(c.sysctls).flatMap(([name, value]) => [name.replaceAll('.', '/'), value]);
+  const sysctls = Object.entries(c.sysctls).flatMap(([name, value]) => [sysctlPath(name), value]);
   const setUp = ['/bin/sh', '-c', INNER, 'portcullis-pod-ns', c.files.uts ? c.hostname : '', c.files.net ? '1' : '', ...sysctls];
   const command = flags.length > 0 ? ['unshare', ...flags, ...setUp] : ['true'];
   await runBounded(launcher, ['/bin/sh', '-c', OUTER, 'portcullis-sandbox', c.shm ?? '', ...command], "creating the pod's namespaces", c.timeoutMs);

@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { checkSysctls, containerSpec, podHostname, sandboxSpec } from './oci-spec.ts';
+import { containerSpec, podHostname, sandboxSpec } from './oci-spec.ts';
+import { sandboxSysctls } from './sysctl-allowlist.ts';
 import { effectiveSecurityContext, imageUser, resolveUser, verifyRunAsNonRoot } from './image-user.ts';
 import { hostDevices } from './host-devices.ts';
 import { capsFromMask } from './oci-defaults.ts';
@@ -134,7 +135,7 @@ export class RuncRuntime implements ContainerRuntime {
     const dir = this.sandboxDir(id);
     // Only a shared PID namespace needs a process to hold it (its init): the pause container.
     const pause = cfg.spec.shareProcessNamespace === true && cfg.spec.hostPID !== true;
-    const sysctls = checkSysctls(cfg.spec);
+    const sysctls = sandboxSysctls(cfg);
     mkdirSync(pause ? join(dir, 'bundle', 'rootfs') : dir, { recursive: true });
     mkdirSync(this.cli.root, { recursive: true });
     const nsRoot = this.opts.podNamespaceRoot ?? POD_NAMESPACE_ROOT;

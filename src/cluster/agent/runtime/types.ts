@@ -34,6 +34,12 @@ export interface SandboxConfig {
    * /etc/hosts that the agent writes. Key: path in the container; value: host path.
    */
   readonly podFiles?: Readonly<Record<string, string>>;
+  /**
+   * The pod's sysctls by dotted name, as the agent's allowlist admitted them (CRI's
+   * LinuxPodSandboxConfig.sysctls); the runtime still refuses one that is not namespaced. Absent:
+   * the pod's own, against the safe list only.
+   */
+  readonly sysctls?: Readonly<Record<string, string>>;
 }
 
 export type SandboxState = 'ready' | 'notready';
