@@ -40,7 +40,7 @@ export function isImpersonationHeader(lowerName: string): boolean {
 }
 
 /** Whether any header name (in any case) starts with "impersonate-". */
-function hasImpersonationHeader(headers: HeaderBag): boolean {
+export function hasImpersonationHeader(headers: HeaderBag): boolean {
   for (const name in headers) {
     // 'i' or 'I' first: most names are rejected without making a string.
     if ((name.charCodeAt(0) | 0x20) !== 0x69 || name.length <= IMPERSONATE_PREFIX.length) continue;

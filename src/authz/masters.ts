@@ -7,6 +7,10 @@ export class MastersAuthorizer implements Authorizer {
   readonly name = 'system:masters';
 
   async authorize(a: Readonly<AuthzAttributes>): Promise<AuthzResult> {
+    return this.authorizeSync(a);
+  }
+
+  authorizeSync(a: Readonly<AuthzAttributes>): AuthzResult {
     if (a.user.groups.includes(GROUP_MASTERS)) return { decision: 'allow', reason: `member of ${GROUP_MASTERS}` };
     return { decision: 'no-opinion', reason: '' };
   }

@@ -46,4 +46,9 @@ export interface AuthzResult {
 export interface Authorizer {
   readonly name: string;
   authorize(a: Readonly<AuthzAttributes>): Promise<AuthzResult>;
+  /**
+   * The same decision without a promise, for authorizers that never wait (the request path
+   * takes it when every authorizer of the chain has it: no microtask per authorizer).
+   */
+  authorizeSync?(a: Readonly<AuthzAttributes>): AuthzResult;
 }

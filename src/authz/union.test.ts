@@ -56,3 +56,29 @@ test('forbidden messages as upstream', () => {
   assert.equal(forbiddenMessage(attrs([], { namespace: '', resource: 'nodes', verb: 'get', subresource: 'status' })), 'User "alice" cannot get resource "nodes/status" in API group "" at the cluster scope');
   assert.equal(forbiddenMessage(attrs([], { isResourceRequest: false, verb: 'get', path: '/healthz' })), 'User "alice" cannot get path "/healthz"');
 });
+
+test('authorizeSync: present only when every member has it, and answers as authorize does', async () => {
+  const sync = (name: string, r: AuthzResult | Error): Authorizer => ({
+    ...fixed(name, r),
+    authorizeSync() {
+      if (r instanceof Error) throw r;
+      return r;
+    },
+  });
+  assert.equal(new UnionAuthorizer([new MastersAuthorizer(), fixed('a', { decision: 'allow', reason: '' })]).authorizeSync, undefined);
+  const chains: Authorizer[][] = [
+    [new MastersAuthorizer(), sync('a', { decision: 'no-opinion', reason: 'not mine' }), sync('b', { decision: 'no-opinion', reason: 'nor mine' })],
+    [sync('a', { decision: 'no-opinion', reason: 'x' }), sync('b', { decision: 'deny', reason: 'no' }), sync('c', { decision: 'allow', reason: 'yes' })],
+    [sync('a', { decision: 'no-opinion', reason: '' }), sync('b', new Error('boom')), sync('c', { decision: 'allow', reason: 'yes' })],
+    [sync('a', { decision: 'no-opinion', reason: '', evaluationError: 'partial' }), sync('c', { decision: 'allow', reason: 'yes' })],
+    [sync('a', { decision: 'allow', reason: 'ok', authorizer: 'inner' })],
+  ];
+  for (const groups of [['system:masters'], ['dev']]) {
+    for (const members of chains) {
+      const u = new UnionAuthorizer(members);
+      assert.ok(u.authorizeSync);
+      assert.deepEqual(u.authorizeSync(attrs(groups)), await u.authorize(attrs(groups)));
+    }
+  }
+  assert.equal(new UnionAuthorizer(chains[2]!).authorizeSync!(attrs(['dev'])).evaluationError, 'b: boom');
+});

@@ -196,8 +196,17 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   // The FlowSchemas and priority levels are followed from the store while the server runs.
   app.addHook('onReady', async () => limits.start());
   app.addHook('onClose', async () => limits.stop());
-  app.addHook('onRequest', async (req, reply) => {
-    await runPreBodyStages(deps, req, reply);
+  // The callback form: the stages' own promise is the only one (an async hook adds another).
+  // A stage refusing at once (a malformed path) throws; fastify answers both kinds alike.
+  app.addHook('onRequest', (req, reply, done) => {
+    let stages: Promise<void>;
+    try {
+      stages = runPreBodyStages(deps, req, reply);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    stages.then(() => done(), done);
   });
 
   app.setErrorHandler((err, _req, reply) => {

@@ -28,11 +28,11 @@ import type { TLSSocket } from 'node:tls';
 import { parseRequestInfo, type RequestInfo } from './request-info.ts';
 import { rawHeaderMap } from '../authn/raw-headers.ts';
 import { stripProxyHeaders, type ProxyHeaderNames } from '../authn/request-header.ts';
-import { impersonate, stripImpersonationHeaders } from '../authn/impersonation.ts';
+import { hasImpersonationHeader, impersonate, stripImpersonationHeaders } from '../authn/impersonation.ts';
 import type { Auditor } from '../audit/auditor.ts';
 import { auditAuthorized, beginAudit, requestAudit, withAuthzDecision } from '../audit/request-hooks.ts';
 import type { PipelineObserver } from '../metrics/pipeline-observer.ts';
-import type { RequestLimiter } from './flowcontrol/filter.ts';
+import type { Release, RequestLimiter } from './flowcontrol/filter.ts';
 
 /** What the pre-body stages leave on the request for the rest of the pipeline. */
 export interface PipelineState {
@@ -133,8 +133,12 @@ export async function impersonationStage(deps: PipelineDeps, req: FastifyRequest
   }
 }
 
-/** Stage 3: may they? Anything but an explicit allow is a 403 with upstream's message. */
-export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, user: UserInfo, log?: FastifyRequest['log'], req?: FastifyRequest): Promise<AuthzResult> {
+/**
+ * Stage 3: may they? Anything but an explicit allow is a 403 with upstream's message. When the
+ * authorizer decides synchronously (every authorizer of the chain can), so does this stage: the
+ * answer, or the refusal thrown, without a promise.
+ */
+export function authorizationStage(deps: PipelineDeps, info: RequestInfo, user: UserInfo, log?: FastifyRequest['log'], req?: FastifyRequest): AuthzResult | Promise<AuthzResult> {
   const attrs: AuthzAttributes = {
     user,
     verb: info.verb,
@@ -149,8 +153,13 @@ export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, 
     ...selectorAttributes(info),
   };
   const t0 = performance.now();
-  const r = await deps.authorizer.authorize(attrs);
-  if (req) deps.observer?.authorized(req, user, r, performance.now() - t0);
+  const authorizer = deps.authorizer;
+  if (authorizer.authorizeSync) return authorizationDecided(deps, info, attrs, authorizer.authorizeSync(attrs), t0, log, req);
+  return authorizer.authorize(attrs).then((r) => authorizationDecided(deps, info, attrs, r, t0, log, req));
+}
+
+function authorizationDecided(deps: PipelineDeps, info: RequestInfo, attrs: AuthzAttributes, r: AuthzResult, t0: number, log?: FastifyRequest['log'], req?: FastifyRequest): AuthzResult {
+  if (req) deps.observer?.authorized(req, attrs.user, r, performance.now() - t0);
   if (r.decision === 'allow') return r;
   if (r.evaluationError) {
     // Upstream answers an authorizer error with a 500 (filters/authorization.go); its text may
@@ -164,26 +173,65 @@ export async function authorizationStage(deps: PipelineDeps, info: RequestInfo, 
   throw withAuthzDecision(forbidden({ group: info.apiGroup, resource: info.resource }, info.name, msg), r);
 }
 
-/** Runs stages 1-3 in order and records the outcome on the request. */
-export async function runPreBodyStages(deps: PipelineDeps, req: FastifyRequest, _reply: FastifyReply): Promise<void> {
+/**
+ * Runs stages 1-3 in order and records the outcome on the request. Authentication always answers
+ * with a promise; after it, a stage that decides at once (no impersonation asked, a seat free,
+ * authorizers that never wait) continues in the same tick instead of through a promise per stage.
+ * Any stage's refusal, thrown here or rejected later, ends the request the same way (the caller
+ * treats both alike), and the stages run and refuse in the same order as before.
+ */
+export function runPreBodyStages(deps: PipelineDeps, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   // Audit first: a request refused at any later stage is still recorded with what was known.
-  beginAudit(deps.auditor, deps.newAuditId, req, _reply);
+  beginAudit(deps.auditor, deps.newAuditId, req, reply);
   const { info, query } = requestInfoStage(req);
   requestAudit(req)?.setInfo(info);
   const headers = rawHeaderMap(req.raw.rawHeaders);
-  const { user: authenticated, method } = await authenticationStage(deps, req, headers);
-  // As upstream, the policy sees the authenticated user (audit runs before impersonation).
-  requestAudit(req)?.authenticated(authenticated);
-  const impersonated = await impersonationStage(deps, req, headers, authenticated);
-  const user = impersonated ?? authenticated;
-  if (impersonated) requestAudit(req)?.impersonating(impersonated);
+  return authenticationStage(deps, req, headers).then(({ user, method }) => {
+    const s: Stages = { deps, req, reply, info, query, authenticated: user, method, user, impersonated: undefined };
+    // As upstream, the policy sees the authenticated user (audit runs before impersonation).
+    requestAudit(req)?.authenticated(user);
+    // impersonate() asks nothing of a request without Impersonate-* headers: skip its promise.
+    if (hasImpersonationHeader(headers)) return impersonationStage(deps, req, headers, user).then((imp) => admitStage(s, imp));
+    stripImpersonationHeaders(req.headers);
+    return admitStage(s, undefined);
+  });
+}
+
+/** What the stages after authentication carry along. */
+interface Stages {
+  deps: PipelineDeps;
+  req: FastifyRequest;
+  reply: FastifyReply;
+  info: RequestInfo;
+  query: URLSearchParams;
+  authenticated: UserInfo;
+  method: string;
+  /** The identity the request acts as (the impersonated one, if any). */
+  user: UserInfo;
+  impersonated: UserInfo | undefined;
+}
+
+function admitStage(s: Stages, impersonated: UserInfo | undefined): void | Promise<void> {
+  s.impersonated = impersonated;
+  s.user = impersonated ?? s.authenticated;
+  if (impersonated) requestAudit(s.req)?.impersonating(impersonated);
   // As upstream's chain: the (impersonated) user is classified before authorization runs.
   // Its seat is released when the response closes, a watch's as soon as it is initialized.
-  const release = await deps.limiter?.admit(req, _reply, info, user);
-  const authz = await authorizationStage(deps, info, user, req.log, req);
-  auditAuthorized(req, authz);
-  const state: PipelineState = { info, query, user, authnMethod: method, authz };
-  if (release && info.verb === 'watch') state.watchInitialized = release;
-  if (impersonated) state.impersonatedBy = authenticated;
-  (req as unknown as Record<symbol, PipelineState>)[STATE] = state;
+  const admitted = s.deps.limiter?.admit(s.req, s.reply, s.info, s.user);
+  if (admitted instanceof Promise) return admitted.then((release) => authorizeStage(s, release));
+  return authorizeStage(s, admitted);
+}
+
+function authorizeStage(s: Stages, release: Release): void | Promise<void> {
+  const authz = authorizationStage(s.deps, s.info, s.user, s.req.log, s.req);
+  if (authz instanceof Promise) return authz.then((r) => recordState(s, release, r));
+  recordState(s, release, authz);
+}
+
+function recordState(s: Stages, release: Release, authz: AuthzResult): void {
+  auditAuthorized(s.req, authz);
+  const state: PipelineState = { info: s.info, query: s.query, user: s.user, authnMethod: s.method, authz };
+  if (release && s.info.verb === 'watch') state.watchInitialized = release;
+  if (s.impersonated) state.impersonatedBy = s.authenticated;
+  (s.req as unknown as Record<symbol, PipelineState>)[STATE] = state;
 }

@@ -25,12 +25,17 @@ export function isLongRunning(info: RequestInfo): boolean {
   return LONG_RUNNING_VERBS.has(info.verb) || (info.isResourceRequest && LONG_RUNNING_SUBRESOURCES.has(info.subresource));
 }
 
+/** A seat's early release (a watch's, once initialized), or nothing to release. */
+export type Release = (() => void) | undefined;
+
 export interface RequestLimiter {
   /**
-   * Resolves once the request may proceed, its seat released when the response closes; the
-   * returned release frees it earlier (a watch, once initialized). Throws a 429 ApiError when refused.
+   * Gives the release once the request may proceed, its seat released when the response closes;
+   * the release frees it earlier (a watch, once initialized). A seat free at once is given
+   * directly, without a promise (most requests: no microtask on the request path); a request that
+   * queues gets a promise. A refusal is always a rejected promise with a 429 ApiError.
    */
-  admit(req: FastifyRequest, reply: FastifyReply, info: RequestInfo, user: UserInfo): Promise<(() => void) | undefined>;
+  admit(req: FastifyRequest, reply: FastifyReply, info: RequestInfo, user: UserInfo): Release | Promise<Release>;
 }
 
 function classificationHeaders(reply: FastifyReply, c: Classification): void {
@@ -41,27 +46,33 @@ function classificationHeaders(reply: FastifyReply, c: Classification): void {
 
 export function priorityAndFairness(fc: FlowControl): RequestLimiter {
   return {
-    async admit(_req, reply, info, user) {
+    admit(_req, reply, info, user) {
       if (info.verb !== 'watch' && isLongRunning(info)) return undefined;
       const res = reply.raw;
-      let c: Classification;
-      try {
-        // A client that left while it was being authenticated has had its 'close' already: it
-        // leaves the queue at once rather than hold a place there until the wait limit (15 s).
-        c = await fc.admit(info, user, (cb) => (res.destroyed || res.writableEnded ? cb() : res.once('close', cb)));
-      } catch (err) {
-        const rc = rejectedClassification(err);
-        if (rc) classificationHeaders(reply, rc);
-        throw err;
-      }
-      classificationHeaders(reply, c);
-      const release = c.release!;
-      // A client that left before the seat was granted already closed the response.
-      if (res.destroyed || res.writableEnded) release();
-      else res.once('close', release);
-      return release;
+      // A client that left while it was being authenticated has had its 'close' already: it
+      // leaves the queue at once rather than hold a place there until the wait limit (15 s).
+      const c = fc.admitNow(info, user, (cb) => (res.destroyed || res.writableEnded ? cb() : res.once('close', cb)));
+      if (!(c instanceof Promise)) return seated(reply, c);
+      return c.then(
+        (granted) => seated(reply, granted),
+        (err: unknown) => {
+          const rc = rejectedClassification(err);
+          if (rc) classificationHeaders(reply, rc);
+          throw err;
+        },
+      );
     },
   };
+}
+
+function seated(reply: FastifyReply, c: Classification): () => void {
+  classificationHeaders(reply, c);
+  const res = reply.raw;
+  const release = c.release!;
+  // A client that left before the seat was granted already closed the response.
+  if (res.destroyed || res.writableEnded) release();
+  else res.once('close', release);
+  return release;
 }
 
 /**
@@ -71,14 +82,14 @@ export function priorityAndFairness(fc: FlowControl): RequestLimiter {
 export function maxInFlight(readOnlyLimit: number, mutatingLimit: number): RequestLimiter {
   const inFlight = { readOnly: 0, mutating: 0 };
   return {
-    async admit(_req, reply, info, user) {
+    admit(_req, reply, info, user) {
       if (isLongRunning(info)) return undefined;
       const kind = READ_ONLY_VERBS.has(info.verb) ? 'readOnly' : 'mutating';
       const limit = kind === 'readOnly' ? readOnlyLimit : mutatingLimit;
       if (limit === 0) return undefined;
       if (inFlight[kind] >= limit) {
         if (user.groups.includes('system:masters')) return undefined;
-        throw new ApiError(429, 'TooManyRequests', TOO_MANY_REQUESTS_MESSAGE, { retryAfterSeconds: 1 });
+        return Promise.reject(new ApiError(429, 'TooManyRequests', TOO_MANY_REQUESTS_MESSAGE, { retryAfterSeconds: 1 }));
       }
       inFlight[kind]++;
       let done = false;

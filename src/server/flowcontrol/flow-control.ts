@@ -135,6 +135,14 @@ export class FlowControl {
    * callback to run if the client goes away while the request waits.
    */
   async admit(info: RequestInfo, user: UserInfo, onGone: (cb: () => void) => void): Promise<Classification> {
+    return this.admitNow(info, user, onGone);
+  }
+
+  /**
+   * admit() that gives a seat free at once directly, without a promise (the request path's
+   * common case); a queued request gets a promise, and a refusal is a rejected promise as before.
+   */
+  admitNow(info: RequestInfo, user: UserInfo, onGone: (cb: () => void) => void): Classification | Promise<Classification> {
     const schema = this.#classify(info, user);
     // The mandatory catch-all level always exists (imagined when not stored).
     const level = this.#levels.get(schema.level)!;
@@ -159,7 +167,7 @@ export class FlowControl {
       m?.waitRun.observe(0);
       return running();
     }
-    if (typeof r === 'string') throw this.#reject(c, m, r);
+    if (typeof r === 'string') return Promise.reject(this.#reject(c, m, r));
     m?.inQueue.inc();
     const t0 = performance.now();
     return new Promise<Classification>((resolve, reject) => {
