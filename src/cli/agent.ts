@@ -14,7 +14,7 @@ import { imagesUsage } from '../cluster/agent/server/stats-summary.ts';
 import { localNodeName, readHostInfo } from '../cluster/agent/host-info.ts';
 import { openRuncNodeRuntime } from '../cluster/agent/node-runtime.ts';
 import { IMAGE_FLAGS, imageFlagOptions } from '../cluster/agent/runtime/image-options.ts';
-import { boolFlag, commaList, durationFlag, flag, parseCommand } from './args.ts';
+import { boolFlag, commaList, durationFlag, flag, int32Flag, parseCommand } from './args.ts';
 import { DEFAULT_IMAGE_GC_POLICY, imageGcPolicyError } from '../cluster/agent/image-gc.ts';
 import { DEFAULT_EVICTION_HARD, evictionHardFlag, mapFlag, parseThresholdConfig } from '../cluster/agent/eviction/thresholds.ts';
 import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
@@ -22,7 +22,7 @@ import { SysctlAllowlist } from '../cluster/agent/runtime/sysctl-allowlist.ts';
 import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
 
 export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
-  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-minimum-reclaim', 'eviction-pressure-transition-period', 'allowed-unsafe-sysctls', ...IMAGE_FLAGS], booleans: ['pod-network'] });
+  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-minimum-reclaim', 'eviction-pressure-transition-period', 'allowed-unsafe-sysctls', 'eviction-max-pod-grace-period', ...IMAGE_FLAGS], booleans: ['pod-network'] });
   const nodeName = flag(args, 'node', '') || localNodeName();
   const dataDir = flag(args, 'data-dir', './.portcullis-agent');
   const maxPods = Number(flag(args, 'max-pods', '110'));
@@ -45,6 +45,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   const evictionError = parseThresholdConfig({ hard: evictionHard, soft: evictionSoft, softGracePeriod: evictionSoftGracePeriod, minimumReclaim: evictionMinimumReclaim }).error;
   if (evictionError) throw new Error(`invalid eviction thresholds (--eviction-hard, --eviction-soft, --eviction-soft-grace-period, --eviction-minimum-reclaim): ${evictionError}`);
   const evictionPressureTransitionMs = durationFlag(args, 'eviction-pressure-transition-period', '5m');
+  const evictionMaxPodGracePeriodSeconds = int32Flag(args, 'eviction-max-pod-grace-period', 0);
   // Unsafe sysctls pods may set, checked before joining: each must be namespaced (the kubelet's NewAllowlist).
   const allowedUnsafeSysctls = commaList(args, 'allowed-unsafe-sysctls');
   SysctlAllowlist.withUnsafe(allowedUnsafeSysctls);
@@ -71,7 +72,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
-      imageGcPolicy, evictionHard, evictionSoft, evictionSoftGracePeriod, evictionMinimumReclaim, evictionPressureTransitionMs, allowedUnsafeSysctls,
+      imageGcPolicy, evictionHard, evictionSoft, evictionSoftGracePeriod, evictionMinimumReclaim, evictionPressureTransitionMs, evictionMaxPodGracePeriodSeconds, allowedUnsafeSysctls,
       // Pods' volumes under <data-dir>/pods (runc runs as root).
       podVolumes: true,
       // The node's pod network: addresses, NetworkPolicy, Services and DNS (--pod-network=false: none).

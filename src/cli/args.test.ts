@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boolFlag, durationFlag, parseCommand, type CommandSpec } from './args.ts';
+import { boolFlag, durationFlag, int32Flag, parseCommand, type CommandSpec } from './args.ts';
 
 const UP: CommandSpec = { name: 'up', flags: ['data-dir', 'ttl'], booleans: ['anonymous-auth'] };
 
@@ -67,3 +67,12 @@ for (const [v, want] of durations) {
 }
 
 test('durationFlag falls back to its default', () => assert.equal(durationFlag(parseCommand([], UP), 'ttl', '30s'), 30_000));
+
+test('int32Flag: decimal, signed, in range, else pflag\'s ParseInt words; absent is the default', () => {
+  const v = (x: string) => int32Flag(parseCommand([`--ttl=${x}`], UP), 'ttl', 0);
+  assert.equal(int32Flag(parseCommand([], UP), 'ttl', 7), 7);
+  assert.equal(v('30'), 30);
+  assert.equal(v('-1'), -1);
+  assert.throws(() => v('30s'), { message: 'invalid argument "30s" for "--ttl" flag: strconv.ParseInt: parsing "30s": invalid syntax' });
+  assert.throws(() => v('2147483648'), { message: 'invalid argument "2147483648" for "--ttl" flag: strconv.ParseInt: parsing "2147483648": value out of range' });
+});

@@ -117,6 +117,16 @@ export function durationFlag(args: ParsedArgs, name: string, def: string): numbe
   return ms;
 }
 
+/** A pflag int32 flag (decimal), or `def` when absent; strconv.ParseInt's words when it is not one. */
+export function int32Flag(args: ParsedArgs, name: string, def: number): number {
+  const v = flag(args, name, '');
+  if (v === '') return def;
+  if (!/^[+-]?\d+$/.test(v)) throw invalidFlag(name, v, `strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  const n = Number(v);
+  if (n < -(2 ** 31) || n > 2 ** 31 - 1) throw invalidFlag(name, v, `strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
+  return n;
+}
+
 /** A flag given as comma-separated values, possibly repeated. */
 export function commaList(args: ParsedArgs, name: string): string[] {
   return (args.flags.get(name) ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);

@@ -80,6 +80,8 @@ export interface AgentOptions {
   /** evictionMinimumReclaim: per signal, how much more than its threshold must be available before a met threshold is resolved. */
   evictionMinimumReclaim?: Readonly<Record<string, string>>;
   evictionPressureTransitionMs?: number;
+  /** --eviction-max-pod-grace-period: the most grace a soft threshold's eviction gives a pod, capped by its own (default 0: the 2 s minimum). */
+  evictionMaxPodGracePeriodSeconds?: number;
   /**
    * --allowed-unsafe-sysctls: sysctls, or patterns ending in *, admitted beside the safe ones; each
    * must be namespaced (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) or the agent does not start.

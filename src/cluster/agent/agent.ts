@@ -200,7 +200,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     // Under node pressure: for disk, unused images first; then one pod per pass (upstream's ranking).
     let imageGc: ImageGcManager | undefined;
     const pressureEviction = new NodePressureEviction({
-      monitor: pressure, pods: () => pods.list() as Pod[], runtime: o.runtime, measure: (p, l, own) => storageEviction.measure(p, l, own), evict: (uid) => workers.update(uid), log: o.log,
+      monitor: pressure, pods: () => pods.list() as Pod[], runtime: o.runtime, measure: (p, l, own) => storageEviction.measure(p, l, own), evict: (uid) => workers.update(uid), log: o.log, maxPodGracePeriodSeconds: o.evictionMaxPodGracePeriodSeconds,
       reclaim: async () => void (await imageGc?.deleteUnusedImages()),
       warn: (reason, message) => recorder.event({ metadata: { name: o.nodeName, uid: o.nodeName } }, resources.nodes, 'Warning', reason, message),
     });
@@ -208,7 +208,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       runtime: o.runtime, images: o.images, network, podFiles, client, volumes,
       recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
-      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), wake: (uid) => workers.update(uid), sysctls, timers, log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => pressure.conditions, pressureVerdict: (uid) => pressureEviction.verdict(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
+      requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), wake: (uid) => workers.update(uid), sysctls, timers, log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => pressure.conditions, pressureVerdict: (uid) => pressureEviction.verdict(uid), pressureGrace: (uid) => pressureEviction.gracePeriod(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });
     workers = new PodWorkers({
       timers, now, random: o.random, log: o.log,

@@ -59,6 +59,8 @@ export interface PodSyncDeps {
   nodePressure?: () => readonly string[];
   /** The eviction manager's message for a pod it evicts to relieve node pressure (eviction/node-pressure-eviction.ts): killed as above, plus a DisruptionTarget condition. */
   pressureVerdict?: (uid: string) => string | undefined;
+  /** The grace period of that eviction (1 s for a hard threshold; a soft one's min(--eviction-max-pod-grace-period, the pod's own)), at least 2 s when applied. */
+  pressureGrace?: (uid: string) => number | undefined;
   /** Runs one probe (default: exec/httpGet/tcpSocket/grpc against the runtime and the pod IP). */
   runProbe?: ProbeRunner;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };

@@ -129,7 +129,7 @@ export class PodSyncer {
     const verdict = d.evictionVerdict?.(uid);
     if (verdict) return this.#teardown.evict(pod, verdict);
     const pressure = d.pressureVerdict?.(uid);
-    if (pressure) return this.#teardown.evict(pod, pressure, true);
+    if (pressure) return this.#teardown.evict(pod, pressure, true, d.pressureGrace?.(uid));
     let view = await this.view(uid);
     if (!(await this.#admitter.admit(pod, view))) return;
     if (d.volumes && (await this.#setUpVolumes(pod, view))) return;

@@ -59,7 +59,7 @@ export class PodTeardown {
    * for a local-storage eviction (upstream passes none); a node-pressure one (`nodePressure`) gets
    * TerminationByKubelet.
    */
-  async evict(pod: Pod, message: string, nodePressure = false): Promise<void> {
+  async evict(pod: Pod, message: string, nodePressure = false, grace?: number): Promise<void> {
     const { d } = this.#c;
     const uid = pod.metadata?.uid ?? '';
     const again = this.#c.status.last(uid)?.reason === 'Evicted';
@@ -67,7 +67,7 @@ export class PodTeardown {
       d.log.info({ pod: podDesc(pod), reason: message }, 'evicting pod');
       d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', 'Evicted', message);
     }
-    const status = this.terminalStatus(pod, await this.kill(pod));
+    const status = this.terminalStatus(pod, await this.kill(pod, grace));
     // Node-pressure evictions say so in a DisruptionTarget condition (TerminationByKubelet), as evictPod's condition.
     const conditions = nodePressure ? withDisruptionTarget(status.conditions, message, rfc3339(d.now())) : status.conditions;
     await this.#c.status.write(pod, { ...status, phase: 'Failed', reason: 'Evicted', message, conditions });
@@ -78,7 +78,7 @@ export class PodTeardown {
    * Killing event for each running one, then each stopped with the 1 s override upstream's
    * eviction and clean-up of unwanted pods use, raised to killContainer's 2 s minimum (preStop
    * hooks run inside it). The sandbox is stopped; nothing is removed. `grace`: another grace period
-   * (a preempted pod's own), still at least 2 s.
+   * (a preempted pod's own, a soft eviction's), still at least 2 s.
    */
   async kill(pod: Pod, grace = 2): Promise<PodView> {
     this.#c.probes.forget(pod.metadata?.uid ?? '');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { EvictionVerdicts } from './eviction-verdicts.ts';
+import { evictionGracePeriod, EvictionVerdicts } from './eviction-verdicts.ts';
 
 const pod = (uid: string, priority?: number): Pod => ({ metadata: { uid, namespace: 'ns', name: uid }, spec: { containers: [], ...(priority === undefined ? {} : { priority }) } });
 
@@ -23,4 +23,18 @@ test('a verdict wakes the worker once and stays until its pod is unbound; a crit
   v.keepOnly(new Set(['b']));
   assert.deepEqual([...v.uids()], ['b']);
   assert.equal(v.get('a'), undefined);
+});
+
+test('the grace period of an eviction: 1 s for a hard threshold; a soft one min(--eviction-max-pod-grace-period, the pod\'s own), 0 and negative as given', () => {
+  const withGrace = (g?: number): Pod => ({ metadata: { uid: 'x' }, spec: { containers: [], ...(g === undefined ? {} : { terminationGracePeriodSeconds: g }) } });
+  assert.equal(evictionGracePeriod(true, withGrace(30), 60), 1);
+  assert.equal(evictionGracePeriod(false, withGrace(30), 60), 30);
+  assert.equal(evictionGracePeriod(false, withGrace(30), 10), 10);
+  assert.equal(evictionGracePeriod(false, withGrace(), 10), 10);
+  assert.equal(evictionGracePeriod(false, withGrace(30), 0), 0);
+  // Upstream's min lets a negative value through (not "defer to the pod", kubernetes#118172): the kill's 2 s minimum applies.
+  assert.equal(evictionGracePeriod(false, withGrace(30), -1), -1);
+  const v = new EvictionVerdicts();
+  v.give(withGrace(30), 'low on memory', 'evicting', { evict() {}, log: { info() {}, warn() {} } }, 10);
+  assert.equal(v.graceOf('x'), 10);
 });

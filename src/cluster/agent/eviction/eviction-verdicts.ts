@@ -17,12 +17,30 @@ export interface VerdictDeps {
 /** namespace/name, as the eviction manager's log lines name a pod. */
 export const podDesc = (pod: Pod): string => `${pod.metadata?.namespace}/${pod.metadata?.name}`;
 
+/**
+ * evictPod's grace period override: immediateEvictionGracePeriodSeconds (1) for a hard threshold;
+ * for a soft one --eviction-max-pod-grace-period, capped by the pod's terminationGracePeriodSeconds
+ * (upstream with AllowOverwriteTerminationGracePeriodSeconds off, its default). 0 or negative is
+ * not "defer to the pod" whatever the flag's help says: upstream kills at once (its 2 s minimum
+ * here), kubernetes/kubernetes#118172.
+ */
+export function evictionGracePeriod(hard: boolean, pod: Pod, maxPodGracePeriodSeconds: number): number {
+  if (hard) return 1;
+  const own = pod.spec?.terminationGracePeriodSeconds;
+  return own === undefined || own === null ? maxPodGracePeriodSeconds : Math.min(maxPodGracePeriodSeconds, own);
+}
+
 export class EvictionVerdicts {
-  readonly #byUid = new Map<string, string>();
+  readonly #byUid = new Map<string, { message: string; grace?: number }>();
 
   /** The message the pod is being evicted with, if it is. */
   get(uid: string): string | undefined {
-    return this.#byUid.get(uid);
+    return this.#byUid.get(uid)?.message;
+  }
+
+  /** The grace period its containers are stopped with, when the verdict gave one. */
+  graceOf(uid: string): number | undefined {
+    return this.#byUid.get(uid)?.grace;
   }
 
   has(uid: string): boolean {
@@ -40,16 +58,16 @@ export class EvictionVerdicts {
   }
 
   /**
-   * Evicts the pod with this message (`line`: what the log says): records the verdict and wakes its
-   * worker. A critical pod is never evicted (upstream logs it and goes on): false.
+   * Evicts the pod with this message (`line`: what the log says) and grace period: records the
+   * verdict and wakes its worker. A critical pod is never evicted (upstream logs it and goes on): false.
    */
-  give(pod: Pod, message: string, line: string, d: VerdictDeps): boolean {
+  give(pod: Pod, message: string, line: string, d: VerdictDeps, grace?: number): boolean {
     if (isCriticalPod(pod)) {
       d.log.warn({ pod: podDesc(pod) }, 'Eviction manager: cannot evict a critical pod');
       return false;
     }
     const uid = pod.metadata?.uid ?? '';
-    this.#byUid.set(uid, message);
+    this.#byUid.set(uid, grace === undefined ? { message } : { message, grace });
     d.log.info({ pod: podDesc(pod), message }, line);
     d.evict(uid);
     return true;

@@ -27,7 +27,7 @@ import type { ContainerRuntime, ContainerStatus } from '../runtime/types.ts';
 import { podRequest } from '../pod-admission.ts';
 import type { PressureMonitor } from './pressure-monitor.ts';
 import { byEvictionPriority, DISK_SIGNALS, resourceOf, thresholdQuantity, type Observations, type Threshold } from './thresholds.ts';
-import { EvictionVerdicts, podDesc } from './eviction-verdicts.ts';
+import { evictionGracePeriod, EvictionVerdicts, podDesc } from './eviction-verdicts.ts';
 import { rankedUsage, type PodStorageUsage, type StorageLimits } from './local-storage-limits.ts';
 
 export interface NodePressureEvictionDeps {
@@ -40,6 +40,8 @@ export interface NodePressureEvictionDeps {
   reclaim(): Promise<void>;
   /** Wakes the pod's worker, which reads verdict(uid) and kills the pod. */
   evict(uid: string): void;
+  /** --eviction-max-pod-grace-period: the most a soft threshold's eviction gives a pod (default 0). */
+  maxPodGracePeriodSeconds?: number;
   /** A Warning event on the Node. */
   warn(reason: string, message: string): void;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void };
@@ -116,6 +118,11 @@ export class NodePressureEviction {
     return this.#verdicts.get(uid);
   }
 
+  /** The grace period the pod's containers are stopped with (evictionGracePeriod), if it is being evicted. */
+  gracePeriod(uid: string): number | undefined {
+    return this.#verdicts.graceOf(uid);
+  }
+
   /** A pod's working set (memory) or processes (pids): its running containers' and sandbox's cgroups; found: any had stats. */
   async #cgroupUsage(resource: 'memory' | 'pids', containers: readonly ContainerStatus[], sandboxIds: readonly string[]): Promise<Omit<Ranked, 'pod' | 'request'>> {
     const own: Array<{ name: string; bytes: number }> = [];
@@ -189,7 +196,8 @@ export class NodePressureEviction {
       return '';
     }
     for (const r of ranked) {
-      if (this.#verdicts.give(r.pod, evictionMessage(resource, met, observations, r), 'Eviction manager: evicting pod to reclaim ' + resource, this.#d)) return r.pod.metadata?.uid ?? '';
+      const grace = evictionGracePeriod(t.gracePeriodMs === 0, r.pod, this.#d.maxPodGracePeriodSeconds ?? 0);
+      if (this.#verdicts.give(r.pod, evictionMessage(resource, met, observations, r), 'Eviction manager: evicting pod to reclaim ' + resource, this.#d, grace)) return r.pod.metadata?.uid ?? '';
     }
     this.#d.log.warn({}, 'Eviction manager: unable to evict any pods from the node');
     return '';
