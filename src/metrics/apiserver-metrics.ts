@@ -15,7 +15,7 @@ import type { ResourceRegistry } from '../api/registry/registry.ts';
 import { findSubresource } from '../api/registry/resource-def.ts';
 import type { RequestInfo } from '../server/request-info.ts';
 import { defineMetrics, type ApiserverMetricSet } from './definitions.ts';
-import { requestLabels, type RequestLabels } from './request-labels.ts';
+import { rawLabelKey, requestLabels, type RequestLabels } from './request-labels.ts';
 import { processRegistry } from './process-metrics.ts';
 
 export const MAX_LABEL_SETS = 4096;
@@ -24,6 +24,11 @@ interface RequestChildren {
   count: { inc(): void };
   duration: { observe(v: number): void };
   size?: { observe(v: number): void };
+}
+
+interface CountAndDuration {
+  count: { inc(): void };
+  duration: { observe(v: number): void };
 }
 
 /** What a finished request tells the metrics. */
@@ -45,8 +50,22 @@ export class ApiserverMetrics {
   readonly m: ApiserverMetricSet;
   readonly #resources: ResourceRegistry;
   readonly #requests = new Map<string, RequestChildren>();
+  /**
+   * The same children by what their labels are made from (rawLabelKey), for served resources: a
+   * request finds them without working out its labels (registry lookups, the label object, its
+   * key). Cleared when the registry's resources change (a resource's labels depend on its being
+   * served); bounded as #requests.
+   */
+  readonly #byRawInputs = new Map<string, RequestChildren>();
+  #rawRegistryVersion = -1;
   readonly #longRunning = new Map<string, { inc(): void; dec(): void }>();
   readonly #small = new Map<string, { inc(): void } | { observe(v: number): void }>();
+  readonly #authn = new Map<AuthnOutcome, CountAndDuration>();
+  /** Admission plugin children: plugin, then operation, then [allowed admit, rejected admit, allowed validate, rejected validate]. */
+  readonly #plugins = new Map<string, Map<string, Array<{ observe(v: number): void } | undefined>>>();
+  readonly #authnUsers = new Map<string, { inc(): void }>();
+  readonly #authz = new Map<string, CountAndDuration>();
+  readonly #authzDecisions = new Map<string, { allowed?: { inc(): void }; denied?: { inc(): void } }>();
   /** In-flight requests now and their high-water mark since the last scrape, per kind. */
   readonly #inflight = { readOnly: 0, mutating: 0, maxReadOnly: 0, maxMutating: 0 };
 
@@ -97,7 +116,24 @@ export class ApiserverMetrics {
   }
 
   requestFinished(r: FinishedRequest): void {
-    const l = this.#labels(r.method, r.info, r.query, r.contentType);
+    const raw = rawLabelKey(r.method, r.info, r.query, r.contentType, r.code);
+    let c: RequestChildren | undefined;
+    if (raw !== undefined) {
+      const version = this.#resources.version;
+      if (version !== this.#rawRegistryVersion) {
+        this.#byRawInputs.clear();
+        this.#rawRegistryVersion = version;
+      }
+      c = this.#byRawInputs.get(raw);
+    }
+    c ??= this.#requestChildren(r, raw);
+    c.count.inc();
+    c.duration.observe(r.seconds);
+    if (c.size && r.bytes !== undefined) c.size.observe(r.bytes);
+  }
+
+  #requestChildren(r: FinishedRequest, raw: string | undefined): RequestChildren {
+    const { labels: l, known } = this.#labels(r.method, r.info, r.query, r.contentType);
     const key = `${l.verb}\0${l.dry_run}\0${l.group}\0${l.version}\0${l.resource}\0${l.subresource}\0${l.scope}\0${r.code}`;
     let c = this.#requests.get(key);
     if (!c) {
@@ -110,14 +146,15 @@ export class ApiserverMetrics {
       };
       if (this.#requests.size < MAX_LABEL_SETS) this.#requests.set(key, c);
     }
-    c.count.inc();
-    c.duration.observe(r.seconds);
-    if (c.size && r.bytes !== undefined) c.size.observe(r.bytes);
+    // Only children kept under their labels, of a served resource (unknown ones' raw inputs are
+    // whatever a client typed).
+    if (raw !== undefined && known && this.#requests.get(key) === c && this.#byRawInputs.size < MAX_LABEL_SETS) this.#byRawInputs.set(raw, c);
+    return c;
   }
 
   /** A long-running request (a watch) has started; call the result when it ends. */
   longRunningStarted(method: string, info: RequestInfo, query: URLSearchParams): () => void {
-    const l = sizeLabels(this.#labels(method, info, query, undefined));
+    const l = sizeLabels(this.#labels(method, info, query, undefined).labels);
     const key = `${l.verb}\0${l.group}\0${l.version}\0${l.resource}\0${l.subresource}\0${l.scope}`;
     let g = this.#longRunning.get(key);
     if (!g) {
@@ -148,24 +185,38 @@ export class ApiserverMetrics {
   }
 
   authenticated(result: AuthnOutcome, user: UserInfo | undefined, seconds: number): void {
-    this.#count(`a\0${result}`, () => this.m.authnAttempts.labels(result));
-    this.#observe(`ad\0${result}`, () => this.m.authnDuration.labels(result), seconds);
+    // Children by value, without a key string or a closure per call: results are three, the
+    // compressed user names seven.
+    let a = this.#authn.get(result);
+    if (!a) this.#authn.set(result, (a = { count: this.m.authnAttempts.labels(result), duration: this.m.authnDuration.labels(result) }));
+    a.count.inc();
+    a.duration.observe(seconds);
     if (result === 'success' && user) {
       const name = compressUsername(user.username);
-      this.#count(`au\0${name}`, () => this.m.authnUsers.labels(name));
+      let u = this.#authnUsers.get(name);
+      if (!u) this.#authnUsers.set(name, (u = this.m.authnUsers.labels(name)));
+      u.inc();
     }
   }
 
   authorized(r: AuthzResult, seconds: number): void {
     const result = r.evaluationError ? 'error' : r.decision === 'allow' ? 'allowed' : r.authorizer === 'none' ? 'no-opinion' : 'denied';
-    this.#count(`z\0${result}`, () => this.m.authzAttempts.labels(result));
-    this.#observe(`zd\0${result}`, () => this.m.authzDuration.labels(result), seconds);
+    let z = this.#authz.get(result);
+    if (!z) this.#authz.set(result, (z = { count: this.m.authzAttempts.labels(result), duration: this.m.authzDuration.labels(result) }));
+    z.count.inc();
+    z.duration.observe(seconds);
     // Terminal decisions of the configured authorizers; upstream does not instrument its
     // privileged-group (system:masters) check, nor count "everyone had no opinion".
     const who = r.authorizer;
     if (r.evaluationError || !who || who === 'none' || who === 'system:masters') return;
     const decision = r.decision === 'allow' ? 'allowed' : 'denied';
-    this.#count(`zz\0${who}\0${decision}`, () => this.m.authzDecisions.labels(who, who.toLowerCase(), decision));
+    let d = this.#authzDecisions.get(who);
+    if (!d) {
+      d = {};
+      // Authorizer names come from the configuration; bounded all the same.
+      if (this.#authzDecisions.size < MAX_LABEL_SETS) this.#authzDecisions.set(who, d);
+    }
+    (d[decision] ??= this.m.authzDecisions.labels(who, who.toLowerCase(), decision)).inc();
   }
 
   /** The admission verdicts of one request: per plugin, and per step (admit, validate). */
@@ -175,21 +226,24 @@ export class ApiserverMetrics {
     let validate = 0;
     let admitRejected = false;
     let validateRejected = false;
+    let anyAdmit = false;
+    let anyValidate = false;
     for (const rec of records) {
       const type = rec.phase === 'mutating' ? 'admit' : 'validate';
-      const rejected = rec.allowed ? 'false' : 'true';
       const seconds = rec.durationMs / 1000;
-      this.#observe(`p\0${rec.plugin}\0${operation}\0${rejected}\0${type}`, () => this.m.admissionController.labels(rec.plugin, operation, rejected, type), seconds);
+      this.#pluginObserver(rec.plugin, operation, !rec.allowed, type).observe(seconds);
       if (type === 'admit') {
+        anyAdmit = true;
         admit += seconds;
         admitRejected ||= !rec.allowed;
       } else {
+        anyValidate = true;
         validate += seconds;
         validateRejected ||= !rec.allowed;
       }
     }
-    if (records.some((r) => r.phase === 'mutating')) this.#step(operation, admitRejected, 'admit', admit);
-    if (records.some((r) => r.phase === 'validating')) this.#step(operation, validateRejected, 'validate', validate);
+    if (anyAdmit) this.#step(operation, admitRejected, 'admit', admit);
+    if (anyValidate) this.#step(operation, validateRejected, 'validate', validate);
   }
 
   /** One admission webhook call (name as configured in the webhook configuration). */
@@ -198,18 +252,28 @@ export class ApiserverMetrics {
     this.#observe(`wh\0${name}\0${operation}\0${rj}\0${type}`, () => this.m.admissionWebhook.labels(name, operation, rj, type), seconds);
   }
 
+  /**
+   * A plugin's histogram child, found by plugin and operation and a slot for the rest, without a
+   * key string or a closure per record (a write has a record per admission plugin).
+   */
+  #pluginObserver(plugin: string, operation: string, rejected: boolean, type: 'admit' | 'validate'): { observe(v: number): void } {
+    let byOperation = this.#plugins.get(plugin);
+    if (!byOperation) {
+      byOperation = new Map();
+      if (this.#plugins.size < MAX_LABEL_SETS) this.#plugins.set(plugin, byOperation);
+    }
+    let slots = byOperation.get(operation);
+    if (!slots) {
+      slots = [undefined, undefined, undefined, undefined];
+      if (byOperation.size < MAX_LABEL_SETS) byOperation.set(operation, slots);
+    }
+    const i = (rejected ? 1 : 0) + (type === 'admit' ? 0 : 2);
+    return (slots[i] ??= this.m.admissionController.labels(plugin, operation, rejected ? 'true' : 'false', type));
+  }
+
   #step(operation: string, rejected: boolean, type: string, seconds: number): void {
     const rj = rejected ? 'true' : 'false';
     this.#observe(`s\0${operation}\0${rj}\0${type}`, () => this.m.admissionStep.labels(operation, rj, type), seconds);
-  }
-
-  #count(key: string, make: () => { inc(): void }): void {
-    let c = this.#small.get(key) as { inc(): void } | undefined;
-    if (!c) {
-      c = make();
-      this.#remember(key, c);
-    }
-    c.inc();
   }
 
   #observe(key: string, make: () => { observe(v: number): void }, v: number): void {
@@ -225,13 +289,13 @@ export class ApiserverMetrics {
     if (this.#small.size < MAX_LABEL_SETS) this.#small.set(key, child);
   }
 
-  #labels(method: string, info: RequestInfo, query: URLSearchParams, contentType: string | undefined): RequestLabels {
+  #labels(method: string, info: RequestInfo, query: URLSearchParams, contentType: string | undefined): { labels: RequestLabels; known: boolean } {
     let known = false;
     if (info.isResourceRequest) {
       const def = this.#resources.get(info.apiGroup, info.apiVersion, info.resource);
       known = def !== undefined && (info.subresource === '' || findSubresource(def, info.subresource) !== undefined || (def.extraSubresources?.includes(info.subresource) ?? false));
     }
-    return requestLabels(method, info, query, contentType, known);
+    return { labels: requestLabels(method, info, query, contentType, known), known };
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseRequestInfo } from '../server/request-info.ts';
-import { cleanDryRun, requestLabels } from './request-labels.ts';
+import { cleanDryRun, rawLabelKey, requestLabels } from './request-labels.ts';
 
 function labels(method: string, url: string, contentType?: string, known = true) {
   const [path, q = ''] = url.split('?');
@@ -41,4 +41,27 @@ test('dry_run is "", "All" or "invalid", as cleanDryRun', () => {
   assert.equal(cleanDryRun(new URLSearchParams('')), '');
   assert.equal(cleanDryRun(new URLSearchParams('dryRun=All&dryRun=All')), 'All');
   assert.equal(cleanDryRun(new URLSearchParams('dryRun=Nope')), 'invalid');
+});
+
+test('requests with the same raw label key get the same labels (the key covers all that requestLabels reads)', () => {
+  const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+  const paths = ['/api/v1/pods', '/api/v1/namespaces/a/pods', '/api/v1/namespaces/b/pods/p', '/api/v1/namespaces/a/pods/q/status', '/api/v1/namespaces/a/pods/p/exec', '/api/v1/watch/namespaces/a/pods', '/api/v1/namespaces/a', '/api/v1/namespaces/a/status', '/apis/apps/v1/namespaces/a/deployments/d/scale'];
+  const queries = ['', 'watch=true', 'watch=false', 'fieldSelector=metadata.name%3Dp', 'dryRun=All', 'dryRun=x&dryRun=All'];
+  const types = [undefined, 'application/json', 'application/apply-patch+yaml', 'application/apply-patch+cbor; charset=x', 'application/merge-patch+json'];
+  const seen = new Map<string, string>();
+  let keyed = 0;
+  for (const method of methods) for (const path of paths) for (const q of queries) for (const ct of types) {
+    const query = new URLSearchParams(q);
+    const info = parseRequestInfo(method, path, query);
+    const key = rawLabelKey(method, info, query, ct, 200);
+    if (q.startsWith('dryRun')) assert.equal(key, undefined);
+    if (key === undefined) continue;
+    keyed++;
+    const got = JSON.stringify(requestLabels(method, info, query, ct, true));
+    const before = seen.get(key);
+    if (before === undefined) seen.set(key, got);
+    else assert.equal(got, before, `${method} ${path}?${q} ${ct}`);
+  }
+  assert.ok(keyed > 1000 && seen.size > 50, `${keyed} keyed, ${seen.size} keys`);
+  assert.equal(rawLabelKey('GET', parseRequestInfo('GET', '/healthz', new URLSearchParams()), new URLSearchParams(), undefined, 200), undefined, 'non-resource paths are not keyed');
 });

@@ -36,9 +36,29 @@ export function reportedVerb(method: string, info: RequestInfo, scope: string, c
   let verb = method === 'HEAD' ? 'GET' : method;
   if (verb === 'GET' && scope !== 'resource' && scope !== '') verb = 'LIST';
   if (info.verb === 'watch') verb = 'WATCH';
-  if (verb === 'PATCH' && contentType !== undefined && APPLY_TYPES.has(contentType.split(';')[0]!.trim())) verb = 'APPLY';
+  if (verb === 'PATCH' && isApplyPatch(contentType)) verb = 'APPLY';
   if (info.isResourceRequest && info.subresource !== '' && CONNECT_SUBRESOURCES.has(info.subresource)) verb = 'CONNECT';
   return VALID_VERBS.has(verb) ? verb : 'other';
+}
+
+/** Whether a PATCH's content type makes it an APPLY. */
+export function isApplyPatch(contentType: string | undefined): boolean {
+  return contentType !== undefined && APPLY_TYPES.has(contentType.split(';')[0]!.trim());
+}
+
+/**
+ * What requestLabels reads of a resource request, as one string: two requests with the same key
+ * get the same labels (while the same resources are served). Undefined for what it does not
+ * cover: non-resource paths (any path a client makes up) and dryRun queries.
+ */
+export function rawLabelKey(method: string, info: RequestInfo, query: URLSearchParams, contentType: string | undefined, code: number): string | undefined {
+  if (!info.isResourceRequest || query.has('dryRun')) return undefined;
+  // cleanScope and reportedVerb read no more of info than these (create is the method POST).
+  let flags = info.verb === 'watch' ? 'w' : '';
+  if (info.name !== '') flags += 'n';
+  if (info.namespace !== '') flags += 's';
+  if (method === 'PATCH' && isApplyPatch(contentType)) flags += 'a';
+  return `${method}\0${flags}\0${info.apiGroup}\0${info.apiVersion}\0${info.resource}\0${info.subresource}\0${code}`;
 }
 
 /** "" without dryRun, "All" for dryRun=All, "invalid" for anything else (as cleanDryRun). */
