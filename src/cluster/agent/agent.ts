@@ -45,6 +45,7 @@ import { PressureMonitor } from './eviction/pressure-monitor.ts';
 import { DEFAULT_EVICTION_HARD, DISK_SIGNALS, parseThresholdConfig, type Observations } from './eviction/thresholds.ts';
 import { observation, readNodeMemory, readPids } from './eviction/node-signals.ts';
 import { parseQty } from '../../admission/quota/quantity.ts';
+import { memoryVolumeBytes } from './eviction/memory-volumes.ts';
 import { NodePressureEviction } from './eviction/node-pressure-eviction.ts';
 
 export type { Agent, AgentLog, AgentOptions } from './agent-options.ts';
@@ -201,6 +202,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     let imageGc: ImageGcManager | undefined;
     const pressureEviction = new NodePressureEviction({
       monitor: pressure, pods: () => pods.list() as Pod[], runtime: o.runtime, measure: (p, l, own) => storageEviction.measure(p, l, own), evict: (uid) => workers.update(uid), log: o.log, maxPodGracePeriodSeconds: o.evictionMaxPodGracePeriodSeconds,
+      memoryVolumes: (p) => memoryVolumeBytes(p, (uid, name) => volumes?.emptyDirPath(uid, name)), now,
       reclaim: async () => void (await imageGc?.deleteUnusedImages()),
       warn: (reason, message) => recorder.event({ metadata: { name: o.nodeName, uid: o.nodeName } }, resources.nodes, 'Warning', reason, message),
     });

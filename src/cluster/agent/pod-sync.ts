@@ -124,6 +124,10 @@ export class PodSyncer {
     if (isDone(pod.status?.phase)) {
       this.probes.forget(uid);
       await this.#teardown.stopAll(uid, 0, false);
+      // Its volumes go with its containers, as the kubelet's SyncTerminatedPod waits for them to
+      // unmount: a memory-backed emptyDir of a finished or evicted pod would hold the node's memory
+      // until the pod is deleted, counted for no pod that eviction could choose.
+      await d.volumes?.tearDown(uid);
       return;
     }
     const verdict = d.evictionVerdict?.(uid);

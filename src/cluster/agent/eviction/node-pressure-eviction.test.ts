@@ -19,7 +19,10 @@ const storage = (request: string) => ({ 'ephemeral-storage': request });
 const fail = (p: Pod) => Object.assign(p, { status: { phase: 'Failed', reason: 'Evicted' } });
 const threshold = (spec: Record<string, string>): Threshold => parseEvictionHard(spec).thresholds[0]!;
 
-function setup(pods: Pod[], usage: Record<string, number>, reclaimFrees = false, memory: Record<string, number> = {}, processes: Record<string, number> = {}) {
+/** The eviction's clock (the wait for an evicted pod's memory volumes). */
+let clock = 0;
+
+function setup(pods: Pod[], usage: Record<string, number>, reclaimFrees = false, memory: Record<string, number> = {}, processes: Record<string, number> = {}, memoryVolumes: Record<string, number> = {}) {
   const obs: Observations = { 'nodefs.available': { available: 5 * GI, capacity: 100 * GI } };
   const monitor = {
     thresholdsMet: [threshold({ 'nodefs.available': '10%' })] as Threshold[], unresolved: [threshold({ 'nodefs.available': '10%' })] as Threshold[], observations: obs, passes: 0,
@@ -40,6 +43,8 @@ function setup(pods: Pod[], usage: Record<string, number>, reclaimFrees = false,
       list: async () => ({ sandboxes, containers }),
       usageStats: async (id) => (id.startsWith('c-') ? stats(memory[id.slice(2)]!, id.slice(2)) : id.startsWith('s-') ? sandboxStats(id.slice(2)) : undefined),
     },
+    memoryVolumes: async (p) => memoryVolumes[p.metadata!.name!] ?? 0,
+    now: () => clock,
     measure: async (p) => ({ volumes: new Map(), total: usage[p.metadata!.name!]!, containers: [{ name: 'c', bytes: usage[p.metadata!.name!]! }] }),
     reclaim: async () => {
       reclaims++;
@@ -120,6 +125,34 @@ test('memory before disk, no node-level reclaim; ranked by working set over the 
   assert.equal(s.e.verdict('uid-guaranteed'), 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 90Mi. ');
   fail(pods[0]!);
   assert.equal(await s.e.pass(), '');
+});
+
+test('memory: a pod counts at least what its memory-backed emptyDirs hold (written by a container no longer running), not also what its running writer holds of them', async () => {
+  const pods = [pod('busy', 0), pod('writer', 0), pod('hider', 0), pod('late', 0)];
+  // hider: an init container filled a 3 GiB tmpfs and exited, its container sleeps. writer: its running container holds its 400 MiB tmpfs.
+  const volumes = { writer: 400 * MI, hider: 3 * GI };
+  const s = setup(pods, {}, false, { busy: 800 * MI, writer: 500 * MI, hider: MI, late: 10 * MI }, {}, volumes);
+  s.monitor.thresholdsMet = [threshold({ 'memory.available': '100Mi' })];
+  s.monitor.observations['memory.available'] = { available: 90 * MI, capacity: 8 * GI };
+  assert.equal(await s.e.pass(), 'uid-hider');
+  fail(pods[2]!);
+  // Failed, but its tmpfs is still mounted: what evicting it frees is not free yet (waitForPodsCleanup).
+  assert.equal(await s.e.pass(), undefined);
+  volumes.hider = 0;
+  // Unmounted since: this pass's observations may predate that, so the next one acts.
+  assert.equal(await s.e.pass(), undefined);
+  // 801 MiB before max(501 MiB, 400 MiB): the writer's tmpfs is in its working set already.
+  assert.equal(await s.e.pass(), 'uid-busy');
+  fail(pods[0]!);
+  assert.equal(await s.e.pass(), 'uid-writer');
+  fail(pods[1]!);
+  // The writer's tmpfs outlives its eviction: it holds the next one back for podCleanupTimeout (30 s) at most.
+  clock = 1_000;
+  assert.equal(await s.e.pass(), undefined);
+  clock = 30_999;
+  assert.equal(await s.e.pass(), undefined);
+  clock = 31_000;
+  assert.equal(await s.e.pass(), 'uid-late');
 });
 
 test('pid pressure: lowest priority first, then the most processes; pids in decimal, a percentage threshold in binary', async () => {

@@ -19,7 +19,10 @@
  *
  * Disk use is measured as ES's local-storage pass measures a pod's total (writable layers, logs,
  * local volumes; du, bounded walks); inode signals rank by the inodes of the same (rankedUsage).
- * Memory is the working set of the pod's running containers and sandbox (their cgroups).
+ * Memory is the working set of the pod's running containers and sandbox (their cgroups), and at
+ * least what its memory-backed emptyDirs hold (memory-volumes.ts: pages written by a container no
+ * longer running count for no cgroup measured; max rather than sum, as a running writer's pages are
+ * in its working set already).
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { formatQty, parseQty, qtyFromInt, ZERO } from '../../../admission/quota/quantity.ts';
@@ -34,6 +37,10 @@ export interface NodePressureEvictionDeps {
   monitor: Pick<PressureMonitor, 'pass' | 'thresholdsMet' | 'unresolved' | 'observations'>;
   pods(): readonly Pod[];
   runtime: Pick<ContainerRuntime, 'list' | 'usageStats'>;
+  /** Bytes the pod's memory-backed emptyDirs hold (memory-volumes.ts). */
+  memoryVolumes?(pod: Pod): Promise<number>;
+  /** The clock of the wait for an evicted pod's memory volumes (default Date.now). */
+  now?: () => number;
   /** A pod's disk use, as the local-storage pass measures it. */
   measure(pod: Pod, limits: StorageLimits, own: readonly ContainerStatus[]): Promise<PodStorageUsage>;
   /** Node-level reclaim before any pod goes for a disk signal (unused images deleted). */
@@ -48,6 +55,8 @@ export interface NodePressureEvictionDeps {
 }
 
 const NANO = 1_000_000_000n;
+/** Upstream's podCleanupTimeout: how long an eviction waits for the last evicted pod's resources. */
+const POD_CLEANUP_TIMEOUT_MS = 30_000;
 const binary = (n: number): string => formatQty(qtyFromInt(Math.trunc(n), 'BinarySI'));
 const decimal = (n: number): string => formatQty(qtyFromInt(Math.trunc(n), 'DecimalSI'));
 const active = (p: Pod): boolean => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata?.deletionTimestamp;
@@ -108,6 +117,8 @@ export function evictionMessage(resource: string, met: readonly Threshold[], obs
 export class NodePressureEviction {
   readonly #d: NodePressureEvictionDeps;
   readonly #verdicts = new EvictionVerdicts();
+  /** When each evicted pod was first seen still holding memory volumes (at most one per verdict). */
+  readonly #heldSince = new Map<string, number>();
 
   constructor(d: NodePressureEvictionDeps) {
     this.#d = d;
@@ -150,7 +161,9 @@ export class NodePressureEviction {
       const request = resource === 'memory' || resource === 'ephemeral-storage' ? Number(podRequest(pod, resource)) : 0;
       try {
         if (resource === 'memory' || resource === 'pids') {
-          measured.push({ pod, request, ...(await this.#cgroupUsage(resource, own, sandboxes.filter((s) => s.pod.uid === uid).map((s) => s.id))) });
+          const u = await this.#cgroupUsage(resource, own, sandboxes.filter((s) => s.pod.uid === uid).map((s) => s.id));
+          const volumes = resource === 'memory' ? ((await this.#d.memoryVolumes?.(pod)) ?? 0) : 0;
+          measured.push({ pod, request, ...u, found: u.found || volumes > 0, usage: Math.max(u.usage, volumes) });
         } else {
           const u = await this.#d.measure(pod, unbounded(pod), containers.filter((c) => c.pod.uid === uid));
           measured.push({ pod, request, found: true, usage: rankedUsage(u, resource), containers: u.containers });
@@ -163,6 +176,32 @@ export class NodePressureEviction {
     return rankPods(measured, resource);
   }
 
+  /**
+   * An evicted pod whose memory-backed emptyDirs are still mounted has not given back what its
+   * eviction was to free: no other pod is chosen until they are gone (upstream's waitForPodsCleanup
+   * waits for podResourcesAreReclaimed, its volumes unmounted), for at most podCleanupTimeout; and
+   * the pass that finds them gone leaves the choice to the next, whose observations follow it.
+   */
+  async #memoryVolumesHeld(live: ReadonlyMap<string, Pod>): Promise<boolean> {
+    for (const uid of [...this.#heldSince.keys()]) if (!this.#verdicts.has(uid)) this.#heldSince.delete(uid);
+    const count = this.#d.memoryVolumes;
+    if (!count) return false;
+    const now = (this.#d.now ?? Date.now)();
+    let released = false;
+    for (const uid of this.#verdicts.uids()) {
+      const p = live.get(uid);
+      if (!p || (await count(p)) === 0) {
+        // Freed since the last pass: this pass's observations may predate it, the next one's will not.
+        released ||= this.#heldSince.delete(uid);
+        continue;
+      }
+      const since = this.#heldSince.get(uid) ?? now;
+      this.#heldSince.set(uid, since);
+      if (now - since < POD_CLEANUP_TIMEOUT_MS) return true;
+    }
+    return released;
+  }
+
   /** One pass after the monitor's: undefined when nothing had to go, else the uid evicted ('' when reclaim sufficed or nothing could go). */
   async pass(): Promise<string | undefined> {
     const pods = this.#d.pods();
@@ -172,6 +211,7 @@ export class NodePressureEviction {
     if (!met.length) return undefined;
     // Still killing the last one (waitForPodsCleanup): what it held is not free yet.
     if ([...this.#verdicts.uids()].some((uid) => { const p = live.get(uid); return p !== undefined && active(p); })) return undefined;
+    if (await this.#memoryVolumesHeld(live)) return undefined;
     const observations = this.#d.monitor.observations;
     const t = met[0]!;
     const resource = resourceOf(t.signal);

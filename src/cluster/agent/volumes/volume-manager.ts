@@ -22,7 +22,7 @@ import { mountsUnder, unmountAll } from './mounts.ts';
 import { ObjectCache } from './object-cache.ts';
 import { prepareSubPath } from './subpath.ts';
 import { TokenManager } from './token-manager.ts';
-import { setUpVolume, type SetUpVolume } from './volume-setup.ts';
+import { PLUGIN, setUpVolume, type SetUpVolume } from './volume-setup.ts';
 
 export interface VolumeFailure {
   volume: string;
@@ -110,6 +110,14 @@ export class VolumeManager {
     const out: Array<{ name: string; claimName: string; path: string; source: 'local' | 'hostPath' }> = [];
     for (const [name, v] of this.#pods.get(uid) ?? []) if (v.claim) out.push({ name, claimName: v.claim.name, path: v.path, source: v.claim.source });
     return out;
+  }
+
+  /**
+   * Where the pod's emptyDir `name` lives, whether or not this agent set it up or still knows the
+   * pod: a memory-backed one is a tmpfs there until it is unmounted (memory-volumes.ts stats it).
+   */
+  emptyDirPath(uid: string, name: string): string | undefined {
+    return UID.test(uid) ? join(this.#o.root, uid, 'volumes', PLUGIN.emptyDir, name) : undefined;
   }
 
   /** Where the pod's volume was last set up (for the eviction manager's du), if it was. */

@@ -45,7 +45,8 @@ export interface SetUpDeps extends DownwardContext {
   dataDir?: string;
 }
 
-const PLUGIN = {
+/** The plugin directory of each volume type under <pod>/volumes (the kubelet's layout). */
+export const PLUGIN = {
   emptyDir: 'kubernetes.io~empty-dir', configMap: 'kubernetes.io~configmap', secret: 'kubernetes.io~secret',
   downwardAPI: 'kubernetes.io~downward-api', projected: 'kubernetes.io~projected',
 } as const;
