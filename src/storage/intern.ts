@@ -1,30 +1,7 @@
-/**
- * One instance of each short string value that recurs across stored objects (an image name, a
- * namespace, a node name, a condition type, a timestamp, a manager name): the writes that bring
- * them parse each from its own request, so every pod held in memory had its own copy (issue 12:
- * ~20 such strings, ~0.7 KB, in a bound pod and its Event). Values longer than maxLength are
- * left alone (rarely shared: messages, last-applied annotations).
- * Bounded: at maxEntries the table starts over, so strings seen once (uids, container IDs) are
- * not pinned for long and the recurring ones are learnt again at once.
- */
-export interface Interner {
-  (s: string): string;
-  /** Strings held (tests). */
-  readonly size: number;
-}
+/** The store's string interner (the table itself is src/util/interner.ts, shared with the scheduler's informers). */
+import { createInterner } from '../util/interner.ts';
 
-export function createInterner(maxLength: number, maxEntries: number): Interner {
-  let table = new Map<string, string>();
-  const intern = (s: string): string => {
-    if (s.length > maxLength) return s;
-    const held = table.get(s);
-    if (held !== undefined) return held;
-    if (table.size >= maxEntries) table = new Map();
-    table.set(s, s);
-    return s;
-  };
-  return Object.defineProperty(intern, 'size', { get: () => table.size }) as Interner;
-}
+export { createInterner, type Interner } from '../util/interner.ts';
 
 /** The store's: strings up to 128 characters, 65,536 of them (a few MiB at most). */
 export const intern = createInterner(128, 65_536);

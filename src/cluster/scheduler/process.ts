@@ -5,7 +5,8 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { RestClient } from '../client/rest-client.ts';
-import { SharedInformerFactory, stripManagedFields } from '../client/informer.ts';
+import { SharedInformerFactory } from '../client/informer.ts';
+import { schedulerTransform } from './informer-transform.ts';
 import { KUBE_SCHEDULER, type ComponentIdentity } from '../client/identities.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, ClientConfig, ClientIdentity, K8sObject } from '../client/types.ts';
@@ -30,6 +31,45 @@ export interface SchedulerProcessOptions {
   random?: () => number;
   hostname?: string;
   makeClient?: (config: ClientConfig) => ApiClient;
+  /** Binds in flight at most (startScheduler's parallelBinds; default there). */
+  parallelBinds?: number;
+}
+
+export interface SchedulerWiring {
+  profiles?: Profile[];
+  random: () => number;
+  now: () => number;
+  log: GateLog;
+  hostname: string;
+  /** What the informers keep of each object (default schedulerTransform; the bench compares). */
+  transform?: (obj: K8sObject) => K8sObject;
+  parallelBinds?: number;
+}
+
+/**
+ * The scheduler on its own informers (nodes, pods, namespaces and the ones its plugins ask for),
+ * started: what the process runs while leading, and what bench/scheduler-memory.ts measures.
+ */
+export function startSchedulerWithInformers(client: ApiClient, o: SchedulerWiring): { scheduler: RunningScheduler; informers: SharedInformerFactory } {
+  // Less than kube-scheduler's pod informer keeps (it drops managedFields only): see informer-transform.ts.
+  const informers = new SharedInformerFactory({ client, random: o.random, log: o.log, transform: o.transform ?? schedulerTransform() });
+  const scheduler = startScheduler({
+    client,
+    informers: {
+      nodes: informers.informer<Node>(resources.nodes),
+      pods: informers.informer<Pod>(resources.pods),
+      namespaces: informers.informer<K8sObject>(resources.namespaces),
+    },
+    informerFactory: informers,
+    profiles: o.profiles,
+    random: o.random,
+    now: o.now,
+    log: o.log,
+    hostname: o.hostname,
+    parallelBinds: o.parallelBinds,
+  });
+  informers.start();
+  return { scheduler, informers };
 }
 
 export interface SchedulerProcess {
@@ -52,23 +92,7 @@ export async function startSchedulerProcess(opts: SchedulerProcessOptions): Prom
 
   const run = () => {
     const schedClient = makeClient({ server: opts.server, identity, userAgent: `${USER_AGENT}/scheduler` });
-    // As kube-scheduler's pod informer: managedFields are never read here, and are most of a pod.
-    const informers = new SharedInformerFactory({ client: schedClient, random, log: opts.log, transform: stripManagedFields });
-    const sched = startScheduler({
-      client: schedClient,
-      informers: {
-        nodes: informers.informer<Node>(resources.nodes),
-        pods: informers.informer<Pod>(resources.pods),
-        namespaces: informers.informer<K8sObject>(resources.namespaces),
-      },
-      informerFactory: informers,
-      profiles: opts.profiles,
-      random,
-      now,
-      log: opts.log,
-      hostname: opts.hostname ?? osHostname(),
-    });
-    informers.start();
+    const { scheduler: sched, informers } = startSchedulerWithInformers(schedClient, { profiles: opts.profiles, random, now, log: opts.log, hostname: opts.hostname ?? osHostname(), parallelBinds: opts.parallelBinds });
     current = sched;
     return {
       async stop() {
