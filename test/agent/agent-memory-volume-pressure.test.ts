@@ -7,7 +7,8 @@
  * quiet pod beside it (30 MB, more than a sleeping container) was evicted, and the hider stayed.
  * Now the pod counts at least what its memory volumes hold, so the hider goes; and its tmpfs goes
  * with it (a finished or evicted pod's volumes are torn down, as the kubelet's SyncTerminatedPod
- * waits for them to unmount), so the pressure ends and the quiet pod keeps running.
+ * waits for them to unmount), so the pressure ends and the quiet pod keeps running. A finished
+ * pod's /dev/shm (up to 64 MiB) is unmounted with its sandbox, as containerd's StopPodSandbox does.
  *
  * The node reports 250Mi of memory (allocatableMemory.available is the pods' cgroup against it,
  * threshold 100Mi); the host's own memory is far from the threshold. Needs root, runc and
@@ -46,6 +47,8 @@ describe('memory-backed emptyDirs on runc', { skip }, () => {
   const phase = async (name: string) => (await ac.admin.get<K8sObject>(resources.pods, 'default', name)).status?.phase;
   /** The tmpfs mounts under the agent's directory of pod `uid`. */
   const tmpfsOf = (uid: string) => readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.startsWith('tmpfs ') && l.includes(`/pods/${uid}/volumes/`));
+  /** The pods' /dev/shm tmpfs mounts on this node (each sandbox's). */
+  const shmMounts = () => readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.startsWith('shm ') && l.includes(node.work));
   const memoryVolume = { name: 'data', emptyDir: { medium: 'Memory', sizeLimit: '160Mi' } };
   const mount = [{ name: 'data', mountPath: '/data' }];
 
@@ -58,6 +61,16 @@ describe('memory-backed emptyDirs on runc', { skip }, () => {
     await eventually(async () => tmpfsOf(pod.metadata.uid!).length === 0, 'its tmpfs is unmounted', 300, 100);
     assert.equal(await phase('done'), 'Succeeded');
     await ac.admin.delete(resources.pods, 'default', 'done', { gracePeriodSeconds: 0 });
+  });
+
+  test('a finished pod\'s /dev/shm is unmounted with its sandbox (as containerd\'s StopPodSandbox), not kept until the pod is deleted', async () => {
+    await ac.admin.create<K8sObject>(resources.pods, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'shm' },
+      spec: { nodeName: NODE, restartPolicy: 'Never', containers: [{ name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['dd', 'if=/dev/zero', 'of=/dev/shm/f', 'bs=1000000', 'count=5'] }] },
+    });
+    await eventually(async () => (await phase('shm')) === 'Succeeded', 'the pod succeeds', 600, 100);
+    await eventually(async () => shmMounts().length === 0, 'its /dev/shm is unmounted', 300, 100);
+    await ac.admin.delete(resources.pods, 'default', 'shm', { gracePeriodSeconds: 0 });
   });
 
   test('a pod whose init container filled a memory emptyDir is evicted under MemoryPressure, not the quiet pod beside it', async () => {

@@ -213,15 +213,21 @@ export class RuncRuntime implements ContainerRuntime {
     for (const c of await this.containersOf(id)) await this.stopContainer(c, 0);
     const dir = this.sandboxDir(id);
     const meta = await this.meta<SandboxMeta>(dir);
-    if (!meta || (await exists(join(dir, 'exit')))) return;
-    if (meta.holder === 'files') {
-      // The namespaces end with their mounts (no container is left in them); `exit` marks the sandbox stopped.
-      await unmountAll(this.launcher, Object.values(podNamespaceFiles(this.nsDir(dir, meta), meta.hostNetwork, meta.hostIPC)));
-      await writeFile(join(dir, 'exit'), '0\n');
-      return;
+    if (!meta) return;
+    if (!(await exists(join(dir, 'exit')))) {
+      if (meta.holder === 'files') {
+        // The namespaces end with their mounts (no container is left in them); `exit` marks the sandbox stopped.
+        await unmountAll(this.launcher, Object.values(podNamespaceFiles(this.nsDir(dir, meta), meta.hostNetwork, meta.hostIPC)));
+        await writeFile(join(dir, 'exit'), '0\n');
+      } else {
+        await runcKill(this.cli, id, 'KILL');
+        if (!(await waitExited(dir, 10_000))) throw new Error(`sandbox ${id} did not exit after SIGKILL`);
+      }
     }
-    await runcKill(this.cli, id, 'KILL');
-    if (!(await waitExited(dir, 10_000))) throw new Error(`sandbox ${id} did not exit after SIGKILL`);
+    // The pod's /dev/shm goes with it, as containerd's StopPodSandbox unmounts the sandbox's shm: a
+    // finished or evicted pod's sandbox is kept until the pod is deleted, and its tmpfs held up to
+    // 64 MiB of the node's memory that no pod's measure counts. Still mounted (busy): removal retries.
+    if (!meta.hostIPC) await unmountAll(this.launcher, [join(dir, 'shm')]).catch(() => undefined);
   }
 
   async removeSandbox(id: string): Promise<void> {
