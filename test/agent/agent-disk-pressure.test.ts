@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
+import type { FakeRuntime } from '../../src/cluster/agent/runtime/fake.ts';
 
 let ac: AgentCluster;
 
@@ -85,4 +86,31 @@ test('a running pod is evicted when the disk fills (images first, then the pod, 
     const reasons = (await ac.admin.list<K8sObject>(resources.events, 'default')).items.filter((e) => e.involvedObject?.name === 'node-fills').map((e) => `${e.type} ${e.reason} ${e.message}`);
     return reasons.includes('Normal NodeHasDiskPressure Node node-fills status is now: NodeHasDiskPressure') && reasons.includes('Normal NodeHasNoDiskPressure Node node-fills status is now: NodeHasNoDiskPressure');
   }, `NodeHasDiskPressure and NodeHasNoDiskPressure events (had ${nodeEvents.length} node events)`);
+});
+
+test("under disk pressure a finished pod's containers are removed first (upstream's DeleteAllUnusedContainers), so what they took is freed and the running pod stays", async () => {
+  let runtime!: FakeRuntime;
+  // A 100 GiB disk that only the finished pod's leftover containers fill (its writable layers: 95%).
+  const leftovers = () => runtime.list().then(({ containers, sandboxes }) => [...containers, ...sandboxes].filter((c) => c.pod.name === 'job').length);
+  const stats = async () => {
+    const full = runtime !== undefined && (await leftovers()) > 0 && finished;
+    return { bsize: 4096, blocks: 25 * 1024 * 1024, bavail: Math.trunc((25 * 1024 * 1024 * (full ? 5 : 50)) / 100), files: 1_000_000, ffree: 500_000 };
+  };
+  let finished = false;
+  ({ runtime } = await ac.start('node-leftovers', {
+    statfs: stats, evictionMonitoringMs: 100, statusUpdateMs: 100, evictionPressureTransitionMs: 500,
+    fake: { program: (cfg) => (cfg.container.command?.[0] === 'exit0' ? { exitAfterMs: 50, exitCode: 0 } : {}) },
+  }));
+  const pod = (name: string, command: string[], restartPolicy: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: 'node-leftovers', restartPolicy, containers: [{ name: 'c', image: 'example.test/app:1', command }] } });
+  await ac.admin.create(resources.pods, 'default', pod('server', ['serve'], 'Always'));
+  await ac.admin.create(resources.pods, 'default', pod('job', ['exit0'], 'Never'));
+  await eventually(async () => (await ac.admin.get<K8sObject>(resources.pods, 'default', 'job')).status?.phase === 'Succeeded', 'the job pod succeeds');
+  await eventually(async () => (await ac.admin.get<K8sObject>(resources.pods, 'default', 'server')).status?.phase === 'Running', 'the server runs');
+  assert.ok((await leftovers()) > 0, 'a finished pod keeps its containers until reclaimed');
+  finished = true;
+  await eventually(async () => (await leftovers()) === 0, "the finished pod's containers and sandbox are removed");
+  // Reclaim sufficed: nothing running was evicted, and the finished pod is still there, Succeeded.
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await ac.admin.get<K8sObject>(resources.pods, 'default', 'server')).status?.phase, 'Running');
+  assert.equal((await ac.admin.get<K8sObject>(resources.pods, 'default', 'job')).status?.phase, 'Succeeded');
 });

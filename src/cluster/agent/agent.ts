@@ -203,7 +203,13 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const pressureEviction = new NodePressureEviction({
       monitor: pressure, pods: () => pods.list() as Pod[], runtime: o.runtime, measure: (p, l, own) => storageEviction.measure(p, l, own), evict: (uid) => workers.update(uid), log: o.log, maxPodGracePeriodSeconds: o.evictionMaxPodGracePeriodSeconds,
       memoryVolumes: (p) => memoryVolumeBytes(p, (uid, name) => volumes?.emptyDirPath(uid, name)), now,
-      reclaim: async () => void (await imageGc?.deleteUnusedImages()),
+      // Upstream's reclaim for nodefs: DeleteAllUnusedContainers (finished pods' too), then DeleteUnusedImages.
+      reclaim: async () => {
+        for (const p of pods.list() as Pod[]) {
+          await syncer.removeFinished(p).catch((err: unknown) => o.log.warn({ pod: `${p.metadata?.namespace}/${p.metadata?.name}`, err: (err as Error).message }, 'eviction manager: could not remove a finished pod\'s containers'));
+        }
+        await imageGc?.deleteUnusedImages();
+      },
       warn: (reason, message) => recorder.event({ metadata: { name: o.nodeName, uid: o.nodeName } }, resources.nodes, 'Warning', reason, message),
     });
     const syncer = new PodSyncer({

@@ -200,6 +200,16 @@ export class PodSyncer {
     return this.#teardown.terminate(pod, deleteFromApi, graceOverride);
   }
 
+  /**
+   * Upstream's DeleteAllUnusedContainers for one pod, node-level reclaim under disk pressure: a
+   * finished pod's containers and sandboxes (their writable layers and logs) are removed, though
+   * the pod is not deleted. Nothing else frees them: a finished pod is no eviction candidate.
+   */
+  async removeFinished(pod: Pod): Promise<void> {
+    if (!isDone(pod.status?.phase)) return;
+    await this.#teardown.stopAll(pod.metadata?.uid ?? '', 0, true);
+  }
+
   forget(uid: string): void {
     this.probes.forget(uid);
     this.#teardown.forget(uid);
