@@ -18,6 +18,8 @@
  *     between the counts (start-up and first use drop out) and from zero to the first.
  *     BENCH_H2_SYSCALLS=1: the server's system calls per request as well (perf stat on the
  *     kernel's tracepoints; counts, not time), in a run of their own as counting costs a little.
+ *     BENCH_CPU_PROF=<dir>: a V8 CPU profile of the server per measured op
+ *     (<dir>/fastify-<arm>-<clients>x<streams>-<op>-r<round>.cpuprofile; bench/profile-summary.ts reads them).
  * Arms (BENCH_H2_ARMS, default h1,h2): h1 = HTTP/1.1 server and clients; h2 = HTTP/2 server and
  * node:http2 clients; h1on2 = HTTP/2-enabled server with HTTP/1.1 clients (what exec, attach and
  * any HTTP/1.1-only client would get). The HTTP/1.1 clients are bench/raw-client.ts (cheap); the
@@ -25,6 +27,8 @@
  * a slower client changes how many requests the server finds per wake-up).
  * Prints one JSON document. CPU and memory figures hold on a loaded machine; rates do not.
  */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { connect } from 'node:tls';
 import { createCA, type CertKeyPem } from '../src/pki/ca.ts';
 import { issueCert } from '../src/pki/certs.ts';
@@ -45,6 +49,7 @@ const REQUESTS = Number(env.BENCH_H2_REQUESTS ?? 20_000);
 const ROUNDS = Number(env.BENCH_H2_ROUNDS ?? 2);
 const STREAMS = Number(env.BENCH_H2_STREAMS ?? 1);
 const SYSCALLS = env.BENCH_H2_SYSCALLS === '1';
+const PROF = env.BENCH_CPU_PROF ? resolve(env.BENCH_CPU_PROF) : undefined;
 const WARMUP = 2000;
 const OPEN_IN_FLIGHT = 50;
 const NS = '/api/v1/namespaces/default/configmaps';
@@ -103,7 +108,7 @@ function client(arm: Arm, t: Target): Client {
 }
 
 async function startServer(arm: Arm): Promise<ServerProcess> {
-  return spawnServer('fastify', { env: { BENCH_FASTIFY_HTTP2: arm === 'h1' ? '0' : '1', BENCH_FASTIFY_CA: JSON.stringify(ca) } });
+  return spawnServer('fastify', { cpuProfDir: PROF, env: { BENCH_FASTIFY_HTTP2: arm === 'h1' ? '0' : '1', BENCH_FASTIFY_CA: JSON.stringify(ca) } });
 }
 
 const targetFor = (s: ServerProcess, i: number): Target => ({ ...s.target, tls: { caPem: ca.certPem, certPem: certs[i]!.certPem, keyPem: certs[i]!.keyPem } });
@@ -136,7 +141,7 @@ interface CpuResult {
   put: OpCost;
 }
 
-async function cpuArm(arm: Arm, n: number): Promise<CpuResult> {
+async function cpuArm(arm: Arm, n: number, roundNo: number): Promise<CpuResult> {
   const server = await startServer(arm);
   const clients: Client[] = [];
   try {
@@ -172,6 +177,7 @@ async function cpuArm(arm: Arm, n: number): Promise<CpuResult> {
     };
     const measure = async (op: 'get' | 'put') => {
       await run(op, WARMUP);
+      const save = await server.profile();
       const counting = SYSCALLS ? await countSyscalls(server.pid) : undefined;
       const s0 = await server.cpuMicros();
       const k0 = cpuNow();
@@ -179,6 +185,7 @@ async function cpuArm(arm: Arm, n: number): Promise<CpuResult> {
       const k1 = cpuNow();
       const s1 = await server.cpuMicros();
       const calls = await counting?.();
+      await save(`${arm}-${n}x${STREAMS}-${op}-r${roundNo}`);
       const cost: OpCost = { serverCpuMicros: round((s1 - s0) / REQUESTS, 1), clientCpuMicros: round((k1 - k0) / REQUESTS, 1) };
       if (calls) cost.serverSyscalls = Object.fromEntries(Object.entries(calls).map(([k, v]) => [k, round(v / REQUESTS, 2)]));
       return cost;
@@ -238,11 +245,12 @@ async function memoryArm(arm: Arm): Promise<{ arm: Arm; rows: MemoryRow[]; perCl
 }
 
 if (MODE === 'cpu') {
+  if (PROF) mkdirSync(PROF, { recursive: true });
   const results: CpuResult[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     for (const n of CLIENTS) {
       for (const arm of r % 2 ? [...ARMS].reverse() : ARMS) {
-        results.push(await cpuArm(arm, n));
+        results.push(await cpuArm(arm, n, r));
         process.stderr.write(`[http2-cost] round ${r}: ${JSON.stringify(results.at(-1))}\n`);
       }
     }
