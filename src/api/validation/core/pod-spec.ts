@@ -7,6 +7,8 @@ import { duplicate, forbidden, invalid, notSupported, required, type FieldError,
 import { nameIsDNSSubdomain, validateAnnotations, validateLabelName, validateLabels } from '../meta.ts';
 import { inclusiveRangeError, isDNS1123Subdomain, isValidLabelValue } from '../names.ts';
 import { validateContainers, validateDNS1123Label, validateInitContainers } from './container.ts';
+import { podHostUsers, validateHostNetworkPorts, validateHostUsers, validatePodSecurityContext, type SecurityContextOptions } from './security-context.ts';
+import { validateOSFields, validateWindowsHostProcess } from './windows-options.ts';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -96,28 +98,35 @@ export function validateTolerations(tolerations: readonly Toleration[] | undefin
   return errs;
 }
 
-function validateDNS(spec: PodSpec, p: Path): FieldError[] {
-  const errs: FieldError[] = [];
-  const policy = spec.dnsPolicy;
-  if (!policy) errs.push(required(p.child('dnsPolicy')));
-  else if (!DNS_POLICIES.includes(policy)) errs.push(notSupported(p.child('dnsPolicy'), policy, DNS_POLICIES));
-  if (policy === 'None') {
-    if (!spec.dnsConfig) errs.push(required(p.child('dnsConfig'), 'must provide `dnsConfig` when `dnsPolicy` is None'));
-    else if (!spec.dnsConfig.nameservers?.length) {
-      errs.push(required(p.child('dnsConfig', 'nameservers'), 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
-    }
-  }
-  return errs;
+function validateDNSPolicy(policy: string | undefined, p: Path): FieldError[] {
+  if (!policy) return [required(p)];
+  return DNS_POLICIES.includes(policy) ? [] : [notSupported(p, policy, DNS_POLICIES)];
 }
 
-export function validatePodSpec(spec: PodSpec | undefined, p: Path): FieldError[] {
+function validateDNSConfig(spec: PodSpec, p: Path): FieldError[] {
+  if (spec.dnsPolicy !== 'None') return [];
+  if (!spec.dnsConfig) return [required(p, 'must provide `dnsConfig` when `dnsPolicy` is None')];
+  if (!spec.dnsConfig.nameservers?.length) return [required(p.child('nameservers'), 'must provide at least one DNS nameserver when `dnsPolicy` is None')];
+  return [];
+}
+
+export type PodSpecOptions = SecurityContextOptions;
+
+/** ValidatePodSpec, in upstream's order (for the checks this server makes). */
+export function validatePodSpec(spec: PodSpec | undefined, p: Path, opts: PodSpecOptions = {}): FieldError[] {
   const s: PodSpec = spec ?? { containers: [] };
+  const hostUsers = podHostUsers(s);
   const { names, errs } = validateVolumes(s.volumes, p.child('volumes'));
-  errs.push(...validateContainers(s.containers, names, p.child('containers')));
-  errs.push(...validateInitContainers(s.initContainers, s.containers, names, p.child('initContainers')));
+  errs.push(...validateContainers(s.containers, names, p.child('containers'), hostUsers));
+  errs.push(...validateInitContainers(s.initContainers, s.containers, names, p.child('initContainers'), hostUsers));
+  errs.push(...validateHostNetworkPorts(s, opts, p));
   errs.push(...validateRestartPolicy(s.restartPolicy, p.child('restartPolicy')));
-  errs.push(...validateDNS(s, p));
+  errs.push(...validateDNSPolicy(s.dnsPolicy, p.child('dnsPolicy')));
   errs.push(...validateLabels(s.nodeSelector, p.child('nodeSelector')));
+  errs.push(...validatePodSecurityContext(s, opts, p));
+  errs.push(...validateDNSConfig(s, p.child('dnsConfig')));
+  errs.push(...validateWindowsHostProcess(s, p));
+  errs.push(...validateHostUsers(s, p));
   if (s.serviceAccountName) {
     for (const m of nameIsDNSSubdomain(s.serviceAccountName, false)) errs.push(invalid(p.child('serviceAccountName'), s.serviceAccountName, m));
   }
@@ -137,6 +146,7 @@ export function validatePodSpec(spec: PodSpec | undefined, p: Path): FieldError[
   (s.imagePullSecrets ?? []).forEach((ref, i) => {
     if (!ref.name) errs.push(required(p.child('imagePullSecrets').index(i).child('name')));
   });
+  errs.push(...validateOSFields(s, p));
   return errs;
 }
 

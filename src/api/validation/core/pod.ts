@@ -7,7 +7,8 @@ import { forbidden, invalid, path, required, type FieldError, type Path } from '
 import { semanticEqual } from '../equality.ts';
 import { inclusiveRangeError } from '../names.ts';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
-import { validatePodSpec, validateTolerations } from './pod-spec.ts';
+import { validatePodSpec, validateTolerations, type PodSpecOptions } from './pod-spec.ts';
+import { hostSysctlError } from './security-context.ts';
 
 const MAX_INT32 = 2147483647;
 
@@ -16,9 +17,9 @@ export const POD_UPDATE_FORBIDDEN =
 
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
-export function validatePod(pod: Pod): FieldError[] {
+export function validatePod(pod: Pod, opts: PodSpecOptions = {}): FieldError[] {
   const errs = validateObjectMeta(pod.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
-  errs.push(...validatePodSpec(pod.spec, path('spec')));
+  errs.push(...validatePodSpec(pod.spec, path('spec'), { ...opts, resourceIsPod: true }));
   // ValidatePodSpecificAnnotations: a mirror pod names the node whose static pod it mirrors.
   const mirror = pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION];
   if (mirror !== undefined && !pod.spec?.nodeName) {
@@ -86,7 +87,11 @@ export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldEr
   // ValidatePodStatusUpdate checks metadata, not the spec: walking it again on every kubelet
   // status write costs time and would refuse a status write for a spec stored under older rules.
   if (subresource === 'status') return errs;
-  errs.push(...validatePod(pod).filter((e) => !e.field.startsWith('metadata.') || e.field.startsWith(`metadata.annotations[${MIRROR_POD_ANNOTATION}]`)));
+  // GetValidationOptionsFromPodSpecAndMeta: a pod stored with a namespaced sysctl in a namespace it
+  // shares with the host (allowed before 1.27) stays updatable.
+  const os0 = old.spec ?? { containers: [] };
+  const allowNamespacedSysctlsForHostNetAndHostIPC = (os0.securityContext?.sysctls ?? []).some((s) => hostSysctlError(s.name ?? '', os0, path('')) !== undefined);
+  errs.push(...validatePod(pod, { allowNamespacedSysctlsForHostNetAndHostIPC }).filter((e) => !e.field.startsWith('metadata.') || e.field.startsWith(`metadata.annotations[${MIRROR_POD_ANNOTATION}]`)));
   const specPath = path('spec');
   const ns: PodSpec = pod.spec ?? { containers: [] };
   const os: PodSpec = old.spec ?? { containers: [] };

@@ -8,46 +8,26 @@
  * hostIPC: the IPC ones).
  *
  * Names go through ConvertSysctlVariableToDotsSeparator ("net/ipv4/conf/eth0.100/forwarding" is
- * "net.ipv4.conf.eth0/100.forwarding"); sysctlPath turns that back into the /proc/sys path.
- * Upstream's API server validates pods' sysctl names (IsValidSysctlName); this one does not, so a
- * name that is not one (a ".." segment, upper case) is refused here too: it is what keeps a
- * pattern such as net.* from reaching outside /proc/sys/net.
+ * "net.ipv4.conf.eth0/100.forwarding"); sysctlPath turns that back into the /proc/sys path. The
+ * name helpers are src/util/sysctl-names.ts, shared with the API server's pod validation. The API
+ * refuses a name that is not a sysctl name (IsValidSysctlName) before it is stored; it is refused
+ * here too (a pod stored before that check, or one given to the runtime directly): it is what keeps
+ * a pattern such as net.* from reaching outside /proc/sys/net.
  */
 import type { PodSpec } from 'kubernetes-types/core/v1.js';
+import { isValidSysctlName, SYSCTL_MAX_LENGTH, SYSCTL_SEGMENT_FMT, sysctlNamespace, toDots, type SysctlNamespace } from '../../../util/sysctl-names.ts';
 import { SAFE_SYSCTLS } from './oci-defaults.ts';
 import type { SandboxConfig } from './types.ts';
 
+export { sysctlPath, toDots } from '../../../util/sysctl-names.ts';
+
 export class SysctlForbiddenError extends Error {}
 
-type Namespace = 'ipc' | 'net';
+type Namespace = SysctlNamespace;
 
-const SYSCTL_MAX_LENGTH = 253;
-const SEGMENT = '[a-z0-9]([-_a-z0-9]*[a-z0-9])?';
 /** policyvalidation.SysctlContainSlashPatternFmt, as the kubelet prints it. */
-const PATTERN_FMT = `(${SEGMENT}[\\./])*([a-z0-9][-_a-z0-9]*)?[a-z0-9*]`;
+const PATTERN_FMT = `(${SYSCTL_SEGMENT_FMT}[\\./])*([a-z0-9][-_a-z0-9]*)?[a-z0-9*]`;
 const PATTERN = new RegExp(`^${PATTERN_FMT}$`);
-/** validation.IsValidSysctlName (SysctlContainSlashFmt). */
-const NAME = new RegExp(`^(${SEGMENT}[\\./])*${SEGMENT}$`);
-
-/** component-helpers NamespacedBy: the kernel namespace a sysctl is in, undefined when not known to be in one. */
-export function namespacedBy(name: string): Namespace | undefined {
-  if (name === 'kernel.sem') return 'ipc';
-  if (name.startsWith('kernel.shm') || name.startsWith('kernel.msg') || name.startsWith('fs.mqueue.')) return 'ipc';
-  if (name.startsWith('net.')) return 'net';
-  return undefined;
-}
-
-/** ConvertSysctlVariableToDotsSeparator: a name whose first separator is "/" has its dots and slashes swapped. */
-export function toDots(name: string): string {
-  const first = name.search(/[./]/);
-  if (first === -1 || name[first] === '.') return name;
-  return name.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
-}
-
-/** The path below /proc/sys of a dotted name (the same swap back). */
-export function sysctlPath(dotted: string): string {
-  return dotted.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
-}
 
 export class SysctlAllowlist {
   readonly #names = new Map<string, Namespace>();
@@ -60,11 +40,11 @@ export class SysctlAllowlist {
       const s = toDots(raw);
       if (s.endsWith('*')) {
         const prefix = s.slice(0, -1);
-        const ns = namespacedBy(prefix);
+        const ns = sysctlNamespace(s);
         if (!ns) throw new Error(`the sysctls "${s}" are not known to be namespaced`);
         this.#prefixes.set(prefix, ns);
       } else {
-        const ns = namespacedBy(s);
+        const ns = sysctlNamespace(s);
         if (!ns) throw new Error(`the sysctl "${s}" are not known to be namespaced`);
         this.#names.set(s, ns);
       }
@@ -91,7 +71,7 @@ export class SysctlAllowlist {
     const out: Record<string, string> = {};
     for (const s of spec.securityContext?.sysctls ?? []) {
       const name = toDots(s.name);
-      const ns = s.name.length <= SYSCTL_MAX_LENGTH && NAME.test(s.name) ? this.#namespaceOf(name) : undefined;
+      const ns = isValidSysctlName(s.name) ? this.#namespaceOf(name) : undefined;
       if (!ns) throw new SysctlForbiddenError(`forbidden sysctl: "${name}" not allowlisted`);
       hostShared(name, ns, spec);
       out[name] = s.value;
@@ -116,7 +96,7 @@ export const SAFE_SYSCTL_ALLOWLIST = SysctlAllowlist.withUnsafe();
 export function checkNamespaced(sysctls: Readonly<Record<string, string>>, spec: PodSpec): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(sysctls)) {
-    const ns = name.length <= SYSCTL_MAX_LENGTH && NAME.test(name) ? namespacedBy(name) : undefined;
+    const ns = isValidSysctlName(name) ? sysctlNamespace(name) : undefined;
     if (!ns) throw new SysctlForbiddenError(`forbidden sysctl: "${name}" is not in a separate kernel namespace`);
     hostShared(name, ns, spec);
     out[name] = value;
