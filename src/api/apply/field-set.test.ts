@@ -162,3 +162,26 @@ describe('toFieldSet', () => {
     assert.throws(() => toFieldSet(fixtureSchema, ref, cfg, { rejectDuplicates: true }), /duplicate entries for key \[="a"\]/);
   });
 });
+
+describe('toFieldsV1 output', () => {
+  test('is deep-frozen (the store shares it rather than copying), and sorts list-item keys the same on every call', () => {
+    const wire = '{"f:status":{"f:conditions":{".":{},"k:{\\"type\\":\\"Ready\\"}":{".":{},"f:status":{}},"k:{\\"type\\":\\"Initialized\\"}":{"f:type":{}}},"f:podIPs":{"k:{\\"ip\\":\\"10.0.0.2\\"}":{},"k:{\\"ip\\":\\"10.0.0.10\\"}":{}}}}';
+    const s = fromJson(wire);
+    const want = '{"f:status":{"f:conditions":{".":{},"k:{\\"type\\":\\"Initialized\\"}":{"f:type":{}},"k:{\\"type\\":\\"Ready\\"}":{".":{},"f:status":{}}},"f:podIPs":{"k:{\\"ip\\":\\"10.0.0.10\\"}":{},"k:{\\"ip\\":\\"10.0.0.2\\"}":{}}}}';
+    // The second and third encodings sort with the remembered parsed keys.
+    for (let i = 0; i < 3; i++) {
+      const out = toFieldsV1(s);
+      assert.equal(JSON.stringify(out), want);
+      const stack: unknown[] = [out];
+      while (stack.length > 0) {
+        const o = stack.pop() as Record<string, unknown>;
+        assert.ok(Object.isFrozen(o));
+        assert.equal(Object.getPrototypeOf(o), Object.prototype);
+        stack.push(...Object.values(o));
+      }
+      assert.throws(() => {
+        (out['f:status'] as Record<string, unknown>)['f:x'] = {};
+      }, TypeError);
+    }
+  });
+});

@@ -14,6 +14,7 @@ import {
   type PathElement,
 } from './path-element.ts';
 import { exceedsDepth } from '../codecs/depth.ts';
+import { EMPTY_OBJECT } from '../../storage/deep-freeze.ts';
 import { MAX_NESTING_DEPTH } from '../codecs/limits.ts';
 
 export interface FieldSet {
@@ -148,11 +149,31 @@ export function equalSets(a: FieldSet, b: FieldSet): boolean {
 }
 
 function sortedKeys(keys: Iterable<string>): string[] {
-  const all = [...keys];
+  const all = Array.isArray(keys) ? keys : [...keys];
   // Field elements ("f:name") order by name, and with the common prefix that is the order of
   // the keys themselves: no need to parse them (the usual case, and the cost of encoding).
   if (all.every((k) => k.startsWith('f:'))) return all.sort(cmpKeys);
-  return all.map((k) => [k, parsePE(k)] as const).sort((x, y) => comparePE(x[1], y[1])).map(([k]) => k);
+  return all.map((k) => [k, parsedKey(k)] as const).sort((x, y) => comparePE(x[1], y[1])).map(([k]) => k);
+}
+
+/**
+ * Parsed elements for sorting, by their key: list items' keys (k:{"type":"Ready"},
+ * k:{"name":"web"}) repeat in every pod's status entry, and parsing their JSON was most of
+ * encoding one. Only comparePE reads these; bounded in entries and key length, oldest out first.
+ */
+const parsedKeys = new Map<string, PathElement>();
+const PARSED_KEYS_MAX = 2048;
+const PARSED_KEY_MAX_LENGTH = 512;
+
+function parsedKey(k: string): PathElement {
+  let pe = parsedKeys.get(k);
+  if (pe) return pe;
+  pe = parsePE(k);
+  if (k.length <= PARSED_KEY_MAX_LENGTH) {
+    if (parsedKeys.size >= PARSED_KEYS_MAX) parsedKeys.delete(parsedKeys.keys().next().value!);
+    parsedKeys.set(k, pe);
+  }
+  return pe;
 }
 
 function cmpKeys(a: string, b: string): number {
@@ -174,20 +195,27 @@ export function setPaths(set: FieldSet): PathElement[][] {
   return out;
 }
 
-/** Serialise to FieldsV1: "." first when the path is itself a member and has children. */
+/**
+ * Serialise to FieldsV1: "." first when the path is itself a member and has children. The result
+ * is deep-frozen as it is built, its leaves one shared empty object: it is written into stored
+ * objects, which the store shares frozen (a separate deepFreeze pass cost as much as building it).
+ */
 export function toFieldsV1(set: FieldSet): FieldsV1 {
+  return encodeNode(set, false);
+}
+
+const LEAF = EMPTY_OBJECT as FieldsV1;
+
+function encodeNode(set: FieldSet, dot: boolean): FieldsV1 {
   const out: FieldsV1 = {};
-  const keys = set.children.size === 0 ? set.members : new Set([...set.members, ...set.children.keys()]);
+  if (dot) out['.'] = LEAF;
+  const keys = [...set.members];
+  for (const k of set.children.keys()) if (!set.members.has(k)) keys.push(k);
   for (const k of sortedKeys(keys)) {
     const c = set.children.get(k);
-    if (c && !isEmpty(c)) {
-      const inner = toFieldsV1(c);
-      out[k] = set.members.has(k) ? { '.': {}, ...inner } : inner;
-    } else {
-      out[k] = {};
-    }
+    out[k] = c && !isEmpty(c) ? encodeNode(c, set.members.has(k)) : LEAF;
   }
-  return out;
+  return Object.freeze(out);
 }
 
 export class FieldsV1Error extends Error {}
