@@ -15,7 +15,9 @@
  * run): 500 simulated nodes and 10,000 pods, or 5,000 / 150,000 with BENCH_SCALE=full; sizes
  * BENCH_SCALE_NODES / BENCH_SCALE_PODS, create concurrency BENCH_SCALE_CONCURRENCY (100); the load
  * client is a tenant user and each node system:node:<name> (scale-identities.ts), or all admin
- * with BENCH_SCALE_IDENTITIES=admin.
+ * with BENCH_SCALE_IDENTITIES=admin; BENCH_SCALE_PARALLEL_BINDS: the scheduler's binds in flight
+ * (default 16), BENCH_SCALE_HEARTBEAT_IN_FLIGHT: the simulated nodes' heartbeat writes in flight
+ * (default 64; real kubelets are not bounded together).
  * The audit scenario (audit.ts; BENCH_SCENARIOS=audit, alone; part of the default run): create
  * throughput without audit, with a Metadata policy and with a RequestResponse policy for everything,
  * the three servers measured interleaved: BENCH_AUDIT_ROUNDS (5) rounds of one BENCH_AUDIT_WINDOW_MS
@@ -77,6 +79,7 @@ const SCALE = {
   concurrency: num('BENCH_SCALE_CONCURRENCY', 100),
   watchBacklogEvents: env.BENCH_SCALE_WATCH_BACKLOG ? Number(env.BENCH_SCALE_WATCH_BACKLOG) : undefined,
   heartbeatInFlight: env.BENCH_SCALE_HEARTBEAT_IN_FLIGHT ? Number(env.BENCH_SCALE_HEARTBEAT_IN_FLIGHT) : undefined,
+  parallelBinds: env.BENCH_SCALE_PARALLEL_BINDS ? Number(env.BENCH_SCALE_PARALLEL_BINDS) : undefined,
 };
 /** The whole run is bounded: past this, report what failed and exit non-zero (the full scale run gets an hour more). */
 const WATCHDOG_MS = num('BENCH_WATCHDOG_MS', 200_000 + (SCALE_SELECTED ? (SCALE_FULL ? 3_600_000 : 300_000) : 0));

@@ -42,6 +42,8 @@ export interface ScaleOptions {
    * in the simulator, not at the server (phases.*.leaseRenewals.queueMs shows the wait).
    */
   heartbeatInFlight?: number;
+  /** The scheduler's binds in flight at most (its default, 16, when unset); its client gets connections to match. */
+  parallelBinds?: number;
   progress(msg: string): void;
 }
 
@@ -110,7 +112,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     dataDir: o.dataDir,
     cpuProfDir: o.cpuProfDir,
     // As portcullis up: the scheduler in a worker thread (BENCH_SCALE_IN_PROCESS=1 keeps it on the server's loop).
-    env: { BENCH_CONTROL_PLANE: JSON.stringify({ controllers: [], leaderElect: false, componentsInWorker: process.env.BENCH_SCALE_IN_PROCESS !== '1', ...(ids ? { authn: { tokenAuthFile: ids.tokenAuthFile } } : {}), ...(o.watchBacklogEvents ? { watch: { maxBacklogEvents: o.watchBacklogEvents } } : {}) }) },
+    env: { BENCH_CONTROL_PLANE: JSON.stringify({ controllers: [], leaderElect: false, componentsInWorker: process.env.BENCH_SCALE_IN_PROCESS !== '1', ...(ids ? { authn: { tokenAuthFile: ids.tokenAuthFile } } : {}), ...(o.watchBacklogEvents ? { watch: { maxBacklogEvents: o.watchBacklogEvents } } : {}), ...(o.parallelBinds ? { schedulerParallelBinds: o.parallelBinds } : {}) }) },
   });
   let sim: SimNodes | undefined;
   const clients: RestClient[] = [];

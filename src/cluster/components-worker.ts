@@ -15,6 +15,8 @@ export interface ComponentsWorkerData {
   controllers?: string[];
   clusterCIDR?: string;
   scheduler: boolean;
+  /** The scheduler's binds in flight at most (its default when unset). */
+  parallelBinds?: number;
   leaderElect: boolean;
   logLevel: string;
 }

@@ -105,6 +105,8 @@ export interface ControlPlaneOptions {
   controllers?: readonly string[];
   /** Run the scheduler (default true). */
   scheduler?: boolean;
+  /** The scheduler's binds in flight at most (default scheduler.ts DEFAULT_PARALLEL_BINDS); not a flag, the scale bench sets it. */
+  schedulerParallelBinds?: number;
   /** --cluster-cidr: Nodes get their podCIDR from it (the node IPAM controller runs); absent: none is assigned. */
   clusterCIDR?: string;
   /** Install the AdminNetworkPolicy / BaselineAdminNetworkPolicy CRDs (policies/crds) at start (portcullis up does). */
@@ -277,7 +279,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const extra = [...(opts.clusterCIDR ? ['node-ipam-controller'] : []), ...(opts.authn?.enableBootstrapTokenAuth ? ['token-cleaner-controller'] : [])];
     const controllers = extra.length ? [...(opts.controllers ?? ['*']), ...extra] : opts.controllers;
     if (opts.componentsInWorker) {
-      const w = await startComponentsWorker({ server: loopback, caCertPem: pki.caCertPem, caKeyPem: pki.caKeyPem, controllers: opts.controllers?.length === 0 ? undefined : [...(controllers ?? ['*'])], clusterCIDR: opts.clusterCIDR, scheduler: opts.scheduler ?? true, leaderElect: opts.leaderElect ?? true, logLevel: log.level });
+      const w = await startComponentsWorker({ server: loopback, caCertPem: pki.caCertPem, caKeyPem: pki.caKeyPem, controllers: opts.controllers?.length === 0 ? undefined : [...(controllers ?? ['*'])], clusterCIDR: opts.clusterCIDR, scheduler: opts.scheduler ?? true, parallelBinds: opts.schedulerParallelBinds, leaderElect: opts.leaderElect ?? true, logLevel: log.level });
       undo.push(() => w.stop());
     }
     if (opts.controllers?.length !== 0) {
@@ -311,7 +313,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     let scheduler: SchedulerProcess | undefined;
     if ((opts.scheduler ?? true) && !opts.componentsInWorker) {
-      const s = await startSchedulerProcess({ server: loopback, mintIdentity, leaderElection: election(), log: log.child({ component: 'kube-scheduler' }) });
+      const s = await startSchedulerProcess({ server: loopback, mintIdentity, leaderElection: election(), parallelBinds: opts.schedulerParallelBinds, log: log.child({ component: 'kube-scheduler' }) });
       undo.push(() => s.stop());
       scheduler = s;
     }

@@ -69,7 +69,7 @@ export class RestClient implements ApiClient {
 
   constructor(config: ClientConfig, opts: RestClientOptions = {}) {
     this.config = config;
-    this.transport = new HttpsTransport({ ...opts, server: config.server, identity: config.identity, userAgent: config.userAgent, maxRetries: config.maxRetries, maxIdleConnections: config.maxIdleConnections });
+    this.transport = new HttpsTransport({ ...opts, server: config.server, identity: config.identity, userAgent: config.userAgent, maxRetries: config.maxRetries, maxIdleConnections: config.maxIdleConnections, ...(config.maxConnections !== undefined ? { maxConnections: config.maxConnections } : {}) });
   }
 
   /** /api/v1[/namespaces/ns]/resource[/name[/sub]] or /apis/group/version/... */

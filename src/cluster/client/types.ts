@@ -52,6 +52,8 @@ export interface ClientConfig {
   maxRetries?: number;
   /** Idle connections kept (TransportOptions.maxIdleConnections; default all). */
   maxIdleConnections?: number;
+  /** Connections at most, watches included (TransportOptions.maxConnections; default 32). */
+  maxConnections?: number;
 }
 
 export interface ListOptions {

@@ -14,7 +14,7 @@ import { runWhileLeading, type GateLog, type LeaderElectionSettings } from '../l
 import { kubernetesUserAgent } from '../../util/http/user-agent.ts';
 import type { Profile } from './profile.ts';
 import type { Node, Pod } from './resources.ts';
-import { startScheduler, type RunningScheduler } from './scheduler.ts';
+import { schedulerClientConnections, startScheduler, type RunningScheduler } from './scheduler.ts';
 
 export const SCHEDULER_LEASE = Object.freeze({ namespace: 'kube-system', name: 'kube-scheduler' });
 
@@ -91,7 +91,8 @@ export async function startSchedulerProcess(opts: SchedulerProcessOptions): Prom
   let current: RunningScheduler | undefined;
 
   const run = () => {
-    const schedClient = makeClient({ server: opts.server, identity, userAgent: `${USER_AGENT}/scheduler` });
+    // A connection for each bind in flight and for its event (scheduler.ts schedulerClientConnections).
+    const schedClient = makeClient({ server: opts.server, identity, userAgent: `${USER_AGENT}/scheduler`, maxConnections: schedulerClientConnections(opts.parallelBinds) });
     const { scheduler: sched, informers } = startSchedulerWithInformers(schedClient, { profiles: opts.profiles, random, now, log: opts.log, hostname: opts.hostname ?? osHostname(), parallelBinds: opts.parallelBinds });
     current = sched;
     return {

@@ -50,8 +50,21 @@ export interface RunningScheduler {
 }
 
 const FLUSH_BACKOFF_MS = 1_000;
-export const DEFAULT_PARALLEL_BINDS = 16;
 const FLUSH_UNSCHEDULABLE_MS = 30_000;
+export const DEFAULT_PARALLEL_BINDS = 16;
+/** Beyond binds and events: the PodScheduled condition patches of pods that did not fit, and the like. */
+export const SCHEDULER_SPARE_CONNECTIONS = 8;
+
+/**
+ * Connections the scheduler's client needs so that no bind waits for a socket: one per bind in
+ * flight and one per Scheduled event written beside it (the event sink writes as many at once),
+ * and a few spare (watches have connections of their own). Upstream's client multiplexes all of
+ * them over HTTP/2 and bounds only by QPS; the client's default, 32, is exactly 16 binds and
+ * their 16 events, nothing to spare, and 64 binds would queue 96 requests for a socket.
+ */
+export function schedulerClientConnections(parallelBinds: number = DEFAULT_PARALLEL_BINDS): number {
+  return 2 * parallelBinds + SCHEDULER_SPARE_CONNECTIONS;
+}
 
 export function schedulerNameOf(pod: Pod): string {
   return pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
