@@ -128,6 +128,9 @@ export class PodSyncer {
       // unmount: a memory-backed emptyDir of a finished or evicted pod would hold the node's memory
       // until the pod is deleted, counted for no pod that eviction could choose.
       await d.volumes?.tearDown(uid);
+      // So does its address, as StopPodSandbox's CNI DEL releases it: kept until the pod was deleted,
+      // the finished pods a tenant keeps (a Job's) used up the node's podCIDR for everyone.
+      if (d.network?.addressOf(uid) !== undefined) await d.network.tearDown(refOf(pod));
       return;
     }
     const verdict = d.evictionVerdict?.(uid);
