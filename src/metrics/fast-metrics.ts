@@ -1,5 +1,5 @@
 /**
- * Histograms and counters for the request path, exposed through a prom-client Registry like any
+ * Histograms, counters and gauges for the request path, exposed through a prom-client Registry like any
  * metric.
  *
  * prom-client's Histogram and Counter validate and hash the label set on every observation
@@ -110,6 +110,11 @@ abstract class LabelledMetric<C extends { labels: Record<string, string> }> {
     return child;
   }
 
+  /** Drops the child of a label set given by name (prom-client's remove). */
+  remove(labels: Record<string, string>): void {
+    this.children.delete(labelValues(this.name, this.labelNames, [labels]).join('\0'));
+  }
+
   reset(): void {
     this.children.clear();
   }
@@ -120,6 +125,38 @@ export class FastCounter extends LabelledMetric<CounterChild> {
 
   protected make(labels: Record<string, string>): CounterChild {
     return new CounterChild(labels);
+  }
+
+  async get(): Promise<Exposed> {
+    const values: ValuePair[] = [];
+    for (const c of this.children.values()) values.push({ labels: c.labels, value: c.value, metricName: this.name });
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+}
+
+export class GaugeChild {
+  readonly labels: Record<string, string>;
+  value = 0;
+  constructor(labels: Record<string, string>) {
+    this.labels = labels;
+  }
+  inc(n = 1): void {
+    this.value += n;
+  }
+  dec(n = 1): void {
+    this.value -= n;
+  }
+  set(v: number): void {
+    this.value = v;
+  }
+}
+
+/** A gauge set by the code that knows its value (no collect callback). */
+export class FastGauge extends LabelledMetric<GaugeChild> {
+  readonly type = 'gauge';
+
+  protected make(labels: Record<string, string>): GaugeChild {
+    return new GaugeChild(labels);
   }
 
   async get(): Promise<Exposed> {
