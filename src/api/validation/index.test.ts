@@ -174,8 +174,8 @@ describe('Pod', () => {
       const MIRROR = 'kubernetes.io/config.mirror';
       const onNode = () => edit(stored, (p) => (p.spec.nodeName = 'n1'));
       const mirror = () => edit(onNode, (p) => (p.metadata.annotations = { [MIRROR]: 'x' }));
-      assert.deepEqual(check(POD_GVK, mirror(), onNode()), [`metadata.annotations[${MIRROR}]: Forbidden: field is immutable`], 'added');
-      assert.deepEqual(check(POD_GVK, onNode(), mirror()), [`metadata.annotations[${MIRROR}]: Forbidden: field is immutable`], 'removed');
+      assert.deepEqual(check(POD_GVK, mirror(), onNode()), [`metadata.annotations[${MIRROR}]: Forbidden: may not add mirror pod annotation`], 'added');
+      assert.deepEqual(check(POD_GVK, onNode(), mirror()), [`metadata.annotations[${MIRROR}]: Forbidden: may not remove or update mirror pod annotation`], 'removed');
       assert.deepEqual(check(POD_GVK, mirror(), mirror()), [], 'kept');
       const noNode = edit(stored, (p) => (p.metadata.annotations = { [MIRROR]: 'x' }));
       delete noNode.metadata.resourceVersion;

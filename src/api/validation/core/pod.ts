@@ -9,38 +9,32 @@ import { inclusiveRangeError } from '../names.ts';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { validatePodSpec, validateTolerations, type PodSpecOptions } from './pod-spec.ts';
 import { hostSysctlError } from './security-context.ts';
+import { validateAnnotationsMatchFieldsOnCreate, validatePodAnnotationUpdates, validatePodSpecificAnnotations } from './pod-annotations.ts';
 
 const MAX_INT32 = 2147483647;
 
 export const POD_UPDATE_FORBIDDEN =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
-const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
-
-export function validatePod(pod: Pod, opts: PodSpecOptions = {}): FieldError[] {
-  const errs = validateObjectMeta(pod.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
-  errs.push(...validatePodSpec(pod.spec, path('spec'), { ...opts, resourceIsPod: true }));
-  // ValidatePodSpecificAnnotations: a mirror pod names the node whose static pod it mirrors.
-  const mirror = pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION];
-  if (mirror !== undefined && !pod.spec?.nodeName) {
-    errs.push(invalid(path('metadata', 'annotations').key(MIRROR_POD_ANNOTATION), mirror, 'must set spec.nodeName if mirror pod annotation is set'));
-  }
-  return errs;
+interface PodOptions extends PodSpecOptions {
+  /** Set by validatePodUpdate: ValidatePodCreate's own checks are for creation only. */
+  update?: boolean;
 }
 
 /**
- * ValidatePodSpecificAnnotationUpdates: the mirror pod annotation can be neither added nor changed
- * nor removed by an update (status writes included), so no client turns its pod into a "mirror pod"
- * (or one back) after admission judged it.
+ * ValidatePodCreate (validatePodMetadataAndSpec plus the create-only annotation/field agreement).
+ * The pod-specific annotations come before the spec, as upstream reports them.
  */
-function mirrorAnnotationUpdates(pod: Pod, old: Pod): FieldError[] {
-  const next = pod.metadata?.annotations ?? {};
-  const prev = old.metadata?.annotations ?? {};
-  const keys = new Set([...Object.keys(prev), ...Object.keys(next)].filter((k) => k.startsWith(MIRROR_POD_ANNOTATION)));
-  const errs: FieldError[] = [];
-  for (const k of keys) if (next[k] !== prev[k]) errs.push(forbidden(path('metadata', 'annotations').key(k), 'field is immutable'));
+export function validatePod(pod: Pod, opts: PodOptions = {}): FieldError[] {
+  const errs = validateObjectMeta(pod.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
+  errs.push(...validatePodSpecificAnnotations(pod));
+  errs.push(...validatePodSpec(pod.spec, path('spec'), { ...opts, resourceIsPod: true }));
+  if (!opts.update) errs.push(...validateAnnotationsMatchFieldsOnCreate(pod));
   return errs;
 }
+
+/** Where validatePodUpdate keeps validatePod's metadata errors: only the pod-specific annotation ones. */
+const POD_SPECIFIC_ANNOTATION_PATHS = ['metadata.annotations[kubernetes.io/config.mirror]', 'metadata.annotations[container.apparmor.security.beta.kubernetes.io/', 'metadata.annotations.'];
 
 function validateContainerUpdates(
   next: PodSpec['containers'] | undefined,
@@ -82,7 +76,9 @@ function specDiff(oldSpec: PodSpec, newSpec: PodSpec): string {
 
 export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldError[] {
   const errs = validateObjectMetaUpdate(pod.metadata, old.metadata);
-  errs.push(...mirrorAnnotationUpdates(pod, old));
+  // The mirror and AppArmor annotations are fixed, status writes included, so no client turns its
+  // pod into a "mirror pod" (or one back) or changes its AppArmor profile after admission judged it.
+  errs.push(...validatePodAnnotationUpdates(pod, old));
   // pods/status writes only status (the spec is the stored one), and upstream's
   // ValidatePodStatusUpdate checks metadata, not the spec: walking it again on every kubelet
   // status write costs time and would refuse a status write for a spec stored under older rules.
@@ -91,7 +87,8 @@ export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldEr
   // shares with the host (allowed before 1.27) stays updatable.
   const os0 = old.spec ?? { containers: [] };
   const allowNamespacedSysctlsForHostNetAndHostIPC = (os0.securityContext?.sysctls ?? []).some((s) => hostSysctlError(s.name ?? '', os0, path('')) !== undefined);
-  errs.push(...validatePod(pod, { allowNamespacedSysctlsForHostNetAndHostIPC }).filter((e) => !e.field.startsWith('metadata.') || e.field.startsWith(`metadata.annotations[${MIRROR_POD_ANNOTATION}]`)));
+  const podErrs = validatePod(pod, { allowNamespacedSysctlsForHostNetAndHostIPC, update: true });
+  errs.push(...podErrs.filter((e) => !e.field.startsWith('metadata.') || POD_SPECIFIC_ANNOTATION_PATHS.some((p) => e.field.startsWith(p))));
   const specPath = path('spec');
   const ns: PodSpec = pod.spec ?? { containers: [] };
   const os: PodSpec = old.spec ?? { containers: [] };

@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { errorString } from '../field-errors.ts';
+import { validatePod, validatePodUpdate } from './pod.ts';
+
+const AA = 'container.apparmor.security.beta.kubernetes.io/';
+const SC_POD = 'seccomp.security.alpha.kubernetes.io/pod';
+const SC_CTR = 'container.seccomp.security.alpha.kubernetes.io/';
+
+function pod(annotations: Record<string, string>, edit: (s: any) => void = () => {}): Pod {
+  const spec: any = {
+    restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', terminationGracePeriodSeconds: 30, securityContext: {},
+    containers: [{ name: 'app', image: 'busybox', imagePullPolicy: 'Always', terminationMessagePolicy: 'File' }],
+  };
+  edit(spec);
+  return { metadata: { name: 'p', namespace: 'default', annotations, resourceVersion: '1' }, spec };
+}
+const errs = (p: Pod) => validatePod(p).map(errorString);
+
+test('seccomp annotations: known profiles or localhost/<relative path> (paths named with Child, as upstream)', () => {
+  assert.deepEqual(errs(pod({ [SC_POD]: 'runtime/default', [`${SC_CTR}app`]: 'docker/default' })), []);
+  assert.deepEqual(errs(pod({ [SC_POD]: 'localhost/profiles/a.json', [`${SC_CTR}app`]: 'unconfined' })), []);
+  assert.deepEqual(errs(pod({ [SC_POD]: 'strict', [`${SC_CTR}app`]: 'localhost//etc/../a.json' })), [
+    `metadata.annotations.${SC_POD}: Invalid value: "strict": must be a valid seccomp profile`,
+    `metadata.annotations.${SC_CTR}app: Invalid value: "/etc/../a.json": must be a relative path`,
+    `metadata.annotations.${SC_CTR}app: Invalid value: "/etc/../a.json": must not contain '..'`,
+  ]);
+});
+
+test('AppArmor annotations: a known container and a valid profile name', () => {
+  assert.deepEqual(errs(pod({ [`${AA}app`]: 'localhost/k8s-apparmor' })), []);
+  assert.deepEqual(errs(pod({ [`${AA}ghost`]: 'runtime/default', [`${AA}app`]: 'strict' })), [
+    `metadata.annotations[${AA}ghost]: Invalid value: "ghost": container not found`,
+    `metadata.annotations[${AA}app]: Invalid value: "strict": invalid AppArmor profile name: "strict"`,
+  ]);
+});
+
+test('on create an annotation and a field for the same container must agree', () => {
+  assert.deepEqual(errs(pod({ [SC_POD]: 'unconfined', [`${SC_CTR}app`]: 'localhost/a.json', [`${AA}app`]: 'runtime/default' }, (s) => {
+    s.securityContext = { seccompProfile: { type: 'RuntimeDefault' }, appArmorProfile: { type: 'Unconfined' } };
+    s.containers[0].securityContext = { seccompProfile: { type: 'Localhost', localhostProfile: 'b.json' } };
+  })), [
+    'spec.securityContext.seccompProfile.type: Forbidden: seccomp type in annotation and field must match',
+    'spec.containers[0].securityContext.seccompProfile.localhostProfile: Forbidden: seccomp profile in annotation and field must match',
+    // The pod-level AppArmor field is the container's when it has none of its own.
+    'spec.containers[0].securityContext.appArmorProfile.type: Forbidden: apparmor type in annotation and field must match',
+  ]);
+  assert.deepEqual(errs(pod({ [SC_POD]: 'docker/default', [`${AA}app`]: 'localhost/x' }, (s) => {
+    s.securityContext = { seccompProfile: { type: 'RuntimeDefault' } };
+    s.containers[0].securityContext = { appArmorProfile: { type: 'Localhost', localhostProfile: 'x' } };
+  })), []);
+});
+
+test('updates may neither add, change nor remove the AppArmor or mirror annotations (status writes included)', () => {
+  const base = pod({});
+  const withAA = pod({ [`${AA}app`]: 'runtime/default' });
+  const u = (next: Pod, old: Pod, sub = '') => validatePodUpdate(next, old, sub).map(errorString);
+  assert.deepEqual(u(withAA, base), [`metadata.annotations[${AA}app]: Forbidden: may not add AppArmor annotations`]);
+  assert.deepEqual(u(base, withAA, 'status'), [`metadata.annotations[${AA}app]: Forbidden: may not remove or update AppArmor annotations`]);
+  assert.deepEqual(u(pod({ [`${AA}app`]: 'unconfined' }), withAA), [`metadata.annotations[${AA}app]: Forbidden: may not remove or update AppArmor annotations`]);
+  assert.deepEqual(u(withAA, withAA), []);
+  // An annotation that disagrees with a field is refused on create only, as upstream.
+  const mismatch = pod({ [SC_POD]: 'unconfined' }, (s) => (s.securityContext = { seccompProfile: { type: 'RuntimeDefault' } }));
+  assert.deepEqual(u(mismatch, mismatch), []);
+});
