@@ -120,6 +120,13 @@ abstract class LabelledMetric<C extends { labels: Record<string, string> }> {
   }
 }
 
+/** What a counter or gauge gives the registry: one value per child. */
+function exposeValues(m: { name: string; help: string; aggregator: string }, type: string, children: Iterable<{ labels: Record<string, string>; value: number }>): Exposed {
+  const values: ValuePair[] = [];
+  for (const c of children) values.push({ labels: c.labels, value: c.value, metricName: m.name });
+  return { name: m.name, help: m.help, type, values, aggregator: m.aggregator };
+}
+
 export class FastCounter extends LabelledMetric<CounterChild> {
   readonly type = 'counter';
 
@@ -128,21 +135,11 @@ export class FastCounter extends LabelledMetric<CounterChild> {
   }
 
   async get(): Promise<Exposed> {
-    const values: ValuePair[] = [];
-    for (const c of this.children.values()) values.push({ labels: c.labels, value: c.value, metricName: this.name });
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+    return exposeValues(this, this.type, this.children.values());
   }
 }
 
-export class GaugeChild {
-  readonly labels: Record<string, string>;
-  value = 0;
-  constructor(labels: Record<string, string>) {
-    this.labels = labels;
-  }
-  inc(n = 1): void {
-    this.value += n;
-  }
+export class GaugeChild extends CounterChild {
   dec(n = 1): void {
     this.value -= n;
   }
@@ -160,9 +157,7 @@ export class FastGauge extends LabelledMetric<GaugeChild> {
   }
 
   async get(): Promise<Exposed> {
-    const values: ValuePair[] = [];
-    for (const c of this.children.values()) values.push({ labels: c.labels, value: c.value, metricName: this.name });
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+    return exposeValues(this, this.type, this.children.values());
   }
 }
 
