@@ -12,7 +12,8 @@
  *   BENCH_SCHEDULER_MEMORY_BACKLOG=N first holds every bind of N pods (the scheduler decides
  *   ~1,200 pods a CPU second at 5,000 nodes, binding at full size ran at ~70/s while the pods were
  *   created, so most pods waited assumed for a bind slot): heap with N pods assumed, then released.
- *   BENCH_HEAP_SNAPSHOT=FILE writes a heap snapshot at the end (bench/heap-summary.ts reads it).
+ *   BENCH_HEAP_SNAPSHOT=FILE writes a heap snapshot at the end (bench/heap-summary.ts reads it), and
+ *   with a backlog FILE.assumed while the binds are held.
  */
 import { setImmediate as turn } from 'node:timers/promises';
 import { writeHeapSnapshot } from 'node:v8';
@@ -192,6 +193,7 @@ if (BACKLOG > 0) {
   await addPods(0, BACKLOG);
   await waitUntil(() => scheduler.queue.stats().active === 0 && scheduler.cache.assumedCount === BACKLOG);
   note('assumed, binds held', BACKLOG);
+  if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}.assumed`);
   api.bindGate = undefined;
   release();
   await waitUntil(() => api.binds === BACKLOG);

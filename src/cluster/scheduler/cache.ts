@@ -81,7 +81,7 @@ export class SchedulerCache {
       return;
     }
     const ni = new NodeInfo(node);
-    for (const p of this.#orphans.get(name)?.values() ?? []) ni.addPod(p);
+    for (const [key, p] of this.#orphans.get(name) ?? []) ni.addPod(p, key);
     this.#orphans.delete(name);
     this.#nodes.set(name, ni);
     this.#list = undefined;
@@ -105,15 +105,15 @@ export class SchedulerCache {
     this.#track(ni, false);
   }
 
-  #place(pod: Pod, node: string): void {
+  #place(pod: Pod, node: string, key: string): void {
     const ni = this.#nodes.get(node);
     if (ni) {
-      ni.addPod(pod);
+      ni.addPod(pod, key);
       this.#track(ni);
     } else {
       let m = this.#orphans.get(node);
       if (!m) this.#orphans.set(node, (m = new Map()));
-      m.set(podKey(pod), pod);
+      m.set(key, pod);
     }
   }
 
@@ -143,7 +143,7 @@ export class SchedulerCache {
       this.#bound.delete(key);
     }
     if (!node || isTerminal(pod)) return;
-    this.#place(pod, node);
+    this.#place(pod, node, key);
     this.#bound.set(key, node);
   }
 
@@ -166,7 +166,7 @@ export class SchedulerCache {
     const key = podKey(pod);
     if (this.#assumed.has(key) || this.#bound.has(key)) throw new Error(`pod ${key} is already in the cache`);
     const placed = { ...pod, spec: { ...pod.spec, nodeName: node } };
-    this.#place(placed, node);
+    this.#place(placed, node, key);
     this.#assumed.set(key, { pod: placed, node });
   }
 

@@ -48,14 +48,14 @@ export function schedulerPodView(pod: K8sObject): K8sObject {
 }
 
 /**
- * The transform for the scheduler's informer factory: pods as schedulerPodView with their parts
- * shared between pods (the pod and its metadata are unique by name, so only their members are
- * looked up); other objects (a few thousand nodes, volumes, namespaces) only without managedFields.
+ * The transform for the scheduler's informer factory: pods as schedulerPodView, other objects
+ * (a few thousand nodes, volumes, namespaces) without managedFields; then their parts shared
+ * between objects (an object and its metadata are unique by name, so only their members are
+ * looked up: nodes share their condition messages, capacities, node info).
  */
 export function schedulerTransform(values: SharedValues = createSharedValues()): (obj: K8sObject) => K8sObject {
   return (obj) => {
-    if (obj.kind !== 'Pod') return stripManagedFields(obj);
-    const { metadata, ...rest } = schedulerPodView(obj);
+    const { metadata, ...rest } = obj.kind === 'Pod' ? schedulerPodView(obj) : stripManagedFields(obj);
     return { ...values.shareMembers(rest), metadata: values.shareMembers(metadata) };
   };
 }

@@ -11,7 +11,7 @@ export function nodePorts(): FilterPlugin {
     name: 'NodePorts',
     filter(state, pod, node) {
       // The pod's ports once per cycle (upstream computes them in PreFilter), not once per node.
-      let ports = state.get(STATE_KEY) as HostPort[] | undefined;
+      let ports = state.get(STATE_KEY) as readonly HostPort[] | undefined;
       if (!ports) state.set(STATE_KEY, (ports = podHostPorts(pod)));
       for (const p of ports) if (node.portConflicts(p)) return unschedulable(ERR_REASON_PORTS);
       return undefined;
