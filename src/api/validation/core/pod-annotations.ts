@@ -41,7 +41,8 @@ function seccompAnnotationErrors(value: string, p: Path): FieldError[] {
 /** ValidatePodSpecificAnnotations (the tolerations and deletion-cost annotations are not checked here). */
 export function validatePodSpecificAnnotations(pod: Pod): FieldError[] {
   const errs: FieldError[] = [];
-  const annotations = pod.metadata?.annotations ?? {};
+  const annotations = pod.metadata?.annotations;
+  if (!annotations) return errs;
   const spec: PodSpec = pod.spec ?? { containers: [] };
   const mirror = annotations[MIRROR_POD_ANNOTATION];
   if (mirror !== undefined && !spec.nodeName) {
@@ -53,9 +54,10 @@ export function validatePodSpecificAnnotations(pod: Pod): FieldError[] {
   for (const [k, v] of Object.entries(annotations)) {
     if (k.startsWith(SECCOMP_CONTAINER_PREFIX)) errs.push(...seccompAnnotationErrors(v, annotationsPath.child(k)));
   }
-  const names = new Set(containersWithPaths(spec, path('spec')).map(([c]) => c.name));
+  let names: Set<string> | undefined;
   for (const [k, v] of Object.entries(annotations)) {
     if (!k.startsWith(APPARMOR_PREFIX)) continue;
+    names ??= new Set(containersWithPaths(spec, path('spec')).map(([c]) => c.name));
     const name = k.slice(APPARMOR_PREFIX.length);
     if (!names.has(name)) errs.push(invalid(annotationsPath.key(k), name, 'container not found'));
     if (v !== '' && v !== 'runtime/default' && v !== 'unconfined' && !v.startsWith(LOCALHOST)) {
@@ -106,7 +108,9 @@ function profileMismatch(kind: 'seccomp' | 'apparmor', annotation: string, profi
 
 /** ValidatePodCreate's annotation/field agreement checks (seccomp, then AppArmor). */
 export function validateAnnotationsMatchFieldsOnCreate(pod: Pod): FieldError[] {
-  const annotations = pod.metadata?.annotations ?? {};
+  const annotations = pod.metadata?.annotations;
+  // Nothing to disagree with (the common case, kept cheap on the create path).
+  if (!annotations || !Object.keys(annotations).some((k) => k === SECCOMP_POD || k.startsWith(SECCOMP_CONTAINER_PREFIX) || k.startsWith(APPARMOR_PREFIX))) return [];
   const spec: PodSpec = pod.spec ?? { containers: [] };
   const specPath = path('spec');
   const errs: FieldError[] = [];

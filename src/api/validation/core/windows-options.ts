@@ -70,6 +70,9 @@ function runAsUserNameErrors(name: string, p: Path): FieldError[] {
 export function validateWindowsHostProcess(spec: PodSpec, specPath: Path): FieldError[] {
   const errs: FieldError[] = [];
   const podHostProcess = spec.securityContext?.windowsOptions?.hostProcess;
+  // Nothing to check unless someone asked for hostProcess (the common case, kept cheap).
+  const any = (cs: readonly Container[] | undefined) => cs?.some((c) => set(c.securityContext?.windowsOptions?.hostProcess)) ?? false;
+  if (!set(podHostProcess) && !any(spec.initContainers) && !any(spec.containers) && !any(spec.ephemeralContainers as Container[] | undefined)) return errs;
   let containers = 0;
   let hostProcess = 0;
   visitContainers(spec, specPath, (c, cp) => {
