@@ -58,3 +58,37 @@ test('thousands of waiters run in the order they came, across the queue compacti
   assert.deepEqual(order, Array.from({ length: 2 * n }, (_, i) => i));
   assert.equal(limit.size, 0);
 });
+
+test('start() takes its turn with run(), within the limit, and a rejected task frees its slot', async () => {
+  const limit = new ConcurrencyLimit(2);
+  const order: string[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const body = (name: string, fail = false) => async () => {
+    order.push(name);
+    maxRunning = Math.max(maxRunning, ++running);
+    await new Promise((r) => setImmediate(r));
+    running--;
+    if (fail) throw new Error(name);
+  };
+  const ended: string[] = [];
+  const started = (name: string, fail = false) => limit.start(async () => {
+    try {
+      await body(name, fail)();
+    } finally {
+      ended.push(name);
+    }
+  });
+  started('s1', true);
+  const r1 = limit.run(body('r1'));
+  started('s2');
+  const r2 = limit.run(body('r2'));
+  started('s3', true);
+  assert.equal(limit.size, 5);
+  await Promise.all([r1, r2]);
+  for (let i = 0; i < 20 && ended.length < 3; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, ['s1', 'r1', 's2', 'r2', 's3']);
+  assert.deepEqual(ended.sort(), ['s1', 's2', 's3']);
+  assert.equal(maxRunning, 2);
+  assert.equal(limit.size, 0);
+});

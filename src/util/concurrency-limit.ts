@@ -35,6 +35,32 @@ export class ConcurrencyLimit {
     }
   }
 
+  /**
+   * Runs `task` once a slot is free, in turn with run()'s waiters, without a promise for the
+   * caller: while it waits, a task is its closure and nothing else. For callers that park very
+   * many tasks (the scheduler: a bind for each pod it decided, up to ~100,000 at full size, where
+   * an awaiting caller and run()'s promises cost ~2 KB each). The task reports its own end and
+   * errors; a rejection only frees the slot here.
+   */
+  start(task: () => Promise<unknown>): void {
+    if (this.#running >= this.limit) {
+      this.#waiting.push(() => this.#go(task));
+      return;
+    }
+    this.#running++;
+    this.#go(task);
+  }
+
+  /** Runs a task holding a slot; at its end the slot passes to the next waiter or is freed. */
+  #go(task: () => Promise<unknown>): void {
+    const release = () => {
+      const next = this.#take();
+      if (next) next();
+      else this.#running--;
+    };
+    task().then(release, release);
+  }
+
   #take(): (() => void) | undefined {
     if (this.#head >= this.#waiting.length) return undefined;
     const next = this.#waiting[this.#head];
