@@ -10,6 +10,8 @@
 import { readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import { KUBERNETES_MAJOR, KUBERNETES_MINOR } from '../../server/version.ts';
+import { allocatableAmounts, capacityAmounts, format, type ResourceAmounts } from './runtime/node-allocatable.ts';
+import { DEFAULT_EVICTION_HARD } from './eviction/thresholds.ts';
 
 export interface HostInfo {
   hostname: string;
@@ -19,7 +21,6 @@ export interface HostInfo {
   nodeInfo: Record<string, string>;
 }
 
-const MI = 1024n * 1024n;
 /** Default maxPods (KubeletConfiguration). */
 export const DEFAULT_MAX_PODS = 110;
 
@@ -72,6 +73,10 @@ export interface HostInfoOptions {
   maxPods?: number;
   /** containerRuntimeVersion, e.g. runc://1.1.5. */
   runtimeVersion: string;
+  /** --system-reserved, --kube-reserved and --eviction-hard (default upstream's), kept from allocatable. */
+  systemReserved?: ResourceAmounts;
+  kubeReserved?: ResourceAmounts;
+  evictionHard?: Readonly<Record<string, string>>;
 }
 
 export function readHostInfo(o: HostInfoOptions): HostInfo {
@@ -88,8 +93,8 @@ export function readHostInfo(o: HostInfoOptions): HostInfo {
   }
   const pods = String(o.maxPods ?? DEFAULT_MAX_PODS);
   const capacity = { cpu: String(cpus), memory: ki(memory), pods, 'ephemeral-storage': ki(storage) };
-  const memAlloc = memory > 100n * MI ? memory - 100n * MI : 0n;
-  const allocatable = { cpu: String(cpus), memory: ki(memAlloc), pods, 'ephemeral-storage': String((storage * 9n) / 10n) };
+  const left = allocatableAmounts({ capacity: capacityAmounts(capacity), systemReserved: o.systemReserved, kubeReserved: o.kubeReserved, evictionHard: o.evictionHard ?? DEFAULT_EVICTION_HARD });
+  const allocatable = { cpu: format('cpu', left.cpu ?? 0n), memory: format('memory', left.memory ?? 0n), pods, 'ephemeral-storage': format('ephemeral-storage', left['ephemeral-storage'] ?? 0n) };
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
   return {
     hostname: os.hostname().toLowerCase(),

@@ -66,3 +66,19 @@ export async function parentCgroup(parent: string, mountRoot = '/sys/fs/cgroup',
   const own = parseProcCgroup(procSelfCgroup ?? (await readFile('/proc/self/cgroup', 'utf8')));
   return { cpuacct: join(own.cpuacct ?? '/', parent), memory: join(own.memory ?? '/', parent) };
 }
+
+/**
+ * The pods' parent cgroup directories to limit (node allocatable): on v2 the one /<parent>; on v1
+ * the parent under the agent's own memory, cpu and pids cgroups, where runc resolves the relative
+ * path per hierarchy (a controller's mount directory, e.g. cpu, may be a link to cpu,cpuacct).
+ */
+export async function podsCgroupDirs(parent: string, mountRoot = '/sys/fs/cgroup', procSelfCgroup?: string): Promise<{ unified: string } | { memory: string; cpu: string; pids: string }> {
+  if (await isUnified(mountRoot)) return { unified: join(mountRoot, parent) };
+  const own: Record<string, string> = {};
+  for (const line of (procSelfCgroup ?? (await readFile('/proc/self/cgroup', 'utf8'))).split('\n')) {
+    const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+    if (path !== undefined) for (const c of controllers!.split(',')) own[c] = path;
+  }
+  const dir = (c: string) => join(mountRoot, c, own[c] ?? '/', parent);
+  return { memory: dir('memory'), cpu: dir('cpu'), pids: dir('pids') };
+}
