@@ -33,6 +33,14 @@ import {
   validateStatefulSetUpdate,
 } from './apps/workloads.ts';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from './batch/job.ts';
+import { validateJobStatusUpdate } from './batch/job-status.ts';
+import {
+  validateDaemonSetStatusUpdate,
+  validateDeploymentStatusUpdate,
+  validateReplicaSetStatusUpdate,
+  validateReplicationControllerStatusUpdate,
+  validateStatefulSetStatusUpdate,
+} from './apps/status.ts';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './networking/network-policy.ts';
 import { validateIngress, validateIngressUpdate } from './networking/ingress.ts';
 import {
@@ -86,6 +94,19 @@ interface KindValidator {
 const v = (create: (o: AnyObj) => FieldError[], update?: (o: AnyObj, old: AnyObj, subresource: string) => FieldError[]): KindValidator =>
   update ? { create, update } : { create };
 
+type UpdateFn = (o: AnyObj, old: AnyObj) => FieldError[];
+
+/**
+ * Kinds with a status strategy of their own: a status write (whose spec is the stored one) gets
+ * the status rules, not the spec rules again, so a rule added after an object was stored cannot
+ * lock its controller out of reporting status.
+ */
+const withStatus = (main: UpdateFn, status: UpdateFn) => (o: AnyObj, old: AnyObj, subresource: string) =>
+  subresource === 'status' ? status(o, old) : main(o, old);
+
+/** CronJob's status strategy validates nothing upstream; the metadata rules are kept here. */
+const metaOnly: UpdateFn = (o, old) => validateObjectMetaUpdate(o?.metadata, old?.metadata);
+
 const VALIDATORS: Record<string, KindValidator> = {
   '/Namespace': v(validateNamespace, validateNamespaceUpdate),
   '/Pod': v(validatePod, validatePodUpdate),
@@ -100,12 +121,12 @@ const VALIDATORS: Record<string, KindValidator> = {
   '/LimitRange': v(validateLimitRange),
   '/PersistentVolume': v(validatePersistentVolume, validatePersistentVolumeUpdate),
   '/PersistentVolumeClaim': v(validatePersistentVolumeClaim, validatePersistentVolumeClaimUpdate),
-  'apps/Deployment': v(validateDeployment, validateDeploymentUpdate),
-  'apps/ReplicaSet': v(validateReplicaSet, validateReplicaSetUpdate),
-  'apps/StatefulSet': v(validateStatefulSet, validateStatefulSetUpdate),
-  'apps/DaemonSet': v(validateDaemonSet, validateDaemonSetUpdate),
-  'batch/Job': v(validateJob, validateJobUpdate),
-  'batch/CronJob': v((o) => validateCronJob(o), validateCronJobUpdate),
+  'apps/Deployment': v(validateDeployment, withStatus(validateDeploymentUpdate, validateDeploymentStatusUpdate)),
+  'apps/ReplicaSet': v(validateReplicaSet, withStatus(validateReplicaSetUpdate, validateReplicaSetStatusUpdate)),
+  'apps/StatefulSet': v(validateStatefulSet, withStatus(validateStatefulSetUpdate, validateStatefulSetStatusUpdate)),
+  'apps/DaemonSet': v(validateDaemonSet, withStatus(validateDaemonSetUpdate, validateDaemonSetStatusUpdate)),
+  'batch/Job': v(validateJob, withStatus(validateJobUpdate, validateJobStatusUpdate)),
+  'batch/CronJob': v((o) => validateCronJob(o), withStatus(validateCronJobUpdate, metaOnly)),
   'networking.k8s.io/NetworkPolicy': v(validateNetworkPolicy, validateNetworkPolicyUpdate),
   'networking.k8s.io/Ingress': v(validateIngress, validateIngressUpdate),
   'rbac.authorization.k8s.io/Role': v(validateRole),
@@ -126,7 +147,7 @@ const VALIDATORS: Record<string, KindValidator> = {
   'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding': v(validateMutatingAdmissionPolicyBinding),
   'certificates.k8s.io/CertificateSigningRequest': v(validateCertificateSigningRequest, validateCertificateSigningRequestUpdate),
   'apiextensions.k8s.io/CustomResourceDefinition': v(validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate),
-  '/ReplicationController': v(validateReplicationController, validateReplicationControllerUpdate),
+  '/ReplicationController': v(validateReplicationController, withStatus(validateReplicationControllerUpdate, validateReplicationControllerStatusUpdate)),
   '/PodTemplate': v(validatePodTemplate),
   'apps/ControllerRevision': v(validateControllerRevision, validateControllerRevisionUpdate),
   'autoscaling/HorizontalPodAutoscaler': v(validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerUpdate),
