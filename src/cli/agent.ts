@@ -19,10 +19,13 @@ import { DEFAULT_IMAGE_GC_POLICY, imageGcPolicyError } from '../cluster/agent/im
 import { DEFAULT_EVICTION_HARD, evictionHardFlag, mapFlag, parseThresholdConfig } from '../cluster/agent/eviction/thresholds.ts';
 import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
 import { SysctlAllowlist } from '../cluster/agent/runtime/sysctl-allowlist.ts';
+import { capacityAmounts, parseEnforcement, parseReserved, podsCgroupAmounts } from '../cluster/agent/runtime/node-allocatable.ts';
+import { enforcePodsCgroupLimits, readPidCapacity } from '../cluster/agent/runtime/pods-cgroup-limits.ts';
+import { DEFAULT_CGROUP_PARENT } from '../cluster/agent/runtime/runc.ts';
 import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
 
 export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
-  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-minimum-reclaim', 'eviction-pressure-transition-period', 'allowed-unsafe-sysctls', 'eviction-max-pod-grace-period', ...IMAGE_FLAGS], booleans: ['pod-network'] });
+  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-minimum-reclaim', 'eviction-pressure-transition-period', 'allowed-unsafe-sysctls', 'eviction-max-pod-grace-period', 'system-reserved', 'kube-reserved', 'enforce-node-allocatable', ...IMAGE_FLAGS], booleans: ['pod-network'] });
   const nodeName = flag(args, 'node', '') || localNodeName();
   const dataDir = flag(args, 'data-dir', './.portcullis-agent');
   const maxPods = Number(flag(args, 'max-pods', '110'));
@@ -49,10 +52,15 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   // Unsafe sysctls pods may set, checked before joining: each must be namespaced (the kubelet's NewAllowlist).
   const allowedUnsafeSysctls = commaList(args, 'allowed-unsafe-sysctls');
   SysctlAllowlist.withUnsafe(allowedUnsafeSysctls);
+  // Node allocatable: reservations and what the pods' cgroup is limited to (default "pods"), checked before joining.
+  const systemReserved = parseReserved('system-reserved', flag(args, 'system-reserved', ''));
+  const kubeReserved = parseReserved('kube-reserved', flag(args, 'kube-reserved', ''));
+  const enforcement = parseEnforcement(args.flags.has('enforce-node-allocatable') ? commaList(args, 'enforce-node-allocatable') : ['pods']);
   const bootstrap = clientConfigFromKubeconfig(kubeconfigFlag(args));
   const log = pino({ level: flag(args, 'log-level', 'info') });
   const nodeIP = flag(args, 'node-ip', '') || undefined;
-  const host = readHostInfo({ dataDir, nodeIP, maxPods, runtimeVersion: '' });
+  const host = readHostInfo({ dataDir, nodeIP, maxPods, runtimeVersion: '', systemReserved, kubeReserved, evictionHard });
+  const podsLimits = podsCgroupAmounts({ capacity: capacityAmounts(host.capacity, await readPidCapacity()), systemReserved, kubeReserved }, enforcement);
   const memory = Number(/^(\d+)Ki$/.exec(host.capacity.memory ?? '')?.[1] ?? 0) * 1024;
   const rt = openRuncNodeRuntime({ dataDir, memoryCapacity: memory || undefined, images: imageOptions });
   const abort = new AbortController();
@@ -72,6 +80,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
+      nodeAllocatable: { podsMemoryBytes: Number(podsLimits.memory ?? 0n) || undefined, enforce: () => enforcePodsCgroupLimits(podsLimits, DEFAULT_CGROUP_PARENT) },
       imageGcPolicy, evictionHard, evictionSoft, evictionSoftGracePeriod, evictionMinimumReclaim, evictionPressureTransitionMs, evictionMaxPodGracePeriodSeconds, allowedUnsafeSysctls,
       // Pods' volumes under <data-dir>/pods (runc runs as root).
       podVolumes: true,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { buildImage } from '../../src/image-policy/oci/build.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
 import { ImageStore } from '../../src/cluster/agent/runtime/image-store.ts';
-import { RuncRuntime } from '../../src/cluster/agent/runtime/runc.ts';
+import { RuncRuntime, type RuncRuntimeOptions } from '../../src/cluster/agent/runtime/runc.ts';
 import { removeEverything } from '../../src/cluster/agent/node-runtime.ts';
 import { unmountAll } from '../../src/cluster/agent/volumes/mounts.ts';
 import type { Agent, AgentOptions } from '../../src/cluster/agent/agent.ts';
@@ -24,12 +24,12 @@ import { eventually, quietLog, type AgentCluster } from './agent-helpers.ts';
 /** The busybox image's reference in the store. */
 export const BUSYBOX_IMAGE = 'portcullis.local/bb:v1';
 
-export async function busyboxOnRunc(work: string): Promise<{ images: ImageStore; rt: RuncRuntime }> {
+export async function busyboxOnRunc(work: string, runtime: Partial<RuncRuntimeOptions> = {}): Promise<{ images: ImageStore; rt: RuncRuntime }> {
   const ctx = await busyboxRootfs(join(work, 'ctx'));
   await buildImage({ contextDir: ctx.rootfs, outputDir: join(work, 'bb.oci'), refName: 'v1', cmd: ['sh'], env: ['PATH=/bin'] });
   const images = new ImageStore({ root: join(work, 'runtime') });
   await images.importLayout(join(work, 'bb.oci'), BUSYBOX_IMAGE);
-  return { images, rt: new RuncRuntime({ stateRoot: join(work, 'runtime') }) };
+  return { images, rt: new RuncRuntime({ ...runtime, stateRoot: join(work, 'runtime') }) };
 }
 
 /** Every container and sandbox removed, then the pods' volumes a failed test left mounted, so `work` can go. */
@@ -51,6 +51,8 @@ export interface RuncNode {
 export interface RuncAgentOptions {
   /** Agent options beyond the runtime, image store and data directory; a function when they need the runtime (a streaming endpoint). */
   agent?: Partial<AgentOptions> | ((node: { work: string; images: ImageStore; rt: RuncRuntime }) => Partial<AgentOptions>);
+  /** Runtime options beyond its state directory (a cgroup parent of the test's own). */
+  runtime?: Partial<RuncRuntimeOptions>;
   /** The node's pod network run in this network namespace; `podCIDR` is set on the Node once it registers (the node IPAM controller's part). */
   network?: { netns: string; podCIDR: string };
 }
@@ -58,7 +60,7 @@ export interface RuncAgentOptions {
 /** An agent for node `name` running pods under runc with the busybox image, its data under `<ac.dir>/<name>`. */
 export async function startRuncAgent(ac: AgentCluster, name: string, o: RuncAgentOptions = {}): Promise<RuncNode> {
   const work = join(ac.dir, name);
-  const { images, rt } = await busyboxOnRunc(work);
+  const { images, rt } = await busyboxOnRunc(work, o.runtime);
   const extra = typeof o.agent === 'function' ? o.agent({ work, images, rt }) : (o.agent ?? {});
   const opts: Partial<AgentOptions> = { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', ...extra };
   if (o.network) {

@@ -87,6 +87,13 @@ export interface AgentOptions {
    * must be namespaced (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) or the agent does not start.
    */
   allowedUnsafeSysctls?: readonly string[];
+  /**
+   * Node allocatable enforcement (--enforce-node-allocatable: runtime/node-allocatable.ts):
+   * `enforce` writes the limits to the pods' parent cgroup before the node registers (an error
+   * stops the start: no pod runs without the limit), and `podsMemoryBytes` is that cgroup's memory
+   * limit, which allocatableMemory.available is measured against (default the memory capacity).
+   */
+  nodeAllocatable?: { podsMemoryBytes?: number; enforce(): Promise<void> };
   /** statfs(2) of the data directory for the disk signals (default node:fs statfs; tests inject a disk's fullness). */
   statfs?: (path: string) => Promise<FsStats>;
   /** The node's memory capacity and working set for memory.available (default eviction/node-signals.ts readNodeMemory; tests inject). */

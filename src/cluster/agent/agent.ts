@@ -66,6 +66,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const sysctls = SysctlAllowlist.withUnsafe(o.allowedUnsafeSysctls);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const host = o.host ?? readHostInfo({ dataDir: o.dataDir, nodeIP: o.nodeIP, runtimeVersion: o.runtimeVersion });
+  // The pods' cgroup limited before anything can run in it (the kubelet's enforceNodeAllocatableCgroups).
+  await o.nodeAllocatable?.enforce();
   const stopping = new AbortController();
   o.signal?.addEventListener('abort', () => stopping.abort(), { once: true });
 
@@ -118,11 +120,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     every(o.leaseRenewMs ?? 10_000, 'lease renewal', () => renewLease(leaseCfg, node));
     const reportMs = o.statusReportMs ?? 300_000;
     // The eviction manager's signals, those a threshold names: statfs of the data directory (pods,
-    // logs, images and layers live there), the node's memory, the pods' cgroup against what upstream
-    // would limit kubepods to (capacity less system- and kube-reserved, none here; not less the
-    // eviction threshold, which Node allocatable also subtracts), the node's PIDs.
+    // logs, images and layers live there), the node's memory, the pods' cgroup against its limit
+    // (capacity less system- and kube-reserved; not less the eviction threshold, which Node
+    // allocatable also subtracts), the node's PIDs.
     const signals = new Set(evictionThresholds.map((t) => t.signal));
-    const allocatableMemory = Number((parseQty(host.capacity.memory ?? '0')?.nanos ?? 0n) / 1_000_000_000n);
+    const allocatableMemory = o.nodeAllocatable?.podsMemoryBytes ?? Number((parseQty(host.capacity.memory ?? '0')?.nanos ?? 0n) / 1_000_000_000n);
     const observe = async (): Promise<Observations> => {
       const obs: Observations = {};
       if (DISK_SIGNALS.some((s) => signals.has(s))) {

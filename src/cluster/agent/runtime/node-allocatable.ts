@@ -44,7 +44,7 @@ export function parseReserved(flagName: string, value: string): ResourceAmounts 
 
 export type Enforcement = 'pods' | 'none';
 
-/** --enforce-node-allocatable (default "pods"), validated as upstream's ValidateKubeletConfiguration. */
+/** --enforce-node-allocatable (the flag's default is "pods"), validated as upstream's ValidateKubeletConfiguration. */
 export function parseEnforcement(values: readonly string[]): Enforcement {
   const errors: string[] = [];
   for (const v of values) {
@@ -59,7 +59,8 @@ export function parseEnforcement(values: readonly string[]): Enforcement {
     }
   }
   if (errors.length) throw new Error(errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
-  return values.includes('none') ? 'none' : 'pods';
+  // An empty list (--enforce-node-allocatable=) enforces nothing, as "none".
+  return values.includes('pods') ? 'pods' : 'none';
 }
 
 export interface NodeAllocatableInput {

@@ -34,6 +34,9 @@ import { cgroupPlacer, parentCgroup, type CgroupPlacer } from './cgroup-path.ts'
 import { cgroupMadeAt, readCgroupStats, readProcessStats, type UsageStats } from './cgroup-stats.ts';
 import type { AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
 
+/** The cgroup containers are placed under by default (cgroup-path.ts): the kubelet's kubepods. */
+export const DEFAULT_CGROUP_PARENT = 'portcullis';
+
 export interface RuncRuntimeOptions {
   stateRoot: string;
   /** Default: runc on PATH or in /usr/sbin. */
@@ -85,7 +88,7 @@ export class RuncRuntime implements ContainerRuntime {
     // Started with the runtime: the first pod does not wait for it.
     this.launcher.start();
     this.pause = opts.pauseBinary ?? '/bin/busybox';
-    this.cgroupParent = opts.cgroupParent ?? 'portcullis';
+    this.cgroupParent = opts.cgroupParent ?? DEFAULT_CGROUP_PARENT;
     this.now = opts.now ?? (() => new Date());
     this.randomId = opts.randomId ?? (() => randomBytes(16).toString('hex'));
   }
