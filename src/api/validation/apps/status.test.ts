@@ -89,6 +89,16 @@ test('Deployment status: every counter checked, in upstream order, and collision
   ]);
 });
 
+test('terminatingReplicas: nonnegative on ReplicaSets (and Deployments), not a ReplicationController field', () => {
+  const rs = KINDS.ReplicaSet!.gvk;
+  const old: Obj = { metadata: { ...meta }, spec: { selector, template } };
+  assert.deepEqual(validateObject(rs, { ...old, status: { terminatingReplicas: -1 } }, old, 'status').map(errorString), [
+    'status.terminatingReplicas: Invalid value: -1: must be greater than or equal to 0',
+  ]);
+  const rc = KINDS.ReplicationController!.gvk;
+  assert.deepEqual(validateObject(rc, { ...old, status: { terminatingReplicas: -1 } }, old, 'status'), []);
+});
+
 test('status writes still get the ObjectMeta update rules', () => {
   const gvk = KINDS.ReplicaSet!.gvk;
   const old: Obj = { metadata: { ...meta }, spec: { selector, template } };

@@ -42,26 +42,31 @@ export function validateDeploymentStatusUpdate(d: Obj, old: Obj): FieldError[] {
   const errs = validateObjectMetaUpdate(d.metadata, old.metadata);
   const s = statusOf(d);
   const p = path('status');
-  errs.push(...nonnegative(s, ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'collisionCount'], p));
+  errs.push(...nonnegative(s, ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'terminatingReplicas', 'collisionCount'], p));
   errs.push(...notAboveReplicas(s, ['updatedReplicas', 'readyReplicas', 'availableReplicas'], p));
   errs.push(...availableNotAboveReady(s, p, 'cannot be greater than readyReplicas'));
   errs.push(...collisionNotDecremented(s, statusOf(old)));
   return errs;
 }
 
-/** ReplicaSet and ReplicationController share the rules (ValidateReplicaSetStatus / ValidateReplicationControllerStatus). */
-function replicaCountersUpdate(o: Obj, old: Obj): FieldError[] {
+const RC_COUNTERS = ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'];
+
+/**
+ * ValidateReplicaSetStatus and ValidateReplicationControllerStatus: the same rules, except that
+ * only a ReplicaSet has terminatingReplicas (1.33, DeploymentReplicaSetTerminatingReplicas).
+ */
+function replicaCountersUpdate(o: Obj, old: Obj, counters: readonly string[]): FieldError[] {
   const errs = validateObjectMetaUpdate(o.metadata, old.metadata);
   const s = statusOf(o);
   const p = path('status');
-  errs.push(...nonnegative(s, ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'], p));
+  errs.push(...nonnegative(s, counters, p));
   errs.push(...notAboveReplicas(s, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'], p));
   errs.push(...availableNotAboveReady(s, p, 'cannot be greater than readyReplicas'));
   return errs;
 }
 
-export const validateReplicaSetStatusUpdate = replicaCountersUpdate;
-export const validateReplicationControllerStatusUpdate = replicaCountersUpdate;
+export const validateReplicaSetStatusUpdate = (rs: Obj, old: Obj): FieldError[] => replicaCountersUpdate(rs, old, [...RC_COUNTERS, 'terminatingReplicas']);
+export const validateReplicationControllerStatusUpdate = (rc: Obj, old: Obj): FieldError[] => replicaCountersUpdate(rc, old, RC_COUNTERS);
 
 export function validateStatefulSetStatusUpdate(ss: Obj, old: Obj): FieldError[] {
   const s = statusOf(ss);
