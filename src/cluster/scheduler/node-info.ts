@@ -3,7 +3,7 @@
  * (requested and non-zero requested resources, used host ports, pods with (anti-)affinity).
  * Kept incrementally by the cache; plugins read it, preemption's dry run mutates a clone.
  */
-import { addResource, cloneResource, emptyResource, podRequests, resourceFromList, type Node, type Pod, type Resource } from './resources.ts';
+import { addResource, cloneResource, emptyResource, requestsOf, resourceFromList, type Node, type Pod, type Resource } from './resources.ts';
 
 export interface HostPort { ip: string; protocol: string; port: number }
 
@@ -47,26 +47,6 @@ function asSized(m: Map<string, Pod>): Iterable<Pod> & { readonly size: number }
 }
 
 interface PodEntry { pod: Pod; requests: Resource; nonZero: Resource; ports: readonly HostPort[] }
-
-interface Requests { requests: Resource; nonZero: Resource }
-/**
- * The requests of pods whose containers are one frozen list (the scheduler's informers share
- * equal parts of pods, informer-transform.ts): computed once for all of them, and the two
- * Resources (with their scalar Maps) held once instead of per pod. Only when the containers are
- * all there is (no init containers, no overhead), and read-only: a PodEntry's are never changed.
- */
-const sharedRequests = new WeakMap<object, Requests>();
-
-function requestsOf(pod: Pod): Requests {
-  const spec = pod.spec;
-  const containers = spec?.containers;
-  const shareable = containers && Object.isFrozen(containers) && !spec.initContainers && !spec.overhead;
-  const known = shareable ? sharedRequests.get(containers) : undefined;
-  if (known) return known;
-  const r = { requests: podRequests(pod), nonZero: podRequests(pod, true) };
-  if (shareable) sharedRequests.set(containers, r);
-  return r;
-}
 
 export class NodeInfo {
   node: Node;

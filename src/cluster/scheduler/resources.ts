@@ -122,6 +122,27 @@ export function podRequests(pod: Pod, nonZero = false): Resource {
   return reqs;
 }
 
+export interface Requests { requests: Resource; nonZero: Resource }
+/**
+ * PodRequests and its non-zero form (scoring's), shared by the pods whose containers are one
+ * frozen list (the scheduler's informers share equal parts of pods, informer-transform.ts):
+ * computed once for all of them, the two Resources (with their scalar Maps) held once instead of
+ * per pod. Only when the containers are all there is (no init containers, no overhead). Callers
+ * only read them (NodeInfo's entries, NodeResourcesFit's state and scoring).
+ */
+const sharedRequests = new WeakMap<object, Requests>();
+
+export function requestsOf(pod: Pod): Requests {
+  const spec = pod.spec;
+  const containers = spec?.containers;
+  const shareable = containers && Object.isFrozen(containers) && !spec.initContainers && !spec.overhead;
+  const known = shareable ? sharedRequests.get(containers) : undefined;
+  if (known) return known;
+  const r = { requests: podRequests(pod), nonZero: podRequests(pod, true) };
+  if (shareable) sharedRequests.set(containers, r);
+  return r;
+}
+
 export function isZeroRequest(r: Resource): boolean {
   return r.milliCPU === 0 && r.memory === 0 && r.ephemeralStorage === 0 && r.scalar.size === 0;
 }

@@ -6,7 +6,7 @@
  */
 import { MAX_NODE_SCORE, SKIP, Status, type FilterPlugin, type PreFilterPlugin, type ScorePlugin } from '../framework.ts';
 import type { NodeInfo } from '../node-info.ts';
-import { isExtendedResourceName, isZeroRequest, podRequests, type Pod, type Resource } from '../resources.ts';
+import { isExtendedResourceName, isZeroRequest, podRequests, requestsOf, type Pod, type Requests, type Resource } from '../resources.ts';
 
 const STATE_KEY = 'PreFilterNodeResourcesFit';
 
@@ -37,16 +37,18 @@ export function fitsRequest(req: Resource, node: NodeInfo, ignored: ReadonlySet<
   return out;
 }
 
-/** A cycle scores one pod against many nodes: its requests are computed once (pods from informers are frozen). */
-const memo = { plain: new WeakMap<Pod, Resource>(), nonZero: new WeakMap<Pod, Resource>() };
+/**
+ * A cycle scores one pod against many nodes: its requests are computed once (pods from informers
+ * are frozen), and held once for all pods with the same containers (requestsOf).
+ */
+const memo = new WeakMap<Pod, Requests>();
 function scoringRequests(pod: Pod, nonZero: boolean): Resource {
-  const m = nonZero ? memo.nonZero : memo.plain;
-  let r = m.get(pod);
+  let r = memo.get(pod);
   if (!r) {
-    r = podRequests(pod, nonZero);
-    if (Object.isFrozen(pod)) m.set(pod, r);
+    r = requestsOf(pod);
+    if (Object.isFrozen(pod)) memo.set(pod, r);
   }
-  return r;
+  return nonZero ? r.nonZero : r.requests;
 }
 
 export interface ResourceSpec { name: string; weight: number }
@@ -125,7 +127,7 @@ export function nodeResourcesFit(args: FitArgs = {}): PreFilterPlugin & FilterPl
   return {
     name: 'NodeResourcesFit',
     preFilter(state, pod) {
-      state.set(STATE_KEY, podRequests(pod));
+      state.set(STATE_KEY, requestsOf(pod).requests);
       return undefined;
     },
     filter(state, pod, node) {
