@@ -19,8 +19,8 @@ import { DEFAULT_IMAGE_GC_POLICY, imageGcPolicyError } from '../cluster/agent/im
 import { DEFAULT_EVICTION_HARD, evictionHardFlag, mapFlag, parseThresholdConfig } from '../cluster/agent/eviction/thresholds.ts';
 import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
 import { SysctlAllowlist } from '../cluster/agent/runtime/sysctl-allowlist.ts';
-import { capacityAmounts, parseEnforcement, parseReserved, podsCgroupAmounts } from '../cluster/agent/runtime/node-allocatable.ts';
-import { enforcePodsCgroupLimits, readPidCapacity } from '../cluster/agent/runtime/pods-cgroup-limits.ts';
+import { parseEnforcement, parseReserved } from '../cluster/agent/runtime/node-allocatable.ts';
+import { nodeAllocatableOption } from '../cluster/agent/runtime/pods-cgroup-limits.ts';
 import { DEFAULT_CGROUP_PARENT } from '../cluster/agent/runtime/runc.ts';
 import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
 
@@ -60,7 +60,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   const log = pino({ level: flag(args, 'log-level', 'info') });
   const nodeIP = flag(args, 'node-ip', '') || undefined;
   const host = readHostInfo({ dataDir, nodeIP, maxPods, runtimeVersion: '', systemReserved, kubeReserved, evictionHard });
-  const podsLimits = podsCgroupAmounts({ capacity: capacityAmounts(host.capacity, await readPidCapacity()), systemReserved, kubeReserved }, enforcement);
+  const nodeAllocatable = await nodeAllocatableOption({ capacity: host.capacity, systemReserved, kubeReserved, enforcement, parent: DEFAULT_CGROUP_PARENT });
   const memory = Number(/^(\d+)Ki$/.exec(host.capacity.memory ?? '')?.[1] ?? 0) * 1024;
   const rt = openRuncNodeRuntime({ dataDir, memoryCapacity: memory || undefined, images: imageOptions });
   const abort = new AbortController();
@@ -80,7 +80,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
-      nodeAllocatable: { podsMemoryBytes: Number(podsLimits.memory ?? 0n) || undefined, enforce: () => enforcePodsCgroupLimits(podsLimits, DEFAULT_CGROUP_PARENT) },
+      nodeAllocatable,
       imageGcPolicy, evictionHard, evictionSoft, evictionSoftGracePeriod, evictionMinimumReclaim, evictionPressureTransitionMs, evictionMaxPodGracePeriodSeconds, allowedUnsafeSysctls,
       // Pods' volumes under <data-dir>/pods (runc runs as root).
       podVolumes: true,

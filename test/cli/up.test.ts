@@ -127,6 +127,10 @@ test('portcullis refuses stray arguments, bad booleans and bad durations before 
       [['agent', '--eviction-max-pod-grace-period', '30s'], /invalid argument "30s" for "--eviction-max-pod-grace-period" flag: strconv.ParseInt: parsing "30s": invalid syntax/],
       [['agent', '--image-pull-credentials-verification-policy', 'Sometimes'], /invalid argument "Sometimes" for "--image-pull-credentials-verification-policy" flag: unknown image pull credential verification policy/],
       [['agent', '--image-max-uncompressed-size', 'big'], /invalid argument "big" for "--image-max-uncompressed-size" flag/],
+      [['agent', '--system-reserved', 'gpu=1'], /invalid --system-reserved: cannot reserve "gpu" resource/],
+      [['agent', '--kube-reserved', 'memory=-1Gi'], /invalid --kube-reserved: resource quantity for "memory" cannot be negative: -1Gi/],
+      [['agent', '--enforce-node-allocatable', 'pods,kube-reserved'], /kubeReservedCgroup \(--kube-reserved-cgroup\) must be specified when "kube-reserved" contained in enforceNodeAllocatable/],
+      [['agent', '--enforce-node-allocatable', 'none,pods'], /may not contain additional enforcements when "none" is specified/],
       [['kubeconfig', '--user', 'u', 'extra'], /"portcullis kubeconfig" takes no arguments, got "extra"/],
       [['who-can', 'get', 'pods', 'p', 'q'], /takes at most 3 arguments; unexpected "q"/],
     ];

@@ -16,6 +16,8 @@ import { localNodeName, readHostInfo } from './host-info.ts';
 import { createJoinToken } from './join-token.ts';
 import { loadCert } from './node-certificates.ts';
 import { missingForRunc, openRuncNodeRuntime } from './node-runtime.ts';
+import { nodeAllocatableOption } from './runtime/pods-cgroup-limits.ts';
+import { DEFAULT_CGROUP_PARENT } from './runtime/runc.ts';
 import { KUBELET_PORT } from './node-status.ts';
 import { StreamingEndpoint } from './server/streaming-endpoint.ts';
 import { imagesUsage } from './server/stats-summary.ts';
@@ -90,6 +92,8 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
       // Pods' volumes under <data-dir>/pods (runc runs as root).
       podVolumes: true,
       startNetwork: o.startNetwork,
+      // The kubelet's default --enforce-node-allocatable=pods, with nothing reserved: the pods' cgroup limited to capacity.
+      nodeAllocatable: await nodeAllocatableOption({ capacity: host.capacity, parent: DEFAULT_CGROUP_PARENT }),
     });
     joined = a;
     if (stopped) await a.stop();

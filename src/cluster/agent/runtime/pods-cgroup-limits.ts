@@ -8,7 +8,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { podsCgroupDirs } from './cgroup-path.ts';
-import { milliCpuToShares, sharesToWeight, type ResourceAmounts } from './node-allocatable.ts';
+import { capacityAmounts, milliCpuToShares, podsCgroupAmounts, sharesToWeight, type Enforcement, type ResourceAmounts } from './node-allocatable.ts';
 
 async function set(dir: string, file: string, value: string): Promise<void> {
   try {
@@ -54,4 +54,14 @@ export async function enforcePodsCgroupLimits(limits: ResourceAmounts, parent: s
     await mkdir(dirs.pids, { recursive: true });
     await set(dirs.pids, 'pids.max', String(limits.pid));
   }
+}
+
+/**
+ * An agent's nodeAllocatable option (AgentOptions) for a node of this capacity: the pods' cgroup
+ * limits (capacity less the reservations, or capacity with "none"), its memory limit for
+ * allocatableMemory.available, and the step that writes them to cgroup `parent`.
+ */
+export async function nodeAllocatableOption(o: { capacity: Readonly<Record<string, string>>; systemReserved?: ResourceAmounts; kubeReserved?: ResourceAmounts; enforcement?: Enforcement; parent: string }): Promise<{ podsMemoryBytes?: number; enforce(): Promise<void> }> {
+  const limits = podsCgroupAmounts({ capacity: capacityAmounts(o.capacity, await readPidCapacity()), systemReserved: o.systemReserved, kubeReserved: o.kubeReserved }, o.enforcement);
+  return { podsMemoryBytes: Number(limits.memory ?? 0n) || undefined, enforce: () => enforcePodsCgroupLimits(limits, o.parent) };
 }
