@@ -20,7 +20,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, forbidden, internalError, unauthorized } from '../api/errors.ts';
-import type { AuthnRequest, RequestAuthenticator, UserInfo } from '../authn/types.ts';
+import type { AuthnRequest, AuthnResult, RequestAuthenticator, UserInfo } from '../authn/types.ts';
 import type { Authorizer, AuthzAttributes, AuthzResult } from '../authz/types.ts';
 import { forbiddenMessage } from '../authz/forbidden-message.ts';
 import { selectorAttributes } from '../authz/selector-attributes.ts';
@@ -94,17 +94,36 @@ function decodeURIComponentSafe(p: string): string {
  * anonymous. Authenticators read the raw header lines (Node folds repeated headers, which would
  * hide an injected second Authorization header).
  */
-export async function authenticationStage(deps: PipelineDeps, req: FastifyRequest, headers: Record<string, string[]>): Promise<{ user: UserInfo; method: string }> {
+export function authenticationStage(deps: PipelineDeps, req: FastifyRequest, headers: Record<string, string[]>): Promise<{ user: UserInfo; method: string }> {
   const areq: AuthnRequest = { headers, socket: req.raw.socket as TLSSocket };
-  let r;
   const t0 = performance.now();
-  try {
-    r = await deps.authenticator.authenticate(areq);
-  } finally {
+  // Whatever the outcome, before anything else sees it (an async function's finally, without
+  // the async function's own promise and await on every request).
+  const settled = (r: AuthnResult | undefined): void => {
     // Proxy identity headers are only ever read by the request-header authenticator.
     stripProxyHeaders(req.headers, deps.proxyHeaders);
     deps.observer?.authenticated(req, r, performance.now() - t0);
+  };
+  let pending: Promise<AuthnResult>;
+  try {
+    pending = deps.authenticator.authenticate(areq);
+  } catch (err) {
+    settled(undefined);
+    return Promise.reject(err);
   }
+  return pending.then(
+    (r) => {
+      settled(r);
+      return authenticatedAs(req, r);
+    },
+    (err: unknown) => {
+      settled(undefined);
+      throw err;
+    },
+  );
+}
+
+function authenticatedAs(req: FastifyRequest, r: AuthnResult): { user: UserInfo; method: string } {
   if (r.kind !== 'authenticated') {
     if (r.kind === 'rejected') req.log.info({ method: r.method, reason: r.error.message }, 'authentication rejected');
     throw unauthorized();

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../api/errors.ts';
+import type { AuthnResult, RequestAuthenticator } from '../authn/types.ts';
+import { AuthnError } from '../authn/types.ts';
+import { authenticationStage, type PipelineDeps } from './pipeline.ts';
+
+/** A request with a credential and a proxy identity header, and a record of what the observer was told. */
+function setup(authenticate: RequestAuthenticator['authenticate']) {
+  const told: Array<AuthnResult | undefined> = [];
+  const logged: unknown[] = [];
+  const deps = { authenticator: { name: 'fake', authenticate }, observer: { authenticated: (_req: unknown, r: AuthnResult | undefined) => told.push(r), authorized() {} } } as unknown as PipelineDeps;
+  const req = { headers: { authorization: 'Bearer t', 'x-remote-user': 'mallory' }, raw: { socket: undefined }, log: { info: (o: unknown) => logged.push(o) } } as unknown as FastifyRequest;
+  return { deps, req, told, logged };
+}
+
+test('authentication: the credential is used up on success; proxy headers go and the observer is told on every outcome', async () => {
+  const ok = setup(async () => ({ kind: 'authenticated', method: 'token', user: { username: 'u', groups: [] } }));
+  assert.deepEqual(await authenticationStage(ok.deps, ok.req, {}), { user: { username: 'u', groups: [] }, method: 'token' });
+  assert.equal(ok.req.headers.authorization, undefined);
+  assert.equal(ok.req.headers['x-remote-user'], undefined);
+  assert.equal(ok.told.length, 1);
+
+  const rejected = setup(async () => ({ kind: 'rejected', method: 'token', error: new AuthnError('InvalidCredential', 'bad token') }));
+  const e401 = await authenticationStage(rejected.deps, rejected.req, {}).then(() => assert.fail('authenticated'), (e: unknown) => e);
+  assert.ok(e401 instanceof ApiError && e401.code === 401);
+  assert.deepEqual(rejected.logged, [{ method: 'token', reason: 'bad token' }]);
+  assert.equal(rejected.req.headers['x-remote-user'], undefined);
+  assert.equal(rejected.told[0]?.kind, 'rejected');
+
+  const none = setup(async () => ({ kind: 'no-opinion' }));
+  await assert.rejects(authenticationStage(none.deps, none.req, {}), (e: unknown) => e instanceof ApiError && e.code === 401);
+
+  // An authenticator that fails, asynchronously or at once: the same error as a rejected
+  // promise (never a throw), after the same clean-up, and the observer told "no result".
+  for (const fail of [async () => Promise.reject(new Error('boom')), () => { throw new Error('boom'); }]) {
+    const f = setup(fail as RequestAuthenticator['authenticate']);
+    let p: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      p = authenticationStage(f.deps, f.req, {});
+    });
+    await assert.rejects(p!, /boom/);
+    assert.equal(f.req.headers['x-remote-user'], undefined);
+    assert.deepEqual(f.told, [undefined]);
+  }
+});
