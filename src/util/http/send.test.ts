@@ -122,6 +122,26 @@ test('an idle limit fails a silent server; the connect limit a handshake that ne
   await assert.rejects(() => send({ ...req('/json'), timeoutMs: undefined }), /needs timeoutMs or idleTimeoutMs/);
 });
 
+test('a request that waited for a busy kept-alive connection is not held to the connect limit, nor leaves a listener on it', async () => {
+  // One connection: the second request queues in the agent and gets the first one's connection
+  // once it is free. Node does not mark such a socket reused (only one taken from the free list),
+  // so judging "new connection" by reusedSocket armed the connect timer on an established
+  // connection: a slow answer failed as a connect timeout, flagged refused (so retried as if
+  // nothing had been sent), and every such request left a secureConnect listener on the socket.
+  const one = createAgent({ caPem: ca.certPem }, { maxSockets: 1 });
+  try {
+    const [a, b] = await Promise.all([send({ ...req('/json'), agent: one, connectTimeoutMs: 50 }), send({ ...req('/late'), agent: one, connectTimeoutMs: 50 })]);
+    assert.equal(a.status, 200);
+    assert.equal(b.body.toString(), 'late');
+    const sockets = Object.values(one.freeSockets).flat();
+    assert.equal(sockets.length, 1);
+    for (let i = 0; i < 5; i++) await Promise.all([send({ ...req('/json'), agent: one, connectTimeoutMs: 1000 }), send({ ...req('/json'), agent: one, connectTimeoutMs: 1000 })]);
+    assert.equal(sockets[0]!.listenerCount('secureConnect'), 0);
+  } finally {
+    one.destroy();
+  }
+});
+
 test('an answer over the size limit fails instead of being buffered', async () => {
   const err = await failure(send(req('/big')));
   assert.equal(err.kind, 'too-large');

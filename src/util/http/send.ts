@@ -181,7 +181,9 @@ function once(r: HttpRequest, leftMs: number | undefined, totalMs: number | unde
     if (r.connectTimeoutMs !== undefined) {
       const ms = r.connectTimeoutMs;
       req.once('socket', (s) => {
-        if (req.reusedSocket) return;
+        // Only a connection still being made: Node marks a socket reused only when it comes from
+        // the free list, not when a queued request is handed one a finished request let go of.
+        if (req.reusedSocket || !s.connecting) return;
         connectTimer = setTimeout(() => fail(new HttpClientError('connect-timeout', `no connection within ${ms} ms`, { refused: true })), ms);
         s.once('secureConnect', () => clearTimeout(connectTimer));
       });
