@@ -13,6 +13,8 @@ import { validateConfigMap, validateConfigMapUpdate } from './core/config-map.ts
 import { validateSecret, validateSecretUpdate } from './core/secret.ts';
 import { validateServiceAccount } from './core/service-account.ts';
 import { validateNode } from './core/node.ts';
+import { validateNodeStatusUpdate } from './core/node-status.ts';
+import * as core from './core/status.ts';
 import { validateEvent } from './core/event.ts';
 import { validateResourceQuota } from './core/resource-quota.ts';
 import { validateLimitRange } from './core/limit-range.ts';
@@ -104,23 +106,32 @@ type UpdateFn = (o: AnyObj, old: AnyObj) => FieldError[];
 const withStatus = (main: UpdateFn, status: UpdateFn) => (o: AnyObj, old: AnyObj, subresource: string) =>
   subresource === 'status' ? status(o, old) : main(o, old);
 
+/** Kinds without update rules of their own: ObjectMeta update rules plus the create rules outside metadata. */
+const createAsUpdate =
+  (create: (o: AnyObj) => FieldError[]): UpdateFn =>
+  (o, old) => {
+    const errs = validateObjectMetaUpdate(o?.metadata, old?.metadata);
+    errs.push(...create(o).filter((e) => !e.field.startsWith('metadata.')));
+    return errs;
+  };
+
 /** CronJob's status strategy validates nothing upstream; the metadata rules are kept here. */
 const metaOnly: UpdateFn = (o, old) => validateObjectMetaUpdate(o?.metadata, old?.metadata);
 
 const VALIDATORS: Record<string, KindValidator> = {
-  '/Namespace': v(validateNamespace, validateNamespaceUpdate),
+  '/Namespace': v(validateNamespace, withStatus(validateNamespaceUpdate, core.validateNamespaceStatusUpdate)),
   '/Pod': v(validatePod, validatePodUpdate),
-  '/Service': v(validateService, validateServiceUpdate),
+  '/Service': v(validateService, withStatus(validateServiceUpdate, core.validateServiceStatusUpdate)),
   '/Endpoints': v(validateEndpoints),
   '/ConfigMap': v(validateConfigMap, validateConfigMapUpdate),
   '/Secret': v(validateSecret, validateSecretUpdate),
   '/ServiceAccount': v(validateServiceAccount),
-  '/Node': v(validateNode),
+  '/Node': v(validateNode, withStatus(createAsUpdate(validateNode), validateNodeStatusUpdate)),
   '/Event': v(validateEvent),
-  '/ResourceQuota': v(validateResourceQuota),
+  '/ResourceQuota': v(validateResourceQuota, withStatus(createAsUpdate(validateResourceQuota), core.validateResourceQuotaStatusUpdate)),
   '/LimitRange': v(validateLimitRange),
-  '/PersistentVolume': v(validatePersistentVolume, validatePersistentVolumeUpdate),
-  '/PersistentVolumeClaim': v(validatePersistentVolumeClaim, validatePersistentVolumeClaimUpdate),
+  '/PersistentVolume': v(validatePersistentVolume, withStatus(validatePersistentVolumeUpdate, core.validatePersistentVolumeStatusUpdate)),
+  '/PersistentVolumeClaim': v(validatePersistentVolumeClaim, withStatus(validatePersistentVolumeClaimUpdate, core.validatePersistentVolumeClaimStatusUpdate)),
   'apps/Deployment': v(validateDeployment, withStatus(validateDeploymentUpdate, validateDeploymentStatusUpdate)),
   'apps/ReplicaSet': v(validateReplicaSet, withStatus(validateReplicaSetUpdate, validateReplicaSetStatusUpdate)),
   'apps/StatefulSet': v(validateStatefulSet, withStatus(validateStatefulSetUpdate, validateStatefulSetStatusUpdate)),
@@ -181,8 +192,5 @@ export function validateObject(gvk: GVK, obj: unknown, old?: unknown, subresourc
   if (!kv) return [];
   if (old === undefined) return kv.create(obj);
   if (kv.update) return kv.update(obj, old, subresource);
-  const o = obj as AnyObj;
-  const errs = validateObjectMetaUpdate(o?.metadata, (old as AnyObj)?.metadata);
-  errs.push(...kv.create(obj).filter((e) => !e.field.startsWith('metadata.')));
-  return errs;
+  return createAsUpdate(kv.create)(obj, old);
 }

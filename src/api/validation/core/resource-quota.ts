@@ -18,7 +18,7 @@ export function validateQuantity(q: unknown, p: Path): FieldError[] {
   return quantitySign(pq) < 0 ? [invalid(p, pq.text, IS_NEGATIVE_ERROR)] : [];
 }
 
-function validateQuotaResourceName(name: string, p: Path): FieldError[] {
+export function validateQuotaResourceName(name: string, p: Path): FieldError[] {
   const errs = isQualifiedName(name).map((m) => invalid(p, name, m));
   if (errs.length === 0 && !name.includes('/')) {
     const hugepages = name.startsWith('hugepages-') || name.startsWith('requests.hugepages-');
