@@ -41,3 +41,22 @@ test('what a client controls is cut before a trace is kept: URL, names, groups, 
   assert.equal(kept.user!.groups[64], '… 9936 more');
   assert.equal(kept.user!.extra, undefined);
 });
+
+test('admission verdicts keep their members and order with and without a reason or patches', () => {
+  const t = newTrace('POST', '/api/v1/namespaces/x/pods', 0);
+  traceAdmission(t, [
+    { plugin: 'Plain', phase: 'mutating', allowed: true, durationMs: 0.0004 },
+    { plugin: 'Empty', phase: 'mutating', allowed: true, reason: '', patches: [], durationMs: 2 },
+    { plugin: 'Why', phase: 'validating', allowed: false, reason: 'no', durationMs: 1 },
+    { plugin: 'Both', phase: 'mutating', allowed: true, reason: 'r', patches: [{ op: 'add', path: '/a', value: 1 }], durationMs: 3 },
+  ]);
+  assert.equal(
+    JSON.stringify(t.admission),
+    JSON.stringify([
+      { plugin: 'Plain', phase: 'mutating', allowed: true, durationMs: 0 },
+      { plugin: 'Empty', phase: 'mutating', allowed: true, durationMs: 2 },
+      { plugin: 'Why', phase: 'validating', allowed: false, reason: 'no', durationMs: 1 },
+      { plugin: 'Both', phase: 'mutating', allowed: true, reason: 'r', patches: '[{"op":"add","path":"/a","value":1}]', durationMs: 3 },
+    ]),
+  );
+});

@@ -51,14 +51,19 @@ export interface RenderedVerdict {
 
 export function traceAdmission(t: RequestTrace, records: readonly VerdictRecord[]): void {
   if (records.length === 0) return;
-  t.admission = records.map((r) => ({
-    plugin: r.plugin,
-    phase: r.phase,
-    allowed: r.allowed,
-    ...(r.reason ? { reason: clip(r.reason) } : {}),
-    ...(r.patches && r.patches.length > 0 ? { patches: clip(JSON.stringify(r.patches)) } : {}),
-    durationMs: round(r.durationMs),
-  }));
+  t.admission = records.map((r) => {
+    const durationMs = round(r.durationMs);
+    // Most verdicts carry neither a reason nor patches: one object literal, no spreads.
+    if (!r.reason && !(r.patches && r.patches.length > 0)) return { plugin: r.plugin, phase: r.phase, allowed: r.allowed, durationMs };
+    return {
+      plugin: r.plugin,
+      phase: r.phase,
+      allowed: r.allowed,
+      ...(r.reason ? { reason: clip(r.reason) } : {}),
+      ...(r.patches && r.patches.length > 0 ? { patches: clip(JSON.stringify(r.patches)) } : {}),
+      durationMs,
+    };
+  });
 }
 
 export function newTrace(method: string, url: string, received: number): RequestTrace {
