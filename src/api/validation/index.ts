@@ -54,6 +54,9 @@ import {
   validateRoleBindingUpdate,
 } from './rbac/rbac.ts';
 import { validatePodDisruptionBudget } from './policy/pod-disruption-budget.ts';
+import { validatePodDisruptionBudgetStatusUpdate } from './policy/pod-disruption-budget-status.ts';
+import { validateHorizontalPodAutoscalerStatusUpdate } from './autoscaling/horizontal-pod-autoscaler-status.ts';
+import { validateIngressStatusUpdate } from './networking/ingress-status.ts';
 import { validateLease } from './coordination/lease.ts';
 import {
   validateMutatingWebhookConfiguration,
@@ -139,12 +142,12 @@ const VALIDATORS: Record<string, KindValidator> = {
   'batch/Job': v(validateJob, withStatus(validateJobUpdate, validateJobStatusUpdate)),
   'batch/CronJob': v((o) => validateCronJob(o), withStatus(validateCronJobUpdate, metaOnly)),
   'networking.k8s.io/NetworkPolicy': v(validateNetworkPolicy, validateNetworkPolicyUpdate),
-  'networking.k8s.io/Ingress': v(validateIngress, validateIngressUpdate),
+  'networking.k8s.io/Ingress': v(validateIngress, withStatus(validateIngressUpdate, validateIngressStatusUpdate)),
   'rbac.authorization.k8s.io/Role': v(validateRole),
   'rbac.authorization.k8s.io/ClusterRole': v(validateClusterRole),
   'rbac.authorization.k8s.io/RoleBinding': v(validateRoleBinding, validateRoleBindingUpdate),
   'rbac.authorization.k8s.io/ClusterRoleBinding': v(validateClusterRoleBinding, validateClusterRoleBindingUpdate),
-  'policy/PodDisruptionBudget': v(validatePodDisruptionBudget),
+  'policy/PodDisruptionBudget': v(validatePodDisruptionBudget, withStatus(createAsUpdate(validatePodDisruptionBudget), validatePodDisruptionBudgetStatusUpdate)),
   'coordination.k8s.io/Lease': v(validateLease),
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': v(validateValidatingWebhookConfiguration, (o, old) =>
     validateWebhookConfigurationUpdate(o, old, false),
@@ -161,7 +164,7 @@ const VALIDATORS: Record<string, KindValidator> = {
   '/ReplicationController': v(validateReplicationController, withStatus(validateReplicationControllerUpdate, validateReplicationControllerStatusUpdate)),
   '/PodTemplate': v(validatePodTemplate),
   'apps/ControllerRevision': v(validateControllerRevision, validateControllerRevisionUpdate),
-  'autoscaling/HorizontalPodAutoscaler': v(validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerUpdate),
+  'autoscaling/HorizontalPodAutoscaler': v(validateHorizontalPodAutoscaler, withStatus(validateHorizontalPodAutoscalerUpdate, validateHorizontalPodAutoscalerStatusUpdate)),
   'discovery.k8s.io/EndpointSlice': v(validateEndpointSlice, validateEndpointSliceUpdate),
   'networking.k8s.io/IngressClass': v(validateIngressClass, validateIngressClassUpdate),
   'networking.k8s.io/ServiceCIDR': v(validateServiceCIDR, validateServiceCIDRUpdate),
