@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { AdmissionChain, emptyOutcome } from '../admission/chain.ts';
 import type { MutatingPlugin, ValidatingPlugin } from '../admission/types.ts';
 import { buildAdmissionPlugins, type AdmissionSelection } from '../admission/registry.ts';
-import { methodNotAllowed, resourceNotFound } from '../api/errors.ts';
+import { badRequest, methodNotAllowed, resourceNotFound } from '../api/errors.ts';
 import { MAX_BODY_BYTES } from '../api/codecs/limits.ts';
 import { loadSchema } from '../api/schema/schema.ts';
 import type { Schema } from '../api/schema/types.ts';
@@ -179,6 +179,14 @@ export function buildServer(opts: ServerOptions): BuiltServer {
       maxHeaderSize: 64 * 1024,
     },
     http2: false,
+    // What the router refuses before any hook runs (a path with a malformed %-escape) is still a
+    // Kubernetes Status, worded as Go's url parser words it (upstream's server refuses such a
+    // request line before its handlers too).
+    frameworkErrors: (err, _req, reply) => {
+      const bad = (err as { code?: string }).code === 'FST_ERR_BAD_URL' ? /%(?![0-9A-Fa-f]{2})[^%]{0,2}/.exec(_req.raw.url ?? '')?.[0] : undefined;
+      const status = statusFromError(badRequest(bad !== undefined ? `invalid URL escape ${JSON.stringify(bad)}` : err.message));
+      void (reply as unknown as FastifyReply).code(status.code).header('content-type', 'application/json').send(statusJson(status));
+    },
   }) as unknown as FastifyInstance;
   app.server.on('secureConnection', refuseRenegotiation);
   // Upgrade requests (exec, attach, port-forward) run through the same pipeline and routes.

@@ -105,6 +105,9 @@ const cases: Case[] = [
   { name: 'unknown field under fieldValidation=Strict', method: 'POST', path: CM + '?fieldValidation=Strict', body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, bogus: 1 }), status: 400, reason: 'BadRequest', message: /strict decoding error: unknown field "bogus"/ },
   { name: 'invalid fieldValidation value', method: 'POST', path: CM + '?fieldValidation=Loose', body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }), status: 400, reason: 'BadRequest' },
   { name: 'name with a slash in the URL', method: 'GET', path: CM + '/a%2Fb', status: 404, reason: 'NotFound' },
+  // Refused by the router before the pipeline (fastify's FST_ERR_BAD_URL): still a Status.
+  { name: 'malformed percent-escape in the URL', method: 'GET', path: CM + '/a%zz', status: 400, reason: 'BadRequest', message: /invalid URL escape "%zz"/ },
+  { name: 'name of 300 characters in the URL', method: 'GET', path: CM + '/' + 'a'.repeat(300), status: 404, reason: 'NotFound' },
   { name: 'empty name', method: 'POST', path: CM, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '' } }), status: 422, reason: 'Invalid' },
   { name: 'name ".."', method: 'POST', path: CM, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '..' } }), status: 422, reason: 'Invalid' },
   { name: 'name with a slash in the body', method: 'POST', path: CM, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a/b' } }), status: 422, reason: 'Invalid' },
