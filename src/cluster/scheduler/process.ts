@@ -5,6 +5,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { RestClient } from '../client/rest-client.ts';
+import { rateLimitedClient, type RateLimit } from '../client/rate-limited-client.ts';
 import { SharedInformerFactory } from '../client/informer.ts';
 import { schedulerTransform } from './informer-transform.ts';
 import { KUBE_SCHEDULER, type ComponentIdentity } from '../client/identities.ts';
@@ -13,6 +14,7 @@ import type { ApiClient, ClientConfig, ClientIdentity, K8sObject } from '../clie
 import { runWhileLeading, type GateLog, type LeaderElectionSettings } from '../leader-gate.ts';
 import { kubernetesUserAgent } from '../../util/http/user-agent.ts';
 import type { Profile } from './profile.ts';
+import type { BackoffSettings } from './queue.ts';
 import type { Node, Pod } from './resources.ts';
 import { schedulerClientConnections, startScheduler, type RunningScheduler } from './scheduler.ts';
 
@@ -33,6 +35,14 @@ export interface SchedulerProcessOptions {
   makeClient?: (config: ClientConfig) => ApiClient;
   /** Binds in flight at most (startScheduler's parallelBinds; default there). */
   parallelBinds?: number;
+  /** The configuration's podInitialBackoffSeconds / podMaxBackoffSeconds. */
+  backoff?: BackoffSettings;
+  /** The configuration's leaderElection.resourceNamespace/resourceName (default kube-system/kube-scheduler). */
+  lease?: { namespace: string; name: string };
+  /** The configuration's clientConnection.contentType: protobuf for the scheduler's client. */
+  protobuf?: boolean;
+  /** The configuration's clientConnection.qps/burst: a token bucket on the scheduler's requests (default none). */
+  rateLimit?: RateLimit;
 }
 
 export interface SchedulerWiring {
@@ -44,6 +54,7 @@ export interface SchedulerWiring {
   /** What the informers keep of each object (default schedulerTransform; the bench compares). */
   transform?: (obj: K8sObject) => K8sObject;
   parallelBinds?: number;
+  backoff?: BackoffSettings;
 }
 
 /**
@@ -67,6 +78,7 @@ export function startSchedulerWithInformers(client: ApiClient, o: SchedulerWirin
     log: o.log,
     hostname: o.hostname,
     parallelBinds: o.parallelBinds,
+    backoff: o.backoff,
   });
   informers.start();
   return { scheduler, informers };
@@ -92,8 +104,9 @@ export async function startSchedulerProcess(opts: SchedulerProcessOptions): Prom
 
   const run = () => {
     // A connection for each bind in flight and for its event (scheduler.ts schedulerClientConnections).
-    const schedClient = makeClient({ server: opts.server, identity, userAgent: `${USER_AGENT}/scheduler`, maxConnections: schedulerClientConnections(opts.parallelBinds) });
-    const { scheduler: sched, informers } = startSchedulerWithInformers(schedClient, { profiles: opts.profiles, random, now, log: opts.log, hostname: opts.hostname ?? osHostname(), parallelBinds: opts.parallelBinds });
+    const raw = makeClient({ server: opts.server, identity, userAgent: `${USER_AGENT}/scheduler`, maxConnections: schedulerClientConnections(opts.parallelBinds), ...(opts.protobuf !== undefined && { protobuf: opts.protobuf }) });
+    const schedClient = opts.rateLimit ? rateLimitedClient(raw, opts.rateLimit, now) : raw;
+    const { scheduler: sched, informers } = startSchedulerWithInformers(schedClient, { profiles: opts.profiles, random, now, log: opts.log, hostname: opts.hostname ?? osHostname(), parallelBinds: opts.parallelBinds, backoff: opts.backoff });
     current = sched;
     return {
       async stop() {
@@ -107,7 +120,7 @@ export async function startSchedulerProcess(opts: SchedulerProcessOptions): Prom
     };
   };
 
-  const gate = runWhileLeading(client, SCHEDULER_LEASE, opts.leaderElection || undefined, run, opts.log, { now, random });
+  const gate = runWhileLeading(client, opts.lease ?? SCHEDULER_LEASE, opts.leaderElection || undefined, run, opts.log, { now, random });
   return {
     isLeader: () => gate.isLeader(),
     current: () => current,

@@ -23,7 +23,7 @@ test('queue: priority first, then arrival; pop waits for an add', async () => {
 });
 
 test('queue: backoff 1 s doubling to 10 s; unschedulable pods move on cluster events or after 5 minutes', async () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map(backoffDuration), [1000, 2000, 4000, 8000, 10000, 10000]);
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffDuration(n)), [1000, 2000, 4000, 8000, 10000, 10000]);
   let t = 0;
   const q = new SchedulingQueue(() => t);
   q.add(makePod('p'));
@@ -121,4 +121,22 @@ test('cache: bound pods count on their node, assumed pods until confirmed, forgo
   assert.equal(c.nodeInfo('n1')!.podCount, 2);
   c.removePod(makePod('bound'));
   assert.equal(c.nodeInfo('n1')!.requested.milliCPU, 2000);
+});
+
+test('queue: podInitialBackoffSeconds/podMaxBackoffSeconds from the configuration set the backoff', async () => {
+  const b = { initialMs: 3_000, maxMs: 5_000 };
+  assert.deepEqual([1, 2, 3].map((n) => backoffDuration(n, b)), [3000, 5000, 5000]);
+  let t = 0;
+  const q = new SchedulingQueue(() => t, b);
+  q.add(makePod('p'));
+  const item = (await q.pop())!;
+  q.addUnschedulable(item);
+  t = 1_000;
+  q.moveAllToActiveOrBackoff();
+  t = 2_999;
+  q.flushBackoff();
+  assert.equal(q.stats().backoff, 1, 'still backing off past the default 1 s');
+  t = 3_000;
+  q.flushBackoff();
+  assert.equal(q.stats().active, 1);
 });

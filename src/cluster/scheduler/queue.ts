@@ -1,7 +1,8 @@
 /**
  * The scheduling queue (internal/queue/scheduling_queue.go): an active queue ordered by priority
  * (spec.priority, higher first) then by when the pod was queued; a backoff queue for pods that
- * failed, released after 1 s doubling per attempt up to 10 s (podInitialBackoff/podMaxBackoff);
+ * failed, released after 1 s doubling per attempt up to 10 s (podInitialBackoffSeconds and
+ * podMaxBackoffSeconds of the KubeSchedulerConfiguration change both);
  * and an unschedulable set that cluster events (node added or updated, pod deleted) move back,
  * or that is flushed after at most 5 minutes (podMaxInUnschedulablePodsDuration).
  * The queue holds at most one entry per pod key, and only pods the informer shows, so it is
@@ -110,10 +111,17 @@ class Heap {
   }
 }
 
-export function backoffDuration(attempts: number): number {
-  let d = POD_INITIAL_BACKOFF_MS;
-  for (let i = 1; i < attempts && d < POD_MAX_BACKOFF_MS; i++) d *= 2;
-  return Math.min(d, POD_MAX_BACKOFF_MS);
+export interface BackoffSettings {
+  initialMs: number;
+  maxMs: number;
+}
+
+const DEFAULT_BACKOFF: BackoffSettings = { initialMs: POD_INITIAL_BACKOFF_MS, maxMs: POD_MAX_BACKOFF_MS };
+
+export function backoffDuration(attempts: number, b: BackoffSettings = DEFAULT_BACKOFF): number {
+  let d = b.initialMs;
+  for (let i = 1; i < attempts && d < b.maxMs; i++) d *= 2;
+  return Math.min(d, b.maxMs);
 }
 
 export class SchedulingQueue {
@@ -133,12 +141,15 @@ export class SchedulingQueue {
   #waiters: Array<(q: QueuedPod | undefined) => void> = [];
   #closed = false;
 
-  constructor(now: () => number) {
+  readonly #backoffSettings: BackoffSettings;
+
+  constructor(now: () => number, backoff: BackoffSettings = DEFAULT_BACKOFF) {
     this.#now = now;
+    this.#backoffSettings = backoff;
   }
 
   #backoffExpiry(q: QueuedPod): number {
-    return (q.failedAt ?? q.timestamp) + backoffDuration(q.attempts);
+    return (q.failedAt ?? q.timestamp) + backoffDuration(q.attempts, this.#backoffSettings);
   }
 
   get length(): number {

@@ -13,7 +13,7 @@ import { EventSink } from './event-sink.ts';
 import { EventSeriesCache, FINISH_MS as SERIES_FINISH_MS, REFRESH_MS as SERIES_REFRESH_MS, writeEvent } from './event-series.ts';
 import { defaultProfile, DEFAULT_SCHEDULER_NAME, type Profile } from './profile.ts';
 import { podEvent, setPodCondition } from './pod-status.ts';
-import { SchedulingQueue, type QueuedPod } from './queue.ts';
+import { SchedulingQueue, type BackoffSettings, type QueuedPod } from './queue.ts';
 import { Framework } from './runtime.ts';
 import type { CycleState, Status } from './framework.ts';
 import type { Node, Pod } from './resources.ts';
@@ -39,6 +39,8 @@ export interface SchedulerOptions {
   hostname?: string;
   /** Bind calls (POST pods/binding) in flight at most; the binding cycles past it wait their turn (default 16). */
   parallelBinds?: number;
+  /** podInitialBackoffSeconds / podMaxBackoffSeconds of the configuration (default 1 s / 10 s). */
+  backoff?: BackoffSettings;
 }
 
 export interface RunningScheduler {
@@ -78,7 +80,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   const frameworks = new Map<string, Framework>();
   const namespaceLabels = (name: string) => informers.namespaces?.get('', name)?.metadata.labels;
   const cache = new SchedulerCache();
-  const queue = new SchedulingQueue(now);
+  const queue = new SchedulingQueue(now, opts.backoff);
   const moveAllToActive = () => queue.moveAllToActiveOrBackoff();
   for (const p of profiles) {
     if (frameworks.has(p.schedulerName)) throw new Error(`duplicate profile for schedulerName ${JSON.stringify(p.schedulerName)}`);
