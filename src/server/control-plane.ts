@@ -55,6 +55,7 @@ import { serveSnapshots } from './snapshot-socket.ts';
 import { EncryptionMetrics } from '../metrics/encryption-metrics.ts';
 import { EtcdLeaseMetrics } from '../metrics/etcd-lease-metrics.ts';
 import { apiServerId } from './apiserver-id.ts';
+import { listenBacklog } from '../util/listen-backlog.ts';
 
 /** The SQLite database and its write-ahead log as allocated on disk (apiserver_storage_size_bytes). */
 function sqliteFilesBytes(path: string): number {
@@ -243,7 +244,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       writeKubeconfig(kubeconfigPath, renderKubeconfig({ server: `https://${host}:${port}`, caCertPem: pki.caCertPem, clientCertPem: pki.adminCertPem, clientKeyPem: pki.adminKeyPem, userName: 'admin' }));
     };
     if (opts.port !== 0) await finish(opts.port);
-    await server.app.listen({ port: opts.port, host: opts.bindAddress });
+    await server.app.listen({ port: opts.port, host: opts.bindAddress, backlog: listenBacklog() });
     const addr = server.app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
     if (opts.port === 0) await finish(port);
