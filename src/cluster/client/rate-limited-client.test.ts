@@ -52,7 +52,7 @@ test('rate-limited client: burst requests at once, then qps a second; watches ar
   await clock.advance(1000);
   assert.equal(sent(), 6);
   await Promise.all(gets);
-  const w = client.watch(resources.pods, 'default', {}, () => {}, () => {});
+  const w = client.watch(resources.pods, 'default', { resourceVersion: '0' }, () => {}, () => {});
   w.close();
   assert.equal(client.config, inner.config);
 });
