@@ -17,7 +17,12 @@ const services: K8sObject[] = [
 const slices: K8sObject[] = [
   { metadata: { name: 'db-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'db' } }, addressType: 'IPv4', ports: [{ name: 'pg', protocol: 'TCP', port: 5432 }], endpoints: [{ addresses: ['10.244.1.7'], hostname: 'db-0', conditions: { ready: true } }, { addresses: ['10.244.2.9'], conditions: { ready: true } }, { addresses: ['10.244.2.10'], conditions: { ready: false } }] } as K8sObject,
 ];
-const pods: K8sObject[] = [{ metadata: { name: 'p', namespace: 'shop' }, status: { podIPs: [{ ip: '10.244.1.7' }] } }];
+const pods: K8sObject[] = [
+  { metadata: { name: 'p', namespace: 'shop' }, status: { phase: 'Running', podIPs: [{ ip: '10.244.1.7' }] } },
+  // A finished pod gives its address back (it may already be another pod's): no record for it.
+  { metadata: { name: 'done', namespace: 'shop' }, status: { phase: 'Succeeded', podIPs: [{ ip: '10.244.1.8' }] } },
+  { metadata: { name: 'failed', namespace: 'shop' }, status: { phase: 'Failed', podIPs: [{ ip: '10.244.1.9' }] } },
+];
 /** dns-packet decodes the rcode; its types do not declare it. */
 const rcode = (p: packet.Packet): string | undefined => (p as { rcode?: string }).rcode;
 const dns = new ClusterDns({ services: () => services, endpointSlices: () => slices, pods: () => pods });
@@ -37,6 +42,8 @@ test('records: ClusterIP, headless endpoints, endpoint hostnames, SRV, ExternalN
   assert.deepEqual(a('ext.shop.svc.cluster.local'), ['db.example.com']);
   assert.deepEqual(a('10-244-1-7.shop.pod.cluster.local'), ['10.244.1.7']);
   assert.equal(a('10-244-9-9.shop.pod.cluster.local'), 'NXDOMAIN', 'pods verified: only pods that exist');
+  assert.equal(a('10-244-1-8.shop.pod.cluster.local'), 'NXDOMAIN', 'pods verified: not a Succeeded pod (CoreDNS watches only unfinished pods)');
+  assert.equal(a('10-244-1-9.shop.pod.cluster.local'), 'NXDOMAIN', 'pods verified: not a Failed pod');
   assert.deepEqual(a('20.0.96.10.in-addr.arpa', 'PTR' as never), ['web.shop.svc.cluster.local']);
   assert.equal(a('nope.shop.svc.cluster.local'), 'NXDOMAIN');
   assert.deepEqual(a('web.shop.svc.cluster.local', 'AAAA' as never), [], 'no IPv6 address: no data, not NXDOMAIN');

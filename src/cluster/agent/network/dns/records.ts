@@ -30,6 +30,8 @@ export interface ClusterData {
 
 type Json = Record<string, any>;
 
+const FINISHED_PHASES = new Set(['Succeeded', 'Failed', 'Unknown']);
+
 export class ClusterDns {
   readonly zone: string;
   readonly #data: ClusterData;
@@ -129,7 +131,9 @@ export class ClusterDns {
     // a-b-c-d for IPv4; an IPv6 address with its colons as dashes (2001-db8--7).
     const ip = /^\d{1,3}(-\d{1,3}){3}$/.test(dashed) ? dashed.replace(/-/g, '.') : canonical(dashed.replace(/-/g, ':'));
     if (!ip || isIP(ip) === 0) return { rcode: 'NXDOMAIN' };
-    const exists = this.#data.pods().some((p) => p.metadata.namespace === ns && ((p.status as Json | undefined)?.podIPs as Json[] | undefined ?? []).some((x) => canonical(String(x.ip)) === ip));
+    // `pods verified` as CoreDNS: its pod informer lists only pods not Succeeded, Failed or
+    // Unknown, so a finished pod's address (given back, maybe already another pod's) has no name.
+    const exists = this.#data.pods().some((p) => p.metadata.namespace === ns && !FINISHED_PHASES.has(String((p.status as Json | undefined)?.phase)) && ((p.status as Json | undefined)?.podIPs as Json[] | undefined ?? []).some((x) => canonical(String(x.ip)) === ip));
     if (!exists) return { rcode: 'NXDOMAIN' };
     return answer(addressRecords(fqdn, [ip], qtype));
   }
