@@ -78,6 +78,9 @@ import { validatePriorityClass, validatePriorityClassUpdate } from './scheduling
 import { validateStorageClass, validateStorageClassUpdate } from './storage/storage-class.ts';
 import * as csi from './storage/csi.ts';
 import * as apf from './flowcontrol/flowcontrol.ts';
+import { validateFlowControlStatusUpdate } from './flowcontrol/status.ts';
+import { validateAPIServiceStatusUpdate } from './apiregistration/apiservice-status.ts';
+import { validateValidatingAdmissionPolicyStatusUpdate } from './admissionregistration/validating-admission-policy-status.ts';
 import { validateAPIService, validateAPIServiceUpdate } from './apiregistration/apiservice.ts';
 import { validateEventsV1Event, validateEventsV1EventUpdate } from './events/event.ts';
 
@@ -118,7 +121,7 @@ const createAsUpdate =
     return errs;
   };
 
-/** CronJob's status strategy validates nothing upstream; the metadata rules are kept here. */
+/** CronJob's status strategy validates nothing upstream (ServiceCIDR's only ObjectMeta); the metadata rules are kept. */
 const metaOnly: UpdateFn = (o, old) => validateObjectMetaUpdate(o?.metadata, old?.metadata);
 
 const VALIDATORS: Record<string, KindValidator> = {
@@ -155,7 +158,10 @@ const VALIDATORS: Record<string, KindValidator> = {
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': v(validateMutatingWebhookConfiguration, (o, old) =>
     validateWebhookConfigurationUpdate(o, old, true),
   ),
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy': v(validateValidatingAdmissionPolicy),
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy': v(
+    validateValidatingAdmissionPolicy,
+    withStatus(createAsUpdate(validateValidatingAdmissionPolicy), validateValidatingAdmissionPolicyStatusUpdate),
+  ),
   'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': v(validateValidatingAdmissionPolicyBinding),
   'admissionregistration.k8s.io/MutatingAdmissionPolicy': v(validateMutatingAdmissionPolicy),
   'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding': v(validateMutatingAdmissionPolicyBinding),
@@ -167,7 +173,8 @@ const VALIDATORS: Record<string, KindValidator> = {
   'autoscaling/HorizontalPodAutoscaler': v(validateHorizontalPodAutoscaler, withStatus(validateHorizontalPodAutoscalerUpdate, validateHorizontalPodAutoscalerStatusUpdate)),
   'discovery.k8s.io/EndpointSlice': v(validateEndpointSlice, validateEndpointSliceUpdate),
   'networking.k8s.io/IngressClass': v(validateIngressClass, validateIngressClassUpdate),
-  'networking.k8s.io/ServiceCIDR': v(validateServiceCIDR, validateServiceCIDRUpdate),
+  // ValidateServiceCIDRStatusUpdate is the ObjectMeta update rules only.
+  'networking.k8s.io/ServiceCIDR': v(validateServiceCIDR, withStatus(validateServiceCIDRUpdate, metaOnly)),
   'networking.k8s.io/IPAddress': v(validateIPAddress, validateIPAddressUpdate),
   'node.k8s.io/RuntimeClass': v(validateRuntimeClass, validateRuntimeClassUpdate),
   'scheduling.k8s.io/PriorityClass': v(validatePriorityClass, validatePriorityClassUpdate),
@@ -176,9 +183,12 @@ const VALIDATORS: Record<string, KindValidator> = {
   'storage.k8s.io/CSINode': v(csi.validateCSINode, csi.validateCSINodeUpdate),
   'storage.k8s.io/VolumeAttachment': v(csi.validateVolumeAttachment, csi.validateVolumeAttachmentUpdate),
   'storage.k8s.io/CSIStorageCapacity': v(csi.validateCSIStorageCapacity, csi.validateCSIStorageCapacityUpdate),
-  'flowcontrol.apiserver.k8s.io/FlowSchema': v(apf.validateFlowSchema, apf.validateFlowSchemaUpdate),
-  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration': v(apf.validatePriorityLevelConfiguration, apf.validatePriorityLevelConfigurationUpdate),
-  'apiregistration.k8s.io/APIService': v(validateAPIService, validateAPIServiceUpdate),
+  'flowcontrol.apiserver.k8s.io/FlowSchema': v(apf.validateFlowSchema, withStatus(apf.validateFlowSchemaUpdate, validateFlowControlStatusUpdate)),
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration': v(
+    apf.validatePriorityLevelConfiguration,
+    withStatus(apf.validatePriorityLevelConfigurationUpdate, validateFlowControlStatusUpdate),
+  ),
+  'apiregistration.k8s.io/APIService': v(validateAPIService, withStatus(validateAPIServiceUpdate, validateAPIServiceStatusUpdate)),
   'events.k8s.io/Event': v(validateEventsV1Event, validateEventsV1EventUpdate),
 };
 

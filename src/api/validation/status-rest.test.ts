@@ -8,7 +8,7 @@ const msgs = (gvk: GVK, obj: Obj, old: Obj, sub = 'status') => validateObject(gv
 const meta = { name: 'x', namespace: 'default', uid: 'u', resourceVersion: '4', generation: 1 };
 const T = '2026-01-01T00:00:00Z';
 
-/** Per kind (PDB, HPA, Ingress): stored specs today's rules refuse; status writes judged by the status rules only. */
+/** Per kind: stored specs today's rules refuse; status writes judged by the status rules only. */
 const CASES: Record<string, { gvk: GVK; spec: Obj; good: Obj; bad: Obj; message: string[] }> = {
   PodDisruptionBudget: {
     gvk: { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget' },
@@ -53,6 +53,52 @@ const CASES: Record<string, { gvk: GVK; spec: Obj; good: Obj; bad: Obj; message:
       'status.loadBalancer.ingress[0].ip: Invalid value: "10.0.0.256": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
       'status.loadBalancer.ingress[1].hostname: Invalid value: "10.0.0.5": must be a DNS name, not an IP address',
     ],
+  },
+  ValidatingAdmissionPolicy: {
+    gvk: { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicy' },
+    spec: { failurePolicy: 'Bogus', validations: [{ expression: 'object.spec.replicas <' }] },
+    good: { observedGeneration: 1, typeChecking: { expressionWarnings: [{ fieldRef: 'spec.validations[0].expression', warning: 'no such field' }] } },
+    bad: {
+      typeChecking: { expressionWarnings: [{ fieldRef: ' ', warning: '' }] },
+      conditions: [{ type: 'Ready', status: 'True', reason: 'Ok' }],
+    },
+    message: [
+      'status.typeChecking.expressionWarnings[0].warning: Required value',
+      'status.typeChecking.expressionWarnings[0].fieldRef: Required value',
+      'status.conditions[0].lastTransitionTime: Required value: must be set',
+    ],
+  },
+  ServiceCIDR: {
+    gvk: { group: 'networking.k8s.io', version: 'v1', kind: 'ServiceCIDR' },
+    spec: { cidrs: ['not-a-cidr'] },
+    good: { conditions: [{ type: 'Ready', status: 'True', reason: '', message: '', lastTransitionTime: T }] },
+    bad: { conditions: [] },
+    message: [],
+  },
+  FlowSchema: {
+    gvk: { group: 'flowcontrol.apiserver.k8s.io', version: 'v1', kind: 'FlowSchema' },
+    spec: { matchingPrecedence: 500 },
+    good: { conditions: [{ type: 'Dangling', status: 'False', reason: 'Found', lastTransitionTime: T }] },
+    bad: { conditions: [{ type: '' }, { type: '' }] },
+    message: [
+      'status.conditions[0].type: Required value: must not be empty',
+      'status.conditions[1].type: Duplicate value: ""',
+      'status.conditions[1].type: Required value: must not be empty',
+    ],
+  },
+  PriorityLevelConfiguration: {
+    gvk: { group: 'flowcontrol.apiserver.k8s.io', version: 'v1', kind: 'PriorityLevelConfiguration' },
+    spec: { type: 'Bogus' },
+    good: { conditions: [{ type: 'ConcurrencyShared', status: 'True' }] },
+    bad: { conditions: [{ type: 'A' }, { type: 'A' }] },
+    message: ['status.conditions[1].type: Duplicate value: "A"'],
+  },
+  APIService: {
+    gvk: { group: 'apiregistration.k8s.io', version: 'v1', kind: 'APIService' },
+    spec: { group: 'example.com', version: 'v1', groupPriorityMinimum: 0, versionPriority: 0 },
+    good: { conditions: [{ type: 'Available', status: 'False', reason: 'ServiceNotFound', lastTransitionTime: T }] },
+    bad: { conditions: [{ type: 'Available', status: 'Maybe' }] },
+    message: ['status.conditions[0].status: Unsupported value: "Maybe": supported values: "True", "False", "Unknown"'],
   },
 };
 

@@ -84,7 +84,8 @@ function validateRule(rule: Obj, p: Path): FieldError[] {
   return errs;
 }
 
-function validateConditions(status: Obj | undefined, p: Path): FieldError[] {
+/** ValidateFlowSchemaStatus / ValidatePriorityLevelConfigurationStatus: condition types non-empty and unique. */
+export function validateConditions(status: Obj | undefined, p: Path): FieldError[] {
   const errs: FieldError[] = [];
   const seen = new Set<string>();
   arr(status?.conditions).forEach((c, i) => {
