@@ -32,3 +32,28 @@ test("the configuration's lease name/namespace and contentType reach the schedul
   assert.equal(configs.find((c) => c.userAgent.endsWith('/scheduler'))?.protobuf, true);
   await p.stop();
 });
+
+test("the configuration's backoff reaches the queue, and qps/burst limit the scheduling client's requests", async () => {
+  const clients = new Map<string, FakeApiClient>();
+  const p = await startSchedulerProcess({
+    server: 'https://fake.invalid',
+    mintIdentity: async () => ({ caPem: '' }),
+    leaderElection: false,
+    backoff: { initialMs: 2_000, maxMs: 30_000 },
+    // A clock that never moves: after the burst of 1 no token comes back.
+    rateLimit: { qps: 0.001, burst: 1 },
+    now: () => 0,
+    log: silent,
+    makeClient: (config) => {
+      const c = new FakeApiClient({ config });
+      clients.set(config.userAgent, c);
+      return c;
+    },
+  });
+  assert.deepEqual(p.current()!.queue.backoff, { initialMs: 2_000, maxMs: 30_000 });
+  await delay(100);
+  const sched = [...clients].find(([ua]) => ua.endsWith('/scheduler'))![1];
+  // The informers list nodes, pods and namespaces: only the first gets through.
+  assert.equal(sched.actions.filter((a) => a.verb === 'list').length, 1);
+  await p.stop();
+});

@@ -148,6 +148,11 @@ export class SchedulingQueue {
     this.#backoffSettings = backoff;
   }
 
+  /** The backoff in force (the configuration's, or 1 s / 10 s). */
+  get backoff(): Readonly<BackoffSettings> {
+    return this.#backoffSettings;
+  }
+
   #backoffExpiry(q: QueuedPod): number {
     return (q.failedAt ?? q.timestamp) + backoffDuration(q.attempts, this.#backoffSettings);
   }
