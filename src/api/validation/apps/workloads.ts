@@ -254,16 +254,16 @@ export function validateDaemonSet(ds: DaemonSet): FieldError[] {
       const rup = up.child('rollingUpdate');
       errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, rup.child('maxUnavailable')));
       errs.push(...validatePositiveIntOrPercent(ru.maxSurge, rup.child('maxSurge')));
-      const mu = intOrPercentValue(ru.maxUnavailable).value;
-      const ms = intOrPercentValue(ru.maxSurge).value;
-      if (mu === 0 && ms === 0) {
-        errs.push(invalid(rup.child('maxUnavailable'), goIntOrString(ru.maxUnavailable), 'may not be 0 when `maxSurge` is 0'));
-      }
-      if (mu !== 0 && ms !== 0) {
-        errs.push(invalid(rup.child('maxSurge'), goIntOrString(ru.maxSurge), 'may not be set when maxUnavailable is non-zero'));
-      }
       errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, rup.child('maxUnavailable')));
       errs.push(...isNotMoreThan100Percent(ru.maxSurge, rup.child('maxSurge')));
+      // ValidateRollingUpdateDaemonSet: exactly one of the two is non-zero, checked after the 100% rules.
+      const mu = intOrPercentValue(ru.maxUnavailable).value;
+      const ms = intOrPercentValue(ru.maxSurge).value;
+      if (mu !== 0 && ms !== 0) {
+        errs.push(invalid(rup.child('maxSurge'), goIntOrString(ru.maxSurge), 'may not be set when maxUnavailable is non-zero'));
+      } else if (mu === 0 && ms === 0) {
+        errs.push(required(rup.child('maxUnavailable'), 'cannot be 0 when maxSurge is 0'));
+      }
       break;
     }
     default:
