@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { FakeApiClient } from '../client/fake.ts';
+import { FakeApiClient, fakeInformerFactory } from '../client/fake.ts';
+import { resources } from '../client/resources.ts';
 import type { ClientConfig } from '../client/types.ts';
 import { startSchedulerProcess } from './process.ts';
+import { startScheduler } from './scheduler.ts';
+import { makeNode, makePod } from './testing.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 
@@ -56,4 +59,26 @@ test("the configuration's backoff reaches the queue, and qps/burst limit the sch
   // The informers list nodes, pods and namespaces: only the first gets through.
   assert.equal(sched.actions.filter((a) => a.verb === 'list').length, 1);
   await p.stop();
+});
+
+test('Events go through the event client, so a rate limit on it is not shared with binds (upstream createClients)', async () => {
+  const client = new FakeApiClient();
+  const eventClient = new FakeApiClient();
+  const factory = fakeInformerFactory(client);
+  const nodes = factory.informer(resources.nodes);
+  const pods = factory.informer(resources.pods);
+  client.seed(resources.nodes, makeNode('n1', { cpu: '2' }));
+  client.seed(resources.pods, makePod('a', { cpu: '100m' }));
+  factory.start();
+  const s = startScheduler({ client, eventClient, informers: { nodes, pods } as never, random: () => 0, now: () => 1_700_000_000_000, log: silent });
+  try {
+    await s.idle();
+    const isEvent = (a: { verb: string; resource: { resource: string } }) => a.verb === 'create' && a.resource.resource === 'events';
+    assert.ok(client.actions.some((a) => a.subresource === 'binding' && a.name === 'a'), 'bound through the scheduling client');
+    assert.equal(eventClient.actions.filter(isEvent).length, 1, 'the Scheduled event through the event client');
+    assert.equal(client.actions.filter(isEvent).length, 0);
+  } finally {
+    await s.stop();
+    factory.stop();
+  }
 });

@@ -55,6 +55,8 @@ export interface SchedulerWiring {
   transform?: (obj: K8sObject) => K8sObject;
   parallelBinds?: number;
   backoff?: BackoffSettings;
+  /** Events' client (default the scheduling client). */
+  eventClient?: ApiClient;
 }
 
 /**
@@ -79,6 +81,7 @@ export function startSchedulerWithInformers(client: ApiClient, o: SchedulerWirin
     hostname: o.hostname,
     parallelBinds: o.parallelBinds,
     backoff: o.backoff,
+    eventClient: o.eventClient,
   });
   informers.start();
   return { scheduler, informers };
@@ -105,8 +108,10 @@ export async function startSchedulerProcess(opts: SchedulerProcessOptions): Prom
   const run = () => {
     // A connection for each bind in flight and for its event (scheduler.ts schedulerClientConnections).
     const raw = makeClient({ server: opts.server, identity, userAgent: `${USER_AGENT}/scheduler`, maxConnections: schedulerClientConnections(opts.parallelBinds), ...(opts.protobuf !== undefined && { protobuf: opts.protobuf }) });
+    // As upstream's separate event client: Events take tokens from a bucket of their own, not the binds'.
     const schedClient = opts.rateLimit ? rateLimitedClient(raw, opts.rateLimit, now) : raw;
-    const { scheduler: sched, informers } = startSchedulerWithInformers(schedClient, { profiles: opts.profiles, random, now, log: opts.log, hostname: opts.hostname ?? osHostname(), parallelBinds: opts.parallelBinds, backoff: opts.backoff });
+    const eventClient = opts.rateLimit ? rateLimitedClient(raw, opts.rateLimit, now) : raw;
+    const { scheduler: sched, informers } = startSchedulerWithInformers(schedClient, { profiles: opts.profiles, random, now, log: opts.log, hostname: opts.hostname ?? osHostname(), parallelBinds: opts.parallelBinds, backoff: opts.backoff, eventClient });
     current = sched;
     return {
       async stop() {

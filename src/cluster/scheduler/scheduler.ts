@@ -25,6 +25,8 @@ export interface SchedulerLog {
 
 export interface SchedulerOptions {
   client: ApiClient;
+  /** Where Events are written (default `client`): upstream's scheduler has a client of its own for them, with its own rate limit. */
+  eventClient?: ApiClient;
   informers: { nodes: Informer<Node>; pods: Informer<Pod>; namespaces?: Informer<K8sObject> };
   /** Informers for plugins that read other resources (VolumeBinding: claims, volumes, classes); started by the caller. */
   informerFactory?: InformerFactory;
@@ -74,6 +76,7 @@ export function schedulerNameOf(pod: Pod): string {
 
 export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   const { client, informers, random, now, log } = opts;
+  const eventClient = opts.eventClient ?? client;
   const timers = opts.timers ?? realTimers;
   const hostname = opts.hostname ?? 'localhost';
   const profiles = opts.profiles ?? [defaultProfile()];
@@ -92,7 +95,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   const bindSlots = new ConcurrencyLimit(opts.parallelBinds ?? DEFAULT_PARALLEL_BINDS);
   // Events are written as many at a time as binds, so in step with them (client-go's
   // broadcaster writes each in its own goroutine; its queue fills only if the API falls behind).
-  const events = new EventSink({ write: (e) => writeEvent(client, e), concurrency: bindSlots.limit, log });
+  const events = new EventSink({ write: (e) => writeEvent(eventClient, e), concurrency: bindSlots.limit, log });
   // An event that happens again (a pod failing to fit, attempt after attempt) becomes a series.
   const series = new EventSeriesCache({ record: (e) => events.record(e), now });
   let stopped = false;
