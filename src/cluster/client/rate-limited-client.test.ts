@@ -36,7 +36,7 @@ function manualTimers() {
   };
 }
 
-test('rate-limited client: burst requests at once, then qps a second; watches are not limited', async () => {
+test('rate-limited client: burst requests at once, then qps a second', async () => {
   const clock = manualTimers();
   const inner = new FakeApiClient();
   const client = rateLimitedClient(inner, { qps: 2, burst: 3 }, clock.now, clock.timers);
@@ -52,7 +52,27 @@ test('rate-limited client: burst requests at once, then qps a second; watches ar
   await clock.advance(1000);
   assert.equal(sent(), 6);
   await Promise.all(gets);
-  const w = client.watch(resources.pods, 'default', { resourceVersion: '0' }, () => {}, () => {});
-  w.close();
   assert.equal(client.config, inner.config);
+});
+
+test('rate-limited client: opening a watch takes a token; closed before it opens, it ends with onClose and never opens', async () => {
+  const clock = manualTimers();
+  const inner = new FakeApiClient();
+  const client = rateLimitedClient(inner, { qps: 1, burst: 1 }, clock.now, clock.timers);
+  const watches = () => inner.actions.filter((a) => a.verb === 'watch').length;
+  let closes = 0;
+  const first = client.watch(resources.pods, 'default', { resourceVersion: '0' }, () => {}, () => closes++);
+  assert.equal(watches(), 1, 'the burst opens it at once');
+  const second = client.watch(resources.pods, 'default', { resourceVersion: '0' }, () => {}, () => closes++);
+  assert.equal(watches(), 1);
+  await clock.advance(1000);
+  assert.equal(watches(), 2, 'opened after 1/qps');
+  const third = client.watch(resources.pods, 'default', { resourceVersion: '0' }, () => {}, () => closes++);
+  third.close();
+  third.close();
+  await clock.advance(5000);
+  assert.equal(watches(), 2, 'a watch closed while waiting never opens');
+  assert.equal(closes, 1, 'and ends once with onClose');
+  first.close();
+  second.close();
 });

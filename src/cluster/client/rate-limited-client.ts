@@ -1,11 +1,12 @@
 /**
  * client-go's client-side rate limit (rest.Config QPS/Burst: flowcontrol.NewTokenBucketRateLimiter)
  * around an ApiClient: every request takes a token first, waiting its turn when the bucket is
- * empty (a token is reserved at once, so waiters go in the order they asked). Watches are not
- * limited: a watch is one long request, and the informers that open them back off on their own.
+ * empty (a token is reserved at once, so waiters go in the order they asked). Opening a watch
+ * takes a token too, as client-go's Watch() throttles; closing one that has not opened yet ends it
+ * with onClose() as closing an open one does.
  */
 import { sleep, realTimers, type Timers } from './timers.ts';
-import type { ApiClient } from './types.ts';
+import type { ApiClient, K8sObject, ResourceRef, WatchEvent, WatchHandle, WatchOptions } from './types.ts';
 import { BucketRateLimiter } from './work-queue.ts';
 
 export interface RateLimit {
@@ -25,7 +26,24 @@ export function rateLimitedClient(inner: ApiClient, limit: RateLimit, now: () =>
     },
     get: async (...a) => (await take(), inner.get(...a)),
     list: async (...a) => (await take(), inner.list(...a)),
-    watch: (...a) => inner.watch(...a),
+    watch<T extends K8sObject>(r: ResourceRef, ns: string, o: WatchOptions, onEvent: (e: WatchEvent<T>) => void, onClose: (err?: Error) => void): WatchHandle {
+      const wait = bucket.when();
+      if (wait <= 0) return inner.watch(r, ns, o, onEvent, onClose);
+      let opened: WatchHandle | undefined;
+      let closed = false;
+      const timer = timers.setTimeout(() => {
+        if (!closed) opened = inner.watch(r, ns, o, onEvent, onClose);
+      }, wait);
+      return {
+        close() {
+          if (closed) return;
+          closed = true;
+          if (opened) return opened.close();
+          timers.clearTimeout(timer);
+          onClose();
+        },
+      };
+    },
     create: async (...a) => (await take(), inner.create(...a)),
     update: async (...a) => (await take(), inner.update(...a)),
     patch: async (...a) => (await take(), inner.patch(...a)),
