@@ -13,7 +13,7 @@ import { validateConfigMap, validateConfigMapUpdate } from './core/config-map.ts
 import { validateSecret, validateSecretUpdate } from './core/secret.ts';
 import { validateServiceAccount } from './core/service-account.ts';
 import { validateNode } from './core/node.ts';
-import { validateNodeStatusUpdate } from './core/node-status.ts';
+import { validateNodeMainUpdate, validateNodeUpdate } from './core/node-status.ts';
 import * as core from './core/status.ts';
 import { validateEvent } from './core/event.ts';
 import { validateResourceQuota } from './core/resource-quota.ts';
@@ -132,7 +132,7 @@ const VALIDATORS: Record<string, KindValidator> = {
   '/ConfigMap': v(validateConfigMap, validateConfigMapUpdate),
   '/Secret': v(validateSecret, validateSecretUpdate),
   '/ServiceAccount': v(validateServiceAccount),
-  '/Node': v(validateNode, withStatus(createAsUpdate(validateNode), validateNodeStatusUpdate)),
+  '/Node': v(validateNode, withStatus(validateNodeMainUpdate, validateNodeUpdate)),
   '/Event': v(validateEvent),
   '/ResourceQuota': v(validateResourceQuota, withStatus(createAsUpdate(validateResourceQuota), core.validateResourceQuotaStatusUpdate)),
   '/LimitRange': v(validateLimitRange),

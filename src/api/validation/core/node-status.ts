@@ -1,5 +1,5 @@
 /**
- * nodes/status validation: upstream's nodeStatusStrategy.ValidateUpdate runs ValidateNodeUpdate (the
+ * Node update rules. nodes/status: upstream's nodeStatusStrategy.ValidateUpdate runs ValidateNodeUpdate (the
  * update rules, never ValidateNode's create rules), so the agent's heartbeats are judged on what an
  * update may change: resource quantities, duplicate addresses, podCIDRs/providerID set once.
  */
@@ -7,7 +7,7 @@ import { duplicate, forbidden, GoValue, invalid, path, type FieldError, type Pat
 import { IS_NEGATIVE_ERROR, validateObjectMetaUpdate } from '../meta.ts';
 import { isQualifiedName } from '../names.ts';
 import { parseQuantity, QUANTITY_FORMAT_ERROR, quantitySign } from '../quantity.ts';
-import { validateNodeTaints } from './node.ts';
+import { validateNode, validateNodeTaints } from './node.ts';
 
 import type { Taint } from 'kubernetes-types/core/v1.js';
 
@@ -46,8 +46,8 @@ function validateNodeResources(status: Obj): FieldError[] {
 const podCIDRsOf = (n: Obj): string[] => n?.spec?.podCIDRs ?? (n?.spec?.podCIDR ? [n.spec.podCIDR] : []);
 const CIDR_ONCE = 'node updates may not change podCIDR except from "" to valid';
 
-/** ValidateNodeUpdate (1.33), in upstream's order. */
-export function validateNodeStatusUpdate(node: Obj, old: Obj): FieldError[] {
+/** ValidateNodeUpdate (1.33), in upstream's order: all of nodes/status, and part of a Node update. */
+export function validateNodeUpdate(node: Obj, old: Obj): FieldError[] {
   const errs = validateObjectMetaUpdate(node.metadata, old.metadata);
   const status: Obj = node.status ?? {};
   errs.push(...validateNodeResources(status));
@@ -71,4 +71,14 @@ export function validateNodeStatusUpdate(node: Obj, old: Obj): FieldError[] {
   if (taints.length > 0) errs.push(...validateNodeTaints(taints as Taint[], path('metadata', 'taints')));
   if ((node.spec?.externalID ?? '') !== (old?.spec?.externalID ?? '')) errs.push(forbidden(path('spec', 'externalID'), 'may not be updated'));
   return errs;
+}
+
+/**
+ * nodeStrategy.ValidateUpdate: ValidateNode then ValidateNodeUpdate. ValidateNode's metadata create
+ * rules are left out on update, as for every kind here (the update rules cover metadata), and so are
+ * its taint errors: ValidateNodeUpdate reports the same ones (upstream lists them twice).
+ */
+export function validateNodeMainUpdate(node: Obj, old: Obj): FieldError[] {
+  const create = validateNode(node).filter((e) => !e.field.startsWith('metadata.') && !e.field.startsWith('spec.taints'));
+  return [...create, ...validateNodeUpdate(node, old)];
 }

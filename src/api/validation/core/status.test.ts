@@ -114,3 +114,15 @@ test('status writes keep the metadata rules; the main resource keeps its own rul
   const q = CASES.ResourceQuota!.stored;
   assert.ok(msgs(core('ResourceQuota'), q, q, '').some((m) => m.includes('must be a standard resource for quota')));
 });
+
+test('Node main update: the create rules plus ValidateNodeUpdate (podCIDRs/providerID set once), taints reported once', () => {
+  const old = { metadata: { name: 'n1', resourceVersion: '1' }, spec: { providerID: 'p1' } };
+  const next = { metadata: { name: 'n1', resourceVersion: '1' }, spec: { providerID: 'p2', podCIDRs: ['bad'], taints: [{ key: 'k', effect: 'Bogus' }] } };
+  assert.deepEqual(msgs(core('Node'), next, old, ''), [
+    'spec.podCIDRs[0]: Invalid value: "bad": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+    'spec.providerID: Forbidden: node updates may not change providerID except from "" to valid',
+    'metadata.taints[0].effect: Unsupported value: "Bogus": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"',
+  ]);
+  // The node IPAM controller may assign pod CIDRs once.
+  assert.deepEqual(msgs(core('Node'), { ...old, spec: { providerID: 'p1', podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'] } }, old, ''), []);
+});
