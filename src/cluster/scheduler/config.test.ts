@@ -56,6 +56,9 @@ test('KubeSchedulerConfiguration: unknown fields and fields we cannot honour are
   assert.throws(() => parseSchedulerConfig(`${HEAD}leaderElection:\n  leaseDuraton: 15s\n`), /unknown field "leaderElection.leaseDuraton"/);
   assert.throws(() => parseSchedulerConfig(`${HEAD}profiles:\n- schedulerName: a\n  plugin: {}\n`), /unknown field "profiles\[0\].plugin"/);
   assert.throws(() => parseSchedulerConfig(`${HEAD}healthzBindAddress: 0.0.0.0:10251\n`), /unknown field "healthzBindAddress"/);
+  assert.throws(() => parseSchedulerConfig(`${HEAD}profiles:\n- plugins:\n    score:\n      enabled:\n      - name: NodeAffinity\n        wieght: 3\n`), /unknown field "profiles\[0\].plugins.score.enabled\[0\].wieght"/);
+  assert.throws(() => parseSchedulerConfig(`${HEAD}profiles:\n- plugins:\n    filter:\n      enable: []\n`), /unknown field "profiles\[0\].plugins.filter.enable"/);
+  assert.throws(() => parseSchedulerConfig(`${HEAD}profiles:\n- pluginConfig:\n  - name: NodeAffinity\n    arg: {}\n`), /unknown field "profiles\[0\].pluginConfig\[0\].arg"/);
   assert.throws(() => parseSchedulerConfig(`${HEAD}extenders:\n- urlPrefix: http://127.0.0.1:8888\n  filterVerb: filter\n`), /extenders: Forbidden: scheduler extenders are not supported/);
   assert.equal(parseSchedulerConfig(`${HEAD}extenders: []\n`).profiles.length, 1);
   assert.throws(() => parseSchedulerConfig(`${HEAD}enableProfiling: true\n`), /enableProfiling: Forbidden: the scheduler serves no \/debug\/pprof/);

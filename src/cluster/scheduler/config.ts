@@ -55,6 +55,9 @@ const TOP = new Set(['apiVersion', 'kind', 'parallelism', 'leaderElection', 'cli
 const LEADER = new Set(['leaderElect', 'leaseDuration', 'renewDeadline', 'retryPeriod', 'resourceLock', 'resourceName', 'resourceNamespace']);
 const CONNECTION = new Set(['kubeconfig', 'acceptContentTypes', 'contentType', 'qps', 'burst']);
 const PROFILE = new Set(['schedulerName', 'percentageOfNodesToScore', 'percentageOfPlacementsToScore', 'plugins', 'pluginConfig']);
+const PLUGIN_SET = new Set(['enabled', 'disabled']);
+const PLUGIN = new Set(['name', 'weight']);
+const PLUGIN_CONFIG = new Set(['name', 'args']);
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 const fail = (msg: string) => new Error(`scheduler config: ${msg}`);
@@ -187,6 +190,16 @@ function profilesOf(cfg: Record<string, any>): Profile[] {
     if (global !== undefined) p.percentageOfNodesToScore = global;
     if (own !== undefined) p.percentageOfNodesToScore = own;
     const plugins: Record<string, PluginSet> = rp.plugins ?? {};
+    for (const [point, set] of Object.entries(plugins)) {
+      const at = `profiles[${i}].plugins.${point}`;
+      const ps = strict(set, PLUGIN_SET, at);
+      for (const k of ['enabled', 'disabled'] as const) {
+        if (ps[k] !== undefined && !Array.isArray(ps[k])) throw invalid(`${at}.${k}`, ps[k], 'must be a list');
+        (ps[k] ?? []).forEach((e: unknown, j: number) => strict(e, PLUGIN, `${at}.${k}[${j}]`));
+      }
+    }
+    if (rp.pluginConfig !== undefined && !Array.isArray(rp.pluginConfig)) throw invalid(`profiles[${i}].pluginConfig`, rp.pluginConfig, 'must be a list');
+    (rp.pluginConfig ?? []).forEach((pc: unknown, j: number) => strict(pc, PLUGIN_CONFIG, `profiles[${i}].pluginConfig[${j}]`));
     const multi = plugins.multiPoint ?? {};
     const disabledAll = (multi.disabled ?? []).some((d) => d.name === '*');
     const disabled = new Set((multi.disabled ?? []).map((d) => d.name));
