@@ -32,6 +32,7 @@ describe('memory pressure on runc', { skip }, () => {
     ac = await startAgentCluster(['node-lifecycle-controller']);
     // Checked every 300 ms rather than the kubelet's 10 s; the condition held 4 s rather than 5 min.
     node = await startRuncAgent(ac, NODE, {
+      ownCgroupParent: true,
       agent: {
         host: { ...HOST, capacity: { ...HOST.capacity, memory: '250Mi' }, allocatable: { ...HOST.allocatable, memory: '150Mi' } },
         evictionMonitoringMs: 300, statusUpdateMs: 300, evictionPressureTransitionMs: 4000,

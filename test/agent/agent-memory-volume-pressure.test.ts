@@ -33,6 +33,7 @@ describe('memory-backed emptyDirs on runc', { skip }, () => {
   before(async () => {
     ac = await startAgentCluster(['node-lifecycle-controller']);
     node = await startRuncAgent(ac, NODE, {
+      ownCgroupParent: true,
       agent: {
         podVolumes: true,
         host: { ...HOST, capacity: { ...HOST.capacity, memory: '250Mi' }, allocatable: { ...HOST.allocatable, memory: '150Mi' } },

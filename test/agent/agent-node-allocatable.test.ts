@@ -21,7 +21,7 @@ import { allocatableAmounts, capacityAmounts, format, podsCgroupAmounts, parseRe
 import { enforcePodsCgroupLimits } from '../../src/cluster/agent/runtime/pods-cgroup-limits.ts';
 import { requireRunc } from '../helpers/real-parts.ts';
 import { HOST, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
-import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
+import { removeCgroupParent, BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
 const skip = requireRunc('node allocatable enforced on the pods\' cgroup on runc');
 const NODE = 'node-alloc';
@@ -56,6 +56,8 @@ describe('node allocatable enforced on the pods\' cgroup (runc)', { skip }, () =
     await stopRuncAgent(node, ac);
     // The test's own parent cgroups, empty once every container is removed.
     for (const d of dirs ? Object.values(dirs) : []) if (existsSync(d)) rmdirSync(d);
+    // ... and in the hierarchies runc made it in beside those three (systemd, unified, devices, …).
+    removeCgroupParent(PARENT);
   });
 
   const memoryFile = (v1: string, v2: string) => ('unified' in dirs ? join(dirs.unified, v2) : join(dirs.memory, v1));

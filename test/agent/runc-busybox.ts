@@ -5,7 +5,7 @@
  * Needs root, runc and busybox-static: requireRunc (test/helpers/real-parts.ts) skips without
  * them, fails under PORTCULLIS_REQUIRE_ALL=1.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage } from '../../src/image-policy/oci/build.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
@@ -46,6 +46,32 @@ export interface RuncNode {
   images: ImageStore;
   rt: RuncRuntime;
   agent: Agent;
+  /** The node's own pods' cgroup parent (ownCgroupParent), removed by stopRuncAgent. */
+  cgroupParent?: string;
+}
+
+/**
+ * Removes an emptied cgroup parent of this process's (relative, as runc places containers on
+ * cgroup v1) from every hierarchy runc made it in; on v2 the absolute /<parent>.
+ */
+export function removeCgroupParent(parent: string, mountRoot = '/sys/fs/cgroup'): void {
+  const dirs = new Set<string>();
+  for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+    const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+    if (path === undefined) continue;
+    if (controllers === '') {
+      // v2 alone, or v2's hierarchy beside v1's (hybrid: mounted at unified/), where runc makes it too.
+      dirs.add(join(mountRoot, parent));
+      dirs.add(join(mountRoot, 'unified', path, parent));
+    } else dirs.add(join(mountRoot, controllers!.replace(/^name=/, ''), path, parent));
+  }
+  for (const d of dirs) {
+    try {
+      if (existsSync(d)) rmdirSync(d);
+    } catch {
+      // still in use (a container left behind) or not ours: the test's own clean-up reports those
+    }
+  }
 }
 
 export interface RuncAgentOptions {
@@ -53,6 +79,12 @@ export interface RuncAgentOptions {
   agent?: Partial<AgentOptions> | ((node: { work: string; images: ImageStore; rt: RuncRuntime }) => Partial<AgentOptions>);
   /** Runtime options beyond its state directory (a cgroup parent of the test's own). */
   runtime?: Partial<RuncRuntimeOptions>;
+  /**
+   * The node's pods under a cgroup parent of their own rather than the shared default: a test that
+   * measures the pods' cgroup (allocatableMemory.available) must not see other test files' pods,
+   * which run beside it under the same parent when the suite runs files concurrently.
+   */
+  ownCgroupParent?: boolean;
   /** The node's pod network run in this network namespace; `podCIDR` is set on the Node once it registers (the node IPAM controller's part). */
   network?: { netns: string; podCIDR: string };
 }
@@ -60,7 +92,8 @@ export interface RuncAgentOptions {
 /** An agent for node `name` running pods under runc with the busybox image, its data under `<ac.dir>/<name>`. */
 export async function startRuncAgent(ac: AgentCluster, name: string, o: RuncAgentOptions = {}): Promise<RuncNode> {
   const work = join(ac.dir, name);
-  const { images, rt } = await busyboxOnRunc(work, o.runtime);
+  const cgroupParent = o.ownCgroupParent ? `portcullis-test-${name}-${process.pid}` : undefined;
+  const { images, rt } = await busyboxOnRunc(work, { ...(cgroupParent ? { cgroupParent } : {}), ...o.runtime });
   const extra = typeof o.agent === 'function' ? o.agent({ work, images, rt }) : (o.agent ?? {});
   const opts: Partial<AgentOptions> = { dataDir: work, runtime: rt, images, runtimeScheme: 'runc', ...extra };
   if (o.network) {
@@ -81,9 +114,10 @@ export async function startRuncAgent(ac: AgentCluster, name: string, o: RuncAgen
   }
   try {
     const { agent } = await ac.start(name, opts);
-    return { name, work, images, rt, agent };
+    return { name, work, images, rt, agent, ...(cgroupParent ? { cgroupParent } : {}) };
   } catch (err) {
     await removeRuncNode(rt, work);
+    if (cgroupParent) removeCgroupParent(cgroupParent);
     throw err;
   }
 }
@@ -97,6 +131,7 @@ export async function stopRuncAgent(node: RuncNode | undefined, ac?: AgentCluste
     if (!node) return;
     await node.agent.stop();
     await removeRuncNode(node.rt, node.work);
+    if (node.cgroupParent) removeCgroupParent(node.cgroupParent);
   } finally {
     await ac?.close();
   }
