@@ -18,8 +18,8 @@ import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { requireRunc } from '../helpers/real-parts.ts';
 import { mustParseQty } from '../../src/admission/quota/quantity.ts';
-import { HOST, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
-import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
+import { eventually, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, startSmallMemoryNode, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
 const skip = requireRunc('memory pressure eviction on runc');
 const NODE = 'node-mem';
@@ -29,15 +29,8 @@ describe('memory pressure on runc', { skip }, () => {
   let node: RuncNode;
 
   before(async () => {
-    ac = await startAgentCluster(['node-lifecycle-controller']);
-    // Checked every 300 ms rather than the kubelet's 10 s; the condition held 4 s rather than 5 min.
-    node = await startRuncAgent(ac, NODE, {
-      ownCgroupParent: true,
-      agent: {
-        host: { ...HOST, capacity: { ...HOST.capacity, memory: '250Mi' }, allocatable: { ...HOST.allocatable, memory: '150Mi' } },
-        evictionMonitoringMs: 300, statusUpdateMs: 300, evictionPressureTransitionMs: 4000,
-      },
-    });
+    // The condition held 4 s rather than 5 min.
+    ({ ac, node } = await startSmallMemoryNode(NODE, { evictionPressureTransitionMs: 4000 }));
   });
 
   after(() => stopRuncAgent(node, ac));

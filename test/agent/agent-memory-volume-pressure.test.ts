@@ -20,8 +20,8 @@ import { readFileSync } from 'node:fs';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { requireRunc } from '../helpers/real-parts.ts';
-import { HOST, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
-import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
+import { eventually, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, startSmallMemoryNode, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 
 const skip = requireRunc('memory-backed emptyDirs under memory pressure on runc');
 const NODE = 'node-memvol';
@@ -31,15 +31,7 @@ describe('memory-backed emptyDirs on runc', { skip }, () => {
   let node: RuncNode;
 
   before(async () => {
-    ac = await startAgentCluster(['node-lifecycle-controller']);
-    node = await startRuncAgent(ac, NODE, {
-      ownCgroupParent: true,
-      agent: {
-        podVolumes: true,
-        host: { ...HOST, capacity: { ...HOST.capacity, memory: '250Mi' }, allocatable: { ...HOST.allocatable, memory: '150Mi' } },
-        evictionMonitoringMs: 300, statusUpdateMs: 300, evictionPressureTransitionMs: 2000,
-      },
-    });
+    ({ ac, node } = await startSmallMemoryNode(NODE, { podVolumes: true, evictionPressureTransitionMs: 2000 }));
   });
 
   after(() => stopRuncAgent(node, ac));

@@ -19,7 +19,7 @@ import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { nodeCommandRunner } from '../../src/cluster/agent/network/ip-command.ts';
 import { startNodeNetwork } from '../../src/cluster/agent/network/node-network.ts';
-import { eventually, quietLog, type AgentCluster } from './agent-helpers.ts';
+import { eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
 
 /** The busybox image's reference in the store. */
 export const BUSYBOX_IMAGE = 'portcullis.local/bb:v1';
@@ -134,5 +134,29 @@ export async function stopRuncAgent(node: RuncNode | undefined, ac?: AgentCluste
     if (node.cgroupParent) removeCgroupParent(node.cgroupParent);
   } finally {
     await ac?.close();
+  }
+}
+
+/**
+ * The memory pressure tests' node: a cluster with the node lifecycle controller and one runc node
+ * reporting 250Mi of memory (150Mi allocatable, so allocatableMemory.available is its pods' cgroup
+ * against 250Mi, threshold 100Mi), its pods under a cgroup parent of their own, the eviction
+ * manager and node status every 300 ms rather than the kubelet's 10 s.
+ */
+export async function startSmallMemoryNode(name: string, agent: Partial<AgentOptions> = {}): Promise<{ ac: AgentCluster; node: RuncNode }> {
+  const ac = await startAgentCluster(['node-lifecycle-controller']);
+  try {
+    const node = await startRuncAgent(ac, name, {
+      ownCgroupParent: true,
+      agent: {
+        host: { ...HOST, capacity: { ...HOST.capacity, memory: '250Mi' }, allocatable: { ...HOST.allocatable, memory: '150Mi' } },
+        evictionMonitoringMs: 300, statusUpdateMs: 300,
+        ...agent,
+      },
+    });
+    return { ac, node };
+  } catch (err) {
+    await ac.close();
+    throw err;
   }
 }
