@@ -28,10 +28,10 @@ export function isValidSysctlName(name: string): boolean {
 export function toDots(name: string): string {
   const first = name.search(/[./]/);
   if (first === -1 || name[first] === '.') return name;
-  return name.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
+  return sysctlPath(name);
 }
 
-/** The path below /proc/sys of a dotted name (the same swap back). */
+/** The path below /proc/sys of a dotted name: dots and slashes swapped (toDots' swap, back). */
 export function sysctlPath(dotted: string): string {
   return dotted.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
 }
