@@ -28,19 +28,17 @@ export function serviceSelector(svc: Service): LabelSelector | undefined {
 export const isHeadless = (svc: Service): boolean => svc.spec?.clusterIP === 'None';
 
 /**
- * ShouldPodBeInEndpoints: a pod with an IP that has not finished (a pod that will restart counts
- * even when Failed); terminating pods only when asked for (publishNotReadyAddresses, slices).
+ * ShouldPodBeInEndpoints (k8s.io/endpointslice/util, 1.33): a pod with an IP that is not terminal
+ * (Succeeded or Failed, whatever its restartPolicy: an evicted or preempted Deployment pod too;
+ * the node gives its address back, and it may be another pod's by now); terminating pods only
+ * when asked for (publishNotReadyAddresses, slices).
  */
 export function shouldPodBeInEndpoints(pod: Pod, includeTerminating: boolean): boolean {
+  const phase = pod.status?.phase;
+  if (phase === 'Failed' || phase === 'Succeeded') return false;
   const ips = pod.status?.podIPs;
   if (!pod.status?.podIP && !(Array.isArray(ips) && ips.length > 0)) return false;
-  if (!includeTerminating && pod.metadata.deletionTimestamp) return false;
-  const phase = pod.status?.phase;
-  switch (pod.spec?.restartPolicy) {
-    case 'Never': return phase !== 'Failed' && phase !== 'Succeeded';
-    case 'OnFailure': return phase !== 'Succeeded';
-    default: return true;
-  }
+  return includeTerminating || !pod.metadata.deletionTimestamp;
 }
 
 /** The pod's IP of the family (IPv4 or IPv6), from status.podIPs or status.podIP. */
