@@ -76,6 +76,8 @@ test('pod updates and subresources are not judged; no LimitRange, no change', as
   const lr = new LimitRanger(testDeps());
   assert.equal(lr.handles(attrs('pods', pod('p', []), { op: 'UPDATE' })), false);
   assert.equal(lr.handles(attrs('pods', pod('p', []), { subresource: 'status' })), false);
+  // An in-place resize is judged (upstream 1.33).
+  assert.equal(lr.handles(attrs('pods', pod('p', []), { op: 'UPDATE', subresource: 'resize' })), true);
   assert.equal(lr.handles(attrs('configmaps', { metadata: { name: 'x' } })), false);
   const p = pod('p', [container('a')]);
   await lr.admit(attrs('pods', p));

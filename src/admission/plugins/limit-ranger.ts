@@ -30,6 +30,8 @@ export class LimitRanger implements MutatingPlugin, ValidatingPlugin {
   }
 
   handles(a: AdmissionAttributes): boolean {
+    // An in-place resize (pods/resize) is bound by the ranges, as upstream 1.33's SupportsAttributes.
+    if (a.object && a.subresource === 'resize') return a.resource.group === '' && a.resource.resource === 'pods' && a.operation === 'UPDATE';
     if (!a.object || a.subresource !== '') return false;
     if (a.resource.group !== '') return false;
     // Containers cannot change after creation, so pod updates are not judged again.

@@ -22,9 +22,10 @@ export interface SubresourceDef {
    * What a write may change in the parent: 'status' (status only), 'replicas' (through a Scale),
    * 'spec.finalizers', 'approval' (conditions), 'spec.nodeName' (a Binding),
    * 'deletion' (an Eviction deletes the pod), 'token' (nothing: mints a token), 'node-stream'
-   * (nothing: served by the pod's node agent through src/server/node-proxy).
+   * (nothing: served by the pod's node agent through src/server/node-proxy), 'container-resources'
+   * (the containers' resources and resizePolicy: pods/resize).
    */
-  changes: 'status' | 'replicas' | 'spec.finalizers' | 'approval' | 'spec.nodeName' | 'deletion' | 'token' | 'node-stream';
+  changes: 'status' | 'replicas' | 'spec.finalizers' | 'approval' | 'spec.nodeName' | 'deletion' | 'token' | 'node-stream' | 'container-resources';
 }
 
 const STATUS_SUBRESOURCE: SubresourceDef = { name: 'status', verbs: ['get', 'patch', 'update'], changes: 'status' };

@@ -6,6 +6,7 @@ import { rfc3339 } from '../../api/time.ts';
 import { withZeroStatus } from './zero-status.ts';
 import type { UserInfo } from '../../authn/types.ts';
 import { isCsr, prepareCsrForCreate, prepareCsrForUpdate } from './csr-strategy.ts';
+import { dropNonResizeUpdates } from './pod-resize-strategy.ts';
 
 /** Characters of generated name suffixes, as upstream (no vowels, no look-alikes). */
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -88,7 +89,7 @@ export function prepareForUpdate(def: ResourceDef, obj: K8sObject, old: K8sObjec
     if (obj.metadata?.annotations !== undefined) next.metadata.annotations = obj.metadata.annotations;
     if (obj.metadata?.managedFields !== undefined) next.metadata.managedFields = obj.metadata.managedFields;
   } else {
-    next = { ...obj, metadata: { ...obj.metadata } };
+    next = subresource === 'resize' ? dropNonResizeUpdates(obj, old) : { ...obj, metadata: { ...obj.metadata } };
     if (def.status) {
       if (old.status === undefined) delete next.status;
       else next.status = old.status;

@@ -6,6 +6,7 @@ import { duplicate, forbidden, GoValue, invalid, notFound, notSupported, require
 import { IS_NEGATIVE_ERROR, validateNonnegative } from '../meta.ts';
 import { isDNS1123Label, isQualifiedName, isRelaxedEnvVarName, isValidPortName, isValidPortNum } from '../names.ts';
 import { compareQuantity, parseQuantity, QUANTITY_FORMAT_ERROR, quantitySign } from '../quantity.ts';
+import { validateResizePolicy } from './pod-resize.ts';
 import { validateContainerSecurityContext } from './security-context.ts';
 
 export const SUPPORTED_PORT_PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
@@ -194,7 +195,7 @@ export function validateProbe(probe: Probe | undefined, kind: ProbeKind, p: Path
  * Checks shared by regular, init and ephemeral containers. hostUsers is the pod's (false: its own
  * user namespace), which decides whether procMount Unmasked is allowed.
  */
-export function validateContainerCommon(ctr: Container, volumes: ReadonlySet<string>, p: Path, hostUsers = true): FieldError[] {
+export function validateContainerCommon(ctr: Container, volumes: ReadonlySet<string>, p: Path, hostUsers = true, podRestartPolicy?: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!ctr.name) errs.push(required(p.child('name')));
   else errs.push(...validateDNS1123Label(ctr.name, p.child('name')));
@@ -210,17 +211,18 @@ export function validateContainerCommon(ctr: Container, volumes: ReadonlySet<str
   if (!pull) errs.push(required(p.child('imagePullPolicy')));
   else if (!PULL_POLICIES.includes(pull)) errs.push(notSupported(p.child('imagePullPolicy'), pull, PULL_POLICIES));
   errs.push(...validateResourceRequirements(ctr.resources, p.child('resources')));
+  errs.push(...validateResizePolicy(ctr.resizePolicy, p.child('resizePolicy'), podRestartPolicy));
   errs.push(...validateContainerSecurityContext(ctr.securityContext, hostUsers, p.child('securityContext')));
   return errs;
 }
 
-export function validateContainers(containers: readonly Container[] | undefined, volumes: ReadonlySet<string>, p: Path, hostUsers = true): FieldError[] {
+export function validateContainers(containers: readonly Container[] | undefined, volumes: ReadonlySet<string>, p: Path, hostUsers = true, podRestartPolicy?: string): FieldError[] {
   if (!containers || containers.length === 0) return [required(p)];
   const errs: FieldError[] = [];
   const names = new Set<string>();
   containers.forEach((ctr, i) => {
     const ip = p.index(i);
-    errs.push(...validateContainerCommon(ctr, volumes, ip, hostUsers));
+    errs.push(...validateContainerCommon(ctr, volumes, ip, hostUsers, podRestartPolicy));
     if (names.has(ctr.name)) errs.push(duplicate(ip.child('name'), ctr.name));
     else names.add(ctr.name);
     errs.push(...validateProbe(ctr.livenessProbe, 'liveness', ip.child('livenessProbe')));
@@ -240,12 +242,13 @@ export function validateInitContainers(
   volumes: ReadonlySet<string>,
   p: Path,
   hostUsers = true,
+  podRestartPolicy?: string,
 ): FieldError[] {
   const errs: FieldError[] = [];
   const names = new Set((regular ?? []).map((c) => c.name));
   (inits ?? []).forEach((ctr, i) => {
     const ip = p.index(i);
-    errs.push(...validateContainerCommon(ctr, volumes, ip, hostUsers));
+    errs.push(...validateContainerCommon(ctr, volumes, ip, hostUsers, podRestartPolicy));
     let restartAlways = false;
     if (ctr.restartPolicy !== undefined && ctr.restartPolicy !== null) {
       if (ctr.restartPolicy === 'Always') restartAlways = true;

@@ -117,8 +117,8 @@ export function validatePodSpec(spec: PodSpec | undefined, p: Path, opts: PodSpe
   const s: PodSpec = spec ?? { containers: [] };
   const hostUsers = podHostUsers(s);
   const { names, errs } = validateVolumes(s.volumes, p.child('volumes'));
-  errs.push(...validateContainers(s.containers, names, p.child('containers'), hostUsers));
-  errs.push(...validateInitContainers(s.initContainers, s.containers, names, p.child('initContainers'), hostUsers));
+  errs.push(...validateContainers(s.containers, names, p.child('containers'), hostUsers, s.restartPolicy));
+  errs.push(...validateInitContainers(s.initContainers, s.containers, names, p.child('initContainers'), hostUsers, s.restartPolicy));
   errs.push(...validateHostNetworkPorts(s, opts, p));
   errs.push(...validateRestartPolicy(s.restartPolicy, p.child('restartPolicy')));
   errs.push(...validateDNSPolicy(s.dnsPolicy, p.child('dnsPolicy')));

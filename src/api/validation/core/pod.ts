@@ -10,6 +10,7 @@ import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from
 import { validatePodSpec, validateTolerations, type PodSpecOptions } from './pod-spec.ts';
 import { hostSysctlError } from './security-context.ts';
 import { validateAnnotationsMatchFieldsOnCreate, validatePodAnnotationUpdates, validatePodSpecificAnnotations } from './pod-annotations.ts';
+import { validatePodResize } from './pod-resize.ts';
 
 const MAX_INT32 = 2147483647;
 
@@ -89,6 +90,8 @@ export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldEr
   const allowNamespacedSysctlsForHostNetAndHostIPC = (os0.securityContext?.sysctls ?? []).some((s) => hostSysctlError(s.name ?? '', os0, path('')) !== undefined);
   const podErrs = validatePod(pod, { allowNamespacedSysctlsForHostNetAndHostIPC, update: true });
   errs.push(...podErrs.filter((e) => !e.field.startsWith('metadata.') || POD_SPECIFIC_ANNOTATION_PATHS.some((p) => e.field.startsWith(p))));
+  // pods/resize: ValidatePodResize instead of the update rules (the write was narrowed to resources).
+  if (subresource === 'resize') return validatePodResize(pod, old, errs);
   const specPath = path('spec');
   const ns: PodSpec = pod.spec ?? { containers: [] };
   const os: PodSpec = old.spec ?? { containers: [] };

@@ -1,0 +1,96 @@
+/** pods/resize through the API: served as upstream 1.33 serves it (verbs, RBAC on the subresource, validation, kubectl --subresource resize). */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
+
+let c: TestCluster;
+before(async () => {
+  c = await startTestCluster();
+});
+after(async () => {
+  await c?.close();
+});
+
+const NS = '/api/v1/namespaces/default';
+const resources = { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } };
+
+/** A pod as a node agent reports it running: status.containerStatuses[].resources set. */
+async function runningPod(name: string): Promise<void> {
+  const r = await c.admin.post(`${NS}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'app', image: 'busybox', resources }] } });
+  assert.equal(r.status, 201, r.text);
+  const status = { phase: 'Running', containerStatuses: [{ name: 'app', image: 'busybox', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, resources }] };
+  const s = await c.admin.patch(`${NS}/pods/${name}/status`, { status }, 'application/merge-patch+json');
+  assert.equal(s.status, 200, s.text);
+}
+
+test('discovery lists pods/resize (kind Pod; get, patch, update)', async () => {
+  const r = await c.admin.get('/api/v1');
+  const res = r.body.resources.find((x: any) => x.name === 'pods/resize');
+  assert.deepEqual(res, { name: 'pods/resize', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] });
+});
+
+test('a strategic merge patch to pods/resize changes the resources and nothing else; a plain patch may not', async () => {
+  await runningPod('r1');
+  const before = (await c.admin.get(`${NS}/pods/r1`)).body;
+  const plain = await c.admin.patch(`${NS}/pods/r1`, { spec: { containers: [{ name: 'app', resources: { requests: { cpu: '150m' } } }] } }, 'application/strategic-merge-patch+json');
+  assert.equal(plain.status, 422, plain.text);
+  assert.match(plain.body.message, /pod updates may not change fields other than `spec.containers\[\*\].image`/);
+  const patch = { metadata: { labels: { sneaky: 'yes' } }, spec: { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu: '150m' }, limits: { cpu: '300m', memory: '256Mi' } } }] } };
+  const r = await c.admin.patch(`${NS}/pods/r1/resize`, patch, 'application/strategic-merge-patch+json');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.kind, 'Pod');
+  assert.deepEqual(r.body.spec.containers[0].resources, { requests: { cpu: '150m', memory: '64Mi' }, limits: { cpu: '300m', memory: '256Mi' } });
+  assert.equal(r.body.spec.containers[0].image, 'busybox');
+  assert.equal(r.body.metadata.labels, before.metadata.labels);
+  assert.deepEqual(r.body.status, { ...before.status });
+  const got = await c.admin.get(`${NS}/pods/r1/resize`);
+  assert.equal(got.status, 200);
+  assert.equal(got.body.spec.containers[0].resources.limits.memory, '256Mi');
+});
+
+test('pods/resize refuses what upstream refuses, with its messages', async () => {
+  await runningPod('r2');
+  const lower = await c.admin.patch(`${NS}/pods/r2/resize`, { spec: { containers: [{ name: 'app', resources: { limits: { memory: '100Mi' } } }] } }, 'application/strategic-merge-patch+json');
+  assert.equal(lower.status, 422, lower.text);
+  assert.equal(lower.body.message, 'Pod "r2" is invalid: spec.containers[0].resources.limits[memory]: Forbidden: memory limits cannot be decreased unless resizePolicy is RestartContainer');
+  const qos = await c.admin.patch(`${NS}/pods/r2/resize`, [{ op: 'replace', path: '/spec/containers/0/resources/requests/cpu', value: '200m' }, { op: 'replace', path: '/spec/containers/0/resources/requests/memory', value: '128Mi' }], 'application/json-patch+json');
+  assert.equal(qos.status, 422, qos.text);
+  assert.equal(qos.body.message, 'Pod "r2" is invalid: spec: Invalid value: "Burstable": Pod QOS Class may not change as a result of resizing');
+  const post = await c.admin.post(`${NS}/pods/r2/resize`, {});
+  assert.equal(post.status, 405, post.text);
+});
+
+test('RBAC: pods patch without pods/resize is refused on the subresource', async () => {
+  await runningPod('r3');
+  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'patcher' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'patch', 'update'] }] };
+  assert.equal((await c.admin.post('/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', role)).status, 201);
+  const rb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'patcher' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'patcher' }, subjects: [{ kind: 'User', name: 'pat' }] };
+  assert.equal((await c.admin.post('/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', rb)).status, 201);
+  const pat = c.as('pat');
+  const body = { spec: { containers: [{ name: 'app', resources: { requests: { cpu: '150m' } } }] } };
+  // The role is effective once a plain patch gets through authorization (to validation's 422).
+  let plain = await pat.patch(`${NS}/pods/r3`, body, 'application/strategic-merge-patch+json');
+  for (let i = 0; i < 50 && plain.status === 403; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    plain = await pat.patch(`${NS}/pods/r3`, body, 'application/strategic-merge-patch+json');
+  }
+  assert.equal(plain.status, 422, plain.text);
+  const denied = await pat.patch(`${NS}/pods/r3/resize`, body, 'application/strategic-merge-patch+json');
+  assert.equal(denied.status, 403, denied.text);
+  assert.equal(denied.body.message, 'pods "r3" is forbidden: User "pat" cannot patch resource "pods/resize" in API group "" in the namespace "default"');
+});
+
+test('kubectl 1.33 patch --subresource resize', { skip: kubectlSkip(33) }, async () => {
+  await runningPod('r4');
+  const kc = join(c.dataDir, 'admin.kubeconfig');
+  const r = await runKubectl(33, kc, ['-n', 'default', 'patch', 'pod', 'r4', '--subresource', 'resize', '--patch', '{"spec":{"containers":[{"name":"app","resources":{"requests":{"cpu":"120m"}}}]}}']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'pod/r4 patched');
+  const got = await c.admin.get(`${NS}/pods/r4`);
+  assert.equal(got.body.spec.containers[0].resources.requests.cpu, '120m');
+  const bad = await runKubectl(33, kc, ['-n', 'default', 'patch', 'pod', 'r4', '--subresource', 'resize', '--patch', '{"spec":{"containers":[{"name":"app","resources":{"limits":{"memory":"100Mi"}}}]}}']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /memory limits cannot be decreased unless resizePolicy is RestartContainer/);
+});
