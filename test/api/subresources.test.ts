@@ -44,7 +44,7 @@ test('discovery lists the pod subresources with their kinds, as upstream', async
   assert.ok(byName.get('replicationcontrollers/scale'));
   const agg = await c.admin.get('/api', { headers: { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' } });
   const pods = agg.body.items[0].versions[0].resources.find((x: any) => x.resource === 'pods');
-  assert.deepEqual(pods.subresources.map((s: any) => s.subresource), ['attach', 'binding', 'eviction', 'exec', 'log', 'portforward', 'resize', 'status']);
+  assert.deepEqual(pods.subresources.map((s: any) => s.subresource), ['attach', 'binding', 'ephemeralcontainers', 'eviction', 'exec', 'log', 'portforward', 'resize', 'status']);
   assert.deepEqual(byName.get('pods/exec'), { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] });
   assert.deepEqual(byName.get('pods/log'), { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
   assert.deepEqual(byName.get('pods/portforward'), { name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] });

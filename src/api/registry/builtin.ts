@@ -160,7 +160,7 @@ const ROWS: Row[] = [
  * Subresources beyond status and scale, by kind, as upstream 1.33 serves them: the kind each
  * carries (what clients send and admission sees) and what it may change in the parent.
  * pods/attach, exec, log and portforward and nodes/proxy are the node agent's, reached through src/server/node-proxy;
- * pods/proxy is not served yet; pods/ephemeralcontainers waits for pod update validation to know it.
+ * pods/proxy is not served yet.
  */
 const EXTRA_SUBRESOURCES: Record<string, SubresourceDef[]> = {
   '/Pod': [
@@ -169,6 +169,7 @@ const EXTRA_SUBRESOURCES: Record<string, SubresourceDef[]> = {
     { name: 'log', verbs: ['get'], kind: { group: '', version: 'v1', kind: 'Pod' }, changes: 'node-stream' },
     { name: 'portforward', verbs: ['create', 'get'], kind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' }, changes: 'node-stream' },
     { name: 'binding', verbs: ['create'], kind: { group: '', version: 'v1', kind: 'Binding' }, changes: 'spec.nodeName' },
+    { name: 'ephemeralcontainers', verbs: ['get', 'patch', 'update'], changes: 'spec.ephemeralContainers' },
     { name: 'eviction', verbs: ['create'], kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, changes: 'deletion' },
     { name: 'resize', verbs: ['get', 'patch', 'update'], kind: { group: '', version: 'v1', kind: 'Pod' }, changes: 'container-resources' },
   ],

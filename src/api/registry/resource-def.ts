@@ -21,11 +21,12 @@ export interface SubresourceDef {
   /**
    * What a write may change in the parent: 'status' (status only), 'replicas' (through a Scale),
    * 'spec.finalizers', 'approval' (conditions), 'spec.nodeName' (a Binding),
+   * 'spec.ephemeralContainers' (adding ephemeral containers: pods/ephemeralcontainers),
    * 'deletion' (an Eviction deletes the pod), 'token' (nothing: mints a token), 'node-stream'
    * (nothing: served by the pod's node agent through src/server/node-proxy), 'container-resources'
    * (the containers' resources and resizePolicy: pods/resize).
    */
-  changes: 'status' | 'replicas' | 'spec.finalizers' | 'approval' | 'spec.nodeName' | 'deletion' | 'token' | 'node-stream' | 'container-resources';
+  changes: 'status' | 'replicas' | 'spec.finalizers' | 'approval' | 'spec.nodeName' | 'spec.ephemeralContainers' | 'deletion' | 'token' | 'node-stream' | 'container-resources';
 }
 
 const STATUS_SUBRESOURCE: SubresourceDef = { name: 'status', verbs: ['get', 'patch', 'update'], changes: 'status' };

@@ -6,6 +6,7 @@ import { rfc3339 } from '../../api/time.ts';
 import { withZeroStatus } from './zero-status.ts';
 import type { UserInfo } from '../../authn/types.ts';
 import { isCsr, prepareCsrForCreate, prepareCsrForUpdate } from './csr-strategy.ts';
+import { dropNonEphemeralContainerUpdates } from './pod-ephemeral-strategy.ts';
 import { dropNonResizeUpdates } from './pod-resize-strategy.ts';
 
 /** Characters of generated name suffixes, as upstream (no vowels, no look-alikes). */
@@ -104,6 +105,7 @@ export function prepareForUpdate(def: ResourceDef, obj: K8sObject, old: K8sObjec
   if (old.metadata.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
   else delete m.deletionGracePeriodSeconds;
   delete m.selfLink;
+  if (subresource === 'ephemeralcontainers') next = dropNonEphemeralContainerUpdates(next, old);
   if (isCsr(def)) prepareCsrForUpdate(next, obj, old, subresource, now);
   if (def.generation || def.custom) {
     const oldGen = typeof old.metadata.generation === 'number' ? old.metadata.generation : 1;

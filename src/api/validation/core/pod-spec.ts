@@ -9,6 +9,7 @@ import { inclusiveRangeError, isDNS1123Subdomain, isValidLabelValue } from '../n
 import { validateContainers, validateDNS1123Label, validateInitContainers } from './container.ts';
 import { podHostUsers, validateHostNetworkPorts, validateHostUsers, validatePodSecurityContext, type SecurityContextOptions } from './security-context.ts';
 import { validateOSFields, validateWindowsHostProcess } from './windows-options.ts';
+import { validateEphemeralContainers } from './ephemeral-containers.ts';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -119,6 +120,7 @@ export function validatePodSpec(spec: PodSpec | undefined, p: Path, opts: PodSpe
   const { names, errs } = validateVolumes(s.volumes, p.child('volumes'));
   errs.push(...validateContainers(s.containers, names, p.child('containers'), hostUsers, s.restartPolicy));
   errs.push(...validateInitContainers(s.initContainers, s.containers, names, p.child('initContainers'), hostUsers, s.restartPolicy));
+  errs.push(...validateEphemeralContainers(s.ephemeralContainers, s.containers, s.initContainers, names, p.child('ephemeralContainers'), hostUsers));
   errs.push(...validateHostNetworkPorts(s, opts, p));
   errs.push(...validateRestartPolicy(s.restartPolicy, p.child('restartPolicy')));
   errs.push(...validateDNSPolicy(s.dnsPolicy, p.child('dnsPolicy')));

@@ -10,6 +10,7 @@ import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from
 import { validatePodSpec, validateTolerations, type PodSpecOptions } from './pod-spec.ts';
 import { hostSysctlError } from './security-context.ts';
 import { validateAnnotationsMatchFieldsOnCreate, validatePodAnnotationUpdates, validatePodSpecificAnnotations } from './pod-annotations.ts';
+import { STATIC_POD_ERROR, validateEphemeralContainerChanges } from './ephemeral-containers.ts';
 import { validatePodResize } from './pod-resize.ts';
 
 const MAX_INT32 = 2147483647;
@@ -30,7 +31,10 @@ export function validatePod(pod: Pod, opts: PodOptions = {}): FieldError[] {
   const errs = validateObjectMeta(pod.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
   errs.push(...validatePodSpecificAnnotations(pod));
   errs.push(...validatePodSpec(pod.spec, path('spec'), { ...opts, resourceIsPod: true }));
-  if (!opts.update) errs.push(...validateAnnotationsMatchFieldsOnCreate(pod));
+  if (opts.update) return errs;
+  // Ephemeral containers come only through the pods/ephemeralcontainers subresource.
+  if (pod.spec?.ephemeralContainers?.length) errs.push(forbidden(path('spec', 'ephemeralContainers'), 'cannot be set on create'));
+  errs.push(...validateAnnotationsMatchFieldsOnCreate(pod));
   return errs;
 }
 
@@ -90,6 +94,11 @@ export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldEr
   const allowNamespacedSysctlsForHostNetAndHostIPC = (os0.securityContext?.sysctls ?? []).some((s) => hostSysctlError(s.name ?? '', os0, path('')) !== undefined);
   const podErrs = validatePod(pod, { allowNamespacedSysctlsForHostNetAndHostIPC, update: true });
   errs.push(...podErrs.filter((e) => !e.field.startsWith('metadata.') || POD_SPECIFIC_ANNOTATION_PATHS.some((p) => e.field.startsWith(p))));
+  // pods/ephemeralcontainers: ValidatePodEphemeralContainersUpdate (the write was narrowed to spec.ephemeralContainers).
+  if (subresource === 'ephemeralcontainers') {
+    const changes = validateEphemeralContainerChanges(pod, old);
+    return changes === 'static' ? [STATIC_POD_ERROR] : [...errs, ...changes];
+  }
   // pods/resize: ValidatePodResize instead of the update rules (the write was narrowed to resources).
   if (subresource === 'resize') return validatePodResize(pod, old, errs);
   const specPath = path('spec');

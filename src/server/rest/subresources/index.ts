@@ -27,6 +27,8 @@ const HANDLERS: Record<SubresourceDef['changes'], Handler> = {
   // Only spec.finalizers may change through /finalize; updateObject keeps status as is.
   'spec.finalizers': parentObject,
   approval: parentObject,
+  // pods/ephemeralcontainers: prepareForUpdate keeps only spec.ephemeralContainers of the write.
+  'spec.ephemeralContainers': parentObject,
   // pods/resize: prepareForUpdate keeps only the containers' resources and resizePolicy.
   'container-resources': parentObject,
   replicas: (ctx, req) => (req.info.verb === 'get' ? getScale(ctx, req) : writeScale(ctx, req, req.info.verb as 'update' | 'patch')),
