@@ -50,3 +50,13 @@ test('--event-ttl: a Go duration in whole seconds (default 1h; under a second is
   assert.throws(() => apiServerFromFlags(parse(['--event-ttl', '-1s'])), /invalid argument "-1s" for "--event-ttl" flag: must not be negative/);
   assert.throws(() => apiServerFromFlags(parse(['--event-ttl', '1d'])), /invalid argument "1d" for "--event-ttl" flag: time: unknown unit "d"/);
 });
+
+test('--allow-privileged: false unless given (kube-apiserver\'s default), for apiserver and up alike; a strict boolean', () => {
+  assert.equal(apiServerFromFlags(parse([])).allowPrivileged, false);
+  assert.equal(apiServerFromFlags(parse(['--allow-privileged'])).allowPrivileged, true);
+  assert.equal(apiServerFromFlags(parse(['--allow-privileged', 'false'])).allowPrivileged, false);
+  assert.equal(apiServerFromFlags(parse(['--allow-privileged=true'])).allowPrivileged, true);
+  assert.throws(() => parse(['--allow-privileged=yes']), /invalid argument "yes" for "--allow-privileged" flag: strconv.ParseBool/);
+  // `portcullis up` parses the API server's booleans (API_SERVER_BOOLEANS), so it takes the flag too.
+  assert.ok((API_SERVER_BOOLEANS as readonly string[]).includes('allow-privileged'));
+});

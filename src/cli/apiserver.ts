@@ -24,7 +24,7 @@ import { FLOW_CONTROL_BOOLEANS, FLOW_CONTROL_FLAGS, flowControlFromFlags } from 
 
 /** The flags of the API server proper, which `portcullis up` takes too. */
 export const API_SERVER_FLAGS = ['port', 'data-dir', 'bind-address', 'log-level', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', ...AUTHZ_FLAGS, 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config', 'advertise-address', 'service-node-port-range', 'event-ttl', ...FLOW_CONTROL_FLAGS] as const;
-export const API_SERVER_BOOLEANS = [...AUTHN_BOOLEAN_FLAGS, ...FLOW_CONTROL_BOOLEANS, 'encryption-provider-config-automatic-reload'] as const;
+export const API_SERVER_BOOLEANS = [...AUTHN_BOOLEAN_FLAGS, ...FLOW_CONTROL_BOOLEANS, 'encryption-provider-config-automatic-reload', 'allow-privileged'] as const;
 
 /** --port: 0..65535 (0 picks a free port). */
 export function portFlag(args: ParsedArgs): number {
@@ -48,6 +48,8 @@ export function apiServerFromFlags(args: ParsedArgs) {
     serviceNodePortRange: parsePortRange(flag(args, 'service-node-port-range', '30000-32767')),
     // Whole seconds, as upstream's uint64(EventTTL.Seconds()): under a second is no TTL at all.
     eventTtlSeconds: Math.floor(durationFlag(args, 'event-ttl', '1h0m0s') / 1000),
+    // As kube-apiserver: privileged containers (and Windows hostProcess pods) are refused unless allowed.
+    allowPrivileged: boolFlag(args, 'allow-privileged', false),
     etcd: etcdFromFlags(args),
     encryption: encryptionFile ? loadEncryptionConfig(encryptionFile) : undefined,
     encryptionReload: encryptionReload ? { path: encryptionFile } : undefined,

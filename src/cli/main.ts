@@ -10,6 +10,7 @@ commands:
             --controllers '*'  --leader-elect=true  (the controller manager and scheduler run inside)
             --local-agent=true  (a node agent for this host, when it can run pods: root, runc, busybox)
             --audit-policy-file F  --audit-log-path F|-  --audit-log-maxsize/maxbackup/maxage N  --audit-webhook-config-file F
+            --allow-privileged=false  (true: privileged containers and Windows hostProcess pods pass validation)
   apiserver the API server alone (no controllers, scheduler or agent); several share one etcd
             --etcd-servers URLS  [--data-dir ./.portcullis (copy <data-dir>/pki from the first server)]
             [--port 6443]  [--bind-address 127.0.0.1]  and the API server flags of up

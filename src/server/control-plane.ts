@@ -141,6 +141,8 @@ export interface ControlPlaneOptions {
   eventTtlSeconds?: number;
   /** --service-node-port-range (default 30000-32767). */
   serviceNodePortRange?: PortRange;
+  /** --allow-privileged (default false, as kube-apiserver): privileged containers and Windows hostProcess pods are allowed. */
+  allowPrivileged?: boolean;
   /** --enable-priority-and-fairness, --max-requests-inflight, --max-mutating-requests-inflight. */
   flowControl?: FlowControlFlags;
 }
@@ -230,6 +232,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     if (encryptionMetrics && server.ctx.metrics) encryptionMetrics.register(server.ctx.metrics.registry);
     if (leaseMetrics && server.ctx.metrics) leaseMetrics.register(server.ctx.metrics.registry);
     if (opts.serviceNodePortRange) server.ctx.serviceNodePortRange = opts.serviceNodePortRange;
+    server.ctx.allowPrivileged = opts.allowPrivileged === true;
     undo.push(async () => {
       // Plugins that follow the store (webhook configurations) stop before it closes.
       for (const p of [...server.ctx.admission.mutating, ...server.ctx.admission.validating]) (p as { close?: () => void }).close?.();

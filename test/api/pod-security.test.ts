@@ -6,7 +6,8 @@ import { join } from 'node:path';
 
 let c: TestCluster;
 before(async () => {
-  c = await startTestCluster();
+  // Privileged pods reach PodSecurity only when the server allows them (--allow-privileged), as upstream.
+  c = await startTestCluster({ allowPrivileged: true });
   const ns = (name: string, labels: Record<string, string>) => c.admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
   assert.equal((await ns('strict', { 'pod-security.kubernetes.io/enforce': 'restricted' })).status, 201);
   assert.equal((await ns('warned', { 'pod-security.kubernetes.io/warn': 'baseline', 'pod-security.kubernetes.io/audit': 'restricted' })).status, 201);

@@ -20,7 +20,8 @@ let logPath: string;
 before(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-audit-'));
   logPath = join(dataDir, 'audit.log');
-  tc = await startTestCluster({ dataDir, keep: true, audit: { policy: structuredClone(POLICY) as any, logPath, checkpointEvery: 50, logMaxSizeBytes: 8 * 1024 } });
+  // allowPrivileged: the privileged pod below reaches PodSecurity (without it validation refuses it first, as upstream).
+  tc = await startTestCluster({ dataDir, keep: true, allowPrivileged: true, audit: { policy: structuredClone(POLICY) as any, logPath, checkpointEvery: 50, logMaxSizeBytes: 8 * 1024 } });
   const ns = await tc.admin.post('/api/v1/namespaces', { metadata: { name: 'audited' } });
   assert.equal(ns.status, 201);
 });

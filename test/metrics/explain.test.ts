@@ -18,7 +18,8 @@ const NS = '/api/v1/namespaces/explained';
 const privileged = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] } });
 
 before(async () => {
-  c = await startTestCluster();
+  // Privileged pods reach admission only when the server allows them (--allow-privileged), as upstream.
+  c = await startTestCluster({ allowPrivileged: true });
   const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'explained', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } };
   assert.equal((await c.admin.post('/api/v1/namespaces', ns)).status, 201);
   const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'writer' }, rules: [{ apiGroups: [''], resources: ['configmaps', 'pods'], verbs: ['create', 'get'] }] };

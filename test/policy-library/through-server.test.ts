@@ -19,7 +19,8 @@ let kc: string;
 
 before(async () => {
   if (skip) return;
-  c = await startTestCluster();
+  // Privileged pods reach the policies only when the server allows them (--allow-privileged), as upstream.
+  c = await startTestCluster({ allowPrivileged: true });
   kc = join(c.dataDir, 'admin.kubeconfig');
 });
 after(async () => {

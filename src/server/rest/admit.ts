@@ -1,6 +1,7 @@
 import { ApiError, forbidden, invalid } from '../../api/errors.ts';
 import { applyDefaults } from '../../api/defaults/index.ts';
 import { validateObject } from '../../api/validation/index.ts';
+import { withCapabilities } from '../../api/validation/capabilities.ts';
 import { toStatusCauses, type FieldError } from '../../api/validation/field-errors.ts';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/meta.ts';
 import { updateManagedFields } from '../../api/apply/index.ts';
@@ -43,7 +44,9 @@ export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, a
     const gvk = { group: def.group, version: def.version, kind: def.kind };
     if (def.custom) applySchemaDefaults((def.custom as { schema?: JSONSchemaProps }).schema, obj);
     else applyDefaults(gvk, obj);
-    const errs = def.custom ? validateCustomResource(def, obj as K8sObject, attrs.oldObject as K8sObject | undefined) : validateObject(gvk, obj, attrs.oldObject, attrs.subresource);
+    const errs = def.custom
+      ? validateCustomResource(def, obj as K8sObject, attrs.oldObject as K8sObject | undefined)
+      : withCapabilities({ allowPrivileged: ctx.allowPrivileged === true }, () => validateObject(gvk, obj, attrs.oldObject, attrs.subresource));
     if (errs.length > 0) throw invalid(def.kind, def.group, String(obj.metadata?.name ?? ''), toStatusCauses(errs));
     await preventEscalation(ctx, req, attrs);
   }

@@ -56,6 +56,8 @@ export interface RestContext {
   healthChecks?: Array<{ name: string; check: () => Promise<void> | void }>;
   /** --service-node-port-range (default 30000-32767). */
   serviceNodePortRange?: PortRange;
+  /** --allow-privileged (default false): privileged containers and Windows hostProcess pods pass validation. */
+  allowPrivileged?: boolean;
 }
 
 /** One resource request after authentication and authorization. */

@@ -4,6 +4,7 @@ import type { Pod, PodSpec } from 'kubernetes-types/core/v1.js';
 import { errorString, path } from '../field-errors.ts';
 import { validatePod, validatePodUpdate } from './pod.ts';
 import { validatePodSpec, validatePodTemplateSpec } from './pod-spec.ts';
+import { withCapabilities } from '../capabilities.ts';
 
 type Spec = PodSpec & Record<string, unknown>;
 
@@ -19,6 +20,8 @@ function spec(edit: (s: any) => void = () => {}): Spec {
 const pod = (s: Spec): Pod => ({ metadata: { name: 'p', namespace: 'default' }, spec: s });
 /** The pod's errors as upstream prints them. */
 const errs = (s: Spec): string[] => validatePod(pod(s)).map(errorString);
+/** The same with --allow-privileged, for the rules that are not the privileged policy itself. */
+const errsAllowed = (s: Spec): string[] => withCapabilities({ allowPrivileged: true }, () => errs(s));
 const ctr = (s: any) => s.containers[0];
 
 const RANGE = 'must be between 0 and 2147483647, inclusive';
@@ -135,7 +138,7 @@ test('appArmorProfile: type, localhostProfile rules', () => {
 });
 
 test('allowPrivilegeEscalation false with privileged or CAP_SYS_ADMIN (the struct as Go prints it, values for addresses)', () => {
-  const got = errs(spec((s) => (ctr(s).securityContext = { privileged: true, allowPrivilegeEscalation: false, capabilities: { add: ['CAP_SYS_ADMIN'] } })));
+  const got = errsAllowed(spec((s) => (ctr(s).securityContext = { privileged: true, allowPrivilegeEscalation: false, capabilities: { add: ['CAP_SYS_ADMIN'] } })));
   const sc =
     'core.SecurityContext{Capabilities:(*core.Capabilities)(…), Privileged:(*bool)(true), SELinuxOptions:(*core.SELinuxOptions)(nil), WindowsOptions:(*core.WindowsSecurityContextOptions)(nil), RunAsUser:(*int64)(nil), RunAsGroup:(*int64)(nil), RunAsNonRoot:(*bool)(nil), ReadOnlyRootFilesystem:(*bool)(nil), AllowPrivilegeEscalation:(*bool)(false), ProcMount:(*core.ProcMountType)(nil), SeccompProfile:(*core.SeccompProfile)(nil), AppArmorProfile:(*core.AppArmorProfile)(nil)}';
   assert.deepEqual(got, [
@@ -143,7 +146,7 @@ test('allowPrivilegeEscalation false with privileged or CAP_SYS_ADMIN (the struc
     `spec.containers[0].securityContext: Invalid value: ${sc}: cannot set \`allowPrivilegeEscalation\` to false and \`capabilities.Add\` CAP_SYS_ADMIN`,
   ]);
   // Either alone, or SYS_ADMIN without the CAP_ prefix (upstream compares the exact string), is fine.
-  assert.deepEqual(errs(spec((s) => (ctr(s).securityContext = { privileged: true, allowPrivilegeEscalation: true, capabilities: { add: ['NET_ADMIN', 'SYS_ADMIN'] } }))), []);
+  assert.deepEqual(errsAllowed(spec((s) => (ctr(s).securityContext = { privileged: true, allowPrivilegeEscalation: true, capabilities: { add: ['NET_ADMIN', 'SYS_ADMIN'] } }))), []);
   assert.deepEqual(errs(spec((s) => (ctr(s).securityContext = { allowPrivilegeEscalation: false, capabilities: { add: ['SYS_ADMIN'], drop: ['ALL'] } }))), []);
 });
 
@@ -212,7 +215,7 @@ test('os: name required and known; a linux pod sets no windowsOptions, a windows
 });
 
 test('windows hostProcess: all containers or none, identical to the pod\'s, with hostNetwork', () => {
-  assert.deepEqual(errs(spec((s) => {
+  assert.deepEqual(errsAllowed(spec((s) => {
     s.os = { name: 'windows' };
     s.securityContext = { windowsOptions: { hostProcess: true } };
     s.containers.push({ ...ctr(s), name: 'b', securityContext: { windowsOptions: { hostProcess: false } } });
@@ -221,7 +224,7 @@ test('windows hostProcess: all containers or none, identical to the pod\'s, with
     'spec: Invalid value: "": If pod contains any hostProcess containers then all containers must be HostProcess containers',
     'spec.hostNetwork: Invalid value: false: hostNetwork must be true if pod contains any hostProcess containers',
   ]);
-  assert.deepEqual(errs(spec((s) => Object.assign(s, { os: { name: 'windows' }, hostNetwork: true, securityContext: { windowsOptions: { hostProcess: true } } }))), []);
+  assert.deepEqual(errsAllowed(spec((s) => Object.assign(s, { os: { name: 'windows' }, hostNetwork: true, securityContext: { windowsOptions: { hostProcess: true } } }))), []);
 });
 
 test('what pods carry today stays valid: restricted-profile contexts, safe sysctls, hostNetwork with defaulted ports', () => {
@@ -229,5 +232,29 @@ test('what pods carry today stays valid: restricted-profile contexts, safe sysct
     s.securityContext = { runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' }, sysctls: [{ name: 'net.ipv4.ping_group_range', value: '0 2147483647' }] };
     ctr(s).securityContext = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] }, seLinuxOptions: { level: 's0:c123,c456' } };
   })), []);
-  assert.deepEqual(errs(spec((s) => Object.assign(s, { hostNetwork: true, hostPID: true, hostIPC: true }) && (ctr(s).securityContext = { privileged: true }))), []);
+  assert.deepEqual(errsAllowed(spec((s) => Object.assign(s, { hostNetwork: true, hostPID: true, hostIPC: true }) && (ctr(s).securityContext = { privileged: true }))), []);
+});
+
+test('privileged containers and hostProcess pods: "disallowed by cluster policy" unless --allow-privileged (upstream\'s default false)', () => {
+  // Upstream reports it first among the container's securityContext errors, in every kind of container.
+  const priv = spec((s) => {
+    ctr(s).securityContext = { privileged: true, runAsUser: -1 };
+    s.initContainers = [{ ...ctr(s), name: 'init', securityContext: { privileged: true } }];
+  });
+  assert.deepEqual(errs(priv), [
+    'spec.containers[0].securityContext.privileged: Forbidden: disallowed by cluster policy',
+    `spec.containers[0].securityContext.runAsUser: Invalid value: -1: ${RANGE}`,
+    'spec.initContainers[0].securityContext.privileged: Forbidden: disallowed by cluster policy',
+  ]);
+  assert.deepEqual(errsAllowed(priv), [`spec.containers[0].securityContext.runAsUser: Invalid value: -1: ${RANGE}`]);
+  // privileged: false is no request; templates (Deployments, Jobs, ...) are held to the same policy.
+  assert.deepEqual(errs(spec((s) => (ctr(s).securityContext = { privileged: false }))), []);
+  const template = validatePodTemplateSpec({ metadata: {}, spec: spec((s) => (ctr(s).securityContext = { privileged: true })) }, path('spec', 'template')).map(errorString);
+  assert.deepEqual(template, ['spec.template.spec.containers[0].securityContext.privileged: Forbidden: disallowed by cluster policy']);
+  // A Windows hostProcess pod (otherwise valid) is refused at the spec, after the other hostProcess rules.
+  const hostProcess = spec((s) => Object.assign(s, { os: { name: 'windows' }, hostNetwork: true, securityContext: { windowsOptions: { hostProcess: true } } }));
+  assert.deepEqual(errs(hostProcess), ['spec: Forbidden: hostProcess containers are disallowed by cluster policy']);
+  assert.deepEqual(errsAllowed(hostProcess), []);
+  // The setting is scoped to the call: nothing leaks out of withCapabilities.
+  assert.deepEqual(errs(spec((s) => (ctr(s).securityContext = { privileged: true }))), ['spec.containers[0].securityContext.privileged: Forbidden: disallowed by cluster policy']);
 });

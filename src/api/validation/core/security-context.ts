@@ -8,15 +8,16 @@
  * hostIPC, shareProcessNamespace and hostUsers (spec-level in v1); field paths are upstream's, so
  * e.g. a shareProcessNamespace error reads spec.securityContext.shareProcessNamespace.
  *
- * Not checked, as upstream: capability names, seLinuxOptions' contents, runAsNonRoot. Upstream's
- * "privileged: disallowed by cluster policy" depends on kube-apiserver --allow-privileged, which this
- * server does not have (privileged containers are allowed; admission policies may refuse them).
+ * Not checked, as upstream: capability names, seLinuxOptions' contents, runAsNonRoot. A privileged
+ * container is refused ("disallowed by cluster policy") unless the server runs with
+ * --allow-privileged (capabilities.ts), as kube-apiserver.
  */
 import { Buffer } from 'node:buffer';
 import type { AppArmorProfile, PodSecurityContext, PodSpec, SeccompProfile, SecurityContext } from 'kubernetes-types/core/v1.js';
 import { duplicate, forbidden, GoValue, goQuote, invalid, notSupported, required, tooLong, type FieldError, type Path } from '../field-errors.ts';
 import { inclusiveRangeError } from '../names.ts';
 import { validateWindowsOptions } from './windows-options.ts';
+import { capabilities } from '../capabilities.ts';
 import { isValidSysctlName, SYSCTL_CONTAIN_SLASH_FMT, SYSCTL_MAX_LENGTH, sysctlNamespace } from '../../../util/sysctl-names.ts';
 
 /** The 1.33 fields the kubernetes-types version here lacks. */
@@ -139,6 +140,7 @@ export function validateAppArmorProfileField(profile: AppArmorProfile | undefine
 export function validateContainerSecurityContext(sc: SecurityContext | undefined | null, hostUsers: boolean, p: Path): FieldError[] {
   if (!sc) return [];
   const errs: FieldError[] = [];
+  if (sc.privileged === true && !capabilities().allowPrivileged) errs.push(forbidden(p.child('privileged'), 'disallowed by cluster policy'));
   errs.push(...idErrors(sc.runAsUser, p.child('runAsUser')));
   errs.push(...idErrors(sc.runAsGroup, p.child('runAsGroup')));
   if (set(sc.procMount)) {

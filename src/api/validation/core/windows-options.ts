@@ -2,13 +2,14 @@
  * The Windows side of pod validation after upstream 1.33 pkg/apis/core/validation:
  * validateWindowsSecurityContextOptions (pod and container windowsOptions), validateWindowsHostProcessPod
  * and validateOS with validateLinux / validateWindows (fields a pod of the other OS may not set).
- * Privileged containers are allowed here (no --allow-privileged), so hostProcess containers are too.
+ * hostProcess containers, like privileged ones, need the server's --allow-privileged (capabilities.ts).
  */
 import { Buffer } from 'node:buffer';
 import type { Container, PodSpec, SecurityContext, WindowsSecurityContextOptions } from 'kubernetes-types/core/v1.js';
 import { forbidden, invalid, notSupported, required, type FieldError, type Path } from '../field-errors.ts';
 import { isDNS1123Subdomain } from '../names.ts';
 import type { PodSecurityContext133 } from './security-context.ts';
+import { capabilities } from '../capabilities.ts';
 
 const OS_NAMES = ['linux', 'windows'];
 const set = <T>(v: T | undefined | null): v is T => v !== undefined && v !== null;
@@ -66,7 +67,7 @@ function runAsUserNameErrors(name: string, p: Path): FieldError[] {
   return errs;
 }
 
-/** validateWindowsHostProcessPod (privileged containers being allowed here, see the header). */
+/** validateWindowsHostProcessPod. */
 export function validateWindowsHostProcess(spec: PodSpec, specPath: Path): FieldError[] {
   const errs: FieldError[] = [];
   const podHostProcess = spec.securityContext?.windowsOptions?.hostProcess;
@@ -86,6 +87,7 @@ export function validateWindowsHostProcess(spec: PodSpec, specPath: Path): Field
   if (hostProcess > 0) {
     if (hostProcess !== containers) errs.push(invalid(specPath, '', 'If pod contains any hostProcess containers then all containers must be HostProcess containers'));
     if (!spec.hostNetwork) errs.push(invalid(specPath.child('hostNetwork'), false, 'hostNetwork must be true if pod contains any hostProcess containers'));
+    if (!capabilities().allowPrivileged) errs.push(forbidden(specPath, 'hostProcess containers are disallowed by cluster policy'));
   }
   return errs;
 }
