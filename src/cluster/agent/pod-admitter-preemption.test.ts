@@ -11,7 +11,7 @@ import { PodSyncer } from './pod-sync.ts';
 const quiet = { warn() {}, info() {} };
 
 /** A 1.2-cpu node holding `low` (600m, grace 4) and `leaving` (500m, then being deleted); `crit` (600m, critical) comes after. */
-function setup(wake: (uid: string) => void) {
+function setup(wake: (uid: string) => void, lowGrace = 4) {
   const clock = new FakeClock();
   // Created a second apart, in this order (admission goes by creation).
   let created = clock.now();
@@ -20,7 +20,7 @@ function setup(wake: (uid: string) => void) {
     apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', ...meta },
     spec: { nodeName: 'n', containers: [{ name: 'c', image: 'img:1', imagePullPolicy: 'IfNotPresent', resources: { requests: { cpu } } }], ...extra },
   });
-  mk('low', '600m', { terminationGracePeriodSeconds: 4, priority: 0 });
+  mk('low', '600m', { terminationGracePeriodSeconds: lowGrace, priority: 0 });
   mk('leaving', '500m', { priority: 0 });
   mk('crit', '600m', { priority: 2_000_000_000 });
   const deleting = new Set<string>();
@@ -80,6 +80,30 @@ test('a victim killed by its worker ends the wait at once; of two that would do,
     assert.equal(n.runtime.starts, 3);
     assert.equal(n.events.some((e) => e.includes('ExceededGracePeriod')), false);
     assert.equal(n.clock.timers, 0, 'the bound\'s timer is cleared');
+  } finally {
+    n.s.probes.stop();
+  }
+});
+
+test('the wait for a victim with a very long grace period is bounded by the longest timer Node keeps (a longer one would fire at once)', async () => {
+  const n = setup(() => {}, 10_000_000);
+  const delays: number[] = [];
+  const schedule = n.clock.setTimeout.bind(n.clock);
+  n.clock.setTimeout = (fn: () => void, ms: number) => (delays.push(ms), schedule(fn, ms));
+  try {
+    await n.s.sync(n.pod('low'));
+    await n.s.sync(n.pod('leaving'));
+    n.deleting.add('leaving');
+    let admitted = false;
+    const crit = n.s.sync(n.pod('crit')).then(() => (admitted = true));
+    await n.clock.advance(1_000);
+    assert.equal(admitted, false);
+    // 1.5 x 10,000,000 s is past setTimeout's 2^31-1 ms, which Node runs after 1 ms instead.
+    assert.ok(delays.includes(2 ** 31 - 1), `the bound's timer: ${delays.join(', ')}`);
+    assert.ok(delays.every((ms) => ms <= 2 ** 31 - 1));
+    await n.clock.advance(2 ** 31);
+    await crit;
+    assert.equal(admitted, true);
   } finally {
     n.s.probes.stop();
   }

@@ -45,6 +45,9 @@ import { podDesc } from './probes/lifecycle-hooks.ts';
  */
 type Verdict = { order: number } | { rejection: Rejection; reported: boolean; disruption?: string; killed?: () => void };
 
+/** The longest delay setTimeout keeps: a longer one (a victim's grace past ~16 days) would fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const uidOf = (p: Pod): string => p.metadata?.uid ?? '';
 
 /** Creation order: creationTimestamp, then namespace/name (upstream leaves ties unordered). */
@@ -165,7 +168,7 @@ export class PodAdmitter {
           d.log.warn({ pod: podDesc(victim) }, 'timeout waiting to kill pod');
           d.recorder?.event(victim as K8sObject, resources.pods, 'Warning', 'ExceededGracePeriod', 'Container runtime did not kill the pod within specified grace period.');
           resolve();
-        }, Math.max(10, grace + Math.floor(grace / 2)) * 1000);
+        }, Math.min(Math.max(10, grace + Math.floor(grace / 2)) * 1000, MAX_TIMER_MS));
         const killed = () => {
           timers.clearTimeout(timer);
           resolve();
