@@ -37,6 +37,7 @@ import type { ImageService } from './runtime/types.ts';
 import { orphanPod, Pleg } from './pleg.ts';
 import { loadOrBootstrapClientCert } from './tls-bootstrap.ts';
 import { VolumeManager } from './volumes/volume-manager.ts';
+import { PodManagedFiles } from './pod-managed-files.ts';
 import { ImageGcManager, type GcImageStore } from './image-gc.ts';
 import { LocalStorageEviction } from './eviction/local-storage-eviction.ts';
 import { kubernetesUserAgent } from '../../util/http/user-agent.ts';
@@ -215,7 +216,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       warn: (reason, message) => recorder.event({ metadata: { name: o.nodeName, uid: o.nodeName } }, resources.nodes, 'Warning', reason, message),
     });
     const syncer = new PodSyncer({
-      runtime: o.runtime, images: o.images, network, podFiles, client, volumes,
+      runtime: o.runtime, images: o.images, network, podFiles, client, volumes, managedFiles: new PodManagedFiles({ root: join(o.dataDir, 'pods'), log: o.log }),
       recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), wake: (uid) => workers.update(uid), sysctls, timers, log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => pressure.conditions, pressureVerdict: (uid) => pressureEviction.verdict(uid), pressureGrace: (uid) => pressureEviction.gracePeriod(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],

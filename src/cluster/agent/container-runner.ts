@@ -99,7 +99,7 @@ export class ContainerRunner {
       const image = await ensureImage(d.images, d.client, this.pullBackoff, d.now, pod, c, (type, reason, message) => this.#c.event(pod, c, type, reason, message));
       tracePodStart(pod.metadata?.uid ?? '', 'env');
       const env = await containerEnv({ client: d.client, allocatable: d.allocatable, services: d.services }, pod, c, d.hostIP);
-      const mounts = (await d.volumes?.mountsFor(pod, c, env)) ?? [];
+      const mounts = [...((await d.volumes?.mountsFor(pod, c, env)) ?? []), ...((await d.managedFiles?.mountsFor(pod, c, attempt, pod.spec?.hostNetwork ? [d.hostIP] : this.#c.podIPs(pod))) ?? [])];
       created = await this.gated(pod.metadata?.uid ?? '', 'create', () => d.runtime.createContainer(sandbox.id, { pod: refOf(pod), podSpec: pod.spec!, container: c, attempt, image, env, mounts }));
       this.#c.index.addContainer(created.pod.uid, created.id);
     } catch (err) {

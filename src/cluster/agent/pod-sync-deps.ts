@@ -17,6 +17,7 @@ import type { ProbeRunner } from './probes/run-probe.ts';
 import type { ContainerLifecycle } from './probes/container-lifecycle.ts';
 import type { SysctlAllowlist } from './runtime/sysctl-allowlist.ts';
 import type { Timers } from '../client/timers.ts';
+import type { PodManagedFiles } from './pod-managed-files.ts';
 
 export interface PodSyncDeps {
   runtime: ContainerRuntime;
@@ -27,6 +28,8 @@ export interface PodSyncDeps {
   volumes?: VolumeManager;
   /** Files for every container of a pod (/etc/resolv.conf for its dnsPolicy), written by the network. */
   podFiles?: (pod: Pod) => Promise<Record<string, string>>;
+  /** /etc/hosts, /etc/hostname and termination message files, the sandbox's hostname and the containers' termination messages (none: none of them). */
+  managedFiles?: PodManagedFiles;
   client: ApiClient;
   hostIP: string;
   allocatable: Readonly<Record<string, string>>;

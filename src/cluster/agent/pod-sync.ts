@@ -22,7 +22,7 @@ import { attemptsByName, computePodStatus, type Waiting } from './pod-status.ts'
 import { VolumeSetUpError } from './volumes/volume-manager.ts';
 import { RuntimeIndex } from './runtime-index.ts';
 import { tracePodStart } from './pod-start-trace.ts';
-import type { ContainerStatus } from './runtime/types.ts';
+import type { ContainerStatus, SandboxStatus } from './runtime/types.ts';
 import { ProbeManager, type ContainerSnapshot } from './probes/probe-manager.ts';
 import { newProbeRunner } from './probes/run-probe.ts';
 import { ContainerLifecycle } from './probes/container-lifecycle.ts';
@@ -103,7 +103,9 @@ export class PodSyncer {
     const own = await this.index.view(uid);
     const sandboxes = own.sandboxes.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     const sandbox = sandboxes.find((s) => s.state === 'ready') ?? sandboxes[sandboxes.length - 1];
-    return { sandbox, sandboxes, containers: own.containers };
+    // Exited containers with their termination messages (the pod's spec noted at its sync).
+    const containers = this.#d.managedFiles ? await this.#d.managedFiles.withMessages(uid, own.containers) : own.containers;
+    return { sandbox, sandboxes, containers };
   }
 
   /** Brings a live pod's containers to its spec and reports its status. */
@@ -121,6 +123,7 @@ export class PodSyncer {
     const d = this.#d;
     const uid = pod.metadata?.uid ?? '';
     tracePodStart(uid, 'sync');
+    d.managedFiles?.note(pod);
     if (isDone(pod.status?.phase)) {
       this.probes.forget(uid);
       await this.#teardown.stopAll(uid, 0, false);
@@ -144,8 +147,7 @@ export class PodSyncer {
     let sandbox = view.sandbox?.state === 'ready' ? view.sandbox : undefined;
     // A pod that never restarts anything does not get a second sandbox once it has run.
     if (!sandbox && !(policy === 'Never' && view.containers.length > 0)) {
-      const podFiles = await d.podFiles?.(pod);
-      sandbox = await this.#runner.gated(uid, 'sandbox', () => d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec!, podFiles, sysctls: (d.sysctls ?? SAFE_SYSCTL_ALLOWLIST).check(pod.spec!) }));
+      sandbox = await this.#createSandbox(pod, view);
       this.index.addSandbox(uid, sandbox.id);
     }
     const waiting = new Map<string, Waiting>();
@@ -167,6 +169,25 @@ export class PodSyncer {
     if (isDone(status.phase)) this.probes.forget(uid);
     if (isDone(status.phase) && view.sandbox?.state === 'ready') await d.runtime.stopSandbox(view.sandbox.id);
     await this.#status.write(pod, status);
+  }
+
+  /**
+   * createPodSandbox: its hostname (the FQDN with setHostnameAsFQDN) and files, then the runtime's
+   * sandbox. A failure is a FailedCreatePodSandBox event and the pod's status as it is (its
+   * containers ContainerCreating), the sync failing to be retried, as SyncPod.
+   */
+  async #createSandbox(pod: Pod, view: SyncView): Promise<SandboxStatus> {
+    const d = this.#d;
+    try {
+      const hostname = d.managedFiles?.sandboxHostname(pod);
+      const podFiles = await d.podFiles?.(pod);
+      return await this.#runner.gated(pod.metadata?.uid ?? '', 'sandbox', () => d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec!, podFiles, sysctls: (d.sysctls ?? SAFE_SYSCTL_ALLOWLIST).check(pod.spec!), ...(hostname ? { hostname } : {}) }));
+    } catch (err) {
+      if (err instanceof StartAbandoned) throw err;
+      d.recorder?.event(pod as K8sObject, resources.pods, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+      await this.#status.write(pod, computePodStatus(pod, { view, waiting: new Map(), hostIP: d.hostIP, now: d.now(), scheme: d.scheme }));
+      throw err;
+    }
   }
 
   /**
@@ -200,6 +221,7 @@ export class PodSyncer {
    * containers are gone; otherwise (the pod is already gone from the API) only the runtime state.
    */
   terminate(pod: Pod, deleteFromApi: boolean, graceOverride?: number): Promise<void> {
+    this.#d.managedFiles?.note(pod);
     return this.#teardown.terminate(pod, deleteFromApi, graceOverride);
   }
 
@@ -214,6 +236,7 @@ export class PodSyncer {
   }
 
   forget(uid: string): void {
+    void this.#d.managedFiles?.forget(uid).catch((err: Error) => this.#d.log.warn({ uid, err: err.message }, 'pod files not removed'));
     this.probes.forget(uid);
     this.#teardown.forget(uid);
     this.#status.forget(uid);

@@ -83,7 +83,7 @@ export function sandboxSpec(cfg: SandboxConfig, pause: { binary: string; args: s
       readonlyPaths: [...READONLY_PATHS],
     },
   };
-  if (!spec.hostNetwork) out.hostname = podHostname(cfg.pod.name, spec);
+  if (!spec.hostNetwork) out.hostname = cfg.hostname ?? podHostname(cfg.pod.name, spec);
   if (Object.keys(sysctl).length > 0) out.linux.sysctl = sysctl;
   return out;
 }

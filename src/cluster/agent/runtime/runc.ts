@@ -144,7 +144,7 @@ export class RuncRuntime implements ContainerRuntime {
     const nsRoot = this.opts.podNamespaceRoot ?? POD_NAMESPACE_ROOT;
     try {
       const meta: SandboxMeta = {
-        kind: 'sandbox', id, pod: cfg.pod, createdAt: this.now().toISOString(), hostname: podHostname(cfg.pod.name, cfg.spec),
+        kind: 'sandbox', id, pod: cfg.pod, createdAt: this.now().toISOString(), hostname: cfg.hostname ?? podHostname(cfg.pod.name, cfg.spec),
         hostNetwork: cfg.spec.hostNetwork === true, hostIPC: cfg.spec.hostIPC === true, podFiles: { ...(cfg.podFiles ?? {}) },
         shm: cfg.spec.hostIPC ? '/dev/shm' : join(dir, 'shm'),
         ...(pause ? {} : { holder: 'files' as const, namespaceDir: join(nsRoot, safeId(id)) }),

@@ -35,6 +35,11 @@ export interface SandboxConfig {
    */
   readonly podFiles?: Readonly<Record<string, string>>;
   /**
+   * The hostname of the pod's UTS namespace as the agent computed it (CRI PodSandboxConfig.hostname:
+   * the FQDN with setHostnameAsFQDN). Absent: spec.hostname or the pod name (podHostname).
+   */
+  readonly hostname?: string;
+  /**
    * The pod's sysctls by dotted name, as the agent's allowlist admitted them (CRI's
    * LinuxPodSandboxConfig.sysctls); the runtime still refuses one that is not namespaced. Absent:
    * the pod's own, against the safe list only.
