@@ -9,7 +9,8 @@
  * BENCH_ROUNDS (2; the stores alternate), BENCH_STORES=sqlite,etcd, BENCH_CPU_PROF=<dir> (one V8
  * profile per measured round), BENCH_CONTROL_PLANE (extra control plane options as JSON).
  * Prints one JSON document: per store the CPU microseconds per create of each round and their
- * median, creates per second, the idle server's CPU and, on etcd, RPCs per create.
+ * median, creates per second, the idle server's CPU, its system calls per create (perf stat, when
+ * perf can attach) and, on etcd, RPCs per create.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { RawConnection } from './raw-client.ts';
 import { spawnServer } from './server-process.ts';
 import { CONFIGMAPS, configMapBody, namespaceBody } from './shapes.ts';
 import { percentile, round } from './stats.ts';
+import { countSyscalls } from './syscall-count.ts';
 
 const env = process.env;
 const CREATES = Number(env.BENCH_CREATES ?? 3000);
@@ -38,6 +40,8 @@ interface Round {
   idleCpuPct: number;
   /** etcd only: gRPC messages per create by counter and method, from etcd's /metrics. */
   etcdPerCreate?: Record<string, number>;
+  /** The server's system calls per create, by name (perf stat; absent without perf). */
+  syscallsPerCreate?: Record<string, number>;
 }
 
 const progress = (msg: string) => process.stderr.write(`[create-cpu] ${msg}\n`);
@@ -93,14 +97,17 @@ async function measure(store: string, dataDir: string, roundNo: number): Promise
     const idleCpuPct = round(((await server.cpuMicros()) - idle0) / 3000 / 10, 1);
     const m0 = await etcdCounters(etcd);
     const save = await server.profile();
+    const stopCount = await countSyscalls(server.pid);
     const cpu0 = await server.cpuMicros();
     const t0 = performance.now();
     await creates(CREATES);
     const cpu1 = await server.cpuMicros();
+    const calls = await stopCount?.();
     const seconds = (performance.now() - t0) / 1000;
     await save(`create-cpu-${store}-${roundNo}`);
     const r: Round = { cpuMicrosPerCreate: Math.round((cpu1 - cpu0) / CREATES), createsPerSec: round(CREATES / seconds, 1), idleCpuPct };
     if (etcd) r.etcdPerCreate = perCreate(m0, await etcdCounters(etcd));
+    if (calls) r.syscallsPerCreate = Object.fromEntries(Object.entries(calls).map(([k, v]) => [k, round(v / CREATES, 2)]));
     return r;
   } finally {
     for (const c of conns) c.close();

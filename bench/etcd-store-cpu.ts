@@ -11,7 +11,8 @@
  *
  * Usage: node bench/etcd-store-cpu.ts. Knobs: BENCH_CREATES (2000 per round), BENCH_CONNECTIONS
  * (20), BENCH_ROUNDS (6), BENCH_OLD_ROOT, BENCH_SQLITE, BENCH_CPU_PROF=<file> (a V8 profile of this
- * tree's rounds).
+ * tree's rounds), BENCH_ALLOC=1 (one more round per tree under V8's sampling heap profiler: the
+ * bytes each create allocates, garbage included, which like the syscall counts hold under load).
  * Run with `node --max-semi-space-size=1` for a finer count of collections.
  * Prints JSON, per tree and round: CPU microseconds per create (and their median) and the system
  * part of them (syscalls: the loopback TCP to etcd, SQLite's WAL); young-generation collections
@@ -127,6 +128,27 @@ async function round(tree: Tree, etcdPid: number | undefined): Promise<{ cpu: nu
   return { cpu: Math.round((used.user + used.system) / CREATES), system: Math.round(used.system / CREATES), etcdCpu, reads: per(sys1.r - sys0.r), writes: per(sys1.w - sys0.w), scavengesPer1000: Math.round(((scavenges - gc0) * 10000) / CREATES) / 10 };
 }
 
+/** Bytes allocated per create over one round (V8's sampling heap profiler, objects collected since counted too). */
+async function allocatedPerCreate(tree: Tree): Promise<number> {
+  const s = new Session();
+  s.connect();
+  try {
+    await s.post('HeapProfiler.enable');
+    await s.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await round(tree, undefined);
+    const { profile } = await s.post('HeapProfiler.stopSampling');
+    let bytes = 0;
+    const walk = (n: { selfSize: number; children: (typeof n)[] }) => {
+      bytes += n.selfSize;
+      for (const c of n.children) walk(c);
+    };
+    walk(profile.head);
+    return Math.round(bytes / CREATES);
+  } finally {
+    s.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   const etcd = await startEtcd(1);
   const trees: Tree[] = [];
@@ -161,9 +183,11 @@ async function main(): Promise<void> {
         }
       }
     }
+    const allocated: Record<string, number> = {};
+    if (env.BENCH_ALLOC) for (const t of trees) allocated[t.name] = await allocatedPerCreate(t);
     const median = (v: number[]) => percentile([...v].sort((a, b) => a - b), 50);
     const summary = Object.fromEntries(
-      Object.entries(results).map(([k, v]) => [k, { medianCpuMicrosPerCreate: median(v), rounds: v, medianScavengesPer1000Creates: median(gcs[k]), scavengesPer1000Creates: gcs[k], systemCpuMicrosPerCreate: system[k], etcdCpuMicrosPerCreate: etcdCpu[k], readsWritesPerCreate: rw[k] }]),
+      Object.entries(results).map(([k, v]) => [k, { medianCpuMicrosPerCreate: median(v), rounds: v, ...(env.BENCH_ALLOC ? { allocatedBytesPerCreate: allocated[k] } : {}), medianScavengesPer1000Creates: median(gcs[k]), scavengesPer1000Creates: gcs[k], systemCpuMicrosPerCreate: system[k], etcdCpuMicrosPerCreate: etcdCpu[k], readsWritesPerCreate: rw[k] }]),
     );
     console.log(JSON.stringify({ settings: { creates: CREATES, connections: CONNECTIONS, rounds: ROUNDS }, ...summary }, null, 2));
   } finally {
