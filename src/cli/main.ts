@@ -8,6 +8,7 @@ commands:
   up        run the whole control plane on this machine (embedded SQLite store)
             --port 6443  --bind-address 127.0.0.1  --data-dir ./.portcullis  --log-level info
             --controllers '*'  --leader-elect=true  (the controller manager and scheduler run inside)
+            --scheduler-config F  (a KubeSchedulerConfiguration for that scheduler, as scheduler --config)
             --local-agent=true  (a node agent for this host, when it can run pods: root, runc, busybox)
             --audit-policy-file F  --audit-log-path F|-  --audit-log-maxsize/maxbackup/maxage N  --audit-webhook-config-file F
             --allow-privileged=false  (true: privileged containers and Windows hostProcess pods pass validation)

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import type { ApiClient, ClientConfig } from '../cluster/client/types.ts';
-import { parseSchedulerConfig, type SchedulerLeaderElection } from '../cluster/scheduler/config.ts';
-import { SCHEDULER_LEASE, startSchedulerProcess } from '../cluster/scheduler/process.ts';
+import { parseSchedulerConfig, type SchedulerConfig, type SchedulerLeaderElection } from '../cluster/scheduler/config.ts';
+import { SCHEDULER_LEASE, startSchedulerProcess, type SchedulerFileSettings } from '../cluster/scheduler/process.ts';
 import { flag, parseCommand, type ParsedArgs } from './args.ts';
 import { kubeconfigFlag, LEADER_ELECTION_FLAGS, leaderElectionFromFlags, untilStopped } from './controller-manager.ts';
 import { clientConfigFromKubeconfig } from './sim.ts';
@@ -17,27 +17,49 @@ export async function runScheduler(argv: string[], out: (s: string) => void, mak
   const configFile = flag(args, 'config', '');
   // A bad configuration stops the scheduler before it connects.
   const file = configFile ? parseSchedulerConfig(readFileSync(configFile, 'utf8')) : undefined;
-  const profiles = file?.profiles;
-  const leaderElection = file ? leaderElectionWithFlags(file.leaderElection, args) : leaderElectionFromFlags(args);
-  const lease = file ? { namespace: file.leaderElection.resourceNamespace, name: file.leaderElection.resourceName } : SCHEDULER_LEASE;
+  const settings: ReturnType<typeof schedulerFileSettings> = file ? schedulerFileSettings(file, args) : { leaderElection: leaderElectionFromFlags(args), lease: SCHEDULER_LEASE };
+  const { profiles, leaderElection, lease } = settings;
   // clientConnection.kubeconfig when --kubeconfig is not given (upstream: the flag wins when set).
   const kubeconfig = flag(args, 'kubeconfig', '') || file?.clientConnection.kubeconfig || kubeconfigFlag(args);
   const config = clientConfigFromKubeconfig(kubeconfig);
   const log = pino({ level: flag(args, 'log-level', 'info') });
-  const sched = await startSchedulerProcess({
-    server: config.server,
-    mintIdentity: async () => config.identity,
-    profiles,
-    leaderElection,
-    lease,
-    log,
-    makeClient,
-    ...(file && { backoff: { initialMs: file.podInitialBackoffMs, maxMs: file.podMaxBackoffMs }, protobuf: file.clientConnection.protobuf, ...(file.clientConnection.qps !== undefined && { rateLimit: { qps: file.clientConnection.qps, burst: file.clientConnection.burst ?? 100 } }) }),
-  });
+  const sched = await startSchedulerProcess({ server: config.server, mintIdentity: async () => config.identity, log, makeClient, ...settings });
   out(`scheduler against ${config.server}${profiles ? ` with profiles ${profiles.map((p) => p.schedulerName).join(', ')}` : ''}${leaderElection ? `, electing a leader on Lease ${lease.namespace}/${lease.name}` : ''}\n`);
   await untilStopped(stopSignal);
   await sched.stop();
   return 0;
+}
+
+/**
+ * What a KubeSchedulerConfiguration sets on the scheduler process: its profiles, backoff and client
+ * settings, and its leaderElection with the command's --leader-elect* flags on top. `portcullis
+ * scheduler --config` and `portcullis up --scheduler-config` both resolve the file through here.
+ */
+export function schedulerFileSettings(file: SchedulerConfig, args: ParsedArgs): SchedulerFileSettings & { lease: { namespace: string; name: string } } {
+  const cc = file.clientConnection;
+  return {
+    profiles: file.profiles,
+    leaderElection: leaderElectionWithFlags(file.leaderElection, args),
+    lease: { namespace: file.leaderElection.resourceNamespace, name: file.leaderElection.resourceName },
+    backoff: { initialMs: file.podInitialBackoffMs, maxMs: file.podMaxBackoffMs },
+    protobuf: cc.protobuf,
+    ...(cc.qps !== undefined && { rateLimit: { qps: cc.qps, burst: cc.burst ?? 100 } }),
+  };
+}
+
+/**
+ * `portcullis up --scheduler-config FILE`: the file read and checked as `portcullis scheduler
+ * --config` reads it, before anything starts. The scheduler of `up` reaches its own server with an
+ * identity minted from the cluster CA, so a clientConnection.kubeconfig would be ignored: refused.
+ */
+export function upSchedulerSettings(args: ParsedArgs): SchedulerFileSettings | undefined {
+  const path = flag(args, 'scheduler-config', '');
+  if (!path) return undefined;
+  const file = parseSchedulerConfig(readFileSync(path, 'utf8'));
+  if (file.clientConnection.kubeconfig) {
+    throw new Error('scheduler config: clientConnection.kubeconfig: Forbidden: not used by portcullis up (its scheduler connects to this server with its own identity); remove it');
+  }
+  return schedulerFileSettings(file, args);
 }
 
 /**

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { startControlPlane } from '../server/control-plane.ts';
 import { boolFlag, commaList, flag, parseCommand } from './args.ts';
 import { API_SERVER_BOOLEANS, API_SERVER_FLAGS, apiServerFromFlags } from './apiserver.ts';
+import { upSchedulerSettings } from './scheduler.ts';
 import { join } from 'node:path';
 import { localNodeName, startLocalAgent } from '../cluster/agent/local-agent.ts';
 import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
@@ -10,8 +11,10 @@ import { defaultMetricsHost } from '../cluster/metrics/registration.ts';
 import { startNodeMetricsServer } from '../cluster/metrics/serve-node-metrics.ts';
 
 export async function runUp(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { name: 'up', booleans: [...API_SERVER_BOOLEANS, 'leader-elect', 'local-agent', 'pod-network', 'approve-local-serving-cert', 'metrics-server'], flags: ['controllers', 'cluster-cidr', 'durability', ...API_SERVER_FLAGS] });
+  const args = parseCommand(argv, { name: 'up', booleans: [...API_SERVER_BOOLEANS, 'leader-elect', 'local-agent', 'pod-network', 'approve-local-serving-cert', 'metrics-server'], flags: ['controllers', 'cluster-cidr', 'durability', 'scheduler-config', ...API_SERVER_FLAGS] });
   const server = apiServerFromFlags(args);
+  // --scheduler-config: read and checked as `portcullis scheduler --config` does, before anything starts.
+  const schedulerSettings = upSchedulerSettings(args);
   const durability = flag(args, 'durability', 'full');
   if (durability !== 'full' && durability !== 'normal') throw new Error(`invalid --durability: ${durability} (full or normal)`);
   const logger = pino({ level: flag(args, 'log-level', 'info') });
@@ -30,6 +33,7 @@ export async function runUp(argv: string[]): Promise<number> {
     // The controller manager and scheduler on a core of their own (a worker thread).
     componentsInWorker: true,
     leaderElect: boolFlag(args, 'leader-elect', true),
+    schedulerSettings,
     ...server,
     logger,
     durability,

@@ -53,7 +53,7 @@ async function start(): Promise<void> {
     stops.push(() => cm.stop());
   }
   if (d.scheduler) {
-    const s = await startSchedulerProcess({ server: d.server, mintIdentity, leaderElection: election(), parallelBinds: d.parallelBinds, log: log.child({ component: 'kube-scheduler' }) });
+    const s = await startSchedulerProcess({ server: d.server, mintIdentity, leaderElection: election(), parallelBinds: d.parallelBinds, log: log.child({ component: 'kube-scheduler' }), ...d.schedulerSettings });
     stops.push(() => s.stop());
   }
 }

@@ -6,6 +6,7 @@
  * only the cluster CA to mint its components' client certificates, as in-process.
  */
 import { Worker } from 'node:worker_threads';
+import type { SchedulerFileSettings } from './scheduler/process.ts';
 
 export interface ComponentsWorkerData {
   server: string;
@@ -19,6 +20,8 @@ export interface ComponentsWorkerData {
   parallelBinds?: number;
   leaderElect: boolean;
   logLevel: string;
+  /** `up --scheduler-config`: the KubeSchedulerConfiguration's settings, resolved (its election replaces leaderElect's). */
+  schedulerSettings?: SchedulerFileSettings;
 }
 
 export interface ComponentsWorker {

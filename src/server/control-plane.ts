@@ -32,7 +32,7 @@ import { discoveryFromRegistry } from '../cluster/controllers/resource-discovery
 import { startAggregation, type AggregatorOptions } from './aggregation/index.ts';
 import { hostname } from 'node:os';
 import { startControllerManager, type ControllerManager } from '../cluster/controller-manager.ts';
-import { startSchedulerProcess, type SchedulerProcess } from '../cluster/scheduler/process.ts';
+import { startSchedulerProcess, type SchedulerFileSettings, type SchedulerProcess } from '../cluster/scheduler/process.ts';
 import { mintClientIdentity, type ComponentIdentity } from '../cluster/client/identities.ts';
 import { selectControllers } from '../cluster/controllers/registry.ts';
 import { PV_BINDER } from '../cluster/controllers/volume/binder.ts';
@@ -108,6 +108,8 @@ export interface ControlPlaneOptions {
   scheduler?: boolean;
   /** The scheduler's binds in flight at most (default scheduler.ts DEFAULT_PARALLEL_BINDS); not a flag, the scale bench sets it. */
   schedulerParallelBinds?: number;
+  /** `up --scheduler-config`: a KubeSchedulerConfiguration's profiles, election, backoff and client settings, resolved. */
+  schedulerSettings?: SchedulerFileSettings;
   /** --cluster-cidr: Nodes get their podCIDR from it (the node IPAM controller runs); absent: none is assigned. */
   clusterCIDR?: string;
   /** Install the AdminNetworkPolicy / BaselineAdminNetworkPolicy CRDs (policies/crds) at start (portcullis up does). */
@@ -283,7 +285,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const extra = [...(opts.clusterCIDR ? ['node-ipam-controller'] : []), ...(opts.authn?.enableBootstrapTokenAuth ? ['token-cleaner-controller'] : [])];
     const controllers = extra.length ? [...(opts.controllers ?? ['*']), ...extra] : opts.controllers;
     if (opts.componentsInWorker) {
-      const w = await startComponentsWorker({ server: loopback, caCertPem: pki.caCertPem, caKeyPem: pki.caKeyPem, controllers: opts.controllers?.length === 0 ? undefined : [...(controllers ?? ['*'])], clusterCIDR: opts.clusterCIDR, scheduler: opts.scheduler ?? true, parallelBinds: opts.schedulerParallelBinds, leaderElect: opts.leaderElect ?? true, logLevel: log.level });
+      const w = await startComponentsWorker({ server: loopback, caCertPem: pki.caCertPem, caKeyPem: pki.caKeyPem, controllers: opts.controllers?.length === 0 ? undefined : [...(controllers ?? ['*'])], clusterCIDR: opts.clusterCIDR, scheduler: opts.scheduler ?? true, parallelBinds: opts.schedulerParallelBinds, leaderElect: opts.leaderElect ?? true, logLevel: log.level, schedulerSettings: opts.schedulerSettings });
       undo.push(() => w.stop());
     }
     if (opts.controllers?.length !== 0) {
@@ -317,7 +319,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
     let scheduler: SchedulerProcess | undefined;
     if ((opts.scheduler ?? true) && !opts.componentsInWorker) {
-      const s = await startSchedulerProcess({ server: loopback, mintIdentity, leaderElection: election(), parallelBinds: opts.schedulerParallelBinds, log: log.child({ component: 'kube-scheduler' }) });
+      const s = await startSchedulerProcess({ server: loopback, mintIdentity, leaderElection: election(), parallelBinds: opts.schedulerParallelBinds, log: log.child({ component: 'kube-scheduler' }), ...opts.schedulerSettings });
       undo.push(() => s.stop());
       scheduler = s;
     }

@@ -45,6 +45,12 @@ export interface SchedulerProcessOptions {
   rateLimit?: RateLimit;
 }
 
+/**
+ * What a KubeSchedulerConfiguration file sets on the process, resolved (plain data: `portcullis up`
+ * hands it to the components worker): the profiles, the election and its Lease, backoff, the client.
+ */
+export type SchedulerFileSettings = Pick<SchedulerProcessOptions, 'profiles' | 'leaderElection' | 'lease' | 'backoff' | 'protobuf' | 'rateLimit'>;
+
 export interface SchedulerWiring {
   profiles?: Profile[];
   random: () => number;
