@@ -97,10 +97,20 @@ describe('hosts, hostname and termination messages on runc', { skip }, () => {
     await create('custom-path', { command: ['sh', '-c', 'printf done > /tmp/msg'], terminationMessagePath: '/tmp/msg' });
     assert.equal((await finished('custom-path')).status?.containerStatuses?.[0]?.state?.terminated?.message, 'done');
 
-    await create('falls-back', { command: ['sh', '-c', 'echo first; echo second >&2; exit 3'], terminationMessagePolicy: 'FallbackToLogsOnError' });
+    await create('falls-back', { command: ['sh', '-c', 'echo first; echo second; exit 3'], terminationMessagePolicy: 'FallbackToLogsOnError' });
     const fb = (await finished('falls-back')).status?.containerStatuses?.[0]?.state?.terminated;
     assert.equal(fb?.exitCode, 3);
     assert.equal(fb?.message, 'first\nsecond\n');
+
+    // Each instance its own file: a restarted container starts with an empty one; the last instance's message in lastState.
+    await create('restarts', { command: ['sh', '-c', 'printf "was [$(cat /dev/termination-log)]" > /dev/termination-log; exit 1'] }, { restartPolicy: 'OnFailure' });
+    const looping = await eventually(async () => {
+      const p = await ac.admin.get<K8sObject>(resources.pods, 'default', 'restarts');
+      const cs = p.status?.containerStatuses?.[0];
+      return cs?.state?.waiting?.reason === 'CrashLoopBackOff' && cs;
+    }, 'restarts in CrashLoopBackOff', 600, 100);
+    assert.equal(looping.restartCount, 1);
+    assert.deepEqual([looping.lastState.terminated.exitCode, looping.lastState.terminated.message], [1, 'was []']);
 
     // Succeeded: no fallback, no message.
     await create('quiet', { command: ['sh', '-c', 'echo only a log'], terminationMessagePolicy: 'FallbackToLogsOnError' });

@@ -61,7 +61,7 @@ test('each container gets /etc/hosts (pod IPs and aliases), /etc/hostname and it
 
     await files.forget(UID);
     assert.equal(existsSync(join(dir, 'pods', UID, 'etc-hosts')), false);
-    assert.equal(existsSync(join(dir, 'pods', UID, 'containers')), false);
+    assert.equal(existsSync(join(dir, 'pods', UID)), false, 'the emptied pod directory goes too');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@
  * can make the agent write elsewhere.
  */
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, rm, rmdir } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
@@ -142,6 +142,10 @@ export class PodManagedFiles {
     if (!UID.test(uid)) return;
     const dir = join(this.#o.root, uid);
     await Promise.all(['etc-hosts', 'sandbox-hosts', 'etc-hostname', 'containers'].map((f) => rm(join(dir, f), { recursive: true, force: true })));
+    // The pod's directory too once nothing else is in it (the volume manager removes it with the volumes).
+    await rmdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT' && err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+    });
   }
 
   async #nodeHosts(): Promise<string> {
