@@ -87,8 +87,8 @@ describe('hosts, hostname and termination messages on runc', { skip }, () => {
     assert.deepEqual(pod.status?.containerStatuses?.[0]?.state, { waiting: { reason: 'ContainerCreating' } });
   });
 
-  test('what a container writes to /dev/termination-log (as a non-root user too) is its terminated state\'s message; FallbackToLogsOnError takes the log\'s tail', async () => {
-    await create('says-bye', { command: ['sh', '-c', 'printf "bye from $(id -u)" > /dev/termination-log; echo not this; exit 1'], securityContext: { runAsUser: 1000 } });
+  test('what a container writes to /dev/termination-log (as a non-root user, on a read-only root too) is its terminated state\'s message; FallbackToLogsOnError takes the log\'s tail', async () => {
+    await create('says-bye', { command: ['sh', '-c', 'printf "bye from $(id -u)" > /dev/termination-log; echo not this; exit 1'], securityContext: { runAsUser: 1000, readOnlyRootFilesystem: true } });
     const bye = (await finished('says-bye')).status?.containerStatuses?.[0]?.state?.terminated;
     assert.equal(bye?.exitCode, 1);
     assert.equal(bye?.reason, 'Error');
