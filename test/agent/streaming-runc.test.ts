@@ -11,14 +11,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { KUBELET_PORT } from '../../src/cluster/agent/node-status.ts';
-import { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
+import type { StreamingEndpoint } from '../../src/cluster/agent/server/streaming-endpoint.ts';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { requireBinaries, requireRunc } from '../helpers/real-parts.ts';
 import { kubectlSkip, runKubectl, startPortForward } from '../helpers/kubectl.ts';
-import { adminKubeconfig, approveServing, eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
-import { BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
+import { eventually, type AgentCluster } from './agent-helpers.ts';
+import { BUSYBOX_IMAGE as IMAGE, type RuncNode } from './runc-busybox.ts';
+import { startStreamingRuncNode, stopStreamingRuncNode } from './runc-streaming-node.ts';
 
 const skip = requireRunc('exec into runc containers') || requireBinaries('util-linux', 'nsenter') || kubectlSkip(33);
 const ADDRESS = '127.0.0.3';
@@ -30,15 +30,7 @@ describe('kubectl logs, exec and port-forward into runc containers', { skip }, (
   let kubeconfig: string;
 
   before(async () => {
-    ac = await startAgentCluster();
-    node = await startRuncAgent(ac, 'node-x', {
-      agent: ({ rt }) => {
-        endpoint = new StreamingEndpoint({ nodeName: 'node-x', runtime: rt, clientCaPem: ac.c.cp.pki.caCertPem, client: () => node.agent.client, address: ADDRESS, port: KUBELET_PORT, log: quietLog });
-        return { host: { ...HOST, internalIP: ADDRESS }, onServingCertificate: (c) => endpoint.setCertificate(c) };
-      },
-    });
-    await approveServing(ac, endpoint);
-    kubeconfig = adminKubeconfig(ac);
+    ({ ac, node, endpoint, kubeconfig } = await startStreamingRuncNode('node-x', ADDRESS));
     await ac.admin.create(resources.pods, 'default', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'box' },
       spec: {
@@ -49,10 +41,7 @@ describe('kubectl logs, exec and port-forward into runc containers', { skip }, (
     await eventually(async () => (await ac.admin.get<K8sObject>(resources.pods, 'default', 'box')).status?.phase === 'Running', 'the pod is Running', 400, 100);
   });
 
-  after(async () => {
-    await endpoint?.close();
-    await stopRuncAgent(node, ac);
-  });
+  after(() => stopStreamingRuncNode({ ac, node, endpoint }));
 
   test('logs and exec: id -u is runAsUser, the exit code comes back, stdin reaches the process', async () => {
     const logs = await eventually(async () => {

@@ -203,5 +203,12 @@ export function computePodStatus(pod: Pod, inp: StatusInputs): Record<string, un
     containerStatuses: regular,
   };
   if (hasInit) status.initContainerStatuses = init;
+  // Ephemeral containers, converted as the kubelet does (as init containers): never ready, never restarted, no started.
+  if (pod.spec?.ephemeralContainers?.length) {
+    status.ephemeralContainerStatuses = pod.spec.ephemeralContainers.map((c) => {
+      const { started: _started, ...s } = containerStatus(c as Container, att.get(c.name), inp.waiting.get(c.name), def, true, inp);
+      return { ...s, ready: false };
+    });
+  }
   return status;
 }

@@ -32,6 +32,7 @@ import { PodStatusWriter } from './pod-status-writer.ts';
 import { PodAdmitter } from './pod-admitter.ts';
 import { ContainerRunner } from './container-runner.ts';
 import { PodTeardown } from './pod-teardown.ts';
+import { runEphemeralContainers } from './ephemeral-containers.ts';
 import { SAFE_SYSCTL_ALLOWLIST } from './runtime/sysctl-allowlist.ts';
 
 export { gracePeriodOf, type PodSyncDeps } from './pod-sync-deps.ts';
@@ -75,7 +76,7 @@ export class PodSyncer {
       d, index: this.index, probes: this.probes, life, status: this.#status,
       view: (uid) => this.view(uid),
       event: (pod, c, type, reason, message) => {
-        const field = (pod.spec?.initContainers ?? []).some((i) => i.name === c.name) ? 'initContainers' : 'containers';
+        const field = (pod.spec?.initContainers ?? []).some((i) => i.name === c.name) ? 'initContainers' : (pod.spec?.ephemeralContainers ?? []).some((e) => e.name === c.name) ? 'ephemeralContainers' : 'containers';
         d.recorder?.event(pod as K8sObject, resources.pods, type, reason, message, `spec.${field}{${c.name}}`);
       },
       podIPs: (pod) => {
@@ -158,6 +159,7 @@ export class PodSyncer {
     }
     if (sandbox) {
       const att = attemptsByName(view.containers);
+      await runEphemeralContainers(this.#c, this.#runner, pod, sandbox, att, waiting);
       if (await this.#runner.runInit(pod, sandbox, att, waiting)) {
         for (const c of pod.spec?.containers ?? []) await this.#runner.run(pod, sandbox, c, att.get(c.name), waiting, false);
       }

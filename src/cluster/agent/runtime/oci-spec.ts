@@ -122,6 +122,8 @@ export interface ContainerSpecInput {
   podFiles?: Readonly<Record<string, string>>;
   /** The pod's /dev/shm (a tmpfs of the sandbox, or the host's with hostIPC), shared by its containers. */
   shm?: string;
+  /** An ephemeral container's target's host pid (ephemeral-target.ts): the container joins its PID namespace. */
+  targetPid?: number;
   /** The agent's pod pids limit (--pod-max-pids), applied per container. */
   pidsLimit?: number;
   /** Node memory in bytes, for the burstable oom_score_adj. */
@@ -149,7 +151,7 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
 
   const namespaces: OciSpec['linux']['namespaces'] = [{ type: 'mount' }];
   if (cfg.podSpec.shareProcessNamespace && !cfg.podSpec.hostPID && sandbox.pid !== undefined) namespaces.push({ type: 'pid', path: `/proc/${sandbox.pid}/ns/pid` });
-  else if (!cfg.podSpec.hostPID) namespaces.push({ type: 'pid' });
+  else if (!cfg.podSpec.hostPID) namespaces.push(input.targetPid !== undefined ? { type: 'pid', path: `/proc/${input.targetPid}/ns/pid` } : { type: 'pid' });
   for (const [type, path] of [['ipc', sandbox.namespaces.ipc], ['uts', sandbox.namespaces.uts], ['network', sandbox.namespaces.net]] as const) {
     if (path) namespaces.push({ type, path });
   }

@@ -30,6 +30,7 @@ import { containerStatusFromFiles, readMeta, readPid, readText, runcLogError, wr
 import { runcExec } from './runc-exec.ts';
 import { attachStreams } from './runc-attach.ts';
 import { closeStdinOnce, markStdinOnce, stdinOnceClosed } from './stdin-once.ts';
+import { ephemeralTargetPid } from './ephemeral-target.ts';
 import { cgroupPlacer, parentCgroup, type CgroupPlacer } from './cgroup-path.ts';
 import { cgroupMadeAt, readCgroupStats, readProcessStats, type UsageStats } from './cgroup-stats.ts';
 import type { AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
@@ -257,6 +258,7 @@ export class RuncRuntime implements ContainerRuntime {
     const [passwd, group] = [readText(join(cfg.image.rootfs, 'etc/passwd')), readText(join(cfg.image.rootfs, 'etc/group'))];
     const user = resolveUser(cfg.podSpec, cfg.container, cfg.image.config.User, passwd, group);
     const seccompLocalhost = await this.localhostProfile(cfg);
+    const targetPid = await ephemeralTargetPid(cfg, async () => Promise.all((await this.containersOf(sandboxId)).map((c) => this.containerStatus(c))));
     if (cfg.image.config.StopSignal !== undefined && !isSignal(cfg.image.config.StopSignal)) throw new Error(`the image's StopSignal ${JSON.stringify(cfg.image.config.StopSignal)} is not a signal`);
 
     const id = this.randomId();
@@ -267,7 +269,7 @@ export class RuncRuntime implements ContainerRuntime {
       const rootfs = await prepareRootfs(this.launcher, cfg.image.rootfs, dir, [join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty || cfg.container.stdin ? [join(dir, 'stdin')] : [])]);
       const spec = containerSpec({
         cfg, sandbox, hostname: sandboxMeta.hostname, user, cgroupsPath, podFiles: sandboxMeta.podFiles, shm: sandboxMeta.shm,
-        pidsLimit: this.opts.pidsLimit, memoryCapacity: this.opts.memoryCapacity, seccompLocalhost, oomScoreAdjMin: this.selfProcess().oomFloor,
+        pidsLimit: this.opts.pidsLimit, memoryCapacity: this.opts.memoryCapacity, seccompLocalhost, targetPid, oomScoreAdjMin: this.selfProcess().oomFloor,
         ...(effectiveSecurityContext(cfg.podSpec, cfg.container).privileged ? { hostDevices: await hostDevices() } : {}),
         allCaps: this.selfProcess().caps,
       });
