@@ -124,8 +124,11 @@ class EtcdStore implements Store {
     );
   }
 
-  /** The lease a write with a TTL is put with (etcd deletes the key when it expires); 0 for none. */
-  private async leaseFor(key: string, opts: WriteOptions | undefined): Promise<Int64> {
+  /**
+   * The lease a write with a TTL is put with (etcd deletes the key when it expires); 0 for none,
+   * without an await: a write without a TTL (nearly all) goes straight to its Txn.
+   */
+  private leaseFor(key: string, opts: WriteOptions | undefined): 0 | Promise<Int64> {
     const ttl = ttlOf(key, opts);
     return ttl === 0 ? 0 : this.leases.getLease(ttl);
   }
@@ -292,7 +295,8 @@ class EtcdStore implements Store {
     const bytes = encodeValue(key, value);
     const stored = this.stored<T>(key, value, bytes);
     try {
-      const lease = await this.leaseFor(key, opts);
+      const pending = this.leaseFor(key, opts);
+      const lease = pending === 0 ? 0 : await pending;
       const res = await this.client.txn({
         compare: absent(k),
         success: [{ request_put: lease === 0 ? { key: k, value: bytes } : { key: k, value: bytes, lease } }],
@@ -312,7 +316,8 @@ class EtcdStore implements Store {
     const stored = this.stored<T>(key, value, bytes);
     try {
       // A put without a lease detaches the key from any it had: an update without a TTL clears it.
-      const lease = await this.leaseFor(key, opts);
+      const pending = this.leaseFor(key, opts);
+      const lease = pending === 0 ? 0 : await pending;
       const res = await this.client.txn({
         compare: atRevision(k, expectedRevision),
         success: [{ request_put: lease === 0 ? { key: k, value: bytes, prev_kv: true } : { key: k, value: bytes, prev_kv: true, lease } }],
