@@ -104,3 +104,16 @@ test('a Job stored with a now-invalid template takes a status merge patch; a dec
   assert.equal(down.status, 422, down.text);
   assert.equal(down.body.message, 'Job.batch "old-job" is invalid: status.failed: Invalid value: 1: cannot decrease the failed counter');
 });
+
+test('a LoadBalancer Service\'s status: an ingress IP without ipMode is stored as VIP (upstream\'s defaulting), an unknown ipMode is a 422', async () => {
+  const SVCS = '/api/v1/namespaces/default/services';
+  const created = await c.admin.post(SVCS, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } });
+  assert.equal(created.status, 201, created.text);
+  const put = await c.admin.put(`${SVCS}/lb/status`, { ...created.body, status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }, { ip: '192.0.2.11', ipMode: 'Proxy' }, { hostname: 'lb.example.com' }] } } });
+  assert.equal(put.status, 200, put.text);
+  assert.deepEqual(put.body.status.loadBalancer.ingress, [{ ip: '192.0.2.10', ipMode: 'VIP' }, { ip: '192.0.2.11', ipMode: 'Proxy' }, { hostname: 'lb.example.com' }]);
+  assert.deepEqual((await c.admin.get(`${SVCS}/lb`)).body.status.loadBalancer.ingress[0], { ip: '192.0.2.10', ipMode: 'VIP' });
+  const bad = await c.admin.patch(`${SVCS}/lb/status`, { status: { loadBalancer: { ingress: [{ ip: '192.0.2.10', ipMode: 'Magic' }] } } }, 'application/merge-patch+json');
+  assert.equal(bad.status, 422, bad.text);
+  assert.deepEqual(bad.body.details.causes, [{ reason: 'FieldValueNotSupported', message: 'Unsupported value: "Magic": supported values: "Proxy", "VIP"', field: 'status.loadBalancer.ingress[0].ipMode' }]);
+});

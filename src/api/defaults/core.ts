@@ -33,6 +33,10 @@ export function defaultService(svc: Service): void {
     spec.internalTrafficPolicy = 'Cluster';
   }
   if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+  // LoadBalancerIPMode (on in 1.33): a load-balancer ingress with an IP and no ipMode is a VIP.
+  if (spec.type === 'LoadBalancer') {
+    for (const ing of svc.status?.loadBalancer?.ingress ?? []) if (ing.ip && ing.ipMode == null) ing.ipMode = 'VIP';
+  }
   // Strategy normalisation: clusterIP and clusterIPs[0] are kept in step.
   if (spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
   if (!spec.clusterIP && spec.clusterIPs?.length) spec.clusterIP = spec.clusterIPs[0];

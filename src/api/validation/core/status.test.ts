@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errorString } from '../field-errors.ts';
 import { validateObject, type GVK } from '../index.ts';
+import { applyDefaults } from '../../defaults/index.ts';
 
 type Obj = Record<string, any>;
 const core = (kind: string): GVK => ({ group: '', version: 'v1', kind });
@@ -102,10 +103,26 @@ test('Service status: load-balancer ingress ip, ipMode and hostname', () => {
   assert.deepEqual(msgs(core('Service'), ing({ ip: '1.2.3.4', ipMode: 'VIP' }, { hostname: 'lb.example.com' }), svc), []);
   assert.deepEqual(msgs(core('Service'), ing({ ip: 'nope' }, { hostname: 'lb.example.com', ipMode: 'VIP' }, { ip: '1.2.3.4', ipMode: 'Magic' }, { hostname: '1.2.3.4' }), svc), [
     'status.loadBalancer.ingress[0].ip: Invalid value: "nope": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+    'status.loadBalancer.ingress[0].ipMode: Required value: must be specified when `ip` is set',
     'status.loadBalancer.ingress[1].ipMode: Forbidden: may not be specified when `ip` is not set',
     'status.loadBalancer.ingress[2].ipMode: Unsupported value: "Magic": supported values: "Proxy", "VIP"',
     'status.loadBalancer.ingress[3].hostname: Invalid value: "1.2.3.4": must be a DNS name, not an IP address',
   ]);
+});
+
+test('Service status: ipMode defaults to VIP for an ingress IP of a LoadBalancer Service (SetDefaults_Service), then is required', () => {
+  const svc = { metadata: { name: 's', namespace: 'default', resourceVersion: '1' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } };
+  const written = { ...svc, status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }, { ip: '1.2.3.5', ipMode: 'Proxy' }, { hostname: 'lb.example.com' }] } } };
+  // Without the defaulting (upstream validates after it) the rule refuses the first entry.
+  assert.deepEqual(msgs(core('Service'), structuredClone(written), svc), ['status.loadBalancer.ingress[0].ipMode: Required value: must be specified when `ip` is set']);
+  const defaulted = structuredClone(written);
+  applyDefaults(core('Service'), defaulted);
+  assert.deepEqual(defaulted.status.loadBalancer.ingress, [{ ip: '1.2.3.4', ipMode: 'VIP' }, { ip: '1.2.3.5', ipMode: 'Proxy' }, { hostname: 'lb.example.com' }]);
+  assert.deepEqual(msgs(core('Service'), defaulted, svc), []);
+  // Only a LoadBalancer's: another type's ingress is left alone (and refused as before).
+  const clusterIP = { ...structuredClone(written), spec: { type: 'ClusterIP', ports: [{ port: 80 }] } };
+  applyDefaults(core('Service'), clusterIP);
+  assert.equal(clusterIP.status.loadBalancer.ingress[0].ipMode, undefined);
 });
 
 test('status writes keep the metadata rules; the main resource keeps its own rules', () => {

@@ -35,9 +35,10 @@ export function validateLoadBalancerHostname(hostname: string, p: Path): FieldEr
 }
 
 /**
- * ValidateLoadBalancerStatus (1.33, AllowServiceLBStatusOnNonLB off). The "ipMode must be specified
- * when `ip` is set" rule is left out: upstream defaults ipMode to VIP before validating, and this
- * server has no such defaulting yet, so enforcing it would refuse every status writer that sets an IP.
+ * ValidateLoadBalancerStatus (1.33: AllowServiceLBStatusOnNonLB off, LoadBalancerIPMode on). A
+ * LoadBalancer Service's ingress with an IP has its ipMode defaulted to VIP before this runs
+ * (defaultService, as SetDefaults_Service), so through the API "must be specified when `ip` is
+ * set" never fires; it is kept, as upstream, for whatever is validated without that defaulting.
  */
 function validateServiceLoadBalancerStatus(svc: Obj): FieldError[] {
   const ingress = (svc.status?.loadBalancer?.ingress ?? []) as Obj[];
@@ -47,7 +48,9 @@ function validateServiceLoadBalancerStatus(svc: Obj): FieldError[] {
   ingress.forEach((ing, i) => {
     const ip = p.index(i);
     if (ing.ip) errs.push(...isValidIP(ing.ip).map((m) => invalid(ip.child('ip'), ing.ip, m)));
-    if (ing.ipMode != null && !ing.ip) errs.push(forbidden(ip.child('ipMode'), 'may not be specified when `ip` is not set'));
+    if (ing.ipMode == null) {
+      if (ing.ip) errs.push(required(ip.child('ipMode'), 'must be specified when `ip` is set'));
+    } else if (!ing.ip) errs.push(forbidden(ip.child('ipMode'), 'may not be specified when `ip` is not set'));
     else if (ing.ipMode != null && !IP_MODES.includes(ing.ipMode)) errs.push(notSupported(ip.child('ipMode'), ing.ipMode, IP_MODES));
     if (ing.hostname) errs.push(...validateLoadBalancerHostname(ing.hostname, ip.child('hostname')));
   });
