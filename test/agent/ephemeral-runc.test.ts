@@ -5,17 +5,18 @@
  * it by name; `kubectl debug -i` attaches to its stdin. Needs root, runc, nsenter and
  * busybox-static: skipped without them, failed under PORTCULLIS_REQUIRE_ALL=1.
  */
+import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { requireBinaries, requireRunc } from '../helpers/real-parts.ts';
-import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
+import { kubectlPath, kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
 import { eventually } from './agent-helpers.ts';
 import { BUSYBOX_IMAGE as IMAGE } from './runc-busybox.ts';
 import { startStreamingRuncNode, stopStreamingRuncNode, type StreamingRuncNode } from './runc-streaming-node.ts';
 
-const skip = requireRunc('ephemeral containers on runc') || requireBinaries('util-linux', 'nsenter') || kubectlSkip(33);
+const skip = requireRunc('ephemeral containers on runc') || requireBinaries('util-linux', 'nsenter', 'script') || kubectlSkip(33);
 const ADDRESS = '127.0.0.8';
 
 describe('kubectl debug: ephemeral containers on runc', { skip }, () => {
@@ -78,4 +79,43 @@ describe('kubectl debug: ephemeral containers on runc', { skip }, () => {
     const ids = (await s.node.rt.list()).containers.filter((c) => c.pod.name === 'box' && c.name === 'dbg2');
     assert.equal(ids.length, 1);
   });
+
+  test('kubectl debug -it (a terminal from script(1)): the shell in the ephemeral container gets a TTY and sees the target\'s processes', async () => {
+    // script gives kubectl a pseudo-terminal, so -t is kept and the attach carries a TTY and its size.
+    const cmd = `${kubectlPath(33)} debug -it box --image=${IMAGE} --image-pull-policy=IfNotPresent --target=app -c dbg3 -- sh`;
+    const input = 'tty; tr "\\0" " " < /proc/1/cmdline; echo; exit 4\n';
+    const r = await runScript(cmd, s.kubeconfig, input);
+    assert.match(r, /^\/dev\/pts\/\d+\r?$/m, r);
+    assert.match(r, /^sleep 3601 \r?$/m, r);
+    const done = await eventually(async () => {
+      const st = await ephStatus('dbg3');
+      return st?.state?.terminated && st;
+    }, 'the ephemeral container exited', 100, 100);
+    assert.equal(done.state.terminated.exitCode, 4);
+  });
 });
+
+/** Runs `cmd` under script(1) (a pseudo-terminal), writing `input` once the remote shell can read it; its output. */
+function runScript(cmd: string, kubeconfig: string, input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: process.env.HOME ?? '/tmp' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let sent = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      // kubectl says so once attached; the shell's prompt may not come before input.
+      if (!sent && /If you don't see a command prompt|# $/.test(out)) {
+        sent = true;
+        child.stdin.write(input);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
