@@ -86,6 +86,12 @@ test('the agent never writes through a symlink in the pod directory, nor into a 
     assert.deepEqual(mounts.map((m) => m.containerPath), ['/etc/hosts', '/etc/hostname']);
     assert.deepEqual(warnings, ['error on creating termination-log file']);
     assert.equal(existsSync(join(outside, 'app')), false);
+    // Nor is a message read through it.
+    mkdirSync(join(outside, 'app'));
+    writeFileSync(join(outside, 'app', '0'), 'host secret');
+    files.note(p);
+    const gone: ContainerStatus = { id: 'c0', sandboxId: 's', pod: { uid: UID, namespace: 'prod', name: 'web-0' }, name: 'app', attempt: 0, imageRef: 'i', imageDigest: '', state: 'exited', exitCode: 1, reason: 'Error', createdAt: '', logPath: join(dir, 'none.log') };
+    assert.equal((await files.withMessages(UID, [gone]))[0]!.message, undefined);
 
     const bad = { ...p, metadata: { ...p.metadata, uid: '../../etc' } };
     await assert.rejects(files.mountsFor(bad, p.spec!.containers[0]!, 0, ['10.244.1.7']), /cannot name a directory/);

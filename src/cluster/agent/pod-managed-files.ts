@@ -19,7 +19,7 @@
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readFile, rm, rmdir } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { DEFAULT_CLUSTER_DOMAIN, managedHostsFileContent, nodeHostsFileContent, nodenameForKernel, podHostnameAndDomain } from './etc-hosts.ts';
 import { bytesPerStatus, terminationMessage, truncateBytes } from './termination-message.ts';
@@ -119,8 +119,7 @@ export class PodManagedFiles {
       let message = known.get(c.id);
       if (message === undefined) {
         const spec = specs.byName.get(c.name);
-        const file = spec?.terminationMessagePath && NAME.test(c.name) ? join(this.#o.root, uid, 'containers', c.name, String(c.attempt)) : undefined;
-        const read = await terminationMessage(c, spec, file);
+        const read = await terminationMessage(c, spec, spec?.terminationMessagePath ? await this.#messageFile(uid, c.name, c.attempt) : undefined);
         message = read.message;
         if (!read.fromLogs) known.set(c.id, message);
       }
@@ -146,6 +145,16 @@ export class PodManagedFiles {
     await rmdir(dir).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT' && err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
     });
+  }
+
+  /** Where the instance's termination file is, when every directory on the way is a real one (no symlink to elsewhere). */
+  async #messageFile(uid: string, name: string, attempt: number): Promise<string | undefined> {
+    if (!NAME.test(name)) return undefined;
+    const dir = join(this.#o.root, uid, 'containers', name);
+    for (const d of [join(this.#o.root, uid), dirname(dir), dir]) {
+      if (!(await lstat(d).catch(() => undefined))?.isDirectory()) return undefined;
+    }
+    return join(dir, String(attempt));
   }
 
   async #nodeHosts(): Promise<string> {
