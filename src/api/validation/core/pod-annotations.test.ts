@@ -64,3 +64,32 @@ test('updates may neither add, change nor remove the AppArmor or mirror annotati
   const mismatch = pod({ [SC_POD]: 'unconfined' }, (s) => (s.securityContext = { seccompProfile: { type: 'RuntimeDefault' } }));
   assert.deepEqual(u(mismatch, mismatch), []);
 });
+
+test('pods/status writes judge the written annotations against the stored spec (ValidatePodSpecificAnnotationUpdates)', () => {
+  const stored = pod({});
+  const u = (next: Pod) => validatePodUpdate(next, stored, 'status').map(errorString);
+  assert.deepEqual(u(pod({ [SC_POD]: 'strict', [`${SC_CTR}app`]: 'localhost/../x' })), [
+    `metadata.annotations.${SC_POD}: Invalid value: "strict": must be a valid seccomp profile`,
+    `metadata.annotations.${SC_CTR}app: Invalid value: "../x": must not contain '..'`,
+  ]);
+  assert.deepEqual(u(pod({ [SC_POD]: 'runtime/default' })), []);
+  // The mirror annotation is refused twice, as upstream: it may not be added, and the stored spec has no nodeName.
+  assert.deepEqual(u(pod({ 'kubernetes.io/config.mirror': 'x' })), [
+    'metadata.annotations[kubernetes.io/config.mirror]: Forbidden: may not add mirror pod annotation',
+    'metadata.annotations[kubernetes.io/config.mirror]: Invalid value: "x": must set spec.nodeName if mirror pod annotation is set',
+  ]);
+});
+
+test('pod-deletion-cost must be an int32 without a sign or leading zero, unless the stored object already had a bad one', () => {
+  const DC = 'controller.kubernetes.io/pod-deletion-cost';
+  for (const ok of ['0', '-5', '-007', '2147483647', '-2147483648']) assert.deepEqual(errs(pod({ [DC]: ok })), [], ok);
+  for (const bad of ['+10', '008', '2147483648', '-2147483649', '1.5', '', '-', ' 1', '99999999999999999999']) {
+    assert.deepEqual(errs(pod({ [DC]: bad })), [`metadata.annotations[${DC}]: Invalid value: ${JSON.stringify(bad)}: must be a 32bit integer`], bad);
+  }
+  const u = (next: Pod, old: Pod, sub = '') => validatePodUpdate(next, old, sub).map(errorString);
+  const bad = pod({ [DC]: '+1' });
+  for (const sub of ['', 'status']) {
+    assert.deepEqual(u(bad, pod({})), [`metadata.annotations[${DC}]: Invalid value: "+1": must be a 32bit integer`], sub);
+    assert.deepEqual(u(pod({ [DC]: 'x' }), bad, sub), [], sub);
+  }
+});

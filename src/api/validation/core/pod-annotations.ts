@@ -11,6 +11,7 @@ import type { AppArmorProfile, Container, Pod, PodSpec, SeccompProfile } from 'k
 import { forbidden, goQuote, invalid, path, type FieldError, type Path } from '../field-errors.ts';
 
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 const SECCOMP_POD = 'seccomp.security.alpha.kubernetes.io/pod';
 const SECCOMP_CONTAINER_PREFIX = 'container.seccomp.security.alpha.kubernetes.io/';
 const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
@@ -38,30 +39,51 @@ function seccompAnnotationErrors(value: string, p: Path): FieldError[] {
   return errs;
 }
 
-/** ValidatePodSpecificAnnotations (the tolerations and deletion-cost annotations are not checked here). */
-export function validatePodSpecificAnnotations(pod: Pod): FieldError[] {
+/**
+ * helper.GetDeletionCostFromPodAnnotations fails: a value that is not an int32 in decimal, or that
+ * starts with '+' or a leading zero (validFirstDigit), as "+10" and "008".
+ */
+export function hasInvalidDeletionCost(annotations: Readonly<Record<string, string>> | undefined | null): boolean {
+  const v = annotations?.[POD_DELETION_COST];
+  if (v === undefined) return false;
+  if (!/^(?:0|-[0-9]+|[1-9][0-9]*)$/.test(v) || v.length > 12) return true;
+  const n = Number(v);
+  return n < -(2 ** 31) || n >= 2 ** 31;
+}
+
+/** The PodValidationOptions ValidatePodSpecificAnnotations reads. */
+export interface PodAnnotationOptions {
+  /** AllowInvalidPodDeletionCost: the old object already had an invalid deletion cost (updates only). */
+  allowInvalidPodDeletionCost?: boolean;
+}
+
+/** ValidatePodSpecificAnnotations on the given annotations and spec (the tolerations annotation is not checked here). */
+export function validatePodSpecificAnnotations(pod: Pod, opts: PodAnnotationOptions = {}, p: Path = annotationsPath): FieldError[] {
   const errs: FieldError[] = [];
   const annotations = pod.metadata?.annotations;
   if (!annotations) return errs;
   const spec: PodSpec = pod.spec ?? { containers: [] };
   const mirror = annotations[MIRROR_POD_ANNOTATION];
   if (mirror !== undefined && !spec.nodeName) {
-    errs.push(invalid(annotationsPath.key(MIRROR_POD_ANNOTATION), mirror, 'must set spec.nodeName if mirror pod annotation is set'));
+    errs.push(invalid(p.key(MIRROR_POD_ANNOTATION), mirror, 'must set spec.nodeName if mirror pod annotation is set'));
+  }
+  if (!opts.allowInvalidPodDeletionCost && hasInvalidDeletionCost(annotations)) {
+    errs.push(invalid(p.key(POD_DELETION_COST), annotations[POD_DELETION_COST], 'must be a 32bit integer'));
   }
   // Upstream names these with Child, not Key: metadata.annotations.seccomp.security.alpha.kubernetes.io/pod.
   const pod0 = annotations[SECCOMP_POD];
-  if (pod0 !== undefined) errs.push(...seccompAnnotationErrors(pod0, annotationsPath.child(SECCOMP_POD)));
+  if (pod0 !== undefined) errs.push(...seccompAnnotationErrors(pod0, p.child(SECCOMP_POD)));
   for (const [k, v] of Object.entries(annotations)) {
-    if (k.startsWith(SECCOMP_CONTAINER_PREFIX)) errs.push(...seccompAnnotationErrors(v, annotationsPath.child(k)));
+    if (k.startsWith(SECCOMP_CONTAINER_PREFIX)) errs.push(...seccompAnnotationErrors(v, p.child(k)));
   }
   let names: Set<string> | undefined;
   for (const [k, v] of Object.entries(annotations)) {
     if (!k.startsWith(APPARMOR_PREFIX)) continue;
     names ??= new Set(containersWithPaths(spec, path('spec')).map(([c]) => c.name));
     const name = k.slice(APPARMOR_PREFIX.length);
-    if (!names.has(name)) errs.push(invalid(annotationsPath.key(k), name, 'container not found'));
+    if (!names.has(name)) errs.push(invalid(p.key(k), name, 'container not found'));
     if (v !== '' && v !== 'runtime/default' && v !== 'unconfined' && !v.startsWith(LOCALHOST)) {
-      errs.push(invalid(annotationsPath.key(k), v, `invalid AppArmor profile name: ${goQuote(v)}`));
+      errs.push(invalid(p.key(k), v, `invalid AppArmor profile name: ${goQuote(v)}`));
     }
   }
   return errs;

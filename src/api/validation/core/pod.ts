@@ -9,7 +9,7 @@ import { inclusiveRangeError } from '../names.ts';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { validatePodSpec, validateTolerations, type PodSpecOptions } from './pod-spec.ts';
 import { hostSysctlError } from './security-context.ts';
-import { validateAnnotationsMatchFieldsOnCreate, validatePodAnnotationUpdates, validatePodSpecificAnnotations } from './pod-annotations.ts';
+import { hasInvalidDeletionCost, validateAnnotationsMatchFieldsOnCreate, validatePodAnnotationUpdates, validatePodSpecificAnnotations, type PodAnnotationOptions } from './pod-annotations.ts';
 import { STATIC_POD_ERROR, validateEphemeralContainerChanges } from './ephemeral-containers.ts';
 import { validatePodResize } from './pod-resize.ts';
 
@@ -18,7 +18,7 @@ const MAX_INT32 = 2147483647;
 export const POD_UPDATE_FORBIDDEN =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
-interface PodOptions extends PodSpecOptions {
+interface PodOptions extends PodSpecOptions, PodAnnotationOptions {
   /** Set by validatePodUpdate: ValidatePodCreate's own checks are for creation only. */
   update?: boolean;
 }
@@ -29,7 +29,7 @@ interface PodOptions extends PodSpecOptions {
  */
 export function validatePod(pod: Pod, opts: PodOptions = {}): FieldError[] {
   const errs = validateObjectMeta(pod.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
-  errs.push(...validatePodSpecificAnnotations(pod));
+  errs.push(...validatePodSpecificAnnotations(pod, opts));
   errs.push(...validatePodSpec(pod.spec, path('spec'), { ...opts, resourceIsPod: true }));
   if (opts.update) return errs;
   // Ephemeral containers come only through the pods/ephemeralcontainers subresource.
@@ -39,7 +39,12 @@ export function validatePod(pod: Pod, opts: PodOptions = {}): FieldError[] {
 }
 
 /** Where validatePodUpdate keeps validatePod's metadata errors: only the pod-specific annotation ones. */
-const POD_SPECIFIC_ANNOTATION_PATHS = ['metadata.annotations[kubernetes.io/config.mirror]', 'metadata.annotations[container.apparmor.security.beta.kubernetes.io/', 'metadata.annotations.'];
+const POD_SPECIFIC_ANNOTATION_PATHS = [
+  'metadata.annotations[kubernetes.io/config.mirror]',
+  'metadata.annotations[controller.kubernetes.io/pod-deletion-cost]',
+  'metadata.annotations[container.apparmor.security.beta.kubernetes.io/',
+  'metadata.annotations.',
+];
 
 function validateContainerUpdates(
   next: PodSpec['containers'] | undefined,
@@ -84,15 +89,21 @@ export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldEr
   // The mirror and AppArmor annotations are fixed, status writes included, so no client turns its
   // pod into a "mirror pod" (or one back) or changes its AppArmor profile after admission judged it.
   errs.push(...validatePodAnnotationUpdates(pod, old));
+  // GetValidationOptionsFromPodSpecAndMeta: a deletion cost stored invalid (before the check) stays.
+  const allowInvalidPodDeletionCost = hasInvalidDeletionCost(old.metadata?.annotations);
   // pods/status writes only status (the spec is the stored one), and upstream's
   // ValidatePodStatusUpdate checks metadata, not the spec: walking it again on every kubelet
   // status write costs time and would refuse a status write for a spec stored under older rules.
-  if (subresource === 'status') return errs;
+  // Its ValidatePodSpecificAnnotationUpdates still judges the written annotations against that spec.
+  if (subresource === 'status') {
+    errs.push(...validatePodSpecificAnnotations(pod, { allowInvalidPodDeletionCost }));
+    return errs;
+  }
   // GetValidationOptionsFromPodSpecAndMeta: a pod stored with a namespaced sysctl in a namespace it
   // shares with the host (allowed before 1.27) stays updatable.
   const os0 = old.spec ?? { containers: [] };
   const allowNamespacedSysctlsForHostNetAndHostIPC = (os0.securityContext?.sysctls ?? []).some((s) => hostSysctlError(s.name ?? '', os0, path('')) !== undefined);
-  const podErrs = validatePod(pod, { allowNamespacedSysctlsForHostNetAndHostIPC, update: true });
+  const podErrs = validatePod(pod, { allowNamespacedSysctlsForHostNetAndHostIPC, allowInvalidPodDeletionCost, update: true });
   errs.push(...podErrs.filter((e) => !e.field.startsWith('metadata.') || POD_SPECIFIC_ANNOTATION_PATHS.some((p) => e.field.startsWith(p))));
   // pods/ephemeralcontainers: ValidatePodEphemeralContainersUpdate (the write was narrowed to spec.ephemeralContainers).
   if (subresource === 'ephemeralcontainers') {
