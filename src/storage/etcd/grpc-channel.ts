@@ -85,20 +85,31 @@ function statusOf(fields: HeaderList): { status: CallStatus | undefined; http: s
 /**
  * A call's headers, encoded once per path and extra field (the deadline, `hasleader`): literals
  * only, so the bytes never change. The calls' paths and deadlines are few; past 64 a block is
- * encoded per call.
+ * encoded per call. A unary call finds its block by path and deadline in milliseconds, with no
+ * string built per call.
  */
 class HeaderBlocks {
-  private readonly cache = new Map<string, Buffer>();
+  private readonly cache = new Map<string, Map<string | number, Buffer>>();
+  private size = 0;
   private readonly base: HeaderList;
   constructor(scheme: string, authority: string) {
     this.base = [[':method', 'POST'], [':scheme', scheme], [':authority', authority], ['content-type', 'application/grpc'], ['te', 'trailers']];
   }
+  /** The block of a unary call with this deadline (grpc-timeout in whole milliseconds, at least 1). */
+  deadline(path: string, timeoutMs: number): Buffer {
+    return this.cache.get(path)?.get(timeoutMs) ?? this.add(path, timeoutMs, 'grpc-timeout', `${Math.max(1, Math.ceil(timeoutMs))}m`);
+  }
   get(path: string, name: string, value: string): Buffer {
-    const key = `${path}\n${name}\n${value}`;
-    let block = this.cache.get(key);
-    if (!block) {
-      block = encodeHeaders([...this.base.slice(0, 2), [':path', path], ...this.base.slice(2), [name, value]]);
-      if (this.cache.size < 64) this.cache.set(key, block);
+    const key = `${name}\n${value}`;
+    return this.cache.get(path)?.get(key) ?? this.add(path, key, name, value);
+  }
+  private add(path: string, key: string | number, name: string, value: string): Buffer {
+    const block = encodeHeaders([...this.base.slice(0, 2), [':path', path], ...this.base.slice(2), [name, value]]);
+    if (this.size < 64) {
+      let byPath = this.cache.get(path);
+      if (!byPath) this.cache.set(path, (byPath = new Map()));
+      byPath.set(key, block);
+      this.size++;
     }
     return block;
   }
@@ -165,47 +176,12 @@ export class GrpcChannel {
   /** One request message, one response message; fails with GrpcError. */
   unary(path: string, body: Uint8Array, timeoutMs: number): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
-      const decoder = new FrameDecoder(this.opts.maxMessageBytes);
-      let message: Buffer | undefined;
-      let status: CallStatus | undefined;
-      let settled = false;
-      let stream: H2Stream | undefined;
-      const finish = (err: GrpcError | undefined) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (err) {
-          stream?.cancel();
-          reject(err);
-        } else if (!status) reject(new GrpcError(Status.UNAVAILABLE, `connection to ${this.url}: the call ended without a status`));
-        else if (status.code !== Status.OK) reject(new GrpcError(status.code, status.message));
-        else if (!message) reject(new GrpcError(Status.INTERNAL, `${this.url}: ${path} answered OK without a message`));
-        else resolve(message);
-      };
-      const timer = setTimeout(() => finish(new GrpcError(Status.DEADLINE_EXCEEDED, 'context deadline exceeded')), timeoutMs);
-      const handlers: H2StreamHandlers = {
-        headers: (fields, end) => {
-          const { status: st, http } = statusOf(fields);
-          status ??= st;
-          if (!status && http !== undefined && http !== '200') finish(new GrpcError(Status.UNKNOWN, `${this.url}: HTTP status ${http}`));
-          else if (end) finish(undefined);
-        },
-        data: (chunk, end) => {
-          try {
-            for (const m of decoder.push(chunk)) message = m;
-          } catch (err) {
-            finish(unavailable(this.url, err));
-            return;
-          }
-          if (end) finish(undefined);
-        },
-        reset: (code, err, unprocessed) =>
-          finish(err ? unavailable(this.url, err, unprocessed) : new GrpcError(Status.UNAVAILABLE, `connection to ${this.url}: the call ended without a status (HTTP/2 code ${code})`, unprocessed)),
-      };
+      const call = new UnaryCall(this.url, path, this.opts.maxMessageBytes, resolve, reject, timeoutMs);
       try {
-        stream = this.open(path, ['grpc-timeout', `${Math.max(1, Math.ceil(timeoutMs))}m`], handlers, frame(body), true);
+        const session = this.connect();
+        call.stream = session.request(this.blocks!.deadline(path, timeoutMs), call, frame(body), true);
       } catch (err) {
-        finish(unavailable(this.url, err, true));
+        call.finish(unavailable(this.url, err, true));
       }
     });
   }
@@ -225,6 +201,68 @@ export class GrpcChannel {
     this.session = undefined;
     // Calls and streams in flight end with their own error (the store fails them as Closed).
     s?.destroy(new Error('the client closed'));
+  }
+}
+
+function expire(call: UnaryCall): void {
+  call.finish(new GrpcError(Status.DEADLINE_EXCEEDED, 'context deadline exceeded'));
+}
+
+/** A unary call in flight: its stream's handlers, one object per call. */
+class UnaryCall implements H2StreamHandlers {
+  stream: H2Stream | undefined;
+  private readonly url: string;
+  private readonly path: string;
+  private readonly decoder: FrameDecoder;
+  private readonly resolve: (message: Buffer) => void;
+  private readonly reject: (err: GrpcError) => void;
+  private readonly timer: NodeJS.Timeout;
+  private message: Buffer | undefined;
+  private status: CallStatus | undefined;
+  private settled = false;
+
+  constructor(url: string, path: string, maxMessageBytes: number, resolve: (m: Buffer) => void, reject: (err: GrpcError) => void, timeoutMs: number) {
+    this.url = url;
+    this.path = path;
+    this.decoder = new FrameDecoder(maxMessageBytes);
+    this.resolve = resolve;
+    this.reject = reject;
+    this.timer = setTimeout(expire, timeoutMs, this);
+  }
+
+  headers(fields: HeaderList, end: boolean): void {
+    const { status, http } = statusOf(fields);
+    this.status ??= status;
+    if (!this.status && http !== undefined && http !== '200') this.finish(new GrpcError(Status.UNKNOWN, `${this.url}: HTTP status ${http}`));
+    else if (end) this.finish(undefined);
+  }
+
+  data(chunk: Buffer, end: boolean): void {
+    try {
+      for (const m of this.decoder.push(chunk)) this.message = m;
+    } catch (err) {
+      this.finish(unavailable(this.url, err));
+      return;
+    }
+    if (end) this.finish(undefined);
+  }
+
+  reset(code: number | undefined, err: Error | undefined, unprocessed: boolean): void {
+    this.finish(err ? unavailable(this.url, err, unprocessed) : new GrpcError(Status.UNAVAILABLE, `connection to ${this.url}: the call ended without a status (HTTP/2 code ${code})`, unprocessed));
+  }
+
+  finish(err: GrpcError | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const status = this.status;
+    if (err) {
+      this.stream?.cancel();
+      this.reject(err);
+    } else if (!status) this.reject(new GrpcError(Status.UNAVAILABLE, `connection to ${this.url}: the call ended without a status`));
+    else if (status.code !== Status.OK) this.reject(new GrpcError(status.code, status.message));
+    else if (!this.message) this.reject(new GrpcError(Status.INTERNAL, `${this.url}: ${this.path} answered OK without a message`));
+    else this.resolve(this.message);
   }
 }
 

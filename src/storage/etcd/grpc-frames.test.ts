@@ -29,3 +29,17 @@ test('a compressed frame is refused (none is asked for)', () => {
   f[0] = 1;
   assert.throws(() => new FrameDecoder(10).push(f), (err: unknown) => err instanceof FrameError && err.code === 13);
 });
+
+test('whole messages one per chunk, between split ones, come out as sent', () => {
+  const a = Buffer.from('one whole message');
+  const b = Buffer.alloc(300, 9);
+  const d = new FrameDecoder(1 << 20);
+  assert.deepEqual(d.push(frame(a)), [a]);
+  const fb = frame(b);
+  assert.deepEqual(d.push(fb.subarray(0, 7)), []);
+  assert.deepEqual(d.push(Buffer.concat([fb.subarray(7), frame(a).subarray(0, 2)])), [b]);
+  assert.deepEqual(d.push(frame(a).subarray(2)), [a]);
+  assert.deepEqual(d.push(frame(Buffer.alloc(0))), [Buffer.alloc(0)]);
+  assert.equal(d.pending, 0);
+  assert.throws(() => new FrameDecoder(10).push(frame(Buffer.alloc(11))), (err: unknown) => err instanceof FrameError && err.code === 8);
+});

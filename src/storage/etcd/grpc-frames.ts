@@ -33,6 +33,11 @@ export class FrameDecoder {
 
   /** Whole messages completed by this chunk; throws FrameError for a frame it will not take. */
   push(chunk: Buffer): Buffer[] {
+    // The common case, a response in one DATA frame: exactly one whole message, nothing buffered.
+    if (this.buffered === 0 && chunk.length >= 5 && chunk[0] === 0) {
+      const length = chunk.readUInt32BE(1);
+      if (chunk.length === 5 + length && length <= this.maxMessageBytes) return [chunk.subarray(5)];
+    }
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     const out: Buffer[] = [];

@@ -91,12 +91,17 @@ function huffmanDecode(buf: Buffer, from: number, to: number): string {
   return out;
 }
 
-/** A header block's fields, in order: [name, value]. */
-export type HeaderList = [string, string][];
+/** A header block's fields, in order: [name, value] (shared with the tables: read, never changed). */
+export type HeaderList = (readonly [string, string])[];
+
+interface DynamicEntry {
+  field: readonly [string, string];
+  size: number;
+}
 
 export class HpackDecoder {
   /** Newest first. */
-  private readonly dynamic: [string, string, number][] = [];
+  private readonly dynamic: DynamicEntry[] = [];
   private size = 0;
   private maxSize: number;
   /** The most the peer may set (our SETTINGS_HEADER_TABLE_SIZE). */
@@ -119,7 +124,7 @@ export class HpackDecoder {
         out.push(this.entry(this.int(7)));
       } else if (b & 0x40) {
         const field = this.literal(6);
-        this.add(field[0], field[1]);
+        this.add(field);
         out.push(field);
       } else if (b & 0x20) {
         const size = this.int(5);
@@ -156,33 +161,30 @@ export class HpackDecoder {
     return s;
   }
 
-  private literal(prefix: number): [string, string] {
+  private literal(prefix: number): readonly [string, string] {
     const index = this.int(prefix);
     const name = index === 0 ? this.string() : this.entry(index)[0];
     return [name, this.string()];
   }
 
-  private entry(index: number): [string, string] {
-    if (index >= 1 && index <= STATIC.length) {
-      const [n, v] = STATIC[index - 1];
-      return [n, v];
-    }
+  private entry(index: number): readonly [string, string] {
+    if (index >= 1 && index <= STATIC.length) return STATIC[index - 1];
     const d = this.dynamic[index - STATIC.length - 1];
     if (!d) throw new HpackError(`hpack: no table entry ${index}`);
-    return [d[0], d[1]];
+    return d.field;
   }
 
-  private add(name: string, value: string): void {
-    const size = name.length + value.length + 32;
+  private add(field: readonly [string, string]): void {
+    const size = field[0].length + field[1].length + 32;
     this.evict(size);
     // An entry larger than the table empties it and is not added (RFC 7541 4.4).
     if (size > this.maxSize) return;
-    this.dynamic.unshift([name, value, size]);
+    this.dynamic.unshift({ field, size });
     this.size += size;
   }
 
   private evict(room: number): void {
-    while (this.dynamic.length > 0 && this.size + room > this.maxSize) this.size -= this.dynamic.pop()![2];
+    while (this.dynamic.length > 0 && this.size + room > this.maxSize) this.size -= this.dynamic.pop()!.size;
   }
 }
 
