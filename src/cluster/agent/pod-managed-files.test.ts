@@ -124,6 +124,12 @@ test('exited containers get their messages (kept once read from the file), cut t
     writeFileSync(sideMount.hostPath, 'changed');
     assert.equal((await files.withMessages(UID, all))[1]!.message, 'sidecar bye');
 
+    // An ephemeral container's message is read as any other's.
+    const debug = { name: 'debug', terminationMessagePath: '/dev/termination-log' };
+    writeFileSync((await files.mountsFor(p, debug, 0, ['10.244.1.7']))[2]!.hostPath, 'debugged');
+    files.note({ ...p, spec: { ...p.spec!, ephemeralContainers: [debug] } });
+    assert.equal((await files.withMessages(UID, [status('debug', 0, 'exited')]))[0]!.message, 'debugged');
+
     const many = pod({}, Array.from({ length: 4 }, (_, i) => ({ ...c[0]!, name: i ? `c${i}` : 'app' })));
     files.note(many);
     assert.equal(Buffer.byteLength((await files.withMessages(UID, all))[0]!.message!), 3072);

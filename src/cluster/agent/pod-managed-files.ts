@@ -67,7 +67,7 @@ export class PodManagedFiles {
   /** The pod's spec as the messages are read for it: at every sync. */
   note(pod: Pod): void {
     const byName: MessageSpecs['byName'] = new Map();
-    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) byName.set(c.name, { terminationMessagePath: c.terminationMessagePath, terminationMessagePolicy: c.terminationMessagePolicy });
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])]) byName.set(c.name, { terminationMessagePath: c.terminationMessagePath, terminationMessagePolicy: c.terminationMessagePolicy });
     this.#specs.set(pod.metadata?.uid ?? '', { byName, budget: bytesPerStatus(pod) });
   }
 
