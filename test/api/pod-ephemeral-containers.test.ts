@@ -30,6 +30,16 @@ test('discovery lists pods/ephemeralcontainers (kind Pod; get, patch, update)', 
   const res = r.body.resources.find((x: any) => x.name === 'pods/ephemeralcontainers');
   assert.deepEqual(res, { name: 'pods/ephemeralcontainers', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] });
   assert.equal((await c.admin.post(`${NS}/pods/nope/ephemeralcontainers`, {})).status, 405);
+  const doc = await c.admin.get('/openapi/v2');
+  const ops = doc.body.paths['/api/v1/namespaces/{namespace}/pods/{name}/ephemeralcontainers'];
+  assert.deepEqual(
+    ['get', 'put', 'patch'].map((m) => [ops?.[m]?.operationId, ops?.[m]?.description]),
+    [
+      ['readCoreV1NamespacedPodEphemeralcontainers', 'read ephemeralcontainers of the specified Pod'],
+      ['replaceCoreV1NamespacedPodEphemeralcontainers', 'replace ephemeralcontainers of the specified Pod'],
+      ['patchCoreV1NamespacedPodEphemeralcontainers', 'partially update ephemeralcontainers of the specified Pod'],
+    ],
+  );
 });
 
 test('a strategic merge patch adds an ephemeral container and changes nothing else; a plain pod update may not', async () => {
@@ -47,6 +57,10 @@ test('a strategic merge patch adds an ephemeral container and changes nothing el
   assert.equal(r.body.spec.containers[0].image, 'busybox');
   assert.equal(r.body.spec.activeDeadlineSeconds, undefined);
   assert.deepEqual(r.body.metadata.labels, before.metadata.labels);
+  // The write's managedFields entry names the subresource, as upstream's field manager records it.
+  const entry = r.body.metadata.managedFields.find((m: any) => m.subresource === 'ephemeralcontainers');
+  assert.equal(entry?.operation, 'Update');
+  assert.ok(entry.fieldsV1['f:spec']['f:ephemeralContainers'], JSON.stringify(entry));
   const got = await c.admin.get(`${NS}/pods/e1/ephemeralcontainers`);
   assert.equal(got.status, 200);
   assert.equal(got.body.spec.ephemeralContainers[0].name, 'dbg');
