@@ -114,7 +114,8 @@ export async function benchSandboxCpu(pods = Number(process.env.BENCH_SANDBOX_PO
     // launcher leaves the group a moment after close().
     for (let attempt = 0; attempt < 50 && existsSync(group); attempt++) {
       try {
-        if (existsSync(join(group, 'portcullis'))) rmdirSync(join(group, 'portcullis'));
+        // Its QoS tiers (pod-cgroups.ts) first: the pods' own went with their sandboxes.
+        for (const sub of ['portcullis/besteffort', 'portcullis/burstable', 'portcullis']) if (existsSync(join(group, sub))) rmdirSync(join(group, sub));
         rmdirSync(group);
       } catch {
         await new Promise((r) => setTimeout(r, 100));

@@ -12,7 +12,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
@@ -54,10 +54,10 @@ describe('node allocatable enforced on the pods\' cgroup (runc)', { skip }, () =
 
   after(async () => {
     await stopRuncAgent(node, ac);
-    // The test's own parent cgroups, empty once every container is removed.
-    for (const d of dirs ? Object.values(dirs) : []) if (existsSync(d)) rmdirSync(d);
-    // ... and in the hierarchies runc made it in beside those three (systemd, unified, devices, …).
+    // The test's own parent cgroups (with the QoS tiers below them), empty once every container is
+    // removed, in every hierarchy runc made them in (memory, cpu, pids, systemd, unified, devices, …).
     removeCgroupParent(PARENT);
+    for (const d of dirs ? Object.values(dirs) : []) assert.ok(!existsSync(d), `${d} is removed`);
   });
 
   const memoryFile = (v1: string, v2: string) => ('unified' in dirs ? join(dirs.unified, v2) : join(dirs.memory, v1));

@@ -5,7 +5,7 @@
  * Needs root, runc and busybox-static: requireRunc (test/helpers/real-parts.ts) skips without
  * them, fails under PORTCULLIS_REQUIRE_ALL=1.
  */
-import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage } from '../../src/image-policy/oci/build.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
@@ -65,9 +65,14 @@ export function removeCgroupParent(parent: string, mountRoot = '/sys/fs/cgroup')
       dirs.add(join(mountRoot, 'unified', path, parent));
     } else dirs.add(join(mountRoot, controllers!.replace(/^name=/, ''), path, parent));
   }
+  // The QoS tiers (burstable/, besteffort/) and any pod cgroup left below it go first, deepest first.
+  const removeTree = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) removeTree(join(d, e.name));
+    rmdirSync(d);
+  };
   for (const d of dirs) {
     try {
-      if (existsSync(d)) rmdirSync(d);
+      if (existsSync(d)) removeTree(d);
     } catch {
       // still in use (a container left behind) or not ours: the test's own clean-up reports those
     }

@@ -1,11 +1,11 @@
 /**
  * What a pod's memory-backed emptyDirs (medium: Memory, a tmpfs each) hold, for ranking it under
- * memory pressure. Their pages are charged to the cgroup of the container that wrote them; the
- * agent measures a pod's memory as its running containers' and sandbox's cgroups (it has no
- * pod-level cgroup), so what an init container or an exited instance wrote stayed in memory but
- * counted for nobody: a pod could fill such a volume from an init container, sleep, and have
- * every neighbour evicted before it. Upstream measures the pod's own cgroup, which keeps those
- * pages (reparented there when a container's cgroup goes).
+ * memory pressure. Their pages are charged to the cgroup of the container that wrote them. A pod
+ * with a cgroup of its own (pod-cgroups.ts) is measured there, as upstream, and that keeps those
+ * pages (reparented there when a container's cgroup goes); a pod from before pod cgroups is
+ * measured as its running containers' and sandbox's cgroups, so what an init container or an
+ * exited instance wrote stayed in memory but counted for nobody: a pod could fill such a volume
+ * from an init container, sleep, and have every neighbour evicted before it. This counts them.
  *
  * Only a path that is a tmpfs counts: a volume not set up yet, or unmounted since, is the node's
  * disk (or gone), not memory.

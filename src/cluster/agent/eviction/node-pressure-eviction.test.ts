@@ -54,7 +54,7 @@ function setup(pods: Pod[], usage: Record<string, number>, reclaimFrees = false,
     warn: (reason, message) => events.push(`${reason} ${message}`),
     log: { info() {}, warn() {} },
   };
-  return { e: new NodePressureEviction(deps), monitor, events, evicted, reclaims: () => reclaims };
+  return { e: new NodePressureEviction(deps), deps, monitor, events, evicted, reclaims: () => reclaims };
 }
 
 test('no threshold met: nothing reclaimed, nothing evicted', async () => {
@@ -153,6 +153,18 @@ test('memory: a pod counts at least what its memory-backed emptyDirs hold (writt
   assert.equal(await s.e.pass(), undefined);
   clock = 31_000;
   assert.equal(await s.e.pass(), 'uid-late');
+});
+
+test('memory: a pod with a cgroup of its own is ranked by that cgroup\'s working set (what exited containers left included), not its running parts\'', async () => {
+  const pods = [pod('parts', 0), pod('whole', 0)];
+  const s = setup(pods, {}, false, { parts: 300 * MI, whole: 10 * MI });
+  // 'whole' has a pod cgroup: 700 MiB there (an exited init container's page cache and shmem), 11 MiB in its running parts.
+  s.deps.runtime.podUsageStats = async (uid) => (uid === 'uid-whole' ? { cpuUsageNanos: 0, memoryWorkingSetBytes: 700 * MI, timestamp: new Date(0) } : undefined);
+  s.monitor.thresholdsMet = [threshold({ 'memory.available': '100Mi' })];
+  s.monitor.observations['memory.available'] = { available: 90 * MI, capacity: 8 * GI };
+  assert.equal(await s.e.pass(), 'uid-whole');
+  fail(pods[1]!);
+  assert.equal(await s.e.pass(), 'uid-parts');
 });
 
 test('pid pressure: lowest priority first, then the most processes; pids in decimal, a percentage threshold in binary', async () => {

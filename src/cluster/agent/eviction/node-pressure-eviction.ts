@@ -19,10 +19,11 @@
  *
  * Disk use is measured as ES's local-storage pass measures a pod's total (writable layers, logs,
  * local volumes; du, bounded walks); inode signals rank by the inodes of the same (rankedUsage).
- * Memory is the working set of the pod's running containers and sandbox (their cgroups), and at
- * least what its memory-backed emptyDirs hold (memory-volumes.ts: pages written by a container no
- * longer running count for no cgroup measured; max rather than sum, as a running writer's pages are
- * in its working set already).
+ * Memory is the working set of the pod's own cgroup (pod-cgroups.ts: everything the pod ran, as
+ * upstream's pod stats), or for a pod from before pod cgroups its running containers' and sandbox's;
+ * and at least what its memory-backed emptyDirs hold (memory-volumes.ts: pages written by a
+ * container no longer running count for no cgroup measured; max rather than sum, as a running
+ * writer's pages are in its working set already).
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { formatQty, parseQty, qtyFromInt, ZERO } from '../../../admission/quota/quantity.ts';
@@ -36,7 +37,7 @@ import { rankedUsage, type PodStorageUsage, type StorageLimits } from './local-s
 export interface NodePressureEvictionDeps {
   monitor: Pick<PressureMonitor, 'pass' | 'thresholdsMet' | 'unresolved' | 'observations'>;
   pods(): readonly Pod[];
-  runtime: Pick<ContainerRuntime, 'list' | 'usageStats'>;
+  runtime: Pick<ContainerRuntime, 'list' | 'usageStats' | 'podUsageStats'>;
   /** Bytes the pod's memory-backed emptyDirs hold (memory-volumes.ts). */
   memoryVolumes?(pod: Pod): Promise<number>;
   /** The clock of the wait for an evicted pod's memory volumes (default Date.now). */
@@ -134,9 +135,13 @@ export class NodePressureEviction {
     return this.#verdicts.graceOf(uid);
   }
 
-  /** A pod's working set (memory) or processes (pids): its running containers' and sandbox's cgroups; found: any had stats. */
-  async #cgroupUsage(resource: 'memory' | 'pids', containers: readonly ContainerStatus[], sandboxIds: readonly string[]): Promise<Omit<Ranked, 'pod' | 'request'>> {
+  /**
+   * A pod's working set (memory: its own cgroup's where it has one) or processes (pids): else its
+   * running containers' and sandbox's cgroups; found: any had stats.
+   */
+  async #cgroupUsage(resource: 'memory' | 'pids', uid: string, containers: readonly ContainerStatus[], sandboxIds: readonly string[]): Promise<Omit<Ranked, 'pod' | 'request'>> {
     const own: Array<{ name: string; bytes: number }> = [];
+    const pod = resource === 'memory' ? await this.#d.runtime.podUsageStats?.(uid) : undefined;
     let total = 0;
     let found = false;
     for (const [id, name] of [...containers.map((c) => [c.id, c.name] as const), ...sandboxIds.map((id) => [id, undefined] as const)]) {
@@ -146,6 +151,7 @@ export class NodePressureEviction {
       total += resource === 'memory' ? u.memoryWorkingSetBytes : (u.processCount ?? 0);
       if (name !== undefined) own.push({ name, bytes: u.memoryWorkingSetBytes });
     }
+    if (pod) return { found: true, usage: pod.memoryWorkingSetBytes, containers: own };
     return { found, usage: total, containers: own };
   }
 
@@ -161,7 +167,7 @@ export class NodePressureEviction {
       const request = resource === 'memory' || resource === 'ephemeral-storage' ? Number(podRequest(pod, resource)) : 0;
       try {
         if (resource === 'memory' || resource === 'pids') {
-          const u = await this.#cgroupUsage(resource, own, sandboxes.filter((s) => s.pod.uid === uid).map((s) => s.id));
+          const u = await this.#cgroupUsage(resource, uid, own, sandboxes.filter((s) => s.pod.uid === uid).map((s) => s.id));
           const volumes = resource === 'memory' ? ((await this.#d.memoryVolumes?.(pod)) ?? 0) : 0;
           measured.push({ pod, request, ...u, found: u.found || volumes > 0, usage: Math.max(u.usage, volumes) });
         } else {

@@ -31,7 +31,8 @@ import { runcExec } from './runc-exec.ts';
 import { attachStreams } from './runc-attach.ts';
 import { closeStdinOnce, markStdinOnce, stdinOnceClosed } from './stdin-once.ts';
 import { ephemeralTargetPid } from './ephemeral-target.ts';
-import { cgroupPlacer, parentCgroup, type CgroupPlacer } from './cgroup-path.ts';
+import { parentCgroup } from './cgroup-path.ts';
+import { CgroupLayout, podCgroupConfig, podCgroupPath, removeCgroup, updateQosCgroups, applyCgroupConfig } from './pod-cgroups.ts';
 import { cgroupMadeAt, readCgroupStats, readProcessStats, type UsageStats } from './cgroup-stats.ts';
 import type { AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
 
@@ -48,7 +49,7 @@ export interface RuncRuntimeOptions {
   cgroupParent?: string;
   /** Directory of Localhost seccomp profiles (the kubelet's <root-dir>/seccomp). */
   seccompRoot?: string;
-  /** --pod-max-pids, applied per container. */
+  /** --pod-max-pids, applied per container and to the pod's cgroup. */
   pidsLimit?: number;
   /** Node memory in bytes, for oom_score_adj by QoS. */
   memoryCapacity?: number;
@@ -75,7 +76,9 @@ export class RuncRuntime implements ContainerRuntime {
   private readonly launcher = new Launcher();
   private readonly opts: RuncRuntimeOptions;
   /** What the agent process itself is (its cgroup, capabilities, oom_score_adj floor): read once, not per container. */
-  private placer?: Promise<CgroupPlacer>;
+  private layout?: Promise<CgroupLayout>;
+  /** QoS cgroup updates, one after another (each writes the sum it read). */
+  private qosUpdate?: Promise<void>;
   private self?: { caps: string[]; oomFloor: number };
   /** The shared mount of the namespace files, made (or found) once per runtime: at the first sandbox that needs it. */
   private sharedRoot?: Promise<void>;
@@ -144,17 +147,19 @@ export class RuncRuntime implements ContainerRuntime {
     mkdirSync(this.cli.root, { recursive: true });
     const nsRoot = this.opts.podNamespaceRoot ?? POD_NAMESPACE_ROOT;
     try {
+      const podCgroup = await this.ensurePodCgroup(cfg);
       const meta: SandboxMeta = {
         kind: 'sandbox', id, pod: cfg.pod, createdAt: this.now().toISOString(), hostname: cfg.hostname ?? podHostname(cfg.pod.name, cfg.spec),
         hostNetwork: cfg.spec.hostNetwork === true, hostIPC: cfg.spec.hostIPC === true, podFiles: { ...(cfg.podFiles ?? {}) },
         shm: cfg.spec.hostIPC ? '/dev/shm' : join(dir, 'shm'),
         ...(pause ? {} : { holder: 'files' as const, namespaceDir: join(nsRoot, safeId(id)) }),
+        podCgroup,
       };
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
       // One /dev/shm per pod, as its IPC namespace is one: containerd's sandbox shm (64 MiB tmpfs).
       const shm = cfg.spec.hostIPC ? undefined : meta.shm;
       if (pause) {
-        const { cgroupsPath } = await this.cgroupPlacement(id);
+        const { cgroupsPath } = await this.cgroupPlacement(podCgroup.path, id);
         const spec = sandboxSpec(cfg, { binary: this.pause, args: ['/busybox', 'sleep', '2147483647'] }, cgroupsPath, this.selfProcess().oomFloor);
         writeFileSync(join(dir, 'bundle', 'config.json'), JSON.stringify(spec));
         await this.launch(dir, id, '', { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null', ...(shm ? { shm } : {}) });
@@ -165,12 +170,15 @@ export class RuncRuntime implements ContainerRuntime {
       }
       const status = await this.sandboxStatus(id);
       if (!status) throw new Error(`sandbox ${id} vanished while starting`);
+      await this.updateQosCgroups();
       return status;
     } catch (err) {
       if (pause) await runcDelete(this.cli, id).catch(() => undefined);
-      await this.releaseSandboxMounts(dir, await this.meta<SandboxMeta>(dir)).catch(() => undefined);
+      const meta = await this.meta<SandboxMeta>(dir);
+      await this.releaseSandboxMounts(dir, meta).catch(() => undefined);
       this.metas.delete(dir);
       await rm(dir, { recursive: true, force: true });
+      await this.releasePodCgroup(cfg.pod.uid, meta?.podCgroup?.path).catch(() => undefined);
       throw err;
     }
   }
@@ -232,6 +240,8 @@ export class RuncRuntime implements ContainerRuntime {
     // finished or evicted pod's sandbox is kept until the pod is deleted, and its tmpfs held up to
     // 64 MiB of the node's memory that no pod's measure counts. Still mounted (busy): removal retries.
     if (!meta.hostIPC) await unmountAll(this.launcher, [join(dir, 'shm')]).catch(() => undefined);
+    // A stopped pod no longer counts in burstable's shares (the kubelet's active pods).
+    await this.updateQosCgroups();
   }
 
   async removeSandbox(id: string): Promise<void> {
@@ -246,8 +256,12 @@ export class RuncRuntime implements ContainerRuntime {
       await runcDelete(this.cli, id);
     }
     await this.releaseSandboxMounts(dir, meta);
+    // The pod's cgroup goes with its last sandbox, before the sandbox's state: a failure leaves
+    // the sandbox there for the next removal to try again.
+    if (meta) await this.releasePodCgroup(meta.pod.uid, meta.podCgroup?.path, id);
     this.metas.delete(dir);
     await rm(this.sandboxDir(id), { recursive: true, force: true });
+    if (meta?.podCgroup) await this.updateQosCgroups();
   }
 
   async createContainer(sandboxId: string, cfg: ContainerConfig): Promise<ContainerStatus> {
@@ -263,7 +277,8 @@ export class RuncRuntime implements ContainerRuntime {
 
     const id = this.randomId();
     const dir = this.containerDir(id);
-    const { cgroupsPath, memcg } = await this.cgroupPlacement(id);
+    // Under the pod's cgroup; a sandbox made before there were pod cgroups keeps its pod's containers flat under the parent.
+    const { cgroupsPath, memcg } = await this.cgroupPlacement(sandboxMeta.podCgroup?.path ?? '', id);
     mkdirSync(dir, { recursive: true });
     try {
       const rootfs = await prepareRootfs(this.launcher, cfg.image.rootfs, dir, [join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.container.tty || cfg.container.stdin ? [join(dir, 'stdin')] : [])]);
@@ -373,6 +388,14 @@ export class RuncRuntime implements ContainerRuntime {
     return usage && { usage, startTime: made ?? usage.timestamp };
   }
 
+  async podUsageStats(uid: string): Promise<UsageStats | undefined> {
+    for (const sid of await listDir(join(this.root, 'sandboxes'))) {
+      const m = await this.meta<SandboxMeta>(this.sandboxDir(sid)).catch(() => undefined);
+      if (m?.pod.uid === uid && m.podCgroup) return readCgroupStats((await this.cgroupLayout()).statsPaths(m.podCgroup.path), { now: this.now });
+    }
+    return undefined;
+  }
+
   async writableLayer(id: string): Promise<string | undefined> {
     const dir = this.containerDir(id);
     const meta = await this.meta<ContainerMeta>(dir);
@@ -383,6 +406,9 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   async list(): Promise<{ sandboxes: SandboxStatus[]; containers: ContainerStatus[] }> {
+    // The agent's first relist is its start: the QoS cgroups are made (or brought up to date) then,
+    // as the kubelet's qosContainerManager.Start, not only at the first new pod.
+    if (!this.qosUpdate) await this.updateQosCgroups();
     // All at once: the reads wait on the file system's threads, not on each other.
     const [sandboxes, containers] = await Promise.all([
       listDir(join(this.root, 'sandboxes')).then((ids) => Promise.all(ids.map((id) => this.sandboxStatus(id)))),
@@ -439,16 +465,67 @@ export class RuncRuntime implements ContainerRuntime {
     return readText(file);
   }
 
-  private cgroupPlacement(id: string): Promise<{ cgroupsPath: string; memcg: string }> {
-    if (!this.placer) {
-      const placer = cgroupPlacer(this.cgroupParent);
-      this.placer = placer;
-      // A failed read is not kept: the next container tries again.
-      placer.catch(() => {
-        if (this.placer === placer) this.placer = undefined;
+  /** The host's cgroup layout around the pods' parent, read once (a failed read is not kept: the next use tries again). */
+  private cgroupLayout(): Promise<CgroupLayout> {
+    if (!this.layout) {
+      const layout = CgroupLayout.read(this.cgroupParent);
+      this.layout = layout;
+      layout.catch(() => {
+        if (this.layout === layout) this.layout = undefined;
       });
     }
-    return this.placer.then((place) => place(id));
+    return this.layout;
+  }
+
+  /** A container's (or pause process's) cgroup under `podCgroup` (relative to the parent; '' for flat). */
+  private async cgroupPlacement(podCgroup: string, id: string): Promise<{ cgroupsPath: string; memcg: string }> {
+    return (await this.cgroupLayout()).placement(podCgroup, id);
+  }
+
+  /**
+   * The pod's cgroup, made before its first container (podContainerManager.EnsureExists): under its
+   * QoS tier, limited by ResourceConfigForPod and the pod PID limit. Made again (same values) for
+   * another sandbox of the same pod.
+   */
+  private async ensurePodCgroup(cfg: SandboxConfig): Promise<NonNullable<SandboxMeta['podCgroup']>> {
+    const { qos, cpuRequestMilli, ...limits } = podCgroupConfig(cfg.spec, this.opts.pidsLimit);
+    const path = podCgroupPath(qos, cfg.pod.uid);
+    const layout = await this.cgroupLayout();
+    // The tier first (its shares counted without this pod until the sandbox is there).
+    await this.updateQosCgroups();
+    await applyCgroupConfig(layout, path, limits);
+    return { path, qos, cpuRequestMilli };
+  }
+
+  /** Removes the pod's cgroup unless another sandbox of the pod (other than `except`) still has it. */
+  private async releasePodCgroup(uid: string, path: string | undefined, except?: string): Promise<void> {
+    if (!path) return;
+    for (const sid of await listDir(join(this.root, 'sandboxes'))) {
+      if (sid === except) continue;
+      const m = await this.meta<SandboxMeta>(this.sandboxDir(sid)).catch(() => undefined);
+      if (m?.pod.uid === uid && m.podCgroup?.path === path) return;
+    }
+    await removeCgroup(await this.cgroupLayout(), path);
+  }
+
+  /**
+   * burstable/ to the shares of its active pods' cpu requests and besteffort/ to 2 (the kubelet's
+   * UpdateCgroups), active being a sandbox not stopped. Failures are not the pod's: the next update
+   * tries again (the kubelet logs them and retries each minute).
+   */
+  private updateQosCgroups(): Promise<void> {
+    const run = async () => {
+      const requests = new Map<string, number>();
+      for (const sid of await listDir(join(this.root, 'sandboxes'))) {
+        const dir = this.sandboxDir(sid);
+        const m = await this.meta<SandboxMeta>(dir).catch(() => undefined);
+        if (m?.podCgroup?.qos === 'Burstable' && !(await exists(join(dir, 'exit')))) requests.set(m.pod.uid, m.podCgroup.cpuRequestMilli);
+      }
+      await updateQosCgroups(await this.cgroupLayout(), requests.values());
+    };
+    const next = (this.qosUpdate ?? Promise.resolve()).then(run).catch(() => undefined);
+    this.qosUpdate = next;
+    return next;
   }
 
   private selfProcess(): { caps: string[]; oomFloor: number } {

@@ -34,6 +34,11 @@ export interface SandboxMeta {
    * Absent: the sandbox's own ns/ (made before there was one shared mount).
    */
   namespaceDir?: string;
+  /**
+   * The pod's cgroup (pod-cgroups.ts), relative to the pods' parent, with what the QoS tier's shares
+   * need. Absent: made before there were pod cgroups, the pod's containers flat under the parent.
+   */
+  podCgroup?: { path: string; qos: 'Guaranteed' | 'Burstable' | 'BestEffort'; cpuRequestMilli: number };
 }
 
 export interface ContainerMeta {

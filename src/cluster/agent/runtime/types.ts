@@ -224,6 +224,13 @@ export interface ContainerRuntime {
   podsUsageStats(): Promise<{ usage: UsageStats; startTime: Date } | undefined>;
 
   /**
+   * CPU and memory of the pod's own cgroup (runc: pod-cgroups.ts), where everything the pod ran is
+   * counted, exited containers and the pages they left included, as cadvisor reads a pod for the
+   * kubelet; undefined when the pod has none (a sandbox from before pod cgroups, or a runtime without them).
+   */
+  podUsageStats?(uid: string): Promise<UsageStats | undefined>;
+
+  /**
    * Where a container's writable layer is on the host (/stats/summary's container rootfs): the
    * overlay's upper directory, or the whole copy when the rootfs was copied; undefined for a
    * container the runtime does not have.

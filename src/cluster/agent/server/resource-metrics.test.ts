@@ -7,7 +7,8 @@ import { issueCert } from '../../../pki/certs.ts';
 import { FakeRuntime } from '../runtime/fake.ts';
 import type { ContainerConfig } from '../runtime/types.ts';
 import { startAgentServer, type AgentServer } from './agent-server.ts';
-import { goFloat } from './resource-metrics.ts';
+import { goFloat, resourceMetricsText } from './resource-metrics.ts';
+import type { UsageStats } from '../runtime/cgroup-stats.ts';
 import type { NodeRequestAttributes } from './request-attributes.ts';
 
 const now = new Date();
@@ -92,6 +93,30 @@ test('/metrics/resource: the kubelet\'s families for the node, the pod (sandbox 
   const start = families.get('container_start_time_seconds')!.metrics;
   assert.equal(start.length, 2);
   assert.ok(Math.abs(Number(start[0]!.value) * 1000 - now.getTime()) < 3_600_000);
+});
+
+test('a pod with a cgroup of its own is reported from it (exited containers\' time included), not summed from its parts', async () => {
+  const t1 = new Date('2026-01-01T00:00:11.000Z');
+  class PodCgroupRuntime extends FakeRuntime {
+    async podUsageStats(uid: string): Promise<UsageStats | undefined> {
+      return uid === 'u2' ? { cpuUsageNanos: 7_000_000_000, memoryWorkingSetBytes: 9_000_000, timestamp: t1 } : undefined;
+    }
+  }
+  const rt = new PodCgroupRuntime();
+  for (const uid of ['u2', 'u3']) {
+    const pod = { uid, namespace: 'default', name: `p-${uid}` };
+    const sb = await rt.createSandbox({ pod, spec: { containers: [] } });
+    rt.setUsage(sb.id, { cpuUsageNanos: 1_000_000_000, memoryWorkingSetBytes: 1_000_000, timestamp: t0 });
+    const c = await rt.createContainer(sb.id, { ...cfg('app'), pod });
+    await rt.startContainer(c.id);
+    rt.setUsage(c.id, { cpuUsageNanos: 2_000_000_000, memoryWorkingSetBytes: 2_000_000, timestamp: t0 });
+  }
+  const text = await resourceMetricsText({ runtime: rt, nodeStats: async () => ({ cpuUsageNanos: 1, memoryWorkingSetBytes: 1, timestamp: t0 }) });
+  assert.ok(text.includes(`pod_cpu_usage_seconds_total{namespace="default",pod="p-u2"} 7 ${t1.getTime()}\n`), text);
+  assert.ok(text.includes(`pod_memory_working_set_bytes{namespace="default",pod="p-u2"} 9e+06 ${t1.getTime()}\n`), text);
+  // Without one (a pod from before pod cgroups): its sandbox's and running containers' sum.
+  assert.ok(text.includes(`pod_cpu_usage_seconds_total{namespace="default",pod="p-u3"} 3 ${t0.getTime()}\n`), text);
+  assert.ok(text.includes(`container_memory_working_set_bytes{container="app",namespace="default",pod="p-u2"} 2e+06 ${t0.getTime()}\n`), text);
 });
 
 test('a failure to read the stats is scrape_error 1 and nothing else', async () => {

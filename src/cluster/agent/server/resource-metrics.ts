@@ -3,8 +3,8 @@
  * running containers, in the Prometheus text format with the kubelet's metric names, help texts
  * (with their stability level) and label names, each sample stamped with the time its cgroup was
  * read (ms), as pkg/kubelet/metrics/collectors/resource_metrics.go writes them. metrics-server
- * scrapes this to serve metrics.k8s.io. Pods have no cgroup of their own here (each container and
- * sandbox gets one), so a pod's usage is the sum over its sandbox and running containers.
+ * scrapes this to serve metrics.k8s.io. A pod's usage is its own cgroup's (pod-cgroups.ts); a pod
+ * from before pod cgroups has none, and its usage is the sum over its sandbox and running containers.
  * Families in name order and series in label order, as the Go client writes them.
  */
 import type { UsageStats } from '../runtime/cgroup-stats.ts';
@@ -93,6 +93,11 @@ export async function resourceMetricsText(s: ResourceMetricsSources): Promise<st
       const started = c.startedAt ? Date.parse(c.startedAt) : NaN;
       if (started > 0) add('container_start_time_seconds', { labels, value: started / 1000 });
       addToPod(c.pod, u);
+    }
+    // A pod's own cgroup where it has one (everything it ran, as cadvisor's pod cgroup), else the sum above.
+    for (const p of pods.values()) {
+      const own = await s.runtime.podUsageStats?.(p.pod.uid);
+      if (own) Object.assign(p, { cpu: own.cpuUsageNanos, memory: own.memoryWorkingSetBytes, at: own.timestamp.getTime() });
     }
     for (const p of pods.values()) {
       const labels: Array<[string, string]> = [['namespace', p.pod.namespace], ['pod', p.pod.name]];

@@ -151,3 +151,23 @@ test('the summary: node and pods in upstream\'s shape, usageNanoCores from the p
   assert.deepEqual(Object.keys(only.pods[0]), ['podRef', 'startTime', 'containers', 'cpu', 'memory']);
   assert.deepEqual(Object.keys(only.pods[0].containers[0]), ['name', 'startTime', 'cpu', 'memory']);
 });
+
+test('a pod with a cgroup of its own: its cpu and memory are that cgroup\'s (its limit gives availableBytes), not its parts\' sum', async () => {
+  const at = new Date('2026-01-01T00:02:00Z');
+  class PodCgroupRuntime extends FakeRuntime {
+    async podUsageStats(uid: string) {
+      return uid === 'p1' ? { cpuUsageNanos: 9_000_000_000, memoryWorkingSetBytes: 5_000_000, memoryUsageBytes: 6_000_000, memoryRssBytes: 4_000_000, memoryLimitBytes: 32 * 1024 * 1024, timestamp: at } : undefined;
+    }
+  }
+  const runtime = new PodCgroupRuntime();
+  const pod = { uid: 'p1', namespace: 'default', name: 'own' };
+  const sb = await runtime.createSandbox({ pod, spec: { containers: [] } });
+  const app = await runtime.createContainer(sb.id, { pod, podSpec: { containers: [{ name: 'app' }] }, container: { name: 'app' }, attempt: 0, image: { ref: 'busybox', digest: 'sha256:00', config: {}, rootfs: '/nonexistent' }, env: [], mounts: [] });
+  await runtime.startContainer(app.id);
+  runtime.setUsage(app.id, { cpuUsageNanos: 1_000_000_000, memoryWorkingSetBytes: 1_000_000, timestamp: at });
+  const s = new StatsSummary({ nodeName: 'n1', runtime, now: () => at, nodeStats: async () => ({ cpuUsageNanos: 1, memoryWorkingSetBytes: 1, timestamp: at }) });
+  const p = ((await s.summary(true)) as any).pods[0];
+  assert.deepEqual(p.cpu, { time: '2026-01-01T00:02:00Z', usageCoreNanoSeconds: 9_000_000_000 });
+  assert.deepEqual(p.memory, { time: '2026-01-01T00:02:00Z', availableBytes: 32 * 1024 * 1024 - 5_000_000, usageBytes: 6_000_000, workingSetBytes: 5_000_000, rssBytes: 4_000_000 });
+  assert.equal(p.containers[0].memory.workingSetBytes, 1_000_000, 'the container\'s own stay its cgroup\'s');
+});

@@ -18,8 +18,9 @@
  * usageNanoCores is the rate between this read and the one before, as the kubelet's CRI stats
  * provider computes it (absent on the first read); the cache keeps only what is still there.
  * A volume's use is walked at most once a minute, as the kubelet's volumeStatsAggPeriod caches it.
- * Pods have no cgroup of their own here, so a pod's cpu and memory are its sandbox's plus its
- * running containers' (as /metrics/resource). `only_cpu_and_memory=true` leaves the rest out.
+ * A pod's cpu and memory are its own cgroup's (pod-cgroups.ts), as cadvisor reads the pod for the
+ * kubelet; a pod from before pod cgroups has none, and gets its sandbox's plus its running
+ * containers' (as /metrics/resource). `only_cpu_and_memory=true` leaves the rest out.
  * Ephemeral storage: the containers' writable layers and logs and the pod directory's volumes on
  * the node's file system. Not reported: accelerators, user defined metrics, swap, process_stats.
  */
@@ -186,8 +187,9 @@ export class StatsSummary {
     }
     const pod: Json = { podRef: { name: ref.name, namespace: ref.namespace, uid: ref.uid }, startTime: rfc3339(new Date(createdAt)), containers: cs };
     const sum = total as { nanos: number; ws: number; usage: number; rss: number; at: number } | undefined;
-    if (sum) {
-      const u: UsageStats = { cpuUsageNanos: sum.nanos, memoryWorkingSetBytes: sum.ws, memoryUsageBytes: sum.usage, memoryRssBytes: sum.rss, timestamp: new Date(sum.at) };
+    const own = await o.runtime.podUsageStats?.(ref.uid).catch(() => undefined);
+    if (own || sum) {
+      const u: UsageStats = own ?? { cpuUsageNanos: sum!.nanos, memoryWorkingSetBytes: sum!.ws, memoryUsageBytes: sum!.usage, memoryRssBytes: sum!.rss, timestamp: new Date(sum!.at) };
       pod.cpu = this.#cpu(`pod/${ref.uid}`, u, seen);
       pod.memory = this.#memory(u);
     }
