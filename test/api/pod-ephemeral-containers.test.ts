@@ -68,6 +68,13 @@ test('a strategic merge patch adds an ephemeral container and changes nothing el
   const jp = await c.admin.patch(`${NS}/pods/e1/ephemeralcontainers`, [{ op: 'add', path: '/spec/ephemeralContainers/-', value: { name: 'dbg2', image: 'busybox' } }], 'application/json-patch+json');
   assert.equal(jp.status, 200, jp.text);
   assert.deepEqual(jp.body.spec.ephemeralContainers.map((e: any) => e.name), ['dbg', 'dbg2']);
+  // Server-side apply through the subresource adds one too; its Apply entry names the subresource.
+  const applied = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'e1' }, spec: { ephemeralContainers: [{ name: 'dbg3', image: 'busybox' }] } });
+  const ssa = await c.admin.patch(`${NS}/pods/e1/ephemeralcontainers?fieldManager=debugger`, applied as never, 'application/apply-patch+yaml');
+  assert.equal(ssa.status, 200, ssa.text);
+  assert.deepEqual(ssa.body.spec.ephemeralContainers.map((e: any) => e.name), ['dbg', 'dbg2', 'dbg3']);
+  const own = ssa.body.metadata.managedFields.find((m: any) => m.manager === 'debugger');
+  assert.deepEqual([own.operation, own.subresource, Object.keys(own.fieldsV1['f:spec'])], ['Apply', 'ephemeralcontainers', ['f:ephemeralContainers']]);
   // A later plain update of the pod that keeps them is fine (the image may change as ever).
   const img = await c.admin.patch(`${NS}/pods/e1`, { spec: { containers: [{ name: 'app', image: 'nginx' }] } }, SMP);
   assert.equal(img.status, 200, img.text);
