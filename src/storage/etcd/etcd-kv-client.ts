@@ -11,7 +11,7 @@
  */
 import { GrpcChannel, GrpcError, Status, type ChannelTls } from './grpc-channel.ts';
 import type { GrpcStream } from './grpc-channel.ts';
-import { messages } from './etcd-proto.ts';
+import { decodeMessage, messages } from './etcd-proto.ts';
 import type { CompactionRequest, CompactionResponse, LeaseGrantRequest, LeaseGrantResponse, PutRequest, PutResponse, StatusResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse, WatchRequest, WatchResponse } from './etcd-proto.ts';
 import type protobuf from 'protobufjs';
 
@@ -84,7 +84,7 @@ class WatchStreamImpl implements WatchStream {
       this.raw.on('data', (bytes: Buffer) => {
         let res: WatchResponse;
         try {
-          res = messages.WatchResponse.decode(bytes) as unknown as WatchResponse;
+          res = decodeMessage<WatchResponse>(messages.WatchResponse, bytes);
         } catch (err) {
           this.raw.cancel();
           this.raw.emit('error', new GrpcError(Status.INTERNAL, `etcd watch response: ${(err as Error).message}`));
@@ -128,7 +128,7 @@ class EtcdKvClient implements EtcdKv {
         if (err instanceof GrpcError && err.unprocessed && tried < this.channels.length) continue;
         throw err;
       }
-      return res.decode(bytes) as unknown as Res;
+      return decodeMessage<Res>(res, bytes);
     }
   }
 

@@ -46,6 +46,45 @@ export const CompareTarget = { Create: enumValue('etcdserverpb.Compare.CompareTa
 export const CompareResult = { Equal: enumValue('etcdserverpb.Compare.CompareResult', 'Equal'), Greater: enumValue('etcdserverpb.Compare.CompareResult', 'Greater') };
 export const EVENT_DELETE = enumValue('mvccpb.Event.EventType', 'Delete');
 
+/**
+ * A protobufjs reader whose int64/uint64 fields come out as numbers when they fit in 49 bits
+ * (7 varint bytes: revisions, versions, counts, TTLs, far below) and as Long beyond (lease and
+ * member IDs are random 64-bit values, kept exact): int() reads either, and a response's
+ * revisions need no Long and LongBits object each (the Txn and watch message of every write).
+ */
+class Int64Reader extends protobuf.BufferReader {}
+const longInt64 = protobuf.Reader.prototype.int64;
+const longUint64 = protobuf.Reader.prototype.uint64;
+
+/** The varint at the reader's position as a number, if it is at most 7 bytes; else the position is left. */
+function smallVarint(r: protobuf.Reader): number | undefined {
+  const start = r.pos;
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 7 && r.pos < r.len; i++) {
+    const b = r.buf[r.pos++];
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return value;
+    scale *= 128;
+  }
+  r.pos = start;
+  return undefined;
+}
+
+Object.assign(Int64Reader.prototype, {
+  int64(this: protobuf.Reader): Int64 {
+    return smallVarint(this) ?? (longInt64.call(this) as unknown as Int64);
+  },
+  uint64(this: protobuf.Reader): Int64 {
+    return smallVarint(this) ?? (longUint64.call(this) as unknown as Int64);
+  },
+});
+
+/** A response message decoded with int64 fields as Int64Reader gives them. */
+export function decodeMessage<T>(type: protobuf.Type, bytes: Buffer): T {
+  return type.decode(new Int64Reader(bytes)) as unknown as T;
+}
+
 /** An int64 as decoded (Long, or number when protobufjs runs without `long`). */
 export type Int64 = number | { toNumber(): number };
 
