@@ -67,7 +67,7 @@ import { validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBin
 import { validateMutatingAdmissionPolicy, validateMutatingAdmissionPolicyBinding } from './admissionregistration/mutating-admission-policy.ts';
 import { validateCertificateSigningRequest, validateCertificateSigningRequestUpdate } from './certificates/csr.ts';
 import { validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate } from './apiextensions/crd.ts';
-import { validatePodTemplate, validateReplicationController, validateReplicationControllerUpdate } from './core/replication-controller.ts';
+import { validatePodTemplate, validatePodTemplateUpdate, validateReplicationController, validateReplicationControllerUpdate } from './core/replication-controller.ts';
 import { validateControllerRevision, validateControllerRevisionUpdate } from './apps/controller-revision.ts';
 import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerUpdate } from './autoscaling/horizontal-pod-autoscaler.ts';
 import { validateEndpointSlice, validateEndpointSliceUpdate } from './discovery/endpoint-slice.ts';
@@ -168,7 +168,7 @@ const VALIDATORS: Record<string, KindValidator> = {
   'certificates.k8s.io/CertificateSigningRequest': v(validateCertificateSigningRequest, validateCertificateSigningRequestUpdate),
   'apiextensions.k8s.io/CustomResourceDefinition': v(validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate),
   '/ReplicationController': v(validateReplicationController, withStatus(validateReplicationControllerUpdate, validateReplicationControllerStatusUpdate)),
-  '/PodTemplate': v(validatePodTemplate),
+  '/PodTemplate': v(validatePodTemplate, validatePodTemplateUpdate),
   'apps/ControllerRevision': v(validateControllerRevision, validateControllerRevisionUpdate),
   'autoscaling/HorizontalPodAutoscaler': v(validateHorizontalPodAutoscaler, withStatus(validateHorizontalPodAutoscalerUpdate, validateHorizontalPodAutoscalerStatusUpdate)),
   'discovery.k8s.io/EndpointSlice': v(validateEndpointSlice, validateEndpointSliceUpdate),

@@ -6,7 +6,7 @@ import { validateNonnegative } from '../meta.ts';
 import { isValidPercent } from '../names.ts';
 import { selectorFromMetav1, type LabelSelector as Selector } from '../../selectors/label-selector.ts';
 import { goIntOrString } from '../core/container.ts';
-import { validatePodTemplateSpec } from '../core/pod-spec.ts';
+import { validatePodTemplateSpec, type PodSpecOptions } from '../core/pod-spec.ts';
 
 export const SELECTOR_MISMATCH = '`selector` does not match template `labels`';
 
@@ -45,12 +45,13 @@ export function validateTemplateForController(
   selector: Selector,
   kind: string,
   p: Path,
+  opts: PodSpecOptions = {},
 ): FieldError[] {
   const errs: FieldError[] = [];
   if (!selector.empty && !selector.matches(template?.metadata?.labels)) {
     errs.push(invalid(p.child('metadata', 'labels'), template?.metadata?.labels ?? null, SELECTOR_MISMATCH));
   }
-  errs.push(...validatePodTemplateSpec(template, p));
+  errs.push(...validatePodTemplateSpec(template, p, opts));
   const rp = template?.spec?.restartPolicy;
   if (rp !== 'Always') errs.push(notSupported(p.child('spec', 'restartPolicy'), rp ?? '', ['Always']));
   if (template?.spec?.activeDeadlineSeconds !== undefined && template.spec.activeDeadlineSeconds !== null) {

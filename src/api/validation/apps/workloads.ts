@@ -15,7 +15,8 @@ import {
   validateObjectMetaUpdate,
 } from '../meta.ts';
 import { goIntOrString } from '../core/container.ts';
-import { validatePodTemplateSpec } from '../core/pod-spec.ts';
+import { validatePodTemplateSpec, type PodSpecOptions } from '../core/pod-spec.ts';
+import { templateUpdateOptions } from '../core/pod-validation-options.ts';
 import {
   intOrPercentValue,
   isNotMoreThan100Percent,
@@ -42,7 +43,7 @@ function selectorImmutable(next: Selectorish, prev: Selectorish): FieldError[] {
 
 const meta = { namespaced: true, nameFn: nameIsDNSSubdomain };
 
-export function validateDeployment(d: Deployment): FieldError[] {
+export function validateDeployment(d: Deployment, opts: PodSpecOptions = {}): FieldError[] {
   const errs = validateObjectMeta(d.metadata, meta);
   const sp = path('spec');
   const spec: DeploymentSpec = d.spec ?? ({ selector: {}, template: {} } as DeploymentSpec);
@@ -50,7 +51,7 @@ export function validateDeployment(d: Deployment): FieldError[] {
   errs.push(...validateSelector(spec, 'deployment', sp));
   const sel = trySelector(spec.selector);
   if (!sel) errs.push(invalid(sp.child('selector'), goLabelSelector(spec.selector), 'invalid label selector'));
-  else errs.push(...validateTemplateForController(spec.template, sel, 'ReplicaSet', sp.child('template')));
+  else errs.push(...validateTemplateForController(spec.template, sel, 'ReplicaSet', sp.child('template'), opts));
   const st = spec.strategy ?? {};
   const stp = sp.child('strategy');
   switch (st.type) {
@@ -87,12 +88,12 @@ export function validateDeployment(d: Deployment): FieldError[] {
 
 export function validateDeploymentUpdate(d: Deployment, old: Deployment): FieldError[] {
   const errs = validateObjectMetaUpdate(d.metadata, old.metadata);
-  errs.push(...validateDeployment(d).filter((e) => !e.field.startsWith('metadata.')));
+  errs.push(...validateDeployment(d, templateUpdateOptions(old.spec?.template)).filter((e) => !e.field.startsWith('metadata.')));
   errs.push(...selectorImmutable(d.spec ?? {}, old.spec ?? {}));
   return errs;
 }
 
-export function validateReplicaSet(rs: ReplicaSet): FieldError[] {
+export function validateReplicaSet(rs: ReplicaSet, opts: PodSpecOptions = {}): FieldError[] {
   const errs = validateObjectMeta(rs.metadata, meta);
   const sp = path('spec');
   const spec: ReplicaSetSpec = rs.spec ?? ({ selector: {} } as ReplicaSetSpec);
@@ -101,13 +102,13 @@ export function validateReplicaSet(rs: ReplicaSet): FieldError[] {
   errs.push(...validateSelector(spec, 'deployment', sp));
   const sel = trySelector(spec.selector);
   if (!sel) errs.push(invalid(sp.child('selector'), goLabelSelector(spec.selector), 'invalid label selector'));
-  else errs.push(...validateTemplateForController(spec.template, sel, 'ReplicaSet', sp.child('template')));
+  else errs.push(...validateTemplateForController(spec.template, sel, 'ReplicaSet', sp.child('template'), opts));
   return errs;
 }
 
 export function validateReplicaSetUpdate(rs: ReplicaSet, old: ReplicaSet): FieldError[] {
   const errs = validateObjectMetaUpdate(rs.metadata, old.metadata);
-  errs.push(...validateReplicaSet(rs).filter((e) => !e.field.startsWith('metadata.')));
+  errs.push(...validateReplicaSet(rs, templateUpdateOptions(old.spec?.template)).filter((e) => !e.field.startsWith('metadata.')));
   errs.push(...selectorImmutable(rs.spec ?? {}, old.spec ?? {}));
   return errs;
 }
@@ -127,7 +128,7 @@ function withClaimVolumes(spec: StatefulSetSpec): StatefulSetSpec['template'] {
   return { ...t, spec: { ...t.spec, volumes: [...(t.spec.volumes ?? []), ...extra] } };
 }
 
-export function validateStatefulSet(ss: StatefulSet): FieldError[] {
+export function validateStatefulSet(ss: StatefulSet, opts: PodSpecOptions = {}): FieldError[] {
   const errs = validateObjectMeta(ss.metadata, meta);
   const sp = path('spec');
   const spec: StatefulSetSpec = ss.spec ?? ({ selector: {}, template: {} } as StatefulSetSpec);
@@ -189,7 +190,7 @@ export function validateStatefulSet(ss: StatefulSet): FieldError[] {
     if (!sel.empty && !sel.matches(spec.template?.metadata?.labels)) {
       errs.push(invalid(tp.child('metadata', 'labels'), spec.template?.metadata?.labels ?? null, SELECTOR_MISMATCH));
     }
-    errs.push(...validatePodTemplateSpec(withClaimVolumes(spec), tp));
+    errs.push(...validatePodTemplateSpec(withClaimVolumes(spec), tp, opts));
   }
   const rp = spec.template?.spec?.restartPolicy;
   if (rp !== 'Always') errs.push(notSupported(tp.child('spec', 'restartPolicy'), rp ?? '', ['Always']));
@@ -203,7 +204,7 @@ const STS_MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'revi
 
 export function validateStatefulSetUpdate(ss: StatefulSet, old: StatefulSet): FieldError[] {
   const errs = validateObjectMetaUpdate(ss.metadata, old.metadata);
-  errs.push(...validateStatefulSet(ss).filter((e) => !e.field.startsWith('metadata.')));
+  errs.push(...validateStatefulSet(ss, templateUpdateOptions(old.spec?.template)).filter((e) => !e.field.startsWith('metadata.')));
   const strip = (s: StatefulSet): Record<string, unknown> => {
     const c = { ...((s.spec ?? {}) as Record<string, unknown>) };
     for (const k of STS_MUTABLE) delete c[k];
@@ -220,7 +221,7 @@ export function validateStatefulSetUpdate(ss: StatefulSet, old: StatefulSet): Fi
   return errs;
 }
 
-export function validateDaemonSet(ds: DaemonSet): FieldError[] {
+export function validateDaemonSet(ds: DaemonSet, opts: PodSpecOptions = {}): FieldError[] {
   const errs = validateObjectMeta(ds.metadata, meta);
   const sp = path('spec');
   const spec: DaemonSetSpec = ds.spec ?? ({ selector: {}, template: {} } as DaemonSetSpec);
@@ -234,7 +235,7 @@ export function validateDaemonSet(ds: DaemonSet): FieldError[] {
   if (spec.selector && Object.keys(spec.selector.matchLabels ?? {}).length + (spec.selector.matchExpressions?.length ?? 0) === 0) {
     errs.push(invalid(sp.child('selector'), goLabelSelector(spec.selector), 'empty selector is invalid for daemonset'));
   }
-  errs.push(...validatePodTemplateSpec(spec.template, tp));
+  errs.push(...validatePodTemplateSpec(spec.template, tp, opts));
   const rp = spec.template?.spec?.restartPolicy;
   if (rp !== 'Always') errs.push(notSupported(tp.child('spec', 'restartPolicy'), rp ?? '', ['Always']));
   const ads = spec.template?.spec?.activeDeadlineSeconds;
@@ -275,7 +276,7 @@ export function validateDaemonSet(ds: DaemonSet): FieldError[] {
 
 export function validateDaemonSetUpdate(ds: DaemonSet, old: DaemonSet): FieldError[] {
   const errs = validateObjectMetaUpdate(ds.metadata, old.metadata);
-  errs.push(...validateDaemonSet(ds).filter((e) => !e.field.startsWith('metadata.')));
+  errs.push(...validateDaemonSet(ds, templateUpdateOptions(old.spec?.template)).filter((e) => !e.field.startsWith('metadata.')));
   errs.push(...selectorImmutable(ds.spec ?? {}, old.spec ?? {}));
   return errs;
 }

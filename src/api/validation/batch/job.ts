@@ -4,7 +4,8 @@ import { GoValue, invalid, notSupported, path, required, type FieldError, type P
 import { semanticEqual } from '../equality.ts';
 import { goLabelSelector, nameIsDNSSubdomain, validateImmutable, validateLabelSelector, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { SELECTOR_MISMATCH, trySelector } from '../apps/common.ts';
-import { validatePodTemplateSpec } from '../core/pod-spec.ts';
+import { validatePodTemplateSpec, type PodSpecOptions } from '../core/pod-spec.ts';
+import { templateUpdateOptions } from '../core/pod-validation-options.ts';
 import { cronError } from './cron.ts';
 
 const COMPLETION_MODES = ['NonIndexed', 'Indexed'];
@@ -12,7 +13,7 @@ const CONCURRENCY = ['Allow', 'Forbid', 'Replace'];
 /** CronJob names get an 11-character suffix for their Jobs, which must stay DNS-1035-label sized. */
 const CRONJOB_NAME_MAX = 52;
 
-function validateJobSpec(spec: JobSpec | undefined, p: Path, requireSelector: boolean): FieldError[] {
+function validateJobSpec(spec: JobSpec | undefined, p: Path, requireSelector: boolean, opts: PodSpecOptions): FieldError[] {
   const errs: FieldError[] = [];
   const s: JobSpec = spec ?? ({ template: {} } as JobSpec);
   if (requireSelector && !s.selector) errs.push(required(p.child('selector')));
@@ -31,7 +32,7 @@ function validateJobSpec(spec: JobSpec | undefined, p: Path, requireSelector: bo
   if (mode === 'Indexed' && (s.completions === undefined || s.completions === null)) {
     errs.push(required(p.child('completions'), 'when completion mode is Indexed'));
   }
-  errs.push(...validatePodTemplateSpec(s.template, p.child('template')));
+  errs.push(...validatePodTemplateSpec(s.template, p.child('template'), opts));
   const rp = s.template?.spec?.restartPolicy;
   // A job's pods run to completion; Always would never let them finish.
   if (rp !== 'OnFailure' && rp !== 'Never') errs.push(notSupported(p.child('template', 'spec', 'restartPolicy'), rp ?? '', ['OnFailure', 'Never']));
@@ -40,14 +41,14 @@ function validateJobSpec(spec: JobSpec | undefined, p: Path, requireSelector: bo
 
 export function validateJob(job: Job): FieldError[] {
   const errs = validateObjectMeta(job.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
-  errs.push(...validateJobSpec(job.spec, path('spec'), true));
+  errs.push(...validateJobSpec(job.spec, path('spec'), true, {}));
   return errs;
 }
 
 /** Upstream allows only a few spec fields to change; the selector and template are fixed. */
 export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   const errs = validateObjectMetaUpdate(job.metadata, old.metadata);
-  errs.push(...validateJobSpec(job.spec, path('spec'), true));
+  errs.push(...validateJobSpec(job.spec, path('spec'), true, templateUpdateOptions(old.spec?.template)));
   const sp = path('spec');
   errs.push(...validateImmutable(job.spec?.completions ?? null, old.spec?.completions ?? null, sp.child('completions')));
   if (!semanticEqual(job.spec?.selector, old.spec?.selector)) {
@@ -60,8 +61,8 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   return errs;
 }
 
-function validateJobTemplate(t: JobTemplateSpec | undefined, p: Path): FieldError[] {
-  const errs = validateJobSpec(t?.spec, p.child('spec'), false);
+function validateJobTemplate(t: JobTemplateSpec | undefined, p: Path, opts: PodSpecOptions): FieldError[] {
+  const errs = validateJobSpec(t?.spec, p.child('spec'), false, opts);
   if (t?.spec?.manualSelector === true) {
     errs.push(notSupported(p.child('spec', 'manualSelector'), true, ['nil', 'false']));
   }
@@ -91,7 +92,7 @@ export function validateCronJob(cj: CronJob, old?: CronJob): FieldError[] {
   const cp = spec?.concurrencyPolicy ?? '';
   if (!cp) errs.push(required(sp.child('concurrencyPolicy')));
   else if (!CONCURRENCY.includes(cp)) errs.push(notSupported(sp.child('concurrencyPolicy'), cp, CONCURRENCY));
-  errs.push(...validateJobTemplate(spec?.jobTemplate, sp.child('jobTemplate')));
+  errs.push(...validateJobTemplate(spec?.jobTemplate, sp.child('jobTemplate'), templateUpdateOptions(old?.spec?.jobTemplate?.spec?.template)));
   errs.push(...validateNonnegative(spec?.successfulJobsHistoryLimit, sp.child('successfulJobsHistoryLimit')));
   errs.push(...validateNonnegative(spec?.failedJobsHistoryLimit, sp.child('failedJobsHistoryLimit')));
   if (spec?.timeZone !== undefined && spec.timeZone !== null) {

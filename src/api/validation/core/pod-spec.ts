@@ -10,6 +10,7 @@ import { validateContainers, validateDNS1123Label, validateInitContainers } from
 import { podHostUsers, validateHostNetworkPorts, validateHostUsers, validatePodSecurityContext, type SecurityContextOptions } from './security-context.ts';
 import { validateOSFields, validateWindowsHostProcess } from './windows-options.ts';
 import { validateEphemeralContainers } from './ephemeral-containers.ts';
+import type { PodAnnotationOptions } from './pod-annotations.ts';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -111,7 +112,7 @@ function validateDNSConfig(spec: PodSpec, p: Path): FieldError[] {
   return [];
 }
 
-export type PodSpecOptions = SecurityContextOptions;
+export type PodSpecOptions = SecurityContextOptions & PodAnnotationOptions;
 
 /** ValidatePodSpec, in upstream's order (for the checks this server makes). */
 export function validatePodSpec(spec: PodSpec | undefined, p: Path, opts: PodSpecOptions = {}): FieldError[] {
@@ -153,11 +154,11 @@ export function validatePodSpec(spec: PodSpec | undefined, p: Path, opts: PodSpe
 }
 
 /** Note the labels path: upstream reports template labels at `<template>.labels`, not metadata. */
-export function validatePodTemplateSpec(t: PodTemplateSpec | undefined, p: Path): FieldError[] {
+export function validatePodTemplateSpec(t: PodTemplateSpec | undefined, p: Path, opts: PodSpecOptions = {}): FieldError[] {
   const errs: FieldError[] = [];
   errs.push(...validateLabels(t?.metadata?.labels, p.child('labels')));
   errs.push(...validateAnnotations(t?.metadata?.annotations, p.child('annotations')));
-  errs.push(...validatePodSpec(t?.spec, p.child('spec')));
+  errs.push(...validatePodSpec(t?.spec, p.child('spec'), opts));
   if (t?.spec?.ephemeralContainers?.length) {
     errs.push(forbidden(p.child('spec', 'ephemeralContainers'), 'ephemeral containers not allowed in pod template'));
   }

@@ -8,8 +8,8 @@ import { semanticEqual } from '../equality.ts';
 import { inclusiveRangeError } from '../names.ts';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { validatePodSpec, validateTolerations, type PodSpecOptions } from './pod-spec.ts';
-import { hostSysctlError } from './security-context.ts';
-import { hasInvalidDeletionCost, validateAnnotationsMatchFieldsOnCreate, validatePodAnnotationUpdates, validatePodSpecificAnnotations, type PodAnnotationOptions } from './pod-annotations.ts';
+import { podUpdateOptions } from './pod-validation-options.ts';
+import { validateAnnotationsMatchFieldsOnCreate, validatePodAnnotationUpdates, validatePodSpecificAnnotations } from './pod-annotations.ts';
 import { STATIC_POD_ERROR, validateEphemeralContainerChanges } from './ephemeral-containers.ts';
 import { validatePodResize } from './pod-resize.ts';
 
@@ -18,7 +18,7 @@ const MAX_INT32 = 2147483647;
 export const POD_UPDATE_FORBIDDEN =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
-interface PodOptions extends PodSpecOptions, PodAnnotationOptions {
+interface PodOptions extends PodSpecOptions {
   /** Set by validatePodUpdate: ValidatePodCreate's own checks are for creation only. */
   update?: boolean;
 }
@@ -89,21 +89,17 @@ export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldEr
   // The mirror and AppArmor annotations are fixed, status writes included, so no client turns its
   // pod into a "mirror pod" (or one back) or changes its AppArmor profile after admission judged it.
   errs.push(...validatePodAnnotationUpdates(pod, old));
-  // GetValidationOptionsFromPodSpecAndMeta: a deletion cost stored invalid (before the check) stays.
-  const allowInvalidPodDeletionCost = hasInvalidDeletionCost(old.metadata?.annotations);
+  // GetValidationOptionsFromPodSpecAndMeta: what the stored pod already has stays allowed.
+  const opts = podUpdateOptions(old.spec, old.metadata);
   // pods/status writes only status (the spec is the stored one), and upstream's
   // ValidatePodStatusUpdate checks metadata, not the spec: walking it again on every kubelet
   // status write costs time and would refuse a status write for a spec stored under older rules.
   // Its ValidatePodSpecificAnnotationUpdates still judges the written annotations against that spec.
   if (subresource === 'status') {
-    errs.push(...validatePodSpecificAnnotations(pod, { allowInvalidPodDeletionCost }));
+    errs.push(...validatePodSpecificAnnotations(pod, opts));
     return errs;
   }
-  // GetValidationOptionsFromPodSpecAndMeta: a pod stored with a namespaced sysctl in a namespace it
-  // shares with the host (allowed before 1.27) stays updatable.
-  const os0 = old.spec ?? { containers: [] };
-  const allowNamespacedSysctlsForHostNetAndHostIPC = (os0.securityContext?.sysctls ?? []).some((s) => hostSysctlError(s.name ?? '', os0, path('')) !== undefined);
-  const podErrs = validatePod(pod, { allowNamespacedSysctlsForHostNetAndHostIPC, allowInvalidPodDeletionCost, update: true });
+  const podErrs = validatePod(pod, { ...opts, update: true });
   errs.push(...podErrs.filter((e) => !e.field.startsWith('metadata.') || POD_SPECIFIC_ANNOTATION_PATHS.some((p) => e.field.startsWith(p))));
   // pods/ephemeralcontainers: ValidatePodEphemeralContainersUpdate (the write was narrowed to spec.ephemeralContainers).
   if (subresource === 'ephemeralcontainers') {

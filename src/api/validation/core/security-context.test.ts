@@ -92,7 +92,8 @@ test('policies: fsGroupChangePolicy, supplementalGroupsPolicy, seLinuxChangePoli
   assert.deepEqual(errs(spec((s) => (s.securityContext = { fsGroupChangePolicy: 'Sometimes', supplementalGroupsPolicy: 'Loose', seLinuxChangePolicy: 'Never' }))), [
     'spec.securityContext.fsGroupChangePolicy: Unsupported value: "Sometimes": supported values: "Always", "OnRootMismatch"',
     'spec.securityContext.supplementalGroupsPolicy: Unsupported value: "Loose": supported values: "Merge", "Strict"',
-    'spec.securityContext.seLinuxChangePolicy: Unsupported value: "Never": supported values: "MountOption", "Recursive"',
+    // SELinuxMount is off in 1.33: a new pod may only ask for Recursive.
+    'spec.securityContext.seLinuxChangePolicy: Unsupported value: "Never": supported values: "Recursive"',
   ]);
   assert.deepEqual(errs(spec((s) => (ctr(s).securityContext = { procMount: 'Masked' }))), [
     'spec.containers[0].securityContext.procMount: Unsupported value: "Masked": supported values: "Default", "Unmasked"',

@@ -28,6 +28,12 @@ export interface SecurityContextOptions {
   resourceIsPod?: boolean;
   /** AllowNamespacedSysctlsForHostNetAndHostIPC: the old object already had such sysctls (updates only). */
   allowNamespacedSysctlsForHostNetAndHostIPC?: boolean;
+  /**
+   * Not AllowOnlyRecursiveSELinuxChangePolicy (useOnlyRecursiveSELinuxChangePolicy): the old object
+   * already had a seLinuxChangePolicy (updates only). With SELinuxMount off, as in 1.33, anything
+   * else may only ask for Recursive.
+   */
+  allowAllSELinuxChangePolicies?: boolean;
 }
 
 const MAX_ID = 2147483647;
@@ -36,6 +42,7 @@ const SYSCTL_NAME_ERROR = `must have at most ${SYSCTL_MAX_LENGTH} characters and
 const FS_GROUP_CHANGE_POLICIES = ['Always', 'OnRootMismatch'];
 const SUPPLEMENTAL_GROUPS_POLICIES = ['Merge', 'Strict'];
 const SELINUX_CHANGE_POLICIES = ['MountOption', 'Recursive'];
+const SELINUX_CHANGE_POLICIES_RECURSIVE_ONLY = ['Recursive'];
 const SECCOMP_TYPES = ['Localhost', 'RuntimeDefault', 'Unconfined'];
 const APPARMOR_TYPES = ['Localhost', 'RuntimeDefault', 'Unconfined'];
 const PROC_MOUNT_TYPES = ['Default', 'Unmasked'];
@@ -207,8 +214,9 @@ export function validatePodSecurityContext(spec: PodSpec, opts: SecurityContextO
   if (set(sc.supplementalGroupsPolicy) && !SUPPLEMENTAL_GROUPS_POLICIES.includes(sc.supplementalGroupsPolicy)) {
     errs.push(notSupported(p.child('supplementalGroupsPolicy'), sc.supplementalGroupsPolicy, SUPPLEMENTAL_GROUPS_POLICIES));
   }
-  if (set(sc.seLinuxChangePolicy) && !SELINUX_CHANGE_POLICIES.includes(sc.seLinuxChangePolicy)) {
-    errs.push(notSupported(p.child('seLinuxChangePolicy'), sc.seLinuxChangePolicy, SELINUX_CHANGE_POLICIES));
+  if (set(sc.seLinuxChangePolicy)) {
+    const allowed = opts.allowAllSELinuxChangePolicies ? SELINUX_CHANGE_POLICIES : SELINUX_CHANGE_POLICIES_RECURSIVE_ONLY;
+    if (!allowed.includes(sc.seLinuxChangePolicy)) errs.push(notSupported(p.child('seLinuxChangePolicy'), sc.seLinuxChangePolicy, allowed));
   }
   return errs;
 }
