@@ -73,3 +73,30 @@ test('a ResourceQuota stored with a now-invalid spec takes status writes; a frac
   assert.equal(bad.status, 422, bad.text);
   assert.equal(bad.body.message, 'ResourceQuota "old-quota" is invalid: status.used[pods]: Invalid value: "1.5": must be an integer');
 });
+
+test('a Node create: two pod CIDRs of one family are 422 (dual-stack only), taints are judged at metadata.taints; a dual-stack Node is created', async () => {
+  const nodeWith = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec });
+  const two = await c.admin.post('/api/v1/nodes', nodeWith('two-v4', { podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24', '10.244.2.0/24'], taints: [{ key: 'k', effect: 'NoSchedule' }, { key: 'k', effect: 'NoSchedule' }] }));
+  assert.equal(two.status, 422, two.text);
+  assert.deepEqual(two.body.details.causes, [
+    { reason: 'FieldValueDuplicate', message: 'Duplicate value: core.Taint{Key:"k", Value:"", Effect:"NoSchedule", TimeAdded:(*v1.Time)(nil)}: taints must be unique by key and effect pair', field: 'metadata.taints[1]' },
+    { reason: 'FieldValueInvalid', message: 'Invalid value: []string{"10.244.1.0/24", "10.244.2.0/24"}: may specify no more than one CIDR for each IP family', field: 'spec.podCIDRs' },
+  ]);
+  const dual = await c.admin.post('/api/v1/nodes', nodeWith('dual', { podCIDR: '10.244.3.0/24', podCIDRs: ['10.244.3.0/24', 'fd00:10:244:3::/64'] }));
+  assert.equal(dual.status, 201, dual.text);
+  assert.deepEqual(dual.body.spec.podCIDRs, ['10.244.3.0/24', 'fd00:10:244:3::/64']);
+});
+
+test('PVC status writes: allocatedResources and allocatedResourceStatuses get upstream\'s rules (a resize status outside the set is 422)', async () => {
+  const PVCS = '/api/v1/namespaces/default/persistentvolumeclaims';
+  const created = await c.admin.post(PVCS, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'resize' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+  assert.equal(created.status, 201, created.text);
+  const ok = await c.admin.patch(`${PVCS}/resize/status`, { status: { allocatedResources: { storage: '2Gi' }, allocatedResourceStatuses: { storage: 'ControllerResizeInProgress' } } }, 'application/merge-patch+json');
+  assert.equal(ok.status, 200, ok.text);
+  const bad = await c.admin.patch(`${PVCS}/resize/status`, { status: { allocatedResources: { memory: '1Gi' }, allocatedResourceStatuses: { storage: 'Resizing' } } }, 'application/merge-patch+json');
+  assert.equal(bad.status, 422, bad.text);
+  assert.deepEqual(bad.body.details.causes, [
+    { reason: 'FieldValueNotSupported', message: 'Unsupported value: "storage": supported values: "ControllerResizeInProgress", "ControllerResizeInfeasible", "NodeResizeInProgress", "NodeResizeInfeasible", "NodeResizePending"', field: 'status.allocatedResourceStatus' },
+    { reason: 'FieldValueNotSupported', message: 'Unsupported value: "memory": supported values: "storage"', field: 'status.allocatedResources' },
+  ]);
+});

@@ -126,6 +126,20 @@ export function goQuote(s: string): string {
   });
 }
 
+/**
+ * Go's %#v of a struct, as upstream prints a struct bad value: `Type{Field:value, ...}`, pointer
+ * fields as `(*T)(nil)` or `(*T)(0xc…)`. Go shows the pointers' addresses, which mean nothing to a
+ * client; the pointed-to value is shown in their place.
+ */
+export type GoField = readonly [name: string, ptrType: string | undefined, value: unknown];
+export function goStruct(type: string, fields: readonly GoField[]): GoValue {
+  const parts = fields.map(([name, ptrType, v]) => {
+    const shown = typeof v === 'string' ? goQuote(v) : v !== undefined && v !== null && typeof v === 'object' ? '…' : String(v ?? 'nil');
+    return ptrType ? `${name}:(${ptrType})(${shown})` : `${name}:${shown}`;
+  });
+  return new GoValue(`${type}{${parts.join(', ')}}`);
+}
+
 /** Go map literal as printed by %#v: keys sorted. */
 export function goStringMap(m: Record<string, string> | undefined | null): string {
   if (m === undefined || m === null) return 'map[string]string(nil)';

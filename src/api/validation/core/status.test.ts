@@ -125,6 +125,25 @@ test('Service status: ipMode defaults to VIP for an ingress IP of a LoadBalancer
   assert.equal(clusterIP.status.loadBalancer.ingress[0].ipMode, undefined);
 });
 
+test('PVC status: allocatedResources and allocatedResourceStatuses (RecoverVolumeExpansionFailure, on in 1.33)', () => {
+  const pvc = { metadata: { name: 'c', namespace: 'default', resourceVersion: '3' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+  const write = (status: Obj) => msgs(core('PersistentVolumeClaim'), { ...pvc, status }, pvc);
+  assert.deepEqual(write({ allocatedResources: { storage: '2Gi', 'example.com/iops': '100' }, allocatedResourceStatuses: { storage: 'ControllerResizeInProgress' } }), []);
+  assert.deepEqual(write({
+    allocatedResourceStatuses: { storage: 'Resizing', cpu: 'NodeResizePending', 'bad key!': 'NodeResizeInfeasible' },
+    allocatedResources: { storage: '-1Gi', memory: '1Gi', 'example.com/x': '-500m', 'bad/key/too': '1' },
+  }), [
+    // Upstream shows the key, not the value, and a path without the map key.
+    'status.allocatedResourceStatus: Unsupported value: "storage": supported values: "ControllerResizeInProgress", "ControllerResizeInfeasible", "NodeResizeInProgress", "NodeResizeInfeasible", "NodeResizePending"',
+    'status.allocatedResourceStatus: Unsupported value: "cpu": supported values: "storage"',
+    'status.allocatedResourceStatus: Invalid value: "bad key!": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\')',
+    'status.allocatedResources[storage]: Invalid value: -1073741824: must be a valid resource quantity',
+    'status.allocatedResources: Unsupported value: "memory": supported values: "storage"',
+    'status.allocatedResources[example.com/x]: Invalid value: "-500m": must be greater than or equal to 0',
+    'status.allocatedResources: Invalid value: "bad/key/too": a qualified name must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\') with an optional DNS subdomain prefix and \'/\' (e.g. \'example.com/MyName\')',
+  ]);
+});
+
 test('status writes keep the metadata rules; the main resource keeps its own rules', () => {
   const ns = { metadata: { name: 'a', resourceVersion: '1', labels: { ok: 'x' } }, status: { phase: 'Active' } };
   assert.deepEqual(msgs(core('Namespace'), { ...ns, metadata: { ...ns.metadata, labels: { 'bad key': 'x' } } }, ns).length, 1);

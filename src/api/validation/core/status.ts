@@ -6,10 +6,10 @@
  */
 import { forbidden, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
 import { validateObjectMetaUpdate } from '../meta.ts';
-import { isDNS1123Subdomain, isValidIP } from '../names.ts';
+import { isDNS1123Subdomain, isQualifiedName, isValidIP } from '../names.ts';
 import { parseQuantity } from '../quantity.ts';
 import { validateQuotaResourceName } from './resource-quota.ts';
-import { validateResourceQuantityValue } from './node-status.ts';
+import { validateResourceQuantityValue } from './node.ts';
 
 type Obj = Record<string, any>;
 
@@ -88,10 +88,44 @@ function validateBasicResource(q: unknown, p: Path): FieldError[] {
   return value < 0n ? [invalid(p, Number(value), 'must be a valid resource quantity')] : [];
 }
 
+/** The allocatedResourceStatuses values (resizeStatusSet), sorted as sets.List gives them. */
+const RESIZE_STATUSES = ['ControllerResizeInProgress', 'ControllerResizeInfeasible', 'NodeResizeInProgress', 'NodeResizeInfeasible', 'NodeResizePending'];
+
+/**
+ * validatePersistentVolumeClaimResourceKey: a qualified name, and of the native names (no '/', or
+ * under kubernetes.io/) only "storage". Upstream reports it at the map's path, without the key.
+ */
+function validatePVCResourceKey(key: string, p: Path): FieldError[] {
+  const errs = isQualifiedName(key).map((m) => invalid(p, key, m));
+  if (errs.length > 0) return errs;
+  const native = !key.includes('/') || key.includes('kubernetes.io/');
+  return native && key !== 'storage' ? [notSupported(p, key, ['storage'])] : [];
+}
+
+/**
+ * ValidatePersistentVolumeClaimStatusUpdate (1.33, RecoverVolumeExpansionFailure on): capacity, then
+ * allocatedResourceStatuses (keys, and values of resizeStatusSet; upstream's path has no trailing
+ * "es" and its NotSupported shows the key) and allocatedResources (keys, then the quantity).
+ */
 export function validatePersistentVolumeClaimStatusUpdate(pvc: Obj, old: Obj): FieldError[] {
   const errs = [...validateObjectMetaUpdate(pvc.metadata, old.metadata), ...rvRequired(pvc)];
   // Upstream spells this path with a capital S.
   if ((pvc.spec?.accessModes ?? []).length === 0) errs.push(required(path('Spec', 'accessModes')));
   for (const [k, v] of Object.entries((pvc.status?.capacity ?? {}) as Obj)) errs.push(...validateBasicResource(v, path('status', 'capacity').key(k)));
+  const statusPath = path('status', 'allocatedResourceStatus');
+  for (const [k, v] of Object.entries((pvc.status?.allocatedResourceStatuses ?? {}) as Obj)) {
+    errs.push(...validatePVCResourceKey(k, statusPath));
+    if (!RESIZE_STATUSES.includes(v)) errs.push(notSupported(statusPath, k, RESIZE_STATUSES));
+  }
+  const allocPath = path('status', 'allocatedResources');
+  for (const [k, v] of Object.entries((pvc.status?.allocatedResources ?? {}) as Obj)) {
+    const keyErrs = validatePVCResourceKey(k, allocPath);
+    if (keyErrs.length > 0) {
+      errs.push(...keyErrs);
+      continue;
+    }
+    const basic = validateBasicResource(v, allocPath.key(k));
+    errs.push(...(basic.length > 0 ? basic : validateResourceQuantityValue('storage', v, allocPath.key(k))));
+  }
   return errs;
 }
