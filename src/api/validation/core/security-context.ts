@@ -14,7 +14,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { AppArmorProfile, PodSecurityContext, PodSpec, SeccompProfile, SecurityContext } from 'kubernetes-types/core/v1.js';
-import { duplicate, forbidden, GoValue, goQuote, invalid, notSupported, required, tooLong, type FieldError, type Path } from '../field-errors.ts';
+import { duplicate, forbidden, GoValue, goStruct, invalid, notSupported, required, tooLong, type FieldError, type Path } from '../field-errors.ts';
 import { inclusiveRangeError } from '../names.ts';
 import { validateWindowsOptions } from './windows-options.ts';
 import { capabilities } from '../capabilities.ts';
@@ -67,20 +67,6 @@ function localDescendingPath(target: string, p: Path): FieldError[] {
   if (target.startsWith('/')) errs.push(invalid(p, target, 'must be a relative path'));
   if (target.split('/').includes('..')) errs.push(invalid(p, target, "must not contain '..'"));
   return errs;
-}
-
-/**
- * Go's %#v of a struct, as upstream prints a struct bad value: `Type{Field:value, ...}`, pointer
- * fields as `(*T)(nil)` or `(*T)(0xc…)`. Go shows the pointers' addresses, which mean nothing to a
- * client; the pointed-to value is shown in their place.
- */
-type GoField = readonly [name: string, ptrType: string | undefined, value: unknown];
-function goStruct(type: string, fields: readonly GoField[]): GoValue {
-  const parts = fields.map(([name, ptrType, v]) => {
-    const shown = typeof v === 'string' ? goQuote(v) : set(v) && typeof v === 'object' ? '…' : String(v ?? 'nil');
-    return ptrType ? `${name}:(${ptrType})(${shown})` : `${name}:${shown}`;
-  });
-  return new GoValue(`${type}{${parts.join(', ')}}`);
 }
 
 function goSeccompProfile(sp: SeccompProfile): GoValue {
