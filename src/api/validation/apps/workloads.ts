@@ -190,7 +190,7 @@ export function validateStatefulSet(ss: StatefulSet, opts: PodSpecOptions = {}):
     if (!sel.empty && !sel.matches(spec.template?.metadata?.labels)) {
       errs.push(invalid(tp.child('metadata', 'labels'), spec.template?.metadata?.labels ?? null, SELECTOR_MISMATCH));
     }
-    errs.push(...validatePodTemplateSpec(withClaimVolumes(spec), tp, opts));
+    errs.push(...validatePodTemplateSpec(withClaimVolumes(spec), tp, opts, false));
   }
   const rp = spec.template?.spec?.restartPolicy;
   if (rp !== 'Always') errs.push(notSupported(tp.child('spec', 'restartPolicy'), rp ?? '', ['Always']));

@@ -93,3 +93,30 @@ test('pod-deletion-cost must be an int32 without a sign or leading zero, unless 
     assert.deepEqual(u(pod({ [DC]: 'x' }), bad, sub), [], sub);
   }
 });
+
+test('pod templates: ValidatePodSpecificAnnotations on the template, then the annotation/field agreement (not for StatefulSets)', async () => {
+  const { validateObject } = await import('../index.ts');
+  const DC = 'controller.kubernetes.io/pod-deletion-cost';
+  const tmpl = (annotations: Record<string, string>, edit: (s: any) => void = () => {}) => {
+    const p = pod(annotations, edit);
+    return { metadata: { labels: { app: 'a' }, annotations: p.metadata!.annotations }, spec: p.spec };
+  };
+  const deploy = (t: object): any => ({ metadata: { name: 'd', namespace: 'default', resourceVersion: '1' }, spec: { replicas: 1, selector: { matchLabels: { app: 'a' } }, strategy: { type: 'Recreate' }, template: t } });
+  const sts = (t: object): any => ({ metadata: { name: 's', namespace: 'default' }, spec: { replicas: 1, serviceName: 's', podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'OnDelete' }, selector: { matchLabels: { app: 'a' } }, template: t } });
+  const v = (kind: string, o: any, old?: any) => validateObject({ group: 'apps', version: 'v1', kind }, o, old).map(errorString);
+  const mismatch = tmpl({ [SC_POD]: 'unconfined', [DC]: '+1', 'kubernetes.io/config.mirror': 'm' }, (s) => (s.securityContext = { seccompProfile: { type: 'RuntimeDefault' } }));
+  assert.deepEqual(v('Deployment', deploy(mismatch)), [
+    'spec.template.annotations[kubernetes.io/config.mirror]: Invalid value: "m": must set spec.nodeName if mirror pod annotation is set',
+    `spec.template.annotations[${DC}]: Invalid value: "+1": must be a 32bit integer`,
+    'spec.template.spec.securityContext.seccompProfile.type: Forbidden: seccomp type in annotation and field must match',
+  ]);
+  assert.deepEqual(v('StatefulSet', sts(tmpl({ [SC_POD]: 'strict', [`${AA}app`]: 'runtime/default' }, (s) => (s.containers[0].securityContext = { appArmorProfile: { type: 'Unconfined' } })))), [
+    `spec.template.annotations.${SC_POD}: Invalid value: "strict": must be a valid seccomp profile`,
+  ]);
+  // A deletion cost stored invalid stays (AllowInvalidPodDeletionCost from the stored template).
+  const stored = deploy(tmpl({ [DC]: '007' }));
+  const next = structuredClone(stored);
+  next.metadata.labels = { x: 'y' };
+  assert.deepEqual(v('Deployment', next, stored), []);
+  assert.deepEqual(v('Deployment', next, deploy(tmpl({}))), [`spec.template.annotations[${DC}]: Invalid value: "007": must be a 32bit integer`]);
+});

@@ -128,13 +128,12 @@ function profileMismatch(kind: 'seccomp' | 'apparmor', annotation: string, profi
   }
 }
 
-/** ValidatePodCreate's annotation/field agreement checks (seccomp, then AppArmor). */
-export function validateAnnotationsMatchFieldsOnCreate(pod: Pod): FieldError[] {
+/** ValidatePodCreate's (and ValidatePodTemplateSpec's) annotation/field agreement checks (seccomp, then AppArmor). */
+export function validateAnnotationsMatchFields(pod: Pod, specPath: Path = path('spec')): FieldError[] {
   const annotations = pod.metadata?.annotations;
   // Nothing to disagree with (the common case, kept cheap on the create path).
   if (!annotations || !Object.keys(annotations).some((k) => k === SECCOMP_POD || k.startsWith(SECCOMP_CONTAINER_PREFIX) || k.startsWith(APPARMOR_PREFIX))) return [];
   const spec: PodSpec = pod.spec ?? { containers: [] };
-  const specPath = path('spec');
   const errs: FieldError[] = [];
   const podSeccomp = spec.securityContext?.seccompProfile;
   const podSeccompAnnotation = annotations[SECCOMP_POD];

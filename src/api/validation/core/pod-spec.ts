@@ -2,7 +2,7 @@
  * PodSpec and PodTemplateSpec validation (ValidatePodSpec / ValidatePodTemplateSpec upstream).
  * Runs after defaulting, so fields the defaulter fills (dnsPolicy, restartPolicy, ...) are required.
  */
-import type { PodSpec, PodTemplateSpec, Toleration, Volume } from 'kubernetes-types/core/v1.js';
+import type { Pod, PodSpec, PodTemplateSpec, Toleration, Volume } from 'kubernetes-types/core/v1.js';
 import { duplicate, forbidden, invalid, notSupported, required, type FieldError, type Path } from '../field-errors.ts';
 import { nameIsDNSSubdomain, validateAnnotations, validateLabelName, validateLabels } from '../meta.ts';
 import { inclusiveRangeError, isDNS1123Subdomain, isValidLabelValue } from '../names.ts';
@@ -10,7 +10,7 @@ import { validateContainers, validateDNS1123Label, validateInitContainers } from
 import { podHostUsers, validateHostNetworkPorts, validateHostUsers, validatePodSecurityContext, type SecurityContextOptions } from './security-context.ts';
 import { validateOSFields, validateWindowsHostProcess } from './windows-options.ts';
 import { validateEphemeralContainers } from './ephemeral-containers.ts';
-import type { PodAnnotationOptions } from './pod-annotations.ts';
+import { validateAnnotationsMatchFields, validatePodSpecificAnnotations, type PodAnnotationOptions } from './pod-annotations.ts';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -153,12 +153,20 @@ export function validatePodSpec(spec: PodSpec | undefined, p: Path, opts: PodSpe
   return errs;
 }
 
-/** Note the labels path: upstream reports template labels at `<template>.labels`, not metadata. */
-export function validatePodTemplateSpec(t: PodTemplateSpec | undefined, p: Path, opts: PodSpecOptions = {}): FieldError[] {
+/**
+ * ValidatePodTemplateSpec. Note the labels path: upstream reports template labels at
+ * `<template>.labels`, not metadata. A StatefulSet's template (ValidatePodTemplateSpecForStatefulSet)
+ * gets the pod-specific annotations but not the annotation/field agreement (`agreement` false).
+ */
+export function validatePodTemplateSpec(t: PodTemplateSpec | undefined, p: Path, opts: PodSpecOptions = {}, agreement = true): FieldError[] {
   const errs: FieldError[] = [];
   errs.push(...validateLabels(t?.metadata?.labels, p.child('labels')));
   errs.push(...validateAnnotations(t?.metadata?.annotations, p.child('annotations')));
+  const asPod: Pod = { metadata: t?.metadata, spec: t?.spec ?? { containers: [] } };
+  errs.push(...validatePodSpecificAnnotations(asPod, opts, p.child('annotations')));
   errs.push(...validatePodSpec(t?.spec, p.child('spec'), opts));
+  // validateSeccompAnnotationsAndFields and validateAppArmorAnnotationsAndFieldsMatchOnCreate, on every template write.
+  if (agreement) errs.push(...validateAnnotationsMatchFields(asPod, p.child('spec')));
   if (t?.spec?.ephemeralContainers?.length) {
     errs.push(forbidden(p.child('spec', 'ephemeralContainers'), 'ephemeral containers not allowed in pod template'));
   }

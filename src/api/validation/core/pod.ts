@@ -9,7 +9,7 @@ import { inclusiveRangeError } from '../names.ts';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { validatePodSpec, validateTolerations, type PodSpecOptions } from './pod-spec.ts';
 import { podUpdateOptions } from './pod-validation-options.ts';
-import { validateAnnotationsMatchFieldsOnCreate, validatePodAnnotationUpdates, validatePodSpecificAnnotations } from './pod-annotations.ts';
+import { validateAnnotationsMatchFields, validatePodAnnotationUpdates, validatePodSpecificAnnotations } from './pod-annotations.ts';
 import { STATIC_POD_ERROR, validateEphemeralContainerChanges } from './ephemeral-containers.ts';
 import { validatePodResize } from './pod-resize.ts';
 
@@ -34,7 +34,7 @@ export function validatePod(pod: Pod, opts: PodOptions = {}): FieldError[] {
   if (opts.update) return errs;
   // Ephemeral containers come only through the pods/ephemeralcontainers subresource.
   if (pod.spec?.ephemeralContainers?.length) errs.push(forbidden(path('spec', 'ephemeralContainers'), 'cannot be set on create'));
-  errs.push(...validateAnnotationsMatchFieldsOnCreate(pod));
+  errs.push(...validateAnnotationsMatchFields(pod));
   return errs;
 }
 
