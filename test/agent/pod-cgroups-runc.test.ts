@@ -123,6 +123,27 @@ describe('pod and QoS cgroups (runc)', { skip }, () => {
     for (const d of layout.allDirs(rel)) assert.ok(!existsSync(d), `${d} is removed`);
   });
 
+  test('a pod cgroup whose limit cannot be written fails the sandbox and is not left behind (cgroup v1: a quota over the parent\'s)', async (t) => {
+    if (layout.unified) return t.skip('cgroup v1 only: v2 takes a child\'s cpu.max above its parent\'s');
+    // A parent of its own: the kernel still counts the other tests' removed pod cgroups (their quotas) for a while.
+    const parent = `${PARENT}-q`;
+    const own = new RuncRuntime({ stateRoot: join(root, 'state-q'), cgroupParent: parent, startTimeoutMs: 20_000 });
+    runtimes.push(own);
+    const ownLayout = await CgroupLayout.read(parent);
+    const pod = { uid: 'e0000000-0000-4000-8000-000000000005', namespace: 'default', name: 'over' };
+    try {
+      await own.list();
+      // v1 refuses a child's CFS quota above its ancestors' (EINVAL): the parent gets 0.1 cpu.
+      writeFileSync(join(ownLayout.dir('cpu'), 'cpu.cfs_quota_us'), '10000');
+      await assert.rejects(own.createSandbox({ pod, spec: { containers: [sleeper('a', { limits: { cpu: '500m', memory: '16Mi' } })] } }), /cannot set up cgroup .*cpu\.cfs_quota_us/);
+      for (const d of ownLayout.allDirs(`pod${pod.uid}`)) assert.ok(!existsSync(d), `${d} is removed`);
+      assert.deepEqual((await own.list()).sandboxes, []);
+    } finally {
+      own.close();
+      removeCgroupParent(parent);
+    }
+  });
+
   test('a sandbox from before pod cgroups keeps its containers flat under the parent, and a restarted runtime still runs, finds and removes them', async () => {
     const pod = { uid: 'f1a70000-0000-4000-8000-000000000004', namespace: 'default', name: 'flat' };
     const spec: PodSpec = { containers: [sleeper('old', { requests: { cpu: '100m' }, limits: { memory: '16Mi' } })] };

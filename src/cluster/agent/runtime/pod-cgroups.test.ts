@@ -124,6 +124,8 @@ test('cgroup v2 (fake root): controllers delegated at each level, cpu.weight fro
   // 2 shares is weight 1 (runc's conversion), for both tiers with no Burstable pod.
   assert.equal(readFileSync(join(root, 'portcullis/besteffort/cpu.weight'), 'utf8'), '1');
   assert.equal(readFileSync(join(root, 'portcullis/burstable/cpu.weight'), 'utf8'), '1');
+  // Delegated from the root down (the root's as runc writes it for a container's ancestors).
+  assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+cpu +memory +pids');
   assert.equal(readFileSync(join(root, 'portcullis/cgroup.subtree_control'), 'utf8'), '+cpu +memory +pids');
 
   writeFileSync(join(root, 'portcullis/burstable/cgroup.controllers'), 'cpu memory pids\n');

@@ -191,14 +191,13 @@ async function set(dir: string, file: string, v: string): Promise<void> {
 }
 
 /**
- * v2: makes `rel` and its ancestors below the parent, each parent delegating cpu, memory and pids
- * to its children first (a controller's files appear in a child only when the parent's
- * cgroup.subtree_control names it; the parent's own, as node allocatable set it up).
+ * v2: makes `rel` and its ancestors from the root down, each one delegating cpu, memory and pids to
+ * its children first (a controller's files appear in a child only when its parent's
+ * cgroup.subtree_control names it), as runc does for a container's ancestors.
  */
 async function makeV2(layout: CgroupLayout, rel: string): Promise<string> {
-  let dir = join(layout.mountRoot, layout.parent);
-  await mkdir(dir, { recursive: true });
-  for (const seg of rel.split('/').filter(Boolean)) {
+  let dir = layout.mountRoot;
+  for (const seg of join(layout.parent, rel).split('/').filter(Boolean)) {
     const available = (await readFile(join(dir, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
     const want = V2_CONTROLLERS.filter((c) => available.includes(c));
     if (want.length) await set(dir, 'cgroup.subtree_control', want.map((c) => `+${c}`).join(' '));

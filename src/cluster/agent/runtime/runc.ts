@@ -178,7 +178,8 @@ export class RuncRuntime implements ContainerRuntime {
       await this.releaseSandboxMounts(dir, meta).catch(() => undefined);
       this.metas.delete(dir);
       await rm(dir, { recursive: true, force: true });
-      await this.releasePodCgroup(cfg.pod.uid, meta?.podCgroup?.path).catch(() => undefined);
+      // Also one half made (a limit that could not be written), unless another sandbox of the pod has it.
+      await this.releasePodCgroup(cfg.pod.uid, meta?.podCgroup?.path ?? podCgroupPath(podCgroupConfig(cfg.spec).qos, cfg.pod.uid)).catch(() => undefined);
       throw err;
     }
   }
