@@ -79,6 +79,11 @@ describe('pod and QoS cgroups (runc)', { skip }, () => {
       assert.ok(memoryCgroupOf(c.pid!)?.endsWith(`/${PARENT}/${rel}/${c.id}`), `${c.name}: ${memoryCgroupOf(c.pid!)}`);
     }
     assert.equal(memoryLimit(rel), String(48 * MI));
+    // The pod's usage is its cgroup's (its limit with it), also for a runtime that has read no meta yet.
+    assert.equal((await rt.podUsageStats(pod.uid))?.memoryLimitBytes, 48 * MI);
+    const fresh = new RuncRuntime({ stateRoot: join(root, 'state'), cgroupParent: PARENT });
+    runtimes.push(fresh);
+    assert.equal((await fresh.podUsageStats(pod.uid))?.memoryLimitBytes, 48 * MI);
     // 250m of requests: 256 shares (v2: weight 1 + 254 * 9999 / 262142 = 10).
     assert.equal(shares(rel), v1() ? '256' : '10');
     assert.equal(shares('burstable'), v1() ? '256' : '10');
@@ -172,6 +177,7 @@ describe('pod and QoS cgroups (runc)', { skip }, () => {
     assert.equal(listed.sandboxes.find((x) => x.id === sandbox.id)?.state, 'ready');
     const usage = await again.usageStats(c.id);
     assert.ok(usage && usage.memoryLimitBytes === 16 * MI, JSON.stringify(usage));
+    assert.equal(await again.podUsageStats(pod.uid), undefined, 'no pod cgroup: the callers sum its parts');
     const pods = await again.podsUsageStats();
     assert.ok(pods && pods.usage.memoryUsageBytes! >= usage.memoryUsageBytes!, 'the parent counts the flat container');
     await again.stopContainer(c.id, 0);

@@ -390,11 +390,13 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   async podUsageStats(uid: string): Promise<UsageStats | undefined> {
-    for (const sid of await listDir(join(this.root, 'sandboxes'))) {
-      const m = await this.meta<SandboxMeta>(this.sandboxDir(sid)).catch(() => undefined);
-      if (m?.pod.uid === uid && m.podCgroup) return readCgroupStats((await this.cgroupLayout()).statsPaths(m.podCgroup.path), { now: this.now });
-    }
-    return undefined;
+    // From the sandboxes' metas already read (each relist reads them all), not a file per sandbox
+    // for every pod of a scrape; the directory only for a pod none of them is of.
+    const ofPod = (metas: Iterable<SandboxMeta | ContainerMeta | undefined>) => [...metas].filter((m): m is SandboxMeta => m?.kind === 'sandbox' && m.pod.uid === uid);
+    let sandboxes = ofPod(this.metas.values());
+    if (!sandboxes.length) sandboxes = ofPod(await Promise.all((await listDir(join(this.root, 'sandboxes'))).map((sid) => this.meta<SandboxMeta>(this.sandboxDir(sid)).catch(() => undefined))));
+    const path = sandboxes.find((m) => m.podCgroup)?.podCgroup?.path;
+    return path === undefined ? undefined : readCgroupStats((await this.cgroupLayout()).statsPaths(path), { now: this.now });
   }
 
   async writableLayer(id: string): Promise<string | undefined> {
