@@ -69,12 +69,16 @@ test('a strategic merge patch adds an ephemeral container and changes nothing el
   assert.equal(jp.status, 200, jp.text);
   assert.deepEqual(jp.body.spec.ephemeralContainers.map((e: any) => e.name), ['dbg', 'dbg2']);
   // Server-side apply through the subresource adds one too; its Apply entry names the subresource.
-  const applied = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'e1' }, spec: { ephemeralContainers: [{ name: 'dbg3', image: 'busybox' }] } });
+  // What it sends besides (labels, another container image) is neither written nor owned (upstream's resetFieldsFilter).
+  const applied = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'e1', labels: { mine: 'yes' } }, spec: { containers: [{ name: 'app', image: 'other' }], ephemeralContainers: [{ name: 'dbg3', image: 'busybox' }] } });
   const ssa = await c.admin.patch(`${NS}/pods/e1/ephemeralcontainers?fieldManager=debugger`, applied as never, 'application/apply-patch+yaml');
   assert.equal(ssa.status, 200, ssa.text);
   assert.deepEqual(ssa.body.spec.ephemeralContainers.map((e: any) => e.name), ['dbg', 'dbg2', 'dbg3']);
   const own = ssa.body.metadata.managedFields.find((m: any) => m.manager === 'debugger');
-  assert.deepEqual([own.operation, own.subresource, Object.keys(own.fieldsV1['f:spec'])], ['Apply', 'ephemeralcontainers', ['f:ephemeralContainers']]);
+  assert.deepEqual([own.operation, own.subresource, Object.keys(own.fieldsV1)], ['Apply', 'ephemeralcontainers', ['f:spec']]);
+  assert.deepEqual(Object.keys(own.fieldsV1['f:spec']), ['f:ephemeralContainers']);
+  assert.equal(ssa.body.spec.containers[0].image, 'busybox');
+  assert.equal(ssa.body.metadata.labels.mine, undefined);
   // A later plain update of the pod that keeps them is fine (the image may change as ever).
   const img = await c.admin.patch(`${NS}/pods/e1`, { spec: { containers: [{ name: 'app', image: 'nginx' }] } }, SMP);
   assert.equal(img.status, 200, img.text);
