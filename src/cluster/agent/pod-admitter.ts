@@ -72,9 +72,13 @@ export class PodAdmitter {
   /** The judging in progress: one at a time. */
   #judging: Promise<void> = Promise.resolve();
 
-  constructor(c: SyncContext, kill: (pod: Pod, grace?: number) => Promise<Record<string, unknown>>) {
+  /** A pod as the node runs it (its allocated resources after an in-place resize: pod-resize.ts). */
+  readonly #allocated: (pod: Pod) => Pod;
+
+  constructor(c: SyncContext, kill: (pod: Pod, grace?: number) => Promise<Record<string, unknown>>, allocated: (pod: Pod) => Pod = (p) => p) {
     this.#c = c;
     this.#kill = kill;
+    this.#allocated = allocated;
   }
 
   /** The pod's place in the start gate: its admission order (a pod not admitted goes last). */
@@ -128,7 +132,8 @@ export class PodAdmitter {
   async #judge(pod: Pod): Promise<Rejection | undefined> {
     const d = this.#c.d;
     const uid = uidOf(pod);
-    const admitted = d.pods().filter((p) => uidOf(p) !== uid && 'order' in (this.#verdicts.get(uidOf(p)) ?? {}) && !isDone(p.status?.phase));
+    // The admitted pods count at their allocations: a resize not admitted yet (Deferred) takes no room.
+    const admitted = d.pods().filter((p) => uidOf(p) !== uid && 'order' in (this.#verdicts.get(uidOf(p)) ?? {}) && !isDone(p.status?.phase)).map(this.#allocated);
     let rejection = admitPod(pod, admitted, d.allocatable, d.node?.(), d.nodePressure?.(), d.sysctls);
     if (rejection?.reason === 'NodeAffinity' && d.fetchNode) {
       const fresh = await d.fetchNode().catch(() => undefined);

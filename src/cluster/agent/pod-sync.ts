@@ -32,6 +32,7 @@ import { PodStatusWriter } from './pod-status-writer.ts';
 import { PodAdmitter } from './pod-admitter.ts';
 import { ContainerRunner } from './container-runner.ts';
 import { PodTeardown } from './pod-teardown.ts';
+import { PodResizer } from './pod-resize.ts';
 import { runEphemeralContainers } from './ephemeral-containers.ts';
 import { SAFE_SYSCTL_ALLOWLIST } from './runtime/sysctl-allowlist.ts';
 
@@ -57,6 +58,7 @@ export class PodSyncer {
   readonly #admitter: PodAdmitter;
   readonly #runner: ContainerRunner;
   readonly #teardown: PodTeardown;
+  readonly #resize: PodResizer;
 
   constructor(d: PodSyncDeps) {
     this.#d = d;
@@ -86,7 +88,8 @@ export class PodSyncer {
       verdict: (uid) => ({ started: (name, id) => this.probes.started(uid, name, id), ready: (name, id) => this.probes.ready(uid, name, id) }),
     };
     this.#teardown = new PodTeardown(this.#c, (uid) => this.forget(uid));
-    this.#admitter = new PodAdmitter(this.#c, async (pod, grace) => this.#teardown.terminalStatus(pod, await this.#teardown.kill(pod, grace)));
+    this.#resize = new PodResizer(this.#c);
+    this.#admitter = new PodAdmitter(this.#c, async (pod, grace) => this.#teardown.terminalStatus(pod, await this.#teardown.kill(pod, grace)), (p) => this.#resize.allocatedPod(p));
     this.#runner = new ContainerRunner(this.#c, (uid) => this.#admitter.order(uid));
   }
 
@@ -144,6 +147,9 @@ export class PodSyncer {
     let view = await this.view(uid);
     if (!(await this.#admitter.admit(pod, view))) return;
     if (d.volumes && (await this.#setUpVolumes(pod, view))) return;
+    // In-place resize (pod-resize.ts): the allocation decided, running containers updated or restarted; containers start with the allocation.
+    const resized = await this.#resize.sync(pod, view, () => this.#writeStatus(pod, view));
+    if (resized.killed) view = await this.view(uid);
     const policy = pod.spec?.restartPolicy ?? 'Always';
     let sandbox = view.sandbox?.state === 'ready' ? view.sandbox : undefined;
     // A pod that never restarts anything does not get a second sandbox once it has run.
@@ -160,14 +166,15 @@ export class PodSyncer {
     if (sandbox) {
       const att = attemptsByName(view.containers);
       await runEphemeralContainers(this.#c, this.#runner, pod, sandbox, att, waiting);
-      if (await this.#runner.runInit(pod, sandbox, att, waiting)) {
-        for (const c of pod.spec?.containers ?? []) await this.#runner.run(pod, sandbox, c, att.get(c.name), waiting, false);
+      if (await this.#runner.runInit(resized.pod, sandbox, att, waiting)) {
+        for (const c of resized.pod.spec?.containers ?? []) await this.#runner.run(resized.pod, sandbox, c, att.get(c.name), waiting, false);
       }
       view = await this.view(uid);
     }
     podIPs ??= this.#c.podIPs(pod);
     this.probes.update(pod, pod.spec?.hostNetwork ? d.hostIP : podIPs?.[0], snapshots(view.containers));
     const status = computePodStatus(pod, { view, waiting, hostIP: d.hostIP, now: d.now(), scheme: d.scheme, podIPs, probes: this.#c.verdict(uid) });
+    await this.#resize.decorate(pod, status, view);
     if (isDone(status.phase)) this.probes.forget(uid);
     if (isDone(status.phase) && view.sandbox?.state === 'ready') await d.runtime.stopSandbox(view.sandbox.id);
     await this.#status.write(pod, status);
@@ -190,6 +197,15 @@ export class PodSyncer {
       await this.#status.write(pod, computePodStatus(pod, { view, waiting: new Map(), hostIP: d.hostIP, now: d.now(), scheme: d.scheme }));
       throw err;
     }
+  }
+
+  /** The pod's status as it is now, written (PodResizeInProgress before a resize is applied). */
+  async #writeStatus(pod: Pod, view: SyncView): Promise<void> {
+    const d = this.#d;
+    const uid = pod.metadata?.uid ?? '';
+    const status = computePodStatus(pod, { view, waiting: new Map(), hostIP: d.hostIP, now: d.now(), scheme: d.scheme, podIPs: this.#c.podIPs(pod), probes: this.#c.verdict(uid) });
+    await this.#resize.decorate(pod, status, view);
+    await this.#status.write(pod, status);
   }
 
   /**
@@ -240,6 +256,7 @@ export class PodSyncer {
   forget(uid: string): void {
     void this.#d.managedFiles?.forget(uid).catch((err: Error) => this.#d.log.warn({ uid, err: err.message }, 'pod files not removed'));
     this.probes.forget(uid);
+    this.#resize.forget(uid);
     this.#teardown.forget(uid);
     this.#status.forget(uid);
     this.#admitter.forget(uid);

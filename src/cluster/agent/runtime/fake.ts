@@ -15,6 +15,8 @@ import type {
   AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, ExitReason, ImageInfo, ImageService, SandboxConfig, SandboxStatus,
 } from './types.ts';
 import type { UsageStats } from './cgroup-stats.ts';
+import { containerResources, type CgroupResources } from './cgroup-resources.ts';
+import type { PodSpec } from 'kubernetes-types/core/v1.js';
 
 /** What a fake container does once started. */
 export interface FakeProgram {
@@ -38,7 +40,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface State {
   sandboxes: Array<Mutable<SandboxStatus>>;
-  containers: Array<Mutable<ContainerStatus> & { program: FakeProgram; env: Array<{ name: string; value: string }> }>;
+  containers: Array<Mutable<ContainerStatus> & { program: FakeProgram; env: Array<{ name: string; value: string }>; cgroup?: CgroupResources }>;
 }
 
 export class FakeRuntime implements ContainerRuntime {
@@ -123,7 +125,7 @@ export class FakeRuntime implements ContainerRuntime {
     const c = {
       id, sandboxId, pod: { ...cfg.pod }, name: cfg.container.name, attempt: cfg.attempt, imageRef: cfg.image.ref, imageDigest: cfg.image.digest,
       state: 'created' as const, createdAt: this.#iso(), logPath: `/fake/logs/${cfg.pod.uid}/${cfg.container.name}/${cfg.attempt}.log`,
-      program: this.#o.program?.(cfg) ?? {}, env: cfg.env.map((e) => ({ ...e })),
+      program: this.#o.program?.(cfg) ?? {}, env: cfg.env.map((e) => ({ ...e })), cgroup: containerResources(cfg.container),
     };
     this.#state.containers.push(c);
     this.#record('create', id);
@@ -143,6 +145,27 @@ export class FakeRuntime implements ContainerRuntime {
       this.#exitTimers.set(id, this.#timers.setTimeout(() => this.#exit(id, p.exitCode ?? 0, p.reason ?? (p.exitCode ? 'Error' : 'Completed')), p.exitAfterMs));
     }
     this.#save();
+  }
+
+  async containerResources(id: string): Promise<CgroupResources | undefined> {
+    return this.#state.containers.find((c) => c.id === id)?.cgroup;
+  }
+
+  /** Records the new settings (a test reads them back with containerResources and calls 'update'). */
+  async updateContainerResources(id: string, resources: CgroupResources): Promise<void> {
+    const c = this.#find(id);
+    if (c.state !== 'running') throw new Error(`container ${id} is not running`);
+    c.cgroup = resources;
+    this.#record('update', id);
+    this.#save();
+  }
+
+  /** The pod specs pod cgroups were last limited for, by sandbox (tests). */
+  readonly podResources = new Map<string, PodSpec>();
+
+  async updatePodResources(sandboxId: string, spec: PodSpec): Promise<void> {
+    this.podResources.set(sandboxId, spec);
+    this.#record('updatePod', sandboxId);
   }
 
   /** Ends a running container as if its process exited (tests). */
@@ -262,7 +285,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   #public(c: State['containers'][number]): ContainerStatus {
-    const { program: _p, env: _e, ...rest } = c;
+    const { program: _p, env: _e, cgroup: _g, ...rest } = c;
     return { ...rest };
   }
 }

@@ -35,6 +35,9 @@ import { parentCgroup } from './cgroup-path.ts';
 import { CgroupLayout, podCgroupConfig, podCgroupPath, removeCgroup, updateQosCgroups, applyCgroupConfig } from './pod-cgroups.ts';
 import { cgroupMadeAt, readCgroupStats, readProcessStats, type UsageStats } from './cgroup-stats.ts';
 import type { AttachOptions, ContainerConfig, ContainerRuntime, ContainerStatus, ExecOptions, ExecResult, SandboxConfig, SandboxStatus } from './types.ts';
+import type { CgroupResources } from './cgroup-resources.ts';
+import type { PodSpec } from 'kubernetes-types/core/v1.js';
+import { readContainerResources, updateContainerResources } from './runc-update.ts';
 
 /** The cgroup containers are placed under by default (cgroup-path.ts): the kubelet's kubepods. */
 export const DEFAULT_CGROUP_PARENT = 'portcullis';
@@ -354,6 +357,25 @@ export class RuncRuntime implements ContainerRuntime {
     // A relay that cannot open (FIFOs gone) costs the logs, not the status.
     if (status.state === 'running') await this.attachRelay(id, dir, meta).catch(() => undefined);
     return status;
+  }
+
+  async containerResources(id: string): Promise<CgroupResources | undefined> {
+    return readContainerResources(this.containerDir(id));
+  }
+
+  async updatePodResources(sandboxId: string, spec: PodSpec): Promise<void> {
+    const meta = await this.meta<SandboxMeta>(this.sandboxDir(sandboxId));
+    // A sandbox from before pod cgroups has its containers flat under the parent: nothing above them.
+    if (!meta?.podCgroup) return;
+    // The burstable tier's shares keep the pod's cpu request from its creation (meta.json is never rewritten).
+    const { qos: _qos, cpuRequestMilli: _req, ...limits } = podCgroupConfig(spec, this.opts.pidsLimit);
+    await applyCgroupConfig(await this.cgroupLayout(), meta.podCgroup.path, limits);
+  }
+
+  async updateContainerResources(id: string, resources: CgroupResources): Promise<void> {
+    const status = await this.containerStatus(id);
+    if (!status || status.state !== 'running') throw new Error(`container ${id} is not running`);
+    await updateContainerResources(this.cli, this.containerDir(id), id, resources);
   }
 
   async exec(id: string, opts: ExecOptions): Promise<ExecResult> {

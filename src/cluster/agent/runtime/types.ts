@@ -12,6 +12,7 @@ import type { ImagePullManager } from './image-pull-manager.ts';
 import type { Readable, Writable } from 'node:stream';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { UsageStats } from './cgroup-stats.ts';
+import type { CgroupResources } from './cgroup-resources.ts';
 
 /** Labels the runtime stores with every sandbox and container, so list() can map them back to pods. */
 export interface PodRef {
@@ -204,6 +205,19 @@ export interface ContainerRuntime {
   /** Removes an exited container: its process state, writable rootfs and log file. Idempotent. */
   removeContainer(id: string): Promise<void>;
   containerStatus(id: string): Promise<ContainerStatus | undefined>;
+
+  /**
+   * The cpu and memory cgroup settings a container runs with now (CRI ContainerStatus.resources):
+   * those it was created with, or the last update's; undefined for a container the runtime does not have.
+   */
+  containerResources(id: string): Promise<CgroupResources | undefined>;
+  /** CRI UpdateContainerResources (in-place pod resize): new settings for a running container's own cgroup, no restart. */
+  updateContainerResources(id: string, resources: CgroupResources): Promise<void>;
+  /**
+   * In-place pod resize: the pod's own cgroup (if the runtime makes one) limited for `spec`'s
+   * resources, as the kubelet's SetPodCgroupConfig; nothing for a runtime without pod cgroups.
+   */
+  updatePodResources(sandboxId: string, spec: PodSpec): Promise<void>;
 
   /** Runs a process in a running container, as `kubectl exec`. */
   exec(id: string, opts: ExecOptions): Promise<ExecResult>;
