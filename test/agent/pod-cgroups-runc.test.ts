@@ -140,8 +140,10 @@ describe('pod and QoS cgroups (runc)', { skip }, () => {
       await own.list();
       // v1 refuses a child's CFS quota above its ancestors' (EINVAL): the parent gets 0.1 cpu.
       writeFileSync(join(ownLayout.dir('cpu'), 'cpu.cfs_quota_us'), '10000');
-      await assert.rejects(own.createSandbox({ pod, spec: { containers: [sleeper('a', { limits: { cpu: '500m', memory: '16Mi' } })] } }), /cannot set up cgroup .*cpu\.cfs_quota_us/);
-      for (const d of ownLayout.allDirs(`pod${pod.uid}`)) assert.ok(!existsSync(d), `${d} is removed`);
+      await assert.rejects(own.createSandbox({ pod, spec: { containers: [sleeper('a', { requests: { cpu: '100m' }, limits: { cpu: '500m', memory: '16Mi' } })] } }), /cannot set up cgroup .*cpu\.cfs_quota_us/);
+      for (const d of ownLayout.allDirs(`burstable/pod${pod.uid}`)) assert.ok(!existsSync(d), `${d} is removed`);
+      // Counted in the tier while its cgroup was made (102 shares), not after.
+      assert.equal(readFileSync(join(ownLayout.dir('cpu', 'burstable'), 'cpu.shares'), 'utf8').trim(), '2');
       assert.deepEqual((await own.list()).sandboxes, []);
     } finally {
       own.close();

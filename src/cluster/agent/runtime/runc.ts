@@ -173,7 +173,6 @@ export class RuncRuntime implements ContainerRuntime {
       }
       const status = await this.sandboxStatus(id);
       if (!status) throw new Error(`sandbox ${id} vanished while starting`);
-      await this.updateQosCgroups();
       return status;
     } catch (err) {
       if (pause) await runcDelete(this.cli, id).catch(() => undefined);
@@ -182,7 +181,10 @@ export class RuncRuntime implements ContainerRuntime {
       this.metas.delete(dir);
       await rm(dir, { recursive: true, force: true });
       // Also one half made (a limit that could not be written), unless another sandbox of the pod has it.
-      await this.releasePodCgroup(cfg.pod.uid, meta?.podCgroup?.path ?? podCgroupPath(podCgroupConfig(cfg.spec).qos, cfg.pod.uid)).catch(() => undefined);
+      const { qos } = podCgroupConfig(cfg.spec);
+      await this.releasePodCgroup(cfg.pod.uid, meta?.podCgroup?.path ?? podCgroupPath(qos, cfg.pod.uid)).catch(() => undefined);
+      // Counted in burstable's shares when its cgroup was made: no longer.
+      if (qos === 'Burstable') await this.updateQosCgroups();
       throw err;
     }
   }
@@ -245,7 +247,7 @@ export class RuncRuntime implements ContainerRuntime {
     // 64 MiB of the node's memory that no pod's measure counts. Still mounted (busy): removal retries.
     if (!meta.hostIPC) await unmountAll(this.launcher, [join(dir, 'shm')]).catch(() => undefined);
     // A stopped pod no longer counts in burstable's shares (the kubelet's active pods).
-    await this.updateQosCgroups();
+    if (meta.podCgroup?.qos === 'Burstable') await this.updateQosCgroups();
   }
 
   async removeSandbox(id: string): Promise<void> {
@@ -265,7 +267,7 @@ export class RuncRuntime implements ContainerRuntime {
     if (meta) await this.releasePodCgroup(meta.pod.uid, meta.podCgroup?.path, id);
     this.metas.delete(dir);
     await rm(this.sandboxDir(id), { recursive: true, force: true });
-    if (meta?.podCgroup) await this.updateQosCgroups();
+    if (meta?.podCgroup?.qos === 'Burstable') await this.updateQosCgroups();
   }
 
   async createContainer(sandboxId: string, cfg: ContainerConfig): Promise<ContainerStatus> {
@@ -516,8 +518,9 @@ export class RuncRuntime implements ContainerRuntime {
     const { qos, cpuRequestMilli, ...limits } = podCgroupConfig(cfg.spec, this.opts.pidsLimit);
     const path = podCgroupPath(qos, cfg.pod.uid);
     const layout = await this.cgroupLayout();
-    // The tier first (its shares counted without this pod until the sandbox is there).
-    await this.updateQosCgroups();
+    // The tiers first, the new pod counted (UpdateQOSCgroups before EnsureExists, active pods
+    // including it); only a Burstable pod changes them, once they are made.
+    if (qos === 'Burstable' || !this.qosUpdate) await this.updateQosCgroups(qos === 'Burstable' ? { uid: cfg.pod.uid, cpuRequestMilli } : undefined);
     await applyCgroupConfig(layout, path, limits);
     return { path, qos, cpuRequestMilli };
   }
@@ -535,12 +538,13 @@ export class RuncRuntime implements ContainerRuntime {
 
   /**
    * burstable/ to the shares of its active pods' cpu requests and besteffort/ to 2 (the kubelet's
-   * UpdateCgroups), active being a sandbox not stopped. Failures are not the pod's: the next update
-   * tries again (the kubelet logs them and retries each minute).
+   * UpdateCgroups), active being a sandbox not stopped, and `starting` (a pod whose sandbox is being
+   * made). Failures are not the pod's: the next update tries again (the kubelet logs them and
+   * retries each minute).
    */
-  private updateQosCgroups(): Promise<void> {
+  private updateQosCgroups(starting?: { uid: string; cpuRequestMilli: number }): Promise<void> {
     const run = async () => {
-      const requests = new Map<string, number>();
+      const requests = new Map<string, number>(starting ? [[starting.uid, starting.cpuRequestMilli]] : []);
       for (const sid of await listDir(join(this.root, 'sandboxes'))) {
         const dir = this.sandboxDir(sid);
         const m = await this.meta<SandboxMeta>(dir).catch(() => undefined);
