@@ -12,6 +12,8 @@
 import { GrpcChannel, GrpcError, Status, type ChannelTls } from './grpc-channel.ts';
 import type { GrpcStream } from './grpc-channel.ts';
 import { decodeMessage, messages } from './etcd-proto.ts';
+import { frame } from './grpc-frames.ts';
+import { framedTxn } from './txn-wire.ts';
 import type { CompactionRequest, CompactionResponse, LeaseGrantRequest, LeaseGrantResponse, PutRequest, PutResponse, StatusResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse, WatchRequest, WatchResponse } from './etcd-proto.ts';
 import type protobuf from 'protobufjs';
 
@@ -114,14 +116,19 @@ class EtcdKvClient implements EtcdKv {
 
   private async call<Res>(method: string, type: protobuf.Type, res: protobuf.Type, req: object, service = KV, timeoutMs = this.timeoutMs): Promise<Res> {
     if (this.closed) throw new ClientClosedError();
-    const body = type.encode(req).finish();
+    return this.send(method, frame(type.encode(req).finish()), res, service, timeoutMs);
+  }
+
+  /** A call whose request message is framed already. */
+  private async send<Res>(method: string, body: Buffer, res: protobuf.Type, service = KV, timeoutMs = this.timeoutMs): Promise<Res> {
+    if (this.closed) throw new ClientClosedError();
     // A call no member can have acted on (gRPC's transparent retry: the connection never came
     // up, the stream was refused unprocessed) goes to the next member, at most once per member.
     for (let tried = 1; ; tried++) {
       const index = this.current;
       let bytes: Buffer;
       try {
-        bytes = await this.channels[index].unary(service + method, body, timeoutMs);
+        bytes = await this.channels[index].unaryFramed(service + method, body, timeoutMs);
       } catch (err) {
         if (this.closed) throw new ClientClosedError();
         if (isUnavailable(err)) this.failedOver(index);
@@ -142,7 +149,15 @@ class EtcdKvClient implements EtcdKv {
   }
 
   txn(req: TxnRequest): Promise<TxnResponse> {
-    return this.call('Txn', messages.TxnRequest, messages.TxnResponse, req);
+    // Every store write: its request written by hand, byte for byte protobufjs' (txn-wire.ts).
+    let body: Buffer;
+    try {
+      if (this.closed) throw new ClientClosedError();
+      body = framedTxn(req);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.send('Txn', body, messages.TxnResponse);
   }
 
   put(req: PutRequest): Promise<PutResponse> {

@@ -175,11 +175,16 @@ export class GrpcChannel {
 
   /** One request message, one response message; fails with GrpcError. */
   unary(path: string, body: Uint8Array, timeoutMs: number): Promise<Buffer> {
+    return this.unaryFramed(path, frame(body), timeoutMs);
+  }
+
+  /** unary() with the request message already framed (grpc-frames.ts frame(), or txn-wire.ts). */
+  unaryFramed(path: string, framed: Buffer, timeoutMs: number): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       const call = new UnaryCall(this.url, path, this.opts.maxMessageBytes, resolve, reject, timeoutMs);
       try {
         const session = this.connect();
-        call.stream = session.request(this.blocks!.deadline(path, timeoutMs), call, frame(body), true);
+        call.stream = session.request(this.blocks!.deadline(path, timeoutMs), call, framed, true);
       } catch (err) {
         call.finish(unavailable(this.url, err, true));
       }
