@@ -18,7 +18,7 @@ import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { podsCgroupDirs } from '../../src/cluster/agent/runtime/cgroup-path.ts';
 import { allocatableAmounts, capacityAmounts, format, podsCgroupAmounts, parseReserved } from '../../src/cluster/agent/runtime/node-allocatable.ts';
-import { enforcePodsCgroupLimits } from '../../src/cluster/agent/runtime/pods-cgroup-limits.ts';
+import { createPodsCgroup, enforcePodsCgroupLimits } from '../../src/cluster/agent/runtime/pods-cgroup-limits.ts';
 import { requireRunc } from '../helpers/real-parts.ts';
 import { HOST, startAgentCluster, eventually, type AgentCluster } from './agent-helpers.ts';
 import { removeCgroupParent, BUSYBOX_IMAGE as IMAGE, startRuncAgent, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
@@ -47,7 +47,7 @@ describe('node allocatable enforced on the pods\' cgroup (runc)', { skip }, () =
       agent: {
         podVolumes: true, evictionHard,
         host: { ...HOST, capacity: { ...HOST.capacity, cpu: '2', memory: '1Gi' }, allocatable: { ...HOST.allocatable, cpu: format('cpu', left.cpu!), memory: format('memory', left.memory!) } },
-        nodeAllocatable: { podsMemoryBytes: Number(limits.memory), enforce: () => enforcePodsCgroupLimits(limits, PARENT) },
+        nodeAllocatable: { podsMemoryBytes: Number(limits.memory), create: () => createPodsCgroup(limits, PARENT), enforce: () => enforcePodsCgroupLimits(limits, PARENT), cgroupName: PARENT },
       },
     });
   });
@@ -70,6 +70,8 @@ describe('node allocatable enforced on the pods\' cgroup (runc)', { skip }, () =
     }
     const n = await eventually(async () => (await ac.admin.get<K8sObject>(resources.nodes, '', NODE).catch(() => undefined)) ?? false, 'the node registers', 300, 100);
     assert.equal(n.status.allocatable.memory, '81920Ki');
+    // The update after the create (enforceNodeAllocatableCgroups) succeeded: the kubelet's Event on the Node.
+    await eventually(async () => (await ac.admin.list<K8sObject>(resources.events, 'default')).items.some((e) => e.involvedObject?.name === NODE && e.reason === 'NodeAllocatableEnforced' && e.message === 'Updated Node Allocatable limit across pods'), 'NodeAllocatableEnforced on the Node');
   });
 
   test('two memory emptyDirs of one pod cannot hold more than the limit: the writer fails instead of taking node memory', async () => {

@@ -16,6 +16,7 @@ import type { PodWorkers } from './pod-workers.ts';
 import type { ContainerRuntime, ImageService } from './runtime/types.ts';
 import type { VolumeManager } from './volumes/volume-manager.ts';
 import type { FsStats } from './eviction/disk-pressure.ts';
+import type { NodeAllocatable } from './runtime/pods-cgroup-limits.ts';
 
 export interface AgentLog {
   info(o: object, m: string): void;
@@ -88,12 +89,14 @@ export interface AgentOptions {
    */
   allowedUnsafeSysctls?: readonly string[];
   /**
-   * Node allocatable enforcement (--enforce-node-allocatable: runtime/node-allocatable.ts):
-   * `enforce` writes the limits to the pods' parent cgroup before the node registers (an error
-   * stops the start: no pod runs without the limit), and `podsMemoryBytes` is that cgroup's memory
-   * limit, which allocatableMemory.available is measured against (default the memory capacity).
+   * Node allocatable enforcement (--enforce-node-allocatable: runtime/pods-cgroup-limits.ts):
+   * `create` makes the pods' parent cgroup with its limits if it does not exist, before the node
+   * registers (an error stops the start: no pod runs without the limit); `enforce` then writes the
+   * limits until a write succeeds, retried every minute with Node Events, as the kubelet does.
+   * `podsMemoryBytes` is that cgroup's memory limit, which allocatableMemory.available is measured
+   * against (default the memory capacity).
    */
-  nodeAllocatable?: { podsMemoryBytes?: number; enforce(): Promise<void> };
+  nodeAllocatable?: NodeAllocatable;
   /** statfs(2) of the data directory for the disk signals (default node:fs statfs; tests inject a disk's fullness). */
   statfs?: (path: string) => Promise<FsStats>;
   /** The node's memory capacity and working set for memory.available (default eviction/node-signals.ts readNodeMemory; tests inject). */

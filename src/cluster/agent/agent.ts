@@ -48,6 +48,7 @@ import { observation, readNodeMemory, readPids } from './eviction/node-signals.t
 import { parseQty } from '../../admission/quota/quantity.ts';
 import { memoryVolumeBytes } from './eviction/memory-volumes.ts';
 import { NodePressureEviction } from './eviction/node-pressure-eviction.ts';
+import { startNodeAllocatableEnforcement } from './runtime/pods-cgroup-limits.ts';
 
 export type { Agent, AgentLog, AgentOptions } from './agent-options.ts';
 
@@ -67,8 +68,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const sysctls = SysctlAllowlist.withUnsafe(o.allowedUnsafeSysctls);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const host = o.host ?? readHostInfo({ dataDir: o.dataDir, nodeIP: o.nodeIP, runtimeVersion: o.runtimeVersion });
-  // The pods' cgroup limited before anything can run in it (the kubelet's enforceNodeAllocatableCgroups).
-  await o.nodeAllocatable?.enforce();
+  // The pods' cgroup made with its limits before anything can run in it (createNodeAllocatableCgroups).
+  await o.nodeAllocatable?.create?.();
   const stopping = new AbortController();
   o.signal?.addEventListener('abort', () => stopping.abort(), { once: true });
 
@@ -196,7 +197,13 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     if (volumes) undo.push(() => volumes.stop());
     // Repeats counted, as the kubelet's correlator: a failing probe is one Event with a rising count.
     const recorder = newCountingEventRecorder({ client, component: 'kubelet', host: o.nodeName, now, suffix: eventSuffix(o.random ?? Math.random), log: o.log });
-    nodeEvent = (reason, message) => recorder.event({ metadata: { name: o.nodeName, uid: o.nodeName } }, resources.nodes, 'Normal', reason, message);
+    const nodeRef = { metadata: { name: o.nodeName, uid: o.nodeName } };
+    nodeEvent = (reason, message) => recorder.event(nodeRef, resources.nodes, 'Normal', reason, message);
+    if (o.nodeAllocatable) {
+      // enforceNodeAllocatableCgroups: the limits written until a write succeeds, with Node Events.
+      const enforcement = startNodeAllocatableEnforcement({ nodeAllocatable: o.nodeAllocatable, timers, event: (type, reason, message) => recorder.event(nodeRef, resources.nodes, type, reason, message) });
+      undo.push(() => enforcement.stop());
+    }
     // Pods over an ephemeral-storage limit or an emptyDir's sizeLimit: judged here, killed by their worker.
     const storageEviction = new LocalStorageEviction({
       pods: () => pods.list() as Pod[], runtime: o.runtime, volumePath: (uid, name) => volumes?.volumePath(uid, name), evict: (uid) => workers.update(uid), log: o.log,

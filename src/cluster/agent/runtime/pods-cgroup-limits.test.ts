@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { enforcePodsCgroupLimits, readPidCapacity } from './pods-cgroup-limits.ts';
+import { createPodsCgroup, enforcePodsCgroupLimits, readPidCapacity, startNodeAllocatableEnforcement } from './pods-cgroup-limits.ts';
+import { FakeClock } from '../../client/fake-clock.ts';
 
 const GI = 1024n ** 3n;
 
@@ -45,3 +46,63 @@ test('PID capacity is the smaller of pid_max and threads-max', () => inTmp('na-p
   writeFileSync(join(proc, 'sys/kernel/threads-max'), '63000\n');
   assert.equal(await readPidCapacity(proc), 63000n);
 }));
+
+test('createNodeAllocatableCgroups: a missing pods\' cgroup is made with its limits, an existing one is left to the update loop', () => inTmp('na-create-', async (root) => {
+  const self = '4:memory:/\n1:cpu,cpuacct:/\n8:pids:/\n0::/\n';
+  await createPodsCgroup({ memory: GI, cpu: 1000n, pid: 100n }, 'portcullis', root, self);
+  assert.equal(readFileSync(join(root, 'memory/portcullis/memory.limit_in_bytes'), 'utf8'), String(GI));
+  // Exists in every hierarchy: not written again (a limit below the pods' usage would fail the start).
+  await createPodsCgroup({ memory: 2n * GI, cpu: 1000n, pid: 100n }, 'portcullis', root, self);
+  assert.equal(readFileSync(join(root, 'memory/portcullis/memory.limit_in_bytes'), 'utf8'), String(GI));
+  // Missing in one hierarchy: created, with its limits.
+  rmSync(join(root, 'pids/portcullis'), { recursive: true });
+  await createPodsCgroup({ memory: 2n * GI, cpu: 1000n, pid: 50n }, 'portcullis', root, self);
+  assert.equal(readFileSync(join(root, 'pids/portcullis/pids.max'), 'utf8'), '50');
+}));
+
+test('enforceNodeAllocatableCgroups: the update is retried a minute after each failure, with upstream\'s Events, until it succeeds', async () => {
+  const clock = new FakeClock();
+  const events: string[] = [];
+  let failures = 2;
+  let writes = 0;
+  const enforcement = startNodeAllocatableEnforcement({
+    nodeAllocatable: {
+      cgroupName: 'kubepods',
+      enforce: async () => {
+        writes++;
+        if (failures-- > 0) throw new Error('cannot enforce node allocatable: writing 83886080 to /sys/fs/cgroup/memory/kubepods/memory.limit_in_bytes: EBUSY: resource busy or locked');
+      },
+    },
+    event: (type, reason, message) => events.push(`${type} ${reason} ${message}`),
+    timers: clock,
+  });
+  await clock.advance(0);
+  const failed = 'Warning FailedNodeAllocatableEnforcement Failed to update Node Allocatable Limits ["kubepods"]: cannot enforce node allocatable: writing 83886080 to /sys/fs/cgroup/memory/kubepods/memory.limit_in_bytes: EBUSY: resource busy or locked';
+  assert.deepEqual(events, [failed]);
+  await clock.advance(59_999);
+  assert.equal(writes, 1);
+  await clock.advance(1);
+  assert.deepEqual(events, [failed, failed]);
+  await clock.advance(60_000);
+  assert.deepEqual(events, [failed, failed, 'Normal NodeAllocatableEnforced Updated Node Allocatable limit across pods']);
+  // After a success nothing is written again, as the kubelet.
+  await clock.advance(600_000);
+  assert.equal(writes, 3);
+  assert.equal(clock.timers, 0);
+  enforcement.stop();
+});
+
+test('stopping the agent ends the retries', async () => {
+  const clock = new FakeClock();
+  let writes = 0;
+  const enforcement = startNodeAllocatableEnforcement({ nodeAllocatable: { cgroupName: 'a/b', enforce: async () => {
+    writes++;
+    throw new Error('x');
+  } }, event: () => {}, timers: clock });
+  await clock.advance(0);
+  assert.equal(clock.timers, 1);
+  enforcement.stop();
+  await clock.advance(300_000);
+  assert.equal(writes, 1);
+  assert.equal(clock.timers, 0);
+});
