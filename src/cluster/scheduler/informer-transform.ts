@@ -9,6 +9,7 @@
 import type { K8sObject } from '../client/types.ts';
 import { stripManagedFields } from '../client/informer.ts';
 import { createSharedValues, type SharedValues } from '../../util/shared-values.ts';
+import { resizeStatusView } from './resize-requests.ts';
 
 /**
  * Pod fields read by the scheduler, by part of the pod. metadata: name, namespace (keys, events,
@@ -22,7 +23,9 @@ const CONTAINER = ['name', 'resources', 'ports', 'restartPolicy'];
 /**
  * status: phase (terminal pods hold nothing), conditions (written back whole with PodScheduled
  * or DisruptionTarget changed, so all of them are kept), nominatedNodeName (preemption),
- * startTime (preemption's ordering). Not kept: container statuses, IPs, qosClass, messages.
+ * startTime (preemption's ordering); container statuses only as resize-requests.ts needs them
+ * (the resources of those that change the pod's requests after an in-place resize). Not kept:
+ * other container statuses, IPs, qosClass, messages.
  */
 const POD_STATUS = ['phase', 'conditions', 'nominatedNodeName', 'startTime'];
 
@@ -43,7 +46,11 @@ export function schedulerPodView(pod: K8sObject): K8sObject {
   // Ephemeral containers request nothing and are not scheduled.
   delete spec.ephemeralContainers;
   const out: K8sObject = { apiVersion: pod.apiVersion, kind: pod.kind, metadata: pick(pod.metadata, POD_METADATA) as K8sObject['metadata'], spec };
-  if (pod.status) out.status = pick(pod.status, POD_STATUS);
+  if (pod.status) {
+    out.status = pick(pod.status, POD_STATUS);
+    const resized = resizeStatusView(pod);
+    if (resized) out.status!.containerStatuses = resized;
+  }
   return out;
 }
 

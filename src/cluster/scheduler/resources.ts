@@ -5,6 +5,7 @@
  */
 import { parseQty, qtyMilliValue, qtyValue } from '../../admission/quota/quantity.ts';
 import type { K8sObject } from '../client/types.ts';
+import { determineContainerRequests, isPodResizeInfeasible, statusResourcesByName, type StatusResources } from './resize-requests.ts';
 
 export type Pod = K8sObject;
 export type Node = K8sObject;
@@ -84,8 +85,13 @@ function maxInto(a: Resource, b: Resource): void {
   for (const [k, v] of b.scalar) a.scalar.set(k, Math.max(a.scalar.get(k) ?? 0, v));
 }
 
-function containerRequests(c: any, nonZero: boolean): Resource {
-  const req = (c?.resources?.requests ?? {}) as Record<string, unknown>;
+/** A pod's reported container resources, when any (resize-requests.ts). */
+interface Resize { pod: Pod; statuses: Map<string, StatusResources>; infeasible: boolean }
+
+function containerRequests(c: any, nonZero: boolean, resize?: Resize): Resource {
+  let req = (c?.resources?.requests ?? {}) as Record<string, unknown>;
+  const reported = resize?.statuses.get(c?.name);
+  if (reported) req = determineContainerRequests(resize!.pod, req, reported, resize!.infeasible);
   const r = resourceFromList(req);
   if (nonZero) {
     if (!Object.hasOwn(req, 'cpu')) r.milliCPU = DEFAULT_MILLI_CPU_REQUEST;
@@ -98,15 +104,19 @@ function containerRequests(c: any, nonZero: boolean): Resource {
  * resourcehelper.PodRequests: the sum of the app containers and of restartable init containers
  * (sidecars, which keep running), at least the largest init container (plus the sidecars started
  * before it), plus the pod overhead. `nonZero` gives containers without cpu/memory requests the
- * defaults, as scoring does (NonMissingContainerRequests).
+ * defaults, as scoring does (NonMissingContainerRequests). With in-place resize a container whose
+ * status reports its resources counts as resize-requests.ts says (UseStatusResources).
  */
 export function podRequests(pod: Pod, nonZero = false): Resource {
+  // UseStatusResources (in-place resize): containers and sidecars whose status reports resources.
+  const statuses = statusResourcesByName(pod);
+  const resize: Resize | undefined = statuses && { pod, statuses, infeasible: isPodResizeInfeasible(pod) };
   const reqs = emptyResource();
-  for (const c of pod.spec?.containers ?? []) addResource(reqs, containerRequests(c, nonZero));
+  for (const c of pod.spec?.containers ?? []) addResource(reqs, containerRequests(c, nonZero, resize));
   const initMax = emptyResource();
   const sidecars = emptyResource();
   for (const c of pod.spec?.initContainers ?? []) {
-    const cr = containerRequests(c, nonZero);
+    const cr = containerRequests(c, nonZero, c?.restartPolicy === 'Always' ? resize : undefined);
     if (c?.restartPolicy === 'Always') {
       addResource(reqs, cr);
       addResource(sidecars, cr);
@@ -135,7 +145,7 @@ const sharedRequests = new WeakMap<object, Requests>();
 export function requestsOf(pod: Pod): Requests {
   const spec = pod.spec;
   const containers = spec?.containers;
-  const shareable = containers && Object.isFrozen(containers) && !spec.initContainers && !spec.overhead;
+  const shareable = containers && Object.isFrozen(containers) && !spec.initContainers && !spec.overhead && !pod.status?.containerStatuses;
   const known = shareable ? sharedRequests.get(containers) : undefined;
   if (known) return known;
   const r = { requests: podRequests(pod), nonZero: podRequests(pod, true) };
