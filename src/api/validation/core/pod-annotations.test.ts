@@ -88,8 +88,11 @@ test('pod-deletion-cost must be an int32 without a sign or leading zero, unless 
   }
   const u = (next: Pod, old: Pod, sub = '') => validatePodUpdate(next, old, sub).map(errorString);
   const bad = pod({ [DC]: '+1' });
+  const refused = `metadata.annotations[${DC}]: Invalid value: "+1": must be a 32bit integer`;
+  // A plain update reports it from validatePodMetadataAndSpec and again from ValidatePodSpecificAnnotationUpdates.
+  assert.deepEqual(u(bad, pod({})), [refused, refused]);
+  assert.deepEqual(u(bad, pod({}), 'status'), [refused]);
   for (const sub of ['', 'status']) {
-    assert.deepEqual(u(bad, pod({})), [`metadata.annotations[${DC}]: Invalid value: "+1": must be a 32bit integer`], sub);
     assert.deepEqual(u(pod({ [DC]: 'x' }), bad, sub), [], sub);
   }
 });
@@ -119,4 +122,19 @@ test('pod templates: ValidatePodSpecificAnnotations on the template, then the an
   next.metadata.labels = { x: 'y' };
   assert.deepEqual(v('Deployment', next, stored), []);
   assert.deepEqual(v('Deployment', next, deploy(tmpl({}))), [`spec.template.annotations[${DC}]: Invalid value: "007": must be a 32bit integer`]);
+});
+
+test('a pod update reports validatePodMetadataAndSpec first, then ValidatePodSpecificAnnotationUpdates (pod-specific annotation errors twice, as upstream)', () => {
+  const stored = pod({});
+  const next = pod({ [`${AA}ghost`]: 'strict' }, (s) => (s.activeDeadlineSeconds = 0));
+  const inner = [
+    `metadata.annotations[${AA}ghost]: Invalid value: "ghost": container not found`,
+    `metadata.annotations[${AA}ghost]: Invalid value: "strict": invalid AppArmor profile name: "strict"`,
+  ];
+  assert.deepEqual(validatePodUpdate(next, stored).map(errorString).slice(0, 6), [
+    ...inner,
+    'spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive',
+    `metadata.annotations[${AA}ghost]: Forbidden: may not add AppArmor annotations`,
+    ...inner,
+  ]);
 });

@@ -12,6 +12,7 @@ import { podUpdateOptions } from './pod-validation-options.ts';
 import { validateAnnotationsMatchFields, validatePodAnnotationUpdates, validatePodSpecificAnnotations } from './pod-annotations.ts';
 import { STATIC_POD_ERROR, validateEphemeralContainerChanges } from './ephemeral-containers.ts';
 import { validatePodResize } from './pod-resize.ts';
+import { validatePodStatusFields } from './pod-status.ts';
 
 const MAX_INT32 = 2147483647;
 
@@ -86,21 +87,27 @@ function specDiff(oldSpec: PodSpec, newSpec: PodSpec): string {
 
 export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldError[] {
   const errs = validateObjectMetaUpdate(pod.metadata, old.metadata);
-  // The mirror and AppArmor annotations are fixed, status writes included, so no client turns its
-  // pod into a "mirror pod" (or one back) or changes its AppArmor profile after admission judged it.
-  errs.push(...validatePodAnnotationUpdates(pod, old));
   // GetValidationOptionsFromPodSpecAndMeta: what the stored pod already has stays allowed.
   const opts = podUpdateOptions(old.spec, old.metadata);
+  // ValidatePodSpecificAnnotationUpdates: the mirror and AppArmor annotations are fixed, status
+  // writes included, so no client turns its pod into a "mirror pod" (or one back) or changes its
+  // AppArmor profile after admission judged it; then ValidatePodSpecificAnnotations.
+  const annotationUpdates = () => [...validatePodAnnotationUpdates(pod, old), ...validatePodSpecificAnnotations(pod, opts)];
   // pods/status writes only status (the spec is the stored one), and upstream's
   // ValidatePodStatusUpdate checks metadata, not the spec: walking it again on every kubelet
   // status write costs time and would refuse a status write for a spec stored under older rules.
   // Its ValidatePodSpecificAnnotationUpdates still judges the written annotations against that spec.
   if (subresource === 'status') {
-    errs.push(...validatePodSpecificAnnotations(pod, opts));
+    errs.push(...annotationUpdates());
+    errs.push(...validatePodStatusFields(pod, old));
     return errs;
   }
+  // validatePodMetadataAndSpec, then ValidatePodSpecificAnnotationUpdates, as ValidatePodUpdate and
+  // ValidatePodEphemeralContainersUpdate order them (a bad pod-specific annotation is reported by
+  // both, as upstream's causes list it twice).
   const podErrs = validatePod(pod, { ...opts, update: true });
   errs.push(...podErrs.filter((e) => !e.field.startsWith('metadata.') || POD_SPECIFIC_ANNOTATION_PATHS.some((p) => e.field.startsWith(p))));
+  errs.push(...annotationUpdates());
   // pods/ephemeralcontainers: ValidatePodEphemeralContainersUpdate (the write was narrowed to spec.ephemeralContainers).
   if (subresource === 'ephemeralcontainers') {
     const changes = validateEphemeralContainerChanges(pod, old);
