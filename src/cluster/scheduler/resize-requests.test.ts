@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { K8sObject } from '../client/types.ts';
 import { NodeInfo } from './node-info.ts';
-import { podRequests } from './resources.ts';
+import { podRequests, scaledDown } from './resources.ts';
 import { schedulerPodView } from './informer-transform.ts';
 
 const pod = (specReq: object, statusReq?: object, extra: { infeasible?: boolean; init?: object[] } = {}): K8sObject => ({
@@ -53,4 +53,13 @@ test('the scheduler\'s pod view keeps only the container statuses that change th
   assert.equal(podRequests(schedulerPodView(bigger)).milliCPU, 1000);
   const infeasible = pod({ cpu: '4' }, { cpu: '500m' }, { infeasible: true });
   assert.equal(podRequests(schedulerPodView(infeasible)).milliCPU, 500);
+});
+
+test('scaledDown: lowered counted requests, or Infeasible found; an update that changes neither is not counted again', () => {
+  const before = pod({ cpu: '500m' }, { cpu: '1' });
+  assert.equal(scaledDown(before, pod({ cpu: '500m' }, { cpu: '500m' })), true);
+  assert.equal(scaledDown(before, pod({ cpu: '500m' }, { cpu: '2' })), false);
+  assert.equal(scaledDown(pod({ cpu: '4' }, { cpu: '500m' }), pod({ cpu: '4' }, { cpu: '500m' }, { infeasible: true })), true);
+  const same = { ...before, status: { ...before.status, phase: 'Running', conditions: [] } };
+  assert.equal(scaledDown(before, same), false);
 });

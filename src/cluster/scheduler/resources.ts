@@ -153,6 +153,23 @@ export function requestsOf(pod: Pod): Requests {
   return r;
 }
 
+/**
+ * Whether an assigned pod's update lowered what it counts for (an in-place resize down applied, or
+ * one found Infeasible): pods waiting for room may fit now. Pods whose containers and reported
+ * resources are the same objects as before (most updates, in the scheduler's shared view) are not
+ * counted again.
+ */
+export function scaledDown(old: Pod, next: Pod): boolean {
+  const same = old.spec?.containers === next.spec?.containers && old.spec?.initContainers === next.spec?.initContainers &&
+    old.status?.containerStatuses === next.status?.containerStatuses && old.status?.initContainerStatuses === next.status?.initContainerStatuses;
+  if (same && isPodResizeInfeasible(old) === isPodResizeInfeasible(next)) return false;
+  const a = requestsOf(old).requests;
+  const b = requestsOf(next).requests;
+  if (b.milliCPU < a.milliCPU || b.memory < a.memory || b.ephemeralStorage < a.ephemeralStorage) return true;
+  for (const [k, v] of a.scalar) if ((b.scalar.get(k) ?? 0) < v) return true;
+  return false;
+}
+
 export function isZeroRequest(r: Resource): boolean {
   return r.milliCPU === 0 && r.memory === 0 && r.ephemeralStorage === 0 && r.scalar.size === 0;
 }

@@ -236,3 +236,26 @@ test('bind answers that arrive as I/O are taken while pods keep queueing: the lo
     factory.stop();
   }
 });
+
+test('an assigned pod resized down in place (its reported resources lowered) lets an unschedulable pod be retried', async () => {
+  const env = setup();
+  env.client.seed(resources.nodes, makeNode('n1', { cpu: '2' }));
+  // Resized down to 1 cpu, the node still runs it at 1500m.
+  const running = makePod('running', { cpu: '1', node: 'n1' });
+  running.status = { phase: 'Running', containerStatuses: [{ name: 'c', resources: { requests: { cpu: '1500m' } } }] };
+  env.client.seed(resources.pods, running);
+  env.client.seed(resources.pods, makePod('waiting', { cpu: '1' }));
+  const s = env.start();
+  try {
+    await settle(() => s.queue.stats().unschedulable === 1);
+    assert.equal(s.cache.nodeInfo('n1')?.requested.milliCPU, 1500);
+    // The node applied the resize.
+    await env.client.patch(resources.pods, 'default', 'running', 'merge', { status: { containerStatuses: [{ name: 'c', resources: { requests: { cpu: '1' } } }] } }, 'status');
+    await settle(() => s.queue.stats().unschedulable === 0);
+    assert.equal(s.queue.stats().unschedulable, 0);
+    assert.equal(s.cache.nodeInfo('n1')?.requested.milliCPU, 1000);
+  } finally {
+    await s.stop();
+    env.stop();
+  }
+});

@@ -16,7 +16,7 @@ import { podEvent, setPodCondition } from './pod-status.ts';
 import { SchedulingQueue, type BackoffSettings, type QueuedPod } from './queue.ts';
 import { Framework } from './runtime.ts';
 import type { CycleState, Status } from './framework.ts';
-import type { Node, Pod } from './resources.ts';
+import { scaledDown, type Node, type Pod } from './resources.ts';
 
 export interface SchedulerLog {
   info(obj: unknown, msg?: string): void;
@@ -115,10 +115,12 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
       if (p.spec?.nodeName) cache.setPod(p);
       else if (ours(p) && pending(p)) queue.add(p);
     },
-    update(_o, p) {
+    update(o, p) {
       if (p.spec?.nodeName) {
         cache.setPod(p);
         queue.delete(p);
+        // An in-place resize down frees room (upstream's AssignedPodUpdate with UpdatePodScaleDown).
+        if (scaledDown(o, p)) queue.moveAllToActiveOrBackoff();
       } else if (ours(p) && pending(p)) queue.add(p);
       else queue.delete(p);
     },
