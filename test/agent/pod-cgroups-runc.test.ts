@@ -90,6 +90,18 @@ describe('pod and QoS cgroups (runc)', { skip }, () => {
     if (v1()) assert.equal(read('cpu', rel, 'cpu.cfs_quota_us', 'cpu.max'), '50000');
     else assert.equal(read('cpu', rel, 'cpu.max', 'cpu.max'), '50000 100000');
 
+    // Resized in place (pod-resize.ts widens the pod cgroup first): its request of 250m becomes 450m,
+    // its limits 1 cpu and 64Mi; the pod cgroup and the tier follow, also for a restarted runtime.
+    const resized: PodSpec = { containers: [sleeper('a', { requests: { cpu: '300m', memory: '16Mi' }, limits: { cpu: '500m', memory: '48Mi' } }), sleeper('b', { requests: { cpu: '150m' }, limits: { cpu: '500m', memory: '16Mi' } })] };
+    await rt.updatePodResources(sandbox.id, resized);
+    assert.equal(memoryLimit(rel), String(64 * MI));
+    assert.equal(shares(rel), v1() ? '460' : '18');
+    assert.equal(shares('burstable'), v1() ? '460' : '18');
+    const restarted = new RuncRuntime({ stateRoot: join(root, 'state'), cgroupParent: PARENT });
+    runtimes.push(restarted);
+    await restarted.list();
+    assert.equal(shares('burstable'), v1() ? '460' : '18', 'a restarted runtime sums the resized request');
+
     // Stopped, it no longer counts in the tier; removed, its cgroup is gone from every hierarchy.
     await rt.stopSandbox(sandbox.id);
     assert.equal(shares('burstable'), v1() ? '2' : '1');
@@ -181,7 +193,8 @@ describe('pod and QoS cgroups (runc)', { skip }, () => {
     assert.ok(usage && usage.memoryLimitBytes === 16 * MI, JSON.stringify(usage));
     assert.equal(await again.podUsageStats(pod.uid), undefined, 'no pod cgroup: the callers sum its parts');
     const pods = await again.podsUsageStats();
-    assert.ok(pods && pods.usage.memoryUsageBytes! >= usage.memoryUsageBytes!, 'the parent counts the flat container');
+    // CPU time, read after the container's: hierarchical and exact (memory usage is per-cpu batched, not comparable).
+    assert.ok(pods && pods.usage.cpuUsageNanos >= usage.cpuUsageNanos, 'the parent counts the flat container');
     await again.stopContainer(c.id, 0);
     assert.equal((await again.containerStatus(c.id))?.state, 'exited');
     await again.removeContainer(c.id);

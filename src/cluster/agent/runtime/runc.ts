@@ -366,12 +366,19 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   async updatePodResources(sandboxId: string, spec: PodSpec): Promise<void> {
-    const meta = await this.meta<SandboxMeta>(this.sandboxDir(sandboxId));
+    const dir = this.sandboxDir(sandboxId);
+    const meta = await this.meta<SandboxMeta>(dir);
     // A sandbox from before pod cgroups has its containers flat under the parent: nothing above them.
     if (!meta?.podCgroup) return;
-    // The burstable tier's shares keep the pod's cpu request from its creation (meta.json is never rewritten).
-    const { qos: _qos, cpuRequestMilli: _req, ...limits } = podCgroupConfig(spec, this.opts.pidsLimit);
+    const { qos: _qos, cpuRequestMilli, ...limits } = podCgroupConfig(spec, this.opts.pidsLimit);
     await applyCgroupConfig(await this.cgroupLayout(), meta.podCgroup.path, limits);
+    if (cpuRequestMilli === meta.podCgroup.cpuRequestMilli) return;
+    // The burstable tier's shares follow the resized request (UpdateCgroups sums the pods' allocated
+    // requests): kept in the meta, the one field ever rewritten, so a restarted runtime sums it too.
+    const next: SandboxMeta = { ...meta, podCgroup: { ...meta.podCgroup, cpuRequestMilli } };
+    await writeJsonAtomic(join(dir, 'meta.json'), next);
+    this.metas.set(dir, next);
+    if (next.podCgroup!.qos === 'Burstable') await this.updateQosCgroups();
   }
 
   async updateContainerResources(id: string, resources: CgroupResources): Promise<void> {

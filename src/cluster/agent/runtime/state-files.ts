@@ -36,7 +36,8 @@ export interface SandboxMeta {
   namespaceDir?: string;
   /**
    * The pod's cgroup (pod-cgroups.ts), relative to the pods' parent, with what the QoS tier's shares
-   * need. Absent: made before there were pod cgroups, the pod's containers flat under the parent.
+   * need (cpuRequestMilli follows an in-place resize: the only field of a meta.json ever rewritten).
+   * Absent: made before there were pod cgroups, the pod's containers flat under the parent.
    */
   podCgroup?: { path: string; qos: 'Guaranteed' | 'Burstable' | 'BestEffort'; cpuRequestMilli: number };
 }
