@@ -27,14 +27,15 @@ interface Sink {
   message<M>(field: number, fields: (s: Sink, m: M) => void, m: M): void;
 }
 
-/** An int64's two's-complement halves (a Long carries them; a number within 2^53 is split). */
-function halves(v: Int64): [number, number] {
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) throw new TypeError(`etcd Txn: int64 ${v} is not a safe integer`);
-    return [v >>> 0, Math.floor(v / 2 ** 32) >>> 0];
-  }
-  const long = v as unknown as { low: number; high: number };
-  return [long.low >>> 0, long.high >>> 0];
+/** An int64's two's-complement low and high 32 bits (a Long carries them; a number within 2^53 is split). */
+function low(v: Int64): number {
+  if (typeof v !== 'number') return (v as unknown as { low: number }).low >>> 0;
+  if (!Number.isSafeInteger(v)) throw new TypeError(`etcd Txn: int64 ${v} is not a safe integer`);
+  return v >>> 0;
+}
+
+function high(v: Int64): number {
+  return typeof v === 'number' ? Math.floor(v / 2 ** 32) >>> 0 : (v as unknown as { high: number }).high >>> 0;
 }
 
 function varintSize(v: number): number {
@@ -63,8 +64,7 @@ class Counter implements Sink {
     this.size += 1 + varintSize(v);
   }
   int64(_field: number, v: Int64): void {
-    const [lo, hi] = halves(v);
-    this.size += 1 + varint64Size(lo, hi);
+    this.size += 1 + varint64Size(low(v), high(v));
   }
   bool(): void {
     this.size += 2;
@@ -78,10 +78,16 @@ class Counter implements Sink {
   }
 }
 
+/** One counter for every size taken (a nested message's is taken inside its parent's, so it is saved around it). */
+const counter = new Counter();
+
 function sizeOf<M>(fields: (s: Sink, m: M) => void, m: M): number {
-  const c = new Counter();
-  fields(c, m);
-  return c.size;
+  const outer = counter.size;
+  counter.size = 0;
+  fields(counter, m);
+  const n = counter.size;
+  counter.size = outer;
+  return n;
 }
 
 class Writer implements Sink {
@@ -107,7 +113,8 @@ class Writer implements Sink {
   }
   int64(field: number, v: Int64): void {
     this.tag(field, VARINT);
-    let [lo, hi] = halves(v);
+    let lo = low(v);
+    let hi = high(v);
     while (hi) {
       this.buf[this.pos++] = (lo & 127) | 128;
       lo = ((lo >>> 7) | (hi << 25)) >>> 0;
