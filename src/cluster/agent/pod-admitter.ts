@@ -134,10 +134,10 @@ export class PodAdmitter {
     const uid = uidOf(pod);
     // The admitted pods count at their allocations: a resize not admitted yet (Deferred) takes no room.
     const admitted = d.pods().filter((p) => uidOf(p) !== uid && 'order' in (this.#verdicts.get(uidOf(p)) ?? {}) && !isDone(p.status?.phase)).map(this.#allocated);
-    let rejection = admitPod(pod, admitted, d.allocatable, d.node?.(), d.nodePressure?.(), d.sysctls);
+    let rejection = admitPod(this.#allocated(pod), admitted, d.allocatable, d.node?.(), d.nodePressure?.(), d.sysctls);
     if (rejection?.reason === 'NodeAffinity' && d.fetchNode) {
       const fresh = await d.fetchNode().catch(() => undefined);
-      if (fresh) rejection = admitPod(pod, admitted, d.allocatable, fresh, d.nodePressure?.(), d.sysctls);
+      if (fresh) rejection = admitPod(this.#allocated(pod), admitted, d.allocatable, fresh, d.nodePressure?.(), d.sysctls);
     }
     if (rejection && !rejection.insufficient) return rejection;
     const short = rejection?.insufficient;

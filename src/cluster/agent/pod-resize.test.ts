@@ -24,20 +24,35 @@ async function node(policy?: Array<{ resourceName: string; restartPolicy: string
   let p = mk('p', '2026-01-01T00:00:01Z', { requests: { cpu: '500m', memory: '64Mi' }, limits: { cpu: '1', memory: '128Mi' } }, policy ? { resizePolicy: policy } : {});
   let pods = [other, p];
   const runtime = new FakeRuntime({ now });
-  const syncer = new PodSyncer({
+  const newSyncer = () => new PodSyncer({
     runtime, images: new FakeImageService(), client, hostIP: '10.0.0.1', allocatable: { cpu: '2', memory: '1Gi', pods: '110' },
     scheme: 'fake', now, pods: () => pods, requeueAfter() {}, log: quiet,
   });
+  let syncer = newSyncer();
   await syncer.sync(other);
   await syncer.sync(p);
   const stored = () => client.stored<K8sObject>(resources.pods, 'default').find((x) => x.metadata.name === 'p')!;
   const containers = async () => (await runtime.list()).containers.filter((c) => c.pod.name === 'p');
   return {
-    client, runtime, syncer, stored, containers,
-    /** The spec changed through pods/resize, then p synced. */
-    async resize(res: object) {
+    client, runtime, stored, containers,
+    get syncer() {
+      return syncer;
+    },
+    /** A new agent over the same runtime (an agent restart): nothing remembered but what the runtime has. */
+    async restart() {
+      syncer.probes.stop();
+      syncer = newSyncer();
+      // The new agent's first relist.
+      syncer.index.observe(await runtime.list());
+    },
+    /** The spec changed through pods/resize while no agent ran. */
+    setSpec(res: object) {
       p = { ...p, spec: { ...p.spec!, containers: [{ ...p.spec!.containers[0]!, resources: res }] } };
       pods = pods.map((x) => (x.metadata?.name === 'p' ? p : x));
+    },
+    /** The spec changed through pods/resize, then p synced. */
+    async resize(res: object) {
+      this.setSpec(res);
       await syncer.sync(p);
     },
     async resync() {
@@ -135,4 +150,35 @@ test('status resources: the cgroup values printed as upstream converts them', ()
   assert.deepEqual(statusResources(alloc, { cpu: { shares: 102, quota: 25000, period: 100000 }, memory: { limit: 1e9, swap: 1e9 } }), { requests: { cpu: '100m', memory: '1G' }, limits: { cpu: '250m', memory: '1000000000' } });
   // At or below the minimum shares the allocated value stays.
   assert.deepEqual(statusResources({ requests: { cpu: '1m' } }, { cpu: { shares: 2 } }), { requests: { cpu: '1m' } });
+});
+
+test('a container restarted after a crash keeps the allocation, not a Deferred spec', async () => {
+  const n = await node();
+  const [c] = await n.containers();
+  await n.resize({ requests: { cpu: '1500m', memory: '64Mi' }, limits: { cpu: '2', memory: '128Mi' } });
+  assert.equal(n.cond('PodResizePending')!.reason, 'Deferred');
+  n.runtime.exitContainer(c!.id, 1);
+  await n.resync();
+  const next = (await n.containers()).find((x) => x.state === 'running')!;
+  assert.notEqual(next.id, c!.id);
+  assert.deepEqual(await n.runtime.containerResources(next.id), { cpu: { shares: 512, quota: 100000, period: 100000 }, memory: { limit: 128 * 1024 * 1024, swap: 128 * 1024 * 1024 } });
+  assert.equal(n.stored().status!.containerStatuses[0].resources.requests.cpu, '500m');
+  n.syncer.probes.stop();
+});
+
+test('after an agent restart a resize asked for meanwhile is judged, not taken as admitted', async () => {
+  const n = await node();
+  const [c] = await n.containers();
+  await n.restart();
+  n.setSpec({ requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '4Gi' } });
+  await n.resync();
+  assert.equal(n.cond('PodResizePending')!.reason, 'Infeasible');
+  assert.equal((await n.runtime.containerResources(c!.id))!.memory!.limit, 128 * 1024 * 1024);
+  assert.equal(n.runtime.calls.filter((x) => x.op === 'update').length, 0);
+  // One that fits is applied by the new agent.
+  n.setSpec({ requests: { cpu: '500m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } });
+  await n.resync();
+  assert.equal(n.cond('PodResizePending'), undefined);
+  assert.equal((await n.runtime.containerResources(c!.id))!.memory!.limit, 256 * 1024 * 1024);
+  n.syncer.probes.stop();
 });

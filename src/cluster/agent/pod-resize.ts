@@ -23,8 +23,11 @@
  * cgroup has them (upstream's convertContainerStatusResources). allocatedResources is not reported:
  * InPlacePodVerticalScalingAllocatedStatus is alpha and off by default in 1.33.
  *
- * Not as upstream: the allocation is kept in memory, not checkpointed; after an agent restart the
- * spec is taken as allocated (a running container is then brought to it without a fit check).
+ * Not as upstream: the allocation is kept in memory, not checkpointed; after an agent restart it is
+ * taken from what the running containers' cgroups have (cpu request and limit, memory limit) and
+ * the spec for the rest (a memory request no higher than the memory limit it runs with), so a
+ * resize asked for meanwhile is judged again; a change of the memory request alone made while no
+ * agent ran is taken as admitted (no cgroup records it).
  */
 import type { Container, Pod, ResourceRequirements } from 'kubernetes-types/core/v1.js';
 import { semanticEqual } from '../../api/validation/equality.ts';
@@ -109,6 +112,18 @@ function widest(alloc: Resources, actual: CgroupResources): Resources {
   return out;
 }
 
+/** `spec` with the cpu request, cpu limit and memory limit the cgroup `actual` has (those it sets), the memory request at most that limit. */
+function runsWith(spec: Resources, actual: CgroupResources): Resources {
+  const out: Resources = { ...(spec.requests ? { requests: { ...spec.requests } } : {}), ...(spec.limits ? { limits: { ...spec.limits } } : {}) };
+  if (out.requests?.cpu !== undefined) out.requests.cpu = milliText(sharesToMilli(actual.cpu.shares));
+  if (out.limits?.cpu !== undefined && actual.cpu.quota !== undefined) out.limits.cpu = milliText(quotaToMilli(actual.cpu.quota, actual.cpu.period ?? 100_000));
+  if (out.limits?.memory !== undefined && actual.memory) out.limits.memory = bytesText(actual.memory.limit);
+  // No cgroup holds the memory request: the spec's, but not above the limit the container runs with.
+  const memReq = out.requests?.memory;
+  if (memReq !== undefined && actual.memory && byteValue(memReq) > actual.memory.limit) out.requests!.memory = bytesText(actual.memory.limit);
+  return out;
+}
+
 /** Whether two cgroup settings differ in cpu (shares, quota) and in memory (limit). */
 function changes(a: CgroupResources, b: CgroupResources): { cpu: boolean; memory: boolean } {
   const cpu = a.cpu.shares !== b.cpu.shares || (a.cpu.quota ?? 0) !== (b.cpu.quota ?? 0) || (a.cpu.quota !== undefined && (a.cpu.period ?? 0) !== (b.cpu.period ?? 0));
@@ -162,6 +177,27 @@ export class PodResizer {
     return a;
   }
 
+  /**
+   * The allocation of a pod first seen with running containers (after an agent restart): what they
+   * run with (cpu request and limit, memory limit from their cgroups; the rest from the spec), so a
+   * resize asked for while no agent ran is judged like any other rather than taken as admitted. The
+   * pod's admission (pod-admitter.ts) judges it at this allocation too. Nothing once it has one.
+   */
+  async adopt(pod: Pod, view: SyncView): Promise<void> {
+    const uid = uidOf(pod);
+    if (this.#alloc.has(uid)) return;
+    const att = attemptsByName(view.containers);
+    const a = new Map<string, Resources>();
+    for (const c of resizable(pod)) {
+      const spec = resourcesOf(c);
+      const latest = att.get(c.name)?.latest;
+      const actual = latest?.state === 'running' ? await this.#actualOf(uid, latest.id) : undefined;
+      const ch = actual && changes(actual, containerResources(c));
+      a.set(c.name, actual && (ch!.cpu || ch!.memory) ? runsWith(spec, actual) : spec);
+    }
+    this.#alloc.set(uid, a);
+  }
+
   /** The pod with its allocated resources (what admission counts for it); as is before its first sync. */
   allocatedPod(pod: Pod): Pod {
     const a = this.#alloc.get(uidOf(pod));
@@ -208,6 +244,7 @@ export class PodResizer {
   async sync(pod: Pod, view: SyncView, report: () => Promise<void>): Promise<ResizeSync> {
     const d = this.#c.d;
     const uid = uidOf(pod);
+    await this.adopt(pod, view);
     const alloc = this.#allocation(pod);
     const asked = resizable(pod).filter((c) => !semanticEqual(resourcesOf(c), alloc.get(c.name) ?? {}));
     if (asked.length === 0) {

@@ -145,6 +145,8 @@ export class PodSyncer {
     const pressure = d.pressureVerdict?.(uid);
     if (pressure) return this.#teardown.evict(pod, pressure, true, d.pressureGrace?.(uid));
     let view = await this.view(uid);
+    // What the pod's running containers were admitted with (pod-resize.ts), for its admission too.
+    await this.#resize.adopt(pod, view);
     if (!(await this.#admitter.admit(pod, view))) return;
     if (d.volumes && (await this.#setUpVolumes(pod, view))) return;
     // In-place resize (pod-resize.ts): the allocation decided, running containers updated or restarted; containers start with the allocation.
