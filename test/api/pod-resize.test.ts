@@ -94,3 +94,17 @@ test('kubectl 1.33 patch --subresource resize', { skip: kubectlSkip(33) }, async
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /memory limits cannot be decreased unless resizePolicy is RestartContainer/);
 });
+
+test('ResourceQuota judges a resize by what it adds', async () => {
+  assert.equal((await c.admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rq' } })).status, 201);
+  const q = await c.admin.post('/api/v1/namespaces/rq/resourcequotas', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { 'requests.cpu': '300m' } } });
+  assert.equal(q.status, 201, q.text);
+  for (let i = 0; i < 200 && !(await c.admin.get('/api/v1/namespaces/rq/resourcequotas/q')).body.status?.hard; i++) await new Promise((r) => setTimeout(r, 20));
+  const created = await c.admin.post('/api/v1/namespaces/rq/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'r5' }, spec: { containers: [{ name: 'app', image: 'busybox', resources: { requests: { cpu: '100m' }, limits: { cpu: '1' } } }] } });
+  assert.equal(created.status, 201, created.text);
+  const over = await c.admin.patch('/api/v1/namespaces/rq/pods/r5/resize', { spec: { containers: [{ name: 'app', resources: { requests: { cpu: '400m' } } }] } }, 'application/strategic-merge-patch+json');
+  assert.equal(over.status, 403, over.text);
+  assert.match(over.body.message, /^pods "r5" is forbidden: exceeded quota: q, requested: requests\.cpu=300m, used: requests\.cpu=100m, limited: requests\.cpu=300m$/);
+  const within = await c.admin.patch('/api/v1/namespaces/rq/pods/r5/resize', { spec: { containers: [{ name: 'app', resources: { requests: { cpu: '300m' } } }] } }, 'application/strategic-merge-patch+json');
+  assert.equal(within.status, 200, within.text);
+});
