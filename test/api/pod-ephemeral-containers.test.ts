@@ -169,3 +169,20 @@ test('Pod Security judges the ephemeral containers written through the subresour
   const ok = await c.admin.patch('/api/v1/namespaces/baseline-eph/pods/p/ephemeralcontainers', debugPatch('dbg'), SMP);
   assert.equal(ok.status, 200, ok.text);
 });
+
+test("ServiceAccount admission: under enforce-mountable-secrets a debug container may use only the account's secrets", async () => {
+  const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'locked', annotations: { 'kubernetes.io/enforce-mountable-secrets': 'true' } }, secrets: [{ name: 'ok' }] };
+  assert.equal((await c.admin.post(`${NS}/serviceaccounts`, sa)).status, 201);
+  await pod('sa-locked', 'default', { serviceAccountName: 'locked', automountServiceAccountToken: false });
+  const tail = 'is not allowed because service account locked does not reference that secret';
+  // Upstream's limitEphemeralContainerSecretReferences returns a plain error: a 500 with its text.
+  const viaEnvFrom = await c.admin.patch(`${NS}/pods/sa-locked/ephemeralcontainers`, debugPatch('dbg', { envFrom: [{ secretRef: { name: 'other' } }] }), SMP);
+  assert.equal(viaEnvFrom.status, 500, viaEnvFrom.text);
+  assert.equal(viaEnvFrom.body.message, `ephemeral container dbg with envFrom referencing secret.secretName="other" ${tail}`);
+  const viaEnv = await c.admin.patch(`${NS}/pods/sa-locked/ephemeralcontainers`, debugPatch('dbg', { env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 'other', key: 'k' } } }] }), SMP);
+  assert.equal(viaEnv.status, 500, viaEnv.text);
+  assert.equal(viaEnv.body.message, `ephemeral container dbg with envVar S referencing secret.secretName="other" ${tail}`);
+  assert.equal((await c.admin.get(`${NS}/pods/sa-locked`)).body.spec.ephemeralContainers, undefined);
+  const ok = await c.admin.patch(`${NS}/pods/sa-locked/ephemeralcontainers`, debugPatch('dbg', { envFrom: [{ secretRef: { name: 'ok' } }] }), SMP);
+  assert.equal(ok.status, 200, ok.text);
+});

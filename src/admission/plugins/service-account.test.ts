@@ -85,9 +85,48 @@ test('enforce-mountable-secrets limits the secrets a pod may use to those of its
   );
 });
 
-test('only pod creates are handled', async () => {
+test('only pod creates (and ephemeral container writes) are handled', async () => {
   const plugin = await setup();
   assert.equal(plugin.handles(attrs('pods', pod('p', []), { op: 'UPDATE' })), false);
   assert.equal(plugin.handles(attrs('pods', pod('p', []), { subresource: 'binding' })), false);
   assert.equal(plugin.handles(attrs('configmaps', { metadata: { name: 'c' } })), false);
+});
+
+test('enforce-mountable-secrets covers envFrom (CVE-2024-3177) and ephemeral containers added through pods/ephemeralcontainers', async () => {
+  const enforced = { metadata: { name: 'default', annotations: { 'kubernetes.io/enforce-mountable-secrets': 'true' } }, secrets: [{ name: 'ok' }] };
+  const plugin = await setup([enforced, { metadata: { name: 'open' } }]);
+  const tail = 'is not allowed because service account default does not reference that secret';
+  const envFrom = (name: string) => ({ ...container('a'), envFrom: [{ secretRef: { name } }] });
+  assert.equal((await plugin.validate(attrs('pods', pod('p', [envFrom('ok')], { serviceAccountName: 'default' })))).allowed, true);
+  assert.deepEqual(await plugin.validate(attrs('pods', pod('p', [envFrom('other')], { serviceAccountName: 'default' }))), {
+    allowed: false, code: 403, reason: `container a with envFrom referencing secret.secretName="other" ${tail}`,
+  });
+  assert.equal(
+    (await plugin.validate(attrs('pods', pod('p', [container('a')], { serviceAccountName: 'default', initContainers: [{ ...envFrom('other'), name: 'i' }] })))).reason,
+    `init container i with envFrom referencing secret.secretName="other" ${tail}`,
+  );
+
+  // A debug container added to a running pod: validated (not mutated) as upstream's limitEphemeralContainerSecretReferences.
+  const stored = pod('p', [container('a')], { serviceAccountName: 'default' });
+  const withEph = (ec: Record<string, any>, sa = 'default') => ({ ...stored, spec: { ...stored.spec, serviceAccountName: sa, ephemeralContainers: [ec] } });
+  const eph = (obj: Record<string, any>) => attrs('pods', obj, { op: 'UPDATE', subresource: 'ephemeralcontainers', oldObject: stored });
+  const envVar = { name: 'dbg', image: 'busybox', env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 'other', key: 'k' } } }] };
+  assert.equal(plugin.handles(eph(withEph(envVar))), true);
+  const obj = withEph(envVar);
+  assert.deepEqual(await plugin.admit(eph(obj)), { allowed: true });
+  assert.equal(obj.spec.volumes, undefined, 'an update is not mutated');
+  assert.deepEqual(await plugin.validate(eph(withEph(envVar))), {
+    allowed: false, code: 500, reason: `ephemeral container dbg with envVar S referencing secret.secretName="other" ${tail}`,
+  });
+  assert.deepEqual(await plugin.validate(eph(withEph({ name: 'dbg', image: 'busybox', envFrom: [{ secretRef: { name: 'other' } }] }))), {
+    allowed: false, code: 500, reason: `ephemeral container dbg with envFrom referencing secret.secretName="other" ${tail}`,
+  });
+  assert.deepEqual(await plugin.validate(eph(withEph({ name: 'dbg', image: 'busybox', envFrom: [{ secretRef: { name: 'ok' } }] }))), { allowed: true });
+  assert.deepEqual(await plugin.validate(eph(withEph(envVar, 'open'))), { allowed: true });
+  assert.deepEqual(await plugin.validate(eph(withEph(envVar, ''))), { allowed: false, code: 403, reason: 'no service account specified for pod ns/p' });
+  assert.deepEqual(await plugin.validate(eph(withEph(envVar, 'gone'))), {
+    allowed: false, code: 403, reason: 'error looking up service account ns/gone: serviceaccount "gone" not found',
+  });
+  // Other pod updates and subresources stay unhandled.
+  assert.equal(plugin.handles(attrs('pods', obj, { op: 'UPDATE', subresource: 'resize' })), false);
 });

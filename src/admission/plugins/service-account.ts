@@ -52,11 +52,15 @@ export class ServiceAccount implements MutatingPlugin, ValidatingPlugin {
     this.#retryDelayMs = opts.retryDelayMs ?? (() => 100 + Math.floor(deps.random() * 100));
   }
 
+  /** Pod creates, and (validation only) writes of pods/ephemeralcontainers, as upstream's shouldIgnore. */
   handles(a: AdmissionAttributes): boolean {
-    return a.operation === 'CREATE' && a.subresource === '' && a.resource.group === '' && a.resource.resource === 'pods' && !!a.object;
+    if (a.resource.group !== '' || a.resource.resource !== 'pods' || !a.object) return false;
+    return (a.operation === 'CREATE' && a.subresource === '') || (a.operation === 'UPDATE' && a.subresource === 'ephemeralcontainers');
   }
 
   async admit(a: AdmissionAttributes): Promise<Verdict> {
+    // Only creates are mutated.
+    if (a.operation !== 'CREATE') return { allowed: true };
     const pod = a.object as Obj;
     // The kubelet deletes a mirror pod whose spec differs from its manifest: never change one.
     if (isMirrorPod(pod)) return this.validate(a);
@@ -73,6 +77,7 @@ export class ServiceAccount implements MutatingPlugin, ValidatingPlugin {
 
   async validate(a: AdmissionAttributes): Promise<Verdict> {
     const pod = a.object as Obj;
+    if (a.operation === 'UPDATE') return this.#validateEphemeral(a, pod);
     if (isMirrorPod(pod)) return validateMirrorPod(pod);
     const name = pod.spec?.serviceAccountName ?? '';
     const sa = await this.#lookup(a.namespace, name);
@@ -82,6 +87,21 @@ export class ServiceAccount implements MutatingPlugin, ValidatingPlugin {
       if (err) return { allowed: false, code: 403, reason: err };
     }
     return { allowed: true };
+  }
+
+  /**
+   * limitEphemeralContainerSecretReferences: the pod must name an account that exists; under
+   * enforce-mountable-secrets its ephemeral containers' env and envFrom may use only the account's
+   * secrets. Upstream returns that refusal as a plain error, which the API server answers with 500.
+   */
+  async #validateEphemeral(a: AdmissionAttributes, pod: Obj): Promise<Verdict> {
+    const name = pod.spec?.serviceAccountName ?? '';
+    if (!name) return { allowed: false, code: 403, reason: `no service account specified for pod ${a.namespace}/${pod.metadata?.name ?? a.name}` };
+    const sa = await this.#lookup(a.namespace, name);
+    if (!sa) return notFound(a.namespace, name);
+    if (!enforceMountableSecrets(sa)) return { allowed: true };
+    const err = containerSecretRefs(mountableSecrets(sa), sa, [[pod.spec?.ephemeralContainers, 'ephemeral container']]);
+    return err ? { allowed: false, code: 500, reason: err } : { allowed: true };
   }
 
   async #lookup(namespace: string, name: string): Promise<Obj | undefined> {
@@ -146,21 +166,13 @@ function enforceMountableSecrets(sa: Obj): boolean {
 
 /** With enforce-mountable-secrets, a pod may use only the secrets its account lists. */
 function limitSecretReferences(sa: Obj, pod: Obj): string | undefined {
-  const mountable = new Set<string>((sa.secrets ?? []).map((s: Obj) => s?.name));
+  const mountable = mountableSecrets(sa);
   for (const v of pod.spec?.volumes ?? []) {
     const name = v?.secret?.secretName;
     if (v?.secret && !mountable.has(name)) return `volume with secret.secretName="${name}" is not allowed because service account ${sa.metadata?.name} does not reference that secret`;
   }
-  for (const [list, what] of [[pod.spec?.initContainers, 'init container'], [pod.spec?.containers, 'container']] as const) {
-    for (const c of list ?? []) {
-      for (const e of c?.env ?? []) {
-        const ref = e?.valueFrom?.secretKeyRef;
-        if (ref && !mountable.has(ref.name)) {
-          return `${what} ${c.name} with envVar ${e.name} referencing secret.secretName="${ref.name}" is not allowed because service account ${sa.metadata?.name} does not reference that secret`;
-        }
-      }
-    }
-  }
+  const err = containerSecretRefs(mountable, sa, [[pod.spec?.initContainers, 'init container'], [pod.spec?.containers, 'container']]);
+  if (err) return err;
   const pull = new Set<string>((sa.imagePullSecrets ?? []).map((s: Obj) => s?.name));
   const refs: Obj[] = pod.spec?.imagePullSecrets ?? [];
   for (let i = 0; i < refs.length; i++) {
@@ -201,4 +213,26 @@ function podSecretNames(spec: Obj | undefined): string[] {
     }
   }
   return out;
+}
+
+function mountableSecrets(sa: Obj): Set<string> {
+  return new Set<string>((sa.secrets ?? []).map((s: Obj) => s?.name));
+}
+
+/** The first env secretKeyRef or envFrom secretRef, container by container, naming a secret the account does not list. */
+function containerSecretRefs(mountable: Set<string>, sa: Obj, lists: [Obj[] | undefined, string][]): string | undefined {
+  const tail = `is not allowed because service account ${sa.metadata?.name} does not reference that secret`;
+  for (const [list, what] of lists) {
+    for (const c of list ?? []) {
+      for (const e of c?.env ?? []) {
+        const ref = e?.valueFrom?.secretKeyRef;
+        if (ref && !mountable.has(ref.name)) return `${what} ${c.name} with envVar ${e.name} referencing secret.secretName="${ref.name}" ${tail}`;
+      }
+      for (const e of c?.envFrom ?? []) {
+        const ref = e?.secretRef;
+        if (ref && !mountable.has(ref.name)) return `${what} ${c.name} with envFrom referencing secret.secretName="${ref.name}" ${tail}`;
+      }
+    }
+  }
+  return undefined;
 }
