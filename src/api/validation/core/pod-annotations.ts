@@ -9,6 +9,7 @@
  */
 import type { AppArmorProfile, Container, Pod, PodSpec, SeccompProfile } from 'kubernetes-types/core/v1.js';
 import { forbidden, goQuote, invalid, path, type FieldError, type Path } from '../field-errors.ts';
+import { TOLERATIONS_ANNOTATION, validateTolerationsAnnotation } from './tolerations-annotation.ts';
 
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
@@ -55,9 +56,15 @@ export function hasInvalidDeletionCost(annotations: Readonly<Record<string, stri
 export interface PodAnnotationOptions {
   /** AllowInvalidPodDeletionCost: the old object already had an invalid deletion cost (updates only). */
   allowInvalidPodDeletionCost?: boolean;
+  /**
+   * The stored object's tolerations annotation (updates only): the same value is not judged again.
+   * Upstream always checked it, so for anything upstream could have stored this changes no answer;
+   * a pod stored here before the check keeps its status writes.
+   */
+  storedTolerationsAnnotation?: string;
 }
 
-/** ValidatePodSpecificAnnotations on the given annotations and spec (the tolerations annotation is not checked here). */
+/** ValidatePodSpecificAnnotations on the given annotations and spec. */
 export function validatePodSpecificAnnotations(pod: Pod, opts: PodAnnotationOptions = {}, p: Path = annotationsPath): FieldError[] {
   const errs: FieldError[] = [];
   const annotations = pod.metadata?.annotations;
@@ -67,6 +74,8 @@ export function validatePodSpecificAnnotations(pod: Pod, opts: PodAnnotationOpti
   if (mirror !== undefined && !spec.nodeName) {
     errs.push(invalid(p.key(MIRROR_POD_ANNOTATION), mirror, 'must set spec.nodeName if mirror pod annotation is set'));
   }
+  const tolerations = annotations[TOLERATIONS_ANNOTATION];
+  if (tolerations && tolerations !== opts.storedTolerationsAnnotation) errs.push(...validateTolerationsAnnotation(tolerations, p));
   if (!opts.allowInvalidPodDeletionCost && hasInvalidDeletionCost(annotations)) {
     errs.push(invalid(p.key(POD_DELETION_COST), annotations[POD_DELETION_COST], 'must be a 32bit integer'));
   }

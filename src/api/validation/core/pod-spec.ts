@@ -3,7 +3,7 @@
  * Runs after defaulting, so fields the defaulter fills (dnsPolicy, restartPolicy, ...) are required.
  */
 import type { Pod, PodSpec, PodTemplateSpec, Toleration, Volume } from 'kubernetes-types/core/v1.js';
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError, type Path } from '../field-errors.ts';
+import { duplicate, forbidden, goStruct, invalid, notSupported, required, type FieldError, type GoField, type GoValue, type Path } from '../field-errors.ts';
 import { nameIsDNSSubdomain, validateAnnotations, validateLabelName, validateLabels } from '../meta.ts';
 import { inclusiveRangeError, isDNS1123Subdomain, isValidLabelValue } from '../names.ts';
 import { validateContainers, validateDNS1123Label, validateInitContainers } from './container.ts';
@@ -71,6 +71,12 @@ export function validateVolumes(volumes: readonly Volume[] | undefined, p: Path)
   return { names, errs };
 }
 
+/** A toleration as upstream prints the bad value (%#v of core.Toleration). */
+function goToleration(t: Toleration): GoValue {
+  const fields: GoField[] = [['Key', undefined, t.key ?? ''], ['Operator', undefined, t.operator ?? ''], ['Value', undefined, t.value ?? ''], ['Effect', undefined, t.effect ?? '']];
+  return goStruct('core.Toleration', [...fields, ['TolerationSeconds', '*int64', t.tolerationSeconds ?? undefined]]);
+}
+
 export function validateTolerations(tolerations: readonly Toleration[] | undefined, p: Path): FieldError[] {
   const errs: FieldError[] = [];
   (tolerations ?? []).forEach((t, i) => {
@@ -90,7 +96,7 @@ export function validateTolerations(tolerations: readonly Toleration[] | undefin
         break;
       }
       case 'Exists':
-        if (t.value) errs.push(invalid(ip.child('operator'), t, "value must be empty when `operator` is 'Exists'"));
+        if (t.value) errs.push(invalid(ip.child('operator'), goToleration(t), "value must be empty when `operator` is 'Exists'"));
         break;
       default:
         errs.push(notSupported(ip.child('operator'), t.operator, ['Equal', 'Exists']));

@@ -14,6 +14,7 @@ import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { path } from '../field-errors.ts';
 import { hasInvalidDeletionCost } from './pod-annotations.ts';
+import { TOLERATIONS_ANNOTATION } from './tolerations-annotation.ts';
 import { hostSysctlError, type PodSecurityContext133 } from './security-context.ts';
 import type { PodSpecOptions } from './pod-spec.ts';
 
@@ -32,6 +33,8 @@ export function podUpdateOptions(oldSpec: PodSpec | undefined | null, oldMeta: O
   }
   // "This is an update, so validate only if the existing object was valid."
   if (oldMeta && hasInvalidDeletionCost(oldMeta.annotations)) opts.allowInvalidPodDeletionCost = true;
+  const tolerations = oldMeta?.annotations?.[TOLERATIONS_ANNOTATION];
+  if (tolerations) opts.storedTolerationsAnnotation = tolerations;
   return opts;
 }
 
