@@ -108,3 +108,27 @@ test('ResourceQuota judges a resize by what it adds', async () => {
   const within = await c.admin.patch('/api/v1/namespaces/rq/pods/r5/resize', { spec: { containers: [{ name: 'app', resources: { requests: { cpu: '300m' } } }] } }, 'application/strategic-merge-patch+json');
   assert.equal(within.status, 200, within.text);
 });
+
+test('pods/resize in the OpenAPI document; its writes record the subresource in managedFields (Update and Apply)', async () => {
+  await runningPod('r6');
+  const doc = await c.admin.get('/openapi/v2');
+  const ops = doc.body.paths['/api/v1/namespaces/{namespace}/pods/{name}/resize'];
+  assert.deepEqual(
+    ['get', 'put', 'patch'].map((m) => [ops?.[m]?.operationId, ops?.[m]?.description]),
+    [
+      ['readCoreV1NamespacedPodResize', 'read resize of the specified Pod'],
+      ['replaceCoreV1NamespacedPodResize', 'replace resize of the specified Pod'],
+      ['patchCoreV1NamespacedPodResize', 'partially update resize of the specified Pod'],
+    ],
+  );
+  const r = await c.admin.patch(`${NS}/pods/r6/resize?fieldManager=resizer`, { spec: { containers: [{ name: 'app', resources: { requests: { cpu: '150m' } } }] } }, 'application/strategic-merge-patch+json');
+  assert.equal(r.status, 200, r.text);
+  const entry = r.body.metadata.managedFields.find((m: any) => m.manager === 'resizer');
+  assert.deepEqual([entry?.operation, entry?.subresource], ['Update', 'resize']);
+  const applied = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'r6' }, spec: { containers: [{ name: 'app', resources: { requests: { cpu: '160m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } } }] } });
+  const ssa = await c.admin.patch(`${NS}/pods/r6/resize?fieldManager=vpa&force=true`, applied as never, 'application/apply-patch+yaml');
+  assert.equal(ssa.status, 200, ssa.text);
+  assert.equal(ssa.body.spec.containers[0].resources.requests.cpu, '160m');
+  const own = ssa.body.metadata.managedFields.find((m: any) => m.manager === 'vpa');
+  assert.deepEqual([own?.operation, own?.subresource], ['Apply', 'resize']);
+});

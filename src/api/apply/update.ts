@@ -22,7 +22,7 @@ import { filterComparison, resetFieldSet, stripMeta, stripMetaAndResetInPlace, t
 import { rootRef, TypedValueError } from './shape.ts';
 import { jsonEqual } from '../json-equal.ts';
 
-export type Subresource = '' | 'status' | 'scale' | 'ephemeralcontainers';
+export type Subresource = '' | 'status' | 'scale' | 'ephemeralcontainers' | 'resize';
 
 export interface UpdateOptions {
   /** Top-level (or dotted) fields this endpoint resets and so never tracks, e.g. ["status"]. */

@@ -121,8 +121,8 @@ export function resourcePaths(def: ResourceDef, names: ResourceDefinitions): Pat
   if (def.status) sub('status', 'status', names.kind, gvk, ['get', 'put', 'patch']);
   if (def.scale) sub('scale', 'scale', SCALE_DEF, SCALE_GVK, ['get', 'put', 'patch']);
   for (const x of def.extraSubresources ?? []) {
-    // What discovery says these serve: finalize and approval are updates, ephemeralcontainers read and write, the others reads.
-    sub(x, x, names.kind, gvk, x === 'finalize' || x === 'approval' ? ['put'] : x === 'ephemeralcontainers' ? ['get', 'put', 'patch'] : ['get']);
+    // What discovery says these serve: finalize and approval are updates, ephemeralcontainers and resize read and write, the others reads.
+    sub(x, x, names.kind, gvk, x === 'finalize' || x === 'approval' ? ['put'] : x === 'ephemeralcontainers' || x === 'resize' ? ['get', 'put', 'patch'] : ['get']);
   }
   return out;
 }

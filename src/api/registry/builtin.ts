@@ -84,7 +84,7 @@ interface Row {
 
 const ROWS: Row[] = [
   { g: '', v: 'v1', kind: 'Namespace', res: 'namespaces', ns: false, short: ['ns'], status: true, extra: ['finalize'], name: 'label', fields: (o) => ({ 'status.phase': str(o.status?.phase) }), pkg: 'core' },
-  { g: '', v: 'v1', kind: 'Pod', res: 'pods', ns: true, short: ['po'], cat: ['all'], status: true, extra: ['binding', 'ephemeralcontainers'], fields: podFields, pkg: 'core' },
+  { g: '', v: 'v1', kind: 'Pod', res: 'pods', ns: true, short: ['po'], cat: ['all'], status: true, extra: ['binding', 'ephemeralcontainers', 'resize'], fields: podFields, pkg: 'core' },
   { g: '', v: 'v1', kind: 'Service', res: 'services', ns: true, short: ['svc'], cat: ['all'], status: true, name: 'label-1035', fields: (o) => ({ 'spec.clusterIP': str(o.spec?.clusterIP), 'spec.type': str(o.spec?.type) }), pkg: 'core' },
   { g: '', v: 'v1', kind: 'Endpoints', res: 'endpoints', ns: true, short: ['ep'], pkg: 'core' },
   { g: '', v: 'v1', kind: 'ConfigMap', res: 'configmaps', ns: true, short: ['cm'], pkg: 'core' },

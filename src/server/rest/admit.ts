@@ -80,7 +80,7 @@ export function trackManagedFields(ctx: RestContext, req: RestRequest, obj: K8sO
   const mf =
     old === undefined && subresource === '' && def.typeName && !def.custom
       ? createManagedFields(ctx.schema, def.typeName, obj, manager, time, opts)
-      : updateManagedFields(def.typeName ? ctx.schema : undefined, def.typeName ?? '', old, obj, manager, 'Update', subresource === 'status' || subresource === 'scale' || subresource === 'ephemeralcontainers' ? subresource : '', time, opts);
+      : updateManagedFields(def.typeName ? ctx.schema : undefined, def.typeName ?? '', old, obj, manager, 'Update', subresource === 'status' || subresource === 'scale' || subresource === 'ephemeralcontainers' || subresource === 'resize' ? subresource : '', time, opts);
   if (mf.length > 0) obj.metadata.managedFields = mf;
   else delete obj.metadata.managedFields;
 }

@@ -82,7 +82,7 @@ async function applyObject(ctx: RestContext, req: RestRequest, body: Buffer, dry
         manager,
         force,
         rfc3339(ctx.now()),
-        { subresource: subresource === 'status' || subresource === 'ephemeralcontainers' ? subresource : '', apiVersion: gv, resetFields: subresource === 'ephemeralcontainers' ? ephemeralContainersResetFields(applied) : resetFieldsFor(req.def, subresource) },
+        { subresource: subresource === 'status' || subresource === 'ephemeralcontainers' || subresource === 'resize' ? subresource : '', apiVersion: gv, resetFields: subresource === 'ephemeralcontainers' ? ephemeralContainersResetFields(applied) : resetFieldsFor(req.def, subresource) },
       );
       const out = object as K8sObject;
       if (current && out.metadata?.resourceVersion === current.metadata.resourceVersion && applied.metadata.resourceVersion === undefined) {
