@@ -132,3 +132,17 @@ test('pods/resize in the OpenAPI document; its writes record the subresource in 
   const own = ssa.body.metadata.managedFields.find((m: any) => m.manager === 'vpa');
   assert.deepEqual([own?.operation, own?.subresource], ['Apply', 'resize']);
 });
+
+test('update (PUT) through pods/resize: the object read from the subresource, its resources changed', async () => {
+  await runningPod('r7');
+  const got = (await c.admin.get(`${NS}/pods/r7/resize`)).body;
+  got.spec.containers[0].resources.requests.cpu = '180m';
+  got.spec.containers[0].image = 'ignored';
+  const put = await c.admin.put(`${NS}/pods/r7/resize`, got);
+  assert.equal(put.status, 200, put.text);
+  assert.equal(put.body.spec.containers[0].resources.requests.cpu, '180m');
+  assert.equal(put.body.spec.containers[0].image, 'busybox');
+  // A stale resourceVersion is a conflict, as any update.
+  const stale = await c.admin.put(`${NS}/pods/r7/resize`, got);
+  assert.equal(stale.status, 409, stale.text);
+});
