@@ -83,3 +83,16 @@ test('a target that does not run: CreateContainerConfigError; an untargeted one 
   await addEphemeral('initing', { name: 'dbg-init', targetContainerName: 'init' });
   await eventually(async () => eph(await getPod('initing'), 'dbg-init')?.state?.running, 'the one targeting the init container runs');
 });
+
+test('an ephemeral container asking for an AppArmor profile is not run unconfined: CreateContainerError', async () => {
+  await mkPod('aa', { containers: [{ name: 'app', image: 'example.test/web:1' }] });
+  await eventually(async () => (await getPod('aa')).status?.containerStatuses?.[0]?.state?.running, 'the pod runs');
+  await addEphemeral('aa', { name: 'confined', securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } });
+  await addEphemeral('aa', { name: 'unconfined', securityContext: { appArmorProfile: { type: 'Unconfined' } } });
+  const p = await eventually(async () => {
+    const x = await getPod('aa');
+    return eph(x, 'unconfined')?.state?.running && eph(x, 'confined')?.state?.waiting && x;
+  }, 'the unconfined one runs, the confined one waits');
+  assert.deepEqual(eph(p, 'confined').state.waiting, { reason: 'CreateContainerError', message: 'failed to generate apparmor spec opts: apparmor is not supported' });
+  assert.deepEqual((await runtime.list()).containers.filter((c) => c.pod.name === 'aa').map((c) => c.name).sort(), ['app', 'unconfined']);
+});

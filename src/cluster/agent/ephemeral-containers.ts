@@ -17,6 +17,14 @@ import type { SandboxStatus } from './runtime/types.ts';
 /** A retry while the target container is not running (the pod worker's own resync would also come). */
 const TARGET_RETRY_MS = 2_000;
 
+/**
+ * This node applies no AppArmor profile (admission rejects a pod that asks for one: pod-admission.ts
+ * requiresAppArmor), but an ephemeral container comes after admission: one asking for a profile
+ * fails to be created, as containerd's generateApparmorSpecOpts fails on a host without AppArmor,
+ * rather than run unconfined.
+ */
+export const APPARMOR_NOT_SUPPORTED = 'failed to generate apparmor spec opts: apparmor is not supported';
+
 export async function runEphemeralContainers(c: SyncContext, runner: ContainerRunner, pod: Pod, sandbox: SandboxStatus, att: ReadonlyMap<string, Att>, waiting: Map<string, Waiting>): Promise<void> {
   for (const ec of pod.spec?.ephemeralContainers ?? []) {
     const a = att.get(ec.name);
@@ -28,6 +36,12 @@ export async function runEphemeralContainers(c: SyncContext, runner: ContainerRu
       waiting.set(ec.name, { reason: 'CreateContainerConfigError', message });
       c.event(pod, ec as Container, 'Warning', 'Failed', `Error: ${message}`);
       c.d.requeueAfter(pod.metadata?.uid ?? '', TARGET_RETRY_MS);
+      continue;
+    }
+    const profile = ec.securityContext?.appArmorProfile ?? pod.spec?.securityContext?.appArmorProfile;
+    if (profile && profile.type !== 'Unconfined') {
+      waiting.set(ec.name, { reason: 'CreateContainerError', message: APPARMOR_NOT_SUPPORTED });
+      c.event(pod, ec as Container, 'Warning', 'Failed', `Error: ${APPARMOR_NOT_SUPPORTED}`);
       continue;
     }
     await runner.run(pod, sandbox, ec as Container, a, waiting, false);
