@@ -30,6 +30,8 @@ test('unscheduled before scheduled, pending < unknown < running, not ready befor
 
 test('lower pod-deletion-cost first, then doubled-up nodes first', () => {
   assert.deepEqual(order([pod('a', { node: 'n1', ready: true, cost: '10' }), pod('b', { node: 'n2', ready: true, cost: '-5' })]), ['b']);
+  // A leading zero (or '+') makes GetDeletionCostFromPodAnnotations fail: the cost is 0, below 5.
+  assert.deepEqual(order([pod('five', { node: 'n1', ready: true, cost: '5' }), pod('zero-padded', { node: 'n2', ready: true, cost: '007' })]), ['zero-padded']);
   const pods = [pod('alone', { node: 'n1', ready: true }), pod('crowded', { node: 'n2', ready: true })];
   const related = [...pods, pod('other', { node: 'n2', ready: true })];
   assert.deepEqual(podsToDelete(pods, related, 1, NOW).map((p) => p.metadata.name), ['crowded']);

@@ -4,20 +4,18 @@
  * 1.33. The rank of a pod is the number of active related pods on its node ("doubled up" first).
  */
 import { isPodActive, isPodReady, parseTime, podReadyTime, type Pod } from './pod-util.ts';
+import { hasInvalidDeletionCost, POD_DELETION_COST } from '../../api/validation/core/deletion-cost.ts';
 
 const PHASE_ORDINAL: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
-export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 
 function phaseOrdinal(pod: Pod): number {
   return PHASE_ORDINAL[pod.status?.phase ?? ''] ?? 0;
 }
 
-/** helper.GetDeletionCostFromPodAnnotations: an int32, 0 when absent or invalid. */
+/** helper.GetDeletionCostFromPodAnnotations: an int32, 0 when absent or invalid ("+10" and "008" are). */
 function deletionCost(pod: Pod): number {
   const v = pod.metadata.annotations?.[POD_DELETION_COST];
-  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return 0;
-  const n = Number(v);
-  return n >= -(2 ** 31) && n < 2 ** 31 ? n : 0;
+  return typeof v === 'string' && !hasInvalidDeletionCost(pod.metadata.annotations) ? Number(v) : 0;
 }
 
 function maxRestarts(pod: Pod): number {

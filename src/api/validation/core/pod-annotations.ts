@@ -10,9 +10,9 @@
 import type { AppArmorProfile, Container, Pod, PodSpec, SeccompProfile } from 'kubernetes-types/core/v1.js';
 import { forbidden, goQuote, invalid, path, type FieldError, type Path } from '../field-errors.ts';
 import { TOLERATIONS_ANNOTATION, validateTolerationsAnnotation } from './tolerations-annotation.ts';
+import { hasInvalidDeletionCost, POD_DELETION_COST } from './deletion-cost.ts';
 
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
-const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 const SECCOMP_POD = 'seccomp.security.alpha.kubernetes.io/pod';
 const SECCOMP_CONTAINER_PREFIX = 'container.seccomp.security.alpha.kubernetes.io/';
 const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
@@ -38,18 +38,6 @@ function seccompAnnotationErrors(value: string, p: Path): FieldError[] {
   if (rest.startsWith('/')) errs.push(invalid(p, rest, 'must be a relative path'));
   if (rest.split('/').includes('..')) errs.push(invalid(p, rest, "must not contain '..'"));
   return errs;
-}
-
-/**
- * helper.GetDeletionCostFromPodAnnotations fails: a value that is not an int32 in decimal, or that
- * starts with '+' or a leading zero (validFirstDigit), as "+10" and "008".
- */
-export function hasInvalidDeletionCost(annotations: Readonly<Record<string, string>> | undefined | null): boolean {
-  const v = annotations?.[POD_DELETION_COST];
-  if (v === undefined) return false;
-  if (!/^(?:0|-[0-9]+|[1-9][0-9]*)$/.test(v) || v.length > 12) return true;
-  const n = Number(v);
-  return n < -(2 ** 31) || n >= 2 ** 31;
 }
 
 /** The PodValidationOptions ValidatePodSpecificAnnotations reads. */

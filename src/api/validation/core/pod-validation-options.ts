@@ -13,7 +13,7 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { path } from '../field-errors.ts';
-import { hasInvalidDeletionCost } from './pod-annotations.ts';
+import { hasInvalidDeletionCost } from './deletion-cost.ts';
 import { TOLERATIONS_ANNOTATION } from './tolerations-annotation.ts';
 import { hostSysctlError, type PodSecurityContext133 } from './security-context.ts';
 import type { PodSpecOptions } from './pod-spec.ts';
