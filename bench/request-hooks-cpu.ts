@@ -12,24 +12,37 @@
  * on the machine's load. The request and reply are light stand-ins (a real IncomingMessage and
  * ServerResponse under fastify-like objects); their cost is in both figures for every tree alike.
  *
+ * BENCH_AUTH says how the kubelets authenticate: `token` (default) their --token-auth-file tokens;
+ * `x509` client certificates (system:node:<name> in system:nodes, ECDSA, signed by the cluster CA),
+ * each node on a real TLS connection of its own to an in-process TLS server, so the x509
+ * authenticator sees a verified peer as on a keep-alive connection; `sa` bound service account
+ * tokens (TokenRequest, one ServiceAccount per node in kube-node-lease, allowed to get and update
+ * Leases there by a Role), checked against the watch cache on every request.
+ *
  * Usage: node bench/request-hooks-cpu.ts   Knobs: BENCH_REQUESTS (20000 per round, after 5000 to
- * warm up), BENCH_ROUNDS (5), BENCH_OP=put|get. Prints one JSON document.
+ * warm up), BENCH_ROUNDS (5), BENCH_OP=put|get, BENCH_AUTH=token|x509|sa. Prints one JSON document.
  */
 import { createHook } from 'node:async_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import tls from 'node:tls';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { startControlPlane } from '../src/server/control-plane.ts';
 import { writeScaleIdentities } from './scale-identities.ts';
 import { percentile } from './stats.ts';
+import { issueCert } from '../src/pki/certs.ts';
+import { RestClient } from '../src/cluster/client/rest-client.ts';
 
 const env = process.env;
 const REQUESTS = Number(env.BENCH_REQUESTS ?? 20_000);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 5);
 const OP = env.BENCH_OP === 'get' ? 'get' : 'put';
+const AUTH = env.BENCH_AUTH === 'x509' ? 'x509' : env.BENCH_AUTH === 'sa' ? 'sa' : 'token';
 const NODES = 50;
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases';
 
@@ -48,6 +61,47 @@ if (!kHooks) throw new Error('fastify hooks not found (fastify changed its inter
 const hooks = (app as unknown as Record<symbol, { onRequest: Hook[]; onResponse: Hook[] }>)[kHooks]!;
 const socket = new Socket();
 
+/** Per node: the socket its requests come on and the Authorization header it sends, if any. */
+const clients = new Map<string, { socket: Socket; authorization?: string }>();
+const closers: Array<() => void> = [];
+if (AUTH === 'token') for (const n of names) clients.set(n, { socket, authorization: `Bearer ${ids.nodeToken(n)}` });
+if (AUTH === 'x509') {
+  const ca = { certPem: cp.pki.caCertPem, keyPem: cp.pki.caKeyPem };
+  const server = tls.createServer({ cert: cp.pki.serverCertPem, key: cp.pki.serverKeyPem, ca: cp.pki.caCertPem, requestCert: true, rejectUnauthorized: false });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  closers.push(() => server.close());
+  for (const n of names) {
+    const cert = issueCert(ca, { commonName: `system:node:${n}`, organizations: ['system:nodes'], usage: 'client', now: new Date(), validityDays: 1, keyAlgorithm: 'ECDSA-P256' });
+    const accepted = once(server, 'secureConnection') as Promise<[tls.TLSSocket]>;
+    const client = tls.connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', cert: cert.certPem, key: cert.keyPem, ca: cp.pki.caCertPem, servername: 'localhost' });
+    client.on('error', () => {});
+    const [serverSide] = await accepted;
+    closers.push(() => (client.destroy(), serverSide.destroy()));
+    clients.set(n, { socket: serverSide });
+  }
+}
+if (AUTH === 'sa') {
+  const admin = new RestClient({ server: cp.url, identity: { caPem: cp.pki.caCertPem, certPem: cp.pki.adminCertPem, keyPem: cp.pki.adminKeyPem }, userAgent: 'bench' });
+  const ns = 'kube-node-lease';
+  const rbac = (resource: string, kind: string) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', resource, kind, namespaced: true });
+  await admin.create(rbac('roles', 'Role'), ns, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'bench-leases', namespace: ns }, rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'] }] });
+  await admin.create(rbac('rolebindings', 'RoleBinding'), ns, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'bench-leases', namespace: ns },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'bench-leases' },
+    subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `system:serviceaccounts:${ns}` }],
+  });
+  const sa = { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
+  for (const n of names) {
+    await admin.create(sa, ns, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: n, namespace: ns } });
+    const tr = await cp.server.ctx.tokenRequest!(ns, n, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } });
+    clients.set(n, { socket, authorization: `Bearer ${(tr.status as { token: string }).token}` });
+  }
+  admin.close();
+}
+
 function call(hook: Hook, req: unknown, reply: unknown): Promise<unknown> | unknown {
   if (hook.length < 3) return hook(req, reply);
   return new Promise<void>((ok, ko) => hook(req, reply, (e) => (e ? ko(e) : ok())));
@@ -57,14 +111,16 @@ async function one(i: number): Promise<void> {
   const node = names[i % NODES]!;
   const method = OP === 'get' ? 'GET' : 'PUT';
   const url = `${LEASES}/${node}`;
-  const token = ids.nodeToken(node);
-  const raw = new IncomingMessage(socket);
+  const c = clients.get(node)!;
+  const raw = new IncomingMessage(c.socket);
   raw.url = url;
   raw.method = method;
-  raw.rawHeaders = ['Host', 'apiserver', 'Authorization', `Bearer ${token}`, 'Content-Type', 'application/json', 'User-Agent', 'kubelet/v1.33.0'];
+  raw.rawHeaders = ['Host', 'apiserver', ...(c.authorization ? ['Authorization', c.authorization] : []), 'Content-Type', 'application/json', 'User-Agent', 'kubelet/v1.33.0'];
   const res = new ServerResponse(raw);
   const headers: Record<string, unknown> = {};
-  const req = { method, url, raw, log, headers: { host: 'apiserver', authorization: `Bearer ${token}`, 'content-type': 'application/json', 'user-agent': 'kubelet/v1.33.0' } };
+  const reqHeaders: Record<string, string> = { host: 'apiserver', 'content-type': 'application/json', 'user-agent': 'kubelet/v1.33.0' };
+  if (c.authorization) reqHeaders.authorization = c.authorization;
+  const req = { method, url, raw, log, headers: reqHeaders };
   const reply = {
     raw: res,
     statusCode: 200,
@@ -111,6 +167,7 @@ try {
     JSON.stringify(
       {
         op: OP,
+        auth: AUTH,
         requests: REQUESTS,
         medianCpuMicrosPerRequest: percentile([...rounds].sort((a, b) => a - b), 50),
         rounds,
@@ -122,6 +179,7 @@ try {
     ),
   );
 } finally {
+  for (const close of closers) close();
   await cp.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -15,6 +15,10 @@ export class AnonymousAuthenticator implements RequestAuthenticator {
   readonly name = 'anonymous';
 
   async authenticate(req: AuthnRequest): Promise<AuthnResult> {
+    return this.authenticateNow(req);
+  }
+
+  authenticateNow(req: AuthnRequest): AuthnResult {
     if (headerValues(req.headers, 'authorization').length > 0) return { kind: 'no-opinion' };
     return { kind: 'authenticated', method: this.name, user: { username: USER_ANONYMOUS, groups: [GROUP_UNAUTHENTICATED] } };
   }

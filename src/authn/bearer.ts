@@ -8,8 +8,9 @@
  * repeated Authorization headers, control characters (CR/LF), whitespace or non-ASCII inside the
  * token, and tokens over 16 KiB are rejected instead of being read leniently.
  */
-import type { AuthnRequest, AuthnResult, RequestAuthenticator } from './types.ts';
+import type { AuthnRequest, AuthnResult, MaybePromise, RequestAuthenticator } from './types.ts';
 import { AuthnError } from './types.ts';
+import { askInTurn } from './ask-in-turn.ts';
 import { hasControlChars, headerValues, type HeaderBag } from './raw-headers.ts';
 
 export const MAX_BEARER_TOKEN_BYTES = 16 * 1024;
@@ -24,6 +25,8 @@ export interface TokenAuthenticator {
   readonly name: string;
   /** no-opinion when the token is not of this kind or unknown; rejected when it is but is bad. */
   authenticateToken(token: string): Promise<AuthnResult>;
+  /** The same answer at once when it needs no waiting (see RequestAuthenticator.authenticateNow). */
+  authenticateTokenNow?(token: string): MaybePromise<AuthnResult>;
 }
 
 // RFC 6750 b64token is narrower, but upstream accepts any non-space bytes (JWTs, "id.secret"
@@ -64,19 +67,15 @@ export class BearerTokenAuthenticator implements RequestAuthenticator {
   }
 
   async authenticate(req: AuthnRequest): Promise<AuthnResult> {
+    return this.authenticateNow(req);
+  }
+
+  /** At once while each member asked answers at once; from the first that waits, after it. */
+  authenticateNow(req: AuthnRequest): MaybePromise<AuthnResult> {
     const p = parseBearer(req.headers);
     if (p.kind === 'none') return { kind: 'no-opinion' };
     if (p.kind === 'malformed') return this.#reject(`invalid bearer token: ${p.reason}`);
-    for (const m of this.#members) {
-      let r: AuthnResult;
-      try {
-        r = await m.authenticateToken(p.token);
-      } catch (err) {
-        return { kind: 'rejected', method: m.name, error: new AuthnError('Internal', (err as Error).message) };
-      }
-      if (r.kind !== 'no-opinion') return r;
-    }
-    return this.#reject('invalid bearer token');
+    return askInTurn(this.#members, 0, (m) => (m.authenticateTokenNow ? m.authenticateTokenNow(p.token) : m.authenticateToken(p.token)), () => this.#reject('invalid bearer token'));
   }
 
   #reject(message: string): AuthnResult {

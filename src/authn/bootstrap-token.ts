@@ -10,11 +10,13 @@
  * be asked. This never admits anyone: the bearer chain rejects a token that every method ignores,
  * so a wrong secret is a 401, never anonymous. A store failure rejects (fail closed).
  *
- * The secret is compared in constant time; which check failed is not told to the client.
+ * The secret is compared in constant time; which check failed is not told to the client. The
+ * Secret is read from the watch cache at once when it can answer (getNow), else through get.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { AuthnResult } from './types.ts';
-import { AuthnError } from './types.ts';
+import type { AuthnResult, MaybePromise } from './types.ts';
+import { AuthnError, isPending } from './types.ts';
+import type { ObjectGetterNow } from './live-reads.ts';
 import type { TokenAuthenticator } from './bearer.ts';
 
 export const BOOTSTRAP_SECRET_TYPE = 'bootstrap.kubernetes.io/token';
@@ -33,6 +35,8 @@ export type GetObject = (key: string) => Promise<{ value: unknown } | undefined>
 
 export interface BootstrapTokenOptions {
   get: GetObject;
+  /** The Store's getNow; absent: every lookup waits on get. */
+  getNow?: ObjectGetterNow;
   now?: () => Date;
   /** Why a matching Secret was not accepted (upstream logs these at V(3)); never told to the client. */
   log?: { debug(obj: object, msg: string): void };
@@ -45,25 +49,41 @@ export function secretKey(tokenId: string): string {
 export class BootstrapTokenAuthenticator implements TokenAuthenticator {
   readonly name = 'bootstrap-token';
   readonly #get: GetObject;
+  readonly #getNow: ObjectGetterNow | undefined;
   readonly #now: () => Date;
   readonly #log: { debug(obj: object, msg: string): void };
 
   constructor(opts: BootstrapTokenOptions) {
     this.#get = opts.get;
+    this.#getNow = opts.getNow;
     this.#now = opts.now ?? (() => new Date());
     this.#log = opts.log ?? { debug() {} };
   }
 
   async authenticateToken(token: string): Promise<AuthnResult> {
+    return this.authenticateTokenNow(token);
+  }
+
+  authenticateTokenNow(token: string): MaybePromise<AuthnResult> {
     const m = TOKEN.exec(token);
     if (!m) return { kind: 'no-opinion' };
     const [, id, secret] = m as unknown as [string, string, string];
-    let stored;
+    let stored: MaybePromise<{ value: unknown } | null | undefined>;
     try {
-      stored = await this.#get(secretKey(id));
+      stored = this.#getNow?.(secretKey(id));
+      if (stored === undefined) stored = this.#get(secretKey(id));
     } catch (err) {
-      return { kind: 'rejected', method: this.name, error: new AuthnError('Internal', `bootstrap token lookup failed: ${(err as Error).message}`) };
+      return this.#lookupFailed(err);
     }
+    if (isPending(stored)) return stored.then((o) => this.#judge(id, secret, o), (err: unknown) => this.#lookupFailed(err));
+    return this.#judge(id, secret, stored);
+  }
+
+  #lookupFailed(err: unknown): AuthnResult {
+    return { kind: 'rejected', method: this.name, error: new AuthnError('Internal', `bootstrap token lookup failed: ${(err as Error).message}`) };
+  }
+
+  #judge(id: string, secret: string, stored: { value: unknown } | null | undefined): AuthnResult {
     const name = `${NAMESPACE}/${BOOTSTRAP_SECRET_PREFIX}${id}`;
     const skip = (why: string): AuthnResult => {
       this.#log.debug({ secret: name }, `bootstrap secret matching bearer token ${why}`);

@@ -8,6 +8,7 @@ import { X509Authenticator } from './x509.ts';
 import { BootstrapTokenAuthenticator } from './bootstrap-token.ts';
 import { PasswordFileAuthenticator } from './password-file.ts';
 import { WebhookTokenAuthenticator } from './webhook-token.ts';
+import type { ObjectGetterNow } from './live-reads.ts';
 
 /** Authentication configuration, named after kube-apiserver's flags. */
 export interface AuthnConfig {
@@ -41,6 +42,7 @@ export function buildAuthenticators(
   now: () => Date,
   log: Logger,
   get: (key: string) => Promise<{ value: unknown } | undefined>,
+  getNow?: ObjectGetterNow,
 ): { members: RequestAuthenticator[]; trustedCaPems: string[]; bearer: BearerTokenAuthenticator } {
   const members: RequestAuthenticator[] = [];
   const trusted = [cfg.clientCaPem];
@@ -53,7 +55,7 @@ export function buildAuthenticators(
   const tokens: TokenAuthenticator[] = [];
   if (cfg.tokenAuthFile) tokens.push(new TokenFileAuthenticator({ path: cfg.tokenAuthFile, now, log }));
   tokens.push(...(cfg.tokenAuthenticators ?? []));
-  if (cfg.enableBootstrapTokenAuth) tokens.push(new BootstrapTokenAuthenticator({ get, now, log }));
+  if (cfg.enableBootstrapTokenAuth) tokens.push(new BootstrapTokenAuthenticator({ get, getNow, now, log }));
   // The webhook answers "no" rather than "not mine", so it is asked last.
   if (cfg.webhookTokenConfigFile) {
     tokens.push(new WebhookTokenAuthenticator({ configFile: cfg.webhookTokenConfigFile, cacheTtlMs: cfg.webhookTokenCacheTtlMs, version: cfg.webhookTokenVersion, now }));

@@ -18,7 +18,7 @@
 import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { AuthnRequest, AuthnResult, RequestAuthenticator, UserInfo } from './types.ts';
+import type { AuthnRequest, AuthnResult, MaybePromise, RequestAuthenticator, UserInfo } from './types.ts';
 import { AuthnError } from './types.ts';
 import { CsvError, parseCsv } from './csv.ts';
 import { hasControlChars, headerValues } from './raw-headers.ts';
@@ -182,16 +182,25 @@ export class PasswordFileAuthenticator implements RequestAuthenticator {
   }
 
   async authenticate(req: AuthnRequest): Promise<AuthnResult> {
+    return this.authenticateNow(req);
+  }
+
+  /** At once for a password checked within the cache's TTL; otherwise after scrypt. */
+  authenticateNow(req: AuthnRequest): MaybePromise<AuthnResult> {
     const c = parseBasic(req.headers);
     if (c.kind === 'none') return { kind: 'no-opinion' };
     if (c.kind === 'malformed') return this.#reject(`invalid basic credentials: ${c.reason}`);
     const entry = this.#users.get(c.user);
     const key = createHmac('sha256', this.#cacheKey).update(c.user).update('\0').update(c.password).digest('hex');
     if (entry && this.#cache.get(key) === c.user) return this.#accept(entry);
+    return this.#check(c.user, c.password, entry, key);
+  }
+
+  async #check(name: string, password: string, entry: Entry | undefined, key: string): Promise<AuthnResult> {
     const h = entry?.hash ?? this.#dummy;
-    const got = await derive(c.password, h, h.hash.length);
+    const got = await derive(password, h, h.hash.length);
     if (!entry || !timingSafeEqual(got, h.hash)) return this.#reject('invalid username/password combination');
-    this.#cache.set(key, c.user, this.#ttl);
+    this.#cache.set(key, name, this.#ttl);
     return this.#accept(entry);
   }
 

@@ -115,6 +115,11 @@ export class RequestHeaderAuthenticator implements RequestAuthenticator {
   }
 
   async authenticate(req: AuthnRequest): Promise<AuthnResult> {
+    return this.authenticateNow(req);
+  }
+
+  /** Always at once (a connection's proxy certificate is verified once). */
+  authenticateNow(req: AuthnRequest): AuthnResult {
     try {
       return this.#authenticate(req);
     } catch (err) {

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createHash, hash as digestOnce, timingSafeEqual } from 'node:crypto';
-import type { AuthnResult, UserInfo } from './types.ts';
+import type { AuthnResult, MaybePromise, UserInfo } from './types.ts';
 import type { TokenAuthenticator } from './bearer.ts';
 import { CsvError, parseCsv } from './csv.ts';
 
@@ -127,11 +127,20 @@ export class TokenFileAuthenticator implements TokenAuthenticator {
   }
 
   async authenticateToken(token: string): Promise<AuthnResult> {
+    return this.authenticateTokenNow(token);
+  }
+
+  /** At once, unless this request is the one to check the file (then after the check). */
+  authenticateTokenNow(token: string): MaybePromise<AuthnResult> {
     const t = this.#now().getTime();
     if (t - this.#lastCheck >= this.#interval || t < this.#lastCheck) {
       this.#lastCheck = t;
-      await this.reload();
+      return this.reload().then(() => this.#lookup(token));
     }
+    return this.#lookup(token);
+  }
+
+  #lookup(token: string): AuthnResult {
     const digest = sha256(token);
     const hit = this.#table.entries.get(digest.toString('hex'));
     if (!hit || !timingSafeEqual(digest, hit.digest)) return { kind: 'no-opinion' };

@@ -1,10 +1,15 @@
-import type { AuthnRequest, AuthnResult, RequestAuthenticator } from './types.ts';
-import { AuthnError, GROUP_AUTHENTICATED } from './types.ts';
+import type { AuthnRequest, AuthnResult, MaybePromise, RequestAuthenticator } from './types.ts';
+import { GROUP_AUTHENTICATED, isPending } from './types.ts';
+import { askInTurn } from './ask-in-turn.ts';
 
 /**
  * Tries each authenticator in a fixed order. A rejection stops the chain: a presented but bad
  * credential must never fall through to a weaker method (or to anonymous). The first
  * authenticated result wins and gains system:authenticated.
+ *
+ * Members are asked through authenticateNow when they have it: while each answers at once, so
+ * does the union (the request path then continues in the same tick); from the first that waits,
+ * the chain goes on after its promise, in the same order with the same answers (askInTurn).
  */
 export class UnionAuthenticator implements RequestAuthenticator {
   readonly name = 'union';
@@ -15,21 +20,19 @@ export class UnionAuthenticator implements RequestAuthenticator {
   }
 
   async authenticate(req: AuthnRequest): Promise<AuthnResult> {
-    for (const a of this.#members) {
-      let r: AuthnResult;
-      try {
-        r = await a.authenticate(req);
-      } catch (err) {
-        // An authenticator that fails unexpectedly rejects: fail closed.
-        return { kind: 'rejected', method: a.name, error: new AuthnError('Internal', (err as Error).message) };
-      }
-      if (r.kind === 'no-opinion') continue;
-      if (r.kind === 'rejected') return r;
-      const groups = r.user.groups.includes(GROUP_AUTHENTICATED) || r.user.username === 'system:anonymous'
-        ? r.user.groups
-        : [...r.user.groups, GROUP_AUTHENTICATED];
-      return { ...r, user: { ...r.user, groups } };
-    }
-    return { kind: 'no-opinion' };
+    return this.authenticateNow(req);
   }
+
+  authenticateNow(req: AuthnRequest): MaybePromise<AuthnResult> {
+    const r = askInTurn(this.#members, 0, (a) => (a.authenticateNow ? a.authenticateNow(req) : a.authenticate(req)), () => ({ kind: 'no-opinion' }));
+    return isPending(r) ? r.then(withAuthenticatedGroup) : withAuthenticatedGroup(r);
+  }
+}
+
+function withAuthenticatedGroup(r: AuthnResult): AuthnResult {
+  if (r.kind !== 'authenticated') return r;
+  const groups = r.user.groups.includes(GROUP_AUTHENTICATED) || r.user.username === 'system:anonymous'
+    ? r.user.groups
+    : [...r.user.groups, GROUP_AUTHENTICATED];
+  return { ...r, user: { ...r.user, groups } };
 }

@@ -164,6 +164,20 @@ test('successes are cached for the TTL, denials for the shorter failure TTL', as
   assert.equal(calls.get('good')! - before.good, 2);
 });
 
+test('a cached answer is given at once (authenticateTokenNow), the same as awaited; what is not cached waits for the webhook', async () => {
+  const a = authn({ cacheTtlMs: 120_000, failureCacheTtlMs: 30_000 });
+  for (const token of ['good', 'bad', 'garbage']) {
+    const first = a.authenticateTokenNow(token);
+    assert.ok(first instanceof Promise, token);
+    const want = await first;
+    const again = a.authenticateTokenNow(token);
+    // Errors are never cached: 'garbage' asks the webhook again.
+    assert.equal(again instanceof Promise, token === 'garbage', token);
+    assert.deepEqual(await again, want, token);
+    assert.deepEqual(await a.authenticateToken(token), want, token);
+  }
+});
+
 test('concurrent reviews of one token share one call; a cached user cannot be edited by a caller', async () => {
   const a = authn();
   const before = calls.get('good') ?? 0;

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { loadKubeconfig } from '../util/kubeconfig.ts';
 import { HttpStatusError, JsonEndpoint, NotJsonError } from '../util/http/json-endpoint.ts';
 import { HttpClientError } from '../util/http/send.ts';
-import type { AuthnResult, UserInfo } from './types.ts';
+import type { AuthnResult, MaybePromise, UserInfo } from './types.ts';
 import { AuthnError } from './types.ts';
 import type { TokenAuthenticator } from './bearer.ts';
 import { BoundedTtlCache } from '../util/bounded-ttl-cache.ts';
@@ -88,6 +88,11 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
    * when given, the webhook's answer must name one of them (or the implicit ones must).
    */
   async authenticateToken(token: string, audiences: readonly string[] = []): Promise<AuthnResult & { audiences?: string[] }> {
+    return this.authenticateTokenNow(token, audiences);
+  }
+
+  /** At once for an answer still in the cache; otherwise after the webhook. */
+  authenticateTokenNow(token: string, audiences: readonly string[] = []): MaybePromise<AuthnResult & { audiences?: string[] }> {
     const key = createHash('sha256').update(JSON.stringify([audiences, token]), 'utf8').digest('hex');
     const hit = this.#cache.get(key);
     if (hit) return copy(hit);
@@ -97,7 +102,7 @@ export class WebhookTokenAuthenticator implements TokenAuthenticator {
       p = this.#review(token, audiences, key).finally(() => this.#inflight.delete(key));
       this.#inflight.set(key, p);
     }
-    return copy(await p);
+    return p.then(copy);
   }
 
   async #review(token: string, audiences: readonly string[], key: string): Promise<AuthnResult & { audiences?: string[] }> {

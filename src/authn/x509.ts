@@ -28,6 +28,11 @@ export class X509Authenticator implements RequestAuthenticator {
   }
 
   async authenticate(req: AuthnRequest): Promise<AuthnResult> {
+    return this.authenticateNow(req);
+  }
+
+  /** Always at once: the chain was verified when the connection's first request came. */
+  authenticateNow(req: AuthnRequest): AuthnResult {
     const socket = req.socket;
     if (!socket || typeof socket.getPeerCertificate !== 'function') return { kind: 'no-opinion' };
     let entry = this.#cache.get(socket);

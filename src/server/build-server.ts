@@ -116,7 +116,7 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   // As upstream's feature gate and runtime-config: MutatingAdmissionPolicy objects are served only
   // while the plugin that enforces them runs (a policy accepted and never applied is worse than none).
   if (plugins.enabled.includes('MutatingAdmissionPolicy')) for (const d of mutatingAdmissionPolicyResources()) registry.add(d);
-  const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, now, log, (k) => opts.store.get(k));
+  const built = buildAuthenticators({ ...opts.authn, clientCaPem: opts.tls.clientCaPem }, now, log, (k) => opts.store.get(k), opts.store.getNow ? (k) => opts.store.getNow!(k) : undefined);
   registerObjectCounts(metrics, opts.store, registry);
   if (opts.storageSize) registerStorageSize(metrics, opts.storageSize.clusterId, opts.storageSize.bytes);
   if (opts.auditor) registerAuditMetrics(metrics, opts.auditor);
@@ -204,17 +204,19 @@ export function buildServer(opts: ServerOptions): BuiltServer {
   // The FlowSchemas and priority levels are followed from the store while the server runs.
   app.addHook('onReady', async () => limits.start());
   app.addHook('onClose', async () => limits.stop());
-  // The callback form: the stages' own promise is the only one (an async hook adds another).
-  // A stage refusing at once (a malformed path) throws; fastify answers both kinds alike.
+  // The callback form: the stages' own promise is the only one (an async hook adds another), and
+  // none when every stage decided at once. A stage refusing at once (a malformed path, a bad
+  // token) throws; fastify answers both kinds alike.
   app.addHook('onRequest', (req, reply, done) => {
-    let stages: Promise<void>;
+    let stages: void | Promise<void>;
     try {
       stages = runPreBodyStages(deps, req, reply);
     } catch (err) {
       done(err as Error);
       return;
     }
-    stages.then(() => done(), done);
+    if (stages) stages.then(() => done(), done);
+    else done();
   });
 
   app.setErrorHandler((err, _req, reply) => {

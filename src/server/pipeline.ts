@@ -20,7 +20,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, forbidden, internalError, unauthorized } from '../api/errors.ts';
-import type { AuthnRequest, AuthnResult, RequestAuthenticator, UserInfo } from '../authn/types.ts';
+import type { AuthnRequest, AuthnResult, MaybePromise, RequestAuthenticator, UserInfo } from '../authn/types.ts';
+import { isPending } from '../authn/types.ts';
 import type { Authorizer, AuthzAttributes, AuthzResult } from '../authz/types.ts';
 import { forbiddenMessage } from '../authz/forbidden-message.ts';
 import { selectorAttributes } from '../authz/selector-attributes.ts';
@@ -92,9 +93,12 @@ function decodeURIComponentSafe(p: string): string {
 /**
  * Stage 2: who is asking. No credential at all is 401; a bad credential is 401 too, never
  * anonymous. Authenticators read the raw header lines (Node folds repeated headers, which would
- * hide an injected second Authorization header).
+ * hide an injected second Authorization header). When the authenticator decides at once
+ * (authenticateNow: a client certificate, a token from the file or a cache), so does this stage:
+ * the identity, or the 401 thrown, without a promise. An authenticator that throws is a rejected
+ * promise, never a throw.
  */
-export function authenticationStage(deps: PipelineDeps, req: FastifyRequest, headers: Record<string, string[]>): Promise<{ user: UserInfo; method: string }> {
+export function authenticationStage(deps: PipelineDeps, req: FastifyRequest, headers: Record<string, string[]>): MaybePromise<{ user: UserInfo; method: string }> {
   const areq: AuthnRequest = { headers, socket: req.raw.socket as TLSSocket };
   const t0 = performance.now();
   // Whatever the outcome, before anything else sees it (an async function's finally, without
@@ -104,14 +108,19 @@ export function authenticationStage(deps: PipelineDeps, req: FastifyRequest, hea
     stripProxyHeaders(req.headers, deps.proxyHeaders);
     deps.observer?.authenticated(req, r, performance.now() - t0);
   };
-  let pending: Promise<AuthnResult>;
+  const authenticator = deps.authenticator;
+  let pending: MaybePromise<AuthnResult>;
   try {
-    pending = deps.authenticator.authenticate(areq);
+    pending = authenticator.authenticateNow ? authenticator.authenticateNow(areq) : authenticator.authenticate(areq);
   } catch (err) {
     settled(undefined);
     return Promise.reject(err);
   }
-  return pending.then(
+  if (!isPending(pending)) {
+    settled(pending);
+    return authenticatedAs(req, pending);
+  }
+  return Promise.resolve(pending).then(
     (r) => {
       settled(r);
       return authenticatedAs(req, r);
@@ -193,27 +202,33 @@ function authorizationDecided(deps: PipelineDeps, info: RequestInfo, attrs: Auth
 }
 
 /**
- * Runs stages 1-3 in order and records the outcome on the request. Authentication always answers
- * with a promise; after it, a stage that decides at once (no impersonation asked, a seat free,
- * authorizers that never wait) continues in the same tick instead of through a promise per stage.
- * Any stage's refusal, thrown here or rejected later, ends the request the same way (the caller
- * treats both alike), and the stages run and refuse in the same order as before.
+ * Runs stages 1-3 in order and records the outcome on the request. Each stage that decides at
+ * once (an authenticator chain that needs no waiting, no impersonation asked, a seat free,
+ * authorizers that never wait) continues in the same tick instead of through a promise per stage;
+ * when all do, the outcome is too (undefined, or the refusal thrown). Any stage's refusal, thrown
+ * here or rejected later, ends the request the same way (the caller treats both alike), and the
+ * stages run and refuse in the same order as before.
  */
-export function runPreBodyStages(deps: PipelineDeps, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+export function runPreBodyStages(deps: PipelineDeps, req: FastifyRequest, reply: FastifyReply): void | Promise<void> {
   // Audit first: a request refused at any later stage is still recorded with what was known.
   beginAudit(deps.auditor, deps.newAuditId, req, reply);
   const { info, query } = requestInfoStage(req);
   requestAudit(req)?.setInfo(info);
   const headers = rawHeaderMap(req.raw.rawHeaders);
-  return authenticationStage(deps, req, headers).then(({ user, method }) => {
-    const s: Stages = { deps, req, reply, info, query, authenticated: user, method, user, impersonated: undefined };
-    // As upstream, the policy sees the authenticated user (audit runs before impersonation).
-    requestAudit(req)?.authenticated(user);
-    // impersonate() asks nothing of a request without Impersonate-* headers: skip its promise.
-    if (hasImpersonationHeader(headers)) return impersonationStage(deps, req, headers, user).then((imp) => admitStage(s, imp));
-    stripImpersonationHeaders(req.headers);
-    return admitStage(s, undefined);
-  });
+  const who = authenticationStage(deps, req, headers);
+  if (isPending(who)) return who.then((w) => authenticatedStage(deps, req, reply, info, query, headers, w));
+  return authenticatedStage(deps, req, reply, info, query, headers, who);
+}
+
+function authenticatedStage(deps: PipelineDeps, req: FastifyRequest, reply: FastifyReply, info: RequestInfo, query: URLSearchParams, headers: Record<string, string[]>, who: { user: UserInfo; method: string }): void | Promise<void> {
+  const { user, method } = who;
+  const s: Stages = { deps, req, reply, info, query, authenticated: user, method, user, impersonated: undefined };
+  // As upstream, the policy sees the authenticated user (audit runs before impersonation).
+  requestAudit(req)?.authenticated(user);
+  // impersonate() asks nothing of a request without Impersonate-* headers: skip its promise.
+  if (hasImpersonationHeader(headers)) return impersonationStage(deps, req, headers, user).then((imp) => admitStage(s, imp));
+  stripImpersonationHeaders(req.headers);
+  return admitStage(s, undefined);
 }
 
 /** What the stages after authentication carry along. */

@@ -30,7 +30,8 @@ export function serviceAccountTokens(dataDir: string, flags: ServiceAccountFlags
   const issuers = flags.issuers?.length ? flags.issuers : [DEFAULT_ISSUER];
   const audiences = flags.apiAudiences?.length ? flags.apiAudiences : [issuers[0]!];
   const get = (k: string) => store.get(k);
-  const authenticator = new ServiceAccountTokenAuthenticator({ issuers, keys: keys.verification, apiAudiences: audiences, get, now });
+  const getNow = store.getNow ? (k: string) => store.getNow!(k) : undefined;
+  const authenticator = new ServiceAccountTokenAuthenticator({ issuers, keys: keys.verification, apiAudiences: audiences, get, getNow, now });
   const tokenRequest: TokenRequestHandler = tokenRequestHandler({ get, now, issuer: issuers[0]!, key: keys.signing, audiences, maxExpirationSeconds: flags.maxExpirationSeconds });
   const discovery = async (externalAddress: string, log: Logger): Promise<OidcDiscovery | undefined> => {
     try {

@@ -130,6 +130,11 @@ export interface Store {
   compactedRevision(): number;
 
   get<T = unknown>(key: string, opts?: ReadOptions): Promise<StoredObject<T> | undefined>;
+  /**
+   * What get(key) without options would answer, when it is in memory and needs no waiting (the
+   * watch cache once primed): the object, or null when there is none. undefined: ask get().
+   */
+  getNow?<T = unknown>(key: string): StoredObject<T> | null | undefined;
   list<T = unknown>(prefix: string, opts?: ListOptions): Promise<ListResult<T>>;
   /** Count keys under prefix at the current revision. */
   count(prefix: string): Promise<number>;

@@ -136,6 +136,25 @@ describe('watch cache', () => {
     await cache.close();
   });
 
+  test('getNow answers at once what get answers, from memory; not before priming, while re-priming or after close', async () => {
+    const { store: inner, breakWatches } = laggy(openSqliteStore({ path: ':memory:' }));
+    const cache = createWatchCache(inner);
+    assert.equal(cache.getNow!('/g/a'), undefined, 'not primed yet: only get can tell');
+    const a = await cache.create('/g/a', { v: 1 });
+    assert.deepEqual(cache.getNow!('/g/a'), a);
+    assert.deepEqual(cache.getNow!('/g/a'), await cache.get('/g/a'));
+    assert.equal(cache.getNow!('/g/none'), null);
+    assert.equal(await cache.get('/g/none'), undefined);
+    const b = await cache.update('/g/a', { v: 2 }, a.modRevision);
+    assert.deepEqual(cache.getNow!('/g/a'), b);
+    breakWatches(new Error('connection lost'));
+    assert.equal(cache.getNow!('/g/a'), undefined, 're-priming: get goes to the inner store');
+    await cache.list('/g/');
+    assert.deepEqual(cache.getNow!('/g/a'), b);
+    await cache.close();
+    assert.equal(cache.getNow!('/g/a'), undefined);
+  });
+
   test('the history is bounded in bytes: large values push old events out, and older watches fall through', async () => {
     const { store: inner, calls } = spied(openSqliteStore({ path: ':memory:' }));
     const big = 'x'.repeat(10_000);

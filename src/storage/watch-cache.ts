@@ -133,6 +133,14 @@ class WatchCache implements Store {
     return e ? toObject<T>(key, e) : undefined;
   }
 
+  /** get() from memory, at once; undefined while get() would go to the inner store or fail. */
+  getNow<T = unknown>(key: string): StoredObject<T> | null | undefined {
+    const s = this.state;
+    if (!s || this.closed) return undefined;
+    const e = s.objects.get(key);
+    return e ? toObject<T>(key, e) : null;
+  }
+
   async list<T = unknown>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
     const s = await this.serving();
     if (!s) return this.inner.list<T>(prefix, opts);

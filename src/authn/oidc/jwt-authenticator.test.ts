@@ -141,6 +141,27 @@ describe('OIDC from flags against a local provider', () => {
     }
   });
 
+  it('decides a token verified before at once (authenticateTokenNow), as awaited; a first sight and an expired one wait', async () => {
+    const a = auth();
+    const tok = await p.sign(claims({ exp: sec() + 100 }));
+    const first = a.authenticateTokenNow(tok);
+    assert.ok(first instanceof Promise, 'first sight: the keys are fetched');
+    const want = await first;
+    assert.equal(want.kind, 'authenticated');
+    const again = a.authenticateTokenNow(tok);
+    assert.ok(!(again instanceof Promise), 'verified before');
+    assert.deepEqual(again, want);
+    assert.deepEqual(await a.authenticateToken(tok), want);
+    clock += 200_000;
+    try {
+      const late = a.authenticateTokenNow(tok);
+      assert.ok(late instanceof Promise, 'expired: out of the cache, verified again');
+      rejected(await late, /expired/);
+    } finally {
+      clock = T0.getTime();
+    }
+  });
+
   it('refetches the JWKS when the provider rotates keys, rate-limited', async () => {
     const a = auth();
     assert.equal((await a.authenticateToken(await p.sign(claims()))).kind, 'authenticated');

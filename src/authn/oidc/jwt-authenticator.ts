@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { TokenAuthenticator } from '../bearer.ts';
-import { AuthnError, type AuthnResult, type UserInfo } from '../types.ts';
+import { AuthnError, type AuthnResult, type MaybePromise, type UserInfo } from '../types.ts';
 import { ClaimError, mapClaims } from './map-claims.ts';
 import { KeySetUnavailableError, RemoteKeySet } from './remote-key-set.ts';
 import type { FetchJson } from './https-get-json.ts';
@@ -76,12 +76,21 @@ export class JwtAuthenticator implements TokenAuthenticator {
   }
 
   async authenticateToken(token: string): Promise<AuthnResult> {
+    return this.authenticateTokenNow(token);
+  }
+
+  /** At once for a token verified before and not yet expired; a first sight waits for its keys. */
+  authenticateTokenNow(token: string): MaybePromise<AuthnResult> {
     if (peekIssuer(token) !== this.issuer) return { kind: 'no-opinion' };
     const nowMs = this.#now().getTime();
     const key = createHash('sha256').update(token, 'utf8').digest('hex');
     const hit = this.#cache.get(key);
     if (hit && nowMs - this.#skew * 1000 < hit.expMs) return this.#ok(hit.user);
     if (hit) this.#cache.delete(key);
+    return this.#firstSight(token, key, nowMs);
+  }
+
+  async #firstSight(token: string, key: string, nowMs: number): Promise<AuthnResult> {
     try {
       const { user, expMs } = await this.#verify(token, nowMs);
       this.#remember(key, user, expMs, nowMs);

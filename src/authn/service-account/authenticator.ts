@@ -5,11 +5,14 @@
  *
  * Signature, issuer and audience checks are cached by SHA-256 of the token until its expiry; the
  * clock checks and the live-object checks run on every request, so deleting a ServiceAccount or
- * the Pod a token is bound to revokes it at once.
+ * the Pod a token is bound to revokes it at once. A token in the cache whose objects the watch
+ * cache holds is decided at once (authenticateTokenNow); a first sight, or a store that must be
+ * asked, is decided after the wait, with the same checks in the same order.
  */
 import { createHash } from 'node:crypto';
-import type { AuthnRequest, AuthnResult, RequestAuthenticator } from '../types.ts';
-import { AuthnError } from '../types.ts';
+import type { AuthnRequest, AuthnResult, MaybePromise, RequestAuthenticator } from '../types.ts';
+import { AuthnError, isPending } from '../types.ts';
+import { readLive, type ObjectGetterNow } from '../live-reads.ts';
 import { parseBearer, type TokenAuthenticator } from '../bearer.ts';
 import { LEGACY_ISSUER } from './claims.ts';
 import type { VerificationKey } from './keys.ts';
@@ -28,6 +31,8 @@ export interface ServiceAccountAuthenticatorOptions {
   legacy?: boolean;
   /** The Store's get. */
   get: ObjectGetter;
+  /** The Store's getNow (memory, when it can answer at once); absent: every read waits on get. */
+  getNow?: ObjectGetterNow;
   now?: () => Date;
   /** Allowed clock skew for exp/nbf/iat and deletion grace; default 60 s (go-jose DefaultLeeway). */
   clockSkewSeconds?: number;
@@ -67,6 +72,7 @@ export class ServiceAccountTokenAuthenticator implements RequestAuthenticator, T
   readonly #legacy: boolean;
   readonly #verifier: JwtVerifier;
   readonly #get: ObjectGetter;
+  readonly #getNow: ObjectGetterNow | undefined;
   readonly #now: () => Date;
   readonly #skewMs: number;
   /** SHA-256 of the token -> its verified claims; undefined when disabled (cacheSize 0). */
@@ -83,6 +89,7 @@ export class ServiceAccountTokenAuthenticator implements RequestAuthenticator, T
     this.#apiAudiences = opts.apiAudiences && opts.apiAudiences.length > 0 ? [...opts.apiAudiences] : [opts.issuers[0]!];
     this.#verifier = new JwtVerifier(opts.keys);
     this.#get = opts.get;
+    this.#getNow = opts.getNow;
     this.#now = opts.now ?? (() => new Date());
     this.#skewMs = skew * 1000;
     this.#cache = cacheSize > 0 ? new BoundedTtlCache(cacheSize, () => this.#now().getTime()) : undefined;
@@ -97,31 +104,48 @@ export class ServiceAccountTokenAuthenticator implements RequestAuthenticator, T
   }
 
   async authenticateToken(token: string): Promise<AuthnResult> {
+    return this.authenticateTokenNow(token);
+  }
+
+  authenticateTokenNow(token: string): MaybePromise<AuthnResult> {
     const iss = peekIssuer(token);
     if (iss === undefined || !this.#issuers.has(iss)) return { kind: 'no-opinion' };
-    let info: ServiceAccountInfo;
+    let info: MaybePromise<ServiceAccountInfo>;
     try {
-      info = await this.#validate(token);
+      info = this.#validate(token);
     } catch (err) {
-      if (err instanceof AuthnError) return this.#reject(err);
-      throw err;
+      return this.#failed(err);
     }
+    if (isPending(info)) return info.then((i) => this.#ok(i), (err: unknown) => this.#failed(err));
+    return this.#ok(info);
+  }
+
+  #ok(info: ServiceAccountInfo): AuthnResult {
     return { kind: 'authenticated', method: this.name, user: userFromServiceAccount(info) };
   }
 
-  async #validate(token: string): Promise<ServiceAccountInfo> {
-    const now = this.#now();
-    const entry = await this.#verified(token);
-    this.#checkTimes(entry.claims, entry.legacy, now);
-    return entry.legacy
-      ? validateLegacyClaims(entry.claims, token, this.#get)
-      : validateBoundClaims(entry.claims, this.#get, now, this.#skewMs);
+  /** A bad token is a rejection; anything else (a store failure) goes on up, as a throw. */
+  #failed(err: unknown): AuthnResult {
+    if (err instanceof AuthnError) return this.#reject(err);
+    throw err;
   }
 
-  async #verified(token: string): Promise<CacheEntry> {
+  #validate(token: string): MaybePromise<ServiceAccountInfo> {
+    const now = this.#now();
     const digest = createHash('sha256').update(token, 'utf8').digest('hex');
     const hit = this.#cache?.get(digest);
-    if (hit) return hit;
+    if (hit) return this.#validateLive(hit, token, now);
+    return this.#verified(token, digest).then((entry) => this.#validateLive(entry, token, now));
+  }
+
+  #validateLive(entry: CacheEntry, token: string, now: Date): MaybePromise<ServiceAccountInfo> {
+    this.#checkTimes(entry.claims, entry.legacy, now);
+    const reads = entry.legacy ? validateLegacyClaims(entry.claims, token) : validateBoundClaims(entry.claims, now, this.#skewMs);
+    return readLive(reads, this.#get, this.#getNow);
+  }
+
+  /** A token not in the cache: its signature, issuer and audience checked, then cached. */
+  async #verified(token: string, digest: string): Promise<CacheEntry> {
     const claims = await this.#verifier.verify(token);
     // The issuer was read before the signature was checked; read it again from the verified claims.
     if (typeof claims.iss !== 'string' || !this.#issuers.has(claims.iss)) throw invalid(`token issuer ${JSON.stringify(claims.iss)} is invalid`);

@@ -2,10 +2,12 @@
  * The live half of service account token authentication (upstream claims.go and legacy.go
  * validators): a signed token only names objects, and it stops working as soon as the
  * ServiceAccount, or the Pod, Secret or Node it is bound to, is deleted or recreated (new uid).
- * Runs on every request, cache or not; the reads hit the in-memory watch cache.
+ * Runs on every request, cache or not; the reads hit the in-memory watch cache, at once when it
+ * can answer without waiting (see live-reads.ts: these checks yield the keys they read).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { UserInfo } from '../types.ts';
+import type { LiveReads } from '../live-reads.ts';
 import { AuthnError } from '../types.ts';
 import {
   EXTRA_CREDENTIAL_ID,
@@ -23,8 +25,7 @@ import {
   serviceAccountUsername,
 } from './claims.ts';
 
-/** The Store's get, or anything shaped like it. */
-export type ObjectGetter = (key: string) => Promise<{ value: unknown } | undefined>;
+export type { ObjectGetter } from '../live-reads.ts';
 
 export interface ServiceAccountInfo {
   namespace: string;
@@ -56,9 +57,9 @@ function ref(v: unknown, what: string): { name: string; uid: string } | undefine
   return { name: r.name, uid: str(r.uid) };
 }
 
-async function live(get: ObjectGetter, key: string): Promise<LiveObject | undefined> {
-  const o = await get(key);
-  return o ? (o.value as LiveObject) : undefined;
+/** One read: the object at `key`, undefined when there is none. */
+function* live(key: string): LiveReads<LiveObject | undefined> {
+  return (yield key) as LiveObject | undefined;
 }
 
 /** Upstream treats objects deleted more than the leeway ago (still held by finalizers) as gone. */
@@ -67,16 +68,16 @@ function deletedBefore(o: LiveObject, cutoff: number): boolean {
   return typeof ts === 'string' && Date.parse(ts) < cutoff;
 }
 
-async function checkServiceAccount(get: ObjectGetter, ns: string, name: string, uid: string, cutoff: number): Promise<void> {
-  const sa = await live(get, `/registry/core/serviceaccounts/${ns}/${name}`);
+function* checkServiceAccount(ns: string, name: string, uid: string, cutoff: number): LiveReads<void> {
+  const sa = yield* live(`/registry/core/serviceaccounts/${ns}/${name}`);
   if (!sa) throw invalid(`serviceaccount "${name}" not found`);
   if (deletedBefore(sa, cutoff)) throw invalid(`service account ${ns}/${name} has been deleted`);
   const have = str(sa.metadata?.uid);
   if (have !== uid) throw invalid(`service account UID (${have}) does not match claim (${uid})`);
 }
 
-/** Bound tokens: the `kubernetes.io` claim. */
-export async function validateBoundClaims(claims: Record<string, unknown>, get: ObjectGetter, now: Date, leewayMs: number): Promise<ServiceAccountInfo> {
+/** Bound tokens: the `kubernetes.io` claim (run with readLive). */
+export function* validateBoundClaims(claims: Record<string, unknown>, now: Date, leewayMs: number): LiveReads<ServiceAccountInfo> {
   const k = claims['kubernetes.io'];
   if (k === null || typeof k !== 'object' || Array.isArray(k)) throw invalid('kubernetes.io claim is missing');
   const kc = k as Record<string, unknown>;
@@ -92,15 +93,15 @@ export async function validateBoundClaims(claims: Record<string, unknown>, get: 
   if (secret && node) throw invalid('token is bound to more than one object');
   const cutoff = now.getTime() - leewayMs;
 
-  await checkServiceAccount(get, ns, sa.name, sa.uid, cutoff);
+  yield* checkServiceAccount(ns, sa.name, sa.uid, cutoff);
   const info: ServiceAccountInfo = { namespace: ns, name: sa.name, uid: sa.uid };
   if (secret) {
-    const s = await live(get, `/registry/core/secrets/${ns}/${secret.name}`);
+    const s = yield* live(`/registry/core/secrets/${ns}/${secret.name}`);
     if (!s || deletedBefore(s, cutoff)) throw invalid(INVALIDATED);
     if (str(s.metadata?.uid) !== secret.uid) throw invalid(`secret UID (${str(s.metadata?.uid)}) does not match service account secret ref claim (${secret.uid})`);
   }
   if (pod) {
-    const p = await live(get, `/registry/core/pods/${ns}/${pod.name}`);
+    const p = yield* live(`/registry/core/pods/${ns}/${pod.name}`);
     if (!p || deletedBefore(p, cutoff)) throw invalid(INVALIDATED);
     if (str(p.metadata?.uid) !== pod.uid) throw invalid(`pod UID (${str(p.metadata?.uid)}) does not match service account pod ref claim (${pod.uid})`);
     info.podName = pod.name;
@@ -111,7 +112,7 @@ export async function validateBoundClaims(claims: Record<string, unknown>, get: 
       if (node.uid) info.nodeUid = node.uid;
     }
   } else if (node) {
-    const n = await live(get, `/registry/core/nodes/${node.name}`);
+    const n = yield* live(`/registry/core/nodes/${node.name}`);
     if (!n || deletedBefore(n, cutoff)) throw invalid(INVALIDATED);
     if (str(n.metadata?.uid) !== node.uid) throw invalid(`node UID (${str(n.metadata?.uid)}) does not match service account node ref claim (${node.uid})`);
     info.nodeName = node.name;
@@ -122,8 +123,8 @@ export async function validateBoundClaims(claims: Record<string, unknown>, get: 
   return info;
 }
 
-/** Legacy tokens: valid while their Secret holds this very token and names the ServiceAccount. */
-export async function validateLegacyClaims(claims: Record<string, unknown>, token: string, get: ObjectGetter): Promise<ServiceAccountInfo> {
+/** Legacy tokens: valid while their Secret holds this very token and names the ServiceAccount (run with readLive). */
+export function* validateLegacyClaims(claims: Record<string, unknown>, token: string): LiveReads<ServiceAccountInfo> {
   const ns = str(claims[LEGACY_CLAIM_NAMESPACE]);
   const secretName = str(claims[LEGACY_CLAIM_SECRET_NAME]);
   const name = str(claims[LEGACY_CLAIM_SA_NAME]);
@@ -135,7 +136,7 @@ export async function validateLegacyClaims(claims: Record<string, unknown>, toke
   if (!uid) throw invalid('serviceAccountUID claim is missing');
   if (claims.sub !== serviceAccountUsername(ns, name)) throw invalid('sub claim is invalid');
 
-  const s = await live(get, `/registry/core/secrets/${ns}/${secretName}`);
+  const s = yield* live(`/registry/core/secrets/${ns}/${secretName}`);
   // Upstream rejects any deletionTimestamp on legacy paths, without leeway.
   if (!s || s.metadata?.deletionTimestamp) throw invalid('Token has been invalidated');
   const stored = Buffer.from(str(s.data?.token), 'base64');
@@ -146,7 +147,7 @@ export async function validateLegacyClaims(claims: Record<string, unknown>, toke
   if (s.type !== 'kubernetes.io/service-account-token' || ann['kubernetes.io/service-account.name'] !== name || (ann['kubernetes.io/service-account.uid'] && ann['kubernetes.io/service-account.uid'] !== uid)) {
     throw invalid(`secret ${ns}/${secretName} is not a token of service account ${ns}/${name}`);
   }
-  const sa = await live(get, `/registry/core/serviceaccounts/${ns}/${name}`);
+  const sa = yield* live(`/registry/core/serviceaccounts/${ns}/${name}`);
   if (!sa) throw invalid(`serviceaccount "${name}" not found`);
   if (sa.metadata?.deletionTimestamp) throw invalid(`ServiceAccount ${ns}/${name} has been deleted`);
   if (str(sa.metadata?.uid) !== uid) throw invalid(`ServiceAccount UID (${str(sa.metadata?.uid)}) does not match claim (${uid})`);
