@@ -9,7 +9,7 @@
  * cache holds is decided at once (authenticateTokenNow); a first sight, or a store that must be
  * asked, is decided after the wait, with the same checks in the same order.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuthnRequest, AuthnResult, MaybePromise, RequestAuthenticator } from '../types.ts';
 import { AuthnError, isPending } from '../types.ts';
 import { readLive, type ObjectGetterNow } from '../live-reads.ts';
@@ -108,11 +108,17 @@ export class ServiceAccountTokenAuthenticator implements RequestAuthenticator, T
   }
 
   authenticateTokenNow(token: string): MaybePromise<AuthnResult> {
-    const iss = peekIssuer(token);
-    if (iss === undefined || !this.#issuers.has(iss)) return { kind: 'no-opinion' };
+    // The cache first: a token in it was verified as one of ours (issuer included), and the same
+    // token names the same issuer, so its payload need not be decoded again on every request.
+    const digest = hash('sha256', token, 'hex');
+    const hit = this.#cache?.get(digest);
+    if (!hit) {
+      const iss = peekIssuer(token);
+      if (iss === undefined || !this.#issuers.has(iss)) return { kind: 'no-opinion' };
+    }
     let info: MaybePromise<ServiceAccountInfo>;
     try {
-      info = this.#validate(token);
+      info = this.#validate(token, digest, hit);
     } catch (err) {
       return this.#failed(err);
     }
@@ -130,10 +136,8 @@ export class ServiceAccountTokenAuthenticator implements RequestAuthenticator, T
     throw err;
   }
 
-  #validate(token: string): MaybePromise<ServiceAccountInfo> {
+  #validate(token: string, digest: string, hit: CacheEntry | undefined): MaybePromise<ServiceAccountInfo> {
     const now = this.#now();
-    const digest = createHash('sha256').update(token, 'utf8').digest('hex');
-    const hit = this.#cache?.get(digest);
     if (hit) return this.#validateLive(hit, token, now);
     return this.#verified(token, digest).then((entry) => this.#validateLive(entry, token, now));
   }
