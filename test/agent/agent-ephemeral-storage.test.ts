@@ -64,4 +64,24 @@ describe('ephemeral-storage limits on runc', { skip }, () => {
     assert.equal((await ac.admin.get<K8sObject>(resources.pods, 'default', 'within')).status.phase, 'Running', within.metadata.name);
     for (const name of ['hog', 'within']) await ac.admin.delete(resources.pods, 'default', name, { gracePeriodSeconds: 0 });
   });
+
+  test('a pod writing 3Mi into its /etc/hosts (the pod directory, not its layer) is evicted for its 2Mi total (CVE-2020-8557)', async () => {
+    await ac.admin.create(resources.pods, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hosts-hog' },
+      spec: {
+        nodeName: NODE, terminationGracePeriodSeconds: 30,
+        containers: [{
+          name: 'writer', image: IMAGE, imagePullPolicy: 'IfNotPresent', resources: { limits: { 'ephemeral-storage': '2Mi' } },
+          command: ['sh', '-c', 'dd if=/dev/zero of=/etc/hosts bs=1024 count=3072 && echo written && exec sleep 3600'],
+        }],
+      },
+    });
+    const p = await eventually(async () => {
+      const x = await ac.admin.get<K8sObject>(resources.pods, 'default', 'hosts-hog');
+      return x.status?.phase === 'Failed' && x;
+    }, 'the pod is evicted', 600, 100);
+    assert.equal(p.status.reason, 'Evicted');
+    assert.equal(p.status.message, 'Pod ephemeral local storage usage exceeds the total limit of containers 2Mi. ');
+    await ac.admin.delete(resources.pods, 'default', 'hosts-hog', { gracePeriodSeconds: 0 });
+  });
 });

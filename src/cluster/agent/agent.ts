@@ -205,8 +205,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       undo.push(() => enforcement.stop());
     }
     // Pods over an ephemeral-storage limit or an emptyDir's sizeLimit: judged here, killed by their worker.
+    const managedFiles = new PodManagedFiles({ root: join(o.dataDir, 'pods'), log: o.log });
     const storageEviction = new LocalStorageEviction({
-      pods: () => pods.list() as Pod[], runtime: o.runtime, volumePath: (uid, name) => volumes?.volumePath(uid, name), evict: (uid) => workers.update(uid), log: o.log,
+      pods: () => pods.list() as Pod[], runtime: o.runtime, volumePath: (uid, name) => volumes?.volumePath(uid, name), hostsFiles: (uid) => managedFiles.hostsFiles(uid), evict: (uid) => workers.update(uid), log: o.log,
     });
     // Under node pressure: for disk, unused images first; then one pod per pass (upstream's ranking).
     let imageGc: ImageGcManager | undefined;
@@ -223,7 +224,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       warn: (reason, message) => recorder.event({ metadata: { name: o.nodeName, uid: o.nodeName } }, resources.nodes, 'Warning', reason, message),
     });
     const syncer = new PodSyncer({
-      runtime: o.runtime, images: o.images, network, podFiles, client, volumes, managedFiles: new PodManagedFiles({ root: join(o.dataDir, 'pods'), log: o.log }),
+      runtime: o.runtime, images: o.images, network, podFiles, client, volumes, managedFiles,
       recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), wake: (uid) => workers.update(uid), sysctls, timers, log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => pressure.conditions, pressureVerdict: (uid) => pressureEviction.verdict(uid), pressureGrace: (uid) => pressureEviction.gracePeriod(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],

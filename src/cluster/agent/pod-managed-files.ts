@@ -38,6 +38,8 @@ export interface PodManagedFilesOptions {
 
 const UID = /^[A-Za-z0-9-]{1,64}$/;
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** The /etc/hosts files of a pod's directory: the managed one, the node's copy while the pod has no IPs. */
+export const HOSTS_FILES = ['etc-hosts', 'sandbox-hosts'] as const;
 
 /** What a pod's containers say about their termination messages, by container name. */
 interface MessageSpecs {
@@ -134,13 +136,18 @@ export class PodManagedFiles {
     return out;
   }
 
+  /** The pod's /etc/hosts files on the node (its containers may write them), for its ephemeral-storage use. */
+  hostsFiles(uid: string): string[] {
+    return UID.test(uid) ? HOSTS_FILES.map((f) => join(this.#o.root, uid, f)) : [];
+  }
+
   /** The pod is gone: its files and what is kept for it. */
   async forget(uid: string): Promise<void> {
     this.#specs.delete(uid);
     this.#messages.delete(uid);
     if (!UID.test(uid)) return;
     const dir = join(this.#o.root, uid);
-    await Promise.all(['etc-hosts', 'sandbox-hosts', 'etc-hostname', 'containers'].map((f) => rm(join(dir, f), { recursive: true, force: true })));
+    await Promise.all([...HOSTS_FILES, 'etc-hostname', 'containers'].map((f) => rm(join(dir, f), { recursive: true, force: true })));
     // The pod's directory too once nothing else is in it (the volume manager removes it with the volumes).
     await rmdir(dir).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT' && err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;

@@ -176,3 +176,33 @@ test('under inode pressure pods rank by the inodes their total counts, as upstre
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("a pod writing its /etc/hosts past its ephemeral-storage limit is evicted, as upstream counts etc-hosts (CVE-2020-8557)", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'lse-'));
+  try {
+    const p = pod('hosts', { containers: [{ name: 'app', resources: es('2Mi') }] });
+    const n = node(root, [p]);
+    const hosts = join(root, 'pods', 'uid-hosts', 'etc-hosts');
+    mkdirSync(join(root, 'pods', 'uid-hosts'), { recursive: true });
+    writeFileSync(hosts, Buffer.alloc(3 * Mi, 1));
+    // Without the path the file is not seen; with it the pod's total is over.
+    assert.deepEqual(await n.manager.pass(), []);
+    const evicted: string[] = [];
+    const manager = new LocalStorageEviction({
+      pods: () => [p],
+      runtime: { list: async () => ({ sandboxes: [], containers: [] }), writableLayer: async () => undefined },
+      volumePath: () => undefined,
+      hostsFiles: (uid) => (uid === 'uid-hosts' ? [hosts, join(root, 'pods', 'uid-hosts', 'missing')] : []),
+      evict: (uid) => evicted.push(uid),
+      log: quiet,
+    });
+    assert.deepEqual(await manager.pass(), ['uid-hosts']);
+    assert.deepEqual(evicted, ['uid-hosts']);
+    assert.equal(manager.verdict('uid-hosts'), 'Pod ephemeral local storage usage exceeds the total limit of containers 2Mi. ');
+    // Node-pressure ranking measures the same total.
+    const u = await manager.measure(p, storageLimits(p)!, []);
+    assert.ok(rankedUsage(u, 'ephemeral-storage') >= 3 * Mi, JSON.stringify(u));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rfc3339 } from '../../../api/time.ts';
@@ -64,6 +64,8 @@ test('the summary: node and pods in upstream\'s shape, usageNanoCores from the p
   mkdirSync(layer, { recursive: true });
   writeFileSync(join(layer, 'written'), 'w'.repeat(30_000));
   runtime.setWritableLayer(app.id, layer);
+  // The pod's managed /etc/hosts, which its containers can write: counted too (upstream's etcHostsStats).
+  writeFileSync(join(data, 'pods/u1/etc-hosts'), 'h'.repeat(40_000));
   // Claims: one on a local PersistentVolume (reported with pvcRef, statfs figures), one on a hostPath one (no metrics upstream).
   const claimed = join(dir, 'local-pv');
   mkdirSync(claimed);
@@ -121,7 +123,9 @@ test('the summary: node and pods in upstream\'s shape, usageNanoCores from the p
   assert.deepEqual(p.volume[1].pvcRef, { name: 'data-claim', namespace: 'default' });
   // statfs, as upstream's local volume plugin: the file system's use (shared with the others on it), not du's of the empty directory (one block, one inode).
   assert.ok(p.volume[1].usedBytes > 1_000_000 && p.volume[1].inodesUsed > 100, JSON.stringify(p.volume[1]));
-  assert.equal(p['ephemeral-storage'].usedBytes, p.volume[0].usedBytes + c.logs.usedBytes + c.rootfs.usedBytes, 'the disk volume, logs and the writable layer, not the claim');
+  const hostsBytes = statSync(join(data, 'pods/u1/etc-hosts')).blocks * 512;
+  assert.ok(hostsBytes >= 40_000);
+  assert.equal(p['ephemeral-storage'].usedBytes, p.volume[0].usedBytes + c.logs.usedBytes + c.rootfs.usedBytes + hostsBytes, 'the disk volume, logs, the writable layer and /etc/hosts, not the claim');
 
   // Ten seconds later: half a core for the container, rates now.
   t += 10_000;
