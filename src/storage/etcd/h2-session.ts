@@ -81,16 +81,18 @@ export class H2Session extends EventEmitter implements StreamOwner, FrameSink {
     this.nextId += 2;
     if (this.nextId > MAX_STREAM_ID) this.draining = true;
     const stream = new H2Stream(this, id, handlers, this.peerInitialWindow);
-    const start = () => {
-      if (this.destroyed || stream.cancelled) return;
-      this.streams.set(id, stream);
-      this.out.headers(id, block, body === undefined && end, this.peerMaxFrame);
-      if (body !== undefined) stream.write(body, end);
-      else this.flushStream(stream); // written before it could start
-    };
-    if (this.streams.size >= this.peerMaxStreams) this.waitingStart.push({ stream, start });
-    else start();
+    // A closure only for a stream that has to wait for room (the usual one starts at once).
+    if (this.streams.size >= this.peerMaxStreams) this.waitingStart.push({ stream, start: () => this.start(stream, block, body, end) });
+    else this.start(stream, block, body, end);
     return stream;
+  }
+
+  private start(stream: H2Stream, block: Buffer, body: Buffer | undefined, end: boolean): void {
+    if (this.destroyed || stream.cancelled) return;
+    this.streams.set(stream.id, stream);
+    this.out.headers(stream.id, block, body === undefined && end, this.peerMaxFrame);
+    if (body !== undefined) stream.write(body, end);
+    else this.flushStream(stream); // written before it could start
   }
 
   ping(done: () => void): void {
