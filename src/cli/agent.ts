@@ -23,9 +23,11 @@ import { parseEnforcement, parseReserved } from '../cluster/agent/runtime/node-a
 import { nodeAllocatableOption } from '../cluster/agent/runtime/pods-cgroup-limits.ts';
 import { DEFAULT_CGROUP_PARENT } from '../cluster/agent/runtime/runc.ts';
 import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
+import { clusterDnsList, nodeRegistration, parseNodeLabels, parseRegisterWithTaints, podPidsLimit } from '../cluster/agent/kubelet-flags.ts';
+import { DEFAULT_CLUSTER_DOMAIN } from '../cluster/agent/etc-hosts.ts';
 
 export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
-  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-minimum-reclaim', 'eviction-pressure-transition-period', 'allowed-unsafe-sysctls', 'eviction-max-pod-grace-period', 'system-reserved', 'kube-reserved', 'enforce-node-allocatable', ...IMAGE_FLAGS], booleans: ['pod-network'] });
+  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-minimum-reclaim', 'eviction-pressure-transition-period', 'allowed-unsafe-sysctls', 'eviction-max-pod-grace-period', 'system-reserved', 'kube-reserved', 'enforce-node-allocatable', 'node-labels', 'register-with-taints', 'cluster-domain', 'cluster-dns', 'pod-max-pids', ...IMAGE_FLAGS], booleans: ['pod-network'] });
   const nodeName = flag(args, 'node', '') || localNodeName();
   const dataDir = flag(args, 'data-dir', './.portcullis-agent');
   const maxPods = Number(flag(args, 'max-pods', '110'));
@@ -56,13 +58,22 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   const systemReserved = parseReserved('system-reserved', flag(args, 'system-reserved', ''));
   const kubeReserved = parseReserved('kube-reserved', flag(args, 'kube-reserved', ''));
   const enforcement = parseEnforcement(args.flags.has('enforce-node-allocatable') ? commaList(args, 'enforce-node-allocatable') : ['pods']);
+  // The Node's labels and taints, checked before joining as the kubelet checks them (startAgent checks again).
+  const nodeLabels = parseNodeLabels(args.flags.get('node-labels') ?? []);
+  const registerWithTaints = parseRegisterWithTaints(args.flags.get('register-with-taints') ?? []);
+  nodeRegistration({ nodeLabels, registerWithTaints });
+  const pidsLimit = podPidsLimit(int32Flag(args, 'pod-max-pids', -1));
   const bootstrap = clientConfigFromKubeconfig(kubeconfigFlag(args));
   const log = pino({ level: flag(args, 'log-level', 'info') });
+  // --cluster-dns (the kubelet's list) wins over the older --cluster-dns-address; the node's DNS server listens on the first address.
+  const clusterDomain = flag(args, 'cluster-domain', DEFAULT_CLUSTER_DOMAIN);
+  const clusterDNS = args.flags.has('cluster-dns') ? clusterDnsList(args.flags.get('cluster-dns')!, (o, m) => log.warn(o, m)) : undefined;
+  const dnsAddress = clusterDNS ? (clusterDNS[0] ?? '') : flag(args, 'cluster-dns-address', '169.254.20.10');
   const nodeIP = flag(args, 'node-ip', '') || undefined;
   const host = readHostInfo({ dataDir, nodeIP, maxPods, runtimeVersion: '', systemReserved, kubeReserved, evictionHard });
   const nodeAllocatable = await nodeAllocatableOption({ capacity: host.capacity, systemReserved, kubeReserved, enforcement, parent: DEFAULT_CGROUP_PARENT });
   const memory = Number(/^(\d+)Ki$/.exec(host.capacity.memory ?? '')?.[1] ?? 0) * 1024;
-  const rt = openRuncNodeRuntime({ dataDir, memoryCapacity: memory || undefined, images: imageOptions });
+  const rt = openRuncNodeRuntime({ dataDir, memoryCapacity: memory || undefined, images: imageOptions, pidsLimit });
   const abort = new AbortController();
   const stop = untilStopped(stopSignal);
   void stop.then(() => abort.abort());
@@ -81,12 +92,12 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
       nodeAllocatable,
-      imageGcPolicy, evictionHard, evictionSoft, evictionSoftGracePeriod, evictionMinimumReclaim, evictionPressureTransitionMs, evictionMaxPodGracePeriodSeconds, allowedUnsafeSysctls,
+      imageGcPolicy, evictionHard, evictionSoft, evictionSoftGracePeriod, evictionMinimumReclaim, evictionPressureTransitionMs, evictionMaxPodGracePeriodSeconds, allowedUnsafeSysctls, nodeLabels, registerWithTaints, clusterDomain,
       // Pods' volumes under <data-dir>/pods (runc runs as root).
       podVolumes: true,
       // The node's pod network: addresses, NetworkPolicy, Services and DNS (--pod-network=false: none).
       startNetwork: boolFlag(args, 'pod-network', true)
-        ? nodeNetworkStarter({ nodeName, dataDir, clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16'), dnsAddress: flag(args, 'cluster-dns-address', '169.254.20.10'), log })
+        ? nodeNetworkStarter({ nodeName, dataDir, clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16'), dnsAddress, clusterDNS, clusterDomain, log })
         : undefined,
     });
     joined = agent;

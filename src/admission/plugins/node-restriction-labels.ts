@@ -4,7 +4,7 @@
  * kubernetes.io / k8s.io label beyond the well-known kubelet ones. Labels under
  * node-restriction.kubernetes.io exist precisely so workloads can trust a node did not set them.
  */
-const KUBELET_LABELS = new Set([
+export const KUBELET_LABELS: ReadonlySet<string> = new Set([
   'kubernetes.io/hostname',
   'topology.kubernetes.io/zone',
   'topology.kubernetes.io/region',
@@ -17,7 +17,7 @@ const KUBELET_LABELS = new Set([
   'beta.kubernetes.io/os',
   'beta.kubernetes.io/arch',
 ]);
-const KUBELET_LABEL_NAMESPACES = ['kubelet.kubernetes.io', 'node.kubernetes.io'];
+export const KUBELET_LABEL_NAMESPACES: readonly string[] = ['kubelet.kubernetes.io', 'node.kubernetes.io'];
 const NODE_RESTRICTION_NAMESPACE = 'node-restriction.kubernetes.io';
 
 function labelNamespace(key: string): string {
@@ -33,7 +33,7 @@ export function isKubeletLabel(key: string): boolean {
   return KUBELET_LABEL_NAMESPACES.some((d) => within(ns, d));
 }
 
-function isKubernetesLabel(key: string): boolean {
+export function isKubernetesLabel(key: string): boolean {
   const ns = labelNamespace(key);
   return within(ns, 'kubernetes.io') || within(ns, 'k8s.io');
 }

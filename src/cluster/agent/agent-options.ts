@@ -4,7 +4,7 @@
  * agent's handle. Apart from agent.ts so that the start-up sequence reads on its own and callers
  * that only pass options or hold an Agent need not read it.
  */
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Pod, Taint } from 'kubernetes-types/core/v1.js';
 import type { Timers } from '../client/timers.ts';
 import type { ApiClient, ClientConfig } from '../client/types.ts';
 import type { HostInfo } from './host-info.ts';
@@ -88,6 +88,15 @@ export interface AgentOptions {
    * must be namespaced (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) or the agent does not start.
    */
   allowedUnsafeSysctls?: readonly string[];
+  /**
+   * --node-labels and --register-with-taints: set on the Node when the agent creates it (a Node that
+   * exists already keeps its own). Checked as the kubelet checks them (kubelet-flags.ts): a label in
+   * the kubernetes.io / k8s.io namespaces outside the kubelet's own set stops the start.
+   */
+  nodeLabels?: Readonly<Record<string, string>>;
+  registerWithTaints?: readonly Taint[];
+  /** --cluster-domain (default cluster.local): pods' /etc/hosts FQDNs (the DNS search paths and zone are the network's: network/node-network.ts). */
+  clusterDomain?: string;
   /**
    * Node allocatable enforcement (--enforce-node-allocatable: runtime/pods-cgroup-limits.ts):
    * `create` makes the pods' parent cgroup with its limits if it does not exist, before the node

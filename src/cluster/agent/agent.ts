@@ -49,6 +49,7 @@ import { parseQty } from '../../admission/quota/quantity.ts';
 import { memoryVolumeBytes } from './eviction/memory-volumes.ts';
 import { NodePressureEviction } from './eviction/node-pressure-eviction.ts';
 import { startNodeAllocatableEnforcement } from './runtime/pods-cgroup-limits.ts';
+import { nodeRegistration } from './kubelet-flags.ts';
 
 export type { Agent, AgentLog, AgentOptions } from './agent-options.ts';
 
@@ -66,6 +67,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   if (evictionError) throw new Error(`invalid eviction thresholds: ${evictionError}`);
   // The kubelet refuses to start on an unsafe sysctl that is not namespaced (NewAllowlist).
   const sysctls = SysctlAllowlist.withUnsafe(o.allowedUnsafeSysctls);
+  // And on --node-labels / --register-with-taints it would not set (ValidateKubeletFlags, ValidateKubeletConfiguration).
+  const registration = nodeRegistration(o);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const host = o.host ?? readHostInfo({ dataDir: o.dataDir, nodeIP: o.nodeIP, runtimeVersion: o.runtimeVersion });
   // The pods' cgroup made with its limits before anything can run in it (createNodeAllocatableCgroups).
@@ -101,7 +104,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   };
   try {
     const node: AgentNode = { name: o.nodeName, hasLease: false, since: now() };
-    await registerAgentNode(client, node, host, now());
+    await registerAgentNode(client, node, host, now(), registration);
     o.log.info({ node: o.nodeName, uid: node.uid }, 'node registered');
 
     // Heartbeats: the Lease every leaseRenewMs, the status every statusReportMs.
@@ -192,7 +195,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     }
     let workers!: PodWorkers;
     const volumes = o.podVolumes
-      ? new VolumeManager({ root: join(o.dataDir, 'pods'), client, hostIP: host.internalIP, allocatable: host.allocatable, onChange: (uid) => workers.update(uid), now, random: o.random, timers, log: o.log, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host) })
+      ? new VolumeManager({ root: join(o.dataDir, 'pods'), client, hostIP: host.internalIP, allocatable: host.allocatable, onChange: (uid) => workers.update(uid), now, random: o.random, timers, log: o.log, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host, registration) })
       : undefined;
     if (volumes) undo.push(() => volumes.stop());
     // Repeats counted, as the kubelet's correlator: a failing probe is one Event with a rising count.
@@ -205,7 +208,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       undo.push(() => enforcement.stop());
     }
     // Pods over an ephemeral-storage limit or an emptyDir's sizeLimit: judged here, killed by their worker.
-    const managedFiles = new PodManagedFiles({ root: join(o.dataDir, 'pods'), log: o.log });
+    const managedFiles = new PodManagedFiles({ root: join(o.dataDir, 'pods'), clusterDomain: o.clusterDomain, log: o.log });
     const storageEviction = new LocalStorageEviction({
       pods: () => pods.list() as Pod[], runtime: o.runtime, volumePath: (uid, name) => volumes?.volumePath(uid, name), hostsFiles: (uid) => managedFiles.hostsFiles(uid), evict: (uid) => workers.update(uid), log: o.log,
     });
@@ -225,7 +228,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     });
     const syncer = new PodSyncer({
       runtime: o.runtime, images: o.images, network, podFiles, client, volumes, managedFiles,
-      recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host),
+      recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host, registration),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), wake: (uid) => workers.update(uid), sysctls, timers, log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => pressure.conditions, pressureVerdict: (uid) => pressureEviction.verdict(uid), pressureGrace: (uid) => pressureEviction.gracePeriod(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
     });

@@ -50,7 +50,7 @@ export function missingForRunc(): string[] {
 }
 
 /** `images`: the image store's limits and KEP-2535 pull-credential policy (`portcullis agent` image flags: runtime/image-options.ts). */
-export function openRuncNodeRuntime(o: { dataDir: string; memoryCapacity?: number; images?: ImageFlagOptions }): NodeRuntime {
+export function openRuncNodeRuntime(o: { dataDir: string; memoryCapacity?: number; images?: ImageFlagOptions; /** --pod-max-pids (> 0; undefined for none) */ pidsLimit?: number }): NodeRuntime {
   const missing = missingForRunc();
   if (missing.length) throw new Error(`this host cannot run pods: missing ${missing.join('; ')}`);
   const runc = findExecutable('runc')!;
@@ -62,7 +62,7 @@ export function openRuncNodeRuntime(o: { dataDir: string; memoryCapacity?: numbe
   // them would run as root (containerd's CVE-2021-41103: its state directories became 0700/0711).
   mkdirSync(root, { recursive: true, mode: 0o700 });
   chmodSync(root, 0o700);
-  const runtime = new RuncRuntime({ stateRoot: root, runcBinary: runc, pauseBinary: PAUSE_BINARY, memoryCapacity: o.memoryCapacity });
+  const runtime = new RuncRuntime({ stateRoot: root, runcBinary: runc, pauseBinary: PAUSE_BINARY, memoryCapacity: o.memoryCapacity, pidsLimit: o.pidsLimit });
   return {
     runtime,
     images: new ImageStore({ root, registry, ...o.images }),

@@ -8,6 +8,7 @@
  *
  * spec.podCIDR is not set here: the node-ipam-controller assigns it (portcullis up runs it).
  */
+import type { Taint } from 'kubernetes-types/core/v1.js';
 import { isAlreadyExists } from '../client/errors.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, K8sObject } from '../client/types.ts';
@@ -29,17 +30,24 @@ export interface AgentNode {
   lastReport?: number;
 }
 
-export function agentNodeObject(name: string, host: HostInfo): K8sObject {
+/** What the Node is created with beside the defaults (--node-labels, --register-with-taints); a Node that exists already keeps its own, as the kubelet's. */
+export interface NodeRegistration {
+  labels?: Readonly<Record<string, string>>;
+  taints?: readonly Taint[];
+}
+
+export function agentNodeObject(name: string, host: HostInfo, reg: NodeRegistration = {}): K8sObject {
   const arch = host.nodeInfo.architecture ?? 'amd64';
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
       name,
-      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch, 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': arch },
+      // initialNode: the --node-labels after the defaults, over them where they name the same key.
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch, 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': arch, ...reg.labels },
       annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
     },
-    spec: {},
+    spec: reg.taints?.length ? { taints: reg.taints.map((t) => ({ ...t })) } : {},
   };
 }
 
@@ -88,10 +96,10 @@ export function agentNodeStatus(name: string, host: HostInfo, since: number, now
 }
 
 /** Creates or adopts the Node, then writes its status. */
-export async function registerAgentNode(client: ApiClient, n: AgentNode, host: HostInfo, now: number): Promise<void> {
+export async function registerAgentNode(client: ApiClient, n: AgentNode, host: HostInfo, now: number, reg?: NodeRegistration): Promise<void> {
   let node: K8sObject;
   try {
-    node = await client.create(resources.nodes, '', agentNodeObject(n.name, host));
+    node = await client.create(resources.nodes, '', agentNodeObject(n.name, host, reg));
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
     node = await client.get(resources.nodes, '', n.name);

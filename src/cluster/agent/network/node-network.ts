@@ -23,6 +23,7 @@ import { SharedInformerFactory } from '../../client/informer.ts';
 import { desiredRoutes, NodeRoutes } from './node-routes.ts';
 import { RoutedPodNetwork, type PodNetwork } from './routed.ts';
 import { ServiceProxy } from './service-proxy.ts';
+import { DEFAULT_CLUSTER_DOMAIN } from '../etc-hosts.ts';
 
 export interface NodeNetworkOptions {
   /** Informers for the node network alone (not selected by node): stopped with it. */
@@ -38,6 +39,9 @@ export interface NodeNetworkOptions {
   /** Node-local address of the DNS server (NodeLocal DNSCache's 169.254.20.10 by default); '' for none. */
   dnsAddress?: string;
   dnsPort?: number;
+  /** Pods' nameservers for ClusterFirst (the kubelet's clusterDNS; default the DNS server's address alone). */
+  clusterDNS?: readonly string[];
+  /** The DNS zone and pods' search paths (--cluster-domain, default cluster.local). */
   clusterDomain?: string;
   /** How long to wait for the Node's podCIDR (default 60 s). */
   podCidrTimeoutMs?: number;
@@ -71,7 +75,8 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
   const services = new ServiceProxy({ factory: o.factory, nodeName: o.nodeName, apply: nft, healthChecks: {}, log: o.log });
   await Promise.all([enforcer.start(), services.start()]);
   const dnsAddress = o.dnsAddress ?? '169.254.20.10';
-  const domain = o.clusterDomain ?? 'cluster.local';
+  const domain = o.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
+  const clusterDNS = [...(o.clusterDNS ?? (dnsAddress ? [dnsAddress] : []))];
   let dns: DnsServer | undefined;
   if (dnsAddress) {
     await o.run(['ip', 'addr', 'replace', `${dnsAddress}/32`, 'dev', 'lo']);
@@ -93,7 +98,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
     podNetwork: pods,
     enforcer,
     services,
-    resolvConf: (pod) => resolvConfFor({ namespace: pod.metadata?.namespace ?? 'default', dnsPolicy: pod.spec?.dnsPolicy, hostNetwork: pod.spec?.hostNetwork, dnsConfig: pod.spec?.dnsConfig as never, clusterDNS: dnsAddress ? [dnsAddress] : [], clusterDomain: domain, hostResolvConf: hostResolv }),
+    resolvConf: (pod) => resolvConfFor({ namespace: pod.metadata?.namespace ?? 'default', dnsPolicy: pod.spec?.dnsPolicy, hostNetwork: pod.spec?.hostNetwork, dnsConfig: pod.spec?.dnsConfig as never, clusterDNS, clusterDomain: domain, hostResolvConf: hostResolv }),
     async stop() {
       enforcer.stop();
       services.stop();
@@ -109,7 +114,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
  * the network plugin identity's client once it has one, in the agent's network namespace, the
  * admin policy kinds used where served.
  */
-export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clusterCIDR: string; dnsAddress: string; log: NodeNetworkOptions['log'] & { warn(o: object, m: string): void } }): (client: Promise<ApiClient>) => Promise<{ podNetwork: PodNetwork; podFiles(pod: Pod): Promise<Record<string, string>>; stop(): Promise<void> }> {
+export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clusterCIDR: string; dnsAddress: string; clusterDNS?: readonly string[]; clusterDomain?: string; log: NodeNetworkOptions['log'] & { warn(o: object, m: string): void } }): (client: Promise<ApiClient>) => Promise<{ podNetwork: PodNetwork; podFiles(pod: Pod): Promise<Record<string, string>>; stop(): Promise<void> }> {
   return async (identity) => {
     // The agent joins and runs host-network pods without waiting: the network starts once its
     // identity's certificate is issued and the Node has its podCIDR; until then a pod that needs
@@ -124,7 +129,7 @@ export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clust
       if (stopped) return undefined;
       factory = new SharedInformerFactory({ client, log: o.log });
       const adminPolicies = await adminPoliciesServed(client);
-      return startNodeNetwork({ factory, nodeName: o.nodeName, run: nodeCommandRunner(), stateDir: join(o.dataDir, 'network'), clusterCIDR: o.clusterCIDR, adminPolicies, dnsAddress: o.dnsAddress, podCidrTimeoutMs: Number.POSITIVE_INFINITY, log: o.log });
+      return startNodeNetwork({ factory, nodeName: o.nodeName, run: nodeCommandRunner(), stateDir: join(o.dataDir, 'network'), clusterCIDR: o.clusterCIDR, adminPolicies, dnsAddress: o.dnsAddress, clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain, podCidrTimeoutMs: Number.POSITIVE_INFINITY, log: o.log });
     })().then(
       (n) => {
         if (!n) return;
