@@ -94,9 +94,9 @@ test('resize: only cpu and memory; non-sidecar init containers immutable, sideca
 
 test('resize: static, Windows and pod-level-resource pods, and a node that does not report resources, are refused', () => {
   const mirror = pod(burstable().spec!.containers, (p) => (p.metadata.annotations = { 'kubernetes.io/config.mirror': 'x' }));
-  assert.deepEqual(resize(mirror, (p) => (p.spec.containers[0].resources.requests.cpu = '150m')).errs, [': Forbidden: static pods cannot be resized']);
+  assert.deepEqual(resize(mirror, (p) => (p.spec.containers[0].resources.requests.cpu = '150m')).errs, ['[]: Forbidden: static pods cannot be resized']);
   const win = pod(burstable().spec!.containers, (p) => (p.spec.os = { name: 'windows' }));
-  assert.deepEqual(resize(win, (p) => (p.spec.containers[0].resources.requests.cpu = '150m')).errs.at(-1), ': Forbidden: windows pods cannot be resized');
+  assert.deepEqual(resize(win, (p) => (p.spec.containers[0].resources.requests.cpu = '150m')).errs.at(-1), '[]: Forbidden: windows pods cannot be resized');
   const old = burstable();
   delete (old.status!.containerStatuses![0] as any).resources;
   assert.deepEqual(resize(old, (p) => (p.spec.containers[0].resources.requests.cpu = '150m')).errs, ['spec: Forbidden: Pod running on node without support for resize']);

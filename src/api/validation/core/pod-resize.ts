@@ -12,6 +12,8 @@ import { compareQuantity, parseQuantity, type Quantity } from '../quantity.ts';
 const RESIZE_RESOURCES = ['cpu', 'memory'];
 const RESIZE_POLICIES = ['NotRequired', 'RestartContainer'];
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+/** field.NewPath(""), as upstream reports the pod-wide refusals: printed "[]" (a root step with neither name nor index). */
+const ROOT = '[]';
 
 /** validateResizePolicy: cpu/memory once each, NotRequired or RestartContainer, only NotRequired under restartPolicy Never. */
 export function validateResizePolicy(policies: Container['resizePolicy'], p: Path, podRestartPolicy: string | undefined): FieldError[] {
@@ -142,9 +144,9 @@ export function validatePodResize(pod: Pod, old: Pod, metaAndSpecErrs: readonly 
     const r = (x.spec as { resources?: ResourceRequirements } | undefined)?.resources;
     return Object.keys(r?.requests ?? {}).length + Object.keys(r?.limits ?? {}).length > 0;
   };
-  if (hasPodLevel(old) || hasPodLevel(pod)) return [forbidden(path(''), 'pods with pod-level resources cannot be resized')];
-  if (old.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return [forbidden(path(''), 'static pods cannot be resized')];
-  if (old.spec?.os?.name === 'windows') return [forbidden(path(''), 'windows pods cannot be resized')];
+  if (hasPodLevel(old) || hasPodLevel(pod)) return [forbidden(ROOT, 'pods with pod-level resources cannot be resized')];
+  if (old.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return [forbidden(ROOT, 'static pods cannot be resized')];
+  if (old.spec?.os?.name === 'windows') return [forbidden(ROOT, 'windows pods cannot be resized')];
 
   const errs: FieldError[] = [...metaAndSpecErrs];
   const specPath = path('spec');
