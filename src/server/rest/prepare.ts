@@ -8,6 +8,7 @@ import type { UserInfo } from '../../authn/types.ts';
 import { isCsr, prepareCsrForCreate, prepareCsrForUpdate } from './csr-strategy.ts';
 import { dropNonEphemeralContainerUpdates } from './pod-ephemeral-strategy.ts';
 import { dropNonResizeUpdates } from './pod-resize-strategy.ts';
+import { preparePodStatusUpdate } from './pod-status-strategy.ts';
 
 /** Characters of generated name suffixes, as upstream (no vowels, no look-alikes). */
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -106,6 +107,7 @@ export function prepareForUpdate(def: ResourceDef, obj: K8sObject, old: K8sObjec
   else delete m.deletionGracePeriodSeconds;
   delete m.selfLink;
   if (subresource === 'ephemeralcontainers') next = dropNonEphemeralContainerUpdates(next, old);
+  if (subresource === 'status' && def.group === '' && def.kind === 'Pod') preparePodStatusUpdate(next, old);
   if (isCsr(def)) prepareCsrForUpdate(next, obj, old, subresource, now);
   if (def.generation || def.custom) {
     const oldGen = typeof old.metadata.generation === 'number' ? old.metadata.generation : 1;

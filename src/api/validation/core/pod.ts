@@ -12,6 +12,7 @@ import { podUpdateOptions } from './pod-validation-options.ts';
 import { validateAnnotationsMatchFields, validatePodAnnotationUpdates, validatePodSpecificAnnotations } from './pod-annotations.ts';
 import { STATIC_POD_ERROR, validateEphemeralContainerChanges } from './ephemeral-containers.ts';
 import { validatePodResize } from './pod-resize.ts';
+import { validatePodStatusFields } from './pod-status.ts';
 
 const MAX_INT32 = 2147483647;
 
@@ -98,6 +99,7 @@ export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldEr
   // Its ValidatePodSpecificAnnotationUpdates still judges the written annotations against that spec.
   if (subresource === 'status') {
     errs.push(...annotationUpdates());
+    errs.push(...validatePodStatusFields(pod, old));
     return errs;
   }
   // validatePodMetadataAndSpec, then ValidatePodSpecificAnnotationUpdates, as ValidatePodUpdate and
