@@ -5,6 +5,7 @@
  * node has its certificate in DIR/pki the token is no longer used. Runs pods with runc, so it
  * needs root, runc and busybox-static; it refuses to start without them, saying what is missing.
  */
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import type { ApiClient, ClientConfig } from '../cluster/client/types.ts';
 import { startAgent, type Agent } from '../cluster/agent/agent.ts';
@@ -25,9 +26,13 @@ import { DEFAULT_CGROUP_PARENT } from '../cluster/agent/runtime/runc.ts';
 import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './component-client.ts';
 import { clusterDnsList, nodeRegistration, parseNodeLabels, parseRegisterWithTaints, podPidsLimit } from '../cluster/agent/kubelet-flags.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from '../cluster/agent/etc-hosts.ts';
+import { parseKubeletConfig, withKubeletConfig, type KubeletConfigFile } from '../cluster/agent/kubelet-config.ts';
 
 export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
-  const args = parseCommand(argv, { name: 'agent', flags: ['node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-minimum-reclaim', 'eviction-pressure-transition-period', 'allowed-unsafe-sysctls', 'eviction-max-pod-grace-period', 'system-reserved', 'kube-reserved', 'enforce-node-allocatable', 'node-labels', 'register-with-taints', 'cluster-domain', 'cluster-dns', 'pod-max-pids', ...IMAGE_FLAGS], booleans: ['pod-network'] });
+  const commandLine = parseCommand(argv, { name: 'agent', flags: ['config', 'node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-minimum-reclaim', 'eviction-pressure-transition-period', 'allowed-unsafe-sysctls', 'eviction-max-pod-grace-period', 'system-reserved', 'kube-reserved', 'enforce-node-allocatable', 'node-labels', 'register-with-taints', 'cluster-domain', 'cluster-dns', 'pod-max-pids', ...IMAGE_FLAGS], booleans: ['pod-network'] });
+  // --config: a KubeletConfiguration whose fields stand for the flags; a flag on the command line wins.
+  const configFile = flag(commandLine, 'config', '') ? loadKubeletConfig(flag(commandLine, 'config', '')) : undefined;
+  const args = configFile ? { ...commandLine, flags: withKubeletConfig(commandLine.flags, configFile) } : commandLine;
   const nodeName = flag(args, 'node', '') || localNodeName();
   const dataDir = flag(args, 'data-dir', './.portcullis-agent');
   const maxPods = Number(flag(args, 'max-pods', '110'));
@@ -60,7 +65,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   const enforcement = parseEnforcement(args.flags.has('enforce-node-allocatable') ? commaList(args, 'enforce-node-allocatable') : ['pods']);
   // The Node's labels and taints, checked before joining as the kubelet checks them (startAgent checks again).
   const nodeLabels = parseNodeLabels(args.flags.get('node-labels') ?? []);
-  const registerWithTaints = parseRegisterWithTaints(args.flags.get('register-with-taints') ?? []);
+  const registerWithTaints = args.flags.has('register-with-taints') || !configFile?.registerWithTaints ? parseRegisterWithTaints(args.flags.get('register-with-taints') ?? []) : configFile.registerWithTaints;
   nodeRegistration({ nodeLabels, registerWithTaints });
   const pidsLimit = podPidsLimit(int32Flag(args, 'pod-max-pids', -1));
   const bootstrap = clientConfigFromKubeconfig(kubeconfigFlag(args));
@@ -110,4 +115,13 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
     rt.close();
   }
   return 0;
+}
+
+/** Reads --config's file, with the kubelet's wrapping of its errors. */
+function loadKubeletConfig(path: string): KubeletConfigFile {
+  try {
+    return parseKubeletConfig(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`failed to load kubelet config file, path: ${path}, error: ${(err as Error).message}`);
+  }
 }
