@@ -181,4 +181,7 @@ test('resolv.conf per dnsPolicy, as the kubelet writes it', () => {
   assert.match(resolvConfFor({ ...base, hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }), /nameserver 10\.96\.0\.10/);
   assert.equal(resolvConfFor({ ...base, dnsPolicy: 'None', dnsConfig: { nameservers: ['1.2.3.4'], searches: ['a.example'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] } }), 'search a.example\nnameserver 1.2.3.4\noptions ndots:2 edns0\n');
   assert.equal(resolvConfFor({ ...base, dnsConfig: { options: [{ name: 'ndots', value: '1' }] } }).split('\n')[2], 'options ndots:1', 'the pod\'s option wins');
+  // Without a cluster DNS address ClusterFirst (and ClusterFirstWithHostNet) fall back to Default, as the kubelet's podDNSCluster case.
+  assert.equal(resolvConfFor({ ...base, clusterDNS: [] }), 'search corp.example\nnameserver 192.0.2.53\noptions timeout:2\n');
+  assert.equal(resolvConfFor({ ...base, clusterDNS: [], hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }), 'search corp.example\nnameserver 192.0.2.53\noptions timeout:2\n');
 });

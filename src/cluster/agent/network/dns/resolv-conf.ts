@@ -30,6 +30,8 @@ export function resolvConfFor(p: ResolvInputs): string {
   let policy = p.dnsPolicy ?? 'ClusterFirst';
   if (policy === 'ClusterFirst' && p.hostNetwork) policy = 'Default';
   if (policy === 'ClusterFirstWithHostNet') policy = 'ClusterFirst';
+  // No cluster DNS address (--cluster-dns ''): the kubelet falls back to Default ("kubelet does not have ClusterDNS IP configured ...").
+  if (policy === 'ClusterFirst' && p.clusterDNS.length === 0) policy = 'Default';
   let nameservers: string[] = [];
   let searches: string[] = [];
   let options: Array<{ name: string; value?: string }> = [];
