@@ -9,6 +9,7 @@ import { admissionAttributes, admitDefaultValidate, trackManagedFields } from '.
 import { checkNamespaceMatch } from './namespace.ts';
 import { allocateClusterIP } from './service-ip.ts';
 import { allocateNodePorts } from './service-node-ports.ts';
+import { apiObjectJson } from './serialize.ts';
 
 /** POST: decode, mutating admission, defaults and validation, validating admission, store. */
 export async function createObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -51,7 +52,8 @@ async function store(ctx: RestContext, req: RestRequest, key: string, name: stri
   }
   try {
     const s = await ctx.store.create<K8sObject>(key, toStoredValue(obj, def));
-    return { code: 201, body: toApiObject(def, s) };
+    // The answer's JSON is kept with the stored value, so the watchers' ADDED events reuse it (as update.ts).
+    return { code: 201, body: toApiObject(def, s), raw: apiObjectJson(def, s) };
   } catch (err) {
     if (err instanceof StorageError && err.code === 'KeyExists') throw alreadyExists(groupResource(def), name);
     throw err;

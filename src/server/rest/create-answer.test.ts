@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startControlPlane } from '../control-plane.ts';
+import { parseRequestInfo } from '../request-info.ts';
+import { emptyOutcome } from '../../admission/chain.ts';
+import { dispatch } from './dispatch.ts';
+import { apiObjectJson } from './serialize.ts';
+import type { RestContext, RestRequest } from './context.ts';
+import type { K8sObject } from './objects.ts';
+import { objectKey } from '../../api/registry/resource-def.ts';
+
+function post(ctx: RestContext, path: string, body: unknown): RestRequest {
+  const info = parseRequestInfo('POST', path, new URLSearchParams());
+  return {
+    info,
+    def: ctx.registry.get(info.apiGroup, info.apiVersion, info.resource)!,
+    user: { username: 'admin', groups: ['system:masters', 'system:authenticated'] },
+    query: new URLSearchParams(),
+    headers: { 'content-type': 'application/json', 'user-agent': 'test/1.0' },
+    body: Buffer.from(JSON.stringify(body)),
+    warnings: [],
+    admission: emptyOutcome(),
+  };
+}
+
+test("a create's answer carries its JSON, kept with the stored value for the watch events of that revision", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-create-answer-'));
+  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), controllers: [], scheduler: false, leaderElect: false });
+  try {
+    const ctx = cp.server.ctx;
+    const req = post(ctx, '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } });
+    const res = await dispatch(ctx, req);
+    assert.equal(res.code, 201);
+    // The same bytes as the answer's object encoded.
+    assert.equal(res.raw, JSON.stringify(res.body));
+    assert.equal((res.body as K8sObject).metadata.name, 'c');
+    // A watcher's event of this revision (serialize.ts apiObjectJson of the stored value) encodes nothing again.
+    const stored = await ctx.store.get<K8sObject>(objectKey(req.def, 'default', 'c'));
+    assert.ok(stored);
+    const stringify = JSON.stringify;
+    let encodes = 0;
+    JSON.stringify = ((...args: Parameters<typeof stringify>) => {
+      encodes++;
+      return stringify(...args);
+    }) as typeof JSON.stringify;
+    let again: string;
+    try {
+      again = apiObjectJson(req.def, stored);
+    } finally {
+      JSON.stringify = stringify;
+    }
+    assert.equal(encodes, 0);
+    assert.equal(again, res.raw);
+  } finally {
+    await cp.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
