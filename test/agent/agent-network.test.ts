@@ -61,6 +61,7 @@ describe('node agent with the pod network', { skip }, () => {
     assert.equal(logs.length, 1);
     const out = readFileSync(join(ac.dir, NODE, 'runtime', 'logs', logs[0]!, 'c', '0.log'), 'utf8');
     assert.match(out, /stdout F search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m, 'the pod\'s resolv.conf for dnsPolicy ClusterFirst');
+    assert.match(out, /stdout F nameserver 10\.96\.0\.10$/m);
     assert.match(out, /stdout F options ndots:5$/m);
 
     await ac.admin.create(resources.pods, 'default', pod('client-1', { app: 'client' }, ['sh', '-c', `nc -w 3 ${ip} 8080 </dev/null`], 'Never') as K8sObject);

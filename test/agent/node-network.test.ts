@@ -43,7 +43,7 @@ test('podCIDR from the Node, addresses for pods, a Service and a NetworkPolicy t
   await client.create(resources.nodes, '', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } } as never);
   for (const n of ['t1', 't2']) await client.create(resources.namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } } as never);
   const node = ns.add('pcnode');
-  const starting = startNodeNetwork({ factory: fakeInformerFactory(client), nodeName: 'n1', run: nodeCommandRunner(node), stateDir: dir, clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', log: { info() {}, error() {} } });
+  const starting = startNodeNetwork({ factory: fakeInformerFactory(client), nodeName: 'n1', run: nodeCommandRunner(node), stateDir: dir, clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', clusterDNS: ['10.96.0.10'], clusterDomain: 'corp.internal', log: { info() {}, error() {} } });
   // What the node IPAM controller does.
   await new Promise((r) => setTimeout(r, 50));
   await client.patch(resources.nodes, '', 'n1', 'merge', { spec: { podCIDR: '10.244.7.0/24', podCIDRs: ['10.244.7.0/24'] } });
@@ -70,6 +70,7 @@ test('podCIDR from the Node, addresses for pods, a Service and a NetworkPolicy t
   await until('the policy closes the Service\'s endpoint', async () => !(await made.a!.host.connect('10.96.0.50', 80, 300)));
   assert.equal(await made.a!.host.connect(made.b!.ip, 8080, 300), false, 'and the pod itself');
 
-  assert.equal(net.resolvConf({ metadata: { namespace: 't1' }, spec: { containers: [] } }), 'search t1.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n');
+  // --cluster-dns and --cluster-domain (no DNS server of the node's here: dnsAddress '').
+  assert.equal(net.resolvConf({ metadata: { namespace: 't1' }, spec: { containers: [] } }), 'search t1.svc.corp.internal svc.corp.internal corp.internal\nnameserver 10.96.0.10\noptions ndots:5\n');
   await net.podNetwork.tearDown({ uid: 'uid-a', namespace: 't1', name: 'a' });
 });

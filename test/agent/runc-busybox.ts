@@ -111,9 +111,9 @@ export async function startRuncAgent(ac: AgentCluster, name: string, o: RuncAgen
     }, `${name} registered`, 400, 100);
     opts.startNetwork = async (identity) => {
       const client = await identity;
-      const net = await startNodeNetwork({ factory: new SharedInformerFactory({ client, log: quietLog }), nodeName: name, run: nodeCommandRunner(netns), stateDir: join(work, 'network'), clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', log: quietLog });
+      const net = await startNodeNetwork({ factory: new SharedInformerFactory({ client, log: quietLog }), nodeName: name, run: nodeCommandRunner(netns), stateDir: join(work, 'network'), clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', clusterDNS: ['10.96.0.10'], log: quietLog });
       const resolv = join(work, 'resolv.conf');
-      // As nodeNetworkStarter does: the pod's resolv.conf for its dnsPolicy.
+      // As nodeNetworkStarter does: the pod's resolv.conf for its dnsPolicy (a cluster DNS address, no server: without one ClusterFirst would be Default).
       return { podNetwork: net.podNetwork, stop: () => net.stop(), podFiles: async (p) => (writeFileSync(resolv, net.resolvConf(p)), { '/etc/resolv.conf': resolv }) };
     };
   }
