@@ -40,3 +40,37 @@ test('Nodes without a podCIDR get the next free /24; ranges in use are kept; a d
     await h.stop();
   }
 });
+
+test('a sync that reads a Node from before its own patch (informer behind) allocates nothing new', async () => {
+  // The Node's status write before the patch queues the Node again; if the informer has not yet
+  // seen the patch when that sync runs, the Node still looks bare. Upstream refuses the second range
+  // ("node updates may not change podCIDR"), so it must not be asked for.
+  let stale: K8sObject | undefined;
+  let queueAdd: ((key: string) => void) | undefined;
+  const h = await startHarness((d) => {
+    queueAdd = (k) => d.queue.add(k);
+    const informers = {
+      ...d.informers,
+      informer: <T extends K8sObject>(r: typeof resources.nodes) => {
+        const inf = d.informers.informer<T>(r);
+        return new Proxy(inf, { get: (t, p, recv) => (p === 'get' ? (ns: string, name: string) => (stale?.metadata.name === name ? stale : t.get(ns, name)) : Reflect.get(t, p, recv)) });
+      },
+    } as typeof d.informers;
+    return newNodeIpamController({ ...d, informers, clusterCIDR: '10.244.0.0/16' });
+  });
+  try {
+    h.client.seed(resources.nodes, node('n'));
+    await h.idle();
+    assert.equal(cidrOf(h, 'n'), '10.244.0.0/24');
+    stale = node('n');
+    queueAdd!('n');
+    await h.idle();
+    assert.equal(cidrOf(h, 'n'), '10.244.0.0/24', 'the range the Node was given stays; no second patch');
+    stale = undefined;
+    h.client.seed(resources.nodes, node('m'));
+    await h.idle();
+    assert.equal(cidrOf(h, 'm'), '10.244.1.0/24', 'nothing was taken for the stale read');
+  } finally {
+    await h.stop();
+  }
+});

@@ -97,7 +97,9 @@ export function newNodeIpamController(deps: NodeIpamDeps): Controller {
     waitFor: [nodes],
     async sync(name) {
       const node = nodes.get('', name);
-      if (!node || node.spec?.podCIDR) return;
+      // held: this controller's own patch gave the Node its range, and the informer has not seen it
+      // yet (a write from before the patch queued the Node again); a second range would be refused.
+      if (!node || node.spec?.podCIDR || held.has(name)) return;
       const cidr = cidrs.allocateNext();
       if (!cidr) {
         recorder.event(node, resources.nodes, 'Normal', 'CIDRNotAvailable', `Node ${name} status is now: CIDRNotAvailable`);
