@@ -210,7 +210,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     // Pods over an ephemeral-storage limit or an emptyDir's sizeLimit: judged here, killed by their worker.
     const managedFiles = new PodManagedFiles({ root: join(o.dataDir, 'pods'), clusterDomain: o.clusterDomain, log: o.log });
     const storageEviction = new LocalStorageEviction({
-      pods: () => pods.list() as Pod[], runtime: o.runtime, volumePath: (uid, name) => volumes?.volumePath(uid, name), hostsFiles: (uid) => managedFiles.hostsFiles(uid), evict: (uid) => workers.update(uid), log: o.log,
+      pods: () => pods.list() as Pod[], runtime: o.runtime, volumePath: (uid, name) => volumes?.volumePath(uid, name), writableFiles: (uid) => managedFiles.writableFiles(uid), evict: (uid) => workers.update(uid), log: o.log,
     });
     // Under node pressure: for disk, unused images first; then one pod per pass (upstream's ranking).
     let imageGc: ImageGcManager | undefined;

@@ -38,8 +38,12 @@ export interface PodManagedFilesOptions {
 
 const UID = /^[A-Za-z0-9-]{1,64}$/;
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-/** The /etc/hosts files of a pod's directory: the managed one, the node's copy while the pod has no IPs. */
-export const HOSTS_FILES = ['etc-hosts', 'sandbox-hosts'] as const;
+/**
+ * What a pod's directory holds that its containers can write: /etc/hosts (the managed one, the
+ * node's copy while the pod has no IPs), /etc/hostname (without readOnlyRootFilesystem) and the
+ * termination message files (containers/<name>/<attempt>).
+ */
+export const WRITABLE_FILES = ['etc-hosts', 'sandbox-hosts', 'etc-hostname', 'containers'] as const;
 
 /** What a pod's containers say about their termination messages, by container name. */
 interface MessageSpecs {
@@ -136,9 +140,9 @@ export class PodManagedFiles {
     return out;
   }
 
-  /** The pod's /etc/hosts files on the node (its containers may write them), for its ephemeral-storage use. */
-  hostsFiles(uid: string): string[] {
-    return UID.test(uid) ? HOSTS_FILES.map((f) => join(this.#o.root, uid, f)) : [];
+  /** The pod's files on the node that its containers may write (WRITABLE_FILES), for its ephemeral-storage use. */
+  writableFiles(uid: string): string[] {
+    return UID.test(uid) ? WRITABLE_FILES.map((f) => join(this.#o.root, uid, f)) : [];
   }
 
   /** The pod is gone: its files and what is kept for it. */
@@ -147,7 +151,7 @@ export class PodManagedFiles {
     this.#messages.delete(uid);
     if (!UID.test(uid)) return;
     const dir = join(this.#o.root, uid);
-    await Promise.all([...HOSTS_FILES, 'etc-hostname', 'containers'].map((f) => rm(join(dir, f), { recursive: true, force: true })));
+    await Promise.all(WRITABLE_FILES.map((f) => rm(join(dir, f), { recursive: true, force: true })));
     // The pod's directory too once nothing else is in it (the volume manager removes it with the volumes).
     await rmdir(dir).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT' && err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;

@@ -177,7 +177,7 @@ test('under inode pressure pods rank by the inodes their total counts, as upstre
   }
 });
 
-test("a pod writing its /etc/hosts past its ephemeral-storage limit is evicted, as upstream counts etc-hosts (CVE-2020-8557)", async () => {
+test("a pod writing its /etc/hosts (as upstream counts etc-hosts, CVE-2020-8557) or a termination message file past its ephemeral-storage limit is evicted", async () => {
   const root = mkdtempSync(join(tmpdir(), 'lse-'));
   try {
     const p = pod('hosts', { containers: [{ name: 'app', resources: es('2Mi') }] });
@@ -192,7 +192,7 @@ test("a pod writing its /etc/hosts past its ephemeral-storage limit is evicted, 
       pods: () => [p],
       runtime: { list: async () => ({ sandboxes: [], containers: [] }), writableLayer: async () => undefined },
       volumePath: () => undefined,
-      hostsFiles: (uid) => (uid === 'uid-hosts' ? [hosts, join(root, 'pods', 'uid-hosts', 'missing')] : []),
+      writableFiles: (uid) => (uid === 'uid-hosts' ? [hosts, join(root, 'pods', 'uid-hosts', 'missing')] : []),
       evict: (uid) => evicted.push(uid),
       log: quiet,
     });
@@ -202,6 +202,19 @@ test("a pod writing its /etc/hosts past its ephemeral-storage limit is evicted, 
     // Node-pressure ranking measures the same total.
     const u = await manager.measure(p, storageLimits(p)!, []);
     assert.ok(rankedUsage(u, 'ephemeral-storage') >= 3 * Mi, JSON.stringify(u));
+    // A termination message file (a directory of the list): counted too.
+    const t = pod('tlog', { containers: [{ name: 'app', resources: es('2Mi') }] });
+    mkdirSync(join(root, 'pods', 'uid-tlog', 'containers', 'app'), { recursive: true });
+    writeFileSync(join(root, 'pods', 'uid-tlog', 'containers', 'app', '0'), Buffer.alloc(3 * Mi, 1));
+    const m2 = new LocalStorageEviction({
+      pods: () => [t],
+      runtime: { list: async () => ({ sandboxes: [], containers: [] }), writableLayer: async () => undefined },
+      volumePath: () => undefined,
+      writableFiles: (uid) => ['etc-hosts', 'etc-hostname', 'containers'].map((f) => join(root, 'pods', uid, f)),
+      evict: () => {},
+      log: quiet,
+    });
+    assert.deepEqual(await m2.pass(), ['uid-tlog']);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@
  * Measured as the Summary API counts it, with du (allocated blocks, each inode once): a container's
  * writable layer (the overlay's upper directory) plus its log directory; the pod's total adds its
  * emptyDirs and configMaps on disk, the pod's whole log directory (every container's logs, as
- * upstream's pod log stats) and its /etc/hosts files (etcHostsStats) to the running containers' layers. Bounded work per pass: pods without
+ * upstream's pod log stats) and the files of its directory its containers can write (/etc/hosts as etcHostsStats, /etc/hostname, termination messages) to the running containers' layers. Bounded work per pass: pods without
  * a limit cost nothing, each walk stops once past the largest limit it can matter for, and at most
  * `maxInodes` inodes each (then the usage says `incomplete`: its figures are lower bounds).
  */
@@ -28,12 +28,12 @@ export interface LocalStorageEvictionDeps {
   /** Where the pod's volume is set up on the node (none: not measured). */
   volumePath(uid: string, name: string): string | undefined;
   /**
-   * The pod's /etc/hosts files on the node (pod-managed-files.ts: the managed one, and the node's
-   * copy a pod without IPs gets), mounted writable into its containers: in the pod's total as
-   * upstream's etcHostsStats (the CVE-2020-8557 fix), so writing them is no unbounded way past the
-   * pod's ephemeral-storage limit.
+   * The files of the pod's directory its containers can write (pod-managed-files.ts: /etc/hosts as
+   * upstream's etcHostsStats, the CVE-2020-8557 fix; also /etc/hostname and the termination message
+   * files, which upstream leaves out, kubernetes/kubernetes#122224): in the pod's total, so writing
+   * them is no unbounded way past the pod's ephemeral-storage limit.
    */
-  hostsFiles?(uid: string): readonly string[];
+  writableFiles?(uid: string): readonly string[];
   /** Wakes the pod's worker, which reads verdict(uid) and kills the pod. */
   evict(uid: string): void;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void };
@@ -132,7 +132,7 @@ export class LocalStorageEviction {
     // Named for the pod (<namespace>_<name>_<uid>): never a directory of another pod, or of the node.
     const podLogs = logPath && basename(dirname(dirname(logPath))).includes(uid) ? dirname(dirname(logPath)) : undefined;
     if (total <= podBound) total += await walk(podLogs, podBound, true);
-    for (const f of this.#d.hostsFiles?.(uid) ?? []) if (total <= podBound) total += await walk(f, podBound, true);
+    for (const f of this.#d.writableFiles?.(uid) ?? []) if (total <= podBound) total += await walk(f, podBound, true);
     for (const v of pod.spec?.volumes ?? []) {
       if (total > podBound) break;
       if (!isLocalEphemeral(v)) continue;

@@ -22,13 +22,13 @@
  * kubelet; a pod from before pod cgroups has none, and gets its sandbox's plus its running
  * containers' (as /metrics/resource). `only_cpu_and_memory=true` leaves the rest out.
  * Ephemeral storage: the containers' writable layers and logs, the pod directory's volumes on
- * the node's file system and its /etc/hosts files. Not reported: accelerators, user defined metrics, swap, process_stats.
+ * the node's file system and the files there its containers can write (/etc/hosts, /etc/hostname, termination messages). Not reported: accelerators, user defined metrics, swap, process_stats.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { rfc3339 } from '../../../api/time.ts';
 import { du } from '../disk-usage.ts';
-import { HOSTS_FILES } from '../pod-managed-files.ts';
+import { WRITABLE_FILES } from '../pod-managed-files.ts';
 import type { UsageStats } from '../runtime/cgroup-stats.ts';
 import type { ContainerRuntime, PodRef } from '../runtime/types.ts';
 import { bootTime, fsStats, networkStats, readNetDev, rlimitStats, type FsStats } from './host-stats.ts';
@@ -202,11 +202,12 @@ export class StatsSummary {
     if (volumes.length || claimed.length) pod.volume = [...volumes.map((v) => v.stats), ...claimed];
     // Ephemeral storage: logs and the volumes on the node's file system (emptyDir and configMap on disk; tmpfs ones are memory).
     for (const v of volumes) if (nodeDev !== undefined && v.dev === nodeDev) ephemeral = { bytes: ephemeral.bytes + v.used.bytes, inodes: ephemeral.inodes + v.used.inodes };
-    // And the pod's /etc/hosts files, which its containers may write (upstream's etcHostsStats): an lstat each.
+    // And the files of the pod's directory its containers may write (/etc/hosts as upstream's
+    // etcHostsStats; /etc/hostname and the termination message files too, as the eviction pass counts them).
     if (o.dataDir && /^[A-Za-z0-9-]{1,64}$/.test(ref.uid)) {
-      for (const f of HOSTS_FILES) {
-        const hosts = await du(join(o.dataDir, 'pods', ref.uid, f), 1);
-        ephemeral = { bytes: ephemeral.bytes + hosts.bytes, inodes: ephemeral.inodes + hosts.inodes };
+      for (const f of WRITABLE_FILES) {
+        const used = await this.#used(join(o.dataDir, 'pods', ref.uid, f), now, seen);
+        ephemeral = { bytes: ephemeral.bytes + used.bytes, inodes: ephemeral.inodes + used.inodes };
       }
     }
     if (nodeFs) pod['ephemeral-storage'] = { ...nodeFs, time: rfc3339(now), usedBytes: ephemeral.bytes, inodesUsed: ephemeral.inodes };
