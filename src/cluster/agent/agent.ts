@@ -12,7 +12,7 @@
  * the next agent re-adopts them from the runtime's state.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { statfs } from 'node:fs/promises';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { SharedInformerFactory } from '../client/informer.ts';
@@ -60,6 +60,9 @@ const UID_INDEX = 'uid';
 export const AGENT_IDLE_CONNECTIONS = 4;
 
 export async function startAgent(o: AgentOptions): Promise<Agent> {
+  // Absolute from here on: the runtime gets host paths under it (mount sources, which runc would
+  // resolve against the container's bundle), and `up` passes ./.portcullis/agent.
+  o = { ...o, dataDir: resolve(o.dataDir) };
   const now = o.now ?? Date.now;
   const timers = o.timers ?? realTimers;
   const make = o.makeClient ?? ((c: ClientConfig) => new RestClient(c));
