@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from './sqlite.ts';
-import { refreshExpiries } from './sqlite-ttl.ts';
+import { expiryPrefix, MAX_EXPIRY_PREFIXES, refreshExpiries, SqliteExpiry } from './sqlite-ttl.ts';
 import type { SqliteStore } from './sqlite.ts';
 import { StorageError } from './types.ts';
 import type { WatchEvent } from './types.ts';
@@ -114,5 +114,73 @@ test('refreshExpiries: a table an earlier build made gains ttl, and its rows get
   db.prepare('UPDATE expiry SET ttl = 2').run();
   refreshExpiries(db, 9000, 3600);
   assert.equal((db.prepare('SELECT expires_at FROM expiry').get() as { expires_at: number }).expires_at, 11_000);
+  db.close();
+});
+
+test('expiryPrefix: up to the third slash, else the last; none is every key', () => {
+  assert.equal(expiryPrefix('/registry/events/ns/e'), '/registry/events/');
+  assert.equal(expiryPrefix('/registry/events.k8s.io/events/ns/e'), '/registry/events.k8s.io/');
+  assert.equal(expiryPrefix('/e/a'), '/e/');
+  assert.equal(expiryPrefix('/a'), '/');
+  assert.equal(expiryPrefix('abc'), '');
+});
+
+/** A SqliteExpiry on `db` whose row deletes are recorded (the statement a write without a TTL may run). */
+function countingExpiry(db: Database.Database): { expiry: SqliteExpiry; deletes: string[]; rows: () => string[] } {
+  const deletes: string[] = [];
+  const prepare = db.prepare.bind(db);
+  const counting = ((sql: string) => {
+    const st = prepare(sql);
+    if (sql.startsWith('DELETE FROM expiry')) {
+      const run = st.run.bind(st);
+      st.run = ((key: string) => {
+        deletes.push(key);
+        return run(key);
+      }) as typeof st.run;
+    }
+    return st;
+  }) as typeof db.prepare;
+  db.prepare = counting;
+  try {
+    const expiry = new SqliteExpiry(db, () => 0);
+    return { expiry, deletes, rows: () => prepare<[], { key: string }>('SELECT key FROM expiry ORDER BY key').all().map((r) => r.key) };
+  } finally {
+    db.prepare = prepare;
+  }
+}
+
+test('a write without a TTL deletes an expiry row only under a prefix where keys expire, also after a restart', () => {
+  const db = new Database(':memory:');
+  db.exec('CREATE TABLE current (key TEXT PRIMARY KEY, revision INTEGER NOT NULL)');
+  const a = countingExpiry(db);
+  a.expiry.written('/registry/pods/ns/p', 1, 0);
+  a.expiry.written('/registry/events/ns/e1', 2, 60);
+  a.expiry.written('/registry/events/ns/e2', 3, 60);
+  // Pods never expired: their writes leave the table alone.
+  a.expiry.written('/registry/pods/ns/p', 4, 0);
+  a.expiry.deleted('/registry/pods/ns/p');
+  assert.deepEqual(a.deletes, []);
+  // An Event written without a TTL, or deleted, loses its row.
+  a.expiry.written('/registry/events/ns/e1', 5, 0);
+  a.expiry.deleted('/registry/events/ns/other');
+  assert.deepEqual(a.deletes, ['/registry/events/ns/e1', '/registry/events/ns/other']);
+  a.expiry.written('/x/y', 6, 60);
+  assert.deepEqual(a.rows(), ['/registry/events/ns/e2', '/x/y']);
+
+  // A new instance over the same table finds the prefixes of the rows it holds.
+  const b = countingExpiry(db);
+  b.expiry.written('/registry/pods/ns/p', 7, 0);
+  b.expiry.written('/registry/eventsX/ns/e', 8, 0);
+  b.expiry.written('/x', 9, 0);
+  assert.deepEqual(b.deletes, []);
+  b.expiry.written('/x/y', 10, 0);
+  b.expiry.written('/registry/events/ns/e2', 11, 0);
+  assert.deepEqual(b.deletes, ['/x/y', '/registry/events/ns/e2']);
+  assert.deepEqual(b.rows(), []);
+
+  // Past MAX_EXPIRY_PREFIXES distinct prefixes every write deletes again.
+  for (let i = 0; i <= MAX_EXPIRY_PREFIXES; i++) b.expiry.give(`/p${i}/k`, 0, 60);
+  b.expiry.written('/registry/pods/ns/p', 12, 0);
+  assert.deepEqual(b.deletes.at(-1), '/registry/pods/ns/p');
   db.close();
 });

@@ -52,6 +52,27 @@ export function refreshExpiries(db: Database.Database, now: number, fallbackTtlS
   return db.prepare<[number, number]>('UPDATE expiry SET expires_at = ? + (CASE WHEN ttl > 0 THEN ttl ELSE ? END) * 1000').run(now, fallbackTtlSeconds).changes;
 }
 
+/** Distinct prefixes tracked; past this many, every write without a TTL deletes its row again. */
+export const MAX_EXPIRY_PREFIXES = 64;
+
+/**
+ * The part of a key up to its third '/' (the resource: '/registry/events/'), or up to its last one
+ * ('/e/' of '/e/a'); '' (every key) for a key with no '/'.
+ */
+export function expiryPrefix(key: string): string {
+  let at = -1;
+  for (let n = 0, i = key.indexOf('/'); i >= 0 && n < 3; n++, i = key.indexOf('/', i + 1)) at = i;
+  return key.slice(0, at + 1);
+}
+
+/**
+ * The least string past every key that starts with `prefix` (ending in '/', whose successor
+ * '0' is one byte too under SQLite's binary order), or undefined for '' (all keys).
+ */
+function prefixEnd(prefix: string): string | undefined {
+  return prefix === '' ? undefined : `${prefix.slice(0, -1)}0`;
+}
+
 export interface DueKey {
   key: string;
   revision: number;
@@ -68,6 +89,12 @@ export class SqliteExpiry {
    * delete of its row. Never reset (a rolled-back transaction could make a count wrong).
    */
   private any: boolean;
+  /**
+   * The key prefixes (expiryPrefix) under which the table may hold rows, or undefined for any key:
+   * a write without a TTL elsewhere skips the delete of its row too. Once Events expire, that is a
+   * pod's create, binding and status writes (issue 12: a statement each). Only ever grows, like `any`.
+   */
+  private prefixes: Set<string> | undefined = new Set();
 
   constructor(db: Database.Database, now: () => number) {
     this.now = now;
@@ -82,6 +109,31 @@ export class SqliteExpiry {
       'INSERT INTO expiry (key, expires_at, revision, ttl) SELECT key, ?, revision, ? FROM current WHERE key = ? AND revision = ? ON CONFLICT (key) DO NOTHING',
     );
     this.any = db.prepare('SELECT 1 FROM expiry LIMIT 1').get() !== undefined;
+    // The prefixes of the rows a store already holds: one index seek per prefix, past all its keys.
+    const first = db.prepare<[string], { key: string }>('SELECT key FROM expiry WHERE key >= ? ORDER BY key LIMIT 1');
+    let from: string | undefined = '';
+    while (from !== undefined && this.prefixes) {
+      const row = first.get(from);
+      if (!row) break;
+      const p = expiryPrefix(row.key);
+      this.note(p);
+      from = prefixEnd(p);
+    }
+  }
+
+  /** Rows may exist under `prefix` from now on. */
+  private note(prefix: string): void {
+    if (!this.prefixes || this.prefixes.has(prefix)) return;
+    if (this.prefixes.size >= MAX_EXPIRY_PREFIXES) this.prefixes = undefined;
+    else this.prefixes.add(prefix);
+  }
+
+  /** Whether the table may hold a row for `key`. */
+  private mayHave(key: string): boolean {
+    if (!this.any) return false;
+    if (!this.prefixes) return true;
+    for (const p of this.prefixes) if (key.startsWith(p)) return true;
+    return false;
   }
 
   /**
@@ -90,6 +142,7 @@ export class SqliteExpiry {
    */
   give(key: string, revision: number, ttlSeconds: number): boolean {
     this.any = true;
+    this.note(expiryPrefix(key));
     // The ttl kept for a restore (refreshExpiries) is at least a second: 0 there means unknown.
     return this.giveStmt.run(this.now() + ttlSeconds * 1000, Math.max(1, ttlSeconds), key, revision).changes > 0;
   }
@@ -98,13 +151,14 @@ export class SqliteExpiry {
   written(key: string, revision: number, ttlSeconds: number): void {
     if (ttlSeconds > 0) {
       this.any = true;
+      this.note(expiryPrefix(key));
       this.upsert.run(key, this.now() + ttlSeconds * 1000, revision, ttlSeconds);
     } else this.deleted(key);
   }
 
   /** In the write's transaction: the key is gone (or no longer expires). */
   deleted(key: string): void {
-    if (this.any) this.remove.run(key);
+    if (this.mayHave(key)) this.remove.run(key);
   }
 
   /** Keys whose expiry has passed, soonest first, at most `limit`. */
