@@ -265,3 +265,32 @@ test('the cache keeps the object the store parsed at commit: the writer, readers
   assert.ok(Object.isFrozen(created.value));
   await cache.close();
 });
+
+test("the cache's events carry their values' JSON sizes: a paused watcher's backlog counts them with nothing kept beside the values", async () => {
+  const cache = createWatchCache(openSqliteStore({ path: ':memory:' }));
+  await cache.list('/p/');
+  const w = cache.watch('/p/', cache.currentRevision(), { onEvent: () => {}, backlog: { maxEvents: 100, maxBytes: 1e6 } }) as Watcher & { backlog: { events: number; bytes: number } };
+  w.pause();
+  const one = { data: 'x'.repeat(100) };
+  const two = { data: 'y'.repeat(50) };
+  const set = WeakMap.prototype.set;
+  const keys: object[] = [];
+  WeakMap.prototype.set = function (this: WeakMap<object, unknown>, k: object, v: unknown) {
+    keys.push(k);
+    return set.call(this, k, v);
+  };
+  let a, b;
+  try {
+    a = await cache.create('/p/a', one);
+    b = await cache.update('/p/a', two, a.modRevision);
+    for (let i = 0; i < 100 && w.backlog.events < 2; i++) await new Promise((r) => setTimeout(r, 5));
+  } finally {
+    WeakMap.prototype.set = set;
+  }
+  // ADDED: its value; MODIFIED: its value and the distinct previous one.
+  const [n1, n2] = [JSON.stringify(one).length, JSON.stringify(two).length];
+  assert.deepEqual(w.backlog, { events: 2, bytes: n1 + n2 + n1 });
+  assert.ok(!keys.includes(a.value) && !keys.includes(b.value), 'no side table entry per stored value');
+  w.close();
+  await cache.close();
+});

@@ -18,7 +18,7 @@ import { pageLimit, takePage } from './page.ts';
 import { SortedKeys } from './sorted-keys.ts';
 import { WatchHistory } from './watch-history.ts';
 import type { HistoryBounds } from './watch-history.ts';
-import { QueuedWatcher, rememberSize } from './watch-queue.ts';
+import { QueuedWatcher } from './watch-queue.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { QuorumReads } from './quorum-reads.ts';
 import type { EncodedEvent } from './watch-queue.ts';
@@ -51,6 +51,11 @@ interface Entry {
   value: object;
   createRevision: number;
   modRevision: number;
+  /**
+   * Length of the value's JSON text, when it came in an event (undefined for the primed list):
+   * the next event's prevSize, so a paused watcher's byte accounting serialises nothing.
+   */
+  size: number | undefined;
 }
 
 interface CacheState {
@@ -311,7 +316,7 @@ class WatchCache implements Store {
       };
       for (const item of snapshot.items) {
         s.keys.insert(item.key);
-        s.objects.set(item.key, { value: deepFreeze(item.value as object), createRevision: item.createRevision, modRevision: item.modRevision });
+        s.objects.set(item.key, { value: deepFreeze(item.value as object), createRevision: item.createRevision, modRevision: item.modRevision, size: undefined });
       }
       try {
         this.innerWatcher = this.inner.watch('', snapshot.revision, {
@@ -333,21 +338,27 @@ class WatchCache implements Store {
     if (this.state !== s || e.revision <= s.revision) return;
     const prev = s.objects.get(e.key);
     let event: EncodedEvent;
+    // What the event pins: its value (a DELETED event may be the last holder of the old value).
+    // Carried by the event (and the entry, for the next event's prevSize) rather than in a
+    // WeakMap beside the value: one entry per object held was a hash insert per write.
+    let bytes: number;
     if (e.type === 'DELETED') {
       const value = prev?.value ?? deepFreeze(e.value as object);
       s.objects.delete(e.key);
       s.keys.remove(e.key);
-      event = { type: 'DELETED', key: e.key, revision: e.revision, createRevision: e.createRevision, value, prevValue: value };
+      bytes = e.size ?? prev?.size ?? JSON.stringify(value).length;
+      event = { type: 'DELETED', key: e.key, revision: e.revision, createRevision: e.createRevision, value, prevValue: value, size: bytes };
     } else {
       const value = deepFreeze(e.value as object);
+      bytes = e.size ?? JSON.stringify(value).length;
       if (!prev) s.keys.insert(e.key);
-      s.objects.set(e.key, { value, createRevision: e.createRevision, modRevision: e.revision });
-      event = { type: prev ? 'MODIFIED' : 'ADDED', key: e.key, revision: e.revision, createRevision: e.createRevision, value };
-      if (prev) event.prevValue = prev.value;
+      s.objects.set(e.key, { value, createRevision: e.createRevision, modRevision: e.revision, size: bytes });
+      event = { type: prev ? 'MODIFIED' : 'ADDED', key: e.key, revision: e.revision, createRevision: e.createRevision, value, size: bytes };
+      if (prev) {
+        event.prevValue = prev.value;
+        if (prev.size !== undefined) event.prevSize = prev.size;
+      }
     }
-    // What the event pins: its value (a DELETED event may be the last holder of the old value).
-    const bytes = e.size ?? JSON.stringify(event.value).length;
-    rememberSize(event.value, bytes);
     s.revision = e.revision;
     s.history.push(event, bytes);
     for (const w of this.watchers) if (w.matches(e.key)) w.push(event);

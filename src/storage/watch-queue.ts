@@ -34,6 +34,8 @@ export interface EncodedEvent {
    * store's live events): the byte accounting needs no second serialisation.
    */
   size?: number;
+  /** The same for `prevValue`, when known (the watch cache keeps each object's). */
+  prevSize?: number;
 }
 
 function decodeValue<T>(v: string | object): T {
@@ -87,15 +89,8 @@ export function decodeEvent<T>(e: EncodedEvent): WatchEvent<T> {
  */
 export const DEFAULT_WATCH_BACKLOG: Readonly<WatchBacklog> = Object.freeze({ maxEvents: 1000, maxBytes: 8 * 1024 * 1024 });
 
-/** JSON sizes of shared frozen values, computed once however many watchers queue them. */
+/** JSON sizes of shared frozen values an event carried without them, computed once however many watchers queue them. */
 const objectSizes = new WeakMap<object, number>();
-
-/** Record a shared value's JSON size where it is known already (the watch cache knows it). */
-export function rememberSize(v: unknown, bytes: number): void {
-  // A stored value need not be an object (a store written by something else, a damaged row): it
-  // must not stop the cache that is delivering it.
-  if (typeof v === 'object' && v !== null) objectSizes.set(v, bytes);
-}
 
 function valueBytes(v: string | object): number {
   if (typeof v === 'string') return v.length;
@@ -110,7 +105,7 @@ function valueBytes(v: string | object): number {
 
 /** Approximate memory an event pins: its value and, when distinct, its previous value. */
 export function eventBytes(e: EncodedEvent): number {
-  const prev = e.prevValue !== undefined && e.prevValue !== e.value ? valueBytes(e.prevValue) : 0;
+  const prev = e.prevValue !== undefined && e.prevValue !== e.value ? (e.prevSize ?? valueBytes(e.prevValue)) : 0;
   return (e.size ?? valueBytes(e.value)) + prev;
 }
 
