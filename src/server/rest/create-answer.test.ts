@@ -60,3 +60,37 @@ test("a create's answer carries its JSON, kept with the stored value for the wat
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('an Event created as events.k8s.io/v1 is converted from its stored core/v1 form once for the answer and its JSON', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-create-answer-'));
+  const cp = await startControlPlane({ dataDir, port: 0, bindAddress: '127.0.0.1', logger: pino({ level: 'silent' }), controllers: [], scheduler: false, leaderElect: false });
+  try {
+    const ctx = cp.server.ctx;
+    const event = {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: 'e', namespace: 'default' },
+      eventTime: '2026-01-01T00:00:00.000000Z',
+      reportingController: 'default-scheduler',
+      reportingInstance: 'default-scheduler-x',
+      action: 'Binding',
+      reason: 'Scheduled',
+      type: 'Normal',
+      regarding: { kind: 'Pod', namespace: 'default', name: 'p' },
+      note: 'Successfully assigned default/p to n',
+    };
+    const req = post(ctx, '/apis/events.k8s.io/v1/namespaces/default/events', event);
+    const convert = req.def.convert!;
+    let conversions = 0;
+    req.def = { ...req.def, convert: { ...convert, fromStored: (o) => (conversions++, convert.fromStored(o)) } };
+    const res = await dispatch(ctx, req);
+    assert.equal(res.code, 201);
+    assert.equal(conversions, 1);
+    assert.equal(res.raw, JSON.stringify(res.body));
+    assert.equal((res.body as K8sObject).apiVersion, 'events.k8s.io/v1');
+    assert.equal((res.body as K8sObject).note, event.note);
+  } finally {
+    await cp.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -3,13 +3,13 @@ import { objectKey } from '../../api/registry/resource-def.ts';
 import { StorageError } from '../../storage/types.ts';
 import type { RestContext, RestRequest, RestResponse } from './context.ts';
 import { decodeObject, dryRunFrom } from './decode-object.ts';
-import { groupResource, toApiObject, toStoredValue, type K8sObject } from './objects.ts';
+import { groupResource, toStoredValue, type K8sObject } from './objects.ts';
 import { prepareForCreate, qosClass } from './prepare.ts';
 import { admissionAttributes, admitDefaultValidate, trackManagedFields } from './admit.ts';
 import { checkNamespaceMatch } from './namespace.ts';
 import { allocateClusterIP } from './service-ip.ts';
 import { allocateNodePorts } from './service-node-ports.ts';
-import { apiObjectJson } from './serialize.ts';
+import { apiObjectAnswer } from './serialize.ts';
 
 /** POST: decode, mutating admission, defaults and validation, validating admission, store. */
 export async function createObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -53,7 +53,7 @@ async function store(ctx: RestContext, req: RestRequest, key: string, name: stri
   try {
     const s = await ctx.store.create<K8sObject>(key, toStoredValue(obj, def));
     // The answer's JSON is kept with the stored value, so the watchers' ADDED events reuse it (as update.ts).
-    return { code: 201, body: toApiObject(def, s), raw: apiObjectJson(def, s) };
+    return { code: 201, ...apiObjectAnswer(def, s) };
   } catch (err) {
     if (err instanceof StorageError && err.code === 'KeyExists') throw alreadyExists(groupResource(def), name);
     throw err;

@@ -22,6 +22,20 @@ interface Cached {
 const cache = new RecentEncodings<Cached>(8192, 32 * 1024 * 1024);
 
 export function apiObjectJson(def: ResourceDef, s: StoredObject<K8sObject>): string {
+  return encoded(def, s, undefined);
+}
+
+/**
+ * A write's answer: the API object and its JSON, kept as apiObjectJson keeps it for the watchers
+ * of that revision. The object is made once (a converted resource, an Event served as
+ * events.k8s.io/v1, is converted once rather than for the body and again for the text).
+ */
+export function apiObjectAnswer(def: ResourceDef, s: StoredObject<K8sObject>): { body: K8sObject; raw: string } {
+  const body = toApiObject(def, s);
+  return { body, raw: encoded(def, s, body) };
+}
+
+function encoded(def: ResourceDef, s: StoredObject<K8sObject>, apiObject: K8sObject | undefined): string {
   const v = s.value;
   // Strings are frozen too, and cannot key a WeakMap: only objects are cached.
   const frozen = typeof v === 'object' && v !== null && Object.isFrozen(v);
@@ -29,7 +43,7 @@ export function apiObjectJson(def: ResourceDef, s: StoredObject<K8sObject>): str
     const hit = cache.get(v);
     if (hit && hit.def === def && hit.rv === s.modRevision) return hit.json;
   }
-  const json = JSON.stringify(toApiObject(def, s));
+  const json = JSON.stringify(apiObject ?? toApiObject(def, s));
   if (frozen) cache.set(v, { def, rv: s.modRevision, json }, json.length);
   return json;
 }
