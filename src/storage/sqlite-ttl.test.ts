@@ -8,6 +8,7 @@ import { openSqliteStore } from './sqlite.ts';
 import { expiryPrefix, MAX_EXPIRY_PREFIXES, refreshExpiries, SqliteExpiry } from './sqlite-ttl.ts';
 import type { SqliteStore } from './sqlite.ts';
 import { StorageError } from './types.ts';
+import { objectKey } from '../api/registry/resource-def.ts';
 import type { WatchEvent } from './types.ts';
 
 /** A store on a fake clock whose sweep never runs by itself (tests call expireDue). */
@@ -117,9 +118,12 @@ test('refreshExpiries: a table an earlier build made gains ttl, and its rows get
   db.close();
 });
 
-test('expiryPrefix: up to the third slash, else the last; none is every key', () => {
-  assert.equal(expiryPrefix('/registry/events/ns/e'), '/registry/events/');
-  assert.equal(expiryPrefix('/registry/events.k8s.io/events/ns/e'), '/registry/events.k8s.io/');
+test('expiryPrefix: up to the fourth slash, else the last; none is every key', () => {
+  // The store's key layout (api/registry/resource-def.ts storagePrefix): one prefix per resource.
+  assert.equal(expiryPrefix(objectKey({ group: 'events.k8s.io', storageGroup: 'core', resource: 'events', namespaced: true }, 'ns', 'e')), '/registry/core/events/');
+  assert.equal(expiryPrefix(objectKey({ group: '', resource: 'pods', namespaced: true }, 'ns', 'p')), '/registry/core/pods/');
+  assert.equal(expiryPrefix(objectKey({ group: 'apps', resource: 'deployments', namespaced: true }, 'ns', 'd')), '/registry/apps/deployments/');
+  assert.equal(expiryPrefix('/registry/core/nodes/n'), '/registry/core/nodes/');
   assert.equal(expiryPrefix('/e/a'), '/e/');
   assert.equal(expiryPrefix('/a'), '/');
   assert.equal(expiryPrefix('abc'), '');
@@ -153,34 +157,34 @@ test('a write without a TTL deletes an expiry row only under a prefix where keys
   const db = new Database(':memory:');
   db.exec('CREATE TABLE current (key TEXT PRIMARY KEY, revision INTEGER NOT NULL)');
   const a = countingExpiry(db);
-  a.expiry.written('/registry/pods/ns/p', 1, 0);
-  a.expiry.written('/registry/events/ns/e1', 2, 60);
-  a.expiry.written('/registry/events/ns/e2', 3, 60);
+  a.expiry.written('/registry/core/pods/ns/p', 1, 0);
+  a.expiry.written('/registry/core/events/ns/e1', 2, 60);
+  a.expiry.written('/registry/core/events/ns/e2', 3, 60);
   // Pods never expired: their writes leave the table alone.
-  a.expiry.written('/registry/pods/ns/p', 4, 0);
-  a.expiry.deleted('/registry/pods/ns/p');
+  a.expiry.written('/registry/core/pods/ns/p', 4, 0);
+  a.expiry.deleted('/registry/core/pods/ns/p');
   assert.deepEqual(a.deletes, []);
   // An Event written without a TTL, or deleted, loses its row.
-  a.expiry.written('/registry/events/ns/e1', 5, 0);
-  a.expiry.deleted('/registry/events/ns/other');
-  assert.deepEqual(a.deletes, ['/registry/events/ns/e1', '/registry/events/ns/other']);
+  a.expiry.written('/registry/core/events/ns/e1', 5, 0);
+  a.expiry.deleted('/registry/core/events/ns/other');
+  assert.deepEqual(a.deletes, ['/registry/core/events/ns/e1', '/registry/core/events/ns/other']);
   a.expiry.written('/x/y', 6, 60);
-  assert.deepEqual(a.rows(), ['/registry/events/ns/e2', '/x/y']);
+  assert.deepEqual(a.rows(), ['/registry/core/events/ns/e2', '/x/y']);
 
   // A new instance over the same table finds the prefixes of the rows it holds.
   const b = countingExpiry(db);
-  b.expiry.written('/registry/pods/ns/p', 7, 0);
-  b.expiry.written('/registry/eventsX/ns/e', 8, 0);
+  b.expiry.written('/registry/core/pods/ns/p', 7, 0);
+  b.expiry.written('/registry/core/eventsX/ns/e', 8, 0);
   b.expiry.written('/x', 9, 0);
   assert.deepEqual(b.deletes, []);
   b.expiry.written('/x/y', 10, 0);
-  b.expiry.written('/registry/events/ns/e2', 11, 0);
-  assert.deepEqual(b.deletes, ['/x/y', '/registry/events/ns/e2']);
+  b.expiry.written('/registry/core/events/ns/e2', 11, 0);
+  assert.deepEqual(b.deletes, ['/x/y', '/registry/core/events/ns/e2']);
   assert.deepEqual(b.rows(), []);
 
   // Past MAX_EXPIRY_PREFIXES distinct prefixes every write deletes again.
   for (let i = 0; i <= MAX_EXPIRY_PREFIXES; i++) b.expiry.give(`/p${i}/k`, 0, 60);
-  b.expiry.written('/registry/pods/ns/p', 12, 0);
-  assert.deepEqual(b.deletes.at(-1), '/registry/pods/ns/p');
+  b.expiry.written('/registry/core/pods/ns/p', 12, 0);
+  assert.deepEqual(b.deletes.at(-1), '/registry/core/pods/ns/p');
   db.close();
 });

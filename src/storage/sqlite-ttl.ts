@@ -56,12 +56,13 @@ export function refreshExpiries(db: Database.Database, now: number, fallbackTtlS
 export const MAX_EXPIRY_PREFIXES = 64;
 
 /**
- * The part of a key up to its third '/' (the resource: '/registry/events/'), or up to its last one
- * ('/e/' of '/e/a'); '' (every key) for a key with no '/'.
+ * The part of a key up to its fourth '/', a built-in resource's ('/registry/core/events/'; a custom
+ * resource's group, '/registry/_customresources/<group>/'), or up to its last one ('/e/' of
+ * '/e/a'); '' (every key) for a key with no '/'.
  */
 export function expiryPrefix(key: string): string {
   let at = -1;
-  for (let n = 0, i = key.indexOf('/'); i >= 0 && n < 3; n++, i = key.indexOf('/', i + 1)) at = i;
+  for (let n = 0, i = key.indexOf('/'); i >= 0 && n < 4; n++, i = key.indexOf('/', i + 1)) at = i;
   return key.slice(0, at + 1);
 }
 
