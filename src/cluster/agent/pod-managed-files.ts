@@ -16,8 +16,8 @@
  * following symlinks and every directory below the root is checked to be one: nothing in a pod
  * can make the agent write elsewhere.
  */
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readFile, rm, rmdir } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { lstat, rm, rmdir } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
@@ -169,13 +169,19 @@ export class PodManagedFiles {
   }
 
   async #nodeHosts(): Promise<string> {
-    return readFile(this.#o.nodeHostsPath ?? '/etc/hosts', 'utf8');
+    return readFileSync(this.#o.nodeHostsPath ?? '/etc/hosts', 'utf8');
   }
 
   async #podDir(uid: string): Promise<string> {
     if (!UID.test(uid)) throw new Error(`pod uid ${JSON.stringify(uid)} cannot name a directory`);
-    await mkdir(this.#o.root, { recursive: true, mode: 0o750 });
-    return ownDir(join(this.#o.root, uid));
+    try {
+      return await ownDir(join(this.#o.root, uid));
+    } catch (err) {
+      // The pods' directory itself is made only when it is missing (once), not asked for per container.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(this.#o.root, { recursive: true, mode: 0o750 });
+      return ownDir(join(this.#o.root, uid));
+    }
   }
 
   async #containerDir(podDir: string, name: string): Promise<string> {
@@ -190,13 +196,23 @@ function hostAndDomain(pod: Pod, clusterDomain = DEFAULT_CLUSTER_DOMAIN): [strin
   return [hostname, domain];
 }
 
+/*
+ * The calls below are synchronous: a few small files of the agent's own data directory per
+ * container, where each asynchronous call costs the agent more (a thread pool hand-off and the
+ * wake-ups back) than the system call itself. O_NONBLOCK keeps a FIFO put in a file's place from
+ * blocking the open.
+ */
+
 /** A directory made if missing, and a real one (not a symlink to elsewhere). */
 export async function ownDir(path: string): Promise<string> {
-  await mkdir(path, { mode: 0o750 }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
-  });
-  const st = await lstat(path);
-  if (!st.isDirectory()) throw new Error(`${path} is not a directory`);
+  try {
+    mkdirSync(path, { mode: 0o750 });
+    // Made just now by mkdir(2): a directory.
+    return path;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (!lstatSync(path).isDirectory()) throw new Error(`${path} is not a directory`);
   return path;
 }
 
@@ -205,14 +221,16 @@ export async function ownDir(path: string): Promise<string> {
  * symlink and only into a regular file; the mode is set whatever the umask.
  */
 export async function writeNoFollow(path: string, content: string, mode: number): Promise<string> {
-  const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
   try {
-    if (!(await fh.stat()).isFile()) throw new Error(`${path} is not a regular file`);
-    await fh.truncate(0);
-    await fh.write(content, 0, 'utf8');
-    await fh.chmod(mode);
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+    // A file made just now is empty, and has the mode unless the umask took bits away.
+    if (st.size > 0) ftruncateSync(fd, 0);
+    if (content) writeSync(fd, content, 0, 'utf8');
+    if ((st.mode & 0o7777) !== mode) fchmodSync(fd, mode);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
   return path;
 }
