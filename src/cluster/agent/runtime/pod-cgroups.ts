@@ -14,7 +14,8 @@
  * agent's own cgroup in each hierarchy, on v2 absolute under the mount root.
  */
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
-import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { access, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { podLimits, podRequests } from '../../../admission/quota/pod-resources.ts';
 import type { ResourceList } from '../../../admission/quota/resource-list.ts';
 import { parseQty } from '../../../admission/quota/quantity.ts';
@@ -182,9 +183,17 @@ export class CgroupLayout {
   }
 }
 
+/*
+ * A pod's cgroup is made and limited with synchronous calls (each is one quick system call on the
+ * cgroup file system; asynchronous, each cost the agent a thread pool hand-off and the wake-ups
+ * back, several times the call itself, for every pod start), except a memory limit: lowering one
+ * makes the kernel reclaim the cgroup's memory before the write returns, which must not hold the
+ * agent's event loop.
+ */
 async function set(dir: string, file: string, v: string): Promise<void> {
   try {
-    await writeFile(join(dir, file), v);
+    if (file.startsWith('memory.')) await writeFile(join(dir, file), v);
+    else writeFileSync(join(dir, file), v);
   } catch (err) {
     throw new Error(`cannot set up cgroup ${dir}: writing ${v} to ${file}: ${(err as Error).message}`);
   }
@@ -198,11 +207,16 @@ async function set(dir: string, file: string, v: string): Promise<void> {
 async function makeV2(layout: CgroupLayout, rel: string): Promise<string> {
   let dir = layout.mountRoot;
   for (const seg of join(layout.parent, rel).split('/').filter(Boolean)) {
-    const available = (await readFile(join(dir, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
+    let available: string[] = [];
+    try {
+      available = readFileSync(join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/);
+    } catch {
+      // None delegated here: nothing to pass on.
+    }
     const want = V2_CONTROLLERS.filter((c) => available.includes(c));
     if (want.length) await set(dir, 'cgroup.subtree_control', want.map((c) => `+${c}`).join(' '));
     dir = join(dir, seg);
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
   }
   return dir;
 }
@@ -219,7 +233,7 @@ export async function applyCgroupConfig(layout: CgroupLayout, rel: string, cfg: 
   }
   const needs = { cpu: cfg.cpuShares !== undefined || cfg.cpuQuota !== undefined, memory: cfg.memoryLimit !== undefined, pids: cfg.pidsLimit !== undefined };
   for (const c of ['cpu', 'memory', 'pids'] as const) {
-    if (layout.has(c)) await mkdir(layout.dir(c, rel), { recursive: true });
+    if (layout.has(c)) mkdirSync(layout.dir(c, rel), { recursive: true });
     // A limit asked for and no hierarchy to write it to: refused, not silently left out.
     else if (needs[c]) throw new Error(`cannot set up cgroup ${rel}: no ${c} cgroup hierarchy is mounted`);
   }
