@@ -77,5 +77,7 @@ function admissionDenied(plugin: string, a: AdmissionAttributes, v: Verdict): Ap
     });
   }
   if (code === 404) return new ApiError(404, 'NotFound', reason);
-  return new ApiError(code, code >= 500 ? 'InternalError' : 'BadRequest', reason);
+  // A 5xx verdict stands for upstream's plain error (fmt.Errorf from the plugin): ErrorToAPIStatus
+  // answers it with the code and message only, reason StatusReasonUnknown ("", left out).
+  return new ApiError(code, code >= 500 ? '' : 'BadRequest', reason);
 }

@@ -23,7 +23,9 @@ export type StatusReason =
   | 'UnsupportedMediaType'
   | 'InternalError'
   | 'Expired'
-  | 'ServiceUnavailable';
+  | 'ServiceUnavailable'
+  /** StatusReasonUnknown: what the API server answers for an error that is not a metav1.Status (a plain Go error). */
+  | '';
 
 export interface StatusCause {
   reason?: string;

@@ -52,6 +52,7 @@ test('a tenant\'s pod naming system-cluster-critical is refused without a coveri
     const crit = await tina.post('/api/v1/namespaces/t1/pods', pod('crit', { priorityClassName: 'system-cluster-critical' }));
     assert.equal(crit.status, 500, crit.text);
     assert.equal(crit.body.message, 'insufficient quota to match these scopes: [{PriorityClass In [system-node-critical system-cluster-critical]}]');
+    assert.equal(crit.body.reason, undefined, 'a plain error: StatusReasonUnknown');
     const plain = await tina.post('/api/v1/namespaces/t1/pods', pod('plain'));
     assert.equal(plain.status, 201, plain.text);
   } finally {

@@ -179,6 +179,8 @@ test("ServiceAccount admission: under enforce-mountable-secrets a debug containe
   const viaEnvFrom = await c.admin.patch(`${NS}/pods/sa-locked/ephemeralcontainers`, debugPatch('dbg', { envFrom: [{ secretRef: { name: 'other' } }] }), SMP);
   assert.equal(viaEnvFrom.status, 500, viaEnvFrom.text);
   assert.equal(viaEnvFrom.body.message, `ephemeral container dbg with envFrom referencing secret.secretName="other" ${tail}`);
+  // ErrorToAPIStatus for a plain error: code and message, reason StatusReasonUnknown (left out), no details.
+  assert.deepEqual(viaEnvFrom.body, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: viaEnvFrom.body.message, code: 500 });
   const viaEnv = await c.admin.patch(`${NS}/pods/sa-locked/ephemeralcontainers`, debugPatch('dbg', { env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 'other', key: 'k' } } }] }), SMP);
   assert.equal(viaEnv.status, 500, viaEnv.text);
   assert.equal(viaEnv.body.message, `ephemeral container dbg with envVar S referencing secret.secretName="other" ${tail}`);
