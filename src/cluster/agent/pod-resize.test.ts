@@ -182,3 +182,23 @@ test('after an agent restart a resize asked for meanwhile is judged, not taken a
   assert.equal((await n.runtime.containerResources(c!.id))!.memory!.limit, 256 * 1024 * 1024);
   n.syncer.probes.stop();
 });
+
+test('after an agent restart a container that is not running keeps the allocation it ran with: a resize asked for meanwhile is judged, the pod not rejected', async () => {
+  const n = await node();
+  const [c] = await n.containers();
+  // It crashed while no agent ran; its spec was resized beyond the node meanwhile.
+  n.runtime.exitContainer(c!.id, 1);
+  await n.restart();
+  n.setSpec({ requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '4Gi' } });
+  await n.resync();
+  const st = n.stored().status!;
+  assert.equal(st.phase, 'Running', JSON.stringify(st));
+  assert.equal(n.cond('PodResizePending')!.reason, 'Infeasible');
+  // Started again with what it had (the upstream checkpoint's allocation), not the spec.
+  const next = (await n.containers()).find((x) => x.state === 'running')!;
+  assert.notEqual(next.id, c!.id);
+  assert.equal((await n.runtime.containerResources(next.id))!.memory!.limit, 128 * 1024 * 1024);
+  // No cgroup holds the memory request: the spec's, capped at the memory limit it ran with (not as upstream, whose checkpoint has 64Mi).
+  assert.deepEqual(st.containerStatuses[0].resources, { requests: { cpu: '500m', memory: '128Mi' }, limits: { cpu: '1', memory: '128Mi' } });
+  n.syncer.probes.stop();
+});

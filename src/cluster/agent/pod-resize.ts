@@ -24,10 +24,11 @@
  * InPlacePodVerticalScalingAllocatedStatus is alpha and off by default in 1.33.
  *
  * Not as upstream: the allocation is kept in memory, not checkpointed; after an agent restart it is
- * taken from what the running containers' cgroups have (cpu request and limit, memory limit) and
- * the spec for the rest (a memory request no higher than the memory limit it runs with), so a
- * resize asked for meanwhile is judged again; a change of the memory request alone made while no
- * agent ran is taken as admitted (no cgroup records it).
+ * taken from what the containers' latest instances (running, or exited and still held by the
+ * runtime) were set to (cpu request and limit, memory limit) and the spec for the rest (a memory
+ * request no higher than the memory limit it runs with), so a resize asked for meanwhile is judged
+ * again; a change of the memory request alone made while no agent ran is taken as admitted (no
+ * cgroup records it), and so is any change to a container the runtime holds no instance of.
  */
 import type { Container, Pod, ResourceRequirements } from 'kubernetes-types/core/v1.js';
 import { semanticEqual } from '../../api/validation/equality.ts';
@@ -178,10 +179,13 @@ export class PodResizer {
   }
 
   /**
-   * The allocation of a pod first seen with running containers (after an agent restart): what they
-   * run with (cpu request and limit, memory limit from their cgroups; the rest from the spec), so a
-   * resize asked for while no agent ran is judged like any other rather than taken as admitted. The
-   * pod's admission (pod-admitter.ts) judges it at this allocation too. Nothing once it has one.
+   * The allocation of a pod first seen with containers (after an agent restart): what its latest
+   * instances, running or exited, were created with (cpu request and limit, memory limit as the
+   * runtime recorded them; the rest from the spec), so a resize asked for while no agent ran is
+   * judged like any other rather than taken as admitted. The pod's admission (pod-admitter.ts)
+   * judges it at this allocation too. This stands in for upstream's checkpoint (AddPod:
+   * UpdatePodFromAllocation, then canAdmitPod): a container the runtime has no instance of gets
+   * the spec, as a pod the checkpoint does not hold does upstream. Nothing once it has one.
    */
   async adopt(pod: Pod, view: SyncView): Promise<void> {
     const uid = uidOf(pod);
@@ -190,8 +194,9 @@ export class PodResizer {
     const a = new Map<string, Resources>();
     for (const c of resizable(pod)) {
       const spec = resourcesOf(c);
+      // Any instance the runtime still has, running or exited: it was created with the allocation.
       const latest = att.get(c.name)?.latest;
-      const actual = latest?.state === 'running' ? await this.#actualOf(uid, latest.id) : undefined;
+      const actual = latest ? await this.#actualOf(uid, latest.id) : undefined;
       const ch = actual && changes(actual, containerResources(c));
       a.set(c.name, actual && (ch!.cpu || ch!.memory) ? runsWith(spec, actual) : spec);
     }
