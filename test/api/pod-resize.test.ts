@@ -125,12 +125,23 @@ test('pods/resize in the OpenAPI document; its writes record the subresource in 
   assert.equal(r.status, 200, r.text);
   const entry = r.body.metadata.managedFields.find((m: any) => m.manager === 'resizer');
   assert.deepEqual([entry?.operation, entry?.subresource], ['Update', 'resize']);
-  const applied = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'r6' }, spec: { containers: [{ name: 'app', resources: { requests: { cpu: '160m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } } }] } });
+  // What the applied configuration names besides (labels, the image, nodeName) is neither written nor
+  // owned: podResizeStrategy's resetFieldsFilter keeps spec.(init)containers[*].resources and resizePolicy.
+  const applied = JSON.stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'r6', labels: { mine: 'yes' }, annotations: { a: 'b' } },
+    spec: { nodeName: 'elsewhere', containers: [{ name: 'app', image: 'other', resources: { requests: { cpu: '160m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } } }] },
+  });
   const ssa = await c.admin.patch(`${NS}/pods/r6/resize?fieldManager=vpa&force=true`, applied as never, 'application/apply-patch+yaml');
   assert.equal(ssa.status, 200, ssa.text);
   assert.equal(ssa.body.spec.containers[0].resources.requests.cpu, '160m');
+  assert.equal(ssa.body.spec.containers[0].image, 'busybox');
+  assert.equal(ssa.body.metadata.labels?.mine, undefined);
   const own = ssa.body.metadata.managedFields.find((m: any) => m.manager === 'vpa');
   assert.deepEqual([own?.operation, own?.subresource], ['Apply', 'resize']);
+  // Set.FilterIncludeMatches: the item itself (".") stays, its key field and image do not.
+  assert.deepEqual(own.fieldsV1, {
+    'f:spec': { 'f:containers': { 'k:{"name":"app"}': { '.': {}, 'f:resources': { 'f:limits': { 'f:cpu': {}, 'f:memory': {} }, 'f:requests': { 'f:cpu': {}, 'f:memory': {} } } } } },
+  });
 });
 
 test('update (PUT) through pods/resize: the object read from the subresource, its resources changed', async () => {

@@ -28,6 +28,7 @@ import { toFieldSet } from './to-field-set.ts';
 import { validateTyped } from './typed-validate.ts';
 import { findTypeError } from '../schema/type-check.ts';
 import { recordUpdate, type Subresource } from './update.ts';
+import { includeComparison, includeMatches, type IncludeMatcher } from './include-filter.ts';
 import { cloneJson } from '../patch/json-value.ts';
 
 /** The manager that receives the fields of an object that predates managedFields. */
@@ -36,6 +37,8 @@ export const BEFORE_FIRST_APPLY_MANAGER = 'before-first-apply';
 export interface ApplyOptions {
   /** Top-level (or dotted) fields this endpoint resets and so never tracks, e.g. ["status"]. */
   resetFields?: readonly string[];
+  /** A subresource's resetFieldsFilter: only what it matches is owned and compared (pods/resize, pods/ephemeralcontainers). */
+  include?: IncludeMatcher;
   subresource?: Subresource;
   /** The version the entry records; defaults to the applied configuration's apiVersion. */
   apiVersion?: string;
@@ -114,6 +117,7 @@ export function serverSideApply(
         apiVersion: apiVersionOf(live),
         time,
         resetFields: opts.resetFields,
+        include: opts.include,
       });
     } catch (e) {
       throw typedError('live', live, e);
@@ -129,6 +133,7 @@ export function serverSideApply(
   let configSet: FieldSet;
   try {
     configSet = withoutReset(toFieldSet(schema, ref, config, { rejectDuplicates: true }), reset);
+    if (opts.include) configSet = includeMatches(configSet, opts.include);
   } catch (e) {
     throw typedError('patch', applied, e);
   }
@@ -147,7 +152,7 @@ export function serverSideApply(
     throw typedError('live', live, e);
   }
 
-  const comparison = filterComparison(compareObjects(schema, ref, liveV, merged), reset);
+  const comparison = includeComparison(filterComparison(compareObjects(schema, ref, liveV, merged), reset), opts.include);
   const next = takeFromOthers(withSelf, id, comparison, force);
   const changed = live === undefined || !jsonEqual(liveV, merged);
   if (changed && schema && typeName) checkConvertible(schema, typeName, merged, applied);

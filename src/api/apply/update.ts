@@ -21,6 +21,7 @@ import { apiVersionOf, rawManagedFields, viewWithoutManagedFields } from './obje
 import { filterComparison, resetFieldSet, stripMeta, stripMetaAndResetInPlace, takeFromOthers, withoutReset } from './ownership.ts';
 import { rootRef, TypedValueError } from './shape.ts';
 import { jsonEqual } from '../json-equal.ts';
+import { includeComparison, includeMatches, type IncludeMatcher } from './include-filter.ts';
 
 export type Subresource = '' | 'status' | 'scale' | 'ephemeralcontainers' | 'resize';
 
@@ -90,6 +91,8 @@ export interface RecordUpdate {
   apiVersion: string;
   time: string;
   resetFields?: readonly string[] | undefined;
+  /** A subresource's resetFieldsFilter (before-first-apply under an Apply through it): only what it matches is taken. */
+  include?: IncludeMatcher | undefined;
 }
 
 /** The core of an Update, also used for "before-first-apply". */
@@ -114,9 +117,10 @@ export function recordUpdate(
     const changed = emptySet();
     compareInto(schema, ref, lhs, rhs, { added: changed, modified: changed, removed: emptySet() });
     taken = stripMetaAndResetInPlace(changed, reset);
+    if (u.include) taken = includeMatches(taken, u.include);
     out = new Map();
   } else {
-    const comparison = filterComparison(compareObjects(schema, ref, lhs, rhs), reset);
+    const comparison = includeComparison(filterComparison(compareObjects(schema, ref, lhs, rhs), reset), u.include);
     // The write is first recorded under a temporary identity, so the manager's own earlier
     // entry loses what changed like everyone else's; then the two are joined.
     out = takeFromOthers(managers, '', comparison, true);

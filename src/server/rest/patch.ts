@@ -9,9 +9,9 @@ import type { K8sObject } from './objects.ts';
 import { guaranteedUpdate } from './update.ts';
 import { rfc3339 } from '../../api/time.ts';
 import { resetFieldsFor } from './admit.ts';
+import { includeFilterFor } from '../../api/apply/include-filter.ts';
 import { queryFlag } from './query-bool.ts';
 import { checkPatchedTypes, patchedPart } from './typed-decode.ts';
-import { ephemeralContainersResetFields } from './pod-ephemeral-strategy.ts';
 
 /** PATCH in its four media types; every attempt re-applies the patch to the latest object. */
 export async function patchObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -82,7 +82,7 @@ async function applyObject(ctx: RestContext, req: RestRequest, body: Buffer, dry
         manager,
         force,
         rfc3339(ctx.now()),
-        { subresource: subresource === 'status' || subresource === 'ephemeralcontainers' || subresource === 'resize' ? subresource : '', apiVersion: gv, resetFields: subresource === 'ephemeralcontainers' ? ephemeralContainersResetFields(applied) : resetFieldsFor(req.def, subresource) },
+        { subresource: subresource === 'status' || subresource === 'ephemeralcontainers' || subresource === 'resize' ? subresource : '', apiVersion: gv, resetFields: resetFieldsFor(req.def, subresource), include: includeFilterFor(req.def.group, req.def.kind, subresource) },
       );
       const out = object as K8sObject;
       if (current && out.metadata?.resourceVersion === current.metadata.resourceVersion && applied.metadata.resourceVersion === undefined) {

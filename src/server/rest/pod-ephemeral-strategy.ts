@@ -22,14 +22,3 @@ export function dropNonEphemeralContainerUpdates(obj: K8sObject, old: K8sObject)
   // Status is the stored one already (prepareForUpdate), as for every write but pods/status.
   return { ...obj, metadata, spec };
 }
-
-/**
- * Server-side apply through pods/ephemeralcontainers: upstream's resetFieldsFilter there keeps
- * only spec.ephemeralContainers, so the applier neither owns nor conflicts on anything else it
- * sends (the write drops it anyway). As the exclusion list the apply code takes: metadata, status
- * and every other spec field the applied configuration names.
- */
-export function ephemeralContainersResetFields(applied: K8sObject): string[] {
-  const spec = applied.spec && typeof applied.spec === 'object' ? Object.keys(applied.spec) : [];
-  return ['metadata', 'status', ...spec.filter((k) => k !== 'ephemeralContainers').map((k) => `spec.${k}`)];
-}
