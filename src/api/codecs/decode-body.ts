@@ -1,6 +1,6 @@
 import { parseDocument } from 'yaml';
 import { ApiError, badRequest } from '../errors.ts';
-import { assertExpandedWithin, assertMaxDepth } from './depth.ts';
+import { assertExpandedWithin, assertMaxDepth, jsonMayExceedDepth } from './depth.ts';
 
 /** Media types a body may arrive in, by request kind. */
 export const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
@@ -31,7 +31,7 @@ export function parseJsonBody(text: string): unknown {
   } catch (err) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
   }
-  assertMaxDepth(v);
+  if (jsonMayExceedDepth(text)) assertMaxDepth(v);
   return v;
 }
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../errors.ts';
-import { parseYamlBody } from './decode-body.ts';
-import { assertExpandedWithin, exceedsDepth } from './depth.ts';
+import { parseJsonBody, parseYamlBody } from './decode-body.ts';
+import { assertExpandedWithin, exceedsDepth, jsonMayExceedDepth } from './depth.ts';
 
 test('exceedsDepth counts containers, iteratively (no overflow at 100,000 levels)', () => {
   assert.equal(exceedsDepth({ a: [1] }, 2), false);
@@ -27,4 +27,25 @@ test('YAML: 49 aliases of a large anchor are refused at their expanded size (413
   const body = `apiVersion: v1\nkind: Pod\nmetadata: {name: p, annotations: {a: &a "${anchor}"}}\nspec: {containers: [${Array.from({ length: 49 }, () => '{name: *a}').join(', ')}]}\n`;
   assert.throws(() => parseYamlBody(body), (e: unknown) => e instanceof ApiError && e.code === 413 && e.message === 'Request entity too large: limit is 3145728');
   assert.deepEqual(parseYamlBody('a: &a [1, 2]\nb: *a\n'), { a: [1, 2], b: [1, 2] });
+});
+
+test('jsonMayExceedDepth: no more opening brackets than the bound means no deeper value; parseJsonBody still refuses one level past it', () => {
+  const nested = (levels: number, open = '[', close = ']') => `${open.repeat(levels)}${close.repeat(levels)}`;
+  assert.equal(jsonMayExceedDepth(nested(100), 100), false);
+  assert.equal(jsonMayExceedDepth(nested(101), 100), true);
+  // Brackets in strings count too (never fewer than the value's nesting); '{' and '[' together.
+  assert.equal(jsonMayExceedDepth(JSON.stringify({ a: '{'.repeat(200) }), 100), true);
+  assert.equal(jsonMayExceedDepth(`${'{"a":['.repeat(50)}1${']}'.repeat(50)}`, 100), false);
+  assert.equal(jsonMayExceedDepth(`${'{"a":['.repeat(51)}1${']}'.repeat(51)}`, 100), true);
+  // Sound on every shape: whenever it says no, the parsed value is within the bound.
+  for (let levels = 1; levels < 30; levels++) {
+    for (const text of [nested(levels), nested(levels, '{"k":', '}').replace(/:}/, ':1}'), `${'[{"x":'.repeat(levels)}0${'}]'.repeat(levels)}`]) {
+      for (const limit of [levels - 1, levels, 2 * levels - 1, 2 * levels]) {
+        if (!jsonMayExceedDepth(text, limit)) assert.equal(exceedsDepth(JSON.parse(text), limit), false, `${text} ${limit}`);
+      }
+    }
+  }
+  assert.doesNotThrow(() => parseJsonBody(nested(100)));
+  assert.throws(() => parseJsonBody(nested(101)), (e: unknown) => e instanceof ApiError && e.code === 400 && /maximum depth of 100/.test(e.message));
+  assert.throws(() => parseJsonBody(JSON.stringify({ s: '['.repeat(200), v: JSON.parse(nested(101)) })), (e: unknown) => e instanceof ApiError && e.code === 400);
 });

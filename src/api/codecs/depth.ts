@@ -10,6 +10,19 @@ export function assertMaxDepth(value: unknown, limit = MAX_NESTING_DEPTH): void 
   if (exceedsDepth(value, limit)) throw tooDeep(limit);
 }
 
+/**
+ * Whether the value parsed from JSON `text` may nest deeper than `limit`: false when the text has
+ * at most `limit` opening brackets ('{' or '['), since each level of nesting takes one (a bracket
+ * inside a string only adds to the count). Most bodies have far fewer than the bound, and then
+ * need no walk of their value.
+ */
+export function jsonMayExceedDepth(text: string, limit = MAX_NESTING_DEPTH): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i >= 0; i = text.indexOf('{', i + 1)) if (++n > limit) return true;
+  for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) if (++n > limit) return true;
+  return false;
+}
+
 /** Whether `value` nests deeper than `limit`; iterative, so it is safe on any stored value. */
 export function exceedsDepth(value: unknown, limit = MAX_NESTING_DEPTH): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];
