@@ -133,8 +133,9 @@ export class PodSyncer {
       await this.#teardown.stopAll(uid, 0, false);
       // Its volumes go with its containers, as the kubelet's SyncTerminatedPod waits for them to
       // unmount: a memory-backed emptyDir of a finished or evicted pod would hold the node's memory
-      // until the pod is deleted, counted for no pod that eviction could choose.
-      await d.volumes?.tearDown(uid);
+      // until the pod is deleted, counted for no pod that eviction could choose. Its directory (the
+      // termination message files) stays until the pod is deleted, as the kubelet's does.
+      await d.volumes?.tearDownVolumes(uid);
       // So does its address, as StopPodSandbox's CNI DEL releases it: kept until the pod was deleted,
       // the finished pods a tenant keeps (a Job's) used up the node's podCIDR for everyone.
       if (d.network?.addressOf(uid) !== undefined) await d.network.tearDown(refOf(pod));

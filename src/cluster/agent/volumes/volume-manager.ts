@@ -4,8 +4,12 @@
  * volume is set up under <root>/<uid>/volumes (volume-setup.ts); a container's volumeMounts become
  * the runtime's bind mounts (read-only when asked, and always for configMap, secret, downwardAPI
  * and projected volumes as upstream's ReadOnlyAPIDataVolumes; subPath made safe by subpath.ts).
- * When the pod goes every mount under its directory is unmounted and the directory removed;
- * directories of pods the node no longer has (an agent restart after a crash) go the same way.
+ * When the pod finishes its volumes are unmounted and removed (tearDownVolumes) but its directory
+ * stays, with what the agent keeps there besides (pod-managed-files.ts: /etc/hosts, the termination
+ * message files), as the kubelet keeps /var/lib/kubelet/pods/<uid> until the pod is deleted
+ * (cleanupOrphanedPodDirs skips the pods it still has). When the pod goes every mount under its
+ * directory is unmounted and the directory removed; directories of pods the node no longer has (an
+ * agent restart after a crash) go the same way.
  * Mounts of running pods are kept across agent restarts: set-up finds them and reuses them.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
@@ -58,6 +62,8 @@ export interface VolumeManagerOptions {
 }
 
 const UID = /^[A-Za-z0-9-]{1,64}$/;
+/** What the volume manager makes in a pod's directory: the volumes, subPath bind mounts, plugin state. */
+const VOLUME_DIRS = ['volumes', 'volume-subpaths', 'plugins'] as const;
 
 export class VolumeManager {
   readonly objects: ObjectCache;
@@ -177,6 +183,27 @@ export class VolumeManager {
     const left = await mountsUnder(dir);
     if (left.length) throw new Error(`pod directory ${dir} still has mounts: ${left.join(', ')}`);
     await rm(dir, { recursive: true, force: true });
+  }
+
+  /**
+   * A finished pod's volumes (its containers have stopped): unmounted and their directories
+   * removed, so a memory-backed emptyDir frees the node's memory; the pod's directory and the rest
+   * of it stay until tearDown. Idempotent; nothing to do once they are gone.
+   */
+  async tearDownVolumes(uid: string): Promise<void> {
+    // After a deletion's tear-down that is under way (that one throws its own errors).
+    await this.#tearingDown.get(uid)?.catch(() => undefined);
+    this.objects.unregister(uid);
+    this.tokens.forgetPod(uid);
+    this.#pods.delete(uid);
+    const dir = this.#podDir(uid);
+    const own = VOLUME_DIRS.map((d) => join(dir, d));
+    const there = await Promise.all(own.map((d) => stat(d).then(() => true, () => false)));
+    if (!there.includes(true)) return;
+    await unmountAll(dir);
+    const left = await mountsUnder(dir);
+    if (left.length) throw new Error(`pod directory ${dir} still has mounts: ${left.join(', ')}`);
+    for (const d of own) await rm(d, { recursive: true, force: true });
   }
 
   /** Tears down the directories of pods that `keep` does not claim (the kubelet's cleanupOrphanedPodDirs). */
