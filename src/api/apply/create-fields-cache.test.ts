@@ -86,3 +86,42 @@ test('shapeKey: map members by type, lists whole; what is not plain JSON has no 
   assert.equal(shapeKey({ a: new Date(0) }), undefined);
   assert.equal(shapeKey({ big: [('x'.repeat(20_000))] }), undefined);
 });
+
+test('creates that alternate shapes, or differ only inside a list, a scalar type or key order, each record what the full computation does', () => {
+  const shapes: Array<(p: Obj) => void> = [
+    () => {},
+    (p) => (p.spec.containers[0].name = 'other'),
+    (p) => (p.spec.containers[0].resources.requests.cpu = 1),
+    (p) => (p.spec.tolerations[0].tolerationSeconds = 301),
+    (p) => (p.metadata = { labels: p.metadata.labels, name: p.metadata.name, namespace: p.metadata.namespace, uid: p.metadata.uid, creationTimestamp: p.metadata.creationTimestamp }),
+    (p) => (p.spec.restartPolicy = null),
+    (p) => (p.spec.containers = [...p.spec.containers, ...p.spec.containers.map((c: Obj) => ({ ...c, name: 'side' }))]),
+    (p) => (p.status = {}),
+    (p) => (p.metadata.labels = { group: 'g', app: 'a' }),
+    () => {},
+    // One key renamed, all else as the shape before.
+    (p) => (p.metadata.labels = { app: 'a', zone: 'z' }),
+    () => {},
+    // A value the schema refuses records nothing: the same keys with another scalar type are another shape.
+    (p) => (p.spec.terminationGracePeriodSeconds = 'thirty'),
+  ];
+  for (let round = 0; round < 3; round++) {
+    for (const [v, shape] of shapes.entries()) {
+      for (const i of [round, round + 10]) {
+        const o = pod(i, shape);
+        assert.equal(JSON.stringify(fast(o)), JSON.stringify(slow(o)), `round ${round}, shape ${v}, pod ${i}`);
+        // Another type (or other reset fields) never takes this one's.
+        const other = { ...structuredClone(o), kind: 'ConfigMap' };
+        const cmType = schema.typeNameForKind({ group: '', version: 'v1', kind: 'ConfigMap' })!;
+        assert.equal(
+          JSON.stringify(createManagedFields(schema, cmType, structuredClone(other), 'm', T, { resetFields: [], apiVersion: 'v1' })),
+          JSON.stringify(updateManagedFields(schema, cmType, undefined, structuredClone(other), 'm', 'Update', '', T, { resetFields: [], apiVersion: 'v1' })),
+        );
+      }
+    }
+  }
+  // A member that is not JSON data (undefined) or a list that JSON would change still goes the long way.
+  const odd = pod(1, (p) => (p.spec.containers[0].args = ['a', undefined]));
+  assert.equal(JSON.stringify(fast(odd)), JSON.stringify(slow(odd)));
+  assert.equal(JSON.stringify(fast(pod(2))), JSON.stringify(slow(pod(2))));
+});
