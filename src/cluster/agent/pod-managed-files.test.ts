@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { ContainerStatus } from './runtime/types.ts';
-import { PodManagedFiles } from './pod-managed-files.ts';
+import { PodManagedFiles, writeNoFollow } from './pod-managed-files.ts';
 
 const UID = '0d2c7a1e-5b1f-4c38-9d1e-1f2a3b4c5d6e';
 const log = { warn() {} };
@@ -133,6 +133,33 @@ test('exited containers get their messages (kept once read from the file), cut t
     const many = pod({}, Array.from({ length: 4 }, (_, i) => ({ ...c[0]!, name: i ? `c${i}` : 'app' })));
     files.note(many);
     assert.equal(Buffer.byteLength((await files.withMessages(UID, all))[0]!.message!), 3072);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a file a container filled is truncated off the event loop; the agent\'s small files still in the same tick (RV8)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pod-files-'));
+  try {
+    // /etc/hosts is mounted read-write and kept across restarts: a container can grow it to
+    // gigabytes, and freeing those blocks takes the kernel seconds (4 GiB on ext4: 1.3 s). Sparse
+    // here, so the test costs nothing; what is checked is where the truncate runs.
+    const big = join(dir, 'etc-hosts');
+    writeFileSync(big, 'x');
+    truncateSync(big, 8 * 1024 ** 3);
+    const pending = writeNoFollow(big, 'new\n', 0o644);
+    // Nothing of the rewrite happened in this tick: the truncate waits on the thread pool, and the
+    // content is written only after it.
+    assert.notEqual(statSync(big).size, 4);
+    await pending;
+    assert.equal(readFileSync(big, 'utf8'), 'new\n');
+    assert.equal(statSync(big).mode & 0o7777, 0o644);
+
+    const small = join(dir, 'etc-hostname');
+    writeFileSync(small, 'a much longer old hostname\n');
+    const done = writeNoFollow(small, 'h\n', 0o644);
+    assert.equal(readFileSync(small, 'utf8'), 'h\n');
+    await done;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -16,8 +16,9 @@
  * following symlinks and every directory below the root is checked to be one: nothing in a pod
  * can make the agent write elsewhere.
  */
-import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, ftruncate as ftruncateCb, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { lstat, rm, rmdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
@@ -200,8 +201,15 @@ function hostAndDomain(pod: Pod, clusterDomain = DEFAULT_CLUSTER_DOMAIN): [strin
  * The calls below are synchronous: a few small files of the agent's own data directory per
  * container, where each asynchronous call costs the agent more (a thread pool hand-off and the
  * wake-ups back) than the system call itself. O_NONBLOCK keeps a FIFO put in a file's place from
- * blocking the open.
+ * blocking the open. A file a container has filled (/etc/hosts and /etc/hostname are mounted
+ * read-write and kept across restarts) is truncated off the event loop: freeing gigabytes of
+ * blocks takes the kernel seconds (4 GiB on ext4: 1.3 s), which would stall the whole agent.
  */
+
+/** Above this size a file is truncated asynchronously (the agent's own files are a few KiB). */
+export const SYNC_TRUNCATE_MAX_BYTES = 1024 * 1024;
+
+const ftruncateAsync = promisify(ftruncateCb);
 
 /** A directory made if missing, and a real one (not a symlink to elsewhere). */
 export async function ownDir(path: string): Promise<string> {
@@ -226,7 +234,8 @@ export async function writeNoFollow(path: string, content: string, mode: number)
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error(`${path} is not a regular file`);
     // A file made just now is empty, and has the mode unless the umask took bits away.
-    if (st.size > 0) ftruncateSync(fd, 0);
+    if (st.size > SYNC_TRUNCATE_MAX_BYTES) await ftruncateAsync(fd, 0);
+    else if (st.size > 0) ftruncateSync(fd, 0);
     if (content) writeSync(fd, content, 0, 'utf8');
     if ((st.mode & 0o7777) !== mode) fchmodSync(fd, mode);
   } finally {
