@@ -158,14 +158,7 @@ function sameShape(v: unknown, skeleton: unknown, depth: number): boolean {
       if (depth >= MAX_DEPTH || typeof skeleton !== 'object' || Array.isArray(skeleton)) return false;
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) return false;
-      const keys = Object.keys(v);
-      const want = Object.keys(skeleton as object);
-      if (keys.length !== want.length) return false;
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
-        if (k !== want[i] || !sameShape((v as Record<string, unknown>)[k], (skeleton as Record<string, unknown>)[k], depth + 1)) return false;
-      }
-      return true;
+      return sameMembers(v, skeleton as object, depth, sameShape);
     }
     default:
       return false;
@@ -192,18 +185,23 @@ function jsonEqual(a: unknown, b: unknown, depth: number): boolean {
         for (let i = 0; i < a.length; i++) if (!(i in a) || !(i in b) || !jsonEqual(a[i], b[i], depth + 1)) return false;
         return true;
       }
-      if (Array.isArray(b) || !plainObject(a) || !plainObject(b)) return false;
-      const ka = Object.keys(a);
-      const kb = Object.keys(b);
-      if (ka.length !== kb.length) return false;
-      for (let i = 0; i < ka.length; i++) {
-        if (ka[i] !== kb[i] || !jsonEqual((a as Record<string, unknown>)[ka[i]!], (b as Record<string, unknown>)[kb[i]!], depth + 1)) return false;
-      }
-      return true;
+      return !Array.isArray(b) && plainObject(a) && plainObject(b) && sameMembers(a, b, depth, jsonEqual);
     }
     default:
       return false;
   }
+}
+
+/** The same own keys in the same order, and `match` (one level deeper) true for each pair of members. */
+function sameMembers(a: object, b: object, depth: number, match: (x: unknown, y: unknown, depth: number) => boolean): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !match((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], depth + 1)) return false;
+  }
+  return true;
 }
 
 function plainObject(o: object): boolean {
