@@ -24,7 +24,10 @@ export interface JwtAuthenticatorOptions {
   now: () => Date;
   /** Allowed signing algorithms; default ["RS256"] as upstream. Symmetric and "none" are never allowed. */
   signingAlgs?: readonly string[];
-  /** Tolerance for exp/nbf/iat; default 60 s (go-jose's DefaultLeeway). */
+  /**
+   * Tolerance for nbf (and our own iat check); default 60 s, go-oidc v2's nbf leeway. None for exp:
+   * go-oidc refuses a token once its exp is before now (verify.go `t.Expiry.Before(nowTime)`).
+   */
   clockSkewSeconds?: number;
   /** Minimum time between JWKS fetches; default 10 s. */
   minRefreshIntervalMs?: number;
@@ -85,7 +88,7 @@ export class JwtAuthenticator implements TokenAuthenticator {
     const nowMs = this.#now().getTime();
     const key = createHash('sha256').update(token, 'utf8').digest('hex');
     const hit = this.#cache.get(key);
-    if (hit && nowMs - this.#skew * 1000 < hit.expMs) return this.#ok(hit.user);
+    if (hit && nowMs <= hit.expMs) return this.#ok(hit.user);
     if (hit) this.#cache.delete(key);
     return this.#firstSight(token, key, nowMs);
   }
@@ -115,6 +118,8 @@ export class JwtAuthenticator implements TokenAuthenticator {
       // No kid and several candidate keys: try each, as go-oidc does.
       payload = await verifyWithAny(token, err as unknown as AsyncIterable<CryptoKey>, options);
     }
+    // jose applied the tolerance to exp too; go-oidc gives exp none.
+    if ((payload.exp as number) * 1000 < nowMs) throw new TokenExpiredError();
     if (typeof payload.iat === 'number' && payload.iat * 1000 > nowMs + this.#skew * 1000) {
       throw new ClaimError('oidc: verify token: token issued in the future (iat)');
     }
@@ -142,6 +147,9 @@ export class JwtAuthenticator implements TokenAuthenticator {
   }
 }
 
+/** An exp before now (go-oidc's TokenExpiredError), found after jose's own checks with their tolerance. */
+class TokenExpiredError extends Error {}
+
 async function verifyWithAny(token: string, candidates: AsyncIterable<CryptoKey>, options: JWTVerifyOptions): Promise<JWTPayload> {
   let last: unknown = new errors.JWSSignatureVerificationFailed();
   for await (const key of candidates) {
@@ -159,7 +167,7 @@ async function verifyWithAny(token: string, candidates: AsyncIterable<CryptoKey>
 function toAuthnError(err: unknown): AuthnError {
   if (err instanceof ClaimError) return new AuthnError('InvalidCredential', err.message);
   if (err instanceof KeySetUnavailableError) return new AuthnError('InvalidCredential', err.message);
-  if (err instanceof errors.JWTExpired) return new AuthnError('Expired', `oidc: verify token: oidc: token is expired`);
+  if (err instanceof errors.JWTExpired || err instanceof TokenExpiredError) return new AuthnError('Expired', `oidc: verify token: oidc: token is expired`);
   if (err instanceof errors.JWKSNoMatchingKey) return new AuthnError('InvalidCredential', 'oidc: verify token: failed to verify signature: no key matches the token');
   if (err instanceof errors.JOSEError) return new AuthnError('InvalidCredential', `oidc: verify token: ${err.message}`);
   return new AuthnError('InvalidCredential', `oidc: verify token: ${(err as Error).message}`);
