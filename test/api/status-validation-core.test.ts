@@ -71,7 +71,8 @@ test('a ResourceQuota stored with a now-invalid spec takes status writes; a frac
     body: { ...put.body, status: { hard: { pods: '10' }, used: { pods: '1.5' } } },
   });
   assert.equal(bad.status, 422, bad.text);
-  assert.equal(bad.body.message, 'ResourceQuota "old-quota" is invalid: status.used[pods]: Invalid value: "1.5": must be an integer');
+  // Decoded into a Quantity first: the message quotes its canonical text, as upstream's does.
+  assert.equal(bad.body.message, 'ResourceQuota "old-quota" is invalid: status.used[pods]: Invalid value: "1500m": must be an integer');
 });
 
 test('a Node create: two pod CIDRs of one family are 422 (dual-stack only), taints are judged at metadata.taints; a dual-stack Node is created', async () => {

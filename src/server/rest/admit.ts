@@ -10,6 +10,7 @@ import type { AdmissionAttributes, Operation } from '../../admission/types.ts';
 import type { RestContext, RestRequest } from './context.ts';
 import type { K8sObject } from './objects.ts';
 import { header } from './decode-object.ts';
+import { canonicalizeQuantities } from '../../api/schema/canonical-quantities.ts';
 import { rfc3339 } from '../../api/time.ts';
 import type { CustomValidator } from '../../api/crd/types.ts';
 import { groupVersion } from '../../api/registry/resource-def.ts';
@@ -37,10 +38,17 @@ export function admissionAttributes(req: RestRequest, op: Operation, obj: K8sObj
  * validating admission. Throws the first denial or a 422 with one cause per invalid field.
  */
 export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, attrs: AdmissionAttributes): Promise<void> {
+  // Decoded into the Go struct upstream: admission sees quantities in their canonical text, and
+  // what a webhook or mutating policy patched in is decoded again (in-process plugins set typed
+  // Quantities upstream; ours copy canonical text).
+  const typeName = req.def.custom ? undefined : req.def.typeName;
+  if (typeName && attrs.object) canonicalizeQuantities(ctx.schema, typeName, attrs.object);
+  const recordsBefore = req.admission.records.length;
   await ctx.admission.admit(attrs, req.admission);
   const obj = attrs.object;
   if (obj) {
     const { def } = req;
+    if (typeName && patchedSince(req.admission.records, recordsBefore)) canonicalizeQuantities(ctx.schema, typeName, obj);
     const gvk = { group: def.group, version: def.version, kind: def.kind };
     if (def.custom) applySchemaDefaults((def.custom as { schema?: JSONSchemaProps }).schema, obj);
     else applyDefaults(gvk, obj);
@@ -51,6 +59,11 @@ export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, a
     await preventEscalation(ctx, req, attrs);
   }
   await ctx.admission.validate(attrs, req.admission);
+}
+
+function patchedSince(records: RestRequest['admission']['records'], from: number): boolean {
+  for (let i = from; i < records.length; i++) if ((records[i]!.patches?.length ?? 0) > 0) return true;
+  return false;
 }
 
 /** Custom resources: ObjectMeta as for any object, then the CRD's schema. */
