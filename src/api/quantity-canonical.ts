@@ -91,7 +91,7 @@ const BINARY_SUFFIXES: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40
 const DECIMAL_BY_EXPONENT = new Map(Object.entries(DECIMAL_SUFFIXES).map(([s, e]) => [e, s]));
 const BINARY_BY_EXPONENT = new Map(Object.entries(BINARY_SUFFIXES).map(([s, e]) => [e, s]));
 const INT64_MAX = (1n << 63n) - 1n;
-/** A bound of ours: upstream would build 10^exponent for any int32 exponent. */
+/** A bound of ours on a decimal exponent's magnitude. */
 const MAX_EXPONENT = 1000;
 
 /** suffixer.interpret; undefined: ErrSuffix. */
@@ -117,14 +117,34 @@ function interpret(suffix: string): Interpreted | undefined {
  * JSON string (or number literal) with surrounding white space trimmed.
  */
 export function canonicalQuantity(str: string): string | undefined {
-  if (str.length === 0) return undefined;
+  const r = parse(str);
+  return typeof r === 'string' ? r : undefined;
+}
+
+/** ParseQuantity's error for `str` (quantity.go ErrFormatWrong, ErrSuffix, ErrNumeric), or undefined when it parses. */
+export function quantityParseError(str: string): string | undefined {
+  const r = parse(str);
+  return typeof r === 'string' ? undefined : r.error;
+}
+
+interface Failure {
+  error: string;
+}
+
+const ERR_FORMAT: Failure = { error: "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'" };
+const ERR_NUMERIC: Failure = { error: 'unable to parse numeric part of quantity' };
+const ERR_SUFFIX: Failure = { error: "unable to parse quantity's suffix" };
+
+function parse(str: string): string | Failure {
+  if (str.length === 0) return ERR_FORMAT;
   if (str === '0') return str;
   if (plainCanonical(str)) return str;
   const s = split(str);
-  if (!s) return undefined;
+  if (!s) return ERR_FORMAT;
   const it = interpret(s.suffix);
-  if (!it) return undefined;
-  if (Math.abs(it.exponent) > MAX_EXPONENT) return undefined;
+  if (!it) return ERR_SUFFIX;
+  // Beyond upstream, which would build 10^exponent for any int32 exponent.
+  if (Math.abs(it.exponent) > MAX_EXPONENT) return ERR_FORMAT;
   const { num, denom } = s;
   let format = it.format;
 
@@ -163,7 +183,7 @@ export function canonicalQuantity(str: string): string | undefined {
   const m = /^[+-]?([0-9]*)(?:\.([0-9]*))?$/.exec(s.value);
   const whole = m?.[1] ?? '';
   const frac = m?.[2] ?? '';
-  if (!m || whole.length + frac.length === 0) return undefined;
+  if (!m || whole.length + frac.length === 0) return ERR_NUMERIC;
   let unscaled = BigInt(whole + frac);
   let exp = -frac.length;
   if (it.base === 10) exp += it.exponent;

@@ -7,6 +7,7 @@
 import { DurationError, parseGoDuration } from '../../util/duration.ts';
 import { goName } from './go-type-names.ts';
 import { rfc3339Error } from './go-time.ts';
+import { quantityParseError } from '../quantity-canonical.ts';
 import type { Schema, TypeRef } from './types.ts';
 
 export interface Frame {
@@ -76,6 +77,15 @@ export function notByte(b: unknown): boolean {
 
 export function timeResult(v: string): StepResult {
   const err = rfc3339Error(v);
+  return err ? { children: [], fatal: err } : OK;
+}
+
+/**
+ * Quantity.UnmarshalJSON: the JSON text (a string's contents, a number's literal; anything else
+ * as its JSON, which never parses) trimmed and parsed; its error ends decoding.
+ */
+export function quantityResult(v: unknown): StepResult {
+  const err = typeof v === 'string' || typeof v === 'number' ? quantityParseError(String(v).trim()) : quantityParseError(JSON.stringify(v));
   return err ? { children: [], fatal: err } : OK;
 }
 

@@ -3,10 +3,9 @@
  * body into the Go struct, which notes the first type mismatch and decodes on, while a type's own
  * UnmarshalJSON (Quantity, Time, IntOrString) ends decoding at once.
  */
-import { parseQuantity, QUANTITY_FORMAT_ERROR } from '../validation/quantity.ts';
 import { base64Error } from './go-base64.ts';
 import { goType, intInRange, jsonKind } from './go-type-names.ts';
-import { durationResult, elementFrames, fatal, isMap, notByte, objectChildren, OK, timeResult, unwrapList, type Frame, type StepResult } from './type-check-frame.ts';
+import { durationResult, elementFrames, fatal, isMap, notByte, objectChildren, OK, quantityResult, timeResult, unwrapList, type Frame, type StepResult } from './type-check-frame.ts';
 import type { Schema } from './types.ts';
 
 /** encoding/json's mismatch message for the field of frame `f`. */
@@ -68,9 +67,8 @@ export function jsonStep(schema: Schema, f: Frame, top: boolean): StepResult {
       if (typeof v === 'number') return intInRange(v, 'int32') ? OK : fatal(mismatch(f, `number ${v}`, 'int32'));
       return fatal(mismatch(f, jsonKind(v), 'int32'));
     case 'quantity':
-      // Quantity.UnmarshalJSON parses the literal, quoted or not.
-      if ((typeof v === 'string' || typeof v === 'number') && parseQuantity(String(v).trim())) return OK;
-      return fatal(QUANTITY_FORMAT_ERROR);
+      // Quantity.UnmarshalJSON parses the literal, quoted or not, and answers ParseQuantity's error.
+      return quantityResult(v);
     case 'time':
       if (typeof v !== 'string') return fatal(mismatch(f, jsonKind(v), 'string'));
       return timeResult(v);

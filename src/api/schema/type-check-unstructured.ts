@@ -3,10 +3,9 @@
  * runtime.DefaultUnstructuredConverter.FromUnstructured (strategic merge patches), which walks
  * struct fields in declaration order and stops at the first failure with reflect's wording.
  */
-import { parseQuantity, QUANTITY_FORMAT_ERROR } from '../validation/quantity.ts';
 import { base64Error } from './go-base64.ts';
 import { intInRange, jsonKind, scalarGoType, unstructuredKind } from './go-type-names.ts';
-import { durationResult, elementFrames, fatal, isMap, objectChildren, OK, timeResult, unwrapList, type Frame, type StepResult } from './type-check-frame.ts';
+import { durationResult, elementFrames, fatal, isMap, objectChildren, OK, quantityResult, timeResult, unwrapList, type Frame, type StepResult } from './type-check-frame.ts';
 import type { Schema } from './types.ts';
 
 // Module-level, not a closure made per call: type checking runs on every write body, once per field.
@@ -56,8 +55,7 @@ export function unstructuredStep(schema: Schema, f: Frame, top: boolean): StepRe
       if (typeof v === 'number') return intInRange(v, 'int32') ? OK : fatal(`json: cannot unmarshal number ${v} into Go value of type int32`);
       return fatal(`json: cannot unmarshal ${jsonKind(v)} into Go value of type int32`);
     case 'quantity':
-      if ((typeof v === 'string' || typeof v === 'number') && parseQuantity(String(v).trim())) return OK;
-      return fatal(QUANTITY_FORMAT_ERROR);
+      return quantityResult(v);
     case 'time':
       if (typeof v !== 'string') return fatal(`json: cannot unmarshal ${jsonKind(v)} into Go value of type string`);
       return timeResult(v);

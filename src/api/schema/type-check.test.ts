@@ -33,6 +33,11 @@ test('json dialect: the first mismatch in document order, with Go struct field c
   );
   assert.equal(findTypeError(schema, POD, pod({ spec: { containers: [{ name: 'c', resources: { limits: { cpu: 'lots' } } }] } }), 'json'),
     "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+  // ParseQuantity's other errors, and what it accepts although it looks wrong ("." is 0, " 1" is trimmed).
+  const limits = (cpu: unknown) => pod({ spec: { containers: [{ name: 'c', resources: { limits: { cpu } } }] } });
+  assert.equal(findTypeError(schema, POD, limits('0.1mi'), 'json'), "unable to parse quantity's suffix");
+  assert.equal(findTypeError(schema, POD, limits('.e-10'), 'unstructured'), 'unable to parse numeric part of quantity');
+  for (const ok of ['.', ' 1', '1.G', 0.5]) assert.equal(findTypeError(schema, POD, limits(ok), 'json'), undefined, String(ok));
   // Unknown fields and nulls are not type errors.
   assert.equal(findTypeError(schema, POD, pod({ spec: { containers: null, nope: 'x' }, status: null }), 'json'), undefined);
   // A later UnmarshalJSON failure ends decoding and wins over an earlier mismatch.
