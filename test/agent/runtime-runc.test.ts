@@ -101,6 +101,21 @@ describe('runc runtime', { skip }, () => {
     assert.equal(Buffer.concat(got).toString(), 'hello world\n', 'kubectl logs reads it back');
   });
 
+  test("an exited container's status comes once its output is in the log (containerd's task.Delete waits for the IO)", async () => {
+    // Lots of output right before the exit: the relay is still copying it when the exit file appears.
+    const c = await run({ name: 'burst', command: ['sh', '-c', 'seq 1 60000; seq 1 60000 >&2; echo last-line'] });
+    // Asked as often as it can be, so the status is seen the moment the runtime would report it.
+    let s: ContainerStatus | undefined;
+    while ((s = await rt.containerStatus(c.id))?.state !== 'exited') {
+      assert.ok(s, 'the container is there');
+      await new Promise((r) => setImmediate(r));
+    }
+    // Read at once, no waiting: the whole output is there (FallbackToLogsOnError reads it now).
+    const log = await readFile(s!.logPath, 'utf8');
+    assert.match(log, /stdout F last-line$/m);
+    assert.match(log, /stderr F 60000$/m);
+  });
+
   test('a container with tty: true runs on a terminal; its output is stdout', async () => {
     const c = await run({ name: 'terminal', tty: true, command: ['sh', '-c', 'test -t 0 && test -t 1 && echo on-a-tty >&2'] });
     const s = await waitExit(c.id);

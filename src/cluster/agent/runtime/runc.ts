@@ -21,6 +21,7 @@ import { effectiveSecurityContext, imageUser, resolveUser, verifyRunAsNonRoot } 
 import { hostDevices } from './host-devices.ts';
 import { capsFromMask } from './oci-defaults.ts';
 import { openLogRelay, type LogRelay, type LogRotation } from './log-relay.ts';
+import { LogDrain } from './log-drain.ts';
 import { prepareRootfs, releaseRootfs, rootfsKind } from './rootfs.ts';
 import { createPodNamespaces, ensureSharedRoot, legacySandboxMounts, POD_NAMESPACE_ROOT, podNamespaceFiles, podNamespacesHeld, sandboxMounts, unmountAll, unmountByTable } from './pod-namespaces.ts';
 import { isSignal, runcDelete, runcKill, type RuncCli } from './runc-cli.ts';
@@ -64,6 +65,8 @@ export interface RuncRuntimeOptions {
   logRotation?: LogRotation;
   /** The shared mount below which the pods' namespace files are (pod-namespaces.ts). Default POD_NAMESPACE_ROOT. */
   podNamespaceRoot?: string;
+  /** How long an exited container's status waits for its output to reach the log (log-drain.ts). Default 2 s. */
+  logDrainTimeoutMs?: number;
 }
 
 export class RuncRuntime implements ContainerRuntime {
@@ -74,6 +77,7 @@ export class RuncRuntime implements ContainerRuntime {
   private readonly now: () => Date;
   private readonly randomId: () => string;
   private readonly relays = new Map<string, Promise<LogRelay>>();
+  private readonly drain: LogDrain;
   private readonly metas = new Map<string, SandboxMeta | ContainerMeta>();
   /** Starts shims and rootfs preparation from a small process (a spawn from the agent forks all of it). */
   private readonly launcher = new Launcher();
@@ -90,6 +94,7 @@ export class RuncRuntime implements ContainerRuntime {
 
   constructor(opts: RuncRuntimeOptions) {
     this.opts = opts;
+    this.drain = new LogDrain(opts.logDrainTimeoutMs);
     this.root = resolve(opts.stateRoot);
     this.cli = { binary: opts.runcBinary ?? 'runc', root: join(this.root, 'runc'), launcher: this.launcher };
     // Started with the runtime: the first pod does not wait for it.
@@ -344,6 +349,7 @@ export class RuncRuntime implements ContainerRuntime {
     await this.stopContainer(id, 0);
     void this.relays.get(id)?.then((r) => r.close(), () => undefined);
     this.relays.delete(id);
+    this.drain.forget(id);
     await runcDelete(this.cli, id);
     await releaseRootfs(dir);
     this.metas.delete(dir);
@@ -358,6 +364,8 @@ export class RuncRuntime implements ContainerRuntime {
     const status = await containerStatusFromFiles(dir, meta);
     // A relay that cannot open (FIFOs gone) costs the logs, not the status.
     if (status.state === 'running') await this.attachRelay(id, dir, meta).catch(() => undefined);
+    // Exited: reported once its output is in the log, as containerd's task.Delete waits for the IO.
+    else if (status.state === 'exited') await this.drain.wait(id, this.relays.get(id));
     return status;
   }
 
