@@ -39,7 +39,7 @@ export interface AgentOptions {
    * resolves once its certificate is issued (network/network-identity.ts); the node's identity may
    * not list other nodes' pods.
    */
-  startNetwork?: (client: Promise<ApiClient>) => Promise<{ podNetwork: PodNetwork; podFiles?: (pod: Pod) => Promise<Record<string, string>>; stop(): Promise<void> }>;
+  startNetwork?: (client: Promise<ApiClient>) => Promise<{ podNetwork: PodNetwork; podFiles?: (pod: Pod) => Promise<Record<string, string>>; missingClusterDNS?: (pod: Pod) => boolean; stop(): Promise<void> }>;
   /**
    * Mount the pods' volumes under <dataDir>/pods (tmpfs and bind mounts: needs root; the runc
    * runtime). Off (the fake runtime): containers get no volumes.

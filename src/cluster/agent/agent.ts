@@ -186,6 +186,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 
     let network = o.network;
     let podFiles: ((pod: Pod) => Promise<Record<string, string>>) | undefined;
+    let missingClusterDNS: ((pod: Pod) => boolean) | undefined;
     let networkIdentity: NetworkIdentity | undefined;
     if (!network && o.startNetwork) {
       const identity = (networkIdentity = startNetworkIdentity({ nodeName: o.nodeName, dataDir: o.dataDir, nodeClient: () => client, config: certConfig(`portcullis-agent/${o.nodeName} (node-network)`), make, log: certLog, now, random: o.random, timers, pollMs: o.csrPollMs }));
@@ -195,6 +196,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       undo.push(() => net.stop());
       network = net.podNetwork;
       podFiles = net.podFiles;
+      missingClusterDNS = net.missingClusterDNS;
     }
     let workers!: PodWorkers;
     const volumes = o.podVolumes
@@ -230,7 +232,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       warn: (reason, message) => recorder.event({ metadata: { name: o.nodeName, uid: o.nodeName } }, resources.nodes, 'Warning', reason, message),
     });
     const syncer = new PodSyncer({
-      runtime: o.runtime, images: o.images, network, podFiles, client, volumes, managedFiles,
+      runtime: o.runtime, images: o.images, network, podFiles, missingClusterDNS, client, volumes, managedFiles,
       recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host, registration),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), wake: (uid) => workers.update(uid), sysctls, timers, log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => pressure.conditions, pressureVerdict: (uid) => pressureEviction.verdict(uid), pressureGrace: (uid) => pressureEviction.gracePeriod(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],

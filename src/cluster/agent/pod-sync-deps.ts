@@ -28,6 +28,8 @@ export interface PodSyncDeps {
   volumes?: VolumeManager;
   /** Files for every container of a pod (/etc/resolv.conf for its dnsPolicy), written by the network. */
   podFiles?: (pod: Pod) => Promise<Record<string, string>>;
+  /** Whether the pod asks for the cluster DNS the node has none of: MissingClusterDNS events (the network's). */
+  missingClusterDNS?: (pod: Pod) => boolean;
   /** /etc/hosts, /etc/hostname and termination message files, the sandbox's hostname and the containers' termination messages (none: none of them). */
   managedFiles?: PodManagedFiles;
   client: ApiClient;

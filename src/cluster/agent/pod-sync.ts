@@ -35,6 +35,7 @@ import { PodTeardown } from './pod-teardown.ts';
 import { PodResizer } from './pod-resize.ts';
 import { runEphemeralContainers } from './ephemeral-containers.ts';
 import { SAFE_SYSCTL_ALLOWLIST } from './runtime/sysctl-allowlist.ts';
+import { MISSING_CLUSTER_DNS_MESSAGE } from './network/dns/resolv-conf.ts';
 
 export { gracePeriodOf, type PodSyncDeps } from './pod-sync-deps.ts';
 
@@ -167,6 +168,8 @@ export class PodSyncer {
       podIPs = (await d.network.setUp(refOf(pod), sandbox.namespaces.net)).ips;
     }
     if (sandbox) {
+      // SyncPod's generatePodSandboxConfig for the containers to start (GetPodDNS).
+      this.#checkClusterDNS(pod);
       const att = attemptsByName(view.containers);
       await runEphemeralContainers(this.#c, this.#runner, pod, sandbox, att, waiting);
       if (await this.#runner.runInit(resized.pod, sandbox, att, waiting)) {
@@ -192,6 +195,7 @@ export class PodSyncer {
     const d = this.#d;
     try {
       const hostname = d.managedFiles?.sandboxHostname(pod);
+      this.#checkClusterDNS(pod);
       const podFiles = await d.podFiles?.(pod);
       return await this.#runner.gated(pod.metadata?.uid ?? '', 'sandbox', () => d.runtime.createSandbox({ pod: refOf(pod), spec: pod.spec!, podFiles, sysctls: (d.sysctls ?? SAFE_SYSCTL_ALLOWLIST).check(pod.spec!), ...(hostname ? { hostname } : {}) }));
     } catch (err) {
@@ -200,6 +204,19 @@ export class PodSyncer {
       await this.#status.write(pod, computePodStatus(pod, { view, waiting: new Map(), hostIP: d.hostIP, now: d.now(), scheme: d.scheme }));
       throw err;
     }
+  }
+
+  /**
+   * The kubelet's GetPodDNS, at each generatePodSandboxConfig (a sandbox made, and every sync that
+   * goes on to its containers): a pod that uses the cluster DNS on a node without one gets the
+   * Default policy's resolv.conf and a MissingClusterDNS warning, on the Node and on the pod.
+   */
+  #checkClusterDNS(pod: Pod): void {
+    const d = this.#d;
+    if (!d.recorder || !d.missingClusterDNS?.(pod)) return;
+    const node = d.node?.().metadata?.name;
+    if (node) d.recorder.event({ metadata: { name: node, uid: node } } as K8sObject, resources.nodes, 'Warning', 'MissingClusterDNS', MISSING_CLUSTER_DNS_MESSAGE);
+    d.recorder.event(pod as K8sObject, resources.pods, 'Warning', 'MissingClusterDNS', `pod: ${JSON.stringify(podDesc(pod))}. ${MISSING_CLUSTER_DNS_MESSAGE}`);
   }
 
   /** The pod's status as it is now, written (PodResizeInProgress before a resize is applied). */

@@ -118,7 +118,11 @@ export interface ContainerSpecInput {
   hostname: string;
   user: ResolvedUser;
   cgroupsPath: string;
-  /** Host files for every container of the pod (resolv.conf, hosts), mounted read-only. */
+  /**
+   * Host files for every container of the pod (the sandbox's resolv.conf), mounted as containerd
+   * mounts its sandbox files: read-only only with readOnlyRootFilesystem, not where the container
+   * mounts something itself.
+   */
   podFiles?: Readonly<Record<string, string>>;
   /** The pod's /dev/shm (a tmpfs of the sandbox, or the host's with hostIPC), shared by its containers. */
   shm?: string;
@@ -157,7 +161,8 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
   }
 
   const userMounts: OciMount[] = [];
-  for (const [dst, src] of Object.entries(input.podFiles ?? {})) userMounts.push({ destination: dst, type: 'bind', source: src, options: ['rbind', 'rprivate', 'ro'] });
+  const own = new Set(cfg.mounts.map((m) => m.containerPath));
+  for (const [dst, src] of Object.entries(input.podFiles ?? {})) if (!own.has(dst)) userMounts.push({ destination: dst, type: 'bind', source: src, options: ['rbind', 'rprivate', sc.readOnlyRootFilesystem === true ? 'ro' : 'rw'] });
   if (input.shm) userMounts.push({ destination: '/dev/shm', type: 'bind', source: input.shm, options: ['rbind', 'rprivate', 'rw'] });
   for (const m of cfg.mounts) userMounts.push(bindMount(m));
   const taken = new Set(userMounts.map((m) => m.destination));

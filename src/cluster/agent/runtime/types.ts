@@ -31,8 +31,9 @@ export interface SandboxConfig {
   /** The whole pod: hostNetwork/hostPID/hostIPC, hostname/subdomain, securityContext.sysctls. */
   readonly spec: PodSpec;
   /**
-   * Extra files bind-mounted into every container of the pod (read-only), e.g. /etc/resolv.conf and
-   * /etc/hosts that the agent writes. Key: path in the container; value: host path.
+   * Extra files bind-mounted into every container of the pod (read-only with readOnlyRootFilesystem,
+   * as containerd mounts its sandbox files), e.g. /etc/resolv.conf that the agent writes. Key: path
+   * in the container; value: host path.
    */
   readonly podFiles?: Readonly<Record<string, string>>;
   /**
