@@ -4,7 +4,8 @@
  * hostname, FQDN and spec.hostAliases (the node's own file for a host-network pod), /etc/hostname
  * and the FQDN as hostname with setHostnameAsFQDN (a too long one fails the sandbox with upstream's
  * event), and the termination message a container writes to /dev/termination-log, or with
- * FallbackToLogsOnError its log's tail, in its terminated state.
+ * FallbackToLogsOnError its log's tail, in its terminated state; /etc/resolv.conf, the pod's own
+ * file, writable without readOnlyRootFilesystem.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,6 +74,21 @@ describe('hosts, hostname and termination messages on runc', { skip }, () => {
     await create('hostnet', { command: ['cat', '/etc/hosts'] }, { hostNetwork: true, hostAliases: [{ ip: '10.9.9.9', hostnames: ['registry.local'] }] });
     assert.equal((await finished('hostnet')).status?.phase, 'Succeeded');
     assert.equal(output('hostnet'), `# Kubernetes-managed hosts file (host network).\n${readFileSync('/etc/hosts', 'utf8')}\n# Entries added by HostAliases.\n10.9.9.9\tregistry.local\n`);
+  });
+
+  test('/etc/resolv.conf is the pod\'s own file in its directory, writable as containerd mounts it, read-only with readOnlyRootFilesystem', async () => {
+    await create('writes-resolv', { command: ['sh', '-c', 'echo "options edns0" >> /etc/resolv.conf && cat /etc/resolv.conf'] });
+    const pod = await finished('writes-resolv');
+    assert.equal(pod.status?.phase, 'Succeeded');
+    const want = 'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\noptions edns0\n';
+    assert.equal(output('writes-resolv'), want);
+    // The pod's own copy, where its ephemeral storage is counted (pod-managed-files.ts WRITABLE_FILES).
+    assert.equal(readFileSync(join(node!.work, 'pods', pod.metadata.uid ?? '', 'resolv.conf'), 'utf8'), want);
+
+    await create('ro-resolv', { command: ['sh', '-c', 'echo "options edns0" >> /etc/resolv.conf'], securityContext: { readOnlyRootFilesystem: true } });
+    const ro = (await finished('ro-resolv')).status?.containerStatuses?.[0]?.state?.terminated;
+    assert.equal(ro?.exitCode, 1);
+    assert.match(output('ro-resolv'), /Read-only file system/);
   });
 
   test('an FQDN longer than the kernel\'s 64 characters fails the sandbox with upstream\'s event; the pod stays ContainerCreating', async () => {

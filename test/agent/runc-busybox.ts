@@ -5,7 +5,7 @@
  * Needs root, runc and busybox-static: requireRunc (test/helpers/real-parts.ts) skips without
  * them, fails under PORTCULLIS_REQUIRE_ALL=1.
  */
-import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage } from '../../src/image-policy/oci/build.ts';
 import { busyboxRootfs } from '../../src/cluster/agent/runtime/busybox-rootfs.ts';
@@ -19,6 +19,7 @@ import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { nodeCommandRunner } from '../../src/cluster/agent/network/ip-command.ts';
 import { startNodeNetwork } from '../../src/cluster/agent/network/node-network.ts';
+import { writeSandboxFile } from '../../src/cluster/agent/pod-managed-files.ts';
 import { eventually, HOST, quietLog, startAgentCluster, type AgentCluster } from './agent-helpers.ts';
 
 /** The busybox image's reference in the store. */
@@ -112,9 +113,8 @@ export async function startRuncAgent(ac: AgentCluster, name: string, o: RuncAgen
     opts.startNetwork = async (identity) => {
       const client = await identity;
       const net = await startNodeNetwork({ factory: new SharedInformerFactory({ client, log: quietLog }), nodeName: name, run: nodeCommandRunner(netns), stateDir: join(work, 'network'), clusterCIDR: '10.244.0.0/16', adminPolicies: false, dnsAddress: '', clusterDNS: ['10.96.0.10'], log: quietLog });
-      const resolv = join(work, 'resolv.conf');
-      // As nodeNetworkStarter does: the pod's resolv.conf for its dnsPolicy (a cluster DNS address, no server: without one ClusterFirst would be Default).
-      return { podNetwork: net.podNetwork, stop: () => net.stop(), podFiles: async (p) => (writeFileSync(resolv, net.resolvConf(p)), { '/etc/resolv.conf': resolv }) };
+      // As nodeNetworkStarter does: the pod's resolv.conf for its dnsPolicy, in its directory (a cluster DNS address, no server: without one ClusterFirst would be Default).
+      return { podNetwork: net.podNetwork, stop: () => net.stop(), missingClusterDNS: (p) => net.missingClusterDNS(p), podFiles: async (p) => ({ '/etc/resolv.conf': await writeSandboxFile(join(work, 'pods'), p.metadata?.uid ?? '', 'resolv.conf', net.resolvConf(p)) }) };
     };
   }
   try {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { ContainerStatus } from './runtime/types.ts';
-import { PodManagedFiles, writeNoFollow } from './pod-managed-files.ts';
+import { PodManagedFiles, writeNoFollow, writeSandboxFile } from './pod-managed-files.ts';
 
 const UID = '0d2c7a1e-5b1f-4c38-9d1e-1f2a3b4c5d6e';
 const log = { warn() {} };
@@ -95,6 +95,34 @@ test('the agent never writes through a symlink in the pod directory, nor into a 
 
     const bad = { ...p, metadata: { ...p.metadata, uid: '../../etc' } };
     await assert.rejects(files.mountsFor(bad, p.spec!.containers[0]!, 0, ['10.244.1.7']), /cannot name a directory/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the sandbox\'s resolv.conf is the pod\'s own file: in its directory, never through a symlink, counted as writable, removed with the pod', async () => {
+  const { dir, files } = setUp();
+  try {
+    const root = join(dir, 'pods');
+    const path = await writeSandboxFile(root, UID, 'resolv.conf', 'nameserver 10.96.0.10\n');
+    assert.equal(path, join(root, UID, 'resolv.conf'));
+    assert.equal(readFileSync(path, 'utf8'), 'nameserver 10.96.0.10\n');
+    assert.equal(statSync(path).mode & 0o777, 0o644);
+    assert.ok(files.writableFiles(UID).includes(path), 'what a container writes there counts in the pod\'s ephemeral storage');
+    // A container filled it; the next sandbox's file replaces the content.
+    writeFileSync(path, 'x'.repeat(10_000));
+    await writeSandboxFile(root, UID, 'resolv.conf', 'nameserver 10.96.0.11\n');
+    assert.equal(readFileSync(path, 'utf8'), 'nameserver 10.96.0.11\n');
+    rmSync(path);
+    writeFileSync(join(dir, 'target'), 'keep');
+    symlinkSync(join(dir, 'target'), path);
+    await assert.rejects(writeSandboxFile(root, UID, 'resolv.conf', 'nameserver 1.1.1.1\n'), /ELOOP/);
+    assert.equal(readFileSync(join(dir, 'target'), 'utf8'), 'keep');
+    await assert.rejects(writeSandboxFile(root, '../x', 'resolv.conf', ''), /cannot name a directory/);
+    rmSync(path);
+    await writeSandboxFile(root, UID, 'resolv.conf', 'nameserver 10.96.0.10\n');
+    await files.forget(UID);
+    assert.equal(existsSync(join(root, UID)), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

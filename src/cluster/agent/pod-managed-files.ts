@@ -9,6 +9,10 @@
  *   etc-hostname                /etc/hostname (containerd's sandbox hostname file): the sandbox's
  *                               hostname (the FQDN with setHostnameAsFQDN), the node's on the host
  *                               network; read-only with readOnlyRootFilesystem.
+ *   resolv.conf                 /etc/resolv.conf for the pod's dnsPolicy (containerd's sandbox
+ *                               resolv.conf), written by the pod network when it makes the sandbox
+ *                               (writeSandboxFile); mounted by the runtime, read-only with
+ *                               readOnlyRootFilesystem.
  *   containers/<name>/<attempt> the container instance's terminationMessagePath (makeMounts), an
  *                               empty file of mode 0666 mounted read-write, read after it exits
  *                               (termination-message.ts).
@@ -41,10 +45,10 @@ const UID = /^[A-Za-z0-9-]{1,64}$/;
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
  * What a pod's directory holds that its containers can write: /etc/hosts (the managed one, the
- * node's copy while the pod has no IPs), /etc/hostname (without readOnlyRootFilesystem) and the
- * termination message files (containers/<name>/<attempt>).
+ * node's copy while the pod has no IPs), /etc/hostname and /etc/resolv.conf (without
+ * readOnlyRootFilesystem) and the termination message files (containers/<name>/<attempt>).
  */
-export const WRITABLE_FILES = ['etc-hosts', 'sandbox-hosts', 'etc-hostname', 'containers'] as const;
+export const WRITABLE_FILES = ['etc-hosts', 'sandbox-hosts', 'etc-hostname', 'resolv.conf', 'containers'] as const;
 
 /** What a pod's containers say about their termination messages, by container name. */
 interface MessageSpecs {
@@ -174,21 +178,36 @@ export class PodManagedFiles {
   }
 
   async #podDir(uid: string): Promise<string> {
-    if (!UID.test(uid)) throw new Error(`pod uid ${JSON.stringify(uid)} cannot name a directory`);
-    try {
-      return await ownDir(join(this.#o.root, uid));
-    } catch (err) {
-      // The pods' directory itself is made only when it is missing (once), not asked for per container.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(this.#o.root, { recursive: true, mode: 0o750 });
-      return ownDir(join(this.#o.root, uid));
-    }
+    return podDir(this.#o.root, uid);
   }
 
   async #containerDir(podDir: string, name: string): Promise<string> {
     if (!NAME.test(name)) throw new Error(`container name ${JSON.stringify(name)} cannot name a directory`);
     return ownDir(join(await ownDir(join(podDir, 'containers')), name));
   }
+}
+
+/** The pod's directory under `root`, made if missing, and a real one. */
+async function podDir(root: string, uid: string): Promise<string> {
+  if (!UID.test(uid)) throw new Error(`pod uid ${JSON.stringify(uid)} cannot name a directory`);
+  try {
+    return await ownDir(join(root, uid));
+  } catch (err) {
+    // The pods' directory itself is made only when it is missing (once), not asked for per container.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(root, { recursive: true, mode: 0o750 });
+    return ownDir(join(root, uid));
+  }
+}
+
+/**
+ * A file of the sandbox that its containers get (resolv.conf), written into the pod's directory
+ * under `root` (the agent's <dataDir>/pods) as the other files here: the pod's own copy, counted
+ * in its ephemeral storage and removed with the pod (WRITABLE_FILES), since a container without
+ * readOnlyRootFilesystem can write it. Returns its path.
+ */
+export async function writeSandboxFile(root: string, uid: string, name: (typeof WRITABLE_FILES)[number], content: string): Promise<string> {
+  return writeNoFollow(join(await podDir(root, uid), name), content, 0o644);
 }
 
 /** [hostname, domain] of podHostnameAndDomain. */

@@ -8,7 +8,7 @@
  * its own pods.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ApiClient, InformerFactory, K8sObject } from '../../client/types.ts';
@@ -17,13 +17,14 @@ import { resources } from '../../client/resources.ts';
 import { ADMIN_NETWORK_POLICIES, NetpolEnforcer } from '../../netpol/enforcer.ts';
 import { ClusterDns } from './dns/records.ts';
 import { DnsServer } from './dns/server.ts';
-import { resolvConfFor } from './dns/resolv-conf.ts';
+import { missingClusterDNS, resolvConfFor } from './dns/resolv-conf.ts';
 import { nodeCommandRunner, type Run } from './ip-command.ts';
 import { SharedInformerFactory } from '../../client/informer.ts';
 import { desiredRoutes, NodeRoutes } from './node-routes.ts';
 import { RoutedPodNetwork, type PodNetwork } from './routed.ts';
 import { ServiceProxy } from './service-proxy.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from '../etc-hosts.ts';
+import { writeSandboxFile } from '../pod-managed-files.ts';
 
 export interface NodeNetworkOptions {
   /** Informers for the node network alone (not selected by node): stopped with it. */
@@ -55,6 +56,8 @@ export interface NodeNetwork {
   readonly enforcer: NetpolEnforcer;
   readonly services: ServiceProxy;
   resolvConf(pod: Pod): string;
+  /** Whether the pod's dnsPolicy asks for the cluster DNS the node has none of (the kubelet's MissingClusterDNS). */
+  missingClusterDNS(pod: Pod): boolean;
   stop(): Promise<void>;
 }
 
@@ -99,6 +102,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
     enforcer,
     services,
     resolvConf: (pod) => resolvConfFor({ namespace: pod.metadata?.namespace ?? 'default', dnsPolicy: pod.spec?.dnsPolicy, hostNetwork: pod.spec?.hostNetwork, dnsConfig: pod.spec?.dnsConfig as never, clusterDNS, clusterDomain: domain, hostResolvConf: hostResolv }),
+    missingClusterDNS: (pod) => missingClusterDNS(pod.spec ?? {}, clusterDNS),
     async stop() {
       enforcer.stop();
       services.stop();
@@ -114,7 +118,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
  * the network plugin identity's client once it has one, in the agent's network namespace, the
  * admin policy kinds used where served.
  */
-export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clusterCIDR: string; dnsAddress: string; clusterDNS?: readonly string[]; clusterDomain?: string; log: NodeNetworkOptions['log'] & { warn(o: object, m: string): void } }): (client: Promise<ApiClient>) => Promise<{ podNetwork: PodNetwork; podFiles(pod: Pod): Promise<Record<string, string>>; stop(): Promise<void> }> {
+export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clusterCIDR: string; dnsAddress: string; clusterDNS?: readonly string[]; clusterDomain?: string; log: NodeNetworkOptions['log'] & { warn(o: object, m: string): void } }): (client: Promise<ApiClient>) => Promise<{ podNetwork: PodNetwork; podFiles(pod: Pod): Promise<Record<string, string>>; missingClusterDNS(pod: Pod): boolean; stop(): Promise<void> }> {
   return async (identity) => {
     // The agent joins and runs host-network pods without waiting: the network starts once its
     // identity's certificate is issued and the Node has its podCIDR; until then a pod that needs
@@ -147,6 +151,7 @@ export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clust
       if (!client) throw new Error(`the pod network is not ready yet: the network identity system:node-network:${o.nodeName} has no certificate yet (a CertificateSigningRequest for signer portcullis.dev/node-network-client, approved for the node that asks)`);
       throw new Error(`the pod network is not ready yet: Node ${o.nodeName} has no spec.podCIDR (the node IPAM controller assigns it)`);
     };
+    // Where earlier versions wrote the pods' resolv.conf: removed with the pod's network.
     const filesDir = (uid: string) => join(o.dataDir, 'network', 'pods', uid);
     return {
       podNetwork: {
@@ -157,15 +162,14 @@ export function nodeNetworkStarter(o: { nodeName: string; dataDir: string; clust
         },
         addressOf: (uid) => current?.podNetwork.addressOf(uid),
       },
-      // The pod's /etc/resolv.conf for its dnsPolicy (none until the network runs: the image's stays).
+      // The pod's /etc/resolv.conf for its dnsPolicy (none until the network runs: the image's
+      // stays), in the pod's directory with its other files (pod-managed-files.ts): containers
+      // without readOnlyRootFilesystem can write it, as containerd mounts it.
       async podFiles(pod): Promise<Record<string, string>> {
         if (!current) return {};
-        const dir = filesDir(pod.metadata?.uid ?? '');
-        await mkdir(dir, { recursive: true, mode: 0o755 });
-        const file = join(dir, 'resolv.conf');
-        await writeFile(file, current.resolvConf(pod), { mode: 0o644 });
-        return { '/etc/resolv.conf': file };
+        return { '/etc/resolv.conf': await writeSandboxFile(join(o.dataDir, 'pods'), pod.metadata?.uid ?? '', 'resolv.conf', current.resolvConf(pod)) };
       },
+      missingClusterDNS: (pod) => current?.missingClusterDNS(pod) ?? false,
       async stop() {
         stopped = true;
         factory?.stop();

@@ -131,6 +131,18 @@ test('container spec: security context, namespaces by path, mounts, masked paths
   assert.deepEqual(shared.linux.namespaces.find((n) => n.type === 'pid'), { type: 'pid', path: '/proc/42/ns/pid' });
 });
 
+test('the sandbox\'s resolv.conf: read-only only with readOnlyRootFilesystem, skipped under a volume (containerd linuxContainerMounts)', () => {
+  const podFiles = { '/etc/resolv.conf': '/data/pods/u1/resolv.conf' };
+  const mountOf = (c: Container, mounts: ContainerConfig['mounts'] = []) => {
+    const conf = { ...cfg(c), mounts };
+    const user = resolveUser(conf.podSpec, c, undefined, 'root:x:0:0::/root:/bin/sh\n', '');
+    return containerSpec({ cfg: conf, sandbox, hostname: 'web', user, cgroupsPath: 'portcullis/c1', podFiles }).mounts.filter((m) => m.destination === '/etc/resolv.conf');
+  };
+  assert.deepEqual(mountOf({ name: 'x' }), [{ destination: '/etc/resolv.conf', type: 'bind', source: '/data/pods/u1/resolv.conf', options: ['rbind', 'rprivate', 'rw'] }]);
+  assert.deepEqual(mountOf({ name: 'x', securityContext: { readOnlyRootFilesystem: true } })[0]?.options, ['rbind', 'rprivate', 'ro']);
+  assert.deepEqual(mountOf({ name: 'x' }, [{ containerPath: '/etc/resolv.conf', hostPath: '/vol/resolv', readOnly: true }]), [{ destination: '/etc/resolv.conf', type: 'bind', source: '/vol/resolv', options: ['rbind', 'rprivate', 'ro'] }]);
+});
+
 test('host devices: dev_t decoding, and only a privileged container gets them', () => {
   assert.deepEqual(majorMinor(0x0801), { major: 8, minor: 1 });
   // makedev(259, 65537): major bits 8..19 and 32..., minor bits 0..7 and 20...

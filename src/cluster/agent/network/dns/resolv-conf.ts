@@ -26,11 +26,31 @@ export interface ResolvInputs {
   hostResolvConf: string;
 }
 
+/**
+ * The kubelet's getPodDNSType: ClusterFirstWithHostNet, and ClusterFirst (the default) off the
+ * host network, use the cluster DNS; ClusterFirst on the host network falls back to Default.
+ */
+function podDnsType(p: { dnsPolicy?: string; hostNetwork?: boolean }): 'ClusterFirst' | 'Default' | 'None' {
+  const policy = p.dnsPolicy ?? 'ClusterFirst';
+  if (policy === 'None') return 'None';
+  if (policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !p.hostNetwork)) return 'ClusterFirst';
+  return 'Default';
+}
+
+/**
+ * Whether the pod uses the cluster DNS and the node has no address for it (--cluster-dns ''): the
+ * kubelet then records MissingClusterDNS (missingClusterDnsMessage) and falls back to Default.
+ */
+export function missingClusterDNS(p: { dnsPolicy?: string; hostNetwork?: boolean }, clusterDNS: readonly string[]): boolean {
+  return clusterDNS.length === 0 && podDnsType(p) === 'ClusterFirst';
+}
+
+/** The kubelet's message of the MissingClusterDNS event (GetPodDNS), on the Node. */
+export const MISSING_CLUSTER_DNS_MESSAGE = 'kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.';
+
 export function resolvConfFor(p: ResolvInputs): string {
-  let policy = p.dnsPolicy ?? 'ClusterFirst';
-  if (policy === 'ClusterFirst' && p.hostNetwork) policy = 'Default';
-  if (policy === 'ClusterFirstWithHostNet') policy = 'ClusterFirst';
-  // No cluster DNS address (--cluster-dns ''): the kubelet falls back to Default ("kubelet does not have ClusterDNS IP configured ...").
+  let policy = podDnsType(p);
+  // No cluster DNS address: the kubelet falls back to Default (missingClusterDNS).
   if (policy === 'ClusterFirst' && p.clusterDNS.length === 0) policy = 'Default';
   let nameservers: string[] = [];
   let searches: string[] = [];
