@@ -1,6 +1,6 @@
 /**
  * Every resource.Quantity field of a built-in object rewritten in its canonical text
- * (quantity-canonical.ts), as decoding into the Go struct and encoding again does upstream: a
+ * (quantity.ts), as decoding into the Go struct and encoding again does upstream: a
  * pod's requests "0.5" are stored, served and shown to admission webhooks as "500m". A number
  * becomes its string. A value that does not parse is left for the type check to refuse. Custom
  * resources are not touched (their quantities are plain JSON, kept as written).
@@ -8,7 +8,7 @@
  * The walk visits only fields whose type can hold a quantity (worked out once per type), so a
  * pod's metadata, env, probes and the like are not walked at all.
  */
-import { canonicalQuantity } from '../quantity-canonical.ts';
+import { canonicalQuantity } from '../quantity.ts';
 import type { Schema, TypeRef } from './types.ts';
 
 /** A compiled walk: only the parts of a type that can hold a quantity. */

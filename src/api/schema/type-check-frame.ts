@@ -7,7 +7,7 @@
 import { DurationError, parseGoDuration } from '../../util/duration.ts';
 import { goName } from './go-type-names.ts';
 import { rfc3339Error } from './go-time.ts';
-import { quantityParseError } from '../quantity-canonical.ts';
+import { quantityParseError } from '../quantity.ts';
 import type { Schema, TypeRef } from './types.ts';
 
 export interface Frame {

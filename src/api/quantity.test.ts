@@ -1,11 +1,13 @@
 /**
  * apimachinery pkg/api/resource quantity_test.go's tables (TestParseQuantity's canonical strings,
  * TestQuantityString's canonical and alternate texts, TestQuantityParseEmit, TestQuantityParse's
- * invalid inputs), against canonicalQuantity.
+ * invalid inputs), against canonicalQuantity; values, sums and comparisons; and the edges where the
+ * project's three former parsers (validation/quantity.ts, quota/quantity.ts, quantity-canonical.ts)
+ * disagreed with upstream.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalQuantity, quantityParseError } from './quantity-canonical.ts';
+import { addQty, canonicalQuantity, cmpQty, formatQty, mustParseQty, parseQty, qtyAsInt64, qtyMilliValue, qtySign, qtyValue, quantityParseError } from './quantity.ts';
 
 // TestParseQuantity: [input, serialized]
 const PARSE: Array<[string, string]> = [["-999999999999999999", "-999999999999999999"], ["999999999999999999", "999999999999999999"], ["-999999999999999999.0", "-999999999999999999"], ["999999999999999999.0", "999999999999999999"], ["-999999999999999999.1", "-999999999999999999100m"], ["999999999999999999.1", "999999999999999999100m"], ["-9999999999999999999", "-9999999999999999999"], ["9999999999999999999", "9999999999999999999"], ["-1E", "-1E"], ["1E", "1E"], ["-1000000000000000000", "-1E"], ["1000000000000000000", "1E"], ["-9999999999999999999.0", "-9999999999999999999"], ["9999999999999999999.0", "9999999999999999999"], ["-1.0E", "-1E"], ["1.0E", "1E"], ["-1000000000000000000.0", "-1E"], ["1000000000000000000.0", "1E"], ["-9999999999999999999000m", "-9999999999999999999"], ["9999999999999999999000m", "9999999999999999999"], ["-9999999999999999999.1", "-9999999999999999999100m"], ["9999999999999999999.1", "9999999999999999999100m"], ["-1.0000000000000000001E", "-1000000000000000000100m"], ["1.0000000000000000001E", "1000000000000000000100m"], ["-1000000000000000000.1", "-1000000000000000000100m"], ["1000000000000000000.1", "1000000000000000000100m"], ["-1.000000000000000001E", "-1000000000000000001"], ["1.000000000000000001E", "1000000000000000001"], ["-1000000000000000001", "-1000000000000000001"], ["1000000000000000001", "1000000000000000001"], ["-10E", "-10E"], ["10E", "10E"], ["-10000000000000000000", "-10E"], ["10000000000000000000", "10E"], ["-10.0E", "-10E"], ["10.0E", "10E"], ["-10000000000000000000.0", "-10E"], ["10000000000000000000.0", "10E"], ["-10000000000000000000000m", "-10E"], ["10000000000000000000000m", "10E"], ["-10.0000000000000000001E", "-10000000000000000000100m"], ["10.0000000000000000001E", "10000000000000000000100m"], ["-10000000000000000000.1", "-10000000000000000000100m"], ["10000000000000000000.1", "10000000000000000000100m"], ["-10.000000000000000001E", "-10000000000000000001"], ["10.000000000000000001E", "10000000000000000001"], ["-10000000000000000001", "-10000000000000000001"], ["10000000000000000001", "10000000000000000001"], ["-9223372036854775809", "-9223372036854775809"], ["9223372036854775806", "9223372036854775806"], ["-9223372036854775809.0", "-9223372036854775809"], ["9223372036854775806.0", "9223372036854775806"], ["-9223372036854775809000m", "-9223372036854775809"], ["9223372036854775806000m", "9223372036854775806"], ["-9223372036854775809.1", "-9223372036854775809100m"], ["9223372036854775806.1", "9223372036854775806100m"], ["-9223372036854775808", "-9223372036854775808"], ["9223372036854775807", "9223372036854775807"], ["-9223372036854775808.0", "-9223372036854775808"], ["9223372036854775807.0", "9223372036854775807"], ["-9223372036854775808000m", "-9223372036854775808"], ["9223372036854775807000m", "9223372036854775807"], ["-9223372036854775808.1", "-9223372036854775808100m"], ["9223372036854775807.1", "9223372036854775807100m"], ["-9223372036854775807", "-9223372036854775807"], ["9223372036854775808", "9223372036854775808"], ["-9223372036854775807.0", "-9223372036854775807"], ["9223372036854775808.0", "9223372036854775808"], ["-9223372036854775807000m", "-9223372036854775807"], ["9223372036854775808000m", "9223372036854775808"], ["-9223372036854775807.1", "-9223372036854775807100m"], ["9223372036854775808.1", "9223372036854775808100m"]];
@@ -62,4 +64,100 @@ test('ParseQuantity\'s errors: ErrFormatWrong, ErrSuffix, ErrNumeric', () => {
   // Past 1n with no digit at all: the inf.Dec parse finds no number.
   assert.equal(quantityParseError('.e-10'), 'unable to parse numeric part of quantity');
   for (const input of ['0', '.', '+', '-', '1.', '1.G', '100m', '1e3', '0.5Gi']) assert.equal(quantityParseError(input), undefined, input);
+});
+
+test('canonical form as upstream Quantity.String()', () => {
+  const cases: [string, string][] = [
+    ['1000m', '1'], ['0.5', '500m'], ['1500m', '1500m'], ['1.5', '1500m'], ['1000', '1k'], ['100Mi', '100Mi'], ['1024Mi', '1Gi'],
+    ['1.5Gi', '1536Mi'], ['0.5Ki', '512'], ['1Ki', '1Ki'], ['1e3', '1e3'], ['10e3', '10e3'], ['1e-3', '1e-3'], ['129e6', '129e6'],
+    ['129M', '129M'], ['128974848', '128974848'], ['0.1', '100m'], ['1n', '1n'], ['0.0000000001', '1n'], ['0', '0'], ['0Gi', '0'],
+    ['-1500m', '-1500m'], ['1E', '1E'], ['2000m', '2'], ['5Mi', '5Mi'], ['10Mi', '10Mi'],
+  ];
+  for (const [input, want] of cases) {
+    assert.equal(canonicalQuantity(input), want, input);
+    assert.equal(formatQty(mustParseQty(input)), want, input);
+  }
+});
+
+test('malformed quantities do not parse', () => {
+  for (const bad of ['', 'abc', '1e', '1.2.3', '1Kb', ' 1', '1K', '1e1001']) assert.equal(parseQty(bad), undefined, bad);
+  assert.equal(parseQty(undefined), undefined);
+  assert.equal(parseQty({}), undefined);
+  assert.equal(formatQty(mustParseQty(0.25)), '250m');
+});
+
+test('comparison is exact across suffixes', () => {
+  assert.equal(cmpQty(mustParseQty('1Gi'), mustParseQty('1073741824')), 0);
+  assert.equal(cmpQty(mustParseQty('1G'), mustParseQty('1Gi')), -1);
+  assert.equal(cmpQty(mustParseQty('0.1'), mustParseQty('100m')), 0);
+  assert.equal(cmpQty(mustParseQty('1e3'), mustParseQty('1k')), 0);
+});
+
+test('sums keep the format of the first non-zero operand', () => {
+  assert.equal(formatQty(addQty(mustParseQty('0'), mustParseQty('64Mi'))), '64Mi');
+  assert.equal(formatQty(addQty(mustParseQty('64Mi'), mustParseQty('64Mi'))), '128Mi');
+  assert.equal(formatQty(addQty(mustParseQty('500m'), mustParseQty('500m'))), '1');
+  assert.equal(formatQty(addQty(mustParseQty('1'), mustParseQty('1Ki'))), '1025');
+  assert.equal(formatQty(addQty(mustParseQty('0.5Ki'), mustParseQty('0.5Ki'))), '1Ki');
+});
+
+test('Value and MilliValue round up', () => {
+  assert.equal(qtyValue(mustParseQty('1500m')), 2n);
+  assert.equal(qtyMilliValue(mustParseQty('1n')), 1n);
+  assert.equal(qtyMilliValue(mustParseQty('2')), 2000n);
+});
+
+// Each of these failed on at least one of the former parsers.
+test('upstream accepts a bare sign, point or suffix as zero, and "1.G" (the validation parser refused them)', () => {
+  for (const s of ['+', '-', '.', '+.', '-0.', 'Mi', 'k', 'e3']) {
+    const q = parseQty(s);
+    assert.ok(q, s);
+    assert.equal(qtySign(q), 0, s);
+  }
+  assert.equal(cmpQty(mustParseQty('1.G'), mustParseQty('1G')), 0);
+});
+
+test('amounts finer than 1n round up to 1n before comparing (the validation parser compared exactly)', () => {
+  assert.equal(cmpQty(mustParseQty('0.5n'), mustParseQty('1n')), 0);
+  assert.equal(cmpQty(mustParseQty('1.0000000001'), mustParseQty('1000000001n')), 0);
+  assert.equal(cmpQty(mustParseQty('-0.5n'), mustParseQty('-1n')), 0);
+});
+
+test('BinarySI amounts past 2^63-1 are capped (the validation parser kept them whole)', () => {
+  assert.equal(cmpQty(mustParseQty('10Ei'), mustParseQty('9Ei')), 0);
+  assert.equal(qtyValue(mustParseQty('16Ei')), (1n << 63n) - 1n);
+  // Decimal amounts are not capped.
+  assert.equal(qtyValue(mustParseQty('10E')), 10n ** 19n);
+});
+
+test('exponents: int32 wrap-around as upstream, any negative one rounds up to 1n (the validation and quota parsers refused both, quantity-canonical the second)', () => {
+  // strconv.ParseInt then int32(): 2^32 is exponent 0.
+  assert.equal(qtyValue(mustParseQty('1e4294967296')), 1n);
+  assert.equal(mustParseQty('1e-2000').nanos, 1n);
+  assert.equal(mustParseQty('-3e-20').nanos, -1n);
+  assert.equal(mustParseQty('0e-5000').nanos, 0n);
+  assert.equal(quantityParseError('1e-2000'), undefined);
+});
+
+test('Value() of a negative fraction: int64 amounts round away from zero, inf.Dec ones add one (the quota parser took the ceiling)', () => {
+  assert.equal(qtyValue(mustParseQty('-1500m')), -2n);
+  assert.equal(qtyValue(mustParseQty('-0.5')), -1n);
+  assert.equal(qtyMilliValue(mustParseQty('-1n')), -1n);
+  // 19 digits: past the int64 parse. Upstream's scaledValue: Go's truncated quotient (-1) plus one.
+  assert.equal(qtyValue(mustParseQty('-1.000000000000000001')), 0n);
+  assert.equal(qtyValue(mustParseQty('-1.5Ki')), -1536n);
+});
+
+test('String() of a parsed quantity is its own text when the int64 parse kept it (the quota parser canonicalized)', () => {
+  for (const s of ['+1', '01', '1.G', '100.035k', '1E3', '+63Mi']) assert.equal(formatQty(mustParseQty(s)), s, s);
+  // A sum has no kept text.
+  assert.equal(formatQty(addQty(mustParseQty('+1'), mustParseQty('0'))), '1');
+});
+
+test('AsInt64: whole int64 amounts only, not an inf.Dec one', () => {
+  assert.equal(qtyAsInt64(mustParseQty('1Ki')), 1024n);
+  assert.equal(qtyAsInt64(mustParseQty('1500m')), undefined);
+  // "1.5Ki" is past the int64 parse (a fraction with a binary suffix): AsInt64 fails upstream though whole.
+  assert.equal(qtyAsInt64(mustParseQty('1.5Ki')), undefined);
+  assert.equal(qtyAsInt64(mustParseQty('1536')), 1536n);
 });
