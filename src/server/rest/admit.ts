@@ -10,6 +10,7 @@ import type { AdmissionAttributes, Operation } from '../../admission/types.ts';
 import type { RestContext, RestRequest } from './context.ts';
 import type { K8sObject } from './objects.ts';
 import { header } from './decode-object.ts';
+import { dropDisabledPodFields } from './pod-gated-fields.ts';
 import { canonicalizeQuantities } from '../../api/schema/canonical-quantities.ts';
 import { rfc3339 } from '../../api/time.ts';
 import type { CustomValidator } from '../../api/crd/types.ts';
@@ -49,6 +50,8 @@ export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, a
   if (obj) {
     const { def } = req;
     if (typeName && patchedSince(req.admission.records, recordsBefore)) canonicalizeQuantities(ctx.schema, typeName, obj);
+    // PrepareForCreate/PrepareForUpdate's dropDisabledFields runs after mutating admission upstream.
+    dropDisabledPodFields(req.def, obj as K8sObject, attrs.oldObject as K8sObject | undefined);
     const gvk = { group: def.group, version: def.version, kind: def.kind };
     if (def.custom) applySchemaDefaults((def.custom as { schema?: JSONSchemaProps }).schema, obj);
     else applyDefaults(gvk, obj);

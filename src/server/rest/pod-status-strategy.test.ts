@@ -37,3 +37,17 @@ test('1.33 gate defaults: allocatedResourcesStatus is dropped; resourceClaimStat
   assert.deepEqual(cs[0]!.allocatedResourcesStatus, [{ name: 'example.com/gpu', resources: [] }], 'the written object is not mutated');
   assert.deepEqual(prepared(written, stored({ resourceClaims: [{ name: 'gpu' }] })).resourceClaimStatuses, [{ name: 'gpu' }]);
 });
+
+test('PodObservedGenerationTracking (off in 1.33): observedGeneration dropped from status and conditions unless the stored status uses it', () => {
+  const conditions = [{ type: 'Ready', status: 'True', observedGeneration: 1 }, { type: 'Initialized', status: 'True' }];
+  const written = { observedGeneration: 1, conditions };
+  const out = prepared(written);
+  assert.equal(out.observedGeneration, undefined);
+  assert.deepEqual(out.conditions, [{ type: 'Ready', status: 'True' }, { type: 'Initialized', status: 'True' }]);
+  assert.equal(conditions[0]!.observedGeneration, 1, 'the written object is not mutated');
+  assert.deepEqual(prepared(written, stored({}, { observedGeneration: 0, conditions: [{ type: 'Ready', observedGeneration: 0 }] })).observedGeneration, undefined, 'zero is not in use');
+  const inUse = prepared(written, stored({}, { conditions: [{ type: 'Ready', status: 'False', observedGeneration: 1 }] }));
+  assert.equal(inUse.observedGeneration, 1);
+  assert.equal(inUse.conditions, conditions);
+  assert.equal(prepared(written, stored({}, { observedGeneration: 2 })).observedGeneration, 1);
+});

@@ -8,7 +8,9 @@
  *   another address; the way back sets podIP to podIPs[0];
  * - dropDisabledPodStatusFields at 1.33's gate defaults: ResourceHealthStatus (alpha, off) drops
  *   every container status's allocatedResourcesStatus; DynamicResourceAllocation (beta, off)
- *   drops resourceClaimStatuses unless the stored spec has resourceClaims.
+ *   drops resourceClaimStatuses unless the stored spec has resourceClaims;
+ *   PodObservedGenerationTracking (alpha, off) drops status.observedGeneration and every
+ *   condition's observedGeneration unless the stored status has a non-zero one of them.
  * The written status is not mutated in place (a patched status may share arrays with the stored
  * object); changed parts are copied.
  */
@@ -18,13 +20,21 @@ type Obj = Record<string, any>;
 
 const STATUS_LISTS = ['containerStatuses', 'initContainerStatuses', 'ephemeralContainerStatuses'] as const;
 
-function withoutAllocatedResourcesStatus(list: unknown): unknown {
-  if (!Array.isArray(list) || !list.some((s: Obj) => s?.allocatedResourcesStatus !== undefined)) return list;
+/** The list with `field` removed from each entry; the list itself when no entry has it. */
+function withoutField(list: unknown, field: string): unknown {
+  if (!Array.isArray(list) || !list.some((s: Obj) => s?.[field] !== undefined)) return list;
   return list.map((s: Obj) => {
-    if (s?.allocatedResourcesStatus === undefined) return s;
-    const { allocatedResourcesStatus: _dropped, ...rest } = s;
+    if (s?.[field] === undefined) return s;
+    const { [field]: _dropped, ...rest } = s;
     return rest;
   });
+}
+
+/** podObservedGenerationTrackingInUse: a non-zero status or condition observedGeneration. */
+function observedGenerationInUse(st: Obj | undefined): boolean {
+  if (!st || typeof st !== 'object') return false;
+  if (st.observedGeneration) return true;
+  return Array.isArray(st.conditions) && st.conditions.some((c: Obj) => c?.observedGeneration);
 }
 
 export function preparePodStatusUpdate(next: K8sObject, old: K8sObject): void {
@@ -41,10 +51,15 @@ export function preparePodStatusUpdate(next: K8sObject, old: K8sObject): void {
   else if (!podIP && podIPs && podIPs.length > 0 && typeof podIPs[0]?.ip === 'string' && podIPs[0].ip) edit().podIP = podIPs[0].ip;
 
   for (const f of STATUS_LISTS) {
-    const list = withoutAllocatedResourcesStatus(st[f]);
+    const list = withoutField(st[f], 'allocatedResourcesStatus');
     if (list !== st[f]) edit()[f] = list;
   }
   if (st.resourceClaimStatuses !== undefined && !(old.spec?.resourceClaims?.length > 0)) delete edit().resourceClaimStatuses;
+  if (!observedGenerationInUse(old.status)) {
+    if (st.observedGeneration !== undefined) delete edit().observedGeneration;
+    const conditions = withoutField(st.conditions, 'observedGeneration');
+    if (conditions !== st.conditions) edit().conditions = conditions;
+  }
 
   if (out) next.status = out;
 }
