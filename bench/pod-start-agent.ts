@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 // What `portcullis agent` loads besides the agent (its command and the CLI), resident as in it.
 import '../src/cli/main.ts';
 import '../src/cli/agent.ts';
@@ -127,9 +127,12 @@ async function main(start: AgentStart): Promise<void> {
     log: quiet, csrPollMs: 50, ...(process.env.BENCH_START_CONCURRENCY ? { startConcurrency: Number(process.env.BENCH_START_CONCURRENCY) } : {}),
   });
   send({ type: 'ready', runtime: real ? 'runc' : 'fake', image: real?.image ?? 'bench.test/app:1' });
+  let reports = 0;
   process.on('message', (m: { type: string }) => {
     if (m.type === 'report') {
-      void memory().then((mem) => send({ type: 'report', memory: mem, cpuMs: agentCpuMs(), ...(start.phases ? { phases: Object.assign({}, ...phases.map((p) => p.summary())), timelines, stepCounts: { ...stepCounts } } : {}) }));
+      // BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot at each report, after the memory is read (bench/heap-summary.ts reads it; it inflates the later reports' RSS).
+      const snapshot = () => process.env.BENCH_HEAP_SNAPSHOT && writeHeapSnapshot(join(process.env.BENCH_HEAP_SNAPSHOT, `agent-${++reports}.heapsnapshot`));
+      void memory().then((mem) => (snapshot(), mem)).then((mem) => send({ type: 'report', memory: mem, cpuMs: agentCpuMs(), ...(start.phases ? { phases: Object.assign({}, ...phases.map((p) => p.summary())), timelines, stepCounts: { ...stepCounts } } : {}) }));
     } else if (m.type === 'stop') {
       void (async () => {
         await agent.stop();

@@ -6,8 +6,10 @@ import { createCA } from '../../pki/ca.ts';
 import { parseCsr, checkCsrSignature } from '../../api/validation/certificates/pkcs10.ts';
 import { kubeletClientError, kubeletServingError, parseRequest } from '../controllers/certificates/csr-request.ts';
 import { newAuthority } from '../controllers/certificates/authority.ts';
-import { CLIENT_USAGES, SERVING_USAGES, nodeCertRequest } from './node-certificates.ts';
+import { CLIENT_USAGES, SERVING_USAGES, certRequest, nodeCertRequest } from './node-certificates.ts';
 import { digestedName } from './certificate-request.ts';
+import forge from 'node-forge';
+import { ipToBytes } from '../../pki/ip-bytes.ts';
 
 const pemOf = (request: string) => Buffer.from(request, 'base64').toString('utf8');
 
@@ -67,4 +69,40 @@ test('a leftover RSA key (an earlier version\'s interrupted bootstrap) is replac
   const req = nodeCertRequest('box', undefined, generateRsaKeyPair().keyPem);
   assert.equal(createPrivateKey(req.keyPem).asymmetricKeyType, 'ec');
   checkCsrSignature(parseCsr(pemOf(req.request)));
+});
+
+test('the request carries the same certificationRequestInfo bytes node-forge\'s ASN.1 writer made (the writer the agent no longer loads)', () => {
+  const { asn1 } = forge;
+  const U = asn1.Class.UNIVERSAL;
+  const T = asn1.Type;
+  const seq = (v: forge.asn1.Asn1[]) => asn1.create(U, T.SEQUENCE, true, v);
+  const set = (v: forge.asn1.Asn1[]) => asn1.create(U, T.SET, true, v);
+  const oid = (o: string) => asn1.create(U, T.OID, false, asn1.oidToDer(o).getBytes());
+  const utf8 = (s: string) => asn1.create(U, T.UTF8, false, forge.util.encodeUtf8(s));
+  for (const [subject, sans] of [
+    [{ commonName: 'system:node:box', organizations: ['system:nodes'] }, { dnsNames: ['box', 'box.local'], ipAddresses: ['10.1.2.3', 'fd00::1'] }],
+    [{ commonName: 'system:node:box', organizations: ['system:nodes'] }, undefined],
+    [{ commonName: 'system:node-network:a-node-with-a-long-name-'.padEnd(140, 'x'), organizations: ['system:node-networks', 'other'] }, { dnsNames: Array.from({ length: 12 }, (_, i) => `n${i}.example.internal`), ipAddresses: [] }],
+  ] as const) {
+    const req = certRequest({ commonName: subject.commonName, organizations: [...subject.organizations] }, sans && { dnsNames: [...sans.dnsNames], ipAddresses: [...sans.ipAddresses] });
+    const der = Buffer.from(pemOf(req.request).replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const csr = asn1.fromDer(der.toString('binary'), { decodeBitStrings: false } as never);
+    const info = Buffer.from(asn1.toDer((csr.value as forge.asn1.Asn1[])[0]!).getBytes(), 'binary');
+    const rdn = (type: string, value: string) => set([seq([oid(type), utf8(value)])]);
+    const attrs: forge.asn1.Asn1[] = [];
+    if (sans && (sans.dnsNames.length || sans.ipAddresses.length)) {
+      const ctx = asn1.Class.CONTEXT_SPECIFIC;
+      const names = seq([...sans.dnsNames.map((n) => asn1.create(ctx, 2, false, n)), ...sans.ipAddresses.map((ip) => asn1.create(ctx, 7, false, ipToBytes(ip).toString('binary')))]);
+      attrs.push(seq([oid('1.2.840.113549.1.9.14'), set([seq([seq([oid('2.5.29.17'), asn1.create(U, T.OCTETSTRING, false, asn1.toDer(names).getBytes())])])])]));
+    }
+    const expected = seq([
+      asn1.create(U, T.INTEGER, false, '\x00'),
+      seq([...subject.organizations.map((o) => rdn('2.5.4.10', o)), rdn('2.5.4.3', subject.commonName)]),
+      asn1.fromDer(req.publicKeyDer.toString('binary'), { decodeBitStrings: false } as never),
+      asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, attrs),
+    ]);
+    assert.deepEqual(info, Buffer.from(asn1.toDer(expected).getBytes(), 'binary'));
+    assert.equal(pemOf(req.request), forge.pem.encode({ type: 'CERTIFICATE REQUEST', body: der.toString('binary') }, { maxline: 64 }), 'PEM text as forge wrote it');
+    checkCsrSignature(parseCsr(pemOf(req.request)));
+  }
 });

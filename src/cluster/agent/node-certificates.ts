@@ -8,13 +8,13 @@
  * Keys are ECDSA P-256 as client-go's certificate manager makes them (generateKeyFuncImpl), kept
  * as SEC1 "EC PRIVATE KEY" PEM (keyutil.MarshalPrivateKeyToPEM), and the usages are its
  * non-RSA ones (DefaultKubelet{Client,Serving}GetUsages): no key encipherment, which an ECDSA key
- * cannot do. node-forge builds RSA requests only, so the request is assembled as DER here (forge's
- * ASN.1 writer) and signed ecdsa-with-SHA256 by node:crypto.
+ * cannot do. The request is assembled as DER here (pki/der.ts: node-forge builds RSA requests
+ * only, and would be ~2.2 MiB of the agent's heap) and signed ecdsa-with-SHA256 by node:crypto.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import { derBitString, derContext, derOctetString, derOid, derSequence, derSet, derSmallInteger, derUtf8, pemEncode } from '../../pki/der.ts';
 import { ipToBytes } from '../../pki/ip-bytes.ts';
 import { writeFileAtomic } from '../../pki/write-file-atomic.ts';
 
@@ -42,47 +42,27 @@ export interface StoredCert {
   notAfter: Date;
 }
 
-const { asn1 } = forge;
-const U = asn1.Class.UNIVERSAL;
-const T = asn1.Type;
 const OID_CN = '2.5.4.3';
 const OID_O = '2.5.4.10';
 const OID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
 const OID_SAN = '2.5.29.17';
 const OID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 
-const seq = (v: forge.asn1.Asn1[]) => asn1.create(U, T.SEQUENCE, true, v);
-const set = (v: forge.asn1.Asn1[]) => asn1.create(U, T.SET, true, v);
-const oid = (o: string) => asn1.create(U, T.OID, false, asn1.oidToDer(o).getBytes());
-const utf8 = (s: string) => asn1.create(U, T.UTF8, false, forge.util.encodeUtf8(s));
-const der = (a: forge.asn1.Asn1) => Buffer.from(asn1.toDer(a).getBytes(), 'binary');
-
 /** x509.CreateCertificateRequest for an ECDSA key: O then CN, SANs as an extensionRequest. */
 function buildRequest(key: KeyObject, publicKeyDer: Buffer, subject: NodeCertRequest['subject'], sans?: { dnsNames: string[]; ipAddresses: string[] }): string {
-  const rdn = (type: string, value: string) => set([seq([oid(type), utf8(value)])]);
-  const name = seq([...subject.organizations.map((o) => rdn(OID_O, o)), rdn(OID_CN, subject.commonName)]);
-  const attrs: forge.asn1.Asn1[] = [];
+  const rdn = (type: string, value: string) => derSet([derSequence([derOid(type), derUtf8(value)])]);
+  const name = derSequence([...subject.organizations.map((o) => rdn(OID_O, o)), rdn(OID_CN, subject.commonName)]);
+  const attrs: Buffer[] = [];
   if (sans && (sans.dnsNames.length || sans.ipAddresses.length)) {
-    const ctx = asn1.Class.CONTEXT_SPECIFIC;
-    const names = seq([...sans.dnsNames.map((n) => asn1.create(ctx, 2, false, n)), ...sans.ipAddresses.map((ip) => asn1.create(ctx, 7, false, ipToBytes(ip).toString('binary')))]);
-    const ext = seq([oid(OID_SAN), asn1.create(U, T.OCTETSTRING, false, asn1.toDer(names).getBytes())]);
-    attrs.push(seq([oid(OID_EXTENSION_REQUEST), set([seq([ext])])]));
+    // GeneralName dNSName [2] and iPAddress [7], implicitly tagged.
+    const names = derSequence([...sans.dnsNames.map((n) => derContext(2, false, Buffer.from(n, 'latin1'))), ...sans.ipAddresses.map((ip) => derContext(7, false, ipToBytes(ip)))]);
+    const ext = derSequence([derOid(OID_SAN), derOctetString(names)]);
+    attrs.push(derSequence([derOid(OID_EXTENSION_REQUEST), derSet([derSequence([ext])])]));
   }
-  const info = seq([
-    asn1.create(U, T.INTEGER, false, '\x00'),
-    name,
-    asn1.fromDer(publicKeyDer.toString('binary'), { decodeBitStrings: false } as never),
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, attrs),
-  ]);
-  const infoDer = der(info);
+  const infoDer = derSequence([derSmallInteger(0), name, publicKeyDer, derContext(0, true, Buffer.concat(attrs))]);
   // DER-encoded ECDSA-Sig-Value, as x509 wants it (node's default dsaEncoding).
   const signature = sign('sha256', infoDer, key);
-  const csr = seq([
-    asn1.fromDer(infoDer.toString('binary'), { decodeBitStrings: false } as never),
-    seq([oid(OID_ECDSA_SHA256)]),
-    asn1.create(U, T.BITSTRING, false, `\x00${signature.toString('binary')}`),
-  ]);
-  return forge.pem.encode({ type: 'CERTIFICATE REQUEST', body: asn1.toDer(csr).getBytes() }, { maxline: 64 });
+  return pemEncode('CERTIFICATE REQUEST', derSequence([infoDer, derSequence([derOid(OID_ECDSA_SHA256)]), derBitString(signature)]));
 }
 
 /** The kubelet's subject: system:node:<name> in system:nodes. */
