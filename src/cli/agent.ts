@@ -27,9 +27,10 @@ import { clientConfigFromKubeconfig, kubeconfigFlag, untilStopped } from './comp
 import { clusterDnsList, nodeRegistration, parseNodeLabels, parseRegisterWithTaints, podPidsLimit } from '../cluster/agent/kubelet-flags.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from '../cluster/agent/etc-hosts.ts';
 import { parseKubeletConfig, withKubeletConfig, type KubeletConfigFile } from '../cluster/agent/kubelet-config.ts';
+import { agentTimers } from './agent-timers.ts';
 
 export async function runAgent(argv: string[], out: (s: string) => void, makeClient: (c: ClientConfig) => ApiClient, stopSignal?: Promise<void>): Promise<number> {
-  const commandLine = parseCommand(argv, { name: 'agent', flags: ['config', 'node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-minimum-reclaim', 'eviction-pressure-transition-period', 'allowed-unsafe-sysctls', 'eviction-max-pod-grace-period', 'system-reserved', 'kube-reserved', 'enforce-node-allocatable', 'node-labels', 'register-with-taints', 'cluster-domain', 'cluster-dns', 'pod-max-pids', ...IMAGE_FLAGS], booleans: ['pod-network'] });
+  const commandLine = parseCommand(argv, { name: 'agent', flags: ['config', 'node', 'kubeconfig', 'data-dir', 'node-ip', 'max-pods', 'log-level', 'cluster-cidr', 'cluster-dns-address', 'image-gc-high-threshold', 'image-gc-low-threshold', 'minimum-image-ttl-duration', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-minimum-reclaim', 'eviction-pressure-transition-period', 'allowed-unsafe-sysctls', 'eviction-max-pod-grace-period', 'system-reserved', 'kube-reserved', 'enforce-node-allocatable', 'node-labels', 'register-with-taints', 'cluster-domain', 'cluster-dns', 'pod-max-pids', 'sync-frequency', 'node-status-update-frequency', ...IMAGE_FLAGS], booleans: ['pod-network'] });
   // --config: a KubeletConfiguration whose fields stand for the flags; a flag on the command line wins.
   const configFile = flag(commandLine, 'config', '') ? loadKubeletConfig(flag(commandLine, 'config', '')) : undefined;
   const args = configFile ? { ...commandLine, flags: withKubeletConfig(commandLine.flags, configFile) } : commandLine;
@@ -68,6 +69,8 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
   const registerWithTaints = args.flags.has('register-with-taints') || !configFile?.registerWithTaints ? parseRegisterWithTaints(args.flags.get('register-with-taints') ?? []) : configFile.registerWithTaints;
   nodeRegistration({ nodeLabels, registerWithTaints });
   const pidsLimit = podPidsLimit(int32Flag(args, 'pod-max-pids', -1));
+  // Pod resync, node status and Lease periods (--sync-frequency, --node-status-update-frequency, the file's fields), checked before joining.
+  const timers = agentTimers(args);
   const bootstrap = clientConfigFromKubeconfig(kubeconfigFlag(args));
   const log = pino({ level: flag(args, 'log-level', 'info') });
   // --cluster-dns (the kubelet's list) wins over the older --cluster-dns-address; the node's DNS server listens on the first address.
@@ -96,7 +99,7 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       nodeName, dataDir, bootstrap, makeClient, runtime: rt.runtime, images: rt.images, runtimeScheme: rt.scheme, runtimeVersion: rt.version,
       host: { ...host, nodeInfo: { ...host.nodeInfo, containerRuntimeVersion: rt.version } }, log, signal: abort.signal,
       onServingCertificate: (c) => endpoint.setCertificate(c),
-      nodeAllocatable,
+      nodeAllocatable, ...timers,
       imageGcPolicy, evictionHard, evictionSoft, evictionSoftGracePeriod, evictionMinimumReclaim, evictionPressureTransitionMs, evictionMaxPodGracePeriodSeconds, allowedUnsafeSysctls, nodeLabels, registerWithTaints, clusterDomain,
       // Pods' volumes under <data-dir>/pods (runc runs as root).
       podVolumes: true,
