@@ -59,3 +59,14 @@ test('wrong kind, version, types and taints are refused with the decoder\'s and 
   assert.throws(() => parseKubeletConfig(`${HEAD}maxPods: 1\nmaxPods: 2\n`), /^Error: failed to decode: Map keys must be unique/);
   assert.throws(() => parseKubeletConfig(`${HEAD}registerWithTaints: [{ key: k, effect: Maybe }, { key: "a b", effect: NoSchedule }]\n`), { message: 'failed to validate kubelet configuration, error: [invalid taint: {k  Maybe <nil>}, invalid taint: {a b  NoSchedule <nil>}]' });
 });
+
+test('the heartbeat and resync periods: fields of the agent\'s timers, with v1beta1\'s defaulting of the report period and the lease\'s validation', () => {
+  const all = parseKubeletConfig(`${HEAD}syncFrequency: 30s\nnodeStatusUpdateFrequency: 4s\nnodeStatusReportFrequency: 1m\nnodeLeaseDurationSeconds: 20\n`);
+  assert.deepEqual(Object.fromEntries(all.flags), { 'sync-frequency': '30s', 'node-status-update-frequency': '4s', 'node-status-report-frequency': '1m', 'node-lease-duration-seconds': '20' });
+  // nodeStatusReportFrequency unset follows an explicit nodeStatusUpdateFrequency ("for backward compatibility").
+  assert.deepEqual(Object.fromEntries(parseKubeletConfig(`${HEAD}nodeStatusUpdateFrequency: 20s\n`).flags), { 'node-status-update-frequency': '20s', 'node-status-report-frequency': '20s' });
+  // Zero is the default (SetDefaults), for each of them.
+  assert.deepEqual(Object.fromEntries(parseKubeletConfig(`${HEAD}syncFrequency: 0s\nnodeStatusUpdateFrequency: "0"\nnodeStatusReportFrequency: 0s\nnodeLeaseDurationSeconds: 0\n`).flags), {});
+  assert.throws(() => parseKubeletConfig(`${HEAD}nodeLeaseDurationSeconds: -5\n`), { message: 'failed to validate kubelet configuration, error: invalid configuration: nodeLeaseDurationSeconds must be greater than 0' });
+  assert.throws(() => parseKubeletConfig(`${HEAD}syncFrequency: 30\n`), { message: 'failed to decode: json: cannot unmarshal number into Go struct field KubeletConfiguration.syncFrequency of type v1.Duration' });
+});

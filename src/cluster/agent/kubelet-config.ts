@@ -40,10 +40,16 @@ const FIELDS: Record<string, { flag: string; kind: Kind }> = {
   imageMinimumGCAge: { flag: 'minimum-image-ttl-duration', kind: 'duration' },
   imagePullCredentialsVerificationPolicy: { flag: 'image-pull-credentials-verification-policy', kind: 'string' },
   preloadedImagesVerificationAllowlist: { flag: 'preloaded-images-verification-allowlist', kind: 'list' },
+  // The agent's timers (heartbeatPeriods): the pod resync, the status loop, the Lease.
+  syncFrequency: { flag: 'sync-frequency', kind: 'duration' },
+  nodeStatusUpdateFrequency: { flag: 'node-status-update-frequency', kind: 'duration' },
+  // No kubelet flag for these two: the file's only (the agent's command line does not take them).
+  nodeStatusReportFrequency: { flag: 'node-status-report-frequency', kind: 'duration' },
+  nodeLeaseDurationSeconds: { flag: 'node-lease-duration-seconds', kind: 'int' },
 };
 
 /** Fields whose zero value the kubelet's defaulting replaces (maxPods 0 is 110, a zero period its default): as if absent. */
-const ZERO_IS_DEFAULT = new Set(['maxPods', 'evictionPressureTransitionPeriod', 'imageMinimumGCAge']);
+const ZERO_IS_DEFAULT = new Set(['maxPods', 'evictionPressureTransitionPeriod', 'imageMinimumGCAge', 'syncFrequency', 'nodeStatusUpdateFrequency', 'nodeStatusReportFrequency', 'nodeLeaseDurationSeconds']);
 const isZero = (kind: Kind, v: unknown) => (kind === 'int' ? v === 0 : typeof v === 'string' && /^[-+]?(0+(\.0*)?[a-zµ]*)+$/.test(v));
 
 /** The separator between a map field's key and value in its flag's form. */
@@ -51,11 +57,11 @@ const MAP_SEP: Record<string, string> = { 'eviction-hard': '<', 'eviction-soft':
 
 /** KubeletConfiguration v1beta1's other fields: known, not implemented here, refused by name. */
 const NOT_IMPLEMENTED = new Set([
-  'enableServer', 'staticPodPath', 'podLogsDir', 'syncFrequency', 'fileCheckFrequency', 'httpCheckFrequency', 'staticPodURL', 'staticPodURLHeader',
+  'enableServer', 'staticPodPath', 'podLogsDir', 'fileCheckFrequency', 'httpCheckFrequency', 'staticPodURL', 'staticPodURLHeader',
   'address', 'port', 'readOnlyPort', 'tlsCertFile', 'tlsPrivateKeyFile', 'tlsCipherSuites', 'tlsCurvePreferences', 'tlsMinVersion', 'rotateCertificates',
   'serverTLSBootstrap', 'authentication', 'authorization', 'registryPullQPS', 'registryBurst', 'eventRecordQPS', 'eventBurst', 'enableDebuggingHandlers',
-  'enableContentionProfiling', 'healthzPort', 'healthzBindAddress', 'oomScoreAdj', 'streamingConnectionIdleTimeout', 'nodeStatusUpdateFrequency',
-  'nodeStatusReportFrequency', 'nodeLeaseDurationSeconds', 'imageMaximumGCAge', 'volumeStatsAggPeriod', 'kubeletCgroups', 'systemCgroups', 'cgroupRoot',
+  'enableContentionProfiling', 'healthzPort', 'healthzBindAddress', 'oomScoreAdj', 'streamingConnectionIdleTimeout',
+  'imageMaximumGCAge', 'volumeStatsAggPeriod', 'kubeletCgroups', 'systemCgroups', 'cgroupRoot',
   'cgroupsPerQOS', 'cgroupDriver', 'cpuManagerPolicy', 'singleProcessOOMKill', 'cpuManagerPolicyOptions', 'cpuManagerReconcilePeriod',
   'draManagerReconcilePeriod', 'memoryManagerPolicy', 'topologyManagerPolicy', 'topologyManagerScope', 'topologyManagerPolicyOptions', 'qosReserved',
   'runtimeRequestTimeout', 'hairpinMode', 'podCIDR', 'resolvConf', 'runOnce', 'cpuCFSQuota', 'cpuCFSQuotaPeriod', 'nodeStatusMaxImages', 'maxOpenFiles',
@@ -146,6 +152,10 @@ export function parseKubeletConfig(text: string): KubeletConfigFile {
     if (cfg[field] === undefined || cfg[field] === null || (ZERO_IS_DEFAULT.has(field) && isZero(kind, cfg[field]))) continue;
     flags.set(flag, flagValue(field, flag, kind, cfg[field]));
   }
+  // v1beta1 SetDefaults: nodeStatusReportFrequency unset follows a nodeStatusUpdateFrequency the file sets.
+  const update = flags.get('node-status-update-frequency');
+  if (update !== undefined && !flags.has('node-status-report-frequency')) flags.set('node-status-report-frequency', update);
+  if (Number(flags.get('node-lease-duration-seconds') ?? 1) <= 0) throw new Error('failed to validate kubelet configuration, error: invalid configuration: nodeLeaseDurationSeconds must be greater than 0');
   return { flags, ...(cfg.registerWithTaints != null ? { registerWithTaints: taintsOf(cfg.registerWithTaints) } : {}) };
 }
 
