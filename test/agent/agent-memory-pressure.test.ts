@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { resources } from '../../src/cluster/client/resources.ts';
 import type { K8sObject } from '../../src/cluster/client/types.ts';
 import { requireRunc } from '../helpers/real-parts.ts';
-import { mustParseQty } from '../../src/admission/quota/quantity.ts';
+import { mustParseQty } from '../../src/api/quantity.ts';
 import { eventually, type AgentCluster } from './agent-helpers.ts';
 import { BUSYBOX_IMAGE as IMAGE, startSmallMemoryNode, stopRuncAgent, type RuncNode } from './runc-busybox.ts';
 

@@ -8,7 +8,7 @@ import {
   minConstraint,
 } from '../quota/limit-constraints.ts';
 import { podLimits, podRequests } from '../quota/pod-resources.ts';
-import { formatQty } from '../quota/quantity.ts';
+import { formatQty } from '../../api/quantity.ts';
 import { resourceListFrom, type ResourceList } from '../quota/resource-list.ts';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin, Verdict } from '../types.ts';
 

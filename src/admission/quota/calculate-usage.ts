@@ -16,7 +16,7 @@ import {
   serviceEvaluator,
   type Evaluator,
 } from './evaluators.ts';
-import { qtyFromInt } from './quantity.ts';
+import { qtyFromInt } from '../../api/quantity.ts';
 import { addLists, mask, resourceListFrom, type ResourceList } from './resource-list.ts';
 
 type Obj = Record<string, any>;

@@ -4,7 +4,7 @@
  * quota scopes it falls under.
  */
 import type { AdmissionAttributes } from '../types.ts';
-import { cmpQty, qtyFromInt, type Qty } from './quantity.ts';
+import { cmpQty, qtyFromInt, type Qty } from '../../api/quantity.ts';
 import { addLists, resourceListFrom, type ResourceList } from './resource-list.ts';
 import { isBestEffort, podLimits, podRequests } from './pod-resources.ts';
 

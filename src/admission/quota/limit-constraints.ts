@@ -2,7 +2,7 @@
  * LimitRange checks as upstream's LimitRanger words them. Values are compared as upstream does:
  * in thousandths when every value fits, else in whole units, rounded up either way.
  */
-import { MAX_MILLI_VALUE, formatQty, qtyMilliValue, qtyValue, type Qty } from './quantity.ts';
+import { MAX_MILLI_VALUE, formatQty, qtyMilliValue, qtyValue, type Qty } from '../../api/quantity.ts';
 import type { ResourceList } from './resource-list.ts';
 
 function comparable(values: (Qty | undefined)[]): bigint[] {

@@ -10,7 +10,7 @@ import type { AdmissionAttributes } from '../types.ts';
 import { quotaMatches, quotaScopeSelectors, type Evaluator, type ScopeSelector } from './evaluators.ts';
 import type { QuotaState } from './check-request.ts';
 import { resourceListFrom } from './resource-list.ts';
-import { cmpQty, qtyFromInt } from './quantity.ts';
+import { cmpQty, qtyFromInt } from '../../api/quantity.ts';
 
 export interface LimitedResource {
   /** The API group of the resource ('' for core). */

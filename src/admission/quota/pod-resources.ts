@@ -4,7 +4,7 @@
  * (sidecars) run alongside everything after them.
  */
 import { addLists, resourceListFrom, type ResourceList } from './resource-list.ts';
-import { cmpQty, isZeroQty } from './quantity.ts';
+import { cmpQty, isZeroQty } from '../../api/quantity.ts';
 
 type Obj = Record<string, any>;
 

@@ -1,5 +1,5 @@
 /** corev1.ResourceList arithmetic as upstream's quota helpers (k8s.io/apiserver/pkg/quota/v1). */
-import { ZERO, addQty, cmpQty, formatQty, isZeroQty, parseQty, subQty, type Qty } from './quantity.ts';
+import { ZERO, addQty, cmpQty, formatQty, isZeroQty, parseQty, subQty, type Qty } from '../../api/quantity.ts';
 
 export type ResourceList = Record<string, Qty>;
 

@@ -46,6 +46,14 @@ test('quantity: parse, compare, arithmetic, integer conversion', () => {
   assert.equal(ev("isQuantity('12Zi')"), false);
   throws("quantity('1500m').asInteger()", /cannot convert value to integer/);
   throws("quantity('bad')", /quantities must match the regular expression/);
+  // As upstream: ParseQuantity's own error; AsInt64 fails for an amount the int64 parse did not take
+  // ("1.5Ki": a fraction with a binary suffix), whole or not; an int operand is NewQuantity(DecimalExponent).
+  throws("quantity('1i')", /unable to parse quantity's suffix/);
+  assert.equal(ev("quantity('1.5Ki').isInteger()"), false);
+  throws("quantity('1.5Ki').asInteger()", /cannot convert value to integer/);
+  assert.equal(ev("quantity('1536').isInteger()"), true);
+  assert.equal(ev("string(quantity('0').add(5000))"), '5e3');
+  assert.equal(ev("string(quantity('0').sub(5000))"), '-5e3');
 });
 
 test('ip and cidr', () => {

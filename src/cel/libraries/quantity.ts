@@ -1,14 +1,11 @@
 /**
  * Kubernetes' CEL quantity library (apiserver/pkg/cel/library/quantity.go): `quantity(s)`,
  * `isQuantity(s)`, and on a Quantity `sign`, `isInteger`, `asInteger`, `asApproximateFloat`,
- * `add`, `sub`, `isGreaterThan`, `isLessThan`, `compareTo`. Amounts are exact (the project's
- * one resource.Quantity implementation, in nano units).
+ * `add`, `sub`, `isGreaterThan`, `isLessThan`, `compareTo`, over the project's one
+ * resource.Quantity (src/api/quantity.ts).
  */
 import type { Environment } from '@marcbachmann/cel-js';
-import { addQty, cmpQty, formatQty, parseQty, qtyFromInt, subQty, type Qty } from '../../admission/quota/quantity.ts';
-
-const NANO = 1_000_000_000n;
-const MAX_INT64 = (1n << 63n) - 1n;
+import { addQty, cmpQty, formatQty, parseQty, qtyAsInt64, qtyFromInt, qtySign, quantityParseError, QUANTITY_FORMAT_ERROR, subQty, type Qty } from '../../api/quantity.ts';
 
 export class CelQuantity {
   readonly q: Qty;
@@ -19,14 +16,15 @@ export class CelQuantity {
 
 function parse(s: string): CelQuantity {
   const q = parseQty(s);
-  if (!q) throw new Error("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+  if (!q) throw new Error(quantityParseError(s) ?? QUANTITY_FORMAT_ERROR);
   return new CelQuantity(q);
 }
 
+/** Quantity.AsInt64(): false for a fraction, an overflow, or an amount held as an inf.Dec. */
 function asInteger(c: CelQuantity): bigint {
-  const { nanos } = c.q;
-  if (nanos % NANO !== 0n || nanos / NANO > MAX_INT64 || nanos / NANO < -MAX_INT64 - 1n) throw new Error('cannot convert value to integer');
-  return nanos / NANO;
+  const v = qtyAsInt64(c.q);
+  if (v === undefined) throw new Error('cannot convert value to integer');
+  return v;
 }
 
 export function registerQuantityLibrary(env: Environment): Environment {
@@ -37,14 +35,14 @@ export function registerQuantityLibrary(env: Environment): Environment {
     .registerFunction(`quantity(string): ${T}`, parse)
     .registerFunction('isQuantity(string): bool', (s: string) => parseQty(s) !== undefined)
     .registerFunction(`string(${T}): string`, (c: CelQuantity) => formatQty(c.q))
-    .registerFunction(`${T}.sign(): int`, (c: CelQuantity) => (c.q.nanos > 0n ? 1n : c.q.nanos < 0n ? -1n : 0n))
-    .registerFunction(`${T}.isInteger(): bool`, (c: CelQuantity) => c.q.nanos % NANO === 0n && c.q.nanos / NANO <= MAX_INT64 && c.q.nanos / NANO >= -MAX_INT64 - 1n)
+    .registerFunction(`${T}.sign(): int`, (c: CelQuantity) => BigInt(qtySign(c.q)))
+    .registerFunction(`${T}.isInteger(): bool`, (c: CelQuantity) => qtyAsInt64(c.q) !== undefined)
     .registerFunction(`${T}.asInteger(): int`, asInteger)
     .registerFunction(`${T}.asApproximateFloat(): double`, (c: CelQuantity) => Number(c.q.nanos) / 1e9)
     .registerFunction(`${T}.add(${T}): ${T}`, (a: CelQuantity, b: CelQuantity) => wrap(addQty(a.q, b.q)))
-    .registerFunction(`${T}.add(int): ${T}`, (a: CelQuantity, b: bigint) => wrap(addQty(a.q, qtyFromInt(b))))
+    .registerFunction(`${T}.add(int): ${T}`, (a: CelQuantity, b: bigint) => wrap(addQty(a.q, qtyFromInt(b, 'DecimalExponent'))))
     .registerFunction(`${T}.sub(${T}): ${T}`, (a: CelQuantity, b: CelQuantity) => wrap(subQty(a.q, b.q)))
-    .registerFunction(`${T}.sub(int): ${T}`, (a: CelQuantity, b: bigint) => wrap(subQty(a.q, qtyFromInt(b))))
+    .registerFunction(`${T}.sub(int): ${T}`, (a: CelQuantity, b: bigint) => wrap(subQty(a.q, qtyFromInt(b, 'DecimalExponent'))))
     .registerFunction(`${T}.isGreaterThan(${T}): bool`, (a: CelQuantity, b: CelQuantity) => cmpQty(a.q, b.q) > 0)
     .registerFunction(`${T}.isLessThan(${T}): bool`, (a: CelQuantity, b: CelQuantity) => cmpQty(a.q, b.q) < 0)
     .registerFunction(`${T}.compareTo(${T}): int`, (a: CelQuantity, b: CelQuantity) => BigInt(cmpQty(a.q, b.q)));

@@ -45,7 +45,7 @@ import { observeDisk } from './eviction/disk-pressure.ts';
 import { PressureMonitor } from './eviction/pressure-monitor.ts';
 import { DEFAULT_EVICTION_HARD, DISK_SIGNALS, parseThresholdConfig, type Observations } from './eviction/thresholds.ts';
 import { observation, readNodeMemory, readPids } from './eviction/node-signals.ts';
-import { parseQty } from '../../admission/quota/quantity.ts';
+import { parseQty } from '../../api/quantity.ts';
 import { memoryVolumeBytes } from './eviction/memory-volumes.ts';
 import { NodePressureEviction } from './eviction/node-pressure-eviction.ts';
 import { startNodeAllocatableEnforcement } from './runtime/pods-cgroup-limits.ts';

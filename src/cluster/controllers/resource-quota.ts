@@ -10,7 +10,7 @@
  */
 import { evaluatorsForNames } from '../../admission/quota/calculate-usage.ts';
 import { quotaScopeSelectors, type Evaluator } from '../../admission/quota/evaluators.ts';
-import { qtyFromInt } from '../../admission/quota/quantity.ts';
+import { qtyFromInt } from '../../api/quantity.ts';
 import { addLists, listsEqual, mask, resourceListFrom, resourceListJSON, type ResourceList } from '../../admission/quota/resource-list.ts';
 import { objectKey, splitKey } from '../client/keys.ts';
 import { resources } from '../client/resources.ts';

@@ -8,7 +8,7 @@
  * point (but at least 10 s before it) gets its start as the previous point with zero CPU, so it
  * has usage after one scrape; a counter that went down or a start time that went back is skipped.
  */
-import { formatQty } from '../../admission/quota/quantity.ts';
+import { formatQty } from '../../api/quantity.ts';
 import type { ContainerUsage } from './metrics-types.ts';
 import type { MetricsBatch, MetricsPoint } from './decode-resource-metrics.ts';
 

@@ -7,7 +7,7 @@
  * node applied it, one up as soon as it is asked; with PodResizePending Infeasible only what the
  * node reports counts (the spec will not be applied). Sidecars' statuses count the same way.
  */
-import { cmpQty, parseQty } from '../../admission/quota/quantity.ts';
+import { cmpQty, parseQty } from '../../api/quantity.ts';
 import type { Pod } from './resources.ts';
 
 type List = Record<string, unknown>;

@@ -3,7 +3,7 @@
  * cpu in millicores, everything else in whole units, plain numbers (exact up to 2^53, far beyond
  * any node). Quantities are parsed with the API's own parser, so "500m" or "1Gi" mean the same here.
  */
-import { parseQty, qtyMilliValue, qtyValue } from '../../admission/quota/quantity.ts';
+import { parseQty, qtyMilliValue, qtyValue } from '../../api/quantity.ts';
 import type { K8sObject } from '../client/types.ts';
 import { determineContainerRequests, isPodResizeInfeasible, statusResourcesByName, type StatusResources } from './resize-requests.ts';
 

@@ -4,7 +4,7 @@
  * metrics-server writes them (metrics-server.ts serves them).
  */
 import type { K8sObject } from '../client/types.ts';
-import { formatQty, parseQty } from '../../admission/quota/quantity.ts';
+import { formatQty, parseQty } from '../../api/quantity.ts';
 import { rfc3339, type ContainerUsage, type NodeMetrics, type PodMetrics } from '../metrics/metrics-types.ts';
 
 export type { ContainerUsage, NodeMetrics, PodMetrics };

@@ -14,7 +14,7 @@
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { podLimits } from '../../../admission/quota/pod-resources.ts';
-import { formatQty, parseQty, type Qty } from '../../../admission/quota/quantity.ts';
+import { formatQty, parseQty, type Qty } from '../../../api/quantity.ts';
 
 const NANO = 1_000_000_000n;
 const EPHEMERAL = 'ephemeral-storage';

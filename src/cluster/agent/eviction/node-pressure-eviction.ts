@@ -26,7 +26,7 @@
  * writer's pages are in its working set already).
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { formatQty, parseQty, qtyFromInt, ZERO } from '../../../admission/quota/quantity.ts';
+import { formatQty, parseQty, qtyFromInt, ZERO } from '../../../api/quantity.ts';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/types.ts';
 import { podRequest } from '../pod-admission.ts';
 import type { PressureMonitor } from './pressure-monitor.ts';

@@ -11,9 +11,8 @@
  * pid.available. containerfs.* are refused rather than accepted and ignored. A minimum reclaim
  * (evictionMinimumReclaim) keeps a met threshold met until that much more is available.
  */
-import { formatQty, parseQty, qtyValue } from '../../../admission/quota/quantity.ts';
+import { formatQty, parseQty, qtyValue, QUANTITY_FORMAT_ERROR } from '../../../api/quantity.ts';
 import { DurationError, parseGoDuration } from '../../../util/duration.ts';
-import { QUANTITY_FORMAT_ERROR } from '../../../api/validation/quantity.ts';
 
 export const SIGNALS = ['memory.available', 'allocatableMemory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'imagefs.inodesFree', 'pid.available'] as const;
 export type Signal = (typeof SIGNALS)[number];

@@ -10,7 +10,7 @@
  *   (GetNodeAllocatableReservation), never below zero.
  * Pure arithmetic; pods-cgroup-limits.ts writes the numbers to the cgroup.
  */
-import { parseQty } from '../../../admission/quota/quantity.ts';
+import { parseQty } from '../../../api/quantity.ts';
 import { parseThresholdConfig } from '../eviction/thresholds.ts';
 
 /** Reservable resources: cpu in millicores, the others in bytes or PIDs. */

@@ -18,7 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { access, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { podLimits, podRequests } from '../../../admission/quota/pod-resources.ts';
 import type { ResourceList } from '../../../admission/quota/resource-list.ts';
-import { parseQty } from '../../../admission/quota/quantity.ts';
+import { parseQty } from '../../../api/quantity.ts';
 import { milliCpuToQuota, milliCpuToShares, podQos } from './cgroup-resources.ts';
 import { sharesToWeight } from './node-allocatable.ts';
 

@@ -7,8 +7,7 @@
  */
 import { diskUsage } from '../disk-usage.ts';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { parseQuantity } from '../../../api/validation/quantity.ts';
-import { canonicalQuantity } from '../../../admission/quota/quantity.ts';
+import { cmpQty, formatQty, parseQty, qtyFromInt, qtyValue } from '../../../api/quantity.ts';
 
 export { diskUsage };
 
@@ -17,14 +16,13 @@ export async function emptyDirOverLimit(pod: Pod, pathOf: (volume: string) => st
   for (const v of pod.spec?.volumes ?? []) {
     const limit = v.emptyDir?.sizeLimit as string | undefined;
     if (!v.emptyDir || v.emptyDir.medium === 'Memory' || limit === undefined) continue;
-    const q = parseQuantity(String(limit));
+    const q = parseQty(limit);
     const path = pathOf(v.name);
-    if (!q || q.num <= 0n || !path) continue;
-    // The walk may stop once past the limit (floor(num/den) bytes): a pod's files beyond it need not be walked.
-    const used = BigInt(await diskUsage(path, Number(q.num / q.den)));
-    // used > num/den, in integers.
+    if (!q || q.nanos <= 0n || !path) continue;
+    // The walk may stop once past the limit (rounded up to a byte): a pod's files beyond it need not be walked.
+    const used = await diskUsage(path, Number(qtyValue(q)));
     // The limit as Quantity.String() prints it ("1024Ki" is "1Mi"), as the eviction manager's message.
-    if (used * q.den > q.num) return `Usage of EmptyDir volume "${v.name}" exceeds the limit "${canonicalQuantity(String(limit))}". `;
+    if (cmpQty(qtyFromInt(used), q) > 0) return `Usage of EmptyDir volume "${v.name}" exceeds the limit "${formatQty(q)}". `;
   }
   return undefined;
 }

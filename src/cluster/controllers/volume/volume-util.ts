@@ -6,7 +6,7 @@
  * controller binds it by.
  */
 import type { K8sObject } from '../../client/types.ts';
-import { cmpQty, parseQty, type Qty } from '../../../admission/quota/quantity.ts';
+import { cmpQty, parseQty, type Qty } from '../../../api/quantity.ts';
 import { selectorFromMetav1 } from '../../../api/selectors/label-selector.ts';
 import { termMatches, type NodeSelectorTerm } from '../../scheduler/labels.ts';
 

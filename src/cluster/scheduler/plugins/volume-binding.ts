@@ -11,7 +11,7 @@ import type { Informer, K8sObject } from '../../client/types.ts';
 import { realTimers } from '../../client/timers.ts';
 import { PVCS, PVS, STORAGE_CLASSES, volumeBoundTo } from '../../controllers/volume/binder-ops.ts';
 import { ANN_SELECTED_NODE, claimClass, findMatchingVolume, isClaimBound, isDelayBinding, NOT_SUPPORTED_PROVISIONER, podClaimNames, storageQty, volumeFitsNode, type PV, type PVC, type StorageClass } from '../../controllers/volume/volume-util.ts';
-import { cmpQty } from '../../../admission/quota/quantity.ts';
+import { cmpQty } from '../../../api/quantity.ts';
 import { asError, SKIP, unresolvable, Status, SUCCESS, type AnyPlugin, type CycleState, type PluginContext } from '../framework.ts';
 import { termMatches } from '../labels.ts';
 import type { NodeInfo } from '../node-info.ts';
