@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../errors.ts';
 import { parseJsonBody, parseYamlBody } from './decode-body.ts';
-import { assertExpandedWithin, exceedsDepth, jsonMayExceedDepth } from './depth.ts';
+import { assertExpandedWithin, exceedsDepth, exceedsDepthIterative, jsonMayExceedDepth } from './depth.ts';
 
 test('exceedsDepth counts containers, iteratively (no overflow at 100,000 levels)', () => {
   assert.equal(exceedsDepth({ a: [1] }, 2), false);
@@ -10,6 +10,34 @@ test('exceedsDepth counts containers, iteratively (no overflow at 100,000 levels
   let v: unknown = {};
   for (let i = 0; i < 100_000; i++) v = { a: v };
   assert.equal(exceedsDepth(v, 100), true);
+});
+
+test('exceedsDepth: the recursive walk answers as the iterative one, at the limit and past it, on every shape', () => {
+  const shapes: unknown[] = [null, 1, 'x', [], {}, [[]], { a: {} }, [1, [2, [3]]], { a: [{ b: [] }], c: 1 }, [undefined, , null] as unknown[]];
+  // Deep on one side only, deep in the last member or element, deep in the first.
+  for (let levels = 1; levels <= 12; levels++) {
+    let obj: unknown = {};
+    let arr: unknown = [];
+    for (let i = 0; i < levels; i++) {
+      obj = { s: 'x', n: [1, 2], deep: obj };
+      arr = [arr, 0, 'y'];
+    }
+    shapes.push(obj, arr, { first: obj, second: 1 }, [0, { last: arr }]);
+  }
+  const inherited = Object.create({ up: [[[[]]]] }) as Record<string, unknown>;
+  inherited.own = 1;
+  shapes.push(inherited);
+  const cyclic: Record<string, unknown> = { k: 1 };
+  cyclic.self = cyclic;
+  shapes.push(cyclic);
+  for (const v of shapes) {
+    for (let limit = 0; limit <= 40; limit++) assert.equal(exceedsDepth(v, limit), exceedsDepthIterative(v, limit), `${limit}`);
+  }
+  // Past the recursive bound the iterative walk answers (no stack overflow on a 100,000-level value).
+  let deep: unknown = [];
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  assert.equal(exceedsDepth(deep, 50_000), true);
+  assert.equal(exceedsDepth(deep, 200_000), false);
 });
 
 test('a shared value counts every time it occurs, and a cycle runs into the depth bound', () => {
