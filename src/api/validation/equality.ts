@@ -3,7 +3,7 @@
  * undefined, null, '', 0, false, [] and {} all compare equal to each other. Quantities compare by
  * value ("1000m" equals "1").
  */
-import { compareQuantity, parseQuantity } from './quantity.ts';
+import { cmpQty, parseQty } from '../quantity.ts';
 
 function isZero(v: unknown): boolean {
   if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
@@ -16,10 +16,11 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (isZero(a) && isZero(b)) return true;
   if (typeof a === 'string' && typeof b === 'string') {
-    const qa = parseQuantity(a);
-    const qb = parseQuantity(b);
-    // Only suffix-bearing or numeric strings parse; plain words never reach here as equal.
-    return qa !== undefined && qb !== undefined && /^[+-]?[0-9.]/.test(a) && compareQuantity(qa, qb) === 0 && a !== '' && b !== '' && sameKind(a, b);
+    // Only numeric texts are parsed (plain words never reach here as equal, nor fill the parse cache).
+    if (!/^[+-]?[0-9.]/.test(a) || !sameKind(a, b)) return false;
+    const qa = parseQty(a);
+    const qb = parseQty(b);
+    return qa !== undefined && qb !== undefined && cmpQty(qa, qb) === 0;
   }
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((x, i) => semanticEqual(x, b[i]));

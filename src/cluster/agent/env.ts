@@ -14,7 +14,7 @@ import { serviceEnvFor } from './service-env.ts';
 import { ApiStatusError, isNotFound } from '../client/errors.ts';
 import { resources } from '../client/resources.ts';
 import type { ApiClient, K8sObject } from '../client/types.ts';
-import { parseQuantity } from '../../api/validation/quantity.ts';
+import { parseQty } from '../../api/quantity.ts';
 
 export class CreateContainerConfigError extends Error {}
 
@@ -90,13 +90,11 @@ export function resourceValue(pod: Pod, container: Container, sel: ResourceField
   const [kind, res] = sel.resource.split('.', 2) as [string, string];
   if ((kind !== 'limits' && kind !== 'requests') || !res) throw new CreateContainerConfigError(`unsupported container resource : ${sel.resource}`);
   const raw = (kind === 'limits' ? target.resources?.limits?.[res] : target.resources?.requests?.[res]) ?? (kind === 'limits' ? allocatable[res] : undefined) ?? '0';
-  const q = parseQuantity(String(raw));
-  const d = parseQuantity(String(sel.divisor ?? '1'));
-  if (!q || !d || d.num === 0n) throw new CreateContainerConfigError(`invalid quantity for ${sel.resource}`);
-  // ceil((q.num/q.den) / (d.num/d.den))
-  const n = q.num * d.den;
-  const m = q.den * d.num;
-  const v = n / m + (n % m !== 0n && n > 0n ? 1n : 0n);
+  const q = parseQty(String(raw));
+  const d = parseQty(String(sel.divisor ?? '1'));
+  if (!q || !d || d.nanos === 0n) throw new CreateContainerConfigError(`invalid quantity for ${sel.resource}`);
+  // ceil(q / d)
+  const v = q.nanos / d.nanos + (q.nanos % d.nanos !== 0n && q.nanos > 0n ? 1n : 0n);
   return v.toString();
 }
 

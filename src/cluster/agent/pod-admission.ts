@@ -26,7 +26,7 @@
  * Not checked (upstream does): extended resources.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import { parseQuantity } from '../../api/validation/quantity.ts';
+import { parseQty, qtyMilliValue, qtyValue } from '../../api/quantity.ts';
 import { findUntoleratedTaint, podMatchesNodeSelectorAndAffinity, tolerationsTolerateTaint, type Taint } from '../scheduler/labels.ts';
 import { podQos } from './runtime/cgroup-resources.ts';
 import { NodeInfo, podHostPorts } from '../scheduler/node-info.ts';
@@ -43,10 +43,9 @@ export interface Rejection {
 
 /** A quantity in milli-units (cpu) or units (everything else), rounded up, as MilliValue / Value. */
 function amount(v: unknown, milli: boolean): bigint {
-  const q = parseQuantity(v);
+  const q = parseQty(v);
   if (!q) return 0n;
-  const n = q.num * (milli ? 1000n : 1n);
-  return n / q.den + (n % q.den !== 0n && n > 0n ? 1n : 0n);
+  return milli ? qtyMilliValue(q) : qtyValue(q);
 }
 
 const request = (c: Container, r: string, milli: boolean): bigint => amount(c.resources?.requests?.[r] ?? c.resources?.limits?.[r], milli);

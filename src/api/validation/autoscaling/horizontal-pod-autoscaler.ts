@@ -6,7 +6,7 @@
 import { forbidden, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
 import { nameIsDNSSubdomain, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate, validatePathSegmentName, validateLabelSelector } from '../meta.ts';
 import { isDNS1123Label, isQualifiedName } from '../names.ts';
-import { parseQuantity, QUANTITY_FORMAT_ERROR, quantitySign } from '../quantity.ts';
+import { formatQty, parseQty, qtySign, QUANTITY_FORMAT_ERROR } from '../../quantity.ts';
 import { hpaV1ToV2 } from '../../conversion/autoscaling.ts';
 
 type Obj = Record<string, any>;
@@ -47,9 +47,9 @@ function validateMetricTarget(t: Obj | undefined, p: Path): FieldError[] {
 }
 
 function positiveQuantity(q: unknown, p: Path): FieldError[] {
-  const pq = parseQuantity(q);
+  const pq = parseQty(q);
   if (!pq) return [invalid(p, q, QUANTITY_FORMAT_ERROR)];
-  return quantitySign(pq) === 1 ? [] : [invalid(p, pq.text, 'must be positive')];
+  return qtySign(pq) === 1 ? [] : [invalid(p, formatQty(pq), 'must be positive')];
 }
 
 function validateResourceName(name: unknown, p: Path): FieldError[] {

@@ -5,7 +5,7 @@ import type { Container, ContainerPort, EnvVar, Probe, ResourceRequirements, Vol
 import { duplicate, forbidden, GoValue, invalid, notFound, notSupported, required, type FieldError, type Path } from '../field-errors.ts';
 import { IS_NEGATIVE_ERROR, validateNonnegative } from '../meta.ts';
 import { isDNS1123Label, isQualifiedName, isRelaxedEnvVarName, isValidPortName, isValidPortNum } from '../names.ts';
-import { compareQuantity, parseQuantity, QUANTITY_FORMAT_ERROR, quantitySign } from '../quantity.ts';
+import { cmpQty, formatQty, parseQty, qtySign, QUANTITY_FORMAT_ERROR } from '../../quantity.ts';
 import { validateResizePolicy } from './pod-resize.ts';
 import { validateContainerSecurityContext } from './security-context.ts';
 
@@ -107,32 +107,32 @@ export function validateResourceRequirements(res: ResourceRequirements | undefin
   const requests = (res?.requests ?? {}) as Record<string, unknown>;
   const limPath = p.child('limits');
   const reqPath = p.child('requests');
-  const parsedLimits = new Map<string, ReturnType<typeof parseQuantity>>();
+  const parsedLimits = new Map<string, ReturnType<typeof parseQty>>();
   for (const [name, q] of Object.entries(limits)) {
     const fp = limPath.key(name);
     errs.push(...validateResourceName(name, fp));
-    const pq = parseQuantity(q);
+    const pq = parseQty(q);
     parsedLimits.set(name, pq);
     if (!pq) errs.push(invalid(fp, q, QUANTITY_FORMAT_ERROR));
-    else if (quantitySign(pq) < 0) errs.push(invalid(fp, pq.text, IS_NEGATIVE_ERROR));
+    else if (qtySign(pq) < 0) errs.push(invalid(fp, formatQty(pq), IS_NEGATIVE_ERROR));
   }
   for (const [name, q] of Object.entries(requests)) {
     const fp = reqPath.key(name);
     errs.push(...validateResourceName(name, fp));
-    const pq = parseQuantity(q);
+    const pq = parseQty(q);
     if (!pq) {
       errs.push(invalid(fp, q, QUANTITY_FORMAT_ERROR));
       continue;
     }
-    if (quantitySign(pq) < 0) errs.push(invalid(fp, pq.text, IS_NEGATIVE_ERROR));
+    if (qtySign(pq) < 0) errs.push(invalid(fp, formatQty(pq), IS_NEGATIVE_ERROR));
     const lim = parsedLimits.get(name);
     if (name in limits) {
       if (!lim) continue;
-      const cmp = compareQuantity(pq, lim);
+      const cmp = cmpQty(pq, lim);
       if (cmp !== 0 && !overcommitAllowed(name)) {
-        errs.push(invalid(reqPath, pq.text, `must be equal to ${name} limit of ${lim.text}`));
+        errs.push(invalid(reqPath, formatQty(pq), `must be equal to ${name} limit of ${formatQty(lim)}`));
       } else if (cmp > 0) {
-        errs.push(invalid(reqPath, pq.text, `must be less than or equal to ${name} limit of ${lim.text}`));
+        errs.push(invalid(reqPath, formatQty(pq), `must be less than or equal to ${name} limit of ${formatQty(lim)}`));
       }
     } else if (!overcommitAllowed(name)) {
       errs.push(required(limPath, 'Limit must be set for non overcommitable resources'));

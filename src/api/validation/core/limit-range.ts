@@ -3,7 +3,7 @@ import type { LimitRange } from 'kubernetes-types/core/v1.js';
 import { duplicate, forbidden, invalid, path, type FieldError } from '../field-errors.ts';
 import { nameIsDNSSubdomain, validateObjectMeta } from '../meta.ts';
 import { isQualifiedName } from '../names.ts';
-import { compareQuantity, parseQuantity, type Quantity } from '../quantity.ts';
+import { cmpQty, formatQty, parseQty, type Qty } from '../../quantity.ts';
 import { validateQuantity } from './resource-quota.ts';
 
 const LIMIT_TYPES = new Set(['Pod', 'Container', 'PersistentVolumeClaim']);
@@ -28,11 +28,11 @@ export function validateLimitRange(lr: LimitRange): FieldError[] {
       }
     }
     const groups = { min: limit.min, max: limit.max, default: limit.default, defaultRequest: limit.defaultRequest } as const;
-    const parsed: Record<keyof typeof groups, Map<string, Quantity>> = { min: new Map(), max: new Map(), default: new Map(), defaultRequest: new Map() };
+    const parsed: Record<keyof typeof groups, Map<string, Qty>> = { min: new Map(), max: new Map(), default: new Map(), defaultRequest: new Map() };
     for (const g of Object.keys(groups) as (keyof typeof groups)[]) {
       for (const [k, v] of Object.entries(groups[g] ?? {})) {
         errs.push(...validateQuantity(v, ip.child(g).key(k)));
-        const q = parseQuantity(v);
+        const q = parseQty(v);
         if (q) parsed[g].set(k, q);
       }
     }
@@ -42,23 +42,23 @@ export function validateLimitRange(lr: LimitRange): FieldError[] {
       const max = parsed.max.get(k);
       const def = parsed.default.get(k);
       const req = parsed.defaultRequest.get(k);
-      if (min && max && compareQuantity(min, max) > 0) {
-        errs.push(invalid(ip.child('min').key(k), min.text, `min value ${min.text} is greater than max value ${max.text}`));
+      if (min && max && cmpQty(min, max) > 0) {
+        errs.push(invalid(ip.child('min').key(k), formatQty(min), `min value ${formatQty(min)} is greater than max value ${formatQty(max)}`));
       }
-      if (req && min && compareQuantity(min, req) > 0) {
-        errs.push(invalid(ip.child('defaultRequest').key(k), req.text, `min value ${min.text} is greater than default request value ${req.text}`));
+      if (req && min && cmpQty(min, req) > 0) {
+        errs.push(invalid(ip.child('defaultRequest').key(k), formatQty(req), `min value ${formatQty(min)} is greater than default request value ${formatQty(req)}`));
       }
-      if (req && max && compareQuantity(req, max) > 0) {
-        errs.push(invalid(ip.child('defaultRequest').key(k), req.text, `default request value ${req.text} is greater than max value ${max.text}`));
+      if (req && max && cmpQty(req, max) > 0) {
+        errs.push(invalid(ip.child('defaultRequest').key(k), formatQty(req), `default request value ${formatQty(req)} is greater than max value ${formatQty(max)}`));
       }
-      if (req && def && compareQuantity(req, def) > 0) {
-        errs.push(invalid(ip.child('defaultRequest').key(k), req.text, `default request value ${req.text} is greater than default limit value ${def.text}`));
+      if (req && def && cmpQty(req, def) > 0) {
+        errs.push(invalid(ip.child('defaultRequest').key(k), formatQty(req), `default request value ${formatQty(req)} is greater than default limit value ${formatQty(def)}`));
       }
-      if (def && min && compareQuantity(min, def) > 0) {
-        errs.push(invalid(ip.child('default').key(k), min.text, `min value ${min.text} is greater than default value ${def.text}`));
+      if (def && min && cmpQty(min, def) > 0) {
+        errs.push(invalid(ip.child('default').key(k), formatQty(min), `min value ${formatQty(min)} is greater than default value ${formatQty(def)}`));
       }
-      if (def && max && compareQuantity(def, max) > 0) {
-        errs.push(invalid(ip.child('default').key(k), max.text, `default value ${def.text} is greater than max value ${max.text}`));
+      if (def && max && cmpQty(def, max) > 0) {
+        errs.push(invalid(ip.child('default').key(k), formatQty(max), `default value ${formatQty(def)} is greater than max value ${formatQty(max)}`));
       }
     }
   });

@@ -11,7 +11,7 @@ import type { Node, NodeSpec, Taint } from 'kubernetes-types/core/v1.js';
 import { duplicate, goQuote, goStruct, internalError, invalid, path, type FieldError, type Path } from '../field-errors.ts';
 import { IS_NEGATIVE_ERROR, nameIsDNSSubdomain, validateLabelName, validateObjectMeta } from '../meta.ts';
 import { isQualifiedName, isValidCIDR, isValidLabelValue, parseCidr } from '../names.ts';
-import { parseQuantity, QUANTITY_FORMAT_ERROR, quantitySign } from '../quantity.ts';
+import { formatQty, parseQty, qtyMilliValue, qtySign, QUANTITY_FORMAT_ERROR } from '../../quantity.ts';
 import { validateTaintEffect } from './pod-spec.ts';
 
 type Obj = Record<string, any>;
@@ -109,10 +109,10 @@ function isExtendedResourceName(name: string): boolean {
 
 /** ValidateResourceQuantityValue: nonnegative, and whole for integer resources ("must be an integer"). */
 export function validateResourceQuantityValue(name: string, q: unknown, p: Path): FieldError[] {
-  const pq = parseQuantity(q);
+  const pq = parseQty(q);
   if (!pq) return [invalid(p, q, QUANTITY_FORMAT_ERROR)];
-  const errs = quantitySign(pq) < 0 ? [invalid(p, pq.text, IS_NEGATIVE_ERROR)] : [];
-  if ((INTEGER_RESOURCES.has(name) || isExtendedResourceName(name)) && pq.num % pq.den !== 0n) errs.push(invalid(p, pq.text, 'must be an integer'));
+  const errs = qtySign(pq) < 0 ? [invalid(p, formatQty(pq), IS_NEGATIVE_ERROR)] : [];
+  if ((INTEGER_RESOURCES.has(name) || isExtendedResourceName(name)) && qtyMilliValue(pq) % 1000n !== 0n) errs.push(invalid(p, String(q), 'must be an integer'));
   return errs;
 }
 

@@ -4,7 +4,7 @@ import { forbidden, invalid, notSupported, path, required, type FieldError } fro
 import { semanticEqual } from '../equality.ts';
 import { nameIsDNSSubdomain, validateImmutable, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { isDNS1123Subdomain } from '../names.ts';
-import { compareQuantity, parseQuantity, QUANTITY_FORMAT_ERROR, quantitySign } from '../quantity.ts';
+import { cmpQty, formatQty, parseQty, qtySign, QUANTITY_FORMAT_ERROR } from '../../quantity.ts';
 import { validateQuantity } from './resource-quota.ts';
 
 const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
@@ -74,9 +74,9 @@ export function validatePersistentVolumeClaim(pvc: PersistentVolumeClaim): Field
   if (!('storage' in requests)) {
     errs.push(required(storagePath));
   } else {
-    const q = parseQuantity(requests['storage']);
+    const q = parseQty(requests['storage']);
     if (!q) errs.push(invalid(storagePath, requests['storage'], QUANTITY_FORMAT_ERROR));
-    else if (quantitySign(q) <= 0) errs.push(invalid(storagePath, q.text, 'must be greater than zero'));
+    else if (qtySign(q) <= 0) errs.push(invalid(storagePath, formatQty(q), 'must be greater than zero'));
   }
   if (spec.storageClassName) {
     for (const m of isDNS1123Subdomain(spec.storageClassName)) errs.push(invalid(sp.child('storageClassName'), spec.storageClassName, m));
@@ -102,9 +102,9 @@ export function validatePersistentVolumeClaimUpdate(pvc: PersistentVolumeClaim, 
   if (!semanticEqual(next, prev)) {
     errs.push(forbidden(path('spec'), 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'));
   }
-  const ns = parseQuantity(pvc.spec?.resources?.requests?.['storage']);
-  const os = parseQuantity(prev.resources?.requests?.['storage']);
-  if (ns && os && compareQuantity(ns, os) < 0) {
+  const ns = parseQty(pvc.spec?.resources?.requests?.['storage']);
+  const os = parseQty(prev.resources?.requests?.['storage']);
+  if (ns && os && cmpQty(ns, os) < 0) {
     errs.push(forbidden(path('spec', 'resources', 'requests', 'storage'), 'field can not be less than previous value'));
   }
   return errs;

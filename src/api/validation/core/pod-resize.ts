@@ -7,7 +7,7 @@
 import type { Container, Pod, ResourceRequirements } from 'kubernetes-types/core/v1.js';
 import { duplicate, forbidden, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
 import { semanticEqual } from '../equality.ts';
-import { compareQuantity, parseQuantity, type Quantity } from '../quantity.ts';
+import { addQty, cmpQty, parseQty, type Qty } from '../../quantity.ts';
 
 const RESIZE_RESOURCES = ['cpu', 'memory'];
 const RESIZE_POLICIES = ['NotRequired', 'RestartContainer'];
@@ -33,20 +33,20 @@ export function validateResizePolicy(policies: Container['resizePolicy'], p: Pat
   return errs;
 }
 
-const positive = (q: unknown): Quantity | undefined => {
-  const v = parseQuantity(q);
-  return v && v.num > 0n ? v : undefined;
+const positive = (q: unknown): Qty | undefined => {
+  const v = parseQty(q);
+  return v && v.nanos > 0n ? v : undefined;
 };
 
-function addTo(sum: Map<string, Quantity>, name: string, q: Quantity): void {
+function addTo(sum: Map<string, Qty>, name: string, q: Qty): void {
   const prev = sum.get(name);
-  sum.set(name, prev ? { num: prev.num * q.den + q.num * prev.den, den: prev.den * q.den, text: '' } : q);
+  sum.set(name, prev ? addQty(prev, q) : q);
 }
 
 /** qos.ComputePodQOS (container-level resources): sums of positive cpu/memory requests and limits. */
 export function computePodQos(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const requests = new Map<string, Quantity>();
-  const limits = new Map<string, Quantity>();
+  const requests = new Map<string, Qty>();
+  const limits = new Map<string, Qty>();
   let guaranteed = true;
   for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
     for (const [name, q] of Object.entries(c.resources?.requests ?? {})) {
@@ -66,7 +66,7 @@ export function computePodQos(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffor
   if (guaranteed) {
     for (const [name, req] of requests) {
       const lim = limits.get(name);
-      if (!lim || compareQuantity(lim, req) !== 0) {
+      if (!lim || cmpQty(lim, req) !== 0) {
         guaranteed = false;
         break;
       }
@@ -102,9 +102,9 @@ function validateContainerResize(next: ResourceRequirements | undefined, prev: R
     const ol = prev?.limits?.['memory'];
     const limPath = p.child('limits').key('memory');
     if (nl !== undefined && ol !== undefined) {
-      const a = parseQuantity(nl);
-      const b = parseQuantity(ol);
-      if (a && b && compareQuantity(a, b) < 0) errs.push(forbidden(limPath, 'memory limits cannot be decreased unless resizePolicy is RestartContainer'));
+      const a = parseQty(nl);
+      const b = parseQty(ol);
+      if (a && b && cmpQty(a, b) < 0) errs.push(forbidden(limPath, 'memory limits cannot be decreased unless resizePolicy is RestartContainer'));
     } else if (nl !== undefined) {
       // Adding a memory limit lowers it from 'max'.
       errs.push(forbidden(limPath, 'memory limits cannot be added unless resizePolicy is RestartContainer'));

@@ -3,7 +3,7 @@ import type { ResourceQuota } from 'kubernetes-types/core/v1.js';
 import { invalid, path, type FieldError, type Path } from '../field-errors.ts';
 import { IS_NEGATIVE_ERROR, nameIsDNSSubdomain, validateObjectMeta } from '../meta.ts';
 import { isQualifiedName } from '../names.ts';
-import { parseQuantity, QUANTITY_FORMAT_ERROR, quantitySign } from '../quantity.ts';
+import { formatQty, parseQty, qtySign, QUANTITY_FORMAT_ERROR } from '../../quantity.ts';
 
 const STANDARD_QUOTA = new Set([
   'pods', 'services', 'replicationcontrollers', 'resourcequotas', 'secrets', 'configmaps', 'persistentvolumeclaims',
@@ -13,9 +13,9 @@ const STANDARD_QUOTA = new Set([
 const SCOPES = new Set(['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity', 'VolumeAttributesClass']);
 
 export function validateQuantity(q: unknown, p: Path): FieldError[] {
-  const pq = parseQuantity(q);
+  const pq = parseQty(q);
   if (!pq) return [invalid(p, q, QUANTITY_FORMAT_ERROR)];
-  return quantitySign(pq) < 0 ? [invalid(p, pq.text, IS_NEGATIVE_ERROR)] : [];
+  return qtySign(pq) < 0 ? [invalid(p, formatQty(pq), IS_NEGATIVE_ERROR)] : [];
 }
 
 export function validateQuotaResourceName(name: string, p: Path): FieldError[] {

@@ -139,7 +139,8 @@ test('PVC status: allocatedResources and allocatedResourceStatuses (RecoverVolum
     'status.allocatedResourceStatus: Invalid value: "bad key!": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\')',
     'status.allocatedResources[storage]: Invalid value: -1073741824: must be a valid resource quantity',
     'status.allocatedResources: Unsupported value: "memory": supported values: "storage"',
-    'status.allocatedResources[example.com/x]: Invalid value: "-500m": must be greater than or equal to 0',
+    // Value() of -500m is -1 (rounded away from zero), which validateBasicResource refuses first.
+    'status.allocatedResources[example.com/x]: Invalid value: -1: must be a valid resource quantity',
     'status.allocatedResources: Invalid value: "bad/key/too": a qualified name must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\') with an optional DNS subdomain prefix and \'/\' (e.g. \'example.com/MyName\')',
   ]);
 });
@@ -161,4 +162,11 @@ test('Node main update: the create rules plus ValidateNodeUpdate (podCIDRs/provi
   ]);
   // The node IPAM controller may assign pod CIDRs once.
   assert.deepEqual(msgs(core('Node'), { ...old, spec: { providerID: 'p1', podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'] } }, old, ''), []);
+});
+
+test('PersistentVolumeClaim status: a negative fraction of a unit is Value() -1, refused (upstream rounds it away from zero)', () => {
+  const stored = { metadata: { name: 'c', namespace: 'default', uid: 'u', resourceVersion: '3' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+  assert.deepEqual(msgs(core('PersistentVolumeClaim'), withStatus(stored, { phase: 'Bound', capacity: { storage: '-500m' } }), stored), [
+    'status.capacity[storage]: Invalid value: -1: must be a valid resource quantity',
+  ]);
 });

@@ -7,7 +7,7 @@
 import { forbidden, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
 import { validateObjectMetaUpdate } from '../meta.ts';
 import { isDNS1123Subdomain, isQualifiedName, isValidIP } from '../names.ts';
-import { parseQuantity } from '../quantity.ts';
+import { parseQty, qtyValue } from '../../quantity.ts';
 import { validateQuotaResourceName } from './resource-quota.ts';
 import { validateResourceQuantityValue } from './node.ts';
 
@@ -80,11 +80,10 @@ export function validatePersistentVolumeStatusUpdate(pv: Obj, old: Obj): FieldEr
   return [...validateObjectMetaUpdate(pv.metadata, old.metadata), ...rvRequired(pv)];
 }
 
-/** validateBasicResource: Value() (rounded up to a whole number) may not be negative. */
+/** validateBasicResource: Value() may not be negative ("-0.5" is -1: upstream rounds it away from zero). */
 function validateBasicResource(q: unknown, p: Path): FieldError[] {
-  const pq = parseQuantity(q);
-  if (!pq || pq.num >= 0n) return [];
-  const value = -(-pq.num / pq.den); // Go's Value() rounds up (toward zero for negatives)
+  const pq = parseQty(q);
+  const value = pq ? qtyValue(pq) : 0n;
   return value < 0n ? [invalid(p, Number(value), 'must be a valid resource quantity')] : [];
 }
 

@@ -4,7 +4,7 @@
  * The request defaults to the limit when only the limit is set, as the API server does.
  */
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
-import { parseQuantity } from '../../../api/validation/quantity.ts';
+import { parseQty, qtyMilliValue, qtyValue } from '../../../api/quantity.ts';
 
 const MIN_SHARES = 2;
 const MAX_SHARES = 262144;
@@ -19,17 +19,14 @@ export interface CgroupResources {
 
 /** Quantity.MilliValue (rounded up); 0 when absent or unparsable (validation refused those). */
 export function milliValue(q: string | number | undefined): number {
-  const p = q === undefined ? undefined : parseQuantity(q);
-  if (!p || p.num <= 0n) return 0;
-  const n = p.num * 1000n;
-  return Number((n + p.den - 1n) / p.den);
+  const p = q === undefined ? undefined : parseQty(q);
+  return p && p.nanos > 0n ? Number(qtyMilliValue(p)) : 0;
 }
 
 /** Quantity.Value (rounded up). */
 export function byteValue(q: string | number | undefined): number {
-  const p = q === undefined ? undefined : parseQuantity(q);
-  if (!p || p.num <= 0n) return 0;
-  return Number((p.num + p.den - 1n) / p.den);
+  const p = q === undefined ? undefined : parseQty(q);
+  return p && p.nanos > 0n ? Number(qtyValue(p)) : 0;
 }
 
 export function milliCpuToShares(milli: number): number {

@@ -8,7 +8,7 @@
  *   --image-max-layers                            layers per image (125, Docker's maxLayerDepth)
  *   --image-max-uncompressed-size                 uncompressed bytes per image, a quantity (32Gi)
  */
-import { parseQuantity } from '../../../api/validation/quantity.ts';
+import { cmpQty, parseQty, qtyFromInt, qtyValue } from '../../../api/quantity.ts';
 import { commaList, flag, invalidFlag, type ParsedArgs } from '../../../cli/args.ts';
 import type { ImageStoreOptions } from './image-store.ts';
 import { DEFAULT_PULL_CREDENTIAL_POLICY, pullPolicyEnforcer } from './image-pull-policy.ts';
@@ -39,8 +39,8 @@ export function imageFlagOptions(args: ParsedArgs): ImageFlagOptions {
   const maxLayers = /^[0-9]+$/.test(layersText) ? Number(layersText) : NaN;
   if (!Number.isSafeInteger(maxLayers) || maxLayers < 1) throw invalidFlag('image-max-layers', layersText, 'must be a positive integer');
   const sizeText = flag(args, 'image-max-uncompressed-size', '32Gi');
-  const q = parseQuantity(sizeText);
-  const bytes = q && q.num > 0n && q.num % q.den === 0n ? Number(q.num / q.den) : NaN;
+  const q = parseQty(sizeText);
+  const bytes = q && q.nanos > 0n && cmpQty(qtyFromInt(qtyValue(q)), q) === 0 ? Number(qtyValue(q)) : NaN;
   if (!Number.isSafeInteger(bytes)) throw invalidFlag('image-max-uncompressed-size', sizeText, 'must be a positive whole number of bytes (a quantity such as 32Gi)');
   const limits = imageLimits({ maxLayers, maxUncompressedBytes: bytes });
   return { limits, pullCredentials: { policy, allowlist } };

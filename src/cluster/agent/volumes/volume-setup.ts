@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Pod, Volume } from 'kubernetes-types/core/v1.js';
-import { parseQuantity } from '../../../api/validation/quantity.ts';
+import { parseQty, qtyValue } from '../../../api/quantity.ts';
 import { resources } from '../../client/resources.ts';
 import type { ApiClient, K8sObject } from '../../client/types.ts';
 import { ANN_DYNAMICALLY_PROVISIONED, volumeFitsNode } from '../../controllers/volume/volume-util.ts';
@@ -52,8 +52,8 @@ export const PLUGIN = {
 } as const;
 
 const bytes = (q: string | undefined): number | undefined => {
-  const v = q === undefined ? undefined : parseQuantity(String(q));
-  return v && v.num > 0n ? Number((v.num + v.den - 1n) / v.den) : undefined;
+  const v = q === undefined ? undefined : parseQty(String(q));
+  return v && v.nanos > 0n ? Number(qtyValue(v)) : undefined;
 };
 
 /**
