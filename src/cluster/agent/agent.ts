@@ -22,6 +22,7 @@ import { realTimers } from '../client/timers.ts';
 import { SysctlAllowlist } from './runtime/sysctl-allowlist.ts';
 import type { ApiClient, ClientConfig, Informer, K8sObject } from '../client/types.ts';
 import { renewLease } from '../sim/heartbeat.ts';
+import { AllocationCheckpoint } from './allocation-checkpoint.ts';
 import { CertManager } from './cert-manager.ts';
 import type { Agent, AgentOptions } from './agent-options.ts';
 import { readHostInfo } from './host-info.ts';
@@ -233,6 +234,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     });
     const syncer = new PodSyncer({
       runtime: o.runtime, images: o.images, network, podFiles, missingClusterDNS, client, volumes, managedFiles,
+      // In-place resize allocations kept across restarts (pod-resize.ts), as the kubelet's allocated_pods_state.
+      allocations: new AllocationCheckpoint(join(o.dataDir, 'allocated_pods_state'), o.log),
       recorder, startConcurrency: o.startConcurrency, hostIP: host.internalIP, allocatable: host.allocatable, scheme: o.runtimeScheme, now, node: () => nodes.get('', o.nodeName) ?? agentNodeObject(o.nodeName, host, registration),
       fetchNode: () => client.get<K8sObject>(resources.nodes, '', o.nodeName),
       requeueAfter: (uid, ms) => workers.updateAfter(uid, ms), wake: (uid) => workers.update(uid), sysctls, timers, log: o.log, evictionVerdict: (uid) => storageEviction.verdict(uid), nodePressure: () => pressure.conditions, pressureVerdict: (uid) => pressureEviction.verdict(uid), pressureGrace: (uid) => pressureEviction.gracePeriod(uid), pods: () => pods.list() as Pod[], services: () => services.list() as Service[],
@@ -287,11 +290,13 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     });
     every(o.resyncMs ?? 60_000, 'pod resync', async () => {
       for (const p of pods.list()) workers.update(p.metadata.uid ?? '');
-      if (volumes && pods.hasSynced()) {
-        // Pod directories no pod, runtime state or pending clean-up claims (an agent that died mid-way).
+      if (pods.hasSynced()) {
+        // Pod directories and allocations no pod, runtime state or pending clean-up claims (an agent that died mid-way).
         const { sandboxes, containers } = await o.runtime.list();
         const live = new Set([...sandboxes.map((s) => s.pod.uid), ...containers.map((c) => c.pod.uid)]);
-        await volumes.cleanupOrphans((uid) => live.has(uid) || removed.has(uid) || byUid(uid) !== undefined);
+        const known = (uid: string) => live.has(uid) || removed.has(uid) || byUid(uid) !== undefined;
+        syncer.retainAllocations(known);
+        await volumes?.cleanupOrphans(known);
       }
     });
     every(o.evictionMonitoringMs ?? 10_000, 'eviction manager', async () => {

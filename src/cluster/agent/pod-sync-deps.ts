@@ -18,6 +18,7 @@ import type { ContainerLifecycle } from './probes/container-lifecycle.ts';
 import type { SysctlAllowlist } from './runtime/sysctl-allowlist.ts';
 import type { Timers } from '../client/timers.ts';
 import type { PodManagedFiles } from './pod-managed-files.ts';
+import type { AllocationCheckpoint } from './allocation-checkpoint.ts';
 
 export interface PodSyncDeps {
   runtime: ContainerRuntime;
@@ -30,6 +31,8 @@ export interface PodSyncDeps {
   podFiles?: (pod: Pod) => Promise<Record<string, string>>;
   /** Whether the pod asks for the cluster DNS the node has none of: MissingClusterDNS events (the network's). */
   missingClusterDNS?: (pod: Pod) => boolean;
+  /** The pods' allocated resources on disk (the kubelet's allocation checkpoint; none: kept in memory only). */
+  allocations?: AllocationCheckpoint;
   /** /etc/hosts, /etc/hostname and termination message files, the sandbox's hostname and the containers' termination messages (none: none of them). */
   managedFiles?: PodManagedFiles;
   client: ApiClient;

@@ -273,6 +273,11 @@ export class PodSyncer {
     await this.#teardown.stopAll(pod.metadata?.uid ?? '', 0, true);
   }
 
+  /** Drops the resize allocations (and their checkpoint files) of pods for which `live` is false: pods gone while no agent ran. */
+  retainAllocations(live: (uid: string) => boolean): void {
+    this.#resize.retain(live);
+  }
+
   forget(uid: string): void {
     void this.#d.managedFiles?.forget(uid).catch((err: Error) => this.#d.log.warn({ uid, err: err.message }, 'pod files not removed'));
     this.probes.forget(uid);
