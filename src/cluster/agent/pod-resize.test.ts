@@ -7,12 +7,16 @@ import type { K8sObject } from '../client/types.ts';
 import { FakeImageService, FakeRuntime } from './runtime/fake.ts';
 import { PodSyncer } from './pod-sync.ts';
 import { bytesText, statusResources } from './pod-resize.ts';
+import { AllocationCheckpoint } from './allocation-checkpoint.ts';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const quiet = { warn() {}, info() {} };
 type Cond = { type: string; status: string; reason?: string; message?: string };
 
 /** Pod p (cpu 500m/1, memory 64Mi/128Mi) beside pod other (cpu 1) on a 2-cpu, 1Gi node, both running on the fake runtime. */
-async function node(policy?: Array<{ resourceName: string; restartPolicy: string }>) {
+async function node(policy?: Array<{ resourceName: string; restartPolicy: string }>, allocations?: AllocationCheckpoint) {
   const now = () => Date.parse('2026-01-01T00:00:00Z');
   const client = new FakeApiClient();
   const mk = (name: string, created: string, res: object, extra: object = {}) =>
@@ -26,7 +30,7 @@ async function node(policy?: Array<{ resourceName: string; restartPolicy: string
   const runtime = new FakeRuntime({ now });
   const newSyncer = () => new PodSyncer({
     runtime, images: new FakeImageService(), client, hostIP: '10.0.0.1', allocatable: { cpu: '2', memory: '1Gi', pods: '110' },
-    scheme: 'fake', now, pods: () => pods, requeueAfter() {}, log: quiet,
+    scheme: 'fake', now, pods: () => pods, requeueAfter() {}, log: quiet, ...(allocations ? { allocations } : {}),
   });
   let syncer = newSyncer();
   await syncer.sync(other);
@@ -201,4 +205,61 @@ test('after an agent restart a container that is not running keeps the allocatio
   // No cgroup holds the memory request: the spec's, capped at the memory limit it ran with (not as upstream, whose checkpoint has 64Mi).
   assert.deepEqual(st.containerStatuses[0].resources, { requests: { cpu: '500m', memory: '128Mi' }, limits: { cpu: '1', memory: '128Mi' } });
   n.syncer.probes.stop();
+});
+
+test('the allocation is checkpointed: after an agent restart an admitted resize stays the allocation, and a memory request raised meanwhile is judged against it (Deferred), as the kubelet', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'alloc-'));
+  try {
+    const n = await node(undefined, new AllocationCheckpoint(dir, quiet));
+    const uid = n.stored().metadata.uid!;
+    // A pod that takes most of the node's memory, then p's memory request raised in place (no cgroup records it).
+    assert.equal((await n.add('big', { requests: { memory: '900Mi' } })).phase, 'Running');
+    await n.resize({ requests: { cpu: '500m', memory: '100Mi' }, limits: { cpu: '1', memory: '128Mi' } });
+    assert.equal(n.cond('PodResizePending'), undefined);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, `${uid}.json`), 'utf8')), { c: { requests: { cpu: '500m', memory: '100Mi' }, limits: { cpu: '1', memory: '128Mi' } } });
+    // The agent restarts; meanwhile the memory request goes to 128Mi: 128Mi + 900Mi is more than the node's 1Gi.
+    await n.restart();
+    n.syncer.retainAllocations(() => true);
+    n.setSpec({ requests: { cpu: '500m', memory: '128Mi' }, limits: { cpu: '1', memory: '128Mi' } });
+    await n.resync();
+    assert.equal(n.cond('PodResizePending')?.reason, 'Deferred');
+    assert.match(n.cond('PodResizePending')!.message!, /^Node didn't have enough resource: memory, requested: 134217728, used: 943718400, capacity: 1073741824$/);
+    // The status reports the checkpointed allocation, not the spec.
+    assert.deepEqual(n.stored().status!.containerStatuses[0].resources, { requests: { cpu: '500m', memory: '100Mi' }, limits: { cpu: '1', memory: '128Mi' } });
+    // Room made: admitted, and checkpointed.
+    n.dropOther();
+    await n.resync();
+    assert.equal(n.cond('PodResizePending'), undefined);
+    assert.equal(n.stored().status!.containerStatuses[0].resources.requests.memory, '128Mi');
+    assert.equal(JSON.parse(readFileSync(join(dir, `${uid}.json`), 'utf8')).c.requests.memory, '128Mi');
+    // Gone with the pod; a pod gone while no agent ran goes at the next resync's retain.
+    n.syncer.forget(uid);
+    assert.equal(existsSync(join(dir, `${uid}.json`)), false);
+    writeFileSync(join(dir, '0d2c7a1e-0000-4000-8000-000000000000.json'), '{}');
+    n.syncer.retainAllocations((u) => u !== '0d2c7a1e-0000-4000-8000-000000000000');
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('0d2c7a1e')), []);
+    n.syncer.probes.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the checkpoint reads back only what it wrote: malformed, oversized and misnamed files are skipped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'alloc-'));
+  try {
+    const warned: string[] = [];
+    const cp = new AllocationCheckpoint(join(dir, 'state'), { warn: (o) => warned.push((o as { file: string }).file) });
+    assert.deepEqual(cp.load(), new Map(), 'no directory yet: nothing');
+    cp.save('u-1', new Map([['c', { requests: { cpu: '1' } }]]));
+    cp.save('u-1', new Map([['c', { requests: { cpu: '2' } }], ['s', {}]]));
+    writeFileSync(join(dir, 'state', 'u-2.json'), '{"c":{"requests":{"cpu":1}}}');
+    writeFileSync(join(dir, 'state', 'u-3.json'), '{"c":{"requests":{"cpu":"1"},"claims":[]}}');
+    writeFileSync(join(dir, 'state', 'u-4.json'), `{"c":{"requests":{"x":"${'9'.repeat(300 * 1024)}"}}}`);
+    writeFileSync(join(dir, 'state', '..evil.json'), '{}');
+    assert.deepEqual(cp.load(), new Map([['u-1', new Map([['c', { requests: { cpu: '2' } }], ['s', {}]])]]));
+    assert.deepEqual(warned.map((f) => f.split('/').pop()).sort(), ['u-2.json', 'u-3.json', 'u-4.json']);
+    assert.deepEqual(readdirSync(join(dir, 'state')).filter((f) => f.endsWith('.tmp')), [], 'written by rename: no temporary file left');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

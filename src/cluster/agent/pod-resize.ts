@@ -23,12 +23,15 @@
  * cgroup has them (upstream's convertContainerStatusResources). allocatedResources is not reported:
  * InPlacePodVerticalScalingAllocatedStatus is alpha and off by default in 1.33.
  *
- * Not as upstream: the allocation is kept in memory, not checkpointed; after an agent restart it is
- * taken from what the containers' latest instances (running, or exited and still held by the
- * runtime) were set to (cpu request and limit, memory limit) and the spec for the rest (a memory
- * request no higher than the memory limit it runs with), so a resize asked for meanwhile is judged
- * again; a change of the memory request alone made while no agent ran is taken as admitted (no
- * cgroup records it), and so is any change to a container the runtime holds no instance of.
+ * The allocation is checkpointed (allocation-checkpoint.ts, the agent's <data-dir>/allocated_pods_state,
+ * as the kubelet's allocation manager keeps allocated_pods_state): written when a pod is first
+ * allocated and at each admitted resize, read back at start for every pod, so that after an agent
+ * restart resizes are judged against it, as upstream. A pod with no checkpoint (one from before
+ * it, or a lost file) has its allocation taken from what the containers' latest instances
+ * (running, or exited and still held by the runtime) were set to (cpu request and limit, memory
+ * limit) and the spec for the rest (a memory request no higher than the memory limit it runs
+ * with); a change of the memory request alone made while no agent ran is then taken as admitted
+ * (no cgroup records it), and so is any change to a container the runtime holds no instance of.
  */
 import type { Container, Pod, ResourceRequirements } from 'kubernetes-types/core/v1.js';
 import { semanticEqual } from '../../api/validation/equality.ts';
@@ -37,8 +40,8 @@ import { admitPod, podRequest } from './pod-admission.ts';
 import { attemptsByName } from './pod-status.ts';
 import { gracePeriodOf, isDone, type SyncContext, type SyncView } from './pod-sync-deps.ts';
 import { byteValue, containerResources, milliValue, type CgroupResources } from './runtime/cgroup-resources.ts';
+import type { Resources } from './allocation-checkpoint.ts';
 
-type Resources = { requests?: Record<string, string>; limits?: Record<string, string> };
 type Cond = { type: string; status: 'True'; lastProbeTime: string; lastTransitionTime: string; reason?: string; message?: string };
 
 /** How long a Deferred resize or a failed update waits before it is tried again. */
@@ -166,6 +169,9 @@ export class PodResizer {
 
   constructor(c: SyncContext) {
     this.#c = c;
+    // The checkpoint's allocations (an agent restart): what admission counts for every pod, synced yet or not.
+    const restored = c.d.allocations?.load();
+    if (restored) this.#alloc = restored;
   }
 
   #allocation(pod: Pod): Map<string, Resources> {
@@ -174,8 +180,18 @@ export class PodResizer {
     if (!a) {
       a = new Map(resizable(pod).map((c) => [c.name, resourcesOf(c)]));
       this.#alloc.set(uid, a);
+      this.#checkpoint(pod, a);
     }
     return a;
+  }
+
+  /** SetAllocatedResources at admission: a checkpoint that cannot be written is logged, the pod runs. */
+  #checkpoint(pod: Pod, a: ReadonlyMap<string, Resources>): void {
+    try {
+      this.#c.d.allocations?.save(uidOf(pod), a);
+    } catch (err) {
+      this.#c.d.log.warn({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, err: (err as Error).message }, 'pod allocation not checkpointed');
+    }
   }
 
   /**
@@ -189,7 +205,12 @@ export class PodResizer {
    */
   async adopt(pod: Pod, view: SyncView): Promise<void> {
     const uid = uidOf(pod);
-    if (this.#alloc.has(uid)) return;
+    const known = this.#alloc.get(uid);
+    if (known) {
+      // Checkpointed: a container it does not name has the spec's (updatePodFromAllocation).
+      for (const c of resizable(pod)) if (!known.has(c.name)) known.set(c.name, resourcesOf(c));
+      return;
+    }
     const att = attemptsByName(view.containers);
     const a = new Map<string, Resources>();
     for (const c of resizable(pod)) {
@@ -201,6 +222,7 @@ export class PodResizer {
       a.set(c.name, actual && (ch!.cpu || ch!.memory) ? runsWith(spec, actual) : spec);
     }
     this.#alloc.set(uid, a);
+    this.#checkpoint(pod, a);
   }
 
   /** The pod with its allocated resources (what admission counts for it); as is before its first sync. */
@@ -260,6 +282,10 @@ export class PodResizer {
         this.#pending.set(uid, this.#condition('PodResizePending', this.#pending.get(uid), refused.reason, refused.message));
         if (refused.reason === 'Deferred') d.requeueAfter(uid, RESIZE_RETRY_MS);
       } else {
+        // Checkpointed first: a resize the checkpoint does not hold is not admitted (the sync fails and is retried).
+        const next = new Map(alloc);
+        for (const c of asked) next.set(c.name, resourcesOf(c));
+        d.allocations?.save(uid, next);
         for (const c of asked) alloc.set(c.name, resourcesOf(c));
         this.#pending.delete(uid);
         d.log.info({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, containers: asked.map((c) => c.name) }, 'pod resize allocated');
@@ -358,7 +384,19 @@ export class PodResizer {
     status.conditions = conds;
   }
 
+  /** The allocations of pods for which `live` is false are dropped, in memory and on disk (RemoveOrphanedPods). */
+  retain(live: (uid: string) => boolean): void {
+    for (const uid of this.#alloc.keys()) if (!live(uid)) this.forget(uid);
+    this.#c.d.allocations?.retain(live);
+  }
+
   forget(uid: string): void {
+    try {
+      this.#c.d.allocations?.remove(uid);
+    } catch (err) {
+      // Tried again by retain.
+      this.#c.d.log.warn({ uid, err: (err as Error).message }, 'pod allocation checkpoint not removed');
+    }
     this.#alloc.delete(uid);
     this.#pending.delete(uid);
     this.#progress.delete(uid);
