@@ -74,7 +74,7 @@ export function applyPod(graph: NodeGraph, namespace: string, name: string, valu
     graph.deleteOwner(podId);
     return;
   }
-  const refs = podReferences({ ...pod, metadata: { ...pod.metadata, name, namespace } });
+  const refs = podReferences(pod, name);
   const from: string[] = [];
   for (const s of refs.secrets) from.push(vertexId('secret', namespace, s));
   for (const c of refs.configMaps) from.push(vertexId('configmap', namespace, c));

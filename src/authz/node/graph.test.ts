@@ -66,5 +66,20 @@ describe('NodeGraph', () => {
     // An owner with no edges yet, given none: still none.
     g.setOwner(pod('p2'), [], []);
     assert.equal(g.edgeCount(), 3);
+    // As many references as edges held, all held, but one repeated (or the owner itself): the
+    // edge no longer named goes, as the set of references is smaller.
+    g.setOwner(pod('p1'), [secret('a'), secret('a')], [node('n2')]);
+    assert.equal(g.hasPath(secret('c'), node('n2')), false);
+    assert.equal(g.edgeCount(), 2);
+    g.setOwner(pod('p1'), [secret('a'), secret('c')], [node('n2')]);
+    g.setOwner(pod('p1'), [secret('a'), pod('p1')], [node('n2')]);
+    assert.equal(g.hasPath(secret('c'), node('n2')), false);
+    assert.equal(g.edgeCount(), 2);
+    // A long list (more than the in-place comparison takes) the same way.
+    const many = Array.from({ length: 12 }, (_, i) => secret(`m${i}`));
+    g.setOwner(pod('p1'), many, [node('n2')]);
+    g.setOwner(pod('p1'), [...many.slice(0, 11), many[0]!], [node('n2')]);
+    assert.equal(g.hasPath(secret('m11'), node('n2')), false);
+    assert.equal(g.edgeCount(), 12);
   });
 });

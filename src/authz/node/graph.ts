@@ -21,8 +21,8 @@ export class NodeGraph {
 
   /** Replace the owner's edges: `from` lists vertices with an edge into it, `to` those it points to. */
   setOwner(owner: string, from: Iterable<string>, to: Iterable<string>): void {
-    const fromList = [...from];
-    const toList = [...to];
+    const fromList = Array.isArray(from) ? (from as readonly string[]) : [...from];
+    const toList = Array.isArray(to) ? (to as readonly string[]) : [...to];
     // Most events change nothing here (a pod's status writes keep its node and references):
     // the same edges are left as they are instead of dropped and added again.
     if (sameEdges(this.#in.get(owner), fromList, owner) && sameEdges(this.#out.get(owner), toList, owner)) return;
@@ -84,12 +84,29 @@ export class NodeGraph {
 
 /** Whether the owner's edges on one side are exactly `wanted` (self-edges are never added). */
 function sameEdges(have: Set<string> | undefined, wanted: readonly string[], owner: string): boolean {
+  const n = wanted.length;
+  if (n <= SHORT_LIST) {
+    // A pod's few references (a bind, then every status write): compared in place, no Set made.
+    // Exact for a list without repeats; with a repeat, the general way answers. A list naming the
+    // owner compares unequal here (no owner holds itself) and is replaced: the same edges result.
+    let plain = true;
+    for (let i = 1; i < n && plain; i++) {
+      for (let j = 0; j < i && plain; j++) if (wanted[j] === wanted[i]) plain = false;
+    }
+    if (plain) {
+      if ((have?.size ?? 0) !== n) return false;
+      for (let i = 0; i < n; i++) if (!have!.has(wanted[i]!)) return false;
+      return true;
+    }
+  }
   const want = new Set(wanted);
   want.delete(owner);
   if ((have?.size ?? 0) !== want.size) return false;
   for (const w of want) if (!have!.has(w)) return false;
   return true;
 }
+
+const SHORT_LIST = 8;
 
 function add(m: Map<string, Set<string>>, key: string, value: string): void {
   let s = m.get(key);

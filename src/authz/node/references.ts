@@ -13,17 +13,19 @@ export interface PodReferences {
   serviceAccount: string;
 }
 
-export function podReferences(pod: Pod): PodReferences {
+/** `podName` names a generic ephemeral volume's claim (the key's name, for a stored pod). */
+export function podReferences(pod: Pod, podName = pod.metadata?.name ?? ''): PodReferences {
   const spec = pod.spec;
   const refs: PodReferences = { secrets: new Set(), configMaps: new Set(), pvcs: new Set(), serviceAccount: spec?.serviceAccountName ?? '' };
   if (!spec) return refs;
   for (const s of spec.imagePullSecrets ?? []) addName(refs.secrets, s.name);
-  const containers: Pick<Container, 'env' | 'envFrom'>[] = [...(spec.initContainers ?? []), ...spec.containers ?? [], ...(spec.ephemeralContainers ?? [])];
-  for (const c of containers) {
-    visitEnvFrom(c.envFrom, refs);
-    visitEnv(c.env, refs);
+  for (const list of [spec.initContainers, spec.containers, spec.ephemeralContainers] as Array<Pick<Container, 'env' | 'envFrom'>[] | undefined>) {
+    for (const c of list ?? []) {
+      visitEnvFrom(c.envFrom, refs);
+      visitEnv(c.env, refs);
+    }
   }
-  for (const v of spec.volumes ?? []) visitVolume(pod.metadata?.name ?? '', v, refs);
+  for (const v of spec.volumes ?? []) visitVolume(podName, v, refs);
   return refs;
 }
 
