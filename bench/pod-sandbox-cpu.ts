@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RuncRuntime } from '../src/cluster/agent/runtime/runc.ts';
 import { busyboxRootfs } from '../src/cluster/agent/runtime/busybox-rootfs.ts';
+import { hostLauncher } from '../src/cluster/agent/runtime/launcher.ts';
 
 const CPUACCT = '/sys/fs/cgroup/cpuacct';
 
@@ -107,11 +108,15 @@ export async function benchSandboxCpu(pods = Number(process.env.BENCH_SANDBOX_PO
     return out;
   } finally {
     rt.close();
+    // The process-wide launcher of host commands (the rootfs mounts) runs in the bench group too:
+    // closed here it exits while this process can reap it (left, it stayed in the group until this
+    // process exited, then a zombie no one reaped at once: the group was never removed).
+    hostLauncher().close();
     rmSync(root, { recursive: true, force: true });
     // Back to the parent group, then the (now empty) bench group goes.
     writeFileSync(join(CPUACCT, 'cgroup.procs'), String(process.pid));
     // runc put the containers' cgroups under ours (cgroupParent "portcullis", relative on v1); the
-    // launcher leaves the group a moment after close().
+    // launchers leave the group a moment after close().
     for (let attempt = 0; attempt < 50 && existsSync(group); attempt++) {
       try {
         // Its QoS tiers (pod-cgroups.ts) first: the pods' own went with their sandboxes.
