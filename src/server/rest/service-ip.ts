@@ -24,18 +24,6 @@ function toNumber(ip: string): number | undefined {
   return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
 }
 
-/** An address of the service CIDR that the allocator hands out (not the network, broadcast or kubernetes address). */
-function inRange(ip: string): boolean {
-  const n = toNumber(ip);
-  return n !== undefined && n >= BASE + 2 && n < BASE + SIZE - 1;
-}
-
-function needsClusterIP(svc: K8sObject): boolean {
-  const spec = svc.spec ?? {};
-  if (spec.type === 'ExternalName') return false;
-  return spec.clusterIP === undefined || spec.clusterIP === '';
-}
-
 function ipAddressKey(ctx: RestContext, ip: string): string {
   return objectKey(ctx.registry.get('networking.k8s.io', 'v1', 'ipaddresses')!, '', ip);
 }
@@ -62,17 +50,72 @@ export interface ClusterIPAllocation {
 
 const NOTHING: ClusterIPAllocation = { release: async () => {} };
 
+/** The service CIDR as upstream prints it in its allocator's messages. */
+const SERVICE_CIDR = '10.96.0.0/12';
+
+function clusterIPsOf(svc: K8sObject): string[] {
+  const spec = svc.spec ?? {};
+  const ips: unknown[] = Array.isArray(spec.clusterIPs) && spec.clusterIPs.length > 0 ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
+  return ips.filter((ip): ip is string => typeof ip === 'string' && ip !== '');
+}
+
+function invalidService(svc: K8sObject, field: string, value: string, message: string): ApiError {
+  return invalid('Service', '', String(svc.metadata?.name ?? ''), [{ reason: 'FieldValueInvalid', field, message: `Invalid value: ${value}: ${message}` }]);
+}
+
+/** Go's %#v of a []string, as upstream's field.Invalid prints spec.clusterIPs. */
+function goStrings(list: string[]): string {
+  return `[]string{${list.map((s) => JSON.stringify(s)).join(', ')}}`;
+}
+
 /**
- * Allocates a free ClusterIP for a new Service as upstream's IPAddress allocator (the default since
- * 1.33): an address is taken by creating its networking.k8s.io/v1 IPAddress object, named by the
- * address, whose create fails if it exists, so API servers sharing one store never hand out the
- * same address. Addresses of Services stored before IPAddress objects existed (and the kubernetes
- * Service's) are skipped as well. A dry run picks an address without taking it. Headless ("None")
- * and ExternalName Services get none.
+ * Upstream's initIPFamilyFields on this single-stack IPv4 cluster: an IPv6 address or family, or
+ * RequireDualStack, is refused (PreferDualStack stays single-stack). A headless Service without a
+ * selector may name any family, as upstream's special case allows.
+ */
+function checkFamilies(svc: K8sObject): void {
+  const spec = svc.spec ?? {};
+  const ips = clusterIPsOf(svc);
+  const families: unknown[] = Array.isArray(spec.ipFamilies) ? spec.ipFamilies : [];
+  ips.forEach((ip, i) => {
+    if (ip === 'None' || i < families.length) return;
+    if (toNumber(ip) === undefined) throw invalidService(svc, `spec.clusterIPs[${i}]`, goStrings(ips), 'IPv6 is not configured on this cluster');
+  });
+  const selectorless = !spec.selector || Object.keys(spec.selector).length === 0;
+  if (ips[0] === 'None' && selectorless) return;
+  const causes: Array<{ reason: string; field: string; message: string }> = [];
+  if (spec.ipFamilyPolicy === 'RequireDualStack') causes.push({ reason: 'FieldValueInvalid', field: 'spec.ipFamilyPolicy', message: 'Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services' });
+  families.forEach((f, i) => {
+    if (f !== 'IPv4') causes.push({ reason: 'FieldValueInvalid', field: `spec.ipFamilies[${i}]`, message: `Invalid value: ${JSON.stringify(f)}: not configured on this cluster` });
+  });
+  if (causes.length > 0) throw invalid('Service', '', String(svc.metadata?.name ?? ''), causes);
+}
+
+/**
+ * Allocates the ClusterIP of a Service that gets one (created, or made from an ExternalName one) as
+ * upstream's IPAddress allocator (the default since 1.33): an address is taken by creating its
+ * networking.k8s.io/v1 IPAddress object, named by the address, whose create fails if it exists, so
+ * API servers sharing one store never hand out the same address. Addresses of Services stored
+ * before IPAddress objects existed (and the kubernetes Service's) are skipped as well. A dry run
+ * picks an address without taking it. Headless ("None") and ExternalName Services get none. An
+ * address the Service names itself must be one the allocator could hand out: any other would have
+ * every node's Service proxy send that address's traffic (the kubernetes Service's, a node's,
+ * another pod's, anything outside) to the Service's endpoints.
  */
 export async function allocateClusterIP(ctx: RestContext, svc: K8sObject, dryRun = false): Promise<ClusterIPAllocation> {
-  if (svc.spec?.type !== 'ExternalName' && typeof svc.spec?.clusterIP === 'string' && inRange(svc.spec.clusterIP)) return takeGivenIp(ctx, svc, svc.spec.clusterIP, dryRun);
-  if (!needsClusterIP(svc)) return NOTHING;
+  if (svc.spec?.type === 'ExternalName') return NOTHING;
+  checkFamilies(svc);
+  const given = clusterIPsOf(svc)[0];
+  if (given === 'None') return NOTHING;
+  if (given !== undefined) {
+    const n = toNumber(given);
+    const failed = (why: string) => invalidService(svc, 'spec.clusterIPs', goStrings(clusterIPsOf(svc)), `failed to allocate IP ${given}: ${why}`);
+    // Upstream's MetaAllocator finds no allocator for an address outside every ServiceCIDR; the
+    // CIDR's own allocator refuses its network and broadcast addresses.
+    if (n === undefined || n < BASE || n >= BASE + SIZE) throw failed('the provided network does not match the current range');
+    if (n === BASE || n === BASE + SIZE - 1) throw failed(`the provided IP (${given}) is not in the valid range. The range of valid IPs is ${SERVICE_CIDR}`);
+    return takeGivenIp(ctx, svc, given, dryRun);
+  }
   const used = new Set<string>([KUBERNETES_SERVICE_IP]);
   const list = await ctx.store.list<K8sObject>(storagePrefix(ctx.registry.get('', 'v1', 'services')!));
   for (const s of list.items) for (const ip of s.value.spec?.clusterIPs ?? [s.value.spec?.clusterIP]) if (ip) used.add(ip);
@@ -100,11 +143,11 @@ export async function allocateClusterIP(ctx: RestContext, svc: K8sObject, dryRun
 
 /**
  * A ClusterIP the Service names itself, in the service CIDR: taken the same way, and refused as
- * upstream when another Service has it ('provided IP is already allocated'). Addresses outside
- * the CIDR are not tracked (upstream refuses them; Portcullis keeps accepting them).
+ * upstream when another Service has it ('provided IP is already allocated'), the kubernetes
+ * Service's 10.96.0.1 included.
  */
 async function takeGivenIp(ctx: RestContext, svc: K8sObject, ip: string, dryRun: boolean): Promise<ClusterIPAllocation> {
-  const taken = () => invalid('Service', '', String(svc.metadata?.name ?? ''), [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{${JSON.stringify(ip)}}: failed to allocate IP ${ip}: provided IP is already allocated` }]);
+  const taken = () => invalidService(svc, 'spec.clusterIPs', goStrings(clusterIPsOf(svc)), `failed to allocate IP ${ip}: provided IP is already allocated`);
   const services = await ctx.store.list<K8sObject>(storagePrefix(ctx.registry.get('', 'v1', 'services')!));
   for (const s of services.items) if ((s.value.spec?.clusterIPs ?? [s.value.spec?.clusterIP]).includes(ip)) throw taken();
   const key = ipAddressKey(ctx, ip);

@@ -12,7 +12,7 @@ import { admissionAttributes, admitDefaultValidate, trackManagedFields } from '.
 import { checkNameMatch, checkNamespaceMatch } from './namespace.ts';
 import { createDecoded } from './create.ts';
 import { isStale } from '../../storage/encryption/read-state.ts';
-import { releaseClusterIPs, releaseDroppedClusterIPs } from './service-ip.ts';
+import { allocateClusterIP, releaseClusterIPs, releaseDroppedClusterIPs, type ClusterIPAllocation } from './service-ip.ts';
 import { releaseNodePorts, updateNodePorts, type NodePortOperation } from './service-node-ports.ts';
 import { dropTypeDependentFields } from './service-type-fields.ts';
 
@@ -84,7 +84,16 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
     await admitDefaultValidate(ctx, req, attrs);
     if (!plan.managedFieldsDone) trackManagedFields(ctx, req, next, current, plan.subresource);
     // Node ports are taken after validation, as upstream's BeginUpdate; given back unless stored.
-    const ports: NodePortOperation | undefined = isService ? await updateNodePorts(ctx, current, next, plan.dryRun) : undefined;
+    // An ExternalName Service made into one with a ClusterIP gets its address now, as upstream's
+    // update allocates it (the address it names itself checked as on create); given back unless stored.
+    const address: ClusterIPAllocation | undefined = isService && current.spec?.type === 'ExternalName' && next.spec?.type !== 'ExternalName' ? await allocateClusterIP(ctx, next, plan.dryRun) : undefined;
+    let ports: NodePortOperation | undefined;
+    try {
+      ports = isService ? await updateNodePorts(ctx, current, next, plan.dryRun) : undefined;
+    } catch (err) {
+      await address?.release();
+      throw err;
+    }
     let stored = false;
     try {
       const nextStored = toStoredValue(next, def);
@@ -121,7 +130,10 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
         throw err;
       }
     } finally {
-      if (!stored) await ports?.revert();
+      if (!stored) {
+        await ports?.revert();
+        await address?.release();
+      }
     }
   }
 }

@@ -1,0 +1,81 @@
+/**
+ * ClusterIPs a Service names itself (issue 18; upstream's IPAddress allocator, the default since
+ * 1.33): only addresses of the service CIDR 10.96.0.0/12 that no other Service holds. An address
+ * outside it would make every node's Service proxy send that address's traffic to the tenant's
+ * pods (another tenant's pod, a node, the kubernetes Service's 10.96.0.1 or anything on the
+ * internet), so it is refused with upstream's messages, as are families the cluster does not serve.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+
+let c: TestCluster;
+before(async () => {
+  c = await startTestCluster();
+});
+after(async () => {
+  await c?.close();
+});
+
+const SVCS = '/api/v1/namespaces/default/services';
+const svc = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec } });
+
+function causes(r: { status: number; body: { reason?: string; details?: { causes?: Array<{ field?: string; message?: string }> } }; text: string }): string[] {
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.body.reason, 'Invalid');
+  return (r.body.details?.causes ?? []).map((x) => `${x.field}: ${x.message}`);
+}
+
+test('a ClusterIP outside the service CIDR is refused as upstream: another network, the network and broadcast addresses', async () => {
+  for (const ip of ['8.8.8.8', '10.244.0.5', '127.0.0.1', '10.112.0.1']) {
+    const r = await c.admin.post(SVCS, svc(`out-${ip.replace(/\./g, '-')}`, { clusterIP: ip }));
+    assert.deepEqual(causes(r), [`spec.clusterIPs: Invalid value: []string{"${ip}"}: failed to allocate IP ${ip}: the provided network does not match the current range`]);
+  }
+  for (const ip of ['10.96.0.0', '10.111.255.255']) {
+    const r = await c.admin.post(SVCS, svc(`edge-${ip.replace(/\./g, '-')}`, { clusterIP: ip }));
+    assert.deepEqual(causes(r), [`spec.clusterIPs: Invalid value: []string{"${ip}"}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is 10.96.0.0/12`]);
+  }
+  const list = await c.admin.get(SVCS);
+  assert.deepEqual(list.body.items.map((s: { metadata: { name: string } }) => s.metadata.name), ['kubernetes']);
+});
+
+test("the kubernetes Service's 10.96.0.1 is taken; an address of the range is taken once", async () => {
+  const k = await c.admin.post(SVCS, svc('steal-apiserver', { clusterIP: '10.96.0.1' }));
+  assert.deepEqual(causes(k), ['spec.clusterIPs: Invalid value: []string{"10.96.0.1"}: failed to allocate IP 10.96.0.1: provided IP is already allocated']);
+  const first = await c.admin.post(SVCS, svc('given', { clusterIP: '10.96.7.7' }));
+  assert.equal(first.status, 201, first.text);
+  assert.deepEqual(first.body.spec.clusterIPs, ['10.96.7.7']);
+  const again = await c.admin.post(SVCS, svc('given-again', { clusterIP: '10.96.7.7' }));
+  assert.deepEqual(causes(again), ['spec.clusterIPs: Invalid value: []string{"10.96.7.7"}: failed to allocate IP 10.96.7.7: provided IP is already allocated']);
+});
+
+test('IPv6 and dual-stack Services are refused on this single-stack IPv4 cluster', async () => {
+  const v6 = await c.admin.post(SVCS, svc('v6', { ipFamilies: ['IPv6'] }));
+  assert.deepEqual(causes(v6), ['spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster']);
+  const v6ip = await c.admin.post(SVCS, svc('v6ip', { clusterIP: 'fd00::10' }));
+  assert.equal(v6ip.status, 422, v6ip.text);
+  const dual = await c.admin.post(SVCS, svc('dual', { ipFamilyPolicy: 'RequireDualStack' }));
+  assert.deepEqual(causes(dual), ['spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services']);
+  // PreferDualStack stays single-stack here, as upstream's on a single-stack cluster.
+  const prefer = await c.admin.post(SVCS, svc('prefer', { ipFamilyPolicy: 'PreferDualStack' }));
+  assert.equal(prefer.status, 201, prefer.text);
+  assert.deepEqual(prefer.body.spec.ipFamilies, ['IPv4']);
+  assert.equal(prefer.body.spec.clusterIPs.length, 1);
+});
+
+test('an ExternalName Service made a ClusterIP one gets an address from the range; one it names is checked as on create', async () => {
+  const made = await c.admin.post(SVCS, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext' }, spec: { type: 'ExternalName', externalName: 'example.com' } });
+  assert.equal(made.status, 201, made.text);
+  const url = `${SVCS}/ext`;
+  const toOutside = await c.admin.patch(url, { spec: { type: 'ClusterIP', clusterIP: '8.8.4.4', externalName: null, ports: [{ port: 53 }] } }, 'application/merge-patch+json');
+  assert.deepEqual(causes(toOutside), ['spec.clusterIPs: Invalid value: []string{"8.8.4.4"}: failed to allocate IP 8.8.4.4: the provided network does not match the current range']);
+  const toApiserver = await c.admin.patch(url, { spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', externalName: null, ports: [{ port: 53 }] } }, 'application/merge-patch+json');
+  assert.deepEqual(causes(toApiserver), ['spec.clusterIPs: Invalid value: []string{"10.96.0.1"}: failed to allocate IP 10.96.0.1: provided IP is already allocated']);
+  const plain = await c.admin.patch(url, { spec: { type: 'ClusterIP', externalName: null, ports: [{ port: 53 }] } }, 'application/merge-patch+json');
+  assert.equal(plain.status, 200, plain.text);
+  const ip = plain.body.spec.clusterIP;
+  assert.match(ip, /^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/);
+  const addr = await c.admin.get(`/apis/networking.k8s.io/v1/ipaddresses/${ip}`);
+  assert.equal(addr.status, 200, addr.text);
+  assert.deepEqual(addr.body.spec.parentRef, { group: '', resource: 'services', namespace: 'default', name: 'ext' });
+});
