@@ -35,6 +35,7 @@
  */
 import type { Container, Pod, ResourceRequirements } from 'kubernetes-types/core/v1.js';
 import { semanticEqual } from '../../api/validation/equality.ts';
+import { formatQty, qtyFromInt, qtyFromMilli } from '../../api/quantity.ts';
 import { rfc3339 } from '../sim/node-template.ts';
 import { admitPod, podRequest } from './pod-admission.ts';
 import { attemptsByName } from './pod-status.ts';
@@ -67,19 +68,12 @@ function resourcesOf(c: Container): Resources {
 
 /** A milli-cpu amount as resource.NewMilliQuantity(DecimalSI) prints it. */
 function milliText(milli: number): string {
-  return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
+  return formatQty(qtyFromMilli(milli));
 }
 
 /** A byte count as resource.NewQuantity(BinarySI) prints it: the largest power of 1024 that divides it. */
 export function bytesText(bytes: number): string {
-  const suffixes = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
-  let n = bytes;
-  let i = 0;
-  while (n !== 0 && n % 1024 === 0 && i < suffixes.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n}${suffixes[i]}`;
+  return formatQty(qtyFromInt(bytes, 'BinarySI'));
 }
 
 /** sharesToMilliCPU / quotaToMilliCPU of kuberuntime. */

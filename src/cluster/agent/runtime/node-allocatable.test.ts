@@ -38,7 +38,11 @@ test('status allocatable is capacity less the reservations and the hard eviction
   assert.deepEqual(a, { cpu: 3500n, memory: 8n * GI - GI - 612n * MI, 'ephemeral-storage': 100n * GI - GI - 10n * GI });
   assert.equal(format('cpu', a.cpu!), '3500m');
   assert.equal(format('cpu', 2000n), '2');
-  assert.equal(format('memory', a.memory!), `${(8n * GI - GI - 612n * MI) / 1024n}Ki`);
+  // Quantity.String() of the bytes (BinarySI): 6556Mi, not 6713344Ki.
+  assert.equal(format('memory', a.memory!), '6556Mi');
+  assert.equal(format('memory', 81920n * 1024n), '80Mi');
+  assert.equal(format('ephemeral-storage', 10n * GI), '10Gi');
+  assert.equal(format('cpu', 1_000_000n), '1k');
   // The defaults alone: what a node with no reservations reported before.
   assert.deepEqual(allocatableAmounts({ capacity: { memory: GI }, evictionHard: { 'memory.available': '100Mi' } }), { memory: GI - 100n * MI });
   assert.throws(() => allocatableAmounts({ capacity: { cpu: 2000n, memory: GI }, systemReserved: { cpu: 3000n } }), { message: 'invalid Node Allocatable configuration. Resource "cpu" has an allocatable of 3, capacity of -1' });

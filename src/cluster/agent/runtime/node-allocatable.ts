@@ -10,7 +10,7 @@
  *   (GetNodeAllocatableReservation), never below zero.
  * Pure arithmetic; pods-cgroup-limits.ts writes the numbers to the cgroup.
  */
-import { parseQty } from '../../../api/quantity.ts';
+import { formatQty, parseQty, qtyFromInt, qtyFromMilli } from '../../../api/quantity.ts';
 import { parseThresholdConfig } from '../eviction/thresholds.ts';
 
 /** Reservable resources: cpu in millicores, the others in bytes or PIDs. */
@@ -120,11 +120,10 @@ export function allocatableAmounts(i: NodeAllocatableInput): ResourceAmounts {
   return out;
 }
 
-/** An amount as the Node status writes it: cpu as cores or millicores, bytes in Ki when whole. */
+/** An amount as the Node status writes it: Quantity.String() of millicores (DecimalSI), of bytes (BinarySI, as cadvisor's capacity). */
 export function format(k: Reservable, v: bigint): string {
-  if (k === 'cpu') return v % 1000n === 0n ? String(v / 1000n) : `${v}m`;
-  if (k === 'memory' && v !== 0n && v % 1024n === 0n) return `${v / 1024n}Ki`;
-  return String(v);
+  if (k === 'cpu') return formatQty(qtyFromMilli(v));
+  return formatQty(qtyFromInt(v, k === 'memory' || k === 'ephemeral-storage' ? 'BinarySI' : 'DecimalSI'));
 }
 
 /** MilliCPUToShares (cgroup v1 cpu.shares): 1024 per core, within [2, 262144]. */
