@@ -27,9 +27,32 @@ export interface PodNetwork {
 /** The pods' gateway: an address of the node's own (link-local, on lo). */
 export const POD_GATEWAY = '169.254.1.1';
 
+/**
+ * Source check on what pods send (Calico's and Cilium's anti-spoofing): a packet a pod's interface
+ * brings in from an address the node does not route back through that interface is dropped before
+ * conntrack, DNAT or the policy table see it. Containers hold CAP_NET_RAW by default, so without
+ * it a pod could send from another pod's address (the policy table picks rules by address) or
+ * from an outside one an ipBlock admits. A table of its own, replaced whole on each start.
+ */
+/** The node's end of each pod's veth is named this and a hash of the pod's uid. */
+const HOST_INTERFACE_PREFIX = 'pc';
+const ANTI_SPOOF_TABLE = 'portcullis_podnet';
+export const antiSpoofScript = (): string =>
+  [
+    `table inet ${ANTI_SPOOF_TABLE}`,
+    `delete table inet ${ANTI_SPOOF_TABLE}`,
+    `table inet ${ANTI_SPOOF_TABLE} {`,
+    '  chain antispoof {',
+    '    type filter hook prerouting priority raw; policy accept;',
+    `    iifname "${HOST_INTERFACE_PREFIX}*" meta nfproto ipv4 fib saddr . iif oif missing drop`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+
 export function hostInterfaceName(uid: string): string {
   // 15 characters at most (IFNAMSIZ).
-  return `pc${createHash('sha256').update(uid).digest('hex').slice(0, 11)}`;
+  return `${HOST_INTERFACE_PREFIX}${createHash('sha256').update(uid).digest('hex').slice(0, 11)}`;
 }
 
 export class RoutedPodNetwork implements PodNetwork {
@@ -45,6 +68,7 @@ export class RoutedPodNetwork implements PodNetwork {
   async init(): Promise<void> {
     await this.#run(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     await this.#run(['ip', 'addr', 'replace', `${POD_GATEWAY}/32`, 'dev', 'lo']);
+    await this.#run(['nft', '-f', '-'], antiSpoofScript());
   }
 
   async setUp(pod: PodNetRef, netnsPath: string): Promise<{ ips: string[] }> {

@@ -1,0 +1,108 @@
+/**
+ * A pod may send only from its own address (root). The default capability set gives every
+ * container CAP_NET_RAW, so a tenant's pod can write IP packets with any source: another tenant's
+ * pod address (the node's NetworkPolicy table finds the egress and ingress rules by address, so
+ * the victim's policy would admit what it admits from that pod, and the sender's own egress policy
+ * would not apply) or an outside address an ipBlock allows. As Calico's and Cilium's source checks,
+ * the routed network drops what a pod's interface brings in from any address the node does not
+ * route back through that interface. Here the sending pod holds the spoofed address itself (as
+ * root in its namespace), which puts on the wire what a raw socket would.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nodeCommandRunner } from '../../src/cluster/agent/network/ip-command.ts';
+import { RoutedPodNetwork } from '../../src/cluster/agent/network/routed.ts';
+import { Namespaces } from '../helpers/netns.ts';
+import { requireBinaries, requireRoot } from '../helpers/real-parts.ts';
+
+const skip = requireRoot('the pod network') || requireBinaries('iproute2', 'ip') || requireBinaries('util-linux', 'nsenter') || requireBinaries('nftables', 'nft');
+let ns: Namespaces;
+let dir: string;
+const procs: ChildProcess[] = [];
+before(() => {
+  if (skip) return;
+  ns = new Namespaces();
+  dir = mkdtempSync(join(tmpdir(), 'antispoof-'));
+});
+after(() => {
+  for (const p of procs) p.kill('SIGKILL');
+  ns?.destroy();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const PORT = 9977;
+
+/** A UDP receiver in `netns`: every datagram's source address, as it arrived. */
+async function udpReceiver(netns: string): Promise<{ sources: string[] }> {
+  const script = `const s=require('node:dgram').createSocket('udp4');s.on('message',(m,r)=>process.stdout.write(r.address+'\\n'));s.bind(${PORT},()=>process.stdout.write('ready\\n'));`;
+  const p = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  procs.push(p);
+  const out = { sources: [] as string[] };
+  await new Promise<void>((resolve, reject) => {
+    let buf = '';
+    p.once('exit', (code) => reject(new Error(`receiver exited ${code}`)));
+    p.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) {
+        if (l === 'ready') resolve();
+        else out.sources.push(l);
+      }
+    });
+  });
+  return out;
+}
+
+/** Sends three datagrams from `netns`, bound to `from`, to `to`. */
+async function udpSend(netns: string, from: string, to: string): Promise<void> {
+  const script = `const s=require('node:dgram').createSocket('udp4');s.bind(0,${JSON.stringify(from)},async()=>{for(let i=0;i<3;i++)await new Promise((r,j)=>s.send('x',${PORT},${JSON.stringify(to)},(e)=>e?j(e):r()));s.close();});`;
+  const p = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+  procs.push(p);
+  const code = await new Promise<number | null>((resolve) => p.once('exit', resolve));
+  assert.equal(code, 0, `sender in ${netns} from ${from}`);
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+test('a pod cannot send from another pod\'s address or an outside one; its own and replies pass', { skip }, async () => {
+  const node = ns.add('pcsn');
+  const net = new RoutedPodNetwork({ podCIDR: '10.244.9.0/24', stateFile: join(dir, 'n.json'), run: nodeCommandRunner(node) });
+  await net.init();
+  const podNs = { attacker: ns.add('pcsa'), victim: ns.add('pcsv'), trusted: ns.add('pcst') };
+  const ref = (n: string) => ({ uid: `uid-${n}`, namespace: n, name: n });
+  const ipAttacker = (await net.setUp(ref('attacker'), `/var/run/netns/${podNs.attacker}`)).ips[0]!;
+  const ipVictim = (await net.setUp(ref('victim'), `/var/run/netns/${podNs.victim}`)).ips[0]!;
+  const ipTrusted = (await net.setUp(ref('trusted'), `/var/run/netns/${podNs.trusted}`)).ips[0]!;
+  const received = await udpReceiver(podNs.victim);
+
+  // Its own address: delivered.
+  await udpSend(podNs.attacker, ipAttacker, ipVictim);
+  await udpSend(podNs.trusted, ipTrusted, ipVictim);
+  await settle();
+  assert.deepEqual([...new Set(received.sources)].sort(), [ipAttacker, ipTrusted].sort());
+
+  // Another pod's address, and an address outside the cluster, held by the attacker's eth0.
+  received.sources.length = 0;
+  ns.exec(podNs.attacker, ['ip', 'addr', 'add', `${ipTrusted}/32`, 'dev', 'eth0']);
+  ns.exec(podNs.attacker, ['ip', 'addr', 'add', '203.0.113.7/32', 'dev', 'eth0']);
+  await udpSend(podNs.attacker, ipTrusted, ipVictim);
+  await udpSend(podNs.attacker, '203.0.113.7', ipVictim);
+  await settle();
+  assert.deepEqual(received.sources, [], 'spoofed datagrams reached the victim');
+
+  // The honest pods are unaffected: the trusted pod's own datagrams and the attacker's own still pass.
+  await udpSend(podNs.trusted, ipTrusted, ipVictim);
+  await udpSend(podNs.attacker, ipAttacker, ipVictim);
+  await settle();
+  assert.deepEqual([...new Set(received.sources)].sort(), [ipAttacker, ipTrusted].sort());
+
+  // Idempotent: a second init (an agent restart) keeps one rule.
+  await net.init();
+  const rules = ns.exec(node, ['nft', 'list', 'table', 'inet', 'portcullis_podnet']);
+  assert.equal(rules.match(/fib saddr \. iif oif missing drop/g)?.length, 1, rules);
+});
