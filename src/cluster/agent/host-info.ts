@@ -57,8 +57,6 @@ function osImage(): string {
   return m?.[1] ?? 'Linux';
 }
 
-const ki = (bytes: bigint): string => `${bytes / 1024n}Ki`;
-
 /** The host name as a node name (an RFC 1123 subdomain, lower case), as the kubelet's default. */
 export function localNodeName(): string {
   const n = os.hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[-.]+|[-.]+$/g, '');
@@ -92,7 +90,8 @@ export function readHostInfo(o: HostInfoOptions): HostInfo {
     // An unreadable file system reports no ephemeral storage rather than a made-up figure.
   }
   const pods = String(o.maxPods ?? DEFAULT_MAX_PODS);
-  const capacity = { cpu: String(cpus), memory: ki(memory), pods, 'ephemeral-storage': ki(storage) };
+  // Quantity.String() of the bytes (BinarySI), as the kubelet's NewQuantity(capacity, BinarySI).
+  const capacity = { cpu: String(cpus), memory: format('memory', memory), pods, 'ephemeral-storage': format('ephemeral-storage', storage) };
   const left = allocatableAmounts({ capacity: capacityAmounts(capacity), systemReserved: o.systemReserved, kubeReserved: o.kubeReserved, evictionHard: o.evictionHard ?? DEFAULT_EVICTION_HARD });
   const allocatable = { cpu: format('cpu', left.cpu ?? 0n), memory: format('memory', left.memory ?? 0n), pods, 'ephemeral-storage': format('ephemeral-storage', left['ephemeral-storage'] ?? 0n) };
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
