@@ -22,6 +22,7 @@ import { assertMaxDepth } from './depth.ts';
 import { MAX_NESTING_DEPTH } from './limits.ts';
 import { nestingDepth } from './nesting-depth.ts';
 import { formatGoDuration } from '../../util/duration.ts';
+import { QUANTITY_FORMAT_ERROR } from '../quantity.ts';
 import type { FieldSchema, ObjectType, Schema } from '../schema/types.ts';
 
 export { PROTOBUF_MAGIC } from './protobuf-wire.ts';
@@ -136,7 +137,7 @@ class Decoder {
         const m = readFlat(bytes);
         if (!m.has(1)) return '0';
         const s = flatString(m, 1);
-        if (s === '') throw badRequest("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+        if (s === '') throw badRequest(QUANTITY_FORMAT_ERROR);
         return s;
       }
       case `${META}.Time`: {

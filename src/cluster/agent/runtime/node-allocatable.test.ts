@@ -11,6 +11,8 @@ test('--system-reserved / --kube-reserved parse cpu (millicores), memory, epheme
   assert.throws(() => parseReserved('kube-reserved', 'gpu=1'), { message: 'invalid --kube-reserved: cannot reserve "gpu" resource' });
   assert.throws(() => parseReserved('system-reserved', 'memory=-1Gi'), { message: 'invalid --system-reserved: resource quantity for "memory" cannot be negative: -1Gi' });
   assert.throws(() => parseReserved('system-reserved', 'memory=lots'), /failed to parse quantity "lots" for "memory" resource/);
+  // ParseQuantity's own error, as parseResourceList wraps it.
+  assert.throws(() => parseReserved('system-reserved', 'memory=1i'), { message: 'invalid --system-reserved: failed to parse quantity "1i" for "memory" resource: unable to parse quantity\'s suffix' });
   assert.throws(() => parseReserved('system-reserved', 'memory'), /malformed pair/);
 });
 

@@ -10,7 +10,7 @@
  *   (GetNodeAllocatableReservation), never below zero.
  * Pure arithmetic; pods-cgroup-limits.ts writes the numbers to the cgroup.
  */
-import { formatQty, parseQty, qtyFromInt, qtyFromMilli } from '../../../api/quantity.ts';
+import { formatQty, parseQty, qtyFromInt, qtyFromMilli, qtyMilliValue, qtyValue, quantityParseError, QUANTITY_FORMAT_ERROR } from '../../../api/quantity.ts';
 import { parseThresholdConfig } from '../eviction/thresholds.ts';
 
 /** Reservable resources: cpu in millicores, the others in bytes or PIDs. */
@@ -33,11 +33,10 @@ export function parseReserved(flagName: string, value: string): ResourceAmounts 
     const v = pair.slice(at + 1).trim();
     if (!RESERVABLE.includes(k)) throw new Error(`invalid --${flagName}: cannot reserve "${k}" resource`);
     const q = parseQty(v);
-    if (!q) throw new Error(`invalid --${flagName}: failed to parse quantity "${v}" for "${k}" resource: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+    if (!q) throw new Error(`invalid --${flagName}: failed to parse quantity "${v}" for "${k}" resource: ${quantityParseError(v) ?? QUANTITY_FORMAT_ERROR}`);
     if (q.nanos < 0n) throw new Error(`invalid --${flagName}: resource quantity for "${k}" cannot be negative: ${v}`);
     // cpu in millicores (as MilliValue, rounded up), the rest as Value (rounded up).
-    const unit = k === 'cpu' ? 1_000_000n : 1_000_000_000n;
-    out[k as Reservable] = (q.nanos + unit - 1n) / unit;
+    out[k as Reservable] = k === 'cpu' ? qtyMilliValue(q) : qtyValue(q);
   }
   return out;
 }
