@@ -25,6 +25,8 @@ test('threshold config errors in upstream words; soft thresholds need a grace pe
   assert.equal(parseEvictionHard({ 'nodefs.available': '-1%' }).error, 'eviction percentage threshold nodefs.available must be >= 0%: -1%');
   assert.equal(parseEvictionHard({ 'memory.available': '0' }).error, 'eviction threshold memory.available must be positive: 0');
   assert.match(parseEvictionHard({ 'nodefs.available': 'lots' }).error!, /^quantities must match the regular expression/);
+  // ParseQuantity's own error, as parseThresholdStatement returns it.
+  assert.equal(parseEvictionHard({ 'nodefs.available': '1i' }).error, "unable to parse quantity's suffix");
   assert.equal(parseEvictionHard({ 'nodefs.available': 'x%' }).error, 'strconv.ParseFloat: parsing "x": invalid syntax');
   assert.equal(parseThresholdConfig({ soft: { 'memory.available': '1Gi' } }).error, 'grace period must be specified for the soft eviction threshold memory.available');
   assert.equal(parseThresholdConfig({ soft: { 'memory.available': '1Gi' }, softGracePeriod: { 'memory.available': '-1s' } }).error, 'invalid eviction grace period specified: -1s, must be a positive value');

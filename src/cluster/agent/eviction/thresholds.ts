@@ -11,7 +11,7 @@
  * pid.available. containerfs.* are refused rather than accepted and ignored. A minimum reclaim
  * (evictionMinimumReclaim) keeps a met threshold met until that much more is available.
  */
-import { formatQty, parseQty, qtyValue, QUANTITY_FORMAT_ERROR } from '../../../api/quantity.ts';
+import { formatQty, parseQty, qtyValue, quantityParseError, QUANTITY_FORMAT_ERROR } from '../../../api/quantity.ts';
 import { DurationError, parseGoDuration } from '../../../util/duration.ts';
 
 export const SIGNALS = ['memory.available', 'allocatableMemory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'imagefs.inodesFree', 'pid.available'] as const;
@@ -77,7 +77,7 @@ function parseStatement(signal: string, value: string): { threshold?: Omit<Thres
     return { threshold: { signal, fraction: pct / 100 } };
   }
   const q = parseQty(value);
-  if (!q) return { error: QUANTITY_FORMAT_ERROR };
+  if (!q) return { error: quantityParseError(value) ?? QUANTITY_FORMAT_ERROR };
   if (q.nanos <= 0n) return { error: `eviction threshold ${signal} must be positive: ${formatQty(q)}` };
   return { threshold: { signal, quantity: Number(qtyValue(q)), text: formatQty(q) } };
 }
@@ -104,7 +104,7 @@ function parseMinimumReclaims(spec: Readonly<Record<string, string>>): { reclaim
       continue;
     }
     const q = parseQty(value);
-    if (!q) return { reclaims, error: QUANTITY_FORMAT_ERROR };
+    if (!q) return { reclaims, error: quantityParseError(value) ?? QUANTITY_FORMAT_ERROR };
     if (q.nanos < 0n) return { reclaims, error: `negative eviction minimum reclaim specified for ${signal}` };
     reclaims.set(signal, { quantity: Number(qtyValue(q)) });
   }
