@@ -210,17 +210,21 @@ function parseUncached(str: string): Qty | Failure {
 /**
  * Parsed quantities by text. The same few strings ("500m", "128Mi") are parsed on every pod write
  * by validation, LimitRanger, ResourceQuota and the scheduler; the results are frozen, so they can
- * be shared. Bounded: emptied when full, which costs a re-parse, never a wrong answer.
+ * be shared. Bounded: at most 4,096 texts of at most 64 characters (a longer one is parsed every
+ * time); emptied when full, which costs a re-parse, never a wrong answer.
  */
 const parsed = new Map<string, Qty | Failure>();
 const PARSED_MAX = 4096;
+const CACHED_TEXT_MAX = 64;
 
 function parseCached(text: string): Qty | Failure {
   let q = parsed.get(text);
   if (q === undefined) {
-    if (parsed.size >= PARSED_MAX) parsed.clear();
     q = Object.freeze(parseUncached(text));
-    parsed.set(text, q);
+    if (text.length <= CACHED_TEXT_MAX) {
+      if (parsed.size >= PARSED_MAX) parsed.clear();
+      parsed.set(text, q);
+    }
   }
   return q;
 }
