@@ -49,6 +49,7 @@ import { advertiseAddress, startKubernetesEndpoints } from './kubernetes-endpoin
 import { KUBERNETES_SERVICE_IP } from './rest/service-ip.ts';
 import type { PortRange } from './rest/service-node-ports.ts';
 import { startNodePortRepair } from './rest/node-port-repair.ts';
+import { startClusterIPRepair } from './rest/cluster-ip-repair.ts';
 import type { FlowControlFlags } from './flowcontrol/setup.ts';
 import { startFlowControlEnsurer } from './flowcontrol/ensure-config.ts';
 import { serveSnapshots } from './snapshot-socket.ts';
@@ -266,6 +267,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       startCompactor(store, COMPACTION_INTERVAL_MS, (err) => log.error({ err }, 'compaction failed')),
       startAggregation(server.ctx, aggregation),
       startNodePortRepair(server.ctx),
+      startClusterIPRepair(server.ctx, hostname()),
     ]) {
       undo.push(stop);
     }

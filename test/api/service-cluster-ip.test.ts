@@ -8,6 +8,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { ClusterIPRepair } from '../../src/server/rest/cluster-ip-repair.ts';
+import { objectKey } from '../../src/api/registry/resource-def.ts';
 
 let c: TestCluster;
 before(async () => {
@@ -78,4 +80,66 @@ test('an ExternalName Service made a ClusterIP one gets an address from the rang
   const addr = await c.admin.get(`/apis/networking.k8s.io/v1/ipaddresses/${ip}`);
   assert.equal(addr.status, 200, addr.text);
   assert.deepEqual(addr.body.spec.parentRef, { group: '', resource: 'services', namespace: 'default', name: 'ext' });
+});
+
+test('repair: missing IPAddresses are made, leaked and misdirected ones deleted after 60 s, out-of-range and doubled ClusterIPs reported', async () => {
+  const ns = 'repair';
+  assert.equal((await c.admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).status, 201);
+  const store = c.cp.store;
+  const registry = c.cp.server.ctx.registry;
+  const svcKey = (name: string) => objectKey(registry.get('', 'v1', 'services')!, ns, name);
+  const addrKey = (ip: string) => objectKey(registry.get('networking.k8s.io', 'v1', 'ipaddresses')!, '', ip);
+  const stored = (name: string, ip: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, uid: `uid-${name}`, creationTimestamp: '2020-01-01T00:00:00Z' }, spec: { type: 'ClusterIP', clusterIP: ip, clusterIPs: [ip], ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] } });
+  const address = (ip: string, ref: Record<string, string>, created = '2020-01-01T00:00:00Z', managedBy = 'ipallocator.k8s.io') => ({ apiVersion: 'networking.k8s.io/v1', kind: 'IPAddress', metadata: { name: ip, uid: `uid-${ip}`, creationTimestamp: created, labels: { 'ipaddress.kubernetes.io/ip-family': 'IPv4', 'ipaddress.kubernetes.io/managed-by': managedBy } }, spec: { parentRef: ref } });
+  const ref = (name: string) => ({ group: '', resource: 'services', namespace: ns, name });
+  // As stored by a build before the allocator checked the address, or before IPAddress objects.
+  await store.create(svcKey('outside'), stored('outside', '8.8.8.8'));
+  await store.create(svcKey('unrecorded'), stored('unrecorded', '10.96.33.1'));
+  await store.create(svcKey('twin-a'), stored('twin-a', '10.96.33.2'));
+  await store.create(svcKey('twin-b'), stored('twin-b', '10.96.33.2'));
+  await store.create(addrKey('10.96.33.2'), address('10.96.33.2', ref('twin-a')));
+  await store.create(svcKey('misnamed'), stored('misnamed', '10.96.33.3'));
+  await store.create(addrKey('10.96.33.3'), address('10.96.33.3', ref('gone-long-ago')));
+  // Addresses: leaked long ago, leaked just now (a create may be between its two writes), pointing at a Service that does not hold it, not a Service's, not the allocator's.
+  await store.create(addrKey('10.96.33.4'), address('10.96.33.4', ref('never-stored')));
+  await store.create(addrKey('10.96.33.5'), address('10.96.33.5', ref('still-creating'), new Date().toISOString().slice(0, 19) + 'Z'));
+  await store.create(addrKey('10.96.33.6'), address('10.96.33.6', ref('unrecorded')));
+  await store.create(addrKey('10.96.33.7'), address('10.96.33.7', { group: 'gateway.networking.k8s.io', resource: 'gateways', namespace: ns, name: 'gw' }));
+  await store.create(addrKey('10.96.33.8'), address('10.96.33.8', ref('never-stored'), '2020-01-01T00:00:00Z', 'someone-else'));
+
+  await new ClusterIPRepair(c.cp.server.ctx, 'test').runOnce();
+
+  const get = async (ip: string) => (await store.get<{ spec: { parentRef: Record<string, string> } }>(addrKey(ip)))?.value.spec.parentRef;
+  assert.deepEqual(await get('10.96.0.1'), { group: '', resource: 'services', namespace: 'default', name: 'kubernetes' }, "the kubernetes Service's address is recorded");
+  assert.deepEqual(await get('10.96.33.1'), ref('unrecorded'));
+  assert.deepEqual(await get('10.96.33.2'), ref('twin-a'), 'a doubled address stays with its Service');
+  assert.deepEqual(await get('10.96.33.3'), ref('misnamed'), 'made again for the Service holding it');
+  assert.equal(await get('10.96.33.4'), undefined, 'leaked: deleted');
+  assert.deepEqual(await get('10.96.33.5'), ref('still-creating'), 'younger than 60 s: kept');
+  assert.equal(await get('10.96.33.6'), undefined, 'its Service does not hold it: deleted');
+  assert.equal(await get('10.96.33.7'), undefined, 'not a Service reference: deleted');
+  assert.ok(await get('10.96.33.8'), "another manager's address is not touched");
+  assert.equal(await get('8.8.8.8'), undefined);
+
+  const events = async (namespace: string) =>
+    ((await c.admin.get(`/api/v1/namespaces/${namespace}/events`)).body.items as Array<{ reason: string; message: string; involvedObject: { name: string }; reportingComponent: string; action: string }>)
+      .filter((e) => e.reportingComponent === 'ipallocator-repair-controller')
+      .map((e) => `${e.involvedObject.name} ${e.reason} ${e.action}: ${e.message}`)
+      .sort();
+  assert.deepEqual(await events(ns), [
+    'misnamed ClusterIPNotAllocated ClusterIPAllocation: the ClusterIP [IPv4]: 10.96.33.3 for Service repair/misnamed has a wrong reference; repairing',
+    'outside ClusterIPOutOfRange ClusterIPAllocation: Cluster IP [IPv4]: 8.8.8.8 is not within any configured Service CIDR; please recreate service',
+    'twin-b ClusterIPAlreadyAllocated ClusterIPAllocation: Cluster IP [IPv4]:10.96.33.2 was assigned to multiple services; please recreate service',
+    'unrecorded ClusterIPNotAllocated ClusterIPAllocation: Cluster IP [IPv4]: 10.96.33.1 is not allocated; repairing',
+  ]);
+  const clusterScoped = (await events('default')).filter((e) => !e.startsWith('kubernetes '));
+  assert.deepEqual(clusterScoped, [
+    '10.96.33.4 IPAddressNotAllocated IPAddressAllocation: IPAddress: 10.96.33.4 for Service repair/never-stored appears to have leaked: cleaning up',
+    '10.96.33.6 IPAddressWrongReference IPAddressAllocation: IPAddress: 10.96.33.6 for Service repair/unrecorded has a wrong reference; cleaning up',
+    '10.96.33.7 IPAddressNotAllocated IPAddressAllocation: IPAddress 10.96.33.7 appears to have been modified, not referencing a Service &{gateway.networking.k8s.io gateways repair gw}: cleaning up',
+  ]);
+  // A second round finds nothing more to do.
+  const again = new ClusterIPRepair(c.cp.server.ctx, 'test');
+  await again.runOnce();
+  assert.equal(again.repaired, 0);
 });

@@ -11,6 +11,7 @@ import { StorageError } from '../../storage/types.ts';
 import type { RestContext } from './context.ts';
 import type { K8sObject } from './objects.ts';
 import { NODE_PORT_KEY_PREFIX, portsHeld, type PortOwner } from './service-node-ports.ts';
+import { runRepairRounds } from './periodic-repair.ts';
 
 /** Upstream's repair interval for Service node ports. */
 const REPAIR_MS = 3 * 60_000;
@@ -56,16 +57,5 @@ export class NodePortRepair {
 /** Runs the repair every 3 minutes (first after one interval); the returned stop waits for a round in flight. */
 export function startNodePortRepair(ctx: RestContext, intervalMs = REPAIR_MS): () => Promise<void> {
   const repair = new NodePortRepair(ctx);
-  let current: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    current ??= repair
-      .runOnce()
-      .catch((err) => ctx.log.error({ err }, 'node port repair failed'))
-      .finally(() => (current = undefined));
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await current;
-  };
+  return runRepairRounds(intervalMs, () => repair.runOnce(), (err) => ctx.log.error({ err }, 'node port repair failed'));
 }

@@ -10,7 +10,7 @@ const BASE = (10 << 24) | (96 << 16);
 const SIZE = 1 << 20;
 export const KUBERNETES_SERVICE_IP = '10.96.0.1';
 /** Upstream's labels on the IPAddress objects its allocator makes (pkg/registry/core/service/ipallocator). */
-const MANAGED_BY = 'ipallocator.k8s.io';
+export const MANAGED_BY = 'ipallocator.k8s.io';
 
 function toIp(n: number): string {
   return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
@@ -24,11 +24,11 @@ function toNumber(ip: string): number | undefined {
   return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
 }
 
-function ipAddressKey(ctx: RestContext, ip: string): string {
+export function ipAddressKey(ctx: RestContext, ip: string): string {
   return objectKey(ctx.registry.get('networking.k8s.io', 'v1', 'ipaddresses')!, '', ip);
 }
 
-function ipAddressFor(ctx: RestContext, ip: string, svc: K8sObject): K8sObject {
+export function ipAddressFor(ctx: RestContext, ip: string, svc: K8sObject): K8sObject {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'IPAddress',
@@ -52,6 +52,12 @@ const NOTHING: ClusterIPAllocation = { release: async () => {} };
 
 /** The service CIDR as upstream prints it in its allocator's messages. */
 const SERVICE_CIDR = '10.96.0.0/12';
+
+/** Whether an address lies in the service CIDR (its network and broadcast addresses included), as upstream's ServiceCIDR containment. */
+export function inServiceCidr(ip: string): boolean {
+  const n = toNumber(ip);
+  return n !== undefined && n >= BASE && n < BASE + SIZE;
+}
 
 function clusterIPsOf(svc: K8sObject): string[] {
   const spec = svc.spec ?? {};
@@ -112,7 +118,7 @@ export async function allocateClusterIP(ctx: RestContext, svc: K8sObject, dryRun
     const failed = (why: string) => invalidService(svc, 'spec.clusterIPs', goStrings(clusterIPsOf(svc)), `failed to allocate IP ${given}: ${why}`);
     // Upstream's MetaAllocator finds no allocator for an address outside every ServiceCIDR; the
     // CIDR's own allocator refuses its network and broadcast addresses.
-    if (n === undefined || n < BASE || n >= BASE + SIZE) throw failed('the provided network does not match the current range');
+    if (n === undefined || !inServiceCidr(given)) throw failed('the provided network does not match the current range');
     if (n === BASE || n === BASE + SIZE - 1) throw failed(`the provided IP (${given}) is not in the valid range. The range of valid IPs is ${SERVICE_CIDR}`);
     return takeGivenIp(ctx, svc, given, dryRun);
   }
