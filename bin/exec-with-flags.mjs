@@ -2,8 +2,8 @@
 // own. V8 sizes a heap when the isolate is created, so heap flags only take effect from the
 // process's start (v8.setFlagsFromString later leaves the main heap as it is).
 
-/** The flag's name (`--max-semi-space-size=16` -> `--max-semi-space-size`). */
-const flagName = (f) => f.split('=')[0];
+/** The flag's name (`--max-semi-space-size=16` -> `--max-semi-space-size`; `--no-maglev` and `--maglev` are one). */
+const flagName = (f) => f.split('=')[0].replace(/^--no-/, '--');
 
 /**
  * Replaces this process (same pid, stdio and arguments) by `node <flags> <its own flags> script

@@ -56,19 +56,33 @@ test('portcullis agent loads no other command\'s modules', async (t) => {
   for (const re of NOT_FOR_THE_AGENT) assert.deepEqual(modules.filter((m) => re.test(m)), [], `the agent loads what ${re} matches`);
 });
 
-test('portcullis agent runs with the agent\'s V8 flags and malloc setting (bin/agent-process.mjs), in the same process', async (t) => {
+/** `portcullis agent --no-such-flag` with the probe, node's own flags first: its stderr. */
+async function probeAgent(t: { after(fn: () => Promise<void>): void }, nodeFlags: string[], unset: string[] = []): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'agent-modules-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const probe = join(dir, 'probe.mjs');
   await writeFile(probe, PROBE);
   const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: `--import ${probe}` };
-  delete env.MALLOC_ARENA_MAX;
-  const child = execFile(process.execPath, [BIN, 'agent', '--no-such-flag'], { env, timeout: 120_000 });
+  for (const k of unset) delete env[k];
+  const child = execFile(process.execPath, [...nodeFlags, BIN, 'agent', '--no-such-flag'], { env, timeout: 120_000 });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += String(d)));
   await new Promise((resolve) => child.once('close', resolve));
+  return stderr;
+}
+
+test('portcullis agent runs with the agent\'s V8 flags and malloc setting (bin/agent-process.mjs), in the same process', async (t) => {
+  const stderr = await probeAgent(t, [], ['MALLOC_ARENA_MAX']);
   assert.deepEqual(JSON.parse(/^execArgv=(.*)$/m.exec(stderr)?.[1] ?? 'null'), [...AGENT_NODE_FLAGS], stderr);
+  // No baseline or mid-tier compiled code (~5 MiB of the agent with 100 pods).
+  for (const flag of ['--max-semi-space-size=2', '--no-sparkplug', '--no-maglev']) assert.ok(AGENT_NODE_FLAGS.includes(flag), flag);
   assert.match(stderr, new RegExp(`^arenas=${AGENT_ENV.MALLOC_ARENA_MAX}$`, 'm'));
   // One process: the probe's exit report comes once, from the process that was started (execve keeps the pid).
   assert.equal(stderr.match(/^modules=/gm)?.length, 1);
+});
+
+test('a tier the user turned back on wins over the agent\'s --no-sparkplug', async (t) => {
+  // V8 flags are not allowed in NODE_OPTIONS: given to node itself.
+  const stderr = await probeAgent(t, ['--sparkplug']);
+  assert.deepEqual(JSON.parse(/^execArgv=(.*)$/m.exec(stderr)?.[1] ?? 'null'), [...AGENT_NODE_FLAGS.filter((f) => f !== '--no-sparkplug'), '--sparkplug'], stderr);
 });
