@@ -5,9 +5,12 @@
  */
 import type { ApiClient, Controller, Informer, InformerFactory, K8sObject, WorkQueue } from '../client/types.ts';
 import type { Timers } from '../client/timers.ts';
+import { isConflict } from '../client/errors.ts';
 
 export interface ControllerLog {
   error(obj: unknown, msg?: string): void;
+  /** A failed sync the retry resolves by itself: a write that lost an optimistic-concurrency race. */
+  info?(obj: unknown, msg?: string): void;
 }
 
 /** What the controller manager hands every workload controller. */
@@ -54,7 +57,10 @@ export function newQueueController(o: QueueControllerOptions): Controller {
         await o.sync(key);
         o.queue.forget(key);
       } catch (err) {
-        o.log.error({ err, key }, `${o.name}: sync of ${key} failed; retrying with backoff`);
+        // A Conflict is a write that lost a race with another writer (the retry reads afresh):
+        // not an error to report, as upstream's controllers log a retried sync at V(2).
+        const log = isConflict(err) && o.log.info ? o.log.info.bind(o.log) : o.log.error.bind(o.log);
+        log({ err, key }, `${o.name}: sync of ${key} failed; retrying with backoff`);
         o.queue.addRateLimited(key);
       } finally {
         o.queue.done(key);
