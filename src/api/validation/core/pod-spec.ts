@@ -10,6 +10,7 @@ import { validateContainers, validateDNS1123Label, validateInitContainers } from
 import { podHostUsers, validateHostNetworkPorts, validateHostUsers, validatePodSecurityContext, type SecurityContextOptions } from './security-context.ts';
 import { validateOSFields, validateWindowsHostProcess } from './windows-options.ts';
 import { validateEphemeralContainers } from './ephemeral-containers.ts';
+import { validateVolumeSourcePaths } from './volume-sources.ts';
 import { validateAnnotationsMatchFields, validatePodSpecificAnnotations, type PodAnnotationOptions } from './pod-annotations.ts';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
@@ -51,6 +52,7 @@ function validateVolumeSource(vol: Volume, p: Path): FieldError[] {
     if (!vol.nfs.path) errs.push(required(p.child('nfs', 'path')));
     else if (!vol.nfs.path.startsWith('/')) errs.push(invalid(p.child('nfs', 'path'), vol.nfs.path, 'must be an absolute path'));
   }
+  errs.push(...validateVolumeSourcePaths(vol, p));
   return errs;
 }
 
