@@ -7,7 +7,7 @@
  * requests are approved by `up` (local-serving-approver.ts), so logs and exec work at once. A host that cannot run
  * pods (no root, no runc, no busybox) gets no local node, and `up` says so and why.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { renderKubeconfig, writeKubeconfig } from '../../pki/kubeconfig.ts';
 import { RestClient } from '../client/rest-client.ts';
 import type { ClientIdentity } from '../client/types.ts';
@@ -46,7 +46,8 @@ export function startLocalAgent(o: LocalAgentOptions): LocalAgent {
   if (missing.length) return { kind: 'none', reason: `missing ${missing.join('; ')}` };
   if (!o.bootstrapTokenAuth) return { kind: 'none', reason: 'bootstrap token authentication is off (--enable-bootstrap-token-auth=false), so no agent can join' };
   const nodeName = localNodeName();
-  const dataDir = join(o.dataDir, 'agent');
+  // Absolute, as the agent's own (2a35d51): the image store's overlay lower dirs and bind-mount sources must not depend on the cwd.
+  const dataDir = resolve(o.dataDir, 'agent');
   let agent: Agent | undefined;
   let closeRuntime = () => {};
   let closeEndpoint = async () => {};
