@@ -143,3 +143,55 @@ test('repair: missing IPAddresses are made, leaked and misdirected ones deleted 
   await again.runOnce();
   assert.equal(again.repaired, 0);
 });
+
+// A second ClusterIP (spec.clusterIPs[1]): more than one address must be one of each family
+// (upstream's ValidateServiceClusterIPsRelatedFields) and an IPv6 one is not served here
+// (initIPFamilyFields, on create and update). Before, a second IPv4 address was stored unchecked
+// on create, on an update adding it and on an ExternalName Service made a ClusterIP one, and every
+// node's Service proxy DNATs each IPv4 clusterIP: a tenant could take 10.96.0.1, another
+// Service's ClusterIP or any outside address as its Service's second address.
+const oneOfEach = (ips: string[]) => `spec.clusterIPs: Invalid value: []string{${ips.map((ip) => `"${ip}"`).join(', ')}}: may specify no more than one IP for each IP family`;
+
+test('a second IPv4 ClusterIP is refused on create: the kubernetes Service, another Service, an outside address', async () => {
+  const victim = await c.admin.post(SVCS, svc('victim', {}));
+  assert.equal(victim.status, 201, victim.text);
+  for (const [name, second] of [['apiserver', '10.96.0.1'], ['other', victim.body.spec.clusterIP as string], ['outside', '8.8.8.8']] as const) {
+    const ips = ['10.96.9.9', second];
+    const r = await c.admin.post(SVCS, svc(`two-${name}`, { clusterIPs: ips, ipFamilyPolicy: 'PreferDualStack' }));
+    assert.deepEqual(causes(r), [oneOfEach(ips)]);
+  }
+  // An address of the family ipFamilies does not name for it.
+  const r = await c.admin.post(SVCS, svc('wrong-family', { clusterIP: '10.96.9.9', ipFamilies: ['IPv6'] }));
+  assert.ok(causes(r).includes('spec.clusterIPs[0]: Invalid value: "10.96.9.9": expected an IPv6 value as indicated by `ipFamilies[0]`'), r.text);
+  const addr = await c.admin.get('/apis/networking.k8s.io/v1/ipaddresses/10.96.9.9');
+  assert.equal(addr.status, 404, addr.text);
+});
+
+test('an update may not add a second ClusterIP: IPv4 (one of each family) or IPv6 (not configured)', async () => {
+  const made = await c.admin.post(SVCS, svc('grow', {}));
+  assert.equal(made.status, 201, made.text);
+  const ip = made.body.spec.clusterIP as string;
+  const v4 = await c.admin.patch(`${SVCS}/grow`, { spec: { clusterIPs: [ip, '8.8.8.8'], ipFamilyPolicy: 'PreferDualStack' } }, 'application/merge-patch+json');
+  assert.deepEqual(causes(v4), [oneOfEach([ip, '8.8.8.8'])]);
+  const v6 = await c.admin.patch(`${SVCS}/grow`, { spec: { clusterIPs: [ip, 'fd00::10'], ipFamilyPolicy: 'PreferDualStack' } }, 'application/merge-patch+json');
+  assert.deepEqual(causes(v6), [`spec.clusterIPs[1]: Invalid value: []string{"${ip}", "fd00::10"}: IPv6 is not configured on this cluster`]);
+  const families = await c.admin.patch(`${SVCS}/grow`, { spec: { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' } }, 'application/merge-patch+json');
+  assert.deepEqual(causes(families), ['spec.ipFamilies[1]: Invalid value: "IPv6": not configured on this cluster']);
+  const dual = await c.admin.patch(`${SVCS}/grow`, { spec: { ipFamilyPolicy: 'RequireDualStack' } }, 'application/merge-patch+json');
+  assert.deepEqual(causes(dual), ['spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services']);
+  // What a single-stack cluster allows still passes.
+  const prefer = await c.admin.patch(`${SVCS}/grow`, { spec: { ipFamilyPolicy: 'PreferDualStack' } }, 'application/merge-patch+json');
+  assert.equal(prefer.status, 200, prefer.text);
+  assert.deepEqual(prefer.body.spec.clusterIPs, [ip]);
+  assert.deepEqual(prefer.body.spec.ipFamilies, ['IPv4']);
+});
+
+test('an ExternalName Service made a ClusterIP one may not name a second IPv4 address', async () => {
+  const made = await c.admin.post(SVCS, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext-two' }, spec: { type: 'ExternalName', externalName: 'example.com' } });
+  assert.equal(made.status, 201, made.text);
+  const ips = ['10.96.44.4', '10.96.0.1'];
+  const r = await c.admin.patch(`${SVCS}/ext-two`, { spec: { type: 'ClusterIP', externalName: null, clusterIPs: ips, ipFamilyPolicy: 'PreferDualStack', ports: [{ port: 53 }] } }, 'application/merge-patch+json');
+  assert.deepEqual(causes(r), [oneOfEach(ips)]);
+  const list = await c.admin.get(SVCS);
+  for (const s of list.body.items) assert.ok((s.spec.clusterIPs ?? []).length <= 1, JSON.stringify(s.spec));
+});

@@ -98,6 +98,20 @@ function checkFamilies(svc: K8sObject): void {
 }
 
 /**
+ * An update of a Service that keeps a ClusterIP: upstream's initIPFamilyFields runs on updates as
+ * well, so a secondary address or family this single-stack cluster does not serve is refused when
+ * the update changes them (validation allows adding a secondary address of the other family).
+ */
+export function checkUpdatedFamilies(current: K8sObject, next: K8sObject): void {
+  if (current.spec?.type === 'ExternalName' || next.spec?.type === 'ExternalName') return;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const c = current.spec ?? {};
+  const n = next.spec ?? {};
+  if (same(c.clusterIPs, n.clusterIPs) && same(c.ipFamilies, n.ipFamilies) && same(c.ipFamilyPolicy, n.ipFamilyPolicy)) return;
+  checkFamilies(next);
+}
+
+/**
  * Allocates the ClusterIP of a Service that gets one (created, or made from an ExternalName one) as
  * upstream's IPAddress allocator (the default since 1.33): an address is taken by creating its
  * networking.k8s.io/v1 IPAddress object, named by the address, whose create fails if it exists, so

@@ -2,6 +2,7 @@
  * Service validation after pkg/apis/core/validation ValidateService / ValidateServiceUpdate.
  * Cluster IP allocation is the registry's job; this only checks what the user (or allocator) wrote.
  */
+import { isIP } from 'node:net';
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { duplicate, forbidden, GoValue, goQuote, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
 import { nameIsDNS1035Label, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
@@ -59,15 +60,35 @@ function validateClusterIPs(svc: Service, p: Path): FieldError[] {
     if (spec.ipFamilies?.length) errs.push(forbidden(p.child('ipFamilies'), 'may not be set for ExternalName services'));
     return errs;
   }
+  let hasInvalidIPs = false;
   ips.forEach((ip, i) => {
     const ip0 = p.child('clusterIPs').index(i);
     if (ip === 'None') {
-      if (i > 0 || ips.length > 1) errs.push(invalid(ip0, ip, "'None' must be the first and only value"));
+      if (i > 0 || ips.length > 1) {
+        hasInvalidIPs = true;
+        errs.push(invalid(ip0, ip, "'None' must be the first and only value"));
+      }
       return;
     }
-    for (const m of isValidIP(ip)) errs.push(invalid(ip0, ip, m));
+    const messages = isValidIP(ip);
+    if (messages.length > 0) hasInvalidIPs = true;
+    for (const m of messages) errs.push(invalid(ip0, ip, m));
   });
   if (ips.length > 2) errs.push(invalid(p.child('clusterIPs'), ips, 'may only hold up to 2 values'));
+  // Upstream's ValidateServiceClusterIPsRelatedFields: more than one address must be one of each
+  // family (IsDualStackIPStrings), and each address the family ipFamilies names for it. Without
+  // this a second IPv4 address was stored unchecked and every node's proxy DNATed it.
+  if (!hasInvalidIPs && ips.length > 1) {
+    const v6 = ips.filter((ip) => isIP(ip) === 6).length;
+    if (v6 === 0 || v6 === ips.length) errs.push(invalid(p.child('clusterIPs'), ips, 'may specify no more than one IP for each IP family'));
+  }
+  if (!hasInvalidIPs && !isHeadless(svc) && ips.length > 0) {
+    (spec.ipFamilies ?? []).slice(0, ips.length).forEach((family, i) => {
+      const v6 = isIP(ips[i]!) === 6;
+      if (family === 'IPv4' && v6) errs.push(invalid(p.child('clusterIPs').index(i), ips[i], `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``));
+      if (family === 'IPv6' && !v6) errs.push(invalid(p.child('clusterIPs').index(i), ips[i], `expected an IPv6 value as indicated by \`ipFamilies[${i}]\``));
+    });
+  }
   if (spec.ipFamilyPolicy && !IP_FAMILY_POLICIES.includes(spec.ipFamilyPolicy)) {
     errs.push(notSupported(p.child('ipFamilyPolicy'), spec.ipFamilyPolicy, IP_FAMILY_POLICIES));
   }
