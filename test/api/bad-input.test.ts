@@ -98,6 +98,9 @@ const cases: Case[] = [
   { name: 'malformed YAML', method: 'POST', path: CM, body: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n', contentType: 'application/yaml', status: 400, reason: 'BadRequest' },
   { name: 'YAML alias bomb', method: 'POST', path: CM, body: aliasBomb, contentType: 'application/yaml', status: 400, reason: 'BadRequest' },
   { name: 'deeply nested JSON', method: 'POST', path: CM, body: deep(5000), status: 400, reason: 'BadRequest', message: /nested deeper/ },
+  // A million levels (3 MiB) would overflow the YAML library's recursion and take it seconds: refused before it composes.
+  { name: 'YAML nested a million levels', method: 'POST', path: CM, body: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: ${'['.repeat(1_000_000)}`, contentType: 'application/yaml', status: 400, reason: 'BadRequest', message: /^the request body is nested deeper than the maximum depth of 100$/ },
+  { name: 'YAML sequences nested a million levels in block style', method: 'POST', path: CM, body: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata:\n  ${'- '.repeat(1_000_000)}x\n`, contentType: 'application/yaml', status: 400, reason: 'BadRequest', message: /^the request body is nested deeper than the maximum depth of 100$/ },
   { name: 'body over 3 MiB', method: 'POST', path: CM, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { a: 'x'.repeat(3 * 1024 * 1024) } }), status: 413, reason: 'RequestEntityTooLarge' },
   { name: 'apiVersion not matching the URL', method: 'POST', path: CM, body: JSON.stringify({ apiVersion: 'apps/v1', kind: 'ConfigMap', metadata: { name: 'x' } }), status: 400, reason: 'BadRequest', message: /API version in the data \(apps\/v1\) does not match/ },
   { name: 'kind not matching the URL', method: 'POST', path: CM, body: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } }), status: 400, reason: 'BadRequest' },

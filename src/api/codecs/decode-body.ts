@@ -1,6 +1,9 @@
 import { parseDocument } from 'yaml';
 import { ApiError, badRequest } from '../errors.ts';
-import { assertExpandedWithin, assertMaxDepth, jsonMayExceedDepth } from './depth.ts';
+import { assertExpandedWithin, assertMaxDepth, jsonMayExceedDepth, tooDeep } from './depth.ts';
+import { MAX_NESTING_DEPTH } from './limits.ts';
+import { yamlMayExceedDepth } from './yaml-depth.ts';
+import { hasDuplicateKeys } from './yaml-unique-keys.ts';
 
 /** Media types a body may arrive in, by request kind. */
 export const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
@@ -36,14 +39,21 @@ export function parseJsonBody(text: string): unknown {
 }
 
 /**
- * YAML text to a value. One document only; duplicate keys are an error as in strict decoding.
+ * YAML text to a value. One document only; duplicate keys are an error as in strict decoding
+ * (found in linear time: yaml-unique-keys.ts).
  * Aliases are bounded twice: by count (a "billion laughs" body is refused before it is built)
  * and by expanded size, since each alias of a large anchor is written out again in full when the
  * object is serialised: the expanded document must fit the same limit as a request body.
+ * Nesting is bounded as for JSON (400, the same message), and a text that may nest more than
+ * four times the bound is refused before the library composes it: its recursion would overflow
+ * the stack some thousand levels down, and a million levels take it seconds of CPU.
  */
 export function parseYamlBody(text: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  if (yamlMayExceedDepth(text, 4 * MAX_NESTING_DEPTH)) throw tooDeep(MAX_NESTING_DEPTH);
+  // Unique keys are checked below in linear time (the library's own check is quadratic).
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, strict: true });
   if (doc.errors.length > 0) throw badRequest(`error converting YAML to JSON: ${doc.errors[0]!.message}`);
+  if (hasDuplicateKeys(doc)) throw badRequest('error converting YAML to JSON: Map keys must be unique');
   let v: unknown;
   try {
     v = doc.toJS({ maxAliasCount: 100 });
