@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addQty, canonicalQuantity, cmpQty, formatQty, mustParseQty, parseQty, qtyAsInt64, qtyMilliValue, qtySign, qtyValue, quantityParseError } from './quantity.ts';
+import { addQty, canonicalQuantity, cmpQty, formatQty, mustParseQty, parseQty, qtyApproximateFloat, qtyAsInt64, qtyFromInt, qtyFromMilli, qtyMilliValue, qtySign, qtyValue, quantityParseError, subQty } from './quantity.ts';
 
 // TestParseQuantity: [input, serialized]
 const PARSE: Array<[string, string]> = [["-999999999999999999", "-999999999999999999"], ["999999999999999999", "999999999999999999"], ["-999999999999999999.0", "-999999999999999999"], ["999999999999999999.0", "999999999999999999"], ["-999999999999999999.1", "-999999999999999999100m"], ["999999999999999999.1", "999999999999999999100m"], ["-9999999999999999999", "-9999999999999999999"], ["9999999999999999999", "9999999999999999999"], ["-1E", "-1E"], ["1E", "1E"], ["-1000000000000000000", "-1E"], ["1000000000000000000", "1E"], ["-9999999999999999999.0", "-9999999999999999999"], ["9999999999999999999.0", "9999999999999999999"], ["-1.0E", "-1E"], ["1.0E", "1E"], ["-1000000000000000000.0", "-1E"], ["1000000000000000000.0", "1E"], ["-9999999999999999999000m", "-9999999999999999999"], ["9999999999999999999000m", "9999999999999999999"], ["-9999999999999999999.1", "-9999999999999999999100m"], ["9999999999999999999.1", "9999999999999999999100m"], ["-1.0000000000000000001E", "-1000000000000000000100m"], ["1.0000000000000000001E", "1000000000000000000100m"], ["-1000000000000000000.1", "-1000000000000000000100m"], ["1000000000000000000.1", "1000000000000000000100m"], ["-1.000000000000000001E", "-1000000000000000001"], ["1.000000000000000001E", "1000000000000000001"], ["-1000000000000000001", "-1000000000000000001"], ["1000000000000000001", "1000000000000000001"], ["-10E", "-10E"], ["10E", "10E"], ["-10000000000000000000", "-10E"], ["10000000000000000000", "10E"], ["-10.0E", "-10E"], ["10.0E", "10E"], ["-10000000000000000000.0", "-10E"], ["10000000000000000000.0", "10E"], ["-10000000000000000000000m", "-10E"], ["10000000000000000000000m", "10E"], ["-10.0000000000000000001E", "-10000000000000000000100m"], ["10.0000000000000000001E", "10000000000000000000100m"], ["-10000000000000000000.1", "-10000000000000000000100m"], ["10000000000000000000.1", "10000000000000000000100m"], ["-10.000000000000000001E", "-10000000000000000001"], ["10.000000000000000001E", "10000000000000000001"], ["-10000000000000000001", "-10000000000000000001"], ["10000000000000000001", "10000000000000000001"], ["-9223372036854775809", "-9223372036854775809"], ["9223372036854775806", "9223372036854775806"], ["-9223372036854775809.0", "-9223372036854775809"], ["9223372036854775806.0", "9223372036854775806"], ["-9223372036854775809000m", "-9223372036854775809"], ["9223372036854775806000m", "9223372036854775806"], ["-9223372036854775809.1", "-9223372036854775809100m"], ["9223372036854775806.1", "9223372036854775806100m"], ["-9223372036854775808", "-9223372036854775808"], ["9223372036854775807", "9223372036854775807"], ["-9223372036854775808.0", "-9223372036854775808"], ["9223372036854775807.0", "9223372036854775807"], ["-9223372036854775808000m", "-9223372036854775808"], ["9223372036854775807000m", "9223372036854775807"], ["-9223372036854775808.1", "-9223372036854775808100m"], ["9223372036854775807.1", "9223372036854775807100m"], ["-9223372036854775807", "-9223372036854775807"], ["9223372036854775808", "9223372036854775808"], ["-9223372036854775807.0", "-9223372036854775807"], ["9223372036854775808.0", "9223372036854775808"], ["-9223372036854775807000m", "-9223372036854775807"], ["9223372036854775808000m", "9223372036854775808"], ["-9223372036854775807.1", "-9223372036854775807100m"], ["9223372036854775808.1", "9223372036854775808100m"]];
@@ -154,10 +154,36 @@ test('String() of a parsed quantity is its own text when the int64 parse kept it
   assert.equal(formatQty(addQty(mustParseQty('+1'), mustParseQty('0'))), '1');
 });
 
-test('AsInt64: whole int64 amounts only, not an inf.Dec one', () => {
+test('AsInt64: int64 amounts held at a scale of at least 0 only, as upstream (no factor reduction)', () => {
   assert.equal(qtyAsInt64(mustParseQty('1Ki')), 1024n);
-  assert.equal(qtyAsInt64(mustParseQty('1500m')), undefined);
-  // "1.5Ki" is past the int64 parse (a fraction with a binary suffix): AsInt64 fails upstream though whole.
-  assert.equal(qtyAsInt64(mustParseQty('1.5Ki')), undefined);
   assert.equal(qtyAsInt64(mustParseQty('1536')), 1536n);
+  assert.equal(qtyAsInt64(mustParseQty('2k')), 2000n);
+  assert.equal(qtyAsInt64(mustParseQty('0')), 0n);
+  assert.equal(qtyAsInt64(mustParseQty('1500m')), undefined);
+  // Whole, but held at scale -3 / -1: int64Amount.AsInt64 answers false.
+  assert.equal(qtyAsInt64(mustParseQty('1000m')), undefined);
+  assert.equal(qtyAsInt64(mustParseQty('1.0')), undefined);
+  // "1.5Ki" is past the int64 parse (a fraction with a binary suffix): an inf.Dec, so false though whole.
+  assert.equal(qtyAsInt64(mustParseQty('1.5Ki')), undefined);
+  // Sums are int64Amount.Add at the smaller scale: 2k - 1000 is 1000 at scale 0; 1 + 0 keeps 1's.
+  assert.equal(qtyAsInt64(subQty(mustParseQty('2k'), qtyFromInt(1000))), 1000n);
+  assert.equal(qtyAsInt64(addQty(mustParseQty('1'), mustParseQty('0'))), 1n);
+  assert.equal(qtyAsInt64(addQty(mustParseQty('1'), mustParseQty('0.5'))), undefined);
+  // An int64 overflow in the sum makes an inf.Dec: no AsInt64 even back in range.
+  const big = addQty(mustParseQty('9223372036854775807'), mustParseQty('1'));
+  assert.equal(big.dec, true);
+  assert.equal(qtyAsInt64(subQty(big, mustParseQty('1'))), undefined);
+  assert.equal(qtyAsInt64(qtyFromMilli(2000)), undefined);
+});
+
+test('AsApproximateFloat64: the held value times Go\'s Pow10 of its scale', () => {
+  // 11 * 0.1 in float64.
+  assert.equal(qtyApproximateFloat(mustParseQty('1.1')), 1.1000000000000001);
+  assert.equal(qtyApproximateFloat(mustParseQty('1.5')), 1.5);
+  assert.equal(qtyApproximateFloat(mustParseQty('1Ki')), 1024);
+  assert.equal(qtyApproximateFloat(mustParseQty('3e40')), 3e40);
+  assert.equal(qtyApproximateFloat(mustParseQty('-100m')), -0.1);
+  // An inf.Dec at scale 1n: its unscaled value times 1e-9.
+  assert.equal(qtyApproximateFloat(mustParseQty('1.5Ki')), 1536000000000 * (1 / 1e9));
+  assert.equal(qtyApproximateFloat(mustParseQty('0e-5000')), 0);
 });

@@ -17,9 +17,14 @@ export interface Qty {
   /** The amount in units of 1e-9. */
   readonly nanos: bigint;
   readonly format: QuantityFormat;
+  /**
+   * The scale upstream holds the amount at (value * 10^scale): int64Amount's scale ("1000m" is
+   * 1000 at -3), or minus inf.Dec's Scale(). AsInt64 and AsApproximateFloat64 depend on it.
+   */
+  readonly scale: number;
   /** Quantity.s: the text as parsed, when the int64 parse found it canonical. */
   readonly s?: string;
-  /** Held as an inf.Dec upstream (the slow parse): its Value() rounds negatives differently. */
+  /** Held as an inf.Dec upstream (the slow parse, an overflowing sum): Value() and AsInt64 differ. */
   readonly dec?: boolean;
 }
 
@@ -142,7 +147,7 @@ const pow10 = (n: number): bigint => POW10[n] ?? 10n ** BigInt(n);
 /** ParseQuantity. */
 function parseUncached(str: string): Qty | Failure {
   if (str.length === 0) return ERR_FORMAT;
-  if (str === '0') return { nanos: 0n, format: 'DecimalSI', s: str };
+  if (str === '0') return { nanos: 0n, format: 'DecimalSI', scale: 0, s: str };
   const s = split(str);
   if (!s) return ERR_FORMAT;
   const it = interpret(s.suffix);
@@ -172,12 +177,12 @@ function parseUncached(str: string): Qty | Failure {
         if (result <= INT64_MAX) {
           const nanos = (s.positive ? result : -result) * NANO;
           // "if the number is in canonical form, reuse the string"
-          return value % 8n !== 0n ? { nanos, format, s: str } : { nanos, format };
+          return value % 8n !== 0n ? { nanos, format, scale: 0, s: str } : { nanos, format, scale: 0 };
         }
       } else {
         const nanos = (s.positive ? value : -value) * pow10(scale + 9);
-        if (scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0') return { nanos, format, s: str };
-        return { nanos, format };
+        if (scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0') return { nanos, format, scale, s: str };
+        return { nanos, format, scale };
       }
     }
   }
@@ -191,20 +196,26 @@ function parseUncached(str: string): Qty | Failure {
   let exp = -frac.length;
   if (it.base === 10) exp += it.exponent;
   else unscaled <<= BigInt(it.exponent);
+  // Upstream rounds a non-zero amount to scale 1n (inf.Dec Round sets its scale); a zero keeps its
+  // own, here no finer than 1n (a bound of ours: a zero's scale only shows in a later sum's float).
+  if (unscaled === 0n) return { nanos: 0n, format, scale: Math.max(exp, -9), dec: true };
   let nanos: bigint;
   if (exp >= -9) nanos = unscaled * pow10(exp + 9);
-  else if (unscaled === 0n) nanos = 0n;
   else if (-9 - exp > whole.length + frac.length + 19) nanos = 1n; // far below 1n: only the rounding is left
   else {
     const div = pow10(-9 - exp);
     const q = unscaled / div;
     nanos = q * div === unscaled ? q : q + 1n;
   }
+  let amountScale = -9;
   if (format === 'BinarySI') {
-    if (nanos > INT64_MAX * NANO) nanos = INT64_MAX * NANO;
-    else if (nanos > 0n && nanos < NANO) format = 'DecimalSI';
+    if (nanos > INT64_MAX * NANO) {
+      // maxAllowed: an inf.Dec at scale 0.
+      nanos = INT64_MAX * NANO;
+      amountScale = 0;
+    } else if (nanos < NANO) format = 'DecimalSI';
   }
-  return { nanos: s.positive ? nanos : -nanos, format, dec: true };
+  return { nanos: s.positive ? nanos : -nanos, format, scale: amountScale, dec: true };
 }
 
 /**
@@ -335,29 +346,48 @@ function canonical(nanos: bigint, format: QuantityFormat): string {
   return sign + amount.toString() + (DECIMAL_BY_EXPONENT.get(exp) ?? '');
 }
 
-export const ZERO: Qty = Object.freeze({ nanos: 0n, format: 'DecimalSI' });
+export const ZERO: Qty = Object.freeze({ nanos: 0n, format: 'DecimalSI', scale: 0 });
+
+/** NewScaledQuantity(value, scale) in `format`: value * 10^scale, scale at least -9. */
+export function qtyFromScaled(value: number | bigint, scale: number, format: QuantityFormat = 'DecimalSI'): Qty {
+  return { nanos: BigInt(value) * pow10(scale + 9), format, scale };
+}
 
 /** NewQuantity(n, format). */
 export function qtyFromInt(n: number | bigint, format: QuantityFormat = 'DecimalSI'): Qty {
-  return { nanos: BigInt(n) * NANO, format };
+  return qtyFromScaled(n, 0, format);
 }
 
 /** NewMilliQuantity(milli, format). */
 export function qtyFromMilli(milli: number | bigint, format: QuantityFormat = 'DecimalSI'): Qty {
-  return { nanos: BigInt(milli) * 1_000_000n, format };
+  return qtyFromScaled(milli, -3, format);
 }
 
 /** Upstream's Add: the sum keeps the receiver's format unless the receiver is zero. */
 export function addQty(a: Qty, b: Qty): Qty {
-  const format = a.nanos === 0n ? b.format : a.format;
-  const nanos = a.nanos + b.nanos;
-  return a.dec || b.dec ? { nanos, format, dec: true } : { nanos, format };
+  return sum(a, b, b.nanos);
 }
 
+/** Upstream's Sub (Add of the negated amount, as int64Amount.Sub). */
 export function subQty(a: Qty, b: Qty): Qty {
+  return sum(a, b, -b.nanos);
+}
+
+const fitsInt64 = (v: bigint): boolean => v <= INT64_MAX && v >= INT64_MIN;
+
+/** a + (b's amount, as `bNanos`): int64Amount.Add at the smaller scale, an inf.Dec when either is one or that overflows. */
+function sum(a: Qty, b: Qty, bNanos: bigint): Qty {
   const format = a.nanos === 0n ? b.format : a.format;
-  const nanos = a.nanos - b.nanos;
-  return a.dec || b.dec ? { nanos, format, dec: true } : { nanos, format };
+  const nanos = a.nanos + bNanos;
+  if (!a.dec && !b.dec) {
+    if (bNanos === 0n) return { nanos, format, scale: a.scale };
+    if (a.nanos === 0n) return { nanos, format, scale: b.scale };
+    const scale = Math.min(a.scale, b.scale);
+    const unit = pow10(scale + 9);
+    if (fitsInt64(a.nanos / unit) && fitsInt64(bNanos / unit) && fitsInt64(nanos / unit)) return { nanos, format, scale };
+  }
+  // inf.Dec's Add: the finer of the two scales.
+  return { nanos, format, scale: Math.min(a.scale, b.scale), dec: true };
 }
 
 /** Quantity.Cmp. */
@@ -395,11 +425,28 @@ export function qtyMilliValue(q: Qty): bigint {
   return scaledValue(q, 1_000_000n);
 }
 
-/** Quantity.AsInt64(): the whole value of an int64 amount; undefined for a fraction, an overflow or an inf.Dec amount. */
+/**
+ * Quantity.AsInt64(): the value of an int64 amount at a scale of at least 0; undefined for an
+ * inf.Dec amount, an overflow, and any amount held below scale 0, whole or not ("1000m", "1.0": as
+ * upstream, which does not reduce factors there).
+ */
 export function qtyAsInt64(q: Qty): bigint | undefined {
-  if (q.dec || q.nanos % NANO !== 0n) return undefined;
+  if (q.dec || q.scale < 0) return undefined;
   const v = q.nanos / NANO;
-  return v > INT64_MAX || v < INT64_MIN ? undefined : v;
+  return fitsInt64(v) ? v : undefined;
+}
+
+/** Go's math.Pow10, table for table (1e32 steps times 1e0..1e31), so products round as upstream's. */
+function goPow10(n: number): number {
+  if (n >= 0 && n <= 308) return Number(`1e${n - (n % 32)}`) * Number(`1e${n % 32}`);
+  if (n < 0 && n >= -323) return Number(`1e-${-n - (-n % 32)}`) / Number(`1e${-n % 32}`);
+  return n > 0 ? Infinity : 0;
+}
+
+/** Quantity.AsApproximateFloat64(): the held value as a float64 times Pow10 of its scale ("1.1" is 11 * 0.1). */
+export function qtyApproximateFloat(q: Qty): number {
+  const base = Number(q.nanos / pow10(q.scale + 9));
+  return q.scale === 0 ? base : base * goPow10(q.scale);
 }
 
 /** resource.MaxMilliValue: the largest Value() whose MilliValue() still fits an int64. */

@@ -52,6 +52,10 @@ test('quantity: parse, compare, arithmetic, integer conversion', () => {
   assert.equal(ev("quantity('1.5Ki').isInteger()"), false);
   throws("quantity('1.5Ki').asInteger()", /cannot convert value to integer/);
   assert.equal(ev("quantity('1536').isInteger()"), true);
+  // Whole but held at scale -3 (int64Amount{1000, -3}): AsInt64 fails upstream.
+  assert.equal(ev("quantity('1000m').isInteger()"), false);
+  // AsApproximateFloat64 multiplies 11 by 0.1.
+  assert.equal(ev("quantity('1.1').asApproximateFloat()"), 1.1000000000000001);
   assert.equal(ev("string(quantity('0').add(5000))"), '5e3');
   assert.equal(ev("string(quantity('0').sub(5000))"), '-5e3');
 });

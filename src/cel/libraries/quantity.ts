@@ -5,7 +5,7 @@
  * resource.Quantity (src/api/quantity.ts).
  */
 import type { Environment } from '@marcbachmann/cel-js';
-import { addQty, cmpQty, formatQty, parseQty, qtyAsInt64, qtyFromInt, qtySign, quantityParseError, QUANTITY_FORMAT_ERROR, subQty, type Qty } from '../../api/quantity.ts';
+import { addQty, cmpQty, formatQty, parseQty, qtyApproximateFloat, qtyAsInt64, qtyFromInt, qtySign, quantityParseError, QUANTITY_FORMAT_ERROR, subQty, type Qty } from '../../api/quantity.ts';
 
 export class CelQuantity {
   readonly q: Qty;
@@ -38,7 +38,7 @@ export function registerQuantityLibrary(env: Environment): Environment {
     .registerFunction(`${T}.sign(): int`, (c: CelQuantity) => BigInt(qtySign(c.q)))
     .registerFunction(`${T}.isInteger(): bool`, (c: CelQuantity) => qtyAsInt64(c.q) !== undefined)
     .registerFunction(`${T}.asInteger(): int`, asInteger)
-    .registerFunction(`${T}.asApproximateFloat(): double`, (c: CelQuantity) => Number(c.q.nanos) / 1e9)
+    .registerFunction(`${T}.asApproximateFloat(): double`, (c: CelQuantity) => qtyApproximateFloat(c.q))
     .registerFunction(`${T}.add(${T}): ${T}`, (a: CelQuantity, b: CelQuantity) => wrap(addQty(a.q, b.q)))
     .registerFunction(`${T}.add(int): ${T}`, (a: CelQuantity, b: bigint) => wrap(addQty(a.q, qtyFromInt(b, 'DecimalExponent'))))
     .registerFunction(`${T}.sub(${T}): ${T}`, (a: CelQuantity, b: CelQuantity) => wrap(subQty(a.q, b.q)))

@@ -8,7 +8,7 @@
  * point (but at least 10 s before it) gets its start as the previous point with zero CPU, so it
  * has usage after one scrape; a counter that went down or a start time that went back is skipped.
  */
-import { formatQty } from '../../api/quantity.ts';
+import { formatQty, qtyFromInt, qtyFromScaled } from '../../api/quantity.ts';
 import type { ContainerUsage } from './metrics-types.ts';
 import type { MetricsBatch, MetricsPoint } from './decode-resource-metrics.ts';
 
@@ -29,8 +29,8 @@ export function resourceUsage(last: MetricsPoint, prev: MetricsPoint): Usage | u
   const nanocores = Math.floor((last.cpuNanos - prev.cpuNanos) / (windowMs / 1000));
   return {
     usage: {
-      cpu: formatQty({ nanos: BigInt(nanocores), format: 'DecimalSI' }),
-      memory: formatQty({ nanos: BigInt(Math.floor(last.memoryBytes)) * 1_000_000_000n, format: 'BinarySI' }),
+      cpu: formatQty(qtyFromScaled(nanocores, -9)),
+      memory: formatQty(qtyFromInt(Math.floor(last.memoryBytes), 'BinarySI')),
     },
     timestamp: last.timestamp,
     windowMs,

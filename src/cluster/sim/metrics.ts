@@ -4,7 +4,7 @@
  * metrics-server writes them (metrics-server.ts serves them).
  */
 import type { K8sObject } from '../client/types.ts';
-import { formatQty, parseQty } from '../../api/quantity.ts';
+import { formatQty, parseQty, qtyFromScaled } from '../../api/quantity.ts';
 import { rfc3339, type ContainerUsage, type NodeMetrics, type PodMetrics } from '../metrics/metrics-types.ts';
 
 export type { ContainerUsage, NodeMetrics, PodMetrics };
@@ -59,6 +59,6 @@ export function nodeMetrics(node: string, pods: readonly K8sObject[], usage: Usa
     }
   }
   const out: ContainerUsage = {};
-  for (const [r, nanos] of totals) out[r] = formatQty({ nanos, format: r === 'memory' ? 'BinarySI' : 'DecimalSI' });
+  for (const [r, nanos] of totals) out[r] = formatQty(qtyFromScaled(nanos, -9, r === 'memory' ? 'BinarySI' : 'DecimalSI'));
   return { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: node, creationTimestamp: ts }, timestamp: ts, window: `${windowSeconds}s`, usage: out };
 }
