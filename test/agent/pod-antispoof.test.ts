@@ -11,15 +11,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeCommandRunner } from '../../src/cluster/agent/network/ip-command.ts';
-import { RoutedPodNetwork } from '../../src/cluster/agent/network/routed.ts';
+import { hostInterfaceName, RoutedPodNetwork } from '../../src/cluster/agent/network/routed.ts';
 import { Namespaces } from '../helpers/netns.ts';
 import { requireBinaries, requireRoot } from '../helpers/real-parts.ts';
 
 const skip = requireRoot('the pod network') || requireBinaries('iproute2', 'ip') || requireBinaries('util-linux', 'nsenter') || requireBinaries('nftables', 'nft');
+const skipRa = skip || requireBinaries('python3', 'python3') || (existsSync('/proc/sys/net/ipv6') ? false : 'skipped: the kernel has no IPv6');
 let ns: Namespaces;
 let dir: string;
 const procs: ChildProcess[] = [];
@@ -105,4 +106,35 @@ test('a pod cannot send from another pod\'s address or an outside one; its own a
   await net.init();
   const rules = ns.exec(node, ['nft', 'list', 'table', 'inet', 'portcullis_podnet']);
   assert.equal(rules.match(/fib saddr \. iif oif missing drop/g)?.length, 1, rules);
+});
+
+/**
+ * An ICMPv6 router advertisement (router lifetime 1800 s, prefix 2001:db8:bad::/64 with SLAAC) to
+ * all nodes on the pod's eth0, as a pod with CAP_NET_RAW can send it (CVE-2020-10749).
+ */
+const ROUTER_ADVERTISEMENT = `
+import socket, struct
+ra = struct.pack('!BBHBBHII', 134, 0, 0, 64, 0, 1800, 0, 0)
+ra += struct.pack('!BBBBIII', 3, 4, 64, 0xc0, 86400, 14400, 0) + socket.inet_pton(socket.AF_INET6, '2001:db8:bad::')
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+for _ in range(3): s.sendto(ra, ('ff02::1', 0, 0, socket.if_nametoindex('eth0')))
+`;
+
+test("a pod's IPv6 router advertisement gives the node no route and no address", { skip: skipRa }, async () => {
+  const node = ns.add('pcrn');
+  const net = new RoutedPodNetwork({ podCIDR: '10.244.8.0/24', stateFile: join(dir, 'ra.json'), run: nodeCommandRunner(node) });
+  await net.init();
+  const podNs = ns.add('pcra');
+  await net.setUp({ uid: 'uid-ra', namespace: 'a', name: 'ra' }, `/var/run/netns/${podNs}`);
+  const host = hostInterfaceName('uid-ra');
+  // Both ends have their link-local addresses, past duplicate address detection (IPv6 stays on:
+  // only advertisements are refused).
+  const ready = (where: string, dev: string) => /scope link/.test(ns.exec(where, ['ip', '-6', '-o', 'addr', 'show', 'dev', dev])) && !/tentative/.test(ns.exec(where, ['ip', '-6', '-o', 'addr', 'show', 'dev', dev]));
+  for (let i = 0; i < 100 && !(ready(node, host) && ready(podNs, 'eth0')); i++) await new Promise((r) => setTimeout(r, 100));
+  ns.exec(podNs, ['python3', '-c', ROUTER_ADVERTISEMENT]);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.doesNotMatch(ns.exec(node, ['ip', '-6', 'route']), /default|2001:db8:bad/);
+  assert.doesNotMatch(ns.exec(node, ['ip', '-6', '-o', 'addr']), /2001:db8:bad/);
+  assert.equal(ns.exec(node, ['sysctl', '-n', `net.ipv6.conf.${host}.accept_ra`]).trim(), '0');
 });

@@ -87,14 +87,28 @@ export class RoutedPodNetwork implements PodNetwork {
         await inPod(['ip', 'link', 'set', 'eth0', 'up']);
         await inPod(['ip', 'route', 'add', POD_GATEWAY, 'dev', 'eth0', 'scope', 'link']);
         await inPod(['ip', 'route', 'add', 'default', 'via', POD_GATEWAY, 'dev', 'eth0']);
+        await this.#refuseRouterAdvertisements(host);
         await this.#run(['ip', 'link', 'set', host, 'up']);
       } catch (err) {
         await this.#run(['ip', 'link', 'del', host]).catch(() => {});
         throw err;
       }
-    }
+    } else await this.#refuseRouterAdvertisements(host);
     await this.#run(['ip', 'route', 'replace', `${ip}/32`, 'dev', host, 'scope', 'link']);
     return { ips: [ip] };
+  }
+
+  /**
+   * The node's end of a pod's veth takes no IPv6 router advertisement (Calico's accept_ra=0,
+   * CVE-2020-10749): with CAP_NET_RAW, the default, a pod could otherwise announce itself as the
+   * node's IPv6 default router and give it an address of its prefix, drawing the node's IPv6
+   * traffic. Set before the link is up, and again for a link an older agent made; a kernel
+   * without IPv6 has nothing to set.
+   */
+  async #refuseRouterAdvertisements(host: string): Promise<void> {
+    await this.#run(['sysctl', '-qw', `net.ipv6.conf.${host}.accept_ra=0`]).catch((err: Error) => {
+      if (!/No such file or directory|cannot stat/.test(err.message)) throw err;
+    });
   }
 
   async tearDown(pod: PodNetRef): Promise<void> {
