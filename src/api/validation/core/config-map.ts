@@ -1,7 +1,6 @@
 /** ConfigMap validation: config keys, no key in both data and binaryData, 1 MiB total, immutability. */
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { forbidden, invalid, path, tooLong, type FieldError } from '../field-errors.ts';
-import { semanticEqual } from '../equality.ts';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { isConfigMapKey } from '../names.ts';
 
@@ -15,6 +14,26 @@ export function byteLength(v: unknown): number {
   if (typeof v === 'string') return Buffer.from(v, 'base64').length;
   return 0;
 }
+
+/**
+ * Upstream's reflect.DeepEqual of an immutable object's data (ValidateConfigMapUpdate,
+ * ValidateSecretUpdate): the same keys with the same values, exactly, not semanticEqual's loose
+ * comparison (which took "1000" and "1k", "1.0" and "1", an empty value and a missing key as the
+ * same). An absent map and an empty one are the same here: one is stored as the other.
+ */
+export function sameEntries(a: Record<string, unknown> | undefined | null, b: Record<string, unknown> | undefined | null, same: (x: unknown, y: unknown) => boolean): boolean {
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  return ka.every((k) => Object.hasOwn(b!, k) && same(a![k], b![k]));
+}
+
+/** Bytes of a binaryData or Secret data value (base64 text in JSON, or already decoded). */
+export function valueBytes(v: unknown): Buffer {
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return Buffer.from(typeof v === 'string' ? v : '', 'base64');
+}
+
+export const sameBytes = (x: unknown, y: unknown): boolean => valueBytes(x).equals(valueBytes(y));
 
 export function validateConfigMap(cm: ConfigMap): FieldError[] {
   const errs = validateObjectMeta(cm.metadata, { namespaced: true, nameFn: nameIsDNSSubdomain });
@@ -40,8 +59,8 @@ export function validateConfigMapUpdate(cm: ConfigMap, old: ConfigMap): FieldErr
   const errs = validateObjectMetaUpdate(cm.metadata, old.metadata);
   if (old.immutable === true) {
     if (cm.immutable !== true) errs.push(forbidden(path('immutable'), IMMUTABLE_WHEN_SET));
-    if (!semanticEqual(cm.data, old.data)) errs.push(forbidden(path('data'), IMMUTABLE_WHEN_SET));
-    if (!semanticEqual(cm.binaryData, old.binaryData)) errs.push(forbidden(path('binaryData'), IMMUTABLE_WHEN_SET));
+    if (!sameEntries(cm.data, old.data, (x, y) => x === y)) errs.push(forbidden(path('data'), IMMUTABLE_WHEN_SET));
+    if (!sameEntries(cm.binaryData, old.binaryData, sameBytes)) errs.push(forbidden(path('binaryData'), IMMUTABLE_WHEN_SET));
   }
   errs.push(...validateConfigMap(cm).filter((e) => !e.field.startsWith('metadata.')));
   return errs;

@@ -4,15 +4,9 @@
  */
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import { forbidden, invalid, path, required, tooLong, type FieldError } from '../field-errors.ts';
-import { semanticEqual } from '../equality.ts';
 import { nameIsDNSSubdomain, validateImmutable, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { isConfigMapKey } from '../names.ts';
-import { byteLength, IMMUTABLE_WHEN_SET, MAX_SECRET_SIZE } from './config-map.ts';
-
-function decoded(v: unknown): Buffer {
-  if (v instanceof Uint8Array) return Buffer.from(v);
-  return Buffer.from(typeof v === 'string' ? v : '', 'base64');
-}
+import { byteLength, IMMUTABLE_WHEN_SET, MAX_SECRET_SIZE, sameBytes, sameEntries, valueBytes } from './config-map.ts';
 
 function jsonError(buf: Buffer): string | undefined {
   try {
@@ -48,7 +42,7 @@ export function validateSecret(secret: Secret): FieldError[] {
         errs.push(required(dp.key(key)));
         break;
       }
-      const err = jsonError(decoded(data[key]));
+      const err = jsonError(valueBytes(data[key]));
       if (err) errs.push(invalid(dp.key(key), '<secret contents redacted>', err));
       break;
     }
@@ -73,7 +67,7 @@ export function validateSecretUpdate(secret: Secret, old: Secret): FieldError[] 
   errs.push(...validateImmutable(secret.type ?? '', old.type ?? '', path('type')));
   if (old.immutable === true) {
     if (secret.immutable !== true) errs.push(forbidden(path('immutable'), IMMUTABLE_WHEN_SET));
-    if (!semanticEqual(secret.data, old.data)) errs.push(forbidden(path('data'), IMMUTABLE_WHEN_SET));
+    if (!sameEntries(secret.data, old.data, sameBytes)) errs.push(forbidden(path('data'), IMMUTABLE_WHEN_SET));
   }
   errs.push(...validateSecret(secret).filter((e) => !e.field.startsWith('metadata.')));
   return errs;
