@@ -93,3 +93,13 @@ test('externalTrafficPolicy Local: the NodePort reaches only this node\'s endpoi
   assert.equal(await ext.connect('169.254.1.1', 30080, 1000), false, 'no local endpoint: the NodePort takes nothing');
   assert.deepEqual([...(await answers(client, '10.96.0.10', 80, 30)).keys()].sort(), ['b1', 'b2'], 'the ClusterIP (internalTrafficPolicy Cluster) still balances over all');
 });
+
+test('rules: legacy IPv4 forms the API accepts (leading zeros, IPv4-mapped) reach the ruleset canonical, read as decimal as kube-proxy does', () => {
+  const rules = serviceRules([svc('legacy', '010.096.000.010'), svc('mapped', '::ffff:10.96.0.11'), svc('v6', 'fd00::10')], [slice('legacy', [{ ip: '010.244.000.012' }, { ip: '10.244.0.12' }, { ip: '::ffff:10.244.0.13' }])]);
+  assert.deepEqual(rules.map((r) => [r.id, r.clusterIPs, r.endpoints.map((e) => e.ip)]), [
+    ['web/legacy:http', ['10.96.0.10'], ['10.244.0.12', '10.244.0.13']],
+    ['web/mapped:http', ['10.96.0.11'], []],
+  ]);
+  const text = renderServices(rules);
+  assert.doesNotMatch(text, /010\.|::ffff/);
+});

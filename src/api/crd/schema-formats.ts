@@ -4,7 +4,8 @@
  * unknown format never rejects anything.
  */
 import type { JSONSchemaProps } from './json-schema-props.ts';
-import { isValidCIDR, isValidIP } from '../validation/names.ts';
+import { isIP } from 'node:net';
+import { isValidCIDR } from '../validation/names.ts';
 
 const ci = (re: string): RegExp => new RegExp(re, 'i');
 
@@ -79,8 +80,9 @@ const CHECKS: Record<string, (s: string) => boolean> = {
   uri: isUri,
   email: (s) => EMAIL.test(s),
   hostname: (s) => s.length <= 255 && HOSTNAME.test(s),
-  ipv4: (s) => isValidIP(s).length === 0 && !s.includes(':'),
-  ipv6: (s) => isValidIP(s).length === 0 && s.includes(':'),
+  // node:net's check, as before names.ts isValidIP became ParseIPSloppy's (not verified against kube-openapi's strfmt).
+  ipv4: (s) => isIP(s) !== 0 && !s.includes(':'),
+  ipv6: (s) => isIP(s) !== 0 && s.includes(':'),
   cidr: (s) => isValidCIDR(s).length === 0,
   mac: (s) => MAC.test(s),
   uuid: (s) => UUID.test(s),

@@ -13,7 +13,7 @@ import type {
   Secret,
   Service,
 } from 'kubernetes-types/core/v1.js';
-import { isIP } from 'node:net';
+import { parseIPSloppy } from '../../util/ip-sloppy.ts';
 
 export function defaultService(svc: Service): void {
   const spec = (svc.spec ??= {});
@@ -45,7 +45,7 @@ export function defaultService(svc: Service): void {
     spec.ipFamilyPolicy ||= 'SingleStack';
     if (!spec.ipFamilies?.length) {
       const ip = spec.clusterIPs?.[0];
-      spec.ipFamilies = [ip && isIP(ip) === 6 ? 'IPv6' : 'IPv4'];
+      spec.ipFamilies = [ip && parseIPSloppy(ip)?.family === 6 ? 'IPv6' : 'IPv4'];
     }
   }
 }

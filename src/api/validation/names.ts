@@ -3,6 +3,7 @@
  * ...). Each returns the list of upstream messages; empty means valid.
  */
 import { isIP } from 'node:net';
+import { parseIPSloppy } from '../../util/ip-sloppy.ts';
 
 export function maxLenError(n: number): string {
   return `must be no more than ${n} characters`;
@@ -165,8 +166,14 @@ export function isValidPercent(value: string): string[] {
 export const IP_ERROR = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 export const CIDR_ERROR = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
 
+/**
+ * IsValidIPForLegacyField with StrictIPCIDRValidation off (alpha in 1.33): what ParseIPSloppy
+ * reads, so IPv4 octets with leading zeros (decimal) and IPv4-mapped IPv6 addresses pass; zones
+ * do not. Every IP field validated here is a legacy one upstream; whatever acts on the value must
+ * use its canonical form (util/ip-sloppy.ts).
+ */
 export function isValidIP(value: string): string[] {
-  return isIP(value) === 0 ? [IP_ERROR] : [];
+  return parseIPSloppy(value) ? [] : [IP_ERROR];
 }
 
 export interface Cidr {

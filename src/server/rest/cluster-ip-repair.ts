@@ -19,6 +19,7 @@ import { objectKey, storagePrefix } from '../../api/registry/resource-def.ts';
 import { StorageError } from '../../storage/types.ts';
 import type { RestContext } from './context.ts';
 import type { K8sObject } from './objects.ts';
+import { canonicalIP } from '../../util/ip-sloppy.ts';
 import { inServiceCidr, ipAddressFor, ipAddressKey, MANAGED_BY } from './service-ip.ts';
 import { runRepairRounds } from './periodic-repair.ts';
 
@@ -35,10 +36,11 @@ interface ParentRef {
   name?: string;
 }
 
+/** A Service's addresses as upstream's repair reads them (ParseIPSloppy, canonical form; an unparsable one as written). */
 function clusterIPsOf(svc: K8sObject): string[] {
   if (svc.spec?.type === 'ExternalName') return [];
   const ips: unknown[] = Array.isArray(svc.spec?.clusterIPs) && svc.spec.clusterIPs.length > 0 ? svc.spec.clusterIPs : [svc.spec?.clusterIP];
-  return ips.filter((ip): ip is string => typeof ip === 'string' && ip !== '' && ip !== 'None');
+  return ips.filter((ip): ip is string => typeof ip === 'string' && ip !== '' && ip !== 'None').map((ip) => canonicalIP(ip) ?? ip);
 }
 
 /** Go's %v of a ParentReference pointer: &{group resource namespace name}. */

@@ -4,6 +4,7 @@ import { rfc3339 } from '../../api/time.ts';
 import { StorageError } from '../../storage/types.ts';
 import type { RestContext } from './context.ts';
 import type { K8sObject } from './objects.ts';
+import { canonicalIP, parseIPSloppy } from '../../util/ip-sloppy.ts';
 
 /** The service CIDR, as kubeadm's default: 10.96.0.0/12. The first address is the `kubernetes` Service's. */
 const BASE = (10 << 24) | (96 << 16);
@@ -16,12 +17,18 @@ function toIp(n: number): string {
   return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
+/**
+ * An IPv4 address as upstream's allocator reads it (ParseIPSloppy: "010.096.000.005" is
+ * 10.96.0.5, "::ffff:10.96.0.5" too). Addresses are taken and compared in their canonical form.
+ */
 function toNumber(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
+  const p = parseIPSloppy(ip);
+  return p?.family === 4 ? Number(p.value) : undefined;
+}
+
+/** The canonical forms of a Service's addresses (an unparsable one stays as written). */
+function canonicalIPs(list: readonly unknown[]): string[] {
+  return list.filter((ip): ip is string => typeof ip === 'string' && ip !== '').map((ip) => canonicalIP(ip) ?? ip);
 }
 
 export function ipAddressKey(ctx: RestContext, ip: string): string {
@@ -134,11 +141,11 @@ export async function allocateClusterIP(ctx: RestContext, svc: K8sObject, dryRun
     // CIDR's own allocator refuses its network and broadcast addresses.
     if (n === undefined || !inServiceCidr(given)) throw failed('the provided network does not match the current range');
     if (n === BASE || n === BASE + SIZE - 1) throw failed(`the provided IP (${given}) is not in the valid range. The range of valid IPs is ${SERVICE_CIDR}`);
-    return takeGivenIp(ctx, svc, given, dryRun);
+    return takeGivenIp(ctx, svc, canonicalIP(given)!, dryRun);
   }
   const used = new Set<string>([KUBERNETES_SERVICE_IP]);
   const list = await ctx.store.list<K8sObject>(storagePrefix(ctx.registry.get('', 'v1', 'services')!));
-  for (const s of list.items) for (const ip of s.value.spec?.clusterIPs ?? [s.value.spec?.clusterIP]) if (ip) used.add(ip);
+  for (const s of list.items) for (const ip of canonicalIPs(s.value.spec?.clusterIPs ?? [s.value.spec?.clusterIP])) used.add(ip);
   const start = 2 + Math.floor(ctx.random() * (SIZE - 3));
   for (let i = 0; i < SIZE - 3; i++) {
     const ip = toIp(BASE + 2 + ((start - 2 + i) % (SIZE - 3)));
@@ -169,7 +176,7 @@ export async function allocateClusterIP(ctx: RestContext, svc: K8sObject, dryRun
 async function takeGivenIp(ctx: RestContext, svc: K8sObject, ip: string, dryRun: boolean): Promise<ClusterIPAllocation> {
   const taken = () => invalidService(svc, 'spec.clusterIPs', goStrings(clusterIPsOf(svc)), `failed to allocate IP ${ip}: provided IP is already allocated`);
   const services = await ctx.store.list<K8sObject>(storagePrefix(ctx.registry.get('', 'v1', 'services')!));
-  for (const s of services.items) if ((s.value.spec?.clusterIPs ?? [s.value.spec?.clusterIP]).includes(ip)) throw taken();
+  for (const s of services.items) if (canonicalIPs(s.value.spec?.clusterIPs ?? [s.value.spec?.clusterIP]).includes(ip)) throw taken();
   const key = ipAddressKey(ctx, ip);
   if (dryRun) {
     if (await ctx.store.get(key)) throw taken();
@@ -200,13 +207,13 @@ async function releaseIp(ctx: RestContext, ip: string, svc: K8sObject): Promise<
 
 /** A Service is gone: its ClusterIPs are free again (upstream's REST afterDelete). */
 export async function releaseClusterIPs(ctx: RestContext, svc: K8sObject): Promise<void> {
-  const ips = new Set<string>([...(svc.spec?.clusterIPs ?? []), svc.spec?.clusterIP].filter((ip): ip is string => typeof ip === 'string' && ip !== '' && ip !== 'None'));
+  const ips = new Set<string>(canonicalIPs([...(svc.spec?.clusterIPs ?? []), svc.spec?.clusterIP]).filter((ip) => ip !== 'None'));
   for (const ip of ips) if (ip !== KUBERNETES_SERVICE_IP) await releaseIp(ctx, ip, svc);
 }
 
 /** An update took addresses off a Service: they are free again. */
 export async function releaseDroppedClusterIPs(ctx: RestContext, before: K8sObject, after: K8sObject): Promise<void> {
-  const kept = new Set<string>([...(after.spec?.clusterIPs ?? []), after.spec?.clusterIP].filter((ip): ip is string => typeof ip === 'string'));
-  const dropped = [...(before.spec?.clusterIPs ?? []), before.spec?.clusterIP].filter((ip): ip is string => typeof ip === 'string' && !kept.has(ip));
+  const kept = new Set<string>(canonicalIPs([...(after.spec?.clusterIPs ?? []), after.spec?.clusterIP]));
+  const dropped = canonicalIPs([...(before.spec?.clusterIPs ?? []), before.spec?.clusterIP]).filter((ip) => !kept.has(ip));
   if (dropped.length > 0) await releaseClusterIPs(ctx, { ...before, spec: { clusterIPs: dropped } });
 }

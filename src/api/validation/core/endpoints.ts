@@ -3,11 +3,13 @@ import type { EndpointAddress, Endpoints } from 'kubernetes-types/core/v1.js';
 import { invalid, path, required, type FieldError, type Path } from '../field-errors.ts';
 import { nameIsDNSSubdomain, validateObjectMeta } from '../meta.ts';
 import { ipToBigInt, isDNS1123Subdomain, isValidIP, isValidPortNum } from '../names.ts';
+import { parseIPSloppy } from '../../../util/ip-sloppy.ts';
 import { validateDNS1123Label, validateProtocol } from './container.ts';
 
 /** Endpoints must not point the proxy at special addresses (loopback, link-local, ...): upstream's ValidateEndpointIP. */
 export function nonSpecialIP(ip: string, p: Path): FieldError[] {
-  const v = ipToBigInt(ip);
+  // As upstream, the address as ParseIPSloppy reads it ("127.000.000.001", "::ffff:127.0.0.1" are loopback).
+  const v = parseIPSloppy(ip);
   if (!v) return [];
   const in4 = (base: string, bits: number): boolean => {
     const b = ipToBigInt(base)?.value ?? 0n;

@@ -14,7 +14,7 @@ import type { ContainerStatus, Pod, PodSpec } from 'kubernetes-types/core/v1.js'
 import { duplicate, forbidden, GoValue, goQuote, internalError, invalid, path, type FieldError, type Path } from '../field-errors.ts';
 import { FIELD_IMMUTABLE } from '../meta.ts';
 import { inclusiveRangeError, isDNS1123Subdomain, isQualifiedName, isValidIP } from '../names.ts';
-import { isIP } from 'node:net';
+import { parseIPSloppy } from '../../../util/ip-sloppy.ts';
 
 type Obj = Record<string, any>;
 
@@ -87,7 +87,7 @@ function dualStack(ips: readonly string[]): { dual: boolean; bad?: string } {
   let v4 = false;
   let v6 = false;
   for (let i = 0; i < ips.length; i++) {
-    const fam = isIP(ips[i]!);
+    const fam = parseIPSloppy(ips[i]!)?.family ?? 0;
     if (fam === 0) return { dual: false, bad: `invalid IP[${i}]: ${ips[i]}` };
     if (fam === 4) v4 = true;
     else v6 = true;

@@ -2,7 +2,7 @@
  * Service validation after pkg/apis/core/validation ValidateService / ValidateServiceUpdate.
  * Cluster IP allocation is the registry's job; this only checks what the user (or allocator) wrote.
  */
-import { isIP } from 'node:net';
+import { parseIPSloppy } from '../../../util/ip-sloppy.ts';
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { duplicate, forbidden, GoValue, goQuote, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
 import { nameIsDNS1035Label, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
@@ -79,12 +79,12 @@ function validateClusterIPs(svc: Service, p: Path): FieldError[] {
   // family (IsDualStackIPStrings), and each address the family ipFamilies names for it. Without
   // this a second IPv4 address was stored unchecked and every node's proxy DNATed it.
   if (!hasInvalidIPs && ips.length > 1) {
-    const v6 = ips.filter((ip) => isIP(ip) === 6).length;
+    const v6 = ips.filter((ip) => parseIPSloppy(ip)?.family === 6).length;
     if (v6 === 0 || v6 === ips.length) errs.push(invalid(p.child('clusterIPs'), ips, 'may specify no more than one IP for each IP family'));
   }
   if (!hasInvalidIPs && !isHeadless(svc) && ips.length > 0) {
     (spec.ipFamilies ?? []).slice(0, ips.length).forEach((family, i) => {
-      const v6 = isIP(ips[i]!) === 6;
+      const v6 = parseIPSloppy(ips[i]!)?.family === 6;
       if (family === 'IPv4' && v6) errs.push(invalid(p.child('clusterIPs').index(i), ips[i], `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``));
       if (family === 'IPv6' && !v6) errs.push(invalid(p.child('clusterIPs').index(i), ips[i], `expected an IPv6 value as indicated by \`ipFamilies[${i}]\``));
     });

@@ -1,5 +1,5 @@
 /** discovery.k8s.io/v1 EndpointSlice validation (pkg/apis/discovery/validation). */
-import { isIP } from 'node:net';
+import { parseIPSloppy } from '../../../util/ip-sloppy.ts';
 import { duplicate, invalid, notSupported, path, required, tooMany, type FieldError, type Path } from '../field-errors.ts';
 import { nameIsDNSSubdomain, validateImmutable, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { isDNS1123Label, isDNS1123Subdomain, isValidPortNum } from '../names.ts';
@@ -16,8 +16,10 @@ const MAX_PORTS = 20000;
 function validateAddress(addressType: string, address: unknown, p: Path): FieldError[] {
   const a = typeof address === 'string' ? address : '';
   // As Endpoints, a slice may not point the proxy at loopback, link-local or unspecified addresses.
-  if (addressType === 'IPv4') return isIP(a) === 4 ? nonSpecialIP(a, p) : [invalid(p, a, 'must be a valid IPv4 address')];
-  if (addressType === 'IPv6') return isIP(a) === 6 ? nonSpecialIP(a, p) : [invalid(p, a, 'must be a valid IPv6 address')];
+  // Addresses are legacy IP fields: read as ParseIPSloppy does (leading zeros, IPv4-mapped is IPv4).
+  const family = parseIPSloppy(a)?.family;
+  if (addressType === 'IPv4') return family === 4 ? nonSpecialIP(a, p) : [invalid(p, a, 'must be a valid IPv4 address')];
+  if (addressType === 'IPv6') return family === 6 ? nonSpecialIP(a, p) : [invalid(p, a, 'must be a valid IPv6 address')];
   if (addressType === 'FQDN') return isDNS1123Subdomain(a).map((m) => invalid(p, a, m));
   return [];
 }

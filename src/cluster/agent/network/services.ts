@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { K8sObject } from '../../client/types.ts';
+import { parseIPSloppy } from '../../../util/ip-sloppy.ts';
 
 export interface ServiceEndpoint {
   ip: string;
@@ -39,6 +40,16 @@ const HAIRPIN_MARK = '0x4000';
 
 type Json = Record<string, any>;
 
+/** The IPv4 addresses of a list, canonical; anything else (IPv6, unparsable, 'None') is left out. */
+function ipv4s(list: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (const ip of list) {
+    const p = typeof ip === 'string' ? parseIPSloppy(ip) : undefined;
+    if (p?.family === 4) out.push(p.canonical);
+  }
+  return out;
+}
+
 /** The ready endpoints of each Service port, from Services and their EndpointSlices; `nodeName` is this node (traffic policies Local). */
 export function serviceRules(services: readonly K8sObject[], slices: readonly K8sObject[], nodeName?: string): ServicePortRule[] {
   const byService = new Map<string, K8sObject[]>();
@@ -51,7 +62,9 @@ export function serviceRules(services: readonly K8sObject[], slices: readonly K8
   const out: ServicePortRule[] = [];
   for (const svc of services) {
     const spec = (svc.spec ?? {}) as Json;
-    const ips = ((spec.clusterIPs as string[] | undefined) ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter((ip) => ip !== 'None' && ip !== '' && !ip.includes(':'));
+    // Addresses as upstream's proxy reads them (ParseIPSloppy: "010.096.0.5" is 10.96.0.5, never
+    // octal), written into the ruleset only in their canonical form.
+    const ips = ipv4s((spec.clusterIPs as string[] | undefined) ?? (spec.clusterIP ? [spec.clusterIP] : []));
     if (ips.length === 0 || spec.type === 'ExternalName') continue;
     const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
     for (const p of (spec.ports as Json[] | undefined) ?? []) {
@@ -65,7 +78,7 @@ export function serviceRules(services: readonly K8sObject[], slices: readonly K8
         for (const e of ((slice as Json).endpoints as Json[] | undefined) ?? []) {
           // An absent ready condition means ready (EndpointSlice API).
           if (e.conditions?.ready === false) continue;
-          for (const ip of (e.addresses as string[] | undefined) ?? []) {
+          for (const ip of ipv4s((e.addresses as string[] | undefined) ?? [])) {
             const k = `${ip}:${sp.port}`;
             if (seen.has(k)) continue;
             seen.add(k);

@@ -1,0 +1,159 @@
+/**
+ * Upstream's netutils.ParseIPSloppy (k8s.io/utils/net, Go 1.16's net.ParseIP): the parser behind
+ * every "legacy" IP field (IsValidIPForLegacyField with StrictIPCIDRValidation off, as in 1.33),
+ * and behind kube-proxy, the Service IP allocator and the endpoints code that read them. Beyond
+ * node:net's isIP it accepts IPv4 octets with leading zeros, read as DECIMAL ("010.0.0.1" is
+ * 10.0.0.1, where inet_aton and most libc code would read octal 8.0.0.1), and longer hex groups
+ * with leading zeros in IPv6; it refuses zones ("fe80::1%eth0"), which isIP accepts.
+ *
+ * Anything that acts on such a value (allocates it, programs it into nftables, answers it in DNS)
+ * must use `canonical` from here, never the stored text: Go's net.IP.String(), where an
+ * IPv4-mapped IPv6 address ("::ffff:1.2.3.4") is IPv4, as To4() makes it everywhere upstream.
+ */
+
+export interface SloppyIP {
+  /** 4 for IPv4 and IPv4-mapped IPv6 addresses (Go's To4() != nil), else 6. */
+  family: 4 | 6;
+  /** The address as a number: 32 bits for family 4, 128 for family 6. */
+  value: bigint;
+  /** Go's net.IP.String(). */
+  canonical: string;
+}
+
+/** Decimal octet with any leading zeros, as Go's dtoi (which gives up at 0xFFFFFF). */
+function octet(s: string): number | undefined {
+  if (s.length === 0 || !/^[0-9]+$/.test(s)) return undefined;
+  const t = s.replace(/^0+(?=.)/, '');
+  if (t.length > 3) return undefined;
+  const n = Number(t);
+  return n <= 255 ? n : undefined;
+}
+
+function parseV4(s: string): number[] | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    const n = octet(p);
+    if (n === undefined) return undefined;
+    out.push(n);
+  }
+  return out;
+}
+
+/** Hex group with any leading zeros, at most 0xFFFF (Go's xtoi). */
+function group(s: string): number | undefined {
+  if (s.length === 0 || !/^[0-9a-fA-F]+$/.test(s)) return undefined;
+  const t = s.replace(/^0+(?=.)/, '');
+  if (t.length > 4) return undefined;
+  return parseInt(t, 16);
+}
+
+/** The 16 bytes of an IPv6 text, as Go 1.16's parseIPv6 (embedded IPv4 tail allowed, no zone). */
+function parseV6(s: string): number[] | undefined {
+  const bytes: number[] = [];
+  let ellipsis = -1;
+  let rest = s;
+  if (rest.startsWith('::')) {
+    ellipsis = 0;
+    rest = rest.slice(2);
+    if (rest === '') return new Array(16).fill(0);
+  }
+  while (bytes.length < 16) {
+    const m = /^[0-9a-fA-F]*/.exec(rest)![0];
+    // An IPv4 tail takes the last four bytes.
+    if (rest[m.length] === '.' || (m === '' && rest.includes('.'))) {
+      if (ellipsis < 0 && bytes.length !== 12) return undefined;
+      if (bytes.length + 4 > 16) return undefined;
+      const v4 = parseV4(rest);
+      if (!v4) return undefined;
+      bytes.push(...v4);
+      rest = '';
+      break;
+    }
+    const g = group(m);
+    if (g === undefined) return undefined;
+    bytes.push(g >> 8, g & 0xff);
+    rest = rest.slice(m.length);
+    if (rest === '') break;
+    if (rest[0] !== ':' || rest.length === 1) return undefined;
+    rest = rest.slice(1);
+    if (rest[0] === ':') {
+      if (ellipsis >= 0) return undefined;
+      ellipsis = bytes.length;
+      rest = rest.slice(1);
+      if (rest === '') break;
+    }
+  }
+  if (rest !== '') return undefined;
+  if (bytes.length < 16) {
+    if (ellipsis < 0) return undefined;
+    const fill = new Array(16 - bytes.length).fill(0);
+    bytes.splice(ellipsis, 0, ...fill);
+  } else if (ellipsis >= 0) {
+    // An ellipsis must stand for at least one group.
+    return undefined;
+  }
+  return bytes;
+}
+
+function v4Canonical(b: readonly number[]): string {
+  return b.join('.');
+}
+
+/** Go's IPv6 String(): lower-case groups, the longest run of two or more zero groups (the first such) as '::'. */
+function v6Canonical(b: readonly number[]): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
+  let e0 = -1;
+  let e1 = -1;
+  for (let i = 0; i < 8; i++) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i >= 2 && j - i > e1 - e0) {
+      e0 = i;
+      e1 = j;
+    }
+    i = j;
+  }
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === e0) {
+      out += '::';
+      i = e1 - 1;
+      continue;
+    }
+    if (out !== '' && !out.endsWith(':')) out += ':';
+    out += groups[i]!.toString(16);
+  }
+  return out === '' ? '::' : out;
+}
+
+/** ParseIPSloppy: the address, or undefined where Go returns nil. */
+export function parseIPSloppy(s: string): SloppyIP | undefined {
+  if (typeof s !== 'string') return undefined;
+  // Go decides by the first '.' or ':'.
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '.') {
+      const b = parseV4(s);
+      return b ? { family: 4, value: BigInt(((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!), canonical: v4Canonical(b) } : undefined;
+    }
+    if (c === ':') {
+      const b = parseV6(s);
+      if (!b) return undefined;
+      const mapped = b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+      if (mapped) {
+        const v4 = b.slice(12);
+        return { family: 4, value: BigInt(((v4[0]! << 24) >>> 0) + (v4[1]! << 16) + (v4[2]! << 8) + v4[3]!), canonical: v4Canonical(v4) };
+      }
+      return { family: 6, value: b.reduce((acc, x) => (acc << 8n) | BigInt(x), 0n), canonical: v6Canonical(b) };
+    }
+  }
+  return undefined;
+}
+
+/** Go's ParseIPSloppy(s).String(), or undefined when it does not parse. */
+export function canonicalIP(s: string): string | undefined {
+  return parseIPSloppy(s)?.canonical;
+}
