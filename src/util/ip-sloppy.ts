@@ -153,6 +153,16 @@ export function parseIPSloppy(s: string): SloppyIP | undefined {
   return undefined;
 }
 
+/** The IPv4 addresses of a list, canonical; IPv6, unparsable and non-string entries are left out. */
+export function canonicalIPv4s(list: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (const ip of list) {
+    const p = typeof ip === 'string' ? parseIPSloppy(ip) : undefined;
+    if (p?.family === 4) out.push(p.canonical);
+  }
+  return out;
+}
+
 /** Go's ParseIPSloppy(s).String(), or undefined when it does not parse. */
 export function canonicalIP(s: string): string | undefined {
   return parseIPSloppy(s)?.canonical;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Snapshot } from './compile.ts';
 import type { ContainerPort, NamespaceInfo, PodInfo } from './types.ts';
+import { canonicalIPv4s } from '../../util/ip-sloppy.ts';
 
 type Json = Record<string, unknown>;
 
@@ -104,7 +105,9 @@ function podIPs(o: Json): string[] {
   const status = (o.status ?? {}) as Json;
   const ips = ((status.podIPs as Json[] | undefined) ?? []).map((p) => String(p.ip));
   if (ips.length === 0 && typeof status.podIP === 'string') ips.push(status.podIP);
-  return ips.filter((ip) => !ip.includes(':'));
+  // The API accepts legacy forms ("010.244.000.005", "::ffff:10.244.0.5"): the IPv4 address they
+  // stand for, canonical, is what goes into the ruleset (nft would read leading zeros as octal).
+  return canonicalIPv4s(ips);
 }
 
 function podInfo(namespace: string, name: string, labels: unknown, spec: Json | undefined, owner: PodInfo['owner'], ips: string[]): PodInfo {

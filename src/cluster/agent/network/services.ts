@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { K8sObject } from '../../client/types.ts';
-import { parseIPSloppy } from '../../../util/ip-sloppy.ts';
+import { canonicalIPv4s as ipv4s } from '../../../util/ip-sloppy.ts';
 
 export interface ServiceEndpoint {
   ip: string;
@@ -39,16 +39,6 @@ export interface ServicePortRule {
 const HAIRPIN_MARK = '0x4000';
 
 type Json = Record<string, any>;
-
-/** The IPv4 addresses of a list, canonical; anything else (IPv6, unparsable, 'None') is left out. */
-function ipv4s(list: readonly unknown[]): string[] {
-  const out: string[] = [];
-  for (const ip of list) {
-    const p = typeof ip === 'string' ? parseIPSloppy(ip) : undefined;
-    if (p?.family === 4) out.push(p.canonical);
-  }
-  return out;
-}
 
 /** The ready endpoints of each Service port, from Services and their EndpointSlices; `nodeName` is this node (traffic policies Local). */
 export function serviceRules(services: readonly K8sObject[], slices: readonly K8sObject[], nodeName?: string): ServicePortRule[] {

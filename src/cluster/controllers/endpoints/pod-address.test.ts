@@ -25,3 +25,12 @@ test('a finished pod (Succeeded or Failed) is in no Endpoints or EndpointSlice, 
   assert.deepEqual([...desiredEndpoints(svc as never, [evicted as never], nodes, 'IPv4').values()].flatMap((g) => g.endpoints), []);
   assert.deepEqual(computeSubsets(svc as never, [evicted as never]).subsets, []);
 });
+
+test('the family of a pod IP is read as upstream (ParseIPSloppy): an IPv4-mapped address is IPv4, leading zeros are IPv4', async () => {
+  const { podIPOfFamily } = await import('./pod-address.ts');
+  const p = (ips: string[]) => ({ metadata: { name: 'p' }, status: { podIPs: ips.map((ip) => ({ ip })) } }) as never;
+  assert.equal(podIPOfFamily(p(['::ffff:10.244.0.5']), 'IPv4'), '::ffff:10.244.0.5');
+  assert.equal(podIPOfFamily(p(['::ffff:10.244.0.5']), 'IPv6'), undefined);
+  assert.equal(podIPOfFamily(p(['010.244.000.005', 'fd00::5']), 'IPv4'), '010.244.000.005');
+  assert.equal(podIPOfFamily(p(['010.244.000.005', 'fd00::5']), 'IPv6'), 'fd00::5');
+});

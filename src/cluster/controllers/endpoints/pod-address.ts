@@ -8,6 +8,7 @@
 import { selectorFromMetav1, type LabelSelector } from '../../../api/selectors/label-selector.ts';
 import type { Informer, K8sObject } from '../../client/types.ts';
 import type { Pod } from '../pod-util.ts';
+import { parseIPSloppy } from '../../../util/ip-sloppy.ts';
 
 export type Service = K8sObject;
 
@@ -45,7 +46,8 @@ export function shouldPodBeInEndpoints(pod: Pod, includeTerminating: boolean): b
 export function podIPOfFamily(pod: Pod, family: string): string | undefined {
   const ips: string[] = Array.isArray(pod.status?.podIPs) ? pod.status.podIPs.map((p: { ip?: string }) => p?.ip ?? '') : [];
   if (pod.status?.podIP) ips.push(pod.status.podIP);
-  return ips.find((ip) => ip !== '' && (family === 'IPv6') === ip.includes(':'));
+  // The family as upstream's IsIPv6String reads it (ParseIPSloppy: an IPv4-mapped address is IPv4).
+  return ips.find((ip) => ip !== '' && (family === 'IPv6') === (parseIPSloppy(ip)?.family === 6));
 }
 
 /** The families a Service's endpoints are kept for (spec.ipFamilies; IPv4 when unset). */
