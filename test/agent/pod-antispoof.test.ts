@@ -38,8 +38,8 @@ after(() => {
 const PORT = 9977;
 
 /** A UDP receiver in `netns`: every datagram's source address, as it arrived. */
-async function udpReceiver(netns: string): Promise<{ sources: string[] }> {
-  const script = `const s=require('node:dgram').createSocket('udp4');s.on('message',(m,r)=>process.stdout.write(r.address+'\\n'));s.bind(${PORT},()=>process.stdout.write('ready\\n'));`;
+async function udpReceiver(netns: string, family: 'udp4' | 'udp6' = 'udp4'): Promise<{ sources: string[] }> {
+  const script = `const s=require('node:dgram').createSocket('${family}');s.on('message',(m,r)=>process.stdout.write(r.address+'\\n'));s.bind(${PORT},()=>process.stdout.write('ready\\n'));`;
   const p = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   procs.push(p);
   const out = { sources: [] as string[] };
@@ -61,7 +61,7 @@ async function udpReceiver(netns: string): Promise<{ sources: string[] }> {
 
 /** Sends three datagrams from `netns`, bound to `from`, to `to`. */
 async function udpSend(netns: string, from: string, to: string): Promise<void> {
-  const script = `const s=require('node:dgram').createSocket('udp4');s.bind(0,${JSON.stringify(from)},async()=>{for(let i=0;i<3;i++)await new Promise((r,j)=>s.send('x',${PORT},${JSON.stringify(to)},(e)=>e?j(e):r()));s.close();});`;
+  const script = `const s=require('node:dgram').createSocket('${from.includes(':') ? 'udp6' : 'udp4'}');s.bind(0,${JSON.stringify(from)},async()=>{for(let i=0;i<3;i++)await new Promise((r,j)=>s.send('x',${PORT},${JSON.stringify(to)},(e)=>e?j(e):r()));s.close();});`;
   const p = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
   procs.push(p);
   const code = await new Promise<number | null>((resolve) => p.once('exit', resolve));
@@ -137,4 +137,38 @@ test("a pod's IPv6 router advertisement gives the node no route and no address",
   assert.doesNotMatch(ns.exec(node, ['ip', '-6', 'route']), /default|2001:db8:bad/);
   assert.doesNotMatch(ns.exec(node, ['ip', '-6', '-o', 'addr']), /2001:db8:bad/);
   assert.equal(ns.exec(node, ['sysctl', '-n', `net.ipv6.conf.${host}.accept_ra`]).trim(), '0');
+});
+
+test('on a node that forwards IPv6, a pod cannot send IPv6 past it (no NetworkPolicy sees IPv6)', { skip: skipRa }, async () => {
+  const node = ns.add('pcvn');
+  const remote = ns.add('pcvr');
+  // A host with IPv6 forwarding on (Docker, a dual-stack router) and a neighbour reachable over IPv6.
+  ns.exec(node, ['sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1']);
+  ns.exec(node, ['ip', 'link', 'add', 'r0', 'type', 'veth', 'peer', 'name', 'r0', 'netns', remote]);
+  ns.exec(node, ['ip', 'addr', 'add', '2001:db8:1::1/64', 'dev', 'r0', 'nodad']);
+  ns.exec(remote, ['ip', 'addr', 'add', '2001:db8:1::2/64', 'dev', 'r0', 'nodad']);
+  ns.exec(node, ['ip', 'link', 'set', 'r0', 'up']);
+  ns.exec(remote, ['ip', 'link', 'set', 'r0', 'up']);
+  const net = new RoutedPodNetwork({ podCIDR: '10.244.6.0/24', stateFile: join(dir, 'v6.json'), run: nodeCommandRunner(node) });
+  await net.init();
+  const podNs = ns.add('pcvp');
+  await net.setUp({ uid: 'uid-v6', namespace: 'a', name: 'v6' }, `/var/run/netns/${podNs}`);
+  const host = hostInterfaceName('uid-v6');
+  let ll: string | undefined;
+  for (let i = 0; i < 100 && !ll; i++) {
+    ll = /inet6 (fe80::[0-9a-f:]+)\/64 scope link\s*$/m.exec(ns.exec(node, ['ip', '-6', 'addr', 'show', 'dev', host]))?.[1];
+    if (!ll) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(ll, 'the node end has its link-local address');
+  // What a raw socket could put on the wire: a global source the pod was never given, via the node.
+  ns.exec(podNs, ['ip', '-6', 'addr', 'add', '2001:db8:bad::5/128', 'dev', 'eth0', 'nodad']);
+  ns.exec(podNs, ['ip', '-6', 'route', 'add', 'default', 'via', ll!, 'dev', 'eth0']);
+  const received = await udpReceiver(remote, 'udp6');
+  await udpSend(podNs, '2001:db8:bad::5', '2001:db8:1::2');
+  await settle();
+  assert.deepEqual(received.sources, [], 'an IPv6 datagram from the pod was forwarded');
+  // The receiver hears the node's own IPv6 datagrams: only what the pod sent was dropped.
+  await udpSend(node, '2001:db8:1::1', '2001:db8:1::2');
+  await settle();
+  assert.deepEqual(received.sources, ['2001:db8:1::1', '2001:db8:1::1', '2001:db8:1::1']);
 });

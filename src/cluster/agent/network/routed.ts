@@ -27,15 +27,19 @@ export interface PodNetwork {
 /** The pods' gateway: an address of the node's own (link-local, on lo). */
 export const POD_GATEWAY = '169.254.1.1';
 
+/** The node's end of each pod's veth is named this and a hash of the pod's uid. */
+const HOST_INTERFACE_PREFIX = 'pc';
+
 /**
  * Source check on what pods send (Calico's and Cilium's anti-spoofing): a packet a pod's interface
  * brings in from an address the node does not route back through that interface is dropped before
  * conntrack, DNAT or the policy table see it. Containers hold CAP_NET_RAW by default, so without
  * it a pod could send from another pod's address (the policy table picks rules by address) or
- * from an outside one an ipBlock admits. A table of its own, replaced whole on each start.
+ * from an outside one an ipBlock admits. Both families: the pods have no IPv6 route, so on a node
+ * that forwards IPv6 (which the policy table, IPv4 only, would not see) nothing a pod sends over
+ * IPv6 gets past the node, while its link-local traffic to the node itself (neighbour discovery)
+ * passes. A table of its own, replaced whole on each start.
  */
-/** The node's end of each pod's veth is named this and a hash of the pod's uid. */
-const HOST_INTERFACE_PREFIX = 'pc';
 const ANTI_SPOOF_TABLE = 'portcullis_podnet';
 export const antiSpoofScript = (): string =>
   [
@@ -44,7 +48,7 @@ export const antiSpoofScript = (): string =>
     `table inet ${ANTI_SPOOF_TABLE} {`,
     '  chain antispoof {',
     '    type filter hook prerouting priority raw; policy accept;',
-    `    iifname "${HOST_INTERFACE_PREFIX}*" meta nfproto ipv4 fib saddr . iif oif missing drop`,
+    `    iifname "${HOST_INTERFACE_PREFIX}*" fib saddr . iif oif missing drop`,
     '  }',
     '}',
     '',
