@@ -7,6 +7,7 @@
  */
 import type { Store } from '../../storage/types.ts';
 import type { WebhookClientConfig } from './types.ts';
+import { canonicalIP } from '../../util/ip-sloppy.ts';
 
 export interface CallTarget {
   /** The URL as upstream would name it in errors (the logical service URL for `service`). */
@@ -67,7 +68,9 @@ export async function resolveTarget(store: Store, cfg: WebhookClientConfig): Pro
   if (!sp) throw new ResolveError(display, `no service port ${port} found for service "${svc.name}"`);
   const eps = await store.get<{ subsets?: EndpointSubset[] }>(`/registry/core/endpoints/${svc.namespace}/${svc.name}`);
   for (const subset of eps?.value.subsets ?? []) {
-    const ip = subset.addresses?.find((x) => x.ip)?.ip;
+    // Dialled in its canonical form: validation reads "0177.0.0.1" as ParseIPSloppy does (decimal,
+    // 177.0.0.1), node's resolver would read it as octal 127.0.0.1. One that does not parse is skipped.
+    const ip = (subset.addresses ?? []).map((x) => (x.ip ? canonicalIP(x.ip) : undefined)).find((x) => x !== undefined);
     const ep = (subset.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? ''));
     if (ip && ep?.port) return { url, display, connectHost: ip, connectPort: ep.port, servername, ca: caOf(cfg) };
   }

@@ -5,6 +5,7 @@
  * reports, as kube-aggregator's AvailableConditionController words them.
  */
 import type { Store } from '../../storage/types.ts';
+import { canonicalIP } from '../../util/ip-sloppy.ts';
 
 type Obj = Record<string, any>;
 
@@ -32,13 +33,23 @@ export class EndpointError extends Error {
 
 const SERVICE_TYPES = ['ClusterIP', 'LoadBalancer', 'NodePort'];
 
+/**
+ * An address as a dial target: its canonical form (validation reads "0177.0.0.1" as ParseIPSloppy
+ * does, decimal 177.0.0.1, where node's resolver would read octal 127.0.0.1); one that does not
+ * parse is left out.
+ */
+function push(out: Array<{ host: string; port: number }>, address: unknown, port: number): void {
+  const host = typeof address === 'string' ? canonicalIP(address) : undefined;
+  if (host !== undefined) out.push({ host, port });
+}
+
 /** Candidate addresses with the port named like the service port, from Endpoints subsets. */
 function fromEndpoints(eps: Obj, portName: string): Array<{ host: string; port: number }> {
   const out: Array<{ host: string; port: number }> = [];
   for (const ss of Array.isArray(eps.subsets) ? eps.subsets : []) {
     const port = (Array.isArray(ss?.ports) ? ss.ports : []).find((p: Obj) => (p?.name ?? '') === portName);
     if (!port) continue;
-    for (const a of Array.isArray(ss.addresses) ? ss.addresses : []) if (typeof a?.ip === 'string') out.push({ host: a.ip, port: port.port });
+    for (const a of Array.isArray(ss.addresses) ? ss.addresses : []) push(out, a?.ip, port.port);
   }
   return out;
 }
@@ -52,7 +63,7 @@ function fromSlices(slices: Obj[], portName: string): Array<{ host: string; port
     if (!port || typeof port.port !== 'number') continue;
     for (const e of Array.isArray(s.endpoints) ? s.endpoints : []) {
       if (e?.conditions?.ready === false) continue;
-      for (const a of Array.isArray(e?.addresses) ? e.addresses : []) out.push({ host: a, port: port.port });
+      for (const a of Array.isArray(e?.addresses) ? e.addresses : []) push(out, a, port.port);
     }
   }
   return out;
