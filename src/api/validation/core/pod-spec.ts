@@ -11,6 +11,7 @@ import { podHostUsers, validateHostNetworkPorts, validateHostUsers, validatePodS
 import { validateOSFields, validateWindowsHostProcess } from './windows-options.ts';
 import { validateEphemeralContainers } from './ephemeral-containers.ts';
 import { validateVolumeSourcePaths } from './volume-sources.ts';
+import { validateDNSNameservers, validateHostAliases } from './pod-dns-hosts.ts';
 import { validateAnnotationsMatchFields, validatePodSpecificAnnotations, type PodAnnotationOptions } from './pod-annotations.ts';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
@@ -114,10 +115,11 @@ function validateDNSPolicy(policy: string | undefined, p: Path): FieldError[] {
 }
 
 function validateDNSConfig(spec: PodSpec, p: Path): FieldError[] {
-  if (spec.dnsPolicy !== 'None') return [];
-  if (!spec.dnsConfig) return [required(p, 'must provide `dnsConfig` when `dnsPolicy` is None')];
-  if (!spec.dnsConfig.nameservers?.length) return [required(p.child('nameservers'), 'must provide at least one DNS nameserver when `dnsPolicy` is None')];
-  return [];
+  if (spec.dnsPolicy === 'None') {
+    if (!spec.dnsConfig) return [required(p, 'must provide `dnsConfig` when `dnsPolicy` is None')];
+    if (!spec.dnsConfig.nameservers?.length) return [required(p.child('nameservers'), 'must provide at least one DNS nameserver when `dnsPolicy` is None')];
+  }
+  return validateDNSNameservers(spec.dnsConfig, p);
 }
 
 export type PodSpecOptions = SecurityContextOptions & PodAnnotationOptions;
@@ -151,6 +153,7 @@ export function validatePodSpec(spec: PodSpec | undefined, p: Path, opts: PodSpe
   if (s.hostname) errs.push(...validateDNS1123Label(s.hostname, p.child('hostname')));
   if (s.subdomain) errs.push(...validateDNS1123Label(s.subdomain, p.child('subdomain')));
   errs.push(...validateTolerations(s.tolerations, p.child('tolerations')));
+  errs.push(...validateHostAliases(s.hostAliases, p.child('hostAliases')));
   if (s.priorityClassName) {
     for (const m of isDNS1123Subdomain(s.priorityClassName)) errs.push(invalid(p.child('priorityClassName'), s.priorityClassName, m));
   }
