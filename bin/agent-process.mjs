@@ -29,7 +29,7 @@ export const AGENT_ENV = { MALLOC_ARENA_MAX: '2' };
  * its command and what those import, and the modules it imports later, on first use (a module
  * missing from the cache would load the type stripper into the agent).
  */
-export const AGENT_MODULES = ['../src/cli/main.ts', '../src/cli/agent.ts', '../src/cluster/agent/server/stream-upgrade.ts'].map((m) => new URL(m, import.meta.url).href);
+export const AGENT_MODULES = ['../src/cli/main.ts', '../src/cli/agent.ts', '../src/cluster/agent/server/stream-upgrade.ts', '../src/cluster/agent/network/node-network.ts'].map((m) => new URL(m, import.meta.url).href);
 
 /**
  * Replaces this process (same pid, stdio and arguments) by `node <AGENT_NODE_FLAGS> <its own

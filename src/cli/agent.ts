@@ -18,7 +18,6 @@ import { IMAGE_FLAGS, imageFlagOptions } from '../cluster/agent/runtime/image-op
 import { boolFlag, commaList, durationFlag, flag, int32Flag, parseCommand } from './args.ts';
 import { DEFAULT_IMAGE_GC_POLICY, imageGcPolicyError } from '../cluster/agent/image-gc.ts';
 import { DEFAULT_EVICTION_HARD, evictionHardFlag, mapFlag, parseThresholdConfig } from '../cluster/agent/eviction/thresholds.ts';
-import { nodeNetworkStarter } from '../cluster/agent/network/node-network.ts';
 import { SysctlAllowlist } from '../cluster/agent/runtime/sysctl-allowlist.ts';
 import { parseEnforcement, parseReserved } from '../cluster/agent/runtime/node-allocatable.ts';
 import { nodeAllocatableOption } from '../cluster/agent/runtime/pods-cgroup-limits.ts';
@@ -103,9 +102,10 @@ export async function runAgent(argv: string[], out: (s: string) => void, makeCli
       imageGcPolicy, evictionHard, evictionSoft, evictionSoftGracePeriod, evictionMinimumReclaim, evictionPressureTransitionMs, evictionMaxPodGracePeriodSeconds, allowedUnsafeSysctls, nodeLabels, registerWithTaints, clusterDomain,
       // Pods' volumes under <data-dir>/pods (runc runs as root).
       podVolumes: true,
-      // The node's pod network: addresses, NetworkPolicy, Services and DNS (--pod-network=false: none).
+      // The node's pod network: addresses, NetworkPolicy, Services and DNS (--pod-network=false: none,
+      // and its modules are not loaded: bin/agent-process.mjs AGENT_MODULES).
       startNetwork: boolFlag(args, 'pod-network', true)
-        ? nodeNetworkStarter({ nodeName, dataDir, clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16'), dnsAddress, clusterDNS, clusterDomain, log })
+        ? async (client) => (await import('../cluster/agent/network/node-network.ts')).nodeNetworkStarter({ nodeName, dataDir, clusterCIDR: flag(args, 'cluster-cidr', '10.244.0.0/16'), dnsAddress, clusterDNS, clusterDomain, log })(client)
         : undefined,
     });
     joined = agent;

@@ -39,6 +39,14 @@ const NOT_FOR_THE_AGENT = [
   /\/src\/cluster\/agent\/local-(agent|serving-approver)\.ts$/,
   // ~2.2 MiB of heap for a few certificate requests (node-certificates.ts writes their DER itself).
   /\/node_modules\/node-forge\//,
+  // The pod network (NetworkPolicy, Services, DNS): loaded when it starts, not with --pod-network=false.
+  /\/src\/cluster\/agent\/network\/node-network\.ts$/,
+  /\/src\/cluster\/netpol\//,
+  /\/src\/cluster\/agent\/network\/dns\/server\.ts$/,
+  // The protobuf codec: the agent's client asks for JSON (the rest client loads it for a client that
+  // asks for protobuf), and a gRPC probe loads protobufjs at its first run.
+  /\/src\/api\/codecs\/protobuf/,
+  /\/node_modules\/protobufjs\//,
 ];
 
 test('portcullis agent loads no other command\'s modules', async (t) => {

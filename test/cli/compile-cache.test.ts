@@ -36,3 +36,16 @@ test('portcullis agent starts from a compile cache it filled first: no type stri
   // Without the cache every process strips types itself: the probe can tell.
   assert.match(await portcullis(['agent', '--no-such-flag'], { NODE_OPTIONS: `--import ${probe}`, NODE_DISABLE_COMPILE_CACHE: '1' }), /^amaro=true$/m);
 });
+
+test('what the agent loads later, on first use (bin/agent-process.mjs AGENT_MODULES: the pod network, the stream handling), comes from the cache too', { skip: !process.features.typescript && 'this Node has no type stripping (tsx runs the sources)' }, async (t) => {
+  const { AGENT_MODULES } = await import('../../bin/agent-process.mjs');
+  assert.ok(AGENT_MODULES.some((m) => m.endsWith('/src/cluster/agent/network/node-network.ts')), 'the pod network is among them');
+  const dir = await mkdtemp(join(tmpdir(), 'compile-cache-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const probe = join(dir, 'probe.mjs');
+  // Once the command is done, the lazily loaded modules are imported in the same process.
+  await writeFile(probe, `let once = false;\nprocess.on('beforeExit', async () => { if (once) return; once = true; for (const m of ${JSON.stringify(AGENT_MODULES)}) await import(m); process.stderr.write('imported\\n'); });\n${PROBE}`);
+  const out = await portcullis(['agent', '--no-such-flag'], { NODE_COMPILE_CACHE: join(dir, 'cache'), NODE_OPTIONS: `--import ${probe}` });
+  assert.match(out, /^imported$/m, out);
+  assert.match(out, /^amaro=false$/m, `a lazily loaded module was type-stripped in the agent process:\n${out}`);
+});

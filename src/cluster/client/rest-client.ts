@@ -6,8 +6,6 @@
  * framing (protobuf), bookmarks passed through.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { decodeProtobufObject } from '../../api/codecs/protobuf.ts';
-import { protobufTypeOf } from '../../api/codecs/protobuf-encode.ts';
 import { loadSchema } from '../../api/schema/schema.ts';
 import type { Schema } from '../../api/schema/types.ts';
 import { ApiStatusError, asApiStatusError, statusError } from './errors.ts';
@@ -30,6 +28,26 @@ const PATCH_TYPES: Record<PatchType, string> = {
 
 /** Transport tuning beside the shared ClientConfig (tests shorten the backoff). */
 export type RestClientOptions = Omit<TransportOptions, 'server' | 'identity' | 'userAgent' | 'maxRetries'>;
+
+/**
+ * The protobuf codec (and protobufjs under it), loaded by the first client that asks for protobuf:
+ * a client that never does (the node agent's) does not hold it (~0.7 MiB of heap).
+ */
+interface ProtobufCodec {
+  decodeProtobufObject: typeof import('../../api/codecs/protobuf.ts').decodeProtobufObject;
+  protobufTypeOf: typeof import('../../api/codecs/protobuf-encode.ts').protobufTypeOf;
+}
+let codec: ProtobufCodec | undefined;
+let codecLoading: Promise<ProtobufCodec> | undefined;
+function loadCodec(): Promise<ProtobufCodec> {
+  codecLoading ??= Promise.all([import('../../api/codecs/protobuf.ts'), import('../../api/codecs/protobuf-encode.ts')]).then(([d, e]) => (codec = { decodeProtobufObject: d.decodeProtobufObject, protobufTypeOf: e.protobufTypeOf }));
+  return codecLoading;
+}
+const isProtobuf = (headers: IncomingHttpHeaders) => String(headers['content-type'] ?? '').split(';')[0]!.trim() === PROTOBUF;
+/** A promise of the codec when an answer is protobuf (asked for, or not) and it is not loaded yet: to await before decoding. */
+function codecFor(headers: IncomingHttpHeaders): Promise<unknown> | undefined {
+  return !codec && isProtobuf(headers) ? loadCodec() : undefined;
+}
 
 let statusSchema: Schema | undefined;
 /** The built-in schema, plus meta/v1 Status, which answers and watch ERROR events carry. */
@@ -82,9 +100,11 @@ export class RestClient implements ApiClient {
     return p;
   }
 
-  /** Whether answers for `r` (and its list) are asked for in protobuf. */
-  private protobufFor(r: ResourceRef, kind = r.kind): boolean {
-    return !!this.config.protobuf && protobufTypeOf(protobufSchema(), apiVersionOf(r), kind) !== undefined;
+  /** Whether answers for `r` (and its list) are asked for in protobuf: false, or (when the config asks for protobuf) a promise of it once the codec is loaded. */
+  private protobufFor(r: ResourceRef, kind = r.kind): boolean | Promise<boolean> {
+    if (!this.config.protobuf) return false;
+    const typed = (c: ProtobufCodec) => c.protobufTypeOf(protobufSchema(), apiVersionOf(r), kind) !== undefined;
+    return codec ? typed(codec) : loadCodec().then(typed);
   }
 
   private accept(proto: boolean): string {
@@ -92,10 +112,10 @@ export class RestClient implements ApiClient {
   }
 
   private decode(headers: IncomingHttpHeaders, body: Buffer): unknown {
-    const ct = String(headers['content-type'] ?? '').split(';')[0].trim();
-    if (ct === PROTOBUF) {
+    if (isProtobuf(headers)) {
       this.stats.protobufAnswers++;
-      return decodeProtobufObject(protobufSchema(), body);
+      // Loaded by then (codecFor).
+      return codec!.decodeProtobufObject(protobufSchema(), body);
     }
     return body.length ? JSON.parse(body.toString('utf8')) : {};
   }
@@ -111,9 +131,12 @@ export class RestClient implements ApiClient {
     return statusError(status, decoded, `${method} ${path}: the server answered ${status}${text && decoded === undefined ? `: ${text}` : ''}`);
   }
 
-  private async call<T>(req: TransportRequest, proto: boolean): Promise<T> {
+  private async call<T>(req: TransportRequest, protobuf: boolean | Promise<boolean>): Promise<T> {
+    const proto = typeof protobuf === 'boolean' ? protobuf : await protobuf;
     const headers: Record<string, string> = { accept: this.accept(proto), ...req.headers };
     const res = await this.transport.request({ ...req, headers });
+    const loading = codecFor(res.headers);
+    if (loading) await loading;
     if (res.status < 200 || res.status >= 300) throw this.errorFrom(req.method, req.path, res.status, res.headers, res.body);
     try {
       return this.decode(res.headers, res.body) as T;
@@ -194,7 +217,7 @@ export class RestClient implements ApiClient {
       onClose(err);
     };
     this.watches.add(handle);
-    const proto = this.protobufFor(r);
+    const protobuf = this.protobufFor(r);
     const path = this.path(r, namespace) + query({
       watch: 'true', resourceVersion: opts.resourceVersion, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector,
       allowWatchBookmarks: opts.allowWatchBookmarks || undefined, timeoutSeconds: opts.timeoutSeconds,
@@ -202,6 +225,7 @@ export class RestClient implements ApiClient {
     void (async () => {
       let s;
       try {
+        const proto = typeof protobuf === 'boolean' ? protobuf : await protobuf;
         s = await this.transport.stream({ method: 'GET', path, idempotent: true, headers: { accept: this.accept(proto) } }, ac.signal);
       } catch (err) {
         finish(asApiStatusError(err));
@@ -212,17 +236,24 @@ export class RestClient implements ApiClient {
         return;
       }
       const res = s.res;
+      const loading = codecFor(s.headers);
+      if (loading) await loading;
       if (!res) {
         finish(this.errorFrom('GET', path, s.status, s.headers, s.body));
         return;
       }
       const isProto = String(res.headers['content-type'] ?? '').startsWith(PROTOBUF);
+      if (isProto && !codec) await loadCodec();
+      if (done) {
+        res.destroy();
+        return;
+      }
       const framer = isProto ? lengthFramer() : lineFramer();
       const decodeFrame = (frame: Buffer): WatchEvent<T> => {
         if (!isProto) return JSON.parse(frame.toString('utf8')) as WatchEvent<T>;
         const ev = parseProtobufWatchEvent(frame);
         this.stats.protobufAnswers++;
-        return { type: ev.type as WatchEvent<T>['type'], object: decodeProtobufObject(protobufSchema(), ev.raw) as T };
+        return { type: ev.type as WatchEvent<T>['type'], object: codec!.decodeProtobufObject(protobufSchema(), ev.raw) as T };
       };
       res.on('data', (chunk: Buffer) => {
         if (done) return;
