@@ -103,3 +103,12 @@ test('rules: legacy IPv4 forms the API accepts (leading zeros, IPv4-mapped) reac
   const text = renderServices(rules);
   assert.doesNotMatch(text, /010\.|::ffff/);
 });
+
+test("rules: one IPv4 ClusterIP per Service, the one ipFamilies names, as kube-proxy's GetClusterIPByFamily", () => {
+  // A second IPv4 entry (validation now refuses it; a Service stored before may hold one: the
+  // kubernetes Service's address, another Service's, an outside one) is not DNATed.
+  const stored = svc('two', '10.96.0.20', { clusterIPs: ['10.96.0.20', '10.96.0.1'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'PreferDualStack' });
+  const v6first = svc('v6first', 'fd00::20', { clusterIPs: ['fd00::20', '10.96.0.21'], ipFamilies: ['IPv6', 'IPv4'] });
+  const rules = serviceRules([stored, v6first], []);
+  assert.deepEqual(rules.map((r) => [r.id, r.clusterIPs]), [['web/two:http', ['10.96.0.20']], ['web/v6first:http', ['10.96.0.21']]]);
+});

@@ -40,6 +40,18 @@ const HAIRPIN_MARK = '0x4000';
 
 type Json = Record<string, any>;
 
+/**
+ * kube-proxy's GetClusterIPByFamily(IPv4): the clusterIPs entry at the first IPv4 of ipFamilies,
+ * or clusterIP when ipFamilies is unset (version skew). One address: a second IPv4 entry (which
+ * validation refuses, but a Service stored before it did may hold) is not served.
+ */
+function clusterIPv4(spec: Json): unknown {
+  const families: unknown[] = Array.isArray(spec.ipFamilies) ? spec.ipFamilies : [];
+  if (families.length === 0) return spec.clusterIP;
+  const i = families.indexOf('IPv4');
+  return i >= 0 && Array.isArray(spec.clusterIPs) ? spec.clusterIPs[i] : undefined;
+}
+
 /** The ready endpoints of each Service port, from Services and their EndpointSlices; `nodeName` is this node (traffic policies Local). */
 export function serviceRules(services: readonly K8sObject[], slices: readonly K8sObject[], nodeName?: string): ServicePortRule[] {
   const byService = new Map<string, K8sObject[]>();
@@ -54,7 +66,7 @@ export function serviceRules(services: readonly K8sObject[], slices: readonly K8
     const spec = (svc.spec ?? {}) as Json;
     // Addresses as upstream's proxy reads them (ParseIPSloppy: "010.096.0.5" is 10.96.0.5, never
     // octal), written into the ruleset only in their canonical form.
-    const ips = ipv4s((spec.clusterIPs as string[] | undefined) ?? (spec.clusterIP ? [spec.clusterIP] : []));
+    const ips = ipv4s([clusterIPv4(spec)]);
     if (ips.length === 0 || spec.type === 'ExternalName') continue;
     const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
     for (const p of (spec.ports as Json[] | undefined) ?? []) {
