@@ -119,9 +119,26 @@ const containerStopSignals: Rule = {
 
 const RULES: readonly Rule[] = [podLevelResources, dynamicResourceAllocation, clusterTrustBundleProjection, imageVolumes, containerStopSignals];
 
+/** Whether the spec carries any field of the rules: one walk, nothing allocated (every pod and template write asks). */
+function anyGatedField(s: Obj): boolean {
+  if (set(s.resourceClaims) || set(s.resources)) return true;
+  for (const f of CONTAINER_LISTS) {
+    const list = s[f];
+    if (!Array.isArray(list)) continue;
+    for (const c of list) if (set(c?.resources?.claims) || set(c?.lifecycle?.stopSignal)) return true;
+  }
+  if (!Array.isArray(s.volumes)) return false;
+  for (const v of s.volumes) {
+    if (set(v?.image)) return true;
+    const sources = v?.projected?.sources;
+    if (Array.isArray(sources)) for (const p of sources) if (set(p?.clusterTrustBundle)) return true;
+  }
+  return false;
+}
+
 /** The pod spec without the fields of 1.33's disabled gates not in use by oldSpec; spec itself when nothing is dropped. */
 export function dropDisabledPodSpecFields<T>(spec: T, oldSpec: Obj | undefined): T {
-  if (!spec || typeof spec !== 'object') return spec;
+  if (!spec || typeof spec !== 'object' || !anyGatedField(spec as Obj)) return spec;
   const drops = RULES.filter((r) => r.present(spec as Obj) && !r.inUse(oldSpec));
   if (drops.length === 0) return spec;
   const out = structuredClone(spec) as Obj;
