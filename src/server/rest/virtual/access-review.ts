@@ -26,10 +26,17 @@ export async function accessReview(ctx: RestContext, req: RestRequest): Promise<
     ]);
   }
   if (kind === 'LocalSubjectAccessReview') {
-    const ns = ra?.namespace ?? '';
-    if (!ra || (ns !== '' && ns !== req.info.namespace)) {
-      throw invalid(kind, req.def.group, '', [{ reason: 'FieldValueInvalid', field: 'spec.resourceAttributes.namespace', message: `Invalid value: ${JSON.stringify(ns)}: must match metadata.namespace` }]);
+    // As upstream's ValidateLocalSubjectAccessReview: the object's namespace is the request's
+    // (namespace.ts refuses a body naming another), and the review's namespace must equal it,
+    // an empty one included; a non-resource review is no local question.
+    const errs: { reason: string; field: string; message: string }[] = [];
+    if (ra && (ra.namespace ?? '') !== req.info.namespace) {
+      errs.push({ reason: 'FieldValueInvalid', field: 'spec.resourceAttributes.namespace', message: `Invalid value: ${JSON.stringify(ra.namespace ?? '')}: must match metadata.namespace` });
     }
+    if (nra) {
+      errs.push({ reason: 'FieldValueInvalid', field: 'spec.nonResourceAttributes', message: `Invalid value: authorization.NonResourceAttributes{Path:${JSON.stringify(String(nra.path ?? ''))}, Verb:${JSON.stringify(String(nra.verb ?? ''))}}: disallowed on this kind of request` });
+    }
+    if (errs.length > 0) throw invalid(kind, req.def.group, '', errs);
   }
   let subject: UserInfo;
   if (kind === 'SelfSubjectAccessReview') {
