@@ -1,4 +1,5 @@
 /** PersistentVolume and PersistentVolumeClaim validation. */
+import { posix } from 'node:path';
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
 import { forbidden, invalid, notSupported, path, required, type FieldError } from '../field-errors.ts';
 import { semanticEqual } from '../equality.ts';
@@ -6,6 +7,7 @@ import { nameIsDNSSubdomain, validateImmutable, validateLabelSelector, validateO
 import { isDNS1123Subdomain } from '../names.ts';
 import { cmpQty, formatQty, parseQty, qtySign, QUANTITY_FORMAT_ERROR } from '../../quantity.ts';
 import { validateQuantity } from './resource-quota.ts';
+import { validateHostPathSource, validatePathNoBacksteps } from './volume-sources.ts';
 
 const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 const RECLAIM_POLICIES = ['Delete', 'Recycle', 'Retain'];
@@ -37,8 +39,17 @@ export function validatePersistentVolume(pv: PersistentVolume): FieldError[] {
   const present = PV_SOURCES.filter((s) => rec[s] !== undefined && rec[s] !== null);
   if (present.length === 0) errs.push(required(sp, 'must specify a volume type'));
   for (const extra of present.slice(1)) errs.push(forbidden(sp.child(extra), 'may not specify more than 1 volume type'));
-  if (spec.hostPath && !spec.hostPath.path) errs.push(required(sp.child('hostPath', 'path')));
-  if (spec.local && !spec.local.path) errs.push(required(sp.child('local', 'path')));
+  // validateHostPathVolumeSource and validateLocalVolumeSource: a path without a `..` element.
+  if (spec.hostPath) {
+    errs.push(...(spec.hostPath.path ? validateHostPathSource(spec.hostPath, sp.child('hostPath')) : [required(sp.child('hostPath', 'path'))]));
+  }
+  if (spec.local) {
+    errs.push(...(spec.local.path ? validatePathNoBacksteps(spec.local.path, sp.child('local', 'path')) : [required(sp.child('local', 'path'))]));
+  }
+  // Upstream: do not allow hostPath mounts of '/' to have a 'recycle' reclaim policy (path.Clean).
+  if (spec.hostPath && posix.normalize(spec.hostPath.path ?? '') === '/' && rp === 'Recycle') {
+    errs.push(forbidden(sp.child('persistentVolumeReclaimPolicy'), "may not be 'recycle' for a hostPath mount of '/'"));
+  }
   if (spec.csi) {
     if (!spec.csi.driver) errs.push(required(sp.child('csi', 'driver')));
     if (!spec.csi.volumeHandle) errs.push(required(sp.child('csi', 'volumeHandle')));

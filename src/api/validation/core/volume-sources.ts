@@ -103,14 +103,18 @@ function validateProjected(vol: NonNullable<Volume['projected']>, p: Path): Fiel
   return errs;
 }
 
+/** validateHostPathVolumeSource for a present path (a pod's volume or a PersistentVolume's source at `p`): no `..` element, a supported type. */
+export function validateHostPathSource(hostPath: { path: string; type?: string | null }, p: Path): FieldError[] {
+  const errs = validatePathNoBacksteps(hostPath.path, p.child('path'));
+  const type = hostPath.type;
+  if (type !== undefined && type !== null && !HOST_PATH_TYPES.includes(type)) errs.push(notSupported(p.child('type'), type, HOST_PATH_TYPES));
+  return errs;
+}
+
 /** The checks above for one volume, at spec.volumes[i] (`p`). */
 export function validateVolumeSourcePaths(vol: Volume, p: Path): FieldError[] {
   const errs: FieldError[] = [];
-  if (vol.hostPath?.path) {
-    errs.push(...validatePathNoBacksteps(vol.hostPath.path, p.child('hostPath', 'path')));
-    const type = vol.hostPath.type;
-    if (type !== undefined && type !== null && !HOST_PATH_TYPES.includes(type)) errs.push(notSupported(p.child('hostPath', 'type'), type, HOST_PATH_TYPES));
-  }
+  if (vol.hostPath?.path) errs.push(...validateHostPathSource(vol.hostPath, p.child('hostPath')));
   for (const [kind, src] of [['secret', vol.secret], ['configMap', vol.configMap]] as const) {
     if (!src) continue;
     errs.push(...validateMode(src.defaultMode, p.child(kind, 'defaultMode')));
