@@ -49,7 +49,9 @@ function clusterIPv4(spec: Json): unknown {
   const families: unknown[] = Array.isArray(spec.ipFamilies) ? spec.ipFamilies : [];
   if (families.length === 0) return spec.clusterIP;
   const i = families.indexOf('IPv4');
-  return i >= 0 && Array.isArray(spec.clusterIPs) ? spec.clusterIPs[i] : undefined;
+  // A Service stored without clusterIPs (written around the API's defaulting) has its clusterIP as the first.
+  const ips: unknown[] = Array.isArray(spec.clusterIPs) && spec.clusterIPs.length > 0 ? spec.clusterIPs : [spec.clusterIP];
+  return i >= 0 ? ips[i] : undefined;
 }
 
 /** The ready endpoints of each Service port, from Services and their EndpointSlices; `nodeName` is this node (traffic policies Local). */
