@@ -32,6 +32,7 @@ import { ValidatingAdmissionWebhook } from './webhook/validating-admission-webho
 import { ValidatingAdmissionPolicyPlugin } from './cel/validating-admission-policy.ts';
 import { MutatingAdmissionPolicyPlugin } from './cel/mutating/mutating-admission-policy.ts';
 import { ImageVerification } from '../image-policy/admission/plugin.ts';
+import { DenyServiceExternalIPs } from './plugins/deny-service-external-ips.ts';
 import type { ImageVerificationConfig } from '../image-policy/admission/config.ts';
 
 type AnyPlugin = Partial<MutatingPlugin> & Partial<ValidatingPlugin> & { readonly name: string };
@@ -80,6 +81,8 @@ const PLUGINS: Array<[string, Factory]> = [
   ['CertificateApproval', ({ deps }) => new CertificateApproval(deps)],
   ['CertificateSigning', ({ deps }) => new CertificateSigning(deps)],
   ['CertificateSubjectRestriction', () => new CertificateSubjectRestriction()],
+  // Off by default as upstream.
+  ['DenyServiceExternalIPs', () => new DenyServiceExternalIPs()],
   // Off by default as upstream (its feature gate is off in 1.33 and 1.34); enabling it also serves its API.
   ['MutatingAdmissionPolicy', ({ deps, registry }) => new MutatingAdmissionPolicyPlugin(deps, registry)],
   ['MutatingAdmissionWebhook', ({ deps }) => new MutatingAdmissionWebhook(deps)],
