@@ -51,3 +51,22 @@ test('payload paths are validated as upstream', () => {
   assert.throws(() => validatePayloadPath('a/../b'), /must not contain '\.\.'/);
   validatePayloadPath('a/b..c');
 });
+
+test("paths are written cleaned, as upstream's validatePayload; one that cleans to the volume itself or to '..' is refused and nothing is touched", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aw-'));
+  try {
+    assert.equal(await writeAtomically(dir, p({ a: ['1', 0o644] })), true);
+    // './x' once made '.' a top-level entry: the volume directory was removed and became a symlink.
+    for (const bad of ['./..data', '.', './', 'x/../..data_tmp']) {
+      await assert.rejects(writeAtomically(dir, p({ [bad]: ['x', 0o644] })), PayloadError, bad);
+      assert.ok(lstatSync(dir).isDirectory(), bad);
+      assert.equal(readFileSync(join(dir, 'a'), 'utf8'), '1', bad);
+    }
+    assert.equal(await writeAtomically(dir, p({ './b': ['2', 0o644], 'c/./d': ['3', 0o644] })), true);
+    assert.ok(lstatSync(dir).isDirectory());
+    assert.equal(readlinkSync(join(dir, 'b')), '..data/b');
+    assert.equal(readFileSync(join(dir, 'c/d'), 'utf8'), '3');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

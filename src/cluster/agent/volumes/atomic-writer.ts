@@ -86,8 +86,26 @@ export interface WriteOptions {
 }
 
 /** Writes the payload into target atomically; returns whether anything changed. */
-export async function writeAtomically(target: string, payload: Payload, o: WriteOptions = {}): Promise<boolean> {
-  for (const p of payload.keys()) validatePayloadPath(p);
+/**
+ * validatePayload: each path validated as written, then kept cleaned (path.Clean), as upstream's
+ * atomic writer. A path that cleans to '.' or to a name starting with '..' ('./..data') is refused:
+ * written as given, './x' made '.' a top-level entry, so the volume directory itself was removed
+ * and replaced by a symlink.
+ */
+function cleanPayload(payload: Payload): Payload {
+  const out: Payload = new Map();
+  for (const [p, f] of payload) {
+    validatePayloadPath(p);
+    const clean = posix.normalize(p).replace(/\/+$/, '');
+    if (clean === '.' || clean === '') throw new PayloadError('invalid path: must not name the volume directory itself');
+    validatePayloadPath(clean);
+    out.set(clean, f);
+  }
+  return out;
+}
+
+export async function writeAtomically(target: string, given: Payload, o: WriteOptions = {}): Promise<boolean> {
+  const payload = cleanPayload(given);
   const oldTs = await readlinkOr(join(target, DATA_DIR));
   if (oldTs && (await sameAsCurrent(join(target, oldTs), payload))) return false;
 
