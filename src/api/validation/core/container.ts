@@ -8,6 +8,7 @@ import { isDNS1123Label, isQualifiedName, isRelaxedEnvVarName, isValidPortName, 
 import { cmpQty, formatQty, parseQty, qtySign, QUANTITY_FORMAT_ERROR } from '../../quantity.ts';
 import { validateResizePolicy } from './pod-resize.ts';
 import { validateContainerSecurityContext } from './security-context.ts';
+import { ENV_FIELD_PATHS, validateObjectFieldSelector } from './field-selector-ref.ts';
 
 export const SUPPORTED_PORT_PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
@@ -57,6 +58,7 @@ function validateEnv(env: readonly EnvVar[] | undefined, p: Path): FieldError[] 
     else for (const m of isRelaxedEnvVarName(ev.name)) errs.push(invalid(ip.child('name'), ev.name, m));
     const vf = ev.valueFrom;
     if (vf) {
+      if (vf.fieldRef) errs.push(...validateObjectFieldSelector(vf.fieldRef, ENV_FIELD_PATHS, ip.child('valueFrom', 'fieldRef')));
       const sources = [vf.fieldRef, vf.resourceFieldRef, vf.configMapKeyRef, vf.secretKeyRef].filter((x) => x !== undefined);
       if (sources.length === 0) errs.push(invalid(ip.child('valueFrom'), '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
       else if (sources.length > 1) errs.push(invalid(ip.child('valueFrom'), '', 'may not have more than one field specified at a time'));

@@ -45,7 +45,7 @@ test('secret and configMap items: relative, no "..", not starting with "..", mod
 });
 
 test('downwardAPI files and projected sources', () => {
-  assert.deepEqual(errs([{ name: 'd', downwardAPI: { items: [{ path: '..data', fieldRef: { fieldPath: 'metadata.name' } }, { path: 'x' }] } }]), [
+  assert.deepEqual(errs([{ name: 'd', downwardAPI: { items: [{ path: '..data', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } }, { path: 'x' }] } }]), [
     `spec.volumes[0].downwardAPI.path: Invalid value: "..data": must not start with '..'`,
     'spec.volumes[0].downwardAPI: Required value: one of fieldRef and resourceFieldRef is required',
   ]);
@@ -56,7 +56,7 @@ test('downwardAPI files and projected sources', () => {
         { configMap: { name: 'cm', items: [{ key: 'a', path: 'same' }, { key: 'b', path: '../up' }] } },
         { secret: { name: 's', items: [{ key: 'a', path: 'same' }] } },
         { serviceAccountToken: { path: '..token', expirationSeconds: 60 } },
-        { downwardAPI: { items: [{ path: 'same', fieldRef: { fieldPath: 'metadata.name' } }] }, configMap: { name: 'two' } },
+        { downwardAPI: { items: [{ path: 'same', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } }] }, configMap: { name: 'two' } },
       ],
     },
   };

@@ -10,6 +10,7 @@
  */
 import type { DownwardAPIVolumeFile, KeyToPath, Volume } from 'kubernetes-types/core/v1.js';
 import { forbidden, invalid, notSupported, required, type FieldError, type Path } from '../field-errors.ts';
+import { validateObjectFieldSelector, VOLUME_FIELD_PATHS } from './field-selector-ref.ts';
 
 const FILE_MODE_ERROR = 'must be a number between 0 and 0777 (octal), both inclusive';
 
@@ -54,6 +55,7 @@ function validateDownwardAPIFile(file: DownwardAPIVolumeFile, p: Path): FieldErr
   const errs: FieldError[] = [];
   if (!file.path) errs.push(required(p.child('path')));
   errs.push(...validateLocalNonReservedPath(file.path ?? '', p.child('path')));
+  if (file.fieldRef) errs.push(...validateObjectFieldSelector(file.fieldRef, VOLUME_FIELD_PATHS, p.child('fieldRef')));
   if (!file.fieldRef && !file.resourceFieldRef) errs.push(required(p, 'one of fieldRef and resourceFieldRef is required'));
   else if (file.fieldRef && file.resourceFieldRef) errs.push(invalid(p, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
   errs.push(...validateMode(file.mode, p.child('mode')));
