@@ -112,7 +112,10 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     dataDir: o.dataDir,
     cpuProfDir: o.cpuProfDir,
     // As portcullis up: the scheduler in a worker thread (BENCH_SCALE_IN_PROCESS=1 keeps it on the server's loop).
-    env: { BENCH_CONTROL_PLANE: JSON.stringify({ controllers: [], leaderElect: false, componentsInWorker: process.env.BENCH_SCALE_IN_PROCESS !== '1', ...(ids ? { authn: { tokenAuthFile: ids.tokenAuthFile } } : {}), ...(o.watchBacklogEvents ? { watch: { maxBacklogEvents: o.watchBacklogEvents } } : {}), ...(o.parallelBinds ? { schedulerParallelBinds: o.parallelBinds } : {}) }) },
+    // No controllers, so no node lifecycle controller to lift the not-ready:NoSchedule taint
+    // TaintNodesByCondition gives each new Node: the plugin is off here (the simulated nodes
+    // register Ready), which keeps the measured work what it was before the plugin.
+    env: { BENCH_CONTROL_PLANE: JSON.stringify({ controllers: [], leaderElect: false, admission: { disable: ['TaintNodesByCondition'] }, componentsInWorker: process.env.BENCH_SCALE_IN_PROCESS !== '1', ...(ids ? { authn: { tokenAuthFile: ids.tokenAuthFile } } : {}), ...(o.watchBacklogEvents ? { watch: { maxBacklogEvents: o.watchBacklogEvents } } : {}), ...(o.parallelBinds ? { schedulerParallelBinds: o.parallelBinds } : {}) }) },
   });
   let sim: SimNodes | undefined;
   const clients: RestClient[] = [];

@@ -32,6 +32,11 @@ import { ValidatingAdmissionWebhook } from './webhook/validating-admission-webho
 import { ValidatingAdmissionPolicyPlugin } from './cel/validating-admission-policy.ts';
 import { MutatingAdmissionPolicyPlugin } from './cel/mutating/mutating-admission-policy.ts';
 import { ImageVerification } from '../image-policy/admission/plugin.ts';
+import { TaintNodesByCondition } from './plugins/taint-nodes-by-condition.ts';
+import { StorageObjectInUseProtection } from './plugins/storage-object-in-use-protection.ts';
+import { PersistentVolumeClaimResize } from './plugins/persistent-volume-claim-resize.ts';
+import { RuntimeClass } from './plugins/runtime-class.ts';
+import { DefaultIngressClass } from './plugins/default-ingress-class.ts';
 import { DenyServiceExternalIPs } from './plugins/deny-service-external-ips.ts';
 import type { ImageVerificationConfig } from '../image-policy/admission/config.ts';
 
@@ -66,6 +71,7 @@ const PLUGINS: Array<[string, Factory]> = [
   ['LimitRanger', ({ deps }) => new LimitRanger(deps)],
   ['ServiceAccount', ({ deps }) => new ServiceAccount(deps)],
   ['NodeRestriction', ({ deps }) => new NodeRestriction(deps)],
+  ['TaintNodesByCondition', () => new TaintNodesByCondition()],
   ['AlwaysPullImages', ({ deps }) => new AlwaysPullImages(deps)],
   ['ImagePolicyWebhook', ({ deps, imagePolicyWebhook }) => new ImagePolicyWebhook(deps, imagePolicyWebhook)],
   ['PodSecurity', ({ deps, podSecurity }) => new PodSecurity(deps.store, podSecurity)],
@@ -74,13 +80,17 @@ const PLUGINS: Array<[string, Factory]> = [
   ['Priority', ({ deps }) => new Priority(deps)],
   ['DefaultTolerationSeconds', ({ deps }) => new DefaultTolerationSeconds(deps)],
   ['DefaultStorageClass', ({ deps }) => new DefaultStorageClass(deps)],
+  ['StorageObjectInUseProtection', () => new StorageObjectInUseProtection()],
   // Removed upstream in 1.18 but listed in the seeds; kept with their old meaning.
   ['DenyEscalatingExec', ({ deps }) => new DenyEscalatingExec(deps)],
   ['DenyExecOnPrivileged', ({ deps }) => new DenyExecOnPrivileged(deps)],
   ['OwnerReferencesPermissionEnforcement', ({ deps, registry }) => new OwnerReferencesPermissionEnforcement(deps, registry ? { registry } : {})],
+  ['PersistentVolumeClaimResize', ({ deps }) => new PersistentVolumeClaimResize(deps)],
+  ['RuntimeClass', ({ deps }) => new RuntimeClass(deps)],
   ['CertificateApproval', ({ deps }) => new CertificateApproval(deps)],
   ['CertificateSigning', ({ deps }) => new CertificateSigning(deps)],
   ['CertificateSubjectRestriction', () => new CertificateSubjectRestriction()],
+  ['DefaultIngressClass', ({ deps }) => new DefaultIngressClass(deps)],
   // Off by default as upstream.
   ['DenyServiceExternalIPs', () => new DenyServiceExternalIPs()],
   // Off by default as upstream (its feature gate is off in 1.33 and 1.34); enabling it also serves its API.
@@ -103,13 +113,19 @@ export const DEFAULT_ENABLED = new Set([
   'ServiceAccount',
   // Off upstream by default but on in kubeadm clusters; the node agents rely on it.
   'NodeRestriction',
+  'TaintNodesByCondition',
   'PodSecurity',
   'Priority',
   'DefaultTolerationSeconds',
   'DefaultStorageClass',
+  'StorageObjectInUseProtection',
+  'PersistentVolumeClaimResize',
+  'RuntimeClass',
   'CertificateApproval',
   'CertificateSigning',
+  // ClusterTrustBundleAttest (on upstream) is left out: ClusterTrustBundles are not served.
   'CertificateSubjectRestriction',
+  'DefaultIngressClass',
   'MutatingAdmissionWebhook',
   // Portcullis's own: admits without a look until a ClusterImagePolicy or ImagePolicy exists.
   'ImageVerification',

@@ -38,7 +38,10 @@ export interface AgentCluster {
 }
 
 export async function startAgentCluster(extraControllers: string[] = [], opts: { scheduler?: boolean } = {}): Promise<AgentCluster> {
-  const c = await startTestCluster({ authn: { enableBootstrapTokenAuth: true }, controllers: ['certificatesigningrequest-approving-controller', 'certificatesigningrequest-signing-controller', ...extraControllers], scheduler: opts.scheduler });
+  // With the scheduler, the node lifecycle controller too: it lifts the not-ready:NoSchedule taint
+  // TaintNodesByCondition gives every new Node once the Node reports Ready, as in a real cluster.
+  const lifecycle = opts.scheduler ? ['node-lifecycle-controller'] : [];
+  const c = await startTestCluster({ authn: { enableBootstrapTokenAuth: true }, controllers: ['certificatesigningrequest-approving-controller', 'certificatesigningrequest-signing-controller', ...lifecycle, ...extraControllers], scheduler: opts.scheduler });
   const admin = new RestClient({ server: c.cp.url, identity: { caPem: c.cp.pki.caCertPem, certPem: c.cp.pki.adminCertPem, keyPem: c.cp.pki.adminKeyPem }, userAgent: 'agent-test' });
   const token = await createJoinToken(admin, { now: Date.now });
   const bootstrap: ClientConfig = { server: c.cp.url, identity: { caPem: c.cp.pki.caCertPem, token }, userAgent: 'agent-test-bootstrap' };

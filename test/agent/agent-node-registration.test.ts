@@ -31,7 +31,8 @@ test('the Node registers with --node-labels and --register-with-taints; NodeRest
   // As initialNode: the flag's value over the default.
   assert.equal(node.metadata.labels?.['kubernetes.io/hostname'], 'custom');
   assert.equal(node.metadata.labels?.['kubernetes.io/os'], 'linux');
-  assert.deepEqual(node.spec.taints, [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'spot', effect: 'PreferNoSchedule' }]);
+  // TaintNodesByCondition appends not-ready:NoSchedule at creation (the node lifecycle controller, not run here, lifts it once Ready).
+  assert.deepEqual(node.spec.taints, [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'spot', effect: 'PreferNoSchedule' }, { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }]);
 
   // The node's own identity may not give itself labels workloads trust it could not set.
   assert.equal(await outcome(agent.client.patch(resources.nodes, '', 'node-reg', 'merge', { metadata: { labels: { 'node-restriction.kubernetes.io/pool': 'secure' } } })),
@@ -47,7 +48,7 @@ test('the Node registers with --node-labels and --register-with-taints; NodeRest
   const again = await ac.start('node-reg', { nodeLabels: { pool: 'green' }, registerWithTaints: [] });
   const kept = await ac.admin.get<K8sObject>(resources.nodes, '', 'node-reg');
   assert.equal(kept.metadata.labels?.pool, 'blue');
-  assert.equal(kept.spec.taints?.length, 2);
+  assert.equal(kept.spec.taints?.length, 3);
   await again.agent.stop();
 });
 

@@ -86,6 +86,8 @@ test('scheduler --config: the same file settings for the scheduler as its own pr
     let out = '';
     const running = runScheduler(['--kubeconfig', c.cp.kubeconfigPath, '--config', file, '--log-level', 'silent'], (s) => (out += s), (cfg) => new RestClient(cfg), stopped);
     assert.equal((await c.admin.post('/api/v1/nodes', NODE)).status, 201);
+    // No node lifecycle controller here to lift TaintNodesByCondition's not-ready:NoSchedule from the Ready Node.
+    assert.equal((await c.admin.patch('/api/v1/nodes/sc-node', { spec: { taints: null } }, 'application/merge-patch+json')).status, 200);
     assert.equal((await c.admin.post('/api/v1/namespaces/default/pods', pod('by-solo', 'solo'))).status, 201);
     const bound = await until('the solo pod is bound', async () => (await c.admin.get('/api/v1/namespaces/default/pods/by-solo')).body.spec?.nodeName as string | undefined);
     assert.equal(bound, 'sc-node');

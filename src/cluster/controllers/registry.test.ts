@@ -45,6 +45,8 @@ test('each registered controller acts as the service account its bootstrap role 
     ['pod-garbage-collector-controller', 'pod-garbage-collector'],
     ['horizontal-pod-autoscaler-controller', 'horizontal-pod-autoscaler'],
     ['persistentvolume-binder-controller', 'persistent-volume-binder'],
+    ['persistentvolumeclaim-protection-controller', 'pvc-protection-controller'],
+    ['persistentvolume-protection-controller', 'pv-protection-controller'],
     ['serviceaccount-controller', 'service-account-controller'],
     ['root-ca-certificate-publisher-controller', 'root-ca-cert-publisher'],
     ['resourcequota-controller', 'resourcequota-controller'],

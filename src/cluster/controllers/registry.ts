@@ -27,6 +27,7 @@ import type { CertKeyPem } from '../../pki/ca.ts';
 import { newPodGCController } from './podgc.ts';
 import { newHpaController } from './hpa/controller.ts';
 import { newPersistentVolumeBinder } from './volume/binder.ts';
+import { newPvcProtectionController, newPvProtectionController, PVC_PROTECTION_CONTROLLER, PV_PROTECTION_CONTROLLER } from './volume/protection.ts';
 import { newServiceAccountController } from './service-account.ts';
 import { newRootCaPublisher } from './root-ca-publisher.ts';
 import { newResourceQuotaController } from './resource-quota.ts';
@@ -99,6 +100,9 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
   { name: 'pod-garbage-collector-controller', aliases: ['podgc'], serviceAccount: 'pod-garbage-collector', workers: 1, start: (d) => newPodGCController({ ...d, queue: d.newQueue() }) },
   { name: 'horizontal-pod-autoscaler-controller', aliases: ['horizontalpodautoscaling'], serviceAccount: 'horizontal-pod-autoscaler', workers: 5, start: (d) => newHpaController({ ...d, queue: d.newQueue() }) },
   { name: 'persistentvolume-binder-controller', aliases: ['persistentvolume-binder'], serviceAccount: 'persistent-volume-binder', workers: 1, start: (d) => newPersistentVolumeBinder({ ...d, queue: d.newQueue() }) },
+  // The StorageObjectInUseProtection admission plugin's finalizers are removed by these two.
+  { name: PVC_PROTECTION_CONTROLLER, aliases: ['pvc-protection'], serviceAccount: 'pvc-protection-controller', workers: 1, start: (d) => newPvcProtectionController({ ...d, queue: d.newQueue() }) },
+  { name: PV_PROTECTION_CONTROLLER, aliases: ['pv-protection'], serviceAccount: 'pv-protection-controller', workers: 1, start: (d) => newPvProtectionController({ ...d, queue: d.newQueue() }) },
   { name: 'serviceaccount-controller', aliases: ['serviceaccount'], serviceAccount: 'service-account-controller', workers: 1, start: (d) => newServiceAccountController({ ...d, queue: d.newQueue() }) },
   { name: 'root-ca-certificate-publisher-controller', aliases: ['root-ca-cert-publisher'], serviceAccount: 'root-ca-cert-publisher', workers: 1, start: (d) => newRootCaPublisher({ ...d, queue: d.newQueue(), caPem: need('root-ca-certificate-publisher-controller', 'the root CA certificate', d.caPem) }) },
   { name: 'resourcequota-controller', aliases: ['resourcequota'], serviceAccount: 'resourcequota-controller', workers: 5, start: (d) => newResourceQuotaController({ ...d, queue: d.newQueue(), discovery: need('resourcequota-controller', 'resource discovery', d.discovery), now: () => new Date(d.now()) }) },
@@ -115,10 +119,11 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = Object.freeze([
 
 /**
  * The controllers API tests rely on as on a part of the API server (default ServiceAccounts,
- * kube-root-ca.crt, namespace deletion, quota status, garbage collection): test clusters run
+ * kube-root-ca.crt, namespace deletion, quota status, garbage collection, the storage protection
+ * finalizers' removal, without which no claim or volume could be deleted): test clusters run
  * these by default, and no workload controller.
  */
-export const CORE_CONTROLLERS: readonly string[] = Object.freeze(['serviceaccount-controller', 'root-ca-certificate-publisher-controller', 'resourcequota-controller', 'namespace-controller', 'garbage-collector-controller']);
+export const CORE_CONTROLLERS: readonly string[] = Object.freeze(['serviceaccount-controller', 'root-ca-certificate-publisher-controller', 'resourcequota-controller', 'namespace-controller', 'garbage-collector-controller', PVC_PROTECTION_CONTROLLER, PV_PROTECTION_CONTROLLER]);
 
 /** The signing controller without the CA fails to start (logged by the manager) rather than run unable to sign. */
 function missingSigningCa(): never {
