@@ -99,6 +99,17 @@ test('RuntimeClass: overhead and scheduling come from the class; an unknown clas
   assert.equal(handSet.body.message, 'pods "hand-set" is forbidden: pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead');
 });
 
+test('RuntimeClass: the overhead it sets is charged by ResourceQuota with the containers\' requests', async () => {
+  assert.equal((await c.admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rc-quota' } })).status, 201);
+  const q = await c.admin.post('/api/v1/namespaces/rc-quota/resourcequotas', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { 'requests.cpu': '1', 'requests.memory': '1Gi' } } });
+  assert.equal(q.status, 201, q.text);
+  await eventually(async () => !!(await c.admin.get('/api/v1/namespaces/rc-quota/resourcequotas/q')).body.status?.hard, 'the quota controller to write status.hard');
+  const p = await c.admin.post('/api/v1/namespaces/rc-quota/pods', pod('charged', { runtimeClassName: 'sandboxed', containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '200m', memory: '100Mi' } } }] }));
+  assert.equal(p.status, 201, p.text);
+  await eventually(async () => (await c.admin.get('/api/v1/namespaces/rc-quota/resourcequotas/q')).body.status?.used?.['requests.cpu'] === '300m', 'requests.cpu used 200m + 100m overhead');
+  assert.equal((await c.admin.get('/api/v1/namespaces/rc-quota/resourcequotas/q')).body.status.used['requests.memory'], '164Mi');
+});
+
 test('DefaultIngressClass: an Ingress without a class gets the default IngressClass', async () => {
   const ic = await c.admin.post('/apis/networking.k8s.io/v1/ingressclasses', { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'web', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } }, spec: { controller: 'example.com/ingress' } });
   assert.equal(ic.status, 201, ic.text);
