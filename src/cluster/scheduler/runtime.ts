@@ -30,6 +30,16 @@ export type ScheduleResult =
 const MIN_FEASIBLE_NODES = 100;
 const MIN_FEASIBLE_PERCENT = 5;
 
+/** runFilters over filters already cleared of the skipped ones. */
+function runFilterList(filters: readonly FilterPlugin[], state: CycleState, pod: Pod, node: NodeInfo): Status {
+  for (let i = 0; i < filters.length; i++) {
+    const p = filters[i]!;
+    const s = p.filter(state, pod, node);
+    if (s && !s.isSuccess()) return new Status(s.code, s.reasons).withPlugin(p.name);
+  }
+  return SUCCESS;
+}
+
 export class Framework {
   readonly profile: Profile;
   readonly #deps: RuntimeDeps;
@@ -111,13 +121,13 @@ export class Framework {
 
   /** RunFilterPlugins: the first plugin that rejects the node decides its status. */
   runFilters(state: CycleState, pod: Pod, node: NodeInfo): Status {
+    return runFilterList(this.#activeFilters(state), state, pod, node);
+  }
+
+  /** The filters PreFilter did not skip for this cycle. */
+  #activeFilters(state: CycleState): readonly FilterPlugin[] {
     const skip = state.get('__skipFilter') as Set<string> | undefined;
-    for (const p of this.filters) {
-      if (skip?.has(p.name)) continue;
-      const s = p.filter(state, pod, node);
-      if (s && !s.isSuccess()) return new Status(s.code, s.reasons).withPlugin(p.name);
-    }
-    return SUCCESS;
+    return skip?.size ? this.filters.filter((p) => !skip.has(p.name)) : this.filters;
   }
 
   numFeasibleNodesToFind(numAll: number): number {
@@ -146,11 +156,13 @@ export class Framework {
       diagnosis.preFilterMsg = status.message();
     } else {
       const want = this.numFeasibleNodesToFind(nodes.length);
+      // Once per cycle rather than a skip-set lookup per filter per node.
+      const filters = this.#activeFilters(state);
       let processed = 0;
       for (let i = 0; i < nodes.length && feasible.length < want; i++) {
         const n = nodes[(this.#nextStart + i) % nodes.length]!;
         processed++;
-        const s = this.runFilters(state, pod, n);
+        const s = runFilterList(filters, state, pod, n);
         if (s.isSuccess()) feasible.push(n);
         else if (s.code === 'Error') return { kind: 'error', message: s.message() };
         else statuses.set(n.name, s);
@@ -175,13 +187,22 @@ export class Framework {
 
   /** PreScore, Score, NormalizeScore, weights: the total per node. */
   scoreNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): NodeScore[] {
-    const totals: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
+    const n = nodes.length;
+    const totals: NodeScore[] = [];
+    for (let i = 0; i < n; i++) totals.push({ name: nodes[i]!.name, score: 0 });
+    // One scores array for all the scorers of the cycle (each fills every entry before its
+    // NormalizeScore, which changes only the scores): not one array and n objects per scorer.
+    let scores: NodeScore[] | undefined;
     for (const { plugin, weight } of this.scorers) {
       const pre = plugin.preScore?.(state, pod, nodes);
       if (pre?.code === 'Skip') continue;
-      const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: plugin.score(state, pod, n) }));
+      if (!scores) {
+        scores = [];
+        for (let i = 0; i < n; i++) scores.push({ name: totals[i]!.name, score: 0 });
+      }
+      for (let i = 0; i < n; i++) scores[i]!.score = plugin.score(state, pod, nodes[i]!);
       plugin.normalizeScore?.(state, pod, scores);
-      scores.forEach((s, i) => (totals[i]!.score += s.score * weight));
+      for (let i = 0; i < n; i++) totals[i]!.score += scores[i]!.score * weight;
     }
     return totals;
   }
