@@ -13,29 +13,34 @@ const STATE_KEY = 'PreFilterNodeResourcesFit';
 export interface InsufficientResource { resourceName: string; reason: string; unresolvable: boolean }
 
 /** fitsRequest: every resource the node lacks for `req`, in upstream's order. */
-export function fitsRequest(req: Resource, node: NodeInfo, ignored: ReadonlySet<string> = new Set()): InsufficientResource[] {
-  const out: InsufficientResource[] = [];
+export function fitsRequest(req: Resource, node: NodeInfo, ignored: ReadonlySet<string> = NONE_IGNORED): readonly InsufficientResource[] {
+  // Nearly every node fits: the list is made only for a node lacking something (a cycle filters hundreds).
+  let out: InsufficientResource[] | undefined;
   const alloc = node.allocatable;
   const used = node.requested;
-  if (node.podCount + 1 > alloc.allowedPodNumber) out.push({ resourceName: 'pods', reason: 'Too many pods', unresolvable: false });
-  if (isZeroRequest(req)) return out;
+  if (node.podCount + 1 > alloc.allowedPodNumber) (out ??= []).push({ resourceName: 'pods', reason: 'Too many pods', unresolvable: false });
+  if (isZeroRequest(req)) return out ?? FITS;
   if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) {
-    out.push({ resourceName: 'cpu', reason: 'Insufficient cpu', unresolvable: req.milliCPU > alloc.milliCPU });
+    (out ??= []).push({ resourceName: 'cpu', reason: 'Insufficient cpu', unresolvable: req.milliCPU > alloc.milliCPU });
   }
   if (req.memory > 0 && req.memory > alloc.memory - used.memory) {
-    out.push({ resourceName: 'memory', reason: 'Insufficient memory', unresolvable: req.memory > alloc.memory });
+    (out ??= []).push({ resourceName: 'memory', reason: 'Insufficient memory', unresolvable: req.memory > alloc.memory });
   }
   if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) {
-    out.push({ resourceName: 'ephemeral-storage', reason: 'Insufficient ephemeral-storage', unresolvable: req.ephemeralStorage > alloc.ephemeralStorage });
+    (out ??= []).push({ resourceName: 'ephemeral-storage', reason: 'Insufficient ephemeral-storage', unresolvable: req.ephemeralStorage > alloc.ephemeralStorage });
   }
+  if (req.scalar.size === 0) return out ?? FITS;
   for (const [name, q] of req.scalar) {
     if (q === 0) continue;
     if (isExtendedResourceName(name) && ignored.has(name)) continue;
     const a = alloc.scalar.get(name) ?? 0;
-    if (q > a - (used.scalar.get(name) ?? 0)) out.push({ resourceName: name, reason: `Insufficient ${name}`, unresolvable: q > a });
+    if (q > a - (used.scalar.get(name) ?? 0)) (out ??= []).push({ resourceName: name, reason: `Insufficient ${name}`, unresolvable: q > a });
   }
-  return out;
+  return out ?? FITS;
 }
+
+const NONE_IGNORED: ReadonlySet<string> = new Set();
+const FITS: readonly InsufficientResource[] = Object.freeze([]);
 
 /**
  * A cycle scores one pod against many nodes: its requests are computed once (pods from informers
@@ -68,23 +73,31 @@ function amount(r: Resource, name: string): number {
  * allocatable and what would be requested with the pod; resources the node lacks are left out
  * (allocatable 0), as are extended resources the pod does not ask for.
  */
-export function allocatableAndRequested(node: NodeInfo, pod: Pod, resources: readonly ResourceSpec[], useRequested: boolean): { alloc: number[]; req: number[] } {
+export function allocatableAndRequested(node: NodeInfo, pod: Pod, resources: readonly ResourceSpec[], useRequested: boolean, out: Scratch = scratchFor(resources)): Scratch {
   const podReq = scoringRequests(pod, !useRequested);
   const nodeReq = useRequested ? node.requested : node.nonZeroRequested;
-  const alloc: number[] = [];
-  const req: number[] = [];
-  for (const r of resources) {
-    const p = amount(podReq, r.name);
-    const isScalar = !['cpu', 'memory', 'ephemeral-storage'].includes(r.name);
+  // `out` may be a scorer's scratch pair, overwritten node after node (a cycle scores hundreds).
+  const { alloc, req } = out;
+  for (let i = 0; i < resources.length; i++) {
+    const name = resources[i]!.name;
+    const p = amount(podReq, name);
+    const isScalar = name !== 'cpu' && name !== 'memory' && name !== 'ephemeral-storage';
     if (isScalar && p === 0) {
-      alloc.push(0);
-      req.push(0);
+      alloc[i] = 0;
+      req[i] = 0;
       continue;
     }
-    alloc.push(amount(node.allocatable, r.name));
-    req.push(amount(nodeReq, r.name) + p);
+    alloc[i] = amount(node.allocatable, name);
+    req[i] = amount(nodeReq, name) + p;
   }
-  return { alloc, req };
+  return out;
+}
+
+interface Scratch { alloc: number[]; req: number[] }
+
+/** Two arrays of resources.length numbers. */
+function scratchFor(resources: readonly ResourceSpec[]): Scratch {
+  return { alloc: resources.map(() => 0), req: resources.map(() => 0) };
 }
 
 /** leastResourceScorer: the weighted mean of (allocatable - requested) * 100 / allocatable. */
@@ -124,6 +137,7 @@ export function nodeResourcesFit(args: FitArgs = {}): PreFilterPlugin & FilterPl
   const ignored = new Set(args.ignoredResources ?? []);
   const resources = args.scoringStrategy?.resources ?? DEFAULT_RESOURCES;
   const scorer = args.scoringStrategy?.type === 'MostAllocated' ? mostAllocatedScore : leastAllocatedScore;
+  const scratch = scratchFor(resources);
   return {
     name: 'NodeResourcesFit',
     preFilter(state, pod) {
@@ -138,7 +152,7 @@ export function nodeResourcesFit(args: FitArgs = {}): PreFilterPlugin & FilterPl
       return new Status(code, insufficient.map((i) => i.reason));
     },
     score(_state, pod, node) {
-      const { alloc, req } = allocatableAndRequested(node, pod, resources, false);
+      const { alloc, req } = allocatableAndRequested(node, pod, resources, false, scratch);
       return scorer(req, alloc, resources);
     },
   };
@@ -147,6 +161,7 @@ export function nodeResourcesFit(args: FitArgs = {}): PreFilterPlugin & FilterPl
 /** NodeResourcesBalancedAllocation: favours nodes whose cpu and memory fractions stay close. */
 export function balancedAllocation(args: { resources?: ResourceSpec[] } = {}): ScorePlugin {
   const resources = args.resources ?? DEFAULT_RESOURCES;
+  const scratch = scratchFor(resources);
   return {
     name: 'NodeResourcesBalancedAllocation',
     preScore(_state, pod) {
@@ -155,7 +170,7 @@ export function balancedAllocation(args: { resources?: ResourceSpec[] } = {}): S
       return resources.every((x) => amount(r, x.name) === 0) ? SKIP : undefined;
     },
     score(_state, pod, node) {
-      const { alloc, req } = allocatableAndRequested(node, pod, resources, true);
+      const { alloc, req } = allocatableAndRequested(node, pod, resources, true, scratch);
       return balancedScore(req, alloc);
     },
   };
@@ -163,19 +178,29 @@ export function balancedAllocation(args: { resources?: ResourceSpec[] } = {}): S
 
 /** balancedResourceScorer: (1 - standard deviation of the requested fractions) * 100. */
 export function balancedScore(req: number[], alloc: number[]): number {
-  const fractions: number[] = [];
+  // The fractions are recomputed in a second pass instead of kept in an array (one per node scored).
+  let count = 0;
   let total = 0;
+  let first = 0;
+  let second = 0;
   for (let i = 0; i < req.length; i++) {
     if (alloc[i] === 0) continue;
     const f = Math.min(req[i]! / alloc[i]!, 1);
     total += f;
-    fractions.push(f);
+    if (count === 0) first = f;
+    else if (count === 1) second = f;
+    count++;
   }
   let std = 0;
-  if (fractions.length === 2) std = Math.abs((fractions[0]! - fractions[1]!) / 2);
-  else if (fractions.length > 2) {
-    const mean = total / fractions.length;
-    std = Math.sqrt(fractions.reduce((s, f) => s + (f - mean) ** 2, 0) / fractions.length);
+  if (count === 2) std = Math.abs((first - second) / 2);
+  else if (count > 2) {
+    const mean = total / count;
+    let sum = 0;
+    for (let i = 0; i < req.length; i++) {
+      if (alloc[i] === 0) continue;
+      sum += (Math.min(req[i]! / alloc[i]!, 1) - mean) ** 2;
+    }
+    std = Math.sqrt(sum / count);
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
