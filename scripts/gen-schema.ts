@@ -15,6 +15,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import protobuf from 'protobufjs';
 import type { FieldSchema, ListInfo, ObjectType, TypeRef, ScalarKind } from '../src/api/schema/types.ts';
 import { docsText, protoComments } from './gen-docs.ts';
+import type { Omissions } from './gen-133-omissions.ts';
+import OMISSIONS_133 from './k8s-133-omissions.json' with { type: 'json' };
 
 /** The API group of each k8s.io/api/<dir> package (upstream's +groupName in each doc.go). */
 export const API_GROUPS: Readonly<Record<string, string>> = {
@@ -330,8 +332,13 @@ interface Loaded {
   comments: Map<string, string[]>;
 }
 
-/** Every message of the protos under <shared>/k8s-api/proto (and EXTRA_PACKAGES), sorted by name, and their raw comments. */
-function loadProtos(sharedDir: string): Loaded {
+/** Every message under a root (nested ones too), sorted by full name. */
+export function protoTypes(root: protobuf.Root): protobuf.Type[] {
+  return allTypes(root).sort((a, b) => cmp(fullName(a), fullName(b)));
+}
+
+/** The protos under <shared>/k8s-api/proto (and EXTRA_PACKAGES) as parsed, not yet resolved, and their raw comments. */
+export function parseProtoTree(sharedDir: string): { root: protobuf.Root; comments: Map<string, string[]> } {
   const root = new protobuf.Root();
   const comments = new Map<string, string[]>();
   const extra = EXTRA_PACKAGES.flatMap((e) => protoFiles(join(sharedDir, 'k8s-api', 'extra', 'proto', e.dir)));
@@ -340,8 +347,54 @@ function loadProtos(sharedDir: string): Loaded {
     protobuf.parse(text, root, { keepCase: true, alternateCommentMode: true });
     for (const [k, v] of protoComments(text)) comments.set(k, v);
   }
+  return { root, comments };
+}
+
+/**
+ * Messages added upstream after 1.33 that are served anyway: MutatingAdmissionPolicy and its
+ * binding in admissionregistration.k8s.io/v1beta1 (upstream 1.34), the storage version of the
+ * v1alpha1 kinds that 1.33 serves with the same fields (src/api/registry/builtin.ts), both served
+ * only while the MutatingAdmissionPolicy plugin is enabled.
+ */
+export const KEPT_AFTER_133: ReadonlySet<string> = new Set(
+  ['ApplyConfiguration', 'JSONPatch', 'Mutation']
+    .concat(['', 'Binding'].flatMap((b) => [`MutatingAdmissionPolicy${b}`, `MutatingAdmissionPolicy${b}List`, `MutatingAdmissionPolicy${b}Spec`]))
+    .map((n) => `k8s.io.api.admissionregistration.v1beta1.${n}`),
+);
+
+/**
+ * Takes out of the parsed protos what Kubernetes 1.33 does not have (scripts/k8s-133-omissions.json,
+ * derived by scripts/gen-133-omissions.ts from the 1.33 protos), except KEPT_AFTER_133. Every entry
+ * must match, and a field kept must not refer to a message taken out (resolveAll then fails).
+ */
+export function omitAfter133(root: protobuf.Root, omissions: Pick<Omissions, 'packages' | 'messages' | 'fields'>): void {
+  const lookup = (name: string): protobuf.ReflectionObject => {
+    const o = root.lookup(name);
+    if (!o) throw new Error(`k8s-133-omissions: ${name} not found in the protos`);
+    return o;
+  };
+  for (const name of [...omissions.packages, ...omissions.messages]) {
+    if (KEPT_AFTER_133.has(name)) continue;
+    const o = lookup(name);
+    (o.parent as protobuf.Namespace).remove(o);
+  }
+  for (const [message, fields] of Object.entries(omissions.fields)) {
+    const t = lookup(message);
+    if (!(t instanceof protobuf.Type)) throw new Error(`k8s-133-omissions: ${message} is not a message`);
+    for (const f of fields) {
+      const field = t.fields[f];
+      if (!field) throw new Error(`k8s-133-omissions: ${message}.${f} not found in the protos`);
+      t.remove(field);
+    }
+  }
+}
+
+/** Every message of the protos as Kubernetes 1.33 has them, sorted by name, and their raw comments. */
+function loadProtos(sharedDir: string): Loaded {
+  const { root, comments } = parseProtoTree(sharedDir);
+  omitAfter133(root, OMISSIONS_133);
   root.resolveAll();
-  return { types: allTypes(root).sort((a, b) => cmp(fullName(a), fullName(b))), comments };
+  return { types: protoTypes(root), comments };
 }
 
 /** The descriptor text for the protos under <shared>/k8s-api/proto: deterministic, one entry a line. */

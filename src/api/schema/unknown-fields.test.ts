@@ -60,13 +60,13 @@ describe('findUnknownFields', () => {
   }
 
   test('map values of message type carry the key in the path', () => {
-    // resource.k8s.io/v1 ResourceSlice: spec.devices[].attributes is map<string, DeviceAttribute>.
+    // resource.k8s.io/v1beta2 ResourceSlice (1.33): spec.devices[].attributes is map<string, DeviceAttribute>.
     const slice = {
-      apiVersion: 'resource.k8s.io/v1',
+      apiVersion: 'resource.k8s.io/v1beta2',
       kind: 'ResourceSlice',
       spec: { devices: [{ name: 'gpu0', attributes: { model: { string: 'x' }, 'vendor.io/mem': { int: 1, float: 2 } } }] },
     };
-    assert.deepEqual(findUnknownFields(loadSchema(), 'k8s.io.api.resource.v1.ResourceSlice', slice), [
+    assert.deepEqual(findUnknownFields(loadSchema(), 'k8s.io.api.resource.v1beta2.ResourceSlice', slice), [
       'spec.devices[0].attributes.vendor.io/mem.float',
     ]);
   });
