@@ -4,6 +4,13 @@
  */
 import { defaultNormalizeScore, unresolvable, type FilterPlugin, type ScorePlugin } from '../framework.ts';
 import { findUntoleratedTaint, tolerationsTolerateTaint, type Taint, type Toleration } from '../labels.ts';
+import type { Pod } from '../resources.ts';
+
+const STATE_KEY = 'PreScoreTaintToleration';
+
+function preferNoScheduleTolerations(pod: Pod): Toleration[] {
+  return (pod.spec?.tolerations ?? []).filter((t: Toleration) => !t.effect || t.effect === 'PreferNoSchedule');
+}
 
 export function taintToleration(): FilterPlugin & ScorePlugin {
   return {
@@ -14,11 +21,17 @@ export function taintToleration(): FilterPlugin & ScorePlugin {
       if (!t) return undefined;
       return unresolvable(`node(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`);
     },
-    score(_state, pod, node) {
-      // Only tolerations with effect PreferNoSchedule or no effect count here.
-      const tolerations = (pod.spec?.tolerations ?? []).filter((t: Toleration) => !t.effect || t.effect === 'PreferNoSchedule');
+    preScore(state, pod) {
+      // Only tolerations with effect PreferNoSchedule or no effect count here (upstream's PreScore keeps them for the cycle).
+      state.set(STATE_KEY, preferNoScheduleTolerations(pod));
+      return undefined;
+    },
+    score(state, pod, node) {
+      const taints = node.node.spec?.taints as Taint[] | undefined;
+      if (!taints?.length) return 0;
+      const tolerations = (state.get(STATE_KEY) as Toleration[] | undefined) ?? preferNoScheduleTolerations(pod);
       let n = 0;
-      for (const taint of (node.node.spec?.taints ?? []) as Taint[]) {
+      for (const taint of taints) {
         if (taint.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(tolerations, taint)) n++;
       }
       return n;
