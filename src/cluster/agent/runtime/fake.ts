@@ -89,7 +89,7 @@ export class FakeRuntime implements ContainerRuntime {
   async createSandbox(cfg: SandboxConfig): Promise<SandboxStatus> {
     const existing = this.#state.sandboxes.find((s) => s.pod.uid === cfg.pod.uid && s.state === 'ready');
     if (existing) return { ...existing };
-    const s: Mutable<SandboxStatus> = { id: randomUUID(), pod: { ...cfg.pod }, state: 'ready', createdAt: this.#iso(), pid: 1, namespaces: cfg.spec.hostNetwork ? {} : { net: '/proc/1/ns/net', ipc: '/proc/1/ns/ipc', uts: '/proc/1/ns/uts' } };
+    const s: Mutable<SandboxStatus> = { id: randomUUID(), pod: { ...cfg.pod }, state: 'ready', createdAt: this.#iso(), pid: 1, namespaces: cfg.spec.hostNetwork ? {} : { net: '/proc/1/ns/net', ipc: '/proc/1/ns/ipc', uts: '/proc/1/ns/uts' }, hostNetwork: cfg.spec.hostNetwork === true };
     this.#state.sandboxes.push(s);
     this.#record('createSandbox', s.id);
     this.#save();

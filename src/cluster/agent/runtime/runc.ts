@@ -217,7 +217,7 @@ export class RuncRuntime implements ContainerRuntime {
     if (meta.holder === 'files') {
       const files = podNamespaceFiles(this.nsDir(dir, meta), meta.hostNetwork, meta.hostIPC);
       const ready = !(await exists(join(dir, 'exit'))) && podNamespacesHeld(files);
-      return { id, pod: meta.pod, state: ready ? 'ready' : 'notready', createdAt: meta.createdAt, namespaces: ready ? files : {} };
+      return { id, pod: meta.pod, state: ready ? 'ready' : 'notready', createdAt: meta.createdAt, namespaces: ready ? files : {}, hostNetwork: meta.hostNetwork };
     }
     const pid = await readPid(dir);
     const ready = pid !== undefined && !(await exists(join(dir, 'exit')));
@@ -229,6 +229,7 @@ export class RuncRuntime implements ContainerRuntime {
         ...(meta.hostNetwork ? {} : { net: ns('net'), uts: ns('uts') }),
         ...(meta.hostIPC ? {} : { ipc: ns('ipc') }),
       },
+      hostNetwork: meta.hostNetwork,
     };
   }
 

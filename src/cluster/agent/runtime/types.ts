@@ -64,6 +64,11 @@ export interface SandboxStatus {
    * the pod shares with the host (hostNetwork: no net path).
    */
   readonly namespaces: { readonly net?: string; readonly ipc?: string; readonly uts?: string };
+  /**
+   * The pod runs in the host's network namespace (spec.hostNetwork, as CRI's NamespaceMode NODE),
+   * from the sandbox's own record: a missing net path alone does not say so.
+   */
+  readonly hostNetwork?: boolean;
 }
 
 /** What an image tells the runtime (OCI image config), after the image service has unpacked it. */

@@ -6,7 +6,7 @@
  * connection says goes back on the data channel, a failure to connect as text on the error
  * channel. The session ends when the client closes or every connection has ended.
  *
- * Into the pod: hostNetwork pods are reached on the host's 127.0.0.1; others inside their
+ * Into the pod: hostNetwork pods (the sandbox says so) are reached on the host's 127.0.0.1; others inside their
  * network namespace by `nsenter --net=<sandbox netns> busybox nc 127.0.0.1 <port>` (the
  * nsenter + socat way of dockershim's port forwarding), so a server bound to the pod's loopback
  * is reachable as upstream's.
@@ -36,8 +36,11 @@ export function forwardedPorts(q: URLSearchParams): number[] {
 const BUSYBOX = '/bin/busybox';
 
 export const netnsDialer: PortDialer = async (sandbox, port) => {
+  // As containerd's portForward: the host's namespace only for a pod on the host network; any
+  // other sandbox without its namespace fails closed rather than reach the node's loopback.
+  if (sandbox.hostNetwork === true) return connectTcp('127.0.0.1', port);
   const net = sandbox.namespaces.net;
-  if (!net) return connectTcp('127.0.0.1', port);
+  if (!net) throw new Error(`network namespace for sandbox ${JSON.stringify(sandbox.id)} is closed`);
   const child = spawn('nsenter', [`--net=${net}`, '--', BUSYBOX, 'nc', '127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'ignore'] });
   const d = Duplex.from({ readable: child.stdout, writable: child.stdin });
   // The connection is the process: it ends when nc exits, and nc is killed when the client goes.
