@@ -21,8 +21,9 @@ import { isConflict, isNotFound } from '../client/errors.ts';
 import { DEFAULT_BACKOFF, retryOnConflict } from '../client/retry.ts';
 import { realTimers, type Timers } from '../client/timers.ts';
 import type { ApiClient, Controller, DeleteOptions, Informer, InformerFactory, K8sObject, ResourceRef, WorkQueue } from '../client/types.ts';
-import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, isDeletingDependents, isOrphaning, nodeOf, OwnerGraph, ownerRefsOf, type GraphNode, type OwnerRef } from './gc-graph.ts';
-import { newQueueController, type ControllerLog } from './queue-controller.ts';
+import { newEventRecorder } from './events.ts';
+import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, isDeletingDependents, isOrphaning, nodeOf, OwnerGraph, ownerNamespaceValid, ownerRefsOf, type GraphNode, type OwnerRef } from './gc-graph.ts';
+import { eventSuffix, newQueueController, type ControllerLog } from './queue-controller.ts';
 import { groupResourceOf, type ResourceDiscovery } from './resource-discovery.ts';
 
 export const GC_NAME = 'garbage-collector-controller';
@@ -45,6 +46,9 @@ export interface GarbageCollectorDeps {
   discovery: ResourceDiscovery;
   resyncMs?: number;
   timers?: Timers;
+  /** Event times and name suffixes (defaults Date.now, Math.random). */
+  now?: () => number;
+  random?: () => number;
 }
 
 export function newGarbageCollector(d: GarbageCollectorDeps): Controller {
@@ -54,11 +58,32 @@ export function newGarbageCollector(d: GarbageCollectorDeps): Controller {
   const enqueue = (uid: string | undefined) => {
     if (uid) d.queue.add(uid);
   };
+  const recorder = newEventRecorder({ client: d.client, component: GC_NAME, now: d.now ?? Date.now, suffix: eventSuffix(d.random ?? Math.random), log: d.log });
+
+  /**
+   * Upstream's reportInvalidNamespaceOwnerRef: a Warning on the dependent whose reference names
+   * an owner observed in another namespace; the dependent is synced, which finds the owner absent
+   * in its own namespace and deletes it.
+   */
+  const invalidNamespaceRef = (dep: GraphNode, owner: GraphNode) => {
+    const ref = dep.owners.find((r) => r.uid === owner.uid);
+    if (!ref) return;
+    const invalid = `[${ref.apiVersion}/${ref.kind}, namespace: ${dep.namespace}, name: ${ref.name}, uid: ${ref.uid}]`;
+    recorder.event({ metadata: { namespace: dep.namespace, name: dep.name, uid: dep.uid } }, dep.resource, 'Warning', 'OwnerRefInvalidNamespace', `ownerRef ${invalid} does not exist in namespace ${JSON.stringify(dep.namespace)}`);
+    enqueue(dep.uid);
+  };
 
   const onUpsert = (resource: ResourceRef, o: K8sObject) => {
     const n = nodeOf(resource, o);
     if (!n) return;
     const prev = graph.upsert(n);
+    // The good owner -> bad dependent order (upstream's addDependentToOwners, for added references)
+    // and the bad dependent -> good owner order (a newly observed owner's dependents elsewhere).
+    for (const r of n.owners) {
+      const owner = graph.get(r.uid);
+      if (owner && !ownerNamespaceValid(owner, n) && !prev?.owners.some((p) => p.uid === r.uid)) invalidNamespaceRef(n, owner);
+    }
+    if (!prev) for (const dep of graph.dependentsOf(n.uid)) if (!ownerNamespaceValid(n, dep)) invalidNamespaceRef(dep, n);
     // Owners the graph does not hold (yet, or any more): the dependent's sync verifies them live.
     if (n.owners.some((r) => !graph.get(r.uid) || isDeletingDependents(graph.get(r.uid)))) enqueue(n.uid);
     // Deletion started with a finalizer this collector serves.
@@ -112,7 +137,10 @@ export function newGarbageCollector(d: GarbageCollectorDeps): Controller {
 
   /** Upstream's isDangling: the owner is gone, or another object of its name has another uid. */
   const ownerState = async (ref: OwnerRef, dependent: GraphNode): Promise<'solid' | 'dangling' | 'waiting'> => {
-    const cached = graph.get(ref.uid);
+    const found = graph.get(ref.uid);
+    // Only an owner where the reference says it is counts: in the dependent's namespace (or
+    // cluster-scoped), of its kind and name. Another is looked up where the reference points.
+    const cached = found && ownerNamespaceValid(found, dependent) && found.name === ref.name && found.resource.kind === ref.kind ? found : undefined;
     // The cache may lag a deletion (then the owner looks solid: we only wait longer) but is
     // never trusted for an absence.
     if (cached && !cached.deleting) return 'solid';

@@ -50,6 +50,13 @@ export function nodeOf(resource: ResourceRef, o: K8sObject): GraphNode | undefin
   };
 }
 
+/**
+ * A namespaced owner is only ever in its dependent's namespace (a cluster-scoped one in any): an
+ * owner reference from another namespace names an owner that, for the collector, does not exist
+ * (upstream 1.20+: OwnerRefInvalidNamespace; the dependent is deleted as an orphan).
+ */
+export const ownerNamespaceValid = (owner: GraphNode, dependent: GraphNode): boolean => owner.namespace === '' || owner.namespace === dependent.namespace;
+
 export const isDeletingDependents = (n: GraphNode | undefined): boolean => !!n?.deleting && n.finalizers.includes(FINALIZER_FOREGROUND);
 export const isOrphaning = (n: GraphNode | undefined): boolean => !!n?.deleting && n.finalizers.includes(FINALIZER_ORPHAN);
 
@@ -70,9 +77,16 @@ export class OwnerGraph {
     return [...(this.dependents.get(owner) ?? [])].flatMap((u) => this.nodes.get(u) ?? []);
   }
 
-  /** Upstream's blockingDependents: dependents whose reference to `owner` has blockOwnerDeletion. */
+  /**
+   * Upstream's blockingDependents: dependents whose reference to `owner` has blockOwnerDeletion.
+   * Unlike upstream's node.blockingDependents, a dependent in another namespace than a namespaced
+   * owner's does not count: its reference is invalid (its owner is absent for the collector,
+   * which deletes it), and it must not let another namespace hold the owner's foreground deletion
+   * open with a finalizer of its own.
+   */
   blockingDependentsOf(owner: string): GraphNode[] {
-    return this.dependentsOf(owner).filter((d) => d.owners.some((r) => r.uid === owner && r.blockOwnerDeletion === true));
+    const o = this.nodes.get(owner);
+    return this.dependentsOf(owner).filter((d) => (!o || ownerNamespaceValid(o, d)) && d.owners.some((r) => r.uid === owner && r.blockOwnerDeletion === true));
   }
 
   /** Puts the node in; returns the previous one of that uid. */
