@@ -97,7 +97,9 @@ export async function outcome(p: Promise<unknown>): Promise<string> {
 export async function approveServing(ac: AgentCluster, endpoint: { readonly port: number | undefined }): Promise<void> {
   const csr = await eventually(async () => (await ac.admin.list<K8sObject>(resources.certificatesigningrequests, '')).items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving'), 'a serving CSR');
   await ac.admin.update(resources.certificatesigningrequests, '', { ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test', message: 'approved by the test' }] } }, 'approval');
-  await eventually(async () => endpoint.port, 'the endpoint serves');
+  // The signer (controller manager), the agent's CSR watch and its TLS listener all take turns on a
+  // loaded machine: allow 60 s (an interim CI at load 12 once needed more than the default 15 s).
+  await eventually(async () => endpoint.port, 'the endpoint serves', 1200);
 }
 
 /** A kubeconfig file for the cluster's admin, for kubectl. */
