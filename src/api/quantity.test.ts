@@ -187,3 +187,38 @@ test('AsApproximateFloat64: the held value times Go\'s Pow10 of its scale', () =
   assert.equal(qtyApproximateFloat(mustParseQty('1.5Ki')), 1536000000000 * (1 / 1e9));
   assert.equal(qtyApproximateFloat(mustParseQty('0e-5000')), 0);
 });
+
+test('a megabyte of digits parses with BigInt over at most ~1,100 of them, to upstream answer', () => {
+  // V8's BigInt(string) is superlinear (~150 ms for 1e6 digits): count what reaches it, not time.
+  const real = globalThis.BigInt;
+  let longest = 0;
+  const counting = new Proxy(real, {
+    apply(target, self, args: unknown[]) {
+      if (typeof args[0] === 'string') longest = Math.max(longest, args[0].length);
+      return Reflect.apply(target, self, args);
+    },
+  });
+  const M = 1_000_000;
+  const cases: [string, string | undefined][] = [
+    ['0.' + '0'.repeat(M) + '1', '1n'], // rounded up to 1n
+    ['1.' + '3'.repeat(M), '1333333334n'],
+    ['0.' + '9'.repeat(M) + 'Ki', '1Ki'],
+    ['1'.repeat(M) + 'Ki', '9223372036854775807'], // maxAllowed, upstream's cap
+    ['-' + '7'.repeat(M) + 'Mi', '-9223372036854775807'],
+    ['1'.repeat(M) + 'e-' + String(M), '111111112e-9'],
+    ['0'.repeat(M) + '12.5', '12500m'],
+    ['1' + '0'.repeat(M), undefined], // beyond our 10^1001 bound, as an exponent over 1000
+    ['10e1000', undefined],
+  ];
+  globalThis.BigInt = counting;
+  try {
+    for (const [text, want] of cases) {
+      const q = parseQty(text);
+      assert.equal(q && formatQty(q), want, text.slice(0, 20));
+    }
+  } finally {
+    globalThis.BigInt = real;
+  }
+  assert.ok(longest <= 1100, `BigInt parsed a ${longest}-digit string`);
+  assert.equal(parseQty('9' + '0'.repeat(1000))?.nanos, 9n * 10n ** 1009n); // under the bound
+});

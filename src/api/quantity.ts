@@ -144,6 +144,12 @@ const ERR_SUFFIX: Failure = { error: "unable to parse quantity's suffix" };
 const POW10 = Array.from({ length: 40 }, (_, i) => 10n ** BigInt(i));
 const pow10 = (n: number): bigint => POW10[n] ?? 10n ** BigInt(n);
 
+function stripLeadingZeros(d: string): string {
+  let i = 0;
+  while (i < d.length && d.charCodeAt(i) === 48) i++;
+  return i === 0 ? d : d.slice(i);
+}
+
 /** ParseQuantity. */
 function parseUncached(str: string): Qty | Failure {
   if (str.length === 0) return ERR_FORMAT;
@@ -154,6 +160,8 @@ function parseUncached(str: string): Qty | Failure {
   if (!it) return ERR_SUFFIX;
   // Beyond upstream, which would build 10^exponent for any int32 exponent (a negative one only rounds up to 1n).
   if (it.exponent > MAX_EXPONENT) return ERR_FORMAT;
+  // And, as that bound, a value of 10^(MAX_EXPONENT+1) or more (upstream keeps any number of digits).
+  if (it.base === 10 && s.num.length + it.exponent > MAX_EXPONENT + 1 && s.num !== '0') return ERR_FORMAT;
   const { num, denom } = s;
   let format = it.format;
 
@@ -189,11 +197,21 @@ function parseUncached(str: string): Qty | Failure {
 
   // The inf.Dec path: exact, then rounded up to 1n, BinarySI capped at 2^63-1.
   const m = /^[+-]?([0-9]*)(?:\.([0-9]*))?$/.exec(s.value);
-  const whole = m?.[1] ?? '';
-  const frac = m?.[2] ?? '';
-  if (!m || whole.length + frac.length === 0) return ERR_NUMERIC;
-  let unscaled = BigInt(whole + frac);
-  let exp = -frac.length;
+  if (!m || (m[1] ?? '').length + (m[2] ?? '').length === 0) return ERR_NUMERIC;
+  // The value is BigInt(digits) * 10^(whole.length - digits.length), times the suffix.
+  const whole = stripLeadingZeros(m[1] ?? '');
+  let digits = whole + (m[2] ?? '');
+  if (it.base === 2 && whole.length > 20) {
+    // At least 10^20: over maxAllowed whatever the suffix, so capped as below.
+    return { nanos: (s.positive ? INT64_MAX : -INT64_MAX) * NANO, format, scale: 0, dec: true };
+  }
+  // Only the digits down to the one below 1n count exactly (for BinarySI, times 2^exponent: exponent
+  // more); the ones past it only round up, so any non-zero among them stands as one '1'. This keeps
+  // BigInt (superlinear in V8) to at most ~1,100 digits whatever the text's length.
+  const keep = Math.max(0, whole.length + (it.base === 10 ? it.exponent + 9 : it.exponent + 10)) + 1;
+  if (digits.length > keep) digits = digits.slice(0, keep) + (/[1-9]/.test(digits.slice(keep)) ? '1' : '');
+  let unscaled = BigInt(digits);
+  let exp = whole.length - digits.length;
   if (it.base === 10) exp += it.exponent;
   else unscaled <<= BigInt(it.exponent);
   // Upstream rounds a non-zero amount to scale 1n (inf.Dec Round sets its scale); a zero keeps its
@@ -201,7 +219,7 @@ function parseUncached(str: string): Qty | Failure {
   if (unscaled === 0n) return { nanos: 0n, format, scale: Math.max(exp, -9), dec: true };
   let nanos: bigint;
   if (exp >= -9) nanos = unscaled * pow10(exp + 9);
-  else if (-9 - exp > whole.length + frac.length + 19) nanos = 1n; // far below 1n: only the rounding is left
+  else if (-9 - exp > digits.length + 19) nanos = 1n; // far below 1n: only the rounding is left
   else {
     const div = pow10(-9 - exp);
     const q = unscaled / div;
@@ -244,7 +262,8 @@ const isFailure = (r: Qty | Failure): r is Failure => (r as Failure).error !== u
 
 /**
  * ParseQuantity of a string, or of a number's text (what UnmarshalJSON gets from a JSON number);
- * undefined when upstream refuses it (or, beyond upstream, its exponent is over 1000).
+ * undefined when upstream refuses it (or, beyond upstream, its exponent is over 1000 or its value
+ * at least 10^1001).
  */
 export function parseQty(input: unknown): Qty | undefined {
   const text = typeof input === 'number' ? String(input) : input;
