@@ -143,6 +143,21 @@ test('the sandbox\'s resolv.conf: read-only only with readOnlyRootFilesystem, sk
   assert.deepEqual(mountOf({ name: 'x' }, [{ containerPath: '/etc/resolv.conf', hostPath: '/vol/resolv', readOnly: true }]), [{ destination: '/etc/resolv.conf', type: 'bind', source: '/vol/resolv', options: ['rbind', 'rprivate', 'ro'] }]);
 });
 
+test('a volume at an unclean resolv.conf path replaces the sandbox\'s file (containerd isInCRIMounts: filepath.Clean)', () => {
+  const c: Container = { name: 'x' };
+  for (const at of ['/etc//resolv.conf', '/etc/./resolv.conf', '/etc/resolv.conf/', '/tmp/../etc/resolv.conf']) {
+    const conf = { ...cfg(c), mounts: [{ containerPath: at, hostPath: '/vol/resolv', readOnly: true }] };
+    const user = resolveUser(conf.podSpec, c, undefined, 'root:x:0:0::/root:/bin/sh\n', '');
+    const s = containerSpec({ cfg: conf, sandbox, hostname: 'web', user, cgroupsPath: 'p', podFiles: { '/etc/resolv.conf': '/data/pods/u1/resolv.conf' } });
+    assert.deepEqual(s.mounts.filter((m) => m.source.endsWith('resolv.conf') || m.source === '/vol/resolv').map((m) => m.source), ['/vol/resolv'], at);
+  }
+  // WithMounts: a default mount (/proc) under a volume at an unclean path: only the volume.
+  const conf = { ...cfg(c), mounts: [{ containerPath: '/proc/', hostPath: '/vol/p', readOnly: true }] };
+  const user = resolveUser(conf.podSpec, c, undefined, 'root:x:0:0::/root:/bin/sh\n', '');
+  const s = containerSpec({ cfg: conf, sandbox, hostname: 'web', user, cgroupsPath: 'p' });
+  assert.deepEqual(s.mounts.filter((m) => m.destination === '/proc' || m.destination === '/proc/').map((m) => m.source), ['/vol/p']);
+});
+
 test('host devices: dev_t decoding, and only a privileged container gets them', () => {
   assert.deepEqual(majorMinor(0x0801), { major: 8, minor: 1 });
   // makedev(259, 65537): major bits 8..19 and 32..., minor bits 0..7 and 20...

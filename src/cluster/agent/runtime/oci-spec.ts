@@ -3,6 +3,7 @@
  * containerd's CRI plugin build them. Pure: the caller resolves the user from the image's files,
  * reads Localhost seccomp profiles, and knows the sandbox's namespace paths.
  */
+import { posix } from 'node:path';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import { ALL_CAPS, ALLOWED_DEVICES, DEFAULT_CAPS, MASKED_PATHS, READONLY_PATHS, defaultMounts, type OciMount } from './oci-defaults.ts';
 import { sandboxSysctls } from './sysctl-allowlist.ts';
@@ -88,6 +89,12 @@ export function sandboxSpec(cfg: SandboxConfig, pause: { binary: string; args: s
   return out;
 }
 
+/** Go's filepath.Clean of an absolute path: no `.`, `..`, doubled or trailing slashes. */
+function cleanPath(p: string): string {
+  const n = posix.normalize(p);
+  return n.length > 1 && n.endsWith('/') ? n.replace(/\/+$/, '') : n;
+}
+
 /**
  * containerd WithCapabilities: ALL first, then the individual adds and drops (CAP_ prefixed).
  * "ALL" and privileged mean every capability the agent itself has (containerd's cap.Current()).
@@ -161,13 +168,15 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
   }
 
   const userMounts: OciMount[] = [];
-  const own = new Set(cfg.mounts.map((m) => m.containerPath));
-  for (const [dst, src] of Object.entries(input.podFiles ?? {})) if (!own.has(dst)) userMounts.push({ destination: dst, type: 'bind', source: src, options: ['rbind', 'rprivate', sc.readOnlyRootFilesystem === true ? 'ro' : 'rw'] });
+  // containerd's isInCRIMounts and WithMounts compare filepath.Clean'ed paths: a volume at
+  // /etc//resolv.conf replaces the sandbox's file rather than landing on top of it.
+  const own = new Set(cfg.mounts.map((m) => cleanPath(m.containerPath)));
+  for (const [dst, src] of Object.entries(input.podFiles ?? {})) if (!own.has(cleanPath(dst))) userMounts.push({ destination: dst, type: 'bind', source: src, options: ['rbind', 'rprivate', sc.readOnlyRootFilesystem === true ? 'ro' : 'rw'] });
   if (input.shm) userMounts.push({ destination: '/dev/shm', type: 'bind', source: input.shm, options: ['rbind', 'rprivate', 'rw'] });
   for (const m of cfg.mounts) userMounts.push(bindMount(m));
-  const taken = new Set(userMounts.map((m) => m.destination));
+  const taken = new Set(userMounts.map((m) => cleanPath(m.destination)));
   // Parents before children, as containerd sorts them, so a volume at /a/b is not hidden by one at /a.
-  const mounts = [...defaultMounts(privileged).filter((m) => !taken.has(m.destination)), ...userMounts.sort((a, b) => depth(a.destination) - depth(b.destination))];
+  const mounts = [...defaultMounts(privileged).filter((m) => !taken.has(cleanPath(m.destination))), ...userMounts.sort((a, b) => depth(a.destination) - depth(b.destination))];
 
   const resources: Record<string, unknown> = {
     devices: privileged ? [{ allow: true, access: 'rwm' }] : ALLOWED_DEVICES,
