@@ -136,7 +136,7 @@ export function newGarbageCollector(d: GarbageCollectorDeps): Controller {
   };
 
   /** Upstream's isDangling: the owner is gone, or another object of its name has another uid. */
-  const ownerState = async (ref: OwnerRef, dependent: GraphNode): Promise<'solid' | 'dangling' | 'waiting'> => {
+  const ownerState = async (ref: OwnerRef, dependent: GraphNode): Promise<'solid' | 'dangling' | 'waiting' | 'unresolvable'> => {
     const found = graph.get(ref.uid);
     // Only an owner where the reference says it is counts: in the dependent's namespace (or
     // cluster-scoped), of its kind and name. Another is looked up where the reference points.
@@ -145,6 +145,9 @@ export function newGarbageCollector(d: GarbageCollectorDeps): Controller {
     // never trusted for an absence.
     if (cached && !cached.deleting) return 'solid';
     const r = cached?.resource ?? resourceFor(ref);
+    // A cluster-scoped item naming a namespaced owner: not resolvable, never retried (upstream's
+    // namespacedOwnerOfClusterScopedObjectErr); the item is left as it is.
+    if (dependent.namespace === '' && r.namespaced) return 'unresolvable';
     let owner: K8sObject;
     try {
       owner = await d.client.get(r, r.namespaced ? dependent.namespace : '', ref.name);
@@ -252,6 +255,7 @@ export function newGarbageCollector(d: GarbageCollectorDeps): Controller {
     const waiting: OwnerRef[] = [];
     for (const ref of refs) {
       const state = await ownerState(ref, n);
+      if (state === 'unresolvable') return;
       (state === 'solid' ? solid : state === 'dangling' ? dangling : waiting).push(ref);
     }
     if (solid.length > 0) {
