@@ -5,15 +5,39 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
-/** Node's timers, unref'd: a pending retry or requeue never keeps a process alive by itself. */
+/** Node's longest delay: a longer one (or Infinity) fires after 1 ms, with a TimeoutOverflowWarning. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A delay past MAX_TIMER_MS, waited out in steps; `t` is the step pending. */
+class LongTimeout {
+  t: NodeJS.Timeout | undefined;
+}
+
+function unrefTimeout(fn: () => void, ms: number): NodeJS.Timeout {
+  const t = setTimeout(fn, ms);
+  t.unref?.();
+  return t;
+}
+
+/**
+ * Node's timers, unref'd: a pending retry or requeue never keeps a process alive by itself. A
+ * delay over 2^31-1 ms (a period such as --sync-frequency=600h, which Go's timers take as given)
+ * is waited out in steps, not fired at once; Infinity never fires.
+ */
 export const realTimers: Timers = {
   setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
+    if (!(ms > MAX_TIMER_MS)) return unrefTimeout(fn, ms);
+    const h = new LongTimeout();
+    let left = ms;
+    const step = () => {
+      left -= MAX_TIMER_MS;
+      h.t = left > MAX_TIMER_MS ? unrefTimeout(step, MAX_TIMER_MS) : unrefTimeout(fn, left);
+    };
+    h.t = unrefTimeout(step, MAX_TIMER_MS);
+    return h;
   },
   clearTimeout(h) {
-    clearTimeout(h as NodeJS.Timeout);
+    clearTimeout(h instanceof LongTimeout ? h.t : (h as NodeJS.Timeout));
   },
 };
 
