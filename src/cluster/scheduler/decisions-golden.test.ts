@@ -2,15 +2,15 @@
  * The default profile's decisions over a varied cluster, pod after pod, must stay what they were:
  * the sequence of chosen nodes (and failures) is pinned by its digest, recorded from the code
  * before the scheduler's per-node cost cuts (runFilters once per cycle, one scores array per
- * cycle, NodeResourcesFit's scratch arrays, the scorers' Skip). Any change of a filter, a score,
+ * cycle, NodeResourcesFit's scratch arrays, the Skips). Any change of a filter, a score,
  * a normalization, the order of evaluation or the tie-breaking random draws changes it.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 
-const GOLDEN_250 = '36eeb2915dca21f3a1b81c1df2b59749cbe6e29536077a42878999b5c303a846';
-const GOLDEN_40 = 'bab6d5fab176534b46330b48d54b183c78c98b4584e07baf9157e90bee308ceb';
+const GOLDEN_250 = 'b4b8c582e97a9e2e6f9ecdeeb8e5df5da73b99c5658c23afd41e0fb7c81e4390';
+const GOLDEN_40 = 'c1f45db0e926e6424441607f30e86578e2b273eefd1da5b5db41c95c99df21ba';
 import type { ApiClient } from '../client/types.ts';
 import { SchedulerCache } from './cache.ts';
 import { defaultProfile } from './profile.ts';
@@ -42,7 +42,7 @@ async function sequential(nodeCount: number, podCount: number): Promise<string[]
   const fw = new Framework(defaultProfile(), { client: {} as ApiClient, random, now: () => 0 });
   const out: string[] = [];
   for (let i = 0; i < podCount; i++) {
-    const kind = pick(8);
+    const kind = pick(9);
     const app = `app-${pick(4)}`;
     const spec: Record<string, unknown> = {};
     if (kind === 1) spec.tolerations = [{ key: 'soft', operator: 'Exists', effect: 'PreferNoSchedule' }];
@@ -52,6 +52,7 @@ async function sequential(nodeCount: number, podCount: number): Promise<string[]
     if (kind === 5) spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app } } }] } };
     if (kind === 6) spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: i % 2 ? 'DoNotSchedule' : 'ScheduleAnyway', labelSelector: { matchLabels: { app } } }];
     if (kind === 7) spec.nodeSelector = { disk: 'ssd' };
+    if (kind === 8) spec.containers = [{ name: 'c', image: 'i', ports: [{ containerPort: 80, hostPort: 8080 + pick(2), protocol: 'TCP' }] }];
     const cpu = ['', '100m', '250m', '1', '3', '20'][pick(6)];
     const memory = ['', '64Mi', '512Mi', '2Gi'][pick(4)];
     const pod = Object.freeze(makePod(`p-${i}`, { ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}), labels: { app }, spec }));
