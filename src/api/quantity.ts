@@ -445,6 +445,28 @@ export function qtyMilliValue(q: Qty): bigint {
 }
 
 /**
+ * What Go's Value() (unit 10^9 nanos) or MilliValue() (10^6) returns as an int64 when the amount does
+ * not fit: an int64Amount's positiveScaleInt64 overflows to 0, an inf.Dec's big.Int.Int64() keeps
+ * the low 64 bits (two's complement). The kubelet takes these as they come (calculateLinuxResources,
+ * ResourceConfigForPod), so a limit of 1e1000 is 0 there: no limit, never Infinity.
+ */
+function goInt64(q: Qty, unit: bigint): bigint {
+  const v = scaledValue(q, unit);
+  if (fitsInt64(v)) return v;
+  return q.dec ? BigInt.asIntN(64, v) : 0n;
+}
+
+/** Quantity.Value() as the int64 Go returns, overflow included (goInt64). */
+export function qtyInt64Value(q: Qty): bigint {
+  return goInt64(q, NANO);
+}
+
+/** Quantity.MilliValue() as the int64 Go returns, overflow included (goInt64). */
+export function qtyInt64MilliValue(q: Qty): bigint {
+  return goInt64(q, 1_000_000n);
+}
+
+/**
  * Quantity.AsInt64(): the value of an int64 amount at a scale of at least 0; undefined for an
  * inf.Dec amount, an overflow, and any amount held below scale 0, whole or not ("1000m", "1.0": as
  * upstream, which does not reduce factors there).

@@ -4,7 +4,7 @@
  * The request defaults to the limit when only the limit is set, as the API server does.
  */
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
-import { parseQty, qtyMilliValue, qtyValue } from '../../../api/quantity.ts';
+import { parseQty, qtyInt64MilliValue, qtyInt64Value } from '../../../api/quantity.ts';
 
 const MIN_SHARES = 2;
 const MAX_SHARES = 262144;
@@ -17,27 +17,34 @@ export interface CgroupResources {
   pids?: { limit: number };
 }
 
-/** Quantity.MilliValue (rounded up); 0 when absent or unparsable (validation refused those). */
+/**
+ * Quantity.MilliValue (rounded up) as the kubelet's int64 (a limit past int64, such as 1e1000,
+ * is what Go's MilliValue returns: 0, or the low 64 bits of an inf.Dec); 0 when absent or
+ * unparsable (validation refused those).
+ */
 export function milliValue(q: string | number | undefined): number {
   const p = q === undefined ? undefined : parseQty(q);
-  return p && p.nanos > 0n ? Number(qtyMilliValue(p)) : 0;
+  return p && p.nanos > 0n ? Number(qtyInt64MilliValue(p)) : 0;
 }
 
-/** Quantity.Value (rounded up). */
+/** Quantity.Value (rounded up), as the kubelet's int64 (see milliValue). */
 export function byteValue(q: string | number | undefined): number {
   const p = q === undefined ? undefined : parseQty(q);
-  return p && p.nanos > 0n ? Number(qtyValue(p)) : 0;
+  return p && p.nanos > 0n ? Number(qtyInt64Value(p)) : 0;
 }
+
+/** Go's int64 (a * b) / c: the product wraps, the quotient truncates. */
+const int64MulDiv = (a: number, b: bigint, c: bigint): number => Number(BigInt.asIntN(64, BigInt(Math.trunc(a)) * b) / c);
 
 export function milliCpuToShares(milli: number): number {
   if (milli === 0) return MIN_SHARES;
-  const shares = Math.floor((milli * 1024) / 1000);
+  const shares = int64MulDiv(milli, 1024n, 1000n);
   return Math.min(Math.max(shares, MIN_SHARES), MAX_SHARES);
 }
 
 export function milliCpuToQuota(milli: number, period = QUOTA_PERIOD): number {
   if (milli === 0) return 0;
-  return Math.max(Math.floor((milli * period) / 1000), MIN_QUOTA);
+  return Math.max(int64MulDiv(milli, BigInt(period), 1000n), MIN_QUOTA);
 }
 
 export function containerResources(c: Container, pidsLimit?: number): CgroupResources {
@@ -49,14 +56,18 @@ export function containerResources(c: Container, pidsLimit?: number): CgroupReso
   if (quota > 0) out.cpu = { ...out.cpu, quota, period: QUOTA_PERIOD };
   const mem = byteValue(lim.memory);
   // swap = limit: no swap use beyond the limit (containerd sets memory.memsw the same on cgroup v1).
-  if (mem > 0) out.memory = { limit: mem, swap: mem };
+  // containerd sets any non-zero limit: one past int64 is Go's Value (0: none; a wrapped negative
+  // one runc refuses, as upstream).
+  if (mem !== 0) out.memory = { limit: mem, swap: mem };
   if (pidsLimit !== undefined && pidsLimit > 0) out.pids = { limit: pidsLimit };
   return out;
 }
 
 type Qos = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
-/** v1qos.GetPodQOS over cpu and memory. */
+const nanosOf = (q: string | number | undefined): bigint => (q === undefined ? 0n : (parseQty(q)?.nanos ?? 0n));
+
+/** v1qos.GetPodQOS over cpu and memory: quantities compared (Cmp), not their int64 values. */
 export function podQos(spec: PodSpec): Qos {
   const all = [...(spec.initContainers ?? []), ...spec.containers];
   let any = false;
@@ -65,10 +76,10 @@ export function podQos(spec: PodSpec): Qos {
     const req = c.resources?.requests ?? {};
     const lim = c.resources?.limits ?? {};
     for (const r of ['cpu', 'memory']) {
-      const l = lim[r];
-      const q = req[r] ?? l;
-      if (milliValue(q) > 0 || milliValue(l) > 0) any = true;
-      if (l === undefined || milliValue(l) === 0 || milliValue(q) !== milliValue(l)) guaranteed = false;
+      const l = nanosOf(lim[r]);
+      const q = req[r] !== undefined ? nanosOf(req[r]) : l;
+      if (q > 0n || l > 0n) any = true;
+      if (l <= 0n || q !== l) guaranteed = false;
     }
   }
   if (!any) return 'BestEffort';

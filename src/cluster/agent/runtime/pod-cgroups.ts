@@ -18,7 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { access, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { podLimits, podRequests } from '../../../admission/quota/pod-resources.ts';
 import type { ResourceList } from '../../../admission/quota/resource-list.ts';
-import { parseQty } from '../../../api/quantity.ts';
+import { parseQty, qtyInt64MilliValue, qtyInt64Value } from '../../../api/quantity.ts';
 import { milliCpuToQuota, milliCpuToShares, podQos } from './cgroup-resources.ts';
 import { sharesToWeight } from './node-allocatable.ts';
 
@@ -37,13 +37,14 @@ export interface PodCgroupConfig {
   pidsLimit?: number;
 }
 
+// MilliValue / Value as the kubelet's int64 (a sum past int64 is what Go returns, never Infinity).
 const milli = (rl: ResourceList, k: string): number => {
-  const n = rl[k]?.nanos ?? 0n;
-  return n <= 0n ? 0 : Number((n + 999_999n) / 1_000_000n);
+  const q = rl[k];
+  return q === undefined || q.nanos <= 0n ? 0 : Number(qtyInt64MilliValue(q));
 };
 const value = (rl: ResourceList, k: string): number => {
-  const n = rl[k]?.nanos ?? 0n;
-  return n <= 0n ? 0 : Number((n + 999_999_999n) / 1_000_000_000n);
+  const q = rl[k];
+  return q === undefined || q.nanos <= 0n ? 0 : Number(qtyInt64Value(q));
 };
 /** Quantity.IsZero of a container's limit (absent is zero too). */
 const isZero = (q: string | number | undefined): boolean => (parseQty(q)?.nanos ?? 0n) === 0n;
@@ -80,7 +81,9 @@ export function podCgroupConfig(spec: PodSpec, pidsLimit?: number): PodCgroupCon
     out.cpuQuota = milliCpuToQuota(milli(limits, 'cpu'), CPU_PERIOD);
     out.cpuPeriod = CPU_PERIOD;
   }
-  if (memoryDeclared) out.memoryLimit = value(limits, 'memory');
+  // A limit whose Value is 0 (1e1000 overflows to it): libcontainer writes no memory.max for 0.
+  const memory = memoryDeclared ? value(limits, 'memory') : 0;
+  if (memory !== 0) out.memoryLimit = memory;
   return out;
 }
 
@@ -226,7 +229,8 @@ export async function applyCgroupConfig(layout: CgroupLayout, rel: string, cfg: 
   if (layout.unified) {
     const dir = await makeV2(layout, rel);
     if (cfg.cpuShares !== undefined) await set(dir, 'cpu.weight', String(sharesToWeight(BigInt(cfg.cpuShares))));
-    if (cfg.cpuQuota !== undefined) await set(dir, 'cpu.max', `${cfg.cpuQuota} ${cfg.cpuPeriod ?? CPU_PERIOD}`);
+    // libcontainer: a quota not above 0 is "max" (a cpu limit of 1e1000 has a MilliValue of 0).
+    if (cfg.cpuQuota !== undefined) await set(dir, 'cpu.max', `${cfg.cpuQuota > 0 ? cfg.cpuQuota : 'max'} ${cfg.cpuPeriod ?? CPU_PERIOD}`);
     if (cfg.memoryLimit !== undefined) await set(dir, 'memory.max', String(cfg.memoryLimit));
     if (cfg.pidsLimit !== undefined) await set(dir, 'pids.max', String(cfg.pidsLimit));
     return;
@@ -242,7 +246,7 @@ export async function applyCgroupConfig(layout: CgroupLayout, rel: string, cfg: 
   if (cfg.cpuQuota !== undefined) {
     // The period first, as libcontainer: a quota is checked against the period in force.
     await set(cpu, 'cpu.cfs_period_us', String(cfg.cpuPeriod ?? CPU_PERIOD));
-    await set(cpu, 'cpu.cfs_quota_us', String(cfg.cpuQuota));
+    await set(cpu, 'cpu.cfs_quota_us', String(cfg.cpuQuota > 0 ? cfg.cpuQuota : -1));
   }
   if (cfg.memoryLimit !== undefined) await set(layout.dir('memory', rel), 'memory.limit_in_bytes', String(cfg.memoryLimit));
   if (cfg.pidsLimit !== undefined) await set(layout.dir('pids', rel), 'pids.max', String(cfg.pidsLimit));
