@@ -5,6 +5,8 @@
  * The memory of recorded events is an LRU of at most 4,096 entries (upstream's maxLruCacheEntries);
  * a patch that fails (the Event expired or was deleted) creates a new one.
  *
+ * Then the spam filter (event-spam-filter.ts): past 25 events about one object, one per 5 minutes.
+ *
  * The writes go out one at a time, in the order recorded, as client-go's StartRecordingToSink
  * (one goroutine writes each event before taking the next), from a queue of at most 1,000
  * (maxQueuedEvents; dropped when full, DropIfChannelFull). A burst of pod starts records three
@@ -14,6 +16,7 @@
 import { EVENTS } from './resources.ts';
 import { buildEvent, type EventRecorder, type RecorderDeps } from './events.ts';
 import { formatTime } from './pod-util.ts';
+import { newSpamFilter } from './event-spam-filter.ts';
 
 const MAX_ENTRIES = 4096;
 export const MAX_QUEUED_WRITES = 1000;
@@ -26,6 +29,7 @@ interface Seen {
 
 export function newCountingEventRecorder(d: RecorderDeps, maxEntries = MAX_ENTRIES, maxQueued = MAX_QUEUED_WRITES): EventRecorder {
   const seen = new Map<string, Seen>();
+  const spam = newSpamFilter(d.now);
   const fail = (err: unknown, reason: string) => d.log.error({ err, reason }, `${d.component}: could not record event`);
   const queue: Array<() => Promise<void>> = [];
   let writing = false;
@@ -56,7 +60,12 @@ export function newCountingEventRecorder(d: RecorderDeps, maxEntries = MAX_ENTRI
       seen.delete(key);
       const write = () => d.client.create(EVENTS, ns, ev).then(() => undefined, (err: unknown) => fail(err, reason));
       const fresh = (): Seen => ({ namespace: ns, name: ev.metadata.name ?? '', count: 1 });
-      if (prev) {
+      if (spam(ev)) {
+        // EventCorrelate: observed (counted) first, then skipped by the spam filter. A skipped
+        // first occurrence is remembered too: its next one patches, fails and creates, as upstream.
+        if (prev) prev.count++;
+        seen.set(key, prev ?? fresh());
+      } else if (prev) {
         prev.count++;
         seen.set(key, prev);
         const patch = { count: prev.count, lastTimestamp: formatTime(d.now()) };

@@ -6,6 +6,7 @@
 import type { ApiClient, K8sObject, ResourceRef } from '../client/types.ts';
 import { EVENTS, apiVersionOf } from './resources.ts';
 import { formatTime } from './pod-util.ts';
+import { newSpamFilter } from './event-spam-filter.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -55,10 +56,13 @@ export function buildEvent(d: RecorderDeps, obj: K8sObject, resource: ResourceRe
   };
 }
 
+/** Events written as they come, past the spam filter (upstream's EventSourceObjectSpamFilter). */
 export function newEventRecorder(d: RecorderDeps): EventRecorder {
+  const spam = newSpamFilter(d.now);
   return {
     event(obj, resource, type, reason, message, fieldPath) {
       const ev = buildEvent(d, obj, resource, type, reason, message, fieldPath);
+      if (spam(ev)) return;
       d.client.create(EVENTS, ev.metadata.namespace ?? 'default', ev).catch((err) => d.log.error({ err, reason }, `${d.component}: could not record event`));
     },
   };
