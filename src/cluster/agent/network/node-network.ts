@@ -16,6 +16,7 @@ import { isNotFound } from '../../client/errors.ts';
 import { resources } from '../../client/resources.ts';
 import { ADMIN_NETWORK_POLICIES, NetpolEnforcer } from '../../netpol/enforcer.ts';
 import { ClusterDns } from './dns/records.ts';
+import { indexedClusterData } from './dns/indexed-data.ts';
 import { DnsServer } from './dns/server.ts';
 import { missingClusterDNS, resolvConfFor } from './dns/resolv-conf.ts';
 import { nodeCommandRunner, type Run } from './ip-command.ts';
@@ -86,7 +87,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
     const svcInf = o.factory.informer<K8sObject>(resources.services);
     const sliceInf = o.factory.informer<K8sObject>(resources.endpointslices);
     const podInf = o.factory.informer<K8sObject>(resources.pods);
-    dns = new DnsServer({ dns: new ClusterDns({ services: () => svcInf.list(), endpointSlices: () => sliceInf.list(), pods: () => podInf.list() }, domain), host: dnsAddress, port: o.dnsPort ?? 53 });
+    dns = new DnsServer({ dns: new ClusterDns(indexedClusterData(svcInf, sliceInf, podInf), domain), host: dnsAddress, port: o.dnsPort ?? 53 });
     await dns.start();
   }
   let hostResolv = '';

@@ -26,6 +26,19 @@ export interface ClusterData {
   services(): readonly K8sObject[];
   endpointSlices(): readonly K8sObject[];
   pods(): readonly K8sObject[];
+  /**
+   * Indexes (dns/indexed-data.ts, on the informers): when given, a query looks up what it needs
+   * instead of scanning the lists above. Each returns what the scan would select, at least.
+   */
+  readonly index?: {
+    service(ns: string, name: string): K8sObject | undefined;
+    /** EndpointSlices labelled kubernetes.io/service-name=<name> in ns. */
+    slicesOf(ns: string, name: string): readonly K8sObject[];
+    /** Pods with this podIP (canonical). */
+    podsAt(ip: string): readonly K8sObject[];
+    /** Services with this clusterIP, or with an EndpointSlice holding this address (canonical), once each. */
+    servicesAt(ip: string): readonly K8sObject[];
+  };
 }
 
 type Json = Record<string, any>;
@@ -55,13 +68,24 @@ export class ClusterDns {
   }
 
   #findService(ns: string, name: string): K8sObject | undefined {
+    if (this.#data.index) return this.#data.index.service(ns, name);
     return this.#data.services().find((s) => s.metadata.namespace === ns && s.metadata.name === name);
+  }
+
+  /** The Service's EndpointSlices, by name (one order whatever the informer's). */
+  #slicesOf(svc: K8sObject): K8sObject[] {
+    const ns = svc.metadata.namespace;
+    const name = svc.metadata.name;
+    const slices = this.#data.index
+      ? this.#data.index.slicesOf(ns ?? '', name ?? '').filter((sl) => sl.metadata.namespace === ns)
+      : this.#data.endpointSlices().filter((sl) => sl.metadata.namespace === ns && sl.metadata.labels?.['kubernetes.io/service-name'] === name);
+    return slices.sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0));
   }
 
   #readyEndpoints(svc: K8sObject): Array<{ ip: string; hostname?: string; ports: Json[] }> {
     const out: Array<{ ip: string; hostname?: string; ports: Json[] }> = [];
-    for (const sl of this.#data.endpointSlices()) {
-      if (sl.metadata.namespace !== svc.metadata.namespace || sl.metadata.labels?.['kubernetes.io/service-name'] !== svc.metadata.name || !['IPv4', 'IPv6'].includes((sl as Json).addressType)) continue;
+    for (const sl of this.#slicesOf(svc)) {
+      if (!['IPv4', 'IPv6'].includes((sl as Json).addressType)) continue;
       for (const e of ((sl as Json).endpoints as Json[] | undefined) ?? []) {
         // Headless Services publish not-ready addresses only when they ask to.
         if (e.conditions?.ready === false && !(svc.spec as Json | undefined)?.publishNotReadyAddresses) continue;
@@ -133,7 +157,8 @@ export class ClusterDns {
     if (!ip || isIP(ip) === 0) return { rcode: 'NXDOMAIN' };
     // `pods verified` as CoreDNS: its pod informer lists only pods not Succeeded, Failed or
     // Unknown, so a finished pod's address (given back, maybe already another pod's) has no name.
-    const exists = this.#data.pods().some((p) => p.metadata.namespace === ns && !FINISHED_PHASES.has(String((p.status as Json | undefined)?.phase)) && ((p.status as Json | undefined)?.podIPs as Json[] | undefined ?? []).some((x) => canonical(String(x.ip)) === ip));
+    const candidates = this.#data.index ? this.#data.index.podsAt(ip) : this.#data.pods();
+    const exists = candidates.some((p) => p.metadata.namespace === ns && !FINISHED_PHASES.has(String((p.status as Json | undefined)?.phase)) && ((p.status as Json | undefined)?.podIPs as Json[] | undefined ?? []).some((x) => canonical(String(x.ip)) === ip));
     if (!exists) return { rcode: 'NXDOMAIN' };
     return answer(addressRecords(fqdn, [ip], qtype));
   }
@@ -142,12 +167,13 @@ export class ClusterDns {
     const ip = reverseAddress(name);
     if (!ip) return { rcode: 'REFUSED' };
     const targets: string[] = [];
-    for (const svc of this.#data.services()) {
+    for (const svc of this.#data.index ? this.#data.index.servicesAt(ip) : this.#data.services()) {
       if (clusterIPs(svc).some((c) => canonical(c) === ip)) targets.push(`${svc.metadata.name}.${svc.metadata.namespace}.svc.${this.zone}`);
       else if (isHeadless(svc)) for (const e of this.#readyEndpoints(svc)) if (canonical(e.ip) === ip && e.hostname) targets.push(`${e.hostname}.${svc.metadata.name}.${svc.metadata.namespace}.svc.${this.zone}`);
     }
     // Addresses outside the cluster's Services are not ours to answer.
     if (targets.length === 0) return { rcode: 'REFUSED' };
+    targets.sort();
     return answer(qtype === 'PTR' ? targets.map((t) => ({ type: 'PTR' as const, name, data: t })) : []);
   }
 }
@@ -160,7 +186,7 @@ function isHeadless(svc: K8sObject): boolean {
   return (svc.spec as Json | undefined)?.clusterIP === 'None';
 }
 
-function clusterIPs(svc: K8sObject): string[] {
+export function clusterIPs(svc: K8sObject): string[] {
   const spec = (svc.spec ?? {}) as Json;
   return ((spec.clusterIPs as string[] | undefined) ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter((ip) => ip && ip !== 'None' && isIP(ip) !== 0);
 }
@@ -181,7 +207,7 @@ function addressRecords(name: string, ips: readonly string[], qtype: RecordType)
 }
 
 /** One spelling per address (IPv6 compressed and lower case), so differently written forms compare equal. */
-function canonical(ip: string): string | undefined {
+export function canonical(ip: string): string | undefined {
   const f = isIP(ip);
   if (f === 4) return ip;
   if (f !== 6) return undefined;
