@@ -34,7 +34,7 @@
  * (no cgroup records it), and so is any change to a container the runtime holds no instance of.
  */
 import type { Container, Pod, ResourceRequirements } from 'kubernetes-types/core/v1.js';
-import { semanticEqual } from '../../api/validation/equality.ts';
+import { quantitiesEqual } from '../../api/validation/equality.ts';
 import { formatQty, qtyFromInt, qtyFromMilli } from '../../api/quantity.ts';
 import { rfc3339 } from '../sim/node-template.ts';
 import { admitPod, podRequest } from './pod-admission.ts';
@@ -267,7 +267,7 @@ export class PodResizer {
     const uid = uidOf(pod);
     await this.adopt(pod, view);
     const alloc = this.#allocation(pod);
-    const asked = resizable(pod).filter((c) => !semanticEqual(resourcesOf(c), alloc.get(c.name) ?? {}));
+    const asked = resizable(pod).filter((c) => !quantitiesEqual(resourcesOf(c), alloc.get(c.name) ?? {}));
     if (asked.length === 0) {
       this.#pending.delete(uid);
     } else {

@@ -1,6 +1,7 @@
 /** apps/v1 ControllerRevision validation (pkg/apis/apps/validation). */
-import { path, required, type FieldError } from '../field-errors.ts';
-import { nameIsDNSSubdomain, validateImmutable, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
+import { invalid, path, required, type FieldError } from '../field-errors.ts';
+import { jsonEqual } from '../equality.ts';
+import { FIELD_IMMUTABLE, nameIsDNSSubdomain, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 
 type Obj = Record<string, any>;
 
@@ -15,6 +16,7 @@ export function validateControllerRevision(cr: Obj): FieldError[] {
 export function validateControllerRevisionUpdate(cr: Obj, old: Obj): FieldError[] {
   const errs = validateObjectMetaUpdate(cr.metadata, old.metadata);
   errs.push(...validateControllerRevision(cr).filter((e) => !e.field.startsWith('metadata.')));
-  errs.push(...validateImmutable(cr.data ?? null, old.data ?? null, path('data')));
+  // RawExtension: its bytes compared (Semantic.DeepEqual of []byte), so the JSON exactly.
+  if (!jsonEqual(cr.data ?? null, old.data ?? null)) errs.push(invalid(path('data'), cr.data ?? null, FIELD_IMMUTABLE));
   return errs;
 }

@@ -4,7 +4,7 @@
  */
 import type { DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, ReplicaSet, ReplicaSetSpec, StatefulSet, StatefulSetSpec } from 'kubernetes-types/apps/v1.js';
 import { forbidden, GoValue, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
-import { semanticEqual } from '../equality.ts';
+import { semanticEqual, TYPES } from '../equality.ts';
 import {
   FIELD_IMMUTABLE,
   goLabelSelector,
@@ -210,7 +210,7 @@ export function validateStatefulSetUpdate(ss: StatefulSet, old: StatefulSet): Fi
     for (const k of STS_MUTABLE) delete c[k];
     return c;
   };
-  if (!semanticEqual(strip(ss), strip(old))) {
+  if (!semanticEqual(strip(ss), strip(old), TYPES.statefulSetSpec)) {
     errs.push(
       forbidden(
         path('spec'),

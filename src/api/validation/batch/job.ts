@@ -1,7 +1,7 @@
 /** batch/v1 Job and CronJob validation (pkg/apis/batch/validation). */
 import type { CronJob, Job, JobSpec, JobTemplateSpec } from 'kubernetes-types/batch/v1.js';
 import { GoValue, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
-import { semanticEqual } from '../equality.ts';
+import { semanticEqual, TYPES } from '../equality.ts';
 import { goLabelSelector, nameIsDNSSubdomain, validateImmutable, validateLabelSelector, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { SELECTOR_MISMATCH, trySelector } from '../apps/common.ts';
 import { validatePodTemplateSpec, type PodSpecOptions } from '../core/pod-spec.ts';
@@ -54,7 +54,7 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   if (!semanticEqual(job.spec?.selector, old.spec?.selector)) {
     errs.push(invalid(sp.child('selector'), goLabelSelector(job.spec?.selector), 'field is immutable'));
   }
-  if (!semanticEqual(job.spec?.template, old.spec?.template)) {
+  if (!semanticEqual(job.spec?.template, old.spec?.template, TYPES.podTemplateSpec)) {
     errs.push(invalid(sp.child('template'), new GoValue(JSON.stringify(job.spec?.template ?? null)), 'field is immutable'));
   }
   errs.push(...validateImmutable(job.spec?.completionMode ?? '', old.spec?.completionMode ?? '', sp.child('completionMode')));

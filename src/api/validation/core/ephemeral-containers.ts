@@ -6,7 +6,7 @@
  */
 import type { Container, EphemeralContainer, Pod } from 'kubernetes-types/core/v1.js';
 import { duplicate, forbidden, notFound, path, type FieldError, type Path } from '../field-errors.ts';
-import { semanticEqual } from '../equality.ts';
+import { semanticEqual, TYPES } from '../equality.ts';
 import { validateContainerCommon } from './container.ts';
 
 /**
@@ -85,7 +85,7 @@ export function validateEphemeralContainerChanges(pod: Pod, old: Pod): FieldErro
   for (const before of old.spec?.ephemeralContainers ?? []) {
     const after = byName.get(before.name);
     if (!after) errs.push(forbidden(p, `existing ephemeral containers ${JSON.stringify(before.name)} may not be removed\n`));
-    else if (!semanticEqual(before, after)) errs.push(forbidden(p, `existing ephemeral containers ${JSON.stringify(before.name)} may not be changed\n${containerDiff(before, after)}`));
+    else if (!semanticEqual(before, after, TYPES.ephemeralContainer)) errs.push(forbidden(p, `existing ephemeral containers ${JSON.stringify(before.name)} may not be changed\n${containerDiff(before, after)}`));
   }
   return errs;
 }

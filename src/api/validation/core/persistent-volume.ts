@@ -2,7 +2,7 @@
 import { posix } from 'node:path';
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
 import { forbidden, invalid, notSupported, path, required, type FieldError } from '../field-errors.ts';
-import { semanticEqual } from '../equality.ts';
+import { semanticEqual, TYPES } from '../equality.ts';
 import { nameIsDNSSubdomain, validateImmutable, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { isDNS1123Subdomain } from '../names.ts';
 import { cmpQty, formatQty, parseQty, qtySign, QUANTITY_FORMAT_ERROR } from '../../quantity.ts';
@@ -64,7 +64,7 @@ export function validatePersistentVolumeUpdate(pv: PersistentVolume, old: Persis
     const s = (v.spec ?? {}) as Record<string, unknown>;
     return Object.fromEntries(PV_SOURCES.map((k) => [k, s[k]]));
   };
-  if (!semanticEqual(pick(pv), pick(old))) {
+  if (!semanticEqual(pick(pv), pick(old), TYPES.pvSpec)) {
     errs.push(forbidden(path('spec', 'persistentvolumesource'), 'spec.persistentvolumesource is immutable after creation'));
   }
   errs.push(...validateImmutable(pv.spec?.volumeMode ?? '', old.spec?.volumeMode ?? '', path('volumeMode')));
@@ -110,7 +110,7 @@ export function validatePersistentVolumeClaimUpdate(pvc: PersistentVolumeClaim, 
     next.resources.requests = { ...next.resources.requests, storage: prev.resources?.requests?.['storage'] ?? next.resources.requests['storage'] };
   }
   next.volumeAttributesClassName = prev.volumeAttributesClassName;
-  if (!semanticEqual(next, prev)) {
+  if (!semanticEqual(next, prev, TYPES.pvcSpec)) {
     errs.push(forbidden(path('spec'), 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'));
   }
   const ns = parseQty(pvc.spec?.resources?.requests?.['storage']);

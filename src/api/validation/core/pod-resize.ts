@@ -6,7 +6,7 @@
  */
 import type { Container, Pod, ResourceRequirements } from 'kubernetes-types/core/v1.js';
 import { duplicate, forbidden, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
-import { semanticEqual } from '../equality.ts';
+import { semanticEqual, TYPES } from '../equality.ts';
 import { addQty, cmpQty, parseQty, type Qty } from '../../quantity.ts';
 
 const RESIZE_RESOURCES = ['cpu', 'memory'];
@@ -170,20 +170,20 @@ export function validatePodResize(pod: Pod, old: Pod, metaAndSpecErrs: readonly 
   const munged = structuredClone(pod.spec!);
   munged.containers = nc.map((c, i) => {
     const m = withOldCpuMemory(c, oc[i]!);
-    if (!semanticEqual(m, oc[i])) errs.push(forbidden(specPath, 'only cpu and memory resources are mutable'));
+    if (!semanticEqual(m, oc[i], TYPES.container)) errs.push(forbidden(specPath, 'only cpu and memory resources are mutable'));
     return m;
   });
   munged.initContainers = ni.map((c, i) => {
     const o = oi[i]!;
     if (isSidecar(o)) {
       const m = withOldCpuMemory(c, o);
-      if (!semanticEqual(m, o)) errs.push(forbidden(specPath, 'only cpu and memory resources for sidecar containers are mutable'));
+      if (!semanticEqual(m, o, TYPES.container)) errs.push(forbidden(specPath, 'only cpu and memory resources for sidecar containers are mutable'));
       return m;
     }
-    if (!semanticEqual(c, o)) errs.push(forbidden(specPath, 'resources for non-sidecar init containers are immutable'));
+    if (!semanticEqual(c, o, TYPES.container)) errs.push(forbidden(specPath, 'resources for non-sidecar init containers are immutable'));
     return c;
   });
   if (errs.length > 0) return errs;
-  if (!semanticEqual(munged, old.spec)) errs.push(forbidden(specPath, 'only cpu and memory resources are mutable'));
+  if (!semanticEqual(munged, old.spec, TYPES.podSpec)) errs.push(forbidden(specPath, 'only cpu and memory resources are mutable'));
   return errs;
 }

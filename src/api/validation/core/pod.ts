@@ -4,7 +4,7 @@
  */
 import type { Pod, PodSpec, Toleration } from 'kubernetes-types/core/v1.js';
 import { forbidden, invalid, path, required, type FieldError, type Path } from '../field-errors.ts';
-import { semanticEqual } from '../equality.ts';
+import { semanticEqual, TYPES } from '../equality.ts';
 import { inclusiveRangeError } from '../names.ts';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { validatePodSpec, validateTolerations, type PodSpecOptions } from './pod-spec.ts';
@@ -149,7 +149,7 @@ export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldEr
     }
   });
 
-  if (semanticEqual(ns, os)) return errs;
+  if (semanticEqual(ns, os, TYPES.podSpec)) return errs;
 
   const munged: PodSpec = structuredClone(ns);
   munged.containers = (munged.containers ?? []).map((c, i) => ({ ...c, image: os.containers?.[i]?.image ?? c.image }));
@@ -165,7 +165,7 @@ export function validatePodUpdate(pod: Pod, old: Pod, subresource = ''): FieldEr
   }
   // Scheduling gates may only be removed; while gated, node selection may still be refined.
   munged.schedulingGates = os.schedulingGates;
-  if (!semanticEqual(munged, os)) {
+  if (!semanticEqual(munged, os, TYPES.podSpec)) {
     errs.push(forbidden(specPath, `${POD_UPDATE_FORBIDDEN}\n${specDiff(os, munged)}`));
   }
   return errs;

@@ -1,6 +1,6 @@
 /** storage.k8s.io/v1 CSIDriver, CSINode, VolumeAttachment and CSIStorageCapacity validation (pkg/apis/storage/validation). */
 import { duplicate, forbidden, invalid, notSupported, path, required, tooLong, type FieldError, type Path } from '../field-errors.ts';
-import { semanticEqual } from '../equality.ts';
+import { semanticEqual, TYPES } from '../equality.ts';
 import { nameIsDNSSubdomain, validateImmutable, validateLabelSelector, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { isDNS1123Subdomain } from '../names.ts';
 import { validateQuantity } from '../core/resource-quota.ts';
@@ -110,7 +110,7 @@ export function validateVolumeAttachment(va: Obj): FieldError[] {
 export function validateVolumeAttachmentUpdate(va: Obj, old: Obj): FieldError[] {
   const errs = validateObjectMetaUpdate(va.metadata, old.metadata);
   errs.push(...validateVolumeAttachment(va).filter((e) => !e.field.startsWith('metadata.')));
-  if (!semanticEqual(va.spec, old.spec)) errs.push(invalid(path('spec'), va.spec, 'field is immutable'));
+  if (!semanticEqual(va.spec, old.spec, TYPES.volumeAttachmentSpec)) errs.push(invalid(path('spec'), va.spec, 'field is immutable'));
   return errs;
 }
 

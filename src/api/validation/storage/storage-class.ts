@@ -1,6 +1,6 @@
 /** storage.k8s.io/v1 StorageClass validation (pkg/apis/storage/validation). */
 import { forbidden, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
-import { semanticEqual } from '../equality.ts';
+import { jsonEqual } from '../equality.ts';
 import { nameIsDNSSubdomain, validateImmutable, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
 import { isQualifiedName } from '../names.ts';
 
@@ -46,7 +46,7 @@ export function validateStorageClass(sc: Obj): FieldError[] {
 
 export function validateStorageClassUpdate(sc: Obj, old: Obj): FieldError[] {
   const errs = validateObjectMetaUpdate(sc.metadata, old.metadata);
-  if (!semanticEqual(sc.parameters ?? {}, old.parameters ?? {})) errs.push(forbidden(path('parameters'), 'updates to parameters are forbidden.'));
+  if (!jsonEqual(sc.parameters ?? {}, old.parameters ?? {})) errs.push(forbidden(path('parameters'), 'updates to parameters are forbidden.'));
   if (sc.provisioner !== old.provisioner) errs.push(forbidden(path('provisioner'), 'updates to provisioner are forbidden.'));
   if (sc.reclaimPolicy !== old.reclaimPolicy) errs.push(forbidden(path('reclaimPolicy'), 'updates to reclaimPolicy are forbidden.'));
   errs.push(...validateImmutable(sc.volumeBindingMode ?? null, old.volumeBindingMode ?? null, path('volumeBindingMode')));
