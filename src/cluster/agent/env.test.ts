@@ -14,6 +14,7 @@ test('fieldRef paths', () => {
   assert.equal(fieldValue(pod, { fieldPath: "metadata.labels['app']" }, '1.2.3.4'), 'web');
   assert.equal(fieldValue(pod, { fieldPath: "metadata.annotations['a/b']" }, '1.2.3.4'), 'c');
   assert.equal(fieldValue(pod, { fieldPath: 'spec.serviceAccountName' }, ''), 'sa');
+  assert.equal(fieldValue(pod, { fieldPath: 'spec.host' }, ''), 'n1', 'the old name of spec.nodeName, as the kubelet converts it');
   assert.equal(fieldValue(pod, { fieldPath: 'status.hostIP' }, '1.2.3.4'), '1.2.3.4');
   assert.throws(() => fieldValue(pod, { fieldPath: 'spec.bogus' }, ''), CreateContainerConfigError);
 });

@@ -68,6 +68,8 @@ export function fieldValue(pod: Pod, sel: ObjectFieldSelector, hostIP: string): 
     case 'metadata.uid':
       return pod.metadata?.uid ?? '';
     case 'spec.nodeName':
+    // ConvertDownwardAPIFieldLabel reads the old v1 clients' spec.host as spec.nodeName (the API accepts it).
+    case 'spec.host':
       return pod.spec?.nodeName ?? '';
     case 'spec.serviceAccountName':
       return pod.spec?.serviceAccountName ?? '';
