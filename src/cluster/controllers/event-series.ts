@@ -5,7 +5,9 @@
  * The memory of recorded events is an LRU of at most 4,096 entries (upstream's maxLruCacheEntries);
  * a patch that fails (the Event expired or was deleted) creates a new one.
  *
- * Then the spam filter (event-spam-filter.ts): past 25 events about one object, one per 5 minutes.
+ * Before that, the aggregator (event-aggregator.ts): from the 10th distinct message of one reason in
+ * 10 minutes, one combined Event. Then the spam filter (event-spam-filter.ts): past 25 events about
+ * one object, one per 5 minutes.
  *
  * The writes go out one at a time, in the order recorded, as client-go's StartRecordingToSink
  * (one goroutine writes each event before taking the next), from a queue of at most 1,000
@@ -17,6 +19,7 @@ import { EVENTS } from './resources.ts';
 import { buildEvent, type EventRecorder, type RecorderDeps } from './events.ts';
 import { formatTime } from './pod-util.ts';
 import { newSpamFilter } from './event-spam-filter.ts';
+import { newEventAggregator } from './event-aggregator.ts';
 
 const MAX_ENTRIES = 4096;
 export const MAX_QUEUED_WRITES = 1000;
@@ -30,6 +33,7 @@ interface Seen {
 export function newCountingEventRecorder(d: RecorderDeps, maxEntries = MAX_ENTRIES, maxQueued = MAX_QUEUED_WRITES): EventRecorder {
   const seen = new Map<string, Seen>();
   const spam = newSpamFilter(d.now);
+  const aggregate = newEventAggregator(d.now);
   const fail = (err: unknown, reason: string) => d.log.error({ err, reason }, `${d.component}: could not record event`);
   const queue: Array<() => Promise<void>> = [];
   let writing = false;
@@ -53,9 +57,14 @@ export function newCountingEventRecorder(d: RecorderDeps, maxEntries = MAX_ENTRI
   };
   return {
     event(obj, resource, type, reason, message, fieldPath) {
-      const ev = buildEvent(d, obj, resource, type, reason, message, fieldPath);
+      let ev = buildEvent(d, obj, resource, type, reason, message, fieldPath);
       const ns = ev.metadata.namespace ?? 'default';
-      const key = JSON.stringify([ns, resource.kind, obj.metadata.name, obj.metadata.uid, fieldPath ?? '', type, reason, message]);
+      let key = JSON.stringify([ns, resource.kind, obj.metadata.name, obj.metadata.uid, fieldPath ?? '', type, reason, message]);
+      const combined = aggregate(JSON.stringify([ns, resource.kind, obj.metadata.name, obj.metadata.uid, type, reason]), message);
+      if (combined) {
+        ev = { ...ev, message: combined.message };
+        key = combined.key;
+      }
       const prev = seen.get(key);
       seen.delete(key);
       const write = () => d.client.create(EVENTS, ns, ev).then(() => undefined, (err: unknown) => fail(err, reason));

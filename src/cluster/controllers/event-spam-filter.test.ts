@@ -54,3 +54,23 @@ test('the controllers\' recorder applies the same filter', async () => {
   await settle();
   assert.equal(writes.create, 25);
 });
+
+test('the agent\'s recorder combines a reason\'s 10th distinct message on (EventAggregator), within 10 minutes', async () => {
+  const { client } = counting();
+  let t = Date.UTC(2026, 0, 1);
+  let n = 0;
+  const rec = newCountingEventRecorder({ client, component: 'kubelet', host: 'n1', now: () => t, suffix: () => String(++n), log: { error() {} } });
+  for (let i = 0; i < 12; i++) rec.event(pod('a'), resources.pods, 'Warning', 'Failed', `Error: ${i}`);
+  await settle();
+  const events = async () => (await client.list<K8sObject>(EVENTS, 'ns')).items.map((e) => [e.message as string, e.count]).sort((x, y) => x[0]!.localeCompare(y[0]!));
+  assert.deepEqual(await events(), [
+    ['(combined from similar events): Error: 9', 3],
+    // (the 10th, 11th and 12th: one Event, counted)
+    ...Array.from({ length: 9 }, (_, i) => [`Error: ${i}`, 1]),
+  ]);
+  // Past 10 minutes the record starts over: a new message is its own Event again.
+  t += 601_000;
+  rec.event(pod('a'), resources.pods, 'Warning', 'Failed', 'Error: 12');
+  await settle();
+  assert.deepEqual((await events()).filter((e) => e[0] === 'Error: 12'), [['Error: 12', 1]]);
+});
