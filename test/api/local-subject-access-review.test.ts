@@ -33,3 +33,20 @@ test('LocalSubjectAccessReview: nonResourceAttributes are disallowed with upstre
   ]);
   assert.match(r.body.message, /LocalSubjectAccessReview.authorization.k8s.io "" is invalid: spec.nonResourceAttributes: Invalid value/);
 });
+
+test("SubjectAccessReview spec errors as upstream's ValidateSubjectAccessReviewSpec, together", async () => {
+  const sar = (spec: Record<string, unknown>) => c.admin.post('/apis/authorization.k8s.io/v1/subjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec });
+  const neither = await sar({});
+  assert.equal(neither.status, 422, neither.text);
+  assert.deepEqual(neither.body.details.causes, [
+    { reason: 'FieldValueInvalid', field: 'spec.resourceAttributes', message: 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified' },
+    { reason: 'FieldValueInvalid', field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' },
+  ]);
+  const both = await sar({ user: 'x', resourceAttributes: { verb: 'get', resource: 'pods' }, nonResourceAttributes: { verb: 'get', path: '/x' } });
+  assert.equal(both.status, 422, both.text);
+  assert.deepEqual(both.body.details.causes, [
+    { reason: 'FieldValueInvalid', field: 'spec.nonResourceAttributes', message: 'Invalid value: authorization.NonResourceAttributes{Path:"/x", Verb:"get"}: cannot be specified in combination with resourceAttributes' },
+  ]);
+  const self = await c.admin.post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { nonResourceAttributes: { verb: 'get', path: '/healthz' } } });
+  assert.equal(self.status, 201, 'no user needed on the self form');
+});

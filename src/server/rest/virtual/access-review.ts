@@ -20,33 +20,23 @@ export async function accessReview(ctx: RestContext, req: RestRequest): Promise<
   const spec = (obj.spec ?? {}) as Record<string, any>;
   const ra = spec.resourceAttributes as Record<string, string> | undefined;
   const nra = spec.nonResourceAttributes as Record<string, string> | undefined;
-  if (!ra === !nra) {
-    throw invalid(kind, req.def.group, '', [
-      { reason: 'FieldValueInvalid', field: 'spec.resourceAttributes', message: `Invalid value: ${describe(spec)}: exactly one of nonResourceAttributes or resourceAttributes must be specified` },
-    ]);
-  }
+  // Upstream's ValidateSubjectAccessReviewSpec (and the Self and Local forms), its errors together.
+  const errs: { reason: string; field: string; message: string }[] = [];
+  const invalidAt = (field: string, value: string, detail: string) => errs.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${value}: ${detail}` });
+  if (ra && nra) invalidAt('spec.nonResourceAttributes', goNonResource(nra), 'cannot be specified in combination with resourceAttributes');
+  if (!ra && !nra) invalidAt('spec.resourceAttributes', '"null"', 'exactly one of nonResourceAttributes or resourceAttributes must be specified');
+  const noSubject = !spec.user && !(Array.isArray(spec.groups) && spec.groups.length > 0);
+  if (kind !== 'SelfSubjectAccessReview' && noSubject) invalidAt('spec.user', JSON.stringify(String(spec.user ?? '')), 'at least one of user or group must be specified');
   if (kind === 'LocalSubjectAccessReview') {
-    // As upstream's ValidateLocalSubjectAccessReview: the object's namespace is the request's
-    // (namespace.ts refuses a body naming another), and the review's namespace must equal it,
-    // an empty one included; a non-resource review is no local question.
-    const errs: { reason: string; field: string; message: string }[] = [];
-    if (ra && (ra.namespace ?? '') !== req.info.namespace) {
-      errs.push({ reason: 'FieldValueInvalid', field: 'spec.resourceAttributes.namespace', message: `Invalid value: ${JSON.stringify(ra.namespace ?? '')}: must match metadata.namespace` });
-    }
-    if (nra) {
-      errs.push({ reason: 'FieldValueInvalid', field: 'spec.nonResourceAttributes', message: `Invalid value: authorization.NonResourceAttributes{Path:${JSON.stringify(String(nra.path ?? ''))}, Verb:${JSON.stringify(String(nra.verb ?? ''))}}: disallowed on this kind of request` });
-    }
-    if (errs.length > 0) throw invalid(kind, req.def.group, '', errs);
+    // ValidateLocalSubjectAccessReview: the object's namespace is the request's (namespace.ts
+    // refuses a body naming another), and the review's namespace must equal it, an empty one
+    // included; a non-resource review is no local question.
+    if (ra && (ra.namespace ?? '') !== req.info.namespace) invalidAt('spec.resourceAttributes.namespace', JSON.stringify(ra.namespace ?? ''), 'must match metadata.namespace');
+    if (nra) invalidAt('spec.nonResourceAttributes', goNonResource(nra), 'disallowed on this kind of request');
   }
-  let subject: UserInfo;
-  if (kind === 'SelfSubjectAccessReview') {
-    subject = req.user;
-  } else {
-    if (!spec.user && !(Array.isArray(spec.groups) && spec.groups.length > 0)) {
-      throw invalid(kind, req.def.group, '', [{ reason: 'FieldValueRequired', field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' }]);
-    }
-    subject = { username: String(spec.user ?? ''), uid: spec.uid, groups: Array.isArray(spec.groups) ? spec.groups.map(String) : [], extra: spec.extra };
-  }
+  if (errs.length > 0) throw invalid(kind, req.def.group, '', errs);
+  const subject: UserInfo =
+    kind === 'SelfSubjectAccessReview' ? req.user : { username: String(spec.user ?? ''), uid: spec.uid, groups: Array.isArray(spec.groups) ? spec.groups.map(String) : [], extra: spec.extra };
   const selectorErrors = ra ? validateReviewSelectors(ra) : [];
   if (selectorErrors.length > 0) throw invalid(kind, req.def.group, '', toStatusCauses(selectorErrors));
   const attrs: AuthzAttributes = ra
@@ -84,6 +74,7 @@ export async function accessReview(ctx: RestContext, req: RestRequest): Promise<
   return { code: 201, body: out };
 }
 
-function describe(spec: Record<string, unknown>): string {
-  return JSON.stringify(spec);
+/** The internal NonResourceAttributes as Go's %#v prints it in a field error. */
+function goNonResource(nra: Record<string, string>): string {
+  return `authorization.NonResourceAttributes{Path:${JSON.stringify(String(nra.path ?? ''))}, Verb:${JSON.stringify(String(nra.verb ?? ''))}}`;
 }
