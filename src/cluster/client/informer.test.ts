@@ -42,3 +42,44 @@ test('an informer with a transform caches and hands over transformed objects, fr
   assert.ok((await c.get(pods, 'ns', 'watched')).metadata.managedFields, 'the server copy keeps them');
   f.stop();
 });
+
+test('indexes answer the same through adds, updates and deletes, one key or several per value, in insertion order', async () => {
+  const c = new FakeApiClient();
+  const f = fakeInformerFactory(c);
+  const inf = f.informer<K8sObject>(pods);
+  inf.addIndexers({ app: (o) => [String(o.metadata.labels?.app ?? '')], both: (o) => ['all', `n-${o.metadata.name}`] });
+  f.start();
+  await inf.synced();
+  const names = (index: string, value: string) => inf.byIndex(index, value).map((o) => o.metadata.name);
+  const make = (name: string, app: string) => c.create(pods, 'ns', { metadata: { name, namespace: 'ns', labels: { app } } });
+  await make('a', 'x');
+  await tick();
+  assert.deepEqual(names('app', 'x'), ['a'], 'a value with one key');
+  assert.deepEqual(names('app', 'nope'), []);
+  await make('b', 'x');
+  await make('c', 'y');
+  await tick();
+  assert.deepEqual(names('app', 'x'), ['a', 'b']);
+  assert.deepEqual(names('both', 'all'), ['a', 'b', 'c']);
+  assert.deepEqual(names('both', 'n-b'), ['b']);
+  // a leaves x: one key again; another joins after it.
+  const a = await c.get<K8sObject>(pods, 'ns', 'a');
+  await c.update(pods, 'ns', { ...a, metadata: { ...a.metadata, labels: { app: 'y' } } });
+  await tick();
+  assert.deepEqual(names('app', 'x'), ['b']);
+  assert.deepEqual(names('app', 'y'), ['c', 'a']);
+  await make('d', 'x');
+  await c.delete(pods, 'ns', 'c');
+  await tick();
+  assert.deepEqual(names('app', 'x'), ['b', 'd']);
+  assert.deepEqual(names('app', 'y'), ['a']);
+  await c.delete(pods, 'ns', 'a');
+  await c.delete(pods, 'ns', 'b');
+  await c.delete(pods, 'ns', 'd');
+  await tick();
+  assert.deepEqual(names('app', 'x'), []);
+  assert.deepEqual(names('app', 'y'), []);
+  assert.deepEqual(names('both', 'all'), []);
+  assert.deepEqual(inf.list(), []);
+  f.stop();
+});

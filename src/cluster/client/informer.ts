@@ -65,7 +65,7 @@ export class SharedInformer<T extends K8sObject> implements Informer<T> {
   private readonly opts: Required<Omit<InformerFactoryOptions, 'namespace' | 'fieldSelector' | 'labelSelector'>> & { namespace: string; fieldSelector?: string; labelSelector?: string };
   private readonly items = new Map<string, T>();
   private readonly indexers = new Map<string, (obj: T) => string[]>();
-  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  private readonly indices = new Map<string, Map<string, Bucket>>();
   private readonly handlers: EventHandlers<T>[] = [];
   private syncedFlag = false;
   private waiters: { resolve(): void; reject(e: Error): void }[] = [];
@@ -115,7 +115,9 @@ export class SharedInformer<T extends K8sObject> implements Informer<T> {
   byIndex(index: string, value: string): T[] {
     const idx = this.indices.get(index);
     if (!idx) throw new Error(`informer ${this.resource.resource}: no index named ${JSON.stringify(index)}`);
-    return [...(idx.get(value) ?? [])].map((k) => this.items.get(k) as T);
+    const b = idx.get(value);
+    if (b === undefined) return [];
+    return typeof b === 'string' ? [this.items.get(b) as T] : [...b].map((k) => this.items.get(k) as T);
   }
 
   addEventHandler(h: EventHandlers<T>): void {
@@ -128,7 +130,7 @@ export class SharedInformer<T extends K8sObject> implements Informer<T> {
     for (const [name, fn] of Object.entries(indexers)) {
       if (this.indexers.has(name)) throw new Error(`informer ${this.resource.resource}: index ${JSON.stringify(name)} already exists`);
       this.indexers.set(name, fn);
-      const idx = new Map<string, Set<string>>();
+      const idx = new Map<string, Bucket>();
       this.indices.set(name, idx);
       for (const [key, o] of this.items) for (const v of fn(o)) addTo(idx, v, key);
     }
@@ -293,27 +295,46 @@ export class SharedInformer<T extends K8sObject> implements Informer<T> {
 
   private index(key: string, o: T): void {
     for (const [name, fn] of this.indexers) {
-      const idx = this.indices.get(name) as Map<string, Set<string>>;
+      const idx = this.indices.get(name) as Map<string, Bucket>;
       for (const v of fn(o)) addTo(idx, v, key);
     }
   }
 
   private unindex(key: string, o: T): void {
     for (const [name, fn] of this.indexers) {
-      const idx = this.indices.get(name) as Map<string, Set<string>>;
-      for (const v of fn(o)) {
-        const set = idx.get(v);
-        set?.delete(key);
-        if (set?.size === 0) idx.delete(v);
-      }
+      const idx = this.indices.get(name) as Map<string, Bucket>;
+      for (const v of fn(o)) removeFrom(idx, v, key);
     }
   }
 }
 
-function addTo(idx: Map<string, Set<string>>, value: string, key: string): void {
-  let set = idx.get(value);
-  if (!set) idx.set(value, (set = new Set()));
-  set.add(key);
+/**
+ * An index value's object keys: the key itself while it is the only one (most values of an index
+ * by uid, address or name are), a Set from the second on. A Set of one costs ~200 bytes a value; a
+ * key is the informer's own string. Iteration order is insertion order either way.
+ */
+type Bucket = string | Set<string>;
+
+function addTo(idx: Map<string, Bucket>, value: string, key: string): void {
+  const b = idx.get(value);
+  if (b === undefined) idx.set(value, key);
+  else if (typeof b !== 'string') b.add(key);
+  else if (b !== key) idx.set(value, new Set([b, key]));
+}
+
+function removeFrom(idx: Map<string, Bucket>, value: string, key: string): void {
+  const b = idx.get(value);
+  if (b === undefined) return;
+  if (typeof b === 'string') {
+    if (b === key) idx.delete(value);
+    return;
+  }
+  b.delete(key);
+  if (b.size <= 1) {
+    const [only] = b;
+    if (only === undefined) idx.delete(value);
+    else idx.set(value, only);
+  }
 }
 
 /** Indexers the scheduler and the workload controllers share. */
