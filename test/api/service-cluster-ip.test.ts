@@ -195,3 +195,41 @@ test('an ExternalName Service made a ClusterIP one may not name a second IPv4 ad
   const list = await c.admin.get(SVCS);
   for (const s of list.body.items) assert.ok((s.spec.clusterIPs ?? []).length <= 1, JSON.stringify(s.spec));
 });
+
+test('repair acts on the Services as stored when it acts, not as listed: a Service deleted or created during a round is left alone', async () => {
+  const ns = 'repair-race';
+  assert.equal((await c.admin.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).status, 201);
+  const ctx = c.cp.server.ctx;
+  const store = c.cp.store;
+  const registry = ctx.registry;
+  const addrKey = (ip: string) => objectKey(registry.get('networking.k8s.io', 'v1', 'ipaddresses')!, '', ip);
+  const url = `/api/v1/namespaces/${ns}/services`;
+  const gone = await c.admin.post(url, svc('gone', { clusterIP: '10.96.44.1' }));
+  assert.equal(gone.status, 201, gone.text);
+  // As an older build left it: no IPAddress, so the round reads the address afresh when it gets to 'gone'.
+  const held = await store.get(addrKey('10.96.44.1'));
+  await store.delete(addrKey('10.96.44.1'), held!.modRevision);
+  // The round lists the Services, then (before it repairs anything) 'gone' is deleted and its
+  // address taken by a new Service: the listed 'gone' must not get the address back.
+  const realList = store.list.bind(store);
+  let deletedDuringRound = false;
+  (store as { list: typeof store.list }).list = (async (...args: Parameters<typeof store.list>) => {
+    const out = await realList(...args);
+    if (!deletedDuringRound && String(args[0]).includes('services')) {
+      deletedDuringRound = true;
+      assert.equal((await c.admin.delete(`${url}/gone`)).status, 200);
+      assert.equal((await c.admin.post(url, svc('taker', { clusterIP: '10.96.44.1' }))).status, 201);
+    }
+    return out;
+  }) as typeof store.list;
+  try {
+    await new ClusterIPRepair(ctx, 'test').runOnce();
+  } finally {
+    (store as { list: typeof store.list }).list = realList;
+  }
+  assert.ok(deletedDuringRound);
+  const parent = (await store.get<{ spec: { parentRef: Record<string, string> } }>(addrKey('10.96.44.1')))?.value.spec.parentRef;
+  assert.deepEqual(parent, { group: '', resource: 'services', namespace: ns, name: 'taker' });
+  const events = (await c.admin.get(`/api/v1/namespaces/${ns}/events`)).body.items.filter((e: { reportingComponent: string }) => e.reportingComponent === 'ipallocator-repair-controller');
+  assert.deepEqual(events, []);
+});

@@ -76,6 +76,19 @@ export class ClusterIPRepair {
     for (const a of addresses) if (!touched.has(a.key)) await this.#syncAddress(a.key, a.modRevision, a.value, byName);
   }
 
+  /** The Service as stored now (the round's list may be older than a delete or create that raced it). */
+  async #live(namespace: string | undefined, name: string | undefined): Promise<K8sObject | undefined> {
+    const def = this.#ctx.registry.get('', 'v1', 'services');
+    if (!def || !name) return undefined;
+    return (await this.#ctx.store.get<K8sObject>(objectKey(def, String(namespace ?? ''), name)))?.value;
+  }
+
+  /** Whether `svc` still holds `ip` as stored now: a repair acts only then. */
+  async #stillHolds(svc: K8sObject, ip: string): Promise<boolean> {
+    const live = await this.#live(svc.metadata?.namespace, svc.metadata?.name);
+    return live !== undefined && live.metadata?.uid === svc.metadata?.uid && clusterIPsOf(live).includes(ip);
+  }
+
   async #syncService(svc: K8sObject, listed: Map<string, { value: K8sObject; modRevision: number }>, byName: Map<string, K8sObject>, touched: Set<string>): Promise<void> {
     const ctx = this.#ctx;
     const where = `${svc.metadata?.namespace}/${svc.metadata?.name}`;
@@ -94,6 +107,7 @@ export class ClusterIPRepair {
       // Read now, not from the list: it may be older than a create or release that raced it.
       const found = listed.get(ip) ?? (await ctx.store.get<K8sObject>(key));
       if (!found) {
+        if (!(await this.#stillHolds(svc, ip))) continue;
         await this.#event(svc, 'Service', 'v1', 'ClusterIPNotAllocated', 'ClusterIPAllocation', `Cluster IP [${family}]: ${ip} is not allocated; repairing`);
         await this.#create(key, ip, svc);
         continue;
@@ -101,12 +115,15 @@ export class ClusterIPRepair {
       const ref = found.value.spec?.parentRef as ParentRef | undefined;
       const wrongRef = `the ClusterIP [${family}]: ${ip} for Service ${where} has a wrong reference; repairing`;
       if (!ref || (ref.group ?? '') !== '' || ref.resource !== 'services') {
+        if (!(await this.#stillHolds(svc, ip))) continue;
         await this.#event(svc, 'Service', 'v1', 'ClusterIPNotAllocated', 'ClusterIPAllocation', wrongRef);
         await this.#recreate(key, found.modRevision, ip, svc);
         continue;
       }
       if (ref.namespace !== svc.metadata?.namespace || ref.name !== svc.metadata?.name) {
-        const other = byName.get(`${ref.namespace}/${ref.name}`);
+        if (!(await this.#stillHolds(svc, ip))) continue;
+        // The referenced Service as stored now: one created since the list holds its address rightly.
+        const other = byName.get(`${ref.namespace}/${ref.name}`) ?? (await this.#live(ref.namespace, ref.name));
         if (!other) {
           await this.#event(svc, 'Service', 'v1', 'ClusterIPNotAllocated', 'ClusterIPAllocation', wrongRef);
           await this.#recreate(key, found.modRevision, ip, svc);
@@ -132,10 +149,13 @@ export class ClusterIPRepair {
       await this.#delete(key, revision);
       return;
     }
-    const svc = byName.get(`${ref.namespace}/${ref.name}`);
-    if (svc && clusterIPsOf(svc).includes(name)) return;
+    const listedSvc = byName.get(`${ref.namespace}/${ref.name}`);
+    if (listedSvc && clusterIPsOf(listedSvc).includes(name)) return;
     const age = this.#ctx.now().getTime() - Date.parse(String(a.metadata?.creationTimestamp ?? ''));
     if (!(age > LEAK_GRACE_MS)) return;
+    // Decided on the Service as stored now, not as listed.
+    const svc = await this.#live(ref.namespace, ref.name);
+    if (svc && clusterIPsOf(svc).includes(name)) return;
     if (!svc) {
       await this.#event(a, 'IPAddress', 'networking.k8s.io/v1', 'IPAddressNotAllocated', 'IPAddressAllocation', `IPAddress: ${name} for Service ${ref.namespace}/${ref.name} appears to have leaked: cleaning up`);
     } else {
