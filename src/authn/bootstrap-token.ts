@@ -18,6 +18,7 @@ import type { AuthnResult, MaybePromise } from './types.ts';
 import { AuthnError, isPending } from './types.ts';
 import type { ObjectGetterNow } from './live-reads.ts';
 import type { TokenAuthenticator } from './bearer.ts';
+import { builtinKey } from '../api/registry/resource-def.ts';
 
 export const BOOTSTRAP_SECRET_TYPE = 'bootstrap.kubernetes.io/token';
 export const BOOTSTRAP_SECRET_PREFIX = 'bootstrap-token-';
@@ -43,7 +44,7 @@ export interface BootstrapTokenOptions {
 }
 
 export function secretKey(tokenId: string): string {
-  return `/registry/core/secrets/${NAMESPACE}/${BOOTSTRAP_SECRET_PREFIX}${tokenId}`;
+  return builtinKey('', 'secrets', NAMESPACE, `${BOOTSTRAP_SECRET_PREFIX}${tokenId}`);
 }
 
 export class BootstrapTokenAuthenticator implements TokenAuthenticator {

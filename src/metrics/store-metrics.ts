@@ -6,7 +6,7 @@
  */
 import { Gauge } from 'prom-client';
 import type { ResourceRegistry } from '../api/registry/registry.ts';
-import { listPrefix } from '../api/registry/resource-def.ts';
+import { CUSTOM_RESOURCE_ROOT, listPrefix, REGISTRY_ROOT } from '../api/registry/resource-def.ts';
 import type { ListOptions, ReadOptions, Store, WatchHandlers, WriteOptions } from '../storage/types.ts';
 import type { ApiserverMetrics } from './apiserver-metrics.ts';
 
@@ -14,8 +14,8 @@ type Observer = { observe(v: number): void };
 
 /** The resource a key or prefix is under, as upstream's type label: "pods", "deployments.apps". */
 export function storeType(key: string): string {
-  const custom = key.startsWith('/registry/_customresources/');
-  const start = custom ? '/registry/_customresources/'.length : key.startsWith('/registry/') ? '/registry/'.length : -1;
+  const custom = key.startsWith(CUSTOM_RESOURCE_ROOT);
+  const start = custom ? CUSTOM_RESOURCE_ROOT.length : key.startsWith(REGISTRY_ROOT) ? REGISTRY_ROOT.length : -1;
   if (start < 0) return 'other';
   const g = key.indexOf('/', start);
   if (g < 0) return 'other';

@@ -1,6 +1,6 @@
 import type { RestContext } from './rest/context.ts';
 import type { ResourceDef } from '../api/registry/resource-def.ts';
-import { ALL_VERBS, customResourcePrefix } from '../api/registry/resource-def.ts';
+import { ALL_VERBS, builtinPrefix, customResourcePrefix } from '../api/registry/resource-def.ts';
 import { acceptedNames, crdAcceptedStatus } from '../api/crd/crd-status.ts';
 import { claimedNames, namingVerdict, type NamingVerdict } from '../api/crd/crd-naming.ts';
 import { crdVersionInfo, customResourceValidator } from '../api/crd/crd-validator.ts';
@@ -10,7 +10,7 @@ import { mutate, type Obj } from './store-mutate.ts';
 import { jsonEqual } from '../api/json-equal.ts';
 import { legacyCustomResourcePrefix, migrateLegacyCustomResources } from '../api/crd/legacy-storage-migration.ts';
 
-const CRD_PREFIX = '/registry/apiextensions.k8s.io/customresourcedefinitions/';
+const CRD_PREFIX = builtinPrefix('apiextensions.k8s.io', 'customresourcedefinitions');
 /** Backoff of a failed legacy storage migration (it is retried until it succeeds: the resource is not served before). */
 const MIGRATION_RETRY_MS = [500, 30_000] as const;
 

@@ -8,7 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { objectKey } from '../api/registry/resource-def.ts';
+import { internalPrefix, objectKey } from '../api/registry/resource-def.ts';
 import { rfc3339 } from '../api/time.ts';
 import { jsonEqual } from '../api/json-equal.ts';
 import { StorageError } from '../storage/types.ts';
@@ -17,7 +17,7 @@ import { bootstrapKubernetesService } from './bootstrap.ts';
 import type { K8sObject } from './rest/objects.ts';
 
 /** Under a fixed middle segment, so the storage metrics' type label is one value (leases._masterleases). */
-const LEASES = '/registry/_masterleases/leases/';
+const LEASES = internalPrefix('masterleases', 'leases');
 const RECONCILE_MS = 10_000;
 const LEASE_TTL_MS = 15_000;
 /** Upstream's labels: the Endpoints are not mirrored (the reconciler writes the slice itself). */

@@ -8,6 +8,7 @@ import type { PipelineState } from './pipeline.ts';
 import type { RestContext } from './rest/context.ts';
 import { versionInfo } from './version.ts';
 import { renderTrace } from './trace.ts';
+import { builtinKey } from '../api/registry/resource-def.ts';
 
 const HEALTH_ENDPOINTS = new Set(['healthz', 'livez', 'readyz']);
 
@@ -15,7 +16,7 @@ function healthChecks(ctx: RestContext, endpoint: string): HealthCheck[] {
   const checks: HealthCheck[] = [
     { name: 'ping', check: () => {} },
     { name: 'log', check: () => {} },
-    storeHealthCheck(ctx.store, '/registry/core/namespaces/default'),
+    storeHealthCheck(ctx.store, builtinKey('', 'namespaces', 'default')),
   ];
   // Upstream lists the KMS check after etcd's, before readyz's shutdown.
   checks.push(...(ctx.healthChecks ?? []));

@@ -1,12 +1,10 @@
 /**
  * Which resource a storage key belongs to, as far as the watch cache's history is concerned: the
  * key layout of api/registry/resource-def.ts (`/registry/<group|core>/<resource>/...` and
- * `/registry/_customresources/<group>/<resource>/...`), spelled out here because storage does
- * not import the API layer (resource-prefix.test.ts checks the two agree).
+ * `/registry/_customresources/<group>/<resource>/...`), whose roots it takes from there (a module
+ * without imports of its own; resource-prefix.test.ts checks the two agree).
  */
-
-const REGISTRY = '/registry/';
-const CUSTOM = '/registry/_customresources/';
+import { CUSTOM_RESOURCE_ROOT as CUSTOM, REGISTRY_ROOT as REGISTRY } from '../api/registry/resource-def.ts';
 
 /** The bucket of every key outside the resource layout (tests' `/a/b` keys, internal keys). */
 export const OTHER = '';

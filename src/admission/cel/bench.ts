@@ -16,6 +16,7 @@ import { compilePolicy } from './compile-policy.ts';
 import { compilePolicyExpression, policyEnv } from './policy-env.ts';
 import { compileCel } from '../../cel/environment.ts';
 import { ValidatingAdmissionPolicyPlugin } from './validating-admission-policy.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 const NS = 'bench';
 
@@ -119,11 +120,11 @@ async function bestWindowCpu(fn: () => Promise<unknown>): Promise<number> {
 
 export async function bindingsOnOneRequest(policies: number, bindingsPerPolicy: number, iterations: number, spec: (i: number) => object = policySpec) {
   const store = createWatchCache(openSqliteStore({ path: ':memory:', durability: 'normal' }));
-  await store.create(`/registry/core/namespaces/${NS}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, uid: 'ns', labels: { env: 'prod' } } });
+  await store.create(builtinKey('', 'namespaces', NS), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, uid: 'ns', labels: { env: 'prod' } } });
   for (let p = 0; p < policies; p++) {
-    await store.create(`/registry/admissionregistration.k8s.io/validatingadmissionpolicies/p${p}`, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: `p${p}`, uid: `p${p}`, generation: 1 }, spec: spec(p), status: { observedGeneration: 1 } });
+    await store.create(builtinKey('admissionregistration.k8s.io', 'validatingadmissionpolicies', `p${p}`), { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: `p${p}`, uid: `p${p}`, generation: 1 }, spec: spec(p), status: { observedGeneration: 1 } });
     for (let b = 0; b < bindingsPerPolicy; b++) {
-      await store.create(`/registry/admissionregistration.k8s.io/validatingadmissionpolicybindings/p${p}-b${b}`, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: `p${p}-b${b}`, uid: `b${p}-${b}` }, spec: { policyName: `p${p}`, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { env: 'prod' } }, objectSelector: {}, matchPolicy: 'Equivalent' } } });
+      await store.create(builtinKey('admissionregistration.k8s.io', 'validatingadmissionpolicybindings', `p${p}-b${b}`), { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: `p${p}-b${b}`, uid: `b${p}-${b}` }, spec: { policyName: `p${p}`, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { env: 'prod' } }, objectSelector: {}, matchPolicy: 'Equivalent' } } });
     }
   }
   const plugin = new ValidatingAdmissionPolicyPlugin({ store, authorizer: new MastersAuthorizer(), now: () => new Date(), random: Math.random, newUid: () => 'uid', log: pino({ level: 'silent' }) });

@@ -12,6 +12,7 @@ import { selectorFromMetav1, type LabelSelector } from '../../api/selectors/labe
 import type { Store } from '../../storage/types.ts';
 import type { AdmissionAttributes } from '../types.ts';
 import { ruleMatches } from '../webhook/rules.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 type Parsed = { selector: LabelSelector; error?: string };
 
@@ -53,7 +54,7 @@ export function namespaceReader(store: Store): MatchDeps['namespace'] {
     if (known.has(name)) return known.get(name);
     let p = pending.get(name);
     if (!p) {
-      p = store.get<Record<string, any>>(`/registry/core/namespaces/${name}`).then((s) => {
+      p = store.get<Record<string, any>>(builtinKey('', 'namespaces', name)).then((s) => {
         known.set(name, s?.value);
         return s?.value;
       });

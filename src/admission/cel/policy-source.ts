@@ -14,8 +14,9 @@ import { compileMatchResources, resourceRulesMayMatch, type CompiledMatch } from
 import { gvkString } from './params.ts';
 import { PolicyStatusWriter } from './status-writer.ts';
 import { WatchedObjects } from '../watched-objects.ts';
+import { builtinGroupPrefix } from '../../api/registry/resource-def.ts';
 
-const PREFIX = '/registry/admissionregistration.k8s.io/';
+const PREFIX = builtinGroupPrefix('admissionregistration.k8s.io');
 /** Request kinds remembered by candidates() before it starts over. */
 const MAX_KINDS = 4096;
 

@@ -10,8 +10,9 @@ import type { ResourceRegistry } from '../../api/registry/registry.ts';
 import { mutate } from '../../server/store-mutate.ts';
 import type { Store } from '../../storage/types.ts';
 import { typeCheckPolicy } from './type-check.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
-const PREFIX = '/registry/admissionregistration.k8s.io/validatingadmissionpolicies/';
+const PREFIX = builtinPrefix('admissionregistration.k8s.io', 'validatingadmissionpolicies');
 
 export class PolicyStatusWriter {
   readonly #store: Store;

@@ -6,8 +6,9 @@
  */
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, MutatingPlugin, Verdict } from '../types.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
-const CLASSES = '/registry/networking.k8s.io/ingressclasses/';
+const CLASSES = builtinPrefix('networking.k8s.io', 'ingressclasses');
 export const ANN_DEFAULT_INGRESS_CLASS = 'ingressclass.kubernetes.io/is-default-class';
 const ANN_INGRESS_CLASS = 'kubernetes.io/ingress.class';
 

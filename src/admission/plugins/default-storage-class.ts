@@ -7,8 +7,9 @@
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, MutatingPlugin, Verdict } from '../types.ts';
 import { defaultClass } from '../../api/default-storage-class.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
-const CLASSES = '/registry/storage.k8s.io/storageclasses/';
+const CLASSES = builtinPrefix('storage.k8s.io', 'storageclasses');
 
 export class DefaultStorageClass implements MutatingPlugin {
   readonly name = 'DefaultStorageClass';

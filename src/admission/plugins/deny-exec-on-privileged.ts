@@ -6,6 +6,7 @@
 import type { Store } from '../../storage/types.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 interface Checks {
   hostNetwork: boolean;
@@ -37,7 +38,7 @@ class DenyExec implements ValidatingPlugin {
   }
 
   async validate(a: AdmissionAttributes): Promise<Verdict> {
-    const stored = await this.#store.get<Record<string, any>>(`/registry/core/pods/${a.namespace}/${a.name}`);
+    const stored = await this.#store.get<Record<string, any>>(builtinKey('', 'pods', a.namespace, a.name));
     if (!stored) return { allowed: false, reason: `pods "${a.name}" not found` };
     const pod = stored.value;
     const deny = (what: string): Verdict => ({ allowed: false, reason: `cannot exec into or attach to a ${what}` });

@@ -11,6 +11,7 @@ import { podLimits, podRequests } from '../quota/pod-resources.ts';
 import { formatQty } from '../../api/quantity.ts';
 import { resourceListFrom, type ResourceList } from '../quota/resource-list.ts';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin, Verdict } from '../types.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 type Obj = Record<string, any>;
 
@@ -62,7 +63,7 @@ export class LimitRanger implements MutatingPlugin, ValidatingPlugin {
   /** The namespace's LimitRanges; undefined when there are none or the object is being deleted. */
   async #ranges(a: AdmissionAttributes): Promise<Obj[] | undefined> {
     if (a.oldObject?.metadata?.deletionTimestamp) return undefined;
-    const list = await this.#store.list<Obj>(`/registry/core/limitranges/${a.namespace}/`);
+    const list = await this.#store.list<Obj>(builtinKey('', 'limitranges', a.namespace, ''));
     return list.items.length > 0 ? list.items.map((i) => i.value) : undefined;
   }
 }

@@ -2,6 +2,7 @@ import { rfc3339 } from '../../api/time.ts';
 import { StorageError, type Store } from '../../storage/types.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, MutatingPlugin, Verdict } from '../types.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -28,7 +29,7 @@ export class NamespaceAutoProvision implements MutatingPlugin {
   }
 
   async admit(a: AdmissionAttributes): Promise<Verdict> {
-    const key = `/registry/core/namespaces/${a.namespace}`;
+    const key = builtinKey('', 'namespaces', a.namespace);
     if (await this.#store.get(key)) return { allowed: true };
     if (!DNS1123_LABEL.test(a.namespace) || a.namespace.length > 63) {
       // What creating it through the API would have answered.

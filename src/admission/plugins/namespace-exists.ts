@@ -1,6 +1,7 @@
 import type { Store } from '../../storage/types.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 /**
  * NamespaceExists: any write of a namespaced object (create, update, delete) fails with NotFound
@@ -21,7 +22,7 @@ export class NamespaceExists implements ValidatingPlugin {
   }
 
   async validate(a: AdmissionAttributes): Promise<Verdict> {
-    if (await this.#store.get(`/registry/core/namespaces/${a.namespace}`)) return { allowed: true };
+    if (await this.#store.get(builtinKey('', 'namespaces', a.namespace))) return { allowed: true };
     return { allowed: false, code: 404, reason: `namespaces "${a.namespace}" not found` };
   }
 }

@@ -2,9 +2,10 @@ import { forbidden, notFound } from '../../api/errors.ts';
 import type { Store } from '../../storage/types.ts';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin, Verdict } from '../types.ts';
 import { admissionErrorName } from '../error-name.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
-const NS_KEY = (name: string) => `/registry/core/namespaces/${name}`;
+const NS_KEY = (name: string) => builtinKey('', 'namespaces', name);
 const NAMESPACES = { group: '', resource: 'namespaces' };
 
 /**

@@ -13,6 +13,7 @@ import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
 import { forbiddenLabels, modifiedLabels } from './node-restriction-labels.ts';
 import { podReferencesClusterTrustBundles, podReferencesConfigMaps, podReferencesPVCs, podReferencesSecrets } from './node-restriction-pod-refs.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -67,7 +68,7 @@ export class NodeRestriction implements ValidatingPlugin {
   }
 
   async #getPod(namespace: string, name: string): Promise<Obj | undefined> {
-    return (await this.#store.get<Obj>(`/registry/core/pods/${namespace}/${name}`))?.value;
+    return (await this.#store.get<Obj>(builtinKey('', 'pods', namespace, name)))?.value;
   }
 
   async #pod(node: string, a: AdmissionAttributes): Promise<Verdict> {
@@ -92,7 +93,7 @@ export class NodeRestriction implements ValidatingPlugin {
     if (owner.apiVersion !== 'v1' || owner.kind !== 'Node' || owner.name !== node) return deny(`node "${node}" can only create pods with an owner reference set to itself`);
     if (owner.controller !== true) return deny(`node "${node}" can only create pods with a controller owner reference set to itself`);
     if (owner.blockOwnerDeletion === true) return deny(`node "${node}" must not set blockOwnerDeletion on an owner reference`);
-    const nodeObj = (await this.#store.get<Obj>(`/registry/core/nodes/${node}`))?.value;
+    const nodeObj = (await this.#store.get<Obj>(builtinKey('', 'nodes', node)))?.value;
     if (!nodeObj) return notFound('nodes', node);
     const uid = nodeObj.metadata?.uid ?? '';
     if ((owner.uid ?? '') !== uid) return deny(`node ${node} UID mismatch: expected ${owner.uid ?? ''} got ${uid}`);

@@ -9,8 +9,9 @@
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, ValidatingPlugin, Verdict } from '../types.ts';
 import { cmpQty, parseQty } from '../../api/quantity.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
-const CLASSES = '/registry/storage.k8s.io/storageclasses/';
+const CLASSES = builtinPrefix('storage.k8s.io', 'storageclasses');
 const BETA_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
 
 type Obj = Record<string, any>;

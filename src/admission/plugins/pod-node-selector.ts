@@ -8,6 +8,7 @@ import { ApiError } from '../../api/errors.ts';
 import type { Store } from '../../storage/types.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin, Verdict } from '../types.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 export const NODE_SELECTOR_ANNOTATION = 'scheduler.alpha.kubernetes.io/node-selector';
 
@@ -77,7 +78,7 @@ export class PodNodeSelector implements MutatingPlugin, ValidatingPlugin {
   }
 
   async #namespaceSelector(namespace: string): Promise<Labels> {
-    const ns = await this.#store.get<{ metadata?: { annotations?: Record<string, string> } }>(`/registry/core/namespaces/${namespace}`);
+    const ns = await this.#store.get<{ metadata?: { annotations?: Record<string, string> } }>(builtinKey('', 'namespaces', namespace));
     if (!ns) throw new ApiError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
     const annotation = ns.value.metadata?.annotations?.[NODE_SELECTOR_ANNOTATION];
     return parse(annotation ?? this.#opts.clusterDefaultNodeSelector ?? '');

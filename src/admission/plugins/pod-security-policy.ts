@@ -9,11 +9,12 @@ import { errorListString } from '../psp/field-error.ts';
 import { selectPolicy } from '../psp/select.ts';
 import { semanticEqual } from '../psp/semantic-equal.ts';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin, Verdict } from '../types.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
 type Obj = Record<string, any>;
 
 export const PSP_ANNOTATION = 'kubernetes.io/psp';
-export const PSP_KEY_PREFIX = '/registry/policy/podsecuritypolicies/';
+export const PSP_KEY_PREFIX = builtinPrefix('policy', 'podsecuritypolicies');
 const AUDIT_PREFIX = 'podsecuritypolicy.admission.k8s.io';
 
 /** An update that only touches owner references or finalizers (the garbage collector's) is not re-checked. */

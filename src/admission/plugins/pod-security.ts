@@ -15,6 +15,7 @@ import {
   type LevelVersion,
   type NamespacePolicy,
 } from '../pod-security/index.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 type Obj = Record<string, any>;
 
@@ -77,7 +78,7 @@ export class PodSecurity implements ValidatingPlugin {
     if (this.#config.exemptions.usernames.includes(a.user.username) || this.#config.exemptions.namespaces.includes(a.namespace)) {
       return { allowed: true, auditAnnotations: { [AUDIT_ANNOTATION_EXEMPT]: this.#config.exemptions.usernames.includes(a.user.username) ? 'user' : 'namespace' } };
     }
-    const ns = await this.#store.get<Obj>(`/registry/core/namespaces/${a.namespace}`);
+    const ns = await this.#store.get<Obj>(builtinKey('', 'namespaces', a.namespace));
     const { policy, errors } = policyToEvaluate(ns?.value.metadata?.labels, this.#config.defaults);
     const annotations: Record<string, string> = {};
     if (errors.length) annotations.error = `Failed to parse policy: ${policyErrorMessage(errors)}`;
@@ -135,7 +136,7 @@ export class PodSecurity implements ValidatingPlugin {
   }
 
   async #existingPodWarnings(ns: string, enforce: LevelVersion): Promise<string[]> {
-    const pods = await this.#store.list<Obj>(`/registry/core/pods/${ns}/`, { limit: NAMESPACE_POD_LIMIT });
+    const pods = await this.#store.list<Obj>(builtinKey('', 'pods', ns, ''), { limit: NAMESPACE_POD_LIMIT });
     const out: string[] = [];
     for (const p of pods.items) {
       const r = evaluatePod(enforce.level, enforce.version, p.value.metadata, p.value.spec);

@@ -18,8 +18,9 @@
  */
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin, Verdict } from '../types.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
-const CLASSES = '/registry/scheduling.k8s.io/priorityclasses/';
+const CLASSES = builtinPrefix('scheduling.k8s.io', 'priorityclasses');
 
 interface PriorityClass {
   metadata: { name?: string };

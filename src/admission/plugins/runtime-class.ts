@@ -13,8 +13,9 @@ import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin, Verdict } from '../types.ts';
 import { cmpQty, parseQty } from '../../api/quantity.ts';
 import { mergeTolerations, type Toleration } from './tolerations.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
-const CLASSES = '/registry/node.k8s.io/runtimeclasses/';
+const CLASSES = builtinPrefix('node.k8s.io', 'runtimeclasses');
 
 type Obj = Record<string, any>;
 interface RuntimeClassObject {

@@ -1,6 +1,7 @@
 import type { Store } from '../../storage/types.ts';
 import type { PluginDeps } from '../plugin-deps.ts';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin, Verdict } from '../types.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 type Obj = Record<string, any>;
 
@@ -108,7 +109,7 @@ export class ServiceAccount implements MutatingPlugin, ValidatingPlugin {
     const attempts = name === DEFAULT_SERVICE_ACCOUNT ? DEFAULT_LOOKUP_ATTEMPTS : 1;
     for (let i = 0; i < attempts; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, this.#retryDelayMs()));
-      const s = await this.#store.get<Obj>(`/registry/core/serviceaccounts/${namespace}/${name}`);
+      const s = await this.#store.get<Obj>(builtinKey('', 'serviceaccounts', namespace, name));
       if (s) return s.value;
     }
     return undefined;

@@ -12,12 +12,13 @@ import { checkRequest, usedOf, type QuotaState } from './check-request.ts';
 import type { Evaluator } from './evaluators.ts';
 import type { LimitedResource } from './limited-resources.ts';
 import { listsEqual, resourceListJSON } from './resource-list.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 /** Retries after a conflicting status write, as upstream. */
 const CONFLICT_RETRIES = 3;
 
 export function quotaPrefix(namespace: string): string {
-  return `/registry/core/resourcequotas/${namespace}/`;
+  return builtinKey('', 'resourcequotas', namespace, '');
 }
 
 export class QuotaCharger {

@@ -9,6 +9,7 @@ import type { Store } from '../../storage/types.ts';
 import { WatchedObjects } from '../watched-objects.ts';
 import { compileConditions } from './match-conditions.ts';
 import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, type Hook, type WebhookConfiguration, type WebhookSpec } from './types.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
 export type ConfigResource = 'mutatingwebhookconfigurations' | 'validatingwebhookconfigurations';
 
@@ -50,7 +51,7 @@ export class WebhookConfigSource {
   #version = -1;
 
   constructor(store: Store, resource: ConfigResource, log: Logger) {
-    this.#configs = new WatchedObjects(store, `/registry/admissionregistration.k8s.io/${resource}/`, log);
+    this.#configs = new WatchedObjects(store, builtinPrefix('admissionregistration.k8s.io', resource), log);
   }
 
   /** Lists and starts watching on first use; later calls return at once. */

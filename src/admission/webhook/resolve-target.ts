@@ -8,6 +8,7 @@
 import type { Store } from '../../storage/types.ts';
 import type { WebhookClientConfig } from './types.ts';
 import { canonicalIP } from '../../util/ip-sloppy.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 export interface CallTarget {
   /** The URL as upstream would name it in errors (the logical service URL for `service`). */
@@ -62,11 +63,11 @@ export async function resolveTarget(store: Store, cfg: WebhookClientConfig): Pro
   if (path && !path.startsWith('/')) path = `/${path}`;
   const display = `https://${servername}:${port}${path}`;
   const url = new URL(display);
-  const service = await store.get<{ spec?: { ports?: ServicePort[] } }>(`/registry/core/services/${svc.namespace}/${svc.name}`);
+  const service = await store.get<{ spec?: { ports?: ServicePort[] } }>(builtinKey('', 'services', svc.namespace, svc.name));
   if (!service) throw new ResolveError(display, `service "${svc.namespace}/${svc.name}" not found`);
   const sp = (service.value.spec?.ports ?? []).find((p) => p.port === port);
   if (!sp) throw new ResolveError(display, `no service port ${port} found for service "${svc.name}"`);
-  const eps = await store.get<{ subsets?: EndpointSubset[] }>(`/registry/core/endpoints/${svc.namespace}/${svc.name}`);
+  const eps = await store.get<{ subsets?: EndpointSubset[] }>(builtinKey('', 'endpoints', svc.namespace, svc.name));
   for (const subset of eps?.value.subsets ?? []) {
     // Dialled in its canonical form: validation reads "0177.0.0.1" as ParseIPSloppy does (decimal,
     // 177.0.0.1), node's resolver would read it as octal 127.0.0.1. One that does not parse is skipped.

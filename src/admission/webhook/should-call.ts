@@ -13,6 +13,7 @@ import { matchConditions } from './match-conditions.ts';
 import { admissionRequestBase } from './review.ts';
 import { ruleMatches } from './rules.ts';
 import type { Hook } from './types.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 type Labels = Record<string, string> | undefined;
 const labelsOf = (o: Record<string, any> | undefined): Labels => o?.metadata?.labels;
@@ -30,7 +31,7 @@ async function namespaceMatches(store: Store, hook: Hook, a: AdmissionAttributes
     labels = labelsOf(a.object);
   } else {
     const ns = a.namespace || a.name;
-    const stored = await store.get<Record<string, any>>(`/registry/core/namespaces/${ns}`);
+    const stored = await store.get<Record<string, any>>(builtinKey('', 'namespaces', ns));
     if (!stored) return notFound({ group: '', resource: 'namespaces' }, ns);
     labels = labelsOf(stored.value);
   }

@@ -19,11 +19,11 @@
 import type { Store } from '../../storage/types.ts';
 import { StorageError } from '../../storage/types.ts';
 import { builtinResources } from '../registry/builtin.ts';
-import { customResourcePrefix, storagePrefix, type ResourceDef } from '../registry/resource-def.ts';
+import { builtinPrefix, customResourcePrefix, storagePrefix, type ResourceDef } from '../registry/resource-def.ts';
 
 /** Where an older Portcullis stored a CRD's objects: the built-ins' layout. */
 export function legacyCustomResourcePrefix(group: string, plural: string): string {
-  return `/registry/${group}/${plural}/`;
+  return builtinPrefix(group, plural);
 }
 
 export interface MigrationResult {

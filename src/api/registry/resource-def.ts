@@ -102,13 +102,16 @@ export function groupVersion(def: Pick<ResourceDef, 'group' | 'version'>): strin
   return def.group ? `${def.group}/${def.version}` : def.version;
 }
 
+/** The root of every key: what a store's whole key space starts with. This module owns the key layout below it. */
+export const REGISTRY_ROOT = '/registry/';
+
 /**
  * Custom resources live in their own key space. A built-in's prefix is `/registry/<group|core>/`
  * and a group is a DNS subdomain, which cannot start with '_', so no built-in (present or future)
  * and no CRD group can produce a key in here, and a custom resource's key is unique per
  * group+plural: a CRD can never read, write or purge another resource's objects.
  */
-export const CUSTOM_RESOURCE_ROOT = '/registry/_customresources/';
+export const CUSTOM_RESOURCE_ROOT = `${REGISTRY_ROOT}_customresources/`;
 
 type KeyDef = Pick<ResourceDef, 'group' | 'resource'> & { custom?: unknown; storageGroup?: string };
 
@@ -119,7 +122,35 @@ export function customResourcePrefix(group: string, plural: string): string {
 
 export function storagePrefix(def: KeyDef): string {
   if (def.custom !== undefined) return customResourcePrefix(def.group, def.resource);
-  return `/registry/${def.storageGroup ?? (def.group || 'core')}/${def.resource}/`;
+  return `${REGISTRY_ROOT}${def.storageGroup ?? (def.group || 'core')}/${def.resource}/`;
+}
+
+/** A built-in resource's storage prefix by group ('' for core) and resource, for code without its ResourceDef at hand. */
+export function builtinPrefix(group: string, resource: string): string {
+  return storagePrefix({ group, resource });
+}
+
+/**
+ * A key (or, with a trailing '' part, a prefix) under a built-in resource: builtinKey('', 'pods',
+ * ns, name), builtinKey('', 'nodes', name), builtinKey('', 'limitranges', ns, '') for one
+ * namespace's objects.
+ */
+export function builtinKey(group: string, resource: string, ...parts: string[]): string {
+  return builtinPrefix(group, resource) + parts.join('/');
+}
+
+/** Every built-in resource of one group ('' for core): `/registry/<group|core>/`. */
+export function builtinGroupPrefix(group: string): string {
+  return `${REGISTRY_ROOT}${group || 'core'}/`;
+}
+
+/**
+ * A key space of the API server's own bookkeeping that is no resource (node port allocations, the
+ * API servers' endpoint leases): `/registry/_<space>/<kind>/`. Like the custom resources' root, a
+ * leading '_' keeps it apart from every group.
+ */
+export function internalPrefix(space: string, kind: string): string {
+  return `${REGISTRY_ROOT}_${space}/${kind}/`;
 }
 
 export function objectKey(def: KeyDef & Pick<ResourceDef, 'namespaced'>, namespace: string, name: string): string {
@@ -151,7 +182,7 @@ export interface ObjectKeyParts {
  */
 export function parseObjectKey(key: string): ObjectKeyParts | undefined {
   const custom = key.startsWith(CUSTOM_RESOURCE_ROOT);
-  const root = custom ? CUSTOM_RESOURCE_ROOT : '/registry/';
+  const root = custom ? CUSTOM_RESOURCE_ROOT : REGISTRY_ROOT;
   if (!key.startsWith(root)) return undefined;
   const parts = key.slice(root.length).split('/');
   if (parts.length < 3 || parts.length > 4 || parts.some((p) => p === '')) return undefined;

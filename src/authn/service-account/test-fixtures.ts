@@ -1,6 +1,7 @@
 /** Shared fixtures for the service account tests: keys, an in-memory object store, a clock. */
 import { generateKeyPairSync } from 'node:crypto';
 import { parseSigningKeyPem, type SigningKey, type VerificationKey } from './keys.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 export const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const T0 = new Date('2030-01-01T00:00:00Z');
@@ -37,21 +38,21 @@ export class FakeObjects {
   }
 
   serviceAccount(ns: string, name: string, uid: string): void {
-    this.put(`/registry/core/serviceaccounts/${ns}/${name}`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, uid } });
+    this.put(builtinKey('', 'serviceaccounts', ns, name), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, uid } });
   }
 
   pod(ns: string, name: string, uid: string, serviceAccountName = 'default', nodeName?: string): void {
     const spec: Record<string, unknown> = { serviceAccountName, containers: [{ name: 'c', image: 'busybox' }] };
     if (nodeName) spec.nodeName = nodeName;
-    this.put(`/registry/core/pods/${ns}/${name}`, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, uid }, spec });
+    this.put(builtinKey('', 'pods', ns, name), { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, uid }, spec });
   }
 
   node(name: string, uid: string): void {
-    this.put(`/registry/core/nodes/${name}`, { apiVersion: 'v1', kind: 'Node', metadata: { name, uid } });
+    this.put(builtinKey('', 'nodes', name), { apiVersion: 'v1', kind: 'Node', metadata: { name, uid } });
   }
 
   secret(ns: string, name: string, uid: string, extra: Record<string, unknown> = {}): void {
-    this.put(`/registry/core/secrets/${ns}/${name}`, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns, uid }, ...extra });
+    this.put(builtinKey('', 'secrets', ns, name), { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns, uid }, ...extra });
   }
 }
 

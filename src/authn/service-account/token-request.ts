@@ -9,6 +9,7 @@ import { issueToken, type BoundObject } from './issuer.ts';
 import { rfc3339 } from '../../api/time.ts';
 import type { SigningKey } from './keys.ts';
 import type { ObjectGetter } from './validate-claims.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 export const TOKEN_REQUEST_GROUP = 'authentication.k8s.io';
 export const TOKEN_REQUEST_API_VERSION = 'authentication.k8s.io/v1';
@@ -101,7 +102,7 @@ export function tokenRequestHandler(deps: TokenRequestDeps): TokenRequestHandler
     if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace) {
       throw invalidTokenRequest(name, [{ reason: 'FieldValueInvalid', field: 'metadata.namespace', message: `Invalid value: ${JSON.stringify(meta.namespace)}: must match the service account namespace if specified` }]);
     }
-    const saObj = await deps.get(`/registry/core/serviceaccounts/${namespace}/${name}`);
+    const saObj = await deps.get(builtinKey('', 'serviceaccounts', namespace, name));
     if (!saObj) throw notFound({ group: '', resource: 'serviceaccounts' }, name);
     const sa = saObj.value as Obj;
     const saUid = String(sa.metadata?.uid ?? '');
@@ -125,7 +126,7 @@ export function tokenRequestHandler(deps: TokenRequestDeps): TokenRequestHandler
       const refName = typeof ref.name === 'string' ? ref.name : '';
       let obj: Obj | undefined;
       if (gvk.group === '' && gvk.kind === 'Pod') {
-        obj = (await deps.get(`/registry/core/pods/${namespace}/${refName}`))?.value as Obj | undefined;
+        obj = (await deps.get(builtinKey('', 'pods', namespace, refName)))?.value as Obj | undefined;
         if (!obj) throw notFound({ group: '', resource: 'pods' }, refName);
         if (obj.spec?.serviceAccountName !== name) {
           throw badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
@@ -133,14 +134,14 @@ export function tokenRequestHandler(deps: TokenRequestDeps): TokenRequestHandler
         const nodeName = obj.spec?.nodeName;
         if (typeof nodeName === 'string' && nodeName !== '') {
           // A missing Node still leaves its name in the claims, as upstream.
-          const node = (await deps.get(`/registry/core/nodes/${nodeName}`))?.value as Obj | undefined;
+          const node = (await deps.get(builtinKey('', 'nodes', nodeName)))?.value as Obj | undefined;
           podNode = node?.metadata?.uid ? { name: nodeName, uid: String(node.metadata.uid) } : { name: nodeName };
         }
       } else if (gvk.group === '' && gvk.kind === 'Node') {
-        obj = (await deps.get(`/registry/core/nodes/${refName}`))?.value as Obj | undefined;
+        obj = (await deps.get(builtinKey('', 'nodes', refName)))?.value as Obj | undefined;
         if (!obj) throw notFound({ group: '', resource: 'nodes' }, refName);
       } else if (gvk.group === '' && gvk.kind === 'Secret') {
-        obj = (await deps.get(`/registry/core/secrets/${namespace}/${refName}`))?.value as Obj | undefined;
+        obj = (await deps.get(builtinKey('', 'secrets', namespace, refName)))?.value as Obj | undefined;
         if (!obj) throw notFound({ group: '', resource: 'secrets' }, refName);
       } else {
         throw badRequest(`cannot bind token to object of type ${gvk.group}/${gvk.version}, Kind=${gvk.kind}`);

@@ -24,6 +24,7 @@ import {
   serviceAccountGroups,
   serviceAccountUsername,
 } from './claims.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 export type { ObjectGetter } from '../live-reads.ts';
 
@@ -69,7 +70,7 @@ function deletedBefore(o: LiveObject, cutoff: number): boolean {
 }
 
 function* checkServiceAccount(ns: string, name: string, uid: string, cutoff: number): LiveReads<void> {
-  const sa = yield* live(`/registry/core/serviceaccounts/${ns}/${name}`);
+  const sa = yield* live(builtinKey('', 'serviceaccounts', ns, name));
   if (!sa) throw invalid(`serviceaccount "${name}" not found`);
   if (deletedBefore(sa, cutoff)) throw invalid(`service account ${ns}/${name} has been deleted`);
   const have = str(sa.metadata?.uid);
@@ -96,12 +97,12 @@ export function* validateBoundClaims(claims: Record<string, unknown>, now: Date,
   yield* checkServiceAccount(ns, sa.name, sa.uid, cutoff);
   const info: ServiceAccountInfo = { namespace: ns, name: sa.name, uid: sa.uid };
   if (secret) {
-    const s = yield* live(`/registry/core/secrets/${ns}/${secret.name}`);
+    const s = yield* live(builtinKey('', 'secrets', ns, secret.name));
     if (!s || deletedBefore(s, cutoff)) throw invalid(INVALIDATED);
     if (str(s.metadata?.uid) !== secret.uid) throw invalid(`secret UID (${str(s.metadata?.uid)}) does not match service account secret ref claim (${secret.uid})`);
   }
   if (pod) {
-    const p = yield* live(`/registry/core/pods/${ns}/${pod.name}`);
+    const p = yield* live(builtinKey('', 'pods', ns, pod.name));
     if (!p || deletedBefore(p, cutoff)) throw invalid(INVALIDATED);
     if (str(p.metadata?.uid) !== pod.uid) throw invalid(`pod UID (${str(p.metadata?.uid)}) does not match service account pod ref claim (${pod.uid})`);
     info.podName = pod.name;
@@ -112,7 +113,7 @@ export function* validateBoundClaims(claims: Record<string, unknown>, now: Date,
       if (node.uid) info.nodeUid = node.uid;
     }
   } else if (node) {
-    const n = yield* live(`/registry/core/nodes/${node.name}`);
+    const n = yield* live(builtinKey('', 'nodes', node.name));
     if (!n || deletedBefore(n, cutoff)) throw invalid(INVALIDATED);
     if (str(n.metadata?.uid) !== node.uid) throw invalid(`node UID (${str(n.metadata?.uid)}) does not match service account node ref claim (${node.uid})`);
     info.nodeName = node.name;
@@ -136,7 +137,7 @@ export function* validateLegacyClaims(claims: Record<string, unknown>, token: st
   if (!uid) throw invalid('serviceAccountUID claim is missing');
   if (claims.sub !== serviceAccountUsername(ns, name)) throw invalid('sub claim is invalid');
 
-  const s = yield* live(`/registry/core/secrets/${ns}/${secretName}`);
+  const s = yield* live(builtinKey('', 'secrets', ns, secretName));
   // Upstream rejects any deletionTimestamp on legacy paths, without leeway.
   if (!s || s.metadata?.deletionTimestamp) throw invalid('Token has been invalidated');
   const stored = Buffer.from(str(s.data?.token), 'base64');
@@ -147,7 +148,7 @@ export function* validateLegacyClaims(claims: Record<string, unknown>, token: st
   if (s.type !== 'kubernetes.io/service-account-token' || ann['kubernetes.io/service-account.name'] !== name || (ann['kubernetes.io/service-account.uid'] && ann['kubernetes.io/service-account.uid'] !== uid)) {
     throw invalid(`secret ${ns}/${secretName} is not a token of service account ${ns}/${name}`);
   }
-  const sa = yield* live(`/registry/core/serviceaccounts/${ns}/${name}`);
+  const sa = yield* live(builtinKey('', 'serviceaccounts', ns, name));
   if (!sa) throw invalid(`serviceaccount "${name}" not found`);
   if (sa.metadata?.deletionTimestamp) throw invalid(`ServiceAccount ${ns}/${name} has been deleted`);
   if (str(sa.metadata?.uid) !== uid) throw invalid(`ServiceAccount UID (${str(sa.metadata?.uid)}) does not match claim (${uid})`);

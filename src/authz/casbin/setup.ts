@@ -16,6 +16,7 @@ import { CasbinAuthorizer, type CasbinAuthorizerOptions } from './authorizer.ts'
 import { CasbinEngine } from './engine.ts';
 import { loadCasbinModel, type CasbinModel } from './model.ts';
 import { parsePolicy } from './policy.ts';
+import { builtinKey, builtinPrefix } from '../../api/registry/resource-def.ts';
 
 export const POLICY_CONFIGMAP_NAMESPACE = 'kube-system';
 export const POLICY_CONFIGMAP_KEY = 'policy.csv';
@@ -60,7 +61,7 @@ export async function startCasbinAuthorizer(cfg: CasbinModeConfig, store: Store,
   let namespaceLabels: ((ns: string) => Promise<Readonly<Record<string, string>>>) | undefined;
   if (model.requestTokens.includes('nsLabels')) {
     const labels = new Map<string, Record<string, string>>();
-    const namespaces = new WatchedObjects<Namespace>(store, '/registry/core/namespaces/', log, (name, ns) => (ns ? labels.set(name, ns.metadata?.labels ?? {}) : labels.delete(name)));
+    const namespaces = new WatchedObjects<Namespace>(store, builtinPrefix('', 'namespaces'), log, (name, ns) => (ns ? labels.set(name, ns.metadata?.labels ?? {}) : labels.delete(name)));
     await namespaces.ready();
     stops.push(() => namespaces.close());
     namespaceLabels = async (ns) => {
@@ -106,7 +107,7 @@ async function watchConfigMap(model: CasbinModel, name: string, store: Store, lo
       }
     });
   };
-  const configMaps = new WatchedObjects<ConfigMap>(store, `/registry/core/configmaps/${POLICY_CONFIGMAP_NAMESPACE}/`, log, onChange);
+  const configMaps = new WatchedObjects<ConfigMap>(store, builtinKey('', 'configmaps', POLICY_CONFIGMAP_NAMESPACE, ''), log, onChange);
   await configMaps.ready();
   stops.push(() => configMaps.close());
   if (!latest) log.warn({ configmap: `${POLICY_CONFIGMAP_NAMESPACE}/${name}` }, 'Casbin policy ConfigMap not found; no policy lines until it is created');
@@ -128,7 +129,7 @@ async function rejectionEvent(store: Store, cm: ConfigMap, name: string, message
   const t = (deps.now ?? (() => new Date()))().toISOString().replace(/\.\d+Z$/, 'Z');
   const uid = (deps.newUid ?? randomUUID)();
   const eventName = `${name}.${uid.replace(/-/g, '').slice(0, 16)}`;
-  await store.create(`/registry/core/events/${POLICY_CONFIGMAP_NAMESPACE}/${eventName}`, {
+  await store.create(builtinKey('', 'events', POLICY_CONFIGMAP_NAMESPACE, eventName), {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: eventName, namespace: POLICY_CONFIGMAP_NAMESPACE, uid, creationTimestamp: t },

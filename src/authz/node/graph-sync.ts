@@ -9,10 +9,11 @@ import { reflect, type Reflection, type ReflectorOptions } from '../../storage/r
 import type { Store, WatchEvent } from '../../storage/types.ts';
 import { NodeGraph, vertexId } from './graph.ts';
 import { podReferences, pvReferences } from './references.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
-export const POD_PREFIX = '/registry/core/pods/';
-export const PV_PREFIX = '/registry/core/persistentvolumes/';
-export const VA_PREFIX = '/registry/storage.k8s.io/volumeattachments/';
+export const POD_PREFIX = builtinPrefix('', 'pods');
+export const PV_PREFIX = builtinPrefix('', 'persistentvolumes');
+export const VA_PREFIX = builtinPrefix('storage.k8s.io', 'volumeattachments');
 
 interface Source {
   prefix: string;

@@ -1,5 +1,6 @@
 /** The shapes of rbac.authorization.k8s.io/v1 objects the authorizer reads (upstream field names). */
 import type { AuthzResult } from '../types.ts';
+import { builtinGroupPrefix } from '../../api/registry/resource-def.ts';
 
 export interface PolicyRule {
   verbs: string[];
@@ -77,6 +78,6 @@ export interface RbacAuthzResult extends AuthzResult {
 }
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
-export const RBAC_PREFIX = '/registry/rbac.authorization.k8s.io/';
+export const RBAC_PREFIX = builtinGroupPrefix('rbac.authorization.k8s.io');
 export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
 export const BOOTSTRAP_LABEL = 'kubernetes.io/bootstrapping';

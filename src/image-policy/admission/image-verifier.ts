@@ -23,6 +23,7 @@ import { verifyNotation } from '../verifiers/notation/authority.ts';
 import { parseStoreCertificates, referencedStores, withStoreCertificates, type CompiledNotation, type NotationTrustStore } from '../verifiers/notation/trust-policy.ts';
 import { isBroken } from '../trust-policy/policy-source.ts';
 import type { VerdictCache } from '../verdict-cache.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 export interface PolicyResult {
   policy: CompiledPolicy;
@@ -165,7 +166,7 @@ export class ImageVerifier {
    */
   async #fromRef<T>(ref: TrustedRootRef, cache: Map<string, T | string>, parse: (text: string) => T): Promise<{ version: string; value: T | string }> {
     const resource = ref.kind === 'Secret' ? 'secrets' : 'configmaps';
-    const s = await this.#o.store.get<Obj>(`/registry/core/${resource}/${ref.namespace}/${ref.name}`);
+    const s = await this.#o.store.get<Obj>(builtinKey('', resource, ref.namespace, ref.name));
     const what = `${ref.kind} ${ref.namespace}/${ref.name}`;
     if (!s) return { version: 'missing', value: `${what} does not exist` };
     const id = `${ref.kind}/${ref.namespace}/${ref.name}/${ref.key}@${s.modRevision}`;
@@ -206,7 +207,7 @@ export class ImageVerifier {
 
   /** The public keys of a Secret (every data value, or one key), or why there are none. */
   async #keysFromSecret(ref: SecretKeyRef): Promise<{ version: string; keys: KeyObject[] | string }> {
-    const s = await this.#o.store.get<Obj>(`/registry/core/secrets/${ref.namespace}/${ref.name}`);
+    const s = await this.#o.store.get<Obj>(builtinKey('', 'secrets', ref.namespace, ref.name));
     const what = `Secret ${ref.namespace}/${ref.name}`;
     if (!s) return { version: 'missing', keys: `${what} does not exist` };
     const id = `${ref.namespace}/${ref.name}/${ref.key ?? ''}@${s.modRevision}`;

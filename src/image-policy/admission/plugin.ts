@@ -37,6 +37,7 @@ import { ImageVerifier, type PolicyResult } from './image-verifier.ts';
 import { FileFloors } from '../verifiers/notary/floors.ts';
 import { imageSlots, isTemplateKind, podSpecOf, podSpecPath, type ImageSlot } from './pod-images.ts';
 import { pullKeyring } from './pull-secrets.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 const ANNOTATION = 'image-verification.portcullis.dev';
 
@@ -145,7 +146,7 @@ export class ImageVerification implements MutatingPlugin, ValidatingPlugin {
   }
 
   async #noMatchFor(namespace: string): Promise<NoMatchAction> {
-    const ns = await this.#store.get<Obj>(`/registry/core/namespaces/${namespace}`);
+    const ns = await this.#store.get<Obj>(builtinKey('', 'namespaces', namespace));
     const label = ns?.value?.metadata?.labels?.[NO_MATCH_LABEL];
     if (NO_MATCH_ACTIONS.includes(label)) return label;
     return this.#exempt.has(namespace) ? 'allow' : this.#noMatch;

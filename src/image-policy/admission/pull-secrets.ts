@@ -8,6 +8,7 @@
  */
 import type { Store } from '../../storage/types.ts';
 import { dockerConfigOfSecret, keyringOf, type CredentialKeyring, type DockerConfigJson } from '../registry/credentials.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 type Obj = Record<string, any>;
 
@@ -22,11 +23,11 @@ export async function pullKeyring(store: Store, namespace: string, spec: Obj): P
   };
   add(spec.imagePullSecrets);
   const saName = typeof spec.serviceAccountName === 'string' && spec.serviceAccountName !== '' ? spec.serviceAccountName : 'default';
-  const sa = await store.get<Obj>(`/registry/core/serviceaccounts/${namespace}/${saName}`);
+  const sa = await store.get<Obj>(builtinKey('', 'serviceaccounts', namespace, saName));
   add(sa?.value?.imagePullSecrets);
   const configs: DockerConfigJson[] = [];
   for (const name of names.slice(0, MAX_SECRETS)) {
-    const s = await store.get<Obj>(`/registry/core/secrets/${namespace}/${name}`);
+    const s = await store.get<Obj>(builtinKey('', 'secrets', namespace, name));
     const cfg = dockerConfigOfSecret(s?.value);
     if (cfg) configs.push(cfg);
   }

@@ -12,8 +12,9 @@ import { jsonEqual } from '../../api/json-equal.ts';
 import { rfc3339 } from '../../api/time.ts';
 import type { Store } from '../../storage/types.ts';
 import { imagePolicyCrds } from './crds.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
-const CRD_PREFIX = '/registry/apiextensions.k8s.io/customresourcedefinitions/';
+const CRD_PREFIX = builtinPrefix('apiextensions.k8s.io', 'customresourcedefinitions');
 
 export interface InstallContext {
   store: Store;

@@ -3,10 +3,11 @@
  * watch; relist when the watch breaks). Bounded by what the store holds: one entry per object.
  */
 import type { Store, Watcher } from '../../storage/types.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
 type Obj = Record<string, any>;
 
-export const APISERVICE_PREFIX = '/registry/apiregistration.k8s.io/apiservices/';
+export const APISERVICE_PREFIX = builtinPrefix('apiregistration.k8s.io', 'apiservices');
 
 export class ApiServiceIndex {
   readonly #byGroupVersion = new Map<string, Obj>();

@@ -8,12 +8,13 @@
  * changes may have been missed meanwhile.
  */
 import type { Store, Watcher, WatchEvent } from '../../storage/types.ts';
+import { builtinPrefix } from '../../api/registry/resource-def.ts';
 
 type Obj = Record<string, any>;
 
-const SERVICES = '/registry/core/services/';
-const ENDPOINTS = '/registry/core/endpoints/';
-const SLICES = '/registry/discovery.k8s.io/endpointslices/';
+const SERVICES = builtinPrefix('', 'services');
+const ENDPOINTS = builtinPrefix('', 'endpoints');
+const SLICES = builtinPrefix('discovery.k8s.io', 'endpointslices');
 
 /** namespace/name of the Service an object under one of the prefixes belongs to. */
 export function serviceOf(prefix: string, o: Obj | undefined): string | undefined {

@@ -6,6 +6,7 @@
  */
 import type { Store } from '../../storage/types.ts';
 import { canonicalIP } from '../../util/ip-sloppy.ts';
+import { builtinKey } from '../../api/registry/resource-def.ts';
 
 type Obj = Record<string, any>;
 
@@ -72,19 +73,19 @@ function fromSlices(slices: Obj[], portName: string): Array<{ host: string; port
 /** Resolves a service reference to one backend address, chosen with `random` among the ready ones. */
 export async function resolveEndpoint(store: Store, ref: ServiceRef, random: () => number): Promise<Endpoint> {
   const where = `service/${ref.name} in ${JSON.stringify(ref.namespace)}`;
-  const svc = (await store.get<Obj>(`/registry/core/services/${ref.namespace}/${ref.name}`))?.value;
+  const svc = (await store.get<Obj>(builtinKey('', 'services', ref.namespace, ref.name)))?.value;
   if (!svc) throw new EndpointError('ServiceNotFound', `${where} is not present`);
   const type = svc.spec?.type ?? 'ClusterIP';
   if (!SERVICE_TYPES.includes(type)) throw new EndpointError('ServiceNotFound', `unsupported service type ${JSON.stringify(type)}`);
   const svcPort = (Array.isArray(svc.spec?.ports) ? svc.spec.ports : []).find((p: Obj) => p?.port === ref.port);
   if (!svcPort) throw new EndpointError('ServicePortError', `${where} is not listening on port ${ref.port}`);
   const portName = String(svcPort.name ?? '');
-  const eps = (await store.get<Obj>(`/registry/core/endpoints/${ref.namespace}/${ref.name}`))?.value;
+  const eps = (await store.get<Obj>(builtinKey('', 'endpoints', ref.namespace, ref.name)))?.value;
   let candidates: Array<{ host: string; port: number }>;
   if (eps) {
     candidates = fromEndpoints(eps, portName);
   } else {
-    const slices = (await store.list<Obj>(`/registry/discovery.k8s.io/endpointslices/${ref.namespace}/`)).items
+    const slices = (await store.list<Obj>(builtinKey('discovery.k8s.io', 'endpointslices', ref.namespace, ''))).items
       .map((i) => i.value)
       .filter((s) => s?.metadata?.labels?.['kubernetes.io/service-name'] === ref.name);
     if (slices.length === 0) throw new EndpointError('EndpointsNotFound', `cannot find endpoints for ${where}`);

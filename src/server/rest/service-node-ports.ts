@@ -1,5 +1,5 @@
 import { ApiError, invalid } from '../../api/errors.ts';
-import { storagePrefix } from '../../api/registry/resource-def.ts';
+import { internalPrefix, storagePrefix } from '../../api/registry/resource-def.ts';
 import { StorageError } from '../../storage/types.ts';
 import type { RestContext } from './context.ts';
 import type { K8sObject } from './objects.ts';
@@ -30,7 +30,7 @@ const rangeText = (r: PortRange): string => `${r.base}-${r.base + r.size - 1}`;
  * resource's prefix (parseObjectKey does not read `_` groups), so nothing serves or watches it; the
  * fixed middle segment keeps the storage metrics' type label one value (ports._servicenodeports).
  */
-export const NODE_PORT_KEY_PREFIX = '/registry/_servicenodeports/ports/';
+export const NODE_PORT_KEY_PREFIX = internalPrefix('servicenodeports', 'ports');
 const portKey = (port: number): string => `${NODE_PORT_KEY_PREFIX}${port}`;
 
 /** What a taken port's key holds: the Service that took it. */

@@ -16,7 +16,7 @@
  * itself (another layout, another program's key) is not the store's and is skipped.
  */
 import { builtinResources, mutatingAdmissionPolicyResources } from '../../api/registry/builtin.ts';
-import { CUSTOM_RESOURCE_ROOT, storagePrefix } from '../../api/registry/resource-def.ts';
+import { CUSTOM_RESOURCE_ROOT, REGISTRY_ROOT, storagePrefix } from '../../api/registry/resource-def.ts';
 
 /** storage_factory SpecialDefaultResourcePrefixes, and the groups whose servers put their group first. */
 const SPECIAL: Record<string, string> = {
@@ -29,7 +29,7 @@ const SPECIAL: Record<string, string> = {
   'apiregistration.k8s.io/apiservices': 'apiregistration.k8s.io/apiservices',
 };
 
-const CUSTOM = CUSTOM_RESOURCE_ROOT.slice('/registry/'.length, -1); // "_customresources"
+const CUSTOM = CUSTOM_RESOURCE_ROOT.slice(REGISTRY_ROOT.length, -1); // "_customresources"
 
 /**
  * Relative paths (after the root / etcd prefix), each beginning with "/". Both directions keep
@@ -74,7 +74,7 @@ export function upstreamLayout(): KeyLayout {
   // Every built-in, also those served only when their plugin is on (their keys must have a place).
   for (const def of [...builtinResources(), ...mutatingAdmissionPolicyResources()]) {
     if (def.custom !== undefined) continue;
-    const gr = storagePrefix(def).slice('/registry/'.length, -1); // "<group|core>/<resource>"
+    const gr = storagePrefix(def).slice(REGISTRY_ROOT.length, -1); // "<group|core>/<resource>"
     toUp.set(gr, SPECIAL[gr] ?? def.resource);
   }
   const fromUp = new Map([...toUp].map(([store, up]) => [up, store]));

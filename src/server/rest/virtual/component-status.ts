@@ -9,7 +9,7 @@
  */
 import { notFound } from '../../../api/errors.ts';
 import { tableFor } from '../../../api/printers/index.ts';
-import { groupVersion } from '../../../api/registry/resource-def.ts';
+import { builtinPrefix, groupVersion } from '../../../api/registry/resource-def.ts';
 import type { RestContext, RestRequest, RestResponse } from '../context.ts';
 import { groupResource, type K8sObject } from '../objects.ts';
 import { selectionFromQuery } from '../selection.ts';
@@ -26,7 +26,7 @@ type Probe = (ctx: RestContext) => Promise<Health>;
 /** A read of a prefix that holds nothing: it exercises the store without returning data. */
 const etcdProbe: Probe = async (ctx) => {
   try {
-    await ctx.store.list('/registry/core/componentstatuses/', { limit: 1 });
+    await ctx.store.list(builtinPrefix('', 'componentstatuses'), { limit: 1 });
     return { status: 'True', message: 'ok' };
   } catch (err) {
     return { status: 'False', error: `the store did not answer a read: ${err instanceof Error ? err.message : String(err)}` };
