@@ -6,16 +6,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-  await c.settled();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile({}, { settle: true });
 
 const pod = (name: string, spec: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } });
 const claim = (name: string, storageClassName: string, storage = '1Gi') => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage } } } });

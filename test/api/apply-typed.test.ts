@@ -3,17 +3,11 @@
  * applied configuration (structured-merge-diff's ObjectToTyped) and the merged result (conversion
  * to the Go type). Upstream answers both with a 500 carrying the converter's message.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile();
 
 const APPLY = 'application/apply-patch+yaml';
 const PODS = '/api/v1/namespaces/default/pods';

@@ -1,17 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCA } from '../../src/pki/ca.ts';
 import { issueCert } from '../../src/pki/certs.ts';
 import { TestClient } from '../helpers/client.ts';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile();
 
 test('no client certificate is 401 Unauthorized', async () => {
   const anon = new TestClient(c.cp.url, { caPem: c.cp.pki.caCertPem });

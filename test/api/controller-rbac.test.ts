@@ -3,18 +3,12 @@
  * --use-service-account-credentials), so the bootstrap system:controller:* roles are what limits
  * them: a controller may do what its role grants and nothing else.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBootstrapPolicy } from '../../src/authz/rbac/bootstrap.ts';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c?.close();
-});
+const c = clusterPerFile();
 
 const SA_GROUPS = ['system:serviceaccounts', 'system:serviceaccounts:kube-system'];
 

@@ -1,19 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 import { CRDS, waitFor } from '../helpers/crd.ts';
 
 // Upstream decodes custom resources from storage with the CRD's current schema (pruning and
 // defaulting), so a changed CRD shows in objects written before it. The JSON text cache of
 // recently read objects (src/server/rest/serialize.ts) must not serve the old form.
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile();
 
 const G = '/apis/example.com/v1/namespaces/default/gadgets';
 

@@ -1,14 +1,8 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile();
 
 const crd = {
   apiVersion: 'apiextensions.k8s.io/v1',

@@ -1,17 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import forge from 'node-forge';
 import { generateRsaKeyPair } from '../../src/pki/key-pair.ts';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 import type { TestClient } from '../helpers/client.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile();
 
 const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';

@@ -1,16 +1,10 @@
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 import { CRDS, crdCondition, crdManifest, waitFor } from '../helpers/crd.ts';
 
 /** The garbage collector (an API client of the controller manager) on custom resources. */
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile();
 
 const WIDGETS = '/apis/gc.example.com/v1/namespaces/default/widgets';
 const widget = (name: string, ownerReferences?: unknown[]) => ({ apiVersion: 'gc.example.com/v1', kind: 'Widget', metadata: { name, ...(ownerReferences ? { ownerReferences } : {}) } });

@@ -3,22 +3,16 @@
  * through the authenticating proxy or Impersonate-* comes back from SelfSubjectReview unchanged,
  * not as its Latin-1 reading ("jÃ¶rg").
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import { createCA } from '../../src/pki/ca.ts';
 import { issueCert } from '../../src/pki/certs.ts';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 
 const proxyCa = createCA({ commonName: 'front-proxy-ca', now: new Date(), validityDays: 1 });
 const proxyCert = issueCert(proxyCa, { commonName: 'front-proxy-client', usage: 'client', now: new Date(), validityDays: 1 });
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster({ authn: { requestHeader: { clientCaPem: proxyCa.certPem, allowedNames: ['front-proxy-client'] } } });
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile({ authn: { requestHeader: { clientCaPem: proxyCa.certPem, allowedNames: ['front-proxy-client'] } } });
 
 interface Identity {
   certPem: string;

@@ -3,20 +3,14 @@
  * created, read and listed from a valid sample, rejects one invalid object with upstream's
  * message, and prints upstream's Table columns (what `kubectl get` shows).
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtinResources } from '../../src/api/registry/builtin.ts';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 import { OBJECTS_133 } from './kinds-133-objects.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile();
 
 const TABLE = { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' };
 const defs = builtinResources();

@@ -1,16 +1,10 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtinResources } from '../../src/api/registry/builtin.ts';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 import { OBJECTS_133 } from './kinds-133-objects.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile();
 
 const podSpec = { containers: [{ name: 'c', image: 'busybox:1.36' }] };
 const template = (app: string, restartPolicy?: string) => ({ metadata: { labels: { app } }, spec: { ...podSpec, ...(restartPolicy ? { restartPolicy } : {}) } });

@@ -4,19 +4,13 @@
  * IPv4-mapped IPv6), zones are not. Stored as written; whatever acts on them uses the canonical
  * address (the ClusterIP allocator and its repair here; the node's proxy in test/agent/services).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 import { ClusterIPRepair } from '../../src/server/rest/cluster-ip-repair.ts';
 import { objectKey } from '../../src/api/registry/resource-def.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c?.close();
-});
+const c = clusterPerFile();
 
 const NS = '/api/v1/namespaces/default';
 const svc = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec } });

@@ -1,15 +1,9 @@
 /** pods/ephemeralcontainers through the API, as upstream 1.33 serves it: verbs, RBAC on the subresource, what a write may change, its validation, Pod Security. */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c?.close();
-});
+const c = clusterPerFile();
 
 const NS = '/api/v1/namespaces/default';
 const SMP = 'application/strategic-merge-patch+json';

@@ -3,17 +3,11 @@
  * dropDisabledFields / dropDisabledPodStatusFields): dropped on create, and on update unless the
  * stored object already uses them; pod templates the same (DropDisabledTemplateFields).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c?.close();
-});
+const c = clusterPerFile();
 
 const NS = '/api/v1/namespaces/default';
 

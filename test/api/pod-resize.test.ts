@@ -1,17 +1,11 @@
 /** pods/resize through the API: served as upstream 1.33 serves it (verbs, RBAC on the subresource, validation, kubectl --subresource resize). */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 import { kubectlSkip, runKubectl } from '../helpers/kubectl.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c?.close();
-});
+const c = clusterPerFile();
 
 const NS = '/api/v1/namespaces/default';
 const resources = { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } };

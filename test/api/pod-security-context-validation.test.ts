@@ -1,18 +1,12 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile, startTestCluster } from '../helpers/cluster.ts';
 
 /**
  * securityContext validation through the API: a bad pod or pod template is refused with 422 Invalid
  * and upstream's causes before anything is stored; what pods carry today is still accepted.
  */
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile();
 
 const container = (extra: Record<string, unknown> = {}) => ({ name: 'c', image: 'busybox', ...extra });
 

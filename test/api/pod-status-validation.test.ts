@@ -3,17 +3,11 @@
  * reporting a finished container of a restartPolicy Never pod as running again gets a 422 with
  * upstream's message, and the stored pod is left as it was.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c?.close();
-});
+const c = clusterPerFile();
 
 const NS = '/api/v1/namespaces/default';
 

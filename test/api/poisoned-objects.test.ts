@@ -1,6 +1,6 @@
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 
 /**
  * Objects an older server (or a direct write) left in the store that no request could create
@@ -8,13 +8,7 @@ import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
  * the first must still work (its managedFields are reset, as upstream resets undecodable ones),
  * and neither may stop a controller from working on everything else (finding 3 and 13).
  */
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile();
 
 const deepFieldsV1 = (n: number) => {
   const root: Record<string, unknown> = {};

@@ -7,17 +7,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 import { ClusterIPRepair } from '../../src/server/rest/cluster-ip-repair.ts';
 import { objectKey } from '../../src/api/registry/resource-def.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c?.close();
-});
+const c = clusterPerFile();
 
 const SVCS = '/api/v1/namespaces/default/services';
 const svc = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec } });

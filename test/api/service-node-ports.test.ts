@@ -4,19 +4,13 @@
  * come back on delete and on a type change, and a LoadBalancer with externalTrafficPolicy Local
  * gets a healthCheckNodePort.
  */
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 import { NodePortRepair } from '../../src/server/rest/node-port-repair.ts';
 import { NODE_PORT_KEY_PREFIX } from '../../src/server/rest/service-node-ports.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c?.close();
-});
+const c = clusterPerFile();
 
 const SVCS = '/api/v1/namespaces/default/services';
 const svc = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ...spec } });

@@ -1,15 +1,9 @@
 /** Subresources as data on the resource definitions: discovery, eviction with budgets, RBAC on the subresource. */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c?.close();
-});
+const c = clusterPerFile();
 
 const NS = '/api/v1/namespaces/default';
 const pod = (name: string, labels: Record<string, string> = { app: 'web' }) => ({

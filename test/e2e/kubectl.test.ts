@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { clusterPerFile } from '../helpers/cluster.ts';
 import { spawn } from 'node:child_process';
 import { kubectlPath, kubectlSkip, runKubectl, type Run } from '../helpers/kubectl.ts';
 
@@ -9,13 +9,7 @@ import { kubectlPath, kubectlSkip, runKubectl, type Run } from '../helpers/kubec
  * A scripted kubectl session against a real Portcullis, on the oldest and newest kubectl we
  * support. Each step checks what kubectl prints, as a user would see it.
  */
-let c: TestCluster;
-before(async () => {
-  c = await startTestCluster();
-});
-after(async () => {
-  await c.close();
-});
+const c = clusterPerFile();
 
 const deployment = (ns: string) => `apiVersion: apps/v1
 kind: Deployment

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../src/server/control-plane.ts';
 import { issueCert } from '../../src/pki/certs.ts';
 import { CORE_CONTROLLERS } from '../../src/cluster/controllers/registry.ts';
+import { after, before } from 'node:test';
 import { TestClient } from './client.ts';
 
 export interface TestCluster {
@@ -70,4 +71,21 @@ export async function startTestCluster(opts: { dataDir?: string; keep?: boolean;
       if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One cluster for the whole test file: started before its first test (and, with `settle`, after
+ * the controllers' start-up writes), closed after its last. The object is filled in when the
+ * cluster starts, so tests use it as the TestCluster itself.
+ */
+export function clusterPerFile(opts: Parameters<typeof startTestCluster>[0] = {}, { settle = false }: { settle?: boolean } = {}): TestCluster {
+  const cluster = {} as TestCluster;
+  before(async () => {
+    Object.assign(cluster, await startTestCluster(opts));
+    if (settle) await cluster.settled();
+  });
+  after(async () => {
+    await cluster.close?.();
+  });
+  return cluster;
 }
