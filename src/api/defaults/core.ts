@@ -1,7 +1,7 @@
 /**
  * Defaults for the core/v1 kinds other than Pod (pkg/apis/core/v1/defaults.go), plus the few
  * create-strategy fills a client sees in the same response (namespace finalizers, secret
- * stringData merge, service clusterIPs/ipFamilies). Cluster IP allocation is not done here.
+ * stringData merge, service clusterIP/clusterIPs). Cluster IP allocation is not done here.
  */
 import type {
   Endpoints,
@@ -13,7 +13,6 @@ import type {
   Secret,
   Service,
 } from 'kubernetes-types/core/v1.js';
-import { parseIPSloppy } from '../../util/ip-sloppy.ts';
 
 export function defaultService(svc: Service): void {
   const spec = (svc.spec ??= {});
@@ -40,14 +39,8 @@ export function defaultService(svc: Service): void {
   // Strategy normalisation: clusterIP and clusterIPs[0] are kept in step.
   if (spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
   if (!spec.clusterIP && spec.clusterIPs?.length) spec.clusterIP = spec.clusterIPs[0];
-  // Single-stack cluster: what the allocator records for every service that gets (or could get) an IP.
-  if (spec.type !== 'ExternalName') {
-    spec.ipFamilyPolicy ||= 'SingleStack';
-    if (!spec.ipFamilies?.length) {
-      const ip = spec.clusterIPs?.[0];
-      spec.ipFamilies = [ip && parseIPSloppy(ip)?.family === 6 ? 'IPv6' : 'IPv4'];
-    }
-  }
+  // ipFamilyPolicy and ipFamilies are not defaults upstream: the allocator's initIPFamilyFields
+  // fills them on create and update (src/server/rest/service-ip-families.ts).
 }
 
 export function defaultEndpoints(ep: Endpoints): void {

@@ -86,8 +86,6 @@ describe('kind defaults', () => {
       sessionAffinity: 'None',
       type: 'ClusterIP',
       internalTrafficPolicy: 'Cluster',
-      ipFamilyPolicy: 'SingleStack',
-      ipFamilies: ['IPv4'],
     }],
     ['nodeport service', g('', 'Service'), { spec: { type: 'NodePort', ports: [{ port: 80, targetPort: 'http' }] } }, (o) => [o.spec.externalTrafficPolicy, o.spec.ports[0].targetPort], ['Cluster', 'http']],
     ['externalname service', g('', 'Service'), { spec: { type: 'ExternalName', externalName: 'x.example.com' } }, (o) => [o.spec.ipFamilyPolicy, o.spec.internalTrafficPolicy], [undefined, undefined]],

@@ -11,6 +11,8 @@ import type { RestContext, RestRequest } from './context.ts';
 import type { K8sObject } from './objects.ts';
 import { header } from './decode-object.ts';
 import { dropDisabledPodFields } from './pod-gated-fields.ts';
+import { initIPFamilyFields } from './service-ip-families.ts';
+import type { Service } from 'kubernetes-types/core/v1.js';
 import { canonicalizeQuantities } from '../../api/schema/canonical-quantities.ts';
 import { rfc3339 } from '../../api/time.ts';
 import type { CustomValidator } from '../../api/crd/types.ts';
@@ -55,6 +57,8 @@ export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, a
     const gvk = { group: def.group, version: def.version, kind: def.kind };
     if (def.custom) applySchemaDefaults((def.custom as { schema?: JSONSchemaProps }).schema, obj);
     else applyDefaults(gvk, obj);
+    // Upstream's Service BeginCreate/BeginUpdate: IP family fields, before validation.
+    if (def.group === '' && def.kind === 'Service' && !attrs.subresource) initIPFamilyFields(obj as Service, attrs.oldObject as Service | undefined);
     const errs = def.custom
       ? validateCustomResource(def, obj as K8sObject, attrs.oldObject as K8sObject | undefined)
       : withCapabilities({ allowPrivileged: ctx.allowPrivileged === true }, () => validateObject(gvk, obj, attrs.oldObject, attrs.subresource));

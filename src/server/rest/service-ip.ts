@@ -82,43 +82,6 @@ function goStrings(list: string[]): string {
 }
 
 /**
- * Upstream's initIPFamilyFields on this single-stack IPv4 cluster: an IPv6 address or family, or
- * RequireDualStack, is refused (PreferDualStack stays single-stack). A headless Service without a
- * selector may name any family, as upstream's special case allows.
- */
-function checkFamilies(svc: K8sObject): void {
-  const spec = svc.spec ?? {};
-  const ips = clusterIPsOf(svc);
-  const families: unknown[] = Array.isArray(spec.ipFamilies) ? spec.ipFamilies : [];
-  ips.forEach((ip, i) => {
-    if (ip === 'None' || i < families.length) return;
-    if (toNumber(ip) === undefined) throw invalidService(svc, `spec.clusterIPs[${i}]`, goStrings(ips), 'IPv6 is not configured on this cluster');
-  });
-  const selectorless = !spec.selector || Object.keys(spec.selector).length === 0;
-  if (ips[0] === 'None' && selectorless) return;
-  const causes: Array<{ reason: string; field: string; message: string }> = [];
-  if (spec.ipFamilyPolicy === 'RequireDualStack') causes.push({ reason: 'FieldValueInvalid', field: 'spec.ipFamilyPolicy', message: 'Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services' });
-  families.forEach((f, i) => {
-    if (f !== 'IPv4') causes.push({ reason: 'FieldValueInvalid', field: `spec.ipFamilies[${i}]`, message: `Invalid value: ${JSON.stringify(f)}: not configured on this cluster` });
-  });
-  if (causes.length > 0) throw invalid('Service', '', String(svc.metadata?.name ?? ''), causes);
-}
-
-/**
- * An update of a Service that keeps a ClusterIP: upstream's initIPFamilyFields runs on updates as
- * well, so a secondary address or family this single-stack cluster does not serve is refused when
- * the update changes them (validation allows adding a secondary address of the other family).
- */
-export function checkUpdatedFamilies(current: K8sObject, next: K8sObject): void {
-  if (current.spec?.type === 'ExternalName' || next.spec?.type === 'ExternalName') return;
-  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-  const c = current.spec ?? {};
-  const n = next.spec ?? {};
-  if (same(c.clusterIPs, n.clusterIPs) && same(c.ipFamilies, n.ipFamilies) && same(c.ipFamilyPolicy, n.ipFamilyPolicy)) return;
-  checkFamilies(next);
-}
-
-/**
  * Allocates the ClusterIP of a Service that gets one (created, or made from an ExternalName one) as
  * upstream's IPAddress allocator (the default since 1.33): an address is taken by creating its
  * networking.k8s.io/v1 IPAddress object, named by the address, whose create fails if it exists, so
@@ -131,7 +94,6 @@ export function checkUpdatedFamilies(current: K8sObject, next: K8sObject): void 
  */
 export async function allocateClusterIP(ctx: RestContext, svc: K8sObject, dryRun = false): Promise<ClusterIPAllocation> {
   if (svc.spec?.type === 'ExternalName') return NOTHING;
-  checkFamilies(svc);
   const given = clusterIPsOf(svc)[0];
   if (given === 'None') return NOTHING;
   if (given !== undefined) {

@@ -12,7 +12,7 @@ import { admissionAttributes, admitDefaultValidate, trackManagedFields } from '.
 import { checkNameMatch, checkNamespaceMatch } from './namespace.ts';
 import { createDecoded } from './create.ts';
 import { isStale } from '../../storage/encryption/read-state.ts';
-import { allocateClusterIP, checkUpdatedFamilies, releaseClusterIPs, releaseDroppedClusterIPs, type ClusterIPAllocation } from './service-ip.ts';
+import { allocateClusterIP, releaseClusterIPs, releaseDroppedClusterIPs, type ClusterIPAllocation } from './service-ip.ts';
 import { releaseNodePorts, updateNodePorts, type NodePortOperation } from './service-node-ports.ts';
 import { dropTypeDependentFields } from './service-type-fields.ts';
 
@@ -83,7 +83,6 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
     const attrs = admissionAttributes(req, 'UPDATE', next, current, plan.dryRun, plan.subresource);
     await admitDefaultValidate(ctx, req, attrs);
     if (!plan.managedFieldsDone) trackManagedFields(ctx, req, next, current, plan.subresource);
-    if (isService) checkUpdatedFamilies(current, next);
     // Node ports are taken after validation, as upstream's BeginUpdate; given back unless stored.
     // An ExternalName Service made into one with a ClusterIP gets its address now, as upstream's
     // update allocates it (the address it names itself checked as on create); given back unless stored.

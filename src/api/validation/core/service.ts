@@ -47,6 +47,11 @@ function goPortKey(protocol: string, port: number): GoValue {
   );
 }
 
+/** Upstream's ValidateServiceClusterIPsRelatedFields: also the loose pre-check of IP family initialisation (service-ip-families.ts). */
+export function validateServiceClusterIPsRelatedFields(svc: Service): FieldError[] {
+  return validateClusterIPs(svc, path('spec'));
+}
+
 function validateClusterIPs(svc: Service, p: Path): FieldError[] {
   const errs: FieldError[] = [];
   const spec = svc.spec ?? {};
