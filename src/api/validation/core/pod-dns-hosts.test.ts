@@ -26,3 +26,23 @@ test('hostAliases: each ip a legacy IP, each hostname a DNS-1123 subdomain', () 
   assert.match(got[2]!, /^spec\.hostAliases\[1\]\.hostnames\[1\]: Invalid value: "x\\n1\.1\.1\.1 evil": a lowercase RFC 1123 subdomain/);
   assert.equal(got.length, 3);
 });
+
+test('dnsConfig searches and options as 1.33 (RelaxedDNSSearchValidation on): 32 paths, 2048 bytes, underscores, a single dot, option names', () => {
+  assert.deepEqual(errors({ dnsConfig: { searches: ['.', 'abc_d.example.com', '_sip._tcp.example.com.', 'ns.svc.cluster.local'], options: [{ name: 'ndots', value: '2' }] } }), []);
+  const many = Array.from({ length: 33 }, (_, i) => `s${i}.example`);
+  assert.deepEqual(errors({ dnsConfig: { searches: many } }), [`spec.dnsConfig.searches: Invalid value: []string{${many.map((s) => `"${s}"`).join(', ')}}: must not have more than 32 search paths`]);
+  const long = Array.from({ length: 11 }, (_, i) => `${String.fromCharCode(97 + i)}${'x'.repeat(61)}.${'y'.repeat(63)}.${'z'.repeat(63)}.example`);
+  const got = errors({ dnsConfig: { searches: long } });
+  assert.equal(got.length, 1, got.join('\n'));
+  assert.match(got[0]!, /^spec\.dnsConfig\.searches: Invalid value: \[\]string\{.*\}: must not have more than 2048 characters \(including spaces\) in the search list$/);
+  const bad = errors({ dnsConfig: { searches: ['..', 'Upper.example', 'a\nnameserver 6.6.6.6', '-x.example'], options: [{ name: '' }, { value: '1' }] } });
+  const msg = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '_', '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+  assert.deepEqual(bad, [
+    `spec.dnsConfig.searches[0]: Invalid value: ".": ${msg}`,
+    `spec.dnsConfig.searches[1]: Invalid value: "Upper.example": ${msg}`,
+    `spec.dnsConfig.searches[2]: Invalid value: "a\\nnameserver 6.6.6.6": ${msg}`,
+    `spec.dnsConfig.searches[3]: Invalid value: "-x.example": ${msg}`,
+    'spec.dnsConfig.options[0]: Required value: must not be empty',
+    'spec.dnsConfig.options[1]: Required value: must not be empty',
+  ]);
+});

@@ -11,7 +11,7 @@ import { podHostUsers, validateHostNetworkPorts, validateHostUsers, validatePodS
 import { validateOSFields, validateWindowsHostProcess } from './windows-options.ts';
 import { validateEphemeralContainers } from './ephemeral-containers.ts';
 import { validateVolumeSourcePaths } from './volume-sources.ts';
-import { validateDNSNameservers, validateHostAliases } from './pod-dns-hosts.ts';
+import { validateDNSConfigEntries, validateHostAliases } from './pod-dns-hosts.ts';
 import { validateAnnotationsMatchFields, validatePodSpecificAnnotations, type PodAnnotationOptions } from './pod-annotations.ts';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
@@ -119,7 +119,7 @@ function validateDNSConfig(spec: PodSpec, p: Path): FieldError[] {
     if (!spec.dnsConfig) return [required(p, 'must provide `dnsConfig` when `dnsPolicy` is None')];
     if (!spec.dnsConfig.nameservers?.length) return [required(p.child('nameservers'), 'must provide at least one DNS nameserver when `dnsPolicy` is None')];
   }
-  return validateDNSNameservers(spec.dnsConfig, p);
+  return validateDNSConfigEntries(spec.dnsConfig, p);
 }
 
 export type PodSpecOptions = SecurityContextOptions & PodAnnotationOptions;
