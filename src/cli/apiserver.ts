@@ -21,10 +21,11 @@ import { loadEncryptionConfig } from '../storage/encryption/config.ts';
 import { parsePortRange } from '../server/rest/service-node-ports.ts';
 import { untilStopped } from './controller-manager.ts';
 import { FLOW_CONTROL_BOOLEANS, FLOW_CONTROL_FLAGS, flowControlFromFlags } from './flowcontrol-flags.ts';
+import { WATCH_CACHE_BOOLEANS, WATCH_CACHE_FLAGS, watchCacheFromFlags } from './watch-cache-flags.ts';
 
 /** The flags of the API server proper, which `portcullis up` takes too. */
-export const API_SERVER_FLAGS = ['port', 'data-dir', 'bind-address', 'log-level', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', ...AUTHZ_FLAGS, 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config', 'advertise-address', 'service-node-port-range', 'event-ttl', ...FLOW_CONTROL_FLAGS] as const;
-export const API_SERVER_BOOLEANS = [...AUTHN_BOOLEAN_FLAGS, ...FLOW_CONTROL_BOOLEANS, 'encryption-provider-config-automatic-reload', 'allow-privileged'] as const;
+export const API_SERVER_FLAGS = ['port', 'data-dir', 'bind-address', 'log-level', ...AUTHN_FLAGS, ...SERVICE_ACCOUNT_FLAGS, 'enable-admission-plugins', 'disable-admission-plugins', ...AUTHZ_FLAGS, 'admission-control-config-file', ...AUDIT_FLAGS, ...ETCD_FLAGS, 'encryption-provider-config', 'advertise-address', 'service-node-port-range', 'event-ttl', ...FLOW_CONTROL_FLAGS, ...WATCH_CACHE_FLAGS] as const;
+export const API_SERVER_BOOLEANS = [...AUTHN_BOOLEAN_FLAGS, ...FLOW_CONTROL_BOOLEANS, 'encryption-provider-config-automatic-reload', 'allow-privileged', ...WATCH_CACHE_BOOLEANS] as const;
 
 /** --port: 0..65535 (0 picks a free port). */
 export function portFlag(args: ParsedArgs): number {
@@ -51,6 +52,7 @@ export function apiServerFromFlags(args: ParsedArgs) {
     // As kube-apiserver: privileged containers (and Windows hostProcess pods) are refused unless allowed.
     allowPrivileged: boolFlag(args, 'allow-privileged', false),
     etcd: etcdFromFlags(args),
+    watchCacheFlags: watchCacheFromFlags(args),
     encryption: encryptionFile ? loadEncryptionConfig(encryptionFile) : undefined,
     encryptionReload: encryptionReload ? { path: encryptionFile } : undefined,
     authn: authnFromFlags(args),

@@ -5,6 +5,7 @@ import { ensureClusterPki, type ClusterPki } from '../pki/bundle.ts';
 import { renderKubeconfig, writeKubeconfig } from '../pki/kubeconfig.ts';
 import { openSqliteStore, type DurabilityInfo } from '../storage/sqlite.ts';
 import { createWatchCache, type WatchCacheOptions } from '../storage/watch-cache.ts';
+import { uncachedPrefixes, type WatchCacheFlags } from './watch-cache-sizes.ts';
 import type { EncryptionConfig } from '../storage/encryption/config.ts';
 import { encryptingStore } from '../storage/encryption/encrypting-store.ts';
 import { openEncryption } from '../storage/encryption/kms/open-encryption.ts';
@@ -97,6 +98,8 @@ export interface ControlPlaneOptions {
   watch?: ServerOptions['watch'];
   /** Bounds of the watch cache's recent events (defaults in storage/watch-cache.ts); not a flag, the benches size them. */
   watchCache?: WatchCacheOptions;
+  /** --watch-cache, --watch-cache-sizes (watch-cache-sizes.ts; absent: upstream's defaults, Events uncached). */
+  watchCacheFlags?: WatchCacheFlags;
   /** --oidc-* flags or an --authentication-config file. */
   oidc?: { flags?: OidcFlags; authenticationConfigFile?: string };
   /**
@@ -202,7 +205,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     onDone: (prefix, given) => given > 0 && log.info({ prefix, given }, 'Events stored without an expiry were given one (--event-ttl)'),
   });
   // The watch cache holds objects; only what reaches the store is encrypted (upstream's transformer sits there too).
-  const store = createWatchCache(encryption ? encryptingStore(backing, encryption.transformers) : backing, opts.watchCache);
+  const beneath = encryption ? encryptingStore(backing, encryption.transformers) : backing;
+  const uncached = uncachedPrefixes(opts.watchCacheFlags);
+  const store = uncached ? createWatchCache(beneath, { ...opts.watchCache, uncached: [...uncached, ...(opts.watchCache?.uncached ?? [])] }) : beneath;
   // Undone in reverse order by close(), or when the start fails part way.
   const undo: Array<() => unknown> = [() => encryption?.close(), () => store.close()];
   const close = async () => {

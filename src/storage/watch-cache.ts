@@ -11,6 +11,13 @@
  *
  * Until the first list has arrived, and while re-priming after the inner watch failed, every
  * call goes straight to the inner store, which is always correct, just slower.
+ *
+ * Keys under `uncached` prefixes (the API server's default: Events, as upstream's default watch
+ * cache size 0 for them) are never held: reads, lists, counts, watches and writes of them go to
+ * the inner store, and so does any list or watch whose prefix contains one (a list of '' or of
+ * '/registry/core/'), which memory could not answer whole. A write of such a key resolves when
+ * the inner store acknowledges it; its reads go to that same store, so read-your-writes holds.
+ * Their events still reach the one inner watch: each only moves the cache's revision.
  */
 import { prefixEnd } from './key-range.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
@@ -21,6 +28,8 @@ import type { HistoryBounds } from './watch-history.ts';
 import { QueuedWatcher } from './watch-queue.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { QuorumReads } from './quorum-reads.ts';
+import { UncachedPrefixes } from './uncached-prefixes.ts';
+import { resourcePrefixOf } from './resource-prefix.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 import { StorageError } from './types.ts';
 import type { ListOptions, ListResult, ReadOptions, Store, StoredObject, Watcher, WatchEvent, WatchHandlers, WriteOptions } from './types.ts';
@@ -41,6 +50,20 @@ export interface WatchCacheOptions {
   historyWindowMs?: number;
   /** The clock of that window, in ms (default performance.now). */
   now?: () => number;
+  /** Key prefixes left to the inner store (uncached-prefixes.ts; default none). */
+  uncached?: readonly string[];
+}
+
+/** What the cache holds under a prefix: objects in memory and, for a resource prefix, events in its history. */
+export interface WatchCacheCounts {
+  objects: number;
+  events: number;
+}
+
+/** A watch cache: a Store, and what it holds (for tests and benches). */
+export interface WatchCacheStore extends Store {
+  /** Objects held under `prefix`, and events held for its resource (0 and 0 while not primed). */
+  held(prefix: string): WatchCacheCounts;
 }
 
 interface Entry {
@@ -71,7 +94,7 @@ const FRESH_WAIT_MS = 3_000;
 /** Attempts to prime when the inner store compacts between our list and our watch. */
 const PRIME_ATTEMPTS = 3;
 
-export function createWatchCache(inner: Store, opts: WatchCacheOptions = {}): Store {
+export function createWatchCache(inner: Store, opts: WatchCacheOptions = {}): WatchCacheStore {
   const bounds: HistoryBounds = {
     perResource: opts.historySize ?? 100 * 1024,
     totalEvents: opts.historyEvents ?? 200_000,
@@ -83,7 +106,7 @@ export function createWatchCache(inner: Store, opts: WatchCacheOptions = {}): St
   for (const [name, v] of [['historySize', bounds.perResource], ['historyEvents', bounds.totalEvents], ['historyBytes', bounds.totalBytes]] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   }
-  return new WatchCache(inner, bounds);
+  return new WatchCache(inner, bounds, new UncachedPrefixes(opts.uncached ?? []));
 }
 
 function toObject<T>(key: string, e: Entry): StoredObject<T> {
@@ -102,8 +125,9 @@ function closedError(): StorageError {
   return new StorageError('Closed', 'storage is closed');
 }
 
-class WatchCache implements Store {
+class WatchCache implements WatchCacheStore {
   private readonly inner: Store;
+  private readonly uncached: UncachedPrefixes;
   private readonly bounds: HistoryBounds;
   private state: CacheState | undefined;
   private ready: Promise<void>;
@@ -116,8 +140,9 @@ class WatchCache implements Store {
   /** Priming failed for good: serve everything from the inner store. */
   private passThrough = false;
 
-  constructor(inner: Store, bounds: HistoryBounds) {
+  constructor(inner: Store, bounds: HistoryBounds, uncached: UncachedPrefixes) {
     this.inner = inner;
+    this.uncached = uncached;
     this.quorum = inner.freshRevision ? new QuorumReads(() => inner.freshRevision!()) : undefined;
     this.bounds = bounds;
     this.ready = this.startPriming();
@@ -131,7 +156,15 @@ class WatchCache implements Store {
     return this.inner.compactedRevision();
   }
 
+  held(prefix: string): WatchCacheCounts {
+    const s = this.state;
+    if (!s) return { objects: 0, events: 0 };
+    const resource = resourcePrefixOf(prefix);
+    return { objects: s.keys.endIndex(prefixEnd(prefix)) - s.keys.lowerBound(prefix), events: resource === undefined ? 0 : s.history.lengthOf(resource) };
+  }
+
   async get<T = unknown>(key: string, opts: ReadOptions = {}): Promise<StoredObject<T> | undefined> {
+    if (this.uncached.holds(key)) return this.innerCall(() => this.inner.get<T>(key, opts));
     const s = await this.serving();
     if (!s || (opts.consistent && !(await this.fresh(s)))) return this.inner.get<T>(key);
     const e = s.objects.get(key);
@@ -141,12 +174,13 @@ class WatchCache implements Store {
   /** get() from memory, at once; undefined while get() would go to the inner store or fail. */
   getNow<T = unknown>(key: string): StoredObject<T> | null | undefined {
     const s = this.state;
-    if (!s || this.closed) return undefined;
+    if (!s || this.closed || this.uncached.holds(key)) return undefined;
     const e = s.objects.get(key);
     return e ? toObject<T>(key, e) : null;
   }
 
   async list<T = unknown>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    if (this.uncached.reaches(prefix)) return this.innerCall(() => this.inner.list<T>(prefix, opts));
     const s = await this.serving();
     if (!s) return this.inner.list<T>(prefix, opts);
     let start = prefix;
@@ -178,25 +212,28 @@ class WatchCache implements Store {
   }
 
   async count(prefix: string): Promise<number> {
+    if (this.uncached.reaches(prefix)) return this.innerCall(() => this.inner.count(prefix));
     const s = await this.serving();
     if (!s) return this.inner.count(prefix);
     return s.keys.endIndex(prefixEnd(prefix)) - s.keys.lowerBound(prefix);
   }
 
   async create<T = unknown>(key: string, value: T, opts?: WriteOptions): Promise<StoredObject<T>> {
-    return this.caughtUp(await this.inner.create<T>(key, value, opts));
+    return this.written(key, await this.inner.create<T>(key, value, opts));
   }
 
   async update<T = unknown>(key: string, value: T, expectedRevision: number, opts?: WriteOptions): Promise<StoredObject<T>> {
-    return this.caughtUp(await this.inner.update<T>(key, value, expectedRevision, opts));
+    return this.written(key, await this.inner.update<T>(key, value, expectedRevision, opts));
   }
 
   async delete<T = unknown>(key: string, expectedRevision?: number): Promise<StoredObject<T>> {
-    return this.caughtUp(await this.inner.delete<T>(key, expectedRevision));
+    return this.written(key, await this.inner.delete<T>(key, expectedRevision));
   }
 
   watch<T = unknown>(prefix: string, fromRevision: number, handlers: WatchHandlers<T>): Watcher {
     if (this.closed) throw closedError();
+    // The inner store refuses a compacted start itself, with the same error.
+    if (this.uncached.reaches(prefix)) return this.inner.watch<T>(prefix, fromRevision, handlers);
     const compacted = this.inner.compactedRevision();
     if (fromRevision < compacted) {
       throw new StorageError('Compacted', `revision ${fromRevision} has been compacted`, { revision: compacted });
@@ -275,6 +312,17 @@ class WatchCache implements Store {
     return this.state;
   }
 
+  /** A read the inner store answers whole (uncached keys): refused once closed, like every other. */
+  private innerCall<R>(read: () => Promise<R>): Promise<R> {
+    if (this.closed) return Promise.reject(closedError());
+    return read();
+  }
+
+  /** An acknowledged write: an uncached key's at once (nothing here shows it), another once memory has it. */
+  private written<T>(key: string, obj: StoredObject<T>): Promise<StoredObject<T>> | StoredObject<T> {
+    return this.uncached.holds(key) ? obj : this.caughtUp(obj);
+  }
+
   private async caughtUp<T>(obj: StoredObject<T>): Promise<StoredObject<T>> {
     const s = this.state;
     if (!this.closed && !this.passThrough && !(s && s.revision >= obj.modRevision)) {
@@ -315,6 +363,7 @@ class WatchCache implements Store {
         history: new WatchHistory(snapshot.revision, this.bounds),
       };
       for (const item of snapshot.items) {
+        if (this.uncached.holds(item.key)) continue;
         s.keys.insert(item.key);
         s.objects.set(item.key, { value: deepFreeze(item.value as object), createRevision: item.createRevision, modRevision: item.modRevision, size: undefined });
       }
@@ -336,6 +385,9 @@ class WatchCache implements Store {
 
   private apply(s: CacheState, e: WatchEvent): void {
     if (this.state !== s || e.revision <= s.revision) return;
+    // No watcher here can match it (a watch reaching the prefix went to the inner store): it
+    // only moves the revision memory is at, as a progress notification does.
+    if (this.uncached.holds(e.key)) return this.progressed(s, e.revision);
     const prev = s.objects.get(e.key);
     let event: EncodedEvent;
     // What the event pins: its value (a DELETED event may be the last holder of the old value).

@@ -2,8 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { clusterPerFile } from '../helpers/cluster.ts';
-import { spawn } from 'node:child_process';
-import { kubectlPath, kubectlSkip, runKubectl, type Run } from '../helpers/kubectl.ts';
+import { kubectlSkip, runKubectl, streamKubectl, type Run } from '../helpers/kubectl.ts';
 
 /**
  * A scripted kubectl session against a real Portcullis, on the oldest and newest kubectl we
@@ -31,41 +30,6 @@ spec:
         ports:
         - containerPort: 80
 `;
-
-/** A long-running kubectl whose output can be waited on line by line as it arrives. */
-function streamKubectl(minor: number, kubeconfig: string, args: string[]) {
-  const child = spawn(kubectlPath(minor), args, { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  let exited = false;
-  const waiters = new Set<() => void>();
-  const wake = () => waiters.forEach((w) => w());
-  child.stdout.on('data', (d: Buffer) => ((out += d.toString()), wake()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  child.on('close', () => ((exited = true), wake()));
-  return {
-    stdout: () => out,
-    kill: () => child.kill('SIGKILL'),
-    /** Resolves once stdout matches; rejects if kubectl ends (or 30 s pass) first. */
-    waitFor(re: RegExp): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error(`timed out waiting for ${re}`)), 30_000);
-        const check = () => {
-          if (re.test(out)) done();
-          else if (exited) done(new Error(`kubectl ended before printing ${re}`));
-        };
-        const done = (e?: Error) => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          if (e) reject(new Error(`${e.message}\nstdout:\n${out}\nstderr:\n${err}`));
-          else resolve();
-        };
-        waiters.add(check);
-        check();
-      });
-    },
-  };
-}
 
 for (const minor of [27, 33]) {
   const skip = kubectlSkip(minor);

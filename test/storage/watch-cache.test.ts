@@ -16,3 +16,10 @@ runStoreConformance(
   async () => createWatchCache(openSqliteStore({ path: ':memory:' }), { historyBytes: 200 }),
   { reopen: false },
 );
+// Some prefixes left to the store (as the API server leaves Events): keys under them, and lists
+// and watches containing them ('/a/' holds '/a/b/'), are the store's; the rest the cache's.
+runStoreConformance(
+  'watch cache (/k/, /a/b/, /h/ uncached) over sqlite',
+  async (dir) => createWatchCache(openSqliteStore({ path: join(dir, 'state.db') }), { uncached: ['/k/', '/a/b/', '/h/'] }),
+  { reopen: true },
+);
