@@ -3,8 +3,10 @@ import { test } from 'node:test';
 import pino from 'pino';
 import { ResourceRegistry } from '../api/registry/registry.ts';
 import { builtinResources } from '../api/registry/builtin.ts';
-import { StorageError, type Store, type StoredObject } from '../storage/types.ts';
-import { DenialEvents, type Denial } from './denial-events.ts';
+import { StorageError, type ListOptions, type Store, type StoredObject } from '../storage/types.ts';
+import { openSqliteStore } from '../storage/sqlite.ts';
+import { listPrefix } from '../api/registry/resource-def.ts';
+import { DenialEvents, EVENT_COMPONENT, SWEEP_PAGE, type Denial } from './denial-events.ts';
 
 /** The part of a Store the recorder uses (get, create, update), in memory. */
 function memoryStore(): Store & { data: Map<string, StoredObject> } {
@@ -124,4 +126,19 @@ test('the sweep deletes this component\'s Events an hour after their last occurr
   now.t += 31 * 60_000;
   assert.equal(await rec.sweep(), 1);
   assert.deepEqual(events().map((e) => e.involvedObject?.name ?? e.metadata.name).sort(), ['recent', 'someone-elses']);
+});
+
+test('the sweep reads the Events in pages (the store, not the watch cache, serves them): every page\'s expired ones go', async () => {
+  const sqlite = openSqliteStore({ path: ':memory:', durability: 'normal' });
+  const limits: Array<number | undefined> = [];
+  const store = new Proxy(sqlite, { get: (t, k) => (k === 'list' ? (p: string, o?: ListOptions) => (limits.push(o?.limit), t.list(p, o)) : Reflect.get(t, k)) }) as Store;
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  const stale = (name: string, component: string) => ({ metadata: { name, namespace: 'team-a' }, source: { component }, reportingComponent: component, lastTimestamp: '2025-12-31T00:00:00Z' });
+  const n = SWEEP_PAGE * 2 + 7;
+  for (let i = 0; i < n; i++) await sqlite.create(`${listPrefix(registry.get('', 'v1', 'events')!, 'team-a')}e${String(i).padStart(5, '0')}`, stale(`e${i}`, i % 2 ? 'kubelet' : EVENT_COMPONENT));
+  const rec = new DenialEvents({ store, registry, now: () => new Date(now), newUid: () => 'uid', log: pino({ level: 'silent' }) });
+  assert.equal(await rec.sweep(), Math.ceil(n / 2));
+  assert.deepEqual(limits, [SWEEP_PAGE, SWEEP_PAGE, SWEEP_PAGE]);
+  assert.equal(await sqlite.count(listPrefix(registry.get('', 'v1', 'events')!, '')), Math.floor(n / 2));
+  await sqlite.close();
 });

@@ -46,6 +46,8 @@ export const DEFAULT_DENIAL_EVENT_LIMITS: Readonly<DenialEventLimits> = Object.f
 /** How often expired Events are looked for. */
 export const SWEEP_INTERVAL_MS = 5 * 60_000;
 const MAX_PENDING = 64;
+/** Events the sweep reads at a time (client-go's pager's default page). */
+export const SWEEP_PAGE = 500;
 
 export interface Denial {
   namespace: string;
@@ -157,17 +159,33 @@ export class DenialEvents {
       const e = v as { source?: { component?: string }; reportingComponent?: string; lastTimestamp?: string };
       return e.source?.component === EVENT_COMPONENT && e.reportingComponent === EVENT_COMPONENT && Date.parse(e.lastTimestamp ?? '') < cutoff;
     };
-    const { items } = await this.#d.store.list(listPrefix(events, ''), { predicate: expired });
     let n = 0;
-    for (const it of items) {
+    // Events are read from the store, not the watch cache (upstream keeps none for them): in pages,
+    // with a turn of the event loop between them, since one list of every Event (a Scheduled
+    // Event a pod) held the server's thread for as long as reading and parsing all of them took.
+    let cont: string | undefined;
+    do {
+      let page;
       try {
-        await this.#d.store.delete(it.key, it.modRevision);
-        n++;
+        page = await this.#d.store.list(listPrefix(events, ''), { limit: SWEEP_PAGE, continue: cont });
       } catch (err) {
-        // Raised again meanwhile (Conflict) or already gone: the next sweep decides.
-        if (!(err instanceof StorageError)) throw err;
+        // Compacted under a long sweep: the next one starts over.
+        if (cont && err instanceof StorageError && err.code === 'Compacted') break;
+        throw err;
       }
-    }
+      for (const it of page.items) {
+        if (!expired(it.value)) continue;
+        try {
+          await this.#d.store.delete(it.key, it.modRevision);
+          n++;
+        } catch (err) {
+          // Raised again meanwhile (Conflict) or already gone: the next sweep decides.
+          if (!(err instanceof StorageError)) throw err;
+        }
+      }
+      cont = page.continue;
+      if (cont) await new Promise((r) => setImmediate(r));
+    } while (cont);
     return n;
   }
 
