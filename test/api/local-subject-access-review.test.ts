@@ -44,3 +44,22 @@ test("SubjectAccessReview spec errors as upstream's ValidateSubjectAccessReviewS
   const self = await c.admin.post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { nonResourceAttributes: { verb: 'get', path: '/healthz' } } });
   assert.equal(self.status, 201, 'no user needed on the self form');
 });
+
+test("access reviews' metadata must be empty (a local one's but for its namespace), errors together with the spec's and selectors' (upstream ValidateLocalSubjectAccessReview)", async () => {
+  const named = await c.admin.post(url, { ...review({ resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'default', labelSelector: {} } }), metadata: { name: 'x', creationTimestamp: null } });
+  assert.equal(named.status, 422, named.text);
+  const meta =
+    'v1.ObjectMeta{Name:"x", GenerateName:"", Namespace:"default", SelfLink:"", UID:"", ResourceVersion:"", Generation:0, CreationTimestamp:time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC), DeletionTimestamp:<nil>, DeletionGracePeriodSeconds:(*int64)(nil), Labels:map[string]string(nil), Annotations:map[string]string(nil), OwnerReferences:[]v1.OwnerReference(nil), Finalizers:[]string(nil), ManagedFields:[]v1.ManagedFieldsEntry(nil)}';
+  assert.deepEqual(named.body.details.causes, [
+    { reason: 'FieldValueRequired', field: 'spec.resourceAttributes.labelSelector.requirements', message: 'Required value: when spec.resourceAttributes.labelSelector is specified, requirements or rawSelector is required' },
+    { reason: 'FieldValueInvalid', field: 'metadata', message: `Invalid value: ${meta}: must be empty except for namespace` },
+  ]);
+  // The namespace alone (and empty maps) is fine; a labelled SubjectAccessReview is not.
+  const nsOnly = await c.admin.post(url, { ...review({ resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'default' } }), metadata: { namespace: 'default', labels: {} } });
+  assert.equal(nsOnly.status, 201, nsOnly.text);
+  const sar = await c.admin.post('/apis/authorization.k8s.io/v1/subjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: { labels: { a: 'b' } }, spec: { user: 'x', resourceAttributes: { verb: 'get', resource: 'pods' } } });
+  assert.equal(sar.status, 422, sar.text);
+  assert.equal(sar.body.details.causes.length, 1);
+  assert.equal(sar.body.details.causes[0].field, 'metadata');
+  assert.match(sar.body.details.causes[0].message, /^Invalid value: v1\.ObjectMeta\{Name:"", .*Labels:map\[string\]string\{"a":"b"\}, .*\}: must be empty$/);
+});

@@ -1,9 +1,11 @@
-import { invalid } from '../../../api/errors.ts';
+import { invalid as invalid422 } from '../../../api/errors.ts';
 import { groupVersion } from '../../../api/registry/resource-def.ts';
 import type { UserInfo } from '../../../authn/types.ts';
 import { reviewSelectorAttributes, validateReviewSelectors } from '../../../authz/review-selectors.ts';
 import type { AuthzAttributes } from '../../../authz/types.ts';
-import { toStatusCauses } from '../../../api/validation/field-errors.ts';
+import { GoValue, invalid, path, toStatusCauses, type FieldError } from '../../../api/validation/field-errors.ts';
+import { goObjectMeta, isEmptyObjectMeta } from '../../../api/validation/go-object-meta.ts';
+import { checkNamespaceMatch } from '../namespace.ts';
 import type { RestContext, RestRequest, RestResponse } from '../context.ts';
 import { decodeObject } from '../decode-object.ts';
 import type { K8sObject } from '../objects.ts';
@@ -17,28 +19,34 @@ type Kind = 'SubjectAccessReview' | 'SelfSubjectAccessReview' | 'LocalSubjectAcc
 export async function accessReview(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
   const kind = req.def.kind as Kind;
   const obj = decodeObject(ctx, req);
+  // As upstream's create handler: a cluster-scoped review's namespace is cleared, a local one's set
+  // from the URL (a body naming another namespace is a 400).
+  obj.metadata ??= {};
+  checkNamespaceMatch(req, obj);
   const spec = (obj.spec ?? {}) as Record<string, any>;
   const ra = spec.resourceAttributes as Record<string, string> | undefined;
   const nra = spec.nonResourceAttributes as Record<string, string> | undefined;
-  // Upstream's ValidateSubjectAccessReviewSpec (and the Self and Local forms), its errors together.
-  const errs: { reason: string; field: string; message: string }[] = [];
-  const invalidAt = (field: string, value: string, detail: string) => errs.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${value}: ${detail}` });
-  if (ra && nra) invalidAt('spec.nonResourceAttributes', goNonResource(nra), 'cannot be specified in combination with resourceAttributes');
-  if (!ra && !nra) invalidAt('spec.resourceAttributes', '"null"', 'exactly one of nonResourceAttributes or resourceAttributes must be specified');
+  // Upstream's ValidateSubjectAccessReview (and the Self and Local forms): the spec's errors (its
+  // selectors' included), then the metadata's, then the local form's; all together.
+  const errs: FieldError[] = [];
+  if (ra && nra) errs.push(invalid(path('spec', 'nonResourceAttributes'), goNonResource(nra), 'cannot be specified in combination with resourceAttributes'));
+  if (!ra && !nra) errs.push(invalid(path('spec', 'resourceAttributes'), NIL, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
   const noSubject = !spec.user && !(Array.isArray(spec.groups) && spec.groups.length > 0);
-  if (kind !== 'SelfSubjectAccessReview' && noSubject) invalidAt('spec.user', JSON.stringify(String(spec.user ?? '')), 'at least one of user or group must be specified');
-  if (kind === 'LocalSubjectAccessReview') {
-    // ValidateLocalSubjectAccessReview: the object's namespace is the request's (namespace.ts
-    // refuses a body naming another), and the review's namespace must equal it, an empty one
-    // included; a non-resource review is no local question.
-    if (ra && (ra.namespace ?? '') !== req.info.namespace) invalidAt('spec.resourceAttributes.namespace', JSON.stringify(ra.namespace ?? ''), 'must match metadata.namespace');
-    if (nra) invalidAt('spec.nonResourceAttributes', goNonResource(nra), 'disallowed on this kind of request');
+  if (kind !== 'SelfSubjectAccessReview' && noSubject) errs.push(invalid(path('spec', 'user'), String(spec.user ?? ''), 'at least one of user or group must be specified'));
+  if (ra) errs.push(...validateReviewSelectors(ra));
+  const local = kind === 'LocalSubjectAccessReview';
+  if (!isEmptyObjectMeta(obj.metadata, local ? ['namespace', 'managedFields'] : ['managedFields'])) {
+    errs.push(invalid(path('metadata'), goObjectMeta(obj.metadata), local ? 'must be empty except for namespace' : 'must be empty'));
   }
-  if (errs.length > 0) throw invalid(kind, req.def.group, '', errs);
+  if (local) {
+    // The review's namespace must equal the object's (the request's), an empty one included; a
+    // non-resource review is no local question.
+    if (ra && (ra.namespace ?? '') !== req.info.namespace) errs.push(invalid(path('spec.resourceAttributes.namespace'), String(ra.namespace ?? ''), 'must match metadata.namespace'));
+    if (nra) errs.push(invalid(path('spec.nonResourceAttributes'), goNonResource(nra), 'disallowed on this kind of request'));
+  }
+  if (errs.length > 0) throw invalid422(kind, req.def.group, '', toStatusCauses(errs));
   const subject: UserInfo =
     kind === 'SelfSubjectAccessReview' ? req.user : { username: String(spec.user ?? ''), uid: spec.uid, groups: Array.isArray(spec.groups) ? spec.groups.map(String) : [], extra: spec.extra };
-  const selectorErrors = ra ? validateReviewSelectors(ra) : [];
-  if (selectorErrors.length > 0) throw invalid(kind, req.def.group, '', toStatusCauses(selectorErrors));
   const attrs: AuthzAttributes = ra
     ? {
         user: subject,
@@ -75,6 +83,9 @@ export async function accessReview(ctx: RestContext, req: RestRequest): Promise<
 }
 
 /** The internal NonResourceAttributes as Go's %#v prints it in a field error. */
-function goNonResource(nra: Record<string, string>): string {
-  return `authorization.NonResourceAttributes{Path:${JSON.stringify(String(nra.path ?? ''))}, Verb:${JSON.stringify(String(nra.verb ?? ''))}}`;
+function goNonResource(nra: Record<string, string>): GoValue {
+  return new GoValue(`authorization.NonResourceAttributes{Path:${JSON.stringify(String(nra.path ?? ''))}, Verb:${JSON.stringify(String(nra.verb ?? ''))}}`);
 }
+
+/** A nil pointer as upstream's ErrorBody prints it: the string "null", quoted. */
+const NIL = new GoValue('"null"');
