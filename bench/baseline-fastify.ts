@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createCA, type CertKeyPem } from '../src/pki/ca.ts';
 import { issueCert } from '../src/pki/certs.ts';
+import { etcdFloor } from './etcd-floor.ts';
 import type { TlsClientMaterial } from './load.ts';
 
 type Obj = { metadata: Record<string, unknown> } & Record<string, unknown>;
@@ -17,15 +18,22 @@ export interface FastifyBaselineOptions {
   http2?: boolean;
   /** Sign the server's certificate with this CA (and trust its clients), so a bench can mint each client its own. */
   ca?: CertKeyPem;
+  /** Creates are one etcd create Txn on these members each (etcd-floor.ts), not a Map insert. */
+  etcdServers?: string[];
 }
 
 /**
  * Options from the environment, for the bench's server child (server-child.ts starts this with no
- * arguments): BENCH_FASTIFY_HTTP2=1, BENCH_FASTIFY_CA=<JSON {certPem, keyPem}>.
+ * arguments): BENCH_FASTIFY_HTTP2=1, BENCH_FASTIFY_CA=<JSON {certPem, keyPem}>,
+ * BENCH_FASTIFY_ETCD=<JSON [member URL]>.
  */
 function optionsFromEnv(): FastifyBaselineOptions {
   const env = process.env;
-  return { http2: env.BENCH_FASTIFY_HTTP2 === '1', ...(env.BENCH_FASTIFY_CA ? { ca: JSON.parse(env.BENCH_FASTIFY_CA) as CertKeyPem } : {}) };
+  return {
+    http2: env.BENCH_FASTIFY_HTTP2 === '1',
+    ...(env.BENCH_FASTIFY_CA ? { ca: JSON.parse(env.BENCH_FASTIFY_CA) as CertKeyPem } : {}),
+    ...(env.BENCH_FASTIFY_ETCD ? { etcdServers: JSON.parse(env.BENCH_FASTIFY_ETCD) as string[] } : {}),
+  };
 }
 
 /**
@@ -55,7 +63,13 @@ export async function startFastifyBaseline(opts: FastifyBaselineOptions = option
     metadata: { ...obj.metadata, namespace: ns, uid, resourceVersion: String(++revision), creationTimestamp: new Date().toISOString() },
   });
 
+  const floor = opts.etcdServers ? etcdFloor(opts.etcdServers) : undefined;
+  if (floor) app.addHook('onClose', async () => floor.close());
   app.post<{ Params: { ns: string }; Body: Obj }>('/api/v1/namespaces/:ns/configmaps', async (req, reply) => {
+    if (floor) {
+      const r = await floor.create(req.params.ns, req.body);
+      return reply.code(r.status).send(r.body);
+    }
     const obj = req.body;
     const name = String(obj.metadata?.name ?? '');
     let objects = byNamespace.get(req.params.ns);

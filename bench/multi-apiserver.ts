@@ -57,14 +57,29 @@ async function prepare(target: Target): Promise<void> {
   }
 }
 
+/** `connections` spread over `count` servers: server i's share (at least 1). */
+const share = (connections: number, count: number, i: number) => Math.max(1, Math.floor(connections / count) + (i < connections % count ? 1 : 0));
+
+/**
+ * Creates through every server at once, the connections spread over them (etcd.ts runs this for
+ * 1 vs 2 servers). `marks`: called with the first server's CPU samples, at the edges of the
+ * measured window (other processes' CPU meters read at the same instants).
+ */
+export async function createLoads(servers: ServerProcess[], tag: string, o: MultiApiServerOptions, marks?: () => void): Promise<LoadResult[]> {
+  const base = { warmupMs: o.warmupMs, durationMs: o.durationMs };
+  return Promise.all(
+    servers.map((s, i) => {
+      const serverCpuMicros = i === 0 && marks ? () => (marks(), s.cpuMicros()) : () => s.cpuMicros();
+      return runLoad({ ...base, target: s.target, connections: share(o.connections, servers.length, i), serverCpuMicros, request: (seq) => ({ method: 'POST', path: CONFIGMAPS(NS), body: configMapBody(NS, `${tag}-${i}-${seq}`), expectStatus: 201 }) });
+    }),
+  );
+}
+
 /** The connections spread over the servers, all loaded at once: creates, then GETs. */
 async function measure(servers: ServerProcess[], tag: string, o: MultiApiServerOptions): Promise<Throughput> {
-  const share = (i: number) => Math.max(1, Math.floor(o.connections / servers.length) + (i < o.connections % servers.length ? 1 : 0));
   const base = { warmupMs: o.warmupMs, durationMs: o.durationMs };
-  const creates = await Promise.all(
-    servers.map((s, i) => runLoad({ ...base, target: s.target, connections: share(i), request: (seq) => ({ method: 'POST', path: CONFIGMAPS(NS), body: configMapBody(NS, `${tag}-${i}-${seq}`), expectStatus: 201 }) })),
-  );
-  const gets = await Promise.all(servers.map((s, i) => runLoad({ ...base, target: s.target, connections: share(i), request: () => ({ method: 'GET', path: `${CONFIGMAPS(NS)}/target`, expectStatus: 200 }) })));
+  const creates = await createLoads(servers, tag, o);
+  const gets = await Promise.all(servers.map((s, i) => runLoad({ ...base, target: s.target, connections: share(o.connections, servers.length, i), request: () => ({ method: 'GET', path: `${CONFIGMAPS(NS)}/target`, expectStatus: 200 }) })));
   const sum = (rs: LoadResult[], f: (r: LoadResult) => number) => Math.round(rs.reduce((a, r) => a + f(r), 0) * 10) / 10;
   const latency = (rs: LoadResult[]): Latency | null => {
     // A server that completed nothing in the window has no latency (NaN), only its zero rate.
@@ -83,19 +98,34 @@ async function measure(servers: ServerProcess[], tag: string, o: MultiApiServerO
   };
 }
 
-export async function runMultiApiServerBench(tmp: string, o: MultiApiServerOptions): Promise<MultiApiServerResult> {
-  const etcd = await startEtcd(1);
+/**
+ * API servers number `from` to `to - 1` (no controllers) on these etcd members, one cluster (every
+ * server after the first uses its CA and keys); the first makes the bench namespace. On failure
+ * the ones started here are stopped.
+ */
+export async function startApiServers(tmp: string, etcdServers: string[], to: number, from = 0): Promise<ServerProcess[]> {
   const servers: ServerProcess[] = [];
   try {
-    const env = { BENCH_CONTROL_PLANE: JSON.stringify({ etcd: { servers: etcd.servers }, controllers: [], scheduler: false }) };
-    for (let i = 0; i < 3; i++) {
+    const env = { BENCH_CONTROL_PLANE: JSON.stringify({ etcd: { servers: etcdServers }, controllers: [], scheduler: false }) };
+    for (let i = from; i < to; i++) {
       const dataDir = join(tmp, `apiserver-${i}`);
       mkdirSync(dataDir, { recursive: true });
-      // One cluster: every server after the first uses its CA and keys.
       if (i > 0) cpSync(join(tmp, 'apiserver-0', 'pki'), join(dataDir, 'pki'), { recursive: true });
       servers.push(await spawnServer('portcullis', { dataDir, env }));
     }
-    await prepare(servers[0]!.target);
+    if (from === 0 && servers[0]) await prepare(servers[0].target);
+    return servers;
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.stop()));
+    throw err;
+  }
+}
+
+export async function runMultiApiServerBench(tmp: string, o: MultiApiServerOptions): Promise<MultiApiServerResult> {
+  const etcd = await startEtcd(1);
+  let servers: ServerProcess[] = [];
+  try {
+    servers = await startApiServers(tmp, etcd.servers, 3);
     o.progress(`multi-apiserver: create and get through 1 API server, ${o.connections} connections`);
     const one = await measure(servers.slice(0, 1), 'one', o);
     o.progress(`  create ${one.createRps} req/s (p99 ${one.createLatencyMs?.p99} ms), get ${one.getRps} req/s (p99 ${one.getLatencyMs?.p99} ms)`);
