@@ -9,6 +9,7 @@ import { request } from 'node:https';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Target } from './load.ts';
 import { round } from './stats.ts';
+import { addBucket, type LatencyBuckets } from './scale-sli.ts';
 
 /** One sample line: metric name, its labels, value. */
 type Sample = { name: string; labels: Record<string, string>; value: number };
@@ -33,14 +34,16 @@ const WANTED = new Set([
   'apiserver_request_total',
   'apiserver_request_duration_seconds_sum',
   'apiserver_request_duration_seconds_count',
+  // Single-object mutating calls' latency by bucket: upstream's API call latency SLI (scale-sli.ts).
+  'apiserver_request_duration_seconds_bucket',
   'apiserver_flowcontrol_dispatched_requests_total',
   'apiserver_flowcontrol_rejected_requests_total',
   'apiserver_flowcontrol_request_wait_duration_seconds_sum',
   'apiserver_flowcontrol_request_wait_duration_seconds_count',
   'nodejs_gc_duration_seconds_sum',
   'nodejs_gc_duration_seconds_count',
-  // prom-client's event-loop delay of the API server's thread, reset at each read of /metrics: at
-  // a phase's end it covers the phase (the bench reads /metrics only at phase boundaries).
+  // prom-client's event-loop delay of the API server's thread, reset at each read of /metrics: a
+  // reading covers the time since the one before (scale-phases.ts loopDelayOver joins a phase's).
   'nodejs_eventloop_lag_mean_seconds',
   'nodejs_eventloop_lag_p99_seconds',
   'nodejs_eventloop_lag_max_seconds',
@@ -61,6 +64,8 @@ export interface MetricsSnapshot {
   gcCount: Map<string, number>;
   /** The server thread's event-loop delay since the previous read of /metrics (ms): mean, p99, max; prom-client samples every 10 ms and counts that in (idle reads ~10). */
   loopDelayMs: { mean: number; p99: number; max: number };
+  /** Cumulative latency buckets of the single-object mutating calls (scale-sli.ts sliKey). */
+  buckets: LatencyBuckets;
 }
 
 /** verb resource[/subresource] (group left out: the names are unique enough here). */
@@ -68,12 +73,13 @@ const requestKey = (l: Record<string, string>) => `${l.verb} ${l.resource}${l.su
 const flowKey = (l: Record<string, string>) => `${l.priority_level}/${l.flow_schema}`;
 
 export function snapshotOf(samples: Sample[], at: number): MetricsSnapshot {
-  const s: MetricsSnapshot = { at, requests: new Map(), durationSum: new Map(), apfDispatched: new Map(), apfRejected: new Map(), apfWaitSum: new Map(), apfWaitCount: new Map(), gcSeconds: new Map(), gcCount: new Map(), loopDelayMs: { mean: 0, p99: 0, max: 0 } };
+  const s: MetricsSnapshot = { at, requests: new Map(), durationSum: new Map(), apfDispatched: new Map(), apfRejected: new Map(), apfWaitSum: new Map(), apfWaitCount: new Map(), gcSeconds: new Map(), gcCount: new Map(), loopDelayMs: { mean: 0, p99: 0, max: 0 }, buckets: new Map() };
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
   for (const x of samples) {
     switch (x.name) {
       case 'apiserver_request_total': add(s.requests, requestKey(x.labels), x.value); break;
       case 'apiserver_request_duration_seconds_sum': add(s.durationSum, requestKey(x.labels), x.value); break;
+      case 'apiserver_request_duration_seconds_bucket': addBucket(s.buckets, x.labels, x.value); break;
       case 'apiserver_flowcontrol_dispatched_requests_total': add(s.apfDispatched, flowKey(x.labels), x.value); break;
       case 'apiserver_flowcontrol_rejected_requests_total': add(s.apfRejected, flowKey(x.labels), x.value); break;
       case 'apiserver_flowcontrol_request_wait_duration_seconds_sum': if (x.labels.execute === 'true') add(s.apfWaitSum, flowKey(x.labels), x.value); break;
