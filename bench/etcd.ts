@@ -68,6 +68,8 @@ export interface ApiServersRun {
   cpuUsPerCreate: CpuPerOp;
   /** Each server's CPU over the window, % of one core. */
   serverCpuPct: Array<number | null>;
+  /** What that CPU per create would carry on the machine's cores alone (cpuBoundRates' figure). */
+  cpuBoundCreatesPerSec: number | null;
 }
 
 export interface EtcdBenchResult {
@@ -281,13 +283,15 @@ async function apiServersRun(servers: ServerProcess[], etcdPid: number, rawPutsP
   const createsPerSec = round(loads.reduce((a, r) => a + r.rps, 0), 1);
   const serverCpuPct = loads.map((r) => r.serverCpuPct ?? null);
   const serverPct = serverCpuPct.every((p) => p !== null) ? serverCpuPct.reduce((a: number, p) => a + (p ?? 0), 0) : null;
+  const cpuUsPerCreate = cpuPerOp(createsPerSec, { server: serverPct, etcd: meters.etcd.pctOfCore(), client: meters.client.pctOfCore() });
   return {
     servers: servers.length,
     createsPerSec,
     vsRawPut: ratio(createsPerSec, rawPutsPerSec),
     errors: loads.reduce((a, r) => a + r.errors, 0),
-    cpuUsPerCreate: cpuPerOp(createsPerSec, { server: serverPct, etcd: meters.etcd.pctOfCore(), client: meters.client.pctOfCore() }),
+    cpuUsPerCreate,
     serverCpuPct,
+    cpuBoundCreatesPerSec: cpuBoundRate(cpus().length, cpuUsPerCreate.totalUs),
   };
 }
 
