@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
-import { canonicalIP, parseIPSloppy } from './ip-sloppy.ts';
+import { canonicalCIDR, canonicalIP, parseCIDRSloppy, parseIPSloppy } from './ip-sloppy.ts';
 
 test('ParseIPSloppy: legacy forms accepted as Go 1.16 net.ParseIP read them; canonical is net.IP.String()', () => {
   const cases: Array<[string, string | undefined]> = [
@@ -53,5 +53,27 @@ test('on every strictly valid address it agrees with node:net (family; canonical
     assert.ok(p, a);
     if (!a.startsWith('::ffff:')) assert.equal(p.family, isIP(a), a);
     assert.equal(canonicalIP(p.canonical), p.canonical, `${a}: canonical is a fixed point`);
+  }
+});
+
+test("ParseCIDRSloppy: the forms Go 1.16's ParseCIDR reads and IPNet.String() of each", () => {
+  const cases: Array<[string, string | undefined, number?]> = [
+    ['10.0.0.0/8', '10.0.0.0/8', 8],
+    ['010.001.002.003/8', '10.0.0.0/8', 8],
+    ['10.0.0.1/024', '10.0.0.0/24', 24],
+    ['1.2.3.4/0', '0.0.0.0/0', 0],
+    ['::ffff:10.0.0.0/104', '10.0.0.0/8', 104],
+    ['::ffff:10.1.2.3/95', '::fffe:0:0/95', 95],
+    ['2001:DB8:0:0::1/64', '2001:db8::/64', 64],
+    ['10.0.0.0/33', undefined],
+    ['10.0.0.0/', undefined],
+    ['10.0.0.0/+8', undefined],
+    ['10.0.0.0/8 ', undefined],
+    ['fe80::1%eth0/64', undefined],
+    ['10.0.0.0', undefined],
+  ];
+  for (const [text, canonical, maskBits] of cases) {
+    assert.equal(canonicalCIDR(text), canonical, text);
+    if (maskBits !== undefined) assert.equal(parseCIDRSloppy(text)!.maskBits, maskBits, text);
   }
 });

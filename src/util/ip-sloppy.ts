@@ -167,3 +167,69 @@ export function canonicalIPv4s(list: readonly unknown[]): string[] {
 export function canonicalIP(s: string): string | undefined {
   return parseIPSloppy(s)?.canonical;
 }
+
+/** netutils.ParseCIDRSloppy's result as its consumers read it (Go's *IPNet after To4). */
+export interface SloppyCIDR {
+  /** 4 when the network is IPv4 (IPNet.IP.To4() != nil): a dotted quad, or an IPv4-mapped IPv6 network of /96 or longer. */
+  family: 4 | 6;
+  /** The network address, host bits cleared: 32 bits for family 4, 128 for 6. */
+  network: bigint;
+  /** The prefix length in that family (an IPv4-mapped "::ffff:10.0.0.0/104" is 10.0.0.0/8). */
+  bits: number;
+  /** The prefix length as written: Go's Mask.Size() (104 in that example). */
+  maskBits: number;
+  /** IPNet.String(): the canonical network ("010.1.2.3/8" is "10.0.0.0/8"). */
+  canonical: string;
+}
+
+const V4_PREFIX = 0xffffn << 32n;
+
+/**
+ * ParseCIDRSloppy (k8s.io/utils/net, Go 1.16's net.ParseCIDR): the address part as ParseIPSloppy
+ * reads it (IPv4 octets with leading zeros as decimal, no zone), a decimal prefix length with any
+ * leading zeros, host bits allowed (cleared in the network). Undefined where Go returns an error.
+ */
+export function parseCIDRSloppy(s: string): SloppyCIDR | undefined {
+  if (typeof s !== 'string') return undefined;
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const addr = s.slice(0, slash);
+  const mask = s.slice(slash + 1);
+  const v4 = parseV4(addr);
+  const bytes = v4 ?? parseV6(addr);
+  if (!bytes) return undefined;
+  const width = v4 ? 32 : 128;
+  // Go's dtoi: decimal digits only, giving up at 0xFFFFFF.
+  if (!/^[0-9]+$/.test(mask)) return undefined;
+  let n = 0;
+  for (const ch of mask) {
+    n = n * 10 + (ch.charCodeAt(0) - 48);
+    if (n >= 0xffffff) return undefined;
+  }
+  if (n > width) return undefined;
+  const value = bytes.reduce((acc, x) => (acc << 8n) | BigInt(x), 0n);
+  const all = (1n << BigInt(width)) - 1n;
+  const network = value & (all ^ ((1n << BigInt(width - n)) - 1n));
+  const quad = (x: bigint) => v4Canonical([Number((x >> 24n) & 255n), Number((x >> 16n) & 255n), Number((x >> 8n) & 255n), Number(x & 255n)]);
+  if (width === 32) return { family: 4, network, bits: n, maskBits: n, canonical: `${quad(network)}/${n}` };
+  if (network >> 32n === V4_PREFIX >> 32n) {
+    const net4 = network & 0xffffffffn;
+    return { family: 4, network: net4, bits: n - 96, maskBits: n, canonical: `${quad(net4)}/${n - 96}` };
+  }
+  const nb: number[] = [];
+  for (let i = 15; i >= 0; i--) nb.push(Number((network >> BigInt(i * 8)) & 255n));
+  return { family: 6, network, bits: n, maskBits: n, canonical: `${v6Canonical(nb)}/${n}` };
+}
+
+/** Whether Go's IPNet.Contains(inner's network address) holds for these two parsed CIDRs. */
+export function sloppyCIDRContains(outer: SloppyCIDR, inner: SloppyCIDR): boolean {
+  if (outer.family !== inner.family) return false;
+  const width = outer.family === 4 ? 32 : 128;
+  const mask = ((1n << BigInt(outer.bits)) - 1n) << BigInt(width - outer.bits);
+  return (inner.network & mask) === outer.network;
+}
+
+/** ParseCIDRSloppy(s)'s IPNet.String(), or undefined when it does not parse. */
+export function canonicalCIDR(s: string): string | undefined {
+  return parseCIDRSloppy(s)?.canonical;
+}

@@ -3,7 +3,7 @@
  * ...). Each returns the list of upstream messages; empty means valid.
  */
 import { isIP } from 'node:net';
-import { parseIPSloppy } from '../../util/ip-sloppy.ts';
+import { parseCIDRSloppy, parseIPSloppy } from '../../util/ip-sloppy.ts';
 
 export function maxLenError(n: number): string {
   return `must be no more than ${n} characters`;
@@ -236,9 +236,13 @@ export function isValidCIDR(value: string): string[] {
   return parseCidr(value) ? [] : [CIDR_ERROR];
 }
 
-export function cidrContains(outer: Cidr, inner: Cidr): boolean {
-  if (outer.family !== inner.family || inner.bits < outer.bits) return false;
-  const width = outer.family === 4 ? 32 : 128;
-  const mask = ((1n << BigInt(outer.bits)) - 1n) << BigInt(width - outer.bits);
-  return (inner.addr & mask) === outer.addr;
+/**
+ * IsValidCIDRForLegacyField with StrictIPCIDRValidation off (alpha in 1.33): what ParseCIDRSloppy
+ * reads (IPv4 octets and prefix lengths with leading zeros, IPv4-mapped IPv6, host bits set). The
+ * legacy CIDR fields: node spec.podCIDRs, NetworkPolicy ipBlock cidr/except, Service
+ * spec.loadBalancerSourceRanges (and its annotation). Consumers read canonicalCIDR's form.
+ */
+export function isValidCIDRForLegacyField(value: string): string[] {
+  return parseCIDRSloppy(value) ? [] : [CIDR_ERROR];
 }
+

@@ -10,6 +10,7 @@ import type { Controller, K8sObject } from '../client/types.ts';
 import { resources } from '../client/resources.ts';
 import { isNotFound } from '../client/errors.ts';
 import { cidrToSet, formatIPv4 } from '../netpol/ipv4.ts';
+import { parseCIDRSloppy } from '../../util/ip-sloppy.ts';
 import { eventSuffix, newQueueController, type WorkloadControllerDeps } from './queue-controller.ts';
 import { newEventRecorder } from './events.ts';
 
@@ -40,8 +41,9 @@ export class CidrSet {
   }
 
   #index(cidr: string): number | undefined {
+    // A podCIDR in a legacy form the API accepts ("010.244.001.000/24") is the range it names.
     const s = cidrToSet(cidr);
-    if (!s || Number(cidr.split('/')[1]) !== this.#mask) return undefined;
+    if (!s || parseCIDRSloppy(cidr)?.bits !== this.#mask) return undefined;
     const i = (s.intervals[0]![0] - this.#base) / 2 ** (32 - this.#mask);
     return Number.isInteger(i) && i >= 0 && i < this.#count ? i : undefined;
   }

@@ -1,5 +1,6 @@
 /** IPv4 addresses as integers, CIDRs as intervals, and the "a.b.c.d-e.f.g.h" range text. */
 import { IntervalSet } from './intervals.ts';
+import { parseCIDRSloppy } from '../../util/ip-sloppy.ts';
 
 export const ALL_IPV4 = IntervalSet.of(0, 2 ** 32 - 1);
 
@@ -21,14 +22,13 @@ export function formatIPv4(n: number): string {
 
 /** An IPv4 CIDR as an interval set; undefined for IPv6 (the model is IPv4 only) or garbage. */
 export function cidrToSet(cidr: string): IntervalSet | undefined {
-  const slash = cidr.indexOf('/');
-  if (slash < 0) return undefined;
-  const base = parseIPv4(cidr.slice(0, slash));
-  const bits = Number(cidr.slice(slash + 1));
-  if (base === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return undefined;
-  const size = 2 ** (32 - bits);
-  const start = Math.floor(base / size) * size;
-  return IntervalSet.of(start, start + size - 1);
+  // Read as upstream's consumers read a legacy CIDR field (ParseCIDRSloppy): "010.1.0.0/16" is
+  // 10.1.0.0/16 and "::ffff:10.0.0.0/104" is 10.0.0.0/8; a strict parser here would drop an
+  // ipBlock's except the API accepted and so allow what it excepts.
+  const c = parseCIDRSloppy(cidr);
+  if (!c || c.family !== 4) return undefined;
+  const start = Number(c.network);
+  return IntervalSet.of(start, start + 2 ** (32 - c.bits) - 1);
 }
 
 export function isIPv6Cidr(cidr: string): boolean {

@@ -10,7 +10,8 @@
 import type { Node, NodeSpec, Taint } from 'kubernetes-types/core/v1.js';
 import { duplicate, goQuote, goStruct, internalError, invalid, path, type FieldError, type Path } from '../field-errors.ts';
 import { IS_NEGATIVE_ERROR, nameIsDNSSubdomain, validateLabelName, validateObjectMeta } from '../meta.ts';
-import { isQualifiedName, isValidCIDR, isValidLabelValue, parseCidr } from '../names.ts';
+import { isQualifiedName, isValidCIDRForLegacyField, isValidLabelValue } from '../names.ts';
+import { parseCIDRSloppy } from '../../../util/ip-sloppy.ts';
 import { formatQty, parseQty, qtyMilliValue, qtySign, QUANTITY_FORMAT_ERROR } from '../../quantity.ts';
 import { validateTaintEffect } from './pod-spec.ts';
 
@@ -37,10 +38,6 @@ export function internalPodCIDRs(spec: NodeSpec | undefined): string[] {
   return many;
 }
 
-/** k8s.io/utils/net IsIPv6(cidr.IP): an IPv4-mapped IPv6 network (::ffff:a.b.c.d) counts as IPv4. */
-function isIPv6Network(c: { family: 4 | 6; addr: bigint }): boolean {
-  return c.family === 6 && c.addr >> 32n !== 0xffffn;
-}
 
 /** ValidateNode's pod CIDR rules, in upstream's order. */
 function validatePodCIDRs(cidrs: readonly string[]): FieldError[] {
@@ -48,18 +45,18 @@ function validatePodCIDRs(cidrs: readonly string[]): FieldError[] {
   const p = path('spec', 'podCIDRs');
   const errs: FieldError[] = [];
   cidrs.forEach((c, i) => {
-    for (const m of isValidCIDR(c)) errs.push(invalid(p.index(i), c, m));
+    for (const m of isValidCIDRForLegacyField(c)) errs.push(invalid(p.index(i), c, m));
   });
   if (cidrs.length > 1) {
     // netutils.IsDualStackCIDRStrings: an unparsable CIDR is an error (and not dual-stack).
-    const parsed = cidrs.map(parseCidr);
+    const parsed = cidrs.map(parseCIDRSloppy);
     const bad = parsed.findIndex((c) => c === undefined);
     if (bad >= 0) {
       const text = cidrs[bad]!;
       errs.push(internalError(p, `invalid PodCIDRs. failed to check with dual stack with error:failed to parse cidr value:${goQuote(text)} with error:invalid CIDR address: ${text}`));
     }
     const ok = parsed.filter((c) => c !== undefined);
-    const dualStack = bad < 0 && ok.some(isIPv6Network) && ok.some((c) => !isIPv6Network(c));
+    const dualStack = bad < 0 && ok.some((c) => c.family === 6) && ok.some((c) => c.family === 4);
     if (!dualStack || cidrs.length > 2) errs.push(invalid(p, cidrs, 'may specify no more than one CIDR for each IP family'));
     const seen = new Set<string>();
     cidrs.forEach((c, i) => {

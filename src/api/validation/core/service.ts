@@ -6,7 +6,7 @@ import { parseIPSloppy } from '../../../util/ip-sloppy.ts';
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { duplicate, forbidden, GoValue, goQuote, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
 import { nameIsDNS1035Label, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
-import { isDNS1123Subdomain, isValidIP, isValidPortNum } from '../names.ts';
+import { isDNS1123Subdomain, isValidCIDRForLegacyField, isValidIP, isValidPortNum } from '../names.ts';
 import { validateDNS1123Label, validatePortNumOrName, validateProtocol } from './container.ts';
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -107,6 +107,40 @@ function validateClusterIPs(svc: Service, p: Path): FieldError[] {
   return errs;
 }
 
+const SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
+
+/**
+ * ValidateService's source ranges, the field or else its legacy annotation: LoadBalancer only, each
+ * (space-trimmed) a legacy CIDR field (IsValidCIDRForLegacyField). The field's path keeps upstream's
+ * historical capital: spec.LoadBalancerSourceRanges.
+ */
+function validateSourceRanges(svc: Service): FieldError[] {
+  const errs: FieldError[] = [];
+  const ranges = svc.spec?.loadBalancerSourceRanges ?? [];
+  const lb = svc.spec?.type === 'LoadBalancer';
+  if (ranges.length > 0) {
+    const fp = path('spec', 'LoadBalancerSourceRanges');
+    if (!lb) errs.push(forbidden(fp, "may only be used when `type` is 'LoadBalancer'"));
+    ranges.forEach((raw, i) => {
+      const value = String(raw ?? '').trim();
+      for (const m of isValidCIDRForLegacyField(value)) errs.push(invalid(fp.index(i), value, m));
+    });
+    return errs;
+  }
+  const annotation = svc.metadata?.annotations?.[SOURCE_RANGES_ANNOTATION];
+  if (annotation === undefined) return errs;
+  const fp = path('metadata', 'annotations').key(SOURCE_RANGES_ANNOTATION);
+  if (!lb) errs.push(forbidden(fp, "may only be used when `type` is 'LoadBalancer'"));
+  const val = annotation.trim();
+  if (val !== '') {
+    for (const part of val.split(',')) {
+      const value = part.trim();
+      for (const m of isValidCIDRForLegacyField(value)) errs.push(invalid(fp, value, m));
+    }
+  }
+  return errs;
+}
+
 export function validateService(svc: Service): FieldError[] {
   const errs = validateObjectMeta(svc.metadata, { namespaced: true, nameFn: nameIsDNS1035Label });
   const sp = path('spec');
@@ -161,6 +195,7 @@ export function validateService(svc: Service): FieldError[] {
   (spec.externalIPs ?? []).forEach((ip, i) => {
     for (const m of isValidIP(ip)) errs.push(invalid(sp.child('externalIPs').index(i), ip, m));
   });
+  errs.push(...validateSourceRanges(svc));
   if (externallyAccessible(svc)) {
     if (!spec.externalTrafficPolicy) errs.push(required(sp.child('externalTrafficPolicy')));
     else if (!TRAFFIC_POLICIES.includes(spec.externalTrafficPolicy)) {

@@ -2,7 +2,8 @@
 import type { IPBlock, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec } from 'kubernetes-types/networking/v1.js';
 import { forbidden, invalid, notSupported, path, required, type FieldError, type Path } from '../field-errors.ts';
 import { nameIsDNSSubdomain, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from '../meta.ts';
-import { cidrContains, CIDR_ERROR, isValidPortName, isValidPortNum, parseCidr } from '../names.ts';
+import { CIDR_ERROR, isValidPortName, isValidPortNum } from '../names.ts';
+import { parseCIDRSloppy, sloppyCIDRContains } from '../../../util/ip-sloppy.ts';
 
 function validatePort(port: NetworkPolicyPort, p: Path): FieldError[] {
   const errs: FieldError[] = [];
@@ -28,19 +29,24 @@ function validatePort(port: NetworkPolicyPort, p: Path): FieldError[] {
   return errs;
 }
 
+/**
+ * ValidateIPBlock (1.33): cidr and except are legacy CIDR fields (IsValidCIDRForLegacyField, strict
+ * validation off: ParseCIDRSloppy's forms); an except must lie in cidr (IPNet.Contains of its
+ * network) with a longer prefix as written (Mask.Size()).
+ */
 function validateIPBlock(b: IPBlock, p: Path): FieldError[] {
   if (!b.cidr) return [required(p.child('cidr'))];
-  const outer = parseCidr(b.cidr);
+  const outer = parseCIDRSloppy(b.cidr);
   if (!outer) return [invalid(p.child('cidr'), b.cidr, CIDR_ERROR)];
   const errs: FieldError[] = [];
   (b.except ?? []).forEach((e, i) => {
     const ep = p.child('except').index(i);
-    const inner = parseCidr(e);
+    const inner = parseCIDRSloppy(e);
     if (!inner) {
       errs.push(invalid(ep, e, CIDR_ERROR));
       return;
     }
-    if (!cidrContains(outer, inner) || inner.bits <= outer.bits) errs.push(invalid(ep, e, 'must be a strict subset of `cidr`'));
+    if (!sloppyCIDRContains(outer, inner) || outer.maskBits >= inner.maskBits) errs.push(invalid(ep, e, 'must be a strict subset of `cidr`'));
   });
   return errs;
 }

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cidrToSet, formatIPv4 } from '../../netpol/ipv4.ts';
+import { canonicalCIDR } from '../../../util/ip-sloppy.ts';
 
 interface State {
   cidr: string;
@@ -29,7 +30,7 @@ export class PodAddressAllocator {
     if (this.#last < this.#first) throw new Error(`podCIDR ${podCIDR} is too small for pods`);
     this.#file = stateFile;
     const loaded = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as State) : undefined;
-    if (loaded && loaded.cidr !== podCIDR) throw new Error(`${stateFile} holds addresses of ${loaded.cidr}, not of the node's podCIDR ${podCIDR}: remove it only once no pod of the old range runs`);
+    if (loaded && (canonicalCIDR(loaded.cidr) ?? loaded.cidr) !== (canonicalCIDR(podCIDR) ?? podCIDR)) throw new Error(`${stateFile} holds addresses of ${loaded.cidr}, not of the node's podCIDR ${podCIDR}: remove it only once no pod of the old range runs`);
     this.#state = loaded ?? { cidr: podCIDR, next: this.#first, byUid: {} };
   }
 

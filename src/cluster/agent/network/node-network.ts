@@ -26,6 +26,7 @@ import { RoutedPodNetwork, type PodNetwork } from './routed.ts';
 import { ServiceProxy } from './service-proxy.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from '../etc-hosts.ts';
 import { writeSandboxFile } from '../pod-managed-files.ts';
+import { canonicalCIDR } from '../../../util/ip-sloppy.ts';
 
 export interface NodeNetworkOptions {
   /** Informers for the node network alone (not selected by node): stopped with it. */
@@ -193,7 +194,11 @@ export async function adminPoliciesServed(client: ApiClient): Promise<boolean> {
 
 async function waitForPodCIDR(nodes: { get(ns: string, name: string): K8sObject | undefined; synced(): Promise<void>; addEventHandler(h: { add?(o: K8sObject): void; update?(a: K8sObject, b: K8sObject): void }): void }, name: string, timeoutMs: number): Promise<string> {
   await nodes.synced();
-  const have = () => (nodes.get('', name)?.spec?.podCIDR as string | undefined) || undefined;
+  // Canonical: the API accepts legacy forms ("010.244.001.000/24") that iproute2 would read otherwise.
+  const have = () => {
+    const raw = (nodes.get('', name)?.spec?.podCIDR as string | undefined) || undefined;
+    return raw === undefined ? undefined : (canonicalCIDR(raw) ?? raw);
+  };
   const now = have();
   if (now) return now;
   return await new Promise<string>((resolve, reject) => {

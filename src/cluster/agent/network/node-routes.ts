@@ -5,14 +5,18 @@
  */
 import type { K8sObject } from '../../client/types.ts';
 import type { Run } from './ip-command.ts';
+import { parseCIDRSloppy, parseIPSloppy } from '../../../util/ip-sloppy.ts';
 
 export function desiredRoutes(nodes: readonly K8sObject[], self: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const n of nodes) {
     if (n.metadata.name === self) continue;
-    const cidr = (n.spec?.podCIDR as string | undefined) ?? '';
-    const ip = ((n.status?.addresses as Array<{ type: string; address: string }> | undefined) ?? []).find((a) => a.type === 'InternalIP')?.address;
-    if (cidr && ip && !cidr.includes(':') && !ip.includes(':')) out.set(cidr, ip);
+    // Canonical, as the API's legacy forms are read upstream: `ip route` would take "010.244.1.0/24"
+    // as octal or refuse host bits ("10.244.1.5/24").
+    const cidr = parseCIDRSloppy(String(n.spec?.podCIDR ?? ''));
+    const address = ((n.status?.addresses as Array<{ type: string; address: string }> | undefined) ?? []).find((a) => a.type === 'InternalIP')?.address;
+    const ip = address === undefined ? undefined : parseIPSloppy(address);
+    if (cidr?.family === 4 && ip?.family === 4) out.set(cidr.canonical, ip.canonical);
   }
   return out;
 }
