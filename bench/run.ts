@@ -23,7 +23,9 @@
  * the three servers measured interleaved: BENCH_AUDIT_ROUNDS (5) rounds of one BENCH_AUDIT_WINDOW_MS
  * (2000) window each, after BENCH_WARMUP_MS.
  * The etcd scenario (etcd.ts; BENCH_SCENARIOS=etcd, alone): create through Portcullis with the store
- * on a local etcd member next to raw etcd puts at the same concurrency.
+ * on a local etcd member next to raw etcd puts at the same concurrency, raw create Txns, a floor
+ * (fastify doing one etcd Txn per create), CPU per create split between server, etcd and client,
+ * and creates through 1 vs 2 API servers.
  * The multi-apiserver scenario (multi-apiserver.ts; BENCH_SCENARIOS=multi-apiserver, alone): create
  * and GET throughput through one API server and through three on the same etcd.
  */
