@@ -117,6 +117,13 @@ export interface WatchHandlers<T = unknown> {
   onError?(err: Error): void;
   /** Bound on events queued while paused (default DEFAULT_WATCH_BACKLOG in watch-queue.ts). */
   backlog?: WatchBacklog;
+  /**
+   * Keys whose changes the consumer keeps nothing of (the watch cache's uncached prefixes): such
+   * an event is not decoded (no parse of a value another writer stored, no decryption) and
+   * onProgress(its revision) is called in place of onEvent, so the consumer's position still
+   * moves. Without onProgress the event is simply not delivered. Optional.
+   */
+  passOver?(key: string): boolean;
 }
 
 export interface Store {

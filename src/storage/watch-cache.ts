@@ -371,6 +371,8 @@ class WatchCache implements WatchCacheStore {
         this.innerWatcher = this.inner.watch('', snapshot.revision, {
           onEvent: (e) => this.apply(s, e),
           onProgress: (rev) => this.progressed(s, rev),
+          // Uncached keys' changes only move the revision (apply() would drop them): not decoded.
+          ...(this.uncached.empty ? {} : { passOver: (key: string) => this.uncached.holds(key) }),
           onError: (err) => this.lost(s, err),
         });
       } catch (err) {

@@ -171,3 +171,19 @@ test('a previous value sent as text is parsed when read, once, and stays an ordi
   const shared = Object.freeze({ b: 2 });
   assert.equal(decodeEvent({ ...ev(7, { r: 7 }), prevValue: shared }).prevValue, shared);
 });
+
+test('passOver: a passed-over key\'s event is not decoded; onProgress gets its revision in its place, in order', async () => {
+  const got: string[] = [];
+  const w = new QueuedWatcher('/', 0, {
+    onEvent: (e) => got.push(`event ${e.revision} ${JSON.stringify(e.value)}`),
+    onProgress: (rev) => got.push(`progress ${rev}`),
+    onError: (e) => got.push(`error ${e.message}`),
+    passOver: (key) => key.startsWith('/skip/'),
+  }, () => {});
+  w.push({ type: 'ADDED', key: '/keep/a', revision: 1, createRevision: 1, value: '{"a":1}' });
+  // Not JSON: decoding it would end the watch; passed over, it never is.
+  w.push({ type: 'ADDED', key: '/skip/b', revision: 2, createRevision: 2, value: 'not json' });
+  w.push({ type: 'MODIFIED', key: '/keep/a', revision: 3, createRevision: 1, value: '{"a":2}' });
+  await settle();
+  assert.deepEqual(got, ['event 1 {"a":1}', 'progress 2', 'event 3 {"a":2}']);
+});

@@ -314,6 +314,10 @@ export class QueuedWatcher<T = unknown> implements Watcher {
         this.backlogEvents--;
         this.backlogBytes -= item.cost;
       }
+      if (this.handlers.passOver?.(item.event.key)) {
+        this.handlers.onProgress?.(item.event.revision);
+        continue;
+      }
       try {
         this.handlers.onEvent(decodeEvent<T>(item.event));
       } catch (err) {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { openSqliteStore } from '../../src/storage/sqlite.ts';
 import { createWatchCache, type WatchCacheStore } from '../../src/storage/watch-cache.ts';
 import { builtinGroupPrefix, builtinKey, builtinPrefix, REGISTRY_ROOT } from '../../src/api/registry/resource-def.ts';
-import type { Store, WatchEvent } from '../../src/storage/types.ts';
+import type { Store, WatchEvent, WatchHandlers } from '../../src/storage/types.ts';
 import { collect, isStorageError } from './conformance.ts';
 import { etcdSkip } from '../helpers/etcd.ts';
 import { openEtcdFixture, type EtcdStoreFixture } from '../helpers/etcd-store.ts';
@@ -116,6 +116,19 @@ function uncachedCases(name: string, skip: string | false, open: () => Promise<{
       const all = createWatchCache(inner);
       await all.create(pod('s'), { n: 1 });
       assert.equal(all.held(EVENTS).objects, await inner.count(EVENTS));
+    });
+
+    test('the cache\'s one watch of the store passes the Events over (not decoded), and its revision still follows them', async () => {
+      const passOvers: Array<((key: string) => boolean) | undefined> = [];
+      const spied = new Proxy(inner, { get: (t, k) => (k === 'watch' ? (p: string, from: number, h: WatchHandlers) => (passOvers.push(h.passOver), t.watch(p, from, h)) : Reflect.get(t, k)) });
+      const c = createWatchCache(spied, { uncached: [EVENTS] });
+      await c.create(pod('t'), { n: 1 });
+      assert.equal(passOvers.length, 1);
+      assert.equal(passOvers[0]?.(ev('x')), true);
+      assert.equal(passOvers[0]?.(pod('x')), false);
+      const e = await c.create(ev('t'), { n: 1 });
+      while (c.currentRevision() < e.modRevision) await new Promise((r) => setImmediate(r));
+      assert.deepEqual(c.held(EVENTS), { objects: 0, events: 0 });
     });
   });
 }

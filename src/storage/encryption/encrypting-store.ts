@@ -189,6 +189,8 @@ class EncryptingStore implements Store {
     };
     const inner = this.inner.watch<unknown>(prefix, fromRevision, {
       backlog: handlers.backlog,
+      // Passed over below: never read, so never decrypted (their progress keeps its place as any).
+      passOver: handlers.passOver && ((key) => handlers.passOver!(key)),
       onError: handlers.onError && ((err) => handlers.onError?.(err)),
       // A progress notification (the watch cache moves its revision by it) keeps its place behind
       // events still waiting for a plugin: it says every change up to rev was delivered.
