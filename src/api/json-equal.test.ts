@@ -13,6 +13,17 @@ test('jsonEqual: structure, key order, undefined as absent, own keys', () => {
     [{ a: null }, { a: undefined }, false],
     [JSON.parse('{"__proto__": 1}'), {}, false],
     ['1', 1, false],
+    // Scalars and one shared object, decided before the walk: as the walk's first step decides them.
+    ['a', 'a', true],
+    [NaN, NaN, false],
+    [0, -0, true],
+    [undefined, undefined, true],
+    [undefined, null, false],
+    [null, null, true],
+    [1, {}, false],
+    [{}, 1, false],
+    [[], null, false],
+    [false, 0, false],
   ];
   for (const [a, b, want] of cases) assert.equal(jsonEqual(a, b), want, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
 });

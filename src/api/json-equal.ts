@@ -6,6 +6,10 @@
  * deeper than the call stack allows.
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {
+  // The loop's first step, before its stack is allocated: most calls compare scalars (every leaf
+  // of a managedFields comparison) or one shared object.
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   const stack: Array<[unknown, unknown]> = [[a, b]];
   while (stack.length > 0) {
     const [x, y] = stack.pop()!;

@@ -5,7 +5,7 @@
  */
 import type { Schema } from '../schema/types.ts';
 import { capUpdateManagers } from './cap-managers.ts';
-import { compareInto, compareObjects } from './compare.ts';
+import { compareInto, compareObjects, type Comparison } from './compare.ts';
 import { emptySet, equalSets, isEmpty, union, type FieldSet } from './field-set.ts';
 import {
   decodeManagedFields,
@@ -103,6 +103,8 @@ export function recordUpdate(
   newObj: object,
   managers: Managers,
   u: RecordUpdate,
+  /** Tests: skip the repeat-write shortcut (soleOwnerRewrite), to compare it with the general path. */
+  general = false,
 ): Managers {
   const ref = rootRef(schema, typeName);
   const reset = resetFieldSet(u.resetFields);
@@ -121,20 +123,17 @@ export function recordUpdate(
     out = new Map();
   } else {
     const comparison = includeComparison(filterComparison(compareObjects(schema, ref, lhs, rhs), reset), u.include);
+    if (!u.include && !general) {
+      const repeat = soleOwnerRewrite(managers, comparison, u);
+      if (repeat) return repeat;
+    }
     // The write is first recorded under a temporary identity, so the manager's own earlier
     // entry loses what changed like everyone else's; then the two are joined.
     out = takeFromOthers(managers, '', comparison, true);
     taken = stripMeta(withoutReset(union(comparison.modified, comparison.added), reset));
   }
   if (isEmpty(taken)) return out;
-  const state: ManagerState = {
-    manager: u.manager,
-    operation: u.operation,
-    apiVersion: u.apiVersion,
-    subresource: u.subresource,
-    time: u.time,
-    set: taken,
-  };
+  const state = writerState(u, taken);
   const id = managerIdentity(state);
   const previous = out.get(id);
   if (previous) state.set = union(taken, previous.set);
@@ -144,4 +143,44 @@ export function recordUpdate(
   if (before && equalSets(state.set, before.set)) state.set = before.set;
   out.set(id, state);
   return out;
+}
+
+function writerState(u: RecordUpdate, set: FieldSet): ManagerState {
+  return { manager: u.manager, operation: u.operation, apiVersion: u.apiVersion, subresource: u.subresource, time: u.time, set };
+}
+
+/** Paths stripMeta takes out of a writer's set, or below them: a comparison touching one takes the general path. */
+const STRIPPED_ROOTS = ['f:apiVersion', 'f:kind', 'f:metadata'];
+
+/**
+ * The usual repeat write (a node renewing its Lease, a controller rewriting what it alone
+ * wrote): the writer is the only manager and the write changed nothing but leaves it already
+ * owns (nothing added or removed, nothing in metadata). The general path then ends with the
+ * writer's set as it was (the same object, so its stored encoding), under this write's time, or
+ * with the managers as they were when nothing changed; this gives the same without the set
+ * algebra (takeFromOthers, the unions and differences, stripMeta, equalSets), which made most
+ * of a Lease renewal's managedFields garbage. Anything else: undefined, the general path.
+ */
+export function soleOwnerRewrite(managers: Managers, c: Comparison, u: RecordUpdate): Managers | undefined {
+  if (managers.size !== 1) return undefined;
+  const state = writerState(u, c.modified);
+  const id = managerIdentity(state);
+  const own = managers.get(id);
+  if (!own || !isEmpty(c.added) || !isEmpty(c.removed)) return undefined;
+  const m = c.modified;
+  for (const k of STRIPPED_ROOTS) if (m.members.has(k) || m.children.has(k)) return undefined;
+  if (!isSubset(m, own.set)) return undefined;
+  if (isEmpty(m)) return new Map([[id, own]]);
+  state.set = own.set;
+  return new Map([[id, state]]);
+}
+
+/** Every member path of a is one of b. */
+function isSubset(a: FieldSet, b: FieldSet): boolean {
+  for (const m of a.members) if (!b.members.has(m)) return false;
+  for (const [k, c] of a.children) {
+    const other = b.children.get(k);
+    if (other ? !isSubset(c, other) : !isEmpty(c)) return false;
+  }
+  return true;
 }
