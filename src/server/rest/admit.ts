@@ -12,6 +12,7 @@ import type { K8sObject } from './objects.ts';
 import { header } from './decode-object.ts';
 import { dropDisabledPodFields } from './pod-gated-fields.ts';
 import { initIPFamilyFields } from './service-ip-families.ts';
+import { patchServiceUpdate } from './service-allocated-values.ts';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { canonicalizeQuantities } from '../../api/schema/canonical-quantities.ts';
 import { rfc3339 } from '../../api/time.ts';
@@ -55,10 +56,14 @@ export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, a
     // PrepareForCreate/PrepareForUpdate's dropDisabledFields runs after mutating admission upstream.
     dropDisabledPodFields(req.def, obj as K8sObject, attrs.oldObject as K8sObject | undefined);
     const gvk = { group: def.group, version: def.version, kind: def.kind };
+    const isService = def.group === '' && def.kind === 'Service' && !attrs.subresource;
+    // Upstream's Service BeginUpdate: allocated values the client left out, clusterIPs in step with
+    // clusterIP (before our defaults, which fill clusterIP from clusterIPs; upstream's do not).
+    if (isService && attrs.oldObject) patchServiceUpdate(obj as Service, attrs.oldObject as Service);
     if (def.custom) applySchemaDefaults((def.custom as { schema?: JSONSchemaProps }).schema, obj);
     else applyDefaults(gvk, obj);
     // Upstream's Service BeginCreate/BeginUpdate: IP family fields, before validation.
-    if (def.group === '' && def.kind === 'Service' && !attrs.subresource) initIPFamilyFields(obj as Service, attrs.oldObject as Service | undefined);
+    if (isService) initIPFamilyFields(obj as Service, attrs.oldObject as Service | undefined);
     const errs = def.custom
       ? validateCustomResource(def, obj as K8sObject, attrs.oldObject as K8sObject | undefined)
       : withCapabilities({ allowPrivileged: ctx.allowPrivileged === true }, () => validateObject(gvk, obj, attrs.oldObject, attrs.subresource));
