@@ -4,9 +4,11 @@
  * would be violated. A budget with no disruptions left answers 429 with a DisruptionBudget cause
  * (kubectl drain waits and retries on it); otherwise the budget's disruptionsAllowed is
  * decremented and the pod recorded in status.disruptedPods before the pod is deleted, so the
- * disruption controller does not count it as available meanwhile.
+ * disruption controller does not count it as available meanwhile. The pod itself gets the
+ * DisruptionTarget condition before it is deleted (addConditionAndDeletePod, below).
  */
-import { ApiError, badRequest, conflict, forbidden, internalError, notFound } from '../../../api/errors.ts';
+import { ApiError, badRequest, conflict, forbidden, internalError, notFound, OPTIMISTIC_LOCK_MESSAGE } from '../../../api/errors.ts';
+import { jsonEqual } from '../../../api/json-equal.ts';
 import { objectKey } from '../../../api/registry/resource-def.ts';
 import { selectorFromMetav1 } from '../../../api/selectors/label-selector.ts';
 import { rfc3339 } from '../../../api/time.ts';
@@ -87,7 +89,7 @@ async function matchingBudgets(ctx: RestContext, pod: K8sObject): Promise<Array<
 export async function evictPod(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
   const eviction = decodeObject(ctx, req, { apiVersion: 'policy/v1', kind: 'Eviction' });
   if (String(eviction.metadata?.name ?? '') !== req.info.name) throw badRequest('name in URL does not match name in Eviction object');
-  const opts: Record<string, any> = eviction.deleteOptions && typeof eviction.deleteOptions === 'object' ? eviction.deleteOptions : {};
+  const opts: DeleteOptions = eviction.deleteOptions && typeof eviction.deleteOptions === 'object' ? eviction.deleteOptions : {};
   const dryRun = dryRunFrom([...req.query.getAll('dryRun'), ...(Array.isArray(opts.dryRun) ? opts.dryRun : [])]);
   const podsDef = req.def;
   const podKey = objectKey(podsDef, req.info.namespace, req.info.name);
@@ -95,22 +97,39 @@ export async function evictPod(ctx: RestContext, req: RestRequest): Promise<Rest
   const attrs = { ...admissionAttributes(req, 'CREATE', eviction, undefined, dryRun), kind: { group: 'policy', version: 'v1', kind: 'Eviction' } };
   await ctx.admission.admit(attrs, req.admission);
   await ctx.admission.validate(attrs, req.admission);
+  const evict = (options: DeleteOptions) => addConditionAndDeletePod(ctx, req, podKey, options, dryRun);
+  const clientPinned = opts.preconditions?.resourceVersion != null;
 
-  let precondition: string | undefined;
+  // A pod no budget applies to is deleted at once, pinned to the revision looked at unless terminal
+  // or terminating; conflicts retried unless the client pinned a revision itself.
+  let pod: K8sObject;
   for (let attempt = 1; ; attempt++) {
-    const s = await ctx.store.get<K8sObject>(podKey);
+    const s = await ctx.store.get<K8sObject>(podKey, { consistent: attempt > 1 });
     if (!s) throw notFound({ group: '', resource: 'pods' }, req.info.name);
-    const pod = toApiObject(podsDef, s);
-    if (canIgnorePdb(pod)) break;
+    pod = toApiObject(podsDef, s);
+    if (!canIgnorePdb(pod)) break;
+    try {
+      await evict(shouldEnforceResourceVersion(pod) && !clientPinned ? pinnedTo(opts, pod) : opts);
+      return SUCCESS;
+    } catch (err) {
+      if (!clientPinned && attempt < MAX_ATTEMPTS && isConflict(err)) continue;
+      throw err;
+    }
+  }
+
+  let budgetName = '';
+  let pinned = false;
+  for (let attempt = 1; ; attempt++) {
     const budgets = await matchingBudgets(ctx, pod);
     if (budgets.length > 1) throw internalError('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
     if (budgets.length === 0) break;
     const { key, rev, pdb } = budgets[0]!;
+    budgetName = String(pdb.metadata.name);
     // An unready pod already counts as disrupted: while the budget holds, it goes without a decrement,
     // but only as long as it is the pod we looked at (resourceVersion precondition).
     const st = pdb.status ?? {};
     if (!isReady(pod) && (pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow' || (Number(st.currentHealthy ?? 0) >= Number(st.desiredHealthy ?? 0) && Number(st.desiredHealthy ?? 0) > 0))) {
-      precondition = pod.metadata.resourceVersion;
+      pinned = true;
       break;
     }
     const next = decrement(pdb, pod.metadata.name, ctx.now(), dryRun);
@@ -126,13 +145,93 @@ export async function evictPod(ctx: RestContext, req: RestRequest): Promise<Rest
   }
 
   // The budget allows it (or none applies): delete the pod with the Eviction's DeleteOptions.
-  const deleteOptions = { ...opts, ...(precondition ? { preconditions: { ...(opts.preconditions ?? {}), resourceVersion: precondition } } : {}) };
+  try {
+    await evict(pinned ? pinnedTo(opts, pod) : opts);
+  } catch (err) {
+    // The unready pod changed since: the client should come back (upstream's createTooManyRequestsError).
+    if (isConflict(err) && pinned && !clientPinned) throw tooManyRequests(`The disruption budget ${budgetName} is still being processed by the server.`, 10);
+    throw err;
+  }
+  return SUCCESS;
+}
+
+const SUCCESS: RestResponse = { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+
+interface DeleteOptions {
+  dryRun?: unknown;
+  preconditions?: { uid?: string | null; resourceVersion?: string | null };
+  [k: string]: unknown;
+}
+
+const isConflict = (err: unknown): boolean => err instanceof ApiError && err.code === 409;
+
+/** Terminal and terminating pods are deleted without a resourceVersion precondition (shouldEnforceResourceVersion). */
+function shouldEnforceResourceVersion(pod: K8sObject): boolean {
+  const phase = pod.status?.phase;
+  return !(phase === 'Succeeded' || phase === 'Failed' || pod.metadata.deletionTimestamp);
+}
+
+function pinnedTo(opts: DeleteOptions, pod: K8sObject): DeleteOptions {
+  return { ...opts, preconditions: { ...(opts.preconditions ?? {}), resourceVersion: String(pod.metadata.resourceVersion) } };
+}
+
+/** The condition an eviction leaves on the pod it deletes (PodDisruptionConditions, GA in 1.31). */
+const EVICTION_CONDITION = { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' };
+const POD = { group: '', resource: 'Pod' };
+
+/**
+ * Upstream's addConditionAndDeletePod (eviction.go): unless a dry run, the latest pod gets the
+ * DisruptionTarget condition first (podutil.UpdatePodCondition: the condition replaced whole, its
+ * transition time kept while the status stays True; nothing written when it is already there), as
+ * the server's own status write (no admission, managedFields untouched), refused with upstream's
+ * Conflict when the delete's preconditions no longer hold; a resourceVersion precondition then
+ * moves to the revision this write made. Then the pod is deleted with those options.
+ */
+async function addConditionAndDeletePod(ctx: RestContext, req: RestRequest, podKey: string, options: DeleteOptions, dryRun: boolean): Promise<void> {
+  const podsDef = req.def;
+  const name = req.info.name;
+  if (!dryRun) {
+    const pre = options.preconditions;
+    let written = '';
+    for (let attempt = 1; ; attempt++) {
+      const s = await ctx.store.get<K8sObject>(podKey, { consistent: attempt > 1 });
+      if (!s) throw notFound({ group: '', resource: 'pods' }, name);
+      const latest = toApiObject(podsDef, s);
+      if (pre?.uid && pre.uid !== latest.metadata.uid) {
+        throw conflict(POD, name, `the UID in the precondition (${pre.uid}) does not match the UID in record (${latest.metadata.uid}). The object might have been deleted and then recreated`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== latest.metadata.resourceVersion) {
+        throw conflict(POD, name, `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${latest.metadata.resourceVersion}). The object might have been modified`);
+      }
+      const conditions: Array<Record<string, unknown>> = Array.isArray(latest.status?.conditions) ? latest.status.conditions : [];
+      const i = conditions.findIndex((c) => c.type === EVICTION_CONDITION.type);
+      const old = i < 0 ? undefined : conditions[i]!;
+      const lastTransitionTime = old?.status === EVICTION_CONDITION.status ? (old.lastTransitionTime ?? null) : rfc3339(ctx.now());
+      // The Go struct's field order; an unset lastProbeTime is null (metav1.Time).
+      const cond = { type: EVICTION_CONDITION.type, status: EVICTION_CONDITION.status, lastProbeTime: null, lastTransitionTime, reason: EVICTION_CONDITION.reason, message: EVICTION_CONDITION.message };
+      if (old && jsonEqual(old, cond)) {
+        written = String(latest.metadata.resourceVersion);
+        break;
+      }
+      const next = { ...latest, status: { ...(latest.status ?? {}), conditions: i < 0 ? [...conditions, cond] : conditions.map((c, j) => (j === i ? cond : c)) } };
+      try {
+        const w = await ctx.store.update<K8sObject>(podKey, toStoredValue(next, podsDef), s.modRevision);
+        written = String(w.modRevision);
+        break;
+      } catch (err) {
+        if (err instanceof StorageError && err.code === 'Conflict' && attempt < MAX_ATTEMPTS) continue;
+        if (err instanceof StorageError && err.code === 'Conflict') throw conflict({ group: '', resource: 'pods' }, name, OPTIMISTIC_LOCK_MESSAGE);
+        if (err instanceof StorageError && err.code === 'NotFound') throw notFound({ group: '', resource: 'pods' }, name);
+        throw err;
+      }
+    }
+    if (pre?.resourceVersion != null) options = { ...options, preconditions: { ...pre, resourceVersion: written } };
+  }
   const del: RestRequest = {
     ...req,
     info: { ...req.info, verb: 'delete', subresource: '' },
-    body: Buffer.from(JSON.stringify(deleteOptions)),
+    body: Buffer.from(JSON.stringify(options)),
     headers: { ...req.headers, 'content-type': 'application/json' },
   };
   await deleteObject(ctx, del);
-  return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
 }
