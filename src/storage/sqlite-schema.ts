@@ -116,12 +116,12 @@ export function prepareStatements(db: BetterSqlite3.Database) {
     countCurrent: db.prepare<[string, End], { n: number }>('SELECT count(*) AS n FROM current WHERE key >= ? AND key < ?'),
 
     // State at an older revision: per key the newest log row at or before it, unless a delete.
-    // (SQLite fills bare columns of a max() aggregate from the row holding the maximum.)
+    // (SQLite fills bare columns of a max() aggregate from the row holding the maximum, in HAVING
+    // too.) One grouped walk of log_key_revision that stops at the LIMIT: filtering in an outer
+    // query instead made SQLite sort the whole rest of the range for every page.
     listAt: db.prepare<[string, End, number, number], Row>(
-      `SELECT key, revision, create_revision, value FROM (
-         SELECT key, max(revision) AS revision, create_revision, deleted, value FROM log
-         WHERE key >= ? AND key < ? AND revision <= ? GROUP BY key
-       ) WHERE deleted = 0 ORDER BY key LIMIT ?`,
+      `SELECT key, max(revision) AS revision, create_revision, value FROM log
+       WHERE key >= ? AND key < ? AND revision <= ? GROUP BY key HAVING deleted = 0 ORDER BY key LIMIT ?`,
     ),
     countAt: db.prepare<[string, End, number], { n: number }>(
       `SELECT count(*) AS n FROM (
