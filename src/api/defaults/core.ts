@@ -13,6 +13,7 @@ import type {
   Secret,
   Service,
 } from 'kubernetes-types/core/v1.js';
+import { zeroConditionTimes } from './condition-times.ts';
 
 export function defaultService(svc: Service): void {
   const spec = (svc.spec ??= {});
@@ -89,6 +90,7 @@ export function defaultPersistentVolumeClaim(pvc: PersistentVolumeClaim): void {
   const w = pvc as { status?: { phase?: string } };
   w.status ??= {};
   w.status.phase ||= 'Pending';
+  zeroConditionTimes(pvc.status?.conditions, ['type', 'status'], ['lastProbeTime', 'lastTransitionTime']);
 }
 
 export function defaultLimitRange(lr: LimitRange): void {
@@ -106,4 +108,5 @@ export function defaultLimitRange(lr: LimitRange): void {
 export function defaultNode(node: Node): void {
   const st = node.status as { capacity?: Record<string, string>; allocatable?: Record<string, string> } | undefined;
   if (st?.capacity && !st.allocatable) st.allocatable = { ...st.capacity };
+  zeroConditionTimes(node.status?.conditions, ['type', 'status'], ['lastHeartbeatTime', 'lastTransitionTime']);
 }

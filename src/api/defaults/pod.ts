@@ -5,6 +5,7 @@
  * spec.priority by the Priority admission plugin, so neither happens here.
  */
 import type { Container, HTTPGetAction, Pod, PodSpec, PodTemplateSpec, Probe, Volume } from 'kubernetes-types/core/v1.js';
+import { zeroConditionTimes } from './condition-times.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -135,24 +136,6 @@ export function defaultPod(pod: Pod): void {
     hostNetworkPorts(spec.initContainers);
   }
   defaultPodSpec(spec);
-  zeroConditionTimes(pod);
-}
-
-/**
- * PodCondition's lastProbeTime and lastTransitionTime are metav1.Time values, not pointers: upstream
- * decodes an absent one as the zero time and writes it back as null, so every condition a client
- * reads has both (`"lastProbeTime": null`), whoever wrote it. A condition missing either is rebuilt
- * in the Go struct's field order.
- */
-function zeroConditionTimes(pod: Pod): void {
-  const conds = pod.status?.conditions;
-  if (!Array.isArray(conds)) return;
-  conds.forEach((c, i) => {
-    if (!c || typeof c !== 'object' || ('lastProbeTime' in c && 'lastTransitionTime' in c)) return;
-    const { type, observedGeneration, status, lastProbeTime, lastTransitionTime, ...rest } = c as unknown as Record<string, unknown>;
-    const ordered: Record<string, unknown> = { type };
-    if (observedGeneration !== undefined) ordered.observedGeneration = observedGeneration;
-    Object.assign(ordered, { status, lastProbeTime: lastProbeTime ?? null, lastTransitionTime: lastTransitionTime ?? null }, rest);
-    conds[i] = ordered as never;
-  });
+  // PodCondition's times are metav1.Time values: null when unset (condition-times.ts).
+  zeroConditionTimes(pod.status?.conditions, ['type', 'observedGeneration', 'status'], ['lastProbeTime', 'lastTransitionTime']);
 }
