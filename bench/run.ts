@@ -16,7 +16,8 @@
  * BENCH_SCALE_NODES / BENCH_SCALE_PODS, create concurrency BENCH_SCALE_CONCURRENCY (100); the load
  * client is a tenant user and each node system:node:<name> (scale-identities.ts), or all admin
  * with BENCH_SCALE_IDENTITIES=admin; BENCH_SCALE_PARALLEL_BINDS: the scheduler's binds in flight
- * (default 16), BENCH_SCALE_HEARTBEAT_IN_FLIGHT: the simulated nodes' heartbeat writes in flight
+ * (default 64, the scheduler's DEFAULT_PARALLEL_BINDS), BENCH_SCALE_WATCH_BACKLOG: the server's
+ * per-watcher backlog bound (its default unless set), BENCH_SCALE_HEARTBEAT_IN_FLIGHT: the simulated nodes' heartbeat writes in flight
  * (default 64; real kubelets are not bounded together).
  * The audit scenario (audit.ts; BENCH_SCENARIOS=audit, alone; part of the default run): create
  * throughput without audit, with a Metadata policy and with a RequestResponse policy for everything,
