@@ -26,7 +26,7 @@ commands:
             [--node-ip IP]  [--max-pods 110]
   sim nodes N  run N simulated nodes (kwok-style) until stopped, as the kubeconfig's identity
             --kubeconfig FILE  [--name-prefix sim-node-]  [--capacity cpu=32,memory=256Gi,pods=110,...]
-            [--job-run-time 5s]  [--lease-renew-interval 10s]  [--status-update-interval 1m]  [--max-in-flight 32]
+            [--job-run-time 5s]  [--lease-renew-interval 10s]  [--status-update-interval 5m]  [--max-in-flight 32]
   controller-manager  run the controllers (ReplicaSet, Deployment, ...) as the kubeconfig's identity
             --kubeconfig FILE  [--controllers '*,-foo']  [--leader-elect=true]  [--leader-elect-lease-duration 15s]
             [--leader-elect-renew-deadline 10s]  [--leader-elect-retry-period 2s]
