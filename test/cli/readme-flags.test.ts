@@ -140,17 +140,22 @@ test('every flag of every command is named in README.md (or its shorthand, in a 
   assert.deepEqual(missing, [], 'flags the README never names');
 });
 
-/** The rows of the Configuration table of `portcullis up`: each row's flags and default cell. */
-function configurationRows(): Array<{ flags: string[]; defaults: string }> {
-  const start = README.indexOf('\n## Configuration\n');
-  const end = README.indexOf('\n#', start + 5);
-  assert.ok(start > 0 && end > start, 'README has a Configuration section');
-  return README.slice(start, end).split('\n')
+/** The flag rows of a README table (`| \`--flag\`, ... | default | meaning |`) between two offsets: each row's flags and default cell. */
+function tableRows(from: number, to: number): Array<{ flags: string[]; defaults: string }> {
+  return README.slice(from, to).split('\n')
     .filter((l) => l.startsWith('| `--'))
     .map((l) => {
       const [flagCell, defaults] = l.slice(1).split(' | ');
       return { flags: [...flagCell!.matchAll(/`--([a-z0-9-]+)`/g)].map((m) => m[1]!), defaults: defaults!.trim() };
     });
+}
+
+/** The rows of the Configuration table of `portcullis up`. */
+function configurationRows(): Array<{ flags: string[]; defaults: string }> {
+  const start = README.indexOf('\n## Configuration\n');
+  const end = README.indexOf('\n#', start + 5);
+  assert.ok(start > 0 && end > start, 'README has a Configuration section');
+  return tableRows(start, end);
 }
 
 test('every flag of the README Configuration table is a flag of portcullis up', () => {
@@ -161,28 +166,36 @@ test('every flag of the README Configuration table is a flag of portcullis up', 
   assert.deepEqual(unknown, [], 'documented flags up does not take');
 });
 
-test('a one-flag row of the Configuration table gives the default the code uses', () => {
-  // The defaults as the flag readers write them: flag(args, 'x', 'd'), boolFlag(args, 'x', b), durationFlag(args, 'x', 'd').
-  // Read from the files of up's flags only (webhook's --port is 8443).
+/** One value of a default cell: `x` or true/false; undefined for "—", "any" or prose (nothing to compare). */
+const cellValue = (cell: string): string | undefined => /^`([^`]*)`(?: \([^)]*\))?$/.exec(cell)?.[1] ?? (/^(true|false)$/.test(cell) ? cell : undefined);
+
+test('the README flag tables of up give the defaults the code uses', () => {
+  // The defaults as the flag readers write them: flag(args, 'x', 'd'), boolFlag(args, 'x', b), durationFlag(args, 'x', 'd'),
+  // audit's count(args, 'x', n). Read from the files of up's flags only (webhook's --port is 8443).
   const code = new Map<string, string>();
   for (const name of readdirSync(CLI).filter((f) => f === 'up.ts' || f === 'apiserver.ts' || f.endsWith('-flags.ts'))) {
-    for (const m of source(join(CLI, name)).matchAll(/(?:flag|boolFlag|durationFlag)\(args, '([a-z0-9-]+)', (?:'([^']*)'|(true|false))\)/g)) {
+    for (const m of source(join(CLI, name)).matchAll(/(?:flag|boolFlag|durationFlag|count)\(args, '([a-z0-9-]+)', (?:'([^']*)'|(true|false|\d+))\)/g)) {
       const def = m[2] ?? m[3]!;
       // A reader's empty default is "not set"; a command reading the flag twice keeps the default that is not.
       if (def !== '' || !code.has(m[1]!)) code.set(m[1]!, def);
     }
   }
+  const up = commandFlags().get('up')!;
+  // Every table of up's flags: Configuration, Audit, ...; a row of k flags whose cell lists k defaults is compared one by one.
+  const rows = tableRows(0, README.length).filter((r) => r.flags.length > 0 && r.flags.every((f) => up.has(f)));
   const wrong: string[] = [];
   let compared = 0;
-  for (const { flags, defaults } of configurationRows()) {
-    if (flags.length !== 1) continue;
-    const documented = /^`([^`]*)`$/.exec(defaults)?.[1] ?? (/^(true|false)$/.test(defaults) ? defaults : undefined);
-    if (documented === undefined) continue; // "—", "any", prose: nothing to compare
-    const actual = code.get(flags[0]!);
-    if (actual === undefined) continue; // read elsewhere (up.ts's --durability check, ...)
-    compared++;
-    if (actual !== documented) wrong.push(`--${flags[0]}: README ${documented}, code ${actual}`);
+  for (const { flags, defaults } of rows) {
+    const cells = flags.length === 1 ? [defaults] : defaults.split(/, (?![^(]*\))/);
+    if (cells.length !== flags.length) continue; // one default for several flags (service accounts'): prose
+    flags.forEach((f, i) => {
+      const documented = cellValue(cells[i]!.trim());
+      const actual = code.get(f);
+      if (documented === undefined || actual === undefined) return; // read elsewhere (up.ts's --durability check, ...)
+      compared++;
+      if (actual !== documented) wrong.push(`--${f}: README ${documented}, code ${actual}`);
+    });
   }
   assert.deepEqual(wrong, []);
-  assert.ok(compared >= 8, `${compared} defaults compared`);
+  assert.ok(compared >= 16, `${compared} defaults compared`);
 });
