@@ -31,7 +31,7 @@ describe('error bodies', () => {
     [required(p, 'name or generateName is required'), 'Required value: name or generateName is required'],
     [invalid(p, 'a b', 'bad'), 'Invalid value: "a b": bad'],
     [invalid(p, 5, 'must be greater than or equal to 0'), 'Invalid value: 5: must be greater than or equal to 0'],
-    [invalid(p, null, 'x'), 'Invalid value: null: x'],
+    [invalid(p, null, 'x'), 'Invalid value: "null": x'],
     [invalid(p, ['a', 'b'], 'x'), 'Invalid value: []string{"a", "b"}: x'],
     [invalid(p, { b: '2', a: '1' }, 'x'), 'Invalid value: map[string]string{"a":"1", "b":"2"}: x'],
     [invalid(p, new GoValue('25%'), 'x'), 'Invalid value: 25%: x'],

@@ -152,7 +152,8 @@ export function goStringMap(m: Record<string, string> | undefined | null): strin
 /** How upstream renders a bad value inside ErrorBody(). */
 export function formatValue(v: unknown): string {
   if (v instanceof GoValue) return v.text;
-  if (v === undefined || v === null) return 'null';
+  // A nil value or nil pointer becomes the string "null", printed with %q like any string.
+  if (v === undefined || v === null) return '"null"';
   if (typeof v === 'string') return goQuote(v);
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) {
