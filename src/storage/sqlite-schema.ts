@@ -123,6 +123,12 @@ export function prepareStatements(db: BetterSqlite3.Database) {
       `SELECT key, max(revision) AS revision, create_revision, value FROM log
        WHERE key >= ? AND key < ? AND revision <= ? GROUP BY key HAVING deleted = 0 ORDER BY key LIMIT ?`,
     ),
+    // What count() at an older revision subtracts from the current count (sqlite.ts countAsOf):
+    // the keys of a range written after a revision (the log by revision: a recent one reads few
+    // rows), and whether a key is live now.
+    // (NOT INDEXED: DISTINCT would otherwise walk all of log_key_revision for its order.)
+    keysWrittenAfter: db.prepare<[number, string, End], { key: string }>('SELECT DISTINCT key FROM log NOT INDEXED WHERE revision > ? AND key >= ? AND key < ?'),
+    isCurrent: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM current WHERE key = ?'),
     countAt: db.prepare<[string, End, number], { n: number }>(
       `SELECT count(*) AS n FROM (
          SELECT max(revision), deleted FROM log WHERE key >= ? AND key < ? AND revision <= ? GROUP BY key

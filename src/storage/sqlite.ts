@@ -177,11 +177,30 @@ class SqliteRevisionStore implements SqliteStore {
       result.continue = encodeContinue(prefix, revision, page.lastKey);
       // As upstream: a count is only meaningful when every key counts.
       if (!opts.predicate) {
-        const total = atCurrent ? this.stmts.countCurrent.get(start, end)?.n : this.stmts.countAt.get(start, end, revision)?.n;
-        result.remainingItemCount = (total ?? 0) - page.items.length;
+        const total = atCurrent ? (this.stmts.countCurrent.get(start, end)?.n ?? 0) : this.countAsOf(start, end, revision);
+        result.remainingItemCount = total - page.items.length;
       }
     }
     return result;
+  }
+
+  /**
+   * Live keys of [start, end) as of `revision`: the current count (written state, a commit waiting
+   * for its WAL sync included) less what the writes since changed, each key they touched looked up
+   * at both ends, when they are fewer than the range's keys; else the range's history grouped
+   * (countAt), which reads all of it (~90 ms for 60,000 Events). Used by count() while a commit
+   * awaits its sync (every /metrics scrape under load) and by a continued page's remainingItemCount.
+   */
+  private countAsOf(start: string, end: End, revision: number): number {
+    const now = this.stmts.countCurrent.get(start, end)?.n ?? 0;
+    // One revision a write: the writes since `revision` are at most this many log rows.
+    if (this.commits.written - revision > now) return this.stmts.countAt.get(start, end, revision)?.n ?? 0;
+    let n = now;
+    for (const { key } of this.stmts.keysWrittenAfter.iterate(revision, start, end)) {
+      const then = this.stmts.getAt.get(key, revision);
+      n += (then && !then.deleted ? 1 : 0) - (this.stmts.isCurrent.get(key) ? 1 : 0);
+    }
+    return n;
   }
 
   /**
@@ -203,8 +222,7 @@ class SqliteRevisionStore implements SqliteStore {
     this.assertOpen();
     try {
       const end = rangeEnd(prefix);
-      const row = this.commits.unpublished ? this.stmts.countAt.get(prefix, end, this.revision) : this.stmts.countCurrent.get(prefix, end);
-      return row?.n ?? 0;
+      return this.commits.unpublished ? this.countAsOf(prefix, end, this.revision) : (this.stmts.countCurrent.get(prefix, end)?.n ?? 0);
     } catch (err) {
       throw toStorageError(err, `counting ${prefix}`);
     }
