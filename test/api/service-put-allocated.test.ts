@@ -89,3 +89,17 @@ test('kubectl 1.33 replace -f of the manifest a NodePort Service was created fro
   assert.deepEqual(afterReplace.spec.selector, { app: 'web2' });
   assert.deepEqual([afterReplace.spec.clusterIP, afterReplace.spec.clusterIPs, nodePorts(afterReplace)], [before.spec.clusterIP, before.spec.clusterIPs, nodePorts(before)]);
 });
+
+test('a merge patch to ExternalName drops the address fields it left unchanged, as upstream dropTypeDependentFields; the address is free again', async () => {
+  const made = await create('to-ext', { type: 'ClusterIP', ports: [{ port: 80 }] });
+  const r = await c.admin.patch(`${SVCS}/to-ext`, { spec: { type: 'ExternalName', externalName: 'db.example.com' } }, 'application/merge-patch+json');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual([r.body.spec.clusterIP, r.body.spec.clusterIPs, r.body.spec.ipFamilies, r.body.spec.ipFamilyPolicy], [undefined, undefined, undefined, undefined]);
+  const reuse = await c.admin.post(SVCS, manifest('reuse', { clusterIP: made.spec.clusterIP, ports: [{ port: 80 }] }));
+  assert.equal(reuse.status, 201, reuse.text);
+  // Back to ClusterIP: a new address and the families again.
+  const back = await c.admin.patch(`${SVCS}/to-ext`, { spec: { type: 'ClusterIP', externalName: null } }, 'application/merge-patch+json');
+  assert.equal(back.status, 200, back.text);
+  assert.ok(back.body.spec.clusterIP && back.body.spec.clusterIP !== made.spec.clusterIP, back.text);
+  assert.deepEqual([back.body.spec.ipFamilies, back.body.spec.ipFamilyPolicy], [['IPv4'], 'SingleStack']);
+});
