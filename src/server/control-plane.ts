@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { ensureClusterPki, type ClusterPki } from '../pki/bundle.ts';
 import { renderKubeconfig, writeKubeconfig } from '../pki/kubeconfig.ts';
 import { openSqliteStore, type DurabilityInfo } from '../storage/sqlite.ts';
+import { checkDataDir } from '../storage/data-dir.ts';
 import { createWatchCache, type WatchCacheOptions } from '../storage/watch-cache.ts';
 import { uncachedPrefixes, type WatchCacheFlags } from './watch-cache-sizes.ts';
 import type { EncryptionConfig } from '../storage/encryption/config.ts';
@@ -183,6 +184,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const log = opts.logger ?? pino({ level: 'info' });
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // It holds the cluster CA's key as well as the store: refused, on either store, before anything in it is read or written.
+  checkDataDir(dataDir);
   const advertised = advertiseAddress(opts.bindAddress, opts.advertiseAddress);
   // Pods reach the server as 10.96.0.1 (the kubernetes Service) or its advertised address, as kubeadm's certificate names them.
   const pki = ensureClusterPki(dataDir, { now: new Date(), log: { info: (m) => log.info(m) }, serverIpAddresses: [KUBERNETES_SERVICE_IP, ...(advertised ? [advertised] : [])] });
