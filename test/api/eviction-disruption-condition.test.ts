@@ -98,3 +98,20 @@ test('a dry run writes no condition; a pending pod (no budget looked at) and an 
   await release('sick');
   assert.equal((await c.admin.delete('/apis/policy/v1/namespaces/default/poddisruptionbudgets/guard')).status, 200);
 });
+
+test('a pod two budgets select: upstream\'s Failure Status (code 500) written with the create\'s 201; nothing marked or deleted', async () => {
+  const p = await pod('twice', 'Running', true, { app: 'twice' });
+  for (const name of ['twice-a', 'twice-b']) {
+    const r = await c.admin.post('/apis/policy/v1/namespaces/default/poddisruptionbudgets', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'twice' } } } });
+    assert.equal(r.status, 201, r.text);
+  }
+  const r = await c.admin.post(`${NS}/pods/twice/eviction`, eviction('twice'));
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.text.trim(), JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500 }));
+  const after = (await c.admin.get(`${NS}/pods/twice`)).body;
+  assert.equal(after.metadata.resourceVersion, p.metadata.resourceVersion);
+  assert.equal(after.metadata.deletionTimestamp, undefined);
+  for (const name of ['twice-a', 'twice-b']) assert.equal((await c.admin.delete(`/apis/policy/v1/namespaces/default/poddisruptionbudgets/${name}`)).status, 200);
+  await release('twice');
+  assert.equal((await c.admin.delete(`${NS}/pods/twice?gracePeriodSeconds=0`)).status, 200);
+});

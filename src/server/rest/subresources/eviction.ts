@@ -7,7 +7,7 @@
  * disruption controller does not count it as available meanwhile. The pod itself gets the
  * DisruptionTarget condition before it is deleted (addConditionAndDeletePod, below).
  */
-import { ApiError, badRequest, conflict, forbidden, internalError, notFound, OPTIMISTIC_LOCK_MESSAGE } from '../../../api/errors.ts';
+import { ApiError, badRequest, conflict, forbidden, notFound, OPTIMISTIC_LOCK_MESSAGE } from '../../../api/errors.ts';
 import { jsonEqual } from '../../../api/json-equal.ts';
 import { objectKey } from '../../../api/registry/resource-def.ts';
 import { selectorFromMetav1 } from '../../../api/selectors/label-selector.ts';
@@ -121,7 +121,9 @@ export async function evictPod(ctx: RestContext, req: RestRequest): Promise<Rest
   let pinned = false;
   for (let attempt = 1; ; attempt++) {
     const budgets = await matchingBudgets(ctx, pod);
-    if (budgets.length > 1) throw internalError('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    // Upstream returns this Status from Create: the handler writes it with the create's 201 (client-go
+    // reads a Failure Status as an error, its code 500).
+    if (budgets.length > 1) return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500 } };
     if (budgets.length === 0) break;
     const { key, rev, pdb } = budgets[0]!;
     budgetName = String(pdb.metadata.name);
