@@ -29,7 +29,7 @@ export const IMAGE_USAGE = `usage: portcullis image <command>
 
   build DIR [-t REF] [--output LAYOUT] --entrypoint WORD... [--cmd WORD]... [--user U] [--env K=V]... [--workdir DIR]
         a minimal OCI image (one layer of DIR) written as an OCI layout (default DIR.oci)
-  push LAYOUT REF | push --from-dir DIR REF [build flags]
+  push LAYOUT REF | push --from-dir DIR REF --entrypoint WORD... [--cmd WORD]... [--user U] [--env K=V]... [--workdir DIR]
         upload an OCI layout's image (or a directory built on the fly) to a registry
   keygen [--output-key-prefix cosign]
         an ECDSA P-256 key pair as cosign generate-key-pair: PREFIX.key encrypted with
@@ -53,7 +53,9 @@ $DOCKER_CONFIG/config.json or ~/.docker/config.json), --ca-file FILE, --insecure
 registry that is not on the loopback address)
 `;
 
-const BUILD_FLAGS = ['tag', 'output', 'entrypoint', 'cmd', 'user', 'env', 'workdir'] as const;
+/** The image's config, which `image push --from-dir` builds too. */
+const CONFIG_FLAGS = ['entrypoint', 'cmd', 'user', 'env', 'workdir'] as const;
+const BUILD_FLAGS = ['tag', 'output', ...CONFIG_FLAGS] as const;
 const REGISTRY_FLAGS = ['registry-config', 'ca-file'] as const;
 
 /** `-t REF` is the one shorthand (docker build's); the shared parser takes long flags only. */
@@ -114,7 +116,8 @@ async function build(argv: string[], out: Out): Promise<number> {
 }
 
 async function push(argv: string[], out: Out): Promise<number> {
-  const args = parseCommand(argv, { name: 'image push', flags: [...BUILD_FLAGS, ...REGISTRY_FLAGS, 'from-dir'], booleans: ['insecure'], maxPositional: 2 });
+  // Not build's --tag/--output: the REF argument names what is pushed, and nothing is written locally.
+  const args = parseCommand(argv, { name: 'image push', flags: [...CONFIG_FLAGS, ...REGISTRY_FLAGS, 'from-dir'], booleans: ['insecure'], maxPositional: 2 });
   const fromDir = flag(args, 'from-dir', '');
   const [first, second] = args.positional;
   const layoutArg = fromDir ? undefined : first;
