@@ -17,7 +17,9 @@
  * the inner store, and so does any list or watch whose prefix contains one (a list of '' or of
  * '/registry/core/'), which memory could not answer whole. A write of such a key resolves when
  * the inner store acknowledges it; its reads go to that same store, so read-your-writes holds.
- * Their events still reach the one inner watch: each only moves the cache's revision.
+ * Their events still reach the one inner watch: each only moves the cache's revision. A list of
+ * them without a limit (or a large one) is read in pages with the event loop turning between
+ * them (paged-list.ts), as upstream's etcd read leaves other requests running.
  */
 import { prefixEnd } from './key-range.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
@@ -29,6 +31,7 @@ import { QueuedWatcher } from './watch-queue.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { QuorumReads } from './quorum-reads.ts';
 import { UncachedPrefixes } from './uncached-prefixes.ts';
+import { pagedList } from './paged-list.ts';
 import { resourcePrefixOf } from './resource-prefix.ts';
 import type { EncodedEvent } from './watch-queue.ts';
 import { StorageError } from './types.ts';
@@ -180,7 +183,7 @@ class WatchCache implements WatchCacheStore {
   }
 
   async list<T = unknown>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
-    if (this.uncached.reaches(prefix)) return this.innerCall(() => this.inner.list<T>(prefix, opts));
+    if (this.uncached.reaches(prefix)) return this.innerCall(() => pagedList<T>(this.inner, prefix, opts));
     const s = await this.serving();
     if (!s) return this.inner.list<T>(prefix, opts);
     let start = prefix;
