@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../sqlite.ts';
-import type { Store, WatchEvent } from '../types.ts';
+import type { ListOptions, Store, WatchEvent } from '../types.ts';
 import { parseEncryptionConfig } from './config.ts';
 import { encryptingStore } from './encrypting-store.ts';
 import { isStale, unreadableReason } from './read-state.ts';
@@ -110,6 +110,29 @@ describe('encryptingStore', () => {
       assert.equal(pages, 4);
       assert.equal(names[0], 's0');
       await store.close();
+    });
+  });
+
+  test('a predicate list asks the store beneath for no remainingItemCount (a count of the rest of the range per page)', async () => {
+    await withDb(async (path) => {
+      const inner = openSqliteStore({ path });
+      const asked: boolean[] = [];
+      const counting = Object.assign(Object.create(inner) as Store, {
+        list: async (prefix: string, opts: ListOptions = {}) => {
+          const r = await inner.list(prefix, opts);
+          asked.push(r.remainingItemCount !== undefined);
+          return r;
+        },
+      });
+      const store = encryptingStore(counting, transformers([{ secretbox: { keys: [{ name: 'k', secret: key(1) }] } }]));
+      for (let i = 0; i < 250; i++) await store.create(sKey(`s${String(i).padStart(3, '0')}`), secret(`s${i}`, { even: String(i % 2 === 0) }));
+      const predicate = (v: unknown) => (v as { metadata: { labels: Record<string, string> } }).metadata.labels.even === 'true';
+      const page = await store.list<{ metadata: { name: string } }>('/registry/core/secrets/', { predicate, limit: 100 });
+      assert.equal(page.items.length, 100);
+      assert.ok(page.continue);
+      assert.ok(asked.length >= 2, 'read in pages');
+      assert.deepEqual(asked, asked.map(() => false), 'no page of the store below carried a remainingItemCount');
+      await inner.close();
     });
   });
 });

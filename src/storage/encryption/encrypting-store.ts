@@ -22,6 +22,7 @@ import { UnreadableRetry } from './unreadable-retry.ts';
 
 /** Rows read per inner page while filtering a predicate list (as upstream's etcd3 store reads ahead). */
 const PREDICATE_CHUNK = 100;
+const everyKey = (): boolean => true;
 
 /** Which resource a storage key holds; undefined for a key that is no object's (read by the identity check). */
 export type ResourceOfKey = (key: string) => GroupResource | undefined;
@@ -138,7 +139,9 @@ class EncryptingStore implements Store {
     const limit = pageLimit(opts.limit);
     const chunk = limit === 0 ? undefined : Math.max(limit, PREDICATE_CHUNK);
     const items: StoredObject<T>[] = [];
-    let next: ListOptions = { limit: chunk, continue: opts.continue, atRevision: opts.atRevision };
+    // The inner pages carry an every-key predicate: a limited page then counts no remainingItemCount
+    // (SQLite reads the rest of the range for it), which nothing here uses.
+    let next: ListOptions = { limit: chunk, predicate: everyKey, continue: opts.continue, atRevision: opts.atRevision };
     let lastKey: string | undefined;
     for (;;) {
       const page = await this.inner.list<T>(prefix, next);
@@ -151,7 +154,7 @@ class EncryptingStore implements Store {
         if (unreadableReason(o.value) !== undefined || predicate(o.value)) items.push(o);
       }
       if (!page.continue) return { items, revision: page.revision };
-      next = { limit: chunk, continue: page.continue };
+      next = { limit: chunk, predicate: everyKey, continue: page.continue };
     }
   }
 
