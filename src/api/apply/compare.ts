@@ -6,7 +6,7 @@
 import { jsonEqual } from '../json-equal.ts';
 import type { Schema } from '../schema/types.ts';
 import { emptySet, insertKeys, type FieldSet } from './field-set.ts';
-import { parsePE, serializePE } from './path-element.ts';
+import { parsePE, serializePE, serializeStringKey } from './path-element.ts';
 import { entryRef, isPlainObject, listItemPE, sharedShape, shapeOf, TypedValueError, type Ref, type Shape } from './shape.ts';
 import { itemPE } from './to-field-set.ts';
 
@@ -117,6 +117,13 @@ function indexItems(list: Parameters<typeof itemPE>[0], v: unknown, keys: readon
 }
 
 function itemKey(list: Parameters<typeof itemPE>[0], item: unknown, keys: readonly string[], i: number): string {
+  // The usual list, keyed by one field that the item has as a string: listItemPE's element
+  // would be that one pair, so its text is made directly.
+  const mapKeys = list.mapKeys;
+  if (list.listType === 'map' && mapKeys?.length === 1 && isPlainObject(item)) {
+    const v = item[mapKeys[0]!];
+    if (typeof v === 'string') return serializeStringKey(mapKeys[0]!, v);
+  }
   try {
     return serializePE(listItemPE(list, item));
   } catch (e) {

@@ -53,6 +53,15 @@ export function serializePE(pe: PathElement): string {
   }
 }
 
+/**
+ * serializePE(keyPE([[name, value]])) for one key field with a string value (an item of a list
+ * keyed by name, type, ip, mountPath ...), without building the element: the comparison of every
+ * write keys each list item so.
+ */
+export function serializeStringKey(name: string, value: string): string {
+  return `k:{${escapeGo(JSON.stringify(name))}:${escapeGo(JSON.stringify(value))}}`;
+}
+
 export class PathElementSyntaxError extends Error {}
 
 export function parsePE(s: string): PathElement {
