@@ -13,6 +13,7 @@ import { header } from './decode-object.ts';
 import { dropDisabledPodFields } from './pod-gated-fields.ts';
 import { initIPFamilyFields } from './service-ip-families.ts';
 import { patchServiceUpdate } from './service-allocated-values.ts';
+import { dropTypeDependentFields } from './service-type-fields.ts';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { canonicalizeQuantities } from '../../api/schema/canonical-quantities.ts';
 import { rfc3339 } from '../../api/time.ts';
@@ -59,7 +60,11 @@ export async function admitDefaultValidate(ctx: RestContext, req: RestRequest, a
     const isService = def.group === '' && def.kind === 'Service' && !attrs.subresource;
     // Upstream's Service BeginUpdate: allocated values the client left out, clusterIPs in step with
     // clusterIP (before our defaults, which fill clusterIP from clusterIPs; upstream's do not).
-    if (isService && attrs.oldObject) patchServiceUpdate(obj as Service, attrs.oldObject as Service);
+    if (isService && attrs.oldObject) {
+      patchServiceUpdate(obj as Service, attrs.oldObject as Service);
+      // Then PrepareForUpdate's dropTypeDependentFields, on what the two steps above made.
+      dropTypeDependentFields(attrs.oldObject as K8sObject, obj as K8sObject);
+    }
     if (def.custom) applySchemaDefaults((def.custom as { schema?: JSONSchemaProps }).schema, obj);
     else applyDefaults(gvk, obj);
     // Upstream's Service BeginCreate/BeginUpdate: IP family fields, before validation.

@@ -14,7 +14,6 @@ import { createDecoded } from './create.ts';
 import { isStale } from '../../storage/encryption/read-state.ts';
 import { allocateClusterIP, releaseClusterIPs, releaseDroppedClusterIPs, type ClusterIPAllocation } from './service-ip.ts';
 import { releaseNodePorts, updateNodePorts, type NodePortOperation } from './service-node-ports.ts';
-import { dropTypeDependentFields } from './service-type-fields.ts';
 
 const MAX_ATTEMPTS = 10;
 
@@ -77,7 +76,6 @@ export async function guaranteedUpdate(ctx: RestContext, req: RestRequest, plan:
 
     const next = prepareForUpdate(def, desired, current, plan.subresource, ctx.now);
     const isService = def.kind === 'Service' && def.group === '' && plan.subresource === '';
-    if (isService) dropTypeDependentFields(current, next);
     // Validation sees the revision being replaced (unconditional updates carry none).
     next.metadata.resourceVersion = String(s.modRevision);
     const attrs = admissionAttributes(req, 'UPDATE', next, current, plan.dryRun, plan.subresource);
