@@ -58,8 +58,8 @@ export function deleteOptionsFrom(req: RestRequest): DeleteOptions {
   return opts;
 }
 
-export async function deleteObject(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
-  return deleteOne(ctx, req, req.info.namespace, req.info.name, deleteOptionsFrom(req));
+export async function deleteObject(ctx: RestContext, req: RestRequest, internal?: { admission: false }): Promise<RestResponse> {
+  return deleteOne(ctx, req, req.info.namespace, req.info.name, deleteOptionsFrom(req), internal?.admission !== false);
 }
 
 /** The default propagation when a client names none (upstream keeps Orphan for batch/v1 Jobs). */
@@ -67,7 +67,8 @@ function defaultPolicy(req: RestRequest): 'Orphan' | 'Background' {
   return req.def.group === 'batch' && req.def.kind === 'Job' ? 'Orphan' : 'Background';
 }
 
-async function deleteOne(ctx: RestContext, req: RestRequest, namespace: string, name: string, opts: DeleteOptions): Promise<RestResponse> {
+/** `admission` false: a registry-internal delete (the Eviction API's), which DELETE admission does not see upstream. */
+async function deleteOne(ctx: RestContext, req: RestRequest, namespace: string, name: string, opts: DeleteOptions, admission = true): Promise<RestResponse> {
   const { def } = req;
   const gr = groupResource(def);
   const key = objectKey(def, namespace, name);
@@ -89,7 +90,7 @@ async function deleteOne(ctx: RestContext, req: RestRequest, namespace: string, 
     if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
       throw conflict(gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
     }
-    await ctx.admission.validate(admissionAttributes(req, 'DELETE', undefined, obj, opts.dryRun, ''), req.admission);
+    if (admission) await ctx.admission.validate(admissionAttributes(req, 'DELETE', undefined, obj, opts.dryRun, ''), req.admission);
 
     const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : defaultPolicy(req));
     const finalizers: string[] = [...(obj.metadata.finalizers ?? [])];
