@@ -25,6 +25,7 @@ import { listPrefix, objectKey, type ResourceDef } from '../api/registry/resourc
 import type { ResourceRegistry } from '../api/registry/registry.ts';
 import { rfc3339 } from '../api/time.ts';
 import { StorageError, type Store } from '../storage/types.ts';
+import { everyKeyUncounted } from '../storage/page.ts';
 import { mutate } from './store-mutate.ts';
 
 export const EVENT_COMPONENT = 'portcullis-apiserver';
@@ -48,7 +49,6 @@ export const SWEEP_INTERVAL_MS = 5 * 60_000;
 const MAX_PENDING = 64;
 /** Events the sweep reads at a time (client-go's pager's default page). */
 export const SWEEP_PAGE = 500;
-const everyEvent = (): boolean => true;
 
 export interface Denial {
   namespace: string;
@@ -171,7 +171,7 @@ export class DenialEvents {
         // A predicate (every Event: the expired ones are picked below, so a page stays SWEEP_PAGE
         // rows) spares the store a remainingItemCount: at the first page's revision, which the
         // sweep's deletes leave behind, SQLite counts it by reading the whole rest of the range.
-        page = await this.#d.store.list(listPrefix(events, ''), { limit: SWEEP_PAGE, continue: cont, predicate: everyEvent });
+        page = await this.#d.store.list(listPrefix(events, ''), { limit: SWEEP_PAGE, continue: cont, predicate: everyKeyUncounted });
       } catch (err) {
         // Compacted under a long sweep: the next one starts over.
         if (cont && err instanceof StorageError && err.code === 'Compacted') break;

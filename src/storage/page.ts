@@ -33,6 +33,14 @@ export function takePage<T>(
   return { items, more: false, lastKey };
 }
 
+/**
+ * A predicate every key passes, for a caller that pages through a range and has no use for its
+ * remainingItemCount: the stores count the rest of the range only for a list without a predicate
+ * (as upstream: a count is only meaningful when every key counts), and at an older revision SQLite
+ * reads the whole rest of the range to count it.
+ */
+export const everyKeyUncounted = (): boolean => true;
+
 /** Normalise ListOptions.limit: 0, negative or absent means all. */
 export function pageLimit(limit: number | undefined): number {
   return limit !== undefined && limit > 0 ? Math.floor(limit) : 0;

@@ -19,7 +19,7 @@
  * would have at that moment.
  */
 import { encodeContinue } from './continue-token.ts';
-import { pageLimit, takePage } from './page.ts';
+import { everyKeyUncounted as every, pageLimit, takePage } from './page.ts';
 import { StorageError } from './types.ts';
 import type { ListOptions, ListResult, Store, StoredObject } from './types.ts';
 
@@ -27,12 +27,6 @@ import type { ListOptions, ListResult, Store, StoredObject } from './types.ts';
 export const PAGE = 500;
 /** Fresh starts after a compaction between pages, before one whole read. */
 export const RESTARTS = 2;
-
-/**
- * Every key counts: the store pages by keys without counting the rest of the range for a
- * remainingItemCount (SQLite reads the whole rest for that at an older revision).
- */
-const every = (): boolean => true;
 
 /** Wait for the event loop's next turn: timers and I/O run first. */
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -12,7 +12,7 @@
  */
 import { parseObjectKey } from '../../api/registry/resource-def.ts';
 import { encodeContinue } from '../continue-token.ts';
-import { pageLimit } from '../page.ts';
+import { everyKeyUncounted, pageLimit } from '../page.ts';
 import { StorageError, type ListOptions, type ListResult, type Store, type StoredObject, type Watcher, type WatchEvent, type WatchHandlers, type WriteOptions } from '../types.ts';
 import type { GroupResource } from './config.ts';
 import { markStale, unreadableReason, unreadableValue } from './read-state.ts';
@@ -22,7 +22,6 @@ import { UnreadableRetry } from './unreadable-retry.ts';
 
 /** Rows read per inner page while filtering a predicate list (as upstream's etcd3 store reads ahead). */
 const PREDICATE_CHUNK = 100;
-const everyKey = (): boolean => true;
 
 /** Which resource a storage key holds; undefined for a key that is no object's (read by the identity check). */
 export type ResourceOfKey = (key: string) => GroupResource | undefined;
@@ -141,7 +140,7 @@ class EncryptingStore implements Store {
     const items: StoredObject<T>[] = [];
     // The inner pages carry an every-key predicate: a limited page then counts no remainingItemCount
     // (SQLite reads the rest of the range for it), which nothing here uses.
-    let next: ListOptions = { limit: chunk, predicate: everyKey, continue: opts.continue, atRevision: opts.atRevision };
+    let next: ListOptions = { limit: chunk, predicate: everyKeyUncounted, continue: opts.continue, atRevision: opts.atRevision };
     let lastKey: string | undefined;
     for (;;) {
       const page = await this.inner.list<T>(prefix, next);
@@ -154,7 +153,7 @@ class EncryptingStore implements Store {
         if (unreadableReason(o.value) !== undefined || predicate(o.value)) items.push(o);
       }
       if (!page.continue) return { items, revision: page.revision };
-      next = { limit: chunk, predicate: everyKey, continue: page.continue };
+      next = { limit: chunk, predicate: everyKeyUncounted, continue: page.continue };
     }
   }
 
