@@ -1,4 +1,5 @@
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
+import { sameList } from './service-ip-families.ts';
 
 /**
  * The first steps of upstream's Service beginUpdate (pkg/registry/core/service/storage/storage.go,
@@ -59,9 +60,7 @@ function patchAllocatedValues(next: Service, old: Service): void {
 }
 
 function sameClusterIPs(a: Service, b: Service): boolean {
-  const x = a.spec?.clusterIPs ?? [];
-  const y = b.spec?.clusterIPs ?? [];
-  return x.length === y.length && x.every((ip, i) => ip === y[i]);
+  return sameList(a.spec?.clusterIPs, b.spec?.clusterIPs);
 }
 
 /**

@@ -13,7 +13,8 @@ function familyOf(ip: string): string {
   return family === 4 ? 'IPv4' : family === 6 ? 'IPv6' : 'unknown';
 }
 
-function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+/** Two string lists equal item by item, an absent one as empty. */
+export function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
   const x = a ?? [];
   const y = b ?? [];
   return x.length === y.length && x.every((v, i) => v === y[i]);

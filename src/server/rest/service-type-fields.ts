@@ -1,4 +1,5 @@
 import { isNodePortType, needsHealthCheck, nodePortsOf } from './service-node-ports.ts';
+import { sameList } from './service-ip-families.ts';
 import type { K8sObject } from './objects.ts';
 
 /**
@@ -15,12 +16,12 @@ export function dropTypeDependentFields(before: K8sObject, after: K8sObject): vo
   if (!spec) return;
   // Made ExternalName: the address fields go unless the update changed them (the address is given back once stored).
   if (old.type !== 'ExternalName' && spec.type === 'ExternalName') {
-    if ((old.clusterIP ?? '') === (spec.clusterIP ?? '') && sameStrings(old.clusterIPs ?? [], spec.clusterIPs ?? [])) {
+    if ((old.clusterIP ?? '') === (spec.clusterIP ?? '') && sameList(old.clusterIPs, spec.clusterIPs)) {
       delete spec.clusterIP;
       delete spec.clusterIPs;
     }
     // reflect.DeepEqual: an absent list and an empty one differ.
-    if (old.ipFamilies === spec.ipFamilies || (Array.isArray(old.ipFamilies) && Array.isArray(spec.ipFamilies) && sameStrings(old.ipFamilies, spec.ipFamilies))) delete spec.ipFamilies;
+    if (old.ipFamilies === spec.ipFamilies || (Array.isArray(old.ipFamilies) && Array.isArray(spec.ipFamilies) && sameList(old.ipFamilies, spec.ipFamilies))) delete spec.ipFamilies;
     if ((old.ipFamilyPolicy ?? '') === (spec.ipFamilyPolicy ?? '')) delete spec.ipFamilyPolicy;
   }
   if (isNodePortType(before) && !isNodePortType(after)) {
@@ -37,5 +38,3 @@ export function dropTypeDependentFields(before: K8sObject, after: K8sObject): vo
   // A load balancer's status is gone with the type (de-provisioning is not the user's concern).
   if (spec.type !== 'LoadBalancer' && after.status?.loadBalancer) after.status.loadBalancer = {};
 }
-
-const sameStrings = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
