@@ -148,6 +148,16 @@ export function equalSets(a: FieldSet, b: FieldSet): boolean {
   return isEmpty(difference(a, b)) && isEmpty(difference(b, a));
 }
 
+/** Every member path of a is one of b: isEmpty(difference(a, b)) without building the difference. */
+export function isSubset(a: FieldSet, b: FieldSet): boolean {
+  for (const m of a.members) if (!b.members.has(m)) return false;
+  for (const [k, c] of a.children) {
+    const other = b.children.get(k);
+    if (other ? !isSubset(c, other) : !isEmpty(c)) return false;
+  }
+  return true;
+}
+
 function sortedKeys(keys: Iterable<string>): string[] {
   const all = Array.isArray(keys) ? keys : [...keys];
   // Field elements ("f:name") order by name, and with the common prefix that is the order of

@@ -6,7 +6,7 @@
 import type { Schema } from '../schema/types.ts';
 import { capUpdateManagers } from './cap-managers.ts';
 import { compareInto, compareObjects, type Comparison } from './compare.ts';
-import { emptySet, equalSets, isEmpty, union, type FieldSet } from './field-set.ts';
+import { emptySet, equalSets, isEmpty, isSubset, union, type FieldSet } from './field-set.ts';
 import {
   decodeManagedFields,
   encodeManagedFields,
@@ -173,14 +173,4 @@ export function soleOwnerRewrite(managers: Managers, c: Comparison, u: RecordUpd
   if (isEmpty(m)) return new Map([[id, own]]);
   state.set = own.set;
   return new Map([[id, state]]);
-}
-
-/** Every member path of a is one of b. */
-function isSubset(a: FieldSet, b: FieldSet): boolean {
-  for (const m of a.members) if (!b.members.has(m)) return false;
-  for (const [k, c] of a.children) {
-    const other = b.children.get(k);
-    if (other ? !isSubset(c, other) : !isEmpty(c)) return false;
-  }
-  return true;
 }
