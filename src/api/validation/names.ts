@@ -245,4 +245,3 @@ export function isValidCIDR(value: string): string[] {
 export function isValidCIDRForLegacyField(value: string): string[] {
   return parseCIDRSloppy(value) ? [] : [CIDR_ERROR];
 }
-

@@ -38,7 +38,6 @@ export function internalPodCIDRs(spec: NodeSpec | undefined): string[] {
   return many;
 }
 
-
 /** ValidateNode's pod CIDR rules, in upstream's order. */
 function validatePodCIDRs(cidrs: readonly string[]): FieldError[] {
   if (cidrs.length === 0) return [];

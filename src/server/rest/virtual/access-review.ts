@@ -3,7 +3,7 @@ import { groupVersion } from '../../../api/registry/resource-def.ts';
 import type { UserInfo } from '../../../authn/types.ts';
 import { reviewSelectorAttributes, validateReviewSelectors } from '../../../authz/review-selectors.ts';
 import type { AuthzAttributes } from '../../../authz/types.ts';
-import { GoValue, invalid, path, toStatusCauses, type FieldError } from '../../../api/validation/field-errors.ts';
+import { GoValue, goQuote, invalid, path, toStatusCauses, type FieldError } from '../../../api/validation/field-errors.ts';
 import { goObjectMeta, isEmptyObjectMeta } from '../../../api/validation/go-object-meta.ts';
 import { checkNamespaceMatch } from '../namespace.ts';
 import type { RestContext, RestRequest, RestResponse } from '../context.ts';
@@ -30,7 +30,7 @@ export async function accessReview(ctx: RestContext, req: RestRequest): Promise<
   // selectors' included), then the metadata's, then the local form's; all together.
   const errs: FieldError[] = [];
   if (ra && nra) errs.push(invalid(path('spec', 'nonResourceAttributes'), goNonResource(nra), 'cannot be specified in combination with resourceAttributes'));
-  if (!ra && !nra) errs.push(invalid(path('spec', 'resourceAttributes'), NIL, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
+  if (!ra && !nra) errs.push(invalid(path('spec', 'resourceAttributes'), null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
   const noSubject = !spec.user && !(Array.isArray(spec.groups) && spec.groups.length > 0);
   if (kind !== 'SelfSubjectAccessReview' && noSubject) errs.push(invalid(path('spec', 'user'), String(spec.user ?? ''), 'at least one of user or group must be specified'));
   if (ra) errs.push(...validateReviewSelectors(ra));
@@ -41,8 +41,8 @@ export async function accessReview(ctx: RestContext, req: RestRequest): Promise<
   if (local) {
     // The review's namespace must equal the object's (the request's), an empty one included; a
     // non-resource review is no local question.
-    if (ra && (ra.namespace ?? '') !== req.info.namespace) errs.push(invalid(path('spec.resourceAttributes.namespace'), String(ra.namespace ?? ''), 'must match metadata.namespace'));
-    if (nra) errs.push(invalid(path('spec.nonResourceAttributes'), goNonResource(nra), 'disallowed on this kind of request'));
+    if (ra && (ra.namespace ?? '') !== req.info.namespace) errs.push(invalid(path('spec', 'resourceAttributes', 'namespace'), String(ra.namespace ?? ''), 'must match metadata.namespace'));
+    if (nra) errs.push(invalid(path('spec', 'nonResourceAttributes'), goNonResource(nra), 'disallowed on this kind of request'));
   }
   if (errs.length > 0) throw invalid422(kind, req.def.group, '', toStatusCauses(errs));
   const subject: UserInfo =
@@ -84,8 +84,5 @@ export async function accessReview(ctx: RestContext, req: RestRequest): Promise<
 
 /** The internal NonResourceAttributes as Go's %#v prints it in a field error. */
 function goNonResource(nra: Record<string, string>): GoValue {
-  return new GoValue(`authorization.NonResourceAttributes{Path:${JSON.stringify(String(nra.path ?? ''))}, Verb:${JSON.stringify(String(nra.verb ?? ''))}}`);
+  return new GoValue(`authorization.NonResourceAttributes{Path:${goQuote(String(nra.path ?? ''))}, Verb:${goQuote(String(nra.verb ?? ''))}}`);
 }
-
-/** A nil pointer as upstream's ErrorBody prints it: the string "null", quoted. */
-const NIL = new GoValue('"null"');
